@@ -1,0 +1,208 @@
+//! Administration: users, devices, properties and the quarantine list.
+//! Admin role only; every change is audited with who, when and from where.
+
+use super::ClientAddr;
+use crate::auth::{self, Session};
+use crate::error::{ApiError, ApiJson, ErrorBody, blocking};
+use crate::state::AppState;
+use crate::store::{AuditEntry, DeviceInfo, NewUser, QuarantineEntry};
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use chrono::Utc;
+use serde::Deserialize;
+use shared::id::{DeviceId, PropertyId, UserId};
+use shared::property::Property;
+use shared::role::{Role, User};
+
+/// The shortest password accepted.
+pub const MIN_PASSWORD: usize = 8;
+
+/// A user to create.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewUserRequest {
+    /// Login name.
+    pub login: String,
+    /// Display name.
+    pub display_name: String,
+    /// Role code.
+    pub role: String,
+    /// Initial password (at least 8 characters).
+    pub password: String,
+    /// Property ids.
+    #[serde(default)]
+    #[schema(value_type = Vec<String>)]
+    pub properties: Vec<PropertyId>,
+    /// Department.
+    #[serde(default)]
+    pub department: Option<String>,
+}
+
+/// Enable or disable a user.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActiveRequest {
+    /// Whether the user may log in.
+    pub active: bool,
+}
+
+async fn audit(state: &AppState, session: &Session, addr: String, action: &str, detail: serde_json::Value) -> Result<(), ApiError> {
+    let store = state.store.clone();
+    let entry = AuditEntry {
+        at: Utc::now(),
+        user: Some(session.user.id),
+        device: Some(session.device),
+        address: Some(addr),
+        action: action.into(),
+        detail,
+    };
+    blocking(move || store.audit(entry)).await
+}
+
+/// Lists users.
+#[utoipa::path(get, path = "/api/v1/admin/users", responses((status = 200, description = "Vec<User>"), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn users(State(state): State<AppState>, session: Session) -> Result<Json<Vec<User>>, ApiError> {
+    session.require(&[Role::Admin])?;
+    let store = state.store.clone();
+    Ok(Json(blocking(move || store.users()).await?))
+}
+
+/// Validates and creates a user (shared with the CLI).
+pub async fn create_user_checked(state: &AppState, req: NewUserRequest) -> Result<User, ApiError> {
+    let role = Role::from_code(&req.role)
+        .ok_or_else(|| ApiError::bad_request("admin.unknown_role", format!("unknown role {}", req.role)))?;
+    let login = req.login.trim().to_string();
+    if login.is_empty() || login.chars().count() > 64 || login.chars().any(char::is_whitespace) {
+        return Err(ApiError::bad_request("admin.bad_login", "a login is 1–64 characters without spaces"));
+    }
+    if req.display_name.trim().is_empty() {
+        return Err(ApiError::bad_request("admin.bad_display_name", "a display name is required"));
+    }
+    if req.password.chars().count() < MIN_PASSWORD {
+        return Err(ApiError::bad_request(
+            "admin.weak_password",
+            format!("a password has at least {MIN_PASSWORD} characters"),
+        ));
+    }
+    if !role.sees_all_properties() && req.properties.is_empty() {
+        return Err(ApiError::bad_request("admin.no_properties", "this role needs at least one property"));
+    }
+    let password = req.password;
+    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password)).await??;
+    let store = state.store.clone();
+    let new = NewUser {
+        login,
+        display_name: req.display_name.trim().to_string(),
+        role,
+        properties: req.properties,
+        department: req.department,
+        password_hash: hash,
+    };
+    blocking(move || store.create_user(new, Utc::now())).await
+}
+
+/// Creates a user.
+#[utoipa::path(post, path = "/api/v1/admin/users", request_body = NewUserRequest,
+    responses((status = 201, description = "User"), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn create_user(
+    State(state): State<AppState>,
+    session: Session,
+    ClientAddr(addr): ClientAddr,
+    ApiJson(req): ApiJson<NewUserRequest>,
+) -> Result<(StatusCode, Json<User>), ApiError> {
+    session.require(&[Role::Admin])?;
+    let user = create_user_checked(&state, req).await?;
+    audit(&state, &session, addr, "user.create", serde_json::json!({ "user": user.id, "login": user.login, "role": user.role })).await?;
+    Ok((StatusCode::CREATED, Json(user)))
+}
+
+/// Enables or disables a user (disabling revokes their tokens).
+#[utoipa::path(put, path = "/api/v1/admin/users/{id}/active", request_body = ActiveRequest, params(("id" = String, Path, description = "user id")),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn set_active(
+    State(state): State<AppState>,
+    session: Session,
+    ClientAddr(addr): ClientAddr,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<ActiveRequest>,
+) -> Result<StatusCode, ApiError> {
+    session.require(&[Role::Admin])?;
+    let id: UserId = id.parse().map_err(|_| ApiError::bad_request("request.bad_id", "not a user id"))?;
+    let store = state.store.clone();
+    blocking(move || store.set_user_active(id, req.active)).await?;
+    audit(&state, &session, addr, "user.set_active", serde_json::json!({ "user": id, "active": req.active })).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Lists devices.
+#[utoipa::path(get, path = "/api/v1/admin/devices", responses((status = 200, body = Vec<DeviceInfo>), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn devices(State(state): State<AppState>, session: Session) -> Result<Json<Vec<DeviceInfo>>, ApiError> {
+    session.require(&[Role::Admin])?;
+    let store = state.store.clone();
+    Ok(Json(blocking(move || store.devices()).await?))
+}
+
+/// Revokes a device: its tokens stop working and it cannot log in again.
+#[utoipa::path(post, path = "/api/v1/admin/devices/{id}/revoke", params(("id" = String, Path, description = "device id")),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn revoke_device(
+    State(state): State<AppState>,
+    session: Session,
+    ClientAddr(addr): ClientAddr,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    session.require(&[Role::Admin])?;
+    let id: DeviceId = id.parse().map_err(|_| ApiError::bad_request("request.bad_id", "not a device id"))?;
+    let store = state.store.clone();
+    blocking(move || store.revoke_device(id)).await?;
+    audit(&state, &session, addr, "device.revoke", serde_json::json!({ "device": id })).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Lists properties with buildings and units.
+#[utoipa::path(get, path = "/api/v1/admin/properties", responses((status = 200, description = "Vec<Property>"), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn properties(State(state): State<AppState>, session: Session) -> Result<Json<Vec<Property>>, ApiError> {
+    session.require(&[Role::Admin])?;
+    let store = state.store.clone();
+    Ok(Json(blocking(move || store.properties()).await?))
+}
+
+/// Checks a property before it is stored (shared with the CLI).
+pub fn check_property(p: &Property) -> Result<(), ApiError> {
+    if p.code.is_empty() || p.code.len() > 8 || !p.code.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Err(ApiError::bad_request("admin.bad_property_code", "a property code is 1–8 ASCII letters or digits"));
+    }
+    if p.name.trim().is_empty() {
+        return Err(ApiError::bad_request("admin.bad_property_name", "a property needs a name"));
+    }
+    Ok(())
+}
+
+/// Creates or replaces a property.
+#[utoipa::path(post, path = "/api/v1/admin/properties", request_body(content = Object, description = "Property"),
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn put_property(
+    State(state): State<AppState>,
+    session: Session,
+    ClientAddr(addr): ClientAddr,
+    ApiJson(mut property): ApiJson<Property>,
+) -> Result<StatusCode, ApiError> {
+    session.require(&[Role::Admin])?;
+    property.code = property.code.trim().to_ascii_uppercase();
+    check_property(&property)?;
+    let store = state.store.clone();
+    let detail = serde_json::json!({ "property": property.id, "code": property.code });
+    blocking(move || store.put_property(&property)).await?;
+    audit(&state, &session, addr, "property.put", detail).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Lists quarantined ops with their reasons.
+#[utoipa::path(get, path = "/api/v1/admin/quarantine", responses((status = 200, body = Vec<QuarantineEntry>), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn quarantine(State(state): State<AppState>, session: Session) -> Result<Json<Vec<QuarantineEntry>>, ApiError> {
+    session.require(&[Role::Admin])?;
+    let store = state.store.clone();
+    Ok(Json(blocking(move || store.quarantine()).await?))
+}

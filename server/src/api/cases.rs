@@ -1,0 +1,117 @@
+//! Case queries for the app and head office.
+
+use crate::auth::Session;
+use crate::error::{ApiError, ErrorBody, blocking};
+use crate::state::AppState;
+use crate::store::CaseFilter;
+use crate::store::sqlite::mask_summary;
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use shared::case::Case;
+use shared::id::{CaseId, PropertyId};
+use shared::wire::{CaseSummary, Page};
+
+/// Case list filters.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    /// Property id.
+    pub property: Option<String>,
+    /// Kind code (complaint, repair, suggestion, inquiry).
+    pub kind: Option<String>,
+    /// State code.
+    pub state: Option<String>,
+    /// Category code.
+    pub category: Option<String>,
+    /// Only overdue cases.
+    #[serde(default)]
+    pub overdue: bool,
+    /// Only cases the caller registered or is assigned.
+    #[serde(default)]
+    pub mine: bool,
+    /// Received at or after (RFC 3339).
+    pub from: Option<DateTime<Utc>>,
+    /// Received before (RFC 3339).
+    pub to: Option<DateTime<Utc>>,
+    /// Text search.
+    pub q: Option<String>,
+    /// Page from 1.
+    #[serde(default = "one")]
+    pub page: u32,
+    /// Page size (at most 500).
+    #[serde(default = "fifty")]
+    pub per_page: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+fn fifty() -> u32 {
+    50
+}
+
+/// Lists cases in the caller's scope.
+#[utoipa::path(get, path = "/api/v1/cases", params(ListQuery),
+    responses((status = 200, description = "Page<CaseSummary>"), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn list(
+    State(state): State<AppState>,
+    session: Session,
+    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Page<CaseSummary>>, ApiError> {
+    let Query(q) = query.map_err(|e| ApiError::bad_request("request.bad_query", e.body_text()))?;
+    let scope = session.user.scope();
+    let property = q
+        .property
+        .as_deref()
+        .map(|p| p.parse::<PropertyId>().map_err(|_| ApiError::bad_request("request.bad_id", "property is not an id")))
+        .transpose()?;
+    if let Some(p) = property
+        && !scope.allows(p)
+    {
+        return Err(ApiError::forbidden("that property is outside your scope"));
+    }
+    let role = session.user.role;
+    let filter = CaseFilter {
+        property,
+        kind: q.kind,
+        state: q.state,
+        category: q.category,
+        overdue: q.overdue,
+        mine: q.mine.then_some(session.user.id),
+        from: q.from,
+        to: q.to,
+        q: q.q,
+        personal: role.sees_personal_data(),
+        page: q.page,
+        per_page: q.per_page,
+    };
+    let store = state.store.clone();
+    let mut page = blocking(move || store.cases(&scope, &filter, Utc::now())).await?;
+    if !role.sees_personal_data() {
+        page.items = page.items.into_iter().map(mask_summary).collect();
+    }
+    Ok(Json(page))
+}
+
+/// One case, as the server's fold materialized it.
+#[utoipa::path(get, path = "/api/v1/cases/{id}", params(("id" = String, Path, description = "case id")),
+    responses((status = 200, description = "Case"), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn get(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+) -> Result<Json<Case>, ApiError> {
+    let id: CaseId = id.parse().map_err(|_| ApiError::bad_request("request.bad_id", "not a case id"))?;
+    let store = state.store.clone();
+    let found = blocking(move || store.case(id)).await?;
+    // Out of scope answers like a missing case: existence is not revealed.
+    let case = found
+        .filter(|(p, _)| session.user.scope().allows(*p))
+        .map(|(_, case)| case)
+        .ok_or_else(|| ApiError::not_found("case"))?;
+    Ok(Json(if session.user.role.sees_personal_data() { case } else { case.masked() }))
+}

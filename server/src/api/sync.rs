@@ -1,0 +1,88 @@
+//! Push and pull (see shared/SYNC.md).
+
+use crate::auth::Session;
+use crate::error::{ApiError, ApiJson, ErrorBody, blocking};
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::{Query, State};
+use chrono::Utc;
+use serde::Deserialize;
+use shared::wire::{PullResponse, PushRequest, PushResponse};
+
+/// The most ops one push may carry; a device sends a longer outbox in turns.
+pub const MAX_BATCH: usize = 2000;
+
+/// Stores a batch of ops from the session's device.
+#[utoipa::path(post, path = "/api/v1/sync/push", request_body(content = Object, description = "PushRequest"),
+    responses((status = 200, description = "PushResponse: acked_seq, expected_seq, quarantined"), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn push(
+    State(state): State<AppState>,
+    session: Session,
+    ApiJson(req): ApiJson<PushRequest>,
+) -> Result<Json<PushResponse>, ApiError> {
+    if req.device != session.device {
+        return Err(ApiError::forbidden("the batch names a device other than the session's"));
+    }
+    if req.ops.len() > MAX_BATCH {
+        return Err(ApiError::bad_request(
+            "sync.batch_too_large",
+            format!("at most {MAX_BATCH} ops per push"),
+        ));
+    }
+    if let Some(op) = req.ops.iter().find(|op| op.device != req.device) {
+        return Err(ApiError::bad_request(
+            "sync.op_device_mismatch",
+            format!("op {} was made on another device", op.id),
+        ));
+    }
+    if let Some(op) = req.ops.iter().find(|op| op.seq == 0) {
+        return Err(ApiError::bad_request("sync.bad_seq", format!("op {} has sequence 0; sequences start at 1", op.id)));
+    }
+    let store = state.store.clone();
+    let user = session.user.clone();
+    let answer = blocking(move || store.push(req.device, &user, req.ops, Utc::now())).await?;
+    if !answer.quarantined.is_empty() {
+        tracing::warn!(device = %session.device, count = answer.quarantined.len(), "ops quarantined");
+    }
+    Ok(Json(answer))
+}
+
+/// Pull parameters.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct PullQuery {
+    /// The cursor from the previous pull (0 at first).
+    #[serde(default)]
+    pub after: i64,
+    /// The page size (default 500, at most 5000).
+    #[serde(default = "default_limit")]
+    pub limit: u32,
+}
+
+fn default_limit() -> u32 {
+    500
+}
+
+/// The ops in the caller's scope after the cursor, and changed configuration.
+#[utoipa::path(get, path = "/api/v1/sync/pull", params(PullQuery),
+    responses((status = 200, description = "PullResponse"), (status = 400, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn pull(
+    State(state): State<AppState>,
+    session: Session,
+    query: Result<Query<PullQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<PullResponse>, ApiError> {
+    let Query(q) = query.map_err(|e| ApiError::bad_request("request.bad_query", e.body_text()))?;
+    if q.after < 0 {
+        return Err(ApiError::bad_request("sync.bad_cursor", "after must not be negative"));
+    }
+    let store = state.store.clone();
+    let scope = session.user.scope();
+    let mut page = blocking(move || store.pull(&scope, q.after, q.limit)).await?;
+    if !session.user.role.sees_personal_data() {
+        for pulled in &mut page.ops {
+            pulled.op = pulled.op.masked();
+        }
+    }
+    Ok(Json(page))
+}

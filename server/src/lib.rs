@@ -1,0 +1,64 @@
+//! The sync server: merges ops from many devices, enforces roles and
+//! property scope, serves the built app and gives head office its queries.
+//!
+//! Layout: [`api`] is the HTTP surface (axum), [`auth`] passwords and
+//! tokens, [`push`] the accept-or-quarantine decision for each pushed op,
+//! [`store`] the storage interface and its SQLite backend. Cases are
+//! materialized with `shared::fold`; the server holds no second copy of the
+//! rules.
+
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod push;
+pub mod state;
+pub mod store;
+
+use axum::Router;
+use axum::routing::get;
+use serde_json::json;
+use state::AppState;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use store::sqlite::SqliteStore;
+use tower_http::services::{ServeDir, ServeFile};
+use tower_http::trace::TraceLayer;
+
+/// The SQLite file inside a data directory.
+pub const DB_FILE: &str = "cases.sqlite3";
+
+/// Opens (creating if needed) the store in `data_dir`.
+pub fn open_store(data_dir: &Path) -> Result<SqliteStore, store::StoreError> {
+    std::fs::create_dir_all(data_dir)
+        .map_err(|e| store::StoreError::Internal(format!("create {}: {e}", data_dir.display())))?;
+    SqliteStore::open(&data_dir.join(DB_FILE))
+}
+
+/// The state for a store, with default token lifetime (30 days, so a tablet
+/// can work offline through a long absence from the office network).
+pub fn state(store: Arc<dyn store::Store>) -> AppState {
+    AppState {
+        store,
+        limiter: Arc::default(),
+        token_days: 30,
+    }
+}
+
+/// The whole application: the API, `/healthz`, and the built app from
+/// `dist` at `/` (any unknown path gets `index.html`, for the app's routes).
+pub fn app(state: AppState, dist: Option<PathBuf>) -> Router {
+    let mut router = api::router(state).route("/healthz", get(healthz));
+    if let Some(dist) = dist {
+        let index = ServeFile::new(dist.join("index.html"));
+        router = router.fallback_service(ServeDir::new(dist).fallback(index));
+    }
+    router.layer(TraceLayer::new_for_http())
+}
+
+async fn healthz() -> axum::Json<serde_json::Value> {
+    axum::Json(json!({
+        "status": "ok",
+        "version": env!("CARGO_PKG_VERSION"),
+        "schema": shared::op::SCHEMA_VERSION,
+    }))
+}

@@ -1,0 +1,418 @@
+//! The `server` command: serve, and the administration that has to work
+//! before anyone can log in (first admin, users, properties, calendar,
+//! backup, integrity check). Everything here goes through the same store
+//! and checks as the HTTP API.
+
+use chrono::Utc;
+use clap::{Args, Parser, Subcommand};
+use server::api::admin::{NewUserRequest, check_property, create_user_checked};
+use server::store::Store;
+use shared::calendar::{Calendar, YearSchedule};
+use shared::id::{BuildingId, PropertyId, UnitId};
+use shared::property::{Building, Property, Unit};
+use shared::role::Role;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(name = "server", version, about = "Offline-first complaint and service-case sync server")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+struct Data {
+    /// The data directory (holds the SQLite file).
+    #[arg(long, default_value = "data", global = true)]
+    data_dir: PathBuf,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API and the app.
+    Serve {
+        #[command(flatten)]
+        data: Data,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: SocketAddr,
+        /// Log level (error, warn, info, debug, trace) or a tracing filter.
+        #[arg(long, default_value = "info")]
+        log_level: String,
+        /// The built app to serve at `/`.
+        #[arg(long)]
+        dist: Option<PathBuf>,
+    },
+    /// Creates the first admin if there is none, with a random password
+    /// that is printed and kept in `<data-dir>/first-admin.txt`.
+    InitAdmin {
+        #[command(flatten)]
+        data: Data,
+        /// The admin's login.
+        #[arg(long, default_value = "admin")]
+        login: String,
+    },
+    /// Users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Properties, buildings and units.
+    #[command(subcommand)]
+    Property(PropertyCommand),
+    /// The holiday calendar.
+    #[command(subcommand)]
+    Calendar(CalendarCommand),
+    /// Writes a consistent copy of the database while the server may be running.
+    Backup {
+        #[command(flatten)]
+        data: Data,
+        /// The file to write (must not exist).
+        out: PathBuf,
+    },
+    /// Checks the database's integrity.
+    Check {
+        #[command(flatten)]
+        data: Data,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Adds a user.
+    Add {
+        #[command(flatten)]
+        data: Data,
+        #[arg(long)]
+        login: String,
+        #[arg(long)]
+        name: String,
+        /// staff, department_head, manager, regional_manager, deputy_gm, gm, quality, admin
+        #[arg(long)]
+        role: String,
+        /// The initial password (or set SERVER_USER_PASSWORD).
+        #[arg(long, env = "SERVER_USER_PASSWORD")]
+        password: String,
+        /// A property code the user belongs to (repeat for several).
+        #[arg(long = "property")]
+        properties: Vec<String>,
+        #[arg(long)]
+        department: Option<String>,
+    },
+    /// Lists users.
+    List {
+        #[command(flatten)]
+        data: Data,
+    },
+    /// Disables a user and revokes their tokens.
+    Disable {
+        #[command(flatten)]
+        data: Data,
+        #[arg(long)]
+        login: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum PropertyCommand {
+    /// Adds a property.
+    Add {
+        #[command(flatten)]
+        data: Data,
+        /// Short code used in registration numbers (e.g. HY).
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        name: String,
+        /// Number of households (户数).
+        #[arg(long)]
+        households: u32,
+    },
+    /// Adds a building with its units to a property.
+    Building {
+        #[command(flatten)]
+        data: Data,
+        /// The property's code.
+        #[arg(long)]
+        property: String,
+        /// The building's name (e.g. 1栋).
+        #[arg(long)]
+        name: String,
+        /// Unit names, comma-separated (e.g. 101,102,201).
+        #[arg(long, default_value = "")]
+        units: String,
+    },
+    /// Lists properties.
+    List {
+        #[command(flatten)]
+        data: Data,
+    },
+}
+
+#[derive(Subcommand)]
+enum CalendarCommand {
+    /// Imports a year's schedule (a JSON YearSchedule or a list of them),
+    /// replacing that year.
+    Import {
+        #[command(flatten)]
+        data: Data,
+        file: PathBuf,
+    },
+    /// Shows the loaded years.
+    Show {
+        #[command(flatten)]
+        data: Data,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn open(data: &Data) -> Result<Arc<dyn Store>, String> {
+    server::open_store(&data.data_dir)
+        .map(|s| Arc::new(s) as Arc<dyn Store>)
+        .map_err(|e| e.to_string())
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())
+}
+
+fn property_by_code(store: &dyn Store, code: &str) -> Result<Property, String> {
+    let code = code.trim().to_ascii_uppercase();
+    store
+        .properties()
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .find(|p| p.code == code)
+        .ok_or_else(|| format!("no property with code {code}"))
+}
+
+fn run(command: Command) -> Result<(), String> {
+    match command {
+        Command::Serve {
+            data,
+            addr,
+            log_level,
+            dist,
+        } => {
+            tracing_subscriber::fmt()
+                .with_env_filter(
+                    tracing_subscriber::EnvFilter::try_new(&log_level).map_err(|e| e.to_string())?,
+                )
+                .with_writer(std::io::stderr)
+                .init();
+            let store = open(&data)?;
+            let dist = dist.filter(|d| d.join("index.html").exists());
+            if dist.is_none() {
+                tracing::warn!("no built app to serve; run `cargo xtask run`");
+            }
+            let app = server::app(server::state(store), dist);
+            runtime()?.block_on(async move {
+                let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("bind {addr}: {e}"))?;
+                let local = listener.local_addr().map_err(|e| e.to_string())?;
+                tracing::info!(%local, data_dir = %data.data_dir.display(), "serving");
+                println!("listening on http://{local}");
+                axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+                    .with_graceful_shutdown(async {
+                        let _ = tokio::signal::ctrl_c().await;
+                    })
+                    .await
+                    .map_err(|e| e.to_string())
+            })
+        }
+        Command::InitAdmin { data, login } => {
+            let store = open(&data)?;
+            let users = store.users().map_err(|e| e.to_string())?;
+            let file = data.data_dir.join("first-admin.txt");
+            if let Some(admin) = users.iter().find(|u| u.role == Role::Admin) {
+                println!("An admin exists: log in as \"{}\".", admin.login);
+                if file.exists() {
+                    println!("The first admin's password is in {}.", file.display());
+                }
+                return Ok(());
+            }
+            let password = server::auth::new_token()[..16].to_string();
+            let state = server::state(store);
+            let user = runtime()?.block_on(create_user_checked(
+                &state,
+                NewUserRequest {
+                    login,
+                    display_name: "系统管理员".into(),
+                    role: Role::Admin.code().into(),
+                    password: password.clone(),
+                    properties: Vec::new(),
+                    department: None,
+                },
+            ))
+            .map_err(|e| format!("{e:?}"))?;
+            write_secret(&file, &format!("login: {}\npassword: {password}\n", user.login))?;
+            println!("Created the first admin: login \"{}\", password \"{password}\" (also in {}).", user.login, file.display());
+            Ok(())
+        }
+        Command::User(UserCommand::Add {
+            data,
+            login,
+            name,
+            role,
+            password,
+            properties,
+            department,
+        }) => {
+            let store = open(&data)?;
+            let ids = properties
+                .iter()
+                .map(|code| property_by_code(store.as_ref(), code).map(|p| p.id))
+                .collect::<Result<Vec<_>, _>>()?;
+            let state = server::state(store);
+            let user = runtime()?
+                .block_on(create_user_checked(
+                    &state,
+                    NewUserRequest {
+                        login,
+                        display_name: name,
+                        role,
+                        password,
+                        properties: ids,
+                        department,
+                    },
+                ))
+                .map_err(|e| format!("{e:?}"))?;
+            println!("created user {} ({}) {}", user.login, user.role.code(), user.id);
+            Ok(())
+        }
+        Command::User(UserCommand::List { data }) => {
+            let store = open(&data)?;
+            for u in store.users().map_err(|e| e.to_string())? {
+                println!("{}\t{}\t{}\t{}\t{}", u.login, u.role.code(), u.display_name, if u.active { "active" } else { "disabled" }, u.id);
+            }
+            Ok(())
+        }
+        Command::User(UserCommand::Disable { data, login }) => {
+            let store = open(&data)?;
+            let (user, _) = store
+                .user_by_login(&login)
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("no user {login}"))?;
+            store.set_user_active(user.id, false).map_err(|e| e.to_string())?;
+            println!("disabled {login}");
+            Ok(())
+        }
+        Command::Property(PropertyCommand::Add {
+            data,
+            code,
+            name,
+            households,
+        }) => {
+            let store = open(&data)?;
+            let property = Property {
+                id: PropertyId(uuid::Uuid::now_v7()),
+                code: code.trim().to_ascii_uppercase(),
+                name,
+                households,
+                buildings: Vec::new(),
+            };
+            check_property(&property).map_err(|e| format!("{e:?}"))?;
+            store.put_property(&property).map_err(|e| e.to_string())?;
+            println!("created property {} {}", property.code, property.id);
+            Ok(())
+        }
+        Command::Property(PropertyCommand::Building {
+            data,
+            property,
+            name,
+            units,
+        }) => {
+            let store = open(&data)?;
+            let mut p = property_by_code(store.as_ref(), &property)?;
+            let units = units
+                .split(',')
+                .map(str::trim)
+                .filter(|u| !u.is_empty())
+                .map(|u| Unit {
+                    id: UnitId(uuid::Uuid::now_v7()),
+                    name: u.to_string(),
+                })
+                .collect();
+            p.buildings.push(Building {
+                id: BuildingId(uuid::Uuid::now_v7()),
+                name,
+                units,
+            });
+            store.put_property(&p).map_err(|e| e.to_string())?;
+            println!("property {} now has {} building(s)", p.code, p.buildings.len());
+            Ok(())
+        }
+        Command::Property(PropertyCommand::List { data }) => {
+            let store = open(&data)?;
+            for p in store.properties().map_err(|e| e.to_string())? {
+                let units: usize = p.buildings.iter().map(|b| b.units.len()).sum();
+                println!("{}\t{}\t{} households\t{} buildings\t{} units\t{}", p.code, p.name, p.households, p.buildings.len(), units, p.id);
+            }
+            Ok(())
+        }
+        Command::Calendar(CalendarCommand::Import { data, file }) => {
+            let text = std::fs::read_to_string(&file).map_err(|e| format!("read {}: {e}", file.display()))?;
+            let years: Vec<YearSchedule> = serde_json::from_str::<Vec<YearSchedule>>(&text)
+                .or_else(|_| serde_json::from_str::<YearSchedule>(&text).map(|y| vec![y]))
+                .map_err(|e| format!("{}: not a year schedule: {e}", file.display()))?;
+            let store = open(&data)?;
+            let mut calendar: Calendar = store.config().map_err(|e| e.to_string())?.calendar;
+            for year in years {
+                let y = year.year;
+                calendar.insert(year).map_err(|e| e.to_string())?;
+                println!("imported {y}");
+            }
+            store.put_calendar(&calendar).map_err(|e| e.to_string())
+        }
+        Command::Calendar(CalendarCommand::Show { data }) => {
+            let store = open(&data)?;
+            let calendar = store.config().map_err(|e| e.to_string())?.calendar;
+            for year in calendar.years() {
+                if let Some(s) = calendar.schedule(year) {
+                    println!("{year}: {} rest days, {} make-up workdays ({})", s.rest_days.len(), s.workdays.len(), s.source);
+                }
+            }
+            Ok(())
+        }
+        Command::Backup { data, out } => {
+            let store = open(&data)?;
+            store.backup(&out).map_err(|e| e.to_string())?;
+            println!("backup written to {} at {}", out.display(), Utc::now());
+            Ok(())
+        }
+        Command::Check { data } => {
+            let store = open(&data)?;
+            let problems = store.check().map_err(|e| e.to_string())?;
+            if problems.is_empty() {
+                println!("ok");
+                Ok(())
+            } else {
+                Err(problems.join("\n"))
+            }
+        }
+    }
+}
+
+/// Writes a file only the owner can read.
+fn write_secret(path: &std::path::Path, text: &str) -> Result<(), String> {
+    std::fs::write(path, text).map_err(|e| format!("write {}: {e}", path.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}

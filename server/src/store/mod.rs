@@ -1,0 +1,244 @@
+//! Storage behind one narrow interface.
+//!
+//! **Architecture Invariant:** only this module knows SQL. Handlers speak
+//! [`Store`]; the SQLite backend ([`sqlite::SqliteStore`]) is the embedded
+//! default and a PostgreSQL backend would be a second implementation of the
+//! same trait. Every method is blocking; async callers run them on the
+//! blocking pool.
+
+pub mod schema;
+pub mod sqlite;
+
+use chrono::{DateTime, Utc};
+use shared::calendar::Calendar;
+use shared::category::Category;
+use shared::id::{CaseId, DeviceId, PropertyId, UserId};
+use shared::op::Op;
+use shared::property::Property;
+use shared::role::{Role, Scope, User};
+use shared::settings::Settings;
+use shared::wire::{CaseSummary, Page, PullResponse, PushResponse};
+use std::path::Path;
+
+/// A storage failure. Constraint problems that a caller can fix are their
+/// own variants; everything else is `Internal` and is logged, never shown.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A unique value (login, property code…) is taken.
+    #[error("already exists: {0}")]
+    Conflict(String),
+    /// The thing referred to does not exist.
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// The database failed.
+    #[error("database: {0}")]
+    Internal(String),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Internal(e.to_string())
+    }
+}
+
+impl From<serde_json::Error> for StoreError {
+    fn from(e: serde_json::Error) -> Self {
+        StoreError::Internal(format!("stored json: {e}"))
+    }
+}
+
+/// Shorthand.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A user to create.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    /// Login name (unique).
+    pub login: String,
+    /// Display name.
+    pub display_name: String,
+    /// Role.
+    pub role: Role,
+    /// Properties (for roles that do not see all).
+    pub properties: Vec<PropertyId>,
+    /// Department, if any.
+    pub department: Option<String>,
+    /// The argon2 PHC string.
+    pub password_hash: String,
+}
+
+/// A device as admins see it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct DeviceInfo {
+    /// The device id.
+    #[schema(value_type = String)]
+    pub id: DeviceId,
+    /// The device number (in registration numbers).
+    pub number: u32,
+    /// The name it gave at login.
+    pub name: String,
+    /// First login.
+    pub first_seen: DateTime<Utc>,
+    /// Last contact.
+    pub last_seen: DateTime<Utc>,
+    /// Revoked devices cannot log in or sync.
+    pub revoked: bool,
+    /// The highest contiguous op sequence stored.
+    pub acked_seq: u64,
+}
+
+/// What a token stands for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenInfo {
+    /// The user.
+    pub user: UserId,
+    /// The device.
+    pub device: DeviceId,
+    /// Expiry.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// The shared configuration every device folds with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// Settings.
+    pub settings: Settings,
+    /// Categories.
+    pub categories: Vec<Category>,
+    /// The holiday calendar.
+    pub calendar: Calendar,
+}
+
+/// A case list query.
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    /// Only this property.
+    pub property: Option<PropertyId>,
+    /// Only this kind (code).
+    pub kind: Option<String>,
+    /// Only this state (code).
+    pub state: Option<String>,
+    /// Only this category (code).
+    pub category: Option<String>,
+    /// Only cases with a running clock past due at `now`.
+    pub overdue: bool,
+    /// Only cases the user registered or is assigned.
+    pub mine: Option<UserId>,
+    /// Received at or after.
+    pub from: Option<DateTime<Utc>>,
+    /// Received before.
+    pub to: Option<DateTime<Utc>>,
+    /// Text search (registration number, content, category; name and phone
+    /// only when `personal` is set).
+    pub q: Option<String>,
+    /// Whether the search may look at personal data.
+    pub personal: bool,
+    /// Page number from 1.
+    pub page: u32,
+    /// Page size.
+    pub per_page: u32,
+}
+
+/// A quarantined op, for admins.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct QuarantineEntry {
+    /// Row id.
+    pub id: i64,
+    /// The device.
+    #[schema(value_type = String)]
+    pub device: DeviceId,
+    /// The device's sequence number.
+    pub seq: u64,
+    /// The reason code.
+    pub code: String,
+    /// The reason.
+    pub message: String,
+    /// When it arrived.
+    pub received_at: DateTime<Utc>,
+    /// The op as received.
+    #[schema(value_type = Object)]
+    pub op: serde_json::Value,
+}
+
+/// An audit record: who did what, when, from where.
+#[derive(Debug, Clone)]
+pub struct AuditEntry {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who.
+    pub user: Option<UserId>,
+    /// On which device.
+    pub device: Option<DeviceId>,
+    /// From which address.
+    pub address: Option<String>,
+    /// What (a stable code such as `user.create`).
+    pub action: String,
+    /// Details as JSON.
+    pub detail: serde_json::Value,
+}
+
+/// Everything the server stores.
+pub trait Store: Send + Sync + 'static {
+    // Users and devices.
+    /// Creates a user.
+    fn create_user(&self, user: NewUser, now: DateTime<Utc>) -> StoreResult<User>;
+    /// A user and their password hash, by login.
+    fn user_by_login(&self, login: &str) -> StoreResult<Option<(User, String)>>;
+    /// A user by id.
+    fn user(&self, id: UserId) -> StoreResult<Option<User>>;
+    /// Every user.
+    fn users(&self) -> StoreResult<Vec<User>>;
+    /// Enables or disables a user; disabling revokes their tokens.
+    fn set_user_active(&self, id: UserId, active: bool) -> StoreResult<()>;
+    /// Records a login of `user` on `device`, creating the device (and its
+    /// number) on first sight. Fails with `Conflict` for a revoked device.
+    fn device_login(&self, device: DeviceId, name: &str, user: UserId, now: DateTime<Utc>) -> StoreResult<DeviceInfo>;
+    /// Every device.
+    fn devices(&self) -> StoreResult<Vec<DeviceInfo>>;
+    /// Revokes a device and its tokens.
+    fn revoke_device(&self, id: DeviceId) -> StoreResult<()>;
+    /// Stores a token by its hash.
+    fn insert_token(&self, hash: &str, info: &TokenInfo, now: DateTime<Utc>) -> StoreResult<()>;
+    /// A live token (not revoked, user active, device not revoked).
+    fn token(&self, hash: &str) -> StoreResult<Option<TokenInfo>>;
+    /// Revokes one token.
+    fn revoke_token(&self, hash: &str) -> StoreResult<()>;
+
+    // Properties and configuration.
+    /// Creates or replaces a property (by id).
+    fn put_property(&self, property: &Property) -> StoreResult<()>;
+    /// Every property.
+    fn properties(&self) -> StoreResult<Vec<Property>>;
+    /// The configuration.
+    fn config(&self) -> StoreResult<Config>;
+    /// Replaces the settings.
+    fn put_settings(&self, settings: &Settings) -> StoreResult<()>;
+    /// Replaces the categories.
+    fn put_categories(&self, categories: &[Category]) -> StoreResult<()>;
+    /// Replaces the calendar.
+    fn put_calendar(&self, calendar: &Calendar) -> StoreResult<()>;
+
+    // Sync.
+    /// Stores a batch from `device` pushed by `user`, in one transaction.
+    fn push(&self, device: DeviceId, user: &User, ops: Vec<Op>, now: DateTime<Utc>) -> StoreResult<PushResponse>;
+    /// The ops in `scope` after `after`, at most `limit`, and the config that changed.
+    fn pull(&self, scope: &Scope, after: i64, limit: u32) -> StoreResult<PullResponse>;
+    /// The quarantine list.
+    fn quarantine(&self) -> StoreResult<Vec<QuarantineEntry>>;
+
+    // Cases.
+    /// A materialized case's JSON and its property.
+    fn case(&self, id: CaseId) -> StoreResult<Option<(PropertyId, shared::case::Case)>>;
+    /// A page of case summaries in `scope`.
+    fn cases(&self, scope: &Scope, filter: &CaseFilter, now: DateTime<Utc>) -> StoreResult<Page<CaseSummary>>;
+    /// The number of stored ops.
+    fn op_count(&self) -> StoreResult<u64>;
+
+    // Maintenance.
+    /// Writes an audit record.
+    fn audit(&self, entry: AuditEntry) -> StoreResult<()>;
+    /// Writes a consistent copy of the database to `path` while serving.
+    fn backup(&self, path: &Path) -> StoreResult<()>;
+    /// Runs an integrity check; returns the problems found (empty when healthy).
+    fn check(&self) -> StoreResult<Vec<String>>;
+}

@@ -1,0 +1,974 @@
+//! The SQLite backend: one file, WAL mode, foreign keys on.
+//!
+//! One connection behind a mutex serializes writers. That is also what makes
+//! the pull cursor exact: server sequence numbers are handed out inside the
+//! write transaction, so a reader never sees number `n + 1` committed
+//! before `n`.
+
+use super::{
+    AuditEntry, CaseFilter, Config, DeviceInfo, NewUser, QuarantineEntry, Store, StoreError,
+    StoreResult, TokenInfo, schema,
+};
+use crate::push::{self, Verdict};
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use shared::calendar::Calendar;
+use shared::case::Case;
+use shared::category::{Category, default_categories};
+use shared::fold::{FoldContext, fold};
+use shared::id::{CaseId, DeviceId, PropertyId, UserId};
+use shared::op::Op;
+use shared::property::{Location, Property};
+use shared::role::{Role, Scope, User, mask_name};
+use shared::settings::Settings;
+use shared::wire::{
+    CaseSummary, ConfigItem, Page, PullResponse, PulledOp, PushResponse, QuarantineNotice,
+};
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+
+/// The SQLite store.
+pub struct SqliteStore {
+    conn: Mutex<Connection>,
+}
+
+/// Times are stored as RFC 3339 UTC with milliseconds, so that text order
+/// is time order and SQL can compare them directly.
+pub fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+fn parse_ts(s: &str) -> StoreResult<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| StoreError::Internal(format!("stored time {s:?}: {e}")))
+}
+
+fn parse_id<T: std::str::FromStr>(s: &str) -> StoreResult<T> {
+    s.parse()
+        .map_err(|_| StoreError::Internal(format!("stored id {s:?}")))
+}
+
+const SETTINGS: &str = "settings";
+const CATEGORIES: &str = "categories";
+const CALENDAR: &str = "calendar";
+const PROPERTIES: &str = "properties";
+const USERS: &str = "users";
+
+impl SqliteStore {
+    /// Opens (or creates) the database at `path` and migrates it.
+    pub fn open(path: &Path) -> StoreResult<SqliteStore> {
+        let mut conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "foreign_keys", true)?;
+        // NORMAL is durable across process crashes in WAL mode; only an OS
+        // crash or power loss could lose the last commits.
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        schema::migrate(&mut conn)?;
+        let store = SqliteStore {
+            conn: Mutex::new(conn),
+        };
+        store.seed_config()?;
+        Ok(store)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock cannot leave a half-written
+        // transaction (rusqlite rolls back on drop), so the data is fine.
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Writes the default settings, categories and calendar once.
+    fn seed_config(&self) -> StoreResult<()> {
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        let defaults: [(&str, String); 5] = [
+            (SETTINGS, serde_json::to_string(&Settings::default())?),
+            (CATEGORIES, serde_json::to_string(&default_categories())?),
+            (CALENDAR, serde_json::to_string(&Calendar::with_builtin())?),
+            (PROPERTIES, String::new()),
+            (USERS, String::new()),
+        ];
+        for (key, json) in defaults {
+            let exists: Option<i64> = tx
+                .query_row("SELECT 1 FROM config WHERE key = ?1", [key], |r| r.get(0))
+                .optional()?;
+            if exists.is_none() {
+                let seq = next_seq(&tx)?;
+                tx.execute(
+                    "INSERT INTO config (key, json, server_seq) VALUES (?1, ?2, ?3)",
+                    params![key, json, seq],
+                )?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+/// Hands out the next server-wide sequence number (inside a write transaction).
+fn next_seq(tx: &Transaction<'_>) -> StoreResult<i64> {
+    Ok(tx.query_row(
+        "UPDATE counters SET value = value + 1 WHERE name = 'server_seq' RETURNING value",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
+/// Marks a derived config item (properties, users) as changed.
+fn touch_config(tx: &Transaction<'_>, key: &str) -> StoreResult<()> {
+    let seq = next_seq(tx)?;
+    tx.execute(
+        "UPDATE config SET server_seq = ?2 WHERE key = ?1",
+        params![key, seq],
+    )?;
+    Ok(())
+}
+
+fn put_config_json(conn: &mut Connection, key: &str, json: String) -> StoreResult<()> {
+    let tx = conn.transaction()?;
+    let seq = next_seq(&tx)?;
+    tx.execute(
+        "INSERT INTO config (key, json, server_seq) VALUES (?1, ?2, ?3)
+         ON CONFLICT (key) DO UPDATE SET json = excluded.json, server_seq = excluded.server_seq",
+        params![key, json, seq],
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
+fn load_config(conn: &Connection) -> StoreResult<Config> {
+    let get = |key: &str| -> StoreResult<String> {
+        Ok(conn.query_row("SELECT json FROM config WHERE key = ?1", [key], |r| r.get(0))?)
+    };
+    Ok(Config {
+        settings: serde_json::from_str(&get(SETTINGS)?)?,
+        categories: serde_json::from_str(&get(CATEGORIES)?)?,
+        calendar: serde_json::from_str(&get(CALENDAR)?)?,
+    })
+}
+
+fn load_properties(conn: &Connection) -> StoreResult<Vec<Property>> {
+    let mut stmt = conn.prepare("SELECT json FROM properties ORDER BY code")?;
+    let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+    rows.map(|json| Ok(serde_json::from_str(&json?)?)).collect()
+}
+
+fn user_properties(conn: &Connection, id: &str) -> StoreResult<Vec<PropertyId>> {
+    let mut stmt =
+        conn.prepare("SELECT property_id FROM user_properties WHERE user_id = ?1 ORDER BY property_id")?;
+    let rows = stmt.query_map([id], |r| r.get::<_, String>(0))?;
+    rows.map(|s| parse_id(&s?)).collect()
+}
+
+const USER_COLUMNS: &str = "id, login, display_name, role, department, active, password_hash";
+
+fn user_from_row(conn: &Connection, r: &rusqlite::Row<'_>) -> StoreResult<(User, String)> {
+    let id: String = r.get(0)?;
+    let role: String = r.get(3)?;
+    let user = User {
+        id: parse_id(&id)?,
+        login: r.get(1)?,
+        display_name: r.get(2)?,
+        role: Role::from_code(&role).ok_or_else(|| StoreError::Internal(format!("role {role}")))?,
+        properties: user_properties(conn, &id)?,
+        department: r.get(4)?,
+        active: r.get(5)?,
+    };
+    Ok((user, r.get(6)?))
+}
+
+fn load_users(conn: &Connection) -> StoreResult<Vec<User>> {
+    let mut stmt = conn.prepare(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY login"))?;
+    let mut rows = stmt.query([])?;
+    let mut users = Vec::new();
+    while let Some(r) = rows.next()? {
+        users.push(user_from_row(conn, r)?.0);
+    }
+    Ok(users)
+}
+
+fn device_from_row(r: &rusqlite::Row<'_>) -> StoreResult<DeviceInfo> {
+    let id: String = r.get(0)?;
+    let first: String = r.get(3)?;
+    let last: String = r.get(4)?;
+    Ok(DeviceInfo {
+        id: parse_id(&id)?,
+        number: r.get(1)?,
+        name: r.get(2)?,
+        first_seen: parse_ts(&first)?,
+        last_seen: parse_ts(&last)?,
+        revoked: r.get(5)?,
+        acked_seq: r.get::<_, i64>(6)? as u64,
+    })
+}
+
+const DEVICE_COLUMNS: &str = "id, number, name, first_seen, last_seen, revoked, acked_seq";
+
+/// The scope as an SQL condition on `column`, with its parameters.
+fn scope_sql(scope: &Scope, column: &str) -> (String, Vec<String>) {
+    match scope {
+        Scope::All => ("1 = 1".into(), Vec::new()),
+        Scope::Properties(ps) if ps.is_empty() => ("1 = 0".into(), Vec::new()),
+        Scope::Properties(ps) => {
+            let marks = vec!["?"; ps.len()].join(", ");
+            (
+                format!("{column} IN ({marks})"),
+                ps.iter().map(|p| p.to_string()).collect(),
+            )
+        }
+    }
+}
+
+impl Store for SqliteStore {
+    fn create_user(&self, user: NewUser, now: DateTime<Utc>) -> StoreResult<User> {
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        let id = UserId(uuid::Uuid::now_v7());
+        let inserted = tx.execute(
+            "INSERT INTO users (id, login, display_name, role, department, password_hash, active, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7) ON CONFLICT (login) DO NOTHING",
+            params![
+                id.to_string(),
+                user.login,
+                user.display_name,
+                user.role.code(),
+                user.department,
+                user.password_hash,
+                ts(now)
+            ],
+        )?;
+        if inserted == 0 {
+            return Err(StoreError::Conflict(format!("login {}", user.login)));
+        }
+        for p in &user.properties {
+            let exists: Option<i64> = tx
+                .query_row("SELECT 1 FROM properties WHERE id = ?1", [p.to_string()], |r| r.get(0))
+                .optional()?;
+            if exists.is_none() {
+                return Err(StoreError::NotFound(format!("property {p}")));
+            }
+            tx.execute(
+                "INSERT INTO user_properties (user_id, property_id) VALUES (?1, ?2)",
+                params![id.to_string(), p.to_string()],
+            )?;
+        }
+        touch_config(&tx, USERS)?;
+        tx.commit()?;
+        let mut properties = user.properties;
+        properties.sort();
+        Ok(User {
+            id,
+            login: user.login,
+            display_name: user.display_name,
+            role: user.role,
+            properties,
+            department: user.department,
+            active: true,
+        })
+    }
+
+    fn user_by_login(&self, login: &str) -> StoreResult<Option<(User, String)>> {
+        let conn = self.lock();
+        let mut stmt = conn.prepare(&format!("SELECT {USER_COLUMNS} FROM users WHERE login = ?1"))?;
+        let mut rows = stmt.query([login])?;
+        match rows.next()? {
+            Some(r) => Ok(Some(user_from_row(&conn, r)?)),
+            None => Ok(None),
+        }
+    }
+
+    fn user(&self, id: UserId) -> StoreResult<Option<User>> {
+        let conn = self.lock();
+        let mut stmt = conn.prepare(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"))?;
+        let mut rows = stmt.query([id.to_string()])?;
+        match rows.next()? {
+            Some(r) => Ok(Some(user_from_row(&conn, r)?.0)),
+            None => Ok(None),
+        }
+    }
+
+    fn users(&self) -> StoreResult<Vec<User>> {
+        load_users(&self.lock())
+    }
+
+    fn set_user_active(&self, id: UserId, active: bool) -> StoreResult<()> {
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        let n = tx.execute(
+            "UPDATE users SET active = ?2 WHERE id = ?1",
+            params![id.to_string(), active],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NotFound(format!("user {id}")));
+        }
+        if !active {
+            tx.execute("UPDATE tokens SET revoked = 1 WHERE user_id = ?1", [id.to_string()])?;
+        }
+        touch_config(&tx, USERS)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn device_login(&self, device: DeviceId, name: &str, user: UserId, now: DateTime<Utc>) -> StoreResult<DeviceInfo> {
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        let existing = tx
+            .query_row(
+                &format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE id = ?1"),
+                [device.to_string()],
+                |r| Ok(device_from_row(r)),
+            )
+            .optional()?
+            .transpose()?;
+        match existing {
+            Some(d) if d.revoked => return Err(StoreError::Conflict("device revoked".into())),
+            Some(_) => {
+                tx.execute(
+                    "UPDATE devices SET last_seen = ?2, name = CASE WHEN ?3 = '' THEN name ELSE ?3 END WHERE id = ?1",
+                    params![device.to_string(), ts(now), name],
+                )?;
+            }
+            None => {
+                let number: i64 = tx.query_row(
+                    "UPDATE counters SET value = value + 1 WHERE name = 'device_number' RETURNING value",
+                    [],
+                    |r| r.get(0),
+                )?;
+                tx.execute(
+                    "INSERT INTO devices (id, number, name, first_seen, last_seen) VALUES (?1, ?2, ?3, ?4, ?4)",
+                    params![device.to_string(), number, name, ts(now)],
+                )?;
+            }
+        }
+        tx.execute(
+            "INSERT INTO device_users (device_id, user_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+            params![device.to_string(), user.to_string()],
+        )?;
+        let info = tx.query_row(
+            &format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE id = ?1"),
+            [device.to_string()],
+            |r| Ok(device_from_row(r)),
+        )??;
+        tx.commit()?;
+        Ok(info)
+    }
+
+    fn devices(&self) -> StoreResult<Vec<DeviceInfo>> {
+        let conn = self.lock();
+        let mut stmt = conn.prepare(&format!("SELECT {DEVICE_COLUMNS} FROM devices ORDER BY number"))?;
+        let mut rows = stmt.query([])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            out.push(device_from_row(r)?);
+        }
+        Ok(out)
+    }
+
+    fn revoke_device(&self, id: DeviceId) -> StoreResult<()> {
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        let n = tx.execute("UPDATE devices SET revoked = 1 WHERE id = ?1", [id.to_string()])?;
+        if n == 0 {
+            return Err(StoreError::NotFound(format!("device {id}")));
+        }
+        tx.execute("UPDATE tokens SET revoked = 1 WHERE device_id = ?1", [id.to_string()])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn insert_token(&self, hash: &str, info: &TokenInfo, now: DateTime<Utc>) -> StoreResult<()> {
+        self.lock().execute(
+            "INSERT INTO tokens (hash, user_id, device_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![hash, info.user.to_string(), info.device.to_string(), ts(now), ts(info.expires_at)],
+        )?;
+        Ok(())
+    }
+
+    fn token(&self, hash: &str) -> StoreResult<Option<TokenInfo>> {
+        let conn = self.lock();
+        let row = conn
+            .query_row(
+                "SELECT t.user_id, t.device_id, t.expires_at FROM tokens t
+                 JOIN users u ON u.id = t.user_id JOIN devices d ON d.id = t.device_id
+                 WHERE t.hash = ?1 AND t.revoked = 0 AND u.active = 1 AND d.revoked = 0",
+                [hash],
+                |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)),
+            )
+            .optional()?;
+        row.map(|(u, d, e)| {
+            Ok(TokenInfo {
+                user: parse_id(&u)?,
+                device: parse_id(&d)?,
+                expires_at: parse_ts(&e)?,
+            })
+        })
+        .transpose()
+    }
+
+    fn revoke_token(&self, hash: &str) -> StoreResult<()> {
+        self.lock()
+            .execute("UPDATE tokens SET revoked = 1 WHERE hash = ?1", [hash])?;
+        Ok(())
+    }
+
+    fn put_property(&self, property: &Property) -> StoreResult<()> {
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        let taken: Option<String> = tx
+            .query_row(
+                "SELECT id FROM properties WHERE code = ?1 AND id <> ?2",
+                params![property.code, property.id.to_string()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if taken.is_some() {
+            return Err(StoreError::Conflict(format!("property code {}", property.code)));
+        }
+        tx.execute(
+            "INSERT INTO properties (id, code, name, households, json) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (id) DO UPDATE SET code = excluded.code, name = excluded.name,
+               households = excluded.households, json = excluded.json",
+            params![
+                property.id.to_string(),
+                property.code,
+                property.name,
+                property.households,
+                serde_json::to_string(property)?
+            ],
+        )?;
+        touch_config(&tx, PROPERTIES)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn properties(&self) -> StoreResult<Vec<Property>> {
+        load_properties(&self.lock())
+    }
+
+    fn config(&self) -> StoreResult<Config> {
+        load_config(&self.lock())
+    }
+
+    fn put_settings(&self, settings: &Settings) -> StoreResult<()> {
+        put_config_json(&mut self.lock(), SETTINGS, serde_json::to_string(settings)?)
+    }
+
+    fn put_categories(&self, categories: &[Category]) -> StoreResult<()> {
+        put_config_json(&mut self.lock(), CATEGORIES, serde_json::to_string(categories)?)
+    }
+
+    fn put_calendar(&self, calendar: &Calendar) -> StoreResult<()> {
+        put_config_json(&mut self.lock(), CALENDAR, serde_json::to_string(calendar)?)
+    }
+
+    fn push(&self, device: DeviceId, user: &User, mut ops: Vec<Op>, now: DateTime<Utc>) -> StoreResult<PushResponse> {
+        let mut conn = self.lock();
+        let config = load_config(&conn)?;
+        let properties = load_properties(&conn)?;
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let mut acked: u64 = tx
+            .query_row("SELECT acked_seq FROM devices WHERE id = ?1", [device.to_string()], |r| {
+                r.get::<_, i64>(0)
+            })
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound(format!("device {device}")))? as u64;
+        // Authors the device has logged in with: an outbox may still hold
+        // ops of a colleague who used the tablet before.
+        let device_users: Vec<User> = {
+            let mut stmt = tx.prepare("SELECT user_id FROM device_users WHERE device_id = ?1")?;
+            let ids: Vec<String> = stmt
+                .query_map([device.to_string()], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            let all = load_users(&tx)?;
+            all.into_iter()
+                .filter(|u| ids.contains(&u.id.to_string()) || u.id == user.id)
+                .collect()
+        };
+        ops.sort_by_key(|op| op.seq);
+        let mut touched = BTreeSet::new();
+        let mut quarantined = Vec::new();
+        let mut expected_seq = None;
+        let received = ts(now);
+        for op in ops {
+            let json = serde_json::to_string(&op)?;
+            let hash = push::hash(&json);
+            if op.seq <= acked {
+                let stored: Option<String> = tx
+                    .query_row(
+                        "SELECT hash FROM ops WHERE device_id = ?1 AND seq = ?2
+                         UNION ALL SELECT hash FROM quarantine WHERE device_id = ?1 AND seq = ?2 AND code <> 'sync.clone'
+                         LIMIT 1",
+                        params![device.to_string(), op.seq as i64],
+                        |r| r.get(0),
+                    )
+                    .optional()?;
+                if stored.as_deref() != Some(hash.as_str()) {
+                    let notice = push::clone_notice(op.seq);
+                    insert_quarantine(&tx, device, &op, &hash, &json, &notice, &received)?;
+                    quarantined.push(notice);
+                }
+                continue;
+            }
+            if op.seq > acked + 1 {
+                expected_seq = Some(acked + 1);
+                break;
+            }
+            let case_property: Option<String> = tx
+                .query_row(
+                    "SELECT property_id FROM ops WHERE case_id = ?1 LIMIT 1",
+                    [op.case_id.to_string()],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let case_property = case_property.map(|p| parse_id::<PropertyId>(&p)).transpose()?;
+            let id_taken: Option<i64> = tx
+                .query_row("SELECT 1 FROM ops WHERE id = ?1", [op.id.to_string()], |r| r.get(0))
+                .optional()?;
+            let verdict = push::judge(&push::Facts {
+                op: &op,
+                device_users: &device_users,
+                case_property,
+                id_taken: id_taken.is_some(),
+                properties: &properties,
+                categories: &config.categories,
+            });
+            match verdict {
+                Verdict::Accept { property } => {
+                    let seq = next_seq(&tx)?;
+                    tx.execute(
+                        "INSERT INTO ops (server_seq, id, device_id, seq, case_id, property_id, author, hash, json, received_at)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                        params![
+                            seq,
+                            op.id.to_string(),
+                            device.to_string(),
+                            op.seq as i64,
+                            op.case_id.to_string(),
+                            property.to_string(),
+                            op.author.to_string(),
+                            hash,
+                            json,
+                            received
+                        ],
+                    )?;
+                    touched.insert(op.case_id);
+                }
+                Verdict::Quarantine(notice) => {
+                    insert_quarantine(&tx, device, &op, &hash, &json, &notice, &received)?;
+                    quarantined.push(notice);
+                }
+            }
+            acked = op.seq;
+        }
+        tx.execute(
+            "UPDATE devices SET acked_seq = ?2, last_seen = ?3 WHERE id = ?1",
+            params![device.to_string(), acked as i64, received],
+        )?;
+        let ctx = FoldContext {
+            settings: &config.settings,
+            calendar: &config.calendar,
+        };
+        for case_id in touched {
+            materialize(&tx, case_id, ctx, &properties)?;
+        }
+        tx.commit()?;
+        Ok(PushResponse {
+            acked_seq: acked,
+            expected_seq,
+            quarantined,
+        })
+    }
+
+    fn pull(&self, scope: &Scope, after: i64, limit: u32) -> StoreResult<PullResponse> {
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        let max: i64 = tx.query_row("SELECT value FROM counters WHERE name = 'server_seq'", [], |r| r.get(0))?;
+        let (cond, args) = scope_sql(scope, "property_id");
+        let limit = limit.clamp(1, 5000);
+        let sql = format!(
+            "SELECT server_seq, json FROM ops WHERE server_seq > ? AND {cond} ORDER BY server_seq LIMIT {}",
+            limit + 1
+        );
+        let mut stmt = tx.prepare(&sql)?;
+        let mut values: Vec<rusqlite::types::Value> = vec![after.into()];
+        values.extend(args.into_iter().map(Into::into));
+        let mut rows = stmt.query(rusqlite::params_from_iter(values))?;
+        let mut ops = Vec::new();
+        while let Some(r) = rows.next()? {
+            let json: String = r.get(1)?;
+            ops.push(PulledOp {
+                server_seq: r.get(0)?,
+                op: serde_json::from_str(&json)?,
+            });
+        }
+        drop(rows);
+        drop(stmt);
+        let more = ops.len() > limit as usize;
+        ops.truncate(limit as usize);
+        // A full page ends at its last op; a short page has seen everything
+        // up to the sequence read in this same transaction.
+        let cursor = match (more, ops.last()) {
+            (true, Some(last)) => last.server_seq,
+            _ => max.max(after),
+        };
+        let mut config = Vec::new();
+        let mut stmt = tx.prepare(
+            "SELECT key, json FROM config WHERE server_seq > ?1 AND server_seq <= ?2 ORDER BY key",
+        )?;
+        let changed: Vec<(String, String)> = stmt
+            .query_map(params![after, cursor], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        for (key, json) in changed {
+            let item = match key.as_str() {
+                SETTINGS => ConfigItem::Settings(serde_json::from_str(&json)?),
+                CATEGORIES => ConfigItem::Categories(serde_json::from_str(&json)?),
+                CALENDAR => ConfigItem::Calendar(serde_json::from_str(&json)?),
+                PROPERTIES => ConfigItem::Properties(
+                    load_properties(&tx)?
+                        .into_iter()
+                        .filter(|p| scope.allows(p.id))
+                        .collect(),
+                ),
+                USERS => ConfigItem::Users(load_users(&tx)?),
+                _ => continue,
+            };
+            config.push(item);
+        }
+        Ok(PullResponse {
+            ops,
+            config,
+            cursor,
+            more,
+        })
+    }
+
+    fn quarantine(&self) -> StoreResult<Vec<QuarantineEntry>> {
+        let conn = self.lock();
+        let mut stmt = conn.prepare(
+            "SELECT id, device_id, seq, code, message, received_at, json FROM quarantine
+             WHERE resolved_at IS NULL ORDER BY id",
+        )?;
+        let mut rows = stmt.query([])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let device: String = r.get(1)?;
+            let received: String = r.get(5)?;
+            let json: String = r.get(6)?;
+            out.push(QuarantineEntry {
+                id: r.get(0)?,
+                device: parse_id(&device)?,
+                seq: r.get::<_, i64>(2)? as u64,
+                code: r.get(3)?,
+                message: r.get(4)?,
+                received_at: parse_ts(&received)?,
+                op: serde_json::from_str(&json).unwrap_or(serde_json::Value::String(json)),
+            });
+        }
+        Ok(out)
+    }
+
+    fn case(&self, id: CaseId) -> StoreResult<Option<(PropertyId, Case)>> {
+        let conn = self.lock();
+        let row: Option<(String, String)> = conn
+            .query_row(
+                "SELECT property_id, json FROM cases WHERE id = ?1",
+                [id.to_string()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        row.map(|(p, json)| Ok((parse_id(&p)?, serde_json::from_str(&json)?)))
+            .transpose()
+    }
+
+    fn cases(&self, scope: &Scope, f: &CaseFilter, now: DateTime<Utc>) -> StoreResult<Page<CaseSummary>> {
+        let conn = self.lock();
+        let (scope_cond, scope_args) = scope_sql(scope, "property_id");
+        let mut conds = vec![scope_cond];
+        let mut args: Vec<rusqlite::types::Value> = scope_args.into_iter().map(Into::into).collect();
+        let mut eq = |col: &str, v: &Option<String>| {
+            if let Some(v) = v {
+                conds.push(format!("{col} = ?"));
+                args.push(v.clone().into());
+            }
+        };
+        eq("property_id", &f.property.map(|p| p.to_string()));
+        eq("kind", &f.kind);
+        eq("state", &f.state);
+        eq("category", &f.category);
+        if f.overdue {
+            conds.push("next_due_at IS NOT NULL AND next_due_at < ?".into());
+            args.push(ts(now).into());
+        }
+        if let Some(user) = f.mine {
+            conds.push("(first_responder = ? OR assignee = ?)".into());
+            args.push(user.to_string().into());
+            args.push(user.to_string().into());
+        }
+        if let Some(from) = f.from {
+            conds.push("received_at >= ?".into());
+            args.push(ts(from).into());
+        }
+        if let Some(to) = f.to {
+            conds.push("received_at < ?".into());
+            args.push(ts(to).into());
+        }
+        if let Some(q) = f.q.as_ref().map(|q| q.trim().to_lowercase()).filter(|q| !q.is_empty()) {
+            let pattern = format!("%{}%", q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+            if f.personal {
+                conds.push(
+                    "(search LIKE ? ESCAPE '\\' OR lower(complainant_name) LIKE ? ESCAPE '\\' OR complainant_phone LIKE ? ESCAPE '\\')"
+                        .into(),
+                );
+                args.extend([pattern.clone().into(), pattern.clone().into(), pattern.into()]);
+            } else {
+                conds.push("search LIKE ? ESCAPE '\\'".into());
+                args.push(pattern.into());
+            }
+        }
+        let where_ = conds.join(" AND ");
+        let total: i64 = conn.query_row(
+            &format!("SELECT count(*) FROM cases WHERE {where_}"),
+            rusqlite::params_from_iter(args.iter()),
+            |r| r.get(0),
+        )?;
+        let per_page = f.per_page.clamp(1, 500);
+        let page = f.page.max(1);
+        let offset = (page as i64 - 1) * per_page as i64;
+        let sql = format!(
+            "SELECT id, reg_no, kind, state, property_id, category, complainant_name, summary, received_at, next_due_at
+             FROM cases WHERE {where_} ORDER BY received_at DESC, id LIMIT {per_page} OFFSET {offset}"
+        );
+        let mut stmt = conn.prepare(&sql)?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(args.iter()))?;
+        let mut items = Vec::new();
+        while let Some(r) = rows.next()? {
+            let id: String = r.get(0)?;
+            let kind: String = r.get(2)?;
+            let state: String = r.get(3)?;
+            let property: String = r.get(4)?;
+            let received: String = r.get(8)?;
+            let due: Option<String> = r.get(9)?;
+            let next_due_at = due.as_deref().map(parse_ts).transpose()?;
+            items.push(CaseSummary {
+                id: parse_id(&id)?,
+                reg_no: r.get(1)?,
+                kind: serde_json::from_value(serde_json::Value::String(kind))?,
+                state: serde_json::from_value(serde_json::Value::String(state))?,
+                property: parse_id(&property)?,
+                category: r.get(5)?,
+                complainant_name: r.get(6)?,
+                summary: r.get(7)?,
+                received_at: parse_ts(&received)?,
+                next_due_at,
+                overdue: next_due_at.is_some_and(|d| d < now),
+            });
+        }
+        Ok(Page {
+            items,
+            total: total as u64,
+            page,
+            per_page,
+        })
+    }
+
+    fn op_count(&self) -> StoreResult<u64> {
+        let n: i64 = self.lock().query_row("SELECT count(*) FROM ops", [], |r| r.get(0))?;
+        Ok(n as u64)
+    }
+
+    fn audit(&self, e: AuditEntry) -> StoreResult<()> {
+        self.lock().execute(
+            "INSERT INTO audit (at, user_id, device_id, address, action, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                ts(e.at),
+                e.user.map(|u| u.to_string()),
+                e.device.map(|d| d.to_string()),
+                e.address,
+                e.action,
+                e.detail.to_string()
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn backup(&self, path: &Path) -> StoreResult<()> {
+        let target = path
+            .to_str()
+            .ok_or_else(|| StoreError::Internal("backup path is not UTF-8".into()))?;
+        if path.exists() {
+            return Err(StoreError::Conflict(format!("{target} exists")));
+        }
+        self.lock().execute("VACUUM INTO ?1", [target])?;
+        Ok(())
+    }
+
+    fn check(&self) -> StoreResult<Vec<String>> {
+        let conn = self.lock();
+        let mut problems = Vec::new();
+        let mut stmt = conn.prepare("PRAGMA integrity_check")?;
+        let rows: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        problems.extend(rows.into_iter().filter(|r| r != "ok"));
+        let mut stmt = conn.prepare("PRAGMA foreign_key_check")?;
+        let fk: Vec<String> = stmt
+            .query_map([], |r| Ok(format!("foreign key: {} row {}", r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?
+            .collect::<Result<_, _>>()?;
+        problems.extend(fk);
+        let orphans: i64 = conn.query_row(
+            "SELECT count(DISTINCT case_id) FROM ops WHERE case_id NOT IN (SELECT id FROM cases)",
+            [],
+            |r| r.get(0),
+        )?;
+        if orphans > 0 {
+            problems.push(format!("{orphans} case(s) with ops but no materialized row"));
+        }
+        Ok(problems)
+    }
+}
+
+fn insert_quarantine(
+    tx: &Transaction<'_>,
+    device: DeviceId,
+    op: &Op,
+    hash: &str,
+    json: &str,
+    notice: &QuarantineNotice,
+    received: &str,
+) -> StoreResult<()> {
+    tx.execute(
+        "INSERT INTO quarantine (device_id, seq, op_id, hash, json, code, message, received_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            device.to_string(),
+            op.seq as i64,
+            op.id.to_string(),
+            hash,
+            json,
+            notice.code,
+            notice.message,
+            received
+        ],
+    )?;
+    Ok(())
+}
+
+/// Folds a case from its stored ops and writes the query row and its
+/// deadline rows. The fold is `shared`'s; nothing here decides a rule.
+fn materialize(tx: &Transaction<'_>, id: CaseId, ctx: FoldContext<'_>, properties: &[Property]) -> StoreResult<()> {
+    let mut stmt = tx.prepare("SELECT json, property_id FROM ops WHERE case_id = ?1 ORDER BY server_seq")?;
+    let rows: Vec<(String, String)> = stmt
+        .query_map([id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    let ops: Vec<Op> = rows
+        .iter()
+        .map(|(json, _)| serde_json::from_str(json))
+        .collect::<Result<_, _>>()?;
+    let seq: i64 = tx.query_row("SELECT value FROM counters WHERE name = 'server_seq'", [], |r| r.get(0))?;
+    let Ok(case) = fold(&ops, ctx) else {
+        // Only a register op creates a case row; the push quarantines ops
+        // for unknown cases, so this is reached only by a damaged store.
+        return Ok(());
+    };
+    let reg = &case.registration;
+    let (building, unit) = match &reg.location {
+        Location::Unit { building, unit } => (Some(building.to_string()), Some(unit.to_string())),
+        Location::Building { building } => (Some(building.to_string()), None),
+        Location::PublicArea => (None, None),
+    };
+    let property = properties.iter().find(|p| p.id == reg.property);
+    let place = property.map(|p| p.describe(&reg.location)).unwrap_or_default();
+    let search = format!(
+        "{} {} {} {} {}",
+        reg.reg_no, reg.content, reg.requested_remedy, reg.category, place
+    )
+    .to_lowercase();
+    let open = case.state.is_open();
+    let next_due = case
+        .deadlines
+        .iter()
+        .filter(|d| open && d.met_at.is_none())
+        .map(|d| d.due_at)
+        .min();
+    let resolved_at = case.resolution.as_ref().map(|r| ts(r.stamp.at));
+    let closed_at = case.closure.as_ref().map(|c| ts(c.stamp.at));
+    let satisfaction = case
+        .follow_ups
+        .iter()
+        .rev()
+        .find(|f| !f.spot_check)
+        .map(|f| f.satisfaction);
+    let summary: String = reg.content.chars().take(80).collect();
+    tx.execute(
+        "INSERT INTO cases (id, property_id, reg_no, kind, state, category, channel, severity, validity, urgent,
+            building_id, unit_id, first_responder, assignee, complainant_name, complainant_phone, summary,
+            received_at, recorded_at, resolved_at, closed_at, next_due_at, reopen_count, satisfaction, escalated,
+            open_conflicts, violations, search, json, server_seq)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
+            ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30)
+         ON CONFLICT (id) DO UPDATE SET property_id = excluded.property_id, reg_no = excluded.reg_no,
+            kind = excluded.kind, state = excluded.state, category = excluded.category, channel = excluded.channel,
+            severity = excluded.severity, validity = excluded.validity, urgent = excluded.urgent,
+            building_id = excluded.building_id, unit_id = excluded.unit_id, first_responder = excluded.first_responder,
+            assignee = excluded.assignee, complainant_name = excluded.complainant_name,
+            complainant_phone = excluded.complainant_phone, summary = excluded.summary,
+            received_at = excluded.received_at, recorded_at = excluded.recorded_at, resolved_at = excluded.resolved_at,
+            closed_at = excluded.closed_at, next_due_at = excluded.next_due_at, reopen_count = excluded.reopen_count,
+            satisfaction = excluded.satisfaction, escalated = excluded.escalated,
+            open_conflicts = excluded.open_conflicts, violations = excluded.violations, search = excluded.search,
+            json = excluded.json, server_seq = excluded.server_seq",
+        params![
+            id.to_string(),
+            reg.property.to_string(),
+            reg.reg_no.to_string(),
+            reg.kind.code(),
+            case.state.code(),
+            reg.category,
+            reg.channel.code(),
+            case.assessment.as_ref().map(|a| a.severity.code()),
+            case.assessment.as_ref().map(|a| format!("{:?}", a.validity).to_lowercase()),
+            case.assessment.as_ref().is_some_and(|a| a.urgent),
+            building,
+            unit,
+            case.registered.by.to_string(),
+            case.assignee.as_ref().and_then(|a| a.user).map(|u| u.to_string()),
+            reg.complainant.name,
+            reg.complainant.phone.as_ref().map(|p| p.to_string()),
+            summary,
+            ts(reg.received_at),
+            ts(case.registered.at),
+            resolved_at,
+            closed_at,
+            next_due.map(ts),
+            case.reopen_count,
+            satisfaction,
+            case.escalated(),
+            case.open_conflicts().count() as i64,
+            case.violations.len() as i64,
+            search,
+            serde_json::to_string(&case)?,
+            seq
+        ],
+    )?;
+    tx.execute("DELETE FROM case_deadlines WHERE case_id = ?1", [id.to_string()])?;
+    for d in &case.deadlines {
+        tx.execute(
+            "INSERT INTO case_deadlines (case_id, clock, started_at, due_at, met_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                id.to_string(),
+                d.clock.code(),
+                ts(d.started_at),
+                ts(d.due_at),
+                d.met_at.map(ts)
+            ],
+        )?;
+    }
+    Ok(())
+}
+
+/// Masks a summary's name for roles that may not see it.
+pub fn mask_summary(mut s: CaseSummary) -> CaseSummary {
+    s.complainant_name = mask_name(&s.complainant_name);
+    s
+}

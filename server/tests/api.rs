@@ -1,0 +1,338 @@
+//! Every endpoint against every role, over real HTTP, with two properties
+//! so that a scope leak would show.
+
+mod common;
+
+use common::{Author, Client, Fixture, Server, device, push_body};
+use serde_json::{Value, json};
+use shared::case::CaseState;
+use shared::op::Action;
+
+struct World {
+    _fx: Fixture,
+    server: Server,
+    pa: shared::property::Property,
+    pb: shared::property::Property,
+}
+
+fn world() -> World {
+    let fx = Fixture::new();
+    let server = Server::start(fx.data.path());
+    World {
+        pa: fx.pa.clone(),
+        pb: fx.pb.clone(),
+        server,
+        _fx: fx,
+    }
+}
+
+fn login(w: &World, login: &str, n: u128) -> (Client, Author) {
+    let (c, body) = Client::login(&w.server.base, login, device(n));
+    let author = Author::new(&body, device(n));
+    (c, author)
+}
+
+fn code(v: &Value) -> &str {
+    v["code"].as_str().unwrap_or("")
+}
+
+#[test]
+fn healthz_and_openapi() {
+    let w = world();
+    let c = w.server.client();
+    let (s, body) = c.get("/healthz");
+    assert_eq!((s, body["status"].as_str()), (200, Some("ok")));
+    let (s, doc) = c.get("/api/openapi.json");
+    assert_eq!(s, 200);
+    assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.")));
+    for path in ["/api/v1/auth/login", "/api/v1/sync/push", "/api/v1/sync/pull", "/api/v1/cases", "/api/v1/admin/users"] {
+        assert!(doc["paths"][path].is_object(), "{path} missing from OpenAPI");
+    }
+    let (s, body) = c.get("/api/v1/nothing-here");
+    assert_eq!((s, code(&body)), (404, "not_found"));
+}
+
+#[test]
+fn login_errors_do_not_reveal_users_and_are_rate_limited() {
+    let w = world();
+    let c = w.server.client();
+    let attempt = |login: &str, password: &str| {
+        c.post(
+            "/api/v1/auth/login",
+            &json!({ "login": login, "password": password, "device": device(99) }),
+        )
+    };
+    let (s1, unknown) = attempt("nobody", "whatever-pass");
+    let (s2, wrong) = attempt("staff_a", "wrong-password");
+    assert_eq!((s1, s2), (401, 401));
+    assert_eq!(unknown, wrong, "same answer for unknown user and wrong password");
+    for _ in 0..3 {
+        attempt("staff_a", "wrong-password");
+    }
+    let (s, body) = attempt("staff_a", "wrong-password");
+    assert_eq!((s, code(&body)), (429, "auth.rate_limited"));
+    // Rate limited even with the right password, until the window passes.
+    let (s, _) = attempt("staff_a", common::PASSWORD);
+    assert_eq!(s, 429);
+}
+
+#[test]
+fn bad_input_gets_json_4xx() {
+    let w = world();
+    let (c, mut a) = login(&w, "staff_a", 1);
+    let (s, body) = c.send("POST", "/api/v1/sync/push", "{not json");
+    assert_eq!((s, code(&body)), (400, "request.malformed_json"));
+    let (s, body) = c.post("/api/v1/sync/push", &json!({ "device": device(1), "ops": [], "extra": 1 }));
+    assert_eq!((s, code(&body)), (422, "request.invalid_json"));
+    let big = "x".repeat(5 * 1024 * 1024);
+    let (s, body) = c.send("POST", "/api/v1/sync/push", &format!("{{\"device\":\"{big}\"}}"));
+    assert_eq!((s, code(&body)), (413, "request.too_large"));
+    let (s, body) = c.post("/api/v1/sync/push", &push_body(device(2), &[]));
+    assert_eq!((s, code(&body)), (403, "auth.forbidden"));
+    let (s, body) = c.get("/api/v1/sync/pull?after=-1");
+    assert_eq!((s, code(&body)), (400, "sync.bad_cursor"));
+    let (s, body) = c.get("/api/v1/sync/pull?after=abc");
+    assert_eq!((s, code(&body)), (400, "request.bad_query"));
+    let (s, body) = c.get("/api/v1/cases/not-an-id");
+    assert_eq!((s, code(&body)), (400, "request.bad_id"));
+    let (s, body) = c.get(&format!("/api/v1/cases/{}", uuid::Uuid::now_v7()));
+    assert_eq!((s, code(&body)), (404, "not_found"));
+
+    // Op-level problems quarantine the op and keep the batch going.
+    let mut newer = a.register(&w.pa, "未来版本");
+    newer.schema = shared::op::SCHEMA_VERSION + 1;
+    let unknown_case = a.op(shared::id::CaseId(uuid::Uuid::now_v7()), None, Action::Start);
+    let good = a.register(&w.pa, "正常登记");
+    let (s, body) = c.post("/api/v1/sync/push", &push_body(device(1), &[newer, unknown_case, good]));
+    assert_eq!(s, 200, "{body}");
+    assert_eq!(body["acked_seq"], 3);
+    let codes: Vec<&str> = body["quarantined"].as_array().unwrap().iter().map(code).collect();
+    assert_eq!(codes, ["sync.schema_too_new", "sync.unknown_case"]);
+
+    // A too-old client is told to update.
+    let agent_resp = ureq::get(format!("{}/api/v1/me", w.server.base))
+        .header("x-client-schema", "0")
+        .header("Authorization", format!("Bearer {}", c.token.clone().unwrap()))
+        .config()
+        .http_status_as_error(false)
+        .build()
+        .call()
+        .unwrap();
+    assert_eq!(agent_resp.status().as_u16(), 426);
+}
+
+#[test]
+fn sessions_require_a_live_token() {
+    let w = world();
+    let anon = w.server.client();
+    for path in ["/api/v1/me", "/api/v1/sync/pull", "/api/v1/cases", "/api/v1/admin/users"] {
+        let (s, body) = anon.get(path);
+        assert_eq!((s, code(&body)), (401, "auth.missing_token"), "{path}");
+    }
+    let mut forged = anon.clone();
+    forged.token = Some("00".repeat(32));
+    assert_eq!(forged.get("/api/v1/me").0, 401);
+
+    let (admin, _) = login(&w, "admin", 10);
+    let (staff, _) = login(&w, "staff_a", 11);
+    assert_eq!(staff.get("/api/v1/me").0, 200);
+    // Revoking the device kills its token and refuses its next login.
+    let (s, _) = admin.post(&format!("/api/v1/admin/devices/{}/revoke", device(11)), &json!({}));
+    assert_eq!(s, 204);
+    assert_eq!(staff.get("/api/v1/me").0, 401);
+    let c = w.server.client();
+    let (s, body) = c.post("/api/v1/auth/login", &json!({ "login": "staff_a", "password": common::PASSWORD, "device": device(11) }));
+    assert_eq!((s, code(&body)), (403, "auth.device_revoked"));
+    // Disabling the user kills their tokens on every device.
+    let (staff2, author) = login(&w, "staff_a", 12);
+    let id = author.user.to_string();
+    let (s, _) = admin.put(&format!("/api/v1/admin/users/{id}/active"), &json!({ "active": false }));
+    assert_eq!(s, 204);
+    assert_eq!(staff2.get("/api/v1/me").0, 401);
+    // Logout ends just that session.
+    let (m, _) = login(&w, "manager_a", 13);
+    assert_eq!(m.post("/api/v1/auth/logout", &json!({})).0, 204);
+    assert_eq!(m.get("/api/v1/me").0, 401);
+}
+
+#[test]
+fn admin_endpoints_are_admin_only() {
+    let w = world();
+    let paths = ["/api/v1/admin/users", "/api/v1/admin/devices", "/api/v1/admin/properties", "/api/v1/admin/quarantine"];
+    for (i, role_login) in ["staff_a", "head_a", "manager_a", "regional_a", "deputy_a", "gm", "quality"].iter().enumerate() {
+        let (c, _) = login(&w, role_login, 20 + i as u128);
+        for p in paths {
+            let (s, body) = c.get(p);
+            assert_eq!((s, code(&body)), (403, "auth.forbidden"), "{role_login} {p}");
+        }
+        let (s, _) = c.post("/api/v1/admin/users", &json!({ "login": "x", "display_name": "x", "role": "staff", "password": "longenough", "properties": [] }));
+        assert_eq!(s, 403, "{role_login} create user");
+    }
+    let (admin, _) = login(&w, "admin", 30);
+    for p in paths {
+        assert_eq!(admin.get(p).0, 200, "admin {p}");
+    }
+    let (s, body) = admin.post(
+        "/api/v1/admin/users",
+        &json!({ "login": "new_staff", "display_name": "新员工", "role": "staff", "password": "short", "properties": [w.pa.id] }),
+    );
+    assert_eq!((s, code(&body)), (400, "admin.weak_password"));
+    let (s, body) = admin.post(
+        "/api/v1/admin/users",
+        &json!({ "login": "new_staff", "display_name": "新员工", "role": "staff", "password": "long-enough", "properties": [w.pa.id] }),
+    );
+    assert_eq!(s, 201, "{body}");
+    let (s, body) = admin.post(
+        "/api/v1/admin/users",
+        &json!({ "login": "new_staff", "display_name": "重复", "role": "staff", "password": "long-enough", "properties": [w.pa.id] }),
+    );
+    assert_eq!((s, code(&body)), (409, "conflict"));
+    let mut p = w.pa.clone();
+    p.households = 401;
+    assert_eq!(admin.post("/api/v1/admin/properties", &serde_json::to_value(&p).unwrap()).0, 204);
+    p.code = "bad code!".into();
+    let (s, body) = admin.post("/api/v1/admin/properties", &serde_json::to_value(&p).unwrap());
+    assert_eq!((s, code(&body)), (400, "admin.bad_property_code"));
+}
+
+/// Pulls everything a client may see.
+fn pull_all(c: &Client) -> Vec<shared::op::Op> {
+    let mut after = 0;
+    let mut ops = Vec::new();
+    loop {
+        let (s, page) = c.get(&format!("/api/v1/sync/pull?after={after}&limit=50"));
+        assert_eq!(s, 200, "{page}");
+        let page: shared::wire::PullResponse = serde_json::from_value(page).unwrap();
+        ops.extend(page.ops.into_iter().map(|p| p.op));
+        after = page.cursor;
+        if !page.more {
+            return ops;
+        }
+    }
+}
+
+#[test]
+fn scope_and_masking_on_every_read() {
+    let w = world();
+    let (staff_a, mut a) = login(&w, "staff_a", 40);
+    let (staff_b, mut b) = login(&w, "staff_b", 41);
+    let reg_a = a.register(&w.pa, "1栋电梯故障");
+    let reg_b = b.register(&w.pb, "8栋停车纠纷");
+    assert_eq!(staff_a.post("/api/v1/sync/push", &push_body(a.device, &[reg_a.clone()])).1["acked_seq"], 1);
+    assert_eq!(staff_b.post("/api/v1/sync/push", &push_body(b.device, &[reg_b.clone()])).1["acked_seq"], 1);
+
+    // Writes outside scope are quarantined, not merged.
+    let sneaky = b.register(&w.pa, "越权登记");
+    let (_, body) = staff_b.post("/api/v1/sync/push", &push_body(b.device, &[sneaky]));
+    assert_eq!(code(&body["quarantined"][0]), "sync.out_of_scope");
+    let assess = b.op(reg_a.case_id, Some(CaseState::Registered), Action::Note { note_kind: shared::case::NoteKind::General, text: "越权备注".into() });
+    let (_, body) = staff_b.post("/api/v1/sync/push", &push_body(b.device, &[assess]));
+    assert_eq!(code(&body["quarantined"][0]), "sync.out_of_scope");
+
+    // Pull: each staff sees only their property; head office sees both.
+    let ids = |ops: Vec<shared::op::Op>| ops.into_iter().map(|o| o.case_id).collect::<std::collections::BTreeSet<_>>();
+    assert_eq!(ids(pull_all(&staff_a)), [reg_a.case_id].into());
+    assert_eq!(ids(pull_all(&staff_b)), [reg_b.case_id].into());
+    let (quality, _) = login(&w, "quality", 42);
+    let (gm, _) = login(&w, "gm", 43);
+    let (admin, _) = login(&w, "admin", 44);
+    let (manager_b, _) = login(&w, "manager_b", 45);
+    for c in [&quality, &gm, &admin] {
+        assert_eq!(ids(pull_all(c)), [reg_a.case_id, reg_b.case_id].into());
+    }
+
+    // Case list and case reads follow the same scope.
+    let list_ids = |c: &Client, q: &str| -> Vec<String> {
+        let (s, page) = c.get(&format!("/api/v1/cases{q}"));
+        assert_eq!(s, 200, "{page}");
+        page["items"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap().to_string()).collect()
+    };
+    assert_eq!(list_ids(&staff_a, ""), [reg_a.case_id.to_string()]);
+    assert_eq!(list_ids(&manager_b, ""), [reg_b.case_id.to_string()]);
+    assert_eq!(list_ids(&quality, "").len(), 2);
+    let (s, body) = manager_b.get(&format!("/api/v1/cases?property={}", w.pa.id));
+    assert_eq!((s, code(&body)), (403, "auth.forbidden"));
+    assert_eq!(staff_b.get(&format!("/api/v1/cases/{}", reg_a.case_id)).0, 404);
+    assert_eq!(staff_a.get(&format!("/api/v1/cases/{}", reg_a.case_id)).0, 200);
+    assert_eq!(gm.get(&format!("/api/v1/cases/{}", reg_a.case_id)).0, 200);
+    assert_eq!(list_ids(&staff_a, "?q=电梯").len(), 1);
+    assert_eq!(list_ids(&staff_a, "?q=13912345678").len(), 1, "staff may search by phone");
+
+    // Personal data is masked for the department head and the admin.
+    let (head, _) = login(&w, "head_a", 46);
+    for c in [&head, &admin] {
+        let (_, case) = c.get(&format!("/api/v1/cases/{}", reg_a.case_id));
+        let text = case.to_string();
+        assert!(!text.contains("13912345678") && !text.contains("王小明"), "{text}");
+        assert!(text.contains("139****5678"));
+        let pulled = serde_json::to_string(&pull_all(c)).unwrap();
+        assert!(!pulled.contains("13912345678") && !pulled.contains("王小明"));
+        assert_eq!(list_ids(c, "?q=13912345678").len(), 0, "no search by hidden phone");
+    }
+    let (_, case) = staff_a.get(&format!("/api/v1/cases/{}", reg_a.case_id));
+    assert!(case.to_string().contains("13912345678"));
+}
+
+#[test]
+fn push_is_idempotent_detects_gaps_and_clones() {
+    let w = world();
+    let (c, mut a) = login(&w, "staff_a", 50);
+    let r1 = a.register(&w.pa, "一");
+    let r2 = a.register(&w.pa, "二");
+    let r3 = a.register(&w.pa, "三");
+    let r4 = a.register(&w.pa, "四");
+    // A gap: 1 and 3 arrive; the server stores 1 and asks for 2.
+    let (_, body) = c.post("/api/v1/sync/push", &push_body(a.device, &[r1.clone(), r3.clone()]));
+    assert_eq!((body["acked_seq"].as_u64(), body["expected_seq"].as_u64()), (Some(1), Some(2)));
+    // The resend, with a duplicate of 1, completes the run.
+    let (_, body) = c.post("/api/v1/sync/push", &push_body(a.device, &[r1.clone(), r2.clone(), r3.clone(), r4.clone()]));
+    assert_eq!(body["acked_seq"], 4);
+    assert!(body["quarantined"].as_array().unwrap().is_empty());
+    // Same (device, seq) with other content is a clone: reported, not merged.
+    let mut clone = r2.clone();
+    clone.id = shared::id::OpId(uuid::Uuid::now_v7());
+    let (_, body) = c.post("/api/v1/sync/push", &push_body(a.device, &[clone]));
+    assert_eq!(code(&body["quarantined"][0]), "sync.clone");
+    let (admin, _) = login(&w, "admin", 51);
+    let (_, q) = admin.get("/api/v1/admin/quarantine");
+    assert_eq!(q.as_array().unwrap().iter().filter(|e| e["code"] == "sync.clone").count(), 1);
+    let (_, page) = c.get("/api/v1/cases");
+    assert_eq!(page["total"], 4);
+    // A re-login tells a device that lost its storage where it stands.
+    let (_, body) = Client::login(&w.server.base, "staff_a", device(50));
+    assert_eq!(body["acked_seq"], 4);
+}
+
+#[test]
+fn workflow_ops_materialize_through_the_shared_fold() {
+    let w = world();
+    let (staff, mut s) = login(&w, "staff_a", 60);
+    let (manager, mut m) = login(&w, "manager_a", 61);
+    let reg = s.register(&w.pa, "楼道灯不亮");
+    let case = reg.case_id;
+    staff.post("/api/v1/sync/push", &push_body(s.device, &[reg]));
+    let assess = m.op(case, Some(CaseState::Registered), Action::Assess {
+        severity: shared::case::Severity::General,
+        urgent: false,
+        validity: shared::case::Validity::Valid,
+        reason: String::new(),
+    });
+    // A staff member may not assess: the op is kept and flagged, not lost.
+    let bad = s.op(case, Some(CaseState::Registered), Action::Assess {
+        severity: shared::case::Severity::Minor,
+        urgent: false,
+        validity: shared::case::Validity::Valid,
+        reason: String::new(),
+    });
+    manager.post("/api/v1/sync/push", &push_body(m.device, &[assess]));
+    staff.post("/api/v1/sync/push", &push_body(s.device, &[bad]));
+    let (_, body) = manager.get(&format!("/api/v1/cases/{case}"));
+    let folded: shared::case::Case = serde_json::from_value(body).unwrap();
+    assert_eq!(folded.state, CaseState::Assessed);
+    assert_eq!(folded.timeline.len(), 3);
+    assert_eq!(folded.violations.len(), 1);
+    let (_, page) = manager.get("/api/v1/cases?state=assessed");
+    assert_eq!(page["total"], 1);
+    let (_, page) = manager.get("/api/v1/cases?state=registered");
+    assert_eq!(page["total"], 0);
+}

@@ -1,0 +1,327 @@
+//! The harness every server test shares: a real `server` process on
+//! 127.0.0.1 with a random port and a real SQLite file in a temp dir, and a
+//! small HTTP client.
+
+#![allow(dead_code)]
+
+use serde_json::{Value, json};
+use shared::id::{DeviceId, PropertyId, UserId};
+use shared::property::Property;
+use shared::role::{Role, User};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+pub const PASSWORD: &str = "s3cret-pass";
+
+/// The server binary Cargo built for these tests.
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_server")
+}
+
+/// Runs a `server` subcommand on `data` and returns its stdout; panics with
+/// stderr on failure (test setup only).
+pub fn cli(data: &Path, args: &[&str]) -> String {
+    let out = Command::new(bin())
+        .args(args)
+        .arg("--data-dir")
+        .arg(data)
+        .env("SERVER_USER_PASSWORD", PASSWORD)
+        .output()
+        .expect("run server binary");
+    assert!(
+        out.status.success(),
+        "server {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A running server process. Killed on drop.
+pub struct Server {
+    child: Child,
+    pub base: String,
+    pub data: PathBuf,
+}
+
+impl Server {
+    /// Starts `server serve` on a free port with `data` as its data dir.
+    pub fn start(data: &Path) -> Server {
+        let mut child = Command::new(bin())
+            .args(["serve", "--addr", "127.0.0.1:0", "--log-level", "warn", "--data-dir"])
+            .arg(data)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn server");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let mut line = String::new();
+        let mut reader = BufReader::new(stdout);
+        reader.read_line(&mut line).expect("server prints its address");
+        // Keep draining stdout so the server never writes into a closed pipe.
+        std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
+        let base = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+            .to_string();
+        Server {
+            child,
+            base,
+            data: data.to_path_buf(),
+        }
+    }
+
+    /// SIGKILL, as a crash or power loss would.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    pub fn client(&self) -> Client {
+        Client::new(&self.base)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// A JSON-over-HTTP client with an optional bearer token.
+#[derive(Clone)]
+pub struct Client {
+    agent: ureq::Agent,
+    pub base: String,
+    pub token: Option<String>,
+}
+
+impl Client {
+    pub fn new(base: &str) -> Client {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(60)))
+            .build()
+            .into();
+        Client {
+            agent,
+            base: base.to_string(),
+            token: None,
+        }
+    }
+
+    fn auth(&self) -> Option<String> {
+        self.token.as_ref().map(|t| format!("Bearer {t}"))
+    }
+
+    pub fn get(&self, path: &str) -> (u16, Value) {
+        let mut req = self.agent.get(format!("{}{path}", self.base));
+        if let Some(a) = self.auth() {
+            req = req.header("Authorization", a);
+        }
+        read(req.call())
+    }
+
+    pub fn post(&self, path: &str, body: &Value) -> (u16, Value) {
+        self.send("POST", path, &body.to_string())
+    }
+
+    pub fn put(&self, path: &str, body: &Value) -> (u16, Value) {
+        self.send("PUT", path, &body.to_string())
+    }
+
+    /// Posts, returning `None` when the connection fails (server killed).
+    pub fn try_post(&self, path: &str, body: &Value) -> Option<u16> {
+        let mut req = self
+            .agent
+            .post(format!("{}{path}", self.base))
+            .header("Content-Type", "application/json");
+        if let Some(a) = self.auth() {
+            req = req.header("Authorization", a);
+        }
+        req.send(body.to_string()).ok().map(|r| r.status().as_u16())
+    }
+
+    /// Sends a raw body (for malformed-input tests).
+    pub fn send(&self, method: &str, path: &str, body: &str) -> (u16, Value) {
+        let url = format!("{}{path}", self.base);
+        let mut req = match method {
+            "PUT" => self.agent.put(url),
+            _ => self.agent.post(url),
+        }
+        .header("Content-Type", "application/json");
+        if let Some(a) = self.auth() {
+            req = req.header("Authorization", a);
+        }
+        read(req.send(body))
+    }
+
+    /// Logs in with a fresh device; returns the login response.
+    pub fn login(base: &str, login: &str, device: DeviceId) -> (Client, Value) {
+        let mut c = Client::new(base);
+        let (status, body) = c.post(
+            "/api/v1/auth/login",
+            &json!({ "login": login, "password": PASSWORD, "device": device, "device_name": "test" }),
+        );
+        assert_eq!(status, 200, "login {login}: {body}");
+        c.token = body["token"].as_str().map(String::from);
+        (c, body)
+    }
+}
+
+fn read(res: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> (u16, Value) {
+    let mut resp = res.expect("http request");
+    let status = resp.status().as_u16();
+    let text = resp.body_mut().read_to_string().unwrap_or_default();
+    let value = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or(Value::String(text))
+    };
+    (status, value)
+}
+
+/// Two properties (PA, PB) with a building and units each, and a user of
+/// every role in PA plus a staff member of PB, made with the CLI.
+pub struct Fixture {
+    pub data: tempfile::TempDir,
+    pub pa: Property,
+    pub pb: Property,
+}
+
+impl Fixture {
+    pub fn new() -> Fixture {
+        let data = tempfile::tempdir().expect("temp dir");
+        let d = data.path();
+        cli(d, &["property", "add", "--code", "PA", "--name", "华苑小区", "--households", "400"]);
+        cli(d, &["property", "add", "--code", "PB", "--name", "锦绣花园", "--households", "250"]);
+        cli(d, &["property", "building", "--property", "PA", "--name", "1栋", "--units", "101,102,201"]);
+        cli(d, &["property", "building", "--property", "PB", "--name", "8栋", "--units", "801"]);
+        let users: [(&str, Role, &[&str]); 10] = [
+            ("admin", Role::Admin, &[]),
+            ("staff_a", Role::Staff, &["PA"]),
+            ("head_a", Role::DepartmentHead, &["PA"]),
+            ("manager_a", Role::Manager, &["PA"]),
+            ("regional_a", Role::RegionalManager, &["PA"]),
+            ("deputy_a", Role::DeputyGm, &["PA"]),
+            ("gm", Role::Gm, &[]),
+            ("quality", Role::Quality, &[]),
+            ("staff_b", Role::Staff, &["PB"]),
+            ("manager_b", Role::Manager, &["PB"]),
+        ];
+        for (login, role, props) in users {
+            let mut args = vec!["user", "add", "--login", login, "--name", login, "--role", role.code()];
+            for p in props {
+                args.extend(["--property", p]);
+            }
+            cli(d, &args);
+        }
+        let store = server::open_store(d).expect("open store");
+        use server::store::Store;
+        let props = store.properties().expect("properties");
+        let find = |code: &str| props.iter().find(|p| p.code == code).cloned().expect("property");
+        Fixture {
+            pa: find("PA"),
+            pb: find("PB"),
+            data,
+        }
+    }
+}
+
+pub fn device(n: u128) -> DeviceId {
+    DeviceId(uuid::Uuid::from_u128(0xDE71CE_0000 + n))
+}
+
+/// The user in a login response.
+pub fn user_of(login_response: &Value) -> User {
+    serde_json::from_value(login_response["user"].clone()).expect("user in login response")
+}
+
+pub fn ids(p: &Property) -> PropertyId {
+    p.id
+}
+
+pub fn user_id(v: &Value) -> UserId {
+    user_of(v).id
+}
+
+/// Builds ops the way a device does: its own HLC and gapless sequence.
+pub struct Author {
+    pub device: DeviceId,
+    pub user: UserId,
+    pub role: Role,
+    pub seq: u64,
+    clock: shared::hlc::HlcClock,
+    counter: u32,
+    pub number: u32,
+}
+
+impl Author {
+    pub fn new(login_response: &Value, device: DeviceId) -> Author {
+        let user = user_of(login_response);
+        Author {
+            device,
+            user: user.id,
+            role: user.role,
+            seq: 0,
+            clock: shared::hlc::HlcClock::new(device, None),
+            counter: 0,
+            number: login_response["device_number"].as_u64().unwrap_or(1) as u32,
+        }
+    }
+
+    pub fn op(
+        &mut self,
+        case: shared::id::CaseId,
+        expected: Option<shared::case::CaseState>,
+        action: shared::op::Action,
+    ) -> shared::op::Op {
+        let now = chrono::Utc::now();
+        self.seq += 1;
+        shared::op::Op {
+            id: shared::id::OpId(uuid::Uuid::now_v7()),
+            case_id: case,
+            device: self.device,
+            seq: self.seq,
+            hlc: self.clock.tick(now.timestamp_millis()),
+            at: now,
+            author: self.user,
+            role: self.role,
+            schema: shared::op::SCHEMA_VERSION,
+            expected_state: expected,
+            action,
+        }
+    }
+
+    /// A valid complaint registration in `property` (public area).
+    pub fn register(&mut self, property: &Property, content: &str) -> shared::op::Op {
+        self.counter += 1;
+        let now = chrono::Utc::now();
+        let reg = shared::case::Registration {
+            reg_no: shared::regno::RegNo::new(&property.code, now.date_naive(), self.number.max(1), self.counter)
+                .expect("valid regno"),
+            kind: shared::case::CaseKind::Complaint,
+            property: property.id,
+            location: shared::property::Location::PublicArea,
+            complainant: shared::case::Complainant {
+                name: "王小明".into(),
+                phone: shared::phone::Phone::parse("13912345678").ok(),
+            },
+            channel: shared::case::Channel::Phone,
+            received_at: now,
+            category: "noise".into(),
+            content: content.into(),
+            requested_remedy: String::new(),
+            related_case: None,
+        };
+        let case = shared::id::CaseId(uuid::Uuid::now_v7());
+        self.op(case, None, shared::op::Action::Register(reg))
+    }
+}
+
+/// A push body.
+pub fn push_body(device: DeviceId, ops: &[shared::op::Op]) -> Value {
+    json!({ "device": device, "ops": ops })
+}

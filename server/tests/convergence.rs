@@ -1,0 +1,199 @@
+//! Convergence: five devices with skewed clocks make random valid ops
+//! offline and sync in random interleavings, with duplicated batches,
+//! lost answers and retries. After every schedule, every device's fold of
+//! what it holds equals the server's materialized case, and the server holds
+//! each op exactly once.
+//!
+//! The seed is printed; set `CONVERGENCE_SEED` to replay a failure and
+//! `CONVERGENCE_SCHEDULES` to run more or fewer schedules.
+
+mod common;
+
+use chrono::{DateTime, Duration, Utc};
+use common::{Client, Fixture, Server, device, push_body, user_of};
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use shared::fold::fold;
+use shared::op::Op;
+use shared::sim::Fleet;
+use shared::wire::PullResponse;
+use std::collections::BTreeSet;
+
+struct Tablet {
+    client: Client,
+    acked: u64,
+    cursor: i64,
+}
+
+fn env_u64(name: &str) -> Option<u64> {
+    std::env::var(name).ok().and_then(|v| v.parse().ok())
+}
+
+#[test]
+fn devices_and_server_converge_over_random_schedules() {
+    let seed = env_u64("CONVERGENCE_SEED").unwrap_or_else(|| rand::rng().random());
+    let schedules = env_u64("CONVERGENCE_SCHEDULES").unwrap_or(300);
+    println!("CONVERGENCE_SEED={seed} schedules={schedules}");
+    let mut rng = StdRng::seed_from_u64(seed);
+
+    let fx = Fixture::new();
+    let server = Server::start(fx.data.path());
+    let logins = [
+        ("staff_a", 0),
+        ("head_a", -3_600_000),
+        ("manager_a", 7_200_000),
+        ("regional_a", 90_000),
+        ("deputy_a", -86_400_000),
+    ];
+    let mut tablets = Vec::new();
+    let mut identities = Vec::new();
+    for (i, (login, skew)) in logins.iter().enumerate() {
+        let dev = device(100 + i as u128);
+        let (client, body) = Client::login(&server.base, login, dev);
+        let user = user_of(&body);
+        let number = body["device_number"].as_u64().unwrap_or(1) as u32;
+        identities.push((dev, user.id, user.role, *skew, number));
+        tablets.push(Tablet {
+            client,
+            acked: 0,
+            cursor: 0,
+        });
+    }
+    let mut fleet = Fleet::with_identities(&identities, fx.pa.id, 0);
+    let (quality, _) = Client::login(&server.base, "quality", device(199));
+    let mut now: DateTime<Utc> = Utc::now() - Duration::days(30);
+    let mut checked_cases = 0usize;
+
+    for schedule in 0..schedules {
+        let first_op = fleet.ops.len();
+        let steps = rng.random_range(5..40);
+        for _ in 0..steps {
+            now += Duration::minutes(rng.random_range(0..180));
+            let d = rng.random_range(0..tablets.len());
+            match rng.random_range(0..10) {
+                0 | 1 => {
+                    fleet.register(d, now, rng.random());
+                }
+                2..=5 => {
+                    fleet.act(d, now, rng.random());
+                }
+                6 | 7 => push_some(&mut rng, &fleet, d, &mut tablets[d]),
+                _ => pull_some(&mut rng, &mut fleet, d, &mut tablets[d], now),
+            }
+        }
+        // Everyone comes back online: push everything, then pull everything.
+        for (d, tablet) in tablets.iter_mut().enumerate() {
+            push_all(&fleet, d, tablet);
+        }
+        for (d, tablet) in tablets.iter_mut().enumerate() {
+            pull_all(&mut fleet, d, tablet, now);
+        }
+        let cases: BTreeSet<_> = fleet.ops[first_op..].iter().map(|o| o.case_id).collect();
+        for case in &cases {
+            for (d, tablet) in tablets.iter().enumerate() {
+                check_case(&fleet, d, tablet, case, seed, schedule);
+            }
+        }
+        checked_cases += cases.len();
+    }
+
+    // Exactly once: the server holds every op made, no more, none quarantined.
+    let mut after = 0;
+    let mut server_ops = Vec::new();
+    loop {
+        let (_, page) = quality.get(&format!("/api/v1/sync/pull?after={after}&limit=1000"));
+        let page: PullResponse = serde_json::from_value(page).expect("pull page");
+        server_ops.extend(page.ops.into_iter().map(|p| p.op.id));
+        after = page.cursor;
+        if !page.more {
+            break;
+        }
+    }
+    let distinct: BTreeSet<_> = server_ops.iter().collect();
+    assert_eq!(distinct.len(), server_ops.len(), "seed {seed}: an op was stored twice");
+    assert_eq!(server_ops.len(), fleet.ops.len(), "seed {seed}: ops lost or invented");
+    let (admin, _) = Client::login(&server.base, "admin", device(198));
+    let (_, q) = admin.get("/api/v1/admin/quarantine");
+    assert_eq!(q.as_array().map(Vec::len), Some(0), "seed {seed}: quarantined {q}");
+    println!("{} ops, {checked_cases} case checks across {schedules} schedules", fleet.ops.len());
+}
+
+fn outbox(fleet: &Fleet, d: usize, acked: u64) -> Vec<Op> {
+    let dev = fleet.devices[d].id;
+    fleet.ops.iter().filter(|o| o.device == dev && o.seq > acked).cloned().collect()
+}
+
+/// Pushes a random part of the outbox, shuffled, with duplicates of ops
+/// already acknowledged, and sometimes "loses" the answer.
+fn push_some(rng: &mut StdRng, fleet: &Fleet, d: usize, t: &mut Tablet) {
+    let dev = fleet.devices[d].id;
+    let mut batch = outbox(fleet, d, t.acked);
+    let keep = rng.random_range(0..=batch.len());
+    batch.truncate(keep);
+    let old: Vec<Op> = fleet.ops.iter().filter(|o| o.device == dev && o.seq <= t.acked).cloned().collect();
+    for _ in 0..rng.random_range(0..3) {
+        if let Some(o) = old.get(rng.random_range(0..old.len().max(1))) {
+            batch.push(o.clone());
+        }
+    }
+    batch.shuffle(rng);
+    let (status, body) = t.client.post("/api/v1/sync/push", &push_body(dev, &batch));
+    assert_eq!(status, 200, "{body}");
+    assert!(body["quarantined"].as_array().is_some_and(Vec::is_empty), "{body}");
+    if rng.random_range(0..4) > 0 {
+        t.acked = body["acked_seq"].as_u64().expect("acked_seq");
+    }
+}
+
+fn push_all(fleet: &Fleet, d: usize, t: &mut Tablet) {
+    let dev = fleet.devices[d].id;
+    loop {
+        let batch = outbox(fleet, d, t.acked);
+        if batch.is_empty() {
+            return;
+        }
+        let (status, body) = t.client.post("/api/v1/sync/push", &push_body(dev, &batch));
+        assert_eq!(status, 200, "{body}");
+        let acked = body["acked_seq"].as_u64().expect("acked_seq");
+        assert!(acked > t.acked || batch.is_empty(), "no progress: {body}");
+        t.acked = acked;
+    }
+}
+
+fn pull_page(fleet: &mut Fleet, d: usize, t: &mut Tablet, limit: u32, now: DateTime<Utc>) -> bool {
+    let (status, page) = t.client.get(&format!("/api/v1/sync/pull?after={}&limit={limit}", t.cursor));
+    assert_eq!(status, 200, "{page}");
+    let page: PullResponse = serde_json::from_value(page).expect("pull page");
+    let ops: Vec<Op> = page.ops.into_iter().map(|p| p.op).collect();
+    fleet.receive(d, &ops, now);
+    t.cursor = page.cursor;
+    page.more
+}
+
+fn pull_some(rng: &mut StdRng, fleet: &mut Fleet, d: usize, t: &mut Tablet, now: DateTime<Utc>) {
+    let limit = rng.random_range(1..20);
+    for _ in 0..rng.random_range(1..4) {
+        if !pull_page(fleet, d, t, limit, now) {
+            return;
+        }
+    }
+}
+
+fn pull_all(fleet: &mut Fleet, d: usize, t: &mut Tablet, now: DateTime<Utc>) {
+    while pull_page(fleet, d, t, 200, now) {}
+}
+
+fn check_case(fleet: &Fleet, d: usize, t: &Tablet, case: &shared::id::CaseId, seed: u64, schedule: u64) {
+    let view = fleet.view(d).get(case).cloned().unwrap_or_default();
+    let role = fleet.devices[d].role;
+    let local = fold(&view, fleet.ctx()).expect("the device holds the registration");
+    let local = if role.sees_personal_data() { local } else { local.masked() };
+    let (status, remote) = t.client.get(&format!("/api/v1/cases/{case}"));
+    assert_eq!(status, 200, "{remote}");
+    let local_json = serde_json::to_value(&local).expect("serialize");
+    assert!(
+        local_json == remote,
+        "seed {seed} schedule {schedule}: device {d} ({role:?}) differs from the server on case {case}"
+    );
+}

@@ -1,0 +1,760 @@
+//! The case (工单) model: what is registered at intake and what the fold
+//! builds from the op log.
+//!
+//! [`Registration`] is what a staff member types at intake. [`Case`] is the
+//! folded state: never written directly, always the result of
+//! [`crate::fold::fold`] over the case's ops.
+
+use crate::deadline::{Clock, ClockState};
+use crate::hlc::Hlc;
+use crate::id::{AttachmentId, CaseId, DeviceId, OpId, PropertyId, UserId};
+use crate::lang::Lang;
+use crate::op::ActionKind;
+use crate::phone::Phone;
+use crate::property::Location;
+use crate::regno::RegNo;
+use crate::role::Role;
+use crate::workflow::RuleViolation;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+/// The four kinds of case; one intake, different rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseKind {
+    /// 投诉: the full workflow.
+    Complaint,
+    /// 报修: 100% callback by the end of the next working day.
+    Repair,
+    /// 建议: accepted or declined; accepted ones get an improvement plan.
+    Suggestion,
+    /// 咨询: may be answered on the spot.
+    Inquiry,
+}
+
+impl CaseKind {
+    /// Every kind.
+    pub const ALL: [CaseKind; 4] = [
+        CaseKind::Complaint,
+        CaseKind::Repair,
+        CaseKind::Suggestion,
+        CaseKind::Inquiry,
+    ];
+
+    /// The stable code.
+    pub fn code(self) -> &'static str {
+        match self {
+            CaseKind::Complaint => "complaint",
+            CaseKind::Repair => "repair",
+            CaseKind::Suggestion => "suggestion",
+            CaseKind::Inquiry => "inquiry",
+        }
+    }
+
+    /// The kind's name for a person.
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            CaseKind::Complaint => lang.pick("投诉", "Complaint"),
+            CaseKind::Repair => lang.pick("报修", "Repair"),
+            CaseKind::Suggestion => lang.pick("建议", "Suggestion"),
+            CaseKind::Inquiry => lang.pick("咨询", "Inquiry"),
+        }
+    }
+}
+
+/// How the case reached us.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// 电话
+    Phone,
+    /// 来访/现场
+    WalkIn,
+    /// 信函
+    Letter,
+    /// 邮件
+    Email,
+    /// 网络平台
+    Online,
+    /// 热线转办
+    HotlineTransfer,
+    /// 巡查/上门
+    FieldVisit,
+    /// 意见簿
+    ComplaintBook,
+}
+
+impl Channel {
+    /// Every channel.
+    pub const ALL: [Channel; 8] = [
+        Channel::Phone,
+        Channel::WalkIn,
+        Channel::Letter,
+        Channel::Email,
+        Channel::Online,
+        Channel::HotlineTransfer,
+        Channel::FieldVisit,
+        Channel::ComplaintBook,
+    ];
+
+    /// The stable code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Channel::Phone => "phone",
+            Channel::WalkIn => "walk_in",
+            Channel::Letter => "letter",
+            Channel::Email => "email",
+            Channel::Online => "online",
+            Channel::HotlineTransfer => "hotline_transfer",
+            Channel::FieldVisit => "field_visit",
+            Channel::ComplaintBook => "complaint_book",
+        }
+    }
+
+    /// Written channels must be registered within 24 hours of receipt.
+    pub fn is_written(self) -> bool {
+        matches!(self, Channel::Letter | Channel::Email | Channel::Online)
+    }
+
+    /// The channel's name for a person.
+    pub fn label(self, lang: Lang) -> &'static str {
+        let (zh, en) = match self {
+            Channel::Phone => ("电话", "Phone"),
+            Channel::WalkIn => ("来访/现场", "Walk-in"),
+            Channel::Letter => ("信函", "Letter"),
+            Channel::Email => ("邮件", "Email"),
+            Channel::Online => ("网络平台", "Online platform"),
+            Channel::HotlineTransfer => ("热线转办", "Hotline transfer"),
+            Channel::FieldVisit => ("巡查/上门", "Field visit"),
+            Channel::ComplaintBook => ("意见簿", "Complaint book"),
+        };
+        lang.pick(zh, en)
+    }
+}
+
+/// Severity set at assessment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// 轻微
+    Minor,
+    /// 一般
+    General,
+    /// 重大: notifies the manager and head office at once; kept long-term.
+    Major,
+}
+
+impl Severity {
+    /// The stable code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Severity::Minor => "minor",
+            Severity::General => "general",
+            Severity::Major => "major",
+        }
+    }
+}
+
+/// Whether a complaint is founded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Validity {
+    /// 有效投诉: counts towards the valid-complaint rate.
+    Valid,
+    /// 不成立/特殊投诉: closed with an explanation.
+    Unfounded,
+}
+
+/// Where a case stands in its workflow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseState {
+    /// 已登记
+    Registered,
+    /// 已评估
+    Assessed,
+    /// 已派单
+    Assigned,
+    /// 处理中
+    InProgress,
+    /// 方案待定: a solution is proposed (and may await compensation approval).
+    SolutionProposed,
+    /// 已解决: result given, waiting for the follow-up.
+    Resolved,
+    /// 已回访
+    FollowedUp,
+    /// 重新处理: the complainant was not satisfied (二次处理).
+    Reopened,
+    /// 已关闭 (archived)
+    Closed,
+    /// 已撤诉
+    Withdrawn,
+}
+
+impl CaseState {
+    /// Every state, in workflow order.
+    pub const ALL: [CaseState; 10] = [
+        CaseState::Registered,
+        CaseState::Assessed,
+        CaseState::Assigned,
+        CaseState::InProgress,
+        CaseState::SolutionProposed,
+        CaseState::Resolved,
+        CaseState::FollowedUp,
+        CaseState::Reopened,
+        CaseState::Closed,
+        CaseState::Withdrawn,
+    ];
+
+    /// The stable code.
+    pub fn code(self) -> &'static str {
+        match self {
+            CaseState::Registered => "registered",
+            CaseState::Assessed => "assessed",
+            CaseState::Assigned => "assigned",
+            CaseState::InProgress => "in_progress",
+            CaseState::SolutionProposed => "solution_proposed",
+            CaseState::Resolved => "resolved",
+            CaseState::FollowedUp => "followed_up",
+            CaseState::Reopened => "reopened",
+            CaseState::Closed => "closed",
+            CaseState::Withdrawn => "withdrawn",
+        }
+    }
+
+    /// Parses a state code.
+    pub fn from_code(code: &str) -> Option<CaseState> {
+        CaseState::ALL.into_iter().find(|s| s.code() == code)
+    }
+
+    /// Closed and withdrawn cases take no more workflow actions.
+    pub fn is_open(self) -> bool {
+        !matches!(self, CaseState::Closed | CaseState::Withdrawn)
+    }
+
+    /// The state's name for a person.
+    pub fn label(self, lang: Lang) -> &'static str {
+        let (zh, en) = match self {
+            CaseState::Registered => ("已登记", "Registered"),
+            CaseState::Assessed => ("已评估", "Assessed"),
+            CaseState::Assigned => ("已派单", "Assigned"),
+            CaseState::InProgress => ("处理中", "In progress"),
+            CaseState::SolutionProposed => ("方案待定", "Solution proposed"),
+            CaseState::Resolved => ("已解决", "Resolved"),
+            CaseState::FollowedUp => ("已回访", "Followed up"),
+            CaseState::Reopened => ("重新处理", "Reopened"),
+            CaseState::Closed => ("已关闭", "Closed"),
+            CaseState::Withdrawn => ("已撤诉", "Withdrawn"),
+        };
+        lang.pick(zh, en)
+    }
+}
+
+/// The person who raised the case. Either may be empty for an anonymous
+/// suggestion or inquiry.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Complainant {
+    /// The complainant's name.
+    pub name: String,
+    /// A validated phone number, if given.
+    pub phone: Option<Phone>,
+}
+
+/// What is typed at intake (登记). The receiver (first responder) is the
+/// op's author; the recorded-at time is the op's time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Registration {
+    /// The registration number made on the device.
+    pub reg_no: RegNo,
+    /// The kind of case.
+    pub kind: CaseKind,
+    /// The property.
+    pub property: PropertyId,
+    /// Unit, building or public area.
+    pub location: Location,
+    /// Who raised it.
+    pub complainant: Complainant,
+    /// How it reached us.
+    pub channel: Channel,
+    /// When it reached us (may be before it was recorded).
+    pub received_at: DateTime<Utc>,
+    /// A category code.
+    pub category: String,
+    /// What the resident said.
+    pub content: String,
+    /// What the resident asks for (诉求).
+    #[serde(default)]
+    pub requested_remedy: String,
+    /// An earlier case this one relates to, by registration number.
+    #[serde(default)]
+    pub related_case: Option<String>,
+}
+
+/// A change to registration fields. Each `Some` field is a write; the fold
+/// keeps the last writer per field by HLC and the timeline keeps the old value.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RegistrationPatch {
+    /// New complainant name.
+    pub complainant_name: Option<String>,
+    /// New phone (`Some(None)` clears it).
+    pub complainant_phone: Option<Option<Phone>>,
+    /// New location.
+    pub location: Option<Location>,
+    /// New channel.
+    pub channel: Option<Channel>,
+    /// New category code.
+    pub category: Option<String>,
+    /// New content.
+    pub content: Option<String>,
+    /// New requested remedy.
+    pub requested_remedy: Option<String>,
+    /// New related case (`Some(None)` clears it).
+    pub related_case: Option<Option<String>>,
+    /// Corrected time of receipt.
+    pub received_at: Option<DateTime<Utc>>,
+}
+
+/// Who acted, when and where: attached to every record the fold keeps.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stamp {
+    /// The op that made the record.
+    pub op: OpId,
+    /// The author.
+    pub by: UserId,
+    /// The role they acted in.
+    pub role: Role,
+    /// The device.
+    pub device: DeviceId,
+    /// The device's wall time when it happened.
+    pub at: DateTime<Utc>,
+}
+
+/// The initial assessment (初步评估).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Assessment {
+    /// Severity.
+    pub severity: Severity,
+    /// Safety risk or possible media/regulator attention.
+    pub urgent: bool,
+    /// Founded or not.
+    pub validity: Validity,
+    /// Why (required when unfounded).
+    pub reason: String,
+    /// Who assessed.
+    pub stamp: Stamp,
+}
+
+/// The department and person a case is assigned to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Assignee {
+    /// The responsible department (工程/保洁/绿化/安保/客服…).
+    pub department: String,
+    /// The responsible person, if a user of the system.
+    pub user: Option<UserId>,
+    /// The responsible person's name as shown.
+    pub name: String,
+}
+
+/// One handover (转办): from whom to whom, when and why. Append-only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Handover {
+    /// The previous assignee (none for the first assignment).
+    pub from: Option<Assignee>,
+    /// The new assignee.
+    pub to: Assignee,
+    /// Why.
+    pub note: String,
+    /// Who handed over.
+    pub stamp: Stamp,
+}
+
+/// The kind of an investigation note.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoteKind {
+    /// A general note.
+    General,
+    /// The complainant was contacted (meets the urgent-contact clock).
+    Contact,
+    /// Someone is on site (meets the urgent on-site clock).
+    OnSite,
+    /// An inspection item checked.
+    Inspection,
+    /// 问题分析: the cause analysis (meets the investigation clock).
+    CauseAnalysis,
+}
+
+/// A note on the case. Append-only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Note {
+    /// What kind of note.
+    pub kind: NoteKind,
+    /// The text.
+    pub text: String,
+    /// Who wrote it.
+    pub stamp: Stamp,
+}
+
+/// The state of a compensation approval.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ApprovalState {
+    /// No compensation: nothing to approve.
+    NotNeeded,
+    /// Waiting for the role the amount requires.
+    Pending,
+    /// Approved.
+    Approved,
+    /// Refused: a new solution is needed.
+    Rejected,
+}
+
+/// The proposed solution (处理方案).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Solution {
+    /// The measures.
+    pub measures: String,
+    /// The responsible person.
+    pub responsible: String,
+    /// The planned completion date.
+    pub planned_date: Option<NaiveDate>,
+    /// Compensation in fen (0 for none).
+    pub compensation_fen: i64,
+    /// Where the approval stands.
+    pub approval: ApprovalState,
+    /// The role the amount needs.
+    pub approver_role: Option<Role>,
+    /// Who proposed.
+    pub stamp: Stamp,
+}
+
+/// A decision on a compensation. Append-only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApprovalRecord {
+    /// Approved or refused.
+    pub approved: bool,
+    /// The amount decided on, in fen.
+    pub amount_fen: i64,
+    /// Why.
+    pub comment: String,
+    /// Who decided.
+    pub stamp: Stamp,
+}
+
+/// How the complainant was told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContactMethod {
+    /// By phone.
+    Phone,
+    /// In person / a visit.
+    Visit,
+    /// By SMS or message.
+    Message,
+    /// In writing.
+    Letter,
+}
+
+/// The resolution (处理结果) and the feedback given to the complainant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Resolution {
+    /// What was done.
+    pub result: String,
+    /// How the complainant was told.
+    pub feedback_method: ContactMethod,
+    /// When the complainant was told (meets the feedback clock).
+    pub feedback_at: Option<DateTime<Utc>>,
+    /// Answered on the spot, without the full workflow.
+    pub on_the_spot: bool,
+    /// Who resolved.
+    pub stamp: Stamp,
+}
+
+/// A follow-up (回访). Append-only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FollowUp {
+    /// By phone or visit.
+    pub method: ContactMethod,
+    /// 1 非常不满意 … 5 非常满意.
+    pub satisfaction: u8,
+    /// What the complainant said.
+    pub comment: String,
+    /// Whether this was a manager's spot-check call (抽查回访).
+    pub spot_check: bool,
+    /// Who followed up.
+    pub stamp: Stamp,
+}
+
+/// An escalation (上报). Append-only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Escalation {
+    /// To which role.
+    pub to_role: Role,
+    /// Skipped a level because the direct superior was unreachable.
+    pub skip_level: bool,
+    /// Why.
+    pub reason: String,
+    /// Who escalated.
+    pub stamp: Stamp,
+}
+
+/// A deadline extension (special case). Append-only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Extension {
+    /// Working days added to the open clocks.
+    pub working_days: u32,
+    /// Why.
+    pub reason: String,
+    /// Who approved it.
+    pub stamp: Stamp,
+}
+
+/// Closure details.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Closure {
+    /// 纠正预防措施 (required for valid complaints).
+    pub corrective_action: String,
+    /// How the corrective action was verified.
+    pub verification: String,
+    /// Who closed.
+    pub stamp: Stamp,
+}
+
+/// A withdrawal (撤诉).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Withdrawal {
+    /// Why the complainant withdrew.
+    pub reason: String,
+    /// Who recorded it.
+    pub stamp: Stamp,
+}
+
+/// The outcome of a suggestion (合理化建议).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SuggestionOutcome {
+    /// Accepted or declined.
+    pub accepted: bool,
+    /// Why.
+    pub reason: String,
+    /// The improvement plan, for accepted ones.
+    pub plan: Option<String>,
+    /// When the plan is published to residents.
+    pub publish_on: Option<NaiveDate>,
+    /// Who decided.
+    pub stamp: Stamp,
+}
+
+/// An attachment's metadata; the bytes travel separately.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attachment {
+    /// The attachment's id.
+    pub id: AttachmentId,
+    /// Photo, signature or document.
+    pub kind: AttachmentKind,
+    /// File name.
+    pub name: String,
+    /// MIME type.
+    pub mime: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Who attached it.
+    pub stamp: Stamp,
+}
+
+/// What an attachment is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AttachmentKind {
+    /// A photo of the problem or the result.
+    Photo,
+    /// The complainant's signature.
+    Signature,
+    /// Any other document.
+    Document,
+}
+
+/// Two workflow transitions made from the same state on different devices.
+/// The earlier one (by HLC) won; this one waits for a person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Conflict {
+    /// The op that lost.
+    pub op: OpId,
+    /// What it tried to do.
+    pub action: ActionKind,
+    /// The state its author saw.
+    pub expected: CaseState,
+    /// The state the case was in when it was folded.
+    pub found: CaseState,
+    /// Who made the losing op.
+    pub stamp: Stamp,
+    /// The op that resolved the conflict, once resolved.
+    pub resolved_by: Option<OpId>,
+    /// Whether the losing op was applied after all when resolved.
+    pub applied: bool,
+}
+
+/// An op that broke a business rule when it was folded. It is kept (and for
+/// notes and attachments its content is still added), never dropped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Violation {
+    /// The op.
+    pub op: OpId,
+    /// What it tried to do.
+    pub action: ActionKind,
+    /// Which rule it broke.
+    pub rule: RuleViolation,
+    /// Who made it.
+    pub stamp: Stamp,
+}
+
+/// What happened to an op in the fold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Applied normally.
+    Applied,
+    /// Lost a concurrent transition; listed in `conflicts`.
+    Conflict,
+    /// Broke a rule; listed in `violations`.
+    Flagged,
+}
+
+/// A field that an op changed, with the value before and after.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    /// The field's name.
+    pub field: String,
+    /// The value before (None when unset).
+    pub from: Option<String>,
+    /// The value after.
+    pub to: Option<String>,
+}
+
+/// One line of the case's history: every op appears exactly once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineEntry {
+    /// Who, when and where.
+    pub stamp: Stamp,
+    /// The op's HLC, which fixed its place in the order.
+    pub hlc: Hlc,
+    /// What the op did.
+    pub action: ActionKind,
+    /// The state after the op.
+    pub state: CaseState,
+    /// The fields it changed.
+    pub changes: Vec<Change>,
+    /// Applied, conflict or flagged.
+    pub outcome: Outcome,
+}
+
+/// A clock the calendar could not compute (e.g. its year is not loaded).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeadlineProblem {
+    /// The clock.
+    pub clock: Clock,
+    /// The calendar error's stable code.
+    pub code: String,
+    /// The year that is missing, if that is the problem.
+    pub message: String,
+}
+
+/// A case as the fold builds it from its ops.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Case {
+    /// The case id.
+    pub id: CaseId,
+    /// The registration data, with later edits applied.
+    pub registration: Registration,
+    /// When it was recorded, and by whom: the first responder (首问责任人),
+    /// who owns the case until it is closed, whatever the handovers.
+    pub registered: Stamp,
+    /// The workflow state.
+    pub state: CaseState,
+    /// The initial assessment.
+    pub assessment: Option<Assessment>,
+    /// The current assignee.
+    pub assignee: Option<Assignee>,
+    /// Every assignment and transfer.
+    pub handovers: Vec<Handover>,
+    /// Investigation notes.
+    pub notes: Vec<Note>,
+    /// The current solution.
+    pub solution: Option<Solution>,
+    /// Every approval decision.
+    pub approvals: Vec<ApprovalRecord>,
+    /// The latest resolution.
+    pub resolution: Option<Resolution>,
+    /// Every follow-up.
+    pub follow_ups: Vec<FollowUp>,
+    /// How many times the case was reopened.
+    pub reopen_count: u32,
+    /// Every escalation.
+    pub escalations: Vec<Escalation>,
+    /// Every extension.
+    pub extensions: Vec<Extension>,
+    /// The suggestion's outcome.
+    pub suggestion: Option<SuggestionOutcome>,
+    /// The withdrawal.
+    pub withdrawal: Option<Withdrawal>,
+    /// The closure.
+    pub closure: Option<Closure>,
+    /// Attachments.
+    pub attachments: Vec<Attachment>,
+    /// Deadline clocks that have started.
+    pub deadlines: Vec<ClockState>,
+    /// Clocks that could not be computed.
+    pub deadline_problems: Vec<DeadlineProblem>,
+    /// Concurrent transitions waiting for a person.
+    pub conflicts: Vec<Conflict>,
+    /// Ops that broke a rule.
+    pub violations: Vec<Violation>,
+    /// Every op, in fold order.
+    pub timeline: Vec<TimelineEntry>,
+    /// The last op's HLC.
+    pub last_hlc: Hlc,
+}
+
+impl Case {
+    /// Whether any escalation was recorded (the 上报 flag).
+    pub fn escalated(&self) -> bool {
+        !self.escalations.is_empty()
+    }
+
+    /// Whether the case was assessed as a valid complaint.
+    pub fn is_valid_complaint(&self) -> bool {
+        self.registration.kind == CaseKind::Complaint
+            && self
+                .assessment
+                .as_ref()
+                .is_some_and(|a| a.validity == Validity::Valid)
+    }
+
+    /// Conflicts nobody has resolved yet.
+    pub fn open_conflicts(&self) -> impl Iterator<Item = &Conflict> {
+        self.conflicts.iter().filter(|c| c.resolved_by.is_none())
+    }
+
+    /// The case as a role that may not see personal data receives it: the
+    /// complainant's name and phone are masked, in the registration and in
+    /// the timeline's history of edits.
+    pub fn masked(&self) -> Case {
+        let mut case = self.clone();
+        crate::op::mask_complainant(&mut case.registration.complainant);
+        for change in case.timeline.iter_mut().flat_map(|t| t.changes.iter_mut()) {
+            let mask: fn(&str) -> String = match change.field.as_str() {
+                "complainant_name" => crate::role::mask_name,
+                "complainant_phone" => crate::role::mask_phone,
+                _ => continue,
+            };
+            change.from = change.from.as_deref().map(mask);
+            change.to = change.to.as_deref().map(mask);
+        }
+        case
+    }
+
+    /// The total of working days added by extensions.
+    pub fn extended_working_days(&self) -> u32 {
+        self.extensions.iter().map(|e| e.working_days).sum()
+    }
+}

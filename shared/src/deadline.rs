@@ -1,0 +1,890 @@
+//! Deadline clocks (时限): the rules, the engine that turns a start instant
+//! into a due instant, and the status of a clock at a given moment.
+//!
+//! Two kinds of rule exist ([`DeadlineRule`]):
+//! - `Hours(n)`: natural hours from the start instant, whatever the day;
+//! - `WorkingDays(n)`: ends at 23:59:59 local time of the n-th working day
+//!   strictly after the start's *local* date. Local means the company's
+//!   timezone (default Asia/Shanghai), so a complaint received at 01:00 on
+//!   1 October in Shanghai counts from 1 October even though it is still
+//!   30 September in UTC.
+//!
+//! Which clocks a case has, when they start and when they are met is the
+//! fold's business (`fold.rs`); this module only computes.
+//!
+//! **Architecture Invariant:** nothing here reads the clock. `now` is always
+//! an argument, so the tablet and the server give the same answer.
+
+use crate::calendar::{Calendar, CalendarError};
+use crate::lang::Lang;
+use chrono::offset::LocalResult;
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone, Utc};
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+
+/// How long a clock runs.
+///
+/// JSON shape (stable): `{"hours":24}` or `{"working_days":3}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeadlineRule {
+    /// Natural hours from the start instant.
+    Hours(u32),
+    /// Until 23:59:59 local time of the n-th working day strictly after the
+    /// start's local date.
+    WorkingDays(u32),
+}
+
+/// A deadline clock from the DOMAIN.md table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Clock {
+    /// Register a written complaint (letter, email, online) after receipt.
+    RegisterWritten,
+    /// Transfer to the responsible department after registration.
+    Transfer,
+    /// The department starts work after the transfer.
+    DepartmentStart,
+    /// Initial assessment (初步评估).
+    InitialAssessment,
+    /// Urgent case: contact the complainant.
+    UrgentContact,
+    /// Urgent case: be on site.
+    UrgentOnSite,
+    /// Investigation done after assignment.
+    Investigation,
+    /// Solution / reply to the complainant after receipt.
+    Solution,
+    /// Special (extended) case, counted from receipt.
+    SpecialCase,
+    /// Feedback of the result after completion.
+    Feedback,
+    /// Follow-up call or visit (回访) of a complaint after resolution.
+    FollowUpComplaint,
+    /// Follow-up of a repair: end of the next working day after completion.
+    FollowUpRepair,
+}
+
+/// The deadline part of the company settings: one rule per clock, the
+/// due-soon window and the extension cap.
+///
+/// Every field falls back to its default when missing, so settings saved
+/// before a clock existed still load.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DeadlineSettings {
+    /// [`Clock::RegisterWritten`], default 24 hours.
+    pub register_written: DeadlineRule,
+    /// [`Clock::Transfer`], default 1 hour.
+    pub transfer: DeadlineRule,
+    /// [`Clock::DepartmentStart`], default 2 hours.
+    pub department_start: DeadlineRule,
+    /// [`Clock::InitialAssessment`], default 1 working day.
+    pub initial_assessment: DeadlineRule,
+    /// [`Clock::UrgentContact`], default 2 hours.
+    pub urgent_contact: DeadlineRule,
+    /// [`Clock::UrgentOnSite`], default 8 hours.
+    pub urgent_on_site: DeadlineRule,
+    /// [`Clock::Investigation`], default 2 working days.
+    pub investigation: DeadlineRule,
+    /// [`Clock::Solution`], default 3 working days.
+    pub solution: DeadlineRule,
+    /// [`Clock::SpecialCase`], default 7 working days.
+    pub special_case: DeadlineRule,
+    /// [`Clock::Feedback`], default 24 hours.
+    pub feedback: DeadlineRule,
+    /// [`Clock::FollowUpComplaint`], default 3 working days.
+    pub follow_up_complaint: DeadlineRule,
+    /// [`Clock::FollowUpRepair`], default 1 working day.
+    pub follow_up_repair: DeadlineRule,
+    /// A running clock is "due soon" this many hours before it is due
+    /// (default 4).
+    pub due_soon_hours: u32,
+    /// The most working days a case may be extended in total (default 7).
+    pub max_extension_working_days: u32,
+}
+
+/// Where a clock stands at a given moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClockStatus {
+    /// Running, not yet within the due-soon window.
+    Pending,
+    /// Running and due within the due-soon window.
+    DueSoon,
+    /// Running and past due.
+    Overdue,
+    /// Met at or before the due time.
+    MetOnTime,
+    /// Met after the due time.
+    MetLate,
+}
+
+/// One started clock of a case, as the fold computes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClockState {
+    /// Which clock.
+    pub clock: Clock,
+    /// When it started.
+    pub started_at: DateTime<Utc>,
+    /// When it is due, extensions included.
+    pub due_at: DateTime<Utc>,
+    /// When it was met, if it was.
+    pub met_at: Option<DateTime<Utc>>,
+    /// How many working days extensions added to `due_at`.
+    pub extended_working_days: u32,
+}
+
+/// When a clock started at `start` under `rule` is due.
+///
+/// Errs only for a working-day rule that needs a year the calendar has not
+/// loaded. An hours rule so large that it leaves chrono's range is due at
+/// the last representable instant, which in practice means never.
+pub fn due_at(
+    start: DateTime<Utc>,
+    rule: DeadlineRule,
+    tz: Tz,
+    cal: &Calendar,
+) -> Result<DateTime<Utc>, CalendarError> {
+    match rule {
+        DeadlineRule::Hours(hours) => Ok(start
+            .checked_add_signed(Duration::hours(i64::from(hours)))
+            .unwrap_or(DateTime::<Utc>::MAX_UTC)),
+        DeadlineRule::WorkingDays(days) => {
+            let day = cal.add_working_days(local_date(start, tz), days)?;
+            Ok(end_of_local_day(day, tz))
+        }
+    }
+}
+
+/// Moves `due` by `working_days`: to the end of the n-th working day
+/// strictly after `due`'s local date. Zero leaves `due` unchanged, even
+/// when it is not at the end of a day, because an extension of nothing
+/// should change nothing.
+pub fn extend_due(
+    due: DateTime<Utc>,
+    working_days: u32,
+    tz: Tz,
+    cal: &Calendar,
+) -> Result<DateTime<Utc>, CalendarError> {
+    if working_days == 0 {
+        return Ok(due);
+    }
+    let day = cal.add_working_days(local_date(due, tz), working_days)?;
+    Ok(end_of_local_day(day, tz))
+}
+
+/// Where a clock due at `due` stands at `now`. A met clock is judged by
+/// when it was met, whatever `now` is; a running clock is overdue once
+/// `now` is past `due`, and due soon when at most `due_soon` is left.
+pub fn status(
+    due: DateTime<Utc>,
+    met: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+    due_soon: Duration,
+) -> ClockStatus {
+    if let Some(met) = met {
+        return if met <= due {
+            ClockStatus::MetOnTime
+        } else {
+            ClockStatus::MetLate
+        };
+    }
+    if now > due {
+        return ClockStatus::Overdue;
+    }
+    if due - now <= due_soon {
+        ClockStatus::DueSoon
+    } else {
+        ClockStatus::Pending
+    }
+}
+
+impl Clock {
+    /// Every clock, in a stable order (the order of the DOMAIN.md table).
+    pub const ALL: [Clock; 12] = [
+        Clock::RegisterWritten,
+        Clock::Transfer,
+        Clock::DepartmentStart,
+        Clock::InitialAssessment,
+        Clock::UrgentContact,
+        Clock::UrgentOnSite,
+        Clock::Investigation,
+        Clock::Solution,
+        Clock::SpecialCase,
+        Clock::Feedback,
+        Clock::FollowUpComplaint,
+        Clock::FollowUpRepair,
+    ];
+
+    /// The stable code used on the wire and in the database.
+    pub fn code(self) -> &'static str {
+        match self {
+            Clock::RegisterWritten => "register_written",
+            Clock::Transfer => "transfer",
+            Clock::DepartmentStart => "department_start",
+            Clock::InitialAssessment => "initial_assessment",
+            Clock::UrgentContact => "urgent_contact",
+            Clock::UrgentOnSite => "urgent_on_site",
+            Clock::Investigation => "investigation",
+            Clock::Solution => "solution",
+            Clock::SpecialCase => "special_case",
+            Clock::Feedback => "feedback",
+            Clock::FollowUpComplaint => "follow_up_complaint",
+            Clock::FollowUpRepair => "follow_up_repair",
+        }
+    }
+
+    /// Parses a clock code.
+    pub fn from_code(code: &str) -> Option<Clock> {
+        Clock::ALL.into_iter().find(|c| c.code() == code)
+    }
+
+    /// The clock's name in Simplified Chinese.
+    pub fn label_zh(self) -> &'static str {
+        self.labels().0
+    }
+
+    /// The clock's name in English.
+    pub fn label_en(self) -> &'static str {
+        self.labels().1
+    }
+
+    /// The clock's name in `lang`.
+    pub fn label(self, lang: Lang) -> &'static str {
+        let (zh, en) = self.labels();
+        lang.pick(zh, en)
+    }
+
+    fn labels(self) -> (&'static str, &'static str) {
+        match self {
+            Clock::RegisterWritten => ("书面投诉登记", "Register written complaint"),
+            Clock::Transfer => ("转交责任部门", "Transfer to department"),
+            Clock::DepartmentStart => ("部门开始处理", "Department starts work"),
+            Clock::InitialAssessment => ("初步评估", "Initial assessment"),
+            Clock::UrgentContact => ("紧急：联系投诉人", "Urgent: contact complainant"),
+            Clock::UrgentOnSite => ("紧急：到达现场", "Urgent: on site"),
+            Clock::Investigation => ("调查完成", "Investigation done"),
+            Clock::Solution => ("答复处理方案", "Solution and reply"),
+            Clock::SpecialCase => ("特殊投诉（延期）", "Special (extended) case"),
+            Clock::Feedback => ("结果反馈", "Feedback of result"),
+            Clock::FollowUpComplaint => ("投诉回访", "Follow-up (complaint)"),
+            Clock::FollowUpRepair => ("报修回访", "Follow-up (repair)"),
+        }
+    }
+}
+
+impl Default for DeadlineSettings {
+    fn default() -> Self {
+        use DeadlineRule::{Hours, WorkingDays};
+        DeadlineSettings {
+            register_written: Hours(24),
+            transfer: Hours(1),
+            department_start: Hours(2),
+            initial_assessment: WorkingDays(1),
+            urgent_contact: Hours(2),
+            urgent_on_site: Hours(8),
+            investigation: WorkingDays(2),
+            solution: WorkingDays(3),
+            special_case: WorkingDays(7),
+            feedback: Hours(24),
+            follow_up_complaint: WorkingDays(3),
+            follow_up_repair: WorkingDays(1),
+            due_soon_hours: 4,
+            max_extension_working_days: 7,
+        }
+    }
+}
+
+impl DeadlineSettings {
+    /// The rule of `clock`.
+    pub fn rule(&self, clock: Clock) -> DeadlineRule {
+        match clock {
+            Clock::RegisterWritten => self.register_written,
+            Clock::Transfer => self.transfer,
+            Clock::DepartmentStart => self.department_start,
+            Clock::InitialAssessment => self.initial_assessment,
+            Clock::UrgentContact => self.urgent_contact,
+            Clock::UrgentOnSite => self.urgent_on_site,
+            Clock::Investigation => self.investigation,
+            Clock::Solution => self.solution,
+            Clock::SpecialCase => self.special_case,
+            Clock::Feedback => self.feedback,
+            Clock::FollowUpComplaint => self.follow_up_complaint,
+            Clock::FollowUpRepair => self.follow_up_repair,
+        }
+    }
+
+    /// The due-soon window as a duration.
+    pub fn due_soon(&self) -> Duration {
+        Duration::hours(i64::from(self.due_soon_hours))
+    }
+}
+
+impl ClockStatus {
+    /// The stable code used on the wire.
+    pub fn code(self) -> &'static str {
+        match self {
+            ClockStatus::Pending => "pending",
+            ClockStatus::DueSoon => "due_soon",
+            ClockStatus::Overdue => "overdue",
+            ClockStatus::MetOnTime => "met_on_time",
+            ClockStatus::MetLate => "met_late",
+        }
+    }
+
+    /// The status in Simplified Chinese.
+    pub fn label_zh(self) -> &'static str {
+        self.labels().0
+    }
+
+    /// The status in English.
+    pub fn label_en(self) -> &'static str {
+        self.labels().1
+    }
+
+    /// The status in `lang`.
+    pub fn label(self, lang: Lang) -> &'static str {
+        let (zh, en) = self.labels();
+        lang.pick(zh, en)
+    }
+
+    fn labels(self) -> (&'static str, &'static str) {
+        match self {
+            ClockStatus::Pending => ("进行中", "Pending"),
+            ClockStatus::DueSoon => ("即将到期", "Due soon"),
+            ClockStatus::Overdue => ("已超时", "Overdue"),
+            ClockStatus::MetOnTime => ("按时完成", "Met on time"),
+            ClockStatus::MetLate => ("超时完成", "Met late"),
+        }
+    }
+}
+
+impl ClockState {
+    /// Where this clock stands at `now`; see [`status`].
+    pub fn status(&self, now: DateTime<Utc>, due_soon: Duration) -> ClockStatus {
+        status(self.due_at, self.met_at, now, due_soon)
+    }
+}
+
+/// The last second of a day: where a working-day deadline ends.
+const END_OF_DAY: NaiveTime = match NaiveTime::from_hms_opt(23, 59, 59) {
+    Some(t) => t,
+    None => panic!("23:59:59 is a valid time of day"),
+};
+
+/// The calendar date of `instant` in `tz`.
+fn local_date(instant: DateTime<Utc>, tz: Tz) -> NaiveDate {
+    instant.with_timezone(&tz).date_naive()
+}
+
+/// The instant 23:59:59 local time on `day`, in UTC.
+fn end_of_local_day(day: NaiveDate, tz: Tz) -> DateTime<Utc> {
+    let end = NaiveDateTime::new(day, END_OF_DAY);
+    match tz.from_local_datetime(&end) {
+        LocalResult::Single(t) => t.with_timezone(&Utc),
+        // The clock was turned back over midnight, so 23:59:59 happens
+        // twice; the day ends at the later one.
+        LocalResult::Ambiguous(_, later) => later.with_timezone(&Utc),
+        // The clock jumped forward over 23:59:59. Read the wall time with
+        // the offset in force a day earlier, before the jump, as java.time
+        // and Temporal ("compatible") do: the deadline moves later by the
+        // length of the gap instead of earlier.
+        LocalResult::None => {
+            let before = tz
+                .offset_from_utc_datetime(&(end - Duration::days(1)))
+                .fix();
+            (end - Duration::seconds(i64::from(before.local_minus_utc()))).and_utc()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use DeadlineRule::{Hours, WorkingDays};
+    use chrono_tz::Asia::Shanghai;
+
+    /// An instant: RFC 3339 (`2025-09-30T17:00:00Z`), or Shanghai local time
+    /// written `2025-01-27 23:30` or `2025-02-05 23:59:59`, which keeps the
+    /// tables below one case per line.
+    fn at(s: &str) -> DateTime<Utc> {
+        if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+            return t.with_timezone(&Utc);
+        }
+        let local = NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S")
+            .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M"))
+            .expect("test instants are RFC 3339 or local date and time");
+        Shanghai
+            .from_local_datetime(&local)
+            .single()
+            .expect("Shanghai has no DST since 1991")
+            .with_timezone(&Utc)
+    }
+
+    fn date(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("test dates are well formed")
+    }
+
+    /// Checks `due_at` on the builtin calendar in Shanghai; `expected` is an
+    /// instant or the year reported missing.
+    fn check(start: &str, rule: DeadlineRule, expected: Result<&str, i32>) {
+        let got = due_at(at(start), rule, Shanghai, &Calendar::with_builtin());
+        let expected = expected
+            .map(at)
+            .map_err(|year| CalendarError::YearNotLoaded { year });
+        assert_eq!(got, expected, "{start} + {rule:?}");
+    }
+
+    /// Checks `extend_due` on the builtin calendar in Shanghai.
+    fn check_extend(due: &str, days: u32, expected: Result<&str, i32>) {
+        let got = extend_due(at(due), days, Shanghai, &Calendar::with_builtin());
+        let expected = expected
+            .map(at)
+            .map_err(|year| CalendarError::YearNotLoaded { year });
+        assert_eq!(got, expected, "{due} extended by {days}");
+    }
+
+    /// Checks `status` with a 4-hour due-soon window, due at 2025-03-03 12:00.
+    fn check_status(met: Option<&str>, now: &str, expected: ClockStatus) {
+        let got = status(
+            at("2025-03-03 12:00"),
+            met.map(at),
+            at(now),
+            Duration::hours(4),
+        );
+        assert_eq!(got, expected, "met {met:?} now {now}");
+    }
+
+    #[test]
+    fn hours_are_natural_hours() {
+        check("2025-03-03 10:00", Hours(2), Ok("2025-03-03 12:00"));
+        check("2025-03-03 23:30", Hours(1), Ok("2025-03-04 00:30"));
+        check("2025-03-03 22:15", Hours(8), Ok("2025-03-04 06:15"));
+        // Holidays and years not loaded do not matter to natural hours.
+        check("2025-01-27 22:00", Hours(24), Ok("2025-01-28 22:00"));
+        check("2026-12-31 20:00", Hours(8), Ok("2027-01-01 04:00"));
+        check("2025-03-03T10:00:00Z", Hours(0), Ok("2025-03-03T10:00:00Z"));
+    }
+
+    #[test]
+    fn huge_hours_saturate() {
+        let start = at("2025-03-03 10:00");
+        let far = due_at(start, Hours(u32::MAX), Shanghai, &Calendar::new());
+        assert_eq!(far, Ok(DateTime::<Utc>::MAX_UTC));
+    }
+
+    #[test]
+    fn working_days_end_at_local_midnight() {
+        check(
+            "2025-03-03 09:00",
+            WorkingDays(1),
+            Ok("2025-03-04 23:59:59"),
+        );
+        check(
+            "2025-03-07 09:00",
+            WorkingDays(3),
+            Ok("2025-03-12 23:59:59"),
+        );
+        check(
+            "2025-03-08 09:00",
+            WorkingDays(1),
+            Ok("2025-03-10 23:59:59"),
+        );
+        check(
+            "2025-03-03 09:00",
+            WorkingDays(0),
+            Ok("2025-03-03 23:59:59"),
+        );
+        // The due instant in UTC.
+        check(
+            "2025-03-03 09:00",
+            WorkingDays(1),
+            Ok("2025-03-04T15:59:59Z"),
+        );
+    }
+
+    #[test]
+    fn spring_festival_2025() {
+        // Registered at 23:30 the day before 除夕: Jan 28–Feb 4 are off.
+        check(
+            "2025-01-27 23:30",
+            WorkingDays(1),
+            Ok("2025-02-05 23:59:59"),
+        );
+        check(
+            "2025-01-27 23:30",
+            WorkingDays(3),
+            Ok("2025-02-07 23:59:59"),
+        );
+        // Friday before the make-up Saturday.
+        check(
+            "2025-02-07 10:00",
+            WorkingDays(1),
+            Ok("2025-02-08 23:59:59"),
+        );
+        // Friday before the make-up Sunday.
+        check(
+            "2025-01-24 10:00",
+            WorkingDays(1),
+            Ok("2025-01-26 23:59:59"),
+        );
+        // Received during the holiday.
+        check(
+            "2025-01-30 10:00",
+            WorkingDays(3),
+            Ok("2025-02-07 23:59:59"),
+        );
+    }
+
+    #[test]
+    fn spring_festival_2026() {
+        check(
+            "2026-02-13 10:00",
+            WorkingDays(1),
+            Ok("2026-02-14 23:59:59"),
+        );
+        check(
+            "2026-02-13 10:00",
+            WorkingDays(2),
+            Ok("2026-02-24 23:59:59"),
+        );
+        check(
+            "2026-02-20 10:00",
+            WorkingDays(3),
+            Ok("2026-02-26 23:59:59"),
+        );
+        check(
+            "2026-02-27 10:00",
+            WorkingDays(1),
+            Ok("2026-02-28 23:59:59"),
+        );
+    }
+
+    #[test]
+    fn national_day_2025() {
+        check(
+            "2025-09-30 10:00",
+            WorkingDays(1),
+            Ok("2025-10-09 23:59:59"),
+        );
+        // Fri Sep 26: the make-up Sunday, Sep 29 and Sep 30 count.
+        check(
+            "2025-09-26 18:00",
+            WorkingDays(3),
+            Ok("2025-09-30 23:59:59"),
+        );
+        check(
+            "2025-09-26 18:00",
+            WorkingDays(4),
+            Ok("2025-10-09 23:59:59"),
+        );
+        check(
+            "2025-10-10 10:00",
+            WorkingDays(1),
+            Ok("2025-10-11 23:59:59"),
+        );
+    }
+
+    #[test]
+    fn national_day_2026() {
+        check(
+            "2026-09-30 10:00",
+            WorkingDays(1),
+            Ok("2026-10-08 23:59:59"),
+        );
+        check(
+            "2026-09-18 10:00",
+            WorkingDays(1),
+            Ok("2026-09-20 23:59:59"),
+        );
+        // 中秋 Sep 25–27, then Sep 28, 29, 30 before 国庆.
+        check(
+            "2026-09-24 10:00",
+            WorkingDays(3),
+            Ok("2026-09-30 23:59:59"),
+        );
+        check(
+            "2026-10-09 10:00",
+            WorkingDays(2),
+            Ok("2026-10-12 23:59:59"),
+        );
+    }
+
+    #[test]
+    fn utc_start_counts_from_the_local_date() {
+        // 17:00Z on Sep 30 is 01:00 on Oct 1 in Shanghai, so counting starts
+        // from Oct 1; counting from Sep 30 would give Oct 9.
+        check(
+            "2025-09-30T17:00:00Z",
+            WorkingDays(1),
+            Ok("2025-10-09 23:59:59"),
+        );
+        check(
+            "2025-09-30T17:00:00Z",
+            WorkingDays(2),
+            Ok("2025-10-10 23:59:59"),
+        );
+        check(
+            "2025-09-29T17:00:00Z",
+            WorkingDays(2),
+            Ok("2025-10-10 23:59:59"),
+        );
+        check(
+            "2025-09-29T15:59:59Z",
+            WorkingDays(2),
+            Ok("2025-10-09 23:59:59"),
+        );
+        // 16:00Z on Thursday Mar 6 is Friday 00:00 in Shanghai.
+        check(
+            "2025-03-06T15:59:59Z",
+            WorkingDays(1),
+            Ok("2025-03-07 23:59:59"),
+        );
+        check(
+            "2025-03-06T16:00:00Z",
+            WorkingDays(1),
+            Ok("2025-03-10 23:59:59"),
+        );
+    }
+
+    #[test]
+    fn the_calendar_is_never_guessed() {
+        check("2026-12-31 10:00", WorkingDays(1), Err(2027));
+        check("2026-12-28 10:00", WorkingDays(5), Err(2027));
+        check(
+            "2026-12-28 10:00",
+            WorkingDays(3),
+            Ok("2026-12-31 23:59:59"),
+        );
+        // 16:30Z on Dec 31 is already 2027 in Shanghai.
+        check("2026-12-31T16:30:00Z", WorkingDays(1), Err(2027));
+        // Only the days after the start are looked up, so a start on the
+        // last day before a loaded year is fine.
+        check(
+            "2024-12-31 10:00",
+            WorkingDays(1),
+            Ok("2025-01-02 23:59:59"),
+        );
+        check("2024-12-30 10:00", WorkingDays(1), Err(2024));
+    }
+
+    #[test]
+    fn other_timezones() {
+        let cal = Calendar::with_builtin();
+        // 20:00Z on Jan 27 is still Jan 27 in Berlin but Jan 28 in Shanghai;
+        // both land on Feb 5, each at its own local midnight.
+        let start = at("2025-01-27T20:00:00Z");
+        let berlin = due_at(start, WorkingDays(1), chrono_tz::Europe::Berlin, &cal);
+        assert_eq!(berlin, Ok(at("2025-02-05T23:59:59+01:00")));
+        let shanghai = due_at(start, WorkingDays(1), Shanghai, &cal);
+        assert_eq!(shanghai, Ok(at("2025-02-05T23:59:59+08:00")));
+        // 12:00Z on Fri Feb 7 is Feb 7 in Berlin (→ make-up Sat Feb 8) but
+        // Feb 8 in Auckland (→ Mon Feb 10).
+        let start = at("2025-02-07T12:00:00Z");
+        let auckland = due_at(start, WorkingDays(1), chrono_tz::Pacific::Auckland, &cal);
+        assert_eq!(auckland, Ok(at("2025-02-10T23:59:59+13:00")));
+        let berlin = due_at(start, WorkingDays(1), chrono_tz::Europe::Berlin, &cal);
+        assert_eq!(berlin, Ok(at("2025-02-08T23:59:59+01:00")));
+    }
+
+    #[test]
+    fn end_of_day_around_daylight_saving() {
+        // São Paulo ended DST at midnight on 2018-02-18, so 23:00–23:59:59
+        // on Feb 17 happened twice; the day ends at the later 23:59:59.
+        let sao_paulo = chrono_tz::America::Sao_Paulo;
+        let end = end_of_local_day(date("2018-02-17"), sao_paulo);
+        assert_eq!(end, at("2018-02-17T23:59:59-03:00"));
+        // Apia skipped 2011-12-30 entirely; its end is read with the old
+        // offset (-10:00), i.e. moved later by the 24-hour gap.
+        let apia = chrono_tz::Pacific::Apia;
+        let end = end_of_local_day(date("2011-12-30"), apia);
+        assert_eq!(end, at("2011-12-30T23:59:59-10:00"));
+    }
+
+    #[test]
+    fn extend_due_moves_by_working_days() {
+        check_extend("2025-03-04 23:59:59", 2, Ok("2025-03-06 23:59:59"));
+        check_extend("2025-01-27 23:59:59", 1, Ok("2025-02-05 23:59:59"));
+        // Sep 30, Oct 9, Oct 10, make-up Sat Oct 11, Oct 13, 14, 15.
+        check_extend("2025-09-29 23:59:59", 7, Ok("2025-10-15 23:59:59"));
+        check_extend("2026-02-13 23:59:59", 2, Ok("2026-02-24 23:59:59"));
+        // An hours-based due moves to the end of a working day.
+        check_extend("2025-03-07 14:00", 1, Ok("2025-03-10 23:59:59"));
+        // Nothing to extend by changes nothing.
+        check_extend("2025-03-07 14:00", 0, Ok("2025-03-07 14:00"));
+        check_extend("2026-12-30 23:59:59", 2, Err(2027));
+    }
+
+    #[test]
+    fn all_five_statuses() {
+        check_status(None, "2025-03-03 07:59:59", ClockStatus::Pending);
+        check_status(None, "2025-03-03 08:00", ClockStatus::DueSoon);
+        check_status(None, "2025-03-03 12:00", ClockStatus::DueSoon);
+        check_status(None, "2025-03-03 12:00:01", ClockStatus::Overdue);
+        check_status(
+            Some("2025-03-03 12:00"),
+            "2025-03-05 00:00",
+            ClockStatus::MetOnTime,
+        );
+        check_status(
+            Some("2025-03-01 00:00"),
+            "2025-03-01 00:00",
+            ClockStatus::MetOnTime,
+        );
+        check_status(
+            Some("2025-03-03 12:00:01"),
+            "2025-03-03 13:00",
+            ClockStatus::MetLate,
+        );
+        // Met is judged by when it was met, whatever `now` is.
+        check_status(
+            Some("2025-03-04 00:00"),
+            "2025-03-01 00:00",
+            ClockStatus::MetLate,
+        );
+    }
+
+    #[test]
+    fn clock_state_status_delegates() {
+        let state = ClockState {
+            clock: Clock::Solution,
+            started_at: at("2025-03-03 09:00"),
+            due_at: at("2025-03-06 23:59:59"),
+            met_at: None,
+            extended_working_days: 0,
+        };
+        let soon = DeadlineSettings::default().due_soon();
+        assert_eq!(
+            state.status(at("2025-03-06 19:59:58"), soon),
+            ClockStatus::Pending
+        );
+        assert_eq!(
+            state.status(at("2025-03-06 20:00"), soon),
+            ClockStatus::DueSoon
+        );
+        assert_eq!(
+            state.status(at("2025-03-07 00:00"), soon),
+            ClockStatus::Overdue
+        );
+        let met = ClockState {
+            met_at: Some(at("2025-03-05 10:00")),
+            ..state
+        };
+        assert_eq!(
+            met.status(at("2025-03-09 00:00"), soon),
+            ClockStatus::MetOnTime
+        );
+    }
+
+    #[test]
+    fn default_settings_match_the_domain_table() {
+        let s = DeadlineSettings::default();
+        let table = [
+            (Clock::RegisterWritten, Hours(24)),
+            (Clock::Transfer, Hours(1)),
+            (Clock::DepartmentStart, Hours(2)),
+            (Clock::InitialAssessment, WorkingDays(1)),
+            (Clock::UrgentContact, Hours(2)),
+            (Clock::UrgentOnSite, Hours(8)),
+            (Clock::Investigation, WorkingDays(2)),
+            (Clock::Solution, WorkingDays(3)),
+            (Clock::SpecialCase, WorkingDays(7)),
+            (Clock::Feedback, Hours(24)),
+            (Clock::FollowUpComplaint, WorkingDays(3)),
+            (Clock::FollowUpRepair, WorkingDays(1)),
+        ];
+        assert_eq!(table.map(|(c, _)| c), Clock::ALL);
+        for (clock, rule) in table {
+            assert_eq!(s.rule(clock), rule, "{clock:?}");
+        }
+        assert_eq!(s.due_soon_hours, 4);
+        assert_eq!(s.max_extension_working_days, 7);
+        assert_eq!(s.due_soon(), Duration::hours(4));
+    }
+
+    #[test]
+    fn repair_follow_up_is_end_of_next_working_day() {
+        let rule = DeadlineSettings::default().rule(Clock::FollowUpRepair);
+        check("2025-02-07 16:00", rule, Ok("2025-02-08 23:59:59"));
+        check("2025-04-30 16:00", rule, Ok("2025-05-06 23:59:59"));
+    }
+
+    #[test]
+    fn settings_serde_shape_is_stable() {
+        let s = DeadlineSettings::default();
+        let json = serde_json::to_string(&s).expect("serializes");
+        let expected = concat!(
+            r#"{"register_written":{"hours":24},"transfer":{"hours":1},"#,
+            r#""department_start":{"hours":2},"initial_assessment":{"working_days":1},"#,
+            r#""urgent_contact":{"hours":2},"urgent_on_site":{"hours":8},"#,
+            r#""investigation":{"working_days":2},"solution":{"working_days":3},"#,
+            r#""special_case":{"working_days":7},"feedback":{"hours":24},"#,
+            r#""follow_up_complaint":{"working_days":3},"follow_up_repair":{"working_days":1},"#,
+            r#""due_soon_hours":4,"max_extension_working_days":7}"#,
+        );
+        assert_eq!(json, expected);
+        let back: DeadlineSettings = serde_json::from_str(&json).expect("round-trips");
+        assert_eq!(back, s);
+
+        // Settings written before a field existed load with its default.
+        let partial: DeadlineSettings =
+            serde_json::from_str(r#"{"solution":{"hours":48}}"#).expect("partial settings load");
+        assert_eq!(
+            partial,
+            DeadlineSettings {
+                solution: Hours(48),
+                ..s
+            }
+        );
+        let empty: DeadlineSettings = serde_json::from_str("{}").expect("empty settings load");
+        assert_eq!(empty, DeadlineSettings::default());
+    }
+
+    #[test]
+    fn enums_serde_shape_is_stable() {
+        let json = serde_json::to_string(&WorkingDays(3)).expect("serializes");
+        assert_eq!(json, r#"{"working_days":3}"#);
+        let rule: DeadlineRule = serde_json::from_str(r#"{"hours":24}"#).expect("parses");
+        assert_eq!(rule, Hours(24));
+        for clock in Clock::ALL {
+            let json = serde_json::to_string(&clock).expect("serializes");
+            assert_eq!(json, format!("\"{}\"", clock.code()));
+            assert_eq!(Clock::from_code(clock.code()), Some(clock));
+            assert!(!clock.label_zh().is_empty() && !clock.label_en().is_empty());
+            assert_eq!(clock.label(Lang::En), clock.label_en());
+        }
+        let statuses = [
+            ClockStatus::Pending,
+            ClockStatus::DueSoon,
+            ClockStatus::Overdue,
+            ClockStatus::MetOnTime,
+            ClockStatus::MetLate,
+        ];
+        for st in statuses {
+            let json = serde_json::to_string(&st).expect("serializes");
+            assert_eq!(json, format!("\"{}\"", st.code()));
+            assert_eq!(st.label(Lang::ZhCn), st.label_zh());
+            assert!(!st.label_en().is_empty());
+        }
+    }
+
+    #[test]
+    fn clock_state_serde_shape_is_stable() {
+        let state = ClockState {
+            clock: Clock::FollowUpRepair,
+            started_at: at("2025-02-07T08:00:00Z"),
+            due_at: at("2025-02-08T15:59:59Z"),
+            met_at: None,
+            extended_working_days: 0,
+        };
+        let json = serde_json::to_string(&state).expect("serializes");
+        let expected = concat!(
+            r#"{"clock":"follow_up_repair","started_at":"2025-02-07T08:00:00Z","#,
+            r#""due_at":"2025-02-08T15:59:59Z","met_at":null,"extended_working_days":0}"#,
+        );
+        assert_eq!(json, expected);
+        let back: ClockState = serde_json::from_str(&json).expect("round-trips");
+        assert_eq!(back, state);
+    }
+}

@@ -1,0 +1,713 @@
+//! The deterministic fold: from a set of ops to a case.
+//!
+//! **Architecture Invariant:** the fold is a pure function of the *set* of
+//! ops. It sorts by `(hlc, device, op id)` and ignores repeats of an op id,
+//! so any permutation and any duplication of the same ops gives the same
+//! case, byte for byte, on every tablet and on the server.
+//!
+//! Merge rules:
+//! - registration fields: last writer wins per field by HLC; the old value
+//!   stays in the timeline's `changes`;
+//! - notes, handovers, approvals, follow-ups, escalations, extensions and
+//!   attachments are append-only;
+//! - a workflow transition whose `expected_state` is not the state the case
+//!   is in when the op is folded lost a race to a concurrent transition. The
+//!   precedence is the fold order: the earlier op by HLC wins. The later one
+//!   is kept as a [`Conflict`] until a person resolves it with a
+//!   `resolve_conflict` op (apply it now, or dismiss it);
+//! - an op that breaks a rule (role, state, amount…) is kept as a
+//!   [`Violation`]. Notes and attachments still add their content, so no
+//!   field work disappears; transitions do not move the case.
+//!
+//! Every op appears exactly once in the timeline, with what it changed.
+
+use crate::calendar::Calendar;
+use crate::case::{
+    ApprovalRecord, ApprovalState, Assessment, Assignee, Attachment, Case, CaseKind, CaseState,
+    Change, Closure, Conflict, DeadlineProblem, Escalation, Extension, FollowUp, Handover, Note,
+    NoteKind, Outcome, Registration, RegistrationPatch, Resolution, Solution, Stamp,
+    SuggestionOutcome, TimelineEntry, Violation, Withdrawal,
+};
+use crate::deadline::{self, Clock, ClockState};
+use crate::id::{CaseId, OpId};
+use crate::op::{Action, ActionKind, Op};
+use crate::settings::Settings;
+use crate::workflow::{self, RuleViolation};
+use chrono::{DateTime, Utc};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What the fold needs besides the ops: the company settings and the
+/// working-day calendar, the same on every device through sync.
+#[derive(Debug, Clone, Copy)]
+pub struct FoldContext<'a> {
+    /// Settings (deadline rules, limits, timezone).
+    pub settings: &'a Settings,
+    /// The holiday calendar.
+    pub calendar: &'a Calendar,
+}
+
+/// Why there is no case to show.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FoldError {
+    /// None of the ops registers the case (it may still be on its way).
+    #[error("the case has no registration op")]
+    NoRegistration,
+}
+
+/// Folds the ops of one case. Ops whose `case_id` differs from the
+/// registration's are not part of this case and are ignored.
+pub fn fold(ops: &[Op], ctx: FoldContext<'_>) -> Result<Case, FoldError> {
+    let ordered = canonical(ops);
+    let (reg_op, registration) = ordered
+        .iter()
+        .find_map(|op| match &op.action {
+            Action::Register(r) => Some((*op, r)),
+            _ => None,
+        })
+        .ok_or(FoldError::NoRegistration)?;
+    let case_id = reg_op.case_id;
+    let by_id: BTreeMap<OpId, &Op> = ordered.iter().map(|op| (op.id, *op)).collect();
+
+    let mut folder = Folder {
+        case: new_case(reg_op, registration.clone()),
+        marks: Marks::default(),
+        by_id,
+        ctx,
+    };
+    for op in ordered.iter().filter(|op| op.case_id == case_id && op.id != reg_op.id) {
+        folder.step(op);
+    }
+    let Folder {
+        mut case, marks, ..
+    } = folder;
+    compute_deadlines(&mut case, &marks, ctx);
+    Ok(case)
+}
+
+/// Groups ops by case and folds each case. Cases without a registration op
+/// are reported as errors, keyed by their id, so callers can keep the ops.
+pub fn fold_all(ops: &[Op], ctx: FoldContext<'_>) -> BTreeMap<CaseId, Result<Case, FoldError>> {
+    let mut groups: BTreeMap<CaseId, Vec<Op>> = BTreeMap::new();
+    for op in ops {
+        groups.entry(op.case_id).or_default().push(op.clone());
+    }
+    groups
+        .into_iter()
+        .map(|(id, ops)| (id, fold(&ops, ctx)))
+        .collect()
+}
+
+/// Sorts by the fold order and keeps the first op of each id. Equal keys
+/// with different content (a corrupted duplicate) are ordered by their
+/// serialized bytes so the choice is still the same everywhere.
+fn canonical(ops: &[Op]) -> Vec<&Op> {
+    let mut sorted: Vec<&Op> = ops.iter().collect();
+    sorted.sort_by(|a, b| {
+        a.order_key().cmp(&b.order_key()).then_with(|| {
+            let ja = serde_json::to_vec(a).unwrap_or_default();
+            let jb = serde_json::to_vec(b).unwrap_or_default();
+            ja.cmp(&jb)
+        })
+    });
+    let mut seen = BTreeSet::new();
+    sorted.retain(|op| seen.insert(op.id));
+    sorted
+}
+
+fn stamp(op: &Op) -> Stamp {
+    Stamp {
+        op: op.id,
+        by: op.author,
+        role: op.role,
+        device: op.device,
+        at: op.at,
+    }
+}
+
+fn new_case(op: &Op, registration: Registration) -> Case {
+    let mut case = Case {
+        id: op.case_id,
+        registered: stamp(op),
+        state: CaseState::Registered,
+        assessment: None,
+        assignee: None,
+        handovers: Vec::new(),
+        notes: Vec::new(),
+        solution: None,
+        approvals: Vec::new(),
+        resolution: None,
+        follow_ups: Vec::new(),
+        reopen_count: 0,
+        escalations: Vec::new(),
+        extensions: Vec::new(),
+        suggestion: None,
+        withdrawal: None,
+        closure: None,
+        attachments: Vec::new(),
+        deadlines: Vec::new(),
+        deadline_problems: Vec::new(),
+        conflicts: Vec::new(),
+        violations: Vec::new(),
+        timeline: Vec::new(),
+        last_hlc: op.hlc,
+        registration,
+    };
+    let changes = vec![
+        change("reg_no", None, Some(case.registration.reg_no.to_string())),
+        change("kind", None, Some(case.registration.kind.code().into())),
+        change("state", None, Some(CaseState::Registered.code().into())),
+    ];
+    case.timeline.push(TimelineEntry {
+        stamp: stamp(op),
+        hlc: op.hlc,
+        action: ActionKind::Register,
+        state: CaseState::Registered,
+        changes,
+        outcome: Outcome::Applied,
+    });
+    case
+}
+
+fn change(field: &str, from: Option<String>, to: Option<String>) -> Change {
+    Change {
+        field: field.into(),
+        from,
+        to,
+    }
+}
+
+/// The moments the deadline clocks start and stop, gathered while folding.
+/// They use the device time of the op that did the work (`Op::at`).
+#[derive(Default)]
+struct Marks {
+    assessed: Option<DateTime<Utc>>,
+    assigned: Option<DateTime<Utc>>,
+    started: Option<DateTime<Utc>>,
+    investigated: Option<DateTime<Utc>>,
+    replied: Option<DateTime<Utc>>,
+    contacted: Option<DateTime<Utc>>,
+    on_site: Option<DateTime<Utc>>,
+    first_resolution: Option<(DateTime<Utc>, Option<DateTime<Utc>>)>,
+    /// The latest resolution starts the follow-up clock again; the first
+    /// follow-up after it stops it.
+    follow_up_clock: Option<(DateTime<Utc>, Option<DateTime<Utc>>)>,
+}
+
+fn first(slot: &mut Option<DateTime<Utc>>, at: DateTime<Utc>) {
+    if slot.is_none() {
+        *slot = Some(at);
+    }
+}
+
+struct Folder<'a> {
+    case: Case,
+    marks: Marks,
+    by_id: BTreeMap<OpId, &'a Op>,
+    ctx: FoldContext<'a>,
+}
+
+impl Folder<'_> {
+    fn step(&mut self, op: &Op) {
+        let kind = op.action.kind();
+        self.case.last_hlc = self.case.last_hlc.max(op.hlc);
+        if let Action::ResolveConflict {
+            conflict_op, apply, ..
+        } = &op.action
+        {
+            return self.resolve_conflict(op, *conflict_op, *apply);
+        }
+        if kind.is_transition()
+            && let Some(expected) = op.expected_state
+            && expected != self.case.state
+        {
+            self.case.conflicts.push(Conflict {
+                op: op.id,
+                action: kind,
+                expected,
+                found: self.case.state,
+                stamp: stamp(op),
+                resolved_by: None,
+                applied: false,
+            });
+            return self.record(op, Vec::new(), Outcome::Conflict);
+        }
+        match workflow::check(&self.case, op.role, &op.action, self.ctx.settings) {
+            Ok(target) => {
+                let changes = self.apply(op, target);
+                self.record(op, changes, Outcome::Applied);
+            }
+            Err(rule) => {
+                // Field work is never lost: the content of a note or an
+                // attachment is kept even when the op broke a rule.
+                let changes = match op.action {
+                    Action::Note { .. } | Action::Attach { .. } => self.apply(op, None),
+                    _ => Vec::new(),
+                };
+                self.flag(op, rule);
+                self.record(op, changes, Outcome::Flagged);
+            }
+        }
+    }
+
+    fn resolve_conflict(&mut self, op: &Op, conflict_op: OpId, apply: bool) {
+        if let Err(rule) = workflow::check(&self.case, op.role, &op.action, self.ctx.settings) {
+            self.flag(op, rule);
+            return self.record(op, Vec::new(), Outcome::Flagged);
+        }
+        let mut changes = Vec::new();
+        if apply && let Some(original) = self.by_id.get(&conflict_op).copied() {
+            match workflow::check(&self.case, original.role, &original.action, self.ctx.settings) {
+                Ok(target) => changes = self.apply(original, target),
+                Err(rule) => {
+                    self.flag(op, rule);
+                    return self.record(op, Vec::new(), Outcome::Flagged);
+                }
+            }
+        }
+        if let Some(c) = self
+            .case
+            .conflicts
+            .iter_mut()
+            .find(|c| c.op == conflict_op && c.resolved_by.is_none())
+        {
+            c.resolved_by = Some(op.id);
+            c.applied = apply;
+        }
+        changes.push(change("conflict", Some(conflict_op.to_string()), None));
+        self.record(op, changes, Outcome::Applied);
+    }
+
+    fn flag(&mut self, op: &Op, rule: RuleViolation) {
+        self.case.violations.push(Violation {
+            op: op.id,
+            action: op.action.kind(),
+            rule,
+            stamp: stamp(op),
+        });
+    }
+
+    fn record(&mut self, op: &Op, changes: Vec<Change>, outcome: Outcome) {
+        self.case.timeline.push(TimelineEntry {
+            stamp: stamp(op),
+            hlc: op.hlc,
+            action: op.action.kind(),
+            state: self.case.state,
+            changes,
+            outcome,
+        });
+    }
+
+    /// Applies an op that passed the checks and moves the state to `target`.
+    fn apply(&mut self, op: &Op, target: Option<CaseState>) -> Vec<Change> {
+        let st = stamp(op);
+        let at = op.at;
+        let case = &mut self.case;
+        let marks = &mut self.marks;
+        let mut changes = Vec::new();
+        match &op.action {
+            Action::Register(_) | Action::ResolveConflict { .. } => {}
+            Action::Edit(patch) => changes = apply_patch(&mut case.registration, patch),
+            Action::Assess {
+                severity,
+                urgent,
+                validity,
+                reason,
+            } => {
+                first(&mut marks.assessed, at);
+                changes.push(change("severity", None, Some(severity.code().into())));
+                changes.push(change("urgent", None, Some(urgent.to_string())));
+                changes.push(change("validity", None, Some(format!("{validity:?}").to_lowercase())));
+                case.assessment = Some(Assessment {
+                    severity: *severity,
+                    urgent: *urgent,
+                    validity: *validity,
+                    reason: reason.clone(),
+                    stamp: st,
+                });
+            }
+            Action::Assign {
+                department,
+                user,
+                name,
+                note,
+            } => {
+                first(&mut marks.assigned, at);
+                let to = Assignee {
+                    department: department.clone(),
+                    user: *user,
+                    name: name.clone(),
+                };
+                let from = case.assignee.replace(to.clone());
+                changes.push(change(
+                    "assignee",
+                    from.as_ref().map(|a| format!("{} {}", a.department, a.name)),
+                    Some(format!("{} {}", to.department, to.name)),
+                ));
+                case.handovers.push(Handover {
+                    from,
+                    to,
+                    note: note.clone(),
+                    stamp: st,
+                });
+            }
+            Action::Start => first(&mut marks.started, at),
+            Action::Note { note_kind, text } => {
+                match note_kind {
+                    NoteKind::Contact => first(&mut marks.contacted, at),
+                    NoteKind::OnSite => first(&mut marks.on_site, at),
+                    NoteKind::CauseAnalysis => first(&mut marks.investigated, at),
+                    NoteKind::General | NoteKind::Inspection => {}
+                }
+                changes.push(change("note", None, Some(text.clone())));
+                case.notes.push(Note {
+                    kind: *note_kind,
+                    text: text.clone(),
+                    stamp: st,
+                });
+            }
+            Action::Propose {
+                measures,
+                responsible,
+                planned_date,
+                compensation_fen,
+            } => {
+                first(&mut marks.investigated, at);
+                first(&mut marks.replied, at);
+                let limits = &self.ctx.settings.compensation;
+                let needs_approval = *compensation_fen > 0;
+                changes.push(change("measures", None, Some(measures.clone())));
+                changes.push(change(
+                    "compensation",
+                    None,
+                    Some(crate::compensation::format_yuan(*compensation_fen)),
+                ));
+                case.solution = Some(Solution {
+                    measures: measures.clone(),
+                    responsible: responsible.clone(),
+                    planned_date: *planned_date,
+                    compensation_fen: *compensation_fen,
+                    approval: if needs_approval {
+                        ApprovalState::Pending
+                    } else {
+                        ApprovalState::NotNeeded
+                    },
+                    approver_role: needs_approval.then(|| limits.required_role(*compensation_fen)),
+                    stamp: st,
+                });
+            }
+            Action::Approve { approved, comment } => {
+                let amount = case.solution.as_ref().map_or(0, |s| s.compensation_fen);
+                if let Some(s) = case.solution.as_mut() {
+                    s.approval = if *approved {
+                        ApprovalState::Approved
+                    } else {
+                        ApprovalState::Rejected
+                    };
+                }
+                changes.push(change("approval", Some("pending".into()), Some(if *approved { "approved" } else { "rejected" }.into())));
+                case.approvals.push(ApprovalRecord {
+                    approved: *approved,
+                    amount_fen: amount,
+                    comment: comment.clone(),
+                    stamp: st,
+                });
+            }
+            Action::Resolve {
+                result,
+                feedback_method,
+                feedback_at,
+                on_the_spot,
+            } => {
+                // On the spot, the answer is the feedback.
+                let feedback_at = if *on_the_spot { Some(feedback_at.unwrap_or(at)) } else { *feedback_at };
+                first(&mut marks.replied, at);
+                if marks.first_resolution.is_none() {
+                    marks.first_resolution = Some((at, feedback_at));
+                }
+                marks.follow_up_clock = Some((at, None));
+                changes.push(change("result", None, Some(result.clone())));
+                case.resolution = Some(Resolution {
+                    result: result.clone(),
+                    feedback_method: *feedback_method,
+                    feedback_at,
+                    on_the_spot: *on_the_spot,
+                    stamp: st,
+                });
+            }
+            Action::FollowUp {
+                method,
+                satisfaction,
+                comment,
+                spot_check,
+            } => {
+                if !spot_check
+                    && let Some((_, met @ None)) = marks.follow_up_clock.as_mut()
+                {
+                    *met = Some(at);
+                }
+                if target == Some(CaseState::Reopened) {
+                    case.reopen_count += 1;
+                }
+                changes.push(change("satisfaction", None, Some(satisfaction.to_string())));
+                case.follow_ups.push(FollowUp {
+                    method: *method,
+                    satisfaction: *satisfaction,
+                    comment: comment.clone(),
+                    spot_check: *spot_check,
+                    stamp: st,
+                });
+            }
+            Action::Reopen { reason } => {
+                case.reopen_count += 1;
+                changes.push(change("reopen_reason", None, Some(reason.clone())));
+            }
+            Action::Escalate {
+                to_role,
+                skip_level,
+                reason,
+            } => {
+                changes.push(change("escalated_to", None, Some(to_role.code().into())));
+                case.escalations.push(Escalation {
+                    to_role: *to_role,
+                    skip_level: *skip_level,
+                    reason: reason.clone(),
+                    stamp: st,
+                });
+            }
+            Action::Extend {
+                working_days,
+                reason,
+            } => {
+                let before = case.extended_working_days();
+                changes.push(change(
+                    "extended_working_days",
+                    Some(before.to_string()),
+                    Some((before + working_days).to_string()),
+                ));
+                case.extensions.push(Extension {
+                    working_days: *working_days,
+                    reason: reason.clone(),
+                    stamp: st,
+                });
+            }
+            Action::Withdraw { reason } => {
+                changes.push(change("withdraw_reason", None, Some(reason.clone())));
+                case.withdrawal = Some(Withdrawal {
+                    reason: reason.clone(),
+                    stamp: st,
+                });
+            }
+            Action::Close {
+                corrective_action,
+                verification,
+            } => {
+                if !corrective_action.is_empty() {
+                    changes.push(change("corrective_action", None, Some(corrective_action.clone())));
+                }
+                case.closure = Some(Closure {
+                    corrective_action: corrective_action.clone(),
+                    verification: verification.clone(),
+                    stamp: st,
+                });
+            }
+            Action::Decide { accepted, reason } => {
+                first(&mut marks.replied, at);
+                changes.push(change("accepted", None, Some(accepted.to_string())));
+                case.suggestion = Some(SuggestionOutcome {
+                    accepted: *accepted,
+                    reason: reason.clone(),
+                    plan: None,
+                    publish_on: None,
+                    stamp: st,
+                });
+            }
+            Action::PlanImprovement { plan, publish_on } => {
+                changes.push(change("plan", None, Some(plan.clone())));
+                if let Some(s) = case.suggestion.as_mut() {
+                    s.plan = Some(plan.clone());
+                    s.publish_on = Some(*publish_on);
+                }
+            }
+            Action::Answer {
+                answer,
+                method,
+                on_the_spot,
+            } => {
+                first(&mut marks.replied, at);
+                changes.push(change("answer", None, Some(answer.clone())));
+                case.resolution = Some(Resolution {
+                    result: answer.clone(),
+                    feedback_method: *method,
+                    feedback_at: Some(at),
+                    on_the_spot: *on_the_spot,
+                    stamp: st,
+                });
+            }
+            Action::Attach {
+                id,
+                attachment_kind,
+                name,
+                mime,
+                size,
+            } => {
+                changes.push(change("attachment", None, Some(name.clone())));
+                case.attachments.push(Attachment {
+                    id: *id,
+                    kind: *attachment_kind,
+                    name: name.clone(),
+                    mime: mime.clone(),
+                    size: *size,
+                    stamp: st,
+                });
+            }
+        }
+        if let Some(t) = target
+            && t != case.state
+        {
+            changes.push(change("state", Some(case.state.code().into()), Some(t.code().into())));
+            case.state = t;
+        }
+        changes
+    }
+}
+
+fn apply_patch(reg: &mut Registration, patch: &RegistrationPatch) -> Vec<Change> {
+    let mut changes = Vec::new();
+    let mut set_text = |field: &str, slot: &mut String, new: &Option<String>| {
+        if let Some(v) = new
+            && v != slot
+        {
+            changes.push(change(field, Some(slot.clone()), Some(v.clone())));
+            *slot = v.clone();
+        }
+    };
+    set_text("complainant_name", &mut reg.complainant.name, &patch.complainant_name);
+    set_text("category", &mut reg.category, &patch.category);
+    set_text("content", &mut reg.content, &patch.content);
+    set_text("requested_remedy", &mut reg.requested_remedy, &patch.requested_remedy);
+    if let Some(phone) = &patch.complainant_phone
+        && *phone != reg.complainant.phone
+    {
+        changes.push(change(
+            "complainant_phone",
+            reg.complainant.phone.as_ref().map(|p| p.to_string()),
+            phone.as_ref().map(|p| p.to_string()),
+        ));
+        reg.complainant.phone = phone.clone();
+    }
+    if let Some(related) = &patch.related_case
+        && *related != reg.related_case
+    {
+        changes.push(change("related_case", reg.related_case.clone(), related.clone()));
+        reg.related_case = related.clone();
+    }
+    if let Some(location) = &patch.location
+        && *location != reg.location
+    {
+        let show = |l: &crate::property::Location| serde_json::to_string(l).unwrap_or_default();
+        changes.push(change("location", Some(show(&reg.location)), Some(show(location))));
+        reg.location = location.clone();
+    }
+    if let Some(channel) = patch.channel
+        && channel != reg.channel
+    {
+        changes.push(change("channel", Some(reg.channel.code().into()), Some(channel.code().into())));
+        reg.channel = channel;
+    }
+    if let Some(received) = patch.received_at
+        && received != reg.received_at
+    {
+        changes.push(change("received_at", Some(reg.received_at.to_rfc3339()), Some(received.to_rfc3339())));
+        reg.received_at = received;
+    }
+    changes
+}
+
+/// Starts every clock that applies to the case and records when it was met.
+fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
+    let kind = case.registration.kind;
+    let received = case.registration.received_at;
+    let recorded = case.registered.at;
+    let urgent = case.assessment.as_ref().is_some_and(|a| a.urgent);
+    let complaint = kind == CaseKind::Complaint;
+    let works = matches!(kind, CaseKind::Complaint | CaseKind::Repair);
+
+    let mut clocks: Vec<(Clock, DateTime<Utc>, Option<DateTime<Utc>>)> = Vec::new();
+    if case.registration.channel.is_written() {
+        clocks.push((Clock::RegisterWritten, received, Some(recorded)));
+    }
+    if complaint {
+        clocks.push((Clock::InitialAssessment, recorded, marks.assessed));
+    }
+    if works {
+        clocks.push((Clock::Transfer, recorded, marks.assigned));
+    }
+    if let Some(assigned) = marks.assigned {
+        clocks.push((Clock::DepartmentStart, assigned, marks.started));
+        if complaint {
+            clocks.push((Clock::Investigation, assigned, marks.investigated));
+        }
+    }
+    if urgent {
+        clocks.push((Clock::UrgentContact, received, marks.contacted));
+        clocks.push((Clock::UrgentOnSite, received, marks.on_site));
+    }
+    clocks.push((Clock::Solution, received, marks.replied));
+    if !case.extensions.is_empty() {
+        clocks.push((Clock::SpecialCase, received, marks.first_resolution.map(|r| r.0)));
+    }
+    if works && let Some((resolved, feedback)) = marks.first_resolution {
+        clocks.push((Clock::Feedback, resolved, feedback));
+    }
+    if let Some((resolved, met)) = marks.follow_up_clock {
+        match kind {
+            CaseKind::Complaint => clocks.push((Clock::FollowUpComplaint, resolved, met)),
+            CaseKind::Repair => clocks.push((Clock::FollowUpRepair, resolved, met)),
+            CaseKind::Suggestion | CaseKind::Inquiry => {}
+        }
+    }
+
+    let settings = ctx.settings;
+    let tz = settings.tz();
+    for (clock, start, met) in clocks {
+        let rule = settings.deadlines.rule(clock);
+        let mut due = match deadline::due_at(start, rule, tz, ctx.calendar) {
+            Ok(due) => due,
+            Err(e) => {
+                case.deadline_problems.push(DeadlineProblem {
+                    clock,
+                    code: e.code().into(),
+                    message: e.message_en(),
+                });
+                continue;
+            }
+        };
+        let mut extended = 0;
+        // An extension moves the clocks that were still running when it
+        // was granted; the special-case clock is the cap itself.
+        for ext in &case.extensions {
+            let running = ext.stamp.at >= start && met.is_none_or(|m| m > ext.stamp.at);
+            if clock == Clock::SpecialCase || !running {
+                continue;
+            }
+            match deadline::extend_due(due, ext.working_days, tz, ctx.calendar) {
+                Ok(d) => {
+                    due = d;
+                    extended += ext.working_days;
+                }
+                Err(e) => case.deadline_problems.push(DeadlineProblem {
+                    clock,
+                    code: e.code().into(),
+                    message: e.message_en(),
+                }),
+            }
+        }
+        case.deadlines.push(ClockState {
+            clock,
+            started_at: start,
+            due_at: due,
+            met_at: met,
+            extended_working_days: extended,
+        });
+    }
+}

@@ -1,0 +1,440 @@
+//! The op: one immutable change to one case, made on one device.
+//!
+//! Ops are the truth; a case is only ever the fold of its ops. An op is
+//! identified by its UUIDv7 `id` and, for the sync protocol, by
+//! `(device, seq)` where `seq` is the device's gapless counter.
+//!
+//! Wire shape (stable, schema version [`SCHEMA_VERSION`]):
+//! ```json
+//! {"id":"…","case_id":"…","device":"…","seq":7,
+//!  "hlc":{"wall_ms":…,"counter":0,"device":"…"},"at":"2026-11-23T02:00:00Z",
+//!  "author":"…","role":"staff","schema":1,"expected_state":"registered",
+//!  "action":{"type":"assess","severity":"general","urgent":false,"validity":"valid","reason":""}}
+//! ```
+
+use crate::case::{
+    AttachmentKind, CaseState, ContactMethod, NoteKind, Registration, RegistrationPatch, Severity,
+    Validity,
+};
+use crate::hlc::Hlc;
+use crate::id::{AttachmentId, CaseId, DeviceId, OpId, UserId};
+use crate::lang::Lang;
+use crate::role::Role;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+/// The op schema this build writes and understands. A server refuses ops
+/// with a newer schema (quarantine) and clients older than the server's
+/// minimum get "update required".
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// One change to one case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Op {
+    /// Globally unique (UUIDv7 made on the device).
+    pub id: OpId,
+    /// The case it changes.
+    pub case_id: CaseId,
+    /// The device that made it.
+    pub device: DeviceId,
+    /// The device's gapless sequence number, starting at 1.
+    pub seq: u64,
+    /// Orders ops causally across devices.
+    pub hlc: Hlc,
+    /// The device's wall clock when the op was made; what people see and
+    /// what deadlines are measured with.
+    pub at: DateTime<Utc>,
+    /// Who made it.
+    pub author: UserId,
+    /// The role they acted in.
+    pub role: Role,
+    /// The op schema version.
+    pub schema: u32,
+    /// For workflow transitions: the state the author saw. A mismatch when
+    /// folded means a concurrent transition won, and this op becomes a conflict.
+    #[serde(default)]
+    pub expected_state: Option<CaseState>,
+    /// What it does.
+    pub action: Action,
+}
+
+impl Op {
+    /// The total order of the fold: HLC, then device, then op id.
+    pub fn order_key(&self) -> (Hlc, DeviceId, OpId) {
+        (self.hlc, self.device, self.id)
+    }
+}
+
+/// What an op does, with its payload. On the wire the action's name is in
+/// `type` (not `kind`, which a registration uses for the case kind).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Action {
+    /// 登记: creates the case.
+    Register(Registration),
+    /// Edits registration fields (last writer wins per field).
+    Edit(RegistrationPatch),
+    /// 初步评估.
+    Assess {
+        /// Severity.
+        severity: Severity,
+        /// Urgent flag.
+        urgent: bool,
+        /// Founded or not.
+        validity: Validity,
+        /// Why (required when unfounded).
+        #[serde(default)]
+        reason: String,
+    },
+    /// 派单/转办: assign, or transfer when already assigned.
+    Assign {
+        /// The department.
+        department: String,
+        /// The person, if a user.
+        #[serde(default)]
+        user: Option<UserId>,
+        /// The person's name.
+        name: String,
+        /// Handover note.
+        #[serde(default)]
+        note: String,
+    },
+    /// Work starts.
+    Start,
+    /// An investigation note.
+    Note {
+        /// What kind of note.
+        note_kind: NoteKind,
+        /// The text.
+        text: String,
+    },
+    /// 处理方案.
+    Propose {
+        /// The measures.
+        measures: String,
+        /// The responsible person.
+        #[serde(default)]
+        responsible: String,
+        /// Planned completion.
+        #[serde(default)]
+        planned_date: Option<NaiveDate>,
+        /// Compensation in fen.
+        #[serde(default)]
+        compensation_fen: i64,
+    },
+    /// Approves or refuses the pending compensation.
+    Approve {
+        /// Approve or refuse.
+        approved: bool,
+        /// Why.
+        #[serde(default)]
+        comment: String,
+    },
+    /// 处理结果 and the feedback to the complainant.
+    Resolve {
+        /// What was done.
+        result: String,
+        /// How the complainant was told.
+        feedback_method: ContactMethod,
+        /// When they were told.
+        #[serde(default)]
+        feedback_at: Option<DateTime<Utc>>,
+        /// Answered on the spot.
+        #[serde(default)]
+        on_the_spot: bool,
+    },
+    /// 回访.
+    FollowUp {
+        /// Phone or visit.
+        method: ContactMethod,
+        /// 1–5.
+        satisfaction: u8,
+        /// What they said.
+        #[serde(default)]
+        comment: String,
+        /// A manager's spot-check call.
+        #[serde(default)]
+        spot_check: bool,
+    },
+    /// Reopens a resolved case (二次处理).
+    Reopen {
+        /// Why.
+        reason: String,
+    },
+    /// 上报.
+    Escalate {
+        /// To which role.
+        to_role: Role,
+        /// Skips the direct superior (unreachable).
+        #[serde(default)]
+        skip_level: bool,
+        /// Why.
+        reason: String,
+    },
+    /// 延期 (special case).
+    Extend {
+        /// Working days to add.
+        working_days: u32,
+        /// Why.
+        reason: String,
+    },
+    /// 撤诉.
+    Withdraw {
+        /// Why.
+        reason: String,
+    },
+    /// 结案/归档.
+    Close {
+        /// 纠正预防措施.
+        #[serde(default)]
+        corrective_action: String,
+        /// Its verification.
+        #[serde(default)]
+        verification: String,
+    },
+    /// Accepts or declines a suggestion.
+    Decide {
+        /// Accepted?
+        accepted: bool,
+        /// Why.
+        #[serde(default)]
+        reason: String,
+    },
+    /// The improvement plan of an accepted suggestion.
+    PlanImprovement {
+        /// The plan.
+        plan: String,
+        /// When it is published to residents.
+        publish_on: NaiveDate,
+    },
+    /// Answers an inquiry.
+    Answer {
+        /// The answer.
+        answer: String,
+        /// How it was given.
+        method: ContactMethod,
+        /// Given on the spot.
+        #[serde(default)]
+        on_the_spot: bool,
+    },
+    /// Attaches evidence.
+    Attach {
+        /// The attachment's id.
+        id: AttachmentId,
+        /// Photo, signature or document.
+        attachment_kind: AttachmentKind,
+        /// File name.
+        name: String,
+        /// MIME type.
+        mime: String,
+        /// Size in bytes.
+        size: u64,
+    },
+    /// Resolves a conflict: apply the losing op now, or dismiss it.
+    ResolveConflict {
+        /// The losing op.
+        conflict_op: OpId,
+        /// Apply it now (if the workflow allows) or dismiss it.
+        apply: bool,
+        /// Why.
+        #[serde(default)]
+        note: String,
+    },
+}
+
+/// The kind of an action, without its payload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionKind {
+    /// See [`Action::Register`].
+    Register,
+    /// See [`Action::Edit`].
+    Edit,
+    /// See [`Action::Assess`].
+    Assess,
+    /// See [`Action::Assign`].
+    Assign,
+    /// See [`Action::Start`].
+    Start,
+    /// See [`Action::Note`].
+    Note,
+    /// See [`Action::Propose`].
+    Propose,
+    /// See [`Action::Approve`].
+    Approve,
+    /// See [`Action::Resolve`].
+    Resolve,
+    /// See [`Action::FollowUp`].
+    FollowUp,
+    /// See [`Action::Reopen`].
+    Reopen,
+    /// See [`Action::Escalate`].
+    Escalate,
+    /// See [`Action::Extend`].
+    Extend,
+    /// See [`Action::Withdraw`].
+    Withdraw,
+    /// See [`Action::Close`].
+    Close,
+    /// See [`Action::Decide`].
+    Decide,
+    /// See [`Action::PlanImprovement`].
+    PlanImprovement,
+    /// See [`Action::Answer`].
+    Answer,
+    /// See [`Action::Attach`].
+    Attach,
+    /// See [`Action::ResolveConflict`].
+    ResolveConflict,
+}
+
+impl ActionKind {
+    /// Every action kind.
+    pub const ALL: [ActionKind; 20] = [
+        ActionKind::Register,
+        ActionKind::Edit,
+        ActionKind::Assess,
+        ActionKind::Assign,
+        ActionKind::Start,
+        ActionKind::Note,
+        ActionKind::Propose,
+        ActionKind::Approve,
+        ActionKind::Resolve,
+        ActionKind::FollowUp,
+        ActionKind::Reopen,
+        ActionKind::Escalate,
+        ActionKind::Extend,
+        ActionKind::Withdraw,
+        ActionKind::Close,
+        ActionKind::Decide,
+        ActionKind::PlanImprovement,
+        ActionKind::Answer,
+        ActionKind::Attach,
+        ActionKind::ResolveConflict,
+    ];
+
+    /// Whether the action moves the workflow state (and so carries an
+    /// expected state and can conflict).
+    pub fn is_transition(self) -> bool {
+        !matches!(
+            self,
+            ActionKind::Register
+                | ActionKind::Edit
+                | ActionKind::Note
+                | ActionKind::Escalate
+                | ActionKind::Extend
+                | ActionKind::Attach
+                | ActionKind::ResolveConflict
+        )
+    }
+
+    /// The action's name for a person.
+    pub fn label(self, lang: Lang) -> &'static str {
+        let (zh, en) = match self {
+            ActionKind::Register => ("登记", "Register"),
+            ActionKind::Edit => ("修改", "Edit"),
+            ActionKind::Assess => ("初步评估", "Assess"),
+            ActionKind::Assign => ("派单/转办", "Assign / transfer"),
+            ActionKind::Start => ("开始处理", "Start"),
+            ActionKind::Note => ("调查记录", "Note"),
+            ActionKind::Propose => ("处理方案", "Propose solution"),
+            ActionKind::Approve => ("赔偿审批", "Approve compensation"),
+            ActionKind::Resolve => ("处理完成", "Resolve"),
+            ActionKind::FollowUp => ("回访", "Follow up"),
+            ActionKind::Reopen => ("重新处理", "Reopen"),
+            ActionKind::Escalate => ("上报", "Escalate"),
+            ActionKind::Extend => ("延期", "Extend"),
+            ActionKind::Withdraw => ("撤诉", "Withdraw"),
+            ActionKind::Close => ("结案", "Close"),
+            ActionKind::Decide => ("采纳/不采纳", "Accept / decline"),
+            ActionKind::PlanImprovement => ("整改计划", "Improvement plan"),
+            ActionKind::Answer => ("答复", "Answer"),
+            ActionKind::Attach => ("附件", "Attach"),
+            ActionKind::ResolveConflict => ("处理冲突", "Resolve conflict"),
+        };
+        lang.pick(zh, en)
+    }
+
+    /// The stable code.
+    pub fn code(self) -> &'static str {
+        match self {
+            ActionKind::Register => "register",
+            ActionKind::Edit => "edit",
+            ActionKind::Assess => "assess",
+            ActionKind::Assign => "assign",
+            ActionKind::Start => "start",
+            ActionKind::Note => "note",
+            ActionKind::Propose => "propose",
+            ActionKind::Approve => "approve",
+            ActionKind::Resolve => "resolve",
+            ActionKind::FollowUp => "follow_up",
+            ActionKind::Reopen => "reopen",
+            ActionKind::Escalate => "escalate",
+            ActionKind::Extend => "extend",
+            ActionKind::Withdraw => "withdraw",
+            ActionKind::Close => "close",
+            ActionKind::Decide => "decide",
+            ActionKind::PlanImprovement => "plan_improvement",
+            ActionKind::Answer => "answer",
+            ActionKind::Attach => "attach",
+            ActionKind::ResolveConflict => "resolve_conflict",
+        }
+    }
+}
+
+impl Action {
+    /// The action's kind.
+    pub fn kind(&self) -> ActionKind {
+        match self {
+            Action::Register(_) => ActionKind::Register,
+            Action::Edit(_) => ActionKind::Edit,
+            Action::Assess { .. } => ActionKind::Assess,
+            Action::Assign { .. } => ActionKind::Assign,
+            Action::Start => ActionKind::Start,
+            Action::Note { .. } => ActionKind::Note,
+            Action::Propose { .. } => ActionKind::Propose,
+            Action::Approve { .. } => ActionKind::Approve,
+            Action::Resolve { .. } => ActionKind::Resolve,
+            Action::FollowUp { .. } => ActionKind::FollowUp,
+            Action::Reopen { .. } => ActionKind::Reopen,
+            Action::Escalate { .. } => ActionKind::Escalate,
+            Action::Extend { .. } => ActionKind::Extend,
+            Action::Withdraw { .. } => ActionKind::Withdraw,
+            Action::Close { .. } => ActionKind::Close,
+            Action::Decide { .. } => ActionKind::Decide,
+            Action::PlanImprovement { .. } => ActionKind::PlanImprovement,
+            Action::Answer { .. } => ActionKind::Answer,
+            Action::Attach { .. } => ActionKind::Attach,
+            Action::ResolveConflict { .. } => ActionKind::ResolveConflict,
+        }
+    }
+}
+
+impl Op {
+    /// The op as a role that may not see personal data receives it: the
+    /// complainant's name and phone are masked (张*, 138****5678). Devices
+    /// of such roles fold masked ops, so they never hold the data at all.
+    pub fn masked(&self) -> Op {
+        let mut op = self.clone();
+        match &mut op.action {
+            Action::Register(reg) => mask_complainant(&mut reg.complainant),
+            Action::Edit(patch) => {
+                if let Some(name) = patch.complainant_name.as_mut() {
+                    *name = crate::role::mask_name(name);
+                }
+                if let Some(Some(phone)) = patch.complainant_phone.as_mut() {
+                    *phone = phone.masked();
+                }
+            }
+            _ => {}
+        }
+        op
+    }
+}
+
+/// Masks a complainant in place.
+pub fn mask_complainant(c: &mut crate::case::Complainant) {
+    c.name = crate::role::mask_name(&c.name);
+    c.phone = c.phone.as_ref().map(|p| p.masked());
+}

@@ -1,0 +1,189 @@
+//! Chinese phone numbers. A number is parsed once at the edge into
+//! [`Phone`], and code past that point trusts it.
+//!
+//! Accepted shapes, after removing spaces and dashes and a leading `+86`/`86`:
+//! - mobile: 11 digits starting `1[3-9]`;
+//! - landline: area code `0` + 2–3 digits, then a 7–8 digit number, optionally
+//!   an extension after `-`/`转` (kept as typed);
+//! - service numbers `400`/`800` + 7 digits.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A phone number that passed [`Phone::parse`]. Stored normalized: digits only,
+/// with a landline's area code separated by `-`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Phone(String);
+
+/// Why a phone number was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PhoneError {
+    /// Nothing was typed.
+    Empty,
+    /// Letters or symbols other than digits, spaces, dashes, `+`, `转`.
+    BadCharacters,
+    /// Digits, but not the shape of a Chinese mobile or landline number.
+    Malformed,
+}
+
+impl Phone {
+    /// Parses a mobile, landline or 400/800 number as a person types it.
+    pub fn parse(input: &str) -> Result<Phone, PhoneError> {
+        let trimmed = input.trim();
+        if trimmed.is_empty() {
+            return Err(PhoneError::Empty);
+        }
+        // Split off an extension before stripping separators.
+        let (main, ext) = match trimmed.split_once('转') {
+            Some((m, e)) => (m, Some(e.trim())),
+            None => (trimmed, None),
+        };
+        if !main
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '+' | '(' | ')'))
+        {
+            return Err(PhoneError::BadCharacters);
+        }
+        if let Some(e) = ext
+            && (e.is_empty() || e.len() > 6 || !e.chars().all(|c| c.is_ascii_digit()))
+        {
+            return Err(PhoneError::Malformed);
+        }
+        let groups: Vec<&str> = main
+            .split(|c: char| !c.is_ascii_digit())
+            .filter(|g| !g.is_empty())
+            .collect();
+        let mut digits: String = groups.concat();
+        if main.trim_start().starts_with('+') {
+            digits = match digits.strip_prefix("86") {
+                Some(rest) => rest.to_string(),
+                None => return Err(PhoneError::Malformed),
+            };
+        } else if digits.len() == 13 && digits.starts_with("861") {
+            digits = digits[2..].to_string();
+        }
+        let with_ext = |s: String| match ext {
+            Some(e) => format!("{s}转{e}"),
+            None => s,
+        };
+        if is_mobile(&digits) && ext.is_none() {
+            return Ok(Phone(digits));
+        }
+        if is_service(&digits) {
+            return Ok(Phone(with_ext(digits)));
+        }
+        if let Some((area, number)) = landline(&digits) {
+            return Ok(Phone(with_ext(format!("{area}-{number}"))));
+        }
+        // A landline typed as "area-number-ext" keeps its last group as the
+        // extension.
+        if let [head @ .., last] = groups.as_slice()
+            && head.len() >= 2
+            && ext.is_none()
+            && last.len() <= 6
+        {
+            let main = head.concat();
+            if let Some((area, number)) = landline(&main) {
+                return Ok(Phone(format!("{area}-{number}转{last}")));
+            }
+        }
+        Err(PhoneError::Malformed)
+    }
+
+    /// The normalized number.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether this is a mobile number (SMS-capable).
+    pub fn is_mobile(&self) -> bool {
+        is_mobile(&self.0)
+    }
+}
+
+impl fmt::Display for Phone {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+fn is_mobile(d: &str) -> bool {
+    let b = d.as_bytes();
+    b.len() == 11 && b[0] == b'1' && (b'3'..=b'9').contains(&b[1])
+}
+
+fn is_service(d: &str) -> bool {
+    d.len() == 10 && (d.starts_with("400") || d.starts_with("800"))
+}
+
+/// Splits a landline into area code and local number. Area codes are `0`
+/// plus 2 digits (010, 020–029) or 3 digits; local numbers have 7–8 digits
+/// and do not start with 0.
+fn landline(d: &str) -> Option<(&str, &str)> {
+    if !d.starts_with('0') {
+        return None;
+    }
+    let two_digit_area = d.starts_with("010") || d.starts_with("02");
+    let area_len = if two_digit_area { 3 } else { 4 };
+    if d.len() <= area_len {
+        return None;
+    }
+    let (area, number) = d.split_at(area_len);
+    let ok = (7..=8).contains(&number.len()) && !number.starts_with('0');
+    ok.then_some((area, number))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(input: &str, expected: Result<&str, PhoneError>) {
+        let got = Phone::parse(input);
+        assert_eq!(got.as_ref().map(|p| p.as_str()), expected.as_ref().map(|s| *s), "input {input:?}");
+    }
+
+    #[test]
+    fn mobiles() {
+        check("13812345678", Ok("13812345678"));
+        check("138 1234 5678", Ok("13812345678"));
+        check("138-1234-5678", Ok("13812345678"));
+        check("+86 138 1234 5678", Ok("13812345678"));
+        check("8613812345678", Ok("13812345678"));
+        check("19912345678", Ok("19912345678"));
+        check("12812345678", Err(PhoneError::Malformed));
+        check("1381234567", Err(PhoneError::Malformed));
+        check("138123456789", Err(PhoneError::Malformed));
+        check("+1 138 1234 5678", Err(PhoneError::Malformed));
+    }
+
+    #[test]
+    fn landlines() {
+        check("010-12345678", Ok("010-12345678"));
+        check("01012345678", Ok("010-12345678"));
+        check("021 6234 5678", Ok("021-62345678"));
+        check("0755-8123456", Ok("0755-8123456"));
+        check("0571-87654321-808", Ok("0571-87654321转808"));
+        check("0571-87654321转808", Ok("0571-87654321转808"));
+        check("010-0234567", Err(PhoneError::Malformed));
+        check("12345678", Err(PhoneError::Malformed));
+        check("0755-812", Err(PhoneError::Malformed));
+    }
+
+    #[test]
+    fn service_numbers_and_junk() {
+        check("400-123-4567", Ok("4001234567"));
+        check("800 123 4567", Ok("8001234567"));
+        check("", Err(PhoneError::Empty));
+        check("   ", Err(PhoneError::Empty));
+        check("138abc45678", Err(PhoneError::BadCharacters));
+        check("电话13812345678", Err(PhoneError::BadCharacters));
+    }
+}
+
+impl Phone {
+    /// A display-only copy with the middle digits hidden (138****5678).
+    pub fn masked(&self) -> Phone {
+        Phone(crate::role::mask_phone(&self.0))
+    }
+}

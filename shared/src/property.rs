@@ -1,0 +1,138 @@
+//! Properties (项目/小区), their buildings, units and household counts. The
+//! household count is the denominator of the valid-complaint rate.
+
+use crate::id::{BuildingId, PropertyId, UnitId};
+use serde::{Deserialize, Serialize};
+
+/// A property managed by the company.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Property {
+    /// The property's id.
+    pub id: PropertyId,
+    /// A short code used in registration numbers (letters and digits, e.g. `HY`).
+    pub code: String,
+    /// The property's name (e.g. 华苑小区).
+    pub name: String,
+    /// Number of households (户数).
+    pub households: u32,
+    /// The buildings, each with its units.
+    #[serde(default)]
+    pub buildings: Vec<Building>,
+}
+
+/// A building of a property.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Building {
+    /// The building's id.
+    pub id: BuildingId,
+    /// The building's name (e.g. 3栋).
+    pub name: String,
+    /// The units of the building.
+    #[serde(default)]
+    pub units: Vec<Unit>,
+}
+
+/// A unit (户) of a building.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unit {
+    /// The unit's id.
+    pub id: UnitId,
+    /// The unit's name (e.g. 1单元 502).
+    pub name: String,
+}
+
+/// Where in a property a case is located.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Location {
+    /// A resident's unit.
+    Unit {
+        /// The building.
+        building: BuildingId,
+        /// The unit in that building.
+        unit: UnitId,
+    },
+    /// A building as a whole (stairs, lift, facade).
+    Building {
+        /// The building.
+        building: BuildingId,
+    },
+    /// A public area of the property (公共区域).
+    PublicArea,
+}
+
+impl Property {
+    /// Finds a building by id.
+    pub fn building(&self, id: BuildingId) -> Option<&Building> {
+        self.buildings.iter().find(|b| b.id == id)
+    }
+
+    /// Whether `location` lies inside this property.
+    pub fn contains(&self, location: &Location) -> bool {
+        match location {
+            Location::PublicArea => true,
+            Location::Building { building } => self.building(*building).is_some(),
+            Location::Unit { building, unit } => self
+                .building(*building)
+                .is_some_and(|b| b.units.iter().any(|u| u.id == *unit)),
+        }
+    }
+
+    /// A human description of a location, e.g. `3栋 1单元502`.
+    pub fn describe(&self, location: &Location) -> String {
+        match location {
+            Location::PublicArea => "公共区域".to_string(),
+            Location::Building { building } => self
+                .building(*building)
+                .map(|b| b.name.clone())
+                .unwrap_or_default(),
+            Location::Unit { building, unit } => match self.building(*building) {
+                None => String::new(),
+                Some(b) => {
+                    let unit = b.units.iter().find(|u| u.id == *unit);
+                    format!("{} {}", b.name, unit.map(|u| u.name.as_str()).unwrap_or(""))
+                }
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use uuid::Uuid;
+
+    #[test]
+    fn location_containment() {
+        let b = BuildingId(Uuid::from_u128(10));
+        let u = UnitId(Uuid::from_u128(11));
+        let p = Property {
+            id: PropertyId(Uuid::from_u128(1)),
+            code: "HY".into(),
+            name: "华苑".into(),
+            households: 100,
+            buildings: vec![Building {
+                id: b,
+                name: "3栋".into(),
+                units: vec![Unit {
+                    id: u,
+                    name: "502".into(),
+                }],
+            }],
+        };
+        assert!(p.contains(&Location::PublicArea));
+        assert!(p.contains(&Location::Building { building: b }));
+        assert!(p.contains(&Location::Unit { building: b, unit: u }));
+        let other = UnitId(Uuid::from_u128(99));
+        assert!(!p.contains(&Location::Unit {
+            building: b,
+            unit: other
+        }));
+        assert_eq!(p.describe(&Location::Unit { building: b, unit: u }), "3栋 502");
+        let json = serde_json::to_string(&Location::Building { building: b }).unwrap();
+        assert_eq!(
+            json,
+            r#"{"type":"building","building":"00000000-0000-0000-0000-00000000000a"}"#
+        );
+    }
+}

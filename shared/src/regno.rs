@@ -1,0 +1,175 @@
+//! Registration numbers (登记号), made offline and never changed by sync.
+//!
+//! Format: `{property}-{yymmdd}-{device}-{counter}`, e.g. `HY-261123-0K-0042`.
+//! - `property`: the property's short code (ASCII letters/digits, uppercased);
+//! - `yymmdd`: the local date (company timezone) when the case was recorded;
+//! - `device`: the device number the server assigns at the device's first
+//!   login, written in base 36, at least two characters;
+//! - `counter`: the device's own counter, at least four digits, never reused.
+//!
+//! Uniqueness across devices follows from the device number being unique
+//! and the counter never repeating on one device; the date and the property
+//! are there so that a resident and the staff can read the number aloud and
+//! know what it is about.
+
+use chrono::{Datelike, NaiveDate};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A parsed registration number.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct RegNo {
+    property: String,
+    date: NaiveDate,
+    device: u32,
+    counter: u32,
+}
+
+/// Why a registration number could not be made or parsed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RegNoError {
+    /// The property code is empty or has characters other than ASCII letters and digits.
+    #[error("property code must be ASCII letters and digits")]
+    BadPropertyCode,
+    /// The text is not of the documented shape.
+    #[error("not a registration number: {0}")]
+    Malformed(String),
+    /// Device numbers start at 1.
+    #[error("device number must be at least 1")]
+    BadDevice,
+}
+
+impl RegNo {
+    /// Makes the number for the `counter`-th case of device `device`.
+    pub fn new(property_code: &str, date: NaiveDate, device: u32, counter: u32) -> Result<RegNo, RegNoError> {
+        let property = property_code.trim().to_ascii_uppercase();
+        if property.is_empty() || !property.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Err(RegNoError::BadPropertyCode);
+        }
+        if device == 0 {
+            return Err(RegNoError::BadDevice);
+        }
+        Ok(RegNo {
+            property,
+            date,
+            device,
+            counter,
+        })
+    }
+
+    /// The local date it was recorded on.
+    pub fn date(&self) -> NaiveDate {
+        self.date
+    }
+
+    /// The property code.
+    pub fn property_code(&self) -> &str {
+        &self.property
+    }
+}
+
+impl fmt::Display for RegNo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}-{:02}{:02}{:02}-{:0>2}-{:04}",
+            self.property,
+            self.date.year().rem_euclid(100),
+            self.date.month(),
+            self.date.day(),
+            base36(self.device),
+            self.counter
+        )
+    }
+}
+
+impl std::str::FromStr for RegNo {
+    type Err = RegNoError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || RegNoError::Malformed(s.to_string());
+        let parts: Vec<&str> = s.trim().split('-').collect();
+        let [property, date, device, counter] = parts.as_slice() else {
+            return Err(bad());
+        };
+        if date.len() != 6 || !date.chars().all(|c| c.is_ascii_digit()) {
+            return Err(bad());
+        }
+        let num = |r: std::ops::Range<usize>| date[r].parse::<u32>().map_err(|_| bad());
+        // Two-digit years are 2000–2099: the product did not exist before.
+        let date = NaiveDate::from_ymd_opt(2000 + num(0..2)? as i32, num(2..4)?, num(4..6)?).ok_or_else(bad)?;
+        let device = u32::from_str_radix(device, 36).map_err(|_| bad())?;
+        if counter.len() < 4 {
+            return Err(bad());
+        }
+        let counter = counter.parse::<u32>().map_err(|_| bad())?;
+        RegNo::new(property, date, device, counter)
+    }
+}
+
+impl TryFrom<String> for RegNo {
+    type Error = RegNoError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
+}
+
+impl From<RegNo> for String {
+    fn from(r: RegNo) -> String {
+        r.to_string()
+    }
+}
+
+fn base36(mut n: u32) -> String {
+    const DIGITS: &[u8; 36] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    let mut out = Vec::new();
+    loop {
+        out.push(DIGITS[(n % 36) as usize]);
+        n /= 36;
+        if n == 0 {
+            break;
+        }
+    }
+    out.reverse();
+    String::from_utf8(out).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn format_and_parse() {
+        let d = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        let r = RegNo::new("hy", d, 20, 42).unwrap();
+        assert_eq!(r.to_string(), "HY-261123-0K-0042");
+        assert_eq!("HY-261123-0K-0042".parse::<RegNo>().unwrap(), r);
+        let big = RegNo::new("A1", d, 50_000, 123_456).unwrap();
+        assert_eq!(big.to_string(), "A1-261123-12KW-123456");
+        assert_eq!(big.to_string().parse::<RegNo>().unwrap(), big);
+        assert_eq!(serde_json::to_string(&r).unwrap(), "\"HY-261123-0K-0042\"");
+    }
+
+    #[test]
+    fn refusals() {
+        let d = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+        assert_eq!(RegNo::new("华苑", d, 1, 1), Err(RegNoError::BadPropertyCode));
+        assert_eq!(RegNo::new("", d, 1, 1), Err(RegNoError::BadPropertyCode));
+        assert_eq!(RegNo::new("HY", d, 0, 1), Err(RegNoError::BadDevice));
+        for bad in ["", "HY", "HY-2611-0K-0042", "HY-261323-0K-0042", "HY-261123-0K-42", "HY-261123-!!-0042"] {
+            assert!(bad.parse::<RegNo>().is_err(), "{bad}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn distinct_devices_or_counters_give_distinct_numbers(d1 in 1u32..100_000, d2 in 1u32..100_000, c1 in 0u32..1_000_000, c2 in 0u32..1_000_000) {
+            let day = NaiveDate::from_ymd_opt(2026, 5, 1).unwrap();
+            let a = RegNo::new("HY", day, d1, c1).unwrap();
+            let b = RegNo::new("HY", day, d2, c2).unwrap();
+            prop_assert_eq!(a.to_string() == b.to_string(), (d1, c1) == (d2, c2));
+            prop_assert_eq!(a.to_string().parse::<RegNo>().unwrap(), a);
+        }
+    }
+}

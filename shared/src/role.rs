@@ -1,0 +1,244 @@
+//! Roles, users and property scope.
+//!
+//! A user acts in exactly one role. Staff-level roles see only the properties
+//! they belong to; `quality`, `gm` and `admin` see every property. Personal
+//! data of complainants (name, phone) is shown only to roles that need it to
+//! work the case.
+
+use crate::id::{PropertyId, UserId};
+use crate::lang::Lang;
+use serde::{Deserialize, Serialize};
+
+/// A role from DOMAIN.md.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// 物管员 / 客服专员: registers cases, first responder, follow-up calls.
+    Staff,
+    /// 责任部门主管: investigates and proposes solutions.
+    DepartmentHead,
+    /// 管理处主任: assesses, assigns, approves extensions.
+    Manager,
+    /// 区域经理: approves compensation up to the first limit.
+    RegionalManager,
+    /// 分公司副总经理: approves compensation up to the second limit.
+    DeputyGm,
+    /// 总经理: approves any compensation; major cases.
+    Gm,
+    /// 总部品质部: reads everything, statistics, audits.
+    Quality,
+    /// 系统管理员: users, devices, properties, settings.
+    Admin,
+}
+
+impl Role {
+    /// Every role, in a stable order.
+    pub const ALL: [Role; 8] = [
+        Role::Staff,
+        Role::DepartmentHead,
+        Role::Manager,
+        Role::RegionalManager,
+        Role::DeputyGm,
+        Role::Gm,
+        Role::Quality,
+        Role::Admin,
+    ];
+
+    /// The stable code used on the wire and in the database.
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::Staff => "staff",
+            Role::DepartmentHead => "department_head",
+            Role::Manager => "manager",
+            Role::RegionalManager => "regional_manager",
+            Role::DeputyGm => "deputy_gm",
+            Role::Gm => "gm",
+            Role::Quality => "quality",
+            Role::Admin => "admin",
+        }
+    }
+
+    /// Parses a role code.
+    pub fn from_code(code: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.code() == code)
+    }
+
+    /// The role's name for a person.
+    pub fn label(self, lang: Lang) -> &'static str {
+        let (zh, en) = match self {
+            Role::Staff => ("物管员", "Staff"),
+            Role::DepartmentHead => ("责任部门主管", "Department head"),
+            Role::Manager => ("管理处主任", "Property manager"),
+            Role::RegionalManager => ("区域经理", "Regional manager"),
+            Role::DeputyGm => ("分公司副总经理", "Deputy general manager"),
+            Role::Gm => ("总经理", "General manager"),
+            Role::Quality => ("总部品质部", "Head-office quality"),
+            Role::Admin => ("系统管理员", "Administrator"),
+        };
+        lang.pick(zh, en)
+    }
+
+    /// Whether the role sees every property regardless of membership.
+    pub fn sees_all_properties(self) -> bool {
+        matches!(self, Role::Quality | Role::Gm | Role::Admin)
+    }
+
+    /// The management line that assesses, extends, closes and reopens:
+    /// the property manager and everyone above them.
+    pub fn is_management(self) -> bool {
+        matches!(
+            self,
+            Role::Manager | Role::RegionalManager | Role::DeputyGm | Role::Gm
+        )
+    }
+
+    /// Roles that work cases on site or in the office (everyone but the
+    /// head-office readers and the system administrator).
+    pub fn works_cases(self) -> bool {
+        !matches!(self, Role::Quality | Role::Admin)
+    }
+
+    /// Whether the complainant's name and phone are shown unmasked. The
+    /// department heads get the task, not the resident's identity (保密), and
+    /// the system administrator has no business need for it.
+    pub fn sees_personal_data(self) -> bool {
+        !matches!(self, Role::DepartmentHead | Role::Admin)
+    }
+
+    /// Whether the role may read head-office statistics and exports.
+    pub fn reads_statistics(self) -> bool {
+        self.is_management() || matches!(self, Role::Quality | Role::Admin)
+    }
+}
+
+/// A user as every device knows them: enough to show names in the timeline
+/// and to check scope offline. Password hashes never leave the server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    /// The user's id.
+    pub id: UserId,
+    /// The login name.
+    pub login: String,
+    /// The name shown in timelines and lists.
+    pub display_name: String,
+    /// The role the user acts in.
+    pub role: Role,
+    /// The properties the user belongs to (ignored for roles that see all).
+    pub properties: Vec<PropertyId>,
+    /// The department a department head or staff member belongs to, if any.
+    #[serde(default)]
+    pub department: Option<String>,
+    /// Disabled users cannot log in and their tokens are refused.
+    #[serde(default)]
+    pub active: bool,
+}
+
+impl User {
+    /// The property scope this user reads and writes in.
+    pub fn scope(&self) -> Scope {
+        if self.role.sees_all_properties() {
+            Scope::All
+        } else {
+            Scope::Properties(self.properties.clone())
+        }
+    }
+}
+
+/// Which properties a user may see.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    /// Every property.
+    All,
+    /// Only these properties.
+    Properties(Vec<PropertyId>),
+}
+
+impl Scope {
+    /// Whether a case of `property` is inside the scope.
+    pub fn allows(&self, property: PropertyId) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Properties(ps) => ps.contains(&property),
+        }
+    }
+}
+
+/// Masks a phone number, keeping the first three and the last four digits,
+/// as Chinese service desks print them (138****5678).
+pub fn mask_phone(phone: &str) -> String {
+    let chars: Vec<char> = phone.chars().collect();
+    if chars.len() <= 7 {
+        return "*".repeat(chars.len());
+    }
+    let head: String = chars[..3].iter().collect();
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("{head}{}{tail}", "*".repeat(chars.len() - 7))
+}
+
+/// Masks a person's name, keeping the family name (张**).
+pub fn mask_name(name: &str) -> String {
+    let mut chars = name.chars();
+    match chars.next() {
+        None => String::new(),
+        Some(first) => {
+            let rest = chars.count();
+            format!("{first}{}", "*".repeat(rest.max(1)))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn role_codes_round_trip() {
+        for r in Role::ALL {
+            assert_eq!(Role::from_code(r.code()), Some(r));
+            let json = serde_json::to_string(&r).unwrap();
+            assert_eq!(json, format!("\"{}\"", r.code()));
+        }
+        assert_eq!(Role::from_code("boss"), None);
+    }
+
+    #[test]
+    fn scope_follows_role() {
+        let p1 = PropertyId(uuid::Uuid::from_u128(1));
+        let p2 = PropertyId(uuid::Uuid::from_u128(2));
+        let mut u = User {
+            id: UserId::NIL,
+            login: "a".into(),
+            display_name: "A".into(),
+            role: Role::Staff,
+            properties: vec![p1],
+            department: None,
+            active: true,
+        };
+        assert!(u.scope().allows(p1));
+        assert!(!u.scope().allows(p2));
+        u.role = Role::Quality;
+        assert!(u.scope().allows(p2));
+        u.role = Role::Manager;
+        assert!(!u.scope().allows(p2));
+    }
+
+    #[test]
+    fn masking() {
+        assert_eq!(mask_phone("13812345678"), "138****5678");
+        assert_eq!(mask_phone("010-12345678"), "010*****5678");
+        assert_eq!(mask_phone("12345"), "*****");
+        assert_eq!(mask_name("张三"), "张*");
+        assert_eq!(mask_name("欧阳娜娜"), "欧***");
+        assert_eq!(mask_name("王"), "王*");
+        assert_eq!(mask_name(""), "");
+    }
+
+    #[test]
+    fn personal_data_visibility() {
+        assert!(Role::Staff.sees_personal_data());
+        assert!(Role::Quality.sees_personal_data());
+        assert!(!Role::DepartmentHead.sees_personal_data());
+        assert!(!Role::Admin.sees_personal_data());
+    }
+}

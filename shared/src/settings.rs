@@ -1,0 +1,146 @@
+//! Company settings. Every number in DOMAIN.md is a default here and can be
+//! overridden by the admin; the settings travel to every device through sync
+//! so that a tablet computes deadlines offline exactly as head office does.
+
+use crate::compensation::CompensationLimits;
+use crate::deadline::DeadlineSettings;
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+
+/// The company-wide settings. Every field has a default so that settings
+/// written by an older version still load.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// The IANA timezone of the company (default `Asia/Shanghai`).
+    pub timezone: String,
+    /// The deadline rule of every clock, the due-soon window and the
+    /// extension cap.
+    pub deadlines: DeadlineSettings,
+    /// The compensation approval limits.
+    pub compensation: CompensationLimits,
+    /// The lowest satisfaction score (1–5) that counts as satisfied.
+    pub satisfied_min: u8,
+    /// The highest satisfaction score that reopens the case.
+    pub reopen_max: u8,
+    /// Target follow-up rate, in percent.
+    pub follow_up_target_percent: u32,
+    /// Target valid-complaint rate per household per year, in basis points
+    /// (100 = 1%).
+    pub valid_complaint_target_bp: u32,
+    /// Share of completed repair cases drawn for the quarterly spot-check, in percent.
+    pub spot_check_percent: u32,
+    /// Minimum years a closed case is retained.
+    pub retention_years: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            timezone: "Asia/Shanghai".into(),
+            deadlines: DeadlineSettings::default(),
+            compensation: CompensationLimits::default(),
+            satisfied_min: 4,
+            reopen_max: 2,
+            follow_up_target_percent: 100,
+            valid_complaint_target_bp: 100,
+            spot_check_percent: 20,
+            retention_years: 1,
+        }
+    }
+}
+
+impl Settings {
+    /// The company timezone. An unknown name falls back to Asia/Shanghai,
+    /// because `validate` refuses such settings before they are saved.
+    pub fn tz(&self) -> Tz {
+        self.timezone.parse().unwrap_or(chrono_tz::Asia::Shanghai)
+    }
+
+    /// Checks the settings an admin is about to save.
+    pub fn validate(&self) -> Result<(), SettingsError> {
+        if self.timezone.parse::<Tz>().is_err() {
+            return Err(SettingsError::UnknownTimezone(self.timezone.clone()));
+        }
+        if !(1..=5).contains(&self.satisfied_min) || !(1..=5).contains(&self.reopen_max) {
+            return Err(SettingsError::SatisfactionOutOfRange);
+        }
+        if self.reopen_max >= self.satisfied_min {
+            return Err(SettingsError::SatisfactionOverlap);
+        }
+        if self.compensation.regional_manager_max_fen > self.compensation.deputy_gm_max_fen {
+            return Err(SettingsError::CompensationLimitsOrder);
+        }
+        if self.spot_check_percent == 0 || self.spot_check_percent > 100 {
+            return Err(SettingsError::SpotCheckOutOfRange);
+        }
+        Ok(())
+    }
+}
+
+/// Why settings were refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SettingsError {
+    /// The timezone is not an IANA name.
+    #[error("unknown timezone {0}")]
+    UnknownTimezone(String),
+    /// Satisfaction thresholds must be 1–5.
+    #[error("satisfaction thresholds must be between 1 and 5")]
+    SatisfactionOutOfRange,
+    /// A score cannot both reopen and count as satisfied.
+    #[error("the reopen threshold must be below the satisfied threshold")]
+    SatisfactionOverlap,
+    /// The regional limit must not exceed the deputy GM's.
+    #[error("the regional manager's limit must not exceed the deputy GM's")]
+    CompensationLimitsOrder,
+    /// The spot-check share must be 1–100%.
+    #[error("the spot-check share must be between 1 and 100 percent")]
+    SpotCheckOutOfRange,
+}
+
+impl SettingsError {
+    /// A stable code for the API.
+    pub fn code(&self) -> &'static str {
+        match self {
+            SettingsError::UnknownTimezone(_) => "settings.unknown_timezone",
+            SettingsError::SatisfactionOutOfRange => "settings.satisfaction_out_of_range",
+            SettingsError::SatisfactionOverlap => "settings.satisfaction_overlap",
+            SettingsError::CompensationLimitsOrder => "settings.compensation_limits_order",
+            SettingsError::SpotCheckOutOfRange => "settings.spot_check_out_of_range",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_validate_and_round_trip() {
+        let s = Settings::default();
+        assert_eq!(s.validate(), Ok(()));
+        assert_eq!(s.tz(), chrono_tz::Asia::Shanghai);
+        let json = serde_json::to_string(&s).unwrap();
+        let back: Settings = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, s);
+        // Older settings with fields missing still load with defaults.
+        let partial: Settings = serde_json::from_str(r#"{"satisfied_min":5}"#).unwrap();
+        assert_eq!(partial.satisfied_min, 5);
+        assert_eq!(partial.timezone, "Asia/Shanghai");
+    }
+
+    #[test]
+    fn bad_settings_are_refused() {
+        let mut s = Settings {
+            timezone: "Mars/Olympus".into(),
+            ..Settings::default()
+        };
+        assert_eq!(s.validate().unwrap_err().code(), "settings.unknown_timezone");
+        s.timezone = "Asia/Shanghai".into();
+        s.reopen_max = 4;
+        assert_eq!(s.validate().unwrap_err().code(), "settings.satisfaction_overlap");
+        s.reopen_max = 2;
+        s.satisfied_min = 6;
+        assert_eq!(s.validate().unwrap_err().code(), "settings.satisfaction_out_of_range");
+    }
+}

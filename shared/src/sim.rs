@@ -1,0 +1,482 @@
+//! A fleet of simulated devices that make valid ops offline, for the fold's
+//! property tests and the server's convergence tests.
+//!
+//! Each device has its own skewed clock, its own HLC and sequence, and its
+//! own view of the ops (what it has synced). It picks actions its role may
+//! take in the state *its view* folds to, so concurrent transitions and
+//! stale expectations arise naturally. All randomness comes in as `choice`
+//! numbers from the caller; the fleet itself is deterministic.
+
+use crate::calendar::Calendar;
+use crate::case::{
+    AttachmentKind, Case, CaseKind, CaseState, Channel, Complainant, ContactMethod, NoteKind,
+    Registration, RegistrationPatch, Severity, Validity,
+};
+use crate::fold::{FoldContext, fold};
+use crate::hlc::HlcClock;
+use crate::id::{AttachmentId, CaseId, DeviceId, OpId, PropertyId, UserId};
+use crate::op::{Action, ActionKind, Op, SCHEMA_VERSION};
+use crate::phone::Phone;
+use crate::property::Location;
+use crate::regno::RegNo;
+use crate::role::Role;
+use crate::settings::Settings;
+use crate::workflow::{allowed_actions, superior};
+use chrono::{DateTime, Duration, Utc};
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+/// One simulated tablet.
+#[derive(Debug, Clone)]
+pub struct SimDevice {
+    /// The device id.
+    pub id: DeviceId,
+    /// Its user.
+    pub user: UserId,
+    /// The user's role.
+    pub role: Role,
+    /// How far its wall clock is off, in milliseconds.
+    pub skew_ms: i64,
+    /// The device number used in registration numbers.
+    pub number: u32,
+    clock: HlcClock,
+    seq: u64,
+    reg_counter: u32,
+    /// The ops this device has seen, by case.
+    seen: BTreeMap<CaseId, Vec<Op>>,
+}
+
+/// Devices acting on cases of one property.
+#[derive(Debug, Clone)]
+pub struct Fleet {
+    /// The devices.
+    pub devices: Vec<SimDevice>,
+    /// Every op any device made, in creation order.
+    pub ops: Vec<Op>,
+    /// The property every case belongs to.
+    pub property: PropertyId,
+    /// Settings used for folding.
+    pub settings: Settings,
+    /// Calendar used for folding.
+    pub calendar: Calendar,
+    next_id: u128,
+    id_base: u128,
+}
+
+impl Fleet {
+    /// A fleet with one device per `(role, clock skew in ms)`. `id_base`
+    /// keeps the ids of several fleets apart.
+    pub fn new(devices: &[(Role, i64)], property: PropertyId, id_base: u128) -> Fleet {
+        let devices = devices
+            .iter()
+            .enumerate()
+            .map(|(i, (role, skew_ms))| {
+                let id = DeviceId(Uuid::from_u128(id_base + 0x1000 + i as u128));
+                SimDevice {
+                    id,
+                    user: UserId(Uuid::from_u128(id_base + 0x2000 + i as u128)),
+                    role: *role,
+                    skew_ms: *skew_ms,
+                    number: i as u32 + 1,
+                    clock: HlcClock::new(id, None),
+                    seq: 0,
+                    reg_counter: 0,
+                    seen: BTreeMap::new(),
+                }
+            })
+            .collect();
+        Fleet {
+            devices,
+            ops: Vec::new(),
+            property,
+            settings: Settings::default(),
+            calendar: Calendar::with_builtin(),
+            next_id: 0,
+            id_base,
+        }
+    }
+
+    /// A fleet whose devices have the given identities, as a server knows
+    /// them after login: `(device, user, role, clock skew in ms, device number)`.
+    pub fn with_identities(
+        devices: &[(DeviceId, UserId, Role, i64, u32)],
+        property: PropertyId,
+        id_base: u128,
+    ) -> Fleet {
+        let mut fleet = Fleet::new(&[], property, id_base);
+        fleet.devices = devices
+            .iter()
+            .map(|(id, user, role, skew_ms, number)| SimDevice {
+                id: *id,
+                user: *user,
+                role: *role,
+                skew_ms: *skew_ms,
+                number: *number,
+                clock: HlcClock::new(*id, None),
+                seq: 0,
+                reg_counter: 0,
+                seen: BTreeMap::new(),
+            })
+            .collect();
+        fleet
+    }
+
+    /// Device `dev` receives ops from elsewhere (e.g. a server pull).
+    pub fn receive(&mut self, dev: usize, ops: &[Op], now: DateTime<Utc>) {
+        let d = &mut self.devices[dev];
+        let wall = (now + Duration::milliseconds(d.skew_ms)).timestamp_millis();
+        for op in ops {
+            let list = d.seen.entry(op.case_id).or_default();
+            if !list.iter().any(|o| o.id == op.id) {
+                d.clock.observe(op.hlc, wall);
+                list.push(op.clone());
+            }
+        }
+    }
+
+    /// The ops device `dev` has seen, by case.
+    pub fn view(&self, dev: usize) -> &BTreeMap<CaseId, Vec<Op>> {
+        &self.devices[dev].seen
+    }
+
+    /// The fold context the fleet folds with.
+    pub fn ctx(&self) -> FoldContext<'_> {
+        FoldContext {
+            settings: &self.settings,
+            calendar: &self.calendar,
+        }
+    }
+
+    fn fresh(&mut self) -> Uuid {
+        self.next_id += 1;
+        Uuid::from_u128(self.id_base + 0x1_0000_0000 + self.next_id)
+    }
+
+    /// Device `dev` registers a new case at true time `now`.
+    pub fn register(&mut self, dev: usize, now: DateTime<Utc>, choice: u32) -> Op {
+        let case_id = CaseId(self.fresh());
+        let kind = CaseKind::ALL[choice as usize % 4];
+        let d = &mut self.devices[dev];
+        d.reg_counter += 1;
+        let at = now + Duration::milliseconds(d.skew_ms);
+        let reg = Registration {
+            reg_no: RegNo::new("SIM", at.date_naive(), d.number, d.reg_counter)
+                .unwrap_or_else(|_| unreachable_regno()),
+            kind,
+            property: self.property,
+            location: Location::PublicArea,
+            complainant: Complainant {
+                name: "测试住户".into(),
+                phone: Phone::parse("13800000000").ok(),
+            },
+            channel: Channel::ALL[choice as usize % Channel::ALL.len()],
+            received_at: at - Duration::minutes(i64::from(choice % 90)),
+            category: "other".into(),
+            content: format!("模拟工单 {choice}"),
+            requested_remedy: String::new(),
+            related_case: None,
+        };
+        self.make(dev, case_id, now, Action::Register(reg), None)
+    }
+
+    /// Device `dev` takes one action on one of the cases it has seen,
+    /// chosen by `choice`. Returns `None` when it has no case or no action.
+    pub fn act(&mut self, dev: usize, now: DateTime<Utc>, choice: u32) -> Option<Op> {
+        let d = &self.devices[dev];
+        let cases: Vec<CaseId> = d.seen.keys().copied().collect();
+        if cases.is_empty() {
+            return None;
+        }
+        let case_id = cases[choice as usize % cases.len()];
+        let view = fold(d.seen.get(&case_id)?, self.ctx()).ok()?;
+        let actions: Vec<ActionKind> = allowed_actions(&view, d.role)
+            .into_iter()
+            .filter(|a| *a != ActionKind::Register)
+            .collect();
+        if actions.is_empty() {
+            return None;
+        }
+        let kind = actions[(choice as usize / 7) % actions.len()];
+        let action = sample_action(&view, d.role, kind, choice);
+        let expected = kind.is_transition().then_some(view.state);
+        Some(self.make(dev, case_id, now, action, expected))
+    }
+
+    /// Device `dev` syncs directly: it sees every op made so far.
+    pub fn sync(&mut self, dev: usize, now: DateTime<Utc>) {
+        let all = self.ops.clone();
+        self.receive(dev, &all, now);
+    }
+
+    fn make(
+        &mut self,
+        dev: usize,
+        case_id: CaseId,
+        now: DateTime<Utc>,
+        action: Action,
+        expected_state: Option<CaseState>,
+    ) -> Op {
+        let id = OpId(self.fresh());
+        let d = &mut self.devices[dev];
+        let at = now + Duration::milliseconds(d.skew_ms);
+        d.seq += 1;
+        let op = Op {
+            id,
+            case_id,
+            device: d.id,
+            seq: d.seq,
+            hlc: d.clock.tick(at.timestamp_millis()),
+            at,
+            author: d.user,
+            role: d.role,
+            schema: SCHEMA_VERSION,
+            expected_state,
+            action,
+        };
+        d.seen.entry(case_id).or_default().push(op.clone());
+        self.ops.push(op.clone());
+        op
+    }
+}
+
+fn unreachable_regno() -> RegNo {
+    // "SIM" is a valid code and device numbers start at 1, so RegNo::new
+    // cannot fail above; this keeps the simulator free of panics anyway.
+    RegNo::new("SIM", chrono::NaiveDate::MIN, 1, 0).unwrap_or_else(|_| unreachable_regno())
+}
+
+/// A plausible payload for an action of `kind`; `choice` varies it.
+pub fn sample_action(case: &Case, role: Role, kind: ActionKind, choice: u32) -> Action {
+    let pick = |n: u32| choice % n;
+    match kind {
+        ActionKind::Register | ActionKind::Edit => Action::Edit(RegistrationPatch {
+            content: Some(format!("补充说明 {choice}")),
+            category: (pick(2) == 0).then(|| "noise".to_string()),
+            ..Default::default()
+        }),
+        ActionKind::Assess => Action::Assess {
+            severity: [Severity::Minor, Severity::General, Severity::Major][pick(3) as usize],
+            urgent: pick(5) == 0,
+            validity: if pick(4) == 0 { Validity::Unfounded } else { Validity::Valid },
+            reason: "评估说明".into(),
+        },
+        ActionKind::Assign => Action::Assign {
+            department: ["工程部", "保洁部", "安保部"][pick(3) as usize].into(),
+            user: None,
+            name: format!("处理人{}", pick(10)),
+            note: "转办".into(),
+        },
+        ActionKind::Start => Action::Start,
+        ActionKind::Note => Action::Note {
+            note_kind: [NoteKind::General, NoteKind::Contact, NoteKind::OnSite, NoteKind::CauseAnalysis][pick(4) as usize],
+            text: format!("记录 {choice}"),
+        },
+        ActionKind::Propose => Action::Propose {
+            measures: "处理措施".into(),
+            responsible: "负责人".into(),
+            planned_date: None,
+            compensation_fen: [0, 0, 50_000, 200_000, 500_000][pick(5) as usize],
+        },
+        ActionKind::Approve => Action::Approve {
+            approved: pick(4) != 0,
+            comment: "审批意见".into(),
+        },
+        ActionKind::Resolve => Action::Resolve {
+            result: "已处理".into(),
+            feedback_method: ContactMethod::Phone,
+            feedback_at: None,
+            on_the_spot: matches!(case.state, CaseState::Registered | CaseState::Assessed),
+        },
+        ActionKind::FollowUp => Action::FollowUp {
+            method: ContactMethod::Phone,
+            satisfaction: (pick(5) + 1) as u8,
+            comment: "回访".into(),
+            spot_check: case.state == CaseState::Closed,
+        },
+        ActionKind::Reopen => Action::Reopen { reason: "复查未解决".into() },
+        ActionKind::Escalate => Action::Escalate {
+            to_role: superior(role).unwrap_or(Role::Quality),
+            skip_level: false,
+            reason: "需上级协调".into(),
+        },
+        ActionKind::Extend => Action::Extend {
+            working_days: pick(3) + 1,
+            reason: "特殊情况".into(),
+        },
+        ActionKind::Withdraw => Action::Withdraw { reason: "业主撤诉".into() },
+        ActionKind::Close => Action::Close {
+            corrective_action: "加强巡查".into(),
+            verification: "已验证".into(),
+        },
+        ActionKind::Decide => Action::Decide {
+            accepted: pick(2) == 0,
+            reason: "理由".into(),
+        },
+        ActionKind::PlanImprovement => Action::PlanImprovement {
+            plan: "整改计划".into(),
+            publish_on: case.registration.received_at.date_naive(),
+        },
+        ActionKind::Answer => Action::Answer {
+            answer: "答复".into(),
+            method: ContactMethod::Phone,
+            on_the_spot: pick(2) == 0,
+        },
+        ActionKind::Attach => Action::Attach {
+            id: AttachmentId(Uuid::from_u128(u128::from(choice) << 64 | 0xA77)),
+            attachment_kind: AttachmentKind::Photo,
+            name: "现场照片.jpg".into(),
+            mime: "image/jpeg".into(),
+            size: 1024,
+        },
+        ActionKind::ResolveConflict => Action::ResolveConflict {
+            conflict_op: case.open_conflicts().next().map_or(OpId::NIL, |c| c.op),
+            apply: pick(2) == 0,
+            note: "协调结果".into(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fold::fold_all;
+    use proptest::prelude::*;
+
+    const ROLES: [(Role, i64); 5] = [
+        (Role::Staff, 0),
+        (Role::Staff, -3_600_000),
+        (Role::Manager, 7_200_000),
+        (Role::DepartmentHead, 90_000),
+        (Role::RegionalManager, -86_400_000),
+    ];
+
+    /// Plays a random schedule: each step is (device, what to do, choice).
+    fn play(steps: &[(usize, u8, u32)]) -> Fleet {
+        let mut fleet = Fleet::new(&ROLES, PropertyId(Uuid::from_u128(7)), 0);
+        let mut now = DateTime::parse_from_rfc3339("2026-03-02T01:00:00Z")
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or_default();
+        for (dev, what, choice) in steps {
+            let dev = dev % ROLES.len();
+            now += Duration::minutes(i64::from(choice % 240));
+            match what % 6 {
+                0 => {
+                    fleet.register(dev, now, *choice);
+                }
+                1 => fleet.sync(dev, now),
+                _ => {
+                    fleet.act(dev, now, *choice);
+                }
+            }
+        }
+        fleet
+    }
+
+    fn folded_bytes(fleet: &Fleet, ops: &[Op]) -> Vec<u8> {
+        let ctx = fleet.ctx();
+        let cases: Vec<_> = fold_all(ops, ctx)
+            .into_iter()
+            .map(|(id, c)| (id, c.ok()))
+            .collect();
+        serde_json::to_vec(&cases).unwrap_or_default()
+    }
+
+    fn schedule() -> impl Strategy<Value = Vec<(usize, u8, u32)>> {
+        proptest::collection::vec((0usize..5, any::<u8>(), any::<u32>()), 1..80)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(96))]
+
+        #[test]
+        fn any_permutation_and_duplication_folds_identically(
+            steps in schedule(),
+            perm_seed in any::<u64>(),
+            dups in proptest::collection::vec(any::<prop::sample::Index>(), 0..20),
+        ) {
+            let fleet = play(&steps);
+            let expected = folded_bytes(&fleet, &fleet.ops);
+            let mut shuffled = fleet.ops.clone();
+            // A deterministic Fisher-Yates from the seed.
+            let mut s = perm_seed | 1;
+            for i in (1..shuffled.len()).rev() {
+                s ^= s << 13; s ^= s >> 7; s ^= s << 17;
+                shuffled.swap(i, (s % (i as u64 + 1)) as usize);
+            }
+            if !fleet.ops.is_empty() {
+                for d in &dups {
+                    shuffled.push(d.get(&fleet.ops).clone());
+                }
+            }
+            prop_assert_eq!(folded_bytes(&fleet, &shuffled), expected);
+        }
+
+        #[test]
+        fn ops_round_trip_through_json(steps in schedule()) {
+            let fleet = play(&steps);
+            for op in &fleet.ops {
+                let json = serde_json::to_string(op).unwrap_or_default();
+                let back: Result<Op, _> = serde_json::from_str(&json);
+                prop_assert_eq!(back.as_ref().ok(), Some(op), "{}", json);
+            }
+        }
+
+        #[test]
+        fn no_op_is_lost_from_the_timeline(steps in schedule()) {
+            let fleet = play(&steps);
+            let cases = fold_all(&fleet.ops, fleet.ctx());
+            let mut seen = 0;
+            for case in cases.values().flatten() {
+                let ids: std::collections::BTreeSet<_> = case.timeline.iter().map(|t| t.stamp.op).collect();
+                prop_assert_eq!(ids.len(), case.timeline.len());
+                seen += case.timeline.len();
+            }
+            prop_assert_eq!(seen, fleet.ops.len());
+        }
+
+        #[test]
+        fn fold_never_panics_on_mangled_ops(
+            steps in schedule(),
+            mangles in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>(), any::<u32>()), 0..30),
+        ) {
+            let fleet = play(&steps);
+            let mut ops = fleet.ops.clone();
+            if ops.is_empty() { return Ok(()); }
+            for (idx, how, n) in mangles {
+                let i = idx.index(ops.len());
+                let op = &mut ops[i];
+                match how % 6 {
+                    0 => op.role = Role::ALL[n as usize % Role::ALL.len()],
+                    1 => op.expected_state = Some(CaseState::ALL[n as usize % CaseState::ALL.len()]),
+                    2 => op.hlc.wall_ms = i64::from(n) - i64::from(u32::MAX / 2),
+                    3 => op.case_id = CaseId(Uuid::from_u128(u128::from(n % 3))),
+                    4 => {
+                        let view = fold(&fleet.ops, fleet.ctx());
+                        if let Ok(case) = view {
+                            let kind = ActionKind::ALL[n as usize % ActionKind::ALL.len()];
+                            op.action = sample_action(&case, op.role, kind, n);
+                        }
+                    }
+                    _ => op.at = DateTime::from_timestamp(i64::from(n) * 1000, 0).unwrap_or_default(),
+                }
+            }
+            let _ = fold_all(&ops, fleet.ctx());
+        }
+    }
+
+    #[test]
+    fn schedules_exercise_conflicts_and_violations() {
+        // Guards the generator itself: if it stopped producing concurrency,
+        // the properties above would prove much less.
+        let steps: Vec<(usize, u8, u32)> = (0..400u32)
+            .map(|i| ((i as usize * 7) % 5, (i % 6) as u8, i.wrapping_mul(2_654_435_761)))
+            .collect();
+        let fleet = play(&steps);
+        let cases = fold_all(&fleet.ops, fleet.ctx());
+        let conflicts: usize = cases.values().flatten().map(|c| c.conflicts.len()).sum();
+        let states: std::collections::BTreeSet<_> = cases.values().flatten().map(|c| c.state).collect();
+        assert!(fleet.ops.len() > 200, "{}", fleet.ops.len());
+        assert!(conflicts > 0, "no conflicts generated");
+        assert!(states.len() >= 4, "{states:?}");
+    }
+}

@@ -1,0 +1,291 @@
+//! Intake validation: the checks a registration must pass before it is
+//! saved. Each problem names its field, so the app can show the message
+//! beside it, and has a stable code and a message in both languages.
+
+use crate::case::{CaseKind, Registration};
+use crate::category::Category;
+use crate::lang::{Coded, Lang};
+use crate::phone::{Phone, PhoneError};
+use crate::property::Property;
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+/// One problem with one field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    /// The field's name, as in [`Registration`] (`complainant.phone`, `content`…).
+    pub field: String,
+    /// What is wrong.
+    pub error: ValidationError,
+}
+
+/// What can be wrong with an intake field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum ValidationError {
+    /// A required field is empty.
+    Required,
+    /// The phone has letters or symbols.
+    PhoneCharacters,
+    /// The phone is not a Chinese mobile or landline number.
+    PhoneMalformed,
+    /// The content is only whitespace.
+    EmptyContent,
+    /// The text is longer than allowed.
+    TooLong {
+        /// The maximum in characters.
+        max: usize,
+    },
+    /// The unit or building is not part of the chosen property.
+    NotInProperty,
+    /// The category does not exist or is retired.
+    UnknownCategory,
+    /// Received after it was recorded.
+    ReceivedInFuture,
+}
+
+/// The longest free text accepted in one field, in characters.
+pub const MAX_TEXT: usize = 4000;
+/// The longest name accepted, in characters.
+pub const MAX_NAME: usize = 50;
+
+impl Coded for ValidationError {
+    fn code(&self) -> &'static str {
+        match self {
+            ValidationError::Required => "validation.required",
+            ValidationError::PhoneCharacters => "validation.phone_characters",
+            ValidationError::PhoneMalformed => "validation.phone_malformed",
+            ValidationError::EmptyContent => "validation.empty_content",
+            ValidationError::TooLong { .. } => "validation.too_long",
+            ValidationError::NotInProperty => "validation.not_in_property",
+            ValidationError::UnknownCategory => "validation.unknown_category",
+            ValidationError::ReceivedInFuture => "validation.received_in_future",
+        }
+    }
+
+    fn message(&self, lang: Lang) -> String {
+        match self {
+            ValidationError::Required => lang.pick("此项必填", "This field is required").into(),
+            ValidationError::PhoneCharacters => lang
+                .pick("电话只能包含数字、空格和“-”", "A phone number has only digits, spaces and dashes")
+                .into(),
+            ValidationError::PhoneMalformed => lang
+                .pick(
+                    "请输入正确的手机号（11位）或固话（区号-号码）",
+                    "Enter a valid mobile (11 digits) or landline (area code-number)",
+                )
+                .into(),
+            ValidationError::EmptyContent => lang.pick("请填写投诉/报修内容", "Describe the case").into(),
+            ValidationError::TooLong { max } => match lang {
+                Lang::ZhCn => format!("不能超过{max}个字"),
+                Lang::En => format!("At most {max} characters"),
+            },
+            ValidationError::NotInProperty => lang
+                .pick("所选楼栋/房号不属于该项目", "The unit is not part of the chosen property")
+                .into(),
+            ValidationError::UnknownCategory => lang.pick("请选择有效的类别", "Choose a valid category").into(),
+            ValidationError::ReceivedInFuture => lang
+                .pick("受理时间不能晚于登记时间", "Received cannot be after recorded")
+                .into(),
+        }
+    }
+}
+
+impl From<PhoneError> for ValidationError {
+    fn from(e: PhoneError) -> Self {
+        match e {
+            PhoneError::Empty => ValidationError::Required,
+            PhoneError::BadCharacters => ValidationError::PhoneCharacters,
+            PhoneError::Malformed => ValidationError::PhoneMalformed,
+        }
+    }
+}
+
+/// Validates a phone as typed; `required` for complaints and repairs, which
+/// need a callback.
+pub fn validate_phone(input: &str, required: bool) -> Result<Option<Phone>, ValidationError> {
+    if input.trim().is_empty() {
+        return if required { Err(ValidationError::Required) } else { Ok(None) };
+    }
+    Phone::parse(input).map(Some).map_err(ValidationError::from)
+}
+
+/// Whether a kind of case needs the complainant's phone (for the callback).
+pub fn phone_required(kind: CaseKind) -> bool {
+    matches!(kind, CaseKind::Complaint | CaseKind::Repair)
+}
+
+/// Whether a kind of case needs the complainant's name.
+pub fn name_required(kind: CaseKind) -> bool {
+    kind == CaseKind::Complaint
+}
+
+/// Checks a registration against the property and the categories. Returns
+/// every problem at once, so the form can mark all fields together.
+/// `recorded_at` is when it is being saved.
+pub fn validate_registration(
+    reg: &Registration,
+    property: &Property,
+    categories: &[Category],
+    recorded_at: DateTime<Utc>,
+) -> Result<(), Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let mut push = |field: &str, error: ValidationError| {
+        errors.push(FieldError {
+            field: field.into(),
+            error,
+        })
+    };
+    let name = reg.complainant.name.trim();
+    if name.is_empty() && name_required(reg.kind) {
+        push("complainant.name", ValidationError::Required);
+    } else if name.chars().count() > MAX_NAME {
+        push("complainant.name", ValidationError::TooLong { max: MAX_NAME });
+    }
+    match &reg.complainant.phone {
+        None if phone_required(reg.kind) => push("complainant.phone", ValidationError::Required),
+        // A phone that came over the wire is parsed again: the type alone
+        // does not prove a remote device validated it.
+        Some(p) if Phone::parse(p.as_str()).as_ref() != Ok(p) => {
+            push("complainant.phone", ValidationError::PhoneMalformed)
+        }
+        _ => {}
+    }
+    if reg.property != property.id {
+        push("property", ValidationError::NotInProperty);
+    } else if !property.contains(&reg.location) {
+        push("location", ValidationError::NotInProperty);
+    }
+    if !categories.iter().any(|c| c.code == reg.category && c.active) {
+        push("category", ValidationError::UnknownCategory);
+    }
+    if reg.content.trim().is_empty() {
+        push("content", ValidationError::EmptyContent);
+    } else if reg.content.chars().count() > MAX_TEXT {
+        push("content", ValidationError::TooLong { max: MAX_TEXT });
+    }
+    if reg.requested_remedy.chars().count() > MAX_TEXT {
+        push("requested_remedy", ValidationError::TooLong { max: MAX_TEXT });
+    }
+    // A few minutes of tolerance: the received time is often typed by hand.
+    if reg.received_at > recorded_at + Duration::minutes(5) {
+        push("received_at", ValidationError::ReceivedInFuture);
+    }
+    if errors.is_empty() { Ok(()) } else { Err(errors) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::case::{Channel, Complainant};
+    use crate::category::default_categories;
+    use crate::id::{BuildingId, PropertyId, UnitId};
+    use crate::property::{Building, Location, Unit};
+    use crate::regno::RegNo;
+    use chrono::TimeZone;
+    use uuid::Uuid;
+
+    fn property() -> Property {
+        Property {
+            id: PropertyId(Uuid::from_u128(1)),
+            code: "HY".into(),
+            name: "华苑".into(),
+            households: 200,
+            buildings: vec![Building {
+                id: BuildingId(Uuid::from_u128(2)),
+                name: "1栋".into(),
+                units: vec![Unit {
+                    id: UnitId(Uuid::from_u128(3)),
+                    name: "101".into(),
+                }],
+            }],
+        }
+    }
+
+    fn registration() -> Registration {
+        let at = Utc.with_ymd_and_hms(2026, 3, 2, 2, 0, 0).unwrap();
+        Registration {
+            reg_no: RegNo::new("HY", at.date_naive(), 1, 1).unwrap(),
+            kind: CaseKind::Complaint,
+            property: PropertyId(Uuid::from_u128(1)),
+            location: Location::Unit {
+                building: BuildingId(Uuid::from_u128(2)),
+                unit: UnitId(Uuid::from_u128(3)),
+            },
+            complainant: Complainant {
+                name: "张三".into(),
+                phone: Some(Phone::parse("13812345678").unwrap()),
+            },
+            channel: Channel::Phone,
+            received_at: at,
+            category: "noise".into(),
+            content: "楼上装修噪音".into(),
+            requested_remedy: String::new(),
+            related_case: None,
+        }
+    }
+
+    fn check(edit: impl FnOnce(&mut Registration), expected: &[(&str, &str)]) {
+        let mut reg = registration();
+        edit(&mut reg);
+        let now = Utc.with_ymd_and_hms(2026, 3, 2, 3, 0, 0).unwrap();
+        let got = validate_registration(&reg, &property(), &default_categories(), now);
+        let got: Vec<(String, &str)> = match &got {
+            Ok(()) => Vec::new(),
+            Err(es) => es.iter().map(|e| (e.field.clone(), e.error.code())).collect(),
+        };
+        let expected: Vec<(String, &str)> = expected.iter().map(|(f, c)| (f.to_string(), *c)).collect();
+        assert_eq!(got, expected);
+    }
+
+    #[test]
+    fn a_complete_registration_passes() {
+        check(|_| {}, &[]);
+    }
+
+    #[test]
+    fn each_field_error() {
+        check(|r| r.complainant.name = " ".into(), &[("complainant.name", "validation.required")]);
+        check(|r| r.complainant.phone = None, &[("complainant.phone", "validation.required")]);
+        check(|r| r.content = "  \n".into(), &[("content", "validation.empty_content")]);
+        check(|r| r.content = "字".repeat(MAX_TEXT + 1), &[("content", "validation.too_long")]);
+        check(|r| r.category = "astrology".into(), &[("category", "validation.unknown_category")]);
+        check(
+            |r| {
+                r.location = Location::Unit {
+                    building: BuildingId(Uuid::from_u128(2)),
+                    unit: UnitId(Uuid::from_u128(99)),
+                }
+            },
+            &[("location", "validation.not_in_property")],
+        );
+        check(|r| r.property = PropertyId(Uuid::from_u128(7)), &[("property", "validation.not_in_property")]);
+        check(
+            |r| r.received_at = Utc.with_ymd_and_hms(2026, 3, 3, 0, 0, 0).unwrap(),
+            &[("received_at", "validation.received_in_future")],
+        );
+    }
+
+    #[test]
+    fn anonymous_inquiry_is_fine() {
+        check(
+            |r| {
+                r.kind = CaseKind::Inquiry;
+                r.complainant = Complainant::default();
+            },
+            &[],
+        );
+    }
+
+    #[test]
+    fn phone_messages() {
+        assert_eq!(validate_phone("", false), Ok(None));
+        assert_eq!(validate_phone("", true), Err(ValidationError::Required));
+        assert_eq!(validate_phone("1381234", true), Err(ValidationError::PhoneMalformed));
+        assert_eq!(validate_phone("abc", true), Err(ValidationError::PhoneCharacters));
+        let e = ValidationError::PhoneMalformed;
+        assert_eq!(e.code(), "validation.phone_malformed");
+        assert!(e.message(Lang::ZhCn).contains("手机号"));
+        assert!(e.message(Lang::En).contains("mobile"));
+    }
+}

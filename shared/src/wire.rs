@@ -1,0 +1,169 @@
+//! The sync wire protocol: what a device pushes and pulls. Only the server
+//! and the app speak it, and both take these types from here.
+
+use crate::calendar::Calendar;
+use crate::category::Category;
+use crate::id::{CaseId, DeviceId, PropertyId};
+use crate::op::Op;
+use crate::property::Property;
+use crate::role::{Role, User};
+use crate::settings::Settings;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// The HTTP header a client sends with the op schema it writes. A server
+/// answers 426 `client.update_required` when it is below the minimum.
+pub const CLIENT_SCHEMA_HEADER: &str = "x-client-schema";
+
+/// Log in on a device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    /// The login name.
+    pub login: String,
+    /// The password.
+    pub password: String,
+    /// The device's id, made once and kept by the device.
+    pub device: DeviceId,
+    /// A name for the device (browser and platform), shown to admins.
+    #[serde(default)]
+    pub device_name: String,
+}
+
+/// A successful login.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginResponse {
+    /// The bearer token, bound to the device.
+    pub token: String,
+    /// When the token stops working.
+    pub expires_at: DateTime<Utc>,
+    /// The user.
+    pub user: User,
+    /// The device number used in registration numbers.
+    pub device_number: u32,
+    /// The highest op sequence the server holds from this device, so a
+    /// device that lost its storage continues after it.
+    pub acked_seq: u64,
+}
+
+/// A piece of shared configuration, sent on pull when it changed after the cursor.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "value", rename_all = "snake_case")]
+pub enum ConfigItem {
+    /// Company settings.
+    Settings(Settings),
+    /// Case categories.
+    Categories(Vec<Category>),
+    /// The working-day calendar.
+    Calendar(Calendar),
+    /// The properties in the user's scope, with buildings and units.
+    Properties(Vec<Property>),
+    /// The users (display names and roles) for timelines and assignment.
+    Users(Vec<User>),
+}
+
+/// One row of a case list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseSummary {
+    /// The case id.
+    pub id: CaseId,
+    /// Its registration number.
+    pub reg_no: String,
+    /// Its kind.
+    pub kind: crate::case::CaseKind,
+    /// Its state.
+    pub state: crate::case::CaseState,
+    /// Its property.
+    pub property: PropertyId,
+    /// Its category code.
+    pub category: String,
+    /// The complainant's name (masked where the role may not see it).
+    pub complainant_name: String,
+    /// The start of the content.
+    pub summary: String,
+    /// When it was received.
+    pub received_at: DateTime<Utc>,
+    /// The earliest due time of a clock still running.
+    pub next_due_at: Option<DateTime<Utc>>,
+    /// Whether a running clock is past due.
+    pub overdue: bool,
+}
+
+/// A page of a list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Page<T> {
+    /// The items.
+    pub items: Vec<T>,
+    /// The total number matching.
+    pub total: u64,
+    /// The page number, from 1.
+    pub page: u32,
+    /// The page size.
+    pub per_page: u32,
+}
+
+/// The logged-in user as the server sees them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Me {
+    /// The user.
+    pub user: User,
+    /// The device of the token.
+    pub device: DeviceId,
+    /// The role (repeated for convenience).
+    pub role: Role,
+}
+
+/// A batch of ops from one device, in its sequence order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PushRequest {
+    /// The device pushing; must match the token's device.
+    pub device: DeviceId,
+    /// The ops, each with the device's `seq`.
+    pub ops: Vec<Op>,
+}
+
+/// The server's answer to a push.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushResponse {
+    /// The highest sequence number stored for the device with no gap below it.
+    /// The device may drop every op up to here from its outbox.
+    pub acked_seq: u64,
+    /// Set when the batch skipped numbers: resend from this one.
+    pub expected_seq: Option<u64>,
+    /// Ops that went to quarantine in this batch, with the reason.
+    pub quarantined: Vec<QuarantineNotice>,
+}
+
+/// An op the server could not accept; an admin sees it in the quarantine list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuarantineNotice {
+    /// The device's sequence number of the op.
+    pub seq: u64,
+    /// A stable reason code.
+    pub code: String,
+    /// The reason for a person.
+    pub message: String,
+}
+
+/// One page of ops the device may see, in server order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PullResponse {
+    /// The ops after the cursor.
+    pub ops: Vec<PulledOp>,
+    /// Configuration that changed after the cursor.
+    pub config: Vec<ConfigItem>,
+    /// The cursor to ask with next (`after=`).
+    pub cursor: i64,
+    /// Whether more pages wait.
+    pub more: bool,
+}
+
+/// An op as pulled, with its place in the server-wide sequence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PulledOp {
+    /// The server-wide sequence number.
+    pub server_seq: i64,
+    /// The op.
+    pub op: Op,
+}

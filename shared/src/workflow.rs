@@ -1,0 +1,457 @@
+//! The workflow state machine: which action a role may take in which state,
+//! for which kind of case, and where it leads.
+//!
+//! [`gate`] answers "may this role take this kind of action now?" without
+//! a payload (the app uses it to show the allowed actions); [`check`] adds the
+//! payload rules and returns the state the action leads to. The fold calls
+//! [`check`] for every op, so these guards are the only copy of the rules.
+
+use crate::case::{ApprovalState, Case, CaseKind, CaseState, Validity};
+use crate::lang::{Coded, Lang};
+use crate::op::{Action, ActionKind};
+use crate::role::Role;
+use crate::settings::Settings;
+use serde::{Deserialize, Serialize};
+
+/// A broken business rule, with a stable code and messages in both languages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum RuleViolation {
+    /// A second registration op for an existing case.
+    DuplicateRegistration,
+    /// The case is closed or withdrawn.
+    CaseNotOpen {
+        /// Its state.
+        state: CaseState,
+    },
+    /// The action does not apply in this state.
+    NotAllowedInState {
+        /// The state.
+        state: CaseState,
+    },
+    /// The action does not apply to this kind of case.
+    NotForKind {
+        /// The kind.
+        kind: CaseKind,
+    },
+    /// The role may not take this action.
+    RoleNotAllowed {
+        /// The role that tried.
+        role: Role,
+    },
+    /// The compensation needs a higher role.
+    ApprovalNeedsRole {
+        /// The lowest role that may approve the amount.
+        required: Role,
+    },
+    /// There is no compensation waiting for approval.
+    NothingToApprove,
+    /// The compensation is not approved yet.
+    ApprovalPending,
+    /// A reason or text is required.
+    TextRequired {
+        /// The field.
+        field: String,
+    },
+    /// An unfounded complaint is closed, not assigned.
+    UnfoundedComplaint,
+    /// A valid complaint needs a corrective action to close.
+    CorrectiveActionRequired,
+    /// Satisfaction is 1–5.
+    SatisfactionOutOfRange,
+    /// Compensation cannot be negative.
+    NegativeCompensation,
+    /// Extensions in total may not exceed the cap.
+    ExtensionTooLong {
+        /// The cap in working days.
+        max: u32,
+        /// The total that was asked for.
+        requested: u32,
+    },
+    /// An extension of zero days.
+    ExtensionZero,
+    /// Escalation must go to a higher role.
+    EscalationNotUpward,
+    /// Escalating past the direct superior must say so.
+    SkipLevelUndeclared,
+    /// A resolution from this state must be on the spot.
+    NotOnTheSpot,
+    /// The conflict does not exist or is already resolved.
+    UnknownConflict,
+}
+
+impl Coded for RuleViolation {
+    fn code(&self) -> &'static str {
+        match self {
+            RuleViolation::DuplicateRegistration => "workflow.duplicate_registration",
+            RuleViolation::CaseNotOpen { .. } => "workflow.case_not_open",
+            RuleViolation::NotAllowedInState { .. } => "workflow.not_allowed_in_state",
+            RuleViolation::NotForKind { .. } => "workflow.not_for_kind",
+            RuleViolation::RoleNotAllowed { .. } => "workflow.role_not_allowed",
+            RuleViolation::ApprovalNeedsRole { .. } => "workflow.approval_needs_role",
+            RuleViolation::NothingToApprove => "workflow.nothing_to_approve",
+            RuleViolation::ApprovalPending => "workflow.approval_pending",
+            RuleViolation::TextRequired { .. } => "workflow.text_required",
+            RuleViolation::UnfoundedComplaint => "workflow.unfounded_complaint",
+            RuleViolation::CorrectiveActionRequired => "workflow.corrective_action_required",
+            RuleViolation::SatisfactionOutOfRange => "workflow.satisfaction_out_of_range",
+            RuleViolation::NegativeCompensation => "workflow.negative_compensation",
+            RuleViolation::ExtensionTooLong { .. } => "workflow.extension_too_long",
+            RuleViolation::ExtensionZero => "workflow.extension_zero",
+            RuleViolation::EscalationNotUpward => "workflow.escalation_not_upward",
+            RuleViolation::SkipLevelUndeclared => "workflow.skip_level_undeclared",
+            RuleViolation::NotOnTheSpot => "workflow.not_on_the_spot",
+            RuleViolation::UnknownConflict => "workflow.unknown_conflict",
+        }
+    }
+
+    fn message(&self, lang: Lang) -> String {
+        match self {
+            RuleViolation::DuplicateRegistration => lang.pick("该工单已登记过", "The case is already registered").into(),
+            RuleViolation::CaseNotOpen { state } => match lang {
+                Lang::ZhCn => format!("工单已{}，不能再操作", state.label(lang)),
+                Lang::En => format!("The case is {}; no more actions", state.label(lang).to_lowercase()),
+            },
+            RuleViolation::NotAllowedInState { state } => match lang {
+                Lang::ZhCn => format!("当前状态（{}）不允许此操作", state.label(lang)),
+                Lang::En => format!("Not allowed while the case is {}", state.label(lang).to_lowercase()),
+            },
+            RuleViolation::NotForKind { kind } => match lang {
+                Lang::ZhCn => format!("{}类工单没有此操作", kind.label(lang)),
+                Lang::En => format!("{} cases have no such action", kind.label(lang)),
+            },
+            RuleViolation::RoleNotAllowed { role } => match lang {
+                Lang::ZhCn => format!("{}无权进行此操作", role.label(lang)),
+                Lang::En => format!("A {} may not do this", role.label(lang).to_lowercase()),
+            },
+            RuleViolation::ApprovalNeedsRole { required } => match lang {
+                Lang::ZhCn => format!("该赔偿金额需由{}或更高级别审批", required.label(lang)),
+                Lang::En => format!("This amount needs approval by a {} or higher", required.label(lang).to_lowercase()),
+            },
+            RuleViolation::NothingToApprove => lang.pick("没有待审批的赔偿", "No compensation awaits approval").into(),
+            RuleViolation::ApprovalPending => lang.pick("赔偿尚未审批", "The compensation is not approved yet").into(),
+            RuleViolation::TextRequired { field } => match lang {
+                Lang::ZhCn => format!("请填写{}", field_label(field, lang)),
+                Lang::En => format!("Please fill in the {}", field_label(field, lang)),
+            },
+            RuleViolation::UnfoundedComplaint => lang.pick("不成立的投诉应说明后结案，不能派单", "An unfounded complaint is closed with an explanation, not assigned").into(),
+            RuleViolation::CorrectiveActionRequired => lang.pick("有效投诉结案须填写纠正预防措施", "A valid complaint needs a corrective action to close").into(),
+            RuleViolation::SatisfactionOutOfRange => lang.pick("满意度应为1到5", "Satisfaction must be 1 to 5").into(),
+            RuleViolation::NegativeCompensation => lang.pick("赔偿金额不能为负数", "Compensation cannot be negative").into(),
+            RuleViolation::ExtensionTooLong { max, requested } => match lang {
+                Lang::ZhCn => format!("延期合计不得超过{max}个工作日（申请合计{requested}个）"),
+                Lang::En => format!("Extensions may total at most {max} working days ({requested} asked)"),
+            },
+            RuleViolation::ExtensionZero => lang.pick("延期天数至少为1个工作日", "Extend by at least one working day").into(),
+            RuleViolation::EscalationNotUpward => lang.pick("只能向上级上报", "Escalate to a higher role only").into(),
+            RuleViolation::SkipLevelUndeclared => lang.pick("越级上报须注明直接上级无法联系", "Skipping a level must be declared (superior unreachable)").into(),
+            RuleViolation::NotOnTheSpot => lang.pick("此状态下只能当场答复结案", "From this state only an on-the-spot answer resolves the case").into(),
+            RuleViolation::UnknownConflict => lang.pick("没有该冲突或已处理", "No such open conflict").into(),
+        }
+    }
+}
+
+fn field_label(field: &str, lang: Lang) -> &'static str {
+    match field {
+        "reason" => lang.pick("原因", "reason"),
+        "department" => lang.pick("责任部门", "department"),
+        "name" => lang.pick("责任人", "responsible person"),
+        "measures" => lang.pick("处理措施", "measures"),
+        "result" => lang.pick("处理结果", "result"),
+        "text" => lang.pick("内容", "text"),
+        "plan" => lang.pick("整改计划", "improvement plan"),
+        "answer" => lang.pick("答复内容", "answer"),
+        _ => lang.pick("必填项", "required field"),
+    }
+}
+
+/// Whether `role` may take `action` on a case of `kind` at all, whatever the state.
+pub fn role_may(role: Role, action: ActionKind, kind: CaseKind) -> bool {
+    use ActionKind as A;
+    let field_worker = matches!(role, Role::Staff | Role::DepartmentHead) || role.is_management();
+    match action {
+        A::Register | A::Edit | A::Escalate | A::Attach | A::ResolveConflict => role.works_cases(),
+        A::Note => role.works_cases() || role == Role::Quality,
+        A::Assess | A::Reopen | A::Extend | A::Decide | A::PlanImprovement => role.is_management(),
+        A::Assign | A::Start | A::Resolve | A::Answer => field_worker,
+        A::Propose => role == Role::DepartmentHead || role.is_management(),
+        A::Approve => matches!(role, Role::RegionalManager | Role::DeputyGm | Role::Gm),
+        A::FollowUp => matches!(role, Role::Staff | Role::Quality) || role.is_management(),
+        A::Withdraw => role == Role::Staff || role.is_management(),
+        A::Close => {
+            role.is_management()
+                || (role == Role::Staff && matches!(kind, CaseKind::Repair | CaseKind::Inquiry))
+        }
+    }
+}
+
+/// May `role` take an action of kind `action` on `case` now? Checks role,
+/// kind and state; not the payload.
+pub fn gate(case: &Case, role: Role, action: ActionKind) -> Result<(), RuleViolation> {
+    use ActionKind as A;
+    use CaseState as S;
+    let kind = case.registration.kind;
+    let state = case.state;
+    if action == A::Register {
+        return Err(RuleViolation::DuplicateRegistration);
+    }
+    if !role_may(role, action, kind) {
+        return Err(RuleViolation::RoleNotAllowed { role });
+    }
+    // Spot-check follow-ups and conflict resolution are the only actions
+    // that reach a closed case; `check` refines the former by payload.
+    if !state.is_open() && !matches!(action, A::FollowUp | A::ResolveConflict) {
+        return Err(RuleViolation::CaseNotOpen { state });
+    }
+    let kinds_ok = match action {
+        A::Assess | A::Start | A::Propose | A::Approve => {
+            matches!(kind, CaseKind::Complaint | CaseKind::Repair)
+        }
+        A::Assign => kind != CaseKind::Suggestion,
+        A::Resolve => matches!(kind, CaseKind::Complaint | CaseKind::Repair),
+        A::Decide | A::PlanImprovement => kind == CaseKind::Suggestion,
+        A::Answer => kind == CaseKind::Inquiry,
+        _ => true,
+    };
+    if !kinds_ok {
+        return Err(RuleViolation::NotForKind { kind });
+    }
+    let unfounded = case
+        .assessment
+        .as_ref()
+        .is_some_and(|a| a.validity == Validity::Unfounded);
+    let approval_settled = case
+        .solution
+        .as_ref()
+        .is_none_or(|s| matches!(s.approval, ApprovalState::NotNeeded | ApprovalState::Approved));
+    let in_state = |ok: &[S]| {
+        if ok.contains(&state) {
+            Ok(())
+        } else {
+            Err(RuleViolation::NotAllowedInState { state })
+        }
+    };
+    match action {
+        A::Register => Err(RuleViolation::DuplicateRegistration),
+        A::Edit | A::Note | A::Attach | A::Escalate | A::Extend | A::Withdraw => Ok(()),
+        A::Assess => in_state(&[S::Registered]),
+        A::Assign => {
+            if kind == CaseKind::Complaint {
+                if unfounded {
+                    return Err(RuleViolation::UnfoundedComplaint);
+                }
+                in_state(&[S::Assessed, S::Assigned, S::InProgress, S::Reopened])
+            } else {
+                in_state(&[S::Registered, S::Assessed, S::Assigned, S::InProgress, S::Reopened])
+            }
+        }
+        A::Start => in_state(&[S::Assigned, S::Reopened]),
+        A::Propose => in_state(&[S::InProgress, S::SolutionProposed]),
+        A::Approve => {
+            in_state(&[S::SolutionProposed])?;
+            match &case.solution {
+                Some(s) if s.approval == ApprovalState::Pending => Ok(()),
+                _ => Err(RuleViolation::NothingToApprove),
+            }
+        }
+        A::Resolve => {
+            let from_work: &[S] = if kind == CaseKind::Repair {
+                &[S::Registered, S::Assessed, S::InProgress, S::SolutionProposed]
+            } else {
+                &[S::Registered, S::Assessed, S::SolutionProposed]
+            };
+            in_state(from_work)?;
+            if state == S::SolutionProposed && !approval_settled {
+                return Err(RuleViolation::ApprovalPending);
+            }
+            if unfounded {
+                return Err(RuleViolation::UnfoundedComplaint);
+            }
+            Ok(())
+        }
+        A::FollowUp => in_state(&[S::Resolved, S::FollowedUp, S::Closed]),
+        A::Reopen => in_state(&[S::Resolved, S::FollowedUp]),
+        A::Close => match kind {
+            CaseKind::Complaint if unfounded => in_state(&[S::Assessed]),
+            CaseKind::Complaint | CaseKind::Repair => in_state(&[S::FollowedUp]),
+            CaseKind::Suggestion | CaseKind::Inquiry => in_state(&[S::Resolved, S::FollowedUp]),
+        },
+        A::Decide => in_state(&[S::Registered]),
+        A::PlanImprovement => {
+            in_state(&[S::InProgress])?;
+            match &case.suggestion {
+                Some(s) if s.accepted => Ok(()),
+                _ => Err(RuleViolation::NotAllowedInState { state }),
+            }
+        }
+        A::Answer => in_state(&[S::Registered, S::Assigned, S::InProgress]),
+        A::ResolveConflict => {
+            if case.open_conflicts().next().is_some() {
+                Ok(())
+            } else {
+                Err(RuleViolation::UnknownConflict)
+            }
+        }
+    }
+}
+
+/// Checks `action` by `role` against `case` and returns the state it leads
+/// to (`None` for actions that do not move the workflow).
+pub fn check(
+    case: &Case,
+    role: Role,
+    action: &Action,
+    settings: &Settings,
+) -> Result<Option<CaseState>, RuleViolation> {
+    use CaseState as S;
+    gate(case, role, action.kind())?;
+    let need = |text: &str, field: &str| {
+        if text.trim().is_empty() {
+            Err(RuleViolation::TextRequired { field: field.into() })
+        } else {
+            Ok(())
+        }
+    };
+    let state = case.state;
+    match action {
+        Action::Register(_) => Err(RuleViolation::DuplicateRegistration),
+        Action::Edit(_) | Action::Attach { .. } => Ok(None),
+        Action::Note { text, .. } => need(text, "text").map(|_| None),
+        Action::Assess { validity, reason, .. } => {
+            if *validity == Validity::Unfounded {
+                need(reason, "reason")?;
+            }
+            Ok(Some(S::Assessed))
+        }
+        Action::Assign { department, name, .. } => {
+            need(department, "department")?;
+            need(name, "name")?;
+            Ok(Some(S::Assigned))
+        }
+        Action::Start => Ok(Some(S::InProgress)),
+        Action::Propose { measures, compensation_fen, .. } => {
+            need(measures, "measures")?;
+            if *compensation_fen < 0 {
+                return Err(RuleViolation::NegativeCompensation);
+            }
+            Ok(Some(S::SolutionProposed))
+        }
+        Action::Approve { approved, .. } => {
+            let amount = case.solution.as_ref().map_or(0, |s| s.compensation_fen);
+            let limits = &settings.compensation;
+            if !limits.may_approve(role, amount) {
+                return Err(RuleViolation::ApprovalNeedsRole {
+                    required: limits.required_role(amount),
+                });
+            }
+            Ok(Some(if *approved { S::SolutionProposed } else { S::InProgress }))
+        }
+        Action::Resolve { result, on_the_spot, .. } => {
+            need(result, "result")?;
+            let from_intake = matches!(state, S::Registered | S::Assessed);
+            if from_intake && !on_the_spot {
+                return Err(RuleViolation::NotOnTheSpot);
+            }
+            Ok(Some(S::Resolved))
+        }
+        Action::FollowUp { satisfaction, spot_check, .. } => {
+            if !(1..=5).contains(satisfaction) {
+                return Err(RuleViolation::SatisfactionOutOfRange);
+            }
+            // A spot-check call records the resident's view without moving
+            // the case: it may come long after the case was closed.
+            if *spot_check {
+                return if role.is_management() || role == Role::Quality {
+                    Ok(None)
+                } else {
+                    Err(RuleViolation::RoleNotAllowed { role })
+                };
+            }
+            if state == S::Closed {
+                return Err(RuleViolation::CaseNotOpen { state });
+            }
+            if *satisfaction <= settings.reopen_max {
+                Ok(Some(S::Reopened))
+            } else {
+                Ok(Some(S::FollowedUp))
+            }
+        }
+        Action::Reopen { reason } => need(reason, "reason").map(|_| Some(S::Reopened)),
+        Action::Escalate { to_role, skip_level, reason } => {
+            need(reason, "reason")?;
+            check_escalation(role, *to_role, *skip_level).map(|_| None)
+        }
+        Action::Extend { working_days, reason } => {
+            need(reason, "reason")?;
+            if *working_days == 0 {
+                return Err(RuleViolation::ExtensionZero);
+            }
+            let max = settings.deadlines.max_extension_working_days;
+            let requested = case.extended_working_days().saturating_add(*working_days);
+            if requested > max {
+                return Err(RuleViolation::ExtensionTooLong { max, requested });
+            }
+            Ok(None)
+        }
+        Action::Withdraw { reason } => need(reason, "reason").map(|_| Some(S::Withdrawn)),
+        Action::Close { corrective_action, .. } => {
+            if case.is_valid_complaint() && corrective_action.trim().is_empty() {
+                return Err(RuleViolation::CorrectiveActionRequired);
+            }
+            Ok(Some(S::Closed))
+        }
+        Action::Decide { accepted, reason } => {
+            if !accepted {
+                need(reason, "reason")?;
+            }
+            Ok(Some(if *accepted { S::InProgress } else { S::Resolved }))
+        }
+        Action::PlanImprovement { plan, .. } => need(plan, "plan").map(|_| Some(S::Resolved)),
+        Action::Answer { answer, .. } => need(answer, "answer").map(|_| Some(S::Resolved)),
+        Action::ResolveConflict { conflict_op, .. } => {
+            if case.open_conflicts().any(|c| c.op == *conflict_op) {
+                Ok(None)
+            } else {
+                Err(RuleViolation::UnknownConflict)
+            }
+        }
+    }
+}
+
+/// The action kinds `role` may take on `case` now, for the app's buttons.
+pub fn allowed_actions(case: &Case, role: Role) -> Vec<ActionKind> {
+    ActionKind::ALL
+        .into_iter()
+        .filter(|a| gate(case, role, *a).is_ok())
+        .collect()
+}
+
+/// The escalation ladder: each role's direct superior.
+pub fn superior(role: Role) -> Option<Role> {
+    match role {
+        Role::Staff | Role::DepartmentHead => Some(Role::Manager),
+        Role::Manager => Some(Role::RegionalManager),
+        Role::RegionalManager => Some(Role::DeputyGm),
+        Role::DeputyGm => Some(Role::Gm),
+        Role::Gm | Role::Quality | Role::Admin => None,
+    }
+}
+
+fn check_escalation(from: Role, to: Role, skip_level: bool) -> Result<(), RuleViolation> {
+    // Head-office quality may always be informed directly.
+    if to == Role::Quality {
+        return Ok(());
+    }
+    let mut chain = Vec::new();
+    let mut cur = superior(from);
+    while let Some(r) = cur {
+        chain.push(r);
+        cur = superior(r);
+    }
+    match chain.iter().position(|r| *r == to) {
+        None => Err(RuleViolation::EscalationNotUpward),
+        Some(0) => Ok(()),
+        Some(_) if skip_level => Ok(()),
+        Some(_) => Err(RuleViolation::SkipLevelUndeclared),
+    }
+}
