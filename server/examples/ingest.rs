@@ -39,7 +39,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             role: Role::Staff,
             properties: vec![property.id],
             department: None,
-            password_hash: server::auth::hash_password("bench-password").map_err(|e| format!("{e:?}"))?,
+            password_hash: server::auth::hash_password("bench-password")
+                .map_err(|e| format!("{e:?}"))?,
         },
         Utc::now(),
     )?;
@@ -50,10 +51,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     rt.spawn(async move { axum::serve(listener, app).await });
 
     let device = DeviceId(uuid::Uuid::now_v7());
-    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
     let login: serde_json::Value = agent
         .post(format!("{base}/api/v1/auth/login"))
-        .send_json(serde_json::json!({ "login": "bench", "password": "bench-password", "device": device }))?
+        .send_json(
+            serde_json::json!({ "login": "bench", "password": "bench-password", "device": device }),
+        )?
         .body_mut()
         .read_json()?;
     let token = login["token"].as_str().ok_or("no token")?.to_string();
@@ -84,7 +90,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 }
             };
             ops.push(op(Action::Register(Registration {
-                reg_no: RegNo::new("BENCH", now.date_naive(), 1, (batch * CASES_PER_BATCH + c) as u32)?,
+                reg_no: RegNo::new(
+                    "BENCH",
+                    now.date_naive(),
+                    1,
+                    (batch * CASES_PER_BATCH + c) as u32,
+                )?,
                 kind: shared::case::CaseKind::Complaint,
                 property: property.id,
                 location: Location::PublicArea,

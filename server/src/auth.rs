@@ -7,9 +7,9 @@
 
 use crate::error::ApiError;
 use crate::state::AppState;
+use argon2::Argon2;
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use chrono::{DateTime, Duration, Utc};
@@ -29,7 +29,11 @@ pub fn hash_password(password: &str) -> Result<String, ApiError> {
 
 /// Checks a password against a PHC string.
 pub fn verify_password(password: &str, phc: &str) -> bool {
-    PasswordHash::new(phc).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+    PasswordHash::new(phc).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
 }
 
 /// A hash to verify against when the login does not exist, so that the
@@ -64,7 +68,10 @@ pub const WINDOW_MINUTES: i64 = 15;
 
 impl LoginLimiter {
     fn keys(login: &str, address: &str) -> [String; 2] {
-        [format!("login:{}", login.to_lowercase()), format!("addr:{address}")]
+        [
+            format!("login:{}", login.to_lowercase()),
+            format!("addr:{address}"),
+        ]
     }
 
     /// Whether either key has used up its attempts.
@@ -120,29 +127,39 @@ impl Session {
 impl FromRequestParts<AppState> for Session {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let header = parts
             .headers
             .get(axum::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .ok_or_else(|| ApiError::unauthorized("auth.missing_token", "log in first"))?;
-        let token = header
-            .strip_prefix("Bearer ")
-            .ok_or_else(|| ApiError::unauthorized("auth.missing_token", "use an Authorization: Bearer token"))?;
+        let token = header.strip_prefix("Bearer ").ok_or_else(|| {
+            ApiError::unauthorized("auth.missing_token", "use an Authorization: Bearer token")
+        })?;
         let hash = token_hash(token.trim());
         let store = state.store.clone();
         let lookup = hash.clone();
         let info = crate::error::blocking(move || store.token(&lookup))
             .await?
-            .ok_or_else(|| ApiError::unauthorized("auth.invalid_token", "the session has ended; log in again"))?;
+            .ok_or_else(|| {
+                ApiError::unauthorized("auth.invalid_token", "the session has ended; log in again")
+            })?;
         if info.expires_at <= Utc::now() {
-            return Err(ApiError::unauthorized("auth.token_expired", "the session has expired; log in again"));
+            return Err(ApiError::unauthorized(
+                "auth.token_expired",
+                "the session has expired; log in again",
+            ));
         }
         let store = state.store.clone();
         let user = crate::error::blocking(move || store.user(info.user))
             .await?
             .filter(|u| u.active)
-            .ok_or_else(|| ApiError::unauthorized("auth.invalid_token", "the session has ended; log in again"))?;
+            .ok_or_else(|| {
+                ApiError::unauthorized("auth.invalid_token", "the session has ended; log in again")
+            })?;
         Ok(Session {
             user,
             device: info.device,
@@ -175,7 +192,11 @@ mod tests {
         assert!(l.blocked("alice", "2.2.2.2", t), "per login");
         assert!(l.blocked("bob", "1.1.1.1", t), "per address");
         assert!(!l.blocked("bob", "2.2.2.2", t));
-        assert!(!l.blocked("alice", "3.3.3.3", t + Duration::minutes(WINDOW_MINUTES + 1)));
+        assert!(!l.blocked(
+            "alice",
+            "3.3.3.3",
+            t + Duration::minutes(WINDOW_MINUTES + 1)
+        ));
     }
 
     #[test]

@@ -17,7 +17,11 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 #[derive(Parser)]
-#[command(name = "server", version, about = "Offline-first complaint and service-case sync server")]
+#[command(
+    name = "server",
+    version,
+    about = "Offline-first complaint and service-case sync server"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -210,7 +214,8 @@ fn run(command: Command) -> Result<(), String> {
         } => {
             tracing_subscriber::fmt()
                 .with_env_filter(
-                    tracing_subscriber::EnvFilter::try_new(&log_level).map_err(|e| e.to_string())?,
+                    tracing_subscriber::EnvFilter::try_new(&log_level)
+                        .map_err(|e| e.to_string())?,
                 )
                 .with_writer(std::io::stderr)
                 .init();
@@ -221,16 +226,21 @@ fn run(command: Command) -> Result<(), String> {
             }
             let app = server::app(server::state(store), dist);
             runtime()?.block_on(async move {
-                let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("bind {addr}: {e}"))?;
+                let listener = tokio::net::TcpListener::bind(addr)
+                    .await
+                    .map_err(|e| format!("bind {addr}: {e}"))?;
                 let local = listener.local_addr().map_err(|e| e.to_string())?;
                 tracing::info!(%local, data_dir = %data.data_dir.display(), "serving");
                 println!("listening on http://{local}");
-                axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-                    .with_graceful_shutdown(async {
-                        let _ = tokio::signal::ctrl_c().await;
-                    })
-                    .await
-                    .map_err(|e| e.to_string())
+                axum::serve(
+                    listener,
+                    app.into_make_service_with_connect_info::<SocketAddr>(),
+                )
+                .with_graceful_shutdown(async {
+                    let _ = tokio::signal::ctrl_c().await;
+                })
+                .await
+                .map_err(|e| e.to_string())
             })
         }
         Command::InitAdmin { data, login } => {
@@ -246,20 +256,28 @@ fn run(command: Command) -> Result<(), String> {
             }
             let password = server::auth::new_token()[..16].to_string();
             let state = server::state(store);
-            let user = runtime()?.block_on(create_user_checked(
-                &state,
-                NewUserRequest {
-                    login,
-                    display_name: "系统管理员".into(),
-                    role: Role::Admin.code().into(),
-                    password: password.clone(),
-                    properties: Vec::new(),
-                    department: None,
-                },
-            ))
-            .map_err(|e| format!("{e:?}"))?;
-            write_secret(&file, &format!("login: {}\npassword: {password}\n", user.login))?;
-            println!("Created the first admin: login \"{}\", password \"{password}\" (also in {}).", user.login, file.display());
+            let user = runtime()?
+                .block_on(create_user_checked(
+                    &state,
+                    NewUserRequest {
+                        login,
+                        display_name: "系统管理员".into(),
+                        role: Role::Admin.code().into(),
+                        password: password.clone(),
+                        properties: Vec::new(),
+                        department: None,
+                    },
+                ))
+                .map_err(|e| format!("{e:?}"))?;
+            write_secret(
+                &file,
+                &format!("login: {}\npassword: {password}\n", user.login),
+            )?;
+            println!(
+                "Created the first admin: login \"{}\", password \"{password}\" (also in {}).",
+                user.login,
+                file.display()
+            );
             Ok(())
         }
         Command::User(UserCommand::Add {
@@ -290,13 +308,25 @@ fn run(command: Command) -> Result<(), String> {
                     },
                 ))
                 .map_err(|e| format!("{e:?}"))?;
-            println!("created user {} ({}) {}", user.login, user.role.code(), user.id);
+            println!(
+                "created user {} ({}) {}",
+                user.login,
+                user.role.code(),
+                user.id
+            );
             Ok(())
         }
         Command::User(UserCommand::List { data }) => {
             let store = open(&data)?;
             for u in store.users().map_err(|e| e.to_string())? {
-                println!("{}\t{}\t{}\t{}\t{}", u.login, u.role.code(), u.display_name, if u.active { "active" } else { "disabled" }, u.id);
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    u.login,
+                    u.role.code(),
+                    u.display_name,
+                    if u.active { "active" } else { "disabled" },
+                    u.id
+                );
             }
             Ok(())
         }
@@ -306,7 +336,9 @@ fn run(command: Command) -> Result<(), String> {
                 .user_by_login(&login)
                 .map_err(|e| e.to_string())?
                 .ok_or_else(|| format!("no user {login}"))?;
-            store.set_user_active(user.id, false).map_err(|e| e.to_string())?;
+            store
+                .set_user_active(user.id, false)
+                .map_err(|e| e.to_string())?;
             println!("disabled {login}");
             Ok(())
         }
@@ -352,19 +384,32 @@ fn run(command: Command) -> Result<(), String> {
                 units,
             });
             store.put_property(&p).map_err(|e| e.to_string())?;
-            println!("property {} now has {} building(s)", p.code, p.buildings.len());
+            println!(
+                "property {} now has {} building(s)",
+                p.code,
+                p.buildings.len()
+            );
             Ok(())
         }
         Command::Property(PropertyCommand::List { data }) => {
             let store = open(&data)?;
             for p in store.properties().map_err(|e| e.to_string())? {
                 let units: usize = p.buildings.iter().map(|b| b.units.len()).sum();
-                println!("{}\t{}\t{} households\t{} buildings\t{} units\t{}", p.code, p.name, p.households, p.buildings.len(), units, p.id);
+                println!(
+                    "{}\t{}\t{} households\t{} buildings\t{} units\t{}",
+                    p.code,
+                    p.name,
+                    p.households,
+                    p.buildings.len(),
+                    units,
+                    p.id
+                );
             }
             Ok(())
         }
         Command::Calendar(CalendarCommand::Import { data, file }) => {
-            let text = std::fs::read_to_string(&file).map_err(|e| format!("read {}: {e}", file.display()))?;
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| format!("read {}: {e}", file.display()))?;
             let years: Vec<YearSchedule> = serde_json::from_str::<Vec<YearSchedule>>(&text)
                 .or_else(|_| serde_json::from_str::<YearSchedule>(&text).map(|y| vec![y]))
                 .map_err(|e| format!("{}: not a year schedule: {e}", file.display()))?;
@@ -382,7 +427,12 @@ fn run(command: Command) -> Result<(), String> {
             let calendar = store.config().map_err(|e| e.to_string())?.calendar;
             for year in calendar.years() {
                 if let Some(s) = calendar.schedule(year) {
-                    println!("{year}: {} rest days, {} make-up workdays ({})", s.rest_days.len(), s.workdays.len(), s.source);
+                    println!(
+                        "{year}: {} rest days, {} make-up workdays ({})",
+                        s.rest_days.len(),
+                        s.workdays.len(),
+                        s.source
+                    );
                 }
             }
             Ok(())
@@ -412,7 +462,8 @@ fn write_secret(path: &std::path::Path, text: &str) -> Result<(), String> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(|e| e.to_string())?;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| e.to_string())?;
     }
     Ok(())
 }

@@ -60,27 +60,46 @@ pub fn judge(f: &Facts<'_>) -> Verdict {
         return quarantine(
             op,
             "sync.schema_too_new",
-            format!("op schema {} is newer than the server's {SCHEMA_VERSION}", op.schema),
+            format!(
+                "op schema {} is newer than the server's {SCHEMA_VERSION}",
+                op.schema
+            ),
         );
     }
     if f.id_taken {
-        return quarantine(op, "sync.duplicate_op_id", format!("op id {} is already stored", op.id));
+        return quarantine(
+            op,
+            "sync.duplicate_op_id",
+            format!("op id {} is already stored", op.id),
+        );
     }
     let Some(author) = f.device_users.iter().find(|u| u.id == op.author) else {
-        return quarantine(op, "sync.unknown_author", "the author never logged in on this device".into());
+        return quarantine(
+            op,
+            "sync.unknown_author",
+            "the author never logged in on this device".into(),
+        );
     };
     if author.role != op.role {
         return quarantine(
             op,
             "sync.role_mismatch",
-            format!("op claims role {} but the author is {}", op.role.code(), author.role.code()),
+            format!(
+                "op claims role {} but the author is {}",
+                op.role.code(),
+                author.role.code()
+            ),
         );
     }
     let property = match (&op.action, f.case_property) {
         (Action::Register(_), Some(existing)) => existing,
         (Action::Register(reg), None) => {
             let Some(property) = f.properties.iter().find(|p| p.id == reg.property) else {
-                return quarantine(op, "sync.unknown_property", format!("property {} does not exist", reg.property));
+                return quarantine(
+                    op,
+                    "sync.unknown_property",
+                    format!("property {} does not exist", reg.property),
+                );
             };
             if let Err(errors) = validate_registration(reg, property, f.categories, op.at) {
                 let message = errors
@@ -94,11 +113,19 @@ pub fn judge(f: &Facts<'_>) -> Verdict {
         }
         (_, Some(property)) => property,
         (_, None) => {
-            return quarantine(op, "sync.unknown_case", format!("case {} is not registered", op.case_id));
+            return quarantine(
+                op,
+                "sync.unknown_case",
+                format!("case {} is not registered", op.case_id),
+            );
         }
     };
     if !author.scope().allows(property) {
-        return quarantine(op, "sync.out_of_scope", "the case's property is outside the author's scope".into());
+        return quarantine(
+            op,
+            "sync.out_of_scope",
+            "the case's property is outside the author's scope".into(),
+        );
     }
     Verdict::Accept { property }
 }

@@ -45,8 +45,17 @@ fn healthz_and_openapi() {
     let (s, doc) = c.get("/api/openapi.json");
     assert_eq!(s, 200);
     assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.")));
-    for path in ["/api/v1/auth/login", "/api/v1/sync/push", "/api/v1/sync/pull", "/api/v1/cases", "/api/v1/admin/users"] {
-        assert!(doc["paths"][path].is_object(), "{path} missing from OpenAPI");
+    for path in [
+        "/api/v1/auth/login",
+        "/api/v1/sync/push",
+        "/api/v1/sync/pull",
+        "/api/v1/cases",
+        "/api/v1/admin/users",
+    ] {
+        assert!(
+            doc["paths"][path].is_object(),
+            "{path} missing from OpenAPI"
+        );
     }
     let (s, body) = c.get("/api/v1/nothing-here");
     assert_eq!((s, code(&body)), (404, "not_found"));
@@ -65,7 +74,10 @@ fn login_errors_do_not_reveal_users_and_are_rate_limited() {
     let (s1, unknown) = attempt("nobody", "whatever-pass");
     let (s2, wrong) = attempt("staff_a", "wrong-password");
     assert_eq!((s1, s2), (401, 401));
-    assert_eq!(unknown, wrong, "same answer for unknown user and wrong password");
+    assert_eq!(
+        unknown, wrong,
+        "same answer for unknown user and wrong password"
+    );
     for _ in 0..3 {
         attempt("staff_a", "wrong-password");
     }
@@ -82,10 +94,17 @@ fn bad_input_gets_json_4xx() {
     let (c, mut a) = login(&w, "staff_a", 1);
     let (s, body) = c.send("POST", "/api/v1/sync/push", "{not json");
     assert_eq!((s, code(&body)), (400, "request.malformed_json"));
-    let (s, body) = c.post("/api/v1/sync/push", &json!({ "device": device(1), "ops": [], "extra": 1 }));
+    let (s, body) = c.post(
+        "/api/v1/sync/push",
+        &json!({ "device": device(1), "ops": [], "extra": 1 }),
+    );
     assert_eq!((s, code(&body)), (422, "request.invalid_json"));
     let big = "x".repeat(5 * 1024 * 1024);
-    let (s, body) = c.send("POST", "/api/v1/sync/push", &format!("{{\"device\":\"{big}\"}}"));
+    let (s, body) = c.send(
+        "POST",
+        "/api/v1/sync/push",
+        &format!("{{\"device\":\"{big}\"}}"),
+    );
     assert_eq!((s, code(&body)), (413, "request.too_large"));
     let (s, body) = c.post("/api/v1/sync/push", &push_body(device(2), &[]));
     assert_eq!((s, code(&body)), (403, "auth.forbidden"));
@@ -101,18 +120,33 @@ fn bad_input_gets_json_4xx() {
     // Op-level problems quarantine the op and keep the batch going.
     let mut newer = a.register(&w.pa, "未来版本");
     newer.schema = shared::op::SCHEMA_VERSION + 1;
-    let unknown_case = a.op(shared::id::CaseId(uuid::Uuid::now_v7()), None, Action::Start);
+    let unknown_case = a.op(
+        shared::id::CaseId(uuid::Uuid::now_v7()),
+        None,
+        Action::Start,
+    );
     let good = a.register(&w.pa, "正常登记");
-    let (s, body) = c.post("/api/v1/sync/push", &push_body(device(1), &[newer, unknown_case, good]));
+    let (s, body) = c.post(
+        "/api/v1/sync/push",
+        &push_body(device(1), &[newer, unknown_case, good]),
+    );
     assert_eq!(s, 200, "{body}");
     assert_eq!(body["acked_seq"], 3);
-    let codes: Vec<&str> = body["quarantined"].as_array().unwrap().iter().map(code).collect();
+    let codes: Vec<&str> = body["quarantined"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(code)
+        .collect();
     assert_eq!(codes, ["sync.schema_too_new", "sync.unknown_case"]);
 
     // A too-old client is told to update.
     let agent_resp = ureq::get(format!("{}/api/v1/me", w.server.base))
         .header("x-client-schema", "0")
-        .header("Authorization", format!("Bearer {}", c.token.clone().unwrap()))
+        .header(
+            "Authorization",
+            format!("Bearer {}", c.token.clone().unwrap()),
+        )
         .config()
         .http_status_as_error(false)
         .build()
@@ -125,7 +159,12 @@ fn bad_input_gets_json_4xx() {
 fn sessions_require_a_live_token() {
     let w = world();
     let anon = w.server.client();
-    for path in ["/api/v1/me", "/api/v1/sync/pull", "/api/v1/cases", "/api/v1/admin/users"] {
+    for path in [
+        "/api/v1/me",
+        "/api/v1/sync/pull",
+        "/api/v1/cases",
+        "/api/v1/admin/users",
+    ] {
         let (s, body) = anon.get(path);
         assert_eq!((s, code(&body)), (401, "auth.missing_token"), "{path}");
     }
@@ -137,16 +176,25 @@ fn sessions_require_a_live_token() {
     let (staff, _) = login(&w, "staff_a", 11);
     assert_eq!(staff.get("/api/v1/me").0, 200);
     // Revoking the device kills its token and refuses its next login.
-    let (s, _) = admin.post(&format!("/api/v1/admin/devices/{}/revoke", device(11)), &json!({}));
+    let (s, _) = admin.post(
+        &format!("/api/v1/admin/devices/{}/revoke", device(11)),
+        &json!({}),
+    );
     assert_eq!(s, 204);
     assert_eq!(staff.get("/api/v1/me").0, 401);
     let c = w.server.client();
-    let (s, body) = c.post("/api/v1/auth/login", &json!({ "login": "staff_a", "password": common::PASSWORD, "device": device(11) }));
+    let (s, body) = c.post(
+        "/api/v1/auth/login",
+        &json!({ "login": "staff_a", "password": common::PASSWORD, "device": device(11) }),
+    );
     assert_eq!((s, code(&body)), (403, "auth.device_revoked"));
     // Disabling the user kills their tokens on every device.
     let (staff2, author) = login(&w, "staff_a", 12);
     let id = author.user.to_string();
-    let (s, _) = admin.put(&format!("/api/v1/admin/users/{id}/active"), &json!({ "active": false }));
+    let (s, _) = admin.put(
+        &format!("/api/v1/admin/users/{id}/active"),
+        &json!({ "active": false }),
+    );
     assert_eq!(s, 204);
     assert_eq!(staff2.get("/api/v1/me").0, 401);
     // Logout ends just that session.
@@ -158,12 +206,32 @@ fn sessions_require_a_live_token() {
 #[test]
 fn admin_endpoints_are_admin_only() {
     let w = world();
-    let paths = ["/api/v1/admin/users", "/api/v1/admin/devices", "/api/v1/admin/properties", "/api/v1/admin/quarantine"];
-    for (i, role_login) in ["staff_a", "head_a", "manager_a", "regional_a", "deputy_a", "gm", "quality"].iter().enumerate() {
+    let paths = [
+        "/api/v1/admin/users",
+        "/api/v1/admin/devices",
+        "/api/v1/admin/properties",
+        "/api/v1/admin/quarantine",
+    ];
+    for (i, role_login) in [
+        "staff_a",
+        "head_a",
+        "manager_a",
+        "regional_a",
+        "deputy_a",
+        "gm",
+        "quality",
+    ]
+    .iter()
+    .enumerate()
+    {
         let (c, _) = login(&w, role_login, 20 + i as u128);
         for p in paths {
             let (s, body) = c.get(p);
-            assert_eq!((s, code(&body)), (403, "auth.forbidden"), "{role_login} {p}");
+            assert_eq!(
+                (s, code(&body)),
+                (403, "auth.forbidden"),
+                "{role_login} {p}"
+            );
         }
         let (s, _) = c.post("/api/v1/admin/users", &json!({ "login": "x", "display_name": "x", "role": "staff", "password": "longenough", "properties": [] }));
         assert_eq!(s, 403, "{role_login} create user");
@@ -189,9 +257,20 @@ fn admin_endpoints_are_admin_only() {
     assert_eq!((s, code(&body)), (409, "conflict"));
     let mut p = w.pa.clone();
     p.households = 401;
-    assert_eq!(admin.post("/api/v1/admin/properties", &serde_json::to_value(&p).unwrap()).0, 204);
+    assert_eq!(
+        admin
+            .post(
+                "/api/v1/admin/properties",
+                &serde_json::to_value(&p).unwrap()
+            )
+            .0,
+        204
+    );
     p.code = "bad code!".into();
-    let (s, body) = admin.post("/api/v1/admin/properties", &serde_json::to_value(&p).unwrap());
+    let (s, body) = admin.post(
+        "/api/v1/admin/properties",
+        &serde_json::to_value(&p).unwrap(),
+    );
     assert_eq!((s, code(&body)), (400, "admin.bad_property_code"));
 }
 
@@ -218,19 +297,46 @@ fn scope_and_masking_on_every_read() {
     let (staff_b, mut b) = login(&w, "staff_b", 41);
     let reg_a = a.register(&w.pa, "1栋电梯故障");
     let reg_b = b.register(&w.pb, "8栋停车纠纷");
-    assert_eq!(staff_a.post("/api/v1/sync/push", &push_body(a.device, &[reg_a.clone()])).1["acked_seq"], 1);
-    assert_eq!(staff_b.post("/api/v1/sync/push", &push_body(b.device, &[reg_b.clone()])).1["acked_seq"], 1);
+    assert_eq!(
+        staff_a
+            .post(
+                "/api/v1/sync/push",
+                &push_body(a.device, std::slice::from_ref(&reg_a))
+            )
+            .1["acked_seq"],
+        1
+    );
+    assert_eq!(
+        staff_b
+            .post(
+                "/api/v1/sync/push",
+                &push_body(b.device, std::slice::from_ref(&reg_b))
+            )
+            .1["acked_seq"],
+        1
+    );
 
     // Writes outside scope are quarantined, not merged.
     let sneaky = b.register(&w.pa, "越权登记");
     let (_, body) = staff_b.post("/api/v1/sync/push", &push_body(b.device, &[sneaky]));
     assert_eq!(code(&body["quarantined"][0]), "sync.out_of_scope");
-    let assess = b.op(reg_a.case_id, Some(CaseState::Registered), Action::Note { note_kind: shared::case::NoteKind::General, text: "越权备注".into() });
+    let assess = b.op(
+        reg_a.case_id,
+        Some(CaseState::Registered),
+        Action::Note {
+            note_kind: shared::case::NoteKind::General,
+            text: "越权备注".into(),
+        },
+    );
     let (_, body) = staff_b.post("/api/v1/sync/push", &push_body(b.device, &[assess]));
     assert_eq!(code(&body["quarantined"][0]), "sync.out_of_scope");
 
     // Pull: each staff sees only their property; head office sees both.
-    let ids = |ops: Vec<shared::op::Op>| ops.into_iter().map(|o| o.case_id).collect::<std::collections::BTreeSet<_>>();
+    let ids = |ops: Vec<shared::op::Op>| {
+        ops.into_iter()
+            .map(|o| o.case_id)
+            .collect::<std::collections::BTreeSet<_>>()
+    };
     assert_eq!(ids(pull_all(&staff_a)), [reg_a.case_id].into());
     assert_eq!(ids(pull_all(&staff_b)), [reg_b.case_id].into());
     let (quality, _) = login(&w, "quality", 42);
@@ -245,29 +351,51 @@ fn scope_and_masking_on_every_read() {
     let list_ids = |c: &Client, q: &str| -> Vec<String> {
         let (s, page) = c.get(&format!("/api/v1/cases{q}"));
         assert_eq!(s, 200, "{page}");
-        page["items"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap().to_string()).collect()
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["id"].as_str().unwrap().to_string())
+            .collect()
     };
     assert_eq!(list_ids(&staff_a, ""), [reg_a.case_id.to_string()]);
     assert_eq!(list_ids(&manager_b, ""), [reg_b.case_id.to_string()]);
     assert_eq!(list_ids(&quality, "").len(), 2);
     let (s, body) = manager_b.get(&format!("/api/v1/cases?property={}", w.pa.id));
     assert_eq!((s, code(&body)), (403, "auth.forbidden"));
-    assert_eq!(staff_b.get(&format!("/api/v1/cases/{}", reg_a.case_id)).0, 404);
-    assert_eq!(staff_a.get(&format!("/api/v1/cases/{}", reg_a.case_id)).0, 200);
+    assert_eq!(
+        staff_b.get(&format!("/api/v1/cases/{}", reg_a.case_id)).0,
+        404
+    );
+    assert_eq!(
+        staff_a.get(&format!("/api/v1/cases/{}", reg_a.case_id)).0,
+        200
+    );
     assert_eq!(gm.get(&format!("/api/v1/cases/{}", reg_a.case_id)).0, 200);
     assert_eq!(list_ids(&staff_a, "?q=电梯").len(), 1);
-    assert_eq!(list_ids(&staff_a, "?q=13912345678").len(), 1, "staff may search by phone");
+    assert_eq!(
+        list_ids(&staff_a, "?q=13912345678").len(),
+        1,
+        "staff may search by phone"
+    );
 
     // Personal data is masked for the department head and the admin.
     let (head, _) = login(&w, "head_a", 46);
     for c in [&head, &admin] {
         let (_, case) = c.get(&format!("/api/v1/cases/{}", reg_a.case_id));
         let text = case.to_string();
-        assert!(!text.contains("13912345678") && !text.contains("王小明"), "{text}");
+        assert!(
+            !text.contains("13912345678") && !text.contains("王小明"),
+            "{text}"
+        );
         assert!(text.contains("139****5678"));
         let pulled = serde_json::to_string(&pull_all(c)).unwrap();
         assert!(!pulled.contains("13912345678") && !pulled.contains("王小明"));
-        assert_eq!(list_ids(c, "?q=13912345678").len(), 0, "no search by hidden phone");
+        assert_eq!(
+            list_ids(c, "?q=13912345678").len(),
+            0,
+            "no search by hidden phone"
+        );
     }
     let (_, case) = staff_a.get(&format!("/api/v1/cases/{}", reg_a.case_id));
     assert!(case.to_string().contains("13912345678"));
@@ -282,10 +410,19 @@ fn push_is_idempotent_detects_gaps_and_clones() {
     let r3 = a.register(&w.pa, "三");
     let r4 = a.register(&w.pa, "四");
     // A gap: 1 and 3 arrive; the server stores 1 and asks for 2.
-    let (_, body) = c.post("/api/v1/sync/push", &push_body(a.device, &[r1.clone(), r3.clone()]));
-    assert_eq!((body["acked_seq"].as_u64(), body["expected_seq"].as_u64()), (Some(1), Some(2)));
+    let (_, body) = c.post(
+        "/api/v1/sync/push",
+        &push_body(a.device, &[r1.clone(), r3.clone()]),
+    );
+    assert_eq!(
+        (body["acked_seq"].as_u64(), body["expected_seq"].as_u64()),
+        (Some(1), Some(2))
+    );
     // The resend, with a duplicate of 1, completes the run.
-    let (_, body) = c.post("/api/v1/sync/push", &push_body(a.device, &[r1.clone(), r2.clone(), r3.clone(), r4.clone()]));
+    let (_, body) = c.post(
+        "/api/v1/sync/push",
+        &push_body(a.device, &[r1.clone(), r2.clone(), r3.clone(), r4.clone()]),
+    );
     assert_eq!(body["acked_seq"], 4);
     assert!(body["quarantined"].as_array().unwrap().is_empty());
     // Same (device, seq) with other content is a clone: reported, not merged.
@@ -295,7 +432,14 @@ fn push_is_idempotent_detects_gaps_and_clones() {
     assert_eq!(code(&body["quarantined"][0]), "sync.clone");
     let (admin, _) = login(&w, "admin", 51);
     let (_, q) = admin.get("/api/v1/admin/quarantine");
-    assert_eq!(q.as_array().unwrap().iter().filter(|e| e["code"] == "sync.clone").count(), 1);
+    assert_eq!(
+        q.as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["code"] == "sync.clone")
+            .count(),
+        1
+    );
     let (_, page) = c.get("/api/v1/cases");
     assert_eq!(page["total"], 4);
     // A re-login tells a device that lost its storage where it stands.
@@ -311,19 +455,27 @@ fn workflow_ops_materialize_through_the_shared_fold() {
     let reg = s.register(&w.pa, "楼道灯不亮");
     let case = reg.case_id;
     staff.post("/api/v1/sync/push", &push_body(s.device, &[reg]));
-    let assess = m.op(case, Some(CaseState::Registered), Action::Assess {
-        severity: shared::case::Severity::General,
-        urgent: false,
-        validity: shared::case::Validity::Valid,
-        reason: String::new(),
-    });
+    let assess = m.op(
+        case,
+        Some(CaseState::Registered),
+        Action::Assess {
+            severity: shared::case::Severity::General,
+            urgent: false,
+            validity: shared::case::Validity::Valid,
+            reason: String::new(),
+        },
+    );
     // A staff member may not assess: the op is kept and flagged, not lost.
-    let bad = s.op(case, Some(CaseState::Registered), Action::Assess {
-        severity: shared::case::Severity::Minor,
-        urgent: false,
-        validity: shared::case::Validity::Valid,
-        reason: String::new(),
-    });
+    let bad = s.op(
+        case,
+        Some(CaseState::Registered),
+        Action::Assess {
+            severity: shared::case::Severity::Minor,
+            urgent: false,
+            validity: shared::case::Validity::Valid,
+            reason: String::new(),
+        },
+    );
     manager.post("/api/v1/sync/push", &push_body(m.device, &[assess]));
     staff.post("/api/v1/sync/push", &push_body(s.device, &[bad]));
     let (_, body) = manager.get(&format!("/api/v1/cases/{case}"));
@@ -335,4 +487,53 @@ fn workflow_ops_materialize_through_the_shared_fold() {
     assert_eq!(page["total"], 1);
     let (_, page) = manager.get("/api/v1/cases?state=registered");
     assert_eq!(page["total"], 0);
+}
+
+#[test]
+fn configuration_travels_with_pull() {
+    let w = world();
+    let (staff_b, _) = login(&w, "staff_b", 70);
+    let (_, page) = staff_b.get("/api/v1/sync/pull?after=0");
+    let page: shared::wire::PullResponse = serde_json::from_value(page).unwrap();
+    let kinds: Vec<&str> = page
+        .config
+        .iter()
+        .map(|c| match c {
+            shared::wire::ConfigItem::Settings(_) => "settings",
+            shared::wire::ConfigItem::Categories(_) => "categories",
+            shared::wire::ConfigItem::Calendar(_) => "calendar",
+            shared::wire::ConfigItem::Properties(_) => "properties",
+            shared::wire::ConfigItem::Users(_) => "users",
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        ["calendar", "categories", "properties", "settings", "users"]
+    );
+    for item in &page.config {
+        if let shared::wire::ConfigItem::Properties(ps) = item {
+            let codes: Vec<&str> = ps.iter().map(|p| p.code.as_str()).collect();
+            assert_eq!(codes, ["PB"], "only the properties in scope");
+        }
+    }
+    // Nothing changed: the next pull carries no configuration.
+    let (_, again) = staff_b.get(&format!("/api/v1/sync/pull?after={}", page.cursor));
+    assert_eq!(again["config"], json!([]));
+    // An admin imports next year's calendar while the server runs.
+    let file = w.server.data.join("2027.json");
+    std::fs::write(
+        &file,
+        r#"{"year":2027,"rest_days":["2027-01-01"],"workdays":[],"source":"test"}"#,
+    )
+    .unwrap();
+    common::cli(
+        &w.server.data,
+        &["calendar", "import", file.to_str().unwrap()],
+    );
+    let (_, next) = staff_b.get(&format!("/api/v1/sync/pull?after={}", page.cursor));
+    let next: shared::wire::PullResponse = serde_json::from_value(next).unwrap();
+    match next.config.as_slice() {
+        [shared::wire::ConfigItem::Calendar(cal)] => assert!(cal.years().any(|y| y == 2027)),
+        other => panic!("expected the calendar alone, got {other:?}"),
+    }
 }

@@ -111,17 +111,37 @@ fn devices_and_server_converge_over_random_schedules() {
         }
     }
     let distinct: BTreeSet<_> = server_ops.iter().collect();
-    assert_eq!(distinct.len(), server_ops.len(), "seed {seed}: an op was stored twice");
-    assert_eq!(server_ops.len(), fleet.ops.len(), "seed {seed}: ops lost or invented");
+    assert_eq!(
+        distinct.len(),
+        server_ops.len(),
+        "seed {seed}: an op was stored twice"
+    );
+    assert_eq!(
+        server_ops.len(),
+        fleet.ops.len(),
+        "seed {seed}: ops lost or invented"
+    );
     let (admin, _) = Client::login(&server.base, "admin", device(198));
     let (_, q) = admin.get("/api/v1/admin/quarantine");
-    assert_eq!(q.as_array().map(Vec::len), Some(0), "seed {seed}: quarantined {q}");
-    println!("{} ops, {checked_cases} case checks across {schedules} schedules", fleet.ops.len());
+    assert_eq!(
+        q.as_array().map(Vec::len),
+        Some(0),
+        "seed {seed}: quarantined {q}"
+    );
+    println!(
+        "{} ops, {checked_cases} case checks across {schedules} schedules",
+        fleet.ops.len()
+    );
 }
 
 fn outbox(fleet: &Fleet, d: usize, acked: u64) -> Vec<Op> {
     let dev = fleet.devices[d].id;
-    fleet.ops.iter().filter(|o| o.device == dev && o.seq > acked).cloned().collect()
+    fleet
+        .ops
+        .iter()
+        .filter(|o| o.device == dev && o.seq > acked)
+        .cloned()
+        .collect()
 }
 
 /// Pushes a random part of the outbox, shuffled, with duplicates of ops
@@ -131,7 +151,12 @@ fn push_some(rng: &mut StdRng, fleet: &Fleet, d: usize, t: &mut Tablet) {
     let mut batch = outbox(fleet, d, t.acked);
     let keep = rng.random_range(0..=batch.len());
     batch.truncate(keep);
-    let old: Vec<Op> = fleet.ops.iter().filter(|o| o.device == dev && o.seq <= t.acked).cloned().collect();
+    let old: Vec<Op> = fleet
+        .ops
+        .iter()
+        .filter(|o| o.device == dev && o.seq <= t.acked)
+        .cloned()
+        .collect();
     for _ in 0..rng.random_range(0..3) {
         if let Some(o) = old.get(rng.random_range(0..old.len().max(1))) {
             batch.push(o.clone());
@@ -140,7 +165,10 @@ fn push_some(rng: &mut StdRng, fleet: &Fleet, d: usize, t: &mut Tablet) {
     batch.shuffle(rng);
     let (status, body) = t.client.post("/api/v1/sync/push", &push_body(dev, &batch));
     assert_eq!(status, 200, "{body}");
-    assert!(body["quarantined"].as_array().is_some_and(Vec::is_empty), "{body}");
+    assert!(
+        body["quarantined"].as_array().is_some_and(Vec::is_empty),
+        "{body}"
+    );
     if rng.random_range(0..4) > 0 {
         t.acked = body["acked_seq"].as_u64().expect("acked_seq");
     }
@@ -162,7 +190,10 @@ fn push_all(fleet: &Fleet, d: usize, t: &mut Tablet) {
 }
 
 fn pull_page(fleet: &mut Fleet, d: usize, t: &mut Tablet, limit: u32, now: DateTime<Utc>) -> bool {
-    let (status, page) = t.client.get(&format!("/api/v1/sync/pull?after={}&limit={limit}", t.cursor));
+    let (status, page) = t.client.get(&format!(
+        "/api/v1/sync/pull?after={}&limit={limit}",
+        t.cursor
+    ));
     assert_eq!(status, 200, "{page}");
     let page: PullResponse = serde_json::from_value(page).expect("pull page");
     let ops: Vec<Op> = page.ops.into_iter().map(|p| p.op).collect();
@@ -184,11 +215,22 @@ fn pull_all(fleet: &mut Fleet, d: usize, t: &mut Tablet, now: DateTime<Utc>) {
     while pull_page(fleet, d, t, 200, now) {}
 }
 
-fn check_case(fleet: &Fleet, d: usize, t: &Tablet, case: &shared::id::CaseId, seed: u64, schedule: u64) {
+fn check_case(
+    fleet: &Fleet,
+    d: usize,
+    t: &Tablet,
+    case: &shared::id::CaseId,
+    seed: u64,
+    schedule: u64,
+) {
     let view = fleet.view(d).get(case).cloned().unwrap_or_default();
     let role = fleet.devices[d].role;
     let local = fold(&view, fleet.ctx()).expect("the device holds the registration");
-    let local = if role.sees_personal_data() { local } else { local.masked() };
+    let local = if role.sees_personal_data() {
+        local
+    } else {
+        local.masked()
+    };
     let (status, remote) = t.client.get(&format!("/api/v1/cases/{case}"));
     assert_eq!(status, 200, "{remote}");
     let local_json = serde_json::to_value(&local).expect("serialize");

@@ -76,12 +76,17 @@ fn a_killed_push_is_all_or_nothing_and_the_resend_completes_it() {
             stored == acked || stored == sent,
             "round {round}: the batch was partly stored ({stored} of {acked}..{sent})"
         );
-        println!("round {round}: kill after {delay_ms} ms left acked at {stored} (before {acked}, batch to {sent})");
+        println!(
+            "round {round}: kill after {delay_ms} ms left acked at {stored} (before {acked}, batch to {sent})"
+        );
         // The device never got an answer: it resends everything unacknowledged.
         let (status, answer) = client.post("/api/v1/sync/push", &push_body(dev, &outbox));
         assert_eq!(status, 200, "{answer}");
         assert_eq!(answer["acked_seq"].as_u64(), Some(sent));
-        assert!(answer["quarantined"].as_array().is_some_and(Vec::is_empty), "{answer}");
+        assert!(
+            answer["quarantined"].as_array().is_some_and(Vec::is_empty),
+            "{answer}"
+        );
         acked = sent;
         outbox.clear();
     }

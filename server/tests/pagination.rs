@@ -17,9 +17,13 @@ fn small_pages_while_others_push_miss_nothing_and_repeat_nothing() {
     // Pushers log in first, then all start pushing together with the puller.
     let start = Arc::new(Barrier::new(4));
     let mut pushers = Vec::new();
-    for (i, (login, property)) in [("staff_a", fx.pa.clone()), ("manager_a", fx.pa.clone()), ("staff_b", fx.pb.clone())]
-        .into_iter()
-        .enumerate()
+    for (i, (login, property)) in [
+        ("staff_a", fx.pa.clone()),
+        ("manager_a", fx.pa.clone()),
+        ("staff_b", fx.pb.clone()),
+    ]
+    .into_iter()
+    .enumerate()
     {
         let base = server.base.clone();
         let start = start.clone();
@@ -35,10 +39,14 @@ fn small_pages_while_others_push_miss_nothing_and_repeat_nothing() {
                 let case = reg.case_id;
                 batch.push(reg);
                 for n in 0..5 {
-                    batch.push(author.op(case, None, Action::Note {
-                        note_kind: shared::case::NoteKind::General,
-                        text: format!("记录 {n}"),
-                    }));
+                    batch.push(author.op(
+                        case,
+                        None,
+                        Action::Note {
+                            note_kind: shared::case::NoteKind::General,
+                            text: format!("记录 {n}"),
+                        },
+                    ));
                 }
                 let (status, answer) = client.post("/api/v1/sync/push", &push_body(dev, &batch));
                 assert_eq!(status, 200, "{answer}");
@@ -51,7 +59,7 @@ fn small_pages_while_others_push_miss_nothing_and_repeat_nothing() {
     let mut seen_all = Vec::new();
     let mut seen_b = Vec::new();
     let (mut after_all, mut after_b) = (0i64, 0i64);
-    let mut pull = |c: &Client, after: &mut i64, seen: &mut Vec<shared::id::OpId>| {
+    let pull = |c: &Client, after: &mut i64, seen: &mut Vec<shared::id::OpId>| {
         let (status, page) = c.get(&format!("/api/v1/sync/pull?after={after}&limit=7"));
         assert_eq!(status, 200, "{page}");
         let page: shared::wire::PullResponse = serde_json::from_value(page).expect("page");
@@ -68,7 +76,10 @@ fn small_pages_while_others_push_miss_nothing_and_repeat_nothing() {
         pull(&scoped, &mut after_b, &mut seen_b);
         rounds_while_pushing += 1;
     }
-    let made: Vec<_> = pushers.into_iter().flat_map(|p| p.join().expect("pusher")).collect();
+    let made: Vec<_> = pushers
+        .into_iter()
+        .flat_map(|p| p.join().expect("pusher"))
+        .collect();
     println!("{rounds_while_pushing} pull rounds ran while pushes were going on");
     assert!(rounds_while_pushing > 0);
     while pull(&quality, &mut after_all, &mut seen_all) {}

@@ -65,7 +65,11 @@ mod tests {
 
     fn check(role: Role, yuan: i64, expected: bool) {
         let limits = CompensationLimits::default();
-        assert_eq!(limits.may_approve(role, yuan * 100), expected, "{role:?} {yuan}");
+        assert_eq!(
+            limits.may_approve(role, yuan * 100),
+            expected,
+            "{role:?} {yuan}"
+        );
     }
 
     #[test]

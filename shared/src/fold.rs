@@ -74,7 +74,10 @@ pub fn fold(ops: &[Op], ctx: FoldContext<'_>) -> Result<Case, FoldError> {
         by_id,
         ctx,
     };
-    for op in ordered.iter().filter(|op| op.case_id == case_id && op.id != reg_op.id) {
+    for op in ordered
+        .iter()
+        .filter(|op| op.case_id == case_id && op.id != reg_op.id)
+    {
         folder.step(op);
     }
     let Folder {
@@ -256,7 +259,12 @@ impl Folder<'_> {
         }
         let mut changes = Vec::new();
         if apply && let Some(original) = self.by_id.get(&conflict_op).copied() {
-            match workflow::check(&self.case, original.role, &original.action, self.ctx.settings) {
+            match workflow::check(
+                &self.case,
+                original.role,
+                &original.action,
+                self.ctx.settings,
+            ) {
                 Ok(target) => changes = self.apply(original, target),
                 Err(rule) => {
                     self.flag(op, rule);
@@ -316,7 +324,11 @@ impl Folder<'_> {
                 first(&mut marks.assessed, at);
                 changes.push(change("severity", None, Some(severity.code().into())));
                 changes.push(change("urgent", None, Some(urgent.to_string())));
-                changes.push(change("validity", None, Some(format!("{validity:?}").to_lowercase())));
+                changes.push(change(
+                    "validity",
+                    None,
+                    Some(format!("{validity:?}").to_lowercase()),
+                ));
                 case.assessment = Some(Assessment {
                     severity: *severity,
                     urgent: *urgent,
@@ -340,7 +352,8 @@ impl Folder<'_> {
                 let from = case.assignee.replace(to.clone());
                 changes.push(change(
                     "assignee",
-                    from.as_ref().map(|a| format!("{} {}", a.department, a.name)),
+                    from.as_ref()
+                        .map(|a| format!("{} {}", a.department, a.name)),
                     Some(format!("{} {}", to.department, to.name)),
                 ));
                 case.handovers.push(Handover {
@@ -404,7 +417,11 @@ impl Folder<'_> {
                         ApprovalState::Rejected
                     };
                 }
-                changes.push(change("approval", Some("pending".into()), Some(if *approved { "approved" } else { "rejected" }.into())));
+                changes.push(change(
+                    "approval",
+                    Some("pending".into()),
+                    Some(if *approved { "approved" } else { "rejected" }.into()),
+                ));
                 case.approvals.push(ApprovalRecord {
                     approved: *approved,
                     amount_fen: amount,
@@ -419,7 +436,11 @@ impl Folder<'_> {
                 on_the_spot,
             } => {
                 // On the spot, the answer is the feedback.
-                let feedback_at = if *on_the_spot { Some(feedback_at.unwrap_or(at)) } else { *feedback_at };
+                let feedback_at = if *on_the_spot {
+                    Some(feedback_at.unwrap_or(at))
+                } else {
+                    *feedback_at
+                };
                 first(&mut marks.replied, at);
                 if marks.first_resolution.is_none() {
                     marks.first_resolution = Some((at, feedback_at));
@@ -440,9 +461,7 @@ impl Folder<'_> {
                 comment,
                 spot_check,
             } => {
-                if !spot_check
-                    && let Some((_, met @ None)) = marks.follow_up_clock.as_mut()
-                {
+                if !spot_check && let Some((_, met @ None)) = marks.follow_up_clock.as_mut() {
                     *met = Some(at);
                 }
                 if target == Some(CaseState::Reopened) {
@@ -502,7 +521,11 @@ impl Folder<'_> {
                 verification,
             } => {
                 if !corrective_action.is_empty() {
-                    changes.push(change("corrective_action", None, Some(corrective_action.clone())));
+                    changes.push(change(
+                        "corrective_action",
+                        None,
+                        Some(corrective_action.clone()),
+                    ));
                 }
                 case.closure = Some(Closure {
                     corrective_action: corrective_action.clone(),
@@ -564,7 +587,11 @@ impl Folder<'_> {
         if let Some(t) = target
             && t != case.state
         {
-            changes.push(change("state", Some(case.state.code().into()), Some(t.code().into())));
+            changes.push(change(
+                "state",
+                Some(case.state.code().into()),
+                Some(t.code().into()),
+            ));
             case.state = t;
         }
         changes
@@ -581,10 +608,18 @@ fn apply_patch(reg: &mut Registration, patch: &RegistrationPatch) -> Vec<Change>
             *slot = v.clone();
         }
     };
-    set_text("complainant_name", &mut reg.complainant.name, &patch.complainant_name);
+    set_text(
+        "complainant_name",
+        &mut reg.complainant.name,
+        &patch.complainant_name,
+    );
     set_text("category", &mut reg.category, &patch.category);
     set_text("content", &mut reg.content, &patch.content);
-    set_text("requested_remedy", &mut reg.requested_remedy, &patch.requested_remedy);
+    set_text(
+        "requested_remedy",
+        &mut reg.requested_remedy,
+        &patch.requested_remedy,
+    );
     if let Some(phone) = &patch.complainant_phone
         && *phone != reg.complainant.phone
     {
@@ -598,26 +633,42 @@ fn apply_patch(reg: &mut Registration, patch: &RegistrationPatch) -> Vec<Change>
     if let Some(related) = &patch.related_case
         && *related != reg.related_case
     {
-        changes.push(change("related_case", reg.related_case.clone(), related.clone()));
+        changes.push(change(
+            "related_case",
+            reg.related_case.clone(),
+            related.clone(),
+        ));
         reg.related_case = related.clone();
     }
     if let Some(location) = &patch.location
         && *location != reg.location
     {
         let show = |l: &crate::property::Location| serde_json::to_string(l).unwrap_or_default();
-        changes.push(change("location", Some(show(&reg.location)), Some(show(location))));
+        changes.push(change(
+            "location",
+            Some(show(&reg.location)),
+            Some(show(location)),
+        ));
         reg.location = location.clone();
     }
     if let Some(channel) = patch.channel
         && channel != reg.channel
     {
-        changes.push(change("channel", Some(reg.channel.code().into()), Some(channel.code().into())));
+        changes.push(change(
+            "channel",
+            Some(reg.channel.code().into()),
+            Some(channel.code().into()),
+        ));
         reg.channel = channel;
     }
     if let Some(received) = patch.received_at
         && received != reg.received_at
     {
-        changes.push(change("received_at", Some(reg.received_at.to_rfc3339()), Some(received.to_rfc3339())));
+        changes.push(change(
+            "received_at",
+            Some(reg.received_at.to_rfc3339()),
+            Some(received.to_rfc3339()),
+        ));
         reg.received_at = received;
     }
     changes
@@ -654,7 +705,11 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
     }
     clocks.push((Clock::Solution, received, marks.replied));
     if !case.extensions.is_empty() {
-        clocks.push((Clock::SpecialCase, received, marks.first_resolution.map(|r| r.0)));
+        clocks.push((
+            Clock::SpecialCase,
+            received,
+            marks.first_resolution.map(|r| r.0),
+        ));
     }
     if works && let Some((resolved, feedback)) = marks.first_resolution {
         clocks.push((Clock::Feedback, resolved, feedback));

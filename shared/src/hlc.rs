@@ -70,7 +70,9 @@ impl HlcClock {
     /// Takes in a timestamp seen from another device (e.g. in a pulled op),
     /// so that later local events order after it.
     pub fn observe(&mut self, remote: Hlc, now_ms: i64) {
-        let wall = now_ms.max(remote.wall_ms).max(self.last.map_or(i64::MIN, |l| l.wall_ms));
+        let wall = now_ms
+            .max(remote.wall_ms)
+            .max(self.last.map_or(i64::MIN, |l| l.wall_ms));
         let counter = [self.last, Some(remote)]
             .into_iter()
             .flatten()

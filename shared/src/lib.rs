@@ -19,6 +19,7 @@ pub mod case;
 pub mod category;
 pub mod compensation;
 pub mod deadline;
+pub mod device;
 pub mod fold;
 pub mod hlc;
 pub mod id;

@@ -96,6 +96,11 @@ impl Phone {
         &self.0
     }
 
+    /// A display-only copy with the middle digits hidden (138****5678).
+    pub fn masked(&self) -> Phone {
+        Phone(crate::role::mask_phone(&self.0))
+    }
+
     /// Whether this is a mobile number (SMS-capable).
     pub fn is_mobile(&self) -> bool {
         is_mobile(&self.0)
@@ -140,7 +145,11 @@ mod tests {
 
     fn check(input: &str, expected: Result<&str, PhoneError>) {
         let got = Phone::parse(input);
-        assert_eq!(got.as_ref().map(|p| p.as_str()), expected.as_ref().map(|s| *s), "input {input:?}");
+        assert_eq!(
+            got.as_ref().map(|p| p.as_str()),
+            expected.as_ref().map(|s| *s),
+            "input {input:?}"
+        );
     }
 
     #[test]
@@ -178,12 +187,5 @@ mod tests {
         check("   ", Err(PhoneError::Empty));
         check("138abc45678", Err(PhoneError::BadCharacters));
         check("电话13812345678", Err(PhoneError::BadCharacters));
-    }
-}
-
-impl Phone {
-    /// A display-only copy with the middle digits hidden (138****5678).
-    pub fn masked(&self) -> Phone {
-        Phone(crate::role::mask_phone(&self.0))
     }
 }

@@ -122,13 +122,22 @@ mod tests {
         };
         assert!(p.contains(&Location::PublicArea));
         assert!(p.contains(&Location::Building { building: b }));
-        assert!(p.contains(&Location::Unit { building: b, unit: u }));
+        assert!(p.contains(&Location::Unit {
+            building: b,
+            unit: u
+        }));
         let other = UnitId(Uuid::from_u128(99));
         assert!(!p.contains(&Location::Unit {
             building: b,
             unit: other
         }));
-        assert_eq!(p.describe(&Location::Unit { building: b, unit: u }), "3栋 502");
+        assert_eq!(
+            p.describe(&Location::Unit {
+                building: b,
+                unit: u
+            }),
+            "3栋 502"
+        );
         let json = serde_json::to_string(&Location::Building { building: b }).unwrap();
         assert_eq!(
             json,

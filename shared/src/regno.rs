@@ -42,7 +42,12 @@ pub enum RegNoError {
 
 impl RegNo {
     /// Makes the number for the `counter`-th case of device `device`.
-    pub fn new(property_code: &str, date: NaiveDate, device: u32, counter: u32) -> Result<RegNo, RegNoError> {
+    pub fn new(
+        property_code: &str,
+        date: NaiveDate,
+        device: u32,
+        counter: u32,
+    ) -> Result<RegNo, RegNoError> {
         let property = property_code.trim().to_ascii_uppercase();
         if property.is_empty() || !property.chars().all(|c| c.is_ascii_alphanumeric()) {
             return Err(RegNoError::BadPropertyCode);
@@ -97,7 +102,8 @@ impl std::str::FromStr for RegNo {
         }
         let num = |r: std::ops::Range<usize>| date[r].parse::<u32>().map_err(|_| bad());
         // Two-digit years are 2000–2099: the product did not exist before.
-        let date = NaiveDate::from_ymd_opt(2000 + num(0..2)? as i32, num(2..4)?, num(4..6)?).ok_or_else(bad)?;
+        let date = NaiveDate::from_ymd_opt(2000 + num(0..2)? as i32, num(2..4)?, num(4..6)?)
+            .ok_or_else(bad)?;
         let device = u32::from_str_radix(device, 36).map_err(|_| bad())?;
         if counter.len() < 4 {
             return Err(bad());
@@ -154,10 +160,20 @@ mod tests {
     #[test]
     fn refusals() {
         let d = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
-        assert_eq!(RegNo::new("华苑", d, 1, 1), Err(RegNoError::BadPropertyCode));
+        assert_eq!(
+            RegNo::new("华苑", d, 1, 1),
+            Err(RegNoError::BadPropertyCode)
+        );
         assert_eq!(RegNo::new("", d, 1, 1), Err(RegNoError::BadPropertyCode));
         assert_eq!(RegNo::new("HY", d, 0, 1), Err(RegNoError::BadDevice));
-        for bad in ["", "HY", "HY-2611-0K-0042", "HY-261323-0K-0042", "HY-261123-0K-42", "HY-261123-!!-0042"] {
+        for bad in [
+            "",
+            "HY",
+            "HY-2611-0K-0042",
+            "HY-261323-0K-0042",
+            "HY-261123-0K-42",
+            "HY-261123-!!-0042",
+        ] {
             assert!(bad.parse::<RegNo>().is_err(), "{bad}");
         }
     }

@@ -135,12 +135,21 @@ mod tests {
             timezone: "Mars/Olympus".into(),
             ..Settings::default()
         };
-        assert_eq!(s.validate().unwrap_err().code(), "settings.unknown_timezone");
+        assert_eq!(
+            s.validate().unwrap_err().code(),
+            "settings.unknown_timezone"
+        );
         s.timezone = "Asia/Shanghai".into();
         s.reopen_max = 4;
-        assert_eq!(s.validate().unwrap_err().code(), "settings.satisfaction_overlap");
+        assert_eq!(
+            s.validate().unwrap_err().code(),
+            "settings.satisfaction_overlap"
+        );
         s.reopen_max = 2;
         s.satisfied_min = 6;
-        assert_eq!(s.validate().unwrap_err().code(), "settings.satisfaction_out_of_range");
+        assert_eq!(
+            s.validate().unwrap_err().code(),
+            "settings.satisfaction_out_of_range"
+        );
     }
 }

@@ -257,7 +257,11 @@ pub fn sample_action(case: &Case, role: Role, kind: ActionKind, choice: u32) -> 
         ActionKind::Assess => Action::Assess {
             severity: [Severity::Minor, Severity::General, Severity::Major][pick(3) as usize],
             urgent: pick(5) == 0,
-            validity: if pick(4) == 0 { Validity::Unfounded } else { Validity::Valid },
+            validity: if pick(4) == 0 {
+                Validity::Unfounded
+            } else {
+                Validity::Valid
+            },
             reason: "评估说明".into(),
         },
         ActionKind::Assign => Action::Assign {
@@ -268,7 +272,12 @@ pub fn sample_action(case: &Case, role: Role, kind: ActionKind, choice: u32) -> 
         },
         ActionKind::Start => Action::Start,
         ActionKind::Note => Action::Note {
-            note_kind: [NoteKind::General, NoteKind::Contact, NoteKind::OnSite, NoteKind::CauseAnalysis][pick(4) as usize],
+            note_kind: [
+                NoteKind::General,
+                NoteKind::Contact,
+                NoteKind::OnSite,
+                NoteKind::CauseAnalysis,
+            ][pick(4) as usize],
             text: format!("记录 {choice}"),
         },
         ActionKind::Propose => Action::Propose {
@@ -293,7 +302,9 @@ pub fn sample_action(case: &Case, role: Role, kind: ActionKind, choice: u32) -> 
             comment: "回访".into(),
             spot_check: case.state == CaseState::Closed,
         },
-        ActionKind::Reopen => Action::Reopen { reason: "复查未解决".into() },
+        ActionKind::Reopen => Action::Reopen {
+            reason: "复查未解决".into(),
+        },
         ActionKind::Escalate => Action::Escalate {
             to_role: superior(role).unwrap_or(Role::Quality),
             skip_level: false,
@@ -303,7 +314,9 @@ pub fn sample_action(case: &Case, role: Role, kind: ActionKind, choice: u32) -> 
             working_days: pick(3) + 1,
             reason: "特殊情况".into(),
         },
-        ActionKind::Withdraw => Action::Withdraw { reason: "业主撤诉".into() },
+        ActionKind::Withdraw => Action::Withdraw {
+            reason: "业主撤诉".into(),
+        },
         ActionKind::Close => Action::Close {
             corrective_action: "加强巡查".into(),
             verification: "已验证".into(),
@@ -469,12 +482,19 @@ mod tests {
         // Guards the generator itself: if it stopped producing concurrency,
         // the properties above would prove much less.
         let steps: Vec<(usize, u8, u32)> = (0..400u32)
-            .map(|i| ((i as usize * 7) % 5, (i % 6) as u8, i.wrapping_mul(2_654_435_761)))
+            .map(|i| {
+                (
+                    (i as usize * 7) % 5,
+                    (i % 6) as u8,
+                    i.wrapping_mul(2_654_435_761),
+                )
+            })
             .collect();
         let fleet = play(&steps);
         let cases = fold_all(&fleet.ops, fleet.ctx());
         let conflicts: usize = cases.values().flatten().map(|c| c.conflicts.len()).sum();
-        let states: std::collections::BTreeSet<_> = cases.values().flatten().map(|c| c.state).collect();
+        let states: std::collections::BTreeSet<_> =
+            cases.values().flatten().map(|c| c.state).collect();
         assert!(fleet.ops.len() > 200, "{}", fleet.ops.len());
         assert!(conflicts > 0, "no conflicts generated");
         assert!(states.len() >= 4, "{states:?}");

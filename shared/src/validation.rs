@@ -67,7 +67,10 @@ impl Coded for ValidationError {
         match self {
             ValidationError::Required => lang.pick("此项必填", "This field is required").into(),
             ValidationError::PhoneCharacters => lang
-                .pick("电话只能包含数字、空格和“-”", "A phone number has only digits, spaces and dashes")
+                .pick(
+                    "电话只能包含数字、空格和“-”",
+                    "A phone number has only digits, spaces and dashes",
+                )
                 .into(),
             ValidationError::PhoneMalformed => lang
                 .pick(
@@ -75,17 +78,27 @@ impl Coded for ValidationError {
                     "Enter a valid mobile (11 digits) or landline (area code-number)",
                 )
                 .into(),
-            ValidationError::EmptyContent => lang.pick("请填写投诉/报修内容", "Describe the case").into(),
+            ValidationError::EmptyContent => {
+                lang.pick("请填写投诉/报修内容", "Describe the case").into()
+            }
             ValidationError::TooLong { max } => match lang {
                 Lang::ZhCn => format!("不能超过{max}个字"),
                 Lang::En => format!("At most {max} characters"),
             },
             ValidationError::NotInProperty => lang
-                .pick("所选楼栋/房号不属于该项目", "The unit is not part of the chosen property")
+                .pick(
+                    "所选楼栋/房号不属于该项目",
+                    "The unit is not part of the chosen property",
+                )
                 .into(),
-            ValidationError::UnknownCategory => lang.pick("请选择有效的类别", "Choose a valid category").into(),
+            ValidationError::UnknownCategory => lang
+                .pick("请选择有效的类别", "Choose a valid category")
+                .into(),
             ValidationError::ReceivedInFuture => lang
-                .pick("受理时间不能晚于登记时间", "Received cannot be after recorded")
+                .pick(
+                    "受理时间不能晚于登记时间",
+                    "Received cannot be after recorded",
+                )
                 .into(),
         }
     }
@@ -105,7 +118,11 @@ impl From<PhoneError> for ValidationError {
 /// need a callback.
 pub fn validate_phone(input: &str, required: bool) -> Result<Option<Phone>, ValidationError> {
     if input.trim().is_empty() {
-        return if required { Err(ValidationError::Required) } else { Ok(None) };
+        return if required {
+            Err(ValidationError::Required)
+        } else {
+            Ok(None)
+        };
     }
     Phone::parse(input).map(Some).map_err(ValidationError::from)
 }
@@ -140,7 +157,10 @@ pub fn validate_registration(
     if name.is_empty() && name_required(reg.kind) {
         push("complainant.name", ValidationError::Required);
     } else if name.chars().count() > MAX_NAME {
-        push("complainant.name", ValidationError::TooLong { max: MAX_NAME });
+        push(
+            "complainant.name",
+            ValidationError::TooLong { max: MAX_NAME },
+        );
     }
     match &reg.complainant.phone {
         None if phone_required(reg.kind) => push("complainant.phone", ValidationError::Required),
@@ -156,7 +176,10 @@ pub fn validate_registration(
     } else if !property.contains(&reg.location) {
         push("location", ValidationError::NotInProperty);
     }
-    if !categories.iter().any(|c| c.code == reg.category && c.active) {
+    if !categories
+        .iter()
+        .any(|c| c.code == reg.category && c.active)
+    {
         push("category", ValidationError::UnknownCategory);
     }
     if reg.content.trim().is_empty() {
@@ -165,13 +188,20 @@ pub fn validate_registration(
         push("content", ValidationError::TooLong { max: MAX_TEXT });
     }
     if reg.requested_remedy.chars().count() > MAX_TEXT {
-        push("requested_remedy", ValidationError::TooLong { max: MAX_TEXT });
+        push(
+            "requested_remedy",
+            ValidationError::TooLong { max: MAX_TEXT },
+        );
     }
     // A few minutes of tolerance: the received time is often typed by hand.
     if reg.received_at > recorded_at + Duration::minutes(5) {
         push("received_at", ValidationError::ReceivedInFuture);
     }
-    if errors.is_empty() { Ok(()) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
 }
 
 #[cfg(test)]
@@ -232,9 +262,13 @@ mod tests {
         let got = validate_registration(&reg, &property(), &default_categories(), now);
         let got: Vec<(String, &str)> = match &got {
             Ok(()) => Vec::new(),
-            Err(es) => es.iter().map(|e| (e.field.clone(), e.error.code())).collect(),
+            Err(es) => es
+                .iter()
+                .map(|e| (e.field.clone(), e.error.code()))
+                .collect(),
         };
-        let expected: Vec<(String, &str)> = expected.iter().map(|(f, c)| (f.to_string(), *c)).collect();
+        let expected: Vec<(String, &str)> =
+            expected.iter().map(|(f, c)| (f.to_string(), *c)).collect();
         assert_eq!(got, expected);
     }
 
@@ -245,11 +279,26 @@ mod tests {
 
     #[test]
     fn each_field_error() {
-        check(|r| r.complainant.name = " ".into(), &[("complainant.name", "validation.required")]);
-        check(|r| r.complainant.phone = None, &[("complainant.phone", "validation.required")]);
-        check(|r| r.content = "  \n".into(), &[("content", "validation.empty_content")]);
-        check(|r| r.content = "字".repeat(MAX_TEXT + 1), &[("content", "validation.too_long")]);
-        check(|r| r.category = "astrology".into(), &[("category", "validation.unknown_category")]);
+        check(
+            |r| r.complainant.name = " ".into(),
+            &[("complainant.name", "validation.required")],
+        );
+        check(
+            |r| r.complainant.phone = None,
+            &[("complainant.phone", "validation.required")],
+        );
+        check(
+            |r| r.content = "  \n".into(),
+            &[("content", "validation.empty_content")],
+        );
+        check(
+            |r| r.content = "字".repeat(MAX_TEXT + 1),
+            &[("content", "validation.too_long")],
+        );
+        check(
+            |r| r.category = "astrology".into(),
+            &[("category", "validation.unknown_category")],
+        );
         check(
             |r| {
                 r.location = Location::Unit {
@@ -259,7 +308,10 @@ mod tests {
             },
             &[("location", "validation.not_in_property")],
         );
-        check(|r| r.property = PropertyId(Uuid::from_u128(7)), &[("property", "validation.not_in_property")]);
+        check(
+            |r| r.property = PropertyId(Uuid::from_u128(7)),
+            &[("property", "validation.not_in_property")],
+        );
         check(
             |r| r.received_at = Utc.with_ymd_and_hms(2026, 3, 3, 0, 0, 0).unwrap(),
             &[("received_at", "validation.received_in_future")],
@@ -281,8 +333,14 @@ mod tests {
     fn phone_messages() {
         assert_eq!(validate_phone("", false), Ok(None));
         assert_eq!(validate_phone("", true), Err(ValidationError::Required));
-        assert_eq!(validate_phone("1381234", true), Err(ValidationError::PhoneMalformed));
-        assert_eq!(validate_phone("abc", true), Err(ValidationError::PhoneCharacters));
+        assert_eq!(
+            validate_phone("1381234", true),
+            Err(ValidationError::PhoneMalformed)
+        );
+        assert_eq!(
+            validate_phone("abc", true),
+            Err(ValidationError::PhoneCharacters)
+        );
         let e = ValidationError::PhoneMalformed;
         assert_eq!(e.code(), "validation.phone_malformed");
         assert!(e.message(Lang::ZhCn).contains("手机号"));

@@ -107,14 +107,22 @@ impl Coded for RuleViolation {
 
     fn message(&self, lang: Lang) -> String {
         match self {
-            RuleViolation::DuplicateRegistration => lang.pick("该工单已登记过", "The case is already registered").into(),
+            RuleViolation::DuplicateRegistration => lang
+                .pick("该工单已登记过", "The case is already registered")
+                .into(),
             RuleViolation::CaseNotOpen { state } => match lang {
                 Lang::ZhCn => format!("工单已{}，不能再操作", state.label(lang)),
-                Lang::En => format!("The case is {}; no more actions", state.label(lang).to_lowercase()),
+                Lang::En => format!(
+                    "The case is {}; no more actions",
+                    state.label(lang).to_lowercase()
+                ),
             },
             RuleViolation::NotAllowedInState { state } => match lang {
                 Lang::ZhCn => format!("当前状态（{}）不允许此操作", state.label(lang)),
-                Lang::En => format!("Not allowed while the case is {}", state.label(lang).to_lowercase()),
+                Lang::En => format!(
+                    "Not allowed while the case is {}",
+                    state.label(lang).to_lowercase()
+                ),
             },
             RuleViolation::NotForKind { kind } => match lang {
                 Lang::ZhCn => format!("{}类工单没有此操作", kind.label(lang)),
@@ -126,27 +134,69 @@ impl Coded for RuleViolation {
             },
             RuleViolation::ApprovalNeedsRole { required } => match lang {
                 Lang::ZhCn => format!("该赔偿金额需由{}或更高级别审批", required.label(lang)),
-                Lang::En => format!("This amount needs approval by a {} or higher", required.label(lang).to_lowercase()),
+                Lang::En => format!(
+                    "This amount needs approval by a {} or higher",
+                    required.label(lang).to_lowercase()
+                ),
             },
-            RuleViolation::NothingToApprove => lang.pick("没有待审批的赔偿", "No compensation awaits approval").into(),
-            RuleViolation::ApprovalPending => lang.pick("赔偿尚未审批", "The compensation is not approved yet").into(),
+            RuleViolation::NothingToApprove => lang
+                .pick("没有待审批的赔偿", "No compensation awaits approval")
+                .into(),
+            RuleViolation::ApprovalPending => lang
+                .pick("赔偿尚未审批", "The compensation is not approved yet")
+                .into(),
             RuleViolation::TextRequired { field } => match lang {
                 Lang::ZhCn => format!("请填写{}", field_label(field, lang)),
                 Lang::En => format!("Please fill in the {}", field_label(field, lang)),
             },
-            RuleViolation::UnfoundedComplaint => lang.pick("不成立的投诉应说明后结案，不能派单", "An unfounded complaint is closed with an explanation, not assigned").into(),
-            RuleViolation::CorrectiveActionRequired => lang.pick("有效投诉结案须填写纠正预防措施", "A valid complaint needs a corrective action to close").into(),
-            RuleViolation::SatisfactionOutOfRange => lang.pick("满意度应为1到5", "Satisfaction must be 1 to 5").into(),
-            RuleViolation::NegativeCompensation => lang.pick("赔偿金额不能为负数", "Compensation cannot be negative").into(),
+            RuleViolation::UnfoundedComplaint => lang
+                .pick(
+                    "不成立的投诉应说明后结案，不能派单",
+                    "An unfounded complaint is closed with an explanation, not assigned",
+                )
+                .into(),
+            RuleViolation::CorrectiveActionRequired => lang
+                .pick(
+                    "有效投诉结案须填写纠正预防措施",
+                    "A valid complaint needs a corrective action to close",
+                )
+                .into(),
+            RuleViolation::SatisfactionOutOfRange => lang
+                .pick("满意度应为1到5", "Satisfaction must be 1 to 5")
+                .into(),
+            RuleViolation::NegativeCompensation => lang
+                .pick("赔偿金额不能为负数", "Compensation cannot be negative")
+                .into(),
             RuleViolation::ExtensionTooLong { max, requested } => match lang {
                 Lang::ZhCn => format!("延期合计不得超过{max}个工作日（申请合计{requested}个）"),
-                Lang::En => format!("Extensions may total at most {max} working days ({requested} asked)"),
+                Lang::En => {
+                    format!("Extensions may total at most {max} working days ({requested} asked)")
+                }
             },
-            RuleViolation::ExtensionZero => lang.pick("延期天数至少为1个工作日", "Extend by at least one working day").into(),
-            RuleViolation::EscalationNotUpward => lang.pick("只能向上级上报", "Escalate to a higher role only").into(),
-            RuleViolation::SkipLevelUndeclared => lang.pick("越级上报须注明直接上级无法联系", "Skipping a level must be declared (superior unreachable)").into(),
-            RuleViolation::NotOnTheSpot => lang.pick("此状态下只能当场答复结案", "From this state only an on-the-spot answer resolves the case").into(),
-            RuleViolation::UnknownConflict => lang.pick("没有该冲突或已处理", "No such open conflict").into(),
+            RuleViolation::ExtensionZero => lang
+                .pick(
+                    "延期天数至少为1个工作日",
+                    "Extend by at least one working day",
+                )
+                .into(),
+            RuleViolation::EscalationNotUpward => lang
+                .pick("只能向上级上报", "Escalate to a higher role only")
+                .into(),
+            RuleViolation::SkipLevelUndeclared => lang
+                .pick(
+                    "越级上报须注明直接上级无法联系",
+                    "Skipping a level must be declared (superior unreachable)",
+                )
+                .into(),
+            RuleViolation::NotOnTheSpot => lang
+                .pick(
+                    "此状态下只能当场答复结案",
+                    "From this state only an on-the-spot answer resolves the case",
+                )
+                .into(),
+            RuleViolation::UnknownConflict => lang
+                .pick("没有该冲突或已处理", "No such open conflict")
+                .into(),
         }
     }
 }
@@ -220,10 +270,12 @@ pub fn gate(case: &Case, role: Role, action: ActionKind) -> Result<(), RuleViola
         .assessment
         .as_ref()
         .is_some_and(|a| a.validity == Validity::Unfounded);
-    let approval_settled = case
-        .solution
-        .as_ref()
-        .is_none_or(|s| matches!(s.approval, ApprovalState::NotNeeded | ApprovalState::Approved));
+    let approval_settled = case.solution.as_ref().is_none_or(|s| {
+        matches!(
+            s.approval,
+            ApprovalState::NotNeeded | ApprovalState::Approved
+        )
+    });
     let in_state = |ok: &[S]| {
         if ok.contains(&state) {
             Ok(())
@@ -242,7 +294,13 @@ pub fn gate(case: &Case, role: Role, action: ActionKind) -> Result<(), RuleViola
                 }
                 in_state(&[S::Assessed, S::Assigned, S::InProgress, S::Reopened])
             } else {
-                in_state(&[S::Registered, S::Assessed, S::Assigned, S::InProgress, S::Reopened])
+                in_state(&[
+                    S::Registered,
+                    S::Assessed,
+                    S::Assigned,
+                    S::InProgress,
+                    S::Reopened,
+                ])
             }
         }
         A::Start => in_state(&[S::Assigned, S::Reopened]),
@@ -256,7 +314,12 @@ pub fn gate(case: &Case, role: Role, action: ActionKind) -> Result<(), RuleViola
         }
         A::Resolve => {
             let from_work: &[S] = if kind == CaseKind::Repair {
-                &[S::Registered, S::Assessed, S::InProgress, S::SolutionProposed]
+                &[
+                    S::Registered,
+                    S::Assessed,
+                    S::InProgress,
+                    S::SolutionProposed,
+                ]
             } else {
                 &[S::Registered, S::Assessed, S::SolutionProposed]
             };
@@ -307,7 +370,9 @@ pub fn check(
     gate(case, role, action.kind())?;
     let need = |text: &str, field: &str| {
         if text.trim().is_empty() {
-            Err(RuleViolation::TextRequired { field: field.into() })
+            Err(RuleViolation::TextRequired {
+                field: field.into(),
+            })
         } else {
             Ok(())
         }
@@ -317,19 +382,27 @@ pub fn check(
         Action::Register(_) => Err(RuleViolation::DuplicateRegistration),
         Action::Edit(_) | Action::Attach { .. } => Ok(None),
         Action::Note { text, .. } => need(text, "text").map(|_| None),
-        Action::Assess { validity, reason, .. } => {
+        Action::Assess {
+            validity, reason, ..
+        } => {
             if *validity == Validity::Unfounded {
                 need(reason, "reason")?;
             }
             Ok(Some(S::Assessed))
         }
-        Action::Assign { department, name, .. } => {
+        Action::Assign {
+            department, name, ..
+        } => {
             need(department, "department")?;
             need(name, "name")?;
             Ok(Some(S::Assigned))
         }
         Action::Start => Ok(Some(S::InProgress)),
-        Action::Propose { measures, compensation_fen, .. } => {
+        Action::Propose {
+            measures,
+            compensation_fen,
+            ..
+        } => {
             need(measures, "measures")?;
             if *compensation_fen < 0 {
                 return Err(RuleViolation::NegativeCompensation);
@@ -344,9 +417,17 @@ pub fn check(
                     required: limits.required_role(amount),
                 });
             }
-            Ok(Some(if *approved { S::SolutionProposed } else { S::InProgress }))
+            Ok(Some(if *approved {
+                S::SolutionProposed
+            } else {
+                S::InProgress
+            }))
         }
-        Action::Resolve { result, on_the_spot, .. } => {
+        Action::Resolve {
+            result,
+            on_the_spot,
+            ..
+        } => {
             need(result, "result")?;
             let from_intake = matches!(state, S::Registered | S::Assessed);
             if from_intake && !on_the_spot {
@@ -354,7 +435,11 @@ pub fn check(
             }
             Ok(Some(S::Resolved))
         }
-        Action::FollowUp { satisfaction, spot_check, .. } => {
+        Action::FollowUp {
+            satisfaction,
+            spot_check,
+            ..
+        } => {
             if !(1..=5).contains(satisfaction) {
                 return Err(RuleViolation::SatisfactionOutOfRange);
             }
@@ -377,11 +462,18 @@ pub fn check(
             }
         }
         Action::Reopen { reason } => need(reason, "reason").map(|_| Some(S::Reopened)),
-        Action::Escalate { to_role, skip_level, reason } => {
+        Action::Escalate {
+            to_role,
+            skip_level,
+            reason,
+        } => {
             need(reason, "reason")?;
             check_escalation(role, *to_role, *skip_level).map(|_| None)
         }
-        Action::Extend { working_days, reason } => {
+        Action::Extend {
+            working_days,
+            reason,
+        } => {
             need(reason, "reason")?;
             if *working_days == 0 {
                 return Err(RuleViolation::ExtensionZero);
@@ -394,7 +486,9 @@ pub fn check(
             Ok(None)
         }
         Action::Withdraw { reason } => need(reason, "reason").map(|_| Some(S::Withdrawn)),
-        Action::Close { corrective_action, .. } => {
+        Action::Close {
+            corrective_action, ..
+        } => {
             if case.is_valid_complaint() && corrective_action.trim().is_empty() {
                 return Err(RuleViolation::CorrectiveActionRequired);
             }
@@ -404,7 +498,11 @@ pub fn check(
             if !accepted {
                 need(reason, "reason")?;
             }
-            Ok(Some(if *accepted { S::InProgress } else { S::Resolved }))
+            Ok(Some(if *accepted {
+                S::InProgress
+            } else {
+                S::Resolved
+            }))
         }
         Action::PlanImprovement { plan, .. } => need(plan, "plan").map(|_| Some(S::Resolved)),
         Action::Answer { answer, .. } => need(answer, "answer").map(|_| Some(S::Resolved)),

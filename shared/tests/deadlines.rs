@@ -21,16 +21,30 @@ fn due(case: &Case, clock: Clock) -> DateTime<Utc> {
 }
 
 fn status(case: &Case, clock: Clock, now: DateTime<Utc>) -> ClockStatus {
-    let c = case.deadlines.iter().find(|d| d.clock == clock).expect("clock");
+    let c = case
+        .deadlines
+        .iter()
+        .find(|d| d.clock == clock)
+        .expect("clock");
     c.status(now, Duration::hours(4))
 }
 
 /// Staff on device 0, manager on device 1.
-fn sim_with(kind: CaseKind, channel: Channel, received: DateTime<Utc>, recorded: DateTime<Utc>) -> Sim {
+fn sim_with(
+    kind: CaseKind,
+    channel: Channel,
+    received: DateTime<Utc>,
+    recorded: DateTime<Utc>,
+) -> Sim {
     let mut s = Sim::new();
     s.device(Role::Staff);
     s.device(Role::Manager);
-    s.act_expecting(0, recorded, Action::Register(registration(kind, channel, received)), None);
+    s.act_expecting(
+        0,
+        recorded,
+        Action::Register(registration(kind, channel, received)),
+        None,
+    );
     s
 }
 
@@ -40,14 +54,23 @@ fn registered_at_2330_before_the_spring_festival_2025() {
     let t = local(2025, 1, 27, 23, 30);
     let s = sim_with(CaseKind::Complaint, Channel::Phone, t, t);
     let case = s.case();
-    assert_eq!(due(&case, Clock::InitialAssessment), local(2025, 2, 5, 23, 59) + Duration::seconds(59));
+    assert_eq!(
+        due(&case, Clock::InitialAssessment),
+        local(2025, 2, 5, 23, 59) + Duration::seconds(59)
+    );
     // 3 working days: 5, 6, 7 February.
-    assert_eq!(due(&case, Clock::Solution), local(2025, 2, 7, 23, 59) + Duration::seconds(59));
+    assert_eq!(
+        due(&case, Clock::Solution),
+        local(2025, 2, 7, 23, 59) + Duration::seconds(59)
+    );
     // Natural hours ignore holidays.
     assert_eq!(due(&case, Clock::Transfer), t + Duration::hours(1));
     assert_eq!(status(&case, Clock::Transfer, t), ClockStatus::DueSoon);
     assert_eq!(status(&case, Clock::Solution, t), ClockStatus::Pending);
-    assert_eq!(status(&case, Clock::Transfer, t + Duration::hours(2)), ClockStatus::Overdue);
+    assert_eq!(
+        status(&case, Clock::Transfer, t + Duration::hours(2)),
+        ClockStatus::Overdue
+    );
 }
 
 #[test]
@@ -56,24 +79,53 @@ fn a_utc_start_on_the_next_local_day_counts_from_the_local_date() {
     // 1–7 October; Saturday 10 October is a make-up working day.
     let t: DateTime<Utc> = "2026-09-30T17:00:00Z".parse().unwrap();
     let s = sim_with(CaseKind::Complaint, Channel::Phone, t, t);
-    assert_eq!(due(&s.case(), Clock::Solution), local(2026, 10, 10, 23, 59) + Duration::seconds(59));
+    assert_eq!(
+        due(&s.case(), Clock::Solution),
+        local(2026, 10, 10, 23, 59) + Duration::seconds(59)
+    );
     // 2026-10-08T17:00Z is Friday 9 October 01:00 local: counting from 9
     // October gives 10 (make-up Saturday), 12 and 13 October; counting from
     // the UTC date would wrongly end on the 12th.
     let t: DateTime<Utc> = "2026-10-08T17:00:00Z".parse().unwrap();
     let s = sim_with(CaseKind::Complaint, Channel::Phone, t, t);
-    assert_eq!(due(&s.case(), Clock::Solution), local(2026, 10, 13, 23, 59) + Duration::seconds(59));
+    assert_eq!(
+        due(&s.case(), Clock::Solution),
+        local(2026, 10, 13, 23, 59) + Duration::seconds(59)
+    );
 }
 
 #[test]
 fn written_complaints_must_be_registered_within_24_hours() {
     let received = local(2025, 9, 30, 10, 0);
-    let on_time = sim_with(CaseKind::Complaint, Channel::Letter, received, local(2025, 10, 1, 9, 0)).case();
-    assert_eq!(status(&on_time, Clock::RegisterWritten, local(2025, 10, 5, 0, 0)), ClockStatus::MetOnTime);
-    let late = sim_with(CaseKind::Complaint, Channel::Email, received, local(2025, 10, 1, 11, 0)).case();
-    assert_eq!(status(&late, Clock::RegisterWritten, local(2025, 10, 5, 0, 0)), ClockStatus::MetLate);
+    let on_time = sim_with(
+        CaseKind::Complaint,
+        Channel::Letter,
+        received,
+        local(2025, 10, 1, 9, 0),
+    )
+    .case();
+    assert_eq!(
+        status(&on_time, Clock::RegisterWritten, local(2025, 10, 5, 0, 0)),
+        ClockStatus::MetOnTime
+    );
+    let late = sim_with(
+        CaseKind::Complaint,
+        Channel::Email,
+        received,
+        local(2025, 10, 1, 11, 0),
+    )
+    .case();
+    assert_eq!(
+        status(&late, Clock::RegisterWritten, local(2025, 10, 5, 0, 0)),
+        ClockStatus::MetLate
+    );
     let phone = sim_with(CaseKind::Complaint, Channel::Phone, received, received).case();
-    assert!(phone.deadlines.iter().all(|d| d.clock != Clock::RegisterWritten));
+    assert!(
+        phone
+            .deadlines
+            .iter()
+            .all(|d| d.clock != Clock::RegisterWritten)
+    );
 }
 
 #[test]
@@ -92,10 +144,19 @@ fn repair_callback_is_due_the_next_working_day_even_a_make_up_saturday() {
     s.act(0, t + Duration::minutes(30), Action::Start);
     s.act(0, local(2026, 2, 13, 16, 0), resolve("已修复"));
     let case = s.case();
-    assert_eq!(due(&case, Clock::FollowUpRepair), local(2026, 2, 14, 23, 59) + Duration::seconds(59));
+    assert_eq!(
+        due(&case, Clock::FollowUpRepair),
+        local(2026, 2, 14, 23, 59) + Duration::seconds(59)
+    );
     assert_eq!(status(&case, Clock::Transfer, t), ClockStatus::MetOnTime);
-    assert_eq!(status(&case, Clock::DepartmentStart, t), ClockStatus::MetOnTime);
-    assert_eq!(status(&case, Clock::FollowUpRepair, local(2026, 2, 15, 9, 0)), ClockStatus::Overdue);
+    assert_eq!(
+        status(&case, Clock::DepartmentStart, t),
+        ClockStatus::MetOnTime
+    );
+    assert_eq!(
+        status(&case, Clock::FollowUpRepair, local(2026, 2, 15, 9, 0)),
+        ClockStatus::Overdue
+    );
     // The callback on Monday after the holiday is late.
     let follow_up = Action::FollowUp {
         method: ContactMethod::Phone,
@@ -104,7 +165,10 @@ fn repair_callback_is_due_the_next_working_day_even_a_make_up_saturday() {
         spot_check: false,
     };
     s.act(0, local(2026, 2, 24, 9, 0), follow_up);
-    assert_eq!(status(&s.case(), Clock::FollowUpRepair, local(2026, 3, 1, 0, 0)), ClockStatus::MetLate);
+    assert_eq!(
+        status(&s.case(), Clock::FollowUpRepair, local(2026, 3, 1, 0, 0)),
+        ClockStatus::MetLate
+    );
 }
 
 #[test]
@@ -124,7 +188,10 @@ fn urgent_cases_start_the_contact_and_on_site_clocks() {
     let case = s.case();
     assert_eq!(due(&case, Clock::UrgentContact), t + Duration::hours(2));
     assert_eq!(due(&case, Clock::UrgentOnSite), t + Duration::hours(8));
-    assert_eq!(status(&case, Clock::InitialAssessment, t), ClockStatus::MetOnTime);
+    assert_eq!(
+        status(&case, Clock::InitialAssessment, t),
+        ClockStatus::MetOnTime
+    );
 }
 
 #[test]
@@ -144,11 +211,21 @@ fn extensions_move_the_running_clocks() {
     );
     let case = s.case();
     // 9 May (make-up Saturday) and 11 May (Monday).
-    assert_eq!(due(&case, Clock::Solution), local(2026, 5, 11, 23, 59) + Duration::seconds(59));
-    let solution = case.deadlines.iter().find(|d| d.clock == Clock::Solution).unwrap();
+    assert_eq!(
+        due(&case, Clock::Solution),
+        local(2026, 5, 11, 23, 59) + Duration::seconds(59)
+    );
+    let solution = case
+        .deadlines
+        .iter()
+        .find(|d| d.clock == Clock::Solution)
+        .unwrap();
     assert_eq!(solution.extended_working_days, 2);
     // Extended cases carry the special-case clock: 7 working days after receipt.
-    assert_eq!(due(&case, Clock::SpecialCase), local(2026, 5, 13, 23, 59) + Duration::seconds(59));
+    assert_eq!(
+        due(&case, Clock::SpecialCase),
+        local(2026, 5, 13, 23, 59) + Duration::seconds(59)
+    );
 }
 
 #[test]
@@ -157,7 +234,11 @@ fn a_year_that_is_not_loaded_is_reported_not_guessed() {
     let s = sim_with(CaseKind::Complaint, Channel::Phone, t, t);
     let case = s.case();
     assert!(case.deadlines.iter().all(|d| d.clock != Clock::Solution));
-    let problem = case.deadline_problems.iter().find(|p| p.clock == Clock::Solution).expect("reported");
+    let problem = case
+        .deadline_problems
+        .iter()
+        .find(|p| p.clock == Clock::Solution)
+        .expect("reported");
     assert_eq!(problem.code, "calendar.year_not_loaded");
     // Hour clocks do not need the calendar and still run.
     assert_eq!(due(&case, Clock::Transfer), t + Duration::hours(1));

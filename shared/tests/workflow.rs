@@ -29,7 +29,11 @@ fn assess(validity: Validity) -> Action {
         severity: Severity::General,
         urgent: false,
         validity,
-        reason: if validity == Validity::Unfounded { "业主误解收费标准".into() } else { String::new() },
+        reason: if validity == Validity::Unfounded {
+            "业主误解收费标准".into()
+        } else {
+            String::new()
+        },
     }
 }
 
@@ -90,10 +94,16 @@ const ADMIN: usize = 7;
 /// Takes a complaint to `solution_proposed` with `fen` compensation.
 fn proposed_complaint(fen: i64) -> Sim {
     let mut s = sim(CaseKind::Complaint);
-    assert_eq!(step(&mut s, MANAGER, assess(Validity::Valid)), Ok(CaseState::Assessed));
+    assert_eq!(
+        step(&mut s, MANAGER, assess(Validity::Valid)),
+        Ok(CaseState::Assessed)
+    );
     assert_eq!(step(&mut s, MANAGER, assign()), Ok(CaseState::Assigned));
     assert_eq!(step(&mut s, HEAD, Action::Start), Ok(CaseState::InProgress));
-    assert_eq!(step(&mut s, HEAD, propose(fen)), Ok(CaseState::SolutionProposed));
+    assert_eq!(
+        step(&mut s, HEAD, propose(fen)),
+        Ok(CaseState::SolutionProposed)
+    );
     s
 }
 
@@ -113,9 +123,15 @@ fn role_indices_match_role_order() {
 #[test]
 fn complaint_full_path_keeps_first_responder() {
     let mut s = proposed_complaint(0);
-    assert_eq!(step(&mut s, STAFF, resolve("已更换")), Ok(CaseState::Resolved));
+    assert_eq!(
+        step(&mut s, STAFF, resolve("已更换")),
+        Ok(CaseState::Resolved)
+    );
     assert_eq!(step(&mut s, STAFF, follow_up(5)), Ok(CaseState::FollowedUp));
-    assert_eq!(step(&mut s, MANAGER, close("加强巡检")), Ok(CaseState::Closed));
+    assert_eq!(
+        step(&mut s, MANAGER, close("加强巡检")),
+        Ok(CaseState::Closed)
+    );
     let case = s.case();
     assert_eq!(case.registered.by, s.devices[STAFF].user);
     assert_eq!(case.timeline.len(), s.ops.len());
@@ -132,7 +148,10 @@ fn transfer_records_handover_and_keeps_first_responder() {
         note: "属保洁范围".into(),
     };
     // A transfer is allowed while work is going on only from the work states.
-    assert_eq!(step(&mut s, MANAGER, transfer.clone()), Err("workflow.not_allowed_in_state"));
+    assert_eq!(
+        step(&mut s, MANAGER, transfer.clone()),
+        Err("workflow.not_allowed_in_state")
+    );
     let mut s = sim(CaseKind::Complaint);
     step(&mut s, MANAGER, assess(Validity::Valid)).unwrap();
     step(&mut s, MANAGER, assign()).unwrap();
@@ -140,7 +159,10 @@ fn transfer_records_handover_and_keeps_first_responder() {
     assert_eq!(step(&mut s, HEAD, transfer), Ok(CaseState::Assigned));
     let case = s.case();
     assert_eq!(case.handovers.len(), 2);
-    assert_eq!(case.handovers[1].from.as_ref().map(|a| a.name.as_str()), Some("李工"));
+    assert_eq!(
+        case.handovers[1].from.as_ref().map(|a| a.name.as_str()),
+        Some("李工")
+    );
     assert_eq!(case.handovers[1].to.name, "王班长");
     assert_eq!(case.registered.by, s.devices[STAFF].user);
 }
@@ -154,9 +176,18 @@ fn unfounded_complaint_closes_without_assignment() {
         validity: Validity::Unfounded,
         reason: " ".into(),
     };
-    assert_eq!(step(&mut s, MANAGER, no_reason), Err("workflow.text_required"));
-    assert_eq!(step(&mut s, MANAGER, assess(Validity::Unfounded)), Ok(CaseState::Assessed));
-    assert_eq!(step(&mut s, MANAGER, assign()), Err("workflow.unfounded_complaint"));
+    assert_eq!(
+        step(&mut s, MANAGER, no_reason),
+        Err("workflow.text_required")
+    );
+    assert_eq!(
+        step(&mut s, MANAGER, assess(Validity::Unfounded)),
+        Ok(CaseState::Assessed)
+    );
+    assert_eq!(
+        step(&mut s, MANAGER, assign()),
+        Err("workflow.unfounded_complaint")
+    );
     assert_eq!(step(&mut s, MANAGER, close("")), Ok(CaseState::Closed));
 }
 
@@ -165,38 +196,86 @@ fn valid_complaint_needs_corrective_action() {
     let mut s = proposed_complaint(0);
     step(&mut s, STAFF, resolve("已处理")).unwrap();
     step(&mut s, STAFF, follow_up(4)).unwrap();
-    assert_eq!(step(&mut s, MANAGER, close(" ")), Err("workflow.corrective_action_required"));
-    assert_eq!(step(&mut s, MANAGER, close("每月检查")), Ok(CaseState::Closed));
+    assert_eq!(
+        step(&mut s, MANAGER, close(" ")),
+        Err("workflow.corrective_action_required")
+    );
+    assert_eq!(
+        step(&mut s, MANAGER, close("每月检查")),
+        Ok(CaseState::Closed)
+    );
 }
 
 #[test]
 fn guards_by_role() {
     let mut s = sim(CaseKind::Complaint);
-    assert_eq!(step(&mut s, STAFF, assess(Validity::Valid)), Err("workflow.role_not_allowed"));
-    assert_eq!(step(&mut s, QUALITY, assess(Validity::Valid)), Err("workflow.role_not_allowed"));
-    assert_eq!(step(&mut s, ADMIN, assess(Validity::Valid)), Err("workflow.role_not_allowed"));
-    assert_eq!(step(&mut s, MANAGER, assess(Validity::Valid)), Ok(CaseState::Assessed));
-    assert_eq!(step(&mut s, ADMIN, assign()), Err("workflow.role_not_allowed"));
+    assert_eq!(
+        step(&mut s, STAFF, assess(Validity::Valid)),
+        Err("workflow.role_not_allowed")
+    );
+    assert_eq!(
+        step(&mut s, QUALITY, assess(Validity::Valid)),
+        Err("workflow.role_not_allowed")
+    );
+    assert_eq!(
+        step(&mut s, ADMIN, assess(Validity::Valid)),
+        Err("workflow.role_not_allowed")
+    );
+    assert_eq!(
+        step(&mut s, MANAGER, assess(Validity::Valid)),
+        Ok(CaseState::Assessed)
+    );
+    assert_eq!(
+        step(&mut s, ADMIN, assign()),
+        Err("workflow.role_not_allowed")
+    );
     assert_eq!(step(&mut s, STAFF, assign()), Ok(CaseState::Assigned));
-    assert_eq!(step(&mut s, QUALITY, Action::Start), Err("workflow.role_not_allowed"));
-    assert_eq!(step(&mut s, STAFF, Action::Start), Ok(CaseState::InProgress));
-    assert_eq!(step(&mut s, STAFF, propose(0)), Err("workflow.role_not_allowed"));
+    assert_eq!(
+        step(&mut s, QUALITY, Action::Start),
+        Err("workflow.role_not_allowed")
+    );
+    assert_eq!(
+        step(&mut s, STAFF, Action::Start),
+        Ok(CaseState::InProgress)
+    );
+    assert_eq!(
+        step(&mut s, STAFF, propose(0)),
+        Err("workflow.role_not_allowed")
+    );
 }
 
 #[test]
 fn guards_by_state() {
     let mut s = sim(CaseKind::Complaint);
-    assert_eq!(step(&mut s, MANAGER, assign()), Err("workflow.not_allowed_in_state"));
-    assert_eq!(step(&mut s, STAFF, Action::Start), Err("workflow.not_allowed_in_state"));
-    assert_eq!(step(&mut s, HEAD, propose(0)), Err("workflow.not_allowed_in_state"));
-    assert_eq!(step(&mut s, STAFF, follow_up(5)), Err("workflow.not_allowed_in_state"));
-    assert_eq!(step(&mut s, MANAGER, close("x")), Err("workflow.not_allowed_in_state"));
+    assert_eq!(
+        step(&mut s, MANAGER, assign()),
+        Err("workflow.not_allowed_in_state")
+    );
+    assert_eq!(
+        step(&mut s, STAFF, Action::Start),
+        Err("workflow.not_allowed_in_state")
+    );
+    assert_eq!(
+        step(&mut s, HEAD, propose(0)),
+        Err("workflow.not_allowed_in_state")
+    );
+    assert_eq!(
+        step(&mut s, STAFF, follow_up(5)),
+        Err("workflow.not_allowed_in_state")
+    );
+    assert_eq!(
+        step(&mut s, MANAGER, close("x")),
+        Err("workflow.not_allowed_in_state")
+    );
     assert_eq!(
         step(&mut s, MANAGER, Action::Reopen { reason: "x".into() }),
         Err("workflow.not_allowed_in_state")
     );
     // Resolving straight from intake is only for answers given on the spot.
-    assert_eq!(step(&mut s, STAFF, resolve("已解释")), Err("workflow.not_on_the_spot"));
+    assert_eq!(
+        step(&mut s, STAFF, resolve("已解释")),
+        Err("workflow.not_on_the_spot")
+    );
     let on_spot = Action::Resolve {
         result: "当场解释收费依据".into(),
         feedback_method: ContactMethod::Visit,
@@ -205,7 +284,11 @@ fn guards_by_state() {
     };
     assert_eq!(step(&mut s, STAFF, on_spot), Ok(CaseState::Resolved));
     let case = s.case();
-    assert!(case.resolution.as_ref().is_some_and(|r| r.feedback_at.is_some()));
+    assert!(
+        case.resolution
+            .as_ref()
+            .is_some_and(|r| r.feedback_at.is_some())
+    );
 }
 
 #[test]
@@ -213,43 +296,85 @@ fn compensation_approval_by_amount_and_role() {
     // 800 CNY: the regional manager may approve; the property manager may not.
     let mut s = proposed_complaint(80_000);
     assert_eq!(
-        s.case().solution.as_ref().map(|x| (x.approval, x.approver_role)),
+        s.case()
+            .solution
+            .as_ref()
+            .map(|x| (x.approval, x.approver_role)),
         Some((ApprovalState::Pending, Some(Role::RegionalManager)))
     );
-    assert_eq!(step(&mut s, STAFF, resolve("赔付")), Err("workflow.approval_pending"));
+    assert_eq!(
+        step(&mut s, STAFF, resolve("赔付")),
+        Err("workflow.approval_pending")
+    );
     let approve = Action::Approve {
         approved: true,
         comment: "同意".into(),
     };
-    assert_eq!(step(&mut s, MANAGER, approve.clone()), Err("workflow.role_not_allowed"));
-    assert_eq!(step(&mut s, REGIONAL, approve.clone()), Ok(CaseState::SolutionProposed));
-    assert_eq!(step(&mut s, REGIONAL, approve.clone()), Err("workflow.nothing_to_approve"));
-    assert_eq!(step(&mut s, STAFF, resolve("赔付")), Ok(CaseState::Resolved));
+    assert_eq!(
+        step(&mut s, MANAGER, approve.clone()),
+        Err("workflow.role_not_allowed")
+    );
+    assert_eq!(
+        step(&mut s, REGIONAL, approve.clone()),
+        Ok(CaseState::SolutionProposed)
+    );
+    assert_eq!(
+        step(&mut s, REGIONAL, approve.clone()),
+        Err("workflow.nothing_to_approve")
+    );
+    assert_eq!(
+        step(&mut s, STAFF, resolve("赔付")),
+        Ok(CaseState::Resolved)
+    );
 
     // 2,000 CNY needs the deputy GM; the GM may approve too.
     let mut s = proposed_complaint(200_000);
-    assert_eq!(step(&mut s, REGIONAL, approve.clone()), Err("workflow.approval_needs_role"));
-    assert_eq!(step(&mut s, GM, approve.clone()), Ok(CaseState::SolutionProposed));
+    assert_eq!(
+        step(&mut s, REGIONAL, approve.clone()),
+        Err("workflow.approval_needs_role")
+    );
+    assert_eq!(
+        step(&mut s, GM, approve.clone()),
+        Ok(CaseState::SolutionProposed)
+    );
 
     // 5,000 CNY needs the GM.
     let mut s = proposed_complaint(500_000);
-    assert_eq!(step(&mut s, DEPUTY, approve.clone()), Err("workflow.approval_needs_role"));
+    assert_eq!(
+        step(&mut s, DEPUTY, approve.clone()),
+        Err("workflow.approval_needs_role")
+    );
     let refuse = Action::Approve {
         approved: false,
         comment: "金额过高".into(),
     };
     assert_eq!(step(&mut s, GM, refuse), Ok(CaseState::InProgress));
-    assert_eq!(s.case().solution.map(|x| x.approval), Some(ApprovalState::Rejected));
-    assert_eq!(step(&mut s, HEAD, propose(-1)), Err("workflow.negative_compensation"));
-    assert_eq!(step(&mut s, HEAD, propose(0)), Ok(CaseState::SolutionProposed));
+    assert_eq!(
+        s.case().solution.map(|x| x.approval),
+        Some(ApprovalState::Rejected)
+    );
+    assert_eq!(
+        step(&mut s, HEAD, propose(-1)),
+        Err("workflow.negative_compensation")
+    );
+    assert_eq!(
+        step(&mut s, HEAD, propose(0)),
+        Ok(CaseState::SolutionProposed)
+    );
 }
 
 #[test]
 fn unsatisfied_follow_up_reopens_and_counts() {
     let mut s = proposed_complaint(0);
     step(&mut s, STAFF, resolve("已处理")).unwrap();
-    assert_eq!(step(&mut s, STAFF, follow_up(0)), Err("workflow.satisfaction_out_of_range"));
-    assert_eq!(step(&mut s, STAFF, follow_up(6)), Err("workflow.satisfaction_out_of_range"));
+    assert_eq!(
+        step(&mut s, STAFF, follow_up(0)),
+        Err("workflow.satisfaction_out_of_range")
+    );
+    assert_eq!(
+        step(&mut s, STAFF, follow_up(6)),
+        Err("workflow.satisfaction_out_of_range")
+    );
     assert_eq!(step(&mut s, STAFF, follow_up(2)), Ok(CaseState::Reopened));
     assert_eq!(s.case().reopen_count, 1);
     assert_eq!(step(&mut s, HEAD, Action::Start), Ok(CaseState::InProgress));
@@ -257,7 +382,13 @@ fn unsatisfied_follow_up_reopens_and_counts() {
     step(&mut s, STAFF, resolve("二次处理完成")).unwrap();
     assert_eq!(step(&mut s, STAFF, follow_up(3)), Ok(CaseState::FollowedUp));
     assert_eq!(
-        step(&mut s, MANAGER, Action::Reopen { reason: "复查发现仍漏水".into() }),
+        step(
+            &mut s,
+            MANAGER,
+            Action::Reopen {
+                reason: "复查发现仍漏水".into()
+            }
+        ),
         Ok(CaseState::Reopened)
     );
     assert_eq!(s.case().reopen_count, 2);
@@ -272,11 +403,26 @@ fn escalation_up_the_ladder_with_declared_skip() {
         skip_level,
         reason: "业主扬言找媒体".into(),
     };
-    assert_eq!(step(&mut s, STAFF, esc(Role::Manager, false)), Ok(CaseState::Registered));
-    assert_eq!(step(&mut s, STAFF, esc(Role::Gm, false)), Err("workflow.skip_level_undeclared"));
-    assert_eq!(step(&mut s, STAFF, esc(Role::Gm, true)), Ok(CaseState::Registered));
-    assert_eq!(step(&mut s, MANAGER, esc(Role::Staff, false)), Err("workflow.escalation_not_upward"));
-    assert_eq!(step(&mut s, MANAGER, esc(Role::Quality, false)), Ok(CaseState::Registered));
+    assert_eq!(
+        step(&mut s, STAFF, esc(Role::Manager, false)),
+        Ok(CaseState::Registered)
+    );
+    assert_eq!(
+        step(&mut s, STAFF, esc(Role::Gm, false)),
+        Err("workflow.skip_level_undeclared")
+    );
+    assert_eq!(
+        step(&mut s, STAFF, esc(Role::Gm, true)),
+        Ok(CaseState::Registered)
+    );
+    assert_eq!(
+        step(&mut s, MANAGER, esc(Role::Staff, false)),
+        Err("workflow.escalation_not_upward")
+    );
+    assert_eq!(
+        step(&mut s, MANAGER, esc(Role::Quality, false)),
+        Ok(CaseState::Registered)
+    );
     let case = s.case();
     assert!(case.escalated());
     assert_eq!(case.escalations.len(), 3);
@@ -289,10 +435,19 @@ fn extension_is_capped() {
         working_days,
         reason: "需第三方检测".into(),
     };
-    assert_eq!(step(&mut s, STAFF, ext(2)), Err("workflow.role_not_allowed"));
-    assert_eq!(step(&mut s, MANAGER, ext(0)), Err("workflow.extension_zero"));
+    assert_eq!(
+        step(&mut s, STAFF, ext(2)),
+        Err("workflow.role_not_allowed")
+    );
+    assert_eq!(
+        step(&mut s, MANAGER, ext(0)),
+        Err("workflow.extension_zero")
+    );
     assert_eq!(step(&mut s, MANAGER, ext(5)), Ok(CaseState::Registered));
-    assert_eq!(step(&mut s, MANAGER, ext(3)), Err("workflow.extension_too_long"));
+    assert_eq!(
+        step(&mut s, MANAGER, ext(3)),
+        Err("workflow.extension_too_long")
+    );
     assert_eq!(step(&mut s, MANAGER, ext(2)), Ok(CaseState::Registered));
     assert_eq!(s.case().extended_working_days(), 7);
 }
@@ -301,11 +456,23 @@ fn extension_is_capped() {
 fn withdraw_ends_the_case_and_later_ops_are_flagged_not_lost() {
     let mut s = sim(CaseKind::Complaint);
     assert_eq!(
-        step(&mut s, STAFF, Action::Withdraw { reason: String::new() }),
+        step(
+            &mut s,
+            STAFF,
+            Action::Withdraw {
+                reason: String::new()
+            }
+        ),
         Err("workflow.text_required")
     );
     assert_eq!(
-        step(&mut s, STAFF, Action::Withdraw { reason: "业主已自行解决".into() }),
+        step(
+            &mut s,
+            STAFF,
+            Action::Withdraw {
+                reason: "业主已自行解决".into()
+            }
+        ),
         Ok(CaseState::Withdrawn)
     );
     let note = Action::Note {
@@ -323,10 +490,19 @@ fn repair_rules() {
     let mut s = sim(CaseKind::Repair);
     // A repair may be dispatched straight from intake.
     assert_eq!(step(&mut s, STAFF, assign()), Ok(CaseState::Assigned));
-    assert_eq!(step(&mut s, STAFF, Action::Start), Ok(CaseState::InProgress));
-    assert_eq!(step(&mut s, STAFF, resolve("已修复")), Ok(CaseState::Resolved));
+    assert_eq!(
+        step(&mut s, STAFF, Action::Start),
+        Ok(CaseState::InProgress)
+    );
+    assert_eq!(
+        step(&mut s, STAFF, resolve("已修复")),
+        Ok(CaseState::Resolved)
+    );
     // 100% callback: no closing a repair before its follow-up.
-    assert_eq!(step(&mut s, STAFF, close("")), Err("workflow.not_allowed_in_state"));
+    assert_eq!(
+        step(&mut s, STAFF, close("")),
+        Err("workflow.not_allowed_in_state")
+    );
     assert_eq!(step(&mut s, STAFF, follow_up(5)), Ok(CaseState::FollowedUp));
     assert_eq!(step(&mut s, STAFF, close("")), Ok(CaseState::Closed));
     let spot = Action::FollowUp {
@@ -335,7 +511,10 @@ fn repair_rules() {
         comment: "抽查回访".into(),
         spot_check: true,
     };
-    assert_eq!(step(&mut s, STAFF, spot.clone()), Err("workflow.role_not_allowed"));
+    assert_eq!(
+        step(&mut s, STAFF, spot.clone()),
+        Err("workflow.role_not_allowed")
+    );
     assert_eq!(step(&mut s, MANAGER, spot), Ok(CaseState::Closed));
     assert_eq!(s.case().follow_ups.len(), 2);
 }
@@ -343,10 +522,30 @@ fn repair_rules() {
 #[test]
 fn suggestion_rules() {
     let mut s = sim(CaseKind::Suggestion);
-    assert_eq!(step(&mut s, MANAGER, assess(Validity::Valid)), Err("workflow.not_for_kind"));
-    assert_eq!(step(&mut s, STAFF, Action::Decide { accepted: true, reason: String::new() }), Err("workflow.role_not_allowed"));
     assert_eq!(
-        step(&mut s, MANAGER, Action::Decide { accepted: true, reason: "可行".into() }),
+        step(&mut s, MANAGER, assess(Validity::Valid)),
+        Err("workflow.not_for_kind")
+    );
+    assert_eq!(
+        step(
+            &mut s,
+            STAFF,
+            Action::Decide {
+                accepted: true,
+                reason: String::new()
+            }
+        ),
+        Err("workflow.role_not_allowed")
+    );
+    assert_eq!(
+        step(
+            &mut s,
+            MANAGER,
+            Action::Decide {
+                accepted: true,
+                reason: "可行".into()
+            }
+        ),
         Ok(CaseState::InProgress)
     );
     let plan = Action::PlanImprovement {
@@ -359,9 +558,26 @@ fn suggestion_rules() {
     assert!(outcome.accepted && outcome.plan.is_some() && outcome.publish_on.is_some());
 
     let mut s = sim(CaseKind::Suggestion);
-    assert_eq!(step(&mut s, MANAGER, Action::Decide { accepted: false, reason: String::new() }), Err("workflow.text_required"));
     assert_eq!(
-        step(&mut s, MANAGER, Action::Decide { accepted: false, reason: "超出物业职责".into() }),
+        step(
+            &mut s,
+            MANAGER,
+            Action::Decide {
+                accepted: false,
+                reason: String::new()
+            }
+        ),
+        Err("workflow.text_required")
+    );
+    assert_eq!(
+        step(
+            &mut s,
+            MANAGER,
+            Action::Decide {
+                accepted: false,
+                reason: "超出物业职责".into()
+            }
+        ),
         Ok(CaseState::Resolved)
     );
 }
@@ -369,7 +585,10 @@ fn suggestion_rules() {
 #[test]
 fn inquiry_rules() {
     let mut s = sim(CaseKind::Inquiry);
-    assert_eq!(step(&mut s, STAFF, Action::Start), Err("workflow.not_for_kind"));
+    assert_eq!(
+        step(&mut s, STAFF, Action::Start),
+        Err("workflow.not_for_kind")
+    );
     let answer = Action::Answer {
         answer: "物业费按季度缴纳".into(),
         method: ContactMethod::Visit,
@@ -385,14 +604,23 @@ fn allowed_actions_follow_role_and_state() {
     let case = s.case();
     let staff = allowed_actions(&case, Role::Staff);
     assert!(staff.contains(&ActionKind::Escalate));
-    assert!(staff.contains(&ActionKind::Resolve), "on-the-spot resolution");
+    assert!(
+        staff.contains(&ActionKind::Resolve),
+        "on-the-spot resolution"
+    );
     assert!(!staff.contains(&ActionKind::Assess));
     let manager = allowed_actions(&case, Role::Manager);
     assert!(manager.contains(&ActionKind::Assess));
     assert!(manager.contains(&ActionKind::Extend));
     assert!(!manager.contains(&ActionKind::Approve));
-    assert_eq!(allowed_actions(&case, Role::Admin), Vec::<ActionKind>::new());
-    assert_eq!(allowed_actions(&case, Role::Quality), vec![ActionKind::Note]);
+    assert_eq!(
+        allowed_actions(&case, Role::Admin),
+        Vec::<ActionKind>::new()
+    );
+    assert_eq!(
+        allowed_actions(&case, Role::Quality),
+        vec![ActionKind::Note]
+    );
 }
 
 #[test]
@@ -425,10 +653,18 @@ fn concurrent_transitions_make_a_conflict_a_person_resolves() {
         name: "赵队长".into(),
         note: String::new(),
     };
-    let loser = s.act_expecting(STAFF, t + chrono::Duration::seconds(1), other, Some(CaseState::Assessed));
+    let loser = s.act_expecting(
+        STAFF,
+        t + chrono::Duration::seconds(1),
+        other,
+        Some(CaseState::Assessed),
+    );
     let case = s.case();
     assert_eq!(case.state, CaseState::Assigned);
-    assert_eq!(case.assignee.as_ref().map(|a| a.name.as_str()), Some("李工"));
+    assert_eq!(
+        case.assignee.as_ref().map(|a| a.name.as_str()),
+        Some("李工")
+    );
     assert_eq!(case.open_conflicts().count(), 1);
     assert_eq!(case.conflicts[0].op, loser.id);
     // The manager resolves it by applying the losing transfer after all.
@@ -443,7 +679,10 @@ fn concurrent_transitions_make_a_conflict_a_person_resolves() {
     );
     let case = s.case();
     assert_eq!(case.open_conflicts().count(), 0);
-    assert_eq!(case.assignee.as_ref().map(|a| a.name.as_str()), Some("赵队长"));
+    assert_eq!(
+        case.assignee.as_ref().map(|a| a.name.as_str()),
+        Some("赵队长")
+    );
     assert_eq!(case.handovers.len(), 2);
     assert_eq!(case.timeline.len(), s.ops.len());
 }
@@ -463,7 +702,8 @@ fn masking_hides_personal_data_everywhere() {
         assert!(!json.contains(secret), "{secret} leaked");
     }
     assert_eq!(masked.registration.complainant.name, "李*");
-    let ops_json = serde_json::to_string(&s.ops.iter().map(|o| o.masked()).collect::<Vec<_>>()).unwrap();
+    let ops_json =
+        serde_json::to_string(&s.ops.iter().map(|o| o.masked()).collect::<Vec<_>>()).unwrap();
     for secret in ["13812345678", "13987654321", "张三", "李四"] {
         assert!(!ops_json.contains(secret), "{secret} leaked from ops");
     }

@@ -47,7 +47,13 @@ pub struct ActiveRequest {
     pub active: bool,
 }
 
-async fn audit(state: &AppState, session: &Session, addr: String, action: &str, detail: serde_json::Value) -> Result<(), ApiError> {
+async fn audit(
+    state: &AppState,
+    session: &Session,
+    addr: String,
+    action: &str,
+    detail: serde_json::Value,
+) -> Result<(), ApiError> {
     let store = state.store.clone();
     let entry = AuditEntry {
         at: Utc::now(),
@@ -62,7 +68,10 @@ async fn audit(state: &AppState, session: &Session, addr: String, action: &str, 
 
 /// Lists users.
 #[utoipa::path(get, path = "/api/v1/admin/users", responses((status = 200, description = "Vec<User>"), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
-pub async fn users(State(state): State<AppState>, session: Session) -> Result<Json<Vec<User>>, ApiError> {
+pub async fn users(
+    State(state): State<AppState>,
+    session: Session,
+) -> Result<Json<Vec<User>>, ApiError> {
     session.require(&[Role::Admin])?;
     let store = state.store.clone();
     Ok(Json(blocking(move || store.users()).await?))
@@ -70,14 +79,21 @@ pub async fn users(State(state): State<AppState>, session: Session) -> Result<Js
 
 /// Validates and creates a user (shared with the CLI).
 pub async fn create_user_checked(state: &AppState, req: NewUserRequest) -> Result<User, ApiError> {
-    let role = Role::from_code(&req.role)
-        .ok_or_else(|| ApiError::bad_request("admin.unknown_role", format!("unknown role {}", req.role)))?;
+    let role = Role::from_code(&req.role).ok_or_else(|| {
+        ApiError::bad_request("admin.unknown_role", format!("unknown role {}", req.role))
+    })?;
     let login = req.login.trim().to_string();
     if login.is_empty() || login.chars().count() > 64 || login.chars().any(char::is_whitespace) {
-        return Err(ApiError::bad_request("admin.bad_login", "a login is 1–64 characters without spaces"));
+        return Err(ApiError::bad_request(
+            "admin.bad_login",
+            "a login is 1–64 characters without spaces",
+        ));
     }
     if req.display_name.trim().is_empty() {
-        return Err(ApiError::bad_request("admin.bad_display_name", "a display name is required"));
+        return Err(ApiError::bad_request(
+            "admin.bad_display_name",
+            "a display name is required",
+        ));
     }
     if req.password.chars().count() < MIN_PASSWORD {
         return Err(ApiError::bad_request(
@@ -86,7 +102,10 @@ pub async fn create_user_checked(state: &AppState, req: NewUserRequest) -> Resul
         ));
     }
     if !role.sees_all_properties() && req.properties.is_empty() {
-        return Err(ApiError::bad_request("admin.no_properties", "this role needs at least one property"));
+        return Err(ApiError::bad_request(
+            "admin.no_properties",
+            "this role needs at least one property",
+        ));
     }
     let password = req.password;
     let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password)).await??;
@@ -114,7 +133,14 @@ pub async fn create_user(
 ) -> Result<(StatusCode, Json<User>), ApiError> {
     session.require(&[Role::Admin])?;
     let user = create_user_checked(&state, req).await?;
-    audit(&state, &session, addr, "user.create", serde_json::json!({ "user": user.id, "login": user.login, "role": user.role })).await?;
+    audit(
+        &state,
+        &session,
+        addr,
+        "user.create",
+        serde_json::json!({ "user": user.id, "login": user.login, "role": user.role }),
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(user)))
 }
 
@@ -129,16 +155,28 @@ pub async fn set_active(
     ApiJson(req): ApiJson<ActiveRequest>,
 ) -> Result<StatusCode, ApiError> {
     session.require(&[Role::Admin])?;
-    let id: UserId = id.parse().map_err(|_| ApiError::bad_request("request.bad_id", "not a user id"))?;
+    let id: UserId = id
+        .parse()
+        .map_err(|_| ApiError::bad_request("request.bad_id", "not a user id"))?;
     let store = state.store.clone();
     blocking(move || store.set_user_active(id, req.active)).await?;
-    audit(&state, &session, addr, "user.set_active", serde_json::json!({ "user": id, "active": req.active })).await?;
+    audit(
+        &state,
+        &session,
+        addr,
+        "user.set_active",
+        serde_json::json!({ "user": id, "active": req.active }),
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// Lists devices.
 #[utoipa::path(get, path = "/api/v1/admin/devices", responses((status = 200, body = Vec<DeviceInfo>), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
-pub async fn devices(State(state): State<AppState>, session: Session) -> Result<Json<Vec<DeviceInfo>>, ApiError> {
+pub async fn devices(
+    State(state): State<AppState>,
+    session: Session,
+) -> Result<Json<Vec<DeviceInfo>>, ApiError> {
     session.require(&[Role::Admin])?;
     let store = state.store.clone();
     Ok(Json(blocking(move || store.devices()).await?))
@@ -154,16 +192,28 @@ pub async fn revoke_device(
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     session.require(&[Role::Admin])?;
-    let id: DeviceId = id.parse().map_err(|_| ApiError::bad_request("request.bad_id", "not a device id"))?;
+    let id: DeviceId = id
+        .parse()
+        .map_err(|_| ApiError::bad_request("request.bad_id", "not a device id"))?;
     let store = state.store.clone();
     blocking(move || store.revoke_device(id)).await?;
-    audit(&state, &session, addr, "device.revoke", serde_json::json!({ "device": id })).await?;
+    audit(
+        &state,
+        &session,
+        addr,
+        "device.revoke",
+        serde_json::json!({ "device": id }),
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// Lists properties with buildings and units.
 #[utoipa::path(get, path = "/api/v1/admin/properties", responses((status = 200, description = "Vec<Property>"), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
-pub async fn properties(State(state): State<AppState>, session: Session) -> Result<Json<Vec<Property>>, ApiError> {
+pub async fn properties(
+    State(state): State<AppState>,
+    session: Session,
+) -> Result<Json<Vec<Property>>, ApiError> {
     session.require(&[Role::Admin])?;
     let store = state.store.clone();
     Ok(Json(blocking(move || store.properties()).await?))
@@ -172,10 +222,16 @@ pub async fn properties(State(state): State<AppState>, session: Session) -> Resu
 /// Checks a property before it is stored (shared with the CLI).
 pub fn check_property(p: &Property) -> Result<(), ApiError> {
     if p.code.is_empty() || p.code.len() > 8 || !p.code.chars().all(|c| c.is_ascii_alphanumeric()) {
-        return Err(ApiError::bad_request("admin.bad_property_code", "a property code is 1–8 ASCII letters or digits"));
+        return Err(ApiError::bad_request(
+            "admin.bad_property_code",
+            "a property code is 1–8 ASCII letters or digits",
+        ));
     }
     if p.name.trim().is_empty() {
-        return Err(ApiError::bad_request("admin.bad_property_name", "a property needs a name"));
+        return Err(ApiError::bad_request(
+            "admin.bad_property_name",
+            "a property needs a name",
+        ));
     }
     Ok(())
 }
@@ -201,7 +257,10 @@ pub async fn put_property(
 
 /// Lists quarantined ops with their reasons.
 #[utoipa::path(get, path = "/api/v1/admin/quarantine", responses((status = 200, body = Vec<QuarantineEntry>), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
-pub async fn quarantine(State(state): State<AppState>, session: Session) -> Result<Json<Vec<QuarantineEntry>>, ApiError> {
+pub async fn quarantine(
+    State(state): State<AppState>,
+    session: Session,
+) -> Result<Json<Vec<QuarantineEntry>>, ApiError> {
     session.require(&[Role::Admin])?;
     let store = state.store.clone();
     Ok(Json(blocking(move || store.quarantine()).await?))

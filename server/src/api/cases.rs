@@ -67,7 +67,10 @@ pub async fn list(
     let property = q
         .property
         .as_deref()
-        .map(|p| p.parse::<PropertyId>().map_err(|_| ApiError::bad_request("request.bad_id", "property is not an id")))
+        .map(|p| {
+            p.parse::<PropertyId>()
+                .map_err(|_| ApiError::bad_request("request.bad_id", "property is not an id"))
+        })
         .transpose()?;
     if let Some(p) = property
         && !scope.allows(p)
@@ -105,7 +108,9 @@ pub async fn get(
     session: Session,
     Path(id): Path<String>,
 ) -> Result<Json<Case>, ApiError> {
-    let id: CaseId = id.parse().map_err(|_| ApiError::bad_request("request.bad_id", "not a case id"))?;
+    let id: CaseId = id
+        .parse()
+        .map_err(|_| ApiError::bad_request("request.bad_id", "not a case id"))?;
     let store = state.store.clone();
     let found = blocking(move || store.case(id)).await?;
     // Out of scope answers like a missing case: existence is not revealed.
@@ -113,5 +118,9 @@ pub async fn get(
         .filter(|(p, _)| session.user.scope().allows(*p))
         .map(|(_, case)| case)
         .ok_or_else(|| ApiError::not_found("case"))?;
-    Ok(Json(if session.user.role.sees_personal_data() { case } else { case.masked() }))
+    Ok(Json(if session.user.role.sees_personal_data() {
+        case
+    } else {
+        case.masked()
+    }))
 }

@@ -30,7 +30,10 @@ pub async fn login(
         return Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "auth.rate_limited",
-            format!("too many failed logins; try again in {} minutes", auth::WINDOW_MINUTES),
+            format!(
+                "too many failed logins; try again in {} minutes",
+                auth::WINDOW_MINUTES
+            ),
         ));
     }
     let store = state.store.clone();
@@ -95,7 +98,11 @@ pub async fn login(
     .await
     .map_err(|e| {
         if e.status() == StatusCode::CONFLICT {
-            ApiError::new(StatusCode::FORBIDDEN, "auth.device_revoked", "this device has been revoked by an administrator")
+            ApiError::new(
+                StatusCode::FORBIDDEN,
+                "auth.device_revoked",
+                "this device has been revoked by an administrator",
+            )
         } else {
             e
         }
@@ -111,7 +118,10 @@ pub async fn login(
 
 /// Ends the session of this token.
 #[utoipa::path(post, path = "/api/v1/auth/logout", responses((status = 204), (status = 401, body = ErrorBody)), security(("bearer" = [])))]
-pub async fn logout(State(state): State<AppState>, session: Session) -> Result<StatusCode, ApiError> {
+pub async fn logout(
+    State(state): State<AppState>,
+    session: Session,
+) -> Result<StatusCode, ApiError> {
     let store = state.store.clone();
     blocking(move || store.revoke_token(&session.token_hash)).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -39,11 +39,20 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/sync/pull", get(sync::pull))
         .route("/api/v1/cases", get(cases::list))
         .route("/api/v1/cases/{id}", get(cases::get))
-        .route("/api/v1/admin/users", get(admin::users).post(admin::create_user))
+        .route(
+            "/api/v1/admin/users",
+            get(admin::users).post(admin::create_user),
+        )
         .route("/api/v1/admin/users/{id}/active", put(admin::set_active))
         .route("/api/v1/admin/devices", get(admin::devices))
-        .route("/api/v1/admin/devices/{id}/revoke", post(admin::revoke_device))
-        .route("/api/v1/admin/properties", get(admin::properties).post(admin::put_property))
+        .route(
+            "/api/v1/admin/devices/{id}/revoke",
+            post(admin::revoke_device),
+        )
+        .route(
+            "/api/v1/admin/properties",
+            get(admin::properties).post(admin::put_property),
+        )
         .route("/api/v1/admin/quarantine", get(admin::quarantine))
         .route("/api/openapi.json", get(openapi))
         .route("/api/{*rest}", axum::routing::any(unknown))

@@ -22,7 +22,9 @@ pub async fn push(
     ApiJson(req): ApiJson<PushRequest>,
 ) -> Result<Json<PushResponse>, ApiError> {
     if req.device != session.device {
-        return Err(ApiError::forbidden("the batch names a device other than the session's"));
+        return Err(ApiError::forbidden(
+            "the batch names a device other than the session's",
+        ));
     }
     if req.ops.len() > MAX_BATCH {
         return Err(ApiError::bad_request(
@@ -37,7 +39,10 @@ pub async fn push(
         ));
     }
     if let Some(op) = req.ops.iter().find(|op| op.seq == 0) {
-        return Err(ApiError::bad_request("sync.bad_seq", format!("op {} has sequence 0; sequences start at 1", op.id)));
+        return Err(ApiError::bad_request(
+            "sync.bad_seq",
+            format!("op {} has sequence 0; sequences start at 1", op.id),
+        ));
     }
     let store = state.store.clone();
     let user = session.user.clone();
@@ -74,7 +79,10 @@ pub async fn pull(
 ) -> Result<Json<PullResponse>, ApiError> {
     let Query(q) = query.map_err(|e| ApiError::bad_request("request.bad_query", e.body_text()))?;
     if q.after < 0 {
-        return Err(ApiError::bad_request("sync.bad_cursor", "after must not be negative"));
+        return Err(ApiError::bad_request(
+            "sync.bad_cursor",
+            "after must not be negative",
+        ));
     }
     let store = state.store.clone();
     let scope = session.user.scope();

@@ -192,7 +192,13 @@ pub trait Store: Send + Sync + 'static {
     fn set_user_active(&self, id: UserId, active: bool) -> StoreResult<()>;
     /// Records a login of `user` on `device`, creating the device (and its
     /// number) on first sight. Fails with `Conflict` for a revoked device.
-    fn device_login(&self, device: DeviceId, name: &str, user: UserId, now: DateTime<Utc>) -> StoreResult<DeviceInfo>;
+    fn device_login(
+        &self,
+        device: DeviceId,
+        name: &str,
+        user: UserId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<DeviceInfo>;
     /// Every device.
     fn devices(&self) -> StoreResult<Vec<DeviceInfo>>;
     /// Revokes a device and its tokens.
@@ -220,7 +226,13 @@ pub trait Store: Send + Sync + 'static {
 
     // Sync.
     /// Stores a batch from `device` pushed by `user`, in one transaction.
-    fn push(&self, device: DeviceId, user: &User, ops: Vec<Op>, now: DateTime<Utc>) -> StoreResult<PushResponse>;
+    fn push(
+        &self,
+        device: DeviceId,
+        user: &User,
+        ops: Vec<Op>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<PushResponse>;
     /// The ops in `scope` after `after`, at most `limit`, and the config that changed.
     fn pull(&self, scope: &Scope, after: i64, limit: u32) -> StoreResult<PullResponse>;
     /// The quarantine list.
@@ -230,7 +242,12 @@ pub trait Store: Send + Sync + 'static {
     /// A materialized case's JSON and its property.
     fn case(&self, id: CaseId) -> StoreResult<Option<(PropertyId, shared::case::Case)>>;
     /// A page of case summaries in `scope`.
-    fn cases(&self, scope: &Scope, filter: &CaseFilter, now: DateTime<Utc>) -> StoreResult<Page<CaseSummary>>;
+    fn cases(
+        &self,
+        scope: &Scope,
+        filter: &CaseFilter,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Page<CaseSummary>>;
     /// The number of stored ops.
     fn op_count(&self) -> StoreResult<u64>;
 

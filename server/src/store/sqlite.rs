@@ -141,7 +141,11 @@ fn put_config_json(conn: &mut Connection, key: &str, json: String) -> StoreResul
 
 fn load_config(conn: &Connection) -> StoreResult<Config> {
     let get = |key: &str| -> StoreResult<String> {
-        Ok(conn.query_row("SELECT json FROM config WHERE key = ?1", [key], |r| r.get(0))?)
+        Ok(
+            conn.query_row("SELECT json FROM config WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })?,
+        )
     };
     Ok(Config {
         settings: serde_json::from_str(&get(SETTINGS)?)?,
@@ -157,8 +161,9 @@ fn load_properties(conn: &Connection) -> StoreResult<Vec<Property>> {
 }
 
 fn user_properties(conn: &Connection, id: &str) -> StoreResult<Vec<PropertyId>> {
-    let mut stmt =
-        conn.prepare("SELECT property_id FROM user_properties WHERE user_id = ?1 ORDER BY property_id")?;
+    let mut stmt = conn.prepare(
+        "SELECT property_id FROM user_properties WHERE user_id = ?1 ORDER BY property_id",
+    )?;
     let rows = stmt.query_map([id], |r| r.get::<_, String>(0))?;
     rows.map(|s| parse_id(&s?)).collect()
 }
@@ -245,7 +250,11 @@ impl Store for SqliteStore {
         }
         for p in &user.properties {
             let exists: Option<i64> = tx
-                .query_row("SELECT 1 FROM properties WHERE id = ?1", [p.to_string()], |r| r.get(0))
+                .query_row(
+                    "SELECT 1 FROM properties WHERE id = ?1",
+                    [p.to_string()],
+                    |r| r.get(0),
+                )
                 .optional()?;
             if exists.is_none() {
                 return Err(StoreError::NotFound(format!("property {p}")));
@@ -272,7 +281,9 @@ impl Store for SqliteStore {
 
     fn user_by_login(&self, login: &str) -> StoreResult<Option<(User, String)>> {
         let conn = self.lock();
-        let mut stmt = conn.prepare(&format!("SELECT {USER_COLUMNS} FROM users WHERE login = ?1"))?;
+        let mut stmt = conn.prepare(&format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE login = ?1"
+        ))?;
         let mut rows = stmt.query([login])?;
         match rows.next()? {
             Some(r) => Ok(Some(user_from_row(&conn, r)?)),
@@ -305,14 +316,23 @@ impl Store for SqliteStore {
             return Err(StoreError::NotFound(format!("user {id}")));
         }
         if !active {
-            tx.execute("UPDATE tokens SET revoked = 1 WHERE user_id = ?1", [id.to_string()])?;
+            tx.execute(
+                "UPDATE tokens SET revoked = 1 WHERE user_id = ?1",
+                [id.to_string()],
+            )?;
         }
         touch_config(&tx, USERS)?;
         tx.commit()?;
         Ok(())
     }
 
-    fn device_login(&self, device: DeviceId, name: &str, user: UserId, now: DateTime<Utc>) -> StoreResult<DeviceInfo> {
+    fn device_login(
+        &self,
+        device: DeviceId,
+        name: &str,
+        user: UserId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<DeviceInfo> {
         let mut conn = self.lock();
         let tx = conn.transaction()?;
         let existing = tx
@@ -358,7 +378,9 @@ impl Store for SqliteStore {
 
     fn devices(&self) -> StoreResult<Vec<DeviceInfo>> {
         let conn = self.lock();
-        let mut stmt = conn.prepare(&format!("SELECT {DEVICE_COLUMNS} FROM devices ORDER BY number"))?;
+        let mut stmt = conn.prepare(&format!(
+            "SELECT {DEVICE_COLUMNS} FROM devices ORDER BY number"
+        ))?;
         let mut rows = stmt.query([])?;
         let mut out = Vec::new();
         while let Some(r) = rows.next()? {
@@ -370,11 +392,17 @@ impl Store for SqliteStore {
     fn revoke_device(&self, id: DeviceId) -> StoreResult<()> {
         let mut conn = self.lock();
         let tx = conn.transaction()?;
-        let n = tx.execute("UPDATE devices SET revoked = 1 WHERE id = ?1", [id.to_string()])?;
+        let n = tx.execute(
+            "UPDATE devices SET revoked = 1 WHERE id = ?1",
+            [id.to_string()],
+        )?;
         if n == 0 {
             return Err(StoreError::NotFound(format!("device {id}")));
         }
-        tx.execute("UPDATE tokens SET revoked = 1 WHERE device_id = ?1", [id.to_string()])?;
+        tx.execute(
+            "UPDATE tokens SET revoked = 1 WHERE device_id = ?1",
+            [id.to_string()],
+        )?;
         tx.commit()?;
         Ok(())
     }
@@ -395,7 +423,13 @@ impl Store for SqliteStore {
                  JOIN users u ON u.id = t.user_id JOIN devices d ON d.id = t.device_id
                  WHERE t.hash = ?1 AND t.revoked = 0 AND u.active = 1 AND d.revoked = 0",
                 [hash],
-                |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)),
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                    ))
+                },
             )
             .optional()?;
         row.map(|(u, d, e)| {
@@ -425,7 +459,10 @@ impl Store for SqliteStore {
             )
             .optional()?;
         if taken.is_some() {
-            return Err(StoreError::Conflict(format!("property code {}", property.code)));
+            return Err(StoreError::Conflict(format!(
+                "property code {}",
+                property.code
+            )));
         }
         tx.execute(
             "INSERT INTO properties (id, code, name, households, json) VALUES (?1, ?2, ?3, ?4, ?5)
@@ -457,22 +494,34 @@ impl Store for SqliteStore {
     }
 
     fn put_categories(&self, categories: &[Category]) -> StoreResult<()> {
-        put_config_json(&mut self.lock(), CATEGORIES, serde_json::to_string(categories)?)
+        put_config_json(
+            &mut self.lock(),
+            CATEGORIES,
+            serde_json::to_string(categories)?,
+        )
     }
 
     fn put_calendar(&self, calendar: &Calendar) -> StoreResult<()> {
         put_config_json(&mut self.lock(), CALENDAR, serde_json::to_string(calendar)?)
     }
 
-    fn push(&self, device: DeviceId, user: &User, mut ops: Vec<Op>, now: DateTime<Utc>) -> StoreResult<PushResponse> {
+    fn push(
+        &self,
+        device: DeviceId,
+        user: &User,
+        mut ops: Vec<Op>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<PushResponse> {
         let mut conn = self.lock();
         let config = load_config(&conn)?;
         let properties = load_properties(&conn)?;
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let mut acked: u64 = tx
-            .query_row("SELECT acked_seq FROM devices WHERE id = ?1", [device.to_string()], |r| {
-                r.get::<_, i64>(0)
-            })
+        let mut acked: u64 =
+            tx.query_row(
+                "SELECT acked_seq FROM devices WHERE id = ?1",
+                [device.to_string()],
+                |r| r.get::<_, i64>(0),
+            )
             .optional()?
             .ok_or_else(|| StoreError::NotFound(format!("device {device}")))? as u64;
         // Authors the device has logged in with: an outbox may still hold
@@ -523,9 +572,15 @@ impl Store for SqliteStore {
                     |r| r.get(0),
                 )
                 .optional()?;
-            let case_property = case_property.map(|p| parse_id::<PropertyId>(&p)).transpose()?;
+            let case_property = case_property
+                .map(|p| parse_id::<PropertyId>(&p))
+                .transpose()?;
             let id_taken: Option<i64> = tx
-                .query_row("SELECT 1 FROM ops WHERE id = ?1", [op.id.to_string()], |r| r.get(0))
+                .query_row(
+                    "SELECT 1 FROM ops WHERE id = ?1",
+                    [op.id.to_string()],
+                    |r| r.get(0),
+                )
                 .optional()?;
             let verdict = push::judge(&push::Facts {
                 op: &op,
@@ -585,7 +640,11 @@ impl Store for SqliteStore {
     fn pull(&self, scope: &Scope, after: i64, limit: u32) -> StoreResult<PullResponse> {
         let mut conn = self.lock();
         let tx = conn.transaction()?;
-        let max: i64 = tx.query_row("SELECT value FROM counters WHERE name = 'server_seq'", [], |r| r.get(0))?;
+        let max: i64 = tx.query_row(
+            "SELECT value FROM counters WHERE name = 'server_seq'",
+            [],
+            |r| r.get(0),
+        )?;
         let (cond, args) = scope_sql(scope, "property_id");
         let limit = limit.clamp(1, 5000);
         let sql = format!(
@@ -683,11 +742,17 @@ impl Store for SqliteStore {
             .transpose()
     }
 
-    fn cases(&self, scope: &Scope, f: &CaseFilter, now: DateTime<Utc>) -> StoreResult<Page<CaseSummary>> {
+    fn cases(
+        &self,
+        scope: &Scope,
+        f: &CaseFilter,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Page<CaseSummary>> {
         let conn = self.lock();
         let (scope_cond, scope_args) = scope_sql(scope, "property_id");
         let mut conds = vec![scope_cond];
-        let mut args: Vec<rusqlite::types::Value> = scope_args.into_iter().map(Into::into).collect();
+        let mut args: Vec<rusqlite::types::Value> =
+            scope_args.into_iter().map(Into::into).collect();
         let mut eq = |col: &str, v: &Option<String>| {
             if let Some(v) = v {
                 conds.push(format!("{col} = ?"));
@@ -715,14 +780,27 @@ impl Store for SqliteStore {
             conds.push("received_at < ?".into());
             args.push(ts(to).into());
         }
-        if let Some(q) = f.q.as_ref().map(|q| q.trim().to_lowercase()).filter(|q| !q.is_empty()) {
-            let pattern = format!("%{}%", q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        if let Some(q) =
+            f.q.as_ref()
+                .map(|q| q.trim().to_lowercase())
+                .filter(|q| !q.is_empty())
+        {
+            let pattern = format!(
+                "%{}%",
+                q.replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_")
+            );
             if f.personal {
                 conds.push(
                     "(search LIKE ? ESCAPE '\\' OR lower(complainant_name) LIKE ? ESCAPE '\\' OR complainant_phone LIKE ? ESCAPE '\\')"
                         .into(),
                 );
-                args.extend([pattern.clone().into(), pattern.clone().into(), pattern.into()]);
+                args.extend([
+                    pattern.clone().into(),
+                    pattern.clone().into(),
+                    pattern.into(),
+                ]);
             } else {
                 conds.push("search LIKE ? ESCAPE '\\'".into());
                 args.push(pattern.into());
@@ -775,7 +853,9 @@ impl Store for SqliteStore {
     }
 
     fn op_count(&self) -> StoreResult<u64> {
-        let n: i64 = self.lock().query_row("SELECT count(*) FROM ops", [], |r| r.get(0))?;
+        let n: i64 = self
+            .lock()
+            .query_row("SELECT count(*) FROM ops", [], |r| r.get(0))?;
         Ok(n as u64)
     }
 
@@ -809,11 +889,19 @@ impl Store for SqliteStore {
         let conn = self.lock();
         let mut problems = Vec::new();
         let mut stmt = conn.prepare("PRAGMA integrity_check")?;
-        let rows: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        let rows: Vec<String> = stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
         problems.extend(rows.into_iter().filter(|r| r != "ok"));
         let mut stmt = conn.prepare("PRAGMA foreign_key_check")?;
         let fk: Vec<String> = stmt
-            .query_map([], |r| Ok(format!("foreign key: {} row {}", r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?
+            .query_map([], |r| {
+                Ok(format!(
+                    "foreign key: {} row {}",
+                    r.get::<_, String>(0)?,
+                    r.get::<_, i64>(1)?
+                ))
+            })?
             .collect::<Result<_, _>>()?;
         problems.extend(fk);
         let orphans: i64 = conn.query_row(
@@ -822,7 +910,9 @@ impl Store for SqliteStore {
             |r| r.get(0),
         )?;
         if orphans > 0 {
-            problems.push(format!("{orphans} case(s) with ops but no materialized row"));
+            problems.push(format!(
+                "{orphans} case(s) with ops but no materialized row"
+            ));
         }
         Ok(problems)
     }
@@ -856,8 +946,14 @@ fn insert_quarantine(
 
 /// Folds a case from its stored ops and writes the query row and its
 /// deadline rows. The fold is `shared`'s; nothing here decides a rule.
-fn materialize(tx: &Transaction<'_>, id: CaseId, ctx: FoldContext<'_>, properties: &[Property]) -> StoreResult<()> {
-    let mut stmt = tx.prepare("SELECT json, property_id FROM ops WHERE case_id = ?1 ORDER BY server_seq")?;
+fn materialize(
+    tx: &Transaction<'_>,
+    id: CaseId,
+    ctx: FoldContext<'_>,
+    properties: &[Property],
+) -> StoreResult<()> {
+    let mut stmt =
+        tx.prepare("SELECT json, property_id FROM ops WHERE case_id = ?1 ORDER BY server_seq")?;
     let rows: Vec<(String, String)> = stmt
         .query_map([id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<Result<_, _>>()?;
@@ -865,7 +961,11 @@ fn materialize(tx: &Transaction<'_>, id: CaseId, ctx: FoldContext<'_>, propertie
         .iter()
         .map(|(json, _)| serde_json::from_str(json))
         .collect::<Result<_, _>>()?;
-    let seq: i64 = tx.query_row("SELECT value FROM counters WHERE name = 'server_seq'", [], |r| r.get(0))?;
+    let seq: i64 = tx.query_row(
+        "SELECT value FROM counters WHERE name = 'server_seq'",
+        [],
+        |r| r.get(0),
+    )?;
     let Ok(case) = fold(&ops, ctx) else {
         // Only a register op creates a case row; the push quarantines ops
         // for unknown cases, so this is reached only by a damaged store.
@@ -878,7 +978,9 @@ fn materialize(tx: &Transaction<'_>, id: CaseId, ctx: FoldContext<'_>, propertie
         Location::PublicArea => (None, None),
     };
     let property = properties.iter().find(|p| p.id == reg.property);
-    let place = property.map(|p| p.describe(&reg.location)).unwrap_or_default();
+    let place = property
+        .map(|p| p.describe(&reg.location))
+        .unwrap_or_default();
     let search = format!(
         "{} {} {} {} {}",
         reg.reg_no, reg.content, reg.requested_remedy, reg.category, place
@@ -951,7 +1053,10 @@ fn materialize(tx: &Transaction<'_>, id: CaseId, ctx: FoldContext<'_>, propertie
             seq
         ],
     )?;
-    tx.execute("DELETE FROM case_deadlines WHERE case_id = ?1", [id.to_string()])?;
+    tx.execute(
+        "DELETE FROM case_deadlines WHERE case_id = ?1",
+        [id.to_string()],
+    )?;
     for d in &case.deadlines {
         tx.execute(
             "INSERT INTO case_deadlines (case_id, clock, started_at, due_at, met_at) VALUES (?1, ?2, ?3, ?4, ?5)",

@@ -49,7 +49,14 @@ impl Server {
     /// Starts `server serve` on a free port with `data` as its data dir.
     pub fn start(data: &Path) -> Server {
         let mut child = Command::new(bin())
-            .args(["serve", "--addr", "127.0.0.1:0", "--log-level", "warn", "--data-dir"])
+            .args([
+                "serve",
+                "--addr",
+                "127.0.0.1:0",
+                "--log-level",
+                "warn",
+                "--data-dir",
+            ])
             .arg(data)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -58,7 +65,9 @@ impl Server {
         let stdout = child.stdout.take().expect("piped stdout");
         let mut line = String::new();
         let mut reader = BufReader::new(stdout);
-        reader.read_line(&mut line).expect("server prints its address");
+        reader
+            .read_line(&mut line)
+            .expect("server prints its address");
         // Keep draining stdout so the server never writes into a closed pipe.
         std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
         let base = line
@@ -195,10 +204,58 @@ impl Fixture {
     pub fn new() -> Fixture {
         let data = tempfile::tempdir().expect("temp dir");
         let d = data.path();
-        cli(d, &["property", "add", "--code", "PA", "--name", "华苑小区", "--households", "400"]);
-        cli(d, &["property", "add", "--code", "PB", "--name", "锦绣花园", "--households", "250"]);
-        cli(d, &["property", "building", "--property", "PA", "--name", "1栋", "--units", "101,102,201"]);
-        cli(d, &["property", "building", "--property", "PB", "--name", "8栋", "--units", "801"]);
+        cli(
+            d,
+            &[
+                "property",
+                "add",
+                "--code",
+                "PA",
+                "--name",
+                "华苑小区",
+                "--households",
+                "400",
+            ],
+        );
+        cli(
+            d,
+            &[
+                "property",
+                "add",
+                "--code",
+                "PB",
+                "--name",
+                "锦绣花园",
+                "--households",
+                "250",
+            ],
+        );
+        cli(
+            d,
+            &[
+                "property",
+                "building",
+                "--property",
+                "PA",
+                "--name",
+                "1栋",
+                "--units",
+                "101,102,201",
+            ],
+        );
+        cli(
+            d,
+            &[
+                "property",
+                "building",
+                "--property",
+                "PB",
+                "--name",
+                "8栋",
+                "--units",
+                "801",
+            ],
+        );
         let users: [(&str, Role, &[&str]); 10] = [
             ("admin", Role::Admin, &[]),
             ("staff_a", Role::Staff, &["PA"]),
@@ -212,7 +269,16 @@ impl Fixture {
             ("manager_b", Role::Manager, &["PB"]),
         ];
         for (login, role, props) in users {
-            let mut args = vec!["user", "add", "--login", login, "--name", login, "--role", role.code()];
+            let mut args = vec![
+                "user",
+                "add",
+                "--login",
+                login,
+                "--name",
+                login,
+                "--role",
+                role.code(),
+            ];
             for p in props {
                 args.extend(["--property", p]);
             }
@@ -221,7 +287,13 @@ impl Fixture {
         let store = server::open_store(d).expect("open store");
         use server::store::Store;
         let props = store.properties().expect("properties");
-        let find = |code: &str| props.iter().find(|p| p.code == code).cloned().expect("property");
+        let find = |code: &str| {
+            props
+                .iter()
+                .find(|p| p.code == code)
+                .cloned()
+                .expect("property")
+        };
         Fixture {
             pa: find("PA"),
             pb: find("PB"),
@@ -231,7 +303,7 @@ impl Fixture {
 }
 
 pub fn device(n: u128) -> DeviceId {
-    DeviceId(uuid::Uuid::from_u128(0xDE71CE_0000 + n))
+    DeviceId(uuid::Uuid::from_u128(0x00DE_71CE_0000 + n))
 }
 
 /// The user in a login response.
@@ -300,8 +372,13 @@ impl Author {
         self.counter += 1;
         let now = chrono::Utc::now();
         let reg = shared::case::Registration {
-            reg_no: shared::regno::RegNo::new(&property.code, now.date_naive(), self.number.max(1), self.counter)
-                .expect("valid regno"),
+            reg_no: shared::regno::RegNo::new(
+                &property.code,
+                now.date_naive(),
+                self.number.max(1),
+                self.counter,
+            )
+            .expect("valid regno"),
             kind: shared::case::CaseKind::Complaint,
             property: property.id,
             location: shared::property::Location::PublicArea,
