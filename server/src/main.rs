@@ -255,20 +255,17 @@ fn run(command: Command) -> Result<(), String> {
                 return Ok(());
             }
             let password = server::auth::new_token()[..16].to_string();
-            let state = server::state(store);
-            let user = runtime()?
-                .block_on(create_user_checked(
-                    &state,
-                    NewUserRequest {
-                        login,
-                        display_name: "系统管理员".into(),
-                        role: Role::Admin.code().into(),
-                        password: password.clone(),
-                        properties: Vec::new(),
-                        department: None,
-                    },
-                ))
-                .map_err(|e| format!("{e:?}"))?;
+            let user = create_user(
+                store,
+                NewUserRequest {
+                    login,
+                    display_name: "系统管理员".into(),
+                    role: Role::Admin.code().into(),
+                    password: password.clone(),
+                    properties: Vec::new(),
+                    department: None,
+                },
+            )?;
             write_secret(
                 &file,
                 &format!("login: {}\npassword: {password}\n", user.login),
@@ -294,20 +291,17 @@ fn run(command: Command) -> Result<(), String> {
                 .iter()
                 .map(|code| property_by_code(store.as_ref(), code).map(|p| p.id))
                 .collect::<Result<Vec<_>, _>>()?;
-            let state = server::state(store);
-            let user = runtime()?
-                .block_on(create_user_checked(
-                    &state,
-                    NewUserRequest {
-                        login,
-                        display_name: name,
-                        role,
-                        password,
-                        properties: ids,
-                        department,
-                    },
-                ))
-                .map_err(|e| format!("{e:?}"))?;
+            let user = create_user(
+                store,
+                NewUserRequest {
+                    login,
+                    display_name: name,
+                    role,
+                    password,
+                    properties: ids,
+                    department,
+                },
+            )?;
             println!(
                 "created user {} ({}) {}",
                 user.login,
@@ -454,6 +448,14 @@ fn run(command: Command) -> Result<(), String> {
             }
         }
     }
+}
+
+/// Creates a user with the same checks as the admin API.
+fn create_user(store: Arc<dyn Store>, req: NewUserRequest) -> Result<shared::role::User, String> {
+    let state = server::state(store);
+    runtime()?
+        .block_on(create_user_checked(&state, req))
+        .map_err(|e| format!("{e:?}"))
 }
 
 /// Writes a file only the owner can read.

@@ -98,8 +98,24 @@ async fn unknown() -> ApiError {
     ApiError::not_found("endpoint")
 }
 
-/// Answers 426 to clients that write an op schema the server no longer takes.
+/// Refuses a request whose declared body is over the limit before reading
+/// it (a body without a declared length is cut off by `DefaultBodyLimit`
+/// while it streams), and answers 426 to clients that write an op schema
+/// the server no longer takes.
 async fn client_schema(req: Request, next: Next) -> Response {
+    let declared_len = req
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared_len.is_some_and(|n| n > BODY_LIMIT) {
+        return ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "request.too_large",
+            format!("the request body is larger than {BODY_LIMIT} bytes"),
+        )
+        .into_response();
+    }
     let declared = req
         .headers()
         .get(CLIENT_SCHEMA_HEADER)

@@ -526,16 +526,21 @@ impl Store for SqliteStore {
             .ok_or_else(|| StoreError::NotFound(format!("device {device}")))? as u64;
         // Authors the device has logged in with: an outbox may still hold
         // ops of a colleague who used the tablet before.
-        let device_users: Vec<User> = {
-            let mut stmt = tx.prepare("SELECT user_id FROM device_users WHERE device_id = ?1")?;
-            let ids: Vec<String> = stmt
-                .query_map([device.to_string()], |r| r.get(0))?
-                .collect::<Result<_, _>>()?;
-            let all = load_users(&tx)?;
-            all.into_iter()
-                .filter(|u| ids.contains(&u.id.to_string()) || u.id == user.id)
-                .collect()
+        let mut device_users: Vec<User> = {
+            let mut stmt = tx.prepare(&format!(
+                "SELECT {} FROM users u JOIN device_users d ON d.user_id = u.id WHERE d.device_id = ?1",
+                USER_COLUMNS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ")
+            ))?;
+            let mut rows = stmt.query([device.to_string()])?;
+            let mut users = Vec::new();
+            while let Some(r) = rows.next()? {
+                users.push(user_from_row(&tx, r)?.0);
+            }
+            users
         };
+        if !device_users.iter().any(|u| u.id == user.id) {
+            device_users.push(user.clone());
+        }
         ops.sort_by_key(|op| op.seq);
         let mut touched = BTreeSet::new();
         let mut quarantined = Vec::new();
