@@ -1,0 +1,42 @@
+// The app shell cache. `cargo xtask` stamps the version and the file list at
+// build time, so each build gets its own cache and old ones are removed.
+const VERSION = "__VERSION__";
+const FILES = ["__FILES__"];
+const CACHE = `shell-${VERSION}`;
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(caches.open(CACHE).then((c) => c.addAll(FILES)).then(() => self.skipWaiting()));
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(
+    caches.keys()
+      .then((keys) => Promise.all(keys.filter((k) => k !== CACHE).map((k) => caches.delete(k))))
+      .then(() => self.clients.claim()),
+  );
+});
+
+// The API always goes to the network (the app keeps its own data in
+// IndexedDB); the shell comes from the cache first, so the app starts with
+// the server down. Navigations fall back to the cached index.html.
+self.addEventListener("fetch", (event) => {
+  const url = new URL(event.request.url);
+  if (event.request.method !== "GET" || url.pathname.startsWith("/api/") || url.pathname === "/healthz") {
+    return;
+  }
+  event.respondWith(
+    caches.open(CACHE).then(async (cache) => {
+      const hit = await cache.match(event.request, { ignoreSearch: true });
+      if (hit) return hit;
+      try {
+        return await fetch(event.request);
+      } catch (err) {
+        if (event.request.mode === "navigate") {
+          const index = await cache.match("./index.html");
+          if (index) return index;
+        }
+        throw err;
+      }
+    }),
+  );
+});
