@@ -558,3 +558,58 @@ fn configuration_travels_with_pull() {
         other => panic!("expected the calendar alone, got {other:?}"),
     }
 }
+
+#[test]
+fn case_list_filters_and_pages() {
+    let w = world();
+    let (staff, mut a) = login(&w, "staff_a", 80);
+    // An old case whose clocks have run out, and two fresh ones.
+    let mut old = a.register(&w.pa, "三天前的噪音投诉");
+    if let Action::Register(reg) = &mut old.action {
+        reg.received_at = chrono::Utc::now() - chrono::Duration::days(3);
+    }
+    old.at = chrono::Utc::now() - chrono::Duration::days(3);
+    let fresh1 = a.register(&w.pa, "电梯异响");
+    let mut fresh2 = a.register(&w.pa, "绿化带积水");
+    if let Action::Register(reg) = &mut fresh2.action {
+        reg.kind = shared::case::CaseKind::Repair;
+        reg.category = "landscaping".into();
+    }
+    let (_, body) = staff.post(
+        "/api/v1/sync/push",
+        &push_body(a.device, &[old.clone(), fresh1, fresh2.clone()]),
+    );
+    assert_eq!(body["acked_seq"], 3, "{body}");
+    let total = |q: &str| -> u64 {
+        let (s, page) = staff.get(&format!("/api/v1/cases{q}"));
+        assert_eq!(s, 200, "{q}: {page}");
+        page["total"].as_u64().unwrap()
+    };
+    assert_eq!(total(""), 3);
+    assert_eq!(total("?overdue=true"), 1);
+    assert_eq!(total("?kind=repair"), 1);
+    assert_eq!(total("?category=landscaping"), 1);
+    assert_eq!(total("?state=registered"), 3);
+    assert_eq!(total("?mine=true"), 3);
+    let two_days_ago = (chrono::Utc::now() - chrono::Duration::days(2))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    assert_eq!(total(&format!("?from={two_days_ago}")), 2);
+    assert_eq!(total(&format!("?to={two_days_ago}")), 1);
+    assert_eq!(total(&format!("?property={}", w.pa.id)), 3);
+    let (_, page) = staff.get("/api/v1/cases?per_page=2&page=2");
+    assert_eq!(
+        (
+            page["items"].as_array().map(Vec::len),
+            page["total"].as_u64()
+        ),
+        (Some(1), Some(3))
+    );
+    let (_, page) = staff.get("/api/v1/cases?overdue=true");
+    assert_eq!(
+        page["items"][0]["id"],
+        serde_json::to_value(old.case_id).unwrap()
+    );
+    assert_eq!(page["items"][0]["overdue"], true);
+    let (s, body) = staff.get("/api/v1/cases?bogus=1");
+    assert_eq!((s, code(&body)), (400, "request.bad_query"));
+}
