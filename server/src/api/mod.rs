@@ -5,8 +5,11 @@
 //! nothing the client says about its own rights is trusted.
 
 pub mod admin;
+pub mod admin_config;
 mod cases;
+pub mod exports;
 mod login;
+pub mod stats;
 mod sync;
 
 use crate::error::{ApiError, ErrorBody};
@@ -16,7 +19,7 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use shared::op::SCHEMA_VERSION;
 use shared::wire::CLIENT_SCHEMA_HEADER;
@@ -54,6 +57,45 @@ pub fn router(state: AppState) -> Router {
             get(admin::properties).post(admin::put_property),
         )
         .route("/api/v1/admin/quarantine", get(admin::quarantine))
+        .route("/api/v1/stats", get(stats::stats))
+        .route(
+            "/api/v1/spot-checks",
+            get(stats::spot_checks).post(stats::draw_spot_check),
+        )
+        .route("/api/v1/exports/cases.csv", get(exports::cases_csv))
+        .route("/api/v1/exports/cases.xlsx", get(exports::cases_xlsx))
+        .route("/api/v1/exports/stats.csv", get(exports::stats_csv))
+        .route("/api/v1/exports/stats.xlsx", get(exports::stats_xlsx))
+        .route(
+            "/api/v1/admin/settings",
+            get(admin_config::get_settings).put(admin_config::put_settings),
+        )
+        .route(
+            "/api/v1/admin/categories",
+            get(admin_config::get_categories).put(admin_config::put_categories),
+        )
+        .route(
+            "/api/v1/admin/calendar/preview",
+            post(admin_config::calendar_preview),
+        )
+        .route("/api/v1/admin/calendar", post(admin_config::put_calendar))
+        .route(
+            "/api/v1/admin/quarantine/{id}",
+            get(admin_config::quarantine_record),
+        )
+        .route(
+            "/api/v1/admin/quarantine/{id}/reapply",
+            post(admin_config::quarantine_reapply),
+        )
+        .route(
+            "/api/v1/admin/quarantine/{id}/discard",
+            post(admin_config::quarantine_discard),
+        )
+        .route("/api/v1/admin/audit", get(admin_config::audit_log))
+        .route(
+            "/api/v1/admin/cases/{id}",
+            delete(admin_config::delete_case),
+        )
         .route("/api/openapi.json", get(openapi))
         .route("/api/{*rest}", axum::routing::any(unknown))
         .layer(middleware::from_fn(client_schema))
@@ -71,8 +113,19 @@ pub fn router(state: AppState) -> Router {
         cases::list, cases::get,
         admin::users, admin::create_user, admin::set_active, admin::devices, admin::revoke_device,
         admin::properties, admin::put_property, admin::quarantine,
+        stats::stats, stats::draw_spot_check, stats::spot_checks,
+        exports::cases_csv, exports::cases_xlsx, exports::stats_csv, exports::stats_xlsx,
+        admin_config::get_settings, admin_config::put_settings,
+        admin_config::get_categories, admin_config::put_categories,
+        admin_config::calendar_preview, admin_config::put_calendar,
+        admin_config::quarantine_record, admin_config::quarantine_reapply, admin_config::quarantine_discard,
+        admin_config::audit_log, admin_config::delete_case,
     ),
-    components(schemas(ErrorBody, admin::NewUserRequest, admin::ActiveRequest, crate::store::DeviceInfo, crate::store::QuarantineEntry)),
+    components(schemas(ErrorBody, admin::NewUserRequest, admin::ActiveRequest, crate::store::DeviceInfo, crate::store::QuarantineEntry,
+        crate::store::reports::Stats, crate::store::reports::SpotCheck, stats::DrawRequest,
+        admin_config::CalendarPreview, admin_config::DiscardRequest,
+        crate::store::administration::QuarantineRecord, crate::store::administration::ReapplyOutcome,
+        crate::store::administration::AuditRecord, crate::store::administration::DeletedCase)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;

@@ -6,8 +6,12 @@
 //! same trait. Every method is blocking; async callers run them on the
 //! blocking pool.
 
+pub mod administration;
+pub mod reports;
 pub mod schema;
 pub mod sqlite;
+mod sqlite_admin;
+mod sqlite_reports;
 
 use chrono::{DateTime, Utc};
 use shared::calendar::Calendar;
@@ -177,8 +181,10 @@ pub struct AuditEntry {
     pub detail: serde_json::Value,
 }
 
-/// Everything the server stores.
-pub trait Store: Send + Sync + 'static {
+/// Everything the server stores. The head-office reports and the
+/// administration queries are separate traits ([`reports::Reports`],
+/// [`administration::Administration`]) that every store also implements.
+pub trait Store: reports::Reports + administration::Administration + Send + Sync + 'static {
     // Users and devices.
     /// Creates a user.
     fn create_user(&self, user: NewUser, now: DateTime<Utc>) -> StoreResult<User>;

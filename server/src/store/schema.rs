@@ -6,7 +6,8 @@
 use rusqlite::Connection;
 
 /// The migrations, oldest first. Never edit one that has shipped: append.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE counters (
     name  TEXT PRIMARY KEY,
     value INTEGER NOT NULL
@@ -155,7 +156,58 @@ CREATE TABLE audit (
     action    TEXT NOT NULL,
     detail    TEXT NOT NULL
 );
-"#];
+"#,
+    // 2: head office. Columns the statistics group by (the assignee's
+    // department, the latest spot-check call), filled from the case JSON for
+    // rows materialized before this migration; the quarterly spot-check draws;
+    // a note on how a quarantined op was settled; indexes for period queries.
+    r#"
+ALTER TABLE cases ADD COLUMN department TEXT;
+ALTER TABLE cases ADD COLUMN spot_check_at TEXT;
+ALTER TABLE cases ADD COLUMN spot_check_satisfaction INTEGER;
+UPDATE cases SET
+    department = json_extract(json, '$.assignee.department'),
+    spot_check_at = (
+        SELECT strftime('%Y-%m-%dT%H:%M:%fZ', json_extract(f.value, '$.stamp.at'))
+        FROM json_each(cases.json, '$.follow_ups') f
+        WHERE json_extract(f.value, '$.spot_check') = 1
+        ORDER BY f.key DESC LIMIT 1),
+    spot_check_satisfaction = (
+        SELECT json_extract(f.value, '$.satisfaction')
+        FROM json_each(cases.json, '$.follow_ups') f
+        WHERE json_extract(f.value, '$.spot_check') = 1
+        ORDER BY f.key DESC LIMIT 1);
+CREATE INDEX cases_received ON cases (received_at, id);
+CREATE INDEX cases_property_received ON cases (property_id, received_at, id);
+CREATE INDEX cases_resolved ON cases (property_id, kind, resolved_at);
+CREATE INDEX case_deadlines_due ON case_deadlines (due_at);
+
+CREATE TABLE spot_checks (
+    id          INTEGER PRIMARY KEY,
+    property_id TEXT NOT NULL REFERENCES properties(id),
+    year        INTEGER NOT NULL,
+    quarter     INTEGER NOT NULL,
+    starts_at   TEXT NOT NULL,
+    ends_at     TEXT NOT NULL,
+    seed        TEXT NOT NULL,
+    percent     INTEGER NOT NULL,
+    candidates  INTEGER NOT NULL,
+    drawn_by    TEXT NOT NULL,
+    drawn_at    TEXT NOT NULL,
+    UNIQUE (property_id, year, quarter)
+);
+
+CREATE TABLE spot_check_cases (
+    spot_check_id INTEGER NOT NULL REFERENCES spot_checks(id),
+    case_id       TEXT NOT NULL,
+    position      INTEGER NOT NULL,
+    PRIMARY KEY (spot_check_id, case_id)
+);
+CREATE INDEX spot_check_cases_case ON spot_check_cases (case_id);
+
+ALTER TABLE quarantine ADD COLUMN resolution_note TEXT;
+"#,
+];
 
 /// Brings the database up to the newest schema.
 pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {

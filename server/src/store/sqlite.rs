@@ -39,13 +39,13 @@ pub fn ts(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
-fn parse_ts(s: &str) -> StoreResult<DateTime<Utc>> {
+pub(super) fn parse_ts(s: &str) -> StoreResult<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&Utc))
         .map_err(|e| StoreError::Internal(format!("stored time {s:?}: {e}")))
 }
 
-fn parse_id<T: std::str::FromStr>(s: &str) -> StoreResult<T> {
+pub(super) fn parse_id<T: std::str::FromStr>(s: &str) -> StoreResult<T> {
     s.parse()
         .map_err(|_| StoreError::Internal(format!("stored id {s:?}")))
 }
@@ -74,7 +74,7 @@ impl SqliteStore {
         Ok(store)
     }
 
-    fn lock(&self) -> MutexGuard<'_, Connection> {
+    pub(super) fn lock(&self) -> MutexGuard<'_, Connection> {
         // A panic while holding the lock cannot leave a half-written
         // transaction (rusqlite rolls back on drop), so the data is fine.
         self.conn.lock().unwrap_or_else(|p| p.into_inner())
@@ -109,7 +109,7 @@ impl SqliteStore {
 }
 
 /// Hands out the next server-wide sequence number (inside a write transaction).
-fn next_seq(tx: &Transaction<'_>) -> StoreResult<i64> {
+pub(super) fn next_seq(tx: &Transaction<'_>) -> StoreResult<i64> {
     Ok(tx.query_row(
         "UPDATE counters SET value = value + 1 WHERE name = 'server_seq' RETURNING value",
         [],
@@ -139,7 +139,7 @@ fn put_config_json(conn: &mut Connection, key: &str, json: String) -> StoreResul
     Ok(())
 }
 
-fn load_config(conn: &Connection) -> StoreResult<Config> {
+pub(super) fn load_config(conn: &Connection) -> StoreResult<Config> {
     let get = |key: &str| -> StoreResult<String> {
         Ok(
             conn.query_row("SELECT json FROM config WHERE key = ?1", [key], |r| {
@@ -154,7 +154,7 @@ fn load_config(conn: &Connection) -> StoreResult<Config> {
     })
 }
 
-fn load_properties(conn: &Connection) -> StoreResult<Vec<Property>> {
+pub(super) fn load_properties(conn: &Connection) -> StoreResult<Vec<Property>> {
     let mut stmt = conn.prepare("SELECT json FROM properties ORDER BY code")?;
     let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
     rows.map(|json| Ok(serde_json::from_str(&json?)?)).collect()
@@ -168,9 +168,13 @@ fn user_properties(conn: &Connection, id: &str) -> StoreResult<Vec<PropertyId>> 
     rows.map(|s| parse_id(&s?)).collect()
 }
 
-const USER_COLUMNS: &str = "id, login, display_name, role, department, active, password_hash";
+pub(super) const USER_COLUMNS: &str =
+    "id, login, display_name, role, department, active, password_hash";
 
-fn user_from_row(conn: &Connection, r: &rusqlite::Row<'_>) -> StoreResult<(User, String)> {
+pub(super) fn user_from_row(
+    conn: &Connection,
+    r: &rusqlite::Row<'_>,
+) -> StoreResult<(User, String)> {
     let id: String = r.get(0)?;
     let role: String = r.get(3)?;
     let user = User {
@@ -213,7 +217,7 @@ fn device_from_row(r: &rusqlite::Row<'_>) -> StoreResult<DeviceInfo> {
 const DEVICE_COLUMNS: &str = "id, number, name, first_seen, last_seen, revoked, acked_seq";
 
 /// The scope as an SQL condition on `column`, with its parameters.
-fn scope_sql(scope: &Scope, column: &str) -> (String, Vec<String>) {
+pub(super) fn scope_sql(scope: &Scope, column: &str) -> (String, Vec<String>) {
     match scope {
         Scope::All => ("1 = 1".into(), Vec::new()),
         Scope::Properties(ps) if ps.is_empty() => ("1 = 0".into(), Vec::new()),
@@ -225,6 +229,73 @@ fn scope_sql(scope: &Scope, column: &str) -> (String, Vec<String>) {
             )
         }
     }
+}
+
+/// The WHERE condition (on `cases`, unaliased) and its parameters for a
+/// case list filter in `scope`; paging fields are ignored. Shared by the
+/// case list and the exports so that both select the same cases.
+pub(super) fn case_where(
+    scope: &Scope,
+    f: &CaseFilter,
+    now: DateTime<Utc>,
+) -> (String, Vec<rusqlite::types::Value>) {
+    let (scope_cond, scope_args) = scope_sql(scope, "property_id");
+    let mut conds = vec![scope_cond];
+    let mut args: Vec<rusqlite::types::Value> = scope_args.into_iter().map(Into::into).collect();
+    let mut eq = |col: &str, v: &Option<String>| {
+        if let Some(v) = v {
+            conds.push(format!("{col} = ?"));
+            args.push(v.clone().into());
+        }
+    };
+    eq("property_id", &f.property.map(|p| p.to_string()));
+    eq("kind", &f.kind);
+    eq("state", &f.state);
+    eq("category", &f.category);
+    if f.overdue {
+        conds.push("next_due_at IS NOT NULL AND next_due_at < ?".into());
+        args.push(ts(now).into());
+    }
+    if let Some(user) = f.mine {
+        conds.push("(first_responder = ? OR assignee = ?)".into());
+        args.push(user.to_string().into());
+        args.push(user.to_string().into());
+    }
+    if let Some(from) = f.from {
+        conds.push("received_at >= ?".into());
+        args.push(ts(from).into());
+    }
+    if let Some(to) = f.to {
+        conds.push("received_at < ?".into());
+        args.push(ts(to).into());
+    }
+    if let Some(q) =
+        f.q.as_ref()
+            .map(|q| q.trim().to_lowercase())
+            .filter(|q| !q.is_empty())
+    {
+        let pattern = format!(
+            "%{}%",
+            q.replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        if f.personal {
+            conds.push(
+                "(search LIKE ? ESCAPE '\\' OR lower(complainant_name) LIKE ? ESCAPE '\\' OR complainant_phone LIKE ? ESCAPE '\\')"
+                    .into(),
+            );
+            args.extend([
+                pattern.clone().into(),
+                pattern.clone().into(),
+                pattern.into(),
+            ]);
+        } else {
+            conds.push("search LIKE ? ESCAPE '\\'".into());
+            args.push(pattern.into());
+        }
+    }
+    (conds.join(" AND "), args)
 }
 
 impl Store for SqliteStore {
@@ -754,64 +825,7 @@ impl Store for SqliteStore {
         now: DateTime<Utc>,
     ) -> StoreResult<Page<CaseSummary>> {
         let conn = self.lock();
-        let (scope_cond, scope_args) = scope_sql(scope, "property_id");
-        let mut conds = vec![scope_cond];
-        let mut args: Vec<rusqlite::types::Value> =
-            scope_args.into_iter().map(Into::into).collect();
-        let mut eq = |col: &str, v: &Option<String>| {
-            if let Some(v) = v {
-                conds.push(format!("{col} = ?"));
-                args.push(v.clone().into());
-            }
-        };
-        eq("property_id", &f.property.map(|p| p.to_string()));
-        eq("kind", &f.kind);
-        eq("state", &f.state);
-        eq("category", &f.category);
-        if f.overdue {
-            conds.push("next_due_at IS NOT NULL AND next_due_at < ?".into());
-            args.push(ts(now).into());
-        }
-        if let Some(user) = f.mine {
-            conds.push("(first_responder = ? OR assignee = ?)".into());
-            args.push(user.to_string().into());
-            args.push(user.to_string().into());
-        }
-        if let Some(from) = f.from {
-            conds.push("received_at >= ?".into());
-            args.push(ts(from).into());
-        }
-        if let Some(to) = f.to {
-            conds.push("received_at < ?".into());
-            args.push(ts(to).into());
-        }
-        if let Some(q) =
-            f.q.as_ref()
-                .map(|q| q.trim().to_lowercase())
-                .filter(|q| !q.is_empty())
-        {
-            let pattern = format!(
-                "%{}%",
-                q.replace('\\', "\\\\")
-                    .replace('%', "\\%")
-                    .replace('_', "\\_")
-            );
-            if f.personal {
-                conds.push(
-                    "(search LIKE ? ESCAPE '\\' OR lower(complainant_name) LIKE ? ESCAPE '\\' OR complainant_phone LIKE ? ESCAPE '\\')"
-                        .into(),
-                );
-                args.extend([
-                    pattern.clone().into(),
-                    pattern.clone().into(),
-                    pattern.into(),
-                ]);
-            } else {
-                conds.push("search LIKE ? ESCAPE '\\'".into());
-                args.push(pattern.into());
-            }
-        }
-        let where_ = conds.join(" AND ");
+        let (where_, args) = case_where(scope, f, now);
         let total: i64 = conn.query_row(
             &format!("SELECT count(*) FROM cases WHERE {where_}"),
             rusqlite::params_from_iter(args.iter()),
@@ -951,7 +965,7 @@ fn insert_quarantine(
 
 /// Folds a case from its stored ops and writes the query row and its
 /// deadline rows. The fold is `shared`'s; nothing here decides a rule.
-fn materialize(
+pub(super) fn materialize(
     tx: &Transaction<'_>,
     id: CaseId,
     ctx: FoldContext<'_>,
@@ -1074,6 +1088,18 @@ fn materialize(
             ],
         )?;
     }
+    // Columns added by migration 2 for head-office statistics: the
+    // department responsible now, and the latest spot-check call (抽查回访).
+    let spot_check = case.follow_ups.iter().rev().find(|f| f.spot_check);
+    tx.execute(
+        "UPDATE cases SET department = ?2, spot_check_at = ?3, spot_check_satisfaction = ?4 WHERE id = ?1",
+        params![
+            id.to_string(),
+            case.assignee.as_ref().map(|a| a.department.clone()),
+            spot_check.map(|f| ts(f.stamp.at)),
+            spot_check.map(|f| f.satisfaction)
+        ],
+    )?;
     Ok(())
 }
 

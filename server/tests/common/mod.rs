@@ -91,6 +91,15 @@ impl Server {
     pub fn client(&self) -> Client {
         Client::new(&self.base)
     }
+
+    /// The server process's peak resident memory in kB (Linux), if known.
+    pub fn peak_rss_kb(&self) -> Option<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+    }
 }
 
 impl Drop for Server {
@@ -350,7 +359,19 @@ impl Author {
         expected: Option<shared::case::CaseState>,
         action: shared::op::Action,
     ) -> shared::op::Op {
-        let now = chrono::Utc::now();
+        self.op_at(case, expected, action, chrono::Utc::now())
+    }
+
+    /// An op made at device time `at`, for tests whose figures depend on
+    /// dates (deadlines, periods). Its HLC follows `at` too.
+    pub fn op_at(
+        &mut self,
+        case: shared::id::CaseId,
+        expected: Option<shared::case::CaseState>,
+        action: shared::op::Action,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> shared::op::Op {
+        let now = at;
         self.seq += 1;
         shared::op::Op {
             id: shared::id::OpId(uuid::Uuid::now_v7()),
@@ -396,6 +417,129 @@ impl Author {
         let case = shared::id::CaseId(uuid::Uuid::now_v7());
         self.op(case, None, shared::op::Action::Register(reg))
     }
+}
+
+impl Author {
+    /// A registration of `kind` received and recorded at `at` (public area,
+    /// phone 13912345678, category `noise` for complaints and `maintenance`
+    /// otherwise), changed by `edit` before the op is made.
+    pub fn register_at(
+        &mut self,
+        property: &Property,
+        kind: shared::case::CaseKind,
+        at: chrono::DateTime<chrono::Utc>,
+        edit: impl FnOnce(&mut shared::case::Registration),
+    ) -> shared::op::Op {
+        self.counter += 1;
+        let mut reg = shared::case::Registration {
+            reg_no: shared::regno::RegNo::new(
+                &property.code,
+                at.date_naive(),
+                self.number.max(1),
+                self.counter,
+            )
+            .expect("valid regno"),
+            kind,
+            property: property.id,
+            location: shared::property::Location::PublicArea,
+            complainant: shared::case::Complainant {
+                name: "王小明".into(),
+                phone: shared::phone::Phone::parse("13912345678").ok(),
+            },
+            channel: shared::case::Channel::Phone,
+            received_at: at,
+            category: if kind == shared::case::CaseKind::Complaint {
+                "noise".into()
+            } else {
+                "maintenance".into()
+            },
+            content: "测试内容".into(),
+            requested_remedy: String::new(),
+            related_case: None,
+        };
+        edit(&mut reg);
+        let case = shared::id::CaseId(uuid::Uuid::now_v7());
+        self.op_at(case, None, shared::op::Action::Register(reg), at)
+    }
+}
+
+impl Client {
+    /// GETs raw bytes: status, the headers asked for (lower-case names,
+    /// `None` when absent) and the body.
+    pub fn get_bytes(&self, path: &str, headers: &[&str]) -> (u16, Vec<Option<String>>, Vec<u8>) {
+        let mut req = self.agent.get(format!("{}{path}", self.base));
+        if let Some(a) = self.auth() {
+            req = req.header("Authorization", a);
+        }
+        let mut resp = req.call().expect("http request");
+        let status = resp.status().as_u16();
+        let found = headers
+            .iter()
+            .map(|h| {
+                resp.headers()
+                    .get(*h)
+                    .and_then(|v| v.to_str().ok())
+                    .map(String::from)
+            })
+            .collect();
+        let body = resp
+            .body_mut()
+            .with_config()
+            .limit(1 << 32)
+            .read_to_vec()
+            .expect("read body");
+        (status, found, body)
+    }
+
+    pub fn delete(&self, path: &str) -> (u16, Value) {
+        let mut req = self.agent.delete(format!("{}{path}", self.base));
+        if let Some(a) = self.auth() {
+            req = req.header("Authorization", a);
+        }
+        read(req.call())
+    }
+}
+
+/// Registers `n` cases of `login` in `property` straight through the
+/// store's push (the same judgement, fold and materialization as a push
+/// over HTTP, without the HTTP), in batches, before a server starts on
+/// `data`. Case `i` is received `i` seconds after `start` and its
+/// registration can be changed by `edit`. Returns the case ids in order.
+pub fn seed_cases(
+    data: &Path,
+    login: &str,
+    property: &Property,
+    n: usize,
+    start: chrono::DateTime<chrono::Utc>,
+    edit: impl Fn(usize, &mut shared::case::Registration),
+) -> Vec<shared::id::CaseId> {
+    use server::store::Store;
+    let store = server::open_store(data).expect("open store");
+    let (user, _) = store
+        .user_by_login(login)
+        .expect("user lookup")
+        .expect("user exists");
+    let dev = DeviceId(uuid::Uuid::now_v7());
+    let info = store
+        .device_login(dev, "seed", user.id, chrono::Utc::now())
+        .expect("device");
+    let login_response = json!({ "user": user, "device_number": info.number });
+    let mut author = Author::new(&login_response, dev);
+    let mut ids = Vec::with_capacity(n);
+    let mut batch = Vec::new();
+    for i in 0..n {
+        let at = start + chrono::Duration::seconds(i as i64);
+        let op = author.register_at(property, shared::case::CaseKind::Repair, at, |r| edit(i, r));
+        ids.push(op.case_id);
+        batch.push(op);
+        if batch.len() == 5000 || i + 1 == n {
+            let answer = store
+                .push(dev, &user, std::mem::take(&mut batch), chrono::Utc::now())
+                .expect("push");
+            assert!(answer.quarantined.is_empty(), "{:?}", answer.quarantined);
+        }
+    }
+    ids
 }
 
 /// A push body.

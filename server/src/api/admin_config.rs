@@ -1,0 +1,685 @@
+//! Administration of the shared configuration (settings, categories, the
+//! holiday calendar), the quarantine list's actions, the audit log and
+//! retention deletion. Admin role only; every change is audited with who,
+//! when, from which device and address.
+//!
+//! Settings, categories and the calendar reach the devices through pull:
+//! storing them bumps their config sequence. Cases already folded keep the
+//! deadlines they were folded with until their next op.
+
+use super::ClientAddr;
+use crate::auth::Session;
+use crate::error::{ApiError, ApiJson, ErrorBody, blocking};
+use crate::state::AppState;
+use crate::store::AuditEntry;
+use crate::store::administration::{
+    AuditRecord, DeletedCase, DiscardOutcome, QuarantineRecord, ReapplyOutcome, RetentionRefusal,
+};
+use axum::Json;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use chrono::{NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use shared::calendar::{Calendar, YearSchedule};
+use shared::category::Category;
+use shared::id::CaseId;
+use shared::role::Role;
+use shared::settings::Settings;
+use std::collections::BTreeSet;
+
+async fn audit(
+    state: &AppState,
+    session: &Session,
+    addr: String,
+    action: &str,
+    detail: serde_json::Value,
+) -> Result<(), ApiError> {
+    let store = state.store.clone();
+    let entry = AuditEntry {
+        at: Utc::now(),
+        user: Some(session.user.id),
+        device: Some(session.device),
+        address: Some(addr),
+        action: action.into(),
+        detail,
+    };
+    blocking(move || store.audit(entry)).await
+}
+
+fn admin(session: &Session) -> Result<(), ApiError> {
+    session.require(&[Role::Admin])
+}
+
+/// The company settings, every deadline default included.
+#[utoipa::path(get, path = "/api/v1/admin/settings",
+    responses((status = 200, description = "Settings", body = Object), (status = 403, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn get_settings(
+    State(state): State<AppState>,
+    session: Session,
+) -> Result<Json<Settings>, ApiError> {
+    admin(&session)?;
+    let store = state.store.clone();
+    Ok(Json(blocking(move || store.config()).await?.settings))
+}
+
+/// Checks a settings body: every field must be a settings field (a typo
+/// would otherwise fall back to the default silently) and the values must
+/// pass `Settings::validate`. Fields left out take their defaults: send
+/// the whole object from `GET`.
+pub fn parse_settings(body: serde_json::Value) -> Result<Settings, ApiError> {
+    let known = serde_json::to_value(Settings::default()).map_err(ApiError::internal)?;
+    let serde_json::Value::Object(fields) = &body else {
+        return Err(ApiError::bad_request(
+            "settings.not_an_object",
+            "settings are a JSON object",
+        ));
+    };
+    if let Some(unknown) = fields.keys().find(|k| known.get(k.as_str()).is_none()) {
+        return Err(ApiError::bad_request(
+            "settings.unknown_field",
+            format!("unknown settings field {unknown}"),
+        ));
+    }
+    let settings: Settings = serde_json::from_value(body)
+        .map_err(|e| ApiError::bad_request("settings.invalid", e.to_string()))?;
+    settings
+        .validate()
+        .map_err(|e| ApiError::bad_request(e.code(), e.to_string()))?;
+    Ok(settings)
+}
+
+/// Replaces the settings after `Settings::validate`; audited as
+/// `settings.put` with the old and new values.
+#[utoipa::path(put, path = "/api/v1/admin/settings", request_body(content = Object, description = "Settings"),
+    responses((status = 200, description = "the stored Settings", body = Object), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn put_settings(
+    State(state): State<AppState>,
+    session: Session,
+    ClientAddr(addr): ClientAddr,
+    ApiJson(body): ApiJson<serde_json::Value>,
+) -> Result<Json<Settings>, ApiError> {
+    admin(&session)?;
+    let settings = parse_settings(body)?;
+    let store = state.store.clone();
+    let new = settings.clone();
+    let old = blocking(move || {
+        let old = store.config()?.settings;
+        store.put_settings(&new)?;
+        Ok(old)
+    })
+    .await?;
+    audit(
+        &state,
+        &session,
+        addr,
+        "settings.put",
+        serde_json::json!({ "old": old, "new": settings }),
+    )
+    .await?;
+    Ok(Json(settings))
+}
+
+/// The categories, retired ones included.
+#[utoipa::path(get, path = "/api/v1/admin/categories",
+    responses((status = 200, description = "Vec<Category>", body = Object), (status = 403, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn get_categories(
+    State(state): State<AppState>,
+    session: Session,
+) -> Result<Json<Vec<Category>>, ApiError> {
+    admin(&session)?;
+    let store = state.store.clone();
+    Ok(Json(blocking(move || store.config()).await?.categories))
+}
+
+/// Why a category list was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CategoryError {
+    /// A code is empty, too long, or not lowercase ASCII letters, digits and `_`.
+    BadCode(String),
+    /// A category has no Chinese or no English name.
+    MissingName(String),
+    /// A code is listed twice.
+    Duplicate(String),
+    /// A code that cases use is missing: retire it (`active: false`) instead.
+    InUse(String),
+    /// Nothing left to register cases under.
+    NoneActive,
+}
+
+impl CategoryError {
+    /// The API error.
+    pub fn into_api(self) -> ApiError {
+        match self {
+            CategoryError::BadCode(c) => ApiError::bad_request(
+                "categories.bad_code",
+                format!("category code {c:?} must be 1–32 lowercase letters, digits or _"),
+            ),
+            CategoryError::MissingName(c) => ApiError::bad_request(
+                "categories.missing_name",
+                format!("category {c} needs a Chinese and an English name"),
+            ),
+            CategoryError::Duplicate(c) => ApiError::bad_request(
+                "categories.duplicate_code",
+                format!("category code {c} is listed twice"),
+            ),
+            CategoryError::InUse(c) => ApiError::new(
+                StatusCode::CONFLICT,
+                "categories.code_in_use",
+                format!("cases use category {c}; retire it (active: false) instead of removing it"),
+            ),
+            CategoryError::NoneActive => ApiError::bad_request(
+                "categories.none_active",
+                "at least one category must stay active",
+            ),
+        }
+    }
+}
+
+/// Checks and tidies (trims) a new category list against the codes in use.
+pub fn check_categories(
+    categories: Vec<Category>,
+    in_use: &[String],
+) -> Result<Vec<Category>, CategoryError> {
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::with_capacity(categories.len());
+    for c in categories {
+        let code = c.code.trim().to_string();
+        let valid_code = !code.is_empty()
+            && code.len() <= 32
+            && code
+                .chars()
+                .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_');
+        if !valid_code {
+            return Err(CategoryError::BadCode(code));
+        }
+        let (name_zh, name_en) = (c.name_zh.trim().to_string(), c.name_en.trim().to_string());
+        if name_zh.is_empty() || name_en.is_empty() {
+            return Err(CategoryError::MissingName(code));
+        }
+        if !seen.insert(code.clone()) {
+            return Err(CategoryError::Duplicate(code));
+        }
+        out.push(Category {
+            code,
+            name_zh,
+            name_en,
+            active: c.active,
+        });
+    }
+    if let Some(code) = in_use.iter().find(|c| !seen.contains(c.as_str())) {
+        return Err(CategoryError::InUse(code.clone()));
+    }
+    if !out.iter().any(|c| c.active) {
+        return Err(CategoryError::NoneActive);
+    }
+    Ok(out)
+}
+
+/// Replaces the categories. Codes are unique and names non-empty; a code
+/// that cases use cannot be removed, only retired (`active: false`).
+/// Audited as `categories.put`.
+#[utoipa::path(put, path = "/api/v1/admin/categories", request_body(content = Object, description = "Vec<Category>"),
+    responses((status = 200, description = "the stored Vec<Category>", body = Object), (status = 400, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn put_categories(
+    State(state): State<AppState>,
+    session: Session,
+    ClientAddr(addr): ClientAddr,
+    ApiJson(categories): ApiJson<Vec<Category>>,
+) -> Result<Json<Vec<Category>>, ApiError> {
+    admin(&session)?;
+    let store = state.store.clone();
+    let in_use = blocking(move || store.category_codes_in_use()).await?;
+    let categories = check_categories(categories, &in_use).map_err(CategoryError::into_api)?;
+    let store = state.store.clone();
+    let new = categories.clone();
+    let old = blocking(move || {
+        let old = store.config()?.categories;
+        store.put_categories(&new)?;
+        Ok(old)
+    })
+    .await?;
+    audit(
+        &state,
+        &session,
+        addr,
+        "categories.put",
+        serde_json::json!({ "old": old, "new": categories }),
+    )
+    .await?;
+    Ok(Json(categories))
+}
+
+/// A calendar problem.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct CalendarProblem {
+    /// The stable code, e.g. `calendar.date_outside_year`.
+    pub code: String,
+    /// In Chinese.
+    pub message_zh: String,
+    /// In English.
+    pub message_en: String,
+}
+
+/// What importing a year's schedule would do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct CalendarPreview {
+    /// The schedule's year.
+    pub year: i32,
+    /// The notice it comes from.
+    pub source: String,
+    /// Statutory rest days, sorted.
+    #[schema(value_type = Vec<String>)]
+    pub rest_days: Vec<NaiveDate>,
+    /// Make-up working days (调休上班), sorted.
+    #[schema(value_type = Vec<String>)]
+    pub workdays: Vec<NaiveDate>,
+    /// Whether it replaces a year already loaded.
+    pub replaces: bool,
+    /// The years loaded now.
+    pub loaded_years: Vec<i32>,
+    /// Why it would be refused; `None` when it can be applied.
+    pub error: Option<CalendarProblem>,
+}
+
+/// Tries `schedule` on a copy of `calendar`: the preview, and the calendar
+/// it would make when valid.
+pub fn preview_calendar(
+    calendar: &Calendar,
+    schedule: YearSchedule,
+) -> (CalendarPreview, Option<Calendar>) {
+    let mut rest_days = schedule.rest_days.clone();
+    let mut workdays = schedule.workdays.clone();
+    rest_days.sort_unstable();
+    workdays.sort_unstable();
+    let mut preview = CalendarPreview {
+        year: schedule.year,
+        source: schedule.source.clone(),
+        rest_days,
+        workdays,
+        replaces: calendar.schedule(schedule.year).is_some(),
+        loaded_years: calendar.years().collect(),
+        error: None,
+    };
+    let mut copy = calendar.clone();
+    match copy.insert(schedule) {
+        Ok(()) => (preview, Some(copy)),
+        Err(e) => {
+            preview.error = Some(CalendarProblem {
+                code: e.code().into(),
+                message_zh: e.message_zh(),
+                message_en: e.message_en(),
+            });
+            (preview, None)
+        }
+    }
+}
+
+/// Previews a year's holiday schedule (the JSON of a `YearSchedule`, e.g.
+/// read from the file the admin chose): the parsed rest days and make-up
+/// workdays and any problem, without saving anything.
+#[utoipa::path(post, path = "/api/v1/admin/calendar/preview", request_body(content = Object, description = "YearSchedule"),
+    responses((status = 200, body = CalendarPreview), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn calendar_preview(
+    State(state): State<AppState>,
+    session: Session,
+    ApiJson(schedule): ApiJson<YearSchedule>,
+) -> Result<Json<CalendarPreview>, ApiError> {
+    admin(&session)?;
+    let store = state.store.clone();
+    let calendar = blocking(move || store.config()).await?.calendar;
+    Ok(Json(preview_calendar(&calendar, schedule).0))
+}
+
+/// Loads a year's holiday schedule, replacing that year if loaded; refused
+/// with the calendar's error code when invalid. Audited as `calendar.put`.
+#[utoipa::path(post, path = "/api/v1/admin/calendar", request_body(content = Object, description = "YearSchedule"),
+    responses((status = 200, body = CalendarPreview), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn put_calendar(
+    State(state): State<AppState>,
+    session: Session,
+    ClientAddr(addr): ClientAddr,
+    ApiJson(schedule): ApiJson<YearSchedule>,
+) -> Result<Json<CalendarPreview>, ApiError> {
+    admin(&session)?;
+    let store = state.store.clone();
+    let calendar = blocking(move || store.config()).await?.calendar;
+    let (mut preview, updated) = preview_calendar(&calendar, schedule);
+    let Some(updated) = updated else {
+        let problem = preview.error.unwrap_or(CalendarProblem {
+            code: "calendar.invalid".into(),
+            message_zh: String::new(),
+            message_en: "invalid schedule".into(),
+        });
+        return Err(ApiError::bad_request(&problem.code, problem.message_en));
+    };
+    let store = state.store.clone();
+    blocking(move || store.put_calendar(&updated)).await?;
+    audit(
+        &state,
+        &session,
+        addr,
+        "calendar.put",
+        serde_json::json!({
+            "year": preview.year, "source": preview.source, "replaces": preview.replaces,
+            "rest_days": preview.rest_days.len(), "workdays": preview.workdays.len(),
+        }),
+    )
+    .await?;
+    if !preview.loaded_years.contains(&preview.year) {
+        preview.loaded_years.push(preview.year);
+        preview.loaded_years.sort_unstable();
+    }
+    Ok(Json(preview))
+}
+
+fn quarantine_id(id: &str) -> Result<i64, ApiError> {
+    id.parse()
+        .map_err(|_| ApiError::bad_request("request.bad_id", "not a quarantine id"))
+}
+
+/// One quarantined op with how it was settled (re-applied or discarded).
+#[utoipa::path(get, path = "/api/v1/admin/quarantine/{id}", params(("id" = i64, Path, description = "quarantine id")),
+    responses((status = 200, body = QuarantineRecord), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn quarantine_record(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+) -> Result<Json<QuarantineRecord>, ApiError> {
+    admin(&session)?;
+    let id = quarantine_id(&id)?;
+    let store = state.store.clone();
+    blocking(move || store.quarantine_record(id))
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found("quarantined op"))
+}
+
+/// Runs a quarantined op through the push judgement again, now (after the
+/// admin added the missing property, category or user, say). Accepted, it
+/// is stored with a new server sequence, its case is folded again and the
+/// entry is marked re-applied; refused, the answer says why and nothing
+/// changes. Either way the attempt is audited (`quarantine.reapply`).
+#[utoipa::path(post, path = "/api/v1/admin/quarantine/{id}/reapply", params(("id" = i64, Path, description = "quarantine id")),
+    responses((status = 200, body = ReapplyOutcome), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn quarantine_reapply(
+    State(state): State<AppState>,
+    session: Session,
+    ClientAddr(addr): ClientAddr,
+    Path(id): Path<String>,
+) -> Result<Json<ReapplyOutcome>, ApiError> {
+    admin(&session)?;
+    let id = quarantine_id(&id)?;
+    let store = state.store.clone();
+    let by = session.user.id;
+    let outcome = blocking(move || store.reapply_quarantined(id, by, Utc::now())).await?;
+    match &outcome {
+        ReapplyOutcome::AlreadyResolved => {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "quarantine.resolved",
+                "this op was already re-applied or discarded",
+            ));
+        }
+        ReapplyOutcome::SequenceTaken => {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "quarantine.sequence_taken",
+                "another op holds this device sequence number (a clone); discard this one",
+            ));
+        }
+        ReapplyOutcome::Accepted { .. } | ReapplyOutcome::Refused { .. } => {}
+    }
+    audit(
+        &state,
+        &session,
+        addr,
+        "quarantine.reapply",
+        serde_json::json!({ "quarantine": id, "outcome": outcome }),
+    )
+    .await?;
+    Ok(Json(outcome))
+}
+
+/// Why a quarantined op is discarded.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DiscardRequest {
+    /// The reason (required).
+    pub reason: String,
+}
+
+/// Discards a quarantined op with a recorded reason. It is kept, marked
+/// discarded, never deleted. Audited as `quarantine.discard`.
+#[utoipa::path(post, path = "/api/v1/admin/quarantine/{id}/discard", params(("id" = i64, Path, description = "quarantine id")),
+    request_body = DiscardRequest,
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn quarantine_discard(
+    State(state): State<AppState>,
+    session: Session,
+    ClientAddr(addr): ClientAddr,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<DiscardRequest>,
+) -> Result<StatusCode, ApiError> {
+    admin(&session)?;
+    let id = quarantine_id(&id)?;
+    let reason = req.reason.trim().to_string();
+    if reason.is_empty() || reason.chars().count() > 1000 {
+        return Err(ApiError::bad_request(
+            "quarantine.reason_required",
+            "give a reason of at most 1000 characters",
+        ));
+    }
+    let store = state.store.clone();
+    let by = session.user.id;
+    let stored = reason.clone();
+    let outcome = blocking(move || store.discard_quarantined(id, &stored, by, Utc::now())).await?;
+    if outcome == DiscardOutcome::AlreadyResolved {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "quarantine.resolved",
+            "this op was already re-applied or discarded",
+        ));
+    }
+    audit(
+        &state,
+        &session,
+        addr,
+        "quarantine.discard",
+        serde_json::json!({ "quarantine": id, "reason": reason }),
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Audit log paging.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct AuditParams {
+    /// How many records (default 100, at most 1000).
+    pub limit: Option<u32>,
+    /// Only records older than this record id (the next page).
+    pub before: Option<i64>,
+}
+
+/// The audit log, newest first.
+#[utoipa::path(get, path = "/api/v1/admin/audit", params(AuditParams),
+    responses((status = 200, body = Vec<AuditRecord>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn audit_log(
+    State(state): State<AppState>,
+    session: Session,
+    query: Result<Query<AuditParams>, QueryRejection>,
+) -> Result<Json<Vec<AuditRecord>>, ApiError> {
+    let Query(params) =
+        query.map_err(|e| ApiError::bad_request("request.bad_query", e.body_text()))?;
+    admin(&session)?;
+    let store = state.store.clone();
+    let limit = params.limit.unwrap_or(100);
+    Ok(Json(
+        blocking(move || store.audit_log(limit, params.before)).await?,
+    ))
+}
+
+/// Deletes a case whose retention period has passed: closed or withdrawn
+/// at least `retention_years` ago, and not major (major cases are kept
+/// long-term). Removes the case, its deadlines, its ops and its place in
+/// spot-check samples; the audit record (`case.delete`) keeps the
+/// registration number. Never automatic. Devices that pulled the case keep
+/// their copy.
+#[utoipa::path(delete, path = "/api/v1/admin/cases/{id}", params(("id" = String, Path, description = "case id")),
+    responses((status = 200, body = DeletedCase), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn delete_case(
+    State(state): State<AppState>,
+    session: Session,
+    ClientAddr(addr): ClientAddr,
+    Path(id): Path<String>,
+) -> Result<Json<DeletedCase>, ApiError> {
+    admin(&session)?;
+    let id: CaseId = id
+        .parse()
+        .map_err(|_| ApiError::bad_request("request.bad_id", "not a case id"))?;
+    let store = state.store.clone();
+    let result = blocking(move || {
+        let years = store.config()?.settings.retention_years;
+        store.delete_case(id, years, Utc::now())
+    })
+    .await?;
+    let deleted = match result {
+        Ok(deleted) => deleted,
+        Err(RetentionRefusal::NotFound) => return Err(ApiError::not_found("case")),
+        Err(refusal) => {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                refusal.code(),
+                refusal.message(),
+            ));
+        }
+    };
+    audit(
+        &state,
+        &session,
+        addr,
+        "case.delete",
+        serde_json::to_value(&deleted).map_err(ApiError::internal)?,
+    )
+    .await?;
+    Ok(Json(deleted))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cat(code: &str, active: bool) -> Category {
+        Category {
+            code: code.into(),
+            name_zh: "名".into(),
+            name_en: "Name".into(),
+            active,
+        }
+    }
+
+    fn check(list: Vec<Category>, in_use: &[&str]) -> Result<Vec<Category>, CategoryError> {
+        let in_use: Vec<String> = in_use.iter().map(|s| s.to_string()).collect();
+        check_categories(list, &in_use)
+    }
+
+    #[test]
+    fn categories_are_checked() {
+        assert!(check(vec![cat("noise", true), cat("fees", false)], &["fees"]).is_ok());
+        assert_eq!(
+            check(vec![cat(" noise ", true)], &[]).unwrap()[0].code,
+            "noise",
+            "trimmed"
+        );
+        assert_eq!(
+            check(vec![cat("Noise", true)], &[]),
+            Err(CategoryError::BadCode("Noise".into()))
+        );
+        assert_eq!(
+            check(vec![cat("", true)], &[]),
+            Err(CategoryError::BadCode(String::new()))
+        );
+        assert_eq!(
+            check(vec![cat("a", true), cat("a", false)], &[]),
+            Err(CategoryError::Duplicate("a".into()))
+        );
+        let mut unnamed = cat("a", true);
+        unnamed.name_en = " ".into();
+        assert_eq!(
+            check(vec![unnamed], &[]),
+            Err(CategoryError::MissingName("a".into()))
+        );
+        assert_eq!(
+            check(vec![cat("noise", true)], &["fees"]),
+            Err(CategoryError::InUse("fees".into()))
+        );
+        assert_eq!(
+            check(vec![cat("noise", false)], &[]),
+            Err(CategoryError::NoneActive)
+        );
+    }
+
+    #[test]
+    fn settings_bodies_are_checked() {
+        let mut body = serde_json::to_value(Settings::default()).unwrap();
+        assert!(parse_settings(body.clone()).is_ok());
+        body["satisfied_minimum"] = 4.into();
+        assert_eq!(
+            parse_settings(body).unwrap_err().status(),
+            StatusCode::BAD_REQUEST
+        );
+        let bad = serde_json::json!({ "timezone": "Mars/Olympus" });
+        assert_eq!(
+            parse_settings(bad).unwrap_err().status(),
+            StatusCode::BAD_REQUEST
+        );
+        assert!(parse_settings(serde_json::json!([])).is_err());
+    }
+
+    #[test]
+    fn calendar_preview_reports_the_problem_without_saving() {
+        let calendar = Calendar::with_builtin();
+        let good = YearSchedule {
+            year: 2027,
+            rest_days: vec!["2027-01-01".parse().unwrap()],
+            workdays: vec![],
+            source: "test".into(),
+        };
+        let (preview, updated) = preview_calendar(&calendar, good);
+        assert_eq!(preview.error, None);
+        assert!(!preview.replaces);
+        assert!(updated.is_some_and(|c| c.schedule(2027).is_some()));
+        let bad = YearSchedule {
+            year: 2027,
+            rest_days: vec!["2026-12-31".parse().unwrap()],
+            workdays: vec![],
+            source: "test".into(),
+        };
+        let (preview, updated) = preview_calendar(&calendar, bad);
+        assert_eq!(
+            preview.error.map(|e| e.code),
+            Some("calendar.date_outside_year".to_string())
+        );
+        assert!(updated.is_none());
+        assert!(
+            calendar.schedule(2027).is_none(),
+            "the original is untouched"
+        );
+    }
+}

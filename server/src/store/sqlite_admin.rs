@@ -1,0 +1,352 @@
+//! [`Administration`] for SQLite: settling quarantined ops, the audit log
+//! and retention deletion. Re-applying an op runs the same
+//! [`push::judge`](crate::push::judge) as a push and the same
+//! [`materialize`] afterwards, so a re-applied op is indistinguishable
+//! from one that was accepted the first time, except for its later server
+//! sequence.
+
+use super::administration::{
+    Administration, AuditRecord, DeletedCase, DiscardOutcome, QuarantineRecord, ReapplyOutcome,
+    RetentionRefusal, retention_check,
+};
+use super::sqlite::{
+    SqliteStore, USER_COLUMNS, load_config, load_properties, materialize, next_seq, parse_id,
+    parse_ts, ts, user_from_row,
+};
+use super::{StoreError, StoreResult};
+use crate::push::{self, Verdict};
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, params};
+use shared::case::{CaseState, Severity};
+use shared::fold::FoldContext;
+use shared::id::{CaseId, DeviceId, PropertyId, UserId};
+use shared::op::Op;
+use shared::role::User;
+
+const QUARANTINE_COLUMNS: &str =
+    "id, device_id, seq, code, message, received_at, resolved_at, resolution,
+    resolved_by, resolution_note, json";
+
+fn quarantine_from_row(r: &rusqlite::Row<'_>) -> StoreResult<QuarantineRecord> {
+    let json: String = r.get(10)?;
+    Ok(QuarantineRecord {
+        id: r.get(0)?,
+        device: parse_id(&r.get::<_, String>(1)?)?,
+        seq: r.get::<_, i64>(2)? as u64,
+        code: r.get(3)?,
+        message: r.get(4)?,
+        received_at: parse_ts(&r.get::<_, String>(5)?)?,
+        resolved_at: r
+            .get::<_, Option<String>>(6)?
+            .as_deref()
+            .map(parse_ts)
+            .transpose()?,
+        resolution: r.get(7)?,
+        resolved_by: r
+            .get::<_, Option<String>>(8)?
+            .as_deref()
+            .map(parse_id)
+            .transpose()?,
+        resolution_note: r.get(9)?,
+        // The stored text is what the device sent; show it even if it no
+        // longer parses as JSON.
+        op: serde_json::from_str(&json).unwrap_or(serde_json::Value::String(json)),
+    })
+}
+
+/// reg_no, property, kind, state, severity, received_at, closed_at, withdrawn_at.
+type RetentionRow = (
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+    Option<String>,
+    String,
+);
+
+impl Administration for SqliteStore {
+    fn category_codes_in_use(&self) -> StoreResult<Vec<String>> {
+        let conn = self.lock();
+        let mut stmt = conn.prepare("SELECT DISTINCT category FROM cases ORDER BY 1")?;
+        let codes = stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        Ok(codes)
+    }
+
+    fn quarantine_record(&self, id: i64) -> StoreResult<Option<QuarantineRecord>> {
+        let conn = self.lock();
+        conn.query_row(
+            &format!("SELECT {QUARANTINE_COLUMNS} FROM quarantine WHERE id = ?1"),
+            [id],
+            |r| Ok(quarantine_from_row(r)),
+        )
+        .optional()?
+        .transpose()
+    }
+
+    fn reapply_quarantined(
+        &self,
+        id: i64,
+        by: UserId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<ReapplyOutcome> {
+        let mut conn = self.lock();
+        let config = load_config(&conn)?;
+        let properties = load_properties(&conn)?;
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let entry = tx
+            .query_row(
+                &format!("SELECT {QUARANTINE_COLUMNS} FROM quarantine WHERE id = ?1"),
+                [id],
+                |r| Ok(quarantine_from_row(r)),
+            )
+            .optional()?
+            .transpose()?
+            .ok_or_else(|| StoreError::NotFound(format!("quarantined op {id}")))?;
+        if entry.resolved_at.is_some() {
+            return Ok(ReapplyOutcome::AlreadyResolved);
+        }
+        let json: String =
+            tx.query_row("SELECT json FROM quarantine WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })?;
+        let op: Op = match serde_json::from_str(&json) {
+            Ok(op) => op,
+            Err(e) => {
+                return Ok(ReapplyOutcome::Refused {
+                    code: "sync.unreadable".into(),
+                    message: format!("the stored op does not parse: {e}"),
+                });
+            }
+        };
+        let seq_taken: Option<i64> = tx
+            .query_row(
+                "SELECT 1 FROM ops WHERE device_id = ?1 AND seq = ?2",
+                params![entry.device.to_string(), op.seq as i64],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if seq_taken.is_some() || op.device != entry.device {
+            return Ok(ReapplyOutcome::SequenceTaken);
+        }
+        let device_users = device_users(&tx, entry.device)?;
+        let case_property: Option<PropertyId> = tx
+            .query_row(
+                "SELECT property_id FROM ops WHERE case_id = ?1 LIMIT 1",
+                [op.case_id.to_string()],
+                |r| r.get::<_, String>(0),
+            )
+            .optional()?
+            .map(|p| parse_id(&p))
+            .transpose()?;
+        let id_taken: Option<i64> = tx
+            .query_row(
+                "SELECT 1 FROM ops WHERE id = ?1",
+                [op.id.to_string()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let verdict = push::judge(&push::Facts {
+            op: &op,
+            device_users: &device_users,
+            case_property,
+            id_taken: id_taken.is_some(),
+            properties: &properties,
+            categories: &config.categories,
+        });
+        let property = match verdict {
+            Verdict::Accept { property } => property,
+            Verdict::Quarantine(notice) => return Ok(ReapplyOutcome::refused(notice)),
+        };
+        let server_seq = next_seq(&tx)?;
+        // The hash is of the JSON as stored, like a push computes it, so a
+        // later resend of the same op is recognised as a repeat.
+        tx.execute(
+            "INSERT INTO ops (server_seq, id, device_id, seq, case_id, property_id, author, hash, json, received_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            params![
+                server_seq,
+                op.id.to_string(),
+                entry.device.to_string(),
+                op.seq as i64,
+                op.case_id.to_string(),
+                property.to_string(),
+                op.author.to_string(),
+                push::hash(&json),
+                json,
+                ts(entry.received_at)
+            ],
+        )?;
+        tx.execute(
+            "UPDATE quarantine SET resolved_at = ?2, resolution = 'reapplied', resolved_by = ?3,
+                resolution_note = ?4 WHERE id = ?1",
+            params![
+                id,
+                ts(now),
+                by.to_string(),
+                format!("server_seq {server_seq}")
+            ],
+        )?;
+        let ctx = FoldContext {
+            settings: &config.settings,
+            calendar: &config.calendar,
+        };
+        materialize(&tx, op.case_id, ctx, &properties)?;
+        tx.commit()?;
+        Ok(ReapplyOutcome::Accepted {
+            server_seq,
+            case_id: op.case_id,
+        })
+    }
+
+    fn discard_quarantined(
+        &self,
+        id: i64,
+        reason: &str,
+        by: UserId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<DiscardOutcome> {
+        let conn = self.lock();
+        let resolved: Option<Option<String>> = conn
+            .query_row(
+                "SELECT resolved_at FROM quarantine WHERE id = ?1",
+                [id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        match resolved {
+            None => Err(StoreError::NotFound(format!("quarantined op {id}"))),
+            Some(Some(_)) => Ok(DiscardOutcome::AlreadyResolved),
+            Some(None) => {
+                conn.execute(
+                    "UPDATE quarantine SET resolved_at = ?2, resolution = 'discarded', resolved_by = ?3,
+                        resolution_note = ?4 WHERE id = ?1 AND resolved_at IS NULL",
+                    params![id, ts(now), by.to_string(), reason],
+                )?;
+                Ok(DiscardOutcome::Discarded)
+            }
+        }
+    }
+
+    fn audit_log(&self, limit: u32, before: Option<i64>) -> StoreResult<Vec<AuditRecord>> {
+        let conn = self.lock();
+        let mut stmt = conn.prepare(
+            "SELECT a.id, a.at, a.user_id, u.login, a.device_id, a.address, a.action, a.detail
+             FROM audit a LEFT JOIN users u ON u.id = a.user_id
+             WHERE ?1 IS NULL OR a.id < ?1 ORDER BY a.id DESC LIMIT ?2",
+        )?;
+        let mut rows = stmt.query(params![before, i64::from(limit.clamp(1, 1000))])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let detail: String = r.get(7)?;
+            out.push(AuditRecord {
+                id: r.get(0)?,
+                at: parse_ts(&r.get::<_, String>(1)?)?,
+                user: r
+                    .get::<_, Option<String>>(2)?
+                    .as_deref()
+                    .map(parse_id)
+                    .transpose()?,
+                login: r.get(3)?,
+                device: r
+                    .get::<_, Option<String>>(4)?
+                    .as_deref()
+                    .map(parse_id)
+                    .transpose()?,
+                address: r.get(5)?,
+                action: r.get(6)?,
+                detail: serde_json::from_str(&detail).unwrap_or(serde_json::Value::String(detail)),
+            });
+        }
+        Ok(out)
+    }
+
+    fn delete_case(
+        &self,
+        id: CaseId,
+        retention_years: u32,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Result<DeletedCase, RetentionRefusal>> {
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let row: Option<RetentionRow> = tx
+            .query_row(
+                "SELECT reg_no, property_id, kind, state, severity, received_at, closed_at,
+                    coalesce(json_extract(json, '$.withdrawal.stamp.at'), '')
+                 FROM cases WHERE id = ?1",
+                [id.to_string()],
+                |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                        r.get(6)?,
+                        r.get(7)?,
+                    ))
+                },
+            )
+            .optional()?;
+        let Some((reg_no, property, kind, state, severity, received, closed, withdrawn)) = row
+        else {
+            return Ok(Err(RetentionRefusal::NotFound));
+        };
+        let case_state = CaseState::from_code(&state)
+            .ok_or_else(|| StoreError::Internal(format!("stored state {state:?}")))?;
+        let severity: Option<Severity> = severity
+            .map(|s| serde_json::from_value(serde_json::Value::String(s)))
+            .transpose()?;
+        let finished_at = match case_state {
+            CaseState::Closed => closed.as_deref().map(parse_ts).transpose()?,
+            // The withdrawal time is in the JSON as serde wrote it (RFC 3339).
+            CaseState::Withdrawn => DateTime::parse_from_rfc3339(&withdrawn)
+                .ok()
+                .map(|t| t.with_timezone(&Utc)),
+            _ => None,
+        };
+        let finished =
+            match retention_check(case_state, severity, finished_at, retention_years, now) {
+                Ok(at) => at,
+                Err(refusal) => return Ok(Err(refusal)),
+            };
+        let key = id.to_string();
+        tx.execute("DELETE FROM case_deadlines WHERE case_id = ?1", [&key])?;
+        tx.execute("DELETE FROM spot_check_cases WHERE case_id = ?1", [&key])?;
+        let ops = tx.execute("DELETE FROM ops WHERE case_id = ?1", [&key])?;
+        tx.execute("DELETE FROM cases WHERE id = ?1", [&key])?;
+        tx.commit()?;
+        Ok(Ok(DeletedCase {
+            id,
+            reg_no,
+            property,
+            kind,
+            state,
+            received_at: parse_ts(&received)?,
+            finished_at: finished,
+            ops: ops as u64,
+        }))
+    }
+}
+
+/// The users who logged in on `device`, as the push judgement sees them.
+fn device_users(tx: &rusqlite::Transaction<'_>, device: DeviceId) -> StoreResult<Vec<User>> {
+    let columns = USER_COLUMNS
+        .split(", ")
+        .map(|c| format!("u.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut stmt = tx.prepare(&format!(
+        "SELECT {columns} FROM users u JOIN device_users d ON d.user_id = u.id WHERE d.device_id = ?1"
+    ))?;
+    let mut rows = stmt.query([device.to_string()])?;
+    let mut users = Vec::new();
+    while let Some(r) = rows.next()? {
+        users.push(user_from_row(tx, r)?.0);
+    }
+    Ok(users)
+}

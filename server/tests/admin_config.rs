@@ -1,0 +1,506 @@
+//! The admin's configuration API over real HTTP: settings, categories and
+//! the holiday calendar round-trip and reach devices through pull; the
+//! quarantine list's re-apply and discard; the audit log; retention
+//! deletion.
+
+mod common;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use common::{Author, Client, Fixture, Server, device, push_body};
+use serde_json::{Value, json};
+use shared::case::{CaseKind, ContactMethod, Severity, Validity};
+use shared::id::CaseId;
+use shared::op::{Action, Op};
+
+struct World {
+    fx: Fixture,
+    server: Server,
+}
+
+fn world() -> World {
+    let fx = Fixture::new();
+    let server = Server::start(fx.data.path());
+    World { fx, server }
+}
+
+fn login(w: &World, login: &str, n: u128) -> (Client, Author) {
+    let (c, body) = Client::login(&w.server.base, login, device(n));
+    let author = Author::new(&body, device(n));
+    (c, author)
+}
+
+fn code(v: &Value) -> &str {
+    v["code"].as_str().unwrap_or("")
+}
+
+/// The config items of a full pull, by type.
+fn pulled_config(c: &Client) -> Vec<Value> {
+    let (status, page) = c.get("/api/v1/sync/pull?after=0&limit=5000");
+    assert_eq!(status, 200, "{page}");
+    page["config"].as_array().cloned().unwrap_or_default()
+}
+
+fn config_item(items: &[Value], kind: &str) -> Value {
+    items
+        .iter()
+        .find(|i| i["type"] == kind)
+        .map(|i| i["value"].clone())
+        .unwrap_or_else(|| panic!("no {kind} in the pull"))
+}
+
+fn audit_actions(admin: &Client) -> Vec<String> {
+    let (status, log) = admin.get("/api/v1/admin/audit?limit=100");
+    assert_eq!(status, 200, "{log}");
+    log.as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| !e["action"].as_str().unwrap_or("").starts_with("auth."))
+        .map(|e| {
+            assert_eq!(e["login"], "admin", "{e}");
+            assert!(e["address"].is_string() && e["device"].is_string());
+            e["action"].as_str().unwrap().to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn settings_and_categories_round_trip_and_reach_devices() {
+    let w = world();
+    let (admin, _) = login(&w, "admin", 1);
+    let (staff, mut author) = login(&w, "staff_a", 2);
+    let (quality, _) = login(&w, "quality", 3);
+
+    let (status, mut settings) = admin.get("/api/v1/admin/settings");
+    assert_eq!(status, 200);
+    assert_eq!(settings["satisfied_min"], 4);
+    assert_eq!(settings["deadlines"]["transfer"], json!({"hours": 1}));
+    for path in [
+        "/api/v1/admin/settings",
+        "/api/v1/admin/categories",
+        "/api/v1/admin/audit",
+    ] {
+        let (status, body) = quality.get(path);
+        assert_eq!((status, code(&body)), (403, "auth.forbidden"), "{path}");
+    }
+
+    settings["satisfied_min"] = json!(5);
+    settings["follow_up_target_percent"] = json!(95);
+    settings["deadlines"]["transfer"] = json!({"hours": 2});
+    let (status, saved) = admin.put("/api/v1/admin/settings", &settings);
+    assert_eq!(status, 200, "{saved}");
+    assert_eq!(admin.get("/api/v1/admin/settings").1, settings);
+    let pulled = config_item(&pulled_config(&staff), "settings");
+    assert_eq!(pulled["deadlines"]["transfer"], json!({"hours": 2}));
+    assert_eq!(pulled["follow_up_target_percent"], 95);
+    // The statistics use the new targets at once.
+    let (_, stats) = quality.get("/api/v1/stats");
+    assert_eq!(stats["satisfaction"]["satisfied_min"], 5);
+    assert_eq!(stats["follow_up"]["target_percent"], 95);
+
+    let mut bad = settings.clone();
+    bad["reopen_max"] = json!(5);
+    let (status, body) = admin.put("/api/v1/admin/settings", &bad);
+    assert_eq!(
+        (status, code(&body)),
+        (400, "settings.satisfaction_overlap")
+    );
+    let mut typo = settings.clone();
+    typo["satisfied_minimum"] = json!(3);
+    let (status, body) = admin.put("/api/v1/admin/settings", &typo);
+    assert_eq!((status, code(&body)), (400, "settings.unknown_field"));
+    let (status, body) = quality.put("/api/v1/admin/settings", &settings);
+    assert_eq!((status, code(&body)), (403, "auth.forbidden"));
+
+    // Categories: a case uses `noise`.
+    let reg = author.register(&w.fx.pa, "楼上噪音");
+    let (status, _) = staff.post("/api/v1/sync/push", &push_body(device(2), &[reg]));
+    assert_eq!(status, 200);
+    let (status, categories) = admin.get("/api/v1/admin/categories");
+    assert_eq!(status, 200);
+    let mut list = categories.as_array().cloned().unwrap();
+    assert_eq!(list.len(), 13);
+    list.retain(|c| c["code"] != "fees");
+    for c in &mut list {
+        if c["code"] == "noise" {
+            c["active"] = json!(false);
+        }
+        if c["code"] == "parking" {
+            c["name_zh"] = json!("停车管理");
+        }
+    }
+    list.push(json!({"code": "pets", "name_zh": "宠物", "name_en": "Pets", "active": true}));
+    let (status, saved) = admin.put("/api/v1/admin/categories", &json!(list));
+    assert_eq!(status, 200, "{saved}");
+    let (_, now) = admin.get("/api/v1/admin/categories");
+    assert_eq!(now, saved);
+    let codes: Vec<&str> = now
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["code"].as_str().unwrap())
+        .collect();
+    assert!(codes.contains(&"pets") && codes.contains(&"noise") && !codes.contains(&"fees"));
+    let pulled = config_item(&pulled_config(&staff), "categories");
+    assert_eq!(pulled, now, "devices get the new list");
+
+    let without_noise: Vec<Value> = list
+        .iter()
+        .filter(|c| c["code"] != "noise")
+        .cloned()
+        .collect();
+    let (status, body) = admin.put("/api/v1/admin/categories", &json!(without_noise));
+    assert_eq!((status, code(&body)), (409, "categories.code_in_use"));
+    let mut twice = list.clone();
+    twice.push(list[0].clone());
+    let (status, body) = admin.put("/api/v1/admin/categories", &json!(twice));
+    assert_eq!((status, code(&body)), (400, "categories.duplicate_code"));
+    let mut unnamed = list.clone();
+    unnamed[0]["name_zh"] = json!(" ");
+    let (status, body) = admin.put("/api/v1/admin/categories", &json!(unnamed));
+    assert_eq!((status, code(&body)), (400, "categories.missing_name"));
+
+    let actions = audit_actions(&admin);
+    assert_eq!(actions.iter().filter(|a| *a == "settings.put").count(), 1);
+    assert_eq!(actions.iter().filter(|a| *a == "categories.put").count(), 1);
+    let (_, log) = admin.get("/api/v1/admin/audit?limit=100");
+    let put = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "settings.put")
+        .unwrap();
+    assert_eq!(put["detail"]["old"]["satisfied_min"], 4);
+    assert_eq!(put["detail"]["new"]["satisfied_min"], 5);
+    // Paging: the record before the newest.
+    let newest = log[0]["id"].as_i64().unwrap();
+    let (_, older) = admin.get(&format!("/api/v1/admin/audit?limit=1&before={newest}"));
+    assert_eq!(older[0]["id"], log[1]["id"]);
+}
+
+fn schedule(year: i32, rest: &[&str], work: &[&str]) -> Value {
+    json!({"year": year, "rest_days": rest, "workdays": work, "source": "国办发明电〔2026〕1号"})
+}
+
+#[test]
+fn calendar_is_previewed_before_it_is_applied() {
+    let w = world();
+    let (admin, _) = login(&w, "admin", 1);
+    let (staff, _) = login(&w, "staff_a", 2);
+
+    // 2027-02-06 is a Saturday, listed as a make-up workday; dates come back sorted.
+    let good = schedule(
+        2027,
+        &["2027-02-08", "2027-01-01", "2027-02-09"],
+        &["2027-02-06"],
+    );
+    let (status, preview) = admin.post("/api/v1/admin/calendar/preview", &good);
+    assert_eq!(status, 200, "{preview}");
+    assert_eq!(
+        preview["rest_days"],
+        json!(["2027-01-01", "2027-02-08", "2027-02-09"])
+    );
+    assert_eq!(preview["workdays"], json!(["2027-02-06"]));
+    assert_eq!(preview["replaces"], false);
+    assert_eq!(preview["loaded_years"], json!([2025, 2026]));
+    assert_eq!(preview["error"], Value::Null);
+    // Nothing was saved by the preview.
+    let calendar = config_item(&pulled_config(&staff), "calendar");
+    assert_eq!(calendar["years"].as_array().map(Vec::len), Some(2));
+
+    // Invalid years: a date of another year; a weekday as a make-up workday.
+    for (bad, want) in [
+        (
+            schedule(2027, &["2026-12-31"], &[]),
+            "calendar.date_outside_year",
+        ),
+        (
+            schedule(2027, &["2027-01-01"], &["2027-02-08"]),
+            "calendar.workday_not_weekend",
+        ),
+        (
+            schedule(2027, &["2027-01-01", "2027-01-01"], &[]),
+            "calendar.duplicate_rest_day",
+        ),
+    ] {
+        let (status, preview) = admin.post("/api/v1/admin/calendar/preview", &bad);
+        assert_eq!(status, 200, "{preview}");
+        assert_eq!(preview["error"]["code"], want, "{preview}");
+        assert!(
+            preview["error"]["message_zh"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty())
+        );
+        let (status, body) = admin.post("/api/v1/admin/calendar", &bad);
+        assert_eq!((status, code(&body)), (400, want));
+    }
+    let (status, body) = admin.post("/api/v1/admin/calendar/preview", &json!({"year": "next"}));
+    assert_eq!(status, 422, "{body}");
+    let (status, _) = staff.post("/api/v1/admin/calendar/preview", &good);
+    assert_eq!(status, 403);
+
+    let (status, applied) = admin.post("/api/v1/admin/calendar", &good);
+    assert_eq!(status, 200, "{applied}");
+    assert_eq!(applied["loaded_years"], json!([2025, 2026, 2027]));
+    let calendar = config_item(&pulled_config(&staff), "calendar");
+    let years: Vec<i64> = calendar["years"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|y| y["year"].as_i64().unwrap())
+        .collect();
+    assert_eq!(years, [2025, 2026, 2027], "devices get the new year");
+    let (_, again) = admin.post("/api/v1/admin/calendar/preview", &good);
+    assert_eq!(again["replaces"], true);
+    assert!(audit_actions(&admin).contains(&"calendar.put".to_string()));
+}
+
+#[test]
+fn quarantined_ops_are_reapplied_or_discarded_with_a_reason() {
+    let w = world();
+    let (admin, _) = login(&w, "admin", 1);
+    let (staff, mut author) = login(&w, "staff_a", 2);
+
+    // A registration in a category that does not exist yet, and a note for
+    // a case nobody registered.
+    let mut reg = author.register(&w.fx.pa, "小区里流浪猫太多");
+    if let Action::Register(r) = &mut reg.action {
+        r.category = "pets".into();
+    }
+    let case = reg.case_id;
+    let orphan = author.op(
+        CaseId(uuid::Uuid::now_v7()),
+        None,
+        Action::Note {
+            note_kind: shared::case::NoteKind::General,
+            text: "无主记录".into(),
+        },
+    );
+    let (status, answer) = staff.post("/api/v1/sync/push", &push_body(device(2), &[reg, orphan]));
+    assert_eq!(status, 200);
+    let codes: Vec<&str> = answer["quarantined"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(code)
+        .collect();
+    assert_eq!(codes, ["sync.invalid_registration", "sync.unknown_case"]);
+    let (_, list) = admin.get("/api/v1/admin/quarantine");
+    let list = list.as_array().cloned().unwrap();
+    assert_eq!(list.len(), 2);
+    let (reg_entry, orphan_entry) = (
+        list[0]["id"].as_i64().unwrap(),
+        list[1]["id"].as_i64().unwrap(),
+    );
+
+    // Still refused: the category is missing. Nothing changes.
+    let (status, outcome) = admin.post(
+        &format!("/api/v1/admin/quarantine/{reg_entry}/reapply"),
+        &json!({}),
+    );
+    assert_eq!(status, 200, "{outcome}");
+    assert_eq!(outcome["outcome"], "refused");
+    assert_eq!(outcome["code"], "sync.invalid_registration");
+    assert_eq!(staff.get(&format!("/api/v1/cases/{case}")).0, 404);
+
+    // The admin adds the category; now the op is accepted and the case exists.
+    let (_, mut categories) = admin.get("/api/v1/admin/categories");
+    categories
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"code": "pets", "name_zh": "宠物", "name_en": "Pets"}));
+    assert_eq!(admin.put("/api/v1/admin/categories", &categories).0, 200);
+    let (status, outcome) = admin.post(
+        &format!("/api/v1/admin/quarantine/{reg_entry}/reapply"),
+        &json!({}),
+    );
+    assert_eq!(status, 200, "{outcome}");
+    assert_eq!(outcome["outcome"], "accepted");
+    assert_eq!(outcome["case_id"], case.to_string());
+    let server_seq = outcome["server_seq"].as_i64().unwrap();
+    let (status, folded) = staff.get(&format!("/api/v1/cases/{case}"));
+    assert_eq!(status, 200, "{folded}");
+    assert_eq!(folded["registration"]["category"], "pets");
+    // Devices pull it with its new sequence number.
+    let (_, page) = staff.get(&format!("/api/v1/sync/pull?after={}", server_seq - 1));
+    assert_eq!(page["ops"][0]["op"]["case_id"], case.to_string());
+    let (status, record) = admin.get(&format!("/api/v1/admin/quarantine/{reg_entry}"));
+    assert_eq!(status, 200);
+    assert_eq!(record["resolution"], "reapplied");
+    assert!(record["resolved_by"].is_string() && record["resolved_at"].is_string());
+    let (status, body) = admin.post(
+        &format!("/api/v1/admin/quarantine/{reg_entry}/reapply"),
+        &json!({}),
+    );
+    assert_eq!((status, code(&body)), (409, "quarantine.resolved"));
+
+    // The orphan note is discarded with a reason; it stays on record.
+    let discard = format!("/api/v1/admin/quarantine/{orphan_entry}/discard");
+    let (status, body) = admin.post(&discard, &json!({"reason": " "}));
+    assert_eq!((status, code(&body)), (400, "quarantine.reason_required"));
+    let (status, _) = admin.post(&discard, &json!({"reason": "设备测试数据，无对应工单"}));
+    assert_eq!(status, 204);
+    let (status, body) = admin.post(&discard, &json!({"reason": "again"}));
+    assert_eq!((status, code(&body)), (409, "quarantine.resolved"));
+    let (_, record) = admin.get(&format!("/api/v1/admin/quarantine/{orphan_entry}"));
+    assert_eq!(record["resolution"], "discarded");
+    assert_eq!(record["resolution_note"], "设备测试数据，无对应工单");
+    assert_eq!(record["op"]["action"]["text"], "无主记录", "the op is kept");
+    let (_, open) = admin.get("/api/v1/admin/quarantine");
+    assert_eq!(open, json!([]), "both settled");
+
+    let (status, _) = staff.post(&discard, &json!({"reason": "x"}));
+    assert_eq!(status, 403);
+    let (status, body) = admin.post("/api/v1/admin/quarantine/999/reapply", &json!({}));
+    assert_eq!((status, code(&body)), (404, "not_found"));
+    let actions = audit_actions(&admin);
+    assert_eq!(
+        actions
+            .iter()
+            .filter(|a| *a == "quarantine.reapply")
+            .count(),
+        2
+    );
+    assert!(actions.contains(&"quarantine.discard".to_string()));
+}
+
+fn ops_of(a: &mut Author, case: CaseId, t0: DateTime<Utc>, actions: Vec<Action>) -> Vec<Op> {
+    actions
+        .into_iter()
+        .enumerate()
+        .map(|(i, action)| a.op_at(case, None, action, t0 + Duration::hours(i as i64 + 1)))
+        .collect()
+}
+
+fn work(kind: CaseKind, severity: Severity) -> Vec<Action> {
+    let mut actions = Vec::new();
+    if kind == CaseKind::Complaint {
+        actions.push(Action::Assess {
+            severity,
+            urgent: false,
+            validity: Validity::Valid,
+            reason: String::new(),
+        });
+    }
+    actions.extend([
+        Action::Assign {
+            department: "工程部".into(),
+            user: None,
+            name: "张工".into(),
+            note: String::new(),
+        },
+        Action::Start,
+        Action::Propose {
+            measures: "维修".into(),
+            responsible: String::new(),
+            planned_date: None,
+            compensation_fen: 0,
+        },
+        Action::Resolve {
+            result: "已修好".into(),
+            feedback_method: ContactMethod::Phone,
+            feedback_at: None,
+            on_the_spot: false,
+        },
+        Action::FollowUp {
+            method: ContactMethod::Phone,
+            satisfaction: 5,
+            comment: String::new(),
+            spot_check: false,
+        },
+        Action::Close {
+            corrective_action: "定期检查".into(),
+            verification: "已复查".into(),
+        },
+    ]);
+    actions
+}
+
+#[test]
+fn retention_deletes_only_old_closed_cases_and_audits_it() {
+    let w = world();
+    let (admin, _) = login(&w, "admin", 1);
+    let (manager, mut a) = login(&w, "manager_a", 2);
+    let (quality, _) = login(&w, "quality", 3);
+    let pa = w.fx.pa.clone();
+    let old = Utc.with_ymd_and_hms(2025, 2, 10, 2, 0, 0).single().unwrap();
+    let recent = Utc::now() - Duration::days(30);
+
+    let mut ops = Vec::new();
+    let mut make = |a: &mut Author, kind, at, actions: Vec<Action>| {
+        let reg = a.register_at(&pa, kind, at, |_| {});
+        let id = reg.case_id;
+        ops.push(reg);
+        ops.extend(ops_of(a, id, at, actions));
+        id
+    };
+    let expired = make(
+        &mut a,
+        CaseKind::Repair,
+        old,
+        work(CaseKind::Repair, Severity::General),
+    );
+    let major = make(
+        &mut a,
+        CaseKind::Complaint,
+        old,
+        work(CaseKind::Complaint, Severity::Major),
+    );
+    let young = make(
+        &mut a,
+        CaseKind::Repair,
+        recent,
+        work(CaseKind::Repair, Severity::General),
+    );
+    let open = make(&mut a, CaseKind::Repair, old, Vec::new());
+    let (status, answer) = manager.post("/api/v1/sync/push", &push_body(device(2), &ops));
+    assert_eq!(status, 200);
+    assert_eq!(answer["quarantined"], json!([]));
+    for id in [expired, major, young] {
+        let (_, case) = quality.get(&format!("/api/v1/cases/{id}"));
+        assert_eq!(case["state"], "closed", "{case}");
+    }
+
+    let delete = |id: CaseId| admin.delete(&format!("/api/v1/admin/cases/{id}"));
+    for (id, want) in [
+        (young, "retention.too_young"),
+        (major, "retention.major_case"),
+        (open, "retention.not_closed"),
+    ] {
+        let (status, body) = delete(id);
+        assert_eq!((status, code(&body)), (409, want));
+    }
+    assert_eq!(
+        manager.delete(&format!("/api/v1/admin/cases/{expired}")).0,
+        403
+    );
+    assert_eq!(delete(CaseId(uuid::Uuid::now_v7())).0, 404);
+
+    let (_, before) = quality.get(&format!("/api/v1/cases/{expired}"));
+    let reg_no = before["registration"]["reg_no"].clone();
+    let (status, deleted) = delete(expired);
+    assert_eq!(status, 200, "{deleted}");
+    assert_eq!(deleted["reg_no"], reg_no);
+    assert_eq!(deleted["ops"], 7);
+    assert_eq!(quality.get(&format!("/api/v1/cases/{expired}")).0, 404);
+    // Its ops are gone from the log; the others are still there.
+    let (_, page) = quality.get("/api/v1/sync/pull?after=0&limit=5000");
+    let cases: Vec<&str> = page["ops"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["op"]["case_id"].as_str().unwrap())
+        .collect();
+    assert!(!cases.contains(&expired.to_string().as_str()));
+    assert!(cases.contains(&major.to_string().as_str()));
+    let (_, log) = admin.get("/api/v1/admin/audit");
+    let entry = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "case.delete")
+        .expect("audited");
+    assert_eq!(entry["detail"]["reg_no"], reg_no);
+    assert_eq!(delete(expired).0, 404, "deleted once");
+    // Nothing dangles: the integrity check finds no ops without a case.
+    assert_eq!(common::cli(w.fx.data.path(), &["check"]).trim(), "ok");
+}

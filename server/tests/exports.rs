@@ -1,0 +1,295 @@
+//! Case exports at scale: cases registered through the store's real push
+//! path (judgement, fold, materialization), exported over HTTP by the
+//! server process, and read back: XLSX with calamine, CSV as text.
+//!
+//! The number of cases is `EXPORT_CASES`, by default 100,000 in a release
+//! build (`cargo test --release -p server --test exports -- --nocapture`)
+//! and 10,000 in a debug build; timings and the server's peak memory are
+//! printed.
+
+mod common;
+
+use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
+use chrono::{TimeZone, Utc};
+use common::{Client, Fixture, Server, device, seed_cases};
+use serde_json::Value;
+use server::api::exports::{CASE_COLUMNS, case_headers};
+use shared::lang::Lang;
+use shared::phone::Phone;
+use std::io::Cursor;
+use std::time::Instant;
+
+/// 100,000 in an optimized build; 10,000 in a debug build, where seeding
+/// 100,000 cases through the fold alone takes about 45 s on the 2-core CI
+/// box; `EXPORT_CASES` overrides both.
+fn cases_to_seed() -> usize {
+    let default = if cfg!(debug_assertions) {
+        10_000
+    } else {
+        100_000
+    };
+    std::env::var("EXPORT_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(default)
+}
+
+fn sheet(bytes: Vec<u8>, name: &str) -> calamine::Range<Data> {
+    let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).expect("an XLSX file");
+    book.worksheet_range(name).expect("the cases sheet")
+}
+
+fn texts(row: &[Data]) -> Vec<String> {
+    row.iter().map(|c| c.to_string()).collect()
+}
+
+fn code(v: &Value) -> &str {
+    v["code"].as_str().unwrap_or("")
+}
+
+#[test]
+fn exports_of_many_cases_stream_read_back_and_mask() {
+    let n = cases_to_seed();
+    let fx = Fixture::new();
+    let start = Utc
+        .with_ymd_and_hms(2025, 1, 6, 1, 0, 0)
+        .single()
+        .expect("time");
+    let t = Instant::now();
+    let ids = seed_cases(fx.data.path(), "staff_a", &fx.pa, n, start, |i, r| {
+        r.complainant.name = format!("李{i}");
+        r.complainant.phone = Phone::parse(&format!("139{:08}", i)).ok();
+        r.content = format!("第{i}号报修：楼道灯不亮");
+    });
+    println!(
+        "seeded {n} cases through Store::push in {:.1?}",
+        t.elapsed()
+    );
+    let server = Server::start(fx.data.path());
+
+    // The admin gets masked personal data, in XLSX.
+    let (admin, _) = Client::login(&server.base, "admin", device(1));
+    let t = Instant::now();
+    let (status, headers, bytes) = admin.get_bytes(
+        "/api/v1/exports/cases.xlsx",
+        &["x-total-rows", "content-length", "content-type"],
+    );
+    let took = t.elapsed();
+    assert_eq!(status, 200);
+    println!("cases.xlsx: {n} rows, {} bytes in {took:.1?}", bytes.len());
+    assert_eq!(headers[0], Some(n.to_string()), "X-Total-Rows");
+    assert_eq!(headers[1], Some(bytes.len().to_string()), "Content-Length");
+    assert_eq!(
+        headers[2].as_deref(),
+        Some("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    );
+    let t = Instant::now();
+    let range = sheet(bytes, "工单");
+    println!("read back with calamine in {:.1?}", t.elapsed());
+    assert_eq!(range.height(), n + 1, "header + one row per case");
+    let mut rows = range.rows();
+    let header = texts(rows.next().expect("header row"));
+    assert_eq!(header, case_headers(Lang::ZhCn));
+    assert_eq!(header.len(), CASE_COLUMNS.len());
+    let phone = header
+        .iter()
+        .position(|h| h == "联系电话")
+        .expect("phone column");
+    let name = header
+        .iter()
+        .position(|h| h == "投诉人")
+        .expect("name column");
+    let id = header
+        .iter()
+        .position(|h| h == "工单ID")
+        .expect("id column");
+    let first = texts(rows.next().expect("first row"));
+    assert!(
+        first[0].starts_with("PA-250106-") && first[0].ends_with("-0001"),
+        "{}",
+        first[0]
+    );
+    assert_eq!(first[1], "报修");
+    assert_eq!(first[3], "华苑小区");
+    assert_eq!(first[9], "2025-01-06 09:00", "received, local time");
+    assert_eq!(first[id], ids[0].to_string(), "oldest first");
+    let mut seen = 1;
+    for row in rows {
+        seen += 1;
+        let phone = row[phone].to_string();
+        assert!(
+            phone.len() == 11 && &phone[3..7] == "****",
+            "row {seen}: phone {phone} is not masked"
+        );
+        let name = row[name].to_string();
+        assert!(name.starts_with('李') && name.ends_with('*') && !name.contains(char::is_numeric));
+    }
+    assert_eq!(seen, n);
+    let last = range.rows().next_back().map(texts).expect("last row");
+    assert_eq!(last[id], ids[n - 1].to_string(), "newest last");
+
+    // Head office gets the same rows unmasked, as a streamed CSV.
+    let (quality, _) = Client::login(&server.base, "quality", device(2));
+    let t = Instant::now();
+    let (status, headers, csv) = quality.get_bytes(
+        "/api/v1/exports/cases.csv",
+        &["x-total-rows", "content-length"],
+    );
+    println!(
+        "cases.csv: {n} rows, {} bytes in {:.1?}",
+        csv.len(),
+        t.elapsed()
+    );
+    assert_eq!(status, 200);
+    assert_eq!(headers[0], Some(n.to_string()));
+    assert_eq!(headers[1], None, "streamed: no length known in advance");
+    let text = String::from_utf8(csv).expect("utf-8");
+    let mut reader =
+        csv::ReaderBuilder::new().from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .expect("header")
+        .iter()
+        .map(String::from)
+        .collect();
+    assert_eq!(header, case_headers(Lang::ZhCn));
+    let mut count = 0;
+    for (i, record) in reader.records().enumerate() {
+        let record = record.expect("a CSV record");
+        assert_eq!(record.len(), CASE_COLUMNS.len());
+        if i == 0 || i + 1 == n {
+            assert_eq!(&record[phone], format!("139{:08}", i));
+            assert_eq!(&record[name], format!("李{i}"));
+            assert_eq!(&record[id], ids[i].to_string());
+        }
+        count += 1;
+    }
+    assert_eq!(count, n);
+
+    // The statistics over the same cases, all of them in SQL.
+    let t = Instant::now();
+    let (status, stats) = quality.get("/api/v1/stats?period=year&from=2025-01-06");
+    println!("stats of the year over {n} cases in {:.1?}", t.elapsed());
+    assert_eq!(status, 200);
+    assert_eq!(stats["total"], n);
+    assert_eq!(
+        stats["overdue"]["total"], n,
+        "nobody touched them since 2025"
+    );
+    assert_eq!(
+        stats["overdue"]["items"].as_array().map(Vec::len),
+        Some(200)
+    );
+
+    // The server never held the export (or the database) in memory.
+    let db = std::fs::metadata(fx.data.path().join(server::DB_FILE)).map_or(0, |m| m.len());
+    if let Some(peak) = server.peak_rss_kb() {
+        println!(
+            "server peak RSS {} MB; database {} MB",
+            peak / 1024,
+            db / (1 << 20)
+        );
+        assert!(peak < 150 * 1024, "the server peaked at {peak} kB");
+    }
+}
+
+#[test]
+fn exports_follow_filters_language_and_scope() {
+    let fx = Fixture::new();
+    let start = Utc
+        .with_ymd_and_hms(2025, 3, 3, 1, 0, 0)
+        .single()
+        .expect("time");
+    seed_cases(fx.data.path(), "staff_a", &fx.pa, 30, start, |i, r| {
+        if i % 3 == 0 {
+            r.category = "cleaning".into();
+        }
+        // A cell that Excel would run as a formula.
+        r.content = "=HYPERLINK(\"http://x\")".into();
+    });
+    seed_cases(fx.data.path(), "staff_b", &fx.pb, 5, start, |_, _| {});
+    let server = Server::start(fx.data.path());
+    let (manager, _) = Client::login(&server.base, "manager_a", device(1));
+
+    // English headers, PA only for PA's manager, filters as in the case list.
+    let (status, headers, bytes) = manager.get_bytes(
+        "/api/v1/exports/cases.xlsx?lang=en&category=cleaning",
+        &["x-total-rows"],
+    );
+    assert_eq!(status, 200);
+    assert_eq!(headers[0].as_deref(), Some("10"));
+    let range = sheet(bytes, "Cases");
+    assert_eq!(range.height(), 11);
+    let rows: Vec<Vec<String>> = range.rows().map(texts).collect();
+    assert_eq!(rows[0], case_headers(Lang::En));
+    assert!(
+        rows[1..]
+            .iter()
+            .all(|r| r[1] == "Repair" && r[5] == "Cleaning")
+    );
+    // Managers see personal data; in XLSX text stays text.
+    assert_eq!(rows[1][8], "13912345678");
+    assert_eq!(rows[1][11], "=HYPERLINK(\"http://x\")");
+
+    let (_, headers, csv) = manager.get_bytes("/api/v1/exports/cases.csv", &["x-total-rows"]);
+    assert_eq!(
+        headers[0].as_deref(),
+        Some("30"),
+        "PB's 5 cases are not PA's manager's"
+    );
+    let text = String::from_utf8(csv).expect("utf-8");
+    assert!(
+        text.contains("'=HYPERLINK"),
+        "CSV cells never start a formula"
+    );
+    assert!(!text.contains("锦绣花园"));
+
+    let (_, headers, _) = manager.get_bytes(
+        &format!("/api/v1/exports/cases.csv?property={}", fx.pa.id),
+        &["x-total-rows"],
+    );
+    assert_eq!(headers[0].as_deref(), Some("30"));
+    let (status, body) = manager.get(&format!("/api/v1/exports/cases.csv?property={}", fx.pb.id));
+    assert_eq!((status, code(&body)), (403, "auth.forbidden"));
+    let (status, body) = manager.get("/api/v1/exports/cases.xlsx?lang=fr");
+    assert_eq!((status, code(&body)), (400, "request.bad_lang"));
+    let (status, body) = manager.get("/api/v1/exports/cases.csv?page=2");
+    assert_eq!((status, code(&body)), (400, "request.bad_query"));
+
+    // The statistics workbook has one sheet per table.
+    let (quality, _) = Client::login(&server.base, "quality", device(2));
+    let (status, _, bytes) = quality.get_bytes(
+        "/api/v1/exports/stats.xlsx?period=year&from=2025-01-01",
+        &[],
+    );
+    assert_eq!(status, 200);
+    let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).expect("an XLSX file");
+    let names = book.sheet_names();
+    for want in [
+        "概况",
+        "按类型",
+        "按月份",
+        "时限达标",
+        "满意度",
+        "项目指标",
+        "部门绩效",
+        "逾期工单",
+    ] {
+        assert!(
+            names.iter().any(|n| n == want),
+            "no sheet {want} in {names:?}"
+        );
+    }
+    let summary = book.worksheet_range("概况").expect("summary");
+    let cases_row = summary
+        .rows()
+        .find(|r| r[0] == "工单总数")
+        .map(texts)
+        .expect("total row");
+    assert_eq!(cases_row[1], "35");
+    let by_property = book.worksheet_range("按项目").expect("by property");
+    let rows: Vec<Vec<String>> = by_property.rows().map(texts).collect();
+    assert_eq!(rows[0], ["项目", "数量"]);
+    assert!(rows.contains(&vec!["华苑小区".to_string(), "30".to_string()]));
+    assert!(rows.contains(&vec!["锦绣花园".to_string(), "5".to_string()]));
+}
