@@ -1,15 +1,29 @@
-//! The browser app: a Leptos client-side-rendered shell that grows into the
-//! login screen, the case list and the case form.
+//! The browser app: a Leptos client-side-rendered tablet app for staff on
+//! site, offline first.
 //!
 //! wasm-bindgen runs [`start`] when `index.html` calls `init()` from the
 //! generated `app.js`; it mounts [`App`] into `<body>`. Nothing in the page
 //! is rendered by static HTML, so a browser test that finds the shell knows
 //! the wasm ran.
 //!
+//! Codemap: `db` is IndexedDB, `api` the HTTP client, `sync` the engine,
+//! `state` the shared state and the one place ops are made, `pages` the
+//! screens, `components` the small shared pieces, `i18n` the words.
+//!
 //! **Architecture Invariant:** the app holds no second copy of the rules.
 //! Workflow, deadlines and validation come from `shared`.
 
+pub mod api;
+pub mod components;
+pub mod db;
+pub mod i18n;
+pub mod pages;
+pub mod state;
+pub mod sync;
+
 use leptos::prelude::*;
+use leptos::task::spawn_local;
+use state::{AppCtx, Screen};
 use wasm_bindgen::prelude::wasm_bindgen;
 
 /// The product's name, shown in the header. The browser tests look for it.
@@ -22,20 +36,77 @@ pub fn start() {
     leptos::mount::mount_to_body(App);
 }
 
-/// The app shell: a header with the product name and the connection state,
-/// and the main area where the screens go.
+/// The app shell: a header with the product name, the connection and sync
+/// state and the navigation, and the current screen.
 #[component]
 pub fn App() -> impl IntoView {
+    let ctx = AppCtx::new();
+    provide_context(ctx);
+    spawn_local(async move {
+        match ctx.load().await {
+            Ok(()) => sync::start(ctx),
+            Err(e) => {
+                leptos::logging::error!("start: {e}");
+                ctx.fatal.set(Some(e.to_string()));
+                ctx.ready.set(true);
+            }
+        }
+    });
+    let lang = ctx.lang;
+    let logged_in = move || ctx.session.with(Option::is_some);
     view! {
         <div class="app-shell" data-testid="app-shell">
             <header class="app-header" data-testid="app-header">
                 <h1 class="app-title" data-testid="app-title">{PRODUCT_NAME}</h1>
-                <ConnectionBadge/>
+                <Show when=logged_in>
+                    <components::Nav/>
+                </Show>
+                <div class="header-status">
+                    <Show when=logged_in>
+                        <components::SyncIndicator/>
+                    </Show>
+                    <ConnectionBadge/>
+                </div>
             </header>
-            // The login screen, and after it the case screens, mount here.
-            <main class="app-main" data-testid="app-main"></main>
+            <main class="app-main" data-testid="app-main">
+                {move || {
+                    if !ctx.ready.get() {
+                        return view! {
+                            <p class="loading" data-testid="loading">
+                                {move || lang.get().pick("正在加载…", "Loading…")}
+                            </p>
+                        }
+                            .into_any();
+                    }
+                    if let Some(e) = ctx.fatal.get() {
+                        return view! {
+                            <p class="error" data-testid="fatal">
+                                {move || {
+                                    lang.get()
+                                        .pick(
+                                            "本机存储无法打开，请检查浏览器设置：",
+                                            "Storage on this tablet cannot be opened; check the browser settings: ",
+                                        )
+                                }}
+                                {e}
+                            </p>
+                        }
+                            .into_any();
+                    }
+                    if !logged_in() {
+                        return view! { <pages::login::Login/> }.into_any();
+                    }
+                    match ctx.screen.get() {
+                        Screen::List => view! { <pages::list::CaseList/> }.into_any(),
+                        Screen::New => view! { <pages::new_case::NewCase/> }.into_any(),
+                        Screen::Detail(id) => view! { <pages::detail::Detail id=id/> }.into_any(),
+                        Screen::Settings => view! { <pages::settings::SettingsPage/> }.into_any(),
+                    }
+                }}
+            </main>
             <footer class="app-footer" data-testid="app-version">
-                "版本 " {env!("CARGO_PKG_VERSION")}
+                {move || lang.get().pick("版本 ", "Version ")}
+                {env!("CARGO_PKG_VERSION")}
             </footer>
         </div>
     }
@@ -45,6 +116,7 @@ pub fn App() -> impl IntoView {
 /// routinely; this tells them whether their changes can sync right now.
 #[component]
 fn ConnectionBadge() -> impl IntoView {
+    let ctx = state::use_app();
     let online = RwSignal::new(window().navigator().on_line());
     let on = window_event_listener(leptos::ev::online, move |_| online.set(true));
     let off = window_event_listener(leptos::ev::offline, move |_| online.set(false));
@@ -59,7 +131,10 @@ fn ConnectionBadge() -> impl IntoView {
             role="status"
             data-testid="connection"
         >
-            {move || if online.get() { "在线" } else { "离线" }}
+            {move || {
+                let l = ctx.lang.get();
+                if online.get() { l.pick("在线", "Online") } else { l.pick("离线", "Offline") }
+            }}
         </span>
     }
 }

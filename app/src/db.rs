@@ -1,0 +1,344 @@
+//! The device's durable store: IndexedDB through `indexed_db_futures`.
+//!
+//! Object stores (database `complaints`, version 1):
+//! - `ops`: every op this device made or pulled, keyed by op id, with an
+//!   index on `case_id`. The value keeps the op as JSON so that it
+//!   round-trips exactly as the server and the fold see it.
+//! - `device`: the device id (`id`) and the [`DeviceState`] (`state`, which
+//!   includes the pull cursor).
+//! - `session`: the logged-in user and token (`current`).
+//! - `config`: settings, categories, calendar, properties and users, each
+//!   under its own key, as JSON.
+//! - `prefs`: the language.
+//!
+//! **Architecture Invariant:** there is no separate outbox store. The outbox
+//! is the ops of this device with `seq > DeviceState::acked_seq`, so it can
+//! never drift from what the server acknowledged. An op and the device state
+//! that issued its sequence number are written in one transaction
+//! ([`save_op`]), so a reload can never hand out a sequence number twice.
+
+use indexed_db_futures::database::Database;
+use indexed_db_futures::prelude::*;
+use indexed_db_futures::transaction::TransactionMode;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use shared::device::DeviceState;
+use shared::id::DeviceId;
+use shared::op::Op;
+use std::cell::RefCell;
+
+const DB_NAME: &str = "complaints";
+const DB_VERSION: u32 = 1;
+
+const OPS: &str = "ops";
+const DEVICE: &str = "device";
+const SESSION: &str = "session";
+const CONFIG: &str = "config";
+const PREFS: &str = "prefs";
+
+/// Why a storage call failed. Shown to people as "could not save on this
+/// tablet"; the detail goes to the console.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum DbError {
+    /// IndexedDB refused (quota, private mode, a blocked upgrade…).
+    #[error("IndexedDB: {0}")]
+    Idb(String),
+    /// A stored value did not parse (written by a newer version?).
+    #[error("stored data: {0}")]
+    Corrupt(String),
+    /// [`open`] was not called or failed.
+    #[error("the database is not open")]
+    NotOpen,
+}
+
+impl From<indexed_db_futures::error::Error> for DbError {
+    fn from(e: indexed_db_futures::error::Error) -> Self {
+        DbError::Idb(e.to_string())
+    }
+}
+
+impl From<indexed_db_futures::error::OpenDbError> for DbError {
+    fn from(e: indexed_db_futures::error::OpenDbError) -> Self {
+        DbError::Idb(e.to_string())
+    }
+}
+
+impl From<serde_json::Error> for DbError {
+    fn from(e: serde_json::Error) -> Self {
+        DbError::Corrupt(e.to_string())
+    }
+}
+
+/// One row of the `ops` store.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct OpRecord {
+    id: String,
+    case_id: String,
+    /// The op as JSON: exact, and independent of how serde-wasm-bindgen
+    /// maps numbers and dates.
+    json: String,
+}
+
+impl OpRecord {
+    fn new(op: &Op) -> Result<OpRecord, DbError> {
+        Ok(OpRecord {
+            id: op.id.to_string(),
+            case_id: op.case_id.to_string(),
+            json: serde_json::to_string(op)?,
+        })
+    }
+}
+
+/// The session kept between restarts, so the app works offline after one
+/// login on the device.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredSession {
+    /// The bearer token.
+    pub token: String,
+    /// When the token stops working.
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+    /// The user.
+    pub user: shared::role::User,
+}
+
+/// What the app reads at start.
+#[derive(Debug, Default)]
+pub struct Snapshot {
+    /// The device id, made on first start.
+    pub device: Option<DeviceId>,
+    /// The device state (absent before the first login).
+    pub state: Option<DeviceState>,
+    /// The session (absent when logged out).
+    pub session: Option<StoredSession>,
+    /// Every stored op.
+    pub ops: Vec<Op>,
+    /// The config items by key, as JSON.
+    pub config: Vec<(String, String)>,
+    /// The chosen language code.
+    pub lang: Option<String>,
+}
+
+thread_local! {
+    static DB: RefCell<Option<Database>> = const { RefCell::new(None) };
+}
+
+fn db() -> Result<Database, DbError> {
+    DB.with(|d| d.borrow().clone()).ok_or(DbError::NotOpen)
+}
+
+/// Opens (and on first use creates) the database.
+pub async fn open() -> Result<(), DbError> {
+    let database = Database::open(DB_NAME)
+        .with_version(DB_VERSION)
+        .with_on_upgrade_needed(|event, db| {
+            // Version 1 is the first schema; later versions add their
+            // migrations as further arms keyed on the old version.
+            if event.old_version() < 1.0 {
+                let ops = db
+                    .create_object_store(OPS)
+                    .with_key_path("id".into())
+                    .build()?;
+                ops.create_index("case_id", "case_id".into()).build()?;
+                for name in [DEVICE, SESSION, CONFIG, PREFS] {
+                    db.create_object_store(name).build()?;
+                }
+            }
+            Ok(())
+        })
+        .await?;
+    DB.with(|d| *d.borrow_mut() = Some(database));
+    Ok(())
+}
+
+/// Reads everything the app needs at start.
+pub async fn load() -> Result<Snapshot, DbError> {
+    let db = db()?;
+    let tx = db
+        .transaction([OPS, DEVICE, SESSION, CONFIG, PREFS])
+        .build()?;
+    let device = get_json::<DeviceId>(&tx, DEVICE, "id").await?;
+    let state = get_json::<DeviceState>(&tx, DEVICE, "state").await?;
+    let session = get_json::<StoredSession>(&tx, SESSION, "current").await?;
+    let lang = get_json::<String>(&tx, PREFS, "lang").await?;
+
+    let records: Vec<OpRecord> = tx
+        .object_store(OPS)?
+        .get_all()
+        .serde()?
+        .await?
+        .collect::<Result<_, _>>()?;
+    let mut ops = Vec::with_capacity(records.len());
+    for r in records {
+        // One unreadable op must not hide every other case: skip and log it.
+        match serde_json::from_str::<Op>(&r.json) {
+            Ok(op) => ops.push(op),
+            Err(e) => leptos::logging::warn!("skipping stored op {}: {e}", r.id),
+        }
+    }
+
+    let store = tx.object_store(CONFIG)?;
+    let mut config = Vec::new();
+    for key in ["settings", "categories", "calendar", "properties", "users"] {
+        let value: Option<String> = store.get(key).primitive()?.await?;
+        if let Some(value) = value {
+            config.push((key.to_string(), value));
+        }
+    }
+    Ok(Snapshot {
+        device,
+        state,
+        session,
+        ops,
+        config,
+        lang,
+    })
+}
+
+async fn get_json<T: DeserializeOwned>(
+    tx: &indexed_db_futures::transaction::Transaction<'_>,
+    store: &str,
+    key: &str,
+) -> Result<Option<T>, DbError> {
+    let value: Option<String> = tx.object_store(store)?.get(key).primitive()?.await?;
+    match value {
+        Some(json) => Ok(Some(serde_json::from_str(&json)?)),
+        None => Ok(None),
+    }
+}
+
+fn put_json<T: Serialize>(
+    tx: &indexed_db_futures::transaction::Transaction<'_>,
+    store: &str,
+    key: &str,
+    value: &T,
+) -> Result<(), DbError> {
+    let json = serde_json::to_string(value)?;
+    tx.object_store(store)?
+        .put(json)
+        .with_key(key.to_string())
+        .primitive()?;
+    Ok(())
+}
+
+/// Stores the device id made on first start.
+pub async fn save_device_id(device: DeviceId) -> Result<(), DbError> {
+    let db = db()?;
+    let tx = db
+        .transaction(DEVICE)
+        .with_mode(TransactionMode::Readwrite)
+        .build()?;
+    put_json(&tx, DEVICE, "id", &device)?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Stores a local op and the device state that issued it, atomically. Only
+/// when this returns `Ok` may the UI say "saved".
+///
+/// The requests are issued before the first `await`, so transactions are
+/// queued in call order: a later snapshot of the device state is never
+/// overwritten by an earlier one.
+pub async fn save_op(op: &Op, state: &DeviceState) -> Result<(), DbError> {
+    let db = db()?;
+    let tx = db
+        .transaction([OPS, DEVICE])
+        .with_mode(TransactionMode::Readwrite)
+        .build()?;
+    tx.object_store(OPS)?.put(OpRecord::new(op)?).serde()?;
+    put_json(&tx, DEVICE, "state", state)?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Stores the device state alone (after an acknowledgement).
+pub async fn save_state(state: &DeviceState) -> Result<(), DbError> {
+    let db = db()?;
+    let tx = db
+        .transaction(DEVICE)
+        .with_mode(TransactionMode::Readwrite)
+        .build()?;
+    put_json(&tx, DEVICE, "state", state)?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Stores one pulled page: its ops (re-putting a known op id is harmless),
+/// the changed config and the device state with the new cursor, in one
+/// transaction, so the cursor never runs ahead of the stored ops.
+pub async fn save_pulled(
+    ops: &[Op],
+    config: &[(String, String)],
+    state: &DeviceState,
+) -> Result<(), DbError> {
+    let db = db()?;
+    let tx = db
+        .transaction([OPS, CONFIG, DEVICE])
+        .with_mode(TransactionMode::Readwrite)
+        .build()?;
+    let store = tx.object_store(OPS)?;
+    for op in ops {
+        store.put(OpRecord::new(op)?).serde()?;
+    }
+    let config_store = tx.object_store(CONFIG)?;
+    for (key, json) in config {
+        config_store
+            .put(json.clone())
+            .with_key(key.clone())
+            .primitive()?;
+    }
+    put_json(&tx, DEVICE, "state", state)?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Stores the session and the device state after a login.
+pub async fn save_login(session: &StoredSession, state: &DeviceState) -> Result<(), DbError> {
+    let db = db()?;
+    let tx = db
+        .transaction([SESSION, DEVICE])
+        .with_mode(TransactionMode::Readwrite)
+        .build()?;
+    put_json(&tx, SESSION, "current", session)?;
+    put_json(&tx, DEVICE, "state", state)?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Forgets the session. Ops and the outbox stay: they belong to the device
+/// and sync after the next login.
+pub async fn clear_session() -> Result<(), DbError> {
+    let db = db()?;
+    let tx = db
+        .transaction(SESSION)
+        .with_mode(TransactionMode::Readwrite)
+        .build()?;
+    tx.object_store(SESSION)?.delete("current").primitive()?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Drops every case and the config (another user logged in on a device
+/// with an empty outbox: they must not see the previous user's scope).
+pub async fn clear_cases() -> Result<(), DbError> {
+    let db = db()?;
+    let tx = db
+        .transaction([OPS, CONFIG])
+        .with_mode(TransactionMode::Readwrite)
+        .build()?;
+    tx.object_store(OPS)?.clear()?;
+    tx.object_store(CONFIG)?.clear()?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Stores the chosen language code.
+pub async fn save_lang(code: &str) -> Result<(), DbError> {
+    let db = db()?;
+    let tx = db
+        .transaction(PREFS)
+        .with_mode(TransactionMode::Readwrite)
+        .build()?;
+    put_json(&tx, PREFS, "lang", &code.to_string())?;
+    tx.commit().await?;
+    Ok(())
+}

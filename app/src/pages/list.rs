@@ -1,0 +1,220 @@
+//! The case list: filters, search, and a row per case with its deadline
+//! badge. Only the first rows that match are rendered ("more" shows the
+//! next), so thousands of cases stay responsive.
+
+use crate::components::deadline_badge;
+use crate::state::{Screen, use_app};
+use leptos::prelude::*;
+use shared::case::{Case, CaseKind, CaseState};
+use shared::deadline::ClockStatus;
+use std::sync::Arc;
+
+/// Rows rendered per step of "more".
+const PAGE: usize = 100;
+
+/// The list screen.
+#[component]
+pub fn CaseList() -> impl IntoView {
+    let ctx = use_app();
+    let kind = RwSignal::new(String::new());
+    let state = RwSignal::new(String::new());
+    let category = RwSignal::new(String::new());
+    let property = RwSignal::new(String::new());
+    let mine = RwSignal::new(false);
+    let overdue = RwSignal::new(false);
+    let search = RwSignal::new(String::new());
+    let shown = RwSignal::new(PAGE);
+
+    let matching = Memo::new(move |_| {
+        let me = ctx.session.with(|s| s.as_ref().map(|s| s.user.id));
+        let now = ctx.now.get();
+        let due_soon = ctx.config.with(|c| c.settings.deadlines.due_soon());
+        let (kind, state, category, property) =
+            (kind.get(), state.get(), category.get(), property.get());
+        let (mine, overdue) = (mine.get(), overdue.get());
+        let needle = search.get().trim().to_lowercase();
+        let config = ctx.config.get();
+        ctx.cases.with(|cases| {
+            let mut rows: Vec<Arc<Case>> = cases
+                .values()
+                .filter(|c| {
+                    let r = &c.registration;
+                    (kind.is_empty() || r.kind.code() == kind)
+                        && (state.is_empty() || c.state.code() == state)
+                        && (category.is_empty() || r.category == category)
+                        && (property.is_empty() || r.property.to_string() == property)
+                        && (!mine
+                            || me.is_some_and(|me| {
+                                c.registered.by == me
+                                    || c.assignee.as_ref().is_some_and(|a| a.user == Some(me))
+                            }))
+                        && (!overdue
+                            || c.deadlines
+                                .iter()
+                                .any(|d| d.status(now, due_soon) == ClockStatus::Overdue))
+                        && (needle.is_empty() || {
+                            let unit = config
+                                .property(r.property)
+                                .map(|p| p.describe(&r.location))
+                                .unwrap_or_default();
+                            r.reg_no.to_string().to_lowercase().contains(&needle)
+                                || r.content.to_lowercase().contains(&needle)
+                                || r.complainant.name.to_lowercase().contains(&needle)
+                                || r.complainant
+                                    .phone
+                                    .as_ref()
+                                    .is_some_and(|p| p.as_str().contains(&needle))
+                                || unit.to_lowercase().contains(&needle)
+                        })
+                })
+                .cloned()
+                .collect();
+            // Newest first: what was just registered is on top.
+            rows.sort_by(|a, b| b.registered.at.cmp(&a.registered.at).then(b.id.cmp(&a.id)));
+            rows
+        })
+    });
+
+    let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+    let select = move |sig: RwSignal<String>,
+                       testid: &'static str,
+                       all: (&'static str, &'static str),
+                       options: Signal<Vec<(String, String)>>| {
+        view! {
+            <select data-testid=testid on:change=move |ev| { sig.set(event_target_value(&ev)); shown.set(PAGE); }>
+                <option value="" selected=move || sig.get().is_empty()>{move || ctx.lang.get().pick(all.0, all.1)}</option>
+                {move || options.get().into_iter().map(|(v, label)| {
+                    let selected = v == sig.get_untracked();
+                    view! { <option value=v selected=selected>{label}</option> }
+                }).collect_view()}
+            </select>
+        }
+    };
+    let kinds = Signal::derive(move || {
+        let l = ctx.lang.get();
+        CaseKind::ALL
+            .iter()
+            .map(|k| (k.code().to_string(), k.label(l).to_string()))
+            .collect()
+    });
+    let states = Signal::derive(move || {
+        let l = ctx.lang.get();
+        CaseState::ALL
+            .iter()
+            .map(|s| (s.code().to_string(), s.label(l).to_string()))
+            .collect()
+    });
+    let categories = Signal::derive(move || {
+        let l = ctx.lang.get();
+        ctx.config.with(|c| {
+            c.categories
+                .iter()
+                .map(|c| (c.code.clone(), c.name(l).to_string()))
+                .collect()
+        })
+    });
+    let properties = Signal::derive(move || {
+        ctx.config.with(|c| {
+            c.properties
+                .iter()
+                .map(|p| (p.id.to_string(), p.name.clone()))
+                .collect()
+        })
+    });
+
+    let visible = move || {
+        let n = shown.get();
+        matching.with(|rows| rows.iter().take(n).cloned().collect::<Vec<_>>())
+    };
+
+    view! {
+        <section class="case-list" data-testid="case-list">
+            <div class="filters">
+                <input type="search" class="search" data-testid="filter-search"
+                    placeholder=move || ctx.lang.get().pick("搜索登记号、内容、姓名、电话、房号", "Search number, content, name, phone, unit")
+                    prop:value=move || search.get()
+                    on:input=move |ev| { search.set(event_target_value(&ev)); shown.set(PAGE); }/>
+                {select(kind, "filter-kind", ("全部类型", "All kinds"), kinds)}
+                {select(state, "filter-state", ("全部状态", "All states"), states)}
+                {select(category, "filter-category", ("全部类别", "All categories"), categories)}
+                {select(property, "filter-property", ("全部项目", "All properties"), properties)}
+                <label class="check">
+                    <input type="checkbox" data-testid="filter-mine" prop:checked=move || mine.get()
+                        on:change=move |ev| mine.set(event_target_checked(&ev))/>
+                    {t("我的", "Mine")}
+                </label>
+                <label class="check">
+                    <input type="checkbox" data-testid="filter-overdue" prop:checked=move || overdue.get()
+                        on:change=move |ev| overdue.set(event_target_checked(&ev))/>
+                    {t("已超时", "Overdue")}
+                </label>
+            </div>
+            <p class="count" data-testid="case-count">
+                {move || {
+                    let n = matching.with(Vec::len);
+                    match ctx.lang.get() {
+                        shared::lang::Lang::ZhCn => format!("共 {n} 件"),
+                        shared::lang::Lang::En => format!("{n} cases"),
+                    }
+                }}
+            </p>
+            <table class="cases">
+                <thead>
+                    <tr>
+                        <th>{t("登记号", "No.")}</th>
+                        <th>{t("位置", "Unit")}</th>
+                        <th>{t("类别", "Category")}</th>
+                        <th>{t("状态", "State")}</th>
+                        <th>{t("时限", "Deadline")}</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    <For
+                        each=visible
+                        key=|c| (c.id, c.last_hlc)
+                        children=move |c| {
+                            let id = c.id;
+                            let l = ctx.lang.get_untracked();
+                            let reg_no = c.registration.reg_no.to_string();
+                            let reg_attr = reg_no.clone();
+                            let kind = c.registration.kind;
+                            let unit = ctx.config.with_untracked(|cfg| {
+                                cfg.property(c.registration.property)
+                                    .map(|p| format!("{} {}", p.name, p.describe(&c.registration.location)))
+                                    .unwrap_or_default()
+                            });
+                            let category = ctx.config.with_untracked(|cfg| cfg.category_name(&c.registration.category, l));
+                            let state_code = c.state.code();
+                            let case = c.clone();
+                            view! {
+                                <tr class="case-row" data-testid="case-row" data-reg-no=reg_attr
+                                    on:click=move |_| ctx.screen.set(Screen::Detail(id))>
+                                    <td class="reg-no">{reg_no}
+                                        <span class="kind">{move || kind.label(ctx.lang.get())}</span>
+                                    </td>
+                                    <td>{unit}</td>
+                                    <td>{category}</td>
+                                    <td><span class=format!("state state-{state_code}") data-testid="case-state" data-state=state_code>
+                                        {move || case.state.label(ctx.lang.get())}
+                                    </span></td>
+                                    <td>{
+                                        let case = c.clone();
+                                        move || deadline_badge(&case, &ctx)
+                                    }</td>
+                                </tr>
+                            }
+                        }
+                    />
+                </tbody>
+            </table>
+            <Show when=move || { matching.with(Vec::len) > shown.get() }>
+                <button class="btn" data-testid="more" on:click=move |_| shown.update(|n| *n += PAGE)>
+                    {t("显示更多", "More")}
+                </button>
+            </Show>
+            <Show when=move || ctx.cases.with(|c| c.is_empty())>
+                <p class="empty" data-testid="empty">{t("暂无工单。点击“登记”记录新的投诉或报修。", "No cases yet. Tap Register to record one.")}</p>
+            </Show>
+        </section>
+    }
+}

@@ -1,0 +1,131 @@
+//! Login. The network is needed only here, and only once per device: the
+//! session is kept in IndexedDB, so later starts work offline.
+
+use crate::api;
+use crate::db::{self, StoredSession};
+use crate::state::{Screen, use_app};
+use leptos::prelude::*;
+use shared::device::DeviceState;
+use shared::wire::LoginRequest;
+
+/// The login form.
+#[component]
+pub fn Login() -> impl IntoView {
+    let ctx = use_app();
+    let login = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        let l = ctx.l();
+        let Some(device) = ctx.device_id.get_untracked() else {
+            return;
+        };
+        let req = LoginRequest {
+            login: login.get_untracked().trim().to_string(),
+            password: password.get_untracked(),
+            device,
+            device_name: window().navigator().user_agent().unwrap_or_default(),
+        };
+        busy.set(true);
+        error.set(None);
+        leptos::task::spawn_local(async move {
+            let result = api::login(&req).await;
+            busy.set(false);
+            let resp = match result {
+                Ok(r) => r,
+                Err(e) => {
+                    error.set(Some(e.message(l)));
+                    return;
+                }
+            };
+            let state = match ctx.device.get_untracked() {
+                Some(mut s) if s.device == device => {
+                    s.number = resp.device_number;
+                    s.ack(resp.acked_seq);
+                    s
+                }
+                _ => DeviceState::new(device, resp.device_number, resp.acked_seq),
+            };
+            let session = StoredSession {
+                token: resp.token,
+                expires_at: resp.expires_at,
+                user: resp.user,
+            };
+            if let Err(e) = db::save_login(&session, &state).await {
+                error.set(Some(format!(
+                    "{}{e}",
+                    l.pick("无法保存登录信息：", "Could not store the login: ")
+                )));
+                return;
+            }
+            ctx.device.set(Some(state));
+            ctx.session.set(Some(session));
+            ctx.screen.set(Screen::List);
+            crate::sync::request(ctx);
+        });
+    };
+
+    let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+    view! {
+        <form class="card login" data-testid="login-form" on:submit=submit>
+            <h2>{t("登录", "Log in")}</h2>
+            <p class="hint">{t(
+                "首次在本设备使用需要联网登录，之后可离线工作。",
+                "The first login on a device needs the network; after that the app works offline.",
+            )}</p>
+            <label class="field">
+                <span>{t("账号", "Login")}</span>
+                <input type="text" autocomplete="username" data-testid="login-name"
+                    prop:value=move || login.get()
+                    on:input=move |ev| login.set(event_target_value(&ev))/>
+            </label>
+            <label class="field">
+                <span>{t("密码", "Password")}</span>
+                <input type="password" autocomplete="current-password" data-testid="login-password"
+                    prop:value=move || password.get()
+                    on:input=move |ev| password.set(event_target_value(&ev))/>
+            </label>
+            <p class="error" data-testid="login-error">{move || error.get()}</p>
+            <button type="submit" class="btn primary" data-testid="login-submit" disabled=move || busy.get()>
+                {t("登录", "Log in")}
+            </button>
+            <LangSwitch/>
+        </form>
+    }
+}
+
+/// 简体中文 / English, stored on the device.
+#[component]
+pub fn LangSwitch() -> impl IntoView {
+    let ctx = use_app();
+    let set = move |lang: shared::lang::Lang| {
+        move |_| {
+            ctx.lang.set(lang);
+            let code = match lang {
+                shared::lang::Lang::ZhCn => "zh-CN",
+                shared::lang::Lang::En => "en",
+            };
+            leptos::task::spawn_local(async move {
+                if let Err(e) = db::save_lang(code).await {
+                    leptos::logging::warn!("saving the language: {e}");
+                }
+            });
+        }
+    };
+    view! {
+        <div class="lang-switch" role="group">
+            <button type="button" class="btn small" data-testid="lang-zh"
+                class:active=move || ctx.lang.get() == shared::lang::Lang::ZhCn
+                on:click=set(shared::lang::Lang::ZhCn)>"简体中文"</button>
+            <button type="button" class="btn small" data-testid="lang-en"
+                class:active=move || ctx.lang.get() == shared::lang::Lang::En
+                on:click=set(shared::lang::Lang::En)>"English"</button>
+        </div>
+    }
+}

@@ -1,0 +1,382 @@
+//! The intake form (登记). Every field of a registration, chosen from the
+//! user's properties, buildings and units, validated by
+//! `shared::validation` with each message beside its field. Nothing is
+//! saved while there is an error, and what was typed stays.
+
+use crate::i18n;
+use crate::state::{Screen, now, use_app};
+use chrono::{NaiveDateTime, TimeZone};
+use leptos::prelude::*;
+use shared::case::{CaseKind, Channel, Complainant, Registration};
+use shared::id::{BuildingId, CaseId, PropertyId, UnitId};
+use shared::lang::Coded;
+use shared::op::Action;
+use shared::property::Location;
+use shared::validation::{ValidationError, phone_required, validate_phone, validate_registration};
+use std::collections::BTreeMap;
+
+/// The value of the building select for "public area".
+const PUBLIC: &str = "public";
+/// The value of the unit select for "the building as a whole".
+const WHOLE: &str = "whole";
+
+/// The form's fields, as typed.
+#[derive(Clone, Copy)]
+struct Form {
+    kind: RwSignal<String>,
+    property: RwSignal<String>,
+    building: RwSignal<String>,
+    unit: RwSignal<String>,
+    name: RwSignal<String>,
+    phone: RwSignal<String>,
+    channel: RwSignal<String>,
+    received: RwSignal<String>,
+    category: RwSignal<String>,
+    content: RwSignal<String>,
+    remedy: RwSignal<String>,
+    related: RwSignal<String>,
+}
+
+/// The intake screen.
+#[component]
+pub fn NewCase() -> impl IntoView {
+    let ctx = use_app();
+    let tz = ctx.config.with_untracked(|c| c.settings.tz());
+    let first_property = ctx
+        .config
+        .with_untracked(|c| c.properties.first().map(|p| p.id.to_string()))
+        .unwrap_or_default();
+    let form = Form {
+        kind: RwSignal::new(CaseKind::Complaint.code().into()),
+        property: RwSignal::new(first_property),
+        building: RwSignal::new(PUBLIC.into()),
+        unit: RwSignal::new(WHOLE.into()),
+        name: RwSignal::new(String::new()),
+        phone: RwSignal::new(String::new()),
+        channel: RwSignal::new(Channel::Phone.code().into()),
+        received: RwSignal::new(
+            now()
+                .with_timezone(&tz)
+                .format("%Y-%m-%dT%H:%M")
+                .to_string(),
+        ),
+        category: RwSignal::new(String::new()),
+        content: RwSignal::new(String::new()),
+        remedy: RwSignal::new(String::new()),
+        related: RwSignal::new(String::new()),
+    };
+    // Field name (as `shared::validation` names it) → problem.
+    let errors = RwSignal::new(BTreeMap::<String, ValidationError>::new());
+    let saved = RwSignal::new(None::<(CaseId, String)>);
+    let save_error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        save_error.set(None);
+        match build(&form) {
+            Err(errs) => errors.set(errs),
+            Ok((reg, code)) => {
+                errors.set(BTreeMap::new());
+                busy.set(true);
+                leptos::task::spawn_local(async move {
+                    let case_id = CaseId(uuid::Uuid::now_v7());
+                    let tz = ctx.config.with_untracked(|c| c.settings.tz());
+                    let result = ctx
+                        .record(case_id, None, move |d| {
+                            let mut reg = reg;
+                            reg.reg_no =
+                                d.next_reg_no(&code, tz, now()).map_err(|e| e.to_string())?;
+                            Ok(Action::Register(reg))
+                        })
+                        .await;
+                    busy.set(false);
+                    match result {
+                        Ok(op) => {
+                            if let Action::Register(r) = &op.action {
+                                saved.set(Some((case_id, r.reg_no.to_string())));
+                            }
+                        }
+                        Err(e) => save_error.set(Some(e)),
+                    }
+                });
+            }
+        }
+    };
+
+    let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+    let err = move |field: &'static str| {
+        let testid = format!("error-{}", field.replace('.', "-"));
+        view! {
+            <span class="field-error" data-testid=testid>
+                {move || errors.with(|e| e.get(field).map(|e| e.message(ctx.lang.get())))}
+            </span>
+        }
+    };
+    let label = move |field: &'static str| move || i18n::field(field, ctx.lang.get());
+
+    let property = Memo::new(move |_| {
+        let id = form.property.get();
+        ctx.config.with(|c| {
+            c.properties
+                .iter()
+                .find(|p| p.id.to_string() == id)
+                .cloned()
+        })
+    });
+
+    let form_view = view! {
+        <form class="card case-form" data-testid="case-form" on:submit=submit>
+            <h2>{t("登记新工单", "Register a case")}</h2>
+            <div class="grid">
+                <label class="field">
+                    <span>{label("kind")}</span>
+                    <select data-testid="field-kind" on:change=move |ev| form.kind.set(event_target_value(&ev))>
+                        {move || CaseKind::ALL.iter().map(|k| {
+                            let l = ctx.lang.get();
+                            view! { <option value=k.code() selected=form.kind.get_untracked() == k.code()>{k.label(l)}</option> }
+                        }).collect_view()}
+                    </select>
+                    {err("kind")}
+                </label>
+                <label class="field">
+                    <span>{label("channel")}</span>
+                    <select data-testid="field-channel" on:change=move |ev| form.channel.set(event_target_value(&ev))>
+                        {move || Channel::ALL.iter().map(|c| {
+                            let l = ctx.lang.get();
+                            view! { <option value=c.code() selected=form.channel.get_untracked() == c.code()>{c.label(l)}</option> }
+                        }).collect_view()}
+                    </select>
+                    {err("channel")}
+                </label>
+                <label class="field">
+                    <span>{label("property")}</span>
+                    <select data-testid="field-property" on:change=move |ev| {
+                        form.property.set(event_target_value(&ev));
+                        form.building.set(PUBLIC.into());
+                        form.unit.set(WHOLE.into());
+                    }>
+                        <option value="" selected=move || form.property.get().is_empty()>{t("请选择", "Choose")}</option>
+                        {move || ctx.config.with(|c| c.properties.clone()).into_iter().map(|p| {
+                            let id = p.id.to_string();
+                            let selected = form.property.get_untracked() == id;
+                            view! { <option value=id selected=selected>{p.name}</option> }
+                        }).collect_view()}
+                    </select>
+                    {err("property")}
+                </label>
+                <label class="field">
+                    <span>{t("楼栋", "Building")}</span>
+                    <select data-testid="field-building" on:change=move |ev| {
+                        form.building.set(event_target_value(&ev));
+                        form.unit.set(WHOLE.into());
+                    }>
+                        <option value=PUBLIC selected=move || form.building.get() == PUBLIC>{t("公共区域", "Public area")}</option>
+                        {move || property.get().map(|p| p.buildings).unwrap_or_default().into_iter().map(|b| {
+                            let id = b.id.to_string();
+                            let selected = form.building.get_untracked() == id;
+                            view! { <option value=id selected=selected>{b.name}</option> }
+                        }).collect_view()}
+                    </select>
+                </label>
+                <label class="field">
+                    <span>{t("房号", "Unit")}</span>
+                    <select data-testid="field-unit" on:change=move |ev| form.unit.set(event_target_value(&ev))
+                        disabled=move || form.building.get() == PUBLIC>
+                        <option value=WHOLE selected=move || form.unit.get() == WHOLE>{t("整栋", "Whole building")}</option>
+                        {move || {
+                            let b = form.building.get();
+                            property.get()
+                                .and_then(|p| p.buildings.into_iter().find(|x| x.id.to_string() == b))
+                                .map(|b| b.units)
+                                .unwrap_or_default()
+                                .into_iter()
+                                .map(|u| {
+                                    let id = u.id.to_string();
+                                    let selected = form.unit.get_untracked() == id;
+                                    view! { <option value=id selected=selected>{u.name}</option> }
+                                })
+                                .collect_view()
+                        }}
+                    </select>
+                    {err("location")}
+                </label>
+                <label class="field">
+                    <span>{label("complainant.name")}</span>
+                    <input type="text" data-testid="field-name" prop:value=move || form.name.get()
+                        on:input=move |ev| form.name.set(event_target_value(&ev))/>
+                    {err("complainant.name")}
+                </label>
+                <label class="field">
+                    <span>{label("complainant.phone")}</span>
+                    <input type="tel" inputmode="tel" data-testid="field-phone" prop:value=move || form.phone.get()
+                        on:input=move |ev| form.phone.set(event_target_value(&ev))/>
+                    {err("complainant.phone")}
+                </label>
+                <label class="field">
+                    <span>{label("received_at")}</span>
+                    <input type="datetime-local" data-testid="field-received" prop:value=move || form.received.get()
+                        on:input=move |ev| form.received.set(event_target_value(&ev))/>
+                    {err("received_at")}
+                </label>
+                <label class="field">
+                    <span>{label("category")}</span>
+                    <select data-testid="field-category" on:change=move |ev| form.category.set(event_target_value(&ev))>
+                        <option value="" selected=move || form.category.get().is_empty()>{t("请选择", "Choose")}</option>
+                        {move || {
+                            let l = ctx.lang.get();
+                            ctx.config.with(|c| c.categories.iter().filter(|c| c.active).cloned().collect::<Vec<_>>())
+                                .into_iter()
+                                .map(|c| {
+                                    let selected = form.category.get_untracked() == c.code;
+                                    let name = c.name(l).to_string();
+                                    view! { <option value=c.code selected=selected>{name}</option> }
+                                })
+                                .collect_view()
+                        }}
+                    </select>
+                    {err("category")}
+                </label>
+                <label class="field">
+                    <span>{label("related_case")}</span>
+                    <input type="text" data-testid="field-related" prop:value=move || form.related.get()
+                        placeholder=move || ctx.lang.get().pick("之前的登记号（可选）", "Earlier registration number (optional)")
+                        on:input=move |ev| form.related.set(event_target_value(&ev))/>
+                    {err("related_case")}
+                </label>
+            </div>
+            <label class="field wide">
+                <span>{label("content")}</span>
+                <textarea rows="4" data-testid="field-content" prop:value=move || form.content.get()
+                    on:input=move |ev| form.content.set(event_target_value(&ev))></textarea>
+                {err("content")}
+            </label>
+            <label class="field wide">
+                <span>{label("requested_remedy")}</span>
+                <textarea rows="2" data-testid="field-remedy" prop:value=move || form.remedy.get()
+                    on:input=move |ev| form.remedy.set(event_target_value(&ev))></textarea>
+                {err("requested_remedy")}
+            </label>
+            <p class="error" data-testid="save-error">{move || save_error.get()}</p>
+            <div class="actions">
+                <button type="submit" class="btn primary big" data-testid="save-case" disabled=move || busy.get()>
+                    {t("保存登记", "Save")}
+                </button>
+            </div>
+        </form>
+    };
+
+    view! {
+        <Show when=move || saved.get().is_some() fallback=move || form_view.clone()>
+            {move || saved.get().map(|(id, reg_no)| view! {
+                <div class="card saved" data-testid="case-saved">
+                    <p>{t("已保存在本机。请告知投诉人登记号：", "Saved on this tablet. Tell the resident the registration number:")}</p>
+                    <p class="reg-no-big" data-testid="reg-no">{reg_no}</p>
+                    <div class="actions">
+                        <button class="btn primary" data-testid="open-case" on:click=move |_| ctx.screen.set(Screen::Detail(id))>
+                            {t("查看工单", "Open the case")}
+                        </button>
+                        <button class="btn" data-testid="new-another" on:click=move |_| ctx.screen.set(Screen::List)>
+                            {t("返回列表", "Back to the list")}
+                        </button>
+                    </div>
+                </div>
+            })}
+        </Show>
+    }
+}
+
+/// Reads the form into a registration (with a provisional number, replaced
+/// when it is saved) and the property code, or the problems by field.
+fn build(form: &Form) -> Result<(Registration, String), BTreeMap<String, ValidationError>> {
+    let ctx = use_app();
+    let config = ctx.config.get_untracked();
+    let tz = config.settings.tz();
+    let mut errors = BTreeMap::new();
+    let kind = CaseKind::ALL
+        .into_iter()
+        .find(|k| k.code() == form.kind.get_untracked())
+        .unwrap_or(CaseKind::Complaint);
+    let channel = Channel::ALL
+        .into_iter()
+        .find(|c| c.code() == form.channel.get_untracked())
+        .unwrap_or(Channel::Phone);
+    let phone = match validate_phone(&form.phone.get_untracked(), phone_required(kind)) {
+        Ok(p) => p,
+        Err(e) => {
+            errors.insert("complainant.phone".to_string(), e);
+            None
+        }
+    };
+    let property_id = form.property.get_untracked();
+    let Some(property) = config
+        .properties
+        .iter()
+        .find(|p| p.id.to_string() == property_id)
+    else {
+        errors.insert("property".into(), ValidationError::Required);
+        return Err(errors);
+    };
+    let parse_id = |s: String| s.parse::<uuid::Uuid>().ok();
+    let location = match (
+        parse_id(form.building.get_untracked()),
+        parse_id(form.unit.get_untracked()),
+    ) {
+        (None, _) => Location::PublicArea,
+        (Some(b), None) => Location::Building {
+            building: BuildingId(b),
+        },
+        (Some(b), Some(u)) => Location::Unit {
+            building: BuildingId(b),
+            unit: UnitId(u),
+        },
+    };
+    let received = NaiveDateTime::parse_from_str(&form.received.get_untracked(), "%Y-%m-%dT%H:%M")
+        .ok()
+        .and_then(|t| tz.from_local_datetime(&t).earliest())
+        .map(|t| t.to_utc());
+    let Some(received_at) = received else {
+        errors.insert("received_at".into(), ValidationError::Required);
+        return Err(errors);
+    };
+    let related = form.related.get_untracked().trim().to_string();
+    let at = now();
+    // A provisional number for validation only; the real one is drawn from
+    // the device state in the same step that stores the op.
+    let provisional = shared::regno::RegNo::new(&property.code, at.date_naive(), 1, 1)
+        .or_else(|_| shared::regno::RegNo::new("X", at.date_naive(), 1, 1));
+    let Ok(reg_no) = provisional else {
+        return Err(errors);
+    };
+    let reg = Registration {
+        reg_no,
+        kind,
+        property: PropertyId(property.id.0),
+        location,
+        complainant: Complainant {
+            name: form.name.get_untracked().trim().to_string(),
+            phone,
+        },
+        channel,
+        received_at,
+        category: form.category.get_untracked(),
+        content: form.content.get_untracked(),
+        requested_remedy: form.remedy.get_untracked(),
+        related_case: (!related.is_empty()).then_some(related),
+    };
+    if let Err(found) = validate_registration(&reg, property, &config.categories, at) {
+        for e in found {
+            // A required phone is already reported from the typed text,
+            // which says more than the parsed `None` can.
+            errors.entry(e.field).or_insert(e.error);
+        }
+    }
+    if errors.is_empty() {
+        Ok((reg, property.code.clone()))
+    } else {
+        Err(errors)
+    }
+}

@@ -1,0 +1,93 @@
+//! Settings: language, the user, the device, logout, and what is stored on
+//! this tablet (ops, cases, the outbox).
+
+use crate::db;
+use crate::pages::login::LangSwitch;
+use crate::state::{Screen, use_app};
+use leptos::prelude::*;
+
+/// The settings screen.
+#[component]
+pub fn SettingsPage() -> impl IntoView {
+    let ctx = use_app();
+    let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+    let user = move || {
+        let l = ctx.lang.get();
+        ctx.session.with(|s| {
+            s.as_ref()
+                .map(|s| {
+                    format!(
+                        "{} ({}) · {}",
+                        s.user.display_name,
+                        s.user.login,
+                        s.user.role.label(l)
+                    )
+                })
+                .unwrap_or_default()
+        })
+    };
+    let device = move || {
+        let id = ctx
+            .device_id
+            .get()
+            .map(|d| d.to_string())
+            .unwrap_or_default();
+        let number = ctx
+            .device
+            .with(|d| d.as_ref().map(|d| d.number).unwrap_or_default());
+        format!("{id} · #{number}")
+    };
+    let counts = move || {
+        let cases = ctx.cases.with(|c| c.len());
+        // Reading `cases` above also re-runs this after ops change.
+        let ops = ctx.ops.with_value(|o| o.len());
+        let (pending, last_seq, acked, cursor) = ctx.device.with(|d| {
+            d.as_ref()
+                .map(|d| (d.pending(), d.last_seq, d.acked_seq, d.cursor))
+                .unwrap_or_default()
+        });
+        (cases, ops, pending, last_seq, acked, cursor)
+    };
+    let logout = move |_| {
+        let token = ctx
+            .session
+            .with_untracked(|s| s.as_ref().map(|s| s.token.clone()));
+        leptos::task::spawn_local(async move {
+            if let Some(token) = token {
+                // Offline, the server forgets the token when it expires.
+                let _ = crate::api::logout(&token).await;
+            }
+            if let Err(e) = db::clear_session().await {
+                leptos::logging::error!("logout: {e}");
+            }
+            ctx.session.set(None);
+            ctx.screen.set(Screen::List);
+        });
+    };
+    view! {
+        <section class="card settings" data-testid="settings">
+            <h2>{t("设置", "Settings")}</h2>
+            <h3>{t("语言", "Language")}</h3>
+            <LangSwitch/>
+            <dl>
+                <div class="kv"><dt>{t("用户", "User")}</dt><dd data-testid="settings-user">{user}</dd></div>
+                <div class="kv"><dt>{t("设备", "Device")}</dt><dd data-testid="settings-device">{device}</dd></div>
+                <div class="kv"><dt>{t("本机工单", "Cases on this tablet")}</dt>
+                    <dd data-testid="settings-cases">{move || counts().0}</dd></div>
+                <div class="kv"><dt>{t("本机记录（操作）", "Records (ops) on this tablet")}</dt>
+                    <dd data-testid="settings-ops">{move || counts().1}</dd></div>
+                <div class="kv"><dt>{t("待上传", "Waiting to upload")}</dt>
+                    <dd data-testid="settings-outbox">{move || counts().2}</dd></div>
+                <div class="kv"><dt>{t("序号（已确认/最新）", "Sequence (acknowledged / latest)")}</dt>
+                    <dd>{move || { let c = counts(); format!("{} / {}", c.4, c.3) }}</dd></div>
+                <div class="kv"><dt>{t("同步位置", "Pull cursor")}</dt>
+                    <dd>{move || counts().5}</dd></div>
+            </dl>
+            <p class="hint">{t(
+                "退出登录不会删除本机未上传的记录，下次登录后会继续同步。",
+                "Logging out keeps records that are not uploaded yet; they sync after the next login.",
+            )}</p>
+            <button class="btn danger" data-testid="logout" on:click=logout>{t("退出登录", "Log out")}</button>
+        </section>
+    }
+}

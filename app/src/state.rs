@@ -1,0 +1,426 @@
+//! The app's shared state, provided through context: the session, the
+//! device state, the synced configuration, the ops and the folded cases.
+//!
+//! **Architecture Invariant:** a case on screen is always
+//! `shared::fold::fold` of the ops stored on this device. Ops are kept per
+//! case, and only the cases whose ops changed are folded again, so a device
+//! with thousands of cases stays responsive.
+//!
+//! **Architecture Invariant:** the device state changes only synchronously
+//! (no `await` between reading and writing it), and each change is handed to
+//! IndexedDB in the same turn, so concurrent saves and syncs never issue the
+//! same sequence number twice or store an older snapshot over a newer one.
+
+use crate::db::{self, StoredSession};
+use crate::sync::SyncStatus;
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+use shared::calendar::Calendar;
+use shared::case::{Case, CaseState};
+use shared::category::{Category, default_categories};
+use shared::device::{Actor, DeviceState};
+use shared::fold::{FoldContext, fold};
+use shared::id::{CaseId, DeviceId, OpId, UserId};
+use shared::lang::Lang;
+use shared::op::{Action, Op};
+use shared::property::Property;
+use shared::role::User;
+use shared::settings::Settings;
+use shared::wire::ConfigItem;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+/// Which screen is showing. Plain signal navigation: the app is one page
+/// and a reload starts at the list, which is what staff expect on a tablet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    /// The case list.
+    List,
+    /// The intake form.
+    New,
+    /// One case.
+    Detail(CaseId),
+    /// Language, user, device, local data.
+    Settings,
+}
+
+/// The configuration that travels with sync, with defaults until the first
+/// pull brings the company's own.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// Company settings.
+    pub settings: Settings,
+    /// Categories.
+    pub categories: Vec<Category>,
+    /// The working-day calendar.
+    pub calendar: Calendar,
+    /// The properties in the user's scope.
+    pub properties: Vec<Property>,
+    /// The users, for names in timelines and for assignment.
+    pub users: Vec<User>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            settings: Settings::default(),
+            categories: default_categories(),
+            calendar: Calendar::with_builtin(),
+            properties: Vec::new(),
+            users: Vec::new(),
+        }
+    }
+}
+
+impl Config {
+    /// Applies one stored or pulled item. Returns whether the fold's inputs
+    /// (settings or calendar) changed.
+    pub fn apply(&mut self, item: ConfigItem) -> bool {
+        match item {
+            ConfigItem::Settings(s) => {
+                let changed = s != self.settings;
+                self.settings = s;
+                changed
+            }
+            ConfigItem::Calendar(c) => {
+                let changed = c != self.calendar;
+                self.calendar = c;
+                changed
+            }
+            ConfigItem::Categories(c) => {
+                self.categories = c;
+                false
+            }
+            ConfigItem::Properties(p) => {
+                self.properties = p;
+                false
+            }
+            ConfigItem::Users(u) => {
+                self.users = u;
+                false
+            }
+        }
+    }
+
+    /// The display name of a user, or a short id for users not (yet) known.
+    pub fn user_name(&self, id: UserId) -> String {
+        self.users
+            .iter()
+            .find(|u| u.id == id)
+            .map(|u| u.display_name.clone())
+            .unwrap_or_else(|| id.to_string().chars().take(8).collect())
+    }
+
+    /// A property by id.
+    pub fn property(&self, id: shared::id::PropertyId) -> Option<&Property> {
+        self.properties.iter().find(|p| p.id == id)
+    }
+
+    /// A category's name in `lang`, or its code if unknown.
+    pub fn category_name(&self, code: &str, lang: Lang) -> String {
+        self.categories
+            .iter()
+            .find(|c| c.code == code)
+            .map_or_else(|| code.to_string(), |c| c.name(lang).to_string())
+    }
+}
+
+/// The key under which a config item is stored.
+pub fn config_key(item: &ConfigItem) -> &'static str {
+    match item {
+        ConfigItem::Settings(_) => "settings",
+        ConfigItem::Categories(_) => "categories",
+        ConfigItem::Calendar(_) => "calendar",
+        ConfigItem::Properties(_) => "properties",
+        ConfigItem::Users(_) => "users",
+    }
+}
+
+/// Parses a stored config item back from its key and JSON.
+fn parse_config(key: &str, json: &str) -> Option<ConfigItem> {
+    let item = match key {
+        "settings" => ConfigItem::Settings(serde_json::from_str(json).ok()?),
+        "categories" => ConfigItem::Categories(serde_json::from_str(json).ok()?),
+        "calendar" => ConfigItem::Calendar(serde_json::from_str(json).ok()?),
+        "properties" => ConfigItem::Properties(serde_json::from_str(json).ok()?),
+        "users" => ConfigItem::Users(serde_json::from_str(json).ok()?),
+        _ => return None,
+    };
+    Some(item)
+}
+
+/// The ops in memory, grouped by case, with the set of known op ids for
+/// deduplication.
+#[derive(Debug, Default)]
+pub struct OpLog {
+    by_case: HashMap<CaseId, Vec<Op>>,
+    ids: HashSet<OpId>,
+}
+
+impl OpLog {
+    /// Adds ops not seen before; returns the cases they touch.
+    pub fn add(&mut self, ops: impl IntoIterator<Item = Op>) -> HashSet<CaseId> {
+        let mut touched = HashSet::new();
+        for op in ops {
+            if self.ids.insert(op.id) {
+                touched.insert(op.case_id);
+                self.by_case.entry(op.case_id).or_default().push(op);
+            }
+        }
+        touched
+    }
+
+    /// How many ops are stored.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Whether no op is stored.
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// The outbox: this device's ops after `acked`, in sequence order.
+    pub fn outbox(&self, device: DeviceId, acked: u64) -> Vec<Op> {
+        let mut ops: Vec<Op> = self
+            .by_case
+            .values()
+            .flatten()
+            .filter(|op| op.device == device && op.seq > acked)
+            .cloned()
+            .collect();
+        ops.sort_by_key(|op| op.seq);
+        ops
+    }
+
+    fn clear(&mut self) {
+        self.by_case.clear();
+        self.ids.clear();
+    }
+}
+
+/// Everything the screens share, all `Copy` handles.
+#[derive(Clone, Copy)]
+pub struct AppCtx {
+    /// The UI language.
+    pub lang: RwSignal<Lang>,
+    /// The logged-in user, if any.
+    pub session: RwSignal<Option<StoredSession>>,
+    /// This device's id (made on first start).
+    pub device_id: RwSignal<Option<DeviceId>>,
+    /// The device state (after the first login).
+    pub device: RwSignal<Option<DeviceState>>,
+    /// Synced configuration.
+    pub config: RwSignal<Config>,
+    /// The ops, by case (not reactive by itself; see `cases`).
+    pub ops: StoredValue<OpLog>,
+    /// The folded cases.
+    pub cases: RwSignal<HashMap<CaseId, Arc<Case>>>,
+    /// The sync indicator's data.
+    pub sync: RwSignal<SyncStatus>,
+    /// Which screen shows.
+    pub screen: RwSignal<Screen>,
+    /// A clock for deadline badges, ticking every 30 s.
+    pub now: RwSignal<DateTime<Utc>>,
+    /// Whether the start-up load finished.
+    pub ready: RwSignal<bool>,
+    /// A start-up or storage error to show.
+    pub fatal: RwSignal<Option<String>>,
+}
+
+/// The device's wall clock.
+pub fn now() -> DateTime<Utc> {
+    let ms = js_sys::Date::now() as i64;
+    DateTime::from_timestamp_millis(ms).unwrap_or_default()
+}
+
+impl AppCtx {
+    /// Fresh, empty state; [`AppCtx::load`] fills it.
+    pub fn new() -> AppCtx {
+        AppCtx {
+            lang: RwSignal::new(Lang::ZhCn),
+            session: RwSignal::new(None),
+            device_id: RwSignal::new(None),
+            device: RwSignal::new(None),
+            config: RwSignal::new(Config::default()),
+            ops: StoredValue::new(OpLog::default()),
+            cases: RwSignal::new(HashMap::new()),
+            sync: RwSignal::new(SyncStatus::default()),
+            screen: RwSignal::new(Screen::List),
+            now: RwSignal::new(now()),
+            ready: RwSignal::new(false),
+            fatal: RwSignal::new(None),
+        }
+    }
+
+    /// The current language, untracked-safe getter for event handlers.
+    pub fn l(&self) -> Lang {
+        self.lang.get_untracked()
+    }
+
+    /// Opens IndexedDB and loads everything; makes the device id on the
+    /// first start.
+    pub async fn load(self) -> Result<(), db::DbError> {
+        db::open().await?;
+        let snap = db::load().await?;
+        let device = match snap.device {
+            Some(d) => d,
+            None => {
+                let d = DeviceId(uuid::Uuid::now_v7());
+                db::save_device_id(d).await?;
+                d
+            }
+        };
+        if snap.lang.as_deref() == Some("en") {
+            self.lang.set(Lang::En);
+        }
+        let mut config = Config::default();
+        for (key, json) in &snap.config {
+            if let Some(item) = parse_config(key, json) {
+                config.apply(item);
+            }
+        }
+        self.config.set(config);
+        self.device_id.set(Some(device));
+        // A state of another device id (storage copied between browsers)
+        // is not ours to continue.
+        self.device
+            .set(snap.state.filter(|s: &DeviceState| s.device == device));
+        self.session.set(snap.session);
+        self.add_ops(snap.ops);
+        self.ready.set(true);
+        Ok(())
+    }
+
+    /// Adds ops (local, stored or pulled) and folds the cases they touch.
+    pub fn add_ops(&self, ops: Vec<Op>) {
+        let touched = self.ops.try_update_value(|log| log.add(ops));
+        if let Some(touched) = touched {
+            self.refold(touched);
+        }
+    }
+
+    /// Folds the given cases again from their ops.
+    pub fn refold(&self, ids: impl IntoIterator<Item = CaseId>) {
+        let config = self.config.get_untracked();
+        let ctx = FoldContext {
+            settings: &config.settings,
+            calendar: &config.calendar,
+        };
+        let folded: Vec<(CaseId, Option<Case>)> = self.ops.with_value(|log| {
+            ids.into_iter()
+                .map(|id| {
+                    let case = log.by_case.get(&id).and_then(|ops| fold(ops, ctx).ok());
+                    (id, case)
+                })
+                .collect()
+        });
+        self.cases.update(|cases| {
+            for (id, case) in folded {
+                match case {
+                    Some(case) => {
+                        cases.insert(id, Arc::new(case));
+                    }
+                    // Ops of a case whose registration has not arrived yet:
+                    // kept, not shown.
+                    None => {
+                        cases.remove(&id);
+                    }
+                }
+            }
+        });
+    }
+
+    /// Folds every case again (the settings or the calendar changed).
+    pub fn refold_all(&self) {
+        let ids: Vec<CaseId> = self
+            .ops
+            .with_value(|log| log.by_case.keys().copied().collect());
+        self.refold(ids);
+    }
+
+    /// Forgets every case in memory (another user's scope).
+    pub fn clear_cases(&self) {
+        self.ops.update_value(OpLog::clear);
+        self.cases.set(HashMap::new());
+        self.config.set(Config::default());
+    }
+
+    /// The logged-in actor.
+    pub fn actor(&self) -> Option<Actor> {
+        self.session.with_untracked(|s| {
+            s.as_ref().map(|s| Actor {
+                user: s.user.id,
+                role: s.user.role,
+            })
+        })
+    }
+
+    /// Makes an op, stores it durably with the device state, and only then
+    /// shows it. `build` gets the device state to draw a registration
+    /// number from, and returns the action.
+    pub async fn record(
+        self,
+        case_id: CaseId,
+        expected_state: Option<CaseState>,
+        build: impl FnOnce(&mut DeviceState) -> Result<Action, String>,
+    ) -> Result<Op, String> {
+        let l = self.l();
+        let actor = self
+            .actor()
+            .ok_or_else(|| l.pick("请先登录", "Log in first").to_string())?;
+        let at = now();
+        // Synchronous read-modify-write of the device state (see the
+        // module's invariant), then the snapshot goes to IndexedDB.
+        let made = self.device.try_update(|d| {
+            let d = d.as_mut().ok_or("no device state")?;
+            let before = d.clone();
+            let action = build(d).inspect_err(|_| *d = before.clone())?;
+            let op = d.make_op(
+                OpId(uuid::Uuid::now_v7()),
+                case_id,
+                actor,
+                expected_state,
+                action,
+                at,
+            );
+            Ok::<_, String>((op, d.clone(), before))
+        });
+        let (op, snapshot, before) = match made {
+            Some(Ok(made)) => made,
+            Some(Err(e)) => return Err(e),
+            None => return Err("state disposed".into()),
+        };
+        if let Err(e) = db::save_op(&op, &snapshot).await {
+            leptos::logging::error!("saving op {}: {e}", op.id);
+            // Nothing was stored, so give back the sequence and the
+            // registration number, unless something else moved on since.
+            self.device.update(|d| {
+                if let Some(d) = d.as_mut().filter(|d| d.last_seq == op.seq) {
+                    d.last_seq = before.last_seq;
+                    d.reg_counter = before.reg_counter;
+                }
+            });
+            return Err(l
+                .pick(
+                    "无法保存到本机存储，请重试",
+                    "Could not save on this tablet; try again",
+                )
+                .to_string());
+        }
+        self.add_ops(vec![op.clone()]);
+        crate::sync::request(self);
+        Ok(op)
+    }
+}
+
+impl Default for AppCtx {
+    fn default() -> Self {
+        AppCtx::new()
+    }
+}
+
+/// The app state from context.
+pub fn use_app() -> AppCtx {
+    expect_context::<AppCtx>()
+}

@@ -1,0 +1,227 @@
+//! The sync engine: push the outbox, then pull until the server has no
+//! more, storing each page durably before moving the cursor.
+//!
+//! It runs on start, every 30 seconds, when the browser comes back online,
+//! after each local save, and from the sync button. A flag makes sure only
+//! one sync runs at a time; after a failure the automatic attempts back off
+//! with `shared::device::backoff`.
+
+use crate::api::{self, ApiError};
+use crate::db;
+use crate::state::{AppCtx, config_key, now};
+use chrono::{DateTime, Duration, Utc};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use shared::device::backoff;
+use shared::op::Op;
+use shared::wire::PushRequest;
+
+/// The most ops sent in one push (the server takes up to 2000).
+const PUSH_BATCH: usize = 500;
+/// The page size of a pull.
+const PULL_LIMIT: u32 = 500;
+/// How often an idle, healthy device syncs.
+const PERIOD_SECS: i64 = 30;
+
+/// What the sync indicator shows.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SyncStatus {
+    /// A sync is running now.
+    pub running: bool,
+    /// When the last sync finished without error.
+    pub last_ok: Option<DateTime<Utc>>,
+    /// The last failure, cleared by the next success.
+    pub error: Option<ApiError>,
+    /// Failures in a row, for the backoff.
+    pub failures: u32,
+    /// When the next automatic attempt is due.
+    pub next_at: Option<DateTime<Utc>>,
+    /// Ops the server put in quarantine (shown so nobody thinks they synced).
+    pub quarantined: u64,
+}
+
+/// Starts the background loop: a 5-second tick that syncs when an attempt
+/// is due, and the `online` event that makes one due at once.
+pub fn start(ctx: AppCtx) {
+    request(ctx);
+    set_interval(
+        move || {
+            ctx.now.set(now());
+            let due = ctx
+                .sync
+                .with_untracked(|s| s.next_at.is_none_or(|at| at <= now()));
+            if due && online() {
+                request(ctx);
+            }
+        },
+        std::time::Duration::from_secs(5),
+    );
+    let handle = window_event_listener(leptos::ev::online, move |_| request(ctx));
+    // The app lives as long as the page; the listener must too.
+    std::mem::forget(handle);
+}
+
+fn online() -> bool {
+    window().navigator().on_line()
+}
+
+/// Runs a sync now unless one is running or nobody is logged in.
+pub fn request(ctx: AppCtx) {
+    let busy = ctx.sync.with_untracked(|s| s.running);
+    let logged_in = ctx.session.with_untracked(Option::is_some);
+    let has_state = ctx.device.with_untracked(Option::is_some);
+    if busy || !logged_in || !has_state {
+        return;
+    }
+    ctx.sync.update(|s| s.running = true);
+    spawn_local(async move {
+        let result = run(ctx).await;
+        let at = now();
+        ctx.sync.update(|s| {
+            s.running = false;
+            match result {
+                Ok(quarantined) => {
+                    s.last_ok = Some(at);
+                    s.error = None;
+                    s.failures = 0;
+                    s.quarantined += quarantined;
+                    s.next_at = Some(at + Duration::seconds(PERIOD_SECS));
+                }
+                Err(e) => {
+                    s.next_at = Some(at + backoff(s.failures));
+                    s.failures = s.failures.saturating_add(1);
+                    s.error = Some(e);
+                }
+            }
+        });
+        if ctx
+            .sync
+            .with_untracked(|s| s.error == Some(ApiError::UpdateRequired))
+        {
+            let _ = window().location().reload();
+        }
+    });
+}
+
+/// One sync: push everything waiting, then pull every page. Returns how
+/// many ops were quarantined.
+async fn run(ctx: AppCtx) -> Result<u64, ApiError> {
+    let token = ctx
+        .session
+        .with_untracked(|s| s.as_ref().map(|s| s.token.clone()))
+        .ok_or(ApiError::Unauthorized {
+            code: "auth.no_session".into(),
+        })?;
+    let quarantined = push_all(ctx, &token).await?;
+    pull_all(ctx, &token).await?;
+    Ok(quarantined)
+}
+
+async fn push_all(ctx: AppCtx, token: &str) -> Result<u64, ApiError> {
+    let mut quarantined = 0;
+    loop {
+        let Some((device, acked)) = ctx
+            .device
+            .with_untracked(|d| d.as_ref().map(|d| (d.device, d.acked_seq)))
+        else {
+            return Ok(quarantined);
+        };
+        let batch: Vec<Op> = ctx.ops.with_value(|log| {
+            log.outbox(device, acked)
+                .into_iter()
+                .take(PUSH_BATCH)
+                .collect()
+        });
+        if batch.is_empty() {
+            return Ok(quarantined);
+        }
+        let answer = api::push(token, &PushRequest { device, ops: batch }).await?;
+        quarantined += answer.quarantined.len() as u64;
+        let snapshot = ctx.device.try_update(|d| {
+            d.as_mut().map(|d| {
+                let moved = d.ack(answer.acked_seq);
+                (moved, d.clone())
+            })
+        });
+        let Some(Some((moved, snapshot))) = snapshot else {
+            return Ok(quarantined);
+        };
+        if moved {
+            db::save_state(&snapshot)
+                .await
+                .map_err(|e| ApiError::Decode(e.to_string()))?;
+        } else {
+            // The server kept nothing new: resending the same batch would
+            // loop forever. Report it; the next attempt backs off.
+            return Err(ApiError::Server {
+                status: 409,
+                code: "sync.not_acknowledged".into(),
+                message: format!(
+                    "acked {} expected {:?}",
+                    answer.acked_seq, answer.expected_seq
+                ),
+            });
+        }
+    }
+}
+
+async fn pull_all(ctx: AppCtx, token: &str) -> Result<(), ApiError> {
+    loop {
+        let Some(cursor) = ctx.device.with_untracked(|d| d.as_ref().map(|d| d.cursor)) else {
+            return Ok(());
+        };
+        let page = api::pull(token, cursor, PULL_LIMIT).await?;
+        let ops: Vec<Op> = page.ops.into_iter().map(|p| p.op).collect();
+        let config: Vec<(String, String)> = page
+            .config
+            .iter()
+            .filter_map(|item| {
+                serde_json::to_string(&item_value(item))
+                    .ok()
+                    .map(|json| (config_key(item).to_string(), json))
+            })
+            .collect();
+        let at = now();
+        let snapshot = ctx.device.try_update(|d| {
+            d.as_mut().map(|d| {
+                d.observe(&ops, at);
+                d.cursor = page.cursor;
+                d.clone()
+            })
+        });
+        let Some(Some(snapshot)) = snapshot else {
+            return Ok(());
+        };
+        db::save_pulled(&ops, &config, &snapshot)
+            .await
+            .map_err(|e| ApiError::Decode(e.to_string()))?;
+        let mut refold = false;
+        if !page.config.is_empty() {
+            ctx.config.update(|c| {
+                for item in page.config {
+                    refold |= c.apply(item);
+                }
+            });
+        }
+        ctx.add_ops(ops);
+        if refold {
+            ctx.refold_all();
+        }
+        if !page.more {
+            return Ok(());
+        }
+    }
+}
+
+/// The payload of a config item as stored (its `value`).
+fn item_value(item: &shared::wire::ConfigItem) -> serde_json::Value {
+    use shared::wire::ConfigItem as C;
+    let v = match item {
+        C::Settings(s) => serde_json::to_value(s),
+        C::Categories(c) => serde_json::to_value(c),
+        C::Calendar(c) => serde_json::to_value(c),
+        C::Properties(p) => serde_json::to_value(p),
+        C::Users(u) => serde_json::to_value(u),
+    };
+    v.unwrap_or(serde_json::Value::Null)
+}
