@@ -42,47 +42,118 @@ const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 pub struct Server {
     /// `http://127.0.0.1:PORT`, without a trailing slash.
     pub base: String,
-    child: Child,
+    child: Option<Child>,
     data: TempDir,
 }
+
+/// The password of every user [`Server::seed`] creates.
+pub const PASSWORD: &str = "s3cret-pass";
 
 impl Server {
     /// Starts the server on a free port of 127.0.0.1 and waits until
     /// `/healthz` answers.
     pub fn start() -> Server {
         let data = tempfile::tempdir().expect("create a temp data dir");
-        let dist = dist_dir();
-        // Port 0: the server binds a free port and prints the address it
-        // got as its first line, so there is no window in which another
-        // process can take the port.
-        let mut child = Command::new(server_bin())
-            .args(["serve", "--addr", "127.0.0.1:0", "--log-level", "warn"])
-            .arg("--data-dir")
-            .arg(data.path())
-            .arg("--dist")
-            .arg(&dist)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("spawn the server binary");
-        let stdout = child.stdout.take().expect("stdout is piped");
-        let mut reader = BufReader::new(stdout);
-        let mut line = String::new();
-        reader
-            .read_line(&mut line)
-            .expect("read the server's first line");
-        // Keep draining stdout so the server never writes into a closed pipe.
-        std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
-        let base = match line.trim().strip_prefix("listening on ") {
-            Some(base) => base.trim_end_matches('/').to_string(),
-            None => {
-                let _ = child.kill();
-                panic!("the server did not start; its first line was {line:?}")
-            }
+        let (child, base) = spawn_server(data.path(), "127.0.0.1:0");
+        let server = Server {
+            base,
+            child: Some(child),
+            data,
         };
-        let server = Server { base, child, data };
         server.wait_healthy();
         server
+    }
+
+    /// Starts the server again after [`Server::kill`], on the same address
+    /// and the same data directory: the browser's origin (and so its
+    /// service worker and IndexedDB) stays the same.
+    pub fn restart(&mut self) {
+        self.kill();
+        let addr = self.base.trim_start_matches("http://").to_string();
+        let (child, base) = spawn_server(self.data.path(), &addr);
+        assert_eq!(base, self.base, "the server came back on another address");
+        self.child = Some(child);
+        self.wait_healthy();
+    }
+
+    /// Runs `server ARGS --data-dir DIR` (a CLI command on this server's
+    /// database) and returns its stdout; panics when it fails.
+    pub fn cli(&self, args: &[&str]) -> String {
+        let out = Command::new(server_bin())
+            .args(args)
+            .arg("--data-dir")
+            .arg(self.data.path())
+            .env_remove("SERVER_USER_PASSWORD")
+            .output()
+            .expect("run the server CLI");
+        assert!(
+            out.status.success(),
+            "server {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// One property 和园 (code HY, 500 households) with building 1栋 (units
+    /// 101, 102, 201), a second property 景苑 (JY) with its own staff, and
+    /// users of every role the tests need, all with [`PASSWORD`]:
+    /// `staff1`, `manager1`, `regional1` (HY), `staff2` (JY), `quality1`
+    /// (head office).
+    pub fn seed(&self) {
+        self.cli(&[
+            "property",
+            "add",
+            "--code",
+            "HY",
+            "--name",
+            "和园",
+            "--households",
+            "500",
+        ]);
+        self.cli(&[
+            "property",
+            "building",
+            "--property",
+            "HY",
+            "--name",
+            "1栋",
+            "--units",
+            "101,102,201",
+        ]);
+        self.cli(&[
+            "property",
+            "add",
+            "--code",
+            "JY",
+            "--name",
+            "景苑",
+            "--households",
+            "300",
+        ]);
+        for (login, name, role, property) in [
+            ("staff1", "王客服", "staff", Some("HY")),
+            ("manager1", "李经理", "manager", Some("HY")),
+            ("regional1", "赵区域", "regional_manager", Some("HY")),
+            ("staff2", "陈客服", "staff", Some("JY")),
+            ("quality1", "周品质", "quality", None),
+        ] {
+            let mut args = vec![
+                "user",
+                "add",
+                "--login",
+                login,
+                "--name",
+                name,
+                "--role",
+                role,
+                "--password",
+                PASSWORD,
+            ];
+            if let Some(p) = property {
+                args.extend(["--property", p]);
+            }
+            self.cli(&args);
+        }
     }
 
     /// The server's data directory.
@@ -97,8 +168,10 @@ impl Server {
 
     /// SIGKILL, as a crash or a power cut would.
     pub fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 
     fn wait_healthy(&self) {
@@ -116,13 +189,45 @@ impl Server {
     }
 }
 
+/// Spawns `server serve` on `addr` and returns it with the base URL it
+/// printed. Port 0 makes the server bind a free port and print the address
+/// it got as its first line, so no other process can take the port between
+/// choosing and binding it.
+fn spawn_server(data: &Path, addr: &str) -> (Child, String) {
+    let mut child = Command::new(server_bin())
+        .args(["serve", "--addr", addr, "--log-level", "warn"])
+        .arg("--data-dir")
+        .arg(data)
+        .arg("--dist")
+        .arg(dist_dir())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("spawn the server binary");
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let mut reader = BufReader::new(stdout);
+    let mut line = String::new();
+    reader
+        .read_line(&mut line)
+        .expect("read the server's first line");
+    // Keep draining stdout so the server never writes into a closed pipe.
+    std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
+    match line.trim().strip_prefix("listening on ") {
+        Some(base) => (child, base.trim_end_matches('/').to_string()),
+        None => {
+            let _ = child.kill();
+            panic!("the server did not start on {addr}; its first line was {line:?}")
+        }
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         self.kill();
     }
 }
 
-/// A headless Chromium with a fresh profile, and the WebDriver client
+/// A headless Chromium with its own profile, and the WebDriver client
 /// that drives it.
 pub struct Browser {
     /// The WebDriver session.
@@ -130,12 +235,23 @@ pub struct Browser {
     // Field order matters: the driver's process group dies before the
     // profile directory is removed.
     driver: Driver,
-    _profile: TempDir,
+    _profile: Option<TempDir>,
 }
 
 impl Browser {
-    /// Starts chromedriver on a free port and opens a browser session.
+    /// Starts chromedriver on a free port and opens a browser session with
+    /// a fresh profile.
     pub async fn start() -> Browser {
+        let profile = tempfile::tempdir().expect("create a temp browser profile");
+        let mut browser = Browser::start_in(profile.path()).await;
+        browser._profile = Some(profile);
+        browser
+    }
+
+    /// Opens a browser on the profile in `dir`, which outlives it: starting
+    /// again on the same directory is a browser restart, with the service
+    /// worker, its cache and IndexedDB as the last one left them.
+    pub async fn start_in(dir: &Path) -> Browser {
         for path in [CHROMIUM, CHROMEDRIVER] {
             assert!(
                 Path::new(path).exists(),
@@ -143,9 +259,8 @@ impl Browser {
             );
         }
         let driver = Driver::start();
-        let profile = tempfile::tempdir().expect("create a temp browser profile");
         let mut builder = ClientBuilder::new(HttpConnector::new());
-        builder.capabilities(capabilities(profile.path()));
+        builder.capabilities(capabilities(dir));
         let client = builder
             .connect(&driver.url)
             .await
@@ -153,7 +268,215 @@ impl Browser {
         Browser {
             client,
             driver,
-            _profile: profile,
+            _profile: None,
+        }
+    }
+
+    /// Opens `url` and waits for the app shell.
+    pub async fn open(&self, url: &str) {
+        self.client.goto(url).await.expect("open the app");
+        self.wait_for_test_id("app-shell").await;
+    }
+
+    /// The first element with `data-testid="{test_id}"`, if there is one now.
+    pub async fn find(&self, test_id: &str) -> Option<Element> {
+        let css = format!("[data-testid=\"{test_id}\"]");
+        self.client.find(Locator::Css(&css)).await.ok()
+    }
+
+    /// Every element with `data-testid="{test_id}"` now.
+    pub async fn find_all(&self, test_id: &str) -> Vec<Element> {
+        let css = format!("[data-testid=\"{test_id}\"]");
+        self.client
+            .find_all(Locator::Css(&css))
+            .await
+            .unwrap_or_default()
+    }
+
+    /// Clicks the element with `test_id`, waiting for it first.
+    pub async fn click(&self, test_id: &str) {
+        let el = self.wait_for_test_id(test_id).await;
+        el.click()
+            .await
+            .unwrap_or_else(|e| panic!("click [data-testid={test_id}]: {e}"));
+    }
+
+    /// Replaces the text of the input with `test_id`.
+    pub async fn fill(&self, test_id: &str, text: &str) {
+        let el = self.wait_for_test_id(test_id).await;
+        el.clear()
+            .await
+            .unwrap_or_else(|e| panic!("clear [data-testid={test_id}]: {e}"));
+        el.send_keys(text)
+            .await
+            .unwrap_or_else(|e| panic!("type into [data-testid={test_id}]: {e}"));
+    }
+
+    /// Chooses the option with `value` in the select with `test_id`.
+    pub async fn choose(&self, test_id: &str, value: &str) {
+        let el = self.wait_for_test_id(test_id).await;
+        el.select_by_value(value)
+            .await
+            .unwrap_or_else(|e| panic!("choose {value:?} in [data-testid={test_id}]: {e}"));
+    }
+
+    /// Chooses the option whose visible text contains `label`.
+    pub async fn choose_label(&self, test_id: &str, label: &str) {
+        let css = format!("[data-testid=\"{test_id}\"] option");
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            for option in self
+                .client
+                .find_all(Locator::Css(&css))
+                .await
+                .unwrap_or_default()
+            {
+                if option.text().await.unwrap_or_default().contains(label) {
+                    option.click().await.expect("click the option");
+                    return;
+                }
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no option {label:?} in [data-testid={test_id}] within {TIMEOUT:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// The visible text of the element with `test_id` (waiting for it).
+    pub async fn text(&self, test_id: &str) -> String {
+        let el = self.wait_for_test_id(test_id).await;
+        el.text().await.unwrap_or_default()
+    }
+
+    /// The value of an input or select with `test_id`.
+    pub async fn value(&self, test_id: &str) -> String {
+        let el = self.wait_for_test_id(test_id).await;
+        el.prop("value").await.ok().flatten().unwrap_or_default()
+    }
+
+    /// An attribute of the element with `test_id`, or "" when absent.
+    pub async fn attr(&self, test_id: &str, name: &str) -> String {
+        match self.find(test_id).await {
+            Some(el) => el.attr(name).await.ok().flatten().unwrap_or_default(),
+            None => String::new(),
+        }
+    }
+
+    /// Waits until `test_id`'s attribute `name` is `want`.
+    pub async fn wait_attr(&self, test_id: &str, name: &str, want: &str) {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let got = self.attr(test_id, name).await;
+            if got == want {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "[data-testid={test_id}] {name}={got:?}, wanted {want:?} within {TIMEOUT:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits until the text of `test_id` contains `want`.
+    pub async fn wait_text(&self, test_id: &str, want: &str) {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let got = match self.find(test_id).await {
+                Some(el) => el.text().await.unwrap_or_default(),
+                None => String::new(),
+            };
+            if got.contains(want) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "[data-testid={test_id}] says {got:?}, wanted {want:?} within {TIMEOUT:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits until there are exactly `n` elements with `test_id`.
+    pub async fn wait_count(&self, test_id: &str, n: usize) {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let got = self.find_all(test_id).await.len();
+            if got == n {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{got} elements [data-testid={test_id}], wanted {n} within {TIMEOUT:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Logs in through the app's form and waits for the first sync to
+    /// finish, so the user's properties and colleagues are on the device.
+    pub async fn login(&self, login: &str) {
+        self.fill("login-name", login).await;
+        self.fill("login-password", PASSWORD).await;
+        self.click("login-submit").await;
+        self.wait_for_test_id("case-list").await;
+        self.wait_synced().await;
+    }
+
+    /// Waits until a sync has finished without error and nothing waits.
+    pub async fn wait_synced(&self) {
+        self.wait_attr("sync-status", "data-synced", "true").await;
+        self.wait_attr("sync-status", "data-running", "false").await;
+        self.wait_attr("sync-pending", "data-pending", "0").await;
+    }
+
+    /// Presses "sync now" until a sync has run after this call and left
+    /// nothing waiting (the button is disabled while a sync runs).
+    pub async fn sync_now(&self) {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            if self.attr("sync-status", "data-running").await == "false" {
+                self.click("sync-now").await;
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                let idle = self.attr("sync-status", "data-running").await == "false";
+                let error = self.text("sync-error").await;
+                let pending = self.attr("sync-pending", "data-pending").await;
+                if idle && error.is_empty() && pending == "0" {
+                    return;
+                }
+            }
+            assert!(
+                Instant::now() < deadline,
+                "sync did not complete within {TIMEOUT:?}: {}",
+                self.text("sync-status").await
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    /// Waits until a service worker controls the page, so that it loads
+    /// with the server down.
+    pub async fn wait_service_worker(&self) {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let controlled = self
+                .client
+                .execute(
+                    "return !!(navigator.serviceWorker && navigator.serviceWorker.controller);",
+                    vec![],
+                )
+                .await
+                .ok();
+            if controlled == Some(json!(true)) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no service worker controls the page within {TIMEOUT:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
         }
     }
 
@@ -191,6 +514,7 @@ impl Browser {
         } = self;
         let _ = client.close().await;
         drop(driver);
+        drop(_profile);
     }
 }
 

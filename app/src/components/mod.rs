@@ -75,7 +75,9 @@ pub fn SyncIndicator() -> impl IntoView {
         })
     };
     view! {
-        <div class="sync" data-testid="sync-status" class:sync-error=move || ctx.sync.with(|s| s.error.is_some())>
+        <div class="sync" data-testid="sync-status" class:sync-error=move || ctx.sync.with(|s| s.error.is_some())
+            data-synced=move || ctx.sync.with(|s| s.last_ok.is_some()).to_string()
+            data-running=move || ctx.sync.with(|s| s.running).to_string()>
             <span class="sync-text">
                 <span data-testid="sync-pending" data-pending=move || pending().to_string()>{text}</span>
                 <span class="sync-error-text" data-testid="sync-error">{error}</span>

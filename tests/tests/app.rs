@@ -1,0 +1,335 @@
+//! The tablet app in a real headless Chromium against the real server:
+//! the whole complaint workflow, working offline through a server restart
+//! and a browser restart, conflicts between two tablets, and validation.
+
+use e2e::{Browser, PASSWORD, Server};
+use serde_json::{Value, json};
+
+/// Registers a complaint in 和园 1栋 101 through the intake form and returns
+/// its registration number as the app shows it.
+async fn register(browser: &Browser, name: &str, content: &str) -> String {
+    browser.click("nav-new").await;
+    browser.choose_label("field-property", "和园").await;
+    browser.choose_label("field-building", "1栋").await;
+    browser.choose_label("field-unit", "101").await;
+    browser.fill("field-name", name).await;
+    browser.fill("field-phone", "13800138000").await;
+    browser.choose("field-category", "maintenance").await;
+    browser.fill("field-content", content).await;
+    browser.click("save-case").await;
+    browser.text("reg-no").await
+}
+
+/// Opens the action's form, fills its text inputs and submits it, then
+/// waits for the case to reach `state`.
+async fn act(browser: &Browser, action: &str, inputs: &[(&str, &str)], state: &str) {
+    browser.click(&format!("action-{action}")).await;
+    for (name, value) in inputs {
+        browser.fill(&format!("in-{name}"), value).await;
+    }
+    browser.click(&format!("submit-{action}")).await;
+    browser.wait_attr("detail-state", "data-state", state).await;
+}
+
+/// Opens the case with `reg_no` from the list.
+async fn open_case(browser: &Browser, reg_no: &str) {
+    browser.click("nav-list").await;
+    let css = format!("[data-testid=\"case-row\"][data-reg-no=\"{reg_no}\"]");
+    let row = browser
+        .client
+        .wait()
+        .at_most(e2e::TIMEOUT)
+        .for_element(fantoccini::Locator::Css(&css))
+        .await
+        .unwrap_or_else(|e| panic!("no row for {reg_no}: {e}"));
+    row.click().await.expect("open the case");
+    browser.wait_text("detail-reg-no", reg_no).await;
+}
+
+/// The texts of every timeline entry on the detail screen.
+async fn timeline(browser: &Browser) -> Vec<String> {
+    let mut out = Vec::new();
+    for entry in browser.find_all("timeline-entry").await {
+        out.push(entry.text().await.unwrap_or_default());
+    }
+    out
+}
+
+/// Logs in over HTTP and returns a bearer token.
+fn token(server: &Server, login: &str) -> String {
+    let device = uuid_like(login);
+    let mut resp = ureq::post(&server.url("/api/v1/auth/login"))
+        .send_json(json!({
+            "login": login, "password": PASSWORD, "device": device, "device_name": "test",
+        }))
+        .expect("log in over HTTP");
+    let body: Value = resp.body_mut().read_json().expect("login answer");
+    body["token"].as_str().expect("a token").to_string()
+}
+
+/// A fixed, valid UUID per login, so each HTTP login is its own device.
+fn uuid_like(login: &str) -> String {
+    let n = login
+        .bytes()
+        .fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
+    format!("00000000-0000-7000-8000-{:012x}", n & 0xffff_ffff_ffff)
+}
+
+/// `GET path` on the server as `login`.
+fn get(server: &Server, login: &str, path: &str) -> Value {
+    let token = token(server, login);
+    let mut resp = ureq::get(&server.url(path))
+        .header("Authorization", &format!("Bearer {token}"))
+        .call()
+        .unwrap_or_else(|e| panic!("GET {path}: {e}"));
+    resp.body_mut().read_json().expect("a JSON answer")
+}
+
+/// The server's case summaries as `login` sees them.
+fn server_cases(server: &Server, login: &str) -> Vec<Value> {
+    let page = get(server, login, "/api/v1/cases?per_page=100");
+    page["items"].as_array().cloned().unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_complaint_goes_through_the_whole_workflow() {
+    let server = Server::start();
+    server.seed();
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("manager1").await;
+
+    browser.click("nav-new").await;
+    browser.wait_for_test_id("case-form").await;
+    browser.screenshot("app-form").await;
+    let reg_no = register(&browser, "张三", "卫生间天花板漏水，楼上装修后出现").await;
+    assert!(reg_no.starts_with("HY-"), "registration number {reg_no}");
+    browser.click("open-case").await;
+    browser
+        .wait_attr("detail-state", "data-state", "registered")
+        .await;
+
+    act(&browser, "assess", &[], "assessed").await;
+    browser.click("action-assign").await;
+    browser.choose_label("in-user", "李经理").await;
+    browser.fill("in-department", "工程部").await;
+    browser.fill("in-note", "请今天上门查看").await;
+    browser.click("submit-assign").await;
+    browser
+        .wait_attr("detail-state", "data-state", "assigned")
+        .await;
+    act(&browser, "start", &[], "in_progress").await;
+    act(
+        &browser,
+        "propose",
+        &[("measures", "更换楼上防水层"), ("responsible", "张师傅")],
+        "solution_proposed",
+    )
+    .await;
+    act(
+        &browser,
+        "resolve",
+        &[("result", "防水层已更换，天花板已修复")],
+        "resolved",
+    )
+    .await;
+    act(
+        &browser,
+        "follow_up",
+        &[("comment", "很满意")],
+        "followed_up",
+    )
+    .await;
+    act(
+        &browser,
+        "close",
+        &[
+            ("corrective", "装修前检查防水"),
+            ("verification", "回访确认无漏水"),
+        ],
+        "closed",
+    )
+    .await;
+    browser.wait_count("timeline-entry", 8).await;
+    let entries = timeline(&browser).await;
+    assert!(
+        entries[0].contains("李经理"),
+        "timeline names the actor: {entries:?}"
+    );
+    assert!(
+        entries.iter().any(|e| e.contains("工程部")),
+        "the handover is in the timeline: {entries:?}"
+    );
+    browser.screenshot("app-detail").await;
+
+    browser.wait_synced().await;
+    let cases = server_cases(&server, "quality1");
+    let summary = cases
+        .iter()
+        .find(|c| c["reg_no"] == json!(reg_no))
+        .unwrap_or_else(|| panic!("{reg_no} is not on the server: {cases:?}"));
+    assert_eq!(summary["state"], json!("closed"));
+    let id = summary["id"].as_str().expect("an id");
+    let case = get(&server, "quality1", &format!("/api/v1/cases/{id}"));
+    assert_eq!(case["follow_ups"][0]["satisfaction"], json!(5), "{case}");
+
+    browser.click("nav-list").await;
+    browser.wait_count("case-row", 1).await;
+    assert_eq!(browser.attr("case-state", "data-state").await, "closed");
+    browser.screenshot("app-list").await;
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bad_phone_is_reported_beside_the_field_and_nothing_is_saved() {
+    let server = Server::start();
+    server.seed();
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("staff1").await;
+
+    browser.click("nav-new").await;
+    browser.choose_label("field-property", "和园").await;
+    browser.fill("field-name", "李四").await;
+    browser.fill("field-phone", "12345").await;
+    browser.choose("field-category", "noise").await;
+    browser.fill("field-content", "夜间施工噪音").await;
+    browser.click("save-case").await;
+
+    browser.wait_text("error-complainant-phone", "").await;
+    let message = browser.text("error-complainant-phone").await;
+    assert!(
+        !message.trim().is_empty(),
+        "no message beside the phone field"
+    );
+    assert!(
+        browser.find("case-saved").await.is_none(),
+        "the case was saved"
+    );
+    // What was typed stays.
+    assert_eq!(browser.value("field-phone").await, "12345");
+    assert_eq!(browser.value("field-name").await, "李四");
+    assert_eq!(browser.value("field-content").await, "夜间施工噪音");
+    browser.screenshot("app-form-error").await;
+
+    // Nothing reached the device's outbox or the server.
+    assert_eq!(browser.attr("sync-pending", "data-pending").await, "0");
+    browser.fill("field-phone", "0571-88886666").await;
+    browser.click("save-case").await;
+    let reg_no = browser.text("reg-no").await;
+    browser.wait_synced().await;
+    let cases = server_cases(&server, "manager1");
+    assert_eq!(cases.len(), 1, "exactly the corrected case: {cases:?}");
+    assert_eq!(cases[0]["reg_no"], json!(reg_no));
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn work_done_offline_survives_reloads_restarts_and_syncs() {
+    let mut server = Server::start();
+    server.seed();
+    let profile = tempfile::tempdir().expect("a browser profile");
+    let browser = Browser::start_in(profile.path()).await;
+    browser.open(&server.url("/")).await;
+    browser.login("staff1").await;
+    browser.wait_service_worker().await;
+
+    server.kill();
+    let first = register(&browser, "王五", "电梯按钮失灵").await;
+    browser.click("new-another").await;
+    let second = register(&browser, "赵六", "小区路灯不亮").await;
+    browser.click("open-case").await;
+    browser.click("action-note").await;
+    browser.fill("in-text", "已电话联系业主，约明早上门").await;
+    browser.click("submit-note").await;
+    browser.wait_count("timeline-entry", 2).await;
+    browser.wait_attr("sync-pending", "data-pending", "3").await;
+
+    // A reload with the server down: the service worker serves the app and
+    // IndexedDB still has the cases and the outbox.
+    browser.open(&server.url("/")).await;
+    browser.wait_count("case-row", 2).await;
+    browser.wait_attr("sync-pending", "data-pending", "3").await;
+    browser.close().await;
+
+    // A browser restart on the same profile, still offline.
+    let browser = Browser::start_in(profile.path()).await;
+    browser.open(&server.url("/")).await;
+    browser.wait_count("case-row", 2).await;
+    browser.wait_attr("sync-pending", "data-pending", "3").await;
+    open_case(&browser, &second).await;
+    let offline_timeline = timeline(&browser).await;
+    assert_eq!(offline_timeline.len(), 2);
+
+    server.restart();
+    browser.sync_now().await;
+    let cases = server_cases(&server, "manager1");
+    let numbers: Vec<&Value> = cases.iter().map(|c| &c["reg_no"]).collect();
+    assert_eq!(cases.len(), 2, "{numbers:?}");
+    assert!(numbers.contains(&&json!(first)) && numbers.contains(&&json!(second)));
+
+    // A colleague of the same property sees the same cases and timeline.
+    let colleague = Browser::start().await;
+    colleague.open(&server.url("/")).await;
+    colleague.login("manager1").await;
+    colleague.wait_count("case-row", 2).await;
+    open_case(&colleague, &second).await;
+    colleague.wait_count("timeline-entry", 2).await;
+    let theirs = timeline(&colleague).await;
+    assert!(
+        theirs.iter().any(|e| e.contains("约明早上门")),
+        "the note reached the colleague: {theirs:?}"
+    );
+    // Another property's staff sees none of it.
+    let outsider = server_cases(&server, "staff2");
+    assert!(outsider.is_empty(), "{outsider:?}");
+    colleague.close().await;
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_tablets_acting_offline_on_one_case_show_the_same_conflict() {
+    let mut server = Server::start();
+    server.seed();
+    let a = Browser::start().await;
+    a.open(&server.url("/")).await;
+    a.login("manager1").await;
+    let reg_no = register(&a, "孙七", "垃圾清运不及时").await;
+    a.wait_synced().await;
+    let b = Browser::start().await;
+    b.open(&server.url("/")).await;
+    b.login("regional1").await;
+    b.wait_count("case-row", 1).await;
+
+    server.kill();
+    open_case(&a, &reg_no).await;
+    act(&a, "assess", &[], "assessed").await;
+    open_case(&b, &reg_no).await;
+    act(
+        &b,
+        "withdraw",
+        &[("reason", "业主表示已自行解决")],
+        "withdrawn",
+    )
+    .await;
+
+    server.restart();
+    a.sync_now().await;
+    b.sync_now().await;
+    a.sync_now().await;
+
+    a.wait_count("conflict", 1).await;
+    b.wait_count("conflict", 1).await;
+    let state_a = a.attr("detail-state", "data-state").await;
+    let state_b = b.attr("detail-state", "data-state").await;
+    assert_eq!(state_a, state_b, "both tablets fold to the same state");
+    let conflict_a = a.text("conflict").await;
+    let conflict_b = b.text("conflict").await;
+    assert!(!conflict_a.is_empty());
+    assert_eq!(conflict_a, conflict_b, "both show the same conflict");
+    let server_state = server_cases(&server, "manager1")[0]["state"].clone();
+    assert_eq!(server_state, json!(state_a));
+    a.screenshot("app-conflict").await;
+    a.close().await;
+    b.close().await;
+}
