@@ -175,3 +175,44 @@ pub async fn pull(token: &str, after: i64, limit: u32) -> Result<PullResponse, A
         .map_err(|e| ApiError::Network(e.to_string()))?;
     read(resp).await
 }
+
+/// `GET url` with the session's token, decoded as `T`.
+pub async fn get<T: DeserializeOwned>(token: &str, url: &str) -> Result<T, ApiError> {
+    let resp = with_headers(Request::get(url), Some(token))
+        .send()
+        .await
+        .map_err(|e| ApiError::Network(e.to_string()))?;
+    read(resp).await
+}
+
+/// `method url` with a JSON body and the session's token, decoded as `T`.
+pub async fn send<B: serde::Serialize, T: DeserializeOwned>(
+    method: Method,
+    token: &str,
+    url: &str,
+    body: &B,
+) -> Result<T, ApiError> {
+    let builder = match method {
+        Method::Post => Request::post(url),
+        Method::Put => Request::put(url),
+        Method::Delete => Request::delete(url),
+    };
+    let resp = with_headers(builder, Some(token))
+        .json(body)
+        .map_err(|e| ApiError::Decode(e.to_string()))?
+        .send()
+        .await
+        .map_err(|e| ApiError::Network(e.to_string()))?;
+    read(resp).await
+}
+
+/// The HTTP methods [`send`] uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// Create or act.
+    Post,
+    /// Replace.
+    Put,
+    /// Delete.
+    Delete,
+}

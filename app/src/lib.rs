@@ -101,6 +101,9 @@ pub fn App() -> impl IntoView {
                         Screen::New => view! { <pages::new_case::NewCase/> }.into_any(),
                         Screen::Detail(id) => view! { <pages::detail::Detail id=id/> }.into_any(),
                         Screen::Settings => view! { <pages::settings::SettingsPage/> }.into_any(),
+                        Screen::Dashboard => view! { <pages::dashboard::Dashboard/> }.into_any(),
+                        Screen::Print(id) => view! { <pages::print::PrintRecord id=id/> }.into_any(),
+                        Screen::Admin => view! { <pages::admin::AdminPage/> }.into_any(),
                     }
                 }}
             </main>

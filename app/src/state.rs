@@ -42,6 +42,12 @@ pub enum Screen {
     Detail(CaseId),
     /// Language, user, device, local data.
     Settings,
+    /// Head office statistics, spot-checks and exports (online only).
+    Dashboard,
+    /// One case as the printable record form.
+    Print(CaseId),
+    /// Administration (admin role, online only).
+    Admin,
 }
 
 /// The configuration that travels with sync, with defaults until the first
@@ -344,6 +350,17 @@ impl AppCtx {
         self.ops.update_value(OpLog::clear);
         self.cases.set(HashMap::new());
         self.config.set(Config::default());
+    }
+
+    /// The session's bearer token, for the online-only screens.
+    pub fn token(&self) -> Option<String> {
+        self.session
+            .with_untracked(|s| s.as_ref().map(|s| s.token.clone()))
+    }
+
+    /// The logged-in user's role (tracked).
+    pub fn role(&self) -> Option<shared::role::Role> {
+        self.session.with(|s| s.as_ref().map(|s| s.user.role))
     }
 
     /// The logged-in actor.

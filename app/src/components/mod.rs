@@ -22,6 +22,16 @@ pub fn Nav() -> impl IntoView {
             <button class="nav-btn primary" class:active=is(Screen::New) data-testid="nav-new" on:click=go(Screen::New)>
                 {move || ctx.lang.get().pick("登记", "Register")}
             </button>
+            <Show when=move || ctx.role().is_some_and(|r| r.reads_statistics())>
+                <button class="nav-btn" class:active=is(Screen::Dashboard) data-testid="nav-dashboard" on:click=go(Screen::Dashboard)>
+                    {move || ctx.lang.get().pick("统计", "Dashboard")}
+                </button>
+            </Show>
+            <Show when=move || ctx.role() == Some(shared::role::Role::Admin)>
+                <button class="nav-btn" class:active=is(Screen::Admin) data-testid="nav-admin" on:click=go(Screen::Admin)>
+                    {move || ctx.lang.get().pick("管理", "Admin")}
+                </button>
+            </Show>
             <button class="nav-btn" class:active=is(Screen::Settings) data-testid="nav-settings" on:click=go(Screen::Settings)>
                 {move || ctx.lang.get().pick("设置", "Settings")}
             </button>

@@ -52,6 +52,7 @@ fn Header(case: Arc<Case>) -> impl IntoView {
     let state = case.state;
     let kind = case.registration.kind;
     let escalated = case.escalated();
+    let id = case.id;
     view! {
         <div class="card detail-head">
             <h2><span data-testid="detail-reg-no">{case.registration.reg_no.to_string()}</span>
@@ -60,6 +61,9 @@ fn Header(case: Arc<Case>) -> impl IntoView {
                 {move || state.label(ctx.lang.get())}
             </span>
             {escalated.then(|| view! { <span class="badge overdue" data-testid="escalated">{move || ctx.lang.get().pick("已上报", "Escalated")}</span> })}
+            <button class="btn small" data-testid="open-print" on:click=move |_| ctx.screen.set(Screen::Print(id))>
+                {move || ctx.lang.get().pick("打印记录表", "Print record")}
+            </button>
         </div>
     }
 }

@@ -1,7 +1,12 @@
-//! The screens: login, case list, intake form, case detail, settings.
+//! The screens: login, case list, intake form, case detail, settings; and,
+//! online only, the head-office dashboard and the administration. The
+//! printable record form works offline from the device's own fold.
 
+pub mod admin;
+pub mod dashboard;
 pub mod detail;
 pub mod list;
 pub mod login;
 pub mod new_case;
+pub mod print;
 pub mod settings;

@@ -1,0 +1,717 @@
+//! The head-office dashboard: every statistic of DOMAIN.md for a period,
+//! property and kind, computed by the server in SQL over the synced cases
+//! (`GET /api/v1/stats`), with missed targets marked, trends drawn as SVG,
+//! the overdue list linking to the cases, the quarterly spot-check and the
+//! CSV/XLSX exports with progress.
+//!
+//! Online only: the figures cover every device's work, which only the
+//! server has. The server enforces the role and the property scope; the app
+//! only hides the screen from roles that would be refused. The statistics
+//! types live in the server, so the app reads their JSON as
+//! `serde_json::Value`: the screen only displays them, it computes nothing.
+
+use crate::api::{self, Method};
+use crate::i18n;
+use crate::state::{Screen, now, use_app};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use serde_json::{Value, json};
+use shared::case::CaseKind;
+use shared::id::CaseId;
+use shared::lang::Lang;
+use wasm_bindgen::JsCast;
+
+/// The filters, as the query string wants them.
+#[derive(Clone, Copy)]
+struct Filters {
+    period: RwSignal<String>,
+    from: RwSignal<String>,
+    to: RwSignal<String>,
+    property: RwSignal<String>,
+    kind: RwSignal<String>,
+}
+
+impl Filters {
+    /// `period=…&from=…` for the stats and export endpoints.
+    fn query(&self, lang: Lang) -> String {
+        let mut q = format!("period={}", self.period.get());
+        let from = self.from.get();
+        if !from.is_empty() {
+            q.push_str(&format!("&from={from}"));
+        }
+        if self.period.get() == "custom" {
+            q.push_str(&format!("&to={}", self.to.get()));
+        }
+        for (key, value) in [("property", self.property.get()), ("kind", self.kind.get())] {
+            if !value.is_empty() {
+                q.push_str(&format!("&{key}={value}"));
+            }
+        }
+        q.push_str(match lang {
+            Lang::ZhCn => "&lang=zh-CN",
+            Lang::En => "&lang=en",
+        });
+        q
+    }
+}
+
+/// The dashboard screen.
+#[component]
+pub fn Dashboard() -> impl IntoView {
+    let ctx = use_app();
+    let tz = ctx.config.with_untracked(|c| c.settings.tz());
+    let today = now().with_timezone(&tz).format("%Y-%m-%d").to_string();
+    let filters = Filters {
+        period: RwSignal::new("month".into()),
+        from: RwSignal::new(today.clone()),
+        to: RwSignal::new(today),
+        property: RwSignal::new(String::new()),
+        kind: RwSignal::new(String::new()),
+    };
+    let stats = RwSignal::new(None::<Value>);
+    let error = RwSignal::new(None::<String>);
+    let loading = RwSignal::new(false);
+    // Answers to older requests are dropped: the newest filters win.
+    let generation = StoredValue::new(0u64);
+
+    Effect::new(move |_| {
+        let query = filters.query(ctx.lang.get());
+        let Some(token) = ctx.token() else {
+            return;
+        };
+        let this = generation.get_value() + 1;
+        generation.set_value(this);
+        loading.set(true);
+        spawn_local(async move {
+            let result = api::get::<Value>(&token, &format!("/api/v1/stats?{query}")).await;
+            if generation.get_value() != this {
+                return;
+            }
+            loading.set(false);
+            match result {
+                Ok(v) => {
+                    error.set(None);
+                    stats.set(Some(v));
+                }
+                Err(e) => error.set(Some(e.message(ctx.l()))),
+            }
+        });
+    });
+
+    let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+    let properties = move || ctx.config.with(|c| c.properties.clone());
+    view! {
+        <section class="dashboard" data-testid="dashboard">
+            <div class="card filters">
+                <label class="field">
+                    <span>{t("统计周期", "Period")}</span>
+                    <select data-testid="stats-period" on:change=move |ev| filters.period.set(event_target_value(&ev))>
+                        {[("month", "本月", "Month"), ("quarter", "本季度", "Quarter"), ("year", "本年", "Year"), ("custom", "自定义", "Custom")]
+                            .into_iter()
+                            .map(|(v, zh, en)| view! { <option value=v selected=move || filters.period.get() == v>{t(zh, en)}</option> })
+                            .collect_view()}
+                    </select>
+                </label>
+                <label class="field">
+                    <span>{move || if filters.period.get() == "custom" { ctx.lang.get().pick("开始日期", "From") } else { ctx.lang.get().pick("所在日期", "Any day in it") }}</span>
+                    <input type="date" data-testid="stats-from" prop:value=move || filters.from.get()
+                        on:change=move |ev| filters.from.set(event_target_value(&ev))/>
+                </label>
+                <Show when=move || filters.period.get() == "custom">
+                    <label class="field">
+                        <span>{t("结束日期", "To")}</span>
+                        <input type="date" data-testid="stats-to" prop:value=move || filters.to.get()
+                            on:change=move |ev| filters.to.set(event_target_value(&ev))/>
+                    </label>
+                </Show>
+                <label class="field">
+                    <span>{t("项目", "Property")}</span>
+                    <select data-testid="stats-property" on:change=move |ev| filters.property.set(event_target_value(&ev))>
+                        <option value="">{t("全部项目", "All properties")}</option>
+                        {move || properties().into_iter().map(|p| view! { <option value=p.id.to_string()>{p.name}</option> }).collect_view()}
+                    </select>
+                </label>
+                <label class="field">
+                    <span>{t("类型", "Kind")}</span>
+                    <select data-testid="stats-kind" on:change=move |ev| filters.kind.set(event_target_value(&ev))>
+                        <option value="">{t("全部类型", "All kinds")}</option>
+                        {move || CaseKind::ALL.iter().map(|k| view! { <option value=k.code()>{k.label(ctx.lang.get())}</option> }).collect_view()}
+                    </select>
+                </label>
+            </div>
+            <p class="hint" data-testid="stats-status">
+                {move || loading.get().then(|| ctx.lang.get().pick("正在计算…", "Computing…"))}
+            </p>
+            <p class="error" data-testid="stats-error">{move || error.get()}</p>
+            {move || stats.get().map(|s| view! { <Figures stats=s/> })}
+            <Exports filters=filters stats=stats/>
+            <SpotChecks/>
+        </section>
+    }
+}
+
+fn text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+fn count(v: &Value) -> u64 {
+    v.as_u64().unwrap_or(0)
+}
+
+/// A percentage, or "—" when there is nothing to divide.
+fn percent(v: &Value) -> String {
+    v.as_f64()
+        .map_or_else(|| "—".into(), |p| format!("{p:.1}%"))
+}
+
+/// Hours for a person: `3.5 小时` / `3.5 h`.
+fn hours(v: &Value, l: Lang) -> String {
+    v.as_f64().map_or_else(
+        || "—".into(),
+        |h| format!("{h:.1}{}", l.pick(" 小时", " h")),
+    )
+}
+
+fn rows(v: &Value) -> Vec<Value> {
+    v.as_array().cloned().unwrap_or_default()
+}
+
+/// A headline figure; `missed` marks a target that is not met.
+fn kpi(label: &'static str, value: String, missed: bool, testid: &'static str) -> impl IntoView {
+    view! {
+        <div class="kpi" class:missed=missed data-testid=testid data-missed=missed.to_string()>
+            <span class="kpi-value">{value}</span>
+            <span class="kpi-label">{label}</span>
+        </div>
+    }
+}
+
+/// Horizontal bars of a count table, drawn as SVG.
+fn bars(buckets: &[Value], testid: &'static str) -> impl IntoView + use<> {
+    let max = buckets
+        .iter()
+        .map(|b| count(&b["count"]))
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let row_h = 26;
+    let height = (buckets.len().max(1) * row_h) as u32;
+    let items = buckets
+        .iter()
+        .enumerate()
+        .map(|(i, b)| {
+            let n = count(&b["count"]);
+            let y = (i * row_h) as u32;
+            let width = 1 + (n * 300 / max) as u32;
+            let label = text(&b["label"]);
+            view! {
+                <g data-testid="bar">
+                    <text x="0" y=y + 17 class="bar-label">{label}</text>
+                    <rect x="130" y=y + 5 width=width height="16" rx="3" class="bar"></rect>
+                    <text x=136 + width y=y + 17 class="bar-value">{n}</text>
+                </g>
+            }
+        })
+        .collect_view();
+    view! {
+        <svg class="chart bars" data-testid=testid viewBox=format!("0 0 480 {height}") role="img">{items}</svg>
+    }
+}
+
+/// Monthly counts as columns, drawn as SVG: the trend over the period.
+fn columns(buckets: &[Value]) -> impl IntoView + use<> {
+    let max = buckets
+        .iter()
+        .map(|b| count(&b["count"]))
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let w = 40u32;
+    // At least a card's width, so one month is a column, not a poster.
+    let width = ((buckets.len().max(1) as u32) * w).max(480);
+    let items = buckets
+        .iter()
+        .enumerate()
+        .map(|(i, b)| {
+            let n = count(&b["count"]);
+            let h = 1 + (n * 120 / max) as u32;
+            let x = i as u32 * w;
+            let label = text(&b["label"]);
+            view! {
+                <g data-testid="column">
+                    <rect x=x + 8 y=140 - h width=w - 16 height=h rx="3" class="bar"></rect>
+                    <text x=x + w / 2 y=136 - h class="bar-value" text-anchor="middle">{n}</text>
+                    <text x=x + w / 2 y="156" class="bar-label" text-anchor="middle">{label}</text>
+                </g>
+            }
+        })
+        .collect_view();
+    view! {
+        <svg class="chart columns" data-testid="chart-month" viewBox=format!("0 0 {width} 160") role="img">{items}</svg>
+    }
+}
+
+/// A titled card.
+fn section(title: &'static str, body: impl IntoView + 'static) -> impl IntoView {
+    view! {
+        <div class="card stats-section">
+            <h3>{title}</h3>
+            {body}
+        </div>
+    }
+}
+
+/// Every figure of one answer of `/api/v1/stats`.
+#[component]
+fn Figures(stats: Value) -> impl IntoView {
+    let ctx = use_app();
+    let l = ctx.lang.get_untracked();
+    let open = move |id: String| {
+        if let Ok(id) = id.parse::<uuid::Uuid>() {
+            ctx.screen.set(Screen::Detail(CaseId(id)));
+        }
+    };
+    let s = &stats;
+    let follow_up_missed = s["follow_up"]["missed"].as_bool().unwrap_or(false);
+    let missed = rows(&s["missed_targets"])
+        .into_iter()
+        .map(|m| view! { <li data-testid="missed-target">{text(&m["message"])}</li> })
+        .collect_view();
+    let on_time = rows(&s["on_time"])
+        .into_iter()
+        .map(|c| {
+            view! {
+                <tr data-testid="on-time-row">
+                    <td>{text(&c["label"])}</td><td>{count(&c["met"])}</td><td>{count(&c["on_time"])}</td>
+                    <td>{count(&c["late"])}</td><td>{count(&c["overdue"])}</td><td>{count(&c["running"])}</td>
+                    <td>{percent(&c["rate"])}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let properties = rows(&s["properties"])
+        .into_iter()
+        .map(|p| {
+            let valid_missed = p["valid_missed"].as_bool().unwrap_or(false);
+            let bp = p["valid_rate_bp"]
+                .as_f64()
+                .map_or_else(|| "—".into(), |bp| format!("{:.2}%", bp / 100.0));
+            let target = format!("<{:.2}%", count(&p["valid_target_bp"]) as f64 / 100.0);
+            let fu_missed = p["follow_up"]["missed"].as_bool().unwrap_or(false);
+            view! {
+                <tr data-testid="property-row">
+                    <td>{text(&p["name"])}</td>
+                    <td>{count(&p["households"])}</td>
+                    <td>{count(&p["cases"])}</td>
+                    <td>{count(&p["valid_complaints"])}</td>
+                    <td class:missed=valid_missed data-testid="valid-rate" data-missed=valid_missed.to_string()>{bp}" "<small>{target}</small></td>
+                    <td class:missed=fu_missed>{percent(&p["follow_up"]["rate"])}</td>
+                    <td>{percent(&p["on_time_rate"])}</td>
+                    <td>{percent(&p["satisfied_rate"])}</td>
+                    <td>{count(&p["overdue_open"])}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let departments = rows(&s["departments"])
+        .into_iter()
+        .map(|d| {
+            view! {
+                <tr data-testid="department-row">
+                    <td>{text(&d["department"])}</td><td>{count(&d["cases"])}</td><td>{count(&d["resolved"])}</td>
+                    <td>{hours(&d["avg_handling_hours"], l)}</td><td>{percent(&d["clocks"]["rate"])}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let case_links = move |cases: &Value| {
+        rows(cases)
+            .into_iter()
+            .map(|c| {
+                let id = text(&c["id"]);
+                view! { <button class="link" on:click=move |_| open(id.clone())>{text(&c["reg_no"])}</button>" " }
+            })
+            .collect_view()
+    };
+    let repeat_units = rows(&s["repeat_units"])
+        .into_iter()
+        .map(|u| view! { <tr data-testid="repeat-unit"><td>{text(&u["label"])}</td><td>{count(&u["count"])}</td><td>{case_links(&u["cases"])}</td></tr> })
+        .collect_view();
+    let repeat_people = rows(&s["repeat_complainants"])
+        .into_iter()
+        .map(|u| view! { <tr data-testid="repeat-complainant"><td>{text(&u["name"])}</td><td>{text(&u["phone"])}</td><td>{count(&u["count"])}</td><td>{case_links(&u["cases"])}</td></tr> })
+        .collect_view();
+    let tz = ctx.config.with_untracked(|c| c.settings.tz());
+    let overdue = rows(&s["overdue"]["items"])
+        .into_iter()
+        .map(|o| {
+            let id = text(&o["id"]);
+            let due = o["next_due_at"]
+                .as_str()
+                .and_then(|d| d.parse::<chrono::DateTime<chrono::Utc>>().ok())
+                .map(|d| i18n::fmt_time(d, tz))
+                .unwrap_or_default();
+            view! {
+                <tr data-testid="overdue-row">
+                    <td><button class="link" data-testid="overdue-link" on:click=move |_| open(id.clone())>{text(&o["reg_no"])}</button></td>
+                    <td>{text(&o["property_name"])}</td><td>{text(&o["kind"])}</td><td>{text(&o["state"])}</td>
+                    <td>{text(&o["department"])}</td><td>{due}</td><td>{hours(&o["overdue_hours"], l)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let satisfaction: Vec<Value> = rows(&s["satisfaction"]["distribution"])
+        .into_iter()
+        .map(|d| {
+            let n = d["score"].as_u64().unwrap_or(0) as u8;
+            json!({ "label": format!("{n} {}", i18n::satisfaction(n, l)), "count": d["count"] })
+        })
+        .collect();
+    let spot = &s["spot_checks"];
+    let th = |zh: &'static str, en: &'static str| view! { <th>{l.pick(zh, en)}</th> };
+
+    view! {
+        <div class="figures" data-testid="stats">
+            <div class="kpis">
+                {kpi(l.pick("工单总数", "Cases"), count(&s["total"]).to_string(), false, "kpi-total")}
+                {kpi(l.pick("按时完成率", "On time"), percent(&s["on_time_overall"]["rate"]), false, "kpi-on-time")}
+                {kpi(l.pick("平均处理时长", "Average handling"), hours(&s["handling"]["avg_hours"], l), false, "kpi-avg")}
+                {kpi(l.pick("90% 处理时长", "90th percentile"), hours(&s["handling"]["p90_hours"], l), false, "kpi-p90")}
+                {kpi(l.pick("满意率", "Satisfied"), percent(&s["satisfaction"]["rate"]), false, "kpi-satisfied")}
+                {kpi(l.pick("回访率（目标 100%）", "Follow-up (target 100%)"), percent(&s["follow_up"]["rate"]), follow_up_missed, "kpi-follow-up")}
+                {kpi(l.pick("重开率", "Reopened"), percent(&s["reopen"]["rate"]), false, "kpi-reopen")}
+                {kpi(l.pick("超时未办", "Overdue now"), count(&s["overdue"]["total"]).to_string(), count(&s["overdue"]["total"]) > 0, "kpi-overdue")}
+            </div>
+            <ul class="missed-targets">{missed}</ul>
+            <div class="stats-grid">
+                {section(l.pick("按月趋势", "By month"), columns(&rows(&s["by_month"])))}
+                {section(l.pick("按类型", "By kind"), bars(&rows(&s["by_kind"]), "chart-kind"))}
+                {section(l.pick("按类别", "By category"), bars(&rows(&s["by_category"]), "chart-category"))}
+                {section(l.pick("按项目", "By property"), bars(&rows(&s["by_property"]), "chart-property"))}
+                {section(l.pick("按楼栋", "By building"), bars(&rows(&s["by_building"]), "chart-building"))}
+                {section(l.pick("按渠道", "By channel"), bars(&rows(&s["by_channel"]), "chart-channel"))}
+                {section(l.pick("按严重程度", "By severity"), bars(&rows(&s["by_severity"]), "chart-severity"))}
+                {section(l.pick("满意度分布", "Satisfaction"), bars(&satisfaction, "chart-satisfaction"))}
+            </div>
+            {section(l.pick("各时限按时率", "On time by clock"), view! {
+                <table class="stats-table"><thead><tr>
+                    {th("时限", "Clock")}{th("已完成", "Met")}{th("按时", "On time")}{th("超时完成", "Late")}
+                    {th("超时未完成", "Overdue")}{th("进行中", "Running")}{th("按时率", "Rate")}
+                </tr></thead><tbody>{on_time}</tbody></table>
+            })}
+            {section(l.pick("各项目", "Properties"), view! {
+                <table class="stats-table" data-testid="properties-table"><thead><tr>
+                    {th("项目", "Property")}{th("户数", "Households")}{th("工单", "Cases")}{th("有效投诉", "Valid complaints")}
+                    {th("有效投诉率", "Valid rate")}{th("回访率", "Follow-up")}{th("按时率", "On time")}{th("满意率", "Satisfied")}{th("超时", "Overdue")}
+                </tr></thead><tbody>{properties}</tbody></table>
+            })}
+            {section(l.pick("部门绩效", "Departments"), view! {
+                <table class="stats-table"><thead><tr>
+                    {th("部门", "Department")}{th("工单", "Cases")}{th("已解决", "Resolved")}{th("平均处理时长", "Average handling")}{th("按时率", "On time")}
+                </tr></thead><tbody>{departments}</tbody></table>
+            })}
+            {section(l.pick("重复投诉房号", "Repeat units"), view! {
+                <table class="stats-table"><tbody>{repeat_units}</tbody></table>
+            })}
+            {section(l.pick("重复投诉人", "Repeat complainants"), view! {
+                <table class="stats-table"><tbody>{repeat_people}</tbody></table>
+            })}
+            {section(l.pick("超时工单", "Overdue cases"), view! {
+                <table class="stats-table" data-testid="overdue-table"><thead><tr>
+                    {th("登记号", "No.")}{th("项目", "Property")}{th("类型", "Kind")}{th("状态", "State")}
+                    {th("责任部门", "Department")}{th("时限", "Due")}{th("超时", "Overdue by")}
+                </tr></thead><tbody>{overdue}</tbody></table>
+            })}
+            {section(l.pick("抽查回访", "Spot-checks"), view! {
+                <p data-testid="spot-check-counts">{match l {
+                    Lang::ZhCn => format!("抽取 {} 次，样本 {} 件，已回访 {} 件（{}），满意 {} 件（{}）",
+                        count(&spot["draws"]), count(&spot["sampled"]), count(&spot["called"]), percent(&spot["called_rate"]),
+                        count(&spot["satisfied"]), percent(&spot["satisfied_rate"])),
+                    Lang::En => format!("{} draws, {} sampled, {} called ({}), {} satisfied ({})",
+                        count(&spot["draws"]), count(&spot["sampled"]), count(&spot["called"]), percent(&spot["called_rate"]),
+                        count(&spot["satisfied"]), percent(&spot["satisfied_rate"])),
+                }}</p>
+            })}
+        </div>
+    }
+}
+
+/// CSV and XLSX of the case list and of the statistics tables for the
+/// current filters, downloaded with the session's token and a progress line
+/// (rows expected, bytes received). The case list takes the period as the
+/// instants the statistics answer reported for it.
+#[component]
+fn Exports(filters: Filters, stats: RwSignal<Option<Value>>) -> impl IntoView {
+    let ctx = use_app();
+    let progress = RwSignal::new(String::new());
+    let busy = RwSignal::new(false);
+    let start = move |path: &'static str, file: &'static str| {
+        move |_| {
+            if busy.get_untracked() {
+                return;
+            }
+            let Some(token) = ctx.token() else {
+                return;
+            };
+            let query = if path.contains("/cases.") {
+                case_query(&filters, stats.get_untracked().as_ref(), ctx.l())
+            } else {
+                filters.query(ctx.l())
+            };
+            let url = format!("{path}?{query}");
+            busy.set(true);
+            progress.set(ctx.l().pick("正在导出…", "Exporting…").into());
+            spawn_local(async move {
+                let l = ctx.l();
+                let result = download(&token, &url, file, progress, l).await;
+                busy.set(false);
+                progress.set(match result {
+                    Ok(bytes) => match l {
+                        Lang::ZhCn => format!("已下载 {file}（{} KB）", bytes / 1024),
+                        Lang::En => format!("Downloaded {file} ({} KB)", bytes / 1024),
+                    },
+                    Err(e) => e,
+                });
+            });
+        }
+    };
+    let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+    view! {
+        <div class="card exports" data-testid="exports">
+            <h3>{t("导出", "Export")}</h3>
+            <div class="actions">
+                <button class="btn" data-testid="export-cases-xlsx" disabled=move || busy.get()
+                    on:click=start("/api/v1/exports/cases.xlsx", "cases.xlsx")>{t("工单 Excel", "Cases (Excel)")}</button>
+                <button class="btn" data-testid="export-cases-csv" disabled=move || busy.get()
+                    on:click=start("/api/v1/exports/cases.csv", "cases.csv")>{t("工单 CSV", "Cases (CSV)")}</button>
+                <button class="btn" data-testid="export-stats-xlsx" disabled=move || busy.get()
+                    on:click=start("/api/v1/exports/stats.xlsx", "stats.xlsx")>{t("统计表 Excel", "Statistics (Excel)")}</button>
+                <button class="btn" data-testid="export-stats-csv" disabled=move || busy.get()
+                    on:click=start("/api/v1/exports/stats.csv", "stats.csv")>{t("统计表 CSV", "Statistics (CSV)")}</button>
+            </div>
+            <p class="hint" data-testid="export-progress">{move || progress.get()}</p>
+        </div>
+    }
+}
+
+/// The case export's filters: property, kind, language and the period's
+/// instants from the last statistics answer.
+fn case_query(filters: &Filters, stats: Option<&Value>, l: Lang) -> String {
+    let mut q = String::from(match l {
+        Lang::ZhCn => "lang=zh-CN",
+        Lang::En => "lang=en",
+    });
+    for (key, value) in [
+        ("property", filters.property.get_untracked()),
+        ("kind", filters.kind.get_untracked()),
+    ] {
+        if !value.is_empty() {
+            q.push_str(&format!("&{key}={value}"));
+        }
+    }
+    if let Some(s) = stats {
+        for key in ["start", "end"] {
+            let bound = if key == "start" { "from" } else { "to" };
+            if let Some(at) = s[key].as_str() {
+                q.push_str(&format!("&{bound}={}", at.replace('+', "%2B")));
+            }
+        }
+    }
+    q
+}
+
+/// Fetches `url` chunk by chunk, showing progress, and hands the file to
+/// the browser as a download. Returns the bytes received.
+async fn download(
+    token: &str,
+    url: &str,
+    file: &str,
+    progress: RwSignal<String>,
+    l: Lang,
+) -> Result<u64, String> {
+    use wasm_bindgen_futures::JsFuture;
+    let resp = gloo_net::http::Request::get(url)
+        .header("Authorization", &format!("Bearer {token}"))
+        .header(
+            shared::wire::CLIENT_SCHEMA_HEADER,
+            &shared::op::SCHEMA_VERSION.to_string(),
+        )
+        .send()
+        .await
+        .map_err(|e| api::ApiError::Network(e.to_string()).message(l))?;
+    if !resp.ok() {
+        let body: Value = resp.json().await.unwrap_or(Value::Null);
+        return Err(format!("{} ({})", text(&body["message"]), resp.status()));
+    }
+    let rows = resp.headers().get("x-total-rows");
+    let length: Option<u64> = resp
+        .headers()
+        .get("content-length")
+        .and_then(|v| v.parse().ok());
+    let mime = resp.headers().get("content-type").unwrap_or_default();
+    let stream = resp.body().ok_or("empty answer")?;
+    let reader: web_sys::ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+    let chunks = js_sys::Array::new();
+    let mut received = 0u64;
+    loop {
+        let step = JsFuture::from(reader.read())
+            .await
+            .map_err(|e| format!("{e:?}"))?;
+        let done = js_sys::Reflect::get(&step, &"done".into())
+            .ok()
+            .and_then(|v| v.as_bool())
+            .unwrap_or(true);
+        if done {
+            break;
+        }
+        let chunk = js_sys::Reflect::get(&step, &"value".into()).map_err(|e| format!("{e:?}"))?;
+        received += js_sys::Uint8Array::new(&chunk).length() as u64;
+        chunks.push(&chunk);
+        let of = match (length, &rows) {
+            (Some(total), _) => format!(" / {} KB", total / 1024),
+            (None, Some(rows)) => match l {
+                Lang::ZhCn => format!("（共 {rows} 行）"),
+                Lang::En => format!(" ({rows} rows)"),
+            },
+            _ => String::new(),
+        };
+        progress.set(format!(
+            "{}{} KB{of}",
+            l.pick("正在导出：已接收 ", "Exporting: received "),
+            received / 1024
+        ));
+    }
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(&mime);
+    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&chunks, &options)
+        .map_err(|e| format!("{e:?}"))?;
+    let href = web_sys::Url::create_object_url_with_blob(&blob).map_err(|e| format!("{e:?}"))?;
+    let anchor: web_sys::HtmlAnchorElement = document()
+        .create_element("a")
+        .map_err(|e| format!("{e:?}"))?
+        .unchecked_into();
+    anchor.set_href(&href);
+    anchor.set_download(file);
+    anchor.click();
+    let _ = web_sys::Url::revoke_object_url(&href);
+    Ok(received)
+}
+
+/// The quarterly spot-check (抽查回访): draw a property's sample of a
+/// quarter (management roles), and the call lists drawn so far. The calls
+/// themselves are recorded on each case as a follow-up marked 抽查回访.
+#[component]
+fn SpotChecks() -> impl IntoView {
+    let ctx = use_app();
+    let tz = ctx.config.with_untracked(|c| c.settings.tz());
+    let today = now().with_timezone(&tz).date_naive();
+    // The last quarter that has ended: the one a manager draws.
+    let (year, quarter) = {
+        use chrono::Datelike;
+        let q = (today.month() - 1) / 3 + 1;
+        if q == 1 {
+            (today.year() - 1, 4)
+        } else {
+            (today.year(), q - 1)
+        }
+    };
+    let property = RwSignal::new(
+        ctx.config
+            .with_untracked(|c| c.properties.first().map(|p| p.id.to_string()))
+            .unwrap_or_default(),
+    );
+    let year = RwSignal::new(year.to_string());
+    let quarter = RwSignal::new(quarter.to_string());
+    let draws = RwSignal::new(Vec::<Value>::new());
+    let message = RwSignal::new(None::<String>);
+    let reload = move || {
+        let Some(token) = ctx.token() else {
+            return;
+        };
+        spawn_local(async move {
+            match api::get::<Value>(&token, "/api/v1/spot-checks").await {
+                Ok(v) => draws.set(rows(&v)),
+                Err(e) => message.set(Some(e.message(ctx.l()))),
+            }
+        });
+    };
+    reload();
+    let may_draw = move || ctx.role().is_some_and(|r| r.is_management());
+    let draw = move |_| {
+        let Some(token) = ctx.token() else {
+            return;
+        };
+        let body = json!({
+            "property": property.get_untracked(),
+            "year": year.get_untracked().parse::<i32>().unwrap_or_default(),
+            "quarter": quarter.get_untracked().parse::<u32>().unwrap_or_default(),
+        });
+        spawn_local(async move {
+            match api::send::<_, Value>(Method::Post, &token, "/api/v1/spot-checks", &body).await {
+                Ok(_) => {
+                    message.set(None);
+                    reload();
+                }
+                Err(e) => message.set(Some(e.message(ctx.l()))),
+            }
+        });
+    };
+    let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+    let open = move |id: String| {
+        if let Ok(id) = id.parse::<uuid::Uuid>() {
+            ctx.screen.set(Screen::Detail(CaseId(id)));
+        }
+    };
+    view! {
+        <div class="card spot-checks" data-testid="spot-checks">
+            <h3>{t("季度抽查回访（已完成报修的 20% 随机样本）", "Quarterly spot-check (random 20% of completed repairs)")}</h3>
+            <Show when=may_draw>
+                <div class="filters">
+                    <select data-testid="spot-property" on:change=move |ev| property.set(event_target_value(&ev))>
+                        {move || ctx.config.with(|c| c.properties.clone()).into_iter().map(|p| {
+                            let id = p.id.to_string();
+                            let selected = id == property.get_untracked();
+                            view! { <option value=id selected=selected>{p.name}</option> }
+                        }).collect_view()}
+                    </select>
+                    <input type="number" class="short" data-testid="spot-year" prop:value=move || year.get()
+                        on:input=move |ev| year.set(event_target_value(&ev))/>
+                    <select data-testid="spot-quarter" on:change=move |ev| quarter.set(event_target_value(&ev))>
+                        {(1..=4).map(|q| {
+                            let v = q.to_string();
+                            let selected = v == quarter.get_untracked();
+                            let label = format!("Q{v}");
+                            view! { <option value=v selected=selected>{label}</option> }
+                        }).collect_view()}
+                    </select>
+                    <button class="btn primary" data-testid="spot-draw" on:click=draw>{t("抽取样本", "Draw the sample")}</button>
+                </div>
+            </Show>
+            <p class="error" data-testid="spot-error">{move || message.get()}</p>
+            {move || draws.get().into_iter().map(|d| {
+                let items = rows(&d["items"]).into_iter().map(|i| {
+                    let id = text(&i["case_id"]);
+                    view! {
+                        <tr data-testid="spot-item">
+                            <td>{count(&i["position"])}</td>
+                            <td><button class="link" on:click=move |_| open(id.clone())>{text(&i["reg_no"])}</button></td>
+                            <td>{text(&i["place"])}</td><td>{text(&i["complainant_name"])}</td><td>{text(&i["phone"])}</td>
+                            <td>{text(&i["satisfaction"])}</td><td>{text(&i["comment"])}</td>
+                        </tr>
+                    }
+                }).collect_view();
+                view! {
+                    <div class="spot-draw" data-testid="spot-draw-result">
+                        <h4>{format!("{} {}Q{} · seed {} · {}/{}", text(&d["property_name"]), count(&d["year"]), count(&d["quarter"]),
+                            count(&d["seed"]), count(&d["sampled"]), count(&d["candidates"]))}</h4>
+                        <table class="stats-table"><tbody>{items}</tbody></table>
+                    </div>
+                }
+            }).collect_view()}
+        </div>
+    }
+}

@@ -1,0 +1,123 @@
+//! Head office in a real browser: the dashboard for the quality role and a
+//! property manager's narrower one, the exports with progress, and the
+//! printable record form on A4.
+
+use e2e::{Browser, Server};
+use fantoccini::wd::PrintConfiguration;
+
+/// Registers a complaint in 和园 through the app and returns its number.
+async fn register(browser: &Browser, content: &str) -> String {
+    browser.click("nav-new").await;
+    browser.choose_label("field-property", "和园").await;
+    browser.choose_label("field-building", "1栋").await;
+    browser.choose_label("field-unit", "102").await;
+    browser.fill("field-name", "钱八").await;
+    browser.fill("field-phone", "13912345678").await;
+    browser.choose("field-category", "cleaning").await;
+    browser.fill("field-content", content).await;
+    browser.click("save-case").await;
+    browser.text("reg-no").await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_dashboard_shows_every_property_to_quality_and_one_to_its_manager() {
+    let server = Server::start();
+    server.seed();
+    let manager = Browser::start().await;
+    manager.open(&server.url("/")).await;
+    manager.login("manager1").await;
+    register(&manager, "楼道垃圾未及时清理").await;
+    manager.click("new-another").await;
+    register(&manager, "电梯间地面湿滑").await;
+    manager.wait_synced().await;
+
+    let quality = Browser::start().await;
+    quality.open(&server.url("/")).await;
+    quality.login("quality1").await;
+    quality.click("nav-dashboard").await;
+    quality.wait_text("kpi-total", "2").await;
+    // Every property, including the one without cases.
+    quality.wait_count("property-row", 2).await;
+    let kinds = quality.find_all("bar").await;
+    assert!(!kinds.is_empty(), "the charts have bars");
+    assert!(quality.find("chart-month").await.is_some());
+    // Two cases registered and none followed up: nothing is due yet, so
+    // the follow-up target is not marked missed.
+    assert_eq!(quality.attr("kpi-follow-up", "data-missed").await, "false");
+    quality.screenshot("dashboard").await;
+
+    quality.click("export-cases-xlsx").await;
+    quality.wait_text("export-progress", "cases.xlsx").await;
+    quality.click("export-stats-csv").await;
+    quality.wait_text("export-progress", "stats.csv").await;
+
+    // Switching to English asks the server for English labels.
+    quality.click("nav-settings").await;
+    quality.click("lang-en").await;
+    quality.click("nav-dashboard").await;
+    quality.wait_text("dashboard", "On time").await;
+    quality.close().await;
+
+    // The manager sees their own property only.
+    manager.click("nav-dashboard").await;
+    manager.wait_text("kpi-total", "2").await;
+    manager.wait_count("property-row", 1).await;
+    assert!(manager.text("properties-table").await.contains("和园"));
+    assert!(!manager.text("properties-table").await.contains("景苑"));
+    manager.close().await;
+
+    // Staff have no dashboard.
+    let staff = Browser::start().await;
+    staff.open(&server.url("/")).await;
+    staff.login("staff2").await;
+    assert!(staff.find("nav-dashboard").await.is_none());
+    staff.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_case_prints_as_the_record_form_on_one_a4_page() {
+    let server = Server::start();
+    server.seed();
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("manager1").await;
+    let content = "绿化带杂草丛生，影响环境";
+    let reg_no = register(&browser, content).await;
+    browser.click("open-case").await;
+    browser.click("open-print").await;
+    browser.wait_text("print-reg-no", &reg_no).await;
+    assert!(browser.text("print-content").await.contains(content));
+    let form = browser.text("record-form").await;
+    for heading in [
+        "客户投诉记录表",
+        "投诉人",
+        "联系电话",
+        "处理结果",
+        "回访",
+        "受理人签字",
+    ] {
+        assert!(form.contains(heading), "the form has {heading}: {form}");
+    }
+    browser.screenshot("print").await;
+
+    let config = PrintConfiguration::builder()
+        .build()
+        .expect("an A4 print configuration");
+    let pdf = browser.client.print(config).await.expect("print to PDF");
+    assert!(pdf.starts_with(b"%PDF"), "a PDF came back");
+    let path = e2e::target_dir()
+        .join("screenshots")
+        .join("record-form.pdf");
+    std::fs::write(&path, &pdf).expect("write the PDF");
+    let pages = pdf
+        .windows(b"/Type /Page".len() + 1)
+        .filter(|w| w.starts_with(b"/Type /Page") && w[w.len() - 1] != b's')
+        .count();
+    assert_eq!(
+        pages,
+        1,
+        "the record form fits one A4 page ({})",
+        path.display()
+    );
+    browser.close().await;
+}
