@@ -342,3 +342,23 @@ pub async fn save_lang(code: &str) -> Result<(), DbError> {
     tx.commit().await?;
     Ok(())
 }
+
+/// The user whose cases this device holds (kept across logouts, so that
+/// the next login can tell whether it is someone else).
+pub async fn owner() -> Result<Option<shared::id::UserId>, DbError> {
+    let db = db()?;
+    let tx = db.transaction(PREFS).build()?;
+    get_json(&tx, PREFS, "owner").await
+}
+
+/// Records the user whose cases this device now holds.
+pub async fn save_owner(user: shared::id::UserId) -> Result<(), DbError> {
+    let db = db()?;
+    let tx = db
+        .transaction(PREFS)
+        .with_mode(TransactionMode::Readwrite)
+        .build()?;
+    put_json(&tx, PREFS, "owner", &user)?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -127,3 +127,81 @@ pub fn field(name: &str, lang: Lang) -> &'static str {
         _ => lang.pick("字段", "Field"),
     }
 }
+
+/// The name of a field a timeline entry changed, by the names
+/// `shared::fold` records; unknown names are shown as they are.
+pub fn change_field(name: &str, lang: Lang) -> String {
+    let known = match name {
+        "reg_no" => lang.pick("登记号", "Registration no."),
+        "state" => lang.pick("状态", "State"),
+        "severity" => lang.pick("严重程度", "Severity"),
+        "urgent" => lang.pick("紧急", "Urgent"),
+        "validity" => lang.pick("有效性", "Validity"),
+        "assignee" => lang.pick("责任人", "Assignee"),
+        "note" => lang.pick("记录", "Note"),
+        "measures" => lang.pick("处理措施", "Measures"),
+        "compensation" => lang.pick("赔偿", "Compensation"),
+        "approval" => lang.pick("审批", "Approval"),
+        "result" => lang.pick("处理结果", "Result"),
+        "satisfaction" => lang.pick("满意度", "Satisfaction"),
+        "reopen_reason" => lang.pick("重开原因", "Reopen reason"),
+        "escalated_to" => lang.pick("上报给", "Escalated to"),
+        "extended_working_days" => lang.pick("延期工作日", "Extended by (working days)"),
+        "withdraw_reason" => lang.pick("撤诉原因", "Withdrawal reason"),
+        "corrective_action" => lang.pick("纠正预防措施", "Corrective action"),
+        "accepted" => lang.pick("采纳", "Accepted"),
+        "plan" => lang.pick("整改计划", "Plan"),
+        "answer" => lang.pick("答复", "Answer"),
+        "attachment" => lang.pick("附件", "Attachment"),
+        "conflict" => lang.pick("冲突", "Conflict"),
+        "complainant_name" => lang.pick("投诉人姓名", "Complainant name"),
+        "complainant_phone" => lang.pick("联系电话", "Phone"),
+        other => {
+            let label = field(other, lang);
+            if label == field("", lang) {
+                return other.to_string();
+            }
+            label
+        }
+    };
+    known.to_string()
+}
+
+/// A changed value for a person: codes of states, kinds, severities,
+/// validity, roles and yes/no become words; text stays as typed.
+pub fn change_value(field: &str, value: &str, lang: Lang) -> String {
+    use shared::case::{CaseKind, CaseState};
+    use shared::role::Role;
+    let word = match field {
+        "state" => CaseState::ALL
+            .into_iter()
+            .find(|s| s.code() == value)
+            .map(|s| s.label(lang)),
+        "kind" => CaseKind::ALL
+            .into_iter()
+            .find(|k| k.code() == value)
+            .map(|k| k.label(lang)),
+        "severity" => [Severity::Minor, Severity::General, Severity::Major]
+            .into_iter()
+            .find(|s| s.code() == value)
+            .map(|s| severity(s, lang)),
+        "validity" => match value {
+            "valid" => Some(validity(Validity::Valid, lang)),
+            "unfounded" => Some(validity(Validity::Unfounded, lang)),
+            _ => None,
+        },
+        "escalated_to" => Role::from_code(value).map(|r| r.label(lang)),
+        "approval" => match value {
+            "pending" => Some(lang.pick("待审批", "pending")),
+            "approved" => Some(lang.pick("已批准", "approved")),
+            "rejected" => Some(lang.pick("已驳回", "rejected")),
+            _ => None,
+        },
+        _ => match value {
+            "true" => Some(lang.pick("是", "yes")),
+            "false" => Some(lang.pick("否", "no")),
+            _ => None,
+        },
+    };
+    word.map_or_else(|| value.to_string(), str::to_string)
+}

@@ -221,6 +221,18 @@ async fn a_bad_phone_is_reported_beside_the_field_and_nothing_is_saved() {
     let cases = server_cases(&server, "manager1");
     assert_eq!(cases.len(), 1, "exactly the corrected case: {cases:?}");
     assert_eq!(cases[0]["reg_no"], json!(reg_no));
+
+    // A colleague of another property on the same tablet sees none of it;
+    // the first user gets the case back at their next login.
+    browser.click("nav-settings").await;
+    browser.click("logout").await;
+    browser.login("staff2").await;
+    browser.wait_count("case-row", 0).await;
+    browser.wait_for_test_id("empty").await;
+    browser.click("nav-settings").await;
+    browser.click("logout").await;
+    browser.login("staff1").await;
+    browser.wait_count("case-row", 1).await;
     browser.close().await;
 }
 

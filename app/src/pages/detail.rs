@@ -981,11 +981,15 @@ fn Timeline(case: Arc<Case>) -> impl IntoView {
                     .changes
                     .iter()
                     .map(|c| {
+                        let value = |v: &Option<String>| {
+                            v.as_deref()
+                                .map_or_else(|| "—".into(), |v| i18n::change_value(&c.field, v, l))
+                        };
                         format!(
-                            "{}: {} → {}",
-                            c.field,
-                            c.from.clone().unwrap_or_else(|| "—".into()),
-                            c.to.clone().unwrap_or_else(|| "—".into())
+                            "{}：{} → {}",
+                            i18n::change_field(&c.field, l),
+                            value(&c.from),
+                            value(&c.to)
                         )
                     })
                     .collect::<Vec<_>>()

@@ -44,14 +44,48 @@ pub fn Login() -> impl IntoView {
                     return;
                 }
             };
+            // Another user on a shared tablet must not see the previous
+            // user's cases, and the previous user's unsynced work must not
+            // be lost: it has to sync (under its author's login) first.
+            let owner = db::owner().await.ok().flatten();
+            let someone_else = owner.is_some_and(|o| o != resp.user.id);
+            let mut fresh_cursor = false;
+            if someone_else {
+                let pending = ctx
+                    .device
+                    .with_untracked(|d| d.as_ref().map_or(0, |d| d.pending()));
+                if pending > 0 {
+                    error.set(Some(match l {
+                        shared::lang::Lang::ZhCn => format!(
+                            "本机还有 {pending} 条其他用户的记录未同步。请该用户先登录并联网同步。"
+                        ),
+                        shared::lang::Lang::En => format!(
+                            "{pending} records of another user on this tablet have not synced yet. That user must log in and sync first."
+                        ),
+                    }));
+                    return;
+                }
+                if let Err(e) = db::clear_cases().await {
+                    error.set(Some(format!("{e}")));
+                    return;
+                }
+                ctx.clear_cases();
+                fresh_cursor = true;
+            }
             let state = match ctx.device.get_untracked() {
                 Some(mut s) if s.device == device => {
                     s.number = resp.device_number;
                     s.ack(resp.acked_seq);
+                    if fresh_cursor {
+                        s.cursor = 0;
+                    }
                     s
                 }
                 _ => DeviceState::new(device, resp.device_number, resp.acked_seq),
             };
+            if let Err(e) = db::save_owner(resp.user.id).await {
+                leptos::logging::warn!("recording the device's user: {e}");
+            }
             let session = StoredSession {
                 token: resp.token,
                 expires_at: resp.expires_at,
