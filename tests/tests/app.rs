@@ -269,6 +269,8 @@ async fn work_done_offline_survives_reloads_restarts_and_syncs() {
     browser.open(&server.url("/")).await;
     browser.wait_count("case-row", 2).await;
     browser.wait_attr("sync-pending", "data-pending", "3").await;
+    browser.click("nav-settings").await;
+    browser.wait_count("outbox-op", 3).await;
     open_case(&browser, &second).await;
     let offline_timeline = timeline(&browser).await;
     assert_eq!(offline_timeline.len(), 2);

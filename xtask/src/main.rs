@@ -543,25 +543,28 @@ fn stamp_service_worker(dist: &Path) -> Result<()> {
 /// Runs the benchmarks in release mode and writes their rows, with the
 /// machine and the command, into BENCHMARKS.md.
 fn bench(ctx: &Ctx) -> Result<()> {
-    step("ingest benchmark (release)");
-    let out = ctx
-        .cargo()
-        .args([
-            "run",
-            "--quiet",
-            "--release",
-            "-p",
-            "server",
-            "--example",
-            "ingest",
-        ])
-        .stderr(Stdio::inherit())
-        .output()
-        .map_err(|e| format!("cargo run --example ingest: {e}"))?;
-    if !out.status.success() {
-        return Err("the ingest benchmark failed".into());
+    let mut rows = String::new();
+    for example in ["ingest", "export"] {
+        step(&format!("{example} benchmark (release)"));
+        let out = ctx
+            .cargo()
+            .args([
+                "run",
+                "--quiet",
+                "--release",
+                "-p",
+                "server",
+                "--example",
+                example,
+            ])
+            .stderr(Stdio::inherit())
+            .output()
+            .map_err(|e| format!("cargo run --example {example}: {e}"))?;
+        if !out.status.success() {
+            return Err(format!("the {example} benchmark failed").into());
+        }
+        rows.push_str(&String::from_utf8_lossy(&out.stdout));
     }
-    let rows = String::from_utf8_lossy(&out.stdout).into_owned();
     let cpu = fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|c| {

@@ -64,6 +64,40 @@ pub fn SettingsPage() -> impl IntoView {
             ctx.screen.set(Screen::List);
         });
     };
+    // The outbox itself: what this tablet still has to upload, oldest
+    // first, so staff can see that nothing they recorded is stuck.
+    let outbox = move || {
+        let l = ctx.lang.get();
+        let tz = ctx.config.with(|c| c.settings.tz());
+        // Reading `cases` re-runs this when ops change; `device` when acked.
+        let numbers = ctx.cases.with(|cases| {
+            cases
+                .iter()
+                .map(|(id, c)| (*id, c.registration.reg_no.to_string()))
+                .collect::<std::collections::HashMap<_, _>>()
+        });
+        let Some((device, acked)) = ctx
+            .device
+            .with(|d| d.as_ref().map(|d| (d.device, d.acked_seq)))
+        else {
+            return Vec::new();
+        };
+        ctx.ops
+            .with_value(|log| log.outbox(device, acked))
+            .into_iter()
+            .map(|op| {
+                let reg_no = numbers.get(&op.case_id).cloned().unwrap_or_default();
+                view! {
+                    <tr data-testid="outbox-op">
+                        <td>{op.seq}</td>
+                        <td>{crate::i18n::fmt_time(op.at, tz)}</td>
+                        <td>{op.action.kind().label(l)}</td>
+                        <td>{reg_no}</td>
+                    </tr>
+                }
+            })
+            .collect::<Vec<_>>()
+    };
     view! {
         <section class="card settings" data-testid="settings">
             <h2>{t("设置", "Settings")}</h2>
@@ -83,6 +117,10 @@ pub fn SettingsPage() -> impl IntoView {
                 <div class="kv"><dt>{t("同步位置", "Pull cursor")}</dt>
                     <dd>{move || counts().5}</dd></div>
             </dl>
+            <h3>{t("待上传的记录", "Records waiting to upload")}</h3>
+            <table class="stats-table outbox" data-testid="outbox">
+                <tbody>{outbox}</tbody>
+            </table>
             <p class="hint">{t(
                 "退出登录不会删除本机未上传的记录，下次登录后会继续同步。",
                 "Logging out keeps records that are not uploaded yet; they sync after the next login.",
