@@ -561,7 +561,7 @@ fn bench(ctx: &Ctx) -> Result<()> {
             .output()
             .map_err(|e| format!("cargo run --example {example}: {e}"))?;
         if !out.status.success() {
-            return Err(format!("the {example} benchmark failed").into());
+            return Err(format!("the {example} benchmark failed"));
         }
         rows.push_str(&String::from_utf8_lossy(&out.stdout));
     }
