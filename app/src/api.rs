@@ -192,18 +192,41 @@ pub async fn send<B: serde::Serialize, T: DeserializeOwned>(
     url: &str,
     body: &B,
 ) -> Result<T, ApiError> {
+    read(send_raw(method, token, url, body).await?).await
+}
+
+/// Like [`send`], for answers without a body (`204 No Content`).
+pub async fn send_empty<B: serde::Serialize>(
+    method: Method,
+    token: &str,
+    url: &str,
+    body: &B,
+) -> Result<(), ApiError> {
+    let resp = send_raw(method, token, url, body).await?;
+    if resp.ok() {
+        Ok(())
+    } else {
+        read::<serde_json::Value>(resp).await.map(drop)
+    }
+}
+
+async fn send_raw<B: serde::Serialize>(
+    method: Method,
+    token: &str,
+    url: &str,
+    body: &B,
+) -> Result<Response, ApiError> {
     let builder = match method {
         Method::Post => Request::post(url),
         Method::Put => Request::put(url),
         Method::Delete => Request::delete(url),
     };
-    let resp = with_headers(builder, Some(token))
+    with_headers(builder, Some(token))
         .json(body)
         .map_err(|e| ApiError::Decode(e.to_string()))?
         .send()
         .await
-        .map_err(|e| ApiError::Network(e.to_string()))?;
-    read(resp).await
+        .map_err(|e| ApiError::Network(e.to_string()))
 }
 
 /// The HTTP methods [`send`] uses.

@@ -59,9 +59,39 @@ pub fn format_yuan(fen: i64) -> String {
     format!("{sign}{}.{:02}", abs / 100, abs % 100)
 }
 
+/// Parses yuan as typed (`1000`, `1000.5`, ` 12.34 `) into fen: digits
+/// with at most two decimals, nothing else. Integer arithmetic only, so no
+/// float ever decides an amount or a limit.
+pub fn parse_yuan(input: &str) -> Option<i64> {
+    let s = input.trim();
+    let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
+    let digits = |p: &str| p.chars().all(|c| c.is_ascii_digit());
+    if whole.is_empty() || !digits(whole) || frac.len() > 2 || !digits(frac) {
+        return None;
+    }
+    let whole: i64 = whole.parse().ok()?;
+    let frac: i64 = format!("{frac:0<2}").parse().ok()?;
+    whole.checked_mul(100)?.checked_add(frac)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn yuan_parses_to_fen() {
+        let check = |s: &str, want: Option<i64>| assert_eq!(parse_yuan(s), want, "{s:?}");
+        check("1000", Some(100_000));
+        check("1000.5", Some(100_050));
+        check(" 12.34 ", Some(1234));
+        check("0.05", Some(5));
+        check("", None);
+        check(".5", None);
+        check("1.234", None);
+        check("-1", None);
+        check("1e3", None);
+        check("99999999999999999999", None);
+    }
 
     fn check(role: Role, yuan: i64, expected: bool) {
         let limits = CompensationLimits::default();

@@ -293,9 +293,16 @@ impl Browser {
             .unwrap_or_default()
     }
 
-    /// Clicks the element with `test_id`, waiting for it first.
+    /// Clicks the element with `test_id`, waiting for it first. It is
+    /// scrolled to the middle of the window first, so the app's sticky
+    /// header never sits on top of it (as it would for a person's finger).
     pub async fn click(&self, test_id: &str) {
         let el = self.wait_for_test_id(test_id).await;
+        let arg = serde_json::to_value(&el).expect("an element reference");
+        let _ = self
+            .client
+            .execute("arguments[0].scrollIntoView({block: 'center'});", vec![arg])
+            .await;
         el.click()
             .await
             .unwrap_or_else(|e| panic!("click [data-testid={test_id}]: {e}"));

@@ -805,26 +805,13 @@ fn note_code(k: NoteKind) -> &'static str {
     }
 }
 
-/// Parses "12.5" yuan into 1250 fen; at most two decimals.
-pub fn yuan_to_fen(input: &str) -> Option<i64> {
-    let s = input.trim();
-    if s.is_empty() {
-        return Some(0);
-    }
-    let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
-    if frac.len() > 2
-        || !whole.chars().all(|c| c.is_ascii_digit())
-        || !frac.chars().all(|c| c.is_ascii_digit())
-    {
-        return None;
-    }
-    let whole: i64 = if whole.is_empty() {
-        0
+/// Compensation as typed; an empty field is no compensation.
+fn yuan_or_none(input: &str) -> Option<i64> {
+    if input.trim().is_empty() {
+        Some(0)
     } else {
-        whole.parse().ok()?
-    };
-    let frac: i64 = format!("{frac:0<2}").parse().ok()?;
-    whole.checked_mul(100)?.checked_add(frac)
+        shared::compensation::parse_yuan(input)
+    }
 }
 
 /// Reads an action form into an action, or says which input is unreadable.
@@ -888,7 +875,7 @@ fn build_action(kind: ActionKind, f: &Fields, ctx: &AppCtx, l: Lang) -> Result<A
             measures: get("measures"),
             responsible: get("responsible"),
             planned_date: date("planned_date")?,
-            compensation_fen: yuan_to_fen(&get("yuan")).ok_or_else(|| {
+            compensation_fen: yuan_or_none(&get("yuan")).ok_or_else(|| {
                 l.pick(
                     "请输入正确的金额，例如 200 或 200.50",
                     "Enter an amount such as 200 or 200.50",

@@ -1,0 +1,175 @@
+//! The administration screen in a real headless Chromium against the real
+//! server: an admin adds a user through the form (who can then log in),
+//! sees the devices, previews a holiday calendar that is refused and one
+//! read from a file, applies it, and finds both changes in the audit log.
+
+use e2e::{Browser, PASSWORD, Server};
+use fantoccini::Locator;
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+
+/// A 2027 schedule that passes: four rest days, one make-up Saturday.
+const GOOD_2027: &str = r#"{
+  "year": 2027,
+  "rest_days": ["2027-01-01", "2027-01-02", "2027-01-03", "2027-10-01"],
+  "workdays": ["2027-10-09"],
+  "source": "测试用节假日安排"
+}"#;
+
+/// A 2027 schedule the server refuses: a make-up "workday" on a Monday.
+const BAD_2027: &str =
+    r#"{"year": 2027, "rest_days": ["2027-01-01"], "workdays": ["2027-10-11"], "source": "错误"}"#;
+
+/// Logs in over HTTP as `login` with `password` from a device of its own;
+/// returns the answer's status and body.
+fn http_login(server: &Server, login: &str, password: &str) -> (u16, Value) {
+    let mut resp = ureq::post(&server.url("/api/v1/auth/login"))
+        .config()
+        .http_status_as_error(false)
+        .build()
+        .send_json(json!({
+            "login": login, "password": password,
+            "device": "00000000-0000-7000-8000-00000000ad01", "device_name": "admin e2e",
+        }))
+        .expect("log in over HTTP");
+    let status = resp.status().as_u16();
+    let body = resp.body_mut().read_json().unwrap_or(Value::Null);
+    (status, body)
+}
+
+/// The first element matching `css`, waiting for it.
+async fn wait_css(browser: &Browser, css: &str) -> fantoccini::elements::Element {
+    browser
+        .client
+        .wait()
+        .at_most(e2e::TIMEOUT)
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("no element {css}: {e}"))
+}
+
+/// Waits until the value of the input with `test_id` contains `want`.
+async fn wait_value(browser: &Browser, test_id: &str, want: &str) {
+    let deadline = Instant::now() + e2e::TIMEOUT;
+    loop {
+        let got = browser.value(test_id).await;
+        if got.contains(want) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "[data-testid={test_id}] holds {got:?}, wanted {want:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_admin_adds_a_user_and_imports_a_holiday_calendar() {
+    let server = Server::start();
+    server.seed();
+    server.cli(&[
+        "user",
+        "add",
+        "--login",
+        "admin1",
+        "--name",
+        "系统管理员",
+        "--role",
+        "admin",
+        "--password",
+        PASSWORD,
+    ]);
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("admin1").await;
+
+    browser.click("nav-admin").await;
+    browser.wait_for_test_id("admin").await;
+    browser.click("admin-tab-users").await;
+    // The five seeded users and the admin.
+    browser.wait_count("user-row", 6).await;
+
+    // A refused user: the server's reason shows beside the form.
+    browser.fill("new-user-login", "staff3").await;
+    browser.fill("new-user-name", "孙客服").await;
+    browser.choose("new-user-role", "staff").await;
+    browser.fill("new-user-password", "short").await;
+    browser.choose_label("new-user-property", "和园").await;
+    browser.click("new-user-submit").await;
+    browser.wait_text("admin-error", "8").await;
+    browser.wait_count("user-row", 6).await;
+
+    browser.fill("new-user-password", "long-enough-1").await;
+    browser.click("new-user-submit").await;
+    browser.wait_count("user-row", 7).await;
+    browser.wait_text("new-user-status", "staff3").await;
+    let row = wait_css(
+        &browser,
+        "[data-testid=\"user-row\"][data-login=\"staff3\"]",
+    )
+    .await;
+    let text = row.text().await.unwrap_or_default();
+    assert!(text.contains("孙客服"), "row {text:?}");
+    assert!(text.contains("物管员"), "row {text:?}");
+    assert!(text.contains("HY"), "row {text:?}");
+
+    // The new user can log in, with the password the form set.
+    let (status, body) = http_login(&server, "staff3", "long-enough-1");
+    assert_eq!(status, 200, "login answer {body}");
+    assert_eq!(body["user"]["login"], "staff3");
+    assert_eq!(body["user"]["role"], "staff");
+
+    browser.click("admin-tab-devices").await;
+    browser.wait_for_test_id("device-row").await;
+
+    // A schedule the server would refuse shows the problem and cannot be
+    // applied.
+    browser.click("admin-tab-calendar").await;
+    browser.fill("calendar-input", BAD_2027).await;
+    browser.click("calendar-preview").await;
+    browser.wait_for_test_id("calendar-problem").await;
+    assert_eq!(browser.attr("calendar-apply", "disabled").await, "true");
+
+    // A good schedule, read from a file.
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let file = dir.path().join("2027.json");
+    std::fs::write(&file, GOOD_2027).expect("write the calendar file");
+    browser
+        .wait_for_test_id("calendar-file")
+        .await
+        .send_keys(&file.to_string_lossy())
+        .await
+        .expect("choose the calendar file");
+    wait_value(&browser, "calendar-input", "测试用节假日安排").await;
+    browser.click("calendar-preview").await;
+    browser.wait_text("calendar-year", "2027").await;
+    browser.wait_count("calendar-rest-day", 4).await;
+    browser.wait_count("calendar-workday", 1).await;
+    browser
+        .wait_attr("calendar-replaces", "data-replaces", "false")
+        .await;
+    assert!(browser.find("calendar-problem").await.is_none());
+    browser
+        .wait_text("calendar-result", "2027-10-09 周六")
+        .await;
+    browser.screenshot("admin").await;
+
+    browser.click("calendar-apply").await;
+    browser.wait_text("calendar-status", "2027").await;
+
+    // Both changes are in the audit log, with who made them.
+    browser.click("admin-tab-audit").await;
+    let created = wait_css(
+        &browser,
+        "[data-testid=\"audit-row\"][data-action=\"user.create\"]",
+    )
+    .await;
+    let text = created.text().await.unwrap_or_default();
+    assert!(text.contains("admin1"), "audit row {text:?}");
+    wait_css(
+        &browser,
+        "[data-testid=\"audit-row\"][data-action=\"calendar.put\"]",
+    )
+    .await;
+}
