@@ -173,3 +173,61 @@ async fn an_admin_adds_a_user_and_imports_a_holiday_calendar() {
     )
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn deleting_a_case_before_its_retention_period_is_refused() {
+    let server = Server::start();
+    server.seed();
+    server.cli(&[
+        "user",
+        "add",
+        "--login",
+        "admin1",
+        "--name",
+        "系统管理员",
+        "--role",
+        "admin",
+        "--password",
+        PASSWORD,
+    ]);
+    let manager = Browser::start().await;
+    manager.open(&server.url("/")).await;
+    manager.login("manager1").await;
+    manager.click("nav-new").await;
+    manager.choose_label("field-property", "和园").await;
+    manager.fill("field-name", "吴九").await;
+    manager.fill("field-phone", "13700001111").await;
+    manager.choose("field-category", "parking").await;
+    manager.fill("field-content", "车位被占用").await;
+    manager.click("save-case").await;
+    manager.click("open-case").await;
+    manager.click("action-withdraw").await;
+    manager.fill("in-reason", "业主已自行协商解决").await;
+    manager.click("submit-withdraw").await;
+    manager
+        .wait_attr("detail-state", "data-state", "withdrawn")
+        .await;
+    // Only an admin is offered the deletion.
+    assert!(manager.find("retention").await.is_none());
+    manager.wait_synced().await;
+    manager.close().await;
+
+    let admin = Browser::start().await;
+    admin.open(&server.url("/")).await;
+    admin.login("admin1").await;
+    admin.click("case-row").await;
+    admin.click("retention-delete").await;
+    admin.click("retention-confirm").await;
+    admin.wait_text("retention-result", "未到保存期限").await;
+    // The case is still on the server.
+    let (status, body) = http_login(&server, "quality1", PASSWORD);
+    assert_eq!(status, 200, "{body}");
+    let token = body["token"].as_str().expect("a token");
+    let mut resp = ureq::get(&server.url("/api/v1/cases"))
+        .header("Authorization", &format!("Bearer {token}"))
+        .call()
+        .expect("list the cases");
+    let page: Value = resp.body_mut().read_json().expect("a case page");
+    assert_eq!(page["total"], json!(1), "{page}");
+    admin.close().await;
+}

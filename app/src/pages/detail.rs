@@ -39,6 +39,7 @@ pub fn Detail(id: CaseId) -> impl IntoView {
                     <Clocks case=c.clone()/>
                     <Problems case=c.clone()/>
                     <Actions case=c.clone()/>
+                    <Retention case=c.clone()/>
                     <Timeline case=c/>
                 }.into_any(),
             }}
@@ -944,6 +945,88 @@ fn build_action(kind: ActionKind, f: &Fields, ctx: &AppCtx, l: Lang) -> Result<A
             return Err(l
                 .pick("此操作不在这里进行", "Not available here")
                 .to_string());
+        }
+    })
+}
+
+/// The admin's audited deletion of a case whose retention period has
+/// passed (closed or withdrawn long enough ago, and not major). The server
+/// decides and refuses otherwise; nothing is ever deleted automatically.
+/// Online only. Devices that already hold the case keep their copy.
+#[component]
+fn Retention(case: Arc<Case>) -> impl IntoView {
+    let ctx = use_app();
+    let is_admin = ctx.role() == Some(Role::Admin);
+    let finished = !case.state.is_open();
+    let id = case.id;
+    let confirm = RwSignal::new(false);
+    let message = RwSignal::new(None::<String>);
+    let delete = move |_| {
+        let Some(token) = ctx.token() else {
+            return;
+        };
+        confirm.set(false);
+        leptos::task::spawn_local(async move {
+            let url = format!("/api/v1/admin/cases/{id}");
+            let l = ctx.l();
+            let result = crate::api::send::<_, serde_json::Value>(
+                crate::api::Method::Delete,
+                &token,
+                &url,
+                &serde_json::Value::Null,
+            )
+            .await;
+            message.set(Some(match result {
+                Ok(_) => l
+                    .pick(
+                        "已从服务器删除并记入审计日志（本机副本保留）。",
+                        "Deleted on the server and audited (this tablet keeps its copy).",
+                    )
+                    .to_string(),
+                Err(crate::api::ApiError::Server { code, message, .. }) => match code.as_str() {
+                    "retention.too_young" => l
+                        .pick(
+                            "未到保存期限，不能删除。",
+                            "Still within its retention period.",
+                        )
+                        .to_string(),
+                    "retention.major_case" => l
+                        .pick(
+                            "重大投诉长期保存，不能删除。",
+                            "Major cases are kept long-term.",
+                        )
+                        .to_string(),
+                    "retention.not_closed" => l
+                        .pick(
+                            "只有已结案或已撤诉的工单可以删除。",
+                            "Only closed or withdrawn cases may be deleted.",
+                        )
+                        .to_string(),
+                    _ => message,
+                },
+                Err(e) => e.message(l),
+            }));
+        });
+    };
+    let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+    (is_admin && finished).then(|| {
+        view! {
+            <div class="card retention" data-testid="retention">
+                <h3>{t("数据保留", "Retention")}</h3>
+                <p class="hint">{t(
+                    "结案满保存期限（默认 1 年）的非重大工单可由管理员删除；删除会记入审计日志。",
+                    "An administrator may delete a non-major case once its retention period (1 year by default) has passed; the deletion is audited.",
+                )}</p>
+                <Show when=move || !confirm.get() fallback=move || view! {
+                    <button class="btn danger" data-testid="retention-confirm" on:click=delete>{t("确认删除", "Confirm deletion")}</button>
+                    <button class="btn" on:click=move |_| confirm.set(false)>{t("取消", "Cancel")}</button>
+                }>
+                    <button class="btn danger" data-testid="retention-delete" on:click=move |_| confirm.set(true)>
+                        {t("删除该工单", "Delete this case")}
+                    </button>
+                </Show>
+                <p class="hint" data-testid="retention-result">{move || message.get()}</p>
+            </div>
         }
     })
 }
