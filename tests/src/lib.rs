@@ -314,6 +314,16 @@ impl Browser {
         el.clear()
             .await
             .unwrap_or_else(|e| panic!("clear [data-testid={test_id}]: {e}"));
+        // WebDriver's clear fires no `input` event; the app listens for it,
+        // so tell it the field is empty now, as typing would.
+        let arg = serde_json::to_value(&el).expect("an element reference");
+        let _ = self
+            .client
+            .execute(
+                "arguments[0].dispatchEvent(new Event('input', {bubbles: true}));",
+                vec![arg],
+            )
+            .await;
         el.send_keys(text)
             .await
             .unwrap_or_else(|e| panic!("type into [data-testid={test_id}]: {e}"));
