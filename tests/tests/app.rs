@@ -151,6 +151,19 @@ async fn a_complaint_goes_through_the_whole_workflow() {
     )
     .await;
     browser.wait_count("timeline-entry", 8).await;
+    // A later spot-check call (抽查回访) is recorded on the closed case
+    // without reopening it.
+    browser.click("action-follow_up").await;
+    let spot_check = browser.wait_for_test_id("in-spot_check").await;
+    assert_eq!(
+        spot_check.prop("checked").await.ok().flatten().as_deref(),
+        Some("true"),
+        "a follow-up on a closed case is a spot-check"
+    );
+    browser.fill("in-comment", "抽查回访：满意").await;
+    browser.click("submit-follow_up").await;
+    browser.wait_count("timeline-entry", 9).await;
+    assert_eq!(browser.attr("detail-state", "data-state").await, "closed");
     let entries = timeline(&browser).await;
     assert!(
         entries[0].contains("李经理"),
@@ -172,6 +185,7 @@ async fn a_complaint_goes_through_the_whole_workflow() {
     let id = summary["id"].as_str().expect("an id");
     let case = get(&server, "quality1", &format!("/api/v1/cases/{id}"));
     assert_eq!(case["follow_ups"][0]["satisfaction"], json!(5), "{case}");
+    assert_eq!(case["follow_ups"][1]["spot_check"], json!(true), "{case}");
 
     browser.click("nav-list").await;
     browser.wait_count("case-row", 1).await;

@@ -501,6 +501,10 @@ fn ActionForm(
         .iter()
         .map(|n| (*n, RwSignal::new(default_value(n, role))))
         .collect();
+    // A follow-up on a finished case can only be a spot-check call (抽查回访).
+    if kind == ActionKind::FollowUp && !case.state.is_open() {
+        fields["spot_check"].set("1".into());
+    }
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
     let f = |name: &'static str| fields[name];
