@@ -1,11 +1,11 @@
 //! Administration: users, devices, properties and the quarantine list.
 //! Admin role only; every change is audited with who, when and from where.
 
-use super::ClientAddr;
+use super::{ClientAddr, audit};
 use crate::auth::{self, Session};
 use crate::error::{ApiError, ApiJson, ErrorBody, blocking};
 use crate::state::AppState;
-use crate::store::{AuditEntry, DeviceInfo, NewUser, QuarantineEntry};
+use crate::store::{DeviceInfo, NewUser, QuarantineEntry};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -45,25 +45,6 @@ pub struct NewUserRequest {
 pub struct ActiveRequest {
     /// Whether the user may log in.
     pub active: bool,
-}
-
-async fn audit(
-    state: &AppState,
-    session: &Session,
-    addr: String,
-    action: &str,
-    detail: serde_json::Value,
-) -> Result<(), ApiError> {
-    let store = state.store.clone();
-    let entry = AuditEntry {
-        at: Utc::now(),
-        user: Some(session.user.id),
-        device: Some(session.device),
-        address: Some(addr),
-        action: action.into(),
-        detail,
-    };
-    blocking(move || store.audit(entry)).await
 }
 
 /// Lists users.

@@ -7,11 +7,10 @@
 //! storing them bumps their config sequence. Cases already folded keep the
 //! deadlines they were folded with until their next op.
 
-use super::ClientAddr;
+use super::{ClientAddr, audit};
 use crate::auth::Session;
 use crate::error::{ApiError, ApiJson, ErrorBody, blocking};
 use crate::state::AppState;
-use crate::store::AuditEntry;
 use crate::store::administration::{
     AuditRecord, DeletedCase, DiscardOutcome, QuarantineRecord, ReapplyOutcome, RetentionRefusal,
 };
@@ -27,25 +26,6 @@ use shared::id::CaseId;
 use shared::role::Role;
 use shared::settings::Settings;
 use std::collections::BTreeSet;
-
-async fn audit(
-    state: &AppState,
-    session: &Session,
-    addr: String,
-    action: &str,
-    detail: serde_json::Value,
-) -> Result<(), ApiError> {
-    let store = state.store.clone();
-    let entry = AuditEntry {
-        at: Utc::now(),
-        user: Some(session.user.id),
-        device: Some(session.device),
-        address: Some(addr),
-        action: action.into(),
-        detail,
-    };
-    blocking(move || store.audit(entry)).await
-}
 
 fn admin(session: &Session) -> Result<(), ApiError> {
     session.require(&[Role::Admin])

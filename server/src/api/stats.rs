@@ -7,11 +7,10 @@
 //! figures cover their scope, and a property outside it is refused with 403.
 //! The figures' definitions are in [`crate::store::reports`].
 
-use super::ClientAddr;
+use super::{ClientAddr, audit};
 use crate::auth::Session;
 use crate::error::{ApiError, ApiJson, ErrorBody, blocking};
 use crate::state::AppState;
-use crate::store::AuditEntry;
 use crate::store::reports::{
     Period, PeriodKind, SpotCheck, SpotCheckDraw, SpotCheckFilter, Stats, StatsQuery,
 };
@@ -278,20 +277,18 @@ pub async fn draw_spot_check(
             ),
             _ => e,
         })?;
-    let entry = AuditEntry {
-        at: now,
-        user: Some(session.user.id),
-        device: Some(session.device),
-        address: Some(addr),
-        action: "spot_check.draw".into(),
-        detail: serde_json::json!({
+    audit(
+        &state,
+        &session,
+        addr,
+        "spot_check.draw",
+        serde_json::json!({
             "spot_check": drawn.id, "property": drawn.property, "year": drawn.year,
             "quarter": drawn.quarter, "seed": drawn.seed, "candidates": drawn.candidates,
             "sampled": drawn.sampled,
         }),
-    };
-    let store = state.store.clone();
-    blocking(move || store.audit(entry)).await?;
+    )
+    .await?;
     if !session.user.role.sees_personal_data() {
         drawn.mask_personal_data();
     }
