@@ -98,7 +98,7 @@ impl Server {
     /// 101, 102, 201), a second property 景苑 (JY) with its own staff, and
     /// users of every role the tests need, all with [`PASSWORD`]:
     /// `staff1`, `manager1`, `regional1` (HY), `staff2` (JY), `quality1`
-    /// (head office).
+    /// (head office) and `admin1`.
     pub fn seed(&self) {
         self.cli(&[
             "property",
@@ -136,6 +136,7 @@ impl Server {
             ("regional1", "赵区域", "regional_manager", Some("HY")),
             ("staff2", "陈客服", "staff", Some("JY")),
             ("quality1", "周品质", "quality", None),
+            ("admin1", "系统管理员", "admin", None),
         ] {
             let mut args = vec![
                 "user",

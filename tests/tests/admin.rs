@@ -68,18 +68,6 @@ async fn wait_value(browser: &Browser, test_id: &str, want: &str) {
 async fn an_admin_adds_a_user_and_imports_a_holiday_calendar() {
     let server = Server::start();
     server.seed();
-    server.cli(&[
-        "user",
-        "add",
-        "--login",
-        "admin1",
-        "--name",
-        "系统管理员",
-        "--role",
-        "admin",
-        "--password",
-        PASSWORD,
-    ]);
     let browser = Browser::start().await;
     browser.open(&server.url("/")).await;
     browser.login("admin1").await;
@@ -87,7 +75,7 @@ async fn an_admin_adds_a_user_and_imports_a_holiday_calendar() {
     browser.click("nav-admin").await;
     browser.wait_for_test_id("admin").await;
     browser.click("admin-tab-users").await;
-    // The five seeded users and the admin.
+    // The six seeded users, the admin among them.
     browser.wait_count("user-row", 6).await;
 
     // A refused user: the server's reason shows beside the form.
@@ -178,18 +166,6 @@ async fn an_admin_adds_a_user_and_imports_a_holiday_calendar() {
 async fn deleting_a_case_before_its_retention_period_is_refused() {
     let server = Server::start();
     server.seed();
-    server.cli(&[
-        "user",
-        "add",
-        "--login",
-        "admin1",
-        "--name",
-        "系统管理员",
-        "--role",
-        "admin",
-        "--password",
-        PASSWORD,
-    ]);
     let manager = Browser::start().await;
     manager.open(&server.url("/")).await;
     manager.login("manager1").await;
