@@ -597,18 +597,7 @@ impl Store for SqliteStore {
             .ok_or_else(|| StoreError::NotFound(format!("device {device}")))? as u64;
         // Authors the device has logged in with: an outbox may still hold
         // ops of a colleague who used the tablet before.
-        let mut device_users: Vec<User> = {
-            let mut stmt = tx.prepare(&format!(
-                "SELECT {} FROM users u JOIN device_users d ON d.user_id = u.id WHERE d.device_id = ?1",
-                USER_COLUMNS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ")
-            ))?;
-            let mut rows = stmt.query([device.to_string()])?;
-            let mut users = Vec::new();
-            while let Some(r) = rows.next()? {
-                users.push(user_from_row(&tx, r)?.0);
-            }
-            users
-        };
+        let mut device_users = device_users(&tx, device)?;
         if !device_users.iter().any(|u| u.id == user.id) {
             device_users.push(user.clone());
         }
@@ -641,28 +630,12 @@ impl Store for SqliteStore {
                 expected_seq = Some(acked + 1);
                 break;
             }
-            let case_property: Option<String> = tx
-                .query_row(
-                    "SELECT property_id FROM ops WHERE case_id = ?1 LIMIT 1",
-                    [op.case_id.to_string()],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            let case_property = case_property
-                .map(|p| parse_id::<PropertyId>(&p))
-                .transpose()?;
-            let id_taken: Option<i64> = tx
-                .query_row(
-                    "SELECT 1 FROM ops WHERE id = ?1",
-                    [op.id.to_string()],
-                    |r| r.get(0),
-                )
-                .optional()?;
+            let (case_property, id_taken) = stored_facts(&tx, &op)?;
             let verdict = push::judge(&push::Facts {
                 op: &op,
                 device_users: &device_users,
                 case_property,
-                id_taken: id_taken.is_some(),
+                id_taken,
                 properties: &properties,
                 categories: &config.categories,
             });
@@ -1107,4 +1080,52 @@ pub(super) fn materialize(
 pub fn mask_summary(mut s: CaseSummary) -> CaseSummary {
     s.complainant_name = mask_name(&s.complainant_name);
     s
+}
+
+/// The users who logged in on `device`, as the push judgement sees them.
+pub(super) fn device_users(
+    tx: &rusqlite::Transaction<'_>,
+    device: DeviceId,
+) -> StoreResult<Vec<User>> {
+    let columns = USER_COLUMNS
+        .split(", ")
+        .map(|c| format!("u.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut stmt = tx.prepare(&format!(
+        "SELECT {columns} FROM users u JOIN device_users d ON d.user_id = u.id WHERE d.device_id = ?1"
+    ))?;
+    let mut rows = stmt.query([device.to_string()])?;
+    let mut users = Vec::new();
+    while let Some(r) = rows.next()? {
+        users.push(user_from_row(tx, r)?.0);
+    }
+    Ok(users)
+}
+
+/// What `push::judge` needs to know of the stored ops for one op: the
+/// property its case already belongs to, and whether its id is taken.
+/// Shared by a push and by re-applying a quarantined op, so both judge alike.
+pub(super) fn stored_facts(
+    tx: &rusqlite::Transaction<'_>,
+    op: &Op,
+) -> StoreResult<(Option<PropertyId>, bool)> {
+    let case_property = tx
+        .query_row(
+            "SELECT property_id FROM ops WHERE case_id = ?1 LIMIT 1",
+            [op.case_id.to_string()],
+            |r| r.get::<_, String>(0),
+        )
+        .optional()?
+        .map(|p| parse_id::<PropertyId>(&p))
+        .transpose()?;
+    let id_taken = tx
+        .query_row(
+            "SELECT 1 FROM ops WHERE id = ?1",
+            [op.id.to_string()],
+            |r| r.get::<_, i64>(0),
+        )
+        .optional()?
+        .is_some();
+    Ok((case_property, id_taken))
 }

@@ -10,8 +10,8 @@ use super::administration::{
     RetentionRefusal, retention_check,
 };
 use super::sqlite::{
-    SqliteStore, USER_COLUMNS, load_config, load_properties, materialize, next_seq, parse_id,
-    parse_ts, ts, user_from_row,
+    SqliteStore, device_users, load_config, load_properties, materialize, next_seq, parse_id,
+    parse_ts, stored_facts, ts,
 };
 use super::{StoreError, StoreResult};
 use crate::push::{self, Verdict};
@@ -19,9 +19,8 @@ use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 use shared::case::{CaseState, Severity};
 use shared::fold::FoldContext;
-use shared::id::{CaseId, DeviceId, PropertyId, UserId};
+use shared::id::{CaseId, UserId};
 use shared::op::Op;
-use shared::role::User;
 
 const QUARANTINE_COLUMNS: &str =
     "id, device_id, seq, code, message, received_at, resolved_at, resolution,
@@ -133,27 +132,12 @@ impl Administration for SqliteStore {
             return Ok(ReapplyOutcome::SequenceTaken);
         }
         let device_users = device_users(&tx, entry.device)?;
-        let case_property: Option<PropertyId> = tx
-            .query_row(
-                "SELECT property_id FROM ops WHERE case_id = ?1 LIMIT 1",
-                [op.case_id.to_string()],
-                |r| r.get::<_, String>(0),
-            )
-            .optional()?
-            .map(|p| parse_id(&p))
-            .transpose()?;
-        let id_taken: Option<i64> = tx
-            .query_row(
-                "SELECT 1 FROM ops WHERE id = ?1",
-                [op.id.to_string()],
-                |r| r.get(0),
-            )
-            .optional()?;
+        let (case_property, id_taken) = stored_facts(&tx, &op)?;
         let verdict = push::judge(&push::Facts {
             op: &op,
             device_users: &device_users,
             case_property,
-            id_taken: id_taken.is_some(),
+            id_taken,
             properties: &properties,
             categories: &config.categories,
         });
@@ -331,22 +315,4 @@ impl Administration for SqliteStore {
             ops: ops as u64,
         }))
     }
-}
-
-/// The users who logged in on `device`, as the push judgement sees them.
-fn device_users(tx: &rusqlite::Transaction<'_>, device: DeviceId) -> StoreResult<Vec<User>> {
-    let columns = USER_COLUMNS
-        .split(", ")
-        .map(|c| format!("u.{c}"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let mut stmt = tx.prepare(&format!(
-        "SELECT {columns} FROM users u JOIN device_users d ON d.user_id = u.id WHERE d.device_id = ?1"
-    ))?;
-    let mut rows = stmt.query([device.to_string()])?;
-    let mut users = Vec::new();
-    while let Some(r) = rows.next()? {
-        users.push(user_from_row(tx, r)?.0);
-    }
-    Ok(users)
 }
