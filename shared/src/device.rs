@@ -41,6 +41,10 @@ pub struct DeviceState {
     pub last_hlc: Option<Hlc>,
     /// The pull cursor.
     pub cursor: i64,
+    /// The server epoch the cursor and the acknowledgement belong to
+    /// (0 before the first answer).
+    #[serde(default)]
+    pub epoch: u64,
 }
 
 impl DeviceState {
@@ -55,6 +59,7 @@ impl DeviceState {
             reg_counter: 0,
             last_hlc: None,
             cursor: 0,
+            epoch: 0,
         }
     }
 
@@ -120,6 +125,39 @@ impl DeviceState {
         let moved = acked_seq > self.acked_seq;
         self.acked_seq = self.acked_seq.max(acked_seq.min(self.last_seq));
         moved
+    }
+
+    /// Takes in the server's answer to a push (or a login): its
+    /// acknowledgement, the sequence it expects next and its epoch. Returns
+    /// whether anything changed, i.e. whether sending again makes progress.
+    ///
+    /// A server restored from a backup (a new epoch) may hold fewer of this
+    /// device's ops than it acknowledged before, and may have handed out its
+    /// pull sequence again: the device then trusts the server's lower
+    /// acknowledgement, so its own ops above it are the outbox again (the
+    /// device keeps every op it made), and pulls from the start. Within an
+    /// epoch an acknowledgement never moves back, except when the server
+    /// expects a sequence the device thought acknowledged (a restore the
+    /// device has not seen yet as an epoch).
+    pub fn take_answer(&mut self, acked_seq: u64, expected_seq: Option<u64>, epoch: u64) -> bool {
+        let mut changed = false;
+        if epoch != self.epoch {
+            // 0 is a device that has never heard from a server: nothing to reset.
+            if self.epoch != 0 {
+                self.acked_seq = acked_seq.min(self.last_seq);
+                self.cursor = 0;
+            }
+            self.epoch = epoch;
+            changed = true;
+        }
+        changed |= self.ack(acked_seq);
+        if let Some(expected) = expected_seq
+            && expected <= self.acked_seq
+        {
+            self.acked_seq = expected.saturating_sub(1);
+            changed = true;
+        }
+        changed
     }
 
     /// How many ops wait in the outbox.
@@ -188,6 +226,25 @@ mod tests {
         let r2 = d.next_reg_no("hy", chrono_tz::Asia::Shanghai, t).unwrap();
         assert_eq!(r1.to_string(), "HY-260302-10-0001");
         assert_eq!(r2.to_string(), "HY-260302-10-0002");
+    }
+
+    #[test]
+    fn a_restored_server_gets_the_ops_it_lost_again() {
+        let mut d = DeviceState::new(DeviceId(Uuid::from_u128(1)), 7, 0);
+        d.last_seq = 10;
+        assert!(d.take_answer(10, None, 1));
+        d.cursor = 500;
+        assert!(!d.take_answer(10, None, 1), "the same answer changes nothing");
+        assert!(!d.take_answer(4, None, 1), "an old ack never moves back");
+        assert_eq!((d.acked_seq, d.cursor), (10, 500));
+        // The server was restored to a backup holding up to seq 6.
+        assert!(d.take_answer(6, Some(7), 2));
+        assert_eq!((d.acked_seq, d.cursor, d.epoch), (6, 0, 2));
+        assert_eq!(d.pending(), 4);
+        // Within an epoch, an expected sequence at or below the ack lowers it.
+        d.acked_seq = 10;
+        assert!(d.take_answer(3, Some(4), 2));
+        assert_eq!(d.acked_seq, 3);
     }
 
     #[test]

@@ -72,6 +72,11 @@ impl RegNo {
     pub fn property_code(&self) -> &str {
         &self.property
     }
+
+    /// The number of the device that made it.
+    pub fn device(&self) -> u32 {
+        self.device
+    }
 }
 
 impl fmt::Display for RegNo {

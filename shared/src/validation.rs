@@ -7,8 +7,11 @@ use crate::category::Category;
 use crate::lang::{Coded, Lang};
 use crate::phone::{Phone, PhoneError};
 use crate::property::Property;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+
+mod op_bounds;
+pub use op_bounds::{validate_action, validate_op, validate_patch};
 
 /// One problem with one field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,12 +45,65 @@ pub enum ValidationError {
     UnknownCategory,
     /// Received after it was recorded.
     ReceivedInFuture,
+    /// A number outside its allowed range.
+    OutOfRange {
+        /// The smallest allowed.
+        min: i64,
+        /// The largest allowed.
+        max: i64,
+    },
+    /// A time before [`TIME_FLOOR`] or further ahead of the server's clock
+    /// than the allowed skew.
+    ClockOutOfRange,
+    /// A list longer than allowed.
+    TooMany {
+        /// The most items allowed.
+        max: usize,
+    },
 }
+
+// Bounds. Every text field, number and time an op carries has its limit
+// here, once: the app checks them beside the field, the server quarantines
+// an op that breaks one, and the exports can rely on them (an XLSX cell
+// holds at most 32,767 characters, well above `MAX_TEXT`).
 
 /// The longest free text accepted in one field, in characters.
 pub const MAX_TEXT: usize = 4000;
 /// The longest name accepted, in characters.
 pub const MAX_NAME: usize = 50;
+/// The longest short label (department, person, category code, media type,
+/// file name, related registration number), in characters.
+pub const MAX_LABEL: usize = 120;
+/// The largest compensation, in fen (one million yuan).
+pub const MAX_COMPENSATION_FEN: i64 = 100_000_000;
+/// The most working days one extension may add.
+pub const MAX_EXTENSION_DAYS: u32 = 30;
+/// The largest attachment size a device may declare, in bytes (50 MiB).
+pub const MAX_ATTACHMENT_BYTES: u64 = 50 * 1024 * 1024;
+/// The highest HLC counter accepted: far above what a device reaches
+/// (one per op within the same millisecond) and far below `u32::MAX`, so
+/// a clock that takes it in can never saturate.
+pub const MAX_HLC_COUNTER: u32 = 1 << 24;
+/// The longest login name, in characters.
+pub const MAX_LOGIN: usize = 64;
+/// The longest password accepted, in bytes (argon2 work stays bounded).
+pub const MAX_PASSWORD_BYTES: usize = 256;
+/// The shortest password a user may choose.
+pub const MIN_PASSWORD_CHARS: usize = 8;
+/// The earliest year of a date or time anywhere in the product.
+pub const FIRST_YEAR: i32 = 2000;
+/// The latest year of a date anywhere in the product.
+pub const LAST_YEAR: i32 = 2100;
+
+/// The earliest time any op may carry (2000-01-01T00:00:00Z).
+pub fn time_floor() -> DateTime<Utc> {
+    DateTime::from_timestamp(946_684_800, 0).unwrap_or_default()
+}
+
+/// Whether a calendar date lies within [`FIRST_YEAR`]..=[`LAST_YEAR`].
+pub fn date_in_range(d: NaiveDate) -> bool {
+    (FIRST_YEAR..=LAST_YEAR).contains(&d.year())
+}
 
 impl Coded for ValidationError {
     fn code(&self) -> &'static str {
@@ -60,6 +116,9 @@ impl Coded for ValidationError {
             ValidationError::NotInProperty => "validation.not_in_property",
             ValidationError::UnknownCategory => "validation.unknown_category",
             ValidationError::ReceivedInFuture => "validation.received_in_future",
+            ValidationError::OutOfRange { .. } => "validation.out_of_range",
+            ValidationError::ClockOutOfRange => "clock.out_of_range",
+            ValidationError::TooMany { .. } => "validation.too_many",
         }
     }
 
@@ -100,6 +159,20 @@ impl Coded for ValidationError {
                     "Received cannot be after recorded",
                 )
                 .into(),
+            ValidationError::OutOfRange { min, max } => match lang {
+                Lang::ZhCn => format!("应在{min}到{max}之间"),
+                Lang::En => format!("Must be between {min} and {max}"),
+            },
+            ValidationError::ClockOutOfRange => lang
+                .pick(
+                    "时间不正确：请检查平板的日期和时间设置",
+                    "The time is wrong: check the tablet's date and time settings",
+                )
+                .into(),
+            ValidationError::TooMany { max } => match lang {
+                Lang::ZhCn => format!("最多{max}项"),
+                Lang::En => format!("At most {max} items"),
+            },
         }
     }
 }
@@ -194,7 +267,11 @@ pub fn validate_registration(
         );
     }
     // A few minutes of tolerance: the received time is often typed by hand.
-    if reg.received_at > recorded_at + Duration::minutes(5) {
+    // Checked: a forged `recorded_at` near the end of time must not overflow.
+    let latest = recorded_at
+        .checked_add_signed(Duration::minutes(5))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC);
+    if reg.received_at > latest {
         push("received_at", ValidationError::ReceivedInFuture);
     }
     if errors.is_empty() {

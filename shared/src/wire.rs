@@ -3,7 +3,7 @@
 
 use crate::calendar::Calendar;
 use crate::category::Category;
-use crate::id::{CaseId, DeviceId, PropertyId};
+use crate::id::{CaseId, DeviceId, PropertyId, UserId};
 use crate::op::Op;
 use crate::property::Property;
 use crate::role::{Role, User};
@@ -23,8 +23,14 @@ pub struct LoginRequest {
     pub login: String,
     /// The password.
     pub password: String,
-    /// The device's id, made once and kept by the device.
-    pub device: DeviceId,
+    /// The device id the server issued at an earlier login, if any. It is
+    /// kept only together with the matching `device_secret`; a login that
+    /// names a device without its secret gets a new device.
+    #[serde(default)]
+    pub device: Option<DeviceId>,
+    /// The secret the server issued with `device`.
+    #[serde(default)]
+    pub device_secret: Option<String>,
     /// A name for the device (browser and platform), shown to admins.
     #[serde(default)]
     pub device_name: String,
@@ -39,11 +45,57 @@ pub struct LoginResponse {
     pub expires_at: DateTime<Utc>,
     /// The user.
     pub user: User,
+    /// The device id the server issued (or confirmed). Every op the device
+    /// makes carries it.
+    pub device: DeviceId,
+    /// The device's secret, sent only when the device is new: the device
+    /// keeps it and names it with `device` at its next login.
+    #[serde(default)]
+    pub device_secret: Option<String>,
     /// The device number used in registration numbers.
     pub device_number: u32,
     /// The highest op sequence the server holds from this device, so a
     /// device that lost its storage continues after it.
     pub acked_seq: u64,
+    /// The server's epoch (see [`PushResponse::epoch`]).
+    pub epoch: u64,
+    /// The password was set by someone else (the first admin's printed
+    /// password, an admin's reset): nothing but a password change is
+    /// allowed until the user sets their own.
+    #[serde(default)]
+    pub must_change_password: bool,
+}
+
+/// Changes one's own password.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    /// The password now.
+    pub current: String,
+    /// The new password.
+    pub new: String,
+}
+
+/// An admin sets a user's password (the user must change it at next login).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordReset {
+    /// The new, temporary password.
+    pub new: String,
+}
+
+/// A colleague as a device sees them: enough for timelines and the
+/// assignment picker, nothing more (no login, no properties).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserCard {
+    /// The user.
+    pub id: UserId,
+    /// Their name.
+    pub display_name: String,
+    /// Their role.
+    pub role: Role,
+    /// Whether they can still be assigned work.
+    pub active: bool,
 }
 
 /// A piece of shared configuration, sent on pull when it changed after the cursor.
@@ -58,8 +110,9 @@ pub enum ConfigItem {
     Calendar(Calendar),
     /// The properties in the user's scope, with buildings and units.
     Properties(Vec<Property>),
-    /// The users (display names and roles) for timelines and assignment.
-    Users(Vec<User>),
+    /// The users of the caller's properties (names and roles only), for
+    /// timelines and assignment.
+    Users(Vec<UserCard>),
 }
 
 /// One row of a case list.
@@ -133,6 +186,11 @@ pub struct PushResponse {
     pub expected_seq: Option<u64>,
     /// Ops that went to quarantine in this batch, with the reason.
     pub quarantined: Vec<QuarantineNotice>,
+    /// The server's epoch. It changes only when the server is restored
+    /// from a backup; a device that sees a new epoch resends its ops above
+    /// `acked_seq` and pulls again from the start (see
+    /// `DeviceState::follow_epoch`).
+    pub epoch: u64,
 }
 
 /// An op the server could not accept; an admin sees it in the quarantine list.
@@ -157,6 +215,8 @@ pub struct PullResponse {
     pub cursor: i64,
     /// Whether more pages wait.
     pub more: bool,
+    /// The server's epoch (see [`PushResponse::epoch`]).
+    pub epoch: u64,
 }
 
 /// An op as pulled, with its place in the server-wide sequence.

@@ -1,0 +1,388 @@
+//! The bounds of a whole op: every text, number, date and time it carries,
+//! checked against the limits in [`super`]. The server runs this on every
+//! pushed op (an op that fails is quarantined with the field and its code);
+//! the app runs the same checks on a filled action form before it saves.
+
+use super::{
+    FieldError, MAX_ATTACHMENT_BYTES, MAX_COMPENSATION_FEN, MAX_EXTENSION_DAYS, MAX_HLC_COUNTER,
+    MAX_LABEL, MAX_NAME, MAX_TEXT, ValidationError, date_in_range, time_floor,
+};
+use crate::case::RegistrationPatch;
+use crate::category::Category;
+use crate::op::{Action, Op};
+use crate::phone::Phone;
+use crate::property::Property;
+use chrono::{DateTime, NaiveDate, Utc};
+
+/// Collects the problems of one op, field by field.
+#[derive(Default)]
+struct Problems(Vec<FieldError>);
+
+impl Problems {
+    fn push(&mut self, field: &str, error: ValidationError) {
+        self.0.push(FieldError {
+            field: field.into(),
+            error,
+        });
+    }
+
+    fn text(&mut self, field: &str, value: &str, max: usize) {
+        if value.chars().count() > max {
+            self.push(field, ValidationError::TooLong { max });
+        }
+    }
+
+    fn required_text(&mut self, field: &str, value: &str, max: usize) {
+        if value.trim().is_empty() {
+            self.push(field, ValidationError::Required);
+        } else {
+            self.text(field, value, max);
+        }
+    }
+
+    fn time(&mut self, field: &str, t: DateTime<Utc>, ceiling: DateTime<Utc>) {
+        if t < time_floor() || t > ceiling {
+            self.push(field, ValidationError::ClockOutOfRange);
+        }
+    }
+
+    fn date(&mut self, field: &str, d: NaiveDate) {
+        if !date_in_range(d) {
+            self.push(field, ValidationError::ClockOutOfRange);
+        }
+    }
+
+    fn number(&mut self, field: &str, n: i64, min: i64, max: i64) {
+        if n < min || n > max {
+            self.push(field, ValidationError::OutOfRange { min, max });
+        }
+    }
+
+    fn done(self) -> Result<(), Vec<FieldError>> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(self.0)
+        }
+    }
+}
+
+/// Checks the bounds of an op: its times lie between [`time_floor`] and
+/// `ceiling` (the checker's clock plus the allowed skew), its HLC counter is
+/// bounded, and every field of its action is within its limit. It does not
+/// check the registration against a property (see
+/// [`super::validate_registration`]) or the workflow (see
+/// `workflow::check`). Never panics, whatever the op holds.
+pub fn validate_op(op: &Op, ceiling: DateTime<Utc>) -> Result<(), Vec<FieldError>> {
+    let mut p = Problems::default();
+    p.time("at", op.at, ceiling);
+    match DateTime::from_timestamp_millis(op.hlc.wall_ms) {
+        Some(wall) => p.time("hlc.wall_ms", wall, ceiling),
+        None => p.push("hlc.wall_ms", ValidationError::ClockOutOfRange),
+    }
+    if op.hlc.counter > MAX_HLC_COUNTER {
+        p.push(
+            "hlc.counter",
+            ValidationError::OutOfRange {
+                min: 0,
+                max: MAX_HLC_COUNTER.into(),
+            },
+        );
+    }
+    action_bounds(&mut p, &op.action, ceiling);
+    p.done()
+}
+
+/// The bounds of an action's fields alone (what an action form checks).
+pub fn validate_action(action: &Action, ceiling: DateTime<Utc>) -> Result<(), Vec<FieldError>> {
+    let mut p = Problems::default();
+    action_bounds(&mut p, action, ceiling);
+    p.done()
+}
+
+fn action_bounds(p: &mut Problems, action: &Action, ceiling: DateTime<Utc>) {
+    match action {
+        Action::Register(reg) => {
+            p.text("complainant.name", &reg.complainant.name, MAX_NAME);
+            p.text("category", &reg.category, MAX_LABEL);
+            p.text("content", &reg.content, MAX_TEXT);
+            p.text("requested_remedy", &reg.requested_remedy, MAX_TEXT);
+            if let Some(related) = &reg.related_case {
+                p.text("related_case", related, MAX_LABEL);
+            }
+            p.time("received_at", reg.received_at, ceiling);
+        }
+        Action::Edit(patch) => patch_bounds(p, patch, ceiling),
+        Action::Assess { reason, .. } => p.text("reason", reason, MAX_TEXT),
+        Action::Assign {
+            department,
+            name,
+            note,
+            ..
+        } => {
+            p.text("department", department, MAX_LABEL);
+            p.text("name", name, MAX_LABEL);
+            p.text("note", note, MAX_TEXT);
+        }
+        Action::Start => {}
+        Action::Note { text, .. } => p.required_text("text", text, MAX_TEXT),
+        Action::Propose {
+            measures,
+            responsible,
+            planned_date,
+            compensation_fen,
+        } => {
+            p.required_text("measures", measures, MAX_TEXT);
+            p.text("responsible", responsible, MAX_LABEL);
+            if let Some(d) = planned_date {
+                p.date("planned_date", *d);
+            }
+            p.number(
+                "compensation_fen",
+                *compensation_fen,
+                0,
+                MAX_COMPENSATION_FEN,
+            );
+        }
+        Action::Approve { comment, .. } => p.text("comment", comment, MAX_TEXT),
+        Action::Resolve {
+            result,
+            feedback_at,
+            ..
+        } => {
+            p.text("result", result, MAX_TEXT);
+            if let Some(t) = feedback_at {
+                p.time("feedback_at", *t, ceiling);
+            }
+        }
+        Action::FollowUp {
+            satisfaction,
+            comment,
+            ..
+        } => {
+            p.number("satisfaction", (*satisfaction).into(), 1, 5);
+            p.text("comment", comment, MAX_TEXT);
+        }
+        Action::Reopen { reason } | Action::Withdraw { reason } => {
+            p.text("reason", reason, MAX_TEXT)
+        }
+        Action::Escalate { reason, .. } => p.text("reason", reason, MAX_TEXT),
+        Action::Extend {
+            working_days,
+            reason,
+        } => {
+            p.number(
+                "working_days",
+                (*working_days).into(),
+                1,
+                MAX_EXTENSION_DAYS.into(),
+            );
+            p.text("reason", reason, MAX_TEXT);
+        }
+        Action::Close {
+            corrective_action,
+            verification,
+        } => {
+            p.text("corrective_action", corrective_action, MAX_TEXT);
+            p.text("verification", verification, MAX_TEXT);
+        }
+        Action::Decide { reason, .. } => p.text("reason", reason, MAX_TEXT),
+        Action::PlanImprovement { plan, publish_on } => {
+            p.text("plan", plan, MAX_TEXT);
+            p.date("publish_on", *publish_on);
+        }
+        Action::Answer { answer, .. } => p.text("answer", answer, MAX_TEXT),
+        Action::Attach {
+            name, mime, size, ..
+        } => {
+            p.text("name", name, MAX_LABEL);
+            p.text("mime", mime, MAX_LABEL);
+            if *size > MAX_ATTACHMENT_BYTES {
+                p.push(
+                    "size",
+                    ValidationError::OutOfRange {
+                        min: 0,
+                        max: MAX_ATTACHMENT_BYTES as i64,
+                    },
+                );
+            }
+        }
+        Action::ResolveConflict { note, .. } => p.text("note", note, MAX_TEXT),
+    }
+}
+
+fn patch_bounds(p: &mut Problems, patch: &RegistrationPatch, ceiling: DateTime<Utc>) {
+    if let Some(name) = &patch.complainant_name {
+        p.text("complainant.name", name, MAX_NAME);
+    }
+    if let Some(category) = &patch.category {
+        p.text("category", category, MAX_LABEL);
+    }
+    if let Some(content) = &patch.content {
+        p.required_text("content", content, MAX_TEXT);
+    }
+    if let Some(remedy) = &patch.requested_remedy {
+        p.text("requested_remedy", remedy, MAX_TEXT);
+    }
+    if let Some(Some(related)) = &patch.related_case {
+        p.text("related_case", related, MAX_LABEL);
+    }
+    if let Some(t) = patch.received_at {
+        p.time("received_at", t, ceiling);
+    }
+}
+
+/// Checks an `edit` patch against the case's property and the categories,
+/// as intake checks a registration: a phone that came over the wire is
+/// parsed again, a location must be in the property, a category must exist.
+pub fn validate_patch(
+    patch: &RegistrationPatch,
+    property: &Property,
+    categories: &[Category],
+) -> Result<(), Vec<FieldError>> {
+    let mut p = Problems::default();
+    if let Some(Some(phone)) = &patch.complainant_phone
+        && Phone::parse(phone.as_str()).as_ref() != Ok(phone)
+    {
+        p.push("complainant.phone", ValidationError::PhoneMalformed);
+    }
+    if let Some(location) = &patch.location
+        && !property.contains(location)
+    {
+        p.push("location", ValidationError::NotInProperty);
+    }
+    if let Some(category) = &patch.category
+        && !categories.iter().any(|c| &c.code == category && c.active)
+    {
+        p.push("category", ValidationError::UnknownCategory);
+    }
+    p.done()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::case::CaseState;
+    use crate::hlc::Hlc;
+    use crate::id::{CaseId, DeviceId, OpId, UserId};
+    use crate::lang::Coded;
+    use crate::role::Role;
+    use chrono::TimeZone;
+    use uuid::Uuid;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 30, 2, 0, 0).unwrap()
+    }
+
+    fn op(action: Action) -> Op {
+        let device = DeviceId(Uuid::from_u128(1));
+        Op {
+            id: OpId(Uuid::from_u128(2)),
+            case_id: CaseId(Uuid::from_u128(3)),
+            device,
+            seq: 1,
+            hlc: Hlc {
+                wall_ms: now().timestamp_millis(),
+                counter: 0,
+                device,
+            },
+            at: now(),
+            author: UserId(Uuid::from_u128(4)),
+            role: Role::Staff,
+            schema: 1,
+            expected_state: Some(CaseState::Registered),
+            action,
+        }
+    }
+
+    fn check(edit: impl FnOnce(&mut Op), expected: &[(&str, &str)]) {
+        let mut o = op(Action::Start);
+        edit(&mut o);
+        let got: Vec<(String, &str)> = match validate_op(&o, now()) {
+            Ok(()) => Vec::new(),
+            Err(es) => es.iter().map(|e| (e.field.clone(), e.error.code())).collect(),
+        };
+        let expected: Vec<(String, &str)> =
+            expected.iter().map(|(f, c)| (f.to_string(), *c)).collect();
+        assert_eq!(got, expected);
+    }
+
+    #[test]
+    fn a_plain_op_passes() {
+        check(|_| {}, &[]);
+    }
+
+    #[test]
+    fn times_outside_the_floor_and_ceiling_are_refused() {
+        check(
+            |o| o.at = Utc.with_ymd_and_hms(1999, 12, 31, 0, 0, 0).unwrap(),
+            &[("at", "clock.out_of_range")],
+        );
+        check(
+            |o| o.at = now() + chrono::Duration::seconds(1),
+            &[("at", "clock.out_of_range")],
+        );
+        check(|o| o.at = DateTime::<Utc>::MAX_UTC, &[("at", "clock.out_of_range")]);
+        check(
+            |o| {
+                o.hlc.wall_ms = i64::MAX;
+                o.hlc.counter = u32::MAX;
+            },
+            &[
+                ("hlc.wall_ms", "clock.out_of_range"),
+                ("hlc.counter", "validation.out_of_range"),
+            ],
+        );
+        check(|o| o.hlc.wall_ms = 0, &[("hlc.wall_ms", "clock.out_of_range")]);
+    }
+
+    #[test]
+    fn every_field_is_bounded() {
+        let long = "字".repeat(MAX_TEXT + 1);
+        check(
+            |o| {
+                o.action = Action::Edit(RegistrationPatch {
+                    content: Some(long.clone()),
+                    received_at: Some(DateTime::<Utc>::MAX_UTC),
+                    ..Default::default()
+                })
+            },
+            &[
+                ("content", "validation.too_long"),
+                ("received_at", "clock.out_of_range"),
+            ],
+        );
+        check(
+            |o| {
+                o.action = Action::Propose {
+                    measures: "换锁".into(),
+                    responsible: String::new(),
+                    planned_date: NaiveDate::from_ymd_opt(262_142, 12, 31),
+                    compensation_fen: -1,
+                }
+            },
+            &[
+                ("planned_date", "clock.out_of_range"),
+                ("compensation_fen", "validation.out_of_range"),
+            ],
+        );
+        check(
+            |o| {
+                o.action = Action::Extend {
+                    working_days: u32::MAX,
+                    reason: "等待配件".into(),
+                }
+            },
+            &[("working_days", "validation.out_of_range")],
+        );
+        check(
+            |o| {
+                o.action = Action::Note {
+                    note_kind: crate::case::NoteKind::General,
+                    text: " ".into(),
+                }
+            },
+            &[("text", "validation.required")],
+        );
+    }
+}
