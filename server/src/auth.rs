@@ -15,6 +15,7 @@ use axum::http::request::Parts;
 use chrono::{DateTime, Duration, Utc};
 use shared::id::DeviceId;
 use shared::role::{Role, User};
+use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::Mutex;
 
@@ -55,47 +56,184 @@ pub fn token_hash(token: &str) -> String {
     crate::push::hash(token)
 }
 
-/// Counts failed logins per login name and per address in a sliding window.
-#[derive(Debug, Default)]
+/// Limits password guessing with bounded memory.
+///
+/// Two kinds of keys: the pair (login, address) and the address alone.
+/// Keys are SHA-256 digests, so a megabyte of login name costs 32 bytes,
+/// and the map holds at most `capacity` entries (the least recently used
+/// ones go first when it is full). An attempt is counted *before* the
+/// password is checked ([`LoginLimiter::begin`]), under the same lock as the
+/// check, so parallel guesses all count; a success gives its count back.
+///
+/// After [`MAX_FAILURES`] failures a pair must wait, starting at
+/// [`BACKOFF_SECONDS`] and doubling with each further failure up to
+/// [`WINDOW_MINUTES`]: guessing slows to a crawl, and the real user, who
+/// logs in from another address (or from the same one a little later), is
+/// never locked out for good. An address that fails [`MAX_ADDRESS_FAILURES`]
+/// times in a window waits until the window ends, whatever logins it tries.
+///
+/// The limiter lives in one server process; that is enough, because it
+/// only slows guessing and holds nothing the data depends on.
+#[derive(Debug)]
 pub struct LoginLimiter {
-    failures: Mutex<HashMap<String, Vec<DateTime<Utc>>>>,
+    entries: Mutex<HashMap<[u8; 32], Entry>>,
+    capacity: usize,
 }
 
-/// Failed attempts allowed per key within [`WINDOW_MINUTES`].
-pub const MAX_FAILURES: usize = 5;
-/// The window for failed attempts.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    failures: u32,
+    last: DateTime<Utc>,
+    blocked_until: Option<DateTime<Utc>>,
+}
+
+/// Failed attempts a (login, address) pair may make before it must wait.
+pub const MAX_FAILURES: u32 = 5;
+/// Failed attempts an address may make per window, over all logins.
+pub const MAX_ADDRESS_FAILURES: u32 = 50;
+/// The window after which failures are forgotten.
 pub const WINDOW_MINUTES: i64 = 15;
+/// The first wait after [`MAX_FAILURES`].
+pub const BACKOFF_SECONDS: i64 = 30;
+/// Entries the limiter keeps at most.
+pub const DEFAULT_CAPACITY: usize = 10_000;
 
-impl LoginLimiter {
-    fn keys(login: &str, address: &str) -> [String; 2] {
-        [
-            format!("login:{}", login.to_lowercase()),
-            format!("addr:{address}"),
-        ]
+/// A counted login attempt; give it back with [`LoginLimiter::succeed`].
+#[derive(Debug)]
+pub struct Attempt {
+    pair: [u8; 32],
+    address: [u8; 32],
+}
+
+impl Default for LoginLimiter {
+    fn default() -> Self {
+        LoginLimiter::with_capacity(DEFAULT_CAPACITY)
     }
+}
 
-    /// Whether either key has used up its attempts.
-    pub fn blocked(&self, login: &str, address: &str, now: DateTime<Utc>) -> bool {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        Self::keys(login, address).iter().any(|k| {
-            let list = map.entry(k.clone()).or_default();
-            list.retain(|t| now - *t < Duration::minutes(WINDOW_MINUTES));
-            list.len() >= MAX_FAILURES
-        })
+fn key(kind: &str, parts: &[&str]) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(kind.as_bytes());
+    for p in parts {
+        h.update([0]);
+        h.update(p.as_bytes());
     }
+    h.finalize().into()
+}
 
-    /// Records a failure for both keys.
-    pub fn fail(&self, login: &str, address: &str, now: DateTime<Utc>) {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        for k in Self::keys(login, address) {
-            map.entry(k).or_default().push(now);
+impl Entry {
+    fn fresh(now: DateTime<Utc>) -> Entry {
+        Entry {
+            failures: 0,
+            last: now,
+            blocked_until: None,
         }
     }
 
-    /// Clears the login's failures after a success.
-    pub fn succeed(&self, login: &str) {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        map.remove(&format!("login:{}", login.to_lowercase()));
+    fn expired(&self, now: DateTime<Utc>) -> bool {
+        now - self.last >= Duration::minutes(WINDOW_MINUTES)
+            && self.blocked_until.is_none_or(|b| b <= now)
+    }
+}
+
+impl LoginLimiter {
+    /// A limiter that keeps at most `capacity` entries.
+    pub fn with_capacity(capacity: usize) -> LoginLimiter {
+        LoginLimiter {
+            entries: Mutex::new(HashMap::new()),
+            capacity: capacity.max(2),
+        }
+    }
+
+    /// How many entries it holds now.
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Whether it holds no entry.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<[u8; 32], Entry>> {
+        self.entries.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Counts an attempt of `login` from `address`, or says how long to wait.
+    pub fn begin(
+        &self,
+        login: &str,
+        address: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Attempt, Duration> {
+        let attempt = Attempt {
+            pair: key("pair", &[&login.to_lowercase(), address]),
+            address: key("addr", &[address]),
+        };
+        let mut map = self.lock();
+        let mut wait = Duration::zero();
+        for k in [&attempt.pair, &attempt.address] {
+            if let Some(e) = map.get_mut(k) {
+                if e.expired(now) {
+                    *e = Entry::fresh(now);
+                }
+                if let Some(until) = e.blocked_until.filter(|u| *u > now) {
+                    wait = wait.max(until - now);
+                }
+            }
+        }
+        if wait > Duration::zero() {
+            return Err(wait);
+        }
+        for (k, limit, backoff) in [
+            (attempt.pair, MAX_FAILURES, true),
+            (attempt.address, MAX_ADDRESS_FAILURES, false),
+        ] {
+            if !map.contains_key(&k) {
+                Self::make_room(&mut map, self.capacity, now);
+            }
+            let e = map.entry(k).or_insert_with(|| Entry::fresh(now));
+            e.failures += 1;
+            e.last = now;
+            if e.failures >= limit {
+                let until = if backoff {
+                    let doublings = (e.failures - limit).min(10);
+                    let secs = (BACKOFF_SECONDS << doublings).min(WINDOW_MINUTES * 60);
+                    now + Duration::seconds(secs)
+                } else {
+                    now + Duration::minutes(WINDOW_MINUTES)
+                };
+                e.blocked_until = Some(until);
+            }
+        }
+        Ok(attempt)
+    }
+
+    /// The attempt succeeded: the pair starts afresh and the address gets
+    /// its count back.
+    pub fn succeed(&self, attempt: Attempt) {
+        let mut map = self.lock();
+        map.remove(&attempt.pair);
+        if let Some(e) = map.get_mut(&attempt.address) {
+            e.failures = e.failures.saturating_sub(1);
+            if e.failures < MAX_ADDRESS_FAILURES {
+                e.blocked_until = None;
+            }
+        }
+    }
+
+    /// Drops expired entries and, if still full, the least recently used.
+    fn make_room(map: &mut HashMap<[u8; 32], Entry>, capacity: usize, now: DateTime<Utc>) {
+        if map.len() < capacity {
+            return;
+        }
+        map.retain(|_, e| !e.expired(now));
+        while map.len() >= capacity {
+            let Some(oldest) = map.iter().min_by_key(|(_, e)| e.last).map(|(k, _)| *k) else {
+                break;
+            };
+            map.remove(&oldest);
+        }
     }
 }
 
@@ -124,6 +262,9 @@ impl Session {
     }
 }
 
+/// Paths a user who must change their password may still use.
+const PASSWORD_CHANGE_PATHS: [&str; 3] = ["/api/v1/auth/password", "/api/v1/auth/logout", "/api/v1/me"];
+
 impl FromRequestParts<AppState> for Session {
     type Rejection = ApiError;
 
@@ -142,30 +283,44 @@ impl FromRequestParts<AppState> for Session {
         let hash = token_hash(token.trim());
         let store = state.store.clone();
         let lookup = hash.clone();
-        let info = crate::error::blocking(move || store.token(&lookup))
+        let row = crate::error::blocking(move || store.session(&lookup))
             .await?
             .ok_or_else(|| {
                 ApiError::unauthorized("auth.invalid_token", "the session has ended; log in again")
             })?;
-        if info.expires_at <= Utc::now() {
+        if row.expires_at <= Utc::now() {
             return Err(ApiError::unauthorized(
                 "auth.token_expired",
                 "the session has expired; log in again",
             ));
         }
-        let store = state.store.clone();
-        let user = crate::error::blocking(move || store.user(info.user))
-            .await?
-            .filter(|u| u.active)
-            .ok_or_else(|| {
-                ApiError::unauthorized("auth.invalid_token", "the session has ended; log in again")
-            })?;
+        if row.must_change_password && !PASSWORD_CHANGE_PATHS.contains(&parts.uri.path()) {
+            return Err(ApiError::new(
+                axum::http::StatusCode::FORBIDDEN,
+                "auth.password_change_required",
+                "set your own password first",
+            ));
+        }
         Ok(Session {
-            user,
-            device: info.device,
+            user: row.user,
+            device: row.device,
             token_hash: hash,
         })
     }
+}
+
+/// Runs argon2 on the blocking pool, at most as many at once as the server
+/// has cores, so a flood of logins queues instead of starving everything.
+pub async fn argon2_limited<T: Send + 'static>(
+    state: &AppState,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ApiError> {
+    let _permit = state
+        .argon2
+        .acquire()
+        .await
+        .map_err(ApiError::internal)?;
+    Ok(tokio::task::spawn_blocking(work).await?)
 }
 
 #[cfg(test)]
@@ -182,21 +337,49 @@ mod tests {
     }
 
     #[test]
-    fn limiter_blocks_after_five_failures_per_login_and_per_address() {
+    fn parallel_guesses_count_and_the_pair_backs_off() {
         let l = LoginLimiter::default();
         let t = Utc::now();
+        let mut held = Vec::new();
         for _ in 0..MAX_FAILURES {
-            assert!(!l.blocked("alice", "1.1.1.1", t));
-            l.fail("alice", "1.1.1.1", t);
+            held.push(l.begin("admin", "1.1.1.1", t).expect("allowed"));
         }
-        assert!(l.blocked("alice", "2.2.2.2", t), "per login");
-        assert!(l.blocked("bob", "1.1.1.1", t), "per address");
-        assert!(!l.blocked("bob", "2.2.2.2", t));
-        assert!(!l.blocked(
-            "alice",
-            "3.3.3.3",
-            t + Duration::minutes(WINDOW_MINUTES + 1)
-        ));
+        // Five attempts in flight, none finished: the sixth must wait.
+        let wait = l.begin("admin", "1.1.1.1", t).expect_err("blocked");
+        assert_eq!(wait, Duration::seconds(BACKOFF_SECONDS));
+        // The real user elsewhere is not refused.
+        let ok = l.begin("admin", "2.2.2.2", t).expect("another address");
+        l.succeed(ok);
+        // After the wait one more guess is allowed, then the wait doubles.
+        let later = t + Duration::seconds(BACKOFF_SECONDS);
+        l.begin("admin", "1.1.1.1", later).expect("after the wait");
+        let wait = l.begin("admin", "1.1.1.1", later).expect_err("blocked");
+        assert_eq!(wait, Duration::seconds(2 * BACKOFF_SECONDS));
+        // A window later everything is forgotten.
+        let much_later = later + Duration::minutes(WINDOW_MINUTES + 1);
+        l.begin("admin", "1.1.1.1", much_later).expect("forgotten");
+    }
+
+    #[test]
+    fn an_address_spraying_many_logins_waits() {
+        let l = LoginLimiter::default();
+        let t = Utc::now();
+        for i in 0..MAX_ADDRESS_FAILURES {
+            l.begin(&format!("user{i}"), "6.6.6.6", t).expect("allowed");
+        }
+        assert!(l.begin("another", "6.6.6.6", t).is_err());
+        assert!(l.begin("another", "7.7.7.7", t).is_ok());
+    }
+
+    #[test]
+    fn memory_stays_bounded_whatever_the_logins() {
+        let l = LoginLimiter::with_capacity(100);
+        let t = Utc::now();
+        let long = "x".repeat(100_000);
+        for i in 0..1000 {
+            let _ = l.begin(&format!("{long}{i}"), &format!("10.0.{}.{}", i / 256, i % 256), t);
+        }
+        assert!(l.len() <= 100, "{} entries", l.len());
     }
 
     #[test]

@@ -143,6 +143,11 @@ where
     }
 }
 
+/// A JSON body whose rejection the handler meets only after it has checked
+/// the caller's role: a malformed body from someone who may not use the
+/// endpoint at all gets 403, not a description of what was wrong with it.
+pub type Body<T> = Result<ApiJson<T>, ApiError>;
+
 /// Runs a blocking store call on the blocking pool.
 pub async fn blocking<T, F>(f: F) -> Result<T, ApiError>
 where

@@ -27,6 +27,10 @@ use tower_http::trace::TraceLayer;
 /// The SQLite file inside a data directory.
 pub const DB_FILE: &str = "cases.sqlite3";
 
+/// The file in a data directory where `init-admin` writes the first
+/// admin's password until they change it.
+pub const FIRST_ADMIN_FILE: &str = "first-admin.txt";
+
 /// Opens (creating if needed) the store in `data_dir`.
 pub fn open_store(data_dir: &Path) -> Result<SqliteStore, store::StoreError> {
     std::fs::create_dir_all(data_dir)
@@ -37,10 +41,14 @@ pub fn open_store(data_dir: &Path) -> Result<SqliteStore, store::StoreError> {
 /// The state for a store, with default token lifetime (30 days, so a tablet
 /// can work offline through a long absence from the office network).
 pub fn state(store: Arc<dyn store::Store>) -> AppState {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     AppState {
         store,
         limiter: Arc::default(),
         token_days: 30,
+        max_clock_skew: chrono::Duration::days(1),
+        argon2: Arc::new(tokio::sync::Semaphore::new(cores)),
+        first_admin_file: None,
     }
 }
 

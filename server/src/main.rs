@@ -49,6 +49,10 @@ enum Command {
         /// The built app to serve at `/`.
         #[arg(long)]
         dist: Option<PathBuf>,
+        /// How far ahead of the server's clock an op's times may be, in
+        /// minutes, before it is quarantined as `clock.out_of_range`.
+        #[arg(long, default_value_t = 24 * 60)]
+        max_clock_skew_minutes: u32,
     },
     /// Creates the first admin if there is none, with a random password
     /// that is printed and kept in `<data-dir>/first-admin.txt`.
@@ -79,6 +83,16 @@ enum Command {
     Check {
         #[command(flatten)]
         data: Data,
+    },
+    /// Replaces the database with a backup, while the server is stopped.
+    /// Starts a new epoch so that tablets resend what the backup lacks and
+    /// pull again; keeps the devices the backup does not know; the
+    /// replaced database is kept beside it.
+    Restore {
+        #[command(flatten)]
+        data: Data,
+        /// A file written by `server backup`.
+        file: PathBuf,
     },
 }
 
@@ -211,6 +225,7 @@ fn run(command: Command) -> Result<(), String> {
             addr,
             log_level,
             dist,
+            max_clock_skew_minutes,
         } => {
             tracing_subscriber::fmt()
                 .with_env_filter(
@@ -219,12 +234,16 @@ fn run(command: Command) -> Result<(), String> {
                 )
                 .with_writer(std::io::stderr)
                 .init();
+            let _lock = lock_data_dir(&data)?;
             let store = open(&data)?;
             let dist = dist.filter(|d| d.join("index.html").exists());
             if dist.is_none() {
                 tracing::warn!("no built app to serve; run `cargo xtask run`");
             }
-            let app = server::app(server::state(store), dist);
+            let mut state = server::state(store);
+            state.max_clock_skew = chrono::Duration::minutes(max_clock_skew_minutes.into());
+            state.first_admin_file = Some(data.data_dir.join(server::FIRST_ADMIN_FILE));
+            let app = server::app(state, dist);
             runtime()?.block_on(async move {
                 let listener = tokio::net::TcpListener::bind(addr)
                     .await
@@ -246,7 +265,7 @@ fn run(command: Command) -> Result<(), String> {
         Command::InitAdmin { data, login } => {
             let store = open(&data)?;
             let users = store.users().map_err(|e| e.to_string())?;
-            let file = data.data_dir.join("first-admin.txt");
+            let file = data.data_dir.join(server::FIRST_ADMIN_FILE);
             if let Some(admin) = users.iter().find(|u| u.role == Role::Admin) {
                 println!("An admin exists: log in as \"{}\".", admin.login);
                 if file.exists() {
@@ -256,7 +275,7 @@ fn run(command: Command) -> Result<(), String> {
             }
             let password = server::auth::new_token()[..16].to_string();
             let user = create_user(
-                store,
+                store.clone(),
                 NewUserRequest {
                     login,
                     display_name: "系统管理员".into(),
@@ -266,6 +285,12 @@ fn run(command: Command) -> Result<(), String> {
                     department: None,
                 },
             )?;
+            // A printed password is known to whoever saw the terminal: the
+            // admin must choose their own at the first login.
+            let hash = server::auth::hash_password(&password).map_err(|e| format!("{e:?}"))?;
+            store
+                .set_password(user.id, &hash, true)
+                .map_err(|e| e.to_string())?;
             write_secret(
                 &file,
                 &format!("login: {}\npassword: {password}\n", user.login),
@@ -326,10 +351,11 @@ fn run(command: Command) -> Result<(), String> {
         }
         Command::User(UserCommand::Disable { data, login }) => {
             let store = open(&data)?;
-            let (user, _) = store
+            let user = store
                 .user_by_login(&login)
                 .map_err(|e| e.to_string())?
-                .ok_or_else(|| format!("no user {login}"))?;
+                .ok_or_else(|| format!("no user {login}"))?
+                .user;
             store
                 .set_user_active(user.id, false)
                 .map_err(|e| e.to_string())?;
@@ -437,6 +463,29 @@ fn run(command: Command) -> Result<(), String> {
             println!("backup written to {} at {}", out.display(), Utc::now());
             Ok(())
         }
+        Command::Restore { data, file } => {
+            let _lock = lock_data_dir(&data)?;
+            if !file.is_file() {
+                return Err(format!("{} is not a file", file.display()));
+            }
+            std::fs::create_dir_all(&data.data_dir).map_err(|e| e.to_string())?;
+            let report = server::store::sqlite_restore::restore(
+                &data.data_dir.join(server::DB_FILE),
+                &file,
+                Utc::now(),
+            )
+            .map_err(|e| e.to_string())?;
+            println!(
+                "restored {} as epoch {}; kept {} device(s) the backup did not know",
+                file.display(),
+                report.epoch,
+                report.devices_kept
+            );
+            if let Some(old) = report.replaced {
+                println!("the replaced database is kept as {}", old.display());
+            }
+            Ok(())
+        }
         Command::Check { data } => {
             let store = open(&data)?;
             let problems = store.check().map_err(|e| e.to_string())?;
@@ -456,6 +505,28 @@ fn create_user(store: Arc<dyn Store>, req: NewUserRequest) -> Result<shared::rol
     runtime()?
         .block_on(create_user_checked(&state, req))
         .map_err(|e| format!("{e:?}"))
+}
+
+/// Holds the data directory for this process: `serve` and `restore` must
+/// never run at the same time on one directory. The lock goes with the
+/// returned file (and with the process).
+fn lock_data_dir(data: &Data) -> Result<std::fs::File, String> {
+    std::fs::create_dir_all(&data.data_dir)
+        .map_err(|e| format!("create {}: {e}", data.data_dir.display()))?;
+    let path = data.data_dir.join("server.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| format!("open {}: {e}", path.display()))?;
+    file.try_lock().map_err(|_| {
+        format!(
+            "{} is in use by a running server; stop it first",
+            data.data_dir.display()
+        )
+    })?;
+    Ok(file)
 }
 
 /// Writes a file only the owner can read.

@@ -7,6 +7,7 @@
 //! is kept with its reason for an admin, and the device may drop it from its
 //! outbox because the sequence number is acknowledged.
 
+use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 use shared::category::Category;
 use shared::id::PropertyId;
@@ -14,23 +15,34 @@ use shared::lang::{Coded, Lang};
 use shared::op::{Action, Op, SCHEMA_VERSION};
 use shared::property::Property;
 use shared::role::User;
-use shared::validation::validate_registration;
+use shared::settings::Settings;
+use shared::validation::{FieldError, validate_op, validate_patch, validate_registration};
 use shared::wire::QuarantineNotice;
 
-/// The facts about one op that the decision needs.
+/// The facts about one op that the decision needs. Every one of them comes
+/// from the server's own records or the session, never from the device.
 pub struct Facts<'a> {
     /// The op.
     pub op: &'a Op,
-    /// Users who have logged in on the pushing device.
-    pub device_users: &'a [User],
+    /// The user of the session that pushed it (for an op re-applied from
+    /// quarantine: the user who pushed it then), as stored now.
+    pub pusher: Option<&'a User>,
+    /// The number the server gave the pushing device.
+    pub device_number: u32,
     /// The property of the op's case, if the case is known.
     pub case_property: Option<PropertyId>,
     /// Whether another op already has this op's id.
     pub id_taken: bool,
+    /// Whether another case already has this registration number.
+    pub reg_no_taken: bool,
     /// Every property.
     pub properties: &'a [Property],
     /// The categories.
     pub categories: &'a [Category],
+    /// The settings (the company timezone dates registration numbers).
+    pub settings: &'a Settings,
+    /// The latest time an op may carry: the server's clock plus the allowed skew.
+    pub ceiling: DateTime<Utc>,
 }
 
 /// The decision.
@@ -53,6 +65,12 @@ fn quarantine(op: &Op, code: &str, message: String) -> Verdict {
     })
 }
 
+/// Quarantines with the first field's code and every field's message.
+fn invalid_fields(op: &Op, errors: &[FieldError]) -> Verdict {
+    let code = errors.first().map_or("validation.invalid", |e| e.error.code());
+    quarantine(op, code, invalid_message(errors))
+}
+
 /// Decides what to do with an op whose sequence number is the next expected one.
 pub fn judge(f: &Facts<'_>) -> Verdict {
     let op = f.op;
@@ -66,6 +84,17 @@ pub fn judge(f: &Facts<'_>) -> Verdict {
             ),
         );
     }
+    // Bounds first: nothing below may compute with an unbounded value.
+    if let Err(errors) = validate_op(op, f.ceiling) {
+        return invalid_fields(op, &errors);
+    }
+    if op.hlc.device != op.device {
+        return quarantine(
+            op,
+            "sync.hlc_device_mismatch",
+            "the op's clock names another device".into(),
+        );
+    }
     if f.id_taken {
         return quarantine(
             op,
@@ -73,11 +102,13 @@ pub fn judge(f: &Facts<'_>) -> Verdict {
             format!("op id {} is already stored", op.id),
         );
     }
-    let Some(author) = f.device_users.iter().find(|u| u.id == op.author) else {
+    // The author is whoever holds the session: a device cannot act for
+    // someone else, not even for a colleague who used the same tablet.
+    let Some(author) = f.pusher.filter(|u| u.id == op.author) else {
         return quarantine(
             op,
-            "sync.unknown_author",
-            "the author never logged in on this device".into(),
+            "sync.author_mismatch",
+            "the op's author is not the user who sent it".into(),
         );
     };
     if author.role != op.role {
@@ -92,7 +123,13 @@ pub fn judge(f: &Facts<'_>) -> Verdict {
         );
     }
     let property = match (&op.action, f.case_property) {
-        (Action::Register(_), Some(existing)) => existing,
+        (Action::Register(_), Some(_)) => {
+            return quarantine(
+                op,
+                "case.already_registered",
+                format!("case {} is already registered", op.case_id),
+            );
+        }
         (Action::Register(reg), None) => {
             let Some(property) = f.properties.iter().find(|p| p.id == reg.property) else {
                 return quarantine(
@@ -102,16 +139,53 @@ pub fn judge(f: &Facts<'_>) -> Verdict {
                 );
             };
             if let Err(errors) = validate_registration(reg, property, f.categories, op.at) {
-                let message = errors
-                    .iter()
-                    .map(|e| format!("{}: {}", e.field, e.error.message(Lang::En)))
-                    .collect::<Vec<_>>()
-                    .join("; ");
-                return quarantine(op, "sync.invalid_registration", message);
+                return quarantine(
+                    op,
+                    "sync.invalid_registration",
+                    invalid_message(&errors),
+                );
+            }
+            let local_date = op.at.with_timezone(&f.settings.tz()).date_naive();
+            let n = &reg.reg_no;
+            if n.property_code() != property.code.to_ascii_uppercase()
+                || n.date() != local_date
+                || n.device() != f.device_number
+            {
+                return quarantine(
+                    op,
+                    "case.reg_no_mismatch",
+                    format!(
+                        "registration number {n} must be {}-{}-<device {}>-…",
+                        property.code.to_ascii_uppercase(),
+                        local_date.format("%y%m%d"),
+                        f.device_number
+                    ),
+                );
+            }
+            if f.reg_no_taken {
+                return quarantine(
+                    op,
+                    "case.reg_no_taken",
+                    format!("registration number {n} belongs to another case"),
+                );
             }
             reg.property
         }
-        (_, Some(property)) => property,
+        (action, Some(property)) => {
+            if let Action::Edit(patch) = action {
+                let Some(p) = f.properties.iter().find(|p| p.id == property) else {
+                    return quarantine(
+                        op,
+                        "sync.unknown_property",
+                        format!("property {property} does not exist"),
+                    );
+                };
+                if let Err(errors) = validate_patch(patch, p, f.categories) {
+                    return invalid_fields(op, &errors);
+                }
+            }
+            property
+        }
         (_, None) => {
             return quarantine(
                 op,
@@ -128,6 +202,14 @@ pub fn judge(f: &Facts<'_>) -> Verdict {
         );
     }
     Verdict::Accept { property }
+}
+
+fn invalid_message(errors: &[FieldError]) -> String {
+    errors
+        .iter()
+        .map(|e| format!("{}: {}", e.field, e.error.message(Lang::En)))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// The notice for a re-sent sequence number with different content.

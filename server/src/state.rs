@@ -13,4 +13,18 @@ pub struct AppState {
     pub limiter: Arc<LoginLimiter>,
     /// How long a device token lives, in days.
     pub token_days: i64,
+    /// How far ahead of the server's clock an op's times may be.
+    pub max_clock_skew: chrono::Duration,
+    /// Bounds how many argon2 hashes run at once (one per core).
+    pub argon2: Arc<tokio::sync::Semaphore>,
+    /// Where `init-admin` printed the first admin's password; removed when
+    /// that admin sets their own.
+    pub first_admin_file: Option<std::path::PathBuf>,
+}
+
+impl AppState {
+    /// The latest time an op may carry now.
+    pub fn clock_ceiling(&self) -> chrono::DateTime<chrono::Utc> {
+        chrono::Utc::now() + self.max_clock_skew
+    }
 }

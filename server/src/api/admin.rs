@@ -3,7 +3,7 @@
 
 use super::{ClientAddr, audit};
 use crate::auth::{self, Session};
-use crate::error::{ApiError, ApiJson, ErrorBody, blocking};
+use crate::error::{ApiError, ApiJson, Body, ErrorBody, blocking};
 use crate::state::AppState;
 use crate::store::{DeviceInfo, NewUser, QuarantineEntry};
 use axum::Json;
@@ -14,6 +14,7 @@ use serde::Deserialize;
 use shared::id::{DeviceId, PropertyId, UserId};
 use shared::property::Property;
 use shared::role::{Role, User};
+use shared::wire::PasswordReset;
 
 /// The shortest password accepted.
 pub const MIN_PASSWORD: usize = 8;
@@ -89,7 +90,7 @@ pub async fn create_user_checked(state: &AppState, req: NewUserRequest) -> Resul
         ));
     }
     let password = req.password;
-    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password)).await??;
+    let hash = auth::argon2_limited(state, move || auth::hash_password(&password)).await??;
     let store = state.store.clone();
     let new = NewUser {
         login,
@@ -110,9 +111,10 @@ pub async fn create_user(
     State(state): State<AppState>,
     session: Session,
     ClientAddr(addr): ClientAddr,
-    ApiJson(req): ApiJson<NewUserRequest>,
+    json: Body<NewUserRequest>,
 ) -> Result<(StatusCode, Json<User>), ApiError> {
     session.require(&[Role::Admin])?;
+    let ApiJson(req) = json?;
     let user = create_user_checked(&state, req).await?;
     audit(
         &state,
@@ -133,9 +135,10 @@ pub async fn set_active(
     session: Session,
     ClientAddr(addr): ClientAddr,
     Path(id): Path<String>,
-    ApiJson(req): ApiJson<ActiveRequest>,
+    json: Body<ActiveRequest>,
 ) -> Result<StatusCode, ApiError> {
     session.require(&[Role::Admin])?;
+    let ApiJson(req) = json?;
     let id: UserId = id
         .parse()
         .map_err(|_| ApiError::bad_request("request.bad_id", "not a user id"))?;
@@ -147,6 +150,41 @@ pub async fn set_active(
         addr,
         "user.set_active",
         serde_json::json!({ "user": id, "active": req.active }),
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Sets a user's password to a temporary one the admin tells them; the
+/// user must choose their own at the next login.
+#[utoipa::path(post, path = "/api/v1/admin/users/{id}/password", request_body(content = Object, description = "PasswordReset"),
+    params(("id" = String, Path, description = "user id")),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn reset_password(
+    State(state): State<AppState>,
+    session: Session,
+    ClientAddr(addr): ClientAddr,
+    Path(id): Path<String>,
+    json: Body<PasswordReset>,
+) -> Result<StatusCode, ApiError> {
+    session.require(&[Role::Admin])?;
+    let ApiJson(req) = json?;
+    let id: UserId = id
+        .parse()
+        .map_err(|_| ApiError::bad_request("request.bad_id", "not a user id"))?;
+    super::login::check_new_password(&req.new)?;
+    let password = req.new;
+    let hash = auth::argon2_limited(&state, move || auth::hash_password(&password)).await??;
+    let store = state.store.clone();
+    blocking(move || store.set_password(id, &hash, true)).await?;
+    audit(
+        &state,
+        &session,
+        addr,
+        "user.reset_password",
+        serde_json::json!({ "user": id }),
     )
     .await?;
     Ok(StatusCode::NO_CONTENT)
@@ -224,9 +262,10 @@ pub async fn put_property(
     State(state): State<AppState>,
     session: Session,
     ClientAddr(addr): ClientAddr,
-    ApiJson(mut property): ApiJson<Property>,
+    json: Body<Property>,
 ) -> Result<StatusCode, ApiError> {
     session.require(&[Role::Admin])?;
+    let ApiJson(mut property) = json?;
     property.code = property.code.trim().to_ascii_uppercase();
     check_property(&property)?;
     let store = state.store.clone();
@@ -244,5 +283,48 @@ pub async fn quarantine(
 ) -> Result<Json<Vec<QuarantineEntry>>, ApiError> {
     session.require(&[Role::Admin])?;
     let store = state.store.clone();
-    Ok(Json(blocking(move || store.quarantine()).await?))
+    let mut entries = blocking(move || store.quarantine()).await?;
+    if !session.user.role.sees_personal_data() {
+        for e in &mut entries {
+            mask_quarantined(&mut e.op);
+        }
+    }
+    Ok(Json(entries))
+}
+
+/// Masks the complainant in a quarantined op, as every other read does for
+/// a role that may not see personal data. An op that does not even parse
+/// has every complainant field blanked, since nothing says which is which.
+pub fn mask_quarantined(op: &mut serde_json::Value) {
+    if let Ok(parsed) = serde_json::from_value::<shared::op::Op>(op.clone())
+        && let Ok(masked) = serde_json::to_value(parsed.masked())
+    {
+        *op = masked;
+        return;
+    }
+    blank_complainant(op);
+}
+
+fn blank_complainant(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(map) => {
+            for (key, value) in map.iter_mut() {
+                if matches!(
+                    key.as_str(),
+                    "complainant" | "complainant_name" | "complainant_phone" | "name" | "phone"
+                ) && !value.is_object()
+                {
+                    *value = serde_json::Value::String("***".into());
+                } else if key == "complainant" {
+                    for field in value.as_object_mut().into_iter().flat_map(|m| m.values_mut()) {
+                        *field = serde_json::Value::String("***".into());
+                    }
+                } else {
+                    blank_complainant(value);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(blank_complainant),
+        _ => {}
+    }
 }

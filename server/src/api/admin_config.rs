@@ -9,7 +9,7 @@
 
 use super::{ClientAddr, audit};
 use crate::auth::Session;
-use crate::error::{ApiError, ApiJson, ErrorBody, blocking};
+use crate::error::{ApiError, ApiJson, Body, ErrorBody, blocking};
 use crate::state::AppState;
 use crate::store::administration::{
     AuditRecord, DeletedCase, DiscardOutcome, QuarantineRecord, ReapplyOutcome, RetentionRefusal,
@@ -79,9 +79,10 @@ pub async fn put_settings(
     State(state): State<AppState>,
     session: Session,
     ClientAddr(addr): ClientAddr,
-    ApiJson(body): ApiJson<serde_json::Value>,
+    json: Body<serde_json::Value>,
 ) -> Result<Json<Settings>, ApiError> {
     admin(&session)?;
+    let ApiJson(body) = json?;
     let settings = parse_settings(body)?;
     let store = state.store.clone();
     let new = settings.clone();
@@ -210,9 +211,10 @@ pub async fn put_categories(
     State(state): State<AppState>,
     session: Session,
     ClientAddr(addr): ClientAddr,
-    ApiJson(categories): ApiJson<Vec<Category>>,
+    json: Body<Vec<Category>>,
 ) -> Result<Json<Vec<Category>>, ApiError> {
     admin(&session)?;
+    let ApiJson(categories) = json?;
     let store = state.store.clone();
     let in_use = blocking(move || store.category_codes_in_use()).await?;
     let categories = check_categories(categories, &in_use).map_err(CategoryError::into_api)?;
@@ -309,9 +311,10 @@ pub fn preview_calendar(
 pub async fn calendar_preview(
     State(state): State<AppState>,
     session: Session,
-    ApiJson(schedule): ApiJson<YearSchedule>,
+    json: Body<YearSchedule>,
 ) -> Result<Json<CalendarPreview>, ApiError> {
     admin(&session)?;
+    let ApiJson(schedule) = json?;
     let store = state.store.clone();
     let calendar = blocking(move || store.config()).await?.calendar;
     Ok(Json(preview_calendar(&calendar, schedule).0))
@@ -326,9 +329,10 @@ pub async fn put_calendar(
     State(state): State<AppState>,
     session: Session,
     ClientAddr(addr): ClientAddr,
-    ApiJson(schedule): ApiJson<YearSchedule>,
+    json: Body<YearSchedule>,
 ) -> Result<Json<CalendarPreview>, ApiError> {
     admin(&session)?;
+    let ApiJson(schedule) = json?;
     let store = state.store.clone();
     let calendar = blocking(move || store.config()).await?.calendar;
     let (mut preview, updated) = preview_calendar(&calendar, schedule);
@@ -377,10 +381,13 @@ pub async fn quarantine_record(
     admin(&session)?;
     let id = quarantine_id(&id)?;
     let store = state.store.clone();
-    blocking(move || store.quarantine_record(id))
+    let mut record = blocking(move || store.quarantine_record(id))
         .await?
-        .map(Json)
-        .ok_or_else(|| ApiError::not_found("quarantined op"))
+        .ok_or_else(|| ApiError::not_found("quarantined op"))?;
+    if !session.user.role.sees_personal_data() {
+        super::admin::mask_quarantined(&mut record.op);
+    }
+    Ok(Json(record))
 }
 
 /// Runs a quarantined op through the push judgement again, now (after the
@@ -402,7 +409,9 @@ pub async fn quarantine_reapply(
     let id = quarantine_id(&id)?;
     let store = state.store.clone();
     let by = session.user.id;
-    let outcome = blocking(move || store.reapply_quarantined(id, by, Utc::now())).await?;
+    let ceiling = state.clock_ceiling();
+    let outcome =
+        blocking(move || store.reapply_quarantined(id, by, Utc::now(), ceiling)).await?;
     match &outcome {
         ReapplyOutcome::AlreadyResolved => {
             return Err(ApiError::new(
@@ -451,9 +460,10 @@ pub async fn quarantine_discard(
     session: Session,
     ClientAddr(addr): ClientAddr,
     Path(id): Path<String>,
-    ApiJson(req): ApiJson<DiscardRequest>,
+    json: Body<DiscardRequest>,
 ) -> Result<StatusCode, ApiError> {
     admin(&session)?;
+    let ApiJson(req) = json?;
     let id = quarantine_id(&id)?;
     let reason = req.reason.trim().to_string();
     if reason.is_empty() || reason.chars().count() > 1000 {

@@ -1,15 +1,18 @@
-//! Login, logout and "who am I".
+//! Login, logout, "who am I" and password changes.
 
 use super::ClientAddr;
 use crate::auth::{self, Session};
 use crate::error::{ApiError, ApiJson, ErrorBody, blocking};
 use crate::state::AppState;
-use crate::store::{AuditEntry, TokenInfo};
+use crate::store::{AuditEntry, DeviceClaim, TokenInfo};
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use chrono::{Duration, Utc};
-use shared::wire::{LoginRequest, LoginResponse, Me};
+use shared::id::DeviceId;
+use shared::validation::{MAX_LOGIN, MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS};
+use shared::wire::{LoginRequest, LoginResponse, Me, PasswordChange};
 
 fn invalid() -> ApiError {
     // The same answer for an unknown login, a wrong password and a disabled
@@ -17,83 +20,139 @@ fn invalid() -> ApiError {
     ApiError::unauthorized("auth.invalid_credentials", "wrong login or password")
 }
 
+fn too_long(what: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "request.too_long",
+        format!("the {what} is too long"),
+    )
+}
+
+/// A new password: long enough, not absurdly long.
+pub(super) fn check_new_password(password: &str) -> Result<(), ApiError> {
+    if password.len() > MAX_PASSWORD_BYTES {
+        return Err(too_long("password"));
+    }
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation.password_too_short",
+            format!("a password has at least {MIN_PASSWORD_CHARS} characters"),
+        ));
+    }
+    Ok(())
+}
+
+/// The login as the audit log keeps it: at most [`MAX_LOGIN`] characters.
+fn bounded_login(login: &str) -> String {
+    login.chars().take(MAX_LOGIN).collect()
+}
+
 /// Logs in on a device and returns a device-bound token.
 #[utoipa::path(post, path = "/api/v1/auth/login", request_body(content = Object, description = "LoginRequest"),
-    responses((status = 200, description = "LoginResponse"), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
+    responses((status = 200, description = "LoginResponse"), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
     ClientAddr(addr): ClientAddr,
     ApiJson(req): ApiJson<LoginRequest>,
-) -> Result<Json<LoginResponse>, ApiError> {
-    let now = Utc::now();
-    if state.limiter.blocked(&req.login, &addr, now) {
-        return Err(ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "auth.rate_limited",
-            format!(
-                "too many failed logins; try again in {} minutes",
-                auth::WINDOW_MINUTES
-            ),
-        ));
+) -> Result<Json<LoginResponse>, Response> {
+    // Bounded before anything keeps or hashes them.
+    if req.login.chars().count() > MAX_LOGIN {
+        return Err(too_long("login").into_response());
     }
+    if req.password.len() > MAX_PASSWORD_BYTES {
+        return Err(too_long("password").into_response());
+    }
+    let now = Utc::now();
+    let attempt = match state.limiter.begin(&req.login, &addr, now) {
+        Ok(a) => a,
+        Err(wait) => {
+            let seconds = wait.num_seconds().max(1);
+            let mut response = ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "auth.rate_limited",
+                format!("too many failed logins; try again in {seconds} seconds"),
+            )
+            .into_response();
+            if let Ok(v) = HeaderValue::from_str(&seconds.to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            return Err(response);
+        }
+    };
     let store = state.store.clone();
     let login = req.login.clone();
-    let found = blocking(move || store.user_by_login(&login)).await?;
+    let found = blocking(move || store.user_by_login(&login))
+        .await
+        .map_err(IntoResponse::into_response)?;
     let password = req.password.clone();
-    let (user, ok) = tokio::task::spawn_blocking(move || match found {
-        Some((user, hash)) => {
-            let ok = auth::verify_password(&password, &hash);
-            (Some(user), ok)
+    let (credentials, ok) = auth::argon2_limited(&state, move || match found {
+        Some(c) => {
+            let ok = auth::verify_password(&password, &c.password_hash);
+            (Some(c), ok)
         }
         None => {
             auth::verify_password(&password, auth::decoy_hash());
             (None, false)
         }
     })
-    .await?;
-    let user = match user {
-        Some(u) if ok && u.active => u,
+    .await
+    .map_err(IntoResponse::into_response)?;
+    let credentials = match credentials {
+        Some(c) if ok && c.user.active => c,
         _ => {
-            state.limiter.fail(&req.login, &addr, now);
+            // The attempt stays counted. The audit keeps the bounded login,
+            // never what was typed as a password.
             let store = state.store.clone();
-            let detail = serde_json::json!({ "login": req.login });
+            let detail = serde_json::json!({ "login": bounded_login(&req.login) });
             blocking(move || {
                 store.audit(AuditEntry {
                     at: now,
                     user: None,
-                    device: Some(req.device),
+                    device: None,
                     address: Some(addr),
                     action: "auth.login_failed".into(),
                     detail,
                 })
             })
-            .await?;
-            return Err(invalid());
+            .await
+            .map_err(IntoResponse::into_response)?;
+            return Err(invalid().into_response());
         }
     };
-    state.limiter.succeed(&req.login);
+    state.limiter.succeed(attempt);
+    let user = credentials.user;
     let store = state.store.clone();
     let token = auth::new_token();
     let hash = auth::token_hash(&token);
-    let info = TokenInfo {
-        user: user.id,
-        device: req.device,
-        expires_at: now + Duration::days(state.token_days),
+    let secret = auth::new_token();
+    let claim = DeviceClaim {
+        claimed: req
+            .device
+            .zip(req.device_secret.as_deref().map(auth::token_hash)),
+        fresh: (DeviceId(uuid::Uuid::now_v7()), auth::token_hash(&secret)),
+        name: req.device_name.chars().take(120).collect(),
     };
-    let device_name = req.device_name.chars().take(120).collect::<String>();
     let user_id = user.id;
-    let device = blocking(move || {
-        let device = store.device_login(req.device, &device_name, user_id, now)?;
+    let expires_at = now + Duration::days(state.token_days);
+    let (device, new, epoch) = blocking(move || {
+        let (device, new) = store.device_login(&claim, user_id, now)?;
+        let info = TokenInfo {
+            user: user_id,
+            device: device.id,
+            expires_at,
+        };
         store.insert_token(&hash, &info, now)?;
         store.audit(AuditEntry {
             at: now,
             user: Some(user_id),
-            device: Some(req.device),
+            device: Some(device.id),
             address: Some(addr),
             action: "auth.login".into(),
-            detail: serde_json::json!({}),
+            detail: serde_json::json!({ "new_device": new }),
         })?;
-        Ok(device)
+        Ok((device, new, store.epoch()?))
     })
     .await
     .map_err(|e| {
@@ -106,13 +165,18 @@ pub async fn login(
         } else {
             e
         }
+        .into_response()
     })?;
     Ok(Json(LoginResponse {
         token,
-        expires_at: now + Duration::days(state.token_days),
+        expires_at,
         user,
+        device: device.id,
+        device_secret: new.then_some(secret),
         device_number: device.number,
         acked_seq: device.acked_seq,
+        epoch,
+        must_change_password: credentials.must_change_password,
     }))
 }
 
@@ -135,4 +199,79 @@ pub async fn me(session: Session) -> Json<Me> {
         device: session.device,
         user: session.user,
     })
+}
+
+/// Changes one's own password. The first admin's printed password stops
+/// being needed then, so its file is removed.
+#[utoipa::path(post, path = "/api/v1/auth/password", request_body(content = Object, description = "PasswordChange"),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 415, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn change_password(
+    State(state): State<AppState>,
+    session: Session,
+    ClientAddr(addr): ClientAddr,
+    ApiJson(req): ApiJson<PasswordChange>,
+) -> Result<StatusCode, ApiError> {
+    check_new_password(&req.new)?;
+    if req.current.len() > MAX_PASSWORD_BYTES {
+        return Err(too_long("password"));
+    }
+    let now = Utc::now();
+    let attempt = state
+        .limiter
+        .begin(&session.user.login, &addr, now)
+        .map_err(|wait| {
+            ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "auth.rate_limited",
+                format!(
+                    "too many wrong passwords; try again in {} seconds",
+                    wait.num_seconds().max(1)
+                ),
+            )
+        })?;
+    let store = state.store.clone();
+    let login = session.user.login.clone();
+    let found = blocking(move || store.user_by_login(&login)).await?;
+    let (current, new) = (req.current, req.new);
+    let hashed = auth::argon2_limited(&state, move || {
+        let ok = found.is_some_and(|c| auth::verify_password(&current, &c.password_hash));
+        ok.then(|| auth::hash_password(&new))
+    })
+    .await?;
+    let Some(hash) = hashed.transpose()? else {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "auth.wrong_password",
+            "the current password is wrong",
+        ));
+    };
+    state.limiter.succeed(attempt);
+    let store = state.store.clone();
+    let user = session.user.id;
+    let device = session.device;
+    blocking(move || {
+        store.set_password(user, &hash, false)?;
+        store.audit(AuditEntry {
+            at: now,
+            user: Some(user),
+            device: Some(device),
+            address: Some(addr),
+            action: "auth.password_change".into(),
+            detail: serde_json::json!({}),
+        })
+    })
+    .await?;
+    let printed_for_me = state.first_admin_file.as_ref().is_some_and(|file| {
+        std::fs::read_to_string(file)
+            .is_ok_and(|text| text.lines().any(|l| l == format!("login: {}", session.user.login)))
+    });
+    if let Some(file) = state.first_admin_file.as_ref().filter(|_| printed_for_me) {
+        // Best effort: the password it holds no longer works anyway.
+        if let Err(e) = std::fs::remove_file(file) {
+            tracing::warn!(file = %file.display(), error = %e, "removing the first admin's password file");
+        }
+    }
+    Ok(StatusCode::NO_CONTENT)
 }

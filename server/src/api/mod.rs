@@ -38,6 +38,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/auth/login", post(login::login))
         .route("/api/v1/auth/logout", post(login::logout))
         .route("/api/v1/me", get(login::me))
+        .route("/api/v1/auth/password", post(login::change_password))
         .route("/api/v1/sync/push", post(sync::push))
         .route("/api/v1/sync/pull", get(sync::pull))
         .route("/api/v1/cases", get(cases::list))
@@ -47,6 +48,10 @@ pub fn router(state: AppState) -> Router {
             get(admin::users).post(admin::create_user),
         )
         .route("/api/v1/admin/users/{id}/active", put(admin::set_active))
+        .route(
+            "/api/v1/admin/users/{id}/password",
+            post(admin::reset_password),
+        )
         .route("/api/v1/admin/devices", get(admin::devices))
         .route(
             "/api/v1/admin/devices/{id}/revoke",
@@ -108,10 +113,10 @@ pub fn router(state: AppState) -> Router {
 #[openapi(
     info(title = "Complaint and service-case sync API", version = "1"),
     paths(
-        login::login, login::logout, login::me,
+        login::login, login::logout, login::me, login::change_password,
         sync::push, sync::pull,
         cases::list, cases::get,
-        admin::users, admin::create_user, admin::set_active, admin::devices, admin::revoke_device,
+        admin::users, admin::create_user, admin::set_active, admin::reset_password, admin::devices, admin::revoke_device,
         admin::properties, admin::put_property, admin::quarantine,
         stats::stats, stats::draw_spot_check, stats::spot_checks,
         exports::cases_csv, exports::cases_xlsx, exports::stats_csv, exports::stats_xlsx,

@@ -9,7 +9,7 @@
 
 use super::{ClientAddr, audit};
 use crate::auth::Session;
-use crate::error::{ApiError, ApiJson, ErrorBody, blocking};
+use crate::error::{ApiError, ApiJson, Body, ErrorBody, blocking};
 use crate::state::AppState;
 use crate::store::reports::{
     Period, PeriodKind, SpotCheck, SpotCheckDraw, SpotCheckFilter, Stats, StatsQuery,
@@ -195,10 +195,6 @@ pub struct DrawRequest {
     pub year: i32,
     /// The quarter, 1–4.
     pub quarter: u32,
-    /// The seed; a random one (below 2⁵³, so JavaScript keeps it exact) is
-    /// drawn and recorded when absent.
-    #[serde(default)]
-    pub seed: Option<u64>,
 }
 
 /// Spot-check list filters.
@@ -227,7 +223,7 @@ pub async fn draw_spot_check(
     State(state): State<AppState>,
     session: Session,
     ClientAddr(addr): ClientAddr,
-    ApiJson(req): ApiJson<DrawRequest>,
+    json: Body<DrawRequest>,
 ) -> Result<(StatusCode, Json<SpotCheck>), ApiError> {
     session.require(&[
         Role::Manager,
@@ -235,6 +231,7 @@ pub async fn draw_spot_check(
         Role::DeputyGm,
         Role::Gm,
     ])?;
+    let ApiJson(req) = json?;
     if !session.user.scope().allows(req.property) {
         return Err(ApiError::forbidden("that property is outside your scope"));
     }
@@ -261,7 +258,11 @@ pub async fn draw_spot_check(
         quarter: req.quarter,
         start,
         end,
-        seed: req.seed.unwrap_or_else(|| OsRng.next_u64() >> 11),
+        // The server draws the seed from the operating system's CSPRNG and
+        // records it: nobody can choose which cases get checked, and anyone
+        // can re-draw the same sample from the recorded seed. Below 2⁵³ so
+        // JavaScript keeps it exact.
+        seed: OsRng.next_u64() >> 11,
         percent: config.settings.spot_check_percent,
         by: session.user.id,
         at: now,

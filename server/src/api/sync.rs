@@ -22,7 +22,9 @@ pub async fn push(
     ApiJson(req): ApiJson<PushRequest>,
 ) -> Result<Json<PushResponse>, ApiError> {
     if req.device != session.device {
-        return Err(ApiError::forbidden(
+        return Err(ApiError::new(
+            axum::http::StatusCode::FORBIDDEN,
+            "sync.device_mismatch",
             "the batch names a device other than the session's",
         ));
     }
@@ -46,7 +48,9 @@ pub async fn push(
     }
     let store = state.store.clone();
     let user = session.user.clone();
-    let answer = blocking(move || store.push(req.device, &user, req.ops, Utc::now())).await?;
+    let ceiling = state.clock_ceiling();
+    let answer =
+        blocking(move || store.push(req.device, &user, req.ops, Utc::now(), ceiling)).await?;
     if !answer.quarantined.is_empty() {
         tracing::warn!(device = %session.device, count = answer.quarantined.len(), "ops quarantined");
     }

@@ -38,6 +38,7 @@ pub trait Administration {
         id: i64,
         by: UserId,
         now: DateTime<Utc>,
+        ceiling: DateTime<Utc>,
     ) -> StoreResult<ReapplyOutcome>;
 
     /// Marks a quarantined op as discarded with a reason. The op stays.

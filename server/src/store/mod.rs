@@ -12,6 +12,7 @@ pub mod schema;
 pub mod sqlite;
 mod sqlite_admin;
 mod sqlite_reports;
+pub mod sqlite_restore;
 
 use chrono::{DateTime, Utc};
 use shared::calendar::Calendar;
@@ -102,6 +103,43 @@ pub struct TokenInfo {
     pub expires_at: DateTime<Utc>,
 }
 
+/// A live token with its user as stored now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRow {
+    /// The user (active).
+    pub user: User,
+    /// The device the token is bound to.
+    pub device: DeviceId,
+    /// Expiry.
+    pub expires_at: DateTime<Utc>,
+    /// The user must set their own password before anything else.
+    pub must_change_password: bool,
+}
+
+/// A user's stored credentials.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    /// The user.
+    pub user: User,
+    /// The argon2 PHC string.
+    pub password_hash: String,
+    /// The password was set by someone else and must be changed.
+    pub must_change_password: bool,
+}
+
+/// The device a login is on. The handler makes the fresh identity (the
+/// randomness is the handler's); the store decides which one holds.
+#[derive(Debug, Clone)]
+pub struct DeviceClaim {
+    /// The device and the SHA-256 of the secret the client named, if any.
+    pub claimed: Option<(DeviceId, String)>,
+    /// A new device id and the SHA-256 of its new secret, used unless the
+    /// claim names an existing device with its secret.
+    pub fresh: (DeviceId, String),
+    /// The name the device gave.
+    pub name: String,
+}
+
 /// The shared configuration every device folds with.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
@@ -188,31 +226,34 @@ pub trait Store: reports::Reports + administration::Administration + Send + Sync
     // Users and devices.
     /// Creates a user.
     fn create_user(&self, user: NewUser, now: DateTime<Utc>) -> StoreResult<User>;
-    /// A user and their password hash, by login.
-    fn user_by_login(&self, login: &str) -> StoreResult<Option<(User, String)>>;
+    /// A user's credentials, by login.
+    fn user_by_login(&self, login: &str) -> StoreResult<Option<Credentials>>;
+    /// Sets a user's password hash; `must_change` when someone else chose it.
+    fn set_password(&self, id: UserId, hash: &str, must_change: bool) -> StoreResult<()>;
     /// A user by id.
     fn user(&self, id: UserId) -> StoreResult<Option<User>>;
     /// Every user.
     fn users(&self) -> StoreResult<Vec<User>>;
     /// Enables or disables a user; disabling revokes their tokens.
     fn set_user_active(&self, id: UserId, active: bool) -> StoreResult<()>;
-    /// Records a login of `user` on `device`, creating the device (and its
-    /// number) on first sight. Fails with `Conflict` for a revoked device.
+    /// Records a login of `user`: on the claimed device when it exists and
+    /// the secret matches, otherwise on the fresh device, created with the
+    /// next device number. Returns the device and whether it is new. Fails
+    /// with `Conflict` for a revoked device.
     fn device_login(
         &self,
-        device: DeviceId,
-        name: &str,
+        claim: &DeviceClaim,
         user: UserId,
         now: DateTime<Utc>,
-    ) -> StoreResult<DeviceInfo>;
+    ) -> StoreResult<(DeviceInfo, bool)>;
     /// Every device.
     fn devices(&self) -> StoreResult<Vec<DeviceInfo>>;
     /// Revokes a device and its tokens.
     fn revoke_device(&self, id: DeviceId) -> StoreResult<()>;
     /// Stores a token by its hash.
     fn insert_token(&self, hash: &str, info: &TokenInfo, now: DateTime<Utc>) -> StoreResult<()>;
-    /// A live token (not revoked, user active, device not revoked).
-    fn token(&self, hash: &str) -> StoreResult<Option<TokenInfo>>;
+    /// The session of a live token (not revoked, user active, device not revoked).
+    fn session(&self, hash: &str) -> StoreResult<Option<SessionRow>>;
     /// Revokes one token.
     fn revoke_token(&self, hash: &str) -> StoreResult<()>;
 
@@ -232,13 +273,18 @@ pub trait Store: reports::Reports + administration::Administration + Send + Sync
 
     // Sync.
     /// Stores a batch from `device` pushed by `user`, in one transaction.
+    /// Ops whose times are after `ceiling` (the server's clock plus the
+    /// allowed skew) are quarantined.
     fn push(
         &self,
         device: DeviceId,
         user: &User,
         ops: Vec<Op>,
         now: DateTime<Utc>,
+        ceiling: DateTime<Utc>,
     ) -> StoreResult<PushResponse>;
+    /// The server's epoch: it changes only when a backup is restored.
+    fn epoch(&self) -> StoreResult<u64>;
     /// The ops in `scope` after `after`, at most `limit`, and the config that changed.
     fn pull(&self, scope: &Scope, after: i64, limit: u32) -> StoreResult<PullResponse>;
     /// The quarantine list.

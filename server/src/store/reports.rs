@@ -43,6 +43,7 @@
 //!   sorted by id and shuffled with [`SplitMix64`] from a recorded seed. A
 //!   draw counts in the statistics of every period its quarter overlaps.
 
+use shared::validation::{FIRST_YEAR, LAST_YEAR, date_in_range};
 use chrono::offset::LocalResult;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
@@ -156,6 +157,9 @@ pub enum PeriodError {
     /// A month/quarter/year needs its day, a custom period both ends.
     #[error("a custom period needs both `from` and `to`")]
     MissingBounds,
+    /// A day outside the years the product knows.
+    #[error("a period lies within the years {FIRST_YEAR}–{LAST_YEAR}")]
+    OutOfRange,
 }
 
 impl PeriodError {
@@ -166,6 +170,7 @@ impl PeriodError {
             PeriodError::TooLong => "stats.period_too_long",
             PeriodError::BadQuarter => "stats.bad_quarter",
             PeriodError::MissingBounds => "stats.period_bounds",
+            PeriodError::OutOfRange => "stats.period_out_of_range",
         }
     }
 }
@@ -174,6 +179,9 @@ impl Period {
     /// The month, quarter or year that contains `day`; a custom period needs
     /// [`Period::custom`].
     pub fn containing(kind: PeriodKind, day: NaiveDate) -> Result<Period, PeriodError> {
+        if !date_in_range(day) {
+            return Err(PeriodError::OutOfRange);
+        }
         let (first, next) = match kind {
             PeriodKind::Month => {
                 let first = day.with_day(1).ok_or(PeriodError::BadQuarter)?;
@@ -200,6 +208,9 @@ impl Period {
         if !(1..=4).contains(&quarter) {
             return Err(PeriodError::BadQuarter);
         }
+        if !(FIRST_YEAR..=LAST_YEAR).contains(&year) {
+            return Err(PeriodError::OutOfRange);
+        }
         let first = NaiveDate::from_ymd_opt(year, (quarter - 1) * 3 + 1, 1)
             .ok_or(PeriodError::BadQuarter)?;
         let last = first
@@ -215,6 +226,10 @@ impl Period {
 
     /// The days `first..=last`.
     pub fn custom(first: NaiveDate, last: NaiveDate) -> Result<Period, PeriodError> {
+        // Bounded before anything loops over its days or months.
+        if !date_in_range(first) || !date_in_range(last) {
+            return Err(PeriodError::OutOfRange);
+        }
         if last < first {
             return Err(PeriodError::Reversed);
         }

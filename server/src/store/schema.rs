@@ -207,6 +207,18 @@ CREATE INDEX spot_check_cases_case ON spot_check_cases (case_id);
 
 ALTER TABLE quarantine ADD COLUMN resolution_note TEXT;
 "#,
+    // 3: server authority. A device is issued by the server with a secret
+    // (only its SHA-256 is kept); a password set by someone else must be
+    // changed at the next login; the epoch changes when a backup is
+    // restored, so devices resend and pull again; registration numbers are
+    // unique.
+    r#"
+ALTER TABLE devices ADD COLUMN secret_hash TEXT;
+ALTER TABLE users ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0;
+INSERT INTO counters (name, value) VALUES ('epoch', 1);
+CREATE INDEX cases_reg_no ON cases (reg_no);
+ALTER TABLE quarantine ADD COLUMN pushed_by TEXT;
+"#,
 ];
 
 /// Brings the database up to the newest schema.

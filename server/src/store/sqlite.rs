@@ -6,8 +6,8 @@
 //! before `n`.
 
 use super::{
-    AuditEntry, CaseFilter, Config, DeviceInfo, NewUser, QuarantineEntry, Store, StoreError,
-    StoreResult, TokenInfo, schema,
+    AuditEntry, CaseFilter, Config, Credentials, DeviceClaim, DeviceInfo, NewUser,
+    QuarantineEntry, SessionRow, Store, StoreError, StoreResult, TokenInfo, schema,
 };
 use crate::push::{self, Verdict};
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -23,6 +23,7 @@ use shared::role::{Role, Scope, User, mask_name};
 use shared::settings::Settings;
 use shared::wire::{
     CaseSummary, ConfigItem, Page, PullResponse, PulledOp, PushResponse, QuarantineNotice,
+    UserCard,
 };
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -169,12 +170,9 @@ fn user_properties(conn: &Connection, id: &str) -> StoreResult<Vec<PropertyId>> 
 }
 
 pub(super) const USER_COLUMNS: &str =
-    "id, login, display_name, role, department, active, password_hash";
+    "id, login, display_name, role, department, active, password_hash, must_change_password";
 
-pub(super) fn user_from_row(
-    conn: &Connection,
-    r: &rusqlite::Row<'_>,
-) -> StoreResult<(User, String)> {
+pub(super) fn user_from_row(conn: &Connection, r: &rusqlite::Row<'_>) -> StoreResult<Credentials> {
     let id: String = r.get(0)?;
     let role: String = r.get(3)?;
     let user = User {
@@ -186,7 +184,11 @@ pub(super) fn user_from_row(
         department: r.get(4)?,
         active: r.get(5)?,
     };
-    Ok((user, r.get(6)?))
+    Ok(Credentials {
+        user,
+        password_hash: r.get(6)?,
+        must_change_password: r.get(7)?,
+    })
 }
 
 fn load_users(conn: &Connection) -> StoreResult<Vec<User>> {
@@ -194,7 +196,7 @@ fn load_users(conn: &Connection) -> StoreResult<Vec<User>> {
     let mut rows = stmt.query([])?;
     let mut users = Vec::new();
     while let Some(r) = rows.next()? {
-        users.push(user_from_row(conn, r)?.0);
+        users.push(user_from_row(conn, r)?.user);
     }
     Ok(users)
 }
@@ -350,7 +352,7 @@ impl Store for SqliteStore {
         })
     }
 
-    fn user_by_login(&self, login: &str) -> StoreResult<Option<(User, String)>> {
+    fn user_by_login(&self, login: &str) -> StoreResult<Option<Credentials>> {
         let conn = self.lock();
         let mut stmt = conn.prepare(&format!(
             "SELECT {USER_COLUMNS} FROM users WHERE login = ?1"
@@ -367,13 +369,24 @@ impl Store for SqliteStore {
         let mut stmt = conn.prepare(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"))?;
         let mut rows = stmt.query([id.to_string()])?;
         match rows.next()? {
-            Some(r) => Ok(Some(user_from_row(&conn, r)?.0)),
+            Some(r) => Ok(Some(user_from_row(&conn, r)?.user)),
             None => Ok(None),
         }
     }
 
     fn users(&self) -> StoreResult<Vec<User>> {
         load_users(&self.lock())
+    }
+
+    fn set_password(&self, id: UserId, hash: &str, must_change: bool) -> StoreResult<()> {
+        let n = self.lock().execute(
+            "UPDATE users SET password_hash = ?2, must_change_password = ?3 WHERE id = ?1",
+            params![id.to_string(), hash, must_change],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NotFound(format!("user {id}")));
+        }
+        Ok(())
     }
 
     fn set_user_active(&self, id: UserId, active: bool) -> StoreResult<()> {
@@ -399,41 +412,51 @@ impl Store for SqliteStore {
 
     fn device_login(
         &self,
-        device: DeviceId,
-        name: &str,
+        claim: &DeviceClaim,
         user: UserId,
         now: DateTime<Utc>,
-    ) -> StoreResult<DeviceInfo> {
+    ) -> StoreResult<(DeviceInfo, bool)> {
         let mut conn = self.lock();
         let tx = conn.transaction()?;
-        let existing = tx
-            .query_row(
-                &format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE id = ?1"),
-                [device.to_string()],
-                |r| Ok(device_from_row(r)),
-            )
-            .optional()?
-            .transpose()?;
-        match existing {
+        // The claimed device counts only with its secret: a device id seen
+        // in a pulled op cannot be borrowed.
+        let existing = match &claim.claimed {
+            Some((device, secret_hash)) => tx
+                .query_row(
+                    &format!(
+                        "SELECT {DEVICE_COLUMNS} FROM devices WHERE id = ?1 AND secret_hash = ?2"
+                    ),
+                    params![device.to_string(), secret_hash],
+                    |r| Ok(device_from_row(r)),
+                )
+                .optional()?
+                .transpose()?,
+            None => None,
+        };
+        let (device, new) = match existing {
             Some(d) if d.revoked => return Err(StoreError::Conflict("device revoked".into())),
-            Some(_) => {
+            Some(d) => {
                 tx.execute(
                     "UPDATE devices SET last_seen = ?2, name = CASE WHEN ?3 = '' THEN name ELSE ?3 END WHERE id = ?1",
-                    params![device.to_string(), ts(now), name],
+                    params![d.id.to_string(), ts(now), claim.name],
                 )?;
+                (d.id, false)
             }
             None => {
+                let (id, secret_hash) = &claim.fresh;
                 let number: i64 = tx.query_row(
                     "UPDATE counters SET value = value + 1 WHERE name = 'device_number' RETURNING value",
                     [],
                     |r| r.get(0),
                 )?;
                 tx.execute(
-                    "INSERT INTO devices (id, number, name, first_seen, last_seen) VALUES (?1, ?2, ?3, ?4, ?4)",
-                    params![device.to_string(), number, name, ts(now)],
+                    "INSERT INTO devices (id, number, name, first_seen, last_seen, secret_hash)
+                     VALUES (?1, ?2, ?3, ?4, ?4, ?5)",
+                    params![id.to_string(), number, claim.name, ts(now), secret_hash],
                 )?;
+                (*id, true)
             }
-        }
+        };
         tx.execute(
             "INSERT INTO device_users (device_id, user_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
             params![device.to_string(), user.to_string()],
@@ -444,7 +467,7 @@ impl Store for SqliteStore {
             |r| Ok(device_from_row(r)),
         )??;
         tx.commit()?;
-        Ok(info)
+        Ok((info, new))
     }
 
     fn devices(&self) -> StoreResult<Vec<DeviceInfo>> {
@@ -486,31 +509,31 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    fn token(&self, hash: &str) -> StoreResult<Option<TokenInfo>> {
+    fn session(&self, hash: &str) -> StoreResult<Option<SessionRow>> {
         let conn = self.lock();
-        let row = conn
-            .query_row(
-                "SELECT t.user_id, t.device_id, t.expires_at FROM tokens t
-                 JOIN users u ON u.id = t.user_id JOIN devices d ON d.id = t.device_id
-                 WHERE t.hash = ?1 AND t.revoked = 0 AND u.active = 1 AND d.revoked = 0",
-                [hash],
-                |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, String>(2)?,
-                    ))
-                },
-            )
-            .optional()?;
-        row.map(|(u, d, e)| {
-            Ok(TokenInfo {
-                user: parse_id(&u)?,
-                device: parse_id(&d)?,
-                expires_at: parse_ts(&e)?,
-            })
-        })
-        .transpose()
+        let columns = USER_COLUMNS
+            .split(", ")
+            .map(|c| format!("u.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {columns}, t.device_id, t.expires_at FROM tokens t
+             JOIN users u ON u.id = t.user_id JOIN devices d ON d.id = t.device_id
+             WHERE t.hash = ?1 AND t.revoked = 0 AND u.active = 1 AND d.revoked = 0"
+        ))?;
+        let mut rows = stmt.query([hash])?;
+        let Some(r) = rows.next()? else {
+            return Ok(None);
+        };
+        let credentials = user_from_row(&conn, r)?;
+        let device: String = r.get(8)?;
+        let expires: String = r.get(9)?;
+        Ok(Some(SessionRow {
+            user: credentials.user,
+            device: parse_id(&device)?,
+            expires_at: parse_ts(&expires)?,
+            must_change_password: credentials.must_change_password,
+        }))
     }
 
     fn revoke_token(&self, hash: &str) -> StoreResult<()> {
@@ -582,25 +605,22 @@ impl Store for SqliteStore {
         user: &User,
         mut ops: Vec<Op>,
         now: DateTime<Utc>,
+        ceiling: DateTime<Utc>,
     ) -> StoreResult<PushResponse> {
         let mut conn = self.lock();
         let config = load_config(&conn)?;
         let properties = load_properties(&conn)?;
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let mut acked: u64 =
-            tx.query_row(
-                "SELECT acked_seq FROM devices WHERE id = ?1",
+        let (acked, device_number): (i64, u32) = tx
+            .query_row(
+                "SELECT acked_seq, number FROM devices WHERE id = ?1",
                 [device.to_string()],
-                |r| r.get::<_, i64>(0),
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?
-            .ok_or_else(|| StoreError::NotFound(format!("device {device}")))? as u64;
-        // Authors the device has logged in with: an outbox may still hold
-        // ops of a colleague who used the tablet before.
-        let mut device_users = device_users(&tx, device)?;
-        if !device_users.iter().any(|u| u.id == user.id) {
-            device_users.push(user.clone());
-        }
+            .ok_or_else(|| StoreError::NotFound(format!("device {device}")))?;
+        let mut acked = acked as u64;
+        let epoch = read_epoch(&tx)?;
         ops.sort_by_key(|op| op.seq);
         let mut touched = BTreeSet::new();
         let mut quarantined = Vec::new();
@@ -621,7 +641,7 @@ impl Store for SqliteStore {
                     .optional()?;
                 if stored.as_deref() != Some(hash.as_str()) {
                     let notice = push::clone_notice(op.seq);
-                    insert_quarantine(&tx, device, &op, &hash, &json, &notice, &received)?;
+                    insert_quarantine(&tx, device, user.id, &op, &hash, &json, &notice, &received)?;
                     quarantined.push(notice);
                 }
                 continue;
@@ -630,14 +650,18 @@ impl Store for SqliteStore {
                 expected_seq = Some(acked + 1);
                 break;
             }
-            let (case_property, id_taken) = stored_facts(&tx, &op)?;
+            let stored = stored_facts(&tx, &op)?;
             let verdict = push::judge(&push::Facts {
                 op: &op,
-                device_users: &device_users,
-                case_property,
-                id_taken,
+                pusher: Some(user),
+                device_number,
+                case_property: stored.case_property,
+                id_taken: stored.id_taken,
+                reg_no_taken: stored.reg_no_taken,
                 properties: &properties,
                 categories: &config.categories,
+                settings: &config.settings,
+                ceiling,
             });
             match verdict {
                 Verdict::Accept { property } => {
@@ -661,7 +685,7 @@ impl Store for SqliteStore {
                     touched.insert(op.case_id);
                 }
                 Verdict::Quarantine(notice) => {
-                    insert_quarantine(&tx, device, &op, &hash, &json, &notice, &received)?;
+                    insert_quarantine(&tx, device, user.id, &op, &hash, &json, &notice, &received)?;
                     quarantined.push(notice);
                 }
             }
@@ -683,7 +707,12 @@ impl Store for SqliteStore {
             acked_seq: acked,
             expected_seq,
             quarantined,
+            epoch,
         })
+    }
+
+    fn epoch(&self) -> StoreResult<u64> {
+        read_epoch(&self.lock())
     }
 
     fn pull(&self, scope: &Scope, after: i64, limit: u32) -> StoreResult<PullResponse> {
@@ -740,7 +769,7 @@ impl Store for SqliteStore {
                         .filter(|p| scope.allows(p.id))
                         .collect(),
                 ),
-                USERS => ConfigItem::Users(load_users(&tx)?),
+                USERS => ConfigItem::Users(user_directory(&tx, scope)?),
                 _ => continue,
             };
             config.push(item);
@@ -750,6 +779,7 @@ impl Store for SqliteStore {
             config,
             cursor,
             more,
+            epoch: read_epoch(&tx)?,
         })
     }
 
@@ -910,9 +940,11 @@ impl Store for SqliteStore {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn insert_quarantine(
     tx: &Transaction<'_>,
     device: DeviceId,
+    pushed_by: UserId,
     op: &Op,
     hash: &str,
     json: &str,
@@ -920,8 +952,8 @@ fn insert_quarantine(
     received: &str,
 ) -> StoreResult<()> {
     tx.execute(
-        "INSERT INTO quarantine (device_id, seq, op_id, hash, json, code, message, received_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO quarantine (device_id, seq, op_id, hash, json, code, message, received_at, pushed_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         params![
             device.to_string(),
             op.seq as i64,
@@ -930,7 +962,8 @@ fn insert_quarantine(
             json,
             notice.code,
             notice.message,
-            received
+            received,
+            pushed_by.to_string()
         ],
     )?;
     Ok(())
@@ -1098,34 +1131,81 @@ pub(super) fn device_users(
     let mut rows = stmt.query([device.to_string()])?;
     let mut users = Vec::new();
     while let Some(r) = rows.next()? {
-        users.push(user_from_row(tx, r)?.0);
+        users.push(user_from_row(tx, r)?.user);
     }
     Ok(users)
 }
 
-/// What `push::judge` needs to know of the stored ops for one op: the
-/// property its case already belongs to, and whether its id is taken.
-/// Shared by a push and by re-applying a quarantined op, so both judge alike.
-pub(super) fn stored_facts(
-    tx: &rusqlite::Transaction<'_>,
-    op: &Op,
-) -> StoreResult<(Option<PropertyId>, bool)> {
+/// What `push::judge` needs to know of the stored data for one op.
+pub(super) struct StoredFacts {
+    /// The property its case already belongs to.
+    pub case_property: Option<PropertyId>,
+    /// Whether its id is taken.
+    pub id_taken: bool,
+    /// Whether its registration number (for a register op) is another case's.
+    pub reg_no_taken: bool,
+}
+
+/// Gathers [`StoredFacts`]. Shared by a push and by re-applying a
+/// quarantined op, so both judge alike.
+pub(super) fn stored_facts(tx: &rusqlite::Transaction<'_>, op: &Op) -> StoreResult<StoredFacts> {
     let case_property = tx
-        .query_row(
-            "SELECT property_id FROM ops WHERE case_id = ?1 LIMIT 1",
-            [op.case_id.to_string()],
-            |r| r.get::<_, String>(0),
-        )
+        .prepare_cached("SELECT property_id FROM ops WHERE case_id = ?1 LIMIT 1")?
+        .query_row([op.case_id.to_string()], |r| r.get::<_, String>(0))
         .optional()?
         .map(|p| parse_id::<PropertyId>(&p))
         .transpose()?;
     let id_taken = tx
-        .query_row(
-            "SELECT 1 FROM ops WHERE id = ?1",
-            [op.id.to_string()],
-            |r| r.get::<_, i64>(0),
-        )
+        .prepare_cached("SELECT 1 FROM ops WHERE id = ?1")?
+        .query_row([op.id.to_string()], |r| r.get::<_, i64>(0))
         .optional()?
         .is_some();
-    Ok((case_property, id_taken))
+    let reg_no_taken = match &op.action {
+        shared::op::Action::Register(reg) => tx
+            .prepare_cached("SELECT 1 FROM cases WHERE reg_no = ?1 AND id <> ?2")?
+            .query_row(
+                params![reg.reg_no.to_string(), op.case_id.to_string()],
+                |r| r.get::<_, i64>(0),
+            )
+            .optional()?
+            .is_some(),
+        _ => false,
+    };
+    Ok(StoredFacts {
+        case_property,
+        id_taken,
+        reg_no_taken,
+    })
+}
+
+/// The server's epoch.
+pub(super) fn read_epoch(conn: &Connection) -> StoreResult<u64> {
+    let epoch: i64 = conn.query_row(
+        "SELECT value FROM counters WHERE name = 'epoch'",
+        [],
+        |r| r.get(0),
+    )?;
+    Ok(epoch as u64)
+}
+
+/// The colleagues a caller in `scope` may know of: the users who share a
+/// property with them (everyone for a role that sees every property, and
+/// the roles that see every property for everyone), with names and roles
+/// only. Logins, properties and departments stay on the server.
+fn user_directory(conn: &Connection, scope: &Scope) -> StoreResult<Vec<UserCard>> {
+    Ok(load_users(conn)?
+        .into_iter()
+        .filter(|u| match (scope, u.scope()) {
+            (Scope::All, _) | (_, Scope::All) => true,
+            (Scope::Properties(mine), Scope::Properties(theirs)) => {
+                theirs.iter().any(|p| mine.contains(p))
+            }
+        })
+        .map(|u| UserCard {
+            id: u.id,
+            display_name: u.display_name,
+            role: u.role,
+            active: u.active,
+        })
+        .collect())
 }

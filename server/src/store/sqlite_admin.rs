@@ -91,6 +91,7 @@ impl Administration for SqliteStore {
         id: i64,
         by: UserId,
         now: DateTime<Utc>,
+        ceiling: DateTime<Utc>,
     ) -> StoreResult<ReapplyOutcome> {
         let mut conn = self.lock();
         let config = load_config(&conn)?;
@@ -131,15 +132,36 @@ impl Administration for SqliteStore {
         if seq_taken.is_some() || op.device != entry.device {
             return Ok(ReapplyOutcome::SequenceTaken);
         }
-        let device_users = device_users(&tx, entry.device)?;
-        let (case_property, id_taken) = stored_facts(&tx, &op)?;
+        // The pusher is who sent the op then, as stored now; rows from before
+        // that was recorded fall back to the author if they logged in on
+        // the device.
+        let pushed_by: Option<String> =
+            tx.query_row("SELECT pushed_by FROM quarantine WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })?;
+        let pusher = device_users(&tx, entry.device)?
+            .into_iter()
+            .find(|u| match &pushed_by {
+                Some(p) => u.id.to_string() == *p,
+                None => u.id == op.author,
+            });
+        let device_number: u32 = tx.query_row(
+            "SELECT number FROM devices WHERE id = ?1",
+            [entry.device.to_string()],
+            |r| r.get(0),
+        )?;
+        let stored = stored_facts(&tx, &op)?;
         let verdict = push::judge(&push::Facts {
             op: &op,
-            device_users: &device_users,
-            case_property,
-            id_taken,
+            pusher: pusher.as_ref(),
+            device_number,
+            case_property: stored.case_property,
+            id_taken: stored.id_taken,
+            reg_no_taken: stored.reg_no_taken,
             properties: &properties,
             categories: &config.categories,
+            settings: &config.settings,
+            ceiling,
         });
         let property = match verdict {
             Verdict::Accept { property } => property,

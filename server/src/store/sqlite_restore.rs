@@ -1,0 +1,147 @@
+//! Restoring a backup so that devices survive it.
+//!
+//! A backup is older than the database it replaces: devices may have
+//! synced ops the backup lacks, pulled sequence numbers it will hand out
+//! again, and been given device numbers it does not know. So a restore
+//! starts a new **epoch**: every push, pull and login answer carries it, and
+//! a device that sees it change resends its own ops above the server's
+//! acknowledgement and pulls again from the start
+//! (`shared::device::DeviceState::take_answer`). Device numbers, the
+//! server sequence and the epoch only ever grow, and devices (with their
+//! secrets and revocations) that the replaced database knew are kept, so a
+//! tablet logs in as itself and no registration number is made twice.
+//!
+//! The replaced database is kept next to it, renamed, never deleted.
+
+use super::sqlite::ts;
+use super::{StoreError, StoreResult, schema};
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OpenFlags, params};
+use std::path::{Path, PathBuf};
+
+/// What a restore did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RestoreReport {
+    /// The new epoch.
+    pub epoch: u64,
+    /// Devices the backup did not know, kept from the replaced database.
+    pub devices_kept: u64,
+    /// Where the replaced database now is, if there was one.
+    pub replaced: Option<PathBuf>,
+}
+
+/// Replaces the database at `db` with the backup at `backup`. The server
+/// must not be running (the caller holds the data directory's lock).
+pub fn restore(db: &Path, backup: &Path, now: DateTime<Utc>) -> StoreResult<RestoreReport> {
+    let staging = db.with_extension("restoring");
+    let _ = std::fs::remove_file(&staging);
+    std::fs::copy(backup, &staging)
+        .map_err(|e| StoreError::Internal(format!("copy {}: {e}", backup.display())))?;
+    let mut conn = Connection::open(&staging)?;
+    let problems: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+    if problems != "ok" {
+        return Err(StoreError::Internal(format!(
+            "{} is damaged: {problems}",
+            backup.display()
+        )));
+    }
+    schema::migrate(&mut conn)?;
+    let tx = conn.transaction()?;
+    let counter = |name: &str| -> StoreResult<i64> {
+        Ok(tx.query_row(
+            "SELECT value FROM counters WHERE name = ?1",
+            [name],
+            |r| r.get(0),
+        )?)
+    };
+    let mut epoch = counter("epoch")?;
+    let mut server_seq = counter("server_seq")?;
+    let mut device_number = counter("device_number")?;
+    let mut devices_kept = 0;
+    if db.exists() {
+        tx.execute(
+            "ATTACH DATABASE ?1 AS current",
+            [db.to_str()
+                .ok_or_else(|| StoreError::Internal("database path is not UTF-8".into()))?],
+        )?;
+        let current = |name: &str| -> StoreResult<i64> {
+            Ok(tx
+                .query_row(
+                    "SELECT value FROM current.counters WHERE name = ?1",
+                    [name],
+                    |r| r.get(0),
+                )
+                .unwrap_or(0))
+        };
+        epoch = epoch.max(current("epoch")?);
+        server_seq = server_seq.max(current("server_seq")?);
+        device_number = device_number.max(current("device_number")?);
+        // Devices issued after the backup keep their id, number and secret;
+        // the server holds none of their ops any more, so their ack is 0.
+        devices_kept = tx.execute(
+            "INSERT INTO devices (id, number, name, first_seen, last_seen, revoked, acked_seq, secret_hash)
+             SELECT id, number, name, first_seen, last_seen, revoked, 0, secret_hash
+             FROM current.devices WHERE id NOT IN (SELECT id FROM devices)",
+            [],
+        )? as u64;
+        // A revocation or a secret issued after the backup still holds.
+        tx.execute(
+            "UPDATE devices SET
+                revoked = max(revoked, (SELECT c.revoked FROM current.devices c WHERE c.id = devices.id)),
+                secret_hash = coalesce((SELECT c.secret_hash FROM current.devices c WHERE c.id = devices.id), secret_hash)
+             WHERE id IN (SELECT id FROM current.devices)",
+            [],
+        )?;
+        tx.execute(
+            "INSERT INTO device_users (device_id, user_id)
+             SELECT device_id, user_id FROM current.device_users
+             WHERE user_id IN (SELECT id FROM users) AND device_id IN (SELECT id FROM devices)
+             ON CONFLICT DO NOTHING",
+            [],
+        )?;
+    }
+    epoch += 1;
+    for (name, value) in [
+        ("epoch", epoch),
+        ("server_seq", server_seq),
+        ("device_number", device_number),
+    ] {
+        tx.execute(
+            "UPDATE counters SET value = ?2 WHERE name = ?1",
+            params![name, value],
+        )?;
+    }
+    tx.execute(
+        "INSERT INTO audit (at, user_id, device_id, address, action, detail) VALUES (?1, NULL, NULL, NULL, 'server.restore', ?2)",
+        params![
+            ts(now),
+            serde_json::json!({ "backup": backup.display().to_string(), "epoch": epoch, "devices_kept": devices_kept })
+                .to_string()
+        ],
+    )?;
+    tx.commit()?;
+    if db.exists() {
+        conn.execute("DETACH DATABASE current", [])?;
+    }
+    conn.pragma_update(None, "journal_mode", "DELETE")?;
+    drop(conn);
+    let replaced = if db.exists() {
+        // Fold the replaced database's WAL into it before it is set aside.
+        let old = Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
+        old.pragma_update(None, "journal_mode", "DELETE")?;
+        drop(old);
+        let aside = db.with_extension(format!("replaced-{}", now.format("%Y%m%dT%H%M%SZ")));
+        std::fs::rename(db, &aside)
+            .map_err(|e| StoreError::Internal(format!("move {}: {e}", db.display())))?;
+        Some(aside)
+    } else {
+        None
+    };
+    std::fs::rename(&staging, db)
+        .map_err(|e| StoreError::Internal(format!("move {}: {e}", staging.display())))?;
+    Ok(RestoreReport {
+        epoch: epoch as u64,
+        devices_kept,
+        replaced,
+    })
+}
