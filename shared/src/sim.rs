@@ -55,6 +55,8 @@ pub struct Fleet {
     pub ops: Vec<Op>,
     /// The property every case belongs to.
     pub property: PropertyId,
+    /// That property's code, the first part of registration numbers.
+    pub property_code: String,
     /// Settings used for folding.
     pub settings: Settings,
     /// Calendar used for folding.
@@ -89,6 +91,7 @@ impl Fleet {
             devices,
             ops: Vec::new(),
             property,
+            property_code: "SIM".into(),
             settings: Settings::default(),
             calendar: Calendar::with_builtin(),
             next_id: 0,
@@ -159,8 +162,10 @@ impl Fleet {
         let d = &mut self.devices[dev];
         d.reg_counter += 1;
         let at = now + Duration::milliseconds(d.skew_ms);
+        // Dated like a real device: the op's local date in the company timezone.
+        let date = at.with_timezone(&self.settings.tz()).date_naive();
         let reg = Registration {
-            reg_no: RegNo::new("SIM", at.date_naive(), d.number, d.reg_counter)
+            reg_no: RegNo::new(&self.property_code, date, d.number, d.reg_counter)
                 .unwrap_or_else(|_| unreachable_regno()),
             kind,
             property: self.property,
