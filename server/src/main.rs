@@ -6,7 +6,7 @@
 use chrono::Utc;
 use clap::{Args, Parser, Subcommand};
 use server::api::admin::{NewUserRequest, check_property, create_user_checked};
-use server::store::Store;
+use server::store::{AuditEntry, Store};
 use shared::calendar::{Calendar, YearSchedule};
 use shared::id::{BuildingId, PropertyId, UnitId};
 use shared::property::{Building, Property, Unit};
@@ -289,7 +289,12 @@ fn run(command: Command) -> Result<(), String> {
             // admin must choose their own at the first login.
             let hash = server::auth::hash_password(&password).map_err(|e| format!("{e:?}"))?;
             store
-                .set_password(user.id, &hash, true)
+                .set_password(
+                    user.id,
+                    &hash,
+                    true,
+                    &cli_audit("user.must_change_password", serde_json::json!({ "user": user.id })),
+                )
                 .map_err(|e| e.to_string())?;
             write_secret(
                 &file,
@@ -357,7 +362,11 @@ fn run(command: Command) -> Result<(), String> {
                 .ok_or_else(|| format!("no user {login}"))?
                 .user;
             store
-                .set_user_active(user.id, false)
+                .set_user_active(
+                    user.id,
+                    false,
+                    &cli_audit("user.set_active", serde_json::json!({ "user": user.id, "active": false })),
+                )
                 .map_err(|e| e.to_string())?;
             println!("disabled {login}");
             Ok(())
@@ -377,7 +386,13 @@ fn run(command: Command) -> Result<(), String> {
                 buildings: Vec::new(),
             };
             check_property(&property).map_err(|e| format!("{e:?}"))?;
-            store.put_property(&property).map_err(|e| e.to_string())?;
+            let audit = cli_audit(
+                "property.put",
+                serde_json::json!({ "property": property.id, "code": property.code }),
+            );
+            store
+                .put_property(&property, &audit)
+                .map_err(|e| e.to_string())?;
             println!("created property {} {}", property.code, property.id);
             Ok(())
         }
@@ -403,7 +418,11 @@ fn run(command: Command) -> Result<(), String> {
                 name,
                 units,
             });
-            store.put_property(&p).map_err(|e| e.to_string())?;
+            let audit = cli_audit(
+                "property.put",
+                serde_json::json!({ "property": p.id, "code": p.code }),
+            );
+            store.put_property(&p, &audit).map_err(|e| e.to_string())?;
             println!(
                 "property {} now has {} building(s)",
                 p.code,
@@ -440,7 +459,13 @@ fn run(command: Command) -> Result<(), String> {
                 calendar.insert(year).map_err(|e| e.to_string())?;
                 println!("imported {y}");
             }
-            store.put_calendar(&calendar).map_err(|e| e.to_string())
+            let audit = cli_audit(
+                "calendar.put",
+                serde_json::json!({ "file": file.display().to_string(), "years": calendar.years().collect::<Vec<_>>() }),
+            );
+            store
+                .put_calendar(&calendar, &audit)
+                .map_err(|e| e.to_string())
         }
         Command::Calendar(CalendarCommand::Show { data }) => {
             let store = open(&data)?;
@@ -499,11 +524,28 @@ fn run(command: Command) -> Result<(), String> {
     }
 }
 
+/// The audit record of a change made on the server's command line: no
+/// user or device, the address says where it came from.
+fn cli_audit(action: &str, detail: serde_json::Value) -> AuditEntry {
+    AuditEntry {
+        at: Utc::now(),
+        user: None,
+        device: None,
+        address: Some("command line".into()),
+        action: action.into(),
+        detail,
+    }
+}
+
 /// Creates a user with the same checks as the admin API.
 fn create_user(store: Arc<dyn Store>, req: NewUserRequest) -> Result<shared::role::User, String> {
     let state = server::state(store);
     runtime()?
-        .block_on(create_user_checked(&state, req))
+        .block_on(create_user_checked(
+            &state,
+            req,
+            cli_audit("user.create", serde_json::Value::Null),
+        ))
         .map_err(|e| format!("{e:?}"))
 }
 

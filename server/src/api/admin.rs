@@ -1,11 +1,11 @@
 //! Administration: users, devices, properties and the quarantine list.
 //! Admin role only; every change is audited with who, when and from where.
 
-use super::{ClientAddr, audit};
+use super::{ClientAddr, audit_entry};
 use crate::auth::{self, Session};
 use crate::error::{ApiError, ApiJson, Body, ErrorBody, blocking};
 use crate::state::AppState;
-use crate::store::{DeviceInfo, NewUser, QuarantineEntry};
+use crate::store::{AuditEntry, DeviceInfo, NewUser, QuarantineEntry};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -59,8 +59,13 @@ pub async fn users(
     Ok(Json(blocking(move || store.users()).await?))
 }
 
-/// Validates and creates a user (shared with the CLI).
-pub async fn create_user_checked(state: &AppState, req: NewUserRequest) -> Result<User, ApiError> {
+/// Validates and creates a user (shared with the CLI). The audit detail
+/// gets the login and role here and the new id from the store.
+pub async fn create_user_checked(
+    state: &AppState,
+    req: NewUserRequest,
+    mut audit: AuditEntry,
+) -> Result<User, ApiError> {
     let role = Role::from_code(&req.role).ok_or_else(|| {
         ApiError::bad_request("admin.unknown_role", format!("unknown role {}", req.role))
     })?;
@@ -100,7 +105,8 @@ pub async fn create_user_checked(state: &AppState, req: NewUserRequest) -> Resul
         department: req.department,
         password_hash: hash,
     };
-    blocking(move || store.create_user(new, Utc::now())).await
+    audit.detail = serde_json::json!({ "login": new.login, "role": new.role });
+    blocking(move || store.create_user(new, Utc::now(), &audit)).await
 }
 
 /// Creates a user.
@@ -115,15 +121,8 @@ pub async fn create_user(
 ) -> Result<(StatusCode, Json<User>), ApiError> {
     session.require(&[Role::Admin])?;
     let ApiJson(req) = json?;
-    let user = create_user_checked(&state, req).await?;
-    audit(
-        &state,
-        &session,
-        addr,
-        "user.create",
-        serde_json::json!({ "user": user.id, "login": user.login, "role": user.role }),
-    )
-    .await?;
+    let entry = audit_entry(&session, addr, "user.create", serde_json::Value::Null);
+    let user = create_user_checked(&state, req, entry).await?;
     Ok((StatusCode::CREATED, Json(user)))
 }
 
@@ -143,15 +142,13 @@ pub async fn set_active(
         .parse()
         .map_err(|_| ApiError::bad_request("request.bad_id", "not a user id"))?;
     let store = state.store.clone();
-    blocking(move || store.set_user_active(id, req.active)).await?;
-    audit(
-        &state,
+    let entry = audit_entry(
         &session,
         addr,
         "user.set_active",
         serde_json::json!({ "user": id, "active": req.active }),
-    )
-    .await?;
+    );
+    blocking(move || store.set_user_active(id, req.active, &entry)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -178,15 +175,13 @@ pub async fn reset_password(
     let password = req.new;
     let hash = auth::argon2_limited(&state, move || auth::hash_password(&password)).await??;
     let store = state.store.clone();
-    blocking(move || store.set_password(id, &hash, true)).await?;
-    audit(
-        &state,
+    let entry = audit_entry(
         &session,
         addr,
         "user.reset_password",
         serde_json::json!({ "user": id }),
-    )
-    .await?;
+    );
+    blocking(move || store.set_password(id, &hash, true, &entry)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -215,15 +210,13 @@ pub async fn revoke_device(
         .parse()
         .map_err(|_| ApiError::bad_request("request.bad_id", "not a device id"))?;
     let store = state.store.clone();
-    blocking(move || store.revoke_device(id)).await?;
-    audit(
-        &state,
+    let entry = audit_entry(
         &session,
         addr,
         "device.revoke",
         serde_json::json!({ "device": id }),
-    )
-    .await?;
+    );
+    blocking(move || store.revoke_device(id, &entry)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -270,8 +263,8 @@ pub async fn put_property(
     check_property(&property)?;
     let store = state.store.clone();
     let detail = serde_json::json!({ "property": property.id, "code": property.code });
-    blocking(move || store.put_property(&property)).await?;
-    audit(&state, &session, addr, "property.put", detail).await?;
+    let entry = audit_entry(&session, addr, "property.put", detail);
+    blocking(move || store.put_property(&property, &entry)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

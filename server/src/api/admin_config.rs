@@ -7,7 +7,7 @@
 //! storing them bumps their config sequence. Cases already folded keep the
 //! deadlines they were folded with until their next op.
 
-use super::{ClientAddr, audit};
+use super::{ClientAddr, audit_entry};
 use crate::auth::Session;
 use crate::error::{ApiError, ApiJson, Body, ErrorBody, blocking};
 use crate::state::AppState;
@@ -86,19 +86,12 @@ pub async fn put_settings(
     let settings = parse_settings(body)?;
     let store = state.store.clone();
     let new = settings.clone();
-    let old = blocking(move || {
+    let mut entry = audit_entry(&session, addr, "settings.put", serde_json::Value::Null);
+    blocking(move || {
         let old = store.config()?.settings;
-        store.put_settings(&new)?;
-        Ok(old)
+        entry.detail = serde_json::json!({ "old": old, "new": new });
+        store.put_settings(&new, &entry)
     })
-    .await?;
-    audit(
-        &state,
-        &session,
-        addr,
-        "settings.put",
-        serde_json::json!({ "old": old, "new": settings }),
-    )
     .await?;
     Ok(Json(settings))
 }
@@ -220,19 +213,12 @@ pub async fn put_categories(
     let categories = check_categories(categories, &in_use).map_err(CategoryError::into_api)?;
     let store = state.store.clone();
     let new = categories.clone();
-    let old = blocking(move || {
+    let mut entry = audit_entry(&session, addr, "categories.put", serde_json::Value::Null);
+    blocking(move || {
         let old = store.config()?.categories;
-        store.put_categories(&new)?;
-        Ok(old)
+        entry.detail = serde_json::json!({ "old": old, "new": new });
+        store.put_categories(&new, &entry)
     })
-    .await?;
-    audit(
-        &state,
-        &session,
-        addr,
-        "categories.put",
-        serde_json::json!({ "old": old, "new": categories }),
-    )
     .await?;
     Ok(Json(categories))
 }
@@ -345,9 +331,7 @@ pub async fn put_calendar(
         return Err(ApiError::bad_request(&problem.code, problem.message_en));
     };
     let store = state.store.clone();
-    blocking(move || store.put_calendar(&updated)).await?;
-    audit(
-        &state,
+    let entry = audit_entry(
         &session,
         addr,
         "calendar.put",
@@ -355,8 +339,8 @@ pub async fn put_calendar(
             "year": preview.year, "source": preview.source, "replaces": preview.replaces,
             "rest_days": preview.rest_days.len(), "workdays": preview.workdays.len(),
         }),
-    )
-    .await?;
+    );
+    blocking(move || store.put_calendar(&updated, &entry)).await?;
     if !preview.loaded_years.contains(&preview.year) {
         preview.loaded_years.push(preview.year);
         preview.loaded_years.sort_unstable();
@@ -410,8 +394,15 @@ pub async fn quarantine_reapply(
     let store = state.store.clone();
     let by = session.user.id;
     let ceiling = state.clock_ceiling();
+    let entry = audit_entry(
+        &session,
+        addr,
+        "quarantine.reapply",
+        serde_json::json!({ "quarantine": id }),
+    );
+    let attempt = entry.clone();
     let outcome =
-        blocking(move || store.reapply_quarantined(id, by, Utc::now(), ceiling)).await?;
+        blocking(move || store.reapply_quarantined(id, by, Utc::now(), ceiling, &entry)).await?;
     match &outcome {
         ReapplyOutcome::AlreadyResolved => {
             return Err(ApiError::new(
@@ -427,16 +418,16 @@ pub async fn quarantine_reapply(
                 "another op holds this device sequence number (a clone); discard this one",
             ));
         }
-        ReapplyOutcome::Accepted { .. } | ReapplyOutcome::Refused { .. } => {}
+        // Audited with the change it made, in the same transaction.
+        ReapplyOutcome::Accepted { .. } => {}
+        // Nothing changed; the attempt is recorded all the same.
+        ReapplyOutcome::Refused { .. } => {
+            let mut entry = attempt;
+            entry.detail["outcome"] = serde_json::to_value(&outcome).map_err(ApiError::internal)?;
+            let store = state.store.clone();
+            blocking(move || store.audit(entry)).await?;
+        }
     }
-    audit(
-        &state,
-        &session,
-        addr,
-        "quarantine.reapply",
-        serde_json::json!({ "quarantine": id, "outcome": outcome }),
-    )
-    .await?;
     Ok(Json(outcome))
 }
 
@@ -474,8 +465,14 @@ pub async fn quarantine_discard(
     }
     let store = state.store.clone();
     let by = session.user.id;
-    let stored = reason.clone();
-    let outcome = blocking(move || store.discard_quarantined(id, &stored, by, Utc::now())).await?;
+    let entry = audit_entry(
+        &session,
+        addr,
+        "quarantine.discard",
+        serde_json::json!({ "quarantine": id, "reason": reason }),
+    );
+    let outcome =
+        blocking(move || store.discard_quarantined(id, &reason, by, Utc::now(), &entry)).await?;
     if outcome == DiscardOutcome::AlreadyResolved {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
@@ -483,14 +480,6 @@ pub async fn quarantine_discard(
             "this op was already re-applied or discarded",
         ));
     }
-    audit(
-        &state,
-        &session,
-        addr,
-        "quarantine.discard",
-        serde_json::json!({ "quarantine": id, "reason": reason }),
-    )
-    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -544,9 +533,10 @@ pub async fn delete_case(
         .parse()
         .map_err(|_| ApiError::bad_request("request.bad_id", "not a case id"))?;
     let store = state.store.clone();
+    let entry = audit_entry(&session, addr, "case.delete", serde_json::Value::Null);
     let result = blocking(move || {
         let years = store.config()?.settings.retention_years;
-        store.delete_case(id, years, Utc::now())
+        store.delete_case(id, years, Utc::now(), &entry)
     })
     .await?;
     let deleted = match result {
@@ -560,14 +550,6 @@ pub async fn delete_case(
             ));
         }
     };
-    audit(
-        &state,
-        &session,
-        addr,
-        "case.delete",
-        serde_json::to_value(&deleted).map_err(ApiError::internal)?,
-    )
-    .await?;
     Ok(Json(deleted))
 }
 

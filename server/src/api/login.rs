@@ -4,7 +4,7 @@ use super::ClientAddr;
 use crate::auth::{self, Session};
 use crate::error::{ApiError, ApiJson, ErrorBody, blocking};
 use crate::state::AppState;
-use crate::store::{AuditEntry, DeviceClaim, TokenInfo};
+use crate::store::{AuditEntry, DeviceClaim};
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -134,24 +134,18 @@ pub async fn login(
         fresh: (DeviceId(uuid::Uuid::now_v7()), auth::token_hash(&secret)),
         name: req.device_name.chars().take(120).collect(),
     };
-    let user_id = user.id;
     let expires_at = now + Duration::days(state.token_days);
+    let user_id = user.id;
+    let entry = AuditEntry {
+        at: now,
+        user: Some(user.id),
+        device: None,
+        address: Some(addr),
+        action: "auth.login".into(),
+        detail: serde_json::json!({}),
+    };
     let (device, new, epoch) = blocking(move || {
-        let (device, new) = store.device_login(&claim, user_id, now)?;
-        let info = TokenInfo {
-            user: user_id,
-            device: device.id,
-            expires_at,
-        };
-        store.insert_token(&hash, &info, now)?;
-        store.audit(AuditEntry {
-            at: now,
-            user: Some(user_id),
-            device: Some(device.id),
-            address: Some(addr),
-            action: "auth.login".into(),
-            detail: serde_json::json!({ "new_device": new }),
-        })?;
+        let (device, new) = store.device_login(&claim, user_id, (&hash, expires_at), now, &entry)?;
         Ok((device, new, store.epoch()?))
     })
     .await
@@ -251,18 +245,15 @@ pub async fn change_password(
     let store = state.store.clone();
     let user = session.user.id;
     let device = session.device;
-    blocking(move || {
-        store.set_password(user, &hash, false)?;
-        store.audit(AuditEntry {
-            at: now,
-            user: Some(user),
-            device: Some(device),
-            address: Some(addr),
-            action: "auth.password_change".into(),
-            detail: serde_json::json!({}),
-        })
-    })
-    .await?;
+    let entry = AuditEntry {
+        at: now,
+        user: Some(user),
+        device: Some(device),
+        address: Some(addr),
+        action: "auth.password_change".into(),
+        detail: serde_json::json!({}),
+    };
+    blocking(move || store.set_password(user, &hash, false, &entry)).await?;
     let printed_for_me = state.first_admin_file.as_ref().is_some_and(|file| {
         std::fs::read_to_string(file)
             .is_ok_and(|text| text.lines().any(|l| l == format!("login: {}", session.user.login)))

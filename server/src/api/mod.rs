@@ -209,23 +209,21 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
     }
 }
 
-/// Records an administrative change in the audit log: who (the session's
-/// user and device), when (now), from where (`addr`), what and its detail.
-pub(super) async fn audit(
-    state: &AppState,
+/// The audit record of an administrative change: who (the session's user
+/// and device), when (now), from where (`addr`), what and its detail. The
+/// store writes it in the change's own transaction.
+pub(super) fn audit_entry(
     session: &crate::auth::Session,
     addr: String,
     action: &str,
     detail: serde_json::Value,
-) -> Result<(), ApiError> {
-    let store = state.store.clone();
-    let entry = crate::store::AuditEntry {
+) -> crate::store::AuditEntry {
+    crate::store::AuditEntry {
         at: chrono::Utc::now(),
         user: Some(session.user.id),
         device: Some(session.device),
         address: Some(addr),
         action: action.into(),
         detail,
-    };
-    crate::error::blocking(move || store.audit(entry)).await
+    }
 }

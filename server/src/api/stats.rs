@@ -7,7 +7,7 @@
 //! figures cover their scope, and a property outside it is refused with 403.
 //! The figures' definitions are in [`crate::store::reports`].
 
-use super::{ClientAddr, audit};
+use super::{ClientAddr, audit_entry};
 use crate::auth::Session;
 use crate::error::{ApiError, ApiJson, Body, ErrorBody, blocking};
 use crate::state::AppState;
@@ -268,7 +268,8 @@ pub async fn draw_spot_check(
         at: now,
     };
     let store = state.store.clone();
-    let mut drawn = blocking(move || store.draw_spot_check(&draw))
+    let entry = audit_entry(&session, addr, "spot_check.draw", serde_json::Value::Null);
+    let mut drawn = blocking(move || store.draw_spot_check(&draw, &entry))
         .await
         .map_err(|e| match e.status() {
             StatusCode::CONFLICT => ApiError::new(
@@ -278,18 +279,6 @@ pub async fn draw_spot_check(
             ),
             _ => e,
         })?;
-    audit(
-        &state,
-        &session,
-        addr,
-        "spot_check.draw",
-        serde_json::json!({
-            "spot_check": drawn.id, "property": drawn.property, "year": drawn.year,
-            "quarter": drawn.quarter, "seed": drawn.seed, "candidates": drawn.candidates,
-            "sampled": drawn.sampled,
-        }),
-    )
-    .await?;
     if !session.user.role.sees_personal_data() {
         drawn.mask_personal_data();
     }

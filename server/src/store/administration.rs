@@ -13,6 +13,7 @@
 //! keep their copy: the sync protocol has no tombstone, so a retention
 //! deletion is a server-side purge.
 
+use super::AuditEntry;
 use chrono::{DateTime, Months, Utc};
 use serde::{Deserialize, Serialize};
 use shared::case::{CaseState, Severity};
@@ -39,6 +40,7 @@ pub trait Administration {
         by: UserId,
         now: DateTime<Utc>,
         ceiling: DateTime<Utc>,
+        audit: &AuditEntry,
     ) -> StoreResult<ReapplyOutcome>;
 
     /// Marks a quarantined op as discarded with a reason. The op stays.
@@ -48,6 +50,7 @@ pub trait Administration {
         reason: &str,
         by: UserId,
         now: DateTime<Utc>,
+        audit: &AuditEntry,
     ) -> StoreResult<DiscardOutcome>;
 
     /// The newest audit records, before the record id `before` if given.
@@ -59,6 +62,7 @@ pub trait Administration {
         id: CaseId,
         retention_years: u32,
         now: DateTime<Utc>,
+        audit: &AuditEntry,
     ) -> StoreResult<Result<DeletedCase, RetentionRefusal>>;
 }
 

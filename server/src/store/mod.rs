@@ -92,17 +92,6 @@ pub struct DeviceInfo {
     pub acked_seq: u64,
 }
 
-/// What a token stands for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TokenInfo {
-    /// The user.
-    pub user: UserId,
-    /// The device.
-    pub device: DeviceId,
-    /// Expiry.
-    pub expires_at: DateTime<Utc>,
-}
-
 /// A live token with its user as stored now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionRow {
@@ -203,7 +192,7 @@ pub struct QuarantineEntry {
 }
 
 /// An audit record: who did what, when, from where.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AuditEntry {
     /// When.
     pub at: DateTime<Utc>,
@@ -224,34 +213,47 @@ pub struct AuditEntry {
 /// [`administration::Administration`]) that every store also implements.
 pub trait Store: reports::Reports + administration::Administration + Send + Sync + 'static {
     // Users and devices.
-    /// Creates a user.
-    fn create_user(&self, user: NewUser, now: DateTime<Utc>) -> StoreResult<User>;
+    // Every method that changes something an admin answers for takes the
+    // audit entry and writes it in the change's own transaction: the change
+    // and its record stand or fall together.
+
+    /// Creates a user (the audit detail gains the new user's id).
+    fn create_user(&self, user: NewUser, now: DateTime<Utc>, audit: &AuditEntry)
+    -> StoreResult<User>;
     /// A user's credentials, by login.
     fn user_by_login(&self, login: &str) -> StoreResult<Option<Credentials>>;
     /// Sets a user's password hash; `must_change` when someone else chose it.
-    fn set_password(&self, id: UserId, hash: &str, must_change: bool) -> StoreResult<()>;
+    fn set_password(
+        &self,
+        id: UserId,
+        hash: &str,
+        must_change: bool,
+        audit: &AuditEntry,
+    ) -> StoreResult<()>;
     /// A user by id.
     fn user(&self, id: UserId) -> StoreResult<Option<User>>;
     /// Every user.
     fn users(&self) -> StoreResult<Vec<User>>;
     /// Enables or disables a user; disabling revokes their tokens.
-    fn set_user_active(&self, id: UserId, active: bool) -> StoreResult<()>;
+    fn set_user_active(&self, id: UserId, active: bool, audit: &AuditEntry) -> StoreResult<()>;
     /// Records a login of `user`: on the claimed device when it exists and
     /// the secret matches, otherwise on the fresh device, created with the
     /// next device number. Returns the device and whether it is new. Fails
     /// with `Conflict` for a revoked device.
+    /// The token (by its hash, bound to `user` on the chosen device) is
+    /// stored and the login audited in the same transaction.
     fn device_login(
         &self,
         claim: &DeviceClaim,
         user: UserId,
+        token: (&str, DateTime<Utc>),
         now: DateTime<Utc>,
+        audit: &AuditEntry,
     ) -> StoreResult<(DeviceInfo, bool)>;
     /// Every device.
     fn devices(&self) -> StoreResult<Vec<DeviceInfo>>;
     /// Revokes a device and its tokens.
-    fn revoke_device(&self, id: DeviceId) -> StoreResult<()>;
-    /// Stores a token by its hash.
-    fn insert_token(&self, hash: &str, info: &TokenInfo, now: DateTime<Utc>) -> StoreResult<()>;
+    fn revoke_device(&self, id: DeviceId, audit: &AuditEntry) -> StoreResult<()>;
     /// The session of a live token (not revoked, user active, device not revoked).
     fn session(&self, hash: &str) -> StoreResult<Option<SessionRow>>;
     /// Revokes one token.
@@ -259,17 +261,17 @@ pub trait Store: reports::Reports + administration::Administration + Send + Sync
 
     // Properties and configuration.
     /// Creates or replaces a property (by id).
-    fn put_property(&self, property: &Property) -> StoreResult<()>;
+    fn put_property(&self, property: &Property, audit: &AuditEntry) -> StoreResult<()>;
     /// Every property.
     fn properties(&self) -> StoreResult<Vec<Property>>;
     /// The configuration.
     fn config(&self) -> StoreResult<Config>;
     /// Replaces the settings.
-    fn put_settings(&self, settings: &Settings) -> StoreResult<()>;
+    fn put_settings(&self, settings: &Settings, audit: &AuditEntry) -> StoreResult<()>;
     /// Replaces the categories.
-    fn put_categories(&self, categories: &[Category]) -> StoreResult<()>;
+    fn put_categories(&self, categories: &[Category], audit: &AuditEntry) -> StoreResult<()>;
     /// Replaces the calendar.
-    fn put_calendar(&self, calendar: &Calendar) -> StoreResult<()>;
+    fn put_calendar(&self, calendar: &Calendar, audit: &AuditEntry) -> StoreResult<()>;
 
     // Sync.
     /// Stores a batch from `device` pushed by `user`, in one transaction.

@@ -43,6 +43,7 @@
 //!   sorted by id and shuffled with [`SplitMix64`] from a recorded seed. A
 //!   draw counts in the statistics of every period its quarter overlaps.
 
+use super::AuditEntry;
 use shared::validation::{FIRST_YEAR, LAST_YEAR, date_in_range};
 use chrono::offset::LocalResult;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
@@ -76,7 +77,10 @@ pub trait Reports {
     /// Draws and records the spot-check sample of one property and quarter.
     /// Fails with `Conflict` when that quarter is already drawn: a sample is
     /// drawn once, so that nobody can draw again until it suits them.
-    fn draw_spot_check(&self, draw: &SpotCheckDraw) -> StoreResult<SpotCheck>;
+    /// The draw is audited in its own transaction (the detail gains the
+    /// draw's id, seed and counts).
+    fn draw_spot_check(&self, draw: &SpotCheckDraw, audit: &AuditEntry)
+    -> StoreResult<SpotCheck>;
 
     /// The recorded draws in `scope`, newest quarter first, with each
     /// sampled case and the outcome of its spot-check call.

@@ -7,7 +7,7 @@
 
 use super::{
     AuditEntry, CaseFilter, Config, Credentials, DeviceClaim, DeviceInfo, NewUser,
-    QuarantineEntry, SessionRow, Store, StoreError, StoreResult, TokenInfo, schema,
+    QuarantineEntry, SessionRow, Store, StoreError, StoreResult, schema,
 };
 use crate::push::{self, Verdict};
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -128,8 +128,14 @@ fn touch_config(tx: &Transaction<'_>, key: &str) -> StoreResult<()> {
     Ok(())
 }
 
-fn put_config_json(conn: &mut Connection, key: &str, json: String) -> StoreResult<()> {
+fn put_config_json(
+    conn: &mut Connection,
+    key: &str,
+    json: String,
+    audit: &AuditEntry,
+) -> StoreResult<()> {
     let tx = conn.transaction()?;
+    write_audit(&tx, audit)?;
     let seq = next_seq(&tx)?;
     tx.execute(
         "INSERT INTO config (key, json, server_seq) VALUES (?1, ?2, ?3)
@@ -301,7 +307,12 @@ pub(super) fn case_where(
 }
 
 impl Store for SqliteStore {
-    fn create_user(&self, user: NewUser, now: DateTime<Utc>) -> StoreResult<User> {
+    fn create_user(
+        &self,
+        user: NewUser,
+        now: DateTime<Utc>,
+        audit: &AuditEntry,
+    ) -> StoreResult<User> {
         let mut conn = self.lock();
         let tx = conn.transaction()?;
         let id = UserId(uuid::Uuid::now_v7());
@@ -338,6 +349,9 @@ impl Store for SqliteStore {
             )?;
         }
         touch_config(&tx, USERS)?;
+        let mut entry = audit.clone();
+        entry.detail["user"] = serde_json::json!(id);
+        write_audit(&tx, &entry)?;
         tx.commit()?;
         let mut properties = user.properties;
         properties.sort();
@@ -378,18 +392,28 @@ impl Store for SqliteStore {
         load_users(&self.lock())
     }
 
-    fn set_password(&self, id: UserId, hash: &str, must_change: bool) -> StoreResult<()> {
-        let n = self.lock().execute(
+    fn set_password(
+        &self,
+        id: UserId,
+        hash: &str,
+        must_change: bool,
+        audit: &AuditEntry,
+    ) -> StoreResult<()> {
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        let n = tx.execute(
             "UPDATE users SET password_hash = ?2, must_change_password = ?3 WHERE id = ?1",
             params![id.to_string(), hash, must_change],
         )?;
         if n == 0 {
             return Err(StoreError::NotFound(format!("user {id}")));
         }
+        write_audit(&tx, audit)?;
+        tx.commit()?;
         Ok(())
     }
 
-    fn set_user_active(&self, id: UserId, active: bool) -> StoreResult<()> {
+    fn set_user_active(&self, id: UserId, active: bool, audit: &AuditEntry) -> StoreResult<()> {
         let mut conn = self.lock();
         let tx = conn.transaction()?;
         let n = tx.execute(
@@ -406,6 +430,7 @@ impl Store for SqliteStore {
             )?;
         }
         touch_config(&tx, USERS)?;
+        write_audit(&tx, audit)?;
         tx.commit()?;
         Ok(())
     }
@@ -414,7 +439,9 @@ impl Store for SqliteStore {
         &self,
         claim: &DeviceClaim,
         user: UserId,
+        (token_hash, expires_at): (&str, DateTime<Utc>),
         now: DateTime<Utc>,
+        audit: &AuditEntry,
     ) -> StoreResult<(DeviceInfo, bool)> {
         let mut conn = self.lock();
         let tx = conn.transaction()?;
@@ -466,6 +493,14 @@ impl Store for SqliteStore {
             [device.to_string()],
             |r| Ok(device_from_row(r)),
         )??;
+        tx.execute(
+            "INSERT INTO tokens (hash, user_id, device_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![token_hash, user.to_string(), device.to_string(), ts(now), ts(expires_at)],
+        )?;
+        let mut entry = audit.clone();
+        entry.device = Some(device);
+        entry.detail["new_device"] = serde_json::json!(new);
+        write_audit(&tx, &entry)?;
         tx.commit()?;
         Ok((info, new))
     }
@@ -483,7 +518,7 @@ impl Store for SqliteStore {
         Ok(out)
     }
 
-    fn revoke_device(&self, id: DeviceId) -> StoreResult<()> {
+    fn revoke_device(&self, id: DeviceId, audit: &AuditEntry) -> StoreResult<()> {
         let mut conn = self.lock();
         let tx = conn.transaction()?;
         let n = tx.execute(
@@ -497,15 +532,8 @@ impl Store for SqliteStore {
             "UPDATE tokens SET revoked = 1 WHERE device_id = ?1",
             [id.to_string()],
         )?;
+        write_audit(&tx, audit)?;
         tx.commit()?;
-        Ok(())
-    }
-
-    fn insert_token(&self, hash: &str, info: &TokenInfo, now: DateTime<Utc>) -> StoreResult<()> {
-        self.lock().execute(
-            "INSERT INTO tokens (hash, user_id, device_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![hash, info.user.to_string(), info.device.to_string(), ts(now), ts(info.expires_at)],
-        )?;
         Ok(())
     }
 
@@ -542,7 +570,7 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    fn put_property(&self, property: &Property) -> StoreResult<()> {
+    fn put_property(&self, property: &Property, audit: &AuditEntry) -> StoreResult<()> {
         let mut conn = self.lock();
         let tx = conn.transaction()?;
         let taken: Option<String> = tx
@@ -571,6 +599,7 @@ impl Store for SqliteStore {
             ],
         )?;
         touch_config(&tx, PROPERTIES)?;
+        write_audit(&tx, audit)?;
         tx.commit()?;
         Ok(())
     }
@@ -583,20 +612,19 @@ impl Store for SqliteStore {
         load_config(&self.lock())
     }
 
-    fn put_settings(&self, settings: &Settings) -> StoreResult<()> {
-        put_config_json(&mut self.lock(), SETTINGS, serde_json::to_string(settings)?)
+    fn put_settings(&self, settings: &Settings, audit: &AuditEntry) -> StoreResult<()> {
+        let json = serde_json::to_string(settings)?;
+        put_config_json(&mut self.lock(), SETTINGS, json, audit)
     }
 
-    fn put_categories(&self, categories: &[Category]) -> StoreResult<()> {
-        put_config_json(
-            &mut self.lock(),
-            CATEGORIES,
-            serde_json::to_string(categories)?,
-        )
+    fn put_categories(&self, categories: &[Category], audit: &AuditEntry) -> StoreResult<()> {
+        let json = serde_json::to_string(categories)?;
+        put_config_json(&mut self.lock(), CATEGORIES, json, audit)
     }
 
-    fn put_calendar(&self, calendar: &Calendar) -> StoreResult<()> {
-        put_config_json(&mut self.lock(), CALENDAR, serde_json::to_string(calendar)?)
+    fn put_calendar(&self, calendar: &Calendar, audit: &AuditEntry) -> StoreResult<()> {
+        let json = serde_json::to_string(calendar)?;
+        put_config_json(&mut self.lock(), CALENDAR, json, audit)
     }
 
     fn push(
@@ -882,18 +910,7 @@ impl Store for SqliteStore {
     }
 
     fn audit(&self, e: AuditEntry) -> StoreResult<()> {
-        self.lock().execute(
-            "INSERT INTO audit (at, user_id, device_id, address, action, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![
-                ts(e.at),
-                e.user.map(|u| u.to_string()),
-                e.device.map(|d| d.to_string()),
-                e.address,
-                e.action,
-                e.detail.to_string()
-            ],
-        )?;
-        Ok(())
+        write_audit(&self.lock(), &e)
     }
 
     fn backup(&self, path: &Path) -> StoreResult<()> {
@@ -938,6 +955,22 @@ impl Store for SqliteStore {
         }
         Ok(problems)
     }
+}
+
+/// Writes an audit record, inside whatever transaction `conn` is in.
+pub(super) fn write_audit(conn: &Connection, e: &AuditEntry) -> StoreResult<()> {
+    conn.prepare_cached(
+        "INSERT INTO audit (at, user_id, device_id, address, action, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![
+        ts(e.at),
+        e.user.map(|u| u.to_string()),
+        e.device.map(|d| d.to_string()),
+        e.address,
+        e.action,
+        e.detail.to_string()
+    ])?;
+    Ok(())
 }
 
 #[allow(clippy::too_many_arguments)]

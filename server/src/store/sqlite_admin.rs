@@ -11,9 +11,9 @@ use super::administration::{
 };
 use super::sqlite::{
     SqliteStore, device_users, load_config, load_properties, materialize, next_seq, parse_id,
-    parse_ts, stored_facts, ts,
+    parse_ts, stored_facts, ts, write_audit,
 };
-use super::{StoreError, StoreResult};
+use super::{AuditEntry, StoreError, StoreResult};
 use crate::push::{self, Verdict};
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
@@ -92,6 +92,7 @@ impl Administration for SqliteStore {
         by: UserId,
         now: DateTime<Utc>,
         ceiling: DateTime<Utc>,
+        audit: &AuditEntry,
     ) -> StoreResult<ReapplyOutcome> {
         let mut conn = self.lock();
         let config = load_config(&conn)?;
@@ -201,11 +202,15 @@ impl Administration for SqliteStore {
             calendar: &config.calendar,
         };
         materialize(&tx, op.case_id, ctx, &properties)?;
-        tx.commit()?;
-        Ok(ReapplyOutcome::Accepted {
+        let outcome = ReapplyOutcome::Accepted {
             server_seq,
             case_id: op.case_id,
-        })
+        };
+        let mut entry = audit.clone();
+        entry.detail["outcome"] = serde_json::to_value(&outcome)?;
+        write_audit(&tx, &entry)?;
+        tx.commit()?;
+        Ok(outcome)
     }
 
     fn discard_quarantined(
@@ -214,8 +219,10 @@ impl Administration for SqliteStore {
         reason: &str,
         by: UserId,
         now: DateTime<Utc>,
+        audit: &AuditEntry,
     ) -> StoreResult<DiscardOutcome> {
-        let conn = self.lock();
+        let mut conn = self.lock();
+        let conn = conn.transaction()?;
         let resolved: Option<Option<String>> = conn
             .query_row(
                 "SELECT resolved_at FROM quarantine WHERE id = ?1",
@@ -232,6 +239,8 @@ impl Administration for SqliteStore {
                         resolution_note = ?4 WHERE id = ?1 AND resolved_at IS NULL",
                     params![id, ts(now), by.to_string(), reason],
                 )?;
+                write_audit(&conn, audit)?;
+                conn.commit()?;
                 Ok(DiscardOutcome::Discarded)
             }
         }
@@ -275,6 +284,7 @@ impl Administration for SqliteStore {
         id: CaseId,
         retention_years: u32,
         now: DateTime<Utc>,
+        audit: &AuditEntry,
     ) -> StoreResult<Result<DeletedCase, RetentionRefusal>> {
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -325,8 +335,7 @@ impl Administration for SqliteStore {
         tx.execute("DELETE FROM spot_check_cases WHERE case_id = ?1", [&key])?;
         let ops = tx.execute("DELETE FROM ops WHERE case_id = ?1", [&key])?;
         tx.execute("DELETE FROM cases WHERE id = ?1", [&key])?;
-        tx.commit()?;
-        Ok(Ok(DeletedCase {
+        let deleted = DeletedCase {
             id,
             reg_no,
             property,
@@ -335,6 +344,11 @@ impl Administration for SqliteStore {
             received_at: parse_ts(&received)?,
             finished_at: finished,
             ops: ops as u64,
-        }))
+        };
+        let mut entry = audit.clone();
+        entry.detail = serde_json::to_value(&deleted)?;
+        write_audit(&tx, &entry)?;
+        tx.commit()?;
+        Ok(Ok(deleted))
     }
 }

@@ -7,6 +7,7 @@
 //! in a `WITH c AS (…)` first, so that the anonymous `?` parameters are
 //! bound in the order they appear: the filter's, then the query's own.
 
+use super::AuditEntry;
 use super::reports::{
     Bucket, CaseRef, ClockRate, DepartmentRow, ExportCursor, ExportRow, FollowUpRate, Handling,
     Labels, MissedTarget, OVERDUE_LIMIT, Overdue, OverdueCase, PropertyRow, REPEAT_LIMIT, Reopen,
@@ -930,7 +931,7 @@ impl Reports for SqliteStore {
         Ok(stats)
     }
 
-    fn draw_spot_check(&self, d: &SpotCheckDraw) -> StoreResult<SpotCheck> {
+    fn draw_spot_check(&self, d: &SpotCheckDraw, audit: &AuditEntry) -> StoreResult<SpotCheck> {
         {
             let mut conn = self.lock();
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -985,6 +986,12 @@ impl Reports for SqliteStore {
                     rusqlite::params![id, case, i as i64 + 1],
                 )?;
             }
+            let mut entry = audit.clone();
+            entry.detail = serde_json::json!({
+                "spot_check": id, "property": d.property, "year": d.year, "quarter": d.quarter,
+                "seed": d.seed, "candidates": candidates.len(), "sampled": sample.len(),
+            });
+            super::sqlite::write_audit(&tx, &entry)?;
             tx.commit()?;
         }
         let filter = SpotCheckFilter {
