@@ -463,15 +463,30 @@ fn write_cells(sheet: &mut Worksheet, row: u32, cells: &[Cell]) -> Result<(), Ex
         let col = col as u16;
         match cell {
             Cell::Text(s) => {
-                sheet.write_string(row, col, s)?;
+                sheet.write_string(row, col, xlsx_text(s))?;
             }
-            Cell::Number(n) => {
+            // NaN and infinities are not numbers a spreadsheet can hold.
+            Cell::Number(n) if n.is_finite() => {
                 sheet.write_number(row, col, *n)?;
             }
+            Cell::Number(_) => {}
             Cell::Empty => {}
         }
     }
     Ok(())
+}
+
+/// The most characters an XLSX cell holds.
+const XLSX_CELL_CHARS: usize = 32_767;
+
+/// Text cut to what a cell holds. Pushed ops are bounded far below this
+/// (`shared::validation::MAX_TEXT`), so only data stored before those
+/// bounds existed is ever cut; an export never fails on stored data.
+fn xlsx_text(s: &str) -> &str {
+    match s.char_indices().nth(XLSX_CELL_CHARS) {
+        Some((end, _)) => &s[..end],
+        None => s,
+    }
 }
 
 /// Saves a workbook to a temporary file and reopens it for reading; the
@@ -1033,6 +1048,25 @@ pub fn stats_tables(s: &Stats, lang: Lang, tz: &Tz) -> Vec<Table> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_stored_text_or_number_makes_the_xlsx_writer_fail() {
+        let mut workbook = Workbook::new();
+        let sheet = workbook.add_worksheet();
+        let long = "字".repeat(40_000);
+        write_cells(
+            sheet,
+            1,
+            &[
+                Cell::text(long.clone()),
+                Cell::Number(f64::NAN),
+                Cell::Number(f64::INFINITY),
+            ],
+        )
+        .expect("every cell writes");
+        assert_eq!(xlsx_text(&long).chars().count(), XLSX_CELL_CHARS);
+        assert_eq!(xlsx_text("短"), "短");
+    }
 
     #[test]
     fn csv_cells_do_not_become_formulas() {
