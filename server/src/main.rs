@@ -301,7 +301,8 @@ fn run(command: Command) -> Result<(), String> {
                 &format!("login: {}\npassword: {password}\n", user.login),
             )?;
             println!(
-                "Created the first admin: login \"{}\", password \"{password}\" (also in {}).",
+                "Created the first admin: login \"{}\", password \"{password}\" (also in {}). \
+                 The app asks for a new password at the first login.",
                 user.login,
                 file.display()
             );
