@@ -13,9 +13,9 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use chrono::{DateTime, Duration, Utc};
+use sha2::{Digest, Sha256};
 use shared::id::DeviceId;
 use shared::role::{Role, User};
-use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::Mutex;
 
@@ -263,7 +263,8 @@ impl Session {
 }
 
 /// Paths a user who must change their password may still use.
-const PASSWORD_CHANGE_PATHS: [&str; 3] = ["/api/v1/auth/password", "/api/v1/auth/logout", "/api/v1/me"];
+pub(crate) const PASSWORD_CHANGE_PATHS: [&str; 3] =
+    ["/api/v1/auth/password", "/api/v1/auth/logout", "/api/v1/me"];
 
 impl FromRequestParts<AppState> for Session {
     type Rejection = ApiError;
@@ -315,11 +316,7 @@ pub async fn argon2_limited<T: Send + 'static>(
     state: &AppState,
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, ApiError> {
-    let _permit = state
-        .argon2
-        .acquire()
-        .await
-        .map_err(ApiError::internal)?;
+    let _permit = state.argon2.acquire().await.map_err(ApiError::internal)?;
     Ok(tokio::task::spawn_blocking(work).await?)
 }
 
@@ -377,7 +374,11 @@ mod tests {
         let t = Utc::now();
         let long = "x".repeat(100_000);
         for i in 0..1000 {
-            let _ = l.begin(&format!("{long}{i}"), &format!("10.0.{}.{}", i / 256, i % 256), t);
+            let _ = l.begin(
+                &format!("{long}{i}"),
+                &format!("10.0.{}.{}", i / 256, i % 256),
+                t,
+            );
         }
         assert!(l.len() <= 100, "{} entries", l.len());
     }

@@ -293,7 +293,10 @@ fn run(command: Command) -> Result<(), String> {
                     user.id,
                     &hash,
                     true,
-                    &cli_audit("user.must_change_password", serde_json::json!({ "user": user.id })),
+                    &cli_audit(
+                        "user.must_change_password",
+                        serde_json::json!({ "user": user.id }),
+                    ),
                 )
                 .map_err(|e| e.to_string())?;
             write_secret(
@@ -366,7 +369,10 @@ fn run(command: Command) -> Result<(), String> {
                 .set_user_active(
                     user.id,
                     false,
-                    &cli_audit("user.set_active", serde_json::json!({ "user": user.id, "active": false })),
+                    &cli_audit(
+                        "user.set_active",
+                        serde_json::json!({ "user": user.id, "active": false }),
+                    ),
                 )
                 .map_err(|e| e.to_string())?;
             println!("disabled {login}");

@@ -67,7 +67,9 @@ fn quarantine(op: &Op, code: &str, message: String) -> Verdict {
 
 /// Quarantines with the first field's code and every field's message.
 fn invalid_fields(op: &Op, errors: &[FieldError]) -> Verdict {
-    let code = errors.first().map_or("validation.invalid", |e| e.error.code());
+    let code = errors
+        .first()
+        .map_or("validation.invalid", |e| e.error.code());
     quarantine(op, code, invalid_message(errors))
 }
 
@@ -139,11 +141,7 @@ pub fn judge(f: &Facts<'_>) -> Verdict {
                 );
             };
             if let Err(errors) = validate_registration(reg, property, f.categories, op.at) {
-                return quarantine(
-                    op,
-                    "sync.invalid_registration",
-                    invalid_message(&errors),
-                );
+                return quarantine(op, "sync.invalid_registration", invalid_message(&errors));
             }
             let local_date = op.at.with_timezone(&f.settings.tz()).date_naive();
             let n = &reg.reg_no;

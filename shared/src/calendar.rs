@@ -30,6 +30,7 @@ use std::collections::BTreeMap;
 /// JSON shape (stable): `{"year":2025,"rest_days":["2025-01-01",…],
 /// "workdays":["2025-01-26",…],"source":"国办发明电〔2024〕12号"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct YearSchedule {
     /// The calendar year.
     pub year: i32,
@@ -47,8 +48,11 @@ pub struct YearSchedule {
 /// JSON shape (stable): `{"years":[<YearSchedule>, …]}` in ascending year
 /// order. Reading JSON validates every year as [`Calendar::insert`] does.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(try_from = "CalendarRepr", into = "CalendarRepr")]
 pub struct Calendar {
+    // On the wire a list of schedules (see `CalendarRepr`).
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<YearSchedule>))]
     years: BTreeMap<i32, YearSchedule>,
 }
 

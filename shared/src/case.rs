@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 
 /// The four kinds of case; one intake, different rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CaseKind {
     /// 投诉: the full workflow.
@@ -64,6 +65,7 @@ impl CaseKind {
 
 /// How the case reached us.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     /// 电话
@@ -134,6 +136,7 @@ impl Channel {
 
 /// Severity set at assessment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     /// 轻微
@@ -157,6 +160,7 @@ impl Severity {
 
 /// Whether a complaint is founded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Validity {
     /// 有效投诉: counts towards the valid-complaint rate.
@@ -167,6 +171,7 @@ pub enum Validity {
 
 /// Where a case stands in its workflow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CaseState {
     /// 已登记
@@ -253,6 +258,7 @@ impl CaseState {
 /// The person who raised the case. Either may be empty for an anonymous
 /// suggestion or inquiry.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Complainant {
     /// The complainant's name.
     pub name: String,
@@ -263,6 +269,7 @@ pub struct Complainant {
 /// What is typed at intake (登记). The receiver (first responder) is the
 /// op's author; the recorded-at time is the op's time.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Registration {
     /// The registration number made on the device.
     pub reg_no: RegNo,
@@ -293,6 +300,7 @@ pub struct Registration {
 /// A change to registration fields. Each `Some` field is a write; the fold
 /// keeps the last writer per field by HLC and the timeline keeps the old value.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct RegistrationPatch {
     /// New complainant name.
@@ -317,6 +325,7 @@ pub struct RegistrationPatch {
 
 /// Who acted, when and where: attached to every record the fold keeps.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Stamp {
     /// The op that made the record.
     pub op: OpId,
@@ -332,6 +341,7 @@ pub struct Stamp {
 
 /// The initial assessment (初步评估).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Assessment {
     /// Severity.
     pub severity: Severity,
@@ -347,6 +357,7 @@ pub struct Assessment {
 
 /// The department and person a case is assigned to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Assignee {
     /// The responsible department (工程/保洁/绿化/安保/客服…).
     pub department: String,
@@ -358,6 +369,7 @@ pub struct Assignee {
 
 /// One handover (转办): from whom to whom, when and why. Append-only.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Handover {
     /// The previous assignee (none for the first assignment).
     pub from: Option<Assignee>,
@@ -371,6 +383,7 @@ pub struct Handover {
 
 /// The kind of an investigation note.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum NoteKind {
     /// A general note.
@@ -387,6 +400,7 @@ pub enum NoteKind {
 
 /// A note on the case. Append-only.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Note {
     /// What kind of note.
     pub kind: NoteKind,
@@ -398,6 +412,7 @@ pub struct Note {
 
 /// The state of a compensation approval.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ApprovalState {
     /// No compensation: nothing to approve.
@@ -412,6 +427,7 @@ pub enum ApprovalState {
 
 /// The proposed solution (处理方案).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Solution {
     /// The measures.
     pub measures: String,
@@ -431,6 +447,7 @@ pub struct Solution {
 
 /// A decision on a compensation. Append-only.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApprovalRecord {
     /// Approved or refused.
     pub approved: bool,
@@ -444,6 +461,7 @@ pub struct ApprovalRecord {
 
 /// How the complainant was told.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ContactMethod {
     /// By phone.
@@ -458,6 +476,7 @@ pub enum ContactMethod {
 
 /// The resolution (处理结果) and the feedback given to the complainant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Resolution {
     /// What was done.
     pub result: String,
@@ -473,6 +492,7 @@ pub struct Resolution {
 
 /// A follow-up (回访). Append-only.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FollowUp {
     /// By phone or visit.
     pub method: ContactMethod,
@@ -488,6 +508,7 @@ pub struct FollowUp {
 
 /// An escalation (上报). Append-only.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Escalation {
     /// To which role.
     pub to_role: Role,
@@ -501,6 +522,7 @@ pub struct Escalation {
 
 /// A deadline extension (special case). Append-only.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Extension {
     /// Working days added to the open clocks.
     pub working_days: u32,
@@ -512,6 +534,7 @@ pub struct Extension {
 
 /// Closure details.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Closure {
     /// 纠正预防措施 (required for valid complaints).
     pub corrective_action: String,
@@ -523,6 +546,7 @@ pub struct Closure {
 
 /// A withdrawal (撤诉).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Withdrawal {
     /// Why the complainant withdrew.
     pub reason: String,
@@ -532,6 +556,7 @@ pub struct Withdrawal {
 
 /// The outcome of a suggestion (合理化建议).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SuggestionOutcome {
     /// Accepted or declined.
     pub accepted: bool,
@@ -547,6 +572,7 @@ pub struct SuggestionOutcome {
 
 /// An attachment's metadata; the bytes travel separately.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Attachment {
     /// The attachment's id.
     pub id: AttachmentId,
@@ -564,6 +590,7 @@ pub struct Attachment {
 
 /// What an attachment is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AttachmentKind {
     /// A photo of the problem or the result.
@@ -577,6 +604,7 @@ pub enum AttachmentKind {
 /// Two workflow transitions made from the same state on different devices.
 /// The earlier one (by HLC) won; this one waits for a person.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Conflict {
     /// The op that lost.
     pub op: OpId,
@@ -597,6 +625,7 @@ pub struct Conflict {
 /// An op that broke a business rule when it was folded. It is kept (and for
 /// notes and attachments its content is still added), never dropped.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Violation {
     /// The op.
     pub op: OpId,
@@ -610,6 +639,7 @@ pub struct Violation {
 
 /// What happened to an op in the fold.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// Applied normally.
@@ -622,6 +652,7 @@ pub enum Outcome {
 
 /// A field that an op changed, with the value before and after.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Change {
     /// The field's name.
     pub field: String,
@@ -633,6 +664,7 @@ pub struct Change {
 
 /// One line of the case's history: every op appears exactly once.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TimelineEntry {
     /// Who, when and where.
     pub stamp: Stamp,
@@ -650,6 +682,7 @@ pub struct TimelineEntry {
 
 /// A clock the calendar could not compute (e.g. its year is not loaded).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeadlineProblem {
     /// The clock.
     pub clock: Clock,
@@ -661,6 +694,7 @@ pub struct DeadlineProblem {
 
 /// A case as the fold builds it from its ops.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Case {
     /// The case id.
     pub id: CaseId,

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// A category a case is filed under.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Category {
     /// Stable code stored on cases (e.g. `maintenance`).
     pub code: String,

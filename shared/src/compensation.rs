@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 /// The approval limits, in fen.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct CompensationLimits {
     /// The regional manager approves amounts up to and including this.

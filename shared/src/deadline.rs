@@ -26,6 +26,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// JSON shape (stable): `{"hours":24}` or `{"working_days":3}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DeadlineRule {
     /// Natural hours from the start instant.
@@ -37,6 +38,7 @@ pub enum DeadlineRule {
 
 /// A deadline clock from the DOMAIN.md table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Clock {
     /// Register a written complaint (letter, email, online) after receipt.
@@ -71,6 +73,7 @@ pub enum Clock {
 /// Every field falls back to its default when missing, so settings saved
 /// before a clock existed still load.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct DeadlineSettings {
     /// [`Clock::RegisterWritten`], default 24 hours.
@@ -122,6 +125,7 @@ pub enum ClockStatus {
 
 /// One started clock of a case, as the fold computes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ClockState {
     /// Which clock.
     pub clock: Clock,

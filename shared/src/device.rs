@@ -234,7 +234,10 @@ mod tests {
         d.last_seq = 10;
         assert!(d.take_answer(10, None, 1));
         d.cursor = 500;
-        assert!(!d.take_answer(10, None, 1), "the same answer changes nothing");
+        assert!(
+            !d.take_answer(10, None, 1),
+            "the same answer changes nothing"
+        );
         assert!(!d.take_answer(4, None, 1), "an old ack never moves back");
         assert_eq!((d.acked_seq, d.cursor), (10, 500));
         // The server was restored to a backup holding up to seq 6.

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 /// One HLC timestamp. Orders by wall, then counter, then device.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Hlc {
     /// Milliseconds since the Unix epoch, as far as the clock knows.
     pub wall_ms: i64,

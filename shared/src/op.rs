@@ -30,6 +30,7 @@ pub const SCHEMA_VERSION: u32 = 1;
 
 /// One change to one case.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Op {
     /// Globally unique (UUIDv7 made on the device).
@@ -69,6 +70,7 @@ impl Op {
 /// What an op does, with its payload. On the wire the action's name is in
 /// `type` (not `kind`, which a registration uses for the case kind).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Action {
     /// 登记: creates the case.
@@ -245,6 +247,7 @@ pub enum Action {
 
 /// The kind of an action, without its payload.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ActionKind {
     /// See [`Action::Register`].

@@ -13,6 +13,7 @@ use std::fmt;
 /// A phone number that passed [`Phone::parse`]. Stored normalized: digits only,
 /// with a landline's area code separated by `-`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct Phone(String);
 

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// A property managed by the company.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Property {
     /// The property's id.
     pub id: PropertyId,
@@ -22,6 +23,7 @@ pub struct Property {
 
 /// A building of a property.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Building {
     /// The building's id.
     pub id: BuildingId,
@@ -34,6 +36,7 @@ pub struct Building {
 
 /// A unit (户) of a building.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Unit {
     /// The unit's id.
     pub id: UnitId,
@@ -43,6 +46,7 @@ pub struct Unit {
 
 /// Where in a property a case is located.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Location {
     /// A resident's unit.

@@ -131,6 +131,26 @@ impl From<RegNo> for String {
     }
 }
 
+/// On the wire a registration number is its text, e.g. `HY-261123-0K-0042`
+/// (`serde(try_from = "String")`), so its schema is a string, not the
+/// struct's fields.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for RegNo {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::Type::String)
+            .description(Some(
+                "A registration number: property code, local date (yymmdd), device number \
+                 (base 36), counter (at least four digits).",
+            ))
+            .examples(["HY-261123-0K-0042"])
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for RegNo {}
+
 fn base36(mut n: u32) -> String {
     const DIGITS: &[u8; 36] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
     let mut out = Vec::new();

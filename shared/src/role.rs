@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 /// A role from DOMAIN.md.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// 物管员 / 客服专员: registers cases, first responder, follow-up calls.
@@ -114,6 +115,7 @@ impl Role {
 /// A user as every device knows them: enough to show names in the timeline
 /// and to check scope offline. Password hashes never leave the server.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct User {
     /// The user's id.
     pub id: UserId,

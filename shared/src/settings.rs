@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 /// The company-wide settings. Every field has a default so that settings
 /// written by an older version still load.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct Settings {
     /// The IANA timezone of the company (default `Asia/Shanghai`).

@@ -17,6 +17,7 @@ pub const CLIENT_SCHEMA_HEADER: &str = "x-client-schema";
 
 /// Log in on a device.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     /// The login name.
@@ -38,6 +39,7 @@ pub struct LoginRequest {
 
 /// A successful login.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LoginResponse {
     /// The bearer token, bound to the device.
     pub token: String,
@@ -68,6 +70,7 @@ pub struct LoginResponse {
 
 /// Changes one's own password.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PasswordChange {
     /// The password now.
@@ -78,6 +81,7 @@ pub struct PasswordChange {
 
 /// An admin sets a user's password (the user must change it at next login).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PasswordReset {
     /// The new, temporary password.
@@ -87,6 +91,7 @@ pub struct PasswordReset {
 /// A colleague as a device sees them: enough for timelines and the
 /// assignment picker, nothing more (no login, no properties).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserCard {
     /// The user.
     pub id: UserId,
@@ -100,6 +105,7 @@ pub struct UserCard {
 
 /// A piece of shared configuration, sent on pull when it changed after the cursor.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", content = "value", rename_all = "snake_case")]
 pub enum ConfigItem {
     /// Company settings.
@@ -117,6 +123,7 @@ pub enum ConfigItem {
 
 /// One row of a case list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CaseSummary {
     /// The case id.
     pub id: CaseId,
@@ -144,6 +151,7 @@ pub struct CaseSummary {
 
 /// A page of a list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Page<T> {
     /// The items.
     pub items: Vec<T>,
@@ -157,6 +165,7 @@ pub struct Page<T> {
 
 /// The logged-in user as the server sees them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Me {
     /// The user.
     pub user: User,
@@ -168,6 +177,7 @@ pub struct Me {
 
 /// A batch of ops from one device, in its sequence order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PushRequest {
     /// The device pushing; must match the token's device.
@@ -178,6 +188,7 @@ pub struct PushRequest {
 
 /// The server's answer to a push.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PushResponse {
     /// The highest sequence number stored for the device with no gap below it.
     /// The device may drop every op up to here from its outbox.
@@ -195,6 +206,7 @@ pub struct PushResponse {
 
 /// An op the server could not accept; an admin sees it in the quarantine list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct QuarantineNotice {
     /// The device's sequence number of the op.
     pub seq: u64,
@@ -206,6 +218,7 @@ pub struct QuarantineNotice {
 
 /// One page of ops the device may see, in server order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PullResponse {
     /// The ops after the cursor.
     pub ops: Vec<PulledOp>,
@@ -221,6 +234,7 @@ pub struct PullResponse {
 
 /// An op as pulled, with its place in the server-wide sequence.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PulledOp {
     /// The server-wide sequence number.
     pub server_seq: i64,

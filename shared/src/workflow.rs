@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 /// A broken business rule, with a stable code and messages in both languages.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "code", rename_all = "snake_case")]
 pub enum RuleViolation {
     /// A second registration op for an existing case.

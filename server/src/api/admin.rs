@@ -1,6 +1,7 @@
 //! Administration: users, devices, properties and the quarantine list.
 //! Admin role only; every change is audited with who, when and from where.
 
+use super::responses::{AdminOnly, JsonBody};
 use super::{ClientAddr, audit_entry};
 use crate::auth::{self, Session};
 use crate::error::{ApiError, ApiJson, Body, ErrorBody, blocking};
@@ -49,7 +50,7 @@ pub struct ActiveRequest {
 }
 
 /// Lists users.
-#[utoipa::path(get, path = "/api/v1/admin/users", responses((status = 200, description = "Vec<User>"), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/admin/users", responses(AdminOnly, (status = 200, description = "Every user.", body = Vec<User>)), security(("bearer" = [])))]
 pub async fn users(
     State(state): State<AppState>,
     session: Session,
@@ -111,7 +112,11 @@ pub async fn create_user_checked(
 
 /// Creates a user.
 #[utoipa::path(post, path = "/api/v1/admin/users", request_body = NewUserRequest,
-    responses((status = 201, description = "User"), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)),
+    responses(AdminOnly, JsonBody,
+        (status = 201, description = "The new user.", body = User),
+        (status = 400, description = "`admin.unknown_role`, `admin.bad_login`, `admin.bad_display_name`, `admin.weak_password`, `admin.no_properties`. `request.malformed_json`: the body is not JSON.", body = ErrorBody),
+        (status = 404, description = "`not_found`: a listed property does not exist.", body = ErrorBody),
+        (status = 409, description = "`conflict`: the login is taken.", body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn create_user(
     State(state): State<AppState>,
@@ -128,7 +133,11 @@ pub async fn create_user(
 
 /// Enables or disables a user (disabling revokes their tokens).
 #[utoipa::path(put, path = "/api/v1/admin/users/{id}/active", request_body = ActiveRequest, params(("id" = String, Path, description = "user id")),
-    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+    responses(AdminOnly, JsonBody,
+        (status = 204, description = "Stored; disabling revoked the user's tokens."),
+        (status = 400, description = "`request.bad_id`. `request.malformed_json`: the body is not JSON.", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such user.", body = ErrorBody)),
+    security(("bearer" = [])))]
 pub async fn set_active(
     State(state): State<AppState>,
     session: Session,
@@ -154,10 +163,13 @@ pub async fn set_active(
 
 /// Sets a user's password to a temporary one the admin tells them; the
 /// user must choose their own at the next login.
-#[utoipa::path(post, path = "/api/v1/admin/users/{id}/password", request_body(content = Object, description = "PasswordReset"),
+#[utoipa::path(post, path = "/api/v1/admin/users/{id}/password", request_body = PasswordReset,
     params(("id" = String, Path, description = "user id")),
-    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)),
+    responses(AdminOnly, JsonBody,
+        (status = 204, description = "The temporary password is set."),
+        (status = 400, description = "`request.bad_id`. `request.malformed_json`: the body is not JSON.", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such user.", body = ErrorBody),
+        (status = 422, description = "`request.invalid_json`: the body does not match the schema; `request.too_long`, `validation.password_too_short`: the new password is too long or too short.", body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn reset_password(
     State(state): State<AppState>,
@@ -186,7 +198,7 @@ pub async fn reset_password(
 }
 
 /// Lists devices.
-#[utoipa::path(get, path = "/api/v1/admin/devices", responses((status = 200, body = Vec<DeviceInfo>), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/admin/devices", responses(AdminOnly, (status = 200, description = "Every device.", body = Vec<DeviceInfo>)), security(("bearer" = [])))]
 pub async fn devices(
     State(state): State<AppState>,
     session: Session,
@@ -198,7 +210,11 @@ pub async fn devices(
 
 /// Revokes a device: its tokens stop working and it cannot log in again.
 #[utoipa::path(post, path = "/api/v1/admin/devices/{id}/revoke", params(("id" = String, Path, description = "device id")),
-    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+    responses(AdminOnly,
+        (status = 204, description = "The device is revoked."),
+        (status = 400, description = "`request.bad_id`.", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such device.", body = ErrorBody)),
+    security(("bearer" = [])))]
 pub async fn revoke_device(
     State(state): State<AppState>,
     session: Session,
@@ -221,7 +237,7 @@ pub async fn revoke_device(
 }
 
 /// Lists properties with buildings and units.
-#[utoipa::path(get, path = "/api/v1/admin/properties", responses((status = 200, description = "Vec<Property>"), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/admin/properties", responses(AdminOnly, (status = 200, description = "Every property.", body = Vec<Property>)), security(("bearer" = [])))]
 pub async fn properties(
     State(state): State<AppState>,
     session: Session,
@@ -249,8 +265,12 @@ pub fn check_property(p: &Property) -> Result<(), ApiError> {
 }
 
 /// Creates or replaces a property.
-#[utoipa::path(post, path = "/api/v1/admin/properties", request_body(content = Object, description = "Property"),
-    responses((status = 204), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/admin/properties", request_body = Property,
+    responses(AdminOnly, JsonBody,
+        (status = 204, description = "The property is stored."),
+        (status = 400, description = "`admin.bad_property_code`, `admin.bad_property_name`. `request.malformed_json`: the body is not JSON.", body = ErrorBody),
+        (status = 409, description = "`conflict`: another property has the code.", body = ErrorBody)),
+    security(("bearer" = [])))]
 pub async fn put_property(
     State(state): State<AppState>,
     session: Session,
@@ -269,7 +289,7 @@ pub async fn put_property(
 }
 
 /// Lists quarantined ops with their reasons.
-#[utoipa::path(get, path = "/api/v1/admin/quarantine", responses((status = 200, body = Vec<QuarantineEntry>), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/admin/quarantine", responses(AdminOnly, (status = 200, description = "Every quarantined op.", body = Vec<QuarantineEntry>)), security(("bearer" = [])))]
 pub async fn quarantine(
     State(state): State<AppState>,
     session: Session,
@@ -309,7 +329,11 @@ fn blank_complainant(v: &mut serde_json::Value) {
                 {
                     *value = serde_json::Value::String("***".into());
                 } else if key == "complainant" {
-                    for field in value.as_object_mut().into_iter().flat_map(|m| m.values_mut()) {
+                    for field in value
+                        .as_object_mut()
+                        .into_iter()
+                        .flat_map(|m| m.values_mut())
+                    {
                         *field = serde_json::Value::String("***".into());
                     }
                 } else {

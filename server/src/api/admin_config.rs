@@ -7,6 +7,7 @@
 //! storing them bumps their config sequence. Cases already folded keep the
 //! deadlines they were folded with until their next op.
 
+use super::responses::{AdminOnly, JsonBody};
 use super::{ClientAddr, audit_entry};
 use crate::auth::Session;
 use crate::error::{ApiError, ApiJson, Body, ErrorBody, blocking};
@@ -32,9 +33,7 @@ fn admin(session: &Session) -> Result<(), ApiError> {
 }
 
 /// The company settings, every deadline default included.
-#[utoipa::path(get, path = "/api/v1/admin/settings",
-    responses((status = 200, description = "Settings", body = Object), (status = 403, body = ErrorBody)),
-    security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/admin/settings", responses(AdminOnly, (status = 200, description = "The settings.", body = Settings)), security(("bearer" = [])))]
 pub async fn get_settings(
     State(state): State<AppState>,
     session: Session,
@@ -72,8 +71,14 @@ pub fn parse_settings(body: serde_json::Value) -> Result<Settings, ApiError> {
 
 /// Replaces the settings after `Settings::validate`; audited as
 /// `settings.put` with the old and new values.
-#[utoipa::path(put, path = "/api/v1/admin/settings", request_body(content = Object, description = "Settings"),
-    responses((status = 200, description = "the stored Settings", body = Object), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)),
+#[utoipa::path(put, path = "/api/v1/admin/settings", request_body = Settings,
+    responses(AdminOnly,
+        (status = 200, description = "The stored settings.", body = Settings),
+        (status = 400, description = "`settings.not_an_object`, `settings.unknown_field`, `settings.invalid` (the body does not match the schema; \
+            checked here, not by the extractor, so there is no 422), `settings.unknown_timezone`, `settings.satisfaction_out_of_range`, \
+            `settings.satisfaction_overlap`, `settings.compensation_limits_order`, `settings.spot_check_out_of_range`. `request.malformed_json`: the body is not JSON.", body = ErrorBody),
+        (status = 413, description = "`request.too_large`: the request body is over the limit.", body = ErrorBody),
+        (status = 415, description = "`request.content_type`: the body is not sent as `Content-Type: application/json`.", body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn put_settings(
     State(state): State<AppState>,
@@ -97,9 +102,7 @@ pub async fn put_settings(
 }
 
 /// The categories, retired ones included.
-#[utoipa::path(get, path = "/api/v1/admin/categories",
-    responses((status = 200, description = "Vec<Category>", body = Object), (status = 403, body = ErrorBody)),
-    security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/admin/categories", responses(AdminOnly, (status = 200, description = "Every category.", body = Vec<Category>)), security(("bearer" = [])))]
 pub async fn get_categories(
     State(state): State<AppState>,
     session: Session,
@@ -196,9 +199,11 @@ pub fn check_categories(
 /// Replaces the categories. Codes are unique and names non-empty; a code
 /// that cases use cannot be removed, only retired (`active: false`).
 /// Audited as `categories.put`.
-#[utoipa::path(put, path = "/api/v1/admin/categories", request_body(content = Object, description = "Vec<Category>"),
-    responses((status = 200, description = "the stored Vec<Category>", body = Object), (status = 400, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)),
+#[utoipa::path(put, path = "/api/v1/admin/categories", request_body = Vec<Category>,
+    responses(AdminOnly, JsonBody,
+        (status = 200, description = "The stored categories.", body = Vec<Category>),
+        (status = 400, description = "`categories.bad_code`, `categories.missing_name`, `categories.duplicate_code`, `categories.none_active`. `request.malformed_json`: the body is not JSON.", body = ErrorBody),
+        (status = 409, description = "`categories.code_in_use`: cases use a removed code; retire it instead.", body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn put_categories(
     State(state): State<AppState>,
@@ -291,8 +296,10 @@ pub fn preview_calendar(
 /// Previews a year's holiday schedule (the JSON of a `YearSchedule`, e.g.
 /// read from the file the admin chose): the parsed rest days and make-up
 /// workdays and any problem, without saving anything.
-#[utoipa::path(post, path = "/api/v1/admin/calendar/preview", request_body(content = Object, description = "YearSchedule"),
-    responses((status = 200, body = CalendarPreview), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)),
+#[utoipa::path(post, path = "/api/v1/admin/calendar/preview", request_body = YearSchedule,
+    responses(AdminOnly, JsonBody,
+        (status = 200, description = "The preview; `error` says why it would be refused.", body = CalendarPreview),
+        (status = 400, description = "`request.malformed_json`: the body is not JSON.", body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn calendar_preview(
     State(state): State<AppState>,
@@ -308,8 +315,10 @@ pub async fn calendar_preview(
 
 /// Loads a year's holiday schedule, replacing that year if loaded; refused
 /// with the calendar's error code when invalid. Audited as `calendar.put`.
-#[utoipa::path(post, path = "/api/v1/admin/calendar", request_body(content = Object, description = "YearSchedule"),
-    responses((status = 200, body = CalendarPreview), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)),
+#[utoipa::path(post, path = "/api/v1/admin/calendar", request_body = YearSchedule,
+    responses(AdminOnly, JsonBody,
+        (status = 200, description = "The loaded schedule.", body = CalendarPreview),
+        (status = 400, description = "`calendar.*` (e.g. `calendar.date_outside_year`): the schedule is invalid. `request.malformed_json`: the body is not JSON.", body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn put_calendar(
     State(state): State<AppState>,
@@ -355,7 +364,10 @@ fn quarantine_id(id: &str) -> Result<i64, ApiError> {
 
 /// One quarantined op with how it was settled (re-applied or discarded).
 #[utoipa::path(get, path = "/api/v1/admin/quarantine/{id}", params(("id" = i64, Path, description = "quarantine id")),
-    responses((status = 200, body = QuarantineRecord), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    responses(AdminOnly,
+        (status = 200, description = "The quarantined op and how it was settled.", body = QuarantineRecord),
+        (status = 400, description = "`request.bad_id`.", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such quarantined op.", body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn quarantine_record(
     State(state): State<AppState>,
@@ -380,8 +392,11 @@ pub async fn quarantine_record(
 /// entry is marked re-applied; refused, the answer says why and nothing
 /// changes. Either way the attempt is audited (`quarantine.reapply`).
 #[utoipa::path(post, path = "/api/v1/admin/quarantine/{id}/reapply", params(("id" = i64, Path, description = "quarantine id")),
-    responses((status = 200, body = ReapplyOutcome), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 409, body = ErrorBody)),
+    responses(AdminOnly,
+        (status = 200, description = "Accepted, or refused again with the reason.", body = ReapplyOutcome),
+        (status = 400, description = "`request.bad_id`.", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such quarantined op.", body = ErrorBody),
+        (status = 409, description = "`quarantine.resolved`, `quarantine.sequence_taken`.", body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn quarantine_reapply(
     State(state): State<AppState>,
@@ -443,8 +458,11 @@ pub struct DiscardRequest {
 /// discarded, never deleted. Audited as `quarantine.discard`.
 #[utoipa::path(post, path = "/api/v1/admin/quarantine/{id}/discard", params(("id" = i64, Path, description = "quarantine id")),
     request_body = DiscardRequest,
-    responses((status = 204), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 409, body = ErrorBody)),
+    responses(AdminOnly, JsonBody,
+        (status = 204, description = "The op is marked discarded."),
+        (status = 400, description = "`request.bad_id`, `quarantine.reason_required`. `request.malformed_json`: the body is not JSON.", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such quarantined op.", body = ErrorBody),
+        (status = 409, description = "`quarantine.resolved`: already re-applied or discarded.", body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn quarantine_discard(
     State(state): State<AppState>,
@@ -495,7 +513,9 @@ pub struct AuditParams {
 
 /// The audit log, newest first.
 #[utoipa::path(get, path = "/api/v1/admin/audit", params(AuditParams),
-    responses((status = 200, body = Vec<AuditRecord>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)),
+    responses(AdminOnly,
+        (status = 200, description = "A page of the audit log, newest first.", body = Vec<AuditRecord>),
+        (status = 400, description = "`request.bad_query`.", body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn audit_log(
     State(state): State<AppState>,
@@ -519,8 +539,11 @@ pub async fn audit_log(
 /// registration number. Never automatic. Devices that pulled the case keep
 /// their copy.
 #[utoipa::path(delete, path = "/api/v1/admin/cases/{id}", params(("id" = String, Path, description = "case id")),
-    responses((status = 200, body = DeletedCase), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 409, body = ErrorBody)),
+    responses(AdminOnly,
+        (status = 200, description = "What was deleted.", body = DeletedCase),
+        (status = 400, description = "`request.bad_id`.", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such case.", body = ErrorBody),
+        (status = 409, description = "`retention.not_closed`, `retention.major_case`, `retention.too_young`.", body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn delete_case(
     State(state): State<AppState>,

@@ -1,5 +1,6 @@
 //! Case queries for the app and head office.
 
+use super::responses::{AnyRole, Authenticated};
 use crate::auth::Session;
 use crate::error::{ApiError, ErrorBody, blocking};
 use crate::state::AppState;
@@ -55,7 +56,10 @@ fn fifty() -> u32 {
 
 /// Lists cases in the caller's scope.
 #[utoipa::path(get, path = "/api/v1/cases", params(ListQuery),
-    responses((status = 200, description = "Page<CaseSummary>"), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)),
+    responses(Authenticated,
+        (status = 200, description = "One page of matching cases.", body = Page<CaseSummary>),
+        (status = 400, description = "`request.bad_query`, `request.bad_id`.", body = ErrorBody),
+        (status = 403, description = "`auth.password_change_required`; `auth.forbidden`: the `property` filter is outside the caller's scope.", body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn list(
     State(state): State<AppState>,
@@ -102,7 +106,11 @@ pub async fn list(
 
 /// One case, as the server's fold materialized it.
 #[utoipa::path(get, path = "/api/v1/cases/{id}", params(("id" = String, Path, description = "case id")),
-    responses((status = 200, description = "Case"), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+    responses(AnyRole,
+        (status = 200, description = "The case, masked for roles that may not see personal data.", body = Case),
+        (status = 400, description = "`request.bad_id`.", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such case in the caller's scope.", body = ErrorBody)),
+    security(("bearer" = [])))]
 pub async fn get(
     State(state): State<AppState>,
     session: Session,

@@ -56,6 +56,7 @@
 //! received / total once the file is ready; building 100k rows takes a few
 //! seconds first (see the report in BENCHMARKS.md when it is run).
 
+use super::responses::StatisticsReaders;
 use super::stats::{
     StatsParams, parse_kind, parse_lang, require_reader, scoped_property, stats_for,
 };
@@ -536,8 +537,10 @@ fn bad_query(e: QueryRejection) -> ApiError {
 
 /// The case list as CSV, streamed (see the module docs for the columns).
 #[utoipa::path(get, path = "/api/v1/exports/cases.csv", params(ExportQuery),
-    responses((status = 200, description = "text/csv with X-Total-Rows", content_type = "text/csv"),
-        (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)),
+    responses(StatisticsReaders,
+        (status = 200, description = "CSV (UTF-8 with BOM), streamed", body = String, content_type = "text/csv",
+            headers(("X-Total-Rows" = u64, description = "Rows in the file"))),
+        (status = 400, description = "`request.bad_query`, `request.bad_id`, `request.bad_kind`, `request.bad_lang`.", body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn cases_csv(
     State(state): State<AppState>,
@@ -572,9 +575,10 @@ pub async fn cases_csv(
 
 /// The case list as XLSX (see the module docs for the columns).
 #[utoipa::path(get, path = "/api/v1/exports/cases.xlsx", params(ExportQuery),
-    responses((status = 200, description = "XLSX with X-Total-Rows and Content-Length",
-        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-        (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)),
+    responses(StatisticsReaders,
+        (status = 200, description = "XLSX", body = [u8], content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers(("X-Total-Rows" = u64, description = "Rows in the file"))),
+        (status = 400, description = "`request.bad_query`, `request.bad_id`, `request.bad_kind`, `request.bad_lang`.", body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn cases_xlsx(
     State(state): State<AppState>,
@@ -597,8 +601,9 @@ pub async fn cases_xlsx(
 
 /// The statistics tables as CSV.
 #[utoipa::path(get, path = "/api/v1/exports/stats.csv", params(StatsParams),
-    responses((status = 200, description = "text/csv", content_type = "text/csv"),
-        (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)),
+    responses(StatisticsReaders,
+        (status = 200, description = "CSV (UTF-8 with BOM)", body = String, content_type = "text/csv"),
+        (status = 400, description = "`request.bad_query`, `request.bad_id`, `request.bad_kind`, `request.bad_lang`, `stats.bad_period`, `stats.period_bounds`, `stats.period_reversed`, `stats.period_too_long`, `stats.bad_quarter`, `stats.period_out_of_range`.", body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn stats_csv(
     State(state): State<AppState>,
@@ -620,9 +625,9 @@ pub async fn stats_csv(
 
 /// The statistics tables as XLSX, one worksheet per table.
 #[utoipa::path(get, path = "/api/v1/exports/stats.xlsx", params(StatsParams),
-    responses((status = 200, description = "XLSX",
-        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-        (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)),
+    responses(StatisticsReaders,
+        (status = 200, description = "XLSX, one worksheet per table", body = [u8], content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (status = 400, description = "`request.bad_query`, `request.bad_id`, `request.bad_kind`, `request.bad_lang`, `stats.bad_period`, `stats.period_bounds`, `stats.period_reversed`, `stats.period_too_long`, `stats.bad_quarter`, `stats.period_out_of_range`.", body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn stats_xlsx(
     State(state): State<AppState>,

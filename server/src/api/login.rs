@@ -1,6 +1,7 @@
 //! Login, logout, "who am I" and password changes.
 
 use super::ClientAddr;
+use super::responses::{Authenticated, JsonBody};
 use crate::auth::{self, Session};
 use crate::error::{ApiError, ApiJson, ErrorBody, blocking};
 use crate::state::AppState;
@@ -49,9 +50,15 @@ fn bounded_login(login: &str) -> String {
 }
 
 /// Logs in on a device and returns a device-bound token.
-#[utoipa::path(post, path = "/api/v1/auth/login", request_body(content = Object, description = "LoginRequest"),
-    responses((status = 200, description = "LoginResponse"), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/auth/login", request_body = LoginRequest,
+    responses(JsonBody,
+        (status = 200, description = "The session: a device-bound token and the device's identity.", body = LoginResponse),
+        (status = 400, description = "`request.malformed_json`: the body is not JSON.", body = ErrorBody),
+        (status = 401, description = "`auth.invalid_credentials`: unknown login, wrong password or disabled user.", body = ErrorBody),
+        (status = 403, description = "`auth.device_revoked`: the claimed device was revoked by an administrator.", body = ErrorBody),
+        (status = 422, description = "`request.invalid_json`: the body does not match the schema; `request.too_long`: the login or password is too long.", body = ErrorBody),
+        (status = 429, description = "`auth.rate_limited`: too many failed logins; wait the `Retry-After` seconds.", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait")))))]
 pub async fn login(
     State(state): State<AppState>,
     ClientAddr(addr): ClientAddr,
@@ -145,7 +152,8 @@ pub async fn login(
         detail: serde_json::json!({}),
     };
     let (device, new, epoch) = blocking(move || {
-        let (device, new) = store.device_login(&claim, user_id, (&hash, expires_at), now, &entry)?;
+        let (device, new) =
+            store.device_login(&claim, user_id, (&hash, expires_at), now, &entry)?;
         Ok((device, new, store.epoch()?))
     })
     .await
@@ -175,7 +183,9 @@ pub async fn login(
 }
 
 /// Ends the session of this token.
-#[utoipa::path(post, path = "/api/v1/auth/logout", responses((status = 204), (status = 401, body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/auth/logout", responses(Authenticated,
+        (status = 204, description = "The token no longer works.")),
+    security(("bearer" = [])))]
 pub async fn logout(
     State(state): State<AppState>,
     session: Session,
@@ -186,7 +196,7 @@ pub async fn logout(
 }
 
 /// The logged-in user.
-#[utoipa::path(get, path = "/api/v1/me", responses((status = 200, description = "Me"), (status = 401, body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/me", responses(Authenticated, (status = 200, description = "The session's user and device.", body = Me)), security(("bearer" = [])))]
 pub async fn me(session: Session) -> Json<Me> {
     Json(Me {
         role: session.user.role,
@@ -197,9 +207,13 @@ pub async fn me(session: Session) -> Json<Me> {
 
 /// Changes one's own password. The first admin's printed password stops
 /// being needed then, so its file is removed.
-#[utoipa::path(post, path = "/api/v1/auth/password", request_body(content = Object, description = "PasswordChange"),
-    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 413, body = ErrorBody),
-        (status = 415, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)),
+#[utoipa::path(post, path = "/api/v1/auth/password", request_body = PasswordChange,
+    responses(Authenticated, JsonBody,
+        (status = 204, description = "The password is changed."),
+        (status = 400, description = "`request.malformed_json`: the body is not JSON.", body = ErrorBody),
+        (status = 403, description = "`auth.wrong_password`: the current password is wrong.", body = ErrorBody),
+        (status = 422, description = "`request.invalid_json`: the body does not match the schema; `request.too_long`, `validation.password_too_short`: the new password is too long or too short.", body = ErrorBody),
+        (status = 429, description = "`auth.rate_limited`: too many wrong passwords; wait.", body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn change_password(
     State(state): State<AppState>,
@@ -255,8 +269,10 @@ pub async fn change_password(
     };
     blocking(move || store.set_password(user, &hash, false, &entry)).await?;
     let printed_for_me = state.first_admin_file.as_ref().is_some_and(|file| {
-        std::fs::read_to_string(file)
-            .is_ok_and(|text| text.lines().any(|l| l == format!("login: {}", session.user.login)))
+        std::fs::read_to_string(file).is_ok_and(|text| {
+            text.lines()
+                .any(|l| l == format!("login: {}", session.user.login))
+        })
     });
     if let Some(file) = state.first_admin_file.as_ref().filter(|_| printed_for_me) {
         // Best effort: the password it holds no longer works anyway.

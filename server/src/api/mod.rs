@@ -9,6 +9,7 @@ pub mod admin_config;
 mod cases;
 pub mod exports;
 mod login;
+pub mod responses;
 pub mod stats;
 mod sync;
 
@@ -21,6 +22,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
+use responses::Middleware;
 use shared::op::SCHEMA_VERSION;
 use shared::wire::CLIENT_SCHEMA_HEADER;
 use std::net::SocketAddr;
@@ -108,7 +110,8 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// The OpenAPI document, generated from the handlers' annotations.
+/// The OpenAPI document, generated from the handlers' annotations (see
+/// [`responses`] for the statuses many operations share).
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Complaint and service-case sync API", version = "1"),
@@ -126,12 +129,10 @@ pub fn router(state: AppState) -> Router {
         admin_config::quarantine_record, admin_config::quarantine_reapply, admin_config::quarantine_discard,
         admin_config::audit_log, admin_config::delete_case,
     ),
-    components(schemas(ErrorBody, admin::NewUserRequest, admin::ActiveRequest, crate::store::DeviceInfo, crate::store::QuarantineEntry,
-        crate::store::reports::Stats, crate::store::reports::SpotCheck, stats::DrawRequest,
-        admin_config::CalendarPreview, admin_config::DiscardRequest,
-        crate::store::administration::QuarantineRecord, crate::store::administration::ReapplyOutcome,
-        crate::store::administration::AuditRecord, crate::store::administration::DeletedCase)),
-    modifiers(&BearerAuth)
+    // The bodies' schemas are collected from the annotations; `ErrorBody` is
+    // named here because the shared error answers (`responses`) refer to it.
+    components(schemas(ErrorBody)),
+    modifiers(&BearerAuth, &Middleware)
 )]
 pub struct ApiDoc;
 
@@ -225,5 +226,236 @@ pub(super) fn audit_entry(
         address: Some(addr),
         action: action.into(),
         detail,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Value;
+    use std::collections::BTreeSet;
+
+    /// Operations whose JSON body is read as a `serde_json::Value` and
+    /// checked by the handler, which answers 400 for a body that does not
+    /// match: the extractor never gives them a 422.
+    const HAND_CHECKED_BODIES: [&str; 1] = ["put /api/v1/admin/settings"];
+
+    /// Operations that limit failed attempts per login and address.
+    const RATE_LIMITED: [&str; 2] = ["post /api/v1/auth/login", "post /api/v1/auth/password"];
+
+    fn document() -> Value {
+        serde_json::to_value(ApiDoc::openapi()).expect("the OpenAPI document serializes")
+    }
+
+    /// Every operation of the document: `("method path", path, operation)`.
+    fn operations(doc: &Value) -> Vec<(String, &str, &Value)> {
+        let paths = doc["paths"].as_object().expect("the document has paths");
+        paths
+            .iter()
+            .flat_map(|(path, item)| {
+                let methods = item.as_object().expect("a path item is an object");
+                methods
+                    .iter()
+                    .map(move |(method, op)| (format!("{method} {path}"), path.as_str(), op))
+            })
+            .collect()
+    }
+
+    fn statuses(op: &Value) -> BTreeSet<&str> {
+        let responses = op["responses"]
+            .as_object()
+            .expect("an operation has responses");
+        responses.keys().map(String::as_str).collect()
+    }
+
+    /// The schema a `$ref` points at.
+    fn resolve<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
+        match schema["$ref"].as_str() {
+            Some(r) => {
+                let name = r
+                    .strip_prefix("#/components/schemas/")
+                    .unwrap_or_else(|| panic!("{r} is not a component schema"));
+                let found = &doc["components"]["schemas"][name];
+                assert!(!found.is_null(), "{r} names no component schema");
+                found
+            }
+            None => schema,
+        }
+    }
+
+    /// The names of the schemas reachable from `schema` that are a bare
+    /// `{"type": "object"}`: an object that says nothing of its fields.
+    fn bare_objects(
+        doc: &Value,
+        schema: &Value,
+        seen: &mut BTreeSet<String>,
+        found: &mut Vec<String>,
+    ) {
+        if let Some(r) = schema["$ref"].as_str() {
+            if seen.insert(r.to_string()) {
+                bare_objects(doc, resolve(doc, schema), seen, found);
+            }
+            return;
+        }
+        let Some(map) = schema.as_object() else {
+            return;
+        };
+        let is_object = match &schema["type"] {
+            Value::String(t) => t == "object",
+            Value::Array(ts) => ts.iter().any(|t| t == "object"),
+            _ => false,
+        };
+        let described = [
+            "properties",
+            "additionalProperties",
+            "allOf",
+            "oneOf",
+            "anyOf",
+        ]
+        .iter()
+        .any(|k| map.contains_key(*k));
+        if is_object && !described {
+            found.push(schema.to_string());
+        }
+        for (key, value) in map {
+            match key.as_str() {
+                "properties" => value
+                    .as_object()
+                    .into_iter()
+                    .flat_map(|m| m.values())
+                    .for_each(|v| bare_objects(doc, v, seen, found)),
+                "items" | "additionalProperties" => bare_objects(doc, value, seen, found),
+                "allOf" | "oneOf" | "anyOf" => value
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .for_each(|v| bare_objects(doc, v, seen, found)),
+                _ => {}
+            }
+        }
+    }
+
+    /// Whether a body schema names its type: a `$ref`, or a list of one.
+    fn is_named(schema: &Value) -> bool {
+        schema["$ref"].is_string()
+            || schema["type"] == "array" && schema["items"]["$ref"].is_string()
+    }
+
+    #[test]
+    fn a_bare_object_is_found_behind_refs_lists_and_variants() {
+        let doc = serde_json::json!({"components": {"schemas": {
+            "Free": {"type": "object"},
+            "Typed": {"type": "object", "properties": {"a": {"type": "string"}}},
+            "Holder": {"type": "object", "properties": {
+                "list": {"type": "array", "items": {"$ref": "#/components/schemas/Free"}}}},
+            "Either": {"oneOf": [{"type": "null"}, {"$ref": "#/components/schemas/Holder"}]},
+        }}});
+        let check = |schema: Value| {
+            let mut found = Vec::new();
+            bare_objects(&doc, &schema, &mut BTreeSet::new(), &mut found);
+            found.len()
+        };
+        assert_eq!(
+            check(serde_json::json!({"$ref": "#/components/schemas/Typed"})),
+            0
+        );
+        assert_eq!(
+            check(serde_json::json!({"$ref": "#/components/schemas/Either"})),
+            1
+        );
+        assert_eq!(check(serde_json::json!({"type": ["object", "null"]})), 1);
+    }
+
+    #[test]
+    fn every_operation_lists_what_the_layers_in_front_of_it_answer() {
+        let doc = document();
+        let mut missing = Vec::new();
+        for (name, path, op) in operations(&doc) {
+            let has = statuses(op);
+            // The middleware's answers, on every route.
+            let mut need = vec!["400", "413", "426", "500"];
+            if op.get("security").is_some() {
+                need.push("401");
+                // A user who must change their password gets 403 everywhere
+                // else; the paths they may still use check no role.
+                if !crate::auth::PASSWORD_CHANGE_PATHS.contains(&path) {
+                    need.push("403");
+                }
+            }
+            if op.get("requestBody").is_some() {
+                need.extend(["413", "415"]);
+                if !HAND_CHECKED_BODIES.contains(&name.as_str()) {
+                    need.push("422");
+                }
+            }
+            if RATE_LIMITED.contains(&name.as_str()) {
+                need.push("429");
+            }
+            missing.extend(
+                need.into_iter()
+                    .filter(|s| !has.contains(s))
+                    .map(|s| format!("{name} does not list {s}")),
+            );
+        }
+        assert_eq!(missing, Vec::<String>::new());
+        let login = operations(&doc)
+            .into_iter()
+            .find(|(name, _, _)| name == "post /api/v1/auth/login")
+            .expect("login is documented");
+        assert!(statuses(login.2).contains("429"));
+    }
+
+    #[test]
+    fn every_error_answer_has_the_error_body() {
+        let doc = document();
+        let mut wrong = Vec::new();
+        for (name, _, op) in operations(&doc) {
+            for (status, response) in op["responses"].as_object().into_iter().flatten() {
+                let schema = &response["content"]["application/json"]["schema"];
+                if !status.starts_with('2') && schema["$ref"] != "#/components/schemas/ErrorBody" {
+                    wrong.push(format!("{name} {status}"));
+                }
+            }
+        }
+        assert_eq!(wrong, Vec::<String>::new());
+    }
+
+    #[test]
+    fn request_and_response_bodies_are_real_schemas() {
+        let doc = document();
+        let mut wrong = Vec::new();
+        for (name, _, op) in operations(&doc) {
+            let mut bodies = Vec::new();
+            if let Some(body) = op.get("requestBody") {
+                let schema = &body["content"]["application/json"]["schema"];
+                if !is_named(schema) {
+                    wrong.push(format!(
+                        "{name}: the request body is not a named schema: {schema}"
+                    ));
+                }
+                bodies.push(("request", schema));
+            }
+            for (status, response) in op["responses"].as_object().into_iter().flatten() {
+                let schema = &response["content"]["application/json"]["schema"];
+                if status.starts_with('2') && !schema.is_null() {
+                    if !is_named(schema) {
+                        wrong.push(format!("{name} {status}: not a named schema: {schema}"));
+                    }
+                    bodies.push(("response", schema));
+                }
+            }
+            for (which, schema) in bodies {
+                let mut found = Vec::new();
+                bare_objects(&doc, schema, &mut BTreeSet::new(), &mut found);
+                // Quarantined ops and audit details are kept as they came,
+                // whatever their shape: only responses may carry them.
+                if which == "request" && !found.is_empty() {
+                    wrong.push(format!(
+                        "{name}: the request body holds bare objects {found:?}"
+                    ));
+                }
+            }
+        }
+        assert_eq!(wrong, Vec::<String>::new());
     }
 }

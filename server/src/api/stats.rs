@@ -7,6 +7,7 @@
 //! figures cover their scope, and a property outside it is refused with 403.
 //! The figures' definitions are in [`crate::store::reports`].
 
+use super::responses::{Authenticated, JsonBody, StatisticsReaders};
 use super::{ClientAddr, audit_entry};
 use crate::auth::Session;
 use crate::error::{ApiError, ApiJson, Body, ErrorBody, blocking};
@@ -171,7 +172,9 @@ pub(super) async fn stats_for(
 /// cases. Rates are percentages rounded to two decimals; valid-complaint
 /// rates are basis points (100 = 1%); durations are hours.
 #[utoipa::path(get, path = "/api/v1/stats", params(StatsParams),
-    responses((status = 200, body = Stats), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)),
+    responses(StatisticsReaders,
+        (status = 200, description = "The statistics of the period.", body = Stats),
+        (status = 400, description = "`request.bad_query`, `request.bad_id`, `request.bad_kind`, `request.bad_lang`, `stats.bad_period`, `stats.period_bounds`, `stats.period_reversed`, `stats.period_too_long`, `stats.bad_quarter`, `stats.period_out_of_range`.", body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn stats(
     State(state): State<AppState>,
@@ -216,8 +219,12 @@ pub struct SpotCheckParams {
 /// the draw is audited. The results of the calls are recorded by the app
 /// as ordinary follow-up ops with `spot_check: true`.
 #[utoipa::path(post, path = "/api/v1/spot-checks", request_body = DrawRequest,
-    responses((status = 201, body = SpotCheck), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    responses(Authenticated, JsonBody,
+        (status = 201, description = "The drawn sample.", body = SpotCheck),
+        (status = 400, description = "`spot_check.bad_quarter`. `request.malformed_json`: the body is not JSON.", body = ErrorBody),
+        (status = 403, description = "`auth.password_change_required`; `auth.forbidden`: the role does not draw spot-checks, or the property is outside the caller's scope.", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such property.", body = ErrorBody),
+        (status = 409, description = "`spot_check.quarter_not_over`, `spot_check.already_drawn`.", body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn draw_spot_check(
     State(state): State<AppState>,
@@ -289,7 +296,9 @@ pub async fn draw_spot_check(
 /// list (registration number, place, name and phone masked per role,
 /// resolved-at) and each call's outcome.
 #[utoipa::path(get, path = "/api/v1/spot-checks", params(SpotCheckParams),
-    responses((status = 200, body = Vec<SpotCheck>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)),
+    responses(StatisticsReaders,
+        (status = 200, description = "The recorded draws.", body = Vec<SpotCheck>),
+        (status = 400, description = "`request.bad_query`, `request.bad_id`.", body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn spot_checks(
     State(state): State<AppState>,

@@ -1,5 +1,6 @@
 //! Push and pull (see shared/SYNC.md).
 
+use super::responses::{AnyRole, Authenticated, JsonBody};
 use crate::auth::Session;
 use crate::error::{ApiError, ApiJson, ErrorBody, blocking};
 use crate::state::AppState;
@@ -13,8 +14,11 @@ use shared::wire::{PullResponse, PushRequest, PushResponse};
 pub const MAX_BATCH: usize = 2000;
 
 /// Stores a batch of ops from the session's device.
-#[utoipa::path(post, path = "/api/v1/sync/push", request_body(content = Object, description = "PushRequest"),
-    responses((status = 200, description = "PushResponse: acked_seq, expected_seq, quarantined"), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)),
+#[utoipa::path(post, path = "/api/v1/sync/push", request_body = PushRequest,
+    responses(Authenticated, JsonBody,
+        (status = 200, description = "What was stored and acknowledged, and what went to quarantine.", body = PushResponse),
+        (status = 400, description = "`sync.batch_too_large`, `sync.op_device_mismatch`, `sync.bad_seq`: the batch is refused whole. `request.malformed_json`: the body is not JSON.", body = ErrorBody),
+        (status = 403, description = "`auth.password_change_required`; `sync.device_mismatch`: the batch names a device other than the session's.", body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn push(
     State(state): State<AppState>,
@@ -75,7 +79,10 @@ fn default_limit() -> u32 {
 
 /// The ops in the caller's scope after the cursor, and changed configuration.
 #[utoipa::path(get, path = "/api/v1/sync/pull", params(PullQuery),
-    responses((status = 200, description = "PullResponse"), (status = 400, body = ErrorBody)), security(("bearer" = [])))]
+    responses(AnyRole,
+        (status = 200, description = "The next page of ops and the configuration changed after the cursor.", body = PullResponse),
+        (status = 400, description = "`request.bad_query`, `sync.bad_cursor`.", body = ErrorBody)),
+    security(("bearer" = [])))]
 pub async fn pull(
     State(state): State<AppState>,
     session: Session,

@@ -218,8 +218,12 @@ pub trait Store: reports::Reports + administration::Administration + Send + Sync
     // and its record stand or fall together.
 
     /// Creates a user (the audit detail gains the new user's id).
-    fn create_user(&self, user: NewUser, now: DateTime<Utc>, audit: &AuditEntry)
-    -> StoreResult<User>;
+    fn create_user(
+        &self,
+        user: NewUser,
+        now: DateTime<Utc>,
+        audit: &AuditEntry,
+    ) -> StoreResult<User>;
     /// A user's credentials, by login.
     fn user_by_login(&self, login: &str) -> StoreResult<Option<Credentials>>;
     /// Sets a user's password hash; `must_change` when someone else chose it.

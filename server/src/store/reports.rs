@@ -44,7 +44,6 @@
 //!   draw counts in the statistics of every period its quarter overlaps.
 
 use super::AuditEntry;
-use shared::validation::{FIRST_YEAR, LAST_YEAR, date_in_range};
 use chrono::offset::LocalResult;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
@@ -56,6 +55,7 @@ use shared::lang::Lang;
 use shared::property::{Location, Property};
 use shared::role::{Scope, mask_name, mask_phone};
 use shared::settings::Settings;
+use shared::validation::{FIRST_YEAR, LAST_YEAR, date_in_range};
 use std::collections::BTreeMap;
 
 use super::{CaseFilter, StoreResult};
@@ -79,8 +79,7 @@ pub trait Reports {
     /// drawn once, so that nobody can draw again until it suits them.
     /// The draw is audited in its own transaction (the detail gains the
     /// draw's id, seed and counts).
-    fn draw_spot_check(&self, draw: &SpotCheckDraw, audit: &AuditEntry)
-    -> StoreResult<SpotCheck>;
+    fn draw_spot_check(&self, draw: &SpotCheckDraw, audit: &AuditEntry) -> StoreResult<SpotCheck>;
 
     /// The recorded draws in `scope`, newest quarter first, with each
     /// sampled case and the outcome of its spot-check call.

@@ -6,8 +6,8 @@
 //! before `n`.
 
 use super::{
-    AuditEntry, CaseFilter, Config, Credentials, DeviceClaim, DeviceInfo, NewUser,
-    QuarantineEntry, SessionRow, Store, StoreError, StoreResult, schema,
+    AuditEntry, CaseFilter, Config, Credentials, DeviceClaim, DeviceInfo, NewUser, QuarantineEntry,
+    SessionRow, Store, StoreError, StoreResult, schema,
 };
 use crate::push::{self, Verdict};
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -22,8 +22,7 @@ use shared::property::{Location, Property};
 use shared::role::{Role, Scope, User, mask_name};
 use shared::settings::Settings;
 use shared::wire::{
-    CaseSummary, ConfigItem, Page, PullResponse, PulledOp, PushResponse, QuarantineNotice,
-    UserCard,
+    CaseSummary, ConfigItem, Page, PullResponse, PulledOp, PushResponse, QuarantineNotice, UserCard,
 };
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -1213,11 +1212,10 @@ pub(super) fn stored_facts(tx: &rusqlite::Transaction<'_>, op: &Op) -> StoreResu
 
 /// The server's epoch.
 pub(super) fn read_epoch(conn: &Connection) -> StoreResult<u64> {
-    let epoch: i64 = conn.query_row(
-        "SELECT value FROM counters WHERE name = 'epoch'",
-        [],
-        |r| r.get(0),
-    )?;
+    let epoch: i64 =
+        conn.query_row("SELECT value FROM counters WHERE name = 'epoch'", [], |r| {
+            r.get(0)
+        })?;
     Ok(epoch as u64)
 }
 

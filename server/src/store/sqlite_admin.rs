@@ -136,10 +136,11 @@ impl Administration for SqliteStore {
         // The pusher is who sent the op then, as stored now; rows from before
         // that was recorded fall back to the author if they logged in on
         // the device.
-        let pushed_by: Option<String> =
-            tx.query_row("SELECT pushed_by FROM quarantine WHERE id = ?1", [id], |r| {
-                r.get(0)
-            })?;
+        let pushed_by: Option<String> = tx.query_row(
+            "SELECT pushed_by FROM quarantine WHERE id = ?1",
+            [id],
+            |r| r.get(0),
+        )?;
         let pusher = device_users(&tx, entry.device)?
             .into_iter()
             .find(|u| match &pushed_by {

@@ -48,11 +48,11 @@ pub fn restore(db: &Path, backup: &Path, now: DateTime<Utc>) -> StoreResult<Rest
     schema::migrate(&mut conn)?;
     let tx = conn.transaction()?;
     let counter = |name: &str| -> StoreResult<i64> {
-        Ok(tx.query_row(
-            "SELECT value FROM counters WHERE name = ?1",
-            [name],
-            |r| r.get(0),
-        )?)
+        Ok(
+            tx.query_row("SELECT value FROM counters WHERE name = ?1", [name], |r| {
+                r.get(0)
+            })?,
+        )
     };
     let mut epoch = counter("epoch")?;
     let mut server_seq = counter("server_seq")?;

@@ -300,7 +300,10 @@ mod tests {
         edit(&mut o);
         let got: Vec<(String, &str)> = match validate_op(&o, now()) {
             Ok(()) => Vec::new(),
-            Err(es) => es.iter().map(|e| (e.field.clone(), e.error.code())).collect(),
+            Err(es) => es
+                .iter()
+                .map(|e| (e.field.clone(), e.error.code()))
+                .collect(),
         };
         let expected: Vec<(String, &str)> =
             expected.iter().map(|(f, c)| (f.to_string(), *c)).collect();
@@ -322,7 +325,10 @@ mod tests {
             |o| o.at = now() + chrono::Duration::seconds(1),
             &[("at", "clock.out_of_range")],
         );
-        check(|o| o.at = DateTime::<Utc>::MAX_UTC, &[("at", "clock.out_of_range")]);
+        check(
+            |o| o.at = DateTime::<Utc>::MAX_UTC,
+            &[("at", "clock.out_of_range")],
+        );
         check(
             |o| {
                 o.hlc.wall_ms = i64::MAX;
@@ -333,7 +339,10 @@ mod tests {
                 ("hlc.counter", "validation.out_of_range"),
             ],
         );
-        check(|o| o.hlc.wall_ms = 0, &[("hlc.wall_ms", "clock.out_of_range")]);
+        check(
+            |o| o.hlc.wall_ms = 0,
+            &[("hlc.wall_ms", "clock.out_of_range")],
+        );
     }
 
     #[test]

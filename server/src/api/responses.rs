@@ -1,0 +1,180 @@
+//! The error answers many operations share, for the OpenAPI document.
+//!
+//! A handler's `#[utoipa::path]` lists what the handler itself decides (its
+//! success, its 400/403/404/409 with their codes) and names the sets here
+//! for what the layers in front of it answer: [`Authenticated`],
+//! [`AnyRole`], [`AdminOnly`] or [`StatisticsReaders`] for the [`Session`]
+//! extractor and the role check, [`JsonBody`] for the JSON extractor. The
+//! sets come first in `responses(...)`: a status the operation lists after
+//! them replaces the set's, as the 422 of a body whose fields the handler
+//! also bounds does. [`Middleware`] adds, to every operation, what the
+//! middleware in [`super::router`] answers before any handler runs, and the
+//! 500 any store call can end in.
+//!
+//! Every error answer has an [`ErrorBody`]; the descriptions name its codes.
+//!
+//! [`Session`]: crate::auth::Session
+
+use super::BODY_LIMIT;
+use crate::error::ErrorBody;
+use std::collections::BTreeMap;
+use utoipa::openapi::response::{Response, ResponseBuilder};
+use utoipa::openapi::{ContentBuilder, OpenApi, Ref, RefOr};
+use utoipa::{IntoResponses, ToSchema};
+
+const UNAUTHORIZED: &str = "`auth.missing_token`, `auth.invalid_token`, `auth.token_expired`: \
+    no valid session; log in (again).";
+
+/// The 403 the `Session` extractor gives a user whose password was set by
+/// someone else, on every path but those in `auth::PASSWORD_CHANGE_PATHS`.
+const PASSWORD_CHANGE_REQUIRED: &str =
+    "`auth.password_change_required`: the user must set their own password first";
+
+/// The 401 of an operation that takes a session. Alone, for the paths a
+/// user who must change their password may still use, and for operations
+/// that list their own 403 (which names `auth.password_change_required`).
+pub struct Authenticated;
+
+impl IntoResponses for Authenticated {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        errors([(401, UNAUTHORIZED.into())])
+    }
+}
+
+/// The 401 and 403 of an operation any role may use.
+pub struct AnyRole;
+
+impl IntoResponses for AnyRole {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        errors([
+            (401, UNAUTHORIZED.into()),
+            (403, format!("{PASSWORD_CHANGE_REQUIRED}.")),
+        ])
+    }
+}
+
+/// The 401 and 403 of an operation for the admin role only.
+pub struct AdminOnly;
+
+impl IntoResponses for AdminOnly {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        errors([
+            (401, UNAUTHORIZED.into()),
+            (
+                403,
+                format!("{PASSWORD_CHANGE_REQUIRED}; `auth.forbidden`: the role is not admin."),
+            ),
+        ])
+    }
+}
+
+/// The 401 and 403 of the statistics, spot-check lists and exports
+/// (`Role::reads_statistics`, property scope).
+pub struct StatisticsReaders;
+
+impl IntoResponses for StatisticsReaders {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        errors([
+            (401, UNAUTHORIZED.into()),
+            (
+                403,
+                format!(
+                    "{PASSWORD_CHANGE_REQUIRED}; `auth.forbidden`: the role may not read \
+                     statistics, or the `property` filter is outside the caller's scope."
+                ),
+            ),
+        ])
+    }
+}
+
+/// What the JSON extractor (`ApiJson`) answers for a body it cannot take.
+/// A malformed body is a 400 (`request.malformed_json`), listed with each
+/// operation's own 400 codes.
+pub struct JsonBody;
+
+impl IntoResponses for JsonBody {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        errors([
+            (413, too_large()),
+            (
+                415,
+                "`request.content_type`: the body is not sent as `Content-Type: application/json`."
+                    .into(),
+            ),
+            (
+                422,
+                "`request.invalid_json`: the body does not match the schema.".into(),
+            ),
+        ])
+    }
+}
+
+/// Adds the answers of the middleware (a malformed or too old
+/// `x-client-schema` header, a declared body over the limit) and the 500
+/// of a failed store call to every operation, merging a 400 with the
+/// operation's own.
+pub struct Middleware;
+
+impl utoipa::Modify for Middleware {
+    fn modify(&self, api: &mut OpenApi) {
+        let operations = api.paths.paths.values_mut().flat_map(|item| {
+            [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ]
+            .into_iter()
+            .flatten()
+        });
+        for operation in operations {
+            let responses = &mut operation.responses.responses;
+            let bad_header = "`client.bad_schema_header`: `x-client-schema` is not a number.";
+            match responses.get_mut("400") {
+                Some(RefOr::T(own)) => {
+                    own.description = format!("{} {bad_header}", own.description);
+                }
+                _ => {
+                    responses.extend(errors([(400, bad_header.into())]));
+                }
+            }
+            let common = errors([
+                (413, too_large()),
+                (
+                    426,
+                    "`client.update_required`: the `x-client-schema` header is below the oldest \
+                     op schema the server takes; reload the app."
+                        .into(),
+                ),
+                (
+                    500,
+                    "`internal`: the server failed; the body says nothing more.".into(),
+                ),
+            ]);
+            for (status, response) in common {
+                responses.entry(status).or_insert(response);
+            }
+        }
+    }
+}
+
+fn too_large() -> String {
+    format!("`request.too_large`: the request body is over {BODY_LIMIT} bytes.")
+}
+
+/// Error answers with an [`ErrorBody`], by status.
+fn errors<const N: usize>(list: [(u16, String); N]) -> BTreeMap<String, RefOr<Response>> {
+    list.into_iter()
+        .map(|(status, description)| {
+            let body = ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name(ErrorBody::name())))
+                .build();
+            let response = ResponseBuilder::new()
+                .description(description)
+                .content("application/json", body)
+                .build();
+            (status.to_string(), RefOr::T(response))
+        })
+        .collect()
+}
