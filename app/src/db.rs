@@ -4,8 +4,11 @@
 //! - `ops`: every op this device made or pulled, keyed by op id, with an
 //!   index on `case_id`. The value keeps the op as JSON so that it
 //!   round-trips exactly as the server and the fold see it.
-//! - `device`: the device id (`id`) and the [`DeviceState`] (`state`, which
-//!   includes the pull cursor).
+//! - `device`: the identity the server issued at the first login
+//!   (`identity`: the device id and its secret) and the [`DeviceState`]
+//!   (`state`, which includes the pull cursor and the server's epoch).
+//!   Versions before server-issued identities kept a device id made here
+//!   under `id`; it is no longer read.
 //! - `session`: the logged-in user and token (`current`).
 //! - `config`: settings, categories, calendar, properties and users, each
 //!   under its own key, as JSON.
@@ -99,13 +102,39 @@ pub struct StoredSession {
     pub expires_at: chrono::DateTime<chrono::Utc>,
     /// The user.
     pub user: shared::role::User,
+    /// The server allows nothing but a password change until the user sets
+    /// their own (a first login after an admin set it). Kept, so a reload
+    /// on the change-password screen comes back to it.
+    #[serde(default)]
+    pub must_change_password: bool,
+}
+
+/// Who this device is to the server: the id the server issued at the first
+/// login and the secret that proves it at every later one. A login that
+/// names the id without the secret gets a new device.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceIdentity {
+    /// The device id, as issued.
+    pub device: DeviceId,
+    /// The secret issued with it.
+    pub secret: String,
+}
+
+impl std::fmt::Debug for DeviceIdentity {
+    // The secret is a credential: it never reaches a log.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeviceIdentity")
+            .field("device", &self.device)
+            .field("secret", &"…")
+            .finish()
+    }
 }
 
 /// What the app reads at start.
 #[derive(Debug, Default)]
 pub struct Snapshot {
-    /// The device id, made on first start.
-    pub device: Option<DeviceId>,
+    /// The identity the server issued (absent before the first login).
+    pub identity: Option<DeviceIdentity>,
     /// The device state (absent before the first login).
     pub state: Option<DeviceState>,
     /// The session (absent when logged out).
@@ -156,7 +185,7 @@ pub async fn load() -> Result<Snapshot, DbError> {
     let tx = db
         .transaction([OPS, DEVICE, SESSION, CONFIG, PREFS])
         .build()?;
-    let device = get_json::<DeviceId>(&tx, DEVICE, "id").await?;
+    let identity = get_json::<DeviceIdentity>(&tx, DEVICE, "identity").await?;
     let state = get_json::<DeviceState>(&tx, DEVICE, "state").await?;
     let session = get_json::<StoredSession>(&tx, SESSION, "current").await?;
     let lang = get_json::<String>(&tx, PREFS, "lang").await?;
@@ -185,7 +214,7 @@ pub async fn load() -> Result<Snapshot, DbError> {
         }
     }
     Ok(Snapshot {
-        device,
+        identity,
         state,
         session,
         ops,
@@ -217,18 +246,6 @@ fn put_json<T: Serialize>(
         .put(json)
         .with_key(key.to_string())
         .primitive()?;
-    Ok(())
-}
-
-/// Stores the device id made on first start.
-pub async fn save_device_id(device: DeviceId) -> Result<(), DbError> {
-    let db = db()?;
-    let tx = db
-        .transaction(DEVICE)
-        .with_mode(TransactionMode::Readwrite)
-        .build()?;
-    put_json(&tx, DEVICE, "id", &device)?;
-    tx.commit().await?;
     Ok(())
 }
 
@@ -291,8 +308,14 @@ pub async fn save_pulled(
     Ok(())
 }
 
-/// Stores the session and the device state after a login.
-pub async fn save_login(session: &StoredSession, state: &DeviceState) -> Result<(), DbError> {
+/// Stores the session and the device state after a login, and the
+/// identity when the server issued a new one, in one transaction: a device
+/// state is never stored without the identity its ops are pushed under.
+pub async fn save_login(
+    session: &StoredSession,
+    state: &DeviceState,
+    identity: Option<&DeviceIdentity>,
+) -> Result<(), DbError> {
     let db = db()?;
     let tx = db
         .transaction([SESSION, DEVICE])
@@ -300,6 +323,21 @@ pub async fn save_login(session: &StoredSession, state: &DeviceState) -> Result<
         .build()?;
     put_json(&tx, SESSION, "current", session)?;
     put_json(&tx, DEVICE, "state", state)?;
+    if let Some(identity) = identity {
+        put_json(&tx, DEVICE, "identity", identity)?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Stores the session alone (after a password change).
+pub async fn save_session(session: &StoredSession) -> Result<(), DbError> {
+    let db = db()?;
+    let tx = db
+        .transaction(SESSION)
+        .with_mode(TransactionMode::Readwrite)
+        .build()?;
+    put_json(&tx, SESSION, "current", session)?;
     tx.commit().await?;
     Ok(())
 }

@@ -54,15 +54,17 @@ pub fn App() -> impl IntoView {
     });
     let lang = ctx.lang;
     let logged_in = move || ctx.session.with(Option::is_some);
+    // Logged in and allowed to work: not held at the password change.
+    let working = move || logged_in() && !ctx.must_change_password();
     view! {
         <div class="app-shell" data-testid="app-shell">
             <header class="app-header" data-testid="app-header">
                 <h1 class="app-title" data-testid="app-title">{PRODUCT_NAME}</h1>
-                <Show when=logged_in>
+                <Show when=working>
                     <components::Nav/>
                 </Show>
                 <div class="header-status">
-                    <Show when=logged_in>
+                    <Show when=working>
                         <components::SyncIndicator/>
                     </Show>
                     <ConnectionBadge/>
@@ -95,6 +97,9 @@ pub fn App() -> impl IntoView {
                     }
                     if !logged_in() {
                         return view! { <pages::login::Login/> }.into_any();
+                    }
+                    if ctx.must_change_password() {
+                        return view! { <pages::password::FirstPassword/> }.into_any();
                     }
                     match ctx.screen.get() {
                         Screen::List => view! { <pages::list::CaseList/> }.into_any(),

@@ -11,7 +11,7 @@
 //! IndexedDB in the same turn, so concurrent saves and syncs never issue the
 //! same sequence number twice or store an older snapshot over a newer one.
 
-use crate::db::{self, StoredSession};
+use crate::db::{self, DeviceIdentity, StoredSession};
 use crate::sync::SyncStatus;
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
@@ -24,9 +24,8 @@ use shared::id::{CaseId, DeviceId, OpId, UserId};
 use shared::lang::Lang;
 use shared::op::{Action, Op};
 use shared::property::Property;
-use shared::role::User;
 use shared::settings::Settings;
-use shared::wire::ConfigItem;
+use shared::wire::{ConfigItem, UserCard};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -62,8 +61,8 @@ pub struct Config {
     pub calendar: Calendar,
     /// The properties in the user's scope.
     pub properties: Vec<Property>,
-    /// The users, for names in timelines and for assignment.
-    pub users: Vec<User>,
+    /// The colleagues, for names in timelines and for assignment.
+    pub users: Vec<UserCard>,
 }
 
 impl Default for Config {
@@ -212,8 +211,12 @@ pub struct AppCtx {
     pub lang: RwSignal<Lang>,
     /// The logged-in user, if any.
     pub session: RwSignal<Option<StoredSession>>,
-    /// This device's id (made on first start).
-    pub device_id: RwSignal<Option<DeviceId>>,
+    /// The identity the server issued this device (after the first login).
+    pub identity: RwSignal<Option<DeviceIdentity>>,
+    /// The password typed at the last login, kept in memory only while the
+    /// server requires a change, so the change screen need not ask for it
+    /// again. Never stored.
+    pub login_password: StoredValue<Option<String>>,
     /// The device state (after the first login).
     pub device: RwSignal<Option<DeviceState>>,
     /// Synced configuration.
@@ -246,7 +249,8 @@ impl AppCtx {
         AppCtx {
             lang: RwSignal::new(Lang::ZhCn),
             session: RwSignal::new(None),
-            device_id: RwSignal::new(None),
+            identity: RwSignal::new(None),
+            login_password: StoredValue::new(None),
             device: RwSignal::new(None),
             config: RwSignal::new(Config::default()),
             ops: StoredValue::new(OpLog::default()),
@@ -264,19 +268,11 @@ impl AppCtx {
         self.lang.get_untracked()
     }
 
-    /// Opens IndexedDB and loads everything; makes the device id on the
-    /// first start.
+    /// Opens IndexedDB and loads everything. A device has no id until its
+    /// first login: the server issues it.
     pub async fn load(self) -> Result<(), db::DbError> {
         db::open().await?;
         let snap = db::load().await?;
-        let device = match snap.device {
-            Some(d) => d,
-            None => {
-                let d = DeviceId(uuid::Uuid::now_v7());
-                db::save_device_id(d).await?;
-                d
-            }
-        };
         if snap.lang.as_deref() == Some("en") {
             self.lang.set(Lang::En);
         }
@@ -287,11 +283,8 @@ impl AppCtx {
             }
         }
         self.config.set(config);
-        self.device_id.set(Some(device));
-        // A state of another device id (storage copied between browsers)
-        // is not ours to continue.
-        self.device
-            .set(snap.state.filter(|s: &DeviceState| s.device == device));
+        self.identity.set(snap.identity);
+        self.device.set(snap.state);
         self.session.set(snap.session);
         self.add_ops(snap.ops);
         self.ready.set(true);
@@ -352,6 +345,28 @@ impl AppCtx {
         self.config.set(Config::default());
     }
 
+    /// Logs out: tells the server (when it can be reached; offline, the
+    /// token simply expires) and forgets the session. Ops and the outbox
+    /// stay: they belong to the device and sync after the next login.
+    pub async fn log_out(self) {
+        if let Some(token) = self.token() {
+            let _ = crate::api::logout(&token).await;
+        }
+        if let Err(e) = db::clear_session().await {
+            leptos::logging::error!("logout: {e}");
+        }
+        self.login_password.set_value(None);
+        self.session.set(None);
+        self.screen.set(Screen::List);
+    }
+
+    /// Whether the server requires a password change before anything else
+    /// (tracked).
+    pub fn must_change_password(&self) -> bool {
+        self.session
+            .with(|s| s.as_ref().is_some_and(|s| s.must_change_password))
+    }
+
     /// The session's bearer token, for the online-only screens.
     pub fn token(&self) -> Option<String> {
         self.session
@@ -375,12 +390,13 @@ impl AppCtx {
 
     /// Makes an op, stores it durably with the device state, and only then
     /// shows it. `build` gets the device state to draw a registration
-    /// number from, and returns the action.
+    /// number from and the op's time (a registration number's date must be
+    /// the op's date, even at midnight), and returns the action.
     pub async fn record(
         self,
         case_id: CaseId,
         expected_state: Option<CaseState>,
-        build: impl FnOnce(&mut DeviceState) -> Result<Action, String>,
+        build: impl FnOnce(&mut DeviceState, DateTime<Utc>) -> Result<Action, String>,
     ) -> Result<Op, String> {
         let l = self.l();
         let actor = self
@@ -392,7 +408,7 @@ impl AppCtx {
         let made = self.device.try_update(|d| {
             let d = d.as_mut().ok_or("no device state")?;
             let before = d.clone();
-            let action = build(d).inspect_err(|_| *d = before.clone())?;
+            let action = build(d, at).inspect_err(|_| *d = before.clone())?;
             let op = d.make_op(
                 OpId(uuid::Uuid::now_v7()),
                 case_id,

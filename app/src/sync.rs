@@ -1,5 +1,6 @@
-//! The sync engine: push the outbox, then pull until the server has no
-//! more, storing each page durably before moving the cursor.
+//! The sync engine: push the outbox (at least one request, so the device
+//! learns the server's epoch and acknowledgement), then pull until the
+//! server has no more, storing each page durably before moving the cursor.
 //!
 //! It runs on start, every 30 seconds, when the browser comes back online,
 //! after each local save, and from the sync button. A flag makes sure only
@@ -65,10 +66,13 @@ fn online() -> bool {
     window().navigator().on_line()
 }
 
-/// Runs a sync now unless one is running or nobody is logged in.
+/// Runs a sync now unless one is running, nobody is logged in, or the
+/// server allows nothing before a password change.
 pub fn request(ctx: AppCtx) {
     let busy = ctx.sync.with_untracked(|s| s.running);
-    let logged_in = ctx.session.with_untracked(Option::is_some);
+    let logged_in = ctx
+        .session
+        .with_untracked(|s| s.as_ref().is_some_and(|s| !s.must_change_password));
     let has_state = ctx.device.with_untracked(Option::is_some);
     if busy || !logged_in || !has_state {
         return;
@@ -76,6 +80,9 @@ pub fn request(ctx: AppCtx) {
     ctx.sync.update(|s| s.running = true);
     spawn_local(async move {
         let result = run(ctx).await;
+        if result.as_ref().err().and_then(ApiError::code) == Some("auth.password_change_required") {
+            password_change_required(ctx).await;
+        }
         let at = now();
         ctx.sync.update(|s| {
             s.running = false;
@@ -105,6 +112,13 @@ pub fn request(ctx: AppCtx) {
 
 /// One sync: push everything waiting, then pull every page. Returns how
 /// many ops were quarantined.
+///
+/// Every sync pushes at least once, even with an empty outbox, so the
+/// device learns the server's epoch and acknowledgement before it pulls: a
+/// server restored from a backup (a new epoch) is found at once, and the
+/// ops it lost become the outbox again. A pulled page of another epoch
+/// (the server was restored between the push and the pull) is not taken:
+/// the sync pushes and pulls again, from the cursor the new epoch reset.
 async fn run(ctx: AppCtx) -> Result<u64, ApiError> {
     let token = ctx
         .session
@@ -112,13 +126,37 @@ async fn run(ctx: AppCtx) -> Result<u64, ApiError> {
         .ok_or(ApiError::Unauthorized {
             code: "auth.no_session".into(),
         })?;
-    let quarantined = push_all(ctx, &token).await?;
-    pull_all(ctx, &token).await?;
-    Ok(quarantined)
+    let mut quarantined = 0;
+    // Bounded: a server whose epoch changes at every request must not keep
+    // the device syncing forever.
+    for _ in 0..EPOCH_RETRIES {
+        quarantined += push_all(ctx, &token).await?;
+        match pull_all(ctx, &token).await? {
+            Pulled::Done => return Ok(quarantined),
+            Pulled::EpochChanged => continue,
+        }
+    }
+    Err(ApiError::Server {
+        status: 409,
+        code: "sync.epoch_changed".into(),
+        message: "the server's epoch kept changing".into(),
+    })
 }
 
+/// How many push-then-pull rounds one sync tries when the epoch changes.
+const EPOCH_RETRIES: usize = 3;
+
+/// How many answers in one sync may set the device back (lower its
+/// acknowledgement, or change the epoch) before it gives up until the next
+/// attempt. Between setbacks the acknowledgement only grows, up to the
+/// last op made, so the push loop always ends.
+const MAX_SETBACKS: u32 = 3;
+
+/// Pushes the outbox a batch at a time; always sends at least one request,
+/// an empty batch when nothing waits.
 async fn push_all(ctx: AppCtx, token: &str) -> Result<u64, ApiError> {
     let mut quarantined = 0;
+    let mut setbacks = 0;
     loop {
         let Some((device, acked)) = ctx
             .device
@@ -132,45 +170,71 @@ async fn push_all(ctx: AppCtx, token: &str) -> Result<u64, ApiError> {
                 .take(PUSH_BATCH)
                 .collect()
         });
-        if batch.is_empty() {
-            return Ok(quarantined);
-        }
         let answer = api::push(token, &PushRequest { device, ops: batch }).await?;
         quarantined += answer.quarantined.len() as u64;
-        let snapshot = ctx.device.try_update(|d| {
+        let taken = ctx.device.try_update(|d| {
             d.as_mut().map(|d| {
-                let moved = d.ack(answer.acked_seq);
-                (moved, d.clone())
+                let changed = d.take_answer(answer.acked_seq, answer.expected_seq, answer.epoch);
+                (changed, d.clone())
             })
         });
-        let Some(Some((moved, snapshot))) = snapshot else {
+        let Some(Some((changed, snapshot))) = taken else {
             return Ok(quarantined);
         };
-        if moved {
+        if changed {
             db::save_state(&snapshot)
                 .await
                 .map_err(|e| ApiError::Decode(e.to_string()))?;
-        } else {
+        }
+        if snapshot.pending() == 0 {
+            return Ok(quarantined);
+        }
+        if !changed {
             // The server kept nothing new: resending the same batch would
             // loop forever. Report it; the next attempt backs off.
-            return Err(ApiError::Server {
-                status: 409,
-                code: "sync.not_acknowledged".into(),
-                message: format!(
-                    "acked {} expected {:?}",
-                    answer.acked_seq, answer.expected_seq
-                ),
-            });
+            return Err(not_acknowledged(&answer));
+        }
+        if snapshot.acked_seq <= acked {
+            setbacks += 1;
+            if setbacks > MAX_SETBACKS {
+                return Err(not_acknowledged(&answer));
+            }
         }
     }
 }
 
-async fn pull_all(ctx: AppCtx, token: &str) -> Result<(), ApiError> {
+fn not_acknowledged(answer: &shared::wire::PushResponse) -> ApiError {
+    ApiError::Server {
+        status: 409,
+        code: "sync.not_acknowledged".into(),
+        message: format!(
+            "acked {} expected {:?} epoch {}",
+            answer.acked_seq, answer.expected_seq, answer.epoch
+        ),
+    }
+}
+
+/// How a pull ended.
+enum Pulled {
+    /// The server has nothing more.
+    Done,
+    /// A page came from another epoch than the device's: the server was
+    /// restored since the last push. The page was not taken.
+    EpochChanged,
+}
+
+async fn pull_all(ctx: AppCtx, token: &str) -> Result<Pulled, ApiError> {
     loop {
-        let Some(cursor) = ctx.device.with_untracked(|d| d.as_ref().map(|d| d.cursor)) else {
-            return Ok(());
+        let Some((cursor, epoch)) = ctx
+            .device
+            .with_untracked(|d| d.as_ref().map(|d| (d.cursor, d.epoch)))
+        else {
+            return Ok(Pulled::Done);
         };
         let page = api::pull(token, cursor, PULL_LIMIT).await?;
+        if page.epoch != epoch {
+            return Ok(Pulled::EpochChanged);
+        }
         let ops: Vec<Op> = page.ops.into_iter().map(|p| p.op).collect();
         let config: Vec<(String, String)> = page
             .config
@@ -190,7 +254,7 @@ async fn pull_all(ctx: AppCtx, token: &str) -> Result<(), ApiError> {
             })
         });
         let Some(Some(snapshot)) = snapshot else {
-            return Ok(());
+            return Ok(Pulled::Done);
         };
         db::save_pulled(&ops, &config, &snapshot)
             .await
@@ -208,9 +272,23 @@ async fn pull_all(ctx: AppCtx, token: &str) -> Result<(), ApiError> {
             ctx.refold_all();
         }
         if !page.more {
-            return Ok(());
+            return Ok(Pulled::Done);
         }
     }
+}
+
+/// The server refused a sync until the password is changed (an admin reset
+/// it during this session): the change-password screen takes over, and
+/// remembers that across a reload.
+async fn password_change_required(ctx: AppCtx) {
+    let Some(mut session) = ctx.session.get_untracked() else {
+        return;
+    };
+    session.must_change_password = true;
+    if let Err(e) = db::save_session(&session).await {
+        leptos::logging::warn!("storing the session: {e}");
+    }
+    ctx.session.set(Some(session));
 }
 
 /// The payload of a config item as stored (its `value`).

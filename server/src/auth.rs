@@ -222,17 +222,23 @@ impl LoginLimiter {
         }
     }
 
-    /// Drops expired entries and, if still full, the least recently used.
+    /// Drops expired entries and, if still full, the least recently used,
+    /// waiting ones last: a flood of fresh names must not buy a blocked
+    /// pair its guesses back.
     fn make_room(map: &mut HashMap<[u8; 32], Entry>, capacity: usize, now: DateTime<Utc>) {
         if map.len() < capacity {
             return;
         }
         map.retain(|_, e| !e.expired(now));
         while map.len() >= capacity {
-            let Some(oldest) = map.iter().min_by_key(|(_, e)| e.last).map(|(k, _)| *k) else {
+            let Some(victim) = map
+                .iter()
+                .min_by_key(|(_, e)| (e.blocked_until.is_some_and(|b| b > now), e.last))
+                .map(|(k, _)| *k)
+            else {
                 break;
             };
-            map.remove(&oldest);
+            map.remove(&victim);
         }
     }
 }

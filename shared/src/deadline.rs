@@ -377,9 +377,13 @@ const END_OF_DAY: NaiveTime = match NaiveTime::from_hms_opt(23, 59, 59) {
     None => panic!("23:59:59 is a valid time of day"),
 };
 
-/// The calendar date of `instant` in `tz`.
+/// The calendar date of `instant` in `tz`. At the very edge of chrono's
+/// range the local time does not exist (`with_timezone` would panic); the
+/// UTC date stands in there, since the fold must never panic on a decoded op.
 fn local_date(instant: DateTime<Utc>, tz: Tz) -> NaiveDate {
-    instant.with_timezone(&tz).date_naive()
+    let utc = instant.naive_utc();
+    utc.checked_add_offset(tz.offset_from_utc_datetime(&utc).fix())
+        .map_or(utc.date(), |local| local.date())
 }
 
 /// The instant 23:59:59 local time on `day`, in UTC.

@@ -3,7 +3,8 @@
 //!
 //! The server is the binary `cargo build -p server` leaves in
 //! `<target>/debug/server`, and the app is the bundle `cargo xtask` leaves in
-//! `dist/`. `cargo xtask test` builds both before it runs the tests; when
+//! `dist/` (its files named after their content, as `dist/manifest.json`
+//! lists). `cargo xtask test` builds both before it runs the tests; when
 //! either is missing or older than its sources, the harness fails with a
 //! message that says what to run, rather than testing something stale.
 //!
@@ -19,6 +20,7 @@ use fantoccini::wd::Capabilities;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{Value, json};
+use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::os::unix::process::CommandExt;
@@ -655,14 +657,16 @@ pub fn target_dir() -> PathBuf {
 pub fn dist_dir() -> PathBuf {
     let root = workspace_root();
     let dist = root.join("dist");
-    let wasm = dist.join("app_bg.wasm");
-    for file in ["index.html", "app.js", "app_bg.wasm"] {
+    let names = bundle_names(&dist);
+    let file = |plain: &str| dist.join(names.get(plain).map_or(plain, String::as_str));
+    for plain in ["index.html", "app.js", "app_bg.wasm"] {
         assert!(
-            dist.join(file).exists(),
+            file(plain).exists(),
             "{} is missing: the app is not built. Run `cargo xtask test` (or `cargo xtask dist`).",
-            dist.join(file).display()
+            file(plain).display()
         );
     }
+    let wasm = file("app_bg.wasm");
     let sources = [
         root.join("app"),
         root.join("style"),
@@ -670,6 +674,19 @@ pub fn dist_dir() -> PathBuf {
     ];
     assert_fresh(&wasm, &sources, "cargo xtask dist");
     dist
+}
+
+/// The names `cargo xtask dist` gave the files it renamed after their
+/// content (`app_bg.wasm` → `app_bg-1a2b3c4d.wasm`), by plain name, from
+/// `dist/manifest.json`; empty when the bundle has no such file (every
+/// file has its plain name).
+fn bundle_names(dist: &Path) -> HashMap<String, String> {
+    let path = dist.join("manifest.json");
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return HashMap::new();
+    };
+    serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("{} is not a map of names: {e}", path.display()))
 }
 
 /// The server binary, checked to be present and newer than its sources.

@@ -1,7 +1,8 @@
 //! The administration screen in a real headless Chromium against the real
 //! server: an admin adds a user through the form (who can then log in),
-//! sees the devices, previews a holiday calendar that is refused and one
-//! read from a file, applies it, and finds both changes in the audit log.
+//! resets their password (which they must then change), sees the devices,
+//! previews a holiday calendar that is refused and one read from a file,
+//! applies it, and finds both changes in the audit log.
 
 use e2e::{Browser, PASSWORD, Server};
 use fantoccini::Locator;
@@ -20,17 +21,14 @@ const GOOD_2027: &str = r#"{
 const BAD_2027: &str =
     r#"{"year": 2027, "rest_days": ["2027-01-01"], "workdays": ["2027-10-11"], "source": "错误"}"#;
 
-/// Logs in over HTTP as `login` with `password` from a device of its own;
-/// returns the answer's status and body.
+/// Logs in over HTTP as `login` with `password`, as a new device (the
+/// server issues its id); returns the answer's status and body.
 fn http_login(server: &Server, login: &str, password: &str) -> (u16, Value) {
     let mut resp = ureq::post(&server.url("/api/v1/auth/login"))
         .config()
         .http_status_as_error(false)
         .build()
-        .send_json(json!({
-            "login": login, "password": password,
-            "device": "00000000-0000-7000-8000-00000000ad01", "device_name": "admin e2e",
-        }))
+        .send_json(json!({ "login": login, "password": password, "device_name": "admin e2e" }))
         .expect("log in over HTTP");
     let status = resp.status().as_u16();
     let body = resp.body_mut().read_json().unwrap_or(Value::Null);
@@ -46,6 +44,21 @@ async fn wait_css(browser: &Browser, css: &str) -> fantoccini::elements::Element
         .for_element(Locator::Css(css))
         .await
         .unwrap_or_else(|e| panic!("no element {css}: {e}"))
+}
+
+/// Clicks the first element matching `css`, scrolled to the middle of the
+/// window first (as the harness's `click` does), so the sticky header is
+/// never on top of it.
+async fn click_css(browser: &Browser, css: &str) {
+    let el = wait_css(browser, css).await;
+    let arg = serde_json::to_value(&el).expect("an element reference");
+    let _ = browser
+        .client
+        .execute("arguments[0].scrollIntoView({block: 'center'});", vec![arg])
+        .await;
+    el.click()
+        .await
+        .unwrap_or_else(|e| panic!("click {css}: {e}"));
 }
 
 /// Waits until the value of the input with `test_id` contains `want`.
@@ -107,6 +120,23 @@ async fn an_admin_adds_a_user_and_imports_a_holiday_calendar() {
     assert_eq!(status, 200, "login answer {body}");
     assert_eq!(body["user"]["login"], "staff3");
     assert_eq!(body["user"]["role"], "staff");
+
+    // The admin resets staff3's password: the temporary one works, and
+    // staff3 must choose their own at the next login.
+    let in_row = |test_id: &str| {
+        format!("[data-testid=\"user-row\"][data-login=\"staff3\"] [data-testid=\"{test_id}\"]")
+    };
+    click_css(&browser, &in_row("user-reset-password")).await;
+    wait_css(&browser, &in_row("user-reset-input"))
+        .await
+        .send_keys("temporary-2")
+        .await
+        .expect("type the temporary password");
+    click_css(&browser, &in_row("user-reset-confirm")).await;
+    wait_css(&browser, &in_row("user-reset-done")).await;
+    let (status, body) = http_login(&server, "staff3", "temporary-2");
+    assert_eq!(status, 200, "login answer {body}");
+    assert_eq!(body["must_change_password"], json!(true), "{body}");
 
     browser.click("admin-tab-devices").await;
     browser.wait_for_test_id("device-row").await;

@@ -1,6 +1,8 @@
 //! The tablet app in a real headless Chromium against the real server:
 //! the whole complaint workflow, working offline through a server restart
-//! and a browser restart, conflicts between two tablets, and validation.
+//! and a browser restart, conflicts between two tablets, validation, the
+//! password change a reset password requires, and the device identity the
+//! server issues.
 
 use e2e::{Browser, PASSWORD, Server};
 use serde_json::{Value, json};
@@ -55,24 +57,25 @@ async fn timeline(browser: &Browser) -> Vec<String> {
     out
 }
 
-/// Logs in over HTTP and returns a bearer token.
-fn token(server: &Server, login: &str) -> String {
-    let device = uuid_like(login);
+/// Logs in over HTTP as `login` with `password`, as a new device (the
+/// server issues its id); returns the answer's status and body.
+fn http_login(server: &Server, login: &str, password: &str) -> (u16, Value) {
     let mut resp = ureq::post(&server.url("/api/v1/auth/login"))
-        .send_json(json!({
-            "login": login, "password": PASSWORD, "device": device, "device_name": "test",
-        }))
+        .config()
+        .http_status_as_error(false)
+        .build()
+        .send_json(json!({ "login": login, "password": password, "device_name": "app e2e" }))
         .expect("log in over HTTP");
-    let body: Value = resp.body_mut().read_json().expect("login answer");
-    body["token"].as_str().expect("a token").to_string()
+    let status = resp.status().as_u16();
+    let body = resp.body_mut().read_json().unwrap_or(Value::Null);
+    (status, body)
 }
 
-/// A fixed, valid UUID per login, so each HTTP login is its own device.
-fn uuid_like(login: &str) -> String {
-    let n = login
-        .bytes()
-        .fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
-    format!("00000000-0000-7000-8000-{:012x}", n & 0xffff_ffff_ffff)
+/// Logs in over HTTP and returns a bearer token.
+fn token(server: &Server, login: &str) -> String {
+    let (status, body) = http_login(server, login, PASSWORD);
+    assert_eq!(status, 200, "login answer {body}");
+    body["token"].as_str().expect("a token").to_string()
 }
 
 /// `GET path` on the server as `login`.
@@ -236,6 +239,17 @@ async fn a_bad_phone_is_reported_beside_the_field_and_nothing_is_saved() {
     assert_eq!(cases.len(), 1, "exactly the corrected case: {cases:?}");
     assert_eq!(cases[0]["reg_no"], json!(reg_no));
 
+    // An action form's problems are shown beside their field as well.
+    browser.click("open-case").await;
+    browser.click("action-note").await;
+    browser.click("submit-note").await;
+    browser.wait_text("error-text", "必填").await;
+    browser.wait_count("timeline-entry", 1).await;
+    browser.fill("in-text", "已电话联系业主").await;
+    browser.click("submit-note").await;
+    browser.wait_count("timeline-entry", 2).await;
+    browser.wait_synced().await;
+
     // A colleague of another property on the same tablet sees none of it;
     // the first user gets the case back at their next login.
     browser.click("nav-settings").await;
@@ -360,4 +374,153 @@ async fn two_tablets_acting_offline_on_one_case_show_the_same_conflict() {
     a.screenshot("app-conflict").await;
     a.close().await;
     b.close().await;
+}
+
+/// `POST path` on the server with `token` and a JSON body; returns the
+/// status (the body of a 204 is empty).
+fn post_status(server: &Server, token: &str, path: &str, body: &Value) -> u16 {
+    ureq::post(&server.url(path))
+        .config()
+        .http_status_as_error(false)
+        .build()
+        .header("Authorization", &format!("Bearer {token}"))
+        .send_json(body)
+        .unwrap_or_else(|e| panic!("POST {path}: {e}"))
+        .status()
+        .as_u16()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_password_the_admin_set_is_changed_at_the_next_login() {
+    const TEMPORARY: &str = "temp-pass-1";
+    const CHOSEN: &str = "my-own-pass-2";
+    let server = Server::start();
+    server.seed();
+    let admin = token(&server, "admin1");
+    let users = get(&server, "admin1", "/api/v1/admin/users");
+    let staff1 = users
+        .as_array()
+        .and_then(|us| us.iter().find(|u| u["login"] == json!("staff1")))
+        .unwrap_or_else(|| panic!("staff1 is a user: {users}"));
+    let path = format!(
+        "/api/v1/admin/users/{}/password",
+        staff1["id"].as_str().expect("an id")
+    );
+    assert_eq!(
+        post_status(&server, &admin, &path, &json!({ "new": TEMPORARY })),
+        204
+    );
+
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.fill("login-name", "staff1").await;
+    browser.fill("login-password", TEMPORARY).await;
+    browser.click("login-submit").await;
+    browser.wait_for_test_id("password-change-screen").await;
+    assert!(
+        browser.find("nav-list").await.is_none(),
+        "nothing else is offered"
+    );
+
+    // Too short: the form says so beside the field and sends nothing.
+    browser.fill("password-new", "short").await;
+    browser.fill("password-repeat", "short").await;
+    browser.click("password-submit").await;
+    browser.wait_text("password-new-error", "8").await;
+    assert!(browser.find("password-change-screen").await.is_some());
+    browser.screenshot("app-password-change").await;
+
+    browser.fill("password-new", CHOSEN).await;
+    browser.fill("password-repeat", CHOSEN).await;
+    browser.click("password-submit").await;
+    browser.wait_for_test_id("case-list").await;
+    browser.wait_synced().await;
+
+    let (status, body) = http_login(&server, "staff1", CHOSEN);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["must_change_password"], json!(false), "{body}");
+    let (status, body) = http_login(&server, "staff1", TEMPORARY);
+    assert_eq!(
+        status, 401,
+        "the temporary password no longer works: {body}"
+    );
+
+    // In settings, a wrong current password is named beside its field.
+    browser.click("nav-settings").await;
+    browser.fill("password-current", "not-my-password").await;
+    browser.fill("password-new", "another-pass-3").await;
+    browser.fill("password-repeat", "another-pass-3").await;
+    browser.click("password-submit").await;
+    browser
+        .wait_text("password-current-error", "当前密码不正确")
+        .await;
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_device_is_the_one_the_server_issued_and_stays_it_across_logins() {
+    let server = Server::start();
+    server.seed();
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("staff1").await;
+    register(&browser, "钱八", "单元门禁损坏").await;
+    browser.wait_synced().await;
+
+    browser.click("nav-settings").await;
+    browser.wait_text("settings-device", "#").await;
+    let shown = browser.attr("settings-device", "data-device").await;
+    assert!(!shown.is_empty(), "settings shows no device id");
+    let devices = get(&server, "admin1", "/api/v1/admin/devices");
+    let listed = devices
+        .as_array()
+        .and_then(|ds| ds.iter().find(|d| d["id"] == json!(shown)))
+        .unwrap_or_else(|| panic!("{shown} is not among the server's devices: {devices}"));
+    assert_eq!(listed["acked_seq"], json!(1), "{listed}");
+
+    // The next login proves the same device with its secret.
+    browser.click("logout").await;
+    browser.login("staff1").await;
+    browser.click("nav-settings").await;
+    browser
+        .wait_attr("settings-device", "data-device", &shown)
+        .await;
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_server_restored_from_a_backup_gets_the_ops_it_lost_again() {
+    let mut server = Server::start();
+    server.seed();
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("staff1").await;
+    let first = register(&browser, "孙一", "消防通道堆放杂物").await;
+    browser.wait_synced().await;
+    let backup = tempfile::tempdir().expect("a backup dir");
+    let file = backup.path().join("backup.db");
+    let file = file.to_str().expect("a UTF-8 path");
+    server.cli(&["backup", file]);
+
+    browser.click("new-another").await;
+    let second = register(&browser, "孙二", "地下车库漏水").await;
+    browser.wait_synced().await;
+    assert_eq!(server_cases(&server, "manager1").len(), 2);
+
+    // The server loses the second case: it is restored from the backup.
+    server.kill();
+    server.cli(&["restore", file]);
+    server.restart();
+    assert_eq!(server_cases(&server, "manager1").len(), 1);
+
+    // The next sync learns the new epoch, sends the op again and pulls
+    // from the start; the tablet still shows each case once.
+    browser.sync_now().await;
+    let cases = server_cases(&server, "manager1");
+    let numbers: Vec<&Value> = cases.iter().map(|c| &c["reg_no"]).collect();
+    assert_eq!(cases.len(), 2, "{numbers:?}");
+    assert!(numbers.contains(&&json!(first)) && numbers.contains(&&json!(second)));
+    browser.click("nav-list").await;
+    browser.wait_count("case-row", 2).await;
+    browser.close().await;
 }

@@ -8,7 +8,7 @@ use e2e::{Browser, PASSWORD, Server};
 use serde_json::{Value, json};
 use shared::case::{CaseKind, Channel, Complainant, Registration};
 use shared::device::{Actor, DeviceState};
-use shared::id::{CaseId, DeviceId, OpId};
+use shared::id::{CaseId, OpId};
 use shared::op::{Action, Op};
 use shared::phone::Phone;
 use shared::property::Location;
@@ -35,16 +35,18 @@ fn post(server: &Server, path: &str, token: Option<&str>, body: &Value) -> Value
 }
 
 /// Registers `n` cases in 和园 from a device of staff1's, over the real
-/// sync API, as a tablet would push them after a long day offline.
+/// sync API, as a tablet would push them after a long day offline. The
+/// device is the one the server issues at the login; its ops and their
+/// registration numbers carry its id and number.
 fn push_cases(server: &Server, n: usize) {
-    let device = DeviceId(uuid::Uuid::now_v7());
     let login: LoginResponse = serde_json::from_value(post(
         server,
         "/api/v1/auth/login",
         None,
-        &json!({ "login": "staff1", "password": PASSWORD, "device": device, "device_name": "bulk" }),
+        &json!({ "login": "staff1", "password": PASSWORD, "device_name": "bulk" }),
     ))
     .expect("a login answer");
+    let device = login.device;
     let mut resp = ureq::get(&server.url("/api/v1/sync/pull?after=0&limit=10"))
         .header("Authorization", &format!("Bearer {}", login.token))
         .call()

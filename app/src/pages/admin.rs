@@ -325,11 +325,12 @@ fn UserTable(
                             {move || if active { ctx.lang.get().pick("启用", "Active") } else { ctx.lang.get().pick("停用", "Disabled") }}
                         </span>
                     </td>
-                    <td>
+                    <td class="admin-row-actions">
                         <button type="button" class="btn small" class:danger=active data-testid="user-toggle"
                             disabled=is_me on:click=toggle>
                             {move || if active { ctx.lang.get().pick("停用", "Disable") } else { ctx.lang.get().pick("启用", "Enable") }}
                         </button>
+                        <ResetPassword user=id/>
                     </td>
                 </tr>
             }
@@ -350,6 +351,81 @@ fn UserTable(
                 <tbody>{rows}</tbody>
             </table>
         </div>
+    }
+}
+
+/// 重置密码: the admin types a temporary password for a user, who must
+/// choose their own at their next login. The admin tells it to them in
+/// person; it is never shown again.
+#[component]
+fn ResetPassword(user: shared::id::UserId) -> impl IntoView {
+    let ctx = use_app();
+    let open = RwSignal::new(false);
+    let password = RwSignal::new(String::new());
+    let busy = RwSignal::new(false);
+    // The outcome: Ok(()) after a reset, or why it failed.
+    let outcome = RwSignal::new(None::<Result<(), String>>);
+    let submit = move |_| {
+        if busy.get_untracked() {
+            return;
+        }
+        let l = ctx.l();
+        let new = password.get_untracked();
+        if new.chars().count() < shared::validation::MIN_PASSWORD_CHARS {
+            outcome.set(Some(Err(api::password_too_short(l))));
+            return;
+        }
+        let Some(token) = ctx.token() else {
+            return;
+        };
+        busy.set(true);
+        spawn_local(async move {
+            let req = shared::wire::PasswordReset { new };
+            let result = api::reset_password(&token, user, &req).await;
+            busy.set(false);
+            match result {
+                Ok(()) => {
+                    password.set(String::new());
+                    open.set(false);
+                    outcome.set(Some(Ok(())));
+                }
+                Err(e) => outcome.set(Some(Err(e.message(ctx.l())))),
+            }
+        });
+    };
+    let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+    view! {
+        <button type="button" class="btn small" data-testid="user-reset-password"
+            on:click=move |_| {
+                outcome.set(None);
+                open.update(|o| *o = !*o);
+            }>
+            {t("重置密码", "Reset password")}
+        </button>
+        <Show when=move || open.get()>
+            <span class="admin-reset">
+                <input type="text" autocomplete="off" data-testid="user-reset-input"
+                    placeholder=move || ctx.lang.get().pick("临时密码（至少 8 位）", "Temporary password (8+ characters)")
+                    prop:value=move || password.get() on:input=move |ev| password.set(event_target_value(&ev))/>
+                <button type="button" class="btn small danger" data-testid="user-reset-confirm"
+                    disabled=move || busy.get() on:click=submit>
+                    {t("确认重置", "Set it")}
+                </button>
+            </span>
+        </Show>
+        {move || match outcome.get() {
+            None => ().into_any(),
+            Some(Ok(())) => view! {
+                <span class="admin-done" role="status" data-testid="user-reset-done">
+                    {t("已重置，该用户下次登录时须修改密码。", "Reset; the user must change it at their next login.")}
+                </span>
+            }
+            .into_any(),
+            Some(Err(message)) => view! {
+                <span class="error" role="alert" data-testid="user-reset-error">{message}</span>
+            }
+            .into_any(),
+        }}
     }
 }
 
@@ -1802,6 +1878,8 @@ fn audit_action(code: &str, l: Lang) -> String {
     let (zh, en) = match code {
         "user.create" => ("新增用户", "User created"),
         "user.set_active" => ("启用/停用用户", "User enabled or disabled"),
+        "user.reset_password" => ("重置用户密码", "User's password reset"),
+        "auth.password_change" => ("修改密码", "Password changed"),
         "device.revoke" => ("吊销设备", "Device revoked"),
         "property.put" => ("保存项目", "Property saved"),
         "settings.put" => ("修改设置", "Settings changed"),

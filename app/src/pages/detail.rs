@@ -3,12 +3,15 @@
 //! its form), and the timeline of every op.
 //!
 //! The actions offered come from `shared::workflow::allowed_actions`, and a
-//! filled form is checked with `shared::workflow::check` before it is
-//! saved, so the rule a person sees is the rule the fold applies.
+//! filled form is checked with `shared::validation::validate_action` (the
+//! bounds of every field, shown beside it) and `shared::workflow::check`
+//! before it is saved, so the rule a person sees is the rule the fold and
+//! the server apply. Nothing is saved while there is a problem, and what
+//! was typed stays.
 
 use crate::i18n;
 use crate::state::{AppCtx, Screen, use_app};
-use chrono::NaiveDate;
+use chrono::{Duration, NaiveDate};
 use leptos::prelude::*;
 use shared::case::{Case, ContactMethod, NoteKind, Outcome, Severity, Validity};
 use shared::compensation::format_yuan;
@@ -16,8 +19,9 @@ use shared::id::{CaseId, UserId};
 use shared::lang::{Coded, Lang};
 use shared::op::{Action, ActionKind};
 use shared::role::Role;
+use shared::validation::{ValidationError, validate_action};
 use shared::workflow::{allowed_actions, superior};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 /// The detail screen of case `id`.
@@ -341,7 +345,7 @@ fn Problems(case: Arc<Case>) -> impl IntoView {
                 move |_| {
                     leptos::task::spawn_local(async move {
                         let result = ctx
-                            .record(case_id, Some(state), move |_| {
+                            .record(case_id, Some(state), move |_, _| {
                                 Ok(Action::ResolveConflict { conflict_op: op, apply, note: String::new() })
                             })
                             .await;
@@ -506,8 +510,17 @@ fn ActionForm(
         fields["spot_check"].set("1".into());
     }
     let error = RwSignal::new(None::<String>);
+    // Input name → what is wrong with it, shown beside the input.
+    let problems = RwSignal::new(BTreeMap::<String, FieldProblem>::new());
     let busy = RwSignal::new(false);
     let f = |name: &'static str| fields[name];
+    let beside = move |name: &'static str| {
+        view! {
+            <span class="field-error" data-testid=format!("error-{name}")>
+                {move || problems.with(|p| p.get(name).map(|p| p.message(ctx.lang.get())))}
+            </span>
+        }
+    };
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
 
     let text = move |name: &'static str, zh: &'static str, en: &'static str| {
@@ -517,6 +530,7 @@ fn ActionForm(
                 <span>{t(zh, en)}</span>
                 <input type="text" data-testid=format!("in-{name}") prop:value=move || sig.get()
                     on:input=move |ev| sig.set(event_target_value(&ev))/>
+                {beside(name)}
             </label>
         }
         .into_any()
@@ -528,6 +542,7 @@ fn ActionForm(
                 <span>{t(zh, en)}</span>
                 <input type=ty data-testid=format!("in-{name}") prop:value=move || sig.get()
                     on:input=move |ev| sig.set(event_target_value(&ev))/>
+                {beside(name)}
             </label>
         }
         .into_any()
@@ -539,6 +554,7 @@ fn ActionForm(
                 <input type="checkbox" data-testid=format!("in-{name}") prop:checked=move || !sig.get().is_empty()
                     on:change=move |ev| sig.set(if event_target_checked(&ev) { "1".into() } else { String::new() })/>
                 {t(zh, en)}
+                {beside(name)}
             </label>
         }
         .into_any()
@@ -559,6 +575,7 @@ fn ActionForm(
             <label class="field">
                 <span>{t(zh, en)}</span>
                 <select data-testid=format!("in-{name}") on:change=move |ev| sig.set(event_target_value(&ev))>{opts}</select>
+                {beside(name)}
             </label>
         }
         .into_any()
@@ -731,23 +748,57 @@ fn ActionForm(
             return;
         }
         let l = ctx.l();
-        let action = match build_action(kind, &submit_fields, &ctx, l) {
+        error.set(None);
+        problems.set(BTreeMap::new());
+        let action = match build_action(kind, &submit_fields, &ctx) {
             Ok(a) => a,
-            Err(e) => {
-                error.set(Some(e));
+            Err(Unreadable::Field(name, problem)) => {
+                problems.set(BTreeMap::from([(name.to_string(), problem)]));
+                return;
+            }
+            Err(Unreadable::Form(message)) => {
+                error.set(Some(message.message(l)));
                 return;
             }
         };
+        // The server's own ceiling is its clock plus a few minutes of skew.
+        let ceiling = crate::state::now() + Duration::minutes(5);
+        if let Err(found) = validate_action(&action, ceiling) {
+            let mut beside_fields = BTreeMap::new();
+            let mut elsewhere = Vec::new();
+            for e in found {
+                let input = input_name(&e.field);
+                if FIELD_NAMES.contains(&input) {
+                    beside_fields
+                        .entry(input.to_string())
+                        .or_insert(FieldProblem::Bound(e.error));
+                } else {
+                    // A field the form has no input for (a time the app
+                    // filled in): said for the form as a whole.
+                    elsewhere.push(format!(
+                        "{}：{}",
+                        i18n::change_field(&e.field, l),
+                        e.error.message(l)
+                    ));
+                }
+            }
+            problems.set(beside_fields);
+            if !elsewhere.is_empty() {
+                error.set(Some(elsewhere.join("；")));
+            }
+            return;
+        }
         let settings = ctx.config.with_untracked(|c| c.settings.clone());
         if let Err(v) = shared::workflow::check(&case, role, &action, &settings) {
             error.set(Some(v.message(l)));
             return;
         }
-        error.set(None);
         busy.set(true);
         let (case_id, state) = (case.id, case.state);
         leptos::task::spawn_local(async move {
-            let result = ctx.record(case_id, Some(state), move |_| Ok(action)).await;
+            let result = ctx
+                .record(case_id, Some(state), move |_, _| Ok(action))
+                .await;
             busy.set(false);
             match result {
                 Ok(_) => open.set(None),
@@ -819,8 +870,58 @@ fn yuan_or_none(input: &str) -> Option<i64> {
     }
 }
 
+/// A problem shown beside an action form's input.
+#[derive(Debug, Clone, PartialEq)]
+enum FieldProblem {
+    /// A bound from `shared::validation` (too long, out of range…).
+    Bound(ValidationError),
+    /// The input cannot be read as its type (a date, an amount…).
+    Unreadable(Words),
+}
+
+impl FieldProblem {
+    fn message(&self, l: Lang) -> String {
+        match self {
+            FieldProblem::Bound(e) => e.message(l),
+            FieldProblem::Unreadable(w) => w.message(l),
+        }
+    }
+}
+
+/// A message in both languages, worded when shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Words(&'static str, &'static str);
+
+impl Words {
+    fn message(self, l: Lang) -> String {
+        l.pick(self.0, self.1).to_string()
+    }
+}
+
+/// Why a form could not become an action.
+enum Unreadable {
+    /// One input (by its name) cannot be read.
+    Field(&'static str, FieldProblem),
+    /// The form as a whole.
+    Form(Words),
+}
+
+/// The action form's input for a field `shared::validation` names, where
+/// the two names differ (the form asks for yuan, the action holds fen).
+fn input_name(field: &str) -> &str {
+    match field {
+        "compensation_fen" => "yuan",
+        "working_days" => "days",
+        "corrective_action" => "corrective",
+        other => other,
+    }
+}
+
 /// Reads an action form into an action, or says which input is unreadable.
-fn build_action(kind: ActionKind, f: &Fields, ctx: &AppCtx, l: Lang) -> Result<Action, String> {
+fn build_action(kind: ActionKind, f: &Fields, ctx: &AppCtx) -> Result<Action, Unreadable> {
+    let unreadable = |name: &'static str, zh: &'static str, en: &'static str| {
+        Unreadable::Field(name, FieldProblem::Unreadable(Words(zh, en)))
+    };
     let get = |n: &str| f.get(n).map(|s| s.get_untracked()).unwrap_or_default();
     let flag = |n: &str| !get(n).is_empty();
     let contact = || {
@@ -829,14 +930,14 @@ fn build_action(kind: ActionKind, f: &Fields, ctx: &AppCtx, l: Lang) -> Result<A
             .find(|m| contact_code(*m) == get("method"))
             .unwrap_or(ContactMethod::Phone)
     };
-    let date = |n: &str| -> Result<Option<NaiveDate>, String> {
+    let date = |n: &'static str| -> Result<Option<NaiveDate>, Unreadable> {
         let v = get(n);
         if v.is_empty() {
             return Ok(None);
         }
         NaiveDate::parse_from_str(&v, "%Y-%m-%d")
             .map(Some)
-            .map_err(|_| l.pick("日期格式不正确", "Enter a valid date").to_string())
+            .map_err(|_| unreadable(n, "日期格式不正确", "Enter a valid date"))
     };
     Ok(match kind {
         ActionKind::Assess => Action::Assess {
@@ -881,11 +982,11 @@ fn build_action(kind: ActionKind, f: &Fields, ctx: &AppCtx, l: Lang) -> Result<A
             responsible: get("responsible"),
             planned_date: date("planned_date")?,
             compensation_fen: yuan_or_none(&get("yuan")).ok_or_else(|| {
-                l.pick(
+                unreadable(
+                    "yuan",
                     "请输入正确的金额，例如 200 或 200.50",
                     "Enter an amount such as 200 or 200.50",
                 )
-                .to_string()
             })?,
         },
         ActionKind::Approve => Action::Approve {
@@ -914,8 +1015,7 @@ fn build_action(kind: ActionKind, f: &Fields, ctx: &AppCtx, l: Lang) -> Result<A
         },
         ActionKind::Extend => Action::Extend {
             working_days: get("days").trim().parse().map_err(|_| {
-                l.pick("请输入工作日天数", "Enter a number of working days")
-                    .to_string()
+                unreadable("days", "请输入工作日天数", "Enter a number of working days")
             })?,
             reason: get("reason"),
         },
@@ -933,8 +1033,11 @@ fn build_action(kind: ActionKind, f: &Fields, ctx: &AppCtx, l: Lang) -> Result<A
         ActionKind::PlanImprovement => Action::PlanImprovement {
             plan: get("plan"),
             publish_on: date("publish_on")?.ok_or_else(|| {
-                l.pick("请选择公示日期", "Choose the publication date")
-                    .to_string()
+                unreadable(
+                    "publish_on",
+                    "请选择公示日期",
+                    "Choose the publication date",
+                )
             })?,
         },
         ActionKind::Answer => Action::Answer {
@@ -946,9 +1049,10 @@ fn build_action(kind: ActionKind, f: &Fields, ctx: &AppCtx, l: Lang) -> Result<A
         | ActionKind::Edit
         | ActionKind::Attach
         | ActionKind::ResolveConflict => {
-            return Err(l
-                .pick("此操作不在这里进行", "Not available here")
-                .to_string());
+            return Err(Unreadable::Form(Words(
+                "此操作不在这里进行",
+                "Not available here",
+            )));
         }
     })
 }

@@ -1,12 +1,19 @@
 //! Login. The network is needed only here, and only once per device: the
 //! session is kept in IndexedDB, so later starts work offline.
+//!
+//! The server decides who the device is. The first login sends no device
+//! and gets an id and a secret, which the device keeps and sends at every
+//! later login. When the server answers with another id than the one kept
+//! (the secret no longer matched, or the device was forgotten), the device
+//! continues as the new one: its earlier ops stay stored, but only the new
+//! id's ops are its outbox from then on.
 
 use crate::api;
-use crate::db::{self, StoredSession};
+use crate::db::{self, DeviceIdentity, StoredSession};
 use crate::state::{Screen, use_app};
 use leptos::prelude::*;
 use shared::device::DeviceState;
-use shared::wire::LoginRequest;
+use shared::wire::{LoginRequest, LoginResponse};
 
 /// The login form.
 #[component]
@@ -23,13 +30,13 @@ pub fn Login() -> impl IntoView {
             return;
         }
         let l = ctx.l();
-        let Some(device) = ctx.device_id.get_untracked() else {
-            return;
-        };
+        let identity = ctx.identity.get_untracked();
+        let typed_password = password.get_untracked();
         let req = LoginRequest {
             login: login.get_untracked().trim().to_string(),
-            password: password.get_untracked(),
-            device,
+            password: typed_password.clone(),
+            device: identity.as_ref().map(|i| i.device),
+            device_secret: identity.map(|i| i.secret),
             device_name: window().navigator().user_agent().unwrap_or_default(),
         };
         busy.set(true);
@@ -72,17 +79,15 @@ pub fn Login() -> impl IntoView {
                 ctx.clear_cases();
                 fresh_cursor = true;
             }
-            let state = match ctx.device.get_untracked() {
-                Some(mut s) if s.device == device => {
-                    s.number = resp.device_number;
-                    s.ack(resp.acked_seq);
-                    if fresh_cursor {
-                        s.cursor = 0;
-                    }
-                    s
-                }
-                _ => DeviceState::new(device, resp.device_number, resp.acked_seq),
-            };
+            let mut state = device_state(ctx.device.get_untracked(), &resp);
+            if fresh_cursor {
+                state.cursor = 0;
+            }
+            // A secret comes only with a newly issued device: keep the pair.
+            let identity = resp.device_secret.clone().map(|secret| DeviceIdentity {
+                device: resp.device,
+                secret,
+            });
             if let Err(e) = db::save_owner(resp.user.id).await {
                 leptos::logging::warn!("recording the device's user: {e}");
             }
@@ -90,14 +95,21 @@ pub fn Login() -> impl IntoView {
                 token: resp.token,
                 expires_at: resp.expires_at,
                 user: resp.user,
+                must_change_password: resp.must_change_password,
             };
-            if let Err(e) = db::save_login(&session, &state).await {
+            if let Err(e) = db::save_login(&session, &state, identity.as_ref()).await {
                 error.set(Some(format!(
                     "{}{e}",
                     l.pick("无法保存登录信息：", "Could not store the login: ")
                 )));
                 return;
             }
+            if identity.is_some() {
+                ctx.identity.set(identity);
+            }
+            // Only the change-password screen needs it, and only now.
+            ctx.login_password
+                .set_value(session.must_change_password.then_some(typed_password));
             ctx.device.set(Some(state));
             ctx.session.set(Some(session));
             ctx.screen.set(Screen::List);
@@ -132,6 +144,34 @@ pub fn Login() -> impl IntoView {
             <LangSwitch/>
         </form>
     }
+}
+
+/// The device state after a login answer: the stored one, if it is of the
+/// device the server answered for, brought up to date with the answer; or
+/// a fresh one for a device the server has just issued.
+fn device_state(stored: Option<DeviceState>, resp: &LoginResponse) -> DeviceState {
+    let mut state = match stored {
+        Some(mut s) if s.device == resp.device => {
+            s.number = resp.device_number;
+            s
+        }
+        other => {
+            if let Some(old) = other.filter(|old| old.pending() > 0) {
+                // The old id's ops stay stored (nothing is ever deleted
+                // here), but they no longer sync: the server gave this
+                // tablet a new identity. Someone must know.
+                leptos::logging::warn!(
+                    "the server issued device {} instead of {}; {} ops of the old device were never acknowledged and stay on this tablet",
+                    resp.device,
+                    old.device,
+                    old.pending()
+                );
+            }
+            DeviceState::new(resp.device, resp.device_number, resp.acked_seq)
+        }
+    };
+    state.take_answer(resp.acked_seq, None, resp.epoch);
+    state
 }
 
 /// 简体中文 / English, stored on the device.

@@ -1,6 +1,7 @@
-//! The screens: login, case list, intake form, case detail, settings; and,
-//! online only, the head-office dashboard and the administration. The
-//! printable record form works offline from the device's own fold.
+//! The screens: login, the password change, case list, intake form, case
+//! detail, settings; and, online only, the head-office dashboard and the
+//! administration. The printable record form works offline from the
+//! device's own fold.
 
 pub mod admin;
 pub mod dashboard;
@@ -8,5 +9,6 @@ pub mod detail;
 pub mod list;
 pub mod login;
 pub mod new_case;
+pub mod password;
 pub mod print;
 pub mod settings;

@@ -1,18 +1,22 @@
 //! The intake form (登记). Every field of a registration, chosen from the
 //! user's properties, buildings and units, validated by
-//! `shared::validation` with each message beside its field. Nothing is
-//! saved while there is an error, and what was typed stays.
+//! `shared::validation` (the registration against its property and the
+//! categories, and the bounds the server checks on every op) with each
+//! message beside its field. Nothing is saved while there is an error, and
+//! what was typed stays.
 
 use crate::i18n;
 use crate::state::{Screen, now, use_app};
-use chrono::{NaiveDateTime, TimeZone};
+use chrono::{Duration, NaiveDateTime, TimeZone};
 use leptos::prelude::*;
 use shared::case::{CaseKind, Channel, Complainant, Registration};
 use shared::id::{BuildingId, CaseId, PropertyId, UnitId};
 use shared::lang::Coded;
 use shared::op::Action;
 use shared::property::Location;
-use shared::validation::{ValidationError, phone_required, validate_phone, validate_registration};
+use shared::validation::{
+    ValidationError, phone_required, validate_action, validate_phone, validate_registration,
+};
 use std::collections::BTreeMap;
 
 /// The value of the building select for "public area".
@@ -86,10 +90,11 @@ pub fn NewCase() -> impl IntoView {
                     let case_id = CaseId(uuid::Uuid::now_v7());
                     let tz = ctx.config.with_untracked(|c| c.settings.tz());
                     let result = ctx
-                        .record(case_id, None, move |d| {
+                        .record(case_id, None, move |d, at| {
                             let mut reg = reg;
-                            reg.reg_no =
-                                d.next_reg_no(&code, tz, now()).map_err(|e| e.to_string())?;
+                            // The number's date is the op's date: the server
+                            // checks that they agree.
+                            reg.reg_no = d.next_reg_no(&code, tz, at).map_err(|e| e.to_string())?;
                             Ok(Action::Register(reg))
                         })
                         .await;
@@ -371,6 +376,15 @@ fn build(form: &Form) -> Result<(Registration, String), BTreeMap<String, Validat
         for e in found {
             // A required phone is already reported from the typed text,
             // which says more than the parsed `None` can.
+            errors.entry(e.field).or_insert(e.error);
+        }
+    }
+    // The bounds the server quarantines an op for (a received time before
+    // 2000 or far ahead, over-long text). One message per field: a
+    // received time in the future already has the more specific one.
+    let ceiling = at + Duration::minutes(5);
+    if let Err(found) = validate_action(&Action::Register(reg.clone()), ceiling) {
+        for e in found {
             errors.entry(e.field).or_insert(e.error);
         }
     }

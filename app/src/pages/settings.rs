@@ -1,9 +1,9 @@
-//! Settings: language, the user, the device, logout, and what is stored on
-//! this tablet (ops, cases, the outbox).
+//! Settings: language, the user, the device, logout, what is stored on
+//! this tablet (ops, cases, the outbox), and the password change.
 
-use crate::db;
 use crate::pages::login::LangSwitch;
-use crate::state::{Screen, use_app};
+use crate::pages::password::SettingsPassword;
+use crate::state::use_app;
 use leptos::prelude::*;
 
 /// The settings screen.
@@ -26,16 +26,17 @@ pub fn SettingsPage() -> impl IntoView {
                 .unwrap_or_default()
         })
     };
+    // The id the server issued, as every op of this device carries it.
+    let device_id = move || {
+        ctx.device
+            .with(|d| d.as_ref().map(|d| d.device.to_string()))
+            .unwrap_or_default()
+    };
     let device = move || {
-        let id = ctx
-            .device_id
-            .get()
-            .map(|d| d.to_string())
-            .unwrap_or_default();
         let number = ctx
             .device
             .with(|d| d.as_ref().map(|d| d.number).unwrap_or_default());
-        format!("{id} · #{number}")
+        format!("{} · #{number}", device_id())
     };
     let counts = move || {
         let cases = ctx.cases.with(|c| c.len());
@@ -48,22 +49,7 @@ pub fn SettingsPage() -> impl IntoView {
         });
         (cases, ops, pending, last_seq, acked, cursor)
     };
-    let logout = move |_| {
-        let token = ctx
-            .session
-            .with_untracked(|s| s.as_ref().map(|s| s.token.clone()));
-        leptos::task::spawn_local(async move {
-            if let Some(token) = token {
-                // Offline, the server forgets the token when it expires.
-                let _ = crate::api::logout(&token).await;
-            }
-            if let Err(e) = db::clear_session().await {
-                leptos::logging::error!("logout: {e}");
-            }
-            ctx.session.set(None);
-            ctx.screen.set(Screen::List);
-        });
-    };
+    let logout = move |_| leptos::task::spawn_local(ctx.log_out());
     // The outbox itself: what this tablet still has to upload, oldest
     // first, so staff can see that nothing they recorded is stuck.
     let outbox = move || {
@@ -105,7 +91,8 @@ pub fn SettingsPage() -> impl IntoView {
             <LangSwitch/>
             <dl>
                 <div class="kv"><dt>{t("用户", "User")}</dt><dd data-testid="settings-user">{user}</dd></div>
-                <div class="kv"><dt>{t("设备", "Device")}</dt><dd data-testid="settings-device">{device}</dd></div>
+                <div class="kv"><dt>{t("设备", "Device")}</dt>
+                    <dd data-testid="settings-device" data-device=device_id>{device}</dd></div>
                 <div class="kv"><dt>{t("本机工单", "Cases on this tablet")}</dt>
                     <dd data-testid="settings-cases">{move || counts().0}</dd></div>
                 <div class="kv"><dt>{t("本机记录（操作）", "Records (ops) on this tablet")}</dt>
@@ -127,5 +114,6 @@ pub fn SettingsPage() -> impl IntoView {
             )}</p>
             <button class="btn danger" data-testid="logout" on:click=logout>{t("退出登录", "Log out")}</button>
         </section>
+        <SettingsPassword/>
     }
 }
