@@ -48,6 +48,10 @@ pub enum ApiError {
     /// The answer did not parse.
     #[error("bad answer: {0}")]
     Decode(String),
+    /// The server answered, but what it sent could not be stored on the
+    /// tablet (IndexedDB refused).
+    #[error("storage: {0}")]
+    Storage(String),
 }
 
 impl ApiError {
@@ -62,24 +66,26 @@ impl ApiError {
         }
     }
 
-    /// The error in words a staff member understands.
+    /// The error in words a staff member understands. Every code the
+    /// server sends has words of its own ([`code_message`]); the server's
+    /// own message, which is English, is shown only on an English screen,
+    /// for a code this build does not know.
     pub fn message(&self, lang: Lang) -> String {
+        // The code's words would lose the wait.
+        if let ApiError::RateLimited { retry_after_secs } = self {
+            return rate_limited(*retry_after_secs, lang);
+        }
         if let Some(message) = self.code().and_then(|code| code_message(code, lang)) {
             return message;
         }
         match self {
             ApiError::Network(_) => lang
                 .pick(
-                    "无法连接服务器（可能没有网络）。数据已保存在本机，联网后会自动同步。",
-                    "Cannot reach the server (no network?). Your work is saved on this tablet and syncs when online.",
+                    "无法连接服务器（可能没有网络，或服务器未运行）。请联网后重试。",
+                    "Cannot reach the server (no network, or the server is down). Try again when online.",
                 )
                 .into(),
-            ApiError::Unauthorized { .. } => lang
-                .pick(
-                    "登录已过期，请退出后重新登录（本机数据不会丢失）",
-                    "Your login expired; log out and in again (nothing on this tablet is lost)",
-                )
-                .into(),
+            ApiError::Unauthorized { code } => unknown_code(code, 401, "", lang),
             ApiError::RateLimited { retry_after_secs } => rate_limited(*retry_after_secs, lang),
             ApiError::UpdateRequired => lang
                 .pick(
@@ -88,48 +94,373 @@ impl ApiError {
                 )
                 .into(),
             ApiError::Server {
-                status, message, ..
-            } => match lang {
-                Lang::ZhCn => format!("服务器错误（{status}）：{message}"),
-                Lang::En => format!("Server error ({status}): {message}"),
-            },
+                status,
+                code,
+                message,
+            } => unknown_code(code, *status, message, lang),
             ApiError::Decode(_) => lang
                 .pick(
-                    "服务器的回复无法识别，请联系管理员",
+                    "服务器的回复无法识别，请联系系统管理员",
                     "The server's answer was not understood; contact the administrator",
+                )
+                .into(),
+            ApiError::Storage(_) => lang
+                .pick(
+                    "无法写入本机存储（存储空间可能已满），同步未完成。请检查浏览器设置后重试。",
+                    "Could not write to this tablet's storage (full?); the sync did not finish. Check the browser settings and try again.",
                 )
                 .into(),
         }
     }
 }
 
-/// The words for the error codes a person can act on, whatever the status
-/// they came with; `None` for codes the generic message covers.
-fn code_message(code: &str, lang: Lang) -> Option<String> {
+/// Words for a code this build has none for: never the server's English
+/// text on a Chinese screen, always the code, so an administrator can look
+/// it up.
+fn unknown_code(code: &str, status: u16, server_message: &str, lang: Lang) -> String {
+    match (lang, code.is_empty()) {
+        (Lang::ZhCn, true) => {
+            format!("服务器出错（HTTP {status}），请稍后再试；如果一直出现，请联系系统管理员。")
+        }
+        (Lang::ZhCn, false) => {
+            format!("服务器拒绝了此操作（错误代码 {code}，HTTP {status}）。请联系系统管理员。")
+        }
+        (Lang::En, true) => {
+            format!("Server error (HTTP {status}); try again later, or contact the administrator.")
+        }
+        (Lang::En, false) if server_message.is_empty() => format!(
+            "The server refused this (error code {code}, HTTP {status}); contact the administrator."
+        ),
+        (Lang::En, false) => {
+            format!("The server refused this: {server_message} (error code {code}, HTTP {status}).")
+        }
+    }
+}
+
+/// The words for a code the server (or this app, for its own sync
+/// failures) gives, whatever the status it came with; `None` for a code
+/// this build does not know. Every code the server can answer with is
+/// here: `tests/tests/error_codes.rs` fails when one is missing.
+pub fn code_message(code: &str, lang: Lang) -> Option<String> {
     let (zh, en) = match code {
+        // Sessions and logins. (`auth.rate_limited` usually arrives as
+        // `RateLimited`, whose message has the wait.)
         "auth.invalid_credentials" => ("账号或密码错误", "Wrong login or password"),
         "auth.device_revoked" => (
-            "本设备已被管理员吊销，不能再登录或同步。请联系管理员。",
+            "本设备已被系统管理员吊销，不能再登录或同步。请联系系统管理员。",
             "This tablet was revoked by the administrator; it can no longer log in or sync. Contact the administrator.",
+        ),
+        "auth.invalid_token" => (
+            "服务器已不再接受本设备的登录（可能本设备已被吊销、账号已停用，或服务器已从备份恢复）。请重新登录。",
+            "The server no longer accepts this tablet's login (the tablet may have been revoked, the account disabled, or the server restored from a backup). Log in again.",
+        ),
+        "auth.token_expired" => (
+            "登录已过期，请退出后重新登录。尚未上传的记录仍在本机，重新登录后会继续上传。",
+            "Your login expired; log out and in again. Records not uploaded yet stay on this tablet and upload after the login.",
+        ),
+        "auth.missing_token" | "auth.no_session" => ("请先登录", "Log in first"),
+        "auth.forbidden" => (
+            "您的角色无权进行此操作，或该项目不在您的负责范围内。",
+            "Your role may not do this, or the property is outside your scope.",
         ),
         "auth.password_change_required" => (
             "请先修改密码，然后才能继续使用。",
             "Change your password before you continue.",
         ),
         "auth.wrong_password" => ("当前密码不正确", "The current password is wrong"),
-        "validation.password_too_short" => {
+        "auth.rate_limited" => return Some(rate_limited(None, lang)),
+        // Administration.
+        "admin.unknown_role" => (
+            "未知的角色，请从列表中选择",
+            "Unknown role; choose one from the list",
+        ),
+        "admin.bad_login" => (
+            "账号须为 1–64 个字符，不能包含空格",
+            "A login is 1–64 characters without spaces",
+        ),
+        "admin.bad_display_name" => ("请填写姓名", "Enter the person's name"),
+        "admin.weak_password" | "validation.password_too_short" => {
             return Some(password_too_short(lang));
         }
-        "validation.too_long" => ("内容过长", "Too long"),
+        "admin.no_properties" => (
+            "该角色至少需要选择一个项目",
+            "This role needs at least one property",
+        ),
+        "admin.bad_property_code" => (
+            "项目代码须为 1–8 位英文字母或数字",
+            "A property code is 1–8 letters or digits",
+        ),
+        "admin.bad_property_name" => ("请填写项目名称", "Enter the property's name"),
+        "conflict" => ("已存在相同的记录", "That already exists"),
+        "not_found" => (
+            "要找的内容不存在（可能已被删除）",
+            "Not found (it may have been removed)",
+        ),
+        "internal" => (
+            "服务器内部错误，请稍后再试；如果一直出现，请联系系统管理员。",
+            "Internal server error; try again later, or contact the administrator.",
+        ),
+        // Company settings.
+        "settings.not_an_object" | "settings.invalid" => (
+            "设置的格式不正确，请刷新页面后重新填写",
+            "The settings are malformed; reload the page and fill them in again",
+        ),
+        "settings.unknown_field" => (
+            "设置中有本服务器不认识的项目，请刷新页面后再试",
+            "The settings contain a field this server does not know; reload the page and try again",
+        ),
+        "settings.unknown_timezone" => (
+            "未知的时区名称，请填写 IANA 时区名，如 Asia/Shanghai",
+            "Unknown timezone; use an IANA name such as Asia/Shanghai",
+        ),
+        "settings.satisfaction_out_of_range" => (
+            "满意度评分须在 1–5 分之间",
+            "Satisfaction scores are between 1 and 5",
+        ),
+        "settings.satisfaction_overlap" => (
+            "“重新处理的最高评分”必须低于“满意的最低评分”",
+            "The highest score that reopens must be below the lowest score counted as satisfied",
+        ),
+        "settings.compensation_limits_order" => (
+            "区域经理的审批上限不能高于分公司副总的审批上限",
+            "The regional manager's limit cannot exceed the deputy GM's",
+        ),
+        "settings.spot_check_out_of_range" => (
+            "季度抽查比例须在 1%–100% 之间",
+            "The quarterly spot-check share is between 1% and 100%",
+        ),
+        // The holiday calendar.
+        "calendar.invalid" => ("节假日安排无效", "The holiday schedule is not valid"),
+        "calendar.year_not_loaded" => (
+            "该年份的节假日安排尚未导入，请管理员导入后再试",
+            "That year's holiday schedule is not loaded; the administrator must import it",
+        ),
+        "calendar.date_outside_year" => (
+            "有日期不属于该年份",
+            "A date lies outside the schedule's year",
+        ),
+        "calendar.rest_and_workday" => (
+            "同一天不能既是放假日又是调休上班日",
+            "A day cannot be both a rest day and a make-up working day",
+        ),
+        "calendar.workday_not_weekend" => (
+            "调休上班日必须是周六或周日",
+            "A make-up working day must be a Saturday or Sunday",
+        ),
+        "calendar.duplicate_rest_day" => ("放假日有重复的日期", "A rest day is listed twice"),
+        "calendar.duplicate_workday" => (
+            "调休上班日有重复的日期",
+            "A make-up working day is listed twice",
+        ),
+        "calendar.duplicate_year" => ("该年份重复", "The year is listed twice"),
+        // Categories.
+        "categories.bad_code" => (
+            "类别代码须为 1–32 位小写英文字母、数字或 _",
+            "A category code is 1–32 lowercase letters, digits or _",
+        ),
+        "categories.missing_name" => (
+            "每个类别都需要中文名称和英文名称",
+            "Every category needs a Chinese and an English name",
+        ),
+        "categories.duplicate_code" => ("类别代码重复", "A category code is listed twice"),
+        "categories.code_in_use" => (
+            "已有工单使用该类别，不能删除，只能停用",
+            "Cases use this category: retire it instead of removing it",
+        ),
+        "categories.none_active" => (
+            "至少要保留一个启用的类别",
+            "At least one category must stay active",
+        ),
+        // The quarantine.
+        "quarantine.reason_required" => (
+            "请填写丢弃原因（最多 1000 字）",
+            "Give a reason (at most 1000 characters)",
+        ),
+        "quarantine.resolved" => (
+            "该记录已被重新应用或丢弃",
+            "This record was already re-applied or discarded",
+        ),
+        "quarantine.sequence_taken" => (
+            "该设备序号已被另一条记录占用（设备可能被复制过），请丢弃此条",
+            "Another record holds this device sequence number (a copied device?); discard this one",
+        ),
+        // Deleting expired cases.
+        "retention.not_closed" => (
+            "工单尚未结案，不能删除",
+            "The case is not closed; it cannot be deleted",
+        ),
+        "retention.major_case" => (
+            "重大投诉工单需永久保存，不能删除",
+            "Major complaints are kept for good; it cannot be deleted",
+        ),
+        "retention.too_young" => (
+            "工单结案未满保存年限，不能删除",
+            "The case was closed too recently to be deleted",
+        ),
+        // Spot-checks and statistics.
+        "spot_check.bad_quarter" | "stats.bad_quarter" => {
+            ("季度无效（应为 1–4）", "Not a valid quarter (1–4)")
+        }
+        "spot_check.quarter_not_over" => (
+            "该季度尚未结束，结束后才能抽取抽查样本",
+            "The quarter is not over; draw its sample after it ends",
+        ),
+        "spot_check.already_drawn" => (
+            "该项目本季度的抽查样本已经抽取过",
+            "This property's sample for the quarter was already drawn",
+        ),
+        "stats.bad_period" => ("统计周期无效", "Not a valid period"),
+        "stats.period_bounds" => (
+            "自定义周期需要开始日期和结束日期",
+            "A custom period needs a start and an end date",
+        ),
+        "stats.period_reversed" => (
+            "开始日期不能晚于结束日期",
+            "The start date cannot be after the end date",
+        ),
+        "stats.period_too_long" => (
+            "统计周期过长，请缩短后再试",
+            "The period is too long; choose a shorter one",
+        ),
+        "stats.period_out_of_range" => (
+            "日期须在 2000 年至 2100 年之间",
+            "Dates must lie between 2000 and 2100",
+        ),
+        // Requests the server could not read.
+        "request.bad_id" => ("编号格式不正确", "Not a valid id"),
+        "request.bad_kind" => ("未知的工单类型", "Unknown case kind"),
+        "request.bad_lang" => ("未知的语言", "Unknown language"),
+        "request.bad_query" => (
+            "查询条件不正确，请检查后再试",
+            "The query is not valid; check it and try again",
+        ),
+        "request.content_type" | "request.malformed_json" | "request.unreadable" => (
+            "服务器无法读取提交的内容，请刷新页面后重试",
+            "The server could not read what was sent; reload the page and try again",
+        ),
+        "request.invalid_json" => (
+            "提交的内容格式不正确，请检查后重试",
+            "What was sent is not in the expected form; check it and try again",
+        ),
+        "request.too_large" => (
+            "提交的内容过大，请分批提交",
+            "What you sent is too large; send it in parts",
+        ),
         "request.too_long" => (
             "提交的内容过长，请删减后再试",
             "What you sent is too long; shorten it and try again",
         ),
-        // Among the rest, `auth.rate_limited` arrives as `RateLimited`,
-        // whose message has the wait.
+        "client.update_required" => (
+            "应用需要更新，正在重新加载",
+            "The app needs an update; reloading",
+        ),
+        "client.bad_schema_header" => (
+            "应用版本信息无效，请刷新页面",
+            "The app's version header is invalid; reload the page",
+        ),
+        // Sync: answers to a push or pull, and the reasons the server
+        // quarantines an op (shown in 管理 → 隔离区).
+        "sync.device_mismatch" | "sync.op_device_mismatch" => (
+            "上传的记录不属于当前登录的设备",
+            "The records sent are not this session's device's",
+        ),
+        "sync.batch_too_large" => ("一次上传的记录过多", "Too many records in one upload"),
+        "sync.bad_seq" => ("记录的序号无效", "A record's sequence number is invalid"),
+        "sync.bad_cursor" => ("同步位置无效", "The sync position is invalid"),
+        "sync.schema_too_new" => (
+            "记录的格式比服务器的版本新，请更新服务器",
+            "The record is newer than the server understands; update the server",
+        ),
+        "sync.hlc_device_mismatch" => (
+            "记录的时钟标记与设备不符",
+            "The record's clock stamp names another device",
+        ),
+        "sync.duplicate_op_id" => (
+            "记录编号与另一条记录重复",
+            "The record's id is already used by another record",
+        ),
+        "sync.author_mismatch" => (
+            "记录的操作人与登录的用户不符",
+            "The record's author is not the logged-in user",
+        ),
+        "sync.role_mismatch" => (
+            "记录的角色与该用户当前的角色不符",
+            "The record's role is not the user's current role",
+        ),
+        "sync.unknown_property" => ("服务器上没有该项目", "The server has no such property"),
+        "sync.invalid_registration" => ("登记内容无效", "The registration is not valid"),
+        "sync.unknown_case" => (
+            "服务器上还没有该工单的登记",
+            "The server has no registration of this case yet",
+        ),
+        "sync.out_of_scope" => (
+            "该工单的项目不在该用户的负责范围内",
+            "The case's property is outside the user's scope",
+        ),
+        "sync.clone" => (
+            "该设备序号已被另一条不同的记录占用（设备可能被复制过）",
+            "Another record holds this device sequence number (a copied device?)",
+        ),
+        "sync.unreadable" => ("记录无法读取", "The record cannot be read"),
+        "sync.epoch_changed" => (
+            "服务器刚从备份恢复，稍后会自动重新同步",
+            "The server was just restored from a backup; syncing again shortly",
+        ),
+        "sync.not_acknowledged" => (
+            "服务器没有确认收到上传的记录，稍后会自动重试",
+            "The server did not acknowledge the records sent; retrying shortly",
+        ),
+        "case.already_registered" => (
+            "该工单已在服务器上登记过",
+            "The case is already registered on the server",
+        ),
+        "case.reg_no_mismatch" => (
+            "登记号与项目、日期或设备编号不符",
+            "The registration number does not match the property, date or device",
+        ),
+        "case.reg_no_taken" => (
+            "登记号已被其他工单使用",
+            "Another case already has this registration number",
+        ),
+        "clock.out_of_range" => (
+            "时间超出允许范围：设备的时钟可能不准，请校准时间",
+            "A time is out of range: the tablet's clock may be wrong",
+        ),
+        // The bounds of `shared::validation`, as the server quarantines an
+        // op for them (the form shows the field's own message first).
+        "validation.required" => ("有必填项未填写", "A required field is empty"),
+        "validation.phone_characters" | "validation.phone_malformed" => {
+            ("电话号码不正确", "The phone number is not valid")
+        }
+        "validation.empty_content" => ("内容不能为空", "The content is empty"),
+        "validation.too_long" => ("内容过长", "Too long"),
+        "validation.not_in_property" => (
+            "所选楼栋/房号不属于该项目",
+            "The unit is not part of the property",
+        ),
+        "validation.unknown_category" => (
+            "类别不存在或已停用",
+            "The category does not exist or is retired",
+        ),
+        "validation.received_in_future" => (
+            "受理时间不能晚于登记时间",
+            "Received cannot be after recorded",
+        ),
+        "validation.out_of_range" => ("数值超出允许范围", "A number is out of range"),
+        "validation.too_many" => ("项目数量超过上限", "Too many items"),
+        "validation.invalid" => ("内容无效", "Not valid"),
         _ => return None,
     };
     Some(lang.pick(zh, en).to_string())
+}
+
+/// A code in words, or, for a code this build does not know, a generic
+/// message that names it.
+pub fn code_words(code: &str, lang: Lang) -> String {
+    code_message(code, lang).unwrap_or_else(|| match lang {
+        Lang::ZhCn => format!("未知原因（代码 {code}）"),
+        Lang::En => format!("Unknown reason (code {code})"),
+    })
 }
 
 /// "At least 8 characters", as the server and the forms say it.
@@ -203,6 +534,24 @@ async fn read<T: DeserializeOwned>(resp: Response) -> Result<T, ApiError> {
             message,
         },
     })
+}
+
+/// `GET /healthz`: whether the server answers at all (the login screen's
+/// connection check).
+pub async fn health() -> Result<(), ApiError> {
+    let resp = Request::get("/healthz")
+        .send()
+        .await
+        .map_err(|e| ApiError::Network(e.to_string()))?;
+    if resp.ok() {
+        Ok(())
+    } else {
+        Err(ApiError::Server {
+            status: resp.status(),
+            code: String::new(),
+            message: String::new(),
+        })
+    }
 }
 
 /// `POST /api/v1/auth/login`.

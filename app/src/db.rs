@@ -8,11 +8,15 @@
 //!   (`identity`: the device id and its secret) and the [`DeviceState`]
 //!   (`state`, which includes the pull cursor and the server's epoch).
 //!   Versions before server-issued identities kept a device id made here
-//!   under `id`; it is no longer read.
+//!   under `id`; it is no longer read. `blocked` says the server stopped
+//!   accepting the device (`crate::state::Blocked`), until a login
+//!   succeeds.
 //! - `session`: the logged-in user and token (`current`).
 //! - `config`: settings, categories, calendar, properties and users, each
 //!   under its own key, as JSON.
-//! - `prefs`: the language.
+//! - `prefs`: the language, the device's user (`owner`) and the time of
+//!   the last successful sync (`last_sync`), so the header tells it after
+//!   a reload, offline too.
 //!
 //! **Architecture Invariant:** there is no separate outbox store. The outbox
 //! is the ops of this device with `seq > DeviceState::acked_seq`, so it can
@@ -20,6 +24,7 @@
 //! that issued its sequence number are written in one transaction
 //! ([`save_op`]), so a reload can never hand out a sequence number twice.
 
+use crate::state::Blocked;
 use indexed_db_futures::database::Database;
 use indexed_db_futures::prelude::*;
 use indexed_db_futures::transaction::TransactionMode;
@@ -145,6 +150,10 @@ pub struct Snapshot {
     pub config: Vec<(String, String)>,
     /// The chosen language code.
     pub lang: Option<String>,
+    /// When the last sync succeeded.
+    pub last_sync: Option<chrono::DateTime<chrono::Utc>>,
+    /// Whether the server stopped accepting this device.
+    pub blocked: Option<Blocked>,
 }
 
 thread_local! {
@@ -189,6 +198,14 @@ pub async fn load() -> Result<Snapshot, DbError> {
     let state = get_json::<DeviceState>(&tx, DEVICE, "state").await?;
     let session = get_json::<StoredSession>(&tx, SESSION, "current").await?;
     let lang = get_json::<String>(&tx, PREFS, "lang").await?;
+    let blocked = get_json::<Blocked>(&tx, DEVICE, "blocked").await?;
+    // A time that does not parse is only a display: forget it.
+    let last_sync = get_json::<chrono::DateTime<chrono::Utc>>(&tx, PREFS, "last_sync")
+        .await
+        .unwrap_or_else(|e| {
+            leptos::logging::warn!("the stored last sync time: {e}");
+            None
+        });
 
     let records: Vec<OpRecord> = tx
         .object_store(OPS)?
@@ -220,6 +237,8 @@ pub async fn load() -> Result<Snapshot, DbError> {
         ops,
         config,
         lang,
+        last_sync,
+        blocked,
     })
 }
 
@@ -311,6 +330,7 @@ pub async fn save_pulled(
 /// Stores the session and the device state after a login, and the
 /// identity when the server issued a new one, in one transaction: a device
 /// state is never stored without the identity its ops are pushed under.
+/// The server accepted the device again, so it is no longer blocked.
 pub async fn save_login(
     session: &StoredSession,
     state: &DeviceState,
@@ -326,6 +346,7 @@ pub async fn save_login(
     if let Some(identity) = identity {
         put_json(&tx, DEVICE, "identity", identity)?;
     }
+    tx.object_store(DEVICE)?.delete("blocked").primitive()?;
     tx.commit().await?;
     Ok(())
 }
@@ -365,6 +386,30 @@ pub async fn clear_cases() -> Result<(), DbError> {
         .build()?;
     tx.object_store(OPS)?.clear()?;
     tx.object_store(CONFIG)?.clear()?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Records that the server stopped accepting this device.
+pub async fn save_blocked(blocked: Blocked) -> Result<(), DbError> {
+    let db = db()?;
+    let tx = db
+        .transaction(DEVICE)
+        .with_mode(TransactionMode::Readwrite)
+        .build()?;
+    put_json(&tx, DEVICE, "blocked", &blocked)?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Stores the time of the last successful sync.
+pub async fn save_last_sync(at: chrono::DateTime<chrono::Utc>) -> Result<(), DbError> {
+    let db = db()?;
+    let tx = db
+        .transaction(PREFS)
+        .with_mode(TransactionMode::Readwrite)
+        .build()?;
+    put_json(&tx, PREFS, "last_sync", &at)?;
     tx.commit().await?;
     Ok(())
 }

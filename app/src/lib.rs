@@ -37,7 +37,8 @@ pub fn start() {
 }
 
 /// The app shell: a header with the product name, the connection and sync
-/// state and the navigation, and the current screen.
+/// state and the navigation, the banners that say when the app cannot work
+/// as it should, and the current screen.
 #[component]
 pub fn App() -> impl IntoView {
     let ctx = AppCtx::new();
@@ -67,10 +68,14 @@ pub fn App() -> impl IntoView {
                     <Show when=working>
                         <components::SyncIndicator/>
                     </Show>
-                    <ConnectionBadge/>
+                    <components::ConnectionBadge/>
                 </div>
             </header>
             <main class="app-main" data-testid="app-main">
+                <components::HttpsBanner/>
+                <Show when=move || ctx.ready.get()>
+                    <components::BlockedBanner/>
+                </Show>
                 {move || {
                     if !ctx.ready.get() {
                         return view! {
@@ -117,32 +122,5 @@ pub fn App() -> impl IntoView {
                 {env!("CARGO_PKG_VERSION")}
             </footer>
         </div>
-    }
-}
-
-/// Shows whether the browser believes it is online. Staff work offline
-/// routinely; this tells them whether their changes can sync right now.
-#[component]
-fn ConnectionBadge() -> impl IntoView {
-    let ctx = state::use_app();
-    let online = RwSignal::new(window().navigator().on_line());
-    let on = window_event_listener(leptos::ev::online, move |_| online.set(true));
-    let off = window_event_listener(leptos::ev::offline, move |_| online.set(false));
-    on_cleanup(move || {
-        on.remove();
-        off.remove();
-    });
-    view! {
-        <span
-            class="connection"
-            class:offline=move || !online.get()
-            role="status"
-            data-testid="connection"
-        >
-            {move || {
-                let l = ctx.lang.get();
-                if online.get() { l.pick("在线", "Online") } else { l.pick("离线", "Offline") }
-            }}
-        </span>
     }
 }

@@ -49,6 +49,47 @@ pub enum Screen {
     Admin,
 }
 
+/// Why this device may no longer record or sync: the server stopped
+/// accepting it. Kept in IndexedDB, so a reload (offline too) still says so
+/// and still refuses new cases; a successful login clears it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Blocked {
+    /// An administrator revoked the device: the server said
+    /// `auth.device_revoked` (at a login, or to a request).
+    Revoked,
+    /// The server no longer knows this device's session
+    /// (`auth.invalid_token`): the device may have been revoked (the
+    /// server answers a revoked device's token this way), the user
+    /// disabled, or the server restored from a backup. Only a new login
+    /// tells which.
+    SessionEnded,
+}
+
+impl Blocked {
+    /// The stable name, for `data-reason` and the export file.
+    pub fn code(self) -> &'static str {
+        match self {
+            Blocked::Revoked => "revoked",
+            Blocked::SessionEnded => "session_ended",
+        }
+    }
+
+    /// Why a new record is refused, for the forms.
+    pub fn refusal(self, l: Lang) -> &'static str {
+        match self {
+            Blocked::Revoked => l.pick(
+                "本设备已被系统管理员吊销，不能再登记新工单或记录处理过程。请改用其他设备，并联系系统管理员。",
+                "This tablet was revoked by the administrator: it can no longer register cases or record actions. Use another tablet and contact the administrator.",
+            ),
+            Blocked::SessionEnded => l.pick(
+                "服务器已不再接受本设备的登录，新的记录将无法上传，因此暂停登记。请先重新登录。",
+                "The server no longer accepts this tablet's login, so new records could not be uploaded: registering is paused. Log in again first.",
+            ),
+        }
+    }
+}
+
 /// The configuration that travels with sync, with defaults until the first
 /// pull brings the company's own.
 #[derive(Debug, Clone, PartialEq)]
@@ -235,6 +276,9 @@ pub struct AppCtx {
     pub ready: RwSignal<bool>,
     /// A start-up or storage error to show.
     pub fatal: RwSignal<Option<String>>,
+    /// Set when the server stopped accepting this device; nothing new is
+    /// recorded until a login succeeds.
+    pub blocked: RwSignal<Option<Blocked>>,
 }
 
 /// The device's wall clock.
@@ -260,6 +304,7 @@ impl AppCtx {
             now: RwSignal::new(now()),
             ready: RwSignal::new(false),
             fatal: RwSignal::new(None),
+            blocked: RwSignal::new(None),
         }
     }
 
@@ -286,6 +331,8 @@ impl AppCtx {
         self.identity.set(snap.identity);
         self.device.set(snap.state);
         self.session.set(snap.session);
+        self.blocked.set(snap.blocked);
+        self.sync.update(|s| s.last_ok = snap.last_sync);
         self.add_ops(snap.ops);
         self.ready.set(true);
         Ok(())
@@ -360,6 +407,37 @@ impl AppCtx {
         self.screen.set(Screen::List);
     }
 
+    /// Records that the server stopped accepting this device, on screen and
+    /// in IndexedDB. `Revoked` is never downgraded to `SessionEnded`.
+    pub fn block(self, blocked: Blocked) {
+        let current = self.blocked.get_untracked();
+        if current == Some(Blocked::Revoked) || current == Some(blocked) {
+            return;
+        }
+        self.blocked.set(Some(blocked));
+        leptos::task::spawn_local(async move {
+            if let Err(e) = db::save_blocked(blocked).await {
+                leptos::logging::warn!("storing that the device is blocked: {e}");
+            }
+        });
+    }
+
+    /// The outbox: this device's ops the server has not acknowledged, in
+    /// sequence order (tracked: re-runs when ops or the acknowledgement
+    /// change).
+    pub fn unsent(&self) -> Vec<Op> {
+        // Reading `cases` re-runs a caller when ops change; `device` when
+        // the acknowledgement moves.
+        self.cases.track();
+        let Some((device, acked)) = self
+            .device
+            .with(|d| d.as_ref().map(|d| (d.device, d.acked_seq)))
+        else {
+            return Vec::new();
+        };
+        self.ops.with_value(|log| log.outbox(device, acked))
+    }
+
     /// Whether the server requires a password change before anything else
     /// (tracked).
     pub fn must_change_password(&self) -> bool {
@@ -399,6 +477,11 @@ impl AppCtx {
         build: impl FnOnce(&mut DeviceState, DateTime<Utc>) -> Result<Action, String>,
     ) -> Result<Op, String> {
         let l = self.l();
+        // Nothing new on a device the server no longer accepts: it could
+        // never be uploaded (see `Blocked`).
+        if let Some(blocked) = self.blocked.get_untracked() {
+            return Err(blocked.refusal(l).to_string());
+        }
         let actor = self
             .actor()
             .ok_or_else(|| l.pick("请先登录", "Log in first").to_string())?;

@@ -4,12 +4,21 @@
 //!
 //! It runs on start, every 30 seconds, when the browser comes back online,
 //! after each local save, and from the sync button. A flag makes sure only
-//! one sync runs at a time; after a failure the automatic attempts back off
-//! with `shared::device::backoff`.
+//! one sync runs at a time (a request meanwhile runs once more after it);
+//! after a failure the automatic attempts back off with
+//! `shared::device::backoff`. Without a session (the login screen) the same
+//! schedule only asks `/healthz`, so the header can still say whether the
+//! server answers.
+//!
+//! The header's pill says what the last attempt found ([`Link`]): 在线 only
+//! after the server answered it. An answer that the server no longer
+//! accepts this device (`auth.device_revoked`, or `auth.invalid_token`,
+//! which is what a revoked device's token gets) blocks the device
+//! ([`crate::state::Blocked`]) and stops syncing until a login succeeds.
 
 use crate::api::{self, ApiError};
 use crate::db;
-use crate::state::{AppCtx, config_key, now};
+use crate::state::{AppCtx, Blocked, config_key, now};
 use chrono::{DateTime, Duration, Utc};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -24,13 +33,35 @@ const PULL_LIMIT: u32 = 500;
 /// How often an idle, healthy device syncs.
 const PERIOD_SECS: i64 = 30;
 
+/// What the last attempt to reach the server found, for the header's pill.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum Link {
+    /// Nothing has answered yet since the page loaded.
+    #[default]
+    Unknown,
+    /// The last attempt succeeded.
+    Online,
+    /// The last attempt reached no server (or the browser went offline).
+    Offline,
+    /// The server answered the last sync with an error.
+    Failed(ApiError),
+}
+
 /// What the sync indicator shows.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SyncStatus {
-    /// A sync is running now.
+    /// A sync (or, logged out, a health check) is running now.
     pub running: bool,
-    /// When the last sync finished without error.
+    /// Another attempt was asked for while one ran; it runs next.
+    pub queued: bool,
+    /// When the last sync finished without error, on this device (kept in
+    /// IndexedDB across reloads).
     pub last_ok: Option<DateTime<Utc>>,
+    /// The last sync since the page loaded or the user logged in
+    /// succeeded (what the browser tests wait for).
+    pub synced: bool,
+    /// What the last attempt found.
+    pub link: Link,
     /// The last failure, cleared by the next success.
     pub error: Option<ApiError>,
     /// Failures in a row, for the backoff.
@@ -58,56 +89,103 @@ pub fn start(ctx: AppCtx) {
         std::time::Duration::from_secs(5),
     );
     let handle = window_event_listener(leptos::ev::online, move |_| request(ctx));
-    // The app lives as long as the page; the listener must too.
+    // The browser knows for sure when it has no network at all.
+    let offline = window_event_listener(leptos::ev::offline, move |_| {
+        ctx.sync.update(|s| s.link = Link::Offline);
+    });
+    // The app lives as long as the page; the listeners must too.
     std::mem::forget(handle);
+    std::mem::forget(offline);
 }
 
 fn online() -> bool {
     window().navigator().on_line()
 }
 
-/// Runs a sync now unless one is running, nobody is logged in, or the
-/// server allows nothing before a password change.
+/// Runs a sync now, or once more after the one running. Without a session
+/// that may sync (logged out, or held at the password change) it only
+/// checks that the server answers; on a blocked device it does nothing.
 pub fn request(ctx: AppCtx) {
-    let busy = ctx.sync.with_untracked(|s| s.running);
+    if ctx.blocked.get_untracked().is_some() {
+        return;
+    }
+    if ctx.sync.with_untracked(|s| s.running) {
+        ctx.sync.update(|s| s.queued = true);
+        return;
+    }
     let logged_in = ctx
         .session
         .with_untracked(|s| s.as_ref().is_some_and(|s| !s.must_change_password));
     let has_state = ctx.device.with_untracked(Option::is_some);
-    if busy || !logged_in || !has_state {
+    ctx.sync.update(|s| {
+        s.running = true;
+        s.queued = false;
+    });
+    if !logged_in || !has_state {
+        spawn_local(async move {
+            let result = api::health().await;
+            finish(ctx, now(), result.map(|()| None));
+        });
         return;
     }
-    ctx.sync.update(|s| s.running = true);
     spawn_local(async move {
         let result = run(ctx).await;
-        if result.as_ref().err().and_then(ApiError::code) == Some("auth.password_change_required") {
-            password_change_required(ctx).await;
+        match result.as_ref().err().and_then(ApiError::code) {
+            Some("auth.password_change_required") => password_change_required(ctx).await,
+            Some("auth.device_revoked") => ctx.block(Blocked::Revoked),
+            Some("auth.invalid_token") => ctx.block(Blocked::SessionEnded),
+            _ => {}
         }
         let at = now();
-        ctx.sync.update(|s| {
-            s.running = false;
-            match result {
-                Ok(quarantined) => {
+        if result.is_ok()
+            && let Err(e) = db::save_last_sync(at).await
+        {
+            leptos::logging::warn!("storing the last sync time: {e}");
+        }
+        finish(ctx, at, result.map(Some));
+    });
+}
+
+/// Records how an attempt ended: `Ok(Some(quarantined))` for a sync,
+/// `Ok(None)` for a health check. Then runs a queued attempt, or reloads a
+/// page the server says is too old.
+fn finish(ctx: AppCtx, at: DateTime<Utc>, result: Result<Option<u64>, ApiError>) {
+    ctx.sync.update(|s| {
+        s.running = false;
+        match result {
+            Ok(synced) => {
+                s.link = Link::Online;
+                s.error = None;
+                s.failures = 0;
+                s.next_at = Some(at + Duration::seconds(PERIOD_SECS));
+                if let Some(quarantined) = synced {
                     s.last_ok = Some(at);
-                    s.error = None;
-                    s.failures = 0;
+                    s.synced = true;
                     s.quarantined += quarantined;
-                    s.next_at = Some(at + Duration::seconds(PERIOD_SECS));
-                }
-                Err(e) => {
-                    s.next_at = Some(at + backoff(s.failures));
-                    s.failures = s.failures.saturating_add(1);
-                    s.error = Some(e);
                 }
             }
-        });
-        if ctx
-            .sync
-            .with_untracked(|s| s.error == Some(ApiError::UpdateRequired))
-        {
-            let _ = window().location().reload();
+            Err(e) => {
+                s.link = match e {
+                    ApiError::Network(_) => Link::Offline,
+                    _ => Link::Failed(e.clone()),
+                };
+                s.synced = false;
+                s.next_at = Some(at + backoff(s.failures));
+                s.failures = s.failures.saturating_add(1);
+                s.error = Some(e);
+            }
         }
     });
+    if ctx
+        .sync
+        .with_untracked(|s| s.error == Some(ApiError::UpdateRequired))
+    {
+        let _ = window().location().reload();
+        return;
+    }
+    if ctx.sync.with_untracked(|s| s.queued) {
+        request(ctx);
+    }
 }
 
 /// One sync: push everything waiting, then pull every page. Returns how
@@ -184,7 +262,7 @@ async fn push_all(ctx: AppCtx, token: &str) -> Result<u64, ApiError> {
         if changed {
             db::save_state(&snapshot)
                 .await
-                .map_err(|e| ApiError::Decode(e.to_string()))?;
+                .map_err(|e| ApiError::Storage(e.to_string()))?;
         }
         if snapshot.pending() == 0 {
             return Ok(quarantined);
@@ -258,7 +336,7 @@ async fn pull_all(ctx: AppCtx, token: &str) -> Result<Pulled, ApiError> {
         };
         db::save_pulled(&ops, &config, &snapshot)
             .await
-            .map_err(|e| ApiError::Decode(e.to_string()))?;
+            .map_err(|e| ApiError::Storage(e.to_string()))?;
         let mut refold = false;
         if !page.config.is_empty() {
             ctx.config.update(|c| {

@@ -5,7 +5,7 @@
 //! set that `xtask` writes into BENCHMARKS.md.
 
 use chrono::Utc;
-use server::store::{NewUser, Store};
+use server::store::{AuditEntry, NewUser, Store};
 use shared::case::{Channel, Complainant, NoteKind, Registration};
 use shared::hlc::HlcClock;
 use shared::id::{CaseId, DeviceId, OpId, PropertyId};
@@ -31,7 +31,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         households: 1000,
         buildings: Vec::new(),
     };
-    store.put_property(&property)?;
+    store.put_property(&property, &bench_audit("property.put"))?;
     let user = store.create_user(
         NewUser {
             login: "bench".into(),
@@ -43,6 +43,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .map_err(|e| format!("{e:?}"))?,
         },
         Utc::now(),
+        &bench_audit("user.create"),
     )?;
     let rt = tokio::runtime::Runtime::new()?;
     let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
@@ -50,7 +51,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let app = server::app(server::state(store.clone()), None);
     rt.spawn(async move { axum::serve(listener, app).await });
 
-    let device = DeviceId(uuid::Uuid::now_v7());
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .build()
@@ -58,11 +58,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let login: serde_json::Value = agent
         .post(format!("{base}/api/v1/auth/login"))
         .send_json(
-            serde_json::json!({ "login": "bench", "password": "bench-password", "device": device }),
+            serde_json::json!({ "login": "bench", "password": "bench-password", "device_name": "bench" }),
         )?
         .body_mut()
         .read_json()?;
     let token = login["token"].as_str().ok_or("no token")?.to_string();
+    // The server issues the device and its number.
+    let device: DeviceId = serde_json::from_value(login["device"].clone())?;
+    let number = login["device_number"]
+        .as_u64()
+        .and_then(|n| u32::try_from(n).ok())
+        .ok_or("no device number")?;
 
     let mut clock = HlcClock::new(device, None);
     let mut seq = 0u64;
@@ -92,9 +98,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             ops.push(op(Action::Register(Registration {
                 reg_no: RegNo::new(
                     "BENCH",
-                    now.date_naive(),
-                    1,
-                    (batch * CASES_PER_BATCH + c) as u32,
+                    now.with_timezone(&chrono_tz::Asia::Shanghai).date_naive(),
+                    number,
+                    (batch * CASES_PER_BATCH + c + 1) as u32,
                 )?,
                 kind: shared::case::CaseKind::Complaint,
                 property: property.id,
@@ -139,4 +145,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
+}
+
+/// The audit record of the benchmark's own set-up.
+fn bench_audit(action: &str) -> AuditEntry {
+    AuditEntry {
+        at: Utc::now(),
+        user: None,
+        device: None,
+        address: None,
+        action: action.into(),
+        detail: serde_json::json!({ "by": "benchmark" }),
+    }
 }

@@ -295,6 +295,15 @@ impl FromRequestParts<AppState> for Session {
             .ok_or_else(|| {
                 ApiError::unauthorized("auth.invalid_token", "the session has ended; log in again")
             })?;
+        // Revoking a device revokes its tokens too; the device is told why,
+        // so that it can say so instead of asking for a login that fails.
+        if row.device_revoked {
+            return Err(ApiError::new(
+                axum::http::StatusCode::FORBIDDEN,
+                "auth.device_revoked",
+                "this device has been revoked by an administrator",
+            ));
+        }
         if row.expires_at <= Utc::now() {
             return Err(ApiError::unauthorized(
                 "auth.token_expired",

@@ -5,23 +5,30 @@
 //! tokens, [`push`] the accept-or-quarantine decision for each pushed op,
 //! [`store`] the storage interface and its SQLite backend. Cases are
 //! materialized with `shared::fold`; the server holds no second copy of the
-//! rules.
+//! rules. Around them: [`assets`] serves the built app (precompressed,
+//! cached by content hash), [`headers`] adds the security headers to every
+//! answer, [`tls`] is HTTPS (`server tls init`, `serve --tls-cert`) and
+//! [`proxy`] finds the client's address behind a trusted reverse proxy.
 
 pub mod api;
+pub mod assets;
 pub mod auth;
 pub mod error;
+pub mod headers;
+pub mod proxy;
 pub mod push;
 pub mod state;
 pub mod store;
+pub mod tls;
 
 use axum::Router;
 use axum::routing::get;
+use headers::Transport;
 use serde_json::json;
 use state::AppState;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use store::sqlite::SqliteStore;
-use tower_http::services::{ServeDir, ServeFile};
 use tower_http::trace::TraceLayer;
 
 /// The SQLite file inside a data directory.
@@ -49,18 +56,31 @@ pub fn state(store: Arc<dyn store::Store>) -> AppState {
         max_clock_skew: chrono::Duration::days(1),
         argon2: Arc::new(tokio::sync::Semaphore::new(cores)),
         first_admin_file: None,
+        trusted_proxies: Arc::default(),
     }
 }
 
-/// The whole application: the API, `/healthz`, and the built app from
-/// `dist` at `/` (any unknown path gets `index.html`, for the app's routes).
+/// The whole application over plain HTTP: the API, `/healthz`, and the
+/// built app from `dist` at `/` (any unknown path gets `index.html`, for
+/// the app's routes).
 pub fn app(state: AppState, dist: Option<PathBuf>) -> Router {
+    app_over(state, dist, Transport::Http)
+}
+
+/// The whole application as reached over `transport`: the same as [`app`],
+/// with HSTS over HTTPS. Every answer, errors and the fallback included,
+/// carries the security headers.
+pub fn app_over(state: AppState, dist: Option<PathBuf>, transport: Transport) -> Router {
     let mut router = api::router(state).route("/healthz", get(healthz));
     if let Some(dist) = dist {
-        let index = ServeFile::new(dist.join("index.html"));
-        router = router.fallback_service(ServeDir::new(dist).fallback(index));
+        router = router.fallback_service(assets::router(dist));
     }
-    router.layer(TraceLayer::new_for_http())
+    router
+        .layer(axum::middleware::map_response_with_state(
+            transport,
+            headers::add,
+        ))
+        .layer(TraceLayer::new_for_http())
 }
 
 async fn healthz() -> axum::Json<serde_json::Value> {

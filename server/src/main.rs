@@ -6,12 +6,14 @@
 use chrono::Utc;
 use clap::{Args, Parser, Subcommand};
 use server::api::admin::{NewUserRequest, check_property, create_user_checked};
+use server::headers::Transport;
+use server::proxy::TrustedProxies;
 use server::store::{AuditEntry, Store};
 use shared::calendar::{Calendar, YearSchedule};
 use shared::id::{BuildingId, PropertyId, UnitId};
 use shared::property::{Building, Property, Unit};
 use shared::role::Role;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -53,7 +55,16 @@ enum Command {
         /// minutes, before it is quarantined as `clock.out_of_range`.
         #[arg(long, default_value_t = 24 * 60)]
         max_clock_skew_minutes: u32,
+        #[command(flatten)]
+        tls: TlsArgs,
+        /// A reverse proxy (IP address) whose `X-Forwarded-For` names the
+        /// client; repeat for several. Without it the TCP peer is the client.
+        #[arg(long = "trusted-proxy", value_name = "ADDR")]
+        trusted_proxies: Vec<IpAddr>,
     },
+    /// HTTPS without a domain: a local certificate authority for the tablets.
+    #[command(subcommand)]
+    Tls(TlsCommand),
     /// Creates the first admin if there is none, with a random password
     /// that is printed and kept in `<data-dir>/first-admin.txt`.
     InitAdmin {
@@ -93,6 +104,43 @@ enum Command {
         data: Data,
         /// A file written by `server backup`.
         file: PathBuf,
+    },
+}
+
+/// `serve` over HTTPS.
+#[derive(Args)]
+struct TlsArgs {
+    /// Serve HTTPS with this PEM certificate (chain), e.g. `server.crt`
+    /// from `server tls init`.
+    #[arg(long, requires = "tls_key", value_name = "FILE")]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key of `--tls-cert`.
+    #[arg(long, requires = "tls_cert", value_name = "FILE")]
+    tls_key: Option<PathBuf>,
+    /// With TLS, also listen for plain HTTP here, answering only with a
+    /// redirect to HTTPS (e.g. 0.0.0.0:80).
+    #[arg(long, requires = "tls_cert", value_name = "ADDR")]
+    http_redirect_addr: Option<SocketAddr>,
+}
+
+#[derive(Subcommand)]
+enum TlsCommand {
+    /// Makes a local certificate authority (once; reused afterwards) and a
+    /// server certificate for the names and addresses tablets use. Install
+    /// `ca.crt` on every tablet (see the README), then serve with
+    /// `--tls-cert DIR/server.crt --tls-key DIR/server.key`.
+    Init {
+        #[command(flatten)]
+        data: Data,
+        /// A host name tablets use for the server (repeat for several).
+        #[arg(long = "host", value_name = "NAME")]
+        hosts: Vec<String>,
+        /// An IP address tablets use for the server (repeat for several).
+        #[arg(long = "ip", value_name = "ADDR")]
+        ips: Vec<IpAddr>,
+        /// Where to write the files; default `<data-dir>/tls`.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
     },
 }
 
@@ -226,6 +274,8 @@ fn run(command: Command) -> Result<(), String> {
             log_level,
             dist,
             max_clock_skew_minutes,
+            tls,
+            trusted_proxies,
         } => {
             tracing_subscriber::fmt()
                 .with_env_filter(
@@ -243,6 +293,17 @@ fn run(command: Command) -> Result<(), String> {
             let mut state = server::state(store);
             state.max_clock_skew = chrono::Duration::minutes(max_clock_skew_minutes.into());
             state.first_admin_file = Some(data.data_dir.join(server::FIRST_ADMIN_FILE));
+            state.trusted_proxies = Arc::new(TrustedProxies::new(trusted_proxies));
+            if let (Some(cert), Some(key)) = (tls.tls_cert, tls.tls_key) {
+                let app = server::app_over(state, dist, Transport::Https);
+                return runtime()?.block_on(server::tls::serve(
+                    app,
+                    addr,
+                    &cert,
+                    &key,
+                    tls.http_redirect_addr,
+                ));
+            }
             let app = server::app(state, dist);
             runtime()?.block_on(async move {
                 let listener = tokio::net::TcpListener::bind(addr)
@@ -261,6 +322,49 @@ fn run(command: Command) -> Result<(), String> {
                 .await
                 .map_err(|e| e.to_string())
             })
+        }
+        Command::Tls(TlsCommand::Init {
+            data,
+            hosts,
+            ips,
+            out,
+        }) => {
+            let dir = out.unwrap_or_else(|| data.data_dir.join("tls"));
+            let issued = server::tls::init(&dir, &hosts, &ips, Utc::now().date_naive())?;
+            let ca = dir.join(server::tls::CA_CERT);
+            let names: Vec<String> = hosts
+                .iter()
+                .cloned()
+                .chain(ips.iter().map(IpAddr::to_string))
+                .collect();
+            if issued.ca_created {
+                println!(
+                    "Created the certificate authority \"{}\": install {} on every tablet \
+                     (see the README); keep {} private.",
+                    issued.ca_name,
+                    ca.display(),
+                    dir.join(server::tls::CA_KEY).display()
+                );
+            } else {
+                println!(
+                    "Reused the certificate authority \"{}\" ({}): tablets that have it need nothing new.",
+                    issued.ca_name,
+                    ca.display()
+                );
+            }
+            println!(
+                "Issued {} for {}, valid until {}.",
+                dir.join(server::tls::SERVER_CERT).display(),
+                names.join(", "),
+                issued.not_after
+            );
+            println!("Server key SHA-256 (SPKI, base64): {}", issued.spki);
+            println!(
+                "Serve with: server serve --addr 0.0.0.0:8443 --tls-cert {} --tls-key {} --http-redirect-addr 0.0.0.0:8080",
+                dir.join(server::tls::SERVER_CERT).display(),
+                dir.join(server::tls::SERVER_KEY).display()
+            );
+            Ok(())
         }
         Command::InitAdmin { data, login } => {
             let store = open(&data)?;

@@ -1,7 +1,9 @@
 //! What every handler shares.
 
 use crate::auth::LoginLimiter;
+use crate::proxy::TrustedProxies;
 use crate::store::Store;
+use axum::extract::FromRef;
 use std::sync::Arc;
 
 /// The application state.
@@ -20,6 +22,15 @@ pub struct AppState {
     /// Where `init-admin` printed the first admin's password; removed when
     /// that admin sets their own.
     pub first_admin_file: Option<std::path::PathBuf>,
+    /// The reverse proxies whose `X-Forwarded-For` names the client
+    /// (`serve --trusted-proxy`); none by default.
+    pub trusted_proxies: Arc<TrustedProxies>,
+}
+
+impl FromRef<AppState> for Arc<TrustedProxies> {
+    fn from_ref(state: &AppState) -> Self {
+        state.trusted_proxies.clone()
+    }
 }
 
 impl AppState {

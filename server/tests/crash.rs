@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{Author, Client, Fixture, Server, cli, device, push_body};
+use common::{Author, Client, Fixture, Server, cli, device_of, push_body, secret_of};
 use shared::op::{Action, Op};
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -47,10 +47,10 @@ fn pulled_ids(c: &Client) -> Vec<shared::id::OpId> {
 #[test]
 fn a_killed_push_is_all_or_nothing_and_the_resend_completes_it() {
     let fx = Fixture::new();
-    let dev = device(300);
     let mut server = Server::start(fx.data.path());
-    let (_, body) = Client::login(&server.base, "staff_a", dev);
-    let mut author = Author::new(&body, dev);
+    let (_, body) = Client::login(&server.base, "staff_a");
+    let mut author = Author::new(&body);
+    let (dev, secret) = (author.device, secret_of(&body));
     let mut outbox: Vec<Op> = Vec::new();
     let mut acked = 0u64;
 
@@ -58,7 +58,7 @@ fn a_killed_push_is_all_or_nothing_and_the_resend_completes_it() {
     // the transaction is open.
     for (round, delay_ms) in [5u64, 60, 400, 4000].into_iter().enumerate() {
         outbox.extend(big_batch(&mut author, &fx.pa, 300));
-        let (client, _) = Client::login(&server.base, "staff_a", dev);
+        let (client, _) = Client::login_on(&server.base, "staff_a", dev, &secret);
         let body = push_body(dev, &outbox);
         let pusher = std::thread::spawn(move || {
             // The answer may never come: the server dies under it.
@@ -69,7 +69,8 @@ fn a_killed_push_is_all_or_nothing_and_the_resend_completes_it() {
         let _ = pusher.join();
 
         server = Server::start(fx.data.path());
-        let (client, login) = Client::login(&server.base, "staff_a", dev);
+        let (client, login) = Client::login_on(&server.base, "staff_a", dev, &secret);
+        assert_eq!(device_of(&login), dev, "the same device after a restart");
         let stored = login["acked_seq"].as_u64().expect("acked_seq");
         let sent = outbox.last().map_or(0, |o| o.seq);
         assert!(
@@ -91,7 +92,7 @@ fn a_killed_push_is_all_or_nothing_and_the_resend_completes_it() {
         outbox.clear();
     }
 
-    let (quality, _) = Client::login(&server.base, "quality", device(301));
+    let (quality, _) = Client::login(&server.base, "quality");
     let ids = pulled_ids(&quality);
     let distinct: BTreeSet<_> = ids.iter().collect();
     assert_eq!(ids.len(), distinct.len(), "duplicates after crashes");

@@ -11,7 +11,7 @@ mod common;
 
 use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
 use chrono::{TimeZone, Utc};
-use common::{Client, Fixture, Server, device, seed_cases};
+use common::{Client, Fixture, Server, seed_cases};
 use serde_json::Value;
 use server::api::exports::{CASE_COLUMNS, case_headers};
 use shared::lang::Lang;
@@ -68,7 +68,7 @@ fn exports_of_many_cases_stream_read_back_and_mask() {
     let server = Server::start(fx.data.path());
 
     // The admin gets masked personal data, in XLSX.
-    let (admin, _) = Client::login(&server.base, "admin", device(1));
+    let (admin, _) = Client::login(&server.base, "admin");
     let t = Instant::now();
     let (status, headers, bytes) = admin.get_bytes(
         "/api/v1/exports/cases.xlsx",
@@ -129,7 +129,7 @@ fn exports_of_many_cases_stream_read_back_and_mask() {
     assert_eq!(last[id], ids[n - 1].to_string(), "newest last");
 
     // Head office gets the same rows unmasked, as a streamed CSV.
-    let (quality, _) = Client::login(&server.base, "quality", device(2));
+    let (quality, _) = Client::login(&server.base, "quality");
     let t = Instant::now();
     let (status, headers, csv) = quality.get_bytes(
         "/api/v1/exports/cases.csv",
@@ -209,7 +209,7 @@ fn exports_follow_filters_language_and_scope() {
     });
     seed_cases(fx.data.path(), "staff_b", &fx.pb, 5, start, |_, _| {});
     let server = Server::start(fx.data.path());
-    let (manager, _) = Client::login(&server.base, "manager_a", device(1));
+    let (manager, _) = Client::login(&server.base, "manager_a");
 
     // English headers, PA only for PA's manager, filters as in the case list.
     let (status, headers, bytes) = manager.get_bytes(
@@ -257,7 +257,7 @@ fn exports_follow_filters_language_and_scope() {
     assert_eq!((status, code(&body)), (400, "request.bad_query"));
 
     // The statistics workbook has one sheet per table.
-    let (quality, _) = Client::login(&server.base, "quality", device(2));
+    let (quality, _) = Client::login(&server.base, "quality");
     let (status, _, bytes) = quality.get_bytes(
         "/api/v1/exports/stats.xlsx?period=year&from=2025-01-01",
         &[],

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Author, Client, Fixture, Server, device, push_body};
+use common::{Author, Client, Fixture, Server, push_body};
 use shared::op::Action;
 use std::collections::BTreeSet;
 use std::sync::{Arc, Barrier};
@@ -12,26 +12,23 @@ use std::sync::{Arc, Barrier};
 fn small_pages_while_others_push_miss_nothing_and_repeat_nothing() {
     let fx = Fixture::new();
     let server = Server::start(fx.data.path());
-    let (quality, _) = Client::login(&server.base, "quality", device(450));
-    let (scoped, _) = Client::login(&server.base, "staff_b", device(451));
+    let (quality, _) = Client::login(&server.base, "quality");
+    let (scoped, _) = Client::login(&server.base, "staff_b");
     // Pushers log in first, then all start pushing together with the puller.
     let start = Arc::new(Barrier::new(4));
     let mut pushers = Vec::new();
-    for (i, (login, property)) in [
+    for (login, property) in [
         ("staff_a", fx.pa.clone()),
         ("manager_a", fx.pa.clone()),
         ("staff_b", fx.pb.clone()),
-    ]
-    .into_iter()
-    .enumerate()
-    {
+    ] {
         let base = server.base.clone();
         let start = start.clone();
         pushers.push(std::thread::spawn(move || {
-            let dev = device(400 + i as u128);
-            let (client, body) = Client::login(&base, login, dev);
+            let (client, body) = Client::login(&base, login);
             start.wait();
-            let mut author = Author::new(&body, dev);
+            let mut author = Author::new(&body);
+            let dev = author.device;
             let mut made = Vec::new();
             for _ in 0..25 {
                 let mut batch = Vec::new();

@@ -24,7 +24,7 @@
 mod common;
 
 use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Utc};
-use common::{Author, Client, Fixture, Server, device, push_body};
+use common::{Author, Client, Fixture, Server, push_body};
 use serde_json::{Value, json};
 use shared::case::{CaseKind, ContactMethod, Registration, Severity, Validity};
 use shared::id::CaseId;
@@ -51,9 +51,9 @@ fn world() -> World {
     }
 }
 
-fn login(w: &World, login: &str, n: u128) -> (Client, Author) {
-    let (c, body) = Client::login(&w.server.base, login, device(n));
-    let author = Author::new(&body, device(n));
+fn login(w: &World, login: &str) -> (Client, Author) {
+    let (c, body) = Client::login(&w.server.base, login);
+    let author = Author::new(&body);
     (c, author)
 }
 
@@ -257,8 +257,8 @@ fn seeded() -> Seeded {
     let w = world();
     let mut cases = BTreeMap::new();
     let mut reg_nos = BTreeMap::new();
-    let (ca, mut a) = login(&w, "manager_a", 1);
-    let (cb, mut b) = login(&w, "manager_b", 2);
+    let (ca, mut a) = login(&w, "manager_a");
+    let (cb, mut b) = login(&w, "manager_b");
     let (pa, pb) = (w.pa.clone(), w.pb.clone());
     let building = &pa.buildings[0];
     let unit = |i: usize| Location::Unit {
@@ -375,13 +375,13 @@ fn seeded() -> Seeded {
         &mut pb_ops,
     );
 
-    for (client, dev, ops) in [(&ca, device(1), pa_ops), (&cb, device(2), pb_ops)] {
+    for (client, dev, ops) in [(&ca, a.device, pa_ops), (&cb, b.device, pb_ops)] {
         let (s, answer) = client.post("/api/v1/sync/push", &push_body(dev, &ops));
         assert_eq!(s, 200, "{answer}");
         assert_eq!(answer["quarantined"], json!([]), "{answer}");
     }
     // Every op applied: no case carries a rule violation.
-    let (quality, _) = login(&w, "quality", 3);
+    let (quality, _) = login(&w, "quality");
     for (name, id) in &cases {
         let (s, case) = quality.get(&format!("/api/v1/cases/{id}"));
         assert_eq!(s, 200);
@@ -420,7 +420,7 @@ fn property<'a>(stats: &'a Value, p: &Property) -> &'a Value {
 fn statistics_match_the_hand_worked_figures() {
     let s = seeded();
     let w = &s.w;
-    let (manager, _) = login(w, "manager_a", 10);
+    let (manager, _) = login(w, "manager_a");
 
     // PA, first quarter of 2025, as PA's manager.
     let (status, q1) = manager.get("/api/v1/stats?period=quarter&from=2025-02-15");
@@ -593,7 +593,7 @@ fn statistics_match_the_hand_worked_figures() {
     assert_eq!(missed, ["follow_up", "valid_complaint"]);
 
     // The whole of 2025 as head office: both properties, both quarters.
-    let (quality, _) = login(w, "quality", 11);
+    let (quality, _) = login(w, "quality");
     let (status, year) = quality.get("/api/v1/stats?period=year&from=2025-06-30");
     assert_eq!(status, 200, "{year}");
     assert_eq!(year["total"], 16);
@@ -676,12 +676,12 @@ fn statistics_match_the_hand_worked_figures() {
 fn roles_and_scope_of_statistics_spot_checks_and_exports() {
     let s = seeded();
     let w = &s.w;
-    let (manager, _) = login(w, "manager_a", 10);
+    let (manager, _) = login(w, "manager_a");
     let pb = w.pb.id.to_string();
 
     // Staff and department heads read no statistics.
-    for (who, n) in [("staff_a", 20), ("head_a", 21)] {
-        let (c, _) = login(w, who, n);
+    for who in ["staff_a", "head_a"] {
+        let (c, _) = login(w, who);
         for path in [
             "/api/v1/stats",
             "/api/v1/spot-checks",
@@ -697,13 +697,8 @@ fn roles_and_scope_of_statistics_spot_checks_and_exports() {
         }
     }
     // The whole management line, quality and admin do.
-    for (who, n) in [
-        ("regional_a", 22),
-        ("deputy_a", 23),
-        ("gm", 24),
-        ("admin", 25),
-    ] {
-        let (c, _) = login(w, who, n);
+    for who in ["regional_a", "deputy_a", "gm", "admin"] {
+        let (c, _) = login(w, who);
         assert_eq!(c.get("/api/v1/stats").0, 200, "{who}");
     }
 
@@ -771,7 +766,7 @@ fn roles_and_scope_of_statistics_spot_checks_and_exports() {
     assert!(!stats_text.contains("锦绣花园") && !stats_text.contains(&s.reg_nos["D1"]));
 
     // Head office sees both.
-    let (quality, _) = login(w, "quality", 11);
+    let (quality, _) = login(w, "quality");
     let (_, headers, _) = quality.get_bytes("/api/v1/exports/cases.csv", &["x-total-rows"]);
     assert_eq!(headers[0].as_deref(), Some("16"));
 }
@@ -780,7 +775,7 @@ fn roles_and_scope_of_statistics_spot_checks_and_exports() {
 fn spot_check_draws_are_reproducible_recorded_once_and_counted() {
     let s = seeded();
     let w = &s.w;
-    let (manager, _) = login(w, "manager_a", 1);
+    let (manager, _) = login(w, "manager_a");
     let pa = w.pa.id.to_string();
 
     // Not before the quarter is over, not by head office, not twice.
@@ -794,21 +789,28 @@ fn spot_check_draws_are_reproducible_recorded_once_and_counted() {
         &json!({"property": pa, "year": 2025, "quarter": 5}),
     );
     assert_eq!((status, code(&body)), (400, "spot_check.bad_quarter"));
-    let (quality, _) = login(w, "quality", 30);
+    let (quality, _) = login(w, "quality");
     let (status, _) = quality.post(
         "/api/v1/spot-checks",
         &json!({"property": pa, "year": 2025, "quarter": 1}),
     );
     assert_eq!(status, 403);
 
-    let (status, drawn) = manager.post(
+    // The server draws the seed; a manager cannot choose the sample.
+    let (status, body) = manager.post(
         "/api/v1/spot-checks",
         &json!({"property": pa, "year": 2025, "quarter": 1, "seed": 42}),
+    );
+    assert_eq!((status, code(&body)), (422, "request.invalid_json"));
+    let (status, drawn) = manager.post(
+        "/api/v1/spot-checks",
+        &json!({"property": pa, "year": 2025, "quarter": 1}),
     );
     assert_eq!(status, 201, "{drawn}");
     // Completed repairs of Q1: C5 (resolved), C6–C9, C11, C12 (closed);
     // C10 is reopened. 20% of 7, rounded up: 2.
-    assert_eq!(drawn["seed"], 42);
+    let seed = drawn["seed"].as_u64().expect("the seed drawn");
+    assert!(seed < 1 << 53, "exact in JSON numbers");
     assert_eq!(drawn["percent"], 20);
     assert_eq!(drawn["candidates"], 7);
     assert_eq!(drawn["sampled"], 2);
@@ -817,7 +819,7 @@ fn spot_check_draws_are_reproducible_recorded_once_and_counted() {
         .map(|c| s.cases[c].to_string())
         .collect();
     candidates.sort();
-    let expected = server::store::reports::draw_sample(&candidates, 20, 42);
+    let expected = server::store::reports::draw_sample(&candidates, 20, seed);
     let sampled: Vec<String> = drawn["items"]
         .as_array()
         .unwrap()
@@ -839,12 +841,12 @@ fn spot_check_draws_are_reproducible_recorded_once_and_counted() {
 
     let (status, body) = manager.post(
         "/api/v1/spot-checks",
-        &json!({"property": pa, "year": 2025, "quarter": 1, "seed": 7}),
+        &json!({"property": pa, "year": 2025, "quarter": 1}),
     );
     assert_eq!((status, code(&body)), (409, "spot_check.already_drawn"));
 
-    // PB's manager draws PB's quarter (one repair: D2) without a seed.
-    let (manager_b, _) = login(w, "manager_b", 2);
+    // PB's manager draws PB's quarter (one repair: D2).
+    let (manager_b, _) = login(w, "manager_b");
     let (status, pb_draw) = manager_b.post(
         "/api/v1/spot-checks",
         &json!({"property": w.pb.id, "year": 2025, "quarter": 1}),
@@ -855,7 +857,7 @@ fn spot_check_draws_are_reproducible_recorded_once_and_counted() {
 
     // The manager records the two calls as spot-check follow-ups, from a
     // tablet of their own.
-    let (tablet, mut author) = login(w, "manager_a", 40);
+    let (tablet, mut author) = login(w, "manager_a");
     let calls: Vec<Op> = sampled
         .iter()
         .zip([5u8, 3])
@@ -872,7 +874,7 @@ fn spot_check_draws_are_reproducible_recorded_once_and_counted() {
             )
         })
         .collect();
-    let (status, answer) = tablet.post("/api/v1/sync/push", &push_body(device(40), &calls));
+    let (status, answer) = tablet.post("/api/v1/sync/push", &push_body(author.device, &calls));
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["quarantined"], json!([]));
 
@@ -895,7 +897,7 @@ fn spot_check_draws_are_reproducible_recorded_once_and_counted() {
     assert_eq!(mine.as_array().map(Vec::len), Some(1));
     let (_, all) = quality.get("/api/v1/spot-checks?year=2025");
     assert_eq!(all.as_array().map(Vec::len), Some(2));
-    let (admin, _) = login(w, "admin", 31);
+    let (admin, _) = login(w, "admin");
     let (_, masked) = admin.get(&format!("/api/v1/spot-checks?property={pa}"));
     let phone = masked[0]["items"][0]["phone"].as_str().unwrap();
     assert!(phone.contains("****"), "{phone}");
@@ -929,5 +931,5 @@ fn spot_check_draws_are_reproducible_recorded_once_and_counted() {
         .filter(|e| e["action"] == "spot_check.draw")
         .collect();
     assert_eq!(draws.len(), 2);
-    assert!(draws.iter().any(|e| e["detail"]["seed"] == 42));
+    assert!(draws.iter().any(|e| e["detail"]["seed"] == seed));
 }

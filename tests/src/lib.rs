@@ -11,6 +11,13 @@
 //! A real process, not an in-process router, because tests kill it with
 //! SIGKILL to check crash safety and offline behaviour.
 //!
+//! [`Server::start_tls`] serves HTTPS with a certificate from `server tls
+//! init`, and [`Browser::start_with`] passes Chromium extra flags: together
+//! (see [`Server::chromium_args`]) a test opens the app at a tablet's name
+//! such as `https://tablet.test:PORT/`, mapped to 127.0.0.1 and with the
+//! certificate trusted by its key, without touching the system's trust
+//! store or name resolution.
+//!
 //! Chromedriver runs in its own process group. Chromium is its child, so
 //! [`Browser`]'s `Drop` kills the whole group: a panicking test leaves no
 //! browser behind.
@@ -42,10 +49,22 @@ const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 /// A running `server serve` on a port of its own, with a fresh data
 /// directory, serving `dist/`. Killed on drop.
 pub struct Server {
-    /// `http://127.0.0.1:PORT`, without a trailing slash.
+    /// `http://127.0.0.1:PORT` (or `https://…` for [`Server::start_tls`]),
+    /// without a trailing slash.
     pub base: String,
     child: Option<Child>,
     data: TempDir,
+    tls: Option<Tls>,
+    agent: ureq::Agent,
+}
+
+/// What `server tls init` wrote for a TLS server.
+struct Tls {
+    /// The directory with `ca.crt`, `server.crt`, `server.key` and
+    /// `server.spki`.
+    dir: PathBuf,
+    /// The base64 SHA-256 of the server key's SPKI (from `server.spki`).
+    spki: String,
 }
 
 /// The password of every user [`Server::seed`] creates.
@@ -56,14 +75,89 @@ impl Server {
     /// `/healthz` answers.
     pub fn start() -> Server {
         let data = tempfile::tempdir().expect("create a temp data dir");
-        let (child, base) = spawn_server(data.path(), "127.0.0.1:0");
+        let (child, base) = spawn_server(data.path(), "127.0.0.1:0", None);
         let server = Server {
             base,
             child: Some(child),
             data,
+            tls: None,
+            agent: agent(None),
         };
         server.wait_healthy();
         server
+    }
+
+    /// Starts the server over HTTPS, as a site would run it: `server tls
+    /// init --host HOST --ip 127.0.0.1` makes a certificate authority and a
+    /// certificate for `host` and 127.0.0.1 in the data directory, then
+    /// `serve --tls-cert --tls-key` uses it. [`Server::agent`] trusts that
+    /// authority; a browser needs [`Server::chromium_args`].
+    pub fn start_tls(host: &str) -> Server {
+        let data = tempfile::tempdir().expect("create a temp data dir");
+        let dir = data.path().join("tls");
+        let dir_arg = dir.to_str().expect("a UTF-8 temp path");
+        run_cli(
+            data.path(),
+            &[
+                "tls",
+                "init",
+                "--host",
+                host,
+                "--ip",
+                "127.0.0.1",
+                "--out",
+                dir_arg,
+            ],
+        );
+        let spki = std::fs::read_to_string(dir.join("server.spki"))
+            .expect("server tls init writes server.spki")
+            .trim()
+            .to_string();
+        assert!(!spki.is_empty(), "server.spki is empty");
+        let ca = std::fs::read(dir.join("ca.crt")).expect("server tls init writes ca.crt");
+        let ca = ureq::tls::Certificate::from_pem(&ca).expect("ca.crt is a PEM certificate");
+        let agent = agent(Some(ca));
+        let tls = Tls { dir, spki };
+        let (child, base) = spawn_server(data.path(), "127.0.0.1:0", Some(&tls));
+        assert!(base.starts_with("https://"), "a TLS server said {base}");
+        let server = Server {
+            base,
+            child: Some(child),
+            data,
+            tls: Some(tls),
+            agent,
+        };
+        server.wait_healthy();
+        server
+    }
+
+    /// An HTTP client for this server: over HTTPS it trusts the server's
+    /// own certificate authority. Error statuses are answers, not errors.
+    pub fn agent(&self) -> ureq::Agent {
+        self.agent.clone()
+    }
+
+    /// The server's address with `host` in place of 127.0.0.1, e.g.
+    /// `https://tablet.test:PORT/path`, for a browser started with
+    /// [`Server::chromium_args`].
+    pub fn url_at(&self, host: &str, path: &str) -> String {
+        format!("{}{path}", self.base.replacen("127.0.0.1", host, 1))
+    }
+
+    /// The Chromium flags that make `host` resolve to 127.0.0.1 (any
+    /// port) and, for a TLS server, trust its certificate by the hash of
+    /// its key (`server.spki`), as `--ignore-certificate-errors-spki-list`
+    /// takes it. Only for test profiles: it bypasses the certificate's
+    /// chain.
+    pub fn chromium_args(&self, host: &str) -> Vec<String> {
+        let mut args = vec![format!("--host-resolver-rules=MAP {host} 127.0.0.1")];
+        if let Some(tls) = &self.tls {
+            args.push(format!(
+                "--ignore-certificate-errors-spki-list={}",
+                tls.spki
+            ));
+        }
+        args
     }
 
     /// Starts the server again after [`Server::kill`], on the same address
@@ -71,8 +165,12 @@ impl Server {
     /// service worker and IndexedDB) stays the same.
     pub fn restart(&mut self) {
         self.kill();
-        let addr = self.base.trim_start_matches("http://").to_string();
-        let (child, base) = spawn_server(self.data.path(), &addr);
+        let addr = self
+            .base
+            .trim_start_matches("http://")
+            .trim_start_matches("https://")
+            .to_string();
+        let (child, base) = spawn_server(self.data.path(), &addr, self.tls.as_ref());
         assert_eq!(base, self.base, "the server came back on another address");
         self.child = Some(child);
         self.wait_healthy();
@@ -81,19 +179,7 @@ impl Server {
     /// Runs `server ARGS --data-dir DIR` (a CLI command on this server's
     /// database) and returns its stdout; panics when it fails.
     pub fn cli(&self, args: &[&str]) -> String {
-        let out = Command::new(server_bin())
-            .args(args)
-            .arg("--data-dir")
-            .arg(self.data.path())
-            .env_remove("SERVER_USER_PASSWORD")
-            .output()
-            .expect("run the server CLI");
-        assert!(
-            out.status.success(),
-            "server {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        run_cli(self.data.path(), args)
     }
 
     /// One property 和园 (code HY, 500 households) with building 1栋 (units
@@ -159,6 +245,51 @@ impl Server {
         }
     }
 
+    /// Logs in over HTTP(S) as `login` with [`PASSWORD`], as a new device,
+    /// and returns the bearer token.
+    pub fn token(&self, login: &str) -> String {
+        let body = json!({ "login": login, "password": PASSWORD, "device_name": "e2e" });
+        let (status, answer) = self.post_json(None, "/api/v1/auth/login", &body);
+        assert_eq!(status, 200, "login of {login}: {answer}");
+        answer["token"]
+            .as_str()
+            .expect("a login answer has a token")
+            .to_string()
+    }
+
+    /// `GET path` with `token`: the status and the JSON body (`Null` when
+    /// there is none).
+    pub fn get_json(&self, token: &str, path: &str) -> (u16, Value) {
+        let mut response = self
+            .agent
+            .get(self.url(path))
+            .header("Authorization", &format!("Bearer {token}"))
+            .call()
+            .unwrap_or_else(|e| panic!("GET {path}: {e}"));
+        let status = response.status().as_u16();
+        (
+            status,
+            response.body_mut().read_json().unwrap_or(Value::Null),
+        )
+    }
+
+    /// `POST path` with a JSON body (and `token`, when given): the status
+    /// and the JSON body (`Null` when there is none).
+    pub fn post_json(&self, token: Option<&str>, path: &str, body: &Value) -> (u16, Value) {
+        let mut request = self.agent.post(self.url(path));
+        if let Some(token) = token {
+            request = request.header("Authorization", &format!("Bearer {token}"));
+        }
+        let mut response = request
+            .send_json(body)
+            .unwrap_or_else(|e| panic!("POST {path}: {e}"));
+        let status = response.status().as_u16();
+        (
+            status,
+            response.body_mut().read_json().unwrap_or(Value::Null),
+        )
+    }
+
     /// The server's data directory.
     pub fn data_dir(&self) -> &Path {
         self.data.path()
@@ -181,7 +312,7 @@ impl Server {
         let url = self.url("/healthz");
         let deadline = Instant::now() + TIMEOUT;
         loop {
-            match ureq::get(&url).call() {
+            match self.agent.get(&url).call() {
                 Ok(response) if response.status() == 200 => return,
                 result if Instant::now() > deadline => {
                     panic!("{url} did not answer 200 within {TIMEOUT:?}: {result:?}")
@@ -192,17 +323,57 @@ impl Server {
     }
 }
 
-/// Spawns `server serve` on `addr` and returns it with the base URL it
-/// printed. Port 0 makes the server bind a free port and print the address
-/// it got as its first line, so no other process can take the port between
-/// choosing and binding it.
-fn spawn_server(data: &Path, addr: &str) -> (Child, String) {
-    let mut child = Command::new(server_bin())
+/// An HTTP client whose error statuses are answers, trusting `ca` too
+/// when given.
+fn agent(ca: Option<ureq::tls::Certificate<'static>>) -> ureq::Agent {
+    let mut config = ureq::Agent::config_builder().http_status_as_error(false);
+    if let Some(ca) = ca {
+        let tls = ureq::tls::TlsConfig::builder()
+            .root_certs(ureq::tls::RootCerts::new_with_certs(&[ca]))
+            .build();
+        config = config.tls_config(tls);
+    }
+    config.build().into()
+}
+
+/// Runs `server ARGS --data-dir DATA` and returns its stdout; panics when
+/// it fails.
+fn run_cli(data: &Path, args: &[&str]) -> String {
+    let out = Command::new(server_bin())
+        .args(args)
+        .arg("--data-dir")
+        .arg(data)
+        .env_remove("SERVER_USER_PASSWORD")
+        .output()
+        .expect("run the server CLI");
+    assert!(
+        out.status.success(),
+        "server {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Spawns `server serve` on `addr` (over HTTPS with `tls`) and returns it
+/// with the base URL it printed. Port 0 makes the server bind a free port
+/// and print the address it got as its first line, so no other process can
+/// take the port between choosing and binding it.
+fn spawn_server(data: &Path, addr: &str, tls: Option<&Tls>) -> (Child, String) {
+    let mut command = Command::new(server_bin());
+    command
         .args(["serve", "--addr", addr, "--log-level", "warn"])
         .arg("--data-dir")
         .arg(data)
         .arg("--dist")
-        .arg(dist_dir())
+        .arg(dist_dir());
+    if let Some(tls) = tls {
+        command
+            .arg("--tls-cert")
+            .arg(tls.dir.join("server.crt"))
+            .arg("--tls-key")
+            .arg(tls.dir.join("server.key"));
+    }
+    let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -245,8 +416,14 @@ impl Browser {
     /// Starts chromedriver on a free port and opens a browser session with
     /// a fresh profile.
     pub async fn start() -> Browser {
+        Browser::start_with(&[]).await
+    }
+
+    /// Like [`Browser::start`], with extra Chromium flags (e.g.
+    /// [`Server::chromium_args`]).
+    pub async fn start_with(args: &[String]) -> Browser {
         let profile = tempfile::tempdir().expect("create a temp browser profile");
-        let mut browser = Browser::start_in(profile.path()).await;
+        let mut browser = Browser::start_in_with(profile.path(), args).await;
         browser._profile = Some(profile);
         browser
     }
@@ -255,6 +432,11 @@ impl Browser {
     /// again on the same directory is a browser restart, with the service
     /// worker, its cache and IndexedDB as the last one left them.
     pub async fn start_in(dir: &Path) -> Browser {
+        Browser::start_in_with(dir, &[]).await
+    }
+
+    /// Like [`Browser::start_in`], with extra Chromium flags.
+    pub async fn start_in_with(dir: &Path, args: &[String]) -> Browser {
         for path in [CHROMIUM, CHROMEDRIVER] {
             assert!(
                 Path::new(path).exists(),
@@ -263,7 +445,7 @@ impl Browser {
         }
         let driver = Driver::start();
         let mut builder = ClientBuilder::new(HttpConnector::new());
-        builder.capabilities(capabilities(dir));
+        builder.capabilities(capabilities(dir, args));
         let client = builder
             .connect(&driver.url)
             .await
@@ -476,6 +658,21 @@ impl Browser {
         }
     }
 
+    /// Runs `script` (a function body) in the page and returns its value.
+    pub async fn eval(&self, script: &str) -> Value {
+        self.client
+            .execute(script, vec![])
+            .await
+            .unwrap_or_else(|e| panic!("run {script:?} in the page: {e}"))
+    }
+
+    /// Whether a service worker controls the page now.
+    pub async fn service_worker_controls(&self) -> bool {
+        self.eval("return !!(navigator.serviceWorker && navigator.serviceWorker.controller);")
+            .await
+            == json!(true)
+    }
+
     /// Waits until a service worker controls the page, so that it loads
     /// with the server down.
     pub async fn wait_service_worker(&self) {
@@ -602,10 +799,10 @@ impl Drop for Driver {
 }
 
 /// Headless Chromium as root (CI runs as root) with a throwaway profile and
-/// nothing that phones home.
-fn capabilities(profile: &Path) -> Capabilities {
+/// nothing that phones home, plus `extra` flags.
+fn capabilities(profile: &Path, extra: &[String]) -> Capabilities {
     let (width, height) = WINDOW;
-    let args = [
+    let mut args = vec![
         "--headless=new".to_string(),
         "--no-sandbox".to_string(),
         "--disable-gpu".to_string(),
@@ -618,6 +815,7 @@ fn capabilities(profile: &Path) -> Capabilities {
         format!("--window-size={width},{height}"),
         format!("--user-data-dir={}", profile.display()),
     ];
+    args.extend(extra.iter().cloned());
     let caps = json!({
         "browserName": "chrome",
         "goog:chromeOptions": { "binary": CHROMIUM, "args": args },

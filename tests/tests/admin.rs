@@ -91,14 +91,31 @@ async fn an_admin_adds_a_user_and_imports_a_holiday_calendar() {
     // The six seeded users, the admin among them.
     browser.wait_count("user-row", 6).await;
 
-    // A refused user: the server's reason shows beside the form.
-    browser.fill("new-user-login", "staff3").await;
+    // A refused user: the server's reason shows beside the field its code
+    // names, in Chinese (a login that exists: the server's `conflict`).
+    browser.fill("new-user-login", "staff1").await;
     browser.fill("new-user-name", "孙客服").await;
     browser.choose("new-user-role", "staff").await;
-    browser.fill("new-user-password", "short").await;
+    browser.fill("new-user-password", "long-enough-1").await;
     browser.choose_label("new-user-property", "和园").await;
     browser.click("new-user-submit").await;
-    browser.wait_text("admin-error", "8").await;
+    browser
+        .wait_text("new-user-login-error", "该账号已被使用")
+        .await;
+    assert_eq!(
+        browser.text("admin-error").await,
+        "",
+        "said beside the field"
+    );
+    browser.wait_count("user-row", 6).await;
+
+    // A password too short is named beside its field before anything is
+    // sent.
+    browser.fill("new-user-login", "staff3").await;
+    browser.fill("new-user-password", "short").await;
+    browser.click("new-user-submit").await;
+    browser.wait_text("new-user-password-error", "8").await;
+    assert_eq!(browser.text("new-user-login-error").await, "");
     browser.wait_count("user-row", 6).await;
 
     browser.fill("new-user-password", "long-enough-1").await;

@@ -1,4 +1,5 @@
-//! The app in a real headless Chromium: the wasm loads and renders the shell.
+//! The app in a real headless Chromium: the wasm loads and renders the
+//! shell, and the header says the server answers.
 
 use e2e::{Browser, Server};
 
@@ -28,8 +29,16 @@ async fn the_wasm_app_renders_the_shell() {
             .expect("shell text")
             .contains(PRODUCT_NAME)
     );
-    let connection = browser.wait_for_test_id("connection").await;
-    assert_eq!(connection.text().await.expect("connection text"), "在线");
+    // 在线 only once the server answered (the login screen asks /healthz).
+    browser
+        .wait_attr("connection", "data-state", "online")
+        .await;
+    assert_eq!(browser.text("connection").await, "在线");
+    // 127.0.0.1 is a secure context: nothing to warn about.
+    assert!(
+        browser.find("https-banner").await.is_none(),
+        "the HTTPS banner shows at http://127.0.0.1"
+    );
 
     let png = browser.screenshot("shell").await;
     println!("screenshot: {}", png.display());

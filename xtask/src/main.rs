@@ -14,16 +14,20 @@
 //! second run goes straight to building. Project-local tools (wasm-bindgen,
 //! wasm-opt) go into `.tools/`, never into the user's PATH.
 //!
-//! This crate is std-only on purpose: it is the first thing a newcomer
-//! compiles, and it should take seconds.
+//! This crate is nearly std-only on purpose: it is the first thing a
+//! newcomer compiles, and it should take seconds. Its two dependencies,
+//! `flate2` and `brotli`, precompress the bundle (`bundle.rs`); the server
+//! builds them anyway.
 
 use std::env;
 use std::ffi::OsString;
 use std::fs;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::Instant;
+
+mod bundle;
+mod first_load;
 
 const USAGE: &str = "\
 usage: cargo xtask <task>
@@ -35,6 +39,8 @@ tasks:
                       fmt, clippy, the wasm builds and all tests
   dist                build the app bundle into dist/ only
   bench               run the benchmarks (release) and rewrite BENCHMARKS.md
+  bench first-load    only measure what a first visit transfers (needs dist/;
+                      builds the server) and update its rows in BENCHMARKS.md
 ";
 
 /// The wasm target the app and `shared` are built for.
@@ -60,7 +66,7 @@ fn main() -> ExitCode {
             let tools = install_build_tools(&ctx)?;
             build_dist(&ctx, &tools)
         }),
-        Some("bench") => Ctx::new().and_then(|ctx| bench(&ctx)),
+        Some("bench") => Ctx::new().and_then(|ctx| bench(&ctx, &args[1..])),
         Some("help" | "-h" | "--help") => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -430,10 +436,13 @@ fn install_chromium() -> Result<()> {
     ]))
 }
 
-/// Builds the app for wasm and assembles `dist/`: the wasm-bindgen output
-/// (`app.js`, `app_bg.wasm`), `index.html`, the CSS from `style/`, and the
-/// static assets in `app/static/`. File names are fixed, so the service
-/// worker can list what to precache.
+/// Builds the app for wasm and assembles `dist/`: the wasm-bindgen output,
+/// `index.html`, the CSS from `style/`, and the static assets in
+/// `app/static/`. The wasm, its JS glue, the CSS and `index.html`'s
+/// start-up script get names from their content (`bundle::fingerprint`,
+/// listed in `dist/manifest.json`), the service worker is stamped with the
+/// final list of files, and every text and wasm file gets a `.br` and a
+/// `.gz` beside it (`bundle::precompress`).
 fn build_dist(ctx: &Ctx, tools: &BuildTools) -> Result<()> {
     step("build the app for wasm (profile wasm-release)");
     cmd(ctx.cargo().args([
@@ -488,15 +497,27 @@ fn build_dist(ctx: &Ctx, tools: &BuildTools) -> Result<()> {
     if statics.is_dir() {
         copy_tree(&statics, &dist)?;
     }
+    let names = bundle::fingerprint(&dist)?;
     stamp_service_worker(&dist)?;
+    step("precompress (brotli 11, gzip -9)");
+    let started = Instant::now();
+    bundle::precompress(&dist, &ctx.target_dir.join("xtask-precompressed"))?;
+    println!("compressed in {}", secs(started));
 
-    println!("bundle sizes (raw / gzip -9):");
-    for file in [dist.join("app_bg.wasm"), dist.join("app.js")] {
-        let raw = fs::metadata(&file)
-            .map_err(|e| format!("{}: {e}", file.display()))?
-            .len();
-        let gz = gzip_size(&file).map_or_else(|| "?".into(), kib);
-        println!("  {:<12} {:>10} / {gz}", file_name(&file), kib(raw));
+    println!("bundle sizes (raw / gzip -9 / brotli 11):");
+    for plain in ["app_bg.wasm", "app.js"] {
+        let file = dist.join(names.get(plain).map_or(plain, String::as_str));
+        let size = |suffix: &str| {
+            fs::metadata(format!("{}{suffix}", file.display()))
+                .map_or_else(|_| "?".into(), |m| kib(m.len()))
+        };
+        println!(
+            "  {:<22} {:>10} / {:>10} / {:>10}",
+            file_name(&file),
+            size(""),
+            size(".gz"),
+            size(".br")
+        );
     }
     Ok(())
 }
@@ -512,7 +533,7 @@ fn stamp_service_worker(dist: &Path) -> Result<()> {
     }
     let mut files = Vec::new();
     relative_files(dist, dist, &mut files)?;
-    files.retain(|f| f != "sw.js");
+    files.retain(|f| f != "sw.js" && f != bundle::MANIFEST);
     let mut hash = FNV_OFFSET;
     for file in &files {
         let path = dist.join(file);
@@ -541,30 +562,100 @@ fn stamp_service_worker(dist: &Path) -> Result<()> {
 }
 
 /// Runs the benchmarks in release mode and writes their rows, with the
-/// machine and the command, into BENCHMARKS.md.
-fn bench(ctx: &Ctx) -> Result<()> {
-    let mut rows = String::new();
-    for example in ["ingest", "export"] {
-        step(&format!("{example} benchmark (release)"));
-        let out = ctx
-            .cargo()
-            .args([
-                "run",
-                "--quiet",
-                "--release",
-                "-p",
-                "server",
-                "--example",
-                example,
-            ])
-            .stderr(Stdio::inherit())
-            .output()
-            .map_err(|e| format!("cargo run --example {example}: {e}"))?;
-        if !out.status.success() {
-            return Err(format!("the {example} benchmark failed"));
-        }
-        rows.push_str(&String::from_utf8_lossy(&out.stdout));
+/// machine and the command, into BENCHMARKS.md. `bench first-load` runs
+/// only the first-load measurement and replaces its rows in the file.
+fn bench(ctx: &Ctx, args: &[String]) -> Result<()> {
+    let only_first_load = match args {
+        [] => false,
+        [what] if what == "first-load" => true,
+        _ => return Err(format!("unexpected arguments {args:?}\n\n{USAGE}")),
+    };
+    // Checked first, so a missing bundle is not found after minutes of
+    // the other benchmarks.
+    let dist = ctx.dist_dir();
+    if !dist.join("index.html").exists() {
+        return Err(format!(
+            "{} has no built app: run `cargo xtask dist` first",
+            dist.display()
+        ));
     }
+    let mut rows = String::new();
+    if !only_first_load {
+        for example in ["ingest", "export"] {
+            rows.push_str(&bench_example(ctx, example)?);
+        }
+    }
+    let first_load = bench_first_load(ctx)?;
+    let path = ctx.root.join("BENCHMARKS.md");
+    let text = if only_first_load {
+        // The other rows stay as the last full run wrote them.
+        let old = fs::read_to_string(&path).unwrap_or_default();
+        let kept: Vec<&str> = old
+            .lines()
+            .filter(|l| !l.starts_with(FIRST_LOAD_ROW))
+            .collect();
+        if kept.iter().any(|l| l.starts_with("|---|")) {
+            format!("{}\n{first_load}", kept.join("\n").trim_end())
+        } else {
+            benchmarks_md(&first_load)
+        }
+    } else {
+        rows.push_str(&first_load);
+        benchmarks_md(&rows)
+    };
+    fs::write(&path, text).map_err(|e| format!("BENCHMARKS.md: {e}"))?;
+    print!("{}", if only_first_load { &first_load } else { &rows });
+    Ok(())
+}
+
+/// How the first-load rows of BENCHMARKS.md begin.
+const FIRST_LOAD_ROW: &str = "| first load";
+
+/// Runs `cargo run --release --example NAME` in `server` and returns the
+/// table rows it prints.
+fn bench_example(ctx: &Ctx, example: &str) -> Result<String> {
+    step(&format!("{example} benchmark (release)"));
+    let out = ctx
+        .cargo()
+        .args([
+            "run",
+            "--quiet",
+            "--release",
+            "-p",
+            "server",
+            "--example",
+            example,
+        ])
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("cargo run --example {example}: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("the {example} benchmark failed"));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Measures the first load of the bundle in `dist/` (which must be built)
+/// through the debug server: the bytes on the wire do not depend on the
+/// build profile.
+fn bench_first_load(ctx: &Ctx) -> Result<String> {
+    build_server(ctx)?;
+    step("first load: what a first visit transfers");
+    let server = ctx.target_dir.join("debug").join("server");
+    let load = first_load::measure(&server, &ctx.dist_dir())?;
+    for t in &load.transfers {
+        println!(
+            "  Accept-Encoding: {:<8} {:>12} body + {:>9} headers",
+            t.encoding,
+            kib(t.body),
+            kib(t.headers)
+        );
+    }
+    Ok(first_load::rows(&load))
+}
+
+/// BENCHMARKS.md with `rows` in its table.
+fn benchmarks_md(rows: &str) -> String {
     let cpu = fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|c| {
@@ -580,14 +671,11 @@ fn bench(ctx: &Ctx) -> Result<()> {
         .output()
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
         .unwrap_or_default();
-    let text = format!(
+    format!(
         "# Benchmarks\n\nWritten by `cargo xtask bench` (release build). One run on one machine: \
 compare numbers from the same machine only.\n\n- Machine: {cpu}, {cores} cores\n- Toolchain: {rustc}\n\n\
 | benchmark | workload | result | rate |\n|---|---|---|---|\n{rows}"
-    );
-    fs::write(ctx.root.join("BENCHMARKS.md"), text).map_err(|e| format!("BENCHMARKS.md: {e}"))?;
-    print!("{rows}");
-    Ok(())
+    )
 }
 
 fn build_server(ctx: &Ctx) -> Result<()> {
@@ -712,20 +800,6 @@ fn fnv1a(hash: u64, bytes: &[u8]) -> u64 {
     bytes.iter().fold(hash, |h, b| {
         (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
     })
-}
-
-/// The size of a file after `gzip -9`, or `None` without gzip.
-fn gzip_size(file: &Path) -> Option<u64> {
-    let mut child = Command::new("gzip")
-        .args(["-9", "-c"])
-        .arg(file)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .ok()?;
-    let mut bytes = Vec::new();
-    child.stdout.take()?.read_to_end(&mut bytes).ok()?;
-    child.wait().ok()?.success().then_some(bytes.len() as u64)
 }
 
 fn file_name(path: &Path) -> String {

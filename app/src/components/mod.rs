@@ -1,8 +1,12 @@
-//! Small pieces the screens share: navigation, the sync indicator and the
-//! deadline badge.
+//! Small pieces the screens share: navigation, the connection pill, the
+//! sync indicator, the banners that say when the app cannot work as it
+//! should (no HTTPS, a device the server no longer accepts), the list and
+//! export of the records not uploaded yet, and the deadline badge.
 
+use crate::api::ApiError;
 use crate::i18n;
-use crate::state::{Screen, use_app};
+use crate::state::{AppCtx, Blocked, Screen, now, use_app};
+use crate::sync::Link;
 use leptos::prelude::*;
 use shared::case::Case;
 use shared::deadline::ClockStatus;
@@ -39,8 +43,8 @@ pub fn Nav() -> impl IntoView {
     }
 }
 
-/// Ops waiting, the last successful sync, the last error in plain words,
-/// and a button to sync now.
+/// Ops waiting, the last successful sync (kept across reloads), the last
+/// error in plain words, and a button to sync now.
 #[component]
 pub fn SyncIndicator() -> impl IntoView {
     let ctx = use_app();
@@ -69,8 +73,21 @@ pub fn SyncIndicator() -> impl IntoView {
     };
     let error = move || {
         let l = ctx.lang.get();
+        if let Some(blocked) = ctx.blocked.get() {
+            return blocked_short(blocked, l).to_string();
+        }
         ctx.sync.with(|s| {
-            let mut msg = s.error.as_ref().map(|e| e.message(l)).unwrap_or_default();
+            let mut msg = match &s.error {
+                // The ops are in IndexedDB before a sync is even tried.
+                Some(ApiError::Network(_)) => l
+                    .pick(
+                        "无法连接服务器。本机的记录已保存，联网后会自动上传。",
+                        "Cannot reach the server. Records are kept on this tablet and upload when online.",
+                    )
+                    .to_string(),
+                Some(e) => e.message(l),
+                None => String::new(),
+            };
             if s.quarantined > 0 {
                 let q = match l {
                     Lang::ZhCn => format!(" {} 条记录被服务器隔离，请联系管理员。", s.quarantined),
@@ -85,19 +102,315 @@ pub fn SyncIndicator() -> impl IntoView {
         })
     };
     view! {
-        <div class="sync" data-testid="sync-status" class:sync-error=move || ctx.sync.with(|s| s.error.is_some())
-            data-synced=move || ctx.sync.with(|s| s.last_ok.is_some()).to_string()
+        <div class="sync" data-testid="sync-status"
+            class:sync-error=move || ctx.sync.with(|s| s.error.is_some()) || ctx.blocked.get().is_some()
+            data-synced=move || ctx.sync.with(|s| s.synced).to_string()
             data-running=move || ctx.sync.with(|s| s.running).to_string()>
             <span class="sync-text">
                 <span data-testid="sync-pending" data-pending=move || pending().to_string()>{text}</span>
                 <span class="sync-error-text" data-testid="sync-error">{error}</span>
             </span>
             <button class="btn small" data-testid="sync-now" on:click=move |_| crate::sync::request(ctx)
-                disabled=move || ctx.sync.with(|s| s.running)>
+                disabled=move || ctx.sync.with(|s| s.running) || ctx.blocked.get().is_some()>
                 {move || ctx.lang.get().pick("立即同步", "Sync now")}
             </button>
         </div>
     }
+}
+
+/// The header's pill: what the last attempt to reach the server found
+/// (`crate::sync::Link`). 在线 only after the server answered; 离线 when
+/// nothing answered; 同步失败 when the server refused, with the reason in
+/// `title` (and beside it, in the sync indicator).
+#[component]
+pub fn ConnectionBadge() -> impl IntoView {
+    let ctx = use_app();
+    // (data-state, label, reason)
+    let pill = move || {
+        let l = ctx.lang.get();
+        if let Some(blocked) = ctx.blocked.get() {
+            let reason = blocked_short(blocked, l).to_string();
+            return ("failed", l.pick("同步失败", "Sync failed"), reason);
+        }
+        ctx.sync.with(|s| match &s.link {
+            Link::Unknown => ("checking", l.pick("连接中…", "Connecting…"), String::new()),
+            Link::Online => ("online", l.pick("在线", "Online"), String::new()),
+            Link::Offline => (
+                "offline",
+                l.pick("离线", "Offline"),
+                l.pick("无法连接服务器", "Cannot reach the server")
+                    .to_string(),
+            ),
+            Link::Failed(e) => ("failed", l.pick("同步失败", "Sync failed"), e.message(l)),
+        })
+    };
+    view! {
+        <span
+            class=move || format!("connection {}", pill().0)
+            role="status"
+            data-testid="connection"
+            data-state=move || pill().0
+            title=move || pill().2
+        >
+            {move || pill().1}
+        </span>
+    }
+}
+
+/// A device the server no longer accepts, in a few words.
+fn blocked_short(blocked: Blocked, l: Lang) -> &'static str {
+    match blocked {
+        Blocked::Revoked => l.pick(
+            "本设备已被系统管理员吊销，不能再同步。",
+            "This tablet was revoked by the administrator; it cannot sync.",
+        ),
+        Blocked::SessionEnded => l.pick(
+            "服务器已不再接受本设备的登录，请重新登录。",
+            "The server no longer accepts this tablet's login; log in again.",
+        ),
+    }
+}
+
+/// Whether the browser lets this page work offline: a secure context
+/// (HTTPS, or `localhost`) with service workers. At a plain-HTTP address a
+/// tablet can use the app only while the server answers.
+pub fn offline_capable() -> bool {
+    let window = window();
+    let has_service_workers =
+        js_sys::Reflect::has(&window.navigator(), &"serviceWorker".into()).unwrap_or(false);
+    window.is_secure_context() && has_service_workers
+}
+
+/// Says, instead of failing silently later, that offline use needs HTTPS
+/// and how to get it.
+#[component]
+pub fn HttpsBanner() -> impl IntoView {
+    let ctx = use_app();
+    let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+    let address = window().location().origin().unwrap_or_default();
+    (!offline_capable()).then(|| {
+        view! {
+            <section class="banner warn" role="alert" data-testid="https-banner">
+                <h2>{t("此地址不能离线使用", "Offline use is not possible at this address")}</h2>
+                <p>{t(
+                    "本页面不是通过安全连接（HTTPS）打开的，浏览器因此不允许本应用离线工作：断网或服务器停机时，本页面将无法打开。联网时可以正常使用。",
+                    "This page was not opened over a secure connection (HTTPS), so the browser does not let the app work offline: without the network, or while the server is down, this page will not open. It works normally while online.",
+                )}</p>
+                <p>{t(
+                    "请联系系统管理员，改用本应用的 https:// 地址打开（管理员请参阅 README 的“HTTPS for tablets”一节）。",
+                    "Ask the administrator for the app's https:// address and open it there (administrators: see \"HTTPS for tablets\" in the README).",
+                )}</p>
+                <p class="banner-detail">{t("当前地址：", "This address: ")}<code data-testid="https-banner-address">{address}</code></p>
+            </section>
+        }
+    })
+}
+
+/// When the server no longer accepts this device: says so plainly, says
+/// that new cases are refused, and lists the records that have not reached
+/// the server, with a way to export them as a file. Nothing is deleted.
+#[component]
+pub fn BlockedBanner() -> impl IntoView {
+    let ctx = use_app();
+    let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+    let count = move || ctx.unsent().len();
+    let title = move || {
+        let l = ctx.lang.get();
+        match ctx.blocked.get() {
+            Some(Blocked::Revoked) => l.pick("本设备已被吊销", "This tablet has been revoked"),
+            _ => l.pick(
+                "服务器已不再接受本设备的登录",
+                "The server no longer accepts this tablet's login",
+            ),
+        }
+    };
+    let explanation = move || {
+        let l = ctx.lang.get();
+        match ctx.blocked.get() {
+            Some(Blocked::Revoked) => l.pick(
+                "系统管理员已吊销本设备：它不能再登录或同步，也不能再登记新工单。",
+                "The administrator revoked this tablet: it can no longer log in or sync, nor register new cases.",
+            ),
+            _ => l.pick(
+                "原因可能是本设备已被系统管理员吊销、账号已被停用，或服务器已从备份恢复。重新登录之前，本设备不会同步，也不能登记新工单。如果重新登录时提示本设备已被吊销，请把下面未上传的记录导出，交给系统管理员。",
+                "The administrator may have revoked this tablet or disabled the account, or the server was restored from a backup. Until you log in again this tablet does not sync and does not register new cases. If the login then says the tablet was revoked, export the records below that were not uploaded and give the file to the administrator.",
+            ),
+        }
+    };
+    let unsent_text = move || {
+        let n = count();
+        match ctx.lang.get() {
+            Lang::ZhCn => format!(
+                "以下 {n} 条记录还没有上传到服务器。它们仍保存在本机，不会被删除；请导出为文件，交给系统管理员。"
+            ),
+            Lang::En => format!(
+                "The {n} records below have not reached the server. They stay on this tablet and are not deleted; export them as a file and give it to the administrator."
+            ),
+        }
+    };
+    let session_ended = move || {
+        ctx.blocked.get() == Some(Blocked::SessionEnded) && ctx.session.with(Option::is_some)
+    };
+    let relogin = move |_| leptos::task::spawn_local(ctx.log_out());
+    view! {
+        <Show when=move || ctx.blocked.get().is_some()>
+            <section class="banner danger" role="alert" data-testid="device-blocked"
+                data-reason=move || ctx.blocked.get().map(Blocked::code).unwrap_or_default()
+                data-unsent=move || count().to_string()>
+                <h2>{title}</h2>
+                <p data-testid="device-blocked-text">{explanation}</p>
+                <Show when=move || { count() > 0 }
+                    fallback=move || view! {
+                        <p data-testid="unsent-none">{t(
+                            "本设备的所有记录都已上传到服务器，没有遗漏。",
+                            "Every record of this tablet has reached the server; nothing is missing.",
+                        )}</p>
+                    }>
+                    <p data-testid="unsent-text">{unsent_text}</p>
+                    <div class="actions">
+                        <ExportUnsent testid="export-unsent"/>
+                    </div>
+                    <UnsentTable row_testid="unsent-op"/>
+                </Show>
+                <Show when=session_ended>
+                    <div class="actions">
+                        <button type="button" class="btn" data-testid="blocked-relogin" on:click=relogin>
+                            {t("退出并重新登录", "Log out and log in again")}
+                        </button>
+                    </div>
+                </Show>
+            </section>
+        </Show>
+    }
+}
+
+/// The records of this device the server has not acknowledged, oldest
+/// first: sequence number, time, action and the case's registration
+/// number. `row_testid` names the rows for the browser tests.
+#[component]
+pub fn UnsentTable(row_testid: &'static str) -> impl IntoView {
+    let ctx = use_app();
+    let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+    let rows = move || {
+        let l = ctx.lang.get();
+        let tz = ctx.config.with(|c| c.settings.tz());
+        let numbers = ctx.cases.with(|cases| {
+            cases
+                .iter()
+                .map(|(id, c)| (*id, c.registration.reg_no.to_string()))
+                .collect::<std::collections::HashMap<_, _>>()
+        });
+        ctx.unsent()
+            .into_iter()
+            .map(|op| {
+                let reg_no = numbers.get(&op.case_id).cloned().unwrap_or_default();
+                view! {
+                    <tr data-testid=row_testid data-seq=op.seq.to_string()>
+                        <td>{op.seq}</td>
+                        <td>{i18n::fmt_time(op.at, tz)}</td>
+                        <td>{op.action.kind().label(l)}</td>
+                        <td>{reg_no}</td>
+                    </tr>
+                }
+            })
+            .collect::<Vec<_>>()
+    };
+    view! {
+        <table class="stats-table outbox">
+            <thead><tr>
+                <th>{t("序号", "Seq.")}</th>
+                <th>{t("时间", "When")}</th>
+                <th>{t("操作", "Action")}</th>
+                <th>{t("登记号", "Registration no.")}</th>
+            </tr></thead>
+            <tbody>{rows}</tbody>
+        </table>
+    }
+}
+
+/// A link that downloads this device's unsent records as a JSON file (a
+/// `Blob` behind an `<a download>`), for the administrator. The ops are
+/// exactly as a push would send them; nothing is deleted.
+#[component]
+pub fn ExportUnsent(testid: &'static str) -> impl IntoView {
+    let ctx = use_app();
+    let json = Memo::new(move |_| unsent_json(ctx));
+    let file = Memo::new(move |_| {
+        let number = ctx
+            .device
+            .with(|d| d.as_ref().map(|d| d.number))
+            .unwrap_or_default();
+        let tz = ctx.config.with(|c| c.settings.tz());
+        let stamp = now().with_timezone(&tz).format("%Y%m%d-%H%M");
+        format!("unsent-device{number}-{stamp}.json")
+    });
+    let href = RwSignal::new(None::<String>);
+    // One object URL at a time: the previous one is revoked when the
+    // records change, and the last when the link goes.
+    Effect::new(move |previous: Option<Option<String>>| {
+        if let Some(Some(old)) = previous {
+            let _ = web_sys::Url::revoke_object_url(&old);
+        }
+        let url = blob_url(&json.get());
+        href.set(url.clone());
+        url
+    });
+    on_cleanup(move || {
+        if let Some(Some(url)) = href.try_get_untracked() {
+            let _ = web_sys::Url::revoke_object_url(&url);
+        }
+    });
+    let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+    view! {
+        <a class="button" data-testid=testid download=move || file.get()
+            href=move || href.get().unwrap_or_default()
+            aria-disabled=move || href.with(Option::is_none).to_string()>
+            {t("导出未上传的记录（JSON 文件）", "Export the records not uploaded (JSON file)")}
+        </a>
+    }
+}
+
+/// The export file's content: who and what, then the unsent ops.
+fn unsent_json(ctx: AppCtx) -> String {
+    let ops = ctx.unsent();
+    let device = ctx.device.with(|d| {
+        d.as_ref().map(|d| {
+            serde_json::json!({
+                "id": d.device,
+                "number": d.number,
+                "acked_seq": d.acked_seq,
+                "last_seq": d.last_seq,
+            })
+        })
+    });
+    let user = ctx.session.with(|s| {
+        s.as_ref().map(|s| {
+            serde_json::json!({
+                "id": s.user.id,
+                "login": s.user.login,
+                "display_name": s.user.display_name,
+            })
+        })
+    });
+    let value = serde_json::json!({
+        "what": "records this tablet made that the server has not acknowledged",
+        "exported_at": now(),
+        "blocked": ctx.blocked.get().map(Blocked::code),
+        "device": device,
+        "user": user,
+        "count": ops.len(),
+        "ops": ops,
+    });
+    serde_json::to_string_pretty(&value).unwrap_or_default()
+}
+
+/// An object URL for `text` as a JSON blob.
+fn blob_url(text: &str) -> Option<String> {
+    let parts = js_sys::Array::of1(&text.into());
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("application/json");
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).ok()?;
+    web_sys::Url::create_object_url_with_blob(&blob).ok()
 }
 
 /// The most pressing running clock of a case: overdue first, then the

@@ -34,6 +34,7 @@ use shared::op::Op;
 use shared::property::{Building, Property, Unit};
 use shared::role::{Role, User};
 use shared::settings::Settings;
+use std::collections::BTreeMap;
 use wasm_bindgen::{JsCast, JsValue};
 
 /// The administration screen.
@@ -174,7 +175,7 @@ async fn fetch<T: DeserializeOwned>(ctx: AppCtx, url: &str) -> Result<T, ApiErro
 /// to a logged-in admin, so this means the session just ended).
 fn logged_out() -> ApiError {
     ApiError::Unauthorized {
-        code: String::new(),
+        code: "auth.no_session".into(),
     }
 }
 
@@ -205,6 +206,66 @@ fn text(v: &Value) -> String {
         Value::String(s) => s.clone(),
         Value::Null => String::new(),
         other => other.to_string(),
+    }
+}
+
+/// Problems beside the fields of one form: field name → message.
+type FieldErrors = RwSignal<BTreeMap<&'static str, String>>;
+
+/// Where a server refusal belongs in a form: beside `field` when the
+/// answer's code is `code`, in the code's words or in `words` (zh, en),
+/// which say it better for this form.
+struct Route {
+    code: &'static str,
+    field: &'static str,
+    words: Option<(&'static str, &'static str)>,
+}
+
+const fn route(code: &'static str, field: &'static str) -> Route {
+    Route {
+        code,
+        field,
+        words: None,
+    }
+}
+
+/// Shows a refusal beside the field its code names, or, for a code that
+/// names none, for the form as a whole.
+fn show_refusal(
+    e: &ApiError,
+    l: Lang,
+    routes: &[Route],
+    beside: FieldErrors,
+    general: RwSignal<Option<String>>,
+) {
+    let found = e
+        .code()
+        .and_then(|code| routes.iter().find(|r| r.code == code));
+    match found {
+        Some(r) => {
+            let message = r
+                .words
+                .map_or_else(|| e.message(l), |(zh, en)| l.pick(zh, en).to_string());
+            beside.update(|m| {
+                m.insert(r.field, message);
+            });
+        }
+        None => general.set(Some(e.message(l))),
+    }
+}
+
+/// The words the server would use for `code`, for a check the form makes
+/// before it asks.
+fn words(code: &str, l: Lang) -> String {
+    api::code_words(code, l)
+}
+
+/// The message beside `field`, as `data-testid="{testid}"`.
+fn field_error(errors: FieldErrors, field: &'static str, testid: String) -> impl IntoView {
+    view! {
+        <span class="field-error" role="alert" data-testid=testid>
+            {move || errors.with(|e| e.get(field).cloned())}
+        </span>
     }
 }
 
@@ -444,6 +505,7 @@ fn NewUserForm(
     let department = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
     let done = RwSignal::new(None::<String>);
+    let fields: FieldErrors = RwSignal::new(BTreeMap::new());
     let props = move || properties.get().and_then(Result::ok).unwrap_or_default();
     let on_properties = move |ev: leptos::ev::Event| {
         let select: web_sys::HtmlSelectElement = event_target(&ev);
@@ -463,6 +525,36 @@ fn NewUserForm(
         let Some(token) = ctx.token() else {
             return;
         };
+        let l = ctx.l();
+        error.set(None);
+        done.set(None);
+        // The server's checks, made here first so each problem shows
+        // beside its field at once.
+        let mut found = BTreeMap::new();
+        let typed_login = login.get_untracked();
+        let typed_login = typed_login.trim();
+        if typed_login.is_empty()
+            || typed_login.chars().count() > shared::validation::MAX_LOGIN
+            || typed_login.chars().any(char::is_whitespace)
+        {
+            found.insert("login", words("admin.bad_login", l));
+        }
+        if name.with_untracked(|n| n.trim().is_empty()) {
+            found.insert("name", words("admin.bad_display_name", l));
+        }
+        if password.with_untracked(|p| p.chars().count() < shared::validation::MIN_PASSWORD_CHARS) {
+            found.insert("password", words("admin.weak_password", l));
+        }
+        let needs_property =
+            Role::from_code(&role.get_untracked()).is_some_and(|r| !r.sees_all_properties());
+        if needs_property && selected.with_untracked(Vec::is_empty) {
+            found.insert("properties", words("admin.no_properties", l));
+        }
+        let stop = !found.is_empty();
+        fields.set(found);
+        if stop {
+            return;
+        }
         let dept = department.get_untracked().trim().to_string();
         let body = json!({
             "login": login.get_untracked().trim(),
@@ -473,8 +565,6 @@ fn NewUserForm(
             "department": (!dept.is_empty()).then_some(dept),
         });
         busy.set(true);
-        error.set(None);
-        done.set(None);
         spawn_local(async move {
             let result =
                 api::send::<Value, User>(Method::Post, &token, "/api/v1/admin/users", &body).await;
@@ -494,11 +584,13 @@ fn NewUserForm(
                     reload.refetch();
                     crate::sync::request(ctx);
                 }
-                Err(e) => error.set(Some(e.message(ctx.l()))),
+                Err(e) => show_refusal(&e, ctx.l(), &NEW_USER_ROUTES, fields, error),
             }
         });
     };
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+    let beside =
+        move |field: &'static str| field_error(fields, field, format!("new-user-{field}-error"));
     view! {
         <form class="card admin-form" data-testid="new-user-form" on:submit=submit>
             <h3>{t("新增用户", "Add a user")}</h3>
@@ -507,11 +599,13 @@ fn NewUserForm(
                     <span>{t("账号", "Login")}</span>
                     <input type="text" autocomplete="off" data-testid="new-user-login"
                         prop:value=move || login.get() on:input=move |ev| login.set(event_target_value(&ev))/>
+                    {beside("login")}
                 </label>
                 <label class="field">
                     <span>{t("姓名", "Name")}</span>
                     <input type="text" data-testid="new-user-name"
                         prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
+                    {beside("name")}
                 </label>
                 <label class="field">
                     <span>{t("角色", "Role")}</span>
@@ -525,11 +619,13 @@ fn NewUserForm(
                             })
                             .collect_view()}
                     </select>
+                    {beside("role")}
                 </label>
                 <label class="field">
                     <span>{t("初始密码（至少 8 位）", "Initial password (at least 8 characters)")}</span>
                     <input type="password" autocomplete="new-password" data-testid="new-user-password"
                         prop:value=move || password.get() on:input=move |ev| password.set(event_target_value(&ev))/>
+                    {beside("password")}
                 </label>
                 <label class="field">
                     <span>{t("所属项目（可多选）", "Properties (choose one or more)")}</span>
@@ -546,6 +642,7 @@ fn NewUserForm(
                             })
                             .collect_view()}
                     </select>
+                    {beside("properties")}
                 </label>
                 <label class="field">
                     <span>{t("部门（可选）", "Department (optional)")}</span>
@@ -569,6 +666,24 @@ fn NewUserForm(
         </form>
     }
 }
+
+/// Where the server's refusals of a new user belong.
+const NEW_USER_ROUTES: [Route; 7] = [
+    route("admin.bad_login", "login"),
+    Route {
+        code: "conflict",
+        field: "login",
+        words: Some((
+            "该账号已被使用，请换一个",
+            "That login is taken; choose another",
+        )),
+    },
+    route("admin.bad_display_name", "name"),
+    route("admin.unknown_role", "role"),
+    route("admin.weak_password", "password"),
+    route("validation.password_too_short", "password"),
+    route("admin.no_properties", "properties"),
+];
 
 // ---- Devices --------------------------------------------------------------
 
@@ -750,12 +865,14 @@ fn PropertiesTab() -> impl IntoView {
     }
 }
 
-/// Stores a property (new or changed) and reloads the list.
+/// Stores a property (new or changed) and reloads the list; a refusal goes
+/// beside the form's field its code names (`routes`).
 async fn put_property(
     ctx: AppCtx,
     property: &Property,
     reload: Loaded<Vec<Property>>,
     error: RwSignal<Option<String>>,
+    (fields, routes): (FieldErrors, &[Route]),
 ) -> bool {
     let Some(token) = ctx.token() else {
         return false;
@@ -769,11 +886,25 @@ async fn put_property(
             true
         }
         Err(e) => {
-            error.set(Some(e.message(ctx.l())));
+            show_refusal(&e, ctx.l(), routes, fields, error);
             false
         }
     }
 }
+
+/// Where the server's refusals of a new property belong.
+const NEW_PROPERTY_ROUTES: [Route; 3] = [
+    route("admin.bad_property_code", "code"),
+    Route {
+        code: "conflict",
+        field: "code",
+        words: Some((
+            "该项目代码已被其他项目使用",
+            "Another property already has this code",
+        )),
+    },
+    route("admin.bad_property_name", "name"),
+];
 
 #[component]
 fn NewPropertyForm(
@@ -785,26 +916,49 @@ fn NewPropertyForm(
     let name = RwSignal::new(String::new());
     let households = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
+    let fields: FieldErrors = RwSignal::new(BTreeMap::new());
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let l = ctx.l();
-        let Ok(count) = households.get_untracked().trim().parse::<u32>() else {
-            error.set(Some(
+        error.set(None);
+        let typed_code = code.get_untracked().trim().to_ascii_uppercase();
+        let typed_name = name.get_untracked().trim().to_string();
+        let count = households.get_untracked().trim().parse::<u32>();
+        // The server's checks, made here first so each problem shows
+        // beside its field at once.
+        let mut found = BTreeMap::new();
+        if typed_code.is_empty()
+            || typed_code.len() > 8
+            || !typed_code.chars().all(|c| c.is_ascii_alphanumeric())
+        {
+            found.insert("code", words("admin.bad_property_code", l));
+        }
+        if typed_name.is_empty() {
+            found.insert("name", words("admin.bad_property_name", l));
+        }
+        if count.is_err() {
+            found.insert(
+                "households",
                 l.pick("户数请填写整数", "Households must be a whole number")
                     .into(),
-            ));
+            );
+        }
+        let stop = !found.is_empty();
+        fields.set(found);
+        let (false, Ok(count)) = (stop, count) else {
             return;
         };
         let property = Property {
             id: PropertyId(new_uuid()),
-            code: code.get_untracked().trim().to_ascii_uppercase(),
-            name: name.get_untracked().trim().to_string(),
+            code: typed_code,
+            name: typed_name,
             households: count,
             buildings: Vec::new(),
         };
         busy.set(true);
         spawn_local(async move {
-            if put_property(ctx, &property, reload, error).await {
+            let routes = (fields, NEW_PROPERTY_ROUTES.as_slice());
+            if put_property(ctx, &property, reload, error, routes).await {
                 code.set(String::new());
                 name.set(String::new());
                 households.set(String::new());
@@ -813,6 +967,9 @@ fn NewPropertyForm(
         });
     };
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+    let beside = move |field: &'static str| {
+        field_error(fields, field, format!("new-property-{field}-error"))
+    };
     view! {
         <form class="card admin-form" data-testid="new-property-form" on:submit=submit>
             <h3>{t("新增项目", "Add a property")}</h3>
@@ -820,16 +977,19 @@ fn NewPropertyForm(
                 <span>{t("代码（1–8 位字母或数字，用于工单编号）", "Code (1–8 letters or digits, used in case numbers)")}</span>
                 <input type="text" data-testid="new-property-code"
                     prop:value=move || code.get() on:input=move |ev| code.set(event_target_value(&ev))/>
+                {beside("code")}
             </label>
             <label class="field">
                 <span>{t("名称", "Name")}</span>
                 <input type="text" data-testid="new-property-name"
                     prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
+                {beside("name")}
             </label>
             <label class="field">
                 <span>{t("户数", "Households")}</span>
                 <input type="number" min="0" inputmode="numeric" data-testid="new-property-households"
                     prop:value=move || households.get() on:input=move |ev| households.set(event_target_value(&ev))/>
+                {beside("households")}
             </label>
             <button type="submit" class="btn primary" data-testid="new-property-submit" disabled=move || busy.get()>
                 {t("添加项目", "Add property")}
@@ -848,27 +1008,37 @@ fn NewBuildingForm(
     let name = RwSignal::new(String::new());
     let units = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
+    let fields: FieldErrors = RwSignal::new(BTreeMap::new());
     let props = move || properties.get().and_then(Result::ok).unwrap_or_default();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let l = ctx.l();
+        error.set(None);
+        fields.set(BTreeMap::new());
+        let problem = |field: &'static str, message: String| {
+            fields.set(BTreeMap::from([(field, message)]));
+        };
         let chosen = property.get_untracked();
         let Some(mut target) = props().into_iter().find(|p| p.id.to_string() == chosen) else {
-            error.set(Some(l.pick("请选择项目", "Choose a property").into()));
+            problem("property", l.pick("请选择项目", "Choose a property").into());
             return;
         };
         let building_name = name.get_untracked().trim().to_string();
         if building_name.is_empty() {
-            error.set(Some(
+            problem(
+                "name",
                 l.pick("请填写楼栋名称", "Enter the building's name").into(),
-            ));
+            );
             return;
         }
         if target.buildings.iter().any(|b| b.name == building_name) {
-            error.set(Some(match l {
-                Lang::ZhCn => format!("{} 已有楼栋 {building_name}", target.name),
-                Lang::En => format!("{} already has a building {building_name}", target.name),
-            }));
+            problem(
+                "name",
+                match l {
+                    Lang::ZhCn => format!("{} 已有楼栋 {building_name}", target.name),
+                    Lang::En => format!("{} already has a building {building_name}", target.name),
+                },
+            );
             return;
         }
         target.buildings.push(Building {
@@ -884,7 +1054,9 @@ fn NewBuildingForm(
         });
         busy.set(true);
         spawn_local(async move {
-            if put_property(ctx, &target, properties, error).await {
+            // The property itself passed the server's checks when it was
+            // added: what could fail now is said for the form.
+            if put_property(ctx, &target, properties, error, (fields, &[])).await {
                 name.set(String::new());
                 units.set(String::new());
             }
@@ -892,6 +1064,9 @@ fn NewBuildingForm(
         });
     };
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+    let beside = move |field: &'static str| {
+        field_error(fields, field, format!("new-building-{field}-error"))
+    };
     view! {
         <form class="card admin-form" data-testid="new-building-form" on:submit=submit>
             <h3>{t("新增楼栋", "Add a building")}</h3>
@@ -911,11 +1086,13 @@ fn NewBuildingForm(
                         })
                         .collect_view()}
                 </select>
+                {beside("property")}
             </label>
             <label class="field">
                 <span>{t("楼栋名称（如 3栋）", "Building name (e.g. 3栋)")}</span>
                 <input type="text" data-testid="new-building-name"
                     prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
+                {beside("name")}
             </label>
             <label class="field">
                 <span>{t("单元/户（用逗号分隔，如 101,102,201）", "Units (comma-separated, e.g. 101,102,201)")}</span>
@@ -1010,15 +1187,25 @@ fn CategoryEditor(initial: Vec<Category>) -> impl IntoView {
         };
         rows.update(|r| r.push(CategoryRow::new(key, blank, false)));
     };
+    // Problems by row key, beside the row.
+    let row_errors = RwSignal::new(BTreeMap::<usize, String>::new());
     let save = move |_| {
         let Some(token) = ctx.token() else {
             return;
         };
-        let list: Vec<Category> =
-            rows.with_untracked(|r| r.iter().map(CategoryRow::category).collect());
-        busy.set(true);
+        let l = ctx.l();
         error.set(None);
         done.set(None);
+        let keyed: Vec<(usize, Category)> =
+            rows.with_untracked(|r| r.iter().map(|row| (row.key, row.category())).collect());
+        let found = check_category_rows(&keyed, l);
+        let stop = !found.is_empty();
+        row_errors.set(found);
+        if stop {
+            return;
+        }
+        let list: Vec<Category> = keyed.into_iter().map(|(_, c)| c).collect();
+        busy.set(true);
         spawn_local(async move {
             let result = api::send::<_, Vec<Category>>(
                 Method::Put,
@@ -1056,6 +1243,9 @@ fn CategoryEditor(initial: Vec<Category>) -> impl IntoView {
                                     readonly=r.existing
                                     placeholder=move || ctx.lang.get().pick("小写字母、数字或 _", "lowercase letters, digits or _")
                                     prop:value=move || r.code.get() on:input=move |ev| r.code.set(event_target_value(&ev))/>
+                                <span class="field-error" role="alert" data-testid="category-error">
+                                    {move || row_errors.with(|e| e.get(&r.key).cloned())}
+                                </span>
                             </td>
                             <td>
                                 <input type="text" class="admin-cell" data-testid="category-zh"
@@ -1085,6 +1275,39 @@ fn CategoryEditor(initial: Vec<Category>) -> impl IntoView {
         <p class="error" role="alert" data-testid="admin-error">{move || error.get()}</p>
         <p class="admin-done" role="status" data-testid="categories-status">{move || done.get()}</p>
     }
+}
+
+/// The server's checks of a category list, made here so that each problem
+/// shows beside its row (by key): a code of 1–32 lowercase letters, digits
+/// or `_`, both names, no code twice, one category active.
+fn check_category_rows(rows: &[(usize, Category)], l: Lang) -> BTreeMap<usize, String> {
+    let mut found = BTreeMap::new();
+    let mut seen = std::collections::HashSet::new();
+    for (key, c) in rows {
+        let code_ok = (1..=32).contains(&c.code.chars().count())
+            && c.code
+                .chars()
+                .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_');
+        let problem = if !code_ok {
+            Some("categories.bad_code")
+        } else if c.name_zh.is_empty() || c.name_en.is_empty() {
+            Some("categories.missing_name")
+        } else if !seen.insert(c.code.as_str()) {
+            Some("categories.duplicate_code")
+        } else {
+            None
+        };
+        if let Some(code) = problem {
+            found.insert(*key, words(code, l));
+        }
+    }
+    if found.is_empty()
+        && !rows.iter().any(|(_, c)| c.active)
+        && let Some((key, _)) = rows.first()
+    {
+        found.insert(*key, words("categories.none_active", l));
+    }
+    found
 }
 
 // ---- Settings -------------------------------------------------------------
@@ -1257,12 +1480,14 @@ fn SettingsForm(initial: Settings) -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let done = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
+    let fields: FieldErrors = RwSignal::new(BTreeMap::new());
 
     let (numbers_for_save, rules_for_save) = (numbers.clone(), rules.clone());
     let save = move |_| {
         let l = ctx.l();
         error.set(None);
         done.set(None);
+        fields.set(BTreeMap::new());
         let settings = match collect_settings(
             base.get_value(),
             &timezone.get_untracked(),
@@ -1271,7 +1496,11 @@ fn SettingsForm(initial: Settings) -> impl IntoView {
             l,
         ) {
             Ok(s) => s,
-            Err(message) => {
+            Err(Unfit::Field(field, message)) => {
+                fields.set(BTreeMap::from([(field, message)]));
+                return;
+            }
+            Err(Unfit::Form(message)) => {
                 error.set(Some(message));
                 return;
             }
@@ -1293,7 +1522,7 @@ fn SettingsForm(initial: Settings) -> impl IntoView {
                     done.set(Some(ctx.l().pick("设置已保存", "Settings saved").into()));
                     crate::sync::request(ctx);
                 }
-                Err(e) => error.set(Some(e.message(ctx.l()))),
+                Err(e) => show_refusal(&e, ctx.l(), &SETTINGS_ROUTES, fields, error),
             }
         });
     };
@@ -1313,6 +1542,7 @@ fn SettingsForm(initial: Settings) -> impl IntoView {
                         <option value="hours" prop:selected=move || r.unit.get() == "hours">{t("小时", "hours")}</option>
                         <option value="working_days" prop:selected=move || r.unit.get() == "working_days">{t("个工作日", "working days")}</option>
                     </select>
+                    {field_error(fields, code, format!("setting-{code}-error"))}
                 </div>
             }
         })
@@ -1320,7 +1550,8 @@ fn SettingsForm(initial: Settings) -> impl IntoView {
     let number_rows = numbers
         .into_iter()
         .map(|n| {
-            let testid = format!("setting-{}", n.pointer.rsplit('/').next().unwrap_or(n.pointer));
+            let key = n.key();
+            let testid = format!("setting-{key}");
             view! {
                 <label class="field">
                     <span>{move || ctx.lang.get().pick(n.zh, n.en)}</span>
@@ -1329,6 +1560,7 @@ fn SettingsForm(initial: Settings) -> impl IntoView {
                             prop:value=move || n.value.get() on:input=move |ev| n.value.set(event_target_value(&ev))/>
                         <span>{move || ctx.lang.get().pick(n.unit_zh, n.unit_en)}</span>
                     </span>
+                    {field_error(fields, key, format!("setting-{key}-error"))}
                 </label>
             }
         })
@@ -1339,6 +1571,7 @@ fn SettingsForm(initial: Settings) -> impl IntoView {
                 <span>{t("公司时区（IANA 名称，如 Asia/Shanghai）", "Company timezone (IANA name, e.g. Asia/Shanghai)")}</span>
                 <input type="text" data-testid="setting-timezone"
                     prop:value=move || timezone.get() on:input=move |ev| timezone.set(event_target_value(&ev))/>
+                {field_error(fields, "timezone", "setting-timezone-error".into())}
             </label>
             <h4>{t("时限", "Deadlines")}</h4>
             <p class="hint">{t(
@@ -1359,6 +1592,34 @@ fn SettingsForm(initial: Settings) -> impl IntoView {
     }
 }
 
+impl NumberSetting {
+    /// The field's name: the pointer's last segment (`satisfied_min`).
+    fn key(&self) -> &'static str {
+        self.pointer.rsplit('/').next().unwrap_or(self.pointer)
+    }
+}
+
+/// Where the server's refusals of the settings belong: beside the field
+/// (number settings by their key, the timezone) its code names.
+const SETTINGS_ROUTES: [Route; 5] = [
+    route("settings.unknown_timezone", "timezone"),
+    route("settings.satisfaction_out_of_range", "satisfied_min"),
+    route("settings.satisfaction_overlap", "reopen_max"),
+    route(
+        "settings.compensation_limits_order",
+        "regional_manager_max_fen",
+    ),
+    route("settings.spot_check_out_of_range", "spot_check_percent"),
+];
+
+/// What keeps the form from becoming `Settings`.
+enum Unfit {
+    /// One field (by key) is not a number it can hold.
+    Field(&'static str, String),
+    /// The whole does not fit (a value beyond what `Settings` holds).
+    Form(String),
+}
+
 /// Reads the form into `Settings`, or says which field is not a number.
 fn collect_settings(
     mut value: Value,
@@ -1366,7 +1627,7 @@ fn collect_settings(
     numbers: &[NumberSetting],
     rules: &[RuleSetting],
     l: Lang,
-) -> Result<Settings, String> {
+) -> Result<Settings, Unfit> {
     value["timezone"] = Value::from(timezone.trim());
     for n in numbers {
         let raw = n.value.get_untracked();
@@ -1376,10 +1637,11 @@ fn collect_settings(
             raw.trim().parse::<i64>().ok().filter(|v| *v >= 0)
         };
         let Some(parsed) = parsed else {
-            return Err(match l {
-                Lang::ZhCn => format!("“{}”请填写非负数字", n.zh),
-                Lang::En => format!("“{}” must be a non-negative number", n.en),
-            });
+            return Err(Unfit::Field(
+                n.key(),
+                l.pick("请填写非负数字", "Enter a non-negative number")
+                    .into(),
+            ));
         };
         if let Some(slot) = value.pointer_mut(n.pointer) {
             *slot = Value::from(parsed);
@@ -1387,19 +1649,21 @@ fn collect_settings(
     }
     for r in rules {
         let Ok(amount) = r.amount.get_untracked().trim().parse::<u32>() else {
-            return Err(match l {
-                Lang::ZhCn => format!("时限“{}”请填写非负整数", r.clock.label_zh()),
-                Lang::En => format!("Deadline “{}” must be a whole number", r.clock.label_en()),
-            });
+            return Err(Unfit::Field(
+                r.clock.code(),
+                l.pick("请填写非负整数", "Enter a whole number").into(),
+            ));
         };
         let unit = r.unit.get_untracked();
         value["deadlines"][r.clock.code()] = json!({ unit: amount });
     }
+    // serde's own words are English: the Chinese screen says which kind
+    // of problem it is, without them.
     serde_json::from_value::<Settings>(value).map_err(|e| {
-        format!(
-            "{}{e}",
-            l.pick("设置的数值超出范围：", "A setting is out of range: ")
-        )
+        Unfit::Form(match l {
+            Lang::ZhCn => "设置的数值超出允许范围，请检查后再保存".to_string(),
+            Lang::En => format!("A setting is out of range: {e}"),
+        })
     })
 }
 
@@ -1446,13 +1710,16 @@ fn CalendarTab() -> impl IntoView {
         let schedule = match serde_json::from_str::<YearSchedule>(&raw) {
             Ok(s) => s,
             Err(e) => {
-                error.set(Some(format!(
-                    "{}{e}",
-                    l.pick(
-                        "不是有效的节假日安排 JSON（需要 year、rest_days、workdays、source）：",
-                        "Not a valid holiday schedule JSON (year, rest_days, workdays, source are needed): ",
-                    )
-                )));
+                // serde's words are English; the place is not.
+                let (line, column) = (e.line(), e.column());
+                error.set(Some(match l {
+                    Lang::ZhCn => format!(
+                        "不是有效的节假日安排 JSON（需要 year、rest_days、workdays、source），问题在第 {line} 行第 {column} 列"
+                    ),
+                    Lang::En => format!(
+                        "Not a valid holiday schedule JSON (year, rest_days, workdays, source are needed): {e}"
+                    ),
+                }));
                 return;
             }
         };
@@ -1600,7 +1867,7 @@ fn CalendarPreview(preview: Value) -> impl IntoView {
             e["message_en"].as_str().unwrap_or_default(),
         );
         let message = if message.is_empty() {
-            text(&e["code"])
+            api::code_words(&text(&e["code"]), l)
         } else {
             message.to_string()
         };
@@ -1692,6 +1959,8 @@ fn QuarantineRow(
     let reason = RwSignal::new(String::new());
     // Why an action on this entry failed.
     let note = RwSignal::new(None::<String>);
+    // What is wrong with the discard reason typed.
+    let reason_error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
 
     let reapply = {
@@ -1720,10 +1989,9 @@ fn QuarantineRow(
                         reload.refetch();
                     }
                     Ok(outcome) => note.set(Some(format!(
-                        "{}{} ({})",
+                        "{}{}",
                         l.pick("仍被拒绝：", "Still refused: "),
-                        text(&outcome["message"]),
-                        text(&outcome["code"])
+                        reason_words(&outcome, l)
                     ))),
                     Err(e) => note.set(Some(e.message(l))),
                 }
@@ -1735,11 +2003,10 @@ fn QuarantineRow(
         move |_| {
             let l = ctx.l();
             let why = reason.get_untracked().trim().to_string();
-            if why.is_empty() {
-                note.set(Some(
-                    l.pick("请填写丢弃原因", "Give a reason for discarding")
-                        .into(),
-                ));
+            note.set(None);
+            reason_error.set(None);
+            if why.is_empty() || why.chars().count() > 1000 {
+                reason_error.set(Some(words("quarantine.reason_required", l)));
                 return;
             }
             let Some(token) = ctx.token() else {
@@ -1761,18 +2028,25 @@ fn QuarantineRow(
                         discarding.set(false);
                         reload.refetch();
                     }
+                    Err(e) if e.code() == Some("quarantine.reason_required") => {
+                        reason_error.set(Some(e.message(ctx.l())));
+                    }
                     Err(e) => note.set(Some(e.message(ctx.l()))),
                 }
             });
         }
     };
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+    let reason_text = {
+        let entry = entry.clone();
+        move || reason_words(&entry, ctx.lang.get())
+    };
     view! {
         <li class="card admin-quarantine-row" data-testid="quarantine-row" data-id=id.clone()
             data-code=text(&entry["code"])>
             <div class="admin-quarantine-head">
                 <code class="badge overdue" data-testid="quarantine-code">{text(&entry["code"])}</code>
-                <span class="admin-quarantine-reason" data-testid="quarantine-reason-text">{text(&entry["message"])}</span>
+                <span class="admin-quarantine-reason" data-testid="quarantine-reason-text">{reason_text}</span>
             </div>
             <dl class="admin-kvs">
                 <div class="kv"><dt>{t("收到时间", "Received")}</dt><dd>{when(&entry["received_at"], tz)}</dd></div>
@@ -1797,6 +2071,9 @@ fn QuarantineRow(
                         <span>{t("丢弃原因（必填）", "Reason for discarding (required)")}</span>
                         <input type="text" data-testid="quarantine-reason"
                             prop:value=move || reason.get() on:input=move |ev| reason.set(event_target_value(&ev))/>
+                        <span class="field-error" role="alert" data-testid="quarantine-reason-error">
+                            {move || reason_error.get()}
+                        </span>
                     </label>
                     <button type="button" class="btn danger" data-testid="quarantine-discard-confirm"
                         disabled=move || busy.get() on:click=discard.clone()>
@@ -1808,6 +2085,19 @@ fn QuarantineRow(
                 <p class="error" role="alert" data-testid="quarantine-note">{message}</p>
             })}
         </li>
+    }
+}
+
+/// Why the server quarantined an op (or refused it again), from the
+/// entry's `code` and `message`: the code's words, and on an English
+/// screen also the server's own message, which names the fields.
+fn reason_words(entry: &Value, l: Lang) -> String {
+    let code = text(&entry["code"]);
+    let words = api::code_words(&code, l);
+    let message = text(&entry["message"]);
+    match l {
+        Lang::En if !message.is_empty() => format!("{words}: {message}"),
+        _ => words,
     }
 }
 
@@ -1879,6 +2169,10 @@ fn audit_action(code: &str, l: Lang) -> String {
         "user.create" => ("新增用户", "User created"),
         "user.set_active" => ("启用/停用用户", "User enabled or disabled"),
         "user.reset_password" => ("重置用户密码", "User's password reset"),
+        "user.must_change_password" => (
+            "设置初始密码（首次登录时须修改）",
+            "Initial password set (to be changed at the first login)",
+        ),
         "auth.password_change" => ("修改密码", "Password changed"),
         "device.revoke" => ("吊销设备", "Device revoked"),
         "property.put" => ("保存项目", "Property saved"),

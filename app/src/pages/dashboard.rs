@@ -544,8 +544,15 @@ async fn download(
         .await
         .map_err(|e| api::ApiError::Network(e.to_string()).message(l))?;
     if !resp.ok() {
+        // In the user's words, by the answer's code, as every other error.
+        let status = resp.status();
         let body: Value = resp.json().await.unwrap_or(Value::Null);
-        return Err(format!("{} ({})", text(&body["message"]), resp.status()));
+        let error = api::ApiError::Server {
+            status,
+            code: text(&body["code"]),
+            message: text(&body["message"]),
+        };
+        return Err(error.message(l));
     }
     let rows = resp.headers().get("x-total-rows");
     let length: Option<u64> = resp

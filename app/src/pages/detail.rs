@@ -1091,7 +1091,7 @@ fn Retention(case: Arc<Case>) -> impl IntoView {
                         "Deleted on the server and audited (this tablet keeps its copy).",
                     )
                     .to_string(),
-                Err(crate::api::ApiError::Server { code, message, .. }) => match code.as_str() {
+                Err(e) => match e.code().unwrap_or_default() {
                     "retention.too_young" => l
                         .pick(
                             "未到保存期限，不能删除。",
@@ -1110,9 +1110,8 @@ fn Retention(case: Arc<Case>) -> impl IntoView {
                             "Only closed or withdrawn cases may be deleted.",
                         )
                         .to_string(),
-                    _ => message,
+                    _ => e.message(l),
                 },
-                Err(e) => e.message(l),
             }));
         });
     };

@@ -8,9 +8,10 @@
 //! continues as the new one: its earlier ops stay stored, but only the new
 //! id's ops are its outbox from then on.
 
-use crate::api;
+use crate::api::{self, ApiError};
 use crate::db::{self, DeviceIdentity, StoredSession};
-use crate::state::{Screen, use_app};
+use crate::state::{Blocked, Screen, use_app};
+use crate::sync::Link;
 use leptos::prelude::*;
 use shared::device::DeviceState;
 use shared::wire::{LoginRequest, LoginResponse};
@@ -31,6 +32,7 @@ pub fn Login() -> impl IntoView {
         }
         let l = ctx.l();
         let identity = ctx.identity.get_untracked();
+        let first_login = identity.is_none();
         let typed_password = password.get_untracked();
         let req = LoginRequest {
             login: login.get_untracked().trim().to_string(),
@@ -47,7 +49,12 @@ pub fn Login() -> impl IntoView {
             let resp = match result {
                 Ok(r) => r,
                 Err(e) => {
-                    error.set(Some(e.message(l)));
+                    match &e {
+                        ApiError::Network(_) => ctx.sync.update(|s| s.link = Link::Offline),
+                        e if e.code() == Some("auth.device_revoked") => ctx.block(Blocked::Revoked),
+                        _ => {}
+                    }
+                    error.set(Some(login_failed(&e, first_login, l)));
                     return;
                 }
             };
@@ -73,7 +80,8 @@ pub fn Login() -> impl IntoView {
                     return;
                 }
                 if let Err(e) = db::clear_cases().await {
-                    error.set(Some(format!("{e}")));
+                    leptos::logging::error!("clearing the previous user's cases: {e}");
+                    error.set(Some(storage_failed(l)));
                     return;
                 }
                 ctx.clear_cases();
@@ -98,10 +106,8 @@ pub fn Login() -> impl IntoView {
                 must_change_password: resp.must_change_password,
             };
             if let Err(e) = db::save_login(&session, &state, identity.as_ref()).await {
-                error.set(Some(format!(
-                    "{}{e}",
-                    l.pick("无法保存登录信息：", "Could not store the login: ")
-                )));
+                leptos::logging::error!("storing the login: {e}");
+                error.set(Some(storage_failed(l)));
                 return;
             }
             if identity.is_some() {
@@ -112,6 +118,15 @@ pub fn Login() -> impl IntoView {
                 .set_value(session.must_change_password.then_some(typed_password));
             ctx.device.set(Some(state));
             ctx.session.set(Some(session));
+            // The server accepts the device again (`save_login` forgot the
+            // block), and "synced" from now on means since this login.
+            ctx.blocked.set(None);
+            ctx.sync.update(|s| {
+                s.link = Link::Online;
+                s.synced = false;
+                s.error = None;
+                s.failures = 0;
+            });
             ctx.screen.set(Screen::List);
             crate::sync::request(ctx);
         });
@@ -144,6 +159,36 @@ pub fn Login() -> impl IntoView {
             <LangSwitch/>
         </form>
     }
+}
+
+/// Why a login failed, in words. Without the network nothing was saved:
+/// a login needs the server, the first one on a device above all.
+fn login_failed(e: &ApiError, first_login: bool, l: shared::lang::Lang) -> String {
+    match e {
+        ApiError::Network(_) if first_login => l
+            .pick(
+                "首次登录需要联网：现在无法连接服务器。请连接网络（或确认服务器正在运行）后再试。",
+                "The first login needs the network: the server cannot be reached now. Connect (or check that the server runs) and try again.",
+            )
+            .into(),
+        ApiError::Network(_) => l
+            .pick(
+                "登录需要联网：现在无法连接服务器。请连接网络后再试；本设备上已有的记录仍在本机。",
+                "Logging in needs the network: the server cannot be reached now. Connect and try again; the records already on this tablet stay on it.",
+            )
+            .into(),
+        e => e.message(l),
+    }
+}
+
+/// The login could not be stored on the tablet (the detail, in the
+/// browser's English, goes to the console).
+fn storage_failed(l: shared::lang::Lang) -> String {
+    l.pick(
+        "无法在本机保存登录信息（浏览器存储不可用或已满），请检查浏览器设置后重试。",
+        "Could not store the login on this tablet (browser storage unavailable or full); check the browser settings and try again.",
+    )
+    .into()
 }
 
 /// The device state after a login answer: the stored one, if it is of the

@@ -3,7 +3,8 @@
 //! `shared::validation` (the registration against its property and the
 //! categories, and the bounds the server checks on every op) with each
 //! message beside its field. Nothing is saved while there is an error, and
-//! what was typed stays.
+//! what was typed stays. A device the server no longer accepts refuses
+//! (`crate::state::Blocked`): a case it registered could never be uploaded.
 
 use crate::i18n;
 use crate::state::{Screen, now, use_app};
@@ -81,6 +82,10 @@ pub fn NewCase() -> impl IntoView {
             return;
         }
         save_error.set(None);
+        if let Some(blocked) = ctx.blocked.get_untracked() {
+            save_error.set(Some(blocked.refusal(ctx.l()).to_string()));
+            return;
+        }
         match build(&form) {
             Err(errs) => errors.set(errs),
             Ok((reg, code)) => {
@@ -136,6 +141,11 @@ pub fn NewCase() -> impl IntoView {
     let form_view = view! {
         <form class="card case-form" data-testid="case-form" on:submit=submit>
             <h2>{t("登记新工单", "Register a case")}</h2>
+            {move || ctx.blocked.get().map(|blocked| view! {
+                <p class="banner danger" role="alert" data-testid="new-case-refused">
+                    {move || blocked.refusal(ctx.lang.get())}
+                </p>
+            })}
             <div class="grid">
                 <label class="field">
                     <span>{label("kind")}</span>
@@ -267,7 +277,8 @@ pub fn NewCase() -> impl IntoView {
             </label>
             <p class="error" data-testid="save-error">{move || save_error.get()}</p>
             <div class="actions">
-                <button type="submit" class="btn primary big" data-testid="save-case" disabled=move || busy.get()>
+                <button type="submit" class="btn primary big" data-testid="save-case"
+                    disabled=move || busy.get() || ctx.blocked.get().is_some()>
                     {t("保存登记", "Save")}
                 </button>
             </div>

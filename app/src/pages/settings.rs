@@ -1,6 +1,8 @@
 //! Settings: language, the user, the device, logout, what is stored on
-//! this tablet (ops, cases, the outbox), and the password change.
+//! this tablet (ops, cases, the outbox, which can be exported as a file),
+//! and the password change.
 
+use crate::components::{ExportUnsent, UnsentTable};
 use crate::pages::login::LangSwitch;
 use crate::pages::password::SettingsPassword;
 use crate::state::use_app;
@@ -50,40 +52,6 @@ pub fn SettingsPage() -> impl IntoView {
         (cases, ops, pending, last_seq, acked, cursor)
     };
     let logout = move |_| leptos::task::spawn_local(ctx.log_out());
-    // The outbox itself: what this tablet still has to upload, oldest
-    // first, so staff can see that nothing they recorded is stuck.
-    let outbox = move || {
-        let l = ctx.lang.get();
-        let tz = ctx.config.with(|c| c.settings.tz());
-        // Reading `cases` re-runs this when ops change; `device` when acked.
-        let numbers = ctx.cases.with(|cases| {
-            cases
-                .iter()
-                .map(|(id, c)| (*id, c.registration.reg_no.to_string()))
-                .collect::<std::collections::HashMap<_, _>>()
-        });
-        let Some((device, acked)) = ctx
-            .device
-            .with(|d| d.as_ref().map(|d| (d.device, d.acked_seq)))
-        else {
-            return Vec::new();
-        };
-        ctx.ops
-            .with_value(|log| log.outbox(device, acked))
-            .into_iter()
-            .map(|op| {
-                let reg_no = numbers.get(&op.case_id).cloned().unwrap_or_default();
-                view! {
-                    <tr data-testid="outbox-op">
-                        <td>{op.seq}</td>
-                        <td>{crate::i18n::fmt_time(op.at, tz)}</td>
-                        <td>{op.action.kind().label(l)}</td>
-                        <td>{reg_no}</td>
-                    </tr>
-                }
-            })
-            .collect::<Vec<_>>()
-    };
     view! {
         <section class="card settings" data-testid="settings">
             <h2>{t("设置", "Settings")}</h2>
@@ -105,9 +73,14 @@ pub fn SettingsPage() -> impl IntoView {
                     <dd>{move || counts().5}</dd></div>
             </dl>
             <h3>{t("待上传的记录", "Records waiting to upload")}</h3>
-            <table class="stats-table outbox" data-testid="outbox">
-                <tbody>{outbox}</tbody>
-            </table>
+            <div data-testid="outbox">
+                <UnsentTable row_testid="outbox-op"/>
+            </div>
+            <Show when=move || { counts().2 > 0 }>
+                <div class="actions">
+                    <ExportUnsent testid="settings-export-unsent"/>
+                </div>
+            </Show>
             <p class="hint">{t(
                 "退出登录不会删除本机未上传的记录，下次登录后会继续同步。",
                 "Logging out keeps records that are not uploaded yet; they sync after the next login.",

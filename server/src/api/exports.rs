@@ -72,6 +72,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::Response;
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
+use futures_util::StreamExt;
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 use serde::Deserialize;
 use shared::lang::Lang;
@@ -561,9 +562,12 @@ pub async fn cases_csv(
             let _ = tx.blocking_send(Err(std::io::Error::other("export failed")));
         }
     });
+    // Fused: the compression layer polls once more after the end (for
+    // trailers), which an unfused `unfold` does not allow.
     let stream = futures_util::stream::unfold(rx, |mut rx| async move {
         rx.recv().await.map(|chunk| (chunk, rx))
-    });
+    })
+    .fuse();
     Ok(attachment(
         &file_name("cases", "csv"),
         CSV,

@@ -14,8 +14,9 @@ pub mod stats;
 mod sync;
 
 use crate::error::{ApiError, ErrorBody};
+use crate::proxy::TrustedProxies;
 use crate::state::AppState;
-use axum::extract::{DefaultBodyLimit, FromRequestParts, Request};
+use axum::extract::{DefaultBodyLimit, FromRef, FromRequestParts, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::middleware::{self, Next};
@@ -26,6 +27,9 @@ use responses::Middleware;
 use shared::op::SCHEMA_VERSION;
 use shared::wire::CLIENT_SCHEMA_HEADER;
 use std::net::SocketAddr;
+use std::sync::Arc;
+use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
 use utoipa::OpenApi;
 
 /// The largest request body accepted (a push of a full outbox fits easily).
@@ -107,7 +111,19 @@ pub fn router(state: AppState) -> Router {
         .route("/api/{*rest}", axum::routing::any(unknown))
         .layer(middleware::from_fn(client_schema))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(compression())
         .with_state(state)
+}
+
+/// Compresses answers (brotli or gzip, as the client accepts; `Vary:
+/// Accept-Encoding` either way) except XLSX, which is a zip already and
+/// keeps its `Content-Length` for the app's progress. CSV exports are
+/// compressed as they stream: a tenth of the bytes, and the app counts what
+/// the browser has decompressed, against `X-Total-Rows`.
+fn compression() -> CompressionLayer<impl Predicate> {
+    CompressionLayer::new().compress_when(DefaultPredicate::new().and(
+        NotForContentType::const_new("application/vnd.openxmlformats-officedocument"),
+    ))
 }
 
 /// The OpenAPI document, generated from the handlers' annotations (see
@@ -194,19 +210,34 @@ async fn client_schema(req: Request, next: Next) -> Response {
     }
 }
 
-/// The caller's address, for rate limits and the audit log.
+/// The caller's address, for rate limits and the audit log: the TCP peer,
+/// or behind a reverse proxy named with `--trusted-proxy`, the address that
+/// proxy put in `X-Forwarded-For` (see [`crate::proxy`]).
 pub struct ClientAddr(pub String);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+impl<S> FromRequestParts<S> for ClientAddr
+where
+    S: Send + Sync,
+    Arc<TrustedProxies>: FromRef<S>,
+{
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let addr = parts
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Some(peer) = parts
             .extensions
             .get::<axum::extract::ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip().to_string())
-            .unwrap_or_else(|| "unknown".into());
-        Ok(ClientAddr(addr))
+            .map(|c| c.0.ip())
+        else {
+            return Ok(ClientAddr("unknown".into()));
+        };
+        let forwarded: Vec<&str> = parts
+            .headers
+            .get_all(crate::proxy::FORWARDED_FOR)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        let proxies = Arc::<TrustedProxies>::from_ref(state);
+        Ok(ClientAddr(proxies.client(peer, &forwarded).to_string()))
     }
 }
 

@@ -103,6 +103,9 @@ pub struct SessionRow {
     pub expires_at: DateTime<Utc>,
     /// The user must set their own password before anything else.
     pub must_change_password: bool,
+    /// An admin revoked the device: the session is dead, and the device
+    /// should be told why.
+    pub device_revoked: bool,
 }
 
 /// A user's stored credentials.
@@ -258,7 +261,8 @@ pub trait Store: reports::Reports + administration::Administration + Send + Sync
     fn devices(&self) -> StoreResult<Vec<DeviceInfo>>;
     /// Revokes a device and its tokens.
     fn revoke_device(&self, id: DeviceId, audit: &AuditEntry) -> StoreResult<()>;
-    /// The session of a live token (not revoked, user active, device not revoked).
+    /// The session of a live token (not revoked, user active), with whether
+    /// its device has been revoked.
     fn session(&self, hash: &str) -> StoreResult<Option<SessionRow>>;
     /// Revokes one token.
     fn revoke_token(&self, hash: &str) -> StoreResult<()>;

@@ -544,9 +544,9 @@ impl Store for SqliteStore {
             .collect::<Vec<_>>()
             .join(", ");
         let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {columns}, t.device_id, t.expires_at FROM tokens t
+            "SELECT {columns}, t.device_id, t.expires_at, d.revoked FROM tokens t
              JOIN users u ON u.id = t.user_id JOIN devices d ON d.id = t.device_id
-             WHERE t.hash = ?1 AND t.revoked = 0 AND u.active = 1 AND d.revoked = 0"
+             WHERE t.hash = ?1 AND (t.revoked = 0 OR d.revoked = 1) AND u.active = 1"
         ))?;
         let mut rows = stmt.query([hash])?;
         let Some(r) = rows.next()? else {
@@ -560,6 +560,7 @@ impl Store for SqliteStore {
             device: parse_id(&device)?,
             expires_at: parse_ts(&expires)?,
             must_change_password: credentials.must_change_password,
+            device_revoked: r.get(10)?,
         }))
     }
 

@@ -48,6 +48,11 @@ pub struct Server {
 impl Server {
     /// Starts `server serve` on a free port with `data` as its data dir.
     pub fn start(data: &Path) -> Server {
+        Server::start_with(data, &[])
+    }
+
+    /// Starts `server serve` with more flags (`--max-clock-skew-minutes 5`…).
+    pub fn start_with(data: &Path, flags: &[&str]) -> Server {
         let mut child = Command::new(bin())
             .args([
                 "serve",
@@ -58,6 +63,7 @@ impl Server {
                 "--data-dir",
             ])
             .arg(data)
+            .args(flags)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -114,6 +120,9 @@ pub struct Client {
     agent: ureq::Agent,
     pub base: String,
     pub token: Option<String>,
+    /// The address a trusted proxy says the request came from
+    /// (`X-Forwarded-For`), if any.
+    pub forwarded_for: Option<String>,
 }
 
 impl Client {
@@ -127,6 +136,7 @@ impl Client {
             agent,
             base: base.to_string(),
             token: None,
+            forwarded_for: None,
         }
     }
 
@@ -134,11 +144,20 @@ impl Client {
         self.token.as_ref().map(|t| format!("Bearer {t}"))
     }
 
-    pub fn get(&self, path: &str) -> (u16, Value) {
-        let mut req = self.agent.get(format!("{}{path}", self.base));
+    /// Adds the bearer token and the forwarded address to a request.
+    fn decorate<B>(&self, mut req: ureq::RequestBuilder<B>) -> ureq::RequestBuilder<B> {
         if let Some(a) = self.auth() {
             req = req.header("Authorization", a);
         }
+        if let Some(address) = &self.forwarded_for {
+            req = req.header("X-Forwarded-For", address.as_str());
+        }
+        req
+    }
+
+    pub fn get(&self, path: &str) -> (u16, Value) {
+        let mut req = self.agent.get(format!("{}{path}", self.base));
+        req = self.decorate(req);
         read(req.call())
     }
 
@@ -156,9 +175,7 @@ impl Client {
             .agent
             .post(format!("{}{path}", self.base))
             .header("Content-Type", "application/json");
-        if let Some(a) = self.auth() {
-            req = req.header("Authorization", a);
-        }
+        req = self.decorate(req);
         req.send(body.to_string()).ok().map(|r| r.status().as_u16())
     }
 
@@ -170,23 +187,111 @@ impl Client {
             _ => self.agent.post(url),
         }
         .header("Content-Type", "application/json");
-        if let Some(a) = self.auth() {
-            req = req.header("Authorization", a);
-        }
+        req = self.decorate(req);
         read(req.send(body))
     }
 
-    /// Logs in with a fresh device; returns the login response.
-    pub fn login(base: &str, login: &str, device: DeviceId) -> (Client, Value) {
-        let mut c = Client::new(base);
-        let (status, body) = c.post(
-            "/api/v1/auth/login",
-            &json!({ "login": login, "password": PASSWORD, "device": device, "device_name": "test" }),
-        );
-        assert_eq!(status, 200, "login {login}: {body}");
-        c.token = body["token"].as_str().map(String::from);
-        (c, body)
+    /// A client whose every request fails after `timeout` (a hang then
+    /// fails the test instead of blocking it).
+    pub fn with_timeout(base: &str, timeout: Duration) -> Client {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(timeout))
+            .build()
+            .into();
+        Client {
+            agent,
+            base: base.to_string(),
+            token: None,
+            forwarded_for: None,
+        }
     }
+
+    /// Logs in with [`PASSWORD`] on a new device, which the server issues;
+    /// returns the login response (`device`, `device_secret`,
+    /// `device_number`…).
+    pub fn login(base: &str, login: &str) -> (Client, Value) {
+        Client::login_with(
+            base,
+            &json!({ "login": login, "password": PASSWORD, "device_name": "test" }),
+        )
+    }
+
+    /// Logs in again on a device the server issued earlier, naming it with
+    /// its secret.
+    pub fn login_on(base: &str, login: &str, device: DeviceId, secret: &str) -> (Client, Value) {
+        Client::login_with(
+            base,
+            &json!({
+                "login": login,
+                "password": PASSWORD,
+                "device": device,
+                "device_secret": secret,
+                "device_name": "test",
+            }),
+        )
+    }
+
+    /// Logs in with the request `body`, which must succeed.
+    pub fn login_with(base: &str, body: &Value) -> (Client, Value) {
+        let mut c = Client::new(base);
+        let (status, answer) = c.post("/api/v1/auth/login", body);
+        assert_eq!(status, 200, "login {}: {answer}", body["login"]);
+        c.token = answer["token"].as_str().map(String::from);
+        (c, answer)
+    }
+
+    /// Posts, returning the status, the headers asked for (lower-case
+    /// names, `None` when absent) and the body.
+    pub fn post_with_headers(
+        &self,
+        path: &str,
+        body: &Value,
+        headers: &[&str],
+    ) -> (u16, Vec<Option<String>>, Value) {
+        let mut req = self
+            .agent
+            .post(format!("{}{path}", self.base))
+            .header("Content-Type", "application/json");
+        req = self.decorate(req);
+        let mut resp = req.send(body.to_string()).expect("http request");
+        let status = resp.status().as_u16();
+        let found = headers
+            .iter()
+            .map(|h| {
+                resp.headers()
+                    .get(*h)
+                    .and_then(|v| v.to_str().ok())
+                    .map(String::from)
+            })
+            .collect();
+        let text = resp.body_mut().read_to_string().unwrap_or_default();
+        let value = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        (status, found, value)
+    }
+}
+
+/// The device the server issued in a login response.
+pub fn device_of(login_response: &Value) -> DeviceId {
+    serde_json::from_value(login_response["device"].clone()).expect("device in login response")
+}
+
+/// The device secret in a login response (sent only for a new device).
+pub fn secret_of(login_response: &Value) -> String {
+    login_response["device_secret"]
+        .as_str()
+        .expect("device_secret in the login response of a new device")
+        .to_string()
+}
+
+/// The local date of `at` in the company timezone, as registration numbers
+/// carry it.
+pub fn local_date(at: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDate {
+    at.with_timezone(&chrono_tz::Asia::Shanghai).date_naive()
 }
 
 fn read(res: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> (u16, Value) {
@@ -311,10 +416,6 @@ impl Fixture {
     }
 }
 
-pub fn device(n: u128) -> DeviceId {
-    DeviceId(uuid::Uuid::from_u128(0x00DE_71CE_0000 + n))
-}
-
 /// The user in a login response.
 pub fn user_of(login_response: &Value) -> User {
     serde_json::from_value(login_response["user"].clone()).expect("user in login response")
@@ -340,16 +441,25 @@ pub struct Author {
 }
 
 impl Author {
-    pub fn new(login_response: &Value, device: DeviceId) -> Author {
+    /// The author of the device and user of a login response.
+    pub fn new(login_response: &Value) -> Author {
         let user = user_of(login_response);
+        let number = login_response["device_number"]
+            .as_u64()
+            .expect("device_number in login response");
+        Author::on(device_of(login_response), user.id, user.role, number as u32)
+    }
+
+    /// The author `user` (acting as `role`) on device `device` numbered `number`.
+    pub fn on(device: DeviceId, user: UserId, role: Role, number: u32) -> Author {
         Author {
             device,
-            user: user.id,
-            role: user.role,
+            user,
+            role,
             seq: 0,
             clock: shared::hlc::HlcClock::new(device, None),
             counter: 0,
-            number: login_response["device_number"].as_u64().unwrap_or(1) as u32,
+            number,
         }
     }
 
@@ -388,34 +498,14 @@ impl Author {
         }
     }
 
-    /// A valid complaint registration in `property` (public area).
+    /// A valid complaint registration in `property` (public area), made now.
     pub fn register(&mut self, property: &Property, content: &str) -> shared::op::Op {
-        self.counter += 1;
-        let now = chrono::Utc::now();
-        let reg = shared::case::Registration {
-            reg_no: shared::regno::RegNo::new(
-                &property.code,
-                now.date_naive(),
-                self.number.max(1),
-                self.counter,
-            )
-            .expect("valid regno"),
-            kind: shared::case::CaseKind::Complaint,
-            property: property.id,
-            location: shared::property::Location::PublicArea,
-            complainant: shared::case::Complainant {
-                name: "王小明".into(),
-                phone: shared::phone::Phone::parse("13912345678").ok(),
-            },
-            channel: shared::case::Channel::Phone,
-            received_at: now,
-            category: "noise".into(),
-            content: content.into(),
-            requested_remedy: String::new(),
-            related_case: None,
-        };
-        let case = shared::id::CaseId(uuid::Uuid::now_v7());
-        self.op(case, None, shared::op::Action::Register(reg))
+        self.register_at(
+            property,
+            shared::case::CaseKind::Complaint,
+            chrono::Utc::now(),
+            |r| r.content = content.into(),
+        )
     }
 }
 
@@ -434,8 +524,8 @@ impl Author {
         let mut reg = shared::case::Registration {
             reg_no: shared::regno::RegNo::new(
                 &property.code,
-                at.date_naive(),
-                self.number.max(1),
+                local_date(at),
+                self.number,
                 self.counter,
             )
             .expect("valid regno"),
@@ -468,9 +558,7 @@ impl Client {
     /// `None` when absent) and the body.
     pub fn get_bytes(&self, path: &str, headers: &[&str]) -> (u16, Vec<Option<String>>, Vec<u8>) {
         let mut req = self.agent.get(format!("{}{path}", self.base));
-        if let Some(a) = self.auth() {
-            req = req.header("Authorization", a);
-        }
+        req = self.decorate(req);
         let mut resp = req.call().expect("http request");
         let status = resp.status().as_u16();
         let found = headers
@@ -493,9 +581,7 @@ impl Client {
 
     pub fn delete(&self, path: &str) -> (u16, Value) {
         let mut req = self.agent.delete(format!("{}{path}", self.base));
-        if let Some(a) = self.auth() {
-            req = req.header("Authorization", a);
-        }
+        req = self.decorate(req);
         read(req.call())
     }
 }
@@ -513,18 +599,37 @@ pub fn seed_cases(
     start: chrono::DateTime<chrono::Utc>,
     edit: impl Fn(usize, &mut shared::case::Registration),
 ) -> Vec<shared::id::CaseId> {
-    use server::store::Store;
+    use server::store::{AuditEntry, DeviceClaim, Store};
     let store = server::open_store(data).expect("open store");
-    let (user, _) = store
+    let user = store
         .user_by_login(login)
         .expect("user lookup")
-        .expect("user exists");
-    let dev = DeviceId(uuid::Uuid::now_v7());
-    let info = store
-        .device_login(dev, "seed", user.id, chrono::Utc::now())
+        .expect("user exists")
+        .user;
+    let now = chrono::Utc::now();
+    // A device issued as a login issues it, with a token nobody holds.
+    let claim = DeviceClaim {
+        claimed: None,
+        fresh: (
+            DeviceId(uuid::Uuid::now_v7()),
+            server::auth::token_hash(&uuid::Uuid::now_v7().to_string()),
+        ),
+        name: "seed".into(),
+    };
+    let token = server::auth::token_hash(&uuid::Uuid::now_v7().to_string());
+    let audit = AuditEntry {
+        at: now,
+        user: Some(user.id),
+        device: Some(claim.fresh.0),
+        address: None,
+        action: "auth.login".into(),
+        detail: json!({ "by": "seed_cases" }),
+    };
+    let (info, _) = store
+        .device_login(&claim, user.id, (&token, now), now, &audit)
         .expect("device");
-    let login_response = json!({ "user": user, "device_number": info.number });
-    let mut author = Author::new(&login_response, dev);
+    let dev = info.id;
+    let mut author = Author::on(dev, user.id, user.role, info.number);
     let mut ids = Vec::with_capacity(n);
     let mut batch = Vec::new();
     for i in 0..n {
@@ -533,8 +638,15 @@ pub fn seed_cases(
         ids.push(op.case_id);
         batch.push(op);
         if batch.len() == 5000 || i + 1 == n {
+            let now = chrono::Utc::now();
             let answer = store
-                .push(dev, &user, std::mem::take(&mut batch), chrono::Utc::now())
+                .push(
+                    dev,
+                    &user,
+                    std::mem::take(&mut batch),
+                    now,
+                    now + chrono::Duration::days(1),
+                )
                 .expect("push");
             assert!(answer.quarantined.is_empty(), "{:?}", answer.quarantined);
         }

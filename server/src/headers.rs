@@ -1,0 +1,53 @@
+//! The security headers on every answer: API, app files, errors and
+//! redirects alike.
+//!
+//! The content security policy is strict because the app needs nothing
+//! more: its scripts are files of its own origin (`cargo xtask dist` moves
+//! the start-up script out of `index.html` into a hashed `boot-*.js`), the
+//! wasm needs `'wasm-unsafe-eval'` to be compiled, its styles are the CSS
+//! files of `style/` (the app sets no `style` attribute), and it talks to
+//! this server only. Photos, when they come, are shown from `data:` and
+//! `blob:` URLs.
+
+use axum::extract::State;
+use axum::http::HeaderValue;
+use axum::http::header::{
+    CONTENT_SECURITY_POLICY, REFERRER_POLICY, STRICT_TRANSPORT_SECURITY, X_CONTENT_TYPE_OPTIONS,
+    X_FRAME_OPTIONS,
+};
+use axum::response::Response;
+
+/// The content security policy of every answer.
+pub const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
+style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; worker-src 'self'; \
+manifest-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
+frame-ancestors 'none'";
+
+/// HSTS, over HTTPS only: a year, so a tablet that once reached the server
+/// over HTTPS never again tries plain HTTP at that name. No
+/// `includeSubDomains`: the server does not know what else lives under its
+/// name.
+pub const HSTS: &str = "max-age=31536000";
+
+/// How the server is reached, which decides whether HSTS is sent (a browser
+/// ignores it over plain HTTP, and RFC 6797 forbids sending it there).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transport {
+    Http,
+    Https,
+}
+
+/// Adds the security headers to `response`; a layer made with
+/// `axum::middleware::map_response_with_state(transport, headers::add)`.
+pub async fn add(State(transport): State<Transport>, mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    // `frame-ancestors 'none'` for browsers that predate CSP level 2.
+    headers.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if transport == Transport::Https {
+        headers.insert(STRICT_TRANSPORT_SECURITY, HeaderValue::from_static(HSTS));
+    }
+    response
+}

@@ -1,0 +1,176 @@
+//! What the header and the screens say about the link to the server: the
+//! pill reflects the last attempt (在线 only after the server answered), the
+//! last successful sync survives a reload, a first login without the
+//! network says it needs one, and a tablet the administrator revoked says
+//! so, refuses new cases and offers what it did not upload as a file.
+
+use e2e::{Browser, PASSWORD, Server};
+use serde_json::{Value, json};
+
+/// Registers a complaint in 和园 1栋 101 through the intake form and returns
+/// its registration number as the app shows it.
+async fn register(browser: &Browser, name: &str, content: &str) -> String {
+    browser.click("nav-new").await;
+    browser.choose_label("field-property", "和园").await;
+    browser.choose_label("field-building", "1栋").await;
+    browser.choose_label("field-unit", "101").await;
+    browser.fill("field-name", name).await;
+    browser.fill("field-phone", "13800138000").await;
+    browser.choose("field-category", "maintenance").await;
+    browser.fill("field-content", content).await;
+    browser.click("save-case").await;
+    browser.text("reg-no").await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_pill_says_what_the_last_attempt_found_and_the_last_sync_survives_a_reload() {
+    let mut server = Server::start();
+    server.seed();
+    let url = server.url("/");
+    let browser = Browser::start().await;
+    browser.open(&url).await;
+    // Before any login the app asks /healthz: 在线 only once it answered.
+    browser
+        .wait_attr("connection", "data-state", "online")
+        .await;
+
+    // A first login without the server says that it needs the network, and
+    // nothing about data kept on the tablet.
+    server.kill();
+    browser.fill("login-name", "staff1").await;
+    browser.fill("login-password", PASSWORD).await;
+    browser.click("login-submit").await;
+    browser.wait_text("login-error", "首次登录需要联网").await;
+    let said = browser.text("login-error").await;
+    assert!(!said.contains("已保存"), "the login error says {said:?}");
+    browser
+        .wait_attr("connection", "data-state", "offline")
+        .await;
+    assert_eq!(browser.text("connection").await, "离线");
+
+    server.restart();
+    browser.login("staff1").await;
+    browser
+        .wait_attr("connection", "data-state", "online")
+        .await;
+    assert_eq!(browser.text("connection").await, "在线");
+    browser.wait_text("sync-pending", "上次同步").await;
+    browser.wait_service_worker().await;
+
+    // The server goes away: the next attempt says 离线, and that the
+    // records are kept.
+    server.kill();
+    browser.click("sync-now").await;
+    browser
+        .wait_attr("connection", "data-state", "offline")
+        .await;
+    browser.wait_text("sync-error", "本机的记录已保存").await;
+
+    // After a reload, offline, the tablet still knows when it last synced.
+    browser.open(&url).await;
+    browser
+        .wait_attr("connection", "data-state", "offline")
+        .await;
+    let status = browser.text("sync-pending").await;
+    assert!(
+        status.contains("上次同步") && !status.contains("尚未同步"),
+        "after an offline reload the header says {status:?}"
+    );
+    browser.screenshot("status-offline").await;
+
+    server.restart();
+    browser.sync_now().await;
+    browser
+        .wait_attr("connection", "data-state", "online")
+        .await;
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_revoked_tablet_says_so_refuses_new_cases_and_exports_what_it_did_not_upload() {
+    let server = Server::start();
+    server.seed();
+    let url = server.url("/");
+    let browser = Browser::start().await;
+    browser.open(&url).await;
+    browser.login("staff1").await;
+    let synced = register(&browser, "钱八", "单元门禁损坏").await;
+    browser.wait_synced().await;
+    browser.click("nav-settings").await;
+    browser.wait_text("settings-device", "#").await;
+    let device = browser.attr("settings-device", "data-device").await;
+
+    // The administrator revokes the tablet.
+    let admin = server.token("admin1");
+    let path = format!("/api/v1/admin/devices/{device}/revoke");
+    let (status, body) = server.post_json(Some(&admin), &path, &json!({}));
+    assert_eq!(status, 204, "{body}");
+
+    // A case registered now is kept on the tablet; its upload is refused
+    // with the reason (the device was revoked), and the app says so instead
+    // of claiming nothing is lost.
+    let unsent = register(&browser, "孙七", "垃圾清运不及时").await;
+    browser
+        .wait_attr("device-blocked", "data-reason", "revoked")
+        .await;
+    browser.wait_text("device-blocked", "本设备已被吊销").await;
+    browser
+        .wait_attr("connection", "data-state", "failed")
+        .await;
+    assert_eq!(browser.text("connection").await, "同步失败");
+    let error = browser.text("sync-error").await;
+    assert!(!error.contains("不会丢失"), "the header says {error:?}");
+
+    // The records that did not reach the server are listed, with a file.
+    browser.wait_count("unsent-op", 1).await;
+    let row = browser.text("unsent-op").await;
+    assert!(row.contains(&unsent), "the unsent row says {row:?}");
+    assert!(!row.contains(&synced), "{row:?}");
+    let href = browser.attr("export-unsent", "href").await;
+    assert!(href.starts_with("blob:"), "the export link is {href:?}");
+    let file = browser.attr("export-unsent", "download").await;
+    assert!(file.ends_with(".json"), "the export file is {file:?}");
+
+    // 登记 refuses.
+    browser.click("nav-new").await;
+    browser.wait_text("new-case-refused", "登记").await;
+    let save = browser.wait_for_test_id("save-case").await;
+    assert_eq!(
+        save.prop("disabled").await.ok().flatten().as_deref(),
+        Some("true"),
+        "save stays disabled"
+    );
+    browser.screenshot("status-blocked").await;
+
+    // A reload remembers it (IndexedDB), offline or not.
+    browser.open(&url).await;
+    browser
+        .wait_attr("device-blocked", "data-reason", "revoked")
+        .await;
+    browser.wait_count("unsent-op", 1).await;
+    browser.screenshot("status-revoked").await;
+
+    // The server has only the case that synced before the revocation.
+    let manager = server.token("manager1");
+    let (_, page) = server.get_json(&manager, "/api/v1/cases?per_page=100");
+    let numbers: Vec<Value> = page["items"]
+        .as_array()
+        .map(|items| items.iter().map(|c| c["reg_no"].clone()).collect())
+        .unwrap_or_default();
+    assert_eq!(numbers, vec![json!(synced)]);
+
+    // The file holds the unsent op, as the tablet would have pushed it.
+    let href = browser.attr("export-unsent", "href").await;
+    browser.client.goto(&href).await.expect("open the export");
+    let text = browser.eval("return document.body.innerText;").await;
+    let export: Value = serde_json::from_str(text.as_str().unwrap_or_default())
+        .unwrap_or_else(|e| panic!("the export is not JSON ({e}): {text}"));
+    assert_eq!(export["count"], json!(1), "{export}");
+    assert_eq!(export["blocked"], json!("revoked"), "{export}");
+    assert_eq!(export["device"]["id"], json!(device), "{export}");
+    assert!(
+        export["ops"][0].to_string().contains(&unsent),
+        "the exported op is not {unsent}: {export}"
+    );
+    browser.close().await;
+}
