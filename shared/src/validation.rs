@@ -281,6 +281,19 @@ pub fn validate_registration(
     }
 }
 
+/// Asserts a validation's `(field, code)` pairs, in order.
+#[cfg(test)]
+fn assert_codes(got: &Result<(), Vec<FieldError>>, expected: &[(&str, &str)]) {
+    let got: Vec<(&str, &str)> = match got {
+        Ok(()) => Vec::new(),
+        Err(es) => es
+            .iter()
+            .map(|e| (e.field.as_str(), e.error.code()))
+            .collect(),
+    };
+    assert_eq!(got, expected);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -337,16 +350,7 @@ mod tests {
         edit(&mut reg);
         let now = Utc.with_ymd_and_hms(2026, 3, 2, 3, 0, 0).unwrap();
         let got = validate_registration(&reg, &property(), &default_categories(), now);
-        let got: Vec<(String, &str)> = match &got {
-            Ok(()) => Vec::new(),
-            Err(es) => es
-                .iter()
-                .map(|e| (e.field.clone(), e.error.code()))
-                .collect(),
-        };
-        let expected: Vec<(String, &str)> =
-            expected.iter().map(|(f, c)| (f.to_string(), *c)).collect();
-        assert_eq!(got, expected);
+        assert_codes(&got, expected);
     }
 
     #[test]

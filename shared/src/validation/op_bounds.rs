@@ -265,7 +265,6 @@ mod tests {
     use crate::case::CaseState;
     use crate::hlc::Hlc;
     use crate::id::{CaseId, DeviceId, OpId, UserId};
-    use crate::lang::Coded;
     use crate::role::Role;
     use chrono::TimeZone;
     use uuid::Uuid;
@@ -298,16 +297,7 @@ mod tests {
     fn check(edit: impl FnOnce(&mut Op), expected: &[(&str, &str)]) {
         let mut o = op(Action::Start);
         edit(&mut o);
-        let got: Vec<(String, &str)> = match validate_op(&o, now()) {
-            Ok(()) => Vec::new(),
-            Err(es) => es
-                .iter()
-                .map(|e| (e.field.clone(), e.error.code()))
-                .collect(),
-        };
-        let expected: Vec<(String, &str)> =
-            expected.iter().map(|(f, c)| (f.to_string(), *c)).collect();
-        assert_eq!(got, expected);
+        super::super::assert_codes(&validate_op(&o, now()), expected);
     }
 
     #[test]
