@@ -54,6 +54,19 @@ pub fn App() -> impl IntoView {
         }
     });
     let lang = ctx.lang;
+    // `<html lang>` follows the chosen language (index.html starts with
+    // zh-CN), so screen readers read English in an English voice.
+    Effect::new(move |_| {
+        let code = match lang.get() {
+            shared::lang::Lang::ZhCn => "zh-CN",
+            shared::lang::Lang::En => "en",
+        };
+        if let Some(html) = document().document_element()
+            && let Err(e) = html.set_attribute("lang", code)
+        {
+            leptos::logging::warn!("setting the page language: {e:?}");
+        }
+    });
     let logged_in = move || ctx.session.with(Option::is_some);
     // Logged in and allowed to work: not held at the password change.
     let working = move || logged_in() && !ctx.must_change_password();

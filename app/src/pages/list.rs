@@ -76,12 +76,16 @@ pub fn CaseList() -> impl IntoView {
     });
 
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+    // The filters have no visible label of their own (the first option,
+    // "all kinds", says what each one filters), so each names itself.
     let select = move |sig: RwSignal<String>,
                        testid: &'static str,
+                       name: (&'static str, &'static str),
                        all: (&'static str, &'static str),
                        options: Signal<Vec<(String, String)>>| {
         view! {
-            <select data-testid=testid on:change=move |ev| { sig.set(event_target_value(&ev)); shown.set(PAGE); }>
+            <select data-testid=testid aria-label=move || ctx.lang.get().pick(name.0, name.1)
+                on:change=move |ev| { sig.set(event_target_value(&ev)); shown.set(PAGE); }>
                 <option value="" selected=move || sig.get().is_empty()>{move || ctx.lang.get().pick(all.0, all.1)}</option>
                 {move || options.get().into_iter().map(|(v, label)| {
                     let selected = v == sig.get_untracked();
@@ -134,10 +138,10 @@ pub fn CaseList() -> impl IntoView {
                     placeholder=move || ctx.lang.get().pick("搜索登记号、内容、姓名、电话、房号", "Search number, content, name, phone, unit")
                     prop:value=move || search.get()
                     on:input=move |ev| { search.set(event_target_value(&ev)); shown.set(PAGE); }/>
-                {select(kind, "filter-kind", ("全部类型", "All kinds"), kinds)}
-                {select(state, "filter-state", ("全部状态", "All states"), states)}
-                {select(category, "filter-category", ("全部类别", "All categories"), categories)}
-                {select(property, "filter-property", ("全部项目", "All properties"), properties)}
+                {select(kind, "filter-kind", ("类型", "Kind"), ("全部类型", "All kinds"), kinds)}
+                {select(state, "filter-state", ("状态", "State"), ("全部状态", "All states"), states)}
+                {select(category, "filter-category", ("类别", "Category"), ("全部类别", "All categories"), categories)}
+                {select(property, "filter-property", ("项目", "Property"), ("全部项目", "All properties"), properties)}
                 <label class="check">
                     <input type="checkbox" data-testid="filter-mine" prop:checked=move || mine.get()
                         on:change=move |ev| mine.set(event_target_checked(&ev))/>
