@@ -30,7 +30,7 @@ impl Category {
     }
 }
 
-/// The default categories from DOMAIN.md.
+/// The default categories from docs/domain.md.
 pub fn default_categories() -> Vec<Category> {
     [
         ("maintenance", "维修服务", "Maintenance"),

@@ -36,7 +36,7 @@ pub enum DeadlineRule {
     WorkingDays(u32),
 }
 
-/// A deadline clock from the DOMAIN.md table.
+/// A deadline clock from the docs/domain.md table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
@@ -205,7 +205,7 @@ pub fn status(
 }
 
 impl Clock {
-    /// Every clock, in a stable order (the order of the DOMAIN.md table).
+    /// Every clock, in a stable order (the order of the docs/domain.md table).
     pub const ALL: [Clock; 12] = [
         Clock::RegisterWritten,
         Clock::Transfer,

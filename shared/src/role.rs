@@ -9,7 +9,7 @@ use crate::id::{PropertyId, UserId};
 use crate::lang::Lang;
 use serde::{Deserialize, Serialize};
 
-/// A role from DOMAIN.md.
+/// A role from docs/domain.md.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]

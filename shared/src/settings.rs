@@ -1,6 +1,7 @@
-//! Company settings. Every number in DOMAIN.md is a default here and can be
-//! overridden by the admin; the settings travel to every device through sync
-//! so that a tablet computes deadlines offline exactly as head office does.
+//! Company settings. Every number in `docs/domain.md` is a default here and
+//! can be overridden by the admin; the settings travel to every device
+//! through sync so that a tablet computes deadlines offline exactly as head
+//! office does.
 
 use crate::compensation::CompensationLimits;
 use crate::deadline::DeadlineSettings;

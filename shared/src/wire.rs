@@ -200,7 +200,7 @@ pub struct PushResponse {
     /// The server's epoch. It changes only when the server is restored
     /// from a backup; a device that sees a new epoch resends its ops above
     /// `acked_seq` and pulls again from the start (see
-    /// `DeviceState::follow_epoch`).
+    /// `DeviceState::take_answer`).
     pub epoch: u64,
 }
 

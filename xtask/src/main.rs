@@ -28,6 +28,8 @@ use std::time::Instant;
 
 mod bundle;
 mod first_load;
+#[cfg(test)]
+mod tidy;
 
 const USAGE: &str = "\
 usage: cargo xtask <task>
@@ -300,7 +302,7 @@ fn install_wasm_bindgen(ctx: &Ctx) -> Result<PathBuf> {
         }
     }
     // No `--locked`: one of the CLI's locked dependencies is missing from the
-    // registry mirror this project is built against (see TOOLCHAIN.md).
+    // registry mirror this project is built against.
     cmd(ctx
         .cargo()
         .args(["install", "wasm-bindgen-cli", "--version", &version])

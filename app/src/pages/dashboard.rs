@@ -1,4 +1,4 @@
-//! The head-office dashboard: every statistic of DOMAIN.md for a period,
+//! The head-office dashboard: every statistic of docs/domain.md for a period,
 //! property and kind, computed by the server in SQL over the synced cases
 //! (`GET /api/v1/stats`), with missed targets marked, trends drawn as SVG,
 //! the overdue list linking to the cases, the quarterly spot-check and the

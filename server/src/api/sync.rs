@@ -1,4 +1,4 @@
-//! Push and pull (see shared/SYNC.md).
+//! Push and pull (see docs/sync.md).
 
 use super::responses::{AnyRole, Authenticated, JsonBody};
 use crate::auth::Session;

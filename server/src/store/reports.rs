@@ -880,7 +880,7 @@ pub struct MissedTarget {
     pub message: String,
 }
 
-/// Every statistic of DOMAIN.md for one period.
+/// Every statistic of docs/domain.md for one period.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Stats {
     /// The period.
