@@ -193,7 +193,11 @@ pub fn CaseList() -> impl IntoView {
                             view! {
                                 <tr class="case-row" data-testid="case-row" data-reg-no=reg_attr
                                     on:click=move |_| ctx.screen.set(Screen::Detail(id))>
-                                    <td class="reg-no">{reg_no}
+                                    // A real button, so that keyboard and
+                                    // screen-reader users can open the case too.
+                                    <td class="reg-no">
+                                        <button type="button" class="link" data-testid="case-open"
+                                            on:click=move |_| ctx.screen.set(Screen::Detail(id))>{reg_no}</button>
                                         <span class="kind">{move || kind.label(ctx.lang.get())}</span>
                                     </td>
                                     <td>{unit}</td>
