@@ -852,20 +852,7 @@ fn check_reads(reader: &Client) {
     assert_eq!(status, 200, "{page}");
     let (status, stats) = reader.get("/api/v1/stats?period=year");
     assert_eq!(status, 200, "{stats}");
-    let (status, headers, csv) = reader.get_bytes("/api/v1/exports/cases.csv", &["x-total-rows"]);
-    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&csv));
-    let total: usize = headers[0]
-        .as_deref()
-        .and_then(|v| v.parse().ok())
-        .expect("X-Total-Rows");
-    let text = String::from_utf8(csv).expect("utf-8");
-    let rows = csv::ReaderBuilder::new()
-        .from_reader(text.trim_start_matches('\u{feff}').as_bytes())
-        .records()
-        .collect::<Result<Vec<_>, _>>()
-        .expect("CSV records")
-        .len();
-    assert_eq!(rows, total, "the CSV export is complete");
+    let total = common::complete_csv_export(reader);
     let (status, _, xlsx) = reader.get_bytes("/api/v1/exports/cases.xlsx", &[]);
     assert_eq!(status, 200);
     use calamine::Reader;

@@ -414,22 +414,7 @@ fn mutated_ops_are_stored_or_quarantined_and_every_read_survives() {
             .get_bytes(&format!("/api/v1/exports/stats.xlsx?{query}"), &[]);
         assert_eq!(status, 200, "stats.xlsx {query}");
     }
-    let (status, headers, csv) = rig
-        .quality
-        .get_bytes("/api/v1/exports/cases.csv", &["x-total-rows"]);
-    assert_eq!(status, 200);
-    let total: usize = headers[0]
-        .as_deref()
-        .and_then(|v| v.parse().ok())
-        .expect("X-Total-Rows");
-    let text = String::from_utf8(csv).expect("utf-8");
-    let rows = csv::ReaderBuilder::new()
-        .from_reader(text.trim_start_matches('\u{feff}').as_bytes())
-        .records()
-        .collect::<Result<Vec<_>, _>>()
-        .expect("CSV records")
-        .len();
-    assert_eq!(rows, total, "the CSV export is complete");
+    let total = common::complete_csv_export(&rig.quality);
     assert_eq!(total, registered.len(), "one row per registered case");
     let (status, _, _) = rig.quality.get_bytes("/api/v1/exports/cases.xlsx", &[]);
     assert_eq!(status, 200);

@@ -7,21 +7,6 @@
 use e2e::{Browser, PASSWORD, Server};
 use serde_json::{Value, json};
 
-/// Registers a complaint in 和园 1栋 101 through the intake form and returns
-/// its registration number as the app shows it.
-async fn register(browser: &Browser, name: &str, content: &str) -> String {
-    browser.click("nav-new").await;
-    browser.choose_label("field-property", "和园").await;
-    browser.choose_label("field-building", "1栋").await;
-    browser.choose_label("field-unit", "101").await;
-    browser.fill("field-name", name).await;
-    browser.fill("field-phone", "13800138000").await;
-    browser.choose("field-category", "maintenance").await;
-    browser.fill("field-content", content).await;
-    browser.click("save-case").await;
-    browser.text("reg-no").await
-}
-
 /// Opens the action's form, fills its text inputs and submits it, then
 /// waits for the case to reach `state`.
 async fn act(browser: &Browser, action: &str, inputs: &[(&str, &str)], state: &str) {
@@ -105,7 +90,9 @@ async fn a_complaint_goes_through_the_whole_workflow() {
     browser.click("nav-new").await;
     browser.wait_for_test_id("case-form").await;
     browser.screenshot("app-form").await;
-    let reg_no = register(&browser, "张三", "卫生间天花板漏水，楼上装修后出现").await;
+    let reg_no = browser
+        .register_complaint("张三", "卫生间天花板漏水，楼上装修后出现")
+        .await;
     assert!(reg_no.starts_with("HY-"), "registration number {reg_no}");
     browser.click("open-case").await;
     browser
@@ -275,9 +262,9 @@ async fn work_done_offline_survives_reloads_restarts_and_syncs() {
     browser.wait_service_worker().await;
 
     server.kill();
-    let first = register(&browser, "王五", "电梯按钮失灵").await;
+    let first = browser.register_complaint("王五", "电梯按钮失灵").await;
     browser.click("new-another").await;
-    let second = register(&browser, "赵六", "小区路灯不亮").await;
+    let second = browser.register_complaint("赵六", "小区路灯不亮").await;
     browser.click("open-case").await;
     browser.click("action-note").await;
     browser.fill("in-text", "已电话联系业主，约明早上门").await;
@@ -336,7 +323,7 @@ async fn two_tablets_acting_offline_on_one_case_show_the_same_conflict() {
     let a = Browser::start().await;
     a.open(&server.url("/")).await;
     a.login("manager1").await;
-    let reg_no = register(&a, "孙七", "垃圾清运不及时").await;
+    let reg_no = a.register_complaint("孙七", "垃圾清运不及时").await;
     a.wait_synced().await;
     let b = Browser::start().await;
     b.open(&server.url("/")).await;
@@ -464,7 +451,7 @@ async fn the_device_is_the_one_the_server_issued_and_stays_it_across_logins() {
     let browser = Browser::start().await;
     browser.open(&server.url("/")).await;
     browser.login("staff1").await;
-    register(&browser, "钱八", "单元门禁损坏").await;
+    browser.register_complaint("钱八", "单元门禁损坏").await;
     browser.wait_synced().await;
 
     browser.click("nav-settings").await;
@@ -495,7 +482,7 @@ async fn a_server_restored_from_a_backup_gets_the_ops_it_lost_again() {
     let browser = Browser::start().await;
     browser.open(&server.url("/")).await;
     browser.login("staff1").await;
-    let first = register(&browser, "孙一", "消防通道堆放杂物").await;
+    let first = browser.register_complaint("孙一", "消防通道堆放杂物").await;
     browser.wait_synced().await;
     let backup = tempfile::tempdir().expect("a backup dir");
     let file = backup.path().join("backup.db");
@@ -503,7 +490,7 @@ async fn a_server_restored_from_a_backup_gets_the_ops_it_lost_again() {
     server.cli(&["backup", file]);
 
     browser.click("new-another").await;
-    let second = register(&browser, "孙二", "地下车库漏水").await;
+    let second = browser.register_complaint("孙二", "地下车库漏水").await;
     browser.wait_synced().await;
     assert_eq!(server_cases(&server, "manager1").len(), 2);
 

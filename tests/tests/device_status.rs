@@ -7,21 +7,6 @@
 use e2e::{Browser, PASSWORD, Server};
 use serde_json::{Value, json};
 
-/// Registers a complaint in 和园 1栋 101 through the intake form and returns
-/// its registration number as the app shows it.
-async fn register(browser: &Browser, name: &str, content: &str) -> String {
-    browser.click("nav-new").await;
-    browser.choose_label("field-property", "和园").await;
-    browser.choose_label("field-building", "1栋").await;
-    browser.choose_label("field-unit", "101").await;
-    browser.fill("field-name", name).await;
-    browser.fill("field-phone", "13800138000").await;
-    browser.choose("field-category", "maintenance").await;
-    browser.fill("field-content", content).await;
-    browser.click("save-case").await;
-    browser.text("reg-no").await
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn the_pill_says_what_the_last_attempt_found_and_the_last_sync_survives_a_reload() {
     let mut server = Server::start();
@@ -94,7 +79,7 @@ async fn a_revoked_tablet_says_so_refuses_new_cases_and_exports_what_it_did_not_
     let browser = Browser::start().await;
     browser.open(&url).await;
     browser.login("staff1").await;
-    let synced = register(&browser, "钱八", "单元门禁损坏").await;
+    let synced = browser.register_complaint("钱八", "单元门禁损坏").await;
     browser.wait_synced().await;
     browser.click("nav-settings").await;
     browser.wait_text("settings-device", "#").await;
@@ -109,7 +94,7 @@ async fn a_revoked_tablet_says_so_refuses_new_cases_and_exports_what_it_did_not_
     // A case registered now is kept on the tablet; its upload is refused
     // with the reason (the device was revoked), and the app says so instead
     // of claiming nothing is lost.
-    let unsent = register(&browser, "孙七", "垃圾清运不及时").await;
+    let unsent = browser.register_complaint("孙七", "垃圾清运不及时").await;
     browser
         .wait_attr("device-blocked", "data-reason", "revoked")
         .await;

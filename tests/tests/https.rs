@@ -13,21 +13,6 @@ use serde_json::{Value, json};
 /// The name the tablet uses for the server.
 const HOST: &str = "tablet.test";
 
-/// Registers a complaint in 和园 1栋 101 through the intake form and returns
-/// its registration number as the app shows it.
-async fn register(browser: &Browser, name: &str, content: &str) -> String {
-    browser.click("nav-new").await;
-    browser.choose_label("field-property", "和园").await;
-    browser.choose_label("field-building", "1栋").await;
-    browser.choose_label("field-unit", "101").await;
-    browser.fill("field-name", name).await;
-    browser.fill("field-phone", "13800138000").await;
-    browser.choose("field-category", "maintenance").await;
-    browser.fill("field-content", content).await;
-    browser.click("save-case").await;
-    browser.text("reg-no").await
-}
-
 /// The registration numbers of the cases on the server, as manager1 sees
 /// them.
 fn server_reg_nos(server: &Server) -> Vec<Value> {
@@ -61,7 +46,7 @@ async fn over_https_the_service_worker_keeps_the_app_working_through_an_outage()
     browser
         .wait_attr("connection", "data-state", "online")
         .await;
-    let first = register(&browser, "王五", "电梯按钮失灵").await;
+    let first = browser.register_complaint("王五", "电梯按钮失灵").await;
     browser.wait_synced().await;
 
     // Once the worker is active, a reload is controlled by it from the
@@ -89,7 +74,7 @@ async fn over_https_the_service_worker_keeps_the_app_working_through_an_outage()
     browser.screenshot("https-offline").await;
 
     // A case registered offline reaches the server once it is back.
-    let second = register(&browser, "赵六", "小区路灯不亮").await;
+    let second = browser.register_complaint("赵六", "小区路灯不亮").await;
     browser.wait_attr("sync-pending", "data-pending", "1").await;
     server.restart();
     browser.sync_now().await;

@@ -658,3 +658,23 @@ pub fn seed_cases(
 pub fn push_body(device: DeviceId, ops: &[shared::op::Op]) -> Value {
     json!({ "device": device, "ops": ops })
 }
+
+/// Exports the cases as CSV and checks the file is complete: 200, and as
+/// many records as `X-Total-Rows` announced. Returns that count.
+pub fn complete_csv_export(reader: &Client) -> usize {
+    let (status, headers, csv) = reader.get_bytes("/api/v1/exports/cases.csv", &["x-total-rows"]);
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&csv));
+    let total: usize = headers[0]
+        .as_deref()
+        .and_then(|v| v.parse().ok())
+        .expect("X-Total-Rows");
+    let text = String::from_utf8(csv).expect("utf-8");
+    let rows = csv::ReaderBuilder::new()
+        .from_reader(text.trim_start_matches('\u{feff}').as_bytes())
+        .records()
+        .collect::<Result<Vec<_>, _>>()
+        .expect("CSV records")
+        .len();
+    assert_eq!(rows, total, "the CSV export is complete");
+    total
+}
