@@ -638,14 +638,7 @@ fn run(command: Command) -> Result<(), String> {
 /// The audit record of a change made on the server's command line: no
 /// user or device, the address says where it came from.
 fn cli_audit(action: &str, detail: serde_json::Value) -> AuditEntry {
-    AuditEntry {
-        at: Utc::now(),
-        user: None,
-        device: None,
-        address: Some("command line".into()),
-        action: action.into(),
-        detail,
-    }
+    AuditEntry::unattended(action, "command line", detail)
 }
 
 /// Creates a user with the same checks as the admin API.

@@ -147,9 +147,7 @@ pub async fn set_active(
 ) -> Result<StatusCode, ApiError> {
     session.require(&[Role::Admin])?;
     let ApiJson(req) = json?;
-    let id: UserId = id
-        .parse()
-        .map_err(|_| ApiError::bad_request("request.bad_id", "not a user id"))?;
+    let id: UserId = super::path_id(&id, "user")?;
     let store = state.store.clone();
     let entry = audit_entry(
         &session,
@@ -180,9 +178,7 @@ pub async fn reset_password(
 ) -> Result<StatusCode, ApiError> {
     session.require(&[Role::Admin])?;
     let ApiJson(req) = json?;
-    let id: UserId = id
-        .parse()
-        .map_err(|_| ApiError::bad_request("request.bad_id", "not a user id"))?;
+    let id: UserId = super::path_id(&id, "user")?;
     super::login::check_new_password(&req.new)?;
     let password = req.new;
     let hash = auth::argon2_limited(&state, move || auth::hash_password(&password)).await??;
@@ -222,9 +218,7 @@ pub async fn revoke_device(
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     session.require(&[Role::Admin])?;
-    let id: DeviceId = id
-        .parse()
-        .map_err(|_| ApiError::bad_request("request.bad_id", "not a device id"))?;
+    let id: DeviceId = super::path_id(&id, "device")?;
     let store = state.store.clone();
     let entry = audit_entry(
         &session,

@@ -552,9 +552,7 @@ pub async fn delete_case(
     Path(id): Path<String>,
 ) -> Result<Json<DeletedCase>, ApiError> {
     admin(&session)?;
-    let id: CaseId = id
-        .parse()
-        .map_err(|_| ApiError::bad_request("request.bad_id", "not a case id"))?;
+    let id: CaseId = super::path_id(&id, "case")?;
     let store = state.store.clone();
     let entry = audit_entry(&session, addr, "case.delete", serde_json::Value::Null);
     let result = blocking(move || {

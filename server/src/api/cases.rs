@@ -116,9 +116,7 @@ pub async fn get(
     session: Session,
     Path(id): Path<String>,
 ) -> Result<Json<Case>, ApiError> {
-    let id: CaseId = id
-        .parse()
-        .map_err(|_| ApiError::bad_request("request.bad_id", "not a case id"))?;
+    let id: CaseId = super::path_id(&id, "case")?;
     let store = state.store.clone();
     let found = blocking(move || store.case(id)).await?;
     // Out of scope answers like a missing case: existence is not revealed.

@@ -241,6 +241,12 @@ where
     }
 }
 
+/// An id from the path, or 400 `request.bad_id` naming what it should be.
+pub(super) fn path_id<T: std::str::FromStr>(raw: &str, what: &str) -> Result<T, ApiError> {
+    raw.parse()
+        .map_err(|_| ApiError::bad_request("request.bad_id", format!("not a {what} id")))
+}
+
 /// The audit record of an administrative change: who (the session's user
 /// and device), when (now), from where (`addr`), what and its detail. The
 /// store writes it in the change's own transaction.

@@ -211,6 +211,21 @@ pub struct AuditEntry {
     pub detail: serde_json::Value,
 }
 
+impl AuditEntry {
+    /// A change made without a session (the command line, a benchmark's
+    /// set-up): no user or device; `address` says where it came from.
+    pub fn unattended(action: &str, address: &str, detail: serde_json::Value) -> AuditEntry {
+        AuditEntry {
+            at: chrono::Utc::now(),
+            user: None,
+            device: None,
+            address: Some(address.into()),
+            action: action.into(),
+            detail,
+        }
+    }
+}
+
 /// Everything the server stores. The head-office reports and the
 /// administration queries are separate traits ([`reports::Reports`],
 /// [`administration::Administration`]) that every store also implements.

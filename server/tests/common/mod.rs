@@ -256,15 +256,7 @@ impl Client {
         req = self.decorate(req);
         let mut resp = req.send(body.to_string()).expect("http request");
         let status = resp.status().as_u16();
-        let found = headers
-            .iter()
-            .map(|h| {
-                resp.headers()
-                    .get(*h)
-                    .and_then(|v| v.to_str().ok())
-                    .map(String::from)
-            })
-            .collect();
+        let found = picked_headers(&resp, headers);
         let text = resp.body_mut().read_to_string().unwrap_or_default();
         let value = if text.is_empty() {
             Value::Null
@@ -561,15 +553,7 @@ impl Client {
         req = self.decorate(req);
         let mut resp = req.call().expect("http request");
         let status = resp.status().as_u16();
-        let found = headers
-            .iter()
-            .map(|h| {
-                resp.headers()
-                    .get(*h)
-                    .and_then(|v| v.to_str().ok())
-                    .map(String::from)
-            })
-            .collect();
+        let found = picked_headers(&resp, headers);
         let body = resp
             .body_mut()
             .with_config()
@@ -677,4 +661,17 @@ pub fn complete_csv_export(reader: &Client) -> usize {
         .len();
     assert_eq!(rows, total, "the CSV export is complete");
     total
+}
+
+/// The values of `names` in an answer (lower-case names, `None` when absent).
+fn picked_headers<B>(resp: &ureq::http::Response<B>, names: &[&str]) -> Vec<Option<String>> {
+    names
+        .iter()
+        .map(|h| {
+            resp.headers()
+                .get(*h)
+                .and_then(|v| v.to_str().ok())
+                .map(String::from)
+        })
+        .collect()
 }
