@@ -17,7 +17,8 @@
 //! The hash is eight hex digits of FNV-1a: the server treats exactly the
 //! names `NAME-HHHHHHHH.EXT` as immutable (`server/src/assets.rs`).
 
-use crate::{FNV_OFFSET, Result, files_in, fnv1a};
+use crate::Result;
+use crate::files::{file_name, files_in};
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write;
@@ -67,7 +68,7 @@ pub fn fingerprint(dist: &Path) -> Result<BTreeMap<String, String>> {
 
     for css in files_in(dist)? {
         if css.extension().is_some_and(|e| e == "css") {
-            rename_hashed(dist, &crate::file_name(&css), &mut names)?;
+            rename_hashed(dist, &file_name(&css), &mut names)?;
         }
     }
 
@@ -127,7 +128,7 @@ pub fn precompress(dist: &Path, cache: &Path) -> Result<()> {
     collect(dist, &mut files)?;
     files.retain(|f| {
         let ext = f.extension().and_then(|e| e.to_str()).unwrap_or("");
-        let name = crate::file_name(f);
+        let name = file_name(f);
         COMPRESSIBLE.contains(&ext) && name != MANIFEST
     });
     fs::create_dir_all(cache).map_err(|e| format!("create {}: {e}", cache.display()))?;
@@ -318,9 +319,24 @@ fn write(path: &Path, text: &str) -> Result<()> {
     fs::write(path, text).map_err(|e| format!("write {}: {e}", path.display()))
 }
 
+/// 64-bit FNV-1a: a stable content hash without a dependency.
+pub const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+pub fn fnv1a(hash: u64, bytes: &[u8]) -> u64 {
+    bytes.iter().fold(hash, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fnv1a_matches_the_reference_vectors() {
+        assert_eq!(fnv1a(FNV_OFFSET, b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv1a(FNV_OFFSET, b"a"), 0xaf63_dc4c_8601_ec8c);
+    }
 
     fn names(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         pairs

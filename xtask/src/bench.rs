@@ -1,0 +1,127 @@
+//! `cargo xtask bench`: the benchmarks in release mode, written with the
+//! machine and the command into BENCHMARKS.md.
+
+use std::fs;
+use std::process::{Command, Stdio};
+
+use crate::files::kib;
+use crate::first_load;
+use crate::process::step;
+use crate::{Ctx, Result, USAGE, build_server};
+
+/// Runs the benchmarks in release mode and writes their rows, with the
+/// machine and the command, into BENCHMARKS.md. `bench first-load` runs
+/// only the first-load measurement and replaces its rows in the file.
+pub fn bench(ctx: &Ctx, args: &[String]) -> Result<()> {
+    let only_first_load = match args {
+        [] => false,
+        [what] if what == "first-load" => true,
+        _ => return Err(format!("unexpected arguments {args:?}\n\n{USAGE}")),
+    };
+    // Checked first, so a missing bundle is not found after minutes of
+    // the other benchmarks.
+    let dist = ctx.dist_dir();
+    if !dist.join("index.html").exists() {
+        return Err(format!(
+            "{} has no built app: run `cargo xtask dist` first",
+            dist.display()
+        ));
+    }
+    let mut rows = String::new();
+    if !only_first_load {
+        for example in ["ingest", "export"] {
+            rows.push_str(&bench_example(ctx, example)?);
+        }
+    }
+    let first_load = bench_first_load(ctx)?;
+    let path = ctx.root.join("BENCHMARKS.md");
+    let text = if only_first_load {
+        // The other rows stay as the last full run wrote them.
+        let old = fs::read_to_string(&path).unwrap_or_default();
+        let kept: Vec<&str> = old
+            .lines()
+            .filter(|l| !l.starts_with(FIRST_LOAD_ROW))
+            .collect();
+        if kept.iter().any(|l| l.starts_with("|---|")) {
+            format!("{}\n{first_load}", kept.join("\n").trim_end())
+        } else {
+            benchmarks_md(&first_load)
+        }
+    } else {
+        rows.push_str(&first_load);
+        benchmarks_md(&rows)
+    };
+    fs::write(&path, text).map_err(|e| format!("BENCHMARKS.md: {e}"))?;
+    print!("{}", if only_first_load { &first_load } else { &rows });
+    Ok(())
+}
+
+/// How the first-load rows of BENCHMARKS.md begin.
+const FIRST_LOAD_ROW: &str = "| first load";
+
+/// Runs `cargo run --release --example NAME` in `server` and returns the
+/// table rows it prints.
+fn bench_example(ctx: &Ctx, example: &str) -> Result<String> {
+    step(&format!("{example} benchmark (release)"));
+    let out = ctx
+        .cargo()
+        .args([
+            "run",
+            "--quiet",
+            "--release",
+            "-p",
+            "server",
+            "--example",
+            example,
+        ])
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("cargo run --example {example}: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("the {example} benchmark failed"));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Measures the first load of the bundle in `dist/` (which must be built)
+/// through the debug server: the bytes on the wire do not depend on the
+/// build profile.
+fn bench_first_load(ctx: &Ctx) -> Result<String> {
+    build_server(ctx)?;
+    step("first load: what a first visit transfers");
+    let server = ctx.target_dir.join("debug").join("server");
+    let load = first_load::measure(&server, &ctx.dist_dir())?;
+    for t in &load.transfers {
+        println!(
+            "  Accept-Encoding: {:<8} {:>12} body + {:>9} headers",
+            t.encoding,
+            kib(t.body),
+            kib(t.headers)
+        );
+    }
+    Ok(first_load::rows(&load))
+}
+
+/// BENCHMARKS.md with `rows` in its table.
+fn benchmarks_md(rows: &str) -> String {
+    let cpu = fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| {
+            c.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let rustc = Command::new("rustc")
+        .arg("--version")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
+    format!(
+        "# Benchmarks\n\nWritten by `cargo xtask bench` (release build). One run on one machine: \
+compare numbers from the same machine only.\n\n- Machine: {cpu}, {cores} cores\n- Toolchain: {rustc}\n\n\
+| benchmark | workload | result | rate |\n|---|---|---|---|\n{rows}"
+    )
+}
