@@ -819,7 +819,7 @@ fn spot_check_draws_are_reproducible_recorded_once_and_counted() {
         .map(|c| s.cases[c].to_string())
         .collect();
     candidates.sort();
-    let expected = server::store::reports::draw_sample(&candidates, 20, seed);
+    let expected = shared::report::draw_sample(&candidates, 20, seed);
     let sampled: Vec<String> = drawn["items"]
         .as_array()
         .unwrap()

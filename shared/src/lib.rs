@@ -11,9 +11,11 @@
 //! (native) fold the same ops to byte-identical cases. `clippy.toml` bans the
 //! clock and random-id constructors here.
 //!
-//! **Architecture Invariant:** the wire types live here (`op`, `wire`), so the
+//! **Architecture Invariant:** the wire types live here (`op`, `wire`,
+//! `report`, `admin`), so the
 //! app and the server agree on the format by construction.
 
+pub mod admin;
 pub mod calendar;
 pub mod case;
 pub mod category;
@@ -28,6 +30,7 @@ pub mod op;
 pub mod phone;
 pub mod property;
 pub mod regno;
+pub mod report;
 pub mod role;
 pub mod settings;
 #[cfg(any(test, feature = "sim"))]

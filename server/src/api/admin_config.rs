@@ -12,16 +12,18 @@ use super::{ClientAddr, audit_entry};
 use crate::auth::Session;
 use crate::error::{ApiError, ApiJson, Body, ErrorBody, blocking};
 use crate::state::AppState;
-use crate::store::administration::{
-    AuditRecord, DeletedCase, DiscardOutcome, QuarantineRecord, ReapplyOutcome, RetentionRefusal,
-};
+use crate::store::administration::DiscardOutcome;
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use chrono::{NaiveDate, Utc};
-use serde::{Deserialize, Serialize};
-use shared::calendar::{Calendar, YearSchedule};
+use chrono::Utc;
+use serde::Deserialize;
+use shared::admin::{
+    AuditRecord, CalendarPreview, CalendarProblem, DeletedCase, DiscardRequest, QuarantineRecord,
+    ReapplyOutcome, RetentionRefusal, preview_calendar,
+};
+use shared::calendar::YearSchedule;
 use shared::category::Category;
 use shared::id::CaseId;
 use shared::role::Role;
@@ -228,71 +230,6 @@ pub async fn put_categories(
     Ok(Json(categories))
 }
 
-/// A calendar problem.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct CalendarProblem {
-    /// The stable code, e.g. `calendar.date_outside_year`.
-    pub code: String,
-    /// In Chinese.
-    pub message_zh: String,
-    /// In English.
-    pub message_en: String,
-}
-
-/// What importing a year's schedule would do.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct CalendarPreview {
-    /// The schedule's year.
-    pub year: i32,
-    /// The notice it comes from.
-    pub source: String,
-    /// Statutory rest days, sorted.
-    #[schema(value_type = Vec<String>)]
-    pub rest_days: Vec<NaiveDate>,
-    /// Make-up working days (调休上班), sorted.
-    #[schema(value_type = Vec<String>)]
-    pub workdays: Vec<NaiveDate>,
-    /// Whether it replaces a year already loaded.
-    pub replaces: bool,
-    /// The years loaded now.
-    pub loaded_years: Vec<i32>,
-    /// Why it would be refused; `None` when it can be applied.
-    pub error: Option<CalendarProblem>,
-}
-
-/// Tries `schedule` on a copy of `calendar`: the preview, and the calendar
-/// it would make when valid.
-pub fn preview_calendar(
-    calendar: &Calendar,
-    schedule: YearSchedule,
-) -> (CalendarPreview, Option<Calendar>) {
-    let mut rest_days = schedule.rest_days.clone();
-    let mut workdays = schedule.workdays.clone();
-    rest_days.sort_unstable();
-    workdays.sort_unstable();
-    let mut preview = CalendarPreview {
-        year: schedule.year,
-        source: schedule.source.clone(),
-        rest_days,
-        workdays,
-        replaces: calendar.schedule(schedule.year).is_some(),
-        loaded_years: calendar.years().collect(),
-        error: None,
-    };
-    let mut copy = calendar.clone();
-    match copy.insert(schedule) {
-        Ok(()) => (preview, Some(copy)),
-        Err(e) => {
-            preview.error = Some(CalendarProblem {
-                code: e.code().into(),
-                message_zh: e.message_zh(),
-                message_en: e.message_en(),
-            });
-            (preview, None)
-        }
-    }
-}
-
 /// Previews a year's holiday schedule (the JSON of a `YearSchedule`, e.g.
 /// read from the file the admin chose): the parsed rest days and make-up
 /// workdays and any problem, without saving anything.
@@ -444,14 +381,6 @@ pub async fn quarantine_reapply(
         }
     }
     Ok(Json(outcome))
-}
-
-/// Why a quarantined op is discarded.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct DiscardRequest {
-    /// The reason (required).
-    pub reason: String,
 }
 
 /// Discards a quarantined op with a recorded reason. It is kept, marked
@@ -643,36 +572,5 @@ mod tests {
             StatusCode::BAD_REQUEST
         );
         assert!(parse_settings(serde_json::json!([])).is_err());
-    }
-
-    #[test]
-    fn calendar_preview_reports_the_problem_without_saving() {
-        let calendar = Calendar::with_builtin();
-        let good = YearSchedule {
-            year: 2027,
-            rest_days: vec!["2027-01-01".parse().unwrap()],
-            workdays: vec![],
-            source: "test".into(),
-        };
-        let (preview, updated) = preview_calendar(&calendar, good);
-        assert_eq!(preview.error, None);
-        assert!(!preview.replaces);
-        assert!(updated.is_some_and(|c| c.schedule(2027).is_some()));
-        let bad = YearSchedule {
-            year: 2027,
-            rest_days: vec!["2026-12-31".parse().unwrap()],
-            workdays: vec![],
-            source: "test".into(),
-        };
-        let (preview, updated) = preview_calendar(&calendar, bad);
-        assert_eq!(
-            preview.error.map(|e| e.code),
-            Some("calendar.date_outside_year".to_string())
-        );
-        assert!(updated.is_none());
-        assert!(
-            calendar.schedule(2027).is_none(),
-            "the original is untouched"
-        );
     }
 }

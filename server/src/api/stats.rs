@@ -5,16 +5,14 @@
 //! `staff` and `department_head` get 403. Roles that do not see every
 //! property get their own properties only: without a `property` filter the
 //! figures cover their scope, and a property outside it is refused with 403.
-//! The figures' definitions are in [`crate::store::reports`].
+//! The figures' definitions are in [`shared::report`].
 
 use super::responses::{Authenticated, JsonBody, StatisticsReaders};
 use super::{ClientAddr, audit_entry};
 use crate::auth::Session;
 use crate::error::{ApiError, ApiJson, Body, ErrorBody, blocking};
 use crate::state::AppState;
-use crate::store::reports::{
-    Period, PeriodKind, SpotCheck, SpotCheckDraw, SpotCheckFilter, Stats, StatsQuery,
-};
+use crate::store::reports::{SpotCheckDraw, SpotCheckFilter, StatsQuery};
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
@@ -25,6 +23,7 @@ use serde::Deserialize;
 use shared::case::CaseKind;
 use shared::id::PropertyId;
 use shared::lang::Lang;
+use shared::report::{Period, PeriodError, PeriodKind, SpotCheck, Stats};
 use shared::role::{Role, Scope};
 use shared::settings::Settings;
 
@@ -113,14 +112,11 @@ pub(super) fn parse_period(p: &StatsParams, settings: &Settings) -> Result<Perio
             )
         })?,
     };
-    let period_error =
-        |e: crate::store::reports::PeriodError| ApiError::bad_request(e.code(), e.to_string());
+    let period_error = |e: PeriodError| ApiError::bad_request(e.code(), e.to_string());
     match kind {
         PeriodKind::Custom => match (p.from, p.to) {
             (Some(first), Some(last)) => Period::custom(first, last).map_err(period_error),
-            _ => Err(period_error(
-                crate::store::reports::PeriodError::MissingBounds,
-            )),
+            _ => Err(period_error(PeriodError::MissingBounds)),
         },
         _ => {
             if p.to.is_some() {

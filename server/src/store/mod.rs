@@ -25,6 +25,10 @@ use shared::settings::Settings;
 use shared::wire::{CaseSummary, Page, PullResponse, PushResponse};
 use std::path::Path;
 
+// The admin's wire types moved to `shared::admin`; the SQLite store still
+// names them through this module.
+pub use shared::admin::{DeviceInfo, QuarantineEntry};
+
 /// A storage failure. Constraint problems that a caller can fix are their
 /// own variants; everything else is `Internal` and is logged, never shown.
 #[derive(Debug, thiserror::Error)]
@@ -70,26 +74,6 @@ pub struct NewUser {
     pub department: Option<String>,
     /// The argon2 PHC string.
     pub password_hash: String,
-}
-
-/// A device as admins see it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
-pub struct DeviceInfo {
-    /// The device id.
-    #[schema(value_type = String)]
-    pub id: DeviceId,
-    /// The device number (in registration numbers).
-    pub number: u32,
-    /// The name it gave at login.
-    pub name: String,
-    /// First login.
-    pub first_seen: DateTime<Utc>,
-    /// Last contact.
-    pub last_seen: DateTime<Utc>,
-    /// Revoked devices cannot log in or sync.
-    pub revoked: bool,
-    /// The highest contiguous op sequence stored.
-    pub acked_seq: u64,
 }
 
 /// A live token with its user as stored now.
@@ -171,27 +155,6 @@ pub struct CaseFilter {
     pub page: u32,
     /// Page size.
     pub per_page: u32,
-}
-
-/// A quarantined op, for admins.
-#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
-pub struct QuarantineEntry {
-    /// Row id.
-    pub id: i64,
-    /// The device.
-    #[schema(value_type = String)]
-    pub device: DeviceId,
-    /// The device's sequence number.
-    pub seq: u64,
-    /// The reason code.
-    pub code: String,
-    /// The reason.
-    pub message: String,
-    /// When it arrived.
-    pub received_at: DateTime<Utc>,
-    /// The op as received.
-    #[schema(value_type = Object)]
-    pub op: serde_json::Value,
 }
 
 /// An audit record: who did what, when, from where.

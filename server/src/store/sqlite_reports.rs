@@ -8,13 +8,7 @@
 //! bound in the order they appear: the filter's, then the query's own.
 
 use super::AuditEntry;
-use super::reports::{
-    Bucket, CaseRef, ClockRate, DepartmentRow, ExportCursor, ExportRow, FollowUpRate, Handling,
-    Labels, MissedTarget, OVERDUE_LIMIT, Overdue, OverdueCase, PropertyRow, REPEAT_LIMIT, Reopen,
-    RepeatComplainant, RepeatUnit, Reports, Satisfaction, ScoreCount, SpotCheck, SpotCheckCounts,
-    SpotCheckDraw, SpotCheckFilter, SpotCheckItem, Stats, StatsQuery, draw_sample, nearest_rank,
-    percent, round2, valid_complaint_rate,
-};
+use super::reports::{Labels, Reports, SpotCheckDraw, SpotCheckFilter, StatsQuery};
 use super::sqlite::{
     SqliteStore, case_where, load_config, load_properties, parse_id, parse_ts, scope_sql, ts,
 };
@@ -26,6 +20,12 @@ use shared::case::{Case, CaseKind, CaseState, Channel};
 use shared::deadline::Clock;
 use shared::lang::Lang;
 use shared::property::Location;
+use shared::report::{
+    Bucket, CaseRef, ClockRate, DepartmentRow, ExportCursor, ExportRow, FollowUpRate, Handling,
+    MissedTarget, OVERDUE_LIMIT, Overdue, OverdueCase, PropertyRow, REPEAT_LIMIT, Reopen,
+    RepeatComplainant, RepeatUnit, Satisfaction, ScoreCount, SpotCheck, SpotCheckCounts,
+    SpotCheckItem, Stats, draw_sample, nearest_rank, percent, round2, valid_complaint_rate,
+};
 use shared::role::Scope;
 use std::collections::BTreeMap;
 
