@@ -5,10 +5,10 @@
 //! folded state: never written directly, always the result of
 //! [`crate::fold::fold`] over the case's ops.
 
+use crate::code::coded_enum;
 use crate::deadline::{Clock, ClockState};
 use crate::hlc::Hlc;
 use crate::id::{AttachmentId, CaseId, DeviceId, OpId, PropertyId, UserId};
-use crate::lang::Lang;
 use crate::op::ActionKind;
 use crate::phone::Phone;
 use crate::property::Location;
@@ -18,240 +18,106 @@ use crate::workflow::RuleViolation;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-/// The four kinds of case; one intake, different rules.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum CaseKind {
-    /// 投诉: the full workflow.
-    Complaint,
-    /// 报修: 100% callback by the end of the next working day.
-    Repair,
-    /// 建议: accepted or declined; accepted ones get an improvement plan.
-    Suggestion,
-    /// 咨询: may be answered on the spot.
-    Inquiry,
-}
-
-impl CaseKind {
-    /// Every kind.
-    pub const ALL: [CaseKind; 4] = [
-        CaseKind::Complaint,
-        CaseKind::Repair,
-        CaseKind::Suggestion,
-        CaseKind::Inquiry,
-    ];
-
-    /// The stable code.
-    pub fn code(self) -> &'static str {
-        match self {
-            CaseKind::Complaint => "complaint",
-            CaseKind::Repair => "repair",
-            CaseKind::Suggestion => "suggestion",
-            CaseKind::Inquiry => "inquiry",
-        }
-    }
-
-    /// The kind's name for a person.
-    pub fn label(self, lang: Lang) -> &'static str {
-        match self {
-            CaseKind::Complaint => lang.pick("投诉", "Complaint"),
-            CaseKind::Repair => lang.pick("报修", "Repair"),
-            CaseKind::Suggestion => lang.pick("建议", "Suggestion"),
-            CaseKind::Inquiry => lang.pick("咨询", "Inquiry"),
-        }
+coded_enum! {
+    /// The four kinds of case; one intake, different rules.
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum CaseKind {
+        /// 投诉: the full workflow.
+        Complaint = ("complaint", "投诉", "Complaint"),
+        /// 报修: 100% callback by the end of the next working day.
+        Repair = ("repair", "报修", "Repair"),
+        /// 建议: accepted or declined; accepted ones get an improvement plan.
+        Suggestion = ("suggestion", "建议", "Suggestion"),
+        /// 咨询: may be answered on the spot.
+        Inquiry = ("inquiry", "咨询", "Inquiry"),
     }
 }
 
-/// How the case reached us.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum Channel {
-    /// 电话
-    Phone,
-    /// 来访/现场
-    WalkIn,
-    /// 信函
-    Letter,
-    /// 邮件
-    Email,
-    /// 网络平台
-    Online,
-    /// 热线转办
-    HotlineTransfer,
-    /// 巡查/上门
-    FieldVisit,
-    /// 意见簿
-    ComplaintBook,
+coded_enum! {
+    /// How the case reached us.
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum Channel {
+        /// 电话
+        Phone = ("phone", "电话", "Phone"),
+        /// 来访/现场
+        WalkIn = ("walk_in", "来访/现场", "Walk-in"),
+        /// 信函
+        Letter = ("letter", "信函", "Letter"),
+        /// 邮件
+        Email = ("email", "邮件", "Email"),
+        /// 网络平台
+        Online = ("online", "网络平台", "Online platform"),
+        /// 热线转办
+        HotlineTransfer = ("hotline_transfer", "热线转办", "Hotline transfer"),
+        /// 巡查/上门
+        FieldVisit = ("field_visit", "巡查/上门", "Field visit"),
+        /// 意见簿
+        ComplaintBook = ("complaint_book", "意见簿", "Complaint book"),
+    }
 }
 
 impl Channel {
-    /// Every channel.
-    pub const ALL: [Channel; 8] = [
-        Channel::Phone,
-        Channel::WalkIn,
-        Channel::Letter,
-        Channel::Email,
-        Channel::Online,
-        Channel::HotlineTransfer,
-        Channel::FieldVisit,
-        Channel::ComplaintBook,
-    ];
-
-    /// The stable code.
-    pub fn code(self) -> &'static str {
-        match self {
-            Channel::Phone => "phone",
-            Channel::WalkIn => "walk_in",
-            Channel::Letter => "letter",
-            Channel::Email => "email",
-            Channel::Online => "online",
-            Channel::HotlineTransfer => "hotline_transfer",
-            Channel::FieldVisit => "field_visit",
-            Channel::ComplaintBook => "complaint_book",
-        }
-    }
-
     /// Written channels must be registered within 24 hours of receipt.
     pub fn is_written(self) -> bool {
         matches!(self, Channel::Letter | Channel::Email | Channel::Online)
     }
+}
 
-    /// The channel's name for a person.
-    pub fn label(self, lang: Lang) -> &'static str {
-        let (zh, en) = match self {
-            Channel::Phone => ("电话", "Phone"),
-            Channel::WalkIn => ("来访/现场", "Walk-in"),
-            Channel::Letter => ("信函", "Letter"),
-            Channel::Email => ("邮件", "Email"),
-            Channel::Online => ("网络平台", "Online platform"),
-            Channel::HotlineTransfer => ("热线转办", "Hotline transfer"),
-            Channel::FieldVisit => ("巡查/上门", "Field visit"),
-            Channel::ComplaintBook => ("意见簿", "Complaint book"),
-        };
-        lang.pick(zh, en)
+coded_enum! {
+    /// Severity set at assessment.
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum Severity {
+        /// 轻微
+        Minor = ("minor", "轻微", "Minor"),
+        /// 一般
+        General = ("general", "一般", "General"),
+        /// 重大: notifies the manager and head office at once; kept long-term.
+        Major = ("major", "重大", "Major"),
     }
 }
 
-/// Severity set at assessment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum Severity {
-    /// 轻微
-    Minor,
-    /// 一般
-    General,
-    /// 重大: notifies the manager and head office at once; kept long-term.
-    Major,
-}
-
-impl Severity {
-    /// The stable code.
-    pub fn code(self) -> &'static str {
-        match self {
-            Severity::Minor => "minor",
-            Severity::General => "general",
-            Severity::Major => "major",
-        }
+coded_enum! {
+    /// Whether a complaint is founded.
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum Validity {
+        /// 有效投诉: counts towards the valid-complaint rate.
+        Valid = ("valid", "有效投诉", "Valid"),
+        /// 不成立/特殊投诉: closed with an explanation.
+        Unfounded = ("unfounded", "不成立", "Unfounded"),
     }
 }
 
-/// Whether a complaint is founded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum Validity {
-    /// 有效投诉: counts towards the valid-complaint rate.
-    Valid,
-    /// 不成立/特殊投诉: closed with an explanation.
-    Unfounded,
-}
-
-/// Where a case stands in its workflow.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum CaseState {
-    /// 已登记
-    Registered,
-    /// 已评估
-    Assessed,
-    /// 已派单
-    Assigned,
-    /// 处理中
-    InProgress,
-    /// 方案待定: a solution is proposed (and may await compensation approval).
-    SolutionProposed,
-    /// 已解决: result given, waiting for the follow-up.
-    Resolved,
-    /// 已回访
-    FollowedUp,
-    /// 重新处理: the complainant was not satisfied (二次处理).
-    Reopened,
-    /// 已关闭 (archived)
-    Closed,
-    /// 已撤诉
-    Withdrawn,
+coded_enum! {
+    /// Where a case stands in its workflow.
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum CaseState {
+        /// 已登记
+        Registered = ("registered", "已登记", "Registered"),
+        /// 已评估
+        Assessed = ("assessed", "已评估", "Assessed"),
+        /// 已派单
+        Assigned = ("assigned", "已派单", "Assigned"),
+        /// 处理中
+        InProgress = ("in_progress", "处理中", "In progress"),
+        /// 方案待定: a solution is proposed (and may await compensation approval).
+        SolutionProposed = ("solution_proposed", "方案待定", "Solution proposed"),
+        /// 已解决: result given, waiting for the follow-up.
+        Resolved = ("resolved", "已解决", "Resolved"),
+        /// 已回访
+        FollowedUp = ("followed_up", "已回访", "Followed up"),
+        /// 重新处理: the complainant was not satisfied (二次处理).
+        Reopened = ("reopened", "重新处理", "Reopened"),
+        /// 已关闭 (archived)
+        Closed = ("closed", "已关闭", "Closed"),
+        /// 已撤诉
+        Withdrawn = ("withdrawn", "已撤诉", "Withdrawn"),
+    }
 }
 
 impl CaseState {
-    /// Every state, in workflow order.
-    pub const ALL: [CaseState; 10] = [
-        CaseState::Registered,
-        CaseState::Assessed,
-        CaseState::Assigned,
-        CaseState::InProgress,
-        CaseState::SolutionProposed,
-        CaseState::Resolved,
-        CaseState::FollowedUp,
-        CaseState::Reopened,
-        CaseState::Closed,
-        CaseState::Withdrawn,
-    ];
-
-    /// The stable code.
-    pub fn code(self) -> &'static str {
-        match self {
-            CaseState::Registered => "registered",
-            CaseState::Assessed => "assessed",
-            CaseState::Assigned => "assigned",
-            CaseState::InProgress => "in_progress",
-            CaseState::SolutionProposed => "solution_proposed",
-            CaseState::Resolved => "resolved",
-            CaseState::FollowedUp => "followed_up",
-            CaseState::Reopened => "reopened",
-            CaseState::Closed => "closed",
-            CaseState::Withdrawn => "withdrawn",
-        }
-    }
-
-    /// Parses a state code.
-    pub fn from_code(code: &str) -> Option<CaseState> {
-        CaseState::ALL.into_iter().find(|s| s.code() == code)
-    }
-
     /// Closed and withdrawn cases take no more workflow actions.
     pub fn is_open(self) -> bool {
         !matches!(self, CaseState::Closed | CaseState::Withdrawn)
-    }
-
-    /// The state's name for a person.
-    pub fn label(self, lang: Lang) -> &'static str {
-        let (zh, en) = match self {
-            CaseState::Registered => ("已登记", "Registered"),
-            CaseState::Assessed => ("已评估", "Assessed"),
-            CaseState::Assigned => ("已派单", "Assigned"),
-            CaseState::InProgress => ("处理中", "In progress"),
-            CaseState::SolutionProposed => ("方案待定", "Solution proposed"),
-            CaseState::Resolved => ("已解决", "Resolved"),
-            CaseState::FollowedUp => ("已回访", "Followed up"),
-            CaseState::Reopened => ("重新处理", "Reopened"),
-            CaseState::Closed => ("已关闭", "Closed"),
-            CaseState::Withdrawn => ("已撤诉", "Withdrawn"),
-        };
-        lang.pick(zh, en)
     }
 }
 
@@ -381,21 +247,21 @@ pub struct Handover {
     pub stamp: Stamp,
 }
 
-/// The kind of an investigation note.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum NoteKind {
-    /// A general note.
-    General,
-    /// The complainant was contacted (meets the urgent-contact clock).
-    Contact,
-    /// Someone is on site (meets the urgent on-site clock).
-    OnSite,
-    /// An inspection item checked.
-    Inspection,
-    /// 问题分析: the cause analysis (meets the investigation clock).
-    CauseAnalysis,
+coded_enum! {
+    /// The kind of an investigation note.
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum NoteKind {
+        /// A general note.
+        General = ("general", "一般记录", "General"),
+        /// The complainant was contacted (meets the urgent-contact clock).
+        Contact = ("contact", "已联系投诉人", "Contacted"),
+        /// Someone is on site (meets the urgent on-site clock).
+        OnSite = ("on_site", "已到现场", "On site"),
+        /// An inspection item checked.
+        Inspection = ("inspection", "检查项", "Inspection"),
+        /// 问题分析: the cause analysis (meets the investigation clock).
+        CauseAnalysis = ("cause_analysis", "问题分析", "Cause analysis"),
+    }
 }
 
 /// A note on the case. Append-only.
@@ -410,19 +276,19 @@ pub struct Note {
     pub stamp: Stamp,
 }
 
-/// The state of a compensation approval.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum ApprovalState {
-    /// No compensation: nothing to approve.
-    NotNeeded,
-    /// Waiting for the role the amount requires.
-    Pending,
-    /// Approved.
-    Approved,
-    /// Refused: a new solution is needed.
-    Rejected,
+coded_enum! {
+    /// The state of a compensation approval.
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum ApprovalState {
+        /// No compensation: nothing to approve.
+        NotNeeded = ("not_needed", "无需审批", "no approval needed"),
+        /// Waiting for the role the amount requires.
+        Pending = ("pending", "待审批", "awaiting approval"),
+        /// Approved.
+        Approved = ("approved", "已批准", "approved"),
+        /// Refused: a new solution is needed.
+        Rejected = ("rejected", "已驳回", "refused"),
+    }
 }
 
 /// The proposed solution (处理方案).
@@ -459,19 +325,19 @@ pub struct ApprovalRecord {
     pub stamp: Stamp,
 }
 
-/// How the complainant was told.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum ContactMethod {
-    /// By phone.
-    Phone,
-    /// In person / a visit.
-    Visit,
-    /// By SMS or message.
-    Message,
-    /// In writing.
-    Letter,
+coded_enum! {
+    /// How the complainant was told.
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum ContactMethod {
+        /// By phone.
+        Phone = ("phone", "电话", "Phone"),
+        /// In person / a visit.
+        Visit = ("visit", "上门/面谈", "Visit"),
+        /// By SMS or message.
+        Message = ("message", "短信/消息", "Message"),
+        /// In writing.
+        Letter = ("letter", "书面", "Letter"),
+    }
 }
 
 /// The resolution (处理结果) and the feedback given to the complainant.
@@ -588,17 +454,17 @@ pub struct Attachment {
     pub stamp: Stamp,
 }
 
-/// What an attachment is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum AttachmentKind {
-    /// A photo of the problem or the result.
-    Photo,
-    /// The complainant's signature.
-    Signature,
-    /// Any other document.
-    Document,
+coded_enum! {
+    /// What an attachment is.
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum AttachmentKind {
+        /// A photo of the problem or the result.
+        Photo = ("photo", "照片", "Photo"),
+        /// The complainant's signature.
+        Signature = ("signature", "签名", "Signature"),
+        /// Any other document.
+        Document = ("document", "文件", "Document"),
+    }
 }
 
 /// Two workflow transitions made from the same state on different devices.
@@ -637,17 +503,17 @@ pub struct Violation {
     pub stamp: Stamp,
 }
 
-/// What happened to an op in the fold.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    /// Applied normally.
-    Applied,
-    /// Lost a concurrent transition; listed in `conflicts`.
-    Conflict,
-    /// Broke a rule; listed in `violations`.
-    Flagged,
+coded_enum! {
+    /// What happened to an op in the fold.
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum Outcome {
+        /// Applied normally.
+        Applied = ("applied", "已应用", "applied"),
+        /// Lost a concurrent transition; listed in `conflicts`.
+        Conflict = ("conflict", "冲突", "conflict"),
+        /// Broke a rule; listed in `violations`.
+        Flagged = ("flagged", "违规", "flagged"),
+    }
 }
 
 /// A field that an op changed, with the value before and after.

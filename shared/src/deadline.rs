@@ -16,7 +16,7 @@
 //! an argument, so the tablet and the server give the same answer.
 
 use crate::calendar::{Calendar, CalendarError};
-use crate::lang::Lang;
+use crate::code::coded_enum;
 use chrono::offset::LocalResult;
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone, Utc};
 use chrono_tz::Tz;
@@ -36,35 +36,35 @@ pub enum DeadlineRule {
     WorkingDays(u32),
 }
 
-/// A deadline clock from the docs/domain.md table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum Clock {
-    /// Register a written complaint (letter, email, online) after receipt.
-    RegisterWritten,
-    /// Transfer to the responsible department after registration.
-    Transfer,
-    /// The department starts work after the transfer.
-    DepartmentStart,
-    /// Initial assessment (初步评估).
-    InitialAssessment,
-    /// Urgent case: contact the complainant.
-    UrgentContact,
-    /// Urgent case: be on site.
-    UrgentOnSite,
-    /// Investigation done after assignment.
-    Investigation,
-    /// Solution / reply to the complainant after receipt.
-    Solution,
-    /// Special (extended) case, counted from receipt.
-    SpecialCase,
-    /// Feedback of the result after completion.
-    Feedback,
-    /// Follow-up call or visit (回访) of a complaint after resolution.
-    FollowUpComplaint,
-    /// Follow-up of a repair: end of the next working day after completion.
-    FollowUpRepair,
+coded_enum! {
+    /// A deadline clock from the docs/domain.md table, in its order.
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum Clock {
+        /// Register a written complaint (letter, email, online) after receipt.
+        RegisterWritten = ("register_written", "书面投诉登记", "Register written complaint"),
+        /// Transfer to the responsible department after registration.
+        Transfer = ("transfer", "转交责任部门", "Transfer to department"),
+        /// The department starts work after the transfer.
+        DepartmentStart = ("department_start", "部门开始处理", "Department starts work"),
+        /// Initial assessment (初步评估).
+        InitialAssessment = ("initial_assessment", "初步评估", "Initial assessment"),
+        /// Urgent case: contact the complainant.
+        UrgentContact = ("urgent_contact", "紧急：联系投诉人", "Urgent: contact complainant"),
+        /// Urgent case: be on site.
+        UrgentOnSite = ("urgent_on_site", "紧急：到达现场", "Urgent: on site"),
+        /// Investigation done after assignment.
+        Investigation = ("investigation", "调查完成", "Investigation done"),
+        /// Solution / reply to the complainant after receipt.
+        Solution = ("solution", "答复处理方案", "Solution and reply"),
+        /// Special (extended) case, counted from receipt.
+        SpecialCase = ("special_case", "特殊投诉（延期）", "Special (extended) case"),
+        /// Feedback of the result after completion.
+        Feedback = ("feedback", "结果反馈", "Feedback of result"),
+        /// Follow-up call or visit (回访) of a complaint after resolution.
+        FollowUpComplaint = ("follow_up_complaint", "投诉回访", "Follow-up (complaint)"),
+        /// Follow-up of a repair: end of the next working day after completion.
+        FollowUpRepair = ("follow_up_repair", "报修回访", "Follow-up (repair)"),
+    }
 }
 
 /// The deadline part of the company settings: one rule per clock, the
@@ -107,20 +107,20 @@ pub struct DeadlineSettings {
     pub max_extension_working_days: u32,
 }
 
-/// Where a clock stands at a given moment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ClockStatus {
-    /// Running, not yet within the due-soon window.
-    Pending,
-    /// Running and due within the due-soon window.
-    DueSoon,
-    /// Running and past due.
-    Overdue,
-    /// Met at or before the due time.
-    MetOnTime,
-    /// Met after the due time.
-    MetLate,
+coded_enum! {
+    /// Where a clock stands at a given moment.
+    pub enum ClockStatus {
+        /// Running, not yet within the due-soon window.
+        Pending = ("pending", "进行中", "Pending"),
+        /// Running and due within the due-soon window.
+        DueSoon = ("due_soon", "即将到期", "Due soon"),
+        /// Running and past due.
+        Overdue = ("overdue", "已超时", "Overdue"),
+        /// Met at or before the due time.
+        MetOnTime = ("met_on_time", "按时完成", "Met on time"),
+        /// Met after the due time.
+        MetLate = ("met_late", "超时完成", "Met late"),
+    }
 }
 
 /// One started clock of a case, as the fold computes it.
@@ -204,80 +204,6 @@ pub fn status(
     }
 }
 
-impl Clock {
-    /// Every clock, in a stable order (the order of the docs/domain.md table).
-    pub const ALL: [Clock; 12] = [
-        Clock::RegisterWritten,
-        Clock::Transfer,
-        Clock::DepartmentStart,
-        Clock::InitialAssessment,
-        Clock::UrgentContact,
-        Clock::UrgentOnSite,
-        Clock::Investigation,
-        Clock::Solution,
-        Clock::SpecialCase,
-        Clock::Feedback,
-        Clock::FollowUpComplaint,
-        Clock::FollowUpRepair,
-    ];
-
-    /// The stable code used on the wire and in the database.
-    pub fn code(self) -> &'static str {
-        match self {
-            Clock::RegisterWritten => "register_written",
-            Clock::Transfer => "transfer",
-            Clock::DepartmentStart => "department_start",
-            Clock::InitialAssessment => "initial_assessment",
-            Clock::UrgentContact => "urgent_contact",
-            Clock::UrgentOnSite => "urgent_on_site",
-            Clock::Investigation => "investigation",
-            Clock::Solution => "solution",
-            Clock::SpecialCase => "special_case",
-            Clock::Feedback => "feedback",
-            Clock::FollowUpComplaint => "follow_up_complaint",
-            Clock::FollowUpRepair => "follow_up_repair",
-        }
-    }
-
-    /// Parses a clock code.
-    pub fn from_code(code: &str) -> Option<Clock> {
-        Clock::ALL.into_iter().find(|c| c.code() == code)
-    }
-
-    /// The clock's name in Simplified Chinese.
-    pub fn label_zh(self) -> &'static str {
-        self.labels().0
-    }
-
-    /// The clock's name in English.
-    pub fn label_en(self) -> &'static str {
-        self.labels().1
-    }
-
-    /// The clock's name in `lang`.
-    pub fn label(self, lang: Lang) -> &'static str {
-        let (zh, en) = self.labels();
-        lang.pick(zh, en)
-    }
-
-    fn labels(self) -> (&'static str, &'static str) {
-        match self {
-            Clock::RegisterWritten => ("书面投诉登记", "Register written complaint"),
-            Clock::Transfer => ("转交责任部门", "Transfer to department"),
-            Clock::DepartmentStart => ("部门开始处理", "Department starts work"),
-            Clock::InitialAssessment => ("初步评估", "Initial assessment"),
-            Clock::UrgentContact => ("紧急：联系投诉人", "Urgent: contact complainant"),
-            Clock::UrgentOnSite => ("紧急：到达现场", "Urgent: on site"),
-            Clock::Investigation => ("调查完成", "Investigation done"),
-            Clock::Solution => ("答复处理方案", "Solution and reply"),
-            Clock::SpecialCase => ("特殊投诉（延期）", "Special (extended) case"),
-            Clock::Feedback => ("结果反馈", "Feedback of result"),
-            Clock::FollowUpComplaint => ("投诉回访", "Follow-up (complaint)"),
-            Clock::FollowUpRepair => ("报修回访", "Follow-up (repair)"),
-        }
-    }
-}
-
 impl Default for DeadlineSettings {
     fn default() -> Self {
         use DeadlineRule::{Hours, WorkingDays};
@@ -322,45 +248,6 @@ impl DeadlineSettings {
     /// The due-soon window as a duration.
     pub fn due_soon(&self) -> Duration {
         Duration::hours(i64::from(self.due_soon_hours))
-    }
-}
-
-impl ClockStatus {
-    /// The stable code used on the wire.
-    pub fn code(self) -> &'static str {
-        match self {
-            ClockStatus::Pending => "pending",
-            ClockStatus::DueSoon => "due_soon",
-            ClockStatus::Overdue => "overdue",
-            ClockStatus::MetOnTime => "met_on_time",
-            ClockStatus::MetLate => "met_late",
-        }
-    }
-
-    /// The status in Simplified Chinese.
-    pub fn label_zh(self) -> &'static str {
-        self.labels().0
-    }
-
-    /// The status in English.
-    pub fn label_en(self) -> &'static str {
-        self.labels().1
-    }
-
-    /// The status in `lang`.
-    pub fn label(self, lang: Lang) -> &'static str {
-        let (zh, en) = self.labels();
-        lang.pick(zh, en)
-    }
-
-    fn labels(self) -> (&'static str, &'static str) {
-        match self {
-            ClockStatus::Pending => ("进行中", "Pending"),
-            ClockStatus::DueSoon => ("即将到期", "Due soon"),
-            ClockStatus::Overdue => ("已超时", "Overdue"),
-            ClockStatus::MetOnTime => ("按时完成", "Met on time"),
-            ClockStatus::MetLate => ("超时完成", "Met late"),
-        }
     }
 }
 
@@ -410,6 +297,7 @@ fn end_of_local_day(day: NaiveDate, tz: Tz) -> DateTime<Utc> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lang::Lang;
     use DeadlineRule::{Hours, WorkingDays};
     use chrono_tz::Asia::Shanghai;
 
@@ -859,21 +747,12 @@ mod tests {
             let json = serde_json::to_string(&clock).expect("serializes");
             assert_eq!(json, format!("\"{}\"", clock.code()));
             assert_eq!(Clock::from_code(clock.code()), Some(clock));
-            assert!(!clock.label_zh().is_empty() && !clock.label_en().is_empty());
-            assert_eq!(clock.label(Lang::En), clock.label_en());
+            assert!(!clock.label(Lang::ZhCn).is_empty() && !clock.label(Lang::En).is_empty());
         }
-        let statuses = [
-            ClockStatus::Pending,
-            ClockStatus::DueSoon,
-            ClockStatus::Overdue,
-            ClockStatus::MetOnTime,
-            ClockStatus::MetLate,
-        ];
-        for st in statuses {
+        for st in ClockStatus::ALL {
             let json = serde_json::to_string(&st).expect("serializes");
             assert_eq!(json, format!("\"{}\"", st.code()));
-            assert_eq!(st.label(Lang::ZhCn), st.label_zh());
-            assert!(!st.label_en().is_empty());
+            assert!(!st.label(Lang::ZhCn).is_empty() && !st.label(Lang::En).is_empty());
         }
     }
 

@@ -19,6 +19,7 @@ pub mod admin;
 pub mod calendar;
 pub mod case;
 pub mod category;
+pub mod code;
 pub mod compensation;
 pub mod deadline;
 pub mod device;

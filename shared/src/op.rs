@@ -16,9 +16,9 @@ use crate::case::{
     AttachmentKind, CaseState, ContactMethod, NoteKind, Registration, RegistrationPatch, Severity,
     Validity,
 };
+use crate::code::coded_enum;
 use crate::hlc::Hlc;
 use crate::id::{AttachmentId, CaseId, DeviceId, OpId, UserId};
-use crate::lang::Lang;
 use crate::role::Role;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -245,78 +245,54 @@ pub enum Action {
     },
 }
 
-/// The kind of an action, without its payload.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum ActionKind {
-    /// See [`Action::Register`].
-    Register,
-    /// See [`Action::Edit`].
-    Edit,
-    /// See [`Action::Assess`].
-    Assess,
-    /// See [`Action::Assign`].
-    Assign,
-    /// See [`Action::Start`].
-    Start,
-    /// See [`Action::Note`].
-    Note,
-    /// See [`Action::Propose`].
-    Propose,
-    /// See [`Action::Approve`].
-    Approve,
-    /// See [`Action::Resolve`].
-    Resolve,
-    /// See [`Action::FollowUp`].
-    FollowUp,
-    /// See [`Action::Reopen`].
-    Reopen,
-    /// See [`Action::Escalate`].
-    Escalate,
-    /// See [`Action::Extend`].
-    Extend,
-    /// See [`Action::Withdraw`].
-    Withdraw,
-    /// See [`Action::Close`].
-    Close,
-    /// See [`Action::Decide`].
-    Decide,
-    /// See [`Action::PlanImprovement`].
-    PlanImprovement,
-    /// See [`Action::Answer`].
-    Answer,
-    /// See [`Action::Attach`].
-    Attach,
-    /// See [`Action::ResolveConflict`].
-    ResolveConflict,
+coded_enum! {
+    /// The kind of an action, without its payload.
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum ActionKind {
+        /// See [`Action::Register`].
+        Register = ("register", "登记", "Register"),
+        /// See [`Action::Edit`].
+        Edit = ("edit", "修改", "Edit"),
+        /// See [`Action::Assess`].
+        Assess = ("assess", "初步评估", "Assess"),
+        /// See [`Action::Assign`].
+        Assign = ("assign", "派单/转办", "Assign / transfer"),
+        /// See [`Action::Start`].
+        Start = ("start", "开始处理", "Start"),
+        /// See [`Action::Note`].
+        Note = ("note", "调查记录", "Note"),
+        /// See [`Action::Propose`].
+        Propose = ("propose", "处理方案", "Propose solution"),
+        /// See [`Action::Approve`].
+        Approve = ("approve", "赔偿审批", "Approve compensation"),
+        /// See [`Action::Resolve`].
+        Resolve = ("resolve", "处理完成", "Resolve"),
+        /// See [`Action::FollowUp`].
+        FollowUp = ("follow_up", "回访", "Follow up"),
+        /// See [`Action::Reopen`].
+        Reopen = ("reopen", "重新处理", "Reopen"),
+        /// See [`Action::Escalate`].
+        Escalate = ("escalate", "上报", "Escalate"),
+        /// See [`Action::Extend`].
+        Extend = ("extend", "延期", "Extend"),
+        /// See [`Action::Withdraw`].
+        Withdraw = ("withdraw", "撤诉", "Withdraw"),
+        /// See [`Action::Close`].
+        Close = ("close", "结案", "Close"),
+        /// See [`Action::Decide`].
+        Decide = ("decide", "采纳/不采纳", "Accept / decline"),
+        /// See [`Action::PlanImprovement`].
+        PlanImprovement = ("plan_improvement", "整改计划", "Improvement plan"),
+        /// See [`Action::Answer`].
+        Answer = ("answer", "答复", "Answer"),
+        /// See [`Action::Attach`].
+        Attach = ("attach", "附件", "Attach"),
+        /// See [`Action::ResolveConflict`].
+        ResolveConflict = ("resolve_conflict", "处理冲突", "Resolve conflict"),
+    }
 }
 
 impl ActionKind {
-    /// Every action kind.
-    pub const ALL: [ActionKind; 20] = [
-        ActionKind::Register,
-        ActionKind::Edit,
-        ActionKind::Assess,
-        ActionKind::Assign,
-        ActionKind::Start,
-        ActionKind::Note,
-        ActionKind::Propose,
-        ActionKind::Approve,
-        ActionKind::Resolve,
-        ActionKind::FollowUp,
-        ActionKind::Reopen,
-        ActionKind::Escalate,
-        ActionKind::Extend,
-        ActionKind::Withdraw,
-        ActionKind::Close,
-        ActionKind::Decide,
-        ActionKind::PlanImprovement,
-        ActionKind::Answer,
-        ActionKind::Attach,
-        ActionKind::ResolveConflict,
-    ];
-
     /// Whether the action moves the workflow state (and so carries an
     /// expected state and can conflict).
     pub fn is_transition(self) -> bool {
@@ -330,59 +306,6 @@ impl ActionKind {
                 | ActionKind::Attach
                 | ActionKind::ResolveConflict
         )
-    }
-
-    /// The action's name for a person.
-    pub fn label(self, lang: Lang) -> &'static str {
-        let (zh, en) = match self {
-            ActionKind::Register => ("登记", "Register"),
-            ActionKind::Edit => ("修改", "Edit"),
-            ActionKind::Assess => ("初步评估", "Assess"),
-            ActionKind::Assign => ("派单/转办", "Assign / transfer"),
-            ActionKind::Start => ("开始处理", "Start"),
-            ActionKind::Note => ("调查记录", "Note"),
-            ActionKind::Propose => ("处理方案", "Propose solution"),
-            ActionKind::Approve => ("赔偿审批", "Approve compensation"),
-            ActionKind::Resolve => ("处理完成", "Resolve"),
-            ActionKind::FollowUp => ("回访", "Follow up"),
-            ActionKind::Reopen => ("重新处理", "Reopen"),
-            ActionKind::Escalate => ("上报", "Escalate"),
-            ActionKind::Extend => ("延期", "Extend"),
-            ActionKind::Withdraw => ("撤诉", "Withdraw"),
-            ActionKind::Close => ("结案", "Close"),
-            ActionKind::Decide => ("采纳/不采纳", "Accept / decline"),
-            ActionKind::PlanImprovement => ("整改计划", "Improvement plan"),
-            ActionKind::Answer => ("答复", "Answer"),
-            ActionKind::Attach => ("附件", "Attach"),
-            ActionKind::ResolveConflict => ("处理冲突", "Resolve conflict"),
-        };
-        lang.pick(zh, en)
-    }
-
-    /// The stable code.
-    pub fn code(self) -> &'static str {
-        match self {
-            ActionKind::Register => "register",
-            ActionKind::Edit => "edit",
-            ActionKind::Assess => "assess",
-            ActionKind::Assign => "assign",
-            ActionKind::Start => "start",
-            ActionKind::Note => "note",
-            ActionKind::Propose => "propose",
-            ActionKind::Approve => "approve",
-            ActionKind::Resolve => "resolve",
-            ActionKind::FollowUp => "follow_up",
-            ActionKind::Reopen => "reopen",
-            ActionKind::Escalate => "escalate",
-            ActionKind::Extend => "extend",
-            ActionKind::Withdraw => "withdraw",
-            ActionKind::Close => "close",
-            ActionKind::Decide => "decide",
-            ActionKind::PlanImprovement => "plan_improvement",
-            ActionKind::Answer => "answer",
-            ActionKind::Attach => "attach",
-            ActionKind::ResolveConflict => "resolve_conflict",
-        }
     }
 }
 

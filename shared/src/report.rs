@@ -44,6 +44,7 @@
 //!   sorted by id and shuffled with [`SplitMix64`] from a recorded seed. A
 //!   draw counts in the statistics of every period its quarter overlaps.
 
+use crate::code::coded_enum;
 use crate::id::{CaseId, UserId};
 use crate::role::{mask_name, mask_phone};
 use crate::validation::{FIRST_YEAR, LAST_YEAR, date_in_range};
@@ -60,31 +61,18 @@ pub const OVERDUE_LIMIT: u32 = 200;
 /// The most repeat units or repeat complainants listed.
 pub const REPEAT_LIMIT: u32 = 100;
 
-/// Which calendar period.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum PeriodKind {
-    /// A calendar month.
-    Month,
-    /// A calendar quarter (Q1 = January–March).
-    Quarter,
-    /// A calendar year.
-    Year,
-    /// Any range of whole days.
-    Custom,
-}
-
-impl PeriodKind {
-    /// Parses `month`, `quarter`, `year` or `custom`.
-    pub fn from_code(code: &str) -> Option<PeriodKind> {
-        match code {
-            "month" => Some(PeriodKind::Month),
-            "quarter" => Some(PeriodKind::Quarter),
-            "year" => Some(PeriodKind::Year),
-            "custom" => Some(PeriodKind::Custom),
-            _ => None,
-        }
+coded_enum! {
+    /// Which calendar period.
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum PeriodKind {
+        /// A calendar month.
+        Month = ("month", "本月", "Month"),
+        /// A calendar quarter (Q1 = January–March).
+        Quarter = ("quarter", "本季度", "Quarter"),
+        /// A calendar year.
+        Year = ("year", "本年", "Year"),
+        /// Any range of whole days.
+        Custom = ("custom", "自定义", "Custom"),
     }
 }
 

@@ -5,80 +5,34 @@
 //! data of complainants (name, phone) is shown only to roles that need it to
 //! work the case.
 
+use crate::code::coded_enum;
 use crate::id::{PropertyId, UserId};
-use crate::lang::Lang;
 use serde::{Deserialize, Serialize};
 
-/// A role from docs/domain.md.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// 物管员 / 客服专员: registers cases, first responder, follow-up calls.
-    Staff,
-    /// 责任部门主管: investigates and proposes solutions.
-    DepartmentHead,
-    /// 管理处主任: assesses, assigns, approves extensions.
-    Manager,
-    /// 区域经理: approves compensation up to the first limit.
-    RegionalManager,
-    /// 分公司副总经理: approves compensation up to the second limit.
-    DeputyGm,
-    /// 总经理: approves any compensation; major cases.
-    Gm,
-    /// 总部品质部: reads everything, statistics, audits.
-    Quality,
-    /// 系统管理员: users, devices, properties, settings.
-    Admin,
+coded_enum! {
+    /// A role from docs/domain.md.
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum Role {
+        /// 物管员 / 客服专员: registers cases, first responder, follow-up calls.
+        Staff = ("staff", "物管员", "Staff"),
+        /// 责任部门主管: investigates and proposes solutions.
+        DepartmentHead = ("department_head", "责任部门主管", "Department head"),
+        /// 管理处主任: assesses, assigns, approves extensions.
+        Manager = ("manager", "管理处主任", "Property manager"),
+        /// 区域经理: approves compensation up to the first limit.
+        RegionalManager = ("regional_manager", "区域经理", "Regional manager"),
+        /// 分公司副总经理: approves compensation up to the second limit.
+        DeputyGm = ("deputy_gm", "分公司副总经理", "Deputy general manager"),
+        /// 总经理: approves any compensation; major cases.
+        Gm = ("gm", "总经理", "General manager"),
+        /// 总部品质部: reads everything, statistics, audits.
+        Quality = ("quality", "总部品质部", "Head-office quality"),
+        /// 系统管理员: users, devices, properties, settings.
+        Admin = ("admin", "系统管理员", "Administrator"),
+    }
 }
 
 impl Role {
-    /// Every role, in a stable order.
-    pub const ALL: [Role; 8] = [
-        Role::Staff,
-        Role::DepartmentHead,
-        Role::Manager,
-        Role::RegionalManager,
-        Role::DeputyGm,
-        Role::Gm,
-        Role::Quality,
-        Role::Admin,
-    ];
-
-    /// The stable code used on the wire and in the database.
-    pub fn code(self) -> &'static str {
-        match self {
-            Role::Staff => "staff",
-            Role::DepartmentHead => "department_head",
-            Role::Manager => "manager",
-            Role::RegionalManager => "regional_manager",
-            Role::DeputyGm => "deputy_gm",
-            Role::Gm => "gm",
-            Role::Quality => "quality",
-            Role::Admin => "admin",
-        }
-    }
-
-    /// Parses a role code.
-    pub fn from_code(code: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.code() == code)
-    }
-
-    /// The role's name for a person.
-    pub fn label(self, lang: Lang) -> &'static str {
-        let (zh, en) = match self {
-            Role::Staff => ("物管员", "Staff"),
-            Role::DepartmentHead => ("责任部门主管", "Department head"),
-            Role::Manager => ("管理处主任", "Property manager"),
-            Role::RegionalManager => ("区域经理", "Regional manager"),
-            Role::DeputyGm => ("分公司副总经理", "Deputy general manager"),
-            Role::Gm => ("总经理", "General manager"),
-            Role::Quality => ("总部品质部", "Head-office quality"),
-            Role::Admin => ("系统管理员", "Administrator"),
-        };
-        lang.pick(zh, en)
-    }
-
     /// Whether the role sees every property regardless of membership.
     pub fn sees_all_properties(self) -> bool {
         matches!(self, Role::Quality | Role::Gm | Role::Admin)

@@ -3,6 +3,7 @@
 
 use crate::calendar::Calendar;
 use crate::category::Category;
+use crate::code::coded_enum;
 use crate::id::{CaseId, DeviceId, PropertyId, UserId};
 use crate::op::Op;
 use crate::property::Property;
@@ -119,6 +120,37 @@ pub enum ConfigItem {
     /// The users of the caller's properties (names and roles only), for
     /// timelines and assignment.
     Users(Vec<UserCard>),
+}
+
+coded_enum! {
+    /// Which piece of shared configuration a [`ConfigItem`] is: its serde
+    /// `type` tag, also the key it is stored under on the server and the
+    /// device.
+    pub enum ConfigKey {
+        /// [`ConfigItem::Settings`].
+        Settings = ("settings", "设置", "Settings"),
+        /// [`ConfigItem::Categories`].
+        Categories = ("categories", "类别", "Categories"),
+        /// [`ConfigItem::Calendar`].
+        Calendar = ("calendar", "节假日日历", "Calendar"),
+        /// [`ConfigItem::Properties`].
+        Properties = ("properties", "项目", "Properties"),
+        /// [`ConfigItem::Users`].
+        Users = ("users", "用户", "Users"),
+    }
+}
+
+impl ConfigItem {
+    /// The item's key, the same string as its serde `type` tag.
+    pub fn key(&self) -> ConfigKey {
+        match self {
+            ConfigItem::Settings(_) => ConfigKey::Settings,
+            ConfigItem::Categories(_) => ConfigKey::Categories,
+            ConfigItem::Calendar(_) => ConfigKey::Calendar,
+            ConfigItem::Properties(_) => ConfigKey::Properties,
+            ConfigItem::Users(_) => ConfigKey::Users,
+        }
+    }
 }
 
 /// One row of a case list.
@@ -240,4 +272,26 @@ pub struct PulledOp {
     pub server_seq: i64,
     /// The op.
     pub op: Op,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_keys_are_the_serde_tags() {
+        let items = [
+            ConfigItem::Settings(Settings::default()),
+            ConfigItem::Categories(Vec::new()),
+            ConfigItem::Calendar(Calendar::with_builtin()),
+            ConfigItem::Properties(Vec::new()),
+            ConfigItem::Users(Vec::new()),
+        ];
+        let keys: Vec<ConfigKey> = items.iter().map(ConfigItem::key).collect();
+        assert_eq!(keys, ConfigKey::ALL, "one item of every key");
+        for item in &items {
+            let json = serde_json::to_value(item).unwrap();
+            assert_eq!(json["type"], item.key().code());
+        }
+    }
 }

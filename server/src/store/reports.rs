@@ -8,8 +8,9 @@
 
 use super::AuditEntry;
 use chrono::{DateTime, Utc};
-use shared::case::{CaseKind, CaseState, Channel};
+use shared::case::{CaseKind, CaseState, Channel, Severity, Validity};
 use shared::category::Category;
+use shared::code::CodedEnum;
 use shared::deadline::Clock;
 use shared::id::{PropertyId, UserId};
 use shared::lang::Lang;
@@ -221,51 +222,38 @@ impl Labels {
 
     /// A case kind's name.
     pub fn kind(&self, code: &str) -> String {
-        CaseKind::ALL
-            .into_iter()
-            .find(|k| k.code() == code)
-            .map_or_else(|| code.to_string(), |k| k.label(self.lang).to_string())
+        self.coded::<CaseKind>(code)
     }
 
     /// A channel's name.
     pub fn channel(&self, code: &str) -> String {
-        Channel::ALL
-            .into_iter()
-            .find(|c| c.code() == code)
-            .map_or_else(|| code.to_string(), |c| c.label(self.lang).to_string())
+        self.coded::<Channel>(code)
     }
 
     /// A state's name.
     pub fn state(&self, code: &str) -> String {
-        CaseState::from_code(code)
-            .map_or_else(|| code.to_string(), |s| s.label(self.lang).to_string())
+        self.coded::<CaseState>(code)
     }
 
     /// A severity's name; no severity means not assessed yet.
     pub fn severity(&self, code: Option<&str>) -> String {
-        let (zh, en) = match code {
-            None | Some("") => ("未评估", "Not assessed"),
-            Some("minor") => ("轻微", "Minor"),
-            Some("general") => ("一般", "General"),
-            Some("major") => ("重大", "Major"),
-            Some(other) => return other.to_string(),
-        };
-        self.pick(zh, en).into()
+        match code {
+            None | Some("") => self.pick("未评估", "Not assessed").into(),
+            Some(code) => self.coded::<Severity>(code),
+        }
     }
 
-    /// A validity's name.
+    /// A validity's name; none (not assessed, or not a complaint) is blank.
     pub fn validity(&self, code: Option<&str>) -> String {
         match code {
             None | Some("") => String::new(),
-            Some("valid") => self.pick("有效投诉", "Valid").into(),
-            Some("unfounded") => self.pick("不成立", "Unfounded").into(),
-            Some(other) => other.to_string(),
+            Some(code) => self.coded::<Validity>(code),
         }
     }
 
     /// A deadline clock's name.
     pub fn clock(&self, code: &str) -> String {
-        Clock::from_code(code).map_or_else(|| code.to_string(), |c| c.label(self.lang).to_string())
+        self.coded::<Clock>(code)
     }
 
     /// Yes or no.
@@ -275,6 +263,12 @@ impl Labels {
         } else {
             self.pick("否", "No").into()
         }
+    }
+
+    /// The name of a stored code of `T`; a code this build does not know
+    /// (written by a newer one) is shown as it is rather than dropped.
+    fn coded<T: CodedEnum>(&self, code: &str) -> String {
+        T::from_code(code).map_or_else(|| code.to_string(), |v| v.label(self.lang).to_string())
     }
 }
 
@@ -332,5 +326,9 @@ mod tests {
         let en = Labels::new(Lang::En, Vec::new(), shared::category::default_categories());
         assert_eq!(en.state("followed_up"), "Followed up");
         assert_eq!(en.clock("transfer"), "Transfer to department");
+        assert_eq!(en.severity(Some("major")), "Major");
+        assert_eq!(labels.validity(Some("valid")), "有效投诉");
+        assert_eq!(labels.validity(None), "");
+        assert_eq!(labels.kind("retired_kind"), "retired_kind");
     }
 }

@@ -50,11 +50,13 @@ pub(super) fn parse_id<T: std::str::FromStr>(s: &str) -> StoreResult<T> {
         .map_err(|_| StoreError::Internal(format!("stored id {s:?}")))
 }
 
-const SETTINGS: &str = "settings";
-const CATEGORIES: &str = "categories";
-const CALENDAR: &str = "calendar";
-const PROPERTIES: &str = "properties";
-const USERS: &str = "users";
+// The config table's keys are the `ConfigItem` tags, so a stored row and
+// the item pulled from it cannot name different things.
+const SETTINGS: &str = shared::wire::ConfigKey::Settings.code();
+const CATEGORIES: &str = shared::wire::ConfigKey::Categories.code();
+const CALENDAR: &str = shared::wire::ConfigKey::Calendar.code();
+const PROPERTIES: &str = shared::wire::ConfigKey::Properties.code();
+const USERS: &str = shared::wire::ConfigKey::Users.code();
 
 impl SqliteStore {
     /// Opens (or creates) the database at `path` and migrates it.

@@ -16,7 +16,7 @@ use super::{CaseFilter, StoreError, StoreResult};
 use chrono::{DateTime, Utc};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params_from_iter};
-use shared::case::{Case, CaseKind, CaseState, Channel};
+use shared::case::{Case, CaseKind, CaseState, Channel, Severity};
 use shared::deadline::Clock;
 use shared::lang::Lang;
 use shared::property::Location;
@@ -603,7 +603,10 @@ impl SqliteStore {
         );
         let by_severity = buckets(
             &counts(conn, &f, "severity")?,
-            ["minor", "general", "major", ""].map(String::from),
+            Severity::ALL
+                .iter()
+                .map(|s| s.code().to_string())
+                .chain([String::new()]),
             |s| labels.severity(Some(s)),
         );
         let by_state = buckets(
