@@ -115,9 +115,19 @@ coded_enum! {
 }
 
 impl CaseState {
-    /// Closed and withdrawn cases take no more workflow actions.
+    /// Closed and withdrawn cases take no more workflow actions, and their
+    /// clocks no longer count as running.
     pub fn is_open(self) -> bool {
         !matches!(self, CaseState::Closed | CaseState::Withdrawn)
+    }
+
+    /// Handling is finished: resolved, followed up or closed. A reopened
+    /// case is being handled again; a withdrawn one was never finished.
+    pub fn is_finished(self) -> bool {
+        matches!(
+            self,
+            CaseState::Resolved | CaseState::FollowedUp | CaseState::Closed
+        )
     }
 }
 
@@ -628,6 +638,42 @@ impl Case {
                 .assessment
                 .as_ref()
                 .is_some_and(|a| a.validity == Validity::Valid)
+    }
+
+    /// Resolved, and finished since: what the handling time, the
+    /// department figures and the spot-check draw count as completed.
+    pub fn is_completed(&self) -> bool {
+        self.resolution.is_some() && self.state.is_finished()
+    }
+
+    /// The earliest due time of a clock still running, on an open case.
+    /// Clocks left running on a closed or withdrawn case (e.g. the transfer
+    /// clock of an unfounded complaint) are not due any more.
+    pub fn next_due(&self) -> Option<DateTime<Utc>> {
+        if !self.state.is_open() {
+            return None;
+        }
+        self.deadlines
+            .iter()
+            .filter(|d| d.met_at.is_none())
+            .map(|d| d.due_at)
+            .min()
+    }
+
+    /// The latest regular follow-up (回访); spot-check calls are reported
+    /// separately.
+    pub fn latest_follow_up(&self) -> Option<&FollowUp> {
+        self.follow_ups.iter().rev().find(|f| !f.spot_check)
+    }
+
+    /// The score of the latest regular follow-up: the case's satisfaction.
+    pub fn latest_satisfaction(&self) -> Option<u8> {
+        self.latest_follow_up().map(|f| f.satisfaction)
+    }
+
+    /// The latest spot-check call (抽查回访).
+    pub fn latest_spot_check(&self) -> Option<&FollowUp> {
+        self.follow_ups.iter().rev().find(|f| f.spot_check)
     }
 
     /// Conflicts nobody has resolved yet.

@@ -1,9 +1,13 @@
 //! The SQLite schema, as an ordered list of migrations. Migration `n` runs
 //! when the database's `user_version` is below `n`; each runs in its own
-//! transaction together with the version bump, so a crash never leaves a
-//! half-migrated file.
+//! transaction together with its back-fill (if any) and the version bump,
+//! so a crash never leaves a half-migrated file. Opening a store and
+//! restoring a backup both migrate.
 
-use rusqlite::Connection;
+use rusqlite::types::Type;
+use rusqlite::{Connection, Transaction, params};
+use shared::case::Case;
+use shared::report::CaseRow;
 
 /// The migrations, oldest first. Never edit one that has shipped: append.
 const MIGRATIONS: &[&str] = &[
@@ -219,18 +223,62 @@ INSERT INTO counters (name, value) VALUES ('epoch', 1);
 CREATE INDEX cases_reg_no ON cases (reg_no);
 ALTER TABLE quarantine ADD COLUMN pushed_by TEXT;
 "#,
+    // 4: the flags queries filter by, worked out by `shared` when a case is
+    // materialized instead of spelled out again as state lists in SQL. Rows
+    // written before are filled by `case_flags`.
+    r#"
+ALTER TABLE cases ADD COLUMN is_open INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE cases ADD COLUMN is_completed INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE cases ADD COLUMN is_valid_complaint INTEGER NOT NULL DEFAULT 0;
+"#,
 ];
+
+/// Work a migration needs besides its SQL: `(version, step)`, run in the
+/// version's transaction after its SQL.
+const BACKFILLS: &[(i64, Backfill)] = &[(4, case_flags)];
+
+type Backfill = fn(&Transaction<'_>) -> rusqlite::Result<()>;
+
+/// Fills migration 4's flags of every case from the case as it was folded
+/// (the stored JSON), with the same `shared::report::CaseRow` projection
+/// that materializing uses. It does not fold again: a case keeps the
+/// deadlines it was folded with until its next op, and an upgrade is not an
+/// op.
+fn case_flags(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    let mut select = tx.prepare("SELECT id, json FROM cases")?;
+    let mut update = tx.prepare(
+        "UPDATE cases SET is_open = ?2, is_completed = ?3, is_valid_complaint = ?4 WHERE id = ?1",
+    )?;
+    let mut rows = select.query([])?;
+    while let Some(r) = rows.next()? {
+        let id: String = r.get(0)?;
+        let json: String = r.get(1)?;
+        let case: Case = serde_json::from_str(&json)
+            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(1, Type::Text, Box::new(e)))?;
+        let row = CaseRow::of(&case);
+        update.execute(params![id, row.open, row.completed, row.valid_complaint])?;
+    }
+    Ok(())
+}
 
 /// Brings the database up to the newest schema.
 pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+    migrate_to(conn, latest())
+}
+
+/// Brings the database up to schema version `last`.
+fn migrate_to(conn: &mut Connection, last: i64) -> rusqlite::Result<()> {
     let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     for (i, sql) in MIGRATIONS.iter().enumerate() {
         let version = i as i64 + 1;
-        if version <= current {
+        if version <= current || version > last {
             continue;
         }
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
+        for (_, backfill) in BACKFILLS.iter().filter(|(v, _)| *v == version) {
+            backfill(&tx)?;
+        }
         tx.pragma_update(None, "user_version", version)?;
         tx.commit()?;
     }
@@ -240,4 +288,96 @@ pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
 /// The schema version this build writes.
 pub fn latest() -> i64 {
     MIGRATIONS.len() as i64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared::case::{CaseState, ContactMethod, Resolution};
+    use shared::id::PropertyId;
+    use shared::role::Role;
+    use shared::sim::Fleet;
+
+    /// Two cases folded by a simulated device: one just registered, one
+    /// resolved and closed.
+    fn cases() -> [Case; 2] {
+        let mut fleet = Fleet::new(&[(Role::Staff, 0)], PropertyId(uuid::Uuid::from_u128(7)), 0);
+        let now = "2026-03-02T01:00:00Z".parse().unwrap();
+        let mut fold = |choice| {
+            let op = fleet.register(0, now, choice);
+            shared::fold::fold(&[op], fleet.ctx()).unwrap()
+        };
+        let open = fold(0);
+        let mut closed = fold(1);
+        closed.resolution = Some(Resolution {
+            result: "fixed".into(),
+            feedback_method: ContactMethod::Phone,
+            feedback_at: None,
+            on_the_spot: false,
+            stamp: closed.registered.clone(),
+        });
+        closed.state = CaseState::Closed;
+        [open, closed]
+    }
+
+    #[test]
+    fn migration_4_fills_the_flags_of_cases_stored_before() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate_to(&mut conn, 3).unwrap();
+        for case in cases() {
+            conn.execute(
+                "INSERT INTO cases (id, property_id, reg_no, kind, state, category, channel, urgent,
+                    first_responder, complainant_name, summary, received_at, recorded_at, reopen_count,
+                    escalated, open_conflicts, violations, search, json, server_seq)
+                 VALUES (?1, 'p', 'r', 'k', ?2, 'c', 'ch', 0, 'u', 'n', 's', 't', 't', 0, 0, 0, 0, '', ?3, 1)",
+                params![
+                    case.id.to_string(),
+                    case.state.code(),
+                    serde_json::to_string(&case).unwrap()
+                ],
+            )
+            .unwrap();
+        }
+        migrate(&mut conn).unwrap();
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, latest());
+        let mut stmt = conn
+            .prepare(
+                "SELECT state, is_open, is_completed, is_valid_complaint FROM cases ORDER BY state",
+            )
+            .unwrap();
+        let flags: Vec<(String, bool, bool, bool)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            flags,
+            vec![
+                ("closed".to_string(), false, true, false),
+                ("registered".to_string(), true, false, false),
+            ]
+        );
+    }
+
+    #[test]
+    fn migration_4_refuses_a_case_it_cannot_read() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate_to(&mut conn, 3).unwrap();
+        conn.execute(
+            "INSERT INTO cases (id, property_id, reg_no, kind, state, category, channel, urgent,
+                first_responder, complainant_name, summary, received_at, recorded_at, reopen_count,
+                escalated, open_conflicts, violations, search, json, server_seq)
+             VALUES ('x', 'p', 'r', 'k', 's', 'c', 'ch', 0, 'u', 'n', 's', 't', 't', 0, 0, 0, 0, '', '{}', 1)",
+            [],
+        )
+        .unwrap();
+        assert!(migrate(&mut conn).is_err());
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, 3, "the failed migration is rolled back whole");
+    }
 }

@@ -18,7 +18,7 @@ use shared::category::{Category, default_categories};
 use shared::fold::{FoldContext, fold};
 use shared::id::{CaseId, DeviceId, PropertyId, UserId};
 use shared::op::Op;
-use shared::property::{Location, Property};
+use shared::property::Property;
 use shared::role::{Role, Scope, User, mask_name};
 use shared::settings::Settings;
 use shared::wire::{
@@ -1032,13 +1032,9 @@ pub(super) fn materialize(
         return Ok(());
     };
     let reg = &case.registration;
-    let (building, unit) = match &reg.location {
-        Location::Unit { building, unit } => (Some(building.to_string()), Some(unit.to_string())),
-        Location::Building { building } => (Some(building.to_string()), None),
-        Location::PublicArea => (None, None),
-    };
-    let property = properties.iter().find(|p| p.id == reg.property);
-    let place = property
+    let place = properties
+        .iter()
+        .find(|p| p.id == reg.property)
         .map(|p| p.describe(&reg.location))
         .unwrap_or_default();
     let search = format!(
@@ -1046,29 +1042,17 @@ pub(super) fn materialize(
         reg.reg_no, reg.content, reg.requested_remedy, reg.category, place
     )
     .to_lowercase();
-    let open = case.state.is_open();
-    let next_due = case
-        .deadlines
-        .iter()
-        .filter(|d| open && d.met_at.is_none())
-        .map(|d| d.due_at)
-        .min();
-    let resolved_at = case.resolution.as_ref().map(|r| ts(r.stamp.at));
-    let closed_at = case.closure.as_ref().map(|c| ts(c.stamp.at));
-    let satisfaction = case
-        .follow_ups
-        .iter()
-        .rev()
-        .find(|f| !f.spot_check)
-        .map(|f| f.satisfaction);
-    let summary: String = reg.content.chars().take(80).collect();
+    // Every column but the search text and the JSON is `shared`'s
+    // projection of the folded case, flags included.
+    let row = shared::report::CaseRow::of(&case);
     tx.execute(
         "INSERT INTO cases (id, property_id, reg_no, kind, state, category, channel, severity, validity, urgent,
             building_id, unit_id, first_responder, assignee, complainant_name, complainant_phone, summary,
             received_at, recorded_at, resolved_at, closed_at, next_due_at, reopen_count, satisfaction, escalated,
-            open_conflicts, violations, search, json, server_seq)
+            open_conflicts, violations, search, json, server_seq, department, spot_check_at,
+            spot_check_satisfaction, is_open, is_completed, is_valid_complaint)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
-            ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30)
+            ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36)
          ON CONFLICT (id) DO UPDATE SET property_id = excluded.property_id, reg_no = excluded.reg_no,
             kind = excluded.kind, state = excluded.state, category = excluded.category, channel = excluded.channel,
             severity = excluded.severity, validity = excluded.validity, urgent = excluded.urgent,
@@ -1079,38 +1063,47 @@ pub(super) fn materialize(
             closed_at = excluded.closed_at, next_due_at = excluded.next_due_at, reopen_count = excluded.reopen_count,
             satisfaction = excluded.satisfaction, escalated = excluded.escalated,
             open_conflicts = excluded.open_conflicts, violations = excluded.violations, search = excluded.search,
-            json = excluded.json, server_seq = excluded.server_seq",
+            json = excluded.json, server_seq = excluded.server_seq, department = excluded.department,
+            spot_check_at = excluded.spot_check_at, spot_check_satisfaction = excluded.spot_check_satisfaction,
+            is_open = excluded.is_open, is_completed = excluded.is_completed,
+            is_valid_complaint = excluded.is_valid_complaint",
         params![
-            id.to_string(),
-            reg.property.to_string(),
-            reg.reg_no.to_string(),
-            reg.kind.code(),
-            case.state.code(),
-            reg.category,
-            reg.channel.code(),
-            case.assessment.as_ref().map(|a| a.severity.code()),
-            case.assessment.as_ref().map(|a| format!("{:?}", a.validity).to_lowercase()),
-            case.assessment.as_ref().is_some_and(|a| a.urgent),
-            building,
-            unit,
-            case.registered.by.to_string(),
-            case.assignee.as_ref().and_then(|a| a.user).map(|u| u.to_string()),
-            reg.complainant.name,
-            reg.complainant.phone.as_ref().map(|p| p.to_string()),
-            summary,
-            ts(reg.received_at),
-            ts(case.registered.at),
-            resolved_at,
-            closed_at,
-            next_due.map(ts),
-            case.reopen_count,
-            satisfaction,
-            case.escalated(),
-            case.open_conflicts().count() as i64,
-            case.violations.len() as i64,
+            row.id.to_string(),
+            row.property.to_string(),
+            row.reg_no,
+            row.kind.code(),
+            row.state.code(),
+            row.category,
+            row.channel.code(),
+            row.severity.map(|s| s.code()),
+            row.validity.map(|v| v.code()),
+            row.urgent,
+            row.building.map(|b| b.to_string()),
+            row.unit.map(|u| u.to_string()),
+            row.first_responder.to_string(),
+            row.assignee.map(|u| u.to_string()),
+            row.complainant_name,
+            row.complainant_phone,
+            row.summary,
+            ts(row.received_at),
+            ts(row.recorded_at),
+            row.resolved_at.map(ts),
+            row.closed_at.map(ts),
+            row.next_due_at.map(ts),
+            row.reopen_count,
+            row.satisfaction,
+            row.escalated,
+            row.open_conflicts as i64,
+            row.violations as i64,
             search,
             serde_json::to_string(&case)?,
-            seq
+            seq,
+            row.department,
+            row.spot_check_at.map(ts),
+            row.spot_check_satisfaction,
+            row.open,
+            row.completed,
+            row.valid_complaint
         ],
     )?;
     tx.execute(
@@ -1129,18 +1122,6 @@ pub(super) fn materialize(
             ],
         )?;
     }
-    // Columns added by migration 2 for head-office statistics: the
-    // department responsible now, and the latest spot-check call (抽查回访).
-    let spot_check = case.follow_ups.iter().rev().find(|f| f.spot_check);
-    tx.execute(
-        "UPDATE cases SET department = ?2, spot_check_at = ?3, spot_check_satisfaction = ?4 WHERE id = ?1",
-        params![
-            id.to_string(),
-            case.assignee.as_ref().map(|a| a.department.clone()),
-            spot_check.map(|f| ts(f.stamp.at)),
-            spot_check.map(|f| f.satisfaction)
-        ],
-    )?;
     Ok(())
 }
 

@@ -1,7 +1,9 @@
 //! [`Reports`] for SQLite: the statistics as grouped SQL over the
 //! materialized `cases` and `case_deadlines` rows, the spot-check draws,
 //! and the keyset-paged export. The definitions of every figure are in
-//! [`super::reports`]; this file only counts.
+//! `shared::report`, and which cases are open, completed or valid
+//! complaints is decided there too (`shared::report::CaseRow`, stored as
+//! flags on each row); this file only filters and counts.
 //!
 //! Queries that combine a case filter with other parameters put the filter
 //! in a `WITH c AS (…)` first, so that the anonymous `?` parameters are
@@ -29,15 +31,14 @@ use shared::report::{
 use shared::role::Scope;
 use std::collections::BTreeMap;
 
-/// Cases whose handling is finished: resolved, and not reopened since.
-const COMPLETED: &str =
-    "resolved_at IS NOT NULL AND state IN ('resolved', 'followed_up', 'closed')";
+/// Cases whose handling is finished (`Case::is_completed`).
+const COMPLETED: &str = "is_completed";
 
 /// Received → latest resolution, in hours.
 const HANDLING_HOURS: &str = "(julianday(resolved_at) - julianday(received_at)) * 24.0";
 
-/// Cases that still run their clocks.
-const OPEN: &str = "state NOT IN ('closed', 'withdrawn')";
+/// Cases that still run their clocks (`CaseState::is_open`).
+const OPEN: &str = "is_open";
 
 /// A condition on `cases` (unaliased) and its parameters.
 #[derive(Debug, Clone)]
@@ -165,7 +166,7 @@ fn clock_rates(
     now: &str,
 ) -> StoreResult<BTreeMap<String, ClockRate>> {
     let sql = format!(
-        "WITH c AS (SELECT id, state, property_id, department FROM cases WHERE {})
+        "WITH c AS (SELECT id, is_open, property_id, department FROM cases WHERE {})
          SELECT {group}, count(d.met_at), coalesce(sum(d.met_at <= d.due_at), 0),
             coalesce(sum(d.met_at IS NULL AND d.due_at < ? AND c.{OPEN}), 0), count(*)
          FROM case_deadlines d JOIN c ON c.id = d.case_id GROUP BY 1",
@@ -204,11 +205,12 @@ fn follow_ups(
             coalesce(sum(d.met_at IS NULL AND d.due_at < ?), 0),
             coalesce(sum(d.met_at IS NULL AND d.due_at >= ?), 0)
          FROM case_deadlines d JOIN c ON c.id = d.case_id
-         WHERE d.clock IN ('{}', '{}') AND c.state <> 'withdrawn'
+         WHERE d.clock IN ('{}', '{}') AND c.state <> '{}'
          GROUP BY 1",
         f.sql,
         Clock::FollowUpComplaint.code(),
         Clock::FollowUpRepair.code(),
+        CaseState::Withdrawn.code(),
     );
     let found = rows(
         conn,
@@ -657,11 +659,7 @@ impl SqliteStore {
         let mut property_clocks = clock_rates(conn, &f, "c.property_id", &now)?;
         let mut property_follow_ups = follow_ups(conn, &f, "c.property_id", &now, target)?;
         let property_cases = counts(conn, &f, "property_id")?;
-        let valid = counts(
-            conn,
-            &f.and("kind = 'complaint' AND validity = 'valid'"),
-            "property_id",
-        )?;
+        let valid = counts(conn, &f.and("is_valid_complaint"), "property_id")?;
         let satisfied = {
             let rated = f.and("satisfaction IS NOT NULL");
             let sql = format!(
@@ -952,14 +950,18 @@ impl Reports for SqliteStore {
                 )));
             }
             let candidates: Vec<String> = {
-                let mut stmt = tx.prepare(
-                    "SELECT id FROM cases WHERE property_id = ?1 AND kind = 'repair'
-                       AND state IN ('resolved', 'followed_up', 'closed')
-                       AND resolved_at >= ?2 AND resolved_at < ?3
-                     ORDER BY id",
-                )?;
+                let mut stmt = tx.prepare(&format!(
+                    "SELECT id FROM cases WHERE property_id = ?1 AND kind = ?2 AND {COMPLETED}
+                           AND resolved_at >= ?3 AND resolved_at < ?4
+                         ORDER BY id"
+                ))?;
                 stmt.query_map(
-                    rusqlite::params![d.property.to_string(), ts(d.start), ts(d.end)],
+                    rusqlite::params![
+                        d.property.to_string(),
+                        CaseKind::Repair.code(),
+                        ts(d.start),
+                        ts(d.end)
+                    ],
                     |r| r.get(0),
                 )?
                 .collect::<Result<_, _>>()?
