@@ -37,7 +37,7 @@ pub enum DeadlineRule {
 }
 
 coded_enum! {
-    /// A deadline clock from the docs/domain.md table, in its order.
+    /// A deadline clock from the docs/domain.md table.
     #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub enum Clock {
         /// Register a written complaint (letter, email, online) after receipt.
