@@ -2,12 +2,12 @@
 
 use super::responses::{AnyRole, Authenticated};
 use crate::auth::Session;
-use crate::error::{ApiError, ErrorBody, blocking};
+use crate::error::{ApiError, ApiQuery, ErrorBody, blocking};
 use crate::state::AppState;
 use crate::store::CaseFilter;
 use crate::store::sqlite::mask_summary;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use shared::case::Case;
@@ -16,6 +16,7 @@ use shared::wire::{CaseSummary, Page};
 
 /// Case list filters.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// Property id.
@@ -64,9 +65,8 @@ fn fifty() -> u32 {
 pub async fn list(
     State(state): State<AppState>,
     session: Session,
-    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<Page<CaseSummary>>, ApiError> {
-    let Query(q) = query.map_err(|e| ApiError::bad_request("request.bad_query", e.body_text()))?;
     let scope = session.user.scope();
     let property = q
         .property

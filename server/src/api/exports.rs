@@ -61,13 +61,12 @@ use super::stats::{
     StatsParams, parse_kind, parse_lang, require_reader, scoped_property, stats_for,
 };
 use crate::auth::Session;
-use crate::error::{ApiError, ErrorBody, blocking};
+use crate::error::{ApiError, ApiQuery, ErrorBody, blocking};
 use crate::state::AppState;
 use crate::store::reports::{Bucket, ExportCursor, ExportRow, Labels, Stats};
 use crate::store::{CaseFilter, Store, StoreError};
 use axum::body::{Body, Bytes};
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::Response;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -97,6 +96,7 @@ const CSV: &str = "text/csv; charset=utf-8";
 
 /// Case export filters: those of `GET /api/v1/cases` without paging.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ExportQuery {
     /// Property id.
@@ -532,10 +532,6 @@ fn file_name(stem: &str, ext: &str) -> String {
     format!("{stem}-{}.{ext}", Utc::now().format("%Y%m%d-%H%M"))
 }
 
-fn bad_query(e: QueryRejection) -> ApiError {
-    ApiError::bad_request("request.bad_query", e.body_text())
-}
-
 /// The case list as CSV, streamed (see the module docs for the columns).
 #[utoipa::path(get, path = "/api/v1/exports/cases.csv", params(ExportQuery),
     responses(StatisticsReaders,
@@ -546,9 +542,8 @@ fn bad_query(e: QueryRejection) -> ApiError {
 pub async fn cases_csv(
     State(state): State<AppState>,
     session: Session,
-    query: Result<Query<ExportQuery>, QueryRejection>,
+    ApiQuery(q): ApiQuery<ExportQuery>,
 ) -> Result<Response, ApiError> {
-    let Query(q) = query.map_err(bad_query)?;
     let export = CaseExport::prepare(&state, &session, q).await?;
     let total = export.total;
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
@@ -587,9 +582,8 @@ pub async fn cases_csv(
 pub async fn cases_xlsx(
     State(state): State<AppState>,
     session: Session,
-    query: Result<Query<ExportQuery>, QueryRejection>,
+    ApiQuery(q): ApiQuery<ExportQuery>,
 ) -> Result<Response, ApiError> {
-    let Query(q) = query.map_err(bad_query)?;
     let export = CaseExport::prepare(&state, &session, q).await?;
     let total = export.total;
     let (file, len) = tokio::task::spawn_blocking(move || export.write_xlsx()).await??;
@@ -612,9 +606,8 @@ pub async fn cases_xlsx(
 pub async fn stats_csv(
     State(state): State<AppState>,
     session: Session,
-    query: Result<Query<StatsParams>, QueryRejection>,
+    ApiQuery(params): ApiQuery<StatsParams>,
 ) -> Result<Response, ApiError> {
-    let Query(params) = query.map_err(bad_query)?;
     let (stats, settings, lang) = stats_for(&state, &session, &params).await?;
     let tables = stats_tables(&stats, lang, &settings.tz());
     let bytes = tables_csv(&tables).map_err(ApiError::internal)?;
@@ -636,9 +629,8 @@ pub async fn stats_csv(
 pub async fn stats_xlsx(
     State(state): State<AppState>,
     session: Session,
-    query: Result<Query<StatsParams>, QueryRejection>,
+    ApiQuery(params): ApiQuery<StatsParams>,
 ) -> Result<Response, ApiError> {
-    let Query(params) = query.map_err(bad_query)?;
     let (stats, settings, lang) = stats_for(&state, &session, &params).await?;
     let tables = stats_tables(&stats, lang, &settings.tz());
     let bytes = tokio::task::spawn_blocking(move || tables_xlsx(&tables))
