@@ -5,13 +5,13 @@ use crate::auth::Session;
 use crate::error::{ApiError, ApiQuery, ErrorBody, blocking};
 use crate::state::AppState;
 use crate::store::CaseFilter;
-use crate::store::sqlite::mask_summary;
 use axum::Json;
 use axum::extract::{Path, State};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use shared::case::Case;
 use shared::id::{CaseId, PropertyId};
+use shared::role::mask_name;
 use shared::wire::{CaseSummary, Page};
 
 /// Case list filters.
@@ -102,6 +102,13 @@ pub async fn list(
         page.items = page.items.into_iter().map(mask_summary).collect();
     }
     Ok(Json(page))
+}
+
+/// A summary with the complainant's name masked, for roles that may not
+/// see personal data.
+fn mask_summary(mut s: CaseSummary) -> CaseSummary {
+    s.complainant_name = mask_name(&s.complainant_name);
+    s
 }
 
 /// One case, as the server's fold materialized it.
