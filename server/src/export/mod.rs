@@ -40,8 +40,9 @@
 //! | 27 | 工单ID | Case ID | the case's id (for links) |
 //!
 //! **Statistics tables** (`stats.csv`, `stats.xlsx`): the tables of
-//! [`table::stats_tables`], one worksheet each in XLSX; in CSV one after another,
-//! each preceded by a row with its title and followed by an empty row.
+//! [`table::stats_tables`], one worksheet each in XLSX; in CSV one after
+//! another, each preceded by a row with its title and followed by an empty
+//! row.
 //!
 //! **Never the whole database in memory.** A case export walks the cases
 //! in pages of [`PAGE_ROWS`] by `(received_at, id)`. CSV is streamed as it
@@ -49,15 +50,10 @@
 //! rust_xlsxwriter in constant-memory mode — rows go to a temporary file,
 //! not to RAM — then saved to a temporary file that is streamed and deleted.
 //!
-//! **Progress.** Every case export carries `X-Total-Rows`, counted before
-//! the first row, so the app can show rows received / total while a CSV
-//! streams (it may be off by the cases registered during the export). The
-//! XLSX answer also carries `Content-Length`, so the app shows bytes
-//! received / total once the file is ready; building 100k rows takes a few
-//!
 //! The columns and rows are built once ([`table`]: from the store's export
 //! rows and labels, or from the statistics) and written by either writer
-//! ([`csv`], [`xlsx`]); the HTTP answers are `api/exports.rs`.
+//! ([`csv`], [`xlsx`]); the HTTP answers, with their progress headers, are
+//! `api/exports.rs`.
 
 pub mod csv;
 pub mod table;

@@ -9,7 +9,10 @@
 //! except for its later server sequence. The push first sorts its batch with
 //! the pure [`push::plan`] and then carries the plan out.
 
-use super::sqlite::{USER_COLUMNS, materialize, next_seq, parse_id, read_epoch, ts, user_from_row};
+use super::sqlite::{
+    USER_COLUMNS, load_config, load_properties, materialize, next_seq, parse_id, read_epoch, ts,
+    user_from_row,
+};
 use super::{Config, StoreError, StoreResult};
 use crate::push::plan::{self, Incoming, Step};
 use crate::push::{self, Verdict};
@@ -41,8 +44,11 @@ pub(super) struct Received<'a> {
 /// What every judgement in one transaction shares: the configuration, the
 /// properties and the latest time an op may carry.
 pub(super) struct Rules<'a> {
+    /// The settings, categories and calendar.
     pub config: &'a Config,
+    /// Every property.
     pub properties: &'a [Property],
+    /// The server's clock plus the allowed skew.
     pub ceiling: DateTime<Utc>,
 }
 
@@ -76,8 +82,8 @@ pub(super) fn push(
     now: DateTime<Utc>,
     ceiling: DateTime<Utc>,
 ) -> StoreResult<PushResponse> {
-    let config = super::sqlite::load_config(conn)?;
-    let properties = super::sqlite::load_properties(conn)?;
+    let config = load_config(conn)?;
+    let properties = load_properties(conn)?;
     let rules = Rules {
         config: &config,
         properties: &properties,
