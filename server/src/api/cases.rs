@@ -213,3 +213,20 @@ pub async fn get(
         case.masked()
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use utoipa::IntoParams;
+
+    #[test]
+    fn the_keys_are_the_filter_fields() {
+        // A field missing from `KEYS` would be handed to the operation's own
+        // parameters and refused as unknown.
+        let names: Vec<String> = CaseQuery::into_params(|| None)
+            .into_iter()
+            .map(|p| p.name)
+            .collect();
+        assert_eq!(names, CaseQuery::KEYS);
+    }
+}
