@@ -5,9 +5,10 @@
 
 use crate::store::StoreError;
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, Request};
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Query, Request};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
@@ -140,6 +141,34 @@ where
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let Json(value) = Json::<T>::from_request(req, state).await?;
         Ok(ApiJson(value))
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    /// Every malformed query string is one code: the client sent parameters
+    /// the operation does not take, or values of the wrong type; the message
+    /// (axum's) names which.
+    fn from(r: QueryRejection) -> Self {
+        ApiError::bad_request("request.bad_query", r.body_text())
+    }
+}
+
+/// `Query` whose rejections answer in the API's error format
+/// (`request.bad_query`). The operation's `utoipa::path` still lists the
+/// parameters with `params(T)`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ApiQuery<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiQuery<T>
+where
+    Query<T>: FromRequestParts<S, Rejection = QueryRejection>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Query(value) = Query::<T>::from_request_parts(parts, state).await?;
+        Ok(ApiQuery(value))
     }
 }
 

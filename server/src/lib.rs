@@ -14,6 +14,7 @@ pub mod api;
 pub mod assets;
 pub mod auth;
 pub mod error;
+pub mod export;
 pub mod headers;
 pub mod proxy;
 pub mod push;

@@ -634,4 +634,17 @@ fn case_list_filters_and_pages() {
     assert_eq!(page["items"][0]["overdue"], true);
     let (s, body) = staff.get("/api/v1/cases?bogus=1");
     assert_eq!((s, code(&body)), (400, "request.bad_query"));
+    // Filters and paging come from one query string, percent-encoded as sent.
+    assert_eq!(total("?q=%E7%94%B5%E6%A2%AF&per_page=1"), 1);
+    // The list parses its filters as the exports do, and takes only its own
+    // parameters besides them.
+    for (query, expected) in [
+        ("?kind=praise", "request.bad_kind"),
+        ("?lang=en", "request.bad_query"),
+        ("?page=first", "request.bad_query"),
+        ("?overdue=maybe", "request.bad_query"),
+    ] {
+        let (s, body) = staff.get(&format!("/api/v1/cases{query}"));
+        assert_eq!((s, code(&body)), (400, expected), "{query}");
+    }
 }

@@ -13,7 +13,7 @@ use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
 use chrono::{TimeZone, Utc};
 use common::{Client, Fixture, Server, seed_cases};
 use serde_json::Value;
-use server::api::exports::{CASE_COLUMNS, case_headers};
+use server::export::table::{CASE_COLUMNS, case_headers};
 use shared::lang::Lang;
 use shared::phone::Phone;
 use std::io::Cursor;

@@ -10,12 +10,11 @@
 use super::responses::{AdminOnly, JsonBody};
 use super::{ClientAddr, audit_entry};
 use crate::auth::Session;
-use crate::error::{ApiError, ApiJson, Body, ErrorBody, blocking};
+use crate::error::{ApiError, ApiJson, ApiQuery, Body, ErrorBody, blocking};
 use crate::state::AppState;
 use crate::store::administration::DiscardOutcome;
 use axum::Json;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use chrono::Utc;
 use serde::Deserialize;
@@ -432,6 +431,7 @@ pub async fn quarantine_discard(
 
 /// Audit log paging.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AuditParams {
     /// How many records (default 100, at most 1000).
@@ -449,10 +449,8 @@ pub struct AuditParams {
 pub async fn audit_log(
     State(state): State<AppState>,
     session: Session,
-    query: Result<Query<AuditParams>, QueryRejection>,
+    ApiQuery(params): ApiQuery<AuditParams>,
 ) -> Result<Json<Vec<AuditRecord>>, ApiError> {
-    let Query(params) =
-        query.map_err(|e| ApiError::bad_request("request.bad_query", e.body_text()))?;
     admin(&session)?;
     let store = state.store.clone();
     let limit = params.limit.unwrap_or(100);

@@ -1,23 +1,31 @@
-//! Case queries for the app and head office.
+//! Case queries for the app and head office, and the case filters the
+//! case exports share.
 
 use super::responses::{AnyRole, Authenticated};
+use super::stats::{parse_kind, scoped_property};
 use crate::auth::Session;
 use crate::error::{ApiError, ErrorBody, blocking};
 use crate::state::AppState;
 use crate::store::CaseFilter;
-use crate::store::sqlite::mask_summary;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::Uri;
+use axum::http::request::Parts;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use shared::case::Case;
-use shared::id::{CaseId, PropertyId};
+use shared::id::CaseId;
+use shared::role::mask_name;
 use shared::wire::{CaseSummary, Page};
 
-/// Case list filters.
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
+/// The case filters of the case list and the case exports, parsed once
+/// into a [`CaseFilter`] ([`CaseQuery::filter`]) so that both select the
+/// same cases. Handlers take it with [`CaseFilterQuery`].
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
-pub struct ListQuery {
+pub struct CaseQuery {
     /// Property id.
     pub property: Option<String>,
     /// Kind code (complaint, repair, suggestion, inquiry).
@@ -38,6 +46,99 @@ pub struct ListQuery {
     pub to: Option<DateTime<Utc>>,
     /// Text search.
     pub q: Option<String>,
+}
+
+impl CaseQuery {
+    /// The keys of [`CaseQuery`]; the rest of a query string is the
+    /// operation's own.
+    const KEYS: [&str; 9] = [
+        "property", "kind", "state", "category", "overdue", "mine", "from", "to", "q",
+    ];
+
+    /// The filter for the session's user: the property must be an id in
+    /// their scope (`request.bad_id`, `auth.forbidden`) and the kind a kind
+    /// code (`request.bad_kind`); names and phones are searched only for a
+    /// role that may see them. `page` and `per_page` are the list's paging
+    /// (an export walks every page itself).
+    pub fn filter(
+        self,
+        session: &Session,
+        page: u32,
+        per_page: u32,
+    ) -> Result<CaseFilter, ApiError> {
+        let property = scoped_property(session, self.property.as_deref())?;
+        let kind = parse_kind(self.kind.as_deref())?;
+        Ok(CaseFilter {
+            property,
+            kind: kind.map(|k| k.code().to_string()),
+            state: self.state,
+            category: self.category,
+            overdue: self.overdue,
+            mine: self.mine.then_some(session.user.id),
+            from: self.from,
+            to: self.to,
+            q: self.q,
+            personal: session.user.role.sees_personal_data(),
+            page,
+            per_page,
+        })
+    }
+}
+
+/// One query string read as the [`CaseQuery`] and the operation's own
+/// parameters `P` (the list's [`Paging`], an export's language). A key in
+/// neither is refused, like any malformed query, with `request.bad_query`.
+#[derive(Debug)]
+pub struct CaseFilterQuery<P> {
+    /// The case filters.
+    pub cases: CaseQuery,
+    /// The operation's own parameters.
+    pub own: P,
+}
+
+impl<S, P> FromRequestParts<S> for CaseFilterQuery<P>
+where
+    S: Send + Sync,
+    P: DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        // The query string is split by key, as sent, and each part read
+        // with `Query`: no second decoder, and both parts refuse the keys
+        // they do not know.
+        let (cases, own): (Vec<&str>, Vec<&str>) = parts
+            .uri
+            .query()
+            .unwrap_or_default()
+            .split('&')
+            .filter(|pair| !pair.is_empty())
+            .partition(|pair| {
+                let key = pair.split_once('=').map_or(*pair, |(key, _)| key);
+                CaseQuery::KEYS.contains(&key)
+            });
+        Ok(CaseFilterQuery {
+            cases: query_of(&cases)?,
+            own: query_of(&own)?,
+        })
+    }
+}
+
+/// Reads `pairs` (as sent, still percent-encoded) like `Query` reads a
+/// query string.
+fn query_of<T: DeserializeOwned>(pairs: &[&str]) -> Result<T, ApiError> {
+    let uri: Uri = format!("/?{}", pairs.join("&"))
+        .parse()
+        .map_err(|e| ApiError::bad_request("request.bad_query", format!("{e}")))?;
+    let Query(value) = Query::try_from_uri(&uri)?;
+    Ok(value)
+}
+
+/// The case list's paging.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct Paging {
     /// Page from 1.
     #[serde(default = "one")]
     pub page: u32,
@@ -55,53 +156,35 @@ fn fifty() -> u32 {
 }
 
 /// Lists cases in the caller's scope.
-#[utoipa::path(get, path = "/api/v1/cases", params(ListQuery),
+#[utoipa::path(get, path = "/api/v1/cases", params(CaseQuery, Paging),
     responses(Authenticated,
         (status = 200, description = "One page of matching cases.", body = Page<CaseSummary>),
-        (status = 400, description = "`request.bad_query`, `request.bad_id`.", body = ErrorBody),
+        (status = 400, description = "`request.bad_query`, `request.bad_id`, `request.bad_kind`.", body = ErrorBody),
         (status = 403, description = "`auth.password_change_required`; `auth.forbidden`: the `property` filter is outside the caller's scope.", body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn list(
     State(state): State<AppState>,
     session: Session,
-    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+    query: CaseFilterQuery<Paging>,
 ) -> Result<Json<Page<CaseSummary>>, ApiError> {
-    let Query(q) = query.map_err(|e| ApiError::bad_request("request.bad_query", e.body_text()))?;
+    let filter = query
+        .cases
+        .filter(&session, query.own.page, query.own.per_page)?;
     let scope = session.user.scope();
-    let property = q
-        .property
-        .as_deref()
-        .map(|p| {
-            p.parse::<PropertyId>()
-                .map_err(|_| ApiError::bad_request("request.bad_id", "property is not an id"))
-        })
-        .transpose()?;
-    if let Some(p) = property
-        && !scope.allows(p)
-    {
-        return Err(ApiError::forbidden("that property is outside your scope"));
-    }
     let role = session.user.role;
-    let filter = CaseFilter {
-        property,
-        kind: q.kind,
-        state: q.state,
-        category: q.category,
-        overdue: q.overdue,
-        mine: q.mine.then_some(session.user.id),
-        from: q.from,
-        to: q.to,
-        q: q.q,
-        personal: role.sees_personal_data(),
-        page: q.page,
-        per_page: q.per_page,
-    };
     let store = state.store.clone();
     let mut page = blocking(move || store.cases(&scope, &filter, Utc::now())).await?;
     if !role.sees_personal_data() {
         page.items = page.items.into_iter().map(mask_summary).collect();
     }
     Ok(Json(page))
+}
+
+/// A summary with the complainant's name masked, for roles that may not
+/// see personal data.
+fn mask_summary(mut s: CaseSummary) -> CaseSummary {
+    s.complainant_name = mask_name(&s.complainant_name);
+    s
 }
 
 /// One case, as the server's fold materialized it.
@@ -129,4 +212,21 @@ pub async fn get(
     } else {
         case.masked()
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use utoipa::IntoParams;
+
+    #[test]
+    fn the_keys_are_the_filter_fields() {
+        // A field missing from `KEYS` would be handed to the operation's own
+        // parameters and refused as unknown.
+        let names: Vec<String> = CaseQuery::into_params(|| None)
+            .into_iter()
+            .map(|p| p.name)
+            .collect();
+        assert_eq!(names, CaseQuery::KEYS);
+    }
 }

@@ -443,6 +443,29 @@ mod tests {
     }
 
     #[test]
+    fn every_parameter_is_where_the_handler_reads_it() {
+        // Path parameters are the `{name}`s of the path; everything else a
+        // handler reads (`ApiQuery`, `CaseFilterQuery`) is the query string.
+        let doc = document();
+        let mut wrong = Vec::new();
+        for (name, path, op) in operations(&doc) {
+            for param in op["parameters"].as_array().into_iter().flatten() {
+                let (param_name, place) = (&param["name"], &param["in"]);
+                let in_path = param_name
+                    .as_str()
+                    .is_some_and(|n| path.contains(&format!("{{{n}}}")));
+                let expected = if in_path { "path" } else { "query" };
+                if place != expected {
+                    wrong.push(format!(
+                        "{name}: {param_name} is in {place}, not {expected}"
+                    ));
+                }
+            }
+        }
+        assert_eq!(wrong, Vec::<String>::new());
+    }
+
+    #[test]
     fn every_error_answer_has_the_error_body() {
         let doc = document();
         let mut wrong = Vec::new();

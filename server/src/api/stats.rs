@@ -10,12 +10,11 @@
 use super::responses::{Authenticated, JsonBody, StatisticsReaders};
 use super::{ClientAddr, audit_entry};
 use crate::auth::Session;
-use crate::error::{ApiError, ApiJson, Body, ErrorBody, blocking};
+use crate::error::{ApiError, ApiJson, ApiQuery, Body, ErrorBody, blocking};
 use crate::state::AppState;
 use crate::store::reports::{SpotCheckDraw, SpotCheckFilter, StatsQuery};
 use axum::Json;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{NaiveDate, Utc};
 use rand_core::{OsRng, RngCore};
@@ -29,6 +28,7 @@ use shared::settings::Settings;
 
 /// The statistics filters (also those of `GET /api/v1/exports/stats.*`).
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct StatsParams {
     /// `month` (default), `quarter`, `year` or `custom`.
@@ -175,10 +175,8 @@ pub(super) async fn stats_for(
 pub async fn stats(
     State(state): State<AppState>,
     session: Session,
-    query: Result<Query<StatsParams>, QueryRejection>,
+    ApiQuery(params): ApiQuery<StatsParams>,
 ) -> Result<Json<Stats>, ApiError> {
-    let Query(params) =
-        query.map_err(|e| ApiError::bad_request("request.bad_query", e.body_text()))?;
     let (stats, _, _) = stats_for(&state, &session, &params).await?;
     Ok(Json(stats))
 }
@@ -198,6 +196,7 @@ pub struct DrawRequest {
 
 /// Spot-check list filters.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct SpotCheckParams {
     /// Only this property.
@@ -299,10 +298,8 @@ pub async fn draw_spot_check(
 pub async fn spot_checks(
     State(state): State<AppState>,
     session: Session,
-    query: Result<Query<SpotCheckParams>, QueryRejection>,
+    ApiQuery(params): ApiQuery<SpotCheckParams>,
 ) -> Result<Json<Vec<SpotCheck>>, ApiError> {
-    let Query(params) =
-        query.map_err(|e| ApiError::bad_request("request.bad_query", e.body_text()))?;
     require_reader(&session)?;
     let filter = SpotCheckFilter {
         property: scoped_property(&session, params.property.as_deref())?,

@@ -2,10 +2,10 @@
 
 use super::responses::{AnyRole, Authenticated, JsonBody};
 use crate::auth::Session;
-use crate::error::{ApiError, ApiJson, ErrorBody, blocking};
+use crate::error::{ApiError, ApiJson, ApiQuery, ErrorBody, blocking};
 use crate::state::AppState;
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use chrono::Utc;
 use serde::Deserialize;
 use shared::wire::{PullResponse, PushRequest, PushResponse};
@@ -63,6 +63,7 @@ pub async fn push(
 
 /// Pull parameters.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PullQuery {
     /// The cursor from the previous pull (0 at first).
@@ -86,9 +87,8 @@ fn default_limit() -> u32 {
 pub async fn pull(
     State(state): State<AppState>,
     session: Session,
-    query: Result<Query<PullQuery>, axum::extract::rejection::QueryRejection>,
+    ApiQuery(q): ApiQuery<PullQuery>,
 ) -> Result<Json<PullResponse>, ApiError> {
-    let Query(q) = query.map_err(|e| ApiError::bad_request("request.bad_query", e.body_text()))?;
     if q.after < 0 {
         return Err(ApiError::bad_request(
             "sync.bad_cursor",

@@ -11,6 +11,7 @@ pub mod reports;
 pub mod schema;
 pub mod sqlite;
 mod sqlite_admin;
+mod sqlite_push;
 mod sqlite_reports;
 pub mod sqlite_restore;
 

@@ -5,11 +5,11 @@
 //! write transaction, so a reader never sees number `n + 1` committed
 //! before `n`.
 
+use super::sqlite_push;
 use super::{
     AuditEntry, CaseFilter, Config, Credentials, DeviceClaim, DeviceInfo, NewUser, QuarantineEntry,
     SessionRow, Store, StoreError, StoreResult, schema,
 };
-use crate::push::{self, Verdict};
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use shared::calendar::Calendar;
@@ -19,12 +19,9 @@ use shared::fold::{FoldContext, fold};
 use shared::id::{CaseId, DeviceId, PropertyId, UserId};
 use shared::op::Op;
 use shared::property::Property;
-use shared::role::{Role, Scope, User, mask_name};
+use shared::role::{Role, Scope, User};
 use shared::settings::Settings;
-use shared::wire::{
-    CaseSummary, ConfigItem, Page, PullResponse, PulledOp, PushResponse, QuarantineNotice, UserCard,
-};
-use std::collections::BTreeSet;
+use shared::wire::{CaseSummary, ConfigItem, Page, PullResponse, PulledOp, PushResponse, UserCard};
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
@@ -633,112 +630,11 @@ impl Store for SqliteStore {
         &self,
         device: DeviceId,
         user: &User,
-        mut ops: Vec<Op>,
+        ops: Vec<Op>,
         now: DateTime<Utc>,
         ceiling: DateTime<Utc>,
     ) -> StoreResult<PushResponse> {
-        let mut conn = self.lock();
-        let config = load_config(&conn)?;
-        let properties = load_properties(&conn)?;
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let (acked, device_number): (i64, u32) = tx
-            .query_row(
-                "SELECT acked_seq, number FROM devices WHERE id = ?1",
-                [device.to_string()],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?
-            .ok_or_else(|| StoreError::NotFound(format!("device {device}")))?;
-        let mut acked = acked as u64;
-        let epoch = read_epoch(&tx)?;
-        ops.sort_by_key(|op| op.seq);
-        let mut touched = BTreeSet::new();
-        let mut quarantined = Vec::new();
-        let mut expected_seq = None;
-        let received = ts(now);
-        for op in ops {
-            let json = serde_json::to_string(&op)?;
-            let hash = push::hash(&json);
-            if op.seq <= acked {
-                let stored: Option<String> = tx
-                    .query_row(
-                        "SELECT hash FROM ops WHERE device_id = ?1 AND seq = ?2
-                         UNION ALL SELECT hash FROM quarantine WHERE device_id = ?1 AND seq = ?2 AND code <> 'sync.clone'
-                         LIMIT 1",
-                        params![device.to_string(), op.seq as i64],
-                        |r| r.get(0),
-                    )
-                    .optional()?;
-                if stored.as_deref() != Some(hash.as_str()) {
-                    let notice = push::clone_notice(op.seq);
-                    insert_quarantine(&tx, device, user.id, &op, &hash, &json, &notice, &received)?;
-                    quarantined.push(notice);
-                }
-                continue;
-            }
-            if op.seq > acked + 1 {
-                expected_seq = Some(acked + 1);
-                break;
-            }
-            let stored = stored_facts(&tx, &op)?;
-            let verdict = push::judge(&push::Facts {
-                op: &op,
-                pusher: Some(user),
-                device_number,
-                case_property: stored.case_property,
-                id_taken: stored.id_taken,
-                reg_no_taken: stored.reg_no_taken,
-                properties: &properties,
-                categories: &config.categories,
-                settings: &config.settings,
-                ceiling,
-            });
-            match verdict {
-                Verdict::Accept { property } => {
-                    let seq = next_seq(&tx)?;
-                    tx.execute(
-                        "INSERT INTO ops (server_seq, id, device_id, seq, case_id, property_id, author, hash, json, received_at)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                        params![
-                            seq,
-                            op.id.to_string(),
-                            device.to_string(),
-                            op.seq as i64,
-                            op.case_id.to_string(),
-                            property.to_string(),
-                            op.author.to_string(),
-                            hash,
-                            json,
-                            received
-                        ],
-                    )?;
-                    touched.insert(op.case_id);
-                }
-                Verdict::Quarantine(notice) => {
-                    insert_quarantine(&tx, device, user.id, &op, &hash, &json, &notice, &received)?;
-                    quarantined.push(notice);
-                }
-            }
-            acked = op.seq;
-        }
-        tx.execute(
-            "UPDATE devices SET acked_seq = ?2, last_seen = ?3 WHERE id = ?1",
-            params![device.to_string(), acked as i64, received],
-        )?;
-        let ctx = FoldContext {
-            settings: &config.settings,
-            calendar: &config.calendar,
-        };
-        for case_id in touched {
-            materialize(&tx, case_id, ctx, &properties)?;
-        }
-        tx.commit()?;
-        Ok(PushResponse {
-            acked_seq: acked,
-            expected_seq,
-            quarantined,
-            epoch,
-        })
+        sqlite_push::push(&mut self.lock(), device, user, ops, now, ceiling)
     }
 
     fn epoch(&self) -> StoreResult<u64> {
@@ -975,35 +871,6 @@ pub(super) fn write_audit(conn: &Connection, e: &AuditEntry) -> StoreResult<()> 
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
-fn insert_quarantine(
-    tx: &Transaction<'_>,
-    device: DeviceId,
-    pushed_by: UserId,
-    op: &Op,
-    hash: &str,
-    json: &str,
-    notice: &QuarantineNotice,
-    received: &str,
-) -> StoreResult<()> {
-    tx.execute(
-        "INSERT INTO quarantine (device_id, seq, op_id, hash, json, code, message, received_at, pushed_by)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        params![
-            device.to_string(),
-            op.seq as i64,
-            op.id.to_string(),
-            hash,
-            json,
-            notice.code,
-            notice.message,
-            received,
-            pushed_by.to_string()
-        ],
-    )?;
-    Ok(())
-}
-
 /// Folds a case from its stored ops and writes the query row and its
 /// deadline rows. The fold is `shared`'s; nothing here decides a rule.
 pub(super) fn materialize(
@@ -1123,75 +990,6 @@ pub(super) fn materialize(
         )?;
     }
     Ok(())
-}
-
-/// Masks a summary's name for roles that may not see it.
-pub fn mask_summary(mut s: CaseSummary) -> CaseSummary {
-    s.complainant_name = mask_name(&s.complainant_name);
-    s
-}
-
-/// The users who logged in on `device`, as the push judgement sees them.
-pub(super) fn device_users(
-    tx: &rusqlite::Transaction<'_>,
-    device: DeviceId,
-) -> StoreResult<Vec<User>> {
-    let columns = USER_COLUMNS
-        .split(", ")
-        .map(|c| format!("u.{c}"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let mut stmt = tx.prepare(&format!(
-        "SELECT {columns} FROM users u JOIN device_users d ON d.user_id = u.id WHERE d.device_id = ?1"
-    ))?;
-    let mut rows = stmt.query([device.to_string()])?;
-    let mut users = Vec::new();
-    while let Some(r) = rows.next()? {
-        users.push(user_from_row(tx, r)?.user);
-    }
-    Ok(users)
-}
-
-/// What `push::judge` needs to know of the stored data for one op.
-pub(super) struct StoredFacts {
-    /// The property its case already belongs to.
-    pub case_property: Option<PropertyId>,
-    /// Whether its id is taken.
-    pub id_taken: bool,
-    /// Whether its registration number (for a register op) is another case's.
-    pub reg_no_taken: bool,
-}
-
-/// Gathers [`StoredFacts`]. Shared by a push and by re-applying a
-/// quarantined op, so both judge alike.
-pub(super) fn stored_facts(tx: &rusqlite::Transaction<'_>, op: &Op) -> StoreResult<StoredFacts> {
-    let case_property = tx
-        .prepare_cached("SELECT property_id FROM ops WHERE case_id = ?1 LIMIT 1")?
-        .query_row([op.case_id.to_string()], |r| r.get::<_, String>(0))
-        .optional()?
-        .map(|p| parse_id::<PropertyId>(&p))
-        .transpose()?;
-    let id_taken = tx
-        .prepare_cached("SELECT 1 FROM ops WHERE id = ?1")?
-        .query_row([op.id.to_string()], |r| r.get::<_, i64>(0))
-        .optional()?
-        .is_some();
-    let reg_no_taken = match &op.action {
-        shared::op::Action::Register(reg) => tx
-            .prepare_cached("SELECT 1 FROM cases WHERE reg_no = ?1 AND id <> ?2")?
-            .query_row(
-                params![reg.reg_no.to_string(), op.case_id.to_string()],
-                |r| r.get::<_, i64>(0),
-            )
-            .optional()?
-            .is_some(),
-        _ => false,
-    };
-    Ok(StoredFacts {
-        case_property,
-        id_taken,
-        reg_no_taken,
-    })
 }
 
 /// The server's epoch.

@@ -1,24 +1,22 @@
 //! [`Administration`] for SQLite: settling quarantined ops, the audit log
-//! and retention deletion. Re-applying an op runs the same
-//! [`push::judge`](crate::push::judge) as a push and the same
-//! [`materialize`] afterwards, so a re-applied op is indistinguishable
-//! from one that was accepted the first time, except for its later server
-//! sequence.
+//! and retention deletion. Re-applying an op judges and accepts it with the
+//! push's own [`judge`] and [`accept`] (`sqlite_push.rs`), so a re-applied
+//! op is indistinguishable from one that was accepted the first time,
+//! except for its later server sequence.
 
 use super::administration::{
     Administration, AuditRecord, DeletedCase, DiscardOutcome, QuarantineRecord, ReapplyOutcome,
     RetentionRefusal, retention_check,
 };
 use super::sqlite::{
-    SqliteStore, device_users, load_config, load_properties, materialize, next_seq, parse_id,
-    parse_ts, stored_facts, ts, write_audit,
+    SqliteStore, load_config, load_properties, parse_id, parse_ts, ts, write_audit,
 };
+use super::sqlite_push::{Received, Rules, Touched, accept, device_users, judge};
 use super::{AuditEntry, StoreError, StoreResult};
 use crate::push::{self, Verdict};
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 use shared::case::{CaseState, Severity};
-use shared::fold::FoldContext;
 use shared::id::{CaseId, UserId};
 use shared::op::Op;
 
@@ -152,41 +150,30 @@ impl Administration for SqliteStore {
             [entry.device.to_string()],
             |r| r.get(0),
         )?;
-        let stored = stored_facts(&tx, &op)?;
-        let verdict = push::judge(&push::Facts {
-            op: &op,
-            pusher: pusher.as_ref(),
-            device_number,
-            case_property: stored.case_property,
-            id_taken: stored.id_taken,
-            reg_no_taken: stored.reg_no_taken,
+        let rules = Rules {
+            config: &config,
             properties: &properties,
-            categories: &config.categories,
-            settings: &config.settings,
             ceiling,
-        });
-        let property = match verdict {
+        };
+        let property = match judge(&tx, &rules, &op, pusher.as_ref(), device_number)? {
             Verdict::Accept { property } => property,
             Verdict::Quarantine(notice) => return Ok(ReapplyOutcome::refused(notice)),
         };
-        let server_seq = next_seq(&tx)?;
-        // The hash is of the JSON as stored, like a push computes it, so a
-        // later resend of the same op is recognised as a repeat.
-        tx.execute(
-            "INSERT INTO ops (server_seq, id, device_id, seq, case_id, property_id, author, hash, json, received_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            params![
-                server_seq,
-                op.id.to_string(),
-                entry.device.to_string(),
-                op.seq as i64,
-                op.case_id.to_string(),
-                property.to_string(),
-                op.author.to_string(),
-                push::hash(&json),
-                json,
-                ts(entry.received_at)
-            ],
+        // The hash is of the JSON as stored, like a push computes it, and
+        // the receipt time is the push's, so a later resend of the same op
+        // is recognised as a repeat.
+        let mut touched = Touched::default();
+        let server_seq = accept(
+            &tx,
+            &mut touched,
+            &Received {
+                device: entry.device,
+                op: &op,
+                json: &json,
+                hash: &push::hash(&json),
+                received: &ts(entry.received_at),
+            },
+            property,
         )?;
         tx.execute(
             "UPDATE quarantine SET resolved_at = ?2, resolution = 'reapplied', resolved_by = ?3,
@@ -198,11 +185,7 @@ impl Administration for SqliteStore {
                 format!("server_seq {server_seq}")
             ],
         )?;
-        let ctx = FoldContext {
-            settings: &config.settings,
-            calendar: &config.calendar,
-        };
-        materialize(&tx, op.case_id, ctx, &properties)?;
+        touched.materialize(&tx, &rules)?;
         let outcome = ReapplyOutcome::Accepted {
             server_seq,
             case_id: op.case_id,

@@ -1,0 +1,26 @@
+//! `server backup`: a consistent copy of the database (SQLite's `VACUUM
+//! INTO`), safe while the server runs.
+
+use super::Data;
+use chrono::Utc;
+use clap::Args;
+use std::path::PathBuf;
+
+/// The arguments of `backup`.
+#[derive(Args)]
+pub struct Backup {
+    #[command(flatten)]
+    data: Data,
+    /// The file to write (must not exist).
+    out: PathBuf,
+}
+
+impl Backup {
+    /// Writes the copy.
+    pub fn run(self) -> Result<(), String> {
+        let store = self.data.open()?;
+        store.backup(&self.out).map_err(|e| e.to_string())?;
+        println!("backup written to {} at {}", self.out.display(), Utc::now());
+        Ok(())
+    }
+}

@@ -1,0 +1,68 @@
+//! `server calendar import | show`: the holiday calendar (rest days and
+//! make-up workdays per year) that working-day deadlines count with.
+
+use super::{Data, cli_audit};
+use clap::Subcommand;
+use shared::calendar::{Calendar, YearSchedule};
+use std::path::PathBuf;
+
+/// The `calendar` commands.
+#[derive(Subcommand)]
+pub enum CalendarCommand {
+    /// Imports a year's schedule (a JSON YearSchedule or a list of them),
+    /// replacing that year.
+    Import {
+        #[command(flatten)]
+        data: Data,
+        file: PathBuf,
+    },
+    /// Shows the loaded years.
+    Show {
+        #[command(flatten)]
+        data: Data,
+    },
+}
+
+impl CalendarCommand {
+    /// Runs the command.
+    pub fn run(self) -> Result<(), String> {
+        match self {
+            CalendarCommand::Import { data, file } => {
+                let text = std::fs::read_to_string(&file)
+                    .map_err(|e| format!("read {}: {e}", file.display()))?;
+                let years: Vec<YearSchedule> = serde_json::from_str::<Vec<YearSchedule>>(&text)
+                    .or_else(|_| serde_json::from_str::<YearSchedule>(&text).map(|y| vec![y]))
+                    .map_err(|e| format!("{}: not a year schedule: {e}", file.display()))?;
+                let store = data.open()?;
+                let mut calendar: Calendar = store.config().map_err(|e| e.to_string())?.calendar;
+                for year in years {
+                    let y = year.year;
+                    calendar.insert(year).map_err(|e| e.to_string())?;
+                    println!("imported {y}");
+                }
+                let audit = cli_audit(
+                    "calendar.put",
+                    serde_json::json!({ "file": file.display().to_string(), "years": calendar.years().collect::<Vec<_>>() }),
+                );
+                store
+                    .put_calendar(&calendar, &audit)
+                    .map_err(|e| e.to_string())
+            }
+            CalendarCommand::Show { data } => {
+                let store = data.open()?;
+                let calendar = store.config().map_err(|e| e.to_string())?.calendar;
+                for year in calendar.years() {
+                    if let Some(s) = calendar.schedule(year) {
+                        println!(
+                            "{year}: {} rest days, {} make-up workdays ({})",
+                            s.rest_days.len(),
+                            s.workdays.len(),
+                            s.source
+                        );
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+}

@@ -1,0 +1,85 @@
+//! `server init-admin`: the first admin, so that someone can log in at
+//! all. Its random password is printed and kept in
+//! `<data-dir>/first-admin.txt` (readable by the owner only), and must be
+//! changed at the first login.
+
+use super::{Data, cli_audit, create_user};
+use clap::Args;
+use server::api::admin::NewUserRequest;
+use shared::role::Role;
+
+/// The arguments of `init-admin`.
+#[derive(Args)]
+pub struct InitAdmin {
+    #[command(flatten)]
+    data: Data,
+    /// The admin's login.
+    #[arg(long, default_value = "admin")]
+    login: String,
+}
+
+impl InitAdmin {
+    /// Creates the first admin if there is none; otherwise says who it is.
+    pub fn run(self) -> Result<(), String> {
+        let InitAdmin { data, login } = self;
+        let store = data.open()?;
+        let users = store.users().map_err(|e| e.to_string())?;
+        let file = data.data_dir.join(server::FIRST_ADMIN_FILE);
+        if let Some(admin) = users.iter().find(|u| u.role == Role::Admin) {
+            println!("An admin exists: log in as \"{}\".", admin.login);
+            if file.exists() {
+                println!("The first admin's password is in {}.", file.display());
+            }
+            return Ok(());
+        }
+        let password = server::auth::new_token()[..16].to_string();
+        let user = create_user(
+            store.clone(),
+            NewUserRequest {
+                login,
+                display_name: "系统管理员".into(),
+                role: Role::Admin.code().into(),
+                password: password.clone(),
+                properties: Vec::new(),
+                department: None,
+            },
+        )?;
+        // A printed password is known to whoever saw the terminal: the
+        // admin must choose their own at the first login.
+        let hash = server::auth::hash_password(&password).map_err(|e| format!("{e:?}"))?;
+        store
+            .set_password(
+                user.id,
+                &hash,
+                true,
+                &cli_audit(
+                    "user.must_change_password",
+                    serde_json::json!({ "user": user.id }),
+                ),
+            )
+            .map_err(|e| e.to_string())?;
+        write_secret(
+            &file,
+            &format!("login: {}\npassword: {password}\n", user.login),
+        )?;
+        println!(
+            "Created the first admin: login \"{}\", password \"{password}\" (also in {}). \
+             The app asks for a new password at the first login.",
+            user.login,
+            file.display()
+        );
+        Ok(())
+    }
+}
+
+/// Writes a file only the owner can read.
+fn write_secret(path: &std::path::Path, text: &str) -> Result<(), String> {
+    std::fs::write(path, text).map_err(|e| format!("write {}: {e}", path.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}

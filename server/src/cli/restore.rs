@@ -1,0 +1,45 @@
+//! `server restore`: replaces the database with a backup while the server
+//! is stopped (the data directory's lock says so), starting a new epoch
+//! (`store/sqlite_restore.rs`).
+
+use super::Data;
+use chrono::Utc;
+use clap::Args;
+use std::path::PathBuf;
+
+/// The arguments of `restore`.
+#[derive(Args)]
+pub struct Restore {
+    #[command(flatten)]
+    data: Data,
+    /// A file written by `server backup`.
+    file: PathBuf,
+}
+
+impl Restore {
+    /// Restores and says what became of the replaced database.
+    pub fn run(self) -> Result<(), String> {
+        let Restore { data, file } = self;
+        let _lock = data.lock()?;
+        if !file.is_file() {
+            return Err(format!("{} is not a file", file.display()));
+        }
+        std::fs::create_dir_all(&data.data_dir).map_err(|e| e.to_string())?;
+        let report = server::store::sqlite_restore::restore(
+            &data.data_dir.join(server::DB_FILE),
+            &file,
+            Utc::now(),
+        )
+        .map_err(|e| e.to_string())?;
+        println!(
+            "restored {} as epoch {}; kept {} device(s) the backup did not know",
+            file.display(),
+            report.epoch,
+            report.devices_kept
+        );
+        if let Some(old) = report.replaced {
+            println!("the replaced database is kept as {}", old.display());
+        }
+        Ok(())
+    }
+}

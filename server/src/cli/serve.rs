@@ -1,0 +1,111 @@
+//! `server serve`: the API and the app over HTTP, or HTTPS with a
+//! certificate (`tls.rs`), until Ctrl-C.
+
+use super::{Data, runtime};
+use clap::Args;
+use server::headers::Transport;
+use server::proxy::TrustedProxies;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// The arguments of `serve`.
+#[derive(Args)]
+pub struct Serve {
+    #[command(flatten)]
+    data: Data,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    addr: SocketAddr,
+    /// Log level (error, warn, info, debug, trace) or a tracing filter.
+    #[arg(long, default_value = "info")]
+    log_level: String,
+    /// The built app to serve at `/`.
+    #[arg(long)]
+    dist: Option<PathBuf>,
+    /// How far ahead of the server's clock an op's times may be, in
+    /// minutes, before it is quarantined as `clock.out_of_range`.
+    #[arg(long, default_value_t = 24 * 60)]
+    max_clock_skew_minutes: u32,
+    #[command(flatten)]
+    tls: TlsArgs,
+    /// A reverse proxy (IP address) whose `X-Forwarded-For` names the
+    /// client; repeat for several. Without it the TCP peer is the client.
+    #[arg(long = "trusted-proxy", value_name = "ADDR")]
+    trusted_proxies: Vec<IpAddr>,
+}
+
+/// `serve` over HTTPS.
+#[derive(Args)]
+struct TlsArgs {
+    /// Serve HTTPS with this PEM certificate (chain), e.g. `server.crt`
+    /// from `server tls init`.
+    #[arg(long, requires = "tls_key", value_name = "FILE")]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key of `--tls-cert`.
+    #[arg(long, requires = "tls_cert", value_name = "FILE")]
+    tls_key: Option<PathBuf>,
+    /// With TLS, also listen for plain HTTP here, answering only with a
+    /// redirect to HTTPS (e.g. 0.0.0.0:80).
+    #[arg(long, requires = "tls_cert", value_name = "ADDR")]
+    http_redirect_addr: Option<SocketAddr>,
+}
+
+impl Serve {
+    /// Serves until Ctrl-C (or until listening fails).
+    pub fn run(self) -> Result<(), String> {
+        let Serve {
+            data,
+            addr,
+            log_level,
+            dist,
+            max_clock_skew_minutes,
+            tls,
+            trusted_proxies,
+        } = self;
+        tracing_subscriber::fmt()
+            .with_env_filter(
+                tracing_subscriber::EnvFilter::try_new(&log_level).map_err(|e| e.to_string())?,
+            )
+            .with_writer(std::io::stderr)
+            .init();
+        let _lock = data.lock()?;
+        let store = data.open()?;
+        let dist = dist.filter(|d| d.join("index.html").exists());
+        if dist.is_none() {
+            tracing::warn!("no built app to serve; run `cargo xtask run`");
+        }
+        let mut state = server::state(store);
+        state.max_clock_skew = chrono::Duration::minutes(max_clock_skew_minutes.into());
+        state.first_admin_file = Some(data.data_dir.join(server::FIRST_ADMIN_FILE));
+        state.trusted_proxies = Arc::new(TrustedProxies::new(trusted_proxies));
+        if let (Some(cert), Some(key)) = (tls.tls_cert, tls.tls_key) {
+            let app = server::app_over(state, dist, Transport::Https);
+            return runtime()?.block_on(server::tls::serve(
+                app,
+                addr,
+                &cert,
+                &key,
+                tls.http_redirect_addr,
+            ));
+        }
+        let app = server::app(state, dist);
+        runtime()?.block_on(async move {
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(|e| format!("bind {addr}: {e}"))?;
+            let local = listener.local_addr().map_err(|e| e.to_string())?;
+            tracing::info!(%local, data_dir = %data.data_dir.display(), "serving");
+            println!("listening on http://{local}");
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await
+            .map_err(|e| e.to_string())
+        })
+    }
+}

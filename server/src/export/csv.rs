@@ -1,0 +1,91 @@
+//! The CSV writer: UTF-8 with a byte-order mark, so Excel reads Chinese
+//! correctly. A case export is streamed a page at a time; the statistics
+//! tables are written one after another, each preceded by a row with its
+//! title and followed by an empty row.
+
+use super::table::{Cell, Table};
+use super::{CaseExport, ExportError};
+use axum::body::Bytes;
+use tokio::sync::mpsc::Sender;
+
+/// The media type of a CSV answer.
+pub const CONTENT_TYPE: &str = "text/csv; charset=utf-8";
+
+/// The UTF-8 byte-order mark that makes Excel read a CSV as UTF-8.
+pub const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// The cell as CSV text. Text that a spreadsheet would run as a formula
+/// (starting with `=`, `+`, `-`, `@`, tab or carriage return) gets a
+/// leading apostrophe: free text typed by residents must not execute
+/// when a CSV is opened.
+pub fn field(cell: &Cell) -> String {
+    match cell {
+        Cell::Text(s) if s.starts_with(['=', '+', '-', '@', '\t', '\r']) => format!("'{s}"),
+        Cell::Text(s) => s.clone(),
+        Cell::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => format!("{}", *n as i64),
+        Cell::Number(n) => n.to_string(),
+        Cell::Empty => String::new(),
+    }
+}
+
+/// Writes the case export in chunks of one page into `tx` until done or
+/// the client goes away ([`ExportError::Closed`]).
+pub fn cases(
+    export: &CaseExport,
+    tx: &Sender<Result<Bytes, std::io::Error>>,
+) -> Result<(), ExportError> {
+    let mut chunk = BOM.to_vec();
+    let mut header = csv::Writer::from_writer(&mut chunk);
+    header.write_record(export.headers())?;
+    header.flush()?;
+    drop(header);
+    export.for_each_page(|rows| {
+        // One writer per page over the same buffer: the csv writer
+        // buffers internally, and each page is sent as one chunk.
+        let mut out = csv::Writer::from_writer(&mut chunk);
+        for row in &rows {
+            out.write_record(row.iter().map(field))?;
+        }
+        out.flush()?;
+        drop(out);
+        let bytes = std::mem::take(&mut chunk);
+        if !bytes.is_empty() && tx.blocking_send(Ok(Bytes::from(bytes))).is_err() {
+            return Err(ExportError::Closed);
+        }
+        Ok(())
+    })
+}
+
+/// The tables as one CSV: title row, header row, rows, empty row.
+pub fn tables(tables: &[Table]) -> Result<Vec<u8>, ExportError> {
+    let mut out = csv::WriterBuilder::new()
+        .flexible(true)
+        .from_writer(BOM.to_vec());
+    for t in tables {
+        out.write_record([t.title.as_str()])?;
+        out.write_record(&t.headers)?;
+        for row in &t.rows {
+            out.write_record(row.iter().map(field))?;
+        }
+        out.write_record([""])?;
+    }
+    out.into_inner()
+        .map_err(|e| ExportError::Io(e.into_error()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_cells_do_not_become_formulas() {
+        assert_eq!(field(&Cell::text("=SUM(A1)")), "'=SUM(A1)");
+        assert_eq!(field(&Cell::text("+86 139")), "'+86 139");
+        assert_eq!(field(&Cell::text("@home")), "'@home");
+        assert_eq!(field(&Cell::text("楼道灯坏了")), "楼道灯坏了");
+        assert_eq!(field(&Cell::Number(3.0)), "3");
+        assert_eq!(field(&Cell::Number(90.91)), "90.91");
+        assert_eq!(field(&Cell::Empty), "");
+        assert_eq!(Cell::text(""), Cell::Empty);
+    }
+}

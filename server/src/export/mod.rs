@@ -1,0 +1,150 @@
+//! Exports for meetings and auditors: the case list and the statistics
+//! tables, as CSV (UTF-8 with a byte-order mark, so Excel reads Chinese
+//! correctly) and XLSX. Same roles and scope as the statistics
+//! (`api/stats.rs`); complainants' names and phones are masked unless
+//! the role may see personal data (`Role::sees_personal_data`).
+//!
+//! Headers are Chinese by default, English with `lang=en`. Times are local
+//! times of the company timezone, `YYYY-MM-DD HH:MM`.
+//!
+//! **Case columns** (`cases.csv`, `cases.xlsx`), in order:
+//!
+//! | # | 中文 | English | content |
+//! |---|---|---|---|
+//! | 1 | 登记号 | Registration no. | the registration number |
+//! | 2 | 类型 | Kind | 投诉 / 报修 / 建议 / 咨询 |
+//! | 3 | 状态 | State | workflow state now |
+//! | 4 | 项目 | Property | property name |
+//! | 5 | 位置 | Location | building and unit, or 公共区域 |
+//! | 6 | 类别 | Category | category name |
+//! | 7 | 渠道 | Channel | how it reached us |
+//! | 8 | 投诉人 | Complainant | name (masked: 张*) |
+//! | 9 | 联系电话 | Phone | phone (masked: 139****5678) |
+//! | 10 | 受理时间 | Received | when it reached us |
+//! | 11 | 登记时间 | Recorded | when it was registered |
+//! | 12 | 内容 | Content | what the resident said |
+//! | 13 | 诉求 | Requested remedy | what they asked for |
+//! | 14 | 严重程度 | Severity | 轻微 / 一般 / 重大, or 未评估 |
+//! | 15 | 有效性 | Validity | 有效投诉 / 不成立 (complaints) |
+//! | 16 | 紧急 | Urgent | 是 / 否 |
+//! | 17 | 上报 | Escalated | 是 / 否 |
+//! | 18 | 责任部门 | Department | assigned department |
+//! | 19 | 责任人 | Responsible person | assigned person |
+//! | 20 | 处理结果 | Result | the latest resolution's result |
+//! | 21 | 解决时间 | Resolved | the latest resolution |
+//! | 22 | 结案时间 | Closed | closure |
+//! | 23 | 下一时限 | Next due | earliest running deadline |
+//! | 24 | 是否逾期 | Overdue | 是 / 否, at export time |
+//! | 25 | 重开次数 | Reopenings | number |
+//! | 26 | 满意度 | Satisfaction | 1–5 of the latest follow-up (number) |
+//! | 27 | 工单ID | Case ID | the case's id (for links) |
+//!
+//! **Statistics tables** (`stats.csv`, `stats.xlsx`): the tables of
+//! [`table::stats_tables`], one worksheet each in XLSX; in CSV one after
+//! another, each preceded by a row with its title and followed by an empty
+//! row.
+//!
+//! **Never the whole database in memory.** A case export walks the cases
+//! in pages of [`PAGE_ROWS`] by `(received_at, id)`. CSV is streamed as it
+//! is written. XLSX (a zip, whose directory comes last) is written by
+//! rust_xlsxwriter in constant-memory mode — rows go to a temporary file,
+//! not to RAM — then saved to a temporary file that is streamed and deleted.
+//!
+//! The columns and rows are built once ([`table`]: from the store's export
+//! rows and labels, or from the statistics) and written by either writer
+//! ([`csv`], [`xlsx`]); the HTTP answers, with their progress headers, are
+//! `api/exports.rs`.
+
+pub mod csv;
+pub mod table;
+pub mod xlsx;
+
+use crate::store::reports::{ExportRow, Labels};
+use crate::store::{CaseFilter, Store, StoreError};
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use rust_xlsxwriter::XlsxError;
+use shared::role::Scope;
+use std::sync::Arc;
+use table::Cell;
+
+/// Rows read from the store per page.
+pub const PAGE_ROWS: u32 = 1000;
+
+/// Why an export stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    /// The store failed.
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+    /// The XLSX writer failed.
+    #[error("xlsx: {0}")]
+    Xlsx(#[from] XlsxError),
+    /// The CSV writer failed.
+    #[error("csv: {0}")]
+    Csv(#[from] ::csv::Error),
+    /// A temporary file failed.
+    #[error("io: {0}")]
+    Io(#[from] std::io::Error),
+    /// The client went away; nothing to report.
+    #[error("client disconnected")]
+    Closed,
+}
+
+/// A case export, checked, ready to walk the pages: the cases `filter`
+/// selects in `scope`, labelled in the labels' language, times in `tz`,
+/// personal data masked when `mask` is set.
+pub struct CaseExport {
+    /// Where the rows come from.
+    pub store: Arc<dyn Store>,
+    /// The caller's scope.
+    pub scope: Scope,
+    /// Which cases (paging fields unused: the export walks every page).
+    pub filter: CaseFilter,
+    /// Names for codes and ids, in the export's language.
+    pub labels: Labels,
+    /// The company timezone.
+    pub tz: Tz,
+    /// Whether complainants' names and phones are masked.
+    pub mask: bool,
+    /// The export's moment (for "overdue").
+    pub now: DateTime<Utc>,
+}
+
+impl CaseExport {
+    /// The header row, in the export's language.
+    pub fn headers(&self) -> Vec<String> {
+        table::case_headers(self.labels.lang())
+    }
+
+    /// Walks the cases in pages of [`PAGE_ROWS`] by `(received_at, id)`,
+    /// handing each page's rows to `each` as cells.
+    pub fn for_each_page(
+        &self,
+        mut each: impl FnMut(Vec<Vec<Cell>>) -> Result<(), ExportError>,
+    ) -> Result<(), ExportError> {
+        let mut after = None;
+        loop {
+            let page: Vec<ExportRow> = self.store.export_page(
+                &self.scope,
+                &self.filter,
+                after.as_ref(),
+                PAGE_ROWS,
+                self.now,
+            )?;
+            let next = match page.last() {
+                Some(last) if page.len() == PAGE_ROWS as usize => Some(last.cursor.clone()),
+                _ => None,
+            };
+            each(
+                page.iter()
+                    .map(|r| table::case_cells(r, &self.labels, &self.tz, self.mask, self.now))
+                    .collect(),
+            )?;
+            match next {
+                Some(cursor) => after = Some(cursor),
+                None => return Ok(()),
+            }
+        }
+    }
+}

@@ -1,0 +1,573 @@
+//! The exported tables, built once for both writers: the case columns and
+//! one case's cells (from the store's export rows and labels), and the
+//! statistics as tables.
+
+use crate::store::reports::{Bucket, ExportRow, Labels, Stats};
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+use shared::lang::Lang;
+use shared::role::{mask_name, mask_phone};
+
+/// One cell of an exported table.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    /// Text.
+    Text(String),
+    /// A number (counts, rates, hours).
+    Number(f64),
+    /// Nothing.
+    Empty,
+}
+
+/// A table of the statistics export.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    /// The worksheet name (at most 31 characters).
+    pub sheet: String,
+    /// The title row of the CSV.
+    pub title: String,
+    /// Column headers.
+    pub headers: Vec<String>,
+    /// Rows.
+    pub rows: Vec<Vec<Cell>>,
+}
+
+/// The case columns: Chinese and English headers, in order.
+pub const CASE_COLUMNS: [(&str, &str); 27] = [
+    ("登记号", "Registration no."),
+    ("类型", "Kind"),
+    ("状态", "State"),
+    ("项目", "Property"),
+    ("位置", "Location"),
+    ("类别", "Category"),
+    ("渠道", "Channel"),
+    ("投诉人", "Complainant"),
+    ("联系电话", "Phone"),
+    ("受理时间", "Received"),
+    ("登记时间", "Recorded"),
+    ("内容", "Content"),
+    ("诉求", "Requested remedy"),
+    ("严重程度", "Severity"),
+    ("有效性", "Validity"),
+    ("紧急", "Urgent"),
+    ("上报", "Escalated"),
+    ("责任部门", "Department"),
+    ("责任人", "Responsible person"),
+    ("处理结果", "Result"),
+    ("解决时间", "Resolved"),
+    ("结案时间", "Closed"),
+    ("下一时限", "Next due"),
+    ("是否逾期", "Overdue"),
+    ("重开次数", "Reopenings"),
+    ("满意度", "Satisfaction"),
+    ("工单ID", "Case ID"),
+];
+
+/// The case column headers in `lang`.
+pub fn case_headers(lang: Lang) -> Vec<String> {
+    CASE_COLUMNS
+        .iter()
+        .map(|(zh, en)| lang.pick(zh, en).to_string())
+        .collect()
+}
+
+/// A local time as exported.
+pub fn local_time(t: DateTime<Utc>, tz: &Tz) -> String {
+    t.with_timezone(tz).format("%Y-%m-%d %H:%M").to_string()
+}
+
+/// One case's cells, in [`CASE_COLUMNS`] order.
+pub fn case_cells(
+    r: &ExportRow,
+    labels: &Labels,
+    tz: &Tz,
+    mask: bool,
+    now: DateTime<Utc>,
+) -> Vec<Cell> {
+    let time = |t: Option<DateTime<Utc>>| t.map_or(Cell::Empty, |t| Cell::Text(local_time(t, tz)));
+    let personal = |s: &str, masker: fn(&str) -> String| {
+        Cell::text(if mask { masker(s) } else { s.to_string() })
+    };
+    vec![
+        Cell::text(r.reg_no.clone()),
+        Cell::text(labels.kind(&r.kind)),
+        Cell::text(labels.state(&r.state)),
+        Cell::text(labels.property(&r.property)),
+        Cell::text(labels.place(&r.property, r.building.as_deref(), r.unit.as_deref())),
+        Cell::text(labels.category(&r.category)),
+        Cell::text(labels.channel(&r.channel)),
+        personal(&r.complainant_name, mask_name),
+        r.complainant_phone
+            .as_deref()
+            .map_or(Cell::Empty, |p| personal(p, mask_phone)),
+        time(Some(r.received_at)),
+        time(Some(r.recorded_at)),
+        Cell::text(r.content.clone()),
+        Cell::text(r.requested_remedy.clone()),
+        Cell::text(labels.severity(r.severity.as_deref())),
+        Cell::text(labels.validity(r.validity.as_deref())),
+        Cell::text(labels.yes_no(r.urgent)),
+        Cell::text(labels.yes_no(r.escalated)),
+        Cell::text(r.department.clone().unwrap_or_default()),
+        Cell::text(r.assignee_name.clone().unwrap_or_default()),
+        Cell::text(r.result.clone().unwrap_or_default()),
+        time(r.resolved_at),
+        time(r.closed_at),
+        time(r.next_due_at),
+        Cell::text(labels.yes_no(r.next_due_at.is_some_and(|d| d < now))),
+        Cell::Number(f64::from(r.reopen_count)),
+        Cell::opt_number(r.satisfaction.map(f64::from)),
+        Cell::text(r.id.clone()),
+    ]
+}
+
+impl Cell {
+    /// Text, or [`Cell::Empty`] for the empty string.
+    pub fn text(s: impl Into<String>) -> Cell {
+        let s = s.into();
+        if s.is_empty() {
+            Cell::Empty
+        } else {
+            Cell::Text(s)
+        }
+    }
+
+    fn opt_number(n: Option<f64>) -> Cell {
+        n.map_or(Cell::Empty, Cell::Number)
+    }
+}
+
+fn table(lang: Lang, sheet: (&str, &str), headers: &[(&str, &str)], rows: Vec<Vec<Cell>>) -> Table {
+    Table {
+        sheet: lang.pick(sheet.0, sheet.1).to_string(),
+        title: lang.pick(sheet.0, sheet.1).to_string(),
+        headers: headers
+            .iter()
+            .map(|(zh, en)| lang.pick(zh, en).to_string())
+            .collect(),
+        rows,
+    }
+}
+
+fn bucket_table(lang: Lang, sheet: (&str, &str), key: (&str, &str), buckets: &[Bucket]) -> Table {
+    table(
+        lang,
+        sheet,
+        &[key, ("数量", "Cases")],
+        buckets
+            .iter()
+            .map(|b| vec![Cell::text(b.label.clone()), Cell::Number(b.count as f64)])
+            .collect(),
+    )
+}
+
+fn n(v: u64) -> Cell {
+    Cell::Number(v as f64)
+}
+
+fn bp_percent(bp: Option<f64>) -> Cell {
+    Cell::opt_number(bp.map(|b| crate::store::reports::round2(b / 100.0)))
+}
+
+/// The statistics as tables, in this order: summary, counts by kind,
+/// category, property, building, channel, severity, state and month,
+/// on-time rate per clock, satisfaction, per-property figures (with the
+/// valid-complaint rate, in percent), departments, repeat units, repeat
+/// complainants, the overdue list and the missed targets.
+pub fn stats_tables(s: &Stats, lang: Lang, tz: &Tz) -> Vec<Table> {
+    let yes_no =
+        |b: bool| Cell::text(lang.pick(if b { "是" } else { "否" }, if b { "Yes" } else { "No" }));
+    let metric = |zh: &str, en: &str, value: Cell| vec![Cell::text(lang.pick(zh, en)), value];
+    let date = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
+    let summary = vec![
+        metric(
+            "统计期间",
+            "Period",
+            Cell::text(format!(
+                "{} – {}",
+                date(s.period.first),
+                date(s.period.last)
+            )),
+        ),
+        metric("工单总数", "Cases", n(s.total)),
+        metric("已解决工单", "Resolved cases", n(s.handling.resolved)),
+        metric(
+            "平均处理时长（小时）",
+            "Average handling time (hours)",
+            Cell::opt_number(s.handling.avg_hours),
+        ),
+        metric(
+            "90%处理时长（小时）",
+            "90th percentile handling time (hours)",
+            Cell::opt_number(s.handling.p90_hours),
+        ),
+        metric(
+            "时限按时率（%）",
+            "On-time rate, all clocks (%)",
+            Cell::opt_number(s.on_time_overall.rate),
+        ),
+        metric(
+            "满意率（%）",
+            "Satisfied rate (%)",
+            Cell::opt_number(s.satisfaction.rate),
+        ),
+        metric(
+            "回访率（%）",
+            "Follow-up rate (%)",
+            Cell::opt_number(s.follow_up.rate),
+        ),
+        metric(
+            "回访率目标（%）",
+            "Follow-up target (%)",
+            Cell::Number(f64::from(s.follow_up.target_percent)),
+        ),
+        metric(
+            "回访率未达标",
+            "Follow-up target missed",
+            yes_no(s.follow_up.missed),
+        ),
+        metric(
+            "重开率（%）",
+            "Reopen rate (%)",
+            Cell::opt_number(s.reopen.rate),
+        ),
+        metric("当前逾期工单", "Overdue now", n(s.overdue.total)),
+        metric(
+            "抽查样本数",
+            "Spot-check: sampled",
+            n(s.spot_checks.sampled),
+        ),
+        metric("已抽查回访", "Spot-check: called", n(s.spot_checks.called)),
+        metric(
+            "抽查满意",
+            "Spot-check: satisfied",
+            n(s.spot_checks.satisfied),
+        ),
+    ];
+    let on_time = s
+        .on_time
+        .iter()
+        .chain(std::iter::once(&s.on_time_overall))
+        .map(|c| {
+            vec![
+                Cell::text(c.label.clone()),
+                n(c.met),
+                n(c.on_time),
+                n(c.late),
+                n(c.overdue),
+                n(c.running),
+                Cell::opt_number(c.rate),
+            ]
+        })
+        .collect();
+    let satisfaction = s
+        .satisfaction
+        .distribution
+        .iter()
+        .map(|d| vec![Cell::Number(f64::from(d.score)), n(d.count)])
+        .collect();
+    let properties = s
+        .properties
+        .iter()
+        .map(|p| {
+            vec![
+                Cell::text(p.name.clone()),
+                Cell::Number(f64::from(p.households)),
+                n(p.cases),
+                n(p.valid_complaints),
+                bp_percent(p.valid_rate_bp),
+                bp_percent(p.valid_rate_annualized_bp),
+                bp_percent(Some(f64::from(p.valid_target_bp))),
+                yes_no(p.valid_missed),
+                n(p.follow_up.due),
+                n(p.follow_up.done),
+                Cell::opt_number(p.follow_up.rate),
+                yes_no(p.follow_up.missed),
+                Cell::opt_number(p.on_time_rate),
+                Cell::opt_number(p.satisfied_rate),
+                n(p.overdue_open),
+            ]
+        })
+        .collect();
+    let departments = s
+        .departments
+        .iter()
+        .map(|d| {
+            vec![
+                Cell::text(d.department.clone()),
+                n(d.cases),
+                n(d.resolved),
+                Cell::opt_number(d.avg_handling_hours),
+                n(d.clocks.met),
+                n(d.clocks.on_time),
+                n(d.clocks.overdue),
+                Cell::opt_number(d.clocks.rate),
+            ]
+        })
+        .collect();
+    let reg_nos = |cases: &[crate::store::reports::CaseRef]| {
+        Cell::text(
+            cases
+                .iter()
+                .map(|c| c.reg_no.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        )
+    };
+    let repeat_units = s
+        .repeat_units
+        .iter()
+        .map(|u| vec![Cell::text(u.label.clone()), n(u.count), reg_nos(&u.cases)])
+        .collect();
+    let repeat_complainants = s
+        .repeat_complainants
+        .iter()
+        .map(|c| {
+            vec![
+                Cell::text(c.phone.clone()),
+                Cell::text(c.name.clone()),
+                n(c.count),
+                reg_nos(&c.cases),
+            ]
+        })
+        .collect();
+    let overdue = s
+        .overdue
+        .items
+        .iter()
+        .map(|o| {
+            vec![
+                Cell::text(o.reg_no.clone()),
+                Cell::text(o.property_name.clone()),
+                Cell::text(o.kind.clone()),
+                Cell::text(o.state.clone()),
+                Cell::text(o.category.clone()),
+                Cell::text(o.department.clone().unwrap_or_default()),
+                Cell::text(local_time(o.next_due_at, tz)),
+                Cell::Number(o.overdue_hours),
+                Cell::text(o.clocks.join(", ")),
+                Cell::text(o.id.to_string()),
+            ]
+        })
+        .collect();
+    let missed = s
+        .missed_targets
+        .iter()
+        .map(|m| vec![Cell::text(m.target.clone()), Cell::text(m.message.clone())])
+        .collect();
+    vec![
+        table(
+            lang,
+            ("概况", "Summary"),
+            &[("指标", "Metric"), ("数值", "Value")],
+            summary,
+        ),
+        bucket_table(lang, ("按类型", "By kind"), ("类型", "Kind"), &s.by_kind),
+        bucket_table(
+            lang,
+            ("按类别", "By category"),
+            ("类别", "Category"),
+            &s.by_category,
+        ),
+        bucket_table(
+            lang,
+            ("按项目", "By property"),
+            ("项目", "Property"),
+            &s.by_property,
+        ),
+        bucket_table(
+            lang,
+            ("按楼栋", "By building"),
+            ("楼栋", "Building"),
+            &s.by_building,
+        ),
+        bucket_table(
+            lang,
+            ("按渠道", "By channel"),
+            ("渠道", "Channel"),
+            &s.by_channel,
+        ),
+        bucket_table(
+            lang,
+            ("按严重程度", "By severity"),
+            ("严重程度", "Severity"),
+            &s.by_severity,
+        ),
+        bucket_table(lang, ("按状态", "By state"), ("状态", "State"), &s.by_state),
+        bucket_table(lang, ("按月份", "By month"), ("月份", "Month"), &s.by_month),
+        table(
+            lang,
+            ("时限达标", "On-time"),
+            &[
+                ("时限", "Clock"),
+                ("已完成", "Met"),
+                ("按时完成", "On time"),
+                ("超时完成", "Late"),
+                ("逾期未完成", "Overdue"),
+                ("进行中", "Running"),
+                ("按时率（%）", "On-time rate (%)"),
+            ],
+            on_time,
+        ),
+        table(
+            lang,
+            ("满意度", "Satisfaction"),
+            &[("评分", "Score"), ("数量", "Cases")],
+            satisfaction,
+        ),
+        table(
+            lang,
+            ("项目指标", "Properties"),
+            &[
+                ("项目", "Property"),
+                ("户数", "Households"),
+                ("工单数", "Cases"),
+                ("有效投诉", "Valid complaints"),
+                ("有效投诉率（%）", "Valid-complaint rate (%)"),
+                ("年化有效投诉率（%）", "Annualized rate (%)"),
+                ("目标（低于，%）", "Target (below, %)"),
+                ("有效投诉率未达标", "Valid-complaint target missed"),
+                ("应回访", "Follow-ups due"),
+                ("已回访", "Follow-ups done"),
+                ("回访率（%）", "Follow-up rate (%)"),
+                ("回访率未达标", "Follow-up target missed"),
+                ("时限按时率（%）", "On-time rate (%)"),
+                ("满意率（%）", "Satisfied rate (%)"),
+                ("当前逾期", "Overdue now"),
+            ],
+            properties,
+        ),
+        table(
+            lang,
+            ("部门绩效", "Departments"),
+            &[
+                ("部门", "Department"),
+                ("工单数", "Cases"),
+                ("已解决", "Resolved"),
+                ("平均处理时长（小时）", "Average handling (hours)"),
+                ("时限完成", "Clocks met"),
+                ("按时完成", "On time"),
+                ("逾期未完成", "Overdue"),
+                ("按时率（%）", "On-time rate (%)"),
+            ],
+            departments,
+        ),
+        table(
+            lang,
+            ("重复投诉房号", "Repeat units"),
+            &[
+                ("房号", "Unit"),
+                ("次数", "Cases"),
+                ("登记号", "Registration nos."),
+            ],
+            repeat_units,
+        ),
+        table(
+            lang,
+            ("重复投诉人", "Repeat complainants"),
+            &[
+                ("电话", "Phone"),
+                ("姓名", "Name"),
+                ("次数", "Cases"),
+                ("登记号", "Registration nos."),
+            ],
+            repeat_complainants,
+        ),
+        table(
+            lang,
+            ("逾期工单", "Overdue"),
+            &[
+                ("登记号", "Registration no."),
+                ("项目", "Property"),
+                ("类型", "Kind"),
+                ("状态", "State"),
+                ("类别", "Category"),
+                ("责任部门", "Department"),
+                ("最早到期", "Due"),
+                ("逾期（小时）", "Overdue (hours)"),
+                ("逾期时限", "Clocks"),
+                ("工单ID", "Case ID"),
+            ],
+            overdue,
+        ),
+        table(
+            lang,
+            ("未达标", "Missed targets"),
+            &[("目标", "Target"), ("说明", "Detail")],
+            missed,
+        ),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::reports::ExportCursor;
+
+    #[test]
+    fn headers_in_both_languages() {
+        assert_eq!(case_headers(Lang::ZhCn)[0], "登记号");
+        assert_eq!(case_headers(Lang::En)[8], "Phone");
+        assert_eq!(case_headers(Lang::En).len(), 27);
+    }
+
+    #[test]
+    fn export_rows_are_labelled_and_masked() {
+        let labels = Labels::new(
+            Lang::ZhCn,
+            Vec::new(),
+            shared::category::default_categories(),
+        );
+        let t: DateTime<Utc> = "2025-03-03T01:00:00Z".parse().unwrap();
+        let row = ExportRow {
+            id: "c1".into(),
+            reg_no: "PA-250303-01-0001".into(),
+            kind: "repair".into(),
+            state: "resolved".into(),
+            property: "p".into(),
+            building: None,
+            unit: None,
+            category: "maintenance".into(),
+            channel: "phone".into(),
+            complainant_name: "王小明".into(),
+            complainant_phone: Some("13912345678".into()),
+            content: "=漏水".into(),
+            requested_remedy: String::new(),
+            received_at: t,
+            recorded_at: t,
+            severity: None,
+            validity: None,
+            urgent: false,
+            department: Some("工程部".into()),
+            assignee_name: None,
+            result: None,
+            resolved_at: Some(t),
+            closed_at: None,
+            next_due_at: Some(t),
+            reopen_count: 0,
+            satisfaction: Some(4),
+            escalated: false,
+            cursor: ExportCursor {
+                received_at: String::new(),
+                id: String::new(),
+            },
+        };
+        let tz = chrono_tz::Asia::Shanghai;
+        let cells = case_cells(&row, &labels, &tz, true, t + chrono::Duration::hours(1));
+        assert_eq!(cells.len(), CASE_COLUMNS.len());
+        assert_eq!(cells[1], Cell::text("报修"));
+        assert_eq!(cells[4], Cell::text("公共区域"));
+        assert_eq!(cells[5], Cell::text("维修服务"));
+        assert_eq!(cells[7], Cell::text("王**"));
+        assert_eq!(cells[8], Cell::text("139****5678"));
+        assert_eq!(cells[9], Cell::text("2025-03-03 09:00"));
+        assert_eq!(cells[11], Cell::text("=漏水"));
+        assert_eq!(cells[13], Cell::text("未评估"));
+        assert_eq!(cells[23], Cell::text("是"));
+        assert_eq!(cells[25], Cell::Number(4.0));
+        let plain = case_cells(&row, &labels, &tz, false, t);
+        assert_eq!(plain[7], Cell::text("王小明"));
+        assert_eq!(plain[8], Cell::text("13912345678"));
+        assert_eq!(plain[23], Cell::text("否"));
+    }
+}

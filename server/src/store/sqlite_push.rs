@@ -1,0 +1,310 @@
+//! How an op gets into the SQLite store: the push transaction, and the
+//! pieces it shares with re-applying a quarantined op
+//! ([`Administration::reapply_quarantined`](super::administration::Administration::reapply_quarantined)).
+//!
+//! Both read the same facts for [`push::judge`] ([`judge`]) and store an
+//! accepted op the same way ([`accept`]: the next server sequence number,
+//! the row, and its case marked to be folded again before commit), so a
+//! re-applied op is indistinguishable from one accepted the first time,
+//! except for its later server sequence. The push first sorts its batch with
+//! the pure [`push::plan`] and then carries the plan out.
+
+use super::sqlite::{
+    USER_COLUMNS, load_config, load_properties, materialize, next_seq, parse_id, read_epoch, ts,
+    user_from_row,
+};
+use super::{Config, StoreError, StoreResult};
+use crate::push::plan::{self, Incoming, Step};
+use crate::push::{self, Verdict};
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use shared::fold::FoldContext;
+use shared::id::{CaseId, DeviceId, PropertyId, UserId};
+use shared::op::{Action, Op};
+use shared::property::Property;
+use shared::role::User;
+use shared::wire::{PushResponse, QuarantineNotice};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// One op as it reached the server: its text is kept exactly as received,
+/// and its hash is of that text, so a later resend is recognised.
+pub(super) struct Received<'a> {
+    /// The device that sent it (the session's, not the op's claim).
+    pub device: DeviceId,
+    /// The op.
+    pub op: &'a Op,
+    /// Its JSON as stored.
+    pub json: &'a str,
+    /// [`push::hash`] of `json`.
+    pub hash: &'a str,
+    /// When it reached the server ([`ts`]).
+    pub received: &'a str,
+}
+
+/// What every judgement in one transaction shares: the configuration, the
+/// properties and the latest time an op may carry.
+pub(super) struct Rules<'a> {
+    /// The settings, categories and calendar.
+    pub config: &'a Config,
+    /// Every property.
+    pub properties: &'a [Property],
+    /// The server's clock plus the allowed skew.
+    pub ceiling: DateTime<Utc>,
+}
+
+/// The cases whose ops changed in a transaction, folded again before it
+/// commits so that the `cases` rows never lag the ops.
+#[derive(Default)]
+pub(super) struct Touched(BTreeSet<CaseId>);
+
+impl Touched {
+    /// Folds every touched case again.
+    pub fn materialize(self, tx: &Transaction<'_>, rules: &Rules<'_>) -> StoreResult<()> {
+        let ctx = FoldContext {
+            settings: &rules.config.settings,
+            calendar: &rules.config.calendar,
+        };
+        for case_id in self.0 {
+            materialize(tx, case_id, ctx, rules.properties)?;
+        }
+        Ok(())
+    }
+}
+
+/// The push transaction: plans the batch, judges each next op, stores or
+/// quarantines it, advances the device's acknowledgement and folds the
+/// touched cases, all or nothing.
+pub(super) fn push(
+    conn: &mut Connection,
+    device: DeviceId,
+    user: &User,
+    mut ops: Vec<Op>,
+    now: DateTime<Utc>,
+    ceiling: DateTime<Utc>,
+) -> StoreResult<PushResponse> {
+    let config = load_config(conn)?;
+    let properties = load_properties(conn)?;
+    let rules = Rules {
+        config: &config,
+        properties: &properties,
+        ceiling,
+    };
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let (acked, device_number): (i64, u32) = tx
+        .query_row(
+            "SELECT acked_seq, number FROM devices WHERE id = ?1",
+            [device.to_string()],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound(format!("device {device}")))?;
+    let acked = acked as u64;
+    let epoch = read_epoch(&tx)?;
+    ops.sort_by_key(|op| op.seq);
+    let jsons = ops
+        .iter()
+        .map(serde_json::to_string)
+        .collect::<Result<Vec<_>, _>>()?;
+    let hashes: Vec<String> = jsons.iter().map(|json| push::hash(json)).collect();
+    let mut stored = BTreeMap::new();
+    for op in ops.iter().filter(|op| op.seq <= acked) {
+        if let Some(hash) = held_hash(&tx, device, op.seq)? {
+            stored.insert(op.seq, hash);
+        }
+    }
+    let batch: Vec<Incoming<'_>> = ops
+        .iter()
+        .zip(&hashes)
+        .map(|(op, hash)| Incoming { seq: op.seq, hash })
+        .collect();
+    let plan = plan::plan(&batch, acked, &stored);
+    let received = ts(now);
+    let mut touched = Touched::default();
+    let mut quarantined = Vec::new();
+    for (((op, json), hash), step) in ops.iter().zip(&jsons).zip(&hashes).zip(&plan.steps) {
+        let incoming = Received {
+            device,
+            op,
+            json,
+            hash,
+            received: &received,
+        };
+        let notice = match step {
+            Step::Repeat => continue,
+            Step::Gap => break,
+            Step::Clone => push::clone_notice(op.seq),
+            Step::Judge => match judge(&tx, &rules, op, Some(user), device_number)? {
+                Verdict::Accept { property } => {
+                    accept(&tx, &mut touched, &incoming, property)?;
+                    continue;
+                }
+                Verdict::Quarantine(notice) => notice,
+            },
+        };
+        insert_quarantine(&tx, &incoming, user.id, &notice)?;
+        quarantined.push(notice);
+    }
+    tx.execute(
+        "UPDATE devices SET acked_seq = ?2, last_seen = ?3 WHERE id = ?1",
+        params![device.to_string(), plan.acked as i64, received],
+    )?;
+    touched.materialize(&tx, &rules)?;
+    tx.commit()?;
+    Ok(PushResponse {
+        acked_seq: plan.acked,
+        expected_seq: plan.expected_seq,
+        quarantined,
+        epoch,
+    })
+}
+
+/// The hash of the op the server holds under `device`'s number `seq`:
+/// stored, or quarantined other than as a clone (a clone is not the
+/// device's own op, so it never counts as what the number holds).
+fn held_hash(tx: &Transaction<'_>, device: DeviceId, seq: u64) -> StoreResult<Option<String>> {
+    Ok(tx
+        .query_row(
+            "SELECT hash FROM ops WHERE device_id = ?1 AND seq = ?2
+             UNION ALL SELECT hash FROM quarantine WHERE device_id = ?1 AND seq = ?2 AND code <> 'sync.clone'
+             LIMIT 1",
+            params![device.to_string(), seq as i64],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+/// Judges `op` with the facts the server holds: its case's property,
+/// whether its id or registration number is taken, and the device's number.
+pub(super) fn judge(
+    tx: &Transaction<'_>,
+    rules: &Rules<'_>,
+    op: &Op,
+    pusher: Option<&User>,
+    device_number: u32,
+) -> StoreResult<Verdict> {
+    let stored = stored_facts(tx, op)?;
+    Ok(push::judge(&push::Facts {
+        op,
+        pusher,
+        device_number,
+        case_property: stored.case_property,
+        id_taken: stored.id_taken,
+        reg_no_taken: stored.reg_no_taken,
+        properties: rules.properties,
+        categories: &rules.config.categories,
+        settings: &rules.config.settings,
+        ceiling: rules.ceiling,
+    }))
+}
+
+/// Stores an accepted op under the next server sequence number, which it
+/// returns, and marks its case to be folded again.
+pub(super) fn accept(
+    tx: &Transaction<'_>,
+    touched: &mut Touched,
+    op: &Received<'_>,
+    property: PropertyId,
+) -> StoreResult<i64> {
+    let server_seq = next_seq(tx)?;
+    tx.prepare_cached(
+        "INSERT INTO ops (server_seq, id, device_id, seq, case_id, property_id, author, hash, json, received_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?
+    .execute(params![
+        server_seq,
+        op.op.id.to_string(),
+        op.device.to_string(),
+        op.op.seq as i64,
+        op.op.case_id.to_string(),
+        property.to_string(),
+        op.op.author.to_string(),
+        op.hash,
+        op.json,
+        op.received
+    ])?;
+    touched.0.insert(op.op.case_id);
+    Ok(server_seq)
+}
+
+/// Keeps an op aside with the reason in `notice`, for an admin.
+fn insert_quarantine(
+    tx: &Transaction<'_>,
+    op: &Received<'_>,
+    pushed_by: UserId,
+    notice: &QuarantineNotice,
+) -> StoreResult<()> {
+    tx.execute(
+        "INSERT INTO quarantine (device_id, seq, op_id, hash, json, code, message, received_at, pushed_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![
+            op.device.to_string(),
+            op.op.seq as i64,
+            op.op.id.to_string(),
+            op.hash,
+            op.json,
+            notice.code,
+            notice.message,
+            op.received,
+            pushed_by.to_string()
+        ],
+    )?;
+    Ok(())
+}
+
+/// The users who logged in on `device`, as the push judgement sees them.
+pub(super) fn device_users(tx: &Transaction<'_>, device: DeviceId) -> StoreResult<Vec<User>> {
+    let columns = USER_COLUMNS
+        .split(", ")
+        .map(|c| format!("u.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut stmt = tx.prepare(&format!(
+        "SELECT {columns} FROM users u JOIN device_users d ON d.user_id = u.id WHERE d.device_id = ?1"
+    ))?;
+    let mut rows = stmt.query([device.to_string()])?;
+    let mut users = Vec::new();
+    while let Some(r) = rows.next()? {
+        users.push(user_from_row(tx, r)?.user);
+    }
+    Ok(users)
+}
+
+/// What `push::judge` needs to know of the stored data for one op.
+struct StoredFacts {
+    /// The property its case already belongs to.
+    case_property: Option<PropertyId>,
+    /// Whether its id is taken.
+    id_taken: bool,
+    /// Whether its registration number (for a register op) is another case's.
+    reg_no_taken: bool,
+}
+
+fn stored_facts(tx: &Transaction<'_>, op: &Op) -> StoreResult<StoredFacts> {
+    let case_property = tx
+        .prepare_cached("SELECT property_id FROM ops WHERE case_id = ?1 LIMIT 1")?
+        .query_row([op.case_id.to_string()], |r| r.get::<_, String>(0))
+        .optional()?
+        .map(|p| parse_id::<PropertyId>(&p))
+        .transpose()?;
+    let id_taken = tx
+        .prepare_cached("SELECT 1 FROM ops WHERE id = ?1")?
+        .query_row([op.id.to_string()], |r| r.get::<_, i64>(0))
+        .optional()?
+        .is_some();
+    let reg_no_taken = match &op.action {
+        Action::Register(reg) => tx
+            .prepare_cached("SELECT 1 FROM cases WHERE reg_no = ?1 AND id <> ?2")?
+            .query_row(
+                params![reg.reg_no.to_string(), op.case_id.to_string()],
+                |r| r.get::<_, i64>(0),
+            )
+            .optional()?
+            .is_some(),
+        _ => false,
+    };
+    Ok(StoredFacts {
+        case_property,
+        id_taken,
+        reg_no_taken,
+    })
+}
