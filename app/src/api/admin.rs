@@ -5,8 +5,10 @@
 //! Requests and answers whose types live in `shared` are typed here. The
 //! server's own records (devices, quarantine entries and their outcomes,
 //! audit records, calendar previews, the deleted-case receipt) have no
-//! type in `shared` yet, so they come back as `serde_json::Value`; this
-//! module is the one place to change when they get one.
+//! type in `shared` yet: each has an alias below, named as the server
+//! names its type, for the `serde_json::Value` it arrives as. When `shared`
+//! has the type, the alias becomes a `pub use`, and the compiler shows
+//! every place on the screens that reads the JSON by hand.
 
 use super::{ApiError, Method, get, send, send_empty};
 use serde_json::{Value, json};
@@ -17,6 +19,19 @@ use shared::property::Property;
 use shared::role::{Role, User};
 use shared::settings::Settings;
 use shared::wire::PasswordReset;
+
+/// A device record (`GET /api/v1/admin/devices`), as JSON.
+pub type DeviceInfo = Value;
+/// What importing a holiday schedule does (or did), as JSON.
+pub type CalendarPreview = Value;
+/// A quarantined op with why it was refused, as JSON.
+pub type QuarantineEntry = Value;
+/// The outcome of re-applying a quarantined op, as JSON.
+pub type ReapplyOutcome = Value;
+/// One audit record, as JSON.
+pub type AuditRecord = Value;
+/// The receipt of a deleted case, as JSON.
+pub type DeletedCase = Value;
 
 /// A user to create, as the new-user form collects it.
 #[derive(Debug, Clone, PartialEq)]
@@ -72,7 +87,7 @@ pub async fn reset_password(
 }
 
 /// `GET /api/v1/admin/devices`: the server's device records.
-pub async fn devices(token: &str) -> Result<Vec<Value>, ApiError> {
+pub async fn devices(token: &str) -> Result<Vec<DeviceInfo>, ApiError> {
     get(token, "/api/v1/admin/devices").await
 }
 
@@ -118,7 +133,10 @@ pub async fn put_settings(token: &str, settings: &Settings) -> Result<Settings, 
 
 /// `POST /api/v1/admin/calendar/preview`: what importing `schedule` would
 /// do, without doing it.
-pub async fn preview_calendar(token: &str, schedule: &YearSchedule) -> Result<Value, ApiError> {
+pub async fn preview_calendar(
+    token: &str,
+    schedule: &YearSchedule,
+) -> Result<CalendarPreview, ApiError> {
     send(
         Method::Post,
         token,
@@ -130,18 +148,21 @@ pub async fn preview_calendar(token: &str, schedule: &YearSchedule) -> Result<Va
 
 /// `POST /api/v1/admin/calendar`: imports one year's holidays; the same
 /// preview, of what was imported.
-pub async fn put_calendar(token: &str, schedule: &YearSchedule) -> Result<Value, ApiError> {
+pub async fn put_calendar(
+    token: &str,
+    schedule: &YearSchedule,
+) -> Result<CalendarPreview, ApiError> {
     send(Method::Post, token, "/api/v1/admin/calendar", schedule).await
 }
 
 /// `GET /api/v1/admin/quarantine`: the unsettled quarantine entries.
-pub async fn quarantine(token: &str) -> Result<Vec<Value>, ApiError> {
+pub async fn quarantine(token: &str) -> Result<Vec<QuarantineEntry>, ApiError> {
     get(token, "/api/v1/admin/quarantine").await
 }
 
 /// `POST /api/v1/admin/quarantine/{id}/reapply`: the outcome (accepted,
 /// or refused again with a reason).
-pub async fn reapply(token: &str, entry: &str) -> Result<Value, ApiError> {
+pub async fn reapply(token: &str, entry: &str) -> Result<ReapplyOutcome, ApiError> {
     let url = format!("/api/v1/admin/quarantine/{entry}/reapply");
     send(Method::Post, token, &url, &json!({})).await
 }
@@ -153,13 +174,13 @@ pub async fn discard(token: &str, entry: &str, reason: &str) -> Result<(), ApiEr
 }
 
 /// `GET /api/v1/admin/audit?limit=N`: the latest audit records.
-pub async fn audit(token: &str, limit: u32) -> Result<Vec<Value>, ApiError> {
+pub async fn audit(token: &str, limit: u32) -> Result<Vec<AuditRecord>, ApiError> {
     get(token, &format!("/api/v1/admin/audit?limit={limit}")).await
 }
 
 /// `DELETE /api/v1/admin/cases/{id}`: deletes a case whose retention
 /// period has passed; the server's receipt.
-pub async fn delete_case(token: &str, case: CaseId) -> Result<Value, ApiError> {
+pub async fn delete_case(token: &str, case: CaseId) -> Result<DeletedCase, ApiError> {
     let url = format!("/api/v1/admin/cases/{case}");
     send(Method::Delete, token, &url, &Value::Null).await
 }

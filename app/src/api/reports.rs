@@ -2,22 +2,28 @@
 //! the quarterly spot-checks (`/api/v1/spot-checks`) and the exports
 //! (`/api/v1/exports/…`).
 //!
-//! Their answers' types live only in the server for now, so they come back
-//! as `serde_json::Value`; this module is the one place to change when
-//! `shared` has them.
+//! Their answers' types live only in the server for now: each has an alias
+//! below, named as the server names its type, for the `serde_json::Value`
+//! it arrives as; when `shared` has the type, the alias becomes a
+//! `pub use`.
 
 use super::{ApiError, ErrorBody, Method, get, send, with_headers};
 use gloo_net::http::{Request, Response};
 use serde_json::{Value, json};
 
+/// Every statistic for a period (`GET /api/v1/stats`), as JSON.
+pub type Stats = Value;
+/// One property's spot-check sample of a quarter, as JSON.
+pub type SpotCheck = Value;
+
 /// `GET /api/v1/stats?{query}`: every statistic for the filters in
 /// `query` (already encoded).
-pub async fn stats(token: &str, query: &str) -> Result<Value, ApiError> {
+pub async fn stats(token: &str, query: &str) -> Result<Stats, ApiError> {
     get(token, &format!("/api/v1/stats?{query}")).await
 }
 
 /// `GET /api/v1/spot-checks`: the samples drawn so far.
-pub async fn spot_checks(token: &str) -> Result<Value, ApiError> {
+pub async fn spot_checks(token: &str) -> Result<Vec<SpotCheck>, ApiError> {
     get(token, "/api/v1/spot-checks").await
 }
 
@@ -29,7 +35,7 @@ pub async fn draw_spot_check(
     property: &str,
     year: i32,
     quarter: u32,
-) -> Result<Value, ApiError> {
+) -> Result<SpotCheck, ApiError> {
     let body = json!({ "property": property, "year": year, "quarter": quarter });
     send(Method::Post, token, "/api/v1/spot-checks", &body).await
 }

@@ -1,11 +1,10 @@
 //! 审计日志: the latest audit records, newest first.
 
 use super::{company_tz, short, text, token, when};
-use crate::api::admin;
+use crate::api::admin::{self, AuditRecord};
 use crate::components::table::{DataTable, Loaded, loaded};
 use crate::state::use_app;
 use leptos::prelude::*;
-use serde_json::Value;
 use shared::lang::Lang;
 
 /// How many records the tab shows.
@@ -15,7 +14,7 @@ const LATEST: u32 = 200;
 #[component]
 pub fn AuditTab() -> impl IntoView {
     let ctx = use_app();
-    let records: Loaded<Vec<Value>> =
+    let records: Loaded<Vec<AuditRecord>> =
         LocalResource::new(move || async move { admin::audit(&token(ctx)?, LATEST).await });
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
     view! {

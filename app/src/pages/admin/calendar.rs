@@ -18,7 +18,7 @@ pub fn CalendarTab() -> impl IntoView {
     let input = RwSignal::new(String::new());
     // What the shown preview was made from: apply sends exactly that.
     let previewed = RwSignal::new(None::<(String, YearSchedule)>);
-    let preview = RwSignal::new(None::<Value>);
+    let preview = RwSignal::new(None::<admin::CalendarPreview>);
     let error = RwSignal::new(None::<String>);
     let done = RwSignal::new(None::<String>);
 
@@ -186,7 +186,7 @@ fn day_label(v: &Value, l: Lang) -> String {
 }
 
 #[component]
-fn CalendarPreview(preview: Value) -> impl IntoView {
+fn CalendarPreview(preview: admin::CalendarPreview) -> impl IntoView {
     let ctx = use_app();
     let l = ctx.lang.get_untracked();
     let days = |key: &str, testid: &'static str| {

@@ -1,18 +1,17 @@
 //! 设备: the devices the server issued, and revoking one.
 
 use super::{company_tz, short, text, token, when};
-use crate::api::admin;
+use crate::api::admin::{self, DeviceInfo};
 use crate::components::table::{DataTable, Loaded, loaded};
 use crate::state::use_app;
 use chrono_tz::Tz;
 use leptos::prelude::*;
-use serde_json::Value;
 
 /// The devices tab.
 #[component]
 pub fn DevicesTab() -> impl IntoView {
     let ctx = use_app();
-    let devices: Loaded<Vec<Value>> =
+    let devices: Loaded<Vec<DeviceInfo>> =
         LocalResource::new(move || async move { admin::devices(&token(ctx)?).await });
     let error = RwSignal::new(None::<String>);
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
@@ -52,9 +51,9 @@ pub fn DevicesTab() -> impl IntoView {
 
 #[component]
 fn DeviceRow(
-    device: Value,
+    device: DeviceInfo,
     tz: Tz,
-    reload: Loaded<Vec<Value>>,
+    reload: Loaded<Vec<DeviceInfo>>,
     error: RwSignal<Option<String>>,
 ) -> impl IntoView {
     let ctx = use_app();

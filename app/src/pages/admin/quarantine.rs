@@ -2,12 +2,12 @@
 //! discarded with a reason.
 
 use super::{company_tz, short, text, token, when, words};
-use crate::api::{self, admin};
+use crate::api;
+use crate::api::admin::{self, QuarantineEntry};
 use crate::components::table::{Loaded, loaded};
 use crate::state::use_app;
 use chrono_tz::Tz;
 use leptos::prelude::*;
-use serde_json::Value;
 use shared::lang::Lang;
 use shared::op::Op;
 
@@ -15,7 +15,7 @@ use shared::op::Op;
 #[component]
 pub fn QuarantineTab() -> impl IntoView {
     let ctx = use_app();
-    let entries: Loaded<Vec<Value>> =
+    let entries: Loaded<Vec<QuarantineEntry>> =
         LocalResource::new(move || async move { admin::quarantine(&token(ctx)?).await });
     // What happened to a settled entry, which leaves the list.
     let settled = RwSignal::new(None::<String>);
@@ -48,9 +48,9 @@ pub fn QuarantineTab() -> impl IntoView {
 
 #[component]
 fn QuarantineRow(
-    entry: Value,
+    entry: QuarantineEntry,
     tz: Tz,
-    reload: Loaded<Vec<Value>>,
+    reload: Loaded<Vec<QuarantineEntry>>,
     settled: RwSignal<Option<String>>,
 ) -> impl IntoView {
     let ctx = use_app();
@@ -198,7 +198,7 @@ fn QuarantineRow(
 /// Why the server quarantined an op (or refused it again), from the
 /// entry's `code` and `message`: the code's words, and on an English
 /// screen also the server's own message, which names the fields.
-fn reason_words(entry: &Value, l: Lang) -> String {
+fn reason_words(entry: &QuarantineEntry, l: Lang) -> String {
     let code = text(&entry["code"]);
     let words = api::code_words(&code, l);
     let message = text(&entry["message"]);

@@ -2,10 +2,10 @@
 //! statistics tables, streamed with a progress line.
 
 use super::Filters;
-use crate::api::{ApiError, reports};
+use crate::api::ApiError;
+use crate::api::reports::{self, Stats};
 use crate::state::use_app;
 use leptos::prelude::*;
-use serde_json::Value;
 use shared::lang::Lang;
 use wasm_bindgen::JsCast;
 
@@ -46,7 +46,7 @@ fn browser(e: wasm_bindgen::JsValue) -> ExportError {
 /// (rows expected, bytes received). The case list takes the period as the
 /// instants the statistics answer reported for it.
 #[component]
-pub fn Exports(filters: Filters, stats: Memo<Option<Value>>) -> impl IntoView {
+pub fn Exports(filters: Filters, stats: Memo<Option<Stats>>) -> impl IntoView {
     let ctx = use_app();
     let progress = RwSignal::new(String::new());
     let export = Action::new_local(move |(url, file): &(String, &'static str)| {
@@ -102,7 +102,7 @@ pub fn Exports(filters: Filters, stats: Memo<Option<Value>>) -> impl IntoView {
 
 /// The case export's filters: property, kind, language and the period's
 /// instants from the last statistics answer.
-fn case_query(filters: &Filters, stats: Option<&Value>, l: Lang) -> String {
+fn case_query(filters: &Filters, stats: Option<&Stats>, l: Lang) -> String {
     let mut q = String::from(match l {
         Lang::ZhCn => "lang=zh-CN",
         Lang::En => "lang=en",

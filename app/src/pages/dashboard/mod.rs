@@ -16,7 +16,8 @@
 mod exports;
 mod spot_checks;
 
-use crate::api::{ApiError, reports};
+use crate::api::ApiError;
+use crate::api::reports::{self, Stats};
 use crate::i18n;
 use crate::state::{Screen, now, use_app};
 use exports::Exports;
@@ -99,7 +100,7 @@ pub fn Dashboard() -> impl IntoView {
     });
     // The last figures stay on screen while newer ones load, and when a
     // newer request fails (its error shows above them).
-    let stats = Memo::new(move |last: Option<&Option<Value>>| {
+    let stats = Memo::new(move |last: Option<&Option<Stats>>| {
         fetch.value().with(|v| match v {
             Some(Ok(stats)) => Some(stats.clone()),
             _ => last.cloned().flatten(),
@@ -284,7 +285,7 @@ fn section(title: &'static str, body: impl IntoView + 'static) -> impl IntoView 
 
 /// Every figure of one answer of `/api/v1/stats`.
 #[component]
-fn Figures(stats: Value) -> impl IntoView {
+fn Figures(stats: Stats) -> impl IntoView {
     let ctx = use_app();
     let l = ctx.lang.get_untracked();
     let open = move |id: String| {

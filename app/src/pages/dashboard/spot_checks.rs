@@ -2,10 +2,10 @@
 //! lists drawn so far.
 
 use super::{count, rows, text};
-use crate::api::reports;
+use crate::api::reports::{self, SpotCheck};
 use crate::state::{Screen, now, use_app};
 use leptos::prelude::*;
-use serde_json::Value;
+use leptos::task::spawn_local;
 use shared::id::CaseId;
 
 /// The quarterly spot-check (抽查回访): draw a property's sample of a
@@ -33,19 +33,24 @@ pub fn SpotChecks() -> impl IntoView {
     );
     let year = RwSignal::new(year.to_string());
     let quarter = RwSignal::new(quarter.to_string());
-    let draws = RwSignal::new(Vec::<Value>::new());
+    let draws = RwSignal::new(Vec::<SpotCheck>::new());
     let message = RwSignal::new(None::<String>);
-    // The samples drawn so far, read again after each draw.
-    let reload = Action::new_local(move |&(): &()| async move {
+    // The samples drawn so far, read again after each draw. A plain task,
+    // not an action: the draw's own action calls it after the component
+    // may have gone, and an action must not be dispatched once disposed
+    // (signals are simply not written then).
+    let reload = move || {
         let Some(token) = ctx.token() else {
             return;
         };
-        match reports::spot_checks(&token).await {
-            Ok(v) => draws.set(rows(&v)),
-            Err(e) => message.set(Some(e.message(ctx.l()))),
-        }
-    });
-    reload.dispatch_local(());
+        spawn_local(async move {
+            match reports::spot_checks(&token).await {
+                Ok(list) => draws.set(list),
+                Err(e) => message.set(Some(e.message(ctx.l()))),
+            }
+        });
+    };
+    reload();
     let may_draw = move || ctx.role().is_some_and(|r| r.is_management());
     let draw_sample = Action::new_local(move |(property, year, quarter): &(String, i32, u32)| {
         let (property, year, quarter) = (property.clone(), *year, *quarter);
@@ -56,7 +61,7 @@ pub fn SpotChecks() -> impl IntoView {
             match reports::draw_spot_check(&token, &property, year, quarter).await {
                 Ok(_) => {
                     message.set(None);
-                    reload.dispatch_local(());
+                    reload();
                 }
                 Err(e) => message.set(Some(e.message(ctx.l()))),
             }
