@@ -79,14 +79,17 @@ pub const fn route(code: &'static str, field: &'static str) -> Route {
 }
 
 /// Shows a refusal beside the field its code names, or, for a code that
-/// names none, for the form as a whole.
-pub fn show_refusal(
+/// names none, for the form as a whole (`general`, which words it when
+/// shown).
+pub fn show_refusal<E>(
     e: &ApiError,
     l: Lang,
     routes: &[Route],
     beside: FieldErrors,
-    general: RwSignal<Option<String>>,
-) {
+    general: RwSignal<Option<E>>,
+) where
+    E: From<ApiError> + Send + Sync + 'static,
+{
     let found = e
         .code()
         .and_then(|code| routes.iter().find(|r| r.code == code));
@@ -99,6 +102,6 @@ pub fn show_refusal(
                 m.insert(r.field, message);
             });
         }
-        None => general.set(Some(e.message(l))),
+        None => general.set(Some(e.clone().into())),
     }
 }

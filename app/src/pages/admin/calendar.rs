@@ -1,7 +1,7 @@
 //! 节假日: importing a year's holiday schedule, previewed first.
 
 use super::{text, token};
-use crate::api::{self, admin};
+use crate::api::{self, ApiError, admin};
 use crate::state::use_app;
 use chrono::{Datelike, NaiveDate};
 use leptos::prelude::*;
@@ -19,7 +19,7 @@ pub fn CalendarTab() -> impl IntoView {
     // What the shown preview was made from: apply sends exactly that.
     let previewed = RwSignal::new(None::<(String, YearSchedule)>);
     let preview = RwSignal::new(None::<admin::CalendarPreview>);
-    let error = RwSignal::new(None::<String>);
+    let error = RwSignal::new(None::<CalendarError>);
     let done = RwSignal::new(None::<String>);
 
     // Asks the server what importing the typed schedule would do; the
@@ -33,7 +33,7 @@ pub fn CalendarTab() -> impl IntoView {
                     preview.set(Some(p.clone()));
                     previewed.set(Some((raw, schedule)));
                 }
-                Err(e) => error.set(Some(e.message(ctx.l()))),
+                Err(e) => error.set(Some(CalendarError::Api(e.clone()))),
             }
             result.map(drop)
         }
@@ -55,7 +55,7 @@ pub fn CalendarTab() -> impl IntoView {
                     previewed.set(None);
                     crate::sync::request(ctx);
                 }
-                Err(e) => error.set(Some(e.message(ctx.l()))),
+                Err(e) => error.set(Some(CalendarError::Api(e.clone()))),
             }
             result.map(drop)
         }
@@ -63,7 +63,6 @@ pub fn CalendarTab() -> impl IntoView {
     let busy = move || check.pending().get() || load.pending().get();
 
     let on_file = move |ev: leptos::ev::Event| {
-        let l = ctx.l();
         let Some(file) = chosen_file(&ev) else {
             return;
         };
@@ -75,15 +74,11 @@ pub fn CalendarTab() -> impl IntoView {
                     previewed.set(None);
                     error.set(None);
                 }
-                Err(_) => error.set(Some(
-                    l.pick("无法读取所选文件", "Could not read the chosen file")
-                        .into(),
-                )),
+                Err(_) => error.set(Some(CalendarError::File)),
             }
         });
     };
     let run_preview = move |_| {
-        let l = ctx.l();
         error.set(None);
         done.set(None);
         preview.set(None);
@@ -92,15 +87,10 @@ pub fn CalendarTab() -> impl IntoView {
         let schedule = match serde_json::from_str::<YearSchedule>(&raw) {
             Ok(s) => s,
             Err(e) => {
-                // serde's words are English; the place is not.
-                let (line, column) = (e.line(), e.column());
-                error.set(Some(match l {
-                    Lang::ZhCn => format!(
-                        "不是有效的节假日安排 JSON（需要 year、rest_days、workdays、source），问题在第 {line} 行第 {column} 列"
-                    ),
-                    Lang::En => format!(
-                        "Not a valid holiday schedule JSON (year, rest_days, workdays, source are needed): {e}"
-                    ),
+                error.set(Some(CalendarError::Json {
+                    line: e.line(),
+                    column: e.column(),
+                    detail: e.to_string(),
                 }));
                 return;
             }
@@ -153,11 +143,50 @@ pub fn CalendarTab() -> impl IntoView {
                         {t("应用", "Apply")}
                     </button>
                 </div>
-                <p class="error" role="alert" data-testid="admin-error">{move || error.get()}</p>
+                <p class="error" role="alert" data-testid="admin-error">{move || error.with(|e| e.as_ref().map(|e| e.message(ctx.lang.get())))}</p>
                 <p class="admin-done" role="status" data-testid="calendar-status">{move || done.get()}</p>
             </div>
             {move || preview.get().map(|p| view! { <CalendarPreview preview=p/> })}
         </div>
+    }
+}
+
+/// Why a schedule was not previewed or imported; worded when shown.
+#[derive(Debug, Clone)]
+enum CalendarError {
+    /// The chosen file could not be read.
+    File,
+    /// What was typed or read is not a schedule: where, and serde's words.
+    Json {
+        line: usize,
+        column: usize,
+        detail: String,
+    },
+    /// The server refused, or could not be reached.
+    Api(ApiError),
+}
+
+impl CalendarError {
+    fn message(&self, l: Lang) -> String {
+        match self {
+            CalendarError::File => l
+                .pick("无法读取所选文件", "Could not read the chosen file")
+                .into(),
+            // serde's words are English; the place is not.
+            CalendarError::Json {
+                line,
+                column,
+                detail,
+            } => match l {
+                Lang::ZhCn => format!(
+                    "不是有效的节假日安排 JSON（需要 year、rest_days、workdays、source），问题在第 {line} 行第 {column} 列"
+                ),
+                Lang::En => format!(
+                    "Not a valid holiday schedule JSON (year, rest_days, workdays, source are needed): {detail}"
+                ),
+            },
+            CalendarError::Api(e) => e.message(l),
+        }
     }
 }
 

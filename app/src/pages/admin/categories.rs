@@ -2,7 +2,7 @@
 //! stay fixed and can only be retired.
 
 use super::{token, words};
-use crate::api::admin;
+use crate::api::{ApiError, admin};
 use crate::components::table::{DataTable, Loaded, loaded};
 use crate::state::use_app;
 use leptos::prelude::*;
@@ -77,7 +77,7 @@ fn CategoryEditor(initial: Vec<Category>) -> impl IntoView {
             .collect()
     };
     let rows = RwSignal::new(make_rows(initial));
-    let error = RwSignal::new(None::<String>);
+    let error = RwSignal::new(None::<ApiError>);
     let done = RwSignal::new(None::<String>);
     let add = move |_| {
         let key = next_key.get_value();
@@ -102,7 +102,7 @@ fn CategoryEditor(initial: Vec<Category>) -> impl IntoView {
                     done.set(Some(ctx.l().pick("类别已保存", "Categories saved").into()));
                     crate::sync::request(ctx);
                 }
-                Err(e) => error.set(Some(e.message(ctx.l()))),
+                Err(e) => error.set(Some(e.clone())),
             }
             result.map(drop)
         }
@@ -166,7 +166,7 @@ fn CategoryEditor(initial: Vec<Category>) -> impl IntoView {
                 {t("保存类别", "Save categories")}
             </button>
         </div>
-        <p class="error" role="alert" data-testid="admin-error">{move || error.get()}</p>
+        <p class="error" role="alert" data-testid="admin-error">{move || error.with(|e| e.as_ref().map(|e| e.message(ctx.lang.get())))}</p>
         <p class="admin-done" role="status" data-testid="categories-status">{move || done.get()}</p>
     }
 }

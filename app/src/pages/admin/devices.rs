@@ -1,6 +1,7 @@
 //! 设备: the devices the server issued, and revoking one.
 
 use super::{company_tz, short, text, token, when};
+use crate::api::ApiError;
 use crate::api::admin::{self, DeviceInfo};
 use crate::components::table::{DataTable, Loaded, loaded};
 use crate::state::use_app;
@@ -13,7 +14,7 @@ pub fn DevicesTab() -> impl IntoView {
     let ctx = use_app();
     let devices: Loaded<Vec<DeviceInfo>> =
         LocalResource::new(move || async move { admin::devices(&token(ctx)?).await });
-    let error = RwSignal::new(None::<String>);
+    let error = RwSignal::new(None::<ApiError>);
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
     view! {
         <div class="admin-section" data-testid="admin-devices">
@@ -22,7 +23,7 @@ pub fn DevicesTab() -> impl IntoView {
                 "吊销后，该设备的登录立即失效，且不能再登录或同步。设备上尚未同步的记录将无法上传。",
                 "A revoked device's logins stop at once and it can no longer log in or sync. Records it has not synced cannot be uploaded.",
             )}</p>
-            <p class="error" role="alert" data-testid="admin-error">{move || error.get()}</p>
+            <p class="error" role="alert" data-testid="admin-error">{move || error.with(|e| e.as_ref().map(|e| e.message(ctx.lang.get())))}</p>
             {loaded(devices, move |list| {
                 let tz = company_tz(ctx);
                 let rows = list
@@ -54,7 +55,7 @@ fn DeviceRow(
     device: DeviceInfo,
     tz: Tz,
     reload: Loaded<Vec<DeviceInfo>>,
-    error: RwSignal<Option<String>>,
+    error: RwSignal<Option<ApiError>>,
 ) -> impl IntoView {
     let ctx = use_app();
     let id = text(&device["id"]);
@@ -70,7 +71,7 @@ fn DeviceRow(
                     error.set(None);
                     reload.refetch();
                 }
-                Err(e) => error.set(Some(e.message(ctx.l()))),
+                Err(e) => error.set(Some(e.clone())),
             }
             result
         }

@@ -2,7 +2,7 @@
 //! add a property and a building.
 
 use super::{token, words};
-use crate::api::admin;
+use crate::api::{ApiError, admin};
 use crate::components::form::{FieldErrors, Route, TextField, field_error, route, show_refusal};
 use crate::components::table::{DataTable, Loaded, loaded};
 use crate::state::{AppCtx, use_app};
@@ -18,7 +18,7 @@ pub fn PropertiesTab() -> impl IntoView {
     let ctx = use_app();
     let properties: Loaded<Vec<Property>> =
         LocalResource::new(move || async move { admin::properties(&token(ctx)?).await });
-    let error = RwSignal::new(None::<String>);
+    let error = RwSignal::new(None::<ApiError>);
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
     view! {
         <div class="admin-section" data-testid="admin-properties">
@@ -60,7 +60,7 @@ pub fn PropertiesTab() -> impl IntoView {
                 }
                 .into_any()
             })}
-            <p class="error" role="alert" data-testid="admin-error">{move || error.get()}</p>
+            <p class="error" role="alert" data-testid="admin-error">{move || error.with(|e| e.as_ref().map(|e| e.message(ctx.lang.get())))}</p>
             <div class="admin-forms">
                 <NewPropertyForm reload=properties error=error/>
                 <NewBuildingForm properties=properties error=error/>
@@ -75,10 +75,10 @@ pub fn PropertiesTab() -> impl IntoView {
 fn put_property(
     ctx: AppCtx,
     reload: Loaded<Vec<Property>>,
-    error: RwSignal<Option<String>>,
+    error: RwSignal<Option<ApiError>>,
     (fields, routes): (FieldErrors, &'static [Route]),
     stored: impl Fn() + Copy + 'static,
-) -> Action<Property, Result<(), crate::api::ApiError>> {
+) -> Action<Property, Result<(), ApiError>> {
     Action::new_local(move |property: &Property| {
         let property = property.clone();
         async move {
@@ -114,7 +114,7 @@ const NEW_PROPERTY_ROUTES: [Route; 3] = [
 #[component]
 fn NewPropertyForm(
     reload: Loaded<Vec<Property>>,
-    error: RwSignal<Option<String>>,
+    error: RwSignal<Option<ApiError>>,
 ) -> impl IntoView {
     let ctx = use_app();
     let code = RwSignal::new(String::new());
@@ -194,7 +194,7 @@ fn NewPropertyForm(
 #[component]
 fn NewBuildingForm(
     properties: Loaded<Vec<Property>>,
-    error: RwSignal<Option<String>>,
+    error: RwSignal<Option<ApiError>>,
 ) -> impl IntoView {
     let ctx = use_app();
     let property = RwSignal::new(String::new());

@@ -2,8 +2,8 @@
 //! discarded with a reason.
 
 use super::{company_tz, short, text, token, when, words};
-use crate::api;
-use crate::api::admin::{self, QuarantineEntry};
+use crate::api::admin::{self, QuarantineEntry, ReapplyOutcome};
+use crate::api::{self, ApiError};
 use crate::components::table::{Loaded, loaded};
 use crate::state::use_app;
 use chrono_tz::Tz;
@@ -65,9 +65,10 @@ fn QuarantineRow(
     let discarding = RwSignal::new(false);
     let reason = RwSignal::new(String::new());
     // Why an action on this entry failed.
-    let note = RwSignal::new(None::<String>);
-    // What is wrong with the discard reason typed.
-    let reason_error = RwSignal::new(None::<String>);
+    let note = RwSignal::new(None::<Note>);
+    // Whether the discard reason is missing (or too long), by this form's
+    // check or the server's.
+    let reason_missing = RwSignal::new(false);
 
     let reapply_entry = Action::new_local(move |id: &String| {
         let id = id.clone();
@@ -87,12 +88,8 @@ fn QuarantineRow(
                     }));
                     reload.refetch();
                 }
-                Ok(outcome) => note.set(Some(format!(
-                    "{}{}",
-                    l.pick("仍被拒绝：", "Still refused: "),
-                    reason_words(outcome, l)
-                ))),
-                Err(e) => note.set(Some(e.message(l))),
+                Ok(outcome) => note.set(Some(Note::StillRefused(outcome.clone()))),
+                Err(e) => note.set(Some(Note::Api(e.clone()))),
             }
             result.map(drop)
         }
@@ -112,9 +109,9 @@ fn QuarantineRow(
                     reload.refetch();
                 }
                 Err(e) if e.code() == Some("quarantine.reason_required") => {
-                    reason_error.set(Some(e.message(ctx.l())));
+                    reason_missing.set(true);
                 }
-                Err(e) => note.set(Some(e.message(ctx.l()))),
+                Err(e) => note.set(Some(Note::Api(e.clone()))),
             }
             result
         }
@@ -133,9 +130,9 @@ fn QuarantineRow(
         move |_| {
             let why = reason.get_untracked().trim().to_string();
             note.set(None);
-            reason_error.set(None);
+            reason_missing.set(false);
             if why.is_empty() || why.chars().count() > 1000 {
-                reason_error.set(Some(words("quarantine.reason_required", ctx.l())));
+                reason_missing.set(true);
                 return;
             }
             if ctx.token().is_some() {
@@ -179,7 +176,7 @@ fn QuarantineRow(
                         <input type="text" data-testid="quarantine-reason"
                             prop:value=move || reason.get() on:input=move |ev| reason.set(event_target_value(&ev))/>
                         <span class="field-error" role="alert" data-testid="quarantine-reason-error">
-                            {move || reason_error.get()}
+                            {move || reason_missing.get().then(|| words("quarantine.reason_required", ctx.lang.get()))}
                         </span>
                     </label>
                     <button type="button" class="btn danger" data-testid="quarantine-discard-confirm"
@@ -188,10 +185,33 @@ fn QuarantineRow(
                     </button>
                 </div>
             </Show>
-            {move || note.get().map(|message| view! {
-                <p class="error" role="alert" data-testid="quarantine-note">{message}</p>
+            {move || note.get().map(|note| view! {
+                <p class="error" role="alert" data-testid="quarantine-note">{note.message(ctx.lang.get())}</p>
             })}
         </li>
+    }
+}
+
+/// Why an action on a quarantine entry did not settle it; worded when
+/// shown.
+#[derive(Debug, Clone)]
+enum Note {
+    /// Re-applied, the op was refused again, for the reason in the outcome.
+    StillRefused(ReapplyOutcome),
+    /// The server refused the action, or could not be reached.
+    Api(ApiError),
+}
+
+impl Note {
+    fn message(&self, l: Lang) -> String {
+        match self {
+            Note::StillRefused(outcome) => format!(
+                "{}{}",
+                l.pick("仍被拒绝：", "Still refused: "),
+                reason_words(outcome, l)
+            ),
+            Note::Api(e) => e.message(l),
+        }
     }
 }
 

@@ -2,7 +2,7 @@
 //! satisfaction scores, spot-check share), edited field by field.
 
 use super::{text, token};
-use crate::api::admin;
+use crate::api::{ApiError, admin};
 use crate::components::form::{FieldErrors, Route, field_error, route, show_refusal};
 use crate::components::table::{Loaded, loaded};
 use crate::state::use_app;
@@ -181,7 +181,7 @@ fn SettingsForm(initial: Settings) -> impl IntoView {
             }
         })
         .collect();
-    let error = RwSignal::new(None::<String>);
+    let error = RwSignal::new(None::<SettingsError>);
     let done = RwSignal::new(None::<String>);
     let fields: FieldErrors = RwSignal::new(BTreeMap::new());
 
@@ -220,8 +220,8 @@ fn SettingsForm(initial: Settings) -> impl IntoView {
                 fields.set(BTreeMap::from([(field, message)]));
                 return;
             }
-            Err(Unfit::Form(message)) => {
-                error.set(Some(message));
+            Err(Unfit::Form(detail)) => {
+                error.set(Some(SettingsError::OutOfRange(detail)));
                 return;
             }
         };
@@ -290,7 +290,7 @@ fn SettingsForm(initial: Settings) -> impl IntoView {
                     {t("保存设置", "Save settings")}
                 </button>
             </div>
-            <p class="error" role="alert" data-testid="admin-error">{move || error.get()}</p>
+            <p class="error" role="alert" data-testid="admin-error">{move || error.with(|e| e.as_ref().map(|e| e.message(ctx.lang.get())))}</p>
             <p class="admin-done" role="status" data-testid="settings-status">{move || done.get()}</p>
         </div>
     }
@@ -320,8 +320,39 @@ const SETTINGS_ROUTES: [Route; 5] = [
 enum Unfit {
     /// One field (by key) is not a number it can hold.
     Field(&'static str, String),
-    /// The whole does not fit (a value beyond what `Settings` holds).
+    /// The whole does not fit (a value beyond what `Settings` holds): serde's
+    /// description of it.
     Form(String),
+}
+
+/// Why the settings were not saved, for the form as a whole; worded when
+/// shown.
+#[derive(Debug, Clone)]
+enum SettingsError {
+    /// A value beyond what `Settings` holds, with serde's description.
+    OutOfRange(String),
+    /// The server refused, or could not be reached.
+    Api(ApiError),
+}
+
+impl From<ApiError> for SettingsError {
+    fn from(e: ApiError) -> Self {
+        SettingsError::Api(e)
+    }
+}
+
+impl SettingsError {
+    fn message(&self, l: Lang) -> String {
+        match self {
+            // serde's own words are English: the Chinese screen says which
+            // kind of problem it is, without them.
+            SettingsError::OutOfRange(detail) => match l {
+                Lang::ZhCn => "设置的数值超出允许范围，请检查后再保存".to_string(),
+                Lang::En => format!("A setting is out of range: {detail}"),
+            },
+            SettingsError::Api(e) => e.message(l),
+        }
+    }
 }
 
 /// Reads the form into `Settings`, or says which field is not a number.
@@ -361,12 +392,5 @@ fn collect_settings(
         let unit = r.unit.get_untracked();
         value["deadlines"][r.clock.code()] = json!({ unit: amount });
     }
-    // serde's own words are English: the Chinese screen says which kind
-    // of problem it is, without them.
-    serde_json::from_value::<Settings>(value).map_err(|e| {
-        Unfit::Form(match l {
-            Lang::ZhCn => "设置的数值超出允许范围，请检查后再保存".to_string(),
-            Lang::En => format!("A setting is out of range: {e}"),
-        })
-    })
+    serde_json::from_value::<Settings>(value).map_err(|e| Unfit::Form(e.to_string()))
 }

@@ -2,6 +2,7 @@
 //! disabling them, resetting a password, and the new-user form.
 
 use super::{short, token, words};
+use crate::api::ApiError;
 use crate::api::admin::{self, NewUser};
 use crate::components::form::{FieldErrors, Route, TextField, field_error, route, show_refusal};
 use crate::components::table::{DataTable, Loaded, loaded};
@@ -22,7 +23,7 @@ pub fn UsersTab() -> impl IntoView {
         LocalResource::new(move || async move { admin::users(&token(ctx)?).await });
     let properties: Loaded<Vec<Property>> =
         LocalResource::new(move || async move { admin::properties(&token(ctx)?).await });
-    let error = RwSignal::new(None::<String>);
+    let error = RwSignal::new(None::<ApiError>);
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
     view! {
         <div class="admin-section" data-testid="admin-users">
@@ -41,7 +42,7 @@ fn UserTable(
     users: Vec<User>,
     properties: Vec<Property>,
     reload: Loaded<Vec<User>>,
-    error: RwSignal<Option<String>>,
+    error: RwSignal<Option<ApiError>>,
 ) -> impl IntoView {
     let ctx = use_app();
     let me = ctx
@@ -57,7 +58,7 @@ fn UserTable(
                 Ok(())
             }
             Err(e) => {
-                error.set(Some(e.message(ctx.l())));
+                error.set(Some(e.clone()));
                 Err(e)
             }
         }
@@ -131,8 +132,8 @@ fn ResetPassword(user: UserId) -> impl IntoView {
     let open = RwSignal::new(false);
     let password = RwSignal::new(String::new());
     // The outcome shown: Ok(()) after a reset, or why it failed (a check
-    // made here, or the server's refusal).
-    let outcome = RwSignal::new(None::<Result<(), String>>);
+    // made here, or the server's refusal, as `None` and `Some`).
+    let outcome = RwSignal::new(None::<Result<(), Option<ApiError>>>);
     let reset = Action::new_local(move |new: &String| {
         let req = PasswordReset { new: new.clone() };
         async move {
@@ -143,7 +144,7 @@ fn ResetPassword(user: UserId) -> impl IntoView {
                     open.set(false);
                     outcome.set(Some(Ok(())));
                 }
-                Err(e) => outcome.set(Some(Err(e.message(ctx.l())))),
+                Err(e) => outcome.set(Some(Err(Some(e.clone())))),
             }
             result
         }
@@ -154,7 +155,7 @@ fn ResetPassword(user: UserId) -> impl IntoView {
         }
         let new = password.get_untracked();
         if new.chars().count() < shared::validation::MIN_PASSWORD_CHARS {
-            outcome.set(Some(Err(crate::api::password_too_short(ctx.l()))));
+            outcome.set(Some(Err(None)));
             return;
         }
         reset.dispatch_local(new);
@@ -187,10 +188,16 @@ fn ResetPassword(user: UserId) -> impl IntoView {
                 </span>
             }
             .into_any(),
-            Some(Err(message)) => view! {
-                <span class="error" role="alert" data-testid="user-reset-error">{message}</span>
+            Some(Err(refusal)) => {
+                let message = move || match &refusal {
+                    None => crate::api::password_too_short(ctx.lang.get()),
+                    Some(e) => e.message(ctx.lang.get()),
+                };
+                view! {
+                    <span class="error" role="alert" data-testid="user-reset-error">{message}</span>
+                }
+                .into_any()
             }
-            .into_any(),
         }}
     }
 }
@@ -270,7 +277,7 @@ impl NewUserFields {
 fn NewUserForm(
     properties: Loaded<Vec<Property>>,
     reload: Loaded<Vec<User>>,
-    error: RwSignal<Option<String>>,
+    error: RwSignal<Option<ApiError>>,
 ) -> impl IntoView {
     let ctx = use_app();
     let form = NewUserFields::new();
@@ -387,7 +394,7 @@ fn NewUserForm(
                 <button type="submit" class="btn primary" data-testid="new-user-submit" disabled=move || create.pending().get()>
                     {t("创建用户", "Create user")}
                 </button>
-                <p class="error" role="alert" data-testid="admin-error">{move || error.get()}</p>
+                <p class="error" role="alert" data-testid="admin-error">{move || error.with(|e| e.as_ref().map(|e| e.message(ctx.lang.get())))}</p>
                 <p class="admin-done" role="status" data-testid="new-user-status">{move || done.get()}</p>
             </div>
         </form>
