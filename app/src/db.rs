@@ -46,7 +46,7 @@ const PREFS: &str = "prefs";
 
 /// Why a storage call failed. Shown to people as "could not save on this
 /// tablet"; the detail goes to the console.
-#[derive(Debug, Clone, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum DbError {
     /// IndexedDB refused (quota, private mode, a blocked upgrade…).
     #[error("IndexedDB: {0}")]

@@ -223,9 +223,7 @@ async fn push_all(ctx: AppCtx, token: &str) -> Result<u64, ApiError> {
             return Ok(quarantined);
         };
         if changed {
-            db::save_state(&snapshot)
-                .await
-                .map_err(|e| ApiError::Storage(e.to_string()))?;
+            db::save_state(&snapshot).await?;
         }
         if snapshot.pending() == 0 {
             return Ok(quarantined);
@@ -297,9 +295,7 @@ async fn pull_all(ctx: AppCtx, token: &str) -> Result<Pulled, ApiError> {
         let Some(Some(snapshot)) = snapshot else {
             return Ok(Pulled::Done);
         };
-        db::save_pulled(&ops, &config, &snapshot)
-            .await
-            .map_err(|e| ApiError::Storage(e.to_string()))?;
+        db::save_pulled(&ops, &config, &snapshot).await?;
         let mut refold = false;
         if !page.config.is_empty() {
             ctx.config.update(|c| {

@@ -9,6 +9,7 @@
 pub mod admin;
 pub mod reports;
 
+use crate::db::DbError;
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -56,7 +57,7 @@ pub enum ApiError {
     /// The server answered, but what it sent could not be stored on the
     /// tablet (IndexedDB refused).
     #[error("storage: {0}")]
-    Storage(String),
+    Storage(#[from] DbError),
 }
 
 impl ApiError {
