@@ -9,7 +9,7 @@
 //!   (`state`, which includes the pull cursor and the server's epoch).
 //!   Versions before server-issued identities kept a device id made here
 //!   under `id`; it is no longer read. `blocked` says the server stopped
-//!   accepting the device (`crate::state::Blocked`), until a login
+//!   accepting the device (`crate::blocked::Blocked`), until a login
 //!   succeeds.
 //! - `session`: the logged-in user and token (`current`).
 //! - `config`: settings, categories, calendar, properties and users, each
@@ -24,7 +24,7 @@
 //! that issued its sequence number are written in one transaction
 //! ([`save_op`]), so a reload can never hand out a sequence number twice.
 
-use crate::state::Blocked;
+use crate::blocked::Blocked;
 use indexed_db_futures::database::Database;
 use indexed_db_futures::prelude::*;
 use indexed_db_futures::transaction::TransactionMode;
@@ -46,7 +46,7 @@ const PREFS: &str = "prefs";
 
 /// Why a storage call failed. Shown to people as "could not save on this
 /// tablet"; the detail goes to the console.
-#[derive(Debug, Clone, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum DbError {
     /// IndexedDB refused (quota, private mode, a blocked upgrade…).
     #[error("IndexedDB: {0}")]

@@ -6,20 +6,25 @@
 //! is rendered by static HTML, so a browser test that finds the shell knows
 //! the wasm ran.
 //!
-//! Codemap: `db` is IndexedDB, `api` the HTTP client, `sync` the engine,
-//! `state` the shared state and the one place ops are made, `pages` the
-//! screens, `components` the small shared pieces, `i18n` the words.
+//! Codemap: `db` is IndexedDB, `api` the HTTP client, `sync` the engine
+//! and `sync_status` what it reports, `state` the shared state, `record`
+//! the one place ops are made, `blocked` why the server stopped accepting
+//! the device, `pages` the screens, `components` the small shared pieces,
+//! `i18n` the words.
 //!
 //! **Architecture Invariant:** the app holds no second copy of the rules.
 //! Workflow, deadlines and validation come from `shared`.
 
 pub mod api;
+pub mod blocked;
 pub mod components;
 pub mod db;
 pub mod i18n;
 pub mod pages;
+pub mod record;
 pub mod state;
 pub mod sync;
+pub mod sync_status;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;

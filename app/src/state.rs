@@ -11,18 +11,19 @@
 //! IndexedDB in the same turn, so concurrent saves and syncs never issue the
 //! same sequence number twice or store an older snapshot over a newer one.
 
+use crate::blocked::Blocked;
 use crate::db::{self, DeviceIdentity, StoredSession};
-use crate::sync::SyncStatus;
+use crate::sync_status::SyncStatus;
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use shared::calendar::Calendar;
-use shared::case::{Case, CaseState};
+use shared::case::Case;
 use shared::category::{Category, default_categories};
 use shared::device::{Actor, DeviceState};
 use shared::fold::{FoldContext, fold};
 use shared::id::{CaseId, DeviceId, OpId, UserId};
 use shared::lang::Lang;
-use shared::op::{Action, Op};
+use shared::op::Op;
 use shared::property::Property;
 use shared::settings::Settings;
 use shared::wire::{ConfigItem, UserCard};
@@ -47,47 +48,6 @@ pub enum Screen {
     Print(CaseId),
     /// Administration (admin role, online only).
     Admin,
-}
-
-/// Why this device may no longer record or sync: the server stopped
-/// accepting it. Kept in IndexedDB, so a reload (offline too) still says so
-/// and still refuses new cases; a successful login clears it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Blocked {
-    /// An administrator revoked the device: the server said
-    /// `auth.device_revoked` (at a login, or to a request).
-    Revoked,
-    /// The server no longer knows this device's session
-    /// (`auth.invalid_token`): the device may have been revoked (the
-    /// server answers a revoked device's token this way), the user
-    /// disabled, or the server restored from a backup. Only a new login
-    /// tells which.
-    SessionEnded,
-}
-
-impl Blocked {
-    /// The stable name, for `data-reason` and the export file.
-    pub fn code(self) -> &'static str {
-        match self {
-            Blocked::Revoked => "revoked",
-            Blocked::SessionEnded => "session_ended",
-        }
-    }
-
-    /// Why a new record is refused, for the forms.
-    pub fn refusal(self, l: Lang) -> &'static str {
-        match self {
-            Blocked::Revoked => l.pick(
-                "本设备已被系统管理员吊销，不能再登记新工单或记录处理过程。请改用其他设备，并联系系统管理员。",
-                "This tablet was revoked by the administrator: it can no longer register cases or record actions. Use another tablet and contact the administrator.",
-            ),
-            Blocked::SessionEnded => l.pick(
-                "服务器已不再接受本设备的登录，新的记录将无法上传，因此暂停登记。请先重新登录。",
-                "The server no longer accepts this tablet's login, so new records could not be uploaded: registering is paused. Log in again first.",
-            ),
-        }
-    }
 }
 
 /// The configuration that travels with sync, with defaults until the first
@@ -464,69 +424,6 @@ impl AppCtx {
                 role: s.user.role,
             })
         })
-    }
-
-    /// Makes an op, stores it durably with the device state, and only then
-    /// shows it. `build` gets the device state to draw a registration
-    /// number from and the op's time (a registration number's date must be
-    /// the op's date, even at midnight), and returns the action.
-    pub async fn record(
-        self,
-        case_id: CaseId,
-        expected_state: Option<CaseState>,
-        build: impl FnOnce(&mut DeviceState, DateTime<Utc>) -> Result<Action, String>,
-    ) -> Result<Op, String> {
-        let l = self.l();
-        // Nothing new on a device the server no longer accepts: it could
-        // never be uploaded (see `Blocked`).
-        if let Some(blocked) = self.blocked.get_untracked() {
-            return Err(blocked.refusal(l).to_string());
-        }
-        let actor = self
-            .actor()
-            .ok_or_else(|| l.pick("请先登录", "Log in first").to_string())?;
-        let at = now();
-        // Synchronous read-modify-write of the device state (see the
-        // module's invariant), then the snapshot goes to IndexedDB.
-        let made = self.device.try_update(|d| {
-            let d = d.as_mut().ok_or("no device state")?;
-            let before = d.clone();
-            let action = build(d, at).inspect_err(|_| *d = before.clone())?;
-            let op = d.make_op(
-                OpId(uuid::Uuid::now_v7()),
-                case_id,
-                actor,
-                expected_state,
-                action,
-                at,
-            );
-            Ok::<_, String>((op, d.clone(), before))
-        });
-        let (op, snapshot, before) = match made {
-            Some(Ok(made)) => made,
-            Some(Err(e)) => return Err(e),
-            None => return Err("state disposed".into()),
-        };
-        if let Err(e) = db::save_op(&op, &snapshot).await {
-            leptos::logging::error!("saving op {}: {e}", op.id);
-            // Nothing was stored, so give back the sequence and the
-            // registration number, unless something else moved on since.
-            self.device.update(|d| {
-                if let Some(d) = d.as_mut().filter(|d| d.last_seq == op.seq) {
-                    d.last_seq = before.last_seq;
-                    d.reg_counter = before.reg_counter;
-                }
-            });
-            return Err(l
-                .pick(
-                    "无法保存到本机存储，请重试",
-                    "Could not save on this tablet; try again",
-                )
-                .to_string());
-        }
-        self.add_ops(vec![op.clone()]);
-        crate::sync::request(self);
-        Ok(op)
     }
 }
 

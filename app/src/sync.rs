@@ -14,11 +14,13 @@
 //! after the server answered it. An answer that the server no longer
 //! accepts this device (`auth.device_revoked`, or `auth.invalid_token`,
 //! which is what a revoked device's token gets) blocks the device
-//! ([`crate::state::Blocked`]) and stops syncing until a login succeeds.
+//! ([`crate::blocked::Blocked`]) and stops syncing until a login succeeds.
 
 use crate::api::{self, ApiError};
+use crate::blocked::Blocked;
 use crate::db;
-use crate::state::{AppCtx, Blocked, config_key, now};
+use crate::state::{AppCtx, config_key, now};
+use crate::sync_status::Link;
 use chrono::{DateTime, Duration, Utc};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -32,45 +34,6 @@ const PUSH_BATCH: usize = 500;
 const PULL_LIMIT: u32 = 500;
 /// How often an idle, healthy device syncs.
 const PERIOD_SECS: i64 = 30;
-
-/// What the last attempt to reach the server found, for the header's pill.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub enum Link {
-    /// Nothing has answered yet since the page loaded.
-    #[default]
-    Unknown,
-    /// The last attempt succeeded.
-    Online,
-    /// The last attempt reached no server (or the browser went offline).
-    Offline,
-    /// The server answered the last sync with an error.
-    Failed(ApiError),
-}
-
-/// What the sync indicator shows.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct SyncStatus {
-    /// A sync (or, logged out, a health check) is running now.
-    pub running: bool,
-    /// Another attempt was asked for while one ran; it runs next.
-    pub queued: bool,
-    /// When the last sync finished without error, on this device (kept in
-    /// IndexedDB across reloads).
-    pub last_ok: Option<DateTime<Utc>>,
-    /// The last sync since the page loaded or the user logged in
-    /// succeeded (what the browser tests wait for).
-    pub synced: bool,
-    /// What the last attempt found.
-    pub link: Link,
-    /// The last failure, cleared by the next success.
-    pub error: Option<ApiError>,
-    /// Failures in a row, for the backoff.
-    pub failures: u32,
-    /// When the next automatic attempt is due.
-    pub next_at: Option<DateTime<Utc>>,
-    /// Ops the server put in quarantine (shown so nobody thinks they synced).
-    pub quarantined: u64,
-}
 
 /// Starts the background loop: a 5-second tick that syncs when an attempt
 /// is due, and the `online` event that makes one due at once.
@@ -260,9 +223,7 @@ async fn push_all(ctx: AppCtx, token: &str) -> Result<u64, ApiError> {
             return Ok(quarantined);
         };
         if changed {
-            db::save_state(&snapshot)
-                .await
-                .map_err(|e| ApiError::Storage(e.to_string()))?;
+            db::save_state(&snapshot).await?;
         }
         if snapshot.pending() == 0 {
             return Ok(quarantined);
@@ -334,9 +295,7 @@ async fn pull_all(ctx: AppCtx, token: &str) -> Result<Pulled, ApiError> {
         let Some(Some(snapshot)) = snapshot else {
             return Ok(Pulled::Done);
         };
-        db::save_pulled(&ops, &config, &snapshot)
-            .await
-            .map_err(|e| ApiError::Storage(e.to_string()))?;
+        db::save_pulled(&ops, &config, &snapshot).await?;
         let mut refold = false;
         if !page.config.is_empty() {
             ctx.config.update(|c| {

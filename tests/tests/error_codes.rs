@@ -7,8 +7,9 @@
 //! `bad_request("admin.bad_login", …)`, the quarantine reasons of
 //! `push.rs`, the `code()` of `shared`'s error enums), plus the three
 //! undotted ones of `server/src/error.rs`. The app's words are the arms of
-//! `code_message` in `app/src/api.rs`; audit actions, which share some
-//! namespaces, have theirs in `audit_action` in `app/src/pages/admin.rs`.
+//! `code_message` in `app/src/api/mod.rs`; audit actions, which share some
+//! namespaces, have theirs in `audit_action` in
+//! `app/src/pages/admin/audit.rs`.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -63,9 +64,10 @@ fn every_server_error_code_has_words_in_the_app() {
         codes.len()
     );
 
-    let api = std::fs::read_to_string(root.join("app/src/api.rs")).expect("read app/src/api.rs");
-    let admin = std::fs::read_to_string(root.join("app/src/pages/admin.rs"))
-        .expect("read app/src/pages/admin.rs");
+    let api =
+        std::fs::read_to_string(root.join("app/src/api/mod.rs")).expect("read app/src/api/mod.rs");
+    let admin = std::fs::read_to_string(root.join("app/src/pages/admin/audit.rs"))
+        .expect("read app/src/pages/admin/audit.rs");
     let audit = admin
         .split_once("fn audit_action")
         .map_or("", |(_, rest)| rest);
@@ -78,7 +80,7 @@ fn every_server_error_code_has_words_in_the_app() {
         .collect();
     assert!(
         missing.is_empty(),
-        "error codes without words in app/src/api.rs (`code_message`): {missing:?}"
+        "error codes without words in app/src/api/mod.rs (`code_message`): {missing:?}"
     );
 }
 

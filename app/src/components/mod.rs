@@ -1,12 +1,18 @@
 //! Small pieces the screens share: navigation, the connection pill, the
 //! sync indicator, the banners that say when the app cannot work as it
 //! should (no HTTPS, a device the server no longer accepts), the list and
-//! export of the records not uploaded yet, and the deadline badge.
+//! export of the records not uploaded yet, and the deadline badge; for the
+//! online-only screens, server data in a table (`table`) and the pieces of
+//! their forms (`form`).
+
+pub mod form;
+pub mod table;
 
 use crate::api::ApiError;
+use crate::blocked::Blocked;
 use crate::i18n;
-use crate::state::{AppCtx, Blocked, Screen, now, use_app};
-use crate::sync::Link;
+use crate::state::{AppCtx, Screen, now, use_app};
+use crate::sync_status::Link;
 use leptos::prelude::*;
 use shared::case::Case;
 use shared::deadline::ClockStatus;
@@ -119,7 +125,7 @@ pub fn SyncIndicator() -> impl IntoView {
 }
 
 /// The header's pill: what the last attempt to reach the server found
-/// (`crate::sync::Link`). 在线 only after the server answered; 离线 when
+/// (`crate::sync_status::Link`). 在线 only after the server answered; 离线 when
 /// nothing answered; 同步失败 when the server refused, with the reason in
 /// `title` (and beside it, in the sync indicator).
 #[component]

@@ -9,11 +9,13 @@
 //! id's ops are its outbox from then on.
 
 use crate::api::{self, ApiError};
-use crate::db::{self, DeviceIdentity, StoredSession};
-use crate::state::{Blocked, Screen, use_app};
-use crate::sync::Link;
+use crate::blocked::Blocked;
+use crate::db::{self, DbError, DeviceIdentity, StoredSession};
+use crate::state::{AppCtx, Screen, use_app};
+use crate::sync_status::Link;
 use leptos::prelude::*;
 use shared::device::DeviceState;
+use shared::lang::Lang;
 use shared::wire::{LoginRequest, LoginResponse};
 
 /// The login form.
@@ -22,17 +24,16 @@ pub fn Login() -> impl IntoView {
     let ctx = use_app();
     let login = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<String>);
-    let busy = RwSignal::new(false);
+    let attempt = Action::new_local(move |(req, typed_password): &(LoginRequest, String)| {
+        log_in(ctx, req.clone(), typed_password.clone())
+    });
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if busy.get_untracked() {
+        if attempt.pending().get_untracked() {
             return;
         }
-        let l = ctx.l();
         let identity = ctx.identity.get_untracked();
-        let first_login = identity.is_none();
         let typed_password = password.get_untracked();
         let req = LoginRequest {
             login: login.get_untracked().trim().to_string(),
@@ -41,95 +42,16 @@ pub fn Login() -> impl IntoView {
             device_secret: identity.map(|i| i.secret),
             device_name: window().navigator().user_agent().unwrap_or_default(),
         };
-        busy.set(true);
-        error.set(None);
-        leptos::task::spawn_local(async move {
-            let result = api::login(&req).await;
-            busy.set(false);
-            let resp = match result {
-                Ok(r) => r,
-                Err(e) => {
-                    match &e {
-                        ApiError::Network(_) => ctx.sync.update(|s| s.link = Link::Offline),
-                        e if e.code() == Some("auth.device_revoked") => ctx.block(Blocked::Revoked),
-                        _ => {}
-                    }
-                    error.set(Some(login_failed(&e, first_login, l)));
-                    return;
-                }
-            };
-            // Another user on a shared tablet must not see the previous
-            // user's cases, and the previous user's unsynced work must not
-            // be lost: it has to sync (under its author's login) first.
-            let owner = db::owner().await.ok().flatten();
-            let someone_else = owner.is_some_and(|o| o != resp.user.id);
-            let mut fresh_cursor = false;
-            if someone_else {
-                let pending = ctx
-                    .device
-                    .with_untracked(|d| d.as_ref().map_or(0, |d| d.pending()));
-                if pending > 0 {
-                    error.set(Some(match l {
-                        shared::lang::Lang::ZhCn => format!(
-                            "本机还有 {pending} 条其他用户的记录未同步。请该用户先登录并联网同步。"
-                        ),
-                        shared::lang::Lang::En => format!(
-                            "{pending} records of another user on this tablet have not synced yet. That user must log in and sync first."
-                        ),
-                    }));
-                    return;
-                }
-                if let Err(e) = db::clear_cases().await {
-                    leptos::logging::error!("clearing the previous user's cases: {e}");
-                    error.set(Some(storage_failed(l)));
-                    return;
-                }
-                ctx.clear_cases();
-                fresh_cursor = true;
-            }
-            let mut state = device_state(ctx.device.get_untracked(), &resp);
-            if fresh_cursor {
-                state.cursor = 0;
-            }
-            // A secret comes only with a newly issued device: keep the pair.
-            let identity = resp.device_secret.clone().map(|secret| DeviceIdentity {
-                device: resp.device,
-                secret,
-            });
-            if let Err(e) = db::save_owner(resp.user.id).await {
-                leptos::logging::warn!("recording the device's user: {e}");
-            }
-            let session = StoredSession {
-                token: resp.token,
-                expires_at: resp.expires_at,
-                user: resp.user,
-                must_change_password: resp.must_change_password,
-            };
-            if let Err(e) = db::save_login(&session, &state, identity.as_ref()).await {
-                leptos::logging::error!("storing the login: {e}");
-                error.set(Some(storage_failed(l)));
-                return;
-            }
-            if identity.is_some() {
-                ctx.identity.set(identity);
-            }
-            // Only the change-password screen needs it, and only now.
-            ctx.login_password
-                .set_value(session.must_change_password.then_some(typed_password));
-            ctx.device.set(Some(state));
-            ctx.session.set(Some(session));
-            // The server accepts the device again (`save_login` forgot the
-            // block), and "synced" from now on means since this login.
-            ctx.blocked.set(None);
-            ctx.sync.update(|s| {
-                s.link = Link::Online;
-                s.synced = false;
-                s.error = None;
-                s.failures = 0;
-            });
-            ctx.screen.set(Screen::List);
-            crate::sync::request(ctx);
-        });
+        attempt.clear();
+        attempt.dispatch_local((req, typed_password));
+    };
+    let error = move || {
+        attempt.value().with(|v| {
+            v.as_ref()?
+                .as_ref()
+                .err()
+                .map(|e| e.message(ctx.lang.get()))
+        })
     };
 
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
@@ -152,13 +74,130 @@ pub fn Login() -> impl IntoView {
                     prop:value=move || password.get()
                     on:input=move |ev| password.set(event_target_value(&ev))/>
             </label>
-            <p class="error" data-testid="login-error">{move || error.get()}</p>
-            <button type="submit" class="btn primary" data-testid="login-submit" disabled=move || busy.get()>
+            <p class="error" data-testid="login-error">{error}</p>
+            <button type="submit" class="btn primary" data-testid="login-submit" disabled=move || attempt.pending().get()>
                 {t("登录", "Log in")}
             </button>
             <LangSwitch/>
         </form>
     }
+}
+
+/// Why a login did not go through.
+#[derive(Debug, Clone, thiserror::Error)]
+enum LoginError {
+    /// The server refused, or could not be reached.
+    #[error("login refused: {error}")]
+    Refused {
+        /// What the server (or the network) said.
+        error: ApiError,
+        /// Whether this device has never logged in (then the network is
+        /// needed above all).
+        first_login: bool,
+    },
+    /// Another user's records on this tablet have not synced yet.
+    #[error("{0} records of another user have not synced")]
+    OtherUsersRecords(u64),
+    /// The login could not be stored on the tablet.
+    #[error("storage: {0}")]
+    Storage(DbError),
+}
+
+impl LoginError {
+    fn message(&self, l: Lang) -> String {
+        match self {
+            LoginError::Refused { error, first_login } => login_failed(error, *first_login, l),
+            LoginError::OtherUsersRecords(pending) => match l {
+                Lang::ZhCn => {
+                    format!("本机还有 {pending} 条其他用户的记录未同步。请该用户先登录并联网同步。")
+                }
+                Lang::En => format!(
+                    "{pending} records of another user on this tablet have not synced yet. That user must log in and sync first."
+                ),
+            },
+            LoginError::Storage(_) => storage_failed(l),
+        }
+    }
+}
+
+/// Logs in: asks the server, makes sure another user's unsynced work is
+/// not lost (and their cases not shown), stores the session and the device
+/// state, and opens the case list.
+async fn log_in(ctx: AppCtx, req: LoginRequest, typed_password: String) -> Result<(), LoginError> {
+    let first_login = req.device.is_none();
+    let resp = match api::login(&req).await {
+        Ok(r) => r,
+        Err(error) => {
+            match &error {
+                ApiError::Network(_) => ctx.sync.update(|s| s.link = Link::Offline),
+                e if e.code() == Some("auth.device_revoked") => ctx.block(Blocked::Revoked),
+                _ => {}
+            }
+            return Err(LoginError::Refused { error, first_login });
+        }
+    };
+    // Another user on a shared tablet must not see the previous
+    // user's cases, and the previous user's unsynced work must not
+    // be lost: it has to sync (under its author's login) first.
+    let owner = db::owner().await.ok().flatten();
+    let someone_else = owner.is_some_and(|o| o != resp.user.id);
+    let mut fresh_cursor = false;
+    if someone_else {
+        let pending = ctx
+            .device
+            .with_untracked(|d| d.as_ref().map_or(0, |d| d.pending()));
+        if pending > 0 {
+            return Err(LoginError::OtherUsersRecords(pending));
+        }
+        if let Err(e) = db::clear_cases().await {
+            leptos::logging::error!("clearing the previous user's cases: {e}");
+            return Err(LoginError::Storage(e));
+        }
+        ctx.clear_cases();
+        fresh_cursor = true;
+    }
+    let mut state = device_state(ctx.device.get_untracked(), &resp);
+    if fresh_cursor {
+        state.cursor = 0;
+    }
+    // A secret comes only with a newly issued device: keep the pair.
+    let identity = resp.device_secret.clone().map(|secret| DeviceIdentity {
+        device: resp.device,
+        secret,
+    });
+    if let Err(e) = db::save_owner(resp.user.id).await {
+        leptos::logging::warn!("recording the device's user: {e}");
+    }
+    let session = StoredSession {
+        token: resp.token,
+        expires_at: resp.expires_at,
+        user: resp.user,
+        must_change_password: resp.must_change_password,
+    };
+    if let Err(e) = db::save_login(&session, &state, identity.as_ref()).await {
+        leptos::logging::error!("storing the login: {e}");
+        return Err(LoginError::Storage(e));
+    }
+    if identity.is_some() {
+        ctx.identity.set(identity);
+    }
+    // Only the change-password screen needs it, and only now.
+    ctx.login_password
+        .set_value(session.must_change_password.then_some(typed_password));
+    ctx.device.set(Some(state));
+    ctx.session.set(Some(session));
+    // The server accepts the device again (`save_login` forgot the
+    // block), and "synced" from now on means since this login.
+    ctx.blocked.set(None);
+    ctx.sync.update(|s| {
+        s.link = Link::Online;
+        s.synced = false;
+        s.error = None;
+        s.failures = 0;
+    });
+    ctx.screen.set(Screen::List);
+    crate::sync::request(ctx);
+    Ok(())
 }
 
 /// Why a login failed, in words. Without the network nothing was saved:

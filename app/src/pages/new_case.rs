@@ -4,11 +4,13 @@
 //! categories, and the bounds the server checks on every op) with each
 //! message beside its field. Nothing is saved while there is an error, and
 //! what was typed stays. A device the server no longer accepts refuses
-//! (`crate::state::Blocked`): a case it registered could never be uploaded.
+//! (`crate::blocked::Blocked`): a case it registered could never be uploaded.
 
 use crate::i18n;
+use crate::record::RecordError;
 use crate::state::{Screen, now, use_app};
 use chrono::{Duration, NaiveDateTime, TimeZone};
+use leptos::prelude::Action as UiAction;
 use leptos::prelude::*;
 use shared::case::{CaseKind, Channel, Complainant, Registration};
 use shared::id::{BuildingId, CaseId, PropertyId, UnitId};
@@ -73,46 +75,48 @@ pub fn NewCase() -> impl IntoView {
     // Field name (as `shared::validation` names it) → problem.
     let errors = RwSignal::new(BTreeMap::<String, ValidationError>::new());
     let saved = RwSignal::new(None::<(CaseId, String)>);
-    let save_error = RwSignal::new(None::<String>);
-    let busy = RwSignal::new(false);
+    // Why the form was refused before it was recorded.
+    let refused = RwSignal::new(None::<RecordError>);
+    // Records the registration; the number is drawn as it is recorded.
+    let register = UiAction::new_local(move |(reg, code): &(Registration, String)| {
+        let (reg, code) = (reg.clone(), code.clone());
+        async move {
+            let case_id = CaseId(uuid::Uuid::now_v7());
+            let tz = ctx.config.with_untracked(|c| c.settings.tz());
+            let op = ctx
+                .record(case_id, None, move |d, at| {
+                    let mut reg = reg;
+                    // The number's date is the op's date: the server
+                    // checks that they agree.
+                    reg.reg_no = d.next_reg_no(&code, tz, at)?;
+                    Ok(Action::Register(reg))
+                })
+                .await?;
+            if let Action::Register(r) = &op.action {
+                saved.set(Some((case_id, r.reg_no.to_string())));
+            }
+            Ok::<_, RecordError>(())
+        }
+    });
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if busy.get_untracked() {
+        if register.pending().get_untracked() {
             return;
         }
-        save_error.set(None);
+        register.clear();
+        refused.set(None);
+        // Nothing new on a blocked device (`ctx.record` refuses it too, but
+        // only once the form is filled in correctly).
         if let Some(blocked) = ctx.blocked.get_untracked() {
-            save_error.set(Some(blocked.refusal(ctx.l()).to_string()));
+            refused.set(Some(RecordError::Blocked(blocked)));
             return;
         }
         match build(&form) {
             Err(errs) => errors.set(errs),
-            Ok((reg, code)) => {
+            Ok(input) => {
                 errors.set(BTreeMap::new());
-                busy.set(true);
-                leptos::task::spawn_local(async move {
-                    let case_id = CaseId(uuid::Uuid::now_v7());
-                    let tz = ctx.config.with_untracked(|c| c.settings.tz());
-                    let result = ctx
-                        .record(case_id, None, move |d, at| {
-                            let mut reg = reg;
-                            // The number's date is the op's date: the server
-                            // checks that they agree.
-                            reg.reg_no = d.next_reg_no(&code, tz, at).map_err(|e| e.to_string())?;
-                            Ok(Action::Register(reg))
-                        })
-                        .await;
-                    busy.set(false);
-                    match result {
-                        Ok(op) => {
-                            if let Action::Register(r) = &op.action {
-                                saved.set(Some((case_id, r.reg_no.to_string())));
-                            }
-                        }
-                        Err(e) => save_error.set(Some(e)),
-                    }
-                });
+                register.dispatch_local(input);
             }
         }
     };
@@ -275,10 +279,17 @@ pub fn NewCase() -> impl IntoView {
                     on:input=move |ev| form.remedy.set(event_target_value(&ev))></textarea>
                 {err("requested_remedy")}
             </label>
-            <p class="error" data-testid="save-error">{move || save_error.get()}</p>
+            <p class="error" data-testid="save-error">
+                {move || {
+                    let l = ctx.lang.get();
+                    refused
+                        .with(|e| e.as_ref().map(|e| e.message(l)))
+                        .or_else(|| register.value().with(|v| v.as_ref()?.as_ref().err().map(|e| e.message(l))))
+                }}
+            </p>
             <div class="actions">
                 <button type="submit" class="btn primary big" data-testid="save-case"
-                    disabled=move || busy.get() || ctx.blocked.get().is_some()>
+                    disabled=move || register.pending().get() || ctx.blocked.get().is_some()>
                     {t("保存登记", "Save")}
                 </button>
             </div>

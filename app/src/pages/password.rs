@@ -151,7 +151,6 @@ fn PasswordForm(known_current: Option<String>, on_done: Callback<()>) -> impl In
     let problems = RwSignal::new(Vec::<(Field, Problem)>::new());
     let general = RwSignal::new(None::<Problem>);
     let done = RwSignal::new(false);
-    let busy = RwSignal::new(false);
     let online = RwSignal::new(window().navigator().on_line());
     let on = window_event_listener(leptos::ev::online, move |_| online.set(true));
     let off = window_event_listener(leptos::ev::offline, move |_| online.set(false));
@@ -160,9 +159,29 @@ fn PasswordForm(known_current: Option<String>, on_done: Callback<()>) -> impl In
         off.remove();
     });
 
+    let change = Action::new_local(move |(token, req): &(String, PasswordChange)| {
+        let (token, req) = (token.clone(), req.clone());
+        async move {
+            let result = api::change_password(&token, &req).await;
+            match &result {
+                Ok(()) => {
+                    current.set(String::new());
+                    new.set(String::new());
+                    repeat.set(String::new());
+                    done.set(true);
+                    on_done.run(());
+                }
+                Err(e) => match field_of(e) {
+                    Some(field) => problems.set(vec![(field, Problem::Server(e.clone()))]),
+                    None => general.set(Some(Problem::Server(e.clone()))),
+                },
+            }
+            result
+        }
+    });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if busy.get_untracked() {
+        if change.pending().get_untracked() {
             return;
         }
         done.set(false);
@@ -185,24 +204,7 @@ fn PasswordForm(known_current: Option<String>, on_done: Callback<()>) -> impl In
             current: known_current.clone().unwrap_or(typed_current),
             new: new_password,
         };
-        busy.set(true);
-        leptos::task::spawn_local(async move {
-            let result = api::change_password(&token, &req).await;
-            busy.set(false);
-            match result {
-                Ok(()) => {
-                    current.set(String::new());
-                    new.set(String::new());
-                    repeat.set(String::new());
-                    done.set(true);
-                    on_done.run(());
-                }
-                Err(e) => match field_of(&e) {
-                    Some(field) => problems.set(vec![(field, Problem::Server(e))]),
-                    None => general.set(Some(Problem::Server(e))),
-                },
-            }
-        });
+        change.dispatch_local((token, req));
     };
 
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
@@ -256,7 +258,7 @@ fn PasswordForm(known_current: Option<String>, on_done: Callback<()>) -> impl In
                 </p>
             </Show>
             <button type="submit" class="btn primary" data-testid="password-submit"
-                disabled=move || busy.get() || !online.get()>
+                disabled=move || change.pending().get() || !online.get()>
                 {t("修改密码", "Change password")}
             </button>
         </form>

@@ -8,18 +8,26 @@
 //! server has. The server enforces the role and the property scope; the app
 //! only hides the screen from roles that would be refused. The statistics
 //! types live in the server, so the app reads their JSON as
-//! `serde_json::Value`: the screen only displays them, it computes nothing.
+//! `serde_json::Value` (from `crate::api::reports`): the screen only
+//! displays them, it computes nothing.
+//!
+//! The exports are in `exports`, the spot-check in `spot_checks`.
 
-use crate::api::{self, Method};
+mod exports;
+mod spot_checks;
+
+use crate::api::ApiError;
+use crate::api::reports::{self, Stats};
 use crate::i18n;
 use crate::state::{Screen, now, use_app};
+use exports::Exports;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
+use leptos::reactive::actions::ActionAbortHandle;
 use serde_json::{Value, json};
 use shared::case::CaseKind;
 use shared::id::CaseId;
 use shared::lang::Lang;
-use wasm_bindgen::JsCast;
+use spot_checks::SpotChecks;
 
 /// The filters, as the query string wants them.
 #[derive(Clone, Copy)]
@@ -68,35 +76,45 @@ pub fn Dashboard() -> impl IntoView {
         property: RwSignal::new(String::new()),
         kind: RwSignal::new(String::new()),
     };
-    let stats = RwSignal::new(None::<Value>);
-    let error = RwSignal::new(None::<String>);
-    let loading = RwSignal::new(false);
-    // Answers to older requests are dropped: the newest filters win.
-    let generation = StoredValue::new(0u64);
-
+    let fetch = Action::new_local(move |query: &String| {
+        let query = query.clone();
+        async move {
+            let token = ctx.token().ok_or(ApiError::Unauthorized {
+                code: "auth.no_session".into(),
+            })?;
+            reports::stats(&token, &query).await
+        }
+    });
+    // The newest filters win: a request still running when the filters
+    // change again is abandoned, so its answer never shows.
+    let running = StoredValue::new(None::<ActionAbortHandle>);
     Effect::new(move |_| {
         let query = filters.query(ctx.lang.get());
-        let Some(token) = ctx.token() else {
+        if ctx.token().is_none() {
             return;
-        };
-        let this = generation.get_value() + 1;
-        generation.set_value(this);
-        loading.set(true);
-        spawn_local(async move {
-            let result = api::get::<Value>(&token, &format!("/api/v1/stats?{query}")).await;
-            if generation.get_value() != this {
-                return;
-            }
-            loading.set(false);
-            match result {
-                Ok(v) => {
-                    error.set(None);
-                    stats.set(Some(v));
-                }
-                Err(e) => error.set(Some(e.message(ctx.l()))),
-            }
-        });
+        }
+        if let Some(older) = running.try_update_value(Option::take).flatten() {
+            older.abort();
+        }
+        running.set_value(Some(fetch.dispatch_local(query)));
     });
+    // The last figures stay on screen while newer ones load, and when a
+    // newer request fails (its error shows above them).
+    let stats = Memo::new(move |last: Option<&Option<Stats>>| {
+        fetch.value().with(|v| match v {
+            Some(Ok(stats)) => Some(stats.clone()),
+            _ => last.cloned().flatten(),
+        })
+    });
+    let error = move || {
+        fetch.value().with(|v| {
+            v.as_ref()?
+                .as_ref()
+                .err()
+                .map(|e| e.message(ctx.lang.get()))
+        })
+    };
+    let loading = move || fetch.pending().get();
 
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
     let properties = move || ctx.config.with(|c| c.properties.clone());
@@ -140,9 +158,9 @@ pub fn Dashboard() -> impl IntoView {
                 </label>
             </div>
             <p class="hint" data-testid="stats-status">
-                {move || loading.get().then(|| ctx.lang.get().pick("正在计算…", "Computing…"))}
+                {move || loading().then(|| ctx.lang.get().pick("正在计算…", "Computing…"))}
             </p>
-            <p class="error" data-testid="stats-error">{move || error.get()}</p>
+            <p class="error" data-testid="stats-error">{error}</p>
             {move || stats.get().map(|s| view! { <Figures stats=s/> })}
             <Exports filters=filters stats=stats/>
             <SpotChecks/>
@@ -267,7 +285,7 @@ fn section(title: &'static str, body: impl IntoView + 'static) -> impl IntoView 
 
 /// Every figure of one answer of `/api/v1/stats`.
 #[component]
-fn Figures(stats: Value) -> impl IntoView {
+fn Figures(stats: Stats) -> impl IntoView {
     let ctx = use_app();
     let l = ctx.lang.get_untracked();
     let open = move |id: String| {
@@ -436,289 +454,6 @@ fn Figures(stats: Value) -> impl IntoView {
                         count(&spot["satisfied"]), percent(&spot["satisfied_rate"])),
                 }}</p>
             })}
-        </div>
-    }
-}
-
-/// CSV and XLSX of the case list and of the statistics tables for the
-/// current filters, downloaded with the session's token and a progress line
-/// (rows expected, bytes received). The case list takes the period as the
-/// instants the statistics answer reported for it.
-#[component]
-fn Exports(filters: Filters, stats: RwSignal<Option<Value>>) -> impl IntoView {
-    let ctx = use_app();
-    let progress = RwSignal::new(String::new());
-    let busy = RwSignal::new(false);
-    let start = move |path: &'static str, file: &'static str| {
-        move |_| {
-            if busy.get_untracked() {
-                return;
-            }
-            let Some(token) = ctx.token() else {
-                return;
-            };
-            let query = if path.contains("/cases.") {
-                case_query(&filters, stats.get_untracked().as_ref(), ctx.l())
-            } else {
-                filters.query(ctx.l())
-            };
-            let url = format!("{path}?{query}");
-            busy.set(true);
-            progress.set(ctx.l().pick("正在导出…", "Exporting…").into());
-            spawn_local(async move {
-                let l = ctx.l();
-                let result = download(&token, &url, file, progress, l).await;
-                busy.set(false);
-                progress.set(match result {
-                    Ok(bytes) => match l {
-                        Lang::ZhCn => format!("已下载 {file}（{} KB）", bytes / 1024),
-                        Lang::En => format!("Downloaded {file} ({} KB)", bytes / 1024),
-                    },
-                    Err(e) => e,
-                });
-            });
-        }
-    };
-    let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
-    view! {
-        <div class="card exports" data-testid="exports">
-            <h3>{t("导出", "Export")}</h3>
-            <div class="actions">
-                <button class="btn" data-testid="export-cases-xlsx" disabled=move || busy.get()
-                    on:click=start("/api/v1/exports/cases.xlsx", "cases.xlsx")>{t("工单 Excel", "Cases (Excel)")}</button>
-                <button class="btn" data-testid="export-cases-csv" disabled=move || busy.get()
-                    on:click=start("/api/v1/exports/cases.csv", "cases.csv")>{t("工单 CSV", "Cases (CSV)")}</button>
-                <button class="btn" data-testid="export-stats-xlsx" disabled=move || busy.get()
-                    on:click=start("/api/v1/exports/stats.xlsx", "stats.xlsx")>{t("统计表 Excel", "Statistics (Excel)")}</button>
-                <button class="btn" data-testid="export-stats-csv" disabled=move || busy.get()
-                    on:click=start("/api/v1/exports/stats.csv", "stats.csv")>{t("统计表 CSV", "Statistics (CSV)")}</button>
-            </div>
-            <p class="hint" data-testid="export-progress">{move || progress.get()}</p>
-        </div>
-    }
-}
-
-/// The case export's filters: property, kind, language and the period's
-/// instants from the last statistics answer.
-fn case_query(filters: &Filters, stats: Option<&Value>, l: Lang) -> String {
-    let mut q = String::from(match l {
-        Lang::ZhCn => "lang=zh-CN",
-        Lang::En => "lang=en",
-    });
-    for (key, value) in [
-        ("property", filters.property.get_untracked()),
-        ("kind", filters.kind.get_untracked()),
-    ] {
-        if !value.is_empty() {
-            q.push_str(&format!("&{key}={value}"));
-        }
-    }
-    if let Some(s) = stats {
-        for key in ["start", "end"] {
-            let bound = if key == "start" { "from" } else { "to" };
-            if let Some(at) = s[key].as_str() {
-                q.push_str(&format!("&{bound}={}", at.replace('+', "%2B")));
-            }
-        }
-    }
-    q
-}
-
-/// Fetches `url` chunk by chunk, showing progress, and hands the file to
-/// the browser as a download. Returns the bytes received.
-async fn download(
-    token: &str,
-    url: &str,
-    file: &str,
-    progress: RwSignal<String>,
-    l: Lang,
-) -> Result<u64, String> {
-    use wasm_bindgen_futures::JsFuture;
-    let resp = gloo_net::http::Request::get(url)
-        .header("Authorization", &format!("Bearer {token}"))
-        .header(
-            shared::wire::CLIENT_SCHEMA_HEADER,
-            &shared::op::SCHEMA_VERSION.to_string(),
-        )
-        .send()
-        .await
-        .map_err(|e| api::ApiError::Network(e.to_string()).message(l))?;
-    if !resp.ok() {
-        // In the user's words, by the answer's code, as every other error.
-        let status = resp.status();
-        let body: Value = resp.json().await.unwrap_or(Value::Null);
-        let error = api::ApiError::Server {
-            status,
-            code: text(&body["code"]),
-            message: text(&body["message"]),
-        };
-        return Err(error.message(l));
-    }
-    let rows = resp.headers().get("x-total-rows");
-    let length: Option<u64> = resp
-        .headers()
-        .get("content-length")
-        .and_then(|v| v.parse().ok());
-    let mime = resp.headers().get("content-type").unwrap_or_default();
-    let stream = resp.body().ok_or("empty answer")?;
-    let reader: web_sys::ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
-    let chunks = js_sys::Array::new();
-    let mut received = 0u64;
-    loop {
-        let step = JsFuture::from(reader.read())
-            .await
-            .map_err(|e| format!("{e:?}"))?;
-        let done = js_sys::Reflect::get(&step, &"done".into())
-            .ok()
-            .and_then(|v| v.as_bool())
-            .unwrap_or(true);
-        if done {
-            break;
-        }
-        let chunk = js_sys::Reflect::get(&step, &"value".into()).map_err(|e| format!("{e:?}"))?;
-        received += js_sys::Uint8Array::new(&chunk).length() as u64;
-        chunks.push(&chunk);
-        let of = match (length, &rows) {
-            (Some(total), _) => format!(" / {} KB", total / 1024),
-            (None, Some(rows)) => match l {
-                Lang::ZhCn => format!("（共 {rows} 行）"),
-                Lang::En => format!(" ({rows} rows)"),
-            },
-            _ => String::new(),
-        };
-        progress.set(format!(
-            "{}{} KB{of}",
-            l.pick("正在导出：已接收 ", "Exporting: received "),
-            received / 1024
-        ));
-    }
-    let options = web_sys::BlobPropertyBag::new();
-    options.set_type(&mime);
-    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&chunks, &options)
-        .map_err(|e| format!("{e:?}"))?;
-    let href = web_sys::Url::create_object_url_with_blob(&blob).map_err(|e| format!("{e:?}"))?;
-    let anchor: web_sys::HtmlAnchorElement = document()
-        .create_element("a")
-        .map_err(|e| format!("{e:?}"))?
-        .unchecked_into();
-    anchor.set_href(&href);
-    anchor.set_download(file);
-    anchor.click();
-    let _ = web_sys::Url::revoke_object_url(&href);
-    Ok(received)
-}
-
-/// The quarterly spot-check (抽查回访): draw a property's sample of a
-/// quarter (management roles), and the call lists drawn so far. The calls
-/// themselves are recorded on each case as a follow-up marked 抽查回访.
-#[component]
-fn SpotChecks() -> impl IntoView {
-    let ctx = use_app();
-    let tz = ctx.config.with_untracked(|c| c.settings.tz());
-    let today = now().with_timezone(&tz).date_naive();
-    // The last quarter that has ended: the one a manager draws.
-    let (year, quarter) = {
-        use chrono::Datelike;
-        let q = (today.month() - 1) / 3 + 1;
-        if q == 1 {
-            (today.year() - 1, 4)
-        } else {
-            (today.year(), q - 1)
-        }
-    };
-    let property = RwSignal::new(
-        ctx.config
-            .with_untracked(|c| c.properties.first().map(|p| p.id.to_string()))
-            .unwrap_or_default(),
-    );
-    let year = RwSignal::new(year.to_string());
-    let quarter = RwSignal::new(quarter.to_string());
-    let draws = RwSignal::new(Vec::<Value>::new());
-    let message = RwSignal::new(None::<String>);
-    let reload = move || {
-        let Some(token) = ctx.token() else {
-            return;
-        };
-        spawn_local(async move {
-            match api::get::<Value>(&token, "/api/v1/spot-checks").await {
-                Ok(v) => draws.set(rows(&v)),
-                Err(e) => message.set(Some(e.message(ctx.l()))),
-            }
-        });
-    };
-    reload();
-    let may_draw = move || ctx.role().is_some_and(|r| r.is_management());
-    let draw = move |_| {
-        let Some(token) = ctx.token() else {
-            return;
-        };
-        let body = json!({
-            "property": property.get_untracked(),
-            "year": year.get_untracked().parse::<i32>().unwrap_or_default(),
-            "quarter": quarter.get_untracked().parse::<u32>().unwrap_or_default(),
-        });
-        spawn_local(async move {
-            match api::send::<_, Value>(Method::Post, &token, "/api/v1/spot-checks", &body).await {
-                Ok(_) => {
-                    message.set(None);
-                    reload();
-                }
-                Err(e) => message.set(Some(e.message(ctx.l()))),
-            }
-        });
-    };
-    let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
-    let open = move |id: String| {
-        if let Ok(id) = id.parse::<uuid::Uuid>() {
-            ctx.screen.set(Screen::Detail(CaseId(id)));
-        }
-    };
-    view! {
-        <div class="card spot-checks" data-testid="spot-checks">
-            <h3>{t("季度抽查回访（已完成报修的 20% 随机样本）", "Quarterly spot-check (random 20% of completed repairs)")}</h3>
-            <Show when=may_draw>
-                <div class="filters">
-                    <select data-testid="spot-property" on:change=move |ev| property.set(event_target_value(&ev))>
-                        {move || ctx.config.with(|c| c.properties.clone()).into_iter().map(|p| {
-                            let id = p.id.to_string();
-                            let selected = id == property.get_untracked();
-                            view! { <option value=id selected=selected>{p.name}</option> }
-                        }).collect_view()}
-                    </select>
-                    <input type="number" class="short" data-testid="spot-year" prop:value=move || year.get()
-                        on:input=move |ev| year.set(event_target_value(&ev))/>
-                    <select data-testid="spot-quarter" on:change=move |ev| quarter.set(event_target_value(&ev))>
-                        {(1..=4).map(|q| {
-                            let v = q.to_string();
-                            let selected = v == quarter.get_untracked();
-                            let label = format!("Q{v}");
-                            view! { <option value=v selected=selected>{label}</option> }
-                        }).collect_view()}
-                    </select>
-                    <button class="btn primary" data-testid="spot-draw" on:click=draw>{t("抽取样本", "Draw the sample")}</button>
-                </div>
-            </Show>
-            <p class="error" data-testid="spot-error">{move || message.get()}</p>
-            {move || draws.get().into_iter().map(|d| {
-                let items = rows(&d["items"]).into_iter().map(|i| {
-                    let id = text(&i["case_id"]);
-                    view! {
-                        <tr data-testid="spot-item">
-                            <td>{count(&i["position"])}</td>
-                            <td><button class="link" on:click=move |_| open(id.clone())>{text(&i["reg_no"])}</button></td>
-                            <td>{text(&i["place"])}</td><td>{text(&i["complainant_name"])}</td><td>{text(&i["phone"])}</td>
-                            <td>{text(&i["satisfaction"])}</td><td>{text(&i["comment"])}</td>
-                        </tr>
-                    }
-                }).collect_view();
-                view! {
-                    <div class="spot-draw" data-testid="spot-draw-result">
-                        <h4>{format!("{} {}Q{} · seed {} · {}/{}", text(&d["property_name"]), count(&d["year"]), count(&d["quarter"]),
-                            count(&d["seed"]), count(&d["sampled"]), count(&d["candidates"]))}</h4>
-                        <table class="stats-table"><tbody>{items}</tbody></table>
-                    </div>
-                }
-            }).collect_view()}
         </div>
     }
 }

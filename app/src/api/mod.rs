@@ -1,17 +1,23 @@
-//! The HTTP client for the server's JSON API (login, passwords, push, pull,
-//! and the generic calls the online-only screens use).
+//! The HTTP client for the server's JSON API: login, passwords, push and
+//! pull here, the administration endpoints in `admin`, the head office's
+//! statistics and spot-checks in `reports`, and the error words for every
+//! code the server sends.
 //!
 //! Every request carries `x-client-schema`, so a server that no longer
 //! accepts this build's ops answers 426 and the app reloads itself.
 
+pub mod admin;
+pub mod reports;
+
+use crate::db::DbError;
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use shared::lang::Lang;
 use shared::op::SCHEMA_VERSION;
 use shared::wire::{
-    CLIENT_SCHEMA_HEADER, LoginRequest, LoginResponse, PasswordChange, PasswordReset, PullResponse,
-    PushRequest, PushResponse,
+    CLIENT_SCHEMA_HEADER, LoginRequest, LoginResponse, PasswordChange, PullResponse, PushRequest,
+    PushResponse,
 };
 
 /// Why a call failed, in the categories a staff member can act on.
@@ -51,7 +57,7 @@ pub enum ApiError {
     /// The server answered, but what it sent could not be stored on the
     /// tablet (IndexedDB refused).
     #[error("storage: {0}")]
-    Storage(String),
+    Storage(#[from] DbError),
 }
 
 impl ApiError {
@@ -584,17 +590,6 @@ pub async fn change_password(token: &str, req: &PasswordChange) -> Result<(), Ap
     send_empty(Method::Post, token, "/api/v1/auth/password", req).await
 }
 
-/// `POST /api/v1/admin/users/{id}/password`: an admin sets a temporary
-/// password, which the user must change at their next login (204).
-pub async fn reset_password(
-    token: &str,
-    user: shared::id::UserId,
-    req: &PasswordReset,
-) -> Result<(), ApiError> {
-    let url = format!("/api/v1/admin/users/{user}/password");
-    send_empty(Method::Post, token, &url, req).await
-}
-
 /// `POST /api/v1/sync/push`.
 pub async fn push(token: &str, req: &PushRequest) -> Result<PushResponse, ApiError> {
     let resp = with_headers(Request::post("/api/v1/sync/push"), Some(token))
@@ -617,7 +612,7 @@ pub async fn pull(token: &str, after: i64, limit: u32) -> Result<PullResponse, A
 }
 
 /// `GET url` with the session's token, decoded as `T`.
-pub async fn get<T: DeserializeOwned>(token: &str, url: &str) -> Result<T, ApiError> {
+async fn get<T: DeserializeOwned>(token: &str, url: &str) -> Result<T, ApiError> {
     let resp = with_headers(Request::get(url), Some(token))
         .send()
         .await
@@ -626,7 +621,7 @@ pub async fn get<T: DeserializeOwned>(token: &str, url: &str) -> Result<T, ApiEr
 }
 
 /// `method url` with a JSON body and the session's token, decoded as `T`.
-pub async fn send<B: serde::Serialize, T: DeserializeOwned>(
+async fn send<B: serde::Serialize, T: DeserializeOwned>(
     method: Method,
     token: &str,
     url: &str,
@@ -636,7 +631,7 @@ pub async fn send<B: serde::Serialize, T: DeserializeOwned>(
 }
 
 /// Like [`send`], for answers without a body (`204 No Content`).
-pub async fn send_empty<B: serde::Serialize>(
+async fn send_empty<B: serde::Serialize>(
     method: Method,
     token: &str,
     url: &str,
@@ -671,7 +666,7 @@ async fn send_raw<B: serde::Serialize>(
 
 /// The HTTP methods [`send`] uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Method {
+enum Method {
     /// Create or act.
     Post,
     /// Replace.

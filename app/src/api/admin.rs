@@ -1,0 +1,186 @@
+//! The administration endpoints (`/api/v1/admin/…`), one function each,
+//! for the administration screen and the case deletion on the detail
+//! screen. All of them are online-only and need an admin's token.
+//!
+//! Requests and answers whose types live in `shared` are typed here. The
+//! server's own records (devices, quarantine entries and their outcomes,
+//! audit records, calendar previews, the deleted-case receipt) have no
+//! type in `shared` yet: each has an alias below, named as the server
+//! names its type, for the `serde_json::Value` it arrives as. When `shared`
+//! has the type, the alias becomes a `pub use`, and the compiler shows
+//! every place on the screens that reads the JSON by hand.
+
+use super::{ApiError, Method, get, send, send_empty};
+use serde_json::{Value, json};
+use shared::calendar::YearSchedule;
+use shared::category::Category;
+use shared::id::{CaseId, PropertyId, UserId};
+use shared::property::Property;
+use shared::role::{Role, User};
+use shared::settings::Settings;
+use shared::wire::PasswordReset;
+
+/// A device record (`GET /api/v1/admin/devices`), as JSON.
+pub type DeviceInfo = Value;
+/// What importing a holiday schedule does (or did), as JSON.
+pub type CalendarPreview = Value;
+/// A quarantined op with why it was refused, as JSON.
+pub type QuarantineEntry = Value;
+/// The outcome of re-applying a quarantined op, as JSON.
+pub type ReapplyOutcome = Value;
+/// One audit record, as JSON.
+pub type AuditRecord = Value;
+/// The receipt of a deleted case, as JSON.
+pub type DeletedCase = Value;
+
+/// A user to create, as the new-user form collects it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewUser {
+    /// The login, trimmed.
+    pub login: String,
+    /// The name shown to colleagues, trimmed.
+    pub display_name: String,
+    /// The role.
+    pub role: Role,
+    /// The initial password, which the user must change at the first login.
+    pub password: String,
+    /// The properties in the user's scope (none for roles that see all).
+    pub properties: Vec<PropertyId>,
+    /// The department, if one was given.
+    pub department: Option<String>,
+}
+
+/// `GET /api/v1/admin/users`.
+pub async fn users(token: &str) -> Result<Vec<User>, ApiError> {
+    get(token, "/api/v1/admin/users").await
+}
+
+/// `POST /api/v1/admin/users`: the created user.
+pub async fn create_user(token: &str, user: &NewUser) -> Result<User, ApiError> {
+    // The request type is the server's own; the body is its JSON.
+    let body = json!({
+        "login": user.login,
+        "display_name": user.display_name,
+        "role": user.role.code(),
+        "password": user.password,
+        "properties": user.properties,
+        "department": user.department,
+    });
+    send(Method::Post, token, "/api/v1/admin/users", &body).await
+}
+
+/// `PUT /api/v1/admin/users/{id}/active`: enables or disables a user.
+pub async fn set_user_active(token: &str, user: UserId, active: bool) -> Result<(), ApiError> {
+    let url = format!("/api/v1/admin/users/{user}/active");
+    send_empty(Method::Put, token, &url, &json!({ "active": active })).await
+}
+
+/// `POST /api/v1/admin/users/{id}/password`: an admin sets a temporary
+/// password, which the user must change at their next login (204).
+pub async fn reset_password(
+    token: &str,
+    user: UserId,
+    req: &PasswordReset,
+) -> Result<(), ApiError> {
+    let url = format!("/api/v1/admin/users/{user}/password");
+    send_empty(Method::Post, token, &url, req).await
+}
+
+/// `GET /api/v1/admin/devices`: the server's device records.
+pub async fn devices(token: &str) -> Result<Vec<DeviceInfo>, ApiError> {
+    get(token, "/api/v1/admin/devices").await
+}
+
+/// `POST /api/v1/admin/devices/{id}/revoke`. The id is as the device
+/// record gave it.
+pub async fn revoke_device(token: &str, device: &str) -> Result<(), ApiError> {
+    let url = format!("/api/v1/admin/devices/{device}/revoke");
+    send_empty(Method::Post, token, &url, &json!({})).await
+}
+
+/// `GET /api/v1/admin/properties`.
+pub async fn properties(token: &str) -> Result<Vec<Property>, ApiError> {
+    get(token, "/api/v1/admin/properties").await
+}
+
+/// `POST /api/v1/admin/properties`: stores a new or changed property.
+pub async fn put_property(token: &str, property: &Property) -> Result<(), ApiError> {
+    send_empty(Method::Post, token, "/api/v1/admin/properties", property).await
+}
+
+/// `GET /api/v1/admin/categories`.
+pub async fn categories(token: &str) -> Result<Vec<Category>, ApiError> {
+    get(token, "/api/v1/admin/categories").await
+}
+
+/// `PUT /api/v1/admin/categories`: replaces the list; the stored list.
+pub async fn put_categories(
+    token: &str,
+    categories: &[Category],
+) -> Result<Vec<Category>, ApiError> {
+    send(Method::Put, token, "/api/v1/admin/categories", &categories).await
+}
+
+/// `GET /api/v1/admin/settings`.
+pub async fn settings(token: &str) -> Result<Settings, ApiError> {
+    get(token, "/api/v1/admin/settings").await
+}
+
+/// `PUT /api/v1/admin/settings`: the stored settings.
+pub async fn put_settings(token: &str, settings: &Settings) -> Result<Settings, ApiError> {
+    send(Method::Put, token, "/api/v1/admin/settings", settings).await
+}
+
+/// `POST /api/v1/admin/calendar/preview`: what importing `schedule` would
+/// do, without doing it.
+pub async fn preview_calendar(
+    token: &str,
+    schedule: &YearSchedule,
+) -> Result<CalendarPreview, ApiError> {
+    send(
+        Method::Post,
+        token,
+        "/api/v1/admin/calendar/preview",
+        schedule,
+    )
+    .await
+}
+
+/// `POST /api/v1/admin/calendar`: imports one year's holidays; the same
+/// preview, of what was imported.
+pub async fn put_calendar(
+    token: &str,
+    schedule: &YearSchedule,
+) -> Result<CalendarPreview, ApiError> {
+    send(Method::Post, token, "/api/v1/admin/calendar", schedule).await
+}
+
+/// `GET /api/v1/admin/quarantine`: the unsettled quarantine entries.
+pub async fn quarantine(token: &str) -> Result<Vec<QuarantineEntry>, ApiError> {
+    get(token, "/api/v1/admin/quarantine").await
+}
+
+/// `POST /api/v1/admin/quarantine/{id}/reapply`: the outcome (accepted,
+/// or refused again with a reason).
+pub async fn reapply(token: &str, entry: &str) -> Result<ReapplyOutcome, ApiError> {
+    let url = format!("/api/v1/admin/quarantine/{entry}/reapply");
+    send(Method::Post, token, &url, &json!({})).await
+}
+
+/// `POST /api/v1/admin/quarantine/{id}/discard`, with the admin's reason.
+pub async fn discard(token: &str, entry: &str, reason: &str) -> Result<(), ApiError> {
+    let url = format!("/api/v1/admin/quarantine/{entry}/discard");
+    send_empty(Method::Post, token, &url, &json!({ "reason": reason })).await
+}
+
+/// `GET /api/v1/admin/audit?limit=N`: the latest audit records.
+pub async fn audit(token: &str, limit: u32) -> Result<Vec<AuditRecord>, ApiError> {
+    get(token, &format!("/api/v1/admin/audit?limit={limit}")).await
+}
+
+/// `DELETE /api/v1/admin/cases/{id}`: deletes a case whose retention
+/// period has passed; the server's receipt.
+pub async fn delete_case(token: &str, case: CaseId) -> Result<DeletedCase, ApiError> {
+    let url = format!("/api/v1/admin/cases/{case}");
+    send(Method::Delete, token, &url, &Value::Null).await
+}

@@ -1,0 +1,107 @@
+//! The pieces of the online-only screens' forms: a labelled text input
+//! ([`TextField`]), the problems shown beside the inputs ([`FieldErrors`],
+//! [`field_error`]) and where a server refusal belongs ([`Route`],
+//! [`show_refusal`]).
+
+use crate::api::ApiError;
+use crate::state::use_app;
+use leptos::prelude::*;
+use shared::lang::Lang;
+use std::collections::BTreeMap;
+
+/// Problems beside the fields of one form: field name → message.
+pub type FieldErrors = RwSignal<BTreeMap<&'static str, String>>;
+
+/// The message beside `field`, as `data-testid="{testid}"`.
+pub fn field_error(errors: FieldErrors, field: &'static str, testid: String) -> impl IntoView {
+    view! {
+        <span class="field-error" role="alert" data-testid=testid>
+            {move || errors.with(|e| e.get(field).cloned())}
+        </span>
+    }
+}
+
+/// A labelled input bound to `value`; what follows the input (its error,
+/// usually) comes as children.
+#[component]
+pub fn TextField(
+    /// The label, `(zh, en)`.
+    label: (&'static str, &'static str),
+    /// The input's `data-testid`.
+    testid: &'static str,
+    /// What is typed.
+    value: RwSignal<String>,
+    /// The input's `type`.
+    #[prop(default = "text")]
+    kind: &'static str,
+    /// The input's `autocomplete`, when the browser should be told.
+    #[prop(optional)]
+    autocomplete: Option<&'static str>,
+    /// The input's `min`, for numbers.
+    #[prop(optional)]
+    min: Option<&'static str>,
+    /// The input's `inputmode`, for the on-screen keyboard.
+    #[prop(optional)]
+    inputmode: Option<&'static str>,
+    #[prop(optional)] children: Option<Children>,
+) -> impl IntoView {
+    let ctx = use_app();
+    let (zh, en) = label;
+    view! {
+        <label class="field">
+            <span>{move || ctx.lang.get().pick(zh, en)}</span>
+            <input type=kind min=min inputmode=inputmode autocomplete=autocomplete data-testid=testid
+                prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev))/>
+            {children.map(|c| c())}
+        </label>
+    }
+}
+
+/// Where a server refusal belongs in a form: beside `field` when the
+/// answer's code is `code`, in the code's words or in `words` (zh, en),
+/// which say it better for this form.
+pub struct Route {
+    /// The server's error code.
+    pub code: &'static str,
+    /// The field it belongs beside.
+    pub field: &'static str,
+    /// Better words for this form than the code's own.
+    pub words: Option<(&'static str, &'static str)>,
+}
+
+/// A route in the code's own words.
+pub const fn route(code: &'static str, field: &'static str) -> Route {
+    Route {
+        code,
+        field,
+        words: None,
+    }
+}
+
+/// Shows a refusal beside the field its code names, or, for a code that
+/// names none, for the form as a whole (`general`, which words it when
+/// shown).
+pub fn show_refusal<E>(
+    e: &ApiError,
+    l: Lang,
+    routes: &[Route],
+    beside: FieldErrors,
+    general: RwSignal<Option<E>>,
+) where
+    E: From<ApiError> + Send + Sync + 'static,
+{
+    let found = e
+        .code()
+        .and_then(|code| routes.iter().find(|r| r.code == code));
+    match found {
+        Some(r) => {
+            let message = r
+                .words
+                .map_or_else(|| e.message(l), |(zh, en)| l.pick(zh, en).to_string());
+            beside.update(|m| {
+                m.insert(r.field, message);
+            });
+        }
+        None => general.set(Some(e.clone().into())),
+    }
+}

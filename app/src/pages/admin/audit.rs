@@ -1,0 +1,97 @@
+//! 审计日志: the latest audit records, newest first.
+
+use super::{company_tz, short, text, token, when};
+use crate::api::admin::{self, AuditRecord};
+use crate::components::table::{DataTable, Loaded, loaded};
+use crate::state::use_app;
+use leptos::prelude::*;
+use shared::lang::Lang;
+
+/// How many records the tab shows.
+const LATEST: u32 = 200;
+
+/// The audit tab.
+#[component]
+pub fn AuditTab() -> impl IntoView {
+    let ctx = use_app();
+    let records: Loaded<Vec<AuditRecord>> =
+        LocalResource::new(move || async move { admin::audit(&token(ctx)?, LATEST).await });
+    let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+    view! {
+        <div class="admin-section" data-testid="admin-audit">
+            <div class="admin-section-head">
+                <h3>{t("审计日志（最近 200 条）", "Audit log (latest 200)")}</h3>
+                <button type="button" class="btn small" data-testid="audit-refresh" on:click=move |_| records.refetch()>
+                    {t("刷新", "Refresh")}
+                </button>
+            </div>
+            {loaded(records, move |list| {
+                let tz = company_tz(ctx);
+                let rows = list
+                    .into_iter()
+                    .map(|r| {
+                        let who = r["login"]
+                            .as_str()
+                            .map(str::to_string)
+                            .unwrap_or_else(|| short(&text(&r["user"])));
+                        let action = text(&r["action"]);
+                        let code = action.clone();
+                        let title = action.clone();
+                        let detail = text(&r["detail"]);
+                        let detail_short: String = detail.chars().take(200).collect();
+                        view! {
+                            <tr data-testid="audit-row" data-action=action.clone()>
+                                <td class="admin-nowrap">{when(&r["at"], tz)}</td>
+                                <td>{who}</td>
+                                <td><code title=text(&r["device"])>{short(&text(&r["device"]))}</code></td>
+                                <td>{text(&r["address"])}</td>
+                                <td title=title>{move || audit_action(&code, ctx.lang.get())}</td>
+                                <td class="admin-detail" title=detail>{detail_short}</td>
+                            </tr>
+                        }
+                    })
+                    .collect_view();
+                view! {
+                    <DataTable testid="audit-table" headers=&[
+                        ("时间", "When"),
+                        ("操作人", "Who"),
+                        ("设备", "Device"),
+                        ("来源地址", "From"),
+                        ("操作", "What"),
+                        ("详情", "Details"),
+                    ]>
+                        {rows}
+                    </DataTable>
+                }
+                .into_any()
+            })}
+        </div>
+    }
+}
+
+/// An audit action code for a person; unknown codes are shown as they are.
+fn audit_action(code: &str, l: Lang) -> String {
+    let (zh, en) = match code {
+        "user.create" => ("新增用户", "User created"),
+        "user.set_active" => ("启用/停用用户", "User enabled or disabled"),
+        "user.reset_password" => ("重置用户密码", "User's password reset"),
+        "user.must_change_password" => (
+            "设置初始密码（首次登录时须修改）",
+            "Initial password set (to be changed at the first login)",
+        ),
+        "auth.password_change" => ("修改密码", "Password changed"),
+        "device.revoke" => ("吊销设备", "Device revoked"),
+        "property.put" => ("保存项目", "Property saved"),
+        "settings.put" => ("修改设置", "Settings changed"),
+        "categories.put" => ("修改类别", "Categories changed"),
+        "calendar.put" => ("导入节假日", "Holiday calendar loaded"),
+        "quarantine.reapply" => ("重新应用隔离记录", "Quarantined record re-applied"),
+        "quarantine.discard" => ("丢弃隔离记录", "Quarantined record discarded"),
+        "case.delete" => ("删除过期工单", "Expired case deleted"),
+        "auth.login" => ("登录", "Login"),
+        "auth.login_failed" => ("登录失败", "Failed login"),
+        "spot_check.draw" => ("抽取季度抽查样本", "Spot-check sample drawn"),
+        _ => return code.to_string(),
+    };
+    l.pick(zh, en).to_string()
+}

@@ -1,0 +1,279 @@
+//! 节假日: importing a year's holiday schedule, previewed first.
+
+use super::{text, token};
+use crate::api::{self, ApiError, admin};
+use crate::state::use_app;
+use chrono::{Datelike, NaiveDate};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use serde_json::Value;
+use shared::calendar::YearSchedule;
+use shared::lang::Lang;
+use wasm_bindgen::{JsCast, JsValue};
+
+/// The calendar tab.
+#[component]
+pub fn CalendarTab() -> impl IntoView {
+    let ctx = use_app();
+    let input = RwSignal::new(String::new());
+    // What the shown preview was made from: apply sends exactly that.
+    let previewed = RwSignal::new(None::<(String, YearSchedule)>);
+    let preview = RwSignal::new(None::<admin::CalendarPreview>);
+    let error = RwSignal::new(None::<CalendarError>);
+    let done = RwSignal::new(None::<String>);
+
+    // Asks the server what importing the typed schedule would do; the
+    // preview remembers what it was made from.
+    let check = Action::new_local(move |(raw, schedule): &(String, YearSchedule)| {
+        let (raw, schedule) = (raw.clone(), schedule.clone());
+        async move {
+            let result = admin::preview_calendar(&token(ctx)?, &schedule).await;
+            match &result {
+                Ok(p) => {
+                    preview.set(Some(p.clone()));
+                    previewed.set(Some((raw, schedule)));
+                }
+                Err(e) => error.set(Some(CalendarError::Api(e.clone()))),
+            }
+            result.map(drop)
+        }
+    });
+    // Imports the previewed schedule.
+    let load = Action::new_local(move |schedule: &YearSchedule| {
+        let schedule = schedule.clone();
+        async move {
+            let result = admin::put_calendar(&token(ctx)?, &schedule).await;
+            match &result {
+                Ok(p) => {
+                    let l = ctx.l();
+                    done.set(Some(match l {
+                        Lang::ZhCn => format!("已导入 {} 年节假日安排", text(&p["year"])),
+                        Lang::En => format!("The {} holiday schedule is loaded", text(&p["year"])),
+                    }));
+                    preview.set(Some(p.clone()));
+                    // Applied: the button stays off until another preview.
+                    previewed.set(None);
+                    crate::sync::request(ctx);
+                }
+                Err(e) => error.set(Some(CalendarError::Api(e.clone()))),
+            }
+            result.map(drop)
+        }
+    });
+    let busy = move || check.pending().get() || load.pending().get();
+
+    let on_file = move |ev: leptos::ev::Event| {
+        let Some(file) = chosen_file(&ev) else {
+            return;
+        };
+        spawn_local(async move {
+            match wasm_bindgen_futures::JsFuture::from(file.text()).await {
+                Ok(content) => {
+                    input.set(content.as_string().unwrap_or_default());
+                    preview.set(None);
+                    previewed.set(None);
+                    error.set(None);
+                }
+                Err(_) => error.set(Some(CalendarError::File)),
+            }
+        });
+    };
+    let run_preview = move |_| {
+        error.set(None);
+        done.set(None);
+        preview.set(None);
+        previewed.set(None);
+        let raw = input.get_untracked();
+        let schedule = match serde_json::from_str::<YearSchedule>(&raw) {
+            Ok(s) => s,
+            Err(e) => {
+                error.set(Some(CalendarError::Json {
+                    line: e.line(),
+                    column: e.column(),
+                    detail: e.to_string(),
+                }));
+                return;
+            }
+        };
+        if ctx.token().is_none() {
+            return;
+        }
+        check.dispatch_local((raw, schedule));
+    };
+    let can_apply = move || {
+        let clean = preview.with(|p| p.as_ref().is_some_and(|p| p["error"].is_null()));
+        let same = previewed.with(|p| p.as_ref().is_some_and(|(raw, _)| input.with(|i| i == raw)));
+        clean && same && !busy()
+    };
+    let apply = move |_| {
+        let Some((_, schedule)) = previewed.get_untracked() else {
+            return;
+        };
+        if ctx.token().is_none() {
+            return;
+        }
+        error.set(None);
+        load.dispatch_local(schedule);
+    };
+    let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+    view! {
+        <div class="admin-section" data-testid="admin-calendar">
+            <h3>{t("节假日安排", "Holiday calendar")}</h3>
+            <p class="hint">{t(
+                "每年国务院公布下一年的放假安排后，导入该年的文件（JSON：year、rest_days 放假日、workdays 调休上班日、source 通知名称）。先预览核对，再应用。",
+                "When the State Council publishes next year's holidays, import that year's file (JSON: year, rest_days, workdays for make-up working days, source for the notice). Preview and check it, then apply.",
+            )}</p>
+            <div class="card admin-form">
+                <label class="field">
+                    <span>{t("选择文件", "Choose a file")}</span>
+                    <input type="file" accept=".json,application/json" data-testid="calendar-file" on:change=on_file/>
+                </label>
+                <label class="field">
+                    <span>{t("或粘贴 JSON", "Or paste the JSON")}</span>
+                    <textarea class="admin-json" data-testid="calendar-input" spellcheck="false"
+                        prop:value=move || input.get() on:input=move |ev| input.set(event_target_value(&ev))></textarea>
+                </label>
+                <div class="actions">
+                    <button type="button" class="btn" data-testid="calendar-preview"
+                        disabled=move || busy() || input.with(|i| i.trim().is_empty()) on:click=run_preview>
+                        {t("预览", "Preview")}
+                    </button>
+                    <button type="button" class="btn primary" data-testid="calendar-apply"
+                        disabled=move || !can_apply() on:click=apply>
+                        {t("应用", "Apply")}
+                    </button>
+                </div>
+                <p class="error" role="alert" data-testid="admin-error">{move || error.with(|e| e.as_ref().map(|e| e.message(ctx.lang.get())))}</p>
+                <p class="admin-done" role="status" data-testid="calendar-status">{move || done.get()}</p>
+            </div>
+            {move || preview.get().map(|p| view! { <CalendarPreview preview=p/> })}
+        </div>
+    }
+}
+
+/// Why a schedule was not previewed or imported; worded when shown.
+#[derive(Debug, Clone)]
+enum CalendarError {
+    /// The chosen file could not be read.
+    File,
+    /// What was typed or read is not a schedule: where, and serde's words.
+    Json {
+        line: usize,
+        column: usize,
+        detail: String,
+    },
+    /// The server refused, or could not be reached.
+    Api(ApiError),
+}
+
+impl CalendarError {
+    fn message(&self, l: Lang) -> String {
+        match self {
+            CalendarError::File => l
+                .pick("无法读取所选文件", "Could not read the chosen file")
+                .into(),
+            // serde's words are English; the place is not.
+            CalendarError::Json {
+                line,
+                column,
+                detail,
+            } => match l {
+                Lang::ZhCn => format!(
+                    "不是有效的节假日安排 JSON（需要 year、rest_days、workdays、source），问题在第 {line} 行第 {column} 列"
+                ),
+                Lang::En => format!(
+                    "Not a valid holiday schedule JSON (year, rest_days, workdays, source are needed): {detail}"
+                ),
+            },
+            CalendarError::Api(e) => e.message(l),
+        }
+    }
+}
+
+/// The file an `<input type=file>` holds, as a `Blob`. Read through
+/// `Reflect` so that the app needs no extra `web-sys` features.
+fn chosen_file(ev: &leptos::ev::Event) -> Option<web_sys::Blob> {
+    let target: JsValue = ev.target()?.into();
+    let files = js_sys::Reflect::get(&target, &JsValue::from_str("files")).ok()?;
+    let file = js_sys::Reflect::get(&files, &JsValue::from_f64(0.0)).ok()?;
+    if file.is_undefined() || file.is_null() {
+        return None;
+    }
+    Some(file.unchecked_into())
+}
+
+/// `2026-10-01 周四` / `2026-10-01 Thu`.
+fn day_label(v: &Value, l: Lang) -> String {
+    let raw = text(v);
+    let Ok(date) = raw.parse::<NaiveDate>() else {
+        return raw;
+    };
+    let i = date.weekday().num_days_from_monday() as usize;
+    let zh = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"];
+    let en = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    format!("{raw} {}", l.pick(zh[i], en[i]))
+}
+
+#[component]
+fn CalendarPreview(preview: admin::CalendarPreview) -> impl IntoView {
+    let ctx = use_app();
+    let l = ctx.lang.get_untracked();
+    let days = |key: &str, testid: &'static str| {
+        preview[key]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|d| view! { <li data-testid=testid data-date=text(&d)>{day_label(&d, l)}</li> })
+            .collect_view()
+    };
+    let rest_count = preview["rest_days"].as_array().map_or(0, Vec::len);
+    let work_count = preview["workdays"].as_array().map_or(0, Vec::len);
+    let loaded_years = preview["loaded_years"]
+        .as_array()
+        .map(|ys| ys.iter().map(text).collect::<Vec<_>>().join("、"))
+        .unwrap_or_default();
+    let replaces = preview["replaces"].as_bool().unwrap_or(false);
+    let problem = (!preview["error"].is_null()).then(|| {
+        let e = &preview["error"];
+        let message = l.pick(
+            e["message_zh"].as_str().unwrap_or_default(),
+            e["message_en"].as_str().unwrap_or_default(),
+        );
+        let message = if message.is_empty() {
+            api::code_words(&text(&e["code"]), l)
+        } else {
+            message.to_string()
+        };
+        view! {
+            <p class="error" data-testid="calendar-problem" data-code=text(&e["code"])>
+                {l.pick("无法应用：", "Cannot be applied: ")}{message}
+            </p>
+        }
+    });
+    let year = text(&preview["year"]);
+    view! {
+        <div class="card admin-preview" data-testid="calendar-result">
+            <dl class="admin-kvs">
+                <div class="kv"><dt>{l.pick("年份", "Year")}</dt><dd data-testid="calendar-year">{year}</dd></div>
+                <div class="kv"><dt>{l.pick("依据", "Source")}</dt><dd>{text(&preview["source"])}</dd></div>
+                <div class="kv"><dt>{l.pick("导入方式", "Import")}</dt>
+                    <dd data-testid="calendar-replaces" data-replaces=replaces.to_string()>
+                        {if replaces { l.pick("替换已导入的同一年份", "Replaces the year already loaded") } else { l.pick("新增年份", "Adds a new year") }}
+                    </dd></div>
+                <div class="kv"><dt>{l.pick("已导入年份", "Years loaded")}</dt><dd>{loaded_years}</dd></div>
+            </dl>
+            {problem}
+            <div class="admin-days">
+                <div>
+                    <h4>{match l { Lang::ZhCn => format!("放假日（{rest_count} 天）"), Lang::En => format!("Rest days ({rest_count})") }}</h4>
+                    <ul class="admin-day-list rest">{days("rest_days", "calendar-rest-day")}</ul>
+                </div>
+                <div>
+                    <h4>{match l { Lang::ZhCn => format!("调休上班日（{work_count} 天）"), Lang::En => format!("Make-up working days ({work_count})") }}</h4>
+                    <ul class="admin-day-list work">{days("workdays", "calendar-workday")}</ul>
+                </div>
+            </div>
+        </div>
+    }
+}

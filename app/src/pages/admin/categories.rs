@@ -1,0 +1,205 @@
+//! 类别: the case categories, edited as one list; codes cases already use
+//! stay fixed and can only be retired.
+
+use super::{token, words};
+use crate::api::{ApiError, admin};
+use crate::components::table::{DataTable, Loaded, loaded};
+use crate::state::use_app;
+use leptos::prelude::*;
+use shared::category::Category;
+use shared::lang::Lang;
+use std::collections::BTreeMap;
+
+/// The categories tab.
+#[component]
+pub fn CategoriesTab() -> impl IntoView {
+    let ctx = use_app();
+    let categories: Loaded<Vec<Category>> =
+        LocalResource::new(move || async move { admin::categories(&token(ctx)?).await });
+    let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+    view! {
+        <div class="admin-section" data-testid="admin-categories">
+            <h3>{t("工单类别", "Case categories")}</h3>
+            <p class="hint">{t(
+                "已有工单使用的类别不能删除，只能停用；停用的类别不再用于新工单。",
+                "A category that cases use cannot be removed, only retired; retired categories are not offered for new cases.",
+            )}</p>
+            {loaded(categories, |list| view! { <CategoryEditor initial=list/> }.into_any())}
+        </div>
+    }
+}
+
+/// One editable category; `existing` codes are fixed, because cases store
+/// the code.
+#[derive(Clone, Copy)]
+struct CategoryRow {
+    key: usize,
+    existing: bool,
+    code: RwSignal<String>,
+    name_zh: RwSignal<String>,
+    name_en: RwSignal<String>,
+    active: RwSignal<bool>,
+}
+
+impl CategoryRow {
+    fn new(key: usize, c: Category, existing: bool) -> CategoryRow {
+        CategoryRow {
+            key,
+            existing,
+            code: RwSignal::new(c.code),
+            name_zh: RwSignal::new(c.name_zh),
+            name_en: RwSignal::new(c.name_en),
+            active: RwSignal::new(c.active),
+        }
+    }
+
+    fn category(&self) -> Category {
+        Category {
+            code: self.code.get_untracked().trim().to_string(),
+            name_zh: self.name_zh.get_untracked().trim().to_string(),
+            name_en: self.name_en.get_untracked().trim().to_string(),
+            active: self.active.get_untracked(),
+        }
+    }
+}
+
+#[component]
+fn CategoryEditor(initial: Vec<Category>) -> impl IntoView {
+    let ctx = use_app();
+    let next_key = StoredValue::new(0usize);
+    let make_rows = move |list: Vec<Category>| -> Vec<CategoryRow> {
+        list.into_iter()
+            .map(|c| {
+                let key = next_key.get_value();
+                next_key.set_value(key + 1);
+                CategoryRow::new(key, c, true)
+            })
+            .collect()
+    };
+    let rows = RwSignal::new(make_rows(initial));
+    let error = RwSignal::new(None::<ApiError>);
+    let done = RwSignal::new(None::<String>);
+    let add = move |_| {
+        let key = next_key.get_value();
+        next_key.set_value(key + 1);
+        let blank = Category {
+            code: String::new(),
+            name_zh: String::new(),
+            name_en: String::new(),
+            active: true,
+        };
+        rows.update(|r| r.push(CategoryRow::new(key, blank, false)));
+    };
+    // Problems by row key, beside the row.
+    let row_errors = RwSignal::new(BTreeMap::<usize, String>::new());
+    let store = Action::new_local(move |list: &Vec<Category>| {
+        let list = list.clone();
+        async move {
+            let result = admin::put_categories(&token(ctx)?, &list).await;
+            match &result {
+                Ok(stored) => {
+                    rows.set(make_rows(stored.clone()));
+                    done.set(Some(ctx.l().pick("类别已保存", "Categories saved").into()));
+                    crate::sync::request(ctx);
+                }
+                Err(e) => error.set(Some(e.clone())),
+            }
+            result.map(drop)
+        }
+    });
+    let save = move |_| {
+        if ctx.token().is_none() {
+            return;
+        }
+        let l = ctx.l();
+        error.set(None);
+        done.set(None);
+        let keyed: Vec<(usize, Category)> =
+            rows.with_untracked(|r| r.iter().map(|row| (row.key, row.category())).collect());
+        let found = check_category_rows(&keyed, l);
+        let stop = !found.is_empty();
+        row_errors.set(found);
+        if stop {
+            return;
+        }
+        store.dispatch_local(keyed.into_iter().map(|(_, c)| c).collect());
+    };
+    let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+    view! {
+        <DataTable testid="category-table" headers=&[
+            ("代码", "Code"),
+            ("中文名称", "Chinese name"),
+            ("英文名称", "English name"),
+            ("启用", "Active"),
+        ]>
+                    <For each=move || rows.get() key=|r| r.key children=move |r: CategoryRow| view! {
+                        <tr data-testid="category-row">
+                            <td>
+                                <input type="text" class="admin-cell" data-testid="category-code"
+                                    readonly=r.existing
+                                    placeholder=move || ctx.lang.get().pick("小写字母、数字或 _", "lowercase letters, digits or _")
+                                    prop:value=move || r.code.get() on:input=move |ev| r.code.set(event_target_value(&ev))/>
+                                <span class="field-error" role="alert" data-testid="category-error">
+                                    {move || row_errors.with(|e| e.get(&r.key).cloned())}
+                                </span>
+                            </td>
+                            <td>
+                                <input type="text" class="admin-cell" data-testid="category-zh"
+                                    prop:value=move || r.name_zh.get() on:input=move |ev| r.name_zh.set(event_target_value(&ev))/>
+                            </td>
+                            <td>
+                                <input type="text" class="admin-cell" data-testid="category-en"
+                                    prop:value=move || r.name_en.get() on:input=move |ev| r.name_en.set(event_target_value(&ev))/>
+                            </td>
+                            <td>
+                                <label class="check">
+                                    <input type="checkbox" data-testid="category-active"
+                                        prop:checked=move || r.active.get() on:change=move |ev| r.active.set(event_target_checked(&ev))/>
+                                </label>
+                            </td>
+                        </tr>
+                    }/>
+        </DataTable>
+        <div class="actions">
+            <button type="button" class="btn" data-testid="categories-add" on:click=add>{t("添加类别", "Add category")}</button>
+            <button type="button" class="btn primary" data-testid="categories-save" disabled=move || store.pending().get() on:click=save>
+                {t("保存类别", "Save categories")}
+            </button>
+        </div>
+        <p class="error" role="alert" data-testid="admin-error">{move || error.with(|e| e.as_ref().map(|e| e.message(ctx.lang.get())))}</p>
+        <p class="admin-done" role="status" data-testid="categories-status">{move || done.get()}</p>
+    }
+}
+
+/// The server's checks of a category list, made here so that each problem
+/// shows beside its row (by key): a code of 1–32 lowercase letters, digits
+/// or `_`, both names, no code twice, one category active.
+fn check_category_rows(rows: &[(usize, Category)], l: Lang) -> BTreeMap<usize, String> {
+    let mut found = BTreeMap::new();
+    let mut seen = std::collections::HashSet::new();
+    for (key, c) in rows {
+        let code_ok = (1..=32).contains(&c.code.chars().count())
+            && c.code
+                .chars()
+                .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_');
+        let problem = if !code_ok {
+            Some("categories.bad_code")
+        } else if c.name_zh.is_empty() || c.name_en.is_empty() {
+            Some("categories.missing_name")
+        } else if !seen.insert(c.code.as_str()) {
+            Some("categories.duplicate_code")
+        } else {
+            None
+        };
+        if let Some(code) = problem {
+            found.insert(*key, words(code, l));
+        }
+    }
+    if found.is_empty()
+        && !rows.iter().any(|(_, c)| c.active)
+        && let Some((key, _)) = rows.first()
+    {
+        found.insert(*key, words("categories.none_active", l));
+    }
+    found
+}

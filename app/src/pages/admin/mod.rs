@@ -1,0 +1,204 @@
+//! Administration (admin role, online only): users, devices, properties,
+//! categories, company settings, the holiday calendar, the quarantine list
+//! and the audit log, one tab each.
+//!
+//! Every tab loads its data from the server when it opens and writes
+//! straight back to it: administration changes the company's shared
+//! configuration, which only the server holds, so nothing here is queued
+//! offline. What the devices need of it (settings, categories, calendar,
+//! properties, users) reaches them through the ordinary pull; after a
+//! change this screen asks for a sync so that this device has it at once.
+//!
+//! The server checks the role and every value; the app only hides the
+//! screen from other roles and shows the server's refusals. The requests
+//! go through the typed client `crate::api::admin`; the server's own
+//! records (devices, quarantine entries, audit records, calendar previews)
+//! arrive as `serde_json::Value` from it, since the screen only displays
+//! them.
+//!
+//! One module per tab: `users`, `devices`, `properties`, `categories`,
+//! `settings`, `calendar`, `quarantine` and `audit`. The tables and the
+//! form pieces they share are `crate::components::table` and
+//! `crate::components::form`; the small helpers are below.
+
+mod audit;
+mod calendar;
+mod categories;
+mod devices;
+mod properties;
+mod quarantine;
+mod settings;
+mod users;
+
+use crate::api::{self, ApiError};
+use crate::i18n;
+use crate::state::{AppCtx, use_app};
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use leptos::prelude::*;
+use serde_json::Value;
+use shared::lang::Lang;
+use shared::role::Role;
+
+/// The administration screen.
+#[component]
+pub fn AdminPage() -> impl IntoView {
+    let ctx = use_app();
+    let tab = RwSignal::new(Tab::Users);
+    let online = RwSignal::new(window().navigator().on_line());
+    let on = window_event_listener(leptos::ev::online, move |_| online.set(true));
+    let off = window_event_listener(leptos::ev::offline, move |_| online.set(false));
+    on_cleanup(move || {
+        on.remove();
+        off.remove();
+    });
+    let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+    view! {
+        <section class="admin" data-testid="admin">
+            <h2>{t("系统管理", "Administration")}</h2>
+            <nav class="admin-tabs" role="tablist">
+                {Tab::ALL
+                    .into_iter()
+                    .map(|tb| {
+                        view! {
+                            <button type="button" class="admin-tab" role="tab"
+                                class:active=move || tab.get() == tb
+                                aria-selected=move || (tab.get() == tb).to_string()
+                                data-testid=tb.testid()
+                                on:click=move |_| tab.set(tb)>
+                                {move || tb.label(ctx.lang.get())}
+                            </button>
+                        }
+                    })
+                    .collect_view()}
+            </nav>
+            {move || {
+                if ctx.role() != Some(Role::Admin) {
+                    return view! {
+                        <p class="card error" data-testid="admin-forbidden">
+                            {t("只有系统管理员可以使用管理功能。", "Only the system administrator may use administration.")}
+                        </p>
+                    }
+                        .into_any();
+                }
+                if !online.get() {
+                    return view! {
+                        <p class="card admin-offline" data-testid="admin-offline">
+                            {t(
+                                "管理功能需要联网。请连接网络后再试；工单登记和处理仍可离线进行。",
+                                "Administration needs the network. Connect and try again; cases can still be registered and worked offline.",
+                            )}
+                        </p>
+                    }
+                        .into_any();
+                }
+                match tab.get() {
+                    Tab::Users => view! { <users::UsersTab/> }.into_any(),
+                    Tab::Devices => view! { <devices::DevicesTab/> }.into_any(),
+                    Tab::Properties => view! { <properties::PropertiesTab/> }.into_any(),
+                    Tab::Categories => view! { <categories::CategoriesTab/> }.into_any(),
+                    Tab::Settings => view! { <settings::SettingsTab/> }.into_any(),
+                    Tab::Calendar => view! { <calendar::CalendarTab/> }.into_any(),
+                    Tab::Quarantine => view! { <quarantine::QuarantineTab/> }.into_any(),
+                    Tab::Audit => view! { <audit::AuditTab/> }.into_any(),
+                }
+            }}
+        </section>
+    }
+}
+
+/// The tabs of the screen, in display order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tab {
+    Users,
+    Devices,
+    Properties,
+    Categories,
+    Settings,
+    Calendar,
+    Quarantine,
+    Audit,
+}
+
+impl Tab {
+    const ALL: [Tab; 8] = [
+        Tab::Users,
+        Tab::Devices,
+        Tab::Properties,
+        Tab::Categories,
+        Tab::Settings,
+        Tab::Calendar,
+        Tab::Quarantine,
+        Tab::Audit,
+    ];
+
+    fn testid(self) -> &'static str {
+        match self {
+            Tab::Users => "admin-tab-users",
+            Tab::Devices => "admin-tab-devices",
+            Tab::Properties => "admin-tab-properties",
+            Tab::Categories => "admin-tab-categories",
+            Tab::Settings => "admin-tab-settings",
+            Tab::Calendar => "admin-tab-calendar",
+            Tab::Quarantine => "admin-tab-quarantine",
+            Tab::Audit => "admin-tab-audit",
+        }
+    }
+
+    fn label(self, lang: Lang) -> &'static str {
+        match self {
+            Tab::Users => lang.pick("用户", "Users"),
+            Tab::Devices => lang.pick("设备", "Devices"),
+            Tab::Properties => lang.pick("项目", "Properties"),
+            Tab::Categories => lang.pick("类别", "Categories"),
+            Tab::Settings => lang.pick("设置", "Settings"),
+            Tab::Calendar => lang.pick("节假日", "Holidays"),
+            Tab::Quarantine => lang.pick("隔离区", "Quarantine"),
+            Tab::Audit => lang.pick("审计日志", "Audit log"),
+        }
+    }
+}
+
+// ---- Helpers the tabs share ---------------------------------------------
+
+/// The session's token, or the error for a request without a session (the
+/// screen is only shown to a logged-in admin, so this means the session
+/// just ended).
+fn token(ctx: AppCtx) -> Result<String, ApiError> {
+    ctx.token().ok_or_else(|| ApiError::Unauthorized {
+        code: "auth.no_session".into(),
+    })
+}
+
+/// A JSON value as text: strings without quotes, null as nothing.
+fn text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// The words the server would use for `code`, for a check the form makes
+/// before it asks.
+fn words(code: &str, l: Lang) -> String {
+    api::code_words(code, l)
+}
+
+/// The first 8 characters of an id, enough to tell ids apart on screen.
+fn short(id: &str) -> String {
+    id.chars().take(8).collect()
+}
+
+/// A timestamp from the server in the company timezone.
+fn when(v: &Value, tz: Tz) -> String {
+    v.as_str()
+        .and_then(|s| s.parse::<DateTime<Utc>>().ok())
+        .map(|at| i18n::fmt_time(at, tz))
+        .unwrap_or_else(|| text(v))
+}
+
+/// The company timezone, for showing times.
+fn company_tz(ctx: AppCtx) -> Tz {
+    ctx.config.with_untracked(|c| c.settings.tz())
+}

@@ -1,0 +1,304 @@
+//! 项目: the properties with their buildings and units, and the forms that
+//! add a property and a building.
+
+use super::{token, words};
+use crate::api::{ApiError, admin};
+use crate::components::form::{FieldErrors, Route, TextField, field_error, route, show_refusal};
+use crate::components::table::{DataTable, Loaded, loaded};
+use crate::state::{AppCtx, use_app};
+use leptos::prelude::*;
+use shared::id::{BuildingId, PropertyId, UnitId};
+use shared::lang::Lang;
+use shared::property::{Building, Property, Unit};
+use std::collections::BTreeMap;
+
+/// The properties tab.
+#[component]
+pub fn PropertiesTab() -> impl IntoView {
+    let ctx = use_app();
+    let properties: Loaded<Vec<Property>> =
+        LocalResource::new(move || async move { admin::properties(&token(ctx)?).await });
+    let error = RwSignal::new(None::<ApiError>);
+    let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+    view! {
+        <div class="admin-section" data-testid="admin-properties">
+            <h3>{t("项目", "Properties")}</h3>
+            {loaded(properties, move |list| {
+                let rows = list
+                    .into_iter()
+                    .map(|p| {
+                        let units: usize = p.buildings.iter().map(|b| b.units.len()).sum();
+                        let buildings = p
+                            .buildings
+                            .iter()
+                            .map(|b| format!("{}（{}）", b.name, b.units.len()))
+                            .collect::<Vec<_>>()
+                            .join("、");
+                        view! {
+                            <tr data-testid="property-row" data-code=p.code.clone()>
+                                <td><strong>{p.code.clone()}</strong></td>
+                                <td>{p.name.clone()}</td>
+                                <td>{p.households}</td>
+                                <td>{p.buildings.len()}</td>
+                                <td>{units}</td>
+                                <td class="admin-wrap">{buildings}</td>
+                            </tr>
+                        }
+                    })
+                    .collect_view();
+                view! {
+                    <DataTable testid="property-table" headers=&[
+                        ("代码", "Code"),
+                        ("名称", "Name"),
+                        ("户数", "Households"),
+                        ("楼栋数", "Buildings"),
+                        ("单元/户数", "Units"),
+                        ("楼栋（单元数）", "Buildings (units)"),
+                    ]>
+                        {rows}
+                    </DataTable>
+                }
+                .into_any()
+            })}
+            <p class="error" role="alert" data-testid="admin-error">{move || error.with(|e| e.as_ref().map(|e| e.message(ctx.lang.get())))}</p>
+            <div class="admin-forms">
+                <NewPropertyForm reload=properties error=error/>
+                <NewBuildingForm properties=properties error=error/>
+            </div>
+        </div>
+    }
+}
+
+/// The action that stores a property (new or changed) and reloads the
+/// list; a refusal goes beside the form's field its code names (`routes`).
+/// `stored` runs after the server took it, to empty the form.
+fn put_property(
+    ctx: AppCtx,
+    reload: Loaded<Vec<Property>>,
+    error: RwSignal<Option<ApiError>>,
+    (fields, routes): (FieldErrors, &'static [Route]),
+    stored: impl Fn() + Copy + 'static,
+) -> Action<Property, Result<(), ApiError>> {
+    Action::new_local(move |property: &Property| {
+        let property = property.clone();
+        async move {
+            let result = admin::put_property(&token(ctx)?, &property).await;
+            match &result {
+                Ok(()) => {
+                    error.set(None);
+                    reload.refetch();
+                    crate::sync::request(ctx);
+                    stored();
+                }
+                Err(e) => show_refusal(e, ctx.l(), routes, fields, error),
+            }
+            result
+        }
+    })
+}
+
+/// Where the server's refusals of a new property belong.
+const NEW_PROPERTY_ROUTES: [Route; 3] = [
+    route("admin.bad_property_code", "code"),
+    Route {
+        code: "conflict",
+        field: "code",
+        words: Some((
+            "该项目代码已被其他项目使用",
+            "Another property already has this code",
+        )),
+    },
+    route("admin.bad_property_name", "name"),
+];
+
+#[component]
+fn NewPropertyForm(
+    reload: Loaded<Vec<Property>>,
+    error: RwSignal<Option<ApiError>>,
+) -> impl IntoView {
+    let ctx = use_app();
+    let code = RwSignal::new(String::new());
+    let name = RwSignal::new(String::new());
+    let households = RwSignal::new(String::new());
+    let fields: FieldErrors = RwSignal::new(BTreeMap::new());
+    let clear = move || {
+        code.set(String::new());
+        name.set(String::new());
+        households.set(String::new());
+    };
+    let put = put_property(ctx, reload, error, (fields, &NEW_PROPERTY_ROUTES), clear);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let l = ctx.l();
+        error.set(None);
+        let typed_code = code.get_untracked().trim().to_ascii_uppercase();
+        let typed_name = name.get_untracked().trim().to_string();
+        let count = households.get_untracked().trim().parse::<u32>();
+        // The server's checks, made here first so each problem shows
+        // beside its field at once.
+        let mut found = BTreeMap::new();
+        if typed_code.is_empty()
+            || typed_code.len() > 8
+            || !typed_code.chars().all(|c| c.is_ascii_alphanumeric())
+        {
+            found.insert("code", words("admin.bad_property_code", l));
+        }
+        if typed_name.is_empty() {
+            found.insert("name", words("admin.bad_property_name", l));
+        }
+        if count.is_err() {
+            found.insert(
+                "households",
+                l.pick("户数请填写整数", "Households must be a whole number")
+                    .into(),
+            );
+        }
+        let stop = !found.is_empty();
+        fields.set(found);
+        let (false, Ok(count)) = (stop, count) else {
+            return;
+        };
+        put.dispatch_local(Property {
+            id: PropertyId(uuid::Uuid::now_v7()),
+            code: typed_code,
+            name: typed_name,
+            households: count,
+            buildings: Vec::new(),
+        });
+    };
+    let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+    let beside = move |field: &'static str| {
+        field_error(fields, field, format!("new-property-{field}-error"))
+    };
+    view! {
+        <form class="card admin-form" data-testid="new-property-form" on:submit=submit>
+            <h3>{t("新增项目", "Add a property")}</h3>
+            <TextField label=("代码（1–8 位字母或数字，用于工单编号）", "Code (1–8 letters or digits, used in case numbers)")
+                testid="new-property-code" value=code>
+                {beside("code")}
+            </TextField>
+            <TextField label=("名称", "Name") testid="new-property-name" value=name>
+                {beside("name")}
+            </TextField>
+            <TextField label=("户数", "Households") testid="new-property-households" value=households
+                kind="number" min="0" inputmode="numeric">
+                {beside("households")}
+            </TextField>
+            <button type="submit" class="btn primary" data-testid="new-property-submit" disabled=move || put.pending().get()>
+                {t("添加项目", "Add property")}
+            </button>
+        </form>
+    }
+}
+
+#[component]
+fn NewBuildingForm(
+    properties: Loaded<Vec<Property>>,
+    error: RwSignal<Option<ApiError>>,
+) -> impl IntoView {
+    let ctx = use_app();
+    let property = RwSignal::new(String::new());
+    let name = RwSignal::new(String::new());
+    let units = RwSignal::new(String::new());
+    let fields: FieldErrors = RwSignal::new(BTreeMap::new());
+    let props = move || properties.get().and_then(Result::ok).unwrap_or_default();
+    let clear = move || {
+        name.set(String::new());
+        units.set(String::new());
+    };
+    // The property itself passed the server's checks when it was added:
+    // what could fail now is said for the form.
+    let put = put_property(ctx, properties, error, (fields, &[]), clear);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let l = ctx.l();
+        error.set(None);
+        fields.set(BTreeMap::new());
+        let problem = |field: &'static str, message: String| {
+            fields.set(BTreeMap::from([(field, message)]));
+        };
+        let chosen = property.get_untracked();
+        let Some(mut target) = props().into_iter().find(|p| p.id.to_string() == chosen) else {
+            problem("property", l.pick("请选择项目", "Choose a property").into());
+            return;
+        };
+        let building_name = name.get_untracked().trim().to_string();
+        if building_name.is_empty() {
+            problem(
+                "name",
+                l.pick("请填写楼栋名称", "Enter the building's name").into(),
+            );
+            return;
+        }
+        if target.buildings.iter().any(|b| b.name == building_name) {
+            problem(
+                "name",
+                match l {
+                    Lang::ZhCn => format!("{} 已有楼栋 {building_name}", target.name),
+                    Lang::En => format!("{} already has a building {building_name}", target.name),
+                },
+            );
+            return;
+        }
+        target.buildings.push(Building {
+            id: BuildingId(uuid::Uuid::now_v7()),
+            name: building_name,
+            units: split_names(&units.get_untracked())
+                .into_iter()
+                .map(|name| Unit {
+                    id: UnitId(uuid::Uuid::now_v7()),
+                    name,
+                })
+                .collect(),
+        });
+        put.dispatch_local(target);
+    };
+    let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+    let beside = move |field: &'static str| {
+        field_error(fields, field, format!("new-building-{field}-error"))
+    };
+    view! {
+        <form class="card admin-form" data-testid="new-building-form" on:submit=submit>
+            <h3>{t("新增楼栋", "Add a building")}</h3>
+            <label class="field">
+                <span>{t("项目", "Property")}</span>
+                <select data-testid="new-building-property" on:change=move |ev| property.set(event_target_value(&ev))>
+                    <option value="">{t("请选择", "Choose")}</option>
+                    {move || props()
+                        .into_iter()
+                        .map(|p| {
+                            let id = p.id.to_string();
+                            let selected = {
+                                let id = id.clone();
+                                move || property.get() == id
+                            };
+                            view! { <option value=id prop:selected=selected>{format!("{} {}", p.code, p.name)}</option> }
+                        })
+                        .collect_view()}
+                </select>
+                {beside("property")}
+            </label>
+            <TextField label=("楼栋名称（如 3栋）", "Building name (e.g. 3栋)") testid="new-building-name" value=name>
+                {beside("name")}
+            </TextField>
+            <label class="field">
+                <span>{t("单元/户（用逗号分隔，如 101,102,201）", "Units (comma-separated, e.g. 101,102,201)")}</span>
+                <textarea data-testid="new-building-units"
+                    prop:value=move || units.get() on:input=move |ev| units.set(event_target_value(&ev))></textarea>
+            </label>
+            <button type="submit" class="btn primary" data-testid="new-building-submit" disabled=move || put.pending().get()>
+                {t("添加楼栋", "Add building")}
+            </button>
+        </form>
+    }
+}
+
+/// Splits a list of unit names typed with any common separator
+/// (`101,102`, `101，102`, `101、102`, one per line).
+fn split_names(s: &str) -> Vec<String> {
+    s.split([',', '，', '、', ';', '；', '\n'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}

@@ -1,0 +1,229 @@
+//! 隔离区: the ops the server refused from devices, re-applied or
+//! discarded with a reason.
+
+use super::{company_tz, short, text, token, when, words};
+use crate::api::admin::{self, QuarantineEntry, ReapplyOutcome};
+use crate::api::{self, ApiError};
+use crate::components::table::{Loaded, loaded};
+use crate::state::use_app;
+use chrono_tz::Tz;
+use leptos::prelude::*;
+use shared::lang::Lang;
+use shared::op::Op;
+
+/// The quarantine tab.
+#[component]
+pub fn QuarantineTab() -> impl IntoView {
+    let ctx = use_app();
+    let entries: Loaded<Vec<QuarantineEntry>> =
+        LocalResource::new(move || async move { admin::quarantine(&token(ctx)?).await });
+    // What happened to a settled entry, which leaves the list.
+    let settled = RwSignal::new(None::<String>);
+    let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+    view! {
+        <div class="admin-section" data-testid="admin-quarantine">
+            <h3>{t("隔离区", "Quarantine")}</h3>
+            <p class="hint">{t(
+                "服务器拒收的设备记录保存在这里。补齐缺少的项目、类别或用户后可重新应用；确实无效的记录请填写原因后丢弃（记录会保留，不会删除）。",
+                "Records the server refused from devices wait here. After adding the missing property, category or user, re-apply them; discard records that are truly invalid, with a reason (they are kept, never deleted).",
+            )}</p>
+            <p class="admin-done" role="status" data-testid="quarantine-status">{move || settled.get()}</p>
+            {loaded(entries, move |list| {
+                if list.is_empty() {
+                    return view! {
+                        <p class="empty" data-testid="quarantine-empty">{t("隔离区为空", "Nothing is quarantined")}</p>
+                    }
+                    .into_any();
+                }
+                let tz = company_tz(ctx);
+                let rows = list
+                    .into_iter()
+                    .map(|e| view! { <QuarantineRow entry=e tz=tz reload=entries settled=settled/> })
+                    .collect_view();
+                view! { <ul class="admin-quarantine">{rows}</ul> }.into_any()
+            })}
+        </div>
+    }
+}
+
+#[component]
+fn QuarantineRow(
+    entry: QuarantineEntry,
+    tz: Tz,
+    reload: Loaded<Vec<QuarantineEntry>>,
+    settled: RwSignal<Option<String>>,
+) -> impl IntoView {
+    let ctx = use_app();
+    let id = text(&entry["id"]);
+    let l = ctx.lang.get_untracked();
+    // A quarantined op may be malformed (that can be why it is here), so
+    // its action is read leniently.
+    let action = serde_json::from_value::<Op>(entry["op"].clone())
+        .map(|op| op.action.kind().label(l).to_string())
+        .unwrap_or_else(|_| text(&entry["op"]["action"]["type"]));
+    let case = short(&text(&entry["op"]["case_id"]));
+    let discarding = RwSignal::new(false);
+    let reason = RwSignal::new(String::new());
+    // Why an action on this entry failed.
+    let note = RwSignal::new(None::<Note>);
+    // Whether the discard reason is missing (or too long), by this form's
+    // check or the server's.
+    let reason_missing = RwSignal::new(false);
+
+    let reapply_entry = Action::new_local(move |id: &String| {
+        let id = id.clone();
+        async move {
+            let result = admin::reapply(&token(ctx)?, &id).await;
+            let l = ctx.l();
+            match &result {
+                Ok(outcome) if outcome["outcome"] == "accepted" => {
+                    settled.set(Some(match l {
+                        Lang::ZhCn => {
+                            format!("已重新应用（服务器序号 {}）", text(&outcome["server_seq"]))
+                        }
+                        Lang::En => format!(
+                            "Re-applied as server record {}",
+                            text(&outcome["server_seq"])
+                        ),
+                    }));
+                    reload.refetch();
+                }
+                Ok(outcome) => note.set(Some(Note::StillRefused(outcome.clone()))),
+                Err(e) => note.set(Some(Note::Api(e.clone()))),
+            }
+            result.map(drop)
+        }
+    });
+    let discard_entry = Action::new_local(move |(id, why): &(String, String)| {
+        let (id, why) = (id.clone(), why.clone());
+        async move {
+            let result = admin::discard(&token(ctx)?, &id, &why).await;
+            match &result {
+                Ok(()) => {
+                    settled.set(Some(
+                        ctx.l()
+                            .pick("已丢弃该记录", "The record was discarded")
+                            .into(),
+                    ));
+                    discarding.set(false);
+                    reload.refetch();
+                }
+                Err(e) if e.code() == Some("quarantine.reason_required") => {
+                    reason_missing.set(true);
+                }
+                Err(e) => note.set(Some(Note::Api(e.clone()))),
+            }
+            result
+        }
+    });
+    let busy = move || reapply_entry.pending().get() || discard_entry.pending().get();
+    let reapply = {
+        let id = id.clone();
+        move |_| {
+            if ctx.token().is_some() {
+                reapply_entry.dispatch_local(id.clone());
+            }
+        }
+    };
+    let discard = {
+        let id = id.clone();
+        move |_| {
+            let why = reason.get_untracked().trim().to_string();
+            note.set(None);
+            reason_missing.set(false);
+            if why.is_empty() || why.chars().count() > 1000 {
+                reason_missing.set(true);
+                return;
+            }
+            if ctx.token().is_some() {
+                discard_entry.dispatch_local((id.clone(), why));
+            }
+        }
+    };
+    let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+    let reason_text = {
+        let entry = entry.clone();
+        move || reason_words(&entry, ctx.lang.get())
+    };
+    view! {
+        <li class="card admin-quarantine-row" data-testid="quarantine-row" data-id=id.clone()
+            data-code=text(&entry["code"])>
+            <div class="admin-quarantine-head">
+                <code class="badge overdue" data-testid="quarantine-code">{text(&entry["code"])}</code>
+                <span class="admin-quarantine-reason" data-testid="quarantine-reason-text">{reason_text}</span>
+            </div>
+            <dl class="admin-kvs">
+                <div class="kv"><dt>{t("收到时间", "Received")}</dt><dd>{when(&entry["received_at"], tz)}</dd></div>
+                <div class="kv"><dt>{t("设备 / 序号", "Device / sequence")}</dt>
+                    <dd>{format!("{} / {}", short(&text(&entry["device"])), text(&entry["seq"]))}</dd></div>
+                <div class="kv"><dt>{t("操作", "Action")}</dt><dd>{action}</dd></div>
+                <div class="kv"><dt>{t("工单", "Case")}</dt><dd>{case}</dd></div>
+            </dl>
+            <div class="actions">
+                <button type="button" class="btn" data-testid="quarantine-reapply"
+                    disabled=busy on:click=reapply>
+                    {t("重新应用", "Re-apply")}
+                </button>
+                <button type="button" class="btn danger" data-testid="quarantine-discard"
+                    disabled=busy on:click=move |_| discarding.update(|d| *d = !*d)>
+                    {t("丢弃", "Discard")}
+                </button>
+            </div>
+            <Show when=move || discarding.get()>
+                <div class="admin-discard">
+                    <label class="field">
+                        <span>{t("丢弃原因（必填）", "Reason for discarding (required)")}</span>
+                        <input type="text" data-testid="quarantine-reason"
+                            prop:value=move || reason.get() on:input=move |ev| reason.set(event_target_value(&ev))/>
+                        <span class="field-error" role="alert" data-testid="quarantine-reason-error">
+                            {move || reason_missing.get().then(|| words("quarantine.reason_required", ctx.lang.get()))}
+                        </span>
+                    </label>
+                    <button type="button" class="btn danger" data-testid="quarantine-discard-confirm"
+                        disabled=busy on:click=discard.clone()>
+                        {t("确认丢弃", "Discard it")}
+                    </button>
+                </div>
+            </Show>
+            {move || note.get().map(|note| view! {
+                <p class="error" role="alert" data-testid="quarantine-note">{note.message(ctx.lang.get())}</p>
+            })}
+        </li>
+    }
+}
+
+/// Why an action on a quarantine entry did not settle it; worded when
+/// shown.
+#[derive(Debug, Clone)]
+enum Note {
+    /// Re-applied, the op was refused again, for the reason in the outcome.
+    StillRefused(ReapplyOutcome),
+    /// The server refused the action, or could not be reached.
+    Api(ApiError),
+}
+
+impl Note {
+    fn message(&self, l: Lang) -> String {
+        match self {
+            Note::StillRefused(outcome) => format!(
+                "{}{}",
+                l.pick("仍被拒绝：", "Still refused: "),
+                reason_words(outcome, l)
+            ),
+            Note::Api(e) => e.message(l),
+        }
+    }
+}
+
+/// Why the server quarantined an op (or refused it again), from the
+/// entry's `code` and `message`: the code's words, and on an English
+/// screen also the server's own message, which names the fields.
+fn reason_words(entry: &QuarantineEntry, l: Lang) -> String {
+    let code = text(&entry["code"]);
+    let words = api::code_words(&code, l);
+    let message = text(&entry["message"]);
+    match l {
+        Lang::En if !message.is_empty() => format!("{words}: {message}"),
+        _ => words,
+    }
+}

@@ -1,0 +1,396 @@
+//! 设置: the company settings (timezone, deadlines, compensation limits,
+//! satisfaction scores, spot-check share), edited field by field.
+
+use super::{text, token};
+use crate::api::{ApiError, admin};
+use crate::components::form::{FieldErrors, Route, field_error, route, show_refusal};
+use crate::components::table::{Loaded, loaded};
+use crate::state::use_app;
+use leptos::prelude::*;
+use serde_json::{Value, json};
+use shared::compensation::format_yuan;
+use shared::deadline::Clock;
+use shared::lang::Lang;
+use shared::settings::Settings;
+use std::collections::BTreeMap;
+
+/// The settings tab.
+#[component]
+pub fn SettingsTab() -> impl IntoView {
+    let ctx = use_app();
+    let settings: Loaded<Settings> =
+        LocalResource::new(move || async move { admin::settings(&token(ctx)?).await });
+    let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+    view! {
+        <div class="admin-section" data-testid="admin-settings">
+            <h3>{t("公司设置", "Company settings")}</h3>
+            <p class="hint">{t(
+                "设置会同步到所有设备。已计算的时限在工单下一次操作时按新设置重新计算。",
+                "Settings reach every device through sync. Deadlines already computed follow the new settings at the case's next step.",
+            )}</p>
+            {loaded(settings, |s| view! { <SettingsForm initial=s/> }.into_any())}
+        </div>
+    }
+}
+
+/// A whole-number setting at a JSON pointer into `Settings`.
+#[derive(Clone, Copy)]
+struct NumberSetting {
+    pointer: &'static str,
+    zh: &'static str,
+    en: &'static str,
+    unit_zh: &'static str,
+    unit_en: &'static str,
+    /// Shown and typed in yuan, stored in fen.
+    yuan: bool,
+    value: RwSignal<String>,
+}
+
+/// `(pointer, zh, en, unit zh, unit en, yuan)` of every number setting.
+const NUMBER_SETTINGS: [(&str, &str, &str, &str, &str, bool); 10] = [
+    (
+        "/deadlines/due_soon_hours",
+        "临期提醒（到期前）",
+        "Due-soon warning (before due)",
+        "小时",
+        "hours",
+        false,
+    ),
+    (
+        "/deadlines/max_extension_working_days",
+        "延期合计上限",
+        "Total extension limit",
+        "个工作日",
+        "working days",
+        false,
+    ),
+    (
+        "/compensation/regional_manager_max_fen",
+        "区域经理审批上限",
+        "Regional manager approves up to",
+        "元",
+        "CNY",
+        true,
+    ),
+    (
+        "/compensation/deputy_gm_max_fen",
+        "分公司副总审批上限（以上由总经理审批）",
+        "Deputy GM approves up to (above: GM)",
+        "元",
+        "CNY",
+        true,
+    ),
+    (
+        "/satisfied_min",
+        "满意的最低评分（1–5）",
+        "Lowest score counted as satisfied (1–5)",
+        "分",
+        "points",
+        false,
+    ),
+    (
+        "/reopen_max",
+        "重新处理的最高评分（1–5）",
+        "Highest score that reopens the case (1–5)",
+        "分",
+        "points",
+        false,
+    ),
+    (
+        "/follow_up_target_percent",
+        "回访率目标",
+        "Follow-up rate target",
+        "%",
+        "%",
+        false,
+    ),
+    (
+        "/valid_complaint_target_bp",
+        "有效投诉率目标（每户每年，100 = 1%）",
+        "Valid-complaint rate target (per household per year, 100 = 1%)",
+        "基点",
+        "basis points",
+        false,
+    ),
+    (
+        "/spot_check_percent",
+        "季度抽查比例",
+        "Quarterly spot-check share",
+        "%",
+        "%",
+        false,
+    ),
+    (
+        "/retention_years",
+        "结案后最少保存",
+        "Keep closed cases at least",
+        "年",
+        "years",
+        false,
+    ),
+];
+
+/// One clock's rule: the unit (`hours` or `working_days`) and the number.
+#[derive(Clone, Copy)]
+struct RuleSetting {
+    clock: Clock,
+    unit: RwSignal<String>,
+    amount: RwSignal<String>,
+}
+
+#[component]
+fn SettingsForm(initial: Settings) -> impl IntoView {
+    let ctx = use_app();
+    // Settings are edited as JSON so that each field is one pointer; the
+    // result is read back into `Settings` before it is sent.
+    let base = StoredValue::new(serde_json::to_value(&initial).unwrap_or(Value::Null));
+    let timezone = RwSignal::new(initial.timezone.clone());
+    let numbers: Vec<NumberSetting> = NUMBER_SETTINGS
+        .into_iter()
+        .map(|(pointer, zh, en, unit_zh, unit_en, yuan)| {
+            let raw = base.with_value(|b| b.pointer(pointer).and_then(Value::as_i64).unwrap_or(0));
+            let shown = if yuan {
+                format_yuan(raw)
+            } else {
+                raw.to_string()
+            };
+            NumberSetting {
+                pointer,
+                zh,
+                en,
+                unit_zh,
+                unit_en,
+                yuan,
+                value: RwSignal::new(shown),
+            }
+        })
+        .collect();
+    let rules: Vec<RuleSetting> = Clock::ALL
+        .into_iter()
+        .map(|clock| {
+            let rule = base.with_value(|b| b["deadlines"][clock.code()].clone());
+            let (unit, amount) = match (rule.get("hours"), rule.get("working_days")) {
+                (Some(n), _) => ("hours", text(n)),
+                (_, Some(n)) => ("working_days", text(n)),
+                _ => ("hours", String::new()),
+            };
+            RuleSetting {
+                clock,
+                unit: RwSignal::new(unit.to_string()),
+                amount: RwSignal::new(amount),
+            }
+        })
+        .collect();
+    let error = RwSignal::new(None::<SettingsError>);
+    let done = RwSignal::new(None::<String>);
+    let fields: FieldErrors = RwSignal::new(BTreeMap::new());
+
+    let store = Action::new_local(move |settings: &Settings| {
+        let settings = settings.clone();
+        async move {
+            let result = admin::put_settings(&token(ctx)?, &settings).await;
+            match &result {
+                Ok(stored) => {
+                    if let Ok(v) = serde_json::to_value(stored) {
+                        base.set_value(v);
+                    }
+                    done.set(Some(ctx.l().pick("设置已保存", "Settings saved").into()));
+                    crate::sync::request(ctx);
+                }
+                Err(e) => show_refusal(e, ctx.l(), &SETTINGS_ROUTES, fields, error),
+            }
+            result.map(drop)
+        }
+    });
+    let (numbers_for_save, rules_for_save) = (numbers.clone(), rules.clone());
+    let save = move |_| {
+        let l = ctx.l();
+        error.set(None);
+        done.set(None);
+        fields.set(BTreeMap::new());
+        let settings = match collect_settings(
+            base.get_value(),
+            &timezone.get_untracked(),
+            &numbers_for_save,
+            &rules_for_save,
+            l,
+        ) {
+            Ok(s) => s,
+            Err(Unfit::Field(field, message)) => {
+                fields.set(BTreeMap::from([(field, message)]));
+                return;
+            }
+            Err(Unfit::Form(detail)) => {
+                error.set(Some(SettingsError::OutOfRange(detail)));
+                return;
+            }
+        };
+        if ctx.token().is_none() {
+            return;
+        }
+        store.dispatch_local(settings);
+    };
+
+    let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+    let rule_rows = rules
+        .into_iter()
+        .map(|r| {
+            let code = r.clock.code();
+            view! {
+                <div class="admin-rule" data-testid="setting-rule" data-clock=code>
+                    <span class="admin-rule-name">{move || r.clock.label(ctx.lang.get())}</span>
+                    <input type="number" min="0" inputmode="numeric" class="admin-number"
+                        data-testid=format!("setting-{code}")
+                        prop:value=move || r.amount.get() on:input=move |ev| r.amount.set(event_target_value(&ev))/>
+                    <select data-testid=format!("setting-{code}-unit") on:change=move |ev| r.unit.set(event_target_value(&ev))>
+                        <option value="hours" prop:selected=move || r.unit.get() == "hours">{t("小时", "hours")}</option>
+                        <option value="working_days" prop:selected=move || r.unit.get() == "working_days">{t("个工作日", "working days")}</option>
+                    </select>
+                    {field_error(fields, code, format!("setting-{code}-error"))}
+                </div>
+            }
+        })
+        .collect_view();
+    let number_rows = numbers
+        .into_iter()
+        .map(|n| {
+            let key = n.key();
+            let testid = format!("setting-{key}");
+            view! {
+                <label class="field">
+                    <span>{move || ctx.lang.get().pick(n.zh, n.en)}</span>
+                    <span class="admin-with-unit">
+                        <input type="text" inputmode="decimal" class="admin-number" data-testid=testid
+                            prop:value=move || n.value.get() on:input=move |ev| n.value.set(event_target_value(&ev))/>
+                        <span>{move || ctx.lang.get().pick(n.unit_zh, n.unit_en)}</span>
+                    </span>
+                    {field_error(fields, key, format!("setting-{key}-error"))}
+                </label>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="card admin-form" data-testid="settings-form">
+            <label class="field">
+                <span>{t("公司时区（IANA 名称，如 Asia/Shanghai）", "Company timezone (IANA name, e.g. Asia/Shanghai)")}</span>
+                <input type="text" data-testid="setting-timezone"
+                    prop:value=move || timezone.get() on:input=move |ev| timezone.set(event_target_value(&ev))/>
+                {field_error(fields, "timezone", "setting-timezone-error".into())}
+            </label>
+            <h4>{t("时限", "Deadlines")}</h4>
+            <p class="hint">{t(
+                "按小时计：自开始起的自然小时；按工作日计：到第 N 个工作日的 23:59:59（节假日和调休按节假日安排）。",
+                "Hours: natural hours from the start. Working days: until 23:59:59 of the n-th working day (holidays and make-up days per the holiday calendar).",
+            )}</p>
+            <div class="admin-rules">{rule_rows}</div>
+            <h4>{t("其他", "Other")}</h4>
+            <div class="admin-grid">{number_rows}</div>
+            <div class="actions">
+                <button type="button" class="btn primary" data-testid="settings-save" disabled=move || store.pending().get() on:click=save>
+                    {t("保存设置", "Save settings")}
+                </button>
+            </div>
+            <p class="error" role="alert" data-testid="admin-error">{move || error.with(|e| e.as_ref().map(|e| e.message(ctx.lang.get())))}</p>
+            <p class="admin-done" role="status" data-testid="settings-status">{move || done.get()}</p>
+        </div>
+    }
+}
+
+impl NumberSetting {
+    /// The field's name: the pointer's last segment (`satisfied_min`).
+    fn key(&self) -> &'static str {
+        self.pointer.rsplit('/').next().unwrap_or(self.pointer)
+    }
+}
+
+/// Where the server's refusals of the settings belong: beside the field
+/// (number settings by their key, the timezone) its code names.
+const SETTINGS_ROUTES: [Route; 5] = [
+    route("settings.unknown_timezone", "timezone"),
+    route("settings.satisfaction_out_of_range", "satisfied_min"),
+    route("settings.satisfaction_overlap", "reopen_max"),
+    route(
+        "settings.compensation_limits_order",
+        "regional_manager_max_fen",
+    ),
+    route("settings.spot_check_out_of_range", "spot_check_percent"),
+];
+
+/// What keeps the form from becoming `Settings`.
+enum Unfit {
+    /// One field (by key) is not a number it can hold.
+    Field(&'static str, String),
+    /// The whole does not fit (a value beyond what `Settings` holds): serde's
+    /// description of it.
+    Form(String),
+}
+
+/// Why the settings were not saved, for the form as a whole; worded when
+/// shown.
+#[derive(Debug, Clone)]
+enum SettingsError {
+    /// A value beyond what `Settings` holds, with serde's description.
+    OutOfRange(String),
+    /// The server refused, or could not be reached.
+    Api(ApiError),
+}
+
+impl From<ApiError> for SettingsError {
+    fn from(e: ApiError) -> Self {
+        SettingsError::Api(e)
+    }
+}
+
+impl SettingsError {
+    fn message(&self, l: Lang) -> String {
+        match self {
+            // serde's own words are English: the Chinese screen says which
+            // kind of problem it is, without them.
+            SettingsError::OutOfRange(detail) => match l {
+                Lang::ZhCn => "设置的数值超出允许范围，请检查后再保存".to_string(),
+                Lang::En => format!("A setting is out of range: {detail}"),
+            },
+            SettingsError::Api(e) => e.message(l),
+        }
+    }
+}
+
+/// Reads the form into `Settings`, or says which field is not a number.
+fn collect_settings(
+    mut value: Value,
+    timezone: &str,
+    numbers: &[NumberSetting],
+    rules: &[RuleSetting],
+    l: Lang,
+) -> Result<Settings, Unfit> {
+    value["timezone"] = Value::from(timezone.trim());
+    for n in numbers {
+        let raw = n.value.get_untracked();
+        let parsed = if n.yuan {
+            shared::compensation::parse_yuan(&raw)
+        } else {
+            raw.trim().parse::<i64>().ok().filter(|v| *v >= 0)
+        };
+        let Some(parsed) = parsed else {
+            return Err(Unfit::Field(
+                n.key(),
+                l.pick("请填写非负数字", "Enter a non-negative number")
+                    .into(),
+            ));
+        };
+        if let Some(slot) = value.pointer_mut(n.pointer) {
+            *slot = Value::from(parsed);
+        }
+    }
+    for r in rules {
+        let Ok(amount) = r.amount.get_untracked().trim().parse::<u32>() else {
+            return Err(Unfit::Field(
+                r.clock.code(),
+                l.pick("请填写非负整数", "Enter a whole number").into(),
+            ));
+        };
+        let unit = r.unit.get_untracked();
+        value["deadlines"][r.clock.code()] = json!({ unit: amount });
+    }
+    serde_json::from_value::<Settings>(value).map_err(|e| Unfit::Form(e.to_string()))
+}

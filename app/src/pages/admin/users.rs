@@ -1,0 +1,420 @@
+//! 用户: the users with their role, scope and state, enabling and
+//! disabling them, resetting a password, and the new-user form.
+
+use super::{short, token, words};
+use crate::api::ApiError;
+use crate::api::admin::{self, NewUser};
+use crate::components::form::{FieldErrors, Route, TextField, field_error, route, show_refusal};
+use crate::components::table::{DataTable, Loaded, loaded};
+use crate::state::use_app;
+use leptos::prelude::*;
+use shared::id::{PropertyId, UserId};
+use shared::lang::Lang;
+use shared::property::Property;
+use shared::role::{Role, User};
+use shared::wire::PasswordReset;
+use std::collections::BTreeMap;
+
+/// The users tab.
+#[component]
+pub fn UsersTab() -> impl IntoView {
+    let ctx = use_app();
+    let users: Loaded<Vec<User>> =
+        LocalResource::new(move || async move { admin::users(&token(ctx)?).await });
+    let properties: Loaded<Vec<Property>> =
+        LocalResource::new(move || async move { admin::properties(&token(ctx)?).await });
+    let error = RwSignal::new(None::<ApiError>);
+    let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+    view! {
+        <div class="admin-section" data-testid="admin-users">
+            <h3>{t("用户", "Users")}</h3>
+            {loaded(users, move |list| {
+                let props = properties.get().and_then(Result::ok).unwrap_or_default();
+                view! { <UserTable users=list properties=props reload=users error=error/> }.into_any()
+            })}
+            <NewUserForm properties=properties reload=users error=error/>
+        </div>
+    }
+}
+
+#[component]
+fn UserTable(
+    users: Vec<User>,
+    properties: Vec<Property>,
+    reload: Loaded<Vec<User>>,
+    error: RwSignal<Option<ApiError>>,
+) -> impl IntoView {
+    let ctx = use_app();
+    let me = ctx
+        .session
+        .with_untracked(|s| s.as_ref().map(|s| s.user.id));
+    // Enables or disables a user; the list reloads after.
+    let set_active = Action::new_local(move |&(user, active): &(UserId, bool)| async move {
+        match admin::set_user_active(&token(ctx)?, user, active).await {
+            Ok(()) => {
+                error.set(None);
+                reload.refetch();
+                crate::sync::request(ctx);
+                Ok(())
+            }
+            Err(e) => {
+                error.set(Some(e.clone()));
+                Err(e)
+            }
+        }
+    });
+    let rows = users
+        .into_iter()
+        .map(|u| {
+            let (id, role, active) = (u.id, u.role, u.active);
+            let codes = (!role.sees_all_properties()).then(|| {
+                u.properties
+                    .iter()
+                    .map(|p| {
+                        properties
+                            .iter()
+                            .find(|q| q.id == *p)
+                            .map_or_else(|| short(&p.to_string()), |q| q.code.clone())
+                    })
+                    .collect::<Vec<_>>()
+                    .join("、")
+            });
+            let scope = move || {
+                codes.clone().unwrap_or_else(|| {
+                    ctx.lang.get().pick("全部项目", "All properties").into()
+                })
+            };
+            let is_me = me == Some(id);
+            view! {
+                <tr data-testid="user-row" data-login=u.login.clone() data-active=active.to_string()>
+                    <td>{u.login.clone()}</td>
+                    <td>{u.display_name.clone()}</td>
+                    <td>{move || role.label(ctx.lang.get())}</td>
+                    <td>{scope}</td>
+                    <td>{u.department.clone().unwrap_or_default()}</td>
+                    <td>
+                        <span class="badge" class:ok=active class:none=!active>
+                            {move || if active { ctx.lang.get().pick("启用", "Active") } else { ctx.lang.get().pick("停用", "Disabled") }}
+                        </span>
+                    </td>
+                    <td class="admin-row-actions">
+                        <button type="button" class="btn small" class:danger=active data-testid="user-toggle"
+                            disabled=is_me on:click=move |_| { set_active.dispatch_local((id, !active)); }>
+                            {move || if active { ctx.lang.get().pick("停用", "Disable") } else { ctx.lang.get().pick("启用", "Enable") }}
+                        </button>
+                        <ResetPassword user=id/>
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <DataTable testid="user-table" headers=&[
+            ("账号", "Login"),
+            ("姓名", "Name"),
+            ("角色", "Role"),
+            ("项目", "Properties"),
+            ("部门", "Department"),
+            ("状态", "Status"),
+            ("", ""),
+        ]>
+            {rows}
+        </DataTable>
+    }
+}
+
+/// 重置密码: the admin types a temporary password for a user, who must
+/// choose their own at their next login. The admin tells it to them in
+/// person; it is never shown again.
+#[component]
+fn ResetPassword(user: UserId) -> impl IntoView {
+    let ctx = use_app();
+    let open = RwSignal::new(false);
+    let password = RwSignal::new(String::new());
+    // The outcome shown: Ok(()) after a reset, or why it failed (a check
+    // made here, or the server's refusal, as `None` and `Some`).
+    let outcome = RwSignal::new(None::<Result<(), Option<ApiError>>>);
+    let reset = Action::new_local(move |new: &String| {
+        let req = PasswordReset { new: new.clone() };
+        async move {
+            let result = admin::reset_password(&token(ctx)?, user, &req).await;
+            match &result {
+                Ok(()) => {
+                    password.set(String::new());
+                    open.set(false);
+                    outcome.set(Some(Ok(())));
+                }
+                Err(e) => outcome.set(Some(Err(Some(e.clone())))),
+            }
+            result
+        }
+    });
+    let submit = move |_| {
+        if reset.pending().get_untracked() {
+            return;
+        }
+        let new = password.get_untracked();
+        if new.chars().count() < shared::validation::MIN_PASSWORD_CHARS {
+            outcome.set(Some(Err(None)));
+            return;
+        }
+        reset.dispatch_local(new);
+    };
+    let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+    view! {
+        <button type="button" class="btn small" data-testid="user-reset-password"
+            on:click=move |_| {
+                outcome.set(None);
+                open.update(|o| *o = !*o);
+            }>
+            {t("重置密码", "Reset password")}
+        </button>
+        <Show when=move || open.get()>
+            <span class="admin-reset">
+                <input type="text" autocomplete="off" data-testid="user-reset-input"
+                    placeholder=move || ctx.lang.get().pick("临时密码（至少 8 位）", "Temporary password (8+ characters)")
+                    prop:value=move || password.get() on:input=move |ev| password.set(event_target_value(&ev))/>
+                <button type="button" class="btn small danger" data-testid="user-reset-confirm"
+                    disabled=move || reset.pending().get() on:click=submit>
+                    {t("确认重置", "Set it")}
+                </button>
+            </span>
+        </Show>
+        {move || match outcome.get() {
+            None => ().into_any(),
+            Some(Ok(())) => view! {
+                <span class="admin-done" role="status" data-testid="user-reset-done">
+                    {t("已重置，该用户下次登录时须修改密码。", "Reset; the user must change it at their next login.")}
+                </span>
+            }
+            .into_any(),
+            Some(Err(refusal)) => {
+                let message = move || match &refusal {
+                    None => crate::api::password_too_short(ctx.lang.get()),
+                    Some(e) => e.message(ctx.lang.get()),
+                };
+                view! {
+                    <span class="error" role="alert" data-testid="user-reset-error">{message}</span>
+                }
+                .into_any()
+            }
+        }}
+    }
+}
+
+/// The new-user form's inputs.
+#[derive(Clone, Copy)]
+struct NewUserFields {
+    login: RwSignal<String>,
+    name: RwSignal<String>,
+    role: RwSignal<Role>,
+    password: RwSignal<String>,
+    properties: RwSignal<Vec<PropertyId>>,
+    department: RwSignal<String>,
+}
+
+impl NewUserFields {
+    fn new() -> NewUserFields {
+        NewUserFields {
+            login: RwSignal::new(String::new()),
+            name: RwSignal::new(String::new()),
+            role: RwSignal::new(Role::Staff),
+            password: RwSignal::new(String::new()),
+            properties: RwSignal::new(Vec::new()),
+            department: RwSignal::new(String::new()),
+        }
+    }
+
+    /// The user to create, or, beside each field, what the server would
+    /// refuse: its checks, made here first so each problem shows at once.
+    fn read(&self, l: Lang) -> Result<NewUser, BTreeMap<&'static str, String>> {
+        let mut found = BTreeMap::new();
+        let login = self.login.get_untracked().trim().to_string();
+        if login.is_empty()
+            || login.chars().count() > shared::validation::MAX_LOGIN
+            || login.chars().any(char::is_whitespace)
+        {
+            found.insert("login", words("admin.bad_login", l));
+        }
+        let display_name = self.name.get_untracked().trim().to_string();
+        if display_name.is_empty() {
+            found.insert("name", words("admin.bad_display_name", l));
+        }
+        let password = self.password.get_untracked();
+        if password.chars().count() < shared::validation::MIN_PASSWORD_CHARS {
+            found.insert("password", words("admin.weak_password", l));
+        }
+        let role = self.role.get_untracked();
+        let properties = self.properties.get_untracked();
+        if !role.sees_all_properties() && properties.is_empty() {
+            found.insert("properties", words("admin.no_properties", l));
+        }
+        if !found.is_empty() {
+            return Err(found);
+        }
+        let department = self.department.get_untracked().trim().to_string();
+        Ok(NewUser {
+            login,
+            display_name,
+            role,
+            password,
+            properties,
+            department: (!department.is_empty()).then_some(department),
+        })
+    }
+
+    /// Empties the form for the next user (the role stays).
+    fn clear(&self) {
+        self.login.set(String::new());
+        self.name.set(String::new());
+        self.password.set(String::new());
+        self.properties.set(Vec::new());
+        self.department.set(String::new());
+    }
+}
+
+#[component]
+fn NewUserForm(
+    properties: Loaded<Vec<Property>>,
+    reload: Loaded<Vec<User>>,
+    error: RwSignal<Option<ApiError>>,
+) -> impl IntoView {
+    let ctx = use_app();
+    let form = NewUserFields::new();
+    let done = RwSignal::new(None::<String>);
+    let fields: FieldErrors = RwSignal::new(BTreeMap::new());
+    let props = move || properties.get().and_then(Result::ok).unwrap_or_default();
+    let create = Action::new_local(move |user: &NewUser| {
+        let user = user.clone();
+        async move {
+            let result = admin::create_user(&token(ctx)?, &user).await;
+            let l = ctx.l();
+            match &result {
+                Ok(user) => {
+                    done.set(Some(match l {
+                        Lang::ZhCn => format!("已创建用户 {}（{}）", user.login, user.display_name),
+                        Lang::En => format!("Created user {} ({})", user.login, user.display_name),
+                    }));
+                    form.clear();
+                    reload.refetch();
+                    crate::sync::request(ctx);
+                }
+                Err(e) => show_refusal(e, l, &NEW_USER_ROUTES, fields, error),
+            }
+            result.map(drop)
+        }
+    });
+    let on_properties = move |ev: leptos::ev::Event| {
+        let select: web_sys::HtmlSelectElement = event_target(&ev);
+        let options = select.selected_options();
+        let chosen = (0..options.length())
+            .filter_map(|i| options.item(i))
+            .filter_map(|o| o.get_attribute("value"))
+            .filter_map(|v| v.parse::<PropertyId>().ok())
+            .collect();
+        form.properties.set(chosen);
+    };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if create.pending().get_untracked() || ctx.token().is_none() {
+            return;
+        }
+        error.set(None);
+        done.set(None);
+        match form.read(ctx.l()) {
+            Ok(user) => {
+                fields.set(BTreeMap::new());
+                create.dispatch_local(user);
+            }
+            Err(found) => fields.set(found),
+        }
+    };
+    let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+    let beside =
+        move |field: &'static str| field_error(fields, field, format!("new-user-{field}-error"));
+    view! {
+        <form class="card admin-form" data-testid="new-user-form" on:submit=submit>
+            <h3>{t("新增用户", "Add a user")}</h3>
+            <div class="admin-grid">
+                <TextField label=("账号", "Login") testid="new-user-login" value=form.login autocomplete="off">
+                    {beside("login")}
+                </TextField>
+                <TextField label=("姓名", "Name") testid="new-user-name" value=form.name>
+                    {beside("name")}
+                </TextField>
+                <label class="field">
+                    <span>{t("角色", "Role")}</span>
+                    <select data-testid="new-user-role"
+                        on:change=move |ev| {
+                            if let Some(r) = Role::from_code(&event_target_value(&ev)) {
+                                form.role.set(r);
+                            }
+                        }>
+                        {Role::ALL
+                            .into_iter()
+                            .map(|r| view! {
+                                <option value=r.code() prop:selected=move || form.role.get() == r>
+                                    {move || r.label(ctx.lang.get())}
+                                </option>
+                            })
+                            .collect_view()}
+                    </select>
+                    {beside("role")}
+                </label>
+                <TextField label=("初始密码（至少 8 位）", "Initial password (at least 8 characters)")
+                    testid="new-user-password" value=form.password kind="password" autocomplete="new-password">
+                    {beside("password")}
+                </TextField>
+                <label class="field">
+                    <span>{t("所属项目（可多选）", "Properties (choose one or more)")}</span>
+                    <select multiple class="admin-multi" data-testid="new-user-property" on:change=on_properties>
+                        {move || props()
+                            .into_iter()
+                            .map(|p| {
+                                let id = p.id;
+                                view! {
+                                    <option value=id.to_string() prop:selected=move || form.properties.with(|s| s.contains(&id))>
+                                        {format!("{} {}", p.code, p.name)}
+                                    </option>
+                                }
+                            })
+                            .collect_view()}
+                    </select>
+                    {beside("properties")}
+                </label>
+                <TextField label=("部门（可选）", "Department (optional)") testid="new-user-department" value=form.department/>
+            </div>
+            <p class="hint">
+                {t(
+                    "总部品质部、总经理和系统管理员可查看全部项目，无需选择项目。",
+                    "Head-office quality, the general manager and the administrator see every property and need none.",
+                )}
+            </p>
+            <div class="actions">
+                <button type="submit" class="btn primary" data-testid="new-user-submit" disabled=move || create.pending().get()>
+                    {t("创建用户", "Create user")}
+                </button>
+                <p class="error" role="alert" data-testid="admin-error">{move || error.with(|e| e.as_ref().map(|e| e.message(ctx.lang.get())))}</p>
+                <p class="admin-done" role="status" data-testid="new-user-status">{move || done.get()}</p>
+            </div>
+        </form>
+    }
+}
+
+/// Where the server's refusals of a new user belong.
+const NEW_USER_ROUTES: [Route; 7] = [
+    route("admin.bad_login", "login"),
+    Route {
+        code: "conflict",
+        field: "login",
+        words: Some((
+            "该账号已被使用，请换一个",
+            "That login is taken; choose another",
+        )),
+    },
+    route("admin.bad_display_name", "name"),
+    route("admin.unknown_role", "role"),
+    route("admin.weak_password", "password"),
+    route("validation.password_too_short", "password"),
+    route("admin.no_properties", "properties"),
+];

@@ -1,0 +1,134 @@
+//! The dashboard's quarterly spot-check: drawing a sample and the call
+//! lists drawn so far.
+
+use super::{count, rows, text};
+use crate::api::reports::{self, SpotCheck};
+use crate::state::{Screen, now, use_app};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use shared::id::CaseId;
+
+/// The quarterly spot-check (抽查回访): draw a property's sample of a
+/// quarter (management roles), and the call lists drawn so far. The calls
+/// themselves are recorded on each case as a follow-up marked 抽查回访.
+#[component]
+pub fn SpotChecks() -> impl IntoView {
+    let ctx = use_app();
+    let tz = ctx.config.with_untracked(|c| c.settings.tz());
+    let today = now().with_timezone(&tz).date_naive();
+    // The last quarter that has ended: the one a manager draws.
+    let (year, quarter) = {
+        use chrono::Datelike;
+        let q = (today.month() - 1) / 3 + 1;
+        if q == 1 {
+            (today.year() - 1, 4)
+        } else {
+            (today.year(), q - 1)
+        }
+    };
+    let property = RwSignal::new(
+        ctx.config
+            .with_untracked(|c| c.properties.first().map(|p| p.id.to_string()))
+            .unwrap_or_default(),
+    );
+    let year = RwSignal::new(year.to_string());
+    let quarter = RwSignal::new(quarter.to_string());
+    let draws = RwSignal::new(Vec::<SpotCheck>::new());
+    let message = RwSignal::new(None::<String>);
+    // The samples drawn so far, read again after each draw. A plain task,
+    // not an action: the draw's own action calls it after the component
+    // may have gone, and an action must not be dispatched once disposed
+    // (signals are simply not written then).
+    let reload = move || {
+        let Some(token) = ctx.token() else {
+            return;
+        };
+        spawn_local(async move {
+            match reports::spot_checks(&token).await {
+                Ok(list) => draws.set(list),
+                Err(e) => message.set(Some(e.message(ctx.l()))),
+            }
+        });
+    };
+    reload();
+    let may_draw = move || ctx.role().is_some_and(|r| r.is_management());
+    let draw_sample = Action::new_local(move |(property, year, quarter): &(String, i32, u32)| {
+        let (property, year, quarter) = (property.clone(), *year, *quarter);
+        async move {
+            let Some(token) = ctx.token() else {
+                return;
+            };
+            match reports::draw_spot_check(&token, &property, year, quarter).await {
+                Ok(_) => {
+                    message.set(None);
+                    reload();
+                }
+                Err(e) => message.set(Some(e.message(ctx.l()))),
+            }
+        }
+    });
+    let draw = move |_| {
+        if ctx.token().is_none() {
+            return;
+        }
+        draw_sample.dispatch_local((
+            property.get_untracked(),
+            year.get_untracked().parse::<i32>().unwrap_or_default(),
+            quarter.get_untracked().parse::<u32>().unwrap_or_default(),
+        ));
+    };
+    let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+    let open = move |id: String| {
+        if let Ok(id) = id.parse::<uuid::Uuid>() {
+            ctx.screen.set(Screen::Detail(CaseId(id)));
+        }
+    };
+    view! {
+        <div class="card spot-checks" data-testid="spot-checks">
+            <h3>{t("季度抽查回访（已完成报修的 20% 随机样本）", "Quarterly spot-check (random 20% of completed repairs)")}</h3>
+            <Show when=may_draw>
+                <div class="filters">
+                    <select data-testid="spot-property" on:change=move |ev| property.set(event_target_value(&ev))>
+                        {move || ctx.config.with(|c| c.properties.clone()).into_iter().map(|p| {
+                            let id = p.id.to_string();
+                            let selected = id == property.get_untracked();
+                            view! { <option value=id selected=selected>{p.name}</option> }
+                        }).collect_view()}
+                    </select>
+                    <input type="number" class="short" data-testid="spot-year" prop:value=move || year.get()
+                        on:input=move |ev| year.set(event_target_value(&ev))/>
+                    <select data-testid="spot-quarter" on:change=move |ev| quarter.set(event_target_value(&ev))>
+                        {(1..=4).map(|q| {
+                            let v = q.to_string();
+                            let selected = v == quarter.get_untracked();
+                            let label = format!("Q{v}");
+                            view! { <option value=v selected=selected>{label}</option> }
+                        }).collect_view()}
+                    </select>
+                    <button class="btn primary" data-testid="spot-draw" on:click=draw>{t("抽取样本", "Draw the sample")}</button>
+                </div>
+            </Show>
+            <p class="error" data-testid="spot-error">{move || message.get()}</p>
+            {move || draws.get().into_iter().map(|d| {
+                let items = rows(&d["items"]).into_iter().map(|i| {
+                    let id = text(&i["case_id"]);
+                    view! {
+                        <tr data-testid="spot-item">
+                            <td>{count(&i["position"])}</td>
+                            <td><button class="link" on:click=move |_| open(id.clone())>{text(&i["reg_no"])}</button></td>
+                            <td>{text(&i["place"])}</td><td>{text(&i["complainant_name"])}</td><td>{text(&i["phone"])}</td>
+                            <td>{text(&i["satisfaction"])}</td><td>{text(&i["comment"])}</td>
+                        </tr>
+                    }
+                }).collect_view();
+                view! {
+                    <div class="spot-draw" data-testid="spot-draw-result">
+                        <h4>{format!("{} {}Q{} · seed {} · {}/{}", text(&d["property_name"]), count(&d["year"]), count(&d["quarter"]),
+                            count(&d["seed"]), count(&d["sampled"]), count(&d["candidates"]))}</h4>
+                        <table class="stats-table"><tbody>{items}</tbody></table>
+                    </div>
+                }
+            }).collect_view()}
+        </div>
+    }
+}

@@ -1,0 +1,486 @@
+//! The workflow actions on the detail screen: the buttons for the actions
+//! the user's role allows now, and each action's form.
+//!
+//! A form's inputs are one struct of signals (`form::ActionFields`); on
+//! submit they are read into an `Action` (`form::build_action`), checked with
+//! `shared::validation::validate_action` (the bounds, shown beside each
+//! input) and `shared::workflow::check`, and only then recorded. Nothing is
+//! saved while there is a problem, and what was typed stays.
+
+use super::form::{
+    ActionFields, FieldProblem, FormError, INPUTS, Unreadable, build_action, contact_code,
+    input_name, note_code, validity_code,
+};
+use crate::i18n;
+use crate::state::use_app;
+use chrono::Duration;
+use leptos::prelude::Action as UiAction;
+use leptos::prelude::*;
+use shared::case::{Case, Severity, Validity};
+use shared::op::{Action, ActionKind};
+use shared::role::Role;
+use shared::validation::validate_action;
+use shared::workflow::allowed_actions;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// The actions card of a case.
+#[component]
+pub fn Actions(case: Arc<Case>) -> impl IntoView {
+    let ctx = use_app();
+    let role = ctx
+        .session
+        .with_untracked(|s| s.as_ref().map(|s| s.user.role));
+    let Some(role) = role else {
+        return ().into_any();
+    };
+    let kinds: Vec<ActionKind> = allowed_actions(&case, role)
+        .into_iter()
+        .filter(|k| {
+            !matches!(
+                k,
+                ActionKind::Register
+                    | ActionKind::Edit
+                    | ActionKind::Attach
+                    | ActionKind::ResolveConflict
+            )
+        })
+        .collect();
+    let open = RwSignal::new(None::<ActionKind>);
+    let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+    let buttons = kinds
+        .into_iter()
+        .map(|k| {
+            view! {
+                <button class="btn action" data-testid=format!("action-{}", k.code())
+                    class:active=move || open.get() == Some(k)
+                    on:click=move |_| open.set(Some(k))>
+                    {move || k.label(ctx.lang.get())}
+                </button>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="card actions-card" data-testid="actions">
+            <h3>{t("操作", "Actions")}</h3>
+            <div class="action-buttons">{buttons}</div>
+            {move || open.get().map(|k| view! { <ActionForm kind=k case=case.clone() role=role open=open/> })}
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+fn ActionForm(
+    kind: ActionKind,
+    case: Arc<Case>,
+    role: Role,
+    open: RwSignal<Option<ActionKind>>,
+) -> impl IntoView {
+    let ctx = use_app();
+    let fields = ActionFields::new(role);
+    // A follow-up on a finished case can only be a spot-check call (抽查回访).
+    if kind == ActionKind::FollowUp && !case.state.is_open() {
+        fields.spot_check.set(true);
+    }
+    let error = RwSignal::new(None::<FormError>);
+    // Input name → what is wrong with it, shown beside the input.
+    let problems = RwSignal::new(BTreeMap::<String, FieldProblem>::new());
+    let beside = move |name: &'static str| {
+        view! {
+            <span class="field-error" data-testid=format!("error-{name}")>
+                {move || problems.with(|p| p.get(name).map(|p| p.message(ctx.lang.get())))}
+            </span>
+        }
+    };
+    let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+
+    let text =
+        move |name: &'static str, sig: RwSignal<String>, zh: &'static str, en: &'static str| {
+            view! {
+                <label class="field">
+                    <span>{t(zh, en)}</span>
+                    <input type="text" data-testid=format!("in-{name}") prop:value=move || sig.get()
+                        on:input=move |ev| sig.set(event_target_value(&ev))/>
+                    {beside(name)}
+                </label>
+            }
+            .into_any()
+        };
+    let typed = move |name: &'static str,
+                      sig: RwSignal<String>,
+                      ty: &'static str,
+                      zh: &'static str,
+                      en: &'static str| {
+        view! {
+            <label class="field">
+                <span>{t(zh, en)}</span>
+                <input type=ty data-testid=format!("in-{name}") prop:value=move || sig.get()
+                    on:input=move |ev| sig.set(event_target_value(&ev))/>
+                {beside(name)}
+            </label>
+        }
+        .into_any()
+    };
+    let check = move |name: &'static str,
+                      sig: RwSignal<bool>,
+                      zh: &'static str,
+                      en: &'static str| {
+        view! {
+            <label class="check">
+                <input type="checkbox" data-testid=format!("in-{name}") prop:checked=move || sig.get()
+                    on:change=move |ev| sig.set(event_target_checked(&ev))/>
+                {t(zh, en)}
+                {beside(name)}
+            </label>
+        }
+        .into_any()
+    };
+    let select = move |name: &'static str,
+                       sig: RwSignal<String>,
+                       zh: &'static str,
+                       en: &'static str,
+                       options: Vec<(String, String)>| {
+        let opts = options
+            .into_iter()
+            .map(|(v, label)| {
+                let selected = v == sig.get_untracked();
+                view! { <option value=v selected=selected>{label}</option> }
+            })
+            .collect_view();
+        view! {
+            <label class="field">
+                <span>{t(zh, en)}</span>
+                <select data-testid=format!("in-{name}") on:change=move |ev| sig.set(event_target_value(&ev))>{opts}</select>
+                {beside(name)}
+            </label>
+        }
+        .into_any()
+    };
+    let l = ctx.lang.get_untracked();
+    let contacts: Vec<(String, String)> = i18n::CONTACTS
+        .iter()
+        .map(|m| (contact_code(*m).into(), i18n::contact(*m, l).into()))
+        .collect();
+    let yes_no = vec![
+        ("yes".to_string(), l.pick("是", "Yes").to_string()),
+        ("no".to_string(), l.pick("否", "No").to_string()),
+    ];
+
+    let inputs: Vec<AnyView> = match kind {
+        ActionKind::Assess => vec![
+            select(
+                "severity",
+                fields.severity,
+                "严重程度",
+                "Severity",
+                [Severity::Minor, Severity::General, Severity::Major]
+                    .iter()
+                    .map(|s| (s.code().into(), i18n::severity(*s, l).into()))
+                    .collect(),
+            ),
+            check(
+                "urgent",
+                fields.urgent,
+                "紧急（安全风险、可能引起媒体或监管关注）",
+                "Urgent (safety, media or regulator attention)",
+            ),
+            select(
+                "validity",
+                fields.validity,
+                "是否有效",
+                "Validity",
+                [Validity::Valid, Validity::Unfounded]
+                    .iter()
+                    .map(|v| (validity_code(*v).into(), i18n::validity(*v, l).into()))
+                    .collect(),
+            ),
+            text(
+                "reason",
+                fields.reason,
+                "说明（不成立时必填）",
+                "Reason (required if unfounded)",
+            ),
+        ],
+        ActionKind::Assign => {
+            let users: Vec<(String, String)> = std::iter::once((
+                String::new(),
+                l.pick("（非系统用户）", "(not a user)").to_string(),
+            ))
+            .chain(ctx.config.with_untracked(|c| {
+                c.users
+                    .iter()
+                    .filter(|u| u.role.works_cases() && u.active)
+                    .map(|u| {
+                        (
+                            u.id.to_string(),
+                            format!("{} · {}", u.display_name, u.role.label(l)),
+                        )
+                    })
+                    .collect::<Vec<_>>()
+            }))
+            .collect();
+            vec![
+                text("department", fields.department, "责任部门", "Department"),
+                select(
+                    "user",
+                    fields.user,
+                    "责任人（用户）",
+                    "Responsible user",
+                    users,
+                ),
+                text(
+                    "name",
+                    fields.name,
+                    "责任人姓名（未选用户时填写）",
+                    "Responsible person's name (if not a user)",
+                ),
+                text("note", fields.note, "交接说明", "Handover note"),
+            ]
+        }
+        ActionKind::Start => vec![],
+        ActionKind::Note => vec![
+            select(
+                "note_kind",
+                fields.note_kind,
+                "记录类型",
+                "Kind",
+                i18n::NOTE_KINDS
+                    .iter()
+                    .map(|k| (note_code(*k).into(), i18n::note_kind(*k, l).into()))
+                    .collect(),
+            ),
+            text("text", fields.text, "内容", "Text"),
+        ],
+        ActionKind::Propose => vec![
+            text("measures", fields.measures, "处理措施", "Measures"),
+            text("responsible", fields.responsible, "责任人", "Responsible"),
+            typed(
+                "planned_date",
+                fields.planned_date,
+                "date",
+                "计划完成日期",
+                "Planned date",
+            ),
+            typed(
+                "yuan",
+                fields.yuan,
+                "text",
+                "赔偿金额（元）",
+                "Compensation (yuan)",
+            ),
+        ],
+        ActionKind::Approve => vec![
+            select(
+                "approved",
+                fields.approved,
+                "批准",
+                "Approve",
+                yes_no.clone(),
+            ),
+            text("comment", fields.comment, "意见", "Comment"),
+        ],
+        ActionKind::Resolve => vec![
+            text("result", fields.result, "处理结果", "Result"),
+            select(
+                "method",
+                fields.method,
+                "反馈方式",
+                "Feedback by",
+                contacts.clone(),
+            ),
+            check(
+                "on_the_spot",
+                fields.on_the_spot,
+                "当场解决",
+                "Answered on the spot",
+            ),
+        ],
+        ActionKind::FollowUp => vec![
+            select(
+                "method",
+                fields.method,
+                "回访方式",
+                "Method",
+                contacts.clone(),
+            ),
+            select(
+                "satisfaction",
+                fields.satisfaction,
+                "满意度",
+                "Satisfaction",
+                (1..=5u8)
+                    .rev()
+                    .map(|n| (n.to_string(), format!("{n} · {}", i18n::satisfaction(n, l))))
+                    .collect(),
+            ),
+            text("comment", fields.comment, "投诉人意见", "Comment"),
+            check(
+                "spot_check",
+                fields.spot_check,
+                "抽查回访",
+                "Spot-check call",
+            ),
+        ],
+        ActionKind::Reopen | ActionKind::Withdraw => {
+            vec![text("reason", fields.reason, "原因", "Reason")]
+        }
+        ActionKind::Escalate => vec![
+            select(
+                "to_role",
+                fields.to_role,
+                "上报给",
+                "Escalate to",
+                Role::ALL
+                    .iter()
+                    .map(|r| (r.code().into(), r.label(l).into()))
+                    .collect(),
+            ),
+            check(
+                "skip_level",
+                fields.skip_level,
+                "越级上报（直接上级无法联系）",
+                "Skip level (superior unreachable)",
+            ),
+            text("reason", fields.reason, "原因", "Reason"),
+        ],
+        ActionKind::Extend => vec![
+            typed("days", fields.days, "number", "延长工作日", "Working days"),
+            text("reason", fields.reason, "原因", "Reason"),
+        ],
+        ActionKind::Close => vec![
+            text(
+                "corrective",
+                fields.corrective,
+                "纠正预防措施",
+                "Corrective action",
+            ),
+            text(
+                "verification",
+                fields.verification,
+                "验证情况",
+                "Verification",
+            ),
+        ],
+        ActionKind::Decide => vec![
+            select(
+                "accepted",
+                fields.accepted,
+                "采纳",
+                "Accept",
+                yes_no.clone(),
+            ),
+            text(
+                "reason",
+                fields.reason,
+                "原因（不采纳时必填）",
+                "Reason (required if declined)",
+            ),
+        ],
+        ActionKind::PlanImprovement => vec![
+            text("plan", fields.plan, "整改计划", "Plan"),
+            typed(
+                "publish_on",
+                fields.publish_on,
+                "date",
+                "公示日期",
+                "Publish on",
+            ),
+        ],
+        ActionKind::Answer => vec![
+            text("answer", fields.answer, "答复内容", "Answer"),
+            select("method", fields.method, "答复方式", "Method", contacts),
+            check("on_the_spot", fields.on_the_spot, "当场答复", "On the spot"),
+        ],
+        ActionKind::Register
+        | ActionKind::Edit
+        | ActionKind::Attach
+        | ActionKind::ResolveConflict => vec![],
+    };
+
+    let (case_id, state) = (case.id, case.state);
+    let save = UiAction::new_local(move |action: &Action| {
+        let action = action.clone();
+        async move {
+            let result = ctx
+                .record(case_id, Some(state), move |_, _| Ok(action))
+                .await;
+            if result.is_ok() {
+                open.set(None);
+            }
+            result.map(drop)
+        }
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if save.pending().get_untracked() {
+            return;
+        }
+        error.set(None);
+        save.clear();
+        problems.set(BTreeMap::new());
+        let action = match build_action(kind, &fields, &ctx) {
+            Ok(a) => a,
+            Err(Unreadable::Field(name, problem)) => {
+                problems.set(BTreeMap::from([(name.to_string(), problem)]));
+                return;
+            }
+            Err(Unreadable::Form(message)) => {
+                error.set(Some(FormError::Unreadable(message)));
+                return;
+            }
+        };
+        // The server's own ceiling is its clock plus a few minutes of skew.
+        let ceiling = crate::state::now() + Duration::minutes(5);
+        if let Err(found) = validate_action(&action, ceiling) {
+            let mut beside_fields = BTreeMap::new();
+            let mut elsewhere = Vec::new();
+            for e in found {
+                let input = input_name(&e.field);
+                if INPUTS.contains(&input) {
+                    beside_fields
+                        .entry(input.to_string())
+                        .or_insert(FieldProblem::Bound(e.error));
+                } else {
+                    // A field the form has no input for (a time the app
+                    // filled in): said for the form as a whole.
+                    elsewhere.push(e);
+                }
+            }
+            problems.set(beside_fields);
+            if !elsewhere.is_empty() {
+                error.set(Some(FormError::Elsewhere(elsewhere)));
+            }
+            return;
+        }
+        let settings = ctx.config.with_untracked(|c| c.settings.clone());
+        if let Err(v) = shared::workflow::check(&case, role, &action, &settings) {
+            error.set(Some(FormError::Rule(v)));
+            return;
+        }
+        save.dispatch_local(action);
+    };
+    // The form's own refusal, else why the last save failed.
+    let refusal = move || {
+        let l = ctx.lang.get();
+        error
+            .with(|e| e.as_ref().map(|e| e.message(l)))
+            .or_else(|| {
+                save.value()
+                    .with(|v| v.as_ref()?.as_ref().err().map(|e| e.message(l)))
+            })
+    };
+    view! {
+        <form class="action-form" data-testid=format!("form-{}", kind.code()) on:submit=submit>
+            <h4>{move || kind.label(ctx.lang.get())}</h4>
+            {inputs}
+            <p class="error" data-testid="action-error">{refusal}</p>
+            <div class="actions">
+                <button type="submit" class="btn primary" data-testid=format!("submit-{}", kind.code()) disabled=move || save.pending().get()>
+                    {t("确认", "Confirm")}
+                </button>
+                <button type="button" class="btn" on:click=move |_| open.set(None)>{t("取消", "Cancel")}</button>
+            </div>
+        </form>
+    }
+}

@@ -1,0 +1,387 @@
+//! The typed state of the action forms ([`ActionFields`]) and reading it
+//! into an action ([`build_action`]), with the problems a form can have.
+
+use crate::i18n;
+use crate::state::AppCtx;
+use chrono::NaiveDate;
+use leptos::prelude::*;
+use shared::case::{ContactMethod, NoteKind, Severity, Validity};
+use shared::id::UserId;
+use shared::lang::{Coded, Lang};
+use shared::op::{Action, ActionKind};
+use shared::role::Role;
+use shared::validation::{FieldError, ValidationError};
+use shared::workflow::{RuleViolation, superior};
+
+/// The inputs of the action forms, one signal each; a form shows the few
+/// its action needs. Choices hold the option's code, as the `<select>`
+/// gives it, and typed text stays as typed until [`build_action`] reads it.
+#[derive(Clone, Copy)]
+pub(super) struct ActionFields {
+    pub(super) severity: RwSignal<String>,
+    pub(super) urgent: RwSignal<bool>,
+    pub(super) validity: RwSignal<String>,
+    pub(super) reason: RwSignal<String>,
+    pub(super) department: RwSignal<String>,
+    pub(super) user: RwSignal<String>,
+    pub(super) name: RwSignal<String>,
+    pub(super) note: RwSignal<String>,
+    pub(super) note_kind: RwSignal<String>,
+    pub(super) text: RwSignal<String>,
+    pub(super) measures: RwSignal<String>,
+    pub(super) responsible: RwSignal<String>,
+    pub(super) planned_date: RwSignal<String>,
+    pub(super) yuan: RwSignal<String>,
+    pub(super) approved: RwSignal<String>,
+    pub(super) comment: RwSignal<String>,
+    pub(super) result: RwSignal<String>,
+    pub(super) method: RwSignal<String>,
+    pub(super) on_the_spot: RwSignal<bool>,
+    pub(super) satisfaction: RwSignal<String>,
+    pub(super) spot_check: RwSignal<bool>,
+    pub(super) to_role: RwSignal<String>,
+    pub(super) skip_level: RwSignal<bool>,
+    pub(super) days: RwSignal<String>,
+    pub(super) corrective: RwSignal<String>,
+    pub(super) verification: RwSignal<String>,
+    pub(super) accepted: RwSignal<String>,
+    pub(super) plan: RwSignal<String>,
+    pub(super) publish_on: RwSignal<String>,
+    pub(super) answer: RwSignal<String>,
+}
+
+impl ActionFields {
+    /// The inputs with their defaults for `role` (an escalation goes to the
+    /// role's superior unless changed).
+    pub(super) fn new(role: Role) -> ActionFields {
+        ActionFields {
+            severity: RwSignal::new("general".into()),
+            urgent: RwSignal::new(false),
+            validity: RwSignal::new("valid".into()),
+            reason: RwSignal::new(String::new()),
+            department: RwSignal::new(String::new()),
+            user: RwSignal::new(String::new()),
+            name: RwSignal::new(String::new()),
+            note: RwSignal::new(String::new()),
+            note_kind: RwSignal::new("general".into()),
+            text: RwSignal::new(String::new()),
+            measures: RwSignal::new(String::new()),
+            responsible: RwSignal::new(String::new()),
+            planned_date: RwSignal::new(String::new()),
+            yuan: RwSignal::new(String::new()),
+            approved: RwSignal::new("yes".into()),
+            comment: RwSignal::new(String::new()),
+            result: RwSignal::new(String::new()),
+            method: RwSignal::new("phone".into()),
+            on_the_spot: RwSignal::new(false),
+            satisfaction: RwSignal::new("5".into()),
+            spot_check: RwSignal::new(false),
+            to_role: RwSignal::new(superior(role).unwrap_or(Role::Quality).code().into()),
+            skip_level: RwSignal::new(false),
+            days: RwSignal::new("1".into()),
+            corrective: RwSignal::new(String::new()),
+            verification: RwSignal::new(String::new()),
+            accepted: RwSignal::new("yes".into()),
+            plan: RwSignal::new(String::new()),
+            publish_on: RwSignal::new(String::new()),
+            answer: RwSignal::new(String::new()),
+        }
+    }
+}
+
+/// The names of the inputs, as in `data-testid="in-{name}"`: a problem
+/// `shared::validation` finds with one of them is shown beside it.
+pub(super) const INPUTS: [&str; 30] = [
+    "severity",
+    "urgent",
+    "validity",
+    "reason",
+    "department",
+    "user",
+    "name",
+    "note",
+    "note_kind",
+    "text",
+    "measures",
+    "responsible",
+    "planned_date",
+    "yuan",
+    "approved",
+    "comment",
+    "result",
+    "method",
+    "on_the_spot",
+    "satisfaction",
+    "spot_check",
+    "to_role",
+    "skip_level",
+    "days",
+    "corrective",
+    "verification",
+    "accepted",
+    "plan",
+    "publish_on",
+    "answer",
+];
+
+pub(super) fn contact_code(m: ContactMethod) -> &'static str {
+    match m {
+        ContactMethod::Phone => "phone",
+        ContactMethod::Visit => "visit",
+        ContactMethod::Message => "message",
+        ContactMethod::Letter => "letter",
+    }
+}
+
+pub(super) fn validity_code(v: Validity) -> &'static str {
+    match v {
+        Validity::Valid => "valid",
+        Validity::Unfounded => "unfounded",
+    }
+}
+
+pub(super) fn note_code(k: NoteKind) -> &'static str {
+    match k {
+        NoteKind::General => "general",
+        NoteKind::Contact => "contact",
+        NoteKind::OnSite => "on_site",
+        NoteKind::Inspection => "inspection",
+        NoteKind::CauseAnalysis => "cause_analysis",
+    }
+}
+
+/// Compensation as typed; an empty field is no compensation.
+pub(super) fn yuan_or_none(input: &str) -> Option<i64> {
+    if input.trim().is_empty() {
+        Some(0)
+    } else {
+        shared::compensation::parse_yuan(input)
+    }
+}
+
+/// A problem shown beside an action form's input.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum FieldProblem {
+    /// A bound from `shared::validation` (too long, out of range…).
+    Bound(ValidationError),
+    /// The input cannot be read as its type (a date, an amount…).
+    Unreadable(Words),
+}
+
+impl FieldProblem {
+    pub(super) fn message(&self, l: Lang) -> String {
+        match self {
+            FieldProblem::Bound(e) => e.message(l),
+            FieldProblem::Unreadable(w) => w.message(l),
+        }
+    }
+}
+
+/// A message in both languages, worded when shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Words(&'static str, &'static str);
+
+impl Words {
+    pub(super) fn message(self, l: Lang) -> String {
+        l.pick(self.0, self.1).to_string()
+    }
+}
+
+/// Why a form could not become an action.
+pub(super) enum Unreadable {
+    /// One input (by its name) cannot be read.
+    Field(&'static str, FieldProblem),
+    /// The form as a whole.
+    Form(Words),
+}
+
+/// Why a filled form was not saved, for the form as a whole; worded when
+/// shown, so it follows a change of language.
+#[derive(Debug, Clone)]
+pub(super) enum FormError {
+    /// The form cannot become an action at all.
+    Unreadable(Words),
+    /// Bounds broken by fields the form has no input for (times the app
+    /// filled in).
+    Elsewhere(Vec<FieldError>),
+    /// The workflow refuses the action now.
+    Rule(RuleViolation),
+}
+
+impl FormError {
+    pub(super) fn message(&self, l: Lang) -> String {
+        match self {
+            FormError::Unreadable(words) => words.message(l),
+            FormError::Elsewhere(found) => found
+                .iter()
+                .map(|e| {
+                    format!(
+                        "{}：{}",
+                        i18n::change_field(&e.field, l),
+                        e.error.message(l)
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("；"),
+            FormError::Rule(v) => v.message(l),
+        }
+    }
+}
+
+/// The action form's input for a field `shared::validation` names, where
+/// the two names differ (the form asks for yuan, the action holds fen).
+pub(super) fn input_name(field: &str) -> &str {
+    match field {
+        "compensation_fen" => "yuan",
+        "working_days" => "days",
+        "corrective_action" => "corrective",
+        other => other,
+    }
+}
+
+/// Reads an action form into an action, or says which input is unreadable.
+pub(super) fn build_action(
+    kind: ActionKind,
+    f: &ActionFields,
+    ctx: &AppCtx,
+) -> Result<Action, Unreadable> {
+    let unreadable = |name: &'static str, zh: &'static str, en: &'static str| {
+        Unreadable::Field(name, FieldProblem::Unreadable(Words(zh, en)))
+    };
+    let contact = || {
+        i18n::CONTACTS
+            .into_iter()
+            .find(|m| f.method.with_untracked(|v| contact_code(*m) == v))
+            .unwrap_or(ContactMethod::Phone)
+    };
+    let date = |n: &'static str, sig: RwSignal<String>| -> Result<Option<NaiveDate>, Unreadable> {
+        let v = sig.get_untracked();
+        if v.is_empty() {
+            return Ok(None);
+        }
+        NaiveDate::parse_from_str(&v, "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| unreadable(n, "日期格式不正确", "Enter a valid date"))
+    };
+    Ok(match kind {
+        ActionKind::Assess => Action::Assess {
+            severity: match f.severity.get_untracked().as_str() {
+                "minor" => Severity::Minor,
+                "major" => Severity::Major,
+                _ => Severity::General,
+            },
+            urgent: f.urgent.get_untracked(),
+            validity: if f.validity.get_untracked() == "unfounded" {
+                Validity::Unfounded
+            } else {
+                Validity::Valid
+            },
+            reason: f.reason.get_untracked(),
+        },
+        ActionKind::Assign => {
+            let user = f
+                .user
+                .get_untracked()
+                .parse::<uuid::Uuid>()
+                .ok()
+                .map(UserId);
+            let mut name = f.name.get_untracked();
+            if name.trim().is_empty()
+                && let Some(u) = user
+            {
+                name = ctx.config.with_untracked(|c| c.user_name(u));
+            }
+            Action::Assign {
+                department: f.department.get_untracked(),
+                user,
+                name,
+                note: f.note.get_untracked(),
+            }
+        }
+        ActionKind::Start => Action::Start,
+        ActionKind::Note => Action::Note {
+            note_kind: i18n::NOTE_KINDS
+                .into_iter()
+                .find(|k| f.note_kind.with_untracked(|v| note_code(*k) == v))
+                .unwrap_or(NoteKind::General),
+            text: f.text.get_untracked(),
+        },
+        ActionKind::Propose => Action::Propose {
+            measures: f.measures.get_untracked(),
+            responsible: f.responsible.get_untracked(),
+            planned_date: date("planned_date", f.planned_date)?,
+            compensation_fen: yuan_or_none(&f.yuan.get_untracked()).ok_or_else(|| {
+                unreadable(
+                    "yuan",
+                    "请输入正确的金额，例如 200 或 200.50",
+                    "Enter an amount such as 200 or 200.50",
+                )
+            })?,
+        },
+        ActionKind::Approve => Action::Approve {
+            approved: f.approved.get_untracked() == "yes",
+            comment: f.comment.get_untracked(),
+        },
+        ActionKind::Resolve => Action::Resolve {
+            result: f.result.get_untracked(),
+            feedback_method: contact(),
+            feedback_at: Some(crate::state::now()),
+            on_the_spot: f.on_the_spot.get_untracked(),
+        },
+        ActionKind::FollowUp => Action::FollowUp {
+            method: contact(),
+            satisfaction: f.satisfaction.get_untracked().parse().unwrap_or(0),
+            comment: f.comment.get_untracked(),
+            spot_check: f.spot_check.get_untracked(),
+        },
+        ActionKind::Reopen => Action::Reopen {
+            reason: f.reason.get_untracked(),
+        },
+        ActionKind::Escalate => Action::Escalate {
+            to_role: Role::from_code(&f.to_role.get_untracked()).unwrap_or(Role::Manager),
+            skip_level: f.skip_level.get_untracked(),
+            reason: f.reason.get_untracked(),
+        },
+        ActionKind::Extend => Action::Extend {
+            working_days: f.days.get_untracked().trim().parse().map_err(|_| {
+                unreadable("days", "请输入工作日天数", "Enter a number of working days")
+            })?,
+            reason: f.reason.get_untracked(),
+        },
+        ActionKind::Withdraw => Action::Withdraw {
+            reason: f.reason.get_untracked(),
+        },
+        ActionKind::Close => Action::Close {
+            corrective_action: f.corrective.get_untracked(),
+            verification: f.verification.get_untracked(),
+        },
+        ActionKind::Decide => Action::Decide {
+            accepted: f.accepted.get_untracked() == "yes",
+            reason: f.reason.get_untracked(),
+        },
+        ActionKind::PlanImprovement => Action::PlanImprovement {
+            plan: f.plan.get_untracked(),
+            publish_on: date("publish_on", f.publish_on)?.ok_or_else(|| {
+                unreadable(
+                    "publish_on",
+                    "请选择公示日期",
+                    "Choose the publication date",
+                )
+            })?,
+        },
+        ActionKind::Answer => Action::Answer {
+            answer: f.answer.get_untracked(),
+            method: contact(),
+            on_the_spot: f.on_the_spot.get_untracked(),
+        },
+        ActionKind::Register
+        | ActionKind::Edit
+        | ActionKind::Attach
+        | ActionKind::ResolveConflict => {
+            return Err(Unreadable::Form(Words(
+                "此操作不在这里进行",
+                "Not available here",
+            )));
+        }
+    })
+}

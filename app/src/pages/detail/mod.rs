@@ -1,0 +1,552 @@
+//! One case: every field, the deadline clocks, the conflicts and flagged
+//! violations, the workflow actions the user's role allows now (each with
+//! its form), and the timeline of every op.
+//!
+//! The actions offered come from `shared::workflow::allowed_actions`, and a
+//! filled form is checked with `shared::validation::validate_action` (the
+//! bounds of every field, shown beside it) and `shared::workflow::check`
+//! before it is saved, so the rule a person sees is the rule the fold and
+//! the server apply. The actions and their forms are in `actions`, the
+//! forms' typed state and its reading into an action in `form`.
+
+mod actions;
+mod form;
+
+use crate::i18n;
+use crate::state::{Screen, use_app};
+use leptos::prelude::Action as UiAction;
+use leptos::prelude::*;
+use shared::case::{Case, Outcome};
+use shared::compensation::format_yuan;
+use shared::id::{CaseId, OpId};
+use shared::lang::{Coded, Lang};
+use shared::op::Action;
+use shared::role::Role;
+use std::sync::Arc;
+
+/// The detail screen of case `id`.
+#[component]
+pub fn Detail(id: CaseId) -> impl IntoView {
+    let ctx = use_app();
+    let case = Memo::new(move |_| ctx.cases.with(|m| m.get(&id).cloned()));
+    let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+    view! {
+        <section class="detail" data-testid="case-detail">
+            <button class="btn back" data-testid="back" on:click=move |_| ctx.screen.set(Screen::List)>
+                {t("← 返回列表", "← Back to the list")}
+            </button>
+            {move || match case.get() {
+                None => view! { <p data-testid="case-missing">{t("找不到该工单", "Case not found")}</p> }.into_any(),
+                Some(c) => view! {
+                    <Header case=c.clone()/>
+                    <Fields case=c.clone()/>
+                    <Clocks case=c.clone()/>
+                    <Problems case=c.clone()/>
+                    <actions::Actions case=c.clone()/>
+                    <Retention case=c.clone()/>
+                    <Timeline case=c/>
+                }.into_any(),
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn Header(case: Arc<Case>) -> impl IntoView {
+    let ctx = use_app();
+    let state = case.state;
+    let kind = case.registration.kind;
+    let escalated = case.escalated();
+    let id = case.id;
+    view! {
+        <div class="card detail-head">
+            <h2><span data-testid="detail-reg-no">{case.registration.reg_no.to_string()}</span>
+                <span class="kind">{move || kind.label(ctx.lang.get())}</span></h2>
+            <span class=format!("state state-{}", state.code()) data-testid="detail-state" data-state=state.code()>
+                {move || state.label(ctx.lang.get())}
+            </span>
+            {escalated.then(|| view! { <span class="badge overdue" data-testid="escalated">{move || ctx.lang.get().pick("已上报", "Escalated")}</span> })}
+            <button class="btn small" data-testid="open-print" on:click=move |_| ctx.screen.set(Screen::Print(id))>
+                {move || ctx.lang.get().pick("打印记录表", "Print record")}
+            </button>
+        </div>
+    }
+}
+
+/// One labelled value.
+fn row(label: impl Fn() -> &'static str + Send + Sync + 'static, value: String) -> impl IntoView {
+    view! { <div class="kv"><dt>{label}</dt><dd>{value}</dd></div> }
+}
+
+#[component]
+fn Fields(case: Arc<Case>) -> impl IntoView {
+    let ctx = use_app();
+    let l = ctx.lang.get_untracked();
+    let config = ctx.config.get_untracked();
+    let tz = config.settings.tz();
+    let r = &case.registration;
+    let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+    let place = config
+        .property(r.property)
+        .map(|p| format!("{} {}", p.name, p.describe(&r.location)))
+        .unwrap_or_default();
+    let mut rows = vec![
+        row(t("类型", "Kind"), r.kind.label(l).into()).into_any(),
+        row(t("位置", "Location"), place).into_any(),
+        row(t("投诉人", "Complainant"), r.complainant.name.clone()).into_any(),
+        row(
+            t("联系电话", "Phone"),
+            r.complainant
+                .phone
+                .as_ref()
+                .map(|p| p.to_string())
+                .unwrap_or_default(),
+        )
+        .into_any(),
+        row(t("受理渠道", "Channel"), r.channel.label(l).into()).into_any(),
+        row(t("受理时间", "Received"), i18n::fmt_time(r.received_at, tz)).into_any(),
+        row(
+            t("登记", "Recorded"),
+            format!(
+                "{} · {}",
+                i18n::fmt_time(case.registered.at, tz),
+                config.user_name(case.registered.by)
+            ),
+        )
+        .into_any(),
+        row(t("类别", "Category"), config.category_name(&r.category, l)).into_any(),
+        row(t("内容", "Content"), r.content.clone()).into_any(),
+        row(t("诉求", "Requested remedy"), r.requested_remedy.clone()).into_any(),
+        row(
+            t("关联工单", "Related case"),
+            r.related_case.clone().unwrap_or_default(),
+        )
+        .into_any(),
+    ];
+    if let Some(a) = &case.assessment {
+        rows.push(
+            row(
+                t("评估", "Assessment"),
+                format!(
+                    "{} · {}{} {}",
+                    i18n::severity(a.severity, l),
+                    i18n::validity(a.validity, l),
+                    if a.urgent {
+                        l.pick(" · 紧急", " · urgent")
+                    } else {
+                        ""
+                    },
+                    a.reason
+                ),
+            )
+            .into_any(),
+        );
+    }
+    if let Some(a) = &case.assignee {
+        rows.push(
+            row(
+                t("责任部门/人", "Assigned to"),
+                format!("{} · {}", a.department, a.name),
+            )
+            .into_any(),
+        );
+    }
+    for h in &case.handovers {
+        let from = h
+            .from
+            .as_ref()
+            .map(|f| f.name.clone())
+            .unwrap_or_else(|| "—".into());
+        rows.push(
+            row(
+                t("转办记录", "Handover"),
+                format!(
+                    "{from} → {} ({}) {} {}",
+                    h.to.name,
+                    h.to.department,
+                    i18n::fmt_time(h.stamp.at, tz),
+                    h.note
+                ),
+            )
+            .into_any(),
+        );
+    }
+    for n in &case.notes {
+        rows.push(
+            row(
+                t("记录", "Note"),
+                format!(
+                    "[{}] {} · {}",
+                    i18n::note_kind(n.kind, l),
+                    n.text,
+                    config.user_name(n.stamp.by)
+                ),
+            )
+            .into_any(),
+        );
+    }
+    if let Some(s) = &case.solution {
+        let approval = match s.approval {
+            shared::case::ApprovalState::NotNeeded => l.pick("无需审批", "no approval needed"),
+            shared::case::ApprovalState::Pending => l.pick("待审批", "awaiting approval"),
+            shared::case::ApprovalState::Approved => l.pick("已批准", "approved"),
+            shared::case::ApprovalState::Rejected => l.pick("已驳回", "refused"),
+        };
+        rows.push(
+            row(
+                t("处理方案", "Solution"),
+                format!(
+                    "{} · {} · {} · ¥{} ({approval})",
+                    s.measures,
+                    s.responsible,
+                    s.planned_date.map(|d| d.to_string()).unwrap_or_default(),
+                    format_yuan(s.compensation_fen)
+                ),
+            )
+            .into_any(),
+        );
+    }
+    if let Some(res) = &case.resolution {
+        rows.push(
+            row(
+                t("处理结果", "Resolution"),
+                format!("{} · {}", res.result, i18n::contact(res.feedback_method, l)),
+            )
+            .into_any(),
+        );
+    }
+    for f in &case.follow_ups {
+        rows.push(
+            row(
+                t("回访", "Follow-up"),
+                format!(
+                    "{} · {} ({}) {}",
+                    i18n::contact(f.method, l),
+                    i18n::satisfaction(f.satisfaction, l),
+                    f.satisfaction,
+                    f.comment
+                ),
+            )
+            .into_any(),
+        );
+    }
+    for e in &case.escalations {
+        rows.push(
+            row(
+                t("上报", "Escalation"),
+                format!("{} · {}", e.to_role.label(l), e.reason),
+            )
+            .into_any(),
+        );
+    }
+    for e in &case.extensions {
+        rows.push(
+            row(
+                t("延期", "Extension"),
+                format!("+{} · {}", e.working_days, e.reason),
+            )
+            .into_any(),
+        );
+    }
+    if let Some(s) = &case.suggestion {
+        rows.push(
+            row(
+                t("建议处理", "Suggestion"),
+                format!(
+                    "{} · {} {}",
+                    if s.accepted {
+                        l.pick("采纳", "accepted")
+                    } else {
+                        l.pick("不采纳", "declined")
+                    },
+                    s.reason,
+                    s.plan.clone().unwrap_or_default()
+                ),
+            )
+            .into_any(),
+        );
+    }
+    if let Some(w) = &case.withdrawal {
+        rows.push(row(t("撤诉", "Withdrawn"), w.reason.clone()).into_any());
+    }
+    if let Some(c) = &case.closure {
+        rows.push(
+            row(
+                t("结案", "Closed"),
+                format!("{} {}", c.corrective_action, c.verification),
+            )
+            .into_any(),
+        );
+    }
+    if case.reopen_count > 0 {
+        rows.push(row(t("重新处理次数", "Reopened"), case.reopen_count.to_string()).into_any());
+    }
+    view! { <dl class="card fields" data-testid="case-fields">{rows}</dl> }
+}
+
+#[component]
+fn Clocks(case: Arc<Case>) -> impl IntoView {
+    let ctx = use_app();
+    let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+    let rows = move || {
+        let l = ctx.lang.get();
+        let now = ctx.now.get();
+        let (tz, due_soon) = ctx
+            .config
+            .with(|c| (c.settings.tz(), c.settings.deadlines.due_soon()));
+        case.deadlines
+            .iter()
+            .map(|c| {
+                let status = c.status(now, due_soon);
+                let remaining = if c.met_at.is_none() { i18n::due_text(c.due_at, now, l) } else { String::new() };
+                view! {
+                    <tr data-testid="clock" data-clock=c.clock.code() data-status=status.code()>
+                        <td>{c.clock.label(l)}</td>
+                        <td>{i18n::fmt_time(c.started_at, tz)}</td>
+                        <td>{i18n::fmt_time(c.due_at, tz)}</td>
+                        <td class=format!("status-{}", status.code())>{status.label(l)} " " {remaining}</td>
+                    </tr>
+                }
+            })
+            .collect_view()
+    };
+    view! {
+        <div class="card">
+            <h3>{t("时限", "Deadlines")}</h3>
+            <table class="clocks">
+                <thead><tr>
+                    <th>{t("时限", "Clock")}</th><th>{t("开始", "Started")}</th>
+                    <th>{t("截止", "Due")}</th><th>{t("状态", "Status")}</th>
+                </tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+}
+
+#[component]
+fn Problems(case: Arc<Case>) -> impl IntoView {
+    let ctx = use_app();
+    let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+    let has = !case.conflicts.is_empty() || !case.violations.is_empty();
+    let state = case.state;
+    let case_id = case.id;
+    // Settles a conflict: applies the conflicting op after all, or not.
+    let resolve_conflict = UiAction::new_local(move |&(op, apply): &(OpId, bool)| {
+        ctx.record(case_id, Some(state), move |_, _| {
+            Ok(Action::ResolveConflict {
+                conflict_op: op,
+                apply,
+                note: String::new(),
+            })
+        })
+    });
+    let conflicts = case
+        .conflicts
+        .iter()
+        .map(|c| {
+            let op = c.op;
+            let open = c.resolved_by.is_none();
+            let action = c.action;
+            let (expected, found) = (c.expected, c.found);
+            let who = ctx.config.with_untracked(|cfg| cfg.user_name(c.stamp.by));
+            let resolve = move |apply: bool| {
+                move |_| {
+                    resolve_conflict.dispatch_local((op, apply));
+                }
+            };
+            view! {
+                <li class="conflict" data-testid="conflict" data-open=open.to_string() data-action=action.code()>
+                    {move || {
+                        let l = ctx.lang.get();
+                        match l {
+                            Lang::ZhCn => format!(
+                                "冲突：{who} 的“{}”基于状态“{}”，但工单已是“{}”",
+                                action.label(l), expected.label(l), found.label(l)
+                            ),
+                            Lang::En => format!(
+                                "Conflict: {who}'s \"{}\" expected \"{}\" but the case was \"{}\"",
+                                action.label(l), expected.label(l), found.label(l)
+                            ),
+                        }
+                    }}
+                    {if open {
+                        view! {
+                            <span class="buttons">
+                                <button class="btn small" data-testid="conflict-apply" on:click=resolve(true)>{t("仍然执行", "Apply it")}</button>
+                                <button class="btn small" data-testid="conflict-dismiss" on:click=resolve(false)>{t("忽略", "Dismiss")}</button>
+                            </span>
+                        }.into_any()
+                    } else {
+                        view! { <span class="resolved">{t("（已处理）", " (resolved)")}</span> }.into_any()
+                    }}
+                </li>
+            }
+        })
+        .collect_view();
+    let violations = case
+        .violations
+        .iter()
+        .map(|v| {
+            let rule = v.rule.clone();
+            let action = v.action;
+            let code = rule.code();
+            view! {
+                <li class="violation" data-testid="violation" data-code=code>
+                    {move || {
+                        let l = ctx.lang.get();
+                        format!("{}：{}", action.label(l), rule.message(l))
+                    }}
+                </li>
+            }
+        })
+        .collect_view();
+    has.then(|| {
+        view! {
+            <div class="card problems" data-testid="problems">
+                <h3>{t("待处理的冲突与违规", "Conflicts and flagged rules")}</h3>
+                <ul>{conflicts}{violations}</ul>
+                <p class="error">
+                    {move || {
+                        resolve_conflict
+                            .value()
+                            .with(|v| v.as_ref()?.as_ref().err().map(|e| e.message(ctx.lang.get())))
+                    }}
+                </p>
+            </div>
+        }
+    })
+}
+
+/// The admin's audited deletion of a case whose retention period has
+/// passed (closed or withdrawn long enough ago, and not major). The server
+/// decides and refuses otherwise; nothing is ever deleted automatically.
+/// Online only. Devices that already hold the case keep their copy.
+#[component]
+fn Retention(case: Arc<Case>) -> impl IntoView {
+    let ctx = use_app();
+    let is_admin = ctx.role() == Some(Role::Admin);
+    let finished = !case.state.is_open();
+    let id = case.id;
+    let confirm = RwSignal::new(false);
+    let message = RwSignal::new(None::<String>);
+    let delete_case = UiAction::new_local(move |&(): &()| async move {
+        let Some(token) = ctx.token() else {
+            return;
+        };
+        let l = ctx.l();
+        let result = crate::api::admin::delete_case(&token, id).await;
+        message.set(Some(match result {
+            Ok(_) => l
+                .pick(
+                    "已从服务器删除并记入审计日志（本机副本保留）。",
+                    "Deleted on the server and audited (this tablet keeps its copy).",
+                )
+                .to_string(),
+            Err(e) => match e.code().unwrap_or_default() {
+                "retention.too_young" => l
+                    .pick(
+                        "未到保存期限，不能删除。",
+                        "Still within its retention period.",
+                    )
+                    .to_string(),
+                "retention.major_case" => l
+                    .pick(
+                        "重大投诉长期保存，不能删除。",
+                        "Major cases are kept long-term.",
+                    )
+                    .to_string(),
+                "retention.not_closed" => l
+                    .pick(
+                        "只有已结案或已撤诉的工单可以删除。",
+                        "Only closed or withdrawn cases may be deleted.",
+                    )
+                    .to_string(),
+                _ => e.message(l),
+            },
+        }));
+    });
+    let delete = move |_| {
+        if ctx.token().is_none() {
+            return;
+        }
+        confirm.set(false);
+        delete_case.dispatch_local(());
+    };
+    let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+    (is_admin && finished).then(|| {
+        view! {
+            <div class="card retention" data-testid="retention">
+                <h3>{t("数据保留", "Retention")}</h3>
+                <p class="hint">{t(
+                    "结案满保存期限（默认 1 年）的非重大工单可由管理员删除；删除会记入审计日志。",
+                    "An administrator may delete a non-major case once its retention period (1 year by default) has passed; the deletion is audited.",
+                )}</p>
+                <Show when=move || !confirm.get() fallback=move || view! {
+                    <button class="btn danger" data-testid="retention-confirm" on:click=delete>{t("确认删除", "Confirm deletion")}</button>
+                    <button class="btn" on:click=move |_| confirm.set(false)>{t("取消", "Cancel")}</button>
+                }>
+                    <button class="btn danger" data-testid="retention-delete" on:click=move |_| confirm.set(true)>
+                        {t("删除该工单", "Delete this case")}
+                    </button>
+                </Show>
+                <p class="hint" data-testid="retention-result">{move || message.get()}</p>
+            </div>
+        }
+    })
+}
+
+#[component]
+fn Timeline(case: Arc<Case>) -> impl IntoView {
+    let ctx = use_app();
+    let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+    let entries = move || {
+        let l = ctx.lang.get();
+        let config = ctx.config.get();
+        let tz = config.settings.tz();
+        case.timeline
+            .iter()
+            .map(|e| {
+                let outcome = match e.outcome {
+                    Outcome::Applied => "",
+                    Outcome::Conflict => l.pick("（冲突）", " (conflict)"),
+                    Outcome::Flagged => l.pick("（违规）", " (flagged)"),
+                };
+                let changes = e
+                    .changes
+                    .iter()
+                    .map(|c| {
+                        let value = |v: &Option<String>| {
+                            v.as_deref()
+                                .map_or_else(|| "—".into(), |v| i18n::change_value(&c.field, v, l))
+                        };
+                        format!(
+                            "{}：{} → {}",
+                            i18n::change_field(&c.field, l),
+                            value(&c.from),
+                            value(&c.to)
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                let device: String = e.stamp.device.to_string().chars().take(8).collect();
+                view! {
+                    <li class="entry" data-testid="timeline-entry" data-action=e.action.code()
+                        data-outcome=format!("{:?}", e.outcome).to_lowercase()>
+                        <span class="when">{i18n::fmt_time(e.stamp.at, tz)}</span>
+                        <span class="who">{config.user_name(e.stamp.by)} " · " {e.stamp.role.label(l)}</span>
+                        <span class="what">{e.action.label(l)} {outcome} " → " {e.state.label(l)}</span>
+                        <span class="device">{l.pick("设备 ", "device ")} {device}</span>
+                        <span class="changes">{changes}</span>
+                    </li>
+                }
+            })
+            .collect_view()
+    };
+    view! {
+        <div class="card">
+            <h3>{t("处理记录", "Timeline")}</h3>
+            <ol class="timeline" data-testid="timeline">{entries}</ol>
+        </div>
+    }
+}

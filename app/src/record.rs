@@ -1,0 +1,119 @@
+//! The one place an op is made ([`AppCtx::record`]), and why making one
+//! can fail ([`RecordError`]).
+//!
+//! It lives apart from `state` because, once the op is stored, it asks the
+//! sync engine to push it, and the engine works on the state: with the
+//! recording here, `state` and `sync` need not import each other.
+
+use crate::blocked::Blocked;
+use crate::db::{self, DbError};
+use crate::state::{AppCtx, now};
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+use shared::case::CaseState;
+use shared::device::DeviceState;
+use shared::id::{CaseId, OpId};
+use shared::lang::Lang;
+use shared::op::{Action, Op};
+use shared::regno::RegNoError;
+
+/// Why an op was not recorded.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum RecordError {
+    /// The server stopped accepting this device: an op made now could
+    /// never be uploaded.
+    #[error("the device is blocked: {}", .0.code())]
+    Blocked(Blocked),
+    /// Nobody is logged in.
+    #[error("no session")]
+    LoggedOut,
+    /// The device has no state yet (before its first login).
+    #[error("no device state")]
+    NoDevice,
+    /// The app state was disposed while the op was being made.
+    #[error("state disposed")]
+    Disposed,
+    /// No registration number could be drawn for the case.
+    #[error("registration number: {0}")]
+    RegNo(#[from] RegNoError),
+    /// IndexedDB refused the op; nothing was stored.
+    #[error("storage: {0}")]
+    Storage(#[from] DbError),
+}
+
+impl RecordError {
+    /// The error in the words the forms show.
+    pub fn message(&self, l: Lang) -> String {
+        match self {
+            RecordError::Blocked(blocked) => blocked.refusal(l).to_string(),
+            RecordError::LoggedOut => l.pick("请先登录", "Log in first").to_string(),
+            // Neither happens to someone logged in on a loaded screen; the
+            // words are for a developer reading a report.
+            RecordError::NoDevice | RecordError::Disposed => self.to_string(),
+            RecordError::RegNo(e) => e.to_string(),
+            RecordError::Storage(_) => l
+                .pick(
+                    "无法保存到本机存储，请重试",
+                    "Could not save on this tablet; try again",
+                )
+                .to_string(),
+        }
+    }
+}
+
+impl AppCtx {
+    /// Makes an op, stores it durably with the device state, and only then
+    /// shows it. `build` gets the device state to draw a registration
+    /// number from and the op's time (a registration number's date must be
+    /// the op's date, even at midnight), and returns the action.
+    pub async fn record(
+        self,
+        case_id: CaseId,
+        expected_state: Option<CaseState>,
+        build: impl FnOnce(&mut DeviceState, DateTime<Utc>) -> Result<Action, RecordError>,
+    ) -> Result<Op, RecordError> {
+        // Nothing new on a device the server no longer accepts: it could
+        // never be uploaded (see `Blocked`).
+        if let Some(blocked) = self.blocked.get_untracked() {
+            return Err(RecordError::Blocked(blocked));
+        }
+        let actor = self.actor().ok_or(RecordError::LoggedOut)?;
+        let at = now();
+        // Synchronous read-modify-write of the device state (see the
+        // invariant in `state`), then the snapshot goes to IndexedDB.
+        let made = self.device.try_update(|d| {
+            let d = d.as_mut().ok_or(RecordError::NoDevice)?;
+            let before = d.clone();
+            let action = build(d, at).inspect_err(|_| *d = before.clone())?;
+            let op = d.make_op(
+                OpId(uuid::Uuid::now_v7()),
+                case_id,
+                actor,
+                expected_state,
+                action,
+                at,
+            );
+            Ok::<_, RecordError>((op, d.clone(), before))
+        });
+        let (op, snapshot, before) = match made {
+            Some(Ok(made)) => made,
+            Some(Err(e)) => return Err(e),
+            None => return Err(RecordError::Disposed),
+        };
+        if let Err(e) = db::save_op(&op, &snapshot).await {
+            leptos::logging::error!("saving op {}: {e}", op.id);
+            // Nothing was stored, so give back the sequence and the
+            // registration number, unless something else moved on since.
+            self.device.update(|d| {
+                if let Some(d) = d.as_mut().filter(|d| d.last_seq == op.seq) {
+                    d.last_seq = before.last_seq;
+                    d.reg_counter = before.reg_counter;
+                }
+            });
+            return Err(RecordError::Storage(e));
+        }
+        self.add_ops(vec![op.clone()]);
+        crate::sync::request(self);
+        Ok(op)
+    }
+}
