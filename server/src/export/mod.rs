@@ -59,11 +59,12 @@ pub mod csv;
 pub mod table;
 pub mod xlsx;
 
-use crate::store::reports::{ExportRow, Labels};
+use crate::store::reports::Labels;
 use crate::store::{CaseFilter, Store, StoreError};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use rust_xlsxwriter::XlsxError;
+use shared::report::ExportRow;
 use shared::role::Scope;
 use std::sync::Arc;
 use table::Cell;

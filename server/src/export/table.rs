@@ -2,10 +2,11 @@
 //! one case's cells (from the store's export rows and labels), and the
 //! statistics as tables.
 
-use crate::store::reports::{Bucket, ExportRow, Labels, Stats};
+use crate::store::reports::Labels;
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use shared::lang::Lang;
+use shared::report::{Bucket, CaseRef, ExportRow, Stats, round2};
 use shared::role::{mask_name, mask_phone};
 
 /// One cell of an exported table.
@@ -166,7 +167,7 @@ fn n(v: u64) -> Cell {
 }
 
 fn bp_percent(bp: Option<f64>) -> Cell {
-    Cell::opt_number(bp.map(|b| crate::store::reports::round2(b / 100.0)))
+    Cell::opt_number(bp.map(|b| round2(b / 100.0)))
 }
 
 /// The statistics as tables, in this order: summary, counts by kind,
@@ -305,7 +306,7 @@ pub fn stats_tables(s: &Stats, lang: Lang, tz: &Tz) -> Vec<Table> {
             ]
         })
         .collect();
-    let reg_nos = |cases: &[crate::store::reports::CaseRef]| {
+    let reg_nos = |cases: &[CaseRef]| {
         Cell::text(
             cases
                 .iter()
@@ -502,7 +503,7 @@ pub fn stats_tables(s: &Stats, lang: Lang, tz: &Tz) -> Vec<Table> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::reports::ExportCursor;
+    use shared::report::ExportCursor;
 
     #[test]
     fn headers_in_both_languages() {

@@ -8,13 +8,8 @@ use super::AuditEntry;
 use chrono::{DateTime, Utc};
 use shared::id::{CaseId, UserId};
 
-// The wire types and the retention rule moved to `shared::admin`; the SQL
-// in `sqlite_admin.rs` still names them through this module.
-pub use shared::admin::{
-    AuditRecord, DeletedCase, QuarantineRecord, ReapplyOutcome, RetentionRefusal, retention_check,
-};
-
 use super::StoreResult;
+use shared::admin::{AuditRecord, DeletedCase, QuarantineRecord, ReapplyOutcome, RetentionRefusal};
 
 /// The administration queries, next to [`super::Store`].
 pub trait Administration {

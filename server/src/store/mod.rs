@@ -16,6 +16,7 @@ mod sqlite_reports;
 pub mod sqlite_restore;
 
 use chrono::{DateTime, Utc};
+use shared::admin::{DeviceInfo, QuarantineEntry};
 use shared::calendar::Calendar;
 use shared::category::Category;
 use shared::id::{CaseId, DeviceId, PropertyId, UserId};
@@ -25,10 +26,6 @@ use shared::role::{Role, Scope, User};
 use shared::settings::Settings;
 use shared::wire::{CaseSummary, Page, PullResponse, PushResponse};
 use std::path::Path;
-
-// The admin's wire types moved to `shared::admin`; the SQLite store still
-// names them through this module.
-pub use shared::admin::{DeviceInfo, QuarantineEntry};
 
 /// A storage failure. Constraint problems that a caller can fix are their
 /// own variants; everything else is `Internal` and is logged, never shown.

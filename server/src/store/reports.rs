@@ -20,11 +20,8 @@ use shared::role::Scope;
 use shared::settings::Settings;
 use std::collections::BTreeMap;
 
-// The wire types moved to `shared::report`; the export handlers still name
-// them through this module.
-pub use shared::report::{Bucket, CaseRef, ExportCursor, ExportRow, SpotCheck, Stats, round2};
-
 use super::{CaseFilter, StoreResult};
+use shared::report::{ExportCursor, ExportRow, SpotCheck, Stats};
 
 /// The queries head office needs, next to [`super::Store`].
 pub trait Reports {

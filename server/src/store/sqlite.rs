@@ -7,11 +7,12 @@
 
 use super::sqlite_push;
 use super::{
-    AuditEntry, CaseFilter, Config, Credentials, DeviceClaim, DeviceInfo, NewUser, QuarantineEntry,
-    SessionRow, Store, StoreError, StoreResult, schema,
+    AuditEntry, CaseFilter, Config, Credentials, DeviceClaim, NewUser, SessionRow, Store,
+    StoreError, StoreResult, schema,
 };
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use shared::admin::{DeviceInfo, QuarantineEntry};
 use shared::calendar::Calendar;
 use shared::case::Case;
 use shared::category::{Category, default_categories};

@@ -4,10 +4,7 @@
 //! op is indistinguishable from one that was accepted the first time,
 //! except for its later server sequence.
 
-use super::administration::{
-    Administration, AuditRecord, DeletedCase, DiscardOutcome, QuarantineRecord, ReapplyOutcome,
-    RetentionRefusal, retention_check,
-};
+use super::administration::{Administration, DiscardOutcome};
 use super::sqlite::{
     SqliteStore, load_config, load_properties, parse_id, parse_ts, ts, write_audit,
 };
@@ -16,6 +13,9 @@ use super::{AuditEntry, StoreError, StoreResult};
 use crate::push::{self, Verdict};
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
+use shared::admin::{
+    AuditRecord, DeletedCase, QuarantineRecord, ReapplyOutcome, RetentionRefusal, retention_check,
+};
 use shared::case::{CaseState, Severity};
 use shared::id::{CaseId, UserId};
 use shared::op::Op;
