@@ -1,0 +1,258 @@
+//! A folded case flattened to the row that queries read.
+
+use crate::case::{Case, CaseKind, CaseState, Channel, Severity, Validity};
+use crate::id::{BuildingId, CaseId, PropertyId, UnitId, UserId};
+use crate::property::Location;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// A folded case flattened to what the case list, the statistics and the
+/// exports read: the server stores one per case next to the case's JSON.
+/// Every value, the flags included, is worked out here from the case, so
+/// the queries over these rows only filter and count.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseRow {
+    /// The case id.
+    pub id: CaseId,
+    /// Its property.
+    pub property: PropertyId,
+    /// Registration number.
+    pub reg_no: String,
+    /// Kind.
+    pub kind: CaseKind,
+    /// State now.
+    pub state: CaseState,
+    /// Category code.
+    pub category: String,
+    /// Channel.
+    pub channel: Channel,
+    /// Severity, once assessed.
+    pub severity: Option<Severity>,
+    /// Validity, once assessed.
+    pub validity: Option<Validity>,
+    /// Assessed as urgent.
+    pub urgent: bool,
+    /// The building, unless the public area.
+    pub building: Option<BuildingId>,
+    /// The unit, when the case is about one.
+    pub unit: Option<UnitId>,
+    /// The first responder (首问责任人), who registered it.
+    pub first_responder: UserId,
+    /// The person assigned now, if a person is.
+    pub assignee: Option<UserId>,
+    /// The department responsible now.
+    pub department: Option<String>,
+    /// Complainant's name.
+    pub complainant_name: String,
+    /// Complainant's phone.
+    pub complainant_phone: Option<String>,
+    /// The start of the content (at most [`SUMMARY_CHARS`] characters).
+    pub summary: String,
+    /// Received.
+    pub received_at: DateTime<Utc>,
+    /// Recorded.
+    pub recorded_at: DateTime<Utc>,
+    /// Latest resolution.
+    pub resolved_at: Option<DateTime<Utc>>,
+    /// Closure.
+    pub closed_at: Option<DateTime<Utc>>,
+    /// [`Case::next_due`].
+    pub next_due_at: Option<DateTime<Utc>>,
+    /// Reopenings.
+    pub reopen_count: u32,
+    /// [`Case::latest_satisfaction`].
+    pub satisfaction: Option<u8>,
+    /// When the latest spot-check call was made.
+    pub spot_check_at: Option<DateTime<Utc>>,
+    /// The score of that call.
+    pub spot_check_satisfaction: Option<u8>,
+    /// Escalated at least once.
+    pub escalated: bool,
+    /// Conflicts nobody has resolved yet.
+    pub open_conflicts: usize,
+    /// Ops that broke a rule.
+    pub violations: usize,
+    /// [`CaseState::is_open`]: its clocks still run.
+    pub open: bool,
+    /// [`Case::is_completed`].
+    pub completed: bool,
+    /// [`Case::is_valid_complaint`].
+    pub valid_complaint: bool,
+}
+
+/// How much of the content a [`CaseRow`] keeps as its summary.
+pub const SUMMARY_CHARS: usize = 80;
+
+impl CaseRow {
+    /// The row of a folded case.
+    pub fn of(case: &Case) -> CaseRow {
+        let reg = &case.registration;
+        let (building, unit) = match reg.location {
+            Location::Unit { building, unit } => (Some(building), Some(unit)),
+            Location::Building { building } => (Some(building), None),
+            Location::PublicArea => (None, None),
+        };
+        let spot_check = case.latest_spot_check();
+        CaseRow {
+            id: case.id,
+            property: reg.property,
+            reg_no: reg.reg_no.to_string(),
+            kind: reg.kind,
+            state: case.state,
+            category: reg.category.clone(),
+            channel: reg.channel,
+            severity: case.assessment.as_ref().map(|a| a.severity),
+            validity: case.assessment.as_ref().map(|a| a.validity),
+            urgent: case.assessment.as_ref().is_some_and(|a| a.urgent),
+            building,
+            unit,
+            first_responder: case.registered.by,
+            assignee: case.assignee.as_ref().and_then(|a| a.user),
+            department: case.assignee.as_ref().map(|a| a.department.clone()),
+            complainant_name: reg.complainant.name.clone(),
+            complainant_phone: reg.complainant.phone.as_ref().map(|p| p.to_string()),
+            summary: reg.content.chars().take(SUMMARY_CHARS).collect(),
+            received_at: reg.received_at,
+            recorded_at: case.registered.at,
+            resolved_at: case.resolution.as_ref().map(|r| r.stamp.at),
+            closed_at: case.closure.as_ref().map(|c| c.stamp.at),
+            next_due_at: case.next_due(),
+            reopen_count: case.reopen_count,
+            satisfaction: case.latest_satisfaction(),
+            spot_check_at: spot_check.map(|f| f.stamp.at),
+            spot_check_satisfaction: spot_check.map(|f| f.satisfaction),
+            escalated: case.escalated(),
+            open_conflicts: case.open_conflicts().count(),
+            violations: case.violations.len(),
+            open: case.state.is_open(),
+            completed: case.is_completed(),
+            valid_complaint: case.is_valid_complaint(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::case::{Assessment, ContactMethod, FollowUp, Resolution};
+    use crate::deadline::{Clock, ClockState};
+
+    /// A complaint registered by a simulated device, folded.
+    fn complaint() -> Case {
+        use crate::sim::Fleet;
+        let mut fleet = Fleet::new(
+            &[(crate::role::Role::Staff, 0)],
+            PropertyId(uuid::Uuid::from_u128(7)),
+            0,
+        );
+        let now = "2026-03-02T01:00:00Z".parse().unwrap();
+        // Choice 0 registers a complaint (`CaseKind::ALL[0]`).
+        let op = fleet.register(0, now, 0);
+        crate::fold::fold(&[op], fleet.ctx()).unwrap()
+    }
+
+    fn t(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    fn clock(clock: Clock, due: &str, met: Option<&str>) -> ClockState {
+        ClockState {
+            clock,
+            started_at: t("2026-03-01T00:00:00Z"),
+            due_at: t(due),
+            met_at: met.map(t),
+            extended_working_days: 0,
+        }
+    }
+
+    fn follow_up(score: u8, spot_check: bool, case: &Case) -> FollowUp {
+        FollowUp {
+            method: ContactMethod::Phone,
+            satisfaction: score,
+            comment: String::new(),
+            spot_check,
+            stamp: case.registered.clone(),
+        }
+    }
+
+    #[test]
+    fn next_due_is_the_earliest_running_clock_of_an_open_case() {
+        let mut case = complaint();
+        case.deadlines = vec![
+            clock(
+                Clock::Transfer,
+                "2026-03-02T02:00:00Z",
+                Some("2026-03-02T01:30:00Z"),
+            ),
+            clock(Clock::Solution, "2026-03-05T15:59:59Z", None),
+            clock(Clock::InitialAssessment, "2026-03-03T15:59:59Z", None),
+        ];
+        assert_eq!(case.next_due(), Some(t("2026-03-03T15:59:59Z")));
+        assert_eq!(CaseRow::of(&case).next_due_at, case.next_due());
+        for finished in [CaseState::Closed, CaseState::Withdrawn] {
+            case.state = finished;
+            assert_eq!(case.next_due(), None, "{finished:?}");
+        }
+    }
+
+    #[test]
+    fn satisfaction_is_the_latest_regular_follow_up() {
+        let mut case = complaint();
+        assert_eq!(case.latest_satisfaction(), None);
+        case.follow_ups = vec![
+            follow_up(2, false, &case),
+            follow_up(5, false, &case),
+            follow_up(1, true, &case),
+        ];
+        assert_eq!(case.latest_satisfaction(), Some(5));
+        assert_eq!(case.latest_spot_check().map(|f| f.satisfaction), Some(1));
+        let row = CaseRow::of(&case);
+        assert_eq!(
+            (row.satisfaction, row.spot_check_satisfaction),
+            (Some(5), Some(1))
+        );
+    }
+
+    #[test]
+    fn row_flags_follow_the_state_and_the_assessment() {
+        let mut case = complaint();
+        let row = CaseRow::of(&case);
+        assert!(row.open && !row.completed && !row.valid_complaint);
+        assert_eq!(row.summary, case.registration.content);
+        case.resolution = Some(Resolution {
+            result: "done".into(),
+            feedback_method: ContactMethod::Phone,
+            feedback_at: None,
+            on_the_spot: false,
+            stamp: case.registered.clone(),
+        });
+        let completed = |state| {
+            let mut c = case.clone();
+            c.state = state;
+            CaseRow::of(&c).completed
+        };
+        for state in CaseState::ALL {
+            let finished = matches!(
+                state,
+                CaseState::Resolved | CaseState::FollowedUp | CaseState::Closed
+            );
+            assert_eq!(completed(state), finished, "{state:?}");
+        }
+        case.assessment = Some(Assessment {
+            severity: Severity::Major,
+            urgent: true,
+            validity: Validity::Valid,
+            reason: String::new(),
+            stamp: case.registered.clone(),
+        });
+        case.state = CaseState::Withdrawn;
+        let row = CaseRow::of(&case);
+        assert!(!row.open && row.valid_complaint && row.urgent);
+        assert_eq!(
+            (row.severity, row.validity),
+            (Some(Severity::Major), Some(Validity::Valid))
+        );
+        case.registration.content = "长".repeat(100);
+        assert_eq!(CaseRow::of(&case).summary.chars().count(), SUMMARY_CHARS);
+    }
+}

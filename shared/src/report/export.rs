@@ -1,0 +1,74 @@
+//! The rows of the case exports, before labelling and masking.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Where an export page ends: the last row's `(received_at, id)`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportCursor {
+    /// The stored `received_at` text.
+    pub received_at: String,
+    /// The case id.
+    pub id: String,
+}
+
+/// One case as exported, before labelling and masking.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExportRow {
+    /// Case id.
+    pub id: String,
+    /// Registration number.
+    pub reg_no: String,
+    /// Kind code.
+    pub kind: String,
+    /// State code.
+    pub state: String,
+    /// Property id.
+    pub property: String,
+    /// Building id.
+    pub building: Option<String>,
+    /// Unit id.
+    pub unit: Option<String>,
+    /// Category code.
+    pub category: String,
+    /// Channel code.
+    pub channel: String,
+    /// Complainant's name.
+    pub complainant_name: String,
+    /// Complainant's phone.
+    pub complainant_phone: Option<String>,
+    /// Content.
+    pub content: String,
+    /// Requested remedy.
+    pub requested_remedy: String,
+    /// Received.
+    pub received_at: DateTime<Utc>,
+    /// Recorded.
+    pub recorded_at: DateTime<Utc>,
+    /// Severity code.
+    pub severity: Option<String>,
+    /// Validity code.
+    pub validity: Option<String>,
+    /// Urgent flag.
+    pub urgent: bool,
+    /// Responsible department.
+    pub department: Option<String>,
+    /// Responsible person.
+    pub assignee_name: Option<String>,
+    /// Result.
+    pub result: Option<String>,
+    /// Latest resolution.
+    pub resolved_at: Option<DateTime<Utc>>,
+    /// Closure.
+    pub closed_at: Option<DateTime<Utc>>,
+    /// Earliest running due time.
+    pub next_due_at: Option<DateTime<Utc>>,
+    /// Reopenings.
+    pub reopen_count: u32,
+    /// Latest regular follow-up score.
+    pub satisfaction: Option<u8>,
+    /// Escalated.
+    pub escalated: bool,
+    /// The keyset cursor after this row.
+    pub cursor: ExportCursor,
+}

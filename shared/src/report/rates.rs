@@ -1,0 +1,82 @@
+//! The arithmetic of the rates: percentages, the nearest-rank percentile
+//! and the annualized valid-complaint rate.
+
+use super::Period;
+
+/// `num / den` in percent, rounded to two decimals; `None` when `den` is 0.
+pub fn percent(num: u64, den: u64) -> Option<f64> {
+    (den > 0).then(|| round2(num as f64 * 100.0 / den as f64))
+}
+
+/// Rounds to two decimals, the precision of every rate and duration in the
+/// reports.
+pub fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+/// The 1-based nearest rank of the `p`-th percentile of `n` sorted values:
+/// `ceil(p × n / 100)`, at least 1; `None` for no values.
+pub fn nearest_rank(n: u64, p: u32) -> Option<u64> {
+    (n > 0).then(|| (u64::from(p) * n).div_ceil(100).clamp(1, n))
+}
+
+/// Valid complaints per household in basis points (100 = 1%), unrounded;
+/// `None` for a property without households.
+fn per_household_bp(count: u64, households: u32) -> Option<f64> {
+    (households > 0).then(|| count as f64 * 10_000.0 / f64::from(households))
+}
+
+/// The valid-complaint rate of a period and its annualized value, both in
+/// basis points and rounded to two decimals. See the module docs.
+pub fn valid_complaint_rate(count: u64, households: u32, period: &Period) -> Option<(f64, f64)> {
+    let raw = per_household_bp(count, households)?;
+    let annual = raw * period.year_days() as f64 / period.days() as f64;
+    Some((round2(raw), round2(annual)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::PeriodKind;
+    use chrono::NaiveDate;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn rates_round_to_two_decimals() {
+        assert_eq!(percent(0, 0), None);
+        assert_eq!(percent(1, 3), Some(33.33));
+        assert_eq!(percent(2, 3), Some(66.67));
+        assert_eq!(percent(10, 11), Some(90.91));
+        assert_eq!(percent(5, 5), Some(100.0));
+    }
+
+    #[test]
+    fn nearest_rank_percentile() {
+        let check = |n, p, rank| assert_eq!(nearest_rank(n, p), rank, "n={n} p={p}");
+        check(0, 90, None);
+        check(1, 90, Some(1));
+        check(5, 90, Some(5));
+        check(10, 90, Some(9));
+        check(11, 90, Some(10));
+        check(14, 90, Some(13));
+        check(20, 90, Some(18));
+        check(100, 90, Some(90));
+        check(10, 50, Some(5));
+        check(10, 0, Some(1));
+    }
+
+    #[test]
+    fn valid_complaint_rate_is_annualized_by_days() {
+        let year = Period::containing(PeriodKind::Year, d("2025-01-01")).unwrap();
+        let q1 = Period::quarter(2025, 1).unwrap();
+        let march = Period::containing(PeriodKind::Month, d("2025-03-01")).unwrap();
+        assert_eq!(valid_complaint_rate(4, 400, &year), Some((100.0, 100.0)));
+        // 3 / 400 = 75 bp in 90 days: 75 × 365 / 90 = 304.17 bp a year.
+        assert_eq!(valid_complaint_rate(3, 400, &q1), Some((75.0, 304.17)));
+        assert_eq!(valid_complaint_rate(1, 250, &march), Some((40.0, 470.97)));
+        assert_eq!(valid_complaint_rate(1, 0, &q1), None);
+    }
+}
