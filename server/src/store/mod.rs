@@ -14,6 +14,7 @@ mod sqlite_admin;
 mod sqlite_push;
 mod sqlite_reports;
 pub mod sqlite_restore;
+mod sqlite_spot_checks;
 
 use chrono::{DateTime, Utc};
 use shared::admin::{DeviceInfo, QuarantineEntry};

@@ -1,6 +1,6 @@
 //! [`Reports`] for SQLite: the statistics as grouped SQL over the
-//! materialized `cases` and `case_deadlines` rows, the spot-check draws,
-//! and the keyset-paged export. The definitions of every figure are in
+//! materialized `cases` and `case_deadlines` rows, and the keyset-paged
+//! export (the spot-check draws are `sqlite_spot_checks.rs`). The definitions of every figure are in
 //! `shared::report`, and which cases are open, completed or valid
 //! complaints is decided there too (`shared::report::CaseRow`, stored as
 //! flags on each row); this file only filters and counts.
@@ -8,31 +8,33 @@
 //! Queries that combine a case filter with other parameters put the filter
 //! in a `WITH c AS (…)` first, so that the anonymous `?` parameters are
 //! bound in the order they appear: the filter's, then the query's own.
+//!
+//! Longer than most files because it holds one small query per figure of
+//! the statistics; they share the `Filter` and the helpers at the top.
 
 use super::AuditEntry;
 use super::reports::{Labels, Reports, SpotCheckDraw, SpotCheckFilter, StatsQuery};
 use super::sqlite::{
     SqliteStore, case_where, load_config, load_properties, parse_id, parse_ts, scope_sql, ts,
 };
-use super::{CaseFilter, StoreError, StoreResult};
+use super::sqlite_spot_checks;
+use super::{CaseFilter, StoreResult};
 use chrono::{DateTime, Utc};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params_from_iter};
-use shared::case::{Case, CaseKind, CaseState, Channel, Severity};
+use shared::case::{CaseKind, CaseState, Channel, Severity};
 use shared::deadline::Clock;
-use shared::lang::Lang;
-use shared::property::Location;
 use shared::report::{
     Bucket, CaseRef, ClockRate, DepartmentRow, ExportCursor, ExportRow, FollowUpRate, Handling,
-    MissedTarget, OVERDUE_LIMIT, Overdue, OverdueCase, PropertyRow, REPEAT_LIMIT, Reopen,
-    RepeatComplainant, RepeatUnit, Satisfaction, ScoreCount, SpotCheck, SpotCheckCounts,
-    SpotCheckItem, Stats, draw_sample, nearest_rank, percent, round2, valid_complaint_rate,
+    OVERDUE_LIMIT, Overdue, OverdueCase, PropertyRow, REPEAT_LIMIT, Reopen, RepeatComplainant,
+    RepeatUnit, Satisfaction, ScoreCount, SpotCheck, SpotCheckCounts, Stats, nearest_rank, percent,
+    round2, valid_complaint_rate,
 };
 use shared::role::Scope;
 use std::collections::BTreeMap;
 
 /// Cases whose handling is finished (`Case::is_completed`).
-const COMPLETED: &str = "is_completed";
+pub(super) const COMPLETED: &str = "is_completed";
 
 /// Received → latest resolution, in hours.
 const HANDLING_HOURS: &str = "(julianday(resolved_at) - julianday(received_at)) * 24.0";
@@ -89,7 +91,7 @@ impl Filter {
     }
 }
 
-fn rows<T>(
+pub(super) fn rows<T>(
     conn: &Connection,
     sql: &str,
     args: &[Value],
@@ -490,70 +492,6 @@ fn spot_check_counts(conn: &Connection, q: &StatsQuery) -> StoreResult<SpotCheck
     })
 }
 
-fn missed_targets(stats: &Stats, lang: Lang) -> Vec<MissedTarget> {
-    let mut out = Vec::new();
-    let f = &stats.follow_up;
-    if f.missed {
-        out.push(MissedTarget {
-            target: "follow_up".into(),
-            property: None,
-            message: match lang {
-                Lang::ZhCn => format!(
-                    "回访率{}%，低于目标{}%",
-                    f.rate.unwrap_or_default(),
-                    f.target_percent
-                ),
-                Lang::En => format!(
-                    "Follow-up rate {}% is below the {}% target",
-                    f.rate.unwrap_or_default(),
-                    f.target_percent
-                ),
-            },
-        });
-    }
-    for p in &stats.properties {
-        if p.follow_up.missed && stats.properties.len() > 1 {
-            out.push(MissedTarget {
-                target: "follow_up".into(),
-                property: Some(p.property.clone()),
-                message: match lang {
-                    Lang::ZhCn => format!(
-                        "{}回访率{}%，低于目标{}%",
-                        p.name,
-                        p.follow_up.rate.unwrap_or_default(),
-                        p.follow_up.target_percent
-                    ),
-                    Lang::En => format!(
-                        "{}: follow-up rate {}% is below the {}% target",
-                        p.name,
-                        p.follow_up.rate.unwrap_or_default(),
-                        p.follow_up.target_percent
-                    ),
-                },
-            });
-        }
-        if p.valid_missed {
-            let rate = p.valid_rate_annualized_bp.unwrap_or_default() / 100.0;
-            let target = f64::from(p.valid_target_bp) / 100.0;
-            out.push(MissedTarget {
-                target: "valid_complaint".into(),
-                property: Some(p.property.clone()),
-                message: match lang {
-                    Lang::ZhCn => format!(
-                        "{}有效投诉率（年化）{rate:.2}%，未达到低于{target:.2}%的目标",
-                        p.name
-                    ),
-                    Lang::En => format!(
-                        "{}: valid-complaint rate (annualized) {rate:.2}% is not below the {target:.2}% target",
-                        p.name
-                    ),
-                },
-            });
-        }
-    }
-    out
-}
-
 impl SqliteStore {
     fn compute_stats(conn: &Connection, q: &StatsQuery) -> StoreResult<Stats> {
         let config = load_config(conn)?;
@@ -748,125 +686,8 @@ impl SqliteStore {
             spot_checks: spot_check_counts(conn, q)?,
             missed_targets: Vec::new(),
         };
-        stats.missed_targets = missed_targets(&stats, q.lang);
+        stats.missed_targets = stats.targets_missed(q.lang);
         Ok(stats)
-    }
-
-    fn load_spot_checks(
-        conn: &Connection,
-        scope: &Scope,
-        filter: &SpotCheckFilter,
-    ) -> StoreResult<Vec<SpotCheck>> {
-        let config = load_config(conn)?;
-        let labels = Labels::new(Lang::ZhCn, load_properties(conn)?, config.categories);
-        let (cond, scope_args) = scope_sql(scope, "property_id");
-        let mut conds = vec![cond];
-        let mut args: Vec<Value> = scope_args.into_iter().map(Value::from).collect();
-        if let Some(p) = filter.property {
-            conds.push("property_id = ?".into());
-            args.push(p.to_string().into());
-        }
-        if let Some(y) = filter.year {
-            conds.push("year = ?".into());
-            args.push(i64::from(y).into());
-        }
-        if let Some(q) = filter.quarter {
-            conds.push("quarter = ?".into());
-            args.push(i64::from(q).into());
-        }
-        let sql = format!(
-            "SELECT id, property_id, year, quarter, seed, percent, candidates, drawn_by, drawn_at
-             FROM spot_checks WHERE {} ORDER BY year DESC, quarter DESC, property_id",
-            conds.join(" AND ")
-        );
-        let mut draws = rows(conn, &sql, &args, |r| {
-            let property: String = r.get(1)?;
-            let seed: String = r.get(4)?;
-            Ok(SpotCheck {
-                id: r.get(0)?,
-                property_name: labels.property(&property),
-                property,
-                year: r.get(2)?,
-                quarter: r.get(3)?,
-                seed: seed
-                    .parse()
-                    .map_err(|_| StoreError::Internal(format!("stored seed {seed:?}")))?,
-                percent: r.get(5)?,
-                candidates: r.get::<_, i64>(6)? as u64,
-                drawn_by: parse_id(&r.get::<_, String>(7)?)?,
-                drawn_at: parse_ts(&r.get::<_, String>(8)?)?,
-                sampled: 0,
-                called: 0,
-                satisfied: 0,
-                items: Vec::new(),
-            })
-        })?;
-        let mut stmt = conn.prepare(
-            "SELECT sc.position, sc.case_id, c.json FROM spot_check_cases sc
-             LEFT JOIN cases c ON c.id = sc.case_id
-             WHERE sc.spot_check_id = ?1 ORDER BY sc.position",
-        )?;
-        for draw in &mut draws {
-            let found: Vec<(u32, String, Option<String>)> = stmt
-                .query_map([draw.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-                .collect::<Result<_, _>>()?;
-            for (position, case_id, json) in found {
-                let case: Option<Case> = json.as_deref().map(serde_json::from_str).transpose()?;
-                let item = spot_check_item(position, parse_id(&case_id)?, case.as_ref(), &labels);
-                draw.sampled += 1;
-                if let Some(score) = item.satisfaction {
-                    draw.called += 1;
-                    if score >= config.settings.satisfied_min {
-                        draw.satisfied += 1;
-                    }
-                }
-                draw.items.push(item);
-            }
-        }
-        Ok(draws)
-    }
-}
-
-fn spot_check_item(
-    position: u32,
-    case_id: shared::id::CaseId,
-    case: Option<&Case>,
-    labels: &Labels,
-) -> SpotCheckItem {
-    let Some(case) = case else {
-        // Deleted under retention since the draw: the sample keeps its place.
-        return SpotCheckItem {
-            position,
-            case_id,
-            reg_no: String::new(),
-            place: String::new(),
-            complainant_name: String::new(),
-            phone: None,
-            resolved_at: None,
-            called_at: None,
-            satisfaction: None,
-            comment: None,
-        };
-    };
-    let reg = &case.registration;
-    let property = reg.property.to_string();
-    let (building, unit) = match &reg.location {
-        Location::Unit { building, unit } => (Some(building.to_string()), Some(unit.to_string())),
-        Location::Building { building } => (Some(building.to_string()), None),
-        Location::PublicArea => (None, None),
-    };
-    let call = case.follow_ups.iter().rev().find(|f| f.spot_check);
-    SpotCheckItem {
-        position,
-        case_id,
-        reg_no: reg.reg_no.to_string(),
-        place: labels.place(&property, building.as_deref(), unit.as_deref()),
-        complainant_name: reg.complainant.name.clone(),
-        phone: reg.complainant.phone.as_ref().map(|p| p.to_string()),
-        resolved_at: case.resolution.as_ref().map(|r| r.stamp.at),
-        called_at: call.map(|f| f.stamp.at),
-        satisfaction: call.map(|f| f.satisfaction),
-        comment: call.map(|f| f.comment.clone()),
     }
 }
 
@@ -933,85 +754,11 @@ impl Reports for SqliteStore {
     }
 
     fn draw_spot_check(&self, d: &SpotCheckDraw, audit: &AuditEntry) -> StoreResult<SpotCheck> {
-        {
-            let mut conn = self.lock();
-            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let exists: Option<i64> = tx
-                .query_row(
-                    "SELECT id FROM spot_checks WHERE property_id = ?1 AND year = ?2 AND quarter = ?3",
-                    rusqlite::params![d.property.to_string(), d.year, d.quarter],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            if exists.is_some() {
-                return Err(StoreError::Conflict(format!(
-                    "spot check {} Q{} of property {}",
-                    d.year, d.quarter, d.property
-                )));
-            }
-            let candidates: Vec<String> = {
-                let mut stmt = tx.prepare(&format!(
-                    "SELECT id FROM cases WHERE property_id = ?1 AND kind = ?2 AND {COMPLETED}
-                           AND resolved_at >= ?3 AND resolved_at < ?4
-                         ORDER BY id"
-                ))?;
-                stmt.query_map(
-                    rusqlite::params![
-                        d.property.to_string(),
-                        CaseKind::Repair.code(),
-                        ts(d.start),
-                        ts(d.end)
-                    ],
-                    |r| r.get(0),
-                )?
-                .collect::<Result<_, _>>()?
-            };
-            let sample = draw_sample(&candidates, d.percent, d.seed);
-            tx.execute(
-                "INSERT INTO spot_checks (property_id, year, quarter, starts_at, ends_at, seed, percent,
-                    candidates, drawn_by, drawn_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                rusqlite::params![
-                    d.property.to_string(),
-                    d.year,
-                    d.quarter,
-                    ts(d.start),
-                    ts(d.end),
-                    d.seed.to_string(),
-                    d.percent,
-                    candidates.len() as i64,
-                    d.by.to_string(),
-                    ts(d.at)
-                ],
-            )?;
-            let id = tx.last_insert_rowid();
-            for (i, case) in sample.iter().enumerate() {
-                tx.execute(
-                    "INSERT INTO spot_check_cases (spot_check_id, case_id, position) VALUES (?1, ?2, ?3)",
-                    rusqlite::params![id, case, i as i64 + 1],
-                )?;
-            }
-            let mut entry = audit.clone();
-            entry.detail = serde_json::json!({
-                "spot_check": id, "property": d.property, "year": d.year, "quarter": d.quarter,
-                "seed": d.seed, "candidates": candidates.len(), "sampled": sample.len(),
-            });
-            super::sqlite::write_audit(&tx, &entry)?;
-            tx.commit()?;
-        }
-        let filter = SpotCheckFilter {
-            property: Some(d.property),
-            year: Some(d.year),
-            quarter: Some(d.quarter),
-        };
-        SqliteStore::load_spot_checks(&self.lock(), &Scope::All, &filter)?
-            .into_iter()
-            .next()
-            .ok_or_else(|| StoreError::Internal("spot check vanished after the draw".into()))
+        sqlite_spot_checks::draw(self, d, audit)
     }
 
     fn spot_checks(&self, scope: &Scope, filter: &SpotCheckFilter) -> StoreResult<Vec<SpotCheck>> {
-        SqliteStore::load_spot_checks(&self.lock(), scope, filter)
+        sqlite_spot_checks::load(&self.lock(), scope, filter)
     }
 
     fn export_count(

@@ -3,6 +3,7 @@
 
 use super::{Period, percent};
 use crate::id::CaseId;
+use crate::lang::Lang;
 use crate::role::{mask_name, mask_phone};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -360,6 +361,73 @@ pub struct Stats {
 }
 
 impl Stats {
+    /// The targets these figures miss, worded in `lang`: the follow-up rate
+    /// overall and per property (when there are several), and each
+    /// property's annualized valid-complaint rate.
+    pub fn targets_missed(&self, lang: Lang) -> Vec<MissedTarget> {
+        let mut out = Vec::new();
+        let f = &self.follow_up;
+        if f.missed {
+            out.push(MissedTarget {
+                target: "follow_up".into(),
+                property: None,
+                message: match lang {
+                    Lang::ZhCn => format!(
+                        "回访率{}%，低于目标{}%",
+                        f.rate.unwrap_or_default(),
+                        f.target_percent
+                    ),
+                    Lang::En => format!(
+                        "Follow-up rate {}% is below the {}% target",
+                        f.rate.unwrap_or_default(),
+                        f.target_percent
+                    ),
+                },
+            });
+        }
+        for p in &self.properties {
+            if p.follow_up.missed && self.properties.len() > 1 {
+                out.push(MissedTarget {
+                    target: "follow_up".into(),
+                    property: Some(p.property.clone()),
+                    message: match lang {
+                        Lang::ZhCn => format!(
+                            "{}回访率{}%，低于目标{}%",
+                            p.name,
+                            p.follow_up.rate.unwrap_or_default(),
+                            p.follow_up.target_percent
+                        ),
+                        Lang::En => format!(
+                            "{}: follow-up rate {}% is below the {}% target",
+                            p.name,
+                            p.follow_up.rate.unwrap_or_default(),
+                            p.follow_up.target_percent
+                        ),
+                    },
+                });
+            }
+            if p.valid_missed {
+                let rate = p.valid_rate_annualized_bp.unwrap_or_default() / 100.0;
+                let target = f64::from(p.valid_target_bp) / 100.0;
+                out.push(MissedTarget {
+                    target: "valid_complaint".into(),
+                    property: Some(p.property.clone()),
+                    message: match lang {
+                        Lang::ZhCn => format!(
+                            "{}有效投诉率（年化）{rate:.2}%，未达到低于{target:.2}%的目标",
+                            p.name
+                        ),
+                        Lang::En => format!(
+                            "{}: valid-complaint rate (annualized) {rate:.2}% is not below the {target:.2}% target",
+                            p.name
+                        ),
+                    },
+                });
+            }
+        }
+        out
+    }
+
     /// Masks the complainants' names and phones, for roles that may not
     /// see personal data.
     pub fn mask_personal_data(&mut self) {
