@@ -8,6 +8,10 @@
 //! not depend on the real bundle. The server is started here rather than
 //! through `common`, because these tests need its TLS flags and the second
 //! line it prints.
+//!
+//! Over 700 lines because each network concern (TLS, redirects, proxies,
+//! headers, clock skew) needs its own server start; they share the helpers
+//! at the bottom.
 
 mod common;
 

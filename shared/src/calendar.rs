@@ -19,6 +19,9 @@
 //! **Architecture Invariant:** every schedule inside a [`Calendar`] passed
 //! [`Calendar::insert`], including those read from JSON, and its dates are
 //! sorted and unique. Lookups rely on that to binary-search.
+//!
+//! More than half of this file is its tests, against the published
+//! schedules.
 
 use crate::lang::{Coded, Lang};
 use chrono::{Datelike, NaiveDate, Weekday};

@@ -14,6 +14,9 @@
 //!
 //! **Architecture Invariant:** nothing here reads the clock. `now` is always
 //! an argument, so the tablet and the server give the same answer.
+//!
+//! More than half of this file is its tests: the clocks against the real
+//! 2025 and 2026 calendars.
 
 use crate::calendar::{Calendar, CalendarError};
 use crate::code::coded_enum;

@@ -20,6 +20,9 @@
 //!   field work disappears; transitions do not move the case.
 //!
 //! Every op appears exactly once in the timeline, with what it changed.
+//!
+//! Longer than most files: `Folder::apply` has one arm per action, and
+//! splitting the arms apart would hide the order in which they run.
 
 use crate::calendar::Calendar;
 use crate::case::{

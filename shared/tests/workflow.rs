@@ -1,5 +1,8 @@
 //! Every transition and guard of the workflow, driven through ops and the
 //! fold exactly as devices use them.
+//!
+//! Long on purpose: one test per rule of the workflow, kept in
+//! one file so the whole state machine can be read in order.
 
 mod common;
 

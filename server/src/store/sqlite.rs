@@ -4,6 +4,11 @@
 //! the pull cursor exact: server sequence numbers are handed out inside the
 //! write transaction, so a reader never sees number `n + 1` committed
 //! before `n`.
+//!
+//! Longer than most files because `impl Store` is one block with a short
+//! method per trait function; the larger pieces of SQL live beside it
+//! (`sqlite_push.rs`, `sqlite_admin.rs`, `sqlite_reports.rs`,
+//! `sqlite_spot_checks.rs`, `sqlite_restore.rs`).
 
 use super::sqlite_push;
 use super::{
