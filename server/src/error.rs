@@ -10,16 +10,9 @@ use axum::extract::{FromRequest, FromRequestParts, Query, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
-use serde::{Deserialize, Serialize};
 
-/// The JSON body of every error answer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct ErrorBody {
-    /// A stable code such as `auth.invalid_credentials`.
-    pub code: String,
-    /// A message for a person.
-    pub message: String,
-}
+/// The JSON body of every error answer, defined with the other wire types.
+pub use shared::wire::ErrorBody;
 
 /// An API error.
 #[derive(Debug)]

@@ -16,6 +16,19 @@ use serde::{Deserialize, Serialize};
 /// answers 426 `client.update_required` when it is below the minimum.
 pub const CLIENT_SCHEMA_HEADER: &str = "x-client-schema";
 
+/// The JSON body of every error answer: a stable code the app words in the
+/// user's language, and the server's message for a person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ErrorBody {
+    /// A stable code such as `auth.invalid_credentials`.
+    pub code: String,
+    /// A message for a person. Missing is read as empty, so an answer from
+    /// a proxy in between still decodes.
+    #[serde(default)]
+    pub message: String,
+}
+
 /// Log in on a device.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

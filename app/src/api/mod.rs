@@ -11,13 +11,12 @@ pub mod reports;
 
 use crate::db::DbError;
 use gloo_net::http::{Request, RequestBuilder, Response};
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use shared::lang::Lang;
 use shared::op::SCHEMA_VERSION;
 use shared::wire::{
-    CLIENT_SCHEMA_HEADER, LoginRequest, LoginResponse, PasswordChange, PullResponse, PushRequest,
-    PushResponse,
+    CLIENT_SCHEMA_HEADER, ErrorBody, LoginRequest, LoginResponse, PasswordChange, PullResponse,
+    PushRequest, PushResponse,
 };
 
 /// Why a call failed, in the categories a staff member can act on.
@@ -498,13 +497,6 @@ fn rate_limited(retry_after_secs: Option<u64>, lang: Lang) -> String {
             secs.div_ceil(60)
         ),
     }
-}
-
-#[derive(Deserialize)]
-struct ErrorBody {
-    code: String,
-    #[serde(default)]
-    message: String,
 }
 
 fn with_headers(req: RequestBuilder, token: Option<&str>) -> RequestBuilder {
