@@ -726,6 +726,21 @@ pub struct SpotCheckItem {
     pub comment: Option<String>,
 }
 
+/// A spot-check draw (`POST /api/v1/spot-checks`): a property's sample of
+/// a quarter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct DrawRequest {
+    /// The property id.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub property: PropertyId,
+    /// The year.
+    pub year: i32,
+    /// The quarter, 1–4.
+    pub quarter: u32,
+}
+
 /// A recorded draw and its outcome.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
