@@ -91,8 +91,10 @@ fn QuarantineRow(
                         message: message.clone(),
                     }))
                 }
-                // Settled before, or its sequence is taken: these outcomes
-                // carry no reason, so the note names none (as it always has).
+                // The server answers these two as 409s
+                // (`quarantine.resolved`, `quarantine.sequence_taken`), so
+                // they arrive as `Err`; an outcome carries no reason for
+                // them, so the note would name none.
                 Ok(ReapplyOutcome::AlreadyResolved | ReapplyOutcome::SequenceTaken) => {
                     note.set(Some(Note::StillRefused {
                         code: String::new(),
