@@ -33,6 +33,7 @@ use serde::{Deserialize, Serialize};
 use shared::device::DeviceState;
 use shared::id::DeviceId;
 use shared::op::Op;
+use shared::wire::ConfigKey;
 use std::cell::RefCell;
 
 const DB_NAME: &str = "complaints";
@@ -224,7 +225,7 @@ pub async fn load() -> Result<Snapshot, DbError> {
 
     let store = tx.object_store(CONFIG)?;
     let mut config = Vec::new();
-    for key in ["settings", "categories", "calendar", "properties", "users"] {
+    for key in ConfigKey::ALL.map(ConfigKey::code) {
         let value: Option<String> = store.get(key).primitive()?.await?;
         if let Some(value) = value {
             config.push((key.to_string(), value));

@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
-use shared::case::{ContactMethod, NoteKind, Severity, Validity};
+use shared::case::{ApprovalState, Severity, Validity};
 use shared::lang::Lang;
 
 /// A time in the company timezone, `2026-03-02 14:05`.
@@ -42,61 +42,6 @@ pub fn due_text(due: DateTime<Utc>, now: DateTime<Utc>, lang: Lang) -> String {
         }
     }
 }
-
-/// Severity for a person.
-pub fn severity(s: Severity, lang: Lang) -> &'static str {
-    match s {
-        Severity::Minor => lang.pick("轻微", "Minor"),
-        Severity::General => lang.pick("一般", "General"),
-        Severity::Major => lang.pick("重大", "Major"),
-    }
-}
-
-/// Validity for a person.
-pub fn validity(v: Validity, lang: Lang) -> &'static str {
-    match v {
-        Validity::Valid => lang.pick("有效投诉", "Valid"),
-        Validity::Unfounded => lang.pick("不成立", "Unfounded"),
-    }
-}
-
-/// Contact method for a person.
-pub fn contact(m: ContactMethod, lang: Lang) -> &'static str {
-    match m {
-        ContactMethod::Phone => lang.pick("电话", "Phone"),
-        ContactMethod::Visit => lang.pick("上门/面谈", "Visit"),
-        ContactMethod::Message => lang.pick("短信/消息", "Message"),
-        ContactMethod::Letter => lang.pick("书面", "Letter"),
-    }
-}
-
-/// Every contact method, for selects.
-pub const CONTACTS: [ContactMethod; 4] = [
-    ContactMethod::Phone,
-    ContactMethod::Visit,
-    ContactMethod::Message,
-    ContactMethod::Letter,
-];
-
-/// Note kind for a person.
-pub fn note_kind(k: NoteKind, lang: Lang) -> &'static str {
-    match k {
-        NoteKind::General => lang.pick("一般记录", "General"),
-        NoteKind::Contact => lang.pick("已联系投诉人", "Contacted"),
-        NoteKind::OnSite => lang.pick("已到现场", "On site"),
-        NoteKind::Inspection => lang.pick("检查项", "Inspection"),
-        NoteKind::CauseAnalysis => lang.pick("问题分析", "Cause analysis"),
-    }
-}
-
-/// Every note kind, for selects.
-pub const NOTE_KINDS: [NoteKind; 5] = [
-    NoteKind::General,
-    NoteKind::Contact,
-    NoteKind::OnSite,
-    NoteKind::Inspection,
-    NoteKind::CauseAnalysis,
-];
 
 /// Satisfaction 1–5 for a person.
 pub fn satisfaction(n: u8, lang: Lang) -> &'static str {
@@ -168,35 +113,17 @@ pub fn change_field(name: &str, lang: Lang) -> String {
 }
 
 /// A changed value for a person: codes of states, kinds, severities,
-/// validity, roles and yes/no become words; text stays as typed.
+/// validity, approvals, roles and yes/no become words; text stays as typed.
 pub fn change_value(field: &str, value: &str, lang: Lang) -> String {
     use shared::case::{CaseKind, CaseState};
     use shared::role::Role;
     let word = match field {
-        "state" => CaseState::ALL
-            .into_iter()
-            .find(|s| s.code() == value)
-            .map(|s| s.label(lang)),
-        "kind" => CaseKind::ALL
-            .into_iter()
-            .find(|k| k.code() == value)
-            .map(|k| k.label(lang)),
-        "severity" => [Severity::Minor, Severity::General, Severity::Major]
-            .into_iter()
-            .find(|s| s.code() == value)
-            .map(|s| severity(s, lang)),
-        "validity" => match value {
-            "valid" => Some(validity(Validity::Valid, lang)),
-            "unfounded" => Some(validity(Validity::Unfounded, lang)),
-            _ => None,
-        },
+        "state" => CaseState::from_code(value).map(|s| s.label(lang)),
+        "kind" => CaseKind::from_code(value).map(|k| k.label(lang)),
+        "severity" => Severity::from_code(value).map(|s| s.label(lang)),
+        "validity" => Validity::from_code(value).map(|v| v.label(lang)),
         "escalated_to" => Role::from_code(value).map(|r| r.label(lang)),
-        "approval" => match value {
-            "pending" => Some(lang.pick("待审批", "pending")),
-            "approved" => Some(lang.pick("已批准", "approved")),
-            "rejected" => Some(lang.pick("已驳回", "rejected")),
-            _ => None,
-        },
+        "approval" => ApprovalState::from_code(value).map(|a| a.label(lang)),
         _ => match value {
             "true" => Some(lang.pick("是", "yes")),
             "false" => Some(lang.pick("否", "no")),

@@ -26,7 +26,7 @@ use shared::lang::Lang;
 use shared::op::Op;
 use shared::property::Property;
 use shared::settings::Settings;
-use shared::wire::{ConfigItem, UserCard};
+use shared::wire::{ConfigItem, ConfigKey, UserCard};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -131,26 +131,14 @@ impl Config {
     }
 }
 
-/// The key under which a config item is stored.
-pub fn config_key(item: &ConfigItem) -> &'static str {
-    match item {
-        ConfigItem::Settings(_) => "settings",
-        ConfigItem::Categories(_) => "categories",
-        ConfigItem::Calendar(_) => "calendar",
-        ConfigItem::Properties(_) => "properties",
-        ConfigItem::Users(_) => "users",
-    }
-}
-
 /// Parses a stored config item back from its key and JSON.
 fn parse_config(key: &str, json: &str) -> Option<ConfigItem> {
-    let item = match key {
-        "settings" => ConfigItem::Settings(serde_json::from_str(json).ok()?),
-        "categories" => ConfigItem::Categories(serde_json::from_str(json).ok()?),
-        "calendar" => ConfigItem::Calendar(serde_json::from_str(json).ok()?),
-        "properties" => ConfigItem::Properties(serde_json::from_str(json).ok()?),
-        "users" => ConfigItem::Users(serde_json::from_str(json).ok()?),
-        _ => return None,
+    let item = match ConfigKey::from_code(key)? {
+        ConfigKey::Settings => ConfigItem::Settings(serde_json::from_str(json).ok()?),
+        ConfigKey::Categories => ConfigItem::Categories(serde_json::from_str(json).ok()?),
+        ConfigKey::Calendar => ConfigItem::Calendar(serde_json::from_str(json).ok()?),
+        ConfigKey::Properties => ConfigItem::Properties(serde_json::from_str(json).ok()?),
+        ConfigKey::Users => ConfigItem::Users(serde_json::from_str(json).ok()?),
     };
     Some(item)
 }

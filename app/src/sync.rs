@@ -19,7 +19,7 @@
 use crate::api::{self, ApiError};
 use crate::blocked::Blocked;
 use crate::db;
-use crate::state::{AppCtx, config_key, now};
+use crate::state::{AppCtx, now};
 use crate::sync_status::Link;
 use chrono::{DateTime, Duration, Utc};
 use leptos::prelude::*;
@@ -281,7 +281,7 @@ async fn pull_all(ctx: AppCtx, token: &str) -> Result<Pulled, ApiError> {
             .filter_map(|item| {
                 serde_json::to_string(&item_value(item))
                     .ok()
-                    .map(|json| (config_key(item).to_string(), json))
+                    .map(|json| (item.key().code().to_string(), json))
             })
             .collect();
         let at = now();
@@ -328,15 +328,8 @@ async fn password_change_required(ctx: AppCtx) {
     ctx.session.set(Some(session));
 }
 
-/// The payload of a config item as stored (its `value`).
+/// The payload of a config item as stored: the `value` beside its `type`
+/// tag, which is the key it is stored under.
 fn item_value(item: &shared::wire::ConfigItem) -> serde_json::Value {
-    use shared::wire::ConfigItem as C;
-    let v = match item {
-        C::Settings(s) => serde_json::to_value(s),
-        C::Categories(c) => serde_json::to_value(c),
-        C::Calendar(c) => serde_json::to_value(c),
-        C::Properties(p) => serde_json::to_value(p),
-        C::Users(u) => serde_json::to_value(u),
-    };
-    v.unwrap_or(serde_json::Value::Null)
+    serde_json::to_value(item).map_or(serde_json::Value::Null, |mut v| v["value"].take())
 }

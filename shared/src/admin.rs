@@ -15,7 +15,7 @@
 
 use crate::calendar::{Calendar, YearSchedule};
 use crate::case::{CaseState, Severity};
-use crate::id::{CaseId, DeviceId, UserId};
+use crate::id::{CaseId, DeviceId, PropertyId, UserId};
 use crate::wire::QuarantineNotice;
 use chrono::{DateTime, Months, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -312,6 +312,39 @@ pub fn preview_calendar(
             (preview, None)
         }
     }
+}
+
+/// A user to create (`POST /api/v1/admin/users`, and the server's
+/// command line).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewUserRequest {
+    /// Login name.
+    pub login: String,
+    /// Display name.
+    pub display_name: String,
+    /// Role code. Text rather than `Role`, so that the server refuses an
+    /// unknown role with its own code instead of a schema error.
+    pub role: String,
+    /// Initial password (at least 8 characters).
+    pub password: String,
+    /// Property ids.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
+    pub properties: Vec<PropertyId>,
+    /// Department.
+    #[serde(default)]
+    pub department: Option<String>,
+}
+
+/// Enables or disables a user (`PUT /api/v1/admin/users/{id}/active`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ActiveRequest {
+    /// Whether the user may log in.
+    pub active: bool,
 }
 
 /// Why a quarantined op is discarded.

@@ -513,6 +513,14 @@ pub struct Violation {
     pub stamp: Stamp,
 }
 
+/// Whether a case whose [`Case::next_due`] is `next_due` is overdue at
+/// `now`: an open case with a running clock past due. The case list on the
+/// device and the server's list filter (over the stored `next_due_at`)
+/// both use this rule.
+pub fn overdue(next_due: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
+    next_due.is_some_and(|due| due < now)
+}
+
 coded_enum! {
     /// What happened to an op in the fold.
     #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -653,11 +661,24 @@ impl Case {
         if !self.state.is_open() {
             return None;
         }
+        self.next_clock().map(|c| c.due_at)
+    }
+
+    /// The most pressing clock still running, whatever the state: the one
+    /// due first (an overdue clock is due before any other). Unlike
+    /// [`Case::next_due`] it keeps the clocks a closed or withdrawn case
+    /// left running, so that a case's badge still says which one was
+    /// missed. `None` when every clock was met.
+    pub fn next_clock(&self) -> Option<&ClockState> {
         self.deadlines
             .iter()
-            .filter(|d| d.met_at.is_none())
-            .map(|d| d.due_at)
-            .min()
+            .filter(|c| c.met_at.is_none())
+            .min_by_key(|c| c.due_at)
+    }
+
+    /// Whether the case is overdue at `now`: see [`overdue`].
+    pub fn is_overdue(&self, now: DateTime<Utc>) -> bool {
+        overdue(self.next_due(), now)
     }
 
     /// The latest regular follow-up (回访); spot-check calls are reported

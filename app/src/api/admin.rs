@@ -2,16 +2,15 @@
 //! for the administration screen and the case deletion on the detail
 //! screen. All of them are online-only and need an admin's token.
 //!
-//! Requests and answers whose types live in `shared` are typed here. The
-//! server's own records (devices, quarantine entries and their outcomes,
-//! audit records, calendar previews, the deleted-case receipt) have no
-//! type in `shared` yet: each has an alias below, named as the server
-//! names its type, for the `serde_json::Value` it arrives as. When `shared`
-//! has the type, the alias becomes a `pub use`, and the compiler shows
-//! every place on the screens that reads the JSON by hand.
+//! Every request and answer is a type from `shared` (mostly
+//! `shared::admin`), so the app and the server agree by construction.
 
 use super::{ApiError, Method, get, send, send_empty};
-use serde_json::{Value, json};
+use serde::Serialize;
+use shared::admin::{ActiveRequest, DiscardRequest, NewUserRequest};
+pub use shared::admin::{
+    AuditRecord, CalendarPreview, DeletedCase, DeviceInfo, QuarantineEntry, ReapplyOutcome,
+};
 use shared::calendar::YearSchedule;
 use shared::category::Category;
 use shared::id::{CaseId, PropertyId, UserId};
@@ -20,18 +19,11 @@ use shared::role::{Role, User};
 use shared::settings::Settings;
 use shared::wire::PasswordReset;
 
-/// A device record (`GET /api/v1/admin/devices`), as JSON.
-pub type DeviceInfo = Value;
-/// What importing a holiday schedule does (or did), as JSON.
-pub type CalendarPreview = Value;
-/// A quarantined op with why it was refused, as JSON.
-pub type QuarantineEntry = Value;
-/// The outcome of re-applying a quarantined op, as JSON.
-pub type ReapplyOutcome = Value;
-/// One audit record, as JSON.
-pub type AuditRecord = Value;
-/// The receipt of a deleted case, as JSON.
-pub type DeletedCase = Value;
+/// The body of a POST whose endpoint reads none (revoking a device,
+/// re-applying a quarantined op): `{}`, as a JSON client sends for "no
+/// fields".
+#[derive(Serialize)]
+struct NoFields {}
 
 /// A user to create, as the new-user form collects it.
 #[derive(Debug, Clone, PartialEq)]
@@ -57,22 +49,21 @@ pub async fn users(token: &str) -> Result<Vec<User>, ApiError> {
 
 /// `POST /api/v1/admin/users`: the created user.
 pub async fn create_user(token: &str, user: &NewUser) -> Result<User, ApiError> {
-    // The request type is the server's own; the body is its JSON.
-    let body = json!({
-        "login": user.login,
-        "display_name": user.display_name,
-        "role": user.role.code(),
-        "password": user.password,
-        "properties": user.properties,
-        "department": user.department,
-    });
+    let body = NewUserRequest {
+        login: user.login.clone(),
+        display_name: user.display_name.clone(),
+        role: user.role.code().to_string(),
+        password: user.password.clone(),
+        properties: user.properties.clone(),
+        department: user.department.clone(),
+    };
     send(Method::Post, token, "/api/v1/admin/users", &body).await
 }
 
 /// `PUT /api/v1/admin/users/{id}/active`: enables or disables a user.
 pub async fn set_user_active(token: &str, user: UserId, active: bool) -> Result<(), ApiError> {
     let url = format!("/api/v1/admin/users/{user}/active");
-    send_empty(Method::Put, token, &url, &json!({ "active": active })).await
+    send_empty(Method::Put, token, &url, &ActiveRequest { active }).await
 }
 
 /// `POST /api/v1/admin/users/{id}/password`: an admin sets a temporary
@@ -95,7 +86,7 @@ pub async fn devices(token: &str) -> Result<Vec<DeviceInfo>, ApiError> {
 /// record gave it.
 pub async fn revoke_device(token: &str, device: &str) -> Result<(), ApiError> {
     let url = format!("/api/v1/admin/devices/{device}/revoke");
-    send_empty(Method::Post, token, &url, &json!({})).await
+    send_empty(Method::Post, token, &url, &NoFields {}).await
 }
 
 /// `GET /api/v1/admin/properties`.
@@ -164,13 +155,16 @@ pub async fn quarantine(token: &str) -> Result<Vec<QuarantineEntry>, ApiError> {
 /// or refused again with a reason).
 pub async fn reapply(token: &str, entry: &str) -> Result<ReapplyOutcome, ApiError> {
     let url = format!("/api/v1/admin/quarantine/{entry}/reapply");
-    send(Method::Post, token, &url, &json!({})).await
+    send(Method::Post, token, &url, &NoFields {}).await
 }
 
 /// `POST /api/v1/admin/quarantine/{id}/discard`, with the admin's reason.
 pub async fn discard(token: &str, entry: &str, reason: &str) -> Result<(), ApiError> {
     let url = format!("/api/v1/admin/quarantine/{entry}/discard");
-    send_empty(Method::Post, token, &url, &json!({ "reason": reason })).await
+    let body = DiscardRequest {
+        reason: reason.to_string(),
+    };
+    send_empty(Method::Post, token, &url, &body).await
 }
 
 /// `GET /api/v1/admin/audit?limit=N`: the latest audit records.
@@ -182,5 +176,6 @@ pub async fn audit(token: &str, limit: u32) -> Result<Vec<AuditRecord>, ApiError
 /// period has passed; the server's receipt.
 pub async fn delete_case(token: &str, case: CaseId) -> Result<DeletedCase, ApiError> {
     let url = format!("/api/v1/admin/cases/{case}");
-    send(Method::Delete, token, &url, &Value::Null).await
+    // No body: `()` is sent as `null`, as before.
+    send(Method::Delete, token, &url, &()).await
 }

@@ -573,7 +573,7 @@ pub async fn logout(token: &str) -> Result<(), ApiError> {
     if resp.ok() {
         Ok(())
     } else {
-        read::<serde_json::Value>(resp).await.map(drop)
+        read::<serde::de::IgnoredAny>(resp).await.map(drop)
     }
 }
 
@@ -633,7 +633,7 @@ async fn send_empty<B: serde::Serialize>(
     if resp.ok() {
         Ok(())
     } else {
-        read::<serde_json::Value>(resp).await.map(drop)
+        read::<serde::de::IgnoredAny>(resp).await.map(drop)
     }
 }
 

@@ -2,19 +2,11 @@
 //! the quarterly spot-checks (`/api/v1/spot-checks`) and the exports
 //! (`/api/v1/exports/…`).
 //!
-//! Their answers' types live only in the server for now: each has an alias
-//! below, named as the server names its type, for the `serde_json::Value`
-//! it arrives as; when `shared` has the type, the alias becomes a
-//! `pub use`.
+//! Their requests and answers are `shared::report` types.
 
 use super::{ApiError, ErrorBody, Method, get, send, with_headers};
 use gloo_net::http::{Request, Response};
-use serde_json::{Value, json};
-
-/// Every statistic for a period (`GET /api/v1/stats`), as JSON.
-pub type Stats = Value;
-/// One property's spot-check sample of a quarter, as JSON.
-pub type SpotCheck = Value;
+pub use shared::report::{DrawRequest, SpotCheck, Stats};
 
 /// `GET /api/v1/stats?{query}`: every statistic for the filters in
 /// `query` (already encoded).
@@ -27,17 +19,9 @@ pub async fn spot_checks(token: &str) -> Result<Vec<SpotCheck>, ApiError> {
     get(token, "/api/v1/spot-checks").await
 }
 
-/// `POST /api/v1/spot-checks`: draws a property's sample of a quarter. The
-/// property is the id as the form holds it; the server refuses one that
-/// does not parse.
-pub async fn draw_spot_check(
-    token: &str,
-    property: &str,
-    year: i32,
-    quarter: u32,
-) -> Result<SpotCheck, ApiError> {
-    let body = json!({ "property": property, "year": year, "quarter": quarter });
-    send(Method::Post, token, "/api/v1/spot-checks", &body).await
+/// `POST /api/v1/spot-checks`: draws a property's sample of a quarter.
+pub async fn draw_spot_check(token: &str, draw: &DrawRequest) -> Result<SpotCheck, ApiError> {
+    send(Method::Post, token, "/api/v1/spot-checks", draw).await
 }
 
 /// `GET url` of an export (`/api/v1/exports/…?{query}`): the answer, whose

@@ -419,22 +419,13 @@ fn blob_url(text: &str) -> Option<String> {
     web_sys::Url::create_object_url_with_blob(&blob).ok()
 }
 
-/// The most pressing running clock of a case: overdue first, then the
-/// earliest due. `None` when no clock runs.
-pub fn next_clock(case: &Case) -> Option<&shared::deadline::ClockState> {
-    case.deadlines
-        .iter()
-        .filter(|c| c.met_at.is_none())
-        .min_by_key(|c| c.due_at)
-}
-
 /// A badge "due in 3h" / "overdue by 1d 2h" for the case's most pressing
 /// running clock.
 pub fn deadline_badge(case: &Case, ctx: &crate::state::AppCtx) -> impl IntoView + use<> {
     let lang = ctx.lang.get();
     let now = ctx.now.get();
     let due_soon = ctx.config.with(|c| c.settings.deadlines.due_soon());
-    match next_clock(case) {
+    match case.next_clock() {
         None => view! { <span class="badge none" data-testid="deadline">"—"</span> }.into_any(),
         Some(clock) => {
             let status = clock.status(now, due_soon);

@@ -6,7 +6,6 @@ use crate::components::deadline_badge;
 use crate::state::{Screen, use_app};
 use leptos::prelude::*;
 use shared::case::{Case, CaseKind, CaseState};
-use shared::deadline::ClockStatus;
 use std::sync::Arc;
 
 /// Rows rendered per step of "more".
@@ -28,7 +27,6 @@ pub fn CaseList() -> impl IntoView {
     let matching = Memo::new(move |_| {
         let me = ctx.session.with(|s| s.as_ref().map(|s| s.user.id));
         let now = ctx.now.get();
-        let due_soon = ctx.config.with(|c| c.settings.deadlines.due_soon());
         let (kind, state, category, property) =
             (kind.get(), state.get(), category.get(), property.get());
         let (mine, overdue) = (mine.get(), overdue.get());
@@ -48,10 +46,7 @@ pub fn CaseList() -> impl IntoView {
                                 c.registered.by == me
                                     || c.assignee.as_ref().is_some_and(|a| a.user == Some(me))
                             }))
-                        && (!overdue
-                            || c.deadlines
-                                .iter()
-                                .any(|d| d.status(now, due_soon) == ClockStatus::Overdue))
+                        && (!overdue || c.is_overdue(now))
                         && (needle.is_empty() || {
                             let unit = config
                                 .property(r.property)

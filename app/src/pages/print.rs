@@ -73,11 +73,7 @@ fn RecordForm(case: Arc<Case>, lang: Lang) -> impl IntoView {
         .assessment
         .as_ref()
         .map(|a| {
-            let mut s = format!(
-                "{} · {}",
-                i18n::severity(a.severity, l),
-                i18n::validity(a.validity, l)
-            );
+            let mut s = format!("{} · {}", a.severity.label(l), a.validity.label(l));
             if a.urgent {
                 s.push_str(l.pick(" · 紧急", " · urgent"));
             }
@@ -100,7 +96,7 @@ fn RecordForm(case: Arc<Case>, lang: Lang) -> impl IntoView {
                 "{} {} {}：{}",
                 time(n.stamp.at),
                 user(n.stamp.by),
-                i18n::note_kind(n.kind, l),
+                n.kind.label(l),
                 n.text
             )
         })
@@ -124,7 +120,7 @@ fn RecordForm(case: Arc<Case>, lang: Lang) -> impl IntoView {
         })
         .unwrap_or_default();
     let resolution = case.resolution.as_ref();
-    let follow_up = case.follow_ups.iter().rev().find(|f| !f.spot_check);
+    let follow_up = case.latest_follow_up();
     let closure = case.closure.as_ref();
     let deadlines: Vec<String> = case
         .deadlines
@@ -172,7 +168,7 @@ fn RecordForm(case: Arc<Case>, lang: Lang) -> impl IntoView {
                         <td colspan="3">{resolution.map(|res| format!("{} （{} {}）", res.result, user(res.stamp.by), time(res.stamp.at))).unwrap_or_default()}</td></tr>
                     <tr><th>{l.pick("时限", "Deadlines")}</th>
                         <td colspan="3">{deadlines.into_iter().map(|d| view! { <p>{d}</p> }).collect_view()}</td></tr>
-                    <tr>{cell(l.pick("回访时间/方式", "Follow-up"), follow_up.map(|f| format!("{} {} {}", time(f.stamp.at), i18n::contact(f.method, l), user(f.stamp.by))).unwrap_or_default())}
+                    <tr>{cell(l.pick("回访时间/方式", "Follow-up"), follow_up.map(|f| format!("{} {} {}", time(f.stamp.at), f.method.label(l), user(f.stamp.by))).unwrap_or_default())}
                         {cell(l.pick("满意度", "Satisfaction"), follow_up.map(|f| format!("{} {}", f.satisfaction, i18n::satisfaction(f.satisfaction, l))).unwrap_or_default())}</tr>
                     <tr><th>{l.pick("投诉人意见", "Resident's comment")}</th><td colspan="3">{follow_up.map(|f| f.comment.clone()).unwrap_or_default()}</td></tr>
                     <tr><th>{l.pick("纠正预防措施", "Corrective action")}</th><td colspan="3">{closure.map(|c| c.corrective_action.clone()).unwrap_or_default()}</td></tr>

@@ -11,44 +11,14 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use chrono::Utc;
-use serde::Deserialize;
-use shared::admin::{DeviceInfo, QuarantineEntry};
-use shared::id::{DeviceId, PropertyId, UserId};
+use shared::admin::{ActiveRequest, DeviceInfo, NewUserRequest, QuarantineEntry};
+use shared::id::{DeviceId, UserId};
 use shared::property::Property;
 use shared::role::{Role, User};
 use shared::wire::PasswordReset;
 
 /// The shortest password accepted.
 pub const MIN_PASSWORD: usize = 8;
-
-/// A user to create.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewUserRequest {
-    /// Login name.
-    pub login: String,
-    /// Display name.
-    pub display_name: String,
-    /// Role code.
-    pub role: String,
-    /// Initial password (at least 8 characters).
-    pub password: String,
-    /// Property ids.
-    #[serde(default)]
-    #[schema(value_type = Vec<String>)]
-    pub properties: Vec<PropertyId>,
-    /// Department.
-    #[serde(default)]
-    pub department: Option<String>,
-}
-
-/// Enable or disable a user.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ActiveRequest {
-    /// Whether the user may log in.
-    pub active: bool,
-}
 
 /// Lists users.
 #[utoipa::path(get, path = "/api/v1/admin/users", responses(AdminOnly, (status = 200, description = "Every user.", body = Vec<User>)), security(("bearer" = [])))]

@@ -22,7 +22,7 @@ use serde::Deserialize;
 use shared::case::CaseKind;
 use shared::id::PropertyId;
 use shared::lang::Lang;
-use shared::report::{Period, PeriodError, PeriodKind, SpotCheck, Stats};
+use shared::report::{DrawRequest, Period, PeriodError, PeriodKind, SpotCheck, Stats};
 use shared::role::{Role, Scope};
 use shared::settings::Settings;
 
@@ -179,19 +179,6 @@ pub async fn stats(
 ) -> Result<Json<Stats>, ApiError> {
     let (stats, _, _) = stats_for(&state, &session, &params).await?;
     Ok(Json(stats))
-}
-
-/// A spot-check draw.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct DrawRequest {
-    /// The property id.
-    #[schema(value_type = String)]
-    pub property: PropertyId,
-    /// The year.
-    pub year: i32,
-    /// The quarter, 1–4.
-    pub quarter: u32,
 }
 
 /// Spot-check list filters.

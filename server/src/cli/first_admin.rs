@@ -5,7 +5,7 @@
 
 use super::{Data, cli_audit, create_user};
 use clap::Args;
-use server::api::admin::NewUserRequest;
+use shared::admin::NewUserRequest;
 use shared::role::Role;
 
 /// The arguments of `init-admin`.

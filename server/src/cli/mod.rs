@@ -14,8 +14,9 @@ pub mod serve;
 pub mod users;
 
 use clap::Args;
-use server::api::admin::{NewUserRequest, create_user_checked};
+use server::api::admin::create_user_checked;
 use server::store::{AuditEntry, Store};
+use shared::admin::NewUserRequest;
 use shared::property::Property;
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -3,7 +3,7 @@
 
 use super::{Data, cli_audit, create_user, property_by_code};
 use clap::Subcommand;
-use server::api::admin::NewUserRequest;
+use shared::admin::NewUserRequest;
 
 /// The `user` commands.
 #[derive(Subcommand)]

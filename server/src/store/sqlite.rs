@@ -265,6 +265,7 @@ pub(super) fn case_where(
     eq("state", &f.state);
     eq("category", &f.category);
     if f.overdue {
+        // `shared::case::overdue` over the stored `next_due_at`.
         conds.push("next_due_at IS NOT NULL AND next_due_at < ?".into());
         args.push(ts(now).into());
     }
@@ -795,7 +796,7 @@ impl Store for SqliteStore {
                 summary: r.get(7)?,
                 received_at: parse_ts(&received)?,
                 next_due_at,
-                overdue: next_due_at.is_some_and(|d| d < now),
+                overdue: shared::case::overdue(next_due_at, now),
             });
         }
         Ok(Page {

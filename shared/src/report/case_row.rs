@@ -196,6 +196,40 @@ mod tests {
     }
 
     #[test]
+    fn next_clock_keeps_the_clocks_a_finished_case_left_running() {
+        let mut case = complaint();
+        case.deadlines = vec![
+            clock(Clock::Solution, "2026-03-05T15:59:59Z", None),
+            clock(
+                Clock::Transfer,
+                "2026-03-02T02:00:00Z",
+                Some("2026-03-02T01:30:00Z"),
+            ),
+            clock(Clock::InitialAssessment, "2026-03-03T15:59:59Z", None),
+        ];
+        let due = |c: &Case| c.next_clock().map(|c| c.clock);
+        assert_eq!(due(&case), Some(Clock::InitialAssessment));
+        case.state = CaseState::Withdrawn;
+        assert_eq!(due(&case), Some(Clock::InitialAssessment));
+        assert_eq!(case.next_due(), None);
+        case.deadlines.retain(|c| c.met_at.is_some());
+        assert_eq!(due(&case), None);
+    }
+
+    #[test]
+    fn only_an_open_case_with_a_clock_past_due_is_overdue() {
+        let mut case = complaint();
+        case.deadlines = vec![clock(Clock::Solution, "2026-03-05T15:59:59Z", None)];
+        assert!(!case.is_overdue(t("2026-03-05T15:59:59Z")));
+        assert!(case.is_overdue(t("2026-03-05T16:00:00Z")));
+        case.deadlines[0].met_at = Some(t("2026-03-05T12:00:00Z"));
+        assert!(!case.is_overdue(t("2026-03-06T00:00:00Z")));
+        case.deadlines[0].met_at = None;
+        case.state = CaseState::Closed;
+        assert!(!case.is_overdue(t("2026-03-06T00:00:00Z")));
+    }
+
+    #[test]
     fn satisfaction_is_the_latest_regular_follow_up() {
         let mut case = complaint();
         assert_eq!(case.latest_satisfaction(), None);

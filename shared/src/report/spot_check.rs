@@ -1,7 +1,7 @@
 //! The quarterly spot-check (抽查回访): how many cases a draw takes, the
 //! reproducible draw itself, and the recorded draw as it crosses the wire.
 
-use crate::id::{CaseId, UserId};
+use crate::id::{CaseId, PropertyId, UserId};
 use crate::role::{mask_name, mask_phone};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -81,6 +81,21 @@ pub struct SpotCheckItem {
     pub satisfaction: Option<u8>,
     /// What they said.
     pub comment: Option<String>,
+}
+
+/// A spot-check draw (`POST /api/v1/spot-checks`): a property's sample of
+/// a quarter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct DrawRequest {
+    /// The property id.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub property: PropertyId,
+    /// The year.
+    pub year: i32,
+    /// The quarter, 1–4.
+    pub quarter: u32,
 }
 
 /// A recorded draw and its outcome.

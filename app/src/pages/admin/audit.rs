@@ -1,10 +1,12 @@
 //! 审计日志: the latest audit records, newest first.
 
-use super::{company_tz, short, text, token, when};
+use super::{company_tz, short, token};
 use crate::api::admin::{self, AuditRecord};
 use crate::components::table::{DataTable, Loaded, loaded};
+use crate::i18n;
 use crate::state::use_app;
 use leptos::prelude::*;
+use serde_json::Value;
 use shared::lang::Lang;
 
 /// How many records the tab shows.
@@ -30,21 +32,21 @@ pub fn AuditTab() -> impl IntoView {
                 let rows = list
                     .into_iter()
                     .map(|r| {
-                        let who = r["login"]
-                            .as_str()
-                            .map(str::to_string)
-                            .unwrap_or_else(|| short(&text(&r["user"])));
-                        let action = text(&r["action"]);
+                        let who = r.login.clone().unwrap_or_else(|| {
+                            short(&r.user.map(|u| u.to_string()).unwrap_or_default())
+                        });
+                        let device = r.device.map(|d| d.to_string()).unwrap_or_default();
+                        let action = r.action.clone();
                         let code = action.clone();
                         let title = action.clone();
-                        let detail = text(&r["detail"]);
+                        let detail = detail_text(&r.detail);
                         let detail_short: String = detail.chars().take(200).collect();
                         view! {
                             <tr data-testid="audit-row" data-action=action.clone()>
-                                <td class="admin-nowrap">{when(&r["at"], tz)}</td>
+                                <td class="admin-nowrap">{i18n::fmt_time(r.at, tz)}</td>
                                 <td>{who}</td>
-                                <td><code title=text(&r["device"])>{short(&text(&r["device"]))}</code></td>
-                                <td>{text(&r["address"])}</td>
+                                <td><code title=device.clone()>{short(&device)}</code></td>
+                                <td>{r.address.clone().unwrap_or_default()}</td>
                                 <td title=title>{move || audit_action(&code, ctx.lang.get())}</td>
                                 <td class="admin-detail" title=detail>{detail_short}</td>
                             </tr>
@@ -66,6 +68,17 @@ pub fn AuditTab() -> impl IntoView {
                 .into_any()
             })}
         </div>
+    }
+}
+
+/// A record's details as the server stored them. They are free-form per
+/// action (an object, or the raw text when the stored JSON did not parse),
+/// so the tab shows text as it is and anything else as its JSON.
+fn detail_text(detail: &Value) -> String {
+    match detail {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
     }
 }
 

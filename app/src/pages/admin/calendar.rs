@@ -1,12 +1,11 @@
 //! 节假日: importing a year's holiday schedule, previewed first.
 
-use super::{text, token};
+use super::token;
 use crate::api::{self, ApiError, admin};
 use crate::state::use_app;
 use chrono::{Datelike, NaiveDate};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use serde_json::Value;
 use shared::calendar::YearSchedule;
 use shared::lang::Lang;
 use wasm_bindgen::{JsCast, JsValue};
@@ -47,8 +46,8 @@ pub fn CalendarTab() -> impl IntoView {
                 Ok(p) => {
                     let l = ctx.l();
                     done.set(Some(match l {
-                        Lang::ZhCn => format!("已导入 {} 年节假日安排", text(&p["year"])),
-                        Lang::En => format!("The {} holiday schedule is loaded", text(&p["year"])),
+                        Lang::ZhCn => format!("已导入 {} 年节假日安排", p.year),
+                        Lang::En => format!("The {} holiday schedule is loaded", p.year),
                     }));
                     preview.set(Some(p.clone()));
                     // Applied: the button stays off until another preview.
@@ -101,7 +100,7 @@ pub fn CalendarTab() -> impl IntoView {
         check.dispatch_local((raw, schedule));
     };
     let can_apply = move || {
-        let clean = preview.with(|p| p.as_ref().is_some_and(|p| p["error"].is_null()));
+        let clean = preview.with(|p| p.as_ref().is_some_and(|p| p.error.is_none()));
         let same = previewed.with(|p| p.as_ref().is_some_and(|(raw, _)| input.with(|i| i == raw)));
         clean && same && !busy()
     };
@@ -203,60 +202,51 @@ fn chosen_file(ev: &leptos::ev::Event) -> Option<web_sys::Blob> {
 }
 
 /// `2026-10-01 周四` / `2026-10-01 Thu`.
-fn day_label(v: &Value, l: Lang) -> String {
-    let raw = text(v);
-    let Ok(date) = raw.parse::<NaiveDate>() else {
-        return raw;
-    };
+fn day_label(date: NaiveDate, l: Lang) -> String {
     let i = date.weekday().num_days_from_monday() as usize;
     let zh = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"];
     let en = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-    format!("{raw} {}", l.pick(zh[i], en[i]))
+    format!("{date} {}", l.pick(zh[i], en[i]))
 }
 
 #[component]
 fn CalendarPreview(preview: admin::CalendarPreview) -> impl IntoView {
     let ctx = use_app();
     let l = ctx.lang.get_untracked();
-    let days = |key: &str, testid: &'static str| {
-        preview[key]
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
-            .into_iter()
-            .map(|d| view! { <li data-testid=testid data-date=text(&d)>{day_label(&d, l)}</li> })
+    let days = |dates: &[NaiveDate], testid: &'static str| {
+        dates
+            .iter()
+            .map(|&d| view! { <li data-testid=testid data-date=d.to_string()>{day_label(d, l)}</li> })
             .collect_view()
     };
-    let rest_count = preview["rest_days"].as_array().map_or(0, Vec::len);
-    let work_count = preview["workdays"].as_array().map_or(0, Vec::len);
-    let loaded_years = preview["loaded_years"]
-        .as_array()
-        .map(|ys| ys.iter().map(text).collect::<Vec<_>>().join("、"))
-        .unwrap_or_default();
-    let replaces = preview["replaces"].as_bool().unwrap_or(false);
-    let problem = (!preview["error"].is_null()).then(|| {
-        let e = &preview["error"];
-        let message = l.pick(
-            e["message_zh"].as_str().unwrap_or_default(),
-            e["message_en"].as_str().unwrap_or_default(),
-        );
+    let rest_count = preview.rest_days.len();
+    let work_count = preview.workdays.len();
+    let loaded_years = preview
+        .loaded_years
+        .iter()
+        .map(i32::to_string)
+        .collect::<Vec<_>>()
+        .join("、");
+    let replaces = preview.replaces;
+    let problem = preview.error.as_ref().map(|e| {
+        let message = l.pick(&e.message_zh, &e.message_en);
         let message = if message.is_empty() {
-            api::code_words(&text(&e["code"]), l)
+            api::code_words(&e.code, l)
         } else {
             message.to_string()
         };
         view! {
-            <p class="error" data-testid="calendar-problem" data-code=text(&e["code"])>
+            <p class="error" data-testid="calendar-problem" data-code=e.code.clone()>
                 {l.pick("无法应用：", "Cannot be applied: ")}{message}
             </p>
         }
     });
-    let year = text(&preview["year"]);
+    let year = preview.year;
     view! {
         <div class="card admin-preview" data-testid="calendar-result">
             <dl class="admin-kvs">
                 <div class="kv"><dt>{l.pick("年份", "Year")}</dt><dd data-testid="calendar-year">{year}</dd></div>
-                <div class="kv"><dt>{l.pick("依据", "Source")}</dt><dd>{text(&preview["source"])}</dd></div>
+                <div class="kv"><dt>{l.pick("依据", "Source")}</dt><dd>{preview.source.clone()}</dd></div>
                 <div class="kv"><dt>{l.pick("导入方式", "Import")}</dt>
                     <dd data-testid="calendar-replaces" data-replaces=replaces.to_string()>
                         {if replaces { l.pick("替换已导入的同一年份", "Replaces the year already loaded") } else { l.pick("新增年份", "Adds a new year") }}
@@ -267,11 +257,11 @@ fn CalendarPreview(preview: admin::CalendarPreview) -> impl IntoView {
             <div class="admin-days">
                 <div>
                     <h4>{match l { Lang::ZhCn => format!("放假日（{rest_count} 天）"), Lang::En => format!("Rest days ({rest_count})") }}</h4>
-                    <ul class="admin-day-list rest">{days("rest_days", "calendar-rest-day")}</ul>
+                    <ul class="admin-day-list rest">{days(&preview.rest_days, "calendar-rest-day")}</ul>
                 </div>
                 <div>
                     <h4>{match l { Lang::ZhCn => format!("调休上班日（{work_count} 天）"), Lang::En => format!("Make-up working days ({work_count})") }}</h4>
-                    <ul class="admin-day-list work">{days("workdays", "calendar-workday")}</ul>
+                    <ul class="admin-day-list work">{days(&preview.workdays, "calendar-workday")}</ul>
                 </div>
             </div>
         </div>

@@ -1,9 +1,10 @@
 //! 设备: the devices the server issued, and revoking one.
 
-use super::{company_tz, short, text, token, when};
+use super::{company_tz, short, token};
 use crate::api::ApiError;
 use crate::api::admin::{self, DeviceInfo};
 use crate::components::table::{DataTable, Loaded, loaded};
+use crate::i18n;
 use crate::state::use_app;
 use chrono_tz::Tz;
 use leptos::prelude::*;
@@ -58,8 +59,8 @@ fn DeviceRow(
     error: RwSignal<Option<ApiError>>,
 ) -> impl IntoView {
     let ctx = use_app();
-    let id = text(&device["id"]);
-    let revoked = device["revoked"].as_bool().unwrap_or(false);
+    let id = device.id.to_string();
+    let revoked = device.revoked;
     let confirming = RwSignal::new(false);
     let revoke = Action::new_local(move |id: &String| {
         let id = id.clone();
@@ -85,12 +86,12 @@ fn DeviceRow(
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
     view! {
         <tr data-testid="device-row" data-device=id.clone() data-revoked=revoked.to_string()>
-            <td class="admin-wrap">{text(&device["name"])}</td>
-            <td>{format!("#{}", text(&device["number"]))}</td>
+            <td class="admin-wrap">{device.name}</td>
+            <td>{format!("#{}", device.number)}</td>
             <td><code title=id.clone()>{short(&id)}</code></td>
-            <td>{when(&device["first_seen"], tz)}</td>
-            <td>{when(&device["last_seen"], tz)}</td>
-            <td>{text(&device["acked_seq"])}</td>
+            <td>{i18n::fmt_time(device.first_seen, tz)}</td>
+            <td>{i18n::fmt_time(device.last_seen, tz)}</td>
+            <td>{device.acked_seq}</td>
             <td>
                 <span class="badge" class:overdue=revoked class:ok=!revoked>
                     {move || if revoked { ctx.lang.get().pick("已吊销", "Revoked") } else { ctx.lang.get().pick("正常", "Active") }}

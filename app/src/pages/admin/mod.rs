@@ -11,10 +11,8 @@
 //!
 //! The server checks the role and every value; the app only hides the
 //! screen from other roles and shows the server's refusals. The requests
-//! go through the typed client `crate::api::admin`; the server's own
-//! records (devices, quarantine entries, audit records, calendar previews)
-//! arrive as `serde_json::Value` from it, since the screen only displays
-//! them.
+//! go through the typed client `crate::api::admin`, whose requests and
+//! answers are `shared` types.
 //!
 //! One module per tab: `users`, `devices`, `properties`, `categories`,
 //! `settings`, `calendar`, `quarantine` and `audit`. The tables and the
@@ -31,12 +29,9 @@ mod settings;
 mod users;
 
 use crate::api::{self, ApiError};
-use crate::i18n;
 use crate::state::{AppCtx, use_app};
-use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use leptos::prelude::*;
-use serde_json::Value;
 use shared::lang::Lang;
 use shared::role::Role;
 
@@ -170,15 +165,6 @@ fn token(ctx: AppCtx) -> Result<String, ApiError> {
     })
 }
 
-/// A JSON value as text: strings without quotes, null as nothing.
-fn text(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        other => other.to_string(),
-    }
-}
-
 /// The words the server would use for `code`, for a check the form makes
 /// before it asks.
 fn words(code: &str, l: Lang) -> String {
@@ -188,14 +174,6 @@ fn words(code: &str, l: Lang) -> String {
 /// The first 8 characters of an id, enough to tell ids apart on screen.
 fn short(id: &str) -> String {
     id.chars().take(8).collect()
-}
-
-/// A timestamp from the server in the company timezone.
-fn when(v: &Value, tz: Tz) -> String {
-    v.as_str()
-        .and_then(|s| s.parse::<DateTime<Utc>>().ok())
-        .map(|at| i18n::fmt_time(at, tz))
-        .unwrap_or_else(|| text(v))
 }
 
 /// The company timezone, for showing times.

@@ -1,10 +1,11 @@
 //! 隔离区: the ops the server refused from devices, re-applied or
 //! discarded with a reason.
 
-use super::{company_tz, short, text, token, when, words};
+use super::{company_tz, short, token, words};
 use crate::api::admin::{self, QuarantineEntry, ReapplyOutcome};
 use crate::api::{self, ApiError};
 use crate::components::table::{Loaded, loaded};
+use crate::i18n;
 use crate::state::use_app;
 use chrono_tz::Tz;
 use leptos::prelude::*;
@@ -54,14 +55,15 @@ fn QuarantineRow(
     settled: RwSignal<Option<String>>,
 ) -> impl IntoView {
     let ctx = use_app();
-    let id = text(&entry["id"]);
+    let id = entry.id.to_string();
     let l = ctx.lang.get_untracked();
     // A quarantined op may be malformed (that can be why it is here), so
-    // its action is read leniently.
-    let action = serde_json::from_value::<Op>(entry["op"].clone())
+    // it stays JSON in `QuarantineEntry` and its action and case are read
+    // leniently.
+    let action = serde_json::from_value::<Op>(entry.op.clone())
         .map(|op| op.action.kind().label(l).to_string())
-        .unwrap_or_else(|_| text(&entry["op"]["action"]["type"]));
-    let case = short(&text(&entry["op"]["case_id"]));
+        .unwrap_or_else(|_| lenient_text(&entry.op["action"]["type"]));
+    let case = short(&lenient_text(&entry.op["case_id"]));
     let discarding = RwSignal::new(false);
     let reason = RwSignal::new(String::new());
     // Why an action on this entry failed.
@@ -76,19 +78,29 @@ fn QuarantineRow(
             let result = admin::reapply(&token(ctx)?, &id).await;
             let l = ctx.l();
             match &result {
-                Ok(outcome) if outcome["outcome"] == "accepted" => {
+                Ok(ReapplyOutcome::Accepted { server_seq, .. }) => {
                     settled.set(Some(match l {
-                        Lang::ZhCn => {
-                            format!("已重新应用（服务器序号 {}）", text(&outcome["server_seq"]))
-                        }
-                        Lang::En => format!(
-                            "Re-applied as server record {}",
-                            text(&outcome["server_seq"])
-                        ),
+                        Lang::ZhCn => format!("已重新应用（服务器序号 {server_seq}）"),
+                        Lang::En => format!("Re-applied as server record {server_seq}"),
                     }));
                     reload.refetch();
                 }
-                Ok(outcome) => note.set(Some(Note::StillRefused(outcome.clone()))),
+                Ok(ReapplyOutcome::Refused { code, message }) => {
+                    note.set(Some(Note::StillRefused {
+                        code: code.clone(),
+                        message: message.clone(),
+                    }))
+                }
+                // The server answers these two as 409s
+                // (`quarantine.resolved`, `quarantine.sequence_taken`), so
+                // they arrive as `Err`; an outcome carries no reason for
+                // them, so the note would name none.
+                Ok(ReapplyOutcome::AlreadyResolved | ReapplyOutcome::SequenceTaken) => {
+                    note.set(Some(Note::StillRefused {
+                        code: String::new(),
+                        message: String::new(),
+                    }))
+                }
                 Err(e) => note.set(Some(Note::Api(e.clone()))),
             }
             result.map(drop)
@@ -142,20 +154,20 @@ fn QuarantineRow(
     };
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
     let reason_text = {
-        let entry = entry.clone();
-        move || reason_words(&entry, ctx.lang.get())
+        let (code, message) = (entry.code.clone(), entry.message.clone());
+        move || reason_words(&code, &message, ctx.lang.get())
     };
     view! {
         <li class="card admin-quarantine-row" data-testid="quarantine-row" data-id=id.clone()
-            data-code=text(&entry["code"])>
+            data-code=entry.code.clone()>
             <div class="admin-quarantine-head">
-                <code class="badge overdue" data-testid="quarantine-code">{text(&entry["code"])}</code>
+                <code class="badge overdue" data-testid="quarantine-code">{entry.code.clone()}</code>
                 <span class="admin-quarantine-reason" data-testid="quarantine-reason-text">{reason_text}</span>
             </div>
             <dl class="admin-kvs">
-                <div class="kv"><dt>{t("收到时间", "Received")}</dt><dd>{when(&entry["received_at"], tz)}</dd></div>
+                <div class="kv"><dt>{t("收到时间", "Received")}</dt><dd>{i18n::fmt_time(entry.received_at, tz)}</dd></div>
                 <div class="kv"><dt>{t("设备 / 序号", "Device / sequence")}</dt>
-                    <dd>{format!("{} / {}", short(&text(&entry["device"])), text(&entry["seq"]))}</dd></div>
+                    <dd>{format!("{} / {}", short(&entry.device.to_string()), entry.seq)}</dd></div>
                 <div class="kv"><dt>{t("操作", "Action")}</dt><dd>{action}</dd></div>
                 <div class="kv"><dt>{t("工单", "Case")}</dt><dd>{case}</dd></div>
             </dl>
@@ -197,7 +209,7 @@ fn QuarantineRow(
 #[derive(Debug, Clone)]
 enum Note {
     /// Re-applied, the op was refused again, for the reason in the outcome.
-    StillRefused(ReapplyOutcome),
+    StillRefused { code: String, message: String },
     /// The server refused the action, or could not be reached.
     Api(ApiError),
 }
@@ -205,10 +217,10 @@ enum Note {
 impl Note {
     fn message(&self, l: Lang) -> String {
         match self {
-            Note::StillRefused(outcome) => format!(
+            Note::StillRefused { code, message } => format!(
                 "{}{}",
                 l.pick("仍被拒绝：", "Still refused: "),
-                reason_words(outcome, l)
+                reason_words(code, message, l)
             ),
             Note::Api(e) => e.message(l),
         }
@@ -216,14 +228,22 @@ impl Note {
 }
 
 /// Why the server quarantined an op (or refused it again), from the
-/// entry's `code` and `message`: the code's words, and on an English
-/// screen also the server's own message, which names the fields.
-fn reason_words(entry: &QuarantineEntry, l: Lang) -> String {
-    let code = text(&entry["code"]);
-    let words = api::code_words(&code, l);
-    let message = text(&entry["message"]);
+/// entry's (or outcome's) `code` and `message`: the code's words, and on an
+/// English screen also the server's own message, which names the fields.
+fn reason_words(code: &str, message: &str, l: Lang) -> String {
+    let words = api::code_words(code, l);
     match l {
         Lang::En if !message.is_empty() => format!("{words}: {message}"),
         _ => words,
+    }
+}
+
+/// A part of a quarantined op as text: strings without quotes, a missing
+/// part as nothing.
+fn lenient_text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => String::new(),
+        other => other.to_string(),
     }
 }

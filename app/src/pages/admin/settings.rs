@@ -1,7 +1,7 @@
 //! 设置: the company settings (timezone, deadlines, compensation limits,
 //! satisfaction scores, spot-check share), edited field by field.
 
-use super::{text, token};
+use super::token;
 use crate::api::{ApiError, admin};
 use crate::components::form::{FieldErrors, Route, field_error, route, show_refusal};
 use crate::components::table::{Loaded, loaded};
@@ -170,8 +170,8 @@ fn SettingsForm(initial: Settings) -> impl IntoView {
         .map(|clock| {
             let rule = base.with_value(|b| b["deadlines"][clock.code()].clone());
             let (unit, amount) = match (rule.get("hours"), rule.get("working_days")) {
-                (Some(n), _) => ("hours", text(n)),
-                (_, Some(n)) => ("working_days", text(n)),
+                (Some(n), _) => ("hours", n.to_string()),
+                (_, Some(n)) => ("working_days", n.to_string()),
                 _ => ("hours", String::new()),
             };
             RuleSetting {

@@ -116,11 +116,11 @@ fn case_query(filters: &Filters, stats: Option<&Stats>, l: Lang) -> String {
         }
     }
     if let Some(s) = stats {
-        for key in ["start", "end"] {
-            let bound = if key == "start" { "from" } else { "to" };
-            if let Some(at) = s[key].as_str() {
-                q.push_str(&format!("&{bound}={}", at.replace('+', "%2B")));
-            }
+        // As the answer's JSON wrote them (RFC 3339 with `Z`, so nothing
+        // needs escaping in the query).
+        for (bound, at) in [("from", s.start), ("to", s.end)] {
+            let at = at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
+            q.push_str(&format!("&{bound}={at}"));
         }
     }
     q

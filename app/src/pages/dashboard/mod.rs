@@ -6,10 +6,9 @@
 //!
 //! Online only: the figures cover every device's work, which only the
 //! server has. The server enforces the role and the property scope; the app
-//! only hides the screen from roles that would be refused. The statistics
-//! types live in the server, so the app reads their JSON as
-//! `serde_json::Value` (from `crate::api::reports`): the screen only
-//! displays them, it computes nothing.
+//! only hides the screen from roles that would be refused. The answer is a
+//! `shared::report::Stats`: the screen only displays it, it computes
+//! nothing.
 //!
 //! The exports are in `exports`, the spot-check in `spot_checks`.
 
@@ -23,10 +22,10 @@ use crate::state::{Screen, now, use_app};
 use exports::Exports;
 use leptos::prelude::*;
 use leptos::reactive::actions::ActionAbortHandle;
-use serde_json::{Value, json};
 use shared::case::CaseKind;
 use shared::id::CaseId;
 use shared::lang::Lang;
+use shared::report::{Bucket, CaseRef, PeriodKind};
 use spot_checks::SpotChecks;
 
 /// The filters, as the query string wants them.
@@ -124,9 +123,12 @@ pub fn Dashboard() -> impl IntoView {
                 <label class="field">
                     <span>{t("统计周期", "Period")}</span>
                     <select data-testid="stats-period" on:change=move |ev| filters.period.set(event_target_value(&ev))>
-                        {[("month", "本月", "Month"), ("quarter", "本季度", "Quarter"), ("year", "本年", "Year"), ("custom", "自定义", "Custom")]
+                        {PeriodKind::ALL
                             .into_iter()
-                            .map(|(v, zh, en)| view! { <option value=v selected=move || filters.period.get() == v>{t(zh, en)}</option> })
+                            .map(|k| {
+                                let v = k.code();
+                                view! { <option value=v selected=move || filters.period.get() == v>{move || k.label(ctx.lang.get())}</option> }
+                            })
                             .collect_view()}
                     </select>
                 </label>
@@ -168,34 +170,17 @@ pub fn Dashboard() -> impl IntoView {
     }
 }
 
-fn text(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        other => other.to_string(),
-    }
-}
-
-fn count(v: &Value) -> u64 {
-    v.as_u64().unwrap_or(0)
-}
-
 /// A percentage, or "—" when there is nothing to divide.
-fn percent(v: &Value) -> String {
-    v.as_f64()
-        .map_or_else(|| "—".into(), |p| format!("{p:.1}%"))
+fn percent(p: Option<f64>) -> String {
+    p.map_or_else(|| "—".into(), |p| format!("{p:.1}%"))
 }
 
-/// Hours for a person: `3.5 小时` / `3.5 h`.
-fn hours(v: &Value, l: Lang) -> String {
-    v.as_f64().map_or_else(
+/// Hours for a person: `3.5 小时` / `3.5 h`, or "—" when there are none.
+fn hours(h: Option<f64>, l: Lang) -> String {
+    h.map_or_else(
         || "—".into(),
         |h| format!("{h:.1}{}", l.pick(" 小时", " h")),
     )
-}
-
-fn rows(v: &Value) -> Vec<Value> {
-    v.as_array().cloned().unwrap_or_default()
 }
 
 /// A headline figure; `missed` marks a target that is not met.
@@ -209,23 +194,18 @@ fn kpi(label: &'static str, value: String, missed: bool, testid: &'static str) -
 }
 
 /// Horizontal bars of a count table, drawn as SVG.
-fn bars(buckets: &[Value], testid: &'static str) -> impl IntoView + use<> {
-    let max = buckets
-        .iter()
-        .map(|b| count(&b["count"]))
-        .max()
-        .unwrap_or(0)
-        .max(1);
+fn bars(buckets: &[Bucket], testid: &'static str) -> impl IntoView + use<> {
+    let max = buckets.iter().map(|b| b.count).max().unwrap_or(0).max(1);
     let row_h = 26;
     let height = (buckets.len().max(1) * row_h) as u32;
     let items = buckets
         .iter()
         .enumerate()
         .map(|(i, b)| {
-            let n = count(&b["count"]);
+            let n = b.count;
             let y = (i * row_h) as u32;
             let width = 1 + (n * 300 / max) as u32;
-            let label = text(&b["label"]);
+            let label = b.label.clone();
             view! {
                 <g data-testid="bar">
                     <text x="0" y=y + 17 class="bar-label">{label}</text>
@@ -241,13 +221,8 @@ fn bars(buckets: &[Value], testid: &'static str) -> impl IntoView + use<> {
 }
 
 /// Monthly counts as columns, drawn as SVG: the trend over the period.
-fn columns(buckets: &[Value]) -> impl IntoView + use<> {
-    let max = buckets
-        .iter()
-        .map(|b| count(&b["count"]))
-        .max()
-        .unwrap_or(0)
-        .max(1);
+fn columns(buckets: &[Bucket]) -> impl IntoView + use<> {
+    let max = buckets.iter().map(|b| b.count).max().unwrap_or(0).max(1);
     let w = 40u32;
     // At least a card's width, so one month is a column, not a poster.
     let width = ((buckets.len().max(1) as u32) * w).max(480);
@@ -255,10 +230,10 @@ fn columns(buckets: &[Value]) -> impl IntoView + use<> {
         .iter()
         .enumerate()
         .map(|(i, b)| {
-            let n = count(&b["count"]);
+            let n = b.count;
             let h = 1 + (n * 120 / max) as u32;
             let x = i as u32 * w;
-            let label = text(&b["label"]);
+            let label = b.label.clone();
             view! {
                 <g data-testid="column">
                     <rect x=x + 8 y=140 - h width=w - 16 height=h rx="3" class="bar"></rect>
@@ -288,131 +263,134 @@ fn section(title: &'static str, body: impl IntoView + 'static) -> impl IntoView 
 fn Figures(stats: Stats) -> impl IntoView {
     let ctx = use_app();
     let l = ctx.lang.get_untracked();
-    let open = move |id: String| {
-        if let Ok(id) = id.parse::<uuid::Uuid>() {
-            ctx.screen.set(Screen::Detail(CaseId(id)));
-        }
-    };
+    let open = move |id: CaseId| ctx.screen.set(Screen::Detail(id));
     let s = &stats;
-    let follow_up_missed = s["follow_up"]["missed"].as_bool().unwrap_or(false);
-    let missed = rows(&s["missed_targets"])
-        .into_iter()
-        .map(|m| view! { <li data-testid="missed-target">{text(&m["message"])}</li> })
+    let follow_up_missed = s.follow_up.missed;
+    let missed = s
+        .missed_targets
+        .iter()
+        .map(|m| view! { <li data-testid="missed-target">{m.message.clone()}</li> })
         .collect_view();
-    let on_time = rows(&s["on_time"])
-        .into_iter()
+    let on_time = s
+        .on_time
+        .iter()
         .map(|c| {
             view! {
                 <tr data-testid="on-time-row">
-                    <td>{text(&c["label"])}</td><td>{count(&c["met"])}</td><td>{count(&c["on_time"])}</td>
-                    <td>{count(&c["late"])}</td><td>{count(&c["overdue"])}</td><td>{count(&c["running"])}</td>
-                    <td>{percent(&c["rate"])}</td>
+                    <td>{c.label.clone()}</td><td>{c.met}</td><td>{c.on_time}</td>
+                    <td>{c.late}</td><td>{c.overdue}</td><td>{c.running}</td>
+                    <td>{percent(c.rate)}</td>
                 </tr>
             }
         })
         .collect_view();
-    let properties = rows(&s["properties"])
-        .into_iter()
+    let properties = s
+        .properties
+        .iter()
         .map(|p| {
-            let valid_missed = p["valid_missed"].as_bool().unwrap_or(false);
-            let bp = p["valid_rate_bp"]
-                .as_f64()
+            let valid_missed = p.valid_missed;
+            let bp = p
+                .valid_rate_bp
                 .map_or_else(|| "—".into(), |bp| format!("{:.2}%", bp / 100.0));
-            let target = format!("<{:.2}%", count(&p["valid_target_bp"]) as f64 / 100.0);
-            let fu_missed = p["follow_up"]["missed"].as_bool().unwrap_or(false);
+            let target = format!("<{:.2}%", f64::from(p.valid_target_bp) / 100.0);
+            let fu_missed = p.follow_up.missed;
             view! {
                 <tr data-testid="property-row">
-                    <td>{text(&p["name"])}</td>
-                    <td>{count(&p["households"])}</td>
-                    <td>{count(&p["cases"])}</td>
-                    <td>{count(&p["valid_complaints"])}</td>
+                    <td>{p.name.clone()}</td>
+                    <td>{p.households}</td>
+                    <td>{p.cases}</td>
+                    <td>{p.valid_complaints}</td>
                     <td class:missed=valid_missed data-testid="valid-rate" data-missed=valid_missed.to_string()>{bp}" "<small>{target}</small></td>
-                    <td class:missed=fu_missed>{percent(&p["follow_up"]["rate"])}</td>
-                    <td>{percent(&p["on_time_rate"])}</td>
-                    <td>{percent(&p["satisfied_rate"])}</td>
-                    <td>{count(&p["overdue_open"])}</td>
+                    <td class:missed=fu_missed>{percent(p.follow_up.rate)}</td>
+                    <td>{percent(p.on_time_rate)}</td>
+                    <td>{percent(p.satisfied_rate)}</td>
+                    <td>{p.overdue_open}</td>
                 </tr>
             }
         })
         .collect_view();
-    let departments = rows(&s["departments"])
-        .into_iter()
+    let departments = s
+        .departments
+        .iter()
         .map(|d| {
             view! {
                 <tr data-testid="department-row">
-                    <td>{text(&d["department"])}</td><td>{count(&d["cases"])}</td><td>{count(&d["resolved"])}</td>
-                    <td>{hours(&d["avg_handling_hours"], l)}</td><td>{percent(&d["clocks"]["rate"])}</td>
+                    <td>{d.department.clone()}</td><td>{d.cases}</td><td>{d.resolved}</td>
+                    <td>{hours(d.avg_handling_hours, l)}</td><td>{percent(d.clocks.rate)}</td>
                 </tr>
             }
         })
         .collect_view();
-    let case_links = move |cases: &Value| {
-        rows(cases)
-            .into_iter()
+    let case_links = move |cases: &[CaseRef]| {
+        cases
+            .iter()
             .map(|c| {
-                let id = text(&c["id"]);
-                view! { <button class="link" on:click=move |_| open(id.clone())>{text(&c["reg_no"])}</button>" " }
+                let id = c.id;
+                view! { <button class="link" on:click=move |_| open(id)>{c.reg_no.clone()}</button>" " }
             })
             .collect_view()
     };
-    let repeat_units = rows(&s["repeat_units"])
-        .into_iter()
-        .map(|u| view! { <tr data-testid="repeat-unit"><td>{text(&u["label"])}</td><td>{count(&u["count"])}</td><td>{case_links(&u["cases"])}</td></tr> })
+    let repeat_units = s
+        .repeat_units
+        .iter()
+        .map(|u| view! { <tr data-testid="repeat-unit"><td>{u.label.clone()}</td><td>{u.count}</td><td>{case_links(&u.cases)}</td></tr> })
         .collect_view();
-    let repeat_people = rows(&s["repeat_complainants"])
-        .into_iter()
-        .map(|u| view! { <tr data-testid="repeat-complainant"><td>{text(&u["name"])}</td><td>{text(&u["phone"])}</td><td>{count(&u["count"])}</td><td>{case_links(&u["cases"])}</td></tr> })
+    let repeat_people = s
+        .repeat_complainants
+        .iter()
+        .map(|u| view! { <tr data-testid="repeat-complainant"><td>{u.name.clone()}</td><td>{u.phone.clone()}</td><td>{u.count}</td><td>{case_links(&u.cases)}</td></tr> })
         .collect_view();
     let tz = ctx.config.with_untracked(|c| c.settings.tz());
-    let overdue = rows(&s["overdue"]["items"])
-        .into_iter()
+    let overdue = s
+        .overdue
+        .items
+        .iter()
         .map(|o| {
-            let id = text(&o["id"]);
-            let due = o["next_due_at"]
-                .as_str()
-                .and_then(|d| d.parse::<chrono::DateTime<chrono::Utc>>().ok())
-                .map(|d| i18n::fmt_time(d, tz))
-                .unwrap_or_default();
+            let id = o.id;
+            let due = i18n::fmt_time(o.next_due_at, tz);
             view! {
                 <tr data-testid="overdue-row">
-                    <td><button class="link" data-testid="overdue-link" on:click=move |_| open(id.clone())>{text(&o["reg_no"])}</button></td>
-                    <td>{text(&o["property_name"])}</td><td>{text(&o["kind"])}</td><td>{text(&o["state"])}</td>
-                    <td>{text(&o["department"])}</td><td>{due}</td><td>{hours(&o["overdue_hours"], l)}</td>
+                    <td><button class="link" data-testid="overdue-link" on:click=move |_| open(id)>{o.reg_no.clone()}</button></td>
+                    <td>{o.property_name.clone()}</td><td>{o.kind.clone()}</td><td>{o.state.clone()}</td>
+                    <td>{o.department.clone().unwrap_or_default()}</td><td>{due}</td><td>{hours(Some(o.overdue_hours), l)}</td>
                 </tr>
             }
         })
         .collect_view();
-    let satisfaction: Vec<Value> = rows(&s["satisfaction"]["distribution"])
-        .into_iter()
-        .map(|d| {
-            let n = d["score"].as_u64().unwrap_or(0) as u8;
-            json!({ "label": format!("{n} {}", i18n::satisfaction(n, l)), "count": d["count"] })
+    let satisfaction: Vec<Bucket> = s
+        .satisfaction
+        .distribution
+        .iter()
+        .map(|d| Bucket {
+            key: d.score.to_string(),
+            label: format!("{} {}", d.score, i18n::satisfaction(d.score, l)),
+            count: d.count,
         })
         .collect();
-    let spot = &s["spot_checks"];
+    let spot = &s.spot_checks;
     let th = |zh: &'static str, en: &'static str| view! { <th>{l.pick(zh, en)}</th> };
 
     view! {
         <div class="figures" data-testid="stats">
             <div class="kpis">
-                {kpi(l.pick("工单总数", "Cases"), count(&s["total"]).to_string(), false, "kpi-total")}
-                {kpi(l.pick("按时完成率", "On time"), percent(&s["on_time_overall"]["rate"]), false, "kpi-on-time")}
-                {kpi(l.pick("平均处理时长", "Average handling"), hours(&s["handling"]["avg_hours"], l), false, "kpi-avg")}
-                {kpi(l.pick("90% 处理时长", "90th percentile"), hours(&s["handling"]["p90_hours"], l), false, "kpi-p90")}
-                {kpi(l.pick("满意率", "Satisfied"), percent(&s["satisfaction"]["rate"]), false, "kpi-satisfied")}
-                {kpi(l.pick("回访率（目标 100%）", "Follow-up (target 100%)"), percent(&s["follow_up"]["rate"]), follow_up_missed, "kpi-follow-up")}
-                {kpi(l.pick("重开率", "Reopened"), percent(&s["reopen"]["rate"]), false, "kpi-reopen")}
-                {kpi(l.pick("超时未办", "Overdue now"), count(&s["overdue"]["total"]).to_string(), count(&s["overdue"]["total"]) > 0, "kpi-overdue")}
+                {kpi(l.pick("工单总数", "Cases"), s.total.to_string(), false, "kpi-total")}
+                {kpi(l.pick("按时完成率", "On time"), percent(s.on_time_overall.rate), false, "kpi-on-time")}
+                {kpi(l.pick("平均处理时长", "Average handling"), hours(s.handling.avg_hours, l), false, "kpi-avg")}
+                {kpi(l.pick("90% 处理时长", "90th percentile"), hours(s.handling.p90_hours, l), false, "kpi-p90")}
+                {kpi(l.pick("满意率", "Satisfied"), percent(s.satisfaction.rate), false, "kpi-satisfied")}
+                {kpi(l.pick("回访率（目标 100%）", "Follow-up (target 100%)"), percent(s.follow_up.rate), follow_up_missed, "kpi-follow-up")}
+                {kpi(l.pick("重开率", "Reopened"), percent(s.reopen.rate), false, "kpi-reopen")}
+                {kpi(l.pick("超时未办", "Overdue now"), s.overdue.total.to_string(), s.overdue.total > 0, "kpi-overdue")}
             </div>
             <ul class="missed-targets">{missed}</ul>
             <div class="stats-grid">
-                {section(l.pick("按月趋势", "By month"), columns(&rows(&s["by_month"])))}
-                {section(l.pick("按类型", "By kind"), bars(&rows(&s["by_kind"]), "chart-kind"))}
-                {section(l.pick("按类别", "By category"), bars(&rows(&s["by_category"]), "chart-category"))}
-                {section(l.pick("按项目", "By property"), bars(&rows(&s["by_property"]), "chart-property"))}
-                {section(l.pick("按楼栋", "By building"), bars(&rows(&s["by_building"]), "chart-building"))}
-                {section(l.pick("按渠道", "By channel"), bars(&rows(&s["by_channel"]), "chart-channel"))}
-                {section(l.pick("按严重程度", "By severity"), bars(&rows(&s["by_severity"]), "chart-severity"))}
+                {section(l.pick("按月趋势", "By month"), columns(&s.by_month))}
+                {section(l.pick("按类型", "By kind"), bars(&s.by_kind, "chart-kind"))}
+                {section(l.pick("按类别", "By category"), bars(&s.by_category, "chart-category"))}
+                {section(l.pick("按项目", "By property"), bars(&s.by_property, "chart-property"))}
+                {section(l.pick("按楼栋", "By building"), bars(&s.by_building, "chart-building"))}
+                {section(l.pick("按渠道", "By channel"), bars(&s.by_channel, "chart-channel"))}
+                {section(l.pick("按严重程度", "By severity"), bars(&s.by_severity, "chart-severity"))}
                 {section(l.pick("满意度分布", "Satisfaction"), bars(&satisfaction, "chart-satisfaction"))}
             </div>
             {section(l.pick("各时限按时率", "On time by clock"), view! {
@@ -447,11 +425,11 @@ fn Figures(stats: Stats) -> impl IntoView {
             {section(l.pick("抽查回访", "Spot-checks"), view! {
                 <p data-testid="spot-check-counts">{match l {
                     Lang::ZhCn => format!("抽取 {} 次，样本 {} 件，已回访 {} 件（{}），满意 {} 件（{}）",
-                        count(&spot["draws"]), count(&spot["sampled"]), count(&spot["called"]), percent(&spot["called_rate"]),
-                        count(&spot["satisfied"]), percent(&spot["satisfied_rate"])),
+                        spot.draws, spot.sampled, spot.called, percent(spot.called_rate),
+                        spot.satisfied, percent(spot.satisfied_rate)),
                     Lang::En => format!("{} draws, {} sampled, {} called ({}), {} satisfied ({})",
-                        count(&spot["draws"]), count(&spot["sampled"]), count(&spot["called"]), percent(&spot["called_rate"]),
-                        count(&spot["satisfied"]), percent(&spot["satisfied_rate"])),
+                        spot.draws, spot.sampled, spot.called, percent(spot.called_rate),
+                        spot.satisfied, percent(spot.satisfied_rate)),
                 }}</p>
             })}
         </div>

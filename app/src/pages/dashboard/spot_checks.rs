@@ -1,12 +1,12 @@
 //! The dashboard's quarterly spot-check: drawing a sample and the call
 //! lists drawn so far.
 
-use super::{count, rows, text};
-use crate::api::reports::{self, SpotCheck};
+use crate::api;
+use crate::api::reports::{self, DrawRequest, SpotCheck};
 use crate::state::{Screen, now, use_app};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use shared::id::CaseId;
+use shared::id::{CaseId, PropertyId};
 
 /// The quarterly spot-check (抽查回访): draw a property's sample of a
 /// quarter (management roles), and the call lists drawn so far. The calls
@@ -52,13 +52,13 @@ pub fn SpotChecks() -> impl IntoView {
     };
     reload();
     let may_draw = move || ctx.role().is_some_and(|r| r.is_management());
-    let draw_sample = Action::new_local(move |(property, year, quarter): &(String, i32, u32)| {
-        let (property, year, quarter) = (property.clone(), *year, *quarter);
+    let draw_sample = Action::new_local(move |draw: &DrawRequest| {
+        let draw = draw.clone();
         async move {
             let Some(token) = ctx.token() else {
                 return;
             };
-            match reports::draw_spot_check(&token, &property, year, quarter).await {
+            match reports::draw_spot_check(&token, &draw).await {
                 Ok(_) => {
                     message.set(None);
                     reload();
@@ -71,18 +71,21 @@ pub fn SpotChecks() -> impl IntoView {
         if ctx.token().is_none() {
             return;
         }
-        draw_sample.dispatch_local((
-            property.get_untracked(),
-            year.get_untracked().parse::<i32>().unwrap_or_default(),
-            quarter.get_untracked().parse::<u32>().unwrap_or_default(),
-        ));
+        // The choice is a property's id; with no property to choose there
+        // is none, which the server would refuse as malformed: the same
+        // words, without asking.
+        let Ok(property) = property.get_untracked().parse::<PropertyId>() else {
+            message.set(Some(api::code_words("request.invalid_json", ctx.l())));
+            return;
+        };
+        draw_sample.dispatch_local(DrawRequest {
+            property,
+            year: year.get_untracked().parse::<i32>().unwrap_or_default(),
+            quarter: quarter.get_untracked().parse::<u32>().unwrap_or_default(),
+        });
     };
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
-    let open = move |id: String| {
-        if let Ok(id) = id.parse::<uuid::Uuid>() {
-            ctx.screen.set(Screen::Detail(CaseId(id)));
-        }
-    };
+    let open = move |id: CaseId| ctx.screen.set(Screen::Detail(id));
     view! {
         <div class="card spot-checks" data-testid="spot-checks">
             <h3>{t("季度抽查回访（已完成报修的 20% 随机样本）", "Quarterly spot-check (random 20% of completed repairs)")}</h3>
@@ -110,21 +113,21 @@ pub fn SpotChecks() -> impl IntoView {
             </Show>
             <p class="error" data-testid="spot-error">{move || message.get()}</p>
             {move || draws.get().into_iter().map(|d| {
-                let items = rows(&d["items"]).into_iter().map(|i| {
-                    let id = text(&i["case_id"]);
+                let items = d.items.into_iter().map(|i| {
+                    let id = i.case_id;
                     view! {
                         <tr data-testid="spot-item">
-                            <td>{count(&i["position"])}</td>
-                            <td><button class="link" on:click=move |_| open(id.clone())>{text(&i["reg_no"])}</button></td>
-                            <td>{text(&i["place"])}</td><td>{text(&i["complainant_name"])}</td><td>{text(&i["phone"])}</td>
-                            <td>{text(&i["satisfaction"])}</td><td>{text(&i["comment"])}</td>
+                            <td>{i.position}</td>
+                            <td><button class="link" on:click=move |_| open(id)>{i.reg_no}</button></td>
+                            <td>{i.place}</td><td>{i.complainant_name}</td><td>{i.phone.unwrap_or_default()}</td>
+                            <td>{i.satisfaction.map(|n| n.to_string()).unwrap_or_default()}</td><td>{i.comment.unwrap_or_default()}</td>
                         </tr>
                     }
                 }).collect_view();
                 view! {
                     <div class="spot-draw" data-testid="spot-draw-result">
-                        <h4>{format!("{} {}Q{} · seed {} · {}/{}", text(&d["property_name"]), count(&d["year"]), count(&d["quarter"]),
-                            count(&d["seed"]), count(&d["sampled"]), count(&d["candidates"]))}</h4>
+                        <h4>{format!("{} {}Q{} · seed {} · {}/{}", d.property_name, d.year, d.quarter,
+                            d.seed, d.sampled, d.candidates)}</h4>
                         <table class="stats-table"><tbody>{items}</tbody></table>
                     </div>
                 }

@@ -8,15 +8,14 @@
 //! saved while there is a problem, and what was typed stays.
 
 use super::form::{
-    ActionFields, FieldProblem, FormError, INPUTS, Unreadable, build_action, contact_code,
-    input_name, note_code, validity_code,
+    ActionFields, FieldProblem, FormError, INPUTS, Unreadable, build_action, input_name,
 };
 use crate::i18n;
 use crate::state::use_app;
 use chrono::Duration;
 use leptos::prelude::Action as UiAction;
 use leptos::prelude::*;
-use shared::case::{Case, Severity, Validity};
+use shared::case::{Case, ContactMethod, NoteKind, Severity, Validity};
 use shared::op::{Action, ActionKind};
 use shared::role::Role;
 use shared::validation::validate_action;
@@ -158,9 +157,9 @@ fn ActionForm(
         .into_any()
     };
     let l = ctx.lang.get_untracked();
-    let contacts: Vec<(String, String)> = i18n::CONTACTS
+    let contacts: Vec<(String, String)> = ContactMethod::ALL
         .iter()
-        .map(|m| (contact_code(*m).into(), i18n::contact(*m, l).into()))
+        .map(|m| (m.code().into(), m.label(l).into()))
         .collect();
     let yes_no = vec![
         ("yes".to_string(), l.pick("是", "Yes").to_string()),
@@ -174,9 +173,9 @@ fn ActionForm(
                 fields.severity,
                 "严重程度",
                 "Severity",
-                [Severity::Minor, Severity::General, Severity::Major]
+                Severity::ALL
                     .iter()
-                    .map(|s| (s.code().into(), i18n::severity(*s, l).into()))
+                    .map(|s| (s.code().into(), s.label(l).into()))
                     .collect(),
             ),
             check(
@@ -190,9 +189,9 @@ fn ActionForm(
                 fields.validity,
                 "是否有效",
                 "Validity",
-                [Validity::Valid, Validity::Unfounded]
+                Validity::ALL
                     .iter()
-                    .map(|v| (validity_code(*v).into(), i18n::validity(*v, l).into()))
+                    .map(|v| (v.code().into(), v.label(l).into()))
                     .collect(),
             ),
             text(
@@ -245,9 +244,9 @@ fn ActionForm(
                 fields.note_kind,
                 "记录类型",
                 "Kind",
-                i18n::NOTE_KINDS
+                NoteKind::ALL
                     .iter()
-                    .map(|k| (note_code(*k).into(), i18n::note_kind(*k, l).into()))
+                    .map(|k| (k.code().into(), k.label(l).into()))
                     .collect(),
             ),
             text("text", fields.text, "内容", "Text"),

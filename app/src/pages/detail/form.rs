@@ -124,32 +124,6 @@ pub(super) const INPUTS: [&str; 30] = [
     "answer",
 ];
 
-pub(super) fn contact_code(m: ContactMethod) -> &'static str {
-    match m {
-        ContactMethod::Phone => "phone",
-        ContactMethod::Visit => "visit",
-        ContactMethod::Message => "message",
-        ContactMethod::Letter => "letter",
-    }
-}
-
-pub(super) fn validity_code(v: Validity) -> &'static str {
-    match v {
-        Validity::Valid => "valid",
-        Validity::Unfounded => "unfounded",
-    }
-}
-
-pub(super) fn note_code(k: NoteKind) -> &'static str {
-    match k {
-        NoteKind::General => "general",
-        NoteKind::Contact => "contact",
-        NoteKind::OnSite => "on_site",
-        NoteKind::Inspection => "inspection",
-        NoteKind::CauseAnalysis => "cause_analysis",
-    }
-}
-
 /// Compensation as typed; an empty field is no compensation.
 pub(super) fn yuan_or_none(input: &str) -> Option<i64> {
     if input.trim().is_empty() {
@@ -249,9 +223,8 @@ pub(super) fn build_action(
         Unreadable::Field(name, FieldProblem::Unreadable(Words(zh, en)))
     };
     let contact = || {
-        i18n::CONTACTS
-            .into_iter()
-            .find(|m| f.method.with_untracked(|v| contact_code(*m) == v))
+        f.method
+            .with_untracked(|v| ContactMethod::from_code(v))
             .unwrap_or(ContactMethod::Phone)
     };
     let date = |n: &'static str, sig: RwSignal<String>| -> Result<Option<NaiveDate>, Unreadable> {
@@ -265,17 +238,15 @@ pub(super) fn build_action(
     };
     Ok(match kind {
         ActionKind::Assess => Action::Assess {
-            severity: match f.severity.get_untracked().as_str() {
-                "minor" => Severity::Minor,
-                "major" => Severity::Major,
-                _ => Severity::General,
-            },
+            severity: f
+                .severity
+                .with_untracked(|v| Severity::from_code(v))
+                .unwrap_or(Severity::General),
             urgent: f.urgent.get_untracked(),
-            validity: if f.validity.get_untracked() == "unfounded" {
-                Validity::Unfounded
-            } else {
-                Validity::Valid
-            },
+            validity: f
+                .validity
+                .with_untracked(|v| Validity::from_code(v))
+                .unwrap_or(Validity::Valid),
             reason: f.reason.get_untracked(),
         },
         ActionKind::Assign => {
@@ -300,9 +271,9 @@ pub(super) fn build_action(
         }
         ActionKind::Start => Action::Start,
         ActionKind::Note => Action::Note {
-            note_kind: i18n::NOTE_KINDS
-                .into_iter()
-                .find(|k| f.note_kind.with_untracked(|v| note_code(*k) == v))
+            note_kind: f
+                .note_kind
+                .with_untracked(|v| NoteKind::from_code(v))
                 .unwrap_or(NoteKind::General),
             text: f.text.get_untracked(),
         },

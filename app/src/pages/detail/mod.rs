@@ -129,8 +129,8 @@ fn Fields(case: Arc<Case>) -> impl IntoView {
                 t("评估", "Assessment"),
                 format!(
                     "{} · {}{} {}",
-                    i18n::severity(a.severity, l),
-                    i18n::validity(a.validity, l),
+                    a.severity.label(l),
+                    a.validity.label(l),
                     if a.urgent {
                         l.pick(" · 紧急", " · urgent")
                     } else {
@@ -177,7 +177,7 @@ fn Fields(case: Arc<Case>) -> impl IntoView {
                 t("记录", "Note"),
                 format!(
                     "[{}] {} · {}",
-                    i18n::note_kind(n.kind, l),
+                    n.kind.label(l),
                     n.text,
                     config.user_name(n.stamp.by)
                 ),
@@ -186,12 +186,7 @@ fn Fields(case: Arc<Case>) -> impl IntoView {
         );
     }
     if let Some(s) = &case.solution {
-        let approval = match s.approval {
-            shared::case::ApprovalState::NotNeeded => l.pick("无需审批", "no approval needed"),
-            shared::case::ApprovalState::Pending => l.pick("待审批", "awaiting approval"),
-            shared::case::ApprovalState::Approved => l.pick("已批准", "approved"),
-            shared::case::ApprovalState::Rejected => l.pick("已驳回", "refused"),
-        };
+        let approval = s.approval.label(l);
         rows.push(
             row(
                 t("处理方案", "Solution"),
@@ -210,7 +205,7 @@ fn Fields(case: Arc<Case>) -> impl IntoView {
         rows.push(
             row(
                 t("处理结果", "Resolution"),
-                format!("{} · {}", res.result, i18n::contact(res.feedback_method, l)),
+                format!("{} · {}", res.result, res.feedback_method.label(l)),
             )
             .into_any(),
         );
@@ -221,7 +216,7 @@ fn Fields(case: Arc<Case>) -> impl IntoView {
                 t("回访", "Follow-up"),
                 format!(
                     "{} · {} ({}) {}",
-                    i18n::contact(f.method, l),
+                    f.method.label(l),
                     i18n::satisfaction(f.satisfaction, l),
                     f.satisfaction,
                     f.comment
@@ -507,10 +502,11 @@ fn Timeline(case: Arc<Case>) -> impl IntoView {
         case.timeline
             .iter()
             .map(|e| {
-                let outcome = match e.outcome {
-                    Outcome::Applied => "",
-                    Outcome::Conflict => l.pick("（冲突）", " (conflict)"),
-                    Outcome::Flagged => l.pick("（违规）", " (flagged)"),
+                // Only an op that did not simply apply is marked.
+                let outcome = match (e.outcome, l) {
+                    (Outcome::Applied, _) => String::new(),
+                    (o, Lang::ZhCn) => format!("（{}）", o.label(l)),
+                    (o, Lang::En) => format!(" ({})", o.label(l)),
                 };
                 let changes = e
                     .changes
