@@ -4,6 +4,11 @@
 //! [`Registration`] is what a staff member types at intake. [`Case`] is the
 //! folded state: never written directly, always the result of
 //! [`crate::fold::fold`] over the case's ops.
+//!
+//! About 700 lines because every record a case holds (registration,
+//! assessment, notes, follow-ups, attachments …) is declared here beside
+//! the case, with the few rules that read them (`Case::next_due` and the
+//! like), so the model reads in one place.
 
 use crate::code::coded_enum;
 use crate::deadline::{Clock, ClockState};
