@@ -62,10 +62,7 @@ pub fn App() -> impl IntoView {
     // `<html lang>` follows the chosen language (index.html starts with
     // zh-CN), so screen readers read English in an English voice.
     Effect::new(move |_| {
-        let code = match lang.get() {
-            shared::lang::Lang::ZhCn => "zh-CN",
-            shared::lang::Lang::En => "en",
-        };
+        let code = lang.get().code();
         if let Some(html) = document().document_element()
             && let Err(e) = html.set_attribute("lang", code)
         {

@@ -266,8 +266,8 @@ impl AppCtx {
     pub async fn load(self) -> Result<(), db::DbError> {
         db::open().await?;
         let snap = db::load().await?;
-        if snap.lang.as_deref() == Some("en") {
-            self.lang.set(Lang::En);
+        if let Some(lang) = snap.lang.as_deref().and_then(Lang::from_code) {
+            self.lang.set(lang);
         }
         let mut config = Config::default();
         for (key, json) in &snap.config {

@@ -265,10 +265,7 @@ pub fn LangSwitch() -> impl IntoView {
     let set = move |lang: shared::lang::Lang| {
         move |_| {
             ctx.lang.set(lang);
-            let code = match lang {
-                shared::lang::Lang::ZhCn => "zh-CN",
-                shared::lang::Lang::En => "en",
-            };
+            let code = lang.code();
             leptos::task::spawn_local(async move {
                 if let Err(e) = db::save_lang(code).await {
                     leptos::logging::warn!("saving the language: {e}");
