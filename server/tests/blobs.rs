@@ -405,3 +405,41 @@ fn check_backup_and_restore_cover_the_blobs() {
     assert!(std::fs::read(&file).expect("the blob") == photo);
     assert!(cli(w.fx.data.path(), &["check"]).trim_end().ends_with("ok"));
 }
+
+#[test]
+fn the_company_sets_the_limits() {
+    let mut w = world();
+    let (admin, _) = Client::login(&w.server.base, "admin");
+    let (status, mut settings) = admin.get("/api/v1/admin/settings");
+    assert_eq!(status, 200, "{settings}");
+    settings["attachments"] = serde_json::json!({"max_blob_bytes": 0, "max_case_bytes": 3000});
+    let (status, body) = admin.put("/api/v1/admin/settings", &settings);
+    assert_eq!((status, code(&body)), (400, "settings.attachment_limits"));
+    settings["attachments"] = serde_json::json!({"max_blob_bytes": 2000, "max_case_bytes": 3000});
+    let (status, body) = admin.put("/api/v1/admin/settings", &settings);
+    assert_eq!(status, 200, "{body}");
+
+    let small = bytes(2000, 10);
+    let ops = vec![
+        attach(
+            &mut w.author,
+            w.case,
+            AttachmentKind::Photo,
+            &bytes(2001, 11),
+            None,
+        ),
+        attach(&mut w.author, w.case, AttachmentKind::Photo, &small, None),
+        attach(
+            &mut w.author,
+            w.case,
+            AttachmentKind::Photo,
+            &bytes(1000, 12),
+            Some(&bytes(1, 13)),
+        ),
+    ];
+    assert_eq!(
+        push(&w.staff, &w.author, &ops),
+        ["attachment.too_large", "attachment.case_too_large"]
+    );
+    assert_eq!(w.staff.blob_upload(&small, 0).status, 200);
+}
