@@ -8,7 +8,7 @@ mod common;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use common::{Author, Client, Fixture, Server, push_body};
 use serde_json::{Value, json};
-use shared::case::{CaseKind, ContactMethod, Severity, Validity};
+use shared::case::{AttachmentKind, CaseKind, ContactMethod, Severity, Validity};
 use shared::id::CaseId;
 use shared::op::{Action, Op};
 
@@ -507,5 +507,72 @@ fn retention_deletes_only_old_closed_cases_and_audits_it() {
     assert_eq!(entry["detail"]["reg_no"], reg_no);
     assert_eq!(delete(expired).0, 404, "deleted once");
     // Nothing dangles: the integrity check finds no ops without a case.
+    assert_eq!(common::cli(w.fx.data.path(), &["check"]).trim(), "ok");
+}
+
+#[test]
+fn retention_deletion_removes_the_blobs_no_remaining_case_references() {
+    let w = world();
+    let (admin, _) = login(&w, "admin");
+    let (manager, mut a) = login(&w, "manager_a");
+    let pa = w.fx.pa.clone();
+    let old = Utc.with_ymd_and_hms(2025, 2, 10, 2, 0, 0).single().unwrap();
+    let own = common::bytes(700, 1);
+    let shared_photo = common::bytes(800, 2);
+
+    let mut ops = Vec::new();
+    let mut make = |a: &mut Author, blobs: &[&[u8]]| {
+        let reg = a.register_at(&pa, CaseKind::Repair, old, |_| {});
+        let id = reg.case_id;
+        ops.push(reg);
+        for b in blobs {
+            ops.push(common::attach(a, id, AttachmentKind::Photo, b, None));
+        }
+        ops.extend(ops_of(
+            a,
+            id,
+            old,
+            work(CaseKind::Repair, Severity::General),
+        ));
+        id
+    };
+    let expired = make(&mut a, &[&own, &shared_photo]);
+    let kept = make(&mut a, &[&shared_photo]);
+    let (status, answer) = manager.post("/api/v1/sync/push", &push_body(a.device, &ops));
+    assert_eq!(
+        (status, &answer["quarantined"]),
+        (200, &json!([])),
+        "{answer}"
+    );
+    for b in [&own, &shared_photo] {
+        assert_eq!(manager.blob_upload(b, 0).status, 200);
+    }
+    let file = |b: &[u8]| {
+        let hash = shared::blob::BlobHash::of(b).to_string();
+        w.fx.data.path().join("blobs").join(&hash[..2]).join(hash)
+    };
+    assert!(file(&own).is_file() && file(&shared_photo).is_file());
+
+    let (status, deleted) = admin.delete(&format!("/api/v1/admin/cases/{expired}"));
+    assert_eq!(status, 200, "{deleted}");
+    assert_eq!(deleted["blobs"], 1);
+    assert!(
+        !file(&own).exists(),
+        "the blob only the deleted case named is gone"
+    );
+    assert!(
+        file(&shared_photo).is_file(),
+        "a blob another case names stays"
+    );
+    let (status, _, _) = manager.blob_get(&shared::blob::BlobHash::of(&own));
+    assert_eq!(status, 404);
+    assert_eq!(
+        manager
+            .blob_get(&shared::blob::BlobHash::of(&shared_photo))
+            .0,
+        200
+    );
+    let (_, case) = manager.get(&format!("/api/v1/cases/{kept}"));
+    assert_eq!(case["attachments"].as_array().map(Vec::len), Some(1));
     assert_eq!(common::cli(w.fx.data.path(), &["check"]).trim(), "ok");
 }

@@ -185,6 +185,9 @@ fn base_op(rig: &mut Rig, p: &Planned) -> Op {
             name: text("现场.jpg"),
             mime: text("image/jpeg"),
             size: 2048,
+            hash: Some(shared::blob::BlobHash::of(&p.base.to_le_bytes())),
+            caption: text("现场"),
+            thumbnail: None,
         },
         (7, _) => Action::Resolve {
             result: text("已处理"),

@@ -177,6 +177,10 @@ pub struct DeletedCase {
     pub finished_at: DateTime<Utc>,
     /// How many ops were deleted with it.
     pub ops: u64,
+    /// How many blobs (photos, signatures, documents) were deleted with
+    /// it: those no remaining case references.
+    #[serde(default)]
+    pub blobs: u64,
 }
 
 /// Why a case may not be deleted yet.

@@ -10,6 +10,7 @@
 //! the case, with the few rules that read them (`Case::next_due` and the
 //! like), so the model reads in one place.
 
+use crate::blob::BlobHash;
 use crate::code::coded_enum;
 use crate::deadline::{Clock, ClockState};
 use crate::hlc::Hlc;
@@ -451,34 +452,80 @@ pub struct SuggestionOutcome {
     pub stamp: Stamp,
 }
 
-/// An attachment's metadata; the bytes travel separately.
+/// An attachment's metadata; the bytes travel separately, named by
+/// [`Attachment::hash`] (see [`crate::blob`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Attachment {
     /// The attachment's id.
     pub id: AttachmentId,
-    /// Photo, signature or document.
+    /// What it is for: a photo, a signature (whose), a document.
     pub kind: AttachmentKind,
     /// File name.
     pub name: String,
-    /// MIME type.
+    /// Media type (one of [`crate::blob::MEDIA_TYPES`]).
     pub mime: String,
     /// Size in bytes.
     pub size: u64,
+    /// The SHA-256 of the bytes; `None` only for attachments recorded
+    /// before evidence was content-addressed, whose bytes never travelled.
+    #[serde(default)]
+    pub hash: Option<BlobHash>,
+    /// What the photo shows, in the recorder's words.
+    #[serde(default)]
+    pub caption: String,
+    /// A small preview the device made, uploaded like the attachment.
+    #[serde(default)]
+    pub thumbnail: Option<Thumbnail>,
     /// Who attached it.
     pub stamp: Stamp,
 }
 
+/// A preview of an attachment, made by the device so that lists need not
+/// download whole photos.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Thumbnail {
+    /// The SHA-256 of its bytes.
+    pub hash: BlobHash,
+    /// Size in bytes.
+    pub size: u64,
+    /// Media type (an image type of [`crate::blob::MEDIA_TYPES`]).
+    #[serde(default = "Thumbnail::default_mime")]
+    pub mime: String,
+}
+
+impl Thumbnail {
+    fn default_mime() -> String {
+        "image/jpeg".into()
+    }
+}
+
 coded_enum! {
-    /// What an attachment is.
+    /// What an attachment is for.
     #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub enum AttachmentKind {
         /// A photo of the problem or the result.
         Photo = ("photo", "照片", "Photo"),
-        /// The complainant's signature.
-        Signature = ("signature", "签名", "Signature"),
+        /// The complainant's signature (personal data, masked like the
+        /// complainant's name). Ops recorded before signatures had owners
+        /// say `signature`, which meant this one.
+        #[serde(alias = "signature")]
+        ComplainantSignature = ("complainant_signature", "投诉人签名", "Complainant's signature"),
+        /// The handler's signature on the work done.
+        HandlerSignature = ("handler_signature", "处理人签名", "Handler's signature"),
+        /// The verifier's signature on the verification.
+        VerifierSignature = ("verifier_signature", "验证人签名", "Verifier's signature"),
         /// Any other document.
         Document = ("document", "文件", "Document"),
+    }
+}
+
+impl AttachmentKind {
+    /// Whether the attachment is the complainant's personal data, shown
+    /// only to roles that see the complainant unmasked.
+    pub fn is_personal(self) -> bool {
+        self == AttachmentKind::ComplainantSignature
     }
 }
 

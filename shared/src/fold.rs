@@ -575,6 +575,9 @@ impl Folder<'_> {
                 name,
                 mime,
                 size,
+                hash,
+                caption,
+                thumbnail,
             } => {
                 changes.push(change("attachment", None, Some(name.clone())));
                 case.attachments.push(Attachment {
@@ -583,6 +586,9 @@ impl Folder<'_> {
                     name: name.clone(),
                     mime: mime.clone(),
                     size: *size,
+                    hash: *hash,
+                    caption: caption.clone(),
+                    thumbnail: thumbnail.clone(),
                     stamp: st,
                 });
             }

@@ -16,6 +16,7 @@
 //! app and the server agree on the format by construction.
 
 pub mod admin;
+pub mod blob;
 pub mod calendar;
 pub mod case;
 pub mod category;

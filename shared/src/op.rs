@@ -12,9 +12,10 @@
 //!  "action":{"type":"assess","severity":"general","urgent":false,"validity":"valid","reason":""}}
 //! ```
 
+use crate::blob::BlobHash;
 use crate::case::{
     AttachmentKind, CaseState, ContactMethod, NoteKind, Registration, RegistrationPatch, Severity,
-    Validity,
+    Thumbnail, Validity,
 };
 use crate::code::coded_enum;
 use crate::hlc::Hlc;
@@ -228,10 +229,20 @@ pub enum Action {
         attachment_kind: AttachmentKind,
         /// File name.
         name: String,
-        /// MIME type.
+        /// Media type (one of [`crate::blob::MEDIA_TYPES`]).
         mime: String,
         /// Size in bytes.
         size: u64,
+        /// The SHA-256 of the bytes, which the device uploads after the op.
+        /// Required of new ops; absent only in ops stored before.
+        #[serde(default)]
+        hash: Option<BlobHash>,
+        /// What the photo shows.
+        #[serde(default)]
+        caption: String,
+        /// A preview the device made, uploaded like the attachment.
+        #[serde(default)]
+        thumbnail: Option<Thumbnail>,
     },
     /// Resolves a conflict: apply the losing op now, or dismiss it.
     ResolveConflict {
@@ -363,4 +374,32 @@ impl Op {
 pub fn mask_complainant(c: &mut crate::case::Complainant) {
     c.name = crate::role::mask_name(&c.name);
     c.phone = c.phone.as_ref().map(|p| p.masked());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_attach_op_stored_before_evidence_had_hashes_still_decodes() {
+        let old = r#"{"type":"attach","id":"00000000-0000-0000-0000-000000000001",
+            "attachment_kind":"signature","name":"签名.png","mime":"image/png","size":12}"#;
+        let action: Action = serde_json::from_str(old).expect("an old attach decodes");
+        let Action::Attach {
+            attachment_kind,
+            hash,
+            caption,
+            thumbnail,
+            ..
+        } = &action
+        else {
+            panic!("decoded as {action:?}");
+        };
+        assert_eq!(*attachment_kind, AttachmentKind::ComplainantSignature);
+        assert!(attachment_kind.is_personal());
+        assert_eq!((hash, caption.as_str(), thumbnail), (&None, "", &None));
+        // Written again, it says what it means now.
+        let json = serde_json::to_string(&action).expect("serialize");
+        assert!(json.contains(r#""attachment_kind":"complainant_signature""#));
+    }
 }

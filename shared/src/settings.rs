@@ -5,6 +5,7 @@
 
 use crate::compensation::CompensationLimits;
 use crate::deadline::DeadlineSettings;
+use crate::validation::{MAX_ATTACHMENT_BYTES, MAX_CASE_ATTACHMENT_BYTES};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
@@ -34,6 +35,31 @@ pub struct Settings {
     pub spot_check_percent: u32,
     /// Minimum years a closed case is retained.
     pub retention_years: u32,
+    /// How large evidence may be.
+    pub attachments: AttachmentLimits,
+}
+
+/// How large evidence may be: one file, and all the files of one case
+/// (thumbnails included). An attach op over either is quarantined.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(default)]
+pub struct AttachmentLimits {
+    /// The largest file, in bytes (default 10 MiB; at most
+    /// [`MAX_ATTACHMENT_BYTES`]).
+    pub max_blob_bytes: u64,
+    /// The most bytes of evidence one case may hold (default 200 MiB; at
+    /// most [`MAX_CASE_ATTACHMENT_BYTES`]).
+    pub max_case_bytes: u64,
+}
+
+impl Default for AttachmentLimits {
+    fn default() -> Self {
+        AttachmentLimits {
+            max_blob_bytes: 10 * 1024 * 1024,
+            max_case_bytes: 200 * 1024 * 1024,
+        }
+    }
 }
 
 impl Default for Settings {
@@ -48,6 +74,7 @@ impl Default for Settings {
             valid_complaint_target_bp: 100,
             spot_check_percent: 20,
             retention_years: 1,
+            attachments: AttachmentLimits::default(),
         }
     }
 }
@@ -76,6 +103,14 @@ impl Settings {
         if self.spot_check_percent == 0 || self.spot_check_percent > 100 {
             return Err(SettingsError::SpotCheckOutOfRange);
         }
+        let a = &self.attachments;
+        if a.max_blob_bytes == 0
+            || a.max_blob_bytes > MAX_ATTACHMENT_BYTES
+            || a.max_case_bytes < a.max_blob_bytes
+            || a.max_case_bytes > MAX_CASE_ATTACHMENT_BYTES
+        {
+            return Err(SettingsError::AttachmentLimits);
+        }
         Ok(())
     }
 }
@@ -98,6 +133,12 @@ pub enum SettingsError {
     /// The spot-check share must be 1–100%.
     #[error("the spot-check share must be between 1 and 100 percent")]
     SpotCheckOutOfRange,
+    /// The evidence limits are zero, above the hard caps, or a case may
+    /// hold less than one file.
+    #[error(
+        "a file may be 1 byte to 50 MiB, and a case must hold at least one file and at most 2 GiB"
+    )]
+    AttachmentLimits,
 }
 
 impl SettingsError {
@@ -109,6 +150,7 @@ impl SettingsError {
             SettingsError::SatisfactionOverlap => "settings.satisfaction_overlap",
             SettingsError::CompensationLimitsOrder => "settings.compensation_limits_order",
             SettingsError::SpotCheckOutOfRange => "settings.spot_check_out_of_range",
+            SettingsError::AttachmentLimits => "settings.attachment_limits",
         }
     }
 }
@@ -129,6 +171,32 @@ mod tests {
         let partial: Settings = serde_json::from_str(r#"{"satisfied_min":5}"#).unwrap();
         assert_eq!(partial.satisfied_min, 5);
         assert_eq!(partial.timezone, "Asia/Shanghai");
+    }
+
+    #[test]
+    fn attachment_limits_are_bounded() {
+        let check = |max_blob_bytes, max_case_bytes| {
+            Settings {
+                attachments: AttachmentLimits {
+                    max_blob_bytes,
+                    max_case_bytes,
+                },
+                ..Settings::default()
+            }
+            .validate()
+            .map_err(|e| e.code())
+        };
+        const MIB: u64 = 1024 * 1024;
+        assert_eq!(check(10 * MIB, 200 * MIB), Ok(()));
+        assert_eq!(check(50 * MIB, 50 * MIB), Ok(()));
+        let refused = Err("settings.attachment_limits");
+        assert_eq!(check(0, 200 * MIB), refused);
+        assert_eq!(check(51 * MIB, 200 * MIB), refused);
+        assert_eq!(check(10 * MIB, 5 * MIB), refused);
+        assert_eq!(check(10 * MIB, 3 * 1024 * MIB), refused);
+        // Settings saved before the limits existed load with the defaults.
+        let old: Settings = serde_json::from_str(r#"{"satisfied_min":5}"#).unwrap();
+        assert_eq!(old.attachments, AttachmentLimits::default());
     }
 
     #[test]

@@ -345,6 +345,9 @@ pub fn sample_action(case: &Case, role: Role, kind: ActionKind, choice: u32) -> 
             name: "现场照片.jpg".into(),
             mime: "image/jpeg".into(),
             size: 1024,
+            hash: Some(crate::blob::BlobHash::of(&choice.to_le_bytes())),
+            caption: "漏水处".into(),
+            thumbnail: None,
         },
         ActionKind::ResolveConflict => Action::ResolveConflict {
             conflict_op: case.open_conflicts().next().map_or(OpId::NIL, |c| c.op),

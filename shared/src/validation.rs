@@ -11,7 +11,7 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 mod op_bounds;
-pub use op_bounds::{validate_action, validate_op, validate_patch};
+pub use op_bounds::{validate_action, validate_attachment_limits, validate_op, validate_patch};
 
 /// One problem with one field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -60,6 +60,18 @@ pub enum ValidationError {
         /// The most items allowed.
         max: usize,
     },
+    /// A media type evidence may not have (see `blob::MEDIA_TYPES`).
+    MediaType,
+    /// A file larger than the company allows.
+    AttachmentTooLarge {
+        /// The largest allowed, in bytes.
+        max: u64,
+    },
+    /// The case would hold more evidence than the company allows.
+    CaseAttachmentsTooLarge {
+        /// The most allowed, in bytes.
+        max: u64,
+    },
 }
 
 // Bounds. Every text field, number and time an op carries has its limit
@@ -78,8 +90,14 @@ pub const MAX_LABEL: usize = 120;
 pub const MAX_COMPENSATION_FEN: i64 = 100_000_000;
 /// The most working days one extension may add.
 pub const MAX_EXTENSION_DAYS: u32 = 30;
-/// The largest attachment size a device may declare, in bytes (50 MiB).
+/// The largest attachment size a device may declare, in bytes (50 MiB);
+/// the company setting (`AttachmentLimits::max_blob_bytes`) lies below it.
 pub const MAX_ATTACHMENT_BYTES: u64 = 50 * 1024 * 1024;
+/// The most evidence one case may hold, in bytes (2 GiB); the company
+/// setting (`AttachmentLimits::max_case_bytes`) lies below it.
+pub const MAX_CASE_ATTACHMENT_BYTES: u64 = 2 * 1024 * 1024 * 1024;
+/// The longest caption of a photo, in characters.
+pub const MAX_CAPTION: usize = 500;
 /// The highest HLC counter accepted: far above what a device reaches
 /// (one per op within the same millisecond) and far below `u32::MAX`, so
 /// a clock that takes it in can never saturate.
@@ -119,6 +137,9 @@ impl Coded for ValidationError {
             ValidationError::OutOfRange { .. } => "validation.out_of_range",
             ValidationError::ClockOutOfRange => "clock.out_of_range",
             ValidationError::TooMany { .. } => "validation.too_many",
+            ValidationError::MediaType => "attachment.media_type",
+            ValidationError::AttachmentTooLarge { .. } => "attachment.too_large",
+            ValidationError::CaseAttachmentsTooLarge { .. } => "attachment.case_too_large",
         }
     }
 
@@ -173,7 +194,31 @@ impl Coded for ValidationError {
                 Lang::ZhCn => format!("最多{max}项"),
                 Lang::En => format!("At most {max} items"),
             },
+            ValidationError::MediaType => lang
+                .pick(
+                    "只能上传JPEG、PNG、WebP图片或PDF文件",
+                    "Only JPEG, PNG or WebP images and PDF files can be attached",
+                )
+                .into(),
+            ValidationError::AttachmentTooLarge { max } => match lang {
+                Lang::ZhCn => format!("文件不能超过{}", mib(*max)),
+                Lang::En => format!("A file may be at most {}", mib(*max)),
+            },
+            ValidationError::CaseAttachmentsTooLarge { max } => match lang {
+                Lang::ZhCn => format!("一个案件的附件合计不能超过{}", mib(*max)),
+                Lang::En => format!("A case may hold at most {} of attachments", mib(*max)),
+            },
         }
+    }
+}
+
+/// A byte count in whole mebibytes (rounded down), or bytes below one.
+fn mib(bytes: u64) -> String {
+    const MIB: u64 = 1024 * 1024;
+    if bytes >= MIB {
+        format!("{} MiB", bytes / MIB)
+    } else {
+        format!("{bytes} B")
     }
 }
 

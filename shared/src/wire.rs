@@ -231,6 +231,24 @@ pub struct PushRequest {
     pub ops: Vec<Op>,
 }
 
+/// Where an evidence upload stands (`PUT /api/v1/blobs/{hash}`), also in
+/// the `Upload-Offset` and `Upload-Length` headers that `HEAD` answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BlobUpload {
+    /// The bytes the server holds: send the next chunk from here.
+    pub offset: u64,
+    /// The blob's size, as its attach op declared.
+    pub length: u64,
+    /// Whether the blob is whole and its hash checked.
+    pub complete: bool,
+}
+
+/// The header with the bytes of a blob the server holds (tus).
+pub const UPLOAD_OFFSET_HEADER: &str = "upload-offset";
+/// The header with a blob's whole size (tus).
+pub const UPLOAD_LENGTH_HEADER: &str = "upload-length";
+
 /// The server's answer to a push.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

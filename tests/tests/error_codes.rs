@@ -17,9 +17,11 @@ use std::path::Path;
 /// The namespaces of error codes. (`workflow.*` is not here: rule
 /// violations are kept in the fold and worded by `shared` itself, never
 /// sent as an error answer.)
-const NAMESPACES: [&str; 15] = [
+const NAMESPACES: [&str; 17] = [
     "admin",
+    "attachment",
     "auth",
+    "blob",
     "calendar",
     "case",
     "categories",

@@ -234,6 +234,47 @@ pub fn code_message(code: &str, lang: Lang) -> Option<String> {
             "季度抽查比例须在 1%–100% 之间",
             "The quarterly spot-check share is between 1% and 100%",
         ),
+        "settings.attachment_limits" => (
+            "附件上限无效：单个文件 1 字节至 50 MiB，每个案件至少能容纳一个文件且不超过 2 GiB",
+            "Attachment limits are invalid: a file is 1 byte to 50 MiB, a case holds at least one file and at most 2 GiB",
+        ),
+        // Evidence (photos, signatures, documents) and their upload.
+        "attachment.media_type" => (
+            "只能上传 JPEG、PNG、WebP 图片或 PDF 文件",
+            "Only JPEG, PNG or WebP images and PDF files can be attached",
+        ),
+        "attachment.too_large" => (
+            "附件超过公司允许的大小",
+            "The file is larger than the company allows",
+        ),
+        "attachment.case_too_large" => (
+            "该案件的附件合计已超过公司允许的大小",
+            "The case would hold more attachments than the company allows",
+        ),
+        "blob.unknown" => (
+            "服务器尚未收到引用此文件的附件记录，请先同步",
+            "No synced attachment names this file yet: sync first",
+        ),
+        "blob.wrong_offset" => (
+            "上传位置与服务器不一致，将从服务器的位置继续",
+            "The upload is out of step with the server; it continues from the server's offset",
+        ),
+        "blob.too_large" => (
+            "上传的内容超过附件声明的大小",
+            "More bytes than the attachment declared",
+        ),
+        "blob.hash_mismatch" => (
+            "文件内容与其标识不符，未保存，请重新上传",
+            "The file does not match its SHA-256 and was not kept; upload it again",
+        ),
+        "blob.masked" => (
+            "您的角色不能查看投诉人签名",
+            "Your role may not see the complainant's signature",
+        ),
+        "blob.pending" => (
+            "文件尚未从登记设备上传",
+            "The file has not been uploaded from the device that recorded it yet",
+        ),
         // The holiday calendar.
         "calendar.invalid" => ("节假日安排无效", "The holiday schedule is not valid"),
         "calendar.year_not_loaded" => (

@@ -120,6 +120,7 @@ impl utoipa::Modify for Middleware {
         let operations = api.paths.paths.values_mut().flat_map(|item| {
             [
                 &mut item.get,
+                &mut item.head,
                 &mut item.put,
                 &mut item.post,
                 &mut item.delete,

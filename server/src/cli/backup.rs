@@ -1,5 +1,6 @@
 //! `server backup`: a consistent copy of the database (SQLite's `VACUUM
-//! INTO`), safe while the server runs.
+//! INTO`), safe while the server runs, and the blobs in a directory beside
+//! it (`FILE.blobs/`).
 
 use super::Data;
 use chrono::Utc;
@@ -19,8 +20,13 @@ impl Backup {
     /// Writes the copy.
     pub fn run(self) -> Result<(), String> {
         let store = self.data.open()?;
-        store.backup(&self.out).map_err(|e| e.to_string())?;
-        println!("backup written to {} at {}", self.out.display(), Utc::now());
+        let blobs = store.backup(&self.out).map_err(|e| e.to_string())?;
+        println!(
+            "backup written to {} with {blobs} blob(s) in {} at {}",
+            self.out.display(),
+            server::store::backup_blobs_dir(&self.out).display(),
+            Utc::now()
+        );
         Ok(())
     }
 }

@@ -1,5 +1,7 @@
 //! `server check`: the database's integrity (SQLite's own checks, foreign
-//! keys, and ops whose case has no materialized row).
+//! keys, and ops whose case has no materialized row), every stored blob
+//! against its hash, and the referenced blobs not uploaded (listed, not a
+//! failure: their devices may still send them).
 
 use super::Data;
 use clap::Args;
@@ -15,12 +17,15 @@ impl Check {
     /// Prints `ok`, or fails with every problem found.
     pub fn run(self) -> Result<(), String> {
         let store = self.data.open()?;
-        let problems = store.check().map_err(|e| e.to_string())?;
-        if problems.is_empty() {
+        let report = store.check().map_err(|e| e.to_string())?;
+        for hash in &report.missing_blobs {
+            println!("blob {hash} is referenced but not uploaded yet");
+        }
+        if report.problems.is_empty() {
             println!("ok");
             Ok(())
         } else {
-            Err(problems.join("\n"))
+            Err(report.problems.join("\n"))
         }
     }
 }

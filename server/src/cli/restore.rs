@@ -1,6 +1,8 @@
 //! `server restore`: replaces the database with a backup while the server
 //! is stopped (the data directory's lock says so), starting a new epoch
-//! (`store/sqlite_restore.rs`).
+//! (`store/sqlite_restore.rs`), and takes in the backup's blobs
+//! (`FILE.blobs/`) that the data directory lacks. Blobs already there stay:
+//! devices resend their ops after a restore, and those may name them.
 
 use super::Data;
 use chrono::Utc;
@@ -39,6 +41,21 @@ impl Restore {
         );
         if let Some(old) = report.replaced {
             println!("the replaced database is kept as {}", old.display());
+        }
+        let from = server::store::backup_blobs_dir(&file);
+        if from.is_dir() {
+            let blobs = server::store::blobs::BlobStore::open(&data.data_dir.join("blobs"))
+                .map_err(|e| e.to_string())?;
+            let (taken, skipped) = blobs
+                .import_from(&from)
+                .map_err(|e| format!("restore blobs from {}: {e}", from.display()))?;
+            println!("restored {taken} blob(s) from {}", from.display());
+            if !skipped.is_empty() {
+                return Err(format!(
+                    "these blobs in the backup do not match their names and were not restored: {}",
+                    skipped.join(", ")
+                ));
+            }
         }
         Ok(())
     }

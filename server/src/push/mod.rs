@@ -20,7 +20,9 @@ use shared::op::{Action, Op, SCHEMA_VERSION};
 use shared::property::Property;
 use shared::role::User;
 use shared::settings::Settings;
-use shared::validation::{FieldError, validate_op, validate_patch, validate_registration};
+use shared::validation::{
+    FieldError, validate_attachment_limits, validate_op, validate_patch, validate_registration,
+};
 use shared::wire::QuarantineNotice;
 
 /// The facts about one op that the decision needs. Every one of them comes
@@ -39,6 +41,9 @@ pub struct Facts<'a> {
     pub id_taken: bool,
     /// Whether another case already has this registration number.
     pub reg_no_taken: bool,
+    /// The bytes of evidence (files and thumbnails) the case's accepted
+    /// attach ops already declare.
+    pub case_attachment_bytes: u64,
     /// Every property.
     pub properties: &'a [Property],
     /// The categories.
@@ -202,6 +207,11 @@ pub fn judge(f: &Facts<'_>) -> Verdict {
             "sync.out_of_scope",
             "the case's property is outside the author's scope".into(),
         );
+    }
+    if let Err(errors) =
+        validate_attachment_limits(&op.action, &f.settings.attachments, f.case_attachment_bytes)
+    {
+        return invalid_fields(op, &errors);
     }
     Verdict::Accept { property }
 }

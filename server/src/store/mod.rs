@@ -7,18 +7,23 @@
 //! blocking pool.
 
 pub mod administration;
+pub mod blobs;
 pub mod reports;
 pub mod schema;
 pub mod sqlite;
 mod sqlite_admin;
+mod sqlite_blobs;
 mod sqlite_push;
 mod sqlite_reports;
 pub mod sqlite_restore;
 mod sqlite_spot_checks;
 
+use blobs::BlobStore;
 use chrono::{DateTime, Utc};
 use shared::admin::{DeviceInfo, QuarantineEntry};
+use shared::blob::BlobHash;
 use shared::calendar::Calendar;
+use shared::case::AttachmentKind;
 use shared::category::Category;
 use shared::id::{CaseId, DeviceId, PropertyId, UserId};
 use shared::op::Op;
@@ -290,11 +295,58 @@ pub trait Store: reports::Reports + administration::Administration + Send + Sync
     /// The number of stored ops.
     fn op_count(&self) -> StoreResult<u64>;
 
+    // Evidence.
+    /// The blob files (no SQL; file IO, so call it on the blocking pool).
+    fn blobs(&self) -> &BlobStore;
+    /// The attachments of cases inside `scope` that name `hash`, oldest
+    /// first: empty when none does (or none the caller may see).
+    fn blob_refs(&self, scope: &Scope, hash: &BlobHash) -> StoreResult<Vec<BlobRef>>;
+
     // Maintenance.
     /// Writes an audit record.
     fn audit(&self, entry: AuditEntry) -> StoreResult<()>;
-    /// Writes a consistent copy of the database to `path` while serving.
-    fn backup(&self, path: &Path) -> StoreResult<()>;
-    /// Runs an integrity check; returns the problems found (empty when healthy).
-    fn check(&self) -> StoreResult<Vec<String>>;
+    /// Writes a consistent copy of the database to `path` while serving,
+    /// and every stored blob into the directory [`backup_blobs_dir`]`(path)`.
+    /// Returns how many blobs were copied.
+    fn backup(&self, path: &Path) -> StoreResult<u64>;
+    /// Runs an integrity check: the database's, every stored blob against
+    /// its hash, and every referenced blob's presence (a missing one is
+    /// reported, not an error, while its device may still upload it).
+    /// Returns the problems found (empty when healthy) and the notes.
+    fn check(&self) -> StoreResult<CheckReport>;
+}
+
+/// What `server check` found.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct CheckReport {
+    /// Damage: the check fails.
+    pub problems: Vec<String>,
+    /// Referenced blobs not (yet) uploaded: worth knowing, not damage.
+    pub missing_blobs: Vec<String>,
+}
+
+/// Where `backup` writes the blobs of a backup file: beside it, named
+/// `<file>.blobs`.
+pub fn backup_blobs_dir(backup: &Path) -> std::path::PathBuf {
+    let mut name = backup.as_os_str().to_owned();
+    name.push(".blobs");
+    std::path::PathBuf::from(name)
+}
+
+/// One attachment (or its thumbnail) that names a blob.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlobRef {
+    /// The case.
+    pub case: CaseId,
+    /// What the attachment is for.
+    pub purpose: AttachmentKind,
+    /// The media type its op declared.
+    pub media_type: String,
+    /// The size its op declared.
+    pub size: u64,
+    /// Whether this is the attachment's thumbnail.
+    pub thumbnail: bool,
+    /// The number of the device that recorded it (and holds the bytes
+    /// until they are uploaded), when the device is known.
+    pub device_number: Option<u32>,
 }

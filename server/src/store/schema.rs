@@ -231,11 +231,30 @@ ALTER TABLE cases ADD COLUMN is_open INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE cases ADD COLUMN is_completed INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE cases ADD COLUMN is_valid_complaint INTEGER NOT NULL DEFAULT 0;
 "#,
+    // 5: evidence. Which attachment (or its thumbnail) of which case names
+    // which blob, with the purpose, media type and size its attach op
+    // declared and the device that holds the bytes until they are uploaded.
+    // Whether the bytes are on the server is the blob directory's answer,
+    // not a column. Rows for cases stored before are filled by `case_blobs`.
+    r#"
+CREATE TABLE case_blobs (
+    case_id       TEXT NOT NULL,
+    attachment_id TEXT NOT NULL,
+    thumbnail     INTEGER NOT NULL,
+    hash          TEXT NOT NULL,
+    purpose       TEXT NOT NULL,
+    media_type    TEXT NOT NULL,
+    size          INTEGER NOT NULL,
+    device_id     TEXT NOT NULL,
+    PRIMARY KEY (case_id, attachment_id, thumbnail)
+);
+CREATE INDEX case_blobs_hash ON case_blobs (hash);
+"#,
 ];
 
 /// Work a migration needs besides its SQL: `(version, step)`, run in the
 /// version's transaction after its SQL.
-const BACKFILLS: &[(i64, Backfill)] = &[(4, case_flags)];
+const BACKFILLS: &[(i64, Backfill)] = &[(4, case_flags), (5, case_blobs)];
 
 type Backfill = fn(&Transaction<'_>) -> rusqlite::Result<()>;
 
@@ -257,6 +276,20 @@ fn case_flags(tx: &Transaction<'_>) -> rusqlite::Result<()> {
             .map_err(|e| rusqlite::Error::FromSqlConversionFailure(1, Type::Text, Box::new(e)))?;
         let row = CaseRow::of(&case);
         update.execute(params![id, row.open, row.completed, row.valid_complaint])?;
+    }
+    Ok(())
+}
+
+/// Fills migration 5's blob references from every stored case, as
+/// materializing writes them.
+fn case_blobs(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    let mut select = tx.prepare("SELECT json FROM cases")?;
+    let mut rows = select.query([])?;
+    while let Some(r) = rows.next()? {
+        let json: String = r.get(0)?;
+        let case: Case = serde_json::from_str(&json)
+            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, Type::Text, Box::new(e)))?;
+        super::sqlite_blobs::write_case_blobs(tx, &case)?;
     }
     Ok(())
 }
@@ -358,6 +391,61 @@ mod tests {
             vec![
                 ("closed".to_string(), false, true, false),
                 ("registered".to_string(), true, false, false),
+            ]
+        );
+    }
+
+    #[test]
+    fn migration_5_fills_the_blob_references_of_cases_stored_before() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate_to(&mut conn, 4).unwrap();
+        let [mut case, _] = cases();
+        let stamp = case.registered.clone();
+        let attachment = |kind, hash, thumbnail| shared::case::Attachment {
+            id: shared::id::AttachmentId(uuid::Uuid::from_u128(hash as u128)),
+            kind,
+            name: "签名.png".into(),
+            mime: "image/png".into(),
+            size: 10,
+            hash: (hash > 0).then(|| shared::blob::BlobHash::of(&[hash])),
+            caption: String::new(),
+            thumbnail,
+            stamp: stamp.clone(),
+        };
+        let thumb = shared::case::Thumbnail {
+            hash: shared::blob::BlobHash::of(b"thumb"),
+            size: 3,
+            mime: "image/jpeg".into(),
+        };
+        case.attachments = vec![
+            // Recorded before evidence had hashes: nothing to reference.
+            attachment(shared::case::AttachmentKind::Document, 0, None),
+            attachment(shared::case::AttachmentKind::ComplainantSignature, 1, None),
+            attachment(shared::case::AttachmentKind::Photo, 2, Some(thumb)),
+        ];
+        conn.execute(
+            "INSERT INTO cases (id, property_id, reg_no, kind, state, category, channel, urgent,
+                first_responder, complainant_name, summary, received_at, recorded_at, reopen_count,
+                escalated, open_conflicts, violations, search, json, server_seq)
+             VALUES (?1, 'p', 'r', 'k', 's', 'c', 'ch', 0, 'u', 'n', 's', 't', 't', 0, 0, 0, 0, '', ?2, 1)",
+            params![case.id.to_string(), serde_json::to_string(&case).unwrap()],
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let mut stmt = conn
+            .prepare("SELECT purpose, thumbnail, size FROM case_blobs ORDER BY purpose, thumbnail")
+            .unwrap();
+        let rows: Vec<(String, bool, i64)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            rows,
+            vec![
+                ("complainant_signature".to_string(), false, 10),
+                ("photo".to_string(), false, 10),
+                ("photo".to_string(), true, 3),
             ]
         );
     }

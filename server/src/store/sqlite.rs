@@ -10,14 +10,16 @@
 //! (`sqlite_push.rs`, `sqlite_admin.rs`, `sqlite_reports.rs`,
 //! `sqlite_spot_checks.rs`, `sqlite_restore.rs`).
 
-use super::sqlite_push;
+use super::blobs::BlobStore;
 use super::{
-    AuditEntry, CaseFilter, Config, Credentials, DeviceClaim, NewUser, SessionRow, Store,
-    StoreError, StoreResult, schema,
+    AuditEntry, BlobRef, CaseFilter, CheckReport, Config, Credentials, DeviceClaim, NewUser,
+    SessionRow, Store, StoreError, StoreResult, backup_blobs_dir, schema,
 };
+use super::{sqlite_blobs, sqlite_push};
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use shared::admin::{DeviceInfo, QuarantineEntry};
+use shared::blob::BlobHash;
 use shared::calendar::Calendar;
 use shared::case::Case;
 use shared::category::{Category, default_categories};
@@ -34,6 +36,8 @@ use std::sync::{Mutex, MutexGuard};
 /// The SQLite store.
 pub struct SqliteStore {
     conn: Mutex<Connection>,
+    /// The blob directory, `blobs/` beside the database file.
+    pub(super) blobs: BlobStore,
 }
 
 /// Times are stored as RFC 3339 UTC with milliseconds, so that text order
@@ -72,8 +76,12 @@ impl SqliteStore {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         schema::migrate(&mut conn)?;
+        let root = path.parent().unwrap_or(Path::new(".")).join("blobs");
+        let blobs = BlobStore::open(&root)
+            .map_err(|e| StoreError::Internal(format!("open {}: {e}", root.display())))?;
         let store = SqliteStore {
             conn: Mutex::new(conn),
+            blobs,
         };
         store.seed_config()?;
         Ok(store)
@@ -818,18 +826,24 @@ impl Store for SqliteStore {
         write_audit(&self.lock(), &e)
     }
 
-    fn backup(&self, path: &Path) -> StoreResult<()> {
+    fn backup(&self, path: &Path) -> StoreResult<u64> {
         let target = path
             .to_str()
             .ok_or_else(|| StoreError::Internal("backup path is not UTF-8".into()))?;
-        if path.exists() {
+        let blob_dir = backup_blobs_dir(path);
+        if path.exists() || blob_dir.exists() {
             return Err(StoreError::Conflict(format!("{target} exists")));
         }
         self.lock().execute("VACUUM INTO ?1", [target])?;
-        Ok(())
+        // Blobs are never changed once whole, so copying them after the
+        // database is consistent: every blob the copy references and the
+        // server held is there (and perhaps a few newer ones).
+        self.blobs
+            .copy_to(&blob_dir)
+            .map_err(|e| StoreError::Internal(format!("copy blobs to {}: {e}", blob_dir.display())))
     }
 
-    fn check(&self) -> StoreResult<Vec<String>> {
+    fn check(&self) -> StoreResult<CheckReport> {
         let conn = self.lock();
         let mut problems = Vec::new();
         let mut stmt = conn.prepare("PRAGMA integrity_check")?;
@@ -858,7 +872,31 @@ impl Store for SqliteStore {
                 "{orphans} case(s) with ops but no materialized row"
             ));
         }
-        Ok(problems)
+        let io = |e: std::io::Error| StoreError::Internal(format!("read the blobs: {e}"));
+        problems.extend(
+            self.blobs
+                .verify()
+                .map_err(io)?
+                .into_iter()
+                .map(|d| format!("blob {}: {}", d.name, d.problem)),
+        );
+        let missing_blobs = sqlite_blobs::referenced(&conn)?
+            .into_iter()
+            .filter(|h| !self.blobs.has(h))
+            .map(|h| h.to_string())
+            .collect();
+        Ok(CheckReport {
+            problems,
+            missing_blobs,
+        })
+    }
+
+    fn blobs(&self) -> &BlobStore {
+        &self.blobs
+    }
+
+    fn blob_refs(&self, scope: &Scope, hash: &BlobHash) -> StoreResult<Vec<BlobRef>> {
+        sqlite_blobs::blob_refs(&self.lock(), scope, hash)
     }
 }
 
@@ -980,6 +1018,7 @@ pub(super) fn materialize(
             row.valid_complaint
         ],
     )?;
+    sqlite_blobs::write_case_blobs(tx, &case)?;
     tx.execute(
         "DELETE FROM case_deadlines WHERE case_id = ?1",
         [id.to_string()],

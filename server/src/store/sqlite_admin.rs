@@ -319,6 +319,7 @@ impl Administration for SqliteStore {
         tx.execute("DELETE FROM spot_check_cases WHERE case_id = ?1", [&key])?;
         let ops = tx.execute("DELETE FROM ops WHERE case_id = ?1", [&key])?;
         tx.execute("DELETE FROM cases WHERE id = ?1", [&key])?;
+        let unreferenced = super::sqlite_blobs::forget_case(&tx, id)?;
         let deleted = DeletedCase {
             id,
             reg_no,
@@ -328,11 +329,20 @@ impl Administration for SqliteStore {
             received_at: parse_ts(&received)?,
             finished_at: finished,
             ops: ops as u64,
+            blobs: unreferenced.len() as u64,
         };
         let mut entry = audit.clone();
         entry.detail = serde_json::to_value(&deleted)?;
         write_audit(&tx, &entry)?;
         tx.commit()?;
+        // Only once the deletion is committed: a failure before leaves the
+        // case and its files. A failure here leaves files nothing
+        // references, which cost disk space and nothing else.
+        for hash in &unreferenced {
+            if let Err(e) = self.blobs.remove(hash) {
+                tracing::warn!(%hash, error = %e, "could not remove an unreferenced blob");
+            }
+        }
         Ok(Ok(deleted))
     }
 }

@@ -190,6 +190,7 @@ pub(super) fn judge(
         case_property: stored.case_property,
         id_taken: stored.id_taken,
         reg_no_taken: stored.reg_no_taken,
+        case_attachment_bytes: stored.case_attachment_bytes,
         properties: rules.properties,
         categories: &rules.config.categories,
         settings: &rules.config.settings,
@@ -277,6 +278,8 @@ struct StoredFacts {
     id_taken: bool,
     /// Whether its registration number (for a register op) is another case's.
     reg_no_taken: bool,
+    /// The evidence bytes its case's accepted attach ops declare.
+    case_attachment_bytes: u64,
 }
 
 fn stored_facts(tx: &Transaction<'_>, op: &Op) -> StoreResult<StoredFacts> {
@@ -302,9 +305,23 @@ fn stored_facts(tx: &Transaction<'_>, op: &Op) -> StoreResult<StoredFacts> {
             .is_some(),
         _ => false,
     };
+    // Counted from the ops, not the materialized attachments, so that an
+    // earlier attach of the same batch (stored, not yet folded) counts.
+    let case_attachment_bytes = match &op.action {
+        Action::Attach { .. } => tx
+            .prepare_cached(
+                "SELECT coalesce(sum(coalesce(json_extract(json, '$.action.size'), 0)
+                    + coalesce(json_extract(json, '$.action.thumbnail.size'), 0)), 0)
+                 FROM ops WHERE case_id = ?1 AND json_extract(json, '$.action.type') = 'attach'",
+            )?
+            .query_row([op.case_id.to_string()], |r| r.get::<_, i64>(0))?
+            .max(0) as u64,
+        _ => 0,
+    };
     Ok(StoredFacts {
         case_property,
         id_taken,
         reg_no_taken,
+        case_attachment_bytes,
     })
 }

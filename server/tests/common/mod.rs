@@ -675,3 +675,146 @@ fn picked_headers<B>(resp: &ureq::http::Response<B>, names: &[&str]) -> Vec<Opti
         })
         .collect()
 }
+
+/// An answer about a blob: status, the tus headers (`upload-offset`,
+/// `upload-length`) and the body.
+pub struct BlobAnswer {
+    pub status: u16,
+    pub offset: Option<u64>,
+    pub length: Option<u64>,
+    pub body: Vec<u8>,
+}
+
+impl BlobAnswer {
+    /// The body as JSON (an error's `code`…), `Null` when it is not JSON.
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or(Value::Null)
+    }
+}
+
+impl Client {
+    /// `HEAD /api/v1/blobs/{hash}`.
+    pub fn blob_head(&self, hash: &shared::blob::BlobHash) -> BlobAnswer {
+        let req = self
+            .agent
+            .head(format!("{}/api/v1/blobs/{hash}", self.base));
+        blob_answer(self.decorate(req).call())
+    }
+
+    /// `PUT /api/v1/blobs/{hash}?offset=…` with a chunk.
+    pub fn blob_put(&self, hash: &shared::blob::BlobHash, offset: u64, chunk: &[u8]) -> BlobAnswer {
+        self.blob_put_as(hash, offset, chunk, "application/octet-stream")
+    }
+
+    /// The same with any content type.
+    pub fn blob_put_as(
+        &self,
+        hash: &shared::blob::BlobHash,
+        offset: u64,
+        chunk: &[u8],
+        content_type: &str,
+    ) -> BlobAnswer {
+        let req = self
+            .agent
+            .put(format!("{}/api/v1/blobs/{hash}?offset={offset}", self.base))
+            .header("Content-Type", content_type);
+        blob_answer(self.decorate(req).send(chunk))
+    }
+
+    /// Uploads `bytes` whole from `from` in chunks of `CHUNK_BYTES`; returns
+    /// the last answer.
+    pub fn blob_upload(&self, bytes: &[u8], from: u64) -> BlobAnswer {
+        let hash = shared::blob::BlobHash::of(bytes);
+        let mut offset = from as usize;
+        loop {
+            let end = (offset + shared::blob::CHUNK_BYTES).min(bytes.len());
+            let answer = self.blob_put(&hash, offset as u64, &bytes[offset..end]);
+            if answer.status != 200 || end == bytes.len() {
+                return answer;
+            }
+            offset = end;
+        }
+    }
+
+    /// `GET /api/v1/blobs/{hash}`: status, `content-type` and
+    /// `cache-control`, and the body.
+    pub fn blob_get(&self, hash: &shared::blob::BlobHash) -> (u16, Vec<Option<String>>, Vec<u8>) {
+        self.get_bytes(
+            &format!("/api/v1/blobs/{hash}"),
+            &["content-type", "cache-control"],
+        )
+    }
+}
+
+fn blob_answer(res: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> BlobAnswer {
+    let mut resp = res.expect("http request");
+    let header = |name: &str| {
+        resp.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok())
+    };
+    let (offset, length) = (header("upload-offset"), header("upload-length"));
+    BlobAnswer {
+        status: resp.status().as_u16(),
+        offset,
+        length,
+        body: resp.body_mut().read_to_vec().unwrap_or_default(),
+    }
+}
+
+/// An attach op for `bytes` (as a JPEG, or `mime`), declaring their size
+/// and hash, with an optional thumbnail.
+pub fn attach(
+    author: &mut Author,
+    case: shared::id::CaseId,
+    kind: shared::case::AttachmentKind,
+    bytes: &[u8],
+    thumbnail: Option<&[u8]>,
+) -> shared::op::Op {
+    attach_declared(
+        author,
+        case,
+        kind,
+        bytes.len() as u64,
+        shared::blob::BlobHash::of(bytes),
+        thumbnail,
+    )
+}
+
+/// An attach op declaring any size and hash.
+pub fn attach_declared(
+    author: &mut Author,
+    case: shared::id::CaseId,
+    kind: shared::case::AttachmentKind,
+    size: u64,
+    hash: shared::blob::BlobHash,
+    thumbnail: Option<&[u8]>,
+) -> shared::op::Op {
+    author.op(
+        case,
+        None,
+        shared::op::Action::Attach {
+            id: shared::id::AttachmentId(uuid::Uuid::now_v7()),
+            attachment_kind: kind,
+            name: "现场.jpg".into(),
+            mime: "image/jpeg".into(),
+            size,
+            hash: Some(hash),
+            caption: "现场照片".into(),
+            thumbnail: thumbnail.map(|t| shared::case::Thumbnail {
+                hash: shared::blob::BlobHash::of(t),
+                size: t.len() as u64,
+                mime: "image/webp".into(),
+            }),
+        },
+    )
+}
+
+/// Bytes that look like nothing in particular, `n` of them, different for
+/// each `seed`.
+pub fn bytes(n: usize, seed: u8) -> Vec<u8> {
+    (0..n)
+        .map(|i| (i as u32).wrapping_mul(2_654_435_761).to_le_bytes()[3] ^ seed)
+        .collect()
+}

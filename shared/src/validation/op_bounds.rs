@@ -4,14 +4,16 @@
 //! the app runs the same checks on a filled action form before it saves.
 
 use super::{
-    FieldError, MAX_ATTACHMENT_BYTES, MAX_COMPENSATION_FEN, MAX_EXTENSION_DAYS, MAX_HLC_COUNTER,
-    MAX_LABEL, MAX_NAME, MAX_TEXT, ValidationError, date_in_range, time_floor,
+    FieldError, MAX_ATTACHMENT_BYTES, MAX_CAPTION, MAX_COMPENSATION_FEN, MAX_EXTENSION_DAYS,
+    MAX_HLC_COUNTER, MAX_LABEL, MAX_NAME, MAX_TEXT, ValidationError, date_in_range, time_floor,
 };
+use crate::blob::MEDIA_TYPES;
 use crate::case::RegistrationPatch;
 use crate::category::Category;
 use crate::op::{Action, Op};
 use crate::phone::Phone;
 use crate::property::Property;
+use crate::settings::AttachmentLimits;
 use chrono::{DateTime, NaiveDate, Utc};
 
 /// Collects the problems of one op, field by field.
@@ -55,6 +57,24 @@ impl Problems {
     fn number(&mut self, field: &str, n: i64, min: i64, max: i64) {
         if n < min || n > max {
             self.push(field, ValidationError::OutOfRange { min, max });
+        }
+    }
+
+    fn media_type(&mut self, field: &str, value: &str, allowed: &[&str]) {
+        if !allowed.contains(&value) {
+            self.push(field, ValidationError::MediaType);
+        }
+    }
+
+    fn bytes(&mut self, field: &str, size: u64) {
+        if size == 0 || size > MAX_ATTACHMENT_BYTES {
+            self.push(
+                field,
+                ValidationError::OutOfRange {
+                    min: 1,
+                    max: MAX_ATTACHMENT_BYTES as i64,
+                },
+            );
         }
     }
 
@@ -193,22 +213,69 @@ fn action_bounds(p: &mut Problems, action: &Action, ceiling: DateTime<Utc>) {
         }
         Action::Answer { answer, .. } => p.text("answer", answer, MAX_TEXT),
         Action::Attach {
-            name, mime, size, ..
+            name,
+            mime,
+            size,
+            hash,
+            caption,
+            thumbnail,
+            ..
         } => {
             p.text("name", name, MAX_LABEL);
-            p.text("mime", mime, MAX_LABEL);
-            if *size > MAX_ATTACHMENT_BYTES {
-                p.push(
-                    "size",
-                    ValidationError::OutOfRange {
-                        min: 0,
-                        max: MAX_ATTACHMENT_BYTES as i64,
-                    },
-                );
+            p.media_type("mime", mime, &MEDIA_TYPES);
+            p.bytes("size", *size);
+            if hash.is_none() {
+                p.push("hash", ValidationError::Required);
+            }
+            p.text("caption", caption, MAX_CAPTION);
+            if let Some(t) = thumbnail {
+                p.media_type("thumbnail.mime", &t.mime, &MEDIA_TYPES[..3]);
+                p.bytes("thumbnail.size", t.size);
             }
         }
         Action::ResolveConflict { note, .. } => p.text("note", note, MAX_TEXT),
     }
+}
+
+/// Checks an attach op against the company's evidence limits: its file and
+/// its thumbnail each within `limits.max_blob_bytes`, and the case's
+/// evidence (`case_bytes` already attached, plus these) within
+/// `limits.max_case_bytes`. Any other action passes. The server runs this
+/// when an op is pushed, after [`validate_op`]; the app before it saves.
+pub fn validate_attachment_limits(
+    action: &Action,
+    limits: &AttachmentLimits,
+    case_bytes: u64,
+) -> Result<(), Vec<FieldError>> {
+    let mut p = Problems::default();
+    let Action::Attach {
+        size, thumbnail, ..
+    } = action
+    else {
+        return Ok(());
+    };
+    let too_large = ValidationError::AttachmentTooLarge {
+        max: limits.max_blob_bytes,
+    };
+    if *size > limits.max_blob_bytes {
+        p.push("size", too_large.clone());
+    }
+    let thumbnail_size = thumbnail.as_ref().map_or(0, |t| t.size);
+    if thumbnail_size > limits.max_blob_bytes {
+        p.push("thumbnail.size", too_large);
+    }
+    let total = case_bytes
+        .saturating_add(*size)
+        .saturating_add(thumbnail_size);
+    if total > limits.max_case_bytes {
+        p.push(
+            "size",
+            ValidationError::CaseAttachmentsTooLarge {
+                max: limits.max_case_bytes,
+            },
+        );
+    }
+    p.done()
 }
 
 fn patch_bounds(p: &mut Problems, patch: &RegistrationPatch, ceiling: DateTime<Utc>) {
@@ -383,5 +450,80 @@ mod tests {
             },
             &[("text", "validation.required")],
         );
+    }
+
+    fn attach(size: u64, thumbnail: Option<u64>) -> Action {
+        Action::Attach {
+            id: crate::id::AttachmentId(Uuid::from_u128(5)),
+            attachment_kind: crate::case::AttachmentKind::Photo,
+            name: "漏水.jpg".into(),
+            mime: "image/jpeg".into(),
+            size,
+            hash: Some(crate::blob::BlobHash::of(b"photo")),
+            caption: "天花板".into(),
+            thumbnail: thumbnail.map(|size| crate::case::Thumbnail {
+                hash: crate::blob::BlobHash::of(b"thumb"),
+                size,
+                mime: "image/webp".into(),
+            }),
+        }
+    }
+
+    #[test]
+    fn attachments_are_bounded() {
+        check(|o| o.action = attach(1024, Some(100)), &[]);
+        check(
+            |o| {
+                o.action = attach(0, Some(MAX_ATTACHMENT_BYTES + 1));
+                if let Action::Attach {
+                    mime,
+                    hash,
+                    caption,
+                    thumbnail: Some(t),
+                    ..
+                } = &mut o.action
+                {
+                    *mime = "image/gif".into();
+                    *hash = None;
+                    *caption = "字".repeat(MAX_CAPTION + 1);
+                    t.mime = "application/pdf".into();
+                }
+            },
+            &[
+                ("mime", "attachment.media_type"),
+                ("size", "validation.out_of_range"),
+                ("hash", "validation.required"),
+                ("caption", "validation.too_long"),
+                ("thumbnail.mime", "attachment.media_type"),
+                ("thumbnail.size", "validation.out_of_range"),
+            ],
+        );
+    }
+
+    #[test]
+    fn attachments_obey_the_company_limits() {
+        let limits = AttachmentLimits {
+            max_blob_bytes: 1000,
+            max_case_bytes: 3000,
+        };
+        let check = |action: Action, case_bytes: u64, expected: &[(&str, &str)]| {
+            super::super::assert_codes(
+                &validate_attachment_limits(&action, &limits, case_bytes),
+                expected,
+            );
+        };
+        check(attach(1000, Some(1000)), 1000, &[]);
+        check(attach(1001, None), 0, &[("size", "attachment.too_large")]);
+        check(
+            attach(10, Some(1001)),
+            0,
+            &[("thumbnail.size", "attachment.too_large")],
+        );
+        check(
+            attach(1000, Some(1)),
+            2000,
+            &[("size", "attachment.case_too_large")],
+        );
+        check(Action::Start, u64::MAX, &[]);
     }
 }

@@ -1,0 +1,181 @@
+//! Upload benchmark: evidence bytes per second through the resumable blob
+//! upload (`PUT /api/v1/blobs/{hash}` in 256 KiB chunks, each synced to
+//! disk, the whole hashed at the end) over real HTTP on loopback.
+//!
+//! Run with `cargo xtask bench` (release build); prints a Markdown table row
+//! that `xtask` writes into BENCHMARKS.md.
+
+use chrono::Utc;
+use server::store::{AuditEntry, NewUser, Store};
+use shared::blob::{BlobHash, CHUNK_BYTES};
+use shared::case::{AttachmentKind, Channel, Complainant, Registration};
+use shared::hlc::HlcClock;
+use shared::id::{AttachmentId, CaseId, DeviceId, OpId, PropertyId};
+use shared::op::{Action, Op, SCHEMA_VERSION};
+use shared::phone::Phone;
+use shared::property::{Location, Property};
+use shared::regno::RegNo;
+use shared::role::Role;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Photos of 8 MiB (under the default 10 MiB a file), this many.
+const BLOBS: usize = 12;
+const BLOB_BYTES: usize = 8 * 1024 * 1024;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let dir = std::env::temp_dir().join(format!("upload-bench-{}", std::process::id()));
+    let store = Arc::new(server::open_store(&dir)?);
+    let property = Property {
+        id: PropertyId(uuid::Uuid::now_v7()),
+        code: "BENCH".into(),
+        name: "基准小区".into(),
+        households: 1000,
+        buildings: Vec::new(),
+    };
+    store.put_property(&property, &bench_audit("property.put"))?;
+    let user = store.create_user(
+        NewUser {
+            login: "bench".into(),
+            display_name: "bench".into(),
+            role: Role::Staff,
+            properties: vec![property.id],
+            department: None,
+            password_hash: server::auth::hash_password("bench-password")
+                .map_err(|e| format!("{e:?}"))?,
+        },
+        Utc::now(),
+        &bench_audit("user.create"),
+    )?;
+    let rt = tokio::runtime::Runtime::new()?;
+    let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let app = server::app(server::state(store.clone()), None);
+    rt.spawn(async move { axum::serve(listener, app).await });
+
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let login: serde_json::Value = agent
+        .post(format!("{base}/api/v1/auth/login"))
+        .send_json(
+            serde_json::json!({ "login": "bench", "password": "bench-password", "device_name": "bench" }),
+        )?
+        .body_mut()
+        .read_json()?;
+    let token = login["token"].as_str().ok_or("no token")?.to_string();
+    // The server issues the device and its number.
+    let device: DeviceId = serde_json::from_value(login["device"].clone())?;
+    let number = login["device_number"]
+        .as_u64()
+        .and_then(|n| u32::try_from(n).ok())
+        .ok_or("no device number")?;
+
+    // One case with every photo attached (96 MiB, under 200 MiB a case).
+    let photos: Vec<Vec<u8>> = (0..BLOBS)
+        .map(|i| {
+            (0..BLOB_BYTES)
+                .map(|j| ((j as u32).wrapping_mul(2_654_435_761) >> 24) as u8 ^ i as u8)
+                .collect()
+        })
+        .collect();
+    let mut clock = HlcClock::new(device, None);
+    let case = CaseId(uuid::Uuid::now_v7());
+    let now = Utc::now();
+    let mut seq = 0u64;
+    let mut op = |action: Action| {
+        seq += 1;
+        Op {
+            id: OpId(uuid::Uuid::now_v7()),
+            case_id: case,
+            device,
+            seq,
+            hlc: clock.tick(now.timestamp_millis()),
+            at: now,
+            author: user.id,
+            role: Role::Staff,
+            schema: SCHEMA_VERSION,
+            expected_state: None,
+            action,
+        }
+    };
+    let mut ops = vec![op(Action::Register(Registration {
+        reg_no: RegNo::new(
+            "BENCH",
+            now.with_timezone(&chrono_tz::Asia::Shanghai).date_naive(),
+            number,
+            1,
+        )?,
+        kind: shared::case::CaseKind::Repair,
+        property: property.id,
+        location: Location::PublicArea,
+        complainant: Complainant {
+            name: "李四".into(),
+            phone: Phone::parse("13800001111").ok(),
+        },
+        channel: Channel::Phone,
+        received_at: now,
+        category: "noise".into(),
+        content: "基准测试工单".into(),
+        requested_remedy: String::new(),
+        related_case: None,
+    }))];
+    for p in &photos {
+        ops.push(op(Action::Attach {
+            id: AttachmentId(uuid::Uuid::now_v7()),
+            attachment_kind: AttachmentKind::Photo,
+            name: "现场.jpg".into(),
+            mime: "image/jpeg".into(),
+            size: p.len() as u64,
+            hash: Some(BlobHash::of(p)),
+            caption: String::new(),
+            thumbnail: None,
+        }));
+    }
+    let answer: serde_json::Value = agent
+        .post(format!("{base}/api/v1/sync/push"))
+        .header("Authorization", format!("Bearer {token}"))
+        .send_json(serde_json::json!({ "device": device, "ops": ops }))?
+        .body_mut()
+        .read_json()?;
+    if answer["quarantined"]
+        .as_array()
+        .is_none_or(|q| !q.is_empty())
+    {
+        return Err(format!("attach ops not accepted: {answer}").into());
+    }
+
+    let started = Instant::now();
+    for p in &photos {
+        let hash = BlobHash::of(p);
+        for (i, chunk) in p.chunks(CHUNK_BYTES).enumerate() {
+            let mut resp = agent
+                .put(format!(
+                    "{base}/api/v1/blobs/{hash}?offset={}",
+                    i * CHUNK_BYTES
+                ))
+                .header("Authorization", format!("Bearer {token}"))
+                .header("Content-Type", "application/octet-stream")
+                .send(chunk)?;
+            if resp.status() != 200 {
+                let text = resp.body_mut().read_to_string()?;
+                return Err(format!("chunk {i} of {hash}: {text}").into());
+            }
+        }
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let mib = (BLOBS * BLOB_BYTES) as f64 / (1024.0 * 1024.0);
+    println!(
+        "| upload: evidence over HTTP in 256 KiB chunks (each fsynced, whole hashed) | {BLOBS} blobs × {} MiB | {mib:.0} MiB in {elapsed:.2} s | **{:.1} MiB/s** |",
+        BLOB_BYTES / (1024 * 1024),
+        mib / elapsed
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+/// The audit record of the benchmark's own set-up.
+fn bench_audit(action: &str) -> AuditEntry {
+    AuditEntry::unattended(action, "benchmark", serde_json::Value::Null)
+}

@@ -1,0 +1,261 @@
+//! Evidence bytes (see `docs/sync.md`, "Evidence"): a resumable upload in
+//! the manner of tus (`HEAD` says how far it came, `PUT` appends a chunk at
+//! an offset) and the download.
+//!
+//! Who may do what follows the cases: a blob exists for a caller only if an
+//! accepted attach op of a case in their scope names it. Anyone in scope may
+//! upload it (a tablet is shared; whoever is logged in sends what it holds,
+//! and only bytes with the right hash are ever kept), and may download it,
+//! except a complainant's signature, which only the roles that see the
+//! complainant's personal data may.
+
+use super::responses::AnyRole;
+use crate::auth::Session;
+use crate::error::{ApiError, ApiQuery, ErrorBody};
+use crate::state::AppState;
+use crate::store::BlobRef;
+use crate::store::blobs::{BlobError, Progress};
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use shared::blob::{BlobHash, CHUNK_BYTES};
+use shared::wire::{BlobUpload, UPLOAD_LENGTH_HEADER, UPLOAD_OFFSET_HEADER};
+
+/// Where a chunk goes.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ChunkAt {
+    /// The byte of the blob the chunk starts at: what the server holds.
+    pub offset: u64,
+}
+
+/// How far the upload of a blob has come: `Upload-Offset` (the bytes the
+/// server holds) and `Upload-Length` (the size the attach op declared).
+#[utoipa::path(head, path = "/api/v1/blobs/{hash}",
+    params(("hash" = String, Path, description = "the blob's SHA-256, 64 lowercase hex digits")),
+    responses(AnyRole,
+        (status = 200, description = "Headers `Upload-Offset` and `Upload-Length`; no body. Offset equal to length: the blob is whole."),
+        (status = 400, description = "`request.bad_id`: not a SHA-256.", body = ErrorBody),
+        (status = 404, description = "`blob.unknown`: no accepted attach op of a case in the caller's scope names this blob (sync first).", body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn head(
+    State(state): State<AppState>,
+    session: Session,
+    Path(hash): Path<String>,
+) -> Result<Response, ApiError> {
+    let hash = parse(&hash)?;
+    let (size, progress) = known(&state, &session, hash).await?;
+    let offset = match progress {
+        Progress::Complete => size,
+        Progress::Partial(n) => n,
+    };
+    Ok((StatusCode::OK, upload_headers(offset, size)).into_response())
+}
+
+/// Appends one chunk (at most `CHUNK_BYTES`, 256 KiB) at `offset`. The
+/// last chunk's answer comes after the whole blob's hash is checked; a
+/// chunk for a blob already whole is accepted and changes nothing.
+#[utoipa::path(put, path = "/api/v1/blobs/{hash}",
+    params(("hash" = String, Path, description = "the blob's SHA-256, 64 lowercase hex digits"), ChunkAt),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The chunk."),
+    responses(AnyRole,
+        (status = 200, description = "Stored (and synced to disk); `complete` once the blob is whole. Also in `Upload-Offset`.", body = BlobUpload),
+        (status = 400, description = "`request.bad_id`: not a SHA-256. `request.bad_query`: no `offset`, or not a number.", body = ErrorBody),
+        (status = 404, description = "`blob.unknown`: no accepted attach op of a case in the caller's scope names this blob (sync first).", body = ErrorBody),
+        (status = 409, description = "`blob.wrong_offset`: the chunk does not start where the stored bytes end; `Upload-Offset` says where they do.", body = ErrorBody),
+        (status = 413, description = "`request.too_large`: the chunk is over 256 KiB. `blob.too_large`: the chunk would run past the size the attach op declared.", body = ErrorBody),
+        (status = 415, description = "`request.content_type`: the chunk is not sent as `application/octet-stream`.", body = ErrorBody),
+        (status = 422, description = "`blob.hash_mismatch`: all bytes arrived but they are not the blob; nothing is kept, upload it again from 0.", body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn put(
+    State(state): State<AppState>,
+    session: Session,
+    Path(hash): Path<String>,
+    query: Result<ApiQuery<ChunkAt>, ApiError>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let hash = parse(&hash)?;
+    let ApiQuery(ChunkAt { offset }) = query?;
+    let octets = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/octet-stream"));
+    if !octets {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "request.content_type",
+            "send the chunk as Content-Type: application/octet-stream",
+        ));
+    }
+    // Scope first: the body of a caller who may not upload this blob is
+    // never read.
+    let (size, _) = known(&state, &session, hash).await?;
+    let chunk = axum::body::to_bytes(body, CHUNK_BYTES).await.map_err(|_| {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "request.too_large",
+            format!("a chunk is at most {CHUNK_BYTES} bytes"),
+        )
+    })?;
+    let store = state.store.clone();
+    let appended =
+        tokio::task::spawn_blocking(move || store.blobs().append(&hash, size, offset, &chunk))
+            .await?;
+    let progress = match appended {
+        Ok(p) => p,
+        Err(BlobError::WrongOffset { offset, have }) => {
+            let mut answer = ApiError::new(
+                StatusCode::CONFLICT,
+                "blob.wrong_offset",
+                format!("the server holds {have} bytes of this blob; send from byte {have}, not {offset}"),
+            )
+            .into_response();
+            answer.headers_mut().extend(upload_headers(have, size));
+            return Ok(answer);
+        }
+        Err(e @ BlobError::TooLong { .. }) => {
+            return Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "blob.too_large",
+                e.to_string(),
+            ));
+        }
+        Err(e @ BlobError::HashMismatch { .. }) => {
+            tracing::warn!(%hash, device = %session.device, "an uploaded blob failed its hash");
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "blob.hash_mismatch",
+                format!("{e}; nothing was kept, upload it again from byte 0"),
+            ));
+        }
+        Err(BlobError::Io(e)) => return Err(ApiError::internal(e)),
+    };
+    let (offset, complete) = match progress {
+        Progress::Complete => (size, true),
+        Progress::Partial(n) => (n, false),
+    };
+    if complete {
+        tracing::info!(%hash, device = %session.device, "blob uploaded");
+    }
+    let answer = BlobUpload {
+        offset,
+        length: size,
+        complete,
+    };
+    Ok((StatusCode::OK, upload_headers(offset, size), Json(answer)).into_response())
+}
+
+/// The bytes of a blob, with its attachment's media type, cached by the
+/// browser for good (a name is its content).
+#[utoipa::path(get, path = "/api/v1/blobs/{hash}",
+    params(("hash" = String, Path, description = "the blob's SHA-256, 64 lowercase hex digits")),
+    responses(AnyRole,
+        (status = 200, description = "The bytes, as the attachment's media type, with `Cache-Control: private, max-age=31536000, immutable`.", content_type = "application/octet-stream"),
+        (status = 400, description = "`request.bad_id`: not a SHA-256.", body = ErrorBody),
+        (status = 403, description = "`auth.password_change_required`; `blob.masked`: a complainant's signature, and the role may not see the complainant's personal data.", body = ErrorBody),
+        (status = 404, description = "`not_found`: no case in the caller's scope references this blob. `blob.pending`: referenced, but its device (named in the message) has not uploaded it yet.", body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn get(
+    State(state): State<AppState>,
+    session: Session,
+    Path(hash): Path<String>,
+) -> Result<Response, ApiError> {
+    let hash = parse(&hash)?;
+    let store = state.store.clone();
+    let scope = session.user.scope();
+    let refs = tokio::task::spawn_blocking(move || store.blob_refs(&scope, &hash)).await??;
+    // Out of scope answers like a blob nobody references: existence is
+    // not revealed.
+    let first = refs.first().ok_or_else(|| ApiError::not_found("blob"))?;
+    let sees_personal = session.user.role.sees_personal_data();
+    let Some(shown) = refs
+        .iter()
+        .find(|r| sees_personal || !r.purpose.is_personal())
+    else {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "blob.masked",
+            "this is a complainant's signature, which your role may not see",
+        ));
+    };
+    let media_type = HeaderValue::from_str(&shown.media_type)
+        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    let pending = pending(first);
+    let store = state.store.clone();
+    let file = tokio::task::spawn_blocking(move || store.blobs().open_blob(&hash))
+        .await?
+        .map_err(ApiError::internal)?
+        .ok_or(pending)?;
+    let len = file.metadata().map_err(ApiError::internal)?.len();
+    let stream = tokio_util::io::ReaderStream::new(tokio::fs::File::from_std(file));
+    Ok((
+        [
+            (header::CONTENT_TYPE, media_type),
+            (header::CONTENT_LENGTH, HeaderValue::from(len)),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("private, max-age=31536000, immutable"),
+            ),
+        ],
+        Body::from_stream(stream),
+    )
+        .into_response())
+}
+
+/// A SHA-256 from the path, or 400 `request.bad_id`.
+fn parse(raw: &str) -> Result<BlobHash, ApiError> {
+    super::path_id(raw, "blob (SHA-256)")
+}
+
+/// The size the oldest attach op naming `hash` declared, and the upload's
+/// progress; 404 `blob.unknown` when no case in the caller's scope names it.
+async fn known(
+    state: &AppState,
+    session: &Session,
+    hash: BlobHash,
+) -> Result<(u64, Progress), ApiError> {
+    let store = state.store.clone();
+    let scope = session.user.scope();
+    tokio::task::spawn_blocking(move || {
+        let refs = store.blob_refs(&scope, &hash)?;
+        let Some(first) = refs.first() else {
+            return Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                "blob.unknown",
+                "no synced attachment names this blob: push the attach op first",
+            ));
+        };
+        let progress = store.blobs().progress(&hash).map_err(ApiError::internal)?;
+        Ok((first.size, progress))
+    })
+    .await?
+}
+
+/// 404 `blob.pending`, naming the device that holds the bytes.
+fn pending(r: &BlobRef) -> ApiError {
+    let message = match r.device_number {
+        Some(n) => format!("the file has not been uploaded yet; it is on device {n}"),
+        None => "the file has not been uploaded yet from the device that recorded it".into(),
+    };
+    ApiError::new(StatusCode::NOT_FOUND, "blob.pending", message)
+}
+
+/// The tus headers of an answer about an upload, never cached.
+fn upload_headers(offset: u64, length: u64) -> [(HeaderName, HeaderValue); 3] {
+    [
+        (
+            HeaderName::from_static(UPLOAD_OFFSET_HEADER),
+            HeaderValue::from(offset),
+        ),
+        (
+            HeaderName::from_static(UPLOAD_LENGTH_HEADER),
+            HeaderValue::from(length),
+        ),
+        (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+    ]
+}

@@ -1,0 +1,418 @@
+//! Evidence bytes (photos, signatures, documents) on disk, named by their
+//! SHA-256.
+//!
+//! A blob is uploaded in chunks into `blobs/partial/<hash>` and becomes
+//! `blobs/<first two hex digits>/<hash>` only once all of its bytes are in
+//! and their hash is the name: a file under a shard directory is always
+//! whole and correct, whatever crashed when. Each accepted chunk is synced
+//! to disk before it is acknowledged, so the offset a client is told to
+//! resume from survives a server crash.
+//!
+//! A crash in the middle of a chunk can leave the partial file longer than
+//! what was acknowledged, even with bytes the disk never got (zeros); the
+//! device resumes from whatever length `HEAD` reports, and such a blob
+//! fails its hash at the end and is uploaded again from the start.
+//!
+//! The same bytes are stored once however many cases reference them. Which
+//! cases do, and who may read them, is the database's business, not this
+//! module's: there is no SQL here.
+
+use shared::blob::{BlobHash, BlobHasher};
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// The blob directory next to the database.
+pub struct BlobStore {
+    root: PathBuf,
+    /// Appends and completions run one at a time: chunks are small and a
+    /// tablet uploads one blob at a time, and this keeps two uploads of the
+    /// same bytes from interleaving in one partial file.
+    writing: Mutex<()>,
+}
+
+/// Where an upload stands after a chunk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    /// This many bytes are stored; send the rest from here.
+    Partial(u64),
+    /// The blob is whole and its hash checked.
+    Complete,
+}
+
+/// Why a chunk was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum BlobError {
+    /// The chunk does not start where the stored bytes end.
+    #[error("the upload continues at byte {have}, not at byte {offset}")]
+    WrongOffset {
+        /// Where the chunk said it starts.
+        offset: u64,
+        /// How many bytes are stored.
+        have: u64,
+    },
+    /// The chunk would make the blob longer than its attachment says.
+    #[error("the blob is {size} bytes; this chunk would end at byte {end}")]
+    TooLong {
+        /// The size the attach op declared.
+        size: u64,
+        /// Where the chunk would end.
+        end: u64,
+    },
+    /// All bytes arrived but they hash to something else; they are deleted.
+    #[error("the bytes received hash to {actual}, not to their name")]
+    HashMismatch {
+        /// What they hash to.
+        actual: BlobHash,
+    },
+    /// The disk failed.
+    #[error(transparent)]
+    Io(#[from] io::Error),
+}
+
+/// What `server check` found wrong with a stored blob.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlobDamage {
+    /// The name the file is stored under.
+    pub name: String,
+    /// What is wrong with it.
+    pub problem: String,
+}
+
+impl BlobStore {
+    /// Opens (creating if needed) the blob directory `root` (`blobs/` in
+    /// the data directory).
+    pub fn open(root: &Path) -> io::Result<BlobStore> {
+        let root = root.to_path_buf();
+        fs::create_dir_all(root.join("partial"))?;
+        Ok(BlobStore {
+            root,
+            writing: Mutex::new(()),
+        })
+    }
+
+    /// Where a whole blob lives.
+    pub fn path(&self, hash: &BlobHash) -> PathBuf {
+        let hex = hash.to_string();
+        self.root.join(&hex[..2]).join(hex)
+    }
+
+    fn partial_path(&self, hash: &BlobHash) -> PathBuf {
+        self.root.join("partial").join(hash.to_string())
+    }
+
+    /// Whether the whole blob is stored.
+    pub fn has(&self, hash: &BlobHash) -> bool {
+        self.path(hash).is_file()
+    }
+
+    /// How far an upload has come: `Complete`, or the bytes stored so far
+    /// (0 when nothing arrived yet).
+    pub fn progress(&self, hash: &BlobHash) -> io::Result<Progress> {
+        if self.has(hash) {
+            return Ok(Progress::Complete);
+        }
+        match fs::metadata(self.partial_path(hash)) {
+            Ok(meta) => Ok(Progress::Partial(meta.len())),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Progress::Partial(0)),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Appends `chunk` at `offset` to the upload of a blob of `size` bytes.
+    /// A chunk for a blob already whole is accepted and ignored, so a
+    /// retried upload is harmless. The last chunk checks the hash and moves
+    /// the blob into place, or deletes what arrived.
+    pub fn append(
+        &self,
+        hash: &BlobHash,
+        size: u64,
+        offset: u64,
+        chunk: &[u8],
+    ) -> Result<Progress, BlobError> {
+        let _writing = self.writing.lock().unwrap_or_else(|e| e.into_inner());
+        let have = match self.progress(hash)? {
+            Progress::Complete => return Ok(Progress::Complete),
+            Progress::Partial(have) => have,
+        };
+        if offset != have {
+            return Err(BlobError::WrongOffset { offset, have });
+        }
+        let end = offset + chunk.len() as u64;
+        if end > size {
+            return Err(BlobError::TooLong { size, end });
+        }
+        let partial = self.partial_path(hash);
+        let mut file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&partial)?;
+        file.write_all(chunk)?;
+        file.sync_data()?;
+        if offset == 0 {
+            // A new file's name is durable only once its directory is synced.
+            File::open(self.root.join("partial"))?.sync_all()?;
+        }
+        if end < size {
+            return Ok(Progress::Partial(end));
+        }
+        let actual = hash_file(&partial)?;
+        if actual != *hash {
+            fs::remove_file(&partial)?;
+            return Err(BlobError::HashMismatch { actual });
+        }
+        self.settle(&partial, hash)?;
+        Ok(Progress::Complete)
+    }
+
+    /// Moves a checked file into its shard directory, durably.
+    fn settle(&self, from: &Path, hash: &BlobHash) -> io::Result<()> {
+        let whole = self.path(hash);
+        let shard = whole
+            .parent()
+            .expect("a blob path is <root>/<shard>/<hash>, so it has a parent");
+        fs::create_dir_all(shard)?;
+        fs::rename(from, &whole)?;
+        // The rename is durable only once the directory is synced.
+        File::open(shard)?.sync_all()
+    }
+
+    /// Copies every whole blob into `dir` (created; same layout), for a
+    /// backup. Returns how many were copied.
+    pub fn copy_to(&self, dir: &Path) -> io::Result<u64> {
+        let mut copied = 0;
+        for (name, path) in self.whole_files()? {
+            let shard = dir.join(name.get(..2).unwrap_or("xx"));
+            fs::create_dir_all(&shard)?;
+            fs::copy(&path, shard.join(&name))?;
+            copied += 1;
+        }
+        if copied > 0 {
+            File::open(dir)?.sync_all()?;
+        }
+        Ok(copied)
+    }
+
+    /// Takes in every blob of a backup's blob directory `dir` that is not
+    /// stored yet (or stored damaged), each checked against its name first: a damaged file in
+    /// the backup is skipped and named in the answer. Returns (blobs taken
+    /// in, names skipped).
+    pub fn import_from(&self, dir: &Path) -> io::Result<(u64, Vec<String>)> {
+        let source = BlobStore {
+            root: dir.to_path_buf(),
+            writing: Mutex::new(()),
+        };
+        let _writing = self.writing.lock().unwrap_or_else(|e| e.into_inner());
+        let mut taken = 0;
+        let mut skipped = Vec::new();
+        for (name, path) in source.whole_files()? {
+            let Ok(hash) = name.parse::<BlobHash>() else {
+                skipped.push(name);
+                continue;
+            };
+            // A stored blob stays, unless it is damaged: then the backup's
+            // (checked) copy replaces it.
+            if self.has(&hash) && hash_file(&self.path(&hash))? == hash {
+                continue;
+            }
+            let staging = self.partial_path(&hash).with_extension("restoring");
+            fs::copy(&path, &staging)?;
+            if hash_file(&staging)? != hash {
+                fs::remove_file(&staging)?;
+                skipped.push(name);
+                continue;
+            }
+            File::open(&staging)?.sync_all()?;
+            self.settle(&staging, &hash)?;
+            taken += 1;
+        }
+        Ok((taken, skipped))
+    }
+
+    /// Opens a whole blob for reading, `None` when it is not (yet) stored.
+    pub fn open_blob(&self, hash: &BlobHash) -> io::Result<Option<File>> {
+        match File::open(self.path(hash)) {
+            Ok(file) => Ok(Some(file)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Deletes a blob (whole or partial); nothing happens when it is absent.
+    pub fn remove(&self, hash: &BlobHash) -> io::Result<()> {
+        let _writing = self.writing.lock().unwrap_or_else(|e| e.into_inner());
+        for path in [self.path(hash), self.partial_path(hash)] {
+            match fs::remove_file(path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    /// Every whole blob's hash, sorted.
+    pub fn list(&self) -> io::Result<Vec<BlobHash>> {
+        let mut hashes = Vec::new();
+        for (name, _) in self.whole_files()? {
+            if let Ok(hash) = name.parse() {
+                hashes.push(hash);
+            }
+        }
+        hashes.sort();
+        Ok(hashes)
+    }
+
+    /// Re-hashes every stored blob: a file whose name is not its hash, or
+    /// that is not a hash at all, is damage.
+    pub fn verify(&self) -> io::Result<Vec<BlobDamage>> {
+        let mut damage = Vec::new();
+        for (name, path) in self.whole_files()? {
+            let problem = match name.parse::<BlobHash>() {
+                Err(_) => "the file name is not a SHA-256".to_string(),
+                Ok(hash) => match hash_file(&path)? {
+                    actual if actual == hash => continue,
+                    actual => format!("the content hashes to {actual}"),
+                },
+            };
+            damage.push(BlobDamage { name, problem });
+        }
+        Ok(damage)
+    }
+
+    /// (file name, path) of every file in a shard directory, sorted.
+    fn whole_files(&self) -> io::Result<Vec<(String, PathBuf)>> {
+        let mut files = Vec::new();
+        if !self.root.is_dir() {
+            return Ok(files);
+        }
+        for shard in fs::read_dir(&self.root)? {
+            let shard = shard?;
+            if shard.file_name() == "partial" || !shard.file_type()?.is_dir() {
+                continue;
+            }
+            for entry in fs::read_dir(shard.path())? {
+                let entry = entry?;
+                let name = entry.file_name().to_string_lossy().into_owned();
+                files.push((name, entry.path()));
+            }
+        }
+        files.sort();
+        Ok(files)
+    }
+}
+
+/// The SHA-256 of a file, read in pieces.
+fn hash_file(path: &Path) -> io::Result<BlobHash> {
+    let mut file = File::open(path)?;
+    let mut hasher = BlobHasher::new();
+    let mut buf = vec![0; 64 * 1024];
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hasher.finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store() -> (tempfile::TempDir, BlobStore) {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let store = BlobStore::open(&dir.path().join("blobs")).expect("open");
+        (dir, store)
+    }
+
+    #[test]
+    fn chunks_make_a_blob_once_the_hash_holds() {
+        let (_dir, blobs) = store();
+        let bytes = b"a photo of the leaking ceiling".to_vec();
+        let hash = BlobHash::of(&bytes);
+        let size = bytes.len() as u64;
+        assert_eq!(blobs.progress(&hash).unwrap(), Progress::Partial(0));
+        assert_eq!(
+            blobs.append(&hash, size, 0, &bytes[..10]).unwrap(),
+            Progress::Partial(10)
+        );
+        // Reopened (a restart), the upload stands where it stood.
+        let blobs = BlobStore::open(&blobs.root).unwrap();
+        assert_eq!(blobs.progress(&hash).unwrap(), Progress::Partial(10));
+        assert!(matches!(
+            blobs.append(&hash, size, 5, &bytes[5..]),
+            Err(BlobError::WrongOffset {
+                offset: 5,
+                have: 10
+            })
+        ));
+        assert!(matches!(
+            blobs.append(&hash, size, 10, &[0; 100]),
+            Err(BlobError::TooLong { .. })
+        ));
+        assert_eq!(
+            blobs.append(&hash, size, 10, &bytes[10..]).unwrap(),
+            Progress::Complete
+        );
+        assert!(blobs.has(&hash));
+        assert_eq!(fs::read(blobs.path(&hash)).unwrap(), bytes);
+        // Again: nothing changes.
+        assert_eq!(
+            blobs.append(&hash, size, 0, &bytes).unwrap(),
+            Progress::Complete
+        );
+        assert_eq!(blobs.list().unwrap(), vec![hash]);
+        assert!(blobs.verify().unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_mismatch_keeps_nothing() {
+        let (_dir, blobs) = store();
+        let hash = BlobHash::of(b"signature");
+        assert!(matches!(
+            blobs.append(&hash, 9, 0, b"signaturE"),
+            Err(BlobError::HashMismatch { .. })
+        ));
+        assert!(!blobs.has(&hash));
+        assert_eq!(blobs.progress(&hash).unwrap(), Progress::Partial(0));
+        assert!(blobs.list().unwrap().is_empty());
+    }
+
+    #[test]
+    fn verify_finds_a_file_changed_on_disk() {
+        let (_dir, blobs) = store();
+        let hash = BlobHash::of(b"document");
+        blobs.append(&hash, 8, 0, b"document").unwrap();
+        fs::write(blobs.path(&hash), b"Document").unwrap();
+        let damage = blobs.verify().unwrap();
+        assert_eq!(damage.len(), 1);
+        assert_eq!(damage[0].name, hash.to_string());
+        assert!(
+            damage[0]
+                .problem
+                .contains(&BlobHash::of(b"Document").to_string())
+        );
+    }
+
+    #[test]
+    fn a_backup_copy_is_taken_in_checked() {
+        let (dir, blobs) = store();
+        let good = BlobHash::of(b"good");
+        let bad = BlobHash::of(b"bad");
+        blobs.append(&good, 4, 0, b"good").unwrap();
+        blobs.append(&bad, 3, 0, b"bad").unwrap();
+        let copy = dir.path().join("backup.blobs");
+        assert_eq!(blobs.copy_to(&copy).unwrap(), 2);
+        let bad_copy = copy.join(&bad.to_string()[..2]).join(bad.to_string());
+        fs::write(bad_copy, b"BAD").unwrap();
+        let restored = BlobStore::open(&dir.path().join("restored")).unwrap();
+        let (taken, skipped) = restored.import_from(&copy).unwrap();
+        assert_eq!((taken, skipped), (1, vec![bad.to_string()]));
+        assert!(restored.has(&good) && !restored.has(&bad));
+        blobs.remove(&good).unwrap();
+        assert!(!blobs.has(&good));
+    }
+}

@@ -1,0 +1,445 @@
+//! Evidence over real HTTP against a real server on a temp data dir: the
+//! resumable upload (across a server kill), the hash check, the size
+//! limits, who may download what, and `server check`, `backup` and
+//! `restore` with blobs.
+
+mod common;
+
+use common::{
+    Author, Client, Fixture, Server, attach, attach_declared, bytes, cli, push_body, secret_of,
+};
+use serde_json::Value;
+use shared::blob::{BlobHash, CHUNK_BYTES};
+use shared::case::AttachmentKind;
+use shared::id::CaseId;
+use shared::op::Op;
+use std::process::Command;
+
+/// A server, a staff member of PA logged in on a new device, and a case
+/// registered by them.
+struct World {
+    fx: Fixture,
+    server: Server,
+    staff: Client,
+    author: Author,
+    secret: String,
+    case: CaseId,
+}
+
+fn world() -> World {
+    let fx = Fixture::new();
+    let server = Server::start(fx.data.path());
+    let (staff, login) = Client::login(&server.base, "staff_a");
+    let mut author = Author::new(&login);
+    let reg = author.register(&fx.pa, "楼道漏水");
+    let case = reg.case_id;
+    push(&staff, &author, &[reg]);
+    World {
+        fx,
+        server,
+        staff,
+        secret: secret_of(&login),
+        author,
+        case,
+    }
+}
+
+/// Pushes `ops`; returns the quarantine codes, in order.
+fn push(c: &Client, author: &Author, ops: &[Op]) -> Vec<String> {
+    let (status, answer) = c.post("/api/v1/sync/push", &push_body(author.device, ops));
+    assert_eq!(status, 200, "{answer}");
+    answer["quarantined"]
+        .as_array()
+        .expect("a quarantine list")
+        .iter()
+        .map(|q| q["code"].as_str().unwrap_or("").to_string())
+        .collect()
+}
+
+fn code(v: &Value) -> &str {
+    v["code"].as_str().unwrap_or("")
+}
+
+/// Every file under the data dir's `blobs/` shard directories.
+fn stored_files(w: &World) -> Vec<std::path::PathBuf> {
+    let root = w.fx.data.path().join("blobs");
+    let mut files = Vec::new();
+    for shard in std::fs::read_dir(&root).expect("blobs dir") {
+        let shard = shard.expect("entry").path();
+        if shard.is_dir() && !shard.ends_with("partial") {
+            for f in std::fs::read_dir(&shard).expect("shard") {
+                files.push(f.expect("entry").path());
+            }
+        }
+    }
+    files
+}
+
+#[test]
+fn an_upload_interrupted_by_a_server_kill_resumes_where_head_says() {
+    let mut w = world();
+    let photo = bytes(2 * CHUNK_BYTES + 1000, 1);
+    let thumb = bytes(3000, 2);
+    let hash = BlobHash::of(&photo);
+    let op = attach(
+        &mut w.author,
+        w.case,
+        AttachmentKind::Photo,
+        &photo,
+        Some(&thumb),
+    );
+    assert_eq!(push(&w.staff, &w.author, &[op]), Vec::<String>::new());
+
+    let head = w.staff.blob_head(&hash);
+    assert_eq!(
+        (head.status, head.offset, head.length),
+        (200, Some(0), Some(photo.len() as u64))
+    );
+    let first = w.staff.blob_put(&hash, 0, &photo[..CHUNK_BYTES]);
+    assert_eq!(first.status, 200, "{}", first.json());
+    assert_eq!(first.json()["offset"], CHUNK_BYTES as u64);
+    assert_eq!(first.json()["complete"], false);
+
+    // The server dies between chunks and comes back on the same data dir.
+    w.server.kill();
+    w.server = Server::start(w.fx.data.path());
+    let (staff, _) = Client::login_on(&w.server.base, "staff_a", w.author.device, &w.secret);
+    let head = staff.blob_head(&hash);
+    assert_eq!((head.status, head.offset), (200, Some(CHUNK_BYTES as u64)));
+    // A device that lost count is told where to continue.
+    let wrong = staff.blob_put(&hash, 0, &photo[..CHUNK_BYTES]);
+    assert_eq!(wrong.status, 409);
+    assert_eq!(code(&wrong.json()), "blob.wrong_offset");
+    assert_eq!(wrong.offset, Some(CHUNK_BYTES as u64));
+    assert!(
+        wrong.json()["message"]
+            .as_str()
+            .is_some_and(|m| m.contains(&CHUNK_BYTES.to_string())),
+        "{}",
+        wrong.json()
+    );
+
+    let done = staff.blob_upload(&photo, head.offset.unwrap_or(0));
+    assert_eq!(done.status, 200, "{}", done.json());
+    assert_eq!(done.json()["complete"], true);
+    let (status, headers, body) = staff.blob_get(&hash);
+    assert_eq!(status, 200);
+    assert!(body == photo, "the bytes come back as they went");
+    assert_eq!(headers[0].as_deref(), Some("image/jpeg"));
+    assert_eq!(
+        headers[1].as_deref(),
+        Some("private, max-age=31536000, immutable")
+    );
+
+    // The same bytes again: nothing changes.
+    let again = staff.blob_upload(&photo, 0);
+    assert_eq!(
+        (again.status, again.json()["complete"].clone()),
+        (200, true.into())
+    );
+    assert_eq!(stored_files(&w).len(), 1);
+
+    // The thumbnail is uploaded and served alike, with its own media type.
+    let thumb_hash = BlobHash::of(&thumb);
+    assert_eq!(staff.blob_upload(&thumb, 0).status, 200);
+    let (status, headers, body) = staff.blob_get(&thumb_hash);
+    assert_eq!((status, headers[0].as_deref()), (200, Some("image/webp")));
+    assert!(body == thumb);
+}
+
+#[test]
+fn a_corrupted_chunk_fails_the_hash_and_nothing_is_kept() {
+    let mut w = world();
+    let photo = bytes(CHUNK_BYTES + 500, 3);
+    let hash = BlobHash::of(&photo);
+    let op = attach(&mut w.author, w.case, AttachmentKind::Photo, &photo, None);
+    assert_eq!(push(&w.staff, &w.author, &[op]), Vec::<String>::new());
+
+    // Not uploaded yet: the answer names the device that holds it.
+    let (status, _, body) = w.staff.blob_get(&hash);
+    let body: Value = serde_json::from_slice(&body).expect("a JSON error");
+    assert_eq!((status, code(&body)), (404, "blob.pending"));
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains(&format!("device {}", w.author.number))),
+        "{body}"
+    );
+
+    let mut corrupted = photo.clone();
+    corrupted[CHUNK_BYTES + 7] ^= 0xFF;
+    assert_eq!(
+        w.staff.blob_put(&hash, 0, &corrupted[..CHUNK_BYTES]).status,
+        200
+    );
+    let last = w
+        .staff
+        .blob_put(&hash, CHUNK_BYTES as u64, &corrupted[CHUNK_BYTES..]);
+    assert_eq!(
+        (last.status, code(&last.json())),
+        (422, "blob.hash_mismatch")
+    );
+    assert_eq!(w.staff.blob_head(&hash).offset, Some(0));
+    assert!(stored_files(&w).is_empty());
+    assert_eq!(w.staff.blob_get(&hash).0, 404);
+
+    // The right bytes then go through.
+    assert_eq!(w.staff.blob_upload(&photo, 0).status, 200);
+    assert_eq!(w.staff.blob_get(&hash).0, 200);
+}
+
+#[test]
+fn sizes_media_types_and_names_are_bounded() {
+    let mut w = world();
+    const MIB: u64 = 1024 * 1024;
+    let photo = bytes(1000, 4);
+    let hash = BlobHash::of(&photo);
+    let op = attach(&mut w.author, w.case, AttachmentKind::Photo, &photo, None);
+    assert_eq!(push(&w.staff, &w.author, &[op]), Vec::<String>::new());
+
+    let past = w.staff.blob_put(&hash, 0, &bytes(1001, 4));
+    assert_eq!((past.status, code(&past.json())), (413, "blob.too_large"));
+    let huge = w.staff.blob_put(&hash, 0, &vec![0; CHUNK_BYTES + 1]);
+    assert_eq!(
+        (huge.status, code(&huge.json())),
+        (413, "request.too_large")
+    );
+    let json = w.staff.blob_put_as(&hash, 0, &photo, "application/json");
+    assert_eq!(
+        (json.status, code(&json.json())),
+        (415, "request.content_type")
+    );
+    let unknown = w
+        .staff
+        .blob_put(&BlobHash::of(b"nobody attached this"), 0, b"x");
+    assert_eq!(
+        (unknown.status, code(&unknown.json())),
+        (404, "blob.unknown")
+    );
+    let (status, body) = w.staff.get("/api/v1/blobs/ABC");
+    assert_eq!((status, code(&body)), (400, "request.bad_id"));
+    let (status, body) = w
+        .staff
+        .send("PUT", &format!("/api/v1/blobs/{hash}?offset=x"), "");
+    assert_eq!((status, code(&body)), (400, "request.bad_query"));
+    assert_eq!(
+        w.staff.blob_head(&hash).offset,
+        Some(0),
+        "nothing was stored"
+    );
+
+    // The company's limits (10 MiB a file, 200 MiB a case by default).
+    let mut ops = vec![attach_declared(
+        &mut w.author,
+        w.case,
+        AttachmentKind::Photo,
+        10 * MIB + 1,
+        BlobHash::of(b"too big"),
+        None,
+    )];
+    for i in 0..19u8 {
+        ops.push(attach_declared(
+            &mut w.author,
+            w.case,
+            AttachmentKind::Document,
+            10 * MIB,
+            BlobHash::of(&[i]),
+            None,
+        ));
+    }
+    // 1,000 bytes + 19 × 10 MiB are in; 10 MiB more is over 200 MiB.
+    ops.push(attach_declared(
+        &mut w.author,
+        w.case,
+        AttachmentKind::Photo,
+        10 * MIB,
+        BlobHash::of(b"one too many"),
+        None,
+    ));
+    let mut gif = attach(
+        &mut w.author,
+        w.case,
+        AttachmentKind::Photo,
+        b"GIF89a",
+        None,
+    );
+    if let shared::op::Action::Attach { mime, .. } = &mut gif.action {
+        *mime = "image/gif".into();
+    }
+    ops.push(gif);
+    assert_eq!(
+        push(&w.staff, &w.author, &ops),
+        [
+            "attachment.too_large",
+            "attachment.case_too_large",
+            "attachment.media_type"
+        ]
+    );
+    // A refused attach names no blob the server would take.
+    let refused = w.staff.blob_put(&BlobHash::of(b"too big"), 0, b"x");
+    assert_eq!(
+        (refused.status, code(&refused.json())),
+        (404, "blob.unknown")
+    );
+}
+
+#[test]
+fn blobs_follow_the_case_scope_and_personal_data() {
+    let mut w = world();
+    let photo = bytes(500, 5);
+    let complainant = bytes(400, 6);
+    let handler = bytes(300, 7);
+    let ops = vec![
+        attach(&mut w.author, w.case, AttachmentKind::Photo, &photo, None),
+        attach(
+            &mut w.author,
+            w.case,
+            AttachmentKind::ComplainantSignature,
+            &complainant,
+            None,
+        ),
+        attach(
+            &mut w.author,
+            w.case,
+            AttachmentKind::HandlerSignature,
+            &handler,
+            None,
+        ),
+    ];
+    assert_eq!(push(&w.staff, &w.author, &ops), Vec::<String>::new());
+    for b in [&photo, &complainant, &handler] {
+        assert_eq!(w.staff.blob_upload(b, 0).status, 200);
+    }
+
+    // Another property's staff: the blobs do not exist for them.
+    let (other, _) = Client::login(&w.server.base, "staff_b");
+    let (status, _, body) = other.blob_get(&BlobHash::of(&photo));
+    let body: Value = serde_json::from_slice(&body).expect("a JSON error");
+    assert_eq!((status, code(&body)), (404, "not_found"));
+    let put = other.blob_put(&BlobHash::of(&photo), 0, &photo);
+    assert_eq!((put.status, code(&put.json())), (404, "blob.unknown"));
+    assert_eq!(other.blob_head(&BlobHash::of(&photo)).status, 404);
+
+    // A department head sees the case but not the complainant's data.
+    let (head, _) = Client::login(&w.server.base, "head_a");
+    assert_eq!(head.blob_get(&BlobHash::of(&photo)).0, 200);
+    assert_eq!(head.blob_get(&BlobHash::of(&handler)).0, 200);
+    let (status, _, body) = head.blob_get(&BlobHash::of(&complainant));
+    let body: Value = serde_json::from_slice(&body).expect("a JSON error");
+    assert_eq!((status, code(&body)), (403, "blob.masked"));
+    // Quality (all properties, personal data) sees it.
+    let (quality, _) = Client::login(&w.server.base, "quality");
+    let (status, _, body) = quality.blob_get(&BlobHash::of(&complainant));
+    assert_eq!(status, 200);
+    assert!(body == complainant);
+    // The case itself lists the attachments with their hashes.
+    let (_, case) = quality.get(&format!("/api/v1/cases/{}", w.case));
+    let kinds: Vec<&str> = case["attachments"]
+        .as_array()
+        .expect("attachments")
+        .iter()
+        .map(|a| a["kind"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        kinds,
+        ["photo", "complainant_signature", "handler_signature"]
+    );
+    assert_eq!(
+        case["attachments"][1]["hash"],
+        BlobHash::of(&complainant).to_string()
+    );
+}
+
+#[test]
+fn check_backup_and_restore_cover_the_blobs() {
+    let mut w = world();
+    let photo = bytes(CHUNK_BYTES + 10, 8);
+    let missing = bytes(100, 9);
+    let hash = BlobHash::of(&photo);
+    let ops = vec![
+        attach(&mut w.author, w.case, AttachmentKind::Photo, &photo, None),
+        attach(&mut w.author, w.case, AttachmentKind::Photo, &missing, None),
+    ];
+    assert_eq!(push(&w.staff, &w.author, &ops), Vec::<String>::new());
+    assert_eq!(w.staff.blob_upload(&photo, 0).status, 200);
+    let backup = w.fx.data.path().join("nightly.sqlite3");
+    let said = cli(w.fx.data.path(), &["backup", backup.to_str().unwrap()]);
+    assert!(said.contains("1 blob(s)"), "{said}");
+    w.server.kill();
+
+    // Healthy: `ok`, with the blob its device has not sent named.
+    let said = cli(w.fx.data.path(), &["check"]);
+    assert!(said.trim_end().ends_with("ok"), "{said}");
+    assert!(said.contains(&BlobHash::of(&missing).to_string()), "{said}");
+
+    // One byte changed on disk is found.
+    let file =
+        w.fx.data
+            .path()
+            .join("blobs")
+            .join(&hash.to_string()[..2])
+            .join(hash.to_string());
+    let mut altered = std::fs::read(&file).expect("the stored blob");
+    altered[3] ^= 1;
+    std::fs::write(&file, &altered).expect("alter the blob");
+    let out = Command::new(common::bin())
+        .args(["check", "--data-dir"])
+        .arg(w.fx.data.path())
+        .output()
+        .expect("run server check");
+    assert!(!out.status.success(), "check passed a damaged blob");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&format!("blob {hash}")), "{stderr}");
+
+    // Restoring the backup into a new data dir brings the blob along.
+    let fresh = tempfile::tempdir().expect("temp dir");
+    cli(fresh.path(), &["restore", backup.to_str().unwrap()]);
+    let server = Server::start(fresh.path());
+    let (staff, _) = Client::login(&server.base, "staff_a");
+    let (status, _, body) = staff.blob_get(&hash);
+    assert_eq!(status, 200);
+    assert!(body == photo);
+    drop(server);
+    // And over the damaged one, it repairs it.
+    cli(w.fx.data.path(), &["restore", backup.to_str().unwrap()]);
+    assert!(std::fs::read(&file).expect("the blob") == photo);
+    assert!(cli(w.fx.data.path(), &["check"]).trim_end().ends_with("ok"));
+}
+
+#[test]
+fn the_company_sets_the_limits() {
+    let mut w = world();
+    let (admin, _) = Client::login(&w.server.base, "admin");
+    let (status, mut settings) = admin.get("/api/v1/admin/settings");
+    assert_eq!(status, 200, "{settings}");
+    settings["attachments"] = serde_json::json!({"max_blob_bytes": 0, "max_case_bytes": 3000});
+    let (status, body) = admin.put("/api/v1/admin/settings", &settings);
+    assert_eq!((status, code(&body)), (400, "settings.attachment_limits"));
+    settings["attachments"] = serde_json::json!({"max_blob_bytes": 2000, "max_case_bytes": 3000});
+    let (status, body) = admin.put("/api/v1/admin/settings", &settings);
+    assert_eq!(status, 200, "{body}");
+
+    let small = bytes(2000, 10);
+    let ops = vec![
+        attach(
+            &mut w.author,
+            w.case,
+            AttachmentKind::Photo,
+            &bytes(2001, 11),
+            None,
+        ),
+        attach(&mut w.author, w.case, AttachmentKind::Photo, &small, None),
+        attach(
+            &mut w.author,
+            w.case,
+            AttachmentKind::Photo,
+            &bytes(1000, 12),
+            Some(&bytes(1, 13)),
+        ),
+    ];
+    assert_eq!(
+        push(&w.staff, &w.author, &ops),
+        ["attachment.too_large", "attachment.case_too_large"]
+    );
+    assert_eq!(w.staff.blob_upload(&small, 0).status, 200);
+}
