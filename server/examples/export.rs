@@ -7,7 +7,7 @@
 //! BENCHMARKS.md. `EXPORT_CASES` changes the number of cases.
 
 use chrono::{TimeZone, Utc};
-use server::store::{AuditEntry, NewUser, Store};
+use server::store::{NewUser, Store};
 use shared::case::{CaseKind, Channel, Complainant, Registration};
 use shared::hlc::HlcClock;
 use shared::id::{CaseId, DeviceId, OpId, PropertyId};
@@ -19,6 +19,8 @@ use shared::role::Role;
 use std::sync::Arc;
 use std::time::Instant;
 
+mod bench;
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let cases: usize = std::env::var("EXPORT_CASES")
         .ok()
@@ -26,9 +28,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .unwrap_or(100_000);
     // `EXPORT_BENCH_DIR` keeps the database for a closer look afterwards.
     let keep = std::env::var_os("EXPORT_BENCH_DIR").map(std::path::PathBuf::from);
-    let dir = keep.clone().unwrap_or_else(|| {
-        std::env::temp_dir().join(format!("export-bench-{}", std::process::id()))
-    });
+    let dir = keep.clone().unwrap_or_else(|| bench::data_dir("export"));
     let store = Arc::new(server::open_store(&dir)?);
     let property = Property {
         id: PropertyId(uuid::Uuid::now_v7()),
@@ -37,9 +37,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         households: 5000,
         buildings: Vec::new(),
     };
-    store.put_property(&property, &bench_audit("property.put"))?;
-    let password = "bench-password";
-    let hash = server::auth::hash_password(password).map_err(|e| format!("{e:?}"))?;
+    store.put_property(&property, &bench::audit("property.put"))?;
+    let hash = server::auth::hash_password(bench::PASSWORD).map_err(|e| format!("{e:?}"))?;
     let mut users = Vec::new();
     for (login, role) in [("staff", Role::Staff), ("quality", Role::Quality)] {
         users.push(store.create_user(
@@ -52,7 +51,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 password_hash: hash.clone(),
             },
             Utc::now(),
-            &bench_audit("user.create"),
+            &bench::audit("user.create"),
         )?);
     }
 
@@ -69,7 +68,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         users[0].id,
         (&token, Utc::now()),
         Utc::now(),
-        &bench_audit("auth.login"),
+        &bench::audit("auth.login"),
     )?;
     let (device, number) = (info.id, info.number);
     let mut clock = HlcClock::new(device, None);
@@ -127,23 +126,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let seeded = seeding.elapsed();
 
-    let rt = tokio::runtime::Runtime::new()?;
-    let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
-    let base = format!("http://{}", listener.local_addr()?);
-    let app = server::app(server::state(store.clone()), None);
-    rt.spawn(async move { axum::serve(listener, app).await });
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let login: serde_json::Value = agent
-        .post(format!("{base}/api/v1/auth/login"))
-        .send_json(serde_json::json!({
-            "login": "quality", "password": password, "device_name": "bench",
-        }))?
-        .body_mut()
-        .read_json()?;
-    let token = login["token"].as_str().ok_or("no token")?.to_string();
+    let (_rt, base) = bench::serve(store.clone())?;
+    let agent = bench::agent();
+    let token = bench::login(&agent, &base, "quality")?.token;
     let get = |path: &str| -> Result<(usize, f64), Box<dyn std::error::Error>> {
         let started = Instant::now();
         let mut resp = agent
@@ -179,9 +164,4 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let _ = std::fs::remove_dir_all(&dir);
     }
     Ok(())
-}
-
-/// The audit record of the benchmark's own set-up.
-fn bench_audit(action: &str) -> AuditEntry {
-    AuditEntry::unattended(action, "benchmark", serde_json::Value::Null)
 }

@@ -6,71 +6,37 @@
 //! that `xtask` writes into BENCHMARKS.md.
 
 use chrono::Utc;
-use server::store::{AuditEntry, NewUser, Store};
 use shared::blob::{BlobHash, CHUNK_BYTES};
 use shared::case::{AttachmentKind, Channel, Complainant, Registration};
 use shared::hlc::HlcClock;
-use shared::id::{AttachmentId, CaseId, DeviceId, OpId, PropertyId};
+use shared::id::{AttachmentId, CaseId, OpId};
 use shared::op::{Action, Op, SCHEMA_VERSION};
 use shared::phone::Phone;
-use shared::property::{Location, Property};
+use shared::property::Location;
 use shared::regno::RegNo;
 use shared::role::Role;
-use std::sync::Arc;
 use std::time::Instant;
+
+mod bench;
 
 /// Photos of 8 MiB (under the default 10 MiB a file), this many.
 const BLOBS: usize = 12;
 const BLOB_BYTES: usize = 8 * 1024 * 1024;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let dir = std::env::temp_dir().join(format!("upload-bench-{}", std::process::id()));
-    let store = Arc::new(server::open_store(&dir)?);
-    let property = Property {
-        id: PropertyId(uuid::Uuid::now_v7()),
-        code: "BENCH".into(),
-        name: "基准小区".into(),
-        households: 1000,
-        buildings: Vec::new(),
-    };
-    store.put_property(&property, &bench_audit("property.put"))?;
-    let user = store.create_user(
-        NewUser {
-            login: "bench".into(),
-            display_name: "bench".into(),
-            role: Role::Staff,
-            properties: vec![property.id],
-            department: None,
-            password_hash: server::auth::hash_password("bench-password")
-                .map_err(|e| format!("{e:?}"))?,
-        },
-        Utc::now(),
-        &bench_audit("user.create"),
-    )?;
-    let rt = tokio::runtime::Runtime::new()?;
-    let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
-    let base = format!("http://{}", listener.local_addr()?);
-    let app = server::app(server::state(store.clone()), None);
-    rt.spawn(async move { axum::serve(listener, app).await });
-
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let login: serde_json::Value = agent
-        .post(format!("{base}/api/v1/auth/login"))
-        .send_json(
-            serde_json::json!({ "login": "bench", "password": "bench-password", "device_name": "bench" }),
-        )?
-        .body_mut()
-        .read_json()?;
-    let token = login["token"].as_str().ok_or("no token")?.to_string();
-    // The server issues the device and its number.
-    let device: DeviceId = serde_json::from_value(login["device"].clone())?;
-    let number = login["device_number"]
-        .as_u64()
-        .and_then(|n| u32::try_from(n).ok())
-        .ok_or("no device number")?;
+    let bench::StaffSetup {
+        dir,
+        store,
+        property,
+        user,
+    } = bench::StaffSetup::new("upload")?;
+    let (_rt, base) = bench::serve(store.clone())?;
+    let agent = bench::agent();
+    let bench::Login {
+        token,
+        device,
+        number,
+    } = bench::login(&agent, &base, "bench")?;
 
     // One case with every photo attached (96 MiB, under 200 MiB a case).
     let photos: Vec<Vec<u8>> = (0..BLOBS)
@@ -173,9 +139,4 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
-}
-
-/// The audit record of the benchmark's own set-up.
-fn bench_audit(action: &str) -> AuditEntry {
-    AuditEntry::unattended(action, "benchmark", serde_json::Value::Null)
 }
