@@ -5,7 +5,7 @@
 //! The codes are the dotted string literals of the error namespaces in
 //! `server/src` and `shared/src` (`ApiError::new(…, "sync.bad_seq", …)`,
 //! `bad_request("admin.bad_login", …)`, the quarantine reasons of
-//! `push.rs`, the `code()` of `shared`'s error enums), plus the three
+//! `server/src/push/mod.rs`, the `code()` of `shared`'s error enums), plus the three
 //! undotted ones of `server/src/error.rs`. The app's words are the arms of
 //! `code_message` in `app/src/api/mod.rs`; audit actions, which share some
 //! namespaces, have theirs in `audit_action` in
