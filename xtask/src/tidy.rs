@@ -6,6 +6,9 @@
 //!   from the linking file's folder), and names ending in `.md` in backticks
 //!   in Markdown files or in comments of Rust files (resolved from the
 //!   repository root, as the project writes paths).
+//! - Every repository path a Markdown file or a Rust comment names in a code
+//!   span (one starting with a top folder such as `server/` or `docs/`)
+//!   exists, so the docs follow the code when files move.
 //! - Every module of `shared`, `server` and `app` (a `.rs` file or a
 //!   directory module) is named in `ARCHITECTURE.md`, in a code span, by its
 //!   file stem or path. `lib.rs`, `main.rs` and `mod.rs` are exempt.
@@ -113,6 +116,40 @@ fn architecture_names_every_module() {
 }
 
 #[test]
+fn source_paths_named_exist() {
+    let root = repo_root();
+    let mut problems = Vec::new();
+    for file in repo_files(&root) {
+        let Ok(text) = fs::read_to_string(root.join(&file)) else {
+            continue;
+        };
+        let lines: Vec<(usize, &str)> = match file.extension().and_then(|e| e.to_str()) {
+            Some("md") => prose_lines(&text).collect(),
+            Some("rs") => text
+                .lines()
+                .enumerate()
+                .filter_map(|(i, l)| l.trim_start().strip_prefix("//").map(|c| (i + 1, c)))
+                .collect(),
+            _ => continue,
+        };
+        for (line, prose) in lines {
+            for path in code_spans(prose).filter_map(repo_path) {
+                if !root.join(path).exists() {
+                    problems.push(format!(
+                        "{}:{line}: `{path}` does not exist",
+                        file.display()
+                    ));
+                }
+            }
+        }
+    }
+    report(
+        "source paths named that are not in the repository",
+        &problems,
+    );
+}
+
+#[test]
 fn targets_resolve_inside_the_root() {
     let root = repo_root();
     check(&root, "", "README.md", Ok(()));
@@ -143,6 +180,15 @@ fn links_and_spans_are_found() {
     let fenced = "a `x.md`\n```\n[no](no.md)\n```\nb";
     let lines: Vec<_> = prose_lines(fenced).collect();
     assert_eq!(lines, [(1, "a `x.md`"), (5, "b")]);
+    assert_eq!(
+        repo_path("server/src/cli/{serve,users}.rs"),
+        Some("server/src/cli/")
+    );
+    assert_eq!(
+        repo_path("app/src/api/mod.rs:42"),
+        Some("app/src/api/mod.rs")
+    );
+    assert_eq!(repo_path("target/debug/server"), None);
 }
 
 fn check(root: &Path, base: &str, target: &str, expected: Result<(), &str>) {
@@ -272,6 +318,21 @@ fn md_links(line: &str) -> impl Iterator<Item = &str> {
 /// The contents of the single-backtick code spans in a text.
 fn code_spans(text: &str) -> impl Iterator<Item = &str> {
     text.split('`').skip(1).step_by(2)
+}
+
+/// The repository path a code span names, if it starts with one of the
+/// project's top folders: the span up to its first character that cannot be
+/// in a path, so that `app/src/pages/admin/{users,devices}.rs` names the
+/// folder. A trailing `:line` or sentence dot is not part of it.
+fn repo_path(span: &str) -> Option<&str> {
+    const TOP: [&str; 7] = [
+        "app/", "docs/", "server/", "shared/", "style/", "tests/", "xtask/",
+    ];
+    if !TOP.iter().any(|top| span.starts_with(top)) {
+        return None;
+    }
+    let end = span.find(|c: char| !is_path_char(c)).unwrap_or(span.len());
+    Some(span[..end].trim_end_matches('.'))
 }
 
 fn is_path_char(c: char) -> bool {
