@@ -94,18 +94,6 @@ fn ActionForm(
     };
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
 
-    let text =
-        move |name: &'static str, sig: RwSignal<String>, zh: &'static str, en: &'static str| {
-            view! {
-                <label class="field">
-                    <span>{t(zh, en)}</span>
-                    <input type="text" data-testid=format!("in-{name}") prop:value=move || sig.get()
-                        on:input=move |ev| sig.set(event_target_value(&ev))/>
-                    {beside(name)}
-                </label>
-            }
-            .into_any()
-        };
     let typed = move |name: &'static str,
                       sig: RwSignal<String>,
                       ty: &'static str,
@@ -121,6 +109,10 @@ fn ActionForm(
         }
         .into_any()
     };
+    let text = move |name: &'static str,
+                     sig: RwSignal<String>,
+                     zh: &'static str,
+                     en: &'static str| { typed(name, sig, "text", zh, en) };
     let check = move |name: &'static str,
                       sig: RwSignal<bool>,
                       zh: &'static str,
