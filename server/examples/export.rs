@@ -9,9 +9,8 @@
 use chrono::{TimeZone, Utc};
 use server::store::{NewUser, Store};
 use shared::case::{CaseKind, Channel, Complainant, Registration};
-use shared::hlc::HlcClock;
-use shared::id::{CaseId, DeviceId, OpId, PropertyId};
-use shared::op::{Action, Op, SCHEMA_VERSION};
+use shared::id::{CaseId, DeviceId, PropertyId};
+use shared::op::Action;
 use shared::phone::Phone;
 use shared::property::{Location, Property};
 use shared::regno::RegNo;
@@ -71,7 +70,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &bench::audit("auth.login"),
     )?;
     let (device, number) = (info.id, info.number);
-    let mut clock = HlcClock::new(device, None);
+    let mut author = bench::Author::new(device, users[0].id);
     let start = Utc
         .with_ymd_and_hms(2025, 1, 1, 1, 0, 0)
         .single()
@@ -80,18 +79,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut batch = Vec::new();
     for i in 0..cases {
         let at = start + chrono::Duration::seconds(i as i64 * 300);
-        batch.push(Op {
-            id: OpId(uuid::Uuid::now_v7()),
-            case_id: CaseId(uuid::Uuid::now_v7()),
-            device,
-            seq: i as u64 + 1,
-            hlc: clock.tick(at.timestamp_millis()),
+        batch.push(author.op(
+            CaseId(uuid::Uuid::now_v7()),
             at,
-            author: users[0].id,
-            role: Role::Staff,
-            schema: SCHEMA_VERSION,
-            expected_state: None,
-            action: Action::Register(Registration {
+            Action::Register(Registration {
                 reg_no: RegNo::new(
                     "BENCH",
                     at.with_timezone(&chrono_tz::Asia::Shanghai).date_naive(),
@@ -112,7 +103,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 requested_remedy: String::new(),
                 related_case: None,
             }),
-        });
+        ));
         if batch.len() == 5000 || i + 1 == cases {
             let now = Utc::now();
             store.push(

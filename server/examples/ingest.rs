@@ -6,13 +6,11 @@
 
 use chrono::Utc;
 use shared::case::{Channel, Complainant, NoteKind, Registration};
-use shared::hlc::HlcClock;
-use shared::id::{CaseId, OpId};
-use shared::op::{Action, Op, SCHEMA_VERSION};
+use shared::id::CaseId;
+use shared::op::Action;
 use shared::phone::Phone;
 use shared::property::Location;
 use shared::regno::RegNo;
-use shared::role::Role;
 use std::time::Instant;
 
 mod bench;
@@ -36,8 +34,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         number,
     } = bench::login(&agent, &base, "bench")?;
 
-    let mut clock = HlcClock::new(device, None);
-    let mut seq = 0u64;
+    let mut author = bench::Author::new(device, user.id);
     let mut total_ops = 0usize;
     let mut elapsed = std::time::Duration::ZERO;
     for batch in 0..BATCHES {
@@ -45,22 +42,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         for c in 0..CASES_PER_BATCH {
             let case = CaseId(uuid::Uuid::now_v7());
             let now = Utc::now();
-            let mut op = |action: Action| {
-                seq += 1;
-                Op {
-                    id: OpId(uuid::Uuid::now_v7()),
-                    case_id: case,
-                    device,
-                    seq,
-                    hlc: clock.tick(now.timestamp_millis()),
-                    at: now,
-                    author: user.id,
-                    role: Role::Staff,
-                    schema: SCHEMA_VERSION,
-                    expected_state: None,
-                    action,
-                }
-            };
+            let mut op = |action: Action| author.op(case, now, action);
             ops.push(op(Action::Register(Registration {
                 reg_no: RegNo::new(
                     "BENCH",
@@ -98,7 +80,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .body_mut()
             .read_json()?;
         elapsed += started.elapsed();
-        if answer["acked_seq"].as_u64() != Some(seq) {
+        if answer["acked_seq"].as_u64() != Some(author.seq()) {
             return Err(format!("push not fully acknowledged: {answer}").into());
         }
         total_ops += ops.len();

@@ -8,13 +8,11 @@
 use chrono::Utc;
 use shared::blob::{BlobHash, CHUNK_BYTES};
 use shared::case::{AttachmentKind, Channel, Complainant, Registration};
-use shared::hlc::HlcClock;
-use shared::id::{AttachmentId, CaseId, OpId};
-use shared::op::{Action, Op, SCHEMA_VERSION};
+use shared::id::{AttachmentId, CaseId};
+use shared::op::Action;
 use shared::phone::Phone;
 use shared::property::Location;
 use shared::regno::RegNo;
-use shared::role::Role;
 use std::time::Instant;
 
 mod bench;
@@ -46,26 +44,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .collect()
         })
         .collect();
-    let mut clock = HlcClock::new(device, None);
     let case = CaseId(uuid::Uuid::now_v7());
     let now = Utc::now();
-    let mut seq = 0u64;
-    let mut op = |action: Action| {
-        seq += 1;
-        Op {
-            id: OpId(uuid::Uuid::now_v7()),
-            case_id: case,
-            device,
-            seq,
-            hlc: clock.tick(now.timestamp_millis()),
-            at: now,
-            author: user.id,
-            role: Role::Staff,
-            schema: SCHEMA_VERSION,
-            expected_state: None,
-            action,
-        }
-    };
+    let mut author = bench::Author::new(device, user.id);
+    let mut op = |action: Action| author.op(case, now, action);
     let mut ops = vec![op(Action::Register(Registration {
         reg_no: RegNo::new(
             "BENCH",

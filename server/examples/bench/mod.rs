@@ -7,10 +7,12 @@
 
 #![allow(dead_code)]
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use server::store::sqlite::SqliteStore;
 use server::store::{AuditEntry, NewUser, Store};
-use shared::id::{DeviceId, PropertyId};
+use shared::hlc::HlcClock;
+use shared::id::{CaseId, DeviceId, OpId, PropertyId, UserId};
+use shared::op::{Action, Op, SCHEMA_VERSION};
 use shared::property::Property;
 use shared::role::{Role, User};
 use std::path::PathBuf;
@@ -121,5 +123,48 @@ impl StaffSetup {
             property,
             user,
         })
+    }
+}
+
+/// Makes one staff member's ops on one device, numbered and clocked as a
+/// tablet makes them.
+pub struct Author {
+    device: DeviceId,
+    user: UserId,
+    clock: HlcClock,
+    seq: u64,
+}
+
+impl Author {
+    pub fn new(device: DeviceId, user: UserId) -> Author {
+        Author {
+            device,
+            user,
+            clock: HlcClock::new(device, None),
+            seq: 0,
+        }
+    }
+
+    /// The sequence number of the last op made.
+    pub fn seq(&self) -> u64 {
+        self.seq
+    }
+
+    /// The next op: `action` on `case`, made at `at`.
+    pub fn op(&mut self, case: CaseId, at: DateTime<Utc>, action: Action) -> Op {
+        self.seq += 1;
+        Op {
+            id: OpId(uuid::Uuid::now_v7()),
+            case_id: case,
+            device: self.device,
+            seq: self.seq,
+            hlc: self.clock.tick(at.timestamp_millis()),
+            at,
+            author: self.user,
+            role: Role::Staff,
+            schema: SCHEMA_VERSION,
+            expected_state: None,
+            action,
+        }
     }
 }
