@@ -686,6 +686,16 @@ pub struct Case {
 }
 
 impl Case {
+    /// The bytes of evidence the case holds, thumbnails included: what
+    /// `crate::validation::validate_attachment_limits` weighs a new
+    /// attachment against.
+    pub fn evidence_bytes(&self) -> u64 {
+        self.attachments
+            .iter()
+            .map(|a| a.size.saturating_add(a.thumbnail.as_ref().map_or(0, |t| t.size)))
+            .fold(0, u64::saturating_add)
+    }
+
     /// Whether any escalation was recorded (the 上报 flag).
     pub fn escalated(&self) -> bool {
         !self.escalations.is_empty()

@@ -51,13 +51,24 @@ pub struct AttachmentLimits {
     /// The most bytes of evidence one case may hold (default 200 MiB; at
     /// most [`MAX_CASE_ATTACHMENT_BYTES`]).
     pub max_case_bytes: u64,
+    /// Whether a tablet keeps a photo as the camera took it. Off by
+    /// default: photos are scaled down on the tablet (longest side
+    /// [`PHOTO_LONGEST_SIDE`] pixels, JPEG) before they are stored, which
+    /// keeps evidence readable at a tenth of the size and the storage.
+    pub keep_original_photos: bool,
 }
+
+/// The longest side, in pixels, of a photo scaled down on the tablet.
+pub const PHOTO_LONGEST_SIDE: u32 = 1600;
+/// The longest side, in pixels, of a photo's thumbnail.
+pub const THUMBNAIL_LONGEST_SIDE: u32 = 320;
 
 impl Default for AttachmentLimits {
     fn default() -> Self {
         AttachmentLimits {
             max_blob_bytes: 10 * 1024 * 1024,
             max_case_bytes: 200 * 1024 * 1024,
+            keep_original_photos: false,
         }
     }
 }
@@ -180,6 +191,7 @@ mod tests {
                 attachments: AttachmentLimits {
                     max_blob_bytes,
                     max_case_bytes,
+                    keep_original_photos: false,
                 },
                 ..Settings::default()
             }

@@ -505,6 +505,7 @@ mod tests {
         let limits = AttachmentLimits {
             max_blob_bytes: 1000,
             max_case_bytes: 3000,
+            keep_original_photos: false,
         };
         let check = |action: Action, case_bytes: u64, expected: &[(&str, &str)]| {
             super::super::assert_codes(
