@@ -17,12 +17,18 @@
 //! - `prefs`: the language, the device's user (`owner`) and the time of
 //!   the last successful sync (`last_sync`), so the header tells it after
 //!   a reload, offline too.
+//! - `blobs` (version 2): evidence bytes as `Blob`s, keyed by their
+//!   SHA-256: those taken on this device and those downloaded for display.
+//! - `uploads` (version 2): the evidence this device took that the server
+//!   does not hold yet ([`PendingUpload`], JSON), keyed by SHA-256.
 //!
 //! **Architecture Invariant:** there is no separate outbox store. The outbox
 //! is the ops of this device with `seq > DeviceState::acked_seq`, so it can
 //! never drift from what the server acknowledged. An op and the device state
 //! that issued its sequence number are written in one transaction
 //! ([`save_op`]), so a reload can never hand out a sequence number twice.
+//! The evidence an attach op names is written in that same transaction,
+//! with its upload entry, so no op names bytes the device lost.
 
 use crate::blocked::Blocked;
 use indexed_db_futures::database::Database;
@@ -30,20 +36,23 @@ use indexed_db_futures::prelude::*;
 use indexed_db_futures::transaction::TransactionMode;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use shared::blob::BlobHash;
 use shared::device::DeviceState;
-use shared::id::DeviceId;
+use shared::id::{CaseId, DeviceId};
 use shared::op::Op;
 use shared::wire::ConfigKey;
 use std::cell::RefCell;
 
 const DB_NAME: &str = "complaints";
-const DB_VERSION: u32 = 1;
+const DB_VERSION: u32 = 2;
 
 const OPS: &str = "ops";
 const DEVICE: &str = "device";
 const SESSION: &str = "session";
 const CONFIG: &str = "config";
 const PREFS: &str = "prefs";
+const BLOBS: &str = "blobs";
+const UPLOADS: &str = "uploads";
 
 /// Why a storage call failed. Shown to people as "could not save on this
 /// tablet"; the detail goes to the console.
@@ -155,6 +164,31 @@ pub struct Snapshot {
     pub last_sync: Option<chrono::DateTime<chrono::Utc>>,
     /// Whether the server stopped accepting this device.
     pub blocked: Option<Blocked>,
+    /// Evidence taken here that the server does not hold yet.
+    pub uploads: Vec<PendingUpload>,
+}
+
+/// Evidence this device took that the server does not hold yet: uploaded
+/// once the server acknowledged the attach op that names it (`seq`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingUpload {
+    /// The bytes' SHA-256, their key in `blobs`.
+    pub hash: BlobHash,
+    /// How many bytes.
+    pub size: u64,
+    /// The case whose attach op names them.
+    pub case_id: CaseId,
+    /// The device sequence number of that op.
+    pub seq: u64,
+}
+
+/// Evidence bytes to store with the op that names them.
+#[derive(Debug, Clone)]
+pub struct NewBlob {
+    /// Their SHA-256.
+    pub hash: BlobHash,
+    /// The bytes.
+    pub blob: web_sys::Blob,
 }
 
 thread_local! {
@@ -182,6 +216,11 @@ pub async fn open() -> Result<(), DbError> {
                     db.create_object_store(name).build()?;
                 }
             }
+            if event.old_version() < 2.0 {
+                for name in [BLOBS, UPLOADS] {
+                    db.create_object_store(name).build()?;
+                }
+            }
             Ok(())
         })
         .await?;
@@ -193,7 +232,7 @@ pub async fn open() -> Result<(), DbError> {
 pub async fn load() -> Result<Snapshot, DbError> {
     let db = db()?;
     let tx = db
-        .transaction([OPS, DEVICE, SESSION, CONFIG, PREFS])
+        .transaction([OPS, DEVICE, SESSION, CONFIG, PREFS, UPLOADS])
         .build()?;
     let identity = get_json::<DeviceIdentity>(&tx, DEVICE, "identity").await?;
     let state = get_json::<DeviceState>(&tx, DEVICE, "state").await?;
@@ -223,6 +262,20 @@ pub async fn load() -> Result<Snapshot, DbError> {
         }
     }
 
+    let stored: Vec<String> = tx
+        .object_store(UPLOADS)?
+        .get_all()
+        .primitive()?
+        .await?
+        .collect::<Result<_, _>>()?;
+    let mut uploads = Vec::with_capacity(stored.len());
+    for json in stored {
+        match serde_json::from_str::<PendingUpload>(&json) {
+            Ok(u) => uploads.push(u),
+            Err(e) => leptos::logging::warn!("skipping a stored upload: {e}"),
+        }
+    }
+
     let store = tx.object_store(CONFIG)?;
     let mut config = Vec::new();
     for key in ConfigKey::ALL.map(ConfigKey::code) {
@@ -240,6 +293,7 @@ pub async fn load() -> Result<Snapshot, DbError> {
         lang,
         last_sync,
         blocked,
+        uploads,
     })
 }
 
@@ -269,20 +323,78 @@ fn put_json<T: Serialize>(
     Ok(())
 }
 
-/// Stores a local op and the device state that issued it, atomically. Only
-/// when this returns `Ok` may the UI say "saved".
+/// Stores a local op, the device state that issued it and the evidence
+/// bytes it names (each waiting for upload), atomically. Only when this
+/// returns `Ok` may the UI say "saved".
 ///
 /// The requests are issued before the first `await`, so transactions are
 /// queued in call order: a later snapshot of the device state is never
 /// overwritten by an earlier one.
-pub async fn save_op(op: &Op, state: &DeviceState) -> Result<(), DbError> {
+pub async fn save_op(op: &Op, state: &DeviceState, blobs: &[NewBlob]) -> Result<(), DbError> {
     let db = db()?;
     let tx = db
-        .transaction([OPS, DEVICE])
+        .transaction([OPS, DEVICE, BLOBS, UPLOADS])
         .with_mode(TransactionMode::Readwrite)
         .build()?;
     tx.object_store(OPS)?.put(OpRecord::new(op)?).serde()?;
     put_json(&tx, DEVICE, "state", state)?;
+    for b in blobs {
+        let key = b.hash.to_string();
+        tx.object_store(BLOBS)?
+            .put(wasm_bindgen::JsValue::from(b.blob.clone()))
+            .with_key(key.clone())
+            .primitive()?;
+        let upload = PendingUpload {
+            hash: b.hash,
+            size: b.blob.size() as u64,
+            case_id: op.case_id,
+            seq: op.seq,
+        };
+        put_json(&tx, UPLOADS, &key, &upload)?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The evidence bytes named `hash`, if this device holds them.
+pub async fn blob(hash: BlobHash) -> Result<Option<web_sys::Blob>, DbError> {
+    use wasm_bindgen::JsCast;
+    let db = db()?;
+    let tx = db.transaction(BLOBS).build()?;
+    let value: Option<wasm_bindgen::JsValue> = tx
+        .object_store(BLOBS)?
+        .get(hash.to_string())
+        .primitive()?
+        .await?;
+    Ok(value.and_then(|v| v.dyn_into::<web_sys::Blob>().ok()))
+}
+
+/// Keeps downloaded evidence bytes, so they show offline too.
+pub async fn save_blob(hash: BlobHash, blob: &web_sys::Blob) -> Result<(), DbError> {
+    let db = db()?;
+    let tx = db
+        .transaction(BLOBS)
+        .with_mode(TransactionMode::Readwrite)
+        .build()?;
+    tx.object_store(BLOBS)?
+        .put(wasm_bindgen::JsValue::from(blob.clone()))
+        .with_key(hash.to_string())
+        .primitive()?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The server holds the blob whole: it no longer waits for upload. The
+/// bytes stay, so the evidence still shows offline.
+pub async fn finish_upload(hash: BlobHash) -> Result<(), DbError> {
+    let db = db()?;
+    let tx = db
+        .transaction(UPLOADS)
+        .with_mode(TransactionMode::Readwrite)
+        .build()?;
+    tx.object_store(UPLOADS)?
+        .delete(hash.to_string())
+        .primitive()?;
     tx.commit().await?;
     Ok(())
 }
@@ -377,16 +489,18 @@ pub async fn clear_session() -> Result<(), DbError> {
     Ok(())
 }
 
-/// Drops every case and the config (another user logged in on a device
-/// with an empty outbox: they must not see the previous user's scope).
+/// Drops every case, the config and the evidence bytes (another user
+/// logged in on a device with an empty outbox and nothing left to upload:
+/// they must not see the previous user's scope).
 pub async fn clear_cases() -> Result<(), DbError> {
     let db = db()?;
     let tx = db
-        .transaction([OPS, CONFIG])
+        .transaction([OPS, CONFIG, BLOBS])
         .with_mode(TransactionMode::Readwrite)
         .build()?;
     tx.object_store(OPS)?.clear()?;
     tx.object_store(CONFIG)?.clear()?;
+    tx.object_store(BLOBS)?.clear()?;
     tx.commit().await?;
     Ok(())
 }

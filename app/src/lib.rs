@@ -9,8 +9,8 @@
 //! Codemap: `db` is IndexedDB, `api` the HTTP client, `sync` the engine
 //! and `sync_status` what it reports, `state` the shared state, `record`
 //! the one place ops are made, `blocked` why the server stopped accepting
-//! the device, `pages` the screens, `components` the small shared pieces,
-//! `i18n` the words.
+//! the device, `evidence` photos and signatures, `pages` the screens,
+//! `components` the small shared pieces, `i18n` the words.
 //!
 //! **Architecture Invariant:** the app holds no second copy of the rules.
 //! Workflow, deadlines and validation come from `shared`.
@@ -19,6 +19,7 @@ pub mod api;
 pub mod blocked;
 pub mod components;
 pub mod db;
+pub mod evidence;
 pub mod i18n;
 pub mod pages;
 pub mod record;

@@ -6,7 +6,7 @@
 //! recording here, `state` and `sync` need not import each other.
 
 use crate::blocked::Blocked;
-use crate::db::{self, DbError};
+use crate::db::{self, DbError, NewBlob, PendingUpload};
 use crate::state::{AppCtx, now};
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
@@ -72,6 +72,19 @@ impl AppCtx {
         expected_state: Option<CaseState>,
         build: impl FnOnce(&mut DeviceState, DateTime<Utc>) -> Result<Action, RecordError>,
     ) -> Result<Op, RecordError> {
+        self.record_with(case_id, expected_state, Vec::new(), build)
+            .await
+    }
+
+    /// [`AppCtx::record`] for an op that names evidence: `blobs` are stored
+    /// in the op's transaction and wait there for upload.
+    pub async fn record_with(
+        self,
+        case_id: CaseId,
+        expected_state: Option<CaseState>,
+        blobs: Vec<NewBlob>,
+        build: impl FnOnce(&mut DeviceState, DateTime<Utc>) -> Result<Action, RecordError>,
+    ) -> Result<Op, RecordError> {
         // Nothing new on a device the server no longer accepts: it could
         // never be uploaded (see `Blocked`).
         if let Some(blocked) = self.blocked.get_untracked() {
@@ -100,7 +113,7 @@ impl AppCtx {
             Some(Err(e)) => return Err(e),
             None => return Err(RecordError::Disposed),
         };
-        if let Err(e) = db::save_op(&op, &snapshot).await {
+        if let Err(e) = db::save_op(&op, &snapshot, &blobs).await {
             leptos::logging::error!("saving op {}: {e}", op.id);
             // Nothing was stored, so give back the sequence and the
             // registration number, unless something else moved on since.
@@ -112,6 +125,19 @@ impl AppCtx {
             });
             return Err(RecordError::Storage(e));
         }
+        self.uploads.update(|u| {
+            for b in &blobs {
+                u.insert(
+                    b.hash,
+                    PendingUpload {
+                        hash: b.hash,
+                        size: b.blob.size() as u64,
+                        case_id,
+                        seq: op.seq,
+                    },
+                );
+            }
+        });
         self.add_ops(vec![op.clone()]);
         crate::sync::request(self);
         Ok(op)

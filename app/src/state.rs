@@ -12,10 +12,11 @@
 //! same sequence number twice or store an older snapshot over a newer one.
 
 use crate::blocked::Blocked;
-use crate::db::{self, DeviceIdentity, StoredSession};
+use crate::db::{self, DeviceIdentity, PendingUpload, StoredSession};
 use crate::sync_status::SyncStatus;
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
+use shared::blob::BlobHash;
 use shared::calendar::Calendar;
 use shared::case::Case;
 use shared::category::{Category, default_categories};
@@ -27,7 +28,7 @@ use shared::op::Op;
 use shared::property::Property;
 use shared::settings::Settings;
 use shared::wire::{ConfigItem, ConfigKey, UserCard};
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 /// Which screen is showing. Plain signal navigation: the app is one page
@@ -227,6 +228,8 @@ pub struct AppCtx {
     /// Set when the server stopped accepting this device; nothing new is
     /// recorded until a login succeeds.
     pub blocked: RwSignal<Option<Blocked>>,
+    /// Evidence taken here that the server does not hold yet, by hash.
+    pub uploads: RwSignal<BTreeMap<BlobHash, PendingUpload>>,
 }
 
 /// The device's wall clock.
@@ -253,6 +256,7 @@ impl AppCtx {
             ready: RwSignal::new(false),
             fatal: RwSignal::new(None),
             blocked: RwSignal::new(None),
+            uploads: RwSignal::new(BTreeMap::new()),
         }
     }
 
@@ -280,6 +284,8 @@ impl AppCtx {
         self.device.set(snap.state);
         self.session.set(snap.session);
         self.blocked.set(snap.blocked);
+        self.uploads
+            .set(snap.uploads.into_iter().map(|u| (u.hash, u)).collect());
         self.sync.update(|s| s.last_ok = snap.last_sync);
         self.add_ops(snap.ops);
         self.ready.set(true);

@@ -1,6 +1,8 @@
 //! The sync engine: push the outbox (at least one request, so the device
 //! learns the server's epoch and acknowledgement), then pull until the
-//! server has no more, storing each page durably before moving the cursor.
+//! server has no more, storing each page durably before moving the cursor,
+//! then upload the evidence bytes of acknowledged ops
+//! (`crate::evidence::upload`).
 //!
 //! It runs on start, every 30 seconds, when the browser comes back online,
 //! after each local save, and from the sync button. A flag makes sure only
@@ -173,7 +175,10 @@ async fn run(ctx: AppCtx) -> Result<u64, ApiError> {
     for _ in 0..EPOCH_RETRIES {
         quarantined += push_all(ctx, &token).await?;
         match pull_all(ctx, &token).await? {
-            Pulled::Done => return Ok(quarantined),
+            Pulled::Done => {
+                crate::evidence::upload::upload_waiting(ctx, &token).await?;
+                return Ok(quarantined);
+            }
             Pulled::EpochChanged => continue,
         }
     }

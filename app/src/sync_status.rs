@@ -42,4 +42,15 @@ pub struct SyncStatus {
     pub next_at: Option<DateTime<Utc>>,
     /// Ops the server put in quarantine (shown so nobody thinks they synced).
     pub quarantined: u64,
+    /// The evidence upload under way, if any.
+    pub upload: Option<UploadProgress>,
+}
+
+/// How far the blob being uploaded has come.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct UploadProgress {
+    /// Bytes the server holds.
+    pub sent: u64,
+    /// The blob's size.
+    pub total: u64,
 }

@@ -127,6 +127,33 @@ impl utoipa::PartialSchema for BlobHash {
 #[cfg(feature = "openapi")]
 impl utoipa::ToSchema for BlobHash {}
 
+/// The size of a `width` × `height` picture scaled to at most `longest`
+/// pixels on its longest side, keeping its proportions; never enlarged,
+/// never below one pixel. The tablet scales photos to this before storing
+/// them (`crate::settings::PHOTO_LONGEST_SIDE`).
+pub fn scaled_size(width: u32, height: u32, longest: u32) -> (u32, u32) {
+    let side = width.max(height);
+    if side <= longest {
+        return (width.max(1), height.max(1));
+    }
+    let scale = |v: u32| {
+        let v = (u64::from(v) * u64::from(longest) + u64::from(side) / 2) / u64::from(side);
+        u32::try_from(v).unwrap_or(longest).max(1)
+    };
+    (scale(width), scale(height))
+}
+
+/// A picked file's name for its scaled copy, which is a JPEG.
+pub fn jpeg_name(name: &str) -> String {
+    let stem = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
+    let stem = if stem.trim().is_empty() {
+        "photo"
+    } else {
+        stem
+    };
+    format!("{stem}.jpg")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -173,5 +200,22 @@ mod tests {
             hash
         );
         assert!(serde_json::from_str::<BlobHash>("\"nope\"").is_err());
+    }
+
+    #[test]
+    fn pictures_shrink_to_the_longest_side_and_never_grow() {
+        assert_eq!(scaled_size(4000, 3000, 1600), (1600, 1200));
+        assert_eq!(scaled_size(3000, 4000, 1600), (1200, 1600));
+        assert_eq!(scaled_size(800, 600, 1600), (800, 600));
+        assert_eq!(scaled_size(10_000, 1, 320), (320, 1));
+        assert_eq!(scaled_size(0, 0, 320), (1, 1));
+    }
+
+    #[test]
+    fn the_scaled_copy_is_named_as_a_jpeg() {
+        assert_eq!(jpeg_name("IMG_0001.HEIC"), "IMG_0001.jpg");
+        assert_eq!(jpeg_name("leak.png"), "leak.jpg");
+        assert_eq!(jpeg_name(".png"), "photo.jpg");
+        assert_eq!(jpeg_name("门"), "门.jpg");
     }
 }

@@ -692,7 +692,10 @@ impl Case {
     pub fn evidence_bytes(&self) -> u64 {
         self.attachments
             .iter()
-            .map(|a| a.size.saturating_add(a.thumbnail.as_ref().map_or(0, |t| t.size)))
+            .map(|a| {
+                a.size
+                    .saturating_add(a.thumbnail.as_ref().map_or(0, |t| t.size))
+            })
             .fold(0, u64::saturating_add)
     }
 

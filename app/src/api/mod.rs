@@ -1,12 +1,14 @@
 //! The HTTP client for the server's JSON API: login, passwords, push and
 //! pull here, the administration endpoints in `admin`, the head office's
-//! statistics and spot-checks in `reports`, and the error words for every
+//! statistics and spot-checks in `reports`, evidence bytes in `blobs`,
+//! and the error words for every
 //! code the server sends.
 //!
 //! Every request carries `x-client-schema`, so a server that no longer
 //! accepts this build's ops answers 426 and the app reloads itself.
 
 pub mod admin;
+pub mod blobs;
 pub mod reports;
 
 use crate::db::DbError;
@@ -556,6 +558,12 @@ async fn read<T: DeserializeOwned>(resp: Response) -> Result<T, ApiError> {
             .await
             .map_err(|e| ApiError::Decode(e.to_string()));
     }
+    Err(refusal(resp).await)
+}
+
+/// The error an answer outside 2xx stands for.
+async fn refusal(resp: Response) -> ApiError {
+    let status = resp.status();
     let retry_after_secs = resp
         .headers()
         .get("retry-after")
@@ -563,7 +571,7 @@ async fn read<T: DeserializeOwned>(resp: Response) -> Result<T, ApiError> {
     let body = resp.json::<ErrorBody>().await.ok();
     let (code, message) =
         body.map_or_else(|| (String::new(), String::new()), |b| (b.code, b.message));
-    Err(match status {
+    match status {
         401 => ApiError::Unauthorized { code },
         429 => ApiError::RateLimited { retry_after_secs },
         426 => ApiError::UpdateRequired,
@@ -572,7 +580,7 @@ async fn read<T: DeserializeOwned>(resp: Response) -> Result<T, ApiError> {
             code,
             message,
         },
-    })
+    }
 }
 
 /// `GET /healthz`: whether the server answers at all (the login screen's

@@ -77,6 +77,26 @@ pub fn SyncIndicator() -> impl IntoView {
         };
         format!("{waiting} · {last}{running}")
     };
+    // Evidence bytes wait apart from the ops: a photo can still be on its
+    // way after its record synced.
+    let uploads = move || {
+        let l = ctx.lang.get();
+        let waiting = ctx.uploads.with(|u| u.len());
+        if waiting == 0 {
+            return String::new();
+        }
+        let progress = ctx.sync.with(|s| s.upload).map_or_else(String::new, |p| {
+            let percent = (p.sent * 100).checked_div(p.total).unwrap_or(0);
+            match l {
+                Lang::ZhCn => format!("（上传中 {percent}%）"),
+                Lang::En => format!(" (uploading, {percent}%)"),
+            }
+        });
+        match l {
+            Lang::ZhCn => format!(" · 待上传文件 {waiting} 个{progress}"),
+            Lang::En => format!(" · {waiting} files to upload{progress}"),
+        }
+    };
     let error = move || {
         let l = ctx.lang.get();
         if let Some(blocked) = ctx.blocked.get() {
@@ -114,6 +134,8 @@ pub fn SyncIndicator() -> impl IntoView {
             data-running=move || ctx.sync.with(|s| s.running).to_string()>
             <span class="sync-text">
                 <span data-testid="sync-pending" data-pending=move || pending().to_string()>{text}</span>
+                <span class="sync-uploads" data-testid="sync-uploads"
+                    data-waiting=move || ctx.uploads.with(|u| u.len()).to_string()>{uploads}</span>
                 <span class="sync-error-text" data-testid="sync-error">{error}</span>
             </span>
             <button class="btn small" data-testid="sync-now" on:click=move |_| crate::sync::request(ctx)

@@ -143,9 +143,11 @@ async fn log_in(ctx: AppCtx, req: LoginRequest, typed_password: String) -> Resul
     let someone_else = owner.is_some_and(|o| o != resp.user.id);
     let mut fresh_cursor = false;
     if someone_else {
+        // Evidence not uploaded yet is that user's work too.
         let pending = ctx
             .device
-            .with_untracked(|d| d.as_ref().map_or(0, |d| d.pending()));
+            .with_untracked(|d| d.as_ref().map_or(0, |d| d.pending()))
+            + ctx.uploads.with_untracked(|u| u.len() as u64);
         if pending > 0 {
             return Err(LoginError::OtherUsersRecords(pending));
         }

@@ -6,15 +6,18 @@
 //! what was typed stays. A device the server no longer accepts refuses
 //! (`crate::blocked::Blocked`): a case it registered could never be uploaded.
 
+use crate::evidence::Taken;
+use crate::evidence::attach;
+use crate::evidence::picker::EvidencePicker;
 use crate::i18n;
 use crate::record::RecordError;
 use crate::state::{Screen, now, use_app};
 use chrono::{Duration, NaiveDateTime, TimeZone};
 use leptos::prelude::Action as UiAction;
 use leptos::prelude::*;
-use shared::case::{CaseKind, Channel, Complainant, Registration};
+use shared::case::{AttachmentKind, CaseKind, Channel, Complainant, Registration};
 use shared::id::{BuildingId, CaseId, PropertyId, UnitId};
-use shared::lang::Coded;
+use shared::lang::{Coded, Lang};
 use shared::op::Action;
 use shared::property::Location;
 use shared::validation::{
@@ -77,6 +80,12 @@ pub fn NewCase() -> impl IntoView {
     let saved = RwSignal::new(None::<(CaseId, String)>);
     // Why the form was refused before it was recorded.
     let refused = RwSignal::new(None::<RecordError>);
+    // Photos and signatures taken with the form, recorded right after the
+    // registration; why they were refused, beside the picker.
+    let evidence = RwSignal::new(Vec::<Taken>::new());
+    let evidence_error = RwSignal::new(None::<String>);
+    // How many of them were recorded with the case.
+    let attached = RwSignal::new(0usize);
     // Records the registration; the number is drawn as it is recorded.
     let register = UiAction::new_local(move |(reg, code): &(Registration, String)| {
         let (reg, code) = (reg.clone(), code.clone());
@@ -92,6 +101,20 @@ pub fn NewCase() -> impl IntoView {
                     Ok(Action::Register(reg))
                 })
                 .await?;
+            // The case is saved; its evidence follows, each item stored
+            // with its bytes. What could not be stored stays listed.
+            let items = evidence.get_untracked();
+            let recorded = match attach::record(ctx, case_id, &items).await {
+                Ok(()) => items.len(),
+                Err((done, e)) => {
+                    evidence_error.set(Some(e.message(ctx.l())));
+                    done
+                }
+            };
+            attached.set(recorded);
+            evidence.update(|all| {
+                all.drain(..recorded.min(all.len()));
+            });
             if let Action::Register(r) = &op.action {
                 saved.set(Some((case_id, r.reg_no.to_string())));
             }
@@ -110,6 +133,14 @@ pub fn NewCase() -> impl IntoView {
         // only once the form is filled in correctly).
         if let Some(blocked) = ctx.blocked.get_untracked() {
             refused.set(Some(RecordError::Blocked(blocked)));
+            return;
+        }
+        evidence_error.set(None);
+        let limits = ctx
+            .config
+            .with_untracked(|c| c.settings.attachments.clone());
+        if let Err(e) = evidence.with_untracked(|items| attach::check(items, &limits, 0)) {
+            evidence_error.set(Some(e.message(ctx.l())));
             return;
         }
         match build(&form) {
@@ -279,6 +310,10 @@ pub fn NewCase() -> impl IntoView {
                     on:input=move |ev| form.remedy.set(event_target_value(&ev))></textarea>
                 {err("requested_remedy")}
             </label>
+            <div class="field wide">
+                <span>{t("照片与签名", "Photos and signatures")}</span>
+                <EvidencePicker items=evidence signers=vec![AttachmentKind::ComplainantSignature] error=evidence_error/>
+            </div>
             <p class="error" data-testid="save-error">
                 {move || {
                     let l = ctx.lang.get();
@@ -297,11 +332,22 @@ pub fn NewCase() -> impl IntoView {
     };
 
     view! {
-        <Show when=move || saved.get().is_some() fallback=move || form_view.clone()>
-            {move || saved.get().map(|(id, reg_no)| view! {
+        // The form stays in the page (hidden once saved): it holds the
+        // picked photos, which are not views that can be made again.
+        <div hidden=move || saved.get().is_some()>{form_view}</div>
+        {move || saved.get().map(|(id, reg_no)| view! {
                 <div class="card saved" data-testid="case-saved">
                     <p>{t("已保存在本机。请告知投诉人登记号：", "Saved on this tablet. Tell the resident the registration number:")}</p>
                     <p class="reg-no-big" data-testid="reg-no">{reg_no}</p>
+                    {move || (attached.get() > 0).then(|| view! {
+                        <p data-testid="saved-evidence" data-count=attached.get().to_string()>
+                            {move || match ctx.lang.get() {
+                                Lang::ZhCn => format!("照片与签名 {} 份已保存，联网后自动上传。", attached.get()),
+                                Lang::En => format!("{} photos and signatures saved; they upload when online.", attached.get()),
+                            }}
+                        </p>
+                    })}
+                    <p class="field-error" data-testid="evidence-save-error">{move || evidence_error.get()}</p>
                     <div class="actions">
                         <button class="btn primary" data-testid="open-case" on:click=move |_| ctx.screen.set(Screen::Detail(id))>
                             {t("查看工单", "Open the case")}
@@ -312,7 +358,6 @@ pub fn NewCase() -> impl IntoView {
                     </div>
                 </div>
             })}
-        </Show>
     }
 }
 

@@ -41,20 +41,52 @@ struct NumberSetting {
     en: &'static str,
     unit_zh: &'static str,
     unit_en: &'static str,
-    /// Shown and typed in yuan, stored in fen.
-    yuan: bool,
+    /// How it is shown and typed.
+    scale: Scale,
     value: RwSignal<String>,
 }
 
-/// `(pointer, zh, en, unit zh, unit en, yuan)` of every number setting.
-const NUMBER_SETTINGS: [(&str, &str, &str, &str, &str, bool); 10] = [
+/// How a number setting is shown and typed, apart from how it is stored.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Scale {
+    /// As stored.
+    Plain,
+    /// In yuan, stored in fen.
+    Yuan,
+    /// In whole MiB, stored in bytes.
+    Mib,
+}
+
+const MIB: i64 = 1024 * 1024;
+
+impl Scale {
+    fn show(self, stored: i64) -> String {
+        match self {
+            Scale::Plain => stored.to_string(),
+            Scale::Yuan => format_yuan(stored),
+            Scale::Mib => (stored / MIB).to_string(),
+        }
+    }
+
+    fn read(self, typed: &str) -> Option<i64> {
+        let whole = || typed.trim().parse::<i64>().ok().filter(|v| *v >= 0);
+        match self {
+            Scale::Plain => whole(),
+            Scale::Yuan => shared::compensation::parse_yuan(typed),
+            Scale::Mib => whole()?.checked_mul(MIB),
+        }
+    }
+}
+
+/// `(pointer, zh, en, unit zh, unit en, scale)` of every number setting.
+const NUMBER_SETTINGS: [(&str, &str, &str, &str, &str, Scale); 12] = [
     (
         "/deadlines/due_soon_hours",
         "临期提醒（到期前）",
         "Due-soon warning (before due)",
         "小时",
         "hours",
-        false,
+        Scale::Plain,
     ),
     (
         "/deadlines/max_extension_working_days",
@@ -62,7 +94,7 @@ const NUMBER_SETTINGS: [(&str, &str, &str, &str, &str, bool); 10] = [
         "Total extension limit",
         "个工作日",
         "working days",
-        false,
+        Scale::Plain,
     ),
     (
         "/compensation/regional_manager_max_fen",
@@ -70,7 +102,7 @@ const NUMBER_SETTINGS: [(&str, &str, &str, &str, &str, bool); 10] = [
         "Regional manager approves up to",
         "元",
         "CNY",
-        true,
+        Scale::Yuan,
     ),
     (
         "/compensation/deputy_gm_max_fen",
@@ -78,7 +110,7 @@ const NUMBER_SETTINGS: [(&str, &str, &str, &str, &str, bool); 10] = [
         "Deputy GM approves up to (above: GM)",
         "元",
         "CNY",
-        true,
+        Scale::Yuan,
     ),
     (
         "/satisfied_min",
@@ -86,7 +118,7 @@ const NUMBER_SETTINGS: [(&str, &str, &str, &str, &str, bool); 10] = [
         "Lowest score counted as satisfied (1–5)",
         "分",
         "points",
-        false,
+        Scale::Plain,
     ),
     (
         "/reopen_max",
@@ -94,7 +126,7 @@ const NUMBER_SETTINGS: [(&str, &str, &str, &str, &str, bool); 10] = [
         "Highest score that reopens the case (1–5)",
         "分",
         "points",
-        false,
+        Scale::Plain,
     ),
     (
         "/follow_up_target_percent",
@@ -102,7 +134,7 @@ const NUMBER_SETTINGS: [(&str, &str, &str, &str, &str, bool); 10] = [
         "Follow-up rate target",
         "%",
         "%",
-        false,
+        Scale::Plain,
     ),
     (
         "/valid_complaint_target_bp",
@@ -110,7 +142,7 @@ const NUMBER_SETTINGS: [(&str, &str, &str, &str, &str, bool); 10] = [
         "Valid-complaint rate target (per household per year, 100 = 1%)",
         "基点",
         "basis points",
-        false,
+        Scale::Plain,
     ),
     (
         "/spot_check_percent",
@@ -118,7 +150,7 @@ const NUMBER_SETTINGS: [(&str, &str, &str, &str, &str, bool); 10] = [
         "Quarterly spot-check share",
         "%",
         "%",
-        false,
+        Scale::Plain,
     ),
     (
         "/retention_years",
@@ -126,7 +158,23 @@ const NUMBER_SETTINGS: [(&str, &str, &str, &str, &str, bool); 10] = [
         "Keep closed cases at least",
         "年",
         "years",
-        false,
+        Scale::Plain,
+    ),
+    (
+        "/attachments/max_blob_bytes",
+        "单个照片或文件上限",
+        "Largest photo or file",
+        "MiB",
+        "MiB",
+        Scale::Mib,
+    ),
+    (
+        "/attachments/max_case_bytes",
+        "每个工单的附件合计上限",
+        "All the files of one case, at most",
+        "MiB",
+        "MiB",
+        Scale::Mib,
     ),
 ];
 
@@ -145,22 +193,19 @@ fn SettingsForm(initial: Settings) -> impl IntoView {
     // result is read back into `Settings` before it is sent.
     let base = StoredValue::new(serde_json::to_value(&initial).unwrap_or(Value::Null));
     let timezone = RwSignal::new(initial.timezone.clone());
+    let keep_original = RwSignal::new(initial.attachments.keep_original_photos);
     let numbers: Vec<NumberSetting> = NUMBER_SETTINGS
         .into_iter()
-        .map(|(pointer, zh, en, unit_zh, unit_en, yuan)| {
+        .map(|(pointer, zh, en, unit_zh, unit_en, scale)| {
             let raw = base.with_value(|b| b.pointer(pointer).and_then(Value::as_i64).unwrap_or(0));
-            let shown = if yuan {
-                format_yuan(raw)
-            } else {
-                raw.to_string()
-            };
+            let shown = scale.show(raw);
             NumberSetting {
                 pointer,
                 zh,
                 en,
                 unit_zh,
                 unit_en,
-                yuan,
+                scale,
                 value: RwSignal::new(shown),
             }
         })
@@ -211,6 +256,7 @@ fn SettingsForm(initial: Settings) -> impl IntoView {
         let settings = match collect_settings(
             base.get_value(),
             &timezone.get_untracked(),
+            keep_original.get_untracked(),
             &numbers_for_save,
             &rules_for_save,
             l,
@@ -285,6 +331,15 @@ fn SettingsForm(initial: Settings) -> impl IntoView {
             <div class="admin-rules">{rule_rows}</div>
             <h4>{t("其他", "Other")}</h4>
             <div class="admin-grid">{number_rows}</div>
+            <label class="check">
+                <input type="checkbox" data-testid="setting-keep_original_photos"
+                    prop:checked=move || keep_original.get()
+                    on:change=move |ev| keep_original.set(event_target_checked(&ev))/>
+                {t(
+                    "保留照片原图（默认在平板上缩小到最长边 1600 像素再保存和上传）",
+                    "Keep photos as taken (by default the tablet scales them to 1600 pixels on the longest side before storing and uploading)",
+                )}
+            </label>
             <div class="actions">
                 <button type="button" class="btn primary" data-testid="settings-save" disabled=move || store.pending().get() on:click=save>
                     {t("保存设置", "Save settings")}
@@ -305,7 +360,8 @@ impl NumberSetting {
 
 /// Where the server's refusals of the settings belong: beside the field
 /// (number settings by their key, the timezone) its code names.
-const SETTINGS_ROUTES: [Route; 5] = [
+const SETTINGS_ROUTES: [Route; 6] = [
+    route("settings.attachment_limits", "max_blob_bytes"),
     route("settings.unknown_timezone", "timezone"),
     route("settings.satisfaction_out_of_range", "satisfied_min"),
     route("settings.satisfaction_overlap", "reopen_max"),
@@ -359,18 +415,16 @@ impl SettingsError {
 fn collect_settings(
     mut value: Value,
     timezone: &str,
+    keep_original: bool,
     numbers: &[NumberSetting],
     rules: &[RuleSetting],
     l: Lang,
 ) -> Result<Settings, Unfit> {
     value["timezone"] = Value::from(timezone.trim());
+    value["attachments"]["keep_original_photos"] = Value::from(keep_original);
     for n in numbers {
         let raw = n.value.get_untracked();
-        let parsed = if n.yuan {
-            shared::compensation::parse_yuan(&raw)
-        } else {
-            raw.trim().parse::<i64>().ok().filter(|v| *v >= 0)
-        };
+        let parsed = n.scale.read(&raw);
         let Some(parsed) = parsed else {
             return Err(Unfit::Field(
                 n.key(),

@@ -10,8 +10,10 @@
 //! forms' typed state and its reading into an action in `form`.
 
 mod actions;
+mod evidence;
 mod form;
 
+use crate::evidence::gallery::AttachmentThumb;
 use crate::i18n;
 use crate::state::{Screen, use_app};
 use leptos::prelude::Action as UiAction;
@@ -43,6 +45,7 @@ pub fn Detail(id: CaseId) -> impl IntoView {
                     <Clocks case=c.clone()/>
                     <Problems case=c.clone()/>
                     <actions::Actions case=c.clone()/>
+                    <evidence::Evidence case=c.clone()/>
                     <Retention case=c.clone()/>
                     <Timeline case=c/>
                 }.into_any(),
@@ -526,6 +529,13 @@ fn Timeline(case: Arc<Case>) -> impl IntoView {
                     .collect::<Vec<_>>()
                     .join("; ");
                 let device: String = e.stamp.device.to_string().chars().take(8).collect();
+                // An attach op shows what it attached.
+                let evidence = case
+                    .attachments
+                    .iter()
+                    .find(|a| a.stamp.op == e.stamp.op)
+                    .cloned()
+                    .map(|a| view! { <span class="timeline-evidence"><AttachmentThumb attachment=a/></span> });
                 view! {
                     <li class="entry" data-testid="timeline-entry" data-action=e.action.code()
                         data-outcome=format!("{:?}", e.outcome).to_lowercase()>
@@ -534,6 +544,7 @@ fn Timeline(case: Arc<Case>) -> impl IntoView {
                         <span class="what">{e.action.label(l)} {outcome} " → " {e.state.label(l)}</span>
                         <span class="device">{l.pick("设备 ", "device ")} {device}</span>
                         <span class="changes">{changes}</span>
+                        {evidence}
                     </li>
                 }
             })

@@ -1,0 +1,101 @@
+//! Evidence on the tablet: photos and signatures taken offline, kept in
+//! IndexedDB with the attach op that names them, uploaded once the server
+//! acknowledged that op, and shown from the device's copy or fetched on
+//! demand (see `docs/sync.md`, "Evidence").
+//!
+//! `photo` scales a picture down and makes its thumbnail, `signature` is
+//! the pad a resident signs on, `picker` the part of a form that gathers
+//! both, `attach` records them, `upload` sends the bytes, and `gallery`
+//! shows them.
+//!
+//! **Architecture Invariant:** bytes are named by `shared::blob::BlobHash`,
+//! computed here in Rust from the very bytes stored, so the tablet and the
+//! server agree on every name.
+
+pub mod attach;
+pub mod gallery;
+pub mod photo;
+pub mod picker;
+pub mod signature;
+pub mod upload;
+
+use shared::blob::BlobHash;
+use shared::case::AttachmentKind;
+use std::sync::Arc;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+/// A photo or a signature taken on this device and not recorded yet.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Taken {
+    /// A photo, or whose signature.
+    pub kind: AttachmentKind,
+    /// The file name shown and exported.
+    pub name: String,
+    /// The bytes' media type.
+    pub mime: String,
+    /// The bytes, as they will be stored and uploaded.
+    pub bytes: Arc<[u8]>,
+    /// Their SHA-256.
+    pub hash: BlobHash,
+    /// A small JPEG preview (photos only).
+    pub thumbnail: Option<Arc<[u8]>>,
+    /// What the photo shows.
+    pub caption: String,
+}
+
+impl Taken {
+    /// Names `bytes`.
+    pub fn new(kind: AttachmentKind, name: String, mime: &str, bytes: Vec<u8>) -> Taken {
+        Taken {
+            kind,
+            name,
+            mime: mime.to_string(),
+            hash: BlobHash::of(&bytes),
+            bytes: bytes.into(),
+            thumbnail: None,
+            caption: String::new(),
+        }
+    }
+
+    /// The bytes of the file and the thumbnail together.
+    pub fn total_bytes(&self) -> u64 {
+        (self.bytes.len() + self.thumbnail.as_ref().map_or(0, |t| t.len())) as u64
+    }
+}
+
+/// `bytes` as a `Blob` of media type `mime`.
+pub fn bytes_to_blob(bytes: &[u8], mime: &str) -> Result<web_sys::Blob, String> {
+    let array = js_sys::Uint8Array::from(bytes);
+    let parts = js_sys::Array::of1(&array);
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options).map_err(js_error)
+}
+
+/// The bytes of a `Blob`.
+pub async fn blob_bytes(blob: &web_sys::Blob) -> Result<Vec<u8>, String> {
+    let buffer = JsFuture::from(blob.array_buffer())
+        .await
+        .map_err(js_error)?;
+    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+}
+
+/// An object URL an `<img>` can show a `Blob` through; revoke it with
+/// [`revoke`] when the image goes.
+pub fn object_url(blob: &web_sys::Blob) -> Result<String, String> {
+    web_sys::Url::create_object_url_with_blob(blob).map_err(js_error)
+}
+
+/// Frees an object URL.
+pub fn revoke(url: &str) {
+    let _ = web_sys::Url::revoke_object_url(url);
+}
+
+/// A JavaScript exception in words, for the console and for errors shown.
+pub fn js_error(e: wasm_bindgen::JsValue) -> String {
+    e.dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| e.as_string())
+        .unwrap_or_else(|| format!("{e:?}"))
+}

@@ -1,0 +1,188 @@
+//! The evidence part of a form (the intake form, a case's 添加附件): photos
+//! from the camera or the gallery (several at once), and signatures drawn
+//! on the pad. What is taken stays in the form, with its preview and a
+//! caption, until the form is saved; each file is checked against the
+//! company's size limit as soon as it is taken, so the refusal comes
+//! beside the picker, not later from the server.
+
+use super::signature::SignaturePad;
+use super::{Taken, bytes_to_blob, object_url, photo, revoke};
+use crate::state::use_app;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use shared::blob::BlobHash;
+use shared::case::AttachmentKind;
+use shared::lang::Coded;
+use shared::validation::validate_attachment_limits;
+use wasm_bindgen::JsCast;
+
+/// Photos and signatures gathered for a form. `signers` are the
+/// signatures the form offers (the intake form: the complainant's).
+#[component]
+pub fn EvidencePicker(
+    items: RwSignal<Vec<Taken>>,
+    signers: Vec<AttachmentKind>,
+    error: RwSignal<Option<String>>,
+) -> impl IntoView {
+    let ctx = use_app();
+    let busy = RwSignal::new(0usize);
+    let signing = RwSignal::new(None::<AttachmentKind>);
+    let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+
+    let add = move |taken: Taken| {
+        let limits = ctx
+            .config
+            .with_untracked(|c| c.settings.attachments.clone());
+        // The file alone against the per-file limit; the case's total is
+        // checked when the form is saved.
+        if let Err(found) = validate_attachment_limits(&super::attach::action(&taken), &limits, 0) {
+            let l = ctx.l();
+            let why: Vec<String> = found.iter().map(|e| e.error.message(l)).collect();
+            error.set(Some(format!(
+                "{}：{}",
+                taken.name,
+                why.join(l.pick("；", "; "))
+            )));
+            return;
+        }
+        items.update(|all| {
+            if !all.iter().any(|t| t.hash == taken.hash) {
+                all.push(taken);
+            }
+        });
+    };
+    let picked = move |ev: leptos::ev::Event| {
+        let Some(input) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+        else {
+            return;
+        };
+        let files: Vec<web_sys::File> = input
+            .files()
+            .map(|list| (0..list.length()).filter_map(|i| list.get(i)).collect())
+            .unwrap_or_default();
+        // The same file may be picked again later.
+        input.set_value("");
+        error.set(None);
+        let keep = ctx
+            .config
+            .with_untracked(|c| c.settings.attachments.keep_original_photos);
+        for file in files {
+            busy.update(|n| *n += 1);
+            spawn_local(async move {
+                match photo::take(&file, keep).await {
+                    Ok(taken) => add(taken),
+                    Err(e) => {
+                        leptos::logging::warn!("photo {}: {e}", file.name());
+                        let l = ctx.l();
+                        error.set(Some(format!(
+                            "{}：{}",
+                            file.name(),
+                            l.pick("无法读取这张图片", "this picture could not be read")
+                        )));
+                    }
+                }
+                busy.update(|n| *n -= 1);
+            });
+        }
+    };
+    let signed = Callback::new(move |png: Vec<u8>| {
+        let Some(kind) = signing.get_untracked() else {
+            return;
+        };
+        add(Taken::new(
+            kind,
+            format!("{}.png", kind.code()),
+            "image/png",
+            png,
+        ));
+        signing.set(None);
+    });
+
+    let sign_buttons = signers
+        .into_iter()
+        .map(|kind| {
+            view! {
+                <button type="button" class="btn" data-testid=format!("sign-{}", kind.code())
+                    on:click=move |_| signing.set(Some(kind))>
+                    {move || format!("{}{}", ctx.lang.get().pick("签名：", "Sign: "), kind.label(ctx.lang.get()))}
+                </button>
+            }
+        })
+        .collect_view();
+
+    view! {
+        <div class="evidence-picker" data-testid="evidence-picker">
+            <div class="evidence-buttons">
+                <label class="btn">
+                    {t("拍照", "Take a photo")}
+                    <input type="file" accept="image/*" capture="environment" class="visually-hidden"
+                        data-testid="evidence-camera" on:change=picked/>
+                </label>
+                <label class="btn">
+                    {t("从相册选择", "Choose photos")}
+                    <input type="file" accept="image/*" multiple class="visually-hidden"
+                        data-testid="evidence-photos" on:change=picked/>
+                </label>
+                {sign_buttons}
+            </div>
+            {move || signing.get().map(|kind| view! {
+                <div class="signature-box">
+                    <p>{move || kind.label(ctx.lang.get())}</p>
+                    <SignaturePad on_done=signed on_cancel=Callback::new(move |()| signing.set(None))/>
+                </div>
+            })}
+            <p class="hint" data-testid="evidence-busy" data-busy=move || busy.get().to_string()>
+                {move || (busy.get() > 0).then(|| ctx.lang.get().pick("正在处理照片…", "Preparing photos…"))}
+            </p>
+            <ul class="evidence-staged">
+                <For each=move || items.get() key=|taken| taken.hash let:taken>
+                    <Staged taken=taken items=items/>
+                </For>
+            </ul>
+            <p class="field-error" data-testid="evidence-error">{move || error.get()}</p>
+        </div>
+    }
+}
+
+/// One taken item in the form: its preview, its caption, and a way to
+/// take it back out.
+#[component]
+fn Staged(taken: Taken, items: RwSignal<Vec<Taken>>) -> impl IntoView {
+    let ctx = use_app();
+    let hash: BlobHash = taken.hash;
+    let (bytes, mime) = match &taken.thumbnail {
+        Some(thumb) => (thumb.clone(), "image/jpeg".to_string()),
+        None => (taken.bytes.clone(), taken.mime.clone()),
+    };
+    let url = bytes_to_blob(&bytes, &mime)
+        .and_then(|b| object_url(&b))
+        .unwrap_or_default();
+    let revoke_url = url.clone();
+    on_cleanup(move || revoke(&revoke_url));
+    let kind = taken.kind;
+    let caption = move |ev: leptos::ev::Event| {
+        let text = event_target_value(&ev);
+        items.update(|all| {
+            if let Some(t) = all.iter_mut().find(|t| t.hash == hash) {
+                t.caption = text;
+            }
+        });
+    };
+    view! {
+        <li class="staged" data-testid="staged-evidence" data-kind=kind.code()>
+            <img src=url alt=taken.name.clone()/>
+            <span class="kind">{move || kind.label(ctx.lang.get())}</span>
+            {(kind == AttachmentKind::Photo).then(|| view! {
+                <input type="text" data-testid="evidence-caption" prop:value=taken.caption.clone()
+                    placeholder=move || ctx.lang.get().pick("说明（可选）", "Caption (optional)")
+                    on:change=caption/>
+            })}
+            <button type="button" class="btn small" data-testid="evidence-remove"
+                on:click=move |_| items.update(|all| all.retain(|t| t.hash != hash))>
+                {move || ctx.lang.get().pick("移除", "Remove")}
+            </button>
+        </li>
+    }
+}

@@ -1,0 +1,160 @@
+//! The signature pad: a canvas the resident (or the handler, or the
+//! verifier) signs on with a finger or a stylus. Pointer events cover
+//! mouse, touch and pen alike; the canvas takes no touch gestures
+//! (`touch-action: none` in the CSS), so signing does not scroll the page.
+//! Strokes are kept, so the last one can be taken back; the finished
+//! signature is a PNG.
+
+use super::photo::canvas_blob;
+use crate::state::use_app;
+use leptos::html::Canvas;
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+/// The canvas's own pixels; the CSS stretches it to the form's width.
+const WIDTH: u32 = 600;
+const HEIGHT: u32 = 240;
+
+type Stroke = Vec<(f64, f64)>;
+
+/// A signature pad. `on_done` gets the PNG bytes; `on_cancel` closes it.
+#[component]
+pub fn SignaturePad(on_done: Callback<Vec<u8>>, on_cancel: Callback<()>) -> impl IntoView {
+    let ctx = use_app();
+    let canvas = NodeRef::<Canvas>::new();
+    let strokes = StoredValue::new(Vec::<Stroke>::new());
+    let drawing = StoredValue::new(false);
+    let empty = RwSignal::new(true);
+    let error = RwSignal::new(None::<String>);
+    let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+
+    let context = move || -> Option<web_sys::CanvasRenderingContext2d> {
+        canvas
+            .get_untracked()?
+            .get_context("2d")
+            .ok()??
+            .dyn_into()
+            .ok()
+    };
+    // Where a pointer is, in the canvas's own pixels.
+    let point = move |ev: &web_sys::PointerEvent| -> Option<(f64, f64)> {
+        let c = canvas.get_untracked()?;
+        let rect = c.get_bounding_client_rect();
+        if rect.width() <= 0.0 || rect.height() <= 0.0 {
+            return None;
+        }
+        Some((
+            (f64::from(ev.client_x()) - rect.left()) * f64::from(WIDTH) / rect.width(),
+            (f64::from(ev.client_y()) - rect.top()) * f64::from(HEIGHT) / rect.height(),
+        ))
+    };
+    let redraw = move || {
+        let Some(c) = context() else { return };
+        c.clear_rect(0.0, 0.0, WIDTH.into(), HEIGHT.into());
+        strokes.with_value(|all| {
+            for stroke in all {
+                draw(&c, stroke);
+            }
+        });
+        empty.set(strokes.with_value(Vec::is_empty));
+    };
+
+    let down = move |ev: web_sys::PointerEvent| {
+        ev.prevent_default();
+        let Some(p) = point(&ev) else { return };
+        if let Some(c) = canvas.get_untracked() {
+            // A synthetic or already-lifted pointer cannot be captured;
+            // drawing works without it.
+            let _ = c.set_pointer_capture(ev.pointer_id());
+        }
+        drawing.set_value(true);
+        strokes.update_value(|all| all.push(vec![p]));
+        redraw();
+    };
+    let moved = move |ev: web_sys::PointerEvent| {
+        if !drawing.get_value() {
+            return;
+        }
+        ev.prevent_default();
+        let Some(p) = point(&ev) else { return };
+        strokes.update_value(|all| {
+            if let Some(last) = all.last_mut() {
+                last.push(p);
+            }
+        });
+        if let (Some(c), Some(stroke)) = (context(), strokes.with_value(|all| all.last().cloned()))
+        {
+            let n = stroke.len();
+            draw(&c, &stroke[n.saturating_sub(2)..]);
+        }
+    };
+    let up = move |_: web_sys::PointerEvent| drawing.set_value(false);
+
+    let done = move |_| {
+        if strokes.with_value(Vec::is_empty) {
+            error.set(Some(ctx.l().pick("请先签名", "Sign first").to_string()));
+            return;
+        }
+        let Some(c) = canvas.get_untracked() else {
+            return;
+        };
+        leptos::task::spawn_local(async move {
+            let png = match canvas_blob(&c, "image/png", None).await {
+                Ok(blob) => super::blob_bytes(&blob).await,
+                Err(e) => Err(e),
+            };
+            match png {
+                Ok(bytes) => on_done.run(bytes),
+                Err(e) => {
+                    leptos::logging::error!("signature: {e}");
+                    error.set(Some(e));
+                }
+            }
+        });
+    };
+
+    view! {
+        <div class="signature-pad" data-testid="signature-pad">
+            <canvas node_ref=canvas width=WIDTH height=HEIGHT data-testid="signature-canvas"
+                data-empty=move || empty.get().to_string()
+                on:pointerdown=down on:pointermove=moved on:pointerup=up on:pointercancel=up
+                on:pointerleave=up></canvas>
+            <p class="field-error" data-testid="signature-error">{move || error.get()}</p>
+            <div class="actions">
+                <button type="button" class="btn" data-testid="signature-undo"
+                    on:click=move |_| { strokes.update_value(|all| { all.pop(); }); redraw(); }>
+                    {t("撤销一笔", "Undo stroke")}
+                </button>
+                <button type="button" class="btn" data-testid="signature-clear"
+                    on:click=move |_| { strokes.update_value(Vec::clear); redraw(); }>
+                    {t("清除", "Clear")}
+                </button>
+                <button type="button" class="btn primary" data-testid="signature-done" on:click=done>
+                    {t("完成签名", "Done")}
+                </button>
+                <button type="button" class="btn" on:click=move |_| on_cancel.run(())>
+                    {t("取消", "Cancel")}
+                </button>
+            </div>
+        </div>
+    }
+}
+
+/// Draws a stroke: a dot for a tap, a line through the points otherwise.
+fn draw(c: &web_sys::CanvasRenderingContext2d, stroke: &[(f64, f64)]) {
+    c.set_line_width(3.0);
+    c.set_line_cap("round");
+    c.set_line_join("round");
+    c.set_stroke_style_str("#111");
+    c.begin_path();
+    if let Some(&(x, y)) = stroke.first() {
+        c.move_to(x, y);
+        if stroke.len() == 1 {
+            c.line_to(x + 0.1, y + 0.1);
+        }
+        for &(x, y) in &stroke[1..] {
+            c.line_to(x, y);
+        }
+    }
+    c.stroke();
+}

@@ -1,0 +1,89 @@
+//! Sending evidence bytes once the server holds the attach op that names
+//! them (it refuses bytes no accepted op names). Each blob goes in chunks
+//! of `shared::blob::CHUNK_BYTES`, from where `HEAD` says the server's copy
+//! ends, so an upload cut off by a lost network, a closed tab or a server
+//! restart continues where it stopped. The server checks the whole hash
+//! before it keeps a blob; after a mismatch (the bytes changed in transit)
+//! the upload starts once more from the first byte.
+
+use crate::api::{ApiError, blobs};
+use crate::db::{self, PendingUpload};
+use crate::state::AppCtx;
+use crate::sync_status::UploadProgress;
+use leptos::prelude::*;
+use shared::blob::CHUNK_BYTES;
+
+/// Uploads every waiting blob whose op the server acknowledged. A blob the
+/// server refuses for its own reasons (its op was quarantined, or is not
+/// in this user's scope) stays waiting, and the others go on; losing the
+/// network or the session stops the round.
+pub async fn upload_waiting(ctx: AppCtx, token: &str) -> Result<(), ApiError> {
+    let acked = ctx
+        .device
+        .with_untracked(|d| d.as_ref().map_or(0, |d| d.acked_seq));
+    let ready: Vec<PendingUpload> = ctx
+        .uploads
+        .with_untracked(|u| u.values().filter(|p| p.seq <= acked).cloned().collect());
+    let mut result = Ok(());
+    for pending in ready {
+        match upload(ctx, token, &pending).await {
+            Ok(()) => {
+                db::finish_upload(pending.hash).await?;
+                ctx.uploads.update(|u| {
+                    u.remove(&pending.hash);
+                });
+            }
+            Err(
+                e @ (ApiError::Network(_)
+                | ApiError::Unauthorized { .. }
+                | ApiError::UpdateRequired
+                | ApiError::Storage(_)),
+            ) => {
+                result = Err(e);
+                break;
+            }
+            Err(e) => leptos::logging::warn!("upload of {}: {e}", pending.hash),
+        }
+    }
+    ctx.sync.update(|s| s.upload = None);
+    result
+}
+
+async fn upload(ctx: AppCtx, token: &str, pending: &PendingUpload) -> Result<(), ApiError> {
+    let Some(blob) = db::blob(pending.hash).await? else {
+        return Err(ApiError::Decode(format!(
+            "the bytes of {} are gone",
+            pending.hash
+        )));
+    };
+    let total = blob.size() as u64;
+    let (mut offset, _) = blobs::progress(token, pending.hash).await?;
+    let mut restarted = false;
+    while offset < total {
+        ctx.sync.update(|s| {
+            s.upload = Some(UploadProgress {
+                sent: offset,
+                total,
+            })
+        });
+        let end = (offset + CHUNK_BYTES as u64).min(total);
+        let chunk = blob
+            .slice_with_f64_and_f64(offset as f64, end as f64)
+            .map_err(|e| ApiError::Decode(super::js_error(e)))?;
+        match blobs::put_chunk(token, pending.hash, offset, &chunk).await {
+            Ok(answer) if answer.complete => return Ok(()),
+            Ok(answer) => offset = answer.offset,
+            // Another tab (or an answer lost on the way) moved the
+            // server's copy on: continue from where it ends.
+            Err(e) if e.code() == Some("blob.wrong_offset") => {
+                offset = blobs::progress(token, pending.hash).await?.0;
+            }
+            Err(e) if e.code() == Some("blob.hash_mismatch") && !restarted => {
+                restarted = true;
+                offset = 0;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}

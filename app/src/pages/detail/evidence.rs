@@ -1,0 +1,110 @@
+//! The case's photos and signatures: the gallery, and, when the workflow
+//! lets the user's role add evidence now, the picker and its save button.
+//! Everything is checked before it is stored (`crate::evidence::attach`).
+
+use crate::evidence::Taken;
+use crate::evidence::attach::{self, AttachError};
+use crate::evidence::gallery::Gallery;
+use crate::evidence::picker::EvidencePicker;
+use crate::state::use_app;
+use leptos::prelude::Action as UiAction;
+use leptos::prelude::*;
+use shared::case::{AttachmentKind, Case};
+use shared::op::ActionKind;
+use shared::workflow::allowed_actions;
+use std::sync::Arc;
+
+/// The evidence card of a case.
+#[component]
+pub fn Evidence(case: Arc<Case>) -> impl IntoView {
+    let ctx = use_app();
+    let role = ctx.role();
+    let allowed =
+        role.is_some_and(|role| allowed_actions(&case, role).contains(&ActionKind::Attach));
+    let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+    let adding = RwSignal::new(false);
+    let items = RwSignal::new(Vec::<Taken>::new());
+    let error = RwSignal::new(None::<String>);
+    let case_id = case.id;
+    let save = UiAction::new_local(move |taken: &Vec<Taken>| {
+        let taken = taken.clone();
+        async move {
+            let result = attach::record(ctx, case_id, &taken).await;
+            // What was stored is on the case now; the rest stays in the
+            // form, to try again.
+            let done = result
+                .as_ref()
+                .map_or_else(|(done, _)| *done, |()| taken.len());
+            items.update(|all| {
+                all.drain(..done.min(all.len()));
+            });
+            match result {
+                Ok(()) => adding.set(false),
+                Err((_, e)) => error.set(Some(e.message(ctx.l()))),
+            }
+        }
+    });
+    let submit = {
+        let case = case.clone();
+        move |_| {
+            if save.pending().get_untracked() {
+                return;
+            }
+            error.set(None);
+            let taken = items.get_untracked();
+            if taken.is_empty() {
+                error.set(Some(
+                    ctx.l()
+                        .pick("请先拍照或签名", "Take a photo or a signature first")
+                        .to_string(),
+                ));
+                return;
+            }
+            let settings = ctx.config.with_untracked(|c| c.settings.clone());
+            let checked = attach::check(&taken, &settings.attachments, case.evidence_bytes())
+                .and_then(|()| match role {
+                    Some(role) => {
+                        shared::workflow::check(&case, role, &attach::action(&taken[0]), &settings)
+                            .map(drop)
+                            .map_err(AttachError::Rule)
+                    }
+                    None => Ok(()),
+                });
+            if let Err(e) = checked {
+                error.set(Some(e.message(ctx.l())));
+                return;
+            }
+            save.dispatch_local(taken);
+        }
+    };
+    view! {
+        <div class="card" data-testid="evidence">
+            <h3>{t("照片与签名", "Photos and signatures")}</h3>
+            <Gallery case=case.clone()/>
+            {allowed.then(|| view! {
+                <Show when=move || adding.get() fallback=move || view! {
+                    <button type="button" class="btn" data-testid="add-evidence" on:click=move |_| adding.set(true)>
+                        {t("添加照片或签名", "Add photos or a signature")}
+                    </button>
+                }>
+                    <div class="evidence-form" data-testid="evidence-form">
+                        <EvidencePicker items=items error=error signers=vec![
+                            AttachmentKind::ComplainantSignature,
+                            AttachmentKind::HandlerSignature,
+                            AttachmentKind::VerifierSignature,
+                        ]/>
+                        <div class="actions">
+                            <button type="button" class="btn primary" data-testid="save-evidence"
+                                disabled=move || save.pending().get() on:click=submit.clone()>
+                                {t("保存", "Save")}
+                            </button>
+                            <button type="button" class="btn" on:click=move |_| { items.set(Vec::new()); adding.set(false); }>
+                                {t("取消", "Cancel")}
+                            </button>
+                        </div>
+                    </div>
+                </Show>
+            })}
+        </div>
+    }
+}
