@@ -165,6 +165,14 @@ impl Browser {
     /// Registers a complaint in 和园 1栋 101 (the seed's property) through
     /// the intake form and returns its registration number as the app shows it.
     pub async fn register_complaint(&self, name: &str, content: &str) -> String {
+        self.fill_complaint(name, content).await;
+        self.click("save-case").await;
+        self.text("reg-no").await
+    }
+
+    /// Fills the intake form as [`Browser::register_complaint`] does, and
+    /// leaves it open, unsaved.
+    pub async fn fill_complaint(&self, name: &str, content: &str) {
         self.click("nav-new").await;
         self.choose_label("field-property", "和园").await;
         self.choose_label("field-building", "1栋").await;
@@ -173,8 +181,6 @@ impl Browser {
         self.fill("field-phone", "13800138000").await;
         self.choose("field-category", "maintenance").await;
         self.fill("field-content", content).await;
-        self.click("save-case").await;
-        self.text("reg-no").await
     }
 
     /// The visible text of the element with `test_id` (waiting for it).

@@ -1,0 +1,281 @@
+//! Evidence in a real browser: photos (through the file input, as the
+//! gallery hands them over) and a signature (drawn with pointer events on
+//! the pad) taken offline with a complaint survive a reload and a browser
+//! restart, upload when the server is back, and reach a colleague's tablet
+//! byte for byte; a user of another property cannot fetch them.
+
+use e2e::{Browser, Server};
+use serde_json::{Value, json};
+use shared::blob::BlobHash;
+use std::path::Path;
+
+/// A 24-bit BMP of `width` × `height` with `pixel(x, y)` as its colours:
+/// a picture every browser decodes, larger than the tablet keeps.
+fn bmp(width: u32, height: u32, pixel: impl Fn(u32, u32) -> [u8; 3]) -> Vec<u8> {
+    let row = (width * 3).div_ceil(4) * 4;
+    let size = 54 + row * height;
+    let mut out = Vec::with_capacity(size as usize);
+    out.extend_from_slice(b"BM");
+    for v in [size, 0, 54, 40, width, height] {
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+    out.extend_from_slice(&1u16.to_le_bytes());
+    out.extend_from_slice(&24u16.to_le_bytes());
+    for v in [0, row * height, 2835, 2835, 0, 0] {
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+    // Rows bottom-up, blue-green-red.
+    for y in (0..height).rev() {
+        let start = out.len();
+        for x in 0..width {
+            let [r, g, b] = pixel(x, y);
+            out.extend_from_slice(&[b, g, r]);
+        }
+        out.resize(start + row as usize, 0);
+    }
+    out
+}
+
+/// Two test pictures, 2000 × 1500 (over the 1600 pixels a tablet keeps): a
+/// smooth one and a noisy one (what a JPEG compresses worst).
+fn pictures(dir: &Path) -> [String; 2] {
+    let smooth = bmp(2000, 1500, |x, y| [(x / 8) as u8, (y / 6) as u8, 128]);
+    let mut seed = 0x2545_f491_u32;
+    let noise: Vec<[u8; 3]> = (0..2000 * 1500)
+        .map(|_| {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            let [a, b, c, _] = seed.to_le_bytes();
+            [a, b, c]
+        })
+        .collect();
+    let noisy = bmp(2000, 1500, |x, y| noise[(y * 2000 + x) as usize]);
+    let paths = [dir.join("leak.bmp"), dir.join("door.bmp")];
+    for (path, bytes) in paths.iter().zip([smooth, noisy]) {
+        std::fs::write(path, bytes).expect("write a test picture");
+    }
+    paths.map(|p| p.display().to_string())
+}
+
+/// Draws a signature on the open pad with pointer events, as a finger would.
+async fn sign(browser: &Browser) {
+    browser.wait_for_test_id("signature-canvas").await;
+    browser
+        .eval(
+            "const c = document.querySelector('[data-testid=signature-canvas]');
+             c.scrollIntoView({block: 'center'});
+             const r = c.getBoundingClientRect();
+             const at = (type, x, y) => c.dispatchEvent(new PointerEvent(type, {
+                 clientX: r.left + x * r.width, clientY: r.top + y * r.height,
+                 pointerId: 7, pointerType: 'touch', isPrimary: true, bubbles: true }));
+             at('pointerdown', 0.1, 0.6);
+             for (let i = 1; i <= 30; i++) at('pointermove', 0.1 + i * 0.025, 0.6 - Math.sin(i / 3) * 0.3);
+             at('pointerup', 0.85, 0.5);
+             return true;",
+        )
+        .await;
+    browser
+        .wait_attr("signature-canvas", "data-empty", "false")
+        .await;
+    browser.click("signature-done").await;
+}
+
+/// The bytes of `GET /api/v1/blobs/{hash}` as `login`, or the status.
+fn download(server: &Server, token: &str, hash: &str) -> Result<Vec<u8>, u16> {
+    let mut response = server
+        .agent()
+        .get(server.url(&format!("/api/v1/blobs/{hash}")))
+        .header("Authorization", &format!("Bearer {token}"))
+        .call()
+        .expect("GET a blob");
+    match response.status().as_u16() {
+        200 => Ok(response
+            .body_mut()
+            .with_config()
+            .limit(64 * 1024 * 1024)
+            .read_to_vec()
+            .expect("the blob's bytes")),
+        status => Err(status),
+    }
+}
+
+/// The bytes the colleague's tablet holds for `hash` (what the app shows
+/// through an object URL, read from its IndexedDB, as the page's CSP keeps
+/// `fetch` off `blob:` URLs), and the width of the photo the full view
+/// shows (0 until it has loaded).
+async fn shown_bytes(browser: &Browser, hash: &str) -> (Vec<u8>, u64) {
+    let answer = browser
+        .client
+        .execute_async(
+            "const [hash, done] = arguments;
+             const img = document.querySelector('[data-testid=evidence-viewer] [data-testid=evidence-img]');
+             const width = img ? img.naturalWidth : 0;
+             const open = indexedDB.open('complaints');
+             open.onerror = () => done({error: String(open.error)});
+             open.onsuccess = () => {
+                 const get = open.result.transaction('blobs').objectStore('blobs').get(hash);
+                 get.onerror = () => done({error: String(get.error)});
+                 get.onsuccess = () => {
+                     if (!get.result) return done({bytes: [], width});
+                     get.result.arrayBuffer().then(
+                         b => done({bytes: Array.from(new Uint8Array(b)), width}),
+                         e => done({error: String(e)}));
+                 };
+             };",
+            vec![json!(hash)],
+        )
+        .await
+        .expect("read the shown photo");
+    let bytes = answer["bytes"]
+        .as_array()
+        .unwrap_or_else(|| panic!("the photo's bytes: {answer}"))
+        .iter()
+        .map(|b| b.as_u64().expect("a byte") as u8)
+        .collect();
+    (bytes, answer["width"].as_u64().unwrap_or(0))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn photos_and_a_signature_taken_offline_upload_and_reach_a_colleague() {
+    let mut server = Server::start();
+    server.seed();
+    let files = tempfile::tempdir().expect("a directory for the pictures");
+    let [smooth, noisy] = pictures(files.path());
+    let profile = tempfile::tempdir().expect("a browser profile");
+    let browser = Browser::start_in(profile.path()).await;
+    browser.open(&server.url("/")).await;
+    browser.login("staff1").await;
+    browser.wait_service_worker().await;
+
+    // Offline: a complaint with two photos and the resident's signature.
+    server.kill();
+    browser
+        .fill_complaint("孙七", "楼道天花板漏水，墙面起皮")
+        .await;
+    let input = browser.wait_for_test_id("evidence-photos").await;
+    input
+        .send_keys(&format!("{smooth}\n{noisy}"))
+        .await
+        .expect("hand two pictures to the file input");
+    browser.wait_count("staged-evidence", 2).await;
+    browser.click("sign-complainant_signature").await;
+    sign(&browser).await;
+    browser.wait_count("staged-evidence", 3).await;
+    browser.fill("evidence-caption", "漏水位置").await;
+    browser.click("save-case").await;
+    let reg_no = browser.text("reg-no").await;
+    browser.wait_attr("saved-evidence", "data-count", "3").await;
+    // Four ops (the registration and three attaches) and five files (two
+    // photos, their thumbnails, the signature) wait.
+    browser.wait_attr("sync-pending", "data-pending", "4").await;
+    browser.wait_attr("sync-uploads", "data-waiting", "5").await;
+
+    // A reload and a browser restart, still offline, lose nothing, and the
+    // case shows its evidence from the tablet's own copy.
+    browser.open(&server.url("/")).await;
+    browser.wait_attr("sync-uploads", "data-waiting", "5").await;
+    browser.close().await;
+    let browser = Browser::start_in(profile.path()).await;
+    browser.open(&server.url("/")).await;
+    browser.wait_attr("sync-pending", "data-pending", "4").await;
+    browser.wait_attr("sync-uploads", "data-waiting", "5").await;
+    browser.click("case-row").await;
+    browser.wait_count("evidence-item", 3).await;
+    browser.wait_count("evidence-img", 3 + 3).await; // the grid and the timeline
+
+    // The server is back: the ops go, then the bytes.
+    server.restart();
+    browser.sync_now().await;
+    browser.wait_attr("sync-uploads", "data-waiting", "0").await;
+
+    let manager = server.token("manager1");
+    let (status, cases) = server.get_json(&manager, "/api/v1/cases");
+    assert_eq!(status, 200, "{cases}");
+    let case = cases["items"]
+        .as_array()
+        .and_then(|all| all.iter().find(|c| c["reg_no"] == json!(reg_no)))
+        .cloned()
+        .unwrap_or_else(|| panic!("case {reg_no} on the server: {cases}"));
+    let id = case["id"].as_str().expect("a case id").to_string();
+    let (status, detail) = server.get_json(&manager, &format!("/api/v1/cases/{id}"));
+    assert_eq!(status, 200, "{detail}");
+    let attachments = detail["attachments"]
+        .as_array()
+        .unwrap_or_else(|| panic!("attachments: {detail}"))
+        .clone();
+    assert_eq!(attachments.len(), 3, "{attachments:?}");
+    let kinds: Vec<&str> = attachments
+        .iter()
+        .map(|a| a["kind"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "photo").count(),
+        2,
+        "{kinds:?}"
+    );
+    assert!(kinds.contains(&"complainant_signature"), "{kinds:?}");
+    let mut hashes = Vec::new();
+    for a in &attachments {
+        let named: Vec<&Value> = std::iter::once(&a["hash"])
+            .chain(a["thumbnail"].get("hash"))
+            .collect();
+        for hash in named {
+            let hash = hash.as_str().expect("a hash");
+            let bytes = download(&server, &manager, hash).expect("the bytes are on the server");
+            assert_eq!(
+                BlobHash::of(&bytes).to_string(),
+                hash,
+                "bytes match their name"
+            );
+        }
+        hashes.push(a["hash"].as_str().expect("a hash").to_string());
+        if a["kind"] == json!("photo") {
+            let size = a["size"].as_u64().unwrap_or(0);
+            let thumb = a["thumbnail"]["size"].as_u64().unwrap_or(0);
+            // Measured for the closing note: what one photo costs the tablet.
+            println!("photo {}: {size} bytes, thumbnail {thumb} bytes", a["name"]);
+        }
+    }
+    // A user of another property cannot fetch them.
+    let outsider = server.token("staff2");
+    for hash in &hashes {
+        assert_eq!(download(&server, &outsider, hash), Err(404), "{hash}");
+    }
+
+    // A colleague of the property sees the thumbnails and opens a photo:
+    // the bytes the page shows are the bytes the tablet named.
+    let colleague = Browser::start().await;
+    colleague.open(&server.url("/")).await;
+    colleague.login("manager1").await;
+    colleague.click("case-row").await;
+    colleague.wait_count("evidence-item", 3).await;
+    colleague.wait_count("evidence-img", 3 + 3).await;
+    let photo = attachments
+        .iter()
+        .find(|a| a["kind"] == json!("photo"))
+        .expect("a photo");
+    let hash = photo["hash"].as_str().expect("a hash");
+    let tile = colleague
+        .client
+        .find(fantoccini::Locator::Css(&format!(
+            "[data-testid=evidence-item][data-hash=\"{hash}\"]"
+        )))
+        .await
+        .expect("the photo's tile");
+    tile.click().await.expect("open the photo");
+    colleague.wait_for_test_id("evidence-viewer").await;
+    let deadline = std::time::Instant::now() + e2e::TIMEOUT;
+    let (bytes, width) = loop {
+        let shown = shown_bytes(&colleague, hash).await;
+        if shown.1 > 0 && !shown.0.is_empty() {
+            break shown;
+        }
+        assert!(std::time::Instant::now() < deadline, "the photo opened");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    assert_eq!(BlobHash::of(&bytes).to_string(), hash);
+    assert_eq!(width, 1600, "the tablet scaled the 2000-pixel picture down");
+    colleague.close().await;
+    browser.close().await;
+}
