@@ -45,13 +45,8 @@ pub fn due_text(due: DateTime<Utc>, now: DateTime<Utc>, lang: Lang) -> String {
 
 /// Satisfaction 1–5 for a person.
 pub fn satisfaction(n: u8, lang: Lang) -> &'static str {
-    match n {
-        5 => lang.pick("非常满意", "Very satisfied"),
-        4 => lang.pick("满意", "Satisfied"),
-        3 => lang.pick("一般", "Neutral"),
-        2 => lang.pick("不满意", "Unsatisfied"),
-        _ => lang.pick("非常不满意", "Very unsatisfied"),
-    }
+    // One wording for the screens and the paper record.
+    shared::report::satisfaction_label(n, lang)
 }
 
 /// A registration field's label, by the field names `shared::validation`

@@ -293,3 +293,70 @@ fn exports_follow_filters_language_and_scope() {
     assert!(rows.contains(&vec!["华苑小区".to_string(), "30".to_string()]));
     assert!(rows.contains(&vec!["锦绣花园".to_string(), "5".to_string()]));
 }
+
+#[test]
+fn the_attachment_column_counts_what_each_case_recorded() {
+    use common::{Author, attach, bytes, push_body};
+    use shared::case::AttachmentKind;
+    let fx = Fixture::new();
+    let server = Server::start(fx.data.path());
+    let (staff, login) = Client::login(&server.base, "staff_a");
+    let mut author = Author::new(&login);
+    let with = author.register(&fx.pa, "门禁损坏");
+    let without = author.register(&fx.pa, "电梯异响");
+    let case = with.case_id;
+    let mut ops = vec![with, without];
+    // Counted whether or not the bytes have arrived: nothing is uploaded.
+    for (kind, seed) in [
+        (AttachmentKind::Photo, 1),
+        (AttachmentKind::Photo, 2),
+        (AttachmentKind::ComplainantSignature, 3),
+    ] {
+        ops.push(attach(&mut author, case, kind, &bytes(100, seed), None));
+    }
+    let (status, answer) = staff.post("/api/v1/sync/push", &push_body(author.device, &ops));
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["quarantined"], serde_json::json!([]), "{answer}");
+
+    let (manager, _) = Client::login(&server.base, "manager_a");
+    let (status, _, csv) = manager.get_bytes("/api/v1/exports/cases.csv", &[]);
+    assert_eq!(status, 200);
+    let text = String::from_utf8(csv).expect("utf-8");
+    let mut reader = ::csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .expect("a header")
+        .iter()
+        .map(String::from)
+        .collect();
+    let column = |name: &str| header.iter().position(|h| h == name).expect(name);
+    let (content, count) = (column("内容"), column("附件数"));
+    let mut counts: Vec<(String, String)> = reader
+        .records()
+        .map(|r| {
+            let r = r.expect("a record");
+            (r[content].to_string(), r[count].to_string())
+        })
+        .collect();
+    counts.sort();
+    assert_eq!(
+        counts,
+        [
+            ("电梯异响".to_string(), "0".to_string()),
+            ("门禁损坏".to_string(), "3".to_string()),
+        ]
+    );
+
+    // The XLSX column holds the same numbers.
+    let (status, _, bytes) = manager.get_bytes("/api/v1/exports/cases.xlsx?lang=en", &[]);
+    assert_eq!(status, 200);
+    let range = sheet(bytes, "Cases");
+    let rows: Vec<Vec<String>> = range.rows().map(texts).collect();
+    let at = rows[0]
+        .iter()
+        .position(|h| h == "Attachments")
+        .expect("the Attachments column");
+    let mut numbers: Vec<&str> = rows[1..].iter().map(|r| r[at].as_str()).collect();
+    numbers.sort();
+    assert_eq!(numbers, ["0", "3"]);
+}

@@ -37,7 +37,8 @@
 //! | 24 | 是否逾期 | Overdue | 是 / 否, at export time |
 //! | 25 | 重开次数 | Reopenings | number |
 //! | 26 | 满意度 | Satisfaction | 1–5 of the latest follow-up (number) |
-//! | 27 | 工单ID | Case ID | the case's id (for links) |
+//! | 27 | 附件数 | Attachments | photos, signatures and documents recorded (number) |
+//! | 28 | 工单ID | Case ID | the case's id (for links) |
 //!
 //! **Statistics tables** (`stats.csv`, `stats.xlsx`): the tables of
 //! [`table::stats_tables`], one worksheet each in XLSX; in CSV one after

@@ -34,7 +34,7 @@ pub struct Table {
 }
 
 /// The case columns: Chinese and English headers, in order.
-pub const CASE_COLUMNS: [(&str, &str); 27] = [
+pub const CASE_COLUMNS: [(&str, &str); 28] = [
     ("登记号", "Registration no."),
     ("类型", "Kind"),
     ("状态", "State"),
@@ -61,6 +61,7 @@ pub const CASE_COLUMNS: [(&str, &str); 27] = [
     ("是否逾期", "Overdue"),
     ("重开次数", "Reopenings"),
     ("满意度", "Satisfaction"),
+    ("附件数", "Attachments"),
     ("工单ID", "Case ID"),
 ];
 
@@ -118,6 +119,7 @@ pub fn case_cells(
         Cell::text(labels.yes_no(r.next_due_at.is_some_and(|d| d < now))),
         Cell::Number(f64::from(r.reopen_count)),
         Cell::opt_number(r.satisfaction.map(f64::from)),
+        Cell::Number(f64::from(r.attachments)),
         Cell::text(r.id.clone()),
     ]
 }
@@ -509,7 +511,8 @@ mod tests {
     fn headers_in_both_languages() {
         assert_eq!(case_headers(Lang::ZhCn)[0], "登记号");
         assert_eq!(case_headers(Lang::En)[8], "Phone");
-        assert_eq!(case_headers(Lang::En).len(), 27);
+        assert_eq!(case_headers(Lang::En).len(), 28);
+        assert_eq!(case_headers(Lang::ZhCn)[26], "附件数");
     }
 
     #[test]
@@ -548,6 +551,7 @@ mod tests {
             reopen_count: 0,
             satisfaction: Some(4),
             escalated: false,
+            attachments: 3,
             cursor: ExportCursor {
                 received_at: String::new(),
                 id: String::new(),
@@ -566,6 +570,8 @@ mod tests {
         assert_eq!(cells[13], Cell::text("未评估"));
         assert_eq!(cells[23], Cell::text("是"));
         assert_eq!(cells[25], Cell::Number(4.0));
+        assert_eq!(cells[26], Cell::Number(3.0));
+        assert_eq!(cells[27], Cell::text(row.id.clone()));
         let plain = case_cells(&row, &labels, &tz, false, t);
         assert_eq!(plain[7], Cell::text("王小明"));
         assert_eq!(plain[8], Cell::text("13912345678"));

@@ -87,7 +87,7 @@ fn case_sheet(
         (9, 17),
         (10, 17),
         (11, 40),
-        (26, 38),
+        (27, 38),
     ] {
         sheet.set_column_width(col, width)?;
     }

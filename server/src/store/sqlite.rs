@@ -962,9 +962,9 @@ pub(super) fn materialize(
             building_id, unit_id, first_responder, assignee, complainant_name, complainant_phone, summary,
             received_at, recorded_at, resolved_at, closed_at, next_due_at, reopen_count, satisfaction, escalated,
             open_conflicts, violations, search, json, server_seq, department, spot_check_at,
-            spot_check_satisfaction, is_open, is_completed, is_valid_complaint)
+            spot_check_satisfaction, is_open, is_completed, is_valid_complaint, attachment_count)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
-            ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36)
+            ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37)
          ON CONFLICT (id) DO UPDATE SET property_id = excluded.property_id, reg_no = excluded.reg_no,
             kind = excluded.kind, state = excluded.state, category = excluded.category, channel = excluded.channel,
             severity = excluded.severity, validity = excluded.validity, urgent = excluded.urgent,
@@ -978,7 +978,8 @@ pub(super) fn materialize(
             json = excluded.json, server_seq = excluded.server_seq, department = excluded.department,
             spot_check_at = excluded.spot_check_at, spot_check_satisfaction = excluded.spot_check_satisfaction,
             is_open = excluded.is_open, is_completed = excluded.is_completed,
-            is_valid_complaint = excluded.is_valid_complaint",
+            is_valid_complaint = excluded.is_valid_complaint,
+            attachment_count = excluded.attachment_count",
         params![
             row.id.to_string(),
             row.property.to_string(),
@@ -1015,7 +1016,8 @@ pub(super) fn materialize(
             row.spot_check_satisfaction,
             row.open,
             row.completed,
-            row.valid_complaint
+            row.valid_complaint,
+            row.attachments as i64
         ],
     )?;
     sqlite_blobs::write_case_blobs(tx, &case)?;

@@ -697,7 +697,7 @@ const EXPORT_COLUMNS: &str =
     json_extract(json, '$.registration.requested_remedy'), received_at, recorded_at, severity,
     validity, urgent, department, json_extract(json, '$.assignee.name'),
     json_extract(json, '$.resolution.result'), resolved_at, closed_at, next_due_at, reopen_count,
-    satisfaction, escalated";
+    satisfaction, escalated, attachment_count";
 
 fn export_row(r: &Row<'_>) -> StoreResult<ExportRow> {
     let opt_ts = |i: usize| -> StoreResult<Option<DateTime<Utc>>> {
@@ -740,6 +740,7 @@ fn export_row(r: &Row<'_>) -> StoreResult<ExportRow> {
         reopen_count: r.get(24)?,
         satisfaction: r.get(25)?,
         escalated: r.get(26)?,
+        attachments: r.get(27)?,
     })
 }
 

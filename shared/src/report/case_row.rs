@@ -78,6 +78,10 @@ pub struct CaseRow {
     pub completed: bool,
     /// [`Case::is_valid_complaint`].
     pub valid_complaint: bool,
+    /// How many attachments the case has (photos, signatures, documents),
+    /// uploaded or not: what was recorded, not what has arrived.
+    #[serde(default)]
+    pub attachments: usize,
 }
 
 /// How much of the content a [`CaseRow`] keeps as its summary.
@@ -127,6 +131,7 @@ impl CaseRow {
             open: case.state.is_open(),
             completed: case.is_completed(),
             valid_complaint: case.is_valid_complaint(),
+            attachments: case.attachments.len(),
         }
     }
 }

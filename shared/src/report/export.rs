@@ -69,6 +69,9 @@ pub struct ExportRow {
     pub satisfaction: Option<u8>,
     /// Escalated.
     pub escalated: bool,
+    /// How many attachments the case has ([`crate::report::CaseRow::attachments`]).
+    #[serde(default)]
+    pub attachments: u32,
     /// The keyset cursor after this row.
     pub cursor: ExportCursor,
 }

@@ -1,5 +1,6 @@
 //! Head-office reports as they cross the wire: the statistics (统计分析),
-//! the quarterly spot-check (抽查回访) and the rows of the case exports,
+//! the quarterly spot-check (抽查回访), the rows of the case exports and
+//! the paper record of one case (`record`: 客户投诉记录表),
 //! with the pure arithmetic that defines them. The server's `store::reports`
 //! computes them with SQL; the app deserializes and shows them.
 //!
@@ -48,6 +49,7 @@ mod case_row;
 mod export;
 mod period;
 mod rates;
+mod record;
 mod spot_check;
 mod stats;
 
@@ -55,5 +57,6 @@ pub use case_row::*;
 pub use export::*;
 pub use period::*;
 pub use rates::*;
+pub use record::*;
 pub use spot_check::*;
 pub use stats::*;

@@ -1,0 +1,713 @@
+//! One case as the paper complaint record form (客户投诉记录表) that
+//! auditors expect, described once: the intake fields the regulations list
+//! (who, how to reach them, when, where, through which channel, what they
+//! said and asked for), the handling (assessment, responsible department,
+//! measures, result), the follow-up and the closure, the signature lines
+//! and the evidence.
+//!
+//! [`RecordSheet`] is content only, already in one language. The app draws
+//! it as HTML on screen and paper (`app/src/pages/print.rs`), the server as
+//! the self-contained `record.html` of a case's bundle for head office
+//! (`server/src/export/record_html.rs`); both keep the same rows in the
+//! same order because both read them from here.
+//!
+//! **Personal data.** The sheet is built for a reader who may or may not
+//! see the complainant's personal data ([`PersonalData`], from
+//! `Role::sees_personal_data`): when not, the name and phone are masked
+//! like everywhere else (张*, 138****5678) and the complainant's signature
+//! is neither on its line nor among the evidence.
+
+use crate::blob::BlobHash;
+use crate::case::{Attachment, AttachmentKind, Case};
+use crate::compensation::format_yuan;
+use crate::id::{PropertyId, UserId};
+use crate::lang::Lang;
+use crate::property::Location;
+use crate::role::{mask_name, mask_phone};
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+/// The paper record of one case, ready to draw.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordSheet {
+    /// 客户投诉记录表 / Customer complaint record.
+    pub title: String,
+    /// The line under the title: registration number, kind, state.
+    pub meta: Vec<MetaItem>,
+    /// The table's rows, top to bottom.
+    pub rows: Vec<RecordRow>,
+    /// The signature lines, in rows of [`SIGNATURES_PER_ROW`].
+    pub signatures: Vec<SignatureLine>,
+    /// Every attachment the reader may see, in the order they were
+    /// attached (the complainant's signatures left out when masked).
+    pub evidence: Vec<Evidence>,
+}
+
+/// How many signature lines the form puts side by side.
+pub const SIGNATURES_PER_ROW: usize = 3;
+
+/// One item of the line under the title.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetaItem {
+    /// Which item: a stable key a renderer may hook on (`reg_no`, `kind`,
+    /// `state`).
+    pub key: &'static str,
+    /// The label with its punctuation, e.g. `登记号：`.
+    pub label: String,
+    /// The value.
+    pub value: String,
+}
+
+/// One field of the table: a label cell and its value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordField {
+    /// Which field: a stable key a renderer may hook on (`content` is the
+    /// complaint's text, and so on).
+    pub key: &'static str,
+    /// The label cell.
+    pub label: String,
+    /// The value, one paragraph per entry (handling notes and deadlines
+    /// have several; most fields one, or none when empty).
+    pub lines: Vec<String>,
+}
+
+/// One row of the table: two fields side by side, or one across the
+/// width.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RecordRow {
+    /// Two short fields.
+    Pair(RecordField, RecordField),
+    /// One field across the width; `tall` leaves room for handwriting.
+    Wide {
+        /// The field.
+        field: RecordField,
+        /// Drawn taller than the other rows.
+        tall: bool,
+    },
+}
+
+/// A signature line of the form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignatureLine {
+    /// The label with its punctuation, e.g. `处理人签字：`.
+    pub label: String,
+    /// The attachment kind that signs this line, if one does; lines
+    /// without one are signed by hand on paper.
+    pub kind: Option<AttachmentKind>,
+    /// The latest attachment of that kind the reader may see, if any.
+    pub signed: Option<Evidence>,
+}
+
+/// One attachment as the record lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Evidence {
+    /// Its place among all the case's attachments, from 1: stable whoever
+    /// reads the sheet, so that names made from it do not shift when an
+    /// attachment is left out.
+    pub number: usize,
+    /// What it is for.
+    pub kind: AttachmentKind,
+    /// [`Evidence::kind`] in the sheet's language.
+    pub kind_label: String,
+    /// The file name the device gave it.
+    pub name: String,
+    /// What it shows, in the recorder's words.
+    pub caption: String,
+    /// Its media type.
+    pub mime: String,
+    /// Its size in bytes.
+    pub size: u64,
+    /// The SHA-256 of its bytes (`None` for attachments recorded before
+    /// evidence was content-addressed, whose bytes never travelled).
+    pub hash: Option<BlobHash>,
+    /// Who attached it and when, as the sheet shows it.
+    pub recorded: String,
+}
+
+/// Whether the reader may see the complainant's personal data
+/// (`Role::sees_personal_data`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PersonalData {
+    /// Name, phone and signature shown.
+    Shown,
+    /// Name and phone masked, the complainant's signature left out.
+    Masked,
+}
+
+impl PersonalData {
+    /// Shown when `sees` (a role's `sees_personal_data`), else masked.
+    pub fn shown_if(sees: bool) -> PersonalData {
+        if sees {
+            PersonalData::Shown
+        } else {
+            PersonalData::Masked
+        }
+    }
+}
+
+/// The names a sheet needs that the case holds only as ids or codes: the
+/// app answers from its synced configuration, the server from its store.
+pub trait RecordNames {
+    /// A user's display name.
+    fn user(&self, id: UserId) -> String;
+    /// A category's name in `lang` (its code when unknown).
+    fn category(&self, code: &str, lang: Lang) -> String;
+    /// The property's name and the location within it, as one text.
+    fn place(&self, property: PropertyId, location: &Location) -> String;
+    /// The company timezone, for every time on the sheet.
+    fn tz(&self) -> Tz;
+}
+
+impl RecordSheet {
+    /// The sheet of a folded `case` in `lang`, for a reader who may see
+    /// personal data or not.
+    pub fn of(
+        case: &Case,
+        names: &dyn RecordNames,
+        lang: Lang,
+        personal: PersonalData,
+    ) -> RecordSheet {
+        let l = lang;
+        let tz = names.tz();
+        let time = |at: DateTime<Utc>| local_time(at, tz);
+        let r = &case.registration;
+        let (name, phone) = {
+            let phone = r.complainant.phone.as_ref().map(|p| p.to_string());
+            match personal {
+                PersonalData::Shown => (r.complainant.name.clone(), phone.unwrap_or_default()),
+                PersonalData::Masked => (
+                    mask_name(&r.complainant.name),
+                    phone.as_deref().map(mask_phone).unwrap_or_default(),
+                ),
+            }
+        };
+        let assessment = case.assessment.as_ref().map(|a| {
+            let mut s = format!("{} · {}", a.severity.label(l), a.validity.label(l));
+            if a.urgent {
+                s.push_str(l.pick(" · 紧急", " · urgent"));
+            }
+            if !a.reason.is_empty() {
+                s.push_str(&format!(" · {}", a.reason));
+            }
+            s
+        });
+        let assignee = case
+            .assignee
+            .as_ref()
+            .map(|a| format!("{} {}", a.department, a.name));
+        let handling = case
+            .notes
+            .iter()
+            .map(|n| {
+                format!(
+                    "{} {} {}：{}",
+                    time(n.stamp.at),
+                    names.user(n.stamp.by),
+                    n.kind.label(l),
+                    n.text
+                )
+            })
+            .collect();
+        let solution = case.solution.as_ref().map(|s| {
+            let mut text = s.measures.clone();
+            if !s.responsible.is_empty() {
+                text.push_str(&format!("（{}）", s.responsible));
+            }
+            if s.compensation_fen > 0 {
+                text.push_str(&format!(
+                    "{}{}",
+                    l.pick("；赔偿 ", "; compensation "),
+                    format_yuan(s.compensation_fen)
+                ));
+            }
+            text
+        });
+        let result = case.resolution.as_ref().map(|res| {
+            format!(
+                "{} （{} {}）",
+                res.result,
+                names.user(res.stamp.by),
+                time(res.stamp.at)
+            )
+        });
+        let deadlines = case
+            .deadlines
+            .iter()
+            .map(|c| {
+                let met = c
+                    .met_at
+                    .map(|at| format!("{} {}", l.pick("完成", "met"), time(at)))
+                    .unwrap_or_else(|| l.pick("未完成", "running").to_string());
+                format!(
+                    "{}：{} {} · {}",
+                    c.clock.label(l),
+                    l.pick("时限", "due"),
+                    time(c.due_at),
+                    met
+                )
+            })
+            .collect();
+        let follow_up = case.latest_follow_up();
+        let closure = case.closure.as_ref();
+        let field = |key, zh, en, value: Option<String>| RecordField {
+            key,
+            label: l.pick(zh, en).to_string(),
+            lines: value.into_iter().filter(|v| !v.is_empty()).collect(),
+        };
+        let many = |key, zh, en, lines: Vec<String>| RecordField {
+            key,
+            label: l.pick(zh, en).to_string(),
+            lines,
+        };
+        let wide = |field| RecordRow::Wide { field, tall: false };
+        let tall = |field| RecordRow::Wide { field, tall: true };
+        let rows = vec![
+            RecordRow::Pair(
+                field("complainant", "投诉人", "Complainant", Some(name)),
+                field("phone", "联系电话", "Phone", Some(phone)),
+            ),
+            RecordRow::Pair(
+                field(
+                    "place",
+                    "房号/位置",
+                    "Unit / location",
+                    Some(names.place(r.property, &r.location)),
+                ),
+                field(
+                    "channel",
+                    "受理渠道",
+                    "Channel",
+                    Some(r.channel.label(l).to_string()),
+                ),
+            ),
+            RecordRow::Pair(
+                field(
+                    "received",
+                    "投诉时间",
+                    "Received",
+                    Some(time(r.received_at)),
+                ),
+                field(
+                    "recorded",
+                    "受理人",
+                    "Recorded by",
+                    Some(format!(
+                        "{} {}",
+                        names.user(case.registered.by),
+                        time(case.registered.at)
+                    )),
+                ),
+            ),
+            RecordRow::Pair(
+                field(
+                    "category",
+                    "投诉类别",
+                    "Category",
+                    Some(names.category(&r.category, l)),
+                ),
+                field(
+                    "related_case",
+                    "关联工单",
+                    "Related case",
+                    r.related_case.clone(),
+                ),
+            ),
+            tall(field(
+                "content",
+                "投诉内容",
+                "Complaint",
+                Some(r.content.clone()),
+            )),
+            wide(field(
+                "requested_remedy",
+                "投诉人诉求",
+                "Requested remedy",
+                Some(r.requested_remedy.clone()),
+            )),
+            RecordRow::Pair(
+                field("assessment", "评估", "Assessment", assessment),
+                field(
+                    "assignee",
+                    "责任部门/责任人",
+                    "Department / person",
+                    assignee,
+                ),
+            ),
+            tall(many(
+                "handling",
+                "调查处理过程",
+                "Investigation and handling",
+                handling,
+            )),
+            wide(field("solution", "处理方案", "Solution", solution)),
+            wide(field("result", "处理结果", "Result", result)),
+            wide(many("deadlines", "时限", "Deadlines", deadlines)),
+            RecordRow::Pair(
+                field(
+                    "follow_up",
+                    "回访时间/方式",
+                    "Follow-up",
+                    follow_up.map(|f| {
+                        format!(
+                            "{} {} {}",
+                            time(f.stamp.at),
+                            f.method.label(l),
+                            names.user(f.stamp.by)
+                        )
+                    }),
+                ),
+                field(
+                    "satisfaction",
+                    "满意度",
+                    "Satisfaction",
+                    follow_up.map(|f| {
+                        format!(
+                            "{} {}",
+                            f.satisfaction,
+                            satisfaction_label(f.satisfaction, l)
+                        )
+                    }),
+                ),
+            ),
+            wide(field(
+                "comment",
+                "投诉人意见",
+                "Resident's comment",
+                follow_up.map(|f| f.comment.clone()),
+            )),
+            wide(field(
+                "corrective_action",
+                "纠正预防措施",
+                "Corrective action",
+                closure.map(|c| c.corrective_action.clone()),
+            )),
+            RecordRow::Pair(
+                field(
+                    "verification",
+                    "验证情况",
+                    "Verification",
+                    closure.map(|c| c.verification.clone()),
+                ),
+                field(
+                    "closed",
+                    "结案时间",
+                    "Closed",
+                    closure.map(|c| time(c.stamp.at)),
+                ),
+            ),
+        ];
+        let evidence: Vec<Evidence> = case
+            .attachments
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| personal == PersonalData::Shown || !a.kind.is_personal())
+            .map(|(i, a)| Evidence::of(i + 1, a, names, l, tz))
+            .collect();
+        let signatures = SIGNATURE_LINES
+            .iter()
+            .map(|&(zh, en, kind)| {
+                // A masked reader's sheet has no complainant's signature to
+                // show, so its line is left for a pen like the others.
+                let kind = kind.filter(|k| personal == PersonalData::Shown || !k.is_personal());
+                SignatureLine {
+                    label: l.pick(zh, en).to_string(),
+                    kind,
+                    signed: kind.and_then(|k| evidence.iter().rev().find(|e| e.kind == k).cloned()),
+                }
+            })
+            .collect();
+        RecordSheet {
+            title: l
+                .pick("客户投诉记录表", "Customer complaint record")
+                .to_string(),
+            meta: vec![
+                MetaItem {
+                    key: "reg_no",
+                    label: l.pick("登记号：", "No.: ").to_string(),
+                    value: r.reg_no.to_string(),
+                },
+                MetaItem {
+                    key: "kind",
+                    label: l.pick("类型：", "Kind: ").to_string(),
+                    value: r.kind.label(l).to_string(),
+                },
+                MetaItem {
+                    key: "state",
+                    label: l.pick("状态：", "State: ").to_string(),
+                    value: case.state.label(l).to_string(),
+                },
+            ],
+            rows,
+            signatures,
+            evidence,
+        }
+    }
+
+    /// The registration number, as the meta line shows it.
+    pub fn reg_no(&self) -> &str {
+        self.meta
+            .iter()
+            .find(|m| m.key == "reg_no")
+            .map_or("", |m| m.value.as_str())
+    }
+
+    /// The photos among the evidence, for the page after the form.
+    pub fn photos(&self) -> impl Iterator<Item = &Evidence> {
+        self.evidence
+            .iter()
+            .filter(|e| e.kind == AttachmentKind::Photo)
+    }
+}
+
+/// The signature lines of the paper form, in order, with the kind of
+/// attachment that signs each. The receiver (受理人) and the department
+/// head sign on paper: the tablet records no signature of theirs. The
+/// follow-up line takes the verifier's signature, because on the form the
+/// person who calls back is the one who verifies the corrective action.
+const SIGNATURE_LINES: [(&str, &str, Option<AttachmentKind>); 6] = [
+    ("受理人签字：", "Recorded by:", None),
+    (
+        "处理人签字：",
+        "Handled by:",
+        Some(AttachmentKind::HandlerSignature),
+    ),
+    ("部门负责人签字：", "Department head:", None),
+    (
+        "回访/验证人签字：",
+        "Follow-up / verified by:",
+        Some(AttachmentKind::VerifierSignature),
+    ),
+    (
+        "投诉人确认：",
+        "Resident's confirmation:",
+        Some(AttachmentKind::ComplainantSignature),
+    ),
+    ("日期：", "Date:", None),
+];
+
+impl Evidence {
+    fn of(number: usize, a: &Attachment, names: &dyn RecordNames, l: Lang, tz: Tz) -> Evidence {
+        Evidence {
+            number,
+            kind: a.kind,
+            kind_label: a.kind.label(l).to_string(),
+            name: a.name.clone(),
+            caption: a.caption.clone(),
+            mime: a.mime.clone(),
+            size: a.size,
+            hash: a.hash,
+            recorded: format!("{} {}", names.user(a.stamp.by), local_time(a.stamp.at, tz)),
+        }
+    }
+}
+
+/// A time as the sheet shows it: local, to the minute.
+pub fn local_time(at: DateTime<Utc>, tz: Tz) -> String {
+    at.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
+}
+
+/// A follow-up score in words: 5 非常满意 … 1 非常不满意.
+pub fn satisfaction_label(score: u8, lang: Lang) -> &'static str {
+    match score {
+        5 => lang.pick("非常满意", "Very satisfied"),
+        4 => lang.pick("满意", "Satisfied"),
+        3 => lang.pick("一般", "Neutral"),
+        2 => lang.pick("不满意", "Unsatisfied"),
+        _ => lang.pick("非常不满意", "Very unsatisfied"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::case::Thumbnail;
+    use crate::id::AttachmentId;
+    use crate::phone::Phone;
+
+    /// Names as a test knows them.
+    struct Names;
+
+    impl RecordNames for Names {
+        fn user(&self, _: UserId) -> String {
+            "李四".into()
+        }
+        fn category(&self, code: &str, _: Lang) -> String {
+            format!("类别{code}")
+        }
+        fn place(&self, _: PropertyId, _: &Location) -> String {
+            "华苑小区 1栋 101".into()
+        }
+        fn tz(&self) -> Tz {
+            chrono_tz::Asia::Shanghai
+        }
+    }
+
+    /// A complaint registered by a simulated device, folded, with a known
+    /// complainant and the given attachments.
+    fn case_with(kinds: &[AttachmentKind]) -> Case {
+        use crate::sim::Fleet;
+        let mut fleet = Fleet::new(
+            &[(crate::role::Role::Staff, 0)],
+            PropertyId(uuid::Uuid::from_u128(7)),
+            0,
+        );
+        let now = "2026-03-02T01:00:00Z".parse().unwrap();
+        let op = fleet.register(0, now, 0);
+        let mut case = crate::fold::fold(&[op], fleet.ctx()).unwrap();
+        case.registration.complainant.name = "张三".into();
+        case.registration.complainant.phone = Phone::parse("13812345678").ok();
+        case.registration.content = "楼道漏水".into();
+        let stamp = case.registered.clone();
+        case.attachments = kinds
+            .iter()
+            .enumerate()
+            .map(|(i, &kind)| Attachment {
+                id: AttachmentId(uuid::Uuid::from_u128(i as u128)),
+                kind,
+                name: format!("{i}.jpg"),
+                mime: "image/jpeg".into(),
+                size: 10,
+                hash: Some(BlobHash::of(&[i as u8])),
+                caption: format!("说明{i}"),
+                thumbnail: None::<Thumbnail>,
+                stamp: stamp.clone(),
+            })
+            .collect();
+        case
+    }
+
+    fn sheet(case: &Case, lang: Lang, personal: PersonalData) -> RecordSheet {
+        RecordSheet::of(case, &Names, lang, personal)
+    }
+
+    /// Every field of the sheet: `(key, label, lines)`.
+    fn fields(s: &RecordSheet) -> Vec<(&'static str, &str, &[String])> {
+        s.rows
+            .iter()
+            .flat_map(|r| match r {
+                RecordRow::Pair(a, b) => vec![a, b],
+                RecordRow::Wide { field, .. } => vec![field],
+            })
+            .map(|f| (f.key, f.label.as_str(), f.lines.as_slice()))
+            .collect()
+    }
+
+    fn value<'a>(s: &'a RecordSheet, key: &str) -> &'a [String] {
+        fields(s)
+            .into_iter()
+            .find(|f| f.0 == key)
+            .map_or(&[], |f| f.2)
+    }
+
+    fn signature_kinds(s: &RecordSheet) -> Vec<(&str, Option<AttachmentKind>)> {
+        s.signatures
+            .iter()
+            .map(|l| (l.label.as_str(), l.kind))
+            .collect()
+    }
+
+    #[test]
+    fn the_form_has_the_labels_auditors_look_for() {
+        let case = case_with(&[]);
+        let s = sheet(&case, Lang::ZhCn, PersonalData::Shown);
+        assert_eq!(s.title, "客户投诉记录表");
+        assert_eq!(s.reg_no(), case.registration.reg_no.to_string());
+        let labels: Vec<&str> = fields(&s).iter().map(|f| f.1).collect();
+        for label in [
+            "投诉人",
+            "联系电话",
+            "房号/位置",
+            "投诉内容",
+            "投诉人诉求",
+            "调查处理过程",
+            "处理结果",
+            "回访时间/方式",
+            "纠正预防措施",
+            "结案时间",
+        ] {
+            assert!(labels.contains(&label), "{label} in {labels:?}");
+        }
+        assert_eq!(value(&s, "content"), ["楼道漏水"]);
+        assert_eq!(value(&s, "place"), ["华苑小区 1栋 101"]);
+        assert!(value(&s, "result").is_empty(), "not resolved yet");
+        let tall: Vec<&str> = s
+            .rows
+            .iter()
+            .filter_map(|r| match r {
+                RecordRow::Wide { field, tall: true } => Some(field.key),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(tall, ["content", "handling"]);
+        assert_eq!(s.signatures.len() % SIGNATURES_PER_ROW, 0);
+
+        let en = sheet(&case, Lang::En, PersonalData::Shown);
+        assert_eq!(en.title, "Customer complaint record");
+        assert_eq!(fields(&en)[0].1, "Complainant");
+        assert_eq!(en.meta[0].label, "No.: ");
+    }
+
+    #[test]
+    fn each_signature_line_names_the_kind_that_signs_it() {
+        use AttachmentKind::*;
+        let case = case_with(&[
+            HandlerSignature,
+            Photo,
+            ComplainantSignature,
+            HandlerSignature,
+        ]);
+        let s = sheet(&case, Lang::ZhCn, PersonalData::Shown);
+        assert_eq!(
+            signature_kinds(&s),
+            [
+                ("受理人签字：", None),
+                ("处理人签字：", Some(HandlerSignature)),
+                ("部门负责人签字：", None),
+                ("回访/验证人签字：", Some(VerifierSignature)),
+                ("投诉人确认：", Some(ComplainantSignature)),
+                ("日期：", None),
+            ]
+        );
+        let signed: Vec<Option<usize>> = s
+            .signatures
+            .iter()
+            .map(|l| l.signed.as_ref().map(|e| e.number))
+            .collect();
+        // The latest handler's signature signs its line; nobody verified.
+        assert_eq!(signed, [None, Some(4), None, None, Some(3), None]);
+        assert_eq!(
+            s.photos()
+                .map(|e| (e.number, e.caption.as_str()))
+                .collect::<Vec<_>>(),
+            [(2, "说明1")]
+        );
+    }
+
+    #[test]
+    fn a_reader_without_personal_data_gets_masks_and_no_complainant_signature() {
+        use AttachmentKind::*;
+        let case = case_with(&[Photo, ComplainantSignature, VerifierSignature]);
+        let shown = sheet(&case, Lang::ZhCn, PersonalData::Shown);
+        assert_eq!(value(&shown, "complainant"), ["张三"]);
+        assert_eq!(value(&shown, "phone"), ["13812345678"]);
+        assert_eq!(shown.evidence.len(), 3);
+
+        let masked = sheet(&case, Lang::ZhCn, PersonalData::Masked);
+        assert_eq!(value(&masked, "complainant"), ["张*"]);
+        assert_eq!(value(&masked, "phone"), ["138****5678"]);
+        let numbers: Vec<(usize, AttachmentKind)> =
+            masked.evidence.iter().map(|e| (e.number, e.kind)).collect();
+        // Numbers stay as they were: the signature is missing, not renumbered.
+        assert_eq!(numbers, [(1, Photo), (3, VerifierSignature)]);
+        let line = &masked.signatures[4];
+        assert_eq!(
+            (line.label.as_str(), line.kind, &line.signed),
+            ("投诉人确认：", None, &None)
+        );
+        assert_eq!(
+            masked.signatures[3].signed.as_ref().map(|e| e.number),
+            Some(3)
+        );
+        assert_eq!(PersonalData::shown_if(false), PersonalData::Masked);
+    }
+}
