@@ -358,6 +358,23 @@ impl Browser {
         path
     }
 
+    /// Prints the page to an A4 PDF, keeps it as
+    /// `<target>/screenshots/{name}.pdf`, and returns how many pages it has.
+    pub async fn print_pages(&self, name: &str) -> usize {
+        let config = fantoccini::wd::PrintConfiguration::builder()
+            .build()
+            .expect("an A4 print configuration");
+        let pdf = self.client.print(config).await.expect("print to PDF");
+        assert!(pdf.starts_with(b"%PDF"), "a PDF came back");
+        let dir = target_dir().join("screenshots");
+        std::fs::create_dir_all(&dir).expect("create the screenshot dir");
+        std::fs::write(dir.join(format!("{name}.pdf")), &pdf).expect("write the PDF");
+        // Each page object says `/Type /Page`; the tree's root says `/Pages`.
+        pdf.windows(b"/Type /Page".len() + 1)
+            .filter(|w| w.starts_with(b"/Type /Page") && w[w.len() - 1] != b's')
+            .count()
+    }
+
     /// Ends the session politely. Dropping without closing is fine too: the
     /// process group is killed either way.
     pub async fn close(self) {

@@ -277,5 +277,38 @@ async fn photos_and_a_signature_taken_offline_upload_and_reach_a_colleague() {
     assert_eq!(BlobHash::of(&bytes).to_string(), hash);
     assert_eq!(width, 1600, "the tablet scaled the 2000-pixel picture down");
     colleague.close().await;
+
+    // The printed record shows the resident's signature on its line, the
+    // form still on one A4 page, and the photos on a page of their own.
+    browser.click("open-print").await;
+    browser.wait_text("print-reg-no", &reg_no).await;
+    browser.wait_count("print-photo", 2).await;
+    let loaded = "return Array.from(document.querySelectorAll(
+        '[data-testid=print-signature] img, [data-testid=print-photo] img'))
+        .filter(i => i.complete && i.naturalWidth > 0).length;";
+    let deadline = std::time::Instant::now() + e2e::TIMEOUT;
+    while browser.eval(loaded).await != json!(3) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the signature and both photos show on the record"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let signed = browser
+        .eval(
+            "return Array.from(document.querySelectorAll('[data-testid=print-signature]'))
+                 .filter(s => s.querySelector('img')).map(s => s.dataset.kind);",
+        )
+        .await;
+    assert_eq!(signed, json!(["complainant_signature"]));
+    browser
+        .eval("document.querySelector('.signatures').scrollIntoView({block: 'center'}); return 1;")
+        .await;
+    browser.screenshot("print-evidence").await;
+    assert_eq!(
+        browser.print_pages("record-form-evidence").await,
+        2,
+        "the form on one A4 page, the photos on a second"
+    );
     browser.close().await;
 }

@@ -3,7 +3,6 @@
 //! printable record form on A4.
 
 use e2e::{Browser, Server};
-use fantoccini::wd::PrintConfiguration;
 
 /// Registers a complaint in 和园 through the app and returns its number.
 async fn register(browser: &Browser, content: &str) -> String {
@@ -100,24 +99,10 @@ async fn a_case_prints_as_the_record_form_on_one_a4_page() {
     }
     browser.screenshot("print").await;
 
-    let config = PrintConfiguration::builder()
-        .build()
-        .expect("an A4 print configuration");
-    let pdf = browser.client.print(config).await.expect("print to PDF");
-    assert!(pdf.starts_with(b"%PDF"), "a PDF came back");
-    let path = e2e::target_dir()
-        .join("screenshots")
-        .join("record-form.pdf");
-    std::fs::write(&path, &pdf).expect("write the PDF");
-    let pages = pdf
-        .windows(b"/Type /Page".len() + 1)
-        .filter(|w| w.starts_with(b"/Type /Page") && w[w.len() - 1] != b's')
-        .count();
     assert_eq!(
-        pages,
+        browser.print_pages("record-form").await,
         1,
-        "the record form fits one A4 page ({})",
-        path.display()
+        "the record form fits one A4 page (target/screenshots/record-form.pdf)"
     );
     browser.close().await;
 }

@@ -102,7 +102,7 @@ pub fn EvidenceImage(
                 <span class="evidence-image">
                     <img src=url alt=alt.clone() data-testid="evidence-img" data-hash=hash.to_string()/>
                     {waiting().then(|| view! {
-                        <span class="badge pending" data-testid="evidence-waiting">{l.pick("待上传", "to upload")}</span>
+                        <span class="badge pending no-print" data-testid="evidence-waiting">{l.pick("待上传", "to upload")}</span>
                     })}
                 </span>
             }

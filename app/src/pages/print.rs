@@ -10,9 +10,11 @@
 //! layout is `style/print.css`; the app's header and buttons are hidden on
 //! paper by `@media print`.
 
+use crate::evidence::gallery::{EvidenceImage, holder};
 use crate::state::{Config, Screen, use_app};
 use chrono_tz::Tz;
 use leptos::prelude::*;
+use shared::blob::BlobHash;
 use shared::case::Case;
 use shared::id::{CaseId, PropertyId, UserId};
 use shared::lang::Lang;
@@ -79,6 +81,41 @@ fn RecordForm(case: Arc<Case>, lang: Lang) -> impl IntoView {
     // the sheet masks again all the same and leaves out the signature.
     let personal = PersonalData::shown_if(ctx.role().is_some_and(|r| r.sees_personal_data()));
     let sheet = RecordSheet::of(&case, &ConfigNames(&config), lang, personal);
+    // The device that holds bytes not uploaded yet, by hash.
+    let holders: Vec<(BlobHash, String)> = case
+        .attachments
+        .iter()
+        .filter_map(|a| Some((a.hash?, holder(a))))
+        .collect();
+    let holder_of = move |hash: BlobHash| {
+        holders
+            .iter()
+            .find(|(h, _)| *h == hash)
+            .map(|(_, d)| d.clone())
+            .unwrap_or_default()
+    };
+    let photos: Vec<_> = sheet
+        .photos()
+        .filter_map(|e| {
+            let hash = e.hash?;
+            let caption = format!("{} {}", e.caption, e.recorded);
+            let holder = holder_of(hash);
+            Some(view! {
+                <figure data-testid="print-photo">
+                    <EvidenceImage hash=hash alt=e.name.clone() holder=holder/>
+                    <figcaption>{caption}</figcaption>
+                </figure>
+            })
+        })
+        .collect();
+    let photos_page = (!photos.is_empty()).then(|| {
+        view! {
+            <section class="record-photos" data-testid="print-photos">
+                <h2>{lang.pick("现场照片", "Photos")}</h2>
+                {photos}
+            </section>
+        }
+    });
     let meta = sheet
         .meta
         .into_iter()
@@ -98,7 +135,10 @@ fn RecordForm(case: Arc<Case>, lang: Lang) -> impl IntoView {
         let cells = lines
             .by_ref()
             .take(SIGNATURES_PER_ROW)
-            .map(signature)
+            .map(|line| {
+                let holder = line.signed.as_ref().and_then(|e| e.hash).map(&holder_of);
+                signature(line, holder.unwrap_or_default())
+            })
             .collect_view();
         signature_rows.push(view! { <tr>{cells}</tr> });
     }
@@ -112,6 +152,7 @@ fn RecordForm(case: Arc<Case>, lang: Lang) -> impl IntoView {
             <table class="signatures">
                 <tbody>{signature_rows}</tbody>
             </table>
+            {photos_page}
         </article>
     }
 }
@@ -154,10 +195,15 @@ fn lines(mut lines: Vec<String>) -> AnyView {
     }
 }
 
-/// A signature cell; a line an attachment signs gets a slot for its image.
-fn signature(line: SignatureLine) -> impl IntoView {
-    let slot = line
-        .kind
-        .map(|k| view! { <span class="signature-slot" data-kind=k.code()></span> });
+/// A signature cell; a line an attachment signs gets a slot, with the
+/// latest such signature's image when there is one.
+fn signature(line: SignatureLine, holder: String) -> impl IntoView {
+    let slot = line.kind.map(|k| {
+        let image = line.signed.and_then(|e| {
+            let hash = e.hash?;
+            Some(view! { <EvidenceImage hash=hash alt=e.kind_label holder=holder.clone()/> })
+        });
+        view! { <span class="signature-slot" data-testid="print-signature" data-kind=k.code()>{image}</span> }
+    });
     view! { <td>{line.label}{slot}</td> }
 }
