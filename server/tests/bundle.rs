@@ -177,9 +177,12 @@ fn a_manager_gets_the_record_and_every_uploaded_attachment() {
         line.contains(&format!("<img src=\"{signature}\"")),
         "{line}"
     );
-    for photo in &w.photos {
-        assert!(b.record.contains(&format!("<img src=\"attachments/0")));
-        assert!(b.record.contains(&short(photo)));
+    for (number, photo) in [(1, &w.photos[0]), (3, &w.photos[1])] {
+        let img = format!(
+            "<img src=\"attachments/{number:02}-photo-{}.jpg\"",
+            short(photo)
+        );
+        assert!(b.record.contains(&img), "the photo page shows {img}");
     }
 }
 
