@@ -1,22 +1,31 @@
-//! Case queries for the app and head office, and the case filters the
-//! case exports share.
+//! Case queries for the app and head office, the case filters the case
+//! exports share, and one case's bundle for head office (the record sheet
+//! and its evidence as a ZIP, built by `crate::export::bundle`).
 
 use super::responses::{AnyRole, Authenticated};
-use super::stats::{parse_kind, scoped_property};
+use super::stats::{parse_kind, parse_lang, scoped_property};
 use crate::auth::Session;
-use crate::error::{ApiError, ErrorBody, blocking};
+use crate::error::{ApiError, ApiQuery, ErrorBody, blocking};
+use crate::export::bundle;
 use crate::state::AppState;
 use crate::store::CaseFilter;
 use axum::Json;
+use axum::body::Body;
 use axum::extract::{FromRequestParts, Path, Query, State};
-use axum::http::Uri;
 use axum::http::request::Parts;
+use axum::http::{HeaderValue, Uri, header};
+use axum::response::Response;
 use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use shared::case::Case;
-use shared::id::CaseId;
-use shared::role::mask_name;
+use shared::category::Category;
+use shared::id::{CaseId, PropertyId, UserId};
+use shared::lang::Lang;
+use shared::property::{Location, Property};
+use shared::report::{PersonalData, RecordNames, RecordSheet};
+use shared::role::{User, mask_name};
 use shared::wire::{CaseSummary, Page};
 
 /// The case filters of the case list and the case exports, parsed once
@@ -212,6 +221,114 @@ pub async fn get(
     } else {
         case.masked()
     }))
+}
+
+/// The bundle's own parameter.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct BundleParams {
+    /// Language of the record: `zh-CN` (default) or `en`.
+    pub lang: Option<String>,
+}
+
+/// One case for head office: a ZIP of `record.html` (the complaint record
+/// form, 客户投诉记录表, printable on A4, with the signatures on their
+/// lines and a page of the evidence) and `attachments/NN-<kind>-<hash12>.<ext>`,
+/// every attachment whose bytes the server holds. Attachments still on a
+/// tablet are listed in `record.html` as pending upload (等待上传). For a
+/// role that may not see personal data the complainant is masked and their
+/// signature left out, as `GET /api/v1/blobs/{hash}` does.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/bundle.zip",
+    params(("id" = String, Path, description = "case id"), BundleParams),
+    responses(AnyRole,
+        (status = 200, description = "The ZIP, with `Content-Disposition` naming it after the registration number, and `Content-Length`.", body = [u8], content_type = "application/zip"),
+        (status = 400, description = "`request.bad_id`, `request.bad_query`, `request.bad_lang`.", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such case in the caller's scope.", body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn bundle(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+    query: Result<ApiQuery<BundleParams>, ApiError>,
+) -> Result<Response, ApiError> {
+    let id: CaseId = super::path_id(&id, "case")?;
+    let ApiQuery(params) = query?;
+    let lang = parse_lang(params.lang.as_deref())?;
+    let scope = session.user.scope();
+    let personal = PersonalData::shown_if(session.user.role.sees_personal_data());
+    let store = state.store.clone();
+    let found = blocking(move || {
+        // Out of scope answers like a missing case, before anything else
+        // is read: existence is not revealed.
+        let Some((_, case)) = store.case(id)?.filter(|(p, _)| scope.allows(*p)) else {
+            return Ok(None);
+        };
+        let config = store.config()?;
+        let names = StoreNames {
+            users: store.users()?,
+            properties: store.properties()?,
+            categories: config.categories,
+            tz: config.settings.tz(),
+        };
+        Ok(Some((case, names)))
+    })
+    .await?;
+    let (case, names) = found.ok_or_else(|| ApiError::not_found("case"))?;
+    let sheet = RecordSheet::of(&case, &names, lang, personal);
+    let name = bundle::file_name(sheet.reg_no());
+    let store = state.store.clone();
+    let (file, len) =
+        tokio::task::spawn_blocking(move || bundle::write(&sheet, lang, store.blobs())).await??;
+    let stream = tokio_util::io::ReaderStream::new(tokio::fs::File::from_std(file));
+    let mut response = Response::new(Body::from_stream(stream));
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(bundle::CONTENT_TYPE),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, v);
+    }
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+/// The names a record sheet needs, read from the store.
+struct StoreNames {
+    users: Vec<User>,
+    properties: Vec<Property>,
+    categories: Vec<Category>,
+    tz: Tz,
+}
+
+impl RecordNames for StoreNames {
+    fn user(&self, id: UserId) -> String {
+        self.users
+            .iter()
+            .find(|u| u.id == id)
+            .map_or_else(|| id.to_string(), |u| u.display_name.clone())
+    }
+
+    fn category(&self, code: &str, lang: Lang) -> String {
+        self.categories
+            .iter()
+            .find(|c| c.code == code)
+            .map_or_else(|| code.to_string(), |c| c.name(lang).to_string())
+    }
+
+    fn place(&self, property: PropertyId, location: &Location) -> String {
+        self.properties
+            .iter()
+            .find(|p| p.id == property)
+            .map(|p| format!("{} {}", p.name, p.describe(location)))
+            .unwrap_or_default()
+    }
+
+    fn tz(&self) -> Tz {
+        self.tz
+    }
 }
 
 #[cfg(test)]

@@ -50,6 +50,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/sync/pull", get(sync::pull))
         .route("/api/v1/cases", get(cases::list))
         .route("/api/v1/cases/{id}", get(cases::get))
+        .route("/api/v1/cases/{id}/bundle.zip", get(cases::bundle))
         .route(
             "/api/v1/blobs/{hash}",
             get(blobs::get).head(blobs::head).put(blobs::put),
@@ -121,14 +122,18 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Compresses answers (brotli or gzip, as the client accepts; `Vary:
-/// Accept-Encoding` either way) except XLSX, which is a zip already and
-/// keeps its `Content-Length` for the app's progress. CSV exports are
+/// Accept-Encoding` either way) except XLSX and a case's ZIP bundle, which
+/// are zips already and keep their `Content-Length` for progress. CSV exports are
 /// compressed as they stream: a tenth of the bytes, and the app counts what
 /// the browser has decompressed, against `X-Total-Rows`.
 fn compression() -> CompressionLayer<impl Predicate> {
-    CompressionLayer::new().compress_when(DefaultPredicate::new().and(
-        NotForContentType::const_new("application/vnd.openxmlformats-officedocument"),
-    ))
+    CompressionLayer::new().compress_when(
+        DefaultPredicate::new()
+            .and(NotForContentType::const_new(
+                "application/vnd.openxmlformats-officedocument",
+            ))
+            .and(NotForContentType::const_new("application/zip")),
+    )
 }
 
 /// The OpenAPI document, generated from the handlers' annotations (see
@@ -139,7 +144,7 @@ fn compression() -> CompressionLayer<impl Predicate> {
     paths(
         login::login, login::logout, login::me, login::change_password,
         sync::push, sync::pull,
-        cases::list, cases::get,
+        cases::list, cases::get, cases::bundle,
         blobs::head, blobs::put, blobs::get,
         admin::users, admin::create_user, admin::set_active, admin::reset_password, admin::devices, admin::revoke_device,
         admin::properties, admin::put_property, admin::quarantine,

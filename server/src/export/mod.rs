@@ -55,8 +55,15 @@
 //! rows and labels, or from the statistics) and written by either writer
 //! ([`csv`], [`xlsx`]); the HTTP answers, with their progress headers, are
 //! `api/exports.rs`.
+//!
+//! **One case for head office** (`GET /api/v1/cases/{id}/bundle.zip`):
+//! [`bundle`] writes a ZIP of the case's record sheet as a printable page
+//! ([`record_html`], from `shared::report::RecordSheet`) and the evidence
+//! files the server holds.
 
+pub mod bundle;
 pub mod csv;
+pub mod record_html;
 pub mod table;
 pub mod xlsx;
 
@@ -85,6 +92,9 @@ pub enum ExportError {
     /// The CSV writer failed.
     #[error("csv: {0}")]
     Csv(#[from] ::csv::Error),
+    /// The ZIP writer failed.
+    #[error("zip: {0}")]
+    Zip(#[from] zip::result::ZipError),
     /// A temporary file failed.
     #[error("io: {0}")]
     Io(#[from] std::io::Error),
