@@ -276,6 +276,10 @@ async fn photos_and_a_signature_taken_offline_upload_and_reach_a_colleague() {
     };
     assert_eq!(BlobHash::of(&bytes).to_string(), hash);
     assert_eq!(width, 1600, "the tablet scaled the 2000-pixel picture down");
+    colleague.click("viewer-close").await;
+    // Head office's bundle of the case downloads through the app.
+    colleague.click("download-bundle").await;
+    colleague.wait_text("bundle-progress", "证据包已下载").await;
     colleague.close().await;
 
     // The printed record shows the resident's signature on its line, the
@@ -310,5 +314,58 @@ async fn photos_and_a_signature_taken_offline_upload_and_reach_a_colleague() {
         2,
         "the form on one A4 page, the photos on a second"
     );
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_company_limits_refuse_evidence_on_the_tablet_before_anything_is_saved() {
+    let server = Server::start();
+    server.seed();
+    let files = tempfile::tempdir().expect("a directory for the pictures");
+    let [smooth, noisy] = pictures(files.path());
+
+    // The administrator sets 1 MiB per file and per case in the settings
+    // form (typed in MiB, stored in bytes).
+    let admin = Browser::start().await;
+    admin.open(&server.url("/")).await;
+    admin.login("admin1").await;
+    admin.click("nav-admin").await;
+    admin.click("admin-tab-settings").await;
+    admin.wait_for_test_id("settings-form").await;
+    assert_eq!(admin.value("setting-max_blob_bytes").await, "10");
+    assert_eq!(admin.value("setting-max_case_bytes").await, "200");
+    admin.fill("setting-max_blob_bytes", "1").await;
+    admin.fill("setting-max_case_bytes", "1").await;
+    admin.click("settings-save").await;
+    admin.wait_text("settings-status", "设置已保存").await;
+    admin.close().await;
+    let token = server.token("admin1");
+    let (_, settings) = server.get_json(&token, "/api/v1/admin/settings");
+    assert_eq!(
+        settings["attachments"]["max_case_bytes"],
+        json!(1024 * 1024),
+        "{settings}"
+    );
+
+    // A tablet that synced the limits refuses the noisy photo (about
+    // 1.01 MiB with its thumbnail) beside the picker as soon as it is
+    // taken; the smooth one stays, and the case saves with it.
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("staff1").await;
+    browser.fill_complaint("周八", "地下车库照明不足").await;
+    let input = browser.wait_for_test_id("evidence-photos").await;
+    input
+        .send_keys(&format!("{smooth}\n{noisy}"))
+        .await
+        .expect("hand two pictures to the file input");
+    browser.wait_text("evidence-error", "door.jpg").await;
+    browser.wait_text("evidence-error", "附件合计").await;
+    browser.wait_attr("evidence-busy", "data-busy", "0").await;
+    browser.wait_count("staged-evidence", 1).await;
+    browser.click("save-case").await;
+    browser.wait_attr("saved-evidence", "data-count", "1").await;
+    browser.sync_now().await;
+    browser.wait_attr("sync-uploads", "data-waiting", "0").await;
     browser.close().await;
 }

@@ -4,7 +4,7 @@
 //!
 //! Their requests and answers are `shared::report` types.
 
-use super::{ApiError, ErrorBody, Method, get, send, with_headers};
+use super::{ApiError, Method, get, refusal, send, with_headers};
 use gloo_net::http::{Request, Response};
 pub use shared::report::{DrawRequest, SpotCheck, Stats};
 
@@ -24,8 +24,9 @@ pub async fn draw_spot_check(token: &str, draw: &DrawRequest) -> Result<SpotChec
     send(Method::Post, token, "/api/v1/spot-checks", draw).await
 }
 
-/// `GET url` of an export (`/api/v1/exports/…?{query}`): the answer, whose
-/// body the caller reads as a stream to show the progress.
+/// `GET url` of a file the server makes (an export,
+/// `/api/v1/exports/…?{query}`, or a case's bundle): the answer, whose body
+/// the caller reads as a stream to show the progress.
 pub async fn export(token: &str, url: &str) -> Result<Response, ApiError> {
     let resp = with_headers(Request::get(url), Some(token))
         .send()
@@ -35,14 +36,5 @@ pub async fn export(token: &str, url: &str) -> Result<Response, ApiError> {
         return Ok(resp);
     }
     // In the user's words, by the answer's code, as every other error.
-    let status = resp.status();
-    let (code, message) = resp
-        .json::<ErrorBody>()
-        .await
-        .map_or_else(|_| (String::new(), String::new()), |b| (b.code, b.message));
-    Err(ApiError::Server {
-        status,
-        code,
-        message,
-    })
+    Err(refusal(resp).await)
 }

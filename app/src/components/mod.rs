@@ -5,6 +5,7 @@
 //! online-only screens, server data in a table (`table`) and the pieces of
 //! their forms (`form`).
 
+pub mod download;
 pub mod form;
 pub mod table;
 

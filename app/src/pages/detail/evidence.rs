@@ -2,6 +2,7 @@
 //! lets the user's role add evidence now, the picker and its save button.
 //! Everything is checked before it is stored (`crate::evidence::attach`).
 
+use crate::components::download::download;
 use crate::evidence::Taken;
 use crate::evidence::attach::{self, AttachError};
 use crate::evidence::gallery::Gallery;
@@ -77,10 +78,38 @@ pub fn Evidence(case: Arc<Case>) -> impl IntoView {
             save.dispatch_local(taken);
         }
     };
+    // The record and every uploaded file in one ZIP, made by the server
+    // (`GET /api/v1/cases/{id}/bundle.zip`): what head office files.
+    let progress = RwSignal::new(String::new());
+    let reg_no = case.registration.reg_no.to_string();
+    let bundle = UiAction::new_local(move |(): &()| {
+        let file = format!("{reg_no}.zip");
+        async move {
+            let l = ctx.l();
+            let Some(token) = ctx.token() else { return };
+            let url = format!("/api/v1/cases/{case_id}/bundle.zip?lang={}", l.code());
+            match download(&token, &url, &file, progress, l).await {
+                Ok(bytes) => progress.set(format!(
+                    "{}{} KB",
+                    l.pick("证据包已下载：", "Bundle downloaded: "),
+                    bytes / 1024
+                )),
+                Err(e) => progress.set(e.message(l)),
+            }
+        }
+    });
     view! {
         <div class="card" data-testid="evidence">
             <h3>{t("照片与签名", "Photos and signatures")}</h3>
             <Gallery case=case.clone()/>
+            <p class="evidence-bundle">
+                <button type="button" class="btn small" data-testid="download-bundle"
+                    disabled=move || bundle.pending().get()
+                    on:click=move |_| { bundle.dispatch_local(()); }>
+                    {t("下载证据包（记录表与附件，ZIP）", "Download the bundle (record and files, ZIP)")}
+                </button>
+                <span class="hint" data-testid="bundle-progress">{move || progress.get()}</span>
+            </p>
             {allowed.then(|| view! {
                 <Show when=move || adding.get() fallback=move || view! {
                     <button type="button" class="btn" data-testid="add-evidence" on:click=move |_| adding.set(true)>
