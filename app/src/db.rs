@@ -369,6 +369,19 @@ pub async fn blob(hash: BlobHash) -> Result<Option<web_sys::Blob>, DbError> {
     Ok(value.and_then(|v| v.dyn_into::<web_sys::Blob>().ok()))
 }
 
+/// The hashes of every blob this device holds.
+pub async fn blob_hashes() -> Result<Vec<String>, DbError> {
+    let db = db()?;
+    let tx = db.transaction(BLOBS).build()?;
+    let keys = tx
+        .object_store(BLOBS)?
+        .get_all_keys::<String>()
+        .primitive()?
+        .await?
+        .collect::<Result<_, _>>()?;
+    Ok(keys)
+}
+
 /// Keeps downloaded evidence bytes, so they show offline too.
 pub async fn save_blob(hash: BlobHash, blob: &web_sys::Blob) -> Result<(), DbError> {
     let db = db()?;

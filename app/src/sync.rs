@@ -2,7 +2,8 @@
 //! learns the server's epoch and acknowledgement), then pull until the
 //! server has no more, storing each page durably before moving the cursor,
 //! then upload the evidence bytes of acknowledged ops
-//! (`crate::evidence::upload`).
+//! (`crate::evidence::upload`) and keep the small images of the device's
+//! cases (`crate::evidence::prefetch`).
 //!
 //! It runs on start, every 30 seconds, when the browser comes back online,
 //! after each local save, and from the sync button. A flag makes sure only
@@ -177,6 +178,7 @@ async fn run(ctx: AppCtx) -> Result<u64, ApiError> {
         match pull_all(ctx, &token).await? {
             Pulled::Done => {
                 crate::evidence::upload::upload_waiting(ctx, &token).await?;
+                crate::evidence::prefetch::keep_small_images(ctx, &token).await?;
                 return Ok(quarantined);
             }
             Pulled::EpochChanged => continue,

@@ -5,8 +5,9 @@
 //!
 //! `photo` scales a picture down and makes its thumbnail, `signature` is
 //! the pad a resident signs on, `picker` the part of a form that gathers
-//! both, `attach` records them, `upload` sends the bytes, and `gallery`
-//! shows them.
+//! both, `attach` records them, `upload` sends the bytes, `gallery`
+//! shows them, and `prefetch` keeps the small images of the device's cases
+//! for offline.
 //!
 //! **Architecture Invariant:** bytes are named by `shared::blob::BlobHash`,
 //! computed here in Rust from the very bytes stored, so the tablet and the
@@ -16,6 +17,7 @@ pub mod attach;
 pub mod gallery;
 pub mod photo;
 pub mod picker;
+pub mod prefetch;
 pub mod signature;
 pub mod upload;
 

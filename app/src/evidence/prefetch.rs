@@ -1,0 +1,62 @@
+//! Keeping the small images of the cases on this device: after each sync,
+//! the thumbnails (and signatures, which are small and have none) that the
+//! device does not hold yet are fetched and kept, a few dozen per sync, so
+//! a case's grid shows on site without a network. Whole photos are fetched
+//! only when someone opens one (`gallery`).
+
+use super::gallery::may_see;
+use crate::api::{ApiError, blobs};
+use crate::db;
+use crate::state::AppCtx;
+use leptos::prelude::*;
+use shared::blob::BlobHash;
+use shared::case::AttachmentKind;
+use std::cell::RefCell;
+use std::collections::HashSet;
+
+/// The most images one sync fetches, so that a device joining a busy
+/// property does not spend its first sync on pictures.
+const PER_SYNC: usize = 40;
+
+thread_local! {
+    /// Images the server said it cannot give (not uploaded yet, or
+    /// masked) since the page loaded: not asked again until a reload.
+    static REFUSED: RefCell<HashSet<BlobHash>> = RefCell::new(HashSet::new());
+}
+
+/// Fetches and keeps up to [`PER_SYNC`] missing small images. Only losing
+/// the network or the session stops it with an error.
+pub async fn keep_small_images(ctx: AppCtx, token: &str) -> Result<(), ApiError> {
+    let wanted: Vec<BlobHash> = ctx.cases.with_untracked(|cases| {
+        cases
+            .values()
+            .flat_map(|c| c.attachments.iter())
+            .filter(|a| may_see(ctx, a))
+            .filter_map(|a| match (&a.thumbnail, a.kind) {
+                (Some(t), _) => Some(t.hash),
+                (None, AttachmentKind::Photo | AttachmentKind::Document) => None,
+                (None, _) => a.hash,
+            })
+            .collect()
+    });
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    let held: HashSet<String> = db::blob_hashes().await?.into_iter().collect();
+    let missing = wanted
+        .into_iter()
+        .filter(|h| !held.contains(&h.to_string()))
+        .filter(|h| !REFUSED.with(|r| r.borrow().contains(h)))
+        .take(PER_SYNC);
+    for hash in missing {
+        match blobs::download(token, hash).await {
+            Ok(blob) => db::save_blob(hash, &blob).await?,
+            Err(e @ (ApiError::Network(_) | ApiError::Unauthorized { .. })) => return Err(e),
+            Err(e) => {
+                leptos::logging::warn!("keeping image {hash}: {e}");
+                REFUSED.with(|r| r.borrow_mut().insert(hash));
+            }
+        }
+    }
+    Ok(())
+}
