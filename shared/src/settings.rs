@@ -90,6 +90,20 @@ impl Default for Settings {
     }
 }
 
+/// The time zones a company may choose: mainland China's, and those of
+/// Hong Kong, Macau and Taiwan, where groups also manage estates, and UTC.
+/// The tablet app carries only these zones' rules (the full table would
+/// be most of its download); `.cargo/config.toml` names the same list for
+/// the app's build, and a test holds the two equal.
+pub const TIMEZONES: [&str; 6] = [
+    "Asia/Shanghai",
+    "Asia/Urumqi",
+    "Asia/Hong_Kong",
+    "Asia/Macau",
+    "Asia/Taipei",
+    "UTC",
+];
+
 impl Settings {
     /// The company timezone. An unknown name falls back to Asia/Shanghai,
     /// because `validate` refuses such settings before they are saved.
@@ -99,7 +113,7 @@ impl Settings {
 
     /// Checks the settings an admin is about to save.
     pub fn validate(&self) -> Result<(), SettingsError> {
-        if self.timezone.parse::<Tz>().is_err() {
+        if !TIMEZONES.contains(&self.timezone.as_str()) || self.timezone.parse::<Tz>().is_err() {
             return Err(SettingsError::UnknownTimezone(self.timezone.clone()));
         }
         if !(1..=5).contains(&self.satisfied_min) || !(1..=5).contains(&self.reopen_max) {
@@ -233,5 +247,32 @@ mod tests {
             s.validate().unwrap_err().code(),
             "settings.satisfaction_out_of_range"
         );
+    }
+
+    #[test]
+    fn only_the_listed_time_zones_are_chosen_and_the_app_carries_them() {
+        for zone in TIMEZONES {
+            let s = Settings {
+                timezone: zone.into(),
+                ..Settings::default()
+            };
+            assert_eq!(s.validate(), Ok(()), "{zone}");
+        }
+        let berlin = Settings {
+            timezone: "Europe/Berlin".into(),
+            ..Settings::default()
+        };
+        assert_eq!(
+            berlin.validate().map_err(|e| e.code()),
+            Err("settings.unknown_timezone")
+        );
+        // The app's build keeps exactly these zones (chrono-tz's
+        // `filter-by-regex`, configured in `.cargo/config.toml`).
+        let config = include_str!("../../.cargo/config.toml");
+        let filter = config
+            .lines()
+            .find_map(|l| l.strip_prefix("CHRONO_TZ_TIMEZONE_FILTER = "))
+            .expect("the app's time-zone filter");
+        assert_eq!(filter, format!("\"^({})$\"", TIMEZONES.join("|")));
     }
 }

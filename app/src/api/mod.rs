@@ -217,8 +217,8 @@ pub fn code_message(code: &str, lang: Lang) -> Option<String> {
             "The settings contain a field this server does not know; reload the page and try again",
         ),
         "settings.unknown_timezone" => (
-            "未知的时区名称，请填写 IANA 时区名，如 Asia/Shanghai",
-            "Unknown timezone; use an IANA name such as Asia/Shanghai",
+            "不支持该时区，请选择：Asia/Shanghai、Asia/Urumqi、Asia/Hong_Kong、Asia/Macau、Asia/Taipei 或 UTC",
+            "That time zone is not offered; choose Asia/Shanghai, Asia/Urumqi, Asia/Hong_Kong, Asia/Macau, Asia/Taipei or UTC",
         ),
         "settings.satisfaction_out_of_range" => (
             "满意度评分须在 1–5 分之间",

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use shared::compensation::format_yuan;
 use shared::deadline::Clock;
 use shared::lang::Lang;
-use shared::settings::Settings;
+use shared::settings::{Settings, TIMEZONES};
 use std::collections::BTreeMap;
 
 /// The settings tab.
@@ -318,9 +318,12 @@ fn SettingsForm(initial: Settings) -> impl IntoView {
     view! {
         <div class="card admin-form" data-testid="settings-form">
             <label class="field">
-                <span>{t("公司时区（IANA 名称，如 Asia/Shanghai）", "Company timezone (IANA name, e.g. Asia/Shanghai)")}</span>
-                <input type="text" data-testid="setting-timezone"
-                    prop:value=move || timezone.get() on:input=move |ev| timezone.set(event_target_value(&ev))/>
+                <span>{t("公司时区", "Company time zone")}</span>
+                <select data-testid="setting-timezone" on:change=move |ev| timezone.set(event_target_value(&ev))>
+                    {TIMEZONES.map(|zone| view! {
+                        <option value=zone prop:selected=move || timezone.get() == zone>{zone}</option>
+                    }).to_vec()}
+                </select>
                 {field_error(fields, "timezone", "setting-timezone-error".into())}
             </label>
             <h4>{t("时限", "Deadlines")}</h4>
