@@ -53,7 +53,7 @@ pub fn bench(ctx: &Ctx, args: &[String]) -> Result<()> {
         rows.push_str(&first_load);
         benchmarks_md(&rows)
     };
-    fs::write(&path, text).map_err(|e| format!("BENCHMARKS.md: {e}"))?;
+    fs::write(&path, &text).map_err(|e| format!("BENCHMARKS.md: {e}"))?;
     print!("{}", if only_first_load { &first_load } else { &rows });
     print!("{}", goals(&text));
     Ok(())
@@ -153,4 +153,30 @@ compare numbers from the same machine only.\n\n- Machine: {cpu}, {cores} cores\n
 | benchmark | workload | result | rate |\n|---|---|---|---|\n{rows}{}",
         goals(rows)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::goals;
+
+    fn check(rows: &str, expected: &str) {
+        assert_eq!(goals(rows), expected);
+    }
+
+    #[test]
+    fn no_stated_goal_adds_no_line() {
+        check(
+            "| upload | 12 blobs | 96 MiB in 0.62 s | **154.7 MiB/s** |\n",
+            "",
+        );
+    }
+
+    #[test]
+    fn the_line_counts_the_goals_and_names_the_missed() {
+        check(
+            "| ingest reference | x | y | 0.61× (goal ≥ 0.5×: met) |\n\
+             | push during statistics | x | y | 4400 ms (goal < 50 ms: not met) |\n",
+            "\nGoals: 1 of 2 hold; not met: push during statistics.\n",
+        );
+    }
 }
