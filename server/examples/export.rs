@@ -1,6 +1,9 @@
 //! Export benchmark: 100,000 cases registered through the store's push
 //! (judgement, fold, materialization), then exported over real HTTP as
-//! XLSX and as CSV, and the year's statistics computed over them.
+//! XLSX and as CSV, and the year's statistics computed over them; then
+//! small pushes sent while the year's statistics run, which should answer
+//! as if nothing else ran (the statistics read on a connection of their
+//! own).
 //!
 //! Run in release (`cargo run --release -p server --example export`); prints
 //! Markdown table rows in the shape `cargo xtask bench` writes into
@@ -8,7 +11,7 @@
 
 use chrono::{TimeZone, Utc};
 use server::store::{NewUser, Store};
-use shared::case::{CaseKind, Channel, Complainant, Registration};
+use shared::case::{CaseKind, Channel, Complainant, NoteKind, Registration};
 use shared::id::{CaseId, DeviceId, PropertyId};
 use shared::op::Action;
 use shared::phone::Phone;
@@ -16,9 +19,14 @@ use shared::property::{Location, Property};
 use shared::regno::RegNo;
 use shared::role::Role;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 mod bench;
+
+/// A push sent while the statistics run should answer within this.
+const PUSH_DURING_STATS_GOAL: Duration = Duration::from_millis(50);
+/// How many pushes are sent while the statistics run; the slowest counts.
+const PUSHES_DURING_STATS: usize = 5;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let cases: usize = std::env::var("EXPORT_CASES")
@@ -151,8 +159,137 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "| statistics: one year, every figure, in SQL | {cases} cases | {stats_s:.2} s | **{:.0} cases/s** |",
         cases as f64 / stats_s
     );
+
+    // Small pushes from a staff tablet: first alone, then while the year's
+    // statistics run in another request.
+    let staff = bench::login(&agent, &base, "staff")?;
+    let mut tablet = SmallPushes {
+        agent: &agent,
+        base: &base,
+        login: &staff,
+        author: bench::Author::new(staff.device, users[0].id),
+        property: property.id,
+        cases: 0,
+    };
+    let alone = (0..PUSHES_DURING_STATS)
+        .map(|_| tablet.push())
+        .collect::<Result<Vec<_>, _>>()?;
+    let stats_thread = {
+        let (agent, base, token) = (agent.clone(), base.clone(), token.clone());
+        std::thread::spawn(move || -> Result<Instant, String> {
+            let mut resp = agent
+                .get(format!("{base}/api/v1/stats?period=year&from=2025-06-01"))
+                .header("Authorization", format!("Bearer {token}"))
+                .call()
+                .map_err(|e| e.to_string())?;
+            resp.body_mut().read_to_vec().map_err(|e| e.to_string())?;
+            Ok(Instant::now())
+        })
+    };
+    // Let the statistics start, then spread the pushes over their run.
+    std::thread::sleep(Duration::from_millis(200));
+    let mut during = Vec::new();
+    for _ in 0..PUSHES_DURING_STATS {
+        during.push(tablet.push()?);
+        std::thread::sleep(Duration::from_secs_f64(
+            stats_s / 2.0 / PUSHES_DURING_STATS as f64,
+        ));
+    }
+    let pushes_done = Instant::now();
+    let stats_done = stats_thread
+        .join()
+        .map_err(|_| "the statistics thread panicked")??;
+    if stats_done < pushes_done {
+        eprintln!("note: the statistics ended before the last push; fewer pushes overlapped them");
+    }
+    let ms = |d: &Duration| d.as_secs_f64() * 1000.0;
+    let slowest = during.iter().max().copied().unwrap_or_default();
+    let alone_slowest = alone.iter().max().copied().unwrap_or_default();
+    println!(
+        "| push while the year's statistics run (each on its own connection) | {PUSHES_DURING_STATS} pushes of {} ops over HTTP during the {cases}-case statistics | slowest {:.1} ms (alone: slowest {:.1} ms) | **{:.1} ms** ({}) |",
+        SmallPushes::OPS,
+        ms(&slowest),
+        ms(&alone_slowest),
+        ms(&slowest),
+        bench::goal(
+            slowest < PUSH_DURING_STATS_GOAL,
+            &format!("goal < {} ms", PUSH_DURING_STATS_GOAL.as_millis())
+        ),
+    );
     if keep.is_none() {
         let _ = std::fs::remove_dir_all(&dir);
     }
     Ok(())
+}
+
+/// A tablet pushing small batches: each a new case and its notes.
+struct SmallPushes<'a> {
+    agent: &'a ureq::Agent,
+    base: &'a str,
+    login: &'a bench::Login,
+    author: bench::Author,
+    property: PropertyId,
+    cases: u32,
+}
+
+impl SmallPushes<'_> {
+    /// Ops in each push.
+    const OPS: usize = 10;
+
+    /// Pushes one batch and returns how long the answer took.
+    fn push(&mut self) -> Result<Duration, Box<dyn std::error::Error>> {
+        self.cases += 1;
+        let case = CaseId(uuid::Uuid::now_v7());
+        let at = Utc::now();
+        let mut ops = vec![self.author.op(
+            case,
+            at,
+            Action::Register(Registration {
+                reg_no: RegNo::new(
+                    "BENCH",
+                    at.with_timezone(&chrono_tz::Asia::Shanghai).date_naive(),
+                    self.login.number,
+                    self.cases,
+                )?,
+                kind: CaseKind::Complaint,
+                property: self.property,
+                location: Location::PublicArea,
+                complainant: Complainant {
+                    name: "王五".into(),
+                    phone: Phone::parse("13800002222").ok(),
+                },
+                channel: Channel::Phone,
+                received_at: at,
+                category: "noise".into(),
+                content: "统计期间的推送".into(),
+                requested_remedy: String::new(),
+                related_case: None,
+            }),
+        )];
+        while ops.len() < Self::OPS {
+            let text = format!("记录 {}", ops.len());
+            ops.push(self.author.op(
+                case,
+                at,
+                Action::Note {
+                    note_kind: NoteKind::General,
+                    text,
+                },
+            ));
+        }
+        let body = serde_json::json!({ "device": self.login.device, "ops": ops });
+        let started = Instant::now();
+        let answer: serde_json::Value = self
+            .agent
+            .post(format!("{}/api/v1/sync/push", self.base))
+            .header("Authorization", format!("Bearer {}", self.login.token))
+            .send_json(&body)?
+            .body_mut()
+            .read_json()?;
+        let took = started.elapsed();
+        if answer["acked_seq"].as_u64() != Some(self.author.seq()) {
+            return Err(format!("push not fully acknowledged: {answer}").into());
+        }
+        Ok(took)
+    }
 }

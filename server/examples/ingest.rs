@@ -1,6 +1,11 @@
 //! Ingest benchmark: ops per second for batch pushes over real HTTP into a
 //! fresh SQLite file, including the per-batch fold of every touched case.
 //!
+//! Beside it, in the same run, the reference the issue sets the goal
+//! against: the same op rows and final case rows inserted raw into a fresh
+//! file with the same schema and pragmas, in the same batches, with no
+//! HTTP, judging or folding. The ingest should reach half of it.
+//!
 //! Run with `cargo xtask bench` (release build); prints a Markdown table row
 //! set that `xtask` writes into BENCHMARKS.md.
 
@@ -11,13 +16,16 @@ use shared::op::Action;
 use shared::phone::Phone;
 use shared::property::Location;
 use shared::regno::RegNo;
-use std::time::Instant;
+use std::path::Path;
+use std::time::{Duration, Instant};
 
 mod bench;
 
 const BATCHES: usize = 20;
 const CASES_PER_BATCH: usize = 200;
 const NOTES_PER_CASE: usize = 4;
+/// The ingest should reach this share of the raw-SQLite reference.
+const GOAL_RATIO: f64 = 0.5;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let bench::StaffSetup {
@@ -87,10 +95,87 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let per_batch = CASES_PER_BATCH * (1 + NOTES_PER_CASE);
     let rate = total_ops as f64 / elapsed.as_secs_f64();
+    drop(_rt);
+    drop(store);
+    let reference_dir = bench::data_dir("ingest-reference");
+    let raw = raw_reference(&dir.join(server::DB_FILE), &reference_dir, per_batch)?;
+    let raw_rate = total_ops as f64 / raw.as_secs_f64();
+    // Rounded down, so that a ratio printed as the goal meets it.
+    let ratio = (rate / raw_rate * 100.0).floor() / 100.0;
     println!(
         "| ingest: batch push over HTTP into SQLite | {BATCHES} batches × {per_batch} ops ({CASES_PER_BATCH} new cases each) | {total_ops} ops in {:.2} s | **{rate:.0} ops/s** |",
         elapsed.as_secs_f64()
     );
+    println!(
+        "| ingest reference: the same op rows and final case rows inserted raw (same schema, pragmas and batches) | {BATCHES} batches × {per_batch} ops | {total_ops} ops in {:.2} s | {raw_rate:.0} ops/s; ingest is **{ratio:.2}×** of it ({}) |",
+        raw.as_secs_f64(),
+        bench::goal(ratio >= GOAL_RATIO, &format!("goal ≥ {GOAL_RATIO}×")),
+    );
     let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(&reference_dir);
     Ok(())
+}
+
+/// Inserts the `ops` and `cases` rows that the ingest left in `source` into
+/// a fresh store in `dir`, `ops_per_batch` op rows and their cases per
+/// transaction, and returns the time the inserts and commits took.
+fn raw_reference(
+    source: &Path,
+    dir: &Path,
+    ops_per_batch: usize,
+) -> Result<Duration, bench::Error> {
+    // The same schema and pragmas as the store's, by opening it as the
+    // server does; the rows then go in through a plain connection.
+    drop(server::open_store(dir)?);
+    let mut conn = rusqlite::Connection::open(dir.join(server::DB_FILE))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "foreign_keys", true)?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    let source = rusqlite::Connection::open(source)?;
+    let ops = table_rows(&source, "ops", "server_seq")?;
+    let cases = table_rows(&source, "cases", "server_seq")?;
+    let cases_per_batch = cases
+        .len()
+        .div_ceil(ops.len().div_ceil(ops_per_batch).max(1));
+    let insert = |table: &str, width: usize| {
+        format!(
+            "INSERT INTO {table} VALUES ({})",
+            vec!["?"; width].join(", ")
+        )
+    };
+    let ops_sql = insert("ops", ops.first().map_or(0, Vec::len));
+    let cases_sql = insert("cases", cases.first().map_or(0, Vec::len));
+    let started = Instant::now();
+    for (op_rows, case_rows) in ops
+        .chunks(ops_per_batch)
+        .zip(cases.chunks(cases_per_batch.max(1)))
+    {
+        let tx = conn.transaction()?;
+        {
+            let mut op_insert = tx.prepare_cached(&ops_sql)?;
+            for row in op_rows {
+                op_insert.execute(rusqlite::params_from_iter(row))?;
+            }
+            let mut case_insert = tx.prepare_cached(&cases_sql)?;
+            for row in case_rows {
+                case_insert.execute(rusqlite::params_from_iter(row))?;
+            }
+        }
+        tx.commit()?;
+    }
+    Ok(started.elapsed())
+}
+
+/// Every row of `table` in `order`, as values.
+fn table_rows(
+    conn: &rusqlite::Connection,
+    table: &str,
+    order: &str,
+) -> Result<Vec<Vec<rusqlite::types::Value>>, bench::Error> {
+    let mut stmt = conn.prepare(&format!("SELECT * FROM {table} ORDER BY {order}"))?;
+    let width = stmt.column_count();
+    let rows = stmt
+        .query_map([], |r| (0..width).map(|i| r.get(i)).collect())?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
 }

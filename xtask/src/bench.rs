@@ -40,10 +40,12 @@ pub fn bench(ctx: &Ctx, args: &[String]) -> Result<()> {
         let old = fs::read_to_string(&path).unwrap_or_default();
         let kept: Vec<&str> = old
             .lines()
-            .filter(|l| !l.starts_with(FIRST_LOAD_ROW))
+            .filter(|l| !l.starts_with(FIRST_LOAD_ROW) && !l.starts_with(GOALS_LINE))
             .collect();
         if kept.iter().any(|l| l.starts_with("|---|")) {
-            format!("{}\n{first_load}", kept.join("\n").trim_end())
+            let table = format!("{}\n{first_load}", kept.join("\n").trim_end());
+            let goals = goals(&table);
+            format!("{table}{goals}")
         } else {
             benchmarks_md(&first_load)
         }
@@ -51,13 +53,39 @@ pub fn bench(ctx: &Ctx, args: &[String]) -> Result<()> {
         rows.push_str(&first_load);
         benchmarks_md(&rows)
     };
-    fs::write(&path, text).map_err(|e| format!("BENCHMARKS.md: {e}"))?;
+    fs::write(&path, &text).map_err(|e| format!("BENCHMARKS.md: {e}"))?;
     print!("{}", if only_first_load { &first_load } else { &rows });
+    print!("{}", goals(&text));
     Ok(())
 }
 
 /// How the first-load rows of BENCHMARKS.md begin.
 const FIRST_LOAD_ROW: &str = "| first load";
+
+/// How the line after the table that says which goals hold begins.
+const GOALS_LINE: &str = "Goals:";
+
+/// The line saying which goals hold, counted from the rows that state one
+/// (the examples print `goal …: met` or `goal …: not met`, see
+/// `server/examples/bench/mod.rs`); empty when no row states a goal.
+fn goals(rows: &str) -> String {
+    let stated: Vec<&str> = rows.lines().filter(|l| l.contains("goal ")).collect();
+    if stated.is_empty() {
+        return String::new();
+    }
+    let missed: Vec<&str> = stated
+        .iter()
+        .filter(|l| l.contains(": not met"))
+        .filter_map(|l| l.split('|').nth(1).map(str::trim))
+        .collect();
+    let held = stated.len() - missed.len();
+    let mut line = format!("\n{GOALS_LINE} {held} of {} hold", stated.len());
+    if !missed.is_empty() {
+        line.push_str(&format!("; not met: {}", missed.join("; ")));
+    }
+    line.push_str(".\n");
+    line
+}
 
 /// Runs `cargo run --release --example NAME` in `server` and returns the
 /// table rows it prints.
@@ -122,6 +150,33 @@ fn benchmarks_md(rows: &str) -> String {
     format!(
         "# Benchmarks\n\nWritten by `cargo xtask bench` (release build). One run on one machine: \
 compare numbers from the same machine only.\n\n- Machine: {cpu}, {cores} cores\n- Toolchain: {rustc}\n\n\
-| benchmark | workload | result | rate |\n|---|---|---|---|\n{rows}"
+| benchmark | workload | result | rate |\n|---|---|---|---|\n{rows}{}",
+        goals(rows)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::goals;
+
+    fn check(rows: &str, expected: &str) {
+        assert_eq!(goals(rows), expected);
+    }
+
+    #[test]
+    fn no_stated_goal_adds_no_line() {
+        check(
+            "| upload | 12 blobs | 96 MiB in 0.62 s | **154.7 MiB/s** |\n",
+            "",
+        );
+    }
+
+    #[test]
+    fn the_line_counts_the_goals_and_names_the_missed() {
+        check(
+            "| ingest reference | x | y | 0.61× (goal ≥ 0.5×: met) |\n\
+             | push during statistics | x | y | 4400 ms (goal < 50 ms: not met) |\n",
+            "\nGoals: 1 of 2 hold; not met: push during statistics.\n",
+        );
+    }
 }

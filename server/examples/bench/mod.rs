@@ -28,6 +28,12 @@ pub fn audit(action: &str) -> AuditEntry {
     AuditEntry::unattended(action, "benchmark", serde_json::Value::Null)
 }
 
+/// How a figure stands against its goal, as the rows print it and as
+/// `cargo xtask bench` counts it: `goal …: met` or `goal …: not met`.
+pub fn goal(met: bool, goal: &str) -> String {
+    format!("{goal}: {}", if met { "met" } else { "not met" })
+}
+
 /// A fresh data directory under the system's temp dir, named after the
 /// benchmark and this process.
 pub fn data_dir(name: &str) -> PathBuf {

@@ -1,9 +1,11 @@
 //! The SQLite backend: one file, WAL mode, foreign keys on.
 //!
-//! One connection behind a mutex serializes writers. That is also what makes
-//! the pull cursor exact: server sequence numbers are handed out inside the
-//! write transaction, so a reader never sees number `n + 1` committed
-//! before `n`.
+//! One writer connection behind a mutex serializes writers (pushes and admin
+//! changes). That is also what makes the pull cursor exact: server sequence
+//! numbers are handed out inside the write transaction, so a reader never
+//! sees number `n + 1` committed before `n`. Everything that only reads
+//! takes a read-only connection from a small pool (`sqlite_readers.rs`), so
+//! statistics, exports and pulls never hold up a push.
 //!
 //! Longer than most files because `impl Store` is one block with a short
 //! method per trait function; the larger pieces of SQL live beside it
@@ -11,6 +13,7 @@
 //! `sqlite_spot_checks.rs`, `sqlite_restore.rs`).
 
 use super::blobs::BlobStore;
+use super::sqlite_readers::{self, Reader, Readers};
 use super::{
     AuditEntry, BlobRef, CaseFilter, CheckReport, Config, Credentials, DeviceClaim, NewUser,
     SessionRow, Store, StoreError, StoreResult, backup_blobs_dir, schema,
@@ -35,7 +38,10 @@ use std::sync::{Mutex, MutexGuard};
 
 /// The SQLite store.
 pub struct SqliteStore {
+    /// The one connection that writes.
     conn: Mutex<Connection>,
+    /// The read-only connections.
+    readers: Readers,
     /// The blob directory, `blobs/` beside the database file.
     pub(super) blobs: BlobStore,
 }
@@ -57,6 +63,11 @@ pub(super) fn parse_id<T: std::str::FromStr>(s: &str) -> StoreResult<T> {
         .map_err(|_| StoreError::Internal(format!("stored id {s:?}")))
 }
 
+/// How many read-only connections may be open at once: a few long reads
+/// (statistics, exports) and the short ones beside them. More would only
+/// share the same cores.
+const READERS: usize = 8;
+
 // The config table's keys are the `ConfigItem` tags, so a stored row and
 // the item pulled from it cannot name different things.
 const SETTINGS: &str = shared::wire::ConfigKey::Settings.code();
@@ -75,27 +86,36 @@ impl SqliteStore {
         // crash or power loss could lose the last commits.
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.set_prepared_statement_cache_capacity(sqlite_readers::STATEMENT_CACHE);
         schema::migrate(&mut conn)?;
         let root = path.parent().unwrap_or(Path::new(".")).join("blobs");
         let blobs = BlobStore::open(&root)
             .map_err(|e| StoreError::Internal(format!("open {}: {e}", root.display())))?;
         let store = SqliteStore {
             conn: Mutex::new(conn),
+            readers: Readers::new(path, READERS),
             blobs,
         };
         store.seed_config()?;
         Ok(store)
     }
 
-    pub(super) fn lock(&self) -> MutexGuard<'_, Connection> {
+    /// The writer connection: for anything that changes the database.
+    pub(super) fn writer(&self) -> MutexGuard<'_, Connection> {
         // A panic while holding the lock cannot leave a half-written
         // transaction (rusqlite rolls back on drop), so the data is fine.
         self.conn.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// A read-only connection: for anything that only reads. It sees every
+    /// write committed before it was taken.
+    pub(super) fn read(&self) -> StoreResult<Reader<'_>> {
+        self.readers.get()
+    }
+
     /// Writes the default settings, categories and calendar once.
     fn seed_config(&self) -> StoreResult<()> {
-        let mut conn = self.lock();
+        let mut conn = self.writer();
         let tx = conn.transaction()?;
         let defaults: [(&str, String); 5] = [
             (SETTINGS, serde_json::to_string(&Settings::default())?),
@@ -123,11 +143,11 @@ impl SqliteStore {
 
 /// Hands out the next server-wide sequence number (inside a write transaction).
 pub(super) fn next_seq(tx: &Transaction<'_>) -> StoreResult<i64> {
-    Ok(tx.query_row(
-        "UPDATE counters SET value = value + 1 WHERE name = 'server_seq' RETURNING value",
-        [],
-        |r| r.get(0),
-    )?)
+    Ok(tx
+        .prepare_cached(
+            "UPDATE counters SET value = value + 1 WHERE name = 'server_seq' RETURNING value",
+        )?
+        .query_row([], |r| r.get(0))?)
 }
 
 /// Marks a derived config item (properties, users) as changed.
@@ -159,12 +179,11 @@ fn put_config_json(
 }
 
 pub(super) fn load_config(conn: &Connection) -> StoreResult<Config> {
+    // Cached: every push reads the configuration.
     let get = |key: &str| -> StoreResult<String> {
-        Ok(
-            conn.query_row("SELECT json FROM config WHERE key = ?1", [key], |r| {
-                r.get(0)
-            })?,
-        )
+        Ok(conn
+            .prepare_cached("SELECT json FROM config WHERE key = ?1")?
+            .query_row([key], |r| r.get(0))?)
     };
     Ok(Config {
         settings: serde_json::from_str(&get(SETTINGS)?)?,
@@ -174,13 +193,13 @@ pub(super) fn load_config(conn: &Connection) -> StoreResult<Config> {
 }
 
 pub(super) fn load_properties(conn: &Connection) -> StoreResult<Vec<Property>> {
-    let mut stmt = conn.prepare("SELECT json FROM properties ORDER BY code")?;
+    let mut stmt = conn.prepare_cached("SELECT json FROM properties ORDER BY code")?;
     let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
     rows.map(|json| Ok(serde_json::from_str(&json?)?)).collect()
 }
 
 fn user_properties(conn: &Connection, id: &str) -> StoreResult<Vec<PropertyId>> {
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT property_id FROM user_properties WHERE user_id = ?1 ORDER BY property_id",
     )?;
     let rows = stmt.query_map([id], |r| r.get::<_, String>(0))?;
@@ -210,7 +229,8 @@ pub(super) fn user_from_row(conn: &Connection, r: &rusqlite::Row<'_>) -> StoreRe
 }
 
 fn load_users(conn: &Connection) -> StoreResult<Vec<User>> {
-    let mut stmt = conn.prepare(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY login"))?;
+    let mut stmt =
+        conn.prepare_cached(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY login"))?;
     let mut rows = stmt.query([])?;
     let mut users = Vec::new();
     while let Some(r) = rows.next()? {
@@ -326,7 +346,7 @@ impl Store for SqliteStore {
         now: DateTime<Utc>,
         audit: &AuditEntry,
     ) -> StoreResult<User> {
-        let mut conn = self.lock();
+        let mut conn = self.writer();
         let tx = conn.transaction()?;
         let id = UserId(uuid::Uuid::now_v7());
         let inserted = tx.execute(
@@ -380,7 +400,7 @@ impl Store for SqliteStore {
     }
 
     fn user_by_login(&self, login: &str) -> StoreResult<Option<Credentials>> {
-        let conn = self.lock();
+        let conn = self.read()?;
         let mut stmt = conn.prepare(&format!(
             "SELECT {USER_COLUMNS} FROM users WHERE login = ?1"
         ))?;
@@ -392,7 +412,7 @@ impl Store for SqliteStore {
     }
 
     fn user(&self, id: UserId) -> StoreResult<Option<User>> {
-        let conn = self.lock();
+        let conn = self.read()?;
         let mut stmt = conn.prepare(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"))?;
         let mut rows = stmt.query([id.to_string()])?;
         match rows.next()? {
@@ -402,7 +422,7 @@ impl Store for SqliteStore {
     }
 
     fn users(&self) -> StoreResult<Vec<User>> {
-        load_users(&self.lock())
+        load_users(&*self.read()?)
     }
 
     fn set_password(
@@ -412,7 +432,7 @@ impl Store for SqliteStore {
         must_change: bool,
         audit: &AuditEntry,
     ) -> StoreResult<()> {
-        let mut conn = self.lock();
+        let mut conn = self.writer();
         let tx = conn.transaction()?;
         let n = tx.execute(
             "UPDATE users SET password_hash = ?2, must_change_password = ?3 WHERE id = ?1",
@@ -427,7 +447,7 @@ impl Store for SqliteStore {
     }
 
     fn set_user_active(&self, id: UserId, active: bool, audit: &AuditEntry) -> StoreResult<()> {
-        let mut conn = self.lock();
+        let mut conn = self.writer();
         let tx = conn.transaction()?;
         let n = tx.execute(
             "UPDATE users SET active = ?2 WHERE id = ?1",
@@ -456,7 +476,7 @@ impl Store for SqliteStore {
         now: DateTime<Utc>,
         audit: &AuditEntry,
     ) -> StoreResult<(DeviceInfo, bool)> {
-        let mut conn = self.lock();
+        let mut conn = self.writer();
         let tx = conn.transaction()?;
         // The claimed device counts only with its secret: a device id seen
         // in a pulled op cannot be borrowed.
@@ -519,7 +539,7 @@ impl Store for SqliteStore {
     }
 
     fn devices(&self) -> StoreResult<Vec<DeviceInfo>> {
-        let conn = self.lock();
+        let conn = self.read()?;
         let mut stmt = conn.prepare(&format!(
             "SELECT {DEVICE_COLUMNS} FROM devices ORDER BY number"
         ))?;
@@ -532,7 +552,7 @@ impl Store for SqliteStore {
     }
 
     fn revoke_device(&self, id: DeviceId, audit: &AuditEntry) -> StoreResult<()> {
-        let mut conn = self.lock();
+        let mut conn = self.writer();
         let tx = conn.transaction()?;
         let n = tx.execute(
             "UPDATE devices SET revoked = 1 WHERE id = ?1",
@@ -551,7 +571,7 @@ impl Store for SqliteStore {
     }
 
     fn session(&self, hash: &str) -> StoreResult<Option<SessionRow>> {
-        let conn = self.lock();
+        let conn = self.read()?;
         let columns = USER_COLUMNS
             .split(", ")
             .map(|c| format!("u.{c}"))
@@ -579,13 +599,13 @@ impl Store for SqliteStore {
     }
 
     fn revoke_token(&self, hash: &str) -> StoreResult<()> {
-        self.lock()
+        self.writer()
             .execute("UPDATE tokens SET revoked = 1 WHERE hash = ?1", [hash])?;
         Ok(())
     }
 
     fn put_property(&self, property: &Property, audit: &AuditEntry) -> StoreResult<()> {
-        let mut conn = self.lock();
+        let mut conn = self.writer();
         let tx = conn.transaction()?;
         let taken: Option<String> = tx
             .query_row(
@@ -619,26 +639,26 @@ impl Store for SqliteStore {
     }
 
     fn properties(&self) -> StoreResult<Vec<Property>> {
-        load_properties(&self.lock())
+        load_properties(&*self.read()?)
     }
 
     fn config(&self) -> StoreResult<Config> {
-        load_config(&self.lock())
+        load_config(&*self.read()?)
     }
 
     fn put_settings(&self, settings: &Settings, audit: &AuditEntry) -> StoreResult<()> {
         let json = serde_json::to_string(settings)?;
-        put_config_json(&mut self.lock(), SETTINGS, json, audit)
+        put_config_json(&mut self.writer(), SETTINGS, json, audit)
     }
 
     fn put_categories(&self, categories: &[Category], audit: &AuditEntry) -> StoreResult<()> {
         let json = serde_json::to_string(categories)?;
-        put_config_json(&mut self.lock(), CATEGORIES, json, audit)
+        put_config_json(&mut self.writer(), CATEGORIES, json, audit)
     }
 
     fn put_calendar(&self, calendar: &Calendar, audit: &AuditEntry) -> StoreResult<()> {
         let json = serde_json::to_string(calendar)?;
-        put_config_json(&mut self.lock(), CALENDAR, json, audit)
+        put_config_json(&mut self.writer(), CALENDAR, json, audit)
     }
 
     fn push(
@@ -649,30 +669,28 @@ impl Store for SqliteStore {
         now: DateTime<Utc>,
         ceiling: DateTime<Utc>,
     ) -> StoreResult<PushResponse> {
-        sqlite_push::push(&mut self.lock(), device, user, ops, now, ceiling)
+        sqlite_push::push(&mut self.writer(), device, user, ops, now, ceiling)
     }
 
     fn epoch(&self) -> StoreResult<u64> {
-        read_epoch(&self.lock())
+        read_epoch(&*self.read()?)
     }
 
     fn pull(&self, scope: &Scope, after: i64, limit: u32) -> StoreResult<PullResponse> {
-        let mut conn = self.lock();
+        let mut conn = self.read()?;
         let tx = conn.transaction()?;
-        let max: i64 = tx.query_row(
-            "SELECT value FROM counters WHERE name = 'server_seq'",
-            [],
-            |r| r.get(0),
-        )?;
+        let max: i64 = tx
+            .prepare_cached("SELECT value FROM counters WHERE name = 'server_seq'")?
+            .query_row([], |r| r.get(0))?;
         let (cond, args) = scope_sql(scope, "property_id");
         let limit = limit.clamp(1, 5000);
         let sql = format!(
-            "SELECT server_seq, json FROM ops WHERE server_seq > ? AND {cond} ORDER BY server_seq LIMIT {}",
-            limit + 1
+            "SELECT server_seq, json FROM ops WHERE server_seq > ? AND {cond} ORDER BY server_seq LIMIT ?"
         );
-        let mut stmt = tx.prepare(&sql)?;
+        let mut stmt = tx.prepare_cached(&sql)?;
         let mut values: Vec<rusqlite::types::Value> = vec![after.into()];
         values.extend(args.into_iter().map(Into::into));
+        values.push(i64::from(limit + 1).into());
         let mut rows = stmt.query(rusqlite::params_from_iter(values))?;
         let mut ops = Vec::new();
         while let Some(r) = rows.next()? {
@@ -693,7 +711,7 @@ impl Store for SqliteStore {
             _ => max.max(after),
         };
         let mut config = Vec::new();
-        let mut stmt = tx.prepare(
+        let mut stmt = tx.prepare_cached(
             "SELECT key, json FROM config WHERE server_seq > ?1 AND server_seq <= ?2 ORDER BY key",
         )?;
         let changed: Vec<(String, String)> = stmt
@@ -725,7 +743,7 @@ impl Store for SqliteStore {
     }
 
     fn quarantine(&self) -> StoreResult<Vec<QuarantineEntry>> {
-        let conn = self.lock();
+        let conn = self.read()?;
         let mut stmt = conn.prepare(
             "SELECT id, device_id, seq, code, message, received_at, json FROM quarantine
              WHERE resolved_at IS NULL ORDER BY id",
@@ -750,13 +768,10 @@ impl Store for SqliteStore {
     }
 
     fn case(&self, id: CaseId) -> StoreResult<Option<(PropertyId, Case)>> {
-        let conn = self.lock();
+        let conn = self.read()?;
         let row: Option<(String, String)> = conn
-            .query_row(
-                "SELECT property_id, json FROM cases WHERE id = ?1",
-                [id.to_string()],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
+            .prepare_cached("SELECT property_id, json FROM cases WHERE id = ?1")?
+            .query_row([id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
         row.map(|(p, json)| Ok((parse_id(&p)?, serde_json::from_str(&json)?)))
             .transpose()
@@ -768,22 +783,21 @@ impl Store for SqliteStore {
         f: &CaseFilter,
         now: DateTime<Utc>,
     ) -> StoreResult<Page<CaseSummary>> {
-        let conn = self.lock();
+        let conn = self.read()?;
         let (where_, args) = case_where(scope, f, now);
-        let total: i64 = conn.query_row(
-            &format!("SELECT count(*) FROM cases WHERE {where_}"),
-            rusqlite::params_from_iter(args.iter()),
-            |r| r.get(0),
-        )?;
+        let total: i64 = conn
+            .prepare_cached(&format!("SELECT count(*) FROM cases WHERE {where_}"))?
+            .query_row(rusqlite::params_from_iter(args.iter()), |r| r.get(0))?;
         let per_page = f.per_page.clamp(1, 500);
         let page = f.page.max(1);
         let offset = (page as i64 - 1) * per_page as i64;
         let sql = format!(
             "SELECT id, reg_no, kind, state, property_id, category, complainant_name, summary, received_at, next_due_at
-             FROM cases WHERE {where_} ORDER BY received_at DESC, id LIMIT {per_page} OFFSET {offset}"
+             FROM cases WHERE {where_} ORDER BY received_at DESC, id LIMIT ? OFFSET ?"
         );
-        let mut stmt = conn.prepare(&sql)?;
-        let mut rows = stmt.query(rusqlite::params_from_iter(args.iter()))?;
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let page_args = [i64::from(per_page).into(), offset.into()];
+        let mut rows = stmt.query(rusqlite::params_from_iter(args.iter().chain(&page_args)))?;
         let mut items = Vec::new();
         while let Some(r) = rows.next()? {
             let id: String = r.get(0)?;
@@ -817,13 +831,13 @@ impl Store for SqliteStore {
 
     fn op_count(&self) -> StoreResult<u64> {
         let n: i64 = self
-            .lock()
+            .read()?
             .query_row("SELECT count(*) FROM ops", [], |r| r.get(0))?;
         Ok(n as u64)
     }
 
     fn audit(&self, e: AuditEntry) -> StoreResult<()> {
-        write_audit(&self.lock(), &e)
+        write_audit(&self.writer(), &e)
     }
 
     fn backup(&self, path: &Path) -> StoreResult<u64> {
@@ -834,7 +848,7 @@ impl Store for SqliteStore {
         if path.exists() || blob_dir.exists() {
             return Err(StoreError::Conflict(format!("{target} exists")));
         }
-        self.lock().execute("VACUUM INTO ?1", [target])?;
+        self.read()?.execute("VACUUM INTO ?1", [target])?;
         // Blobs are never changed once whole, so copying them after the
         // database is consistent: every blob the copy references and the
         // server held is there (and perhaps a few newer ones).
@@ -844,7 +858,7 @@ impl Store for SqliteStore {
     }
 
     fn check(&self) -> StoreResult<CheckReport> {
-        let conn = self.lock();
+        let conn = self.read()?;
         let mut problems = Vec::new();
         let mut stmt = conn.prepare("PRAGMA integrity_check")?;
         let rows: Vec<String> = stmt
@@ -896,7 +910,7 @@ impl Store for SqliteStore {
     }
 
     fn blob_refs(&self, scope: &Scope, hash: &BlobHash) -> StoreResult<Vec<BlobRef>> {
-        sqlite_blobs::blob_refs(&self.lock(), scope, hash)
+        sqlite_blobs::blob_refs(&*self.read()?, scope, hash)
     }
 }
 
@@ -924,8 +938,9 @@ pub(super) fn materialize(
     ctx: FoldContext<'_>,
     properties: &[Property],
 ) -> StoreResult<()> {
-    let mut stmt =
-        tx.prepare("SELECT json, property_id FROM ops WHERE case_id = ?1 ORDER BY server_seq")?;
+    let mut stmt = tx.prepare_cached(
+        "SELECT json, property_id FROM ops WHERE case_id = ?1 ORDER BY server_seq",
+    )?;
     let rows: Vec<(String, String)> = stmt
         .query_map([id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<Result<_, _>>()?;
@@ -933,11 +948,9 @@ pub(super) fn materialize(
         .iter()
         .map(|(json, _)| serde_json::from_str(json))
         .collect::<Result<_, _>>()?;
-    let seq: i64 = tx.query_row(
-        "SELECT value FROM counters WHERE name = 'server_seq'",
-        [],
-        |r| r.get(0),
-    )?;
+    let seq: i64 = tx
+        .prepare_cached("SELECT value FROM counters WHERE name = 'server_seq'")?
+        .query_row([], |r| r.get(0))?;
     let Ok(case) = fold(&ops, ctx) else {
         // Only a register op creates a case row; the push quarantines ops
         // for unknown cases, so this is reached only by a damaged store.
@@ -957,7 +970,7 @@ pub(super) fn materialize(
     // Every column but the search text and the JSON is `shared`'s
     // projection of the folded case, flags included.
     let row = shared::report::CaseRow::of(&case);
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO cases (id, property_id, reg_no, kind, state, category, channel, severity, validity, urgent,
             building_id, unit_id, first_responder, assignee, complainant_name, complainant_phone, summary,
             received_at, recorded_at, resolved_at, closed_at, next_due_at, reopen_count, satisfaction, escalated,
@@ -980,7 +993,8 @@ pub(super) fn materialize(
             is_open = excluded.is_open, is_completed = excluded.is_completed,
             is_valid_complaint = excluded.is_valid_complaint,
             attachment_count = excluded.attachment_count",
-        params![
+    )?
+    .execute(params![
             row.id.to_string(),
             row.property.to_string(),
             row.reg_no,
@@ -1018,34 +1032,30 @@ pub(super) fn materialize(
             row.completed,
             row.valid_complaint,
             row.attachments as i64
-        ],
-    )?;
+        ])?;
     sqlite_blobs::write_case_blobs(tx, &case)?;
-    tx.execute(
-        "DELETE FROM case_deadlines WHERE case_id = ?1",
-        [id.to_string()],
+    tx.prepare_cached("DELETE FROM case_deadlines WHERE case_id = ?1")?
+        .execute([id.to_string()])?;
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO case_deadlines (case_id, clock, started_at, due_at, met_at) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
     for d in &case.deadlines {
-        tx.execute(
-            "INSERT INTO case_deadlines (case_id, clock, started_at, due_at, met_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![
-                id.to_string(),
-                d.clock.code(),
-                ts(d.started_at),
-                ts(d.due_at),
-                d.met_at.map(ts)
-            ],
-        )?;
+        insert.execute(params![
+            id.to_string(),
+            d.clock.code(),
+            ts(d.started_at),
+            ts(d.due_at),
+            d.met_at.map(ts)
+        ])?;
     }
     Ok(())
 }
 
 /// The server's epoch.
 pub(super) fn read_epoch(conn: &Connection) -> StoreResult<u64> {
-    let epoch: i64 =
-        conn.query_row("SELECT value FROM counters WHERE name = 'epoch'", [], |r| {
-            r.get(0)
-        })?;
+    let epoch: i64 = conn
+        .prepare_cached("SELECT value FROM counters WHERE name = 'epoch'")?
+        .query_row([], |r| r.get(0))?;
     Ok(epoch as u64)
 }
 

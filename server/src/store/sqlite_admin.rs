@@ -65,7 +65,7 @@ type RetentionRow = (
 
 impl Administration for SqliteStore {
     fn category_codes_in_use(&self) -> StoreResult<Vec<String>> {
-        let conn = self.lock();
+        let conn = self.read()?;
         let mut stmt = conn.prepare("SELECT DISTINCT category FROM cases ORDER BY 1")?;
         let codes = stmt
             .query_map([], |r| r.get(0))?
@@ -74,7 +74,7 @@ impl Administration for SqliteStore {
     }
 
     fn quarantine_record(&self, id: i64) -> StoreResult<Option<QuarantineRecord>> {
-        let conn = self.lock();
+        let conn = self.read()?;
         conn.query_row(
             &format!("SELECT {QUARANTINE_COLUMNS} FROM quarantine WHERE id = ?1"),
             [id],
@@ -92,7 +92,7 @@ impl Administration for SqliteStore {
         ceiling: DateTime<Utc>,
         audit: &AuditEntry,
     ) -> StoreResult<ReapplyOutcome> {
-        let mut conn = self.lock();
+        let mut conn = self.writer();
         let config = load_config(&conn)?;
         let properties = load_properties(&conn)?;
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -205,7 +205,7 @@ impl Administration for SqliteStore {
         now: DateTime<Utc>,
         audit: &AuditEntry,
     ) -> StoreResult<DiscardOutcome> {
-        let mut conn = self.lock();
+        let mut conn = self.writer();
         let conn = conn.transaction()?;
         let resolved: Option<Option<String>> = conn
             .query_row(
@@ -231,7 +231,7 @@ impl Administration for SqliteStore {
     }
 
     fn audit_log(&self, limit: u32, before: Option<i64>) -> StoreResult<Vec<AuditRecord>> {
-        let conn = self.lock();
+        let conn = self.read()?;
         let mut stmt = conn.prepare(
             "SELECT a.id, a.at, a.user_id, u.login, a.device_id, a.address, a.action, a.detail
              FROM audit a LEFT JOIN users u ON u.id = a.user_id
@@ -270,7 +270,7 @@ impl Administration for SqliteStore {
         now: DateTime<Utc>,
         audit: &AuditEntry,
     ) -> StoreResult<Result<DeletedCase, RetentionRefusal>> {
-        let mut conn = self.lock();
+        let mut conn = self.writer();
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let row: Option<RetentionRow> = tx
             .query_row(

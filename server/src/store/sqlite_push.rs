@@ -91,11 +91,8 @@ pub(super) fn push(
     };
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let (acked, device_number): (i64, u32) = tx
-        .query_row(
-            "SELECT acked_seq, number FROM devices WHERE id = ?1",
-            [device.to_string()],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        .prepare_cached("SELECT acked_seq, number FROM devices WHERE id = ?1")?
+        .query_row([device.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?
         .ok_or_else(|| StoreError::NotFound(format!("device {device}")))?;
     let acked = acked as u64;
@@ -144,10 +141,8 @@ pub(super) fn push(
         insert_quarantine(&tx, &incoming, user.id, &notice)?;
         quarantined.push(notice);
     }
-    tx.execute(
-        "UPDATE devices SET acked_seq = ?2, last_seen = ?3 WHERE id = ?1",
-        params![device.to_string(), plan.acked as i64, received],
-    )?;
+    tx.prepare_cached("UPDATE devices SET acked_seq = ?2, last_seen = ?3 WHERE id = ?1")?
+        .execute(params![device.to_string(), plan.acked as i64, received])?;
     touched.materialize(&tx, &rules)?;
     tx.commit()?;
     Ok(PushResponse {
@@ -163,13 +158,12 @@ pub(super) fn push(
 /// device's own op, so it never counts as what the number holds).
 fn held_hash(tx: &Transaction<'_>, device: DeviceId, seq: u64) -> StoreResult<Option<String>> {
     Ok(tx
-        .query_row(
+        .prepare_cached(
             "SELECT hash FROM ops WHERE device_id = ?1 AND seq = ?2
              UNION ALL SELECT hash FROM quarantine WHERE device_id = ?1 AND seq = ?2 AND code <> 'sync.clone'
              LIMIT 1",
-            params![device.to_string(), seq as i64],
-            |r| r.get(0),
-        )
+        )?
+        .query_row(params![device.to_string(), seq as i64], |r| r.get(0))
         .optional()?)
 }
 
@@ -234,10 +228,11 @@ fn insert_quarantine(
     pushed_by: UserId,
     notice: &QuarantineNotice,
 ) -> StoreResult<()> {
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO quarantine (device_id, seq, op_id, hash, json, code, message, received_at, pushed_by)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        params![
+    )?
+    .execute(params![
             op.device.to_string(),
             op.op.seq as i64,
             op.op.id.to_string(),
@@ -246,9 +241,8 @@ fn insert_quarantine(
             notice.code,
             notice.message,
             op.received,
-            pushed_by.to_string()
-        ],
-    )?;
+        pushed_by.to_string()
+    ])?;
     Ok(())
 }
 
@@ -259,7 +253,7 @@ pub(super) fn device_users(tx: &Transaction<'_>, device: DeviceId) -> StoreResul
         .map(|c| format!("u.{c}"))
         .collect::<Vec<_>>()
         .join(", ");
-    let mut stmt = tx.prepare(&format!(
+    let mut stmt = tx.prepare_cached(&format!(
         "SELECT {columns} FROM users u JOIN device_users d ON d.user_id = u.id WHERE d.device_id = ?1"
     ))?;
     let mut rows = stmt.query([device.to_string()])?;

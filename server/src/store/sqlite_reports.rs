@@ -746,7 +746,7 @@ fn export_row(r: &Row<'_>) -> StoreResult<ExportRow> {
 
 impl Reports for SqliteStore {
     fn stats(&self, q: &StatsQuery) -> StoreResult<Stats> {
-        let mut conn = self.lock();
+        let mut conn = self.read()?;
         // One read transaction: every figure is of the same moment.
         let tx = conn.transaction()?;
         let stats = SqliteStore::compute_stats(&tx, q)?;
@@ -759,7 +759,7 @@ impl Reports for SqliteStore {
     }
 
     fn spot_checks(&self, scope: &Scope, filter: &SpotCheckFilter) -> StoreResult<Vec<SpotCheck>> {
-        sqlite_spot_checks::load(&self.lock(), scope, filter)
+        sqlite_spot_checks::load(&*self.read()?, scope, filter)
     }
 
     fn export_count(
@@ -769,7 +769,7 @@ impl Reports for SqliteStore {
         now: DateTime<Utc>,
     ) -> StoreResult<u64> {
         let (sql, args) = case_where(scope, filter, now);
-        count_of(&self.lock(), &Filter { sql, args })
+        count_of(&*self.read()?, &Filter { sql, args })
     }
 
     fn export_page(
@@ -790,6 +790,6 @@ impl Reports for SqliteStore {
         let query = format!(
             "SELECT {EXPORT_COLUMNS} FROM cases WHERE {sql} ORDER BY received_at, id LIMIT {limit}"
         );
-        rows(&self.lock(), &query, &args, export_row)
+        rows(&*self.read()?, &query, &args, export_row)
     }
 }

@@ -24,7 +24,7 @@ pub(super) fn draw(
     audit: &AuditEntry,
 ) -> StoreResult<SpotCheck> {
     {
-        let mut conn = store.lock();
+        let mut conn = store.writer();
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let exists: Option<i64> = tx
             .query_row(
@@ -94,7 +94,7 @@ pub(super) fn draw(
         year: Some(d.year),
         quarter: Some(d.quarter),
     };
-    load(&store.lock(), &Scope::All, &filter)?
+    load(&*store.read()?, &Scope::All, &filter)?
         .into_iter()
         .next()
         .ok_or_else(|| StoreError::Internal("spot check vanished after the draw".into()))

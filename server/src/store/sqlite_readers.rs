@@ -1,0 +1,313 @@
+//! The read-only connections of the SQLite store.
+//!
+//! Statistics over a year of cases take seconds; an export streams for as
+//! long. On the one connection that pushes use, a push would wait behind
+//! them. So every method that only reads (statistics, exports, case lists
+//! and reads, pulls, sessions, the admin lists) takes a connection from
+//! [`Readers`], and the single writer connection serves pushes and admin
+//! writes alone.
+//!
+//! Under WAL a reader never blocks the writer nor waits for it: it sees the
+//! database as of the start of its read transaction. That keeps what the
+//! API relies on:
+//! - **Read-your-writes.** A write transaction commits before its answer
+//!   is sent, so any read that starts after the answer sees it.
+//! - **An exact pull cursor.** Server sequence numbers are handed out inside
+//!   the (single) write transaction, so every snapshot holds a prefix of
+//!   them; a pull reads the counter and the ops in one read transaction.
+//!
+//! Connections are opened read-only, so a write sent here by mistake fails
+//! loudly instead of racing the writer.
+
+use super::StoreResult;
+use rusqlite::{Connection, OpenFlags};
+use std::ops::{Deref, DerefMut};
+use std::path::{Path, PathBuf};
+use std::sync::{Condvar, Mutex, MutexGuard};
+use std::time::Duration;
+
+/// How many statements each connection keeps prepared. The push path alone
+/// uses about twenty distinct statements; the statistics build theirs from
+/// the query, so some of those are evicted, which costs only a re-parse.
+pub(super) const STATEMENT_CACHE: usize = 64;
+
+/// A small pool of read-only connections to one database file.
+pub(super) struct Readers {
+    path: PathBuf,
+    /// At most this many connections are open at once; a reader beyond it
+    /// waits for one to come back.
+    max: usize,
+    pool: Mutex<Pool>,
+    returned: Condvar,
+}
+
+/// A connection borrowed from [`Readers`]; it goes back when dropped.
+pub(super) struct Reader<'a> {
+    readers: &'a Readers,
+    conn: Option<Connection>,
+}
+
+struct Pool {
+    idle: Vec<Connection>,
+    /// Connections open, idle or lent.
+    open: usize,
+}
+
+impl Readers {
+    /// A pool over the database at `path`, which the writer has already
+    /// opened (and so put in WAL mode and migrated). Connections open on
+    /// first use.
+    pub fn new(path: &Path, max: usize) -> Readers {
+        Readers {
+            path: path.to_path_buf(),
+            max: max.max(1),
+            pool: Mutex::new(Pool {
+                idle: Vec::new(),
+                open: 0,
+            }),
+            returned: Condvar::new(),
+        }
+    }
+
+    /// An idle connection, a new one while fewer than `max` are open, or
+    /// the next one returned.
+    pub fn get(&self) -> StoreResult<Reader<'_>> {
+        let mut pool = self.lock();
+        loop {
+            if let Some(conn) = pool.idle.pop() {
+                return Ok(self.lend(conn));
+            }
+            if pool.open < self.max {
+                pool.open += 1;
+                // Opened outside the lock: it reads the file's header.
+                drop(pool);
+                return match self.open() {
+                    Ok(conn) => Ok(self.lend(conn)),
+                    Err(e) => {
+                        self.lock().open -= 1;
+                        self.returned.notify_one();
+                        Err(e)
+                    }
+                };
+            }
+            pool = self.returned.wait(pool).unwrap_or_else(|p| p.into_inner());
+        }
+    }
+
+    fn open(&self) -> StoreResult<Connection> {
+        let conn = Connection::open_with_flags(
+            &self.path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        // A reader waits only while the writer checkpoints or recovers the
+        // WAL, which is short; the bound turns a stuck file into an error.
+        conn.busy_timeout(Duration::from_secs(10))?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        Ok(conn)
+    }
+
+    fn lend(&self, conn: Connection) -> Reader<'_> {
+        Reader {
+            readers: self,
+            conn: Some(conn),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Pool> {
+        // The pool holds no invariant a panic could break halfway.
+        self.pool.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl Deref for Reader<'_> {
+    type Target = Connection;
+
+    fn deref(&self) -> &Connection {
+        self.conn
+            .as_ref()
+            .expect("a reader holds its connection until dropped")
+    }
+}
+
+impl DerefMut for Reader<'_> {
+    fn deref_mut(&mut self) -> &mut Connection {
+        self.conn
+            .as_mut()
+            .expect("a reader holds its connection until dropped")
+    }
+}
+
+impl Drop for Reader<'_> {
+    fn drop(&mut self) {
+        let Some(conn) = self.conn.take() else {
+            return;
+        };
+        let mut pool = self.readers.lock();
+        // A connection still inside a transaction (left by a panic) would
+        // pin an old snapshot for its next user: close it instead.
+        if conn.is_autocommit() {
+            pool.idle.push(conn);
+        } else {
+            pool.open -= 1;
+            drop(conn);
+        }
+        drop(pool);
+        self.readers.returned.notify_one();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::sqlite::SqliteStore;
+    use super::super::{AuditEntry, DeviceClaim, NewUser, Store};
+    use chrono::Utc;
+    use shared::case::{CaseKind, Channel, Complainant, Registration};
+    use shared::hlc::HlcClock;
+    use shared::id::{CaseId, DeviceId, OpId, PropertyId};
+    use shared::op::{Action, Op, SCHEMA_VERSION};
+    use shared::property::{Location, Property};
+    use shared::regno::RegNo;
+    use shared::role::{Role, Scope, User};
+    use std::sync::{Arc, mpsc};
+    use std::time::Duration;
+
+    /// A store with one property and one staff member logged in on one
+    /// device.
+    fn store_with_staff(
+        dir: &std::path::Path,
+    ) -> (Arc<SqliteStore>, Property, User, DeviceId, u32) {
+        let store = Arc::new(SqliteStore::open(&dir.join("cases.sqlite3")).expect("open store"));
+        let audit = || AuditEntry::unattended("test", "test", serde_json::Value::Null);
+        let property = Property {
+            id: PropertyId(uuid::Uuid::now_v7()),
+            code: "TEST".into(),
+            name: "测试小区".into(),
+            households: 10,
+            buildings: Vec::new(),
+        };
+        store.put_property(&property, &audit()).expect("property");
+        let user = store
+            .create_user(
+                NewUser {
+                    login: "staff".into(),
+                    display_name: "staff".into(),
+                    role: Role::Staff,
+                    properties: vec![property.id],
+                    department: None,
+                    password_hash: String::new(),
+                },
+                Utc::now(),
+                &audit(),
+            )
+            .expect("user");
+        let claim = DeviceClaim {
+            claimed: None,
+            fresh: (DeviceId(uuid::Uuid::now_v7()), "secret".into()),
+            name: "tablet".into(),
+        };
+        let (device, _) = store
+            .device_login(&claim, user.id, ("token", Utc::now()), Utc::now(), &audit())
+            .expect("device");
+        (store, property, user, device.id, device.number)
+    }
+
+    /// The register op of a new case, the device's first op.
+    fn register(property: &Property, user: &User, device: DeviceId, number: u32) -> Op {
+        let at = Utc::now();
+        Op {
+            id: OpId(uuid::Uuid::now_v7()),
+            case_id: CaseId(uuid::Uuid::now_v7()),
+            device,
+            seq: 1,
+            hlc: HlcClock::new(device, None).tick(at.timestamp_millis()),
+            at,
+            author: user.id,
+            role: Role::Staff,
+            schema: SCHEMA_VERSION,
+            expected_state: None,
+            action: Action::Register(Registration {
+                reg_no: RegNo::new(
+                    &property.code,
+                    at.with_timezone(&chrono_tz::Asia::Shanghai).date_naive(),
+                    number,
+                    1,
+                )
+                .expect("registration number"),
+                kind: CaseKind::Repair,
+                property: property.id,
+                location: Location::PublicArea,
+                complainant: Complainant {
+                    name: "张三".into(),
+                    phone: shared::phone::Phone::parse("13800001111").ok(),
+                },
+                channel: Channel::Phone,
+                received_at: at,
+                category: "maintenance".into(),
+                content: "楼道灯不亮".into(),
+                requested_remedy: String::new(),
+                related_case: None,
+            }),
+        }
+    }
+
+    fn count(c: &rusqlite::Connection) -> i64 {
+        c.query_row("SELECT count(*) FROM ops", [], |r| r.get(0))
+            .expect("count ops")
+    }
+
+    #[test]
+    fn a_push_and_a_pull_answer_while_a_long_read_holds_a_reader() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (store, property, user, device, number) = store_with_staff(dir.path());
+        // A read transaction held open, as the statistics or an export hold
+        // theirs for seconds. With one shared connection the push below
+        // would wait for it to end, so the bounded wait fails.
+        let mut held = store.read().expect("a reader");
+        let snapshot = held.transaction().expect("read transaction");
+        assert_eq!(count(&snapshot), 0);
+
+        let op = register(&property, &user, device, number);
+        let (send, answer) = mpsc::channel();
+        let writer = store.clone();
+        std::thread::spawn(move || {
+            let now = Utc::now();
+            let pushed = writer.push(
+                device,
+                &user,
+                vec![op],
+                now,
+                now + chrono::Duration::days(1),
+            );
+            let pulled = writer.pull(&Scope::All, 0, 100);
+            let _ = send.send((pushed, pulled));
+        });
+        let (pushed, pulled) = answer
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the push and the pull answer while a reader holds a long read");
+        let pushed = pushed.expect("push");
+        assert_eq!(
+            (pushed.acked_seq, pushed.quarantined.len()),
+            (1, 0),
+            "{:?}",
+            pushed.quarantined
+        );
+        // Read-your-writes: the pull after the push's answer sees its op.
+        let pulled = pulled.expect("pull");
+        assert_eq!(pulled.ops.len(), 1);
+        assert_eq!(pulled.cursor, pulled.ops[0].server_seq);
+
+        // The held read keeps its snapshot; a new one sees the push.
+        assert_eq!(count(&snapshot), 0);
+        drop(snapshot);
+        drop(held);
+        assert_eq!(count(&store.read().expect("a reader")), 1);
+    }
+
+    #[test]
+    fn readers_cannot_write() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (store, ..) = store_with_staff(dir.path());
+        let reader = store.read().expect("a reader");
+        assert!(reader.execute("DELETE FROM ops", []).is_err());
+    }
+}
