@@ -294,26 +294,36 @@ impl AppCtx {
 
     /// Adds ops (local, stored or pulled) and folds the cases they touch.
     pub fn add_ops(&self, ops: Vec<Op>) {
-        let touched = self.ops.try_update_value(|log| log.add(ops));
-        if let Some(touched) = touched {
-            self.refold(touched);
-        }
+        let touched = self.store_ops(ops);
+        self.refold(touched);
+    }
+
+    /// Adds ops without folding: returns the cases they touch, which the
+    /// caller folds later (a long pull folds once in a while, not per page).
+    pub fn store_ops(&self, ops: Vec<Op>) -> HashSet<CaseId> {
+        self.ops
+            .try_update_value(|log| log.add(ops))
+            .unwrap_or_default()
     }
 
     /// Folds the given cases again from their ops.
     pub fn refold(&self, ids: impl IntoIterator<Item = CaseId>) {
+        let mut ids = ids.into_iter().peekable();
+        // Nothing changed: the screens need not redraw.
+        if ids.peek().is_none() {
+            return;
+        }
         let config = self.config.get_untracked();
         let ctx = FoldContext {
             settings: &config.settings,
             calendar: &config.calendar,
         };
         let folded: Vec<(CaseId, Option<Case>)> = self.ops.with_value(|log| {
-            ids.into_iter()
-                .map(|id| {
-                    let case = log.by_case.get(&id).and_then(|ops| fold(ops, ctx).ok());
-                    (id, case)
-                })
-                .collect()
+            ids.map(|id| {
+                let case = log.by_case.get(&id).and_then(|ops| fold(ops, ctx).ok());
+                (id, case)
+            })
+            .collect()
         });
         self.cases.update(|cases| {
             for (id, case) in folded {

@@ -25,16 +25,20 @@ use crate::db;
 use crate::state::{AppCtx, now};
 use crate::sync_status::Link;
 use chrono::{DateTime, Duration, Utc};
+use futures::future::join;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::device::backoff;
+use shared::id::CaseId;
 use shared::op::Op;
 use shared::wire::PushRequest;
+use std::collections::HashSet;
 
 /// The most ops sent in one push (the server takes up to 2000).
 const PUSH_BATCH: usize = 500;
-/// The page size of a pull.
-const PULL_LIMIT: u32 = 500;
+/// The page size of a pull (the server takes up to 5000): large pages,
+/// because a first sync of a busy property is thousands of ops.
+const PULL_LIMIT: u32 = 2000;
 /// How often an idle, healthy device syncs.
 const PERIOD_SECS: i64 = 30;
 
@@ -269,15 +273,35 @@ enum Pulled {
     EpochChanged,
 }
 
+/// Pulls every page. The next page is fetched while the previous one is
+/// written to IndexedDB, and the cases are folded and redrawn at most every
+/// [`REDRAW_EVERY_MS`] and at the end, not after each page: on a tablet
+/// joining a busy property that is most of the time a first sync takes.
 async fn pull_all(ctx: AppCtx, token: &str) -> Result<Pulled, ApiError> {
+    let mut unfolded = HashSet::new();
+    let result = pull_pages(ctx, token, &mut unfolded).await;
+    // Whatever happened, every stored op is shown.
+    ctx.refold(unfolded);
+    result
+}
+
+/// How often a long pull redraws the cases it brought so far.
+const REDRAW_EVERY_MS: i64 = 500;
+
+async fn pull_pages(
+    ctx: AppCtx,
+    token: &str,
+    unfolded: &mut HashSet<CaseId>,
+) -> Result<Pulled, ApiError> {
+    let Some((cursor, epoch)) = ctx
+        .device
+        .with_untracked(|d| d.as_ref().map(|d| (d.cursor, d.epoch)))
+    else {
+        return Ok(Pulled::Done);
+    };
+    let mut page = api::pull(token, cursor, PULL_LIMIT).await?;
+    let mut drawn_at = now();
     loop {
-        let Some((cursor, epoch)) = ctx
-            .device
-            .with_untracked(|d| d.as_ref().map(|d| (d.cursor, d.epoch)))
-        else {
-            return Ok(Pulled::Done);
-        };
-        let page = api::pull(token, cursor, PULL_LIMIT).await?;
         if page.epoch != epoch {
             return Ok(Pulled::EpochChanged);
         }
@@ -302,7 +326,19 @@ async fn pull_all(ctx: AppCtx, token: &str) -> Result<Pulled, ApiError> {
         let Some(Some(snapshot)) = snapshot else {
             return Ok(Pulled::Done);
         };
-        db::save_pulled(&ops, &config, &snapshot).await?;
+        // The cursor in `snapshot` moves only with the ops it covers, in
+        // one transaction; the next page is asked for meanwhile, and
+        // dropped if this one could not be stored.
+        let (more, next_cursor) = (page.more, page.cursor);
+        let next = async move {
+            if more {
+                Some(api::pull(token, next_cursor, PULL_LIMIT).await)
+            } else {
+                None
+            }
+        };
+        let (saved, next) = join(db::save_pulled(&ops, &config, &snapshot), next).await;
+        saved?;
         let mut refold = false;
         if !page.config.is_empty() {
             ctx.config.update(|c| {
@@ -311,12 +347,17 @@ async fn pull_all(ctx: AppCtx, token: &str) -> Result<Pulled, ApiError> {
                 }
             });
         }
-        ctx.add_ops(ops);
+        unfolded.extend(ctx.store_ops(ops));
         if refold {
+            unfolded.clear();
             ctx.refold_all();
+        } else if (now() - drawn_at).num_milliseconds() >= REDRAW_EVERY_MS {
+            ctx.refold(std::mem::take(unfolded));
+            drawn_at = now();
         }
-        if !page.more {
-            return Ok(Pulled::Done);
+        match next {
+            None => return Ok(Pulled::Done),
+            Some(next) => page = next?,
         }
     }
 }
