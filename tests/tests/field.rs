@@ -179,6 +179,38 @@ async fn the_current_tab_is_the_selected_one_and_settings_keep_ids_aside() {
     browser.close().await;
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn an_admin_without_a_property_is_pointed_to_properties_and_users() {
+    let server = Server::start();
+    server.cli(&[
+        "user",
+        "add",
+        "--login",
+        "admin1",
+        "--name",
+        "系统管理员",
+        "--role",
+        "admin",
+        "--password",
+        PASSWORD,
+    ]);
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("admin1").await;
+    browser.wait_text("first-steps", "管理 → 项目").await;
+    browser.click("first-steps-properties").await;
+    browser
+        .wait_attr("admin-tab-properties", "aria-selected", "true")
+        .await;
+    browser.wait_attr("nav-admin", "aria-current", "page").await;
+    browser.click("nav-list").await;
+    browser.click("first-steps-users").await;
+    browser
+        .wait_attr("admin-tab-users", "aria-selected", "true")
+        .await;
+    browser.close().await;
+}
+
 /// A text of about `chars` characters, as someone might type it.
 fn long(text: &str, chars: usize) -> String {
     text.chars().cycle().take(chars).collect()

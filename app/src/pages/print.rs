@@ -185,11 +185,11 @@ fn cell(field: RecordField) -> impl IntoView {
 }
 
 /// The characters above which a value across the width is set smaller
-/// (`long`), and twice as many for `longer`: about three lines of the
+/// (`long`), and twice as many for `longer`: about two lines of the
 /// form's normal type.
-const WIDE_LONG: usize = 150;
+const WIDE_LONG: usize = 100;
 /// The same for a value in half the width.
-const HALF_LONG: usize = 60;
+const HALF_LONG: usize = 40;
 
 /// The class that sets a long value in smaller type, so that a case whose
 /// every section was written at length still prints on one A4 page: the
