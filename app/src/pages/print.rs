@@ -164,10 +164,13 @@ fn row(row: RecordRow) -> AnyView {
         RecordRow::Wide { field, tall } => {
             let testid = (field.key == "content").then_some("print-content");
             let length = length_class(&field.lines, WIDE_LONG);
+            // The clocks are many short entries: on paper they run on in
+            // one paragraph (`flow`) rather than taking a line each.
+            let flow = field.key == "deadlines";
             view! {
                 <tr class:tall=tall>
                     <th>{field.label}</th>
-                    <td colspan="3" class=length data-testid=testid>{lines(field.lines)}</td>
+                    <td colspan="3" class=length class:flow=flow data-testid=testid>{lines(field.lines)}</td>
                 </tr>
             }
             .into_any()
