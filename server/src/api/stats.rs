@@ -23,7 +23,7 @@ use shared::case::CaseKind;
 use shared::id::PropertyId;
 use shared::lang::Lang;
 use shared::report::{DrawRequest, Period, PeriodError, PeriodKind, SpotCheck, Stats};
-use shared::role::{Role, Scope};
+use shared::role::Scope;
 use shared::settings::Settings;
 
 /// The statistics filters (also those of `GET /api/v1/exports/stats.*`).
