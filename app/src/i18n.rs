@@ -108,7 +108,8 @@ pub fn change_field(name: &str, lang: Lang) -> String {
 }
 
 /// A changed value for a person: codes of states, kinds, severities,
-/// validity, approvals, roles and yes/no become words; text stays as typed.
+/// validity, approvals, roles, channels and yes/no become words; text (a
+/// corrected phone number among it) stays as typed.
 pub fn change_value(field: &str, value: &str, lang: Lang) -> String {
     use shared::case::{CaseKind, CaseState};
     use shared::role::Role;
@@ -119,6 +120,7 @@ pub fn change_value(field: &str, value: &str, lang: Lang) -> String {
         "validity" => Validity::from_code(value).map(|v| v.label(lang)),
         "escalated_to" => Role::from_code(value).map(|r| r.label(lang)),
         "approval" => ApprovalState::from_code(value).map(|a| a.label(lang)),
+        "channel" => shared::case::Channel::from_code(value).map(|c| c.label(lang)),
         _ => match value {
             "true" => Some(lang.pick("是", "yes")),
             "false" => Some(lang.pick("否", "no")),

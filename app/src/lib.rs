@@ -129,7 +129,7 @@ pub fn App() -> impl IntoView {
                         Screen::Settings => view! { <pages::settings::SettingsPage/> }.into_any(),
                         Screen::Dashboard => view! { <pages::dashboard::Dashboard/> }.into_any(),
                         Screen::Print(id) => view! { <pages::print::PrintRecord id=id/> }.into_any(),
-                        Screen::Admin => view! { <pages::admin::AdminPage/> }.into_any(),
+                        Screen::Admin(tab) => view! { <pages::admin::AdminPage start=tab/> }.into_any(),
                     }
                 }}
             </main>

@@ -47,8 +47,8 @@ pub enum Screen {
     Dashboard,
     /// One case as the printable record form.
     Print(CaseId),
-    /// Administration (admin role, online only).
-    Admin,
+    /// Administration (admin role, online only), opened on a tab.
+    Admin(crate::pages::admin::Tab),
 }
 
 /// The configuration that travels with sync, with defaults until the first

@@ -781,7 +781,7 @@ fn spot_check_draws_are_reproducible_recorded_once_and_counted() {
     let (manager, _) = login(w, "manager_a");
     let pa = w.pa.id.to_string();
 
-    // Not before the quarter is over, not by head office, not twice.
+    // Not before the quarter is over, not twice.
     let (status, body) = manager.post(
         "/api/v1/spot-checks",
         &json!({"property": pa, "year": 2026, "quarter": 4}),
@@ -792,12 +792,15 @@ fn spot_check_draws_are_reproducible_recorded_once_and_counted() {
         &json!({"property": pa, "year": 2025, "quarter": 5}),
     );
     assert_eq!((status, code(&body)), (400, "spot_check.bad_quarter"));
-    let (quality, _) = login(w, "quality");
-    let (status, _) = quality.post(
-        "/api/v1/spot-checks",
-        &json!({"property": pa, "year": 2025, "quarter": 1}),
-    );
-    assert_eq!(status, 403);
+    // Staff and department heads do not draw.
+    for who in ["staff_a", "head_a"] {
+        let (c, _) = login(w, who);
+        let (status, body) = c.post(
+            "/api/v1/spot-checks",
+            &json!({"property": pa, "year": 2025, "quarter": 1}),
+        );
+        assert_eq!((status, code(&body)), (403, "auth.forbidden"), "{who}");
+    }
 
     // The server draws the seed; a manager cannot choose the sample.
     let (status, body) = manager.post(
@@ -848,9 +851,10 @@ fn spot_check_draws_are_reproducible_recorded_once_and_counted() {
     );
     assert_eq!((status, code(&body)), (409, "spot_check.already_drawn"));
 
-    // PB's manager draws PB's quarter (one repair: D2).
-    let (manager_b, _) = login(w, "manager_b");
-    let (status, pb_draw) = manager_b.post(
+    // Head-office quality runs the check too: it draws PB's quarter (one
+    // repair: D2).
+    let (quality, _) = login(w, "quality");
+    let (status, pb_draw) = quality.post(
         "/api/v1/spot-checks",
         &json!({"property": w.pb.id, "year": 2025, "quarter": 1}),
     );

@@ -64,6 +64,13 @@ impl Role {
     pub fn reads_statistics(self) -> bool {
         self.is_management() || matches!(self, Role::Quality | Role::Admin)
     }
+
+    /// Whether the role may draw the quarterly spot-check sample (抽查回访).
+    /// The management line draws it for its properties, and head-office
+    /// quality, which runs the check and records the calls, for every one.
+    pub fn draws_spot_checks(self) -> bool {
+        self.is_management() || self == Role::Quality
+    }
 }
 
 /// A user as every device knows them: enough to show names in the timeline
@@ -188,6 +195,29 @@ mod tests {
         assert_eq!(mask_name("欧阳娜娜"), "欧***");
         assert_eq!(mask_name("王"), "王*");
         assert_eq!(mask_name(""), "");
+    }
+
+    #[test]
+    fn who_draws_the_spot_check() {
+        let drawers: Vec<Role> = Role::ALL
+            .iter()
+            .copied()
+            .filter(|r| r.draws_spot_checks())
+            .collect();
+        assert_eq!(
+            drawers,
+            [
+                Role::Manager,
+                Role::RegionalManager,
+                Role::DeputyGm,
+                Role::Gm,
+                Role::Quality
+            ]
+        );
+        assert!(Role::Quality.draws_spot_checks());
+        assert!(!Role::Staff.draws_spot_checks());
+        assert!(!Role::DepartmentHead.draws_spot_checks());
+        assert!(!Role::Admin.draws_spot_checks());
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod table;
 use crate::api::ApiError;
 use crate::blocked::Blocked;
 use crate::i18n;
+use crate::pages::admin::Tab;
 use crate::state::{AppCtx, Screen, now, use_app};
 use crate::sync_status::Link;
 use leptos::prelude::*;
@@ -19,31 +20,46 @@ use shared::case::Case;
 use shared::deadline::ClockStatus;
 use shared::lang::Lang;
 
-/// The main navigation: list, new case, settings.
+/// The main navigation: list, new case, settings. The tab of the screen
+/// shown is the selected one (`aria-current="page"` and the class
+/// `current`); a case and its printed record belong to the list's tab. No
+/// tab is styled as selected otherwise: 登记 used to be drawn filled on
+/// every page and read as the current one.
 #[component]
 pub fn Nav() -> impl IntoView {
     let ctx = use_app();
     let go = move |s: Screen| move |_| ctx.screen.set(s);
-    let is = move |s: Screen| move || ctx.screen.get() == s;
+    let tab = move || match ctx.screen.get() {
+        Screen::Detail(_) | Screen::Print(_) => Screen::List,
+        Screen::Admin(_) => Screen::Admin(Tab::Users),
+        s => s,
+    };
+    let is = move |s: Screen| move || tab() == s;
+    let current = move |s: Screen| move || (tab() == s).then_some("page");
     view! {
         <nav class="nav">
-            <button class="nav-btn" class:active=is(Screen::List) data-testid="nav-list" on:click=go(Screen::List)>
+            <button class="nav-btn" class:current=is(Screen::List) aria-current=current(Screen::List)
+                data-testid="nav-list" on:click=go(Screen::List)>
                 {move || ctx.lang.get().pick("工单", "Cases")}
             </button>
-            <button class="nav-btn primary" class:active=is(Screen::New) data-testid="nav-new" on:click=go(Screen::New)>
+            <button class="nav-btn" class:current=is(Screen::New) aria-current=current(Screen::New)
+                data-testid="nav-new" on:click=go(Screen::New)>
                 {move || ctx.lang.get().pick("登记", "Register")}
             </button>
             <Show when=move || ctx.role().is_some_and(|r| r.reads_statistics())>
-                <button class="nav-btn" class:active=is(Screen::Dashboard) data-testid="nav-dashboard" on:click=go(Screen::Dashboard)>
+                <button class="nav-btn" class:current=is(Screen::Dashboard) aria-current=current(Screen::Dashboard)
+                    data-testid="nav-dashboard" on:click=go(Screen::Dashboard)>
                     {move || ctx.lang.get().pick("统计", "Dashboard")}
                 </button>
             </Show>
             <Show when=move || ctx.role() == Some(shared::role::Role::Admin)>
-                <button class="nav-btn" class:active=is(Screen::Admin) data-testid="nav-admin" on:click=go(Screen::Admin)>
+                <button class="nav-btn" class:current=is(Screen::Admin(Tab::Users)) aria-current=current(Screen::Admin(Tab::Users))
+                    data-testid="nav-admin" on:click=go(Screen::Admin(Tab::Users))>
                     {move || ctx.lang.get().pick("管理", "Admin")}
                 </button>
             </Show>
-            <button class="nav-btn" class:active=is(Screen::Settings) data-testid="nav-settings" on:click=go(Screen::Settings)>
+            <button class="nav-btn" class:current=is(Screen::Settings) aria-current=current(Screen::Settings)
+                data-testid="nav-settings" on:click=go(Screen::Settings)>
                 {move || ctx.lang.get().pick("设置", "Settings")}
             </button>
         </nav>

@@ -3,6 +3,7 @@
 //! next), so thousands of cases stay responsive.
 
 use crate::components::deadline_badge;
+use crate::pages::admin::Tab;
 use crate::state::{Screen, use_app};
 use leptos::prelude::*;
 use shared::case::{Case, CaseKind, CaseState};
@@ -128,6 +129,7 @@ pub fn CaseList() -> impl IntoView {
 
     view! {
         <section class="case-list" data-testid="case-list">
+            <FirstSteps/>
             <div class="filters">
                 <input type="search" class="search" data-testid="filter-search"
                     placeholder=move || ctx.lang.get().pick("搜索登记号、内容、姓名、电话、房号", "Search number, content, name, phone, unit")
@@ -219,5 +221,38 @@ pub fn CaseList() -> impl IntoView {
                 <p class="empty" data-testid="empty">{t("暂无工单。点击“登记”记录新的投诉或报修。", "No cases yet. Tap Register to record one.")}</p>
             </Show>
         </section>
+    }
+}
+
+/// What an administrator sees first while the company has no property: a
+/// new installation has nothing to list, and cases can only be registered
+/// once a property exists and staff have accounts. It points to 管理 → 项目
+/// and 用户 instead of an empty list.
+#[component]
+fn FirstSteps() -> impl IntoView {
+    let ctx = use_app();
+    let show = move || {
+        ctx.role() == Some(shared::role::Role::Admin)
+            && ctx.config.with(|c| c.properties.is_empty())
+    };
+    let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+    let open = move |tab: Tab| move |_| ctx.screen.set(Screen::Admin(tab));
+    view! {
+        <Show when=show>
+            <div class="card first-steps" data-testid="first-steps">
+                <p>{t(
+                    "还没有任何项目。请先在“管理 → 项目”中添加项目（楼栋与房号），再在“管理 → 用户”中为员工开通账号。",
+                    "There is no property yet. First add one (its buildings and units) under Admin → Properties, then give staff their accounts under Admin → Users.",
+                )}</p>
+                <div class="actions">
+                    <button class="btn primary" data-testid="first-steps-properties" on:click=open(Tab::Properties)>
+                        {t("管理 → 项目", "Admin → Properties")}
+                    </button>
+                    <button class="btn" data-testid="first-steps-users" on:click=open(Tab::Users)>
+                        {t("管理 → 用户", "Admin → Users")}
+                    </button>
+                </div>
+            </div>
+        </Show>
     }
 }

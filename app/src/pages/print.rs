@@ -163,10 +163,14 @@ fn row(row: RecordRow) -> AnyView {
         RecordRow::Pair(a, b) => view! { <tr>{cell(a)}{cell(b)}</tr> }.into_any(),
         RecordRow::Wide { field, tall } => {
             let testid = (field.key == "content").then_some("print-content");
+            let length = length_class(&field.lines, WIDE_LONG);
+            // The clocks are many short entries: on paper they run on in
+            // one paragraph (`flow`) rather than taking a line each.
+            let flow = field.key == "deadlines";
             view! {
                 <tr class:tall=tall>
                     <th>{field.label}</th>
-                    <td colspan="3" data-testid=testid>{lines(field.lines)}</td>
+                    <td colspan="3" class=length class:flow=flow data-testid=testid>{lines(field.lines)}</td>
                 </tr>
             }
             .into_any()
@@ -176,9 +180,31 @@ fn row(row: RecordRow) -> AnyView {
 
 /// A label cell and its value cell.
 fn cell(field: RecordField) -> impl IntoView {
+    let length = length_class(&field.lines, HALF_LONG);
     view! {
         <th>{field.label}</th>
-        <td>{lines(field.lines)}</td>
+        <td class=length>{lines(field.lines)}</td>
+    }
+}
+
+/// The characters above which a value across the width is set smaller
+/// (`long`), and twice as many for `longer`: about two lines of the
+/// form's normal type.
+const WIDE_LONG: usize = 100;
+/// The same for a value in half the width.
+const HALF_LONG: usize = 40;
+
+/// The class that sets a long value in smaller type, so that a case whose
+/// every section was written at length still prints on one A4 page: the
+/// text stays whole (nothing is clipped), it only takes fewer lines.
+fn length_class(lines: &[String], long: usize) -> &'static str {
+    let chars: usize = lines.iter().map(|l| l.chars().count()).sum();
+    if chars > 2 * long {
+        "longer"
+    } else if chars > long {
+        "long"
+    } else {
+        ""
     }
 }
 

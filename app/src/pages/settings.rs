@@ -1,6 +1,8 @@
 //! Settings: language, the user, the device, logout, what is stored on
 //! this tablet (ops, cases, the outbox, which can be exported as a file),
-//! and the password change.
+//! and the password change. The device's id, its sequence numbers and the
+//! pull cursor mean nothing to staff; they are for support, in a collapsed
+//! 高级 (advanced) section.
 
 use crate::components::{ExportUnsent, UnsentTable};
 use crate::pages::login::LangSwitch;
@@ -38,7 +40,7 @@ pub fn SettingsPage() -> impl IntoView {
         let number = ctx
             .device
             .with(|d| d.as_ref().map(|d| d.number).unwrap_or_default());
-        format!("{} · #{number}", device_id())
+        format!("#{number}")
     };
     let counts = move || {
         let cases = ctx.cases.with(|c| c.len());
@@ -67,11 +69,18 @@ pub fn SettingsPage() -> impl IntoView {
                     <dd data-testid="settings-ops">{move || counts().1}</dd></div>
                 <div class="kv"><dt>{t("待上传", "Waiting to upload")}</dt>
                     <dd data-testid="settings-outbox">{move || counts().2}</dd></div>
-                <div class="kv"><dt>{t("序号（已确认/最新）", "Sequence (acknowledged / latest)")}</dt>
-                    <dd>{move || { let c = counts(); format!("{} / {}", c.4, c.3) }}</dd></div>
-                <div class="kv"><dt>{t("同步位置", "Pull cursor")}</dt>
-                    <dd>{move || counts().5}</dd></div>
             </dl>
+            <details class="advanced" data-testid="settings-advanced">
+                <summary>{t("高级", "Advanced")}</summary>
+                <dl>
+                    <div class="kv"><dt>{t("设备标识（ID）", "Device id")}</dt>
+                        <dd data-testid="settings-device-id">{device_id}</dd></div>
+                    <div class="kv"><dt>{t("序号（已确认/最新）", "Sequence (acknowledged / latest)")}</dt>
+                        <dd>{move || { let c = counts(); format!("{} / {}", c.4, c.3) }}</dd></div>
+                    <div class="kv"><dt>{t("同步位置", "Pull cursor")}</dt>
+                        <dd>{move || counts().5}</dd></div>
+                </dl>
+            </details>
             <h3>{t("待上传的记录", "Records waiting to upload")}</h3>
             <div data-testid="outbox">
                 <UnsentTable row_testid="outbox-op"/>

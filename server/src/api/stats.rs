@@ -23,7 +23,7 @@ use shared::case::CaseKind;
 use shared::id::PropertyId;
 use shared::lang::Lang;
 use shared::report::{DrawRequest, Period, PeriodError, PeriodKind, SpotCheck, Stats};
-use shared::role::{Role, Scope};
+use shared::role::Scope;
 use shared::settings::Settings;
 
 /// The statistics filters (also those of `GET /api/v1/exports/stats.*`).
@@ -214,12 +214,12 @@ pub async fn draw_spot_check(
     ClientAddr(addr): ClientAddr,
     json: Body<DrawRequest>,
 ) -> Result<(StatusCode, Json<SpotCheck>), ApiError> {
-    session.require(&[
-        Role::Manager,
-        Role::RegionalManager,
-        Role::DeputyGm,
-        Role::Gm,
-    ])?;
+    if !session.user.role.draws_spot_checks() {
+        return Err(ApiError::forbidden(format!(
+            "the role {} does not draw spot-checks",
+            session.user.role.code()
+        )));
+    }
     let ApiJson(req) = json?;
     if !session.user.scope().allows(req.property) {
         return Err(ApiError::forbidden("that property is outside your scope"));

@@ -35,11 +35,11 @@ use leptos::prelude::*;
 use shared::lang::Lang;
 use shared::role::Role;
 
-/// The administration screen.
+/// The administration screen, opened on the tab `start`.
 #[component]
-pub fn AdminPage() -> impl IntoView {
+pub fn AdminPage(start: Tab) -> impl IntoView {
     let ctx = use_app();
-    let tab = RwSignal::new(Tab::Users);
+    let tab = RwSignal::new(start);
     let online = RwSignal::new(window().navigator().on_line());
     let on = window_event_listener(leptos::ev::online, move |_| online.set(true));
     let off = window_event_listener(leptos::ev::offline, move |_| online.set(false));
@@ -104,7 +104,7 @@ pub fn AdminPage() -> impl IntoView {
 
 /// The tabs of the screen, in display order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Tab {
+pub enum Tab {
     Users,
     Devices,
     Properties,

@@ -9,7 +9,8 @@ use leptos::task::spawn_local;
 use shared::id::{CaseId, PropertyId};
 
 /// The quarterly spot-check (抽查回访): draw a property's sample of a
-/// quarter (management roles), and the call lists drawn so far. The calls
+/// quarter (management roles and head-office quality,
+/// `shared::role::Role::draws_spot_checks`), and the call lists drawn so far. The calls
 /// themselves are recorded on each case as a follow-up marked 抽查回访.
 #[component]
 pub fn SpotChecks() -> impl IntoView {
@@ -51,7 +52,7 @@ pub fn SpotChecks() -> impl IntoView {
         });
     };
     reload();
-    let may_draw = move || ctx.role().is_some_and(|r| r.is_management());
+    let may_draw = move || ctx.role().is_some_and(|r| r.draws_spot_checks());
     let draw_sample = Action::new_local(move |draw: &DrawRequest| {
         let draw = draw.clone();
         async move {

@@ -7,9 +7,11 @@
 //! bounds of every field, shown beside it) and `shared::workflow::check`
 //! before it is saved, so the rule a person sees is the rule the fold and
 //! the server apply. The actions and their forms are in `actions`, the
-//! forms' typed state and its reading into an action in `form`.
+//! forms' typed state and its reading into an action in `form`, and the
+//! correction of the registration (an `edit` op) in `edit`.
 
 mod actions;
+mod edit;
 mod evidence;
 mod form;
 
@@ -45,6 +47,7 @@ pub fn Detail(id: CaseId) -> impl IntoView {
                     <Clocks case=c.clone()/>
                     <Problems case=c.clone()/>
                     <actions::Actions case=c.clone()/>
+                    <edit::Edit case=c.clone()/>
                     <evidence::Evidence case=c.clone()/>
                     <Retention case=c.clone()/>
                     <Timeline case=c/>

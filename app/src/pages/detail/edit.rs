@@ -1,0 +1,446 @@
+//! Correcting a registration (更正登记信息): a form holding the case's
+//! registration as it stands, from which only the fields a person changed
+//! become an `edit` op.
+//!
+//! The checks are intake's: the phone and name as their kind requires
+//! (`shared::validation::validate_phone`, `name_required`), the location
+//! and category against the property and the categories
+//! (`shared::validation::validate_patch`, which the server applies again),
+//! and the bounds the server quarantines an op for
+//! (`shared::validation::validate_action`). Each message stands beside its
+//! field; nothing is saved while one is shown, and what was typed stays.
+//! Works offline like every other action.
+
+use crate::i18n;
+use crate::record::RecordError;
+use crate::state::{now, use_app};
+use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Utc};
+use chrono_tz::Tz;
+use leptos::prelude::Action as UiAction;
+use leptos::prelude::*;
+use shared::case::{Case, Channel, RegistrationPatch};
+use shared::id::{BuildingId, UnitId};
+use shared::lang::Coded;
+use shared::op::{Action, ActionKind};
+use shared::property::Location;
+use shared::validation::{
+    ValidationError, name_required, phone_required, validate_action, validate_patch, validate_phone,
+};
+use shared::workflow::allowed_actions;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// The value of the building select for "public area".
+const PUBLIC: &str = "public";
+/// The value of the unit select for "the building as a whole".
+const WHOLE: &str = "whole";
+/// The format of a `datetime-local` input.
+const LOCAL_MINUTE: &str = "%Y-%m-%dT%H:%M";
+
+/// The correction card of a case: a button for a role that may edit, and
+/// the form once it is opened.
+#[component]
+pub fn Edit(case: Arc<Case>) -> impl IntoView {
+    let ctx = use_app();
+    let may_edit = ctx
+        .role()
+        .is_some_and(|role| allowed_actions(&case, role).contains(&ActionKind::Edit));
+    let open = RwSignal::new(false);
+    let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+    may_edit.then(|| {
+        view! {
+            <div class="card edit-card" data-testid="edit-card">
+                <Show when=move || open.get() fallback=move || view! {
+                    <button class="btn" data-testid="open-edit" on:click=move |_| open.set(true)>
+                        {t("更正登记信息", "Correct the registration")}
+                    </button>
+                }>
+                    <EditForm case=case.clone() open=open/>
+                </Show>
+            </div>
+        }
+    })
+}
+
+/// The registration's fields, as typed.
+#[derive(Clone, Copy)]
+struct Fields {
+    building: RwSignal<String>,
+    unit: RwSignal<String>,
+    name: RwSignal<String>,
+    phone: RwSignal<String>,
+    channel: RwSignal<String>,
+    received: RwSignal<String>,
+    category: RwSignal<String>,
+    content: RwSignal<String>,
+    remedy: RwSignal<String>,
+    related: RwSignal<String>,
+}
+
+impl Fields {
+    /// The form as the case stands, so that an untouched field is no change.
+    fn of(case: &Case, tz: Tz) -> Fields {
+        let r = &case.registration;
+        let (building, unit) = match &r.location {
+            Location::PublicArea => (PUBLIC.to_string(), WHOLE.to_string()),
+            Location::Building { building } => (building.to_string(), WHOLE.to_string()),
+            Location::Unit { building, unit } => (building.to_string(), unit.to_string()),
+        };
+        Fields {
+            building: RwSignal::new(building),
+            unit: RwSignal::new(unit),
+            name: RwSignal::new(r.complainant.name.clone()),
+            phone: RwSignal::new(
+                r.complainant
+                    .phone
+                    .as_ref()
+                    .map(|p| p.to_string())
+                    .unwrap_or_default(),
+            ),
+            channel: RwSignal::new(r.channel.code().into()),
+            received: RwSignal::new(local_minute(r.received_at, tz)),
+            category: RwSignal::new(r.category.clone()),
+            content: RwSignal::new(r.content.clone()),
+            remedy: RwSignal::new(r.requested_remedy.clone()),
+            related: RwSignal::new(r.related_case.clone().unwrap_or_default()),
+        }
+    }
+}
+
+fn local_minute(t: DateTime<Utc>, tz: Tz) -> String {
+    t.with_timezone(&tz).format(LOCAL_MINUTE).to_string()
+}
+
+/// Why the form was not saved, besides the fields' own messages.
+#[derive(Debug, Clone)]
+enum Refusal {
+    /// Nothing differs from the case as it stands.
+    Unchanged,
+    /// The workflow refuses the edit.
+    Rule(shared::workflow::RuleViolation),
+    /// It could not be recorded.
+    Record(RecordError),
+}
+
+impl Refusal {
+    fn message(&self, l: shared::lang::Lang) -> String {
+        match self {
+            Refusal::Unchanged => l
+                .pick("没有更改任何内容", "Nothing was changed")
+                .to_string(),
+            Refusal::Rule(v) => v.message(l),
+            Refusal::Record(e) => e.message(l),
+        }
+    }
+}
+
+#[component]
+fn EditForm(case: Arc<Case>, open: RwSignal<bool>) -> impl IntoView {
+    let ctx = use_app();
+    let tz = ctx.config.with_untracked(|c| c.settings.tz());
+    let form = Fields::of(&case, tz);
+    // Field name (as `shared::validation` names it) → problem.
+    let errors = RwSignal::new(BTreeMap::<String, ValidationError>::new());
+    let refusal = RwSignal::new(None::<Refusal>);
+    let case_id = case.id;
+    let save = UiAction::new_local(move |patch: &RegistrationPatch| {
+        let patch = patch.clone();
+        async move {
+            // An edit is no transition: it holds in any state, so it
+            // expects none and never conflicts.
+            match ctx
+                .record(case_id, None, move |_, _| Ok(Action::Edit(patch)))
+                .await
+            {
+                Ok(_) => open.set(false),
+                Err(e) => refusal.set(Some(Refusal::Record(e))),
+            }
+        }
+    });
+    let submit = {
+        let case = case.clone();
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            if save.pending().get_untracked() {
+                return;
+            }
+            refusal.set(None);
+            let patch = match build(&form, &case) {
+                Err(found) => {
+                    errors.set(found);
+                    return;
+                }
+                Ok(patch) => patch,
+            };
+            errors.set(BTreeMap::new());
+            if patch == RegistrationPatch::default() {
+                refusal.set(Some(Refusal::Unchanged));
+                return;
+            }
+            let action = Action::Edit(patch.clone());
+            let Some(role) = ctx.role() else {
+                refusal.set(Some(Refusal::Record(RecordError::LoggedOut)));
+                return;
+            };
+            let settings = ctx.config.with_untracked(|c| c.settings.clone());
+            if let Err(v) = shared::workflow::check(&case, role, &action, &settings) {
+                refusal.set(Some(Refusal::Rule(v)));
+                return;
+            }
+            save.dispatch_local(patch);
+        }
+    };
+
+    let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+    let label = move |field: &'static str| move || i18n::field(field, ctx.lang.get());
+    let err = move |field: &'static str| {
+        let testid = format!("edit-error-{}", field.replace('.', "-"));
+        view! {
+            <span class="field-error" data-testid=testid>
+                {move || errors.with(|e| e.get(field).map(|e| e.message(ctx.lang.get())))}
+            </span>
+        }
+    };
+    let property_id = case.registration.property;
+    let property = Memo::new(move |_| ctx.config.with(|c| c.property(property_id).cloned()));
+    view! {
+        <form class="action-form edit-form" data-testid="edit-form" on:submit=submit>
+            <h4>{t("更正登记信息", "Correct the registration")}</h4>
+            <p class="hint">{t(
+                "只保存改动的内容；原值保留在处理记录中。",
+                "Only what you change is saved; the old values stay in the timeline.",
+            )}</p>
+            <div class="grid">
+                <label class="field">
+                    <span>{label("complainant.name")}</span>
+                    <input type="text" data-testid="edit-name" prop:value=move || form.name.get()
+                        on:input=move |ev| form.name.set(event_target_value(&ev))/>
+                    {err("complainant.name")}
+                </label>
+                <label class="field">
+                    <span>{label("complainant.phone")}</span>
+                    <input type="tel" inputmode="tel" data-testid="edit-phone" prop:value=move || form.phone.get()
+                        on:input=move |ev| form.phone.set(event_target_value(&ev))/>
+                    {err("complainant.phone")}
+                </label>
+                <label class="field">
+                    <span>{t("楼栋", "Building")}</span>
+                    <select data-testid="edit-building" on:change=move |ev| {
+                        form.building.set(event_target_value(&ev));
+                        form.unit.set(WHOLE.into());
+                    }>
+                        <option value=PUBLIC selected=move || form.building.get() == PUBLIC>{t("公共区域", "Public area")}</option>
+                        {move || property.get().map(|p| p.buildings).unwrap_or_default().into_iter().map(|b| {
+                            let id = b.id.to_string();
+                            let selected = form.building.get_untracked() == id;
+                            view! { <option value=id selected=selected>{b.name}</option> }
+                        }).collect_view()}
+                    </select>
+                </label>
+                <label class="field">
+                    <span>{t("房号", "Unit")}</span>
+                    <select data-testid="edit-unit" on:change=move |ev| form.unit.set(event_target_value(&ev))
+                        disabled=move || form.building.get() == PUBLIC>
+                        <option value=WHOLE selected=move || form.unit.get() == WHOLE>{t("整栋", "Whole building")}</option>
+                        {move || {
+                            let b = form.building.get();
+                            property.get()
+                                .and_then(|p| p.buildings.into_iter().find(|x| x.id.to_string() == b))
+                                .map(|b| b.units)
+                                .unwrap_or_default()
+                                .into_iter()
+                                .map(|u| {
+                                    let id = u.id.to_string();
+                                    let selected = form.unit.get_untracked() == id;
+                                    view! { <option value=id selected=selected>{u.name}</option> }
+                                })
+                                .collect_view()
+                        }}
+                    </select>
+                    {err("location")}
+                </label>
+                <label class="field">
+                    <span>{label("channel")}</span>
+                    <select data-testid="edit-channel" on:change=move |ev| form.channel.set(event_target_value(&ev))>
+                        {move || Channel::ALL.iter().map(|c| {
+                            let l = ctx.lang.get();
+                            view! { <option value=c.code() selected=form.channel.get_untracked() == c.code()>{c.label(l)}</option> }
+                        }).collect_view()}
+                    </select>
+                    {err("channel")}
+                </label>
+                <label class="field">
+                    <span>{label("received_at")}</span>
+                    <input type="datetime-local" data-testid="edit-received" prop:value=move || form.received.get()
+                        on:input=move |ev| form.received.set(event_target_value(&ev))/>
+                    {err("received_at")}
+                </label>
+                <label class="field">
+                    <span>{label("category")}</span>
+                    <select data-testid="edit-category" on:change=move |ev| form.category.set(event_target_value(&ev))>
+                        {move || {
+                            let l = ctx.lang.get();
+                            let current = form.category.get_untracked();
+                            // A retired category the case still has stays
+                            // selectable, so that leaving it is no change.
+                            ctx.config.with(|c| c.categories.iter().filter(|c| c.active || c.code == current).cloned().collect::<Vec<_>>())
+                                .into_iter()
+                                .map(|c| {
+                                    let selected = current == c.code;
+                                    let name = c.name(l).to_string();
+                                    view! { <option value=c.code selected=selected>{name}</option> }
+                                })
+                                .collect_view()
+                        }}
+                    </select>
+                    {err("category")}
+                </label>
+                <label class="field">
+                    <span>{label("related_case")}</span>
+                    <input type="text" data-testid="edit-related" prop:value=move || form.related.get()
+                        on:input=move |ev| form.related.set(event_target_value(&ev))/>
+                    {err("related_case")}
+                </label>
+            </div>
+            <label class="field wide">
+                <span>{label("content")}</span>
+                <textarea rows="4" data-testid="edit-content" prop:value=move || form.content.get()
+                    on:input=move |ev| form.content.set(event_target_value(&ev))></textarea>
+                {err("content")}
+            </label>
+            <label class="field wide">
+                <span>{label("requested_remedy")}</span>
+                <textarea rows="2" data-testid="edit-remedy" prop:value=move || form.remedy.get()
+                    on:input=move |ev| form.remedy.set(event_target_value(&ev))></textarea>
+                {err("requested_remedy")}
+            </label>
+            <p class="error" data-testid="edit-refused">
+                {move || refusal.with(|r| r.as_ref().map(|r| r.message(ctx.lang.get())))}
+            </p>
+            <div class="actions">
+                <button type="submit" class="btn primary" data-testid="save-edit" disabled=move || save.pending().get()>
+                    {t("保存更正", "Save the correction")}
+                </button>
+                <button type="button" class="btn" data-testid="cancel-edit" on:click=move |_| open.set(false)>
+                    {t("取消", "Cancel")}
+                </button>
+            </div>
+        </form>
+    }
+}
+
+/// Reads the form into a patch of the fields that differ from the case,
+/// or the problems by field.
+fn build(
+    form: &Fields,
+    case: &Case,
+) -> Result<RegistrationPatch, BTreeMap<String, ValidationError>> {
+    let ctx = use_app();
+    let config = ctx.config.get_untracked();
+    let tz = config.settings.tz();
+    let r = &case.registration;
+    let mut errors = BTreeMap::new();
+    let mut patch = RegistrationPatch::default();
+
+    let name = form.name.get_untracked().trim().to_string();
+    if name.is_empty() && name_required(r.kind) {
+        errors.insert("complainant.name".into(), ValidationError::Required);
+    } else if name != r.complainant.name {
+        patch.complainant_name = Some(name);
+    }
+    match validate_phone(&form.phone.get_untracked(), phone_required(r.kind)) {
+        Err(e) => {
+            errors.insert("complainant.phone".into(), e);
+        }
+        Ok(phone) if phone != r.complainant.phone => patch.complainant_phone = Some(phone),
+        Ok(_) => {}
+    }
+    let parse_id = |s: String| s.parse::<uuid::Uuid>().ok();
+    let location = match (
+        parse_id(form.building.get_untracked()),
+        parse_id(form.unit.get_untracked()),
+    ) {
+        (None, _) => Location::PublicArea,
+        (Some(b), None) => Location::Building {
+            building: BuildingId(b),
+        },
+        (Some(b), Some(u)) => Location::Unit {
+            building: BuildingId(b),
+            unit: UnitId(u),
+        },
+    };
+    if location != r.location {
+        patch.location = Some(location);
+    }
+    let channel = Channel::ALL
+        .into_iter()
+        .find(|c| c.code() == form.channel.get_untracked())
+        .unwrap_or(r.channel);
+    if channel != r.channel {
+        patch.channel = Some(channel);
+    }
+    // The input shows minutes; the stored time may have seconds, so an
+    // untouched input is compared as shown, not as parsed.
+    let received = form.received.get_untracked();
+    if received != local_minute(r.received_at, tz) {
+        let parsed = NaiveDateTime::parse_from_str(&received, LOCAL_MINUTE)
+            .ok()
+            .and_then(|t| tz.from_local_datetime(&t).earliest())
+            .map(|t| t.to_utc());
+        match parsed {
+            None => {
+                errors.insert("received_at".into(), ValidationError::Required);
+            }
+            // Intake's tolerance: the time is typed by hand.
+            Some(t) if t > now() + Duration::minutes(5) => {
+                errors.insert("received_at".into(), ValidationError::ReceivedInFuture);
+            }
+            Some(t) => patch.received_at = Some(t),
+        }
+    }
+    let category = form.category.get_untracked();
+    if category != r.category {
+        patch.category = Some(category);
+    }
+    let content = form.content.get_untracked();
+    if content.trim().is_empty() {
+        errors.insert("content".into(), ValidationError::EmptyContent);
+    } else if content != r.content {
+        patch.content = Some(content);
+    }
+    let remedy = form.remedy.get_untracked();
+    if remedy != r.requested_remedy {
+        patch.requested_remedy = Some(remedy);
+    }
+    let related = form.related.get_untracked().trim().to_string();
+    let related = (!related.is_empty()).then_some(related);
+    if related != r.related_case {
+        patch.related_case = Some(related);
+    }
+
+    // What the server checks again: the location and category against the
+    // property and the categories, then every bound.
+    match config.property(r.property) {
+        Some(property) => {
+            if let Err(found) = validate_patch(&patch, property, &config.categories) {
+                for e in found {
+                    errors.entry(e.field).or_insert(e.error);
+                }
+            }
+        }
+        None => {
+            errors.insert("location".into(), ValidationError::NotInProperty);
+        }
+    }
+    let ceiling = now() + Duration::minutes(5);
+    if let Err(found) = validate_action(&Action::Edit(patch.clone()), ceiling) {
+        for e in found {
+            errors.entry(e.field).or_insert(e.error);
+        }
+    }
+    if errors.is_empty() {
+        Ok(patch)
+    } else {
+        Err(errors)
+    }
+}

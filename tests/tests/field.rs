@@ -1,0 +1,358 @@
+//! The field workflow in a real headless Chromium against the real server:
+//! correcting a registration offline, the navigation and settings in plain
+//! words, and a fully handled complaint's record form on one A4 page.
+
+use e2e::{Browser, PASSWORD, Server};
+use serde_json::{Value, json};
+
+/// Opens the action's form, fills its text inputs and submits it, then
+/// waits for the case to reach `state`.
+async fn act(browser: &Browser, action: &str, inputs: &[(&str, &str)], state: &str) {
+    browser.click(&format!("action-{action}")).await;
+    for (name, value) in inputs {
+        browser.fill(&format!("in-{name}"), value).await;
+    }
+    browser.click(&format!("submit-{action}")).await;
+    browser.wait_attr("detail-state", "data-state", state).await;
+}
+
+/// The texts of every timeline entry on the detail screen.
+async fn timeline(browser: &Browser) -> Vec<String> {
+    let mut out = Vec::new();
+    for entry in browser.find_all("timeline-entry").await {
+        out.push(entry.text().await.unwrap_or_default());
+    }
+    out
+}
+
+/// Logs in over HTTP as a new device and returns a bearer token.
+fn token(server: &Server, login: &str) -> String {
+    let mut resp = ureq::post(&server.url("/api/v1/auth/login"))
+        .send_json(json!({ "login": login, "password": PASSWORD, "device_name": "field e2e" }))
+        .expect("log in over HTTP");
+    let body: Value = resp.body_mut().read_json().expect("a JSON answer");
+    body["token"].as_str().expect("a token").to_string()
+}
+
+/// `GET path` on the server as `login`.
+fn get(server: &Server, login: &str, path: &str) -> Value {
+    let token = token(server, login);
+    let mut resp = ureq::get(&server.url(path))
+        .header("Authorization", &format!("Bearer {token}"))
+        .call()
+        .unwrap_or_else(|e| panic!("GET {path}: {e}"));
+    resp.body_mut().read_json().expect("a JSON answer")
+}
+
+/// The server's case with `reg_no`, as `login` reads it.
+fn server_case(server: &Server, login: &str, reg_no: &str) -> Value {
+    let page = get(server, login, "/api/v1/cases?per_page=100");
+    let items = page["items"].as_array().cloned().unwrap_or_default();
+    let summary = items
+        .iter()
+        .find(|c| c["reg_no"] == json!(reg_no))
+        .unwrap_or_else(|| panic!("{reg_no} is not on the server: {items:?}"));
+    let id = summary["id"].as_str().expect("an id");
+    get(server, login, &format!("/api/v1/cases/{id}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_phone_number_is_corrected_offline_and_reaches_the_server() {
+    let mut server = Server::start();
+    server.seed();
+    let profile = tempfile::tempdir().expect("a browser profile");
+    let browser = Browser::start_in(profile.path()).await;
+    browser.open(&server.url("/")).await;
+    browser.login("staff1").await;
+    browser.wait_service_worker().await;
+    let reg_no = browser.register_complaint("王五", "电梯按钮失灵").await;
+    browser.wait_synced().await;
+
+    server.kill();
+    browser.click("open-case").await;
+    browser.wait_count("timeline-entry", 1).await;
+    browser.click("open-edit").await;
+    assert_eq!(browser.value("edit-phone").await, "13800138000");
+
+    // A wrong number: the message stands beside the field, nothing is
+    // saved, and what was typed stays.
+    browser.fill("edit-phone", "1391234").await;
+    browser.click("save-edit").await;
+    browser
+        .wait_text("edit-error-complainant-phone", "请输入正确的手机号")
+        .await;
+    assert_eq!(browser.value("edit-phone").await, "1391234");
+    assert_eq!(timeline(&browser).await.len(), 1, "nothing was saved");
+    assert_eq!(browser.attr("sync-pending", "data-pending").await, "0");
+
+    // The right one is saved on the tablet, offline; the timeline says
+    // which field changed from what to what.
+    browser.fill("edit-phone", "139 1234 5678").await;
+    browser.click("save-edit").await;
+    browser.wait_count("timeline-entry", 2).await;
+    browser.wait_attr("sync-pending", "data-pending", "1").await;
+    assert!(
+        browser.find("edit-form").await.is_none(),
+        "the form closes once saved"
+    );
+    let entries = timeline(&browser).await;
+    let edit = entries
+        .iter()
+        .find(|e| e.contains("联系电话"))
+        .unwrap_or_else(|| panic!("the correction is in the timeline: {entries:?}"));
+    assert!(
+        edit.contains("13800138000 → 13912345678"),
+        "old → new: {edit}"
+    );
+    browser.wait_text("case-fields", "13912345678").await;
+
+    // Back online, the correction reaches the server.
+    server.restart();
+    browser.sync_now().await;
+    let case = server_case(&server, "manager1", &reg_no);
+    assert_eq!(
+        case["registration"]["complainant"]["phone"],
+        json!("13912345678"),
+        "{case}"
+    );
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_current_tab_is_the_selected_one_and_settings_keep_ids_aside() {
+    let server = Server::start();
+    server.seed();
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("manager1").await;
+
+    let tabs = ["nav-list", "nav-new", "nav-dashboard", "nav-settings"];
+    // Which tabs say they are the current page.
+    let current = async || {
+        let mut out = Vec::new();
+        for tab in tabs {
+            if browser.attr(tab, "aria-current").await == "page" {
+                assert!(
+                    browser.attr(tab, "class").await.contains("current"),
+                    "{tab} is drawn as current"
+                );
+                out.push(tab);
+            } else {
+                assert!(
+                    !browser.attr(tab, "class").await.contains("current"),
+                    "{tab} is not drawn as current"
+                );
+            }
+        }
+        out
+    };
+    assert_eq!(current().await, ["nav-list"]);
+    for tab in tabs {
+        browser.click(tab).await;
+        browser.wait_attr(tab, "aria-current", "page").await;
+        assert_eq!(current().await, [tab], "after opening {tab}");
+    }
+
+    // The device's id and sequence numbers are in a collapsed 高级 section.
+    browser.wait_for_test_id("settings").await;
+    let advanced = browser.wait_for_test_id("settings-advanced").await;
+    assert_eq!(
+        advanced.attr("open").await.ok().flatten(),
+        None,
+        "the advanced section starts collapsed"
+    );
+    let device = browser.attr("settings-device", "data-device").await;
+    assert!(!device.is_empty());
+    assert!(
+        !browser.text("settings").await.contains(&device),
+        "the device id is not shown by default"
+    );
+    let summary = browser
+        .client
+        .find(fantoccini::Locator::Css(
+            "[data-testid=\"settings-advanced\"] summary",
+        ))
+        .await
+        .expect("the advanced section's summary");
+    summary.click().await.expect("open the advanced section");
+    browser.wait_text("settings-device-id", &device).await;
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_admin_without_a_property_is_pointed_to_properties_and_users() {
+    let server = Server::start();
+    server.cli(&[
+        "user",
+        "add",
+        "--login",
+        "admin1",
+        "--name",
+        "系统管理员",
+        "--role",
+        "admin",
+        "--password",
+        PASSWORD,
+    ]);
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("admin1").await;
+    browser.wait_text("first-steps", "管理 → 项目").await;
+    browser.click("first-steps-properties").await;
+    browser
+        .wait_attr("admin-tab-properties", "aria-selected", "true")
+        .await;
+    browser.wait_attr("nav-admin", "aria-current", "page").await;
+    browser.click("nav-list").await;
+    browser.click("first-steps-users").await;
+    browser
+        .wait_attr("admin-tab-users", "aria-selected", "true")
+        .await;
+    browser.close().await;
+}
+
+/// A text of about `chars` characters, as someone might type it.
+fn long(text: &str, chars: usize) -> String {
+    text.chars().cycle().take(chars).collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_closed_complaint_with_every_section_filled_prints_on_one_page() {
+    let server = Server::start();
+    server.seed();
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("manager1").await;
+
+    let content = long(
+        "卫生间天花板持续漏水，楼上装修后出现，墙面发霉，家具受损，已多次电话反映未果。",
+        400,
+    );
+    browser.fill_complaint("张三", &content).await;
+    browser
+        .fill(
+            "field-remedy",
+            &long(
+                "尽快查明漏水原因并修复，赔偿受损家具，并书面答复处理结果。",
+                150,
+            ),
+        )
+        .await;
+    browser.fill("field-related", "HY-250101-1-0001").await;
+    browser.click("save-case").await;
+    let reg_no = browser.text("reg-no").await;
+    browser.click("open-case").await;
+    browser
+        .wait_attr("detail-state", "data-state", "registered")
+        .await;
+
+    act(
+        &browser,
+        "assess",
+        &[(
+            "reason",
+            &long("楼上装修破坏防水层导致渗漏，属物业监管责任范围。", 120),
+        )],
+        "assessed",
+    )
+    .await;
+    browser.click("action-note").await;
+    browser
+        .fill(
+            "in-text",
+            &long(
+                "已上门查看，确认楼上卫生间防水层破损，与楼上业主沟通维修时间。",
+                200,
+            ),
+        )
+        .await;
+    browser.click("submit-note").await;
+    browser.wait_count("timeline-entry", 3).await;
+    browser.click("action-assign").await;
+    browser.choose_label("in-user", "李经理").await;
+    browser.fill("in-department", "工程部").await;
+    browser
+        .fill("in-note", &long("请今天上门查看并拍照留证。", 80))
+        .await;
+    browser.click("submit-assign").await;
+    browser
+        .wait_attr("detail-state", "data-state", "assigned")
+        .await;
+    act(&browser, "start", &[], "in_progress").await;
+    act(
+        &browser,
+        "propose",
+        &[
+            (
+                "measures",
+                &long(
+                    "更换楼上卫生间防水层，修复天花板并重新粉刷，清理霉斑。",
+                    200,
+                ),
+            ),
+            ("responsible", "工程部张师傅"),
+        ],
+        "solution_proposed",
+    )
+    .await;
+    act(
+        &browser,
+        "resolve",
+        &[(
+            "result",
+            &long(
+                "防水层已更换并做闭水试验四十八小时无渗漏，天花板已修复粉刷。",
+                200,
+            ),
+        )],
+        "resolved",
+    )
+    .await;
+    act(
+        &browser,
+        "follow_up",
+        &[(
+            "comment",
+            &long(
+                "业主表示满意，希望今后加强装修监管，及时处理类似问题。",
+                150,
+            ),
+        )],
+        "followed_up",
+    )
+    .await;
+    act(
+        &browser,
+        "close",
+        &[
+            (
+                "corrective",
+                &long(
+                    "装修申报时加查防水施工方案，完工后做闭水试验并由物业验收。",
+                    150,
+                ),
+            ),
+            (
+                "verification",
+                &long("一个月后回访确认无渗漏，业主认可。", 100),
+            ),
+        ],
+        "closed",
+    )
+    .await;
+
+    browser.click("open-print").await;
+    browser.wait_text("print-reg-no", &reg_no).await;
+    let form = browser.text("record-form").await;
+    // Every text is on the paper in full: none is clipped away.
+    for text in [&content[..], "工程部张师傅", "一个月后回访确认无渗漏"] {
+        assert!(form.contains(text), "the form has {text}");
+    }
+    browser.screenshot("record-form-full").await;
+    assert_eq!(
+        browser.print_pages("record-form-full").await,
+        1,
+        "a closed complaint's form fits one A4 page (target/screenshots/record-form-full.pdf)"
+    );
+    browser.close().await;
+}
