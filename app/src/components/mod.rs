@@ -7,6 +7,7 @@
 
 pub mod download;
 pub mod form;
+pub mod location;
 pub mod table;
 
 use crate::api::ApiError;

@@ -6,6 +6,7 @@
 //! what was typed stays. A device the server no longer accepts refuses
 //! (`crate::blocked::Blocked`): a case it registered could never be uploaded.
 
+use crate::components::location::{LocationFields, LocationSelects};
 use crate::evidence::Taken;
 use crate::evidence::attach;
 use crate::evidence::picker::EvidencePicker;
@@ -16,7 +17,7 @@ use chrono::{Duration, NaiveDateTime, TimeZone};
 use leptos::prelude::Action as UiAction;
 use leptos::prelude::*;
 use shared::case::{AttachmentKind, CaseKind, Channel, Complainant, Registration};
-use shared::id::{BuildingId, CaseId, PropertyId, UnitId};
+use shared::id::{CaseId, PropertyId};
 use shared::lang::{Coded, Lang};
 use shared::op::Action;
 use shared::property::Location;
@@ -25,18 +26,12 @@ use shared::validation::{
 };
 use std::collections::BTreeMap;
 
-/// The value of the building select for "public area".
-const PUBLIC: &str = "public";
-/// The value of the unit select for "the building as a whole".
-const WHOLE: &str = "whole";
-
 /// The form's fields, as typed.
 #[derive(Clone, Copy)]
 struct Form {
     kind: RwSignal<String>,
     property: RwSignal<String>,
-    building: RwSignal<String>,
-    unit: RwSignal<String>,
+    location: LocationFields,
     name: RwSignal<String>,
     phone: RwSignal<String>,
     channel: RwSignal<String>,
@@ -59,8 +54,7 @@ pub fn NewCase() -> impl IntoView {
     let form = Form {
         kind: RwSignal::new(CaseKind::Complaint.code().into()),
         property: RwSignal::new(first_property),
-        building: RwSignal::new(PUBLIC.into()),
-        unit: RwSignal::new(WHOLE.into()),
+        location: LocationFields::of(&Location::PublicArea),
         name: RwSignal::new(String::new()),
         phone: RwSignal::new(String::new()),
         channel: RwSignal::new(Channel::Phone.code().into()),
@@ -206,8 +200,7 @@ pub fn NewCase() -> impl IntoView {
                     <span>{label("property")}</span>
                     <select data-testid="field-property" on:change=move |ev| {
                         form.property.set(event_target_value(&ev));
-                        form.building.set(PUBLIC.into());
-                        form.unit.set(WHOLE.into());
+                        form.location.reset();
                     }>
                         <option value="" selected=move || form.property.get().is_empty()>{t("请选择", "Choose")}</option>
                         {move || ctx.config.with(|c| c.properties.clone()).into_iter().map(|p| {
@@ -218,42 +211,8 @@ pub fn NewCase() -> impl IntoView {
                     </select>
                     {err("property")}
                 </label>
-                <label class="field">
-                    <span>{t("楼栋", "Building")}</span>
-                    <select data-testid="field-building" on:change=move |ev| {
-                        form.building.set(event_target_value(&ev));
-                        form.unit.set(WHOLE.into());
-                    }>
-                        <option value=PUBLIC selected=move || form.building.get() == PUBLIC>{t("公共区域", "Public area")}</option>
-                        {move || property.get().map(|p| p.buildings).unwrap_or_default().into_iter().map(|b| {
-                            let id = b.id.to_string();
-                            let selected = form.building.get_untracked() == id;
-                            view! { <option value=id selected=selected>{b.name}</option> }
-                        }).collect_view()}
-                    </select>
-                </label>
-                <label class="field">
-                    <span>{t("房号", "Unit")}</span>
-                    <select data-testid="field-unit" on:change=move |ev| form.unit.set(event_target_value(&ev))
-                        disabled=move || form.building.get() == PUBLIC>
-                        <option value=WHOLE selected=move || form.unit.get() == WHOLE>{t("整栋", "Whole building")}</option>
-                        {move || {
-                            let b = form.building.get();
-                            property.get()
-                                .and_then(|p| p.buildings.into_iter().find(|x| x.id.to_string() == b))
-                                .map(|b| b.units)
-                                .unwrap_or_default()
-                                .into_iter()
-                                .map(|u| {
-                                    let id = u.id.to_string();
-                                    let selected = form.unit.get_untracked() == id;
-                                    view! { <option value=id selected=selected>{u.name}</option> }
-                                })
-                                .collect_view()
-                        }}
-                    </select>
-                    {err("location")}
-                </label>
+                <LocationSelects fields=form.location property=property prefix="field"
+                    error=err("location").into_any()/>
                 <label class="field">
                     <span>{label("complainant.name")}</span>
                     <input type="text" data-testid="field-name" prop:value=move || form.name.get()
@@ -392,20 +351,7 @@ fn build(form: &Form) -> Result<(Registration, String), BTreeMap<String, Validat
         errors.insert("property".into(), ValidationError::Required);
         return Err(errors);
     };
-    let parse_id = |s: String| s.parse::<uuid::Uuid>().ok();
-    let location = match (
-        parse_id(form.building.get_untracked()),
-        parse_id(form.unit.get_untracked()),
-    ) {
-        (None, _) => Location::PublicArea,
-        (Some(b), None) => Location::Building {
-            building: BuildingId(b),
-        },
-        (Some(b), Some(u)) => Location::Unit {
-            building: BuildingId(b),
-            unit: UnitId(u),
-        },
-    };
+    let location = form.location.read();
     let received = NaiveDateTime::parse_from_str(&form.received.get_untracked(), "%Y-%m-%dT%H:%M")
         .ok()
         .and_then(|t| tz.from_local_datetime(&t).earliest())

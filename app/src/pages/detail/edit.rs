@@ -11,6 +11,7 @@
 //! field; nothing is saved while one is shown, and what was typed stays.
 //! Works offline like every other action.
 
+use crate::components::location::{LocationFields, LocationSelects};
 use crate::i18n;
 use crate::record::RecordError;
 use crate::state::{now, use_app};
@@ -19,10 +20,8 @@ use chrono_tz::Tz;
 use leptos::prelude::Action as UiAction;
 use leptos::prelude::*;
 use shared::case::{Case, Channel, RegistrationPatch};
-use shared::id::{BuildingId, UnitId};
 use shared::lang::Coded;
 use shared::op::{Action, ActionKind};
-use shared::property::Location;
 use shared::validation::{
     ValidationError, name_required, phone_required, validate_action, validate_patch, validate_phone,
 };
@@ -30,10 +29,6 @@ use shared::workflow::allowed_actions;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-/// The value of the building select for "public area".
-const PUBLIC: &str = "public";
-/// The value of the unit select for "the building as a whole".
-const WHOLE: &str = "whole";
 /// The format of a `datetime-local` input.
 const LOCAL_MINUTE: &str = "%Y-%m-%dT%H:%M";
 
@@ -65,8 +60,7 @@ pub fn Edit(case: Arc<Case>) -> impl IntoView {
 /// The registration's fields, as typed.
 #[derive(Clone, Copy)]
 struct Fields {
-    building: RwSignal<String>,
-    unit: RwSignal<String>,
+    location: LocationFields,
     name: RwSignal<String>,
     phone: RwSignal<String>,
     channel: RwSignal<String>,
@@ -81,14 +75,8 @@ impl Fields {
     /// The form as the case stands, so that an untouched field is no change.
     fn of(case: &Case, tz: Tz) -> Fields {
         let r = &case.registration;
-        let (building, unit) = match &r.location {
-            Location::PublicArea => (PUBLIC.to_string(), WHOLE.to_string()),
-            Location::Building { building } => (building.to_string(), WHOLE.to_string()),
-            Location::Unit { building, unit } => (building.to_string(), unit.to_string()),
-        };
         Fields {
-            building: RwSignal::new(building),
-            unit: RwSignal::new(unit),
+            location: LocationFields::of(&r.location),
             name: RwSignal::new(r.complainant.name.clone()),
             phone: RwSignal::new(
                 r.complainant
@@ -223,42 +211,8 @@ fn EditForm(case: Arc<Case>, open: RwSignal<bool>) -> impl IntoView {
                         on:input=move |ev| form.phone.set(event_target_value(&ev))/>
                     {err("complainant.phone")}
                 </label>
-                <label class="field">
-                    <span>{t("楼栋", "Building")}</span>
-                    <select data-testid="edit-building" on:change=move |ev| {
-                        form.building.set(event_target_value(&ev));
-                        form.unit.set(WHOLE.into());
-                    }>
-                        <option value=PUBLIC selected=move || form.building.get() == PUBLIC>{t("公共区域", "Public area")}</option>
-                        {move || property.get().map(|p| p.buildings).unwrap_or_default().into_iter().map(|b| {
-                            let id = b.id.to_string();
-                            let selected = form.building.get_untracked() == id;
-                            view! { <option value=id selected=selected>{b.name}</option> }
-                        }).collect_view()}
-                    </select>
-                </label>
-                <label class="field">
-                    <span>{t("房号", "Unit")}</span>
-                    <select data-testid="edit-unit" on:change=move |ev| form.unit.set(event_target_value(&ev))
-                        disabled=move || form.building.get() == PUBLIC>
-                        <option value=WHOLE selected=move || form.unit.get() == WHOLE>{t("整栋", "Whole building")}</option>
-                        {move || {
-                            let b = form.building.get();
-                            property.get()
-                                .and_then(|p| p.buildings.into_iter().find(|x| x.id.to_string() == b))
-                                .map(|b| b.units)
-                                .unwrap_or_default()
-                                .into_iter()
-                                .map(|u| {
-                                    let id = u.id.to_string();
-                                    let selected = form.unit.get_untracked() == id;
-                                    view! { <option value=id selected=selected>{u.name}</option> }
-                                })
-                                .collect_view()
-                        }}
-                    </select>
-                    {err("location")}
-                </label>
+                <LocationSelects fields=form.location property=property prefix="edit"
+                    error=err("location").into_any()/>
                 <label class="field">
                     <span>{label("channel")}</span>
                     <select data-testid="edit-channel" on:change=move |ev| form.channel.set(event_target_value(&ev))>
@@ -355,20 +309,7 @@ fn build(
         Ok(phone) if phone != r.complainant.phone => patch.complainant_phone = Some(phone),
         Ok(_) => {}
     }
-    let parse_id = |s: String| s.parse::<uuid::Uuid>().ok();
-    let location = match (
-        parse_id(form.building.get_untracked()),
-        parse_id(form.unit.get_untracked()),
-    ) {
-        (None, _) => Location::PublicArea,
-        (Some(b), None) => Location::Building {
-            building: BuildingId(b),
-        },
-        (Some(b), Some(u)) => Location::Unit {
-            building: BuildingId(b),
-            unit: UnitId(u),
-        },
-    };
+    let location = form.location.read();
     if location != r.location {
         patch.location = Some(location);
     }

@@ -1,0 +1,112 @@
+//! Where a case is, as a form asks it (登记 and 更正登记信息): the building
+//! select (or the public area) and the unit select (or the whole
+//! building), and their reading into a `shared::property::Location`.
+
+use crate::state::use_app;
+use leptos::prelude::*;
+use shared::id::{BuildingId, UnitId};
+use shared::property::{Location, Property};
+
+/// The value of the building select for "public area".
+const PUBLIC: &str = "public";
+/// The value of the unit select for "the building as a whole".
+const WHOLE: &str = "whole";
+
+/// The two selects' values, as chosen.
+#[derive(Clone, Copy)]
+pub struct LocationFields {
+    building: RwSignal<String>,
+    unit: RwSignal<String>,
+}
+
+impl LocationFields {
+    /// The selects showing `location`.
+    pub fn of(location: &Location) -> LocationFields {
+        let (building, unit) = match location {
+            Location::PublicArea => (PUBLIC.to_string(), WHOLE.to_string()),
+            Location::Building { building } => (building.to_string(), WHOLE.to_string()),
+            Location::Unit { building, unit } => (building.to_string(), unit.to_string()),
+        };
+        LocationFields {
+            building: RwSignal::new(building),
+            unit: RwSignal::new(unit),
+        }
+    }
+
+    /// Back to the public area (another property was chosen).
+    pub fn reset(&self) {
+        self.building.set(PUBLIC.into());
+        self.unit.set(WHOLE.into());
+    }
+
+    /// The location chosen. Whether it lies in the property is
+    /// `shared::validation`'s to say.
+    pub fn read(&self) -> Location {
+        let parse = |s: String| s.parse::<uuid::Uuid>().ok();
+        match (
+            parse(self.building.get_untracked()),
+            parse(self.unit.get_untracked()),
+        ) {
+            (None, _) => Location::PublicArea,
+            (Some(b), None) => Location::Building {
+                building: BuildingId(b),
+            },
+            (Some(b), Some(u)) => Location::Unit {
+                building: BuildingId(b),
+                unit: UnitId(u),
+            },
+        }
+    }
+}
+
+/// The building and unit selects of `property`, with test ids
+/// `{prefix}-building` and `{prefix}-unit`; `error` goes beside them.
+#[component]
+pub fn LocationSelects(
+    fields: LocationFields,
+    property: Memo<Option<Property>>,
+    prefix: &'static str,
+    error: AnyView,
+) -> impl IntoView {
+    let ctx = use_app();
+    let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+    let LocationFields { building, unit } = fields;
+    view! {
+        <label class="field">
+            <span>{t("楼栋", "Building")}</span>
+            <select data-testid=format!("{prefix}-building") on:change=move |ev| {
+                building.set(event_target_value(&ev));
+                unit.set(WHOLE.into());
+            }>
+                <option value=PUBLIC selected=move || building.get() == PUBLIC>{t("公共区域", "Public area")}</option>
+                {move || property.get().map(|p| p.buildings).unwrap_or_default().into_iter().map(|b| {
+                    let id = b.id.to_string();
+                    let selected = building.get_untracked() == id;
+                    view! { <option value=id selected=selected>{b.name}</option> }
+                }).collect_view()}
+            </select>
+        </label>
+        <label class="field">
+            <span>{t("房号", "Unit")}</span>
+            <select data-testid=format!("{prefix}-unit") on:change=move |ev| unit.set(event_target_value(&ev))
+                disabled=move || building.get() == PUBLIC>
+                <option value=WHOLE selected=move || unit.get() == WHOLE>{t("整栋", "Whole building")}</option>
+                {move || {
+                    let b = building.get();
+                    property.get()
+                        .and_then(|p| p.buildings.into_iter().find(|x| x.id.to_string() == b))
+                        .map(|b| b.units)
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|u| {
+                            let id = u.id.to_string();
+                            let selected = unit.get_untracked() == id;
+                            view! { <option value=id selected=selected>{u.name}</option> }
+                        })
+                        .collect_view()
+                }}
+            </select>
+            {error}
+        </label>
+    }
+}
