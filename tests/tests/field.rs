@@ -25,35 +25,17 @@ async fn timeline(browser: &Browser) -> Vec<String> {
     out
 }
 
-/// Logs in over HTTP as a new device and returns a bearer token.
-fn token(server: &Server, login: &str) -> String {
-    let mut resp = ureq::post(&server.url("/api/v1/auth/login"))
-        .send_json(json!({ "login": login, "password": PASSWORD, "device_name": "field e2e" }))
-        .expect("log in over HTTP");
-    let body: Value = resp.body_mut().read_json().expect("a JSON answer");
-    body["token"].as_str().expect("a token").to_string()
-}
-
-/// `GET path` on the server as `login`.
-fn get(server: &Server, login: &str, path: &str) -> Value {
-    let token = token(server, login);
-    let mut resp = ureq::get(&server.url(path))
-        .header("Authorization", &format!("Bearer {token}"))
-        .call()
-        .unwrap_or_else(|e| panic!("GET {path}: {e}"));
-    resp.body_mut().read_json().expect("a JSON answer")
-}
-
 /// The server's case with `reg_no`, as `login` reads it.
 fn server_case(server: &Server, login: &str, reg_no: &str) -> Value {
-    let page = get(server, login, "/api/v1/cases?per_page=100");
+    let token = server.token(login);
+    let (_, page) = server.get_json(&token, "/api/v1/cases?per_page=100");
     let items = page["items"].as_array().cloned().unwrap_or_default();
     let summary = items
         .iter()
         .find(|c| c["reg_no"] == json!(reg_no))
         .unwrap_or_else(|| panic!("{reg_no} is not on the server: {items:?}"));
     let id = summary["id"].as_str().expect("an id");
-    get(server, login, &format!("/api/v1/cases/{id}"))
+    server.get_json(&token, &format!("/api/v1/cases/{id}")).1
 }
 
 #[tokio::test(flavor = "multi_thread")]
