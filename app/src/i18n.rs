@@ -83,6 +83,7 @@ pub fn change_field(name: &str, lang: Lang) -> String {
         "compensation" => lang.pick("赔偿", "Compensation"),
         "approval" => lang.pick("审批", "Approval"),
         "result" => lang.pick("处理结果", "Result"),
+        "feedback" => lang.pick("结果反馈", "Result told"),
         "satisfaction" => lang.pick("满意度", "Satisfaction"),
         "reopen_reason" => lang.pick("重开原因", "Reopen reason"),
         "escalated_to" => lang.pick("上报给", "Escalated to"),
@@ -121,6 +122,7 @@ pub fn change_value(field: &str, value: &str, lang: Lang) -> String {
         "escalated_to" => Role::from_code(value).map(|r| r.label(lang)),
         "approval" => ApprovalState::from_code(value).map(|a| a.label(lang)),
         "channel" => shared::case::Channel::from_code(value).map(|c| c.label(lang)),
+        "feedback" => shared::case::ContactMethod::from_code(value).map(|m| m.label(lang)),
         _ => match value {
             "true" => Some(lang.pick("是", "yes")),
             "false" => Some(lang.pick("否", "no")),

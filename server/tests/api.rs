@@ -584,11 +584,13 @@ fn case_list_filters_and_pages() {
     let w = world();
     let (staff, mut a) = login(&w, "staff_a");
     // An old case whose clocks have run out, and two fresh ones.
-    // Recorded three days ago (its registration number carries that date).
+    // Recorded twenty days ago (its registration number carries that date),
+    // so even its solution clock of three working days is past, holidays
+    // or not.
     let old = a.register_at(
         &w.pa,
         shared::case::CaseKind::Complaint,
-        chrono::Utc::now() - chrono::Duration::days(3),
+        chrono::Utc::now() - chrono::Duration::days(20),
         |r| r.content = "三天前的噪音投诉".into(),
     );
     let fresh1 = a.register(&w.pa, "电梯异响");

@@ -63,9 +63,12 @@ coded_enum! {
 }
 
 impl Channel {
-    /// Written channels must be registered within 24 hours of receipt.
-    pub fn is_written(self) -> bool {
-        matches!(self, Channel::Letter | Channel::Email | Channel::Online)
+    /// Whether the registration clock runs: for every channel but the
+    /// phone, whose call is written down while the caller is on the line
+    /// (003 registers written, in-person and passed-on complaints within
+    /// 24 hours).
+    pub fn has_register_clock(self) -> bool {
+        self != Channel::Phone
     }
 }
 
@@ -364,10 +367,17 @@ pub struct Resolution {
     pub result: String,
     /// How the complainant was told.
     pub feedback_method: ContactMethod,
-    /// When the complainant was told (meets the feedback clock).
+    /// When the complainant was told (meets the feedback clock): on the
+    /// spot, or by a later `feedback` op.
     pub feedback_at: Option<DateTime<Utc>>,
     /// Answered on the spot, without the full workflow.
     pub on_the_spot: bool,
+    /// What the complainant was told or said when told the result.
+    #[serde(default)]
+    pub feedback_note: String,
+    /// Who told them, when it was a `feedback` op.
+    #[serde(default)]
+    pub feedback_by: Option<Stamp>,
     /// Who resolved.
     pub stamp: Stamp,
 }

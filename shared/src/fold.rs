@@ -28,8 +28,8 @@ use crate::calendar::Calendar;
 use crate::case::{
     ApprovalRecord, ApprovalState, Assessment, Assignee, Attachment, Case, CaseKind, CaseState,
     Change, Closure, Conflict, DeadlineProblem, Escalation, Extension, FollowUp, Handover, Note,
-    NoteKind, Outcome, Registration, RegistrationPatch, Resolution, Solution, Stamp,
-    SuggestionOutcome, TimelineEntry, Violation, Withdrawal,
+    NoteKind, Outcome, Registration, RegistrationPatch, Resolution, Severity, Solution, Stamp,
+    SuggestionOutcome, TimelineEntry, Validity, Violation, Withdrawal,
 };
 use crate::deadline::{self, Clock, ClockState};
 use crate::id::{CaseId, OpId};
@@ -193,6 +193,7 @@ struct Marks {
     replied: Option<DateTime<Utc>>,
     contacted: Option<DateTime<Utc>>,
     on_site: Option<DateTime<Utc>>,
+    escalated: Option<DateTime<Utc>>,
     first_resolution: Option<(DateTime<Utc>, Option<DateTime<Utc>>)>,
     /// The latest resolution starts the follow-up clock again; the first
     /// follow-up after it stops it.
@@ -455,8 +456,22 @@ impl Folder<'_> {
                     feedback_method: *feedback_method,
                     feedback_at,
                     on_the_spot: *on_the_spot,
+                    feedback_note: String::new(),
+                    feedback_by: None,
                     stamp: st,
                 });
+            }
+            Action::Feedback { method, note } => {
+                if let Some((_, told @ None)) = marks.first_resolution.as_mut() {
+                    *told = Some(at);
+                }
+                changes.push(change("feedback", None, Some(method.code().into())));
+                if let Some(r) = case.resolution.as_mut() {
+                    r.feedback_method = *method;
+                    r.feedback_at = Some(at);
+                    r.feedback_note = note.clone();
+                    r.feedback_by = Some(st);
+                }
             }
             Action::FollowUp {
                 method,
@@ -466,6 +481,10 @@ impl Folder<'_> {
             } => {
                 if !spot_check && let Some((_, met @ None)) = marks.follow_up_clock.as_mut() {
                     *met = Some(at);
+                }
+                // A follow-up call tells the result too, if nobody has yet.
+                if !spot_check && let Some((_, told @ None)) = marks.first_resolution.as_mut() {
+                    *told = Some(at);
                 }
                 if target == Some(CaseState::Reopened) {
                     case.reopen_count += 1;
@@ -488,6 +507,7 @@ impl Folder<'_> {
                 skip_level,
                 reason,
             } => {
+                first(&mut marks.escalated, at);
                 changes.push(change("escalated_to", None, Some(to_role.code().into())));
                 case.escalations.push(Escalation {
                     to_role: *to_role,
@@ -566,6 +586,8 @@ impl Folder<'_> {
                     feedback_method: *method,
                     feedback_at: Some(at),
                     on_the_spot: *on_the_spot,
+                    feedback_note: String::new(),
+                    feedback_by: None,
                     stamp: st,
                 });
             }
@@ -688,18 +710,29 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
     let kind = case.registration.kind;
     let received = case.registration.received_at;
     let recorded = case.registered.at;
-    let urgent = case.assessment.as_ref().is_some_and(|a| a.urgent);
+    let assessment = case.assessment.as_ref();
+    let urgent = assessment.is_some_and(|a| a.urgent);
+    let severity = assessment.map(|a| a.severity);
+    let unfounded = assessment.is_some_and(|a| a.validity == Validity::Unfounded);
     let complaint = kind == CaseKind::Complaint;
     let works = matches!(kind, CaseKind::Complaint | CaseKind::Repair);
 
     let mut clocks: Vec<(Clock, DateTime<Utc>, Option<DateTime<Utc>>)> = Vec::new();
-    if case.registration.channel.is_written() {
+    if case.registration.channel.has_register_clock() {
         clocks.push((Clock::RegisterWritten, received, Some(recorded)));
     }
     if complaint {
         clocks.push((Clock::InitialAssessment, recorded, marks.assessed));
     }
-    if works {
+    // A complaint can be transferred only once it is assessed, and an
+    // unfounded one never is; the transfer clock starts when it can be met.
+    if complaint {
+        if let Some(assessed) = marks.assessed
+            && !unfounded
+        {
+            clocks.push((Clock::Transfer, assessed, marks.assigned));
+        }
+    } else if works {
         clocks.push((Clock::Transfer, recorded, marks.assigned));
     }
     if let Some(assigned) = marks.assigned {
@@ -712,14 +745,12 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
         clocks.push((Clock::UrgentContact, received, marks.contacted));
         clocks.push((Clock::UrgentOnSite, received, marks.on_site));
     }
-    clocks.push((Clock::Solution, received, marks.replied));
-    if !case.extensions.is_empty() {
-        clocks.push((
-            Clock::SpecialCase,
-            received,
-            marks.first_resolution.map(|r| r.0),
-        ));
+    if severity == Some(Severity::Major)
+        && let Some(assessed) = marks.assessed
+    {
+        clocks.push((Clock::MajorReport, assessed, marks.escalated));
     }
+    clocks.push((Clock::Solution, received, marks.replied));
     if works && let Some((resolved, feedback)) = marks.first_resolution {
         clocks.push((Clock::Feedback, resolved, feedback));
     }
@@ -734,7 +765,7 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
     let settings = ctx.settings;
     let tz = settings.tz();
     for (clock, start, met) in clocks {
-        let rule = settings.deadlines.rule(clock);
+        let rule = settings.deadlines.rule_for(clock, severity);
         let mut due = match deadline::due_at(start, rule, tz, ctx.calendar) {
             Ok(due) => due,
             Err(e) => {
@@ -748,10 +779,11 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
         };
         let mut extended = 0;
         // An extension moves the clocks that were still running when it
-        // was granted; the special-case clock is the cap itself.
+        // was granted; `workflow` caps their total so that the solution
+        // stays within the special-case limit.
         for ext in &case.extensions {
             let running = ext.stamp.at >= start && met.is_none_or(|m| m > ext.stamp.at);
-            if clock == Clock::SpecialCase || !running {
+            if !running {
                 continue;
             }
             match deadline::extend_due(due, ext.working_days, tz, ctx.calendar) {

@@ -147,6 +147,15 @@ pub enum Action {
         #[serde(default)]
         on_the_spot: bool,
     },
+    /// 结果反馈: the complainant was told the result, how and by whom
+    /// (the author), when (the op's time). Stops the feedback clock.
+    Feedback {
+        /// How they were told.
+        method: ContactMethod,
+        /// What they were told or said.
+        #[serde(default)]
+        note: String,
+    },
     /// 回访.
     FollowUp {
         /// Phone or visit.
@@ -278,6 +287,8 @@ coded_enum! {
         Approve = ("approve", "赔偿审批", "Approve compensation"),
         /// See [`Action::Resolve`].
         Resolve = ("resolve", "处理完成", "Resolve"),
+        /// See [`Action::Feedback`].
+        Feedback = ("feedback", "结果反馈", "Tell the result"),
         /// See [`Action::FollowUp`].
         FollowUp = ("follow_up", "回访", "Follow up"),
         /// See [`Action::Reopen`].
@@ -314,6 +325,7 @@ impl ActionKind {
                 | ActionKind::Note
                 | ActionKind::Escalate
                 | ActionKind::Extend
+                | ActionKind::Feedback
                 | ActionKind::Attach
                 | ActionKind::ResolveConflict
         )
@@ -333,6 +345,7 @@ impl Action {
             Action::Propose { .. } => ActionKind::Propose,
             Action::Approve { .. } => ActionKind::Approve,
             Action::Resolve { .. } => ActionKind::Resolve,
+            Action::Feedback { .. } => ActionKind::Feedback,
             Action::FollowUp { .. } => ActionKind::FollowUp,
             Action::Reopen { .. } => ActionKind::Reopen,
             Action::Escalate { .. } => ActionKind::Escalate,

@@ -301,6 +301,10 @@ pub fn sample_action(case: &Case, role: Role, kind: ActionKind, choice: u32) -> 
             feedback_at: None,
             on_the_spot: matches!(case.state, CaseState::Registered | CaseState::Assessed),
         },
+        ActionKind::Feedback => Action::Feedback {
+            method: ContactMethod::Phone,
+            note: "已告知处理结果".into(),
+        },
         ActionKind::FollowUp => Action::FollowUp {
             method: ContactMethod::Phone,
             satisfaction: (pick(5) + 1) as u8,

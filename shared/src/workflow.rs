@@ -224,7 +224,7 @@ pub fn role_may(role: Role, action: ActionKind, kind: CaseKind) -> bool {
         A::Register | A::Edit | A::Escalate | A::Attach | A::ResolveConflict => role.works_cases(),
         A::Note => role.works_cases() || role == Role::Quality,
         A::Assess | A::Reopen | A::Extend | A::Decide | A::PlanImprovement => role.is_management(),
-        A::Assign | A::Start | A::Resolve | A::Answer => field_worker,
+        A::Assign | A::Start | A::Resolve | A::Feedback | A::Answer => field_worker,
         A::Propose => role == Role::DepartmentHead || role.is_management(),
         A::Approve => matches!(role, Role::RegionalManager | Role::DeputyGm | Role::Gm),
         A::FollowUp => matches!(role, Role::Staff | Role::Quality) || role.is_management(),
@@ -259,7 +259,7 @@ pub fn gate(case: &Case, role: Role, action: ActionKind) -> Result<(), RuleViola
             matches!(kind, CaseKind::Complaint | CaseKind::Repair)
         }
         A::Assign => kind != CaseKind::Suggestion,
-        A::Resolve => matches!(kind, CaseKind::Complaint | CaseKind::Repair),
+        A::Resolve | A::Feedback => matches!(kind, CaseKind::Complaint | CaseKind::Repair),
         A::Decide | A::PlanImprovement => kind == CaseKind::Suggestion,
         A::Answer => kind == CaseKind::Inquiry,
         _ => true,
@@ -333,6 +333,7 @@ pub fn gate(case: &Case, role: Role, action: ActionKind) -> Result<(), RuleViola
             }
             Ok(())
         }
+        A::Feedback => in_state(&[S::Resolved, S::FollowedUp]),
         A::FollowUp => in_state(&[S::Resolved, S::FollowedUp, S::Closed]),
         A::Reopen => in_state(&[S::Resolved, S::FollowedUp]),
         A::Close => match kind {
@@ -462,6 +463,7 @@ pub fn check(
                 Ok(Some(S::FollowedUp))
             }
         }
+        Action::Feedback { .. } => Ok(None),
         Action::Reopen { reason } => need(reason, "reason").map(|_| Some(S::Reopened)),
         Action::Escalate {
             to_role,
@@ -479,7 +481,8 @@ pub fn check(
             if *working_days == 0 {
                 return Err(RuleViolation::ExtensionZero);
             }
-            let max = settings.deadlines.max_extension_working_days;
+            let severity = case.assessment.as_ref().map(|a| a.severity);
+            let max = settings.deadlines.max_extension_working_days(severity);
             let requested = case.extended_working_days().saturating_add(*working_days);
             if requested > max {
                 return Err(RuleViolation::ExtensionTooLong { max, requested });

@@ -63,14 +63,74 @@ fn registered_at_2330_before_the_spring_festival_2025() {
         due(&case, Clock::Solution),
         local(2025, 2, 7, 23, 59) + Duration::seconds(59)
     );
-    // Natural hours ignore holidays.
-    assert_eq!(due(&case, Clock::Transfer), t + Duration::hours(1));
-    assert_eq!(status(&case, Clock::Transfer, t), ClockStatus::DueSoon);
     assert_eq!(status(&case, Clock::Solution, t), ClockStatus::Pending);
+}
+
+#[test]
+fn a_complaint_is_transferred_within_the_hour_after_its_assessment() {
+    // A complaint cannot be assigned before it is assessed, so the transfer
+    // clock waits for the assessment and is then an hour, holidays or not.
+    let t = local(2025, 1, 27, 23, 30);
+    let mut s = sim_with(CaseKind::Complaint, Channel::Phone, t, t);
+    assert!(
+        s.case()
+            .deadlines
+            .iter()
+            .all(|d| d.clock != Clock::Transfer)
+    );
+    let assessed = t + Duration::minutes(40);
+    s.act(1, assessed, assess(Severity::General, Validity::Valid));
+    let case = s.case();
+    assert_eq!(due(&case, Clock::Transfer), assessed + Duration::hours(1));
     assert_eq!(
-        status(&case, Clock::Transfer, t + Duration::hours(2)),
+        status(&case, Clock::Transfer, assessed),
+        ClockStatus::DueSoon
+    );
+    assert_eq!(
+        status(&case, Clock::Transfer, assessed + Duration::hours(2)),
         ClockStatus::Overdue
     );
+    s.act(1, assessed + Duration::minutes(50), assign());
+    assert_eq!(
+        status(&s.case(), Clock::Transfer, assessed + Duration::hours(5)),
+        ClockStatus::MetOnTime
+    );
+
+    // An unfounded complaint is never transferred, so it has no such clock.
+    let mut s = sim_with(CaseKind::Complaint, Channel::Phone, t, t);
+    s.act(1, assessed, assess(Severity::Minor, Validity::Unfounded));
+    assert!(
+        s.case()
+            .deadlines
+            .iter()
+            .all(|d| d.clock != Clock::Transfer)
+    );
+
+    // A repair needs no assessment: its clock starts at registration.
+    let s = sim_with(CaseKind::Repair, Channel::Phone, t, t);
+    assert_eq!(due(&s.case(), Clock::Transfer), t + Duration::hours(1));
+}
+
+fn assess(severity: Severity, validity: Validity) -> Action {
+    Action::Assess {
+        severity,
+        urgent: false,
+        validity,
+        reason: if validity == Validity::Unfounded {
+            "业主误解收费标准".into()
+        } else {
+            String::new()
+        },
+    }
+}
+
+fn assign() -> Action {
+    Action::Assign {
+        department: "工程部".into(),
+        user: None,
+        name: "李工".into(),
+        note: String::new(),
+    }
 }
 
 #[test]
@@ -119,6 +179,25 @@ fn written_complaints_must_be_registered_within_24_hours() {
         status(&late, Clock::RegisterWritten, local(2025, 10, 5, 0, 0)),
         ClockStatus::MetLate
     );
+    // 003: complaints made in person or passed on by another office too.
+    for channel in [
+        Channel::WalkIn,
+        Channel::HotlineTransfer,
+        Channel::ComplaintBook,
+    ] {
+        let late = sim_with(
+            CaseKind::Complaint,
+            channel,
+            received,
+            local(2025, 10, 1, 11, 0),
+        )
+        .case();
+        assert_eq!(
+            status(&late, Clock::RegisterWritten, local(2025, 10, 5, 0, 0)),
+            ClockStatus::MetLate,
+            "{channel:?}"
+        );
+    }
     let phone = sim_with(CaseKind::Complaint, Channel::Phone, received, received).case();
     assert!(
         phone
@@ -221,10 +300,170 @@ fn extensions_move_the_running_clocks() {
         .find(|d| d.clock == Clock::Solution)
         .unwrap();
     assert_eq!(solution.extended_working_days, 2);
-    // Extended cases carry the special-case clock: 7 working days after receipt.
+}
+
+#[test]
+fn a_special_case_is_solved_within_seven_working_days_of_receipt() {
+    // 003: three working days, seven in a special case. Extensions may add
+    // the four between; the solution then falls due exactly seven working
+    // days after receipt (8, 9, 11, 12 and 13 May after the 3 of the rule).
+    let t = local(2026, 4, 30, 10, 0);
+    let mut s = sim_with(CaseKind::Complaint, Channel::Phone, t, t);
+    let extend = |working_days| Action::Extend {
+        working_days,
+        reason: "需要物业公司总部协调".into(),
+    };
+    s.act(1, t + Duration::hours(1), extend(3));
+    s.act(1, t + Duration::hours(2), extend(2));
+    let case = s.case();
+    assert_eq!(case.violations.len(), 1, "{:?}", case.violations);
+    assert!(matches!(
+        case.violations[0].rule,
+        shared::workflow::RuleViolation::ExtensionTooLong {
+            max: 4,
+            requested: 5
+        }
+    ));
+    s.act(1, t + Duration::hours(3), extend(1));
+    let case = s.case();
+    assert_eq!(case.extended_working_days(), 4);
     assert_eq!(
-        due(&case, Clock::SpecialCase),
+        due(&case, Clock::Solution),
         local(2026, 5, 13, 23, 59) + Duration::seconds(59)
+    );
+}
+
+#[test]
+fn the_severity_can_have_its_own_solution_period() {
+    let t = local(2026, 4, 30, 10, 0);
+    let mut s = sim_with(CaseKind::Complaint, Channel::Phone, t, t);
+    s.settings.deadlines.solution_by_severity.insert(
+        Severity::Major,
+        shared::deadline::DeadlineRule::WorkingDays(5),
+    );
+    let three = local(2026, 5, 8, 23, 59) + Duration::seconds(59);
+    assert_eq!(due(&s.case(), Clock::Solution), three);
+    s.act(
+        1,
+        t + Duration::hours(1),
+        assess(Severity::Major, Validity::Valid),
+    );
+    let case = s.case();
+    assert_eq!(
+        due(&case, Clock::Solution),
+        local(2026, 5, 11, 23, 59) + Duration::seconds(59)
+    );
+    // Five of the seven special-case days are used by the rule itself.
+    assert_eq!(
+        s.settings
+            .deadlines
+            .max_extension_working_days(Some(Severity::Major)),
+        2
+    );
+    let mut general = sim_with(CaseKind::Complaint, Channel::Phone, t, t);
+    general.settings = s.settings.clone();
+    general.act(
+        1,
+        t + Duration::hours(1),
+        assess(Severity::General, Validity::Valid),
+    );
+    assert_eq!(due(&general.case(), Clock::Solution), three);
+}
+
+#[test]
+fn the_feedback_clock_waits_for_the_complainant_to_be_told() {
+    let t = local(2026, 3, 2, 9, 0);
+    let mut s = sim_with(CaseKind::Repair, Channel::Phone, t, t);
+    s.act(0, t + Duration::minutes(10), assign());
+    s.act(0, t + Duration::minutes(30), Action::Start);
+    let resolved = local(2026, 3, 2, 16, 0);
+    s.act(0, resolved, resolve("已修复"));
+    let case = s.case();
+    assert_eq!(due(&case, Clock::Feedback), resolved + Duration::hours(24));
+    assert_eq!(
+        status(&case, Clock::Feedback, resolved + Duration::hours(25)),
+        ClockStatus::Overdue,
+        "finishing the work does not tell the resident"
+    );
+    let told = resolved + Duration::hours(3);
+    s.act(
+        0,
+        told,
+        Action::Feedback {
+            method: ContactMethod::Phone,
+            note: "业主确认已恢复供水".into(),
+        },
+    );
+    let case = s.case();
+    let feedback = case.deadlines.iter().find(|d| d.clock == Clock::Feedback);
+    assert_eq!(feedback.and_then(|d| d.met_at), Some(told));
+    let resolution = case.resolution.as_ref().expect("resolved");
+    assert_eq!(resolution.feedback_at, Some(told));
+    assert_eq!(resolution.feedback_note, "业主确认已恢复供水");
+    assert_eq!(
+        resolution.feedback_by.as_ref().map(|b| b.role),
+        Some(Role::Staff)
+    );
+
+    // Without a feedback step, the follow-up call tells the result.
+    let mut s = sim_with(CaseKind::Repair, Channel::Phone, t, t);
+    s.act(0, t + Duration::minutes(10), assign());
+    s.act(0, t + Duration::minutes(30), Action::Start);
+    s.act(0, resolved, resolve("已修复"));
+    let called = resolved + Duration::hours(30);
+    s.act(
+        0,
+        called,
+        Action::FollowUp {
+            method: ContactMethod::Phone,
+            satisfaction: 5,
+            comment: String::new(),
+            spot_check: false,
+        },
+    );
+    assert_eq!(
+        status(&s.case(), Clock::Feedback, called),
+        ClockStatus::MetLate
+    );
+}
+
+#[test]
+fn a_major_case_is_reported_within_two_hours_of_its_assessment() {
+    let t = local(2026, 3, 2, 9, 0);
+    let mut s = sim_with(CaseKind::Complaint, Channel::Phone, t, t);
+    let assessed = t + Duration::minutes(20);
+    s.act(1, assessed, assess(Severity::Major, Validity::Valid));
+    let case = s.case();
+    assert_eq!(
+        due(&case, Clock::MajorReport),
+        assessed + Duration::hours(2)
+    );
+    assert_eq!(
+        status(&case, Clock::MajorReport, assessed + Duration::hours(3)),
+        ClockStatus::Overdue
+    );
+    let reported = assessed + Duration::minutes(45);
+    s.act(
+        1,
+        reported,
+        Action::Escalate {
+            to_role: Role::RegionalManager,
+            skip_level: false,
+            reason: "重大投诉：电梯困人".into(),
+        },
+    );
+    assert_eq!(
+        status(&s.case(), Clock::MajorReport, reported),
+        ClockStatus::MetOnTime
+    );
+    // Other severities have no such clock.
+    let mut s = sim_with(CaseKind::Complaint, Channel::Phone, t, t);
+    s.act(1, assessed, assess(Severity::General, Validity::Valid));
+    assert!(
+        s.case()
+            .deadlines
+            .iter()
+            .all(|d| d.clock != Clock::MajorReport)
     );
 }
 
@@ -241,5 +480,6 @@ fn a_year_that_is_not_loaded_is_reported_not_guessed() {
         .expect("reported");
     assert_eq!(problem.code, "calendar.year_not_loaded");
     // Hour clocks do not need the calendar and still run.
-    assert_eq!(due(&case, Clock::Transfer), t + Duration::hours(1));
+    let repair = sim_with(CaseKind::Repair, Channel::Phone, t, t).case();
+    assert_eq!(due(&repair, Clock::Transfer), t + Duration::hours(1));
 }

@@ -290,6 +290,14 @@ async fn a_closed_complaint_with_every_section_filled_prints_on_one_page() {
         "resolved",
     )
     .await;
+    // Telling the resident is its own step, which stops the feedback clock.
+    act(
+        &browser,
+        "feedback",
+        &[("comment", "已电话告知业主处理结果并约定回访时间")],
+        "resolved",
+    )
+    .await;
     act(
         &browser,
         "follow_up",
@@ -327,7 +335,12 @@ async fn a_closed_complaint_with_every_section_filled_prints_on_one_page() {
     browser.wait_text("print-reg-no", &reg_no).await;
     let form = browser.text("record-form").await;
     // Every text is on the paper in full: none is clipped away.
-    for text in [&content[..], "工程部张师傅", "一个月后回访确认无渗漏"] {
+    for text in [
+        &content[..],
+        "工程部张师傅",
+        "一个月后回访确认无渗漏",
+        "已告知投诉人：电话",
+    ] {
         assert!(form.contains(text), "the form has {text}");
     }
     browser.screenshot("record-form-full").await;

@@ -256,11 +256,22 @@ CREATE INDEX case_blobs_hash ON case_blobs (hash);
     r#"
 ALTER TABLE cases ADD COLUMN attachment_count INTEGER NOT NULL DEFAULT 0;
 "#,
+    // 7: no new columns; the clocks changed (the transfer clock of a
+    // complaint starts at its assessment, the feedback clock waits for the
+    // complainant to be told, the special-case clock became the cap on
+    // extensions, a major case has a reporting clock), so `refold_cases`
+    // folds every stored case again with the stored settings.
+    "",
 ];
 
 /// Work a migration needs besides its SQL: `(version, step)`, run in the
 /// version's transaction after its SQL.
-const BACKFILLS: &[(i64, Backfill)] = &[(4, case_flags), (5, case_blobs), (6, attachment_counts)];
+const BACKFILLS: &[(i64, Backfill)] = &[
+    (4, case_flags),
+    (5, case_blobs),
+    (6, attachment_counts),
+    (7, refold_cases),
+];
 
 type Backfill = fn(&Transaction<'_>) -> rusqlite::Result<()>;
 
@@ -298,6 +309,35 @@ fn attachment_counts(tx: &Transaction<'_>) -> rusqlite::Result<()> {
         let case: Case = serde_json::from_str(&json)
             .map_err(|e| rusqlite::Error::FromSqlConversionFailure(1, Type::Text, Box::new(e)))?;
         update.execute(params![id, CaseRow::of(&case).attachments as i64])?;
+    }
+    Ok(())
+}
+
+/// Folds every stored case again from its ops, as a push does, for
+/// migrations that change what the fold computes. A stored case's JSON may
+/// name a clock this build no longer has, so it is not read.
+fn refold_cases(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    let ids: Vec<String> = tx
+        .prepare(
+            "SELECT id FROM cases WHERE EXISTS (SELECT 1 FROM ops WHERE ops.case_id = cases.id)",
+        )?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let failed = |e: super::StoreError| {
+        rusqlite::Error::FromSqlConversionFailure(0, Type::Text, Box::new(e))
+    };
+    let config = super::sqlite::load_config(tx).map_err(failed)?;
+    let properties = super::sqlite::load_properties(tx).map_err(failed)?;
+    let ctx = shared::fold::FoldContext {
+        settings: &config.settings,
+        calendar: &config.calendar,
+    };
+    for id in ids {
+        let id = super::sqlite::parse_id(&id).map_err(failed)?;
+        super::sqlite::materialize(tx, id, ctx, &properties).map_err(failed)?;
     }
     Ok(())
 }
@@ -369,6 +409,8 @@ mod tests {
             feedback_method: ContactMethod::Phone,
             feedback_at: None,
             on_the_spot: false,
+            feedback_note: String::new(),
+            feedback_by: None,
             stamp: closed.registered.clone(),
         });
         closed.state = CaseState::Closed;
@@ -512,6 +554,63 @@ mod tests {
             .unwrap()
         };
         assert_eq!((count(case.id), count(bare.id)), (3, 0));
+    }
+
+    #[test]
+    fn migration_7_folds_every_case_again_from_its_ops() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate_to(&mut conn, 6).unwrap();
+        let settings = shared::settings::Settings::default();
+        let calendar = shared::calendar::Calendar::with_builtin();
+        for (key, json) in [
+            ("settings", serde_json::to_string(&settings).unwrap()),
+            ("categories", "[]".to_string()),
+            ("calendar", serde_json::to_string(&calendar).unwrap()),
+        ] {
+            conn.execute(
+                "INSERT INTO config (key, json, server_seq) VALUES (?1, ?2, 1)",
+                params![key, json],
+            )
+            .unwrap();
+        }
+        let mut fleet = Fleet::new(&[(Role::Staff, 0)], PropertyId(uuid::Uuid::from_u128(7)), 0);
+        let op = fleet.register(0, "2026-03-02T01:00:00Z".parse().unwrap(), 0);
+        conn.execute(
+            "INSERT INTO ops (server_seq, id, device_id, seq, case_id, property_id, author, hash, json, received_at)
+             VALUES (1, ?1, ?2, 1, ?3, 'p', 'u', 'h', ?4, 't')",
+            params![
+                op.id.to_string(),
+                op.device.to_string(),
+                op.case_id.to_string(),
+                serde_json::to_string(&op).unwrap()
+            ],
+        )
+        .unwrap();
+        // What an older build stored; it cannot be read any more (a clock
+        // that no longer exists), and need not be.
+        conn.execute(
+            "INSERT INTO cases (id, property_id, reg_no, kind, state, category, channel, urgent,
+                first_responder, complainant_name, summary, received_at, recorded_at, reopen_count,
+                escalated, open_conflicts, violations, search, json, server_seq)
+             VALUES (?1, 'p', 'r', 'k', 's', 'c', 'ch', 0, 'u', 'n', 's', 't', 't', 0, 0, 0, 0, '',
+                '{\"deadlines\":[{\"clock\":\"special_case\"}]}', 1)",
+            [op.case_id.to_string()],
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let json: String = conn
+            .query_row("SELECT json FROM cases", [], |r| r.get(0))
+            .unwrap();
+        let case: Case = serde_json::from_str(&json).expect("the refolded case reads");
+        let expected = shared::fold::fold(
+            &[op],
+            shared::fold::FoldContext {
+                settings: &settings,
+                calendar: &calendar,
+            },
+        )
+        .unwrap();
+        assert_eq!(case, expected);
     }
 
     #[test]

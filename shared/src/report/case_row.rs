@@ -263,6 +263,8 @@ mod tests {
             feedback_method: ContactMethod::Phone,
             feedback_at: None,
             on_the_spot: false,
+            feedback_note: String::new(),
+            feedback_by: None,
             stamp: case.registered.clone(),
         });
         let completed = |state| {

@@ -223,8 +223,24 @@ impl RecordSheet {
             text
         });
         let result = case.resolution.as_ref().map(|res| {
+            let told = match (res.feedback_at, &res.feedback_by) {
+                (Some(at), Some(by)) => format!(
+                    "{}{} {} {}",
+                    l.pick("；已告知投诉人：", "; complainant told: "),
+                    res.feedback_method.label(l),
+                    names.user(by.by),
+                    time(at)
+                ),
+                (Some(at), None) => format!(
+                    "{}{} {}",
+                    l.pick("；已告知投诉人：", "; complainant told: "),
+                    res.feedback_method.label(l),
+                    time(at)
+                ),
+                (None, _) => String::new(),
+            };
             format!(
-                "{} （{} {}）",
+                "{} （{} {}）{told}",
                 res.result,
                 names.user(res.stamp.by),
                 time(res.stamp.at)

@@ -175,6 +175,7 @@ fn action_bounds(p: &mut Problems, action: &Action, ceiling: DateTime<Utc>) {
                 p.time("feedback_at", *t, ceiling);
             }
         }
+        Action::Feedback { note, .. } => p.text("note", note, MAX_TEXT),
         Action::FollowUp {
             satisfaction,
             comment,

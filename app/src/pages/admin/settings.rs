@@ -89,9 +89,9 @@ const NUMBER_SETTINGS: [(&str, &str, &str, &str, &str, Scale); 12] = [
         Scale::Plain,
     ),
     (
-        "/deadlines/max_extension_working_days",
-        "延期合计上限",
-        "Total extension limit",
+        "/deadlines/special_case_working_days",
+        "特殊投诉处理期限（自受理起，含延期）",
+        "Special case solved within (from receipt, extensions included)",
         "个工作日",
         "working days",
         Scale::Plain,

@@ -287,6 +287,16 @@ fn ActionForm(
                 "Answered on the spot",
             ),
         ],
+        ActionKind::Feedback => vec![
+            select(
+                "method",
+                fields.method,
+                "反馈方式",
+                "Told by",
+                contacts.clone(),
+            ),
+            text("comment", fields.comment, "反馈内容", "What they were told"),
+        ],
         ActionKind::FollowUp => vec![
             select(
                 "method",

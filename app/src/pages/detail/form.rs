@@ -296,8 +296,14 @@ pub(super) fn build_action(
         ActionKind::Resolve => Action::Resolve {
             result: f.result.get_untracked(),
             feedback_method: contact(),
-            feedback_at: Some(crate::state::now()),
+            // Finishing the work does not tell the complainant; only an
+            // answer on the spot does. Otherwise a `feedback` step follows.
+            feedback_at: f.on_the_spot.get_untracked().then(crate::state::now),
             on_the_spot: f.on_the_spot.get_untracked(),
+        },
+        ActionKind::Feedback => Action::Feedback {
+            method: contact(),
+            note: f.comment.get_untracked(),
         },
         ActionKind::FollowUp => Action::FollowUp {
             method: contact(),

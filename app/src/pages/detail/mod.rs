@@ -208,13 +208,24 @@ fn Fields(case: Arc<Case>) -> impl IntoView {
         );
     }
     if let Some(res) = &case.resolution {
-        rows.push(
-            row(
-                t("处理结果", "Resolution"),
-                format!("{} · {}", res.result, res.feedback_method.label(l)),
-            )
-            .into_any(),
-        );
+        rows.push(row(t("处理结果", "Resolution"), res.result.clone()).into_any());
+        let told = match res.feedback_at {
+            Some(at) => {
+                let by = res
+                    .feedback_by
+                    .as_ref()
+                    .map(|b| format!(" · {}", config.user_name(b.by)))
+                    .unwrap_or_default();
+                format!(
+                    "{} · {}{by} {}",
+                    res.feedback_method.label(l),
+                    i18n::fmt_time(at, tz),
+                    res.feedback_note
+                )
+            }
+            None => l.pick("尚未告知投诉人", "Not told yet").into(),
+        };
+        rows.push(row(t("结果反馈", "Result told"), told).into_any());
     }
     for f in &case.follow_ups {
         rows.push(
