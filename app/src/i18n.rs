@@ -43,6 +43,19 @@ pub fn due_text(due: DateTime<Utc>, now: DateTime<Utc>, lang: Lang) -> String {
     }
 }
 
+/// The three follow-up ratings, e.g. " · 结果 4 · 态度 5 · 效率 3".
+pub fn ratings(r: shared::case::Ratings, lang: Lang) -> String {
+    format!(
+        " · {} {} · {} {} · {} {}",
+        lang.pick("结果", "result"),
+        r.result,
+        lang.pick("态度", "attitude"),
+        r.attitude,
+        lang.pick("效率", "timeliness"),
+        r.timeliness
+    )
+}
+
 /// Satisfaction 1–5 for a person.
 pub fn satisfaction(n: u8, lang: Lang) -> &'static str {
     // One wording for the screens and the paper record.
@@ -75,6 +88,8 @@ pub fn change_field(name: &str, lang: Lang) -> String {
         "reg_no" => lang.pick("登记号", "Registration no."),
         "state" => lang.pick("状态", "State"),
         "severity" => lang.pick("严重程度", "Severity"),
+        "respondent" => lang.pick("被投诉人", "Person complained about"),
+        "respondent_department" => lang.pick("被投诉部门", "Department complained about"),
         "urgent" => lang.pick("紧急", "Urgent"),
         "validity" => lang.pick("有效性", "Validity"),
         "assignee" => lang.pick("责任人", "Assignee"),

@@ -103,6 +103,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 complainant: Complainant {
                     name: format!("李{i}"),
                     phone: Phone::parse(&format!("139{:08}", i)).ok(),
+                    anonymous: false,
                 },
                 channel: Channel::Phone,
                 received_at: at,
@@ -257,6 +258,7 @@ impl SmallPushes<'_> {
                 complainant: Complainant {
                     name: "王五".into(),
                     phone: Phone::parse("13800002222").ok(),
+                    anonymous: false,
                 },
                 channel: Channel::Phone,
                 received_at: at,

@@ -61,6 +61,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         complainant: Complainant {
             name: "李四".into(),
             phone: Phone::parse("13800001111").ok(),
+            anonymous: false,
         },
         channel: Channel::Phone,
         received_at: now,

@@ -384,6 +384,8 @@ fn work(kind: CaseKind, severity: Severity) -> Vec<Action> {
             urgent: false,
             validity: Validity::Valid,
             reason: String::new(),
+            respondent: String::new(),
+            respondent_department: String::new(),
         });
     }
     actions.extend([
@@ -411,6 +413,7 @@ fn work(kind: CaseKind, severity: Severity) -> Vec<Action> {
             satisfaction: 5,
             comment: String::new(),
             spot_check: false,
+            ratings: None,
         },
         Action::Close {
             corrective_action: "定期检查".into(),

@@ -504,6 +504,8 @@ fn workflow_ops_materialize_through_the_shared_fold() {
             urgent: false,
             validity: shared::case::Validity::Valid,
             reason: String::new(),
+            respondent: String::new(),
+            respondent_department: String::new(),
         },
     );
     // A staff member may not assess: the op is kept and flagged, not lost.
@@ -515,6 +517,8 @@ fn workflow_ops_materialize_through_the_shared_fold() {
             urgent: false,
             validity: shared::case::Validity::Valid,
             reason: String::new(),
+            respondent: String::new(),
+            respondent_department: String::new(),
         },
     );
     manager.post("/api/v1/sync/push", &push_body(m.device, &[assess]));

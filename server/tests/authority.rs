@@ -109,6 +109,8 @@ fn assess() -> Action {
         urgent: false,
         validity: Validity::Valid,
         reason: String::new(),
+        respondent: String::new(),
+        respondent_department: String::new(),
     }
 }
 

@@ -168,6 +168,8 @@ fn base_op(rig: &mut Rig, p: &Planned) -> Op {
             urgent: true,
             validity: Validity::Valid,
             reason: text("评估"),
+            respondent: String::new(),
+            respondent_department: String::new(),
         },
         (4, _) => Action::Propose {
             measures: text("更换设备"),
@@ -204,6 +206,7 @@ fn base_op(rig: &mut Rig, p: &Planned) -> Op {
             satisfaction: 4,
             comment: text("满意"),
             spot_check: false,
+            ratings: None,
         },
         (10, _) => Action::Escalate {
             to_role: Role::Manager,

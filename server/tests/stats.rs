@@ -119,6 +119,8 @@ impl<'a> Script<'a> {
                     Validity::Unfounded
                 },
                 reason: if valid { "" } else { "非物业责任" }.into(),
+                respondent: String::new(),
+                respondent_department: String::new(),
             },
         )
     }
@@ -172,6 +174,7 @@ impl<'a> Script<'a> {
                 satisfaction,
                 comment: String::new(),
                 spot_check: false,
+                ratings: None,
             },
         )
     }
@@ -877,6 +880,7 @@ fn spot_check_draws_are_reproducible_recorded_once_and_counted() {
                     satisfaction: score,
                     comment: "抽查回访".into(),
                     spot_check: true,
+                    ratings: None,
                 },
             )
         })
@@ -939,4 +943,98 @@ fn spot_check_draws_are_reproducible_recorded_once_and_counted() {
         .collect();
     assert_eq!(draws.len(), 2);
     assert!(draws.iter().any(|e| e["detail"]["seed"] == seed));
+}
+
+#[test]
+fn cases_are_counted_by_whom_they_complain_about_and_unreported_major_cases_listed() {
+    let w = world();
+    let (manager, mut a) = login(&w, "manager_a");
+    let assess = |respondent: &str, department: &str, severity, validity| Action::Assess {
+        severity,
+        urgent: false,
+        validity,
+        reason: if validity == Validity::Unfounded {
+            "非物业责任".into()
+        } else {
+            String::new()
+        },
+        respondent: respondent.into(),
+        respondent_department: department.into(),
+    };
+    let t0 = local("2025-05-06", "09:00");
+    let mut ops = Vec::new();
+    let mut ids = Vec::new();
+    for (i, (person, department, severity, validity, reported)) in [
+        (
+            "保安王某",
+            "秩序部",
+            Severity::General,
+            Validity::Valid,
+            false,
+        ),
+        (
+            "保安王某",
+            "秩序部",
+            Severity::Major,
+            Validity::Valid,
+            false,
+        ),
+        (
+            "保安王某",
+            "秩序部",
+            Severity::General,
+            Validity::Unfounded,
+            false,
+        ),
+        ("", "保洁部", Severity::Major, Validity::Valid, true),
+        ("", "", Severity::General, Validity::Valid, false),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut script = Script::new(
+            &mut a,
+            &w.pa,
+            CaseKind::Complaint,
+            t0 + Duration::hours(i as i64),
+            |_| {},
+        );
+        script.at(10, assess(person, department, severity, validity));
+        if reported {
+            script.at(
+                40,
+                Action::Escalate {
+                    to_role: shared::role::Role::RegionalManager,
+                    skip_level: false,
+                    reason: "重大投诉上报".into(),
+                },
+            );
+        }
+        ids.push(script.id);
+        ops.extend(script.ops);
+    }
+    let (s, answer) = manager.post("/api/v1/sync/push", &push_body(a.device, &ops));
+    assert_eq!(s, 200, "{answer}");
+    assert_eq!(answer["quarantined"], json!([]), "{answer}");
+
+    let (status, stats) = manager.get("/api/v1/stats?period=month&from=2025-05-06");
+    assert_eq!(status, 200, "{stats}");
+    assert_eq!(
+        stats["respondents"],
+        json!([
+            {"department": "秩序部", "person": "保安王某", "cases": 3, "valid_complaints": 2},
+            {"department": "保洁部", "person": "", "cases": 1, "valid_complaints": 1},
+        ])
+    );
+    // The second case is major and nobody reported it; the fourth was.
+    let major = &stats["major_unreported"];
+    assert_eq!(major["total"], 1, "{major}");
+    assert_eq!(major["items"][0]["id"], json!(ids[1].to_string()));
+    assert_eq!(
+        major["items"][0]["next_due_at"],
+        json!(
+            (t0 + Duration::hours(1) + Duration::minutes(10) + Duration::hours(2))
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        )
+    );
 }

@@ -140,8 +140,8 @@ impl CaseState {
     }
 }
 
-/// The person who raised the case. Either may be empty for an anonymous
-/// suggestion or inquiry.
+/// The person who raised the case. Either may be empty for a suggestion or
+/// an inquiry, or for anyone who chose to stay anonymous.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Complainant {
@@ -149,6 +149,18 @@ pub struct Complainant {
     pub name: String,
     /// A validated phone number, if given.
     pub phone: Option<Phone>,
+    /// 匿名: an unsigned note in the opinion box, a caller who would not
+    /// give a name. Name and phone become optional, and shown as such.
+    #[serde(default)]
+    pub anonymous: bool,
+}
+
+impl Complainant {
+    /// Whether anyone can tell them the result or call them back: not an
+    /// anonymous complainant who left no phone.
+    pub fn reachable(&self) -> bool {
+        !self.anonymous || self.phone.is_some()
+    }
 }
 
 /// What is typed at intake (登记). The receiver (first responder) is the
@@ -236,6 +248,12 @@ pub struct Assessment {
     pub validity: Validity,
     /// Why (required when unfounded).
     pub reason: String,
+    /// The person complained about (被投诉人), for 考核; may be empty.
+    #[serde(default)]
+    pub respondent: String,
+    /// The department complained about (被投诉部门); may be empty.
+    #[serde(default)]
+    pub respondent_department: String,
     /// Who assessed.
     pub stamp: Stamp,
 }
@@ -394,8 +412,31 @@ pub struct FollowUp {
     pub comment: String,
     /// Whether this was a manager's spot-check call (抽查回访).
     pub spot_check: bool,
+    /// The three ratings of 001, when the complainant gave them.
+    #[serde(default)]
+    pub ratings: Option<Ratings>,
     /// Who followed up.
     pub stamp: Stamp,
+}
+
+/// The three ratings a follow-up asks for besides overall satisfaction
+/// (001: 处理结果、服务态度、处理效率), each 1–5 like satisfaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Ratings {
+    /// 处理结果: the result.
+    pub result: u8,
+    /// 服务态度: the staff's attitude.
+    pub attitude: u8,
+    /// 处理效率: timeliness.
+    pub timeliness: u8,
+}
+
+impl Ratings {
+    /// The three scores, in the order above.
+    pub fn scores(self) -> [u8; 3] {
+        [self.result, self.attitude, self.timeliness]
+    }
 }
 
 /// An escalation (上报). Append-only.

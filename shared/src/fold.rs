@@ -324,6 +324,8 @@ impl Folder<'_> {
                 urgent,
                 validity,
                 reason,
+                respondent,
+                respondent_department,
             } => {
                 first(&mut marks.assessed, at);
                 changes.push(change("severity", None, Some(severity.code().into())));
@@ -338,8 +340,18 @@ impl Folder<'_> {
                     urgent: *urgent,
                     validity: *validity,
                     reason: reason.clone(),
+                    respondent: respondent.clone(),
+                    respondent_department: respondent_department.clone(),
                     stamp: st,
                 });
+                for (field, value) in [
+                    ("respondent", respondent),
+                    ("respondent_department", respondent_department),
+                ] {
+                    if !value.is_empty() {
+                        changes.push(change(field, None, Some(value.clone())));
+                    }
+                }
             }
             Action::Assign {
                 department,
@@ -478,6 +490,7 @@ impl Folder<'_> {
                 satisfaction,
                 comment,
                 spot_check,
+                ratings,
             } => {
                 if !spot_check && let Some((_, met @ None)) = marks.follow_up_clock.as_mut() {
                     *met = Some(at);
@@ -495,6 +508,7 @@ impl Folder<'_> {
                     satisfaction: *satisfaction,
                     comment: comment.clone(),
                     spot_check: *spot_check,
+                    ratings: *ratings,
                     stamp: st,
                 });
             }
@@ -751,10 +765,16 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
         clocks.push((Clock::MajorReport, assessed, marks.escalated));
     }
     clocks.push((Clock::Solution, received, marks.replied));
-    if works && let Some((resolved, feedback)) = marks.first_resolution {
+    // Nobody can tell an anonymous complainant who left no phone the
+    // result or call them back, so those clocks do not run.
+    let reachable = case.registration.complainant.reachable();
+    if works
+        && reachable
+        && let Some((resolved, feedback)) = marks.first_resolution
+    {
         clocks.push((Clock::Feedback, resolved, feedback));
     }
-    if let Some((resolved, met)) = marks.follow_up_clock {
+    if reachable && let Some((resolved, met)) = marks.follow_up_clock {
         match kind {
             CaseKind::Complaint => clocks.push((Clock::FollowUpComplaint, resolved, met)),
             CaseKind::Repair => clocks.push((Clock::FollowUpRepair, resolved, met)),

@@ -89,6 +89,12 @@ pub enum Action {
         /// Why (required when unfounded).
         #[serde(default)]
         reason: String,
+        /// The person complained about (被投诉人).
+        #[serde(default)]
+        respondent: String,
+        /// The department complained about (被投诉部门).
+        #[serde(default)]
+        respondent_department: String,
     },
     /// 派单/转办: assign, or transfer when already assigned.
     Assign {
@@ -168,6 +174,9 @@ pub enum Action {
         /// A manager's spot-check call.
         #[serde(default)]
         spot_check: bool,
+        /// Result, attitude and timeliness, 1–5 each, when given.
+        #[serde(default)]
+        ratings: Option<crate::case::Ratings>,
     },
     /// Reopens a resolved case (二次处理).
     Reopen {

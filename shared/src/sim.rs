@@ -10,7 +10,7 @@
 use crate::calendar::Calendar;
 use crate::case::{
     AttachmentKind, Case, CaseKind, CaseState, Channel, Complainant, ContactMethod, NoteKind,
-    Registration, RegistrationPatch, Severity, Validity,
+    Ratings, Registration, RegistrationPatch, Severity, Validity,
 };
 use crate::fold::{FoldContext, fold};
 use crate::hlc::HlcClock;
@@ -173,6 +173,7 @@ impl Fleet {
             complainant: Complainant {
                 name: "测试住户".into(),
                 phone: Phone::parse("13800000000").ok(),
+                anonymous: false,
             },
             channel: Channel::ALL[choice as usize % Channel::ALL.len()],
             received_at: at - Duration::minutes(i64::from(choice % 90)),
@@ -268,6 +269,8 @@ pub fn sample_action(case: &Case, role: Role, kind: ActionKind, choice: u32) -> 
                 Validity::Valid
             },
             reason: "评估说明".into(),
+            respondent: ["", "保安王某"][pick(2) as usize].into(),
+            respondent_department: "秩序部".into(),
         },
         ActionKind::Assign => Action::Assign {
             department: ["工程部", "保洁部", "安保部"][pick(3) as usize].into(),
@@ -310,6 +313,11 @@ pub fn sample_action(case: &Case, role: Role, kind: ActionKind, choice: u32) -> 
             satisfaction: (pick(5) + 1) as u8,
             comment: "回访".into(),
             spot_check: case.state == CaseState::Closed,
+            ratings: (pick(2) == 0).then(|| Ratings {
+                result: (pick(5) + 1) as u8,
+                attitude: (pick(5) + 1) as u8,
+                timeliness: (pick(5) + 1) as u8,
+            }),
         },
         ActionKind::Reopen => Action::Reopen {
             reason: "复查未解决".into(),

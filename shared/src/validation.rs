@@ -245,14 +245,16 @@ pub fn validate_phone(input: &str, required: bool) -> Result<Option<Phone>, Vali
     Phone::parse(input).map(Some).map_err(ValidationError::from)
 }
 
-/// Whether a kind of case needs the complainant's phone (for the callback).
-pub fn phone_required(kind: CaseKind) -> bool {
-    matches!(kind, CaseKind::Complaint | CaseKind::Repair)
+/// Whether a kind of case needs the complainant's phone (for the
+/// callback), unless they stay anonymous.
+pub fn phone_required(kind: CaseKind, anonymous: bool) -> bool {
+    !anonymous && matches!(kind, CaseKind::Complaint | CaseKind::Repair)
 }
 
-/// Whether a kind of case needs the complainant's name.
-pub fn name_required(kind: CaseKind) -> bool {
-    kind == CaseKind::Complaint
+/// Whether a kind of case needs the complainant's name, unless they stay
+/// anonymous.
+pub fn name_required(kind: CaseKind, anonymous: bool) -> bool {
+    !anonymous && kind == CaseKind::Complaint
 }
 
 /// Checks a registration against the property and the categories. Returns
@@ -272,7 +274,8 @@ pub fn validate_registration(
         })
     };
     let name = reg.complainant.name.trim();
-    if name.is_empty() && name_required(reg.kind) {
+    let anonymous = reg.complainant.anonymous;
+    if name.is_empty() && name_required(reg.kind, anonymous) {
         push("complainant.name", ValidationError::Required);
     } else if name.chars().count() > MAX_NAME {
         push(
@@ -281,7 +284,9 @@ pub fn validate_registration(
         );
     }
     match &reg.complainant.phone {
-        None if phone_required(reg.kind) => push("complainant.phone", ValidationError::Required),
+        None if phone_required(reg.kind, anonymous) => {
+            push("complainant.phone", ValidationError::Required)
+        }
         // A phone that came over the wire is parsed again: the type alone
         // does not prove a remote device validated it.
         Some(p) if Phone::parse(p.as_str()).as_ref() != Ok(p) => {
@@ -380,6 +385,7 @@ mod tests {
             complainant: Complainant {
                 name: "张三".into(),
                 phone: Some(Phone::parse("13812345678").unwrap()),
+                anonymous: false,
             },
             channel: Channel::Phone,
             received_at: at,
@@ -401,6 +407,24 @@ mod tests {
     #[test]
     fn a_complete_registration_passes() {
         check(|_| {}, &[]);
+    }
+
+    #[test]
+    fn an_anonymous_complainant_may_leave_name_and_phone_empty() {
+        let anonymous = |r: &mut Registration| {
+            r.complainant.anonymous = true;
+            r.complainant.name.clear();
+            r.complainant.phone = None;
+        };
+        check(anonymous, &[]);
+        // What they do give is still checked.
+        check(
+            |r| {
+                anonymous(r);
+                r.complainant.name = "字".repeat(MAX_NAME + 1);
+            },
+            &[("complainant.name", "validation.too_long")],
+        );
     }
 
     #[test]

@@ -338,6 +338,13 @@ pub fn gate(case: &Case, role: Role, action: ActionKind) -> Result<(), RuleViola
         A::Reopen => in_state(&[S::Resolved, S::FollowedUp]),
         A::Close => match kind {
             CaseKind::Complaint if unfounded => in_state(&[S::Assessed]),
+            // Nobody can call back an anonymous complainant who left no
+            // phone, so their case closes once resolved.
+            CaseKind::Complaint | CaseKind::Repair
+                if !case.registration.complainant.reachable() =>
+            {
+                in_state(&[S::Resolved, S::FollowedUp])
+            }
             CaseKind::Complaint | CaseKind::Repair => in_state(&[S::FollowedUp]),
             CaseKind::Suggestion | CaseKind::Inquiry => in_state(&[S::Resolved, S::FollowedUp]),
         },
@@ -440,9 +447,13 @@ pub fn check(
         Action::FollowUp {
             satisfaction,
             spot_check,
+            ratings,
             ..
         } => {
-            if !(1..=5).contains(satisfaction) {
+            let out_of_range = |s: &u8| !(1..=5).contains(s);
+            if out_of_range(satisfaction)
+                || ratings.is_some_and(|r| r.scores().iter().any(out_of_range))
+            {
                 return Err(RuleViolation::SatisfactionOutOfRange);
             }
             // A spot-check call records the resident's view without moving

@@ -121,6 +121,8 @@ fn assess(severity: Severity, validity: Validity) -> Action {
         } else {
             String::new()
         },
+        respondent: String::new(),
+        respondent_department: String::new(),
     }
 }
 
@@ -242,6 +244,7 @@ fn repair_callback_is_due_the_next_working_day_even_a_make_up_saturday() {
         satisfaction: 5,
         comment: String::new(),
         spot_check: false,
+        ratings: None,
     };
     s.act(0, local(2026, 2, 24, 9, 0), follow_up);
     assert_eq!(
@@ -262,6 +265,8 @@ fn urgent_cases_start_the_contact_and_on_site_clocks() {
             urgent: true,
             validity: Validity::Valid,
             reason: String::new(),
+            respondent: String::new(),
+            respondent_department: String::new(),
         },
     );
     let case = s.case();
@@ -419,6 +424,7 @@ fn the_feedback_clock_waits_for_the_complainant_to_be_told() {
             satisfaction: 5,
             comment: String::new(),
             spot_check: false,
+            ratings: None,
         },
     );
     assert_eq!(

@@ -8,7 +8,8 @@ mod common;
 
 use common::{Sim, local, resolve};
 use shared::case::{
-    ApprovalState, CaseKind, CaseState, Channel, ContactMethod, NoteKind, Severity, Validity,
+    ApprovalState, CaseKind, CaseState, Channel, Complainant, ContactMethod, NoteKind, Ratings,
+    Severity, Validity,
 };
 use shared::lang::Coded;
 use shared::op::{Action, ActionKind};
@@ -37,6 +38,8 @@ fn assess(validity: Validity) -> Action {
         } else {
             String::new()
         },
+        respondent: String::new(),
+        respondent_department: String::new(),
     }
 }
 
@@ -64,6 +67,7 @@ fn follow_up(satisfaction: u8) -> Action {
         satisfaction,
         comment: String::new(),
         spot_check: false,
+        ratings: None,
     }
 }
 
@@ -178,6 +182,8 @@ fn unfounded_complaint_closes_without_assignment() {
         urgent: false,
         validity: Validity::Unfounded,
         reason: " ".into(),
+        respondent: String::new(),
+        respondent_department: String::new(),
     };
     assert_eq!(
         step(&mut s, MANAGER, no_reason),
@@ -515,6 +521,7 @@ fn repair_rules() {
         satisfaction: 4,
         comment: "抽查回访".into(),
         spot_check: true,
+        ratings: None,
     };
     assert_eq!(
         step(&mut s, STAFF, spot.clone()),
@@ -712,4 +719,123 @@ fn masking_hides_personal_data_everywhere() {
     for secret in ["13812345678", "13987654321", "张三", "李四"] {
         assert!(!ops_json.contains(secret), "{secret} leaked from ops");
     }
+}
+
+#[test]
+fn the_person_and_department_complained_about_are_recorded_at_assessment() {
+    let mut s = sim(CaseKind::Complaint);
+    let named = Action::Assess {
+        severity: Severity::General,
+        urgent: false,
+        validity: Validity::Valid,
+        reason: String::new(),
+        respondent: "保安王某".into(),
+        respondent_department: "秩序部".into(),
+    };
+    assert_eq!(step(&mut s, MANAGER, named), Ok(CaseState::Assessed));
+    let case = s.case();
+    let assessment = case.assessment.as_ref().expect("assessed");
+    assert_eq!(
+        (
+            assessment.respondent.as_str(),
+            assessment.respondent_department.as_str()
+        ),
+        ("保安王某", "秩序部")
+    );
+    assert!(
+        case.timeline
+            .iter()
+            .flat_map(|e| &e.changes)
+            .any(|c| c.field == "respondent_department" && c.to.as_deref() == Some("秩序部"))
+    );
+}
+
+#[test]
+fn a_follow_up_records_the_three_ratings_each_from_one_to_five() {
+    let rated = |result, attitude, timeliness| Action::FollowUp {
+        method: ContactMethod::Phone,
+        satisfaction: 4,
+        comment: String::new(),
+        spot_check: false,
+        ratings: Some(Ratings {
+            result,
+            attitude,
+            timeliness,
+        }),
+    };
+    let mut s = proposed_complaint(0);
+    assert_eq!(
+        step(&mut s, HEAD, resolve("已更换")),
+        Ok(CaseState::Resolved)
+    );
+    assert_eq!(
+        step(&mut s, STAFF, rated(4, 6, 3)),
+        Err("workflow.satisfaction_out_of_range")
+    );
+    assert_eq!(
+        step(&mut s, STAFF, rated(4, 5, 3)),
+        Ok(CaseState::FollowedUp)
+    );
+    let case = s.case();
+    assert_eq!(
+        case.follow_ups.last().and_then(|f| f.ratings),
+        Some(Ratings {
+            result: 4,
+            attitude: 5,
+            timeliness: 3
+        })
+    );
+}
+
+#[test]
+fn an_anonymous_complaint_without_a_phone_closes_once_resolved() {
+    let mut s = Sim::new();
+    for role in Role::ALL {
+        s.device(role);
+    }
+    let at = local(2026, 3, 2, 9, 0);
+    let mut reg = common::registration(CaseKind::Complaint, Channel::ComplaintBook, at);
+    reg.complainant = Complainant {
+        name: String::new(),
+        phone: None,
+        anonymous: true,
+    };
+    s.act_expecting(STAFF, at, Action::Register(reg), None);
+    assert!(s.case().violations.is_empty());
+    assert_eq!(
+        step(&mut s, MANAGER, assess(Validity::Valid)),
+        Ok(CaseState::Assessed)
+    );
+    assert_eq!(step(&mut s, MANAGER, assign()), Ok(CaseState::Assigned));
+    assert_eq!(step(&mut s, HEAD, Action::Start), Ok(CaseState::InProgress));
+    assert_eq!(
+        step(&mut s, HEAD, propose(0)),
+        Ok(CaseState::SolutionProposed)
+    );
+    assert_eq!(
+        step(&mut s, HEAD, resolve("已整改")),
+        Ok(CaseState::Resolved)
+    );
+    // Nobody can be told or called back: no such clocks run late.
+    let clocks: Vec<_> = s.case().deadlines.iter().map(|d| d.clock).collect();
+    assert!(
+        !clocks.contains(&shared::deadline::Clock::Feedback)
+            && !clocks.contains(&shared::deadline::Clock::FollowUpComplaint),
+        "{clocks:?}"
+    );
+    assert_eq!(
+        step(&mut s, MANAGER, close("加强巡查")),
+        Ok(CaseState::Closed)
+    );
+
+    // Named complaints still need their follow-up before closing.
+    let mut s = proposed_complaint(0);
+    assert_eq!(
+        step(&mut s, HEAD, resolve("已更换")),
+        Ok(CaseState::Resolved)
+    );
+    assert_eq!(
+        step(&mut s, MANAGER, close("加强巡查")),
+        Err("workflow.not_allowed_in_state")
+    );
 }

@@ -84,6 +84,7 @@ fn push_cases(server: &Server, n: usize) {
                 complainant: Complainant {
                     name: format!("业主{i}"),
                     phone: Phone::parse(&format!("139{i:08}")).ok(),
+                    anonymous: false,
                 },
                 channel: Channel::Phone,
                 received_at: at,

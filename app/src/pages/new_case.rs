@@ -32,6 +32,7 @@ struct Form {
     kind: RwSignal<String>,
     property: RwSignal<String>,
     location: LocationFields,
+    anonymous: RwSignal<bool>,
     name: RwSignal<String>,
     phone: RwSignal<String>,
     channel: RwSignal<String>,
@@ -55,6 +56,7 @@ pub fn NewCase() -> impl IntoView {
         kind: RwSignal::new(CaseKind::Complaint.code().into()),
         property: RwSignal::new(first_property),
         location: LocationFields::of(&Location::PublicArea),
+        anonymous: RwSignal::new(false),
         name: RwSignal::new(String::new()),
         phone: RwSignal::new(String::new()),
         channel: RwSignal::new(Channel::Phone.code().into()),
@@ -213,6 +215,15 @@ pub fn NewCase() -> impl IntoView {
                 </label>
                 <LocationSelects fields=form.location property=property prefix="field"
                     error=err("location").into_any()/>
+                <label class="check">
+                    <input type="checkbox" data-testid="field-anonymous"
+                        prop:checked=move || form.anonymous.get()
+                        on:change=move |ev| form.anonymous.set(event_target_checked(&ev))/>
+                    {move || ctx.lang.get().pick(
+                        "匿名（意见箱、不愿留名的来电）：姓名和电话可不填",
+                        "Anonymous (opinion box, a caller who gives no name): name and phone may be left empty",
+                    )}
+                </label>
                 <label class="field">
                     <span>{label("complainant.name")}</span>
                     <input type="text" data-testid="field-name" prop:value=move || form.name.get()
@@ -335,7 +346,8 @@ fn build(form: &Form) -> Result<(Registration, String), BTreeMap<String, Validat
         .into_iter()
         .find(|c| c.code() == form.channel.get_untracked())
         .unwrap_or(Channel::Phone);
-    let phone = match validate_phone(&form.phone.get_untracked(), phone_required(kind)) {
+    let anonymous = form.anonymous.get_untracked();
+    let phone = match validate_phone(&form.phone.get_untracked(), phone_required(kind, anonymous)) {
         Ok(p) => p,
         Err(e) => {
             errors.insert("complainant.phone".to_string(), e);
@@ -377,6 +389,7 @@ fn build(form: &Form) -> Result<(Registration, String), BTreeMap<String, Validat
         complainant: Complainant {
             name: form.name.get_untracked().trim().to_string(),
             phone,
+            anonymous,
         },
         channel,
         received_at,

@@ -34,7 +34,7 @@ pub struct Table {
 }
 
 /// The case columns: Chinese and English headers, in order.
-pub const CASE_COLUMNS: [(&str, &str); 28] = [
+pub const CASE_COLUMNS: [(&str, &str); 30] = [
     ("登记号", "Registration no."),
     ("类型", "Kind"),
     ("状态", "State"),
@@ -50,6 +50,8 @@ pub const CASE_COLUMNS: [(&str, &str); 28] = [
     ("诉求", "Requested remedy"),
     ("严重程度", "Severity"),
     ("有效性", "Validity"),
+    ("被投诉人", "Person complained about"),
+    ("被投诉部门", "Department complained about"),
     ("紧急", "Urgent"),
     ("上报", "Escalated"),
     ("责任部门", "Department"),
@@ -108,6 +110,8 @@ pub fn case_cells(
         Cell::text(r.requested_remedy.clone()),
         Cell::text(labels.severity(r.severity.as_deref())),
         Cell::text(labels.validity(r.validity.as_deref())),
+        Cell::text(r.respondent.clone().unwrap_or_default()),
+        Cell::text(r.respondent_department.clone().unwrap_or_default()),
         Cell::text(labels.yes_no(r.urgent)),
         Cell::text(labels.yes_no(r.escalated)),
         Cell::text(r.department.clone().unwrap_or_default()),
@@ -511,8 +515,9 @@ mod tests {
     fn headers_in_both_languages() {
         assert_eq!(case_headers(Lang::ZhCn)[0], "登记号");
         assert_eq!(case_headers(Lang::En)[8], "Phone");
-        assert_eq!(case_headers(Lang::En).len(), 28);
-        assert_eq!(case_headers(Lang::ZhCn)[26], "附件数");
+        assert_eq!(case_headers(Lang::En).len(), 30);
+        assert_eq!(case_headers(Lang::ZhCn)[15], "被投诉人");
+        assert_eq!(case_headers(Lang::ZhCn)[28], "附件数");
     }
 
     #[test]
@@ -543,6 +548,8 @@ mod tests {
             validity: None,
             urgent: false,
             department: Some("工程部".into()),
+            respondent: Some("保安王某".into()),
+            respondent_department: Some("秩序部".into()),
             assignee_name: None,
             result: None,
             resolved_at: Some(t),
@@ -568,13 +575,15 @@ mod tests {
         assert_eq!(cells[9], Cell::text("2025-03-03 09:00"));
         assert_eq!(cells[11], Cell::text("=漏水"));
         assert_eq!(cells[13], Cell::text("未评估"));
-        assert_eq!(cells[23], Cell::text("是"));
-        assert_eq!(cells[25], Cell::Number(4.0));
-        assert_eq!(cells[26], Cell::Number(3.0));
-        assert_eq!(cells[27], Cell::text(row.id.clone()));
+        assert_eq!(cells[15], Cell::text("保安王某"));
+        assert_eq!(cells[16], Cell::text("秩序部"));
+        assert_eq!(cells[25], Cell::text("是"));
+        assert_eq!(cells[27], Cell::Number(4.0));
+        assert_eq!(cells[28], Cell::Number(3.0));
+        assert_eq!(cells[29], Cell::text(row.id.clone()));
         let plain = case_cells(&row, &labels, &tz, false, t);
         assert_eq!(plain[7], Cell::text("王小明"));
         assert_eq!(plain[8], Cell::text("13912345678"));
-        assert_eq!(plain[23], Cell::text("否"));
+        assert_eq!(plain[25], Cell::text("否"));
     }
 }

@@ -256,12 +256,17 @@ CREATE INDEX case_blobs_hash ON case_blobs (hash);
     r#"
 ALTER TABLE cases ADD COLUMN attachment_count INTEGER NOT NULL DEFAULT 0;
 "#,
-    // 7: no new columns; the clocks changed (the transfer clock of a
-    // complaint starts at its assessment, the feedback clock waits for the
-    // complainant to be told, the special-case clock became the cap on
-    // extensions, a major case has a reporting clock), so `refold_cases`
-    // folds every stored case again with the stored settings.
-    "",
+    // 7: the person and department complained about (被投诉人/部门), for
+    // 考核 in the statistics and exports. The clocks changed too (the
+    // transfer clock of a complaint starts at its assessment, the feedback
+    // clock waits for the complainant to be told, the special-case clock
+    // became the cap on extensions, a major case has a reporting clock), so
+    // `refold_cases` folds every stored case again with the stored
+    // settings, which also fills the new columns.
+    r#"
+ALTER TABLE cases ADD COLUMN respondent TEXT;
+ALTER TABLE cases ADD COLUMN respondent_department TEXT;
+"#,
 ];
 
 /// Work a migration needs besides its SQL: `(version, step)`, run in the

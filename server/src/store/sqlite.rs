@@ -975,9 +975,10 @@ pub(super) fn materialize(
             building_id, unit_id, first_responder, assignee, complainant_name, complainant_phone, summary,
             received_at, recorded_at, resolved_at, closed_at, next_due_at, reopen_count, satisfaction, escalated,
             open_conflicts, violations, search, json, server_seq, department, spot_check_at,
-            spot_check_satisfaction, is_open, is_completed, is_valid_complaint, attachment_count)
+            spot_check_satisfaction, is_open, is_completed, is_valid_complaint, attachment_count,
+            respondent, respondent_department)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
-            ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37)
+            ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38, ?39)
          ON CONFLICT (id) DO UPDATE SET property_id = excluded.property_id, reg_no = excluded.reg_no,
             kind = excluded.kind, state = excluded.state, category = excluded.category, channel = excluded.channel,
             severity = excluded.severity, validity = excluded.validity, urgent = excluded.urgent,
@@ -992,7 +993,8 @@ pub(super) fn materialize(
             spot_check_at = excluded.spot_check_at, spot_check_satisfaction = excluded.spot_check_satisfaction,
             is_open = excluded.is_open, is_completed = excluded.is_completed,
             is_valid_complaint = excluded.is_valid_complaint,
-            attachment_count = excluded.attachment_count",
+            attachment_count = excluded.attachment_count, respondent = excluded.respondent,
+            respondent_department = excluded.respondent_department",
     )?
     .execute(params![
             row.id.to_string(),
@@ -1031,7 +1033,9 @@ pub(super) fn materialize(
             row.open,
             row.completed,
             row.valid_complaint,
-            row.attachments as i64
+            row.attachments as i64,
+            row.respondent,
+            row.respondent_department,
         ])?;
     sqlite_blobs::write_case_blobs(tx, &case)?;
     tx.prepare_cached("DELETE FROM case_deadlines WHERE case_id = ?1")?

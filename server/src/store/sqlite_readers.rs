@@ -239,6 +239,7 @@ mod tests {
                 complainant: Complainant {
                     name: "张三".into(),
                     phone: shared::phone::Phone::parse("13800001111").ok(),
+                    anonymous: false,
                 },
                 channel: Channel::Phone,
                 received_at: at,

@@ -27,8 +27,8 @@ use shared::deadline::Clock;
 use shared::report::{
     Bucket, CaseRef, ClockRate, DepartmentRow, ExportCursor, ExportRow, FollowUpRate, Handling,
     OVERDUE_LIMIT, Overdue, OverdueCase, PropertyRow, REPEAT_LIMIT, Reopen, RepeatComplainant,
-    RepeatUnit, Satisfaction, ScoreCount, SpotCheck, SpotCheckCounts, Stats, nearest_rank, percent,
-    round2, valid_complaint_rate,
+    RepeatUnit, RespondentRow, Satisfaction, ScoreCount, SpotCheck, SpotCheckCounts, Stats,
+    nearest_rank, percent, round2, valid_complaint_rate,
 };
 use shared::role::Scope;
 use std::collections::BTreeMap;
@@ -400,6 +400,74 @@ fn departments(conn: &Connection, f: &Filter, now: &str) -> StoreResult<Vec<Depa
     })
 }
 
+/// Cases and valid complaints by the person and department complained
+/// about.
+fn respondents(conn: &Connection, f: &Filter) -> StoreResult<Vec<RespondentRow>> {
+    let named = f.and("(respondent IS NOT NULL OR respondent_department IS NOT NULL)");
+    let sql = format!(
+        "SELECT coalesce(respondent_department, ''), coalesce(respondent, ''), count(*),
+            coalesce(sum(is_valid_complaint), 0)
+         FROM cases WHERE {} GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2",
+        named.sql
+    );
+    rows(conn, &sql, &named.args, |r| {
+        Ok(RespondentRow {
+            department: r.get(0)?,
+            person: r.get(1)?,
+            cases: r.get::<_, i64>(2)? as u64,
+            valid_complaints: r.get::<_, i64>(3)? as u64,
+        })
+    })
+}
+
+/// Open major cases whose reporting clock has not been met.
+fn major_unreported(
+    conn: &Connection,
+    f: &Filter,
+    now: DateTime<Utc>,
+    labels: &Labels,
+) -> StoreResult<Overdue> {
+    let unreported = f.and(&format!(
+        "{OPEN} AND EXISTS (SELECT 1 FROM case_deadlines d WHERE d.case_id = cases.id
+            AND d.clock = '{}' AND d.met_at IS NULL)",
+        Clock::MajorReport.code()
+    ));
+    let total: i64 = conn.query_row(
+        &format!("SELECT count(*) FROM cases WHERE {}", unreported.sql),
+        params_from_iter(unreported.args.iter()),
+        |r| r.get(0),
+    )?;
+    let sql = format!(
+        "SELECT id, reg_no, property_id, kind, state, category, department,
+            (SELECT due_at FROM case_deadlines d WHERE d.case_id = cases.id AND d.clock = '{}') AS due
+         FROM cases WHERE {} ORDER BY due, id LIMIT {OVERDUE_LIMIT}",
+        Clock::MajorReport.code(),
+        unreported.sql
+    );
+    let items = rows(conn, &sql, &unreported.args, |r| {
+        let id: String = r.get(0)?;
+        let property: String = r.get(2)?;
+        let due = parse_ts(&r.get::<_, String>(7)?)?;
+        Ok(OverdueCase {
+            id: parse_id(&id)?,
+            reg_no: r.get(1)?,
+            property_name: labels.property(&property),
+            property,
+            kind: r.get(3)?,
+            state: r.get(4)?,
+            category: r.get(5)?,
+            department: r.get(6)?,
+            next_due_at: due,
+            overdue_hours: round2((now - due).num_seconds() as f64 / 3600.0),
+            clocks: vec![Clock::MajorReport.code().into()],
+        })
+    })?;
+    Ok(Overdue {
+        total: total as u64,
+        items,
+    })
+}
+
 fn overdue(
     conn: &Connection,
     f: &Filter,
@@ -682,7 +750,9 @@ impl SqliteStore {
             repeat_units: repeat_units(conn, &f, &labels)?,
             repeat_complainants: repeat_complainants(conn, &f)?,
             departments: departments(conn, &f, &now)?,
+            respondents: respondents(conn, &f)?,
             overdue: overdue(conn, &current, q.now, &labels)?,
+            major_unreported: major_unreported(conn, &current, q.now, &labels)?,
             spot_checks: spot_check_counts(conn, q)?,
             missed_targets: Vec::new(),
         };
@@ -697,7 +767,7 @@ const EXPORT_COLUMNS: &str =
     json_extract(json, '$.registration.requested_remedy'), received_at, recorded_at, severity,
     validity, urgent, department, json_extract(json, '$.assignee.name'),
     json_extract(json, '$.resolution.result'), resolved_at, closed_at, next_due_at, reopen_count,
-    satisfaction, escalated, attachment_count";
+    satisfaction, escalated, attachment_count, respondent, respondent_department";
 
 fn export_row(r: &Row<'_>) -> StoreResult<ExportRow> {
     let opt_ts = |i: usize| -> StoreResult<Option<DateTime<Utc>>> {
@@ -741,6 +811,8 @@ fn export_row(r: &Row<'_>) -> StoreResult<ExportRow> {
         satisfaction: r.get(25)?,
         escalated: r.get(26)?,
         attachments: r.get(27)?,
+        respondent: r.get(28)?,
+        respondent_department: r.get(29)?,
     })
 }
 

@@ -527,6 +527,7 @@ impl Author {
             complainant: shared::case::Complainant {
                 name: "王小明".into(),
                 phone: shared::phone::Phone::parse("13912345678").ok(),
+                anonymous: false,
             },
             channel: shared::case::Channel::Phone,
             received_at: at,

@@ -42,6 +42,10 @@ pub struct CaseRow {
     pub assignee: Option<UserId>,
     /// The department responsible now.
     pub department: Option<String>,
+    /// The person complained about (被投诉人), if recorded.
+    pub respondent: Option<String>,
+    /// The department complained about (被投诉部门), if recorded.
+    pub respondent_department: Option<String>,
     /// Complainant's name.
     pub complainant_name: String,
     /// Complainant's phone.
@@ -113,6 +117,16 @@ impl CaseRow {
             first_responder: case.registered.by,
             assignee: case.assignee.as_ref().and_then(|a| a.user),
             department: case.assignee.as_ref().map(|a| a.department.clone()),
+            respondent: case
+                .assessment
+                .as_ref()
+                .map(|a| a.respondent.trim().to_string())
+                .filter(|s| !s.is_empty()),
+            respondent_department: case
+                .assessment
+                .as_ref()
+                .map(|a| a.respondent_department.trim().to_string())
+                .filter(|s| !s.is_empty()),
             complainant_name: reg.complainant.name.clone(),
             complainant_phone: reg.complainant.phone.as_ref().map(|p| p.to_string()),
             summary: reg.content.chars().take(SUMMARY_CHARS).collect(),
@@ -176,6 +190,7 @@ mod tests {
             satisfaction: score,
             comment: String::new(),
             spot_check,
+            ratings: None,
             stamp: case.registered.clone(),
         }
     }
@@ -284,6 +299,8 @@ mod tests {
             urgent: true,
             validity: Validity::Valid,
             reason: String::new(),
+            respondent: String::new(),
+            respondent_department: String::new(),
             stamp: case.registered.clone(),
         });
         case.state = CaseState::Withdrawn;

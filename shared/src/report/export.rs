@@ -53,6 +53,12 @@ pub struct ExportRow {
     pub urgent: bool,
     /// Responsible department.
     pub department: Option<String>,
+    /// The person complained about (被投诉人).
+    #[serde(default)]
+    pub respondent: Option<String>,
+    /// The department complained about (被投诉部门).
+    #[serde(default)]
+    pub respondent_department: Option<String>,
     /// Responsible person.
     pub assignee_name: Option<String>,
     /// Result.

@@ -174,6 +174,10 @@ impl RecordSheet {
         let (name, phone) = {
             let phone = r.complainant.phone.as_ref().map(|p| p.to_string());
             match personal {
+                _ if r.complainant.anonymous && r.complainant.name.is_empty() => (
+                    l.pick("匿名", "Anonymous").to_string(),
+                    phone.unwrap_or_default(),
+                ),
                 PersonalData::Shown => (r.complainant.name.clone(), phone.unwrap_or_default()),
                 PersonalData::Masked => (
                     mask_name(&r.complainant.name),
@@ -188,6 +192,17 @@ impl RecordSheet {
             }
             if !a.reason.is_empty() {
                 s.push_str(&format!(" · {}", a.reason));
+            }
+            let about: Vec<&str> = [a.respondent.as_str(), a.respondent_department.as_str()]
+                .into_iter()
+                .filter(|s| !s.is_empty())
+                .collect();
+            if !about.is_empty() {
+                s.push_str(&format!(
+                    "{}{}",
+                    l.pick(" · 被投诉：", " · complained about: "),
+                    about.join(" ")
+                ));
             }
             s
         });
@@ -377,8 +392,17 @@ impl RecordSheet {
                     "满意度",
                     "Satisfaction",
                     follow_up.map(|f| {
+                        let ratings = f.ratings.map_or(String::new(), |r| {
+                            format!(
+                                "{}{} {} {}",
+                                l.pick("（结果/态度/效率 ", " (result/attitude/timeliness "),
+                                r.result,
+                                r.attitude,
+                                r.timeliness
+                            ) + l.pick("）", ")")
+                        });
                         format!(
-                            "{} {}",
+                            "{} {}{ratings}",
                             f.satisfaction,
                             satisfaction_label(f.satisfaction, l)
                         )

@@ -228,6 +228,21 @@ pub struct DepartmentRow {
     pub clocks: ClockRate,
 }
 
+/// Cases and valid complaints against one person or department complained
+/// about (被投诉人/被投诉部门), for 考核.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RespondentRow {
+    /// The department complained about (may be empty).
+    pub department: String,
+    /// The person complained about (may be empty: the department as a whole).
+    pub person: String,
+    /// Cases received in the period naming them.
+    pub cases: u64,
+    /// Of those, valid complaints.
+    pub valid_complaints: u64,
+}
+
 /// An open case past due now.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -352,8 +367,13 @@ pub struct Stats {
     pub repeat_complainants: Vec<RepeatComplainant>,
     /// Per department.
     pub departments: Vec<DepartmentRow>,
+    /// Per person and department complained about, most cases first.
+    pub respondents: Vec<RespondentRow>,
     /// Open cases past due now.
     pub overdue: Overdue,
+    /// Open major (重大) cases not yet reported (上报), whatever the
+    /// period: `next_due_at` is when the report is due.
+    pub major_unreported: Overdue,
     /// The spot-check.
     pub spot_checks: SpotCheckCounts,
     /// Every target missed, for the dashboard's warnings.

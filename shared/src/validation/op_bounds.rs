@@ -133,7 +133,16 @@ fn action_bounds(p: &mut Problems, action: &Action, ceiling: DateTime<Utc>) {
             p.time("received_at", reg.received_at, ceiling);
         }
         Action::Edit(patch) => patch_bounds(p, patch, ceiling),
-        Action::Assess { reason, .. } => p.text("reason", reason, MAX_TEXT),
+        Action::Assess {
+            reason,
+            respondent,
+            respondent_department,
+            ..
+        } => {
+            p.text("reason", reason, MAX_TEXT);
+            p.text("respondent", respondent, MAX_LABEL);
+            p.text("respondent_department", respondent_department, MAX_LABEL);
+        }
         Action::Assign {
             department,
             name,
@@ -179,9 +188,19 @@ fn action_bounds(p: &mut Problems, action: &Action, ceiling: DateTime<Utc>) {
         Action::FollowUp {
             satisfaction,
             comment,
+            ratings,
             ..
         } => {
             p.number("satisfaction", (*satisfaction).into(), 1, 5);
+            if let Some(r) = ratings {
+                for (field, score) in [
+                    ("ratings.result", r.result),
+                    ("ratings.attitude", r.attitude),
+                    ("ratings.timeliness", r.timeliness),
+                ] {
+                    p.number(field, score.into(), 1, 5);
+                }
+            }
             p.text("comment", comment, MAX_TEXT);
         }
         Action::Reopen { reason } | Action::Withdraw { reason } => {

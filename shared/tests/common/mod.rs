@@ -52,6 +52,7 @@ pub fn registration(kind: CaseKind, channel: Channel, received_at: DateTime<Utc>
         complainant: Complainant {
             name: "张三".into(),
             phone: Some(Phone::parse("13812345678").unwrap()),
+            anonymous: false,
         },
         channel,
         received_at,

@@ -233,18 +233,27 @@ fn columns(buckets: &[Bucket]) -> impl IntoView + use<> {
             let n = b.count;
             let h = 1 + (n * 120 / max) as u32;
             let x = i as u32 * w;
-            let label = b.label.clone();
+            // "2025-03" is wider than a column: the month goes under each
+            // column, the year under the first and under each January, so
+            // no label runs into its neighbour or off the chart.
+            let (year, month) = b.label.split_once('-').unwrap_or(("", &b.label));
+            let year = (i == 0 || month == "01").then(|| year.to_string());
+            let month = month.to_string();
             view! {
-                <g data-testid="column">
+                <g data-testid="column" data-month=b.key.clone()>
+                    <title>{format!("{} · {n}", b.label)}</title>
                     <rect x=x + 8 y=140 - h width=w - 16 height=h rx="3" class="bar"></rect>
                     <text x=x + w / 2 y=136 - h class="bar-value" text-anchor="middle">{n}</text>
-                    <text x=x + w / 2 y="156" class="bar-label" text-anchor="middle">{label}</text>
+                    <text x=x + w / 2 y="156" class="bar-label" text-anchor="middle">{month}</text>
+                    {year.map(|y| view! {
+                        <text x=x + w / 2 y="172" class="bar-label year" text-anchor="middle">{y}</text>
+                    })}
                 </g>
             }
         })
         .collect_view();
     view! {
-        <svg class="chart columns" data-testid="chart-month" viewBox=format!("0 0 {width} 160") role="img">{items}</svg>
+        <svg class="chart columns" data-testid="chart-month" viewBox=format!("0 0 {width} 178") role="img">{items}</svg>
     }
 }
 
@@ -289,10 +298,18 @@ fn Figures(stats: Stats) -> impl IntoView {
         .iter()
         .map(|p| {
             let valid_missed = p.valid_missed;
-            let bp = p
-                .valid_rate_bp
-                .map_or_else(|| "—".into(), |bp| format!("{:.2}%", bp / 100.0));
-            let target = format!("<{:.2}%", f64::from(p.valid_target_bp) / 100.0);
+            // The target is yearly, so the rate it is judged by (and the
+            // banner quotes) is the annualized one; the period's own rate
+            // is shown beside it, labelled.
+            let rate = |bp: Option<f64>| bp.map_or_else(|| "—".into(), |bp| format!("{:.2}%", bp / 100.0));
+            let bp = rate(p.valid_rate_annualized_bp);
+            let target = format!(
+                "{} <{:.2}% · {} {}",
+                l.pick("目标", "target"),
+                f64::from(p.valid_target_bp) / 100.0,
+                l.pick("本期", "this period"),
+                rate(p.valid_rate_bp)
+            );
             let fu_missed = p.follow_up.missed;
             view! {
                 <tr data-testid="property-row">
@@ -340,7 +357,34 @@ fn Figures(stats: Stats) -> impl IntoView {
         .iter()
         .map(|u| view! { <tr data-testid="repeat-complainant"><td>{u.name.clone()}</td><td>{u.phone.clone()}</td><td>{u.count}</td><td>{case_links(&u.cases)}</td></tr> })
         .collect_view();
+    let respondents = s
+        .respondents
+        .iter()
+        .map(|r| {
+            view! {
+                <tr data-testid="respondent-row">
+                    <td>{r.department.clone()}</td><td>{r.person.clone()}</td>
+                    <td>{r.cases}</td><td>{r.valid_complaints}</td>
+                </tr>
+            }
+        })
+        .collect_view();
     let tz = ctx.config.with_untracked(|c| c.settings.tz());
+    let major = s
+        .major_unreported
+        .items
+        .iter()
+        .map(|o| {
+            let id = o.id;
+            let due = i18n::fmt_time(o.next_due_at, tz);
+            view! {
+                <tr data-testid="major-unreported-row">
+                    <td><button class="link" on:click=move |_| open(id)>{o.reg_no.clone()}</button></td>
+                    <td>{o.property_name.clone()}</td><td>{due}</td>
+                </tr>
+            }
+        })
+        .collect_view();
     let overdue = s
         .overdue
         .items
@@ -381,6 +425,7 @@ fn Figures(stats: Stats) -> impl IntoView {
                 {kpi(l.pick("回访率（目标 100%）", "Follow-up (target 100%)"), percent(s.follow_up.rate), follow_up_missed, "kpi-follow-up")}
                 {kpi(l.pick("重开率", "Reopened"), percent(s.reopen.rate), false, "kpi-reopen")}
                 {kpi(l.pick("超时未办", "Overdue now"), s.overdue.total.to_string(), s.overdue.total > 0, "kpi-overdue")}
+                {kpi(l.pick("重大投诉未上报", "Major cases not reported"), s.major_unreported.total.to_string(), s.major_unreported.total > 0, "kpi-major-unreported")}
             </div>
             <ul class="missed-targets">{missed}</ul>
             <div class="stats-grid">
@@ -402,13 +447,23 @@ fn Figures(stats: Stats) -> impl IntoView {
             {section(l.pick("各项目", "Properties"), view! {
                 <table class="stats-table" data-testid="properties-table"><thead><tr>
                     {th("项目", "Property")}{th("户数", "Households")}{th("工单", "Cases")}{th("有效投诉", "Valid complaints")}
-                    {th("有效投诉率", "Valid rate")}{th("回访率", "Follow-up")}{th("按时率", "On time")}{th("满意率", "Satisfied")}{th("超时", "Overdue")}
+                    {th("有效投诉率（年化）", "Valid rate (annualized)")}{th("回访率", "Follow-up")}{th("按时率", "On time")}{th("满意率", "Satisfied")}{th("超时", "Overdue")}
                 </tr></thead><tbody>{properties}</tbody></table>
             })}
             {section(l.pick("部门绩效", "Departments"), view! {
                 <table class="stats-table"><thead><tr>
                     {th("部门", "Department")}{th("工单", "Cases")}{th("已解决", "Resolved")}{th("平均处理时长", "Average handling")}{th("按时率", "On time")}
                 </tr></thead><tbody>{departments}</tbody></table>
+            })}
+            {section(l.pick("被投诉人/部门（考核）", "Complained about (appraisal)"), view! {
+                <table class="stats-table" data-testid="respondents-table"><thead><tr>
+                    {th("被投诉部门", "Department")}{th("被投诉人", "Person")}{th("工单", "Cases")}{th("有效投诉", "Valid complaints")}
+                </tr></thead><tbody>{respondents}</tbody></table>
+            })}
+            {section(l.pick("重大投诉未上报", "Major cases not reported"), view! {
+                <table class="stats-table" data-testid="major-unreported-table"><thead><tr>
+                    {th("登记号", "No.")}{th("项目", "Property")}{th("应上报时间", "Report due")}
+                </tr></thead><tbody>{major}</tbody></table>
             })}
             {section(l.pick("重复投诉房号", "Repeat units"), view! {
                 <table class="stats-table"><tbody>{repeat_units}</tbody></table>

@@ -192,6 +192,18 @@ fn ActionForm(
                 "说明（不成立时必填）",
                 "Reason (required if unfounded)",
             ),
+            text(
+                "respondent",
+                fields.respondent,
+                "被投诉人（可不填）",
+                "Person complained about (optional)",
+            ),
+            text(
+                "respondent_department",
+                fields.respondent_department,
+                "被投诉部门（可不填）",
+                "Department complained about (optional)",
+            ),
         ],
         ActionKind::Assign => {
             let users: Vec<(String, String)> = std::iter::once((
@@ -297,32 +309,59 @@ fn ActionForm(
             ),
             text("comment", fields.comment, "反馈内容", "What they were told"),
         ],
-        ActionKind::FollowUp => vec![
-            select(
-                "method",
-                fields.method,
-                "回访方式",
-                "Method",
-                contacts.clone(),
-            ),
-            select(
-                "satisfaction",
-                fields.satisfaction,
-                "满意度",
-                "Satisfaction",
-                (1..=5u8)
-                    .rev()
-                    .map(|n| (n.to_string(), format!("{n} · {}", i18n::satisfaction(n, l))))
-                    .collect(),
-            ),
-            text("comment", fields.comment, "投诉人意见", "Comment"),
-            check(
-                "spot_check",
-                fields.spot_check,
-                "抽查回访",
-                "Spot-check call",
-            ),
-        ],
+        ActionKind::FollowUp => {
+            let ratings: Vec<(String, String)> =
+                std::iter::once((String::new(), l.pick("未评", "Not rated").to_string()))
+                    .chain((1..=5u8).rev().map(|n| (n.to_string(), n.to_string())))
+                    .collect();
+            vec![
+                select(
+                    "method",
+                    fields.method,
+                    "回访方式",
+                    "Method",
+                    contacts.clone(),
+                ),
+                select(
+                    "satisfaction",
+                    fields.satisfaction,
+                    "满意度",
+                    "Satisfaction",
+                    (1..=5u8)
+                        .rev()
+                        .map(|n| (n.to_string(), format!("{n} · {}", i18n::satisfaction(n, l))))
+                        .collect(),
+                ),
+                select(
+                    "rating_result",
+                    fields.rating_result,
+                    "处理结果评分",
+                    "Rating: result",
+                    ratings.clone(),
+                ),
+                select(
+                    "rating_attitude",
+                    fields.rating_attitude,
+                    "服务态度评分",
+                    "Rating: attitude",
+                    ratings.clone(),
+                ),
+                select(
+                    "rating_timeliness",
+                    fields.rating_timeliness,
+                    "处理效率评分",
+                    "Rating: timeliness",
+                    ratings,
+                ),
+                text("comment", fields.comment, "投诉人意见", "Comment"),
+                check(
+                    "spot_check",
+                    fields.spot_check,
+                    "抽查回访",
+                    "Spot-check call",
+                ),
+            ]
+        }
         ActionKind::Reopen | ActionKind::Withdraw => {
             vec![text("reason", fields.reason, "原因", "Reason")]
         }

@@ -297,12 +297,16 @@ fn build(
     let mut patch = RegistrationPatch::default();
 
     let name = form.name.get_untracked().trim().to_string();
-    if name.is_empty() && name_required(r.kind) {
+    let anonymous = r.complainant.anonymous;
+    if name.is_empty() && name_required(r.kind, anonymous) {
         errors.insert("complainant.name".into(), ValidationError::Required);
     } else if name != r.complainant.name {
         patch.complainant_name = Some(name);
     }
-    match validate_phone(&form.phone.get_untracked(), phone_required(r.kind)) {
+    match validate_phone(
+        &form.phone.get_untracked(),
+        phone_required(r.kind, anonymous),
+    ) {
         Err(e) => {
             errors.insert("complainant.phone".into(), e);
         }

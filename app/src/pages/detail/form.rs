@@ -5,7 +5,7 @@ use crate::i18n;
 use crate::state::AppCtx;
 use chrono::NaiveDate;
 use leptos::prelude::*;
-use shared::case::{ContactMethod, NoteKind, Severity, Validity};
+use shared::case::{ContactMethod, NoteKind, Ratings, Severity, Validity};
 use shared::id::UserId;
 use shared::lang::{Coded, Lang};
 use shared::op::{Action, ActionKind};
@@ -22,6 +22,8 @@ pub(super) struct ActionFields {
     pub(super) urgent: RwSignal<bool>,
     pub(super) validity: RwSignal<String>,
     pub(super) reason: RwSignal<String>,
+    pub(super) respondent: RwSignal<String>,
+    pub(super) respondent_department: RwSignal<String>,
     pub(super) department: RwSignal<String>,
     pub(super) user: RwSignal<String>,
     pub(super) name: RwSignal<String>,
@@ -39,6 +41,9 @@ pub(super) struct ActionFields {
     pub(super) on_the_spot: RwSignal<bool>,
     pub(super) satisfaction: RwSignal<String>,
     pub(super) spot_check: RwSignal<bool>,
+    pub(super) rating_result: RwSignal<String>,
+    pub(super) rating_attitude: RwSignal<String>,
+    pub(super) rating_timeliness: RwSignal<String>,
     pub(super) to_role: RwSignal<String>,
     pub(super) skip_level: RwSignal<bool>,
     pub(super) days: RwSignal<String>,
@@ -59,6 +64,8 @@ impl ActionFields {
             urgent: RwSignal::new(false),
             validity: RwSignal::new("valid".into()),
             reason: RwSignal::new(String::new()),
+            respondent: RwSignal::new(String::new()),
+            respondent_department: RwSignal::new(String::new()),
             department: RwSignal::new(String::new()),
             user: RwSignal::new(String::new()),
             name: RwSignal::new(String::new()),
@@ -76,6 +83,9 @@ impl ActionFields {
             on_the_spot: RwSignal::new(false),
             satisfaction: RwSignal::new("5".into()),
             spot_check: RwSignal::new(false),
+            rating_result: RwSignal::new(String::new()),
+            rating_attitude: RwSignal::new(String::new()),
+            rating_timeliness: RwSignal::new(String::new()),
             to_role: RwSignal::new(superior(role).unwrap_or(Role::Quality).code().into()),
             skip_level: RwSignal::new(false),
             days: RwSignal::new("1".into()),
@@ -91,11 +101,13 @@ impl ActionFields {
 
 /// The names of the inputs, as in `data-testid="in-{name}"`: a problem
 /// `shared::validation` finds with one of them is shown beside it.
-pub(super) const INPUTS: [&str; 30] = [
+pub(super) const INPUTS: [&str; 35] = [
     "severity",
     "urgent",
     "validity",
     "reason",
+    "respondent",
+    "respondent_department",
     "department",
     "user",
     "name",
@@ -113,6 +125,9 @@ pub(super) const INPUTS: [&str; 30] = [
     "on_the_spot",
     "satisfaction",
     "spot_check",
+    "rating_result",
+    "rating_attitude",
+    "rating_timeliness",
     "to_role",
     "skip_level",
     "days",
@@ -209,7 +224,37 @@ pub(super) fn input_name(field: &str) -> &str {
         "compensation_fen" => "yuan",
         "working_days" => "days",
         "corrective_action" => "corrective",
+        "ratings.result" => "rating_result",
+        "ratings.attitude" => "rating_attitude",
+        "ratings.timeliness" => "rating_timeliness",
         other => other,
+    }
+}
+
+/// The three follow-up ratings: all given, or none. Otherwise the input
+/// left empty.
+fn ratings(f: &ActionFields) -> Result<Option<Ratings>, &'static str> {
+    let inputs = [
+        ("rating_result", f.rating_result),
+        ("rating_attitude", f.rating_attitude),
+        ("rating_timeliness", f.rating_timeliness),
+    ];
+    let scores: Vec<Option<u8>> = inputs
+        .iter()
+        .map(|(_, sig)| sig.get_untracked().parse().ok())
+        .collect();
+    match scores[..] {
+        [Some(result), Some(attitude), Some(timeliness)] => Ok(Some(Ratings {
+            result,
+            attitude,
+            timeliness,
+        })),
+        [None, None, None] => Ok(None),
+        _ => Err(inputs
+            .iter()
+            .zip(&scores)
+            .find(|(_, s)| s.is_none())
+            .map_or("rating_result", |((name, _), _)| name)),
     }
 }
 
@@ -248,6 +293,8 @@ pub(super) fn build_action(
                 .with_untracked(|v| Validity::from_code(v))
                 .unwrap_or(Validity::Valid),
             reason: f.reason.get_untracked(),
+            respondent: f.respondent.get_untracked().trim().to_string(),
+            respondent_department: f.respondent_department.get_untracked().trim().to_string(),
         },
         ActionKind::Assign => {
             let user = f
@@ -310,6 +357,13 @@ pub(super) fn build_action(
             satisfaction: f.satisfaction.get_untracked().parse().unwrap_or(0),
             comment: f.comment.get_untracked(),
             spot_check: f.spot_check.get_untracked(),
+            ratings: ratings(f).map_err(|name| {
+                unreadable(
+                    name,
+                    "请填写全部三项评分，或都不填",
+                    "Give all three ratings, or none",
+                )
+            })?,
         },
         ActionKind::Reopen => Action::Reopen {
             reason: f.reason.get_untracked(),

@@ -99,7 +99,19 @@ fn Fields(case: Arc<Case>) -> impl IntoView {
     let mut rows = vec![
         row(t("类型", "Kind"), r.kind.label(l).into()).into_any(),
         row(t("位置", "Location"), place).into_any(),
-        row(t("投诉人", "Complainant"), r.complainant.name.clone()).into_any(),
+        row(
+            t("投诉人", "Complainant"),
+            match (r.complainant.anonymous, r.complainant.name.is_empty()) {
+                (true, true) => l.pick("匿名", "Anonymous").to_string(),
+                (true, false) => format!(
+                    "{} {}",
+                    r.complainant.name,
+                    l.pick("（匿名）", "(anonymous)")
+                ),
+                (false, _) => r.complainant.name.clone(),
+            },
+        )
+        .into_any(),
         row(
             t("联系电话", "Phone"),
             r.complainant
@@ -147,6 +159,19 @@ fn Fields(case: Arc<Case>) -> impl IntoView {
             )
             .into_any(),
         );
+        if !(a.respondent.is_empty() && a.respondent_department.is_empty()) {
+            rows.push(
+                row(
+                    t("被投诉人/部门", "Complained about"),
+                    [a.respondent.as_str(), a.respondent_department.as_str()]
+                        .into_iter()
+                        .filter(|s| !s.is_empty())
+                        .collect::<Vec<_>>()
+                        .join(" · "),
+                )
+                .into_any(),
+            );
+        }
     }
     if let Some(a) = &case.assignee {
         rows.push(
@@ -232,10 +257,11 @@ fn Fields(case: Arc<Case>) -> impl IntoView {
             row(
                 t("回访", "Follow-up"),
                 format!(
-                    "{} · {} ({}) {}",
+                    "{} · {} ({}){} {}",
                     f.method.label(l),
                     i18n::satisfaction(f.satisfaction, l),
                     f.satisfaction,
+                    f.ratings.map(|r| i18n::ratings(r, l)).unwrap_or_default(),
                     f.comment
                 ),
             )
