@@ -133,6 +133,10 @@ pub struct DeviceIdentity {
     pub device: DeviceId,
     /// The secret issued with it.
     pub secret: String,
+    /// The name the user gave this tablet at its first login ("客服前台平板
+    /// 2"), sent again if the server ever issues a new id.
+    #[serde(default)]
+    pub label: String,
 }
 
 impl std::fmt::Debug for DeviceIdentity {
@@ -141,6 +145,7 @@ impl std::fmt::Debug for DeviceIdentity {
         f.debug_struct("DeviceIdentity")
             .field("device", &self.device)
             .field("secret", &"…")
+            .field("label", &self.label)
             .finish()
     }
 }

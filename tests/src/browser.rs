@@ -259,9 +259,17 @@ impl Browser {
     pub async fn login(&self, login: &str) {
         self.fill("login-name", login).await;
         self.fill("login-password", PASSWORD).await;
+        self.name_tablet().await;
         self.click("login-submit").await;
         self.wait_for_test_id("case-list").await;
         self.wait_synced().await;
+    }
+
+    /// Names the tablet when the login form asks (its first login).
+    pub async fn name_tablet(&self) {
+        if self.find("login-device-label").await.is_some() {
+            self.fill("login-device-label", "测试平板 1").await;
+        }
     }
 
     /// Waits until a sync has finished without error and nothing waits.

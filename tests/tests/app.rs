@@ -402,6 +402,7 @@ async fn a_password_the_admin_set_is_changed_at_the_next_login() {
     browser.open(&server.url("/")).await;
     browser.fill("login-name", "staff1").await;
     browser.fill("login-password", TEMPORARY).await;
+    browser.name_tablet().await;
     browser.click("login-submit").await;
     browser.wait_for_test_id("password-change-screen").await;
     assert!(

@@ -24,6 +24,7 @@ async fn the_pill_says_what_the_last_attempt_found_and_the_last_sync_survives_a_
     server.kill();
     browser.fill("login-name", "staff1").await;
     browser.fill("login-password", PASSWORD).await;
+    browser.name_tablet().await;
     browser.click("login-submit").await;
     browser.wait_text("login-error", "首次登录需要联网").await;
     let said = browser.text("login-error").await;

@@ -1,6 +1,8 @@
 //! The field workflow in a real headless Chromium against the real server:
 //! correcting a registration offline, the navigation and settings in plain
-//! words, and a fully handled complaint's record form on one A4 page.
+//! words, a tablet named at its first login, and a fully handled
+//! complaint (with the feedback step, the person complained about and the
+//! three ratings) whose record form fits one A4 page.
 
 use e2e::{Browser, PASSWORD, Server};
 use serde_json::{Value, json};
@@ -78,6 +80,11 @@ async fn a_phone_number_is_corrected_offline_and_reaches_the_server() {
         "the form closes once saved"
     );
     let entries = timeline(&browser).await;
+    // Each step is a sentence; the raw field changes wait behind 详情.
+    assert!(
+        entries[0].contains("登记了投诉") && !entries[0].contains("登记号："),
+        "the registration in words: {entries:?}"
+    );
     let edit = entries
         .iter()
         .find(|e| e.contains("联系电话"))
@@ -106,7 +113,28 @@ async fn the_current_tab_is_the_selected_one_and_settings_keep_ids_aside() {
     server.seed();
     let browser = Browser::start().await;
     browser.open(&server.url("/")).await;
-    browser.login("manager1").await;
+
+    // The first login asks what to call the tablet, and goes nowhere
+    // without a name.
+    browser.fill("login-name", "manager1").await;
+    browser.fill("login-password", PASSWORD).await;
+    browser.click("login-submit").await;
+    browser
+        .wait_text("error-device-label", "请为本设备起个名字")
+        .await;
+    assert!(browser.find("case-list").await.is_none());
+    browser.fill("login-device-label", "客服前台平板 2").await;
+    browser.click("login-submit").await;
+    browser.wait_for_test_id("case-list").await;
+    browser.wait_synced().await;
+    let token = server.token("admin");
+    let (_, devices) = server.get_json(&token, "/api/v1/admin/devices");
+    assert!(
+        devices
+            .as_array()
+            .is_some_and(|d| d.iter().any(|d| d["name"] == json!("客服前台平板 2"))),
+        "the server knows the tablet by its name: {devices}"
+    );
 
     let tabs = ["nav-list", "nav-new", "nav-dashboard", "nav-settings"];
     // Which tabs say they are the current page.
@@ -137,6 +165,7 @@ async fn the_current_tab_is_the_selected_one_and_settings_keep_ids_aside() {
 
     // The device's id and sequence numbers are in a collapsed 高级 section.
     browser.wait_for_test_id("settings").await;
+    assert!(browser.text("settings-device").await.contains("客服前台平板 2"));
     let advanced = browser.wait_for_test_id("settings-advanced").await;
     assert_eq!(
         advanced.attr("open").await.ok().flatten(),
@@ -231,10 +260,14 @@ async fn a_closed_complaint_with_every_section_filled_prints_on_one_page() {
     act(
         &browser,
         "assess",
-        &[(
-            "reason",
-            &long("楼上装修破坏防水层导致渗漏，属物业监管责任范围。", 120),
-        )],
+        &[
+            (
+                "reason",
+                &long("楼上装修破坏防水层导致渗漏，属物业监管责任范围。", 120),
+            ),
+            ("respondent", "装修巡查员刘某"),
+            ("respondent_department", "秩序部"),
+        ],
         "assessed",
     )
     .await;
@@ -298,19 +331,24 @@ async fn a_closed_complaint_with_every_section_filled_prints_on_one_page() {
         "resolved",
     )
     .await;
-    act(
-        &browser,
-        "follow_up",
-        &[(
-            "comment",
+    // The three ratings of 001 besides overall satisfaction.
+    browser.click("action-follow_up").await;
+    browser.choose("in-rating_result", "4").await;
+    browser.choose("in-rating_attitude", "5").await;
+    browser.choose("in-rating_timeliness", "3").await;
+    browser
+        .fill(
+            "in-comment",
             &long(
                 "业主表示满意，希望今后加强装修监管，及时处理类似问题。",
                 150,
             ),
-        )],
-        "followed_up",
-    )
-    .await;
+        )
+        .await;
+    browser.click("submit-follow_up").await;
+    browser
+        .wait_attr("detail-state", "data-state", "followed_up")
+        .await;
     act(
         &browser,
         "close",
@@ -340,6 +378,8 @@ async fn a_closed_complaint_with_every_section_filled_prints_on_one_page() {
         "工程部张师傅",
         "一个月后回访确认无渗漏",
         "已告知投诉人：电话",
+        "被投诉：装修巡查员刘某 秩序部",
+        "结果/态度/效率 4 5 3",
     ] {
         assert!(form.contains(text), "the form has {text}");
     }

@@ -351,8 +351,9 @@ pub fn UnsentTable(row_testid: &'static str) -> impl IntoView {
             .map(|op| {
                 let reg_no = numbers.get(&op.case_id).cloned().unwrap_or_default();
                 view! {
+                    // The sequence number is bookkeeping, not something
+                    // staff read: it stays an attribute (and in 设置 → 高级).
                     <tr data-testid=row_testid data-seq=op.seq.to_string()>
-                        <td>{op.seq}</td>
                         <td>{i18n::fmt_time(op.at, tz)}</td>
                         <td>{op.action.kind().label(l)}</td>
                         <td>{reg_no}</td>
@@ -364,7 +365,6 @@ pub fn UnsentTable(row_testid: &'static str) -> impl IntoView {
     view! {
         <table class="stats-table outbox">
             <thead><tr>
-                <th>{t("序号", "Seq.")}</th>
                 <th>{t("时间", "When")}</th>
                 <th>{t("操作", "Action")}</th>
                 <th>{t("登记号", "Registration no.")}</th>

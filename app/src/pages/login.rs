@@ -24,6 +24,16 @@ pub fn Login() -> impl IntoView {
     let ctx = use_app();
     let login = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
+    // A tablet is named once, at its first login, by the people who use
+    // it: the administrator's device list and the records then say
+    // "客服前台平板 2" instead of a browser's user agent.
+    let first_login = move || ctx.identity.with(Option::is_none);
+    let label = RwSignal::new(
+        ctx.identity
+            .with_untracked(|i| i.as_ref().map(|i| i.label.clone()))
+            .unwrap_or_default(),
+    );
+    let label_missing = RwSignal::new(false);
     let attempt = Action::new_local(move |(req, typed_password): &(LoginRequest, String)| {
         log_in(ctx, req.clone(), typed_password.clone())
     });
@@ -34,13 +44,19 @@ pub fn Login() -> impl IntoView {
             return;
         }
         let identity = ctx.identity.get_untracked();
+        let device_name = label.get_untracked().trim().to_string();
+        if identity.is_none() && device_name.is_empty() {
+            label_missing.set(true);
+            return;
+        }
+        label_missing.set(false);
         let typed_password = password.get_untracked();
         let req = LoginRequest {
             login: login.get_untracked().trim().to_string(),
             password: typed_password.clone(),
             device: identity.as_ref().map(|i| i.device),
             device_secret: identity.map(|i| i.secret),
-            device_name: window().navigator().user_agent().unwrap_or_default(),
+            device_name,
         };
         attempt.clear();
         attempt.dispatch_local((req, typed_password));
@@ -74,6 +90,19 @@ pub fn Login() -> impl IntoView {
                     prop:value=move || password.get()
                     on:input=move |ev| password.set(event_target_value(&ev))/>
             </label>
+            <Show when=first_login>
+                <label class="field">
+                    <span>{t("本设备名称", "Name of this tablet")}</span>
+                    <input type="text" data-testid="login-device-label" maxlength="60"
+                        placeholder=move || ctx.lang.get().pick("例如：客服前台平板 2", "e.g. Front desk tablet 2")
+                        prop:value=move || label.get()
+                        on:input=move |ev| label.set(event_target_value(&ev))/>
+                    <span class="field-error" data-testid="error-device-label">{move || label_missing.get().then(|| ctx.lang.get().pick(
+                        "请为本设备起个名字，便于管理员和同事辨认",
+                        "Give this tablet a name, so the administrator and colleagues can tell it apart",
+                    ))}</span>
+                </label>
+            </Show>
             <p class="error" data-testid="login-error">{error}</p>
             <button type="submit" class="btn primary" data-testid="login-submit" disabled=move || attempt.pending().get()>
                 {t("登录", "Log in")}
@@ -166,6 +195,7 @@ async fn log_in(ctx: AppCtx, req: LoginRequest, typed_password: String) -> Resul
     let identity = resp.device_secret.clone().map(|secret| DeviceIdentity {
         device: resp.device,
         secret,
+        label: req.device_name.clone(),
     });
     if let Err(e) = db::save_owner(resp.user.id).await {
         leptos::logging::warn!("recording the device's user: {e}");

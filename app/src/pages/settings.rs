@@ -40,7 +40,11 @@ pub fn SettingsPage() -> impl IntoView {
         let number = ctx
             .device
             .with(|d| d.as_ref().map(|d| d.number).unwrap_or_default());
-        format!("#{number}")
+        let label = ctx
+            .identity
+            .with(|i| i.as_ref().map(|i| i.label.clone()))
+            .unwrap_or_default();
+        format!("{label} #{number}").trim().to_string()
     };
     let counts = move || {
         let cases = ctx.cases.with(|c| c.len());

@@ -14,13 +14,13 @@ mod actions;
 mod edit;
 mod evidence;
 mod form;
+mod timeline;
 
-use crate::evidence::gallery::AttachmentThumb;
 use crate::i18n;
 use crate::state::{Screen, use_app};
 use leptos::prelude::Action as UiAction;
 use leptos::prelude::*;
-use shared::case::{Case, Outcome};
+use shared::case::Case;
 use shared::compensation::format_yuan;
 use shared::id::{CaseId, OpId};
 use shared::lang::{Coded, Lang};
@@ -50,7 +50,7 @@ pub fn Detail(id: CaseId) -> impl IntoView {
                     <edit::Edit case=c.clone()/>
                     <evidence::Evidence case=c.clone()/>
                     <Retention case=c.clone()/>
-                    <Timeline case=c/>
+                    <timeline::Timeline case=c/>
                 }.into_any(),
             }}
         </section>
@@ -534,66 +534,3 @@ fn Retention(case: Arc<Case>) -> impl IntoView {
     })
 }
 
-#[component]
-fn Timeline(case: Arc<Case>) -> impl IntoView {
-    let ctx = use_app();
-    let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
-    let entries = move || {
-        let l = ctx.lang.get();
-        let config = ctx.config.get();
-        let tz = config.settings.tz();
-        case.timeline
-            .iter()
-            .map(|e| {
-                // Only an op that did not simply apply is marked.
-                let outcome = match (e.outcome, l) {
-                    (Outcome::Applied, _) => String::new(),
-                    (o, Lang::ZhCn) => format!("（{}）", o.label(l)),
-                    (o, Lang::En) => format!(" ({})", o.label(l)),
-                };
-                let changes = e
-                    .changes
-                    .iter()
-                    .map(|c| {
-                        let value = |v: &Option<String>| {
-                            v.as_deref()
-                                .map_or_else(|| "—".into(), |v| i18n::change_value(&c.field, v, l))
-                        };
-                        format!(
-                            "{}：{} → {}",
-                            i18n::change_field(&c.field, l),
-                            value(&c.from),
-                            value(&c.to)
-                        )
-                    })
-                    .collect::<Vec<_>>()
-                    .join("; ");
-                let device: String = e.stamp.device.to_string().chars().take(8).collect();
-                // An attach op shows what it attached.
-                let evidence = case
-                    .attachments
-                    .iter()
-                    .find(|a| a.stamp.op == e.stamp.op)
-                    .cloned()
-                    .map(|a| view! { <span class="timeline-evidence"><AttachmentThumb attachment=a/></span> });
-                view! {
-                    <li class="entry" data-testid="timeline-entry" data-action=e.action.code()
-                        data-outcome=format!("{:?}", e.outcome).to_lowercase()>
-                        <span class="when">{i18n::fmt_time(e.stamp.at, tz)}</span>
-                        <span class="who">{config.user_name(e.stamp.by)} " · " {e.stamp.role.label(l)}</span>
-                        <span class="what">{e.action.label(l)} {outcome} " → " {e.state.label(l)}</span>
-                        <span class="device">{l.pick("设备 ", "device ")} {device}</span>
-                        <span class="changes">{changes}</span>
-                        {evidence}
-                    </li>
-                }
-            })
-            .collect_view()
-    };
-    view! {
-        <div class="card">
-            <h3>{t("处理记录", "Timeline")}</h3>
-            <ol class="timeline" data-testid="timeline">{entries}</ol>
-        </div>
-    }
-}

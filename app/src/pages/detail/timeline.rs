@@ -1,0 +1,232 @@
+//! 处理记录: the timeline of a case, one sentence per step in words
+//! ("张敏 登记了投诉", "李经理 派单给 工程部 王工"), with the fields each op
+//! changed (old → new) and the device behind a 详情 toggle.
+
+use crate::evidence::gallery::AttachmentThumb;
+use crate::i18n;
+use crate::state::use_app;
+use leptos::prelude::*;
+use shared::case::{Case, Change, Outcome, TimelineEntry};
+use shared::lang::Lang;
+use shared::op::ActionKind;
+use std::sync::Arc;
+
+/// The timeline card.
+#[component]
+pub(super) fn Timeline(case: Arc<Case>) -> impl IntoView {
+    let ctx = use_app();
+    let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+    let entries = move || {
+        let l = ctx.lang.get();
+        let config = ctx.config.get();
+        let tz = config.settings.tz();
+        case.timeline
+            .iter()
+            .map(|e| {
+                // Only an op that did not simply apply is marked.
+                let outcome = match (e.outcome, l) {
+                    (Outcome::Applied, _) => String::new(),
+                    (o, Lang::ZhCn) => format!("（{}）", o.label(l)),
+                    (o, Lang::En) => format!(" ({})", o.label(l)),
+                };
+                let who = config.user_name(e.stamp.by);
+                let said = format!("{who} {}{outcome}", sentence(e, &case, l));
+                let changes = e
+                    .changes
+                    .iter()
+                    .map(|c| diff(c, l))
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                let device: String = e.stamp.device.to_string().chars().take(8).collect();
+                // An attach op shows what it attached.
+                let evidence = case
+                    .attachments
+                    .iter()
+                    .find(|a| a.stamp.op == e.stamp.op)
+                    .cloned()
+                    .map(|a| view! { <span class="timeline-evidence"><AttachmentThumb attachment=a/></span> });
+                view! {
+                    <li class="entry" data-testid="timeline-entry" data-action=e.action.code()
+                        data-outcome=format!("{:?}", e.outcome).to_lowercase()>
+                        <span class="when">{i18n::fmt_time(e.stamp.at, tz)}</span>
+                        <span class="what" data-testid="timeline-sentence">{said}</span>
+                        {evidence}
+                        <details class="timeline-details">
+                            <summary>{l.pick("详情", "Details")}</summary>
+                            <span class="who">{e.stamp.role.label(l)} " · " {e.action.label(l)} " → " {e.state.label(l)}</span>
+                            <span class="device">{l.pick("设备 ", "device ")} {device}</span>
+                            <span class="changes" data-testid="timeline-changes">{changes}</span>
+                        </details>
+                    </li>
+                }
+            })
+            .collect_view()
+    };
+    view! {
+        <div class="card">
+            <h3>{t("处理记录", "Timeline")}</h3>
+            <ol class="timeline" data-testid="timeline">{entries}</ol>
+        </div>
+    }
+}
+
+/// One changed field as "字段：旧 → 新".
+fn diff(c: &Change, l: Lang) -> String {
+    let value = |v: &Option<String>| {
+        v.as_deref()
+            .map_or_else(|| "—".into(), |v| i18n::change_value(&c.field, v, l))
+    };
+    format!(
+        "{}：{} → {}",
+        i18n::change_field(&c.field, l),
+        value(&c.from),
+        value(&c.to)
+    )
+}
+
+/// What the op did, in words, after the actor's name.
+fn sentence(e: &TimelineEntry, case: &Case, l: Lang) -> String {
+    // The new value of `field` as a person reads it, if the op set it.
+    let to = |field: &str| {
+        e.changes
+            .iter()
+            .find(|c| c.field == field)
+            .and_then(|c| c.to.as_deref())
+            .map(|v| i18n::change_value(field, v, l))
+    };
+    let or_empty = |field: &str| to(field).unwrap_or_default();
+    let zh = l == Lang::ZhCn;
+    match e.action {
+        ActionKind::Register => {
+            let kind = case.registration.kind.label(l);
+            if zh {
+                format!("登记了{kind}")
+            } else {
+                format!("registered the {}", kind.to_lowercase())
+            }
+        }
+        ActionKind::Edit => {
+            let fields = e.changes.iter().map(|c| diff(c, l)).collect::<Vec<_>>();
+            if zh {
+                format!("更正了登记信息：{}", fields.join("；"))
+            } else {
+                format!("corrected the registration: {}", fields.join("; "))
+            }
+        }
+        ActionKind::Assess => {
+            let mut parts = vec![or_empty("severity"), or_empty("validity")];
+            if to("urgent").as_deref() == Some(l.pick("是", "yes")) {
+                parts.push(l.pick("紧急", "urgent").into());
+            }
+            let parts = parts.join(l.pick("、", ", "));
+            if zh {
+                format!("评估为{parts}")
+            } else {
+                format!("assessed it as {parts}")
+            }
+        }
+        ActionKind::Assign => {
+            let to = or_empty("assignee");
+            if zh {
+                format!("派单给 {to}")
+            } else {
+                format!("assigned it to {to}")
+            }
+        }
+        ActionKind::Note => {
+            let text = or_empty("note");
+            if zh {
+                format!("记录了调查情况：{text}")
+            } else {
+                format!("noted: {text}")
+            }
+        }
+        ActionKind::Propose => {
+            let amount = to("compensation").filter(|a| a.parse::<f64>().is_ok_and(|a| a > 0.0));
+            match (amount, zh) {
+                (Some(a), true) => format!("提出了处理方案（赔偿 {a} 元）"),
+                (Some(a), false) => format!("proposed a solution (compensation {a} CNY)"),
+                (None, true) => "提出了处理方案".into(),
+                (None, false) => "proposed a solution".into(),
+            }
+        }
+        ActionKind::Approve => {
+            let approved = e
+                .changes
+                .iter()
+                .any(|c| c.field == "approval" && c.to.as_deref() == Some("approved"));
+            match (approved, zh) {
+                (true, true) => "批准了赔偿".into(),
+                (true, false) => "approved the compensation".into(),
+                (false, true) => "驳回了赔偿".into(),
+                (false, false) => "refused the compensation".into(),
+            }
+        }
+        ActionKind::Feedback => {
+            let method = or_empty("feedback");
+            if zh {
+                format!("通过{method}告知了投诉人处理结果")
+            } else {
+                format!("told the complainant the result ({method})")
+            }
+        }
+        ActionKind::FollowUp => {
+            let score = or_empty("satisfaction");
+            let n = score.parse::<u8>().unwrap_or_default();
+            let label = i18n::satisfaction(n, l);
+            if zh {
+                format!("回访：满意度 {score}（{label}）")
+            } else {
+                format!("followed up: satisfaction {score} ({label})")
+            }
+        }
+        ActionKind::Escalate => {
+            let role = or_empty("escalated_to");
+            if zh {
+                format!("上报给{role}")
+            } else {
+                format!("escalated it to the {}", role.to_lowercase())
+            }
+        }
+        ActionKind::Extend => {
+            // The change records the total before and after.
+            let days = e
+                .changes
+                .iter()
+                .find(|c| c.field == "extended_working_days")
+                .map(|c| {
+                    let n = |v: &Option<String>| {
+                        v.as_deref().and_then(|v| v.parse::<u32>().ok()).unwrap_or(0)
+                    };
+                    n(&c.to).saturating_sub(n(&c.from))
+                })
+                .unwrap_or_default();
+            if zh {
+                format!("延期 {days} 个工作日")
+            } else {
+                format!("extended it by {days} working days")
+            }
+        }
+        ActionKind::Decide => {
+            let accepted = e
+                .changes
+                .iter()
+                .any(|c| c.field == "accepted" && c.to.as_deref() == Some("true"));
+            match (accepted, zh) {
+                (true, true) => "采纳了建议".into(),
+                (true, false) => "accepted the suggestion".into(),
+                (false, true) => "未采纳建议".into(),
+                (false, false) => "declined the suggestion".into(),
+            }
+        }
+        // The rest say what they are by their name alone.
+        kind => {
+            let name = kind.label(l);
+            if zh {
+                name.to_string()
+            } else {
+                name.to_lowercase()
+            }
+        }
+    }
+}
