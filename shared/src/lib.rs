@@ -24,6 +24,7 @@ pub mod code;
 pub mod compensation;
 pub mod deadline;
 pub mod device;
+pub mod duplicate;
 pub mod fold;
 pub mod hlc;
 pub mod id;

@@ -37,6 +37,9 @@ pub struct Settings {
     pub retention_years: u32,
     /// How large evidence may be.
     pub attachments: AttachmentLimits,
+    /// At intake, warn of an open case of the same category from the same
+    /// unit or phone received within this many days (0: never warn).
+    pub duplicate_window_days: u32,
 }
 
 /// How large evidence may be: one file, and all the files of one case
@@ -86,6 +89,7 @@ impl Default for Settings {
             spot_check_percent: 20,
             retention_years: 1,
             attachments: AttachmentLimits::default(),
+            duplicate_window_days: 30,
         }
     }
 }

@@ -165,7 +165,12 @@ async fn the_current_tab_is_the_selected_one_and_settings_keep_ids_aside() {
 
     // The device's id and sequence numbers are in a collapsed 高级 section.
     browser.wait_for_test_id("settings").await;
-    assert!(browser.text("settings-device").await.contains("客服前台平板 2"));
+    assert!(
+        browser
+            .text("settings-device")
+            .await
+            .contains("客服前台平板 2")
+    );
     let advanced = browser.wait_for_test_id("settings-advanced").await;
     assert_eq!(
         advanced.attr("open").await.ok().flatten(),

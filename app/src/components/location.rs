@@ -39,6 +39,14 @@ impl LocationFields {
         self.unit.set(WHOLE.into());
     }
 
+    /// The location chosen, read inside a reactive scope so that what
+    /// depends on it follows the selects.
+    pub fn tracked(&self) -> Location {
+        self.building.track();
+        self.unit.track();
+        self.read()
+    }
+
     /// The location chosen. Whether it lies in the property is
     /// `shared::validation`'s to say.
     pub fn read(&self) -> Location {

@@ -8,6 +8,7 @@
 pub mod download;
 pub mod form;
 pub mod location;
+pub mod related;
 pub mod table;
 
 use crate::api::ApiError;

@@ -7,6 +7,7 @@
 //! (`crate::blocked::Blocked`): a case it registered could never be uploaded.
 
 use crate::components::location::{LocationFields, LocationSelects};
+use crate::components::related::{DuplicateWarning, ProbeOwned, RelatedPicker};
 use crate::evidence::Taken;
 use crate::evidence::attach;
 use crate::evidence::picker::EvidencePicker;
@@ -73,6 +74,25 @@ pub fn NewCase() -> impl IntoView {
     };
     // Field name (as `shared::validation` names it) → problem.
     let errors = RwSignal::new(BTreeMap::<String, ValidationError>::new());
+    // The case as typed so far, to look for an open one like it.
+    let probe = Memo::new(move |_| {
+        let property = form.property.get().parse::<uuid::Uuid>().ok()?;
+        let category = form.category.get();
+        if category.is_empty() {
+            return None;
+        }
+        let received_at = NaiveDateTime::parse_from_str(&form.received.get(), "%Y-%m-%dT%H:%M")
+            .ok()
+            .and_then(|t| tz.from_local_datetime(&t).earliest())?
+            .to_utc();
+        Some(ProbeOwned {
+            property: PropertyId(property),
+            location: form.location.tracked(),
+            phone: shared::phone::Phone::parse(&form.phone.get()).ok(),
+            category,
+            received_at,
+        })
+    });
     let saved = RwSignal::new(None::<(CaseId, String)>);
     // Why the form was refused before it was recorded.
     let refused = RwSignal::new(None::<RecordError>);
@@ -260,14 +280,13 @@ pub fn NewCase() -> impl IntoView {
                     </select>
                     {err("category")}
                 </label>
-                <label class="field">
+                <div class="field">
                     <span>{label("related_case")}</span>
-                    <input type="text" data-testid="field-related" prop:value=move || form.related.get()
-                        placeholder=move || ctx.lang.get().pick("之前的登记号（可选）", "Earlier registration number (optional)")
-                        on:input=move |ev| form.related.set(event_target_value(&ev))/>
+                    <RelatedPicker value=form.related testid="field-related"/>
                     {err("related_case")}
-                </label>
+                </div>
             </div>
+            <DuplicateWarning probe=probe related=form.related/>
             <label class="field wide">
                 <span>{label("content")}</span>
                 <textarea rows="4" data-testid="field-content" prop:value=move || form.content.get()

@@ -79,7 +79,15 @@ impl Scale {
 }
 
 /// `(pointer, zh, en, unit zh, unit en, scale)` of every number setting.
-const NUMBER_SETTINGS: [(&str, &str, &str, &str, &str, Scale); 12] = [
+const NUMBER_SETTINGS: [(&str, &str, &str, &str, &str, Scale); 13] = [
+    (
+        "/duplicate_window_days",
+        "登记时提醒可能重复（同房号或同电话、同类别、未结）的天数，0 为不提醒",
+        "Warn at intake of open cases of the same category from the same unit or phone within (0: never)",
+        "天",
+        "days",
+        Scale::Plain,
+    ),
     (
         "/deadlines/due_soon_hours",
         "临期提醒（到期前）",

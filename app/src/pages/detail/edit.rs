@@ -12,6 +12,7 @@
 //! Works offline like every other action.
 
 use crate::components::location::{LocationFields, LocationSelects};
+use crate::components::related::RelatedPicker;
 use crate::i18n;
 use crate::record::RecordError;
 use crate::state::{now, use_app};
@@ -249,12 +250,11 @@ fn EditForm(case: Arc<Case>, open: RwSignal<bool>) -> impl IntoView {
                     </select>
                     {err("category")}
                 </label>
-                <label class="field">
+                <div class="field">
                     <span>{label("related_case")}</span>
-                    <input type="text" data-testid="edit-related" prop:value=move || form.related.get()
-                        on:input=move |ev| form.related.set(event_target_value(&ev))/>
+                    <RelatedPicker value=form.related testid="edit-related" itself=case_id/>
                     {err("related_case")}
-                </label>
+                </div>
             </div>
             <label class="field wide">
                 <span>{label("content")}</span>

@@ -16,6 +16,7 @@ mod evidence;
 mod form;
 mod timeline;
 
+use crate::components::related::RelatedLinks;
 use crate::i18n;
 use crate::state::{Screen, use_app};
 use leptos::prelude::Action as UiAction;
@@ -135,11 +136,7 @@ fn Fields(case: Arc<Case>) -> impl IntoView {
         row(t("类别", "Category"), config.category_name(&r.category, l)).into_any(),
         row(t("内容", "Content"), r.content.clone()).into_any(),
         row(t("诉求", "Requested remedy"), r.requested_remedy.clone()).into_any(),
-        row(
-            t("关联工单", "Related case"),
-            r.related_case.clone().unwrap_or_default(),
-        )
-        .into_any(),
+        view! { <RelatedLinks case=case.clone()/> }.into_any(),
     ];
     if let Some(a) = &case.assessment {
         rows.push(
@@ -533,4 +530,3 @@ fn Retention(case: Arc<Case>) -> impl IntoView {
         }
     })
 }
-

@@ -196,7 +196,9 @@ fn sentence(e: &TimelineEntry, case: &Case, l: Lang) -> String {
                 .find(|c| c.field == "extended_working_days")
                 .map(|c| {
                     let n = |v: &Option<String>| {
-                        v.as_deref().and_then(|v| v.parse::<u32>().ok()).unwrap_or(0)
+                        v.as_deref()
+                            .and_then(|v| v.parse::<u32>().ok())
+                            .unwrap_or(0)
                     };
                     n(&c.to).saturating_sub(n(&c.from))
                 })

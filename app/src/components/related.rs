@@ -1,0 +1,221 @@
+//! 关联工单: the related case of a registration, picked from the cases on
+//! the tablet by number, content or name; and the warning at intake that
+//! the same unit or phone already has an open case of the same category
+//! (`shared::duplicate`), with a button that links to it.
+
+use crate::state::use_app;
+use leptos::prelude::*;
+use shared::case::Case;
+use shared::duplicate::{Likeness, Probe, possible_duplicates};
+use shared::id::CaseId;
+use shared::lang::Lang;
+use std::sync::Arc;
+
+/// How many cases the picker offers at once.
+const OFFERED: usize = 6;
+
+/// A text input for the related case's registration number that offers
+/// the matching cases on the tablet as one types (`{testid}-option`).
+#[component]
+pub fn RelatedPicker(
+    value: RwSignal<String>,
+    testid: &'static str,
+    /// The case being corrected, which cannot be its own related case.
+    #[prop(optional)]
+    itself: Option<CaseId>,
+) -> impl IntoView {
+    let ctx = use_app();
+    let offers = Memo::new(move |_| {
+        let typed = value.get().trim().to_lowercase();
+        if typed.chars().count() < 2 {
+            return Vec::new();
+        }
+        ctx.cases.with(|cases| {
+            let mut found: Vec<(String, String)> = cases
+                .values()
+                .filter(|c| Some(c.id) != itself)
+                .filter(|c| {
+                    let r = &c.registration;
+                    let reg_no = r.reg_no.to_string();
+                    reg_no.to_lowercase() != typed
+                        && (reg_no.to_lowercase().contains(&typed)
+                            || r.content.to_lowercase().contains(&typed)
+                            || r.complainant.name.to_lowercase().contains(&typed))
+                })
+                .map(|c| {
+                    let r = &c.registration;
+                    let summary: String = r.content.chars().take(24).collect();
+                    (r.reg_no.to_string(), summary)
+                })
+                .collect();
+            found.sort();
+            found.truncate(OFFERED);
+            found
+        })
+    });
+    view! {
+        <input type="text" data-testid=testid prop:value=move || value.get()
+            autocomplete="off"
+            placeholder=move || ctx.lang.get().pick("输入登记号、内容或姓名查找", "Type a number, content or name to find it")
+            on:input=move |ev| value.set(event_target_value(&ev))/>
+        <ul class="related-offers">
+            {move || offers.get().into_iter().map(|(reg_no, summary)| {
+                let chosen = reg_no.clone();
+                view! {
+                    <li><button type="button" class="link" data-testid=format!("{testid}-option")
+                        on:click=move |_| value.set(chosen.clone())>
+                        {reg_no} " " <small>{summary}</small>
+                    </button></li>
+                }
+            }).collect_view()}
+        </ul>
+    }
+}
+
+/// Open cases like the one being typed, each with a button that makes it
+/// the related case. Nothing is shown when there are none.
+#[component]
+pub fn DuplicateWarning(
+    /// The case being typed, as far as it is known (`None` until there is
+    /// a property and a time).
+    probe: Memo<Option<ProbeOwned>>,
+    related: RwSignal<String>,
+) -> impl IntoView {
+    let ctx = use_app();
+    let found = Memo::new(move |_| {
+        let Some(p) = probe.get() else {
+            return Vec::new();
+        };
+        let window = ctx.config.with(|c| c.settings.duplicate_window_days);
+        ctx.cases.with(|cases| {
+            possible_duplicates(&p.as_probe(), cases.values().map(Arc::as_ref), window)
+                .into_iter()
+                .map(|(c, why)| (c.registration.reg_no.to_string(), summary(c), why))
+                .collect::<Vec<_>>()
+        })
+    });
+    move || {
+        let found = found.get();
+        if found.is_empty() {
+            return ().into_any();
+        }
+        let l = ctx.lang.get();
+        let window = ctx.config.with(|c| c.settings.duplicate_window_days);
+        let rows = found
+            .into_iter()
+            .map(|(reg_no, summary, why)| {
+                let chosen = reg_no.clone();
+                let linked = {
+                    let reg_no = reg_no.clone();
+                    move || related.with(|r| r.trim() == reg_no)
+                };
+                let shown = reg_no.clone();
+                let label = linked.clone();
+                view! {
+                    <li data-testid="duplicate" data-reg-no=reg_no>
+                        <span>{shown} " · " {reason(why, l)} " · " {summary}</span>
+                        <button type="button" class="btn" data-testid="duplicate-link"
+                            disabled=linked
+                            on:click=move |_| related.set(chosen.clone())>
+                            {move || if label() { l.pick("已关联", "Linked") } else { l.pick("关联此工单", "Link to it") }}
+                        </button>
+                    </li>
+                }
+            })
+            .collect_view();
+        view! {
+            <div class="warning duplicates" data-testid="duplicate-warning" role="status">
+                <p>{match l {
+                    Lang::ZhCn => format!("{window} 天内已有同类未结工单，可能是同一件事（仍可登记）："),
+                    Lang::En => format!("Open cases of the same category in the last {window} days may be the same matter (you can still register):"),
+                }}</p>
+                <ul>{rows}</ul>
+            </div>
+        }
+        .into_any()
+    }
+}
+
+/// What makes an earlier case look like this one.
+fn reason(why: Likeness, l: Lang) -> &'static str {
+    match (why.same_unit, why.same_phone) {
+        (true, true) => l.pick("同房号、同电话", "same unit and phone"),
+        (true, false) => l.pick("同房号", "same unit"),
+        _ => l.pick("同电话", "same phone"),
+    }
+}
+
+fn summary(c: &Case) -> String {
+    c.registration.content.chars().take(30).collect()
+}
+
+/// A [`Probe`] that owns its parts, for a memo.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProbeOwned {
+    pub property: shared::id::PropertyId,
+    pub location: shared::property::Location,
+    pub phone: Option<shared::phone::Phone>,
+    pub category: String,
+    pub received_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl ProbeOwned {
+    fn as_probe(&self) -> Probe<'_> {
+        Probe {
+            property: self.property,
+            location: &self.location,
+            phone: self.phone.as_ref(),
+            category: &self.category,
+            received_at: self.received_at,
+            itself: None,
+        }
+    }
+}
+
+/// The links of a case's 关联工单, both ways: the case it names, and the
+/// cases that name it, each opening that case.
+#[component]
+pub fn RelatedLinks(case: Arc<Case>) -> impl IntoView {
+    let ctx = use_app();
+    let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+    let links = move || {
+        ctx.cases.with(|cases| {
+            let named = case.registration.related_case.clone().map(|reg_no| {
+                let found = cases
+                    .values()
+                    .find(|c| c.registration.reg_no.to_string() == reg_no)
+                    .map(|c| c.id);
+                (reg_no, found)
+            });
+            let from: Vec<(String, Option<CaseId>)> =
+                shared::duplicate::linked_from(&case, cases.values().map(Arc::as_ref))
+                    .into_iter()
+                    .map(|c| (c.registration.reg_no.to_string(), Some(c.id)))
+                    .collect();
+            (named, from)
+        })
+    };
+    let link = move |(reg_no, id): (String, Option<CaseId>), testid: &'static str| match id {
+        Some(id) => view! {
+            <button class="link" data-testid=testid
+                on:click=move |_| ctx.screen.set(crate::state::Screen::Detail(id))>{reg_no}</button>
+        }
+        .into_any(),
+        // Out of this tablet's scope, or not synced yet: the number alone.
+        None => view! { <span data-testid=testid>{reg_no}</span> }.into_any(),
+    };
+    view! {
+        <div class="kv" data-testid="related-links">
+            <dt>{t("关联工单", "Related cases")}</dt>
+            <dd>{move || {
+                let (named, from) = links();
+                let named = named.map(|n| view! { "→ " {link(n, "related-to")} " " });
+                let from = from
+                    .into_iter()
+                    .map(|f| view! { "← " {link(f, "related-from")} " " })
+                    .collect_view();
+                view! { {named} {from} }
+            }}</dd>
+        </div>
+    }
+}

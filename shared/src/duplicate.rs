@@ -1,0 +1,209 @@
+//! Possible duplicates at intake: an open case of the same category from
+//! the same unit or the same phone, received within the company's window
+//! (`Settings::duplicate_window_days`). The tablet warns and offers to link
+//! the new case to it (关联工单); it never refuses, because a second
+//! complaint about the same leak may still be a new case.
+
+use crate::case::Case;
+use crate::id::{CaseId, PropertyId};
+use crate::phone::Phone;
+use crate::property::Location;
+use chrono::{DateTime, Duration, Utc};
+
+/// What is known of a case being registered (or corrected) so far.
+#[derive(Debug, Clone, Copy)]
+pub struct Probe<'a> {
+    /// Its property.
+    pub property: PropertyId,
+    /// Where.
+    pub location: &'a Location,
+    /// The complainant's phone, once it reads as one.
+    pub phone: Option<&'a Phone>,
+    /// Its category code.
+    pub category: &'a str,
+    /// When it was received.
+    pub received_at: DateTime<Utc>,
+    /// The case itself when it is being corrected: not its own duplicate.
+    pub itself: Option<CaseId>,
+}
+
+/// Why an earlier case looks like the same matter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Likeness {
+    /// The same unit (房号).
+    pub same_unit: bool,
+    /// The same complainant phone.
+    pub same_phone: bool,
+}
+
+/// The open cases among `cases` that look like `new`, most recent first,
+/// with why. A window of 0 days finds nothing.
+pub fn possible_duplicates<'a>(
+    new: &Probe<'_>,
+    cases: impl IntoIterator<Item = &'a Case>,
+    window_days: u32,
+) -> Vec<(&'a Case, Likeness)> {
+    if window_days == 0 {
+        return Vec::new();
+    }
+    let window = Duration::days(i64::from(window_days));
+    let unit = matches!(new.location, Location::Unit { .. }).then_some(new.location);
+    let phone = new.phone;
+    let mut found: Vec<(&Case, Likeness)> = cases
+        .into_iter()
+        .filter(|c| {
+            let r = &c.registration;
+            c.state.is_open()
+                && Some(c.id) != new.itself
+                && r.property == new.property
+                && r.category == new.category
+                && (new.received_at - r.received_at).abs() <= window
+        })
+        .filter_map(|c| {
+            let r = &c.registration;
+            let likeness = Likeness {
+                same_unit: unit.is_some_and(|u| *u == r.location),
+                same_phone: phone.is_some_and(|p| r.complainant.phone.as_ref() == Some(p)),
+            };
+            (likeness.same_unit || likeness.same_phone).then_some((c, likeness))
+        })
+        .collect();
+    found.sort_by(|(a, _), (b, _)| {
+        b.registration
+            .received_at
+            .cmp(&a.registration.received_at)
+            .then(a.id.cmp(&b.id))
+    });
+    found
+}
+
+/// The cases that name `case` as their related case (关联工单), for
+/// showing the link from both ends.
+pub fn linked_from<'a>(case: &Case, cases: impl IntoIterator<Item = &'a Case>) -> Vec<&'a Case> {
+    let reg_no = case.registration.reg_no.to_string();
+    let mut found: Vec<&Case> = cases
+        .into_iter()
+        .filter(|c| c.id != case.id && c.registration.related_case.as_deref() == Some(&reg_no))
+        .collect();
+    found.sort_by_key(|c| (c.registration.received_at, c.id));
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::case::{CaseKind, CaseState, Channel, Registration};
+    use crate::fold::fold;
+    use crate::id::PropertyId;
+    use crate::phone::Phone;
+    use crate::role::Role;
+    use crate::sim::Fleet;
+
+    fn at(days: i64) -> DateTime<Utc> {
+        "2026-03-02T01:00:00Z".parse::<DateTime<Utc>>().unwrap() + Duration::days(days)
+    }
+
+    /// Registers a complaint in `unit` from `phone`, received `days` after
+    /// the first of March, with `edit` applied, and folds it.
+    fn case(fleet: &mut Fleet, days: i64, edit: impl FnOnce(&mut Registration)) -> Case {
+        let mut op = fleet.register(0, at(days), 0);
+        if let crate::op::Action::Register(r) = &mut op.action {
+            r.kind = CaseKind::Complaint;
+            r.channel = Channel::Phone;
+            r.received_at = at(days);
+            r.category = "noise".into();
+            r.complainant.phone = Phone::parse("13800000000").ok();
+            edit(r);
+        }
+        fold(&[op], fleet.ctx()).unwrap()
+    }
+
+    fn probe(c: &Case, itself: bool) -> Probe<'_> {
+        let r = &c.registration;
+        Probe {
+            property: r.property,
+            location: &r.location,
+            phone: r.complainant.phone.as_ref(),
+            category: &r.category,
+            received_at: r.received_at,
+            itself: itself.then_some(c.id),
+        }
+    }
+
+    fn unit(n: u128) -> Location {
+        Location::Unit {
+            building: crate::id::BuildingId(uuid::Uuid::from_u128(1)),
+            unit: crate::id::UnitId(uuid::Uuid::from_u128(n)),
+        }
+    }
+
+    #[test]
+    fn same_unit_or_phone_same_category_open_and_recent() {
+        let mut fleet = Fleet::new(&[(Role::Staff, 0)], PropertyId(uuid::Uuid::from_u128(7)), 0);
+        let other_phone =
+            |r: &mut Registration| r.complainant.phone = Phone::parse("13900000000").ok();
+        let earlier = [
+            // The same unit, another phone: a neighbour in the same flat.
+            case(&mut fleet, 0, |r| {
+                r.location = unit(101);
+                other_phone(r);
+            }),
+            // The same phone, another unit.
+            case(&mut fleet, 5, |r| r.location = unit(102)),
+            // Another category.
+            case(&mut fleet, 6, |r| {
+                r.location = unit(101);
+                r.category = "parking".into();
+            }),
+            // Too long ago.
+            case(&mut fleet, -40, |r| r.location = unit(101)),
+            // Neither unit nor phone.
+            case(&mut fleet, 7, |r| {
+                r.location = unit(103);
+                other_phone(r);
+            }),
+        ];
+        let mut closed = case(&mut fleet, 8, |r| r.location = unit(101));
+        closed.state = CaseState::Closed;
+        let new = case(&mut fleet, 10, |r| r.location = unit(101));
+        let new = probe(&new, false);
+        let all: Vec<&Case> = earlier.iter().chain([&closed]).collect();
+        let found = possible_duplicates(&new, all.iter().copied(), 30);
+        let got: Vec<_> = found.iter().map(|(c, l)| (c.id, *l)).collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    earlier[1].id,
+                    Likeness {
+                        same_unit: false,
+                        same_phone: true
+                    }
+                ),
+                (
+                    earlier[0].id,
+                    Likeness {
+                        same_unit: true,
+                        same_phone: false
+                    }
+                ),
+            ]
+        );
+        assert!(possible_duplicates(&new, all.iter().copied(), 0).is_empty());
+        // The case being corrected is not its own duplicate.
+        assert!(possible_duplicates(&probe(&earlier[1], true), [&earlier[1]], 30).is_empty());
+    }
+
+    #[test]
+    fn a_link_is_seen_from_both_ends() {
+        let mut fleet = Fleet::new(&[(Role::Staff, 0)], PropertyId(uuid::Uuid::from_u128(7)), 0);
+        let first = case(&mut fleet, 0, |_| {});
+        let reg_no = first.registration.reg_no.to_string();
+        let second = case(&mut fleet, 1, |r| r.related_case = Some(reg_no.clone()));
+        let unrelated = case(&mut fleet, 2, |_| {});
+        let all = [&first, &second, &unrelated];
+        let from: Vec<_> = linked_from(&first, all).iter().map(|c| c.id).collect();
+        assert_eq!(from, vec![second.id]);
+        assert!(linked_from(&second, all).is_empty());
+    }
+}
