@@ -27,6 +27,7 @@ pub mod device;
 pub mod fold;
 pub mod hlc;
 pub mod id;
+pub mod inbox;
 pub mod lang;
 pub mod op;
 pub mod phone;
