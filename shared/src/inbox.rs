@@ -41,7 +41,7 @@ coded_enum! {
 }
 
 /// One reason, with what the user needs to know about it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Reason {
     /// The current assignee is the user.
     Assigned,
@@ -97,7 +97,7 @@ pub struct Key {
 }
 
 /// A case in the inbox and every reason it is there.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct InboxItem {
     /// The case.
     pub case: CaseId,
