@@ -60,7 +60,9 @@ async fn an_escalation_and_a_pending_approval_reach_the_right_users_after_sync()
     browser.open(&server.url("/")).await;
     browser.login("staff1").await;
     browser.wait_attr("inbox-count", "data-count", "0").await;
-    let reg_no = browser.register_complaint("张三", "地下车库漏水，车辆被淹").await;
+    let reg_no = browser
+        .register_complaint("张三", "地下车库漏水，车辆被淹")
+        .await;
     browser.wait_synced().await;
 
     // The manager assesses it as major, assigns it to staff1, and once a
@@ -107,7 +109,9 @@ async fn an_escalation_and_a_pending_approval_reach_the_right_users_after_sync()
     assert!(reasons.contains(&"approval".into()), "{reasons:?}");
     assert!(reasons.contains(&"major".into()), "{reasons:?}");
     assert!(!reasons.contains(&"escalated".into()), "{reasons:?}");
-    browser.wait_text("inbox-reason", "待我审批：赔偿 ¥2000.00").await;
+    browser
+        .wait_text("inbox-reason", "待我审批：赔偿 ¥2000.00")
+        .await;
     // Reminders never break the screen, whatever the browser allows.
     let mut switch = Vec::new();
     for id in [
