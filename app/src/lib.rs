@@ -8,7 +8,7 @@
 //!
 //! Codemap: `db` is IndexedDB, `api` the HTTP client, `sync` the engine
 //! and `sync_status` what it reports, `state` the shared state, `record`
-//! the one place ops are made, `blocked` why the server stopped accepting
+//! the one place ops are made, `reminder` the notifications of new inbox items, `blocked` why the server stopped accepting
 //! the device, `evidence` photos and signatures, `pages` the screens,
 //! `components` the small shared pieces, `i18n` the words.
 //!
@@ -23,6 +23,7 @@ pub mod evidence;
 pub mod i18n;
 pub mod pages;
 pub mod record;
+pub mod reminder;
 pub mod state;
 pub mod sync;
 pub mod sync_status;
@@ -49,6 +50,7 @@ pub fn start() {
 pub fn App() -> impl IntoView {
     let ctx = AppCtx::new();
     provide_context(ctx);
+    reminder::watch(ctx);
     spawn_local(async move {
         match ctx.load().await {
             Ok(()) => sync::start(ctx),
@@ -124,6 +126,7 @@ pub fn App() -> impl IntoView {
                     }
                     match ctx.screen.get() {
                         Screen::List => view! { <pages::list::CaseList/> }.into_any(),
+                        Screen::Inbox => view! { <pages::inbox::Inbox/> }.into_any(),
                         Screen::New => view! { <pages::new_case::NewCase/> }.into_any(),
                         Screen::Detail(id) => view! { <pages::detail::Detail id=id/> }.into_any(),
                         Screen::Settings => view! { <pages::settings::SettingsPage/> }.into_any(),

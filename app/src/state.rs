@@ -23,6 +23,7 @@ use shared::category::{Category, default_categories};
 use shared::device::{Actor, DeviceState};
 use shared::fold::{FoldContext, fold};
 use shared::id::{CaseId, DeviceId, OpId, UserId};
+use shared::inbox::{InboxItem, inbox};
 use shared::lang::Lang;
 use shared::op::Op;
 use shared::property::Property;
@@ -37,6 +38,8 @@ use std::sync::Arc;
 pub enum Screen {
     /// The case list.
     List,
+    /// 我的待办: the cases that wait for the user.
+    Inbox,
     /// The intake form.
     New,
     /// One case.
@@ -219,8 +222,12 @@ pub struct AppCtx {
     pub sync: RwSignal<SyncStatus>,
     /// Which screen shows.
     pub screen: RwSignal<Screen>,
-    /// A clock for deadline badges, ticking every 30 s.
+    /// A clock for deadline badges, ticking every 5 s.
     pub now: RwSignal<DateTime<Utc>>,
+    /// The logged-in user's inbox (我的待办), computed once per fold and
+    /// once a minute (clocks turn due soon), not per render: it goes over
+    /// every case on the device.
+    pub inbox: Memo<Vec<InboxItem>>,
     /// Whether the start-up load finished.
     pub ready: RwSignal<bool>,
     /// A start-up or storage error to show.
@@ -241,18 +248,23 @@ pub fn now() -> DateTime<Utc> {
 impl AppCtx {
     /// Fresh, empty state; [`AppCtx::load`] fills it.
     pub fn new() -> AppCtx {
+        let session = RwSignal::new(None);
+        let config = RwSignal::new(Config::default());
+        let cases = RwSignal::new(HashMap::new());
+        let clock = RwSignal::new(now());
         AppCtx {
             lang: RwSignal::new(Lang::ZhCn),
-            session: RwSignal::new(None),
+            session,
             identity: RwSignal::new(None),
             login_password: StoredValue::new(None),
             device: RwSignal::new(None),
-            config: RwSignal::new(Config::default()),
+            config,
             ops: StoredValue::new(OpLog::default()),
-            cases: RwSignal::new(HashMap::new()),
+            cases,
             sync: RwSignal::new(SyncStatus::default()),
             screen: RwSignal::new(Screen::List),
-            now: RwSignal::new(now()),
+            now: clock,
+            inbox: inbox_memo(session, config, cases, clock),
             ready: RwSignal::new(false),
             fatal: RwSignal::new(None),
             blocked: RwSignal::new(None),
@@ -429,6 +441,33 @@ impl AppCtx {
             })
         })
     }
+}
+
+/// The inbox of the session's user, recomputed when the cases, the user or
+/// the settings change, and when `now` enters a new minute.
+fn inbox_memo(
+    session: RwSignal<Option<StoredSession>>,
+    config: RwSignal<Config>,
+    cases: RwSignal<HashMap<CaseId, Arc<Case>>>,
+    now: RwSignal<DateTime<Utc>>,
+) -> Memo<Vec<InboxItem>> {
+    // `now` ticks every few seconds; the inbox need not follow it closer
+    // than a minute, and a memo of the minute stops the other ticks here.
+    let minute = Memo::new(move |_| {
+        let t = now.get();
+        DateTime::from_timestamp(t.timestamp() - t.timestamp().rem_euclid(60), 0).unwrap_or(t)
+    });
+    Memo::new(move |_| {
+        let at = minute.get();
+        session.with(|s| {
+            let Some(s) = s else {
+                return Vec::new();
+            };
+            config.with(|c| {
+                cases.with(|cases| inbox(cases.values().map(|c| &**c), &s.user, at, &c.settings))
+            })
+        })
+    })
 }
 
 impl Default for AppCtx {

@@ -168,6 +168,7 @@ mod tests {
         check::<Role>();
         check::<ActionKind>();
         check::<PeriodKind>();
+        check::<crate::inbox::ReasonKind>();
     }
 
     #[test]

@@ -38,11 +38,24 @@ pub fn Nav() -> impl IntoView {
     };
     let is = move |s: Screen| move || tab() == s;
     let current = move |s: Screen| move || (tab() == s).then_some("page");
+    let count = move || ctx.inbox.with(Vec::len);
     view! {
         <nav class="nav">
             <button class="nav-btn" class:current=is(Screen::List) aria-current=current(Screen::List)
                 data-testid="nav-list" on:click=go(Screen::List)>
                 {move || ctx.lang.get().pick("工单", "Cases")}
+            </button>
+            <button class="nav-btn" class:current=is(Screen::Inbox) aria-current=current(Screen::Inbox)
+                data-testid="nav-inbox" on:click=go(Screen::Inbox)>
+                {move || ctx.lang.get().pick("待办", "Inbox")}
+                <span class="nav-count" data-testid="inbox-count" data-count=count
+                    class:zero=move || count() == 0
+                    aria-label=move || match ctx.lang.get() {
+                        Lang::ZhCn => format!("{} 条待办", count()),
+                        Lang::En => format!("{} items", count()),
+                    }>
+                    {count}
+                </span>
             </button>
             <button class="nav-btn" class:current=is(Screen::New) aria-current=current(Screen::New)
                 data-testid="nav-new" on:click=go(Screen::New)>

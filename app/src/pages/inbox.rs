@@ -1,0 +1,197 @@
+//! 我的待办: the cases that wait for the logged-in user, each with why, and
+//! the switch for reminders. Works offline: the items are
+//! `AppCtx::inbox`, computed from the cases in memory.
+
+use crate::components::deadline_badge;
+use crate::i18n;
+use crate::reminder;
+use crate::state::{Screen, use_app};
+use chrono_tz::Tz;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use shared::case::Case;
+use shared::compensation::format_yuan;
+use shared::inbox::{InboxItem, Reason};
+use shared::lang::Lang;
+use std::sync::Arc;
+use web_sys::NotificationPermission;
+
+/// Items rendered per step of "more": a head-office user may have hundreds.
+const PAGE: usize = 100;
+
+/// A reason in words, for the list and for the notification.
+pub fn reason_text(reason: &Reason, l: Lang, tz: Tz) -> String {
+    let label = reason.kind().label(l);
+    match reason {
+        Reason::Assigned | Reason::Major => label.to_string(),
+        Reason::Approval { amount_fen } => match l {
+            Lang::ZhCn => format!("{label}：赔偿 ¥{}", format_yuan(*amount_fen)),
+            Lang::En => format!("{label}: compensation ¥{}", format_yuan(*amount_fen)),
+        },
+        Reason::Escalated { skip_level, at } => {
+            let skip = if *skip_level {
+                l.pick("（越级）", " (skip-level)")
+            } else {
+                ""
+            };
+            let at = i18n::fmt_time(*at, tz);
+            match l {
+                Lang::ZhCn => format!("{label}{skip}，{at}"),
+                Lang::En => format!("{label}{skip}, {at}"),
+            }
+        }
+        Reason::Clock { clock, due_at, .. } => {
+            let clock = clock.label(l);
+            let due = i18n::fmt_time(*due_at, tz);
+            match l {
+                Lang::ZhCn => format!("{label}：{clock}，截止 {due}"),
+                Lang::En => format!("{label}: {clock}, due {due}"),
+            }
+        }
+    }
+}
+
+/// The inbox screen.
+#[component]
+pub fn Inbox() -> impl IntoView {
+    let ctx = use_app();
+    let shown = RwSignal::new(PAGE);
+    let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+    let visible = move || {
+        let n = shown.get();
+        ctx.inbox.with(|items| {
+            ctx.cases.with(|cases| {
+                items
+                    .iter()
+                    .take(n)
+                    .filter_map(|i| cases.get(&i.case).map(|c| (i.clone(), c.clone())))
+                    .collect::<Vec<_>>()
+            })
+        })
+    };
+    view! {
+        <section class="inbox" data-testid="inbox">
+            <div class="inbox-head">
+                <h2>{t("我的待办", "My inbox")}</h2>
+                <Reminders/>
+            </div>
+            <Show
+                when=move || ctx.inbox.with(|i| !i.is_empty())
+                fallback=move || view! {
+                    <p class="empty" data-testid="inbox-empty">{t("暂无待办。", "Nothing waits for you.")}</p>
+                }
+            >
+                <ul class="inbox-items">
+                    <For
+                        each=visible
+                        key=|(item, case)| (item.clone(), case.last_hlc)
+                        children=move |(item, case)| view! { <Row item=item case=case/> }
+                    />
+                </ul>
+            </Show>
+            <Show when=move || { ctx.inbox.with(Vec::len) > shown.get() }>
+                <button class="btn" data-testid="inbox-more" on:click=move |_| shown.update(|n| *n += PAGE)>
+                    {t("显示更多", "More")}
+                </button>
+            </Show>
+        </section>
+    }
+}
+
+/// One case of the inbox: its number (opens it), where, its state and
+/// nearest clock, and every reason it is here.
+#[component]
+fn Row(item: InboxItem, case: Arc<Case>) -> impl IntoView {
+    let ctx = use_app();
+    let id = case.id;
+    let r = &case.registration;
+    let reg_no = r.reg_no.to_string();
+    let reg_attr = reg_no.clone();
+    let codes = item
+        .reasons
+        .iter()
+        .map(|r| r.kind().code())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let kind = r.kind;
+    let state = case.state;
+    let unit = ctx.config.with_untracked(|cfg| {
+        cfg.property(r.property)
+            .map(|p| format!("{} {}", p.name, p.describe(&r.location)))
+            .unwrap_or_default()
+    });
+    let reasons = item.reasons.clone();
+    let badge_case = case.clone();
+    view! {
+        <li class="inbox-item card" data-testid="inbox-item" data-reg-no=reg_attr data-reason=codes>
+            <div class="inbox-case">
+                <button type="button" class="link" data-testid="inbox-open"
+                    on:click=move |_| ctx.screen.set(Screen::Detail(id))>{reg_no}</button>
+                <span class="kind">{move || kind.label(ctx.lang.get())}</span>
+                <span class="unit">{unit}</span>
+                <span class=format!("state state-{}", state.code())>{move || state.label(ctx.lang.get())}</span>
+                {move || deadline_badge(&badge_case, &ctx)}
+            </div>
+            <ul class="inbox-reasons">
+                {move || {
+                    let l = ctx.lang.get();
+                    let tz = ctx.config.with(|c| c.settings.tz());
+                    reasons
+                        .iter()
+                        .map(|reason| {
+                            let code = reason.kind().code();
+                            view! {
+                                <li class=format!("reason reason-{code}") data-testid="inbox-reason" data-reason=code>
+                                    {reason_text(reason, l, tz)}
+                                </li>
+                            }
+                        })
+                        .collect_view()
+                }}
+            </ul>
+        </li>
+    }
+}
+
+/// The switch for reminders: asks the browser's permission once; says what
+/// the browser answered, or that it has no notifications at all.
+#[component]
+fn Reminders() -> impl IntoView {
+    let ctx = use_app();
+    let permission = RwSignal::new(reminder::permission());
+    let ask = move |_| {
+        spawn_local(async move {
+            permission.set(reminder::request_permission().await);
+        });
+    };
+    let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+    move || match permission.get() {
+        None => view! {
+            <p class="reminders muted" data-testid="reminders-unsupported">
+                {t("此浏览器不支持提醒", "This browser cannot show reminders")}
+            </p>
+        }
+        .into_any(),
+        Some(NotificationPermission::Granted) => view! {
+            <p class="reminders" data-testid="reminders-on">
+                {t("提醒已开启：有新的待办时通知您", "Reminders are on: new items are notified")}
+            </p>
+        }
+        .into_any(),
+        Some(NotificationPermission::Denied) => view! {
+            <p class="reminders muted" data-testid="reminders-blocked">
+                {t(
+                    "浏览器已阻止提醒，可在浏览器的网站设置中允许",
+                    "The browser blocks reminders; allow them in its site settings",
+                )}
+            </p>
+        }
+        .into_any(),
+        Some(_) => view! {
+            <button type="button" class="btn" data-testid="reminders-enable" on:click=ask>
+                {t("开启提醒", "Turn on reminders")}
+            </button>
+        }
+        .into_any(),
+    }
+}

@@ -1,0 +1,585 @@
+//! 我的待办: what a user has to look at, computed on the device from the
+//! folded cases.
+//!
+//! [`inbox`] goes over the cases once and returns an [`InboxItem`] per case
+//! that has at least one [`Reason`] for this user: assigned to them, a
+//! compensation their role may approve, an escalation (上报) to their role,
+//! a clock due soon or overdue among the cases they answer for, a major
+//! (重大) case for the management line and head office. Only open cases in
+//! the user's property scope are considered.
+//!
+//! The app computes it once per fold (and once a minute, for clocks that
+//! turn due soon), not per render: it runs over every case on the device.
+//! [`Key`] names an item's reasons, so the app can tell which ones are new
+//! since the last computation and notify about those.
+
+use crate::case::{ApprovalState, Case, Severity};
+use crate::code::coded_enum;
+use crate::deadline::{Clock, ClockStatus};
+use crate::id::CaseId;
+use crate::role::{Role, User};
+use crate::settings::Settings;
+use chrono::{DateTime, Utc};
+use std::cmp::Reverse;
+
+coded_enum! {
+    /// Why a case is in a user's inbox.
+    pub enum ReasonKind {
+        /// The case is assigned to the user (派单/转办 named them).
+        Assigned = ("assigned", "派给我的", "Assigned to me"),
+        /// A proposed compensation waits for an approval the user's role may give.
+        Approval = ("approval", "待我审批", "Awaiting my approval"),
+        /// The case was escalated (上报) to the user's role.
+        Escalated = ("escalated", "上报给我", "Escalated to me"),
+        /// A clock is due within the due-soon window.
+        DueSoon = ("due_soon", "即将到期", "Due soon"),
+        /// A clock is past due.
+        Overdue = ("overdue", "已超时", "Overdue"),
+        /// A major (重大) case, for the management line and head office.
+        Major = ("major", "重大投诉", "Major case"),
+    }
+}
+
+/// One reason, with what the user needs to know about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Reason {
+    /// The current assignee is the user.
+    Assigned,
+    /// The pending compensation, in fen.
+    Approval {
+        /// The amount to approve.
+        amount_fen: i64,
+    },
+    /// The latest escalation to the user's role.
+    Escalated {
+        /// It skipped a level (the direct superior was unreachable).
+        skip_level: bool,
+        /// When it was escalated.
+        at: DateTime<Utc>,
+    },
+    /// A running clock due soon or overdue.
+    Clock {
+        /// Which clock.
+        clock: Clock,
+        /// When it is due.
+        due_at: DateTime<Utc>,
+        /// Past due (otherwise due soon).
+        overdue: bool,
+    },
+    /// Assessed as major.
+    Major,
+}
+
+impl Reason {
+    /// The kind of reason, for labels and for the app's `data-reason`.
+    pub fn kind(&self) -> ReasonKind {
+        match self {
+            Reason::Assigned => ReasonKind::Assigned,
+            Reason::Approval { .. } => ReasonKind::Approval,
+            Reason::Escalated { .. } => ReasonKind::Escalated,
+            Reason::Clock { overdue: true, .. } => ReasonKind::Overdue,
+            Reason::Clock { overdue: false, .. } => ReasonKind::DueSoon,
+            Reason::Major => ReasonKind::Major,
+        }
+    }
+}
+
+/// A reason as the app compares computations: a clock that turns from due
+/// soon to overdue is a new key, a due time moved by an extension is not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Key {
+    /// The case.
+    pub case: CaseId,
+    /// Why.
+    pub kind: ReasonKind,
+    /// The clock, for clock reasons.
+    pub clock: Option<Clock>,
+}
+
+/// A case in the inbox and every reason it is there.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct InboxItem {
+    /// The case.
+    pub case: CaseId,
+    /// Why, in the order of [`ReasonKind`]; clocks by due time.
+    pub reasons: Vec<Reason>,
+}
+
+impl InboxItem {
+    /// The keys of the item's reasons.
+    pub fn keys(&self) -> impl Iterator<Item = Key> + '_ {
+        self.reasons.iter().map(|r| Key {
+            case: self.case,
+            kind: r.kind(),
+            clock: match r {
+                Reason::Clock { clock, .. } => Some(*clock),
+                _ => None,
+            },
+        })
+    }
+}
+
+/// The inbox of `user` at `now`: the open cases in their scope that have a
+/// reason for them, the most pressing first (the earliest clock due, then
+/// the newest case).
+pub fn inbox<'a>(
+    cases: impl IntoIterator<Item = &'a Case>,
+    user: &User,
+    now: DateTime<Utc>,
+    settings: &Settings,
+) -> Vec<InboxItem> {
+    let scope = user.scope();
+    let mut items: Vec<(InboxItem, Option<DateTime<Utc>>, DateTime<Utc>)> = cases
+        .into_iter()
+        .filter(|c| c.state.is_open() && scope.allows(c.registration.property))
+        .filter_map(|c| {
+            let reasons = reasons(c, user, now, settings);
+            if reasons.is_empty() {
+                return None;
+            }
+            let first_due = reasons.iter().find_map(|r| match r {
+                Reason::Clock { due_at, .. } => Some(*due_at),
+                _ => None,
+            });
+            let item = InboxItem {
+                case: c.id,
+                reasons,
+            };
+            Some((item, first_due, c.registered.at))
+        })
+        .collect();
+    items.sort_by_key(|(item, due, registered)| {
+        (due.is_none(), *due, Reverse(*registered), item.case)
+    });
+    items.into_iter().map(|(item, _, _)| item).collect()
+}
+
+/// The reasons an open case in scope is in `user`'s inbox.
+fn reasons(case: &Case, user: &User, now: DateTime<Utc>, settings: &Settings) -> Vec<Reason> {
+    let mut out = Vec::new();
+    let assigned_to_me = case
+        .assignee
+        .as_ref()
+        .is_some_and(|a| a.user == Some(user.id));
+    // Once resolved, the assignee's part is done; a reopened case comes back.
+    if assigned_to_me && !case.state.is_finished() {
+        out.push(Reason::Assigned);
+    }
+    if let Some(s) = &case.solution
+        && s.approval == ApprovalState::Pending
+        && settings
+            .compensation
+            .may_approve(user.role, s.compensation_fen)
+    {
+        out.push(Reason::Approval {
+            amount_fen: s.compensation_fen,
+        });
+    }
+    if let Some(e) = case
+        .escalations
+        .iter()
+        .rev()
+        .find(|e| e.to_role == user.role)
+    {
+        out.push(Reason::Escalated {
+            skip_level: e.skip_level,
+            at: e.stamp.at,
+        });
+    }
+    if answers_for_clocks(case, user) {
+        let due_soon = settings.deadlines.due_soon();
+        let mut clocks: Vec<(DateTime<Utc>, Clock, bool)> = case
+            .deadlines
+            .iter()
+            .filter_map(|c| match c.status(now, due_soon) {
+                ClockStatus::DueSoon => Some((c.due_at, c.clock, false)),
+                ClockStatus::Overdue => Some((c.due_at, c.clock, true)),
+                ClockStatus::Pending | ClockStatus::MetOnTime | ClockStatus::MetLate => None,
+            })
+            .collect();
+        clocks.sort();
+        out.extend(
+            clocks
+                .into_iter()
+                .map(|(due_at, clock, overdue)| Reason::Clock {
+                    clock,
+                    due_at,
+                    overdue,
+                }),
+        );
+    }
+    let oversees_major = user.role.is_management() || user.role == Role::Quality;
+    if oversees_major
+        && case
+            .assessment
+            .as_ref()
+            .is_some_and(|a| a.severity == Severity::Major)
+    {
+        out.push(Reason::Major);
+    }
+    out
+}
+
+/// Whose clocks a user watches. Staff and department heads act on their
+/// own cases only (a staff member owns what they registered, as first
+/// responder, and both own what is assigned to them); everyone else who
+/// works or oversees cases watches every case in scope. The administrator
+/// runs the system, not the cases.
+fn answers_for_clocks(case: &Case, user: &User) -> bool {
+    match user.role {
+        Role::Staff | Role::DepartmentHead => {
+            case.registered.by == user.id
+                || case
+                    .assignee
+                    .as_ref()
+                    .is_some_and(|a| a.user == Some(user.id))
+        }
+        Role::Admin => false,
+        Role::Manager | Role::RegionalManager | Role::DeputyGm | Role::Gm | Role::Quality => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::case::{Assessment, Assignee, CaseState, Escalation, Solution, Stamp, Validity};
+    use crate::deadline::ClockState;
+    use crate::id::{PropertyId, UserId};
+    use crate::sim::Fleet;
+
+    const PROPERTY: u128 = 7;
+
+    /// A complaint registered by the simulated staff member
+    /// (`user(0x2000)`), folded.
+    fn complaint() -> Case {
+        let mut fleet = Fleet::new(&[(Role::Staff, 0)], property(PROPERTY), 0);
+        // Choice 0 registers a complaint (`CaseKind::ALL[0]`).
+        let op = fleet.register(0, t("2026-03-02T01:00:00Z"), 0);
+        let mut case = crate::fold::fold(&[op], fleet.ctx()).unwrap();
+        // Clocks are tested one by one below.
+        case.deadlines.clear();
+        case
+    }
+
+    fn property(n: u128) -> PropertyId {
+        PropertyId(uuid::Uuid::from_u128(n))
+    }
+
+    fn user_id(n: u128) -> UserId {
+        UserId(uuid::Uuid::from_u128(n))
+    }
+
+    fn user(n: u128, role: Role) -> User {
+        User {
+            id: user_id(n),
+            login: format!("u{n}"),
+            display_name: format!("U{n}"),
+            role,
+            properties: vec![property(PROPERTY)],
+            department: None,
+            active: true,
+        }
+    }
+
+    fn t(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    fn stamp(case: &Case, role: Role) -> Stamp {
+        Stamp {
+            role,
+            ..case.registered.clone()
+        }
+    }
+
+    const NOW: &str = "2026-03-03T06:00:00Z";
+
+    /// The reason kinds of `case` in `user`'s inbox, none when it is not there.
+    fn check(case: &Case, user: &User, expected: &[ReasonKind]) {
+        let items = inbox([case], user, t(NOW), &Settings::default());
+        let kinds: Vec<ReasonKind> = items
+            .iter()
+            .flat_map(|i| i.reasons.iter().map(Reason::kind))
+            .collect();
+        assert_eq!(kinds, expected, "{:?} {:?}", user.role, case.state);
+        assert!(items.iter().all(|i| i.case == case.id));
+    }
+
+    fn assign(case: &mut Case, to: u128) {
+        case.assignee = Some(Assignee {
+            department: "工程部".into(),
+            user: Some(user_id(to)),
+            name: "李工".into(),
+        });
+        case.state = CaseState::Assigned;
+    }
+
+    #[test]
+    fn an_assigned_case_is_the_assignees() {
+        let mut case = complaint();
+        assign(&mut case, 5);
+        check(
+            &case,
+            &user(5, Role::DepartmentHead),
+            &[ReasonKind::Assigned],
+        );
+        check(&case, &user(6, Role::DepartmentHead), &[]);
+        // A person who is not a user, named only in words, is nobody's item.
+        case.assignee.as_mut().unwrap().user = None;
+        check(&case, &user(5, Role::DepartmentHead), &[]);
+    }
+
+    #[test]
+    fn an_assignment_leaves_the_inbox_once_handled_or_closed() {
+        let mut case = complaint();
+        assign(&mut case, 5);
+        let head = user(5, Role::DepartmentHead);
+        for (state, expected) in [
+            (CaseState::InProgress, &[ReasonKind::Assigned][..]),
+            (CaseState::Reopened, &[ReasonKind::Assigned]),
+            (CaseState::Resolved, &[]),
+            (CaseState::FollowedUp, &[]),
+            (CaseState::Closed, &[]),
+            (CaseState::Withdrawn, &[]),
+        ] {
+            case.state = state;
+            check(&case, &head, expected);
+        }
+    }
+
+    fn propose(case: &mut Case, yuan: i64) {
+        case.solution = Some(Solution {
+            measures: "更换门禁".into(),
+            responsible: "李工".into(),
+            planned_date: None,
+            compensation_fen: yuan * 100,
+            approval: ApprovalState::Pending,
+            approver_role: None,
+            stamp: stamp(case, Role::DepartmentHead),
+        });
+        case.state = CaseState::SolutionProposed;
+    }
+
+    #[test]
+    fn a_pending_compensation_waits_for_the_roles_that_may_approve_it() {
+        let mut case = complaint();
+        propose(&mut case, 2000);
+        check(&case, &user(1, Role::DeputyGm), &[ReasonKind::Approval]);
+        check(&case, &user(2, Role::Gm), &[ReasonKind::Approval]);
+        check(&case, &user(3, Role::RegionalManager), &[]);
+        check(&case, &user(4, Role::Staff), &[]);
+        let items = inbox(
+            [&case],
+            &user(1, Role::DeputyGm),
+            t(NOW),
+            &Settings::default(),
+        );
+        assert_eq!(
+            items[0].reasons,
+            [Reason::Approval {
+                amount_fen: 200_000
+            }]
+        );
+    }
+
+    #[test]
+    fn a_decided_compensation_waits_for_nobody() {
+        let mut case = complaint();
+        propose(&mut case, 500);
+        let rm = user(1, Role::RegionalManager);
+        check(&case, &rm, &[ReasonKind::Approval]);
+        for decided in [ApprovalState::Approved, ApprovalState::Rejected] {
+            case.solution.as_mut().unwrap().approval = decided;
+            check(&case, &rm, &[]);
+        }
+    }
+
+    fn escalate(case: &mut Case, to: Role, skip_level: bool) {
+        case.escalations.push(Escalation {
+            to_role: to,
+            skip_level,
+            reason: "业主情绪激动".into(),
+            stamp: stamp(case, Role::Manager),
+        });
+    }
+
+    #[test]
+    fn an_escalation_reaches_its_target_role_only() {
+        let mut case = complaint();
+        escalate(&mut case, Role::RegionalManager, false);
+        check(
+            &case,
+            &user(1, Role::RegionalManager),
+            &[ReasonKind::Escalated],
+        );
+        check(&case, &user(2, Role::DeputyGm), &[]);
+        check(&case, &user(3, Role::Staff), &[]);
+        case.state = CaseState::Closed;
+        check(&case, &user(1, Role::RegionalManager), &[]);
+    }
+
+    #[test]
+    fn a_skip_level_escalation_says_so() {
+        let mut case = complaint();
+        escalate(&mut case, Role::RegionalManager, false);
+        escalate(&mut case, Role::Gm, true);
+        let items = inbox([&case], &user(1, Role::Gm), t(NOW), &Settings::default());
+        assert_eq!(
+            items[0].reasons,
+            [Reason::Escalated {
+                skip_level: true,
+                at: case.registered.at
+            }]
+        );
+    }
+
+    fn clock(clock: Clock, due: &str) -> ClockState {
+        ClockState {
+            clock,
+            started_at: t("2026-03-02T01:00:00Z"),
+            due_at: t(due),
+            met_at: None,
+            extended_working_days: 0,
+        }
+    }
+
+    #[test]
+    fn clocks_due_within_the_window_or_past_due_are_listed_most_pressing_first() {
+        let mut case = complaint();
+        case.deadlines = vec![
+            // Due in 3 hours: within the default 4-hour window.
+            clock(Clock::InitialAssessment, "2026-03-03T09:00:00Z"),
+            // Due in 5 hours: not yet.
+            clock(Clock::Solution, "2026-03-03T11:00:00Z"),
+            // Past due.
+            clock(Clock::Transfer, "2026-03-02T02:00:00Z"),
+        ];
+        let mut met = clock(Clock::UrgentContact, "2026-03-02T03:00:00Z");
+        met.met_at = Some(t("2026-03-02T02:00:00Z"));
+        case.deadlines.push(met);
+        let manager = user(1, Role::Manager);
+        let items = inbox([&case], &manager, t(NOW), &Settings::default());
+        assert_eq!(
+            items[0].reasons,
+            [
+                Reason::Clock {
+                    clock: Clock::Transfer,
+                    due_at: t("2026-03-02T02:00:00Z"),
+                    overdue: true
+                },
+                Reason::Clock {
+                    clock: Clock::InitialAssessment,
+                    due_at: t("2026-03-03T09:00:00Z"),
+                    overdue: false
+                },
+            ]
+        );
+        case.state = CaseState::Withdrawn;
+        check(&case, &manager, &[]);
+    }
+
+    #[test]
+    fn staff_watch_the_clocks_of_their_own_cases_only() {
+        let mut case = complaint();
+        case.deadlines = vec![clock(Clock::InitialAssessment, "2026-03-03T09:00:00Z")];
+        // The first responder who registered it.
+        check(&case, &user(0x2000, Role::Staff), &[ReasonKind::DueSoon]);
+        check(&case, &user(9, Role::Staff), &[]);
+        check(&case, &user(5, Role::DepartmentHead), &[]);
+        assign(&mut case, 5);
+        check(
+            &case,
+            &user(5, Role::DepartmentHead),
+            &[ReasonKind::Assigned, ReasonKind::DueSoon],
+        );
+        check(&case, &user(1, Role::Quality), &[ReasonKind::DueSoon]);
+        check(&case, &user(2, Role::Admin), &[]);
+    }
+
+    #[test]
+    fn nothing_outside_the_users_property_scope() {
+        let mut case = complaint();
+        case.deadlines = vec![clock(Clock::Transfer, "2026-03-02T02:00:00Z")];
+        let mut manager = user(1, Role::Manager);
+        check(&case, &manager, &[ReasonKind::Overdue]);
+        manager.properties = vec![property(8)];
+        check(&case, &manager, &[]);
+        // Head office sees every property.
+        let mut gm = user(2, Role::Gm);
+        gm.properties.clear();
+        check(&case, &gm, &[ReasonKind::Overdue]);
+    }
+
+    fn assess(case: &mut Case, severity: Severity) {
+        case.assessment = Some(Assessment {
+            severity,
+            urgent: false,
+            validity: Validity::Valid,
+            reason: String::new(),
+            stamp: stamp(case, Role::Manager),
+        });
+        case.state = CaseState::Assessed;
+    }
+
+    #[test]
+    fn major_cases_are_for_the_management_line_and_head_office() {
+        let mut case = complaint();
+        assess(&mut case, Severity::Major);
+        for role in [
+            Role::Manager,
+            Role::RegionalManager,
+            Role::DeputyGm,
+            Role::Gm,
+            Role::Quality,
+        ] {
+            check(&case, &user(1, role), &[ReasonKind::Major]);
+        }
+        for role in [Role::Staff, Role::DepartmentHead, Role::Admin] {
+            check(&case, &user(1, role), &[]);
+        }
+        assess(&mut case, Severity::General);
+        check(&case, &user(1, Role::Gm), &[]);
+        assess(&mut case, Severity::Major);
+        case.state = CaseState::Closed;
+        check(&case, &user(1, Role::Gm), &[]);
+    }
+
+    #[test]
+    fn items_with_a_clock_come_first_then_the_newest_case() {
+        let older = complaint();
+        let mut newer = complaint();
+        newer.id = CaseId(uuid::Uuid::from_u128(0xbeef));
+        newer.registered.at = older.registered.at + chrono::Duration::hours(1);
+        let mut due = complaint();
+        due.id = CaseId(uuid::Uuid::from_u128(0xdead));
+        due.deadlines = vec![clock(Clock::Transfer, "2026-03-02T02:00:00Z")];
+        let mut cases = [older, newer, due];
+        for case in &mut cases {
+            assess(case, Severity::Major);
+        }
+        let items = inbox(&cases, &user(1, Role::Gm), t(NOW), &Settings::default());
+        let order: Vec<CaseId> = items.iter().map(|i| i.case).collect();
+        assert_eq!(order, [cases[2].id, cases[1].id, cases[0].id]);
+    }
+
+    #[test]
+    fn keys_tell_a_clock_turning_overdue_from_the_same_clock_due_soon() {
+        let mut case = complaint();
+        case.deadlines = vec![clock(Clock::InitialAssessment, "2026-03-03T09:00:00Z")];
+        let manager = user(1, Role::Manager);
+        let keys = |now: &str| -> Vec<Key> {
+            inbox([&case], &manager, t(now), &Settings::default())
+                .iter()
+                .flat_map(|i| i.keys().collect::<Vec<_>>())
+                .collect()
+        };
+        let soon = keys(NOW);
+        let late = keys("2026-03-03T10:00:00Z");
+        assert_eq!(soon.len(), 1);
+        assert_eq!(soon[0].kind, ReasonKind::DueSoon);
+        assert_eq!(late[0].kind, ReasonKind::Overdue);
+        assert_eq!(late[0].clock, Some(Clock::InitialAssessment));
+        assert_ne!(soon, late);
+        assert!(keys("2026-03-02T02:00:00Z").is_empty());
+    }
+}

@@ -1,0 +1,152 @@
+//! 我的待办 in a real headless Chromium against the real server: after a
+//! sync, a compensation waits in the inbox of the role that may approve
+//! it, an escalation in the inbox of its target role, the assignment in the
+//! assignee's, and nothing in the inbox of a user it is not meant for.
+
+use e2e::{Browser, PASSWORD, Server};
+
+/// Opens the action's form, fills its text inputs and submits it, then
+/// waits for the case to reach `state`.
+async fn act(browser: &Browser, action: &str, inputs: &[(&str, &str)], state: &str) {
+    browser.click(&format!("action-{action}")).await;
+    for (name, value) in inputs {
+        browser.fill(&format!("in-{name}"), value).await;
+    }
+    browser.click(&format!("submit-{action}")).await;
+    browser.wait_attr("detail-state", "data-state", state).await;
+}
+
+async fn switch_user(browser: &Browser, login: &str) {
+    browser.click("nav-settings").await;
+    browser.click("logout").await;
+    browser.login(login).await;
+}
+
+/// The reason codes of the inbox's only item, once the header counts it.
+async fn only_item_reasons(browser: &Browser, reg_no: &str) -> Vec<String> {
+    browser.wait_attr("inbox-count", "data-count", "1").await;
+    browser.click("nav-inbox").await;
+    browser.wait_count("inbox-item", 1).await;
+    assert_eq!(browser.attr("inbox-item", "data-reg-no").await, reg_no);
+    browser
+        .attr("inbox-item", "data-reason")
+        .await
+        .split(' ')
+        .map(String::from)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_escalation_and_a_pending_approval_reach_the_right_users_after_sync() {
+    let server = Server::start();
+    server.seed();
+    // 2,000 yuan is above the regional manager's limit (1,000): a deputy
+    // GM of 和园 approves it.
+    server.cli(&[
+        "user",
+        "add",
+        "--login",
+        "deputy1",
+        "--name",
+        "孙副总",
+        "--role",
+        "deputy_gm",
+        "--password",
+        PASSWORD,
+        "--property",
+        "HY",
+    ]);
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("staff1").await;
+    browser.wait_attr("inbox-count", "data-count", "0").await;
+    let reg_no = browser
+        .register_complaint("张三", "地下车库漏水，车辆被淹")
+        .await;
+    browser.wait_synced().await;
+
+    // The manager assesses it as major, assigns it to staff1, and once a
+    // solution with compensation is proposed escalates it to the regional
+    // manager.
+    switch_user(&browser, "manager1").await;
+    browser.click("case-open").await;
+    browser.click("action-assess").await;
+    browser.choose("in-severity", "major").await;
+    browser.fill("in-reason", "车辆受损，业主要求赔偿").await;
+    browser.click("submit-assess").await;
+    browser
+        .wait_attr("detail-state", "data-state", "assessed")
+        .await;
+    browser.click("action-assign").await;
+    browser.choose_label("in-user", "王客服").await;
+    browser.fill("in-department", "工程部").await;
+    browser.click("submit-assign").await;
+    browser
+        .wait_attr("detail-state", "data-state", "assigned")
+        .await;
+    act(&browser, "start", &[], "in_progress").await;
+    act(
+        &browser,
+        "propose",
+        &[
+            ("measures", "修复排水泵，赔偿洗车及维修费用"),
+            ("responsible", "工程部张师傅"),
+            ("yuan", "2000"),
+        ],
+        "solution_proposed",
+    )
+    .await;
+    let entries = browser.find_all("timeline-entry").await.len();
+    browser.click("action-escalate").await;
+    browser.fill("in-reason", "业主要求区域经理出面").await;
+    browser.click("submit-escalate").await;
+    browser.wait_count("timeline-entry", entries + 1).await;
+    browser.sync_now().await;
+
+    // The deputy GM: the approval (and the major case), not the escalation.
+    switch_user(&browser, "deputy1").await;
+    let reasons = only_item_reasons(&browser, &reg_no).await;
+    assert!(reasons.contains(&"approval".into()), "{reasons:?}");
+    assert!(reasons.contains(&"major".into()), "{reasons:?}");
+    assert!(!reasons.contains(&"escalated".into()), "{reasons:?}");
+    browser
+        .wait_text("inbox-reason", "待我审批：赔偿 ¥2000.00")
+        .await;
+    // Reminders never break the screen, whatever the browser allows.
+    let mut switch = Vec::new();
+    for id in [
+        "reminders-enable",
+        "reminders-on",
+        "reminders-blocked",
+        "reminders-unsupported",
+    ] {
+        switch.extend(browser.find(id).await);
+    }
+    assert_eq!(switch.len(), 1, "one reminders switch");
+    // The item opens its case.
+    browser.click("inbox-open").await;
+    browser
+        .wait_attr("detail-state", "data-state", "solution_proposed")
+        .await;
+
+    // The regional manager: the escalation, not the approval.
+    switch_user(&browser, "regional1").await;
+    let reasons = only_item_reasons(&browser, &reg_no).await;
+    assert!(reasons.contains(&"escalated".into()), "{reasons:?}");
+    assert!(!reasons.contains(&"approval".into()), "{reasons:?}");
+
+    // The assignee: the assignment, neither the approval nor the escalation.
+    switch_user(&browser, "staff1").await;
+    let reasons = only_item_reasons(&browser, &reg_no).await;
+    assert!(reasons.contains(&"assigned".into()), "{reasons:?}");
+    assert!(!reasons.contains(&"approval".into()), "{reasons:?}");
+    assert!(!reasons.contains(&"escalated".into()), "{reasons:?}");
+
+    // Staff of another property: nothing.
+    switch_user(&browser, "staff2").await;
+    browser.wait_attr("inbox-count", "data-count", "0").await;
+    browser.click("nav-inbox").await;
+    browser.wait_for_test_id("inbox-empty").await;
+    browser.wait_count("inbox-item", 0).await;
+    browser.close().await;
+}
