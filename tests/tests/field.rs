@@ -396,3 +396,53 @@ async fn a_closed_complaint_with_every_section_filled_prints_on_one_page() {
     );
     browser.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_second_complaint_from_the_same_unit_is_flagged_and_linked_both_ways() {
+    let server = Server::start();
+    server.seed();
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("staff1").await;
+    let first = browser.register_complaint("王五", "电梯按钮失灵").await;
+
+    // The same unit, phone and category again: a warning, not a refusal.
+    browser.fill_complaint("王五", "电梯按钮还是失灵").await;
+    browser.wait_for_test_id("duplicate-warning").await;
+    let offered = browser.find_all("duplicate").await;
+    assert_eq!(offered.len(), 1, "one open case like it");
+    assert_eq!(
+        offered[0].attr("data-reg-no").await.ok().flatten(),
+        Some(first.clone())
+    );
+    assert!(browser.text("duplicate-warning").await.contains("同房号、同电话"));
+    browser.click("duplicate-link").await;
+    assert_eq!(browser.value("field-related").await, first);
+    browser.click("save-case").await;
+    let second = browser.text("reg-no").await;
+    assert_ne!(second, first);
+
+    // Another category from the same unit is not flagged.
+    browser.fill_complaint("王五", "楼道灯不亮").await;
+    browser.choose("field-category", "cleaning").await;
+    browser.wait_for_test_id("field-related").await;
+    assert!(browser.find("duplicate-warning").await.is_none());
+
+    // The link shows from both cases and opens the other one.
+    browser.click("nav-list").await;
+    let open_case = async |reg_no: &str| {
+        browser.fill("filter-search", reg_no).await;
+        browser.wait_count("case-row", 1).await;
+        browser.click("case-open").await;
+        browser.wait_text("detail-reg-no", reg_no).await;
+    };
+    open_case(&second).await;
+    assert_eq!(browser.text("related-to").await, first);
+    browser.click("related-to").await;
+    browser.wait_text("detail-reg-no", &first).await;
+    assert_eq!(browser.text("related-from").await, second);
+    browser.wait_synced().await;
+    let case = server_case(&server, "manager1", &second);
+    assert_eq!(case["registration"]["related_case"], json!(first), "{case}");
+    browser.close().await;
+}
