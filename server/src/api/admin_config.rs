@@ -462,9 +462,11 @@ pub async fn audit_log(
 /// Deletes a case whose retention period has passed: closed or withdrawn
 /// at least `retention_years` ago, and not major (major cases are kept
 /// long-term). Removes the case, its deadlines, its ops and its place in
-/// spot-check samples; the audit record (`case.delete`) keeps the
-/// registration number. Never automatic. Devices that pulled the case keep
-/// their copy.
+/// spot-check samples, and the evidence files no other case names; the
+/// audit record (`case.delete`) keeps who, why and the registration
+/// number. Never automatic. The deletion is a tombstone in the sync
+/// sequence: every device in the case's property drops the case at its
+/// next pull, and later pushes to it are quarantined as `case.deleted`.
 #[utoipa::path(delete, path = "/api/v1/admin/cases/{id}", params(("id" = String, Path, description = "case id")),
     responses(AdminOnly,
         (status = 200, description = "What was deleted.", body = DeletedCase),
