@@ -26,6 +26,7 @@ pub mod record;
 pub mod state;
 pub mod sync;
 pub mod sync_status;
+pub mod tombstone;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;

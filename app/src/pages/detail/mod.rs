@@ -40,6 +40,12 @@ pub fn Detail(id: CaseId) -> impl IntoView {
                 {t("← 返回列表", "← Back to the list")}
             </button>
             {move || match case.get() {
+                None if ctx.deleted.with(|d| d.contains(&id)) => view! {
+                    <p class="card" data-testid="case-deleted">{t(
+                        "该工单已按保存期限被管理员删除，本机副本也已移除。",
+                        "An administrator deleted this case at the end of its retention period; this tablet's copy is gone too.",
+                    )}</p>
+                }.into_any(),
                 None => view! { <p data-testid="case-missing">{t("找不到该工单", "Case not found")}</p> }.into_any(),
                 Some(c) => view! {
                     <Header case=c.clone()/>
@@ -422,7 +428,8 @@ fn Problems(case: Arc<Case>) -> impl IntoView {
 /// The admin's audited deletion of a case whose retention period has
 /// passed (closed or withdrawn long enough ago, and not major). The server
 /// decides and refuses otherwise; nothing is ever deleted automatically.
-/// Online only. Devices that already hold the case keep their copy.
+/// Online only. Every device drops the case at its next sync (a tombstone,
+/// `crate::tombstone`); this one syncs at once.
 #[component]
 fn Retention(case: Arc<Case>) -> impl IntoView {
     let ctx = use_app();
@@ -438,12 +445,14 @@ fn Retention(case: Arc<Case>) -> impl IntoView {
         let l = ctx.l();
         let result = crate::api::admin::delete_case(&token, id).await;
         message.set(Some(match result {
-            Ok(_) => l
-                .pick(
-                    "已从服务器删除并记入审计日志（本机副本保留）。",
-                    "Deleted on the server and audited (this tablet keeps its copy).",
+            Ok(_) => {
+                crate::sync::request(ctx);
+                l.pick(
+                    "已从服务器删除并记入审计日志；各设备下次同步时移除该工单。",
+                    "Deleted on the server and audited; every device removes it at its next sync.",
                 )
-                .to_string(),
+                .to_string()
+            }
             Err(e) => match e.code().unwrap_or_default() {
                 "retention.too_young" => l
                     .pick(
