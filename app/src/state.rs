@@ -449,6 +449,17 @@ impl AppCtx {
         self.session.with(|s| s.as_ref().map(|s| s.user.role))
     }
 
+    /// What the logged-in user sees of the complainant of `case` (none:
+    /// of every case), by the company's settings
+    /// (`shared::personal_data::shown`); nothing when logged out.
+    pub fn shown(&self, case: Option<&Case>) -> shared::personal_data::Shown {
+        let Some(user) = self.session.with(|s| s.as_ref().map(|s| s.user.clone())) else {
+            return shared::personal_data::Shown::NOTHING;
+        };
+        self.config
+            .with(|c| shared::personal_data::shown(&c.settings, &user, case))
+    }
+
     /// The logged-in actor.
     pub fn actor(&self) -> Option<Actor> {
         self.session.with_untracked(|s| {

@@ -29,6 +29,7 @@ pub mod hlc;
 pub mod id;
 pub mod lang;
 pub mod op;
+pub mod personal_data;
 pub mod phone;
 pub mod property;
 pub mod regno;

@@ -37,6 +37,8 @@ pub struct Settings {
     pub retention_years: u32,
     /// How large evidence may be.
     pub attachments: AttachmentLimits,
+    /// What each role sees of a complainant's personal data.
+    pub personal_data: crate::personal_data::PersonalDataRules,
 }
 
 /// How large evidence may be: one file, and all the files of one case
@@ -86,6 +88,7 @@ impl Default for Settings {
             spot_check_percent: 20,
             retention_years: 1,
             attachments: AttachmentLimits::default(),
+            personal_data: Default::default(),
         }
     }
 }

@@ -657,6 +657,12 @@ pub async fn pull(token: &str, after: i64, limit: u32) -> Result<PullResponse, A
     read(resp).await
 }
 
+/// `GET /api/v1/cases/{id}`: the case as the server folded it, with what
+/// the user may see of the complainant.
+pub async fn case(token: &str, id: shared::id::CaseId) -> Result<shared::case::Case, ApiError> {
+    get(token, &format!("/api/v1/cases/{id}")).await
+}
+
 /// `GET url` with the session's token, decoded as `T`.
 async fn get<T: DeserializeOwned>(token: &str, url: &str) -> Result<T, ApiError> {
     let resp = with_headers(Request::get(url), Some(token))

@@ -25,6 +25,7 @@ use shared::admin::{
 use shared::calendar::YearSchedule;
 use shared::category::Category;
 use shared::id::CaseId;
+use shared::personal_data::shown;
 use shared::role::Role;
 use shared::settings::Settings;
 use std::collections::BTreeSet;
@@ -316,7 +317,7 @@ pub async fn quarantine_record(
     let mut record = blocking(move || store.quarantine_record(id))
         .await?
         .ok_or_else(|| ApiError::not_found("quarantined op"))?;
-    if !session.user.role.sees_personal_data() {
+    if !shown(&super::settings(&state).await?, &session.user, None).all() {
         super::admin::mask_quarantined(&mut record.op);
     }
     Ok(Json(record))

@@ -90,6 +90,32 @@ fn row(label: impl Fn() -> &'static str + Send + Sync + 'static, value: String) 
     view! { <div class="kv"><dt>{label}</dt><dd>{value}</dd></div> }
 }
 
+/// The complainant's phone. Ops are pulled once, so a tablet that pulled
+/// the registration before the case was assigned to its user holds the
+/// phone masked; when the user now may see it (`AppCtx::shown`: a
+/// department head handling the case), it is read from the server, online.
+#[component]
+fn PhoneValue(case: Arc<Case>) -> impl IntoView {
+    let ctx = use_app();
+    let held = case
+        .registration
+        .complainant
+        .phone
+        .as_ref()
+        .map(|p| p.to_string())
+        .unwrap_or_default();
+    let id = case.id;
+    let ask = held.contains('*') && ctx.shown(Some(&case)).phone;
+    let fetched = LocalResource::new(move || async move {
+        let token = ctx.token().filter(|_| ask)?;
+        let case = crate::api::case(&token, id).await.ok()?;
+        case.registration.complainant.phone.map(|p| p.to_string())
+    });
+    view! {
+        <span data-testid="detail-phone">{move || fetched.get().flatten().unwrap_or_else(|| held.clone())}</span>
+    }
+}
+
 #[component]
 fn Fields(case: Arc<Case>) -> impl IntoView {
     let ctx = use_app();
@@ -106,15 +132,8 @@ fn Fields(case: Arc<Case>) -> impl IntoView {
         row(t("类型", "Kind"), r.kind.label(l).into()).into_any(),
         row(t("位置", "Location"), place).into_any(),
         row(t("投诉人", "Complainant"), r.complainant.name.clone()).into_any(),
-        row(
-            t("联系电话", "Phone"),
-            r.complainant
-                .phone
-                .as_ref()
-                .map(|p| p.to_string())
-                .unwrap_or_default(),
-        )
-        .into_any(),
+        view! { <div class="kv"><dt>{t("联系电话", "Phone")}</dt><dd><PhoneValue case=case.clone()/></dd></div> }
+            .into_any(),
         row(t("受理渠道", "Channel"), r.channel.label(l).into()).into_any(),
         row(t("受理时间", "Received"), i18n::fmt_time(r.received_at, tz)).into_any(),
         row(
