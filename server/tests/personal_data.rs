@@ -7,6 +7,7 @@ mod common;
 
 use common::{Author, Client, Fixture, Server, push_body};
 use serde_json::{Value, json};
+use shared::case::CaseKind;
 use shared::id::CaseId;
 use shared::op::Action;
 
@@ -53,8 +54,14 @@ fn a_department_head_sees_the_phone_of_the_cases_they_handle_and_the_setting_rul
     let head_id = common::user_of(&head_body).id;
     let (staff, _) = Client::login(&server.base, "staff_a");
 
-    let mine = a.register(&fx.pa, "电梯异响");
-    let theirs = a.register(&fx.pa, "绿化带积水");
+    // Repairs: assigned straight after registration.
+    let mut repair = |content: &str| {
+        a.register_at(&fx.pa, CaseKind::Repair, chrono::Utc::now(), |r| {
+            r.content = content.into()
+        })
+    };
+    let mine = repair("电梯异响");
+    let theirs = repair("绿化带积水");
     let (mine_id, theirs_id) = (mine.case_id, theirs.case_id);
     let assign = |a: &mut Author, case, user| {
         a.op(
