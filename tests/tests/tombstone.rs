@@ -1,4 +1,4 @@
-//! A retention deletion reaches the tablets: a case withdrawn two years
+//! A retention deletion reaches the tablets: a case withdrawn over a year
 //! ago, with a handler's signature, is on a staff member's tablet (its
 //! signature kept for offline display); the admin deletes it in another
 //! browser; at the staff tablet's next sync the case leaves the list, the
@@ -29,7 +29,7 @@ fn post(server: &Server, path: &str, token: Option<&str>, body: &Value) -> Value
     resp.body_mut().read_json().expect("a JSON answer")
 }
 
-/// Registers a repair in 和园 two years ago, attaches a handler's
+/// Registers a repair in 和园 400 days ago, attaches a handler's
 /// signature and withdraws it an hour later each, from a device of
 /// manager1's over the sync API, and uploads the signature. Returns the
 /// case and the signature's hash.
@@ -59,7 +59,7 @@ fn push_old_withdrawn_case(server: &Server, signature: &[u8]) -> (CaseId, BlobHa
         role: login.user.role,
     };
     let mut state = DeviceState::new(login.device, login.device_number, login.acked_seq);
-    let at = Utc::now() - Duration::days(730);
+    let at = Utc::now() - Duration::days(400);
     let case = CaseId(uuid::Uuid::now_v7());
     let registration = Registration {
         reg_no: state

@@ -9,7 +9,7 @@ use axum::extract::State;
 use chrono::Utc;
 use serde::Deserialize;
 use shared::id::CaseId;
-use shared::personal_data::{Shown, shown};
+use shared::personal_data::{Shown, Visibility, shown};
 use shared::wire::{PullResponse, PushRequest, PushResponse};
 use std::collections::HashMap;
 
@@ -108,14 +108,18 @@ pub async fn pull(
         // phone of the cases they handle): decided once per case of the
         // page, from the case as the server folded it.
         let mut by_case: HashMap<CaseId, Shown> = HashMap::new();
+        let depends_on_case =
+            settings.personal_data.get(user.role) == Visibility::PhoneWhenHandling;
         for pulled in &mut page.ops {
             let id = pulled.op.case_id;
             let visible = match by_case.get(&id) {
                 Some(shown) => *shown,
                 None => {
-                    let case = match shown(&settings, &user, None) {
-                        s if s.all() => None,
-                        _ => store.case(id)?.map(|(_, case)| case),
+                    // Only the case-dependent rule reads the case.
+                    let case = if depends_on_case {
+                        store.case(id)?.map(|(_, case)| case)
+                    } else {
+                        None
                     };
                     let s = shown(&settings, &user, case.as_ref());
                     by_case.insert(id, s);
