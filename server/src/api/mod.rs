@@ -278,6 +278,13 @@ pub(super) fn audit_entry(
     }
 }
 
+/// The company settings, for a decision a handler makes with them (what
+/// a role sees of a complainant: `shared::personal_data::shown`).
+pub(crate) async fn settings(state: &AppState) -> Result<Settings, ApiError> {
+    let store = state.store.clone();
+    crate::error::blocking(move || Ok(store.config()?.settings)).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -532,11 +539,4 @@ mod tests {
         }
         assert_eq!(wrong, Vec::<String>::new());
     }
-}
-
-/// The company settings, for a decision a handler makes with them (what
-/// a role sees of a complainant: `shared::personal_data::shown`).
-pub(crate) async fn settings(state: &AppState) -> Result<Settings, ApiError> {
-    let store = state.store.clone();
-    crate::error::blocking(move || Ok(store.config()?.settings)).await
 }

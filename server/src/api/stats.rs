@@ -159,7 +159,7 @@ pub(super) async fn stats_for(
     );
     let store = state.store.clone();
     let mut stats = blocking(move || store.stats(&query)).await?;
-    if !shown(&super::settings(&state).await?, &session.user, None).all() {
+    if !shown(&super::settings(state).await?, &session.user, None).all() {
         stats.mask_personal_data();
     }
     Ok((stats, settings, lang))
