@@ -66,10 +66,13 @@ fn note(a: &mut Author, case: CaseId) -> Op {
     )
 }
 
+/// Pulled items as `(server_seq, case id)`.
+type Items = Vec<(i64, String)>;
+
 /// Every item of the pull after `after`, in pages of `limit`: the ops as
 /// `(server_seq, case id)` and the deletions as `(server_seq, case id)`,
 /// and the last cursor.
-fn pull_all(c: &Client, after: i64, limit: u32) -> (Vec<(i64, String)>, Vec<(i64, String)>, i64) {
+fn pull_all(c: &Client, after: i64, limit: u32) -> (Items, Items, i64) {
     let (mut ops, mut deletions, mut cursor) = (Vec::new(), Vec::new(), after);
     loop {
         let (status, page) = c.get(&format!("/api/v1/sync/pull?after={cursor}&limit={limit}"));
