@@ -10,7 +10,8 @@
 //!   Versions before server-issued identities kept a device id made here
 //!   under `id`; it is no longer read. `blocked` says the server stopped
 //!   accepting the device (`crate::blocked::Blocked`), until a login
-//!   succeeds.
+//!   succeeds. `deleted` lists the cases the server deleted (retention
+//!   tombstones, see `crate::tombstone`).
 //! - `session`: the logged-in user and token (`current`).
 //! - `config`: settings, categories, calendar, properties and users, each
 //!   under its own key, as JSON.
@@ -38,7 +39,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use shared::blob::BlobHash;
 use shared::device::DeviceState;
-use shared::id::{CaseId, DeviceId};
+use shared::id::{CaseId, DeviceId, OpId};
 use shared::op::Op;
 use shared::wire::ConfigKey;
 use std::cell::RefCell;
@@ -171,6 +172,8 @@ pub struct Snapshot {
     pub blocked: Option<Blocked>,
     /// Evidence taken here that the server does not hold yet.
     pub uploads: Vec<PendingUpload>,
+    /// The cases the server deleted.
+    pub deleted: Vec<CaseId>,
 }
 
 /// Evidence this device took that the server does not hold yet: uploaded
@@ -244,6 +247,9 @@ pub async fn load() -> Result<Snapshot, DbError> {
     let session = get_json::<StoredSession>(&tx, SESSION, "current").await?;
     let lang = get_json::<String>(&tx, PREFS, "lang").await?;
     let blocked = get_json::<Blocked>(&tx, DEVICE, "blocked").await?;
+    let deleted = get_json::<Vec<CaseId>>(&tx, DEVICE, "deleted")
+        .await?
+        .unwrap_or_default();
     // A time that does not parse is only a display: forget it.
     let last_sync = get_json::<chrono::DateTime<chrono::Utc>>(&tx, PREFS, "last_sync")
         .await
@@ -299,6 +305,7 @@ pub async fn load() -> Result<Snapshot, DbError> {
         last_sync,
         blocked,
         uploads,
+        deleted,
     })
 }
 
@@ -430,16 +437,18 @@ pub async fn save_state(state: &DeviceState) -> Result<(), DbError> {
 }
 
 /// Stores one pulled page: its ops (re-putting a known op id is harmless),
-/// the changed config and the device state with the new cursor, in one
-/// transaction, so the cursor never runs ahead of the stored ops.
+/// the changed config, what its deletions remove ([`Forget`]) and the
+/// device state with the new cursor, in one transaction, so the cursor
+/// never runs ahead of the stored ops nor of the cases deleted.
 pub async fn save_pulled(
     ops: &[Op],
     config: &[(String, String)],
+    forget: &Forget,
     state: &DeviceState,
 ) -> Result<(), DbError> {
     let db = db()?;
     let tx = db
-        .transaction([OPS, CONFIG, DEVICE])
+        .transaction([OPS, CONFIG, DEVICE, BLOBS, UPLOADS])
         .with_mode(TransactionMode::Readwrite)
         .build()?;
     let store = tx.object_store(OPS)?;
@@ -453,7 +462,57 @@ pub async fn save_pulled(
             .with_key(key.clone())
             .primitive()?;
     }
+    forget_in(&tx, forget)?;
     put_json(&tx, DEVICE, "state", state)?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// What the deletion of cases removes from the device: ops, evidence
+/// bytes and pending uploads, and the list of deleted cases to keep.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Forget {
+    /// The ops to delete.
+    pub ops: Vec<OpId>,
+    /// The evidence bytes to delete.
+    pub blobs: Vec<BlobHash>,
+    /// The pending uploads to delete.
+    pub uploads: Vec<BlobHash>,
+    /// Every case the server deleted, these included (absent: unchanged).
+    pub deleted: Option<Vec<CaseId>>,
+}
+
+fn forget_in(
+    tx: &indexed_db_futures::transaction::Transaction<'_>,
+    forget: &Forget,
+) -> Result<(), DbError> {
+    let ops = tx.object_store(OPS)?;
+    for id in &forget.ops {
+        ops.delete(id.to_string()).primitive()?;
+    }
+    let blobs = tx.object_store(BLOBS)?;
+    for hash in &forget.blobs {
+        blobs.delete(hash.to_string()).primitive()?;
+    }
+    let uploads = tx.object_store(UPLOADS)?;
+    for hash in &forget.uploads {
+        uploads.delete(hash.to_string()).primitive()?;
+    }
+    if let Some(deleted) = &forget.deleted {
+        put_json(tx, DEVICE, "deleted", deleted)?;
+    }
+    Ok(())
+}
+
+/// Deletes the ops in `forget` alone (this device's ops of a deleted case,
+/// once the server acknowledged them).
+pub async fn forget(forget: &Forget) -> Result<(), DbError> {
+    let db = db()?;
+    let tx = db
+        .transaction([OPS, DEVICE, BLOBS, UPLOADS])
+        .with_mode(TransactionMode::Readwrite)
+        .build()?;
+    forget_in(&tx, forget)?;
     tx.commit().await?;
     Ok(())
 }

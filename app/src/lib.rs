@@ -27,6 +27,7 @@ pub mod reminder;
 pub mod state;
 pub mod sync;
 pub mod sync_status;
+pub mod tombstone;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;

@@ -24,6 +24,9 @@ pub enum RecordError {
     /// never be uploaded.
     #[error("the device is blocked: {}", .0.code())]
     Blocked(Blocked),
+    /// The server deleted the case (retention): it takes no new records.
+    #[error("the case was deleted")]
+    CaseDeleted,
     /// Nobody is logged in.
     #[error("no session")]
     LoggedOut,
@@ -47,6 +50,12 @@ impl RecordError {
         match self {
             RecordError::Blocked(blocked) => blocked.refusal(l).to_string(),
             RecordError::LoggedOut => l.pick("请先登录", "Log in first").to_string(),
+            RecordError::CaseDeleted => l
+                .pick(
+                    "该工单已按保存期限删除，不能再记录",
+                    "The case was deleted at the end of its retention period; nothing more can be recorded",
+                )
+                .to_string(),
             // Neither happens to someone logged in on a loaded screen; the
             // words are for a developer reading a report.
             RecordError::NoDevice | RecordError::Disposed => self.to_string(),
@@ -89,6 +98,9 @@ impl AppCtx {
         // never be uploaded (see `Blocked`).
         if let Some(blocked) = self.blocked.get_untracked() {
             return Err(RecordError::Blocked(blocked));
+        }
+        if self.deleted.with_untracked(|d| d.contains(&case_id)) {
+            return Err(RecordError::CaseDeleted);
         }
         let actor = self.actor().ok_or(RecordError::LoggedOut)?;
         let at = now();

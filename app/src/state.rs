@@ -178,6 +178,30 @@ impl OpLog {
         self.ids.is_empty()
     }
 
+    /// The ops of case `id`, in arrival order.
+    pub fn ops_of(&self, id: CaseId) -> &[Op] {
+        self.by_case.get(&id).map_or(&[], Vec::as_slice)
+    }
+
+    /// Every case with its ops.
+    pub fn cases(&self) -> impl Iterator<Item = (&CaseId, &Vec<Op>)> {
+        self.by_case.iter()
+    }
+
+    /// Removes the ops of case `id` whose ids are in `ids`; a case left
+    /// without ops is forgotten.
+    pub fn remove(&mut self, id: CaseId, ids: &HashSet<OpId>) {
+        if let Some(ops) = self.by_case.get_mut(&id) {
+            ops.retain(|op| !ids.contains(&op.id));
+            if ops.is_empty() {
+                self.by_case.remove(&id);
+            }
+        }
+        for op in ids {
+            self.ids.remove(op);
+        }
+    }
+
     /// The outbox: this device's ops after `acked`, in sequence order.
     pub fn outbox(&self, device: DeviceId, acked: u64) -> Vec<Op> {
         let mut ops: Vec<Op> = self
@@ -237,6 +261,9 @@ pub struct AppCtx {
     pub blocked: RwSignal<Option<Blocked>>,
     /// Evidence taken here that the server does not hold yet, by hash.
     pub uploads: RwSignal<BTreeMap<BlobHash, PendingUpload>>,
+    /// The cases the server deleted (retention) that this device pulled
+    /// the tombstone of (`crate::tombstone`).
+    pub deleted: RwSignal<HashSet<CaseId>>,
 }
 
 /// The device's wall clock.
@@ -269,6 +296,7 @@ impl AppCtx {
             fatal: RwSignal::new(None),
             blocked: RwSignal::new(None),
             uploads: RwSignal::new(BTreeMap::new()),
+            deleted: RwSignal::new(HashSet::new()),
         }
     }
 
@@ -299,6 +327,7 @@ impl AppCtx {
         self.uploads
             .set(snap.uploads.into_iter().map(|u| (u.hash, u)).collect());
         self.sync.update(|s| s.last_ok = snap.last_sync);
+        self.deleted.set(snap.deleted.into_iter().collect());
         self.add_ops(snap.ops);
         self.ready.set(true);
         Ok(())
@@ -430,6 +459,17 @@ impl AppCtx {
     /// The logged-in user's role (tracked).
     pub fn role(&self) -> Option<shared::role::Role> {
         self.session.with(|s| s.as_ref().map(|s| s.user.role))
+    }
+
+    /// What the logged-in user sees of the complainant of `case` (none:
+    /// of every case), by the company's settings
+    /// (`shared::personal_data::shown`); nothing when logged out.
+    pub fn shown(&self, case: Option<&Case>) -> shared::personal_data::Shown {
+        let Some(user) = self.session.with(|s| s.as_ref().map(|s| s.user.clone())) else {
+            return shared::personal_data::Shown::NOTHING;
+        };
+        self.config
+            .with(|c| shared::personal_data::shown(&c.settings, &user, case))
     }
 
     /// The logged-in actor.

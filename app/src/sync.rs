@@ -1,7 +1,7 @@
 //! The sync engine: push the outbox (at least one request, so the device
 //! learns the server's epoch and acknowledgement), then pull until the
-//! server has no more, storing each page durably before moving the cursor,
-//! then upload the evidence bytes of acknowledged ops
+//! server has no more, storing each page durably before moving the cursor
+//! (with the cases the server deleted, `crate::tombstone`), then upload the evidence bytes of acknowledged ops
 //! (`crate::evidence::upload`) and keep the small images of the device's
 //! cases (`crate::evidence::prefetch`).
 //!
@@ -179,6 +179,7 @@ async fn run(ctx: AppCtx) -> Result<u64, ApiError> {
     // the device syncing forever.
     for _ in 0..EPOCH_RETRIES {
         quarantined += push_all(ctx, &token).await?;
+        crate::tombstone::prune(ctx).await?;
         match pull_all(ctx, &token).await? {
             Pulled::Done => {
                 crate::evidence::upload::upload_waiting(ctx, &token).await?;
@@ -306,6 +307,8 @@ async fn pull_pages(
             return Ok(Pulled::EpochChanged);
         }
         let ops: Vec<Op> = page.ops.into_iter().map(|p| p.op).collect();
+        let deleted: Vec<CaseId> = page.deletions.iter().map(|d| d.case_id).collect();
+        let forget = crate::tombstone::plan(ctx, &deleted);
         let config: Vec<(String, String)> = page
             .config
             .iter()
@@ -337,8 +340,9 @@ async fn pull_pages(
                 None
             }
         };
-        let (saved, next) = join(db::save_pulled(&ops, &config, &snapshot), next).await;
+        let (saved, next) = join(db::save_pulled(&ops, &config, &forget, &snapshot), next).await;
         saved?;
+        crate::tombstone::apply(ctx, &deleted, &forget);
         let mut refold = false;
         if !page.config.is_empty() {
             ctx.config.update(|c| {

@@ -8,10 +8,12 @@
 //! cases are kept for good; open cases are never deleted. Nothing deletes
 //! on its own: deletion is one audited admin request per case. Deleting
 //! removes the case's row, its deadline rows, its ops and its place in
-//! spot-check samples; the audit record keeps the registration number, the
-//! property, the kind and the dates. Devices that already pulled the case
-//! keep their copy: the sync protocol has no tombstone, so a retention
-//! deletion is a server-side purge.
+//! spot-check samples; the audit record keeps who deleted it, why
+//! ([`DeletedCase::reason`], with the retention period that had passed),
+//! the registration number, the property, the kind and the dates. The
+//! deletion is a tombstone that syncs (`wire::PulledDeletion`): every device
+//! that holds the case drops it at its next pull, and the server refuses
+//! new ops for it (`case.deleted`).
 
 use crate::calendar::{Calendar, YearSchedule};
 use crate::case::{CaseState, Severity};
@@ -181,7 +183,17 @@ pub struct DeletedCase {
     /// it: those no remaining case references.
     #[serde(default)]
     pub blobs: u64,
+    /// Why it was deleted: [`RETENTION_EXPIRED`] (the only reason today).
+    #[serde(default)]
+    pub reason: String,
+    /// The retention period, in years, that had passed.
+    #[serde(default)]
+    pub retention_years: u32,
 }
+
+/// The reason of a retention deletion: closed (or withdrawn) longer ago
+/// than the retention period.
+pub const RETENTION_EXPIRED: &str = "retention.expired";
 
 /// Why a case may not be deleted yet.
 #[derive(Debug, Clone, PartialEq, Eq)]

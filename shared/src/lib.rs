@@ -31,6 +31,7 @@ pub mod id;
 pub mod inbox;
 pub mod lang;
 pub mod op;
+pub mod personal_data;
 pub mod phone;
 pub mod property;
 pub mod regno;

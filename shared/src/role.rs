@@ -53,13 +53,6 @@ impl Role {
         !matches!(self, Role::Quality | Role::Admin)
     }
 
-    /// Whether the complainant's name and phone are shown unmasked. The
-    /// department heads get the task, not the resident's identity (保密), and
-    /// the system administrator has no business need for it.
-    pub fn sees_personal_data(self) -> bool {
-        !matches!(self, Role::DepartmentHead | Role::Admin)
-    }
-
     /// Whether the role may read head-office statistics and exports.
     pub fn reads_statistics(self) -> bool {
         self.is_management() || matches!(self, Role::Quality | Role::Admin)
@@ -218,13 +211,5 @@ mod tests {
         assert!(!Role::Staff.draws_spot_checks());
         assert!(!Role::DepartmentHead.draws_spot_checks());
         assert!(!Role::Admin.draws_spot_checks());
-    }
-
-    #[test]
-    fn personal_data_visibility() {
-        assert!(Role::Staff.sees_personal_data());
-        assert!(Role::Quality.sees_personal_data());
-        assert!(!Role::DepartmentHead.sees_personal_data());
-        assert!(!Role::Admin.sees_personal_data());
     }
 }

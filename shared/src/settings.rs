@@ -40,6 +40,8 @@ pub struct Settings {
     /// At intake, warn of an open case of the same category from the same
     /// unit or phone received within this many days (0: never warn).
     pub duplicate_window_days: u32,
+    /// What each role sees of a complainant's personal data.
+    pub personal_data: crate::personal_data::PersonalDataRules,
 }
 
 /// How large evidence may be: one file, and all the files of one case
@@ -90,6 +92,7 @@ impl Default for Settings {
             retention_years: 1,
             attachments: AttachmentLimits::default(),
             duplicate_window_days: 30,
+            personal_data: Default::default(),
         }
     }
 }

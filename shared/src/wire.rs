@@ -293,6 +293,24 @@ pub struct PullResponse {
     pub more: bool,
     /// The server's epoch (see [`PushResponse::epoch`]).
     pub epoch: u64,
+    /// The cases deleted after the cursor (retention), each at its own
+    /// place in the same server sequence as the ops: a device drops the
+    /// case, its ops and its evidence. Absent from servers before
+    /// tombstones, hence the default.
+    #[serde(default)]
+    pub deletions: Vec<PulledDeletion>,
+}
+
+/// A case deleted on the server (a tombstone), as pulled: every device that
+/// may see its property receives it once, at its place in the sequence.
+/// No op of the case follows it: the server refuses them (`case.deleted`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PulledDeletion {
+    /// The server-wide sequence number the deletion took.
+    pub server_seq: i64,
+    /// The deleted case.
+    pub case_id: CaseId,
 }
 
 /// An op as pulled, with its place in the server-wide sequence.

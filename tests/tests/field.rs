@@ -415,7 +415,12 @@ async fn a_second_complaint_from_the_same_unit_is_flagged_and_linked_both_ways()
         offered[0].attr("data-reg-no").await.ok().flatten(),
         Some(first.clone())
     );
-    assert!(browser.text("duplicate-warning").await.contains("同房号、同电话"));
+    assert!(
+        browser
+            .text("duplicate-warning")
+            .await
+            .contains("同房号、同电话")
+    );
     browser.click("duplicate-link").await;
     assert_eq!(browser.value("field-related").await, first);
     browser.click("save-case").await;

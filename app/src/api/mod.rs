@@ -345,6 +345,7 @@ pub fn code_message(code: &str, lang: Lang) -> Option<String> {
             "工单结案未满保存年限，不能删除",
             "The case was closed too recently to be deleted",
         ),
+        "retention.expired" => ("保存期限已满", "The retention period has passed"),
         // Spot-checks and statistics.
         "spot_check.bad_quarter" | "stats.bad_quarter" => {
             ("季度无效（应为 1–4）", "Not a valid quarter (1–4)")
@@ -457,6 +458,10 @@ pub fn code_message(code: &str, lang: Lang) -> Option<String> {
         "sync.not_acknowledged" => (
             "服务器没有确认收到上传的记录，稍后会自动重试",
             "The server did not acknowledge the records sent; retrying shortly",
+        ),
+        "case.deleted" => (
+            "该工单已按保存期限删除，不再接受新的记录",
+            "The case was deleted at the end of its retention period; it takes no new records",
         ),
         "case.already_registered" => (
             "该工单已在服务器上登记过",
@@ -650,6 +655,12 @@ pub async fn pull(token: &str, after: i64, limit: u32) -> Result<PullResponse, A
         .await
         .map_err(|e| ApiError::Network(e.to_string()))?;
     read(resp).await
+}
+
+/// `GET /api/v1/cases/{id}`: the case as the server folded it, with what
+/// the user may see of the complainant.
+pub async fn case(token: &str, id: shared::id::CaseId) -> Result<shared::case::Case, ApiError> {
+    get(token, &format!("/api/v1/cases/{id}")).await
 }
 
 /// `GET url` with the session's token, decoded as `T`.

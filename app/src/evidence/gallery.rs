@@ -135,7 +135,8 @@ pub fn holder(a: &Attachment) -> String {
 
 /// Whether the logged-in user may see attachment `a`.
 pub fn may_see(ctx: AppCtx, a: &Attachment) -> bool {
-    !a.kind.is_personal() || ctx.role().is_some_and(|r| r.sees_personal_data())
+    // A complainant's signature identifies them as their name does.
+    !a.kind.is_personal() || ctx.shown(None).name
 }
 
 /// The small image of an attachment: its thumbnail, or the file itself

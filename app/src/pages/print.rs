@@ -79,7 +79,7 @@ fn RecordForm(case: Arc<Case>, lang: Lang) -> impl IntoView {
     let config = ctx.config.get_untracked();
     // A device of a role without personal data holds masked ops already;
     // the sheet masks again all the same and leaves out the signature.
-    let personal = PersonalData::shown_if(ctx.role().is_some_and(|r| r.sees_personal_data()));
+    let personal = PersonalData::shown_if(ctx.shown(Some(&case)).all());
     let sheet = RecordSheet::of(&case, &ConfigNames(&config), lang, personal);
     // The device that holds bytes not uploaded yet, by hash.
     let holders: Vec<(BlobHash, String)> = case

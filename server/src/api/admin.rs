@@ -13,6 +13,7 @@ use axum::http::StatusCode;
 use chrono::Utc;
 use shared::admin::{ActiveRequest, DeviceInfo, NewUserRequest, QuarantineEntry};
 use shared::id::{DeviceId, UserId};
+use shared::personal_data::shown;
 use shared::property::Property;
 use shared::role::{Role, User};
 use shared::wire::PasswordReset;
@@ -262,7 +263,7 @@ pub async fn quarantine(
     session.require(&[Role::Admin])?;
     let store = state.store.clone();
     let mut entries = blocking(move || store.quarantine()).await?;
-    if !session.user.role.sees_personal_data() {
+    if !shown(&super::settings(&state).await?, &session.user, None).all() {
         for e in &mut entries {
             mask_quarantined(&mut e.op);
         }

@@ -25,6 +25,7 @@ use shared::admin::{
 use shared::calendar::YearSchedule;
 use shared::category::Category;
 use shared::id::CaseId;
+use shared::personal_data::shown;
 use shared::role::Role;
 use shared::settings::Settings;
 use std::collections::BTreeSet;
@@ -316,7 +317,7 @@ pub async fn quarantine_record(
     let mut record = blocking(move || store.quarantine_record(id))
         .await?
         .ok_or_else(|| ApiError::not_found("quarantined op"))?;
-    if !session.user.role.sees_personal_data() {
+    if !shown(&super::settings(&state).await?, &session.user, None).all() {
         super::admin::mask_quarantined(&mut record.op);
     }
     Ok(Json(record))
@@ -462,9 +463,11 @@ pub async fn audit_log(
 /// Deletes a case whose retention period has passed: closed or withdrawn
 /// at least `retention_years` ago, and not major (major cases are kept
 /// long-term). Removes the case, its deadlines, its ops and its place in
-/// spot-check samples; the audit record (`case.delete`) keeps the
-/// registration number. Never automatic. Devices that pulled the case keep
-/// their copy.
+/// spot-check samples, and the evidence files no other case names; the
+/// audit record (`case.delete`) keeps who, why and the registration
+/// number. Never automatic. The deletion is a tombstone in the sync
+/// sequence: every device in the case's property drops the case at its
+/// next pull, and later pushes to it are quarantined as `case.deleted`.
 #[utoipa::path(delete, path = "/api/v1/admin/cases/{id}", params(("id" = String, Path, description = "case id")),
     responses(AdminOnly,
         (status = 200, description = "What was deleted.", body = DeletedCase),

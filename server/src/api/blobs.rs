@@ -22,6 +22,7 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use shared::blob::{BlobHash, CHUNK_BYTES};
+use shared::personal_data::shown;
 use shared::wire::{BlobUpload, UPLOAD_LENGTH_HEADER, UPLOAD_OFFSET_HEADER};
 
 /// Where a chunk goes.
@@ -172,7 +173,11 @@ pub async fn get(
     // Out of scope answers like a blob nobody references: existence is
     // not revealed.
     let first = refs.first().ok_or_else(|| ApiError::not_found("blob"))?;
-    let sees_personal = session.user.role.sees_personal_data();
+    // The complainant's signature identifies them as their name does; and
+    // whether a user handles the case changes only what they see of the
+    // phone, so no case is needed to decide.
+    let settings = super::settings(&state).await?;
+    let sees_personal = shown(&settings, &session.user, None).name;
     let Some(shown) = refs
         .iter()
         .find(|r| sees_personal || !r.purpose.is_personal())

@@ -23,9 +23,11 @@ use shared::case::Case;
 use shared::category::Category;
 use shared::id::{CaseId, PropertyId, UserId};
 use shared::lang::Lang;
+use shared::personal_data::shown;
 use shared::property::{Location, Property};
 use shared::report::{PersonalData, RecordNames, RecordSheet};
 use shared::role::{User, mask_name};
+use shared::settings::Settings;
 use shared::wire::{CaseSummary, Page};
 
 /// The case filters of the case list and the case exports, parsed once
@@ -72,6 +74,7 @@ impl CaseQuery {
     pub fn filter(
         self,
         session: &Session,
+        settings: &Settings,
         page: u32,
         per_page: u32,
     ) -> Result<CaseFilter, ApiError> {
@@ -87,7 +90,7 @@ impl CaseQuery {
             from: self.from,
             to: self.to,
             q: self.q,
-            personal: session.user.role.sees_personal_data(),
+            personal: shown(settings, &session.user, None).all(),
             page,
             per_page,
         })
@@ -176,14 +179,15 @@ pub async fn list(
     session: Session,
     query: CaseFilterQuery<Paging>,
 ) -> Result<Json<Page<CaseSummary>>, ApiError> {
+    let settings = super::settings(&state).await?;
     let filter = query
         .cases
-        .filter(&session, query.own.page, query.own.per_page)?;
+        .filter(&session, &settings, query.own.page, query.own.per_page)?;
     let scope = session.user.scope();
-    let role = session.user.role;
     let store = state.store.clone();
     let mut page = blocking(move || store.cases(&scope, &filter, Utc::now())).await?;
-    if !role.sees_personal_data() {
+    // A list row carries the name alone.
+    if !shown(&settings, &session.user, None).name {
         page.items = page.items.into_iter().map(mask_summary).collect();
     }
     Ok(Json(page))
@@ -216,11 +220,10 @@ pub async fn get(
         .filter(|(p, _)| session.user.scope().allows(*p))
         .map(|(_, case)| case)
         .ok_or_else(|| ApiError::not_found("case"))?;
-    Ok(Json(if session.user.role.sees_personal_data() {
-        case
-    } else {
-        case.masked()
-    }))
+    let settings = super::settings(&state).await?;
+    Ok(Json(
+        shown(&settings, &session.user, Some(&case)).case(&case),
+    ))
 }
 
 /// The bundle's own parameter.
@@ -256,7 +259,6 @@ pub async fn bundle(
     let ApiQuery(params) = query?;
     let lang = parse_lang(params.lang.as_deref())?;
     let scope = session.user.scope();
-    let personal = PersonalData::shown_if(session.user.role.sees_personal_data());
     let store = state.store.clone();
     let found = blocking(move || {
         // Out of scope answers like a missing case, before anything else
@@ -271,10 +273,13 @@ pub async fn bundle(
             categories: config.categories,
             tz: config.settings.tz(),
         };
-        Ok(Some((case, names)))
+        Ok(Some((case, names, config.settings)))
     })
     .await?;
-    let (case, names) = found.ok_or_else(|| ApiError::not_found("case"))?;
+    let (case, names, settings) = found.ok_or_else(|| ApiError::not_found("case"))?;
+    // The record form shows the complainant whole or masked whole: a role
+    // that sees only the phone gets it masked here too.
+    let personal = PersonalData::shown_if(shown(&settings, &session.user, Some(&case)).all());
     let sheet = RecordSheet::of(&case, &names, lang, personal);
     let name = bundle::file_name(sheet.reg_no());
     let store = state.store.clone();

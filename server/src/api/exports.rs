@@ -2,7 +2,7 @@
 //! and XLSX (`crate::export` builds and writes them; the columns are
 //! described there). Same roles and scope as the statistics
 //! ([`super::stats`]); complainants' names and phones are masked unless
-//! the role may see personal data (`Role::sees_personal_data`). Headers
+//! the role may see personal data (`shared::personal_data::shown`). Headers
 //! are Chinese by default, English with `lang=en`.
 //!
 //! **Progress.** Every case export carries `X-Total-Rows`, counted before
@@ -27,6 +27,7 @@ use axum::response::Response;
 use chrono::Utc;
 use futures_util::StreamExt;
 use serde::Deserialize;
+use shared::personal_data::shown;
 
 /// The response header with the number of rows an export holds.
 pub const TOTAL_ROWS_HEADER: &str = "x-total-rows";
@@ -54,7 +55,8 @@ async fn prepare(
     query: CaseFilterQuery<ExportLang>,
 ) -> Result<(CaseExport, u64), ApiError> {
     require_reader(session)?;
-    let filter = query.cases.filter(session, 1, PAGE_ROWS)?;
+    let settings = super::settings(state).await?;
+    let filter = query.cases.filter(session, &settings, 1, PAGE_ROWS)?;
     let lang = parse_lang(query.own.lang.as_deref())?;
     let scope = session.user.scope();
     let now = Utc::now();
@@ -76,7 +78,7 @@ async fn prepare(
         filter,
         labels: Labels::new(lang, properties, config.categories),
         tz: config.settings.tz(),
-        mask: !session.user.role.sees_personal_data(),
+        mask: !shown(&settings, &session.user, None).all(),
         now,
     };
     Ok((export, total))

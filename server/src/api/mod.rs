@@ -26,6 +26,7 @@ use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use responses::Middleware;
 use shared::op::SCHEMA_VERSION;
+use shared::settings::Settings;
 use shared::wire::CLIENT_SCHEMA_HEADER;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -275,6 +276,13 @@ pub(super) fn audit_entry(
         action: action.into(),
         detail,
     }
+}
+
+/// The company settings, for a decision a handler makes with them (what
+/// a role sees of a complainant: `shared::personal_data::shown`).
+pub(crate) async fn settings(state: &AppState) -> Result<Settings, ApiError> {
+    let store = state.store.clone();
+    crate::error::blocking(move || Ok(store.config()?.settings)).await
 }
 
 #[cfg(test)]

@@ -22,6 +22,7 @@ use serde::Deserialize;
 use shared::case::CaseKind;
 use shared::id::PropertyId;
 use shared::lang::Lang;
+use shared::personal_data::shown;
 use shared::report::{DrawRequest, Period, PeriodError, PeriodKind, SpotCheck, Stats};
 use shared::role::Scope;
 use shared::settings::Settings;
@@ -158,7 +159,7 @@ pub(super) async fn stats_for(
     );
     let store = state.store.clone();
     let mut stats = blocking(move || store.stats(&query)).await?;
-    if !session.user.role.sees_personal_data() {
+    if !shown(&super::settings(state).await?, &session.user, None).all() {
         stats.mask_personal_data();
     }
     Ok((stats, settings, lang))
@@ -268,7 +269,7 @@ pub async fn draw_spot_check(
             ),
             _ => e,
         })?;
-    if !session.user.role.sees_personal_data() {
+    if !shown(&super::settings(&state).await?, &session.user, None).all() {
         drawn.mask_personal_data();
     }
     Ok((StatusCode::CREATED, Json(drawn)))
@@ -296,7 +297,7 @@ pub async fn spot_checks(
     let scope: Scope = session.user.scope();
     let store = state.store.clone();
     let mut list = blocking(move || store.spot_checks(&scope, &filter)).await?;
-    if !session.user.role.sees_personal_data() {
+    if !shown(&super::settings(&state).await?, &session.user, None).all() {
         list.iter_mut().for_each(SpotCheck::mask_personal_data);
     }
     Ok(Json(list))

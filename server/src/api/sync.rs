@@ -8,7 +8,10 @@ use axum::Json;
 use axum::extract::State;
 use chrono::Utc;
 use serde::Deserialize;
+use shared::id::CaseId;
+use shared::personal_data::{Shown, Visibility, shown};
 use shared::wire::{PullResponse, PushRequest, PushResponse};
+use std::collections::HashMap;
 
 /// The most ops one push may carry; a device sends a longer outbox in turns.
 pub const MAX_BATCH: usize = 2000;
@@ -97,11 +100,38 @@ pub async fn pull(
     }
     let store = state.store.clone();
     let scope = session.user.scope();
-    let mut page = blocking(move || store.pull(&scope, q.after, q.limit)).await?;
-    if !session.user.role.sees_personal_data() {
+    let user = session.user.clone();
+    let page = blocking(move || {
+        let mut page = store.pull(&scope, q.after, q.limit)?;
+        let settings = store.config()?.settings;
+        // What is shown may depend on the case (a department head sees the
+        // phone of the cases they handle): decided once per case of the
+        // page, from the case as the server folded it.
+        let mut by_case: HashMap<CaseId, Shown> = HashMap::new();
+        let depends_on_case =
+            settings.personal_data.get(user.role) == Visibility::PhoneWhenHandling;
         for pulled in &mut page.ops {
-            pulled.op = pulled.op.masked();
+            let id = pulled.op.case_id;
+            let visible = match by_case.get(&id) {
+                Some(shown) => *shown,
+                None => {
+                    // Only the case-dependent rule reads the case.
+                    let case = if depends_on_case {
+                        store.case(id)?.map(|(_, case)| case)
+                    } else {
+                        None
+                    };
+                    let s = shown(&settings, &user, case.as_ref());
+                    by_case.insert(id, s);
+                    s
+                }
+            };
+            if !visible.all() {
+                pulled.op = visible.op(&pulled.op);
+            }
         }
-    }
+        Ok(page)
+    })
+    .await?;
     Ok(Json(page))
 }

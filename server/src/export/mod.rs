@@ -2,7 +2,7 @@
 //! tables, as CSV (UTF-8 with a byte-order mark, so Excel reads Chinese
 //! correctly) and XLSX. Same roles and scope as the statistics
 //! (`api/stats.rs`); complainants' names and phones are masked unless
-//! the role may see personal data (`Role::sees_personal_data`).
+//! the role may see personal data (`shared::personal_data::shown`).
 //!
 //! Headers are Chinese by default, English with `lang=en`. Times are local
 //! times of the company timezone, `YYYY-MM-DD HH:MM`.

@@ -37,6 +37,8 @@ pub struct Facts<'a> {
     pub device_number: u32,
     /// The property of the op's case, if the case is known.
     pub case_property: Option<PropertyId>,
+    /// Whether the op's case was deleted (a retention tombstone).
+    pub case_deleted: bool,
     /// Whether another op already has this op's id.
     pub id_taken: bool,
     /// Whether another case already has this registration number.
@@ -131,6 +133,16 @@ pub fn judge(f: &Facts<'_>) -> Verdict {
                 op.role.code(),
                 author.role.code()
             ),
+        );
+    }
+    // A deleted case stays deleted: an op made offline before the device
+    // pulled the tombstone is kept here for an admin, not folded into a
+    // new case of the same id.
+    if f.case_deleted {
+        return quarantine(
+            op,
+            "case.deleted",
+            format!("case {} was deleted (retention)", op.case_id),
         );
     }
     let property = match (&op.action, f.case_property) {

@@ -267,6 +267,22 @@ ALTER TABLE cases ADD COLUMN attachment_count INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE cases ADD COLUMN respondent TEXT;
 ALTER TABLE cases ADD COLUMN respondent_department TEXT;
 "#,
+    // 8: tombstones. A retention deletion takes the next server sequence
+    // number, like an op, so pull hands it to every device in the case's
+    // property exactly once; the row also keeps who deleted the case and
+    // why, and a push to the case is refused (`case.deleted`).
+    r#"
+CREATE TABLE deletions (
+    server_seq  INTEGER PRIMARY KEY,
+    case_id     TEXT NOT NULL UNIQUE,
+    property_id TEXT NOT NULL,
+    reg_no      TEXT NOT NULL,
+    deleted_by  TEXT,
+    reason      TEXT NOT NULL,
+    deleted_at  TEXT NOT NULL
+);
+CREATE INDEX deletions_property ON deletions (property_id, server_seq);
+"#,
 ];
 
 /// Work a migration needs besides its SQL: `(version, step)`, run in the

@@ -32,7 +32,9 @@ use shared::op::Op;
 use shared::property::Property;
 use shared::role::{Role, Scope, User};
 use shared::settings::Settings;
-use shared::wire::{CaseSummary, ConfigItem, Page, PullResponse, PulledOp, PushResponse, UserCard};
+use shared::wire::{
+    CaseSummary, ConfigItem, Page, PullResponse, PulledDeletion, PulledOp, PushResponse, UserCard,
+};
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
@@ -684,30 +686,73 @@ impl Store for SqliteStore {
             .query_row([], |r| r.get(0))?;
         let (cond, args) = scope_sql(scope, "property_id");
         let limit = limit.clamp(1, 5000);
-        let sql = format!(
-            "SELECT server_seq, json FROM ops WHERE server_seq > ? AND {cond} ORDER BY server_seq LIMIT ?"
-        );
-        let mut stmt = tx.prepare_cached(&sql)?;
-        let mut values: Vec<rusqlite::types::Value> = vec![after.into()];
-        values.extend(args.into_iter().map(Into::into));
-        values.push(i64::from(limit + 1).into());
-        let mut rows = stmt.query(rusqlite::params_from_iter(values))?;
+        // Ops and deletions share the sequence: each is read up to one past
+        // the page, then the two are merged in sequence order, so the page
+        // (and its cursor) ends at the same place whichever kind fills it.
+        let query = |table: &str, column: &str| -> StoreResult<Vec<(i64, String)>> {
+            let sql = format!(
+                "SELECT server_seq, {column} FROM {table} WHERE server_seq > ? AND {cond}
+                 ORDER BY server_seq LIMIT ?"
+            );
+            let mut stmt = tx.prepare_cached(&sql)?;
+            let mut values: Vec<rusqlite::types::Value> = vec![after.into()];
+            values.extend(args.iter().cloned().map(Into::into));
+            values.push(i64::from(limit + 1).into());
+            let rows = stmt
+                .query_map(rusqlite::params_from_iter(values), |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?
+                .collect::<Result<_, _>>()?;
+            Ok(rows)
+        };
+        let op_rows = query("ops", "json")?;
+        let deletion_rows = query("deletions", "case_id")?;
         let mut ops = Vec::new();
-        while let Some(r) = rows.next()? {
-            let json: String = r.get(1)?;
-            ops.push(PulledOp {
-                server_seq: r.get(0)?,
-                op: serde_json::from_str(&json)?,
-            });
+        let mut deletions = Vec::new();
+        let (mut op_rows, mut deletion_rows) = (
+            op_rows.into_iter().peekable(),
+            deletion_rows.into_iter().peekable(),
+        );
+        let mut taken = 0;
+        let mut last = None;
+        let mut more = false;
+        loop {
+            let op_next = op_rows.peek().map(|(seq, _)| *seq);
+            let deletion_next = deletion_rows.peek().map(|(seq, _)| *seq);
+            let from_ops = match (op_next, deletion_next) {
+                (None, None) => break,
+                (Some(o), Some(d)) => o < d,
+                (o, _) => o.is_some(),
+            };
+            if taken == limit {
+                more = true;
+                break;
+            }
+            taken += 1;
+            if from_ops {
+                let Some((server_seq, json)) = op_rows.next() else {
+                    break;
+                };
+                ops.push(PulledOp {
+                    server_seq,
+                    op: serde_json::from_str(&json)?,
+                });
+                last = Some(server_seq);
+            } else {
+                let Some((server_seq, case_id)) = deletion_rows.next() else {
+                    break;
+                };
+                deletions.push(PulledDeletion {
+                    server_seq,
+                    case_id: parse_id(&case_id)?,
+                });
+                last = Some(server_seq);
+            }
         }
-        drop(rows);
-        drop(stmt);
-        let more = ops.len() > limit as usize;
-        ops.truncate(limit as usize);
-        // A full page ends at its last op; a short page has seen everything
-        // up to the sequence read in this same transaction.
-        let cursor = match (more, ops.last()) {
-            (true, Some(last)) => last.server_seq,
+        // A full page ends at its last item; a short page has seen
+        // everything up to the sequence read in this same transaction.
+        let cursor = match (more, last) {
+            (true, Some(last)) => last,
             _ => max.max(after),
         };
         let mut config = Vec::new();
@@ -739,6 +784,7 @@ impl Store for SqliteStore {
             cursor,
             more,
             epoch: read_epoch(&tx)?,
+            deletions,
         })
     }
 

@@ -6,7 +6,7 @@
 
 use super::administration::{Administration, DiscardOutcome};
 use super::sqlite::{
-    SqliteStore, load_config, load_properties, parse_id, parse_ts, ts, write_audit,
+    SqliteStore, load_config, load_properties, next_seq, parse_id, parse_ts, ts, write_audit,
 };
 use super::sqlite_push::{Received, Rules, Touched, accept, device_users, judge};
 use super::{AuditEntry, StoreError, StoreResult};
@@ -14,7 +14,8 @@ use crate::push::{self, Verdict};
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 use shared::admin::{
-    AuditRecord, DeletedCase, QuarantineRecord, ReapplyOutcome, RetentionRefusal, retention_check,
+    AuditRecord, DeletedCase, QuarantineRecord, RETENTION_EXPIRED, ReapplyOutcome,
+    RetentionRefusal, retention_check,
 };
 use shared::case::{CaseState, Severity};
 use shared::id::{CaseId, UserId};
@@ -320,6 +321,22 @@ impl Administration for SqliteStore {
         let ops = tx.execute("DELETE FROM ops WHERE case_id = ?1", [&key])?;
         tx.execute("DELETE FROM cases WHERE id = ?1", [&key])?;
         let unreferenced = super::sqlite_blobs::forget_case(&tx, id)?;
+        // The tombstone takes the next place in the sequence, so every
+        // device pulls it once, after every op of the case it could hold.
+        let server_seq = next_seq(&tx)?;
+        tx.execute(
+            "INSERT INTO deletions (server_seq, case_id, property_id, reg_no, deleted_by, reason, deleted_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                server_seq,
+                key,
+                property,
+                reg_no,
+                audit.user.map(|u| u.to_string()),
+                RETENTION_EXPIRED,
+                ts(now)
+            ],
+        )?;
         let deleted = DeletedCase {
             id,
             reg_no,
@@ -330,6 +347,8 @@ impl Administration for SqliteStore {
             finished_at: finished,
             ops: ops as u64,
             blobs: unreferenced.len() as u64,
+            reason: RETENTION_EXPIRED.into(),
+            retention_years,
         };
         let mut entry = audit.clone();
         entry.detail = serde_json::to_value(&deleted)?;

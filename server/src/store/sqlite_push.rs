@@ -182,6 +182,7 @@ pub(super) fn judge(
         pusher,
         device_number,
         case_property: stored.case_property,
+        case_deleted: stored.case_deleted,
         id_taken: stored.id_taken,
         reg_no_taken: stored.reg_no_taken,
         case_attachment_bytes: stored.case_attachment_bytes,
@@ -268,6 +269,8 @@ pub(super) fn device_users(tx: &Transaction<'_>, device: DeviceId) -> StoreResul
 struct StoredFacts {
     /// The property its case already belongs to.
     case_property: Option<PropertyId>,
+    /// Whether its case was deleted.
+    case_deleted: bool,
     /// Whether its id is taken.
     id_taken: bool,
     /// Whether its registration number (for a register op) is another case's.
@@ -283,6 +286,11 @@ fn stored_facts(tx: &Transaction<'_>, op: &Op) -> StoreResult<StoredFacts> {
         .optional()?
         .map(|p| parse_id::<PropertyId>(&p))
         .transpose()?;
+    let case_deleted = tx
+        .prepare_cached("SELECT 1 FROM deletions WHERE case_id = ?1")?
+        .query_row([op.case_id.to_string()], |r| r.get::<_, i64>(0))
+        .optional()?
+        .is_some();
     let id_taken = tx
         .prepare_cached("SELECT 1 FROM ops WHERE id = ?1")?
         .query_row([op.id.to_string()], |r| r.get::<_, i64>(0))
@@ -314,6 +322,7 @@ fn stored_facts(tx: &Transaction<'_>, op: &Op) -> StoreResult<StoredFacts> {
     };
     Ok(StoredFacts {
         case_property,
+        case_deleted,
         id_taken,
         reg_no_taken,
         case_attachment_bytes,

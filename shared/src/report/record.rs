@@ -13,7 +13,7 @@
 //!
 //! **Personal data.** The sheet is built for a reader who may or may not
 //! see the complainant's personal data ([`PersonalData`], from
-//! `Role::sees_personal_data`): when not, the name and phone are masked
+//! `personal_data::shown`): when not, the name and phone are masked
 //! like everywhere else (张*, 138****5678) and the complainant's signature
 //! is neither on its line nor among the evidence.
 
@@ -125,7 +125,7 @@ pub struct Evidence {
 }
 
 /// Whether the reader may see the complainant's personal data
-/// (`Role::sees_personal_data`).
+/// (`personal_data::shown`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PersonalData {
     /// Name, phone and signature shown.
@@ -135,7 +135,7 @@ pub enum PersonalData {
 }
 
 impl PersonalData {
-    /// Shown when `sees` (a role's `sees_personal_data`), else masked.
+    /// Shown when `sees` (everything `personal_data::shown` shows), else masked.
     pub fn shown_if(sees: bool) -> PersonalData {
         if sees {
             PersonalData::Shown

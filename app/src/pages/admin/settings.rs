@@ -1,5 +1,6 @@
 //! 设置: the company settings (timezone, deadlines, compensation limits,
-//! satisfaction scores, spot-check share), edited field by field.
+//! satisfaction scores, spot-check share, what each role sees of a
+//! complainant), edited field by field.
 
 use super::token;
 use crate::api::{ApiError, admin};
@@ -11,6 +12,8 @@ use serde_json::{Value, json};
 use shared::compensation::format_yuan;
 use shared::deadline::Clock;
 use shared::lang::Lang;
+use shared::personal_data::Visibility;
+use shared::role::Role;
 use shared::settings::{Settings, TIMEZONES};
 use std::collections::BTreeMap;
 
@@ -234,6 +237,10 @@ fn SettingsForm(initial: Settings) -> impl IntoView {
             }
         })
         .collect();
+    let personal: Vec<(Role, RwSignal<Visibility>)> = Role::ALL
+        .into_iter()
+        .map(|role| (role, RwSignal::new(initial.personal_data.get(role))))
+        .collect();
     let error = RwSignal::new(None::<SettingsError>);
     let done = RwSignal::new(None::<String>);
     let fields: FieldErrors = RwSignal::new(BTreeMap::new());
@@ -256,12 +263,13 @@ fn SettingsForm(initial: Settings) -> impl IntoView {
         }
     });
     let (numbers_for_save, rules_for_save) = (numbers.clone(), rules.clone());
+    let personal_for_save = personal.clone();
     let save = move |_| {
         let l = ctx.l();
         error.set(None);
         done.set(None);
         fields.set(BTreeMap::new());
-        let settings = match collect_settings(
+        let mut settings = match collect_settings(
             base.get_value(),
             &timezone.get_untracked(),
             keep_original.get_untracked(),
@@ -279,6 +287,11 @@ fn SettingsForm(initial: Settings) -> impl IntoView {
                 return;
             }
         };
+        for (role, visibility) in &personal_for_save {
+            settings
+                .personal_data
+                .set(*role, visibility.get_untracked());
+        }
         if ctx.token().is_none() {
             return;
         }
@@ -323,6 +336,29 @@ fn SettingsForm(initial: Settings) -> impl IntoView {
             }
         })
         .collect_view();
+    let personal_rows = personal
+        .into_iter()
+        .map(|(role, visibility)| {
+            let code = role.code();
+            view! {
+                <label class="field">
+                    <span>{move || role.label(ctx.lang.get())}</span>
+                    <select data-testid=format!("setting-personal-{code}")
+                        on:change=move |ev| {
+                            if let Some(v) = Visibility::from_code(&event_target_value(&ev)) {
+                                visibility.set(v);
+                            }
+                        }>
+                        {Visibility::ALL.map(|v| view! {
+                            <option value=v.code() prop:selected=move || visibility.get() == v>
+                                {move || v.label(ctx.lang.get())}
+                            </option>
+                        }).to_vec()}
+                    </select>
+                </label>
+            }
+        })
+        .collect_view();
     view! {
         <div class="card admin-form" data-testid="settings-form">
             <label class="field">
@@ -351,6 +387,12 @@ fn SettingsForm(initial: Settings) -> impl IntoView {
                     "Keep photos as taken (by default the tablet scales them to 1600 pixels on the longest side before storing and uploading)",
                 )}
             </label>
+            <h4>{t("投诉人个人信息", "The complainant's personal data")}</h4>
+            <p class="hint">{t(
+                "各角色可见的投诉人姓名、电话和签名；未显示的部分以 张* 和 138****5678 代替。“经办工单可见电话”：工单指派给本人或本部门时可见电话。",
+                "What each role sees of the complainant's name, phone and signature; the rest shows as 张* and 138****5678. “Phone on cases they handle”: the phone of cases assigned to them or their department.",
+            )}</p>
+            <div class="admin-grid">{personal_rows}</div>
             <div class="actions">
                 <button type="button" class="btn primary" data-testid="settings-save" disabled=move || store.pending().get() on:click=save>
                     {t("保存设置", "Save settings")}

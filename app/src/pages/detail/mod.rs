@@ -41,6 +41,12 @@ pub fn Detail(id: CaseId) -> impl IntoView {
                 {t("← 返回列表", "← Back to the list")}
             </button>
             {move || match case.get() {
+                None if ctx.deleted.with(|d| d.contains(&id)) => view! {
+                    <p class="card" data-testid="case-deleted">{t(
+                        "该工单已按保存期限被管理员删除，本机副本也已移除。",
+                        "An administrator deleted this case at the end of its retention period; this tablet's copy is gone too.",
+                    )}</p>
+                }.into_any(),
                 None => view! { <p data-testid="case-missing">{t("找不到该工单", "Case not found")}</p> }.into_any(),
                 Some(c) => view! {
                     <Header case=c.clone()/>
@@ -85,6 +91,32 @@ fn row(label: impl Fn() -> &'static str + Send + Sync + 'static, value: String) 
     view! { <div class="kv"><dt>{label}</dt><dd>{value}</dd></div> }
 }
 
+/// The complainant's phone. Ops are pulled once, so a tablet that pulled
+/// the registration before the case was assigned to its user holds the
+/// phone masked; when the user now may see it (`AppCtx::shown`: a
+/// department head handling the case), it is read from the server, online.
+#[component]
+fn PhoneValue(case: Arc<Case>) -> impl IntoView {
+    let ctx = use_app();
+    let held = case
+        .registration
+        .complainant
+        .phone
+        .as_ref()
+        .map(|p| p.to_string())
+        .unwrap_or_default();
+    let id = case.id;
+    let ask = held.contains('*') && ctx.shown(Some(&case)).phone;
+    let fetched = LocalResource::new(move || async move {
+        let token = ctx.token().filter(|_| ask)?;
+        let case = crate::api::case(&token, id).await.ok()?;
+        case.registration.complainant.phone.map(|p| p.to_string())
+    });
+    view! {
+        <span data-testid="detail-phone">{move || fetched.get().flatten().unwrap_or_else(|| held.clone())}</span>
+    }
+}
+
 #[component]
 fn Fields(case: Arc<Case>) -> impl IntoView {
     let ctx = use_app();
@@ -113,15 +145,8 @@ fn Fields(case: Arc<Case>) -> impl IntoView {
             },
         )
         .into_any(),
-        row(
-            t("联系电话", "Phone"),
-            r.complainant
-                .phone
-                .as_ref()
-                .map(|p| p.to_string())
-                .unwrap_or_default(),
-        )
-        .into_any(),
+        view! { <div class="kv"><dt>{t("联系电话", "Phone")}</dt><dd><PhoneValue case=case.clone()/></dd></div> }
+            .into_any(),
         row(t("受理渠道", "Channel"), r.channel.label(l).into()).into_any(),
         row(t("受理时间", "Received"), i18n::fmt_time(r.received_at, tz)).into_any(),
         row(
@@ -456,7 +481,8 @@ fn Problems(case: Arc<Case>) -> impl IntoView {
 /// The admin's audited deletion of a case whose retention period has
 /// passed (closed or withdrawn long enough ago, and not major). The server
 /// decides and refuses otherwise; nothing is ever deleted automatically.
-/// Online only. Devices that already hold the case keep their copy.
+/// Online only. Every device drops the case at its next sync (a tombstone,
+/// `crate::tombstone`); this one syncs at once.
 #[component]
 fn Retention(case: Arc<Case>) -> impl IntoView {
     let ctx = use_app();
@@ -472,12 +498,14 @@ fn Retention(case: Arc<Case>) -> impl IntoView {
         let l = ctx.l();
         let result = crate::api::admin::delete_case(&token, id).await;
         message.set(Some(match result {
-            Ok(_) => l
-                .pick(
-                    "已从服务器删除并记入审计日志（本机副本保留）。",
-                    "Deleted on the server and audited (this tablet keeps its copy).",
+            Ok(_) => {
+                crate::sync::request(ctx);
+                l.pick(
+                    "已从服务器删除并记入审计日志；各设备下次同步时移除该工单。",
+                    "Deleted on the server and audited; every device removes it at its next sync.",
                 )
-                .to_string(),
+                .to_string()
+            }
             Err(e) => match e.code().unwrap_or_default() {
                 "retention.too_young" => l
                     .pick(

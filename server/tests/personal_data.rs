@@ -1,0 +1,139 @@
+//! What each role sees of a complainant, over real HTTP: by default a
+//! department head sees the phone of a case assigned to them (in its read,
+//! and in the registration op they pull) but not of another, and never
+//! the name; changing the company setting changes what a role sees.
+
+mod common;
+
+use common::{Author, Client, Fixture, Server, push_body};
+use serde_json::{Value, json};
+use shared::case::CaseKind;
+use shared::id::CaseId;
+use shared::op::Action;
+
+const PHONE: &str = "13912345678";
+
+fn phone(case: &Value) -> &str {
+    case["registration"]["complainant"]["phone"]
+        .as_str()
+        .unwrap_or("")
+}
+
+fn name(case: &Value) -> &str {
+    case["registration"]["complainant"]["name"]
+        .as_str()
+        .unwrap_or("")
+}
+
+/// The phone in the registration op of `case` that `c` pulls.
+fn pulled_phone(c: &Client, case: CaseId) -> String {
+    let (status, page) = c.get("/api/v1/sync/pull?after=0&limit=5000");
+    assert_eq!(status, 200, "{page}");
+    page["ops"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["op"]["case_id"] == json!(case) && o["op"]["action"]["type"] == "register")
+        .map(|o| {
+            o["op"]["action"]["complainant"]["phone"]
+                .as_str()
+                .unwrap_or("")
+                .to_string()
+        })
+        .expect("the registration is pulled")
+}
+
+#[test]
+fn a_department_head_sees_the_phone_of_the_cases_they_handle_and_the_setting_rules() {
+    let fx = Fixture::new();
+    let server = Server::start(fx.data.path());
+    let (admin, _) = Client::login(&server.base, "admin");
+    let (manager, body) = Client::login(&server.base, "manager_a");
+    let mut a = Author::new(&body);
+    let (head, head_body) = Client::login(&server.base, "head_a");
+    let head_id = common::user_of(&head_body).id;
+    let (staff, _) = Client::login(&server.base, "staff_a");
+
+    // Repairs: assigned straight after registration.
+    let mut repair = |content: &str| {
+        a.register_at(&fx.pa, CaseKind::Repair, chrono::Utc::now(), |r| {
+            r.content = content.into()
+        })
+    };
+    let mine = repair("电梯异响");
+    let theirs = repair("绿化带积水");
+    let (mine_id, theirs_id) = (mine.case_id, theirs.case_id);
+    let assign = |a: &mut Author, case, user| {
+        a.op(
+            case,
+            None,
+            Action::Assign {
+                department: "工程部".into(),
+                user,
+                name: "处理人".into(),
+                note: String::new(),
+            },
+        )
+    };
+    let ops = vec![
+        mine,
+        theirs,
+        assign(&mut a, mine_id, Some(head_id)),
+        assign(&mut a, theirs_id, None),
+    ];
+    let (status, answer) = manager.post("/api/v1/sync/push", &push_body(a.device, &ops));
+    assert_eq!(
+        (status, &answer["quarantined"]),
+        (200, &json!([])),
+        "{answer}"
+    );
+
+    let read = |c: &Client, id: CaseId| {
+        let (status, case) = c.get(&format!("/api/v1/cases/{id}"));
+        assert_eq!(status, 200, "{case}");
+        case
+    };
+    let case = read(&head, mine_id);
+    assert_eq!(phone(&case), PHONE, "assigned to them: the phone");
+    assert_eq!(name(&case), "王**", "never the name");
+    let other = read(&head, theirs_id);
+    assert_ne!(phone(&other), PHONE, "another's case: masked");
+    assert!(phone(&other).contains('*'), "{other}");
+    assert_eq!(pulled_phone(&head, mine_id), PHONE);
+    assert!(pulled_phone(&head, theirs_id).contains('*'));
+    let (_, list) = head.get("/api/v1/cases");
+    for row in list["items"].as_array().unwrap() {
+        assert_eq!(row["complainant_name"], "王**", "{row}");
+    }
+    assert_eq!(
+        phone(&read(&staff, theirs_id)),
+        PHONE,
+        "staff see everything"
+    );
+    assert_eq!(name(&read(&staff, theirs_id)), "王小明");
+
+    // The admin lets department heads see everything, and staff nothing.
+    let (status, mut settings) = admin.get("/api/v1/admin/settings");
+    assert_eq!(status, 200);
+    assert_eq!(
+        settings["personal_data"]["department_head"],
+        "phone_when_handling"
+    );
+    settings["personal_data"]["department_head"] = json!("full");
+    settings["personal_data"]["staff"] = json!("masked");
+    let (status, saved) = admin.put("/api/v1/admin/settings", &settings);
+    assert_eq!(status, 200, "{saved}");
+    let other = read(&head, theirs_id);
+    assert_eq!((phone(&other), name(&other)), (PHONE, "王小明"));
+    assert_eq!(pulled_phone(&head, theirs_id), PHONE);
+    let case = read(&staff, mine_id);
+    assert_eq!(name(&case), "王**");
+    assert!(phone(&case).contains('*'), "{case}");
+    assert!(pulled_phone(&staff, mine_id).contains('*'));
+
+    // A value that is not a visibility is refused, and nothing changes.
+    settings["personal_data"]["staff"] = json!("sometimes");
+    let (status, body) = admin.put("/api/v1/admin/settings", &settings);
+    assert!((400..500).contains(&status), "{status} {body}");
+    assert!(phone(&read(&staff, mine_id)).contains('*'));
+}

@@ -1,0 +1,239 @@
+//! A retention deletion is a tombstone in the sync sequence, over real
+//! HTTP: every device in the case's property pulls it exactly once, at its
+//! place among the ops (also when paging one item at a time), devices of
+//! other properties never see it, a push to the deleted case is
+//! quarantined as `case.deleted`, and all of it survives a restart.
+
+mod common;
+
+use chrono::{Duration, TimeZone, Utc};
+use common::{Author, Client, Fixture, Server, push_body};
+use serde_json::{Value, json};
+use shared::case::{CaseKind, ContactMethod, NoteKind};
+use shared::id::CaseId;
+use shared::op::{Action, Op};
+
+/// A repair case received at `at` and closed the same day.
+fn closed_repair(a: &mut Author, fx: &Fixture, at: chrono::DateTime<Utc>) -> Vec<Op> {
+    let reg = a.register_at(&fx.pa, CaseKind::Repair, at, |_| {});
+    let id = reg.case_id;
+    let actions = [
+        Action::Assign {
+            department: "工程部".into(),
+            user: None,
+            name: "张工".into(),
+            note: String::new(),
+        },
+        Action::Start,
+        Action::Propose {
+            measures: "维修".into(),
+            responsible: String::new(),
+            planned_date: None,
+            compensation_fen: 0,
+        },
+        Action::Resolve {
+            result: "已修好".into(),
+            feedback_method: ContactMethod::Phone,
+            feedback_at: None,
+            on_the_spot: false,
+        },
+        Action::FollowUp {
+            method: ContactMethod::Phone,
+            satisfaction: 5,
+            comment: String::new(),
+            spot_check: false,
+        },
+        Action::Close {
+            corrective_action: "定期检查".into(),
+            verification: "已复查".into(),
+        },
+    ];
+    let mut ops = vec![reg];
+    for (i, action) in actions.into_iter().enumerate() {
+        ops.push(a.op_at(id, None, action, at + Duration::hours(i as i64 + 1)));
+    }
+    ops
+}
+
+fn note(a: &mut Author, case: CaseId) -> Op {
+    a.op(
+        case,
+        None,
+        Action::Note {
+            note_kind: NoteKind::General,
+            text: "离线时记下的".into(),
+        },
+    )
+}
+
+/// Pulled items as `(server_seq, case id)`.
+type Items = Vec<(i64, String)>;
+
+/// Every item of the pull after `after`, in pages of `limit`: the ops as
+/// `(server_seq, case id)` and the deletions as `(server_seq, case id)`,
+/// and the last cursor.
+fn pull_all(c: &Client, after: i64, limit: u32) -> (Items, Items, i64) {
+    let (mut ops, mut deletions, mut cursor) = (Vec::new(), Vec::new(), after);
+    loop {
+        let (status, page) = c.get(&format!("/api/v1/sync/pull?after={cursor}&limit={limit}"));
+        assert_eq!(status, 200, "{page}");
+        let items = |key: &str, id: &str| -> Vec<(i64, String)> {
+            page[key]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| {
+                    let id = if id == "op" {
+                        &i["op"]["case_id"]
+                    } else {
+                        &i["case_id"]
+                    };
+                    (
+                        i["server_seq"].as_i64().unwrap(),
+                        id.as_str().unwrap().into(),
+                    )
+                })
+                .collect()
+        };
+        let (o, d) = (items("ops", "op"), items("deletions", "case"));
+        assert!(
+            o.len() + d.len() <= limit as usize,
+            "a page holds at most limit items"
+        );
+        for (seq, _) in o.iter().chain(&d) {
+            assert!(*seq > cursor && *seq <= page["cursor"].as_i64().unwrap());
+        }
+        ops.extend(o);
+        deletions.extend(d);
+        cursor = page["cursor"].as_i64().unwrap();
+        if page["more"] != json!(true) {
+            return (ops, deletions, cursor);
+        }
+    }
+}
+
+fn code(v: &Value) -> &str {
+    v["code"].as_str().unwrap_or("")
+}
+
+#[test]
+fn a_deletion_is_pulled_once_in_scope_refuses_pushes_and_survives_a_restart() {
+    let fx = Fixture::new();
+    let mut server = Server::start(fx.data.path());
+    let (admin, _) = Client::login(&server.base, "admin");
+    let (manager, body) = Client::login(&server.base, "manager_a");
+    let mut a = Author::new(&body);
+    let (staff, staff_body) = Client::login(&server.base, "staff_a");
+    let mut s = Author::new(&staff_body);
+    let staff_secret = common::secret_of(&staff_body);
+    let (other, _) = Client::login(&server.base, "staff_b");
+    let old = Utc.with_ymd_and_hms(2025, 2, 10, 2, 0, 0).single().unwrap();
+
+    let expired_ops = closed_repair(&mut a, &fx, old);
+    let expired = expired_ops[0].case_id;
+    let kept_ops = closed_repair(&mut a, &fx, old);
+    let kept = kept_ops[0].case_id;
+    let ops: Vec<Op> = expired_ops.into_iter().chain(kept_ops).collect();
+    let (status, answer) = manager.post("/api/v1/sync/push", &push_body(a.device, &ops));
+    assert_eq!(
+        (status, &answer["quarantined"]),
+        (200, &json!([])),
+        "{answer}"
+    );
+
+    // The staff tablet holds both cases, and writes a note offline.
+    let (pulled, deletions, synced) = pull_all(&staff, 0, 5000);
+    assert_eq!(pulled.len(), 14);
+    assert!(deletions.is_empty());
+    let offline_note = note(&mut s, expired);
+
+    let (status, deleted) = admin.delete(&format!("/api/v1/admin/cases/{expired}"));
+    assert_eq!(status, 200, "{deleted}");
+    assert_eq!(deleted["reason"], "retention.expired");
+    assert_eq!(deleted["retention_years"], 1);
+    // Another op after the deletion, so the tombstone is in the middle.
+    let later = note(&mut a, kept);
+    let (status, answer) = manager.post("/api/v1/sync/push", &push_body(a.device, &[later]));
+    assert_eq!(
+        (status, &answer["quarantined"]),
+        (200, &json!([])),
+        "{answer}"
+    );
+
+    // The tablet that held the case gets the tombstone once, after its cursor.
+    let (after, deletions, cursor) = pull_all(&staff, synced, 5000);
+    assert_eq!(deletions.len(), 1);
+    let (tomb_seq, ref tomb_case) = deletions[0];
+    assert_eq!(*tomb_case, expired.to_string());
+    assert!(tomb_seq > synced);
+    assert_eq!(after.len(), 1, "only the later note");
+    assert!(
+        after[0].0 > tomb_seq,
+        "the note was stored after the deletion"
+    );
+    let (again, none, _) = pull_all(&staff, cursor, 5000);
+    assert!(
+        again.is_empty() && none.is_empty(),
+        "nothing is pulled twice"
+    );
+    let (_, none, _) = pull_all(&staff, tomb_seq, 5000);
+    assert!(none.is_empty(), "a cursor at the tombstone is past it");
+
+    // A new device pulling from the start, one item a page: the deletion
+    // once, in sequence, and no op of the deleted case.
+    let (quality, _) = Client::login(&server.base, "quality");
+    let (ops_1, deletions_1, _) = pull_all(&quality, 0, 1);
+    let (ops_all, deletions_all, _) = pull_all(&quality, 0, 5000);
+    assert_eq!((&ops_1, &deletions_1), (&ops_all, &deletions_all));
+    assert_eq!(deletions_1, vec![(tomb_seq, expired.to_string())]);
+    assert!(ops_1.iter().all(|(_, case)| *case != expired.to_string()));
+    assert_eq!(
+        ops_1.len(),
+        8,
+        "the kept case's seven ops and the later note"
+    );
+    // A device of another property never hears of it.
+    let (_, deletions_b, _) = pull_all(&other, 0, 5000);
+    assert!(deletions_b.is_empty());
+
+    // The offline note reaches the server: quarantined, not a new case,
+    // and its number is acknowledged so the tablet's outbox moves on.
+    let (status, answer) = staff.post("/api/v1/sync/push", &push_body(s.device, &[offline_note]));
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["acked_seq"], 1);
+    assert_eq!(code(&answer["quarantined"][0]), "case.deleted");
+    assert_eq!(staff.get(&format!("/api/v1/cases/{expired}")).0, 404);
+
+    // The audit keeps who and why.
+    let (_, log) = admin.get("/api/v1/admin/audit");
+    let entry = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "case.delete")
+        .expect("audited")
+        .clone();
+    assert_eq!(entry["login"], "admin");
+    assert_eq!(entry["detail"]["reason"], "retention.expired");
+
+    // After a restart: the same tombstone at the same place, still refusing.
+    server.kill();
+    let server = Server::start(fx.data.path());
+    let (staff, _) = Client::login_on(&server.base, "staff_a", s.device, &staff_secret);
+    let (_, deletions, _) = pull_all(&staff, synced, 5000);
+    assert_eq!(deletions, vec![(tomb_seq, expired.to_string())]);
+    let (status, answer) = staff.post(
+        "/api/v1/sync/push",
+        &push_body(s.device, &[note(&mut s, expired)]),
+    );
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["acked_seq"], 2);
+    assert_eq!(code(&answer["quarantined"][0]), "case.deleted");
+    let (status, quarantine) = Client::login(&server.base, "admin")
+        .0
+        .get("/api/v1/admin/quarantine");
+    assert_eq!(status, 200);
+    let codes: Vec<&str> = quarantine.as_array().unwrap().iter().map(code).collect();
+    assert_eq!(codes, ["case.deleted", "case.deleted"]);
+    assert_eq!(common::cli(fx.data.path(), &["check"]).trim(), "ok");
+}

@@ -1,0 +1,305 @@
+//! Who sees the complainant's personal data: their name, their phone and
+//! their signature. A company setting per role
+//! ([`Settings::personal_data`]); [`shown`] is the one decision, which the
+//! server applies to every answer that carries a complainant (case reads,
+//! lists, pull, exports, evidence downloads, the record bundle) and the app
+//! to what it draws.
+//!
+//! The default keeps the 保密 rule of `docs/domain.md` (department heads
+//! get the task, not the resident's identity; the administrator has no
+//! business need), with one exception: a department head sees the phone
+//! of a case they **handle**, because the 000 script has them call the
+//! resident. A user handles a case when its current assignee names them,
+//! or names their department.
+
+use crate::case::Case;
+use crate::code::coded_enum;
+use crate::op::{Action, Op};
+use crate::role::{Role, User, mask_name, mask_phone};
+use crate::settings::Settings;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+coded_enum! {
+    /// How much of a complainant's personal data a role sees.
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum Visibility {
+        /// Name and phone masked (张*, 138****5678), no signature.
+        Masked = ("masked", "全部隐藏", "All masked"),
+        /// The phone of the cases the user handles; otherwise masked.
+        PhoneWhenHandling = ("phone_when_handling", "经办工单可见电话", "Phone on cases they handle"),
+        /// The phone of every case; the name and signature masked.
+        Phone = ("phone", "可见电话", "Phone"),
+        /// Name, phone and signature.
+        Full = ("full", "全部可见", "Everything"),
+    }
+}
+
+/// The visibility of each role. Stored as a map from role code to
+/// visibility code; a role missing from it has its default, so settings
+/// saved before this existed, or before a role was added, still load.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(value_type = std::collections::HashMap<String, Visibility>))]
+#[serde(transparent)]
+pub struct PersonalDataRules(BTreeMap<Role, Visibility>);
+
+impl Default for PersonalDataRules {
+    fn default() -> Self {
+        PersonalDataRules(
+            Role::ALL
+                .iter()
+                .map(|r| (*r, default_visibility(*r)))
+                .collect(),
+        )
+    }
+}
+
+/// The default of `role` (see the module's note).
+pub fn default_visibility(role: Role) -> Visibility {
+    match role {
+        Role::DepartmentHead => Visibility::PhoneWhenHandling,
+        Role::Admin => Visibility::Masked,
+        _ => Visibility::Full,
+    }
+}
+
+impl PersonalDataRules {
+    /// What `role` sees.
+    pub fn get(&self, role: Role) -> Visibility {
+        self.0
+            .get(&role)
+            .copied()
+            .unwrap_or_else(|| default_visibility(role))
+    }
+
+    /// Sets what `role` sees.
+    pub fn set(&mut self, role: Role, visibility: Visibility) {
+        self.0.insert(role, visibility);
+    }
+}
+
+/// What of a complainant one reader sees on one case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shown {
+    /// The name (and the complainant's signature, which identifies them
+    /// as much).
+    pub name: bool,
+    /// The phone.
+    pub phone: bool,
+}
+
+impl Shown {
+    /// Everything.
+    pub const ALL: Shown = Shown {
+        name: true,
+        phone: true,
+    };
+    /// Nothing.
+    pub const NOTHING: Shown = Shown {
+        name: false,
+        phone: false,
+    };
+
+    /// Whether nothing is masked.
+    pub fn all(self) -> bool {
+        self == Shown::ALL
+    }
+
+    /// `op` with what is not shown masked.
+    pub fn op(self, op: &Op) -> Op {
+        let mut op = op.clone();
+        match &mut op.action {
+            Action::Register(reg) => {
+                if !self.name {
+                    reg.complainant.name = mask_name(&reg.complainant.name);
+                }
+                if !self.phone {
+                    reg.complainant.phone = reg.complainant.phone.as_ref().map(|p| p.masked());
+                }
+            }
+            Action::Edit(patch) => {
+                if let Some(name) = patch.complainant_name.as_mut().filter(|_| !self.name) {
+                    *name = mask_name(name);
+                }
+                if let Some(Some(phone)) = patch.complainant_phone.as_mut().filter(|_| !self.phone)
+                {
+                    *phone = phone.masked();
+                }
+            }
+            _ => {}
+        }
+        op
+    }
+
+    /// `case` with what is not shown masked, in its fields and in its
+    /// timeline's changes.
+    pub fn case(self, case: &Case) -> Case {
+        let mut case = case.clone();
+        let c = &mut case.registration.complainant;
+        if !self.name {
+            c.name = mask_name(&c.name);
+        }
+        if !self.phone {
+            c.phone = c.phone.as_ref().map(|p| p.masked());
+        }
+        for change in case.timeline.iter_mut().flat_map(|t| t.changes.iter_mut()) {
+            let mask: fn(&str) -> String = match change.field.as_str() {
+                "complainant_name" if !self.name => mask_name,
+                "complainant_phone" if !self.phone => mask_phone,
+                _ => continue,
+            };
+            change.from = change.from.as_deref().map(mask);
+            change.to = change.to.as_deref().map(mask);
+        }
+        case
+    }
+}
+
+/// Whether `user` handles `case`: its current assignee names them, or
+/// their department.
+pub fn handles(user: &User, case: &Case) -> bool {
+    case.assignee.as_ref().is_some_and(|a| {
+        a.user == Some(user.id)
+            || user
+                .department
+                .as_deref()
+                .is_some_and(|d| !d.is_empty() && d == a.department)
+    })
+}
+
+/// What `user` sees of the complainant of `case`, under the company's
+/// settings. Without a case (a list row, a report, an export of many
+/// cases) only what the role sees of every case is shown.
+pub fn shown(settings: &Settings, user: &User, case: Option<&Case>) -> Shown {
+    match settings.personal_data.get(user.role) {
+        Visibility::Full => Shown::ALL,
+        Visibility::Phone => Shown {
+            name: false,
+            phone: true,
+        },
+        Visibility::PhoneWhenHandling if case.is_some_and(|c| handles(user, c)) => Shown {
+            name: false,
+            phone: true,
+        },
+        Visibility::PhoneWhenHandling | Visibility::Masked => Shown::NOTHING,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::case::Assignee;
+    use crate::id::{PropertyId, UserId};
+    use crate::role::Role;
+    use crate::sim::Fleet;
+
+    fn user(role: Role, department: Option<&str>) -> User {
+        User {
+            id: UserId(uuid::Uuid::from_u128(role as u128 + 1)),
+            login: "u".into(),
+            display_name: "U".into(),
+            role,
+            properties: Vec::new(),
+            department: department.map(Into::into),
+            active: true,
+        }
+    }
+
+    fn case() -> Case {
+        let mut fleet = Fleet::new(&[(Role::Staff, 0)], PropertyId(uuid::Uuid::from_u128(7)), 0);
+        let op = fleet.register(0, "2026-03-02T01:00:00Z".parse().unwrap(), 0);
+        crate::fold::fold(&[op], fleet.ctx()).unwrap()
+    }
+
+    #[test]
+    fn by_default_only_a_handling_department_head_sees_the_phone() {
+        let s = Settings::default();
+        let mut c = case();
+        for role in [
+            Role::Staff,
+            Role::Manager,
+            Role::RegionalManager,
+            Role::DeputyGm,
+            Role::Gm,
+            Role::Quality,
+        ] {
+            assert_eq!(shown(&s, &user(role, None), Some(&c)), Shown::ALL);
+            assert_eq!(shown(&s, &user(role, None), None), Shown::ALL);
+        }
+        assert_eq!(
+            shown(&s, &user(Role::Admin, None), Some(&c)),
+            Shown::NOTHING
+        );
+        let head = user(Role::DepartmentHead, Some("工程部"));
+        assert_eq!(shown(&s, &head, Some(&c)), Shown::NOTHING, "not assigned");
+        let phone_only = Shown {
+            name: false,
+            phone: true,
+        };
+        c.assignee = Some(Assignee {
+            department: "保洁部".into(),
+            user: Some(head.id),
+            name: "主管".into(),
+        });
+        assert_eq!(shown(&s, &head, Some(&c)), phone_only, "assigned to them");
+        assert_eq!(shown(&s, &head, None), Shown::NOTHING, "no case, no phone");
+        c.assignee = Some(Assignee {
+            department: "工程部".into(),
+            user: None,
+            name: "张工".into(),
+        });
+        assert_eq!(shown(&s, &head, Some(&c)), phone_only, "their department");
+        let other = user(Role::DepartmentHead, Some("绿化部"));
+        assert_eq!(shown(&s, &other, Some(&c)), Shown::NOTHING);
+    }
+
+    #[test]
+    fn the_setting_changes_what_a_role_sees() {
+        let mut s = Settings::default();
+        s.personal_data.set(Role::Staff, Visibility::Phone);
+        s.personal_data.set(Role::DepartmentHead, Visibility::Full);
+        let c = case();
+        assert!(shown(&s, &user(Role::Staff, None), Some(&c)).phone);
+        assert!(!shown(&s, &user(Role::Staff, None), Some(&c)).name);
+        assert_eq!(
+            shown(&s, &user(Role::DepartmentHead, None), Some(&c)),
+            Shown::ALL
+        );
+    }
+
+    #[test]
+    fn settings_without_the_field_or_a_role_load_with_the_defaults() {
+        let mut json = serde_json::to_value(Settings::default()).unwrap();
+        json.as_object_mut().unwrap().remove("personal_data");
+        let s: Settings = serde_json::from_value(json.clone()).unwrap();
+        assert_eq!(s.personal_data, PersonalDataRules::default());
+        json["personal_data"] = serde_json::json!({ "staff": "phone" });
+        let s: Settings = serde_json::from_value(json).unwrap();
+        assert_eq!(s.personal_data.get(Role::Staff), Visibility::Phone);
+        assert_eq!(s.personal_data.get(Role::Admin), Visibility::Masked);
+    }
+
+    #[test]
+    fn masking_follows_what_is_shown() {
+        let c = case();
+        let phone = c.registration.complainant.phone.clone().unwrap();
+        let name = c.registration.complainant.name.clone();
+        let only_phone = Shown {
+            name: false,
+            phone: true,
+        }
+        .case(&c);
+        assert_eq!(
+            only_phone.registration.complainant.phone,
+            Some(phone.clone())
+        );
+        assert_ne!(only_phone.registration.complainant.name, name);
+        assert_eq!(Shown::NOTHING.case(&c), c.masked());
+        assert_eq!(Shown::ALL.case(&c), c);
+        assert_ne!(
+            Shown::NOTHING.case(&c).registration.complainant.phone,
+            Some(phone)
+        );
+    }
+}

@@ -1,0 +1,200 @@
+//! A retention deletion reaches the tablets: a case withdrawn over a year
+//! ago, with a handler's signature, is on a staff member's tablet (its
+//! signature kept for offline display); the admin deletes it in another
+//! browser; at the staff tablet's next sync the case leaves the list, the
+//! open case screen says it was deleted, and IndexedDB holds none of its
+//! ops nor its signature.
+
+use chrono::{Duration, Utc};
+use e2e::{Browser, PASSWORD, Server};
+use serde_json::{Value, json};
+use shared::blob::BlobHash;
+use shared::case::{AttachmentKind, CaseKind, Channel, Complainant, Registration};
+use shared::device::{Actor, DeviceState};
+use shared::id::{AttachmentId, CaseId, OpId};
+use shared::op::{Action, Op};
+use shared::phone::Phone;
+use shared::property::Location;
+use shared::wire::{ConfigItem, LoginResponse, PullResponse, PushResponse};
+use std::time::Instant;
+
+fn post(server: &Server, path: &str, token: Option<&str>, body: &Value) -> Value {
+    let mut req = ureq::post(&server.url(path));
+    if let Some(t) = token {
+        req = req.header("Authorization", &format!("Bearer {t}"));
+    }
+    let mut resp = req
+        .send_json(body)
+        .unwrap_or_else(|e| panic!("POST {path}: {e}"));
+    resp.body_mut().read_json().expect("a JSON answer")
+}
+
+/// Registers a repair in 和园 400 days ago, attaches a handler's
+/// signature and withdraws it an hour later each, from a device of
+/// manager1's over the sync API, and uploads the signature. Returns the
+/// case and the signature's hash.
+fn push_old_withdrawn_case(server: &Server, signature: &[u8]) -> (CaseId, BlobHash) {
+    let login: LoginResponse = serde_json::from_value(post(
+        server,
+        "/api/v1/auth/login",
+        None,
+        &json!({ "login": "manager1", "password": PASSWORD, "device_name": "old records" }),
+    ))
+    .expect("a login answer");
+    let mut resp = ureq::get(&server.url("/api/v1/sync/pull?after=0&limit=10"))
+        .header("Authorization", &format!("Bearer {}", login.token))
+        .call()
+        .expect("pull the configuration");
+    let pull: PullResponse = resp.body_mut().read_json().expect("a pull answer");
+    let property = pull
+        .config
+        .iter()
+        .find_map(|item| match item {
+            ConfigItem::Properties(p) => p.iter().find(|p| p.code == "HY").cloned(),
+            _ => None,
+        })
+        .expect("和园 is in manager1's scope");
+    let actor = Actor {
+        user: login.user.id,
+        role: login.user.role,
+    };
+    let mut state = DeviceState::new(login.device, login.device_number, login.acked_seq);
+    let at = Utc::now() - Duration::days(400);
+    let case = CaseId(uuid::Uuid::now_v7());
+    let registration = Registration {
+        reg_no: state
+            .next_reg_no(&property.code, chrono_tz::Asia::Shanghai, at)
+            .expect("a registration number"),
+        kind: CaseKind::Repair,
+        property: property.id,
+        location: Location::PublicArea,
+        complainant: Complainant {
+            name: "郑十".into(),
+            phone: Phone::parse("13800002222").ok(),
+        },
+        channel: Channel::Phone,
+        received_at: at,
+        category: "maintenance".into(),
+        content: "楼道灯不亮".into(),
+        requested_remedy: String::new(),
+        related_case: None,
+    };
+    let hash = BlobHash::of(signature);
+    let actions = [
+        Action::Register(registration),
+        Action::Attach {
+            id: AttachmentId(uuid::Uuid::now_v7()),
+            attachment_kind: AttachmentKind::HandlerSignature,
+            name: "signature.png".into(),
+            mime: "image/png".into(),
+            size: signature.len() as u64,
+            hash: Some(hash),
+            caption: String::new(),
+            thumbnail: None,
+        },
+        Action::Withdraw {
+            reason: "业主已自行解决".into(),
+        },
+    ];
+    let ops: Vec<Op> = actions
+        .into_iter()
+        .enumerate()
+        .map(|(i, action)| {
+            let t = at + Duration::hours(i as i64);
+            state.make_op(OpId(uuid::Uuid::now_v7()), case, actor, None, action, t)
+        })
+        .collect();
+    let answer: PushResponse = serde_json::from_value(post(
+        server,
+        "/api/v1/sync/push",
+        Some(&login.token),
+        &json!({ "device": login.device, "ops": ops }),
+    ))
+    .expect("a push answer");
+    assert!(answer.quarantined.is_empty(), "{:?}", answer.quarantined);
+    let status = ureq::put(&server.url(&format!("/api/v1/blobs/{hash}?offset=0")))
+        .header("Authorization", &format!("Bearer {}", login.token))
+        .header("Content-Type", "application/octet-stream")
+        .send(signature)
+        .expect("upload the signature")
+        .status();
+    assert_eq!(status, 200);
+    (case, hash)
+}
+
+/// What the browser's IndexedDB holds: how many ops of `case`, and
+/// whether the bytes of `hash`.
+async fn held(browser: &Browser, case: CaseId, hash: BlobHash) -> (u64, bool) {
+    let answer = browser
+        .client
+        .execute_async(
+            "const [caseId, hash, done] = arguments;
+             const open = indexedDB.open('complaints');
+             open.onerror = () => done({error: String(open.error)});
+             open.onsuccess = () => {
+                 const tx = open.result.transaction(['ops', 'blobs']);
+                 const ops = tx.objectStore('ops').index('case_id').count(caseId);
+                 ops.onsuccess = () => {
+                     const blob = tx.objectStore('blobs').count(hash);
+                     blob.onsuccess = () => done({ops: ops.result, blob: blob.result > 0});
+                     blob.onerror = () => done({error: String(blob.error)});
+                 };
+                 ops.onerror = () => done({error: String(ops.error)});
+             };",
+            vec![json!(case.to_string()), json!(hash.to_string())],
+        )
+        .await
+        .expect("read IndexedDB");
+    match (answer["ops"].as_u64(), answer["blob"].as_bool()) {
+        (Some(ops), Some(blob)) => (ops, blob),
+        _ => panic!("IndexedDB: {answer}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_deleted_case_leaves_the_other_tablets_at_their_next_sync() {
+    let server = Server::start();
+    server.seed();
+    let signature: Vec<u8> = (0..=255u8).cycle().take(900).collect();
+    let (case, hash) = push_old_withdrawn_case(&server, &signature);
+
+    let staff = Browser::start().await;
+    staff.open(&server.url("/")).await;
+    staff.login("staff1").await;
+    staff.wait_count("case-row", 1).await;
+    // The sync keeps the signature for offline display.
+    let deadline = Instant::now() + e2e::TIMEOUT;
+    while held(&staff, case, hash).await != (3, true) {
+        assert!(
+            Instant::now() < deadline,
+            "the case and its signature are kept"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    staff.click("case-row").await;
+    staff
+        .wait_attr("detail-state", "data-state", "withdrawn")
+        .await;
+
+    let admin = Browser::start().await;
+    admin.open(&server.url("/")).await;
+    admin.login("admin1").await;
+    admin.click("case-row").await;
+    admin.click("retention-delete").await;
+    admin.click("retention-confirm").await;
+    admin.wait_text("retention-result", "已从服务器删除").await;
+    // The admin's own tablet syncs at once and drops it too.
+    admin.wait_for_test_id("case-deleted").await;
+    admin.close().await;
+
+    staff.sync_now().await;
+    staff.wait_for_test_id("case-deleted").await;
+    assert_eq!(held(&staff, case, hash).await, (0, false));
+    staff.click("back").await;
+    staff.wait_count("case-row", 0).await;
+    // A reload finds nothing of it either.
+    staff.open(&server.url("/")).await;
+    staff.wait_for_test_id("case-list").await;
+    staff.wait_count("case-row", 0).await;
+    staff.close().await;
+}
