@@ -42,6 +42,7 @@ fn closed_repair(a: &mut Author, fx: &Fixture, at: chrono::DateTime<Utc>) -> Vec
             satisfaction: 5,
             comment: String::new(),
             spot_check: false,
+            ratings: None,
         },
         Action::Close {
             corrective_action: "定期检查".into(),

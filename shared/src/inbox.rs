@@ -516,6 +516,8 @@ mod tests {
             urgent: false,
             validity: Validity::Valid,
             reason: String::new(),
+            respondent: String::new(),
+            respondent_department: String::new(),
             stamp: stamp(case, Role::Manager),
         });
         case.state = CaseState::Assessed;

@@ -121,6 +121,9 @@ pub struct UserCard {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", content = "value", rename_all = "snake_case")]
+// A pull carries at most one item of each kind, so boxing the settings
+// would save nothing worth an indirection at every use.
+#[allow(clippy::large_enum_variant)]
 pub enum ConfigItem {
     /// Company settings.
     Settings(Settings),

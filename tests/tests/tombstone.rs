@@ -71,6 +71,7 @@ fn push_old_withdrawn_case(server: &Server, signature: &[u8]) -> (CaseId, BlobHa
         complainant: Complainant {
             name: "郑十".into(),
             phone: Phone::parse("13800002222").ok(),
+            anonymous: false,
         },
         channel: Channel::Phone,
         received_at: at,
