@@ -127,7 +127,7 @@ async fn the_current_tab_is_the_selected_one_and_settings_keep_ids_aside() {
     browser.click("login-submit").await;
     browser.wait_for_test_id("case-list").await;
     browser.wait_synced().await;
-    let token = server.token("admin");
+    let token = server.token("admin1");
     let (_, devices) = server.get_json(&token, "/api/v1/admin/devices");
     assert!(
         devices

@@ -420,6 +420,27 @@ fn respondents(conn: &Connection, f: &Filter) -> StoreResult<Vec<RespondentRow>>
     })
 }
 
+/// A listed case from a row of `id, reg_no, property_id, kind, state,
+/// category, department, due`; its clocks are the caller's to fill.
+fn overdue_case(r: &Row<'_>, now: DateTime<Utc>, labels: &Labels) -> StoreResult<OverdueCase> {
+    let id: String = r.get(0)?;
+    let property: String = r.get(2)?;
+    let due = parse_ts(&r.get::<_, String>(7)?)?;
+    Ok(OverdueCase {
+        id: parse_id(&id)?,
+        reg_no: r.get(1)?,
+        property_name: labels.property(&property),
+        property,
+        kind: r.get(3)?,
+        state: r.get(4)?,
+        category: r.get(5)?,
+        department: r.get(6)?,
+        next_due_at: due,
+        overdue_hours: round2((now - due).num_seconds() as f64 / 3600.0),
+        clocks: Vec::new(),
+    })
+}
+
 /// Open major cases whose reporting clock has not been met.
 fn major_unreported(
     conn: &Connection,
@@ -445,21 +466,9 @@ fn major_unreported(
         unreported.sql
     );
     let items = rows(conn, &sql, &unreported.args, |r| {
-        let id: String = r.get(0)?;
-        let property: String = r.get(2)?;
-        let due = parse_ts(&r.get::<_, String>(7)?)?;
         Ok(OverdueCase {
-            id: parse_id(&id)?,
-            reg_no: r.get(1)?,
-            property_name: labels.property(&property),
-            property,
-            kind: r.get(3)?,
-            state: r.get(4)?,
-            category: r.get(5)?,
-            department: r.get(6)?,
-            next_due_at: due,
-            overdue_hours: round2((now - due).num_seconds() as f64 / 3600.0),
             clocks: vec![Clock::MajorReport.code().into()],
+            ..overdue_case(r, now, labels)?
         })
     })?;
     Ok(Overdue {
@@ -488,24 +497,7 @@ fn overdue(
          FROM cases WHERE {} ORDER BY next_due_at, id LIMIT {OVERDUE_LIMIT}",
         late.sql
     );
-    let mut items = rows(conn, &sql, &args, |r| {
-        let id: String = r.get(0)?;
-        let property: String = r.get(2)?;
-        let due = parse_ts(&r.get::<_, String>(7)?)?;
-        Ok(OverdueCase {
-            id: parse_id(&id)?,
-            reg_no: r.get(1)?,
-            property_name: labels.property(&property),
-            property,
-            kind: r.get(3)?,
-            state: r.get(4)?,
-            category: r.get(5)?,
-            department: r.get(6)?,
-            next_due_at: due,
-            overdue_hours: round2((now - due).num_seconds() as f64 / 3600.0),
-            clocks: Vec::new(),
-        })
-    })?;
+    let mut items = rows(conn, &sql, &args, |r| overdue_case(r, now, labels))?;
     let mut stmt = conn.prepare(
         "SELECT clock FROM case_deadlines WHERE case_id = ?1 AND met_at IS NULL AND due_at < ?2
          ORDER BY due_at, clock",
