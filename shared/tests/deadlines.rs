@@ -6,7 +6,7 @@
 mod common;
 
 use chrono::{DateTime, Duration, Utc};
-use common::{Sim, local, registration, resolve};
+use common::{Sim, assess, local, registration, resolve};
 use shared::case::{Case, CaseKind, Channel, ContactMethod, Severity, Validity};
 use shared::deadline::{Clock, ClockStatus};
 use shared::op::Action;
@@ -109,21 +109,6 @@ fn a_complaint_is_transferred_within_the_hour_after_its_assessment() {
     // A repair needs no assessment: its clock starts at registration.
     let s = sim_with(CaseKind::Repair, Channel::Phone, t, t);
     assert_eq!(due(&s.case(), Clock::Transfer), t + Duration::hours(1));
-}
-
-fn assess(severity: Severity, validity: Validity) -> Action {
-    Action::Assess {
-        severity,
-        urgent: false,
-        validity,
-        reason: if validity == Validity::Unfounded {
-            "业主误解收费标准".into()
-        } else {
-            String::new()
-        },
-        respondent: String::new(),
-        respondent_department: String::new(),
-    }
 }
 
 fn assign() -> Action {

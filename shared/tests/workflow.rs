@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{Sim, local, resolve};
+use common::{Sim, assess, local, resolve};
 use shared::case::{
     ApprovalState, CaseKind, CaseState, Channel, Complainant, ContactMethod, NoteKind, Ratings,
     Severity, Validity,
@@ -25,21 +25,6 @@ fn step(sim: &mut Sim, dev: usize, action: Action) -> Result<CaseState, &'static
     match case.violations.get(before) {
         Some(v) => Err(v.rule.code()),
         None => Ok(case.state),
-    }
-}
-
-fn assess(validity: Validity) -> Action {
-    Action::Assess {
-        severity: Severity::General,
-        urgent: false,
-        validity,
-        reason: if validity == Validity::Unfounded {
-            "业主误解收费标准".into()
-        } else {
-            String::new()
-        },
-        respondent: String::new(),
-        respondent_department: String::new(),
     }
 }
 
@@ -102,7 +87,7 @@ const ADMIN: usize = 7;
 fn proposed_complaint(fen: i64) -> Sim {
     let mut s = sim(CaseKind::Complaint);
     assert_eq!(
-        step(&mut s, MANAGER, assess(Validity::Valid)),
+        step(&mut s, MANAGER, assess(Severity::General, Validity::Valid)),
         Ok(CaseState::Assessed)
     );
     assert_eq!(step(&mut s, MANAGER, assign()), Ok(CaseState::Assigned));
@@ -160,7 +145,7 @@ fn transfer_records_handover_and_keeps_first_responder() {
         Err("workflow.not_allowed_in_state")
     );
     let mut s = sim(CaseKind::Complaint);
-    step(&mut s, MANAGER, assess(Validity::Valid)).unwrap();
+    step(&mut s, MANAGER, assess(Severity::General, Validity::Valid)).unwrap();
     step(&mut s, MANAGER, assign()).unwrap();
     step(&mut s, HEAD, Action::Start).unwrap();
     assert_eq!(step(&mut s, HEAD, transfer), Ok(CaseState::Assigned));
@@ -190,7 +175,11 @@ fn unfounded_complaint_closes_without_assignment() {
         Err("workflow.text_required")
     );
     assert_eq!(
-        step(&mut s, MANAGER, assess(Validity::Unfounded)),
+        step(
+            &mut s,
+            MANAGER,
+            assess(Severity::General, Validity::Unfounded)
+        ),
         Ok(CaseState::Assessed)
     );
     assert_eq!(
@@ -219,19 +208,19 @@ fn valid_complaint_needs_corrective_action() {
 fn guards_by_role() {
     let mut s = sim(CaseKind::Complaint);
     assert_eq!(
-        step(&mut s, STAFF, assess(Validity::Valid)),
+        step(&mut s, STAFF, assess(Severity::General, Validity::Valid)),
         Err("workflow.role_not_allowed")
     );
     assert_eq!(
-        step(&mut s, QUALITY, assess(Validity::Valid)),
+        step(&mut s, QUALITY, assess(Severity::General, Validity::Valid)),
         Err("workflow.role_not_allowed")
     );
     assert_eq!(
-        step(&mut s, ADMIN, assess(Validity::Valid)),
+        step(&mut s, ADMIN, assess(Severity::General, Validity::Valid)),
         Err("workflow.role_not_allowed")
     );
     assert_eq!(
-        step(&mut s, MANAGER, assess(Validity::Valid)),
+        step(&mut s, MANAGER, assess(Severity::General, Validity::Valid)),
         Ok(CaseState::Assessed)
     );
     assert_eq!(
@@ -535,7 +524,7 @@ fn repair_rules() {
 fn suggestion_rules() {
     let mut s = sim(CaseKind::Suggestion);
     assert_eq!(
-        step(&mut s, MANAGER, assess(Validity::Valid)),
+        step(&mut s, MANAGER, assess(Severity::General, Validity::Valid)),
         Err("workflow.not_for_kind")
     );
     assert_eq!(
@@ -655,7 +644,7 @@ fn edits_are_last_writer_wins_with_history() {
 #[test]
 fn concurrent_transitions_make_a_conflict_a_person_resolves() {
     let mut s = sim(CaseKind::Complaint);
-    step(&mut s, MANAGER, assess(Validity::Valid)).unwrap();
+    step(&mut s, MANAGER, assess(Severity::General, Validity::Valid)).unwrap();
     // Two devices, both seeing `assessed`, assign to different people offline.
     let t = local(2026, 3, 2, 11, 0);
     s.act_expecting(MANAGER, t, assign(), Some(CaseState::Assessed));
@@ -803,7 +792,7 @@ fn an_anonymous_complaint_without_a_phone_closes_once_resolved() {
     s.act_expecting(STAFF, at, Action::Register(reg), None);
     assert!(s.case().violations.is_empty());
     assert_eq!(
-        step(&mut s, MANAGER, assess(Validity::Valid)),
+        step(&mut s, MANAGER, assess(Severity::General, Validity::Valid)),
         Ok(CaseState::Assessed)
     );
     assert_eq!(step(&mut s, MANAGER, assign()), Ok(CaseState::Assigned));

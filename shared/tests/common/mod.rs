@@ -5,7 +5,9 @@
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use shared::calendar::Calendar;
-use shared::case::{Case, CaseKind, Channel, Complainant, ContactMethod, Registration};
+use shared::case::{
+    Case, CaseKind, Channel, Complainant, ContactMethod, Registration, Severity, Validity,
+};
 use shared::fold::{FoldContext, fold};
 use shared::hlc::HlcClock;
 use shared::id::{CaseId, DeviceId, OpId, PropertyId, UserId};
@@ -148,6 +150,23 @@ impl Sim {
     pub fn register(&mut self, kind: CaseKind, channel: Channel, at: DateTime<Utc>) {
         let action = Action::Register(registration(kind, channel, at));
         self.act_expecting(0, at, action, None);
+    }
+}
+
+/// An assessment of `severity` and `validity`, with the reason an
+/// unfounded one needs.
+pub fn assess(severity: Severity, validity: Validity) -> Action {
+    Action::Assess {
+        severity,
+        urgent: false,
+        validity,
+        reason: if validity == Validity::Unfounded {
+            "业主误解收费标准".into()
+        } else {
+            String::new()
+        },
+        respondent: String::new(),
+        respondent_department: String::new(),
     }
 }
 
