@@ -717,6 +717,19 @@ fn values_beyond_their_bounds_are_quarantined() {
         ),
         &["validation.phone_malformed"],
     );
+    // A complaint's name is required at intake, so a correction may not
+    // clear it.
+    add(
+        s.op(
+            case,
+            None,
+            edit(RegistrationPatch {
+                complainant_name: Some("  ".into()),
+                ..Default::default()
+            }),
+        ),
+        &["validation.required"],
+    );
     add(
         s.op(
             case,

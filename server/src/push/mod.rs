@@ -13,6 +13,7 @@ pub mod plan;
 
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
+use shared::case::CaseKind;
 use shared::category::Category;
 use shared::id::PropertyId;
 use shared::lang::{Coded, Lang};
@@ -37,6 +38,9 @@ pub struct Facts<'a> {
     pub device_number: u32,
     /// The property of the op's case, if the case is known.
     pub case_property: Option<PropertyId>,
+    /// For an edit: the case's kind and whether its complainant is
+    /// anonymous, which decide the fields an edit may not clear.
+    pub case_kind: Option<(CaseKind, bool)>,
     /// Whether the op's case was deleted (a retention tombstone).
     pub case_deleted: bool,
     /// Whether another op already has this op's id.
@@ -199,7 +203,8 @@ pub fn judge(f: &Facts<'_>) -> Verdict {
                         format!("property {property} does not exist"),
                     );
                 };
-                if let Err(errors) = validate_patch(patch, p, f.categories) {
+                let (kind, anonymous) = f.case_kind.unwrap_or((CaseKind::Complaint, false));
+                if let Err(errors) = validate_patch(patch, kind, anonymous, p, f.categories) {
                     return invalid_fields(op, &errors);
                 }
             }

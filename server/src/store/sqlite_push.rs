@@ -18,6 +18,7 @@ use crate::push::plan::{self, Incoming, Step};
 use crate::push::{self, Verdict};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use shared::case::CaseKind;
 use shared::fold::FoldContext;
 use shared::id::{CaseId, DeviceId, PropertyId, UserId};
 use shared::op::{Action, Op};
@@ -182,6 +183,7 @@ pub(super) fn judge(
         pusher,
         device_number,
         case_property: stored.case_property,
+        case_kind: stored.case_kind,
         case_deleted: stored.case_deleted,
         id_taken: stored.id_taken,
         reg_no_taken: stored.reg_no_taken,
@@ -269,6 +271,9 @@ pub(super) fn device_users(tx: &Transaction<'_>, device: DeviceId) -> StoreResul
 struct StoredFacts {
     /// The property its case already belongs to.
     case_property: Option<PropertyId>,
+    /// For an edit: the case's kind and whether its complainant is
+    /// anonymous, from its register op.
+    case_kind: Option<(CaseKind, bool)>,
     /// Whether its case was deleted.
     case_deleted: bool,
     /// Whether its id is taken.
@@ -320,8 +325,26 @@ fn stored_facts(tx: &Transaction<'_>, op: &Op) -> StoreResult<StoredFacts> {
             .max(0) as u64,
         _ => 0,
     };
+    // Read from the register op, which may be in this very batch, not yet
+    // folded into a case row.
+    let case_kind = match &op.action {
+        Action::Edit(_) => tx
+            .prepare_cached(
+                "SELECT json_extract(json, '$.action.kind'),
+                    coalesce(json_extract(json, '$.action.complainant.anonymous'), 0)
+                 FROM ops WHERE case_id = ?1 AND json_extract(json, '$.action.type') = 'register'
+                 LIMIT 1",
+            )?
+            .query_row([op.case_id.to_string()], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, bool>(1)?))
+            })
+            .optional()?
+            .and_then(|(kind, anonymous)| CaseKind::from_code(&kind).map(|k| (k, anonymous))),
+        _ => None,
+    };
     Ok(StoredFacts {
         case_property,
+        case_kind,
         case_deleted,
         id_taken,
         reg_no_taken,

@@ -8,7 +8,7 @@ use super::{
     MAX_HLC_COUNTER, MAX_LABEL, MAX_NAME, MAX_TEXT, ValidationError, date_in_range, time_floor,
 };
 use crate::blob::MEDIA_TYPES;
-use crate::case::RegistrationPatch;
+use crate::case::{CaseKind, RegistrationPatch};
 use crate::category::Category;
 use crate::op::{Action, Op};
 use crate::phone::Phone;
@@ -324,10 +324,24 @@ fn patch_bounds(p: &mut Problems, patch: &RegistrationPatch, ceiling: DateTime<U
 /// parsed again, a location must be in the property, a category must exist.
 pub fn validate_patch(
     patch: &RegistrationPatch,
+    kind: CaseKind,
+    anonymous: bool,
     property: &Property,
     categories: &[Category],
 ) -> Result<(), Vec<FieldError>> {
     let mut p = Problems::default();
+    // What intake requires, a correction may not clear.
+    if let Some(name) = &patch.complainant_name
+        && name.trim().is_empty()
+        && super::name_required(kind, anonymous)
+    {
+        p.push("complainant.name", ValidationError::Required);
+    }
+    if let Some(None) = &patch.complainant_phone
+        && super::phone_required(kind, anonymous)
+    {
+        p.push("complainant.phone", ValidationError::Required);
+    }
     if let Some(Some(phone)) = &patch.complainant_phone
         && Phone::parse(phone.as_str()).as_ref() != Ok(phone)
     {

@@ -367,7 +367,9 @@ fn build(
     // property and the categories, then every bound.
     match config.property(r.property) {
         Some(property) => {
-            if let Err(found) = validate_patch(&patch, property, &config.categories) {
+            if let Err(found) =
+                validate_patch(&patch, r.kind, anonymous, property, &config.categories)
+            {
                 for e in found {
                     errors.entry(e.field).or_insert(e.error);
                 }
