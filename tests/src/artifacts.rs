@@ -57,13 +57,21 @@ fn bundle_names(dist: &Path) -> HashMap<String, String> {
         .unwrap_or_else(|e| panic!("{} is not a map of names: {e}", path.display()))
 }
 
-/// The server binary, checked to be present and newer than its sources.
+/// The server binary, checked to be present and newer than its sources:
+/// the debug build, or the release build when `E2E_SERVER_PROFILE` is
+/// `release` (the benchmarks in `tests/examples` time the server too).
 pub fn server_bin() -> PathBuf {
     let root = workspace_root();
-    let bin = target_dir().join("debug").join("server");
+    let release = std::env::var("E2E_SERVER_PROFILE").is_ok_and(|p| p == "release");
+    let (profile, build) = if release {
+        ("release", "cargo build --release -p server")
+    } else {
+        ("debug", "cargo build -p server")
+    };
+    let bin = target_dir().join(profile).join("server");
     assert!(
         bin.exists(),
-        "{} is missing. Run `cargo xtask test` (or `cargo build -p server`).",
+        "{} is missing. Run `cargo xtask test` (or `{build}`).",
         bin.display()
     );
     let sources = [
@@ -71,7 +79,7 @@ pub fn server_bin() -> PathBuf {
         root.join("server/Cargo.toml"),
         root.join("shared/src"),
     ];
-    assert_fresh(&bin, &sources, "cargo build -p server");
+    assert_fresh(&bin, &sources, build);
     bin
 }
 

@@ -25,6 +25,7 @@ use std::time::Duration;
 
 mod artifacts;
 mod browser;
+pub mod bulk;
 mod server;
 
 pub use artifacts::{dist_dir, server_bin, target_dir, workspace_root};

@@ -6,7 +6,8 @@ use std::process::{Command, Stdio};
 
 use crate::files::kib;
 use crate::first_load;
-use crate::process::step;
+use crate::process::{cmd, step};
+use crate::tools::install_chromium;
 use crate::{Ctx, Result, USAGE, build_server};
 
 /// Runs the benchmarks in release mode and writes their rows, with the
@@ -32,6 +33,7 @@ pub fn bench(ctx: &Ctx, args: &[String]) -> Result<()> {
         for example in ["ingest", "upload", "export"] {
             rows.push_str(&bench_example(ctx, example)?);
         }
+        rows.push_str(&bench_cold_sync(ctx)?);
     }
     let first_load = bench_first_load(ctx)?;
     let path = ctx.root.join("BENCHMARKS.md");
@@ -107,6 +109,29 @@ fn bench_example(ctx: &Ctx, example: &str) -> Result<String> {
         .map_err(|e| format!("cargo run --example {example}: {e}"))?;
     if !out.status.success() {
         return Err(format!("the {example} benchmark failed"));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Runs `tests/examples/cold_sync.rs` (a new tablet's first sync and a
+/// reload, in headless Chromium) against the release server and returns
+/// its table rows. The example itself is a debug build: it only drives the
+/// browser and seeds the cases, and the browser tests already built its
+/// dependencies.
+fn bench_cold_sync(ctx: &Ctx) -> Result<String> {
+    install_chromium()?;
+    step("build the server (release)");
+    cmd(ctx.cargo().args(["build", "--release", "-p", "server"]))?;
+    step("cold sync benchmark (headless Chromium, release server)");
+    let out = ctx
+        .cargo()
+        .args(["run", "--quiet", "-p", "e2e", "--example", "cold_sync"])
+        .env("E2E_SERVER_PROFILE", "release")
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("cargo run --example cold_sync: {e}"))?;
+    if !out.status.success() {
+        return Err("the cold sync benchmark failed".into());
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }

@@ -353,7 +353,7 @@ fn SettingsForm(initial: Settings) -> impl IntoView {
                             <option value=v.code() prop:selected=move || visibility.get() == v>
                                 {move || v.label(ctx.lang.get())}
                             </option>
-                        }).to_vec()}
+                        }).into_iter().collect_view()}
                     </select>
                 </label>
             }
@@ -366,7 +366,7 @@ fn SettingsForm(initial: Settings) -> impl IntoView {
                 <select data-testid="setting-timezone" on:change=move |ev| timezone.set(event_target_value(&ev))>
                     {TIMEZONES.map(|zone| view! {
                         <option value=zone prop:selected=move || timezone.get() == zone>{zone}</option>
-                    }).to_vec()}
+                    }).into_iter().collect_view()}
                 </select>
                 {field_error(fields, "timezone", "setting-timezone-error".into())}
             </label>

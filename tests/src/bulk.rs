@@ -1,0 +1,104 @@
+//! Many cases at once, pushed over the real sync API as a tablet would
+//! push them after a long day offline: for the many-cases test and the
+//! cold-sync benchmark (`tests/examples/cold_sync.rs`).
+
+use chrono::Utc;
+use serde_json::json;
+use shared::case::{CaseKind, Channel, Complainant, NoteKind, Registration};
+use shared::device::{Actor, DeviceState};
+use shared::id::{CaseId, OpId};
+use shared::op::{Action, Op};
+use shared::phone::Phone;
+use shared::property::Location;
+use shared::wire::{ConfigItem, LoginResponse, PullResponse, PushResponse};
+
+use crate::{PASSWORD, Server};
+
+/// Registers `cases` cases in 和园 from a device of staff1's, each followed
+/// by `notes` investigation notes, and pushes them in batches of 1000 ops.
+/// Every third case is a complaint, the others repairs; case `i` says
+/// "第{i}号：楼道灯不亮" and its complainant's phone is 139 and `i`. The
+/// device is the one the server issues at the login, so the ops and their
+/// registration numbers carry its id and number.
+pub fn push_cases(server: &Server, cases: usize, notes: usize) {
+    let (status, login) = server.post_json(
+        None,
+        "/api/v1/auth/login",
+        &json!({ "login": "staff1", "password": PASSWORD, "device_name": "bulk" }),
+    );
+    assert_eq!(status, 200, "{login}");
+    let login: LoginResponse = serde_json::from_value(login).expect("a login answer");
+    let (status, pull) = server.get_json(&login.token, "/api/v1/sync/pull?after=0&limit=10");
+    assert_eq!(status, 200, "{pull}");
+    let pull: PullResponse = serde_json::from_value(pull).expect("a pull answer");
+    let property = pull
+        .config
+        .iter()
+        .find_map(|item| match item {
+            ConfigItem::Properties(p) => p.iter().find(|p| p.code == "HY").cloned(),
+            _ => None,
+        })
+        .expect("和园 is in staff1's scope");
+    let actor = Actor {
+        user: login.user.id,
+        role: login.user.role,
+    };
+    let mut state = DeviceState::new(login.device, login.device_number, login.acked_seq);
+    let tz = chrono_tz::Asia::Shanghai;
+    let mut ops: Vec<Op> = Vec::with_capacity(cases * (1 + notes));
+    for i in 0..cases {
+        let at = Utc::now();
+        let reg_no = state
+            .next_reg_no(&property.code, tz, at)
+            .expect("a registration number");
+        let registration = Registration {
+            reg_no,
+            kind: if i % 3 == 0 {
+                CaseKind::Complaint
+            } else {
+                CaseKind::Repair
+            },
+            property: property.id,
+            location: Location::PublicArea,
+            complainant: Complainant {
+                name: format!("业主{i}"),
+                phone: Phone::parse(&format!("139{i:08}")).ok(),
+                anonymous: false,
+            },
+            channel: Channel::Phone,
+            received_at: at,
+            category: "maintenance".into(),
+            content: format!("第{i}号：楼道灯不亮"),
+            requested_remedy: String::new(),
+            related_case: None,
+        };
+        let case = CaseId(uuid::Uuid::now_v7());
+        let mut make = |action: Action| {
+            state.make_op(
+                OpId(uuid::Uuid::now_v7()),
+                case,
+                actor,
+                None,
+                action,
+                Utc::now(),
+            )
+        };
+        ops.push(make(Action::Register(registration)));
+        for n in 0..notes {
+            ops.push(make(Action::Note {
+                note_kind: NoteKind::General,
+                text: format!("第{n}次查看"),
+            }));
+        }
+    }
+    for batch in ops.chunks(1000) {
+        let (status, answer) = server.post_json(
+            Some(&login.token),
+            "/api/v1/sync/push",
+            &json!({ "device": login.device, "ops": batch }),
+        );
+        assert_eq!(status, 200, "{answer}");
+        let answer: PushResponse = serde_json::from_value(answer).expect("a push answer");
+        assert!(answer.quarantined.is_empty(), "{:?}", answer.quarantined);
+    }
+}
