@@ -1,9 +1,16 @@
 //! The device's durable store: IndexedDB through `indexed_db_futures`.
 //!
-//! Object stores (database `complaints`, version 1):
-//! - `ops`: every op this device made or pulled, keyed by op id, with an
-//!   index on `case_id`. The value keeps the op as JSON so that it
-//!   round-trips exactly as the server and the fold see it.
+//! Object stores (database `complaints`, version 3):
+//! - `ops`: every op this device made, keyed by op id, with an index on
+//!   `case_id`. The value keeps the op as JSON so that it round-trips
+//!   exactly as the server and the fold see it. (Before version 3, pulled
+//!   ops were stored here too; those stay and are read as before.)
+//! - `pulled` (version 3): the pulled ops, one record per pulled page: the
+//!   page's ops as one JSON array, keyed by the cursor the page moved to
+//!   and the server's epoch. One record per page instead of one per op: a
+//!   new tablet's first sync and every reload read and write a few dozen
+//!   records instead of a hundred thousand, which is what a cold sync's
+//!   time went to.
 //! - `device`: the identity the server issued at the first login
 //!   (`identity`: the device id and its secret) and the [`DeviceState`]
 //!   (`state`, which includes the pull cursor and the server's epoch).
@@ -43,11 +50,13 @@ use shared::id::{CaseId, DeviceId, OpId};
 use shared::op::Op;
 use shared::wire::ConfigKey;
 use std::cell::RefCell;
+use std::collections::HashSet;
 
 const DB_NAME: &str = "complaints";
-const DB_VERSION: u32 = 2;
+const DB_VERSION: u32 = 3;
 
 const OPS: &str = "ops";
+const PULLED: &str = "pulled";
 const DEVICE: &str = "device";
 const SESSION: &str = "session";
 const CONFIG: &str = "config";
@@ -229,6 +238,9 @@ pub async fn open() -> Result<(), DbError> {
                     db.create_object_store(name).build()?;
                 }
             }
+            if event.old_version() < 3.0 {
+                db.create_object_store(PULLED).build()?;
+            }
             Ok(())
         })
         .await?;
@@ -240,7 +252,7 @@ pub async fn open() -> Result<(), DbError> {
 pub async fn load() -> Result<Snapshot, DbError> {
     let db = db()?;
     let tx = db
-        .transaction([OPS, DEVICE, SESSION, CONFIG, PREFS, UPLOADS])
+        .transaction([OPS, PULLED, DEVICE, SESSION, CONFIG, PREFS, UPLOADS])
         .build()?;
     let identity = get_json::<DeviceIdentity>(&tx, DEVICE, "identity").await?;
     let state = get_json::<DeviceState>(&tx, DEVICE, "state").await?;
@@ -271,6 +283,15 @@ pub async fn load() -> Result<Snapshot, DbError> {
             Ok(op) => ops.push(op),
             Err(e) => leptos::logging::warn!("skipping stored op {}: {e}", r.id),
         }
+    }
+    let pages: Vec<String> = tx
+        .object_store(PULLED)?
+        .get_all()
+        .primitive()?
+        .await?
+        .collect::<Result<_, _>>()?;
+    for json in pages {
+        ops.extend(pulled_page(&json));
     }
 
     let stored: Vec<String> = tx
@@ -307,6 +328,33 @@ pub async fn load() -> Result<Snapshot, DbError> {
         uploads,
         deleted,
     })
+}
+
+/// The ops of a stored page. A page that does not parse as a whole is
+/// read op by op, so one unreadable op does not hide the others.
+fn pulled_page(json: &str) -> Vec<Op> {
+    if let Ok(ops) = serde_json::from_str::<Vec<Op>>(json) {
+        return ops;
+    }
+    let Ok(values) = serde_json::from_str::<Vec<serde_json::Value>>(json) else {
+        leptos::logging::warn!("skipping a stored page that is not a list of ops");
+        return Vec::new();
+    };
+    values
+        .into_iter()
+        .filter_map(|v| {
+            serde_json::from_value::<Op>(v)
+                .inspect_err(|e| leptos::logging::warn!("skipping a stored pulled op: {e}"))
+                .ok()
+        })
+        .collect()
+}
+
+/// The key of a pulled page: the server's epoch and the cursor the page
+/// moved to, unique while the epoch lasts (the cursor only grows) and
+/// after a restore (a new epoch).
+fn page_key(state: &DeviceState) -> String {
+    format!("{}-{:020}", state.epoch, state.cursor)
 }
 
 async fn get_json<T: DeserializeOwned>(
@@ -436,7 +484,8 @@ pub async fn save_state(state: &DeviceState) -> Result<(), DbError> {
     Ok(())
 }
 
-/// Stores one pulled page: its ops (re-putting a known op id is harmless),
+/// Stores one pulled page: its ops as one record (an op stored twice, in
+/// `ops` and in a page, is read once: the fold ignores repeated op ids),
 /// the changed config, what its deletions remove ([`Forget`]) and the
 /// device state with the new cursor, in one transaction, so the cursor
 /// never runs ahead of the stored ops nor of the cases deleted.
@@ -448,12 +497,14 @@ pub async fn save_pulled(
 ) -> Result<(), DbError> {
     let db = db()?;
     let tx = db
-        .transaction([OPS, CONFIG, DEVICE, BLOBS, UPLOADS])
+        .transaction([OPS, PULLED, CONFIG, DEVICE, BLOBS, UPLOADS])
         .with_mode(TransactionMode::Readwrite)
         .build()?;
-    let store = tx.object_store(OPS)?;
-    for op in ops {
-        store.put(OpRecord::new(op)?).serde()?;
+    if !ops.is_empty() {
+        tx.object_store(PULLED)?
+            .put(serde_json::to_string(ops)?)
+            .with_key(page_key(state))
+            .primitive()?;
     }
     let config_store = tx.object_store(CONFIG)?;
     for (key, json) in config {
@@ -462,8 +513,8 @@ pub async fn save_pulled(
             .with_key(key.clone())
             .primitive()?;
     }
-    forget_in(&tx, forget)?;
     put_json(&tx, DEVICE, "state", state)?;
+    forget_in(&tx, forget).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -482,7 +533,7 @@ pub struct Forget {
     pub deleted: Option<Vec<CaseId>>,
 }
 
-fn forget_in(
+async fn forget_in(
     tx: &indexed_db_futures::transaction::Transaction<'_>,
     forget: &Forget,
 ) -> Result<(), DbError> {
@@ -501,6 +552,45 @@ fn forget_in(
     if let Some(deleted) = &forget.deleted {
         put_json(tx, DEVICE, "deleted", deleted)?;
     }
+    if !forget.ops.is_empty() {
+        forget_pulled(tx, &forget.ops.iter().copied().collect()).await?;
+    }
+    Ok(())
+}
+
+/// Rewrites the pulled pages that hold any of `ops` without them (a page
+/// left empty is deleted). Deletions are rare, so reading every page here
+/// is cheaper than keeping an index of which page holds which case.
+async fn forget_pulled(
+    tx: &indexed_db_futures::transaction::Transaction<'_>,
+    ops: &HashSet<OpId>,
+) -> Result<(), DbError> {
+    let store = tx.object_store(PULLED)?;
+    let keys: Vec<String> = store
+        .get_all_keys()
+        .primitive()?
+        .await?
+        .collect::<Result<_, _>>()?;
+    let pages: Vec<String> = store
+        .get_all()
+        .primitive()?
+        .await?
+        .collect::<Result<_, _>>()?;
+    for (key, json) in keys.into_iter().zip(pages) {
+        let page = pulled_page(&json);
+        if !page.iter().any(|op| ops.contains(&op.id)) {
+            continue;
+        }
+        let kept: Vec<&Op> = page.iter().filter(|op| !ops.contains(&op.id)).collect();
+        if kept.is_empty() {
+            store.delete(key).primitive()?;
+        } else {
+            store
+                .put(serde_json::to_string(&kept)?)
+                .with_key(key)
+                .primitive()?;
+        }
+    }
     Ok(())
 }
 
@@ -509,10 +599,10 @@ fn forget_in(
 pub async fn forget(forget: &Forget) -> Result<(), DbError> {
     let db = db()?;
     let tx = db
-        .transaction([OPS, DEVICE, BLOBS, UPLOADS])
+        .transaction([OPS, PULLED, DEVICE, BLOBS, UPLOADS])
         .with_mode(TransactionMode::Readwrite)
         .build()?;
-    forget_in(&tx, forget)?;
+    forget_in(&tx, forget).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -572,10 +662,11 @@ pub async fn clear_session() -> Result<(), DbError> {
 pub async fn clear_cases() -> Result<(), DbError> {
     let db = db()?;
     let tx = db
-        .transaction([OPS, CONFIG, BLOBS])
+        .transaction([OPS, PULLED, CONFIG, BLOBS])
         .with_mode(TransactionMode::Readwrite)
         .build()?;
     tx.object_store(OPS)?.clear()?;
+    tx.object_store(PULLED)?.clear()?;
     tx.object_store(CONFIG)?.clear()?;
     tx.object_store(BLOBS)?.clear()?;
     tx.commit().await?;

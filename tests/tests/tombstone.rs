@@ -123,8 +123,9 @@ fn push_old_withdrawn_case(server: &Server, signature: &[u8]) -> (CaseId, BlobHa
     (case, hash)
 }
 
-/// What the browser's IndexedDB holds: how many ops of `case`, and
-/// whether the bytes of `hash`.
+/// What the browser's IndexedDB holds: how many ops of `case` (made on
+/// the tablet, in `ops`, or pulled, in the pages of `pulled`), and whether
+/// the bytes of `hash`.
 async fn held(browser: &Browser, case: CaseId, hash: BlobHash) -> (u64, bool) {
     let answer = browser
         .client
@@ -133,12 +134,19 @@ async fn held(browser: &Browser, case: CaseId, hash: BlobHash) -> (u64, bool) {
              const open = indexedDB.open('complaints');
              open.onerror = () => done({error: String(open.error)});
              open.onsuccess = () => {
-                 const tx = open.result.transaction(['ops', 'blobs']);
+                 const tx = open.result.transaction(['ops', 'pulled', 'blobs']);
                  const ops = tx.objectStore('ops').index('case_id').count(caseId);
                  ops.onsuccess = () => {
-                     const blob = tx.objectStore('blobs').count(hash);
-                     blob.onsuccess = () => done({ops: ops.result, blob: blob.result > 0});
-                     blob.onerror = () => done({error: String(blob.error)});
+                     const pages = tx.objectStore('pulled').getAll();
+                     pages.onerror = () => done({error: String(pages.error)});
+                     pages.onsuccess = () => {
+                         const pulled = pages.result
+                             .map(page => JSON.parse(page).filter(op => op.case_id === caseId).length)
+                             .reduce((a, b) => a + b, 0);
+                         const blob = tx.objectStore('blobs').count(hash);
+                         blob.onsuccess = () => done({ops: ops.result + pulled, blob: blob.result > 0});
+                         blob.onerror = () => done({error: String(blob.error)});
+                     };
                  };
                  ops.onerror = () => done({error: String(ops.error)});
              };",
