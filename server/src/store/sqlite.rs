@@ -26,7 +26,6 @@ use shared::blob::BlobHash;
 use shared::calendar::Calendar;
 use shared::case::Case;
 use shared::category::{Category, default_categories};
-use shared::fold::{FoldContext, fold};
 use shared::id::{CaseId, DeviceId, PropertyId, UserId};
 use shared::op::Op;
 use shared::property::Property;
@@ -976,32 +975,17 @@ pub(super) fn write_audit(conn: &Connection, e: &AuditEntry) -> StoreResult<()> 
     Ok(())
 }
 
-/// Folds a case from its stored ops and writes the query row and its
-/// deadline rows. The fold is `shared`'s; nothing here decides a rule.
-pub(super) fn materialize(
+/// Writes a folded case's query row, its blob references and its deadline
+/// rows. Every value is `shared`'s; nothing here decides a rule.
+pub(super) fn write_case(
     tx: &Transaction<'_>,
-    id: CaseId,
-    ctx: FoldContext<'_>,
+    case: &Case,
     properties: &[Property],
 ) -> StoreResult<()> {
-    let mut stmt = tx.prepare_cached(
-        "SELECT json, property_id FROM ops WHERE case_id = ?1 ORDER BY server_seq",
-    )?;
-    let rows: Vec<(String, String)> = stmt
-        .query_map([id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<Result<_, _>>()?;
-    let ops: Vec<Op> = rows
-        .iter()
-        .map(|(json, _)| serde_json::from_str(json))
-        .collect::<Result<_, _>>()?;
+    let id = case.id;
     let seq: i64 = tx
         .prepare_cached("SELECT value FROM counters WHERE name = 'server_seq'")?
         .query_row([], |r| r.get(0))?;
-    let Ok(case) = fold(&ops, ctx) else {
-        // Only a register op creates a case row; the push quarantines ops
-        // for unknown cases, so this is reached only by a damaged store.
-        return Ok(());
-    };
     let reg = &case.registration;
     let place = properties
         .iter()
@@ -1015,7 +999,7 @@ pub(super) fn materialize(
     .to_lowercase();
     // Every column but the search text and the JSON is `shared`'s
     // projection of the folded case, flags included.
-    let row = shared::report::CaseRow::of(&case);
+    let row = shared::report::CaseRow::of(case);
     tx.prepare_cached(
         "INSERT INTO cases (id, property_id, reg_no, kind, state, category, channel, severity, validity, urgent,
             building_id, unit_id, first_responder, assignee, complainant_name, complainant_phone, summary,
@@ -1071,7 +1055,7 @@ pub(super) fn materialize(
             row.open_conflicts as i64,
             row.violations as i64,
             search,
-            serde_json::to_string(&case)?,
+            serde_json::to_string(case)?,
             seq,
             row.department,
             row.spot_check_at.map(ts),
@@ -1083,7 +1067,7 @@ pub(super) fn materialize(
             row.respondent,
             row.respondent_department,
         ])?;
-    sqlite_blobs::write_case_blobs(tx, &case)?;
+    sqlite_blobs::write_case_blobs(tx, case)?;
     tx.prepare_cached("DELETE FROM case_deadlines WHERE case_id = ?1")?
         .execute([id.to_string()])?;
     let mut insert = tx.prepare_cached(

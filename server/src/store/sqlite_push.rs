@@ -10,9 +10,9 @@
 //! the pure [`push::plan`] and then carries the plan out.
 
 use super::sqlite::{
-    USER_COLUMNS, load_config, load_properties, materialize, next_seq, parse_id, read_epoch, ts,
-    user_from_row,
+    USER_COLUMNS, load_config, load_properties, next_seq, parse_id, read_epoch, ts, user_from_row,
 };
+use super::sqlite_fold::materialize;
 use super::{Config, StoreError, StoreResult};
 use crate::push::plan::{self, Incoming, Step};
 use crate::push::{self, Verdict};
@@ -25,7 +25,7 @@ use shared::op::{Action, Op};
 use shared::property::Property;
 use shared::role::User;
 use shared::wire::{PushResponse, QuarantineNotice};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// One op as it reached the server: its text is kept exactly as received,
 /// and its hash is of that text, so a later resend is recognised.
@@ -53,20 +53,21 @@ pub(super) struct Rules<'a> {
     pub ceiling: DateTime<Utc>,
 }
 
-/// The cases whose ops changed in a transaction, folded again before it
-/// commits so that the `cases` rows never lag the ops.
+/// The cases whose ops changed in a transaction, with the ops stored for
+/// each, folded before it commits so that the `cases` rows never lag the
+/// ops.
 #[derive(Default)]
-pub(super) struct Touched(BTreeSet<CaseId>);
+pub(super) struct Touched(BTreeMap<CaseId, Vec<Op>>);
 
 impl Touched {
-    /// Folds every touched case again.
+    /// Brings every touched case up to date with its new ops.
     pub fn materialize(self, tx: &Transaction<'_>, rules: &Rules<'_>) -> StoreResult<()> {
         let ctx = FoldContext {
             settings: &rules.config.settings,
             calendar: &rules.config.calendar,
         };
-        for case_id in self.0 {
-            materialize(tx, case_id, ctx, rules.properties)?;
+        for (case_id, ops) in self.0 {
+            materialize(tx, case_id, &ops, ctx, rules.properties)?;
         }
         Ok(())
     }
@@ -220,7 +221,11 @@ pub(super) fn accept(
         op.json,
         op.received
     ])?;
-    touched.0.insert(op.op.case_id);
+    touched
+        .0
+        .entry(op.op.case_id)
+        .or_default()
+        .push(op.op.clone());
     Ok(server_seq)
 }
 
