@@ -177,7 +177,7 @@ fn a_case_pushed_an_op_at_a_time_is_always_the_fold_of_its_ops() {
     let mut held: Vec<Op> = Vec::new();
     let mut waiting: Vec<Vec<Op>> = vec![Vec::new(); clients.len()];
     let mut late = 0;
-    for step in 0..300 {
+    for step in 0..400 {
         now = advance(now, Duration::minutes(rng.random_range(0..120)));
         let d = rng.random_range(0..clients.len());
         // A device sees what the server holds when it pulls, now and then.
@@ -189,7 +189,7 @@ fn a_case_pushed_an_op_at_a_time_is_always_the_fold_of_its_ops() {
         } else if let Some(op) = fleet.act(d, now, rng.random()) {
             waiting[d].push(op);
         }
-        if step < 290 && rng.random_range(0..2) == 0 {
+        if step < 390 && rng.random_range(0..2) == 0 {
             continue;
         }
         for d in 0..clients.len() {
@@ -225,7 +225,7 @@ fn a_case_pushed_an_op_at_a_time_is_always_the_fold_of_its_ops() {
         }
     }
     assert!(
-        held.len() > 100,
+        held.len() > 50,
         "seed {seed}: only {} ops pushed",
         held.len()
     );
