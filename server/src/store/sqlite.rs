@@ -41,6 +41,9 @@ use std::sync::{Mutex, MutexGuard};
 pub struct SqliteStore {
     /// The one connection that writes.
     conn: Mutex<Connection>,
+    /// Pushes waiting for the writer, carried out together by the next
+    /// push that gets it.
+    pushes: Mutex<Vec<sqlite_push::PushJob>>,
     /// The read-only connections.
     readers: Readers,
     /// The blob directory, `blobs/` beside the database file.
@@ -94,6 +97,7 @@ impl SqliteStore {
             .map_err(|e| StoreError::Internal(format!("open {}: {e}", root.display())))?;
         let store = SqliteStore {
             conn: Mutex::new(conn),
+            pushes: Mutex::new(Vec::new()),
             readers: Readers::new(path, READERS),
             blobs,
         };
@@ -106,6 +110,12 @@ impl SqliteStore {
         // A panic while holding the lock cannot leave a half-written
         // transaction (rusqlite rolls back on drop), so the data is fine.
         self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The queue of pushes waiting for the writer.
+    fn lock_pushes(&self) -> MutexGuard<'_, Vec<sqlite_push::PushJob>> {
+        // A queue of jobs holds no invariant a panic could break halfway.
+        self.pushes.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// A read-only connection: for anything that only reads. It sees every
@@ -670,7 +680,27 @@ impl Store for SqliteStore {
         now: DateTime<Utc>,
         ceiling: DateTime<Utc>,
     ) -> StoreResult<PushResponse> {
-        sqlite_push::push(&mut self.writer(), device, user, ops, now, ceiling)
+        let (reply, answer) = std::sync::mpsc::channel();
+        self.lock_pushes().push(sqlite_push::PushJob {
+            device,
+            user: user.clone(),
+            ops,
+            now,
+            ceiling,
+            reply,
+        });
+        // Whoever holds the writer next carries out every push queued by
+        // then (`sqlite_push::push_group`); ours may already be done.
+        let mut conn = self.writer();
+        if let Ok(done) = answer.try_recv() {
+            return done;
+        }
+        let group = std::mem::take(&mut *self.lock_pushes());
+        sqlite_push::push_group(&mut conn, group);
+        drop(conn);
+        answer
+            .recv()
+            .map_err(|_| StoreError::Internal("a push was dropped unanswered".into()))?
     }
 
     fn epoch(&self) -> StoreResult<u64> {
