@@ -495,10 +495,9 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_failed_push_in_a_group_leaves_the_others_committed() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let store = SqliteStore::open(&dir.path().join("cases.sqlite3")).expect("open store");
+    /// A store with one property and one staff member.
+    fn store_with_staff(dir: &std::path::Path) -> (SqliteStore, Property, User) {
+        let store = SqliteStore::open(&dir.join("cases.sqlite3")).expect("open store");
         let property = Property {
             id: PropertyId(uuid::Uuid::now_v7()),
             code: "TEST".into(),
@@ -521,6 +520,76 @@ mod tests {
                 &audit(),
             )
             .expect("user");
+        (store, property, user)
+    }
+
+    /// The fold state stored for `case`: the configuration stamp and the
+    /// greatest op key it holds.
+    fn fold_row(store: &SqliteStore, case: CaseId) -> (i64, serde_json::Value) {
+        let (config, state): (i64, String) = store
+            .writer()
+            .query_row(
+                "SELECT config_seq, state FROM case_folds WHERE case_id = ?1",
+                [case.to_string()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .expect("fold state");
+        let state: serde_json::Value = serde_json::from_str(&state).expect("state json");
+        (config, state["last"].clone())
+    }
+
+    #[test]
+    fn a_settings_change_makes_the_next_push_fold_the_case_again() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (store, property, user) = store_with_staff(dir.path());
+        let (tablet, number) = device(&store, &user);
+        let reg = register(&property, &user, tablet, number);
+        let ceiling = Utc::now() + chrono::Duration::minutes(5);
+        store
+            .push(tablet, &user, vec![reg.clone()], Utc::now(), ceiling)
+            .expect("push");
+        let (before, last) = fold_row(&store, reg.case_id);
+        assert_eq!(last, serde_json::to_value(reg.order_key()).expect("key"));
+        // A mark no op made: resumed, the case would grow the department
+        // start clock from it; folded again, it is gone.
+        store
+            .writer()
+            .execute(
+                "UPDATE case_folds SET state = json_set(state, '$.marks.assigned', '2026-01-05T00:00:00Z')",
+                [],
+            )
+            .expect("tamper");
+        let mut settings = store.config().expect("config").settings;
+        settings.compensation.regional_manager_max_fen += 100;
+        store.put_settings(&settings, &audit()).expect("settings");
+        let mut note = reg.clone();
+        note.id = OpId(uuid::Uuid::now_v7());
+        note.seq = 2;
+        note.hlc.counter += 1;
+        note.action = Action::Note {
+            note_kind: shared::case::NoteKind::General,
+            text: "已联系".into(),
+        };
+        store
+            .push(tablet, &user, vec![note.clone()], Utc::now(), ceiling)
+            .expect("push");
+        let (after, last) = fold_row(&store, reg.case_id);
+        assert!(after > before, "the state carries the new settings' stamp");
+        assert_eq!(last, serde_json::to_value(note.order_key()).expect("key"));
+        let config = store.config().expect("config");
+        let ctx = shared::fold::FoldContext {
+            settings: &config.settings,
+            calendar: &config.calendar,
+        };
+        let expected = shared::fold::fold(&[reg.clone(), note], ctx).expect("fold");
+        let stored = store.case(reg.case_id).expect("read").map(|(_, case)| case);
+        assert_eq!(stored, Some(expected));
+    }
+
+    #[test]
+    fn a_failed_push_in_a_group_leaves_the_others_committed() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (store, property, user) = store_with_staff(dir.path());
         let (first, first_number) = device(&store, &user);
         let (second, second_number) = device(&store, &user);
         // A device the server never issued: its push fails as a whole.
