@@ -141,6 +141,104 @@ fn devices_and_server_converge_over_random_schedules() {
     );
 }
 
+/// The server keeps each case's fold and applies a push's ops to it when
+/// they sort after it, folding the case again when they do not. Pushed an
+/// op at a time by devices that act on stale views (so some ops arrive
+/// after ops they sort after), the case the server shows after every push
+/// is the fold of every op it holds.
+#[test]
+fn a_case_pushed_an_op_at_a_time_is_always_the_fold_of_its_ops() {
+    let seed = env_u64("CONVERGENCE_SEED").unwrap_or_else(|| rand::rng().random());
+    println!("CONVERGENCE_SEED={seed}");
+    let mut rng = StdRng::seed_from_u64(seed);
+    let fx = Fixture::new();
+    let server = Server::start(fx.data.path());
+    let logins = [
+        ("staff_a", 0),
+        ("head_a", -3_600_000),
+        ("manager_a", 7_200_000),
+        ("regional_a", 90_000),
+        ("deputy_a", -86_400_000),
+    ];
+    let mut clients = Vec::new();
+    let mut identities = Vec::new();
+    for (login, skew) in logins {
+        let (client, body) = Client::login(&server.base, login);
+        let user = user_of(&body);
+        let number = body["device_number"].as_u64().expect("device_number") as u32;
+        identities.push((device_of(&body), user.id, user.role, skew, number));
+        clients.push(client);
+    }
+    let mut fleet = Fleet::with_identities(&identities, fx.pa.id, 0);
+    fleet.property_code = fx.pa.code.clone();
+    let mut now = Utc::now() - Duration::days(2 * 365);
+    // Full visibility, so the case compares with the fold unmasked.
+    let reader = &clients[2];
+    let mut held: Vec<Op> = Vec::new();
+    let mut waiting: Vec<Vec<Op>> = vec![Vec::new(); clients.len()];
+    let mut late = 0;
+    for step in 0..400 {
+        now = advance(now, Duration::minutes(rng.random_range(0..120)));
+        let d = rng.random_range(0..clients.len());
+        // A device sees what the server holds when it pulls, now and then.
+        if rng.random_range(0..3) == 0 {
+            fleet.receive(d, &held, now);
+        }
+        if step % 30 == 0 {
+            waiting[d].push(fleet.register(d, now, rng.random()));
+        } else if let Some(op) = fleet.act(d, now, rng.random()) {
+            waiting[d].push(op);
+        }
+        if step < 390 && rng.random_range(0..2) == 0 {
+            continue;
+        }
+        for d in 0..clients.len() {
+            for op in std::mem::take(&mut waiting[d]) {
+                if held
+                    .iter()
+                    .any(|h| h.case_id == op.case_id && h.order_key() > op.order_key())
+                {
+                    late += 1;
+                }
+                let dev = fleet.devices[d].id;
+                let (status, body) = clients[d].post(
+                    "/api/v1/sync/push",
+                    &push_body(dev, std::slice::from_ref(&op)),
+                );
+                assert_eq!(status, 200, "{body}");
+                assert!(
+                    body["quarantined"].as_array().is_some_and(Vec::is_empty),
+                    "seed {seed}: {body}"
+                );
+                let case = op.case_id;
+                held.push(op);
+                let ops: Vec<Op> = held.iter().filter(|o| o.case_id == case).cloned().collect();
+                let expected = fold(&ops, fleet.ctx()).expect("registered");
+                let (status, remote) = reader.get(&format!("/api/v1/cases/{case}"));
+                assert_eq!(status, 200, "{remote}");
+                assert!(
+                    serde_json::to_value(&expected).expect("serialize") == remote,
+                    "seed {seed} step {step}: the server's case is not the fold of its {} ops",
+                    ops.len()
+                );
+            }
+        }
+    }
+    assert!(
+        held.len() > 50,
+        "seed {seed}: only {} ops pushed",
+        held.len()
+    );
+    assert!(
+        late > 0,
+        "seed {seed}: no op arrived after one it sorts before"
+    );
+    println!(
+        "{} ops pushed one at a time, {late} of them after ops they sort before",
+        held.len()
+    );
+}
+
 /// The simulated clock `by` later, but never so late that the fastest
 /// device (+2 h) would be ahead of the real clock: the clock stands still
 /// instead.

@@ -21,6 +21,10 @@
 //!
 //! Every op appears exactly once in the timeline, with what it changed.
 //!
+//! A fold can be carried on ([`resume`]) with ops that sort after every op
+//! it has folded, through the same steps, so a store applies a new op to a
+//! long case without folding its earlier ops again.
+//!
 //! Longer than most files: `Folder::apply` has one arm per action, and
 //! splitting the arms apart would hide the order in which they run.
 
@@ -32,11 +36,13 @@ use crate::case::{
     SuggestionOutcome, TimelineEntry, Validity, Violation, Withdrawal,
 };
 use crate::deadline::{self, Clock, ClockState};
-use crate::id::{CaseId, OpId};
+use crate::hlc::Hlc;
+use crate::id::{CaseId, DeviceId, OpId};
 use crate::op::{Action, ActionKind, Op};
 use crate::settings::Settings;
 use crate::workflow::{self, RuleViolation};
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What the fold needs besides the ops: the company settings and the
@@ -60,6 +66,33 @@ pub enum FoldError {
 /// Folds the ops of one case. Ops whose `case_id` differs from the
 /// registration's are not part of this case and are ignored.
 pub fn fold(ops: &[Op], ctx: FoldContext<'_>) -> Result<Case, FoldError> {
+    fold_resumable(ops, ctx).map(|folded| folded.case)
+}
+
+/// A folded case with where its fold stopped, so that later ops can be
+/// applied to it ([`resume`]) instead of folding every op again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Folded {
+    /// The case, as [`fold`] gives it.
+    pub case: Case,
+    /// What folding carries from one op to the next besides the case.
+    pub state: FoldState,
+}
+
+/// What the fold carries between ops besides the case: the clock marks the
+/// deadlines are worked out from at the end, the ops a `resolve_conflict`
+/// may still apply, and the greatest op key seen. The ids of the ops seen
+/// need not be kept: every folded op is in the case's timeline once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FoldState {
+    last: (Hlc, DeviceId, OpId),
+    marks: Marks,
+    /// The ops of the open conflicts, in the order they were folded.
+    conflicted: Vec<Op>,
+}
+
+/// [`fold`], keeping what [`resume`] needs to carry on from the result.
+pub fn fold_resumable(ops: &[Op], ctx: FoldContext<'_>) -> Result<Folded, FoldError> {
     let ordered = canonical(ops);
     let (reg_op, registration) = ordered
         .iter()
@@ -69,12 +102,10 @@ pub fn fold(ops: &[Op], ctx: FoldContext<'_>) -> Result<Case, FoldError> {
         })
         .ok_or(FoldError::NoRegistration)?;
     let case_id = reg_op.case_id;
-    let by_id: BTreeMap<OpId, &Op> = ordered.iter().map(|op| (op.id, *op)).collect();
-
     let mut folder = Folder {
         case: new_case(reg_op, registration.clone()),
         marks: Marks::default(),
-        by_id,
+        conflicted: Vec::new(),
         ctx,
     };
     for op in ordered
@@ -83,11 +114,46 @@ pub fn fold(ops: &[Op], ctx: FoldContext<'_>) -> Result<Case, FoldError> {
     {
         folder.step(op);
     }
-    let Folder {
-        mut case, marks, ..
-    } = folder;
-    compute_deadlines(&mut case, &marks, ctx);
-    Ok(case)
+    // Not the last of `ordered`: a repeat of an id with a later key is
+    // dropped there, and must still not count as coming after.
+    let last = ops
+        .iter()
+        .map(Op::order_key)
+        .max()
+        .unwrap_or(reg_op.order_key());
+    Ok(folder.finish(last))
+}
+
+/// Applies `ops` to a case folded earlier, giving exactly what [`fold`]
+/// gives for all of its ops together. That holds only when every new op
+/// sorts after every op already folded, so for any other `None` is
+/// returned and the caller folds all ops again. Repeats of ops already
+/// folded are ignored, and so are ops of other cases.
+pub fn resume(mut folded: Folded, ops: &[Op], ctx: FoldContext<'_>) -> Option<Folded> {
+    let before = folded.state.last;
+    if ops.iter().any(|op| op.order_key() <= before) {
+        return None;
+    }
+    let last = ops.iter().map(Op::order_key).max().unwrap_or(before);
+    let seen: BTreeSet<OpId> = folded.case.timeline.iter().map(|e| e.stamp.op).collect();
+    // A fold works the deadlines out once, after the last op; until then
+    // the case has none.
+    folded.case.deadlines.clear();
+    folded.case.deadline_problems.clear();
+    let case_id = folded.case.id;
+    let mut folder = Folder {
+        case: folded.case,
+        marks: folded.state.marks,
+        conflicted: folded.state.conflicted,
+        ctx,
+    };
+    for op in canonical(ops)
+        .into_iter()
+        .filter(|op| op.case_id == case_id && !seen.contains(&op.id))
+    {
+        folder.step(op);
+    }
+    Some(folder.finish(last))
 }
 
 /// Groups ops by case and folds each case. Cases without a registration op
@@ -184,7 +250,7 @@ fn change(field: &str, from: Option<String>, to: Option<String>) -> Change {
 
 /// The moments the deadline clocks start and stop, gathered while folding.
 /// They use the device time of the op that did the work (`Op::at`).
-#[derive(Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 struct Marks {
     assessed: Option<DateTime<Utc>>,
     assigned: Option<DateTime<Utc>>,
@@ -209,11 +275,24 @@ fn first(slot: &mut Option<DateTime<Utc>>, at: DateTime<Utc>) {
 struct Folder<'a> {
     case: Case,
     marks: Marks,
-    by_id: BTreeMap<OpId, &'a Op>,
+    conflicted: Vec<Op>,
     ctx: FoldContext<'a>,
 }
 
 impl Folder<'_> {
+    /// Works the deadlines out from the marks, after the last op.
+    fn finish(mut self, last: (Hlc, DeviceId, OpId)) -> Folded {
+        compute_deadlines(&mut self.case, &self.marks, self.ctx);
+        Folded {
+            case: self.case,
+            state: FoldState {
+                last,
+                marks: self.marks,
+                conflicted: self.conflicted,
+            },
+        }
+    }
+
     fn step(&mut self, op: &Op) {
         let kind = op.action.kind();
         self.case.last_hlc = self.case.last_hlc.max(op.hlc);
@@ -236,6 +315,7 @@ impl Folder<'_> {
                 resolved_by: None,
                 applied: false,
             });
+            self.conflicted.push(op.clone());
             return self.record(op, Vec::new(), Outcome::Conflict);
         }
         match workflow::check(&self.case, op.role, &op.action, self.ctx.settings) {
@@ -262,14 +342,17 @@ impl Folder<'_> {
             return self.record(op, Vec::new(), Outcome::Flagged);
         }
         let mut changes = Vec::new();
-        if apply && let Some(original) = self.by_id.get(&conflict_op).copied() {
+        // `check` passed, so `conflict_op` is an open conflict of this case.
+        let original = self.conflicted.iter().position(|o| o.id == conflict_op);
+        if apply && let Some(i) = original {
+            let original = self.conflicted[i].clone();
             match workflow::check(
                 &self.case,
                 original.role,
                 &original.action,
                 self.ctx.settings,
             ) {
-                Ok(target) => changes = self.apply(original, target),
+                Ok(target) => changes = self.apply(&original, target),
                 Err(rule) => {
                     self.flag(op, rule);
                     return self.record(op, Vec::new(), Outcome::Flagged);
@@ -284,6 +367,8 @@ impl Folder<'_> {
         {
             c.resolved_by = Some(op.id);
             c.applied = apply;
+            // A resolved conflict cannot be resolved again.
+            self.conflicted.retain(|o| o.id != conflict_op);
         }
         changes.push(change("conflict", Some(conflict_op.to_string()), None));
         self.record(op, changes, Outcome::Applied);

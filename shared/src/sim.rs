@@ -372,7 +372,7 @@ pub fn sample_action(case: &Case, role: Role, kind: ActionKind, choice: u32) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fold::fold_all;
+    use crate::fold::{Folded, fold_all, fold_resumable, resume};
     use proptest::prelude::*;
 
     const ROLES: [(Role, i64); 5] = [
@@ -494,6 +494,85 @@ mod tests {
                 }
             }
             let _ = fold_all(&ops, fleet.ctx());
+        }
+    }
+
+    /// The ops of each case of `fleet`, in creation order.
+    fn by_case(fleet: &Fleet) -> BTreeMap<CaseId, Vec<Op>> {
+        let mut cases: BTreeMap<CaseId, Vec<Op>> = BTreeMap::new();
+        for op in &fleet.ops {
+            cases.entry(op.case_id).or_default().push(op.clone());
+        }
+        cases
+    }
+
+    /// What a store does with ops arriving in batches: resume the fold when
+    /// the batch sorts after it, fold everything received again when not.
+    fn fold_as_received(batches: &[Vec<Op>], ctx: FoldContext<'_>) -> Option<Folded> {
+        let mut received: Vec<Op> = Vec::new();
+        let mut folded: Option<Folded> = None;
+        for batch in batches {
+            received.extend(batch.iter().cloned());
+            folded = match folded.and_then(|f| resume(f, batch, ctx)) {
+                Some(f) => Some(f),
+                None => fold_resumable(&received, ctx).ok(),
+            };
+        }
+        folded
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn resuming_after_any_split_equals_the_full_fold(
+            steps in schedule(),
+            split in any::<prop::sample::Index>(),
+        ) {
+            let fleet = play(&steps);
+            let ctx = fleet.ctx();
+            for ops in by_case(&fleet).values() {
+                let mut sorted = ops.clone();
+                sorted.sort_by_key(Op::order_key);
+                let (head, tail) = sorted.split_at(split.index(sorted.len() + 1));
+                let full = fold_resumable(ops, ctx).ok();
+                // Without its registration the head has no case to resume.
+                let Ok(head) = fold_resumable(head, ctx) else { continue };
+                let resumed = resume(head, tail, ctx);
+                prop_assert!(resumed.is_some(), "a tail in fold order always resumes");
+                prop_assert_eq!(resumed, full);
+            }
+        }
+
+        #[test]
+        fn resuming_or_refolding_in_any_arrival_order_equals_the_full_fold(
+            steps in schedule(),
+            perm_seed in any::<u64>(),
+            cuts in proptest::collection::vec(any::<prop::sample::Index>(), 0..12),
+            dups in proptest::collection::vec(any::<prop::sample::Index>(), 0..6),
+        ) {
+            let fleet = play(&steps);
+            let ctx = fleet.ctx();
+            for ops in by_case(&fleet).values() {
+                let mut arriving = ops.clone();
+                let mut s = perm_seed | 1;
+                for i in (1..arriving.len()).rev() {
+                    s ^= s << 13; s ^= s >> 7; s ^= s << 17;
+                    // Mostly in order, as devices push, sometimes swapped.
+                    if s % 4 == 0 {
+                        arriving.swap(i, (s % (i as u64 + 1)) as usize);
+                    }
+                }
+                for d in &dups {
+                    arriving.push(d.get(ops).clone());
+                }
+                let mut at: Vec<usize> = cuts.iter().map(|c| c.index(arriving.len() + 1)).collect();
+                at.push(0);
+                at.push(arriving.len());
+                at.sort_unstable();
+                let batches: Vec<Vec<Op>> = at.windows(2).map(|w| arriving[w[0]..w[1]].to_vec()).collect();
+                prop_assert_eq!(fold_as_received(&batches, ctx), fold_resumable(ops, ctx).ok());
+            }
         }
     }
 

@@ -13,6 +13,7 @@ pub mod schema;
 pub mod sqlite;
 mod sqlite_admin;
 mod sqlite_blobs;
+mod sqlite_fold;
 mod sqlite_push;
 mod sqlite_readers;
 mod sqlite_reports;

@@ -7,6 +7,8 @@
 use rusqlite::types::Type;
 use rusqlite::{Connection, Transaction, params};
 use shared::case::Case;
+use shared::id::CaseId;
+use shared::op::Op;
 use shared::report::CaseRow;
 
 /// The migrations, oldest first. Never edit one that has shipped: append.
@@ -283,6 +285,18 @@ CREATE TABLE deletions (
 );
 CREATE INDEX deletions_property ON deletions (property_id, server_seq);
 "#,
+    // 9: what the fold carries between ops, per case, so that a push
+    // applies its ops to the stored fold instead of folding every op of the
+    // case again (`sqlite_fold.rs`); `config_seq` is the settings and
+    // calendar it was folded with. Cases stored before have no row and are
+    // folded whole at their next op.
+    r#"
+CREATE TABLE case_folds (
+    case_id    TEXT PRIMARY KEY,
+    config_seq INTEGER NOT NULL,
+    state      TEXT NOT NULL
+);
+"#,
 ];
 
 /// Work a migration needs besides its SQL: `(version, step)`, run in the
@@ -357,8 +371,20 @@ fn refold_cases(tx: &Transaction<'_>) -> rusqlite::Result<()> {
         calendar: &config.calendar,
     };
     for id in ids {
-        let id = super::sqlite::parse_id(&id).map_err(failed)?;
-        super::sqlite::materialize(tx, id, ctx, &properties).map_err(failed)?;
+        let id: CaseId = super::sqlite::parse_id(&id).map_err(failed)?;
+        let ops: Vec<Op> = tx
+            .prepare("SELECT json FROM ops WHERE case_id = ?1")?
+            .query_map([id.to_string()], |r| r.get::<_, String>(0))?
+            .map(|json| {
+                serde_json::from_str(&json?).map_err(|e| {
+                    rusqlite::Error::FromSqlConversionFailure(0, Type::Text, Box::new(e))
+                })
+            })
+            .collect::<rusqlite::Result<_>>()?;
+        // Without a registration there is no case to write, as in a push.
+        if let Ok(case) = shared::fold::fold(&ops, ctx) {
+            super::sqlite::write_case(tx, &case, &properties).map_err(failed)?;
+        }
     }
     Ok(())
 }

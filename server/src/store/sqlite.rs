@@ -26,7 +26,6 @@ use shared::blob::BlobHash;
 use shared::calendar::Calendar;
 use shared::case::Case;
 use shared::category::{Category, default_categories};
-use shared::fold::{FoldContext, fold};
 use shared::id::{CaseId, DeviceId, PropertyId, UserId};
 use shared::op::Op;
 use shared::property::Property;
@@ -42,6 +41,9 @@ use std::sync::{Mutex, MutexGuard};
 pub struct SqliteStore {
     /// The one connection that writes.
     conn: Mutex<Connection>,
+    /// Pushes waiting for the writer, carried out together by the next
+    /// push that gets it.
+    pushes: Mutex<Vec<sqlite_push::PushJob>>,
     /// The read-only connections.
     readers: Readers,
     /// The blob directory, `blobs/` beside the database file.
@@ -95,6 +97,7 @@ impl SqliteStore {
             .map_err(|e| StoreError::Internal(format!("open {}: {e}", root.display())))?;
         let store = SqliteStore {
             conn: Mutex::new(conn),
+            pushes: Mutex::new(Vec::new()),
             readers: Readers::new(path, READERS),
             blobs,
         };
@@ -107,6 +110,12 @@ impl SqliteStore {
         // A panic while holding the lock cannot leave a half-written
         // transaction (rusqlite rolls back on drop), so the data is fine.
         self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The queue of pushes waiting for the writer.
+    fn lock_pushes(&self) -> MutexGuard<'_, Vec<sqlite_push::PushJob>> {
+        // A queue of jobs holds no invariant a panic could break halfway.
+        self.pushes.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// A read-only connection: for anything that only reads. It sees every
@@ -671,7 +680,27 @@ impl Store for SqliteStore {
         now: DateTime<Utc>,
         ceiling: DateTime<Utc>,
     ) -> StoreResult<PushResponse> {
-        sqlite_push::push(&mut self.writer(), device, user, ops, now, ceiling)
+        let (reply, answer) = std::sync::mpsc::channel();
+        self.lock_pushes().push(sqlite_push::PushJob {
+            device,
+            user: user.clone(),
+            ops,
+            now,
+            ceiling,
+            reply,
+        });
+        // Whoever holds the writer next carries out every push queued by
+        // then (`sqlite_push::push_group`); ours may already be done.
+        let mut conn = self.writer();
+        if let Ok(done) = answer.try_recv() {
+            return done;
+        }
+        let group = std::mem::take(&mut *self.lock_pushes());
+        sqlite_push::push_group(&mut conn, group);
+        drop(conn);
+        answer
+            .recv()
+            .map_err(|_| StoreError::Internal("a push was dropped unanswered".into()))?
     }
 
     fn epoch(&self) -> StoreResult<u64> {
@@ -976,32 +1005,17 @@ pub(super) fn write_audit(conn: &Connection, e: &AuditEntry) -> StoreResult<()> 
     Ok(())
 }
 
-/// Folds a case from its stored ops and writes the query row and its
-/// deadline rows. The fold is `shared`'s; nothing here decides a rule.
-pub(super) fn materialize(
+/// Writes a folded case's query row, its blob references and its deadline
+/// rows. Every value is `shared`'s; nothing here decides a rule.
+pub(super) fn write_case(
     tx: &Transaction<'_>,
-    id: CaseId,
-    ctx: FoldContext<'_>,
+    case: &Case,
     properties: &[Property],
 ) -> StoreResult<()> {
-    let mut stmt = tx.prepare_cached(
-        "SELECT json, property_id FROM ops WHERE case_id = ?1 ORDER BY server_seq",
-    )?;
-    let rows: Vec<(String, String)> = stmt
-        .query_map([id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<Result<_, _>>()?;
-    let ops: Vec<Op> = rows
-        .iter()
-        .map(|(json, _)| serde_json::from_str(json))
-        .collect::<Result<_, _>>()?;
+    let id = case.id;
     let seq: i64 = tx
         .prepare_cached("SELECT value FROM counters WHERE name = 'server_seq'")?
         .query_row([], |r| r.get(0))?;
-    let Ok(case) = fold(&ops, ctx) else {
-        // Only a register op creates a case row; the push quarantines ops
-        // for unknown cases, so this is reached only by a damaged store.
-        return Ok(());
-    };
     let reg = &case.registration;
     let place = properties
         .iter()
@@ -1015,7 +1029,7 @@ pub(super) fn materialize(
     .to_lowercase();
     // Every column but the search text and the JSON is `shared`'s
     // projection of the folded case, flags included.
-    let row = shared::report::CaseRow::of(&case);
+    let row = shared::report::CaseRow::of(case);
     tx.prepare_cached(
         "INSERT INTO cases (id, property_id, reg_no, kind, state, category, channel, severity, validity, urgent,
             building_id, unit_id, first_responder, assignee, complainant_name, complainant_phone, summary,
@@ -1071,7 +1085,7 @@ pub(super) fn materialize(
             row.open_conflicts as i64,
             row.violations as i64,
             search,
-            serde_json::to_string(&case)?,
+            serde_json::to_string(case)?,
             seq,
             row.department,
             row.spot_check_at.map(ts),
@@ -1083,7 +1097,7 @@ pub(super) fn materialize(
             row.respondent,
             row.respondent_department,
         ])?;
-    sqlite_blobs::write_case_blobs(tx, &case)?;
+    sqlite_blobs::write_case_blobs(tx, case)?;
     tx.prepare_cached("DELETE FROM case_deadlines WHERE case_id = ?1")?
         .execute([id.to_string()])?;
     let mut insert = tx.prepare_cached(

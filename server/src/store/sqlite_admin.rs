@@ -320,6 +320,7 @@ impl Administration for SqliteStore {
         tx.execute("DELETE FROM spot_check_cases WHERE case_id = ?1", [&key])?;
         let ops = tx.execute("DELETE FROM ops WHERE case_id = ?1", [&key])?;
         tx.execute("DELETE FROM cases WHERE id = ?1", [&key])?;
+        super::sqlite_fold::forget(&tx, id)?;
         let unreferenced = super::sqlite_blobs::forget_case(&tx, id)?;
         // The tombstone takes the next place in the sequence, so every
         // device pulls it once, after every op of the case it could hold.

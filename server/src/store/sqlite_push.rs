@@ -10,9 +10,9 @@
 //! the pure [`push::plan`] and then carries the plan out.
 
 use super::sqlite::{
-    USER_COLUMNS, load_config, load_properties, materialize, next_seq, parse_id, read_epoch, ts,
-    user_from_row,
+    USER_COLUMNS, load_config, load_properties, next_seq, parse_id, read_epoch, ts, user_from_row,
 };
+use super::sqlite_fold::materialize;
 use super::{Config, StoreError, StoreResult};
 use crate::push::plan::{self, Incoming, Step};
 use crate::push::{self, Verdict};
@@ -25,7 +25,8 @@ use shared::op::{Action, Op};
 use shared::property::Property;
 use shared::role::User;
 use shared::wire::{PushResponse, QuarantineNotice};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
+use std::sync::mpsc;
 
 /// One op as it reached the server: its text is kept exactly as received,
 /// and its hash is of that text, so a later resend is recognised.
@@ -53,51 +54,115 @@ pub(super) struct Rules<'a> {
     pub ceiling: DateTime<Utc>,
 }
 
-/// The cases whose ops changed in a transaction, folded again before it
-/// commits so that the `cases` rows never lag the ops.
+/// The cases whose ops changed in a transaction, with the ops stored for
+/// each, folded before it commits so that the `cases` rows never lag the
+/// ops.
 #[derive(Default)]
-pub(super) struct Touched(BTreeSet<CaseId>);
+pub(super) struct Touched(BTreeMap<CaseId, Vec<Op>>);
 
 impl Touched {
-    /// Folds every touched case again.
+    /// Brings every touched case up to date with its new ops.
     pub fn materialize(self, tx: &Transaction<'_>, rules: &Rules<'_>) -> StoreResult<()> {
         let ctx = FoldContext {
             settings: &rules.config.settings,
             calendar: &rules.config.calendar,
         };
-        for case_id in self.0 {
-            materialize(tx, case_id, ctx, rules.properties)?;
+        for (case_id, ops) in self.0 {
+            materialize(tx, case_id, &ops, ctx, rules.properties)?;
         }
         Ok(())
     }
 }
 
-/// The push transaction: plans the batch, judges each next op, stores or
-/// quarantines it, advances the device's acknowledgement and folds the
-/// touched cases, all or nothing.
-pub(super) fn push(
+/// One push waiting for the writer, with where its answer goes.
+pub(super) struct PushJob {
+    /// The session's device.
+    pub device: DeviceId,
+    /// The session's user.
+    pub user: User,
+    /// The batch.
+    pub ops: Vec<Op>,
+    /// When it reached the server.
+    pub now: DateTime<Utc>,
+    /// The server's clock plus the allowed skew.
+    pub ceiling: DateTime<Utc>,
+    /// Where its answer goes.
+    pub reply: mpsc::Sender<StoreResult<PushResponse>>,
+}
+
+/// Group commit: carries out the pushes that queued up while the writer was
+/// busy in one transaction, each inside a savepoint of its own, and sends
+/// each its answer once the transaction committed. Under load the commit
+/// (and reading the configuration) is paid once for the group instead of
+/// once per push; a push that fails rolls back to its savepoint and leaves
+/// the others in.
+pub(super) fn push_group(conn: &mut Connection, jobs: Vec<PushJob>) {
+    let replies: Vec<_> = jobs.iter().map(|job| job.reply.clone()).collect();
+    match run_group(conn, jobs) {
+        Ok(answers) => {
+            for (reply, answer) in replies.iter().zip(answers) {
+                // A caller that gave up waiting has no one to tell.
+                let _ = reply.send(answer);
+            }
+        }
+        Err(e) => {
+            for reply in &replies {
+                let _ = reply.send(Err(StoreError::Internal(e.to_string())));
+            }
+        }
+    }
+}
+
+fn run_group(
     conn: &mut Connection,
-    device: DeviceId,
-    user: &User,
-    mut ops: Vec<Op>,
-    now: DateTime<Utc>,
-    ceiling: DateTime<Utc>,
-) -> StoreResult<PushResponse> {
+    jobs: Vec<PushJob>,
+) -> StoreResult<Vec<StoreResult<PushResponse>>> {
     let config = load_config(conn)?;
     let properties = load_properties(conn)?;
-    let rules = Rules {
-        config: &config,
-        properties: &properties,
-        ceiling,
-    };
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let epoch = read_epoch(&tx)?;
+    let mut answers = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        let rules = Rules {
+            config: &config,
+            properties: &properties,
+            ceiling: job.ceiling,
+        };
+        tx.execute_batch("SAVEPOINT push")?;
+        let answer = push(&tx, &rules, epoch, job);
+        tx.execute_batch(if answer.is_ok() {
+            "RELEASE push"
+        } else {
+            "ROLLBACK TO push; RELEASE push"
+        })?;
+        answers.push(answer);
+    }
+    tx.commit()?;
+    Ok(answers)
+}
+
+/// One push: plans the batch, judges each next op, stores or quarantines
+/// it, advances the device's acknowledgement and folds the touched cases.
+/// Its caller rolls all of it back if it fails.
+fn push(
+    tx: &Transaction<'_>,
+    rules: &Rules<'_>,
+    epoch: u64,
+    job: PushJob,
+) -> StoreResult<PushResponse> {
+    let PushJob {
+        device,
+        user,
+        mut ops,
+        now,
+        ..
+    } = job;
     let (acked, device_number): (i64, u32) = tx
         .prepare_cached("SELECT acked_seq, number FROM devices WHERE id = ?1")?
         .query_row([device.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?
         .ok_or_else(|| StoreError::NotFound(format!("device {device}")))?;
     let acked = acked as u64;
-    let epoch = read_epoch(&tx)?;
     ops.sort_by_key(|op| op.seq);
     let jsons = ops
         .iter()
@@ -106,7 +171,7 @@ pub(super) fn push(
     let hashes: Vec<String> = jsons.iter().map(|json| push::hash(json)).collect();
     let mut stored = BTreeMap::new();
     for op in ops.iter().filter(|op| op.seq <= acked) {
-        if let Some(hash) = held_hash(&tx, device, op.seq)? {
+        if let Some(hash) = held_hash(tx, device, op.seq)? {
             stored.insert(op.seq, hash);
         }
     }
@@ -131,21 +196,22 @@ pub(super) fn push(
             Step::Repeat => continue,
             Step::Gap => break,
             Step::Clone => push::clone_notice(op.seq),
-            Step::Judge => match judge(&tx, &rules, op, Some(user), device_number)? {
+            Step::Judge => match judge(tx, rules, op, Some(&user), device_number)? {
                 Verdict::Accept { property } => {
-                    accept(&tx, &mut touched, &incoming, property)?;
+                    accept(tx, &mut touched, &incoming, property)?;
                     continue;
                 }
                 Verdict::Quarantine(notice) => notice,
             },
         };
-        insert_quarantine(&tx, &incoming, user.id, &notice)?;
+        insert_quarantine(tx, &incoming, user.id, &notice)?;
         quarantined.push(notice);
     }
     tx.prepare_cached("UPDATE devices SET acked_seq = ?2, last_seen = ?3 WHERE id = ?1")?
         .execute(params![device.to_string(), plan.acked as i64, received])?;
-    touched.materialize(&tx, &rules)?;
-    tx.commit()?;
+    // Folded before the next push of the group is judged, which may read
+    // this one's cases (a registration number taken).
+    touched.materialize(tx, rules)?;
     Ok(PushResponse {
         acked_seq: plan.acked,
         expected_seq: plan.expected_seq,
@@ -220,7 +286,11 @@ pub(super) fn accept(
         op.json,
         op.received
     ])?;
-    touched.0.insert(op.op.case_id);
+    touched
+        .0
+        .entry(op.op.case_id)
+        .or_default()
+        .push(op.op.clone());
     Ok(server_seq)
 }
 
@@ -350,4 +420,211 @@ fn stored_facts(tx: &Transaction<'_>, op: &Op) -> StoreResult<StoredFacts> {
         reg_no_taken,
         case_attachment_bytes,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::sqlite::SqliteStore;
+    use super::super::{AuditEntry, DeviceClaim, NewUser, Store, StoreError};
+    use super::{PushJob, push_group};
+    use chrono::Utc;
+    use shared::case::{CaseKind, Channel, Complainant, Registration};
+    use shared::hlc::HlcClock;
+    use shared::id::{CaseId, DeviceId, OpId, PropertyId};
+    use shared::op::{Action, Op, SCHEMA_VERSION};
+    use shared::property::{Location, Property};
+    use shared::regno::RegNo;
+    use shared::role::{Role, User};
+    use std::sync::mpsc;
+
+    fn audit() -> AuditEntry {
+        AuditEntry::unattended("test", "test", serde_json::Value::Null)
+    }
+
+    /// A device logged in by `user`, and its number.
+    fn device(store: &SqliteStore, user: &User) -> (DeviceId, u32) {
+        let claim = DeviceClaim {
+            claimed: None,
+            fresh: (DeviceId(uuid::Uuid::now_v7()), "secret".into()),
+            name: "tablet".into(),
+        };
+        let token = uuid::Uuid::now_v7().to_string();
+        let (device, _) = store
+            .device_login(&claim, user.id, (&token, Utc::now()), Utc::now(), &audit())
+            .expect("device");
+        (device.id, device.number)
+    }
+
+    /// The register op of a new case, the device's first op.
+    fn register(property: &Property, user: &User, device: DeviceId, number: u32) -> Op {
+        let at = Utc::now();
+        Op {
+            id: OpId(uuid::Uuid::now_v7()),
+            case_id: CaseId(uuid::Uuid::now_v7()),
+            device,
+            seq: 1,
+            hlc: HlcClock::new(device, None).tick(at.timestamp_millis()),
+            at,
+            author: user.id,
+            role: Role::Staff,
+            schema: SCHEMA_VERSION,
+            expected_state: None,
+            action: Action::Register(Registration {
+                reg_no: RegNo::new(
+                    &property.code,
+                    at.with_timezone(&chrono_tz::Asia::Shanghai).date_naive(),
+                    number,
+                    1,
+                )
+                .expect("registration number"),
+                kind: CaseKind::Repair,
+                property: property.id,
+                location: Location::PublicArea,
+                complainant: Complainant {
+                    name: "张三".into(),
+                    phone: shared::phone::Phone::parse("13800001111").ok(),
+                    anonymous: false,
+                },
+                channel: Channel::Phone,
+                received_at: at,
+                category: "maintenance".into(),
+                content: "楼道灯不亮".into(),
+                requested_remedy: String::new(),
+                related_case: None,
+            }),
+        }
+    }
+
+    /// A store with one property and one staff member.
+    fn store_with_staff(dir: &std::path::Path) -> (SqliteStore, Property, User) {
+        let store = SqliteStore::open(&dir.join("cases.sqlite3")).expect("open store");
+        let property = Property {
+            id: PropertyId(uuid::Uuid::now_v7()),
+            code: "TEST".into(),
+            name: "测试小区".into(),
+            households: 10,
+            buildings: Vec::new(),
+        };
+        store.put_property(&property, &audit()).expect("property");
+        let user = store
+            .create_user(
+                NewUser {
+                    login: "staff".into(),
+                    display_name: "staff".into(),
+                    role: Role::Staff,
+                    properties: vec![property.id],
+                    department: None,
+                    password_hash: String::new(),
+                },
+                Utc::now(),
+                &audit(),
+            )
+            .expect("user");
+        (store, property, user)
+    }
+
+    /// The fold state stored for `case`: the configuration stamp and the
+    /// greatest op key it holds.
+    fn fold_row(store: &SqliteStore, case: CaseId) -> (i64, serde_json::Value) {
+        let (config, state): (i64, String) = store
+            .writer()
+            .query_row(
+                "SELECT config_seq, state FROM case_folds WHERE case_id = ?1",
+                [case.to_string()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .expect("fold state");
+        let state: serde_json::Value = serde_json::from_str(&state).expect("state json");
+        (config, state["last"].clone())
+    }
+
+    #[test]
+    fn a_settings_change_makes_the_next_push_fold_the_case_again() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (store, property, user) = store_with_staff(dir.path());
+        let (tablet, number) = device(&store, &user);
+        let reg = register(&property, &user, tablet, number);
+        let ceiling = Utc::now() + chrono::Duration::minutes(5);
+        store
+            .push(tablet, &user, vec![reg.clone()], Utc::now(), ceiling)
+            .expect("push");
+        let (before, last) = fold_row(&store, reg.case_id);
+        assert_eq!(last, serde_json::to_value(reg.order_key()).expect("key"));
+        // A mark no op made: resumed, the case would grow the department
+        // start clock from it; folded again, it is gone.
+        store
+            .writer()
+            .execute(
+                "UPDATE case_folds SET state = json_set(state, '$.marks.assigned', '2026-01-05T00:00:00Z')",
+                [],
+            )
+            .expect("tamper");
+        let mut settings = store.config().expect("config").settings;
+        settings.compensation.regional_manager_max_fen += 100;
+        store.put_settings(&settings, &audit()).expect("settings");
+        let mut note = reg.clone();
+        note.id = OpId(uuid::Uuid::now_v7());
+        note.seq = 2;
+        note.hlc.counter += 1;
+        note.action = Action::Note {
+            note_kind: shared::case::NoteKind::General,
+            text: "已联系".into(),
+        };
+        store
+            .push(tablet, &user, vec![note.clone()], Utc::now(), ceiling)
+            .expect("push");
+        let (after, last) = fold_row(&store, reg.case_id);
+        assert!(after > before, "the state carries the new settings' stamp");
+        assert_eq!(last, serde_json::to_value(note.order_key()).expect("key"));
+        let config = store.config().expect("config");
+        let ctx = shared::fold::FoldContext {
+            settings: &config.settings,
+            calendar: &config.calendar,
+        };
+        let expected = shared::fold::fold(&[reg.clone(), note], ctx).expect("fold");
+        let stored = store.case(reg.case_id).expect("read").map(|(_, case)| case);
+        assert_eq!(stored, Some(expected));
+    }
+
+    #[test]
+    fn a_failed_push_in_a_group_leaves_the_others_committed() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (store, property, user) = store_with_staff(dir.path());
+        let (first, first_number) = device(&store, &user);
+        let (second, second_number) = device(&store, &user);
+        // A device the server never issued: its push fails as a whole.
+        let stranger = DeviceId(uuid::Uuid::now_v7());
+        let pushes = [
+            register(&property, &user, first, first_number),
+            register(&property, &user, stranger, 9),
+            register(&property, &user, second, second_number),
+        ];
+        let mut answers = Vec::new();
+        let jobs = pushes
+            .iter()
+            .map(|op| {
+                let (reply, answer) = mpsc::channel();
+                answers.push(answer);
+                PushJob {
+                    device: op.device,
+                    user: user.clone(),
+                    ops: vec![op.clone()],
+                    now: Utc::now(),
+                    ceiling: Utc::now() + chrono::Duration::minutes(5),
+                    reply,
+                }
+            })
+            .collect();
+        push_group(&mut store.writer(), jobs);
+        let answers: Vec<_> = answers
+            .iter()
+            .map(|a| a.recv().expect("answered"))
+            .collect();
+        assert_eq!(answers[0].as_ref().map(|a| a.acked_seq).ok(), Some(1));
+        assert!(matches!(answers[1], Err(StoreError::NotFound(_))));
+        assert_eq!(answers[2].as_ref().map(|a| a.acked_seq).ok(), Some(1));
+        for (op, kept) in pushes.iter().zip([true, false, true]) {
+            assert_eq!(store.case(op.case_id).expect("read").is_some(), kept);
+        }
+    }
 }

@@ -1,0 +1,299 @@
+//! Concurrency benchmark: many tablets at once over real HTTP, each with
+//! its own login (device and session), as a company's morning looks.
+//!
+//! - 200 devices each make 20 pushes of 10 ops (a new case with 9 notes,
+//!   then 10 notes at a time on it), all starting together;
+//! - then 50 devices push the same way while 50 others pull the whole
+//!   store page by page, over and over, until the pushers are done.
+//!
+//! Every request's latency is kept; the rows give p50 and p99 and count
+//! the errors (a status other than 200, an unacknowledged op, a quarantine
+//! or a failed connection).
+//!
+//! Run with `cargo xtask bench` (release build); prints Markdown table rows
+//! that `xtask` writes into BENCHMARKS.md.
+
+use chrono::Utc;
+use shared::case::{Channel, Complainant, NoteKind, Registration};
+use shared::id::{CaseId, PropertyId, UserId};
+use shared::op::{Action, Op};
+use shared::phone::Phone;
+use shared::property::Location;
+use shared::regno::RegNo;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Barrier};
+use std::time::{Duration, Instant};
+
+mod bench;
+
+const DEVICES: usize = 200;
+const PUSHES: usize = 20;
+const OPS_PER_PUSH: usize = 10;
+const MIXED_PUSHERS: usize = 50;
+const MIXED_PULLERS: usize = 50;
+/// The page size the app pulls with.
+const PULL_LIMIT: u32 = 500;
+/// The 99th percentile every run should stay under.
+const GOAL_P99: Duration = Duration::from_millis(100);
+
+/// The latencies of one kind of request, and how many failed.
+#[derive(Default)]
+struct Tally {
+    times: Vec<Duration>,
+    errors: usize,
+}
+
+impl Tally {
+    fn add(&mut self, other: Tally) {
+        self.times.extend(other.times);
+        self.errors += other.errors;
+    }
+
+    fn percentile(&mut self, p: f64) -> Duration {
+        self.times.sort();
+        let i = ((self.times.len() as f64 * p).ceil() as usize).saturating_sub(1);
+        self.times.get(i).copied().unwrap_or_default()
+    }
+
+    /// A table row: what ran, p50 and p99, errors, and the goal.
+    fn row(&mut self, what: &str, load: &str) -> String {
+        let p50 = self.percentile(0.50);
+        let p99 = self.percentile(0.99);
+        let met = p99 < GOAL_P99 && self.errors == 0;
+        format!(
+            "| {what} | {load} | {} requests, {} errors; p50 {:.1} ms | **p99 {:.1} ms** ({}) |",
+            self.times.len(),
+            self.errors,
+            ms(p50),
+            ms(p99),
+            bench::goal(
+                met,
+                &format!("goal p99 < {} ms, 0 errors", GOAL_P99.as_millis())
+            ),
+        )
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn main() -> Result<(), bench::Error> {
+    let bench::StaffSetup {
+        dir,
+        store,
+        property,
+        user,
+    } = bench::StaffSetup::new("concurrency")?;
+    let (_rt, base) = bench::serve(store.clone())?;
+    let base = Arc::new(base);
+    let mut registered = 0u32;
+
+    let tablets = log_in(&base, DEVICES, user.id)?;
+    let mut pushes = run_pushers(&base, tablets, property.id, &mut registered)?;
+    println!(
+        "{}",
+        pushes.row(
+            "concurrency: devices pushing at once over HTTP, each its own session",
+            &format!("{DEVICES} devices × {PUSHES} pushes of {OPS_PER_PUSH} ops"),
+        )
+    );
+
+    let pushers = log_in(&base, MIXED_PUSHERS, user.id)?;
+    let pullers = log_in(&base, MIXED_PULLERS, user.id)?;
+    let done = Arc::new(AtomicBool::new(false));
+    let pulling: Vec<_> = pullers
+        .into_iter()
+        .map(|tablet| {
+            let base = base.clone();
+            let done = done.clone();
+            std::thread::spawn(move || pull_until(&base, &tablet, &done))
+        })
+        .collect();
+    let mixed_pushes = run_pushers(&base, pushers, property.id, &mut registered);
+    // Set before the pushers' result is looked at, so no puller is left
+    // pulling.
+    done.store(true, Ordering::SeqCst);
+    let mut pulls = Tally::default();
+    for handle in pulling {
+        pulls.add(handle.join().map_err(|_| "a puller panicked")?);
+    }
+    let mut mixed_pushes = mixed_pushes?;
+    let load = format!(
+        "{MIXED_PUSHERS} devices × {PUSHES} pushes of {OPS_PER_PUSH} ops, {MIXED_PULLERS} devices pulling pages of {PULL_LIMIT} meanwhile"
+    );
+    println!(
+        "{}",
+        mixed_pushes.row("concurrency: pushes while others pull", &load)
+    );
+    println!(
+        "{}",
+        pulls.row("concurrency: pulls while others push", &load)
+    );
+    drop(_rt);
+    drop(store);
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+/// One simulated tablet: its session and the ops it makes.
+struct Tablet {
+    login: bench::Login,
+    author: bench::Author,
+}
+
+/// Logs `count` new devices in, one after another (each login runs argon2).
+fn log_in(base: &str, count: usize, user: UserId) -> Result<Vec<Tablet>, bench::Error> {
+    let agent = bench::agent();
+    (0..count)
+        .map(|_| {
+            let login = bench::login(&agent, base, "bench")?;
+            let author = bench::Author::new(login.device, user);
+            Ok(Tablet { login, author })
+        })
+        .collect()
+}
+
+/// Runs every tablet's pushes on a thread of its own, all released at
+/// once, and gathers the latencies.
+fn run_pushers(
+    base: &Arc<String>,
+    tablets: Vec<Tablet>,
+    property: PropertyId,
+    registered: &mut u32,
+) -> Result<Tally, bench::Error> {
+    let start = Arc::new(Barrier::new(tablets.len()));
+    let handles: Vec<_> = tablets
+        .into_iter()
+        .map(|tablet| {
+            *registered += 1;
+            let count = *registered;
+            let base = base.clone();
+            let start = start.clone();
+            std::thread::spawn(move || {
+                start.wait();
+                push_all(&base, tablet, property, count)
+            })
+        })
+        .collect();
+    let mut tally = Tally::default();
+    for handle in handles {
+        tally.add(handle.join().map_err(|_| "a pusher panicked")?);
+    }
+    Ok(tally)
+}
+
+/// One tablet's pushes: a new case with notes, then notes on it.
+fn push_all(base: &str, mut tablet: Tablet, property: PropertyId, count: u32) -> Tally {
+    let agent = bench::agent();
+    let case = CaseId(uuid::Uuid::now_v7());
+    let mut tally = Tally::default();
+    for push in 0..PUSHES {
+        let now = Utc::now();
+        let mut ops: Vec<Op> = Vec::new();
+        if push == 0 {
+            match registration(property, tablet.login.number, count) {
+                Ok(reg) => ops.push(tablet.author.op(case, now, Action::Register(reg))),
+                Err(_) => {
+                    tally.errors += 1;
+                    return tally;
+                }
+            }
+        }
+        while ops.len() < OPS_PER_PUSH {
+            let text = format!("记录 {push}-{}", ops.len());
+            ops.push(tablet.author.op(
+                case,
+                now,
+                Action::Note {
+                    note_kind: NoteKind::General,
+                    text,
+                },
+            ));
+        }
+        let body = serde_json::json!({ "device": tablet.login.device, "ops": ops });
+        let started = Instant::now();
+        let answer = agent
+            .post(format!("{base}/api/v1/sync/push"))
+            .header("Authorization", format!("Bearer {}", tablet.login.token))
+            .send_json(&body)
+            .ok()
+            .filter(|r| r.status() == 200)
+            .and_then(|mut r| r.body_mut().read_json::<serde_json::Value>().ok());
+        tally.times.push(started.elapsed());
+        let acked = answer.as_ref().is_some_and(|a| {
+            a["acked_seq"].as_u64() == Some(tablet.author.seq())
+                && a["quarantined"].as_array().is_some_and(Vec::is_empty)
+        });
+        if !acked {
+            tally.errors += 1;
+        }
+    }
+    tally
+}
+
+/// What a puller reads of a page. The ops are skipped, not decoded, so
+/// that the 50 pullers spend the shared cores on the server rather than on
+/// themselves.
+#[derive(serde::Deserialize)]
+struct PageEnd {
+    cursor: i64,
+    more: bool,
+}
+
+/// Pulls the whole store page by page, from the start again and again,
+/// until `done`.
+fn pull_until(base: &str, tablet: &Tablet, done: &AtomicBool) -> Tally {
+    let agent = bench::agent();
+    let mut tally = Tally::default();
+    let mut after = 0i64;
+    while !done.load(Ordering::SeqCst) {
+        let started = Instant::now();
+        let page = agent
+            .get(format!(
+                "{base}/api/v1/sync/pull?after={after}&limit={PULL_LIMIT}"
+            ))
+            .header("Authorization", format!("Bearer {}", tablet.login.token))
+            .call()
+            .ok()
+            .filter(|r| r.status() == 200)
+            .and_then(|mut r| r.body_mut().read_json::<PageEnd>().ok());
+        tally.times.push(started.elapsed());
+        match page {
+            Some(page) => after = if page.more { page.cursor } else { 0 },
+            None => tally.errors += 1,
+        }
+    }
+    tally
+}
+
+/// The registration of the `count`th case of the benchmark.
+fn registration(
+    property: PropertyId,
+    device_number: u32,
+    count: u32,
+) -> Result<Registration, bench::Error> {
+    let now = Utc::now();
+    Ok(Registration {
+        reg_no: RegNo::new(
+            "BENCH",
+            now.with_timezone(&chrono_tz::Asia::Shanghai).date_naive(),
+            device_number,
+            count,
+        )?,
+        kind: shared::case::CaseKind::Complaint,
+        property,
+        location: Location::PublicArea,
+        complainant: Complainant {
+            name: "李四".into(),
+            phone: Phone::parse("13800001111").ok(),
+            anonymous: false,
+        },
+        channel: Channel::Phone,
+        received_at: now,
+        category: "noise".into(),
+        content: "基准测试工单".into(),
+        requested_remedy: String::new(),
+        related_case: None,
+    })
+}

@@ -1,0 +1,108 @@
+//! How a case's fold is kept up to date: the state `shared::fold` carries
+//! between ops is stored beside the case (`case_folds`), and the ops a
+//! transaction adds are applied to it with [`shared::fold::resume`] when
+//! they sort after every op already folded. Otherwise, and when there is
+//! no state or the settings or calendar changed since, every op of the case
+//! is folded again. Either way the result is the fold of all its ops, so a
+//! push costs the same however long the case is, unless it arrives late.
+
+use super::sqlite::write_case;
+use super::{StoreError, StoreResult};
+use rusqlite::{OptionalExtension, Transaction, params};
+use shared::case::Case;
+use shared::fold::{FoldContext, FoldState, Folded, fold_resumable, resume};
+use shared::id::CaseId;
+use shared::op::Op;
+use shared::property::Property;
+use shared::wire::ConfigKey;
+
+/// Brings the case `id` up to date with `new_ops`, the ops this
+/// transaction stored for it, and writes its rows and its fold state.
+pub(super) fn materialize(
+    tx: &Transaction<'_>,
+    id: CaseId,
+    new_ops: &[Op],
+    ctx: FoldContext<'_>,
+    properties: &[Property],
+) -> StoreResult<()> {
+    let config = config_stamp(tx)?;
+    let folded = match resumed(tx, id, new_ops, ctx, config)? {
+        Some(folded) => folded,
+        None => match fold_resumable(&stored_ops(tx, id)?, ctx) {
+            Ok(folded) => folded,
+            // Only a register op creates a case row; the push quarantines
+            // ops for unknown cases, so this is reached only by a damaged
+            // store.
+            Err(_) => return Ok(()),
+        },
+    };
+    write_case(tx, &folded.case, properties)?;
+    tx.prepare_cached(
+        "INSERT INTO case_folds (case_id, config_seq, state) VALUES (?1, ?2, ?3)
+         ON CONFLICT (case_id) DO UPDATE SET config_seq = excluded.config_seq, state = excluded.state",
+    )?
+    .execute(params![
+        id.to_string(),
+        config,
+        serde_json::to_string(&folded.state)?
+    ])?;
+    Ok(())
+}
+
+/// The stored case with `new_ops` applied, when its state was folded with
+/// the current configuration and the new ops come after it. A stored case
+/// or state this build cannot read is folded again rather than refused.
+fn resumed(
+    tx: &Transaction<'_>,
+    id: CaseId,
+    new_ops: &[Op],
+    ctx: FoldContext<'_>,
+    config: i64,
+) -> StoreResult<Option<Folded>> {
+    let stored: Option<(String, String)> = tx
+        .prepare_cached(
+            "SELECT c.json, f.state FROM case_folds f JOIN cases c ON c.id = f.case_id
+             WHERE f.case_id = ?1 AND f.config_seq = ?2",
+        )?
+        .query_row(params![id.to_string(), config], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?;
+    let Some((case, state)) = stored else {
+        return Ok(None);
+    };
+    let (Ok(case), Ok(state)) = (
+        serde_json::from_str::<Case>(&case),
+        serde_json::from_str::<FoldState>(&state),
+    ) else {
+        return Ok(None);
+    };
+    Ok(resume(Folded { case, state }, new_ops, ctx))
+}
+
+/// Every stored op of the case.
+fn stored_ops(tx: &Transaction<'_>, id: CaseId) -> StoreResult<Vec<Op>> {
+    let mut stmt = tx.prepare_cached("SELECT json FROM ops WHERE case_id = ?1")?;
+    let rows = stmt.query_map([id.to_string()], |r| r.get::<_, String>(0))?;
+    rows.map(|json| Ok(serde_json::from_str(&json?)?)).collect()
+}
+
+/// What the fold depends on besides the ops changes only with the settings
+/// and the calendar, and each write of either takes a new server sequence
+/// number: the greatest of the two stamps a stored state.
+fn config_stamp(tx: &Transaction<'_>) -> StoreResult<i64> {
+    let seq: Option<i64> = tx
+        .prepare_cached("SELECT max(server_seq) FROM config WHERE key IN (?1, ?2)")?
+        .query_row(
+            [ConfigKey::Settings.code(), ConfigKey::Calendar.code()],
+            |r| r.get(0),
+        )?;
+    seq.ok_or_else(|| StoreError::Internal("no settings or calendar stored".into()))
+}
+
+/// Forgets the fold state of a deleted case.
+pub(super) fn forget(tx: &Transaction<'_>, id: CaseId) -> StoreResult<()> {
+    tx.prepare_cached("DELETE FROM case_folds WHERE case_id = ?1")?
+        .execute([id.to_string()])?;
+    Ok(())
+}
