@@ -29,7 +29,7 @@ pub fn bench(ctx: &Ctx, args: &[String]) -> Result<()> {
     }
     let mut rows = String::new();
     if !only_first_load {
-        for example in ["ingest", "upload", "export"] {
+        for example in ["ingest", "upload", "export", "pull"] {
             rows.push_str(&bench_example(ctx, example)?);
         }
     }

@@ -4,11 +4,13 @@ use super::responses::{AnyRole, Authenticated, JsonBody};
 use crate::auth::Session;
 use crate::error::{ApiError, ApiJson, ApiQuery, ErrorBody, blocking};
 use crate::state::AppState;
+use crate::store::PullPage;
 use axum::Json;
 use axum::extract::State;
 use chrono::Utc;
 use serde::Deserialize;
 use shared::id::CaseId;
+use shared::op::Op;
 use shared::personal_data::{Shown, Visibility, shown};
 use shared::wire::{PullResponse, PushRequest, PushResponse};
 use std::collections::HashMap;
@@ -91,7 +93,7 @@ pub async fn pull(
     State(state): State<AppState>,
     session: Session,
     ApiQuery(q): ApiQuery<PullQuery>,
-) -> Result<Json<PullResponse>, ApiError> {
+) -> Result<Json<PullPage>, ApiError> {
     if q.after < 0 {
         return Err(ApiError::bad_request(
             "sync.bad_cursor",
@@ -111,7 +113,7 @@ pub async fn pull(
         let depends_on_case =
             settings.personal_data.get(user.role) == Visibility::PhoneWhenHandling;
         for pulled in &mut page.ops {
-            let id = pulled.op.case_id;
+            let id = pulled.case_id;
             let visible = match by_case.get(&id) {
                 Some(shown) => *shown,
                 None => {
@@ -126,8 +128,11 @@ pub async fn pull(
                     s
                 }
             };
+            // An op shown whole goes out as stored; only one to mask is
+            // read and written again.
             if !visible.all() {
-                pulled.op = visible.op(&pulled.op);
+                let op: Op = serde_json::from_str(pulled.op.get())?;
+                pulled.op = serde_json::value::to_raw_value(&visible.op(&op))?;
             }
         }
         Ok(page)

@@ -21,6 +21,8 @@ mod sqlite_spot_checks;
 
 use blobs::BlobStore;
 use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::value::RawValue;
 use shared::admin::{DeviceInfo, QuarantineEntry};
 use shared::blob::BlobHash;
 use shared::calendar::Calendar;
@@ -31,7 +33,7 @@ use shared::op::Op;
 use shared::property::Property;
 use shared::role::{Role, Scope, User};
 use shared::settings::Settings;
-use shared::wire::{CaseSummary, Page, PullResponse, PushResponse};
+use shared::wire::{CaseSummary, ConfigItem, Page, PulledDeletion, PushResponse};
 use std::path::Path;
 
 /// A storage failure. Constraint problems that a caller can fix are their
@@ -279,7 +281,7 @@ pub trait Store: reports::Reports + administration::Administration + Send + Sync
     /// The server's epoch: it changes only when a backup is restored.
     fn epoch(&self) -> StoreResult<u64>;
     /// The ops in `scope` after `after`, at most `limit`, and the config that changed.
-    fn pull(&self, scope: &Scope, after: i64, limit: u32) -> StoreResult<PullResponse>;
+    fn pull(&self, scope: &Scope, after: i64, limit: u32) -> StoreResult<PullPage>;
     /// The quarantine list.
     fn quarantine(&self) -> StoreResult<Vec<QuarantineEntry>>;
 
@@ -315,6 +317,39 @@ pub trait Store: reports::Reports + administration::Administration + Send + Sync
     /// reported, not an error, while its device may still upload it).
     /// Returns the problems found (empty when healthy) and the notes.
     fn check(&self) -> StoreResult<CheckReport>;
+}
+
+/// A page of pull as stored: a `shared::wire::PullResponse` on the wire,
+/// but each op still the JSON it was stored as, so that a reader who may see
+/// everything gets it passed through rather than decoded and encoded again
+/// (the stored JSON is the op as the server accepted it).
+#[derive(Debug, Serialize)]
+pub struct PullPage {
+    /// The ops after the cursor.
+    pub ops: Vec<StoredOp>,
+    /// Configuration that changed after the cursor.
+    pub config: Vec<ConfigItem>,
+    /// The cursor to ask with next.
+    pub cursor: i64,
+    /// Whether more pages wait.
+    pub more: bool,
+    /// The server's epoch.
+    pub epoch: u64,
+    /// The cases deleted after the cursor.
+    pub deletions: Vec<PulledDeletion>,
+}
+
+/// An op of a [`PullPage`]: a `shared::wire::PulledOp` on the wire.
+#[derive(Debug, Serialize)]
+pub struct StoredOp {
+    /// The server-wide sequence number.
+    pub server_seq: i64,
+    /// The op's case, from its row: what masking decides by, without
+    /// reading the op.
+    #[serde(skip)]
+    pub case_id: CaseId,
+    /// The op's stored JSON.
+    pub op: Box<RawValue>,
 }
 
 /// What `server check` found.
