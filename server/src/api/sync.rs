@@ -4,9 +4,10 @@ use super::responses::{AnyRole, Authenticated, JsonBody};
 use crate::auth::Session;
 use crate::error::{ApiError, ApiJson, ApiQuery, ErrorBody, blocking};
 use crate::state::AppState;
-use crate::store::PullPage;
 use axum::Json;
 use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
 use chrono::Utc;
 use serde::Deserialize;
 use shared::id::CaseId;
@@ -93,7 +94,7 @@ pub async fn pull(
     State(state): State<AppState>,
     session: Session,
     ApiQuery(q): ApiQuery<PullQuery>,
-) -> Result<Json<PullPage>, ApiError> {
+) -> Result<impl IntoResponse, ApiError> {
     if q.after < 0 {
         return Err(ApiError::bad_request(
             "sync.bad_cursor",
@@ -103,7 +104,7 @@ pub async fn pull(
     let store = state.store.clone();
     let scope = session.user.scope();
     let user = session.user.clone();
-    let page = blocking(move || {
+    let body = blocking(move || {
         let mut page = store.pull(&scope, q.after, q.limit)?;
         let settings = store.config()?.settings;
         // What is shown may depend on the case (a department head sees the
@@ -131,12 +132,12 @@ pub async fn pull(
             // An op shown whole goes out as stored; only one to mask is
             // read and written again.
             if !visible.all() {
-                let op: Op = serde_json::from_str(pulled.op.get())?;
-                pulled.op = serde_json::value::to_raw_value(&visible.op(&op))?;
+                let op: Op = serde_json::from_str(&pulled.json)?;
+                pulled.json = serde_json::to_string(&visible.op(&op))?;
             }
         }
-        Ok(page)
+        Ok(page.to_json()?)
     })
     .await?;
-    Ok(Json(page))
+    Ok(([(header::CONTENT_TYPE, "application/json")], body))
 }

@@ -21,7 +21,6 @@ use super::{
 use super::{sqlite_blobs, sqlite_push};
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
-use serde_json::value::RawValue;
 use shared::admin::{DeviceInfo, QuarantineEntry};
 use shared::blob::BlobHash;
 use shared::calendar::Calendar;
@@ -737,7 +736,7 @@ impl Store for SqliteStore {
                 ops.push(StoredOp {
                     server_seq,
                     case_id: parse_id(&case_id)?,
-                    op: RawValue::from_string(json)?,
+                    json,
                 });
                 last = Some(server_seq);
             } else {

@@ -596,3 +596,215 @@ impl Tally {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    /// A repair received at `received` in property "p", open, no clocks.
+    fn case(n: u128, received: &str) -> StatsCase {
+        StatsCase {
+            id: CaseId(uuid::Uuid::from_u128(n)),
+            reg_no: format!("R{n}"),
+            property: "p".into(),
+            kind: "repair".into(),
+            state: "registered".into(),
+            category: "maintenance".into(),
+            channel: "phone".into(),
+            severity: None,
+            building: None,
+            unit: None,
+            complainant_name: format!("name{n}"),
+            complainant_phone: None,
+            received_at: t(received),
+            resolved_at: None,
+            reopen_count: 0,
+            satisfaction: None,
+            open: true,
+            completed: false,
+            valid_complaint: false,
+            department: None,
+            respondent: None,
+            respondent_department: None,
+            clocks: Vec::new(),
+        }
+    }
+
+    fn clock(code: &str, due: &str, met: Option<&str>) -> StatsClock {
+        StatsClock {
+            clock: code.into(),
+            due_at: t(due),
+            met_at: met.map(t),
+        }
+    }
+
+    fn tally(cases: &[StatsCase]) -> Tally {
+        let months = vec![
+            (t("2025-01-01T00:00:00Z"), t("2025-02-01T00:00:00Z")),
+            (t("2025-02-01T00:00:00Z"), t("2025-03-01T00:00:00Z")),
+        ];
+        let mut tally = Tally::new(t("2025-03-01T00:00:00Z"), months, 4);
+        for c in cases {
+            tally.add(c);
+        }
+        tally
+    }
+
+    #[test]
+    fn counts_buckets_months_and_missing_values_as_the_empty_key() {
+        let mut a = case(1, "2025-01-05T00:00:00Z");
+        a.building = Some("b".into());
+        a.severity = Some("major".into());
+        let b = case(2, "2025-02-05T00:00:00Z");
+        let c = case(3, "2025-02-06T00:00:00Z");
+        let tally = tally(&[a, b, c]);
+        assert_eq!(tally.total, 3);
+        assert_eq!(tally.by_month, [1, 2]);
+        assert_eq!(tally.by_severity[""], 2);
+        assert_eq!(tally.by_severity["major"], 1);
+        assert_eq!(tally.by_building["p/"], 2);
+        assert_eq!(tally.by_building["p/b"], 1);
+    }
+
+    #[test]
+    fn clocks_count_late_and_overdue_only_where_the_rules_say() {
+        let mut open = case(1, "2025-01-05T00:00:00Z");
+        open.clocks = vec![
+            clock(
+                "transfer",
+                "2025-01-06T00:00:00Z",
+                Some("2025-01-05T12:00:00Z"),
+            ),
+            clock(
+                "solution",
+                "2025-01-07T00:00:00Z",
+                Some("2025-01-08T00:00:00Z"),
+            ),
+            clock("feedback", "2025-02-01T00:00:00Z", None),
+            clock("follow_up_repair", "2025-04-01T00:00:00Z", None),
+        ];
+        let mut closed = case(2, "2025-01-05T00:00:00Z");
+        closed.open = false;
+        closed.state = "closed".into();
+        closed.clocks = vec![
+            clock("transfer", "2025-01-06T00:00:00Z", None),
+            clock("follow_up_repair", "2025-01-09T00:00:00Z", None),
+        ];
+        let mut withdrawn = case(3, "2025-01-05T00:00:00Z");
+        withdrawn.open = false;
+        withdrawn.state = "withdrawn".into();
+        withdrawn.clocks = vec![clock("follow_up_repair", "2025-01-09T00:00:00Z", None)];
+        let tally = tally(&[open, closed, withdrawn]);
+        let on_time = tally.on_time();
+        let transfer = on_time.iter().find(|c| c.clock == "transfer").unwrap();
+        // Left running on a closed case: neither met nor overdue.
+        assert_eq!(
+            (
+                transfer.met,
+                transfer.on_time,
+                transfer.overdue,
+                transfer.running
+            ),
+            (1, 1, 0, 1)
+        );
+        let all = tally.on_time_overall().unwrap();
+        // Met: 2 (1 on time, 1 late); overdue: the open case's feedback.
+        assert_eq!((all.met, all.late, all.overdue), (2, 1, 1));
+        assert_eq!(all.rate, Some(33.33));
+        // Follow-ups: the closed case's is late, the open case's pending,
+        // the withdrawn case's left out.
+        let f = tally.follow_up(90);
+        assert_eq!((f.done, f.due, f.pending), (0, 1, 1));
+        assert!(f.missed);
+        assert_eq!(tally.properties["p"].follow_up(90).due, 1);
+        assert_eq!(tally.properties["p"].on_time_rate(), Some(33.33));
+    }
+
+    #[test]
+    fn handling_averages_and_takes_the_nearest_rank_of_completed_cases() {
+        let cases: Vec<StatsCase> = (1..=10)
+            .map(|h| {
+                let mut c = case(h, "2025-01-05T00:00:00Z");
+                c.resolved_at = Some(c.received_at + chrono::Duration::hours(h as i64));
+                c.completed = h != 10;
+                c.reopen_count = u32::from(h == 10);
+                c
+            })
+            .collect();
+        let tally = tally(&cases);
+        // Nine completed cases of 1..=9 hours: rank ceil(0.9 × 9) = 9.
+        let h = tally.handling();
+        assert_eq!(
+            (h.resolved, h.avg_hours, h.p90_hours),
+            (9, Some(5.0), Some(9.0))
+        );
+        let r = tally.reopen();
+        assert_eq!((r.resolved, r.reopened, r.reopenings), (10, 1, 1));
+        assert_eq!(r.rate, Some(10.0));
+    }
+
+    #[test]
+    fn repeats_keep_the_latest_name_and_list_cases_oldest_first() {
+        let mut cases = Vec::new();
+        for (n, received, name) in [
+            (3, "2025-01-07T00:00:00Z", "王五"),
+            (1, "2025-01-09T00:00:00Z", "王先生"),
+            (2, "2025-01-05T00:00:00Z", "王"),
+        ] {
+            let mut c = case(n, received);
+            c.complainant_name = name.into();
+            c.complainant_phone = Some("13800001111".into());
+            c.unit = Some("u1".into());
+            c.building = Some("b1".into());
+            cases.push(c);
+        }
+        let mut single = case(4, "2025-01-05T00:00:00Z");
+        single.complainant_phone = Some("13900002222".into());
+        single.unit = Some("u2".into());
+        cases.push(single);
+        let tally = tally(&cases);
+        let people = tally.repeat_complainants();
+        assert_eq!(people.len(), 1);
+        assert_eq!((people[0].name.as_str(), people[0].count), ("王先生", 3));
+        let order: Vec<&str> = people[0].cases.iter().map(|c| c.reg_no.as_str()).collect();
+        assert_eq!(order, ["R2", "R3", "R1"]);
+        let units = tally.repeat_units(|p, b, u| format!("{p}:{}:{u}", b.unwrap_or("-")));
+        assert_eq!(units.len(), 1);
+        assert_eq!((units[0].label.as_str(), units[0].count), ("p:b1:u1", 3));
+    }
+
+    #[test]
+    fn respondents_sort_by_cases_then_department_then_person() {
+        let named = |n, dept: Option<&str>, person: Option<&str>, valid| {
+            let mut c = case(n, "2025-01-05T00:00:00Z");
+            c.respondent_department = dept.map(Into::into);
+            c.respondent = person.map(Into::into);
+            c.valid_complaint = valid;
+            c
+        };
+        let tally = tally(&[
+            named(1, Some("安保部"), None, false),
+            named(2, Some("工程部"), Some("张三"), true),
+            named(3, Some("工程部"), Some("张三"), false),
+            named(4, None, Some("李四"), true),
+            named(5, None, None, true),
+        ]);
+        let rows: Vec<(String, String, u64, u64)> = tally
+            .respondents()
+            .into_iter()
+            .map(|r| (r.department, r.person, r.cases, r.valid_complaints))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("工程部".into(), "张三".into(), 2, 1),
+                (String::new(), "李四".into(), 1, 1),
+                ("安保部".into(), String::new(), 1, 0),
+            ]
+        );
+    }
+}
