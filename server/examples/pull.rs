@@ -24,6 +24,8 @@ mod bench;
 const OPS_PER_CASE: usize = 10;
 /// The page sizes measured: the app's, and the largest the server gives.
 const PAGES: [u32; 2] = [2000, 5000];
+/// How often each is measured (the best run counts).
+const RUNS: usize = 3;
 /// The pull should reach this share of the raw reference.
 const GOAL_RATIO: f64 = 0.5;
 
@@ -108,21 +110,28 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let stored = author.seq() as usize;
 
     for page in PAGES {
-        let (pulled, pull_s) = pull_over_http(&agent, &base, &login.token, page)?;
-        if pulled != stored {
-            return Err(format!("pulled {pulled} ops of {stored}").into());
-        }
-        let (read, raw_s) = raw_pages(&dir.join(server::DB_FILE), &property.id.to_string(), page)?;
-        if read != stored {
-            return Err(format!("the raw pages read {read} ops of {stored}").into());
+        // Each measured RUNS times, alternating, the best kept: the machine
+        // is shared, and the first pass also warms the page cache.
+        let (mut pull_s, mut raw_s) = (f64::MAX, f64::MAX);
+        for _ in 0..RUNS {
+            let (pulled, s) = pull_over_http(&agent, &base, &login.token, page)?;
+            if pulled != stored {
+                return Err(format!("pulled {pulled} ops of {stored}").into());
+            }
+            pull_s = pull_s.min(s);
+            let (read, s) = raw_pages(&dir.join(server::DB_FILE), &property.id.to_string(), page)?;
+            if read != stored {
+                return Err(format!("the raw pages read {read} ops of {stored}").into());
+            }
+            raw_s = raw_s.min(s);
         }
         let (rate, raw_rate) = (stored as f64 / pull_s, stored as f64 / raw_s);
         println!(
-            "| pull: a first sync over HTTP, stored op JSON passed through | {stored} ops, pages of {page} | {stored} ops in {pull_s:.2} s | **{rate:.0} ops/s** |"
+            "| pull: a first sync over HTTP, stored op JSON passed through | {stored} ops, pages of {page}, best of {RUNS} | {stored} ops in {pull_s:.2} s | **{rate:.0} ops/s** |"
         );
         let ratio = rate / raw_rate;
         println!(
-            "| pull reference: the same SELECT paged raw with rusqlite, reading each op's JSON | {stored} ops, pages of {page} | {stored} ops in {raw_s:.2} s | {raw_rate:.0} ops/s; pull is **{ratio:.2}×** of it ({}) |",
+            "| pull reference: the same SELECT paged raw with rusqlite, reading each op's JSON | {stored} ops, pages of {page}, best of {RUNS} | {stored} ops in {raw_s:.2} s | {raw_rate:.0} ops/s; pull is **{ratio:.2}×** of it ({}) |",
             bench::goal(ratio >= GOAL_RATIO, &format!("goal ≥ {GOAL_RATIO}×"))
         );
     }
