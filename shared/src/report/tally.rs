@@ -191,7 +191,7 @@ impl Repeats {
 
     /// The cases, oldest first.
     fn refs(mut self) -> Vec<CaseRef> {
-        self.cases.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        self.cases.sort_by_key(|c| (c.0, c.1));
         self.cases
             .into_iter()
             .map(|(_, id, reg_no)| CaseRef { id, reg_no })
@@ -592,7 +592,7 @@ impl Tally {
             })
             .collect();
         // The map's order already sorts by department, then person.
-        out.sort_by(|a, b| b.cases.cmp(&a.cases));
+        out.sort_by_key(|r| std::cmp::Reverse(r.cases));
         out
     }
 }
