@@ -30,7 +30,14 @@ pub fn bench(ctx: &Ctx, args: &[String]) -> Result<()> {
     }
     let mut rows = String::new();
     if !only_first_load {
-        for example in ["ingest", "push_cost", "concurrency", "upload", "export"] {
+        for example in [
+            "ingest",
+            "push_cost",
+            "concurrency",
+            "upload",
+            "export",
+            "pull",
+        ] {
             rows.push_str(&bench_example(ctx, example)?);
         }
         rows.push_str(&bench_cold_sync(ctx)?);

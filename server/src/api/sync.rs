@@ -6,9 +6,12 @@ use crate::error::{ApiError, ApiJson, ApiQuery, ErrorBody, blocking};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
 use chrono::Utc;
 use serde::Deserialize;
 use shared::id::CaseId;
+use shared::op::Op;
 use shared::personal_data::{Shown, Visibility, shown};
 use shared::wire::{PullResponse, PushRequest, PushResponse};
 use std::collections::HashMap;
@@ -91,7 +94,7 @@ pub async fn pull(
     State(state): State<AppState>,
     session: Session,
     ApiQuery(q): ApiQuery<PullQuery>,
-) -> Result<Json<PullResponse>, ApiError> {
+) -> Result<impl IntoResponse, ApiError> {
     if q.after < 0 {
         return Err(ApiError::bad_request(
             "sync.bad_cursor",
@@ -101,7 +104,7 @@ pub async fn pull(
     let store = state.store.clone();
     let scope = session.user.scope();
     let user = session.user.clone();
-    let page = blocking(move || {
+    let body = blocking(move || {
         let mut page = store.pull(&scope, q.after, q.limit)?;
         let settings = store.config()?.settings;
         // What is shown may depend on the case (a department head sees the
@@ -111,7 +114,7 @@ pub async fn pull(
         let depends_on_case =
             settings.personal_data.get(user.role) == Visibility::PhoneWhenHandling;
         for pulled in &mut page.ops {
-            let id = pulled.op.case_id;
+            let id = pulled.case_id;
             let visible = match by_case.get(&id) {
                 Some(shown) => *shown,
                 None => {
@@ -126,12 +129,15 @@ pub async fn pull(
                     s
                 }
             };
+            // An op shown whole goes out as stored; only one to mask is
+            // read and written again.
             if !visible.all() {
-                pulled.op = visible.op(&pulled.op);
+                let op: Op = serde_json::from_str(&pulled.json)?;
+                pulled.json = serde_json::to_string(&visible.op(&op))?;
             }
         }
-        Ok(page)
+        Ok(page.to_json()?)
     })
     .await?;
-    Ok(Json(page))
+    Ok(([(header::CONTENT_TYPE, "application/json")], body))
 }

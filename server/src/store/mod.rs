@@ -32,7 +32,7 @@ use shared::op::Op;
 use shared::property::Property;
 use shared::role::{Role, Scope, User};
 use shared::settings::Settings;
-use shared::wire::{CaseSummary, Page, PullResponse, PushResponse};
+use shared::wire::{CaseSummary, ConfigItem, Page, PulledDeletion, PushResponse};
 use std::path::Path;
 
 /// A storage failure. Constraint problems that a caller can fix are their
@@ -280,7 +280,7 @@ pub trait Store: reports::Reports + administration::Administration + Send + Sync
     /// The server's epoch: it changes only when a backup is restored.
     fn epoch(&self) -> StoreResult<u64>;
     /// The ops in `scope` after `after`, at most `limit`, and the config that changed.
-    fn pull(&self, scope: &Scope, after: i64, limit: u32) -> StoreResult<PullResponse>;
+    fn pull(&self, scope: &Scope, after: i64, limit: u32) -> StoreResult<PullPage>;
     /// The quarantine list.
     fn quarantine(&self) -> StoreResult<Vec<QuarantineEntry>>;
 
@@ -318,6 +318,68 @@ pub trait Store: reports::Reports + administration::Administration + Send + Sync
     fn check(&self) -> StoreResult<CheckReport>;
 }
 
+/// A page of pull as stored: each op still the JSON it was stored as (the
+/// op as the server accepted it), so that a reader who may see everything
+/// gets it passed through rather than decoded and encoded again.
+/// [`PullPage::to_json`] writes it as a `shared::wire::PullResponse`.
+#[derive(Debug)]
+pub struct PullPage {
+    /// The ops after the cursor.
+    pub ops: Vec<StoredOp>,
+    /// Configuration that changed after the cursor.
+    pub config: Vec<ConfigItem>,
+    /// The cursor to ask with next.
+    pub cursor: i64,
+    /// Whether more pages wait.
+    pub more: bool,
+    /// The server's epoch.
+    pub epoch: u64,
+    /// The cases deleted after the cursor.
+    pub deletions: Vec<PulledDeletion>,
+}
+
+/// An op of a [`PullPage`].
+#[derive(Debug)]
+pub struct StoredOp {
+    /// The server-wide sequence number.
+    pub server_seq: i64,
+    /// The op's case, from its row: what masking decides by, without
+    /// reading the op.
+    pub case_id: CaseId,
+    /// The op's JSON, as stored (one JSON object, written by the server).
+    pub json: String,
+}
+
+impl PullPage {
+    /// The page as the JSON of a `shared::wire::PullResponse`, with each
+    /// op's stored JSON copied in as it is.
+    pub fn to_json(&self) -> Result<String, serde_json::Error> {
+        use std::fmt::Write;
+        let ops: usize = self.ops.iter().map(|o| o.json.len() + 32).sum();
+        let mut out = String::with_capacity(ops + 256);
+        out.push_str("{\"ops\":[");
+        for (i, op) in self.ops.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            // Writing to a String cannot fail.
+            let _ = write!(out, "{{\"server_seq\":{},\"op\":", op.server_seq);
+            out.push_str(&op.json);
+            out.push('}');
+        }
+        out.push_str("],\"config\":");
+        out.push_str(&serde_json::to_string(&self.config)?);
+        let _ = write!(
+            out,
+            ",\"cursor\":{},\"more\":{},\"epoch\":{},\"deletions\":",
+            self.cursor, self.more, self.epoch
+        );
+        out.push_str(&serde_json::to_string(&self.deletions)?);
+        out.push('}');
+        Ok(out)
+    }
+}
+
 /// What `server check` found.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct CheckReport {
@@ -351,4 +413,56 @@ pub struct BlobRef {
     /// The number of the device that recorded it (and holds the bytes
     /// until they are uploaded), when the device is known.
     pub device_number: Option<u32>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared::wire::{PullResponse, PulledOp};
+
+    #[test]
+    fn a_pull_page_is_written_as_a_pull_response() {
+        let mut fleet =
+            shared::sim::Fleet::new(&[(Role::Staff, 0)], PropertyId(uuid::Uuid::from_u128(7)), 0);
+        let now = "2026-03-02T01:00:00Z".parse().unwrap();
+        let ops: Vec<Op> = (0..2).map(|i| fleet.register(0, now, i)).collect();
+        let page = PullPage {
+            ops: ops
+                .iter()
+                .enumerate()
+                .map(|(i, op)| StoredOp {
+                    server_seq: i as i64 + 1,
+                    case_id: op.case_id,
+                    json: serde_json::to_string(op).unwrap(),
+                })
+                .collect(),
+            config: vec![ConfigItem::Settings(Settings::default())],
+            cursor: 3,
+            more: true,
+            epoch: 2,
+            deletions: vec![PulledDeletion {
+                server_seq: 3,
+                case_id: CaseId(uuid::Uuid::from_u128(9)),
+            }],
+        };
+        let read: PullResponse = serde_json::from_str(&page.to_json().unwrap()).unwrap();
+        assert_eq!(
+            read,
+            PullResponse {
+                ops: ops
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, op)| PulledOp {
+                        server_seq: i as i64 + 1,
+                        op,
+                    })
+                    .collect(),
+                config: page.config.clone(),
+                cursor: 3,
+                more: true,
+                epoch: 2,
+                deletions: page.deletions.clone(),
+            }
+        );
+    }
 }

@@ -16,7 +16,7 @@ use super::blobs::BlobStore;
 use super::sqlite_readers::{self, Reader, Readers};
 use super::{
     AuditEntry, BlobRef, CaseFilter, CheckReport, Config, Credentials, DeviceClaim, NewUser,
-    SessionRow, Store, StoreError, StoreResult, backup_blobs_dir, schema,
+    PullPage, SessionRow, Store, StoreError, StoreResult, StoredOp, backup_blobs_dir, schema,
 };
 use super::{sqlite_blobs, sqlite_push};
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -31,9 +31,7 @@ use shared::op::Op;
 use shared::property::Property;
 use shared::role::{Role, Scope, User};
 use shared::settings::Settings;
-use shared::wire::{
-    CaseSummary, ConfigItem, Page, PullResponse, PulledDeletion, PulledOp, PushResponse, UserCard,
-};
+use shared::wire::{CaseSummary, ConfigItem, Page, PulledDeletion, PushResponse, UserCard};
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
@@ -707,7 +705,7 @@ impl Store for SqliteStore {
         read_epoch(&*self.read()?)
     }
 
-    fn pull(&self, scope: &Scope, after: i64, limit: u32) -> StoreResult<PullResponse> {
+    fn pull(&self, scope: &Scope, after: i64, limit: u32) -> StoreResult<PullPage> {
         let mut conn = self.read()?;
         let tx = conn.transaction()?;
         let max: i64 = tx
@@ -718,9 +716,9 @@ impl Store for SqliteStore {
         // Ops and deletions share the sequence: each is read up to one past
         // the page, then the two are merged in sequence order, so the page
         // (and its cursor) ends at the same place whichever kind fills it.
-        let query = |table: &str, column: &str| -> StoreResult<Vec<(i64, String)>> {
+        let query = |table: &str, columns: &str| -> StoreResult<Vec<(i64, String, String)>> {
             let sql = format!(
-                "SELECT server_seq, {column} FROM {table} WHERE server_seq > ? AND {cond}
+                "SELECT server_seq, {columns} FROM {table} WHERE server_seq > ? AND {cond}
                  ORDER BY server_seq LIMIT ?"
             );
             let mut stmt = tx.prepare_cached(&sql)?;
@@ -729,13 +727,15 @@ impl Store for SqliteStore {
             values.push(i64::from(limit + 1).into());
             let rows = stmt
                 .query_map(rusqlite::params_from_iter(values), |r| {
-                    Ok((r.get(0)?, r.get(1)?))
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
                 })?
                 .collect::<Result<_, _>>()?;
             Ok(rows)
         };
-        let op_rows = query("ops", "json")?;
-        let deletion_rows = query("deletions", "case_id")?;
+        // Both read the case and one more column; a deletion has nothing
+        // more to say.
+        let op_rows = query("ops", "case_id, json")?;
+        let deletion_rows = query("deletions", "case_id, ''")?;
         let mut ops = Vec::new();
         let mut deletions = Vec::new();
         let (mut op_rows, mut deletion_rows) = (
@@ -746,8 +746,8 @@ impl Store for SqliteStore {
         let mut last = None;
         let mut more = false;
         loop {
-            let op_next = op_rows.peek().map(|(seq, _)| *seq);
-            let deletion_next = deletion_rows.peek().map(|(seq, _)| *seq);
+            let op_next = op_rows.peek().map(|(seq, _, _)| *seq);
+            let deletion_next = deletion_rows.peek().map(|(seq, _, _)| *seq);
             let from_ops = match (op_next, deletion_next) {
                 (None, None) => break,
                 (Some(o), Some(d)) => o < d,
@@ -759,16 +759,17 @@ impl Store for SqliteStore {
             }
             taken += 1;
             if from_ops {
-                let Some((server_seq, json)) = op_rows.next() else {
+                let Some((server_seq, case_id, json)) = op_rows.next() else {
                     break;
                 };
-                ops.push(PulledOp {
+                ops.push(StoredOp {
                     server_seq,
-                    op: serde_json::from_str(&json)?,
+                    case_id: parse_id(&case_id)?,
+                    json,
                 });
                 last = Some(server_seq);
             } else {
-                let Some((server_seq, case_id)) = deletion_rows.next() else {
+                let Some((server_seq, case_id, _)) = deletion_rows.next() else {
                     break;
                 };
                 deletions.push(PulledDeletion {
@@ -807,7 +808,7 @@ impl Store for SqliteStore {
             };
             config.push(item);
         }
-        Ok(PullResponse {
+        Ok(PullPage {
             ops,
             config,
             cursor,

@@ -1,16 +1,17 @@
-//! [`Reports`] for SQLite: the statistics as grouped SQL over the
-//! materialized `cases` and `case_deadlines` rows, and the keyset-paged
-//! export (the spot-check draws are `sqlite_spot_checks.rs`). The definitions of every figure are in
-//! `shared::report`, and which cases are open, completed or valid
-//! complaints is decided there too (`shared::report::CaseRow`, stored as
-//! flags on each row); this file only filters and counts.
+//! [`Reports`] for SQLite: the statistics, and the keyset-paged export
+//! (the spot-check draws are `sqlite_spot_checks.rs`). The definitions of
+//! every figure are in `shared::report`, and which cases are open,
+//! completed or valid complaints is decided there too
+//! (`shared::report::CaseRow`, stored as flags on each row).
+//!
+//! The period's figures are one statement: its cases and their clocks read
+//! from covering indexes and counted by `shared::report::Tally`. What is
+//! about now (the overdue lists) and the spot-check draws are small queries
+//! of their own.
 //!
 //! Queries that combine a case filter with other parameters put the filter
 //! in a `WITH c AS (…)` first, so that the anonymous `?` parameters are
 //! bound in the order they appear: the filter's, then the query's own.
-//!
-//! Longer than most files because it holds one small query per figure of
-//! the statistics; they share the `Filter` and the helpers at the top.
 
 use super::AuditEntry;
 use super::reports::{Labels, Reports, SpotCheckDraw, SpotCheckFilter, StatsQuery};
@@ -21,23 +22,19 @@ use super::sqlite_spot_checks;
 use super::{CaseFilter, StoreResult};
 use chrono::{DateTime, Utc};
 use rusqlite::types::Value;
-use rusqlite::{Connection, OptionalExtension, Row, params_from_iter};
+use rusqlite::{Connection, Row, params_from_iter};
 use shared::case::{CaseKind, CaseState, Channel, Severity};
 use shared::deadline::Clock;
 use shared::report::{
-    Bucket, CaseRef, ClockRate, DepartmentRow, ExportCursor, ExportRow, FollowUpRate, Handling,
-    OVERDUE_LIMIT, Overdue, OverdueCase, PropertyRow, REPEAT_LIMIT, Reopen, RepeatComplainant,
-    RepeatUnit, RespondentRow, Satisfaction, ScoreCount, SpotCheck, SpotCheckCounts, Stats,
-    nearest_rank, percent, round2, valid_complaint_rate,
+    Bucket, ClockRate, DepartmentRow, ExportCursor, ExportRow, OVERDUE_LIMIT, Overdue, OverdueCase,
+    PropertyRow, SpotCheck, SpotCheckCounts, Stats, StatsCase, StatsClock, Tally, percent, round2,
+    valid_complaint_rate,
 };
 use shared::role::Scope;
 use std::collections::BTreeMap;
 
 /// Cases whose handling is finished (`Case::is_completed`).
 pub(super) const COMPLETED: &str = "is_completed";
-
-/// Received → latest resolution, in hours.
-const HANDLING_HOURS: &str = "(julianday(resolved_at) - julianday(received_at)) * 24.0";
 
 /// Cases that still run their clocks (`CaseState::is_open`).
 const OPEN: &str = "is_open";
@@ -115,22 +112,6 @@ fn count_of(conn: &Connection, f: &Filter) -> StoreResult<u64> {
     Ok(n as u64)
 }
 
-/// `count(*)` grouped by `expr`; NULL becomes the empty key.
-fn counts(conn: &Connection, f: &Filter, expr: &str) -> StoreResult<BTreeMap<String, u64>> {
-    let sql = format!(
-        "SELECT {expr}, count(*) FROM cases WHERE {} GROUP BY 1",
-        f.sql
-    );
-    Ok(rows(conn, &sql, &f.args, |r| {
-        Ok((
-            r.get::<_, Option<String>>(0)?.unwrap_or_default(),
-            r.get::<_, i64>(1)? as u64,
-        ))
-    })?
-    .into_iter()
-    .collect())
-}
-
 /// Buckets for every key of `keys` (zeros included), then any other key
 /// found, largest first.
 fn buckets(
@@ -158,266 +139,6 @@ fn buckets(
     extra.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.key.cmp(&b.key)));
     out.extend(extra);
     out
-}
-
-/// Clock counts grouped by `group` (an expression over `d` and `c`).
-fn clock_rates(
-    conn: &Connection,
-    f: &Filter,
-    group: &str,
-    now: &str,
-) -> StoreResult<BTreeMap<String, ClockRate>> {
-    let sql = format!(
-        "WITH c AS (SELECT id, is_open, property_id, department FROM cases WHERE {})
-         SELECT {group}, count(d.met_at), coalesce(sum(d.met_at <= d.due_at), 0),
-            coalesce(sum(d.met_at IS NULL AND d.due_at < ? AND c.{OPEN}), 0), count(*)
-         FROM case_deadlines d JOIN c ON c.id = d.case_id GROUP BY 1",
-        f.sql
-    );
-    let found = rows(conn, &sql, &f.args_then(&[now.to_string().into()]), |r| {
-        let met = r.get::<_, i64>(1)? as u64;
-        let overdue = r.get::<_, i64>(3)? as u64;
-        let all = r.get::<_, i64>(4)? as u64;
-        Ok((
-            r.get::<_, Option<String>>(0)?.unwrap_or_default(),
-            ClockRate {
-                met,
-                on_time: r.get::<_, i64>(2)? as u64,
-                overdue,
-                running: all.saturating_sub(met + overdue),
-                ..ClockRate::default()
-            }
-            .finish(),
-        ))
-    })?;
-    Ok(found.into_iter().collect())
-}
-
-/// Follow-up clock counts grouped by `group`.
-fn follow_ups(
-    conn: &Connection,
-    f: &Filter,
-    group: &str,
-    now: &str,
-    target: u32,
-) -> StoreResult<BTreeMap<String, FollowUpRate>> {
-    let sql = format!(
-        "WITH c AS (SELECT id, state, property_id FROM cases WHERE {})
-         SELECT {group}, coalesce(sum(d.met_at IS NOT NULL), 0),
-            coalesce(sum(d.met_at IS NULL AND d.due_at < ?), 0),
-            coalesce(sum(d.met_at IS NULL AND d.due_at >= ?), 0)
-         FROM case_deadlines d JOIN c ON c.id = d.case_id
-         WHERE d.clock IN ('{}', '{}') AND c.state <> '{}'
-         GROUP BY 1",
-        f.sql,
-        Clock::FollowUpComplaint.code(),
-        Clock::FollowUpRepair.code(),
-        CaseState::Withdrawn.code(),
-    );
-    let found = rows(
-        conn,
-        &sql,
-        &f.args_then(&[now.to_string().into(), now.to_string().into()]),
-        |r| {
-            let done = r.get::<_, i64>(1)? as u64;
-            let late = r.get::<_, i64>(2)? as u64;
-            Ok((
-                r.get::<_, Option<String>>(0)?.unwrap_or_default(),
-                FollowUpRate {
-                    done,
-                    due: done + late,
-                    pending: r.get::<_, i64>(3)? as u64,
-                    ..FollowUpRate::default()
-                }
-                .finish(target),
-            ))
-        },
-    )?;
-    Ok(found.into_iter().collect())
-}
-
-fn case_refs(json: &str) -> StoreResult<Vec<CaseRef>> {
-    #[derive(serde::Deserialize)]
-    struct Item {
-        id: String,
-        reg_no: String,
-        received_at: String,
-    }
-    let mut items: Vec<Item> = serde_json::from_str(json)?;
-    items.sort_by(|a, b| (&a.received_at, &a.id).cmp(&(&b.received_at, &b.id)));
-    items
-        .into_iter()
-        .map(|i| {
-            Ok(CaseRef {
-                id: parse_id(&i.id)?,
-                reg_no: i.reg_no,
-            })
-        })
-        .collect()
-}
-
-const CASE_REFS: &str =
-    "json_group_array(json_object('id', id, 'reg_no', reg_no, 'received_at', received_at))";
-
-fn handling(conn: &Connection, f: &Filter) -> StoreResult<Handling> {
-    let done = f.and(COMPLETED);
-    let (n, avg): (i64, Option<f64>) = conn.query_row(
-        &format!(
-            "SELECT count(*), avg({HANDLING_HOURS}) FROM cases WHERE {}",
-            done.sql
-        ),
-        params_from_iter(done.args.iter()),
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
-    let p90 = match nearest_rank(n as u64, 90) {
-        None => None,
-        Some(rank) => conn
-            .query_row(
-                &format!(
-                    "SELECT {HANDLING_HOURS} AS h FROM cases WHERE {} ORDER BY h LIMIT 1 OFFSET ?",
-                    done.sql
-                ),
-                params_from_iter(done.args_then(&[((rank - 1) as i64).into()]).iter()),
-                |r| r.get::<_, f64>(0),
-            )
-            .optional()?,
-    };
-    Ok(Handling {
-        resolved: n as u64,
-        avg_hours: avg.map(round2),
-        p90_hours: p90.map(round2),
-    })
-}
-
-fn satisfaction(conn: &Connection, f: &Filter, min: u8) -> StoreResult<Satisfaction> {
-    let found = counts(
-        conn,
-        &f.and("satisfaction IS NOT NULL"),
-        "CAST(satisfaction AS TEXT)",
-    )?;
-    let distribution: Vec<ScoreCount> = (1..=5u8)
-        .map(|score| ScoreCount {
-            score,
-            count: found.get(&score.to_string()).copied().unwrap_or(0),
-        })
-        .collect();
-    let rated = distribution.iter().map(|s| s.count).sum();
-    let satisfied = distribution
-        .iter()
-        .filter(|s| s.score >= min)
-        .map(|s| s.count)
-        .sum();
-    Ok(Satisfaction {
-        distribution,
-        rated,
-        satisfied,
-        satisfied_min: min,
-        rate: percent(satisfied, rated),
-    })
-}
-
-fn reopen(conn: &Connection, f: &Filter) -> StoreResult<Reopen> {
-    let (resolved, reopened, reopenings): (i64, i64, i64) = conn.query_row(
-        &format!(
-            "SELECT coalesce(sum(resolved_at IS NOT NULL), 0),
-                coalesce(sum(resolved_at IS NOT NULL AND reopen_count > 0), 0),
-                coalesce(sum(reopen_count), 0)
-             FROM cases WHERE {}",
-            f.sql
-        ),
-        params_from_iter(f.args.iter()),
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-    )?;
-    Ok(Reopen {
-        resolved: resolved as u64,
-        reopened: reopened as u64,
-        reopenings: reopenings as u64,
-        rate: percent(reopened as u64, resolved as u64),
-    })
-}
-
-fn repeat_units(conn: &Connection, f: &Filter, labels: &Labels) -> StoreResult<Vec<RepeatUnit>> {
-    let sql = format!(
-        "SELECT property_id, building_id, unit_id, count(*), {CASE_REFS}
-         FROM cases WHERE {} AND unit_id IS NOT NULL
-         GROUP BY unit_id HAVING count(*) >= 2 ORDER BY 4 DESC, 3 LIMIT {REPEAT_LIMIT}",
-        f.sql
-    );
-    rows(conn, &sql, &f.args, |r| {
-        let property: String = r.get(0)?;
-        let building: Option<String> = r.get(1)?;
-        let unit: String = r.get(2)?;
-        let place = labels.place(&property, building.as_deref(), Some(&unit));
-        Ok(RepeatUnit {
-            label: format!("{} {place}", labels.property(&property)),
-            property,
-            unit,
-            count: r.get::<_, i64>(3)? as u64,
-            cases: case_refs(&r.get::<_, String>(4)?)?,
-        })
-    })
-}
-
-fn repeat_complainants(conn: &Connection, f: &Filter) -> StoreResult<Vec<RepeatComplainant>> {
-    // With max(), SQLite takes the bare `complainant_name` from the row
-    // holding the maximum: the name given most recently.
-    let sql = format!(
-        "SELECT complainant_phone, complainant_name, max(received_at), count(*), {CASE_REFS}
-         FROM cases WHERE {} AND complainant_phone IS NOT NULL AND complainant_phone <> ''
-         GROUP BY complainant_phone HAVING count(*) >= 2 ORDER BY 4 DESC, 1 LIMIT {REPEAT_LIMIT}",
-        f.sql
-    );
-    rows(conn, &sql, &f.args, |r| {
-        Ok(RepeatComplainant {
-            phone: r.get(0)?,
-            name: r.get(1)?,
-            count: r.get::<_, i64>(3)? as u64,
-            cases: case_refs(&r.get::<_, String>(4)?)?,
-        })
-    })
-}
-
-fn departments(conn: &Connection, f: &Filter, now: &str) -> StoreResult<Vec<DepartmentRow>> {
-    let assigned = f.and("department IS NOT NULL");
-    let mut clocks = clock_rates(conn, &assigned, "c.department", now)?;
-    let sql = format!(
-        "SELECT department, count(*), coalesce(sum({COMPLETED}), 0),
-            avg(CASE WHEN {COMPLETED} THEN {HANDLING_HOURS} END)
-         FROM cases WHERE {} GROUP BY department ORDER BY department",
-        assigned.sql
-    );
-    rows(conn, &sql, &assigned.args, |r| {
-        let department: String = r.get(0)?;
-        let mut clocks = clocks.remove(&department).unwrap_or_default();
-        clocks.clock = "all".into();
-        Ok(DepartmentRow {
-            cases: r.get::<_, i64>(1)? as u64,
-            resolved: r.get::<_, i64>(2)? as u64,
-            avg_handling_hours: r.get::<_, Option<f64>>(3)?.map(round2),
-            clocks,
-            department,
-        })
-    })
-}
-
-/// Cases and valid complaints by the person and department complained
-/// about.
-fn respondents(conn: &Connection, f: &Filter) -> StoreResult<Vec<RespondentRow>> {
-    let named = f.and("(respondent IS NOT NULL OR respondent_department IS NOT NULL)");
-    let sql = format!(
-        "SELECT coalesce(respondent_department, ''), coalesce(respondent, ''), count(*),
-            coalesce(sum(is_valid_complaint), 0)
-         FROM cases WHERE {} GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2",
-        named.sql
-    );
-    rows(conn, &sql, &named.args, |r| {
-        Ok(RespondentRow {
-            department: r.get(0)?,
-            person: r.get(1)?,
-            cases: r.get::<_, i64>(2)? as u64,
-            valid_complaints: r.get::<_, i64>(3)? as u64,
-        })
-    })
 }
 
 /// A listed case from a row of `id, reg_no, property_id, kind, state,
@@ -448,24 +169,25 @@ fn major_unreported(
     now: DateTime<Utc>,
     labels: &Labels,
 ) -> StoreResult<Overdue> {
-    let unreported = f.and(&format!(
-        "{OPEN} AND EXISTS (SELECT 1 FROM case_deadlines d WHERE d.case_id = cases.id
-            AND d.clock = '{}' AND d.met_at IS NULL)",
-        Clock::MajorReport.code()
-    ));
+    // Driven from the unmet reporting clocks (few, read from an index)
+    // rather than from every open case: `CROSS JOIN` keeps the clocks the
+    // outer loop.
+    let from = format!(
+        "FROM case_deadlines d CROSS JOIN cases ON cases.id = d.case_id
+         WHERE d.clock = '{}' AND d.met_at IS NULL AND {}",
+        Clock::MajorReport.code(),
+        f.and(OPEN).sql
+    );
     let total: i64 = conn.query_row(
-        &format!("SELECT count(*) FROM cases WHERE {}", unreported.sql),
-        params_from_iter(unreported.args.iter()),
+        &format!("SELECT count(*) {from}"),
+        params_from_iter(f.args.iter()),
         |r| r.get(0),
     )?;
     let sql = format!(
-        "SELECT id, reg_no, property_id, kind, state, category, department,
-            (SELECT due_at FROM case_deadlines d WHERE d.case_id = cases.id AND d.clock = '{}') AS due
-         FROM cases WHERE {} ORDER BY due, id LIMIT {OVERDUE_LIMIT}",
-        Clock::MajorReport.code(),
-        unreported.sql
+        "SELECT cases.id, reg_no, property_id, kind, state, category, department, d.due_at
+         {from} ORDER BY d.due_at, cases.id LIMIT {OVERDUE_LIMIT}"
     );
-    let items = rows(conn, &sql, &unreported.args, |r| {
+    let items = rows(conn, &sql, &f.args, |r| {
         Ok(OverdueCase {
             clocks: vec![Clock::MajorReport.code().into()],
             ..overdue_case(r, now, labels)?
@@ -483,18 +205,25 @@ fn overdue(
     now: DateTime<Utc>,
     labels: &Labels,
 ) -> StoreResult<Overdue> {
+    // `INDEXED BY` here and in the period's pass: without ANALYZE the
+    // planner prefers an index on the property, which leaves it reading
+    // every table row (and its JSON's overflow pages) for the other columns.
     let late = f.and(&format!(
         "{OPEN} AND next_due_at IS NOT NULL AND next_due_at < ?"
     ));
     let args = late.args_then(&[ts(now).into()]);
     let total: i64 = conn.query_row(
-        &format!("SELECT count(*) FROM cases WHERE {}", late.sql),
+        &format!(
+            "SELECT count(*) FROM cases INDEXED BY cases_open_due WHERE {}",
+            late.sql
+        ),
         params_from_iter(args.iter()),
         |r| r.get(0),
     )?;
     let sql = format!(
         "SELECT id, reg_no, property_id, kind, state, category, department, next_due_at
-         FROM cases WHERE {} ORDER BY next_due_at, id LIMIT {OVERDUE_LIMIT}",
+         FROM cases INDEXED BY cases_open_due WHERE {} ORDER BY next_due_at, id
+         LIMIT {OVERDUE_LIMIT}",
         late.sql
     );
     let mut items = rows(conn, &sql, &args, |r| overdue_case(r, now, labels))?;
@@ -552,6 +281,95 @@ fn spot_check_counts(conn: &Connection, q: &StatsQuery) -> StoreResult<SpotCheck
     })
 }
 
+/// What the period's pass reads: each case's figures' columns (all in the
+/// `cases_figures` index) and one of its clocks per row (a case without
+/// clocks has one row with none).
+const FIGURE_COLUMNS: &str = "cases.id, reg_no, property_id, kind, state, category, channel,
+    severity, building_id, unit_id, complainant_name, complainant_phone, received_at, resolved_at,
+    reopen_count, satisfaction, is_open, is_completed, is_valid_complaint, department, respondent,
+    respondent_department, d.clock, d.due_at, d.met_at";
+
+/// The case of a row of [`FIGURE_COLUMNS`], without its clocks.
+fn stats_case(r: &Row<'_>, id: &str) -> StoreResult<StatsCase> {
+    let opt_ts = |i: usize| -> StoreResult<Option<DateTime<Utc>>> {
+        r.get::<_, Option<String>>(i)?
+            .as_deref()
+            .map(parse_ts)
+            .transpose()
+    };
+    Ok(StatsCase {
+        id: parse_id(id)?,
+        reg_no: r.get(1)?,
+        property: r.get(2)?,
+        kind: r.get(3)?,
+        state: r.get(4)?,
+        category: r.get(5)?,
+        channel: r.get(6)?,
+        severity: r.get(7)?,
+        building: r.get(8)?,
+        unit: r.get(9)?,
+        complainant_name: r.get(10)?,
+        complainant_phone: r.get(11)?,
+        received_at: parse_ts(&r.get::<_, String>(12)?)?,
+        resolved_at: opt_ts(13)?,
+        reopen_count: r.get(14)?,
+        satisfaction: r
+            .get::<_, Option<i64>>(15)?
+            .and_then(|s| u8::try_from(s).ok()),
+        open: r.get(16)?,
+        completed: r.get(17)?,
+        valid_complaint: r.get(18)?,
+        department: r.get(19)?,
+        respondent: r.get(20)?,
+        respondent_department: r.get(21)?,
+        clocks: Vec::new(),
+    })
+}
+
+/// The period's figures: its cases and their clocks read once, in one
+/// statement, and counted by `shared`'s [`Tally`].
+fn tally(conn: &Connection, f: &Filter, q: &StatsQuery) -> StoreResult<Tally> {
+    let months = q.months.iter().map(|(_, s, e)| (*s, *e)).collect();
+    let mut tally = Tally::new(q.now, months, q.satisfied_min);
+    let sql = format!(
+        "SELECT {FIGURE_COLUMNS} FROM cases INDEXED BY cases_figures
+         LEFT JOIN case_deadlines d ON d.case_id = cases.id
+         WHERE {}",
+        f.sql
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let mut rows = stmt.query(params_from_iter(f.args.iter()))?;
+    // The join gives a case's clocks on consecutive rows (the case is the
+    // outer loop of a left join).
+    let mut current: Option<(String, StatsCase)> = None;
+    while let Some(r) = rows.next()? {
+        let id: String = r.get(0)?;
+        if current.as_ref().is_none_or(|(seen, _)| *seen != id) {
+            if let Some((_, case)) = current.take() {
+                tally.add(&case);
+            }
+            let case = stats_case(r, &id)?;
+            current = Some((id, case));
+        }
+        if let (Some((_, case)), Some(clock)) = (current.as_mut(), r.get::<_, Option<String>>(22)?)
+        {
+            case.clocks.push(StatsClock {
+                clock,
+                due_at: parse_ts(&r.get::<_, String>(23)?)?,
+                met_at: r
+                    .get::<_, Option<String>>(24)?
+                    .as_deref()
+                    .map(parse_ts)
+                    .transpose()?,
+            });
+        }
+    }
+    if let Some((_, case)) = current {
+        tally.add(&case);
+    }
+    Ok(tally)
+}
+
 impl SqliteStore {
     fn compute_stats(conn: &Connection, q: &StatsQuery) -> StoreResult<Stats> {
         let config = load_config(conn)?;
@@ -561,48 +379,43 @@ impl SqliteStore {
             .collect();
         let labels = Labels::new(q.lang, properties.clone(), config.categories.clone());
         let f = Filter::new(q, true);
-        let now = ts(q.now);
+        let tally = tally(conn, &f, q)?;
 
-        let total = count_of(conn, &f)?;
         let kinds: Vec<String> = match q.kind {
             Some(k) => vec![k.code().into()],
             None => CaseKind::ALL.iter().map(|k| k.code().into()).collect(),
         };
-        let by_kind = buckets(&counts(conn, &f, "kind")?, kinds, |k| labels.kind(k));
+        let by_kind = buckets(&tally.by_kind, kinds, |k| labels.kind(k));
         let by_category = {
-            let found = counts(conn, &f, "category")?;
+            let found = &tally.by_category;
             let keys = config
                 .categories
                 .iter()
                 .filter(|c| c.active || found.contains_key(&c.code))
                 .map(|c| c.code.clone());
-            buckets(&found, keys, |c| labels.category(c))
+            buckets(found, keys, |c| labels.category(c))
         };
         let by_property = buckets(
-            &counts(conn, &f, "property_id")?,
+            &tally.by_property,
             properties.iter().map(|p| p.id.to_string()),
             |p| labels.property(p),
         );
-        let by_building = buckets(
-            &counts(conn, &f, "property_id || '/' || coalesce(building_id, '')")?,
-            Vec::new(),
-            |key| {
-                let (property, building) = key.split_once('/').unwrap_or((key, ""));
-                let building = Some(building).filter(|b| !b.is_empty());
-                format!(
-                    "{} {}",
-                    labels.property(property),
-                    labels.building(property, building)
-                )
-            },
-        );
+        let by_building = buckets(&tally.by_building, Vec::new(), |key| {
+            let (property, building) = key.split_once('/').unwrap_or((key, ""));
+            let building = Some(building).filter(|b| !b.is_empty());
+            format!(
+                "{} {}",
+                labels.property(property),
+                labels.building(property, building)
+            )
+        });
         let by_channel = buckets(
-            &counts(conn, &f, "channel")?,
+            &tally.by_channel,
             Channel::ALL.iter().map(|c| c.code().to_string()),
             |c| labels.channel(c),
         );
         let by_severity = buckets(
-            &counts(conn, &f, "severity")?,
+            &tally.by_severity,
             Severity::ALL
                 .iter()
                 .map(|s| s.code().to_string())
@@ -610,79 +423,47 @@ impl SqliteStore {
             |s| labels.severity(Some(s)),
         );
         let by_state = buckets(
-            &counts(conn, &f, "state")?,
+            &tally.by_state,
             CaseState::ALL.iter().map(|s| s.code().to_string()),
             |s| labels.state(s),
         );
-        let mut by_month = Vec::new();
-        for (label, start, end) in &q.months {
-            let month = f.and("received_at >= ? AND received_at < ?");
-            let args = month.args_then(&[ts(*start).into(), ts(*end).into()]);
-            let n: i64 = conn.query_row(
-                &format!("SELECT count(*) FROM cases WHERE {}", month.sql),
-                params_from_iter(args.iter()),
-                |r| r.get(0),
-            )?;
-            by_month.push(Bucket {
+        let by_month = q
+            .months
+            .iter()
+            .zip(&tally.by_month)
+            .map(|((label, _, _), n)| Bucket {
                 key: label.clone(),
                 label: label.clone(),
-                count: n as u64,
-            });
-        }
+                count: *n,
+            })
+            .collect();
 
-        let mut per_clock = clock_rates(conn, &f, "d.clock", &now)?;
-        let on_time: Vec<ClockRate> = Clock::ALL
-            .iter()
-            .filter_map(|c| per_clock.remove(c.code()).map(|r| (c, r)))
-            .map(|(c, r)| ClockRate {
-                clock: c.code().into(),
-                label: labels.clock(c.code()),
+        let on_time: Vec<ClockRate> = tally
+            .on_time()
+            .into_iter()
+            .map(|r| ClockRate {
+                label: labels.clock(&r.clock),
                 ..r
             })
             .collect();
-        let on_time_overall = clock_rates(conn, &f, "'all'", &now)?
-            .remove("all")
+        let on_time_overall = tally
+            .on_time_overall()
             .map(|r| ClockRate {
-                clock: "all".into(),
                 label: labels.pick("全部时限", "All clocks").into(),
                 ..r
             })
             .unwrap_or_default();
-
         let target = q.follow_up_target_percent;
-        let follow_up = follow_ups(conn, &f, "'all'", &now, target)?
-            .remove("all")
-            .unwrap_or_else(|| FollowUpRate::default().finish(target));
 
-        let mut property_clocks = clock_rates(conn, &f, "c.property_id", &now)?;
-        let mut property_follow_ups = follow_ups(conn, &f, "c.property_id", &now, target)?;
-        let property_cases = counts(conn, &f, "property_id")?;
-        let valid = counts(conn, &f.and("is_valid_complaint"), "property_id")?;
-        let satisfied = {
-            let rated = f.and("satisfaction IS NOT NULL");
-            let sql = format!(
-                "SELECT property_id, count(*), coalesce(sum(satisfaction >= ?), 0) FROM cases WHERE {} GROUP BY 1",
-                rated.sql
-            );
-            let mut args: Vec<Value> = vec![i64::from(q.satisfied_min).into()];
-            args.extend(rated.args.iter().cloned());
-            rows(conn, &sql, &args, |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    percent(r.get::<_, i64>(2)? as u64, r.get::<_, i64>(1)? as u64),
-                ))
-            })?
-            .into_iter()
-            .collect::<BTreeMap<_, _>>()
-        };
         let current = Filter::new(q, false);
         let overdue_open = {
             let late = current.and(&format!("{OPEN} AND next_due_at < ?"));
             let sql = format!(
-                "SELECT property_id, count(*) FROM cases WHERE {} GROUP BY 1",
+                "SELECT property_id, count(*) FROM cases INDEXED BY cases_open_due WHERE {}
+                 GROUP BY 1",
                 late.sql
             );
-            rows(conn, &sql, &late.args_then(&[now.clone().into()]), |r| {
+            rows(conn, &sql, &late.args_then(&[ts(q.now).into()]), |r| {
                 Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
             })?
             .into_iter()
@@ -692,27 +473,37 @@ impl SqliteStore {
             .iter()
             .map(|p| {
                 let id = p.id.to_string();
-                let valid_complaints = valid.get(&id).copied().unwrap_or(0);
+                let counted = tally.properties.get(&id).cloned().unwrap_or_default();
+                let valid_complaints = counted.valid_complaints;
                 let rates = valid_complaint_rate(valid_complaints, p.households, &q.period);
                 PropertyRow {
                     code: p.code.clone(),
                     name: p.name.clone(),
                     households: p.households,
-                    cases: property_cases.get(&id).copied().unwrap_or(0),
+                    cases: counted.cases,
                     valid_complaints,
                     valid_rate_bp: rates.map(|r| r.0),
                     valid_rate_annualized_bp: rates.map(|r| r.1),
                     valid_target_bp: q.valid_complaint_target_bp,
                     valid_missed: rates
                         .is_some_and(|r| r.1 >= f64::from(q.valid_complaint_target_bp)),
-                    follow_up: property_follow_ups
-                        .remove(&id)
-                        .unwrap_or_else(|| FollowUpRate::default().finish(target)),
-                    on_time_rate: property_clocks.remove(&id).and_then(|c| c.rate),
-                    satisfied_rate: satisfied.get(&id).copied().flatten(),
+                    follow_up: counted.follow_up(target),
+                    on_time_rate: counted.on_time_rate(),
+                    satisfied_rate: counted.satisfied_rate(),
                     overdue_open: overdue_open.get(&id).copied().unwrap_or(0),
                     property: id,
                 }
+            })
+            .collect();
+        let departments = tally
+            .departments
+            .iter()
+            .map(|(department, d)| DepartmentRow {
+                department: department.clone(),
+                cases: d.cases,
+                resolved: d.resolved,
+                avg_handling_hours: d.avg_handling_hours(),
+                clocks: d.clocks(),
             })
             .collect();
 
@@ -723,7 +514,7 @@ impl SqliteStore {
             property: q.property.map(|p| p.to_string()),
             kind: q.kind.map(|k| k.code().to_string()),
             generated_at: q.now,
-            total,
+            total: tally.total,
             by_kind,
             by_category,
             by_property,
@@ -734,15 +525,18 @@ impl SqliteStore {
             by_month,
             on_time,
             on_time_overall,
-            handling: handling(conn, &f)?,
-            satisfaction: satisfaction(conn, &f, q.satisfied_min)?,
-            follow_up,
-            reopen: reopen(conn, &f)?,
+            handling: tally.handling(),
+            satisfaction: tally.satisfaction(),
+            follow_up: tally.follow_up(target),
+            reopen: tally.reopen(),
             properties: property_rows,
-            repeat_units: repeat_units(conn, &f, &labels)?,
-            repeat_complainants: repeat_complainants(conn, &f)?,
-            departments: departments(conn, &f, &now)?,
-            respondents: respondents(conn, &f)?,
+            repeat_units: tally.repeat_units(|property, building, unit| {
+                let place = labels.place(property, building, Some(unit));
+                format!("{} {place}", labels.property(property))
+            }),
+            repeat_complainants: tally.repeat_complainants(),
+            departments,
+            respondents: tally.respondents(),
             overdue: overdue(conn, &current, q.now, &labels)?,
             major_unreported: major_unreported(conn, &current, q.now, &labels)?,
             spot_checks: spot_check_counts(conn, q)?,

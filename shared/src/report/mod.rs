@@ -2,7 +2,8 @@
 //! the quarterly spot-check (抽查回访), the rows of the case exports and
 //! the paper record of one case (`record`: 客户投诉记录表),
 //! with the pure arithmetic that defines them. The server's `store::reports`
-//! computes them with SQL; the app deserializes and shows them.
+//! reads the cases, the period's figures are counted here in one pass
+//! (`tally`); the app deserializes and shows them.
 //!
 //! Everything here does no IO, so the definitions below are unit-tested
 //! on their own:
@@ -52,6 +53,7 @@ mod rates;
 mod record;
 mod spot_check;
 mod stats;
+mod tally;
 
 pub use case_row::*;
 pub use export::*;
@@ -60,3 +62,4 @@ pub use rates::*;
 pub use record::*;
 pub use spot_check::*;
 pub use stats::*;
+pub use tally::*;

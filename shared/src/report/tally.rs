@@ -1,0 +1,810 @@
+//! The period's figures of the statistics tallied in one pass over its
+//! cases: the store reads each case of the period once, narrow
+//! ([`StatsCase`]), and [`Tally::add`] counts it into every figure at once,
+//! instead of one query per figure. The definitions are the module docs';
+//! where the figures were once SQL, the tally keeps SQL's conventions (a
+//! missing value is the empty key; averages sum as SQLite does), so the
+//! numbers are the same.
+//!
+//! What is about now rather than the period (the overdue lists) and the
+//! spot-check draws are not here: the store reads those through indexes.
+
+use super::{
+    CaseRef, ClockRate, FollowUpRate, Handling, REPEAT_LIMIT, Reopen, RepeatComplainant,
+    RepeatUnit, RespondentRow, Satisfaction, ScoreCount, nearest_rank, percent, round2,
+};
+use crate::case::CaseState;
+use crate::deadline::Clock;
+use crate::id::CaseId;
+use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
+
+/// One case of the period as the statistics read it (see
+/// [`super::CaseRow`], whose values these are; codes stay strings, so a
+/// code a newer build wrote is counted as it is).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatsCase {
+    /// The case id.
+    pub id: CaseId,
+    /// Registration number.
+    pub reg_no: String,
+    /// Property id.
+    pub property: String,
+    /// Kind code.
+    pub kind: String,
+    /// State code.
+    pub state: String,
+    /// Category code.
+    pub category: String,
+    /// Channel code.
+    pub channel: String,
+    /// Severity code, once assessed.
+    pub severity: Option<String>,
+    /// Building id, unless the public area.
+    pub building: Option<String>,
+    /// Unit id.
+    pub unit: Option<String>,
+    /// Complainant's name.
+    pub complainant_name: String,
+    /// Complainant's phone.
+    pub complainant_phone: Option<String>,
+    /// Received.
+    pub received_at: DateTime<Utc>,
+    /// Latest resolution.
+    pub resolved_at: Option<DateTime<Utc>>,
+    /// Reopenings.
+    pub reopen_count: u32,
+    /// The latest regular follow-up's score.
+    pub satisfaction: Option<u8>,
+    /// Its clocks still run.
+    pub open: bool,
+    /// Handling is finished.
+    pub completed: bool,
+    /// A valid complaint.
+    pub valid_complaint: bool,
+    /// The department responsible now.
+    pub department: Option<String>,
+    /// The person complained about.
+    pub respondent: Option<String>,
+    /// The department complained about.
+    pub respondent_department: Option<String>,
+    /// Its deadline clocks.
+    pub clocks: Vec<StatsClock>,
+}
+
+/// One deadline clock of a [`StatsCase`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatsClock {
+    /// The clock's code.
+    pub clock: String,
+    /// When it is due.
+    pub due_at: DateTime<Utc>,
+    /// When it was met.
+    pub met_at: Option<DateTime<Utc>>,
+}
+
+/// Clock counts before the rate is worked out.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct Clocks {
+    met: u64,
+    on_time: u64,
+    overdue: u64,
+    all: u64,
+}
+
+impl Clocks {
+    fn add(&mut self, c: &StatsClock, open: bool, now: DateTime<Utc>) {
+        self.all += 1;
+        match c.met_at {
+            Some(met) => {
+                self.met += 1;
+                self.on_time += u64::from(met <= c.due_at);
+            }
+            None => self.overdue += u64::from(open && c.due_at < now),
+        }
+    }
+
+    fn rate(self) -> ClockRate {
+        ClockRate {
+            met: self.met,
+            on_time: self.on_time,
+            overdue: self.overdue,
+            running: self.all.saturating_sub(self.met + self.overdue),
+            ..ClockRate::default()
+        }
+        .finish()
+    }
+}
+
+/// Follow-up clock counts before the rate is worked out.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct FollowUps {
+    done: u64,
+    late: u64,
+    pending: u64,
+}
+
+impl FollowUps {
+    fn rate(self, target_percent: u32) -> FollowUpRate {
+        FollowUpRate {
+            done: self.done,
+            due: self.done + self.late,
+            pending: self.pending,
+            ..FollowUpRate::default()
+        }
+        .finish(target_percent)
+    }
+}
+
+/// A sum of floats as SQLite's `sum()` and `avg()` take it
+/// (Kahan–Babuška–Neumaier), so averages match the SQL they replace.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct Sum {
+    sum: f64,
+    err: f64,
+    n: u64,
+}
+
+impl Sum {
+    fn add(&mut self, x: f64) {
+        let s = self.sum + x;
+        if self.sum.abs() > x.abs() {
+            self.err += (self.sum - s) + x;
+        } else {
+            self.err += (x - s) + self.sum;
+        }
+        self.sum = s;
+        self.n += 1;
+    }
+
+    fn avg(self) -> Option<f64> {
+        (self.n > 0).then(|| (self.sum + self.err) / self.n as f64)
+    }
+}
+
+/// Received → resolved in hours, as SQL's `julianday` difference gave it
+/// (Julian days from whole milliseconds), so that sums and ranks match.
+fn handling_hours(received: DateTime<Utc>, resolved: DateTime<Utc>) -> f64 {
+    // The Unix epoch is Julian day 2440587.5, in milliseconds.
+    const EPOCH_MS: i64 = 210_866_760_000_000;
+    let jd = |t: DateTime<Utc>| (t.timestamp_millis() + EPOCH_MS) as f64 / 86_400_000.0;
+    (jd(resolved) - jd(received)) * 24.0
+}
+
+/// The cases of one group (a unit, a phone number), for the repeat lists.
+#[derive(Debug, Clone, Default)]
+struct Repeats {
+    count: u64,
+    /// Property and building (a unit's), or the latest name (a phone's).
+    first: String,
+    second: Option<String>,
+    latest: Option<DateTime<Utc>>,
+    cases: Vec<(DateTime<Utc>, CaseId, String)>,
+}
+
+impl Repeats {
+    fn add(&mut self, case: &StatsCase) {
+        self.count += 1;
+        self.cases
+            .push((case.received_at, case.id, case.reg_no.clone()));
+    }
+
+    /// The cases, oldest first.
+    fn refs(mut self) -> Vec<CaseRef> {
+        self.cases.sort_by_key(|c| (c.0, c.1));
+        self.cases
+            .into_iter()
+            .map(|(_, id, reg_no)| CaseRef { id, reg_no })
+            .collect()
+    }
+}
+
+/// The groups with two or more cases, most first, then by key; at most
+/// [`REPEAT_LIMIT`].
+fn repeated(groups: &BTreeMap<String, Repeats>) -> Vec<(String, Repeats)> {
+    let mut out: Vec<(String, Repeats)> = groups
+        .iter()
+        .filter(|(_, r)| r.count >= 2)
+        .map(|(k, r)| (k.clone(), r.clone()))
+        .collect();
+    out.sort_by(|a, b| b.1.count.cmp(&a.1.count).then_with(|| a.0.cmp(&b.0)));
+    out.truncate(REPEAT_LIMIT as usize);
+    out
+}
+
+/// A department's counts.
+#[derive(Debug, Clone, Default)]
+pub struct DepartmentTally {
+    /// Cases assigned to it.
+    pub cases: u64,
+    /// Of those, completed.
+    pub resolved: u64,
+    handling: Sum,
+    clocks: Clocks,
+}
+
+impl DepartmentTally {
+    /// Average handling time of its completed cases, hours.
+    pub fn avg_handling_hours(&self) -> Option<f64> {
+        self.handling.avg().map(round2)
+    }
+
+    /// Its cases' clocks, all together.
+    pub fn clocks(&self) -> ClockRate {
+        ClockRate {
+            clock: "all".into(),
+            ..self.clocks.rate()
+        }
+    }
+}
+
+/// A property's counts.
+#[derive(Debug, Clone, Default)]
+pub struct PropertyTally {
+    /// Cases received.
+    pub cases: u64,
+    /// Valid complaints received.
+    pub valid_complaints: u64,
+    rated: u64,
+    satisfied: u64,
+    clocks: Clocks,
+    follow_ups: FollowUps,
+}
+
+impl PropertyTally {
+    /// Its satisfied rate, percent.
+    pub fn satisfied_rate(&self) -> Option<f64> {
+        percent(self.satisfied, self.rated)
+    }
+
+    /// Its on-time rate over every clock, percent.
+    pub fn on_time_rate(&self) -> Option<f64> {
+        self.clocks.rate().rate
+    }
+
+    /// Its follow-up rate.
+    pub fn follow_up(&self, target_percent: u32) -> FollowUpRate {
+        self.follow_ups.rate(target_percent)
+    }
+}
+
+/// Every figure of the period, counted one case at a time.
+#[derive(Debug, Clone)]
+pub struct Tally {
+    now: DateTime<Utc>,
+    months: Vec<(DateTime<Utc>, DateTime<Utc>)>,
+    satisfied_min: u8,
+    /// Cases counted.
+    pub total: u64,
+    /// By kind code.
+    pub by_kind: BTreeMap<String, u64>,
+    /// By category code.
+    pub by_category: BTreeMap<String, u64>,
+    /// By property id.
+    pub by_property: BTreeMap<String, u64>,
+    /// By `property id/building id` (empty building: the public area).
+    pub by_building: BTreeMap<String, u64>,
+    /// By channel code.
+    pub by_channel: BTreeMap<String, u64>,
+    /// By severity code (empty: not assessed).
+    pub by_severity: BTreeMap<String, u64>,
+    /// By state code.
+    pub by_state: BTreeMap<String, u64>,
+    /// Per month of [`Tally::new`]'s `months`, in their order.
+    pub by_month: Vec<u64>,
+    /// Per property id.
+    pub properties: BTreeMap<String, PropertyTally>,
+    /// Per department responsible now.
+    pub departments: BTreeMap<String, DepartmentTally>,
+    per_clock: BTreeMap<String, Clocks>,
+    all_clocks: Clocks,
+    follow_ups: FollowUps,
+    handling: Vec<Option<f64>>,
+    handling_sum: Sum,
+    scores: [u64; 5],
+    reopen: Reopen,
+    units: BTreeMap<String, Repeats>,
+    phones: BTreeMap<String, Repeats>,
+    respondents: BTreeMap<(String, String), (u64, u64)>,
+}
+
+impl Tally {
+    /// An empty tally: `now` is what clocks are overdue against, `months`
+    /// the month buckets' instants, `satisfied_min` the lowest satisfied
+    /// score.
+    pub fn new(
+        now: DateTime<Utc>,
+        months: Vec<(DateTime<Utc>, DateTime<Utc>)>,
+        satisfied_min: u8,
+    ) -> Tally {
+        Tally {
+            now,
+            by_month: vec![0; months.len()],
+            months,
+            satisfied_min,
+            total: 0,
+            by_kind: BTreeMap::new(),
+            by_category: BTreeMap::new(),
+            by_property: BTreeMap::new(),
+            by_building: BTreeMap::new(),
+            by_channel: BTreeMap::new(),
+            by_severity: BTreeMap::new(),
+            by_state: BTreeMap::new(),
+            properties: BTreeMap::new(),
+            departments: BTreeMap::new(),
+            per_clock: BTreeMap::new(),
+            all_clocks: Clocks::default(),
+            follow_ups: FollowUps::default(),
+            handling: Vec::new(),
+            handling_sum: Sum::default(),
+            scores: [0; 5],
+            reopen: Reopen::default(),
+            units: BTreeMap::new(),
+            phones: BTreeMap::new(),
+            respondents: BTreeMap::new(),
+        }
+    }
+
+    /// Counts one case of the period into every figure.
+    pub fn add(&mut self, case: &StatsCase) {
+        fn bump(map: &mut BTreeMap<String, u64>, key: &str) {
+            match map.get_mut(key) {
+                Some(n) => *n += 1,
+                None => {
+                    map.insert(key.to_string(), 1);
+                }
+            }
+        }
+        let now = self.now;
+        self.total += 1;
+        bump(&mut self.by_kind, &case.kind);
+        bump(&mut self.by_category, &case.category);
+        bump(&mut self.by_property, &case.property);
+        bump(
+            &mut self.by_building,
+            &format!(
+                "{}/{}",
+                case.property,
+                case.building.as_deref().unwrap_or_default()
+            ),
+        );
+        bump(&mut self.by_channel, &case.channel);
+        bump(
+            &mut self.by_severity,
+            case.severity.as_deref().unwrap_or_default(),
+        );
+        bump(&mut self.by_state, &case.state);
+        if let Some(i) = self
+            .months
+            .iter()
+            .position(|(start, end)| *start <= case.received_at && case.received_at < *end)
+        {
+            self.by_month[i] += 1;
+        }
+
+        let hours = case
+            .resolved_at
+            .map(|r| handling_hours(case.received_at, r));
+        if case.completed {
+            self.handling.push(hours);
+            if let Some(h) = hours {
+                self.handling_sum.add(h);
+            }
+        }
+        if let Some(score) = case.satisfaction
+            && (1..=5).contains(&score)
+        {
+            self.scores[usize::from(score - 1)] += 1;
+        }
+        if case.resolved_at.is_some() {
+            self.reopen.resolved += 1;
+            self.reopen.reopened += u64::from(case.reopen_count > 0);
+        }
+        self.reopen.reopenings += u64::from(case.reopen_count);
+
+        let property = self.properties.entry(case.property.clone()).or_default();
+        property.cases += 1;
+        property.valid_complaints += u64::from(case.valid_complaint);
+        if let Some(score) = case.satisfaction {
+            property.rated += 1;
+            property.satisfied += u64::from(score >= self.satisfied_min);
+        }
+        let withdrawn = case.state == CaseState::Withdrawn.code();
+        for c in &case.clocks {
+            property.clocks.add(c, case.open, now);
+            self.all_clocks.add(c, case.open, now);
+            match self.per_clock.get_mut(&c.clock) {
+                Some(clocks) => clocks.add(c, case.open, now),
+                None => {
+                    let mut clocks = Clocks::default();
+                    clocks.add(c, case.open, now);
+                    self.per_clock.insert(c.clock.clone(), clocks);
+                }
+            }
+            let follow_up = c.clock == Clock::FollowUpComplaint.code()
+                || c.clock == Clock::FollowUpRepair.code();
+            if follow_up && !withdrawn {
+                for f in [&mut self.follow_ups, &mut property.follow_ups] {
+                    match c.met_at {
+                        Some(_) => f.done += 1,
+                        None if c.due_at < now => f.late += 1,
+                        None => f.pending += 1,
+                    }
+                }
+            }
+        }
+
+        if let Some(department) = &case.department {
+            let d = self.departments.entry(department.clone()).or_default();
+            d.cases += 1;
+            if case.completed {
+                d.resolved += 1;
+                if let Some(h) = hours {
+                    d.handling.add(h);
+                }
+            }
+            for c in &case.clocks {
+                d.clocks.add(c, case.open, now);
+            }
+        }
+        if case.respondent.is_some() || case.respondent_department.is_some() {
+            let key = (
+                case.respondent_department.clone().unwrap_or_default(),
+                case.respondent.clone().unwrap_or_default(),
+            );
+            let r = self.respondents.entry(key).or_default();
+            r.0 += 1;
+            r.1 += u64::from(case.valid_complaint);
+        }
+        if let Some(unit) = &case.unit {
+            let r = self.units.entry(unit.clone()).or_default();
+            r.first.clone_from(&case.property);
+            r.second.clone_from(&case.building);
+            r.add(case);
+        }
+        if let Some(phone) = case.complainant_phone.as_ref().filter(|p| !p.is_empty()) {
+            let r = self.phones.entry(phone.clone()).or_default();
+            // The name given most recently; of two at the same time, the
+            // first read.
+            if r.latest.is_none_or(|t| case.received_at > t) {
+                r.latest = Some(case.received_at);
+                r.first.clone_from(&case.complainant_name);
+            }
+            r.add(case);
+        }
+    }
+
+    /// On-time counts per clock, in [`Clock::ALL`]'s order; clocks without
+    /// any are left out, as are codes this build does not know.
+    pub fn on_time(&self) -> Vec<ClockRate> {
+        Clock::ALL
+            .iter()
+            .filter_map(|c| {
+                self.per_clock.get(c.code()).map(|n| ClockRate {
+                    clock: c.code().into(),
+                    ..n.rate()
+                })
+            })
+            .collect()
+    }
+
+    /// Every clock together, if there is any.
+    pub fn on_time_overall(&self) -> Option<ClockRate> {
+        (self.all_clocks.all > 0).then(|| ClockRate {
+            clock: "all".into(),
+            ..self.all_clocks.rate()
+        })
+    }
+
+    /// The follow-up rate over every property.
+    pub fn follow_up(&self, target_percent: u32) -> FollowUpRate {
+        self.follow_ups.rate(target_percent)
+    }
+
+    /// Handling time of the completed cases.
+    pub fn handling(&self) -> Handling {
+        let n = self.handling.len() as u64;
+        let p90 = nearest_rank(n, 90).and_then(|rank| {
+            let mut sorted = self.handling.clone();
+            // As SQL's ORDER BY: a missing value first.
+            sorted.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+            sorted[(rank - 1) as usize]
+        });
+        Handling {
+            resolved: n,
+            avg_hours: self.handling_sum.avg().map(round2),
+            p90_hours: p90.map(round2),
+        }
+    }
+
+    /// Satisfaction of the latest regular follow-ups.
+    pub fn satisfaction(&self) -> Satisfaction {
+        let distribution: Vec<ScoreCount> = (1..=5u8)
+            .map(|score| ScoreCount {
+                score,
+                count: self.scores[usize::from(score - 1)],
+            })
+            .collect();
+        let rated = distribution.iter().map(|s| s.count).sum();
+        let satisfied = distribution
+            .iter()
+            .filter(|s| s.score >= self.satisfied_min)
+            .map(|s| s.count)
+            .sum();
+        Satisfaction {
+            distribution,
+            rated,
+            satisfied,
+            satisfied_min: self.satisfied_min,
+            rate: percent(satisfied, rated),
+        }
+    }
+
+    /// The reopen rate.
+    pub fn reopen(&self) -> Reopen {
+        Reopen {
+            rate: percent(self.reopen.reopened, self.reopen.resolved),
+            ..self.reopen.clone()
+        }
+    }
+
+    /// Units with two or more cases, most first, then by unit id;
+    /// `label(property, building, unit)` names each.
+    pub fn repeat_units(
+        &self,
+        label: impl Fn(&str, Option<&str>, &str) -> String,
+    ) -> Vec<RepeatUnit> {
+        repeated(&self.units)
+            .into_iter()
+            .map(|(unit, r)| RepeatUnit {
+                label: label(&r.first, r.second.as_deref(), &unit),
+                property: r.first.clone(),
+                count: r.count,
+                cases: r.refs(),
+                unit,
+            })
+            .collect()
+    }
+
+    /// Phone numbers with two or more cases, most first, then by phone.
+    pub fn repeat_complainants(&self) -> Vec<RepeatComplainant> {
+        repeated(&self.phones)
+            .into_iter()
+            .map(|(phone, r)| RepeatComplainant {
+                name: r.first.clone(),
+                count: r.count,
+                cases: r.refs(),
+                phone,
+            })
+            .collect()
+    }
+
+    /// Per person and department complained about, most cases first.
+    pub fn respondents(&self) -> Vec<RespondentRow> {
+        let mut out: Vec<RespondentRow> = self
+            .respondents
+            .iter()
+            .map(|((department, person), (cases, valid))| RespondentRow {
+                department: department.clone(),
+                person: person.clone(),
+                cases: *cases,
+                valid_complaints: *valid,
+            })
+            .collect();
+        // The map's order already sorts by department, then person.
+        out.sort_by_key(|r| std::cmp::Reverse(r.cases));
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    /// A repair received at `received` in property "p", open, no clocks.
+    fn case(n: u128, received: &str) -> StatsCase {
+        StatsCase {
+            id: CaseId(uuid::Uuid::from_u128(n)),
+            reg_no: format!("R{n}"),
+            property: "p".into(),
+            kind: "repair".into(),
+            state: "registered".into(),
+            category: "maintenance".into(),
+            channel: "phone".into(),
+            severity: None,
+            building: None,
+            unit: None,
+            complainant_name: format!("name{n}"),
+            complainant_phone: None,
+            received_at: t(received),
+            resolved_at: None,
+            reopen_count: 0,
+            satisfaction: None,
+            open: true,
+            completed: false,
+            valid_complaint: false,
+            department: None,
+            respondent: None,
+            respondent_department: None,
+            clocks: Vec::new(),
+        }
+    }
+
+    fn clock(code: &str, due: &str, met: Option<&str>) -> StatsClock {
+        StatsClock {
+            clock: code.into(),
+            due_at: t(due),
+            met_at: met.map(t),
+        }
+    }
+
+    fn tally(cases: &[StatsCase]) -> Tally {
+        let months = vec![
+            (t("2025-01-01T00:00:00Z"), t("2025-02-01T00:00:00Z")),
+            (t("2025-02-01T00:00:00Z"), t("2025-03-01T00:00:00Z")),
+        ];
+        let mut tally = Tally::new(t("2025-03-01T00:00:00Z"), months, 4);
+        for c in cases {
+            tally.add(c);
+        }
+        tally
+    }
+
+    #[test]
+    fn counts_buckets_months_and_missing_values_as_the_empty_key() {
+        let mut a = case(1, "2025-01-05T00:00:00Z");
+        a.building = Some("b".into());
+        a.severity = Some("major".into());
+        let b = case(2, "2025-02-05T00:00:00Z");
+        let c = case(3, "2025-02-06T00:00:00Z");
+        let tally = tally(&[a, b, c]);
+        assert_eq!(tally.total, 3);
+        assert_eq!(tally.by_month, [1, 2]);
+        assert_eq!(tally.by_severity[""], 2);
+        assert_eq!(tally.by_severity["major"], 1);
+        assert_eq!(tally.by_building["p/"], 2);
+        assert_eq!(tally.by_building["p/b"], 1);
+    }
+
+    #[test]
+    fn clocks_count_late_and_overdue_only_where_the_rules_say() {
+        let mut open = case(1, "2025-01-05T00:00:00Z");
+        open.clocks = vec![
+            clock(
+                "transfer",
+                "2025-01-06T00:00:00Z",
+                Some("2025-01-05T12:00:00Z"),
+            ),
+            clock(
+                "solution",
+                "2025-01-07T00:00:00Z",
+                Some("2025-01-08T00:00:00Z"),
+            ),
+            clock("feedback", "2025-02-01T00:00:00Z", None),
+            clock("follow_up_repair", "2025-04-01T00:00:00Z", None),
+        ];
+        let mut closed = case(2, "2025-01-05T00:00:00Z");
+        closed.open = false;
+        closed.state = "closed".into();
+        closed.clocks = vec![
+            clock("transfer", "2025-01-06T00:00:00Z", None),
+            clock("follow_up_repair", "2025-01-09T00:00:00Z", None),
+        ];
+        let mut withdrawn = case(3, "2025-01-05T00:00:00Z");
+        withdrawn.open = false;
+        withdrawn.state = "withdrawn".into();
+        withdrawn.clocks = vec![clock("follow_up_repair", "2025-01-09T00:00:00Z", None)];
+        let tally = tally(&[open, closed, withdrawn]);
+        let on_time = tally.on_time();
+        let transfer = on_time.iter().find(|c| c.clock == "transfer").unwrap();
+        // Left running on a closed case: neither met nor overdue.
+        assert_eq!(
+            (
+                transfer.met,
+                transfer.on_time,
+                transfer.overdue,
+                transfer.running
+            ),
+            (1, 1, 0, 1)
+        );
+        let all = tally.on_time_overall().unwrap();
+        // Met: 2 (1 on time, 1 late); overdue: the open case's feedback.
+        assert_eq!((all.met, all.late, all.overdue), (2, 1, 1));
+        assert_eq!(all.rate, Some(33.33));
+        // Follow-ups: the closed case's is late, the open case's pending,
+        // the withdrawn case's left out.
+        let f = tally.follow_up(90);
+        assert_eq!((f.done, f.due, f.pending), (0, 1, 1));
+        assert!(f.missed);
+        assert_eq!(tally.properties["p"].follow_up(90).due, 1);
+        assert_eq!(tally.properties["p"].on_time_rate(), Some(33.33));
+    }
+
+    #[test]
+    fn handling_averages_and_takes_the_nearest_rank_of_completed_cases() {
+        let cases: Vec<StatsCase> = (1..=10)
+            .map(|h| {
+                let mut c = case(h, "2025-01-05T00:00:00Z");
+                c.resolved_at = Some(c.received_at + chrono::Duration::hours(h as i64));
+                c.completed = h != 10;
+                c.reopen_count = u32::from(h == 10);
+                c
+            })
+            .collect();
+        let tally = tally(&cases);
+        // Nine completed cases of 1..=9 hours: rank ceil(0.9 × 9) = 9.
+        let h = tally.handling();
+        assert_eq!(
+            (h.resolved, h.avg_hours, h.p90_hours),
+            (9, Some(5.0), Some(9.0))
+        );
+        let r = tally.reopen();
+        assert_eq!((r.resolved, r.reopened, r.reopenings), (10, 1, 1));
+        assert_eq!(r.rate, Some(10.0));
+    }
+
+    #[test]
+    fn repeats_keep_the_latest_name_and_list_cases_oldest_first() {
+        let mut cases = Vec::new();
+        for (n, received, name) in [
+            (3, "2025-01-07T00:00:00Z", "王五"),
+            (1, "2025-01-09T00:00:00Z", "王先生"),
+            (2, "2025-01-05T00:00:00Z", "王"),
+        ] {
+            let mut c = case(n, received);
+            c.complainant_name = name.into();
+            c.complainant_phone = Some("13800001111".into());
+            c.unit = Some("u1".into());
+            c.building = Some("b1".into());
+            cases.push(c);
+        }
+        let mut single = case(4, "2025-01-05T00:00:00Z");
+        single.complainant_phone = Some("13900002222".into());
+        single.unit = Some("u2".into());
+        cases.push(single);
+        let tally = tally(&cases);
+        let people = tally.repeat_complainants();
+        assert_eq!(people.len(), 1);
+        assert_eq!((people[0].name.as_str(), people[0].count), ("王先生", 3));
+        let order: Vec<&str> = people[0].cases.iter().map(|c| c.reg_no.as_str()).collect();
+        assert_eq!(order, ["R2", "R3", "R1"]);
+        let units = tally.repeat_units(|p, b, u| format!("{p}:{}:{u}", b.unwrap_or("-")));
+        assert_eq!(units.len(), 1);
+        assert_eq!((units[0].label.as_str(), units[0].count), ("p:b1:u1", 3));
+    }
+
+    #[test]
+    fn respondents_sort_by_cases_then_department_then_person() {
+        let named = |n, dept: Option<&str>, person: Option<&str>, valid| {
+            let mut c = case(n, "2025-01-05T00:00:00Z");
+            c.respondent_department = dept.map(Into::into);
+            c.respondent = person.map(Into::into);
+            c.valid_complaint = valid;
+            c
+        };
+        let tally = tally(&[
+            named(1, Some("安保部"), None, false),
+            named(2, Some("工程部"), Some("张三"), true),
+            named(3, Some("工程部"), Some("张三"), false),
+            named(4, None, Some("李四"), true),
+            named(5, None, None, true),
+        ]);
+        let rows: Vec<(String, String, u64, u64)> = tally
+            .respondents()
+            .into_iter()
+            .map(|r| (r.department, r.person, r.cases, r.valid_complaints))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("工程部".into(), "张三".into(), 2, 1),
+                (String::new(), "李四".into(), 1, 1),
+                ("安保部".into(), String::new(), 1, 0),
+            ]
+        );
+    }
+}
