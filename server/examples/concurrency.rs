@@ -14,12 +14,9 @@
 //! that `xtask` writes into BENCHMARKS.md.
 
 use chrono::Utc;
-use shared::case::{Channel, Complainant, NoteKind, Registration};
+use shared::case::{CaseKind, NoteKind};
 use shared::id::{CaseId, PropertyId, UserId};
 use shared::op::{Action, Op};
-use shared::phone::Phone;
-use shared::property::Location;
-use shared::regno::RegNo;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
@@ -192,7 +189,7 @@ fn push_all(base: &str, mut tablet: Tablet, property: PropertyId, count: u32) ->
         let now = Utc::now();
         let mut ops: Vec<Op> = Vec::new();
         if push == 0 {
-            match registration(property, tablet.login.number, count) {
+            match bench::registration(property, CaseKind::Complaint, tablet.login.number, count) {
                 Ok(reg) => ops.push(tablet.author.op(case, now, Action::Register(reg))),
                 Err(_) => {
                     tally.errors += 1;
@@ -265,35 +262,4 @@ fn pull_until(base: &str, tablet: &Tablet, done: &AtomicBool) -> Tally {
         }
     }
     tally
-}
-
-/// The registration of the `count`th case of the benchmark.
-fn registration(
-    property: PropertyId,
-    device_number: u32,
-    count: u32,
-) -> Result<Registration, bench::Error> {
-    let now = Utc::now();
-    Ok(Registration {
-        reg_no: RegNo::new(
-            "BENCH",
-            now.with_timezone(&chrono_tz::Asia::Shanghai).date_naive(),
-            device_number,
-            count,
-        )?,
-        kind: shared::case::CaseKind::Complaint,
-        property,
-        location: Location::PublicArea,
-        complainant: Complainant {
-            name: "李四".into(),
-            phone: Phone::parse("13800001111").ok(),
-            anonymous: false,
-        },
-        channel: Channel::Phone,
-        received_at: now,
-        category: "noise".into(),
-        content: "基准测试工单".into(),
-        requested_remedy: String::new(),
-        related_case: None,
-    })
 }

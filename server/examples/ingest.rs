@@ -10,12 +10,9 @@
 //! set that `xtask` writes into BENCHMARKS.md.
 
 use chrono::Utc;
-use shared::case::{Channel, Complainant, NoteKind, Registration};
+use shared::case::{CaseKind, NoteKind};
 use shared::id::CaseId;
 use shared::op::Action;
-use shared::phone::Phone;
-use shared::property::Location;
-use shared::regno::RegNo;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -51,28 +48,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let case = CaseId(uuid::Uuid::now_v7());
             let now = Utc::now();
             let mut op = |action: Action| author.op(case, now, action);
-            ops.push(op(Action::Register(Registration {
-                reg_no: RegNo::new(
-                    "BENCH",
-                    now.with_timezone(&chrono_tz::Asia::Shanghai).date_naive(),
-                    number,
-                    (batch * CASES_PER_BATCH + c + 1) as u32,
-                )?,
-                kind: shared::case::CaseKind::Complaint,
-                property: property.id,
-                location: Location::PublicArea,
-                complainant: Complainant {
-                    name: "李四".into(),
-                    phone: Phone::parse("13800001111").ok(),
-                    anonymous: false,
-                },
-                channel: Channel::Phone,
-                received_at: now,
-                category: "noise".into(),
-                content: "基准测试工单".into(),
-                requested_remedy: String::new(),
-                related_case: None,
-            })));
+            ops.push(op(Action::Register(bench::registration(
+                property.id,
+                CaseKind::Complaint,
+                number,
+                (batch * CASES_PER_BATCH + c + 1) as u32,
+            )?)));
             for n in 0..NOTES_PER_CASE {
                 ops.push(op(Action::Note {
                     note_kind: NoteKind::General,

@@ -7,12 +7,9 @@
 //! that `xtask` writes into BENCHMARKS.md.
 
 use chrono::Utc;
-use shared::case::{Channel, Complainant, NoteKind, Registration};
+use shared::case::{CaseKind, NoteKind};
 use shared::id::CaseId;
 use shared::op::{Action, Op};
-use shared::phone::Phone;
-use shared::property::Location;
-use shared::regno::RegNo;
 use std::time::{Duration, Instant};
 
 mod bench;
@@ -65,7 +62,12 @@ fn main() -> Result<(), bench::Error> {
             ops.push(author.op(
                 case,
                 now,
-                Action::Register(registration(property.id, login.number, registered)?),
+                Action::Register(bench::registration(
+                    property.id,
+                    CaseKind::Complaint,
+                    login.number,
+                    registered,
+                )?),
             ));
             for n in 1..length {
                 ops.push(author.op(case, now, note(n)));
@@ -121,35 +123,4 @@ fn note(n: usize) -> Action {
         note_kind: NoteKind::General,
         text: format!("记录 {n}"),
     }
-}
-
-/// The registration of the `count`th case of the bench device.
-fn registration(
-    property: shared::id::PropertyId,
-    device_number: u32,
-    count: u32,
-) -> Result<Registration, bench::Error> {
-    let now = Utc::now();
-    Ok(Registration {
-        reg_no: RegNo::new(
-            "BENCH",
-            now.with_timezone(&chrono_tz::Asia::Shanghai).date_naive(),
-            device_number,
-            count,
-        )?,
-        kind: shared::case::CaseKind::Complaint,
-        property,
-        location: Location::PublicArea,
-        complainant: Complainant {
-            name: "李四".into(),
-            phone: Phone::parse("13800001111").ok(),
-            anonymous: false,
-        },
-        channel: Channel::Phone,
-        received_at: now,
-        category: "noise".into(),
-        content: "基准测试工单".into(),
-        requested_remedy: String::new(),
-        related_case: None,
-    })
 }

@@ -7,12 +7,9 @@
 
 use chrono::Utc;
 use shared::blob::{BlobHash, CHUNK_BYTES};
-use shared::case::{AttachmentKind, Channel, Complainant, Registration};
+use shared::case::{AttachmentKind, CaseKind};
 use shared::id::{AttachmentId, CaseId};
 use shared::op::Action;
-use shared::phone::Phone;
-use shared::property::Location;
-use shared::regno::RegNo;
 use std::time::Instant;
 
 mod bench;
@@ -48,28 +45,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let now = Utc::now();
     let mut author = bench::Author::new(device, user.id);
     let mut op = |action: Action| author.op(case, now, action);
-    let mut ops = vec![op(Action::Register(Registration {
-        reg_no: RegNo::new(
-            "BENCH",
-            now.with_timezone(&chrono_tz::Asia::Shanghai).date_naive(),
-            number,
-            1,
-        )?,
-        kind: shared::case::CaseKind::Repair,
-        property: property.id,
-        location: Location::PublicArea,
-        complainant: Complainant {
-            name: "李四".into(),
-            phone: Phone::parse("13800001111").ok(),
-            anonymous: false,
-        },
-        channel: Channel::Phone,
-        received_at: now,
-        category: "noise".into(),
-        content: "基准测试工单".into(),
-        requested_remedy: String::new(),
-        related_case: None,
-    }))];
+    let mut ops = vec![op(Action::Register(bench::registration(
+        property.id,
+        CaseKind::Repair,
+        number,
+        1,
+    )?))];
     for p in &photos {
         ops.push(op(Action::Attach {
             id: AttachmentId(uuid::Uuid::now_v7()),

@@ -10,10 +10,13 @@
 use chrono::{DateTime, Utc};
 use server::store::sqlite::SqliteStore;
 use server::store::{AuditEntry, NewUser, Store};
+use shared::case::{CaseKind, Channel, Complainant, Registration};
 use shared::hlc::HlcClock;
 use shared::id::{CaseId, DeviceId, OpId, PropertyId, UserId};
 use shared::op::{Action, Op, SCHEMA_VERSION};
-use shared::property::Property;
+use shared::phone::Phone;
+use shared::property::{Location, Property};
+use shared::regno::RegNo;
 use shared::role::{Role, User};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -173,4 +176,36 @@ impl Author {
             action,
         }
     }
+}
+
+/// The registration of the `count`th case of a bench device, received now.
+pub fn registration(
+    property: PropertyId,
+    kind: CaseKind,
+    device_number: u32,
+    count: u32,
+) -> Result<Registration, Error> {
+    let now = Utc::now();
+    Ok(Registration {
+        reg_no: RegNo::new(
+            "BENCH",
+            now.with_timezone(&chrono_tz::Asia::Shanghai).date_naive(),
+            device_number,
+            count,
+        )?,
+        kind,
+        property,
+        location: Location::PublicArea,
+        complainant: Complainant {
+            name: "李四".into(),
+            phone: Phone::parse("13800001111").ok(),
+            anonymous: false,
+        },
+        channel: Channel::Phone,
+        received_at: now,
+        category: "noise".into(),
+        content: "基准测试工单".into(),
+        requested_remedy: String::new(),
+        related_case: None,
+    })
 }

@@ -19,6 +19,8 @@ mod sqlite_readers;
 mod sqlite_reports;
 pub mod sqlite_restore;
 mod sqlite_spot_checks;
+#[cfg(test)]
+mod test_support;
 
 use blobs::BlobStore;
 use chrono::{DateTime, Utc};
