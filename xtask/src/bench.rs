@@ -40,6 +40,7 @@ pub fn bench(ctx: &Ctx, args: &[String]) -> Result<()> {
         ] {
             rows.push_str(&bench_example(ctx, example)?);
         }
+        rows.push_str(&bench_fold(ctx)?);
         rows.push_str(&bench_cold_sync(ctx)?);
     }
     let first_load = bench_first_load(ctx)?;
@@ -100,9 +101,10 @@ fn goals(rows: &str) -> String {
 /// table rows it prints.
 fn bench_example(ctx: &Ctx, example: &str) -> Result<String> {
     step(&format!("{example} benchmark (release)"));
-    let out = ctx
-        .cargo()
-        .args([
+    rows_of(
+        ctx,
+        example,
+        &[
             "run",
             "--quiet",
             "--release",
@@ -110,14 +112,31 @@ fn bench_example(ctx: &Ctx, example: &str) -> Result<String> {
             "server",
             "--example",
             example,
-        ])
-        .stderr(Stdio::inherit())
-        .output()
-        .map_err(|e| format!("cargo run --example {example}: {e}"))?;
-    if !out.status.success() {
-        return Err(format!("the {example} benchmark failed"));
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+        ],
+        None,
+    )
+}
+
+/// Runs `shared/examples/fold.rs` (the fold of a simulated op log, native)
+/// in release mode and returns its table row.
+fn bench_fold(ctx: &Ctx) -> Result<String> {
+    step("fold benchmark (release)");
+    rows_of(
+        ctx,
+        "fold",
+        &[
+            "run",
+            "--quiet",
+            "--release",
+            "-p",
+            "shared",
+            "--features",
+            "sim",
+            "--example",
+            "fold",
+        ],
+        None,
+    )
 }
 
 /// Runs `tests/examples/cold_sync.rs` (a new tablet's first sync and a
@@ -130,15 +149,27 @@ fn bench_cold_sync(ctx: &Ctx) -> Result<String> {
     step("build the server (release)");
     cmd(ctx.cargo().args(["build", "--release", "-p", "server"]))?;
     step("cold sync benchmark (headless Chromium, release server)");
-    let out = ctx
-        .cargo()
-        .args(["run", "--quiet", "-p", "e2e", "--example", "cold_sync"])
-        .env("E2E_SERVER_PROFILE", "release")
-        .stderr(Stdio::inherit())
+    rows_of(
+        ctx,
+        "cold_sync",
+        &["run", "--quiet", "-p", "e2e", "--example", "cold_sync"],
+        Some(("E2E_SERVER_PROFILE", "release")),
+    )
+}
+
+/// Runs cargo with `args` (and the variable `env`, when given) and returns
+/// what the benchmark `name` printed: its table rows.
+fn rows_of(ctx: &Ctx, name: &str, args: &[&str], env: Option<(&str, &str)>) -> Result<String> {
+    let mut cargo = ctx.cargo();
+    cargo.args(args).stderr(Stdio::inherit());
+    if let Some((key, value)) = env {
+        cargo.env(key, value);
+    }
+    let out = cargo
         .output()
-        .map_err(|e| format!("cargo run --example cold_sync: {e}"))?;
+        .map_err(|e| format!("cargo {}: {e}", args.join(" ")))?;
     if !out.status.success() {
-        return Err("the cold sync benchmark failed".into());
+        return Err(format!("the {name} benchmark failed"));
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
