@@ -53,9 +53,16 @@ pub fn bench(ctx: &Ctx, args: &[String]) -> Result<()> {
             .filter(|l| !l.starts_with(FIRST_LOAD_ROW) && !l.starts_with(GOALS_LINE))
             .collect();
         if kept.iter().any(|l| l.starts_with("|---|")) {
-            let table = format!("{}\n{first_load}", kept.join("\n").trim_end());
+            // The new rows go at the end of the table, before the notes
+            // that follow it.
+            let end = kept
+                .iter()
+                .rposition(|l| l.starts_with('|'))
+                .map_or(0, |i| i + 1);
+            let table = format!("{}\n{first_load}", kept[..end].join("\n"));
             let goals = goals(&table);
-            format!("{table}{goals}")
+            let notes = kept[end..].join("\n");
+            format!("{table}{goals}\n{}\n", notes.trim())
         } else {
             benchmarks_md(&first_load)
         }
