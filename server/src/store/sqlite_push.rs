@@ -425,61 +425,13 @@ fn stored_facts(tx: &Transaction<'_>, op: &Op) -> StoreResult<StoredFacts> {
 #[cfg(test)]
 mod tests {
     use super::super::sqlite::SqliteStore;
-    use super::super::test_support::register;
-    use super::super::{AuditEntry, DeviceClaim, NewUser, Store, StoreError};
+    use super::super::test_support::{audit, device, register, store_with_staff};
+    use super::super::{Store, StoreError};
     use super::{PushJob, push_group};
     use chrono::Utc;
-    use shared::id::{CaseId, DeviceId, OpId, PropertyId};
+    use shared::id::{CaseId, DeviceId, OpId};
     use shared::op::Action;
-    use shared::property::Property;
-    use shared::role::{Role, User};
     use std::sync::mpsc;
-
-    fn audit() -> AuditEntry {
-        AuditEntry::unattended("test", "test", serde_json::Value::Null)
-    }
-
-    /// A device logged in by `user`, and its number.
-    fn device(store: &SqliteStore, user: &User) -> (DeviceId, u32) {
-        let claim = DeviceClaim {
-            claimed: None,
-            fresh: (DeviceId(uuid::Uuid::now_v7()), "secret".into()),
-            name: "tablet".into(),
-        };
-        let token = uuid::Uuid::now_v7().to_string();
-        let (device, _) = store
-            .device_login(&claim, user.id, (&token, Utc::now()), Utc::now(), &audit())
-            .expect("device");
-        (device.id, device.number)
-    }
-
-    /// A store with one property and one staff member.
-    fn store_with_staff(dir: &std::path::Path) -> (SqliteStore, Property, User) {
-        let store = SqliteStore::open(&dir.join("cases.sqlite3")).expect("open store");
-        let property = Property {
-            id: PropertyId(uuid::Uuid::now_v7()),
-            code: "TEST".into(),
-            name: "测试小区".into(),
-            households: 10,
-            buildings: Vec::new(),
-        };
-        store.put_property(&property, &audit()).expect("property");
-        let user = store
-            .create_user(
-                NewUser {
-                    login: "staff".into(),
-                    display_name: "staff".into(),
-                    role: Role::Staff,
-                    properties: vec![property.id],
-                    department: None,
-                    password_hash: String::new(),
-                },
-                Utc::now(),
-                &audit(),
-            )
-            .expect("user");
-        (store, property, user)
-    }
 
     /// The fold state stored for `case`: the configuration stamp and the
     /// greatest op key it holds.

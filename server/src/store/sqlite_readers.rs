@@ -158,54 +158,24 @@ impl Drop for Reader<'_> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::Store;
     use super::super::sqlite::SqliteStore;
-    use super::super::test_support::register;
-    use super::super::{AuditEntry, DeviceClaim, NewUser, Store};
+    use super::super::test_support::{device, register, store_with_staff};
     use chrono::Utc;
-    use shared::id::{DeviceId, PropertyId};
+    use shared::id::DeviceId;
     use shared::property::Property;
-    use shared::role::{Role, Scope, User};
+    use shared::role::{Scope, User};
     use std::sync::{Arc, mpsc};
     use std::time::Duration;
 
     /// A store with one property and one staff member logged in on one
     /// device.
-    fn store_with_staff(
+    fn store_with_tablet(
         dir: &std::path::Path,
     ) -> (Arc<SqliteStore>, Property, User, DeviceId, u32) {
-        let store = Arc::new(SqliteStore::open(&dir.join("cases.sqlite3")).expect("open store"));
-        let audit = || AuditEntry::unattended("test", "test", serde_json::Value::Null);
-        let property = Property {
-            id: PropertyId(uuid::Uuid::now_v7()),
-            code: "TEST".into(),
-            name: "测试小区".into(),
-            households: 10,
-            buildings: Vec::new(),
-        };
-        store.put_property(&property, &audit()).expect("property");
-        let user = store
-            .create_user(
-                NewUser {
-                    login: "staff".into(),
-                    display_name: "staff".into(),
-                    role: Role::Staff,
-                    properties: vec![property.id],
-                    department: None,
-                    password_hash: String::new(),
-                },
-                Utc::now(),
-                &audit(),
-            )
-            .expect("user");
-        let claim = DeviceClaim {
-            claimed: None,
-            fresh: (DeviceId(uuid::Uuid::now_v7()), "secret".into()),
-            name: "tablet".into(),
-        };
-        let (device, _) = store
-            .device_login(&claim, user.id, ("token", Utc::now()), Utc::now(), &audit())
-            .expect("device");
-        (store, property, user, device.id, device.number)
+        let (store, property, user) = store_with_staff(dir);
+        let (device, number) = device(&store, &user);
+        (Arc::new(store), property, user, device, number)
     }
 
     fn count(c: &rusqlite::Connection) -> i64 {
@@ -216,7 +186,7 @@ mod tests {
     #[test]
     fn a_push_and_a_pull_answer_while_a_long_read_holds_a_reader() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let (store, property, user, device, number) = store_with_staff(dir.path());
+        let (store, property, user, device, number) = store_with_tablet(dir.path());
         // A read transaction held open, as the statistics or an export hold
         // theirs for seconds. With one shared connection the push below
         // would wait for it to end, so the bounded wait fails.
@@ -264,7 +234,7 @@ mod tests {
     #[test]
     fn readers_cannot_write() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let (store, ..) = store_with_staff(dir.path());
+        let (store, ..) = store_with_tablet(dir.path());
         let reader = store.read().expect("a reader");
         assert!(reader.execute("DELETE FROM ops", []).is_err());
     }

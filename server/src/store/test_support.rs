@@ -1,9 +1,11 @@
 //! What the store's unit tests share.
 
+use super::sqlite::SqliteStore;
+use super::{AuditEntry, DeviceClaim, NewUser, Store};
 use chrono::Utc;
 use shared::case::{CaseKind, Channel, Complainant, Registration};
 use shared::hlc::HlcClock;
-use shared::id::{CaseId, DeviceId, OpId};
+use shared::id::{CaseId, DeviceId, OpId, PropertyId};
 use shared::op::{Action, Op, SCHEMA_VERSION};
 use shared::property::{Location, Property};
 use shared::regno::RegNo;
@@ -47,4 +49,51 @@ pub(super) fn register(property: &Property, user: &User, device: DeviceId, numbe
             related_case: None,
         }),
     }
+}
+
+/// The audit record of a step a test sets up.
+pub(super) fn audit() -> AuditEntry {
+    AuditEntry::unattended("test", "test", serde_json::Value::Null)
+}
+
+/// A device logged in by `user`, and its number.
+pub(super) fn device(store: &SqliteStore, user: &User) -> (DeviceId, u32) {
+    let claim = DeviceClaim {
+        claimed: None,
+        fresh: (DeviceId(uuid::Uuid::now_v7()), "secret".into()),
+        name: "tablet".into(),
+    };
+    let token = uuid::Uuid::now_v7().to_string();
+    let (device, _) = store
+        .device_login(&claim, user.id, (&token, Utc::now()), Utc::now(), &audit())
+        .expect("device");
+    (device.id, device.number)
+}
+
+/// A store with one property and one staff member.
+pub(super) fn store_with_staff(dir: &std::path::Path) -> (SqliteStore, Property, User) {
+    let store = SqliteStore::open(&dir.join("cases.sqlite3")).expect("open store");
+    let property = Property {
+        id: PropertyId(uuid::Uuid::now_v7()),
+        code: "TEST".into(),
+        name: "测试小区".into(),
+        households: 10,
+        buildings: Vec::new(),
+    };
+    store.put_property(&property, &audit()).expect("property");
+    let user = store
+        .create_user(
+            NewUser {
+                login: "staff".into(),
+                display_name: "staff".into(),
+                role: Role::Staff,
+                properties: vec![property.id],
+                department: None,
+                password_hash: String::new(),
+            },
+            Utc::now(),
+            &audit(),
+        )
+        .expect("user");
+    (store, property, user)
 }
