@@ -9,7 +9,7 @@ use shared::device::{Actor, DeviceState};
 use shared::id::{CaseId, OpId};
 use shared::op::{Action, Op};
 use shared::phone::Phone;
-use shared::property::Location;
+use shared::property::{Location, Property};
 use shared::wire::{ConfigItem, LoginResponse, PullResponse, PushResponse};
 
 use crate::{PASSWORD, Server};
@@ -20,30 +20,62 @@ use crate::{PASSWORD, Server};
 /// "第{i}号：楼道灯不亮" and its complainant's phone is 139 and `i`. The
 /// device is the one the server issues at the login, so the ops and their
 /// registration numbers carry its id and number.
+/// A device logged in over the sync API, as a tablet would be, ready to
+/// make ops in 和园.
+pub struct Tablet {
+    /// The server's answer to the login: token, user and device.
+    pub login: LoginResponse,
+    /// 和园, from the pulled configuration.
+    pub property: Property,
+    /// Who makes the ops.
+    pub actor: Actor,
+    /// The device's sequence numbers, clock and registration counter.
+    pub state: DeviceState,
+}
+
+impl Tablet {
+    /// Logs `login` in on a new device named `device_name` and pulls the
+    /// configuration for 和园, which must be in the user's scope.
+    pub fn log_in(server: &Server, login: &str, device_name: &str) -> Tablet {
+        let (status, answer) = server.post_json(
+            None,
+            "/api/v1/auth/login",
+            &json!({ "login": login, "password": PASSWORD, "device_name": device_name }),
+        );
+        assert_eq!(status, 200, "{answer}");
+        let login: LoginResponse = serde_json::from_value(answer).expect("a login answer");
+        let (status, pull) = server.get_json(&login.token, "/api/v1/sync/pull?after=0&limit=10");
+        assert_eq!(status, 200, "{pull}");
+        let pull: PullResponse = serde_json::from_value(pull).expect("a pull answer");
+        let property = pull
+            .config
+            .iter()
+            .find_map(|item| match item {
+                ConfigItem::Properties(p) => p.iter().find(|p| p.code == "HY").cloned(),
+                _ => None,
+            })
+            .expect("和园 is in the user's scope");
+        let actor = Actor {
+            user: login.user.id,
+            role: login.user.role,
+        };
+        let state = DeviceState::new(login.device, login.device_number, login.acked_seq);
+        Tablet {
+            login,
+            property,
+            actor,
+            state,
+        }
+    }
+}
+
 pub fn push_cases(server: &Server, cases: usize, notes: usize) {
-    let (status, login) = server.post_json(
-        None,
-        "/api/v1/auth/login",
-        &json!({ "login": "staff1", "password": PASSWORD, "device_name": "bulk" }),
-    );
-    assert_eq!(status, 200, "{login}");
-    let login: LoginResponse = serde_json::from_value(login).expect("a login answer");
-    let (status, pull) = server.get_json(&login.token, "/api/v1/sync/pull?after=0&limit=10");
-    assert_eq!(status, 200, "{pull}");
-    let pull: PullResponse = serde_json::from_value(pull).expect("a pull answer");
-    let property = pull
-        .config
-        .iter()
-        .find_map(|item| match item {
-            ConfigItem::Properties(p) => p.iter().find(|p| p.code == "HY").cloned(),
-            _ => None,
-        })
-        .expect("和园 is in staff1's scope");
-    let actor = Actor {
-        user: login.user.id,
-        role: login.user.role,
-    };
-    let mut state = DeviceState::new(login.device, login.device_number, login.acked_seq);
+    let Tablet {
+        login,
+        property,
+        actor,
+        mut state,
+    } = Tablet::log_in(server, "staff1", "bulk");
     let tz = chrono_tz::Asia::Shanghai;
     let mut ops: Vec<Op> = Vec::with_capacity(cases * (1 + notes));
     for i in 0..cases {

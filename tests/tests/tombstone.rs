@@ -6,16 +6,16 @@
 //! ops nor its signature.
 
 use chrono::{Duration, Utc};
-use e2e::{Browser, PASSWORD, Server};
+use e2e::bulk::Tablet;
+use e2e::{Browser, Server};
 use serde_json::{Value, json};
 use shared::blob::BlobHash;
 use shared::case::{AttachmentKind, CaseKind, Channel, Complainant, Registration};
-use shared::device::{Actor, DeviceState};
 use shared::id::{AttachmentId, CaseId, OpId};
 use shared::op::{Action, Op};
 use shared::phone::Phone;
 use shared::property::Location;
-use shared::wire::{ConfigItem, LoginResponse, PullResponse, PushResponse};
+use shared::wire::PushResponse;
 use std::time::Instant;
 
 fn post(server: &Server, path: &str, token: Option<&str>, body: &Value) -> Value {
@@ -34,31 +34,12 @@ fn post(server: &Server, path: &str, token: Option<&str>, body: &Value) -> Value
 /// manager1's over the sync API, and uploads the signature. Returns the
 /// case and the signature's hash.
 fn push_old_withdrawn_case(server: &Server, signature: &[u8]) -> (CaseId, BlobHash) {
-    let login: LoginResponse = serde_json::from_value(post(
-        server,
-        "/api/v1/auth/login",
-        None,
-        &json!({ "login": "manager1", "password": PASSWORD, "device_name": "old records" }),
-    ))
-    .expect("a login answer");
-    let mut resp = ureq::get(&server.url("/api/v1/sync/pull?after=0&limit=10"))
-        .header("Authorization", &format!("Bearer {}", login.token))
-        .call()
-        .expect("pull the configuration");
-    let pull: PullResponse = resp.body_mut().read_json().expect("a pull answer");
-    let property = pull
-        .config
-        .iter()
-        .find_map(|item| match item {
-            ConfigItem::Properties(p) => p.iter().find(|p| p.code == "HY").cloned(),
-            _ => None,
-        })
-        .expect("和园 is in manager1's scope");
-    let actor = Actor {
-        user: login.user.id,
-        role: login.user.role,
-    };
-    let mut state = DeviceState::new(login.device, login.device_number, login.acked_seq);
+    let Tablet {
+        login,
+        property,
+        actor,
+        mut state,
+    } = Tablet::log_in(server, "manager1", "old records");
     let at = Utc::now() - Duration::days(400);
     let case = CaseId(uuid::Uuid::now_v7());
     let registration = Registration {
