@@ -35,6 +35,32 @@ fn env_u64(name: &str) -> Option<u64> {
     std::env::var(name).ok().and_then(|v| v.parse().ok())
 }
 
+/// Logs in a device for each handling role, with its clock skew in ms,
+/// and a simulated fleet of those devices acting in property A.
+fn log_in_fleet(server: &Server, fx: &Fixture) -> (Vec<Client>, Fleet) {
+    let logins = [
+        ("staff_a", 0),
+        ("head_a", -3_600_000),
+        ("manager_a", 7_200_000),
+        ("regional_a", 90_000),
+        ("deputy_a", -86_400_000),
+    ];
+    let mut clients = Vec::new();
+    let mut identities = Vec::new();
+    for (login, skew) in logins {
+        let (client, body) = Client::login(&server.base, login);
+        let user = user_of(&body);
+        let number = body["device_number"]
+            .as_u64()
+            .expect("device_number in login response") as u32;
+        identities.push((device_of(&body), user.id, user.role, skew, number));
+        clients.push(client);
+    }
+    let mut fleet = Fleet::with_identities(&identities, fx.pa.id, 0);
+    fleet.property_code = fx.pa.code.clone();
+    (clients, fleet)
+}
+
 #[test]
 fn devices_and_server_converge_over_random_schedules() {
     let seed = env_u64("CONVERGENCE_SEED").unwrap_or_else(|| rand::rng().random());
@@ -44,30 +70,15 @@ fn devices_and_server_converge_over_random_schedules() {
 
     let fx = Fixture::new();
     let server = Server::start(fx.data.path());
-    let logins = [
-        ("staff_a", 0),
-        ("head_a", -3_600_000),
-        ("manager_a", 7_200_000),
-        ("regional_a", 90_000),
-        ("deputy_a", -86_400_000),
-    ];
-    let mut tablets = Vec::new();
-    let mut identities = Vec::new();
-    for (login, skew) in logins {
-        let (client, body) = Client::login(&server.base, login);
-        let user = user_of(&body);
-        let number = body["device_number"]
-            .as_u64()
-            .expect("device_number in login response") as u32;
-        identities.push((device_of(&body), user.id, user.role, skew, number));
-        tablets.push(Tablet {
+    let (clients, mut fleet) = log_in_fleet(&server, &fx);
+    let mut tablets: Vec<Tablet> = clients
+        .into_iter()
+        .map(|client| Tablet {
             client,
             acked: 0,
             cursor: 0,
-        });
-    }
-    let mut fleet = Fleet::with_identities(&identities, fx.pa.id, 0);
-    fleet.property_code = fx.pa.code.clone();
+        })
+        .collect();
     let (quality, _) = Client::login(&server.base, "quality");
     let mut now = Utc::now() - Duration::days(2 * 365);
     let mut checked_cases = 0usize;
@@ -153,24 +164,7 @@ fn a_case_pushed_an_op_at_a_time_is_always_the_fold_of_its_ops() {
     let mut rng = StdRng::seed_from_u64(seed);
     let fx = Fixture::new();
     let server = Server::start(fx.data.path());
-    let logins = [
-        ("staff_a", 0),
-        ("head_a", -3_600_000),
-        ("manager_a", 7_200_000),
-        ("regional_a", 90_000),
-        ("deputy_a", -86_400_000),
-    ];
-    let mut clients = Vec::new();
-    let mut identities = Vec::new();
-    for (login, skew) in logins {
-        let (client, body) = Client::login(&server.base, login);
-        let user = user_of(&body);
-        let number = body["device_number"].as_u64().expect("device_number") as u32;
-        identities.push((device_of(&body), user.id, user.role, skew, number));
-        clients.push(client);
-    }
-    let mut fleet = Fleet::with_identities(&identities, fx.pa.id, 0);
-    fleet.property_code = fx.pa.code.clone();
+    let (clients, mut fleet) = log_in_fleet(&server, &fx);
     let mut now = Utc::now() - Duration::days(2 * 365);
     // Full visibility, so the case compares with the fold unmasked.
     let reader = &clients[2];
