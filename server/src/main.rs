@@ -12,6 +12,7 @@ use cli::calendar::CalendarCommand;
 use cli::certificates::TlsCommand;
 use cli::check::Check;
 use cli::first_admin::InitAdmin;
+use cli::migrate::Migrate;
 use cli::properties::PropertyCommand;
 use cli::restore::Restore;
 use cli::serve::Serve;
@@ -57,6 +58,9 @@ enum Command {
     /// pull again; keeps the devices the backup does not know; the
     /// replaced database is kept beside it.
     Restore(Restore),
+    /// Moves the installation from its SQLite file to an empty PostgreSQL
+    /// database and verifies the copy; the SQLite file is left as it was.
+    Migrate(Migrate),
 }
 
 fn main() -> ExitCode {
@@ -70,6 +74,7 @@ fn main() -> ExitCode {
         Command::Backup(c) => c.run(),
         Command::Check(c) => c.run(),
         Command::Restore(c) => c.run(),
+        Command::Migrate(c) => c.run(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -4,10 +4,11 @@
 //! - `cargo xtask run` installs what the build needs, builds the app bundle
 //!   into `dist/` and the server, then replaces itself with
 //!   `server serve` on 127.0.0.1:8080.
-//! - `cargo xtask test` installs the same plus Chromium and chromedriver,
-//!   then runs every check CI runs: fmt, clippy (native and wasm), the wasm
-//!   build of `shared`, the bundle, and `cargo test` (which includes the
-//!   browser tests in `tests/`).
+//! - `cargo xtask test` installs the same plus Chromium, chromedriver and
+//!   PostgreSQL, then runs every check CI runs: fmt, clippy (native and
+//!   wasm), the wasm build of `shared`, the bundle, and `cargo test` (which
+//!   includes the browser tests in `tests/`) with a throwaway PostgreSQL
+//!   cluster for the tests of that backend.
 //! - `cargo xtask dist` only builds the bundle.
 //!
 //! Every install is skipped when what it installs is already present, so a
@@ -30,6 +31,7 @@ mod bundle;
 mod dist;
 mod files;
 mod first_load;
+mod postgres;
 mod process;
 #[cfg(test)]
 mod tidy;
@@ -50,6 +52,8 @@ tasks:
                       fmt, clippy, the wasm builds and all tests
   dist                build the app bundle into dist/ only
   bench               run the benchmarks (release) and rewrite BENCHMARKS.md
+  postgres            start a throwaway PostgreSQL cluster for running the
+                      PostgreSQL tests by hand; Enter stops it
   bench first-load    only measure what a first visit transfers (needs dist/;
                       builds the server) and update its rows in BENCHMARKS.md
 ";
@@ -72,6 +76,7 @@ fn main() -> ExitCode {
             build_dist(&ctx, &tools)
         }),
         Some("bench") => Ctx::new().and_then(|ctx| bench(&ctx, &args[1..])),
+        Some("postgres") => postgres::serve_for_tests(),
         Some("help" | "-h" | "--help") => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -188,6 +193,7 @@ fn test(ctx: &Ctx) -> Result<()> {
 fn test_steps(ctx: &Ctx, steps: &mut Steps) -> Result<()> {
     let tools = steps.time("install build tools", || install_build_tools(ctx))?;
     steps.time("install chromium", install_chromium)?;
+    let postgres = steps.time("install postgresql", postgres::install_postgres)?;
     steps.time("fmt", || {
         step("check formatting");
         cmd(ctx.cargo().args(["fmt", "--all", "--", "--check"]))
@@ -228,11 +234,18 @@ fn test_steps(ctx: &Ctx, steps: &mut Steps) -> Result<()> {
     })?;
     steps.time("bundle", || build_dist(ctx, &tools))?;
     steps.time("server", || build_server(ctx))?;
+    let cluster = steps.time("start postgresql", || {
+        postgres::Cluster::start(&postgres, &postgres::cluster_dir())
+    })?;
     steps.time("tests", || {
         step("run all tests (unit, integration, end-to-end with Chromium)");
         cmd(ctx
             .cargo()
-            .args(["test", "--workspace", "--exclude", "app"]))
+            .args(["test", "--workspace", "--exclude", "app"])
+            .env(postgres::URL_VAR, &cluster.url)
+            // The PostgreSQL tests fail instead of skipping when they get
+            // no cluster: here they always must run.
+            .env(postgres::REQUIRED_VAR, "1"))
     })
 }
 

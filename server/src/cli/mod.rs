@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod certificates;
 pub mod check;
 pub mod first_admin;
+pub mod migrate;
 pub mod properties;
 pub mod restore;
 pub mod serve;

@@ -8,6 +8,9 @@
 
 pub mod administration;
 pub mod blobs;
+pub mod postgres;
+pub mod postgres_copy;
+mod postgres_schema;
 pub mod reports;
 pub mod schema;
 pub mod sqlite;

@@ -1,0 +1,271 @@
+//! The PostgreSQL backend, for groups that outgrow one machine: any number
+//! of stateless `serve` processes on one database.
+//!
+//! **Driver.** `tokio-postgres` with a `deadpool-postgres` pool. The
+//! [`Store`](super::Store) methods are blocking (handlers run them on the
+//! blocking pool), so the store owns a small runtime of its own and blocks
+//! on it: the connections' background tasks run there whatever the
+//! caller's runtime is doing.
+//!
+//! **Server sequence numbers never skip.** Pull hands out "every op after
+//! the device's cursor" by server sequence number, which is only safe if a
+//! number becomes visible no later than every smaller one. Concurrent
+//! transactions taking numbers from a PostgreSQL sequence would break
+//! that: a transaction that took 10 and commits after the one that took
+//! 11 leaves a puller who saw 11 past 10 for ever (the outbox ordering
+//! problem). So numbers come from the `counters` row, taken with
+//! `UPDATE … RETURNING` ([`next_seq`]): the row stays locked until the
+//! transaction ends, so the transactions that write ops or deletions
+//! commit one at a time in number order, on one server or many — the same
+//! order SQLite's single writer gives. A server's pushes already commit
+//! in groups, so the lock is taken once per group, not per op. The test
+//! `a_server_sequence_number_holds_back_the_next_until_it_commits` fails if
+//! the numbers stop being serialized.
+
+use super::postgres_schema;
+use super::{StoreError, StoreResult};
+use deadpool_postgres::GenericClient;
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use std::str::FromStr;
+use tokio_postgres::NoTls;
+
+/// The connections a server keeps when `--pool-size` is not given.
+pub const DEFAULT_POOL_SIZE: usize = 16;
+
+/// A store on a PostgreSQL database.
+pub struct PgStore {
+    /// Runs the driver; `None` only while dropping.
+    runtime: Option<tokio::runtime::Runtime>,
+    pool: Pool,
+}
+
+impl From<tokio_postgres::Error> for StoreError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        StoreError::Internal(e.to_string())
+    }
+}
+
+impl From<deadpool_postgres::PoolError> for StoreError {
+    fn from(e: deadpool_postgres::PoolError) -> Self {
+        StoreError::Internal(format!("connection pool: {e}"))
+    }
+}
+
+impl PgStore {
+    /// Connects to `url` (`postgres://user:password@host:port/database`)
+    /// with at most `pool_size` connections and brings the schema up to
+    /// date.
+    pub fn open(url: &str, pool_size: usize) -> StoreResult<PgStore> {
+        let config = tokio_postgres::Config::from_str(url)
+            .map_err(|e| StoreError::Internal(format!("database URL: {e}")))?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("postgres")
+            .enable_all()
+            .build()
+            .map_err(|e| StoreError::Internal(format!("start the database runtime: {e}")))?;
+        let manager = Manager::from_config(
+            config,
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(pool_size.max(1))
+            .runtime(deadpool_postgres::Runtime::Tokio1)
+            .build()
+            .map_err(|e| StoreError::Internal(format!("connection pool: {e}")))?;
+        let store = PgStore {
+            runtime: Some(runtime),
+            pool,
+        };
+        store.run(|pool| async move {
+            let mut client = pool.get().await?;
+            let version = postgres_schema::migrate(&mut client).await?;
+            if version > postgres_schema::latest() {
+                return Err(StoreError::Internal(format!(
+                    "the database is at schema version {version}, newer than this server's {}: \
+                     run the newer server",
+                    postgres_schema::latest()
+                )));
+            }
+            Ok(())
+        })?;
+        Ok(store)
+    }
+
+    /// Runs `work` with the pool on the store's runtime and waits for it.
+    pub(super) fn run<T, F, Fut>(&self, work: F) -> StoreResult<T>
+    where
+        F: FnOnce(Pool) -> Fut,
+        Fut: Future<Output = StoreResult<T>>,
+    {
+        let runtime = self
+            .runtime
+            .as_ref()
+            .ok_or_else(|| StoreError::Internal("the store is closing".into()))?;
+        runtime.block_on(work(self.pool.clone()))
+    }
+
+    /// The schema version the database is at.
+    pub fn schema_version(&self) -> StoreResult<i64> {
+        self.run(|pool| async move {
+            let client = pool.get().await?;
+            let row = client
+                .query_one(
+                    "SELECT coalesce(max(version), 0) FROM schema_migrations",
+                    &[],
+                )
+                .await?;
+            Ok(row.get(0))
+        })
+    }
+
+    /// The server's epoch (see `Store::epoch`).
+    pub fn epoch(&self) -> StoreResult<u64> {
+        self.run(|pool| async move {
+            let client = pool.get().await?;
+            Ok(read_epoch(&client).await? as u64)
+        })
+    }
+}
+
+impl Drop for PgStore {
+    fn drop(&mut self) {
+        // A store may be dropped inside another runtime (a test, the
+        // server's shutdown), where blocking on this one's end would panic.
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+/// Takes the next server sequence number. The `counters` row stays locked
+/// until the transaction ends, which serializes every transaction that
+/// takes a number: see the module's documentation.
+pub async fn next_seq(tx: &impl GenericClient) -> StoreResult<i64> {
+    let row = tx
+        .query_one(
+            "UPDATE counters SET value = value + 1 WHERE name = 'server_seq' RETURNING value",
+            &[],
+        )
+        .await?;
+    Ok(row.get(0))
+}
+
+async fn read_epoch(client: &impl GenericClient) -> StoreResult<i64> {
+    let row = client
+        .query_one("SELECT value FROM counters WHERE name = 'epoch'", &[])
+        .await?;
+    Ok(row.get(0))
+}
+
+#[cfg(test)]
+pub(super) mod test_database {
+    //! A fresh database per test on the cluster `cargo xtask test` starts
+    //! (`TEST_POSTGRES_URL`). Without one the PostgreSQL tests say so and
+    //! pass, unless `TEST_POSTGRES_REQUIRED` is set, as `cargo xtask test`
+    //! sets it: there they fail.
+
+    use std::str::FromStr;
+
+    /// The URL of a new, empty database, or `None` to skip.
+    pub fn fresh() -> Option<String> {
+        let Ok(url) = std::env::var("TEST_POSTGRES_URL") else {
+            assert!(
+                std::env::var_os("TEST_POSTGRES_REQUIRED").is_none(),
+                "TEST_POSTGRES_REQUIRED is set but TEST_POSTGRES_URL is not"
+            );
+            eprintln!("skipped: no TEST_POSTGRES_URL (`cargo xtask postgres` starts a cluster)");
+            return None;
+        };
+        let name = format!("test_{}", uuid::Uuid::now_v7().simple());
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        runtime.block_on(async {
+            let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+                .await
+                .expect("connect to the test cluster");
+            tokio::spawn(connection);
+            client
+                .batch_execute(&format!("CREATE DATABASE {name}"))
+                .await
+                .expect("create the test database");
+        });
+        let mut config = tokio_postgres::Config::from_str(&url).expect("test URL");
+        config.dbname(&name);
+        let host = match &config.get_hosts()[0] {
+            tokio_postgres::config::Host::Tcp(host) => host.clone(),
+            other => panic!("the test cluster is reached over TCP, not {other:?}"),
+        };
+        let user = config.get_user().unwrap_or("postgres");
+        let port = config.get_ports().first().copied().unwrap_or(5432);
+        Some(format!("postgres://{user}@{host}:{port}/{name}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{PgStore, next_seq, test_database};
+
+    fn store(url: &str) -> PgStore {
+        PgStore::open(url, 4).expect("open")
+    }
+
+    #[test]
+    fn opening_migrates_once_and_again_is_a_no_op() {
+        let Some(url) = test_database::fresh() else {
+            return;
+        };
+        let first = store(&url);
+        assert_eq!(
+            first.schema_version().expect("version"),
+            super::postgres_schema::latest()
+        );
+        assert_eq!(first.epoch().expect("epoch"), 1);
+        // A second server on the same database finds the schema in place.
+        let second = store(&url);
+        assert_eq!(
+            second.schema_version().expect("version"),
+            super::postgres_schema::latest()
+        );
+    }
+
+    /// Two transactions that each take a server sequence number: the second
+    /// must wait for the first to end, or a puller could see its number
+    /// before the first's. With a lock timeout the wait shows as an error
+    /// instead of a hang; without the serialization the second would get
+    /// its number at once.
+    #[test]
+    fn a_server_sequence_number_holds_back_the_next_until_it_commits() {
+        let Some(url) = test_database::fresh() else {
+            return;
+        };
+        let store = store(&url);
+        store
+            .run(|pool| async move {
+                let mut first = pool.get().await?;
+                let mut second = pool.get().await?;
+                let first_tx = first.transaction().await?;
+                let taken = next_seq(&first_tx).await?;
+                let second_tx = second.transaction().await?;
+                second_tx
+                    .batch_execute("SET LOCAL lock_timeout = '200ms'")
+                    .await?;
+                let waited = next_seq(&second_tx).await;
+                assert!(
+                    waited.is_err(),
+                    "a second transaction took a number while {taken} was uncommitted"
+                );
+                second_tx.rollback().await?;
+                first_tx.commit().await?;
+                let after = second.transaction().await?;
+                assert_eq!(next_seq(&after).await?, taken + 1);
+                Ok(())
+            })
+            .expect("numbers");
+    }
+}

@@ -1,0 +1,194 @@
+//! A throwaway PostgreSQL cluster for the tests: Debian's `postgresql`
+//! package (installed when missing), `initdb` into a fresh directory, a
+//! server on a free port of 127.0.0.1, stopped and removed when the
+//! [`Cluster`] is dropped.
+//!
+//! PostgreSQL refuses to run as root, so under root the cluster belongs to
+//! the package's `postgres` user and is driven through `runuser`. The
+//! cluster trusts connections from 127.0.0.1 only: it holds nothing but
+//! test databases and lives as long as the test run.
+
+use crate::Result;
+use crate::process::{cmd, output, step};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The environment variable that hands the cluster's URL to the tests.
+pub const URL_VAR: &str = "TEST_POSTGRES_URL";
+
+/// Set to make the PostgreSQL tests fail, instead of skip, without a URL.
+pub const REQUIRED_VAR: &str = "TEST_POSTGRES_REQUIRED";
+
+/// The installed server programs (`initdb`, `pg_ctl`): the newest of
+/// Debian's `/usr/lib/postgresql/<major>/bin`.
+fn bin_dir() -> Option<PathBuf> {
+    let mut found: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .ok()?
+        .filter_map(|entry| {
+            let entry = entry.ok()?;
+            let major = entry.file_name().to_str()?.parse().ok()?;
+            let bin = entry.path().join("bin");
+            bin.join("initdb").exists().then_some((major, bin))
+        })
+        .collect();
+    found.sort();
+    found.pop().map(|(_, bin)| bin)
+}
+
+/// Debian's PostgreSQL server, installed with apt when it is missing.
+pub fn install_postgres() -> Result<PathBuf> {
+    step("PostgreSQL (for the tests of the PostgreSQL backend)");
+    if let Some(bin) = bin_dir() {
+        println!("present: {}", bin.display());
+        return Ok(bin);
+    }
+    let mut apt = if is_root()? {
+        Command::new("apt-get")
+    } else {
+        let mut sudo = Command::new("sudo");
+        sudo.arg("apt-get");
+        sudo
+    };
+    apt.env("DEBIAN_FRONTEND", "noninteractive");
+    cmd(apt.args(["install", "-y", "postgresql"]))?;
+    bin_dir().ok_or_else(|| "apt installed postgresql but no initdb was found".to_string())
+}
+
+fn is_root() -> Result<bool> {
+    output(Command::new("id").arg("-u")).map(|uid| uid.trim() == "0")
+}
+
+/// Where a run's cluster lives: under the system's temp directory, which
+/// the `postgres` user can reach (a checkout under /root may not be).
+pub fn cluster_dir() -> PathBuf {
+    std::env::temp_dir().join(format!("xtask-postgres-{}", std::process::id()))
+}
+
+/// `cargo xtask postgres`: a cluster for running the tests by hand, until
+/// Enter is pressed.
+pub fn serve_for_tests() -> Result<()> {
+    let bin = install_postgres()?;
+    let cluster = Cluster::start(&bin, &cluster_dir())?;
+    println!(
+        "\nIn another shell:\n  export {URL_VAR}={}\n  cargo test -p server\n",
+        cluster.url
+    );
+    println!("Press Enter to stop the cluster.");
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .map_err(|e| format!("read stdin: {e}"))?;
+    drop(cluster);
+    Ok(())
+}
+
+/// A running throwaway cluster.
+pub struct Cluster {
+    bin: PathBuf,
+    dir: PathBuf,
+    /// The OS user the server runs as, when we are root.
+    run_as: Option<&'static str>,
+    /// `postgres://…` to its `postgres` database.
+    pub url: String,
+}
+
+impl Cluster {
+    /// Initializes a cluster in `dir` (which must not exist) and starts it.
+    pub fn start(bin: &Path, dir: &Path) -> Result<Cluster> {
+        step("start a throwaway PostgreSQL cluster");
+        let run_as = if is_root()? { Some("postgres") } else { None };
+        if dir.join("data").exists() {
+            // Left by a run that was killed: its server may still be up.
+            stop(bin, dir, run_as);
+            std::fs::remove_dir_all(dir).map_err(|e| format!("remove {}: {e}", dir.display()))?;
+        }
+        std::fs::create_dir_all(dir).map_err(|e| format!("create {}: {e}", dir.display()))?;
+        if let Some(user) = run_as {
+            cmd(Command::new("chown").arg(user).arg(dir))?;
+        }
+        let data = dir.join("data");
+        let superuser = "ci";
+        let mut cluster = Cluster {
+            bin: bin.to_path_buf(),
+            dir: dir.to_path_buf(),
+            run_as,
+            url: String::new(),
+        };
+        cmd(program(bin, run_as, "initdb")
+            .arg("-D")
+            .arg(&data)
+            .args([
+                "-U",
+                superuser,
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+            ])
+            .arg("--no-sync"))?;
+        let port = free_port()?;
+        // The socket goes into the cluster's own directory: the system's
+        // /var/run/postgresql may not exist or be writable.
+        let options = format!(
+            "-p {port} -c listen_addresses=127.0.0.1 -k {} -c fsync=off -c max_connections=200",
+            dir.display()
+        );
+        cmd(program(bin, run_as, "pg_ctl")
+            .arg("-D")
+            .arg(&data)
+            .args(["-w", "-l"])
+            .arg(dir.join("server.log"))
+            .args(["-o", &options, "start"]))?;
+        cluster.url = format!("postgres://{superuser}@127.0.0.1:{port}/postgres");
+        println!("PostgreSQL: {}", cluster.url);
+        Ok(cluster)
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        stop(&self.bin, &self.dir, self.run_as);
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// `bin/name`, run as `run_as` when that is set.
+fn program(bin: &Path, run_as: Option<&str>, name: &str) -> Command {
+    let path = bin.join(name);
+    match run_as {
+        Some(user) => {
+            let mut c = Command::new("runuser");
+            c.args(["-u", user, "--"]).arg(path);
+            c
+        }
+        None => Command::new(path),
+    }
+}
+
+/// Stops the cluster in `dir`, if it runs.
+fn stop(bin: &Path, dir: &Path, run_as: Option<&str>) {
+    let data = dir.join("data");
+    if !data.join("postmaster.pid").exists() {
+        return;
+    }
+    let stopped = program(bin, run_as, "pg_ctl")
+        .arg("-D")
+        .arg(&data)
+        .args(["-m", "fast", "-w", "stop"])
+        .status();
+    if !matches!(stopped, Ok(s) if s.success()) {
+        eprintln!(
+            "warning: the test PostgreSQL cluster in {} did not stop cleanly",
+            dir.display()
+        );
+    }
+}
+
+/// A port nothing listens on now (the OS picks it).
+fn free_port() -> Result<u16> {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .map_err(|e| format!("find a free port: {e}"))
+}
