@@ -161,12 +161,13 @@ async fn read_epoch(client: &impl GenericClient) -> StoreResult<i64> {
     Ok(row.get(0))
 }
 
-#[cfg(test)]
-pub(super) mod test_database {
-    //! A fresh database per test on the cluster `cargo xtask test` starts
-    //! (`TEST_POSTGRES_URL`). Without one the PostgreSQL tests say so and
-    //! pass, unless `TEST_POSTGRES_REQUIRED` is set, as `cargo xtask test`
-    //! sets it: there they fail.
+#[doc(hidden)]
+pub mod test_database {
+    //! For this crate's tests, unit and integration: a fresh database per
+    //! test on the cluster `cargo xtask test` starts (`TEST_POSTGRES_URL`).
+    //! Without one the PostgreSQL tests say so and pass, unless
+    //! `TEST_POSTGRES_REQUIRED` is set, as `cargo xtask test` sets it:
+    //! there they fail.
 
     use std::str::FromStr;
 

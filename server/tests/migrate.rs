@@ -1,0 +1,65 @@
+//! `server migrate`: a SQLite installation moved into PostgreSQL by the
+//! real binary, refused while its server runs and into a used database.
+
+mod common;
+
+use common::{Client, Fixture, Server, bin};
+use server::store::postgres::test_database;
+use std::process::{Command, Output};
+
+fn migrate(data: &std::path::Path, url: &str) -> Output {
+    Command::new(bin())
+        .args(["migrate", "--from-data-dir"])
+        .arg(data)
+        .args(["--to", url])
+        .output()
+        .expect("run server migrate")
+}
+
+#[test]
+fn an_installation_moves_once_into_an_empty_database_with_its_server_stopped() {
+    let Some(url) = test_database::fresh() else {
+        return;
+    };
+    let fixture = Fixture::new();
+    let data = fixture.data.path();
+    let mut server = Server::start(data);
+    // A login leaves a device, a token and audit rows to move.
+    Client::login(&server.base, "staff_a");
+
+    let running = migrate(data, &url);
+    assert!(!running.status.success(), "migrated under a running server");
+    assert!(
+        String::from_utf8_lossy(&running.stderr).contains("in use by a running server"),
+        "{}",
+        String::from_utf8_lossy(&running.stderr)
+    );
+
+    server.kill();
+    let moved = migrate(data, &url);
+    let stdout = String::from_utf8_lossy(&moved.stdout);
+    assert!(
+        moved.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&moved.stderr)
+    );
+    let rows = |table: &str| -> Option<i64> {
+        stdout
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(table))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|n| n.parse().ok())
+    };
+    assert_eq!(rows("users"), Some(10), "{stdout}");
+    assert_eq!(rows("properties"), Some(2), "{stdout}");
+    assert_eq!(rows("devices"), Some(1), "{stdout}");
+    assert!(stdout.contains("verified"), "{stdout}");
+
+    let again = migrate(data, &url);
+    assert!(!again.status.success(), "migrated twice into one database");
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("migrate into an empty database"),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+}
