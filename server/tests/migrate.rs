@@ -8,12 +8,15 @@ use server::store::postgres::test_database;
 use std::process::{Command, Output};
 
 fn migrate(data: &std::path::Path, url: &str) -> Output {
-    Command::new(bin())
+    let mut command = Command::new(bin());
+    command
         .args(["migrate", "--from-data-dir"])
         .arg(data)
-        .args(["--to", url])
-        .output()
-        .expect("run server migrate")
+        .args(["--to", url]);
+    if let Some(ca) = test_database::ca() {
+        command.arg("--database-ca").arg(ca);
+    }
+    command.output().expect("run server migrate")
 }
 
 #[test]

@@ -243,6 +243,7 @@ fn test_steps(ctx: &Ctx, steps: &mut Steps) -> Result<()> {
             .cargo()
             .args(["test", "--workspace", "--exclude", "app"])
             .env(postgres::URL_VAR, &cluster.url)
+            .env(postgres::CA_VAR, &cluster.ca)
             // The PostgreSQL tests fail instead of skipping when they get
             // no cluster: here they always must run.
             .env(postgres::REQUIRED_VAR, "1"))

@@ -20,6 +20,10 @@ pub const URL_VAR: &str = "TEST_POSTGRES_URL";
 /// Set to make the PostgreSQL tests fail, instead of skip, without a URL.
 pub const REQUIRED_VAR: &str = "TEST_POSTGRES_REQUIRED";
 
+/// The environment variable that names the certificate authority (PEM) of
+/// the cluster's TLS certificate: the tests connect over verified TLS.
+pub const CA_VAR: &str = "TEST_POSTGRES_CA";
+
 /// The installed server programs (`initdb`, `pg_ctl`): the newest of
 /// Debian's `/usr/lib/postgresql/<major>/bin`.
 fn bin_dir() -> Option<PathBuf> {
@@ -71,8 +75,9 @@ pub fn serve_for_tests() -> Result<()> {
     let bin = install_postgres()?;
     let cluster = Cluster::start(&bin, &cluster_dir())?;
     println!(
-        "\nIn another shell:\n  export {URL_VAR}={}\n  cargo test -p server\n",
-        cluster.url
+        "\nIn another shell:\n  export {URL_VAR}={} {CA_VAR}={}\n  cargo test -p server\n",
+        cluster.url,
+        cluster.ca.display()
     );
     println!("Press Enter to stop the cluster.");
     let mut line = String::new();
@@ -91,6 +96,8 @@ pub struct Cluster {
     run_as: Option<&'static str>,
     /// `postgres://…` to its `postgres` database.
     pub url: String,
+    /// The certificate authority that signed the server's certificate.
+    pub ca: PathBuf,
 }
 
 impl Cluster {
@@ -114,7 +121,15 @@ impl Cluster {
             dir: dir.to_path_buf(),
             run_as,
             url: String::new(),
+            ca: dir.join("ca.crt"),
         };
+        certificates(dir)?;
+        if let Some(user) = run_as {
+            cmd(Command::new("chown")
+                .arg(user)
+                .arg(dir.join("server.crt"))
+                .arg(dir.join("server.key")))?;
+        }
         cmd(program(bin, run_as, "initdb")
             .arg("-D")
             .arg(&data)
@@ -131,8 +146,9 @@ impl Cluster {
         // The socket goes into the cluster's own directory: the system's
         // /var/run/postgresql may not exist or be writable.
         let options = format!(
-            "-p {port} -c listen_addresses=127.0.0.1 -k {} -c fsync=off -c max_connections=200",
-            dir.display()
+            "-p {port} -c listen_addresses=127.0.0.1 -k {dir} -c fsync=off -c max_connections=200 \
+             -c ssl=on -c ssl_cert_file={dir}/server.crt -c ssl_key_file={dir}/server.key",
+            dir = dir.display()
         );
         cmd(program(bin, run_as, "pg_ctl")
             .arg("-D")
@@ -141,7 +157,11 @@ impl Cluster {
             .arg(dir.join("server.log"))
             .args(["-o", &options, "start"]))?;
         cluster.url = format!("postgres://{superuser}@127.0.0.1:{port}/postgres");
-        println!("PostgreSQL: {}", cluster.url);
+        println!(
+            "PostgreSQL: {} (TLS by {})",
+            cluster.url,
+            cluster.ca.display()
+        );
         Ok(cluster)
     }
 }
@@ -183,6 +203,80 @@ fn stop(bin: &Path, dir: &Path, run_as: Option<&str>) {
             dir.display()
         );
     }
+}
+
+/// A certificate authority (`ca.crt`) and the server's certificate for
+/// 127.0.0.1 signed by it (`server.crt`, `server.key`) in `dir`, made with
+/// the `openssl` that Debian's PostgreSQL package depends on.
+fn certificates(dir: &Path) -> Result<()> {
+    let openssl = |args: &[&str]| {
+        let mut c = Command::new("openssl");
+        c.current_dir(dir).args(args);
+        cmd(&mut c)
+    };
+    let key = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    openssl(
+        &[
+            &["req", "-x509"],
+            &key[..],
+            &[
+                "-keyout",
+                "ca.key",
+                "-out",
+                "ca.crt",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=test PostgreSQL CA",
+            ],
+        ]
+        .concat(),
+    )?;
+    openssl(
+        &[
+            &["req"],
+            &key[..],
+            &[
+                "-keyout",
+                "server.key",
+                "-out",
+                "server.csr",
+                "-subj",
+                "/CN=127.0.0.1",
+            ],
+        ]
+        .concat(),
+    )?;
+    std::fs::write(
+        dir.join("server.ext"),
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
+    )
+    .map_err(|e| format!("write server.ext: {e}"))?;
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.crt",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.crt",
+        "-days",
+        "2",
+        "-extfile",
+        "server.ext",
+    ])?;
+    // PostgreSQL refuses a key others may read.
+    cmd(Command::new("chmod").arg("600").arg(dir.join("server.key")))
 }
 
 /// A port nothing listens on now (the OS picks it).

@@ -18,6 +18,10 @@ pub struct Migrate {
     /// created): `postgres://user:password@host:port/database`.
     #[arg(long)]
     to: String,
+    /// The certificate authority (PEM) of the database's TLS certificate,
+    /// if the system's do not vouch for it.
+    #[arg(long)]
+    database_ca: Option<std::path::PathBuf>,
 }
 
 impl Migrate {
@@ -28,7 +32,8 @@ impl Migrate {
         };
         // No server may write the file while it is copied.
         let _lock = data.lock()?;
-        let target = PgStore::open(&self.to, 2).map_err(|e| e.to_string())?;
+        let target =
+            PgStore::open(&self.to, 2, self.database_ca.as_deref()).map_err(|e| e.to_string())?;
         let report = postgres_copy::copy(&self.from.join(server::DB_FILE), &target)
             .map_err(|e| e.to_string())?;
         for (table, rows) in &report.rows {

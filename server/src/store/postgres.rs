@@ -7,6 +7,13 @@
 //! on it: the connections' background tasks run there whatever the
 //! caller's runtime is doing.
 //!
+//! **TLS.** Connections use TLS when the URL's `sslmode` asks for it
+//! (`require`) or allows it and the database offers it (`prefer`, the
+//! default), always verifying the database's certificate against the
+//! system's certificate authorities and the one given with
+//! `--database-ca`; `sslmode=disable` turns TLS off, for a database on the
+//! same machine.
+//!
 //! **Server sequence numbers never skip.** Pull hands out "every op after
 //! the device's cursor" by server sequence number, which is only safe if a
 //! number becomes visible no later than every smaller one. Concurrent
@@ -26,8 +33,10 @@ use super::postgres_schema;
 use super::{StoreError, StoreResult};
 use deadpool_postgres::GenericClient;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use std::path::Path;
 use std::str::FromStr;
-use tokio_postgres::NoTls;
+use std::sync::Arc;
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 /// The connections a server keeps when `--pool-size` is not given.
 pub const DEFAULT_POOL_SIZE: usize = 16;
@@ -53,11 +62,13 @@ impl From<deadpool_postgres::PoolError> for StoreError {
 
 impl PgStore {
     /// Connects to `url` (`postgres://user:password@host:port/database`)
-    /// with at most `pool_size` connections and brings the schema up to
-    /// date.
-    pub fn open(url: &str, pool_size: usize) -> StoreResult<PgStore> {
+    /// with at most `pool_size` connections, trusting the certificate
+    /// authority in the PEM file `ca` besides the system's, and brings the
+    /// schema up to date.
+    pub fn open(url: &str, pool_size: usize, ca: Option<&Path>) -> StoreResult<PgStore> {
         let config = tokio_postgres::Config::from_str(url)
             .map_err(|e| StoreError::Internal(format!("database URL: {e}")))?;
+        let tls = tls(ca)?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .thread_name("postgres")
@@ -66,7 +77,7 @@ impl PgStore {
             .map_err(|e| StoreError::Internal(format!("start the database runtime: {e}")))?;
         let manager = Manager::from_config(
             config,
-            NoTls,
+            tls,
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
             },
@@ -81,7 +92,7 @@ impl PgStore {
             pool,
         };
         store.run(|pool| async move {
-            let mut client = pool.get().await?;
+            let mut client = pool.get().await.map_err(connect_error)?;
             let version = postgres_schema::migrate(&mut client).await?;
             if version > postgres_schema::latest() {
                 return Err(StoreError::Internal(format!(
@@ -131,6 +142,63 @@ impl PgStore {
     }
 }
 
+/// The TLS setup for the database's connections: the system's certificate
+/// authorities (Debian's bundle) and the one in `ca`, if given.
+fn tls(ca: Option<&Path>) -> StoreResult<MakeRustlsConnect> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    const SYSTEM_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
+    let mut roots = rustls::RootCertStore::empty();
+    if Path::new(SYSTEM_BUNDLE).exists() {
+        let system = CertificateDer::pem_file_iter(SYSTEM_BUNDLE)
+            .map_err(|e| StoreError::Internal(format!("read {SYSTEM_BUNDLE}: {e}")))?;
+        // A bundle may hold certificates rustls cannot use; the rest stay.
+        roots.add_parsable_certificates(system.flatten());
+    }
+    if let Some(ca) = ca {
+        let unreadable = |e: &dyn std::fmt::Display| {
+            StoreError::Internal(format!("--database-ca {}: {e}", ca.display()))
+        };
+        let mut added = 0;
+        for cert in CertificateDer::pem_file_iter(ca).map_err(|e| unreadable(&e))? {
+            roots
+                .add(cert.map_err(|e| unreadable(&e))?)
+                .map_err(|e| unreadable(&e))?;
+            added += 1;
+        }
+        if added == 0 {
+            return Err(unreadable(&"holds no certificate"));
+        }
+    }
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| StoreError::Internal(format!("TLS: {e}")))?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    Ok(MakeRustlsConnect::new(config))
+}
+
+/// A failed first connection, said so that whoever starts the server knows
+/// what to change.
+fn connect_error(e: deadpool_postgres::PoolError) -> StoreError {
+    // The driver's own words are in the chain of sources.
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(&e);
+    while let Some(cause) = source {
+        text.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    let hint = if text.contains("TLS") || text.contains("certificate") {
+        " (is the database's TLS certificate trusted? Give its certificate authority \
+         with --database-ca, or use sslmode=disable for a database on this machine)"
+    } else {
+        ""
+    };
+    StoreError::Internal(format!("connect to the database: {text}{hint}"))
+}
+
 impl Drop for PgStore {
     fn drop(&mut self) {
         // A store may be dropped inside another runtime (a test, the
@@ -170,6 +238,11 @@ pub mod test_database {
     //! there they fail.
 
     use std::str::FromStr;
+
+    /// The certificate authority of the test cluster's TLS certificate.
+    pub fn ca() -> Option<std::path::PathBuf> {
+        std::env::var_os("TEST_POSTGRES_CA").map(Into::into)
+    }
 
     /// The URL of a new, empty database, or `None` to skip.
     pub fn fresh() -> Option<String> {
@@ -213,7 +286,7 @@ mod tests {
     use super::{PgStore, next_seq, test_database};
 
     fn store(url: &str) -> PgStore {
-        PgStore::open(url, 4).expect("open")
+        PgStore::open(url, 4, test_database::ca().as_deref()).expect("open")
     }
 
     #[test]
@@ -232,6 +305,36 @@ mod tests {
         assert_eq!(
             second.schema_version().expect("version"),
             super::postgres_schema::latest()
+        );
+    }
+
+    #[test]
+    fn the_database_is_reached_over_tls_verified_by_the_given_authority() {
+        let Some(url) = test_database::fresh() else {
+            return;
+        };
+        let ca = test_database::ca().expect("the test cluster's certificate authority");
+        let url = format!("{url}?sslmode=require");
+        let store = PgStore::open(&url, 1, Some(&ca)).expect("open over TLS");
+        let encrypted: bool = store
+            .run(|pool| async move {
+                let client = pool.get().await?;
+                let row = client
+                    .query_one(
+                        "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+                        &[],
+                    )
+                    .await?;
+                Ok(row.get(0))
+            })
+            .expect("ask");
+        assert!(encrypted);
+        let Err(untrusted) = PgStore::open(&url, 1, None) else {
+            panic!("a certificate from an unknown authority was accepted");
+        };
+        assert!(
+            untrusted.to_string().contains("--database-ca"),
+            "{untrusted}"
         );
     }
 
