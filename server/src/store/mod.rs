@@ -8,14 +8,17 @@
 
 pub mod administration;
 pub mod blobs;
+pub mod db;
 pub mod postgres;
 pub mod postgres_copy;
+pub mod postgres_db;
 mod postgres_schema;
 pub mod reports;
 pub mod schema;
 pub mod sqlite;
 mod sqlite_admin;
 mod sqlite_blobs;
+mod sqlite_db;
 mod sqlite_fold;
 mod sqlite_push;
 mod sqlite_readers;

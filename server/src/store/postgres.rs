@@ -29,6 +29,7 @@
 //! `a_server_sequence_number_holds_back_the_next_until_it_commits` fails if
 //! the numbers stop being serialized.
 
+use super::db::Db;
 use super::postgres_schema;
 use super::{StoreError, StoreResult};
 use deadpool_postgres::GenericClient;
@@ -119,26 +120,34 @@ impl PgStore {
         runtime.block_on(work(self.pool.clone()))
     }
 
+    /// The store's runtime, for blocking on it.
+    pub(super) fn handle(&self) -> StoreResult<tokio::runtime::Handle> {
+        self.runtime
+            .as_ref()
+            .map(|r| r.handle().clone())
+            .ok_or_else(|| StoreError::Internal("the store is closing".into()))
+    }
+
+    /// The connection pool.
+    pub(super) fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
     /// The schema version the database is at.
     pub fn schema_version(&self) -> StoreResult<i64> {
-        self.run(|pool| async move {
-            let client = pool.get().await?;
-            let row = client
-                .query_one(
-                    "SELECT coalesce(max(version), 0) FROM schema_migrations",
-                    &[],
-                )
-                .await?;
-            Ok(row.get(0))
-        })
+        self.connection()?
+            .query_one(
+                "SELECT coalesce(max(version), 0) FROM schema_migrations",
+                &[],
+            )?
+            .get(0)
     }
 
     /// The server's epoch (see `Store::epoch`).
     pub fn epoch(&self) -> StoreResult<u64> {
-        self.run(|pool| async move {
-            let client = pool.get().await?;
-            Ok(read_epoch(&client).await? as u64)
-        })
+        self.connection()?
+            .query_one("SELECT value FROM counters WHERE name = 'epoch'", &[])?
+            .get(0)
     }
 }
 
@@ -218,13 +227,6 @@ pub async fn next_seq(tx: &impl GenericClient) -> StoreResult<i64> {
             "UPDATE counters SET value = value + 1 WHERE name = 'server_seq' RETURNING value",
             &[],
         )
-        .await?;
-    Ok(row.get(0))
-}
-
-async fn read_epoch(client: &impl GenericClient) -> StoreResult<i64> {
-    let row = client
-        .query_one("SELECT value FROM counters WHERE name = 'epoch'", &[])
         .await?;
     Ok(row.get(0))
 }

@@ -1,0 +1,271 @@
+//! [`Db`] on a PostgreSQL connection from the pool, for the store's
+//! blocking methods: each statement blocks on the store's runtime. SQLite's
+//! placeholders become PostgreSQL's, and statements are prepared once per
+//! connection (`deadpool-postgres`' cache).
+
+use super::db::{Cell, Db, Dialect, Row, Value, numbered_placeholders};
+use super::postgres::PgStore;
+use super::{StoreError, StoreResult};
+use bytes::BytesMut;
+use tokio_postgres::types::{IsNull, ToSql, Type, to_sql_checked};
+
+/// A connection taken from the pool; back to the pool when dropped.
+pub struct PgDb {
+    client: deadpool_postgres::Object,
+    runtime: tokio::runtime::Handle,
+}
+
+impl PgStore {
+    /// A connection for blocking code (never call from inside
+    /// [`PgStore::run`]: it would block the store's runtime on itself).
+    pub fn connection(&self) -> StoreResult<PgDb> {
+        let runtime = self.handle()?;
+        let pool = self.pool().clone();
+        let client = runtime.block_on(pool.get())?;
+        Ok(PgDb { client, runtime })
+    }
+}
+
+impl PgDb {
+    fn block_on<T>(
+        &self,
+        work: impl Future<Output = Result<T, tokio_postgres::Error>>,
+    ) -> StoreResult<T> {
+        Ok(self.runtime.block_on(work)?)
+    }
+
+    /// Begins a transaction at `isolation` (`READ COMMITTED` for writes,
+    /// `REPEATABLE READ` for a read that must see one snapshot). It rolls
+    /// back when dropped uncommitted.
+    pub fn transaction(&mut self, isolation: Isolation) -> StoreResult<PgTransaction<'_>> {
+        self.batch(match isolation {
+            Isolation::ReadCommitted => "BEGIN ISOLATION LEVEL READ COMMITTED",
+            Isolation::RepeatableRead => "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY",
+        })?;
+        Ok(PgTransaction {
+            db: self,
+            open: true,
+        })
+    }
+}
+
+/// How a transaction sees other transactions' commits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Isolation {
+    /// Each statement sees what was committed before it: for writes, which
+    /// serialize on the rows they lock.
+    ReadCommitted,
+    /// Every statement sees the snapshot of the first, read only: for a
+    /// read made of several queries (a pull page and its cursor).
+    RepeatableRead,
+}
+
+/// An open transaction; [`PgTransaction::commit`] ends it, dropping it
+/// rolls it back.
+pub struct PgTransaction<'a> {
+    db: &'a PgDb,
+    open: bool,
+}
+
+impl PgTransaction<'_> {
+    /// Commits.
+    pub fn commit(mut self) -> StoreResult<()> {
+        self.open = false;
+        self.db.batch("COMMIT")
+    }
+}
+
+impl Drop for PgTransaction<'_> {
+    fn drop(&mut self) {
+        if self.open {
+            // The connection goes back to the pool; it must not carry the
+            // transaction with it. If even the rollback fails, the
+            // connection is broken and the pool drops it.
+            let _ = self.db.batch("ROLLBACK");
+        }
+    }
+}
+
+impl ToSql for Value<'_> {
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut BytesMut,
+    ) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        match self {
+            Value::Null => Ok(IsNull::Yes),
+            Value::Int(v) => match *ty {
+                Type::INT8 => v.to_sql(ty, out),
+                Type::INT4 => i32::try_from(*v)?.to_sql(ty, out),
+                Type::INT2 => i16::try_from(*v)?.to_sql(ty, out),
+                Type::BOOL => (*v != 0).to_sql(ty, out),
+                Type::FLOAT8 => (*v as f64).to_sql(ty, out),
+                _ => v.to_string().as_str().to_sql(ty, out),
+            },
+            Value::Text(s) => s.as_ref().to_sql(ty, out),
+        }
+    }
+
+    fn accepts(_: &Type) -> bool {
+        // Converted by the type PostgreSQL inferred for the placeholder.
+        true
+    }
+
+    to_sql_checked!();
+}
+
+fn cells(row: &tokio_postgres::Row) -> StoreResult<Row> {
+    let mut cells = Vec::with_capacity(row.len());
+    for (i, column) in row.columns().iter().enumerate() {
+        let cell = match *column.type_() {
+            Type::INT8 => row.try_get::<_, Option<i64>>(i)?.map(Cell::Int),
+            Type::INT4 => row
+                .try_get::<_, Option<i32>>(i)?
+                .map(|v| Cell::Int(v.into())),
+            Type::INT2 => row
+                .try_get::<_, Option<i16>>(i)?
+                .map(|v| Cell::Int(v.into())),
+            Type::BOOL => row.try_get::<_, Option<bool>>(i)?.map(Cell::Bool),
+            Type::FLOAT8 => row.try_get::<_, Option<f64>>(i)?.map(Cell::Real),
+            Type::FLOAT4 => row
+                .try_get::<_, Option<f32>>(i)?
+                .map(|v| Cell::Real(v.into())),
+            Type::TEXT | Type::VARCHAR | Type::NAME | Type::BPCHAR => {
+                row.try_get::<_, Option<String>>(i)?.map(Cell::Text)
+            }
+            ref other => {
+                return Err(StoreError::Internal(format!(
+                    "column {} is {other}: cast it to BIGINT or TEXT in the query",
+                    column.name()
+                )));
+            }
+        };
+        cells.push(cell.unwrap_or(Cell::Null));
+    }
+    Ok(Row(cells))
+}
+
+fn params<'a>(values: &'a [Value<'_>]) -> Vec<&'a (dyn ToSql + Sync)> {
+    values.iter().map(|v| v as &(dyn ToSql + Sync)).collect()
+}
+
+impl Db for PgDb {
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
+
+    fn execute(&self, sql: &str, values: &[Value<'_>]) -> StoreResult<u64> {
+        self.block_on(async {
+            let stmt = self
+                .client
+                .prepare_cached(&numbered_placeholders(sql))
+                .await?;
+            self.client.execute(&stmt, &params(values)).await
+        })
+    }
+
+    fn query(&self, sql: &str, values: &[Value<'_>]) -> StoreResult<Vec<Row>> {
+        let rows = self.block_on(async {
+            let stmt = self
+                .client
+                .prepare_cached(&numbered_placeholders(sql))
+                .await?;
+            self.client.query(&stmt, &params(values)).await
+        })?;
+        rows.iter().map(cells).collect()
+    }
+
+    fn batch(&self, sql: &str) -> StoreResult<()> {
+        self.block_on(self.client.batch_execute(sql))
+    }
+}
+
+impl Db for PgTransaction<'_> {
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
+
+    fn execute(&self, sql: &str, values: &[Value<'_>]) -> StoreResult<u64> {
+        self.db.execute(sql, values)
+    }
+
+    fn query(&self, sql: &str, values: &[Value<'_>]) -> StoreResult<Vec<Row>> {
+        self.db.query(sql, values)
+    }
+
+    fn batch(&self, sql: &str) -> StoreResult<()> {
+        self.db.batch(sql)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::db::{Db, Dialect, Value};
+    use super::super::postgres::{PgStore, test_database};
+    use super::Isolation;
+
+    #[test]
+    fn values_go_in_and_come_back_as_cells_and_a_dropped_transaction_rolls_back() {
+        let Some(url) = test_database::fresh() else {
+            return;
+        };
+        let store = PgStore::open(&url, 2, test_database::ca().as_deref()).expect("open");
+        let mut conn = store.connection().expect("connection");
+        assert_eq!(conn.dialect(), Dialect::Postgres);
+        conn.batch("CREATE TABLE t (id TEXT PRIMARY KEY, n BIGINT, note TEXT)")
+            .expect("create");
+        let inserted = conn
+            .execute(
+                "INSERT INTO t (id, n, note) VALUES (?1, ?2, ?3)",
+                &["a".into(), 5i64.into(), Value::from(None::<&str>)],
+            )
+            .expect("insert");
+        assert_eq!(inserted, 1);
+        conn.execute(
+            "INSERT INTO t (id, n, note) VALUES (?, ?, ?)",
+            &["b".into(), true.into(), "附注".into()],
+        )
+        .expect("insert");
+        let rows = conn
+            .query("SELECT id, n, note, n = 1 FROM t ORDER BY id", &[])
+            .expect("select");
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].get::<String>(0).ok(), Some("a".into()));
+        assert_eq!(rows[0].get::<i64>(1).ok(), Some(5));
+        assert_eq!(rows[0].get::<Option<String>>(2).ok(), Some(None));
+        assert_eq!(
+            rows[1].get::<Option<String>>(2).ok(),
+            Some(Some("附注".into()))
+        );
+        assert_eq!(rows[1].get::<bool>(3).ok(), Some(true));
+        let sum = conn
+            .query_one(
+                "SELECT CAST(sum(n) AS BIGINT) FROM t WHERE id <> ?1",
+                &["c".into()],
+            )
+            .expect("sum");
+        assert_eq!(sum.get::<i64>(0).ok(), Some(6));
+        let widened = conn.query_one("SELECT sum(n) FROM t", &[]);
+        assert!(widened.is_err(), "numeric is refused, not misread");
+        {
+            let tx = conn.transaction(Isolation::ReadCommitted).expect("begin");
+            tx.execute("DELETE FROM t", &[]).expect("delete");
+        }
+        let kept = conn
+            .query_one("SELECT count(*) FROM t", &[])
+            .expect("count");
+        assert_eq!(
+            kept.get::<i64>(0).ok(),
+            Some(2),
+            "the dropped transaction rolled back"
+        );
+        let tx = conn.transaction(Isolation::ReadCommitted).expect("begin");
+        tx.execute("DELETE FROM t WHERE id = ?1", &["a".into()])
+            .expect("delete");
+        tx.commit().expect("commit");
+        let left = conn
+            .query_one("SELECT count(*) FROM t", &[])
+            .expect("count");
+        assert_eq!(left.get::<i64>(0).ok(), Some(1));
+    }
+}

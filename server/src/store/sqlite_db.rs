@@ -1,0 +1,110 @@
+//! [`Db`] on a SQLite connection (a transaction derefs to one): statements
+//! come from the connection's prepared-statement cache.
+
+use super::StoreResult;
+use super::db::{Cell, Db, Dialect, Row, Value};
+use rusqlite::types::{ToSqlOutput, ValueRef};
+use rusqlite::{Connection, ToSql};
+
+impl ToSql for Value<'_> {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(match self {
+            Value::Null => ToSqlOutput::Borrowed(ValueRef::Null),
+            Value::Int(v) => ToSqlOutput::Borrowed(ValueRef::Integer(*v)),
+            Value::Text(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
+        })
+    }
+}
+
+fn cell(value: ValueRef<'_>) -> Cell {
+    match value {
+        ValueRef::Null => Cell::Null,
+        ValueRef::Integer(v) => Cell::Int(v),
+        ValueRef::Real(v) => Cell::Real(v),
+        ValueRef::Text(t) => Cell::Text(String::from_utf8_lossy(t).into_owned()),
+        // The schema stores no blobs; one read back is shown as text.
+        ValueRef::Blob(b) => Cell::Text(String::from_utf8_lossy(b).into_owned()),
+    }
+}
+
+impl Db for Connection {
+    fn dialect(&self) -> Dialect {
+        Dialect::Sqlite
+    }
+
+    fn execute(&self, sql: &str, params: &[Value<'_>]) -> StoreResult<u64> {
+        let changed = self
+            .prepare_cached(sql)?
+            .execute(rusqlite::params_from_iter(params))?;
+        Ok(changed as u64)
+    }
+
+    fn query(&self, sql: &str, params: &[Value<'_>]) -> StoreResult<Vec<Row>> {
+        let mut stmt = self.prepare_cached(sql)?;
+        let width = stmt.column_count();
+        let mut rows = stmt.query(rusqlite::params_from_iter(params))?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let mut row = Vec::with_capacity(width);
+            for i in 0..width {
+                row.push(cell(r.get_ref(i)?));
+            }
+            out.push(Row(row));
+        }
+        Ok(out)
+    }
+
+    fn batch(&self, sql: &str) -> StoreResult<()> {
+        Ok(self.execute_batch(sql)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::db::{Db, Dialect, Value};
+
+    #[test]
+    fn values_go_in_and_come_back_as_cells() {
+        let conn = rusqlite::Connection::open_in_memory().expect("open");
+        let db: &dyn Db = &conn;
+        assert_eq!(db.dialect(), Dialect::Sqlite);
+        db.batch("CREATE TABLE t (id TEXT PRIMARY KEY, n INTEGER, note TEXT)")
+            .expect("create");
+        let inserted = db
+            .execute(
+                "INSERT INTO t (id, n, note) VALUES (?1, ?2, ?3)",
+                &["a".into(), 5i64.into(), Value::from(None::<&str>)],
+            )
+            .expect("insert");
+        assert_eq!(inserted, 1);
+        db.execute(
+            "INSERT INTO t (id, n, note) VALUES (?, ?, ?)",
+            &["b".into(), true.into(), "附注".into()],
+        )
+        .expect("insert");
+        let rows = db
+            .query("SELECT id, n, note, n = 1 FROM t ORDER BY id", &[])
+            .expect("select");
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].get::<String>(0).ok(), Some("a".into()));
+        assert_eq!(rows[0].get::<i64>(1).ok(), Some(5));
+        assert_eq!(rows[0].get::<Option<String>>(2).ok(), Some(None));
+        assert_eq!(
+            rows[1].get::<Option<String>>(2).ok(),
+            Some(Some("附注".into()))
+        );
+        assert_eq!(rows[1].get::<bool>(3).ok(), Some(true));
+        let count = db
+            .query_one(
+                "SELECT CAST(sum(n) AS BIGINT) FROM t WHERE id <> ?1",
+                &["c".into()],
+            )
+            .expect("sum");
+        assert_eq!(count.get::<i64>(0).ok(), Some(6));
+        assert!(
+            db.query_opt("SELECT 1 FROM t WHERE id = ?1", &["z".into()])
+                .expect("none")
+                .is_none()
+        );
+    }
+}
