@@ -134,6 +134,12 @@ impl FromCell for u32 {
     }
 }
 
+impl FromCell for u8 {
+    fn from_cell(cell: &Cell) -> Option<Self> {
+        i64::from_cell(cell).and_then(|v| u8::try_from(v).ok())
+    }
+}
+
 impl FromCell for u64 {
     fn from_cell(cell: &Cell) -> Option<Self> {
         i64::from_cell(cell).and_then(|v| u64::try_from(v).ok())
@@ -192,6 +198,17 @@ pub trait Db {
 
     /// Runs statements without parameters (a savepoint, a migration).
     fn batch(&self, sql: &str) -> StoreResult<()>;
+
+    /// Calls `each` with every row of a query in turn, without holding
+    /// them all where the engine streams (SQLite).
+    fn for_each_row(
+        &self,
+        sql: &str,
+        params: &[Value<'_>],
+        each: &mut dyn FnMut(&Row) -> StoreResult<()>,
+    ) -> StoreResult<()> {
+        self.query(sql, params)?.iter().try_for_each(each)
+    }
 
     /// The first row of a query, if any.
     fn query_opt(&self, sql: &str, params: &[Value<'_>]) -> StoreResult<Option<Row>> {

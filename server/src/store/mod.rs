@@ -8,12 +8,15 @@
 
 pub mod administration;
 pub mod blobs;
+mod config;
 pub mod db;
+mod filter_sql;
 pub mod postgres;
 pub mod postgres_copy;
 pub mod postgres_db;
 mod postgres_schema;
 pub mod reports;
+mod reports_sql;
 pub mod schema;
 pub mod sqlite;
 mod sqlite_admin;

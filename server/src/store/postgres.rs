@@ -51,7 +51,17 @@ pub struct PgStore {
 
 impl From<tokio_postgres::Error> for StoreError {
     fn from(e: tokio_postgres::Error) -> Self {
-        StoreError::Internal(e.to_string())
+        // The driver's own text is only "db error"; the server's is in
+        // the database error.
+        match e.as_db_error() {
+            Some(db) => StoreError::Internal(format!(
+                "{} ({}){}",
+                db.message(),
+                db.code().code(),
+                db.detail().map(|d| format!(": {d}")).unwrap_or_default()
+            )),
+            None => StoreError::Internal(e.to_string()),
+        }
     }
 }
 

@@ -13,6 +13,8 @@
 //! `sqlite_spot_checks.rs`, `sqlite_restore.rs`).
 
 use super::blobs::BlobStore;
+use super::config::{self, CALENDAR, CATEGORIES, PROPERTIES, SETTINGS, USERS};
+use super::filter_sql::{case_where, scope_sql};
 use super::sqlite_readers::{self, Reader, Readers};
 use super::{
     AuditEntry, BlobRef, CaseFilter, CheckReport, Config, Credentials, DeviceClaim, NewUser,
@@ -69,14 +71,6 @@ pub(super) fn parse_id<T: std::str::FromStr>(s: &str) -> StoreResult<T> {
 /// (statistics, exports) and the short ones beside them. More would only
 /// share the same cores.
 const READERS: usize = 8;
-
-// The config table's keys are the `ConfigItem` tags, so a stored row and
-// the item pulled from it cannot name different things.
-const SETTINGS: &str = shared::wire::ConfigKey::Settings.code();
-const CATEGORIES: &str = shared::wire::ConfigKey::Categories.code();
-const CALENDAR: &str = shared::wire::ConfigKey::Calendar.code();
-const PROPERTIES: &str = shared::wire::ConfigKey::Properties.code();
-const USERS: &str = shared::wire::ConfigKey::Users.code();
 
 impl SqliteStore {
     /// Opens (or creates) the database at `path` and migrates it.
@@ -188,23 +182,11 @@ fn put_config_json(
 }
 
 pub(super) fn load_config(conn: &Connection) -> StoreResult<Config> {
-    // Cached: every push reads the configuration.
-    let get = |key: &str| -> StoreResult<String> {
-        Ok(conn
-            .prepare_cached("SELECT json FROM config WHERE key = ?1")?
-            .query_row([key], |r| r.get(0))?)
-    };
-    Ok(Config {
-        settings: serde_json::from_str(&get(SETTINGS)?)?,
-        categories: serde_json::from_str(&get(CATEGORIES)?)?,
-        calendar: serde_json::from_str(&get(CALENDAR)?)?,
-    })
+    config::load_config(conn)
 }
 
 pub(super) fn load_properties(conn: &Connection) -> StoreResult<Vec<Property>> {
-    let mut stmt = conn.prepare_cached("SELECT json FROM properties ORDER BY code")?;
-    let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
-    rows.map(|json| Ok(serde_json::from_str(&json?)?)).collect()
+    config::load_properties(conn)
 }
 
 fn user_properties(conn: &Connection, id: &str) -> StoreResult<Vec<PropertyId>> {
@@ -264,89 +246,6 @@ fn device_from_row(r: &rusqlite::Row<'_>) -> StoreResult<DeviceInfo> {
 }
 
 const DEVICE_COLUMNS: &str = "id, number, name, first_seen, last_seen, revoked, acked_seq";
-
-/// The scope as an SQL condition on `column`, with its parameters.
-pub(super) fn scope_sql(scope: &Scope, column: &str) -> (String, Vec<String>) {
-    match scope {
-        Scope::All => ("1 = 1".into(), Vec::new()),
-        Scope::Properties(ps) if ps.is_empty() => ("1 = 0".into(), Vec::new()),
-        Scope::Properties(ps) => {
-            let marks = vec!["?"; ps.len()].join(", ");
-            (
-                format!("{column} IN ({marks})"),
-                ps.iter().map(|p| p.to_string()).collect(),
-            )
-        }
-    }
-}
-
-/// The WHERE condition (on `cases`, unaliased) and its parameters for a
-/// case list filter in `scope`; paging fields are ignored. Shared by the
-/// case list and the exports so that both select the same cases.
-pub(super) fn case_where(
-    scope: &Scope,
-    f: &CaseFilter,
-    now: DateTime<Utc>,
-) -> (String, Vec<rusqlite::types::Value>) {
-    let (scope_cond, scope_args) = scope_sql(scope, "property_id");
-    let mut conds = vec![scope_cond];
-    let mut args: Vec<rusqlite::types::Value> = scope_args.into_iter().map(Into::into).collect();
-    let mut eq = |col: &str, v: &Option<String>| {
-        if let Some(v) = v {
-            conds.push(format!("{col} = ?"));
-            args.push(v.clone().into());
-        }
-    };
-    eq("property_id", &f.property.map(|p| p.to_string()));
-    eq("kind", &f.kind);
-    eq("state", &f.state);
-    eq("category", &f.category);
-    if f.overdue {
-        // `shared::case::overdue` over the stored `next_due_at`.
-        conds.push("next_due_at IS NOT NULL AND next_due_at < ?".into());
-        args.push(ts(now).into());
-    }
-    if let Some(user) = f.mine {
-        conds.push("(first_responder = ? OR assignee = ?)".into());
-        args.push(user.to_string().into());
-        args.push(user.to_string().into());
-    }
-    if let Some(from) = f.from {
-        conds.push("received_at >= ?".into());
-        args.push(ts(from).into());
-    }
-    if let Some(to) = f.to {
-        conds.push("received_at < ?".into());
-        args.push(ts(to).into());
-    }
-    if let Some(q) =
-        f.q.as_ref()
-            .map(|q| q.trim().to_lowercase())
-            .filter(|q| !q.is_empty())
-    {
-        let pattern = format!(
-            "%{}%",
-            q.replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        );
-        if f.personal {
-            conds.push(
-                "(search LIKE ? ESCAPE '\\' OR lower(complainant_name) LIKE ? ESCAPE '\\' OR complainant_phone LIKE ? ESCAPE '\\')"
-                    .into(),
-            );
-            args.extend([
-                pattern.clone().into(),
-                pattern.clone().into(),
-                pattern.into(),
-            ]);
-        } else {
-            conds.push("search LIKE ? ESCAPE '\\'".into());
-            args.push(pattern.into());
-        }
-    }
-    (conds.join(" AND "), args)
-}
 
 impl Store for SqliteStore {
     fn create_user(

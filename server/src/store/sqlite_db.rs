@@ -40,22 +40,64 @@ impl Db for Connection {
     }
 
     fn query(&self, sql: &str, params: &[Value<'_>]) -> StoreResult<Vec<Row>> {
+        let mut out = Vec::new();
+        self.for_each_row(sql, params, &mut |row| {
+            out.push(row.clone());
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    fn for_each_row(
+        &self,
+        sql: &str,
+        params: &[Value<'_>],
+        each: &mut dyn FnMut(&Row) -> StoreResult<()>,
+    ) -> StoreResult<()> {
         let mut stmt = self.prepare_cached(sql)?;
         let width = stmt.column_count();
         let mut rows = stmt.query(rusqlite::params_from_iter(params))?;
-        let mut out = Vec::new();
+        let mut row = Row(Vec::with_capacity(width));
         while let Some(r) = rows.next()? {
-            let mut row = Vec::with_capacity(width);
+            row.0.clear();
             for i in 0..width {
-                row.push(cell(r.get_ref(i)?));
+                row.0.push(cell(r.get_ref(i)?));
             }
-            out.push(Row(row));
+            each(&row)?;
         }
-        Ok(out)
+        Ok(())
     }
 
     fn batch(&self, sql: &str) -> StoreResult<()> {
         Ok(self.execute_batch(sql)?)
+    }
+}
+
+/// A transaction is its connection, for code written against [`Db`].
+impl Db for rusqlite::Transaction<'_> {
+    fn dialect(&self) -> Dialect {
+        Dialect::Sqlite
+    }
+
+    fn execute(&self, sql: &str, params: &[Value<'_>]) -> StoreResult<u64> {
+        Db::execute(&**self, sql, params)
+    }
+
+    fn query(&self, sql: &str, params: &[Value<'_>]) -> StoreResult<Vec<Row>> {
+        Db::query(&**self, sql, params)
+    }
+
+    fn for_each_row(
+        &self,
+        sql: &str,
+        params: &[Value<'_>],
+        each: &mut dyn FnMut(&Row) -> StoreResult<()>,
+    ) -> StoreResult<()> {
+        Db::for_each_row(&**self, sql, params, each)
+    }
+
+    fn batch(&self, sql: &str) -> StoreResult<()> {
+        Db::batch(&**self, sql)
     }
 }
 

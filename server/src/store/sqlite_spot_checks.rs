@@ -4,9 +4,11 @@
 //! `shared::report::draw_sample`.
 
 use super::AuditEntry;
+use super::filter_sql::scope_sql;
 use super::reports::{Labels, SpotCheckDraw, SpotCheckFilter};
-use super::sqlite::{SqliteStore, load_config, load_properties, parse_id, parse_ts, scope_sql, ts};
-use super::sqlite_reports::{COMPLETED, rows};
+use super::reports_sql::COMPLETED;
+use super::sqlite::{SqliteStore, load_config, load_properties, parse_id, parse_ts, ts};
+use super::sqlite_reports::rows;
 use super::{StoreError, StoreResult};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension};
