@@ -47,15 +47,20 @@ pub fn install_postgres() -> Result<PathBuf> {
         println!("present: {}", bin.display());
         return Ok(bin);
     }
-    let mut apt = if is_root()? {
-        Command::new("apt-get")
-    } else {
-        let mut sudo = Command::new("sudo");
-        sudo.arg("apt-get");
-        sudo
+    let root = is_root()?;
+    let apt = |args: &[&str]| {
+        let mut c = if root {
+            Command::new("apt-get")
+        } else {
+            let mut sudo = Command::new("sudo");
+            sudo.arg("apt-get");
+            sudo
+        };
+        c.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        c
     };
-    apt.env("DEBIAN_FRONTEND", "noninteractive");
-    cmd(apt.args(["install", "-y", "postgresql"]))?;
+    cmd(&mut apt(&["update"]))?;
+    cmd(&mut apt(&["install", "-y", "postgresql"]))?;
     bin_dir().ok_or_else(|| "apt installed postgresql but no initdb was found".to_string())
 }
 

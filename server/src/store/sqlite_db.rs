@@ -27,6 +27,17 @@ fn cell(value: ValueRef<'_>) -> Cell {
     }
 }
 
+/// `slot` made to hold `value`, keeping its text buffer if it has one.
+fn set(slot: &mut Cell, value: ValueRef<'_>) {
+    match (slot, value) {
+        (Cell::Text(text), ValueRef::Text(t)) => {
+            text.clear();
+            text.push_str(&String::from_utf8_lossy(t));
+        }
+        (slot, value) => *slot = cell(value),
+    }
+}
+
 impl Db for Connection {
     fn dialect(&self) -> Dialect {
         Dialect::Sqlite
@@ -57,11 +68,13 @@ impl Db for Connection {
         let mut stmt = self.prepare_cached(sql)?;
         let width = stmt.column_count();
         let mut rows = stmt.query(rusqlite::params_from_iter(params))?;
-        let mut row = Row(Vec::with_capacity(width));
+        // One row's cells, overwritten in place: a long read (the
+        // statistics' pass) reuses the text buffers instead of allocating
+        // every value of every row.
+        let mut row = Row(vec![Cell::Null; width]);
         while let Some(r) = rows.next()? {
-            row.0.clear();
-            for i in 0..width {
-                row.0.push(cell(r.get_ref(i)?));
+            for (i, slot) in row.0.iter_mut().enumerate() {
+                set(slot, r.get_ref(i)?);
             }
             each(&row)?;
         }
