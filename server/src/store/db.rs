@@ -134,6 +134,12 @@ impl FromCell for u32 {
     }
 }
 
+impl FromCell for i32 {
+    fn from_cell(cell: &Cell) -> Option<Self> {
+        i64::from_cell(cell).and_then(|v| i32::try_from(v).ok())
+    }
+}
+
 impl FromCell for u8 {
     fn from_cell(cell: &Cell) -> Option<Self> {
         i64::from_cell(cell).and_then(|v| u8::try_from(v).ok())

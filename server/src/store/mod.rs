@@ -7,6 +7,7 @@
 //! blocking pool.
 
 pub mod administration;
+mod audit_sql;
 pub mod blobs;
 mod config;
 pub mod db;
@@ -14,10 +15,12 @@ mod filter_sql;
 pub mod postgres;
 pub mod postgres_copy;
 pub mod postgres_db;
+mod postgres_reports;
 mod postgres_schema;
 pub mod reports;
 mod reports_sql;
 pub mod schema;
+mod spot_checks_sql;
 pub mod sqlite;
 mod sqlite_admin;
 mod sqlite_blobs;
@@ -27,7 +30,6 @@ mod sqlite_push;
 mod sqlite_readers;
 mod sqlite_reports;
 pub mod sqlite_restore;
-mod sqlite_spot_checks;
 #[cfg(test)]
 mod test_support;
 

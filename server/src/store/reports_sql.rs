@@ -1,6 +1,6 @@
 //! The SQL of [`Reports`](super::reports::Reports) for either engine
 //! ([`Db`]): the statistics and the keyset-paged export (the spot-check
-//! draws are `sqlite_spot_checks.rs`). The definitions of every figure are
+//! draws are `spot_checks_sql.rs`). The definitions of every figure are
 //! in `shared::report`, and which cases are open, completed or valid
 //! complaints is decided there too (`shared::report::CaseRow`, stored as
 //! flags on each row).
@@ -635,16 +635,18 @@ fn json_text(db: &dyn Db, column: &str, path: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::super::StoreError;
     use super::super::filter_sql::case_where;
     use super::super::postgres::{PgStore, test_database};
     use super::super::postgres_copy::copy;
     use super::super::postgres_db::Isolation;
-    use super::super::reports::StatsQuery;
+    use super::super::reports::{Reports, SpotCheckDraw, SpotCheckFilter, StatsQuery};
     use super::super::test_support::{audit, device, store_with_staff};
     use super::super::{CaseFilter, NewUser, Store};
     use super::{export_page, stats};
     use chrono::{DateTime, Duration, NaiveDate, Utc};
     use shared::lang::Lang;
+    use shared::report::SpotCheck;
     use shared::report::{Period, PeriodKind};
     use shared::role::{Role, Scope};
     use shared::sim::Fleet;
@@ -766,5 +768,43 @@ mod tests {
             export_page(&postgres, sql, args, None, 10_000).expect("export"),
             on_sqlite
         );
+        drop(postgres);
+
+        // The spot-check draw of the quarter, through each store's Reports.
+        let sqlite_store = super::super::sqlite::SqliteStore::open(&path).expect("reopen");
+        let quarter = Period::containing(PeriodKind::Quarter, day).expect("quarter");
+        let draw = SpotCheckDraw {
+            property: property.id,
+            year: 2026,
+            quarter: 2,
+            start: StatsQuery::new(Scope::All, None, None, quarter, &settings, now, Lang::ZhCn)
+                .start,
+            end: now,
+            seed: 42,
+            percent: 50,
+            by: users[1].id,
+            at: now,
+        };
+        let stores: [&dyn Reports; 2] = [&sqlite_store, &target];
+        let drawn: Vec<SpotCheck> = stores
+            .iter()
+            .map(|s| s.draw_spot_check(&draw, &audit()).expect("draw"))
+            .collect();
+        assert!(drawn[0].sampled > 0, "{:?}", drawn[0]);
+        assert_eq!(drawn[1], drawn[0]);
+        for store in stores {
+            assert!(matches!(
+                store.draw_spot_check(&draw, &audit()),
+                Err(StoreError::Conflict(_))
+            ));
+        }
+        let listed: Vec<Vec<SpotCheck>> = stores
+            .iter()
+            .map(|s| {
+                s.spot_checks(&Scope::All, &SpotCheckFilter::default())
+                    .expect("list")
+            })
+            .collect();
+        assert_eq!(listed[1], listed[0]);
     }
 }

@@ -10,8 +10,9 @@
 //! Longer than most files because `impl Store` is one block with a short
 //! method per trait function; the larger pieces of SQL live beside it
 //! (`sqlite_push.rs`, `sqlite_admin.rs`, `sqlite_reports.rs`,
-//! `sqlite_spot_checks.rs`, `sqlite_restore.rs`).
+//! `sqlite_restore.rs`; the SQL both engines share is in `reports_sql.rs`, `spot_checks_sql.rs`, `config.rs`, `audit_sql.rs` and `filter_sql.rs`).
 
+use super::audit_sql;
 use super::blobs::BlobStore;
 use super::config::{self, CALENDAR, CATEGORIES, PROPERTIES, SETTINGS, USERS};
 use super::filter_sql::{case_where, scope_sql};
@@ -891,18 +892,7 @@ impl Store for SqliteStore {
 
 /// Writes an audit record, inside whatever transaction `conn` is in.
 pub(super) fn write_audit(conn: &Connection, e: &AuditEntry) -> StoreResult<()> {
-    conn.prepare_cached(
-        "INSERT INTO audit (at, user_id, device_id, address, action, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )?
-    .execute(params![
-        ts(e.at),
-        e.user.map(|u| u.to_string()),
-        e.device.map(|d| d.to_string()),
-        e.address,
-        e.action,
-        e.detail.to_string()
-    ])?;
-    Ok(())
+    audit_sql::write_audit(conn, e)
 }
 
 /// Writes a folded case's query row, its blob references and its deadline

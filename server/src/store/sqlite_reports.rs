@@ -1,35 +1,17 @@
-//! [`Reports`] for SQLite: the statistics and the export run the SQL of
-//! `reports_sql.rs` on a read-only connection; the spot-check draws are
-//! `sqlite_spot_checks.rs`.
+//! [`Reports`] for SQLite: the SQL of `reports_sql.rs` (statistics,
+//! export) and `spot_checks_sql.rs` (the draws) on a read-only connection,
+//! or the writer for a draw.
 
 use super::AuditEntry;
 use super::filter_sql::case_where;
 use super::reports::{Reports, SpotCheckDraw, SpotCheckFilter, StatsQuery};
 use super::reports_sql;
+use super::spot_checks_sql;
 use super::sqlite::SqliteStore;
-use super::sqlite_spot_checks;
 use super::{CaseFilter, StoreResult};
 use chrono::{DateTime, Utc};
-use rusqlite::types::Value;
-use rusqlite::{Connection, Row, params_from_iter};
 use shared::report::{ExportCursor, ExportRow, SpotCheck, Stats};
 use shared::role::Scope;
-
-/// Every row of a query, each made into a `T` by `f`.
-pub(super) fn rows<T>(
-    conn: &Connection,
-    sql: &str,
-    args: &[Value],
-    mut f: impl FnMut(&Row<'_>) -> StoreResult<T>,
-) -> StoreResult<Vec<T>> {
-    let mut stmt = conn.prepare(sql)?;
-    let mut rows = stmt.query(params_from_iter(args.iter()))?;
-    let mut out = Vec::new();
-    while let Some(r) = rows.next()? {
-        out.push(f(r)?);
-    }
-    Ok(out)
-}
 
 impl Reports for SqliteStore {
     fn stats(&self, q: &StatsQuery) -> StoreResult<Stats> {
@@ -42,11 +24,17 @@ impl Reports for SqliteStore {
     }
 
     fn draw_spot_check(&self, d: &SpotCheckDraw, audit: &AuditEntry) -> StoreResult<SpotCheck> {
-        sqlite_spot_checks::draw(self, d, audit)
+        {
+            let mut conn = self.writer();
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            spot_checks_sql::draw(&tx, d, audit)?;
+            tx.commit()?;
+        }
+        spot_checks_sql::drawn(&*self.read()?, d)
     }
 
     fn spot_checks(&self, scope: &Scope, filter: &SpotCheckFilter) -> StoreResult<Vec<SpotCheck>> {
-        sqlite_spot_checks::load(&*self.read()?, scope, filter)
+        spot_checks_sql::load(&*self.read()?, scope, filter)
     }
 
     fn export_count(

@@ -1,0 +1,61 @@
+//! [`Reports`] for PostgreSQL: the same SQL as SQLite's
+//! (`reports_sql.rs`, `spot_checks_sql.rs`) on a pooled connection. A
+//! statistics run reads one snapshot (`REPEATABLE READ`), so every figure
+//! is of the same moment, as SQLite's read transaction gives.
+
+use super::filter_sql::case_where;
+use super::postgres::PgStore;
+use super::postgres_db::Isolation;
+use super::reports::{Reports, SpotCheckDraw, SpotCheckFilter, StatsQuery};
+use super::{AuditEntry, CaseFilter, StoreResult, reports_sql, spot_checks_sql};
+use chrono::{DateTime, Utc};
+use shared::report::{ExportCursor, ExportRow, SpotCheck, Stats};
+use shared::role::Scope;
+
+impl Reports for PgStore {
+    fn stats(&self, q: &StatsQuery) -> StoreResult<Stats> {
+        let mut conn = self.connection()?;
+        let tx = conn.transaction(Isolation::RepeatableRead)?;
+        let stats = reports_sql::stats(&tx, q)?;
+        tx.commit()?;
+        Ok(stats)
+    }
+
+    fn draw_spot_check(&self, d: &SpotCheckDraw, audit: &AuditEntry) -> StoreResult<SpotCheck> {
+        let mut conn = self.connection()?;
+        {
+            // Two servers drawing the same quarter at once: the table's
+            // unique key turns the second into a `Conflict`.
+            let tx = conn.transaction(Isolation::ReadCommitted)?;
+            spot_checks_sql::draw(&tx, d, audit)?;
+            tx.commit()?;
+        }
+        spot_checks_sql::drawn(&conn, d)
+    }
+
+    fn spot_checks(&self, scope: &Scope, filter: &SpotCheckFilter) -> StoreResult<Vec<SpotCheck>> {
+        spot_checks_sql::load(&self.connection()?, scope, filter)
+    }
+
+    fn export_count(
+        &self,
+        scope: &Scope,
+        filter: &CaseFilter,
+        now: DateTime<Utc>,
+    ) -> StoreResult<u64> {
+        let (sql, args) = case_where(scope, filter, now);
+        reports_sql::count_of(&self.connection()?, &sql, &args)
+    }
+
+    fn export_page(
+        &self,
+        scope: &Scope,
+        filter: &CaseFilter,
+        after: Option<&ExportCursor>,
+        limit: u32,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<ExportRow>> {
+        let (sql, args) = case_where(scope, filter, now);
+        reports_sql::export_page(&self.connection()?, sql, args, after, limit)
+    }
+}

@@ -1,0 +1,222 @@
+//! The quarterly spot-check (抽查回访) on either engine ([`Db`]):
+//! recording a draw of the completed repair cases of one property and
+//! quarter, and listing the draws with their call outcomes. The draw itself
+//! is `shared::report::draw_sample`.
+
+use super::audit_sql::write_audit;
+use super::config::{load_config, load_properties};
+use super::db::{Db, Value};
+use super::filter_sql::scope_sql;
+use super::reports::{Labels, SpotCheckDraw, SpotCheckFilter};
+use super::reports_sql::COMPLETED;
+use super::sqlite::{parse_id, parse_ts, ts};
+use super::{AuditEntry, StoreError, StoreResult};
+use shared::case::{Case, CaseKind};
+use shared::lang::Lang;
+use shared::property::Location;
+use shared::report::{SpotCheck, SpotCheckItem, draw_sample};
+use shared::role::Scope;
+
+/// Draws and records the spot-check of one property and quarter in the
+/// write transaction `tx`, refusing a second draw of the same quarter.
+/// The caller commits, then reads it back with [`load`].
+pub(super) fn draw(tx: &dyn Db, d: &SpotCheckDraw, audit: &AuditEntry) -> StoreResult<()> {
+    let exists = tx.query_opt(
+        "SELECT id FROM spot_checks WHERE property_id = ?1 AND year = ?2 AND quarter = ?3",
+        &[
+            d.property.to_string().into(),
+            i64::from(d.year).into(),
+            i64::from(d.quarter).into(),
+        ],
+    )?;
+    if exists.is_some() {
+        return Err(StoreError::Conflict(format!(
+            "spot check {} Q{} of property {}",
+            d.year, d.quarter, d.property
+        )));
+    }
+    let candidates: Vec<String> = tx
+        .query(
+            &format!(
+                "SELECT id FROM cases WHERE property_id = ?1 AND kind = ?2 AND {COMPLETED}
+                   AND resolved_at >= ?3 AND resolved_at < ?4
+                 ORDER BY id"
+            ),
+            &[
+                d.property.to_string().into(),
+                CaseKind::Repair.code().into(),
+                ts(d.start).into(),
+                ts(d.end).into(),
+            ],
+        )?
+        .iter()
+        .map(|r| r.get(0))
+        .collect::<StoreResult<_>>()?;
+    let sample = draw_sample(&candidates, d.percent, d.seed);
+    let id: i64 = tx
+        .query_one(
+            "INSERT INTO spot_checks (property_id, year, quarter, starts_at, ends_at, seed, percent,
+                candidates, drawn_by, drawn_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id",
+            &[
+                d.property.to_string().into(),
+                i64::from(d.year).into(),
+                i64::from(d.quarter).into(),
+                ts(d.start).into(),
+                ts(d.end).into(),
+                d.seed.to_string().into(),
+                i64::from(d.percent).into(),
+                (candidates.len() as i64).into(),
+                d.by.to_string().into(),
+                ts(d.at).into(),
+            ],
+        )?
+        .get(0)?;
+    for (i, case) in sample.iter().enumerate() {
+        tx.execute(
+            "INSERT INTO spot_check_cases (spot_check_id, case_id, position) VALUES (?1, ?2, ?3)",
+            &[id.into(), case.into(), (i as i64 + 1).into()],
+        )?;
+    }
+    let mut entry = audit.clone();
+    entry.detail = serde_json::json!({
+        "spot_check": id, "property": d.property, "year": d.year, "quarter": d.quarter,
+        "seed": d.seed, "candidates": candidates.len(), "sampled": sample.len(),
+    });
+    write_audit(tx, &entry)
+}
+
+/// The draw `d` recorded, as [`load`] lists it.
+pub(super) fn drawn(db: &dyn Db, d: &SpotCheckDraw) -> StoreResult<SpotCheck> {
+    let filter = SpotCheckFilter {
+        property: Some(d.property),
+        year: Some(d.year),
+        quarter: Some(d.quarter),
+    };
+    load(db, &Scope::All, &filter)?
+        .into_iter()
+        .next()
+        .ok_or_else(|| StoreError::Internal("spot check vanished after the draw".into()))
+}
+
+/// The recorded draws in `scope`, with their sampled cases.
+pub(super) fn load(
+    db: &dyn Db,
+    scope: &Scope,
+    filter: &SpotCheckFilter,
+) -> StoreResult<Vec<SpotCheck>> {
+    let config = load_config(db)?;
+    let labels = Labels::new(Lang::ZhCn, load_properties(db)?, config.categories);
+    let (cond, scope_args) = scope_sql(scope, "property_id");
+    let mut conds = vec![cond];
+    let mut args: Vec<Value<'static>> = scope_args.into_iter().map(Value::from).collect();
+    if let Some(p) = filter.property {
+        conds.push("property_id = ?".into());
+        args.push(p.to_string().into());
+    }
+    if let Some(y) = filter.year {
+        conds.push("year = ?".into());
+        args.push(i64::from(y).into());
+    }
+    if let Some(q) = filter.quarter {
+        conds.push("quarter = ?".into());
+        args.push(i64::from(q).into());
+    }
+    let sql = format!(
+        "SELECT id, property_id, year, quarter, seed, percent, candidates, drawn_by, drawn_at
+         FROM spot_checks WHERE {} ORDER BY year DESC, quarter DESC, property_id",
+        conds.join(" AND ")
+    );
+    let mut draws = db
+        .query(&sql, &args)?
+        .iter()
+        .map(|r| {
+            let property: String = r.get(1)?;
+            let seed: String = r.get(4)?;
+            Ok(SpotCheck {
+                id: r.get(0)?,
+                property_name: labels.property(&property),
+                property,
+                year: r.get(2)?,
+                quarter: r.get(3)?,
+                seed: seed
+                    .parse()
+                    .map_err(|_| StoreError::Internal(format!("stored seed {seed:?}")))?,
+                percent: r.get(5)?,
+                candidates: r.get(6)?,
+                drawn_by: parse_id(&r.get::<String>(7)?)?,
+                drawn_at: parse_ts(&r.get::<String>(8)?)?,
+                sampled: 0,
+                called: 0,
+                satisfied: 0,
+                items: Vec::new(),
+            })
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+    for draw in &mut draws {
+        let found = db.query(
+            "SELECT sc.position, sc.case_id, c.json FROM spot_check_cases sc
+             LEFT JOIN cases c ON c.id = sc.case_id
+             WHERE sc.spot_check_id = ?1 ORDER BY sc.position",
+            &[draw.id.into()],
+        )?;
+        for r in found {
+            let json: Option<String> = r.get(2)?;
+            let case: Option<Case> = json.as_deref().map(serde_json::from_str).transpose()?;
+            let case_id = parse_id(&r.get::<String>(1)?)?;
+            let item = spot_check_item(r.get(0)?, case_id, case.as_ref(), &labels);
+            draw.sampled += 1;
+            if let Some(score) = item.satisfaction {
+                draw.called += 1;
+                if score >= config.settings.satisfied_min {
+                    draw.satisfied += 1;
+                }
+            }
+            draw.items.push(item);
+        }
+    }
+    Ok(draws)
+}
+
+fn spot_check_item(
+    position: u32,
+    case_id: shared::id::CaseId,
+    case: Option<&Case>,
+    labels: &Labels,
+) -> SpotCheckItem {
+    let Some(case) = case else {
+        // Deleted under retention since the draw: the sample keeps its place.
+        return SpotCheckItem {
+            position,
+            case_id,
+            reg_no: String::new(),
+            place: String::new(),
+            complainant_name: String::new(),
+            phone: None,
+            resolved_at: None,
+            called_at: None,
+            satisfaction: None,
+            comment: None,
+        };
+    };
+    let reg = &case.registration;
+    let property = reg.property.to_string();
+    let (building, unit) = match &reg.location {
+        Location::Unit { building, unit } => (Some(building.to_string()), Some(unit.to_string())),
+        Location::Building { building } => (Some(building.to_string()), None),
+        Location::PublicArea => (None, None),
+    };
+    let call = case.follow_ups.iter().rev().find(|f| f.spot_check);
+    SpotCheckItem {
+        position,
+        case_id,
+        reg_no: reg.reg_no.to_string(),
+        place: labels.place(&property, building.as_deref(), unit.as_deref()),
+        complainant_name: reg.complainant.name.clone(),
+        phone: reg.complainant.phone.as_ref().map(|p| p.to_string()),
+        resolved_at: case.resolution.as_ref().map(|r| r.stamp.at),
+        called_at: call.map(|f| f.stamp.at),
+        satisfaction: call.map(|f| f.satisfaction),
+        comment: call.map(|f| f.comment.clone()),
+    }
+}
