@@ -14,6 +14,7 @@ pub mod sqlite;
 mod sqlite_admin;
 mod sqlite_blobs;
 mod sqlite_fold;
+mod sqlite_history;
 mod sqlite_push;
 mod sqlite_readers;
 mod sqlite_reports;

@@ -18,7 +18,7 @@ use super::{
     AuditEntry, BlobRef, CaseFilter, CheckReport, Config, Credentials, DeviceClaim, NewUser,
     PullPage, SessionRow, Store, StoreError, StoreResult, StoredOp, backup_blobs_dir, schema,
 };
-use super::{sqlite_blobs, sqlite_push};
+use super::{sqlite_blobs, sqlite_history, sqlite_push};
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use shared::admin::{DeviceInfo, QuarantineEntry};
@@ -849,7 +849,7 @@ impl Store for SqliteStore {
             .prepare_cached("SELECT property_id, json FROM cases WHERE id = ?1")?
             .query_row([id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
-        row.map(|(p, json)| Ok((parse_id(&p)?, serde_json::from_str(&json)?)))
+        row.map(|(p, json)| Ok((parse_id(&p)?, sqlite_history::whole(&conn, id, &json)?)))
             .transpose()
     }
 
@@ -1007,7 +1007,9 @@ pub(super) fn write_audit(conn: &Connection, e: &AuditEntry) -> StoreResult<()> 
 }
 
 /// Writes a folded case's query row, its blob references and its deadline
-/// rows. Every value is `shared`'s; nothing here decides a rule.
+/// rows. Every value is `shared`'s; nothing here decides a rule. The row's
+/// JSON is `case` as given: materializing passes it without its history
+/// (`sqlite_history.rs`), which no column is made from.
 pub(super) fn write_case(
     tx: &Transaction<'_>,
     case: &Case,

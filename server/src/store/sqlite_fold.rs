@@ -5,8 +5,16 @@
 //! no state or the settings or calendar changed since, every op of the case
 //! is folded again. Either way the result is the fold of all its ops, so a
 //! push costs the same however long the case is, unless it arrives late.
+//!
+//! The case is resumed from its row without its history
+//! (`sqlite_history.rs`), which the fold only appends to: what the resumed
+//! fold holds in its timeline and notes is what the new ops added, and that
+//! is what is stored. Its check that an op was not folded before, made
+//! against the timeline, then sees nothing; the ops table's unique op id is
+//! what keeps an op from being stored, and so folded, twice.
 
 use super::sqlite::write_case;
+use super::sqlite_history;
 use super::{StoreError, StoreResult};
 use rusqlite::{OptionalExtension, Transaction, params};
 use shared::case::Case;
@@ -26,17 +34,23 @@ pub(super) fn materialize(
     properties: &[Property],
 ) -> StoreResult<()> {
     let config = config_stamp(tx)?;
-    let folded = match resumed(tx, id, new_ops, ctx, config)? {
-        Some(folded) => folded,
+    let (mut folded, whole) = match resumed(tx, id, new_ops, ctx, config)? {
+        Some(folded) => (folded, false),
         None => match fold_resumable(&stored_ops(tx, id)?, ctx) {
-            Ok(folded) => folded,
+            Ok(folded) => (folded, true),
             // Only a register op creates a case row; the push quarantines
             // ops for unknown cases, so this is reached only by a damaged
             // store.
             Err(_) => return Ok(()),
         },
     };
+    let history = sqlite_history::split(&mut folded.case);
     write_case(tx, &folded.case, properties)?;
+    if whole {
+        sqlite_history::replace(tx, id, &history)?;
+    } else {
+        sqlite_history::append(tx, id, &history)?;
+    }
     tx.prepare_cached(
         "INSERT INTO case_folds (case_id, config_seq, state) VALUES (?1, ?2, ?3)
          ON CONFLICT (case_id) DO UPDATE SET config_seq = excluded.config_seq, state = excluded.state",
@@ -49,7 +63,7 @@ pub(super) fn materialize(
     Ok(())
 }
 
-/// The stored case with `new_ops` applied, when its state was folded with
+/// The stored case, without its history, with `new_ops` applied, when its state was folded with
 /// the current configuration and the new ops come after it. A stored case
 /// or state this build cannot read is folded again rather than refused.
 fn resumed(
@@ -100,9 +114,10 @@ fn config_stamp(tx: &Transaction<'_>) -> StoreResult<i64> {
     seq.ok_or_else(|| StoreError::Internal("no settings or calendar stored".into()))
 }
 
-/// Forgets the fold state of a deleted case.
+/// Forgets what is kept beside a deleted case's row: its fold state and
+/// its history.
 pub(super) fn forget(tx: &Transaction<'_>, id: CaseId) -> StoreResult<()> {
     tx.prepare_cached("DELETE FROM case_folds WHERE case_id = ?1")?
         .execute([id.to_string()])?;
-    Ok(())
+    sqlite_history::forget(tx, id)
 }

@@ -160,8 +160,11 @@ pub(super) fn load(
             .query_map([draw.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
             .collect::<Result<_, _>>()?;
         for (position, case_id, json) in found {
-            let case: Option<Case> = json.as_deref().map(serde_json::from_str).transpose()?;
-            let item = spot_check_item(position, parse_id(&case_id)?, case.as_ref(), &labels);
+            let case_id = parse_id(&case_id)?;
+            let case: Option<Case> = json
+                .map(|json| super::sqlite_history::whole(conn, case_id, &json))
+                .transpose()?;
+            let item = spot_check_item(position, case_id, case.as_ref(), &labels);
             draw.sampled += 1;
             if let Some(score) = item.satisfaction {
                 draw.called += 1;

@@ -1,0 +1,90 @@
+//! A case's history, the two lists its fold only ever appends to (the
+//! timeline and the notes), kept apart from its row (`case_history`), so
+//! that a push writes the entries it adds and not every entry again.
+//!
+//! The `cases` row's JSON is the case with both lists empty: everything the
+//! fold reads when it carries on ([`shared::fold::resume`] never looks at
+//! either list). The lists are stored in parts, each a JSON array of the
+//! entries one materialization added, in order; a reader gets the case by
+//! appending the parts' entries to the row's ([`read`]), which gives back
+//! the folded case as it was before it was taken apart.
+
+use super::StoreResult;
+use rusqlite::{Connection, Transaction, params};
+use shared::case::{Case, Note, TimelineEntry};
+use shared::id::CaseId;
+
+/// The entries a fold appended, taken out of its case.
+#[derive(Default)]
+pub(super) struct History {
+    /// Timeline entries.
+    pub timeline: Vec<TimelineEntry>,
+    /// Notes.
+    pub notes: Vec<Note>,
+}
+
+/// Takes the history out of `case`, leaving the row's part.
+pub(super) fn split(case: &mut Case) -> History {
+    History {
+        timeline: std::mem::take(&mut case.timeline),
+        notes: std::mem::take(&mut case.notes),
+    }
+}
+
+/// Adds `history` after the case's stored parts.
+pub(super) fn append(tx: &Transaction<'_>, id: CaseId, history: &History) -> StoreResult<()> {
+    if history.timeline.is_empty() && history.notes.is_empty() {
+        return Ok(());
+    }
+    // The primary key's index finds the last part without reading the others.
+    let last: Option<i64> = tx
+        .prepare_cached("SELECT max(part) FROM case_history WHERE case_id = ?1")?
+        .query_row([id.to_string()], |r| r.get(0))?;
+    tx.prepare_cached(
+        "INSERT INTO case_history (case_id, part, timeline, notes) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![
+        id.to_string(),
+        last.map_or(0, |p| p + 1),
+        serde_json::to_string(&history.timeline)?,
+        serde_json::to_string(&history.notes)?,
+    ])?;
+    Ok(())
+}
+
+/// Stores `history` as the case's whole history, for a case folded from
+/// all of its ops.
+pub(super) fn replace(tx: &Transaction<'_>, id: CaseId, history: &History) -> StoreResult<()> {
+    forget(tx, id)?;
+    append(tx, id, history)
+}
+
+/// Appends the case's stored history to `case`, its row's part.
+pub(super) fn read(conn: &Connection, id: CaseId, case: &mut Case) -> StoreResult<()> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT timeline, notes FROM case_history WHERE case_id = ?1 ORDER BY part",
+    )?;
+    let mut rows = stmt.query([id.to_string()])?;
+    while let Some(r) = rows.next()? {
+        let text = |i| r.get_ref(i).and_then(|v| Ok(v.as_str()?));
+        let timeline: Vec<TimelineEntry> = serde_json::from_str(text(0)?)?;
+        let notes: Vec<Note> = serde_json::from_str(text(1)?)?;
+        case.timeline.extend(timeline);
+        case.notes.extend(notes);
+    }
+    Ok(())
+}
+
+/// The case `id` whole, from its row's JSON and its history.
+pub(super) fn whole(conn: &Connection, id: CaseId, row_json: &str) -> StoreResult<Case> {
+    let mut case: Case = serde_json::from_str(row_json)?;
+    read(conn, id, &mut case)?;
+    Ok(case)
+}
+
+/// Forgets the history of a deleted case.
+pub(super) fn forget(tx: &Transaction<'_>, id: CaseId) -> StoreResult<()> {
+    tx.prepare_cached("DELETE FROM case_history WHERE case_id = ?1")?
+        .execute([id.to_string()])?;
+    Ok(())
+}
