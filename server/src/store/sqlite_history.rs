@@ -88,3 +88,70 @@ pub(super) fn forget(tx: &Transaction<'_>, id: CaseId) -> StoreResult<()> {
         .execute([id.to_string()])?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::Store;
+    use super::super::test_support::{device, register, store_with_staff};
+    use chrono::Utc;
+    use shared::case::NoteKind;
+    use shared::id::OpId;
+    use shared::op::{Action, Op};
+
+    #[test]
+    fn a_case_read_back_is_the_fold_of_its_ops_whether_resumed_or_folded_again() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (store, property, user) = store_with_staff(dir.path());
+        let (tablet, number) = device(&store, &user);
+        let (other, _) = device(&store, &user);
+        let reg = register(&property, &user, tablet, number);
+        let note = |device, seq: u64, counter: u32, text: &str| {
+            let mut op = reg.clone();
+            op.id = OpId(uuid::Uuid::now_v7());
+            op.device = device;
+            op.seq = seq;
+            op.hlc.counter = counter;
+            op.hlc.device = device;
+            op.action = Action::Note {
+                note_kind: NoteKind::General,
+                text: text.into(),
+            };
+            op
+        };
+        let ceiling = Utc::now() + chrono::Duration::minutes(5);
+        let mut ops: Vec<Op> = Vec::new();
+        let mut push = |device, batch: Vec<Op>| {
+            ops.extend(batch.iter().cloned());
+            store
+                .push(device, &user, batch, Utc::now(), ceiling)
+                .expect("push");
+            let config = store.config().expect("config");
+            let ctx = shared::fold::FoldContext {
+                settings: &config.settings,
+                calendar: &config.calendar,
+            };
+            let expected = shared::fold::fold(&ops, ctx).expect("fold");
+            let stored = store.case(reg.case_id).expect("read").map(|(_, c)| c);
+            assert_eq!(stored, Some(expected));
+        };
+        push(tablet, vec![reg.clone()]);
+        // Resumed: each push adds a part.
+        push(tablet, vec![note(tablet, 2, 10, "一")]);
+        push(
+            tablet,
+            vec![note(tablet, 3, 20, "二"), note(tablet, 4, 30, "三")],
+        );
+        // Sorts before the last op folded: the case is folded again whole.
+        push(other, vec![note(other, 1, 15, "迟到")]);
+        push(tablet, vec![note(tablet, 5, 40, "四")]);
+        let parts: i64 = store
+            .writer()
+            .query_row(
+                "SELECT count(*) FROM case_history WHERE case_id = ?1",
+                [reg.case_id.to_string()],
+                |r| r.get(0),
+            )
+            .expect("parts");
+        assert_eq!(parts, 2, "the whole fold's part and the resumed push's");
+    }
+}
