@@ -26,23 +26,32 @@ use shared::wire::ConfigKey;
 
 /// Brings the case `id` up to date with `new_ops`, the ops this
 /// transaction stored for it, and writes its rows and its fold state.
+/// `config` is [`config_stamp`], read once for every case of a push.
 pub(super) fn materialize(
     tx: &Transaction<'_>,
     id: CaseId,
     new_ops: &[Op],
     ctx: FoldContext<'_>,
     properties: &[Property],
+    config: i64,
 ) -> StoreResult<()> {
-    let config = config_stamp(tx)?;
     let (mut folded, whole) = match resumed(tx, id, new_ops, ctx, config)? {
         Some(folded) => (folded, false),
-        None => match fold_resumable(&stored_ops(tx, id)?, ctx) {
-            Ok(folded) => (folded, true),
-            // Only a register op creates a case row; the push quarantines
-            // ops for unknown cases, so this is reached only by a damaged
-            // store.
-            Err(_) => return Ok(()),
-        },
+        None => {
+            // A new case's ops are all in hand: they need not be read back.
+            let ops = if stored_count(tx, id)? == new_ops.len() {
+                fold_resumable(new_ops, ctx)
+            } else {
+                fold_resumable(&stored_ops(tx, id)?, ctx)
+            };
+            match ops {
+                Ok(folded) => (folded, true),
+                // Only a register op creates a case row; the push
+                // quarantines ops for unknown cases, so this is reached
+                // only by a damaged store.
+                Err(_) => return Ok(()),
+            }
+        }
     };
     let history = sqlite_history::split(&mut folded.case);
     write_case(tx, &folded.case, properties)?;
@@ -94,6 +103,16 @@ fn resumed(
     Ok(resume(Folded { case, state }, new_ops, ctx))
 }
 
+/// How many ops of the case are stored. Each op of `new_ops` is stored
+/// (once: op ids are unique), so when the count is theirs they are every
+/// op of the case.
+fn stored_count(tx: &Transaction<'_>, id: CaseId) -> StoreResult<usize> {
+    let n: i64 = tx
+        .prepare_cached("SELECT count(*) FROM ops WHERE case_id = ?1")?
+        .query_row([id.to_string()], |r| r.get(0))?;
+    Ok(n as usize)
+}
+
 /// Every stored op of the case.
 fn stored_ops(tx: &Transaction<'_>, id: CaseId) -> StoreResult<Vec<Op>> {
     let mut stmt = tx.prepare_cached("SELECT json FROM ops WHERE case_id = ?1")?;
@@ -104,7 +123,7 @@ fn stored_ops(tx: &Transaction<'_>, id: CaseId) -> StoreResult<Vec<Op>> {
 /// What the fold depends on besides the ops changes only with the settings
 /// and the calendar, and each write of either takes a new server sequence
 /// number: the greatest of the two stamps a stored state.
-fn config_stamp(tx: &Transaction<'_>) -> StoreResult<i64> {
+pub(super) fn config_stamp(tx: &Transaction<'_>) -> StoreResult<i64> {
     let seq: Option<i64> = tx
         .prepare_cached("SELECT max(server_seq) FROM config WHERE key IN (?1, ?2)")?
         .query_row(

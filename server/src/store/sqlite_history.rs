@@ -33,30 +33,34 @@ pub(super) fn split(case: &mut Case) -> History {
 
 /// Adds `history` after the case's stored parts.
 pub(super) fn append(tx: &Transaction<'_>, id: CaseId, history: &History) -> StoreResult<()> {
-    if history.timeline.is_empty() && history.notes.is_empty() {
-        return Ok(());
-    }
     // The primary key's index finds the last part without reading the others.
     let last: Option<i64> = tx
         .prepare_cached("SELECT max(part) FROM case_history WHERE case_id = ?1")?
         .query_row([id.to_string()], |r| r.get(0))?;
-    tx.prepare_cached(
-        "INSERT INTO case_history (case_id, part, timeline, notes) VALUES (?1, ?2, ?3, ?4)",
-    )?
-    .execute(params![
-        id.to_string(),
-        last.map_or(0, |p| p + 1),
-        serde_json::to_string(&history.timeline)?,
-        serde_json::to_string(&history.notes)?,
-    ])?;
-    Ok(())
+    insert(tx, id, last.map_or(0, |p| p + 1), history)
 }
 
 /// Stores `history` as the case's whole history, for a case folded from
 /// all of its ops.
 pub(super) fn replace(tx: &Transaction<'_>, id: CaseId, history: &History) -> StoreResult<()> {
     forget(tx, id)?;
-    append(tx, id, history)
+    insert(tx, id, 0, history)
+}
+
+fn insert(tx: &Transaction<'_>, id: CaseId, part: i64, history: &History) -> StoreResult<()> {
+    if history.timeline.is_empty() && history.notes.is_empty() {
+        return Ok(());
+    }
+    tx.prepare_cached(
+        "INSERT INTO case_history (case_id, part, timeline, notes) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![
+        id.to_string(),
+        part,
+        serde_json::to_string(&history.timeline)?,
+        serde_json::to_string(&history.notes)?,
+    ])?;
+    Ok(())
 }
 
 /// Appends the case's stored history to `case`, its row's part.

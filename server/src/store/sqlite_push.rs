@@ -12,7 +12,7 @@
 use super::sqlite::{
     USER_COLUMNS, load_config, load_properties, next_seq, parse_id, read_epoch, ts, user_from_row,
 };
-use super::sqlite_fold::materialize;
+use super::sqlite_fold::{config_stamp, materialize};
 use super::{Config, StoreError, StoreResult};
 use crate::push::plan::{self, Incoming, Step};
 use crate::push::{self, Verdict};
@@ -67,8 +67,12 @@ impl Touched {
             settings: &rules.config.settings,
             calendar: &rules.config.calendar,
         };
+        if self.0.is_empty() {
+            return Ok(());
+        }
+        let config = config_stamp(tx)?;
         for (case_id, ops) in self.0 {
-            materialize(tx, case_id, &ops, ctx, rules.properties)?;
+            materialize(tx, case_id, &ops, ctx, rules.properties, config)?;
         }
         Ok(())
     }
