@@ -888,12 +888,15 @@ impl Store for SqliteStore {
     }
 
     fn case(&self, id: CaseId) -> StoreResult<Option<(PropertyId, Case)>> {
-        let conn = self.read()?;
-        let row: Option<(String, String)> = conn
+        let mut conn = self.read()?;
+        // One snapshot for the row and its history, which a push beside
+        // it may be adding to.
+        let tx = conn.transaction()?;
+        let row: Option<(String, String)> = tx
             .prepare_cached("SELECT property_id, json FROM cases WHERE id = ?1")?
             .query_row([id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
-        row.map(|(p, json)| Ok((parse_id(&p)?, sqlite_history::whole(&conn, id, &json)?)))
+        row.map(|(p, json)| Ok((parse_id(&p)?, sqlite_history::whole(&tx, id, &json)?)))
             .transpose()
     }
 

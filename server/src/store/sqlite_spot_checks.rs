@@ -106,6 +106,10 @@ pub(super) fn load(
     scope: &Scope,
     filter: &SpotCheckFilter,
 ) -> StoreResult<Vec<SpotCheck>> {
+    // One snapshot for every case row and its history, which a push beside
+    // it may be adding to.
+    let tx = conn.unchecked_transaction()?;
+    let conn: &Connection = &tx;
     let config = load_config(conn)?;
     let labels = Labels::new(Lang::ZhCn, load_properties(conn)?, config.categories);
     let (cond, scope_args) = scope_sql(scope, "property_id");
