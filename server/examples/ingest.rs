@@ -100,7 +100,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
 /// Inserts the `ops` and `cases` rows that the ingest left in `source` into
 /// a fresh store in `dir`, `ops_per_batch` op rows and their cases per
-/// transaction, and returns the time the inserts and commits took.
+/// transaction, and returns the time the inserts and commits took. A
+/// case's rows are its `cases` row and its `case_history` row (the
+/// timeline and notes the store keeps apart from the row since migration
+/// 11): together the same case JSON that was all in the row before.
 fn raw_reference(
     source: &Path,
     dir: &Path,
@@ -116,6 +119,19 @@ fn raw_reference(
     let source = rusqlite::Connection::open(source)?;
     let ops = table_rows(&source, "ops", "server_seq")?;
     let cases = table_rows(&source, "cases", "server_seq")?;
+    // In the cases' order, so that each batch holds its own cases' history.
+    let histories = table_rows_sql(
+        &source,
+        "SELECT h.* FROM case_history h JOIN cases c ON c.id = h.case_id ORDER BY c.server_seq, h.part",
+    )?;
+    if histories.len() != cases.len() {
+        return Err(format!(
+            "{} cases but {} history parts: a new case's history is one part",
+            cases.len(),
+            histories.len()
+        )
+        .into());
+    }
     let cases_per_batch = cases
         .len()
         .div_ceil(ops.len().div_ceil(ops_per_batch).max(1));
@@ -127,10 +143,12 @@ fn raw_reference(
     };
     let ops_sql = insert("ops", ops.first().map_or(0, Vec::len));
     let cases_sql = insert("cases", cases.first().map_or(0, Vec::len));
+    let histories_sql = insert("case_history", histories.first().map_or(0, Vec::len));
     let started = Instant::now();
-    for (op_rows, case_rows) in ops
+    for ((op_rows, case_rows), history_rows) in ops
         .chunks(ops_per_batch)
         .zip(cases.chunks(cases_per_batch.max(1)))
+        .zip(histories.chunks(cases_per_batch.max(1)))
     {
         let tx = conn.transaction()?;
         {
@@ -141,6 +159,10 @@ fn raw_reference(
             let mut case_insert = tx.prepare_cached(&cases_sql)?;
             for row in case_rows {
                 case_insert.execute(rusqlite::params_from_iter(row))?;
+            }
+            let mut history_insert = tx.prepare_cached(&histories_sql)?;
+            for row in history_rows {
+                history_insert.execute(rusqlite::params_from_iter(row))?;
             }
         }
         tx.commit()?;
@@ -154,7 +176,15 @@ fn table_rows(
     table: &str,
     order: &str,
 ) -> Result<Vec<Vec<rusqlite::types::Value>>, bench::Error> {
-    let mut stmt = conn.prepare(&format!("SELECT * FROM {table} ORDER BY {order}"))?;
+    table_rows_sql(conn, &format!("SELECT * FROM {table} ORDER BY {order}"))
+}
+
+/// Every row `sql` selects, as values.
+fn table_rows_sql(
+    conn: &rusqlite::Connection,
+    sql: &str,
+) -> Result<Vec<Vec<rusqlite::types::Value>>, bench::Error> {
+    let mut stmt = conn.prepare(sql)?;
     let width = stmt.column_count();
     let rows = stmt
         .query_map([], |r| (0..width).map(|i| r.get(i)).collect())?

@@ -26,6 +26,7 @@ mod sqlite_admin;
 mod sqlite_blobs;
 mod sqlite_db;
 mod sqlite_fold;
+mod sqlite_history;
 mod sqlite_push;
 mod sqlite_readers;
 mod sqlite_reports;

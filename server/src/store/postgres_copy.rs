@@ -36,6 +36,7 @@ const TABLES: &[&str] = &[
     "cases",
     "case_deadlines",
     "case_folds",
+    "case_history",
     "case_blobs",
     "deletions",
     "audit",

@@ -30,11 +30,12 @@ impl Reports for PgStore {
             spot_checks_sql::draw(&tx, d, audit)?;
             tx.commit()?;
         }
-        spot_checks_sql::drawn(&conn, d)
+        spot_checks_sql::drawn(&conn.transaction(Isolation::RepeatableRead)?, d)
     }
 
     fn spot_checks(&self, scope: &Scope, filter: &SpotCheckFilter) -> StoreResult<Vec<SpotCheck>> {
-        spot_checks_sql::load(&self.connection()?, scope, filter)
+        let mut conn = self.connection()?;
+        spot_checks_sql::load(&conn.transaction(Isolation::RepeatableRead)?, scope, filter)
     }
 
     fn export_count(

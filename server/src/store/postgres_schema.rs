@@ -236,6 +236,14 @@ CREATE TABLE deletions (
 );
 CREATE INDEX deletions_property ON deletions (property_id, server_seq);
 
+CREATE TABLE case_history (
+    case_id  TEXT COLLATE "C" NOT NULL,
+    part     BIGINT NOT NULL,
+    timeline TEXT COLLATE "C" NOT NULL,
+    notes    TEXT COLLATE "C" NOT NULL,
+    PRIMARY KEY (case_id, part)
+);
+
 CREATE TABLE case_folds (
     case_id    TEXT COLLATE "C" PRIMARY KEY,
     config_seq BIGINT NOT NULL,

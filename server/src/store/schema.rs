@@ -312,6 +312,20 @@ CREATE INDEX case_deadlines_figures ON case_deadlines (case_id, clock, due_at, m
 CREATE INDEX cases_open_due ON cases (next_due_at, is_open, property_id, kind);
 DROP INDEX cases_due;
 "#,
+    // 11: a case's history (its timeline and notes, which the fold only
+    // appends to) apart from its row, in parts that each hold what one
+    // materialization added (`sqlite_history.rs`): a push to a long case
+    // writes its new entries, not the whole case again. `split_histories`
+    // moves the lists of every case stored before out of its row.
+    r#"
+CREATE TABLE case_history (
+    case_id  TEXT NOT NULL,
+    part     INTEGER NOT NULL,
+    timeline TEXT NOT NULL,
+    notes    TEXT NOT NULL,
+    PRIMARY KEY (case_id, part)
+);
+"#,
 ];
 
 /// Work a migration needs besides its SQL: `(version, step)`, run in the
@@ -321,6 +335,7 @@ const BACKFILLS: &[(i64, Backfill)] = &[
     (5, case_blobs),
     (6, attachment_counts),
     (7, refold_cases),
+    (11, split_histories),
 ];
 
 type Backfill = fn(&Transaction<'_>) -> rusqlite::Result<()>;
@@ -400,6 +415,32 @@ fn refold_cases(tx: &Transaction<'_>) -> rusqlite::Result<()> {
         if let Ok(case) = shared::fold::fold(&ops, ctx) {
             super::sqlite::write_case(tx, &case, &properties).map_err(failed)?;
         }
+    }
+    Ok(())
+}
+
+/// Moves the timeline and notes of every stored case out of its row into
+/// migration 11's `case_history`, as one part. A row this build cannot
+/// read is left whole: it reads as before, and its next op folds the case
+/// again from its ops.
+fn split_histories(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    let failed = |e: super::StoreError| {
+        rusqlite::Error::FromSqlConversionFailure(0, Type::Text, Box::new(e))
+    };
+    let rows: Vec<(String, String)> = tx
+        .prepare("SELECT id, json FROM cases")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    let mut update = tx.prepare("UPDATE cases SET json = ?2 WHERE id = ?1")?;
+    for (id, json) in rows {
+        let Ok(mut case) = serde_json::from_str::<Case>(&json) else {
+            continue;
+        };
+        let history = super::sqlite_history::split(&mut case);
+        let row = serde_json::to_string(&case)
+            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+        update.execute(params![id, row])?;
+        super::sqlite_history::append(tx, case.id, &history).map_err(failed)?;
     }
     Ok(())
 }
@@ -663,7 +704,9 @@ mod tests {
         let json: String = conn
             .query_row("SELECT json FROM cases", [], |r| r.get(0))
             .unwrap();
-        let case: Case = serde_json::from_str(&json).expect("the refolded case reads");
+        // Split by migration 11 since.
+        let case = super::super::sqlite_history::whole(&conn, op.case_id, &json)
+            .expect("the refolded case reads");
         let expected = shared::fold::fold(
             &[op],
             shared::fold::FoldContext {
@@ -673,6 +716,57 @@ mod tests {
         )
         .unwrap();
         assert_eq!(case, expected);
+    }
+
+    #[test]
+    fn migration_11_moves_the_history_of_cases_stored_before_out_of_their_rows() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate_to(&mut conn, 10).unwrap();
+        let [mut case, bare] = cases();
+        let stamp = case.registered.clone();
+        case.notes.push(shared::case::Note {
+            kind: shared::case::NoteKind::General,
+            text: "已联系业主".into(),
+            stamp,
+        });
+        case.timeline.push(case.timeline[0].clone());
+        for c in [&case, &bare] {
+            conn.execute(
+                "INSERT INTO cases (id, property_id, reg_no, kind, state, category, channel, urgent,
+                    first_responder, complainant_name, summary, received_at, recorded_at, reopen_count,
+                    escalated, open_conflicts, violations, search, json, server_seq)
+                 VALUES (?1, 'p', 'r', 'k', 's', 'c', 'ch', 0, 'u', 'n', 's', 't', 't', 0, 0, 0, 0, '', ?2, 1)",
+                params![c.id.to_string(), serde_json::to_string(c).unwrap()],
+            )
+            .unwrap();
+        }
+        // What a build before `Case` could be read from cannot be split.
+        conn.execute(
+            "INSERT INTO cases (id, property_id, reg_no, kind, state, category, channel, urgent,
+                first_responder, complainant_name, summary, received_at, recorded_at, reopen_count,
+                escalated, open_conflicts, violations, search, json, server_seq)
+             VALUES ('x', 'p', 'r', 'k', 's', 'c', 'ch', 0, 'u', 'n', 's', 't', 't', 0, 0, 0, 0, '', '{}', 1)",
+            [],
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        for c in [&case, &bare] {
+            let json: String = conn
+                .query_row(
+                    "SELECT json FROM cases WHERE id = ?1",
+                    [c.id.to_string()],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            let row: Case = serde_json::from_str(&json).unwrap();
+            assert!(row.timeline.is_empty() && row.notes.is_empty());
+            let whole = super::super::sqlite_history::whole(&conn, c.id, &json).unwrap();
+            assert_eq!(&whole, c);
+        }
+        let left: String = conn
+            .query_row("SELECT json FROM cases WHERE id = 'x'", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(left, "{}");
     }
 
     #[test]

@@ -10,6 +10,7 @@ use super::filter_sql::scope_sql;
 use super::reports::{Labels, SpotCheckDraw, SpotCheckFilter};
 use super::reports_sql::COMPLETED;
 use super::sqlite::{parse_id, parse_ts, ts};
+use super::sqlite_history;
 use super::{AuditEntry, StoreError, StoreResult};
 use shared::case::{Case, CaseKind};
 use shared::lang::Lang;
@@ -99,7 +100,9 @@ pub(super) fn drawn(db: &dyn Db, d: &SpotCheckDraw) -> StoreResult<SpotCheck> {
         .ok_or_else(|| StoreError::Internal("spot check vanished after the draw".into()))
 }
 
-/// The recorded draws in `scope`, with their sampled cases.
+/// The recorded draws in `scope`, with their sampled cases. Each case is
+/// its row and its history, which a push beside it may be adding to: the
+/// caller reads in one snapshot (a read transaction).
 pub(super) fn load(
     db: &dyn Db,
     scope: &Scope,
@@ -162,8 +165,10 @@ pub(super) fn load(
         )?;
         for r in found {
             let json: Option<String> = r.get(2)?;
-            let case: Option<Case> = json.as_deref().map(serde_json::from_str).transpose()?;
             let case_id = parse_id(&r.get::<String>(1)?)?;
+            let case: Option<Case> = json
+                .map(|json| sqlite_history::whole(db, case_id, &json))
+                .transpose()?;
             let item = spot_check_item(r.get(0)?, case_id, case.as_ref(), &labels);
             draw.sampled += 1;
             if let Some(score) = item.satisfaction {

@@ -21,7 +21,7 @@ use super::{
     AuditEntry, BlobRef, CaseFilter, CheckReport, Config, Credentials, DeviceClaim, NewUser,
     PullPage, SessionRow, Store, StoreError, StoreResult, StoredOp, backup_blobs_dir, schema,
 };
-use super::{sqlite_blobs, sqlite_push};
+use super::{sqlite_blobs, sqlite_history, sqlite_push};
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use shared::admin::{DeviceInfo, QuarantineEntry};
@@ -42,13 +42,31 @@ use std::sync::{Mutex, MutexGuard};
 pub struct SqliteStore {
     /// The one connection that writes.
     conn: Mutex<Connection>,
-    /// Pushes waiting for the writer, carried out together by the next
-    /// push that gets it.
-    pushes: Mutex<Vec<sqlite_push::PushJob>>,
+    /// Pushes waiting for the writer, carried out together by the push
+    /// that leads next.
+    pushes: Mutex<PushQueue>,
     /// The read-only connections.
     readers: Readers,
     /// The blob directory, `blobs/` beside the database file.
     pub(super) blobs: BlobStore,
+}
+
+/// The pushes waiting for the writer, and whether one of them leads: has
+/// the writer, or has been told to take it. At most one leads at a time.
+#[derive(Default)]
+struct PushQueue {
+    jobs: Vec<sqlite_push::PushJob>,
+    leading: bool,
+}
+
+/// Hands the writer on to the next push when dropped
+/// ([`SqliteStore::hand_on`]).
+struct HandOn<'a>(&'a SqliteStore);
+
+impl Drop for HandOn<'_> {
+    fn drop(&mut self) {
+        self.0.hand_on();
+    }
 }
 
 /// Times are stored as RFC 3339 UTC with milliseconds, so that text order
@@ -90,7 +108,7 @@ impl SqliteStore {
             .map_err(|e| StoreError::Internal(format!("open {}: {e}", root.display())))?;
         let store = SqliteStore {
             conn: Mutex::new(conn),
-            pushes: Mutex::new(Vec::new()),
+            pushes: Mutex::new(PushQueue::default()),
             readers: Readers::new(path, READERS),
             blobs,
         };
@@ -105,8 +123,24 @@ impl SqliteStore {
         self.conn.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// After a group: the oldest push that queued meanwhile leads the
+    /// next, so that no caller carries out more than one group and the
+    /// waiting pushes sleep until they are answered instead of taking the
+    /// writer in turn only to find their answer.
+    fn hand_on(&self) {
+        let mut queue = self.lock_pushes();
+        while let Some(next) = queue.jobs.first() {
+            if next.reply.send(sqlite_push::Reply::Lead).is_ok() {
+                return;
+            }
+            // Its caller is gone: nobody waits for its answer.
+            queue.jobs.remove(0);
+        }
+        queue.leading = false;
+    }
+
     /// The queue of pushes waiting for the writer.
-    fn lock_pushes(&self) -> MutexGuard<'_, Vec<sqlite_push::PushJob>> {
+    fn lock_pushes(&self) -> MutexGuard<'_, PushQueue> {
         // A queue of jobs holds no invariant a panic could break halfway.
         self.pushes.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -579,26 +613,36 @@ impl Store for SqliteStore {
         ceiling: DateTime<Utc>,
     ) -> StoreResult<PushResponse> {
         let (reply, answer) = std::sync::mpsc::channel();
-        self.lock_pushes().push(sqlite_push::PushJob {
-            device,
-            user: user.clone(),
-            ops,
-            now,
-            ceiling,
-            reply,
-        });
-        // Whoever holds the writer next carries out every push queued by
-        // then (`sqlite_push::push_group`); ours may already be done.
-        let mut conn = self.writer();
-        if let Ok(done) = answer.try_recv() {
-            return done;
+        let mut lead = {
+            let mut queue = self.lock_pushes();
+            queue.jobs.push(sqlite_push::PushJob {
+                device,
+                user: user.clone(),
+                ops,
+                now,
+                ceiling,
+                reply,
+            });
+            !std::mem::replace(&mut queue.leading, true)
+        };
+        loop {
+            if lead {
+                // Every push queued by now, ours among them, in one
+                // transaction (`sqlite_push::push_group`).
+                let group = std::mem::take(&mut self.lock_pushes().jobs);
+                // Handed on even if the group panics, or no push would lead
+                // again.
+                let _hand_on = HandOn(self);
+                sqlite_push::push_group(&mut self.writer(), group);
+            }
+            match answer.recv() {
+                Ok(sqlite_push::Reply::Done(done)) => return done,
+                Ok(sqlite_push::Reply::Lead) => lead = true,
+                Err(_) => {
+                    return Err(StoreError::Internal("a push was dropped unanswered".into()));
+                }
+            }
         }
-        let group = std::mem::take(&mut *self.lock_pushes());
-        sqlite_push::push_group(&mut conn, group);
-        drop(conn);
-        answer
-            .recv()
-            .map_err(|_| StoreError::Internal("a push was dropped unanswered".into()))?
     }
 
     fn epoch(&self) -> StoreResult<u64> {
@@ -744,12 +788,15 @@ impl Store for SqliteStore {
     }
 
     fn case(&self, id: CaseId) -> StoreResult<Option<(PropertyId, Case)>> {
-        let conn = self.read()?;
-        let row: Option<(String, String)> = conn
+        let mut conn = self.read()?;
+        // One snapshot for the row and its history, which a push beside
+        // it may be adding to.
+        let tx = conn.transaction()?;
+        let row: Option<(String, String)> = tx
             .prepare_cached("SELECT property_id, json FROM cases WHERE id = ?1")?
             .query_row([id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
-        row.map(|(p, json)| Ok((parse_id(&p)?, serde_json::from_str(&json)?)))
+        row.map(|(p, json)| Ok((parse_id(&p)?, sqlite_history::whole(&tx, id, &json)?)))
             .transpose()
     }
 
@@ -896,7 +943,9 @@ pub(super) fn write_audit(conn: &Connection, e: &AuditEntry) -> StoreResult<()> 
 }
 
 /// Writes a folded case's query row, its blob references and its deadline
-/// rows. Every value is `shared`'s; nothing here decides a rule.
+/// rows. Every value is `shared`'s; nothing here decides a rule. The row's
+/// JSON is `case` as given: materializing passes it without its history
+/// (`sqlite_history.rs`), which no column is made from.
 pub(super) fn write_case(
     tx: &Transaction<'_>,
     case: &Case,

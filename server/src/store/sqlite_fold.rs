@@ -5,8 +5,16 @@
 //! no state or the settings or calendar changed since, every op of the case
 //! is folded again. Either way the result is the fold of all its ops, so a
 //! push costs the same however long the case is, unless it arrives late.
+//!
+//! The case is resumed from its row without its history
+//! (`sqlite_history.rs`), which the fold only appends to: what the resumed
+//! fold holds in its timeline and notes is what the new ops added, and that
+//! is what is stored. Its check that an op was not folded before, made
+//! against the timeline, then sees nothing; the ops table's unique op id is
+//! what keeps an op from being stored, and so folded, twice.
 
 use super::sqlite::write_case;
+use super::sqlite_history;
 use super::{StoreError, StoreResult};
 use rusqlite::{OptionalExtension, Transaction, params};
 use shared::case::Case;
@@ -18,25 +26,40 @@ use shared::wire::ConfigKey;
 
 /// Brings the case `id` up to date with `new_ops`, the ops this
 /// transaction stored for it, and writes its rows and its fold state.
+/// `config` is [`config_stamp`], read once for every case of a push.
 pub(super) fn materialize(
     tx: &Transaction<'_>,
     id: CaseId,
     new_ops: &[Op],
     ctx: FoldContext<'_>,
     properties: &[Property],
+    config: i64,
 ) -> StoreResult<()> {
-    let config = config_stamp(tx)?;
-    let folded = match resumed(tx, id, new_ops, ctx, config)? {
-        Some(folded) => folded,
-        None => match fold_resumable(&stored_ops(tx, id)?, ctx) {
-            Ok(folded) => folded,
-            // Only a register op creates a case row; the push quarantines
-            // ops for unknown cases, so this is reached only by a damaged
-            // store.
-            Err(_) => return Ok(()),
-        },
+    let (mut folded, whole) = match resumed(tx, id, new_ops, ctx, config)? {
+        Some(folded) => (folded, false),
+        None => {
+            // A new case's ops are all in hand: they need not be read back.
+            let ops = if stored_count(tx, id)? == new_ops.len() {
+                fold_resumable(new_ops, ctx)
+            } else {
+                fold_resumable(&stored_ops(tx, id)?, ctx)
+            };
+            match ops {
+                Ok(folded) => (folded, true),
+                // Only a register op creates a case row; the push
+                // quarantines ops for unknown cases, so this is reached
+                // only by a damaged store.
+                Err(_) => return Ok(()),
+            }
+        }
     };
+    let history = sqlite_history::split(&mut folded.case);
     write_case(tx, &folded.case, properties)?;
+    if whole {
+        sqlite_history::replace(tx, id, &history)?;
+    } else {
+        sqlite_history::append(tx, id, &history)?;
+    }
     tx.prepare_cached(
         "INSERT INTO case_folds (case_id, config_seq, state) VALUES (?1, ?2, ?3)
          ON CONFLICT (case_id) DO UPDATE SET config_seq = excluded.config_seq, state = excluded.state",
@@ -49,7 +72,7 @@ pub(super) fn materialize(
     Ok(())
 }
 
-/// The stored case with `new_ops` applied, when its state was folded with
+/// The stored case, without its history, with `new_ops` applied, when its state was folded with
 /// the current configuration and the new ops come after it. A stored case
 /// or state this build cannot read is folded again rather than refused.
 fn resumed(
@@ -80,6 +103,16 @@ fn resumed(
     Ok(resume(Folded { case, state }, new_ops, ctx))
 }
 
+/// How many ops of the case are stored. Each op of `new_ops` is stored
+/// (once: op ids are unique), so when the count is theirs they are every
+/// op of the case.
+fn stored_count(tx: &Transaction<'_>, id: CaseId) -> StoreResult<usize> {
+    let n: i64 = tx
+        .prepare_cached("SELECT count(*) FROM ops WHERE case_id = ?1")?
+        .query_row([id.to_string()], |r| r.get(0))?;
+    Ok(n as usize)
+}
+
 /// Every stored op of the case.
 fn stored_ops(tx: &Transaction<'_>, id: CaseId) -> StoreResult<Vec<Op>> {
     let mut stmt = tx.prepare_cached("SELECT json FROM ops WHERE case_id = ?1")?;
@@ -90,7 +123,7 @@ fn stored_ops(tx: &Transaction<'_>, id: CaseId) -> StoreResult<Vec<Op>> {
 /// What the fold depends on besides the ops changes only with the settings
 /// and the calendar, and each write of either takes a new server sequence
 /// number: the greatest of the two stamps a stored state.
-fn config_stamp(tx: &Transaction<'_>) -> StoreResult<i64> {
+pub(super) fn config_stamp(tx: &Transaction<'_>) -> StoreResult<i64> {
     let seq: Option<i64> = tx
         .prepare_cached("SELECT max(server_seq) FROM config WHERE key IN (?1, ?2)")?
         .query_row(
@@ -100,9 +133,10 @@ fn config_stamp(tx: &Transaction<'_>) -> StoreResult<i64> {
     seq.ok_or_else(|| StoreError::Internal("no settings or calendar stored".into()))
 }
 
-/// Forgets the fold state of a deleted case.
+/// Forgets what is kept beside a deleted case's row: its fold state and
+/// its history.
 pub(super) fn forget(tx: &Transaction<'_>, id: CaseId) -> StoreResult<()> {
     tx.prepare_cached("DELETE FROM case_folds WHERE case_id = ?1")?
         .execute([id.to_string()])?;
-    Ok(())
+    sqlite_history::forget(tx, id)
 }

@@ -12,7 +12,7 @@
 use super::sqlite::{
     USER_COLUMNS, load_config, load_properties, next_seq, parse_id, read_epoch, ts, user_from_row,
 };
-use super::sqlite_fold::materialize;
+use super::sqlite_fold::{config_stamp, materialize};
 use super::{Config, StoreError, StoreResult};
 use crate::push::plan::{self, Incoming, Step};
 use crate::push::{self, Verdict};
@@ -67,8 +67,12 @@ impl Touched {
             settings: &rules.config.settings,
             calendar: &rules.config.calendar,
         };
+        if self.0.is_empty() {
+            return Ok(());
+        }
+        let config = config_stamp(tx)?;
         for (case_id, ops) in self.0 {
-            materialize(tx, case_id, &ops, ctx, rules.properties)?;
+            materialize(tx, case_id, &ops, ctx, rules.properties, config)?;
         }
         Ok(())
     }
@@ -87,7 +91,16 @@ pub(super) struct PushJob {
     /// The server's clock plus the allowed skew.
     pub ceiling: DateTime<Utc>,
     /// Where its answer goes.
-    pub reply: mpsc::Sender<StoreResult<PushResponse>>,
+    pub reply: mpsc::Sender<Reply>,
+}
+
+/// What a queued push hears while it waits.
+pub(super) enum Reply {
+    /// Its answer: a group carried it out.
+    Done(StoreResult<PushResponse>),
+    /// The writer is its: it carries out the pushes queued by now, its own
+    /// among them.
+    Lead,
 }
 
 /// Group commit: carries out the pushes that queued up while the writer was
@@ -102,12 +115,12 @@ pub(super) fn push_group(conn: &mut Connection, jobs: Vec<PushJob>) {
         Ok(answers) => {
             for (reply, answer) in replies.iter().zip(answers) {
                 // A caller that gave up waiting has no one to tell.
-                let _ = reply.send(answer);
+                let _ = reply.send(Reply::Done(answer));
             }
         }
         Err(e) => {
             for reply in &replies {
-                let _ = reply.send(Err(StoreError::Internal(e.to_string())));
+                let _ = reply.send(Reply::Done(Err(StoreError::Internal(e.to_string()))));
             }
         }
     }
@@ -528,7 +541,10 @@ mod tests {
         push_group(&mut store.writer(), jobs);
         let answers: Vec<_> = answers
             .iter()
-            .map(|a| a.recv().expect("answered"))
+            .map(|a| match a.recv().expect("answered") {
+                super::Reply::Done(answer) => answer,
+                super::Reply::Lead => panic!("no push leads a group carried out by hand"),
+            })
             .collect();
         assert_eq!(answers[0].as_ref().map(|a| a.acked_seq).ok(), Some(1));
         assert!(matches!(answers[1], Err(StoreError::NotFound(_))));

@@ -30,11 +30,13 @@ impl Reports for SqliteStore {
             spot_checks_sql::draw(&tx, d, audit)?;
             tx.commit()?;
         }
-        spot_checks_sql::drawn(&*self.read()?, d)
+        let mut conn = self.read()?;
+        spot_checks_sql::drawn(&conn.transaction()?, d)
     }
 
     fn spot_checks(&self, scope: &Scope, filter: &SpotCheckFilter) -> StoreResult<Vec<SpotCheck>> {
-        spot_checks_sql::load(&*self.read()?, scope, filter)
+        let mut conn = self.read()?;
+        spot_checks_sql::load(&conn.transaction()?, scope, filter)
     }
 
     fn export_count(
