@@ -43,6 +43,7 @@ use crate::settings::Settings;
 use crate::workflow::{self, RuleViolation};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What the fold needs besides the ops: the company settings and the
@@ -93,7 +94,20 @@ pub struct FoldState {
 
 /// [`fold`], keeping what [`resume`] needs to carry on from the result.
 pub fn fold_resumable(ops: &[Op], ctx: FoldContext<'_>) -> Result<Folded, FoldError> {
-    let ordered = canonical(ops);
+    // Not the last of the canonical order: a repeat of an id with a later
+    // key is dropped there, and must still not count as coming after.
+    let last = ops.iter().map(Op::order_key).max();
+    let ordered = canonical(ops.iter().collect());
+    fold_ordered(&ordered, last, ctx)
+}
+
+/// Folds ops already in canonical order (see [`canonical`]); `last` is the
+/// greatest key among every op given, repeats included.
+fn fold_ordered(
+    ordered: &[&Op],
+    last: Option<(Hlc, DeviceId, OpId)>,
+    ctx: FoldContext<'_>,
+) -> Result<Folded, FoldError> {
     let (reg_op, registration) = ordered
         .iter()
         .find_map(|op| match &op.action {
@@ -103,7 +117,7 @@ pub fn fold_resumable(ops: &[Op], ctx: FoldContext<'_>) -> Result<Folded, FoldEr
         .ok_or(FoldError::NoRegistration)?;
     let case_id = reg_op.case_id;
     let mut folder = Folder {
-        case: new_case(reg_op, registration.clone()),
+        case: new_case(reg_op, registration.clone(), ordered.len()),
         marks: Marks::default(),
         conflicted: Vec::new(),
         ctx,
@@ -114,14 +128,7 @@ pub fn fold_resumable(ops: &[Op], ctx: FoldContext<'_>) -> Result<Folded, FoldEr
     {
         folder.step(op);
     }
-    // Not the last of `ordered`: a repeat of an id with a later key is
-    // dropped there, and must still not count as coming after.
-    let last = ops
-        .iter()
-        .map(Op::order_key)
-        .max()
-        .unwrap_or(reg_op.order_key());
-    Ok(folder.finish(last))
+    Ok(folder.finish(last.unwrap_or(reg_op.order_key())))
 }
 
 /// Applies `ops` to a case folded earlier, giving exactly what [`fold`]
@@ -147,7 +154,7 @@ pub fn resume(mut folded: Folded, ops: &[Op], ctx: FoldContext<'_>) -> Option<Fo
         conflicted: folded.state.conflicted,
         ctx,
     };
-    for op in canonical(ops)
+    for op in canonical(ops.iter().collect())
         .into_iter()
         .filter(|op| op.case_id == case_id && !seen.contains(&op.id))
     {
@@ -159,31 +166,75 @@ pub fn resume(mut folded: Folded, ops: &[Op], ctx: FoldContext<'_>) -> Option<Fo
 /// Groups ops by case and folds each case. Cases without a registration op
 /// are reported as errors, keyed by their id, so callers can keep the ops.
 pub fn fold_all(ops: &[Op], ctx: FoldContext<'_>) -> BTreeMap<CaseId, Result<Case, FoldError>> {
-    let mut groups: BTreeMap<CaseId, Vec<Op>> = BTreeMap::new();
-    for op in ops {
-        groups.entry(op.case_id).or_default().push(op.clone());
+    // One sort of borrowed ops groups the log by case and puts each case
+    // nearly in fold order, instead of copying every op into a group. The
+    // sort key is copied out of the ops so that comparing does not reach
+    // into them; ties on it are settled per case below.
+    let mut keyed: Vec<(u128, i64, u32, &Op)> = ops
+        .iter()
+        .map(|op| (op.case_id.0.as_u128(), op.hlc.wall_ms, op.hlc.counter, op))
+        .collect();
+    keyed.sort_unstable_by_key(|&(case, wall_ms, counter, _)| (case, wall_ms, counter));
+    let mut cases = BTreeMap::new();
+    let mut group: Vec<&Op> = Vec::new();
+    for run in keyed.chunk_by(|a, b| a.0 == b.0) {
+        group.clear();
+        group.extend(run.iter().map(|&(.., op)| op));
+        // Already sorted unless two ops share a case, wall time and
+        // counter; checking that is one comparison per op.
+        group.sort_by(|a, b| fold_order(a, b));
+        let last = group.last().map(|op| op.order_key());
+        let folded = if has_repeated_id(&group) {
+            fold_ordered(&first_of_each_id(group.clone()), last, ctx)
+        } else {
+            fold_ordered(&group, last, ctx)
+        };
+        cases.insert(group[0].case_id, folded.map(|folded| folded.case));
     }
-    groups
-        .into_iter()
-        .map(|(id, ops)| (id, fold(&ops, ctx)))
-        .collect()
+    cases
 }
 
-/// Sorts by the fold order and keeps the first op of each id. Equal keys
-/// with different content (a corrupted duplicate) are ordered by their
-/// serialized bytes so the choice is still the same everywhere.
-fn canonical(ops: &[Op]) -> Vec<&Op> {
-    let mut sorted: Vec<&Op> = ops.iter().collect();
-    sorted.sort_by(|a, b| {
-        a.order_key().cmp(&b.order_key()).then_with(|| {
-            let ja = serde_json::to_vec(a).unwrap_or_default();
-            let jb = serde_json::to_vec(b).unwrap_or_default();
-            ja.cmp(&jb)
-        })
-    });
-    let mut seen = BTreeSet::new();
-    sorted.retain(|op| seen.insert(op.id));
+/// Sorts by the fold order and keeps the first op of each id.
+fn canonical(mut sorted: Vec<&Op>) -> Vec<&Op> {
+    sorted.sort_by(|a, b| fold_order(a, b));
+    if has_repeated_id(&sorted) {
+        sorted = first_of_each_id(sorted);
+    }
     sorted
+}
+
+/// The fold order: by key. Equal keys with different content (a corrupted
+/// duplicate) are ordered by their serialized bytes so the choice is still
+/// the same everywhere.
+fn fold_order(a: &Op, b: &Op) -> Ordering {
+    a.order_key().cmp(&b.order_key()).then_with(|| {
+        let ja = serde_json::to_vec(a).unwrap_or_default();
+        let jb = serde_json::to_vec(b).unwrap_or_default();
+        ja.cmp(&jb)
+    })
+}
+
+/// Whether an op id occurs more than once. Checked before deduplicating
+/// because repeats are rare and a set of ids costs more than this.
+fn has_repeated_id(ops: &[&Op]) -> bool {
+    // Most cases have a handful of ops, for which comparing every pair
+    // needs no allocation and is quickest.
+    if ops.len() <= 16 {
+        return ops
+            .iter()
+            .enumerate()
+            .any(|(i, op)| ops[..i].iter().any(|earlier| earlier.id == op.id));
+    }
+    let mut ids: Vec<OpId> = ops.iter().map(|op| op.id).collect();
+    ids.sort_unstable();
+    ids.windows(2).any(|pair| pair[0] == pair[1])
+}
+
+/// Keeps the first op of each id, in order.
+fn first_of_each_id(mut ops: Vec<&Op>) -> Vec<&Op> {
+    let mut seen = BTreeSet::new();
+    ops.retain(|op| seen.insert(op.id));
+    ops
 }
 
 fn stamp(op: &Op) -> Stamp {
@@ -196,7 +247,8 @@ fn stamp(op: &Op) -> Stamp {
     }
 }
 
-fn new_case(op: &Op, registration: Registration) -> Case {
+/// A registered case; `ops` (the number of ops to fold) sizes its timeline.
+fn new_case(op: &Op, registration: Registration, ops: usize) -> Case {
     let mut case = Case {
         id: op.case_id,
         registered: stamp(op),
@@ -220,7 +272,7 @@ fn new_case(op: &Op, registration: Registration) -> Case {
         deadline_problems: Vec::new(),
         conflicts: Vec::new(),
         violations: Vec::new(),
-        timeline: Vec::new(),
+        timeline: Vec::with_capacity(ops),
         last_hlc: op.hlc,
         registration,
     };
