@@ -206,6 +206,9 @@ impl Calendar {
     pub fn add_working_days(&self, date: NaiveDate, n: u32) -> Result<NaiveDate, CalendarError> {
         let mut day = date;
         let mut remaining = n;
+        // The schedule is looked up once per year walked into, not per day:
+        // deadlines are worked out for every case of every fold.
+        let mut schedule: Option<&YearSchedule> = None;
         // Terminates: each step either counts a working day or walks through
         // a loaded year, and only finitely many years are loaded.
         while remaining > 0 {
@@ -218,7 +221,16 @@ impl Calendar {
                     });
                 }
             };
-            if self.is_working_day(day)? {
+            let year = day.year();
+            let current = match schedule {
+                Some(s) if s.year == year => s,
+                _ => self
+                    .years
+                    .get(&year)
+                    .ok_or(CalendarError::YearNotLoaded { year })?,
+            };
+            schedule = Some(current);
+            if current.is_working_day(day) {
                 remaining -= 1;
             }
         }

@@ -43,6 +43,7 @@ use crate::settings::Settings;
 use crate::workflow::{self, RuleViolation};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -292,9 +293,9 @@ fn new_case(op: &Op, registration: Registration, ops: usize) -> Case {
     case
 }
 
-fn change(field: &str, from: Option<String>, to: Option<String>) -> Change {
+fn change(field: &'static str, from: Option<String>, to: Option<String>) -> Change {
     Change {
-        field: field.into(),
+        field: Cow::Borrowed(field),
         from,
         to,
     }
@@ -467,11 +468,7 @@ impl Folder<'_> {
                 first(&mut marks.assessed, at);
                 changes.push(change("severity", None, Some(severity.code().into())));
                 changes.push(change("urgent", None, Some(urgent.to_string())));
-                changes.push(change(
-                    "validity",
-                    None,
-                    Some(format!("{validity:?}").to_lowercase()),
-                ));
+                changes.push(change("validity", None, Some(validity.code().into())));
                 case.assessment = Some(Assessment {
                     severity: *severity,
                     urgent: *urgent,
@@ -505,9 +502,8 @@ impl Folder<'_> {
                 let from = case.assignee.replace(to.clone());
                 changes.push(change(
                     "assignee",
-                    from.as_ref()
-                        .map(|a| format!("{} {}", a.department, a.name)),
-                    Some(format!("{} {}", to.department, to.name)),
+                    from.as_ref().map(assignee_text),
+                    Some(assignee_text(&to)),
                 ));
                 case.handovers.push(Handover {
                     from,
@@ -780,9 +776,19 @@ impl Folder<'_> {
     }
 }
 
+/// How the timeline shows an assignee: department and name.
+fn assignee_text(a: &Assignee) -> String {
+    // Not `format!`: this runs for every assignment of every fold.
+    let mut text = String::with_capacity(a.department.len() + 1 + a.name.len());
+    text.push_str(&a.department);
+    text.push(' ');
+    text.push_str(&a.name);
+    text
+}
+
 fn apply_patch(reg: &mut Registration, patch: &RegistrationPatch) -> Vec<Change> {
     let mut changes = Vec::new();
-    let mut set_text = |field: &str, slot: &mut String, new: &Option<String>| {
+    let mut set_text = |field: &'static str, slot: &mut String, new: &Option<String>| {
         if let Some(v) = new
             && v != slot
         {
@@ -868,7 +874,10 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
     let complaint = kind == CaseKind::Complaint;
     let works = matches!(kind, CaseKind::Complaint | CaseKind::Repair);
 
-    let mut clocks: Vec<(Clock, DateTime<Utc>, Option<DateTime<Utc>>)> = Vec::new();
+    // Room for every clock a case can have, so that gathering them never
+    // grows the list.
+    let mut clocks: Vec<(Clock, DateTime<Utc>, Option<DateTime<Utc>>)> =
+        Vec::with_capacity(Clock::ALL.len());
     if case.registration.channel.has_register_clock() {
         clocks.push((Clock::RegisterWritten, received, Some(recorded)));
     }
@@ -921,6 +930,7 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
 
     let settings = ctx.settings;
     let tz = settings.tz();
+    case.deadlines.reserve_exact(clocks.len());
     for (clock, start, met) in clocks {
         let rule = settings.deadlines.rule_for(clock, severity);
         let mut due = match deadline::due_at(start, rule, tz, ctx.calendar) {
@@ -962,5 +972,74 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
             met_at: met,
             extended_working_days: extended,
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::case::Validity;
+    use crate::role::Role;
+    use chrono::TimeZone;
+
+    /// An op with id `id` (the rest does not matter to the checks here).
+    fn op(id: u128) -> Op {
+        Op {
+            id: OpId(uuid::Uuid::from_u128(id)),
+            case_id: CaseId(uuid::Uuid::from_u128(1)),
+            device: DeviceId(uuid::Uuid::from_u128(2)),
+            seq: 1,
+            hlc: Hlc {
+                wall_ms: 0,
+                counter: 0,
+                device: DeviceId(uuid::Uuid::from_u128(2)),
+            },
+            at: Utc.timestamp_opt(0, 0).unwrap(),
+            author: crate::id::UserId(uuid::Uuid::from_u128(3)),
+            role: Role::Staff,
+            schema: 1,
+            expected_state: None,
+            action: Action::Start,
+        }
+    }
+
+    /// Checks `has_repeated_id` on ops with the ids `ids` against a set.
+    fn check_repeats(ids: &[u128]) {
+        let ops: Vec<Op> = ids.iter().map(|&id| op(id)).collect();
+        let refs: Vec<&Op> = ops.iter().collect();
+        let distinct: BTreeSet<u128> = ids.iter().copied().collect();
+        assert_eq!(
+            has_repeated_id(&refs),
+            distinct.len() < ids.len(),
+            "{ids:?}"
+        );
+    }
+
+    #[test]
+    fn repeated_ids_are_found_in_short_and_long_cases() {
+        check_repeats(&[]);
+        check_repeats(&[1]);
+        check_repeats(&[1, 2, 3]);
+        check_repeats(&[1, 2, 1]);
+        // Either side of the length where the check switches to sorting.
+        for len in [16u128, 17, 40] {
+            let unique: Vec<u128> = (0..len).collect();
+            check_repeats(&unique);
+            let mut repeated = unique.clone();
+            repeated.push(len / 2);
+            check_repeats(&repeated);
+            let mut first_and_last = unique;
+            first_and_last.push(0);
+            check_repeats(&first_and_last);
+        }
+    }
+
+    #[test]
+    fn validity_changes_show_the_code_the_timeline_always_showed() {
+        // The timeline once wrote the lower-cased variant name; stored
+        // timelines and the app's labels rely on it staying the same.
+        for validity in Validity::ALL {
+            assert_eq!(validity.code(), format!("{validity:?}").to_lowercase());
+        }
     }
 }
