@@ -453,7 +453,10 @@ impl Folder<'_> {
         let at = op.at;
         let case = &mut self.case;
         let marks = &mut self.marks;
-        let mut changes = Vec::new();
+        // Most actions change one field and the state. Sized for that
+        // rather than the four a first push makes room for: the timeline
+        // keeps every list, so the spare room would stay allocated.
+        let mut changes = Vec::with_capacity(2);
         match &op.action {
             Action::Register(_) | Action::ResolveConflict { .. } => {}
             Action::Edit(patch) => changes = apply_patch(&mut case.registration, patch),
