@@ -206,6 +206,9 @@ impl Calendar {
     pub fn add_working_days(&self, date: NaiveDate, n: u32) -> Result<NaiveDate, CalendarError> {
         let mut day = date;
         let mut remaining = n;
+        // The schedule is looked up once per year walked into, not per day:
+        // deadlines are worked out for every case of every fold.
+        let mut schedule: Option<&YearSchedule> = None;
         // Terminates: each step either counts a working day or walks through
         // a loaded year, and only finitely many years are loaded.
         while remaining > 0 {
@@ -218,7 +221,16 @@ impl Calendar {
                     });
                 }
             };
-            if self.is_working_day(day)? {
+            let year = day.year();
+            let current = match schedule {
+                Some(s) if s.year == year => s,
+                _ => self
+                    .years
+                    .get(&year)
+                    .ok_or(CalendarError::YearNotLoaded { year })?,
+            };
+            schedule = Some(current);
+            if current.is_working_day(day) {
                 remaining -= 1;
             }
         }
@@ -687,7 +699,42 @@ mod tests {
         );
     }
 
+    /// `add_working_days` the obvious way: one day at a time, asking
+    /// `is_working_day` about each.
+    fn add_working_days_reference(
+        cal: &Calendar,
+        date: NaiveDate,
+        n: u32,
+    ) -> Result<NaiveDate, CalendarError> {
+        let mut day = date;
+        for _ in 0..n {
+            loop {
+                day = day.succ_opt().ok_or(CalendarError::YearNotLoaded {
+                    year: day.year() + 1,
+                })?;
+                if cal.is_working_day(day)? {
+                    break;
+                }
+            }
+        }
+        Ok(day)
+    }
+
     proptest! {
+        #[test]
+        fn add_working_days_matches_the_day_by_day_reference(offset in 0u32..1600, n in 0u32..40) {
+            // The builtin years, a missing 2027 and a made-up 2028, so that
+            // walks cross years, stop at a gap and carry on past it.
+            let mut cal = Calendar::with_builtin();
+            cal.insert(schedule(2028, &["2028-01-03", "2028-01-04"], &["2028-01-08"]))
+                .expect("a valid schedule");
+            let date = d("2024-12-20") + chrono::Duration::days(i64::from(offset));
+            prop_assert_eq!(
+                cal.add_working_days(date, n),
+                add_working_days_reference(&cal, date, n)
+            );
+        }
+
         #[test]
         fn add_working_days_counts_exactly_n(offset in 0u32..730, n in 0u32..10) {
             let cal = Calendar::with_builtin();

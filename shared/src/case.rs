@@ -23,6 +23,7 @@ use crate::role::Role;
 use crate::workflow::RuleViolation;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
 coded_enum! {
     /// The four kinds of case; one intake, different rules.
@@ -641,8 +642,10 @@ coded_enum! {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Change {
-    /// The field's name.
-    pub field: String,
+    /// The field's name. The fold names fields with constants, so it
+    /// borrows them instead of allocating a copy for every change of every
+    /// op; a change read from JSON owns its name.
+    pub field: Cow<'static, str>,
     /// The value before (None when unset).
     pub from: Option<String>,
     /// The value after.
@@ -825,7 +828,7 @@ impl Case {
         let mut case = self.clone();
         crate::op::mask_complainant(&mut case.registration.complainant);
         for change in case.timeline.iter_mut().flat_map(|t| t.changes.iter_mut()) {
-            let mask: fn(&str) -> String = match change.field.as_str() {
+            let mask: fn(&str) -> String = match &*change.field {
                 "complainant_name" => crate::role::mask_name,
                 "complainant_phone" => crate::role::mask_phone,
                 _ => continue,

@@ -43,6 +43,8 @@ use crate::settings::Settings;
 use crate::workflow::{self, RuleViolation};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
+use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What the fold needs besides the ops: the company settings and the
@@ -93,7 +95,20 @@ pub struct FoldState {
 
 /// [`fold`], keeping what [`resume`] needs to carry on from the result.
 pub fn fold_resumable(ops: &[Op], ctx: FoldContext<'_>) -> Result<Folded, FoldError> {
-    let ordered = canonical(ops);
+    // Not the last of the canonical order: a repeat of an id with a later
+    // key is dropped there, and must still not count as coming after.
+    let last = ops.iter().map(Op::order_key).max();
+    let ordered = canonical(ops.iter().collect());
+    fold_ordered(&ordered, last, ctx)
+}
+
+/// Folds ops already in canonical order (see [`canonical`]); `last` is the
+/// greatest key among every op given, repeats included.
+fn fold_ordered(
+    ordered: &[&Op],
+    last: Option<(Hlc, DeviceId, OpId)>,
+    ctx: FoldContext<'_>,
+) -> Result<Folded, FoldError> {
     let (reg_op, registration) = ordered
         .iter()
         .find_map(|op| match &op.action {
@@ -103,7 +118,7 @@ pub fn fold_resumable(ops: &[Op], ctx: FoldContext<'_>) -> Result<Folded, FoldEr
         .ok_or(FoldError::NoRegistration)?;
     let case_id = reg_op.case_id;
     let mut folder = Folder {
-        case: new_case(reg_op, registration.clone()),
+        case: new_case(reg_op, registration.clone(), ordered.len()),
         marks: Marks::default(),
         conflicted: Vec::new(),
         ctx,
@@ -114,14 +129,7 @@ pub fn fold_resumable(ops: &[Op], ctx: FoldContext<'_>) -> Result<Folded, FoldEr
     {
         folder.step(op);
     }
-    // Not the last of `ordered`: a repeat of an id with a later key is
-    // dropped there, and must still not count as coming after.
-    let last = ops
-        .iter()
-        .map(Op::order_key)
-        .max()
-        .unwrap_or(reg_op.order_key());
-    Ok(folder.finish(last))
+    Ok(folder.finish(last.unwrap_or(reg_op.order_key())))
 }
 
 /// Applies `ops` to a case folded earlier, giving exactly what [`fold`]
@@ -147,7 +155,7 @@ pub fn resume(mut folded: Folded, ops: &[Op], ctx: FoldContext<'_>) -> Option<Fo
         conflicted: folded.state.conflicted,
         ctx,
     };
-    for op in canonical(ops)
+    for op in canonical(ops.iter().collect())
         .into_iter()
         .filter(|op| op.case_id == case_id && !seen.contains(&op.id))
     {
@@ -159,31 +167,75 @@ pub fn resume(mut folded: Folded, ops: &[Op], ctx: FoldContext<'_>) -> Option<Fo
 /// Groups ops by case and folds each case. Cases without a registration op
 /// are reported as errors, keyed by their id, so callers can keep the ops.
 pub fn fold_all(ops: &[Op], ctx: FoldContext<'_>) -> BTreeMap<CaseId, Result<Case, FoldError>> {
-    let mut groups: BTreeMap<CaseId, Vec<Op>> = BTreeMap::new();
-    for op in ops {
-        groups.entry(op.case_id).or_default().push(op.clone());
+    // One sort of borrowed ops groups the log by case and puts each case
+    // nearly in fold order, instead of copying every op into a group. The
+    // sort key is copied out of the ops so that comparing does not reach
+    // into them; ties on it are settled per case below.
+    let mut keyed: Vec<(u128, i64, u32, &Op)> = ops
+        .iter()
+        .map(|op| (op.case_id.0.as_u128(), op.hlc.wall_ms, op.hlc.counter, op))
+        .collect();
+    keyed.sort_unstable_by_key(|&(case, wall_ms, counter, _)| (case, wall_ms, counter));
+    let mut cases = BTreeMap::new();
+    let mut group: Vec<&Op> = Vec::new();
+    for run in keyed.chunk_by(|a, b| a.0 == b.0) {
+        group.clear();
+        group.extend(run.iter().map(|&(.., op)| op));
+        // Already sorted unless two ops share a case, wall time and
+        // counter; checking that is one comparison per op.
+        group.sort_by(|a, b| fold_order(a, b));
+        let last = group.last().map(|op| op.order_key());
+        let folded = if has_repeated_id(&group) {
+            fold_ordered(&first_of_each_id(group.clone()), last, ctx)
+        } else {
+            fold_ordered(&group, last, ctx)
+        };
+        cases.insert(group[0].case_id, folded.map(|folded| folded.case));
     }
-    groups
-        .into_iter()
-        .map(|(id, ops)| (id, fold(&ops, ctx)))
-        .collect()
+    cases
 }
 
-/// Sorts by the fold order and keeps the first op of each id. Equal keys
-/// with different content (a corrupted duplicate) are ordered by their
-/// serialized bytes so the choice is still the same everywhere.
-fn canonical(ops: &[Op]) -> Vec<&Op> {
-    let mut sorted: Vec<&Op> = ops.iter().collect();
-    sorted.sort_by(|a, b| {
-        a.order_key().cmp(&b.order_key()).then_with(|| {
-            let ja = serde_json::to_vec(a).unwrap_or_default();
-            let jb = serde_json::to_vec(b).unwrap_or_default();
-            ja.cmp(&jb)
-        })
-    });
-    let mut seen = BTreeSet::new();
-    sorted.retain(|op| seen.insert(op.id));
+/// Sorts by the fold order and keeps the first op of each id.
+fn canonical(mut sorted: Vec<&Op>) -> Vec<&Op> {
+    sorted.sort_by(|a, b| fold_order(a, b));
+    if has_repeated_id(&sorted) {
+        sorted = first_of_each_id(sorted);
+    }
     sorted
+}
+
+/// The fold order: by key. Equal keys with different content (a corrupted
+/// duplicate) are ordered by their serialized bytes so the choice is still
+/// the same everywhere.
+fn fold_order(a: &Op, b: &Op) -> Ordering {
+    a.order_key().cmp(&b.order_key()).then_with(|| {
+        let ja = serde_json::to_vec(a).unwrap_or_default();
+        let jb = serde_json::to_vec(b).unwrap_or_default();
+        ja.cmp(&jb)
+    })
+}
+
+/// Whether an op id occurs more than once. Checked before deduplicating
+/// because repeats are rare and a set of ids costs more than this.
+fn has_repeated_id(ops: &[&Op]) -> bool {
+    // Most cases have a handful of ops, for which comparing every pair
+    // needs no allocation and is quickest.
+    if ops.len() <= 16 {
+        return ops
+            .iter()
+            .enumerate()
+            .any(|(i, op)| ops[..i].iter().any(|earlier| earlier.id == op.id));
+    }
+    let mut ids: Vec<OpId> = ops.iter().map(|op| op.id).collect();
+    ids.sort_unstable();
+    ids.windows(2).any(|pair| pair[0] == pair[1])
+}
+
+/// Keeps the first op of each id, in order.
+fn first_of_each_id(mut ops: Vec<&Op>) -> Vec<&Op> {
+    let mut seen = BTreeSet::new();
+    ops.retain(|op| seen.insert(op.id));
+    ops
 }
 
 fn stamp(op: &Op) -> Stamp {
@@ -196,7 +248,8 @@ fn stamp(op: &Op) -> Stamp {
     }
 }
 
-fn new_case(op: &Op, registration: Registration) -> Case {
+/// A registered case; `ops` (the number of ops to fold) sizes its timeline.
+fn new_case(op: &Op, registration: Registration, ops: usize) -> Case {
     let mut case = Case {
         id: op.case_id,
         registered: stamp(op),
@@ -220,7 +273,7 @@ fn new_case(op: &Op, registration: Registration) -> Case {
         deadline_problems: Vec::new(),
         conflicts: Vec::new(),
         violations: Vec::new(),
-        timeline: Vec::new(),
+        timeline: Vec::with_capacity(ops),
         last_hlc: op.hlc,
         registration,
     };
@@ -240,9 +293,9 @@ fn new_case(op: &Op, registration: Registration) -> Case {
     case
 }
 
-fn change(field: &str, from: Option<String>, to: Option<String>) -> Change {
+fn change(field: &'static str, from: Option<String>, to: Option<String>) -> Change {
     Change {
-        field: field.into(),
+        field: Cow::Borrowed(field),
         from,
         to,
     }
@@ -400,7 +453,10 @@ impl Folder<'_> {
         let at = op.at;
         let case = &mut self.case;
         let marks = &mut self.marks;
-        let mut changes = Vec::new();
+        // Most actions change one field and the state. Sized for that
+        // rather than the four a first push makes room for: the timeline
+        // keeps every list, so the spare room would stay allocated.
+        let mut changes = Vec::with_capacity(2);
         match &op.action {
             Action::Register(_) | Action::ResolveConflict { .. } => {}
             Action::Edit(patch) => changes = apply_patch(&mut case.registration, patch),
@@ -415,11 +471,7 @@ impl Folder<'_> {
                 first(&mut marks.assessed, at);
                 changes.push(change("severity", None, Some(severity.code().into())));
                 changes.push(change("urgent", None, Some(urgent.to_string())));
-                changes.push(change(
-                    "validity",
-                    None,
-                    Some(format!("{validity:?}").to_lowercase()),
-                ));
+                changes.push(change("validity", None, Some(validity.code().into())));
                 case.assessment = Some(Assessment {
                     severity: *severity,
                     urgent: *urgent,
@@ -453,9 +505,8 @@ impl Folder<'_> {
                 let from = case.assignee.replace(to.clone());
                 changes.push(change(
                     "assignee",
-                    from.as_ref()
-                        .map(|a| format!("{} {}", a.department, a.name)),
-                    Some(format!("{} {}", to.department, to.name)),
+                    from.as_ref().map(assignee_text),
+                    Some(assignee_text(&to)),
                 ));
                 case.handovers.push(Handover {
                     from,
@@ -728,9 +779,19 @@ impl Folder<'_> {
     }
 }
 
+/// How the timeline shows an assignee: department and name.
+fn assignee_text(a: &Assignee) -> String {
+    // Not `format!`: this runs for every assignment of every fold.
+    let mut text = String::with_capacity(a.department.len() + 1 + a.name.len());
+    text.push_str(&a.department);
+    text.push(' ');
+    text.push_str(&a.name);
+    text
+}
+
 fn apply_patch(reg: &mut Registration, patch: &RegistrationPatch) -> Vec<Change> {
     let mut changes = Vec::new();
-    let mut set_text = |field: &str, slot: &mut String, new: &Option<String>| {
+    let mut set_text = |field: &'static str, slot: &mut String, new: &Option<String>| {
         if let Some(v) = new
             && v != slot
         {
@@ -816,7 +877,10 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
     let complaint = kind == CaseKind::Complaint;
     let works = matches!(kind, CaseKind::Complaint | CaseKind::Repair);
 
-    let mut clocks: Vec<(Clock, DateTime<Utc>, Option<DateTime<Utc>>)> = Vec::new();
+    // Room for every clock a case can have, so that gathering them never
+    // grows the list.
+    let mut clocks: Vec<(Clock, DateTime<Utc>, Option<DateTime<Utc>>)> =
+        Vec::with_capacity(Clock::ALL.len());
     if case.registration.channel.has_register_clock() {
         clocks.push((Clock::RegisterWritten, received, Some(recorded)));
     }
@@ -869,6 +933,7 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
 
     let settings = ctx.settings;
     let tz = settings.tz();
+    case.deadlines.reserve_exact(clocks.len());
     for (clock, start, met) in clocks {
         let rule = settings.deadlines.rule_for(clock, severity);
         let mut due = match deadline::due_at(start, rule, tz, ctx.calendar) {
@@ -910,5 +975,74 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
             met_at: met,
             extended_working_days: extended,
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::case::Validity;
+    use crate::role::Role;
+    use chrono::TimeZone;
+
+    /// An op with id `id` (the rest does not matter to the checks here).
+    fn op(id: u128) -> Op {
+        Op {
+            id: OpId(uuid::Uuid::from_u128(id)),
+            case_id: CaseId(uuid::Uuid::from_u128(1)),
+            device: DeviceId(uuid::Uuid::from_u128(2)),
+            seq: 1,
+            hlc: Hlc {
+                wall_ms: 0,
+                counter: 0,
+                device: DeviceId(uuid::Uuid::from_u128(2)),
+            },
+            at: Utc.timestamp_opt(0, 0).unwrap(),
+            author: crate::id::UserId(uuid::Uuid::from_u128(3)),
+            role: Role::Staff,
+            schema: 1,
+            expected_state: None,
+            action: Action::Start,
+        }
+    }
+
+    /// Checks `has_repeated_id` on ops with the ids `ids` against a set.
+    fn check_repeats(ids: &[u128]) {
+        let ops: Vec<Op> = ids.iter().map(|&id| op(id)).collect();
+        let refs: Vec<&Op> = ops.iter().collect();
+        let distinct: BTreeSet<u128> = ids.iter().copied().collect();
+        assert_eq!(
+            has_repeated_id(&refs),
+            distinct.len() < ids.len(),
+            "{ids:?}"
+        );
+    }
+
+    #[test]
+    fn repeated_ids_are_found_in_short_and_long_cases() {
+        check_repeats(&[]);
+        check_repeats(&[1]);
+        check_repeats(&[1, 2, 3]);
+        check_repeats(&[1, 2, 1]);
+        // Either side of the length where the check switches to sorting.
+        for len in [16u128, 17, 40] {
+            let unique: Vec<u128> = (0..len).collect();
+            check_repeats(&unique);
+            let mut repeated = unique.clone();
+            repeated.push(len / 2);
+            check_repeats(&repeated);
+            let mut first_and_last = unique;
+            first_and_last.push(0);
+            check_repeats(&first_and_last);
+        }
+    }
+
+    #[test]
+    fn validity_changes_show_the_code_the_timeline_always_showed() {
+        // The timeline once wrote the lower-cased variant name; stored
+        // timelines and the app's labels rely on it staying the same.
+        for validity in Validity::ALL {
+            assert_eq!(validity.code(), format!("{validity:?}").to_lowercase());
+        }
     }
 }

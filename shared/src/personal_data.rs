@@ -144,7 +144,7 @@ impl Shown {
             c.phone = c.phone.as_ref().map(|p| p.masked());
         }
         for change in case.timeline.iter_mut().flat_map(|t| t.changes.iter_mut()) {
-            let mask: fn(&str) -> String = match change.field.as_str() {
+            let mask: fn(&str) -> String = match &*change.field {
                 "complainant_name" if !self.name => mask_name,
                 "complainant_phone" if !self.phone => mask_phone,
                 _ => continue,

@@ -81,16 +81,35 @@ impl RegNo {
 
 impl fmt::Display for RegNo {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}-{:02}{:02}{:02}-{:0>2}-{:04}",
-            self.property,
-            self.date.year().rem_euclid(100),
-            self.date.month(),
-            self.date.day(),
-            base36(self.device),
-            self.counter
-        )
+        // Written by hand into one buffer rather than with `write!` and
+        // padded arguments: the fold writes every case's number into its
+        // timeline, and a single `write_str` lets `to_string` allocate once.
+        const CAPACITY: usize = 64;
+        let mut buf = [0u8; CAPACITY];
+        let mut len = 0;
+        let mut put = |bytes: &[u8]| {
+            buf[len..len + bytes.len()].copy_from_slice(bytes);
+            len += bytes.len();
+        };
+        // The rest takes at most 26 bytes: `-yymmdd-`, seven base-36 digits
+        // of a u32, `-` and ten decimal digits.
+        if self.property.len() <= CAPACITY - 26 {
+            put(self.property.as_bytes());
+        } else {
+            f.write_str(&self.property)?;
+        }
+        let mut digits = [0u8; 10];
+        let yy = self.date.year().rem_euclid(100).unsigned_abs();
+        put(b"-");
+        put(padded(yy, 10, 2, &mut digits));
+        put(padded(self.date.month(), 10, 2, &mut digits));
+        put(padded(self.date.day(), 10, 2, &mut digits));
+        put(b"-");
+        put(padded(self.device, 36, 2, &mut digits));
+        put(b"-");
+        put(padded(self.counter, 10, 4, &mut digits));
+        // Only whole ASCII pieces and the whole property went in.
+        f.write_str(std::str::from_utf8(&buf[..len]).map_err(|_| fmt::Error)?)
     }
 }
 
@@ -151,18 +170,25 @@ impl utoipa::PartialSchema for RegNo {
 #[cfg(feature = "openapi")]
 impl utoipa::ToSchema for RegNo {}
 
-fn base36(mut n: u32) -> String {
+/// The digits of `n` in `radix` (at most 36, upper-case letters past 9),
+/// zero-padded to at least `min` (at most 10) digits, written at the end of
+/// `buf`.
+fn padded(mut n: u32, radix: u32, min: usize, buf: &mut [u8; 10]) -> &[u8] {
     const DIGITS: &[u8; 36] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
-    let mut out = Vec::new();
+    let mut start = buf.len();
     loop {
-        out.push(DIGITS[(n % 36) as usize]);
-        n /= 36;
+        start -= 1;
+        buf[start] = DIGITS[(n % radix) as usize];
+        n /= radix;
         if n == 0 {
             break;
         }
     }
-    out.reverse();
-    String::from_utf8(out).unwrap_or_default()
+    while buf.len() - start < min {
+        start -= 1;
+        buf[start] = b'0';
+    }
+    &buf[start..]
 }
 
 #[cfg(test)]
@@ -203,7 +229,44 @@ mod tests {
         }
     }
 
+    /// The format as the module doc states it, written the obvious way.
+    fn reference(r: &RegNo) -> String {
+        let mut device = String::new();
+        let mut n = r.device;
+        loop {
+            device.insert(
+                0,
+                char::from_digit(n % 36, 36).unwrap().to_ascii_uppercase(),
+            );
+            n /= 36;
+            if n == 0 {
+                break;
+            }
+        }
+        format!(
+            "{}-{:02}{:02}{:02}-{:0>2}-{:04}",
+            r.property,
+            r.date.year().rem_euclid(100),
+            r.date.month(),
+            r.date.day(),
+            device,
+            r.counter
+        )
+    }
+
     proptest! {
+        #[test]
+        fn display_matches_the_reference(
+            property in "[A-Z0-9]{1,60}",
+            days in 0i32..80_000,
+            device in 1u32..,
+            counter in any::<u32>(),
+        ) {
+            let date = NaiveDate::from_ymd_opt(1900, 1, 1).unwrap() + chrono::Duration::days(i64::from(days));
+            let r = RegNo::new(&property, date, device, counter).unwrap();
+            prop_assert_eq!(r.to_string(), reference(&r));
+        }
+
         #[test]
         fn distinct_devices_or_counters_give_distinct_numbers(d1 in 1u32..100_000, d2 in 1u32..100_000, c1 in 0u32..1_000_000, c2 in 0u32..1_000_000) {
             let day = NaiveDate::from_ymd_opt(2026, 5, 1).unwrap();
