@@ -10,6 +10,7 @@
 
 use crate::Result;
 use crate::process::{cmd, output, step};
+use crate::tools::apt_install;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -47,20 +48,7 @@ pub fn install_postgres() -> Result<PathBuf> {
         println!("present: {}", bin.display());
         return Ok(bin);
     }
-    let root = is_root()?;
-    let apt = |args: &[&str]| {
-        let mut c = if root {
-            Command::new("apt-get")
-        } else {
-            let mut sudo = Command::new("sudo");
-            sudo.arg("apt-get");
-            sudo
-        };
-        c.args(args).env("DEBIAN_FRONTEND", "noninteractive");
-        c
-    };
-    cmd(&mut apt(&["update"]))?;
-    cmd(&mut apt(&["install", "-y", "postgresql"]))?;
+    apt_install(&["postgresql"])?;
     bin_dir().ok_or_else(|| "apt installed postgresql but no initdb was found".to_string())
 }
 

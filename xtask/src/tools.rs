@@ -182,6 +182,12 @@ pub fn install_chromium() -> Result<()> {
         );
         return Ok(());
     }
+    apt_install(&["chromium", "chromium-driver", "fonts-wqy-microhei"])
+}
+
+/// Installs Debian `packages` with apt (through sudo unless we are root),
+/// after refreshing the package lists.
+pub fn apt_install(packages: &[&str]) -> Result<()> {
     let is_root = output(Command::new("id").arg("-u")).map(|uid| uid.trim() == "0")?;
     let apt = |args: &[&str]| {
         let mut c = if is_root {
@@ -195,13 +201,7 @@ pub fn install_chromium() -> Result<()> {
         c
     };
     cmd(&mut apt(&["update"]))?;
-    cmd(&mut apt(&[
-        "install",
-        "-y",
-        "chromium",
-        "chromium-driver",
-        "fonts-wqy-microhei",
-    ]))
+    cmd(apt(&["install", "-y"]).args(packages))
 }
 
 #[cfg(test)]

@@ -267,6 +267,52 @@ pub fn numbered_placeholders(sql: &str) -> String {
     out
 }
 
+/// What every engine's [`Db`] must do with the store's values, run by the
+/// tests of `sqlite_db.rs` and `postgres_db.rs` on their engine: a table
+/// `t`, rows in with both kinds of placeholder, values and nulls back as
+/// cells, and an aggregate cast back to an integer.
+#[cfg(test)]
+pub(super) fn check_values_round_trip(db: &dyn Db) {
+    db.batch("CREATE TABLE t (id TEXT PRIMARY KEY, n BIGINT, note TEXT)")
+        .expect("create");
+    let inserted = db
+        .execute(
+            "INSERT INTO t (id, n, note) VALUES (?1, ?2, ?3)",
+            &["a".into(), 5i64.into(), Value::from(None::<&str>)],
+        )
+        .expect("insert");
+    assert_eq!(inserted, 1);
+    db.execute(
+        "INSERT INTO t (id, n, note) VALUES (?, ?, ?)",
+        &["b".into(), true.into(), "附注".into()],
+    )
+    .expect("insert");
+    let rows = db
+        .query("SELECT id, n, note, n = 1 FROM t ORDER BY id", &[])
+        .expect("select");
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0].get::<String>(0).ok(), Some("a".into()));
+    assert_eq!(rows[0].get::<i64>(1).ok(), Some(5));
+    assert_eq!(rows[0].get::<Option<String>>(2).ok(), Some(None));
+    assert_eq!(
+        rows[1].get::<Option<String>>(2).ok(),
+        Some(Some("附注".into()))
+    );
+    assert_eq!(rows[1].get::<bool>(3).ok(), Some(true));
+    let sum = db
+        .query_one(
+            "SELECT CAST(sum(n) AS BIGINT) FROM t WHERE id <> ?1",
+            &["c".into()],
+        )
+        .expect("sum");
+    assert_eq!(sum.get::<i64>(0).ok(), Some(6));
+    assert!(
+        db.query_opt("SELECT 1 FROM t WHERE id = ?1", &["z".into()])
+            .expect("none")
+            .is_none()
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -200,7 +200,7 @@ impl Db for PgTransaction<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::db::{Db, Dialect, Value};
+    use super::super::db::{Db, Dialect, check_values_round_trip};
     use super::super::postgres::{PgStore, test_database};
     use super::Isolation;
 
@@ -212,39 +212,7 @@ mod tests {
         let store = PgStore::open(&url, 2, test_database::ca().as_deref()).expect("open");
         let mut conn = store.connection().expect("connection");
         assert_eq!(conn.dialect(), Dialect::Postgres);
-        conn.batch("CREATE TABLE t (id TEXT PRIMARY KEY, n BIGINT, note TEXT)")
-            .expect("create");
-        let inserted = conn
-            .execute(
-                "INSERT INTO t (id, n, note) VALUES (?1, ?2, ?3)",
-                &["a".into(), 5i64.into(), Value::from(None::<&str>)],
-            )
-            .expect("insert");
-        assert_eq!(inserted, 1);
-        conn.execute(
-            "INSERT INTO t (id, n, note) VALUES (?, ?, ?)",
-            &["b".into(), true.into(), "附注".into()],
-        )
-        .expect("insert");
-        let rows = conn
-            .query("SELECT id, n, note, n = 1 FROM t ORDER BY id", &[])
-            .expect("select");
-        assert_eq!(rows.len(), 2);
-        assert_eq!(rows[0].get::<String>(0).ok(), Some("a".into()));
-        assert_eq!(rows[0].get::<i64>(1).ok(), Some(5));
-        assert_eq!(rows[0].get::<Option<String>>(2).ok(), Some(None));
-        assert_eq!(
-            rows[1].get::<Option<String>>(2).ok(),
-            Some(Some("附注".into()))
-        );
-        assert_eq!(rows[1].get::<bool>(3).ok(), Some(true));
-        let sum = conn
-            .query_one(
-                "SELECT CAST(sum(n) AS BIGINT) FROM t WHERE id <> ?1",
-                &["c".into()],
-            )
-            .expect("sum");
-        assert_eq!(sum.get::<i64>(0).ok(), Some(6));
+        check_values_round_trip(&conn);
         let widened = conn.query_one("SELECT sum(n) FROM t", &[]);
         assert!(widened.is_err(), "numeric is refused, not misread");
         {
