@@ -1,9 +1,13 @@
-//! Reading the configuration (settings, categories, calendar) and the
-//! properties on either engine.
+//! The configuration (settings, categories, calendar), the properties and
+//! the server sequence number that marks their changes, on either engine.
 
+use super::audit_sql::write_audit;
 use super::db::Db;
-use super::{Config, StoreResult};
+use super::{AuditEntry, Config, StoreError, StoreResult};
+use shared::calendar::Calendar;
+use shared::category::default_categories;
 use shared::property::Property;
+use shared::settings::Settings;
 
 // The config table's keys are the `ConfigItem` tags, so a stored row and
 // the item pulled from it cannot name different things.
@@ -32,4 +36,103 @@ pub(super) fn load_properties(db: &dyn Db) -> StoreResult<Vec<Property>> {
         .iter()
         .map(|r| Ok(serde_json::from_str(&r.get::<String>(0)?)?))
         .collect()
+}
+
+/// Hands out the next server-wide sequence number (inside a write
+/// transaction, whose lock on the counter row it keeps until the end:
+/// see `postgres.rs` on why that matters).
+pub(super) fn next_seq(tx: &dyn Db) -> StoreResult<i64> {
+    tx.query_one(
+        "UPDATE counters SET value = value + 1 WHERE name = 'server_seq' RETURNING value",
+        &[],
+    )?
+    .get(0)
+}
+
+/// Marks a derived config item (properties, users) as changed, so that
+/// pull hands it out again.
+pub(super) fn touch_config(tx: &dyn Db, key: &str) -> StoreResult<()> {
+    let seq = next_seq(tx)?;
+    tx.execute(
+        "UPDATE config SET server_seq = ?2 WHERE key = ?1",
+        &[key.into(), seq.into()],
+    )?;
+    Ok(())
+}
+
+/// Stores the config item `key` as `json`.
+pub(super) fn put_config_json(
+    tx: &dyn Db,
+    key: &str,
+    json: String,
+    audit: &AuditEntry,
+) -> StoreResult<()> {
+    write_audit(tx, audit)?;
+    let seq = next_seq(tx)?;
+    tx.execute(
+        "INSERT INTO config (key, json, server_seq) VALUES (?1, ?2, ?3)
+         ON CONFLICT (key) DO UPDATE SET json = excluded.json, server_seq = excluded.server_seq",
+        &[key.into(), json.into(), seq.into()],
+    )?;
+    Ok(())
+}
+
+/// Writes the default settings, categories and calendar where there are
+/// none yet.
+pub(super) fn seed_config(tx: &dyn Db) -> StoreResult<()> {
+    let defaults: [(&str, String); 5] = [
+        (SETTINGS, serde_json::to_string(&Settings::default())?),
+        (CATEGORIES, serde_json::to_string(&default_categories())?),
+        (CALENDAR, serde_json::to_string(&Calendar::with_builtin())?),
+        (PROPERTIES, String::new()),
+        (USERS, String::new()),
+    ];
+    for (key, json) in defaults {
+        if tx
+            .query_opt("SELECT 1 FROM config WHERE key = ?1", &[key.into()])?
+            .is_none()
+        {
+            let seq = next_seq(tx)?;
+            tx.execute(
+                "INSERT INTO config (key, json, server_seq) VALUES (?1, ?2, ?3)",
+                &[key.into(), json.into(), seq.into()],
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Adds or replaces `property` (another property's code is a `Conflict`).
+pub(super) fn put_property(
+    tx: &dyn Db,
+    property: &Property,
+    audit: &AuditEntry,
+) -> StoreResult<()> {
+    let taken = tx.query_opt(
+        "SELECT id FROM properties WHERE code = ?1 AND id <> ?2",
+        &[
+            property.code.as_str().into(),
+            property.id.to_string().into(),
+        ],
+    )?;
+    if taken.is_some() {
+        return Err(StoreError::Conflict(format!(
+            "property code {}",
+            property.code
+        )));
+    }
+    tx.execute(
+        "INSERT INTO properties (id, code, name, households, json) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (id) DO UPDATE SET code = excluded.code, name = excluded.name,
+           households = excluded.households, json = excluded.json",
+        &[
+            property.id.to_string().into(),
+            property.code.as_str().into(),
+            property.name.as_str().into(),
+            i64::from(property.households).into(),
+            serde_json::to_string(property)?.into(),
+        ],
+    )?;
+    touch_config(tx, PROPERTIES)?;
+    write_audit(tx, audit)
 }

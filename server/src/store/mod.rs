@@ -6,6 +6,7 @@
 //! same trait. Every method is blocking; async callers run them on the
 //! blocking pool.
 
+mod accounts_sql;
 pub mod administration;
 mod audit_sql;
 pub mod blobs;

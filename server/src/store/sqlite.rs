@@ -10,8 +10,9 @@
 //! Longer than most files because `impl Store` is one block with a short
 //! method per trait function; the larger pieces of SQL live beside it
 //! (`sqlite_push.rs`, `sqlite_admin.rs`, `sqlite_reports.rs`,
-//! `sqlite_restore.rs`; the SQL both engines share is in `reports_sql.rs`, `spot_checks_sql.rs`, `config.rs`, `audit_sql.rs` and `filter_sql.rs`).
+//! `sqlite_restore.rs`; the SQL both engines share is in `accounts_sql.rs`, `reports_sql.rs`, `spot_checks_sql.rs`, `config.rs`, `audit_sql.rs` and `filter_sql.rs`).
 
+use super::accounts_sql;
 use super::audit_sql;
 use super::blobs::BlobStore;
 use super::config::{self, CALENDAR, CATEGORIES, PROPERTIES, SETTINGS, USERS};
@@ -28,13 +29,13 @@ use shared::admin::{DeviceInfo, QuarantineEntry};
 use shared::blob::BlobHash;
 use shared::calendar::Calendar;
 use shared::case::Case;
-use shared::category::{Category, default_categories};
+use shared::category::Category;
 use shared::id::{CaseId, DeviceId, PropertyId, UserId};
 use shared::op::Op;
 use shared::property::Property;
-use shared::role::{Role, Scope, User};
+use shared::role::{Scope, User};
 use shared::settings::Settings;
-use shared::wire::{CaseSummary, ConfigItem, Page, PulledDeletion, PushResponse, UserCard};
+use shared::wire::{CaseSummary, ConfigItem, Page, PulledDeletion, PushResponse};
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
@@ -153,67 +154,22 @@ impl SqliteStore {
 
     /// Writes the default settings, categories and calendar once.
     fn seed_config(&self) -> StoreResult<()> {
+        self.write(|tx| config::seed_config(tx))
+    }
+
+    /// Runs `change` in a write transaction and commits it if it succeeds.
+    fn write<T>(&self, change: impl FnOnce(&Transaction<'_>) -> StoreResult<T>) -> StoreResult<T> {
         let mut conn = self.writer();
         let tx = conn.transaction()?;
-        let defaults: [(&str, String); 5] = [
-            (SETTINGS, serde_json::to_string(&Settings::default())?),
-            (CATEGORIES, serde_json::to_string(&default_categories())?),
-            (CALENDAR, serde_json::to_string(&Calendar::with_builtin())?),
-            (PROPERTIES, String::new()),
-            (USERS, String::new()),
-        ];
-        for (key, json) in defaults {
-            let exists: Option<i64> = tx
-                .query_row("SELECT 1 FROM config WHERE key = ?1", [key], |r| r.get(0))
-                .optional()?;
-            if exists.is_none() {
-                let seq = next_seq(&tx)?;
-                tx.execute(
-                    "INSERT INTO config (key, json, server_seq) VALUES (?1, ?2, ?3)",
-                    params![key, json, seq],
-                )?;
-            }
-        }
+        let out = change(&tx)?;
         tx.commit()?;
-        Ok(())
+        Ok(out)
     }
 }
 
 /// Hands out the next server-wide sequence number (inside a write transaction).
 pub(super) fn next_seq(tx: &Transaction<'_>) -> StoreResult<i64> {
-    Ok(tx
-        .prepare_cached(
-            "UPDATE counters SET value = value + 1 WHERE name = 'server_seq' RETURNING value",
-        )?
-        .query_row([], |r| r.get(0))?)
-}
-
-/// Marks a derived config item (properties, users) as changed.
-fn touch_config(tx: &Transaction<'_>, key: &str) -> StoreResult<()> {
-    let seq = next_seq(tx)?;
-    tx.execute(
-        "UPDATE config SET server_seq = ?2 WHERE key = ?1",
-        params![key, seq],
-    )?;
-    Ok(())
-}
-
-fn put_config_json(
-    conn: &mut Connection,
-    key: &str,
-    json: String,
-    audit: &AuditEntry,
-) -> StoreResult<()> {
-    let tx = conn.transaction()?;
-    write_audit(&tx, audit)?;
-    let seq = next_seq(&tx)?;
-    tx.execute(
-        "INSERT INTO config (key, json, server_seq) VALUES (?1, ?2, ?3)
-         ON CONFLICT (key) DO UPDATE SET json = excluded.json, server_seq = excluded.server_seq",
-        params![key, json, seq],
-    )?;
-    tx.commit()?;
-    Ok(())
+    config::next_seq(tx)
 }
 
 pub(super) fn load_config(conn: &Connection) -> StoreResult<Config> {
@@ -224,64 +180,6 @@ pub(super) fn load_properties(conn: &Connection) -> StoreResult<Vec<Property>> {
     config::load_properties(conn)
 }
 
-fn user_properties(conn: &Connection, id: &str) -> StoreResult<Vec<PropertyId>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT property_id FROM user_properties WHERE user_id = ?1 ORDER BY property_id",
-    )?;
-    let rows = stmt.query_map([id], |r| r.get::<_, String>(0))?;
-    rows.map(|s| parse_id(&s?)).collect()
-}
-
-pub(super) const USER_COLUMNS: &str =
-    "id, login, display_name, role, department, active, password_hash, must_change_password";
-
-pub(super) fn user_from_row(conn: &Connection, r: &rusqlite::Row<'_>) -> StoreResult<Credentials> {
-    let id: String = r.get(0)?;
-    let role: String = r.get(3)?;
-    let user = User {
-        id: parse_id(&id)?,
-        login: r.get(1)?,
-        display_name: r.get(2)?,
-        role: Role::from_code(&role).ok_or_else(|| StoreError::Internal(format!("role {role}")))?,
-        properties: user_properties(conn, &id)?,
-        department: r.get(4)?,
-        active: r.get(5)?,
-    };
-    Ok(Credentials {
-        user,
-        password_hash: r.get(6)?,
-        must_change_password: r.get(7)?,
-    })
-}
-
-fn load_users(conn: &Connection) -> StoreResult<Vec<User>> {
-    let mut stmt =
-        conn.prepare_cached(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY login"))?;
-    let mut rows = stmt.query([])?;
-    let mut users = Vec::new();
-    while let Some(r) = rows.next()? {
-        users.push(user_from_row(conn, r)?.user);
-    }
-    Ok(users)
-}
-
-fn device_from_row(r: &rusqlite::Row<'_>) -> StoreResult<DeviceInfo> {
-    let id: String = r.get(0)?;
-    let first: String = r.get(3)?;
-    let last: String = r.get(4)?;
-    Ok(DeviceInfo {
-        id: parse_id(&id)?,
-        number: r.get(1)?,
-        name: r.get(2)?,
-        first_seen: parse_ts(&first)?,
-        last_seen: parse_ts(&last)?,
-        revoked: r.get(5)?,
-        acked_seq: r.get::<_, i64>(6)? as u64,
-    })
-}
-
-const DEVICE_COLUMNS: &str = "id, number, name, first_seen, last_seen, revoked, acked_seq";
-
 impl Store for SqliteStore {
     fn create_user(
         &self,
@@ -289,83 +187,19 @@ impl Store for SqliteStore {
         now: DateTime<Utc>,
         audit: &AuditEntry,
     ) -> StoreResult<User> {
-        let mut conn = self.writer();
-        let tx = conn.transaction()?;
-        let id = UserId(uuid::Uuid::now_v7());
-        let inserted = tx.execute(
-            "INSERT INTO users (id, login, display_name, role, department, password_hash, active, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7) ON CONFLICT (login) DO NOTHING",
-            params![
-                id.to_string(),
-                user.login,
-                user.display_name,
-                user.role.code(),
-                user.department,
-                user.password_hash,
-                ts(now)
-            ],
-        )?;
-        if inserted == 0 {
-            return Err(StoreError::Conflict(format!("login {}", user.login)));
-        }
-        for p in &user.properties {
-            let exists: Option<i64> = tx
-                .query_row(
-                    "SELECT 1 FROM properties WHERE id = ?1",
-                    [p.to_string()],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            if exists.is_none() {
-                return Err(StoreError::NotFound(format!("property {p}")));
-            }
-            tx.execute(
-                "INSERT INTO user_properties (user_id, property_id) VALUES (?1, ?2)",
-                params![id.to_string(), p.to_string()],
-            )?;
-        }
-        touch_config(&tx, USERS)?;
-        let mut entry = audit.clone();
-        entry.detail["user"] = serde_json::json!(id);
-        write_audit(&tx, &entry)?;
-        tx.commit()?;
-        let mut properties = user.properties;
-        properties.sort();
-        Ok(User {
-            id,
-            login: user.login,
-            display_name: user.display_name,
-            role: user.role,
-            properties,
-            department: user.department,
-            active: true,
-        })
+        self.write(|tx| accounts_sql::create_user(tx, user, now, audit))
     }
 
     fn user_by_login(&self, login: &str) -> StoreResult<Option<Credentials>> {
-        let conn = self.read()?;
-        let mut stmt = conn.prepare(&format!(
-            "SELECT {USER_COLUMNS} FROM users WHERE login = ?1"
-        ))?;
-        let mut rows = stmt.query([login])?;
-        match rows.next()? {
-            Some(r) => Ok(Some(user_from_row(&conn, r)?)),
-            None => Ok(None),
-        }
+        accounts_sql::user_by_login(&*self.read()?, login)
     }
 
     fn user(&self, id: UserId) -> StoreResult<Option<User>> {
-        let conn = self.read()?;
-        let mut stmt = conn.prepare(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"))?;
-        let mut rows = stmt.query([id.to_string()])?;
-        match rows.next()? {
-            Some(r) => Ok(Some(user_from_row(&conn, r)?.user)),
-            None => Ok(None),
-        }
+        accounts_sql::user(&*self.read()?, id)
     }
 
     fn users(&self) -> StoreResult<Vec<User>> {
-        load_users(&*self.read()?)
+        accounts_sql::load_users(&*self.read()?)
     }
 
     fn set_password(
@@ -375,210 +209,42 @@ impl Store for SqliteStore {
         must_change: bool,
         audit: &AuditEntry,
     ) -> StoreResult<()> {
-        let mut conn = self.writer();
-        let tx = conn.transaction()?;
-        let n = tx.execute(
-            "UPDATE users SET password_hash = ?2, must_change_password = ?3 WHERE id = ?1",
-            params![id.to_string(), hash, must_change],
-        )?;
-        if n == 0 {
-            return Err(StoreError::NotFound(format!("user {id}")));
-        }
-        write_audit(&tx, audit)?;
-        tx.commit()?;
-        Ok(())
+        self.write(|tx| accounts_sql::set_password(tx, id, hash, must_change, audit))
     }
 
     fn set_user_active(&self, id: UserId, active: bool, audit: &AuditEntry) -> StoreResult<()> {
-        let mut conn = self.writer();
-        let tx = conn.transaction()?;
-        let n = tx.execute(
-            "UPDATE users SET active = ?2 WHERE id = ?1",
-            params![id.to_string(), active],
-        )?;
-        if n == 0 {
-            return Err(StoreError::NotFound(format!("user {id}")));
-        }
-        if !active {
-            tx.execute(
-                "UPDATE tokens SET revoked = 1 WHERE user_id = ?1",
-                [id.to_string()],
-            )?;
-        }
-        touch_config(&tx, USERS)?;
-        write_audit(&tx, audit)?;
-        tx.commit()?;
-        Ok(())
+        self.write(|tx| accounts_sql::set_user_active(tx, id, active, audit))
     }
 
     fn device_login(
         &self,
         claim: &DeviceClaim,
         user: UserId,
-        (token_hash, expires_at): (&str, DateTime<Utc>),
+        token: (&str, DateTime<Utc>),
         now: DateTime<Utc>,
         audit: &AuditEntry,
     ) -> StoreResult<(DeviceInfo, bool)> {
-        let mut conn = self.writer();
-        let tx = conn.transaction()?;
-        // The claimed device counts only with its secret: a device id seen
-        // in a pulled op cannot be borrowed.
-        let existing = match &claim.claimed {
-            Some((device, secret_hash)) => tx
-                .query_row(
-                    &format!(
-                        "SELECT {DEVICE_COLUMNS} FROM devices WHERE id = ?1 AND secret_hash = ?2"
-                    ),
-                    params![device.to_string(), secret_hash],
-                    |r| Ok(device_from_row(r)),
-                )
-                .optional()?
-                .transpose()?,
-            None => None,
-        };
-        let (device, new) = match existing {
-            Some(d) if d.revoked => return Err(StoreError::Conflict("device revoked".into())),
-            Some(d) => {
-                tx.execute(
-                    "UPDATE devices SET last_seen = ?2, name = CASE WHEN ?3 = '' THEN name ELSE ?3 END WHERE id = ?1",
-                    params![d.id.to_string(), ts(now), claim.name],
-                )?;
-                (d.id, false)
-            }
-            None => {
-                let (id, secret_hash) = &claim.fresh;
-                let number: i64 = tx.query_row(
-                    "UPDATE counters SET value = value + 1 WHERE name = 'device_number' RETURNING value",
-                    [],
-                    |r| r.get(0),
-                )?;
-                tx.execute(
-                    "INSERT INTO devices (id, number, name, first_seen, last_seen, secret_hash)
-                     VALUES (?1, ?2, ?3, ?4, ?4, ?5)",
-                    params![id.to_string(), number, claim.name, ts(now), secret_hash],
-                )?;
-                (*id, true)
-            }
-        };
-        tx.execute(
-            "INSERT INTO device_users (device_id, user_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
-            params![device.to_string(), user.to_string()],
-        )?;
-        let info = tx.query_row(
-            &format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE id = ?1"),
-            [device.to_string()],
-            |r| Ok(device_from_row(r)),
-        )??;
-        tx.execute(
-            "INSERT INTO tokens (hash, user_id, device_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![token_hash, user.to_string(), device.to_string(), ts(now), ts(expires_at)],
-        )?;
-        let mut entry = audit.clone();
-        entry.device = Some(device);
-        entry.detail["new_device"] = serde_json::json!(new);
-        write_audit(&tx, &entry)?;
-        tx.commit()?;
-        Ok((info, new))
+        self.write(|tx| accounts_sql::device_login(tx, claim, user, token, now, audit))
     }
 
     fn devices(&self) -> StoreResult<Vec<DeviceInfo>> {
-        let conn = self.read()?;
-        let mut stmt = conn.prepare(&format!(
-            "SELECT {DEVICE_COLUMNS} FROM devices ORDER BY number"
-        ))?;
-        let mut rows = stmt.query([])?;
-        let mut out = Vec::new();
-        while let Some(r) = rows.next()? {
-            out.push(device_from_row(r)?);
-        }
-        Ok(out)
+        accounts_sql::devices(&*self.read()?)
     }
 
     fn revoke_device(&self, id: DeviceId, audit: &AuditEntry) -> StoreResult<()> {
-        let mut conn = self.writer();
-        let tx = conn.transaction()?;
-        let n = tx.execute(
-            "UPDATE devices SET revoked = 1 WHERE id = ?1",
-            [id.to_string()],
-        )?;
-        if n == 0 {
-            return Err(StoreError::NotFound(format!("device {id}")));
-        }
-        tx.execute(
-            "UPDATE tokens SET revoked = 1 WHERE device_id = ?1",
-            [id.to_string()],
-        )?;
-        write_audit(&tx, audit)?;
-        tx.commit()?;
-        Ok(())
+        self.write(|tx| accounts_sql::revoke_device(tx, id, audit))
     }
 
     fn session(&self, hash: &str) -> StoreResult<Option<SessionRow>> {
-        let conn = self.read()?;
-        let columns = USER_COLUMNS
-            .split(", ")
-            .map(|c| format!("u.{c}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {columns}, t.device_id, t.expires_at, d.revoked FROM tokens t
-             JOIN users u ON u.id = t.user_id JOIN devices d ON d.id = t.device_id
-             WHERE t.hash = ?1 AND (t.revoked = 0 OR d.revoked = 1) AND u.active = 1"
-        ))?;
-        let mut rows = stmt.query([hash])?;
-        let Some(r) = rows.next()? else {
-            return Ok(None);
-        };
-        let credentials = user_from_row(&conn, r)?;
-        let device: String = r.get(8)?;
-        let expires: String = r.get(9)?;
-        Ok(Some(SessionRow {
-            user: credentials.user,
-            device: parse_id(&device)?,
-            expires_at: parse_ts(&expires)?,
-            must_change_password: credentials.must_change_password,
-            device_revoked: r.get(10)?,
-        }))
+        accounts_sql::session(&*self.read()?, hash)
     }
 
     fn revoke_token(&self, hash: &str) -> StoreResult<()> {
-        self.writer()
-            .execute("UPDATE tokens SET revoked = 1 WHERE hash = ?1", [hash])?;
-        Ok(())
+        accounts_sql::revoke_token(&*self.writer(), hash)
     }
 
     fn put_property(&self, property: &Property, audit: &AuditEntry) -> StoreResult<()> {
-        let mut conn = self.writer();
-        let tx = conn.transaction()?;
-        let taken: Option<String> = tx
-            .query_row(
-                "SELECT id FROM properties WHERE code = ?1 AND id <> ?2",
-                params![property.code, property.id.to_string()],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if taken.is_some() {
-            return Err(StoreError::Conflict(format!(
-                "property code {}",
-                property.code
-            )));
-        }
-        tx.execute(
-            "INSERT INTO properties (id, code, name, households, json) VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT (id) DO UPDATE SET code = excluded.code, name = excluded.name,
-               households = excluded.households, json = excluded.json",
-            params![
-                property.id.to_string(),
-                property.code,
-                property.name,
-                property.households,
-                serde_json::to_string(property)?
-            ],
-        )?;
-        touch_config(&tx, PROPERTIES)?;
-        write_audit(&tx, audit)?;
-        tx.commit()?;
-        Ok(())
+        self.write(|tx| config::put_property(tx, property, audit))
     }
 
     fn properties(&self) -> StoreResult<Vec<Property>> {
@@ -591,17 +257,17 @@ impl Store for SqliteStore {
 
     fn put_settings(&self, settings: &Settings, audit: &AuditEntry) -> StoreResult<()> {
         let json = serde_json::to_string(settings)?;
-        put_config_json(&mut self.writer(), SETTINGS, json, audit)
+        self.write(|tx| config::put_config_json(tx, SETTINGS, json, audit))
     }
 
     fn put_categories(&self, categories: &[Category], audit: &AuditEntry) -> StoreResult<()> {
         let json = serde_json::to_string(categories)?;
-        put_config_json(&mut self.writer(), CATEGORIES, json, audit)
+        self.write(|tx| config::put_config_json(tx, CATEGORIES, json, audit))
     }
 
     fn put_calendar(&self, calendar: &Calendar, audit: &AuditEntry) -> StoreResult<()> {
         let json = serde_json::to_string(calendar)?;
-        put_config_json(&mut self.writer(), CALENDAR, json, audit)
+        self.write(|tx| config::put_config_json(tx, CALENDAR, json, audit))
     }
 
     fn push(
@@ -747,7 +413,7 @@ impl Store for SqliteStore {
                         .filter(|p| scope.allows(p.id))
                         .collect(),
                 ),
-                USERS => ConfigItem::Users(user_directory(&tx, scope)?),
+                USERS => ConfigItem::Users(accounts_sql::user_directory(&tx, scope)?),
                 _ => continue,
             };
             config.push(item);
@@ -1060,26 +726,4 @@ pub(super) fn read_epoch(conn: &Connection) -> StoreResult<u64> {
         .prepare_cached("SELECT value FROM counters WHERE name = 'epoch'")?
         .query_row([], |r| r.get(0))?;
     Ok(epoch as u64)
-}
-
-/// The colleagues a caller in `scope` may know of: the users who share a
-/// property with them (everyone for a role that sees every property, and
-/// the roles that see every property for everyone), with names and roles
-/// only. Logins, properties and departments stay on the server.
-fn user_directory(conn: &Connection, scope: &Scope) -> StoreResult<Vec<UserCard>> {
-    Ok(load_users(conn)?
-        .into_iter()
-        .filter(|u| match (scope, u.scope()) {
-            (Scope::All, _) | (_, Scope::All) => true,
-            (Scope::Properties(mine), Scope::Properties(theirs)) => {
-                theirs.iter().any(|p| mine.contains(p))
-            }
-        })
-        .map(|u| UserCard {
-            id: u.id,
-            display_name: u.display_name,
-            role: u.role,
-            active: u.active,
-        })
-        .collect())
 }

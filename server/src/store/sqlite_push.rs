@@ -9,9 +9,7 @@
 //! except for its later server sequence. The push first sorts its batch with
 //! the pure [`push::plan`] and then carries the plan out.
 
-use super::sqlite::{
-    USER_COLUMNS, load_config, load_properties, next_seq, parse_id, read_epoch, ts, user_from_row,
-};
+use super::sqlite::{load_config, load_properties, next_seq, parse_id, read_epoch, ts};
 use super::sqlite_fold::{config_stamp, materialize};
 use super::{Config, StoreError, StoreResult};
 use crate::push::plan::{self, Incoming, Step};
@@ -334,20 +332,7 @@ fn insert_quarantine(
 
 /// The users who logged in on `device`, as the push judgement sees them.
 pub(super) fn device_users(tx: &Transaction<'_>, device: DeviceId) -> StoreResult<Vec<User>> {
-    let columns = USER_COLUMNS
-        .split(", ")
-        .map(|c| format!("u.{c}"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let mut stmt = tx.prepare_cached(&format!(
-        "SELECT {columns} FROM users u JOIN device_users d ON d.user_id = u.id WHERE d.device_id = ?1"
-    ))?;
-    let mut rows = stmt.query([device.to_string()])?;
-    let mut users = Vec::new();
-    while let Some(r) = rows.next()? {
-        users.push(user_from_row(tx, r)?.user);
-    }
-    Ok(users)
+    super::accounts_sql::device_users(tx, device)
 }
 
 /// What `push::judge` needs to know of the stored data for one op.

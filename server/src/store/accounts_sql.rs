@@ -1,0 +1,380 @@
+//! Users, devices and sessions on either engine ([`Db`]). Functions that
+//! change something take the caller's write transaction and leave the
+//! commit to it; the audit record goes into the same transaction.
+
+use super::audit_sql::write_audit;
+use super::config::{USERS, touch_config};
+use super::db::{Db, Row};
+use super::sqlite::{parse_id, parse_ts, ts};
+use super::{AuditEntry, Credentials, DeviceClaim, NewUser, SessionRow, StoreError, StoreResult};
+use chrono::{DateTime, Utc};
+use shared::admin::DeviceInfo;
+use shared::id::{DeviceId, PropertyId, UserId};
+use shared::role::{Role, Scope, User};
+use shared::wire::UserCard;
+
+const USER_COLUMNS: &str =
+    "id, login, display_name, role, department, active, password_hash, must_change_password";
+
+const DEVICE_COLUMNS: &str = "id, number, name, first_seen, last_seen, revoked, acked_seq";
+
+/// [`USER_COLUMNS`] of the table aliased `alias`.
+fn user_columns(alias: &str) -> String {
+    USER_COLUMNS
+        .split(", ")
+        .map(|c| format!("{alias}.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn user_properties(db: &dyn Db, id: &str) -> StoreResult<Vec<PropertyId>> {
+    db.query(
+        "SELECT property_id FROM user_properties WHERE user_id = ?1 ORDER BY property_id",
+        &[id.into()],
+    )?
+    .iter()
+    .map(|r| parse_id(&r.get::<String>(0)?))
+    .collect()
+}
+
+/// The user of a row that starts with [`USER_COLUMNS`].
+fn user_from_row(db: &dyn Db, r: &Row) -> StoreResult<Credentials> {
+    let id: String = r.get(0)?;
+    let role: String = r.get(3)?;
+    let user = User {
+        id: parse_id(&id)?,
+        login: r.get(1)?,
+        display_name: r.get(2)?,
+        role: Role::from_code(&role).ok_or_else(|| StoreError::Internal(format!("role {role}")))?,
+        properties: user_properties(db, &id)?,
+        department: r.get(4)?,
+        active: r.get(5)?,
+    };
+    Ok(Credentials {
+        user,
+        password_hash: r.get(6)?,
+        must_change_password: r.get(7)?,
+    })
+}
+
+fn device_from_row(r: &Row) -> StoreResult<DeviceInfo> {
+    Ok(DeviceInfo {
+        id: parse_id(&r.get::<String>(0)?)?,
+        number: r.get(1)?,
+        name: r.get(2)?,
+        first_seen: parse_ts(&r.get::<String>(3)?)?,
+        last_seen: parse_ts(&r.get::<String>(4)?)?,
+        revoked: r.get(5)?,
+        acked_seq: r.get(6)?,
+    })
+}
+
+/// Every user, by login.
+pub(super) fn load_users(db: &dyn Db) -> StoreResult<Vec<User>> {
+    db.query(
+        &format!("SELECT {USER_COLUMNS} FROM users ORDER BY login"),
+        &[],
+    )?
+    .iter()
+    .map(|r| Ok(user_from_row(db, r)?.user))
+    .collect()
+}
+
+/// The user with `login` and their credentials.
+pub(super) fn user_by_login(db: &dyn Db, login: &str) -> StoreResult<Option<Credentials>> {
+    db.query_opt(
+        &format!("SELECT {USER_COLUMNS} FROM users WHERE login = ?1"),
+        &[login.into()],
+    )?
+    .map(|r| user_from_row(db, &r))
+    .transpose()
+}
+
+/// The user `id`.
+pub(super) fn user(db: &dyn Db, id: UserId) -> StoreResult<Option<User>> {
+    db.query_opt(
+        &format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"),
+        &[id.to_string().into()],
+    )?
+    .map(|r| Ok(user_from_row(db, &r)?.user))
+    .transpose()
+}
+
+/// The users who logged in on `device`, as the push judgement sees them.
+pub(super) fn device_users(db: &dyn Db, device: DeviceId) -> StoreResult<Vec<User>> {
+    db.query(
+        &format!(
+            "SELECT {} FROM users u JOIN device_users d ON d.user_id = u.id WHERE d.device_id = ?1",
+            user_columns("u")
+        ),
+        &[device.to_string().into()],
+    )?
+    .iter()
+    .map(|r| Ok(user_from_row(db, r)?.user))
+    .collect()
+}
+
+/// Creates `user` (a taken login is a `Conflict`, an unknown property
+/// `NotFound`).
+pub(super) fn create_user(
+    tx: &dyn Db,
+    user: NewUser,
+    now: DateTime<Utc>,
+    audit: &AuditEntry,
+) -> StoreResult<User> {
+    let id = UserId(uuid::Uuid::now_v7());
+    let inserted = tx.execute(
+        "INSERT INTO users (id, login, display_name, role, department, password_hash, active, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7) ON CONFLICT (login) DO NOTHING",
+        &[
+            id.to_string().into(),
+            user.login.as_str().into(),
+            user.display_name.as_str().into(),
+            user.role.code().into(),
+            user.department.as_deref().into(),
+            user.password_hash.as_str().into(),
+            ts(now).into(),
+        ],
+    )?;
+    if inserted == 0 {
+        return Err(StoreError::Conflict(format!("login {}", user.login)));
+    }
+    for p in &user.properties {
+        let exists = tx.query_opt(
+            "SELECT 1 FROM properties WHERE id = ?1",
+            &[p.to_string().into()],
+        )?;
+        if exists.is_none() {
+            return Err(StoreError::NotFound(format!("property {p}")));
+        }
+        tx.execute(
+            "INSERT INTO user_properties (user_id, property_id) VALUES (?1, ?2)",
+            &[id.to_string().into(), p.to_string().into()],
+        )?;
+    }
+    touch_config(tx, USERS)?;
+    let mut entry = audit.clone();
+    entry.detail["user"] = serde_json::json!(id);
+    write_audit(tx, &entry)?;
+    let mut properties = user.properties;
+    properties.sort();
+    Ok(User {
+        id,
+        login: user.login,
+        display_name: user.display_name,
+        role: user.role,
+        properties,
+        department: user.department,
+        active: true,
+    })
+}
+
+/// Sets a user's password hash and whether they must change it.
+pub(super) fn set_password(
+    tx: &dyn Db,
+    id: UserId,
+    hash: &str,
+    must_change: bool,
+    audit: &AuditEntry,
+) -> StoreResult<()> {
+    let n = tx.execute(
+        "UPDATE users SET password_hash = ?2, must_change_password = ?3 WHERE id = ?1",
+        &[id.to_string().into(), hash.into(), must_change.into()],
+    )?;
+    if n == 0 {
+        return Err(StoreError::NotFound(format!("user {id}")));
+    }
+    write_audit(tx, audit)
+}
+
+/// Enables or disables a user; disabling revokes their tokens.
+pub(super) fn set_user_active(
+    tx: &dyn Db,
+    id: UserId,
+    active: bool,
+    audit: &AuditEntry,
+) -> StoreResult<()> {
+    let n = tx.execute(
+        "UPDATE users SET active = ?2 WHERE id = ?1",
+        &[id.to_string().into(), active.into()],
+    )?;
+    if n == 0 {
+        return Err(StoreError::NotFound(format!("user {id}")));
+    }
+    if !active {
+        tx.execute(
+            "UPDATE tokens SET revoked = 1 WHERE user_id = ?1",
+            &[id.to_string().into()],
+        )?;
+    }
+    touch_config(tx, USERS)?;
+    write_audit(tx, audit)
+}
+
+/// A login on a device: the claimed device if its secret matches, or a
+/// new one with the next device number; the token is stored with it.
+pub(super) fn device_login(
+    tx: &dyn Db,
+    claim: &DeviceClaim,
+    user: UserId,
+    (token_hash, expires_at): (&str, DateTime<Utc>),
+    now: DateTime<Utc>,
+    audit: &AuditEntry,
+) -> StoreResult<(DeviceInfo, bool)> {
+    // The claimed device counts only with its secret: a device id seen in
+    // a pulled op cannot be borrowed.
+    let existing = match &claim.claimed {
+        Some((device, secret_hash)) => tx
+            .query_opt(
+                &format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE id = ?1 AND secret_hash = ?2"),
+                &[device.to_string().into(), secret_hash.into()],
+            )?
+            .map(|r| device_from_row(&r))
+            .transpose()?,
+        None => None,
+    };
+    let (device, new) = match existing {
+        Some(d) if d.revoked => return Err(StoreError::Conflict("device revoked".into())),
+        Some(d) => {
+            tx.execute(
+                "UPDATE devices SET last_seen = ?2, name = CASE WHEN ?3 = '' THEN name ELSE ?3 END
+                 WHERE id = ?1",
+                &[
+                    d.id.to_string().into(),
+                    ts(now).into(),
+                    claim.name.as_str().into(),
+                ],
+            )?;
+            (d.id, false)
+        }
+        None => {
+            let (id, secret_hash) = &claim.fresh;
+            let number: i64 = tx
+                .query_one(
+                    "UPDATE counters SET value = value + 1 WHERE name = 'device_number'
+                     RETURNING value",
+                    &[],
+                )?
+                .get(0)?;
+            tx.execute(
+                "INSERT INTO devices (id, number, name, first_seen, last_seen, secret_hash)
+                 VALUES (?1, ?2, ?3, ?4, ?4, ?5)",
+                &[
+                    id.to_string().into(),
+                    number.into(),
+                    claim.name.as_str().into(),
+                    ts(now).into(),
+                    secret_hash.into(),
+                ],
+            )?;
+            (*id, true)
+        }
+    };
+    tx.execute(
+        "INSERT INTO device_users (device_id, user_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+        &[device.to_string().into(), user.to_string().into()],
+    )?;
+    let info = device_from_row(&tx.query_one(
+        &format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE id = ?1"),
+        &[device.to_string().into()],
+    )?)?;
+    tx.execute(
+        "INSERT INTO tokens (hash, user_id, device_id, created_at, expires_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        &[
+            token_hash.into(),
+            user.to_string().into(),
+            device.to_string().into(),
+            ts(now).into(),
+            ts(expires_at).into(),
+        ],
+    )?;
+    let mut entry = audit.clone();
+    entry.device = Some(device);
+    entry.detail["new_device"] = serde_json::json!(new);
+    write_audit(tx, &entry)?;
+    Ok((info, new))
+}
+
+/// Every device, by number.
+pub(super) fn devices(db: &dyn Db) -> StoreResult<Vec<DeviceInfo>> {
+    db.query(
+        &format!("SELECT {DEVICE_COLUMNS} FROM devices ORDER BY number"),
+        &[],
+    )?
+    .iter()
+    .map(device_from_row)
+    .collect()
+}
+
+/// Revokes a device and its tokens.
+pub(super) fn revoke_device(tx: &dyn Db, id: DeviceId, audit: &AuditEntry) -> StoreResult<()> {
+    let n = tx.execute(
+        "UPDATE devices SET revoked = 1 WHERE id = ?1",
+        &[id.to_string().into()],
+    )?;
+    if n == 0 {
+        return Err(StoreError::NotFound(format!("device {id}")));
+    }
+    tx.execute(
+        "UPDATE tokens SET revoked = 1 WHERE device_id = ?1",
+        &[id.to_string().into()],
+    )?;
+    write_audit(tx, audit)
+}
+
+/// The live session of the token with SHA-256 `hash`: an active user and
+/// an unrevoked token, or a revoked device (which the caller is told of).
+pub(super) fn session(db: &dyn Db, hash: &str) -> StoreResult<Option<SessionRow>> {
+    let Some(r) = db.query_opt(
+        &format!(
+            "SELECT {}, t.device_id, t.expires_at, d.revoked FROM tokens t
+             JOIN users u ON u.id = t.user_id JOIN devices d ON d.id = t.device_id
+             WHERE t.hash = ?1 AND (t.revoked = 0 OR d.revoked = 1) AND u.active = 1",
+            user_columns("u")
+        ),
+        &[hash.into()],
+    )?
+    else {
+        return Ok(None);
+    };
+    let credentials = user_from_row(db, &r)?;
+    Ok(Some(SessionRow {
+        user: credentials.user,
+        device: parse_id(&r.get::<String>(8)?)?,
+        expires_at: parse_ts(&r.get::<String>(9)?)?,
+        must_change_password: credentials.must_change_password,
+        device_revoked: r.get(10)?,
+    }))
+}
+
+/// Revokes one token (a logout).
+pub(super) fn revoke_token(db: &dyn Db, hash: &str) -> StoreResult<()> {
+    db.execute(
+        "UPDATE tokens SET revoked = 1 WHERE hash = ?1",
+        &[hash.into()],
+    )?;
+    Ok(())
+}
+
+/// The colleagues a caller in `scope` may know of: the users who share a
+/// property with them (everyone for a role that sees every property, and
+/// the roles that see every property for everyone), with names and roles
+/// only. Logins, properties and departments stay on the server.
+pub(super) fn user_directory(db: &dyn Db, scope: &Scope) -> StoreResult<Vec<UserCard>> {
+    Ok(load_users(db)?
+        .into_iter()
+        .filter(|u| match (scope, u.scope()) {
+            (Scope::All, _) | (_, Scope::All) => true,
+            (Scope::Properties(mine), Scope::Properties(theirs)) => {
+                theirs.iter().any(|p| mine.contains(p))
+            }
+        })
+        .map(|u| UserCard {
+            id: u.id,
+            display_name: u.display_name,
+            role: u.role,
+            active: u.active,
+        })
+        .collect())
+}
