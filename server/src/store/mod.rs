@@ -10,6 +10,7 @@ mod accounts_sql;
 pub mod administration;
 mod audit_sql;
 pub mod blobs;
+mod cases_sql;
 mod config;
 pub mod db;
 mod filter_sql;

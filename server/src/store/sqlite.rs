@@ -10,21 +10,22 @@
 //! Longer than most files because `impl Store` is one block with a short
 //! method per trait function; the larger pieces of SQL live beside it
 //! (`sqlite_push.rs`, `sqlite_admin.rs`, `sqlite_reports.rs`,
-//! `sqlite_restore.rs`; the SQL both engines share is in `accounts_sql.rs`, `reports_sql.rs`, `spot_checks_sql.rs`, `config.rs`, `audit_sql.rs` and `filter_sql.rs`).
+//! `sqlite_restore.rs`; the SQL both engines share is in `accounts_sql.rs`, `cases_sql.rs`, `reports_sql.rs`, `spot_checks_sql.rs`, `config.rs`, `audit_sql.rs` and `filter_sql.rs`).
 
 use super::accounts_sql;
 use super::audit_sql;
 use super::blobs::BlobStore;
+use super::cases_sql;
 use super::config::{self, CALENDAR, CATEGORIES, PROPERTIES, SETTINGS, USERS};
-use super::filter_sql::{case_where, scope_sql};
+use super::filter_sql::scope_sql;
 use super::sqlite_readers::{self, Reader, Readers};
 use super::{
     AuditEntry, BlobRef, CaseFilter, CheckReport, Config, Credentials, DeviceClaim, NewUser,
     PullPage, SessionRow, Store, StoreError, StoreResult, StoredOp, backup_blobs_dir, schema,
 };
-use super::{sqlite_blobs, sqlite_history, sqlite_push};
+use super::{sqlite_blobs, sqlite_push};
 use chrono::{DateTime, SecondsFormat, Utc};
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, Transaction, params};
 use shared::admin::{DeviceInfo, QuarantineEntry};
 use shared::blob::BlobHash;
 use shared::calendar::Calendar;
@@ -429,41 +430,12 @@ impl Store for SqliteStore {
     }
 
     fn quarantine(&self) -> StoreResult<Vec<QuarantineEntry>> {
-        let conn = self.read()?;
-        let mut stmt = conn.prepare(
-            "SELECT id, device_id, seq, code, message, received_at, json FROM quarantine
-             WHERE resolved_at IS NULL ORDER BY id",
-        )?;
-        let mut rows = stmt.query([])?;
-        let mut out = Vec::new();
-        while let Some(r) = rows.next()? {
-            let device: String = r.get(1)?;
-            let received: String = r.get(5)?;
-            let json: String = r.get(6)?;
-            out.push(QuarantineEntry {
-                id: r.get(0)?,
-                device: parse_id(&device)?,
-                seq: r.get::<_, i64>(2)? as u64,
-                code: r.get(3)?,
-                message: r.get(4)?,
-                received_at: parse_ts(&received)?,
-                op: serde_json::from_str(&json).unwrap_or(serde_json::Value::String(json)),
-            });
-        }
-        Ok(out)
+        cases_sql::quarantine(&*self.read()?)
     }
 
     fn case(&self, id: CaseId) -> StoreResult<Option<(PropertyId, Case)>> {
         let mut conn = self.read()?;
-        // One snapshot for the row and its history, which a push beside
-        // it may be adding to.
-        let tx = conn.transaction()?;
-        let row: Option<(String, String)> = tx
-            .prepare_cached("SELECT property_id, json FROM cases WHERE id = ?1")?
-            .query_row([id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()?;
-        row.map(|(p, json)| Ok((parse_id(&p)?, sqlite_history::whole(&tx, id, &json)?)))
-            .transpose()
+        cases_sql::case(&conn.transaction()?, id)
     }
 
     fn cases(
@@ -472,57 +444,11 @@ impl Store for SqliteStore {
         f: &CaseFilter,
         now: DateTime<Utc>,
     ) -> StoreResult<Page<CaseSummary>> {
-        let conn = self.read()?;
-        let (where_, args) = case_where(scope, f, now);
-        let total: i64 = conn
-            .prepare_cached(&format!("SELECT count(*) FROM cases WHERE {where_}"))?
-            .query_row(rusqlite::params_from_iter(args.iter()), |r| r.get(0))?;
-        let per_page = f.per_page.clamp(1, 500);
-        let page = f.page.max(1);
-        let offset = (page as i64 - 1) * per_page as i64;
-        let sql = format!(
-            "SELECT id, reg_no, kind, state, property_id, category, complainant_name, summary, received_at, next_due_at
-             FROM cases WHERE {where_} ORDER BY received_at DESC, id LIMIT ? OFFSET ?"
-        );
-        let mut stmt = conn.prepare_cached(&sql)?;
-        let page_args = [i64::from(per_page).into(), offset.into()];
-        let mut rows = stmt.query(rusqlite::params_from_iter(args.iter().chain(&page_args)))?;
-        let mut items = Vec::new();
-        while let Some(r) = rows.next()? {
-            let id: String = r.get(0)?;
-            let kind: String = r.get(2)?;
-            let state: String = r.get(3)?;
-            let property: String = r.get(4)?;
-            let received: String = r.get(8)?;
-            let due: Option<String> = r.get(9)?;
-            let next_due_at = due.as_deref().map(parse_ts).transpose()?;
-            items.push(CaseSummary {
-                id: parse_id(&id)?,
-                reg_no: r.get(1)?,
-                kind: serde_json::from_value(serde_json::Value::String(kind))?,
-                state: serde_json::from_value(serde_json::Value::String(state))?,
-                property: parse_id(&property)?,
-                category: r.get(5)?,
-                complainant_name: r.get(6)?,
-                summary: r.get(7)?,
-                received_at: parse_ts(&received)?,
-                next_due_at,
-                overdue: shared::case::overdue(next_due_at, now),
-            });
-        }
-        Ok(Page {
-            items,
-            total: total as u64,
-            page,
-            per_page,
-        })
+        cases_sql::cases(&*self.read()?, scope, f, now)
     }
 
     fn op_count(&self) -> StoreResult<u64> {
-        let n: i64 = self
-            .read()?
-            .query_row("SELECT count(*) FROM ops", [], |r| r.get(0))?;
-        Ok(n as u64)
+        cases_sql::op_count(&*self.read()?)
     }
 
     fn audit(&self, e: AuditEntry) -> StoreResult<()> {
