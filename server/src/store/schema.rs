@@ -496,6 +496,19 @@ mod tests {
     use shared::role::Role;
     use shared::sim::Fleet;
 
+    /// A `cases` row as an older build stored it: only `id`, `state` and
+    /// `json` matter to the migrations.
+    fn stored_case(conn: &Connection, id: &str, state: &str, json: &str) {
+        conn.execute(
+            "INSERT INTO cases (id, property_id, reg_no, kind, state, category, channel, urgent,
+                first_responder, complainant_name, summary, received_at, recorded_at, reopen_count,
+                escalated, open_conflicts, violations, search, json, server_seq)
+             VALUES (?1, 'p', 'r', 'k', ?2, 'c', 'ch', 0, 'u', 'n', 's', 't', 't', 0, 0, 0, 0, '', ?3, 1)",
+            params![id, state, json],
+        )
+        .unwrap();
+    }
+
     /// Two cases folded by a simulated device: one just registered, one
     /// resolved and closed.
     fn cases() -> [Case; 2] {
@@ -525,18 +538,12 @@ mod tests {
         let mut conn = Connection::open_in_memory().unwrap();
         migrate_to(&mut conn, 3).unwrap();
         for case in cases() {
-            conn.execute(
-                "INSERT INTO cases (id, property_id, reg_no, kind, state, category, channel, urgent,
-                    first_responder, complainant_name, summary, received_at, recorded_at, reopen_count,
-                    escalated, open_conflicts, violations, search, json, server_seq)
-                 VALUES (?1, 'p', 'r', 'k', ?2, 'c', 'ch', 0, 'u', 'n', 's', 't', 't', 0, 0, 0, 0, '', ?3, 1)",
-                params![
-                    case.id.to_string(),
-                    case.state.code(),
-                    serde_json::to_string(&case).unwrap()
-                ],
-            )
-            .unwrap();
+            stored_case(
+                &conn,
+                &case.id.to_string(),
+                case.state.code(),
+                &serde_json::to_string(&case).unwrap(),
+            );
         }
         migrate(&mut conn).unwrap();
         let version: i64 = conn
@@ -590,14 +597,12 @@ mod tests {
             attachment(shared::case::AttachmentKind::ComplainantSignature, 1, None),
             attachment(shared::case::AttachmentKind::Photo, 2, Some(thumb)),
         ];
-        conn.execute(
-            "INSERT INTO cases (id, property_id, reg_no, kind, state, category, channel, urgent,
-                first_responder, complainant_name, summary, received_at, recorded_at, reopen_count,
-                escalated, open_conflicts, violations, search, json, server_seq)
-             VALUES (?1, 'p', 'r', 'k', 's', 'c', 'ch', 0, 'u', 'n', 's', 't', 't', 0, 0, 0, 0, '', ?2, 1)",
-            params![case.id.to_string(), serde_json::to_string(&case).unwrap()],
-        )
-        .unwrap();
+        stored_case(
+            &conn,
+            &case.id.to_string(),
+            "s",
+            &serde_json::to_string(&case).unwrap(),
+        );
         migrate(&mut conn).unwrap();
         let mut stmt = conn
             .prepare("SELECT purpose, thumbnail, size FROM case_blobs ORDER BY purpose, thumbnail")
@@ -638,14 +643,12 @@ mod tests {
             })
             .collect();
         for c in [&case, &bare] {
-            conn.execute(
-                "INSERT INTO cases (id, property_id, reg_no, kind, state, category, channel, urgent,
-                    first_responder, complainant_name, summary, received_at, recorded_at, reopen_count,
-                    escalated, open_conflicts, violations, search, json, server_seq)
-                 VALUES (?1, 'p', 'r', 'k', 's', 'c', 'ch', 0, 'u', 'n', 's', 't', 't', 0, 0, 0, 0, '', ?2, 1)",
-                params![c.id.to_string(), serde_json::to_string(c).unwrap()],
-            )
-            .unwrap();
+            stored_case(
+                &conn,
+                &c.id.to_string(),
+                "s",
+                &serde_json::to_string(c).unwrap(),
+            );
         }
         migrate(&mut conn).unwrap();
         let count = |id: shared::id::CaseId| -> i64 {
@@ -691,15 +694,12 @@ mod tests {
         .unwrap();
         // What an older build stored; it cannot be read any more (a clock
         // that no longer exists), and need not be.
-        conn.execute(
-            "INSERT INTO cases (id, property_id, reg_no, kind, state, category, channel, urgent,
-                first_responder, complainant_name, summary, received_at, recorded_at, reopen_count,
-                escalated, open_conflicts, violations, search, json, server_seq)
-             VALUES (?1, 'p', 'r', 'k', 's', 'c', 'ch', 0, 'u', 'n', 's', 't', 't', 0, 0, 0, 0, '',
-                '{\"deadlines\":[{\"clock\":\"special_case\"}]}', 1)",
-            [op.case_id.to_string()],
-        )
-        .unwrap();
+        stored_case(
+            &conn,
+            &op.case_id.to_string(),
+            "s",
+            r#"{"deadlines":[{"clock":"special_case"}]}"#,
+        );
         migrate(&mut conn).unwrap();
         let json: String = conn
             .query_row("SELECT json FROM cases", [], |r| r.get(0))
@@ -731,24 +731,15 @@ mod tests {
         });
         case.timeline.push(case.timeline[0].clone());
         for c in [&case, &bare] {
-            conn.execute(
-                "INSERT INTO cases (id, property_id, reg_no, kind, state, category, channel, urgent,
-                    first_responder, complainant_name, summary, received_at, recorded_at, reopen_count,
-                    escalated, open_conflicts, violations, search, json, server_seq)
-                 VALUES (?1, 'p', 'r', 'k', 's', 'c', 'ch', 0, 'u', 'n', 's', 't', 't', 0, 0, 0, 0, '', ?2, 1)",
-                params![c.id.to_string(), serde_json::to_string(c).unwrap()],
-            )
-            .unwrap();
+            stored_case(
+                &conn,
+                &c.id.to_string(),
+                "s",
+                &serde_json::to_string(c).unwrap(),
+            );
         }
         // What a build before `Case` could be read from cannot be split.
-        conn.execute(
-            "INSERT INTO cases (id, property_id, reg_no, kind, state, category, channel, urgent,
-                first_responder, complainant_name, summary, received_at, recorded_at, reopen_count,
-                escalated, open_conflicts, violations, search, json, server_seq)
-             VALUES ('x', 'p', 'r', 'k', 's', 'c', 'ch', 0, 'u', 'n', 's', 't', 't', 0, 0, 0, 0, '', '{}', 1)",
-            [],
-        )
-        .unwrap();
+        stored_case(&conn, "x", "s", "{}");
         migrate(&mut conn).unwrap();
         for c in [&case, &bare] {
             let json: String = conn
@@ -773,14 +764,7 @@ mod tests {
     fn migration_4_refuses_a_case_it_cannot_read() {
         let mut conn = Connection::open_in_memory().unwrap();
         migrate_to(&mut conn, 3).unwrap();
-        conn.execute(
-            "INSERT INTO cases (id, property_id, reg_no, kind, state, category, channel, urgent,
-                first_responder, complainant_name, summary, received_at, recorded_at, reopen_count,
-                escalated, open_conflicts, violations, search, json, server_seq)
-             VALUES ('x', 'p', 'r', 'k', 's', 'c', 'ch', 0, 'u', 'n', 's', 't', 't', 0, 0, 0, 0, '', '{}', 1)",
-            [],
-        )
-        .unwrap();
+        stored_case(&conn, "x", "s", "{}");
         assert!(migrate(&mut conn).is_err());
         let version: i64 = conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
