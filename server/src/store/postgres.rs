@@ -21,7 +21,7 @@
 //! that: a transaction that took 10 and commits after the one that took
 //! 11 leaves a puller who saw 11 past 10 for ever (the outbox ordering
 //! problem). So numbers come from the `counters` row, taken with
-//! `UPDATE … RETURNING` ([`next_seq`]): the row stays locked until the
+//! `UPDATE … RETURNING` (`config::next_seq`, the same on SQLite): the row stays locked until the
 //! transaction ends, so the transactions that write ops or deletions
 //! commit one at a time in number order, on one server or many — the same
 //! order SQLite's single writer gives. A server's pushes already commit
@@ -32,7 +32,6 @@
 use super::db::Db;
 use super::postgres_schema;
 use super::{StoreError, StoreResult};
-use deadpool_postgres::GenericClient;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use std::path::Path;
 use std::str::FromStr;
@@ -231,19 +230,6 @@ impl Drop for PgStore {
     }
 }
 
-/// Takes the next server sequence number. The `counters` row stays locked
-/// until the transaction ends, which serializes every transaction that
-/// takes a number: see the module's documentation.
-pub async fn next_seq(tx: &impl GenericClient) -> StoreResult<i64> {
-    let row = tx
-        .query_one(
-            "UPDATE counters SET value = value + 1 WHERE name = 'server_seq' RETURNING value",
-            &[],
-        )
-        .await?;
-    Ok(row.get(0))
-}
-
 #[doc(hidden)]
 pub mod test_database {
     //! For this crate's tests, unit and integration: a fresh database per
@@ -298,7 +284,10 @@ pub mod test_database {
 
 #[cfg(test)]
 mod tests {
-    use super::{PgStore, next_seq, test_database};
+    use super::super::config::next_seq;
+    use super::super::db::Db;
+    use super::super::postgres_db::Isolation;
+    use super::{PgStore, test_database};
 
     fn store(url: &str) -> PgStore {
         PgStore::open(url, 4, test_database::ca().as_deref()).expect("open")
@@ -364,27 +353,22 @@ mod tests {
             return;
         };
         let store = store(&url);
-        store
-            .run(|pool| async move {
-                let mut first = pool.get().await?;
-                let mut second = pool.get().await?;
-                let first_tx = first.transaction().await?;
-                let taken = next_seq(&first_tx).await?;
-                let second_tx = second.transaction().await?;
-                second_tx
-                    .batch_execute("SET LOCAL lock_timeout = '200ms'")
-                    .await?;
-                let waited = next_seq(&second_tx).await;
-                assert!(
-                    waited.is_err(),
-                    "a second transaction took a number while {taken} was uncommitted"
-                );
-                second_tx.rollback().await?;
-                first_tx.commit().await?;
-                let after = second.transaction().await?;
-                assert_eq!(next_seq(&after).await?, taken + 1);
-                Ok(())
-            })
-            .expect("numbers");
+        let mut first = store.connection().expect("connection");
+        let mut second = store.connection().expect("connection");
+        let first_tx = first.transaction(Isolation::ReadCommitted).expect("begin");
+        let taken = next_seq(&first_tx).expect("first number");
+        let second_tx = second.transaction(Isolation::ReadCommitted).expect("begin");
+        second_tx
+            .batch("SET LOCAL lock_timeout = '200ms'")
+            .expect("lock timeout");
+        let waited = next_seq(&second_tx);
+        assert!(
+            waited.is_err(),
+            "a second transaction took a number while {taken} was uncommitted"
+        );
+        drop(second_tx);
+        first_tx.commit().expect("commit");
+        let after = second.transaction(Isolation::ReadCommitted).expect("begin");
+        assert_eq!(next_seq(&after).expect("next"), taken + 1);
     }
 }
