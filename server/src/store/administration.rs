@@ -1,6 +1,6 @@
 //! What the system administrator does besides users, devices and
 //! properties: settle quarantined ops, read the audit log, and delete a case
-//! whose retention period has passed. The SQL is in `sqlite_admin.rs`; the
+//! whose retention period has passed. The SQL is in `admin_sql.rs`; the
 //! retention rule and the types the admin screens read are in
 //! `shared::admin`.
 

@@ -1,11 +1,13 @@
-//! Reading cases, the case list and the quarantine on either engine
-//! ([`Db`]).
+//! Writing a folded case's rows, and reading cases, the case list, the
+//! quarantine and the epoch, on either engine ([`Db`]).
 
-use super::db::Db;
+use super::blobs_sql;
+use super::db::{Db, Value};
 use super::filter_sql::case_where;
-use super::sqlite::{parse_id, parse_ts};
-use super::sqlite_history;
+use super::history_sql;
+use super::sqlite::{parse_id, parse_ts, ts};
 use super::{CaseFilter, StoreResult};
+use shared::property::Property;
 use chrono::{DateTime, Utc};
 use shared::admin::QuarantineEntry;
 use shared::case::Case;
@@ -24,7 +26,7 @@ pub(super) fn case(db: &dyn Db, id: CaseId) -> StoreResult<Option<(PropertyId, C
         return Ok(None);
     };
     let property = parse_id(&row.get::<String>(0)?)?;
-    let case = sqlite_history::whole(db, id, &row.get::<String>(1)?)?;
+    let case = history_sql::whole(db, id, &row.get::<String>(1)?)?;
     Ok(Some((property, case)))
 }
 
@@ -109,4 +111,122 @@ pub(super) fn quarantine(db: &dyn Db) -> StoreResult<Vec<QuarantineEntry>> {
         })
     })
     .collect()
+}
+
+/// Writes a folded case's query row, its blob references and its deadline
+/// rows. Every value is `shared`'s; nothing here decides a rule. The row's
+/// JSON is `case` as given: materializing passes it without its history
+/// (`history_sql.rs`), which no column is made from.
+pub(super) fn write_case(tx: &dyn Db, case: &Case, properties: &[Property]) -> StoreResult<()> {
+    let id = case.id;
+    let seq: i64 = tx
+        .query_one("SELECT value FROM counters WHERE name = 'server_seq'", &[])?
+        .get(0)?;
+    let reg = &case.registration;
+    let place = properties
+        .iter()
+        .find(|p| p.id == reg.property)
+        .map(|p| p.describe(&reg.location))
+        .unwrap_or_default();
+    let search = format!(
+        "{} {} {} {} {}",
+        reg.reg_no, reg.content, reg.requested_remedy, reg.category, place
+    )
+    .to_lowercase();
+    // Every column but the search text and the JSON is `shared`'s
+    // projection of the folded case, flags included.
+    let row = shared::report::CaseRow::of(case);
+    tx.execute(
+        "INSERT INTO cases (id, property_id, reg_no, kind, state, category, channel, severity, validity, urgent,
+            building_id, unit_id, first_responder, assignee, complainant_name, complainant_phone, summary,
+            received_at, recorded_at, resolved_at, closed_at, next_due_at, reopen_count, satisfaction, escalated,
+            open_conflicts, violations, search, json, server_seq, department, spot_check_at,
+            spot_check_satisfaction, is_open, is_completed, is_valid_complaint, attachment_count,
+            respondent, respondent_department)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
+            ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38, ?39)
+         ON CONFLICT (id) DO UPDATE SET property_id = excluded.property_id, reg_no = excluded.reg_no,
+            kind = excluded.kind, state = excluded.state, category = excluded.category, channel = excluded.channel,
+            severity = excluded.severity, validity = excluded.validity, urgent = excluded.urgent,
+            building_id = excluded.building_id, unit_id = excluded.unit_id, first_responder = excluded.first_responder,
+            assignee = excluded.assignee, complainant_name = excluded.complainant_name,
+            complainant_phone = excluded.complainant_phone, summary = excluded.summary,
+            received_at = excluded.received_at, recorded_at = excluded.recorded_at, resolved_at = excluded.resolved_at,
+            closed_at = excluded.closed_at, next_due_at = excluded.next_due_at, reopen_count = excluded.reopen_count,
+            satisfaction = excluded.satisfaction, escalated = excluded.escalated,
+            open_conflicts = excluded.open_conflicts, violations = excluded.violations, search = excluded.search,
+            json = excluded.json, server_seq = excluded.server_seq, department = excluded.department,
+            spot_check_at = excluded.spot_check_at, spot_check_satisfaction = excluded.spot_check_satisfaction,
+            is_open = excluded.is_open, is_completed = excluded.is_completed,
+            is_valid_complaint = excluded.is_valid_complaint,
+            attachment_count = excluded.attachment_count, respondent = excluded.respondent,
+            respondent_department = excluded.respondent_department",
+        &[
+            row.id.to_string().into(),
+            row.property.to_string().into(),
+            row.reg_no.into(),
+            row.kind.code().into(),
+            row.state.code().into(),
+            row.category.into(),
+            row.channel.code().into(),
+            row.severity.map(|s| s.code()).into(),
+            row.validity.map(|v| v.code()).into(),
+            row.urgent.into(),
+            row.building.map(|b| b.to_string()).into(),
+            row.unit.map(|u| u.to_string()).into(),
+            row.first_responder.to_string().into(),
+            row.assignee.map(|u| u.to_string()).into(),
+            row.complainant_name.into(),
+            row.complainant_phone.into(),
+            row.summary.into(),
+            ts(row.received_at).into(),
+            ts(row.recorded_at).into(),
+            row.resolved_at.map(ts).into(),
+            row.closed_at.map(ts).into(),
+            row.next_due_at.map(ts).into(),
+            row.reopen_count.into(),
+            row.satisfaction.into(),
+            row.escalated.into(),
+            Value::Int(row.open_conflicts as i64),
+            Value::Int(row.violations as i64),
+            search.into(),
+            serde_json::to_string(case)?.into(),
+            seq.into(),
+            row.department.into(),
+            row.spot_check_at.map(ts).into(),
+            row.spot_check_satisfaction.into(),
+            row.open.into(),
+            row.completed.into(),
+            row.valid_complaint.into(),
+            Value::Int(row.attachments as i64),
+            row.respondent.into(),
+            row.respondent_department.into(),
+        ],
+    )?;
+    blobs_sql::write_case_blobs(tx, case)?;
+    let key = id.to_string();
+    tx.execute(
+        "DELETE FROM case_deadlines WHERE case_id = ?1",
+        &[Value::from(&key)],
+    )?;
+    for d in &case.deadlines {
+        tx.execute(
+            "INSERT INTO case_deadlines (case_id, clock, started_at, due_at, met_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            &[
+                Value::from(&key),
+                d.clock.code().into(),
+                ts(d.started_at).into(),
+                ts(d.due_at).into(),
+                d.met_at.map(ts).into(),
+            ],
+        )?;
+    }
+    Ok(())
+}
+
+/// The server's epoch.
+pub(super) fn read_epoch(db: &dyn Db) -> StoreResult<u64> {
+    db.query_one("SELECT value FROM counters WHERE name = 'epoch'", &[])?
+        .get(0)
 }

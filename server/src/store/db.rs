@@ -45,6 +45,12 @@ impl From<u32> for Value<'_> {
     }
 }
 
+impl From<u8> for Value<'_> {
+    fn from(v: u8) -> Self {
+        Value::Int(i64::from(v))
+    }
+}
+
 impl From<bool> for Value<'_> {
     fn from(v: bool) -> Self {
         Value::Int(i64::from(v))
@@ -109,6 +115,29 @@ impl Row {
                 std::any::type_name::<T>()
             ))
         })
+    }
+}
+
+impl Row {
+    /// Column `i` as text, borrowed from the row (a stored JSON read
+    /// without copying it).
+    pub fn text(&self, i: usize) -> StoreResult<&str> {
+        match self.0.get(i) {
+            Some(Cell::Text(s)) => Ok(s),
+            other => Err(StoreError::Internal(format!(
+                "column {i} holds {other:?}, not text"
+            ))),
+        }
+    }
+
+    /// Column `i` as text, taken out of the row (left empty).
+    pub fn take_text(&mut self, i: usize) -> StoreResult<String> {
+        match self.0.get_mut(i) {
+            Some(Cell::Text(s)) => Ok(std::mem::take(s)),
+            other => Err(StoreError::Internal(format!(
+                "column {i} holds {other:?}, not text"
+            ))),
+        }
     }
 }
 

@@ -7,29 +7,30 @@
 //! blocking pool.
 
 mod accounts_sql;
+mod admin_sql;
 pub mod administration;
 mod audit_sql;
 pub mod blobs;
+mod blobs_sql;
 mod cases_sql;
 mod config;
 pub mod db;
 mod filter_sql;
+mod fold_sql;
+mod history_sql;
 pub mod postgres;
 pub mod postgres_copy;
 pub mod postgres_db;
 mod postgres_reports;
 mod postgres_schema;
+mod pull_sql;
+mod push_sql;
 pub mod reports;
 mod reports_sql;
 pub mod schema;
 mod spot_checks_sql;
 pub mod sqlite;
-mod sqlite_admin;
-mod sqlite_blobs;
 mod sqlite_db;
-mod sqlite_fold;
-mod sqlite_history;
-mod sqlite_push;
 mod sqlite_readers;
 mod sqlite_reports;
 pub mod sqlite_restore;

@@ -287,7 +287,7 @@ CREATE INDEX deletions_property ON deletions (property_id, server_seq);
 "#,
     // 9: what the fold carries between ops, per case, so that a push
     // applies its ops to the stored fold instead of folding every op of the
-    // case again (`sqlite_fold.rs`); `config_seq` is the settings and
+    // case again (`fold_sql.rs`); `config_seq` is the settings and
     // calendar it was folded with. Cases stored before have no row and are
     // folded whole at their next op.
     r#"
@@ -314,7 +314,7 @@ DROP INDEX cases_due;
 "#,
     // 11: a case's history (its timeline and notes, which the fold only
     // appends to) apart from its row, in parts that each hold what one
-    // materialization added (`sqlite_history.rs`): a push to a long case
+    // materialization added (`history_sql.rs`): a push to a long case
     // writes its new entries, not the whole case again. `split_histories`
     // moves the lists of every case stored before out of its row.
     r#"
@@ -394,8 +394,8 @@ fn refold_cases(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     let failed = |e: super::StoreError| {
         rusqlite::Error::FromSqlConversionFailure(0, Type::Text, Box::new(e))
     };
-    let config = super::sqlite::load_config(tx).map_err(failed)?;
-    let properties = super::sqlite::load_properties(tx).map_err(failed)?;
+    let config = super::config::load_config(tx).map_err(failed)?;
+    let properties = super::config::load_properties(tx).map_err(failed)?;
     let ctx = shared::fold::FoldContext {
         settings: &config.settings,
         calendar: &config.calendar,
@@ -413,7 +413,7 @@ fn refold_cases(tx: &Transaction<'_>) -> rusqlite::Result<()> {
             .collect::<rusqlite::Result<_>>()?;
         // Without a registration there is no case to write, as in a push.
         if let Ok(case) = shared::fold::fold(&ops, ctx) {
-            super::sqlite::write_case(tx, &case, &properties).map_err(failed)?;
+            super::cases_sql::write_case(tx, &case, &properties).map_err(failed)?;
         }
     }
     Ok(())
@@ -436,11 +436,11 @@ fn split_histories(tx: &Transaction<'_>) -> rusqlite::Result<()> {
         let Ok(mut case) = serde_json::from_str::<Case>(&json) else {
             continue;
         };
-        let history = super::sqlite_history::split(&mut case);
+        let history = super::history_sql::split(&mut case);
         let row = serde_json::to_string(&case)
             .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
         update.execute(params![id, row])?;
-        super::sqlite_history::append(tx, case.id, &history).map_err(failed)?;
+        super::history_sql::append(tx, case.id, &history).map_err(failed)?;
     }
     Ok(())
 }
@@ -454,7 +454,9 @@ fn case_blobs(tx: &Transaction<'_>) -> rusqlite::Result<()> {
         let json: String = r.get(0)?;
         let case: Case = serde_json::from_str(&json)
             .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, Type::Text, Box::new(e)))?;
-        super::sqlite_blobs::write_case_blobs(tx, &case)?;
+        super::blobs_sql::write_case_blobs(tx, &case).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(0, Type::Text, Box::new(e))
+        })?;
     }
     Ok(())
 }
@@ -705,7 +707,7 @@ mod tests {
             .query_row("SELECT json FROM cases", [], |r| r.get(0))
             .unwrap();
         // Split by migration 11 since.
-        let case = super::super::sqlite_history::whole(&conn, op.case_id, &json)
+        let case = super::super::history_sql::whole(&conn, op.case_id, &json)
             .expect("the refolded case reads");
         let expected = shared::fold::fold(
             &[op],
@@ -751,7 +753,7 @@ mod tests {
                 .unwrap();
             let row: Case = serde_json::from_str(&json).unwrap();
             assert!(row.timeline.is_empty() && row.notes.is_empty());
-            let whole = super::super::sqlite_history::whole(&conn, c.id, &json).unwrap();
+            let whole = super::super::history_sql::whole(&conn, c.id, &json).unwrap();
             assert_eq!(&whole, c);
         }
         let left: String = conn

@@ -10,7 +10,7 @@ use super::filter_sql::scope_sql;
 use super::reports::{Labels, SpotCheckDraw, SpotCheckFilter};
 use super::reports_sql::COMPLETED;
 use super::sqlite::{parse_id, parse_ts, ts};
-use super::sqlite_history;
+use super::history_sql;
 use super::{AuditEntry, StoreError, StoreResult};
 use shared::case::{Case, CaseKind};
 use shared::lang::Lang;
@@ -167,7 +167,7 @@ pub(super) fn load(
             let json: Option<String> = r.get(2)?;
             let case_id = parse_id(&r.get::<String>(1)?)?;
             let case: Option<Case> = json
-                .map(|json| sqlite_history::whole(db, case_id, &json))
+                .map(|json| history_sql::whole(db, case_id, &json))
                 .transpose()?;
             let item = spot_check_item(r.get(0)?, case_id, case.as_ref(), &labels);
             draw.sampled += 1;

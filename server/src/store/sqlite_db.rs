@@ -27,6 +27,14 @@ fn cell(value: ValueRef<'_>) -> Cell {
     }
 }
 
+/// A result row, each value copied once.
+fn row(r: &rusqlite::Row<'_>, width: usize) -> StoreResult<Row> {
+    (0..width)
+        .map(|i| Ok(cell(r.get_ref(i)?)))
+        .collect::<StoreResult<_>>()
+        .map(Row)
+}
+
 /// `slot` made to hold `value`, keeping its text buffer if it has one.
 fn set(slot: &mut Cell, value: ValueRef<'_>) {
     match (slot, value) {
@@ -51,12 +59,22 @@ impl Db for Connection {
     }
 
     fn query(&self, sql: &str, params: &[Value<'_>]) -> StoreResult<Vec<Row>> {
+        let mut stmt = self.prepare_cached(sql)?;
+        let width = stmt.column_count();
+        let mut rows = stmt.query(rusqlite::params_from_iter(params))?;
         let mut out = Vec::new();
-        self.for_each_row(sql, params, &mut |row| {
-            out.push(row.clone());
-            Ok(())
-        })?;
+        while let Some(r) = rows.next()? {
+            out.push(row(r, width)?);
+        }
         Ok(out)
+    }
+
+    fn query_opt(&self, sql: &str, params: &[Value<'_>]) -> StoreResult<Option<Row>> {
+        let mut stmt = self.prepare_cached(sql)?;
+        let width = stmt.column_count();
+        let mut rows = stmt.query(rusqlite::params_from_iter(params))?;
+        // Only the first row is read, however many the query has.
+        rows.next()?.map(|r| row(r, width)).transpose()
     }
 
     fn for_each_row(
@@ -98,6 +116,10 @@ impl Db for rusqlite::Transaction<'_> {
 
     fn query(&self, sql: &str, params: &[Value<'_>]) -> StoreResult<Vec<Row>> {
         Db::query(&**self, sql, params)
+    }
+
+    fn query_opt(&self, sql: &str, params: &[Value<'_>]) -> StoreResult<Option<Row>> {
+        Db::query_opt(&**self, sql, params)
     }
 
     fn for_each_row(

@@ -11,7 +11,6 @@
 
 use super::StoreResult;
 use super::db::Db;
-use rusqlite::{Transaction, params};
 use shared::case::{Case, Note, TimelineEntry};
 use shared::id::CaseId;
 
@@ -33,39 +32,41 @@ pub(super) fn split(case: &mut Case) -> History {
 }
 
 /// Adds `history` after the case's stored parts.
-pub(super) fn append(tx: &Transaction<'_>, id: CaseId, history: &History) -> StoreResult<()> {
+pub(super) fn append(tx: &dyn Db, id: CaseId, history: &History) -> StoreResult<()> {
     // The primary key's index finds the last part without reading the others.
     let last: Option<i64> = tx
-        .prepare_cached("SELECT max(part) FROM case_history WHERE case_id = ?1")?
-        .query_row([id.to_string()], |r| r.get(0))?;
+        .query_one(
+            "SELECT max(part) FROM case_history WHERE case_id = ?1",
+            &[id.to_string().into()],
+        )?
+        .get(0)?;
     insert(tx, id, last.map_or(0, |p| p + 1), history)
 }
 
 /// Stores `history` as the case's whole history, for a case folded from
 /// all of its ops.
-pub(super) fn replace(tx: &Transaction<'_>, id: CaseId, history: &History) -> StoreResult<()> {
+pub(super) fn replace(tx: &dyn Db, id: CaseId, history: &History) -> StoreResult<()> {
     forget(tx, id)?;
     insert(tx, id, 0, history)
 }
 
-fn insert(tx: &Transaction<'_>, id: CaseId, part: i64, history: &History) -> StoreResult<()> {
+fn insert(tx: &dyn Db, id: CaseId, part: i64, history: &History) -> StoreResult<()> {
     if history.timeline.is_empty() && history.notes.is_empty() {
         return Ok(());
     }
-    tx.prepare_cached(
+    tx.execute(
         "INSERT INTO case_history (case_id, part, timeline, notes) VALUES (?1, ?2, ?3, ?4)",
-    )?
-    .execute(params![
-        id.to_string(),
-        part,
-        serde_json::to_string(&history.timeline)?,
-        serde_json::to_string(&history.notes)?,
-    ])?;
+        &[
+            id.to_string().into(),
+            part.into(),
+            serde_json::to_string(&history.timeline)?.into(),
+            serde_json::to_string(&history.notes)?.into(),
+        ],
+    )?;
     Ok(())
 }
 
-/// Appends the case's stored history to `case`, its row's part. Written
-/// on [`Db`], so that both engines read a case the same way.
+/// Appends the case's stored history to `case`, its row's part.
 pub(super) fn read(db: &dyn Db, id: CaseId, case: &mut Case) -> StoreResult<()> {
     db.for_each_row(
         "SELECT timeline, notes FROM case_history WHERE case_id = ?1 ORDER BY part",
@@ -88,9 +89,11 @@ pub(super) fn whole(db: &dyn Db, id: CaseId, row_json: &str) -> StoreResult<Case
 }
 
 /// Forgets the history of a deleted case.
-pub(super) fn forget(tx: &Transaction<'_>, id: CaseId) -> StoreResult<()> {
-    tx.prepare_cached("DELETE FROM case_history WHERE case_id = ?1")?
-        .execute([id.to_string()])?;
+pub(super) fn forget(tx: &dyn Db, id: CaseId) -> StoreResult<()> {
+    tx.execute(
+        "DELETE FROM case_history WHERE case_id = ?1",
+        &[id.to_string().into()],
+    )?;
     Ok(())
 }
 

@@ -7,16 +7,16 @@
 //! push costs the same however long the case is, unless it arrives late.
 //!
 //! The case is resumed from its row without its history
-//! (`sqlite_history.rs`), which the fold only appends to: what the resumed
+//! (`history_sql.rs`), which the fold only appends to: what the resumed
 //! fold holds in its timeline and notes is what the new ops added, and that
 //! is what is stored. Its check that an op was not folded before, made
 //! against the timeline, then sees nothing; the ops table's unique op id is
 //! what keeps an op from being stored, and so folded, twice.
 
-use super::sqlite::write_case;
-use super::sqlite_history;
+use super::cases_sql::write_case;
+use super::db::Db;
+use super::history_sql;
 use super::{StoreError, StoreResult};
-use rusqlite::{OptionalExtension, Transaction, params};
 use shared::case::Case;
 use shared::fold::{FoldContext, FoldState, Folded, fold_resumable, resume};
 use shared::id::CaseId;
@@ -28,7 +28,7 @@ use shared::wire::ConfigKey;
 /// transaction stored for it, and writes its rows and its fold state.
 /// `config` is [`config_stamp`], read once for every case of a push.
 pub(super) fn materialize(
-    tx: &Transaction<'_>,
+    tx: &dyn Db,
     id: CaseId,
     new_ops: &[Op],
     ctx: FoldContext<'_>,
@@ -53,50 +53,47 @@ pub(super) fn materialize(
             }
         }
     };
-    let history = sqlite_history::split(&mut folded.case);
+    let history = history_sql::split(&mut folded.case);
     write_case(tx, &folded.case, properties)?;
     if whole {
-        sqlite_history::replace(tx, id, &history)?;
+        history_sql::replace(tx, id, &history)?;
     } else {
-        sqlite_history::append(tx, id, &history)?;
+        history_sql::append(tx, id, &history)?;
     }
-    tx.prepare_cached(
+    tx.execute(
         "INSERT INTO case_folds (case_id, config_seq, state) VALUES (?1, ?2, ?3)
          ON CONFLICT (case_id) DO UPDATE SET config_seq = excluded.config_seq, state = excluded.state",
-    )?
-    .execute(params![
-        id.to_string(),
-        config,
-        serde_json::to_string(&folded.state)?
-    ])?;
+        &[
+            id.to_string().into(),
+            config.into(),
+            serde_json::to_string(&folded.state)?.into(),
+        ],
+    )?;
     Ok(())
 }
 
-/// The stored case, without its history, with `new_ops` applied, when its state was folded with
-/// the current configuration and the new ops come after it. A stored case
-/// or state this build cannot read is folded again rather than refused.
+/// The stored case, without its history, with `new_ops` applied, when its
+/// state was folded with the current configuration and the new ops come
+/// after it. A stored case or state this build cannot read is folded
+/// again rather than refused.
 fn resumed(
-    tx: &Transaction<'_>,
+    tx: &dyn Db,
     id: CaseId,
     new_ops: &[Op],
     ctx: FoldContext<'_>,
     config: i64,
 ) -> StoreResult<Option<Folded>> {
-    let stored: Option<(String, String)> = tx
-        .prepare_cached(
-            "SELECT c.json, f.state FROM case_folds f JOIN cases c ON c.id = f.case_id
-             WHERE f.case_id = ?1 AND f.config_seq = ?2",
-        )?
-        .query_row(params![id.to_string(), config], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
-        .optional()?;
-    let Some((case, state)) = stored else {
+    let Some(row) = tx.query_opt(
+        "SELECT c.json, f.state FROM case_folds f JOIN cases c ON c.id = f.case_id
+         WHERE f.case_id = ?1 AND f.config_seq = ?2",
+        &[id.to_string().into(), config.into()],
+    )?
+    else {
         return Ok(None);
     };
     let (Ok(case), Ok(state)) = (
-        serde_json::from_str::<Case>(&case),
-        serde_json::from_str::<FoldState>(&state),
+        serde_json::from_str::<Case>(&row.get::<String>(0)?),
+        serde_json::from_str::<FoldState>(&row.get::<String>(1)?),
     ) else {
         return Ok(None);
     };
@@ -106,37 +103,52 @@ fn resumed(
 /// How many ops of the case are stored. Each op of `new_ops` is stored
 /// (once: op ids are unique), so when the count is theirs they are every
 /// op of the case.
-fn stored_count(tx: &Transaction<'_>, id: CaseId) -> StoreResult<usize> {
+fn stored_count(tx: &dyn Db, id: CaseId) -> StoreResult<usize> {
     let n: i64 = tx
-        .prepare_cached("SELECT count(*) FROM ops WHERE case_id = ?1")?
-        .query_row([id.to_string()], |r| r.get(0))?;
+        .query_one(
+            "SELECT count(*) FROM ops WHERE case_id = ?1",
+            &[id.to_string().into()],
+        )?
+        .get(0)?;
     Ok(n as usize)
 }
 
 /// Every stored op of the case.
-fn stored_ops(tx: &Transaction<'_>, id: CaseId) -> StoreResult<Vec<Op>> {
-    let mut stmt = tx.prepare_cached("SELECT json FROM ops WHERE case_id = ?1")?;
-    let rows = stmt.query_map([id.to_string()], |r| r.get::<_, String>(0))?;
-    rows.map(|json| Ok(serde_json::from_str(&json?)?)).collect()
+fn stored_ops(tx: &dyn Db, id: CaseId) -> StoreResult<Vec<Op>> {
+    let mut ops = Vec::new();
+    tx.for_each_row(
+        "SELECT json FROM ops WHERE case_id = ?1",
+        &[id.to_string().into()],
+        &mut |r| {
+            ops.push(serde_json::from_str(r.text(0)?)?);
+            Ok(())
+        },
+    )?;
+    Ok(ops)
 }
 
 /// What the fold depends on besides the ops changes only with the settings
 /// and the calendar, and each write of either takes a new server sequence
 /// number: the greatest of the two stamps a stored state.
-pub(super) fn config_stamp(tx: &Transaction<'_>) -> StoreResult<i64> {
+pub(super) fn config_stamp(tx: &dyn Db) -> StoreResult<i64> {
     let seq: Option<i64> = tx
-        .prepare_cached("SELECT max(server_seq) FROM config WHERE key IN (?1, ?2)")?
-        .query_row(
-            [ConfigKey::Settings.code(), ConfigKey::Calendar.code()],
-            |r| r.get(0),
-        )?;
+        .query_one(
+            "SELECT max(server_seq) FROM config WHERE key IN (?1, ?2)",
+            &[
+                ConfigKey::Settings.code().into(),
+                ConfigKey::Calendar.code().into(),
+            ],
+        )?
+        .get(0)?;
     seq.ok_or_else(|| StoreError::Internal("no settings or calendar stored".into()))
 }
 
 /// Forgets what is kept beside a deleted case's row: its fold state and
 /// its history.
-pub(super) fn forget(tx: &Transaction<'_>, id: CaseId) -> StoreResult<()> {
-    tx.prepare_cached("DELETE FROM case_folds WHERE case_id = ?1")?
-        .execute([id.to_string()])?;
-    sqlite_history::forget(tx, id)
+pub(super) fn forget(tx: &dyn Db, id: CaseId) -> StoreResult<()> {
+    tx.execute(
+        "DELETE FROM case_folds WHERE case_id = ?1",
+        &[id.to_string().into()],
+    )?;
+    history_sql::forget(tx, id)
 }

@@ -1,4 +1,4 @@
-//! How an op gets into the SQLite store: the push transaction, and the
+//! How an op gets into the store, on either engine: the push, and the
 //! pieces it shares with re-applying a quarantined op
 //! ([`Administration::reapply_quarantined`](super::administration::Administration::reapply_quarantined)).
 //!
@@ -8,14 +8,21 @@
 //! re-applied op is indistinguishable from one accepted the first time,
 //! except for its later server sequence. The push first sorts its batch with
 //! the pure [`push::plan`] and then carries the plan out.
+//!
+//! Pushes are carried out in groups ([`PushQueue`]): the pushes that
+//! queued while the writer was busy run in one transaction, each inside a
+//! savepoint of its own ([`run_group`]). The engine's store opens and
+//! commits the transaction.
 
-use super::sqlite::{load_config, load_properties, next_seq, parse_id, read_epoch, ts};
-use super::sqlite_fold::{config_stamp, materialize};
+use super::cases_sql::read_epoch;
+use super::config::next_seq;
+use super::db::{Db, Dialect, Value};
+use super::fold_sql::{config_stamp, materialize};
+use super::sqlite::{parse_id, ts};
 use super::{Config, StoreError, StoreResult};
 use crate::push::plan::{self, Incoming, Step};
 use crate::push::{self, Verdict};
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use shared::case::CaseKind;
 use shared::fold::FoldContext;
 use shared::id::{CaseId, DeviceId, PropertyId, UserId};
@@ -24,7 +31,7 @@ use shared::property::Property;
 use shared::role::User;
 use shared::wire::{PushResponse, QuarantineNotice};
 use std::collections::BTreeMap;
-use std::sync::mpsc;
+use std::sync::{Mutex, MutexGuard, mpsc};
 
 /// One op as it reached the server: its text is kept exactly as received,
 /// and its hash is of that text, so a later resend is recognised.
@@ -60,7 +67,7 @@ pub(super) struct Touched(BTreeMap<CaseId, Vec<Op>>);
 
 impl Touched {
     /// Brings every touched case up to date with its new ops.
-    pub fn materialize(self, tx: &Transaction<'_>, rules: &Rules<'_>) -> StoreResult<()> {
+    pub fn materialize(self, tx: &dyn Db, rules: &Rules<'_>) -> StoreResult<()> {
         let ctx = FoldContext {
             settings: &rules.config.settings,
             calendar: &rules.config.calendar,
@@ -101,15 +108,101 @@ pub(super) enum Reply {
     Lead,
 }
 
-/// Group commit: carries out the pushes that queued up while the writer was
-/// busy in one transaction, each inside a savepoint of its own, and sends
-/// each its answer once the transaction committed. Under load the commit
-/// (and reading the configuration) is paid once for the group instead of
-/// once per push; a push that fails rolls back to its savepoint and leaves
-/// the others in.
-pub(super) fn push_group(conn: &mut Connection, jobs: Vec<PushJob>) {
+/// The pushes waiting for the writer, and whether one of them leads: has
+/// the writer, or has been told to take it. At most one leads at a time.
+#[derive(Default)]
+pub(super) struct PushQueue(Mutex<Queue>);
+
+#[derive(Default)]
+struct Queue {
+    jobs: Vec<PushJob>,
+    leading: bool,
+}
+
+/// Hands the writer on to the next push when dropped
+/// ([`PushQueue::hand_on`]).
+struct HandOn<'a>(&'a PushQueue);
+
+impl Drop for HandOn<'_> {
+    fn drop(&mut self) {
+        self.0.hand_on();
+    }
+}
+
+impl PushQueue {
+    /// Queues a push and waits for its answer. The first push to find no
+    /// leader leads: it hands every push queued by then, its own among
+    /// them, to `carry_out` (which answers each), so under load the
+    /// commit and reading the configuration are paid once per group.
+    pub fn push(
+        &self,
+        device: DeviceId,
+        user: &User,
+        ops: Vec<Op>,
+        (now, ceiling): (DateTime<Utc>, DateTime<Utc>),
+        carry_out: impl Fn(Vec<PushJob>),
+    ) -> StoreResult<PushResponse> {
+        let (reply, answer) = mpsc::channel();
+        let mut lead = {
+            let mut queue = self.lock();
+            queue.jobs.push(PushJob {
+                device,
+                user: user.clone(),
+                ops,
+                now,
+                ceiling,
+                reply,
+            });
+            !std::mem::replace(&mut queue.leading, true)
+        };
+        loop {
+            if lead {
+                let group = std::mem::take(&mut self.lock().jobs);
+                // Handed on even if the group panics, or no push would lead
+                // again.
+                let _hand_on = HandOn(self);
+                carry_out(group);
+            }
+            match answer.recv() {
+                Ok(Reply::Done(done)) => return done,
+                Ok(Reply::Lead) => lead = true,
+                Err(_) => {
+                    return Err(StoreError::Internal("a push was dropped unanswered".into()));
+                }
+            }
+        }
+    }
+
+    /// After a group: the oldest push that queued meanwhile leads the
+    /// next, so that no caller carries out more than one group and the
+    /// waiting pushes sleep until they are answered instead of taking the
+    /// writer in turn only to find their answer.
+    fn hand_on(&self) {
+        let mut queue = self.lock();
+        while let Some(next) = queue.jobs.first() {
+            if next.reply.send(Reply::Lead).is_ok() {
+                return;
+            }
+            // Its caller is gone: nobody waits for its answer.
+            queue.jobs.remove(0);
+        }
+        queue.leading = false;
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Queue> {
+        // A queue of jobs holds no invariant a panic could break halfway.
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Answers every push of a group: each its own answer once the group's
+/// transaction committed (`run`), or the group's failure.
+pub(super) fn answer_group(
+    jobs: Vec<PushJob>,
+    run: impl FnOnce(Vec<PushJob>) -> StoreResult<Vec<StoreResult<PushResponse>>>,
+) {
     let replies: Vec<_> = jobs.iter().map(|job| job.reply.clone()).collect();
-    match run_group(conn, jobs) {
+    match run(jobs) {
         Ok(answers) => {
             for (reply, answer) in replies.iter().zip(answers) {
                 // A caller that gave up waiting has no one to tell.
@@ -124,43 +217,39 @@ pub(super) fn push_group(conn: &mut Connection, jobs: Vec<PushJob>) {
     }
 }
 
-fn run_group(
-    conn: &mut Connection,
+/// Carries out a group of pushes in the open write transaction `tx`, each
+/// inside a savepoint: a push that fails rolls back to its savepoint and
+/// leaves the others in. The caller commits.
+pub(super) fn run_group(
+    tx: &dyn Db,
+    config: &Config,
+    properties: &[Property],
     jobs: Vec<PushJob>,
 ) -> StoreResult<Vec<StoreResult<PushResponse>>> {
-    let config = load_config(conn)?;
-    let properties = load_properties(conn)?;
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let epoch = read_epoch(&tx)?;
+    let epoch = read_epoch(tx)?;
     let mut answers = Vec::with_capacity(jobs.len());
     for job in jobs {
         let rules = Rules {
-            config: &config,
-            properties: &properties,
+            config,
+            properties,
             ceiling: job.ceiling,
         };
-        tx.execute_batch("SAVEPOINT push")?;
-        let answer = push(&tx, &rules, epoch, job);
-        tx.execute_batch(if answer.is_ok() {
+        tx.batch("SAVEPOINT push")?;
+        let answer = push(tx, &rules, epoch, job);
+        tx.batch(if answer.is_ok() {
             "RELEASE push"
         } else {
             "ROLLBACK TO push; RELEASE push"
         })?;
         answers.push(answer);
     }
-    tx.commit()?;
     Ok(answers)
 }
 
 /// One push: plans the batch, judges each next op, stores or quarantines
 /// it, advances the device's acknowledgement and folds the touched cases.
 /// Its caller rolls all of it back if it fails.
-fn push(
-    tx: &Transaction<'_>,
-    rules: &Rules<'_>,
-    epoch: u64,
-    job: PushJob,
-) -> StoreResult<PushResponse> {
+fn push(tx: &dyn Db, rules: &Rules<'_>, epoch: u64, job: PushJob) -> StoreResult<PushResponse> {
     let PushJob {
         device,
         user,
@@ -168,12 +257,15 @@ fn push(
         now,
         ..
     } = job;
-    let (acked, device_number): (i64, u32) = tx
-        .prepare_cached("SELECT acked_seq, number FROM devices WHERE id = ?1")?
-        .query_row([device.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?
+    let device_key = device.to_string();
+    let row = tx
+        .query_opt(
+            "SELECT acked_seq, number FROM devices WHERE id = ?1",
+            &[Value::from(&device_key)],
+        )?
         .ok_or_else(|| StoreError::NotFound(format!("device {device}")))?;
-    let acked = acked as u64;
+    let acked: u64 = row.get(0)?;
+    let device_number: u32 = row.get(1)?;
     ops.sort_by_key(|op| op.seq);
     let jsons = ops
         .iter()
@@ -182,7 +274,7 @@ fn push(
     let hashes: Vec<String> = jsons.iter().map(|json| push::hash(json)).collect();
     let mut stored = BTreeMap::new();
     for op in ops.iter().filter(|op| op.seq <= acked) {
-        if let Some(hash) = held_hash(tx, device, op.seq)? {
+        if let Some(hash) = held_hash(tx, &device_key, op.seq)? {
             stored.insert(op.seq, hash);
         }
     }
@@ -218,8 +310,14 @@ fn push(
         insert_quarantine(tx, &incoming, user.id, &notice)?;
         quarantined.push(notice);
     }
-    tx.prepare_cached("UPDATE devices SET acked_seq = ?2, last_seen = ?3 WHERE id = ?1")?
-        .execute(params![device.to_string(), plan.acked as i64, received])?;
+    tx.execute(
+        "UPDATE devices SET acked_seq = ?2, last_seen = ?3 WHERE id = ?1",
+        &[
+            Value::from(&device_key),
+            Value::Int(plan.acked as i64),
+            Value::from(&received),
+        ],
+    )?;
     // Folded before the next push of the group is judged, which may read
     // this one's cases (a registration number taken).
     touched.materialize(tx, rules)?;
@@ -234,21 +332,21 @@ fn push(
 /// The hash of the op the server holds under `device`'s number `seq`:
 /// stored, or quarantined other than as a clone (a clone is not the
 /// device's own op, so it never counts as what the number holds).
-fn held_hash(tx: &Transaction<'_>, device: DeviceId, seq: u64) -> StoreResult<Option<String>> {
-    Ok(tx
-        .prepare_cached(
-            "SELECT hash FROM ops WHERE device_id = ?1 AND seq = ?2
-             UNION ALL SELECT hash FROM quarantine WHERE device_id = ?1 AND seq = ?2 AND code <> 'sync.clone'
-             LIMIT 1",
-        )?
-        .query_row(params![device.to_string(), seq as i64], |r| r.get(0))
-        .optional()?)
+fn held_hash(tx: &dyn Db, device: &str, seq: u64) -> StoreResult<Option<String>> {
+    tx.query_opt(
+        "SELECT hash FROM ops WHERE device_id = ?1 AND seq = ?2
+         UNION ALL SELECT hash FROM quarantine WHERE device_id = ?1 AND seq = ?2 AND code <> 'sync.clone'
+         LIMIT 1",
+        &[device.into(), Value::Int(seq as i64)],
+    )?
+    .map(|r| r.get(0))
+    .transpose()
 }
 
 /// Judges `op` with the facts the server holds: its case's property,
 /// whether its id or registration number is taken, and the device's number.
 pub(super) fn judge(
-    tx: &Transaction<'_>,
+    tx: &dyn Db,
     rules: &Rules<'_>,
     op: &Op,
     pusher: Option<&User>,
@@ -275,28 +373,28 @@ pub(super) fn judge(
 /// Stores an accepted op under the next server sequence number, which it
 /// returns, and marks its case to be folded again.
 pub(super) fn accept(
-    tx: &Transaction<'_>,
+    tx: &dyn Db,
     touched: &mut Touched,
     op: &Received<'_>,
     property: PropertyId,
 ) -> StoreResult<i64> {
     let server_seq = next_seq(tx)?;
-    tx.prepare_cached(
+    tx.execute(
         "INSERT INTO ops (server_seq, id, device_id, seq, case_id, property_id, author, hash, json, received_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-    )?
-    .execute(params![
-        server_seq,
-        op.op.id.to_string(),
-        op.device.to_string(),
-        op.op.seq as i64,
-        op.op.case_id.to_string(),
-        property.to_string(),
-        op.op.author.to_string(),
-        op.hash,
-        op.json,
-        op.received
-    ])?;
+        &[
+            server_seq.into(),
+            op.op.id.to_string().into(),
+            op.device.to_string().into(),
+            Value::Int(op.op.seq as i64),
+            op.op.case_id.to_string().into(),
+            property.to_string().into(),
+            op.op.author.to_string().into(),
+            op.hash.into(),
+            op.json.into(),
+            op.received.into(),
+        ],
+    )?;
     touched
         .0
         .entry(op.op.case_id)
@@ -307,32 +405,27 @@ pub(super) fn accept(
 
 /// Keeps an op aside with the reason in `notice`, for an admin.
 fn insert_quarantine(
-    tx: &Transaction<'_>,
+    tx: &dyn Db,
     op: &Received<'_>,
     pushed_by: UserId,
     notice: &QuarantineNotice,
 ) -> StoreResult<()> {
-    tx.prepare_cached(
+    tx.execute(
         "INSERT INTO quarantine (device_id, seq, op_id, hash, json, code, message, received_at, pushed_by)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    )?
-    .execute(params![
-            op.device.to_string(),
-            op.op.seq as i64,
-            op.op.id.to_string(),
-            op.hash,
-            op.json,
-            notice.code,
-            notice.message,
-            op.received,
-        pushed_by.to_string()
-    ])?;
+        &[
+            op.device.to_string().into(),
+            Value::Int(op.op.seq as i64),
+            op.op.id.to_string().into(),
+            op.hash.into(),
+            op.json.into(),
+            notice.code.as_str().into(),
+            notice.message.as_str().into(),
+            op.received.into(),
+            pushed_by.to_string().into(),
+        ],
+    )?;
     Ok(())
-}
-
-/// The users who logged in on `device`, as the push judgement sees them.
-pub(super) fn device_users(tx: &Transaction<'_>, device: DeviceId) -> StoreResult<Vec<User>> {
-    super::accounts_sql::device_users(tx, device)
 }
 
 /// What `push::judge` needs to know of the stored data for one op.
@@ -352,31 +445,63 @@ struct StoredFacts {
     case_attachment_bytes: u64,
 }
 
-fn stored_facts(tx: &Transaction<'_>, op: &Op) -> StoreResult<StoredFacts> {
+/// The evidence bytes a case's attach ops declare, photo and thumbnail.
+fn attachment_bytes_sql(dialect: Dialect) -> &'static str {
+    match dialect {
+        Dialect::Sqlite => {
+            "SELECT coalesce(sum(coalesce(json_extract(json, '$.action.size'), 0)
+                + coalesce(json_extract(json, '$.action.thumbnail.size'), 0)), 0)
+             FROM ops WHERE case_id = ?1 AND json_extract(json, '$.action.type') = 'attach'"
+        }
+        Dialect::Postgres => {
+            "SELECT CAST(coalesce(sum(coalesce(CAST(json::jsonb #>> '{action,size}' AS BIGINT), 0)
+                + coalesce(CAST(json::jsonb #>> '{action,thumbnail,size}' AS BIGINT), 0)), 0) AS BIGINT)
+             FROM ops WHERE case_id = ?1 AND json::jsonb #>> '{action,type}' = 'attach'"
+        }
+    }
+}
+
+/// A case's kind and whether its complainant is anonymous, from its
+/// register op.
+fn register_kind_sql(dialect: Dialect) -> &'static str {
+    match dialect {
+        Dialect::Sqlite => {
+            "SELECT json_extract(json, '$.action.kind'),
+                coalesce(json_extract(json, '$.action.complainant.anonymous'), 0)
+             FROM ops WHERE case_id = ?1 AND json_extract(json, '$.action.type') = 'register'
+             LIMIT 1"
+        }
+        Dialect::Postgres => {
+            "SELECT json::jsonb #>> '{action,kind}',
+                coalesce(json::jsonb #>> '{action,complainant,anonymous}' = 'true', false)
+             FROM ops WHERE case_id = ?1 AND json::jsonb #>> '{action,type}' = 'register'
+             LIMIT 1"
+        }
+    }
+}
+
+fn stored_facts(tx: &dyn Db, op: &Op) -> StoreResult<StoredFacts> {
+    let case_key = op.case_id.to_string();
+    let case = || [Value::from(&case_key)];
     let case_property = tx
-        .prepare_cached("SELECT property_id FROM ops WHERE case_id = ?1 LIMIT 1")?
-        .query_row([op.case_id.to_string()], |r| r.get::<_, String>(0))
-        .optional()?
-        .map(|p| parse_id::<PropertyId>(&p))
+        .query_opt(
+            "SELECT property_id FROM ops WHERE case_id = ?1 LIMIT 1",
+            &case(),
+        )?
+        .map(|r| parse_id::<PropertyId>(r.text(0)?))
         .transpose()?;
     let case_deleted = tx
-        .prepare_cached("SELECT 1 FROM deletions WHERE case_id = ?1")?
-        .query_row([op.case_id.to_string()], |r| r.get::<_, i64>(0))
-        .optional()?
+        .query_opt("SELECT 1 FROM deletions WHERE case_id = ?1", &case())?
         .is_some();
     let id_taken = tx
-        .prepare_cached("SELECT 1 FROM ops WHERE id = ?1")?
-        .query_row([op.id.to_string()], |r| r.get::<_, i64>(0))
-        .optional()?
+        .query_opt("SELECT 1 FROM ops WHERE id = ?1", &[op.id.to_string().into()])?
         .is_some();
     let reg_no_taken = match &op.action {
         Action::Register(reg) => tx
-            .prepare_cached("SELECT 1 FROM cases WHERE reg_no = ?1 AND id <> ?2")?
-            .query_row(
-                params![reg.reg_no.to_string(), op.case_id.to_string()],
-                |r| r.get::<_, i64>(0),
-            )
-            .optional()?
+            .query_opt(
+                "SELECT 1 FROM cases WHERE reg_no = ?1 AND id <> ?2",
+                &[reg.reg_no.to_string().into(), Value::from(&case_key)],
+            )?
             .is_some(),
         _ => false,
     };
@@ -384,12 +509,8 @@ fn stored_facts(tx: &Transaction<'_>, op: &Op) -> StoreResult<StoredFacts> {
     // earlier attach of the same batch (stored, not yet folded) counts.
     let case_attachment_bytes = match &op.action {
         Action::Attach { .. } => tx
-            .prepare_cached(
-                "SELECT coalesce(sum(coalesce(json_extract(json, '$.action.size'), 0)
-                    + coalesce(json_extract(json, '$.action.thumbnail.size'), 0)), 0)
-                 FROM ops WHERE case_id = ?1 AND json_extract(json, '$.action.type') = 'attach'",
-            )?
-            .query_row([op.case_id.to_string()], |r| r.get::<_, i64>(0))?
+            .query_one(attachment_bytes_sql(tx.dialect()), &case())?
+            .get::<i64>(0)?
             .max(0) as u64,
         _ => 0,
     };
@@ -397,16 +518,9 @@ fn stored_facts(tx: &Transaction<'_>, op: &Op) -> StoreResult<StoredFacts> {
     // folded into a case row.
     let case_kind = match &op.action {
         Action::Edit(_) => tx
-            .prepare_cached(
-                "SELECT json_extract(json, '$.action.kind'),
-                    coalesce(json_extract(json, '$.action.complainant.anonymous'), 0)
-                 FROM ops WHERE case_id = ?1 AND json_extract(json, '$.action.type') = 'register'
-                 LIMIT 1",
-            )?
-            .query_row([op.case_id.to_string()], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, bool>(1)?))
-            })
-            .optional()?
+            .query_opt(register_kind_sql(tx.dialect()), &case())?
+            .map(|r| Ok::<_, StoreError>((r.get::<String>(0)?, r.get::<bool>(1)?)))
+            .transpose()?
             .and_then(|(kind, anonymous)| CaseKind::from_code(&kind).map(|k| (k, anonymous))),
         _ => None,
     };
@@ -425,7 +539,8 @@ mod tests {
     use super::super::sqlite::SqliteStore;
     use super::super::test_support::{audit, device, register, store_with_staff};
     use super::super::{Store, StoreError};
-    use super::{PushJob, push_group};
+    use super::super::sqlite::push_group;
+    use super::PushJob;
     use chrono::Utc;
     use shared::id::{CaseId, DeviceId, OpId};
     use shared::op::Action;

@@ -1,0 +1,348 @@
+//! The SQL of [`Administration`](super::administration::Administration)
+//! on either engine ([`Db`]): settling quarantined ops, the audit log and
+//! retention deletion. Each store runs these in its own transactions.
+//! Re-applying an op judges and accepts it with the push's own [`judge`]
+//! and [`accept`] (`push_sql.rs`), so a re-applied op is indistinguishable
+//! from one that was accepted the first time, except for its later server
+//! sequence.
+
+use super::administration::DiscardOutcome;
+use super::audit_sql::write_audit;
+use super::blobs::BlobStore;
+use super::config::next_seq;
+use super::db::{Db, Dialect, Row, Value};
+use super::push_sql::{Received, Rules, Touched, accept, judge};
+use super::sqlite::{parse_id, parse_ts, ts};
+use super::{AuditEntry, StoreError, StoreResult};
+use crate::push::{self, Verdict};
+use chrono::{DateTime, Utc};
+use shared::admin::{
+    AuditRecord, DeletedCase, QuarantineRecord, RETENTION_EXPIRED, ReapplyOutcome,
+    RetentionRefusal, retention_check,
+};
+use shared::blob::BlobHash;
+use shared::case::{CaseState, Severity};
+use shared::id::{CaseId, UserId};
+use shared::op::Op;
+
+const QUARANTINE_COLUMNS: &str =
+    "id, device_id, seq, code, message, received_at, resolved_at, resolution,
+    resolved_by, resolution_note, json, pushed_by";
+
+fn quarantine_from_row(r: &Row) -> StoreResult<QuarantineRecord> {
+    let json: String = r.get(10)?;
+    Ok(QuarantineRecord {
+        id: r.get(0)?,
+        device: parse_id(r.text(1)?)?,
+        seq: r.get(2)?,
+        code: r.get(3)?,
+        message: r.get(4)?,
+        received_at: parse_ts(r.text(5)?)?,
+        resolved_at: r
+            .get::<Option<String>>(6)?
+            .as_deref()
+            .map(parse_ts)
+            .transpose()?,
+        resolution: r.get(7)?,
+        resolved_by: r
+            .get::<Option<String>>(8)?
+            .as_deref()
+            .map(parse_id)
+            .transpose()?,
+        resolution_note: r.get(9)?,
+        // The stored text is what the device sent; show it even if it no
+        // longer parses as JSON.
+        op: serde_json::from_str(&json).unwrap_or(serde_json::Value::String(json)),
+    })
+}
+
+/// The category codes that cases use.
+pub(super) fn category_codes_in_use(db: &dyn Db) -> StoreResult<Vec<String>> {
+    db.query("SELECT DISTINCT category FROM cases ORDER BY 1", &[])?
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
+}
+
+/// One quarantined op, resolved or not.
+pub(super) fn quarantine_record(db: &dyn Db, id: i64) -> StoreResult<Option<QuarantineRecord>> {
+    db.query_opt(
+        &format!("SELECT {QUARANTINE_COLUMNS} FROM quarantine WHERE id = ?1"),
+        &[id.into()],
+    )?
+    .map(|r| quarantine_from_row(&r))
+    .transpose()
+}
+
+/// Re-applies quarantined op `id` in the write transaction `tx` (see
+/// `Administration::reapply_quarantined`); `rules` are read in it.
+pub(super) fn reapply_quarantined(
+    tx: &dyn Db,
+    rules: &Rules<'_>,
+    id: i64,
+    (by, now): (UserId, DateTime<Utc>),
+    audit: &AuditEntry,
+) -> StoreResult<ReapplyOutcome> {
+    let row = tx
+        .query_opt(
+            &format!("SELECT {QUARANTINE_COLUMNS} FROM quarantine WHERE id = ?1"),
+            &[id.into()],
+        )?
+        .ok_or_else(|| StoreError::NotFound(format!("quarantined op {id}")))?;
+    let entry = quarantine_from_row(&row)?;
+    if entry.resolved_at.is_some() {
+        return Ok(ReapplyOutcome::AlreadyResolved);
+    }
+    let json = row.text(10)?;
+    let op: Op = match serde_json::from_str(json) {
+        Ok(op) => op,
+        Err(e) => {
+            return Ok(ReapplyOutcome::Refused {
+                code: "sync.unreadable".into(),
+                message: format!("the stored op does not parse: {e}"),
+            });
+        }
+    };
+    let device = entry.device.to_string();
+    let seq_taken = tx
+        .query_opt(
+            "SELECT 1 FROM ops WHERE device_id = ?1 AND seq = ?2",
+            &[Value::from(&device), Value::Int(op.seq as i64)],
+        )?
+        .is_some();
+    if seq_taken || op.device != entry.device {
+        return Ok(ReapplyOutcome::SequenceTaken);
+    }
+    // The pusher is who sent the op then, as stored now; rows from before
+    // that was recorded fall back to the author if they logged in on
+    // the device.
+    let pushed_by: Option<String> = row.get(11)?;
+    let pusher = super::accounts_sql::device_users(tx, entry.device)?
+        .into_iter()
+        .find(|u| match &pushed_by {
+            Some(p) => u.id.to_string() == *p,
+            None => u.id == op.author,
+        });
+    let device_number: u32 = tx
+        .query_one(
+            "SELECT number FROM devices WHERE id = ?1",
+            &[Value::from(&device)],
+        )?
+        .get(0)?;
+    let property = match judge(tx, rules, &op, pusher.as_ref(), device_number)? {
+        Verdict::Accept { property } => property,
+        Verdict::Quarantine(notice) => return Ok(ReapplyOutcome::refused(notice)),
+    };
+    // The hash is of the JSON as stored, like a push computes it, and
+    // the receipt time is the push's, so a later resend of the same op
+    // is recognised as a repeat.
+    let mut touched = Touched::default();
+    let server_seq = accept(
+        tx,
+        &mut touched,
+        &Received {
+            device: entry.device,
+            op: &op,
+            json,
+            hash: &push::hash(json),
+            received: &ts(entry.received_at),
+        },
+        property,
+    )?;
+    tx.execute(
+        "UPDATE quarantine SET resolved_at = ?2, resolution = 'reapplied', resolved_by = ?3,
+            resolution_note = ?4 WHERE id = ?1",
+        &[
+            id.into(),
+            ts(now).into(),
+            by.to_string().into(),
+            format!("server_seq {server_seq}").into(),
+        ],
+    )?;
+    touched.materialize(tx, rules)?;
+    let outcome = ReapplyOutcome::Accepted {
+        server_seq,
+        case_id: op.case_id,
+    };
+    let mut entry = audit.clone();
+    entry.detail["outcome"] = serde_json::to_value(&outcome)?;
+    write_audit(tx, &entry)?;
+    Ok(outcome)
+}
+
+/// Marks quarantined op `id` discarded, in the write transaction `tx`.
+pub(super) fn discard_quarantined(
+    tx: &dyn Db,
+    id: i64,
+    reason: &str,
+    (by, now): (UserId, DateTime<Utc>),
+    audit: &AuditEntry,
+) -> StoreResult<DiscardOutcome> {
+    let resolved = tx.query_opt(
+        "SELECT resolved_at FROM quarantine WHERE id = ?1",
+        &[id.into()],
+    )?;
+    match resolved.map(|r| r.get::<Option<String>>(0)).transpose()? {
+        None => Err(StoreError::NotFound(format!("quarantined op {id}"))),
+        Some(Some(_)) => Ok(DiscardOutcome::AlreadyResolved),
+        Some(None) => {
+            tx.execute(
+                "UPDATE quarantine SET resolved_at = ?2, resolution = 'discarded', resolved_by = ?3,
+                    resolution_note = ?4 WHERE id = ?1 AND resolved_at IS NULL",
+                &[
+                    id.into(),
+                    ts(now).into(),
+                    by.to_string().into(),
+                    reason.into(),
+                ],
+            )?;
+            write_audit(tx, audit)?;
+            Ok(DiscardOutcome::Discarded)
+        }
+    }
+}
+
+/// The newest audit records, before the record id `before` if given.
+pub(super) fn audit_log(db: &dyn Db, limit: u32, before: Option<i64>) -> StoreResult<Vec<AuditRecord>> {
+    db.query(
+        "SELECT a.id, a.at, a.user_id, u.login, a.device_id, a.address, a.action, a.detail
+         FROM audit a LEFT JOIN users u ON u.id = a.user_id
+         WHERE a.id < ?1 ORDER BY a.id DESC LIMIT ?2",
+        &[
+            before.unwrap_or(i64::MAX).into(),
+            i64::from(limit.clamp(1, 1000)).into(),
+        ],
+    )?
+    .into_iter()
+    .map(|r| {
+        let detail: String = r.get(7)?;
+        Ok(AuditRecord {
+            id: r.get(0)?,
+            at: parse_ts(r.text(1)?)?,
+            user: r
+                .get::<Option<String>>(2)?
+                .as_deref()
+                .map(parse_id)
+                .transpose()?,
+            login: r.get(3)?,
+            device: r
+                .get::<Option<String>>(4)?
+                .as_deref()
+                .map(parse_id)
+                .transpose()?,
+            address: r.get(5)?,
+            action: r.get(6)?,
+            detail: serde_json::from_str(&detail).unwrap_or(serde_json::Value::String(detail)),
+        })
+    })
+    .collect()
+}
+
+/// The time a withdrawn case was withdrawn, from its JSON.
+fn withdrawn_at_sql(dialect: Dialect) -> &'static str {
+    match dialect {
+        Dialect::Sqlite => {
+            "SELECT reg_no, property_id, kind, state, severity, received_at, closed_at,
+                coalesce(json_extract(json, '$.withdrawal.stamp.at'), '')
+             FROM cases WHERE id = ?1"
+        }
+        Dialect::Postgres => {
+            "SELECT reg_no, property_id, kind, state, severity, received_at, closed_at,
+                coalesce(json::jsonb #>> '{withdrawal,stamp,at}', '')
+             FROM cases WHERE id = ?1"
+        }
+    }
+}
+
+/// Deletes case `id` in the write transaction `tx` if the retention rule
+/// allows it now; with the deletion, the blobs no case references any
+/// more, to remove once it committed ([`remove_blobs`]).
+pub(super) fn delete_case(
+    tx: &dyn Db,
+    id: CaseId,
+    retention_years: u32,
+    now: DateTime<Utc>,
+    audit: &AuditEntry,
+) -> StoreResult<Result<(DeletedCase, Vec<BlobHash>), RetentionRefusal>> {
+    let key = id.to_string();
+    let Some(row) = tx.query_opt(withdrawn_at_sql(tx.dialect()), &[Value::from(&key)])? else {
+        return Ok(Err(RetentionRefusal::NotFound));
+    };
+    let state: String = row.get(3)?;
+    let case_state = CaseState::from_code(&state)
+        .ok_or_else(|| StoreError::Internal(format!("stored state {state:?}")))?;
+    let severity: Option<Severity> = row
+        .get::<Option<String>>(4)?
+        .map(|s| serde_json::from_value(serde_json::Value::String(s)))
+        .transpose()?;
+    let finished_at = match case_state {
+        CaseState::Closed => row
+            .get::<Option<String>>(6)?
+            .as_deref()
+            .map(parse_ts)
+            .transpose()?,
+        // The withdrawal time is in the JSON as serde wrote it (RFC 3339).
+        CaseState::Withdrawn => DateTime::parse_from_rfc3339(row.text(7)?)
+            .ok()
+            .map(|t| t.with_timezone(&Utc)),
+        _ => None,
+    };
+    let finished = match retention_check(case_state, severity, finished_at, retention_years, now)
+    {
+        Ok(at) => at,
+        Err(refusal) => return Ok(Err(refusal)),
+    };
+    let case = || [Value::from(&key)];
+    tx.execute("DELETE FROM case_deadlines WHERE case_id = ?1", &case())?;
+    tx.execute("DELETE FROM spot_check_cases WHERE case_id = ?1", &case())?;
+    let ops = tx.execute("DELETE FROM ops WHERE case_id = ?1", &case())?;
+    tx.execute("DELETE FROM cases WHERE id = ?1", &case())?;
+    super::fold_sql::forget(tx, id)?;
+    let unreferenced = super::blobs_sql::forget_case(tx, id)?;
+    // The tombstone takes the next place in the sequence, so every
+    // device pulls it once, after every op of the case it could hold.
+    let server_seq = next_seq(tx)?;
+    let reg_no: String = row.get(0)?;
+    let property: String = row.get(1)?;
+    tx.execute(
+        "INSERT INTO deletions (server_seq, case_id, property_id, reg_no, deleted_by, reason, deleted_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        &[
+            server_seq.into(),
+            Value::from(&key),
+            Value::from(&property),
+            Value::from(&reg_no),
+            audit.user.map(|u| u.to_string()).into(),
+            RETENTION_EXPIRED.into(),
+            ts(now).into(),
+        ],
+    )?;
+    let deleted = DeletedCase {
+        id,
+        reg_no,
+        property,
+        kind: row.get(2)?,
+        state,
+        received_at: parse_ts(row.text(5)?)?,
+        finished_at: finished,
+        ops,
+        blobs: unreferenced.len() as u64,
+        reason: RETENTION_EXPIRED.into(),
+        retention_years,
+    };
+    let mut entry = audit.clone();
+    entry.detail = serde_json::to_value(&deleted)?;
+    write_audit(tx, &entry)?;
+    Ok(Ok((deleted, unreferenced)))
+}
+
+/// Removes the files of blobs a committed deletion left unreferenced. A
+/// failure leaves files nothing references, which cost disk space and
+/// nothing else.
+pub(super) fn remove_blobs(blobs: &BlobStore, unreferenced: &[BlobHash]) {
+    for hash in unreferenced {
+        if let Err(e) = blobs.remove(hash) {
+            tracing::warn!(%hash, error = %e, "could not remove an unreferenced blob");
+        }
+    }
+}

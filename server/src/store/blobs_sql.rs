@@ -1,0 +1,119 @@
+//! The SQL of evidence: which cases' attachments name which blobs
+//! (`case_blobs`, written whenever a case is materialized), read to decide
+//! who may upload or download a blob, to find the blobs `server check`
+//! expects, and the blobs a retention deletion leaves unreferenced. The
+//! bytes themselves are in [`super::blobs`].
+
+use super::db::{Db, Value};
+use super::sqlite::parse_id;
+use super::{BlobRef, StoreError, StoreResult};
+use shared::blob::BlobHash;
+use shared::case::{AttachmentKind, Case};
+use shared::id::CaseId;
+use shared::role::Scope;
+
+/// Writes the blob references of a folded case, replacing its old ones:
+/// one row per attachment with a hash, and one per thumbnail.
+pub(super) fn write_case_blobs(db: &dyn Db, case: &Case) -> StoreResult<()> {
+    let id = case.id.to_string();
+    db.execute(
+        "DELETE FROM case_blobs WHERE case_id = ?1",
+        &[Value::from(&id)],
+    )?;
+    let insert = |attachment: &str, thumbnail: bool, hash: String, kind: &str, mime: &str, size: u64, device: &str| {
+        db.execute(
+            "INSERT INTO case_blobs
+                (case_id, attachment_id, thumbnail, hash, purpose, media_type, size, device_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+             ON CONFLICT DO NOTHING",
+            &[
+                Value::from(&id),
+                attachment.into(),
+                thumbnail.into(),
+                hash.into(),
+                kind.into(),
+                mime.into(),
+                Value::Int(size as i64),
+                device.into(),
+            ],
+        )
+    };
+    for a in &case.attachments {
+        let Some(hash) = a.hash else { continue };
+        let device = a.stamp.device.to_string();
+        let attachment = a.id.to_string();
+        insert(&attachment, false, hash.to_string(), a.kind.code(), &a.mime, a.size, &device)?;
+        if let Some(t) = &a.thumbnail {
+            insert(&attachment, true, t.hash.to_string(), a.kind.code(), &t.mime, t.size, &device)?;
+        }
+    }
+    Ok(())
+}
+
+/// The references to `hash` from cases inside `scope`, oldest attachment
+/// first (attachment ids are time-ordered UUIDs).
+pub(super) fn blob_refs(db: &dyn Db, scope: &Scope, hash: &BlobHash) -> StoreResult<Vec<BlobRef>> {
+    let mut refs = Vec::new();
+    db.for_each_row(
+        "SELECT b.case_id, c.property_id, b.purpose, b.media_type, b.size, b.thumbnail, d.number
+         FROM case_blobs b
+         JOIN cases c ON c.id = b.case_id
+         LEFT JOIN devices d ON d.id = b.device_id
+         WHERE b.hash = ?1
+         ORDER BY b.attachment_id, b.thumbnail, b.case_id",
+        &[hash.to_string().into()],
+        &mut |r| {
+            let property = parse_id(r.text(1)?)?;
+            if !scope.allows(property) {
+                return Ok(());
+            }
+            let purpose = r.text(2)?;
+            refs.push(BlobRef {
+                case: parse_id::<CaseId>(r.text(0)?)?,
+                purpose: AttachmentKind::from_code(purpose)
+                    .ok_or_else(|| StoreError::Internal(format!("stored purpose {purpose:?}")))?,
+                media_type: r.get(3)?,
+                size: r.get::<i64>(4)?.max(0) as u64,
+                thumbnail: r.get(5)?,
+                device_number: r.get(6)?,
+            });
+            Ok(())
+        },
+    )?;
+    Ok(refs)
+}
+
+fn parse_hash(name: &str) -> StoreResult<BlobHash> {
+    name.parse()
+        .map_err(|_| StoreError::Internal(format!("stored blob hash {name:?}")))
+}
+
+/// Every hash some case references, sorted.
+pub(super) fn referenced(db: &dyn Db) -> StoreResult<Vec<BlobHash>> {
+    db.query("SELECT DISTINCT hash FROM case_blobs ORDER BY hash", &[])?
+        .iter()
+        .map(|r| parse_hash(r.text(0)?))
+        .collect()
+}
+
+/// Deletes the references of case `id` and returns the hashes no other
+/// case references any more (their files may go once this commits).
+pub(super) fn forget_case(db: &dyn Db, id: CaseId) -> StoreResult<Vec<BlobHash>> {
+    let key = id.to_string();
+    let hashes = db.query(
+        "SELECT DISTINCT hash FROM case_blobs WHERE case_id = ?1",
+        &[Value::from(&key)],
+    )?;
+    db.execute("DELETE FROM case_blobs WHERE case_id = ?1", &[Value::from(&key)])?;
+    let mut orphans = Vec::new();
+    for row in hashes {
+        let hash = row.text(0)?;
+        let still = db
+            .query_opt("SELECT 1 FROM case_blobs WHERE hash = ?1 LIMIT 1", &[hash.into()])?
+            .is_some();
+        if !still {
+            orphans.push(parse_hash(hash)?);
+        }
+    }
+    Ok(orphans)
+}
