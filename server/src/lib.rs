@@ -46,6 +46,20 @@ pub fn open_store(data_dir: &Path) -> Result<SqliteStore, store::StoreError> {
     SqliteStore::open(&data_dir.join(DB_FILE))
 }
 
+/// Opens the PostgreSQL database at `url` (migrating its schema and
+/// seeding the default configuration), with the evidence files in
+/// `data_dir`'s `blobs/`.
+pub fn open_postgres(
+    url: &str,
+    pool_size: usize,
+    ca: Option<&Path>,
+    data_dir: &Path,
+) -> Result<store::postgres::PgStore, store::StoreError> {
+    let store = store::postgres::PgStore::open(url, pool_size, ca, &data_dir.join("blobs"))?;
+    store.seed()?;
+    Ok(store)
+}
+
 /// The state for a store, with default token lifetime (30 days, so a tablet
 /// can work offline through a long absence from the office network).
 pub fn state(store: Arc<dyn store::Store>) -> AppState {

@@ -19,6 +19,7 @@ pub struct Backup {
 impl Backup {
     /// Writes the copy.
     pub fn run(self) -> Result<(), String> {
+        self.data.sqlite_only("backup")?;
         let store = self.data.open()?;
         let blobs = store.backup(&self.out).map_err(|e| e.to_string())?;
         println!(

@@ -27,13 +27,16 @@ pub struct Migrate {
 impl Migrate {
     /// Copies, verifies and prints what was moved.
     pub fn run(self) -> Result<(), String> {
-        let data = Data {
-            data_dir: self.from.clone(),
-        };
+        let data = Data::sqlite(self.from.clone());
         // No server may write the file while it is copied.
         let _lock = data.lock()?;
-        let target =
-            PgStore::open(&self.to, 2, self.database_ca.as_deref()).map_err(|e| e.to_string())?;
+        let target = PgStore::open(
+            &self.to,
+            2,
+            self.database_ca.as_deref(),
+            &self.from.join("blobs"),
+        )
+        .map_err(|e| e.to_string())?;
         let report = postgres_copy::copy(&self.from.join(server::DB_FILE), &target)
             .map_err(|e| e.to_string())?;
         for (table, rows) in &report.rows {

@@ -22,20 +22,65 @@ use shared::property::Property;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-/// The data directory argument every command takes.
+/// Where the data is, the arguments every command takes: the SQLite file
+/// in the data directory, or a PostgreSQL database with the data
+/// directory holding only the evidence files.
 #[derive(Args, Clone)]
 pub struct Data {
-    /// The data directory (holds the SQLite file).
+    /// The data directory (holds the SQLite file and the evidence files).
     #[arg(long, default_value = "data", global = true)]
     pub data_dir: PathBuf,
+    /// Run on this PostgreSQL database (`postgres://user:password@host/db`,
+    /// with `?sslmode=require` for TLS) instead of the SQLite file; the
+    /// data directory then holds only the evidence files, and must be
+    /// shared by every server on the database.
+    #[arg(long, global = true, value_name = "URL", env = "SERVER_DATABASE")]
+    pub database: Option<String>,
+    /// The certificate authority (PEM) of the database's TLS certificate,
+    /// if the system's do not vouch for it.
+    #[arg(long, global = true, value_name = "FILE", requires = "database")]
+    pub database_ca: Option<PathBuf>,
+    /// How many connections to the database this process keeps at most.
+    #[arg(long, global = true, default_value_t = server::store::postgres::DEFAULT_POOL_SIZE)]
+    pub pool_size: usize,
 }
 
 impl Data {
-    /// Opens (or creates) the store in the data directory.
+    /// The data directory alone, on SQLite.
+    pub fn sqlite(data_dir: PathBuf) -> Data {
+        Data {
+            data_dir,
+            database: None,
+            database_ca: None,
+            pool_size: server::store::postgres::DEFAULT_POOL_SIZE,
+        }
+    }
+
+    /// Opens (or creates) the store: the database given, or the SQLite
+    /// file in the data directory.
     fn open(&self) -> Result<Arc<dyn Store>, String> {
-        server::open_store(&self.data_dir)
-            .map(|s| Arc::new(s) as Arc<dyn Store>)
-            .map_err(|e| e.to_string())
+        match &self.database {
+            Some(url) => server::open_postgres(
+                url,
+                self.pool_size,
+                self.database_ca.as_deref(),
+                &self.data_dir,
+            )
+            .map(|s| Arc::new(s) as Arc<dyn Store>),
+            None => server::open_store(&self.data_dir).map(|s| Arc::new(s) as Arc<dyn Store>),
+        }
+        .map_err(|e| e.to_string())
+    }
+
+    /// Refuses a database for a command that works on the SQLite file.
+    fn sqlite_only(&self, what: &str) -> Result<(), String> {
+        match self.database {
+            Some(_) => Err(format!(
+                "{what} works on the SQLite file; a PostgreSQL database is backed up and \
+                 restored with PostgreSQL's own tools (pg_dump, base backups and WAL archiving)"
+            )),
+            None => Ok(()),
+        }
     }
 
     /// Holds the data directory for this process: `serve` and `restore`

@@ -22,6 +22,7 @@ impl Restore {
     /// Restores and says what became of the replaced database.
     pub fn run(self) -> Result<(), String> {
         let Restore { data, file } = self;
+        data.sqlite_only("restore")?;
         let _lock = data.lock()?;
         if !file.is_file() {
             return Err(format!("{} is not a file", file.display()));

@@ -69,7 +69,12 @@ impl Serve {
             )
             .with_writer(std::io::stderr)
             .init();
-        let _lock = data.lock()?;
+        // Several servers may share a PostgreSQL database and its blob
+        // directory; only the SQLite file is one server's alone.
+        let _lock = match data.database {
+            Some(_) => None,
+            None => Some(data.lock()?),
+        };
         let store = data.open()?;
         let dist = dist.filter(|d| d.join("index.html").exists());
         if dist.is_none() {

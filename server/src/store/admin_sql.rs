@@ -203,7 +203,11 @@ pub(super) fn discard_quarantined(
 }
 
 /// The newest audit records, before the record id `before` if given.
-pub(super) fn audit_log(db: &dyn Db, limit: u32, before: Option<i64>) -> StoreResult<Vec<AuditRecord>> {
+pub(super) fn audit_log(
+    db: &dyn Db,
+    limit: u32,
+    before: Option<i64>,
+) -> StoreResult<Vec<AuditRecord>> {
     db.query(
         "SELECT a.id, a.at, a.user_id, u.login, a.device_id, a.address, a.action, a.detail
          FROM audit a LEFT JOIN users u ON u.id = a.user_id
@@ -287,8 +291,7 @@ pub(super) fn delete_case(
             .map(|t| t.with_timezone(&Utc)),
         _ => None,
     };
-    let finished = match retention_check(case_state, severity, finished_at, retention_years, now)
-    {
+    let finished = match retention_check(case_state, severity, finished_at, retention_years, now) {
         Ok(at) => at,
         Err(refusal) => return Ok(Err(refusal)),
     };

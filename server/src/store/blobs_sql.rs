@@ -20,7 +20,13 @@ pub(super) fn write_case_blobs(db: &dyn Db, case: &Case) -> StoreResult<()> {
         "DELETE FROM case_blobs WHERE case_id = ?1",
         &[Value::from(&id)],
     )?;
-    let insert = |attachment: &str, thumbnail: bool, hash: String, kind: &str, mime: &str, size: u64, device: &str| {
+    let insert = |attachment: &str,
+                  thumbnail: bool,
+                  hash: String,
+                  kind: &str,
+                  mime: &str,
+                  size: u64,
+                  device: &str| {
         db.execute(
             "INSERT INTO case_blobs
                 (case_id, attachment_id, thumbnail, hash, purpose, media_type, size, device_id)
@@ -42,9 +48,25 @@ pub(super) fn write_case_blobs(db: &dyn Db, case: &Case) -> StoreResult<()> {
         let Some(hash) = a.hash else { continue };
         let device = a.stamp.device.to_string();
         let attachment = a.id.to_string();
-        insert(&attachment, false, hash.to_string(), a.kind.code(), &a.mime, a.size, &device)?;
+        insert(
+            &attachment,
+            false,
+            hash.to_string(),
+            a.kind.code(),
+            &a.mime,
+            a.size,
+            &device,
+        )?;
         if let Some(t) = &a.thumbnail {
-            insert(&attachment, true, t.hash.to_string(), a.kind.code(), &t.mime, t.size, &device)?;
+            insert(
+                &attachment,
+                true,
+                t.hash.to_string(),
+                a.kind.code(),
+                &t.mime,
+                t.size,
+                &device,
+            )?;
         }
     }
     Ok(())
@@ -104,12 +126,18 @@ pub(super) fn forget_case(db: &dyn Db, id: CaseId) -> StoreResult<Vec<BlobHash>>
         "SELECT DISTINCT hash FROM case_blobs WHERE case_id = ?1",
         &[Value::from(&key)],
     )?;
-    db.execute("DELETE FROM case_blobs WHERE case_id = ?1", &[Value::from(&key)])?;
+    db.execute(
+        "DELETE FROM case_blobs WHERE case_id = ?1",
+        &[Value::from(&key)],
+    )?;
     let mut orphans = Vec::new();
     for row in hashes {
         let hash = row.text(0)?;
         let still = db
-            .query_opt("SELECT 1 FROM case_blobs WHERE hash = ?1 LIMIT 1", &[hash.into()])?
+            .query_opt(
+                "SELECT 1 FROM case_blobs WHERE hash = ?1 LIMIT 1",
+                &[hash.into()],
+            )?
             .is_some();
         if !still {
             orphans.push(parse_hash(hash)?);

@@ -7,11 +7,11 @@ use super::filter_sql::case_where;
 use super::history_sql;
 use super::sqlite::{parse_id, parse_ts, ts};
 use super::{CaseFilter, StoreResult};
-use shared::property::Property;
 use chrono::{DateTime, Utc};
 use shared::admin::QuarantineEntry;
 use shared::case::Case;
 use shared::id::{CaseId, PropertyId};
+use shared::property::Property;
 use shared::role::Scope;
 use shared::wire::{CaseSummary, Page};
 

@@ -23,6 +23,7 @@ pub mod postgres_copy;
 pub mod postgres_db;
 mod postgres_reports;
 mod postgres_schema;
+mod postgres_store;
 mod pull_sql;
 mod push_sql;
 pub mod reports;

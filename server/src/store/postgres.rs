@@ -29,8 +29,10 @@
 //! `a_server_sequence_number_holds_back_the_next_until_it_commits` fails if
 //! the numbers stop being serialized.
 
+use super::blobs::BlobStore;
 use super::db::Db;
 use super::postgres_schema;
+use super::push_sql::PushQueue;
 use super::{StoreError, StoreResult};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use std::path::Path;
@@ -46,6 +48,11 @@ pub struct PgStore {
     /// Runs the driver; `None` only while dropping.
     runtime: Option<tokio::runtime::Runtime>,
     pool: Pool,
+    /// The blob directory: on a disk every server shares
+    /// (`postgres_store.rs`).
+    pub(super) blobs: BlobStore,
+    /// This server's pushes waiting for the writer lock.
+    pub(super) pushes: PushQueue,
 }
 
 impl From<tokio_postgres::Error> for StoreError {
@@ -77,8 +84,17 @@ impl PgStore {
     /// Connects to `url` (`postgres://user:password@host:port/database`)
     /// with at most `pool_size` connections, trusting the certificate
     /// authority in the PEM file `ca` besides the system's, and brings the
-    /// schema up to date.
-    pub fn open(url: &str, pool_size: usize, ca: Option<&Path>) -> StoreResult<PgStore> {
+    /// schema up to date. Evidence files are kept in `blobs`. Nothing is
+    /// written besides the schema: [`PgStore::seed`] readies a database to
+    /// serve.
+    pub fn open(
+        url: &str,
+        pool_size: usize,
+        ca: Option<&Path>,
+        blobs: &Path,
+    ) -> StoreResult<PgStore> {
+        let blobs = BlobStore::open(blobs)
+            .map_err(|e| StoreError::Internal(format!("open {}: {e}", blobs.display())))?;
         let config = tokio_postgres::Config::from_str(url)
             .map_err(|e| StoreError::Internal(format!("database URL: {e}")))?;
         let tls = tls(ca)?;
@@ -103,6 +119,8 @@ impl PgStore {
         let store = PgStore {
             runtime: Some(runtime),
             pool,
+            blobs,
+            pushes: PushQueue::default(),
         };
         store.run(|pool| async move {
             let mut client = pool.get().await.map_err(connect_error)?;
@@ -290,7 +308,8 @@ mod tests {
     use super::{PgStore, test_database};
 
     fn store(url: &str) -> PgStore {
-        PgStore::open(url, 4, test_database::ca().as_deref()).expect("open")
+        let blobs = tempfile::tempdir().expect("temp dir");
+        PgStore::open(url, 4, test_database::ca().as_deref(), blobs.path()).expect("open")
     }
 
     #[test]
@@ -319,7 +338,8 @@ mod tests {
         };
         let ca = test_database::ca().expect("the test cluster's certificate authority");
         let url = format!("{url}?sslmode=require");
-        let store = PgStore::open(&url, 1, Some(&ca)).expect("open over TLS");
+        let blobs = tempfile::tempdir().expect("temp dir");
+        let store = PgStore::open(&url, 1, Some(&ca), blobs.path()).expect("open over TLS");
         let encrypted: bool = store
             .run(|pool| async move {
                 let client = pool.get().await?;
@@ -333,7 +353,7 @@ mod tests {
             })
             .expect("ask");
         assert!(encrypted);
-        let Err(untrusted) = PgStore::open(&url, 1, None) else {
+        let Err(untrusted) = PgStore::open(&url, 1, None, blobs.path()) else {
             panic!("a certificate from an unknown authority was accepted");
         };
         assert!(

@@ -417,8 +417,13 @@ mod tests {
         let path = dir.path().join("cases.sqlite3");
         let before = sqlite_dump(&path);
 
-        let target =
-            PgStore::open(&url, 2, test_database::ca().as_deref()).expect("open PostgreSQL");
+        let target = PgStore::open(
+            &url,
+            2,
+            test_database::ca().as_deref(),
+            &dir.path().join("blobs"),
+        )
+        .expect("open PostgreSQL");
         let report = copy(&path, &target).expect("copy");
         let ops = report
             .rows

@@ -209,7 +209,9 @@ mod tests {
         let Some(url) = test_database::fresh() else {
             return;
         };
-        let store = PgStore::open(&url, 2, test_database::ca().as_deref()).expect("open");
+        let blobs = tempfile::tempdir().expect("temp dir");
+        let store =
+            PgStore::open(&url, 2, test_database::ca().as_deref(), blobs.path()).expect("open");
         let mut conn = store.connection().expect("connection");
         assert_eq!(conn.dialect(), Dialect::Postgres);
         check_values_round_trip(&conn);

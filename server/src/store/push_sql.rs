@@ -494,7 +494,10 @@ fn stored_facts(tx: &dyn Db, op: &Op) -> StoreResult<StoredFacts> {
         .query_opt("SELECT 1 FROM deletions WHERE case_id = ?1", &case())?
         .is_some();
     let id_taken = tx
-        .query_opt("SELECT 1 FROM ops WHERE id = ?1", &[op.id.to_string().into()])?
+        .query_opt(
+            "SELECT 1 FROM ops WHERE id = ?1",
+            &[op.id.to_string().into()],
+        )?
         .is_some();
     let reg_no_taken = match &op.action {
         Action::Register(reg) => tx
@@ -537,9 +540,9 @@ fn stored_facts(tx: &dyn Db, op: &Op) -> StoreResult<StoredFacts> {
 #[cfg(test)]
 mod tests {
     use super::super::sqlite::SqliteStore;
+    use super::super::sqlite::push_group;
     use super::super::test_support::{audit, device, register, store_with_staff};
     use super::super::{Store, StoreError};
-    use super::super::sqlite::push_group;
     use super::PushJob;
     use chrono::Utc;
     use shared::id::{CaseId, DeviceId, OpId};

@@ -721,7 +721,9 @@ mod tests {
         }
         drop(store);
         let path = dir.path().join("cases.sqlite3");
-        let target = PgStore::open(&url, 2, test_database::ca().as_deref()).expect("open");
+        let blobs = tempfile::tempdir().expect("temp dir");
+        let target =
+            PgStore::open(&url, 2, test_database::ca().as_deref(), blobs.path()).expect("open");
         copy(&path, &target).expect("copy");
 
         let settings = shared::settings::Settings::default();

@@ -454,9 +454,8 @@ fn case_blobs(tx: &Transaction<'_>) -> rusqlite::Result<()> {
         let json: String = r.get(0)?;
         let case: Case = serde_json::from_str(&json)
             .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, Type::Text, Box::new(e)))?;
-        super::blobs_sql::write_case_blobs(tx, &case).map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(0, Type::Text, Box::new(e))
-        })?;
+        super::blobs_sql::write_case_blobs(tx, &case)
+            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, Type::Text, Box::new(e)))?;
     }
     Ok(())
 }

@@ -13,17 +13,17 @@
 //! `sqlite_restore.rs`; the SQL both engines share is in `accounts_sql.rs`, `cases_sql.rs`, `reports_sql.rs`, `spot_checks_sql.rs`, `config.rs`, `audit_sql.rs` and `filter_sql.rs`).
 
 use super::accounts_sql;
+use super::administration::{Administration, DiscardOutcome};
 use super::audit_sql;
 use super::blobs::BlobStore;
 use super::cases_sql;
 use super::config::{self, CALENDAR, CATEGORIES, SETTINGS};
+use super::push_sql::{self, PushJob, PushQueue, Rules};
 use super::sqlite_readers::{self, Reader, Readers};
 use super::{
     AuditEntry, BlobRef, CaseFilter, CheckReport, Config, Credentials, DeviceClaim, NewUser,
     PullPage, SessionRow, Store, StoreError, StoreResult, backup_blobs_dir, schema,
 };
-use super::administration::{Administration, DiscardOutcome};
-use super::push_sql::{self, PushJob, PushQueue, Rules};
 use super::{admin_sql, blobs_sql, pull_sql};
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, Transaction};
@@ -409,7 +409,8 @@ impl Administration for SqliteStore {
         now: DateTime<Utc>,
         audit: &AuditEntry,
     ) -> StoreResult<Result<DeletedCase, RetentionRefusal>> {
-        let deleted = self.write(|tx| admin_sql::delete_case(tx, id, retention_years, now, audit))?;
+        let deleted =
+            self.write(|tx| admin_sql::delete_case(tx, id, retention_years, now, audit))?;
         Ok(deleted.map(|(deleted, unreferenced)| {
             // Only once the deletion is committed: a failure before leaves
             // the case and its files.
