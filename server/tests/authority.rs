@@ -972,6 +972,9 @@ fn the_quarantine_list_masks_personal_data() {
 /// number twice.
 #[test]
 fn a_restored_server_takes_the_lost_ops_again() {
+    if !common::sqlite_only("backup and restore work on the SQLite file") {
+        return;
+    }
     let fx = Fixture::new();
     let mut server = Server::start(fx.data.path());
     let base = server.base.clone();

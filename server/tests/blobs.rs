@@ -351,7 +351,7 @@ fn blobs_follow_the_case_scope_and_personal_data() {
 }
 
 #[test]
-fn check_backup_and_restore_cover_the_blobs() {
+fn check_names_missing_blobs_and_finds_damaged_ones() {
     let mut w = world();
     let photo = bytes(CHUNK_BYTES + 10, 8);
     let missing = bytes(100, 9);
@@ -362,9 +362,6 @@ fn check_backup_and_restore_cover_the_blobs() {
     ];
     assert_eq!(push(&w.staff, &w.author, &ops), Vec::<String>::new());
     assert_eq!(w.staff.blob_upload(&photo, 0).status, 200);
-    let backup = w.fx.data.path().join("nightly.sqlite3");
-    let said = cli(w.fx.data.path(), &["backup", backup.to_str().unwrap()]);
-    assert!(said.contains("1 blob(s)"), "{said}");
     w.server.kill();
 
     // Healthy: `ok`, with the blob its device has not sent named.
@@ -373,23 +370,44 @@ fn check_backup_and_restore_cover_the_blobs() {
     assert!(said.contains(&BlobHash::of(&missing).to_string()), "{said}");
 
     // One byte changed on disk is found.
-    let file =
-        w.fx.data
-            .path()
-            .join("blobs")
-            .join(&hash.to_string()[..2])
-            .join(hash.to_string());
-    let mut altered = std::fs::read(&file).expect("the stored blob");
+    let mut altered = std::fs::read(stored(&w, &hash)).expect("the stored blob");
     altered[3] ^= 1;
-    std::fs::write(&file, &altered).expect("alter the blob");
+    std::fs::write(stored(&w, &hash), &altered).expect("alter the blob");
     let out = Command::new(common::bin())
         .args(["check", "--data-dir"])
         .arg(w.fx.data.path())
+        .args(common::backend_args(w.fx.data.path()))
         .output()
         .expect("run server check");
     assert!(!out.status.success(), "check passed a damaged blob");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains(&format!("blob {hash}")), "{stderr}");
+}
+
+#[test]
+fn backup_and_restore_cover_the_blobs() {
+    if !common::sqlite_only("backup and restore work on the SQLite file") {
+        return;
+    }
+    let mut w = world();
+    let photo = bytes(CHUNK_BYTES + 10, 8);
+    let hash = BlobHash::of(&photo);
+    let ops = vec![attach(
+        &mut w.author,
+        w.case,
+        AttachmentKind::Photo,
+        &photo,
+        None,
+    )];
+    assert_eq!(push(&w.staff, &w.author, &ops), Vec::<String>::new());
+    assert_eq!(w.staff.blob_upload(&photo, 0).status, 200);
+    let backup = w.fx.data.path().join("nightly.sqlite3");
+    let said = cli(w.fx.data.path(), &["backup", backup.to_str().unwrap()]);
+    assert!(said.contains("1 blob(s)"), "{said}");
+    w.server.kill();
+    let mut altered = std::fs::read(stored(&w, &hash)).expect("the stored blob");
+    altered[3] ^= 1;
+    std::fs::write(stored(&w, &hash), &altered).expect("alter the blob");
 
     // Restoring the backup into a new data dir brings the blob along.
     let fresh = tempfile::tempdir().expect("temp dir");
@@ -402,8 +420,14 @@ fn check_backup_and_restore_cover_the_blobs() {
     drop(server);
     // And over the damaged one, it repairs it.
     cli(w.fx.data.path(), &["restore", backup.to_str().unwrap()]);
-    assert!(std::fs::read(&file).expect("the blob") == photo);
+    assert!(std::fs::read(stored(&w, &hash)).expect("the blob") == photo);
     assert!(cli(w.fx.data.path(), &["check"]).trim_end().ends_with("ok"));
+}
+
+/// Where the server keeps the blob `hash` in the data dir.
+fn stored(w: &World, hash: &BlobHash) -> std::path::PathBuf {
+    let hash = hash.to_string();
+    w.fx.data.path().join("blobs").join(&hash[..2]).join(hash)
 }
 
 #[test]

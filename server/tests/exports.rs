@@ -185,7 +185,7 @@ fn exports_of_many_cases_stream_read_back_and_mask() {
     let db = std::fs::metadata(fx.data.path().join(server::DB_FILE)).map_or(0, |m| m.len());
     if let Some(peak) = server.peak_rss_kb() {
         println!(
-            "server peak RSS {} MB; database {} MB",
+            "server peak RSS {} MB; SQLite file {} MB",
             peak / 1024,
             db / (1 << 20)
         );

@@ -492,6 +492,7 @@ impl Running {
                 "--data-dir",
             ])
             .arg(data)
+            .args(common::backend_args(data))
             .args(flags)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -744,6 +745,7 @@ fn cli(data: &Path, args: &[&str]) -> String {
         .args(args)
         .arg("--data-dir")
         .arg(data)
+        .args(common::backend_args(data))
         .env("SERVER_USER_PASSWORD", PASSWORD)
         .output()
         .expect("run the server binary");

@@ -247,6 +247,18 @@ fn test_steps(ctx: &Ctx, steps: &mut Steps) -> Result<()> {
             // The PostgreSQL tests fail instead of skipping when they get
             // no cluster: here they always must run.
             .env(postgres::REQUIRED_VAR, "1"))
+    })?;
+    // The same HTTP tests again with every server and command on a
+    // database of the cluster: both engines must pass the same tests.
+    steps.time("server tests on postgresql", || {
+        step("run the server's integration tests on PostgreSQL");
+        cmd(ctx
+            .cargo()
+            .args(["test", "-p", "server", "--test", "*"])
+            .env("TEST_BACKEND", "postgres")
+            .env(postgres::URL_VAR, &cluster.url)
+            .env(postgres::CA_VAR, &cluster.ca)
+            .env(postgres::REQUIRED_VAR, "1"))
     })
 }
 

@@ -1,13 +1,23 @@
 //! The harness every server test shares: a real `server` process on
-//! 127.0.0.1 with a random port and a real SQLite file in a temp dir, and a
-//! small HTTP client.
+//! 127.0.0.1 with a random port and a temp data dir, and a small HTTP
+//! client.
+//!
+//! **Backends.** `TEST_BACKEND` picks the storage engine: `sqlite` (the
+//! default) keeps the data in the SQLite file in the data dir, `postgres`
+//! gives each data dir a fresh database on the test cluster
+//! (`TEST_POSTGRES_URL`, as `cargo xtask postgres` prints it) and passes it
+//! with `--database` to every command and server on that dir, so that the
+//! same tests check both engines. Tests of what only SQLite has (its file,
+//! backup and restore) start with [`sqlite_only`].
 
 #![allow(dead_code)]
 
 use serde_json::{Value, json};
+use server::store::postgres::test_database;
 use shared::id::{DeviceId, PropertyId, UserId};
 use shared::property::Property;
 use shared::role::{Role, User};
+use std::ffi::OsString;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -20,6 +30,90 @@ pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_server")
 }
 
+/// The storage engine the tests run on.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The backend `TEST_BACKEND` names (`sqlite` when unset).
+pub fn backend() -> Backend {
+    match std::env::var("TEST_BACKEND").as_deref() {
+        Err(_) | Ok("sqlite") => Backend::Sqlite,
+        Ok("postgres") => Backend::Postgres,
+        Ok(other) => panic!("TEST_BACKEND={other}: expected sqlite or postgres"),
+    }
+}
+
+/// Whether a test that needs SQLite goes on: `true` on SQLite; on
+/// PostgreSQL it says why it is skipped (`why`) and the test returns.
+pub fn sqlite_only(why: &str) -> bool {
+    match backend() {
+        Backend::Sqlite => true,
+        Backend::Postgres => {
+            println!("skipped on PostgreSQL: {why}");
+            false
+        }
+    }
+}
+
+/// The file in a data dir naming its test database, so that every
+/// command, server and store opened on the dir works on the same one.
+const DATABASE_URL_FILE: &str = "test-database-url";
+
+/// The PostgreSQL database of the data dir `data`: the one it was put on
+/// ([`Fixture::on_database`]), else on the PostgreSQL backend a fresh one
+/// made on first use; `None` on SQLite.
+pub fn database_of(data: &Path) -> Option<String> {
+    let file = data.join(DATABASE_URL_FILE);
+    if let Ok(url) = std::fs::read_to_string(&file) {
+        return Some(url);
+    }
+    if backend() == Backend::Sqlite {
+        return None;
+    }
+    assert!(
+        std::env::var_os("TEST_POSTGRES_URL").is_some(),
+        "TEST_BACKEND=postgres needs a test cluster in TEST_POSTGRES_URL \
+         (`cargo xtask postgres` starts one and prints it)"
+    );
+    let url = test_database::fresh().expect("TEST_POSTGRES_URL is set");
+    put_on_database(data, &url);
+    Some(url)
+}
+
+/// Puts the data dir `data` on the PostgreSQL database `url`.
+pub fn put_on_database(data: &Path, url: &str) {
+    std::fs::create_dir_all(data).expect("create the data dir");
+    std::fs::write(data.join(DATABASE_URL_FILE), url).expect("remember the test database");
+}
+
+/// The flags that put a command on `data` on its database: none on SQLite,
+/// `--database` (and `--database-ca`) on PostgreSQL.
+pub fn backend_args(data: &Path) -> Vec<OsString> {
+    let Some(url) = database_of(data) else {
+        return Vec::new();
+    };
+    let mut args = vec!["--database".into(), url.into()];
+    if let Some(ca) = test_database::ca() {
+        args.extend(["--database-ca".into(), ca.into_os_string()]);
+    }
+    args
+}
+
+/// Opens the store of `data` as a server on it would: its database, or the
+/// SQLite file in it.
+pub fn open_store(data: &Path) -> Box<dyn server::store::Store> {
+    match database_of(data) {
+        Some(url) => Box::new(
+            server::open_postgres(&url, 2, test_database::ca().as_deref(), data)
+                .expect("open the test database"),
+        ),
+        None => Box::new(server::open_store(data).expect("open the SQLite store")),
+    }
+}
+
 /// Runs a `server` subcommand on `data` and returns its stdout; panics with
 /// stderr on failure (test setup only).
 pub fn cli(data: &Path, args: &[&str]) -> String {
@@ -27,6 +121,7 @@ pub fn cli(data: &Path, args: &[&str]) -> String {
         .args(args)
         .arg("--data-dir")
         .arg(data)
+        .args(backend_args(data))
         .env("SERVER_USER_PASSWORD", PASSWORD)
         .output()
         .expect("run server binary");
@@ -63,6 +158,7 @@ impl Server {
                 "--data-dir",
             ])
             .arg(data)
+            .args(backend_args(data))
             .args(flags)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -307,8 +403,20 @@ pub struct Fixture {
 }
 
 impl Fixture {
+    /// The fixture on the backend under test.
     pub fn new() -> Fixture {
+        Fixture::seed(tempfile::tempdir().expect("temp dir"))
+    }
+
+    /// The fixture on the PostgreSQL database `url`, whatever the backend
+    /// under test.
+    pub fn on_database(url: &str) -> Fixture {
         let data = tempfile::tempdir().expect("temp dir");
+        put_on_database(data.path(), url);
+        Fixture::seed(data)
+    }
+
+    fn seed(data: tempfile::TempDir) -> Fixture {
         let d = data.path();
         cli(
             d,
@@ -390,9 +498,7 @@ impl Fixture {
             }
             cli(d, &args);
         }
-        let store = server::open_store(d).expect("open store");
-        use server::store::Store;
-        let props = store.properties().expect("properties");
+        let props = open_store(d).properties().expect("properties");
         let find = |code: &str| {
             props
                 .iter()
@@ -584,8 +690,8 @@ pub fn seed_cases(
     start: chrono::DateTime<chrono::Utc>,
     edit: impl Fn(usize, &mut shared::case::Registration),
 ) -> Vec<shared::id::CaseId> {
-    use server::store::{AuditEntry, DeviceClaim, Store};
-    let store = server::open_store(data).expect("open store");
+    use server::store::{AuditEntry, DeviceClaim};
+    let store = open_store(data);
     let user = store
         .user_by_login(login)
         .expect("user lookup")
