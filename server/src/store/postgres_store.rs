@@ -344,3 +344,73 @@ impl Administration for PgStore {
         }))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::postgres::{PgStore, test_database};
+    use super::super::test_support::{device, register, staff};
+    use super::super::{Store, StoreError};
+    use chrono::Utc;
+    use shared::case::NoteKind;
+    use shared::id::OpId;
+    use shared::op::{Action, Op};
+    use std::sync::{Arc, Barrier};
+
+    fn server(url: &str, blobs: &std::path::Path) -> PgStore {
+        let store = PgStore::open(url, 4, test_database::ca().as_deref(), blobs).expect("open");
+        store.seed().expect("seed");
+        store
+    }
+
+    /// A retry that reaches the other server while the first is still
+    /// carrying the batch out: the writer lock makes the second wait and
+    /// then find every op stored, so both answer the same and nothing is
+    /// stored twice. Without the lock both judge the batch new and the
+    /// second fails on the ops' unique keys.
+    #[test]
+    fn the_same_batch_pushed_to_two_servers_at_once_is_stored_once() {
+        let Some(url) = test_database::fresh() else {
+            return;
+        };
+        let blobs = tempfile::tempdir().expect("temp dir");
+        let first = Arc::new(server(&url, blobs.path()));
+        let second = Arc::new(server(&url, blobs.path()));
+        let (property, user) = staff(&*first);
+        let (tablet, number) = device(&*first, &user);
+        let reg = register(&property, &user, tablet, number);
+        let mut batch: Vec<Op> = vec![reg.clone()];
+        for n in 0..30u32 {
+            let mut note = reg.clone();
+            note.id = OpId(uuid::Uuid::now_v7());
+            note.seq = u64::from(n) + 2;
+            note.hlc.counter += n + 1;
+            note.action = Action::Note {
+                note_kind: NoteKind::General,
+                text: format!("第{n}次联系"),
+            };
+            batch.push(note);
+        }
+        let ceiling = Utc::now() + chrono::Duration::minutes(5);
+        let start = Arc::new(Barrier::new(2));
+        let pushes: Vec<_> = [first.clone(), second.clone()]
+            .into_iter()
+            .map(|store| {
+                let (batch, user, start) = (batch.clone(), user.clone(), start.clone());
+                std::thread::spawn(move || {
+                    start.wait();
+                    store.push(tablet, &user, batch, Utc::now(), ceiling)
+                })
+            })
+            .collect();
+        for push in pushes {
+            let answer: Result<_, StoreError> = push.join().expect("push thread");
+            let answer = answer.expect("both servers answer");
+            assert_eq!(answer.acked_seq, 31);
+            assert!(answer.quarantined.is_empty(), "{answer:?}");
+        }
+        assert_eq!(first.op_count().expect("count"), 31);
+        assert!(second.quarantine().expect("quarantine").is_empty());
+        let (_, case) = second.case(reg.case_id).expect("read").expect("the case");
+        assert_eq!(case.notes.len(), 30);
+    }
+}
