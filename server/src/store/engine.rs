@@ -9,7 +9,7 @@ use super::administration::{Administration, DiscardOutcome};
 use super::blobs::BlobStore;
 use super::config::{self, CALENDAR, CATEGORIES, SETTINGS};
 use super::db::Db;
-use super::push_sql::{PushJob, PushQueue, Rules};
+use super::push_sql::{self, PushJob, PushQueue, Rules};
 use super::{
     AuditEntry, BlobRef, CaseFilter, CheckReport, Config, Credentials, DeviceClaim, NewUser,
     PullPage, SessionRow, Store, StoreError, StoreResult, reports,
@@ -49,7 +49,15 @@ pub(super) trait Engine: reports::Reports + Send + Sync + 'static {
 
     /// Carries out a group of pushes in one write transaction
     /// (`push_sql::run_group`) and answers each once it committed.
-    fn push_group(&self, jobs: Vec<PushJob>);
+    fn push_group(&self, jobs: Vec<PushJob>) {
+        push_sql::answer_group(jobs, |jobs| {
+            self.write(|tx| {
+                let config = config::load_config(tx)?;
+                let properties = config::load_properties(tx)?;
+                push_sql::run_group(tx, &config, &properties, jobs)
+            })
+        })
+    }
 
     /// The evidence files.
     fn blob_store(&self) -> &BlobStore;

@@ -29,7 +29,7 @@ use super::db::Db;
 use super::engine::Engine;
 use super::postgres::PgStore;
 use super::postgres_db::Isolation;
-use super::push_sql::{self, PushJob, PushQueue};
+use super::push_sql::PushQueue;
 use super::{StoreError, StoreResult};
 use std::path::Path;
 
@@ -69,16 +69,6 @@ impl Engine for PgStore {
 
     fn push_queue(&self) -> &PushQueue {
         &self.pushes
-    }
-
-    fn push_group(&self, jobs: Vec<PushJob>) {
-        push_sql::answer_group(jobs, |jobs| {
-            self.write(|tx| {
-                let config = config::load_config(tx)?;
-                let properties = config::load_properties(tx)?;
-                push_sql::run_group(tx, &config, &properties, jobs)
-            })
-        })
     }
 
     fn blob_store(&self) -> &BlobStore {

@@ -615,8 +615,8 @@ fn stored_facts(tx: &dyn Db, touched: &Touched, op: &Op) -> StoreResult<StoredFa
 
 #[cfg(test)]
 mod tests {
+    use super::super::engine::Engine;
     use super::super::sqlite::SqliteStore;
-    use super::super::sqlite::push_group;
     use super::super::test_support::{audit, device, register, store_with_staff};
     use super::super::{Store, StoreError};
     use super::PushJob;
@@ -717,7 +717,7 @@ mod tests {
                 }
             })
             .collect();
-        push_group(&mut store.writer(), jobs);
+        store.push_group(jobs);
         let answers: Vec<_> = answers
             .iter()
             .map(|a| match a.recv().expect("answered") {

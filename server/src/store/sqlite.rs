@@ -16,7 +16,7 @@ use super::blobs::BlobStore;
 use super::config;
 use super::db::Db;
 use super::engine::Engine;
-use super::push_sql::{self, PushJob, PushQueue};
+use super::push_sql::PushQueue;
 use super::sqlite_readers::{self, Reader, Readers};
 use super::{StoreError, StoreResult, backup_blobs_dir, schema};
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -103,19 +103,6 @@ impl SqliteStore {
     }
 }
 
-/// Carries out a group of pushes in one immediate transaction
-/// ([`push_sql::run_group`]) and answers each once it committed.
-pub(super) fn push_group(conn: &mut Connection, jobs: Vec<PushJob>) {
-    push_sql::answer_group(jobs, |jobs| {
-        let config = config::load_config(&*conn)?;
-        let properties = config::load_properties(&*conn)?;
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let answers = push_sql::run_group(&tx, &config, &properties, jobs)?;
-        tx.commit()?;
-        Ok(answers)
-    })
-}
-
 impl Engine for SqliteStore {
     fn read<T>(&self, read: impl FnOnce(&dyn Db) -> StoreResult<T>) -> StoreResult<T> {
         read(&*self.read()?)
@@ -127,9 +114,13 @@ impl Engine for SqliteStore {
         read(&tx)
     }
 
+    /// Immediate: the transaction takes the database's write lock at once,
+    /// waiting for another process's writer (a command run beside the
+    /// server) instead of failing when it finds the database changed under
+    /// what it read.
     fn write<T>(&self, change: impl FnOnce(&dyn Db) -> StoreResult<T>) -> StoreResult<T> {
         let mut conn = self.writer();
-        let tx = conn.transaction()?;
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let out = change(&tx)?;
         tx.commit()?;
         Ok(out)
@@ -137,10 +128,6 @@ impl Engine for SqliteStore {
 
     fn push_queue(&self) -> &PushQueue {
         &self.pushes
-    }
-
-    fn push_group(&self, jobs: Vec<PushJob>) {
-        push_group(&mut self.writer(), jobs)
     }
 
     fn blob_store(&self) -> &BlobStore {
