@@ -81,7 +81,7 @@ fn main() -> Result<(), bench::Error> {
         store,
         property,
         user,
-    } = bench::StaffSetup::new("concurrency")?;
+    } = bench::StaffSetup::new("concurrency", &bench::Backend::Sqlite)?;
     let (_rt, base) = bench::serve(store.clone())?;
     let base = Arc::new(base);
     let mut registered = 0u32;

@@ -30,7 +30,7 @@ fn main() -> Result<(), bench::Error> {
         store,
         property,
         user,
-    } = bench::StaffSetup::new("push-cost")?;
+    } = bench::StaffSetup::new("push-cost", &bench::Backend::Sqlite)?;
     let (_rt, base) = bench::serve(store.clone())?;
     let agent = bench::agent();
     let login = bench::login(&agent, &base, "bench")?;

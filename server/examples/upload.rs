@@ -24,7 +24,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         store,
         property,
         user,
-    } = bench::StaffSetup::new("upload")?;
+    } = bench::StaffSetup::new("upload", &bench::Backend::Sqlite)?;
     let (_rt, base) = bench::serve(store.clone())?;
     let agent = bench::agent();
     let bench::Login {

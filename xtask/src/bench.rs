@@ -1,14 +1,25 @@
 //! `cargo xtask bench`: the benchmarks in release mode, written with the
 //! machine and the command into BENCHMARKS.md.
 
+use std::ffi::OsStr;
 use std::fs;
 use std::process::{Command, Stdio};
 
 use crate::files::kib;
 use crate::first_load;
+use crate::postgres;
 use crate::process::{cmd, step};
 use crate::tools::install_chromium;
 use crate::{Ctx, Result, USAGE, build_server};
+
+/// The examples that run on PostgreSQL too, after their SQLite runs.
+const ON_POSTGRES: [&str; 3] = ["ingest", "export", "pull"];
+
+/// The environment variables that make an example measure PostgreSQL: the
+/// cluster's URL and its certificate authority (`bench::Backend` in
+/// `server/examples/bench/mod.rs` reads them).
+const POSTGRES_URL_VAR: &str = "BENCH_POSTGRES_URL";
+const POSTGRES_CA_VAR: &str = "BENCH_POSTGRES_CA";
 
 /// Runs the benchmarks in release mode and writes their rows, with the
 /// machine and the command, into BENCHMARKS.md. `bench first-load` runs
@@ -30,6 +41,7 @@ pub fn bench(ctx: &Ctx, args: &[String]) -> Result<()> {
     }
     let mut rows = String::new();
     if !only_first_load {
+        let mut on_sqlite = Vec::new();
         for example in [
             "ingest",
             "push_cost",
@@ -38,7 +50,16 @@ pub fn bench(ctx: &Ctx, args: &[String]) -> Result<()> {
             "export",
             "pull",
         ] {
-            rows.push_str(&bench_example(ctx, example)?);
+            on_sqlite.push((example, bench_example(ctx, example, None)?));
+        }
+        let on_postgres = bench_on_postgres(ctx)?;
+        // Each PostgreSQL row set right under its SQLite one, for the
+        // comparison.
+        for (example, sqlite_rows) in on_sqlite {
+            rows.push_str(&sqlite_rows);
+            if let Some((_, postgres_rows)) = on_postgres.iter().find(|(e, _)| *e == example) {
+                rows.push_str(postgres_rows);
+            }
         }
         rows.push_str(&bench_fold(ctx)?);
         rows.push_str(&bench_cold_sync(ctx)?);
@@ -104,10 +125,31 @@ fn goals(rows: &str) -> String {
     line
 }
 
-/// Runs `cargo run --release --example NAME` in `server` and returns the
-/// table rows it prints.
-fn bench_example(ctx: &Ctx, example: &str) -> Result<String> {
-    step(&format!("{example} benchmark (release)"));
+/// Runs the [`ON_POSTGRES`] examples against a fresh database each on a
+/// throwaway cluster, as `cargo xtask test` starts it, and returns each
+/// one's rows. The cluster is stopped and removed when they are done.
+fn bench_on_postgres(ctx: &Ctx) -> Result<Vec<(&'static str, String)>> {
+    let bin = postgres::install_postgres()?;
+    let cluster = postgres::Cluster::start(&bin, &postgres::cluster_dir())?;
+    ON_POSTGRES
+        .into_iter()
+        .map(|example| Ok((example, bench_example(ctx, example, Some(&cluster))?)))
+        .collect()
+}
+
+/// Runs `cargo run --release --example NAME` in `server`, on SQLite or on
+/// a fresh database on `cluster`, and returns the table rows it prints.
+fn bench_example(ctx: &Ctx, example: &str, cluster: Option<&postgres::Cluster>) -> Result<String> {
+    let mut env = Vec::new();
+    let on = match cluster {
+        None => "",
+        Some(cluster) => {
+            env.push((POSTGRES_URL_VAR, OsStr::new(&cluster.url)));
+            env.push((POSTGRES_CA_VAR, cluster.ca.as_os_str()));
+            ", on PostgreSQL"
+        }
+    };
+    step(&format!("{example} benchmark (release){on}"));
     rows_of(
         ctx,
         example,
@@ -120,7 +162,7 @@ fn bench_example(ctx: &Ctx, example: &str) -> Result<String> {
             "--example",
             example,
         ],
-        None,
+        &env,
     )
 }
 
@@ -142,7 +184,7 @@ fn bench_fold(ctx: &Ctx) -> Result<String> {
             "--example",
             "fold",
         ],
-        None,
+        &[],
     )
 }
 
@@ -160,18 +202,18 @@ fn bench_cold_sync(ctx: &Ctx) -> Result<String> {
         ctx,
         "cold_sync",
         &["run", "--quiet", "-p", "e2e", "--example", "cold_sync"],
-        Some(("E2E_SERVER_PROFILE", "release")),
+        &[("E2E_SERVER_PROFILE", OsStr::new("release"))],
     )
 }
 
-/// Runs cargo with `args` (and the variable `env`, when given) and returns
-/// what the benchmark `name` printed: its table rows.
-fn rows_of(ctx: &Ctx, name: &str, args: &[&str], env: Option<(&str, &str)>) -> Result<String> {
+/// Runs cargo with `args` and the variables `env` and returns what the
+/// benchmark `name` printed: its table rows.
+fn rows_of(ctx: &Ctx, name: &str, args: &[&str], env: &[(&str, &OsStr)]) -> Result<String> {
     let mut cargo = ctx.cargo();
-    cargo.args(args).stderr(Stdio::inherit());
-    if let Some((key, value)) = env {
-        cargo.env(key, value);
-    }
+    cargo
+        .args(args)
+        .envs(env.iter().copied())
+        .stderr(Stdio::inherit());
     let out = cargo
         .output()
         .map_err(|e| format!("cargo {}: {e}", args.join(" ")))?;
@@ -219,7 +261,13 @@ fn benchmarks_md(rows: &str) -> String {
         .unwrap_or_default();
     format!(
         "# Benchmarks\n\nWritten by `cargo xtask bench` (release build). One run on one machine: \
-compare numbers from the same machine only.\n\n- Machine: {cpu}, {cores} cores\n- Toolchain: {rustc}\n\n\
+compare numbers from the same machine only.\n\n- Machine: {cpu}, {cores} cores\n- Toolchain: {rustc}\n\
+- PostgreSQL (the ingest into PostgreSQL and the rows ending \"on PostgreSQL\", each under its SQLite \
+counterpart): a throwaway cluster on the same machine, as `cargo xtask test` starts it: Debian's \
+`postgresql` package with initdb's default settings except `fsync=off` and `max_connections=200`, \
+reached over TCP on 127.0.0.1 with TLS on (the certificate verified), a fresh database for each \
+benchmark and the server's default pool size (`--pool-size`). The goals are the issue's, set for \
+SQLite; the PostgreSQL rows state none.\n\n\
 | benchmark | workload | result | rate |\n|---|---|---|---|\n{rows}{}",
         goals(rows)
     )

@@ -1,5 +1,5 @@
-//! What the benchmarks share: audit records made without a session, the
-//! real server on loopback, and a login through it.
+//! What the benchmarks share: the backend they measure, audit records made
+//! without a session, the real server on loopback, and a login through it.
 //!
 //! A directory module, so that cargo does not take it for an example.
 //! Each example compiles it on its own and uses only part of it, hence the
@@ -8,7 +8,6 @@
 #![allow(dead_code)]
 
 use chrono::{DateTime, Utc};
-use server::store::sqlite::SqliteStore;
 use server::store::{AuditEntry, NewUser, Store};
 use shared::case::{CaseKind, Channel, Complainant, Registration};
 use shared::hlc::HlcClock;
@@ -18,10 +17,116 @@ use shared::phone::Phone;
 use shared::property::{Location, Property};
 use shared::regno::RegNo;
 use shared::role::{Role, User};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub type Error = Box<dyn std::error::Error>;
+
+/// The environment variable naming the PostgreSQL cluster to measure: a
+/// URL whose user may create databases. `cargo xtask bench` sets it to the
+/// throwaway cluster it starts.
+pub const POSTGRES_URL_VAR: &str = "BENCH_POSTGRES_URL";
+
+/// The environment variable naming the certificate authority (PEM) of the
+/// cluster's TLS certificate.
+pub const POSTGRES_CA_VAR: &str = "BENCH_POSTGRES_CA";
+
+/// The store a benchmark measures.
+pub enum Backend {
+    /// A fresh SQLite file, as `server serve` keeps by default.
+    Sqlite,
+    /// A fresh database on the cluster at `admin_url`.
+    Postgres {
+        admin_url: String,
+        ca: Option<PathBuf>,
+    },
+}
+
+impl Backend {
+    /// PostgreSQL when [`POSTGRES_URL_VAR`] is set, else SQLite.
+    pub fn from_env() -> Backend {
+        match std::env::var(POSTGRES_URL_VAR) {
+            Ok(admin_url) => Backend::Postgres {
+                admin_url,
+                ca: std::env::var_os(POSTGRES_CA_VAR).map(PathBuf::from),
+            },
+            Err(_) => Backend::Sqlite,
+        }
+    }
+
+    /// The backend's name, as the rows print it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Backend::Sqlite => "SQLite",
+            Backend::Postgres { .. } => "PostgreSQL",
+        }
+    }
+
+    /// What ends a row's name: nothing on SQLite, whose rows keep the names
+    /// BENCHMARKS.md has always given them, and ", on PostgreSQL" there.
+    pub fn suffix(&self) -> &'static str {
+        match self {
+            Backend::Sqlite => "",
+            Backend::Postgres { .. } => ", on PostgreSQL",
+        }
+    }
+
+    /// A fresh store: a SQLite file in `dir`, or a new database on the
+    /// cluster with its evidence files in `dir`.
+    pub fn open(&self, dir: &Path) -> Result<Arc<dyn Store>, Error> {
+        match self {
+            Backend::Sqlite => Ok(Arc::new(server::open_store(dir)?)),
+            Backend::Postgres { admin_url, ca } => {
+                let url = fresh_database(admin_url)?;
+                Ok(Arc::new(server::open_postgres(
+                    &url,
+                    server::store::postgres::DEFAULT_POOL_SIZE,
+                    ca.as_deref(),
+                    dir,
+                )?))
+            }
+        }
+    }
+}
+
+/// Creates a database with a new name on the cluster at `admin_url` and
+/// returns its URL. The database outlives the benchmark: it goes with the
+/// throwaway cluster. The one statement goes over a plain connection, which
+/// a cluster that trusts 127.0.0.1 (as `cargo xtask`'s does) accepts; the
+/// store then connects as the server does.
+fn fresh_database(admin_url: &str) -> Result<String, Error> {
+    let name = format!("bench_{}", uuid::Uuid::now_v7().simple());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let (client, connection) =
+            tokio_postgres::connect(admin_url, tokio_postgres::NoTls).await?;
+        tokio::spawn(connection);
+        client
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .await
+    })?;
+    with_database(admin_url, &name)
+}
+
+/// `url` (`postgres://user@host:port/database?options`) naming the
+/// database `name` instead.
+fn with_database(url: &str, name: &str) -> Result<String, Error> {
+    let (base, options) = match url.split_once('?') {
+        Some((base, options)) => (base, format!("?{options}")),
+        None => (url, String::new()),
+    };
+    let authority = base
+        .find("://")
+        .map(|i| i + 3)
+        .ok_or_else(|| format!("{POSTGRES_URL_VAR} is not a postgres:// URL"))?;
+    let server = match base[authority..].find('/') {
+        Some(slash) => &base[..authority + slash],
+        None => base,
+    };
+    Ok(format!("{server}/{name}{options}"))
+}
 
 /// The password of every user a benchmark creates.
 pub const PASSWORD: &str = "bench-password";
@@ -46,7 +151,7 @@ pub fn data_dir(name: &str) -> PathBuf {
 /// The server's router over `store`, served on a free loopback port by a
 /// runtime of its own; returns the runtime (the server stops with it) and
 /// the base URL.
-pub fn serve(store: Arc<SqliteStore>) -> Result<(tokio::runtime::Runtime, String), Error> {
+pub fn serve(store: Arc<dyn Store>) -> Result<(tokio::runtime::Runtime, String), Error> {
     let rt = tokio::runtime::Runtime::new()?;
     let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
     let base = format!("http://{}", listener.local_addr()?);
@@ -94,17 +199,17 @@ pub fn login(agent: &ureq::Agent, base: &str, login: &str) -> Result<Login, Erro
 /// One property with one staff member ("bench") in a fresh store.
 pub struct StaffSetup {
     pub dir: PathBuf,
-    pub store: Arc<SqliteStore>,
+    pub store: Arc<dyn Store>,
     pub property: Property,
     pub user: User,
 }
 
 impl StaffSetup {
-    /// Creates the store in [`data_dir`]`(name)` with the property and the
-    /// user.
-    pub fn new(name: &str) -> Result<StaffSetup, Error> {
+    /// Creates the store on `backend`, with [`data_dir`]`(name)` as its
+    /// data directory, and in it the property and the user.
+    pub fn new(name: &str, backend: &Backend) -> Result<StaffSetup, Error> {
         let dir = data_dir(name);
-        let store = Arc::new(server::open_store(&dir)?);
+        let store = backend.open(&dir)?;
         let property = Property {
             id: PropertyId(uuid::Uuid::now_v7()),
             code: "BENCH".into(),

@@ -127,14 +127,21 @@ pub fn router(state: AppState) -> Router {
 /// are zips already and keep their `Content-Length` for progress. CSV exports are
 /// compressed as they stream: a tenth of the bytes, and the app counts what
 /// the browser has decompressed, against `X-Total-Rows`.
+///
+/// At quality 5, not the encoders' defaults: brotli's is 11, its archival
+/// setting, which took 4.7 s of CPU for a pull page of 2,000 ops (955 KiB)
+/// where 5 took 15 ms for 18 KiB instead of 17. Browsers ask for brotli
+/// only over HTTPS, so every tablet on a real network would have paid it.
 fn compression() -> CompressionLayer<impl Predicate> {
-    CompressionLayer::new().compress_when(
-        DefaultPredicate::new()
-            .and(NotForContentType::const_new(
-                "application/vnd.openxmlformats-officedocument",
-            ))
-            .and(NotForContentType::const_new("application/zip")),
-    )
+    CompressionLayer::new()
+        .quality(tower_http::CompressionLevel::Precise(5))
+        .compress_when(
+            DefaultPredicate::new()
+                .and(NotForContentType::const_new(
+                    "application/vnd.openxmlformats-officedocument",
+                ))
+                .and(NotForContentType::const_new("application/zip")),
+        )
 }
 
 /// The OpenAPI document, generated from the handlers' annotations (see

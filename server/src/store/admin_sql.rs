@@ -129,14 +129,14 @@ pub(super) fn reapply_quarantined(
             &[Value::from(&device)],
         )?
         .get(0)?;
-    let property = match judge(tx, rules, &op, pusher.as_ref(), device_number)? {
+    let mut touched = Touched::default();
+    let property = match judge(tx, rules, &touched, &op, pusher.as_ref(), device_number)? {
         Verdict::Accept { property } => property,
         Verdict::Quarantine(notice) => return Ok(ReapplyOutcome::refused(notice)),
     };
     // The hash is of the JSON as stored, like a push computes it, and
     // the receipt time is the push's, so a later resend of the same op
     // is recognised as a repeat.
-    let mut touched = Touched::default();
     let server_seq = accept(
         tx,
         &mut touched,

@@ -12,14 +12,17 @@ use shared::case::{AttachmentKind, Case};
 use shared::id::CaseId;
 use shared::role::Scope;
 
-/// Writes the blob references of a folded case, replacing its old ones:
-/// one row per attachment with a hash, and one per thumbnail.
-pub(super) fn write_case_blobs(db: &dyn Db, case: &Case) -> StoreResult<()> {
+/// Writes the blob references of a folded case, replacing its old ones
+/// unless it is `new`: one row per attachment with a hash, and one per
+/// thumbnail.
+pub(super) fn write_case_blobs(db: &dyn Db, case: &Case, new: bool) -> StoreResult<()> {
     let id = case.id.to_string();
-    db.execute(
-        "DELETE FROM case_blobs WHERE case_id = ?1",
-        &[Value::from(&id)],
-    )?;
+    if !new {
+        db.execute(
+            "DELETE FROM case_blobs WHERE case_id = ?1",
+            &[Value::from(&id)],
+        )?;
+    }
     let insert = |attachment: &str,
                   thumbnail: bool,
                   hash: String,

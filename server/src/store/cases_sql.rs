@@ -116,8 +116,15 @@ pub(super) fn quarantine(db: &dyn Db) -> StoreResult<Vec<QuarantineEntry>> {
 /// Writes a folded case's query row, its blob references and its deadline
 /// rows. Every value is `shared`'s; nothing here decides a rule. The row's
 /// JSON is `case` as given: materializing passes it without its history
-/// (`history_sql.rs`), which no column is made from.
-pub(super) fn write_case(tx: &dyn Db, case: &Case, properties: &[Property]) -> StoreResult<()> {
+/// (`history_sql.rs`), which no column is made from. `new` says the case
+/// has no rows yet, so there are no old blob references or clocks to
+/// replace.
+pub(super) fn write_case(
+    tx: &dyn Db,
+    case: &Case,
+    properties: &[Property],
+    new: bool,
+) -> StoreResult<()> {
     let id = case.id;
     let seq: i64 = tx
         .query_one("SELECT value FROM counters WHERE name = 'server_seq'", &[])?
@@ -203,12 +210,14 @@ pub(super) fn write_case(tx: &dyn Db, case: &Case, properties: &[Property]) -> S
             row.respondent_department.into(),
         ],
     )?;
-    blobs_sql::write_case_blobs(tx, case)?;
+    blobs_sql::write_case_blobs(tx, case, new)?;
     let key = id.to_string();
-    tx.execute(
-        "DELETE FROM case_deadlines WHERE case_id = ?1",
-        &[Value::from(&key)],
-    )?;
+    if !new {
+        tx.execute(
+            "DELETE FROM case_deadlines WHERE case_id = ?1",
+            &[Value::from(&key)],
+        )?;
+    }
     for d in &case.deadlines {
         tx.execute(
             "INSERT INTO case_deadlines (case_id, clock, started_at, due_at, met_at)

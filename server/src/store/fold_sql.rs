@@ -26,20 +26,27 @@ use shared::wire::ConfigKey;
 
 /// Brings the case `id` up to date with `new_ops`, the ops this
 /// transaction stored for it, and writes its rows and its fold state.
-/// `config` is [`config_stamp`], read once for every case of a push.
+/// `new` says the case had no ops before them: there is nothing to resume,
+/// read back or replace. `config` is [`config_stamp`], read once for every
+/// case of a push.
 pub(super) fn materialize(
     tx: &dyn Db,
     id: CaseId,
     new_ops: &[Op],
+    new: bool,
     ctx: FoldContext<'_>,
     properties: &[Property],
     config: i64,
 ) -> StoreResult<()> {
-    let (mut folded, whole) = match resumed(tx, id, new_ops, ctx, config)? {
+    let resumed = match new {
+        true => None,
+        false => resumed(tx, id, new_ops, ctx, config)?,
+    };
+    let (mut folded, whole) = match resumed {
         Some(folded) => (folded, false),
         None => {
             // A new case's ops are all in hand: they need not be read back.
-            let ops = if stored_count(tx, id)? == new_ops.len() {
+            let ops = if new || stored_count(tx, id)? == new_ops.len() {
                 fold_resumable(new_ops, ctx)
             } else {
                 fold_resumable(&stored_ops(tx, id)?, ctx)
@@ -54,11 +61,11 @@ pub(super) fn materialize(
         }
     };
     let history = history_sql::split(&mut folded.case);
-    write_case(tx, &folded.case, properties)?;
-    if whole {
-        history_sql::replace(tx, id, &history)?;
-    } else {
-        history_sql::append(tx, id, &history)?;
+    write_case(tx, &folded.case, properties, new)?;
+    match (new, whole) {
+        (true, _) => history_sql::insert(tx, id, 0, &history)?,
+        (false, true) => history_sql::replace(tx, id, &history)?,
+        (false, false) => history_sql::append(tx, id, &history)?,
     }
     tx.execute(
         "INSERT INTO case_folds (case_id, config_seq, state) VALUES (?1, ?2, ?3)

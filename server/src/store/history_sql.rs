@@ -50,7 +50,8 @@ pub(super) fn replace(tx: &dyn Db, id: CaseId, history: &History) -> StoreResult
     insert(tx, id, 0, history)
 }
 
-fn insert(tx: &dyn Db, id: CaseId, part: i64, history: &History) -> StoreResult<()> {
+/// Stores `history` as part `part` of the case's history.
+pub(super) fn insert(tx: &dyn Db, id: CaseId, part: i64, history: &History) -> StoreResult<()> {
     if history.timeline.is_empty() && history.notes.is_empty() {
         return Ok(());
     }

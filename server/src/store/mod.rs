@@ -15,6 +15,7 @@ mod blobs_sql;
 mod cases_sql;
 mod config;
 pub mod db;
+mod engine;
 mod filter_sql;
 mod fold_sql;
 mod history_sql;

@@ -262,7 +262,10 @@ const MIGRATION_LOCK: i64 = 0x636f_6d70_6c61_696e;
 pub async fn migrate(client: &mut Client) -> Result<i64, tokio_postgres::Error> {
     client
         .batch_execute(
-            "CREATE TABLE IF NOT EXISTS schema_migrations (
+            // The notice that the table exists, on every start but the
+            // first, says nothing an operator needs.
+            "SET client_min_messages = warning;
+            CREATE TABLE IF NOT EXISTS schema_migrations (
                 version    BIGINT PRIMARY KEY,
                 applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
             )",

@@ -61,9 +61,29 @@ pub(super) struct Rules<'a> {
 
 /// The cases whose ops changed in a transaction, with the ops stored for
 /// each, folded before it commits so that the `cases` rows never lag the
-/// ops.
+/// ops. What it learns of a case on the way (its property, and whether it
+/// was new) spares the next ops of the same case the queries that would
+/// find it again.
 #[derive(Default)]
-pub(super) struct Touched(BTreeMap<CaseId, Vec<Op>>);
+pub(super) struct Touched {
+    cases: BTreeMap<CaseId, TouchedCase>,
+    /// The first and the last server sequence number handed out: the
+    /// counter row holds the first, and is brought up to the last before
+    /// anything reads it ([`Touched::materialize`]), so a batch updates the
+    /// row twice instead of once per op.
+    numbers: Option<(i64, i64)>,
+}
+
+/// A case with ops stored in this transaction.
+struct TouchedCase {
+    /// Its property: every op of a case has its case's.
+    property: PropertyId,
+    /// It had no ops before this transaction: nothing of it is stored to
+    /// resume, read back or replace.
+    new: bool,
+    /// The ops stored.
+    ops: Vec<Op>,
+}
 
 impl Touched {
     /// Brings every touched case up to date with its new ops.
@@ -72,14 +92,47 @@ impl Touched {
             settings: &rules.config.settings,
             calendar: &rules.config.calendar,
         };
-        if self.0.is_empty() {
+        if let Some((_, last)) = self.numbers.filter(|(first, last)| last > first) {
+            tx.execute(
+                "UPDATE counters SET value = ?1 WHERE name = 'server_seq'",
+                &[last.into()],
+            )?;
+        }
+        if self.cases.is_empty() {
             return Ok(());
         }
         let config = config_stamp(tx)?;
-        for (case_id, ops) in self.0 {
-            materialize(tx, case_id, &ops, ctx, rules.properties, config)?;
+        for (case_id, case) in self.cases {
+            materialize(
+                tx,
+                case_id,
+                &case.ops,
+                case.new,
+                ctx,
+                rules.properties,
+                config,
+            )?;
         }
         Ok(())
+    }
+
+    /// The property of a case this transaction stored ops of.
+    fn property(&self, case: CaseId) -> Option<PropertyId> {
+        self.cases.get(&case).map(|c| c.property)
+    }
+
+    /// The next server sequence number: the first taken from the counter
+    /// row (which locks it, see `config::next_seq`), the rest counted on.
+    fn next_seq(&mut self, tx: &dyn Db) -> StoreResult<i64> {
+        let numbers = match self.numbers {
+            Some((first, last)) => (first, last + 1),
+            None => {
+                let first = next_seq(tx)?;
+                (first, first)
+            }
+        };
+        self.numbers = Some(numbers);
+        Ok(numbers.1)
     }
 }
 
@@ -299,7 +352,7 @@ fn push(tx: &dyn Db, rules: &Rules<'_>, epoch: u64, job: PushJob) -> StoreResult
             Step::Repeat => continue,
             Step::Gap => break,
             Step::Clone => push::clone_notice(op.seq),
-            Step::Judge => match judge(tx, rules, op, Some(&user), device_number)? {
+            Step::Judge => match judge(tx, rules, &touched, op, Some(&user), device_number)? {
                 Verdict::Accept { property } => {
                     accept(tx, &mut touched, &incoming, property)?;
                     continue;
@@ -345,14 +398,16 @@ fn held_hash(tx: &dyn Db, device: &str, seq: u64) -> StoreResult<Option<String>>
 
 /// Judges `op` with the facts the server holds: its case's property,
 /// whether its id or registration number is taken, and the device's number.
+/// `touched` holds the ops this transaction stored before it.
 pub(super) fn judge(
     tx: &dyn Db,
     rules: &Rules<'_>,
+    touched: &Touched,
     op: &Op,
     pusher: Option<&User>,
     device_number: u32,
 ) -> StoreResult<Verdict> {
-    let stored = stored_facts(tx, op)?;
+    let stored = stored_facts(tx, touched, op)?;
     Ok(push::judge(&push::Facts {
         op,
         pusher,
@@ -378,7 +433,7 @@ pub(super) fn accept(
     op: &Received<'_>,
     property: PropertyId,
 ) -> StoreResult<i64> {
-    let server_seq = next_seq(tx)?;
+    let server_seq = touched.next_seq(tx)?;
     tx.execute(
         "INSERT INTO ops (server_seq, id, device_id, seq, case_id, property_id, author, hash, json, received_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
@@ -395,11 +450,27 @@ pub(super) fn accept(
             op.received.into(),
         ],
     )?;
-    touched
-        .0
-        .entry(op.op.case_id)
-        .or_default()
-        .push(op.op.clone());
+    match touched.cases.get_mut(&op.op.case_id) {
+        Some(case) => case.ops.push(op.op.clone()),
+        None => {
+            // The first op of the case in this transaction: the case is
+            // new if this is its only stored op.
+            let stored = tx
+                .query_opt(
+                    "SELECT 1 FROM ops WHERE case_id = ?1 AND server_seq <> ?2 LIMIT 1",
+                    &[op.op.case_id.to_string().into(), server_seq.into()],
+                )?
+                .is_some();
+            touched.cases.insert(
+                op.op.case_id,
+                TouchedCase {
+                    property,
+                    new: !stored,
+                    ops: vec![op.op.clone()],
+                },
+            );
+        }
+    }
     Ok(server_seq)
 }
 
@@ -480,19 +551,24 @@ fn register_kind_sql(dialect: Dialect) -> &'static str {
     }
 }
 
-fn stored_facts(tx: &dyn Db, op: &Op) -> StoreResult<StoredFacts> {
+fn stored_facts(tx: &dyn Db, touched: &Touched, op: &Op) -> StoreResult<StoredFacts> {
     let case_key = op.case_id.to_string();
     let case = || [Value::from(&case_key)];
-    let case_property = tx
-        .query_opt(
-            "SELECT property_id FROM ops WHERE case_id = ?1 LIMIT 1",
-            &case(),
-        )?
-        .map(|r| parse_id::<PropertyId>(r.text(0)?))
-        .transpose()?;
-    let case_deleted = tx
-        .query_opt("SELECT 1 FROM deletions WHERE case_id = ?1", &case())?
-        .is_some();
+    // A case this transaction stored ops of has its property, and was not
+    // deleted: push refuses the ops of a deleted case.
+    let (case_property, case_deleted) = match touched.property(op.case_id) {
+        Some(property) => (Some(property), false),
+        None => (
+            tx.query_opt(
+                "SELECT property_id FROM ops WHERE case_id = ?1 LIMIT 1",
+                &case(),
+            )?
+            .map(|r| parse_id::<PropertyId>(r.text(0)?))
+            .transpose()?,
+            tx.query_opt("SELECT 1 FROM deletions WHERE case_id = ?1", &case())?
+                .is_some(),
+        ),
+    };
     let id_taken = tx
         .query_opt(
             "SELECT 1 FROM ops WHERE id = ?1",
@@ -539,8 +615,8 @@ fn stored_facts(tx: &dyn Db, op: &Op) -> StoreResult<StoredFacts> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::engine::Engine;
     use super::super::sqlite::SqliteStore;
-    use super::super::sqlite::push_group;
     use super::super::test_support::{audit, device, register, store_with_staff};
     use super::super::{Store, StoreError};
     use super::PushJob;
@@ -641,7 +717,7 @@ mod tests {
                 }
             })
             .collect();
-        push_group(&mut store.writer(), jobs);
+        store.push_group(jobs);
         let answers: Vec<_> = answers
             .iter()
             .map(|a| match a.recv().expect("answered") {

@@ -413,7 +413,7 @@ fn refold_cases(tx: &Transaction<'_>) -> rusqlite::Result<()> {
             .collect::<rusqlite::Result<_>>()?;
         // Without a registration there is no case to write, as in a push.
         if let Ok(case) = shared::fold::fold(&ops, ctx) {
-            super::cases_sql::write_case(tx, &case, &properties).map_err(failed)?;
+            super::cases_sql::write_case(tx, &case, &properties, false).map_err(failed)?;
         }
     }
     Ok(())
@@ -454,7 +454,7 @@ fn case_blobs(tx: &Transaction<'_>) -> rusqlite::Result<()> {
         let json: String = r.get(0)?;
         let case: Case = serde_json::from_str(&json)
             .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, Type::Text, Box::new(e)))?;
-        super::blobs_sql::write_case_blobs(tx, &case)
+        super::blobs_sql::write_case_blobs(tx, &case, false)
             .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, Type::Text, Box::new(e)))?;
     }
     Ok(())

@@ -7,40 +7,20 @@
 //! takes a read-only connection from a small pool (`sqlite_readers.rs`), so
 //! statistics, exports and pulls never hold up a push.
 //!
-//! Longer than most files because `impl Store` is one block with a short
-//! method per trait function; the larger pieces of SQL live beside it
-//! (`push_sql.rs`, `admin_sql.rs`, `sqlite_reports.rs`,
-//! `sqlite_restore.rs`; the SQL both engines share is in `accounts_sql.rs`, `cases_sql.rs`, `reports_sql.rs`, `spot_checks_sql.rs`, `config.rs`, `audit_sql.rs` and `filter_sql.rs`).
+//! The store is an [`Engine`]: the SQL both engines share (`*_sql.rs`) runs
+//! on the connections and transactions it hands out, and `engine.rs` makes
+//! that a `Store`. What only SQLite does is here (the backup, the integrity
+//! pragmas), in `sqlite_reports.rs` and in `sqlite_restore.rs`.
 
-use super::accounts_sql;
-use super::administration::{Administration, DiscardOutcome};
-use super::audit_sql;
 use super::blobs::BlobStore;
-use super::cases_sql;
-use super::config::{self, CALENDAR, CATEGORIES, SETTINGS};
-use super::push_sql::{self, PushJob, PushQueue, Rules};
+use super::config;
+use super::db::Db;
+use super::engine::Engine;
+use super::push_sql::PushQueue;
 use super::sqlite_readers::{self, Reader, Readers};
-use super::{
-    AuditEntry, BlobRef, CaseFilter, CheckReport, Config, Credentials, DeviceClaim, NewUser,
-    PullPage, SessionRow, Store, StoreError, StoreResult, backup_blobs_dir, schema,
-};
-use super::{admin_sql, blobs_sql, pull_sql};
+use super::{StoreError, StoreResult, backup_blobs_dir, schema};
 use chrono::{DateTime, SecondsFormat, Utc};
-use rusqlite::{Connection, Transaction};
-use shared::admin::{
-    AuditRecord, DeletedCase, DeviceInfo, QuarantineEntry, QuarantineRecord, ReapplyOutcome,
-    RetentionRefusal,
-};
-use shared::blob::BlobHash;
-use shared::calendar::Calendar;
-use shared::case::Case;
-use shared::category::Category;
-use shared::id::{CaseId, DeviceId, PropertyId, UserId};
-use shared::op::Op;
-use shared::property::Property;
-use shared::role::{Scope, User};
-use shared::settings::Settings;
-use shared::wire::{CaseSummary, Page, PushResponse};
+use rusqlite::Connection;
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
@@ -121,170 +101,40 @@ impl SqliteStore {
     fn seed_config(&self) -> StoreResult<()> {
         self.write(|tx| config::seed_config(tx))
     }
+}
 
-    /// Runs `change` in a write transaction and commits it if it succeeds.
-    fn write<T>(&self, change: impl FnOnce(&Transaction<'_>) -> StoreResult<T>) -> StoreResult<T> {
-        let mut conn = self.writer();
+impl Engine for SqliteStore {
+    fn read<T>(&self, read: impl FnOnce(&dyn Db) -> StoreResult<T>) -> StoreResult<T> {
+        read(&*self.read()?)
+    }
+
+    fn snapshot<T>(&self, read: impl FnOnce(&dyn Db) -> StoreResult<T>) -> StoreResult<T> {
+        let mut conn = self.read()?;
         let tx = conn.transaction()?;
+        read(&tx)
+    }
+
+    /// Immediate: the transaction takes the database's write lock at once,
+    /// waiting for another process's writer (a command run beside the
+    /// server) instead of failing when it finds the database changed under
+    /// what it read.
+    fn write<T>(&self, change: impl FnOnce(&dyn Db) -> StoreResult<T>) -> StoreResult<T> {
+        let mut conn = self.writer();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let out = change(&tx)?;
         tx.commit()?;
         Ok(out)
     }
-}
 
-/// Carries out a group of pushes in one immediate transaction
-/// ([`push_sql::run_group`]) and answers each once it committed.
-pub(super) fn push_group(conn: &mut Connection, jobs: Vec<PushJob>) {
-    push_sql::answer_group(jobs, |jobs| {
-        let config = config::load_config(&*conn)?;
-        let properties = config::load_properties(&*conn)?;
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let answers = push_sql::run_group(&tx, &config, &properties, jobs)?;
-        tx.commit()?;
-        Ok(answers)
-    })
-}
-
-impl Store for SqliteStore {
-    fn create_user(
-        &self,
-        user: NewUser,
-        now: DateTime<Utc>,
-        audit: &AuditEntry,
-    ) -> StoreResult<User> {
-        self.write(|tx| accounts_sql::create_user(tx, user, now, audit))
+    fn push_queue(&self) -> &PushQueue {
+        &self.pushes
     }
 
-    fn user_by_login(&self, login: &str) -> StoreResult<Option<Credentials>> {
-        accounts_sql::user_by_login(&*self.read()?, login)
+    fn blob_store(&self) -> &BlobStore {
+        &self.blobs
     }
 
-    fn user(&self, id: UserId) -> StoreResult<Option<User>> {
-        accounts_sql::user(&*self.read()?, id)
-    }
-
-    fn users(&self) -> StoreResult<Vec<User>> {
-        accounts_sql::load_users(&*self.read()?)
-    }
-
-    fn set_password(
-        &self,
-        id: UserId,
-        hash: &str,
-        must_change: bool,
-        audit: &AuditEntry,
-    ) -> StoreResult<()> {
-        self.write(|tx| accounts_sql::set_password(tx, id, hash, must_change, audit))
-    }
-
-    fn set_user_active(&self, id: UserId, active: bool, audit: &AuditEntry) -> StoreResult<()> {
-        self.write(|tx| accounts_sql::set_user_active(tx, id, active, audit))
-    }
-
-    fn device_login(
-        &self,
-        claim: &DeviceClaim,
-        user: UserId,
-        token: (&str, DateTime<Utc>),
-        now: DateTime<Utc>,
-        audit: &AuditEntry,
-    ) -> StoreResult<(DeviceInfo, bool)> {
-        self.write(|tx| accounts_sql::device_login(tx, claim, user, token, now, audit))
-    }
-
-    fn devices(&self) -> StoreResult<Vec<DeviceInfo>> {
-        accounts_sql::devices(&*self.read()?)
-    }
-
-    fn revoke_device(&self, id: DeviceId, audit: &AuditEntry) -> StoreResult<()> {
-        self.write(|tx| accounts_sql::revoke_device(tx, id, audit))
-    }
-
-    fn session(&self, hash: &str) -> StoreResult<Option<SessionRow>> {
-        accounts_sql::session(&*self.read()?, hash)
-    }
-
-    fn revoke_token(&self, hash: &str) -> StoreResult<()> {
-        accounts_sql::revoke_token(&*self.writer(), hash)
-    }
-
-    fn put_property(&self, property: &Property, audit: &AuditEntry) -> StoreResult<()> {
-        self.write(|tx| config::put_property(tx, property, audit))
-    }
-
-    fn properties(&self) -> StoreResult<Vec<Property>> {
-        config::load_properties(&*self.read()?)
-    }
-
-    fn config(&self) -> StoreResult<Config> {
-        config::load_config(&*self.read()?)
-    }
-
-    fn put_settings(&self, settings: &Settings, audit: &AuditEntry) -> StoreResult<()> {
-        let json = serde_json::to_string(settings)?;
-        self.write(|tx| config::put_config_json(tx, SETTINGS, json, audit))
-    }
-
-    fn put_categories(&self, categories: &[Category], audit: &AuditEntry) -> StoreResult<()> {
-        let json = serde_json::to_string(categories)?;
-        self.write(|tx| config::put_config_json(tx, CATEGORIES, json, audit))
-    }
-
-    fn put_calendar(&self, calendar: &Calendar, audit: &AuditEntry) -> StoreResult<()> {
-        let json = serde_json::to_string(calendar)?;
-        self.write(|tx| config::put_config_json(tx, CALENDAR, json, audit))
-    }
-
-    fn push(
-        &self,
-        device: DeviceId,
-        user: &User,
-        ops: Vec<Op>,
-        now: DateTime<Utc>,
-        ceiling: DateTime<Utc>,
-    ) -> StoreResult<PushResponse> {
-        self.pushes
-            .push(device, user, ops, (now, ceiling), |group| {
-                push_group(&mut self.writer(), group)
-            })
-    }
-
-    fn epoch(&self) -> StoreResult<u64> {
-        cases_sql::read_epoch(&*self.read()?)
-    }
-
-    fn pull(&self, scope: &Scope, after: i64, limit: u32) -> StoreResult<PullPage> {
-        let mut conn = self.read()?;
-        pull_sql::pull(&conn.transaction()?, scope, after, limit)
-    }
-
-    fn quarantine(&self) -> StoreResult<Vec<QuarantineEntry>> {
-        cases_sql::quarantine(&*self.read()?)
-    }
-
-    fn case(&self, id: CaseId) -> StoreResult<Option<(PropertyId, Case)>> {
-        let mut conn = self.read()?;
-        cases_sql::case(&conn.transaction()?, id)
-    }
-
-    fn cases(
-        &self,
-        scope: &Scope,
-        f: &CaseFilter,
-        now: DateTime<Utc>,
-    ) -> StoreResult<Page<CaseSummary>> {
-        cases_sql::cases(&*self.read()?, scope, f, now)
-    }
-
-    fn op_count(&self) -> StoreResult<u64> {
-        cases_sql::op_count(&*self.read()?)
-    }
-
-    fn audit(&self, e: AuditEntry) -> StoreResult<()> {
-        audit_sql::write_audit(&*self.writer(), &e)
-    }
-
-    fn backup(&self, path: &Path) -> StoreResult<u64> {
+    fn backup_to(&self, path: &Path) -> StoreResult<u64> {
         let target = path
             .to_str()
             .ok_or_else(|| StoreError::Internal("backup path is not UTF-8".into()))?;
@@ -301,7 +151,7 @@ impl Store for SqliteStore {
             .map_err(|e| StoreError::Internal(format!("copy blobs to {}: {e}", blob_dir.display())))
     }
 
-    fn check(&self) -> StoreResult<CheckReport> {
+    fn integrity_problems(&self) -> StoreResult<Vec<String>> {
         let conn = self.read()?;
         let mut problems = Vec::new();
         let mut stmt = conn.prepare("PRAGMA integrity_check")?;
@@ -320,102 +170,6 @@ impl Store for SqliteStore {
             })?
             .collect::<Result<_, _>>()?;
         problems.extend(fk);
-        let orphans: i64 = conn.query_row(
-            "SELECT count(DISTINCT case_id) FROM ops WHERE case_id NOT IN (SELECT id FROM cases)",
-            [],
-            |r| r.get(0),
-        )?;
-        if orphans > 0 {
-            problems.push(format!(
-                "{orphans} case(s) with ops but no materialized row"
-            ));
-        }
-        let io = |e: std::io::Error| StoreError::Internal(format!("read the blobs: {e}"));
-        problems.extend(
-            self.blobs
-                .verify()
-                .map_err(io)?
-                .into_iter()
-                .map(|d| format!("blob {}: {}", d.name, d.problem)),
-        );
-        let missing_blobs = blobs_sql::referenced(&*conn)?
-            .into_iter()
-            .filter(|h| !self.blobs.has(h))
-            .map(|h| h.to_string())
-            .collect();
-        Ok(CheckReport {
-            problems,
-            missing_blobs,
-        })
-    }
-
-    fn blobs(&self) -> &BlobStore {
-        &self.blobs
-    }
-
-    fn blob_refs(&self, scope: &Scope, hash: &BlobHash) -> StoreResult<Vec<BlobRef>> {
-        blobs_sql::blob_refs(&*self.read()?, scope, hash)
-    }
-}
-
-impl Administration for SqliteStore {
-    fn category_codes_in_use(&self) -> StoreResult<Vec<String>> {
-        admin_sql::category_codes_in_use(&*self.read()?)
-    }
-
-    fn quarantine_record(&self, id: i64) -> StoreResult<Option<QuarantineRecord>> {
-        admin_sql::quarantine_record(&*self.read()?, id)
-    }
-
-    fn reapply_quarantined(
-        &self,
-        id: i64,
-        by: UserId,
-        now: DateTime<Utc>,
-        ceiling: DateTime<Utc>,
-        audit: &AuditEntry,
-    ) -> StoreResult<ReapplyOutcome> {
-        self.write(|tx| {
-            let config = config::load_config(tx)?;
-            let properties = config::load_properties(tx)?;
-            let rules = Rules {
-                config: &config,
-                properties: &properties,
-                ceiling,
-            };
-            admin_sql::reapply_quarantined(tx, &rules, id, (by, now), audit)
-        })
-    }
-
-    fn discard_quarantined(
-        &self,
-        id: i64,
-        reason: &str,
-        by: UserId,
-        now: DateTime<Utc>,
-        audit: &AuditEntry,
-    ) -> StoreResult<DiscardOutcome> {
-        self.write(|tx| admin_sql::discard_quarantined(tx, id, reason, (by, now), audit))
-    }
-
-    fn audit_log(&self, limit: u32, before: Option<i64>) -> StoreResult<Vec<AuditRecord>> {
-        admin_sql::audit_log(&*self.read()?, limit, before)
-    }
-
-    fn delete_case(
-        &self,
-        id: CaseId,
-        retention_years: u32,
-        now: DateTime<Utc>,
-        audit: &AuditEntry,
-    ) -> StoreResult<Result<DeletedCase, RetentionRefusal>> {
-        let deleted =
-            self.write(|tx| admin_sql::delete_case(tx, id, retention_years, now, audit))?;
-        Ok(deleted.map(|(deleted, unreferenced)| {
-            // Only once the deletion is committed: a failure before leaves
-            // the case and its files.
-            admin_sql::remove_blobs(&self.blobs, &unreferenced);
-            deleted
-        }))
+        Ok(problems)
     }
 }

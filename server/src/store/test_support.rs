@@ -57,7 +57,7 @@ pub(super) fn audit() -> AuditEntry {
 }
 
 /// A device logged in by `user`, and its number.
-pub(super) fn device(store: &SqliteStore, user: &User) -> (DeviceId, u32) {
+pub(super) fn device(store: &dyn Store, user: &User) -> (DeviceId, u32) {
     let claim = DeviceClaim {
         claimed: None,
         fresh: (DeviceId(uuid::Uuid::now_v7()), "secret".into()),
@@ -73,6 +73,12 @@ pub(super) fn device(store: &SqliteStore, user: &User) -> (DeviceId, u32) {
 /// A store with one property and one staff member.
 pub(super) fn store_with_staff(dir: &std::path::Path) -> (SqliteStore, Property, User) {
     let store = SqliteStore::open(&dir.join("cases.sqlite3")).expect("open store");
+    let (property, user) = staff(&store);
+    (store, property, user)
+}
+
+/// One property and one staff member, added to `store`.
+pub(super) fn staff(store: &dyn Store) -> (Property, User) {
     let property = Property {
         id: PropertyId(uuid::Uuid::now_v7()),
         code: "TEST".into(),
@@ -95,5 +101,5 @@ pub(super) fn store_with_staff(dir: &std::path::Path) -> (SqliteStore, Property,
             &audit(),
         )
         .expect("user");
-    (store, property, user)
+    (property, user)
 }

@@ -1,0 +1,317 @@
+//! What sets one database engine's store apart from another's, and the
+//! [`Store`] and [`Administration`] every such store is: an [`Engine`]
+//! hands out connections and transactions ([`Db`]), carries out a group of
+//! pushes in its write transaction, and does what only it can (a backup,
+//! its own integrity check); every other method is the shared SQL
+//! (`*_sql.rs`) run on what it hands out, written here once.
+
+use super::administration::{Administration, DiscardOutcome};
+use super::blobs::BlobStore;
+use super::config::{self, CALENDAR, CATEGORIES, SETTINGS};
+use super::db::Db;
+use super::push_sql::{self, PushJob, PushQueue, Rules};
+use super::{
+    AuditEntry, BlobRef, CaseFilter, CheckReport, Config, Credentials, DeviceClaim, NewUser,
+    PullPage, SessionRow, Store, StoreError, StoreResult, reports,
+};
+use super::{accounts_sql, admin_sql, audit_sql, blobs_sql, cases_sql, pull_sql};
+use chrono::{DateTime, Utc};
+use shared::admin::{
+    AuditRecord, DeletedCase, DeviceInfo, QuarantineEntry, QuarantineRecord, ReapplyOutcome,
+    RetentionRefusal,
+};
+use shared::blob::BlobHash;
+use shared::calendar::Calendar;
+use shared::case::Case;
+use shared::category::Category;
+use shared::id::{CaseId, DeviceId, PropertyId, UserId};
+use shared::op::Op;
+use shared::property::Property;
+use shared::role::{Scope, User};
+use shared::settings::Settings;
+use shared::wire::{CaseSummary, Page, PushResponse};
+use std::path::Path;
+
+/// A database engine's store.
+pub(super) trait Engine: reports::Reports + Send + Sync + 'static {
+    /// Runs `read` on a connection that sees every write committed before.
+    fn read<T>(&self, read: impl FnOnce(&dyn Db) -> StoreResult<T>) -> StoreResult<T>;
+
+    /// Runs `read` in one snapshot: for a read of several queries.
+    fn snapshot<T>(&self, read: impl FnOnce(&dyn Db) -> StoreResult<T>) -> StoreResult<T>;
+
+    /// Runs `change` in a write transaction, one writer at a time, and
+    /// commits it if it succeeds.
+    fn write<T>(&self, change: impl FnOnce(&dyn Db) -> StoreResult<T>) -> StoreResult<T>;
+
+    /// The pushes waiting for the writer.
+    fn push_queue(&self) -> &PushQueue;
+
+    /// Carries out a group of pushes in one write transaction
+    /// (`push_sql::run_group`) and answers each once it committed.
+    fn push_group(&self, jobs: Vec<PushJob>) {
+        push_sql::answer_group(jobs, |jobs| {
+            self.write(|tx| {
+                let config = config::load_config(tx)?;
+                let properties = config::load_properties(tx)?;
+                push_sql::run_group(tx, &config, &properties, jobs)
+            })
+        })
+    }
+
+    /// The evidence files.
+    fn blob_store(&self) -> &BlobStore;
+
+    /// See [`Store::backup`].
+    fn backup_to(&self, path: &Path) -> StoreResult<u64>;
+
+    /// The engine's own check of its database: damage found, if any.
+    fn integrity_problems(&self) -> StoreResult<Vec<String>>;
+}
+
+impl<E: Engine> Store for E {
+    fn create_user(
+        &self,
+        user: NewUser,
+        now: DateTime<Utc>,
+        audit: &AuditEntry,
+    ) -> StoreResult<User> {
+        self.write(|tx| accounts_sql::create_user(tx, user, now, audit))
+    }
+
+    fn user_by_login(&self, login: &str) -> StoreResult<Option<Credentials>> {
+        self.read(|db| accounts_sql::user_by_login(db, login))
+    }
+
+    fn set_password(
+        &self,
+        id: UserId,
+        hash: &str,
+        must_change: bool,
+        audit: &AuditEntry,
+    ) -> StoreResult<()> {
+        self.write(|tx| accounts_sql::set_password(tx, id, hash, must_change, audit))
+    }
+
+    fn user(&self, id: UserId) -> StoreResult<Option<User>> {
+        self.read(|db| accounts_sql::user(db, id))
+    }
+
+    fn users(&self) -> StoreResult<Vec<User>> {
+        self.read(accounts_sql::load_users)
+    }
+
+    fn set_user_active(&self, id: UserId, active: bool, audit: &AuditEntry) -> StoreResult<()> {
+        self.write(|tx| accounts_sql::set_user_active(tx, id, active, audit))
+    }
+
+    fn device_login(
+        &self,
+        claim: &DeviceClaim,
+        user: UserId,
+        token: (&str, DateTime<Utc>),
+        now: DateTime<Utc>,
+        audit: &AuditEntry,
+    ) -> StoreResult<(DeviceInfo, bool)> {
+        self.write(|tx| accounts_sql::device_login(tx, claim, user, token, now, audit))
+    }
+
+    fn devices(&self) -> StoreResult<Vec<DeviceInfo>> {
+        self.read(accounts_sql::devices)
+    }
+
+    fn revoke_device(&self, id: DeviceId, audit: &AuditEntry) -> StoreResult<()> {
+        self.write(|tx| accounts_sql::revoke_device(tx, id, audit))
+    }
+
+    fn session(&self, hash: &str) -> StoreResult<Option<SessionRow>> {
+        self.read(|db| accounts_sql::session(db, hash))
+    }
+
+    fn revoke_token(&self, hash: &str) -> StoreResult<()> {
+        self.write(|tx| accounts_sql::revoke_token(tx, hash))
+    }
+
+    fn put_property(&self, property: &Property, audit: &AuditEntry) -> StoreResult<()> {
+        self.write(|tx| config::put_property(tx, property, audit))
+    }
+
+    fn properties(&self) -> StoreResult<Vec<Property>> {
+        self.read(config::load_properties)
+    }
+
+    fn config(&self) -> StoreResult<Config> {
+        self.snapshot(config::load_config)
+    }
+
+    fn put_settings(&self, settings: &Settings, audit: &AuditEntry) -> StoreResult<()> {
+        let json = serde_json::to_string(settings)?;
+        self.write(|tx| config::put_config_json(tx, SETTINGS, json, audit))
+    }
+
+    fn put_categories(&self, categories: &[Category], audit: &AuditEntry) -> StoreResult<()> {
+        let json = serde_json::to_string(categories)?;
+        self.write(|tx| config::put_config_json(tx, CATEGORIES, json, audit))
+    }
+
+    fn put_calendar(&self, calendar: &Calendar, audit: &AuditEntry) -> StoreResult<()> {
+        let json = serde_json::to_string(calendar)?;
+        self.write(|tx| config::put_config_json(tx, CALENDAR, json, audit))
+    }
+
+    fn push(
+        &self,
+        device: DeviceId,
+        user: &User,
+        ops: Vec<Op>,
+        now: DateTime<Utc>,
+        ceiling: DateTime<Utc>,
+    ) -> StoreResult<PushResponse> {
+        self.push_queue()
+            .push(device, user, ops, (now, ceiling), |group| {
+                self.push_group(group)
+            })
+    }
+
+    fn epoch(&self) -> StoreResult<u64> {
+        self.read(cases_sql::read_epoch)
+    }
+
+    fn pull(&self, scope: &Scope, after: i64, limit: u32) -> StoreResult<PullPage> {
+        self.snapshot(|tx| pull_sql::pull(tx, scope, after, limit))
+    }
+
+    fn quarantine(&self) -> StoreResult<Vec<QuarantineEntry>> {
+        self.read(cases_sql::quarantine)
+    }
+
+    fn case(&self, id: CaseId) -> StoreResult<Option<(PropertyId, Case)>> {
+        self.snapshot(|tx| cases_sql::case(tx, id))
+    }
+
+    fn cases(
+        &self,
+        scope: &Scope,
+        filter: &CaseFilter,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Page<CaseSummary>> {
+        self.snapshot(|tx| cases_sql::cases(tx, scope, filter, now))
+    }
+
+    fn op_count(&self) -> StoreResult<u64> {
+        self.read(cases_sql::op_count)
+    }
+
+    fn blobs(&self) -> &BlobStore {
+        self.blob_store()
+    }
+
+    fn blob_refs(&self, scope: &Scope, hash: &BlobHash) -> StoreResult<Vec<BlobRef>> {
+        self.read(|db| blobs_sql::blob_refs(db, scope, hash))
+    }
+
+    fn audit(&self, entry: AuditEntry) -> StoreResult<()> {
+        self.write(|tx| audit_sql::write_audit(tx, &entry))
+    }
+
+    fn backup(&self, path: &Path) -> StoreResult<u64> {
+        self.backup_to(path)
+    }
+
+    fn check(&self) -> StoreResult<CheckReport> {
+        let mut problems = self.integrity_problems()?;
+        let orphans: i64 = self.read(|db| {
+            db.query_one(
+                "SELECT count(DISTINCT case_id) FROM ops WHERE case_id NOT IN (SELECT id FROM cases)",
+                &[],
+            )?
+            .get(0)
+        })?;
+        if orphans > 0 {
+            problems.push(format!(
+                "{orphans} case(s) with ops but no materialized row"
+            ));
+        }
+        let blobs = self.blob_store();
+        let io = |e: std::io::Error| StoreError::Internal(format!("read the blobs: {e}"));
+        problems.extend(
+            blobs
+                .verify()
+                .map_err(io)?
+                .into_iter()
+                .map(|d| format!("blob {}: {}", d.name, d.problem)),
+        );
+        let missing_blobs = self
+            .read(blobs_sql::referenced)?
+            .into_iter()
+            .filter(|h| !blobs.has(h))
+            .map(|h| h.to_string())
+            .collect();
+        Ok(CheckReport {
+            problems,
+            missing_blobs,
+        })
+    }
+}
+
+impl<E: Engine> Administration for E {
+    fn category_codes_in_use(&self) -> StoreResult<Vec<String>> {
+        self.read(admin_sql::category_codes_in_use)
+    }
+
+    fn quarantine_record(&self, id: i64) -> StoreResult<Option<QuarantineRecord>> {
+        self.read(|db| admin_sql::quarantine_record(db, id))
+    }
+
+    fn reapply_quarantined(
+        &self,
+        id: i64,
+        by: UserId,
+        now: DateTime<Utc>,
+        ceiling: DateTime<Utc>,
+        audit: &AuditEntry,
+    ) -> StoreResult<ReapplyOutcome> {
+        self.write(|tx| {
+            let config = config::load_config(tx)?;
+            let properties = config::load_properties(tx)?;
+            let rules = Rules {
+                config: &config,
+                properties: &properties,
+                ceiling,
+            };
+            admin_sql::reapply_quarantined(tx, &rules, id, (by, now), audit)
+        })
+    }
+
+    fn discard_quarantined(
+        &self,
+        id: i64,
+        reason: &str,
+        by: UserId,
+        now: DateTime<Utc>,
+        audit: &AuditEntry,
+    ) -> StoreResult<DiscardOutcome> {
+        self.write(|tx| admin_sql::discard_quarantined(tx, id, reason, (by, now), audit))
+    }
+
+    fn audit_log(&self, limit: u32, before: Option<i64>) -> StoreResult<Vec<AuditRecord>> {
+        self.read(|db| admin_sql::audit_log(db, limit, before))
+    }
+
+    fn delete_case(
+        &self,
+        id: CaseId,
+        retention_years: u32,
+        now: DateTime<Utc>,
+        audit: &AuditEntry,
+    ) -> StoreResult<Result<DeletedCase, RetentionRefusal>> {
+        let deleted =
+            self.write(|tx| admin_sql::delete_case(tx, id, retention_years, now, audit))?;
+        Ok(deleted.map(|(deleted, unreferenced)| {
+            // Only once the deletion is committed: a failure before leaves
+            // the case and its files.
+            admin_sql::remove_blobs(self.blob_store(), &unreferenced);
+            deleted
+        }))
+    }
+}
