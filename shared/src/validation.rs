@@ -34,6 +34,10 @@ pub enum ValidationError {
     PhoneMalformed,
     /// The content is only whitespace.
     EmptyContent,
+    /// The text holds a control character other than a tab or a line
+    /// break: invisible, never typed, and refused by PostgreSQL (NUL) and
+    /// by spreadsheet cells.
+    ControlCharacter,
     /// The text is longer than allowed.
     TooLong {
         /// The maximum in characters.
@@ -130,6 +134,7 @@ impl Coded for ValidationError {
             ValidationError::PhoneCharacters => "validation.phone_characters",
             ValidationError::PhoneMalformed => "validation.phone_malformed",
             ValidationError::EmptyContent => "validation.empty_content",
+            ValidationError::ControlCharacter => "validation.control_character",
             ValidationError::TooLong { .. } => "validation.too_long",
             ValidationError::NotInProperty => "validation.not_in_property",
             ValidationError::UnknownCategory => "validation.unknown_category",
@@ -161,6 +166,12 @@ impl Coded for ValidationError {
             ValidationError::EmptyContent => {
                 lang.pick("请填写投诉/报修内容", "Describe the case").into()
             }
+            ValidationError::ControlCharacter => lang
+                .pick(
+                    "不能包含不可见的控制字符",
+                    "Must not contain invisible control characters",
+                )
+                .into(),
             ValidationError::TooLong { max } => match lang {
                 Lang::ZhCn => format!("不能超过{max}个字"),
                 Lang::En => format!("At most {max} characters"),

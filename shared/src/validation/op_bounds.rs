@@ -32,6 +32,12 @@ impl Problems {
         if value.chars().count() > max {
             self.push(field, ValidationError::TooLong { max });
         }
+        if value
+            .chars()
+            .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+        {
+            self.push(field, ValidationError::ControlCharacter);
+        }
     }
 
     fn required_text(&mut self, field: &str, value: &str, max: usize) {
@@ -434,6 +440,27 @@ mod tests {
             |o| o.hlc.wall_ms = 0,
             &[("hlc.wall_ms", "clock.out_of_range")],
         );
+    }
+
+    #[test]
+    fn control_characters_are_refused_and_line_breaks_kept() {
+        fn note(text: &'static str) -> impl FnOnce(&mut Op) {
+            move |o| {
+                o.action = Action::Note {
+                    note_kind: crate::case::NoteKind::General,
+                    text: text.into(),
+                }
+            }
+        }
+        check(
+            note("已联系\u{0}业主"),
+            &[("text", "validation.control_character")],
+        );
+        check(
+            note("响铃\u{7}"),
+            &[("text", "validation.control_character")],
+        );
+        check(note("第一行\r\n第二行\t完"), &[]);
     }
 
     #[test]
