@@ -496,7 +496,11 @@ fn workflow_ops_materialize_through_the_shared_fold() {
     let reg = s.register(&w.pa, "楼道灯不亮");
     let case = reg.case_id;
     staff.post("/api/v1/sync/push", &push_body(s.device, &[reg]));
-    let assess = m.op(
+    // Made a little later than the staff member's op below, so that it
+    // sorts after it however the milliseconds fall: the staff member's op
+    // then meets the case still registered and breaks the role rule,
+    // instead of conflicting with the assessment.
+    let assess = m.op_at(
         case,
         Some(CaseState::Registered),
         Action::Assess {
@@ -507,6 +511,7 @@ fn workflow_ops_materialize_through_the_shared_fold() {
             respondent: String::new(),
             respondent_department: String::new(),
         },
+        chrono::Utc::now() + chrono::Duration::seconds(2),
     );
     // A staff member may not assess: the op is kept and flagged, not lost.
     let bad = s.op(
