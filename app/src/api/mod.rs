@@ -487,6 +487,10 @@ pub fn code_message(code: &str, lang: Lang) -> Option<String> {
         }
         "validation.empty_content" => ("内容不能为空", "The content is empty"),
         "validation.too_long" => ("内容过长", "Too long"),
+        "validation.control_character" => (
+            "内容含有不可见的控制字符",
+            "The text holds invisible control characters",
+        ),
         "validation.not_in_property" => (
             "所选楼栋/房号不属于该项目",
             "The unit is not part of the property",
