@@ -130,7 +130,8 @@ pub(super) fn reapply_quarantined(
         )?
         .get(0)?;
     let mut touched = Touched::default();
-    let property = match judge(tx, rules, &touched, &op, pusher.as_ref(), device_number)? {
+    let judged = judge(tx, rules, &touched, &op, pusher.as_ref(), device_number)?;
+    let property = match judged.verdict {
         Verdict::Accept { property } => property,
         Verdict::Quarantine(notice) => return Ok(ReapplyOutcome::refused(notice)),
     };
@@ -148,6 +149,7 @@ pub(super) fn reapply_quarantined(
             received: &ts(entry.received_at),
         },
         property,
+        judged.case_new,
     )?;
     tx.execute(
         "UPDATE quarantine SET resolved_at = ?2, resolution = 'reapplied', resolved_by = ?3,

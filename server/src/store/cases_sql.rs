@@ -118,17 +118,16 @@ pub(super) fn quarantine(db: &dyn Db) -> StoreResult<Vec<QuarantineEntry>> {
 /// JSON is `case` as given: materializing passes it without its history
 /// (`history_sql.rs`), which no column is made from. `new` says the case
 /// has no rows yet, so there are no old blob references or clocks to
-/// replace.
+/// replace. `seq` is the server sequence number the row is current at: the
+/// counter's value once the transaction's ops are stored.
 pub(super) fn write_case(
     tx: &dyn Db,
     case: &Case,
     properties: &[Property],
     new: bool,
+    seq: i64,
 ) -> StoreResult<()> {
     let id = case.id;
-    let seq: i64 = tx
-        .query_one("SELECT value FROM counters WHERE name = 'server_seq'", &[])?
-        .get(0)?;
     let reg = &case.registration;
     let place = properties
         .iter()

@@ -24,20 +24,35 @@ use shared::op::Op;
 use shared::property::Property;
 use shared::wire::ConfigKey;
 
+/// What every case folded in one transaction shares.
+pub(super) struct FoldRun<'a> {
+    /// The settings and calendar.
+    pub ctx: FoldContext<'a>,
+    /// Every property.
+    pub properties: &'a [Property],
+    /// [`config_stamp`], read once for every case of a push.
+    pub config: i64,
+    /// The last server sequence number the transaction handed out.
+    pub seq: i64,
+}
+
 /// Brings the case `id` up to date with `new_ops`, the ops this
 /// transaction stored for it, and writes its rows and its fold state.
 /// `new` says the case had no ops before them: there is nothing to resume,
-/// read back or replace. `config` is [`config_stamp`], read once for every
-/// case of a push.
+/// read back or replace.
 pub(super) fn materialize(
     tx: &dyn Db,
     id: CaseId,
     new_ops: &[Op],
     new: bool,
-    ctx: FoldContext<'_>,
-    properties: &[Property],
-    config: i64,
+    run: &FoldRun<'_>,
 ) -> StoreResult<()> {
+    let FoldRun {
+        ctx,
+        properties,
+        config,
+        seq,
+    } = *run;
     let resumed = match new {
         true => None,
         false => resumed(tx, id, new_ops, ctx, config)?,
@@ -61,7 +76,7 @@ pub(super) fn materialize(
         }
     };
     let history = history_sql::split(&mut folded.case);
-    write_case(tx, &folded.case, properties, new)?;
+    write_case(tx, &folded.case, properties, new, seq)?;
     match (new, whole) {
         (true, _) => history_sql::insert(tx, id, 0, &history)?,
         (false, true) => history_sql::replace(tx, id, &history)?,

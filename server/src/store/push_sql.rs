@@ -17,7 +17,7 @@
 use super::cases_sql::read_epoch;
 use super::config::next_seq;
 use super::db::{Db, Dialect, Value};
-use super::fold_sql::{config_stamp, materialize};
+use super::fold_sql::{FoldRun, config_stamp, materialize};
 use super::sqlite::{parse_id, ts};
 use super::{Config, StoreError, StoreResult};
 use crate::push::plan::{self, Incoming, Step};
@@ -92,26 +92,23 @@ impl Touched {
             settings: &rules.config.settings,
             calendar: &rules.config.calendar,
         };
-        if let Some((_, last)) = self.numbers.filter(|(first, last)| last > first) {
+        let Some((first, last)) = self.numbers else {
+            return Ok(());
+        };
+        if last > first {
             tx.execute(
                 "UPDATE counters SET value = ?1 WHERE name = 'server_seq'",
                 &[last.into()],
             )?;
         }
-        if self.cases.is_empty() {
-            return Ok(());
-        }
-        let config = config_stamp(tx)?;
+        let run = FoldRun {
+            ctx,
+            properties: rules.properties,
+            config: config_stamp(tx)?,
+            seq: last,
+        };
         for (case_id, case) in self.cases {
-            materialize(
-                tx,
-                case_id,
-                &case.ops,
-                case.new,
-                ctx,
-                rules.properties,
-                config,
-            )?;
+            materialize(tx, case_id, &case.ops, case.new, &run)?;
         }
         Ok(())
     }
@@ -352,13 +349,16 @@ fn push(tx: &dyn Db, rules: &Rules<'_>, epoch: u64, job: PushJob) -> StoreResult
             Step::Repeat => continue,
             Step::Gap => break,
             Step::Clone => push::clone_notice(op.seq),
-            Step::Judge => match judge(tx, rules, &touched, op, Some(&user), device_number)? {
-                Verdict::Accept { property } => {
-                    accept(tx, &mut touched, &incoming, property)?;
-                    continue;
+            Step::Judge => {
+                let judged = judge(tx, rules, &touched, op, Some(&user), device_number)?;
+                match judged.verdict {
+                    Verdict::Accept { property } => {
+                        accept(tx, &mut touched, &incoming, property, judged.case_new)?;
+                        continue;
+                    }
+                    Verdict::Quarantine(notice) => notice,
                 }
-                Verdict::Quarantine(notice) => notice,
-            },
+            }
         };
         insert_quarantine(tx, &incoming, user.id, &notice)?;
         quarantined.push(notice);
@@ -396,6 +396,14 @@ fn held_hash(tx: &dyn Db, device: &str, seq: u64) -> StoreResult<Option<String>>
     .transpose()
 }
 
+/// An op judged, and whether its case had no ops stored before it.
+pub(super) struct Judged {
+    /// Accept or quarantine.
+    pub verdict: Verdict,
+    /// No op of its case is stored: an accepted op makes a new case.
+    pub case_new: bool,
+}
+
 /// Judges `op` with the facts the server holds: its case's property,
 /// whether its id or registration number is taken, and the device's number.
 /// `touched` holds the ops this transaction stored before it.
@@ -406,9 +414,9 @@ pub(super) fn judge(
     op: &Op,
     pusher: Option<&User>,
     device_number: u32,
-) -> StoreResult<Verdict> {
+) -> StoreResult<Judged> {
     let stored = stored_facts(tx, touched, op)?;
-    Ok(push::judge(&push::Facts {
+    let verdict = push::judge(&push::Facts {
         op,
         pusher,
         device_number,
@@ -422,16 +430,23 @@ pub(super) fn judge(
         categories: &rules.config.categories,
         settings: &rules.config.settings,
         ceiling: rules.ceiling,
-    }))
+    });
+    Ok(Judged {
+        verdict,
+        // Every stored op of a case carries its property.
+        case_new: stored.case_property.is_none(),
+    })
 }
 
 /// Stores an accepted op under the next server sequence number, which it
-/// returns, and marks its case to be folded again.
+/// returns, and marks its case to be folded again. `case_new` is
+/// [`Judged::case_new`].
 pub(super) fn accept(
     tx: &dyn Db,
     touched: &mut Touched,
     op: &Received<'_>,
     property: PropertyId,
+    case_new: bool,
 ) -> StoreResult<i64> {
     let server_seq = touched.next_seq(tx)?;
     tx.execute(
@@ -453,19 +468,11 @@ pub(super) fn accept(
     match touched.cases.get_mut(&op.op.case_id) {
         Some(case) => case.ops.push(op.op.clone()),
         None => {
-            // The first op of the case in this transaction: the case is
-            // new if this is its only stored op.
-            let stored = tx
-                .query_opt(
-                    "SELECT 1 FROM ops WHERE case_id = ?1 AND server_seq <> ?2 LIMIT 1",
-                    &[op.op.case_id.to_string().into(), server_seq.into()],
-                )?
-                .is_some();
             touched.cases.insert(
                 op.op.case_id,
                 TouchedCase {
                     property,
-                    new: !stored,
+                    new: case_new,
                     ops: vec![op.op.clone()],
                 },
             );

@@ -400,6 +400,11 @@ fn refold_cases(tx: &Transaction<'_>) -> rusqlite::Result<()> {
         settings: &config.settings,
         calendar: &config.calendar,
     };
+    let seq: i64 = tx.query_row(
+        "SELECT value FROM counters WHERE name = 'server_seq'",
+        [],
+        |r| r.get(0),
+    )?;
     for id in ids {
         let id: CaseId = super::sqlite::parse_id(&id).map_err(failed)?;
         let ops: Vec<Op> = tx
@@ -413,7 +418,7 @@ fn refold_cases(tx: &Transaction<'_>) -> rusqlite::Result<()> {
             .collect::<rusqlite::Result<_>>()?;
         // Without a registration there is no case to write, as in a push.
         if let Ok(case) = shared::fold::fold(&ops, ctx) {
-            super::cases_sql::write_case(tx, &case, &properties, false).map_err(failed)?;
+            super::cases_sql::write_case(tx, &case, &properties, false, seq).map_err(failed)?;
         }
     }
     Ok(())
