@@ -10,7 +10,8 @@
 //! and `sync_status` what it reports, `state` the shared state, `record`
 //! the one place ops are made, `reminder` the notifications of new inbox items, `blocked` why the server stopped accepting
 //! the device, `evidence` photos and signatures, `pages` the screens,
-//! `components` the small shared pieces, `i18n` the words.
+//! `components` the small shared pieces, `i18n` the words, `office` how
+//! the head-office screens live in a second bundle.
 //!
 //! **Architecture Invariant:** the app holds no second copy of the rules.
 //! Workflow, deadlines and validation come from `shared`.
@@ -21,6 +22,7 @@ pub mod components;
 pub mod db;
 pub mod evidence;
 pub mod i18n;
+pub mod office;
 pub mod pages;
 pub mod record;
 pub mod reminder;
@@ -131,9 +133,8 @@ pub fn App() -> impl IntoView {
                         Screen::New => view! { <pages::new_case::NewCase/> }.into_any(),
                         Screen::Detail(id) => view! { <pages::detail::Detail id=id/> }.into_any(),
                         Screen::Settings => view! { <pages::settings::SettingsPage/> }.into_any(),
-                        Screen::Dashboard => view! { <pages::dashboard::Dashboard/> }.into_any(),
                         Screen::Print(id) => view! { <pages::print::PrintRecord id=id/> }.into_any(),
-                        Screen::Admin(tab) => view! { <pages::admin::AdminPage start=tab/> }.into_any(),
+                        office @ (Screen::Dashboard | Screen::Admin(_)) => office::view(office),
                     }
                 }}
             </main>

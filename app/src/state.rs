@@ -33,7 +33,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 /// Which screen is showing. Plain signal navigation: the app is one page
-/// and a reload starts at the list, which is what staff expect on a tablet.
+/// and a reload starts at the list, which is what staff expect on a tablet
+/// (the head-office screens are a page of their own, `crate::office`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Screen {
     /// The case list.
@@ -289,7 +290,7 @@ impl AppCtx {
             ops: StoredValue::new(OpLog::default()),
             cases,
             sync: RwSignal::new(SyncStatus::default()),
-            screen: RwSignal::new(Screen::List),
+            screen: RwSignal::new(crate::office::first_screen()),
             now: clock,
             inbox: inbox_memo(session, config, cases, clock),
             ready: RwSignal::new(false),

@@ -2,6 +2,10 @@
 // build time, so each build gets its own cache and old ones are removed.
 const VERSION = "__VERSION__";
 const FILES = ["__FILES__"];
+// The office page (`/office/`) and its files: not precached, since staff
+// tablets never open it; kept once fetched, so that head office can open
+// it again offline.
+const LATER = ["__LATER__"];
 const CACHE = `shell-${VERSION}`;
 
 self.addEventListener("install", (event) => {
@@ -18,7 +22,8 @@ self.addEventListener("activate", (event) => {
 
 // The API always goes to the network (the app keeps its own data in
 // IndexedDB); the shell comes from the cache first, so the app starts with
-// the server down. Navigations fall back to the cached index.html.
+// the server down. Navigations fall back to the cached index.html (the
+// field app, when the office page was never opened).
 self.addEventListener("fetch", (event) => {
   const url = new URL(event.request.url);
   if (event.request.method !== "GET" || url.pathname.startsWith("/api/") || url.pathname === "/healthz") {
@@ -29,7 +34,11 @@ self.addEventListener("fetch", (event) => {
       const hit = await cache.match(event.request, { ignoreSearch: true });
       if (hit) return hit;
       try {
-        return await fetch(event.request);
+        const response = await fetch(event.request);
+        if (response.ok && LATER.includes(url.pathname)) {
+          await cache.put(event.request, response.clone());
+        }
+        return response;
       } catch (err) {
         if (event.request.mode === "navigate") {
           const index = await cache.match("./index.html");

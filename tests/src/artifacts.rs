@@ -27,7 +27,11 @@ pub fn dist_dir() -> PathBuf {
     let dist = root.join("dist");
     let names = bundle_names(&dist);
     let file = |plain: &str| dist.join(names.get(plain).map_or(plain, String::as_str));
-    for plain in ["index.html", "app.js", "app_bg.wasm"] {
+    let office = ["office/index.html", "office.js", "office_bg.wasm"];
+    for plain in ["index.html", "app.js", "app_bg.wasm"]
+        .into_iter()
+        .chain(office)
+    {
         assert!(
             file(plain).exists(),
             "{} is missing: the app is not built. Run `cargo xtask test` (or `cargo xtask dist`).",

@@ -106,3 +106,87 @@ async fn a_case_prints_as_the_record_form_on_one_a4_page() {
     );
     browser.close().await;
 }
+
+/// The URLs the page loaded and the ones its service worker keeps.
+async fn fetched_and_cached(browser: &Browser) -> (Vec<String>, Vec<String>) {
+    let strings = |v: serde_json::Value| -> Vec<String> {
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|s| s.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let fetched = browser
+        .eval("return performance.getEntriesByType('resource').map((e) => e.name);")
+        .await;
+    // WebDriver waits for a promise the script returns.
+    let cached = browser
+        .eval(
+            "return caches.keys()
+               .then((keys) => Promise.all(keys.map((k) => caches.open(k).then((c) => c.keys()))))
+               .then((lists) => lists.flat().map((r) => r.url));",
+        )
+        .await;
+    (strings(fetched), strings(cached))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_head_office_screens_are_a_page_of_their_own_that_field_tablets_never_download() {
+    let mut server = Server::start();
+    server.seed();
+    let profile = tempfile::tempdir().expect("a browser profile");
+    let browser = Browser::start_in(profile.path()).await;
+    browser.open(&server.url("/")).await;
+    browser.login("manager1").await;
+    browser.wait_service_worker().await;
+    let (fetched, cached) = fetched_and_cached(&browser).await;
+    assert!(
+        cached.iter().any(|u| u.contains("/app_bg-")),
+        "the worker keeps the field bundle: {cached:?}"
+    );
+    let office = |urls: &[String]| urls.iter().any(|u| u.contains("office"));
+    assert!(
+        !office(&fetched) && !office(&cached),
+        "the field page loads none of the office bundle: {fetched:?} {cached:?}"
+    );
+
+    // The dashboard opens on the office page, on the same session.
+    browser.click("nav-dashboard").await;
+    browser.wait_for_test_id("kpi-total").await;
+    assert_eq!(
+        browser
+            .eval("return location.pathname + location.hash;")
+            .await,
+        serde_json::json!("/office/"),
+        "the office page, its fragment read and removed"
+    );
+    let (fetched, cached) = fetched_and_cached(&browser).await;
+    assert!(
+        fetched.iter().any(|u| u.contains("/office_bg-")),
+        "{fetched:?}"
+    );
+    for kept in ["/office/", "/office_bg-"] {
+        assert!(
+            cached.iter().any(|u| u.contains(kept)),
+            "the worker keeps {kept} once fetched: {cached:?}"
+        );
+    }
+    // A field screen works on the office page too.
+    browser.click("nav-list").await;
+    browser.wait_for_test_id("case-list").await;
+
+    // With the server down, the office page opens again from the worker.
+    server.kill();
+    browser.open(&server.url("/office/")).await;
+    browser.wait_for_test_id("case-list").await;
+    let (fetched, _) = fetched_and_cached(&browser).await;
+    assert!(
+        fetched.iter().any(|u| u.contains("/office_bg-")),
+        "the office bundle runs: {fetched:?}"
+    );
+    browser.click("nav-dashboard").await;
+    browser.wait_for_test_id("dashboard").await;
+    browser.close().await;
+}

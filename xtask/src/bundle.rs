@@ -28,9 +28,71 @@ use std::path::{Path, PathBuf};
 /// new name.
 pub const MANIFEST: &str = "manifest.json";
 
-/// The wasm-bindgen output's plain names (`--out-name app`).
-const GLUE: &str = "app.js";
-const WASM: &str = "app_bg.wasm";
+/// One build of the app: its wasm-bindgen output (`--out-name NAME`:
+/// `NAME.js` and `NAME_bg.wasm`) and the page that loads it.
+pub struct Bundle {
+    /// wasm-bindgen's `--out-name`.
+    pub name: &'static str,
+    /// The app's cargo features.
+    pub features: &'static str,
+    /// The page under `dist/`.
+    pub page: &'static str,
+}
+
+impl Bundle {
+    /// The JS glue's plain name.
+    pub fn glue(&self) -> String {
+        format!("{}.js", self.name)
+    }
+
+    /// The wasm's plain name.
+    pub fn wasm(&self) -> String {
+        format!("{}_bg.wasm", self.name)
+    }
+
+    /// The plain name of the page's `n`th start-up script (from 0).
+    fn boot(&self, n: usize) -> String {
+        match n {
+            0 => format!("{}boot.js", self.boot_prefix()),
+            n => format!("{}boot{}.js", self.boot_prefix(), n + 1),
+        }
+    }
+
+    /// What the plain names of the page's start-up scripts start with:
+    /// nothing for `index.html`'s, which were named first.
+    fn boot_prefix(&self) -> String {
+        match self.page {
+            "index.html" => String::new(),
+            _ => format!("{}-", self.name),
+        }
+    }
+
+    /// Whether the file with the plain name `plain` is this bundle's: its
+    /// wasm, its glue or its page's start-up script.
+    pub fn owns(&self, plain: &str) -> bool {
+        let boot = plain
+            .strip_prefix(&format!("{}boot", self.boot_prefix()))
+            .and_then(|rest| rest.strip_suffix(".js"))
+            .is_some_and(|n| n.chars().all(|c| c.is_ascii_digit()));
+        boot || plain == self.glue() || plain == self.wasm()
+    }
+}
+
+/// The field bundle, served at `/` and kept by the service worker for
+/// offline use, and the office bundle, the whole app with the head-office
+/// screens, served at `/office/` (`app/src/office.rs`).
+pub const BUNDLES: [Bundle; 2] = [
+    Bundle {
+        name: "app",
+        features: "",
+        page: "index.html",
+    },
+    Bundle {
+        name: "office",
+        features: "office",
+        page: "office/index.html",
+    },
+];
 
 /// What [`precompress`] compresses, by extension.
 const COMPRESSIBLE: [&str; 8] = [
@@ -45,63 +107,22 @@ const COMPRESSIBLE: [&str; 8] = [
 ];
 
 /// Renames the wasm, the glue and the CSS of `dist` after their content,
-/// moves `index.html`'s inline scripts to hashed files, rewrites every
+/// moves each page's inline scripts to hashed files, rewrites every
 /// reference, and writes [`MANIFEST`]. Returns the renames (plain name →
 /// hashed name).
 pub fn fingerprint(dist: &Path) -> Result<BTreeMap<String, String>> {
     let mut names = BTreeMap::new();
-
-    // The wasm first: the glue names it.
-    rename_hashed(dist, WASM, &mut names)?;
-
-    // wasm-bindgen's glue finds the wasm with `new URL('app_bg.wasm',
-    // import.meta.url)`, relative to its own URL.
-    let glue = read(&dist.join(GLUE))?;
-    if !glue.contains(&format!("'{WASM}'")) && !glue.contains(&format!("\"{WASM}\"")) {
-        return Err(format!(
-            "{GLUE} no longer names '{WASM}': wasm-bindgen's glue changed; \
-             teach xtask/src/bundle.rs where it loads the wasm from"
-        ));
+    for bundle in BUNDLES.iter().filter(|b| dist.join(b.glue()).exists()) {
+        fingerprint_code(dist, bundle, &mut names)?;
     }
-    write(&dist.join(GLUE), &rewrite(&glue, &names))?;
-    rename_hashed(dist, GLUE, &mut names)?;
-
     for css in files_in(dist)? {
         if css.extension().is_some_and(|e| e == "css") {
             rename_hashed(dist, &file_name(&css), &mut names)?;
         }
     }
-
-    let index_path = dist.join("index.html");
-    let index = read(&index_path)?;
-    let mut boots = Vec::new();
-    let index = externalize_scripts(&index, |body| {
-        let body = rewrite(body, &names);
-        let name = hashed_name("boot.js", body.as_bytes());
-        write(&dist.join(&name), &body)?;
-        boots.push(name.clone());
-        Ok(name)
-    })?;
-    let index = rewrite(&index, &names);
-    // A reference in another form (unquoted, with a query) would load a
-    // file that no longer exists; so would one in a comment, which is
-    // cheap to reword.
-    for plain in names.keys() {
-        if index.contains(plain.as_str()) {
-            return Err(format!(
-                "index.html still names {plain} after the renames; \
-                 refer to it as \"/{plain}\" so that xtask rewrites it"
-            ));
-        }
+    for bundle in BUNDLES.iter().filter(|b| dist.join(b.page).exists()) {
+        fingerprint_page(dist, bundle, &mut names)?;
     }
-    for (i, boot) in boots.into_iter().enumerate() {
-        let plain = match i {
-            0 => "boot.js".to_string(),
-            i => format!("boot{}.js", i + 1),
-        };
-        names.insert(plain, boot);
-    }
-    write(&index_path, &index)?;
 
     let manifest = names
         .iter()
@@ -110,6 +131,65 @@ pub fn fingerprint(dist: &Path) -> Result<BTreeMap<String, String>> {
         .join(",\n");
     write(&dist.join(MANIFEST), &format!("{{\n{manifest}\n}}\n"))?;
     Ok(names)
+}
+
+/// Renames `bundle`'s wasm and glue after their content.
+fn fingerprint_code(
+    dist: &Path,
+    bundle: &Bundle,
+    names: &mut BTreeMap<String, String>,
+) -> Result<()> {
+    let (glue_name, wasm) = (bundle.glue(), bundle.wasm());
+    // The wasm first: the glue names it.
+    rename_hashed(dist, &wasm, names)?;
+
+    // wasm-bindgen's glue finds the wasm with `new URL('app_bg.wasm',
+    // import.meta.url)`, relative to its own URL.
+    let glue = read(&dist.join(&glue_name))?;
+    if !glue.contains(&format!("'{wasm}'")) && !glue.contains(&format!("\"{wasm}\"")) {
+        return Err(format!(
+            "{glue_name} no longer names '{wasm}': wasm-bindgen's glue changed; \
+             teach xtask/src/bundle.rs where it loads the wasm from"
+        ));
+    }
+    write(&dist.join(&glue_name), &rewrite(&glue, names))?;
+    rename_hashed(dist, &glue_name, names)
+}
+
+/// Moves `bundle`'s page's inline scripts to hashed files and rewrites its
+/// references to renamed files.
+fn fingerprint_page(
+    dist: &Path,
+    bundle: &Bundle,
+    names: &mut BTreeMap<String, String>,
+) -> Result<()> {
+    let page_path = dist.join(bundle.page);
+    let page = read(&page_path)?;
+    let mut boots = Vec::new();
+    let page = externalize_scripts(&page, |body| {
+        let body = rewrite(body, names);
+        let name = hashed_name("boot.js", body.as_bytes());
+        write(&dist.join(&name), &body)?;
+        boots.push(name.clone());
+        Ok(name)
+    })?;
+    let page = rewrite(&page, names);
+    // A reference in another form (unquoted, with a query) would load a
+    // file that no longer exists; so would one in a comment, which is
+    // cheap to reword.
+    for plain in names.keys() {
+        if page.contains(plain.as_str()) {
+            return Err(format!(
+                "{} still names {plain} after the renames; \
+                 refer to it as \"/{plain}\" so that xtask rewrites it",
+                bundle.page
+            ));
+        }
+    }
+    for (i, boot) in boots.into_iter().enumerate() {
+        names.insert(bundle.boot(i), boot);
+    }
+    write(&page_path, &page)
 }
 
 /// Writes `.br` and `.gz` beside every compressible file under `dist`

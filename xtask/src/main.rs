@@ -214,17 +214,27 @@ fn test_steps(ctx: &Ctx, steps: &mut Steps) -> Result<()> {
         ]))
     })?;
     steps.time("clippy (app, wasm)", || {
-        step("clippy, the app for wasm");
-        cmd(ctx.cargo().args([
-            "clippy",
-            "-p",
-            "app",
-            "--target",
-            WASM_TARGET,
-            "--",
-            "-D",
-            "warnings",
-        ]))
+        // Each bundle's features: code only one of them compiles is
+        // checked too.
+        for bundle in &bundle::BUNDLES {
+            step(&format!(
+                "clippy, the app for wasm (features \"{}\")",
+                bundle.features
+            ));
+            cmd(ctx.cargo().args([
+                "clippy",
+                "-p",
+                "app",
+                "--target",
+                WASM_TARGET,
+                "--features",
+                bundle.features,
+                "--",
+                "-D",
+                "warnings",
+            ]))?;
+        }
+        Ok(())
     })?;
     steps.time("shared for wasm", || {
         step("build shared for wasm (it must stay free of IO and native-only crates)");

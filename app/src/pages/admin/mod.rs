@@ -116,7 +116,8 @@ pub enum Tab {
 }
 
 impl Tab {
-    const ALL: [Tab; 8] = [
+    /// Every tab, in display order.
+    pub const ALL: [Tab; 8] = [
         Tab::Users,
         Tab::Devices,
         Tab::Properties,
@@ -127,17 +128,28 @@ impl Tab {
         Tab::Audit,
     ];
 
-    fn testid(self) -> &'static str {
+    /// The tab's name in test ids and in the office page's URL
+    /// (`crate::office`).
+    pub fn code(self) -> &'static str {
         match self {
-            Tab::Users => "admin-tab-users",
-            Tab::Devices => "admin-tab-devices",
-            Tab::Properties => "admin-tab-properties",
-            Tab::Categories => "admin-tab-categories",
-            Tab::Settings => "admin-tab-settings",
-            Tab::Calendar => "admin-tab-calendar",
-            Tab::Quarantine => "admin-tab-quarantine",
-            Tab::Audit => "admin-tab-audit",
+            Tab::Users => "users",
+            Tab::Devices => "devices",
+            Tab::Properties => "properties",
+            Tab::Categories => "categories",
+            Tab::Settings => "settings",
+            Tab::Calendar => "calendar",
+            Tab::Quarantine => "quarantine",
+            Tab::Audit => "audit",
         }
+    }
+
+    /// The tab named `code` ([`Tab::code`]).
+    pub fn from_code(code: &str) -> Option<Tab> {
+        Tab::ALL.into_iter().find(|tab| tab.code() == code)
+    }
+
+    fn testid(self) -> String {
+        format!("admin-tab-{}", self.code())
     }
 
     fn label(self, lang: Lang) -> &'static str {

@@ -1,0 +1,87 @@
+//! The head-office screens, the dashboard and the administration, are in a
+//! second bundle: the app built with the `office` feature, served at
+//! `/office/`. Staff on site never open them, so the field bundle (served
+//! at `/`, and kept by the service worker for offline use) leaves them out
+//! and loads about a fifth less. The office bundle is the whole app.
+//!
+//! Opening a head-office screen in the field bundle loads
+//! `/office/#<screen>`; the office bundle starts on the screen the fragment
+//! names. Both bundles share the origin, so the session, the device and
+//! every stored op are the same on both pages.
+
+use crate::pages::admin::Tab;
+use crate::state::Screen;
+use leptos::prelude::*;
+
+/// The fragment that names `screen` in the office bundle's URL: only the
+/// field bundle links to it.
+#[cfg(not(feature = "office"))]
+fn fragment(screen: Screen) -> Option<String> {
+    match screen {
+        Screen::Dashboard => Some("dashboard".into()),
+        Screen::Admin(tab) => Some(format!("admin/{}", tab.code())),
+        _ => None,
+    }
+}
+
+/// The screen a fragment names (with or without its `#`).
+fn screen_of(fragment: &str) -> Option<Screen> {
+    match fragment.trim_start_matches('#') {
+        "dashboard" => Some(Screen::Dashboard),
+        other => other
+            .strip_prefix("admin/")
+            .and_then(Tab::from_code)
+            .map(Screen::Admin),
+    }
+}
+
+/// The head-office screen `screen`.
+#[cfg(feature = "office")]
+pub fn view(screen: Screen) -> AnyView {
+    use crate::pages::{admin::AdminPage, dashboard::Dashboard};
+    match screen {
+        Screen::Admin(tab) => view! { <AdminPage start=tab/> }.into_any(),
+        _ => view! { <Dashboard/> }.into_any(),
+    }
+}
+
+/// The head-office screen `screen`: this bundle has none, so it loads the
+/// office bundle on it.
+#[cfg(not(feature = "office"))]
+pub fn view(screen: Screen) -> AnyView {
+    if let Some(fragment) = fragment(screen)
+        && let Err(e) = window().location().assign(&format!("/office/#{fragment}"))
+    {
+        leptos::logging::error!("opening the head-office page: {e:?}");
+    }
+    let lang = crate::state::use_app().lang;
+    view! {
+        <p class="loading" data-testid="loading">
+            {move || lang.get().pick("正在打开总部页面…", "Opening the head-office page…")}
+        </p>
+    }
+    .into_any()
+}
+
+/// The screen the app starts on: the list, or in the office bundle the
+/// screen its URL names. The fragment is removed once read, so that a
+/// reload starts at the list as it does in the field bundle.
+pub fn first_screen() -> Screen {
+    if !cfg!(feature = "office") {
+        return Screen::List;
+    }
+    let location = window().location();
+    let Some(screen) = location.hash().ok().as_deref().and_then(screen_of) else {
+        return Screen::List;
+    };
+    if let Ok(history) = window().history()
+        && let Err(e) = history.replace_state_with_url(
+            &wasm_bindgen::JsValue::NULL,
+            "",
+            Some(&location.pathname().unwrap_or_default()),
+        )
+    {
+        leptos::logging::warn!("clearing the page's fragment: {e:?}");
+    }
+    screen
+}
