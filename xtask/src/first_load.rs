@@ -97,9 +97,14 @@ pub fn rows(load: &FirstLoad) -> String {
     let names: Vec<String> = load.files.iter().map(|f| plain_name(f)).collect();
     let workload = format!("{} requests: {}", names.len(), names.join(", "));
     let mut rows = String::new();
-    for (name, t) in [("brotli", br), ("gzip", gzip)] {
+    // The goals: 350 KiB with brotli, 400 KiB with gzip.
+    for (name, t, goal) in [("brotli", br, 350), ("gzip", gzip, 400)] {
+        let met = match total(t) <= goal * 1024 {
+            true => "met",
+            false => "not met",
+        };
         rows.push_str(&format!(
-            "| first load over HTTP, {name} (bytes over the wire) | {workload} | {} of {} uncompressed | **{}** |\n",
+            "| first load over HTTP, {name} (bytes over the wire) | {workload} | {} of {} uncompressed | **{}** (goal ≤ {goal} KiB: {met}) |\n",
             mib(total(t)),
             mib(total(plain)),
             mib(total(t)),
