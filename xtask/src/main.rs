@@ -169,7 +169,9 @@ fn run(ctx: &Ctx, args: &[String]) -> Result<()> {
     ]);
     step(&format!("serve the app on {addr}"));
     println!(
-        "Open {} in a browser (Chromium, Chrome or Edge on a tablet or PC).",
+        "Open {} in a browser (Chromium, Chrome or Edge on a tablet or PC); \
+         head office may bookmark {}/office/, the page with the dashboard and the administration.",
+        open_url(&addr),
         open_url(&addr)
     );
     println!(
