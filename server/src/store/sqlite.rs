@@ -5,7 +5,8 @@
 //! numbers are handed out inside the write transaction, so a reader never
 //! sees number `n + 1` committed before `n`. Everything that only reads
 //! takes a read-only connection from a small pool (`sqlite_readers.rs`), so
-//! statistics, exports and pulls never hold up a push.
+//! statistics, exports and pulls never hold up a push; nor does copying
+//! the WAL back, which a thread of its own does (`sqlite_checkpoint.rs`).
 //!
 //! The store is an [`Engine`]: the SQL both engines share (`*_sql.rs`) runs
 //! on the connections and transactions it hands out, and `engine.rs` makes
@@ -17,6 +18,7 @@ use super::config;
 use super::db::Db;
 use super::engine::Engine;
 use super::push_sql::PushQueue;
+use super::sqlite_checkpoint::Checkpointer;
 use super::sqlite_readers::{self, Reader, Readers};
 use super::{StoreError, StoreResult, backup_blobs_dir, schema};
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -33,6 +35,9 @@ pub struct SqliteStore {
     pushes: PushQueue,
     /// The read-only connections.
     readers: Readers,
+    /// Copies the WAL back into the database file; kept for its thread,
+    /// which stops when the store is dropped.
+    pub(super) _checkpointer: Checkpointer,
     /// The blob directory, `blobs/` beside the database file.
     pub(super) blobs: BlobStore,
 }
@@ -68,6 +73,9 @@ impl SqliteStore {
         // NORMAL is durable across process crashes in WAL mode; only an OS
         // crash or power loss could lose the last commits.
         conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // The checkpointer's thread copies the WAL back, not the writer's
+        // commits (`sqlite_checkpoint.rs`).
+        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         conn.set_prepared_statement_cache_capacity(sqlite_readers::STATEMENT_CACHE);
         schema::migrate(&mut conn)?;
@@ -78,6 +86,7 @@ impl SqliteStore {
             conn: Mutex::new(conn),
             pushes: PushQueue::default(),
             readers: Readers::new(path, READERS),
+            _checkpointer: Checkpointer::start(path)?,
             blobs,
         };
         store.seed_config()?;
