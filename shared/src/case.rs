@@ -182,6 +182,7 @@ pub struct Registration {
     /// How it reached us.
     pub channel: Channel,
     /// When it reached us (may be before it was recorded).
+    #[serde(serialize_with = "crate::timestamp::serialize")]
     pub received_at: DateTime<Utc>,
     /// A category code.
     pub category: String,
@@ -234,6 +235,7 @@ pub struct Stamp {
     /// The device.
     pub device: DeviceId,
     /// The device's wall time when it happened.
+    #[serde(serialize_with = "crate::timestamp::serialize")]
     pub at: DateTime<Utc>,
 }
 

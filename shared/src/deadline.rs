@@ -155,8 +155,10 @@ pub struct ClockState {
     /// Which clock.
     pub clock: Clock,
     /// When it started.
+    #[serde(serialize_with = "crate::timestamp::serialize")]
     pub started_at: DateTime<Utc>,
     /// When it is due, extensions included.
+    #[serde(serialize_with = "crate::timestamp::serialize")]
     pub due_at: DateTime<Utc>,
     /// When it was met, if it was.
     pub met_at: Option<DateTime<Utc>>,

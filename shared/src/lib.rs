@@ -40,6 +40,7 @@ pub mod role;
 pub mod settings;
 #[cfg(any(test, feature = "sim"))]
 pub mod sim;
+pub mod timestamp;
 pub mod validation;
 pub mod wire;
 pub mod workflow;

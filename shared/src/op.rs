@@ -46,6 +46,7 @@ pub struct Op {
     pub hlc: Hlc,
     /// The device's wall clock when the op was made; what people see and
     /// what deadlines are measured with.
+    #[serde(serialize_with = "crate::timestamp::serialize")]
     pub at: DateTime<Utc>,
     /// Who made it.
     pub author: UserId,

@@ -251,8 +251,27 @@ pub fn clone_notice(seq: u64) -> QuarantineNotice {
     }
 }
 
-/// The content hash that detects clones: SHA-256 of the op's JSON.
+/// The content hash that detects clones: SHA-256 of the op's JSON, in
+/// lowercase hex. Every pushed op is hashed, so the digits are looked up
+/// rather than formatted one `format!` per byte.
 pub fn hash(json: &str) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let digest = Sha256::digest(json.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    let mut hex = String::with_capacity(2 * digest.len());
+    for byte in digest {
+        hex.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        hex.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
+    }
+    hex
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_hash_is_sha256_in_lowercase_hex() {
+        assert_eq!(
+            super::hash("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
 }
