@@ -2,12 +2,10 @@
 
 use super::responses::{AnyRole, Authenticated, JsonBody};
 use crate::auth::Session;
-use crate::error::{ApiError, ApiQuery, ErrorBody, blocking};
+use crate::error::{ApiError, ApiJson, ApiQuery, ErrorBody, blocking};
 use crate::state::AppState;
 use axum::Json;
-use axum::body::Bytes;
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, Request, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
 use chrono::Utc;
@@ -31,7 +29,7 @@ pub const MAX_BATCH: usize = 2000;
 pub async fn push(
     State(state): State<AppState>,
     session: Session,
-    PushBody(req): PushBody,
+    ApiJson(req): ApiJson<PushRequest>,
 ) -> Result<Json<PushResponse>, ApiError> {
     if req.device != session.device {
         return Err(ApiError::new(
@@ -67,43 +65,6 @@ pub async fn push(
         tracing::warn!(device = %session.device, count = answer.quarantined.len(), "ops quarantined");
     }
     Ok(Json(answer))
-}
-
-/// A push's body, read as `ApiJson<PushRequest>` reads it, but faster.
-///
-/// axum's `Json` tracks the path of every value it parses, for the message
-/// of a rejection; over a batch of a thousand ops that takes about as long
-/// again as the parse itself. A body with the plain JSON media type is
-/// parsed without it, and only one that fails is parsed again by `Json`, so
-/// every rejection is still `Json`'s. Any other media type, or none, is left
-/// to `Json` whole, which accepts or refuses it.
-pub struct PushBody(pub PushRequest);
-
-/// The `Content-Type` values `Json` surely accepts, for which the body is
-/// parsed directly; the second is what most HTTP clients send.
-const PLAIN_JSON: [&str; 2] = ["application/json", "application/json; charset=utf-8"];
-
-impl<S: Send + Sync> FromRequest<S> for PushBody {
-    type Rejection = ApiError;
-
-    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        let plain = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| PLAIN_JSON.iter().any(|p| v.eq_ignore_ascii_case(p)));
-        if !plain {
-            let Json(body) = Json::<PushRequest>::from_request(req, state).await?;
-            return Ok(PushBody(body));
-        }
-        let bytes = Bytes::from_request(req, state)
-            .await
-            .map_err(JsonRejection::from)?;
-        match serde_json::from_slice(&bytes) {
-            Ok(body) => Ok(PushBody(body)),
-            Err(_) => Ok(PushBody(Json::<PushRequest>::from_bytes(&bytes)?.0)),
-        }
-    }
 }
 
 /// Pull parameters.
