@@ -32,7 +32,7 @@ mod reports_sql;
 pub mod schema;
 mod spot_checks_sql;
 pub mod sqlite;
-mod sqlite_checkpoint;
+pub mod sqlite_checkpoint;
 mod sqlite_db;
 mod sqlite_readers;
 mod sqlite_reports;

@@ -25,7 +25,7 @@ const PERIOD: Duration = Duration::from_millis(250);
 
 /// The checkpointing thread; dropping this stops it and closes its
 /// connection.
-pub(super) struct Checkpointer {
+pub struct Checkpointer {
     /// Closed on drop, which ends the thread's wait.
     stop: Option<mpsc::Sender<()>>,
     thread: Option<JoinHandle<()>>,
