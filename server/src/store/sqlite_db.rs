@@ -16,14 +16,24 @@ impl ToSql for Value<'_> {
     }
 }
 
+/// `bytes` as text: checked with `str::from_utf8`, which is much faster on
+/// the long op JSON a pull reads than `String::from_utf8_lossy`'s scan, and
+/// only text that is not UTF-8 is read lossily.
+fn text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text.into(),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
+}
+
 fn cell(value: ValueRef<'_>) -> Cell {
     match value {
         ValueRef::Null => Cell::Null,
         ValueRef::Integer(v) => Cell::Int(v),
         ValueRef::Real(v) => Cell::Real(v),
-        ValueRef::Text(t) => Cell::Text(String::from_utf8_lossy(t).into_owned()),
+        ValueRef::Text(t) => Cell::Text(text(t).into_owned()),
         // The schema stores no blobs; one read back is shown as text.
-        ValueRef::Blob(b) => Cell::Text(String::from_utf8_lossy(b).into_owned()),
+        ValueRef::Blob(b) => Cell::Text(text(b).into_owned()),
     }
 }
 
@@ -40,7 +50,7 @@ fn set(slot: &mut Cell, value: ValueRef<'_>) {
     match (slot, value) {
         (Cell::Text(text), ValueRef::Text(t)) => {
             text.clear();
-            text.push_str(&String::from_utf8_lossy(t));
+            text.push_str(&self::text(t));
         }
         (slot, value) => *slot = cell(value),
     }
