@@ -35,13 +35,33 @@ fn screen_of(fragment: &str) -> Option<Screen> {
     }
 }
 
-/// The head-office screen `screen`.
+/// The head-office screen `screen`, for a role that may see it. A URL can
+/// name any screen, so the office page checks what the navigation only
+/// offers: the administration to an admin, the dashboard to a role that
+/// reads statistics. (The server refuses the rest either way.)
 #[cfg(feature = "office")]
 pub fn view(screen: Screen) -> AnyView {
     use crate::pages::{admin::AdminPage, dashboard::Dashboard};
+    use shared::role::Role;
+    let ctx = crate::state::use_app();
+    let role = ctx.role();
     match screen {
-        Screen::Admin(tab) => view! { <AdminPage start=tab/> }.into_any(),
-        _ => view! { <Dashboard/> }.into_any(),
+        Screen::Admin(tab) if role == Some(Role::Admin) => {
+            view! { <AdminPage start=tab/> }.into_any()
+        }
+        Screen::Dashboard if role.is_some_and(|r| r.reads_statistics()) => {
+            view! { <Dashboard/> }.into_any()
+        }
+        _ => view! {
+            <p class="error" data-testid="not-allowed">
+                {move || {
+                    ctx.lang
+                        .get()
+                        .pick("您的角色不能打开此页面。", "Your role cannot open this page.")
+                }}
+            </p>
+        }
+        .into_any(),
     }
 }
 

@@ -65,11 +65,20 @@ async fn the_dashboard_shows_every_property_to_quality_and_one_to_its_manager() 
     assert!(!manager.text("properties-table").await.contains("景苑"));
     manager.close().await;
 
-    // Staff have no dashboard.
+    // Staff have no dashboard, not even by the office page's URL.
     let staff = Browser::start().await;
     staff.open(&server.url("/")).await;
     staff.login("staff2").await;
     assert!(staff.find("nav-dashboard").await.is_none());
+    staff.open(&server.url("/office/#dashboard")).await;
+    staff.wait_for_test_id("not-allowed").await;
+    assert!(staff.find("dashboard").await.is_none());
+    // From another page: a change of fragment alone loads nothing.
+    staff.open(&server.url("/")).await;
+    staff.wait_for_test_id("case-list").await;
+    staff.open(&server.url("/office/#admin/users")).await;
+    staff.wait_for_test_id("not-allowed").await;
+    assert!(staff.find("admin").await.is_none());
     staff.close().await;
 }
 
