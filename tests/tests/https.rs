@@ -126,3 +126,38 @@ async fn over_plain_http_at_a_tablet_name_the_app_says_offline_use_needs_https()
     browser.wait_text("https-banner", "https://").await;
     browser.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn over_https_the_office_page_opens_on_the_same_session_and_again_offline() {
+    let mut server = Server::start_tls(HOST);
+    server.seed();
+    let profile = tempfile::tempdir().expect("a browser profile");
+    let browser = Browser::start_in_with(profile.path(), &server.chromium_args(HOST)).await;
+    browser.open(&server.url_at(HOST, "/")).await;
+    browser.login("manager1").await;
+    browser.wait_service_worker().await;
+
+    // 统计 loads the office bundle at /office/, logged in as before.
+    browser.click("nav-dashboard").await;
+    browser.wait_for_test_id("dashboard").await;
+    assert_eq!(
+        browser.eval("return location.pathname;").await,
+        json!("/office/")
+    );
+    // The worker kept the office page once fetched: with the server down
+    // it opens again, on the stored session.
+    server.kill();
+    browser.open(&server.url_at(HOST, "/office/")).await;
+    browser.wait_for_test_id("case-list").await;
+    browser
+        .wait_attr("connection", "data-state", "offline")
+        .await;
+    let fetched = browser
+        .eval("return performance.getEntriesByType('resource').map((e) => e.name).join(' ');")
+        .await;
+    assert!(
+        fetched.as_str().is_some_and(|f| f.contains("/office_bg-")),
+        "the office bundle runs offline: {fetched}"
+    );
+    browser.close().await;
+}
