@@ -8,11 +8,14 @@
 //! rules. Around them: [`assets`] serves the built app (precompressed,
 //! cached by content hash), [`headers`] adds the security headers to every
 //! answer, [`tls`] is HTTPS (`server tls init`, `serve --tls-cert`) and
-//! [`proxy`] finds the client's address behind a trusted reverse proxy.
+//! [`proxy`] finds the client's address behind a trusted reverse proxy;
+//! [`bulk`] runs the long reads (pulls, statistics) below the writer's
+//! priority.
 
 pub mod api;
 pub mod assets;
 pub mod auth;
+pub mod bulk;
 pub mod error;
 pub mod export;
 pub mod headers;

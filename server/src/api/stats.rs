@@ -158,7 +158,7 @@ pub(super) async fn stats_for(
         lang,
     );
     let store = state.store.clone();
-    let mut stats = blocking(move || store.stats(&query)).await?;
+    let mut stats = crate::bulk::run(move || store.stats(&query)).await?;
     if !shown(&super::settings(state).await?, &session.user, None).all() {
         stats.mask_personal_data();
     }

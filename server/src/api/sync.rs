@@ -104,7 +104,7 @@ pub async fn pull(
     let store = state.store.clone();
     let scope = session.user.scope();
     let user = session.user.clone();
-    let body = blocking(move || {
+    let body = crate::bulk::run(move || {
         let mut page = store.pull(&scope, q.after, q.limit)?;
         let settings = store.config()?.settings;
         // What is shown may depend on the case (a department head sees the

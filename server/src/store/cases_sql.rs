@@ -113,18 +113,34 @@ pub(super) fn quarantine(db: &dyn Db) -> StoreResult<Vec<QuarantineEntry>> {
     .collect()
 }
 
+/// What is stored of a case before [`write_case`] writes it.
+#[derive(Clone, Copy)]
+pub(super) enum Before<'a> {
+    /// Nothing: the case is new, so there are no old blob references or
+    /// clocks to replace.
+    Nothing,
+    /// Rows that were not read back: every one is replaced.
+    Unread,
+    /// The case as its row holds it (without its history).
+    Stored(&'a Case),
+}
+
 /// Writes a folded case's query row, its blob references and its deadline
 /// rows. Every value is `shared`'s; nothing here decides a rule. The row's
 /// JSON is `case` as given: materializing passes it without its history
-/// (`history_sql.rs`), which no column is made from. `new` says the case
-/// has no rows yet, so there are no old blob references or clocks to
-/// replace. `seq` is the server sequence number the row is current at: the
-/// counter's value once the transaction's ops are stored.
+/// (`history_sql.rs`), which no column is made from. `seq` is the server
+/// sequence number the row is current at: the counter's value once the
+/// transaction's ops are stored.
+///
+/// Given the stored case, only what differs is written: a note or a call
+/// leaves every indexed column as it was, and rewriting them would move
+/// the row's entries in each of the nine indexes on `cases` (one of them
+/// of 22 columns), which was the larger part of a small push's write.
 pub(super) fn write_case(
     tx: &dyn Db,
     case: &Case,
     properties: &[Property],
-    new: bool,
+    before: Before<'_>,
     seq: i64,
 ) -> StoreResult<()> {
     let id = case.id;
@@ -139,9 +155,44 @@ pub(super) fn write_case(
         reg.reg_no, reg.content, reg.requested_remedy, reg.category, place
     )
     .to_lowercase();
-    // Every column but the search text and the JSON is `shared`'s
-    // projection of the folded case, flags included.
+    // Every column but the search text, the JSON and the sequence number is
+    // `shared`'s projection of the folded case, flags included; those three
+    // are in no index.
     let row = shared::report::CaseRow::of(case);
+    let stored = match before {
+        Before::Stored(stored) => Some(stored),
+        Before::Nothing | Before::Unread => None,
+    };
+    if stored.is_some_and(|stored| shared::report::CaseRow::of(stored) == row) {
+        tx.execute(
+            "UPDATE cases SET search = ?2, json = ?3, server_seq = ?4 WHERE id = ?1",
+            &[
+                id.to_string().into(),
+                search.into(),
+                serde_json::to_string(case)?.into(),
+                seq.into(),
+            ],
+        )?;
+    } else {
+        write_row(tx, case, row, search, seq)?;
+    }
+    if stored.is_none_or(|stored| stored.attachments != case.attachments) {
+        blobs_sql::write_case_blobs(tx, case, matches!(before, Before::Nothing))?;
+    }
+    if stored.is_none_or(|stored| stored.deadlines != case.deadlines) {
+        write_deadlines(tx, case, matches!(before, Before::Nothing))?;
+    }
+    Ok(())
+}
+
+/// Inserts or replaces the whole of a case's row.
+fn write_row(
+    tx: &dyn Db,
+    case: &Case,
+    row: shared::report::CaseRow,
+    search: String,
+    seq: i64,
+) -> StoreResult<()> {
     tx.execute(
         "INSERT INTO cases (id, property_id, reg_no, kind, state, category, channel, severity, validity, urgent,
             building_id, unit_id, first_responder, assignee, complainant_name, complainant_phone, summary,
@@ -209,8 +260,12 @@ pub(super) fn write_case(
             row.respondent_department.into(),
         ],
     )?;
-    blobs_sql::write_case_blobs(tx, case, new)?;
-    let key = id.to_string();
+    Ok(())
+}
+
+/// Replaces a case's deadline rows; `new` says it has none yet.
+fn write_deadlines(tx: &dyn Db, case: &Case, new: bool) -> StoreResult<()> {
+    let key = case.id.to_string();
     if !new {
         tx.execute(
             "DELETE FROM case_deadlines WHERE case_id = ?1",

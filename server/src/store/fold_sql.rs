@@ -13,7 +13,7 @@
 //! against the timeline, then sees nothing; the ops table's unique op id is
 //! what keeps an op from being stored, and so folded, twice.
 
-use super::cases_sql::write_case;
+use super::cases_sql::{Before, write_case};
 use super::db::Db;
 use super::history_sql;
 use super::{StoreError, StoreResult};
@@ -57,8 +57,8 @@ pub(super) fn materialize(
         true => None,
         false => resumed(tx, id, new_ops, ctx, config)?,
     };
-    let (mut folded, whole) = match resumed {
-        Some(folded) => (folded, false),
+    let (mut folded, stored) = match resumed {
+        Some((folded, stored)) => (folded, Some(stored)),
         None => {
             // A new case's ops are all in hand: they need not be read back.
             let ops = if new || stored_count(tx, id)? == new_ops.len() {
@@ -67,7 +67,7 @@ pub(super) fn materialize(
                 fold_resumable(&stored_ops(tx, id)?, ctx)
             };
             match ops {
-                Ok(folded) => (folded, true),
+                Ok(folded) => (folded, None),
                 // Only a register op creates a case row; the push
                 // quarantines ops for unknown cases, so this is reached
                 // only by a damaged store.
@@ -76,11 +76,16 @@ pub(super) fn materialize(
         }
     };
     let history = history_sql::split(&mut folded.case);
-    write_case(tx, &folded.case, properties, new, seq)?;
-    match (new, whole) {
-        (true, _) => history_sql::insert(tx, id, 0, &history)?,
-        (false, true) => history_sql::replace(tx, id, &history)?,
-        (false, false) => history_sql::append(tx, id, &history)?,
+    let before = match (new, &stored) {
+        (true, _) => Before::Nothing,
+        (false, None) => Before::Unread,
+        (false, Some(stored)) => Before::Stored(stored),
+    };
+    write_case(tx, &folded.case, properties, before, seq)?;
+    match before {
+        Before::Nothing => history_sql::insert(tx, id, 0, &history)?,
+        Before::Unread => history_sql::replace(tx, id, &history)?,
+        Before::Stored(_) => history_sql::append(tx, id, &history)?,
     }
     tx.execute(
         "INSERT INTO case_folds (case_id, config_seq, state) VALUES (?1, ?2, ?3)
@@ -96,15 +101,15 @@ pub(super) fn materialize(
 
 /// The stored case, without its history, with `new_ops` applied, when its
 /// state was folded with the current configuration and the new ops come
-/// after it. A stored case or state this build cannot read is folded
-/// again rather than refused.
+/// after it, and the stored case as it was. A stored case or state this
+/// build cannot read is folded again rather than refused.
 fn resumed(
     tx: &dyn Db,
     id: CaseId,
     new_ops: &[Op],
     ctx: FoldContext<'_>,
     config: i64,
-) -> StoreResult<Option<Folded>> {
+) -> StoreResult<Option<(Folded, Case)>> {
     let Some(row) = tx.query_opt(
         "SELECT c.json, f.state FROM case_folds f JOIN cases c ON c.id = f.case_id
          WHERE f.case_id = ?1 AND f.config_seq = ?2",
@@ -119,7 +124,8 @@ fn resumed(
     ) else {
         return Ok(None);
     };
-    Ok(resume(Folded { case, state }, new_ops, ctx))
+    let stored = case.clone();
+    Ok(resume(Folded { case, state }, new_ops, ctx).map(|folded| (folded, stored)))
 }
 
 /// How many ops of the case are stored. Each op of `new_ops` is stored
@@ -173,4 +179,94 @@ pub(super) fn forget(tx: &dyn Db, id: CaseId) -> StoreResult<()> {
         &[id.to_string().into()],
     )?;
     history_sql::forget(tx, id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::Store;
+    use super::super::cases_sql::{Before, write_case};
+    use super::super::config::load_properties;
+    use super::super::test_support::{device, register, store_with_staff};
+    use chrono::Utc;
+    use shared::case::{Case, NoteKind, RegistrationPatch};
+    use shared::id::{CaseId, OpId};
+    use shared::op::{Action, Op};
+
+    /// Every column of the case's row and of its deadline and evidence
+    /// rows, as text.
+    fn rows(conn: &rusqlite::Connection, id: CaseId) -> Vec<String> {
+        let mut out = Vec::new();
+        for sql in [
+            "SELECT * FROM cases WHERE id = ?1",
+            "SELECT * FROM case_deadlines WHERE case_id = ?1 ORDER BY clock",
+            "SELECT * FROM case_blobs WHERE case_id = ?1 ORDER BY attachment_id, thumbnail",
+        ] {
+            let mut stmt = conn.prepare(sql).expect("prepare");
+            let width = stmt.column_count();
+            let mut found = stmt.query([id.to_string()]).expect("query");
+            while let Some(row) = found.next().expect("row") {
+                for i in 0..width {
+                    let value: rusqlite::types::Value = row.get(i).expect("value");
+                    out.push(format!("{sql} {i}: {value:?}"));
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn a_case_written_in_part_has_the_rows_a_whole_write_gives_it() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (store, property, user) = store_with_staff(dir.path());
+        let (tablet, number) = device(&store, &user);
+        let reg = register(&property, &user, tablet, number);
+        let step = |seq: u64, action: Action| -> Op {
+            let mut op = reg.clone();
+            op.id = OpId(uuid::Uuid::now_v7());
+            op.seq = seq;
+            op.hlc.counter += seq as u32;
+            op.action = action;
+            op
+        };
+        let note = |text: &str| Action::Note {
+            note_kind: NoteKind::General,
+            text: text.into(),
+        };
+        // A note leaves every indexed column alone (written in part); the
+        // edit changes two of them (written whole).
+        let pushes = [
+            reg.clone(),
+            step(2, note("已联系业主")),
+            step(
+                3,
+                Action::Edit(RegistrationPatch {
+                    category: Some("cleaning".into()),
+                    content: Some("楼道有垃圾".into()),
+                    ..RegistrationPatch::default()
+                }),
+            ),
+            step(4, note("已清理")),
+        ];
+        let ceiling = Utc::now() + chrono::Duration::minutes(5);
+        for op in pushes {
+            let answer = store
+                .push(tablet, &user, vec![op.clone()], Utc::now(), ceiling)
+                .expect("push");
+            assert!(answer.quarantined.is_empty(), "{:?}", answer.quarantined);
+            let conn = store.writer();
+            let written = rows(&conn, reg.case_id);
+            let tx = conn.unchecked_transaction().expect("transaction");
+            let (json, seq): (String, i64) = tx
+                .query_row(
+                    "SELECT json, server_seq FROM cases WHERE id = ?1",
+                    [reg.case_id.to_string()],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .expect("case row");
+            let case: Case = serde_json::from_str(&json).expect("case");
+            let properties = load_properties(&tx).expect("properties");
+            write_case(&tx, &case, &properties, Before::Unread, seq).expect("write whole");
+            assert_eq!(written, rows(&tx, reg.case_id), "after {:?}", op.action);
+        }
+    }
 }

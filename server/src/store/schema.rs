@@ -418,7 +418,14 @@ fn refold_cases(tx: &Transaction<'_>) -> rusqlite::Result<()> {
             .collect::<rusqlite::Result<_>>()?;
         // Without a registration there is no case to write, as in a push.
         if let Ok(case) = shared::fold::fold(&ops, ctx) {
-            super::cases_sql::write_case(tx, &case, &properties, false, seq).map_err(failed)?;
+            super::cases_sql::write_case(
+                tx,
+                &case,
+                &properties,
+                super::cases_sql::Before::Unread,
+                seq,
+            )
+            .map_err(failed)?;
         }
     }
     Ok(())

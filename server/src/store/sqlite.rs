@@ -77,7 +77,7 @@ impl SqliteStore {
         // commits (`sqlite_checkpoint.rs`).
         conn.pragma_update(None, "wal_autocheckpoint", 0)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
-        conn.set_prepared_statement_cache_capacity(sqlite_readers::STATEMENT_CACHE);
+        sqlite_readers::prepare_once(&conn)?;
         schema::migrate(&mut conn)?;
         let root = path.parent().unwrap_or(Path::new(".")).join("blobs");
         let blobs = BlobStore::open(&root)
