@@ -139,14 +139,47 @@ pub(super) struct PushJob {
     pub device: DeviceId,
     /// The session's user.
     pub user: User,
-    /// The batch.
-    pub ops: Vec<Op>,
+    /// The batch, in the device's order.
+    ops: Vec<Op>,
+    /// Each op's JSON as stored, and its [`push::hash`].
+    texts: Vec<(String, String)>,
     /// When it reached the server.
     pub now: DateTime<Utc>,
     /// The server's clock plus the allowed skew.
     pub ceiling: DateTime<Utc>,
     /// Where its answer goes.
     pub reply: mpsc::Sender<Reply>,
+}
+
+impl PushJob {
+    /// A push to queue. Its ops are put in order and written out and
+    /// hashed here, on the caller's thread, not in the writer's turn that
+    /// every other push waits for.
+    pub fn new(
+        (device, user): (DeviceId, &User),
+        mut ops: Vec<Op>,
+        (now, ceiling): (DateTime<Utc>, DateTime<Utc>),
+        reply: mpsc::Sender<Reply>,
+    ) -> StoreResult<PushJob> {
+        ops.sort_by_key(|op| op.seq);
+        let texts = ops
+            .iter()
+            .map(|op| {
+                let json = serde_json::to_string(op)?;
+                let hash = push::hash(&json);
+                Ok((json, hash))
+            })
+            .collect::<StoreResult<_>>()?;
+        Ok(PushJob {
+            device,
+            user: user.clone(),
+            ops,
+            texts,
+            now,
+            ceiling,
+            reply,
+        })
+    }
 }
 
 /// What a queued push hears while it waits.
@@ -193,16 +226,10 @@ impl PushQueue {
         carry_out: impl Fn(Vec<PushJob>),
     ) -> StoreResult<PushResponse> {
         let (reply, answer) = mpsc::channel();
+        let job = PushJob::new((device, user), ops, (now, ceiling), reply)?;
         let mut lead = {
             let mut queue = self.lock();
-            queue.jobs.push(PushJob {
-                device,
-                user: user.clone(),
-                ops,
-                now,
-                ceiling,
-                reply,
-            });
+            queue.jobs.push(job);
             !std::mem::replace(&mut queue.leading, true)
         };
         loop {
@@ -303,7 +330,8 @@ fn push(tx: &dyn Db, rules: &Rules<'_>, epoch: u64, job: PushJob) -> StoreResult
     let PushJob {
         device,
         user,
-        mut ops,
+        ops,
+        texts,
         now,
         ..
     } = job;
@@ -316,12 +344,6 @@ fn push(tx: &dyn Db, rules: &Rules<'_>, epoch: u64, job: PushJob) -> StoreResult
         .ok_or_else(|| StoreError::NotFound(format!("device {device}")))?;
     let acked: u64 = row.get(0)?;
     let device_number: u32 = row.get(1)?;
-    ops.sort_by_key(|op| op.seq);
-    let jsons = ops
-        .iter()
-        .map(serde_json::to_string)
-        .collect::<Result<Vec<_>, _>>()?;
-    let hashes: Vec<String> = jsons.iter().map(|json| push::hash(json)).collect();
     let mut stored = BTreeMap::new();
     for op in ops.iter().filter(|op| op.seq <= acked) {
         if let Some(hash) = held_hash(tx, &device_key, op.seq)? {
@@ -330,14 +352,14 @@ fn push(tx: &dyn Db, rules: &Rules<'_>, epoch: u64, job: PushJob) -> StoreResult
     }
     let batch: Vec<Incoming<'_>> = ops
         .iter()
-        .zip(&hashes)
-        .map(|(op, hash)| Incoming { seq: op.seq, hash })
+        .zip(&texts)
+        .map(|(op, (_, hash))| Incoming { seq: op.seq, hash })
         .collect();
     let plan = plan::plan(&batch, acked, &stored);
     let received = ts(now);
     let mut touched = Touched::default();
     let mut quarantined = Vec::new();
-    for (((op, json), hash), step) in ops.iter().zip(&jsons).zip(&hashes).zip(&plan.steps) {
+    for ((op, (json, hash)), step) in ops.iter().zip(&texts).zip(&plan.steps) {
         let incoming = Received {
             device,
             op,
@@ -735,14 +757,13 @@ mod tests {
             .map(|op| {
                 let (reply, answer) = mpsc::channel();
                 answers.push(answer);
-                PushJob {
-                    device: op.device,
-                    user: user.clone(),
-                    ops: vec![op.clone()],
-                    now: Utc::now(),
-                    ceiling: Utc::now() + chrono::Duration::minutes(5),
+                PushJob::new(
+                    (op.device, &user),
+                    vec![op.clone()],
+                    (Utc::now(), Utc::now() + chrono::Duration::minutes(5)),
                     reply,
-                }
+                )
+                .expect("job")
             })
             .collect();
         store.push_group(jobs);
