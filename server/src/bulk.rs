@@ -22,9 +22,11 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError, mpsc};
 
 /// How far the bulk-read threads lower their priority below the writer's
-/// and the request threads', which then get about ten times their CPU
-/// share.
-pub const NICE: i32 = 10;
+/// and the request threads', which then get about three times their CPU
+/// share. At 10 (ten times) the pushes beside fifty pullers answered a
+/// little faster, but the pulls' slowest went past 100 ms in most runs
+/// (BENCHMARKS.md, session 11); at 5 both stayed under it in most runs.
+pub const NICE: i32 = 5;
 
 type Job = Box<dyn FnOnce() + Send>;
 
