@@ -31,12 +31,8 @@ pub const NICE: i32 = 5;
 type Job = Box<dyn FnOnce() + Send>;
 
 /// The queue the bulk-read threads take their work from.
-struct Pool {
-    jobs: Mutex<mpsc::Sender<Job>>,
-}
-
-fn pool() -> &'static Pool {
-    static POOL: OnceLock<Pool> = OnceLock::new();
+fn pool() -> &'static mpsc::Sender<Job> {
+    static POOL: OnceLock<mpsc::Sender<Job>> = OnceLock::new();
     POOL.get_or_init(|| {
         let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
         let (jobs, queue) = mpsc::channel::<Job>();
@@ -57,9 +53,7 @@ fn pool() -> &'static Pool {
                 })
                 .expect("start a bulk-read thread");
         }
-        Pool {
-            jobs: Mutex::new(jobs),
-        }
+        jobs
     })
 }
 
@@ -90,9 +84,6 @@ where
         let _ = answer.send(result);
     });
     pool()
-        .jobs
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
         .send(job)
         .map_err(|_| ApiError::internal("the bulk-read threads have stopped"))?;
     match answered.await {
