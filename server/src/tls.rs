@@ -332,6 +332,8 @@ pub async fn serve(
     });
     let served = axum_server::from_tcp_rustls(listener, config)
         .map_err(|e| format!("listen on {local}: {e}"))?
+        // See `without_nagle`: the same for HTTPS.
+        .map(|tls| tls.acceptor(axum_server::accept::NoDelayAcceptor::new()))
         .handle(handle)
         .serve(app.into_make_service_with_connect_info::<SocketAddr>())
         .await

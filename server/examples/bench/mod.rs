@@ -156,7 +156,7 @@ pub fn serve(store: Arc<dyn Store>) -> Result<(tokio::runtime::Runtime, String),
     let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
     let base = format!("http://{}", listener.local_addr()?);
     let app = server::app(server::state(store), None);
-    rt.spawn(async move { axum::serve(listener, app).await });
+    rt.spawn(async move { axum::serve(server::without_nagle(listener), app).await });
     Ok((rt, base))
 }
 

@@ -4,17 +4,22 @@ use super::responses::{AnyRole, Authenticated, JsonBody};
 use crate::auth::Session;
 use crate::error::{ApiError, ApiJson, ApiQuery, ErrorBody, blocking};
 use crate::state::AppState;
+use crate::store::PullWriter;
 use axum::Json;
+use axum::body::Body;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
+use bytes::Bytes;
 use chrono::Utc;
+use futures_util::StreamExt;
 use serde::Deserialize;
 use shared::id::CaseId;
 use shared::op::Op;
 use shared::personal_data::{Shown, Visibility, shown};
 use shared::wire::{PullResponse, PushRequest, PushResponse};
 use std::collections::HashMap;
+use tokio::sync::mpsc;
 
 /// The most ops one push may carry; a device sends a longer outbox in turns.
 pub const MAX_BATCH: usize = 2000;
@@ -67,6 +72,9 @@ pub async fn push(
     Ok(Json(answer))
 }
 
+/// About how many bytes of a pull page go out at a time.
+const PIECE: usize = 64 * 1024;
+
 /// Pull parameters.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -104,8 +112,13 @@ pub async fn pull(
     let store = state.store.clone();
     let scope = session.user.scope();
     let user = session.user.clone();
-    let body = crate::bulk::run(move || {
-        let mut page = store.pull(&scope, q.after, q.limit)?;
+    // The page goes out in pieces as the store reads it: the device
+    // receives the first ops while the rest are read. The channel is
+    // unbounded so that a slow device never holds a bulk-read thread or
+    // its snapshot; a page is at most a few megabytes.
+    let (pieces, mut received) = mpsc::unbounded_channel::<Result<Bytes, ApiError>>();
+    let failed = pieces.clone();
+    let read = crate::bulk::run(move || {
         let settings = store.config()?.settings;
         // What is shown may depend on the case (a department head sees the
         // phone of the cases they handle): decided once per case of the
@@ -113,31 +126,67 @@ pub async fn pull(
         let mut by_case: HashMap<CaseId, Shown> = HashMap::new();
         let depends_on_case =
             settings.personal_data.get(user.role) == Visibility::PhoneWhenHandling;
-        for pulled in &mut page.ops {
-            let id = pulled.case_id;
-            let visible = match by_case.get(&id) {
+        let mut json = PullWriter::default();
+        let mut piece = String::with_capacity(PIECE + PIECE / 4);
+        let end = store.pull(&scope, q.after, q.limit, &mut |op, case| {
+            let visible = match by_case.get(&op.case_id) {
                 Some(shown) => *shown,
                 None => {
                     // Only the case-dependent rule reads the case.
                     let case = if depends_on_case {
-                        store.case(id)?.map(|(_, case)| case)
+                        case(op.case_id)?
                     } else {
                         None
                     };
                     let s = shown(&settings, &user, case.as_ref());
-                    by_case.insert(id, s);
+                    by_case.insert(op.case_id, s);
                     s
                 }
             };
             // An op shown whole goes out as stored; only one to mask is
             // read and written again.
-            if !visible.all() {
-                let op: Op = serde_json::from_str(&pulled.json)?;
-                pulled.json = serde_json::to_string(&visible.op(&op))?;
+            if visible.all() {
+                json.op(&mut piece, op.server_seq, op.json);
+            } else {
+                let read: Op = serde_json::from_str(op.json)?;
+                let masked = serde_json::to_string(&visible.op(&read))?;
+                json.op(&mut piece, op.server_seq, &masked);
             }
+            if piece.len() >= PIECE {
+                let full = std::mem::replace(&mut piece, String::with_capacity(PIECE + PIECE / 4));
+                // A device that went away leaves the rest of the page
+                // unread by anyone, which costs only this read.
+                let _ = pieces.send(Ok(full.into()));
+            }
+            Ok(())
+        })?;
+        json.end(&mut piece, &end)?;
+        let _ = pieces.send(Ok(piece.into()));
+        Ok(())
+    });
+    tokio::spawn(async move {
+        if let Err(e) = read.await {
+            let _ = failed.send(Err(e));
         }
-        Ok(page.to_json()?)
-    })
-    .await?;
-    Ok(([(header::CONTENT_TYPE, "application/json")], body))
+    });
+    // A read that fails before its first piece answers with the error; one
+    // that fails later can only cut the answer short, which the device
+    // sees as a failed pull and asks again.
+    let first = match received.recv().await {
+        Some(Ok(first)) => first,
+        Some(Err(e)) => return Err(e),
+        None => return Err(ApiError::internal("a pull ended unanswered")),
+    };
+    let rest = futures_util::stream::unfold(received, |mut received| async move {
+        let piece = received.recv().await?;
+        Some((
+            piece.map_err(|e| std::io::Error::other(e.to_string())),
+            received,
+        ))
+    });
+    let body = futures_util::stream::once(async move { Ok(first) }).chain(rest);
+    Ok((
+        [(header::CONTENT_TYPE, "application/json")],
+        Body::from_stream(body),
+    ))
 }

@@ -103,7 +103,7 @@ impl Serve {
             tracing::info!(%local, data_dir = %data.data_dir.display(), "serving");
             println!("listening on http://{local}");
             axum::serve(
-                listener,
+                server::without_nagle(listener),
                 app.into_make_service_with_connect_info::<SocketAddr>(),
             )
             .with_graceful_shutdown(async {

@@ -12,7 +12,7 @@ use super::db::Db;
 use super::push_sql::{self, PushJob, PushQueue, Rules};
 use super::{
     AuditEntry, BlobRef, CaseFilter, CheckReport, Config, Credentials, DeviceClaim, NewUser,
-    PullPage, SessionRow, Store, StoreError, StoreResult, reports,
+    PullEnd, PullSink, SessionRow, Store, StoreError, StoreResult, reports,
 };
 use super::{accounts_sql, admin_sql, audit_sql, blobs_sql, cases_sql, pull_sql};
 use chrono::{DateTime, Utc};
@@ -177,8 +177,14 @@ impl<E: Engine> Store for E {
         self.read(cases_sql::read_epoch)
     }
 
-    fn pull(&self, scope: &Scope, after: i64, limit: u32) -> StoreResult<PullPage> {
-        self.snapshot(|tx| pull_sql::pull(tx, scope, after, limit))
+    fn pull(
+        &self,
+        scope: &Scope,
+        after: i64,
+        limit: u32,
+        each: &mut PullSink<'_>,
+    ) -> StoreResult<PullEnd> {
+        self.snapshot(|tx| pull_sql::pull(tx, scope, after, limit, each))
     }
 
     fn quarantine(&self) -> StoreResult<Vec<QuarantineEntry>> {

@@ -299,8 +299,15 @@ pub trait Store: reports::Reports + administration::Administration + Send + Sync
     ) -> StoreResult<PushResponse>;
     /// The server's epoch: it changes only when a backup is restored.
     fn epoch(&self) -> StoreResult<u64>;
-    /// The ops in `scope` after `after`, at most `limit`, and the config that changed.
-    fn pull(&self, scope: &Scope, after: i64, limit: u32) -> StoreResult<PullPage>;
+    /// The ops in `scope` after `after`, at most `limit`, each handed to
+    /// `each` as it is read; then the config that changed and the cursor.
+    fn pull(
+        &self,
+        scope: &Scope,
+        after: i64,
+        limit: u32,
+        each: &mut PullSink<'_>,
+    ) -> StoreResult<PullEnd>;
     /// The quarantine list.
     fn quarantine(&self) -> StoreResult<Vec<QuarantineEntry>>;
 
@@ -338,14 +345,21 @@ pub trait Store: reports::Reports + administration::Administration + Send + Sync
     fn check(&self) -> StoreResult<CheckReport>;
 }
 
-/// A page of pull as stored: each op still the JSON it was stored as (the
-/// op as the server accepted it), so that a reader who may see everything
-/// gets it passed through rather than decoded and encoded again.
-/// [`PullPage::to_json`] writes it as a `shared::wire::PullResponse`.
+/// Where a pull hands each op as it reads it, still the JSON it was stored
+/// as (the op as the server accepted it), so that a reader who may see
+/// everything gets it passed through rather than decoded and encoded
+/// again, and the first ops can be on their way to the device while the
+/// rest are read. The second argument reads a case in the same snapshot,
+/// for what depends on the case (masking).
+pub type PullSink<'a> = dyn FnMut(
+        &StoredOp<'_>,
+        &dyn Fn(CaseId) -> StoreResult<Option<shared::case::Case>>,
+    ) -> StoreResult<()>
+    + 'a;
+
+/// What a page of pull says after its ops.
 #[derive(Debug)]
-pub struct PullPage {
-    /// The ops after the cursor.
-    pub ops: Vec<StoredOp>,
+pub struct PullEnd {
     /// Configuration that changed after the cursor.
     pub config: Vec<ConfigItem>,
     /// The cursor to ask with next.
@@ -358,45 +372,55 @@ pub struct PullPage {
     pub deletions: Vec<PulledDeletion>,
 }
 
-/// An op of a [`PullPage`].
+/// An op of a page of pull, as read.
 #[derive(Debug)]
-pub struct StoredOp {
+pub struct StoredOp<'a> {
     /// The server-wide sequence number.
     pub server_seq: i64,
     /// The op's case, from its row: what masking decides by, without
     /// reading the op.
     pub case_id: CaseId,
     /// The op's JSON, as stored (one JSON object, written by the server).
-    pub json: String,
+    pub json: &'a str,
 }
 
-impl PullPage {
-    /// The page as the JSON of a `shared::wire::PullResponse`, with each
-    /// op's stored JSON copied in as it is.
-    pub fn to_json(&self) -> Result<String, serde_json::Error> {
+/// Writes a page of pull as the JSON of a `shared::wire::PullResponse`, an
+/// op at a time, each op's JSON copied in as it is.
+#[derive(Debug, Default)]
+pub struct PullWriter {
+    /// Whether an op has been written.
+    started: bool,
+}
+
+impl PullWriter {
+    /// Writes the next op to `out`: its sequence number and its JSON.
+    pub fn op(&mut self, out: &mut String, server_seq: i64, json: &str) {
+        out.push_str(if self.started { "," } else { "{\"ops\":[" });
+        self.started = true;
+        out.push_str("{\"server_seq\":");
+        out.push_str(itoa::Buffer::new().format(server_seq));
+        out.push_str(",\"op\":");
+        out.push_str(json);
+        out.push('}');
+    }
+
+    /// Writes what ends the page to `out`.
+    pub fn end(self, out: &mut String, end: &PullEnd) -> Result<(), serde_json::Error> {
         use std::fmt::Write;
-        let ops: usize = self.ops.iter().map(|o| o.json.len() + 32).sum();
-        let mut out = String::with_capacity(ops + 256);
-        out.push_str("{\"ops\":[");
-        for (i, op) in self.ops.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            // Writing to a String cannot fail.
-            let _ = write!(out, "{{\"server_seq\":{},\"op\":", op.server_seq);
-            out.push_str(&op.json);
-            out.push('}');
+        if !self.started {
+            out.push_str("{\"ops\":[");
         }
         out.push_str("],\"config\":");
-        out.push_str(&serde_json::to_string(&self.config)?);
+        out.push_str(&serde_json::to_string(&end.config)?);
+        // Writing to a String cannot fail.
         let _ = write!(
             out,
             ",\"cursor\":{},\"more\":{},\"epoch\":{},\"deletions\":",
-            self.cursor, self.more, self.epoch
+            end.cursor, end.more, end.epoch
         );
-        out.push_str(&serde_json::to_string(&self.deletions)?);
+        out.push_str(&serde_json::to_string(&end.deletions)?);
         out.push('}');
-        Ok(out)
+        Ok(())
     }
 }
 
@@ -441,21 +465,32 @@ mod tests {
     use shared::wire::{PullResponse, PulledOp};
 
     #[test]
+    fn an_empty_pull_page_is_written_as_a_pull_response() {
+        let end = PullEnd {
+            config: Vec::new(),
+            cursor: 0,
+            more: false,
+            epoch: 1,
+            deletions: Vec::new(),
+        };
+        let mut json = String::new();
+        PullWriter::default().end(&mut json, &end).unwrap();
+        let read: PullResponse = serde_json::from_str(&json).unwrap();
+        assert!(read.ops.is_empty());
+        assert_eq!((read.cursor, read.more, read.epoch), (0, false, 1));
+    }
+
+    #[test]
     fn a_pull_page_is_written_as_a_pull_response() {
         let mut fleet =
             shared::sim::Fleet::new(&[(Role::Staff, 0)], PropertyId(uuid::Uuid::from_u128(7)), 0);
         let now = "2026-03-02T01:00:00Z".parse().unwrap();
         let ops: Vec<Op> = (0..2).map(|i| fleet.register(0, now, i)).collect();
-        let page = PullPage {
-            ops: ops
-                .iter()
-                .enumerate()
-                .map(|(i, op)| StoredOp {
-                    server_seq: i as i64 + 1,
-                    case_id: op.case_id,
-                    json: serde_json::to_string(op).unwrap(),
-                })
-                .collect(),
+        let stored: Vec<String> = ops
+            .iter()
+            .map(|op| serde_json::to_string(op).unwrap())
+            .collect();
+        let end = PullEnd {
             config: vec![ConfigItem::Settings(Settings::default())],
             cursor: 3,
             more: true,
@@ -465,7 +500,13 @@ mod tests {
                 case_id: CaseId(uuid::Uuid::from_u128(9)),
             }],
         };
-        let read: PullResponse = serde_json::from_str(&page.to_json().unwrap()).unwrap();
+        let mut writer = PullWriter::default();
+        let mut json = String::new();
+        for (i, op) in stored.iter().enumerate() {
+            writer.op(&mut json, i as i64 + 1, op);
+        }
+        writer.end(&mut json, &end).unwrap();
+        let read: PullResponse = serde_json::from_str(&json).unwrap();
         assert_eq!(
             read,
             PullResponse {
@@ -477,11 +518,11 @@ mod tests {
                         op,
                     })
                     .collect(),
-                config: page.config.clone(),
+                config: end.config.clone(),
                 cursor: 3,
                 more: true,
                 epoch: 2,
-                deletions: page.deletions.clone(),
+                deletions: end.deletions.clone(),
             }
         );
     }

@@ -4,21 +4,27 @@
 //! `REPEATABLE READ` one), so the page and its cursor agree.
 
 use super::accounts_sql;
-use super::cases_sql::read_epoch;
 use super::config::{CALENDAR, CATEGORIES, PROPERTIES, SETTINGS, USERS, load_properties};
-use super::db::{Db, Row, Value};
+use super::db::{Db, Value};
 use super::filter_sql::scope_sql;
 use super::sqlite::parse_id;
-use super::{PullPage, StoreResult, StoredOp};
+use super::{PullEnd, PullSink, StoreResult, StoredOp, cases_sql};
 use shared::role::Scope;
 use shared::wire::{ConfigItem, PulledDeletion};
+use std::collections::VecDeque;
 
 /// The largest page a device may ask for.
 const MAX_PAGE: u32 = 5000;
 
-/// The ops in `scope` after `after`, at most `limit`, and the config that
-/// changed, read through `tx`.
-pub(super) fn pull(tx: &dyn Db, scope: &Scope, after: i64, limit: u32) -> StoreResult<PullPage> {
+/// The ops in `scope` after `after`, at most `limit`, each handed to `each`
+/// as it is read, and the config that changed, read through `tx`.
+pub(super) fn pull(
+    tx: &dyn Db,
+    scope: &Scope,
+    after: i64,
+    limit: u32,
+    each: &mut PullSink<'_>,
+) -> StoreResult<PullEnd> {
     let max: i64 = tx
         .query_one("SELECT value FROM counters WHERE name = 'server_seq'", &[])?
         .get(0)?;
@@ -27,67 +33,55 @@ pub(super) fn pull(tx: &dyn Db, scope: &Scope, after: i64, limit: u32) -> StoreR
     // Ops and deletions share the sequence: each is read up to one past
     // the page, then the two are merged in sequence order, so the page
     // (and its cursor) ends at the same place whichever kind fills it.
-    let query = |table: &str, columns: &str| -> StoreResult<Vec<Row>> {
-        let sql = format!(
+    let sql = |table: &str, columns: &str| {
+        format!(
             "SELECT server_seq, {columns} FROM {table} WHERE server_seq > ? AND {cond}
              ORDER BY server_seq LIMIT ?"
-        );
-        let mut values: Vec<Value<'_>> = vec![after.into()];
-        values.extend(args.iter().map(Value::from));
-        values.push(i64::from(limit + 1).into());
-        tx.query(&sql, &values)
+        )
     };
-    // Both read the case and one more column; a deletion has nothing
-    // more to say.
-    let op_rows = query("ops", "case_id, json")?;
-    let deletion_rows = query("deletions", "case_id, ''")?;
-    let mut ops = Vec::new();
-    let mut deletions = Vec::new();
-    let (mut op_rows, mut deletion_rows) = (
-        op_rows.into_iter().peekable(),
-        deletion_rows.into_iter().peekable(),
-    );
-    let seq = |row: Option<&Row>| row.map(|r| r.get::<i64>(0)).transpose();
-    let mut taken = 0;
-    let mut last = None;
-    let mut more = false;
-    loop {
-        let op_next = seq(op_rows.peek())?;
-        let deletion_next = seq(deletion_rows.peek())?;
-        let from_ops = match (op_next, deletion_next) {
-            (None, None) => break,
-            (Some(o), Some(d)) => o < d,
-            (o, _) => o.is_some(),
-        };
-        if taken == limit {
-            more = true;
-            break;
-        }
-        taken += 1;
-        let rows = if from_ops {
-            &mut op_rows
-        } else {
-            &mut deletion_rows
-        };
-        let Some(mut row) = rows.next() else {
-            break;
-        };
+    let mut values: Vec<Value<'_>> = vec![after.into()];
+    values.extend(args.iter().map(Value::from));
+    values.push(i64::from(limit + 1).into());
+    // Deletions are few and small: read at once.
+    let mut deletions_ahead = tx
+        .query(&sql("deletions", "case_id"), &values)?
+        .into_iter()
+        .map(|row| {
+            Ok(PulledDeletion {
+                server_seq: row.get(0)?,
+                case_id: parse_id(row.text(1)?)?,
+            })
+        })
+        .collect::<StoreResult<VecDeque<_>>>()?;
+    let case = |id| Ok(cases_sql::case(tx, id)?.map(|(_, case)| case));
+    let mut page = Taken {
+        limit,
+        count: 0,
+        last: None,
+        more: false,
+        deletions: Vec::new(),
+    };
+    // The ops stream: each is handed on from the row as read, never held.
+    tx.for_each_row(&sql("ops", "case_id, json"), &values, &mut |row| {
         let server_seq: i64 = row.get(0)?;
-        let case_id = parse_id(row.text(1)?)?;
-        if from_ops {
-            ops.push(StoredOp {
+        page.deletions_before(&mut deletions_ahead, server_seq);
+        if page.take(server_seq) {
+            let op = StoredOp {
                 server_seq,
-                case_id,
-                json: row.take_text(2)?,
-            });
-        } else {
-            deletions.push(PulledDeletion {
-                server_seq,
-                case_id,
-            });
+                case_id: parse_id(row.text(1)?)?,
+                json: row.text(2)?,
+            };
+            each(&op, &case)?;
         }
-        last = Some(server_seq);
-    }
+        Ok(())
+    })?;
+    page.deletions_before(&mut deletions_ahead, i64::MAX);
+    let Taken {
+        last,
+        more,
+        deletions,
+        ..
+    } = page;
     // A full page ends at its last item; a short page has seen
     // everything up to the sequence read in this same snapshot.
     let cursor = match (more, last) {
@@ -116,12 +110,49 @@ pub(super) fn pull(tx: &dyn Db, scope: &Scope, after: i64, limit: u32) -> StoreR
         };
         config.push(item);
     }
-    Ok(PullPage {
-        ops,
+    Ok(PullEnd {
         config,
         cursor,
         more,
-        epoch: read_epoch(tx)?,
+        epoch: cases_sql::read_epoch(tx)?,
         deletions,
     })
+}
+
+/// What a page has taken so far, in sequence order.
+struct Taken {
+    /// The most the page takes.
+    limit: u32,
+    /// How many ops and deletions it has taken.
+    count: u32,
+    /// The sequence number of the last taken.
+    last: Option<i64>,
+    /// Whether something was left for the next page.
+    more: bool,
+    /// The deletions taken.
+    deletions: Vec<PulledDeletion>,
+}
+
+impl Taken {
+    /// Takes the item at `server_seq` if the page has room for it; notes
+    /// that more wait if not.
+    fn take(&mut self, server_seq: i64) -> bool {
+        if self.count == self.limit {
+            self.more = true;
+            return false;
+        }
+        self.count += 1;
+        self.last = Some(server_seq);
+        true
+    }
+
+    /// Takes the deletions of `ahead` that come before `server_seq`.
+    fn deletions_before(&mut self, ahead: &mut VecDeque<PulledDeletion>, server_seq: i64) {
+        while let Some(deletion) = ahead.pop_front_if(|d| d.server_seq < server_seq) {
+            if !self.take(deletion.server_seq) {
+                return;
+            }
+            self.deletions.push(deletion);
+        }
+    }
 }

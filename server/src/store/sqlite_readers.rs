@@ -221,7 +221,13 @@ mod tests {
                 now,
                 now + chrono::Duration::days(1),
             );
-            let pulled = writer.pull(&Scope::All, 0, 100);
+            let mut ops = Vec::new();
+            let pulled = writer
+                .pull(&Scope::All, 0, 100, &mut |op, _| {
+                    ops.push(op.server_seq);
+                    Ok(())
+                })
+                .map(|end| (ops, end));
             let _ = send.send((pushed, pulled));
         });
         let (pushed, pulled) = answer
@@ -235,9 +241,9 @@ mod tests {
             pushed.quarantined
         );
         // Read-your-writes: the pull after the push's answer sees its op.
-        let pulled = pulled.expect("pull");
-        assert_eq!(pulled.ops.len(), 1);
-        assert_eq!(pulled.cursor, pulled.ops[0].server_seq);
+        let (ops, end) = pulled.expect("pull");
+        assert_eq!(ops.len(), 1);
+        assert_eq!(end.cursor, ops[0]);
 
         // The held read keeps its snapshot; a new one sees the push.
         assert_eq!(count(&snapshot), 0);
