@@ -93,6 +93,25 @@ where
     }
 }
 
+/// Starts a long read on the bulk-read threads without waiting for it:
+/// for a read that hands its result on as it goes (a pull page). `failed`
+/// hears of an error, or of a panic, after which the thread serves the
+/// next read.
+pub fn start<F, E>(read: F, failed: E) -> Result<(), ApiError>
+where
+    F: FnOnce() -> Result<(), StoreError> + Send + 'static,
+    E: FnOnce(ApiError) + Send + 'static,
+{
+    let job: Job = Box::new(move || match catch_unwind(AssertUnwindSafe(read)) {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => failed(e.into()),
+        Err(_) => failed(ApiError::internal("a read failed unexpectedly")),
+    });
+    pool()
+        .send(job)
+        .map_err(|_| ApiError::internal("the bulk-read threads have stopped"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,5 +146,46 @@ mod tests {
             assert!(failed.is_err());
         }
         assert_eq!(run(|| Ok(7)).await.expect("still served"), 7);
+    }
+
+    #[test]
+    fn a_started_read_reports_its_error_or_panic_and_the_threads_go_on() {
+        let (told, heard) = std::sync::mpsc::channel();
+        let on_failure = |told: std::sync::mpsc::Sender<_>| {
+            move |e: ApiError| {
+                let _ = told.send(Some(e.status()));
+            }
+        };
+        let done = told.clone();
+        start(
+            move || {
+                let _ = done.send(None);
+                Ok(())
+            },
+            on_failure(told.clone()),
+        )
+        .expect("started");
+        start(
+            || Err(StoreError::NotFound("case".into())),
+            on_failure(told.clone()),
+        )
+        .expect("started");
+        start(|| panic!("a bug in a read"), on_failure(told)).expect("started");
+        let mut heard: Vec<_> = (0..3)
+            .map(|_| {
+                heard
+                    .recv_timeout(std::time::Duration::from_secs(30))
+                    .expect("heard")
+            })
+            .collect();
+        heard.sort();
+        assert_eq!(
+            heard,
+            [
+                None,
+                Some(axum::http::StatusCode::NOT_FOUND),
+                Some(axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+            ]
+        );
     }
 }

@@ -118,57 +118,58 @@ pub async fn pull(
     // its snapshot; a page is at most a few megabytes.
     let (pieces, mut received) = mpsc::unbounded_channel::<Result<Bytes, ApiError>>();
     let failed = pieces.clone();
-    let read = crate::bulk::run(move || {
-        let settings = store.config()?.settings;
-        // What is shown may depend on the case (a department head sees the
-        // phone of the cases they handle): decided once per case of the
-        // page, from the case as the server folded it.
-        let mut by_case: HashMap<CaseId, Shown> = HashMap::new();
-        let depends_on_case =
-            settings.personal_data.get(user.role) == Visibility::PhoneWhenHandling;
-        let mut json = PullWriter::default();
-        let mut piece = String::with_capacity(PIECE + PIECE / 4);
-        let end = store.pull(&scope, q.after, q.limit, &mut |op, case| {
-            let visible = match by_case.get(&op.case_id) {
-                Some(shown) => *shown,
-                None => {
-                    // Only the case-dependent rule reads the case.
-                    let case = if depends_on_case {
-                        case(op.case_id)?
-                    } else {
-                        None
-                    };
-                    let s = shown(&settings, &user, case.as_ref());
-                    by_case.insert(op.case_id, s);
-                    s
+    crate::bulk::start(
+        move || {
+            let settings = store.config()?.settings;
+            // What is shown may depend on the case (a department head sees the
+            // phone of the cases they handle): decided once per case of the
+            // page, from the case as the server folded it.
+            let mut by_case: HashMap<CaseId, Shown> = HashMap::new();
+            let depends_on_case =
+                settings.personal_data.get(user.role) == Visibility::PhoneWhenHandling;
+            let mut json = PullWriter::default();
+            let mut piece = String::with_capacity(PIECE + PIECE / 4);
+            let end = store.pull(&scope, q.after, q.limit, &mut |op, case| {
+                let visible = match by_case.get(&op.case_id) {
+                    Some(shown) => *shown,
+                    None => {
+                        // Only the case-dependent rule reads the case.
+                        let case = if depends_on_case {
+                            case(op.case_id)?
+                        } else {
+                            None
+                        };
+                        let s = shown(&settings, &user, case.as_ref());
+                        by_case.insert(op.case_id, s);
+                        s
+                    }
+                };
+                // An op shown whole goes out as stored; only one to mask is
+                // read and written again.
+                if visible.all() {
+                    json.op(&mut piece, op.server_seq, op.json);
+                } else {
+                    let read: Op = serde_json::from_str(op.json)?;
+                    let masked = serde_json::to_string(&visible.op(&read))?;
+                    json.op(&mut piece, op.server_seq, &masked);
                 }
-            };
-            // An op shown whole goes out as stored; only one to mask is
-            // read and written again.
-            if visible.all() {
-                json.op(&mut piece, op.server_seq, op.json);
-            } else {
-                let read: Op = serde_json::from_str(op.json)?;
-                let masked = serde_json::to_string(&visible.op(&read))?;
-                json.op(&mut piece, op.server_seq, &masked);
-            }
-            if piece.len() >= PIECE {
-                let full = std::mem::replace(&mut piece, String::with_capacity(PIECE + PIECE / 4));
-                // A device that went away leaves the rest of the page
-                // unread by anyone, which costs only this read.
-                let _ = pieces.send(Ok(full.into()));
-            }
+                if piece.len() >= PIECE {
+                    let full =
+                        std::mem::replace(&mut piece, String::with_capacity(PIECE + PIECE / 4));
+                    // A device that went away leaves the rest of the page
+                    // unread by anyone, which costs only this read.
+                    let _ = pieces.send(Ok(full.into()));
+                }
+                Ok(())
+            })?;
+            json.end(&mut piece, &end)?;
+            let _ = pieces.send(Ok(piece.into()));
             Ok(())
-        })?;
-        json.end(&mut piece, &end)?;
-        let _ = pieces.send(Ok(piece.into()));
-        Ok(())
-    });
-    tokio::spawn(async move {
-        if let Err(e) = read.await {
+        },
+        move |e| {
             let _ = failed.send(Err(e));
-        }
-    });
+        },
+    )?;
     // A read that fails before its first piece answers with the error; one
     // that fails later can only cut the answer short, which the device
     // sees as a failed pull and asks again.
