@@ -6,6 +6,7 @@ mod common;
 use common::{Author, Client, Fixture, Server, push_body};
 use shared::op::Action;
 use std::collections::BTreeSet;
+use std::io::Read;
 use std::sync::{Arc, Barrier};
 
 #[test]
@@ -87,4 +88,87 @@ fn small_pages_while_others_push_miss_nothing_and_repeat_nothing() {
     let expected: BTreeSet<_> = made.iter().map(|(id, _)| *id).collect();
     assert_eq!(distinct, expected, "an op was missed");
     assert_eq!(seen_b.len(), 25 * 6, "staff_b sees exactly PB's ops");
+}
+
+/// A page large enough to go out in several pieces, pulled as a browser
+/// asks for it (compressed), arrives whole: every op, then the cursor.
+#[test]
+fn a_compressed_pull_of_a_page_in_many_pieces_arrives_whole() {
+    let fx = Fixture::new();
+    let server = Server::start(fx.data.path());
+    let (client, body) = Client::login(&server.base, "staff_a");
+    let mut author = Author::new(&body);
+    let dev = author.device;
+    let mut batch = Vec::new();
+    for c in 0..100 {
+        let reg = author.register(&fx.pa, &format!("第{c}号：夜间施工噪音，影响休息"));
+        let case = reg.case_id;
+        batch.push(reg);
+        for n in 0..9 {
+            batch.push(author.op(
+                case,
+                None,
+                Action::Note {
+                    note_kind: shared::case::NoteKind::General,
+                    text: format!("跟进记录 {n}：已联系施工方，约定整改时间"),
+                },
+            ));
+        }
+    }
+    let (status, answer) = client.post("/api/v1/sync/push", &push_body(dev, &batch));
+    assert_eq!(status, 200, "{answer}");
+    let token = client.token.clone().expect("logged in");
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    for encoding in ["gzip", "br", "identity"] {
+        let mut resp = agent
+            .get(format!(
+                "{}/api/v1/sync/pull?after=0&limit=5000",
+                server.base
+            ))
+            .header("Authorization", format!("Bearer {token}"))
+            .header("Accept-Encoding", encoding)
+            .call()
+            .expect("pull");
+        assert_eq!(resp.status().as_u16(), 200);
+        let sent = resp
+            .headers()
+            .get("content-encoding")
+            .map(|v| v.to_str().expect("ascii").to_string());
+        let wire = resp
+            .body_mut()
+            .with_config()
+            .limit(1 << 30)
+            .read_to_vec()
+            .expect("the whole answer, to its end");
+        let mut json = Vec::new();
+        match sent.as_deref() {
+            Some("gzip") => {
+                flate2::read::GzDecoder::new(&wire[..])
+                    .read_to_end(&mut json)
+                    .expect("whole gzip");
+            }
+            Some("br") => {
+                brotli::Decompressor::new(&wire[..], 4096)
+                    .read_to_end(&mut json)
+                    .expect("whole brotli");
+            }
+            None => json = wire.clone(),
+            Some(other) => panic!("unexpected encoding {other}"),
+        }
+        assert_eq!(sent.is_some(), encoding != "identity", "{encoding}");
+        assert!(
+            json.len() > 3 * 64 * 1024,
+            "the page spans several pieces: {} bytes",
+            json.len()
+        );
+        let page: shared::wire::PullResponse =
+            serde_json::from_slice(&json).expect("a whole pull response");
+        let pulled: Vec<_> = page.ops.iter().map(|p| p.op.id).collect();
+        let pushed: Vec<_> = batch.iter().map(|o| o.id).collect();
+        assert_eq!(pulled, pushed, "{encoding}");
+        assert!(!page.more);
+    }
 }

@@ -185,7 +185,10 @@ pub async fn pull(
             received,
         ))
     });
-    let body = futures_util::stream::once(async move { Ok(first) }).chain(rest);
+    // Fused: the compression layer polls its body once more after the end.
+    let body = futures_util::stream::once(async move { Ok(first) })
+        .chain(rest)
+        .fuse();
     Ok((
         [(header::CONTENT_TYPE, "application/json")],
         Body::from_stream(body),
