@@ -17,6 +17,7 @@ use chrono::Utc;
 use shared::case::{CaseKind, NoteKind};
 use shared::id::{CaseId, PropertyId, UserId};
 use shared::op::{Action, Op};
+use shared::wire::{PushRequest, PushResponse};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
@@ -208,7 +209,13 @@ fn push_all(base: &str, mut tablet: Tablet, property: PropertyId, count: u32) ->
                 },
             ));
         }
-        let body = serde_json::json!({ "device": tablet.login.device, "ops": ops });
+        // Written and read as the app's own types, not through
+        // `serde_json::Value`: the 200 simulated tablets share the server's
+        // two cores, and what they spend on themselves is not the server's.
+        let body = PushRequest {
+            device: tablet.login.device,
+            ops,
+        };
         let started = Instant::now();
         let answer = agent
             .post(format!("{base}/api/v1/sync/push"))
@@ -216,12 +223,11 @@ fn push_all(base: &str, mut tablet: Tablet, property: PropertyId, count: u32) ->
             .send_json(&body)
             .ok()
             .filter(|r| r.status() == 200)
-            .and_then(|mut r| r.body_mut().read_json::<serde_json::Value>().ok());
+            .and_then(|mut r| r.body_mut().read_json::<PushResponse>().ok());
         tally.times.push(started.elapsed());
-        let acked = answer.as_ref().is_some_and(|a| {
-            a["acked_seq"].as_u64() == Some(tablet.author.seq())
-                && a["quarantined"].as_array().is_some_and(Vec::is_empty)
-        });
+        let acked = answer
+            .as_ref()
+            .is_some_and(|a| a.acked_seq == tablet.author.seq() && a.quarantined.is_empty());
         if !acked {
             tally.errors += 1;
         }

@@ -15,15 +15,18 @@
 mod common;
 
 use chrono::{DateTime, Duration, Utc};
-use common::{Client, Fixture, Server, device_of, push_body, user_of};
+use common::{Author, Client, Fixture, Server, device_of, push_body, user_of};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
+use shared::case::NoteKind;
 use shared::fold::fold;
-use shared::op::Op;
+use shared::id::{CaseId, OpId};
+use shared::op::{Action, Op};
 use shared::sim::Fleet;
 use shared::wire::PullResponse;
 use std::collections::BTreeSet;
+use std::sync::{Arc, Barrier};
 
 struct Tablet {
     client: Client,
@@ -231,6 +234,87 @@ fn a_case_pushed_an_op_at_a_time_is_always_the_fold_of_its_ops() {
         "{} ops pushed one at a time, {late} of them after ops they sort before",
         held.len()
     );
+}
+
+/// Pushes from many devices at once: the writer carries them out in
+/// groups, and every push is answered with its own device's
+/// acknowledgement once it is stored, and every op is stored once, in its
+/// case.
+#[test]
+fn pushes_from_many_devices_at_once_are_each_answered_and_stored_once() {
+    const DEVICES: usize = 12;
+    const PUSHES: usize = 8;
+    const OPS_PER_PUSH: usize = 3;
+    let fx = Fixture::new();
+    let server = Server::start(fx.data.path());
+    let start = Arc::new(Barrier::new(DEVICES));
+    let pushers: Vec<_> = (0..DEVICES)
+        .map(|_| Client::login(&server.base, "staff_a"))
+        .map(|(client, login)| {
+            let start = start.clone();
+            let property = fx.pa.clone();
+            std::thread::spawn(move || {
+                let mut author = Author::new(&login);
+                let mut batch = vec![author.register(&property, "同时登记")];
+                let case = batch[0].case_id;
+                let mut sent = Vec::new();
+                start.wait();
+                for push in 0..PUSHES {
+                    while batch.len() < OPS_PER_PUSH {
+                        batch.push(author.op(
+                            case,
+                            None,
+                            Action::Note {
+                                note_kind: NoteKind::General,
+                                text: format!("记录 {push}"),
+                            },
+                        ));
+                    }
+                    let (status, answer) =
+                        client.post("/api/v1/sync/push", &push_body(author.device, &batch));
+                    assert_eq!(status, 200, "{answer}");
+                    assert_eq!(answer["acked_seq"].as_u64(), Some(author.seq), "{answer}");
+                    assert_eq!(answer["quarantined"], serde_json::json!([]), "{answer}");
+                    sent.extend(batch.drain(..).map(|op| op.id));
+                }
+                (case, sent)
+            })
+        })
+        .collect();
+    let sent: Vec<(CaseId, Vec<OpId>)> = pushers
+        .into_iter()
+        .map(|t| t.join().expect("a pusher failed"))
+        .collect();
+    let (reader, _) = Client::login(&server.base, "staff_a");
+    let mut pulled = Vec::new();
+    let mut after = 0;
+    loop {
+        let (status, page) = reader.get(&format!("/api/v1/sync/pull?after={after}&limit=1000"));
+        assert_eq!(status, 200, "{page}");
+        let page: PullResponse = serde_json::from_value(page).expect("page");
+        pulled.extend(page.ops.into_iter().map(|p| p.op.id));
+        after = page.cursor;
+        if !page.more {
+            break;
+        }
+    }
+    let stored: BTreeSet<OpId> = pulled.iter().copied().collect();
+    assert_eq!(stored.len(), pulled.len(), "an op is stored twice");
+    let expected: BTreeSet<OpId> = sent
+        .iter()
+        .flat_map(|(_, ids)| ids.iter().copied())
+        .collect();
+    assert_eq!(stored, expected);
+    for (case, ids) in &sent {
+        let (status, case) = reader.get(&format!("/api/v1/cases/{case}"));
+        assert_eq!(status, 200, "{case}");
+        let notes = case["notes"].as_array().map_or(0, Vec::len);
+        assert_eq!(
+            notes,
+            ids.len() - 1,
+            "every op but the registration is a note"
+        );
+    }
 }
 
 /// The simulated clock `by` later, but never so late that the fastest

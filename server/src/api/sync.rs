@@ -4,25 +4,32 @@ use super::responses::{AnyRole, Authenticated, JsonBody};
 use crate::auth::Session;
 use crate::error::{ApiError, ApiJson, ApiQuery, ErrorBody, blocking};
 use crate::state::AppState;
-use crate::store::PullWriter;
+use crate::store::{PullWriter, Store, StoreError, StoreResult};
 use axum::Json;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
 use bytes::Bytes;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use serde::Deserialize;
-use shared::id::CaseId;
+use shared::id::{CaseId, DeviceId};
 use shared::op::Op;
 use shared::personal_data::{Shown, Visibility, shown};
+use shared::role::User;
 use shared::wire::{PullResponse, PushRequest, PushResponse};
 use std::collections::HashMap;
-use tokio::sync::mpsc;
+use std::sync::Arc;
+use tokio::sync::{mpsc, oneshot};
 
 /// The most ops one push may carry; a device sends a longer outbox in turns.
 pub const MAX_BATCH: usize = 2000;
+
+/// The most ops a push queues on the request's own thread: writing out and
+/// hashing them takes a few microseconds each, less than handing the batch
+/// to a blocking thread and back, which under load waits for the scheduler.
+const INLINE_BATCH: usize = 50;
 
 /// Stores a batch of ops from the session's device.
 #[utoipa::path(post, path = "/api/v1/sync/push", request_body = PushRequest,
@@ -64,12 +71,37 @@ pub async fn push(
     let store = state.store.clone();
     let user = session.user.clone();
     let ceiling = state.clock_ceiling();
-    let answer =
-        blocking(move || store.push(req.device, &user, req.ops, Utc::now(), ceiling)).await?;
+    let inline = req.ops.len() <= INLINE_BATCH;
+    let queue = move || queue(store, req.device, &user, req.ops, ceiling);
+    let answer = if inline {
+        queue()?
+    } else {
+        blocking(queue).await?
+    };
+    let answer = answer
+        .await
+        .map_err(|_| StoreError::Internal("a push was dropped unanswered".into()))??;
     if !answer.quarantined.is_empty() {
         tracing::warn!(device = %session.device, count = answer.quarantined.len(), "ops quarantined");
     }
     Ok(Json(answer))
+}
+
+/// Queues a push, and if no one is carrying out pushes, starts doing so on
+/// a blocking thread, in one step: a request dropped between the two would
+/// leave the queue with no one to carry it out.
+fn queue(
+    store: Arc<dyn Store>,
+    device: DeviceId,
+    user: &User,
+    ops: Vec<Op>,
+    ceiling: DateTime<Utc>,
+) -> Result<oneshot::Receiver<StoreResult<PushResponse>>, StoreError> {
+    let queued = store.queue_push(device, user, ops, Utc::now(), ceiling)?;
+    if queued.lead {
+        tokio::task::spawn_blocking(move || store.carry_out_pushes());
+    }
+    Ok(queued.answer)
 }
 
 /// About how many bytes of a pull page go out at a time.

@@ -12,7 +12,7 @@ use super::db::Db;
 use super::push_sql::{self, PushJob, PushQueue, Rules};
 use super::{
     AuditEntry, BlobRef, CaseFilter, CheckReport, Config, Credentials, DeviceClaim, NewUser,
-    PullEnd, PullSink, SessionRow, Store, StoreError, StoreResult, reports,
+    PullEnd, PullSink, Queued, SessionRow, Store, StoreError, StoreResult, reports,
 };
 use super::{accounts_sql, admin_sql, audit_sql, blobs_sql, cases_sql, pull_sql};
 use chrono::{DateTime, Utc};
@@ -29,7 +29,7 @@ use shared::op::Op;
 use shared::property::Property;
 use shared::role::{Scope, User};
 use shared::settings::Settings;
-use shared::wire::{CaseSummary, Page, PushResponse};
+use shared::wire::{CaseSummary, Page};
 use std::path::Path;
 
 /// A database engine's store.
@@ -48,14 +48,18 @@ pub(super) trait Engine: reports::Reports + Send + Sync + 'static {
     fn push_queue(&self) -> &PushQueue;
 
     /// Carries out a group of pushes in one write transaction
-    /// (`push_sql::run_group`) and answers each once it committed.
+    /// (`push_sql::run_group`), or each alone if that fails, and answers
+    /// each once it committed (`push_sql::answer_group`).
     fn push_group(&self, jobs: Vec<PushJob>) {
-        push_sql::answer_group(jobs, |jobs| {
+        let run = |jobs: &[PushJob]| {
             self.write(|tx| {
                 let config = config::load_config(tx)?;
                 let properties = config::load_properties(tx)?;
                 push_sql::run_group(tx, &config, &properties, jobs)
             })
+        };
+        push_sql::answer_group(jobs, run, |job| {
+            run(std::slice::from_ref(job)).map(|mut answers| answers.remove(0))
         })
     }
 
@@ -159,18 +163,19 @@ impl<E: Engine> Store for E {
         self.write(|tx| config::put_config_json(tx, CALENDAR, json, audit))
     }
 
-    fn push(
+    fn queue_push(
         &self,
         device: DeviceId,
         user: &User,
         ops: Vec<Op>,
         now: DateTime<Utc>,
         ceiling: DateTime<Utc>,
-    ) -> StoreResult<PushResponse> {
-        self.push_queue()
-            .push(device, user, ops, (now, ceiling), |group| {
-                self.push_group(group)
-            })
+    ) -> StoreResult<Queued> {
+        self.push_queue().queue((device, user), ops, (now, ceiling))
+    }
+
+    fn carry_out_pushes(&self) {
+        self.push_queue().carry_out(|group| self.push_group(group))
     }
 
     fn epoch(&self) -> StoreResult<u64> {

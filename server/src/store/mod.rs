@@ -55,6 +55,8 @@ use shared::settings::Settings;
 use shared::wire::{CaseSummary, ConfigItem, Page, PulledDeletion, PushResponse};
 use std::path::Path;
 
+pub use push_sql::Queued;
+
 /// A storage failure. Constraint problems that a caller can fix are their
 /// own variants; everything else is `Internal` and is logged, never shown.
 #[derive(Debug, thiserror::Error)]
@@ -286,9 +288,22 @@ pub trait Store: reports::Reports + administration::Administration + Send + Sync
     fn put_calendar(&self, calendar: &Calendar, audit: &AuditEntry) -> StoreResult<()>;
 
     // Sync.
-    /// Stores a batch from `device` pushed by `user`, in one transaction.
-    /// Ops whose times are after `ceiling` (the server's clock plus the
-    /// allowed skew) are quarantined.
+    /// Queues a batch from `device` pushed by `user`, to be stored in one
+    /// transaction. Ops whose times are after `ceiling` (the server's clock
+    /// plus the allowed skew) are quarantined. If [`Queued::lead`], the
+    /// caller must start [`Store::carry_out_pushes`].
+    fn queue_push(
+        &self,
+        device: DeviceId,
+        user: &User,
+        ops: Vec<Op>,
+        now: DateTime<Utc>,
+        ceiling: DateTime<Utc>,
+    ) -> StoreResult<Queued>;
+    /// Carries out the queued pushes until none is left; blocks.
+    fn carry_out_pushes(&self);
+    /// Queues a batch ([`Store::queue_push`]), carries out the queue if no
+    /// one is, and waits for the answer.
     fn push(
         &self,
         device: DeviceId,
@@ -296,7 +311,16 @@ pub trait Store: reports::Reports + administration::Administration + Send + Sync
         ops: Vec<Op>,
         now: DateTime<Utc>,
         ceiling: DateTime<Utc>,
-    ) -> StoreResult<PushResponse>;
+    ) -> StoreResult<PushResponse> {
+        let queued = self.queue_push(device, user, ops, now, ceiling)?;
+        if queued.lead {
+            self.carry_out_pushes();
+        }
+        queued
+            .answer
+            .blocking_recv()
+            .map_err(|_| StoreError::Internal("a push was dropped unanswered".into()))?
+    }
     /// The server's epoch: it changes only when a backup is restored.
     fn epoch(&self) -> StoreResult<u64>;
     /// The ops in `scope` after `after`, at most `limit`, each handed to

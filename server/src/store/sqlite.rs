@@ -73,11 +73,11 @@ impl SqliteStore {
         // NORMAL is durable across process crashes in WAL mode; only an OS
         // crash or power loss could lose the last commits.
         conn.pragma_update(None, "synchronous", "NORMAL")?;
-        // A push runs in a savepoint of its own inside its group's
-        // transaction, and a savepoint keeps the first image of every page
-        // it changes in a statement journal, which SQLite spills to a
-        // temporary file past 64 KiB: a batch of a thousand ops touches
-        // more pages than that. In memory, the journal is never written.
+        // A statement that changes many rows inside a transaction (a
+        // migration's, a retention delete's) keeps the first image of
+        // every page it changes in a statement journal, which SQLite
+        // spills to a temporary file past 64 KiB. In memory, the journal
+        // is never written.
         conn.pragma_update(None, "temp_store", "MEMORY")?;
         // The checkpointer's thread copies the WAL back, not the writer's
         // commits (`sqlite_checkpoint.rs`).
