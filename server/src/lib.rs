@@ -10,7 +10,7 @@
 //! answer, [`tls`] is HTTPS (`server tls init`, `serve --tls-cert`) and
 //! [`proxy`] finds the client's address behind a trusted reverse proxy;
 //! [`bulk`] runs the long reads (pulls, statistics) below the writer's
-//! priority.
+//! priority, and [`listener`] is how the server takes connections.
 
 pub mod api;
 pub mod assets;
@@ -19,6 +19,7 @@ pub mod bulk;
 pub mod error;
 pub mod export;
 pub mod headers;
+pub mod listener;
 pub mod proxy;
 pub mod push;
 pub mod state;
@@ -76,22 +77,6 @@ pub fn state(store: Arc<dyn store::Store>) -> AppState {
         first_admin_file: None,
         trusted_proxies: Arc::default(),
     }
-}
-
-/// `listener` with Nagle's algorithm off on every connection it accepts. A
-/// pull page goes out in pieces as it is read, and with Nagle's algorithm
-/// on, a small piece sent after another waits for the device's delayed
-/// acknowledgement: 40 ms on Linux, for every page.
-pub fn without_nagle(
-    listener: tokio::net::TcpListener,
-) -> axum::serve::TapIo<tokio::net::TcpListener, fn(&mut tokio::net::TcpStream)> {
-    use axum::serve::ListenerExt;
-    fn no_delay(tcp: &mut tokio::net::TcpStream) {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::warn!("could not turn Nagle's algorithm off: {e}");
-        }
-    }
-    listener.tap_io(no_delay as fn(&mut tokio::net::TcpStream))
 }
 
 /// The whole application over plain HTTP: the API, `/healthz`, and the

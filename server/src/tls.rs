@@ -300,7 +300,9 @@ pub async fn serve(
                 key.display()
             )
         })?;
-    let listener = std::net::TcpListener::bind(addr).map_err(|e| format!("bind {addr}: {e}"))?;
+    let listener = crate::listener::listen(addr)
+        .and_then(|l| l.into_std())
+        .map_err(|e| format!("bind {addr}: {e}"))?;
     let local = listener.local_addr().map_err(|e| e.to_string())?;
     tracing::info!(%local, "serving HTTPS");
     println!("listening on https://{local}");
@@ -309,9 +311,8 @@ pub async fn serve(
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let redirector = match redirect {
         Some(redirect) => {
-            let plain = tokio::net::TcpListener::bind(redirect)
-                .await
-                .map_err(|e| format!("bind {redirect}: {e}"))?;
+            let plain =
+                crate::listener::listen(redirect).map_err(|e| format!("bind {redirect}: {e}"))?;
             let plain_local = plain.local_addr().map_err(|e| e.to_string())?;
             tracing::info!(%plain_local, "redirecting plain HTTP to HTTPS");
             println!("redirecting http://{plain_local} to https");

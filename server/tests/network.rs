@@ -158,7 +158,7 @@ fn hashed_files_are_immutable_and_the_rest_revalidates_by_etag() {
 // ---- API -------------------------------------------------------------------
 
 #[test]
-fn api_answers_are_compressed_except_xlsx() {
+fn api_answers_are_compressed_except_xlsx_and_short_ones() {
     let data = tempdir();
     add_admin(data.path());
     let server = Running::start(data.path(), &[], 1);
@@ -179,6 +179,16 @@ fn api_answers_are_compressed_except_xlsx() {
             plain.body.len()
         );
     }
+
+    // A short answer, like a push's, goes out as it is.
+    let short = fetch(
+        &server.url("/api/v1/no-such-endpoint"),
+        &[("accept-encoding", "br, gzip")],
+    );
+    assert_eq!(short.status, 404);
+    assert_eq!(short.header("content-encoding"), None);
+    assert!(short.body.len() < 1024, "{}", short.text());
+    assert!(serde_json::from_slice::<Value>(&short.body).is_ok());
 
     let token = login(&server, "admin");
     let auth = format!("Bearer {token}");

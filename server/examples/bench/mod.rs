@@ -153,10 +153,10 @@ pub fn data_dir(name: &str) -> PathBuf {
 /// the base URL.
 pub fn serve(store: Arc<dyn Store>) -> Result<(tokio::runtime::Runtime, String), Error> {
     let rt = tokio::runtime::Runtime::new()?;
-    let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
+    let listener = rt.block_on(async { server::listener::listen(([127, 0, 0, 1], 0).into()) })?;
     let base = format!("http://{}", listener.local_addr()?);
     let app = server::app(server::state(store), None);
-    rt.spawn(async move { axum::serve(server::without_nagle(listener), app).await });
+    rt.spawn(async move { axum::serve(server::listener::without_nagle(listener), app).await });
     Ok((rt, base))
 }
 

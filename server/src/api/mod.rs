@@ -31,7 +31,9 @@ use shared::wire::CLIENT_SCHEMA_HEADER;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tower_http::compression::CompressionLayer;
-use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
+use tower_http::compression::predicate::{
+    DefaultPredicate, NotForContentType, Predicate, SizeAbove,
+};
 use utoipa::OpenApi;
 
 /// The largest request body accepted (a push of a full outbox fits easily).
@@ -122,8 +124,17 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// Answers shorter than this go out as they are: a push's answer is about
+/// a hundred bytes, compressing it saves a few of them, and with brotli,
+/// which browsers ask for over HTTPS, setting up the encoder for every
+/// push raised the median push under load by about a quarter (the
+/// concurrency bench's 200 devices asking for brotli: p50 75–88 ms against
+/// 45–68 ms).
+const COMPRESS_FROM: u16 = 1024;
+
 /// Compresses answers (brotli or gzip, as the client accepts; `Vary:
-/// Accept-Encoding` either way) except XLSX and a case's ZIP bundle, which
+/// Accept-Encoding` either way) of [`COMPRESS_FROM`] bytes or more, or of
+/// an unknown length (a streamed pull page or CSV), except XLSX and a case's ZIP bundle, which
 /// are zips already and keep their `Content-Length` for progress. CSV exports are
 /// compressed as they stream: a tenth of the bytes, and the app counts what
 /// the browser has decompressed, against `X-Total-Rows`.
@@ -137,6 +148,7 @@ fn compression() -> CompressionLayer<impl Predicate> {
         .quality(tower_http::CompressionLevel::Precise(5))
         .compress_when(
             DefaultPredicate::new()
+                .and(SizeAbove::new(COMPRESS_FROM))
                 .and(NotForContentType::const_new(
                     "application/vnd.openxmlformats-officedocument",
                 ))

@@ -96,14 +96,13 @@ impl Serve {
         }
         let app = server::app(state, dist);
         runtime()?.block_on(async move {
-            let listener = tokio::net::TcpListener::bind(addr)
-                .await
-                .map_err(|e| format!("bind {addr}: {e}"))?;
+            let listener =
+                server::listener::listen(addr).map_err(|e| format!("bind {addr}: {e}"))?;
             let local = listener.local_addr().map_err(|e| e.to_string())?;
             tracing::info!(%local, data_dir = %data.data_dir.display(), "serving");
             println!("listening on http://{local}");
             axum::serve(
-                server::without_nagle(listener),
+                server::listener::without_nagle(listener),
                 app.into_make_service_with_connect_info::<SocketAddr>(),
             )
             .with_graceful_shutdown(async {
