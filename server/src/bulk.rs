@@ -59,13 +59,14 @@ fn pool() -> &'static mpsc::Sender<Job> {
 
 /// Lowers the calling thread's priority by [`NICE`]: on Linux the nice
 /// value is the thread's own. A failure leaves the thread as fast as the
-/// others, which is only less fair.
-fn lower_priority() {
+/// others, which is only less fair. The WAL's checkpointer lowers its own
+/// too (`store/sqlite_checkpoint.rs`).
+pub(crate) fn lower_priority() {
     // SAFETY: nice takes a plain integer and changes only the calling
     // thread's scheduling.
     let failed = unsafe { libc::nice(NICE) } == -1;
     if failed {
-        tracing::warn!("could not lower the priority of a bulk-read thread");
+        tracing::warn!("could not lower the priority of a background thread");
     }
 }
 

@@ -30,8 +30,8 @@ use std::sync::{Mutex, MutexGuard};
 pub struct SqliteStore {
     /// The one connection that writes.
     conn: Mutex<Connection>,
-    /// Pushes waiting for the writer, carried out together by the push
-    /// that leads next.
+    /// Pushes waiting for the writer, carried out a group at a time
+    /// (`push_sql::PushQueue`).
     pushes: PushQueue,
     /// The read-only connections.
     readers: Readers,
