@@ -4,7 +4,7 @@ use super::responses::{AnyRole, Authenticated, JsonBody};
 use crate::auth::Session;
 use crate::error::{ApiError, ApiJson, ApiQuery, ErrorBody, blocking};
 use crate::state::AppState;
-use crate::store::{PullWriter, Store, StoreError, StoreResult};
+use crate::store::{Answer, PullWriter, Store, StoreError};
 use axum::Json;
 use axum::body::Body;
 use axum::extract::State;
@@ -21,7 +21,7 @@ use shared::role::User;
 use shared::wire::{PullResponse, PushRequest, PushResponse};
 use std::collections::HashMap;
 use std::sync::Arc;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 
 /// The most ops one push may carry; a device sends a longer outbox in turns.
 pub const MAX_BATCH: usize = 2000;
@@ -78,9 +78,7 @@ pub async fn push(
     } else {
         blocking(queue).await?
     };
-    let answer = answer
-        .await
-        .map_err(|_| StoreError::Internal("a push was dropped unanswered".into()))??;
+    let answer = answer.wait().await?;
     if !answer.quarantined.is_empty() {
         tracing::warn!(device = %session.device, count = answer.quarantined.len(), "ops quarantined");
     }
@@ -96,7 +94,7 @@ fn queue(
     user: &User,
     ops: Vec<Op>,
     ceiling: DateTime<Utc>,
-) -> Result<oneshot::Receiver<StoreResult<PushResponse>>, StoreError> {
+) -> Result<Answer, StoreError> {
     let queued = store.queue_push(device, user, ops, Utc::now(), ceiling)?;
     if queued.lead {
         tokio::task::spawn_blocking(move || store.carry_out_pushes());

@@ -55,7 +55,7 @@ use shared::settings::Settings;
 use shared::wire::{CaseSummary, ConfigItem, Page, PulledDeletion, PushResponse};
 use std::path::Path;
 
-pub use push_sql::Queued;
+pub use push_sql::{Answer, Queued};
 
 /// A storage failure. Constraint problems that a caller can fix are their
 /// own variants; everything else is `Internal` and is logged, never shown.
@@ -316,10 +316,7 @@ pub trait Store: reports::Reports + administration::Administration + Send + Sync
         if queued.lead {
             self.carry_out_pushes();
         }
-        queued
-            .answer
-            .blocking_recv()
-            .map_err(|_| StoreError::Internal("a push was dropped unanswered".into()))?
+        queued.answer.wait_blocking()
     }
     /// The server's epoch: it changes only when a backup is restored.
     fn epoch(&self) -> StoreResult<u64>;

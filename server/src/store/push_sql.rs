@@ -190,11 +190,31 @@ impl PushJob {
 /// A push queued for the writer ([`Store::queue_push`](super::Store::queue_push)).
 pub struct Queued {
     /// Its answer, sent once the transaction that holds it committed.
-    pub answer: oneshot::Receiver<StoreResult<PushResponse>>,
+    pub answer: Answer,
     /// No one was carrying out pushes when it queued: the caller must start
     /// [`Store::carry_out_pushes`](super::Store::carry_out_pushes) on a
     /// thread that may block.
     pub lead: bool,
+}
+
+/// Where a queued push's answer comes.
+pub struct Answer(oneshot::Receiver<StoreResult<PushResponse>>);
+
+impl Answer {
+    /// Waits for the answer.
+    pub async fn wait(self) -> StoreResult<PushResponse> {
+        self.0.await.map_err(unanswered)?
+    }
+
+    /// Waits for the answer, blocking the thread: not on an async one.
+    pub fn wait_blocking(self) -> StoreResult<PushResponse> {
+        self.0.blocking_recv().map_err(unanswered)?
+    }
+}
+
+/// The thread carrying the push out panicked before it answered ([`Unwind`]).
+fn unanswered(_: oneshot::error::RecvError) -> StoreError {
+    StoreError::Internal("a push was dropped unanswered".into())
 }
 
 /// The pushes waiting for the writer, and whether a thread is carrying
@@ -243,7 +263,10 @@ impl PushQueue {
         let mut queue = self.lock();
         queue.jobs.push(job);
         let lead = !std::mem::replace(&mut queue.leading, true);
-        Ok(Queued { answer, lead })
+        Ok(Queued {
+            answer: Answer(answer),
+            lead,
+        })
     }
 
     /// Hands every push queued by now to `carry_out` (which answers each),
