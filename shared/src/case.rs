@@ -698,7 +698,7 @@ pub struct Case {
     /// The workflow state.
     pub state: CaseState,
     /// The initial assessment.
-    pub assessment: Option<Assessment>,
+    pub assessment: Option<Box<Assessment>>,
     /// The current assignee.
     pub assignee: Option<Assignee>,
     /// Every assignment and transfer.
@@ -706,11 +706,11 @@ pub struct Case {
     /// Investigation notes.
     pub notes: Vec<Note>,
     /// The current solution.
-    pub solution: Option<Solution>,
+    pub solution: Option<Box<Solution>>,
     /// Every approval decision.
     pub approvals: Vec<ApprovalRecord>,
     /// The latest resolution.
-    pub resolution: Option<Resolution>,
+    pub resolution: Option<Box<Resolution>>,
     /// Every follow-up.
     pub follow_ups: Vec<FollowUp>,
     /// How many times the case was reopened.
@@ -720,11 +720,11 @@ pub struct Case {
     /// Every extension.
     pub extensions: Vec<Extension>,
     /// The suggestion's outcome.
-    pub suggestion: Option<SuggestionOutcome>,
+    pub suggestion: Option<Box<SuggestionOutcome>>,
     /// The withdrawal.
-    pub withdrawal: Option<Withdrawal>,
+    pub withdrawal: Option<Box<Withdrawal>>,
     /// The closure.
-    pub closure: Option<Closure>,
+    pub closure: Option<Box<Closure>>,
     /// Attachments.
     pub attachments: Vec<Attachment>,
     /// Deadline clocks that have started.

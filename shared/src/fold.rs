@@ -472,7 +472,7 @@ impl Folder<'_> {
                 changes.push(change("severity", None, Some(severity.code().into())));
                 changes.push(change("urgent", None, Some(urgent.to_string())));
                 changes.push(change("validity", None, Some(validity.code().into())));
-                case.assessment = Some(Assessment {
+                case.assessment = Some(Box::new(Assessment {
                     severity: *severity,
                     urgent: *urgent,
                     validity: *validity,
@@ -480,7 +480,7 @@ impl Folder<'_> {
                     respondent: respondent.clone(),
                     respondent_department: respondent_department.clone(),
                     stamp: st,
-                });
+                }));
                 for (field, value) in [
                     ("respondent", respondent),
                     ("respondent_department", respondent_department),
@@ -546,7 +546,7 @@ impl Folder<'_> {
                     None,
                     Some(crate::compensation::format_yuan(*compensation_fen)),
                 ));
-                case.solution = Some(Solution {
+                case.solution = Some(Box::new(Solution {
                     measures: measures.clone(),
                     responsible: responsible.clone(),
                     planned_date: *planned_date,
@@ -558,7 +558,7 @@ impl Folder<'_> {
                     },
                     approver_role: needs_approval.then(|| limits.required_role(*compensation_fen)),
                     stamp: st,
-                });
+                }));
             }
             Action::Approve { approved, comment } => {
                 let amount = case.solution.as_ref().map_or(0, |s| s.compensation_fen);
@@ -599,7 +599,7 @@ impl Folder<'_> {
                 }
                 marks.follow_up_clock = Some((at, None));
                 changes.push(change("result", None, Some(result.clone())));
-                case.resolution = Some(Resolution {
+                case.resolution = Some(Box::new(Resolution {
                     result: result.clone(),
                     feedback_method: *feedback_method,
                     feedback_at,
@@ -607,7 +607,7 @@ impl Folder<'_> {
                     feedback_note: String::new(),
                     feedback_by: None,
                     stamp: st,
-                });
+                }));
             }
             Action::Feedback { method, note } => {
                 if let Some((_, told @ None)) = marks.first_resolution.as_mut() {
@@ -684,10 +684,10 @@ impl Folder<'_> {
             }
             Action::Withdraw { reason } => {
                 changes.push(change("withdraw_reason", None, Some(reason.clone())));
-                case.withdrawal = Some(Withdrawal {
+                case.withdrawal = Some(Box::new(Withdrawal {
                     reason: reason.clone(),
                     stamp: st,
-                });
+                }));
             }
             Action::Close {
                 corrective_action,
@@ -700,22 +700,22 @@ impl Folder<'_> {
                         Some(corrective_action.clone()),
                     ));
                 }
-                case.closure = Some(Closure {
+                case.closure = Some(Box::new(Closure {
                     corrective_action: corrective_action.clone(),
                     verification: verification.clone(),
                     stamp: st,
-                });
+                }));
             }
             Action::Decide { accepted, reason } => {
                 first(&mut marks.replied, at);
                 changes.push(change("accepted", None, Some(accepted.to_string())));
-                case.suggestion = Some(SuggestionOutcome {
+                case.suggestion = Some(Box::new(SuggestionOutcome {
                     accepted: *accepted,
                     reason: reason.clone(),
                     plan: None,
                     publish_on: None,
                     stamp: st,
-                });
+                }));
             }
             Action::PlanImprovement { plan, publish_on } => {
                 changes.push(change("plan", None, Some(plan.clone())));
@@ -731,7 +731,7 @@ impl Folder<'_> {
             } => {
                 first(&mut marks.replied, at);
                 changes.push(change("answer", None, Some(answer.clone())));
-                case.resolution = Some(Resolution {
+                case.resolution = Some(Box::new(Resolution {
                     result: answer.clone(),
                     feedback_method: *method,
                     feedback_at: Some(at),
@@ -739,7 +739,7 @@ impl Folder<'_> {
                     feedback_note: String::new(),
                     feedback_by: None,
                     stamp: st,
-                });
+                }));
             }
             Action::Attach {
                 id,

@@ -348,7 +348,7 @@ mod tests {
     }
 
     fn propose(case: &mut Case, yuan: i64) {
-        case.solution = Some(Solution {
+        case.solution = Some(Box::new(Solution {
             measures: "更换门禁".into(),
             responsible: "李工".into(),
             planned_date: None,
@@ -356,7 +356,7 @@ mod tests {
             approval: ApprovalState::Pending,
             approver_role: None,
             stamp: stamp(case, Role::DepartmentHead),
-        });
+        }));
         case.state = CaseState::SolutionProposed;
     }
 
@@ -511,7 +511,7 @@ mod tests {
     }
 
     fn assess(case: &mut Case, severity: Severity) {
-        case.assessment = Some(Assessment {
+        case.assessment = Some(Box::new(Assessment {
             severity,
             urgent: false,
             validity: Validity::Valid,
@@ -519,7 +519,7 @@ mod tests {
             respondent: String::new(),
             respondent_department: String::new(),
             stamp: stamp(case, Role::Manager),
-        });
+        }));
         case.state = CaseState::Assessed;
     }
 

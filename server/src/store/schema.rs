@@ -533,7 +533,7 @@ mod tests {
         };
         let open = fold(0);
         let mut closed = fold(1);
-        closed.resolution = Some(Resolution {
+        closed.resolution = Some(Box::new(Resolution {
             result: "fixed".into(),
             feedback_method: ContactMethod::Phone,
             feedback_at: None,
@@ -541,7 +541,7 @@ mod tests {
             feedback_note: String::new(),
             feedback_by: None,
             stamp: closed.registered.clone(),
-        });
+        }));
         closed.state = CaseState::Closed;
         [open, closed]
     }

@@ -273,7 +273,7 @@ mod tests {
         let row = CaseRow::of(&case);
         assert!(row.open && !row.completed && !row.valid_complaint);
         assert_eq!(row.summary, case.registration.content);
-        case.resolution = Some(Resolution {
+        case.resolution = Some(Box::new(Resolution {
             result: "done".into(),
             feedback_method: ContactMethod::Phone,
             feedback_at: None,
@@ -281,7 +281,7 @@ mod tests {
             feedback_note: String::new(),
             feedback_by: None,
             stamp: case.registered.clone(),
-        });
+        }));
         let completed = |state| {
             let mut c = case.clone();
             c.state = state;
@@ -294,7 +294,7 @@ mod tests {
             );
             assert_eq!(completed(state), finished, "{state:?}");
         }
-        case.assessment = Some(Assessment {
+        case.assessment = Some(Box::new(Assessment {
             severity: Severity::Major,
             urgent: true,
             validity: Validity::Valid,
@@ -302,7 +302,7 @@ mod tests {
             respondent: String::new(),
             respondent_department: String::new(),
             stamp: case.registered.clone(),
-        });
+        }));
         case.state = CaseState::Withdrawn;
         let row = CaseRow::of(&case);
         assert!(!row.open && row.valid_complaint && row.urgent);
