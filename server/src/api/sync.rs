@@ -97,9 +97,22 @@ fn queue(
 ) -> Result<Answer, StoreError> {
     let queued = store.queue_push(device, user, ops, Utc::now(), ceiling)?;
     if queued.lead {
-        tokio::task::spawn_blocking(move || store.carry_out_pushes());
+        let lead = Lead(store);
+        tokio::task::spawn_blocking(move || drop(lead));
     }
     Ok(queued.answer)
+}
+
+/// The lead of the push queue: carries out the queued pushes when dropped.
+/// That is on the blocking thread it is sent to, or, when the runtime is
+/// shutting down and drops that task unstarted, wherever it is dropped:
+/// either way no queued push is left with no one to carry it out.
+struct Lead(Arc<dyn Store>);
+
+impl Drop for Lead {
+    fn drop(&mut self) {
+        self.0.carry_out_pushes();
+    }
 }
 
 /// About how many bytes of a pull page go out at a time.
@@ -223,4 +236,52 @@ pub async fn pull(
         [(header::CONTENT_TYPE, "application/json")],
         Body::from_stream(body),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::queue;
+    use crate::store::sqlite::SqliteStore;
+    use crate::store::{Store, StoreError};
+    use chrono::Utc;
+    use shared::id::{DeviceId, UserId};
+    use shared::role::{Role, User};
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    #[test]
+    fn a_push_queued_while_the_runtime_shuts_down_is_still_carried_out() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store: Arc<dyn Store> =
+            Arc::new(SqliteStore::open(&dir.path().join("cases.db")).expect("open"));
+        let user = User {
+            id: UserId(uuid::Uuid::now_v7()),
+            login: "staff".into(),
+            display_name: "员工".into(),
+            role: Role::Staff,
+            properties: Vec::new(),
+            department: None,
+            active: true,
+        };
+        // A runtime shutting down drops a blocking task it has not started.
+        let runtime = tokio::runtime::Runtime::new().expect("runtime");
+        let handle = runtime.handle().clone();
+        runtime.shutdown_background();
+        let _inside = handle.enter();
+        let device = DeviceId(uuid::Uuid::now_v7());
+        // The server's state holds the store too, and keeps it open.
+        let _state = store.clone();
+        let answer = queue(store, device, &user, Vec::new(), Utc::now()).expect("queued");
+        let (sent, received) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = sent.send(answer.wait_blocking());
+        });
+        // Not a timing: without a thread carrying the queue out, the
+        // answer never comes.
+        let answer = received
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the queued push was carried out");
+        // The device is unknown to the store; what counts is the answer.
+        assert!(matches!(answer, Err(StoreError::NotFound(_))), "{answer:?}");
+    }
 }

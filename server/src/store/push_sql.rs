@@ -32,6 +32,7 @@ use shared::property::Property;
 use shared::role::User;
 use shared::wire::{PushResponse, QuarantineNotice};
 use std::collections::BTreeMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Mutex, MutexGuard};
 use tokio::sync::oneshot;
 
@@ -296,8 +297,9 @@ impl PushQueue {
 /// Answers every push of a group: first all of them in one transaction
 /// (`together`), and if that fails, each in a transaction of its own
 /// (`alone`), so that a push that fails (a device the server does not
-/// know, a database error) is answered with its own failure and the others
-/// are still stored.
+/// know, a database error, a panic) is answered with its own failure and
+/// the others are still stored. Each push carried out alone is answered at
+/// once, without waiting for the ones after it.
 ///
 /// Not a savepoint for each push inside the group's transaction: SQLite
 /// then copies the first image of every page a push changes into a
@@ -308,15 +310,38 @@ pub(super) fn answer_group(
     together: impl FnOnce(&[PushJob]) -> StoreResult<Vec<PushResponse>>,
     alone: impl Fn(&PushJob) -> StoreResult<PushResponse>,
 ) {
-    let answers: Vec<StoreResult<PushResponse>> = match together(&jobs) {
+    let answers: Vec<StoreResult<PushResponse>> = match unpanicked(|| together(&jobs)) {
         Ok(answers) => answers.into_iter().map(Ok).collect(),
         Err(e) if jobs.len() == 1 => vec![Err(e)],
-        Err(_) => jobs.iter().map(alone).collect(),
+        Err(_) => {
+            for job in jobs {
+                let answer = unpanicked(|| alone(&job));
+                // A caller that gave up waiting has no one to tell.
+                let _ = job.reply.send(answer);
+            }
+            return;
+        }
     };
     for (job, answer) in jobs.into_iter().zip(answers) {
-        // A caller that gave up waiting has no one to tell.
         let _ = job.reply.send(answer);
     }
+}
+
+/// Runs `work`, a panic in it becoming its error: a push that trips over a
+/// bug is answered with that error, and the pushes grouped with it are
+/// carried out without it. The transaction it ran in rolls back as the
+/// panic unwinds.
+fn unpanicked<T>(work: impl FnOnce() -> StoreResult<T>) -> StoreResult<T> {
+    catch_unwind(AssertUnwindSafe(work)).unwrap_or_else(|panic| {
+        let why = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        Err(StoreError::Internal(format!(
+            "the push could not be carried out: {why}"
+        )))
+    })
 }
 
 /// Carries out a group of pushes in the open write transaction `tx`, one
@@ -692,6 +717,7 @@ mod tests {
     use chrono::Utc;
     use shared::id::{CaseId, DeviceId, OpId};
     use shared::op::Action;
+    use shared::wire::PushResponse;
     use tokio::sync::oneshot;
 
     /// The fold state stored for `case`: the configuration stamp and the
@@ -796,5 +822,104 @@ mod tests {
         for (op, kept) in pushes.iter().zip([true, false, true]) {
             assert_eq!(store.case(op.case_id).expect("read").is_some(), kept);
         }
+    }
+
+    /// Three pushes of three new devices' registrations, and where each
+    /// one's answer comes.
+    fn three_jobs(
+        dir: &std::path::Path,
+    ) -> (
+        Vec<PushJob>,
+        Vec<oneshot::Receiver<super::StoreResult<PushResponse>>>,
+    ) {
+        let (store, property, user) = store_with_staff(dir);
+        let mut answers = Vec::new();
+        let jobs = (0..3)
+            .map(|_| {
+                let (tablet, number) = device(&store, &user);
+                let (reply, answer) = oneshot::channel();
+                answers.push(answer);
+                PushJob::new(
+                    (tablet, &user),
+                    vec![register(&property, &user, tablet, number)],
+                    (Utc::now(), Utc::now() + chrono::Duration::minutes(5)),
+                    reply,
+                )
+                .expect("job")
+            })
+            .collect();
+        (jobs, answers)
+    }
+
+    fn acked(seq: u64) -> PushResponse {
+        PushResponse {
+            acked_seq: seq,
+            expected_seq: None,
+            quarantined: Vec::new(),
+            epoch: 0,
+        }
+    }
+
+    #[test]
+    fn a_push_that_panics_fails_alone_and_the_others_are_answered() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (jobs, answers) = three_jobs(dir.path());
+        let poison = jobs[1].device;
+        super::answer_group(
+            jobs,
+            |_| panic!("a bug in a group"),
+            |job| {
+                if job.device == poison {
+                    panic!("a bug in this push");
+                }
+                Ok(acked(7))
+            },
+        );
+        let answers: Vec<_> = answers
+            .into_iter()
+            .map(|a| a.blocking_recv().expect("answered"))
+            .collect();
+        assert_eq!(answers[0].as_ref().map(|a| a.acked_seq).ok(), Some(7));
+        assert!(
+            matches!(&answers[1], Err(StoreError::Internal(why)) if why.contains("a bug in this push")),
+            "{:?}",
+            answers[1]
+        );
+        assert_eq!(answers[2].as_ref().map(|a| a.acked_seq).ok(), Some(7));
+    }
+
+    #[test]
+    fn pushes_carried_out_alone_are_each_answered_before_the_next_runs() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (jobs, answers) = three_jobs(dir.path());
+        let order: Vec<DeviceId> = jobs.iter().map(|j| j.device).collect();
+        let answers = std::sync::Mutex::new(answers);
+        // Checked after: a failed assertion inside `alone` would be caught
+        // as that push's panic.
+        let kept_waiting = std::sync::atomic::AtomicBool::new(false);
+        super::answer_group(
+            jobs,
+            |_| Err(StoreError::Internal("the group failed".into())),
+            |job| {
+                let at = order.iter().position(|d| *d == job.device).expect("a job");
+                if at > 0 && answers.lock().expect("answers")[at - 1].try_recv().is_err() {
+                    kept_waiting.store(true, std::sync::atomic::Ordering::SeqCst);
+                }
+                Ok(acked(1))
+            },
+        );
+        assert!(
+            !kept_waiting.load(std::sync::atomic::Ordering::SeqCst),
+            "a push carried out alone waited for the next one's answer"
+        );
+        let mut answers = answers.into_inner().expect("answers");
+        assert_eq!(
+            answers[2]
+                .try_recv()
+                .ok()
+                .and_then(Result::ok)
+                .map(|a| a.acked_seq),
+            Some(1)
+        );
     }
 }
