@@ -48,18 +48,28 @@ pub(super) trait Engine: reports::Reports + Send + Sync + 'static {
     fn push_queue(&self) -> &PushQueue;
 
     /// Carries out a group of pushes in one write transaction
-    /// (`push_sql::run_group`), or each alone if that fails, and answers
-    /// each once it committed (`push_sql::answer_group`).
+    /// (`push_sql::run_group`), or each alone if that fails once begun, and
+    /// answers each once it committed (`push_sql::answer_group`). Whether
+    /// the transaction began is what tells a failure of the database from
+    /// one of a push.
     fn push_group(&self, jobs: Vec<PushJob>) {
         let run = |jobs: &[PushJob]| {
+            let begun = std::cell::Cell::new(false);
             self.write(|tx| {
+                begun.set(true);
                 let config = config::load_config(tx)?;
                 let properties = config::load_properties(tx)?;
                 push_sql::run_group(tx, &config, &properties, jobs)
             })
+            .map_err(|e| match begun.get() {
+                true => push_sql::Failed::Begun(e),
+                false => push_sql::Failed::Unbegun(e),
+            })
         };
         push_sql::answer_group(jobs, run, |job| {
-            run(std::slice::from_ref(job)).map(|mut answers| answers.remove(0))
+            run(std::slice::from_ref(job))
+                .map(|mut answers| answers.remove(0))
+                .map_err(push_sql::Failed::into_error)
         })
     }
 

@@ -59,7 +59,7 @@ pub use push_sql::{Answer, Queued};
 
 /// A storage failure. Constraint problems that a caller can fix are their
 /// own variants; everything else is `Internal` and is logged, never shown.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     /// A unique value (login, property code…) is taken.
     #[error("already exists: {0}")]

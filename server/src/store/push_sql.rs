@@ -294,12 +294,44 @@ impl PushQueue {
     }
 }
 
+/// Why a group's transaction failed.
+#[derive(Debug)]
+pub(super) enum Failed {
+    /// It never began: the database could not be reached or its write
+    /// lock taken. No push was tried, and each alone would wait for the
+    /// same, so every push is answered with it at once and its device
+    /// sends again later.
+    Unbegun(StoreError),
+    /// It failed once begun, perhaps through one push's fault.
+    Begun(StoreError),
+}
+
+/// A panic, say: it happened once the transaction began, so each push is
+/// carried out alone.
+impl From<StoreError> for Failed {
+    fn from(e: StoreError) -> Failed {
+        Failed::Begun(e)
+    }
+}
+
+impl Failed {
+    /// The error, whichever it was.
+    pub fn into_error(self) -> StoreError {
+        match self {
+            Failed::Unbegun(e) | Failed::Begun(e) => e,
+        }
+    }
+}
+
 /// Answers every push of a group: first all of them in one transaction
-/// (`together`), and if that fails, each in a transaction of its own
-/// (`alone`), so that a push that fails (a device the server does not
-/// know, a database error, a panic) is answered with its own failure and
-/// the others are still stored. Each push carried out alone is answered at
-/// once, without waiting for the ones after it.
+/// (`together`), and if that fails once begun, each in a transaction of
+/// its own (`alone`), so that a push that fails (a device the server does
+/// not know, a database error, a panic) is answered with its own failure
+/// and the others are still stored. Each push carried out alone is
+/// answered at once, without waiting for the ones after it. A transaction
+/// that could not begin is not tried again for each push: with the
+/// database unreachable or locked by another process, a group of G pushes
+/// would otherwise wait G + 1 times for it.
 ///
 /// Not a savepoint for each push inside the group's transaction: SQLite
 /// then copies the first image of every page a push changes into a
@@ -307,13 +339,14 @@ impl PushQueue {
 /// while a push fails almost never.
 pub(super) fn answer_group(
     jobs: Vec<PushJob>,
-    together: impl FnOnce(&[PushJob]) -> StoreResult<Vec<PushResponse>>,
+    together: impl FnOnce(&[PushJob]) -> Result<Vec<PushResponse>, Failed>,
     alone: impl Fn(&PushJob) -> StoreResult<PushResponse>,
 ) {
     let answers: Vec<StoreResult<PushResponse>> = match unpanicked(|| together(&jobs)) {
         Ok(answers) => answers.into_iter().map(Ok).collect(),
-        Err(e) if jobs.len() == 1 => vec![Err(e)],
-        Err(_) => {
+        Err(Failed::Unbegun(e)) => jobs.iter().map(|_| Err(e.clone())).collect(),
+        Err(Failed::Begun(e)) if jobs.len() == 1 => vec![Err(e)],
+        Err(Failed::Begun(_)) => {
             for job in jobs {
                 let answer = unpanicked(|| alone(&job));
                 // A caller that gave up waiting has no one to tell.
@@ -331,16 +364,14 @@ pub(super) fn answer_group(
 /// bug is answered with that error, and the pushes grouped with it are
 /// carried out without it. The transaction it ran in rolls back as the
 /// panic unwinds.
-fn unpanicked<T>(work: impl FnOnce() -> StoreResult<T>) -> StoreResult<T> {
+fn unpanicked<T, E: From<StoreError>>(work: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
     catch_unwind(AssertUnwindSafe(work)).unwrap_or_else(|panic| {
         let why = panic
             .downcast_ref::<&str>()
             .map(|s| s.to_string())
             .or_else(|| panic.downcast_ref::<String>().cloned())
             .unwrap_or_default();
-        Err(StoreError::Internal(format!(
-            "the push could not be carried out: {why}"
-        )))
+        Err(StoreError::Internal(format!("the push could not be carried out: {why}")).into())
     })
 }
 
@@ -899,7 +930,11 @@ mod tests {
         let kept_waiting = std::sync::atomic::AtomicBool::new(false);
         super::answer_group(
             jobs,
-            |_| Err(StoreError::Internal("the group failed".into())),
+            |_| {
+                Err(super::Failed::Begun(StoreError::Internal(
+                    "the group failed".into(),
+                )))
+            },
             |job| {
                 let at = order.iter().position(|d| *d == job.device).expect("a job");
                 if at > 0 && answers.lock().expect("answers")[at - 1].try_recv().is_err() {
@@ -921,5 +956,66 @@ mod tests {
                 .map(|a| a.acked_seq),
             Some(1)
         );
+    }
+
+    #[test]
+    fn a_group_whose_transaction_could_not_begin_is_answered_at_once() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (jobs, answers) = three_jobs(dir.path());
+        let tried_alone = std::sync::atomic::AtomicUsize::new(0);
+        super::answer_group(
+            jobs,
+            |_| {
+                Err(super::Failed::Unbegun(StoreError::Internal(
+                    "database is locked".into(),
+                )))
+            },
+            |_| {
+                tried_alone.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                Ok(acked(1))
+            },
+        );
+        assert_eq!(tried_alone.into_inner(), 0, "pushes were tried alone");
+        for answer in answers {
+            let answer = answer.blocking_recv().expect("answered");
+            assert!(
+                matches!(&answer, Err(StoreError::Internal(why)) if why == "database is locked"),
+                "{answer:?}"
+            );
+        }
+    }
+
+    /// How many times the writer was refused the write lock at its first
+    /// try: once for each transaction it tried to begin.
+    static REFUSED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+    fn refuse(tries: i32) -> bool {
+        if tries == 0 {
+            REFUSED.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+        false
+    }
+
+    #[test]
+    fn a_write_lock_held_elsewhere_fails_a_group_once_not_once_per_push() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (jobs, answers) = three_jobs(dir.path());
+        let file = dir.path().join("cases.sqlite3");
+        let store = SqliteStore::open(&file).expect("open");
+        // Another process (a backup tool, the sqlite3 shell) holds the
+        // write lock; the writer gives up at once rather than after its
+        // ten seconds, and counts its tries.
+        let holder = rusqlite::Connection::open(&file).expect("open");
+        holder.execute_batch("BEGIN IMMEDIATE").expect("lock");
+        store
+            .writer()
+            .busy_handler(Some(refuse))
+            .expect("busy handler");
+        store.push_group(jobs);
+        for answer in answers {
+            assert!(answer.blocking_recv().expect("answered").is_err());
+        }
+        assert_eq!(REFUSED.load(std::sync::atomic::Ordering::SeqCst), 1);
+        holder.execute_batch("ROLLBACK").expect("unlock");
     }
 }
