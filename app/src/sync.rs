@@ -319,19 +319,22 @@ async fn pull_pages(
             })
             .collect();
         let at = now();
-        let snapshot = ctx.device.try_update(|d| {
-            d.as_mut().map(|d| {
+        let snapshot = ctx.device.with_untracked(|d| {
+            d.as_ref().map(|d| {
+                let mut d = d.clone();
                 d.observe(&ops, at);
                 d.cursor = page.cursor;
-                d.clone()
+                d
             })
         });
-        let Some(Some(snapshot)) = snapshot else {
+        let Some(snapshot) = snapshot else {
             return Ok(Pulled::Done);
         };
         // The cursor in `snapshot` moves only with the ops it covers, in
         // one transaction; the next page is asked for meanwhile, and
-        // dropped if this one could not be stored.
+        // dropped if this one could not be stored. The device in memory
+        // moves only once the page is stored: a page the storage refused
+        // (full, say) is asked for again at the next sync, not skipped.
         let (more, next_cursor) = (page.more, page.cursor);
         let next = async move {
             if more {
@@ -342,6 +345,12 @@ async fn pull_pages(
         };
         let (saved, next) = join(db::save_pulled(&ops, &config, &forget, &snapshot), next).await;
         saved?;
+        ctx.device.try_update(|d| {
+            if let Some(d) = d.as_mut() {
+                d.observe(&ops, at);
+                d.cursor = page.cursor;
+            }
+        });
         crate::tombstone::apply(ctx, &deleted, &forget);
         let mut refold = false;
         if !page.config.is_empty() {

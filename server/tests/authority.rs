@@ -307,6 +307,32 @@ fn a_case_cannot_be_registered_again_or_moved() {
     }
 }
 
+/// Quality and admin read every case and work none: a registration from
+/// them is kept aside, not made into a case.
+#[test]
+fn only_roles_that_work_cases_register_them() {
+    let w = world();
+    let (quality, mut q) = w.login("quality");
+    let (admin, mut a) = w.login("admin");
+    let (staff, mut s) = w.login("staff_a");
+    let ops_before = pull_all(&quality).len();
+    for (c, author) in [(&quality, &mut q), (&admin, &mut a)] {
+        let reg = author.register(w.pa(), "总部代登记");
+        let case = reg.case_id;
+        let answer = push(c, author, &[reg]);
+        assert_eq!(
+            quarantined(&answer),
+            [(1, "sync.role_not_allowed".to_string())],
+            "{answer}"
+        );
+        assert_eq!(quality.get(&format!("/api/v1/cases/{case}")).0, 404);
+    }
+    assert_eq!(pull_all(&quality).len(), ops_before, "no op stored");
+    // Staff register as before.
+    let reg = s.register(w.pa(), "楼道漏水");
+    assert_eq!(quarantined(&push(&staff, &s, &[reg])), []);
+}
+
 /// A registration number is the device's own: the property's code, the
 /// local date of the op and the device's number, never another case's.
 #[test]

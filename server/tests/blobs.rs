@@ -350,6 +350,54 @@ fn blobs_follow_the_case_scope_and_personal_data() {
     );
 }
 
+/// The department head reads the signature's hash from the case and
+/// attaches those bytes again as a photo, which they may see: the server
+/// keeps the op aside, so the signature stays masked.
+#[test]
+fn a_complainants_signature_cannot_be_attached_again_as_a_photo() {
+    let mut w = world();
+    let complainant = bytes(400, 6);
+    let ops = vec![attach(
+        &mut w.author,
+        w.case,
+        AttachmentKind::ComplainantSignature,
+        &complainant,
+        None,
+    )];
+    assert_eq!(push(&w.staff, &w.author, &ops), Vec::<String>::new());
+    assert_eq!(w.staff.blob_upload(&complainant, 0).status, 200);
+
+    let (head, login) = Client::login(&w.server.base, "head_a");
+    let mut head_author = Author::new(&login);
+    let again = attach(
+        &mut head_author,
+        w.case,
+        AttachmentKind::Photo,
+        &complainant,
+        None,
+    );
+    assert_eq!(
+        push(&head, &head_author, &[again]),
+        ["attachment.signature_reused"]
+    );
+    let (status, _, body) = head.blob_get(&BlobHash::of(&complainant));
+    let body: Value = serde_json::from_slice(&body).expect("a JSON error");
+    assert_eq!((status, code(&body)), (403, "blob.masked"));
+    // As a signature on another case it is still a signature: masked for
+    // them, and accepted.
+    let second = w.author.register(&w.fx.pa, "同一投诉人的另一件事");
+    let other = second.case_id;
+    assert_eq!(push(&w.staff, &w.author, &[second]), Vec::<String>::new());
+    let signed = attach(
+        &mut w.author,
+        other,
+        AttachmentKind::ComplainantSignature,
+        &complainant,
+        None,
+    );
+    assert_eq!(push(&w.staff, &w.author, &[signed]), Vec::<String>::new());
+}
+
 #[test]
 fn check_names_missing_blobs_and_finds_damaged_ones() {
     let mut w = world();

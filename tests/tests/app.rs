@@ -512,3 +512,99 @@ async fn a_server_restored_from_a_backup_gets_the_ops_it_lost_again() {
     browser.wait_count("case-row", 2).await;
     browser.close().await;
 }
+
+/// A pulled page the tablet's storage refuses (full, say) is pulled again
+/// at the next sync: the device's pull cursor moves only with the page it
+/// covers, so no other tablet's case is skipped for good.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pulled_page_the_storage_refused_is_pulled_again() {
+    let server = Server::start();
+    server.seed();
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("staff1").await;
+    browser.wait_synced().await;
+    let before = browser.find_all("case-row").await.len();
+
+    // From now on the browser refuses to store pulled pages.
+    browser
+        .eval(
+            "window.__put = IDBObjectStore.prototype.put;
+             IDBObjectStore.prototype.put = function (...args) {
+                 if (this.name === 'pulled') {
+                     throw new DOMException('the disk is full', 'QuotaExceededError');
+                 }
+                 return window.__put.apply(this, args);
+             };
+             return true;",
+        )
+        .await;
+    push_case_from_another_tablet(&server, "水管爆裂");
+    browser.click("sync-now").await;
+    let deadline = std::time::Instant::now() + e2e::TIMEOUT;
+    while browser.text("sync-error").await.is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the refused page was reported"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert_eq!(browser.find_all("case-row").await.len(), before);
+
+    // The storage takes pages again: the next sync brings the case.
+    browser
+        .eval("IDBObjectStore.prototype.put = window.__put; return true;")
+        .await;
+    browser.sync_now().await;
+    browser.wait_count("case-row", before + 1).await;
+    // And it is stored: a reload shows it too.
+    browser.open(&server.url("/")).await;
+    browser.wait_count("case-row", before + 1).await;
+    browser.close().await;
+}
+
+/// Registers a repair in 和园 from a new device of manager1's, over the
+/// sync API.
+fn push_case_from_another_tablet(server: &Server, content: &str) {
+    let e2e::bulk::Tablet {
+        login,
+        property,
+        actor,
+        mut state,
+    } = e2e::bulk::Tablet::log_in(server, "manager1", "another tablet");
+    let at = chrono::Utc::now();
+    let registration = shared::case::Registration {
+        reg_no: state
+            .next_reg_no(&property.code, chrono_tz::Asia::Shanghai, at)
+            .expect("a registration number"),
+        kind: shared::case::CaseKind::Repair,
+        property: property.id,
+        location: shared::property::Location::PublicArea,
+        complainant: shared::case::Complainant {
+            name: "王五".into(),
+            phone: shared::phone::Phone::parse("13800003333").ok(),
+            anonymous: false,
+        },
+        channel: shared::case::Channel::Phone,
+        received_at: at,
+        category: "maintenance".into(),
+        content: content.into(),
+        requested_remedy: String::new(),
+        related_case: None,
+    };
+    let op = state.make_op(
+        shared::id::OpId(uuid::Uuid::now_v7()),
+        shared::id::CaseId(uuid::Uuid::now_v7()),
+        actor,
+        None,
+        shared::op::Action::Register(registration),
+        at,
+    );
+    let (status, answer) = server.post_json(
+        Some(&login.token),
+        "/api/v1/sync/push",
+        &json!({ "device": login.device, "ops": [op] }),
+    );
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["quarantined"], json!([]), "{answer}");
+}

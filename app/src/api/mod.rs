@@ -253,6 +253,10 @@ pub fn code_message(code: &str, lang: Lang) -> Option<String> {
             "该案件的附件合计已超过公司允许的大小",
             "The case would hold more attachments than the company allows",
         ),
+        "attachment.signature_reused" => (
+            "该文件是投诉人的签名，只能作为投诉人签名附上",
+            "This file is a complainant's signature and can be attached only as one",
+        ),
         "blob.unknown" => (
             "服务器尚未收到引用此文件的附件记录，请先同步",
             "No synced attachment names this file yet: sync first",
@@ -436,6 +440,7 @@ pub fn code_message(code: &str, lang: Lang) -> Option<String> {
             "记录的角色与该用户当前的角色不符",
             "The record's role is not the user's current role",
         ),
+        "sync.role_not_allowed" => ("该角色不能登记案件", "This role may not register cases"),
         "sync.unknown_property" => ("服务器上没有该项目", "The server has no such property"),
         "sync.invalid_registration" => ("登记内容无效", "The registration is not valid"),
         "sync.unknown_case" => (

@@ -17,7 +17,7 @@ use shared::case::CaseKind;
 use shared::category::Category;
 use shared::id::PropertyId;
 use shared::lang::{Coded, Lang};
-use shared::op::{Action, Op, SCHEMA_VERSION};
+use shared::op::{Action, ActionKind, Op, SCHEMA_VERSION};
 use shared::property::Property;
 use shared::role::User;
 use shared::settings::Settings;
@@ -25,6 +25,7 @@ use shared::validation::{
     FieldError, validate_attachment_limits, validate_op, validate_patch, validate_registration,
 };
 use shared::wire::QuarantineNotice;
+use shared::workflow::role_may;
 
 /// The facts about one op that the decision needs. Every one of them comes
 /// from the server's own records or the session, never from the device.
@@ -50,6 +51,9 @@ pub struct Facts<'a> {
     /// The bytes of evidence (files and thumbnails) the case's accepted
     /// attach ops already declare.
     pub case_attachment_bytes: u64,
+    /// For an attach op: its file or thumbnail is stored as a
+    /// complainant's signature, on any case.
+    pub signature_blob: bool,
     /// Every property.
     pub properties: &'a [Property],
     /// The categories.
@@ -158,6 +162,15 @@ pub fn judge(f: &Facts<'_>) -> Verdict {
             );
         }
         (Action::Register(reg), None) => {
+            // Quality and admin read cases and never work them: a
+            // registration of theirs is nothing their app offers.
+            if !role_may(author.role, ActionKind::Register, reg.kind) {
+                return quarantine(
+                    op,
+                    "sync.role_not_allowed",
+                    format!("role {} may not register cases", author.role.code()),
+                );
+            }
             let Some(property) = f.properties.iter().find(|p| p.id == reg.property) else {
                 return quarantine(
                     op,
@@ -229,6 +242,22 @@ pub fn judge(f: &Facts<'_>) -> Verdict {
         validate_attachment_limits(&op.action, &f.settings.attachments, f.case_attachment_bytes)
     {
         return invalid_fields(op, &errors);
+    }
+    // A file is served by the purpose its references give it: a
+    // complainant's signature attached again as a photo would reach every
+    // role that may not see the complainant, with its hash read from the
+    // case they do see.
+    if let Action::Attach {
+        attachment_kind, ..
+    } = &op.action
+        && f.signature_blob
+        && !attachment_kind.is_personal()
+    {
+        return quarantine(
+            op,
+            "attachment.signature_reused",
+            "this file is a complainant's signature and can be attached only as one".into(),
+        );
     }
     Verdict::Accept { property }
 }

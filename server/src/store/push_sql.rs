@@ -24,7 +24,7 @@ use super::{Config, StoreError, StoreResult};
 use crate::push::plan::{self, Incoming, Step};
 use crate::push::{self, Verdict};
 use chrono::{DateTime, Utc};
-use shared::case::CaseKind;
+use shared::case::{AttachmentKind, CaseKind};
 use shared::fold::FoldContext;
 use shared::id::{CaseId, DeviceId, PropertyId, UserId};
 use shared::op::{Action, Op};
@@ -523,6 +523,7 @@ pub(super) fn judge(
         id_taken: stored.id_taken,
         reg_no_taken: stored.reg_no_taken,
         case_attachment_bytes: stored.case_attachment_bytes,
+        signature_blob: stored.signature_blob,
         properties: rules.properties,
         categories: &rules.config.categories,
         settings: &rules.config.settings,
@@ -642,6 +643,8 @@ struct StoredFacts {
     reg_no_taken: bool,
     /// The evidence bytes its case's accepted attach ops declare.
     case_attachment_bytes: u64,
+    /// Its file or thumbnail is stored as a complainant's signature.
+    signature_blob: bool,
 }
 
 /// The evidence bytes a case's attach ops declare, photo and thumbnail.
@@ -718,6 +721,24 @@ fn stored_facts(tx: &dyn Db, touched: &Touched, op: &Op) -> StoreResult<StoredFa
             .max(0) as u64,
         _ => 0,
     };
+    let signature_blob = match &op.action {
+        Action::Attach {
+            hash, thumbnail, ..
+        } => {
+            let file = hash.map(|h| h.to_string());
+            let thumbnail = thumbnail.as_ref().map(|t| t.hash.to_string());
+            tx.query_one(
+                "SELECT EXISTS (SELECT 1 FROM case_blobs WHERE hash IN (?1, ?2) AND purpose = ?3)",
+                &[
+                    file.into(),
+                    thumbnail.into(),
+                    AttachmentKind::ComplainantSignature.code().into(),
+                ],
+            )?
+            .get(0)?
+        }
+        _ => false,
+    };
     // Read from the register op, which may be in this very batch, not yet
     // folded into a case row.
     let case_kind = match &op.action {
@@ -735,6 +756,7 @@ fn stored_facts(tx: &dyn Db, touched: &Touched, op: &Op) -> StoreResult<StoredFa
         id_taken,
         reg_no_taken,
         case_attachment_bytes,
+        signature_blob,
     })
 }
 
