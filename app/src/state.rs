@@ -322,7 +322,12 @@ impl AppCtx {
         }
         self.config.set(config);
         self.identity.set(snap.identity);
-        self.device.set(snap.state);
+        let state = snap.state.map(|mut state| {
+            let made_here = snap.ops.iter().filter(|op| op.device == state.device);
+            state.resume(made_here.map(|op| op.seq).max());
+            state
+        });
+        self.device.set(state);
         self.session.set(snap.session);
         self.blocked.set(snap.blocked);
         self.uploads

@@ -160,6 +160,19 @@ impl DeviceState {
         changed
     }
 
+    /// Takes up again after a restart, given the highest sequence number
+    /// of the ops made here that are stored (`last_stored`). A number
+    /// handed out for an op whose save then failed can be stored in the
+    /// state anyway (another save, of a sync or a second op, wrote the
+    /// state meanwhile): the server, which takes a device's ops without
+    /// gaps, would then wait for that op forever, and no later op would
+    /// reach it. The number is handed out again instead. Never below what
+    /// the server acknowledged, which it holds.
+    pub fn resume(&mut self, last_stored: Option<u64>) {
+        let last = last_stored.unwrap_or(0).max(self.acked_seq);
+        self.last_seq = self.last_seq.min(last);
+    }
+
     /// How many ops wait in the outbox.
     pub fn pending(&self) -> u64 {
         self.last_seq - self.acked_seq
@@ -213,6 +226,23 @@ mod tests {
         assert!(!d.ack(2), "an old ack never moves back");
         assert!(d.ack(99));
         assert_eq!(d.acked_seq, 5, "never past what was made");
+    }
+
+    #[test]
+    fn a_number_handed_out_for_an_op_never_stored_is_handed_out_again() {
+        let mut d = DeviceState::new(DeviceId(Uuid::from_u128(1)), 7, 0);
+        d.last_seq = 12;
+        d.acked_seq = 9;
+        // Op 12's save failed after the state was written with it.
+        d.resume(Some(11));
+        assert_eq!((d.last_seq, d.pending()), (11, 2));
+        // Nothing missing: nothing changes.
+        d.resume(Some(11));
+        assert_eq!(d.last_seq, 11);
+        // Never below what the server holds, even with no op stored here
+        // (a device whose storage was cleared and which logged in again).
+        d.resume(None);
+        assert_eq!(d.last_seq, 9);
     }
 
     #[test]

@@ -608,3 +608,53 @@ fn push_case_from_another_tablet(server: &Server, content: &str) {
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["quarantined"], json!([]), "{answer}");
 }
+
+/// The stored device state names a sequence number whose op was never
+/// stored (its save failed after a sync had written the state): at the
+/// next start the number is handed out again, so the next op fills the
+/// gap and the outbox syncs instead of waiting forever.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sequence_number_whose_op_was_never_stored_is_used_again() {
+    let server = Server::start();
+    server.seed();
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("staff1").await;
+    browser.wait_synced().await;
+
+    let stored = browser
+        .client
+        .execute_async(
+            "const done = arguments[0];
+             const open = indexedDB.open('complaints');
+             open.onerror = () => done({error: String(open.error)});
+             open.onsuccess = () => {
+                 const tx = open.result.transaction(['device'], 'readwrite');
+                 const states = tx.objectStore('device');
+                 const read = states.get('state');
+                 read.onsuccess = () => {
+                     const state = JSON.parse(read.result);
+                     state.last_seq += 1;
+                     states.put(JSON.stringify(state), 'state');
+                 };
+                 tx.oncomplete = () => { open.result.close(); done({ok: true}); };
+                 tx.onerror = () => done({error: String(tx.error)});
+             };",
+            vec![],
+        )
+        .await
+        .expect("change the stored state");
+    assert_eq!(stored, json!({"ok": true}), "{stored}");
+
+    browser.open(&server.url("/")).await;
+    browser.wait_for_test_id("case-list").await;
+    let reg_no = browser.register_complaint("孙七", "垃圾桶满了没人清").await;
+    browser.sync_now().await;
+    assert!(
+        server_cases(&server, "staff1")
+            .iter()
+            .any(|c| c["reg_no"] == json!(reg_no)),
+        "the case reached the server"
+    );
+    browser.close().await;
+}
