@@ -350,6 +350,43 @@ fn blobs_follow_the_case_scope_and_personal_data() {
     );
 }
 
+/// A colleague who sees a file's hash before its bytes are uploaded
+/// declares a smaller size for it, on the earliest attachment id there is
+/// (which the upload would take the size from): the op is kept aside, and
+/// the recorder's upload goes through.
+#[test]
+fn a_second_attachment_of_a_file_cannot_declare_another_size() {
+    let mut w = world();
+    let photo = bytes(600, 9);
+    let ops = vec![attach(
+        &mut w.author,
+        w.case,
+        AttachmentKind::Photo,
+        &photo,
+        None,
+    )];
+    assert_eq!(push(&w.staff, &w.author, &ops), Vec::<String>::new());
+
+    let (head, login) = Client::login(&w.server.base, "head_a");
+    let mut head_author = Author::new(&login);
+    let mut smaller = attach_declared(
+        &mut head_author,
+        w.case,
+        AttachmentKind::Photo,
+        10,
+        BlobHash::of(&photo),
+        None,
+    );
+    if let shared::op::Action::Attach { id, .. } = &mut smaller.action {
+        *id = shared::id::AttachmentId(uuid::Uuid::from_u128(1));
+    }
+    assert_eq!(
+        push(&head, &head_author, &[smaller]),
+        ["attachment.size_mismatch"]
+    );
+    assert_eq!(w.staff.blob_upload(&photo, 0).status, 200);
+}
+
 /// The department head reads the signature's hash from the case and
 /// attaches those bytes again as a photo, which they may see: the server
 /// keeps the op aside, so the signature stays masked.

@@ -253,6 +253,10 @@ pub fn code_message(code: &str, lang: Lang) -> Option<String> {
             "该案件的附件合计已超过公司允许的大小",
             "The case would hold more attachments than the company allows",
         ),
+        "attachment.size_mismatch" => (
+            "该文件已以另一大小记录，附件声明的大小与之不符",
+            "This file is stored with another size than the attachment declares",
+        ),
         "attachment.signature_reused" => (
             "该文件是投诉人的签名，只能作为投诉人签名附上",
             "This file is a complainant's signature and can be attached only as one",

@@ -217,8 +217,10 @@ fn parse(raw: &str) -> Result<BlobHash, ApiError> {
     super::path_id(raw, "blob (SHA-256)")
 }
 
-/// The size the oldest attach op naming `hash` declared, and the upload's
-/// progress; 404 `blob.unknown` when no case in the caller's scope names it.
+/// The size the attach ops naming `hash` declare (one size: the push
+/// quarantines an attach declaring another, `attachment.size_mismatch`),
+/// and the upload's progress; 404 `blob.unknown` when no case in the
+/// caller's scope names it.
 async fn known(
     state: &AppState,
     session: &Session,

@@ -54,6 +54,9 @@ pub struct Facts<'a> {
     /// For an attach op: its file or thumbnail is stored as a
     /// complainant's signature, on any case.
     pub signature_blob: bool,
+    /// For an attach op: its file or thumbnail is stored with another
+    /// size than it declares, on any case.
+    pub blob_size_differs: bool,
     /// Every property.
     pub properties: &'a [Property],
     /// The categories.
@@ -257,6 +260,17 @@ pub fn judge(f: &Facts<'_>) -> Verdict {
             op,
             "attachment.signature_reused",
             "this file is a complainant's signature and can be attached only as one".into(),
+        );
+    }
+    // A file's hash fixes its size: the upload takes the size a reference
+    // declares, so a second reference declaring another one (on an early
+    // attachment id, which sorts first) would make every upload of the
+    // file fail.
+    if f.blob_size_differs {
+        return quarantine(
+            op,
+            "attachment.size_mismatch",
+            "this file is stored with another size than this attachment declares".into(),
         );
     }
     Verdict::Accept { property }

@@ -524,6 +524,7 @@ pub(super) fn judge(
         reg_no_taken: stored.reg_no_taken,
         case_attachment_bytes: stored.case_attachment_bytes,
         signature_blob: stored.signature_blob,
+        blob_size_differs: stored.blob_size_differs,
         properties: rules.properties,
         categories: &rules.config.categories,
         settings: &rules.config.settings,
@@ -645,6 +646,8 @@ struct StoredFacts {
     case_attachment_bytes: u64,
     /// Its file or thumbnail is stored as a complainant's signature.
     signature_blob: bool,
+    /// Its file or thumbnail is stored with another size than it declares.
+    blob_size_differs: bool,
 }
 
 /// The evidence bytes a case's attach ops declare, photo and thumbnail.
@@ -721,23 +724,37 @@ fn stored_facts(tx: &dyn Db, touched: &Touched, op: &Op) -> StoreResult<StoredFa
             .max(0) as u64,
         _ => 0,
     };
-    let signature_blob = match &op.action {
+    // What the references to the op's file and thumbnail already stored
+    // say of them, on any case.
+    let (signature_blob, blob_size_differs) = match &op.action {
         Action::Attach {
-            hash, thumbnail, ..
+            hash,
+            size,
+            thumbnail,
+            ..
         } => {
-            let file = hash.map(|h| h.to_string());
-            let thumbnail = thumbnail.as_ref().map(|t| t.hash.to_string());
-            tx.query_one(
-                "SELECT EXISTS (SELECT 1 FROM case_blobs WHERE hash IN (?1, ?2) AND purpose = ?3)",
-                &[
-                    file.into(),
-                    thumbnail.into(),
-                    AttachmentKind::ComplainantSignature.code().into(),
-                ],
-            )?
-            .get(0)?
+            let declared: Vec<(String, u64)> = hash
+                .map(|h| (h.to_string(), *size))
+                .into_iter()
+                .chain(thumbnail.as_ref().map(|t| (t.hash.to_string(), t.size)))
+                .collect();
+            let (mut signature, mut differs) = (false, false);
+            for (hash, size) in &declared {
+                let row = tx.query_one(
+                    "SELECT EXISTS (SELECT 1 FROM case_blobs WHERE hash = ?1 AND purpose = ?2),
+                        EXISTS (SELECT 1 FROM case_blobs WHERE hash = ?1 AND size <> ?3)",
+                    &[
+                        hash.into(),
+                        AttachmentKind::ComplainantSignature.code().into(),
+                        Value::Int(*size as i64),
+                    ],
+                )?;
+                signature |= row.get::<bool>(0)?;
+                differs |= row.get::<bool>(1)?;
+            }
+            (signature, differs)
         }
-        _ => false,
+        _ => (false, false),
     };
     // Read from the register op, which may be in this very batch, not yet
     // folded into a case row.
@@ -757,6 +774,7 @@ fn stored_facts(tx: &dyn Db, touched: &Touched, op: &Op) -> StoreResult<StoredFa
         reg_no_taken,
         case_attachment_bytes,
         signature_blob,
+        blob_size_differs,
     })
 }
 
