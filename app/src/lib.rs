@@ -11,7 +11,8 @@
 //! the one place ops are made, `reminder` the notifications of new inbox items, `blocked` why the server stopped accepting
 //! the device, `evidence` photos and signatures, `pages` the screens,
 //! `components` the small shared pieces, `i18n` the words, `office` how
-//! the head-office screens live in a second bundle.
+//! the head-office screens live in a second bundle, `tab` why only one tab
+//! works on the device at a time.
 //!
 //! **Architecture Invariant:** the app holds no second copy of the rules.
 //! Workflow, deadlines and validation come from `shared`.
@@ -29,6 +30,7 @@ pub mod reminder;
 pub mod state;
 pub mod sync;
 pub mod sync_status;
+pub mod tab;
 pub mod tombstone;
 
 use leptos::prelude::*;
@@ -54,7 +56,11 @@ pub fn App() -> impl IntoView {
     let ctx = AppCtx::new();
     provide_context(ctx);
     reminder::watch(ctx);
+    // Another tab holds the device's storage until it closes (`tab`).
+    let elsewhere = RwSignal::new(false);
     spawn_local(async move {
+        tab::hold(move || elsewhere.set(true)).await;
+        elsewhere.set(false);
         match ctx.load().await {
             Ok(()) => sync::start(ctx),
             Err(e) => {
@@ -98,6 +104,31 @@ pub fn App() -> impl IntoView {
                     <components::BlockedBanner/>
                 </Show>
                 {move || {
+                    if elsewhere.get() {
+                        return view! {
+                            <section class="banner warn" data-testid="open-elsewhere">
+                                <h2>
+                                    {move || {
+                                        lang.get()
+                                            .pick(
+                                                "本应用已在另一个标签页中打开",
+                                                "The app is open in another tab",
+                                            )
+                                    }}
+                                </h2>
+                                <p>
+                                    {move || {
+                                        lang.get()
+                                            .pick(
+                                                "同一台平板上只能在一个标签页中使用。请关闭另一个标签页或窗口，此页会自动继续。",
+                                                "Only one tab can work on this tablet. Close the other tab or window and this page continues by itself.",
+                                            )
+                                    }}
+                                </p>
+                            </section>
+                        }
+                            .into_any();
+                    }
                     if !ctx.ready.get() {
                         return view! {
                             <p class="loading" data-testid="loading">

@@ -658,3 +658,73 @@ async fn a_sequence_number_whose_op_was_never_stored_is_used_again() {
     );
     browser.close().await;
 }
+
+/// Two tabs of the app on one tablet would each load the device state and
+/// hand out the same sequence numbers: the server would quarantine one
+/// tab's ops as a clone. A second tab waits, saying why, until the first
+/// closes, and then carries on from what the first stored.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_second_tab_waits_until_the_first_closes() {
+    let server = Server::start();
+    server.seed();
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("staff1").await;
+    browser.wait_synced().await;
+    let first = browser.client.window().await.expect("the first tab");
+
+    let second = browser
+        .client
+        .new_window(true)
+        .await
+        .expect("open a second tab")
+        .handle;
+    browser
+        .client
+        .switch_to_window(second.clone())
+        .await
+        .expect("switch to the second tab");
+    browser.open(&server.url("/")).await;
+    browser.wait_for_test_id("open-elsewhere").await;
+    assert!(
+        browser.find("case-list").await.is_none(),
+        "the second tab shows no cases while the first works"
+    );
+
+    browser
+        .client
+        .switch_to_window(first)
+        .await
+        .expect("back to the first tab");
+    let in_first = browser.register_complaint("周一", "楼道灯不亮").await;
+    browser
+        .client
+        .close_window()
+        .await
+        .expect("close the first tab");
+    browser
+        .client
+        .switch_to_window(second)
+        .await
+        .expect("to the second tab");
+    browser.wait_for_test_id("case-list").await;
+    assert!(browser.find("open-elsewhere").await.is_none());
+    let in_second = browser.register_complaint("吴二", "电梯异响").await;
+    assert_ne!(in_first, in_second, "each case has its own number");
+    browser.sync_now().await;
+
+    let on_server = server_cases(&server, "staff1");
+    for reg_no in [&in_first, &in_second] {
+        assert!(
+            on_server.iter().any(|c| c["reg_no"] == json!(reg_no)),
+            "{reg_no} reached the server: {on_server:?}"
+        );
+    }
+    let quarantine = get(&server, "admin1", "/api/v1/admin/quarantine");
+    assert_eq!(
+        quarantine.as_array().map(Vec::len),
+        Some(0),
+        "nothing quarantined: {quarantine}"
+    );
+    browser.close().await;
+}
