@@ -172,3 +172,63 @@ fn a_compressed_pull_of_a_page_in_many_pieces_arrives_whole() {
         assert!(!page.more);
     }
 }
+
+/// A page is bounded in bytes as well as in ops: long notes fill it
+/// sooner, so one pull never holds more than `MAX_PAGE_BYTES` of ops for a
+/// slow device in the server's memory. Paging on still brings every op,
+/// once and in order.
+#[test]
+fn a_page_of_long_ops_ends_at_its_byte_bound() {
+    let fx = Fixture::new();
+    let server = Server::start(fx.data.path());
+    let (client, body) = Client::login(&server.base, "staff_a");
+    let mut author = Author::new(&body);
+    let dev = author.device;
+    let text = "噪".repeat(shared::validation::MAX_TEXT);
+    let mut pushed = Vec::new();
+    for _ in 0..3 {
+        let reg = author.register(&fx.pa, "夜间施工噪音");
+        let case = reg.case_id;
+        let mut batch = vec![reg];
+        for _ in 0..130 {
+            batch.push(author.op(
+                case,
+                None,
+                Action::Note {
+                    note_kind: shared::case::NoteKind::General,
+                    text: text.clone(),
+                },
+            ));
+        }
+        let (status, answer) = client.post("/api/v1/sync/push", &push_body(dev, &batch));
+        assert_eq!(status, 200, "{answer}");
+        pushed.extend(batch.iter().map(|o| o.id));
+    }
+
+    let mut pulled = Vec::new();
+    let mut after = 0;
+    let mut pages = 0;
+    loop {
+        let (status, page) = client.get(&format!("/api/v1/sync/pull?after={after}&limit=5000"));
+        assert_eq!(status, 200, "{page}");
+        let ops_bytes: usize = page["ops"]
+            .as_array()
+            .expect("ops")
+            .iter()
+            .map(|p| p["op"].to_string().len())
+            .sum();
+        assert!(
+            ops_bytes <= shared::wire::MAX_PAGE_BYTES,
+            "page {pages}: {ops_bytes} bytes of ops"
+        );
+        let page: shared::wire::PullResponse = serde_json::from_value(page).expect("a page");
+        pulled.extend(page.ops.iter().map(|p| p.op.id));
+        pages += 1;
+        after = page.cursor;
+        if !page.more {
+            break;
+        }
+    }
+    assert!(pages > 1, "the ops were more than one page's bytes");
+    assert_eq!(pulled, pushed);
+}

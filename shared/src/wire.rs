@@ -223,6 +223,15 @@ pub struct Me {
     pub role: Role,
 }
 
+/// The largest request body the server reads (a push above all); a larger
+/// one is refused with 413 `request.too_large`.
+pub const MAX_REQUEST_BYTES: usize = 4 * 1024 * 1024;
+
+/// The most bytes of ops' JSON one pull page holds (and always at least
+/// one op): a page of long notes ends sooner than its `limit`, so the
+/// server never holds more than this of one slow device's answer.
+pub const MAX_PAGE_BYTES: usize = 4 * 1024 * 1024;
+
 /// A batch of ops from one device, in its sequence order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -37,7 +37,7 @@ use tower_http::compression::predicate::{
 use utoipa::OpenApi;
 
 /// The largest request body accepted (a push of a full outbox fits easily).
-pub const BODY_LIMIT: usize = 4 * 1024 * 1024;
+pub const BODY_LIMIT: usize = shared::wire::MAX_REQUEST_BYTES;
 
 /// The oldest op schema a client may write and still sync.
 pub const MIN_CLIENT_SCHEMA: u32 = 1;

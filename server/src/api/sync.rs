@@ -158,7 +158,8 @@ pub async fn pull(
     // The page goes out in pieces as the store reads it: the device
     // receives the first ops while the rest are read. The channel is
     // unbounded so that a slow device never holds a bulk-read thread or
-    // its snapshot; a page is at most a few megabytes.
+    // its snapshot; what it can hold in memory is one page, at most
+    // `MAX_PAGE_BYTES` of ops (the store ends a page of long ops sooner).
     let (pieces, mut received) = mpsc::unbounded_channel::<Result<Bytes, ApiError>>();
     let failed = pieces.clone();
     crate::bulk::start(

@@ -10,7 +10,7 @@ use super::filter_sql::scope_sql;
 use super::sqlite::parse_id;
 use super::{PullEnd, PullSink, StoreResult, StoredOp, cases_sql};
 use shared::role::Scope;
-use shared::wire::{ConfigItem, PulledDeletion};
+use shared::wire::{ConfigItem, MAX_PAGE_BYTES, PulledDeletion};
 use std::collections::VecDeque;
 
 /// The largest page a device may ask for.
@@ -56,6 +56,7 @@ pub(super) fn pull(
     let case = |id| Ok(cases_sql::case(tx, id)?.map(|(_, case)| case));
     let mut page = Taken {
         limit,
+        bytes: MAX_PAGE_BYTES,
         count: 0,
         last: None,
         more: false,
@@ -65,11 +66,12 @@ pub(super) fn pull(
     tx.for_each_row(&sql("ops", "case_id, json"), &values, &mut |row| {
         let server_seq: i64 = row.get(0)?;
         page.deletions_before(&mut deletions_ahead, server_seq);
-        if page.take(server_seq) {
+        let json = row.text(2)?;
+        if page.take_sized(server_seq, json.len()) {
             let op = StoredOp {
                 server_seq,
                 case_id: parse_id(row.text(1)?)?,
-                json: row.text(2)?,
+                json,
             };
             each(&op, &case)?;
         }
@@ -123,6 +125,8 @@ pub(super) fn pull(
 struct Taken {
     /// The most the page takes.
     limit: u32,
+    /// The bytes of op JSON the page still has room for.
+    bytes: usize,
     /// How many ops and deletions it has taken.
     count: u32,
     /// The sequence number of the last taken.
@@ -143,6 +147,20 @@ impl Taken {
         }
         self.count += 1;
         self.last = Some(server_seq);
+        true
+    }
+
+    /// Takes the op at `server_seq`, `size` bytes of JSON, if the page
+    /// has room for it in count and in bytes; an op that does not fit in
+    /// the bytes left ends the page (unless it would be the first).
+    fn take_sized(&mut self, server_seq: i64, size: usize) -> bool {
+        if size > self.bytes && self.count > 0 {
+            self.limit = self.count;
+        }
+        if !self.take(server_seq) {
+            return false;
+        }
+        self.bytes = self.bytes.saturating_sub(size);
         true
     }
 
