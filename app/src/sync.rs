@@ -36,6 +36,12 @@ use std::collections::HashSet;
 
 /// The most ops sent in one push (the server takes up to 2000).
 const PUSH_BATCH: usize = 500;
+/// The most bytes of ops' JSON sent in one push: a batch of long notes
+/// goes in several requests, each well under what the server reads
+/// (`MAX_REQUEST_BYTES`), under the 1 MiB a proxy in front of it commonly
+/// reads (nginx's default), and short enough for a weak mobile link.
+const PUSH_BYTES: usize = 768 * 1024;
+const _: () = assert!(PUSH_BYTES < shared::wire::MAX_REQUEST_BYTES / 2);
 /// The page size of a pull (the server takes up to 5000): large pages,
 /// because a first sync of a busy property is thousands of ops.
 const PULL_LIMIT: u32 = 2000;
@@ -207,6 +213,9 @@ const MAX_SETBACKS: u32 = 3;
 
 /// Pushes the outbox a batch at a time; always sends at least one request,
 /// an empty batch when nothing waits.
+///
+/// A batch holds at most [`PUSH_BATCH`] ops and [`PUSH_BYTES`] of them, so
+/// an outbox of long notes never stalls behind its own size.
 async fn push_all(ctx: AppCtx, token: &str) -> Result<u64, ApiError> {
     let mut quarantined = 0;
     let mut setbacks = 0;
@@ -217,12 +226,9 @@ async fn push_all(ctx: AppCtx, token: &str) -> Result<u64, ApiError> {
         else {
             return Ok(quarantined);
         };
-        let batch: Vec<Op> = ctx.ops.with_value(|log| {
-            log.outbox(device, acked)
-                .into_iter()
-                .take(PUSH_BATCH)
-                .collect()
-        });
+        let batch = ctx
+            .ops
+            .with_value(|log| batch(log.outbox(device, acked), PUSH_BATCH, PUSH_BYTES));
         let answer = api::push(token, &PushRequest { device, ops: batch }).await?;
         quarantined += answer.quarantined.len() as u64;
         let taken = ctx.device.try_update(|d| {
@@ -252,6 +258,23 @@ async fn push_all(ctx: AppCtx, token: &str) -> Result<u64, ApiError> {
             }
         }
     }
+}
+
+/// The first ops of `outbox` that make one push: at most `most` of them,
+/// and only as many as fit in `bytes` of JSON, but always the first.
+fn batch(outbox: Vec<Op>, most: usize, bytes: usize) -> Vec<Op> {
+    let mut left = bytes;
+    let mut taken = Vec::new();
+    for op in outbox.into_iter().take(most.max(1)) {
+        // An op that cannot be written out is the server's to judge.
+        let size = serde_json::to_string(&op).map_or(0, |json| json.len() + 1);
+        if size > left && !taken.is_empty() {
+            break;
+        }
+        left = left.saturating_sub(size);
+        taken.push(op);
+    }
+    taken
 }
 
 fn not_acknowledged(answer: &shared::wire::PushResponse) -> ApiError {

@@ -728,3 +728,132 @@ async fn a_second_tab_waits_until_the_first_closes() {
     );
     browser.close().await;
 }
+
+/// A tablet offline for long keeps long notes in its outbox: more bytes
+/// than one request the server reads (`MAX_REQUEST_BYTES`). They go in
+/// several pushes, not as one request refused again at every sync.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_outbox_larger_than_a_request_goes_in_several_pushes() {
+    use shared::device::{Actor, DeviceState};
+    use shared::op::{Action, Op};
+    let server = Server::start();
+    server.seed();
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("staff1").await;
+    browser.register_complaint("郑三", "楼上漏水").await;
+    browser.sync_now().await;
+
+    let stored = browser
+        .client
+        .execute_async(
+            "const done = arguments[0];
+             const open = indexedDB.open('complaints');
+             open.onerror = () => done({error: String(open.error)});
+             open.onsuccess = () => {
+                 const tx = open.result.transaction(['device', 'ops'], 'readonly');
+                 const state = tx.objectStore('device').get('state');
+                 const ops = tx.objectStore('ops').getAll();
+                 tx.oncomplete = () => {
+                     open.result.close();
+                     done({state: state.result, ops: ops.result.map(r => r.json)});
+                 };
+                 tx.onerror = () => done({error: String(tx.error)});
+             };",
+            vec![],
+        )
+        .await
+        .expect("read the stored state");
+    let mut state: DeviceState =
+        serde_json::from_str(stored["state"].as_str().expect("a stored state")).expect("a state");
+    let registered: Op = stored["ops"]
+        .as_array()
+        .expect("stored ops")
+        .iter()
+        .filter_map(|json| serde_json::from_str::<Op>(json.as_str()?).ok())
+        .find(|op| op.device == state.device)
+        .expect("the registration");
+    let actor = Actor {
+        user: registered.author,
+        role: registered.role,
+    };
+    // What a day's long notes made offline would leave.
+    let text = "楼".repeat(shared::validation::MAX_TEXT);
+    let notes: Vec<Op> = (0..380)
+        .map(|_| {
+            state.make_op(
+                shared::id::OpId(uuid::Uuid::now_v7()),
+                registered.case_id,
+                actor,
+                None,
+                Action::Note {
+                    note_kind: shared::case::NoteKind::General,
+                    text: text.clone(),
+                },
+                chrono::Utc::now(),
+            )
+        })
+        .collect();
+    let records: Vec<Value> = notes
+        .iter()
+        .map(|op| {
+            json!({
+                "id": op.id.to_string(),
+                "case_id": op.case_id.to_string(),
+                "json": serde_json::to_string(op).expect("an op's JSON"),
+            })
+        })
+        .collect();
+    let bytes: usize = records
+        .iter()
+        .map(|r| r["json"].as_str().map_or(0, str::len))
+        .sum();
+    assert!(bytes > shared::wire::MAX_REQUEST_BYTES, "{bytes} bytes");
+    let written = browser
+        .client
+        .execute_async(
+            "const [records, state, done] = arguments;
+             const open = indexedDB.open('complaints');
+             open.onerror = () => done({error: String(open.error)});
+             open.onsuccess = () => {
+                 const tx = open.result.transaction(['device', 'ops'], 'readwrite');
+                 for (const r of records) tx.objectStore('ops').put(r);
+                 tx.objectStore('device').put(state, 'state');
+                 tx.oncomplete = () => { open.result.close(); done({ok: true}); };
+                 tx.onerror = () => done({error: String(tx.error)});
+             };",
+            vec![
+                Value::Array(records),
+                json!(serde_json::to_string(&state).expect("the state's JSON")),
+            ],
+        )
+        .await
+        .expect("store the notes");
+    assert_eq!(written, json!({"ok": true}), "{written}");
+
+    browser.open(&server.url("/")).await;
+    browser.wait_for_test_id("case-list").await;
+    browser.sync_now().await;
+    // Pulled page by page: so many long notes are more than one page.
+    let mut on_server = 0;
+    let mut after = 0;
+    loop {
+        let page = get(
+            &server,
+            "staff1",
+            &format!("/api/v1/sync/pull?after={after}&limit=5000"),
+        );
+        on_server += page["ops"]
+            .as_array()
+            .expect("pulled ops")
+            .iter()
+            .filter(|p| p["op"]["case_id"] == json!(registered.case_id.to_string()))
+            .count();
+        after = page["cursor"].as_i64().expect("a cursor");
+        if page["more"] != json!(true) {
+            break;
+        }
+    }
+    assert_eq!(on_server, 1 + notes.len());
+    browser.close().await;
+}
