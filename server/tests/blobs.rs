@@ -275,10 +275,12 @@ fn sizes_media_types_and_names_are_bounded() {
             "attachment.media_type"
         ]
     );
-    // A refused attach names no blob anybody downloads (its bytes wait
-    // with it: `the_bytes_of_a_quarantined_attachment_wait_on_the_server_with_it`).
-    let (status, _, _) = w.staff.blob_get(&BlobHash::of(b"too big"));
-    assert_eq!(status, 404);
+    // A refused attach names no blob the server would take.
+    let refused = w.staff.blob_put(&BlobHash::of(b"too big"), 0, b"x");
+    assert_eq!(
+        (refused.status, code(&refused.json())),
+        (404, "blob.unknown")
+    );
 }
 
 #[test]
@@ -549,68 +551,4 @@ fn the_company_sets_the_limits() {
         ["attachment.too_large", "attachment.case_too_large"]
     );
     assert_eq!(w.staff.blob_upload(&small, 0).status, 200);
-}
-
-/// A photo the server quarantined (larger than the company now allows) is
-/// on the tablet that took it and nowhere else. That tablet uploads it, so
-/// it waits on the server with its op and the tablet's upload queue
-/// empties (a shared tablet refuses another user's login while it is not).
-/// Nobody downloads it while the op is in quarantine; re-applied, it is the
-/// case's evidence.
-#[test]
-fn the_bytes_of_a_quarantined_attachment_wait_on_the_server_with_it() {
-    let mut w = world();
-    let (admin, _) = Client::login(&w.server.base, "admin");
-    let (status, mut settings) = admin.get("/api/v1/admin/settings");
-    assert_eq!(status, 200, "{settings}");
-    settings["attachments"] = serde_json::json!({"max_blob_bytes": 2000, "max_case_bytes": 100000});
-    let (status, body) = admin.put("/api/v1/admin/settings", &settings);
-    assert_eq!(status, 200, "{body}");
-
-    let photo = bytes(3000, 21);
-    let thumbnail = bytes(300, 22);
-    let hash = BlobHash::of(&photo);
-    let ops = vec![attach(
-        &mut w.author,
-        w.case,
-        AttachmentKind::Photo,
-        &photo,
-        Some(&thumbnail),
-    )];
-    assert_eq!(push(&w.staff, &w.author, &ops), ["attachment.too_large"]);
-
-    // Only the device that pushed the op: a colleague in scope, on their
-    // own tablet, may not.
-    let (head, _) = Client::login(&w.server.base, "head_a");
-    let refused = head.blob_put(&hash, 0, &photo);
-    assert_eq!(
-        (refused.status, code(&refused.json())),
-        (404, "blob.unknown")
-    );
-    let progress = w.staff.blob_head(&hash);
-    assert_eq!((progress.status, progress.length), (200, Some(3000)));
-    let stored = w.staff.blob_upload(&photo, 0);
-    assert_eq!(stored.status, 200, "{:?}", stored.json());
-    assert_eq!(stored.json()["complete"], true);
-    assert_eq!(w.staff.blob_upload(&thumbnail, 0).status, 200);
-    let (status, _, _) = w.staff.blob_get(&hash);
-    assert_eq!(status, 404, "not served while the op is in quarantine");
-
-    settings["attachments"] =
-        serde_json::json!({"max_blob_bytes": 10_000, "max_case_bytes": 100000});
-    let (status, body) = admin.put("/api/v1/admin/settings", &settings);
-    assert_eq!(status, 200, "{body}");
-    let (_, list) = admin.get("/api/v1/admin/quarantine");
-    let entry = list[0]["id"].as_i64().expect("the quarantined attach");
-    let (status, outcome) = admin.post(
-        &format!("/api/v1/admin/quarantine/{entry}/reapply"),
-        &serde_json::json!({}),
-    );
-    assert_eq!(
-        (status, outcome["outcome"].as_str()),
-        (200, Some("accepted")),
-        "{outcome}"
-    );
-    let (status, _, served) = w.staff.blob_get(&hash);
-    assert_eq!((status, served), (200, photo));
 }

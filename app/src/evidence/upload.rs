@@ -14,10 +14,9 @@ use leptos::prelude::*;
 use shared::blob::CHUNK_BYTES;
 
 /// Uploads every waiting blob whose op the server acknowledged. A blob the
-/// server refuses for its own reasons (its case is not in this user's
-/// scope) stays waiting, and the others go on; losing the network or the
-/// session stops the round. (The bytes of a quarantined attach op are
-/// taken from the device that pushed it, so they do not wait for good.)
+/// server refuses for its own reasons (its op was quarantined, or is not
+/// in this user's scope) stays waiting, and the others go on; losing the
+/// network or the session stops the round.
 pub async fn upload_waiting(ctx: AppCtx, token: &str) -> Result<(), ApiError> {
     let acked = ctx
         .device

@@ -7,9 +7,7 @@
 //! upload it (a tablet is shared; whoever is logged in sends what it holds,
 //! and only bytes with the right hash are ever kept), and may download it,
 //! except a complainant's signature, which only the roles that see the
-//! complainant's personal data may. The bytes of an attach op in quarantine
-//! may be uploaded from the device that pushed it, and nobody downloads
-//! them until an admin re-applies the op.
+//! complainant's personal data may.
 
 use super::responses::AnyRole;
 use crate::auth::Session;
@@ -43,7 +41,7 @@ pub struct ChunkAt {
     responses(AnyRole,
         (status = 200, description = "Headers `Upload-Offset` and `Upload-Length`; no body. Offset equal to length: the blob is whole."),
         (status = 400, description = "`request.bad_id`: not a SHA-256.", body = ErrorBody),
-        (status = 404, description = "`blob.unknown`: no accepted attach op of a case in the caller's scope names this blob (sync first), nor an attach op of the caller's device in quarantine.", body = ErrorBody)),
+        (status = 404, description = "`blob.unknown`: no accepted attach op of a case in the caller's scope names this blob (sync first).", body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn head(
     State(state): State<AppState>,
@@ -68,7 +66,7 @@ pub async fn head(
     responses(AnyRole,
         (status = 200, description = "Stored (and synced to disk); `complete` once the blob is whole. Also in `Upload-Offset`.", body = BlobUpload),
         (status = 400, description = "`request.bad_id`: not a SHA-256. `request.bad_query`: no `offset`, or not a number.", body = ErrorBody),
-        (status = 404, description = "`blob.unknown`: no accepted attach op of a case in the caller's scope names this blob (sync first), nor an attach op of the caller's device in quarantine.", body = ErrorBody),
+        (status = 404, description = "`blob.unknown`: no accepted attach op of a case in the caller's scope names this blob (sync first).", body = ErrorBody),
         (status = 409, description = "`blob.wrong_offset`: the chunk does not start where the stored bytes end; `Upload-Offset` says where they do.", body = ErrorBody),
         (status = 413, description = "`request.too_large`: the chunk is over 256 KiB. `blob.too_large`: the chunk would run past the size the attach op declared.", body = ErrorBody),
         (status = 415, description = "`request.content_type`: the chunk is not sent as `application/octet-stream`.", body = ErrorBody),
@@ -222,9 +220,7 @@ fn parse(raw: &str) -> Result<BlobHash, ApiError> {
 /// The size the attach ops naming `hash` declare (one size: the push
 /// quarantines an attach declaring another, `attachment.size_mismatch`),
 /// and the upload's progress; 404 `blob.unknown` when no case in the
-/// caller's scope names it and no attach op of the caller's device waits
-/// in quarantine naming it (that device holds the only copy of the bytes;
-/// see `Store::quarantined_blob`).
+/// caller's scope names it.
 async fn known(
     state: &AppState,
     session: &Session,
@@ -232,21 +228,17 @@ async fn known(
 ) -> Result<(u64, Progress), ApiError> {
     let store = state.store.clone();
     let scope = session.user.scope();
-    let device = session.device;
     tokio::task::spawn_blocking(move || {
         let refs = store.blob_refs(&scope, &hash)?;
-        let size = match refs.first() {
-            Some(first) => first.size,
-            None => store.quarantined_blob(device, &hash)?.ok_or_else(|| {
-                ApiError::new(
-                    StatusCode::NOT_FOUND,
-                    "blob.unknown",
-                    "no synced attachment names this blob: push the attach op first",
-                )
-            })?,
+        let Some(first) = refs.first() else {
+            return Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                "blob.unknown",
+                "no synced attachment names this blob: push the attach op first",
+            ));
         };
         let progress = store.blobs().progress(&hash).map_err(ApiError::internal)?;
-        Ok((size, progress))
+        Ok((first.size, progress))
     })
     .await?
 }

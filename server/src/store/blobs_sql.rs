@@ -9,10 +9,8 @@ use super::sqlite::parse_id;
 use super::{BlobRef, StoreError, StoreResult};
 use shared::blob::BlobHash;
 use shared::case::{AttachmentKind, Case};
-use shared::id::{CaseId, DeviceId};
-use shared::op::{Action, Op};
+use shared::id::CaseId;
 use shared::role::Scope;
-use shared::validation::MAX_ATTACHMENT_BYTES;
 
 /// Writes the blob references of a folded case, replacing its old ones
 /// unless it is `new`: one row per attachment with a hash, and one per
@@ -108,56 +106,6 @@ pub(super) fn blob_refs(db: &dyn Db, scope: &Scope, hash: &BlobHash) -> StoreRes
         },
     )?;
     Ok(refs)
-}
-
-/// The size an attach op of `device` waiting in quarantine declares for
-/// `hash`, as its file or its thumbnail; `None` when none does.
-///
-/// Such bytes are on the tablet that took them and nowhere else. Taken
-/// here, they wait with the op for an admin (re-applied, it is the case's
-/// evidence; until then nobody downloads them, since no case names them),
-/// and the tablet's upload queue empties instead of holding, for good, a
-/// shared tablet against another user's login. Not for a case deleted at
-/// the end of its retention, and never more than any attachment may be.
-pub(super) fn quarantined_size(
-    db: &dyn Db,
-    device: DeviceId,
-    hash: &BlobHash,
-) -> StoreResult<Option<u64>> {
-    let hex = hash.to_string();
-    let mut size = None;
-    // The hash in the op's JSON narrows the rows; the parsed op decides.
-    db.for_each_row(
-        "SELECT json FROM quarantine
-         WHERE device_id = ?1 AND resolved_at IS NULL AND code <> 'case.deleted'
-           AND json LIKE ?2
-         ORDER BY id",
-        &[device.to_string().into(), format!("%{hex}%").into()],
-        &mut |r| {
-            let Ok(op) = serde_json::from_str::<Op>(r.text(0)?) else {
-                return Ok(());
-            };
-            let Action::Attach {
-                size: declared,
-                hash: file,
-                thumbnail,
-                ..
-            } = op.action
-            else {
-                return Ok(());
-            };
-            let named = if file == Some(*hash) {
-                Some(declared)
-            } else {
-                thumbnail.filter(|t| t.hash == *hash).map(|t| t.size)
-            };
-            if size.is_none() {
-                size = named.filter(|&n| n > 0 && n <= MAX_ATTACHMENT_BYTES);
-            }
-            Ok(())
-        },
-    )?;
-    Ok(size)
 }
 
 fn parse_hash(name: &str) -> StoreResult<BlobHash> {

@@ -231,10 +231,6 @@ impl<E: Engine> Store for E {
         self.read(|db| blobs_sql::blob_refs(db, scope, hash))
     }
 
-    fn quarantined_blob(&self, device: DeviceId, hash: &BlobHash) -> StoreResult<Option<u64>> {
-        self.read(|db| blobs_sql::quarantined_size(db, device, hash))
-    }
-
     fn audit(&self, entry: AuditEntry) -> StoreResult<()> {
         self.write(|tx| audit_sql::write_audit(tx, &entry))
     }

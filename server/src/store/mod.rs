@@ -351,10 +351,6 @@ pub trait Store: reports::Reports + administration::Administration + Send + Sync
     /// The attachments of cases inside `scope` that name `hash`, oldest
     /// first: empty when none does (or none the caller may see).
     fn blob_refs(&self, scope: &Scope, hash: &BlobHash) -> StoreResult<Vec<BlobRef>>;
-    /// The size an attach op of `device` waiting in quarantine declares
-    /// for `hash`: that device may upload the bytes, which then wait with
-    /// the op (see `blobs_sql::quarantined_size`).
-    fn quarantined_blob(&self, device: DeviceId, hash: &BlobHash) -> StoreResult<Option<u64>>;
 
     // Maintenance.
     /// Writes an audit record.
