@@ -197,6 +197,13 @@ pub struct PendingUpload {
     pub case_id: CaseId,
     /// The device sequence number of that op.
     pub seq: u64,
+    /// The server took no bytes for it once it had acknowledged the op
+    /// (`blob.unknown`: the op went to quarantine, or its case left the
+    /// user's scope). The bytes stay here and are offered again at every
+    /// sync, in case an admin re-applies the op; meanwhile they no longer
+    /// hold a shared tablet against another user's login.
+    #[serde(default)]
+    pub set_aside: bool,
 }
 
 /// Evidence bytes to store with the op that names them.
@@ -409,6 +416,7 @@ pub async fn save_op(op: &Op, state: &DeviceState, blobs: &[NewBlob]) -> Result<
             size: b.blob.size() as u64,
             case_id: op.case_id,
             seq: op.seq,
+            set_aside: false,
         };
         put_json(&tx, UPLOADS, &key, &upload)?;
     }
@@ -453,6 +461,18 @@ pub async fn save_blob(hash: BlobHash, blob: &web_sys::Blob) -> Result<(), DbErr
         .put(wasm_bindgen::JsValue::from(blob.clone()))
         .with_key(hash.to_string())
         .primitive()?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Stores an upload entry as it now stands (set aside, say).
+pub async fn save_upload(upload: &PendingUpload) -> Result<(), DbError> {
+    let db = db()?;
+    let tx = db
+        .transaction(UPLOADS)
+        .with_mode(TransactionMode::Readwrite)
+        .build()?;
+    put_json(&tx, UPLOADS, &upload.hash.to_string(), upload)?;
     tx.commit().await?;
     Ok(())
 }
@@ -658,8 +678,9 @@ pub async fn clear_session() -> Result<(), DbError> {
 
 /// Drops every case, the config and the evidence bytes (another user
 /// logged in on a device with an empty outbox and nothing left to upload:
-/// they must not see the previous user's scope).
-pub async fn clear_cases() -> Result<(), DbError> {
+/// they must not see the previous user's scope), except the bytes of the
+/// uploads set aside (`keep`), which exist nowhere else.
+pub async fn clear_cases(keep: &[BlobHash]) -> Result<(), DbError> {
     let db = db()?;
     let tx = db
         .transaction([OPS, PULLED, CONFIG, BLOBS])
@@ -668,7 +689,19 @@ pub async fn clear_cases() -> Result<(), DbError> {
     tx.object_store(OPS)?.clear()?;
     tx.object_store(PULLED)?.clear()?;
     tx.object_store(CONFIG)?.clear()?;
-    tx.object_store(BLOBS)?.clear()?;
+    let blobs = tx.object_store(BLOBS)?;
+    let mut kept = Vec::new();
+    for hash in keep {
+        let key = hash.to_string();
+        let value: Option<wasm_bindgen::JsValue> = blobs.get(key.clone()).primitive()?.await?;
+        if let Some(value) = value {
+            kept.push((key, value));
+        }
+    }
+    blobs.clear()?;
+    for (key, value) in kept {
+        blobs.put(value).with_key(key).primitive()?;
+    }
     tx.commit().await?;
     Ok(())
 }

@@ -146,6 +146,7 @@ impl AppCtx {
                         size: b.blob.size() as u64,
                         case_id,
                         seq: op.seq,
+                        set_aside: false,
                     },
                 );
             }

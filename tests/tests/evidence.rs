@@ -423,3 +423,62 @@ async fn the_company_limits_refuse_evidence_on_the_tablet_before_anything_is_sav
     browser.wait_attr("sync-uploads", "data-waiting", "0").await;
     browser.close().await;
 }
+
+/// A photo the server quarantined (the company lowered its limit while
+/// the tablet was offline) is one it takes no bytes for. Its upload is set
+/// aside on the tablet: the bytes stay there, and another user may log in
+/// on the shared tablet, which an upload still waiting refuses.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_photo_the_server_quarantined_no_longer_holds_the_tablet() {
+    let mut server = Server::start();
+    server.seed();
+    let files = tempfile::tempdir().expect("a directory for the pictures");
+    let [_, noisy] = pictures(files.path());
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("staff1").await;
+
+    server.kill();
+    browser.fill_complaint("吴九", "楼道墙面渗水").await;
+    let input = browser.wait_for_test_id("evidence-photos").await;
+    input
+        .send_keys(&noisy)
+        .await
+        .expect("hand a picture to the file input");
+    browser.wait_count("staged-evidence", 1).await;
+    browser.click("save-case").await;
+    browser.wait_attr("saved-evidence", "data-count", "1").await;
+    browser.wait_attr("sync-uploads", "data-waiting", "2").await;
+    let held = held_blobs(&browser).await;
+    assert_eq!(held.len(), 2, "the photo and its thumbnail: {held:?}");
+
+    server.restart();
+    let token = server.token("admin1");
+    let (status, mut settings) = server.get_json(&token, "/api/v1/admin/settings");
+    assert_eq!(status, 200, "{settings}");
+    settings["attachments"]["max_blob_bytes"] = json!(1024);
+    let status = server
+        .agent()
+        .put(server.url("/api/v1/admin/settings"))
+        .header("Authorization", &format!("Bearer {token}"))
+        .send_json(&settings)
+        .expect("save the settings")
+        .status()
+        .as_u16();
+    assert_eq!(status, 200);
+    // The sync that reports the quarantine has tried the upload too.
+    browser.click("sync-now").await;
+    browser.wait_text("sync-error", "隔离").await;
+    let (_, quarantine) = server.get_json(&token, "/api/v1/admin/quarantine");
+    assert_eq!(
+        quarantine[0]["code"],
+        json!("attachment.too_large"),
+        "{quarantine}"
+    );
+
+    browser.click("nav-settings").await;
+    browser.click("logout").await;
+    browser.login("manager1").await;
+    assert_eq!(held_blobs(&browser).await, held, "the bytes stay");
+    browser.close().await;
+}

@@ -26,6 +26,15 @@ fn builder(method: Method, url: &str, token: &str) -> RequestBuilder {
 /// whole size the attach op declared.
 pub async fn progress(token: &str, hash: BlobHash) -> Result<(u64, u64), ApiError> {
     let resp = send(builder(Method::HEAD, &url(hash), token).build()).await?;
+    if resp.status() == 404 {
+        // An answer to HEAD has no body to carry its code, and its only
+        // 404 is this one.
+        return Err(ApiError::Server {
+            status: 404,
+            code: "blob.unknown".into(),
+            message: "no synced attachment names this blob".into(),
+        });
+    }
     if !resp.ok() {
         return Err(refusal(resp).await);
     }

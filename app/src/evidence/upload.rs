@@ -14,9 +14,11 @@ use leptos::prelude::*;
 use shared::blob::CHUNK_BYTES;
 
 /// Uploads every waiting blob whose op the server acknowledged. A blob the
-/// server refuses for its own reasons (its op was quarantined, or is not
-/// in this user's scope) stays waiting, and the others go on; losing the
-/// network or the session stops the round.
+/// server refuses for its own reasons stays waiting, and the others go on;
+/// losing the network or the session stops the round. One it takes no
+/// bytes for (`blob.unknown`: the op went to quarantine, or its case left
+/// the user's scope) is set aside: offered again at every sync, but no
+/// longer holding the tablet against another user's login.
 pub async fn upload_waiting(ctx: AppCtx, token: &str) -> Result<(), ApiError> {
     let acked = ctx
         .device
@@ -41,6 +43,16 @@ pub async fn upload_waiting(ctx: AppCtx, token: &str) -> Result<(), ApiError> {
             ) => {
                 result = Err(e);
                 break;
+            }
+            Err(e) if e.code() == Some("blob.unknown") && !pending.set_aside => {
+                let aside = PendingUpload {
+                    set_aside: true,
+                    ..pending
+                };
+                db::save_upload(&aside).await?;
+                ctx.uploads.update(|u| {
+                    u.insert(aside.hash, aside);
+                });
             }
             Err(e) => leptos::logging::warn!("upload of {}: {e}", pending.hash),
         }

@@ -172,15 +172,20 @@ async fn log_in(ctx: AppCtx, req: LoginRequest, typed_password: String) -> Resul
     let someone_else = owner.is_some_and(|o| o != resp.user.id);
     let mut fresh_cursor = false;
     if someone_else {
-        // Evidence not uploaded yet is that user's work too.
+        // Evidence not uploaded yet is that user's work too, except what
+        // the server refused (set aside: it waits for an admin, whoever
+        // is logged in, and its bytes stay).
         let pending = ctx
             .device
             .with_untracked(|d| d.as_ref().map_or(0, |d| d.pending()))
-            + ctx.uploads.with_untracked(|u| u.len() as u64);
+            + ctx
+                .uploads
+                .with_untracked(|u| u.values().filter(|p| !p.set_aside).count() as u64);
         if pending > 0 {
             return Err(LoginError::OtherUsersRecords(pending));
         }
-        if let Err(e) = db::clear_cases().await {
+        let set_aside: Vec<_> = ctx.uploads.with_untracked(|u| u.keys().copied().collect());
+        if let Err(e) = db::clear_cases(&set_aside).await {
             leptos::logging::error!("clearing the previous user's cases: {e}");
             return Err(LoginError::Storage(e));
         }
