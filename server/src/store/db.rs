@@ -242,7 +242,24 @@ pub trait Db {
         params: &[Value<'_>],
         each: &mut dyn FnMut(&Row) -> StoreResult<()>,
     ) -> StoreResult<()> {
-        self.query(sql, params)?.iter().try_for_each(each)
+        self.rows_while(sql, params, &mut |row| each(row).map(|()| true))
+    }
+
+    /// Calls `each` with the rows of a query in turn until it answers
+    /// `false`; where the engine streams (SQLite), the rows after that are
+    /// never read.
+    fn rows_while(
+        &self,
+        sql: &str,
+        params: &[Value<'_>],
+        each: &mut dyn FnMut(&Row) -> StoreResult<bool>,
+    ) -> StoreResult<()> {
+        for row in self.query(sql, params)? {
+            if !each(&row)? {
+                break;
+            }
+        }
+        Ok(())
     }
 
     /// The first row of a query, if any.

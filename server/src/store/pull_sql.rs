@@ -63,19 +63,22 @@ pub(super) fn pull(
         deletions: Vec::new(),
     };
     // The ops stream: each is handed on from the row as read, never held.
-    tx.for_each_row(&sql("ops", "case_id, json"), &values, &mut |row| {
+    // The first op the page has no room for ends the read: a page of long
+    // ops, cut by its bytes, does not read the rest of its `limit`.
+    tx.rows_while(&sql("ops", "case_id, json"), &values, &mut |row| {
         let server_seq: i64 = row.get(0)?;
         page.deletions_before(&mut deletions_ahead, server_seq);
         let json = row.text(2)?;
-        if page.take_sized(server_seq, json.len()) {
-            let op = StoredOp {
-                server_seq,
-                case_id: parse_id(row.text(1)?)?,
-                json,
-            };
-            each(&op, &case)?;
+        if !page.take_sized(server_seq, json.len()) {
+            return Ok(false);
         }
-        Ok(())
+        let op = StoredOp {
+            server_seq,
+            case_id: parse_id(row.text(1)?)?,
+            json,
+        };
+        each(&op, &case)?;
+        Ok(true)
     })?;
     page.deletions_before(&mut deletions_ahead, i64::MAX);
     let Taken {

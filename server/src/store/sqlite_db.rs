@@ -87,11 +87,11 @@ impl Db for Connection {
         rows.next()?.map(|r| row(r, width)).transpose()
     }
 
-    fn for_each_row(
+    fn rows_while(
         &self,
         sql: &str,
         params: &[Value<'_>],
-        each: &mut dyn FnMut(&Row) -> StoreResult<()>,
+        each: &mut dyn FnMut(&Row) -> StoreResult<bool>,
     ) -> StoreResult<()> {
         let mut stmt = self.prepare_cached(sql)?;
         let width = stmt.column_count();
@@ -104,7 +104,9 @@ impl Db for Connection {
             for (i, slot) in row.0.iter_mut().enumerate() {
                 set(slot, r.get_ref(i)?);
             }
-            each(&row)?;
+            if !each(&row)? {
+                break;
+            }
         }
         Ok(())
     }
@@ -132,13 +134,13 @@ impl Db for rusqlite::Transaction<'_> {
         Db::query_opt(&**self, sql, params)
     }
 
-    fn for_each_row(
+    fn rows_while(
         &self,
         sql: &str,
         params: &[Value<'_>],
-        each: &mut dyn FnMut(&Row) -> StoreResult<()>,
+        each: &mut dyn FnMut(&Row) -> StoreResult<bool>,
     ) -> StoreResult<()> {
-        Db::for_each_row(&**self, sql, params, each)
+        Db::rows_while(&**self, sql, params, each)
     }
 
     fn batch(&self, sql: &str) -> StoreResult<()> {
