@@ -70,6 +70,14 @@ impl RecordError {
     }
 }
 
+/// One recording at a time, from taking its numbers to the end of its
+/// save. A save that fails gives its sequence number back only if no later
+/// recording took the next one meanwhile; two at once (a photo's slow save
+/// beside a note) could otherwise leave a number that no stored op holds,
+/// and the server, which takes a device's ops without gaps, would take
+/// none after it.
+static RECORDING: futures::lock::Mutex<()> = futures::lock::Mutex::new(());
+
 impl AppCtx {
     /// Makes an op, stores it durably with the device state, and only then
     /// shows it. `build` gets the device state to draw a registration
@@ -94,6 +102,7 @@ impl AppCtx {
         blobs: Vec<NewBlob>,
         build: impl FnOnce(&mut DeviceState, DateTime<Utc>) -> Result<Action, RecordError>,
     ) -> Result<Op, RecordError> {
+        let _turn = RECORDING.lock().await;
         // Nothing new on a device the server no longer accepts: it could
         // never be uploaded (see `Blocked`).
         if let Some(blocked) = self.blocked.get_untracked() {

@@ -857,3 +857,122 @@ async fn an_outbox_larger_than_a_request_goes_in_several_pushes() {
     assert_eq!(on_server, 1 + notes.len());
     browser.close().await;
 }
+
+/// Two ops recorded at once (here two conflicts dismissed in one go),
+/// where the first one's save fails after the second took its number:
+/// before, the second was stored with the next number and the first's was
+/// never used again, and the server, which takes a device's ops without
+/// gaps, took nothing more from the tablet. Recording is one at a time, so
+/// the second takes the number the first gave back.
+#[tokio::test(flavor = "multi_thread")]
+async fn two_ops_recorded_at_once_leave_no_gap_when_the_first_save_fails() {
+    use shared::case::{CaseKind, CaseState, Channel, Complainant, Severity, Validity};
+    use shared::op::Action;
+    let server = Server::start();
+    server.seed();
+    // Another tablet registers a complaint, assesses it, and withdraws it
+    // twice from the state it was registered in: two open conflicts.
+    let e2e::bulk::Tablet {
+        login,
+        property,
+        actor,
+        mut state,
+    } = e2e::bulk::Tablet::log_in(&server, "manager1", "另一台平板");
+    let at = chrono::Utc::now();
+    let reg_no = state
+        .next_reg_no(&property.code, chrono_tz::Asia::Shanghai, at)
+        .expect("a registration number");
+    let case = shared::id::CaseId(uuid::Uuid::now_v7());
+    let mut make = |expected: Option<CaseState>, action: Action| {
+        state.make_op(
+            shared::id::OpId(uuid::Uuid::now_v7()),
+            case,
+            actor,
+            expected,
+            action,
+            chrono::Utc::now(),
+        )
+    };
+    let withdraw = || Action::Withdraw {
+        reason: "业主表示已自行解决".into(),
+    };
+    let ops = vec![
+        make(
+            None,
+            Action::Register(shared::case::Registration {
+                reg_no: reg_no.clone(),
+                kind: CaseKind::Complaint,
+                property: property.id,
+                location: shared::property::Location::PublicArea,
+                complainant: Complainant {
+                    name: "钱九".into(),
+                    phone: shared::phone::Phone::parse("13900000009").ok(),
+                    anonymous: false,
+                },
+                channel: Channel::Phone,
+                received_at: at,
+                category: "maintenance".into(),
+                content: "电梯经常停运".into(),
+                requested_remedy: String::new(),
+                related_case: None,
+            }),
+        ),
+        make(
+            Some(CaseState::Registered),
+            Action::Assess {
+                severity: Severity::General,
+                urgent: false,
+                validity: Validity::Valid,
+                reason: String::new(),
+                respondent: String::new(),
+                respondent_department: String::new(),
+            },
+        ),
+        make(Some(CaseState::Registered), withdraw()),
+        make(Some(CaseState::Registered), withdraw()),
+    ];
+    let (status, answer) = server.post_json(
+        Some(&login.token),
+        "/api/v1/sync/push",
+        &json!({ "device": login.device, "ops": ops }),
+    );
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["quarantined"], json!([]), "{answer}");
+
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("manager1").await;
+    open_case(&browser, &reg_no.to_string()).await;
+    browser.wait_count("conflict-dismiss", 2).await;
+    // The first save's transaction aborts once the second has begun.
+    let clicked = browser
+        .eval(
+            "const proto = IDBTransaction.prototype;
+             const commit = proto.commit;
+             let armed = true;
+             proto.commit = function () {
+                 if (armed && this.mode === 'readwrite' && this.objectStoreNames.contains('ops')) {
+                     armed = false;
+                     this.abort();
+                     return;
+                 }
+                 return commit.call(this);
+             };
+             const buttons = document.querySelectorAll('[data-testid=\"conflict-dismiss\"]');
+             buttons.forEach(b => b.click());
+             return buttons.length;",
+        )
+        .await;
+    assert_eq!(clicked, json!(2));
+    browser.wait_count("conflict-dismiss", 1).await;
+    browser.sync_now().await;
+    let (_, detail) = server.get_json(&server.token("manager1"), &format!("/api/v1/cases/{case}"));
+    let dismissed = detail["conflicts"]
+        .as_array()
+        .expect("conflicts")
+        .iter()
+        .filter(|c| !c["resolved_by"].is_null())
+        .count();
+    assert_eq!(dismissed, 1, "{detail}");
+    browser.close().await;
+}
