@@ -690,17 +690,14 @@ pub async fn clear_cases(keep: &[BlobHash]) -> Result<(), DbError> {
     tx.object_store(PULLED)?.clear()?;
     tx.object_store(CONFIG)?.clear()?;
     let blobs = tx.object_store(BLOBS)?;
-    let mut kept = Vec::new();
-    for hash in keep {
-        let key = hash.to_string();
-        let value: Option<wasm_bindgen::JsValue> = blobs.get(key.clone()).primitive()?.await?;
-        if let Some(value) = value {
-            kept.push((key, value));
-        }
-    }
-    blobs.clear()?;
-    for (key, value) in kept {
-        blobs.put(value).with_key(key).primitive()?;
+    let keep: HashSet<String> = keep.iter().map(BlobHash::to_string).collect();
+    let held: Vec<String> = blobs
+        .get_all_keys::<String>()
+        .primitive()?
+        .await?
+        .collect::<Result<_, _>>()?;
+    for key in held.into_iter().filter(|k| !keep.contains(k)) {
+        blobs.delete(key).primitive()?;
     }
     tx.commit().await?;
     Ok(())

@@ -26,7 +26,7 @@ pub fn plan(ctx: AppCtx, cases: &[CaseId]) -> Forget {
     }
     let waiting = unacknowledged(ctx);
     let gone: HashSet<CaseId> = cases.iter().copied().collect();
-    let (ops, blobs) = ctx.ops.with_value(|log| {
+    let (ops, mut blobs, elsewhere) = ctx.ops.with_value(|log| {
         let ops: Vec<OpId> = cases
             .iter()
             .flat_map(|id| log.ops_of(*id))
@@ -44,8 +44,18 @@ pub fn plan(ctx: AppCtx, cases: &[CaseId]) -> Forget {
             .flat_map(|id| log.ops_of(*id).iter().flat_map(hashes))
             .filter(|h| !elsewhere.contains(h))
             .collect();
-        (ops, blobs)
+        (ops, blobs, elsewhere)
     });
+    // An upload set aside (its attach op in quarantine) may name bytes of
+    // an op this device no longer holds (another user logged in since):
+    // they go with their case all the same.
+    let set_aside: Vec<BlobHash> = ctx.uploads.with_untracked(|u| {
+        u.values()
+            .filter(|p| p.set_aside && gone.contains(&p.case_id) && !elsewhere.contains(&p.hash))
+            .map(|p| p.hash)
+            .collect()
+    });
+    blobs.extend(set_aside);
     let uploads = ctx.uploads.with_untracked(|u| {
         u.values()
             .filter(|p| gone.contains(&p.case_id) && blobs.contains(&p.hash))

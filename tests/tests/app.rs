@@ -662,13 +662,16 @@ async fn a_sequence_number_whose_op_was_never_stored_is_used_again() {
 /// Two tabs of the app on one tablet would each load the device state and
 /// hand out the same sequence numbers: the server would quarantine one
 /// tab's ops as a clone. A second tab waits, saying why, until the first
-/// closes, and then carries on from what the first stored.
+/// closes, and then carries on from what the first stored. Over HTTPS at
+/// a tablet's name, as the tablets reach the server.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_second_tab_waits_until_the_first_closes() {
-    let server = Server::start();
+    // Where a tablet meets it: Web Locks exist only in a secure context.
+    const HOST: &str = "tablet.test";
+    let server = Server::start_tls(HOST);
     server.seed();
-    let browser = Browser::start().await;
-    browser.open(&server.url("/")).await;
+    let browser = Browser::start_with(&server.chromium_args(HOST)).await;
+    browser.open(&server.url_at(HOST, "/")).await;
     browser.login("staff1").await;
     browser.wait_synced().await;
     let first = browser.client.window().await.expect("the first tab");
@@ -684,7 +687,7 @@ async fn a_second_tab_waits_until_the_first_closes() {
         .switch_to_window(second.clone())
         .await
         .expect("switch to the second tab");
-    browser.open(&server.url("/")).await;
+    browser.open(&server.url_at(HOST, "/")).await;
     browser.wait_for_test_id("open-elsewhere").await;
     assert!(
         browser.find("case-list").await.is_none(),
@@ -713,14 +716,16 @@ async fn a_second_tab_waits_until_the_first_closes() {
     assert_ne!(in_first, in_second, "each case has its own number");
     browser.sync_now().await;
 
-    let on_server = server_cases(&server, "staff1");
+    let (status, page) = server.get_json(&server.token("staff1"), "/api/v1/cases?per_page=100");
+    assert_eq!(status, 200, "{page}");
+    let on_server = page["items"].as_array().cloned().unwrap_or_default();
     for reg_no in [&in_first, &in_second] {
         assert!(
             on_server.iter().any(|c| c["reg_no"] == json!(reg_no)),
             "{reg_no} reached the server: {on_server:?}"
         );
     }
-    let quarantine = get(&server, "admin1", "/api/v1/admin/quarantine");
+    let (_, quarantine) = server.get_json(&server.token("admin1"), "/api/v1/admin/quarantine");
     assert_eq!(
         quarantine.as_array().map(Vec::len),
         Some(0),

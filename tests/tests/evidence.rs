@@ -480,5 +480,37 @@ async fn a_photo_the_server_quarantined_no_longer_holds_the_tablet() {
     browser.click("logout").await;
     browser.login("manager1").await;
     assert_eq!(held_blobs(&browser).await, held, "the bytes stay");
+
+    // The company allows the photo after all and the admin re-applies the
+    // op: the tablet, whoever is logged in, uploads its bytes.
+    for hash in &held {
+        assert_eq!(download(&server, &token, hash), Err(404), "not yet");
+    }
+    settings["attachments"]["max_blob_bytes"] = json!(10 * 1024 * 1024);
+    let status = server
+        .agent()
+        .put(server.url("/api/v1/admin/settings"))
+        .header("Authorization", &format!("Bearer {token}"))
+        .send_json(&settings)
+        .expect("save the settings")
+        .status()
+        .as_u16();
+    assert_eq!(status, 200);
+    let entry = quarantine[0]["id"].as_i64().expect("the entry's id");
+    let (status, outcome) = server.post_json(
+        Some(&token),
+        &format!("/api/v1/admin/quarantine/{entry}/reapply"),
+        &json!({}),
+    );
+    assert_eq!(
+        (status, &outcome["outcome"]),
+        (200, &json!("accepted")),
+        "{outcome}"
+    );
+    browser.click("sync-now").await;
+    browser.wait_attr("sync-uploads", "data-waiting", "0").await;
+    for hash in &held {
+        assert!(download(&server, &token, hash).is_ok(), "{hash} uploaded");
+    }
     browser.close().await;
 }

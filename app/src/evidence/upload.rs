@@ -70,6 +70,18 @@ async fn upload(ctx: AppCtx, token: &str, pending: &PendingUpload) -> Result<(),
     };
     let total = blob.size() as u64;
     let (mut offset, _) = blobs::progress(token, pending.hash).await?;
+    if pending.set_aside {
+        // The server takes the bytes again (an admin re-applied the op):
+        // until they are up, they hold the tablet like any upload.
+        let waiting = PendingUpload {
+            set_aside: false,
+            ..pending.clone()
+        };
+        db::save_upload(&waiting).await?;
+        ctx.uploads.update(|u| {
+            u.insert(waiting.hash, waiting);
+        });
+    }
     let mut restarted = false;
     while offset < total {
         ctx.sync.update(|s| {
