@@ -424,6 +424,19 @@ async fn the_company_limits_refuse_evidence_on_the_tablet_before_anything_is_sav
     browser.close().await;
 }
 
+/// Saves the company settings as `token`'s admin.
+fn save_settings(server: &Server, token: &str, settings: &Value) {
+    let status = server
+        .agent()
+        .put(server.url("/api/v1/admin/settings"))
+        .header("Authorization", &format!("Bearer {token}"))
+        .send_json(settings)
+        .expect("save the settings")
+        .status()
+        .as_u16();
+    assert_eq!(status, 200, "saving the settings");
+}
+
 /// A photo the server quarantined (the company lowered its limit while
 /// the tablet was offline) is one it takes no bytes for. Its upload is set
 /// aside on the tablet: the bytes stay there, and another user may log in
@@ -457,15 +470,7 @@ async fn a_photo_the_server_quarantined_no_longer_holds_the_tablet() {
     let (status, mut settings) = server.get_json(&token, "/api/v1/admin/settings");
     assert_eq!(status, 200, "{settings}");
     settings["attachments"]["max_blob_bytes"] = json!(1024);
-    let status = server
-        .agent()
-        .put(server.url("/api/v1/admin/settings"))
-        .header("Authorization", &format!("Bearer {token}"))
-        .send_json(&settings)
-        .expect("save the settings")
-        .status()
-        .as_u16();
-    assert_eq!(status, 200);
+    save_settings(&server, &token, &settings);
     // The sync that reports the quarantine has tried the upload too.
     browser.click("sync-now").await;
     browser.wait_text("sync-error", "隔离").await;
@@ -487,15 +492,7 @@ async fn a_photo_the_server_quarantined_no_longer_holds_the_tablet() {
         assert_eq!(download(&server, &token, hash), Err(404), "not yet");
     }
     settings["attachments"]["max_blob_bytes"] = json!(10 * 1024 * 1024);
-    let status = server
-        .agent()
-        .put(server.url("/api/v1/admin/settings"))
-        .header("Authorization", &format!("Bearer {token}"))
-        .send_json(&settings)
-        .expect("save the settings")
-        .status()
-        .as_u16();
-    assert_eq!(status, 200);
+    save_settings(&server, &token, &settings);
     let entry = quarantine[0]["id"].as_i64().expect("the entry's id");
     let (status, outcome) = server.post_json(
         Some(&token),
