@@ -474,6 +474,11 @@ async fn a_photo_the_server_quarantined_no_longer_holds_the_tablet() {
     // The sync that reports the quarantine has tried the upload too.
     browser.click("sync-now").await;
     browser.wait_text("sync-error", "隔离").await;
+    browser
+        .wait_attr("sync-uploads", "data-set-aside", "2")
+        .await;
+    browser.wait_attr("sync-uploads", "data-waiting", "0").await;
+    browser.wait_text("sync-uploads", "待管理员处理").await;
     let (_, quarantine) = server.get_json(&token, "/api/v1/admin/quarantine");
     assert_eq!(
         quarantine[0]["code"],
@@ -505,6 +510,9 @@ async fn a_photo_the_server_quarantined_no_longer_holds_the_tablet() {
         "{outcome}"
     );
     browser.click("sync-now").await;
+    browser
+        .wait_attr("sync-uploads", "data-set-aside", "0")
+        .await;
     browser.wait_attr("sync-uploads", "data-waiting", "0").await;
     for hash in &held {
         assert!(download(&server, &token, hash).is_ok(), "{hash} uploaded");

@@ -110,13 +110,19 @@ pub fn SyncIndicator() -> impl IntoView {
         format!("{waiting} · {last}{running}")
     };
     // Evidence bytes wait apart from the ops: a photo can still be on its
-    // way after its record synced.
+    // way after its record synced. Those the server took no bytes for (set
+    // aside: their op is in quarantine) are counted apart.
+    let waiting = move || {
+        ctx.uploads
+            .with(|u| u.values().filter(|p| !p.set_aside).count())
+    };
+    let set_aside = move || {
+        ctx.uploads
+            .with(|u| u.values().filter(|p| p.set_aside).count())
+    };
     let uploads = move || {
         let l = ctx.lang.get();
-        let waiting = ctx.uploads.with(|u| u.len());
-        if waiting == 0 {
-            return String::new();
-        }
+        let (waiting, aside) = (waiting(), set_aside());
         let progress = ctx.sync.with(|s| s.upload).map_or_else(String::new, |p| {
             let percent = (p.sent * 100).checked_div(p.total).unwrap_or(0);
             match l {
@@ -124,10 +130,19 @@ pub fn SyncIndicator() -> impl IntoView {
                 Lang::En => format!(" (uploading, {percent}%)"),
             }
         });
-        match l {
-            Lang::ZhCn => format!(" · 待上传文件 {waiting} 个{progress}"),
-            Lang::En => format!(" · {waiting} files to upload{progress}"),
+        let mut text = match (waiting, l) {
+            (0, _) => String::new(),
+            (n, Lang::ZhCn) => format!(" · 待上传文件 {n} 个{progress}"),
+            (n, Lang::En) => format!(" · {n} files to upload{progress}"),
+        };
+        match (aside, l) {
+            (0, _) => {}
+            (n, Lang::ZhCn) => text.push_str(&format!(" · {n} 个文件待管理员处理隔离记录")),
+            (n, Lang::En) => text.push_str(&format!(
+                " · {n} files held until an admin settles their quarantined record"
+            )),
         }
+        text
     };
     let error = move || {
         let l = ctx.lang.get();
@@ -167,7 +182,8 @@ pub fn SyncIndicator() -> impl IntoView {
             <span class="sync-text">
                 <span data-testid="sync-pending" data-pending=move || pending().to_string()>{text}</span>
                 <span class="sync-uploads" data-testid="sync-uploads"
-                    data-waiting=move || ctx.uploads.with(|u| u.len()).to_string()>{uploads}</span>
+                    data-waiting=move || waiting().to_string()
+                    data-set-aside=move || set_aside().to_string()>{uploads}</span>
                 <span class="sync-error-text" data-testid="sync-error">{error}</span>
             </span>
             <button class="btn small" data-testid="sync-now" on:click=move |_| crate::sync::request(ctx)
