@@ -15,7 +15,7 @@ use crate::state::AppCtx;
 use leptos::prelude::*;
 use shared::blob::BlobHash;
 use shared::id::{CaseId, OpId};
-use shared::op::{Action, Op};
+use shared::op::Op;
 use std::collections::HashSet;
 
 /// What deleting `cases` removes from this device, worked out from memory
@@ -37,11 +37,11 @@ pub fn plan(ctx: AppCtx, cases: &[CaseId]) -> Forget {
         let elsewhere: HashSet<BlobHash> = log
             .cases()
             .filter(|(id, _)| !gone.contains(id))
-            .flat_map(|(_, ops)| ops.iter().flat_map(hashes))
+            .flat_map(|(_, ops)| ops.iter().flat_map(Op::blob_hashes))
             .collect();
         let blobs: HashSet<BlobHash> = cases
             .iter()
-            .flat_map(|id| log.ops_of(*id).iter().flat_map(hashes))
+            .flat_map(|id| log.ops_of(*id).iter().flat_map(Op::blob_hashes))
             .filter(|h| !elsewhere.contains(h))
             .collect();
         (ops, blobs, elsewhere)
@@ -128,18 +128,4 @@ fn unacknowledged(ctx: AppCtx) -> impl Fn(&Op) -> bool {
         .device
         .with_untracked(|d| d.as_ref().map(|d| (d.device, d.acked_seq)));
     move |op| mine.is_some_and(|(device, acked)| op.device == device && op.seq > acked)
-}
-
-/// The evidence an op names: the file and its thumbnail.
-fn hashes(op: &Op) -> Vec<BlobHash> {
-    match &op.action {
-        Action::Attach {
-            hash, thumbnail, ..
-        } => hash
-            .iter()
-            .copied()
-            .chain(thumbnail.as_ref().map(|t| t.hash))
-            .collect(),
-        _ => Vec::new(),
-    }
 }

@@ -435,6 +435,38 @@ fn a_complainants_signature_cannot_be_attached_again_as_a_photo() {
     assert_eq!(push(&w.staff, &w.author, &[signed]), Vec::<String>::new());
 }
 
+/// The other order: bytes attached as a photo, then as the complainant's
+/// signature. They are a signature now, and masked as one.
+#[test]
+fn bytes_attached_as_a_photo_and_then_as_a_signature_are_masked() {
+    let mut w = world();
+    let signature = bytes(400, 8);
+    let ops = vec![
+        attach(
+            &mut w.author,
+            w.case,
+            AttachmentKind::Photo,
+            &signature,
+            None,
+        ),
+        attach(
+            &mut w.author,
+            w.case,
+            AttachmentKind::ComplainantSignature,
+            &signature,
+            None,
+        ),
+    ];
+    assert_eq!(push(&w.staff, &w.author, &ops), Vec::<String>::new());
+    assert_eq!(w.staff.blob_upload(&signature, 0).status, 200);
+    assert_eq!(w.staff.blob_get(&BlobHash::of(&signature)).0, 200);
+
+    let (head, _) = Client::login(&w.server.base, "head_a");
+    let (status, _, body) = head.blob_get(&BlobHash::of(&signature));
+    let body: Value = serde_json::from_slice(&body).expect("a JSON error");
+    assert_eq!((status, code(&body)), (403, "blob.masked"));
+}
+
 #[test]
 fn check_names_missing_blobs_and_finds_damaged_ones() {
     let mut w = world();
@@ -551,4 +583,64 @@ fn the_company_sets_the_limits() {
         ["attachment.too_large", "attachment.case_too_large"]
     );
     assert_eq!(w.staff.blob_upload(&small, 0).status, 200);
+}
+
+#[test]
+fn the_device_whose_attach_was_discarded_is_told_to_drop_the_bytes() {
+    let mut w = world();
+    // Two attach ops naming the same bytes, both over the 10 MiB a file
+    // allowed: quarantined, so the server takes none of the bytes.
+    let hash = BlobHash::of(b"too big");
+    let ops: Vec<Op> = (0..2)
+        .map(|_| {
+            attach_declared(
+                &mut w.author,
+                w.case,
+                AttachmentKind::Photo,
+                10 * 1024 * 1024 + 1,
+                hash,
+                None,
+            )
+        })
+        .collect();
+    assert_eq!(
+        push(&w.staff, &w.author, &ops),
+        ["attachment.too_large", "attachment.too_large"]
+    );
+    let (admin, _) = Client::login(&w.server.base, "admin");
+    let (_, list) = admin.get("/api/v1/admin/quarantine");
+    let ids: Vec<i64> = list
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|e| e["id"].as_i64().expect("an id"))
+        .collect();
+    assert_eq!(ids.len(), 2);
+    let discard = |id: i64| {
+        let (status, body) = admin.post(
+            &format!("/api/v1/admin/quarantine/{id}/discard"),
+            &serde_json::json!({"reason": "照片过大，已线下补交"}),
+        );
+        assert_eq!(status, 204, "{body}");
+    };
+
+    // Waiting for an admin's decision: the device keeps the bytes.
+    assert_eq!(w.staff.blob_head(&hash).status, 404);
+    discard(ids[0]);
+    // The other op still waits: the bytes may yet be wanted.
+    assert_eq!(w.staff.blob_head(&hash).status, 404);
+    let put = w.staff.blob_put(&hash, 0, b"x");
+    assert_eq!((put.status, code(&put.json())), (404, "blob.unknown"));
+
+    discard(ids[1]);
+    assert_eq!(w.staff.blob_head(&hash).status, 410);
+    let put = w.staff.blob_put(&hash, 0, b"x");
+    assert_eq!((put.status, code(&put.json())), (410, "blob.discarded"));
+    assert!(stored_files(&w).is_empty());
+
+    // Another device, of the same user and scope, discarded nothing.
+    let (other, _) = Client::login(&w.server.base, "staff_a");
+    assert_eq!(other.blob_head(&hash).status, 404);
+    let put = other.blob_put(&hash, 0, b"x");
+    assert_eq!((put.status, code(&put.json())), (404, "blob.unknown"));
 }

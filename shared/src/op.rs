@@ -67,6 +67,18 @@ impl Op {
     pub fn order_key(&self) -> (Hlc, DeviceId, OpId) {
         (self.hlc, self.device, self.id)
     }
+
+    /// The evidence bytes the op names: an attachment's file and its
+    /// thumbnail.
+    pub fn blob_hashes(&self) -> impl Iterator<Item = BlobHash> {
+        let (hash, thumbnail) = match &self.action {
+            Action::Attach {
+                hash, thumbnail, ..
+            } => (*hash, thumbnail.as_ref().map(|t| t.hash)),
+            _ => (None, None),
+        };
+        hash.into_iter().chain(thumbnail)
+    }
 }
 
 /// What an op does, with its payload. On the wire the action's name is in

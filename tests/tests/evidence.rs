@@ -437,16 +437,28 @@ fn save_settings(server: &Server, token: &str, settings: &Value) {
     assert_eq!(status, 200, "saving the settings");
 }
 
-/// A photo the server quarantined (the company lowered its limit while
-/// the tablet was offline) is one it takes no bytes for. Its upload is set
-/// aside on the tablet: the bytes stay there, and another user may log in
-/// on the shared tablet, which an upload still waiting refuses.
-#[tokio::test(flavor = "multi_thread")]
-async fn a_photo_the_server_quarantined_no_longer_holds_the_tablet() {
+/// A photo recorded offline whose attach op the server then quarantined
+/// (the admin lowered the limit to 1 KiB a file): staff1 is logged in, and
+/// the photo and its thumbnail are set aside on the tablet.
+struct Quarantined {
+    server: Server,
+    browser: Browser,
+    /// The admin's token.
+    token: String,
+    /// The company settings as the admin left them.
+    settings: Value,
+    /// The bytes the tablet holds: the photo and its thumbnail.
+    held: Vec<String>,
+    /// The attach op's quarantine entry.
+    entry: i64,
+    _pictures: tempfile::TempDir,
+}
+
+async fn quarantined_photo() -> Quarantined {
     let mut server = Server::start();
     server.seed();
-    let files = tempfile::tempdir().expect("a directory for the pictures");
-    let [_, noisy] = pictures(files.path());
+    let pictures_dir = tempfile::tempdir().expect("a directory for the pictures");
+    let [_, noisy] = pictures(pictures_dir.path());
     let browser = Browser::start().await;
     browser.open(&server.url("/")).await;
     browser.login("staff1").await;
@@ -485,7 +497,33 @@ async fn a_photo_the_server_quarantined_no_longer_holds_the_tablet() {
         json!("attachment.too_large"),
         "{quarantine}"
     );
+    let entry = quarantine[0]["id"].as_i64().expect("the entry's id");
+    Quarantined {
+        server,
+        browser,
+        token,
+        settings,
+        held,
+        entry,
+        _pictures: pictures_dir,
+    }
+}
 
+/// A photo the server quarantined (the company lowered its limit while
+/// the tablet was offline) is one it takes no bytes for. Its upload is set
+/// aside on the tablet: the bytes stay there, and another user may log in
+/// on the shared tablet, which an upload still waiting refuses.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_photo_the_server_quarantined_no_longer_holds_the_tablet() {
+    let Quarantined {
+        server,
+        browser,
+        token,
+        mut settings,
+        held,
+        entry,
+        _pictures,
+    } = quarantined_photo().await;
     browser.click("nav-settings").await;
     browser.click("logout").await;
     browser.login("manager1").await;
@@ -498,7 +536,6 @@ async fn a_photo_the_server_quarantined_no_longer_holds_the_tablet() {
     }
     settings["attachments"]["max_blob_bytes"] = json!(10 * 1024 * 1024);
     save_settings(&server, &token, &settings);
-    let entry = quarantine[0]["id"].as_i64().expect("the entry's id");
     let (status, outcome) = server.post_json(
         Some(&token),
         &format!("/api/v1/admin/quarantine/{entry}/reapply"),
@@ -518,4 +555,33 @@ async fn a_photo_the_server_quarantined_no_longer_holds_the_tablet() {
         assert!(download(&server, &token, hash).is_ok(), "{hash} uploaded");
     }
     browser.close().await;
+}
+
+/// Once the admin discards the quarantined op, nothing will take the
+/// photo: the tablet stops offering it, and its bytes go once no op on the
+/// tablet shows them.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_photo_whose_quarantined_op_was_discarded_leaves_the_tablet() {
+    let q = quarantined_photo().await;
+    let (status, body) = q.server.post_json(
+        Some(&q.token),
+        &format!("/api/v1/admin/quarantine/{}/discard", q.entry),
+        &json!({"reason": "照片过大，已线下补交"}),
+    );
+    assert_eq!(status, 204, "{body}");
+    q.browser.click("sync-now").await;
+    q.browser
+        .wait_attr("sync-uploads", "data-set-aside", "0")
+        .await;
+    q.browser
+        .wait_attr("sync-uploads", "data-waiting", "0")
+        .await;
+    // staff1's copy of the discarded op still shows the photo here, so the
+    // bytes stay until another user logs in and staff1's cases are cleared.
+    assert_eq!(held_blobs(&q.browser).await, q.held);
+    q.browser.click("nav-settings").await;
+    q.browser.click("logout").await;
+    q.browser.login("manager1").await;
+    assert_eq!(held_blobs(&q.browser).await, Vec::<String>::new());
+    q.browser.close().await;
 }

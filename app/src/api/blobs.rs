@@ -26,13 +26,21 @@ fn builder(method: Method, url: &str, token: &str) -> RequestBuilder {
 /// whole size the attach op declared.
 pub async fn progress(token: &str, hash: BlobHash) -> Result<(u64, u64), ApiError> {
     let resp = send(builder(Method::HEAD, &url(hash), token).build()).await?;
-    if resp.status() == 404 {
-        // An answer to HEAD has no body to carry its code, and its only
-        // 404 is this one.
+    // An answer to HEAD has no body to carry its code, and its only 404
+    // and 410 are these.
+    let code = match resp.status() {
+        404 => Some(("blob.unknown", "no synced attachment names this blob")),
+        410 => Some((
+            "blob.discarded",
+            "the record naming this blob was discarded",
+        )),
+        _ => None,
+    };
+    if let Some((code, message)) = code {
         return Err(ApiError::Server {
-            status: 404,
-            code: "blob.unknown".into(),
-            message: "no synced attachment names this blob".into(),
+            status: resp.status(),
+            code: code.into(),
+            message: message.into(),
         });
     }
     if !resp.ok() {

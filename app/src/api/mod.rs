@@ -265,6 +265,10 @@ pub fn code_message(code: &str, lang: Lang) -> Option<String> {
             "服务器尚未收到引用此文件的附件记录，请先同步",
             "No synced attachment names this file yet: sync first",
         ),
+        "blob.discarded" => (
+            "管理员已丢弃引用此文件的隔离记录，本设备无需再上传",
+            "An administrator discarded the record that named this file; it is no longer uploaded",
+        ),
         "blob.wrong_offset" => (
             "上传位置与服务器不一致，将从服务器的位置继续",
             "The upload is out of step with the server; it continues from the server's offset",

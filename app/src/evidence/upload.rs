@@ -7,18 +7,19 @@
 //! the upload starts once more from the first byte.
 
 use crate::api::{ApiError, blobs};
-use crate::db::{self, PendingUpload};
+use crate::db::{self, DbError, Forget, PendingUpload};
 use crate::state::AppCtx;
 use crate::sync_status::UploadProgress;
 use leptos::prelude::*;
-use shared::blob::CHUNK_BYTES;
+use shared::blob::{BlobHash, CHUNK_BYTES};
 
 /// Uploads every waiting blob whose op the server acknowledged. A blob the
 /// server refuses for its own reasons stays waiting, and the others go on;
 /// losing the network or the session stops the round. One it takes no
 /// bytes for (`blob.unknown`: the op went to quarantine, or its case left
 /// the user's scope) is set aside: offered again at every sync, but no
-/// longer holding the tablet against another user's login.
+/// longer holding the tablet against another user's login. Once an
+/// administrator discarded its op (`blob.discarded`), it is dropped.
 pub async fn upload_waiting(ctx: AppCtx, token: &str) -> Result<(), ApiError> {
     let acked = ctx
         .device
@@ -44,6 +45,9 @@ pub async fn upload_waiting(ctx: AppCtx, token: &str) -> Result<(), ApiError> {
                 result = Err(e);
                 break;
             }
+            Err(e) if e.code() == Some("blob.discarded") => {
+                drop_discarded(ctx, pending.hash).await?;
+            }
             Err(e) if e.code() == Some("blob.unknown") && !pending.set_aside => {
                 let aside = PendingUpload {
                     set_aside: true,
@@ -59,6 +63,27 @@ pub async fn upload_waiting(ctx: AppCtx, token: &str) -> Result<(), ApiError> {
     }
     ctx.sync.update(|s| s.upload = None);
     result
+}
+
+/// Drops the upload of bytes whose attach op an administrator discarded,
+/// and the bytes too unless an op this device holds still shows them (the
+/// discarded op itself, until another user logs in on the tablet).
+async fn drop_discarded(ctx: AppCtx, hash: BlobHash) -> Result<(), DbError> {
+    let shown = ctx.ops.with_value(|log| {
+        log.cases()
+            .flat_map(|(_, ops)| ops)
+            .any(|op| op.blob_hashes().any(|h| h == hash))
+    });
+    let forget = Forget {
+        blobs: if shown { Vec::new() } else { vec![hash] },
+        uploads: vec![hash],
+        ..Forget::default()
+    };
+    db::forget(&forget).await?;
+    ctx.uploads.update(|u| {
+        u.remove(&hash);
+    });
+    Ok(())
 }
 
 async fn upload(ctx: AppCtx, token: &str, pending: &PendingUpload) -> Result<(), ApiError> {

@@ -41,7 +41,8 @@ pub struct ChunkAt {
     responses(AnyRole,
         (status = 200, description = "Headers `Upload-Offset` and `Upload-Length`; no body. Offset equal to length: the blob is whole."),
         (status = 400, description = "`request.bad_id`: not a SHA-256.", body = ErrorBody),
-        (status = 404, description = "`blob.unknown`: no accepted attach op of a case in the caller's scope names this blob (sync first).", body = ErrorBody)),
+        (status = 404, description = "`blob.unknown`: no accepted attach op of a case in the caller's scope names this blob (sync first).", body = ErrorBody),
+        (status = 410, description = "`blob.discarded`: an administrator discarded the quarantined attach ops of the caller's device that named this blob, and no accepted op names it: the device may delete the bytes.", body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn head(
     State(state): State<AppState>,
@@ -67,6 +68,7 @@ pub async fn head(
         (status = 200, description = "Stored (and synced to disk); `complete` once the blob is whole. Also in `Upload-Offset`.", body = BlobUpload),
         (status = 400, description = "`request.bad_id`: not a SHA-256. `request.bad_query`: no `offset`, or not a number.", body = ErrorBody),
         (status = 404, description = "`blob.unknown`: no accepted attach op of a case in the caller's scope names this blob (sync first).", body = ErrorBody),
+        (status = 410, description = "`blob.discarded`: an administrator discarded the quarantined attach ops of the caller's device that named this blob, and no accepted op names it: the device may delete the bytes.", body = ErrorBody),
         (status = 409, description = "`blob.wrong_offset`: the chunk does not start where the stored bytes end; `Upload-Offset` says where they do.", body = ErrorBody),
         (status = 413, description = "`request.too_large`: the chunk is over 256 KiB. `blob.too_large`: the chunk would run past the size the attach op declared.", body = ErrorBody),
         (status = 415, description = "`request.content_type`: the chunk is not sent as `application/octet-stream`.", body = ErrorBody),
@@ -176,19 +178,19 @@ pub async fn get(
     // The complainant's signature identifies them as their name does; and
     // whether a user handles the case changes only what they see of the
     // phone, so no case is needed to decide.
+    // Bytes that are a complainant's signature anywhere are one everywhere:
+    // attached also as a photo (first, or in data stored before the push
+    // refused that) they stay masked.
     let settings = super::settings(&state).await?;
     let sees_personal = shown(&settings, &session.user, None).name;
-    let Some(shown) = refs
-        .iter()
-        .find(|r| sees_personal || !r.purpose.is_personal())
-    else {
+    if !sees_personal && refs.iter().any(|r| r.purpose.is_personal()) {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "blob.masked",
             "this is a complainant's signature, which your role may not see",
         ));
-    };
-    let media_type = HeaderValue::from_str(&shown.media_type)
+    }
+    let media_type = HeaderValue::from_str(&first.media_type)
         .unwrap_or(HeaderValue::from_static("application/octet-stream"));
     let pending = pending(first);
     let store = state.store.clone();
@@ -220,7 +222,8 @@ fn parse(raw: &str) -> Result<BlobHash, ApiError> {
 /// The size the attach ops naming `hash` declare (one size: the push
 /// quarantines an attach declaring another, `attachment.size_mismatch`),
 /// and the upload's progress; 404 `blob.unknown` when no case in the
-/// caller's scope names it.
+/// caller's scope names it, or 410 `blob.discarded` when, besides, an
+/// administrator discarded the attach ops of the caller's device that did.
 async fn known(
     state: &AppState,
     session: &Session,
@@ -228,9 +231,18 @@ async fn known(
 ) -> Result<(u64, Progress), ApiError> {
     let store = state.store.clone();
     let scope = session.user.scope();
+    let device = session.device;
     tokio::task::spawn_blocking(move || {
         let refs = store.blob_refs(&scope, &hash)?;
         let Some(first) = refs.first() else {
+            if store.blob_discarded(device, &hash)? {
+                return Err(ApiError::new(
+                    StatusCode::GONE,
+                    "blob.discarded",
+                    "an administrator discarded the record that named this file: \
+                     the device may delete it",
+                ));
+            }
             return Err(ApiError::new(
                 StatusCode::NOT_FOUND,
                 "blob.unknown",

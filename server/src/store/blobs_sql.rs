@@ -9,7 +9,7 @@ use super::sqlite::parse_id;
 use super::{BlobRef, StoreError, StoreResult};
 use shared::blob::BlobHash;
 use shared::case::{AttachmentKind, Case};
-use shared::id::CaseId;
+use shared::id::{CaseId, DeviceId};
 use shared::role::Scope;
 
 /// Writes the blob references of a folded case, replacing its old ones
@@ -106,6 +106,29 @@ pub(super) fn blob_refs(db: &dyn Db, scope: &Scope, hash: &BlobHash) -> StoreRes
         },
     )?;
     Ok(refs)
+}
+
+/// Whether an administrator discarded the quarantined ops of `device` that
+/// name `hash`: at least one was discarded and none still waits for a
+/// decision (a re-applied one is an accepted op, found by [`blob_refs`]).
+/// Only the device's own quarantine is read, so a device learns nothing of
+/// another's.
+pub(super) fn discarded_on(db: &dyn Db, device: DeviceId, hash: &BlobHash) -> StoreResult<bool> {
+    // A SHA-256 in hex has no LIKE wildcards; the index on `device_id`
+    // keeps the scan to this device's quarantined ops.
+    let rows = db.query(
+        "SELECT resolution FROM quarantine WHERE device_id = ?1 AND json LIKE ?2",
+        &[device.to_string().into(), format!("%{hash}%").into()],
+    )?;
+    let mut discarded = false;
+    for r in rows {
+        match r.get::<Option<String>>(0)?.as_deref() {
+            None => return Ok(false),
+            Some("discarded") => discarded = true,
+            Some(_) => {}
+        }
+    }
+    Ok(discarded)
 }
 
 fn parse_hash(name: &str) -> StoreResult<BlobHash> {

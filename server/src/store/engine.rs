@@ -231,6 +231,10 @@ impl<E: Engine> Store for E {
         self.read(|db| blobs_sql::blob_refs(db, scope, hash))
     }
 
+    fn blob_discarded(&self, device: DeviceId, hash: &BlobHash) -> StoreResult<bool> {
+        self.read(|db| blobs_sql::discarded_on(db, device, hash))
+    }
+
     fn audit(&self, entry: AuditEntry) -> StoreResult<()> {
         self.write(|tx| audit_sql::write_audit(tx, &entry))
     }

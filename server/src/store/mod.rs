@@ -351,6 +351,9 @@ pub trait Store: reports::Reports + administration::Administration + Send + Sync
     /// The attachments of cases inside `scope` that name `hash`, oldest
     /// first: empty when none does (or none the caller may see).
     fn blob_refs(&self, scope: &Scope, hash: &BlobHash) -> StoreResult<Vec<BlobRef>>;
+    /// Whether an administrator discarded the quarantined ops of `device`
+    /// that named `hash` (none still waits): the device may drop the bytes.
+    fn blob_discarded(&self, device: DeviceId, hash: &BlobHash) -> StoreResult<bool>;
 
     // Maintenance.
     /// Writes an audit record.
