@@ -259,14 +259,21 @@ mod tests {
     use super::super::postgres::{PgStore, test_database};
     use super::{FETCH_ROWS, Isolation};
 
-    #[test]
-    fn values_go_in_and_come_back_as_cells_and_a_dropped_transaction_rolls_back() {
-        let Some(url) = test_database::fresh() else {
-            return;
-        };
+    /// A store on a fresh test database, with its blob directory; `None`
+    /// when no test database is configured.
+    fn fresh_store() -> Option<(PgStore, tempfile::TempDir)> {
+        let url = test_database::fresh()?;
         let blobs = tempfile::tempdir().expect("temp dir");
         let store =
             PgStore::open(&url, 2, test_database::ca().as_deref(), blobs.path()).expect("open");
+        Some((store, blobs))
+    }
+
+    #[test]
+    fn values_go_in_and_come_back_as_cells_and_a_dropped_transaction_rolls_back() {
+        let Some((store, _blobs)) = fresh_store() else {
+            return;
+        };
         let mut conn = store.connection().expect("connection");
         assert_eq!(conn.dialect(), Dialect::Postgres);
         check_values_round_trip(&conn);
@@ -296,12 +303,9 @@ mod tests {
 
     #[test]
     fn rows_are_fetched_a_chunk_at_a_time_and_leave_the_connection_free() {
-        let Some(url) = test_database::fresh() else {
+        let Some((store, _blobs)) = fresh_store() else {
             return;
         };
-        let blobs = tempfile::tempdir().expect("temp dir");
-        let store =
-            PgStore::open(&url, 2, test_database::ca().as_deref(), blobs.path()).expect("open");
         let mut conn = store.connection().expect("connection");
         conn.batch("CREATE SEQUENCE produced").expect("a sequence");
         let tx = conn.transaction(Isolation::ReadCommitted).expect("begin");
