@@ -258,8 +258,8 @@ pub fn code_message(code: &str, lang: Lang) -> Option<String> {
             "This file is stored with another size than the attachment declares",
         ),
         "attachment.signature_reused" => (
-            "该文件是投诉人的签名，只能作为投诉人签名附上",
-            "This file is a complainant's signature and can be attached only as one",
+            "投诉人签名的文件不能同时作为其他附件",
+            "A complainant's signature cannot also be another kind of attachment",
         ),
         "blob.unknown" => (
             "服务器尚未收到引用此文件的附件记录，请先同步",

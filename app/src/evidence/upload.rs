@@ -29,6 +29,15 @@ pub async fn upload_waiting(ctx: AppCtx, token: &str) -> Result<(), ApiError> {
         .with_untracked(|u| u.values().filter(|p| p.seq <= acked).cloned().collect());
     let mut result = Ok(());
     for pending in ready {
+        // The entry is keyed by the bytes' hash: an op attaching the same
+        // bytes since this round began replaced it, and only that newer
+        // entry may be set aside or dropped.
+        let current = |ctx: AppCtx| {
+            ctx.uploads.with_untracked(|u| {
+                u.get(&pending.hash)
+                    .is_some_and(|p| p.seq == pending.seq && p.case_id == pending.case_id)
+            })
+        };
         match upload(ctx, token, &pending).await {
             Ok(()) => {
                 db::finish_upload(pending.hash).await?;
@@ -45,10 +54,10 @@ pub async fn upload_waiting(ctx: AppCtx, token: &str) -> Result<(), ApiError> {
                 result = Err(e);
                 break;
             }
-            Err(e) if e.code() == Some("blob.discarded") => {
+            Err(e) if e.code() == Some("blob.discarded") && current(ctx) => {
                 drop_discarded(ctx, pending.hash).await?;
             }
-            Err(e) if e.code() == Some("blob.unknown") && !pending.set_aside => {
+            Err(e) if e.code() == Some("blob.unknown") && !pending.set_aside && current(ctx) => {
                 let aside = PendingUpload {
                     set_aside: true,
                     ..pending

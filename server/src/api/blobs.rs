@@ -42,7 +42,7 @@ pub struct ChunkAt {
         (status = 200, description = "Headers `Upload-Offset` and `Upload-Length`; no body. Offset equal to length: the blob is whole."),
         (status = 400, description = "`request.bad_id`: not a SHA-256.", body = ErrorBody),
         (status = 404, description = "`blob.unknown`: no accepted attach op of a case in the caller's scope names this blob (sync first).", body = ErrorBody),
-        (status = 410, description = "`blob.discarded`: an administrator discarded the quarantined attach ops of the caller's device that named this blob, and no accepted op names it: the device may delete the bytes.", body = ErrorBody)),
+        (status = 410, description = "`blob.discarded`: no case references this blob, and an administrator discarded the quarantined attach ops of the caller's device that named it: the device may delete the bytes.", body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn head(
     State(state): State<AppState>,
@@ -68,7 +68,7 @@ pub async fn head(
         (status = 200, description = "Stored (and synced to disk); `complete` once the blob is whole. Also in `Upload-Offset`.", body = BlobUpload),
         (status = 400, description = "`request.bad_id`: not a SHA-256. `request.bad_query`: no `offset`, or not a number.", body = ErrorBody),
         (status = 404, description = "`blob.unknown`: no accepted attach op of a case in the caller's scope names this blob (sync first).", body = ErrorBody),
-        (status = 410, description = "`blob.discarded`: an administrator discarded the quarantined attach ops of the caller's device that named this blob, and no accepted op names it: the device may delete the bytes.", body = ErrorBody),
+        (status = 410, description = "`blob.discarded`: no case references this blob, and an administrator discarded the quarantined attach ops of the caller's device that named it: the device may delete the bytes.", body = ErrorBody),
         (status = 409, description = "`blob.wrong_offset`: the chunk does not start where the stored bytes end; `Upload-Offset` says where they do.", body = ErrorBody),
         (status = 413, description = "`request.too_large`: the chunk is over 256 KiB. `blob.too_large`: the chunk would run past the size the attach op declared.", body = ErrorBody),
         (status = 415, description = "`request.content_type`: the chunk is not sent as `application/octet-stream`.", body = ErrorBody),
@@ -222,8 +222,9 @@ fn parse(raw: &str) -> Result<BlobHash, ApiError> {
 /// The size the attach ops naming `hash` declare (one size: the push
 /// quarantines an attach declaring another, `attachment.size_mismatch`),
 /// and the upload's progress; 404 `blob.unknown` when no case in the
-/// caller's scope names it, or 410 `blob.discarded` when, besides, an
-/// administrator discarded the attach ops of the caller's device that did.
+/// caller's scope names it, or 410 `blob.discarded` when no case at all
+/// does and an administrator discarded the attach ops of the caller's
+/// device that did.
 async fn known(
     state: &AppState,
     session: &Session,

@@ -54,6 +54,9 @@ pub struct Facts<'a> {
     /// For an attach op: its file or thumbnail is stored as a
     /// complainant's signature, on any case.
     pub signature_blob: bool,
+    /// For an attach op: its file or thumbnail is stored as another kind
+    /// of attachment than a complainant's signature, on any case.
+    pub plain_blob: bool,
     /// For an attach op: its file or thumbnail is stored with another
     /// size than it declares, on any case.
     pub blob_size_differs: bool,
@@ -250,17 +253,27 @@ pub fn judge(f: &Facts<'_>) -> Verdict {
     // complainant's signature attached again as a photo would reach every
     // role that may not see the complainant, with its hash read from the
     // case they do see.
+    // The other way round too: bytes everyone sees as a photo cannot turn
+    // into a signature that some roles may not see.
     if let Action::Attach {
         attachment_kind, ..
     } = &op.action
-        && f.signature_blob
-        && !attachment_kind.is_personal()
     {
-        return quarantine(
-            op,
-            "attachment.signature_reused",
-            "this file is a complainant's signature and can be attached only as one".into(),
-        );
+        if f.signature_blob && !attachment_kind.is_personal() {
+            return quarantine(
+                op,
+                "attachment.signature_reused",
+                "this file is a complainant's signature and can be attached only as one".into(),
+            );
+        }
+        if f.plain_blob && attachment_kind.is_personal() {
+            return quarantine(
+                op,
+                "attachment.signature_reused",
+                "this file is attached as a photo or document and cannot be a complainant's signature"
+                    .into(),
+            );
+        }
     }
     // A file's hash fixes its size: the upload takes the size a reference
     // declares, so a second reference declaring another one (on an early

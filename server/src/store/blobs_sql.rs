@@ -10,6 +10,7 @@ use super::{BlobRef, StoreError, StoreResult};
 use shared::blob::BlobHash;
 use shared::case::{AttachmentKind, Case};
 use shared::id::{CaseId, DeviceId};
+use shared::op::Op;
 use shared::role::Scope;
 
 /// Writes the blob references of a folded case, replacing its old ones
@@ -108,20 +109,38 @@ pub(super) fn blob_refs(db: &dyn Db, scope: &Scope, hash: &BlobHash) -> StoreRes
     Ok(refs)
 }
 
-/// Whether an administrator discarded the quarantined ops of `device` that
-/// name `hash`: at least one was discarded and none still waits for a
-/// decision (a re-applied one is an accepted op, found by [`blob_refs`]).
-/// Only the device's own quarantine is read, so a device learns nothing of
-/// another's.
+/// Whether the device may drop the bytes named `hash`: no case references
+/// them (in anyone's scope), and an administrator discarded the quarantined
+/// ops of `device` that named them: at least one was discarded and none
+/// still waits for a decision. Only the device's own quarantine is read, so
+/// a device learns nothing of another's; a quarantined op that no longer
+/// parses keeps the bytes.
 pub(super) fn discarded_on(db: &dyn Db, device: DeviceId, hash: &BlobHash) -> StoreResult<bool> {
+    let key = hash.to_string();
+    if db
+        .query_opt(
+            "SELECT 1 FROM case_blobs WHERE hash = ?1 LIMIT 1",
+            &[Value::from(&key)],
+        )?
+        .is_some()
+    {
+        return Ok(false);
+    }
     // A SHA-256 in hex has no LIKE wildcards; the index on `device_id`
-    // keeps the scan to this device's quarantined ops.
+    // keeps the scan to this device's quarantined ops, and the match is
+    // then made on each op's attachment, not on its text.
     let rows = db.query(
-        "SELECT resolution FROM quarantine WHERE device_id = ?1 AND json LIKE ?2",
-        &[device.to_string().into(), format!("%{hash}%").into()],
+        "SELECT resolution, json FROM quarantine WHERE device_id = ?1 AND json LIKE ?2",
+        &[device.to_string().into(), format!("%{key}%").into()],
     )?;
     let mut discarded = false;
     for r in rows {
+        let Ok(op) = serde_json::from_str::<Op>(r.text(1)?) else {
+            return Ok(false);
+        };
+        if !op.blob_hashes().any(|h| h == *hash) {
+            continue;
+        }
         match r.get::<Option<String>>(0)?.as_deref() {
             None => return Ok(false),
             Some("discarded") => discarded = true,

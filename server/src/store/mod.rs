@@ -351,8 +351,9 @@ pub trait Store: reports::Reports + administration::Administration + Send + Sync
     /// The attachments of cases inside `scope` that name `hash`, oldest
     /// first: empty when none does (or none the caller may see).
     fn blob_refs(&self, scope: &Scope, hash: &BlobHash) -> StoreResult<Vec<BlobRef>>;
-    /// Whether an administrator discarded the quarantined ops of `device`
-    /// that named `hash` (none still waits): the device may drop the bytes.
+    /// Whether `device` may drop the bytes named `hash`: no case references
+    /// them, and an administrator discarded the quarantined ops of the
+    /// device that named them (none still waits).
     fn blob_discarded(&self, device: DeviceId, hash: &BlobHash) -> StoreResult<bool>;
 
     // Maintenance.

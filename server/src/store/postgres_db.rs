@@ -34,11 +34,11 @@ impl PgDb {
         Ok(self.runtime.block_on(work)?)
     }
 
-    /// Runs a `FETCH`, prepared anew each time: a cursor's name is used
-    /// again for other queries, so a statement cached for it would expect
-    /// another query's columns.
+    /// Runs a `FETCH` unprepared, in one round trip: a cursor's name is
+    /// used again for other queries, so a statement cached for it would
+    /// expect another query's columns.
     fn fetch(&self, sql: &str) -> StoreResult<Vec<Row>> {
-        let rows = self.block_on(self.client.query(sql, &[]))?;
+        let rows = self.block_on(self.client.query_typed(sql, &[]))?;
         rows.iter().map(cells).collect()
     }
 
@@ -240,12 +240,25 @@ impl Db for PgTransaction<'_> {
             }
         })();
         self.cursors.set(depth);
-        // After an error the transaction is aborted and ends with the
-        // cursor; closing it could only fail.
-        match read {
-            Ok(()) => self.batch(&format!("CLOSE {cursor}")),
-            Err(e) => Err(e),
+        let close = self.batch(&format!("CLOSE {cursor}"));
+        // After an error of PostgreSQL's the transaction is aborted and
+        // the close fails too; the first error is the one to report.
+        read.and(close)
+    }
+
+    /// Reads the whole result at once, as [`Db::query`]: the callers read
+    /// every row anyway (a case's history, its ops, the statistics), and a
+    /// cursor would cost three round trips more.
+    fn for_each_row(
+        &self,
+        sql: &str,
+        values: &[Value<'_>],
+        each: &mut dyn FnMut(&Row) -> StoreResult<()>,
+    ) -> StoreResult<()> {
+        for row in self.query(sql, values)? {
+            each(&row)?;
         }
+        Ok(())
     }
 
     fn batch(&self, sql: &str) -> StoreResult<()> {

@@ -524,6 +524,7 @@ pub(super) fn judge(
         reg_no_taken: stored.reg_no_taken,
         case_attachment_bytes: stored.case_attachment_bytes,
         signature_blob: stored.signature_blob,
+        plain_blob: stored.plain_blob,
         blob_size_differs: stored.blob_size_differs,
         properties: rules.properties,
         categories: &rules.config.categories,
@@ -646,6 +647,9 @@ struct StoredFacts {
     case_attachment_bytes: u64,
     /// Its file or thumbnail is stored as a complainant's signature.
     signature_blob: bool,
+    /// Its file or thumbnail is stored as another kind than a
+    /// complainant's signature.
+    plain_blob: bool,
     /// Its file or thumbnail is stored with another size than it declares.
     blob_size_differs: bool,
 }
@@ -726,7 +730,7 @@ fn stored_facts(tx: &dyn Db, touched: &Touched, op: &Op) -> StoreResult<StoredFa
     };
     // What the references to the op's file and thumbnail already stored
     // say of them, on any case.
-    let (signature_blob, blob_size_differs) = match &op.action {
+    let (signature_blob, plain_blob, blob_size_differs) = match &op.action {
         Action::Attach {
             hash,
             size,
@@ -738,10 +742,11 @@ fn stored_facts(tx: &dyn Db, touched: &Touched, op: &Op) -> StoreResult<StoredFa
                 .into_iter()
                 .chain(thumbnail.as_ref().map(|t| (t.hash.to_string(), t.size)))
                 .collect();
-            let (mut signature, mut differs) = (false, false);
+            let (mut signature, mut plain, mut differs) = (false, false, false);
             for (hash, size) in &declared {
                 let row = tx.query_one(
                     "SELECT EXISTS (SELECT 1 FROM case_blobs WHERE hash = ?1 AND purpose = ?2),
+                        EXISTS (SELECT 1 FROM case_blobs WHERE hash = ?1 AND purpose <> ?2),
                         EXISTS (SELECT 1 FROM case_blobs WHERE hash = ?1 AND size <> ?3)",
                     &[
                         hash.into(),
@@ -750,11 +755,12 @@ fn stored_facts(tx: &dyn Db, touched: &Touched, op: &Op) -> StoreResult<StoredFa
                     ],
                 )?;
                 signature |= row.get::<bool>(0)?;
-                differs |= row.get::<bool>(1)?;
+                plain |= row.get::<bool>(1)?;
+                differs |= row.get::<bool>(2)?;
             }
-            (signature, differs)
+            (signature, plain, differs)
         }
-        _ => (false, false),
+        _ => (false, false, false),
     };
     // Read from the register op, which may be in this very batch, not yet
     // folded into a case row.
@@ -774,6 +780,7 @@ fn stored_facts(tx: &dyn Db, touched: &Touched, op: &Op) -> StoreResult<StoredFa
         reg_no_taken,
         case_attachment_bytes,
         signature_blob,
+        plain_blob,
         blob_size_differs,
     })
 }
