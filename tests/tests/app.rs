@@ -163,6 +163,11 @@ async fn a_complaint_goes_through_the_whole_workflow() {
         entries.iter().any(|e| e.contains("工程部")),
         "the handover is in the timeline: {entries:?}"
     );
+    let calls: Vec<&String> = entries.iter().filter(|e| e.contains("回访：")).collect();
+    assert!(
+        calls.len() == 2 && !calls[0].contains("抽查") && calls[1].contains("抽查回访："),
+        "the follow-up and the later spot-check read apart: {entries:?}"
+    );
     browser.screenshot("app-detail").await;
 
     browser.wait_synced().await;

@@ -29,15 +29,6 @@ pub async fn upload_waiting(ctx: AppCtx, token: &str) -> Result<(), ApiError> {
         .with_untracked(|u| u.values().filter(|p| p.seq <= acked).cloned().collect());
     let mut result = Ok(());
     for pending in ready {
-        // The entry is keyed by the bytes' hash: an op attaching the same
-        // bytes since this round began replaced it, and only that newer
-        // entry may be set aside or dropped.
-        let current = |ctx: AppCtx| {
-            ctx.uploads.with_untracked(|u| {
-                u.get(&pending.hash)
-                    .is_some_and(|p| p.seq == pending.seq && p.case_id == pending.case_id)
-            })
-        };
         match upload(ctx, token, &pending).await {
             Ok(()) => {
                 db::finish_upload(pending.hash).await?;
@@ -54,10 +45,14 @@ pub async fn upload_waiting(ctx: AppCtx, token: &str) -> Result<(), ApiError> {
                 result = Err(e);
                 break;
             }
-            Err(e) if e.code() == Some("blob.discarded") && current(ctx) => {
+            Err(e) if e.code() == Some("blob.discarded") && is_current(ctx, &pending) => {
                 drop_discarded(ctx, pending.hash).await?;
             }
-            Err(e) if e.code() == Some("blob.unknown") && !pending.set_aside && current(ctx) => {
+            Err(e)
+                if e.code() == Some("blob.unknown")
+                    && !pending.set_aside
+                    && is_current(ctx, &pending) =>
+            {
                 let aside = PendingUpload {
                     set_aside: true,
                     ..pending
@@ -72,6 +67,16 @@ pub async fn upload_waiting(ctx: AppCtx, token: &str) -> Result<(), ApiError> {
     }
     ctx.sync.update(|s| s.upload = None);
     result
+}
+
+/// Whether `pending` is still the upload entry of its bytes. Entries are
+/// keyed by the bytes' hash: an op attaching the same bytes since this
+/// round began replaced it, and only that newer entry may be changed.
+fn is_current(ctx: AppCtx, pending: &PendingUpload) -> bool {
+    ctx.uploads.with_untracked(|u| {
+        u.get(&pending.hash)
+            .is_some_and(|p| p.seq == pending.seq && p.case_id == pending.case_id)
+    })
 }
 
 /// Drops the upload of bytes whose attach op an administrator discarded,
@@ -104,7 +109,7 @@ async fn upload(ctx: AppCtx, token: &str, pending: &PendingUpload) -> Result<(),
     };
     let total = blob.size() as u64;
     let (mut offset, _) = blobs::progress(token, pending.hash).await?;
-    if pending.set_aside {
+    if pending.set_aside && is_current(ctx, pending) {
         // The server takes the bytes again (an admin re-applied the op):
         // until they are up, they hold the tablet like any upload.
         let waiting = PendingUpload {

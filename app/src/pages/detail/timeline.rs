@@ -174,10 +174,17 @@ fn sentence(e: &TimelineEntry, case: &Case, l: Lang) -> String {
             let score = or_empty("satisfaction");
             let n = score.parse::<u8>().unwrap_or_default();
             let label = i18n::satisfaction(n, l);
-            if zh {
-                format!("回访：满意度 {score}（{label}）")
-            } else {
-                format!("followed up: satisfaction {score} ({label})")
+            // A spot-check (抽查回访) on a closed case reads apart from the
+            // follow-up that closed it.
+            let spot_check = case
+                .follow_ups
+                .iter()
+                .any(|f| f.spot_check && f.stamp.op == e.stamp.op);
+            match (spot_check, zh) {
+                (true, true) => format!("抽查回访：满意度 {score}（{label}）"),
+                (false, true) => format!("回访：满意度 {score}（{label}）"),
+                (true, false) => format!("spot-checked: satisfaction {score} ({label})"),
+                (false, false) => format!("followed up: satisfaction {score} ({label})"),
             }
         }
         ActionKind::Escalate => {
