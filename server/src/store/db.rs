@@ -246,8 +246,8 @@ pub trait Db {
     }
 
     /// Calls `each` with the rows of a query in turn until it answers
-    /// `false`; the rows after that are never read where the engine streams
-    /// (SQLite) or reads through a cursor (PostgreSQL, in a transaction).
+    /// `false`; where the engine streams (SQLite), the rows after that are
+    /// never read.
     fn rows_while(
         &self,
         sql: &str,

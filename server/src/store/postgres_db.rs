@@ -34,14 +34,6 @@ impl PgDb {
         Ok(self.runtime.block_on(work)?)
     }
 
-    /// Runs a `FETCH` unprepared, in one round trip: a cursor's name is
-    /// used again for other queries, so a statement cached for it would
-    /// expect another query's columns.
-    fn fetch(&self, sql: &str) -> StoreResult<Vec<Row>> {
-        let rows = self.block_on(self.client.query_typed(sql, &[]))?;
-        rows.iter().map(cells).collect()
-    }
-
     /// Begins a transaction at `isolation` (`READ COMMITTED` for writes,
     /// `REPEATABLE READ` for a read that must see one snapshot). It rolls
     /// back when dropped uncommitted.
@@ -53,7 +45,6 @@ impl PgDb {
         Ok(PgTransaction {
             db: self,
             open: true,
-            cursors: std::cell::Cell::new(0),
         })
     }
 }
@@ -74,12 +65,7 @@ pub enum Isolation {
 pub struct PgTransaction<'a> {
     db: &'a PgDb,
     open: bool,
-    /// The cursors [`Db::rows_while`] has open.
-    cursors: std::cell::Cell<u32>,
 }
-
-/// The rows a cursor of [`Db::rows_while`] fetches at a time.
-const FETCH_ROWS: usize = 256;
 
 impl PgTransaction<'_> {
     /// Commits.
@@ -207,60 +193,6 @@ impl Db for PgTransaction<'_> {
         self.db.query(sql, values)
     }
 
-    /// Reads through a cursor, [`FETCH_ROWS`] rows at a time: the rows
-    /// after `each` says stop are never produced, and only a chunk is held
-    /// at once. Between fetches the connection is free, so `each` may run
-    /// queries of its own (the pull reads a case), which a half-read result
-    /// on the same connection would not allow.
-    fn rows_while(
-        &self,
-        sql: &str,
-        values: &[Value<'_>],
-        each: &mut dyn FnMut(&Row) -> StoreResult<bool>,
-    ) -> StoreResult<()> {
-        // Named by depth, as `each` may read through a cursor too: the
-        // names, and so the cached statements, stay few.
-        let depth = self.cursors.get();
-        let cursor = format!("rows_while_{depth}");
-        self.execute(
-            &format!("DECLARE {cursor} NO SCROLL CURSOR FOR {sql}"),
-            values,
-        )?;
-        self.cursors.set(depth + 1);
-        let fetch = format!("FETCH {FETCH_ROWS} FROM {cursor}");
-        let read = (|| loop {
-            let rows = self.db.fetch(&fetch)?;
-            for row in &rows {
-                if !each(row)? {
-                    return Ok(());
-                }
-            }
-            if rows.len() < FETCH_ROWS {
-                return Ok(());
-            }
-        })();
-        self.cursors.set(depth);
-        let close = self.batch(&format!("CLOSE {cursor}"));
-        // After an error of PostgreSQL's the transaction is aborted and
-        // the close fails too; the first error is the one to report.
-        read.and(close)
-    }
-
-    /// Reads the whole result at once, as [`Db::query`]: the callers read
-    /// every row anyway (a case's history, its ops, the statistics), and a
-    /// cursor would cost three round trips more.
-    fn for_each_row(
-        &self,
-        sql: &str,
-        values: &[Value<'_>],
-        each: &mut dyn FnMut(&Row) -> StoreResult<()>,
-    ) -> StoreResult<()> {
-        for row in self.query(sql, values)? {
-            each(&row)?;
-        }
-        Ok(())
-    }
-
     fn batch(&self, sql: &str) -> StoreResult<()> {
         self.db.batch(sql)
     }
@@ -270,7 +202,7 @@ impl Db for PgTransaction<'_> {
 mod tests {
     use super::super::db::{Db, Dialect, Value, check_values_round_trip};
     use super::super::postgres::{PgStore, test_database};
-    use super::{FETCH_ROWS, Isolation};
+    use super::Isolation;
 
     /// A store on a fresh test database, with its blob directory; `None`
     /// when no test database is configured.
@@ -315,70 +247,29 @@ mod tests {
     }
 
     #[test]
-    fn rows_are_fetched_a_chunk_at_a_time_and_leave_the_connection_free() {
+    fn a_row_may_be_followed_by_queries_of_its_own_in_the_same_transaction() {
         let Some((store, _blobs)) = fresh_store() else {
             return;
         };
         let mut conn = store.connection().expect("connection");
-        conn.batch("CREATE SEQUENCE produced").expect("a sequence");
-        let tx = conn.transaction(Isolation::ReadCommitted).expect("begin");
-        // Each row produced takes a number from the sequence, so its last
-        // value counts the rows PostgreSQL made.
-        let sql = "SELECT nextval('produced')::BIGINT FROM generate_series(1, ?1)";
+        let tx = conn.transaction(Isolation::RepeatableRead).expect("begin");
+        // The pull reads a case for each op of a department head's page:
+        // the page's rows are read whole first, so the connection is free
+        // (a result streamed on the same connection would not be).
         let mut seen = Vec::new();
-        tx.rows_while(sql, &[Value::Int(10_000)], &mut |r| {
-            seen.push(r.get::<i64>(0)?);
-            // A query of its own between rows, on the same connection.
-            let one = tx.query_one("SELECT 1::BIGINT", &[])?;
-            assert_eq!(one.get::<i64>(0)?, 1);
-            Ok(seen.len() < 3)
-        })
-        .expect("three rows");
-        assert_eq!(seen, [1, 2, 3]);
-        let produced = |tx: &dyn Db| {
-            tx.query_one("SELECT last_value FROM produced", &[])
-                .expect("the sequence")
-                .get::<i64>(0)
-                .expect("a number")
-        };
-        assert_eq!(
-            produced(&tx),
-            FETCH_ROWS as i64,
-            "one chunk, not 10,000 rows"
-        );
-
-        // Read to the end, across chunks, with a cursor read inside.
-        let mut all = 0;
-        tx.rows_while(sql, &[Value::Int(1000)], &mut |r| {
-            all += 1;
-            assert_eq!(r.get::<i64>(0)?, FETCH_ROWS as i64 + all);
-            let mut inner = 0;
-            tx.rows_while(
-                "SELECT g::BIGINT FROM generate_series(1, 2) g",
-                &[],
-                &mut |_| {
-                    inner += 1;
-                    Ok(true)
-                },
-            )?;
-            assert_eq!(inner, 2);
-            Ok(true)
-        })
-        .expect("every row");
-        assert_eq!(all, 1000);
-
-        // The same cursor name for a query of other columns.
-        let mut texts = Vec::new();
         tx.rows_while(
-            "SELECT 'row ' || g, g::BIGINT FROM generate_series(1, 2) g",
-            &[],
+            "SELECT g::BIGINT FROM generate_series(1, ?1) g",
+            &[Value::Int(3000)],
             &mut |r| {
-                texts.push(r.get::<String>(0)?);
-                Ok(true)
+                seen.push(r.get::<i64>(0)?);
+                let one = tx.query_one("SELECT 1::BIGINT", &[])?;
+                assert_eq!(one.get::<i64>(0)?, 1);
+                Ok(seen.len() < 2500)
             },
         )
-        .expect("text rows");
-        assert_eq!(texts, ["row 1", "row 2"]);
+        .expect("the rows");
+        assert_eq!(seen.len(), 2500);
+        assert_eq!(seen.last(), Some(&2500));
         tx.commit().expect("commit");
     }
 }
