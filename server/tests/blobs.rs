@@ -56,6 +56,13 @@ fn push(c: &Client, author: &Author, ops: &[Op]) -> Vec<String> {
         .collect()
 }
 
+/// Pushes one attach op of `bytes` as `kind` to the world's case, which
+/// the server accepts.
+fn attach_accepted(w: &mut World, kind: AttachmentKind, bytes: &[u8]) {
+    let op = attach(&mut w.author, w.case, kind, bytes, None);
+    assert_eq!(push(&w.staff, &w.author, &[op]), Vec::<String>::new());
+}
+
 fn code(v: &Value) -> &str {
     v["code"].as_str().unwrap_or("")
 }
@@ -358,14 +365,7 @@ fn blobs_follow_the_case_scope_and_personal_data() {
 fn a_second_attachment_of_a_file_cannot_declare_another_size() {
     let mut w = world();
     let photo = bytes(600, 9);
-    let ops = vec![attach(
-        &mut w.author,
-        w.case,
-        AttachmentKind::Photo,
-        &photo,
-        None,
-    )];
-    assert_eq!(push(&w.staff, &w.author, &ops), Vec::<String>::new());
+    attach_accepted(&mut w, AttachmentKind::Photo, &photo);
 
     let (head, login) = Client::login(&w.server.base, "head_a");
     let mut head_author = Author::new(&login);
@@ -394,14 +394,7 @@ fn a_second_attachment_of_a_file_cannot_declare_another_size() {
 fn a_complainants_signature_cannot_be_attached_again_as_a_photo() {
     let mut w = world();
     let complainant = bytes(400, 6);
-    let ops = vec![attach(
-        &mut w.author,
-        w.case,
-        AttachmentKind::ComplainantSignature,
-        &complainant,
-        None,
-    )];
-    assert_eq!(push(&w.staff, &w.author, &ops), Vec::<String>::new());
+    attach_accepted(&mut w, AttachmentKind::ComplainantSignature, &complainant);
     assert_eq!(w.staff.blob_upload(&complainant, 0).status, 200);
 
     let (head, login) = Client::login(&w.server.base, "head_a");
@@ -441,14 +434,7 @@ fn a_complainants_signature_cannot_be_attached_again_as_a_photo() {
 fn bytes_attached_as_a_photo_cannot_become_a_signature() {
     let mut w = world();
     let photo = bytes(400, 8);
-    let ops = vec![attach(
-        &mut w.author,
-        w.case,
-        AttachmentKind::Photo,
-        &photo,
-        None,
-    )];
-    assert_eq!(push(&w.staff, &w.author, &ops), Vec::<String>::new());
+    attach_accepted(&mut w, AttachmentKind::Photo, &photo);
     let signed = attach(
         &mut w.author,
         w.case,
@@ -507,14 +493,7 @@ fn backup_and_restore_cover_the_blobs() {
     let mut w = world();
     let photo = bytes(CHUNK_BYTES + 10, 8);
     let hash = BlobHash::of(&photo);
-    let ops = vec![attach(
-        &mut w.author,
-        w.case,
-        AttachmentKind::Photo,
-        &photo,
-        None,
-    )];
-    assert_eq!(push(&w.staff, &w.author, &ops), Vec::<String>::new());
+    attach_accepted(&mut w, AttachmentKind::Photo, &photo);
     assert_eq!(w.staff.blob_upload(&photo, 0).status, 200);
     let backup = w.fx.data.path().join("nightly.sqlite3");
     let said = cli(w.fx.data.path(), &["backup", backup.to_str().unwrap()]);
