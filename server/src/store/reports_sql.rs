@@ -318,12 +318,13 @@ fn tally(db: &dyn Db, f: &Filter, q: &StatsQuery) -> StoreResult<Tally> {
     let sql = format!(
         "SELECT {FIGURE_COLUMNS} FROM cases {}
          LEFT JOIN case_deadlines d ON d.case_id = cases.id
-         WHERE {}",
+         WHERE {}{}",
         indexed_by(db, "cases_figures"),
-        f.sql
+        f.sql,
+        clocks_together(db),
     );
-    // The join gives a case's clocks on consecutive rows (the case is the
-    // outer loop of a left join).
+    // A case is counted when its last clock has been read, so its clocks
+    // must come on consecutive rows.
     let mut current: Option<(String, StatsCase)> = None;
     db.for_each_row(&sql, &f.args, &mut |r| {
         let id: String = r.get(0)?;
@@ -625,6 +626,18 @@ fn indexed_by(db: &dyn Db, index: &str) -> String {
     }
 }
 
+/// What keeps a case's rows of a join together. SQLite's plan is the
+/// forced index's nested loop, the case the outer loop. PostgreSQL's may
+/// be a hash join walking the clocks in table order (or a parallel one),
+/// which interleaves cases and would count a case once per run of its
+/// rows.
+fn clocks_together(db: &dyn Db) -> &'static str {
+    match db.dialect() {
+        Dialect::Sqlite => "",
+        Dialect::Postgres => " ORDER BY cases.id",
+    }
+}
+
 /// The text at `path` (dotted keys) in the JSON text of `column`.
 fn json_text(db: &dyn Db, column: &str, path: &str) -> String {
     match db.dialect() {
@@ -636,6 +649,7 @@ fn json_text(db: &dyn Db, column: &str, path: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::super::StoreError;
+    use super::super::db::Db;
     use super::super::filter_sql::case_where;
     use super::super::postgres::{PgStore, test_database};
     use super::super::postgres_copy::copy;
@@ -745,6 +759,18 @@ mod tests {
         ];
         let sqlite = rusqlite::Connection::open(&path).expect("open SQLite");
         let mut postgres = target.connection().expect("connection");
+        // A push rewrites a case's clocks one by one, so on a working
+        // installation one case's clocks lie among other cases'.
+        let rewrite = postgres
+            .transaction(Isolation::ReadCommitted)
+            .expect("begin");
+        rewrite
+            .execute(
+                "UPDATE case_deadlines SET due_at = due_at WHERE clock = 'initial_assessment'",
+                &[],
+            )
+            .expect("rewrite");
+        rewrite.commit().expect("commit");
         let postgres = postgres
             .transaction(Isolation::RepeatableRead)
             .expect("begin");
@@ -758,6 +784,21 @@ mod tests {
                 on_sqlite
             );
         }
+        // A large installation's plan: a hash join that walks the clocks
+        // in table order. A case must still count once.
+        for sql in [
+            "SET LOCAL enable_nestloop = off",
+            "SET LOCAL enable_mergejoin = off",
+        ] {
+            postgres.execute(sql, &[]).expect(sql);
+        }
+        let year = Period::containing(PeriodKind::Year, day).expect("period");
+        let q = StatsQuery::new(Scope::All, None, None, year, &settings, now, Lang::ZhCn);
+        assert_eq!(
+            stats(&postgres, &q).expect("PostgreSQL statistics"),
+            stats(&sqlite, &q).expect("SQLite statistics"),
+            "the figures of a hash join's row order"
+        );
         let filter = CaseFilter::default();
         let (sql, args) = case_where(&Scope::All, &filter, now);
         let on_sqlite =

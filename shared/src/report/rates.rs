@@ -4,8 +4,23 @@
 use super::Period;
 
 /// `num / den` in percent, rounded to two decimals; `None` when `den` is 0.
+/// A part that is neither none nor all never rounds to 0% or 100%: one
+/// missed follow-up in 25,000 shows 99.99%, not a 100% beside a "missed".
 pub fn percent(num: u64, den: u64) -> Option<f64> {
-    (den > 0).then(|| round2(num as f64 * 100.0 / den as f64))
+    (den > 0).then(|| {
+        let rounded = round2(num as f64 * 100.0 / den as f64);
+        if num == 0 || num >= den {
+            rounded
+        } else {
+            rounded.clamp(0.01, 99.99)
+        }
+    })
+}
+
+/// Whether `num / den` is below `target` percent, decided on the counts
+/// (a rounded rate can equal a target it misses); `false` when `den` is 0.
+pub fn below(num: u64, den: u64, target: u32) -> bool {
+    den > 0 && u128::from(num) * 100 < u128::from(den) * u128::from(target)
 }
 
 /// Rounds to two decimals, the precision of every rate and duration in the
@@ -51,6 +66,18 @@ mod tests {
         assert_eq!(percent(2, 3), Some(66.67));
         assert_eq!(percent(10, 11), Some(90.91));
         assert_eq!(percent(5, 5), Some(100.0));
+        assert_eq!(percent(24_999, 25_000), Some(99.99));
+        assert_eq!(percent(1, 25_000), Some(0.01));
+        assert_eq!(percent(0, 25_000), Some(0.0));
+    }
+
+    #[test]
+    fn below_a_target_is_decided_on_the_counts() {
+        assert!(below(24_999, 25_000, 100));
+        assert!(!below(25_000, 25_000, 100));
+        assert!(!below(9, 10, 90));
+        assert!(below(8, 10, 90));
+        assert!(!below(0, 0, 100));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The statistics of one period (统计分析), as the server computes them and
 //! the dashboard shows them.
 
-use super::{Period, percent};
+use super::{Period, below, percent};
 use crate::id::CaseId;
 use crate::lang::Lang;
 use crate::role::{mask_name, mask_phone};
@@ -118,7 +118,7 @@ impl FollowUpRate {
     pub fn finish(mut self, target_percent: u32) -> FollowUpRate {
         self.rate = percent(self.done, self.due);
         self.target_percent = target_percent;
-        self.missed = self.rate.is_some_and(|r| r < f64::from(target_percent));
+        self.missed = below(self.done, self.due, target_percent);
         self
     }
 }
