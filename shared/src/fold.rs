@@ -317,6 +317,10 @@ struct Marks {
     /// The latest resolution starts the follow-up clock again; the first
     /// follow-up after it stops it.
     follow_up_clock: Option<(DateTime<Utc>, Option<DateTime<Utc>>)>,
+    /// Whether the case was answered on the spot, which leaves the
+    /// assessment and transfer it skipped undue. Not defaulted: a stored
+    /// state from before it existed is folded again rather than resumed.
+    answered_on_the_spot: bool,
 }
 
 fn first(slot: &mut Option<DateTime<Utc>>, at: DateTime<Utc>) {
@@ -598,6 +602,7 @@ impl Folder<'_> {
                     marks.first_resolution = Some((at, feedback_at));
                 }
                 marks.follow_up_clock = Some((at, None));
+                marks.answered_on_the_spot |= *on_the_spot;
                 changes.push(change("result", None, Some(result.clone())));
                 case.resolution = Some(Box::new(Resolution {
                     result: result.clone(),
@@ -649,6 +654,11 @@ impl Folder<'_> {
                 });
             }
             Action::Reopen { reason } => {
+                // Reopened before anyone called back: the call waits for
+                // the next resolution, which starts its clock again.
+                if let Some((_, None)) = marks.follow_up_clock {
+                    marks.follow_up_clock = None;
+                }
                 case.reopen_count += 1;
                 changes.push(change("reopen_reason", None, Some(reason.clone())));
             }
@@ -884,19 +894,23 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
     if case.registration.channel.has_register_clock() {
         clocks.push((Clock::RegisterWritten, received, Some(recorded)));
     }
-    if complaint {
+    // A case answered on the spot needs no assessment or transfer: the
+    // steps it skipped are not due (and are met if done later).
+    let skipped = |met: Option<DateTime<Utc>>| marks.answered_on_the_spot && met.is_none();
+    if complaint && !skipped(marks.assessed) {
         clocks.push((Clock::InitialAssessment, recorded, marks.assessed));
     }
     // A complaint can be transferred only once it is assessed, and an
     // unfounded one never is; the transfer clock starts when it can be met.
-    if complaint {
-        if let Some(assessed) = marks.assessed
-            && !unfounded
-        {
-            clocks.push((Clock::Transfer, assessed, marks.assigned));
-        }
-    } else if works {
-        clocks.push((Clock::Transfer, recorded, marks.assigned));
+    let transfer_from = if complaint {
+        marks.assessed.filter(|_| !unfounded)
+    } else {
+        works.then_some(recorded)
+    };
+    if let Some(start) = transfer_from
+        && !skipped(marks.assigned)
+    {
+        clocks.push((Clock::Transfer, start, marks.assigned));
     }
     if let Some(assigned) = marks.assigned {
         clocks.push((Clock::DepartmentStart, assigned, marks.started));

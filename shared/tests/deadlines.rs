@@ -474,3 +474,93 @@ fn a_year_that_is_not_loaded_is_reported_not_guessed() {
     let repair = sim_with(CaseKind::Repair, Channel::Phone, t, t).case();
     assert_eq!(due(&repair, Clock::Transfer), t + Duration::hours(1));
 }
+
+#[test]
+fn an_answer_on_the_spot_leaves_the_skipped_steps_undue() {
+    let t = local(2026, 3, 2, 9, 0);
+    let on_the_spot = || Action::Resolve {
+        result: "当场解释收费依据".into(),
+        feedback_method: ContactMethod::Visit,
+        feedback_at: None,
+        on_the_spot: true,
+    };
+    let clocks = |s: &Sim| -> Vec<Clock> { s.case().deadlines.iter().map(|d| d.clock).collect() };
+    let later = local(2026, 3, 20, 9, 0);
+
+    // A complaint answered at registration is never assessed or transferred.
+    let mut s = sim_with(CaseKind::Complaint, Channel::WalkIn, t, t);
+    s.act(0, t + Duration::minutes(5), on_the_spot());
+    let case = s.case();
+    assert!(
+        !clocks(&s).contains(&Clock::InitialAssessment),
+        "{:?}",
+        clocks(&s)
+    );
+    assert!(!clocks(&s).contains(&Clock::Transfer));
+    let overdue: Vec<Clock> = case
+        .deadlines
+        .iter()
+        .filter(|d| d.status(later, Duration::hours(4)) == ClockStatus::Overdue)
+        .map(|d| d.clock)
+        .collect();
+    assert_eq!(
+        overdue,
+        [Clock::FollowUpComplaint],
+        "only the callback is owed"
+    );
+
+    // Assessed first, it keeps its met assessment and is not transferred.
+    let mut s = sim_with(CaseKind::Complaint, Channel::WalkIn, t, t);
+    s.act(
+        1,
+        t + Duration::minutes(5),
+        assess(Severity::Minor, Validity::Valid),
+    );
+    s.act(0, t + Duration::minutes(10), on_the_spot());
+    assert_eq!(
+        status(&s.case(), Clock::InitialAssessment, later),
+        ClockStatus::MetOnTime
+    );
+    assert!(!clocks(&s).contains(&Clock::Transfer), "{:?}", clocks(&s));
+
+    // A repair put right on the spot is not transferred either.
+    let mut s = sim_with(CaseKind::Repair, Channel::WalkIn, t, t);
+    s.act(0, t + Duration::minutes(20), on_the_spot());
+    assert!(!clocks(&s).contains(&Clock::Transfer), "{:?}", clocks(&s));
+    assert_eq!(
+        status(&s.case(), Clock::FollowUpRepair, t + Duration::hours(1)),
+        ClockStatus::Pending,
+        "the callback is still due"
+    );
+}
+
+#[test]
+fn a_case_reopened_before_its_callback_owes_none_until_resolved_again() {
+    let t = local(2026, 3, 2, 9, 0);
+    let mut s = sim_with(CaseKind::Repair, Channel::Phone, t, t);
+    s.act(0, t + Duration::minutes(10), assign());
+    s.act(0, t + Duration::minutes(30), Action::Start);
+    let resolved = local(2026, 3, 2, 16, 0);
+    s.act(0, resolved, resolve("已修复"));
+    s.act(
+        1,
+        resolved + Duration::hours(1),
+        Action::Reopen {
+            reason: "复查发现仍漏水".into(),
+        },
+    );
+    let reworked = local(2026, 3, 10, 9, 0);
+    assert!(
+        s.case()
+            .deadlines
+            .iter()
+            .all(|d| d.clock != Clock::FollowUpRepair),
+        "no callback is owed while the work is redone"
+    );
+    s.act(0, reworked, Action::Start);
+    s.act(0, reworked + Duration::hours(2), resolve("已更换阀门"));
+    assert_eq!(
+        due(&s.case(), Clock::FollowUpRepair),
+        local(2026, 3, 11, 23, 59) + Duration::seconds(59)
+    );
+}
