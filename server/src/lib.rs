@@ -22,6 +22,7 @@ pub mod headers;
 pub mod listener;
 pub mod proxy;
 pub mod push;
+pub mod refold;
 pub mod state;
 pub mod store;
 pub mod tls;

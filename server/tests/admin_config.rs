@@ -179,6 +179,50 @@ fn settings_and_categories_round_trip_and_reach_devices() {
     assert_eq!(older[0]["id"], log[1]["id"]);
 }
 
+/// The due time of `clock` on the case as the server stores it.
+fn stored_due(reader: &Client, case: CaseId, clock: &str) -> Option<String> {
+    let (status, case) = reader.get(&format!("/api/v1/cases/{case}"));
+    assert_eq!(status, 200, "{case}");
+    case["deadlines"]
+        .as_array()?
+        .iter()
+        .find(|d| d["clock"] == clock)
+        .and_then(|d| d["due_at"].as_str().map(String::from))
+}
+
+/// What head office reads of a case (its clocks, the overdue list, the
+/// statistics) follows a change of the deadline rules at once, not at the
+/// case's next op, which an overdue case may never get.
+#[test]
+fn a_change_of_the_deadline_rules_reaches_cases_nobody_touches() {
+    let w = world();
+    let (admin, _) = login(&w, "admin");
+    let (staff, mut author) = login(&w, "staff_a");
+    let (quality, _) = login(&w, "quality");
+    let reg = author.register(&w.fx.pa, "电梯异响");
+    let case = reg.case_id;
+    let (status, _) = staff.post("/api/v1/sync/push", &push_body(author.device, &[reg]));
+    assert_eq!(status, 200);
+    let before = stored_due(&quality, case, "solution").expect("a solution clock");
+
+    let (_, mut settings) = admin.get("/api/v1/admin/settings");
+    settings["deadlines"]["solution"] = json!({"working_days": 5});
+    let (status, saved) = admin.put("/api/v1/admin/settings", &settings);
+    assert_eq!(status, 200, "{saved}");
+    // Folded again in the background, a few cases a transaction.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let mut after = stored_due(&quality, case, "solution");
+    while after.as_deref() == Some(before.as_str()) && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        after = stored_due(&quality, case, "solution");
+    }
+    let after = after.expect("a solution clock");
+    assert!(
+        after > before,
+        "due {before} before the change, {after} after"
+    );
+}
+
 fn schedule(year: i32, rest: &[&str], work: &[&str]) -> Value {
     json!({"year": year, "rest_days": rest, "workdays": work, "source": "国办发明电〔2026〕1号"})
 }

@@ -4,8 +4,8 @@
 //! when, from which device and address.
 //!
 //! Settings, categories and the calendar reach the devices through pull:
-//! storing them bumps their config sequence. Cases already folded keep the
-//! deadlines they were folded with until their next op.
+//! storing them bumps their config sequence. A change of the settings or
+//! the calendar then folds the stored cases again (`refold.rs`).
 
 use super::responses::{AdminOnly, JsonBody};
 use super::{ClientAddr, audit_entry};
@@ -100,6 +100,7 @@ pub async fn put_settings(
         store.put_settings(&new, &entry)
     })
     .await?;
+    crate::refold::in_background(state.store.clone());
     Ok(Json(settings))
 }
 
@@ -287,6 +288,7 @@ pub async fn put_calendar(
         }),
     );
     blocking(move || store.put_calendar(&updated, &entry)).await?;
+    crate::refold::in_background(state.store.clone());
     if !preview.loaded_years.contains(&preview.year) {
         preview.loaded_years.push(preview.year);
         preview.loaded_years.sort_unstable();

@@ -14,7 +14,7 @@ use super::{
     AuditEntry, BlobRef, CaseFilter, CheckReport, Config, Credentials, DeviceClaim, NewUser,
     PullEnd, PullSink, Queued, SessionRow, Store, StoreError, StoreResult, reports,
 };
-use super::{accounts_sql, admin_sql, audit_sql, blobs_sql, cases_sql, pull_sql};
+use super::{accounts_sql, admin_sql, audit_sql, blobs_sql, cases_sql, fold_sql, pull_sql};
 use chrono::{DateTime, Utc};
 use shared::admin::{
     AuditRecord, DeletedCase, DeviceInfo, QuarantineEntry, QuarantineRecord, ReapplyOutcome,
@@ -171,6 +171,10 @@ impl<E: Engine> Store for E {
     fn put_calendar(&self, calendar: &Calendar, audit: &AuditEntry) -> StoreResult<()> {
         let json = serde_json::to_string(calendar)?;
         self.write(|tx| config::put_config_json(tx, CALENDAR, json, audit))
+    }
+
+    fn refold_stale(&self, after: Option<CaseId>, limit: usize) -> StoreResult<Option<CaseId>> {
+        self.write(|tx| fold_sql::refold_stale(tx, after, limit))
     }
 
     fn queue_push(

@@ -14,8 +14,10 @@
 //! what keeps an op from being stored, and so folded, twice.
 
 use super::cases_sql::{Before, write_case};
+use super::config::{load_config, load_properties, next_seq};
 use super::db::Db;
 use super::history_sql;
+use super::sqlite::parse_id;
 use super::{StoreError, StoreResult};
 use shared::case::Case;
 use shared::fold::{FoldContext, FoldState, Folded, fold_resumable, resume};
@@ -126,6 +128,49 @@ fn resumed(
     };
     let stored = case.clone();
     Ok(resume(Folded { case, state }, new_ops, ctx).map(|folded| (folded, stored)))
+}
+
+/// Folds again up to `limit` cases whose stored state was folded with an
+/// earlier configuration than the current one, in id order after `after`;
+/// answers the last id folded. Each case is folded whole (there are no new
+/// ops to resume with), as its next push would.
+pub(super) fn refold_stale(
+    tx: &dyn Db,
+    after: Option<CaseId>,
+    limit: usize,
+) -> StoreResult<Option<CaseId>> {
+    let config = config_stamp(tx)?;
+    let after = after.map(|id| id.to_string()).unwrap_or_default();
+    let mut stale = Vec::new();
+    tx.for_each_row(
+        &format!(
+            "SELECT case_id FROM case_folds WHERE case_id > ?1 AND config_seq <> ?2
+             ORDER BY case_id LIMIT {limit}"
+        ),
+        &[after.into(), config.into()],
+        &mut |r| {
+            stale.push(parse_id::<CaseId>(r.text(0)?)?);
+            Ok(())
+        },
+    )?;
+    let Some(last) = stale.last().copied() else {
+        return Ok(None);
+    };
+    let loaded = load_config(tx)?;
+    let properties = load_properties(tx)?;
+    let run = FoldRun {
+        ctx: FoldContext {
+            settings: &loaded.settings,
+            calendar: &loaded.calendar,
+        },
+        properties: &properties,
+        config,
+        seq: next_seq(tx)?,
+    };
+    for id in stale {
+        materialize(tx, id, &[], false, &run)?;
+    }
+    Ok(Some(last))
 }
 
 /// How many ops of the case are stored. Each op of `new_ops` is stored

@@ -286,6 +286,13 @@ pub trait Store: reports::Reports + administration::Administration + Send + Sync
     fn put_categories(&self, categories: &[Category], audit: &AuditEntry) -> StoreResult<()>;
     /// Replaces the calendar.
     fn put_calendar(&self, calendar: &Calendar, audit: &AuditEntry) -> StoreResult<()>;
+    /// Folds again, with the current settings and calendar, up to `limit`
+    /// cases folded with an earlier configuration, the first whose id
+    /// comes after `after`; answers the last id folded, `None` when there
+    /// were none. What head office reads from the `cases` rows (clocks,
+    /// overdue lists, statistics) then follows a configuration change
+    /// without waiting for each case's next op.
+    fn refold_stale(&self, after: Option<CaseId>, limit: usize) -> StoreResult<Option<CaseId>>;
 
     // Sync.
     /// Queues a batch from `device` pushed by `user`, to be stored in one
