@@ -382,9 +382,16 @@ impl Folder<'_> {
             }
             Err(rule) => {
                 // Field work is never lost: the content of a note or an
-                // attachment is kept even when the op broke a rule.
+                // attachment is kept even when the op broke a rule. It
+                // meets no clock, though (a contact note written after the
+                // case was withdrawn is no contact within the deadline).
                 let changes = match op.action {
-                    Action::Note { .. } | Action::Attach { .. } => self.apply(op, None),
+                    Action::Note { .. } | Action::Attach { .. } => {
+                        let marks = self.marks.clone();
+                        let changes = self.apply(op, None);
+                        self.marks = marks;
+                        changes
+                    }
                     _ => Vec::new(),
                 };
                 self.flag(op, rule);

@@ -564,3 +564,47 @@ fn a_case_reopened_before_its_callback_owes_none_until_resolved_again() {
         local(2026, 3, 11, 23, 59) + Duration::seconds(59)
     );
 }
+
+#[test]
+fn a_note_that_broke_a_rule_is_kept_but_meets_no_clock() {
+    let t = local(2026, 5, 8, 20, 0);
+    let mut s = sim_with(CaseKind::Complaint, Channel::Phone, t, t);
+    s.act(
+        1,
+        t + Duration::minutes(5),
+        Action::Assess {
+            severity: Severity::General,
+            urgent: true,
+            validity: Validity::Valid,
+            reason: String::new(),
+            respondent: String::new(),
+            respondent_department: String::new(),
+        },
+    );
+    s.act(
+        1,
+        t + Duration::minutes(10),
+        Action::Withdraw {
+            reason: "业主撤诉".into(),
+        },
+    );
+    // Written offline before the withdrawal reached the tablet.
+    s.act(
+        0,
+        t + Duration::hours(3),
+        Action::Note {
+            note_kind: shared::case::NoteKind::Contact,
+            text: "已电话联系业主".into(),
+        },
+    );
+    let case = s.case();
+    assert!(
+        case.notes.iter().any(|n| n.text == "已电话联系业主"),
+        "the note is kept"
+    );
+    let contact = case
+        .deadlines
+        .iter()
+        .find(|d| d.clock == Clock::UrgentContact);
+    assert_eq!(contact.map(|d| d.met_at), Some(None), "{contact:?}");
+}
