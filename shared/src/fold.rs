@@ -571,7 +571,9 @@ impl Folder<'_> {
                     stamp: st,
                 }));
             }
-            Action::Approve { approved, comment } => {
+            Action::Approve {
+                approved, comment, ..
+            } => {
                 let amount = case.solution.as_ref().map_or(0, |s| s.compensation_fen);
                 if let Some(s) = case.solution.as_mut() {
                     s.approval = if *approved {

@@ -152,6 +152,12 @@ pub enum Action {
         /// Why.
         #[serde(default)]
         comment: String,
+        /// The compensation the approver saw, in fen: a decision on an
+        /// amount proposed again since is refused, so nobody approves an
+        /// amount they never saw. Absent in ops recorded before it existed,
+        /// which decide on the current amount.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        compensation_fen: Option<i64>,
     },
     /// 处理结果 and the feedback to the complainant.
     Resolve {

@@ -297,6 +297,7 @@ pub fn sample_action(case: &Case, role: Role, kind: ActionKind, choice: u32) -> 
         ActionKind::Approve => Action::Approve {
             approved: pick(4) != 0,
             comment: "审批意见".into(),
+            compensation_fen: case.solution.as_ref().map(|s| s.compensation_fen),
         },
         ActionKind::Resolve => Action::Resolve {
             result: "已处理".into(),

@@ -7,6 +7,7 @@
 //! [`check`] for every op, so these guards are the only copy of the rules.
 
 use crate::case::{ApprovalState, Case, CaseKind, CaseState, Validity};
+use crate::compensation::format_yuan;
 use crate::lang::{Coded, Lang};
 use crate::op::{Action, ActionKind};
 use crate::role::Role;
@@ -47,6 +48,14 @@ pub enum RuleViolation {
     },
     /// There is no compensation waiting for approval.
     NothingToApprove,
+    /// The compensation was proposed again, with another amount, since
+    /// the approver saw it.
+    ApprovalAmountChanged {
+        /// The amount the approver saw, in fen.
+        seen: i64,
+        /// The amount proposed now, in fen.
+        proposed: i64,
+    },
     /// The compensation is not approved yet.
     ApprovalPending,
     /// A reason or text is required.
@@ -91,6 +100,7 @@ impl Coded for RuleViolation {
             RuleViolation::RoleNotAllowed { .. } => "workflow.role_not_allowed",
             RuleViolation::ApprovalNeedsRole { .. } => "workflow.approval_needs_role",
             RuleViolation::NothingToApprove => "workflow.nothing_to_approve",
+            RuleViolation::ApprovalAmountChanged { .. } => "workflow.approval_amount_changed",
             RuleViolation::ApprovalPending => "workflow.approval_pending",
             RuleViolation::TextRequired { .. } => "workflow.text_required",
             RuleViolation::UnfoundedComplaint => "workflow.unfounded_complaint",
@@ -146,6 +156,17 @@ impl Coded for RuleViolation {
             RuleViolation::ApprovalPending => lang
                 .pick("赔偿尚未审批", "The compensation is not approved yet")
                 .into(),
+            RuleViolation::ApprovalAmountChanged { seen, proposed } => {
+                let (seen, proposed) = (format_yuan(*seen), format_yuan(*proposed));
+                match lang {
+                    Lang::ZhCn => format!(
+                        "审批的赔偿金额（{seen}元）已被改为{proposed}元，请按新金额重新审批"
+                    ),
+                    Lang::En => format!(
+                        "The compensation approved ({seen} CNY) was changed to {proposed} CNY; decide on the new amount"
+                    ),
+                }
+            }
             RuleViolation::TextRequired { field } => match lang {
                 Lang::ZhCn => format!("请填写{}", field_label(field, lang)),
                 Lang::En => format!("Please fill in the {}", field_label(field, lang)),
@@ -418,8 +439,20 @@ pub fn check(
             }
             Ok(Some(S::SolutionProposed))
         }
-        Action::Approve { approved, .. } => {
+        Action::Approve {
+            approved,
+            compensation_fen: seen,
+            ..
+        } => {
             let amount = case.solution.as_ref().map_or(0, |s| s.compensation_fen);
+            if let Some(seen) = *seen
+                && seen != amount
+            {
+                return Err(RuleViolation::ApprovalAmountChanged {
+                    seen,
+                    proposed: amount,
+                });
+            }
             let limits = &settings.compensation;
             if !limits.may_approve(role, amount) {
                 return Err(RuleViolation::ApprovalNeedsRole {

@@ -11,7 +11,7 @@ use shared::case::{
     ApprovalState, CaseKind, CaseState, Channel, Complainant, ContactMethod, NoteKind, Ratings,
     Severity, Validity,
 };
-use shared::lang::Coded;
+use shared::lang::{Coded, Lang};
 use shared::op::{Action, ActionKind};
 use shared::role::Role;
 use shared::workflow::allowed_actions;
@@ -304,9 +304,12 @@ fn compensation_approval_by_amount_and_role() {
         step(&mut s, STAFF, resolve("赔付")),
         Err("workflow.approval_pending")
     );
+    // Ops recorded before approvals named the amount decide on the
+    // current one.
     let approve = Action::Approve {
         approved: true,
         comment: "同意".into(),
+        compensation_fen: None,
     };
     assert_eq!(
         step(&mut s, MANAGER, approve.clone()),
@@ -345,6 +348,7 @@ fn compensation_approval_by_amount_and_role() {
     let refuse = Action::Approve {
         approved: false,
         comment: "金额过高".into(),
+        compensation_fen: Some(500_000),
     };
     assert_eq!(step(&mut s, GM, refuse), Ok(CaseState::InProgress));
     assert_eq!(
@@ -827,4 +831,45 @@ fn an_anonymous_complaint_without_a_phone_closes_once_resolved() {
         step(&mut s, MANAGER, close("加强巡查")),
         Err("workflow.not_allowed_in_state")
     );
+}
+
+#[test]
+fn an_approval_decides_on_the_amount_the_approver_saw() {
+    // 800 CNY proposed; the regional manager approves it offline while the
+    // department head proposes 950 CNY: the approval is of 800 only.
+    let mut s = proposed_complaint(80_000);
+    assert_eq!(
+        step(&mut s, HEAD, propose(95_000)),
+        Ok(CaseState::SolutionProposed)
+    );
+    let approve = |fen| Action::Approve {
+        approved: true,
+        comment: "同意".into(),
+        compensation_fen: Some(fen),
+    };
+    assert_eq!(
+        step(&mut s, REGIONAL, approve(80_000)),
+        Err("workflow.approval_amount_changed")
+    );
+    let case = s.case();
+    let message = case.violations.last().map(|v| v.rule.message(Lang::ZhCn));
+    assert_eq!(
+        message.as_deref(),
+        Some("审批的赔偿金额（800.00元）已被改为950.00元，请按新金额重新审批")
+    );
+    assert_eq!(
+        case.solution.map(|x| x.approval),
+        Some(ApprovalState::Pending),
+        "still waiting for a decision"
+    );
+    assert_eq!(
+        step(&mut s, REGIONAL, approve(95_000)),
+        Ok(CaseState::SolutionProposed)
+    );
+    let case = s.case();
+    assert_eq!(
+        case.solution.map(|x| x.approval),
+        Some(ApprovalState::Approved)
+    );
+    assert_eq!(case.approvals.last().map(|a| a.amount_fen), Some(95_000));
 }

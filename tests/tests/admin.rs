@@ -254,3 +254,90 @@ async fn deleting_a_case_before_its_retention_period_is_refused() {
     assert_eq!(page["total"], json!(1), "{page}");
     admin.close().await;
 }
+
+/// Puts `body` at `path` as the admin with `token`; answers the status.
+fn put_as_admin(server: &Server, token: &str, path: &str, body: &Value) -> u16 {
+    server
+        .agent()
+        .put(server.url(path))
+        .header("Authorization", &format!("Bearer {token}"))
+        .config()
+        .http_status_as_error(false)
+        .build()
+        .send_json(body)
+        .expect("the request is answered")
+        .status()
+        .as_u16()
+}
+
+/// A clock whose due day falls in a year the holiday calendar lacks is
+/// said on the case, not left out in silence, and once the admin loads the
+/// year it appears on the tablet and in the server's stored case (which
+/// the overdue list and statistics read) without anyone touching the case.
+/// The solution clock is set to 25 working days, which from any day of
+/// December 2026 ends in 2027: the built-in calendar's last year is 2026.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_clock_in_a_year_not_loaded_is_said_until_the_year_is_loaded() {
+    let server = Server::start();
+    server.seed();
+    let token = server.token("admin1");
+    let (_, mut settings) = server.get_json(&token, "/api/v1/admin/settings");
+    settings["deadlines"]["solution"] = json!({"working_days": 25});
+    assert_eq!(
+        put_as_admin(&server, &token, "/api/v1/admin/settings", &settings),
+        200
+    );
+
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("staff1").await;
+    let reg_no = browser.register_complaint("王五", "电梯按钮失灵").await;
+    browser.wait_synced().await;
+    browser.click("open-case").await;
+    let problem = browser.wait_for_test_id("clock-problem").await;
+    assert_eq!(
+        problem.attr("data-clock").await.ok().flatten().as_deref(),
+        Some("solution")
+    );
+    let said = problem.text().await.unwrap_or_default();
+    assert!(said.contains("节假日安排尚未导入所需年份"), "{said}");
+
+    let schedule: Value = serde_json::from_str(GOOD_2027).expect("a schedule");
+    let (status, loaded) = server.post_json(Some(&token), "/api/v1/admin/calendar", &schedule);
+    assert_eq!(status, 200, "{loaded}");
+    browser.sync_now().await;
+    browser.wait_count("clock-problem", 0).await;
+    let clocks = browser.find_all("clock").await;
+    let mut names = Vec::new();
+    for clock in clocks {
+        names.push(
+            clock
+                .attr("data-clock")
+                .await
+                .ok()
+                .flatten()
+                .unwrap_or_default(),
+        );
+    }
+    assert!(names.iter().any(|n| n == "solution"), "{names:?}");
+
+    let staff = server.token("staff1");
+    let (_, page) = server.get_json(&staff, "/api/v1/cases?per_page=100");
+    let id = page["items"]
+        .as_array()
+        .and_then(|items| items.iter().find(|c| c["reg_no"] == json!(reg_no)))
+        .and_then(|c| c["id"].as_str())
+        .expect("the case is on the server")
+        .to_string();
+    let stored = || {
+        let (_, case) = server.get_json(&staff, &format!("/api/v1/cases/{id}"));
+        case["deadlines"]
+            .as_array()
+            .is_some_and(|d| d.iter().any(|c| c["clock"] == "solution"))
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !stored() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(stored(), "the server's case has its solution clock");
+}

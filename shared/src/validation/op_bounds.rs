@@ -179,7 +179,16 @@ fn action_bounds(p: &mut Problems, action: &Action, ceiling: DateTime<Utc>) {
                 MAX_COMPENSATION_FEN,
             );
         }
-        Action::Approve { comment, .. } => p.text("comment", comment, MAX_TEXT),
+        Action::Approve {
+            comment,
+            compensation_fen,
+            ..
+        } => {
+            p.text("comment", comment, MAX_TEXT);
+            if let Some(fen) = compensation_fen {
+                p.number("compensation_fen", *fen, 0, MAX_COMPENSATION_FEN);
+            }
+        }
         Action::Resolve {
             result,
             feedback_at,

@@ -459,7 +459,7 @@ fn ActionForm(
         error.set(None);
         save.clear();
         problems.set(BTreeMap::new());
-        let action = match build_action(kind, &fields, &ctx) {
+        let action = match build_action(kind, &fields, &case, &ctx) {
             Ok(a) => a,
             Err(Unreadable::Field(name, problem)) => {
                 problems.set(BTreeMap::from([(name.to_string(), problem)]));

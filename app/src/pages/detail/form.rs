@@ -5,7 +5,7 @@ use crate::i18n;
 use crate::state::AppCtx;
 use chrono::NaiveDate;
 use leptos::prelude::*;
-use shared::case::{ContactMethod, NoteKind, Ratings, Severity, Validity};
+use shared::case::{Case, ContactMethod, NoteKind, Ratings, Severity, Validity};
 use shared::id::UserId;
 use shared::lang::{Coded, Lang};
 use shared::op::{Action, ActionKind};
@@ -258,10 +258,12 @@ fn ratings(f: &ActionFields) -> Result<Option<Ratings>, &'static str> {
     }
 }
 
-/// Reads an action form into an action, or says which input is unreadable.
+/// Reads an action form on `case` into an action, or says which input is
+/// unreadable.
 pub(super) fn build_action(
     kind: ActionKind,
     f: &ActionFields,
+    case: &Case,
     ctx: &AppCtx,
 ) -> Result<Action, Unreadable> {
     let unreadable = |name: &'static str, zh: &'static str, en: &'static str| {
@@ -339,6 +341,8 @@ pub(super) fn build_action(
         ActionKind::Approve => Action::Approve {
             approved: f.approved.get_untracked() == "yes",
             comment: f.comment.get_untracked(),
+            // The amount on the page: a decision never covers another.
+            compensation_fen: case.solution.as_ref().map(|s| s.compensation_fen),
         },
         ActionKind::Resolve => Action::Resolve {
             result: f.result.get_untracked(),

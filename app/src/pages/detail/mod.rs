@@ -348,6 +348,33 @@ fn Fields(case: Arc<Case>) -> impl IntoView {
 fn Clocks(case: Arc<Case>) -> impl IntoView {
     let ctx = use_app();
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+    // A clock the calendar cannot compute (its year is not loaded yet) is
+    // said, not left out silently: it appears once an admin loads the year.
+    let problems = case
+        .deadline_problems
+        .iter()
+        .map(|p| {
+            let clock = p.clock;
+            let (zh, en) = if p.code == "calendar.year_not_loaded" {
+                (
+                    "无法计算截止时间：节假日安排尚未导入所需年份，请联系管理员导入",
+                    "No due time: the holiday calendar lacks the year it falls in; ask an admin to load it",
+                )
+            } else {
+                (
+                    "无法计算截止时间，请联系管理员检查节假日安排",
+                    "No due time: ask an admin to check the holiday calendar",
+                )
+            };
+            let why = move || ctx.lang.get().pick(zh, en);
+            view! {
+                <tr data-testid="clock-problem" data-clock=clock.code()>
+                    <td>{move || clock.label(ctx.lang.get())}</td>
+                    <td colspan="3" class="status-overdue">{why}</td>
+                </tr>
+            }
+        })
+        .collect_view();
     let rows = move || {
         let l = ctx.lang.get();
         let now = ctx.now.get();
@@ -378,7 +405,7 @@ fn Clocks(case: Arc<Case>) -> impl IntoView {
                     <th>{t("时限", "Clock")}</th><th>{t("开始", "Started")}</th>
                     <th>{t("截止", "Due")}</th><th>{t("状态", "Status")}</th>
                 </tr></thead>
-                <tbody>{rows}</tbody>
+                <tbody>{rows}{problems}</tbody>
             </table>
         </div>
     }
