@@ -106,6 +106,13 @@ fn settings_and_categories_round_trip_and_reach_devices() {
         (status, code(&body)),
         (400, "settings.satisfaction_overlap")
     );
+    let mut zero = settings.clone();
+    zero["deadlines"]["transfer"] = json!({"hours": 0});
+    let (status, body) = admin.put("/api/v1/admin/settings", &zero);
+    assert_eq!(
+        (status, code(&body)),
+        (400, "settings.deadline_out_of_range")
+    );
     let mut typo = settings.clone();
     typo["satisfied_minimum"] = json!(3);
     let (status, body) = admin.put("/api/v1/admin/settings", &typo);

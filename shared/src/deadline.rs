@@ -41,6 +41,25 @@ pub enum DeadlineRule {
     WorkingDays(u32),
 }
 
+/// The longest rule in hours a company may set: 30 days. Longer is a typo
+/// (a clock of zero hours would be overdue the moment it starts).
+pub const MAX_HOURS: u32 = 720;
+/// The longest rule in working days: about six weeks, far past the
+/// regulations' 7-working-day special case, and short enough that a clock
+/// never needs a calendar year beyond the next.
+pub const MAX_WORKING_DAYS: u32 = 30;
+
+impl DeadlineRule {
+    /// Whether the rule is at least one hour or working day and at most
+    /// [`MAX_HOURS`] or [`MAX_WORKING_DAYS`].
+    pub fn fits(self) -> bool {
+        match self {
+            DeadlineRule::Hours(h) => (1..=MAX_HOURS).contains(&h),
+            DeadlineRule::WorkingDays(d) => (1..=MAX_WORKING_DAYS).contains(&d),
+        }
+    }
+}
+
 coded_enum! {
     /// A deadline clock from the docs/domain.md table.
     #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -273,6 +292,23 @@ impl DeadlineSettings {
             DeadlineRule::WorkingDays(days) => self.special_case_working_days.saturating_sub(days),
             DeadlineRule::Hours(_) => self.special_case_working_days,
         }
+    }
+
+    /// The first clock whose rule (or, for the solution, a severity's
+    /// rule) is outside [`DeadlineRule::fits`], or a special-case limit or
+    /// due-soon warning outside its bounds (reported as the solution clock
+    /// and the due-soon hours' own key).
+    pub fn out_of_range(&self) -> Option<&'static str> {
+        if let Some(clock) = Clock::ALL.into_iter().find(|c| !self.rule(*c).fits()) {
+            return Some(clock.code());
+        }
+        if !self.solution_by_severity.values().all(|r| r.fits()) {
+            return Some(Clock::Solution.code());
+        }
+        if !(1..=MAX_WORKING_DAYS).contains(&self.special_case_working_days) {
+            return Some("special_case_working_days");
+        }
+        (self.due_soon_hours > MAX_HOURS).then_some("due_soon_hours")
     }
 
     /// The rule of `clock` whatever the case's severity.

@@ -135,6 +135,9 @@ impl Settings {
         if self.spot_check_percent == 0 || self.spot_check_percent > 100 {
             return Err(SettingsError::SpotCheckOutOfRange);
         }
+        if let Some(key) = self.deadlines.out_of_range() {
+            return Err(SettingsError::DeadlineOutOfRange(key.into()));
+        }
         let a = &self.attachments;
         if a.max_blob_bytes == 0
             || a.max_blob_bytes > MAX_ATTACHMENT_BYTES
@@ -162,6 +165,12 @@ pub enum SettingsError {
     /// The regional limit must not exceed the deputy GM's.
     #[error("the regional manager's limit must not exceed the deputy GM's")]
     CompensationLimitsOrder,
+    /// A deadline rule (by its clock's code, or the key of the special-case
+    /// limit or the due-soon warning) is outside its bounds.
+    #[error(
+        "deadline {0}: a rule is 1 to 720 hours or 1 to 30 working days; the special case 1 to 30 working days; the due-soon warning at most 720 hours"
+    )]
+    DeadlineOutOfRange(String),
     /// The spot-check share must be 1–100%.
     #[error("the spot-check share must be between 1 and 100 percent")]
     SpotCheckOutOfRange,
@@ -183,6 +192,7 @@ impl SettingsError {
             SettingsError::CompensationLimitsOrder => "settings.compensation_limits_order",
             SettingsError::SpotCheckOutOfRange => "settings.spot_check_out_of_range",
             SettingsError::AttachmentLimits => "settings.attachment_limits",
+            SettingsError::DeadlineOutOfRange(_) => "settings.deadline_out_of_range",
         }
     }
 }
@@ -190,6 +200,7 @@ impl SettingsError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::deadline::DeadlineRule;
 
     #[test]
     fn defaults_validate_and_round_trip() {
@@ -253,6 +264,38 @@ mod tests {
         assert_eq!(
             s.validate().unwrap_err().code(),
             "settings.satisfaction_out_of_range"
+        );
+        s.satisfied_min = 4;
+        let deadline = |edit: fn(&mut DeadlineSettings)| {
+            let mut s = Settings::default();
+            edit(&mut s.deadlines);
+            s.validate()
+        };
+        assert_eq!(
+            deadline(|d| d.transfer = DeadlineRule::Hours(0)),
+            Err(SettingsError::DeadlineOutOfRange("transfer".into()))
+        );
+        assert_eq!(
+            deadline(|d| d.solution = DeadlineRule::WorkingDays(31)),
+            Err(SettingsError::DeadlineOutOfRange("solution".into()))
+        );
+        assert_eq!(
+            deadline(|d| {
+                d.solution_by_severity
+                    .insert(crate::case::Severity::Major, DeadlineRule::Hours(721));
+            }),
+            Err(SettingsError::DeadlineOutOfRange("solution".into()))
+        );
+        assert_eq!(
+            deadline(|d| d.special_case_working_days = 0),
+            Err(SettingsError::DeadlineOutOfRange(
+                "special_case_working_days".into()
+            ))
+        );
+        assert_eq!(deadline(|d| d.transfer = DeadlineRule::Hours(720)), Ok(()));
+        assert_eq!(
+            deadline(|d| d.solution = DeadlineRule::WorkingDays(30)),
+            Ok(())
         );
     }
 

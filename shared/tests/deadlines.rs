@@ -111,6 +111,19 @@ fn a_complaint_is_transferred_within_the_hour_after_its_assessment() {
     assert_eq!(due(&s.case(), Clock::Transfer), t + Duration::hours(1));
 }
 
+/// A valid complaint assessed as urgent, which starts the contact and
+/// on-site clocks.
+fn urgent(severity: Severity) -> Action {
+    Action::Assess {
+        severity,
+        urgent: true,
+        validity: Validity::Valid,
+        reason: String::new(),
+        respondent: String::new(),
+        respondent_department: String::new(),
+    }
+}
+
 fn assign() -> Action {
     Action::Assign {
         department: "工程部".into(),
@@ -242,18 +255,7 @@ fn repair_callback_is_due_the_next_working_day_even_a_make_up_saturday() {
 fn urgent_cases_start_the_contact_and_on_site_clocks() {
     let t = local(2026, 5, 8, 20, 0);
     let mut s = sim_with(CaseKind::Complaint, Channel::Phone, t, t);
-    s.act(
-        1,
-        t + Duration::minutes(5),
-        Action::Assess {
-            severity: Severity::Major,
-            urgent: true,
-            validity: Validity::Valid,
-            reason: String::new(),
-            respondent: String::new(),
-            respondent_department: String::new(),
-        },
-    );
+    s.act(1, t + Duration::minutes(5), urgent(Severity::Major));
     let case = s.case();
     assert_eq!(due(&case, Clock::UrgentContact), t + Duration::hours(2));
     assert_eq!(due(&case, Clock::UrgentOnSite), t + Duration::hours(8));
@@ -569,18 +571,7 @@ fn a_case_reopened_before_its_callback_owes_none_until_resolved_again() {
 fn a_note_that_broke_a_rule_is_kept_but_meets_no_clock() {
     let t = local(2026, 5, 8, 20, 0);
     let mut s = sim_with(CaseKind::Complaint, Channel::Phone, t, t);
-    s.act(
-        1,
-        t + Duration::minutes(5),
-        Action::Assess {
-            severity: Severity::General,
-            urgent: true,
-            validity: Validity::Valid,
-            reason: String::new(),
-            respondent: String::new(),
-            respondent_department: String::new(),
-        },
-    );
+    s.act(1, t + Duration::minutes(5), urgent(Severity::General));
     s.act(
         1,
         t + Duration::minutes(10),

@@ -254,6 +254,13 @@ impl Browser {
         }
     }
 
+    /// Opens the administration's settings form (the user is an admin).
+    pub async fn open_settings(&self) {
+        self.click("nav-admin").await;
+        self.click("admin-tab-settings").await;
+        self.wait_for_test_id("settings-form").await;
+    }
+
     /// Logs in through the app's form and waits for the first sync to
     /// finish, so the user's properties and colleagues are on the device.
     pub async fn login(&self, login: &str) {

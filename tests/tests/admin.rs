@@ -341,3 +341,32 @@ async fn a_clock_in_a_year_not_loaded_is_said_until_the_year_is_loaded() {
     }
     assert!(stored(), "the server's case has its solution clock");
 }
+
+/// A deadline of zero hours (every case overdue the moment it starts) is
+/// refused beside its field, and nothing is saved until it is fixed.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_deadline_out_of_range_is_refused_beside_its_field() {
+    let server = Server::start();
+    server.seed();
+    let admin = Browser::start().await;
+    admin.open(&server.url("/")).await;
+    admin.login("admin1").await;
+    admin.open_settings().await;
+    admin.fill("setting-transfer", "0").await;
+    admin.click("settings-save").await;
+    admin
+        .wait_text(
+            "setting-transfer-error",
+            "时限须为 1–720 小时或 1–30 个工作日",
+        )
+        .await;
+    let token = server.token("admin1");
+    let (_, settings) = server.get_json(&token, "/api/v1/admin/settings");
+    assert_eq!(settings["deadlines"]["transfer"], json!({"hours": 1}));
+
+    admin.fill("setting-transfer", "2").await;
+    admin.click("settings-save").await;
+    admin.wait_text("settings-status", "设置已保存").await;
+    let (_, settings) = server.get_json(&token, "/api/v1/admin/settings");
+    assert_eq!(settings["deadlines"]["transfer"], json!({"hours": 2}));
+}

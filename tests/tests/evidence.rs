@@ -383,9 +383,7 @@ async fn the_company_limits_refuse_evidence_on_the_tablet_before_anything_is_sav
     let admin = Browser::start().await;
     admin.open(&server.url("/")).await;
     admin.login("admin1").await;
-    admin.click("nav-admin").await;
-    admin.click("admin-tab-settings").await;
-    admin.wait_for_test_id("settings-form").await;
+    admin.open_settings().await;
     assert_eq!(admin.value("setting-max_blob_bytes").await, "10");
     assert_eq!(admin.value("setting-max_case_bytes").await, "200");
     admin.fill("setting-max_blob_bytes", "1").await;

@@ -236,6 +236,10 @@ pub fn code_message(code: &str, lang: Lang) -> Option<String> {
             "季度抽查比例须在 1%–100% 之间",
             "The quarterly spot-check share is between 1% and 100%",
         ),
+        "settings.deadline_out_of_range" => (
+            "时限须为 1–720 小时或 1–30 个工作日，特殊投诉期限 1–30 个工作日，临期提醒最多 720 小时",
+            "A deadline is 1–720 hours or 1–30 working days, the special case 1–30 working days, the due-soon warning at most 720 hours",
+        ),
         "settings.attachment_limits" => (
             "附件上限无效：单个文件 1 字节至 50 MiB，每个案件至少能容纳一个文件且不超过 2 GiB",
             "Attachment limits are invalid: a file is 1 byte to 50 MiB, a case holds at least one file and at most 2 GiB",

@@ -78,7 +78,7 @@ pub fn parse_settings(body: serde_json::Value) -> Result<Settings, ApiError> {
         (status = 200, description = "The stored settings.", body = Settings),
         (status = 400, description = "`settings.not_an_object`, `settings.unknown_field`, `settings.invalid` (the body does not match the schema; \
             checked here, not by the extractor, so there is no 422), `settings.unknown_timezone`, `settings.satisfaction_out_of_range`, \
-            `settings.satisfaction_overlap`, `settings.compensation_limits_order`, `settings.spot_check_out_of_range`, `settings.attachment_limits`. `request.malformed_json`: the body is not JSON.", body = ErrorBody),
+            `settings.satisfaction_overlap`, `settings.compensation_limits_order`, `settings.spot_check_out_of_range`, `settings.attachment_limits`, `settings.deadline_out_of_range`. `request.malformed_json`: the body is not JSON.", body = ErrorBody),
         (status = 413, description = "`request.too_large`: the request body is over the limit.", body = ErrorBody),
         (status = 415, description = "`request.content_type`: the body is not sent as `Content-Type: application/json`.", body = ErrorBody)),
     security(("bearer" = [])))]

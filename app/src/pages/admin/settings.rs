@@ -499,5 +499,19 @@ fn collect_settings(
         let unit = r.unit.get_untracked();
         value["deadlines"][r.clock.code()] = json!({ unit: amount });
     }
-    serde_json::from_value::<Settings>(value).map_err(|e| Unfit::Form(e.to_string()))
+    let settings =
+        serde_json::from_value::<Settings>(value).map_err(|e| Unfit::Form(e.to_string()))?;
+    // The server refuses the same (`settings.deadline_out_of_range`); here
+    // the words stand beside the field.
+    match settings.deadlines.out_of_range() {
+        Some(key) => Err(Unfit::Field(
+            key,
+            l.pick(
+                "时限须为 1–720 小时或 1–30 个工作日（临期提醒最多 720 小时）",
+                "A deadline is 1–720 hours or 1–30 working days (the due-soon warning at most 720 hours)",
+            )
+            .into(),
+        )),
+        None => Ok(settings),
+    }
 }
