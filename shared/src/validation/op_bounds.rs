@@ -502,6 +502,18 @@ mod tests {
                 ("compensation_fen", "validation.out_of_range"),
             ],
         );
+        for fen in [-1, i64::MAX] {
+            check(
+                |o| {
+                    o.action = Action::Approve {
+                        approved: true,
+                        comment: String::new(),
+                        compensation_fen: Some(fen),
+                    }
+                },
+                &[("compensation_fen", "validation.out_of_range")],
+            );
+        }
         check(
             |o| {
                 o.action = Action::Extend {
