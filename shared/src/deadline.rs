@@ -294,10 +294,10 @@ impl DeadlineSettings {
         }
     }
 
-    /// The first clock whose rule (or, for the solution, a severity's
-    /// rule) is outside [`DeadlineRule::fits`], or a special-case limit or
-    /// due-soon warning outside its bounds (reported as the solution clock
-    /// and the due-soon hours' own key).
+    /// The settings key of the first rule outside its bounds: a clock's
+    /// code when its rule does not [`DeadlineRule::fits`] (a severity's
+    /// solution rule counts as the solution clock's), else
+    /// `special_case_working_days` or `due_soon_hours`.
     pub fn out_of_range(&self) -> Option<&'static str> {
         if let Some(clock) = Clock::ALL.into_iter().find(|c| !self.rule(*c).fits()) {
             return Some(clock.code());
