@@ -300,7 +300,10 @@ async fn a_clock_in_a_year_not_loaded_is_said_until_the_year_is_loaded() {
         Some("solution")
     );
     let said = problem.text().await.unwrap_or_default();
-    assert!(said.contains("节假日安排尚未导入所需年份"), "{said}");
+    assert!(
+        said.contains("无法计算截止时间：该年份的节假日安排尚未导入"),
+        "{said}"
+    );
 
     let schedule: Value = serde_json::from_str(GOOD_2027).expect("a schedule");
     let (status, loaded) = server.post_json(Some(&token), "/api/v1/admin/calendar", &schedule);

@@ -506,11 +506,7 @@ fn collect_settings(
     match settings.deadlines.out_of_range() {
         Some(key) => Err(Unfit::Field(
             key,
-            l.pick(
-                "时限须为 1–720 小时或 1–30 个工作日（临期提醒最多 720 小时）",
-                "A deadline is 1–720 hours or 1–30 working days (the due-soon warning at most 720 hours)",
-            )
-            .into(),
+            crate::api::code_words("settings.deadline_out_of_range", l),
         )),
         None => Ok(settings),
     }

@@ -355,18 +355,12 @@ fn Clocks(case: Arc<Case>) -> impl IntoView {
         .iter()
         .map(|p| {
             let clock = p.clock;
-            let (zh, en) = if p.code == "calendar.year_not_loaded" {
-                (
-                    "无法计算截止时间：节假日安排尚未导入所需年份，请联系管理员导入",
-                    "No due time: the holiday calendar lacks the year it falls in; ask an admin to load it",
-                )
-            } else {
-                (
-                    "无法计算截止时间，请联系管理员检查节假日安排",
-                    "No due time: ask an admin to check the holiday calendar",
-                )
+            let code = p.code.clone();
+            let why = move || {
+                let l = ctx.lang.get();
+                let words = crate::api::code_words(&code, l);
+                format!("{}{words}", l.pick("无法计算截止时间：", "No due time: "))
             };
-            let why = move || ctx.lang.get().pick(zh, en);
             view! {
                 <tr data-testid="clock-problem" data-clock=clock.code()>
                     <td>{move || clock.label(ctx.lang.get())}</td>
