@@ -6,7 +6,7 @@
 //!   `server serve` on 127.0.0.1:8080.
 //! - `cargo xtask test` installs the same plus Chromium, chromedriver and
 //!   PostgreSQL, then runs every check CI runs: fmt, clippy (native and
-//!   wasm), the wasm build of `shared`, the bundle, and `cargo test` (which
+//!   wasm), the wasm check of `shared`, the bundle, and `cargo test` (which
 //!   includes the browser tests in `tests/`) with a throwaway PostgreSQL
 //!   cluster for the tests of that backend.
 //! - `cargo xtask dist` only builds the bundle.
@@ -238,14 +238,24 @@ fn test_steps(ctx: &Ctx, steps: &mut Steps) -> Result<()> {
         }
         Ok(())
     })?;
+    // A check, not a build: a native-only crate or an IO call fails the
+    // type check already, and the bundle below generates the wasm code.
     steps.time("shared for wasm", || {
-        step("build shared for wasm (it must stay free of IO and native-only crates)");
+        step("check shared for wasm (it must stay free of IO and native-only crates)");
         cmd(ctx
             .cargo()
-            .args(["build", "-p", "shared", "--target", WASM_TARGET]))
+            .args(["check", "-p", "shared", "--target", WASM_TARGET]))
     })?;
     steps.time("bundle", || build_dist(ctx, &tools))?;
-    steps.time("server", || build_server(ctx))?;
+    // Every later cargo command selects the same packages as this one, so
+    // cargo resolves the same features and reuses what this compiled: a
+    // `cargo build -p server` or `cargo test -p server` resolves features
+    // for the server alone and compiles most crates again. This also builds
+    // `target/debug/server`, which the browser tests start.
+    steps.time("build tests and server", || {
+        step("build every test and the server");
+        cmd(ctx.cargo().args(TEST_SELECTION).arg("--no-run"))
+    })?;
     let cluster = steps.time("start postgresql", || {
         postgres::Cluster::start(&postgres, &postgres::cluster_dir())
     })?;
@@ -253,7 +263,7 @@ fn test_steps(ctx: &Ctx, steps: &mut Steps) -> Result<()> {
         step("run all tests (unit, integration, end-to-end with Chromium)");
         cmd(ctx
             .cargo()
-            .args(["test", "--workspace", "--exclude", "app"])
+            .args(TEST_SELECTION)
             .env(postgres::URL_VAR, &cluster.url)
             .env(postgres::CA_VAR, &cluster.ca)
             // The PostgreSQL tests fail instead of skipping when they get
@@ -264,14 +274,49 @@ fn test_steps(ctx: &Ctx, steps: &mut Steps) -> Result<()> {
     // database of the cluster: both engines must pass the same tests.
     steps.time("server tests on postgresql", || {
         step("run the server's integration tests on PostgreSQL");
-        cmd(ctx
-            .cargo()
-            .args(["test", "-p", "server", "--test", "*"])
+        let mut cargo = ctx.cargo();
+        cargo.args(TEST_SELECTION);
+        for name in server_test_names(&ctx.root)? {
+            cargo.args(["--test", &name]);
+        }
+        cmd(cargo
             .env("TEST_BACKEND", "postgres")
             .env(postgres::URL_VAR, &cluster.url)
             .env(postgres::CA_VAR, &cluster.ca)
             .env(postgres::REQUIRED_VAR, "1"))
     })
+}
+
+/// What `test` compiles and runs: every crate but the app, which is built
+/// for wasm only.
+const TEST_SELECTION: [&str; 4] = ["test", "--workspace", "--exclude", "app"];
+
+/// The server's integration tests (each `.rs` file in `server/tests/`), to
+/// run again on PostgreSQL by `--test NAME` within `TEST_SELECTION`. A
+/// browser test of the same name would run with them, so such a name is
+/// refused.
+fn server_test_names(root: &Path) -> Result<Vec<String>> {
+    let dir = root.join("server").join("tests");
+    let entries = std::fs::read_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let mut names = Vec::new();
+    for entry in entries {
+        let path = entry.map_err(|e| format!("{}: {e}", dir.display()))?.path();
+        if path.extension().is_some_and(|ext| ext == "rs")
+            && let Some(name) = path.file_stem().and_then(|s| s.to_str())
+        {
+            let browser = root.join("tests").join("tests").join(format!("{name}.rs"));
+            if browser.exists() {
+                return Err(format!(
+                    "{} and {} share a name: `--test {name}` would run both on PostgreSQL; rename one",
+                    path.display(),
+                    browser.display()
+                ));
+            }
+            names.push(name.to_string());
+        }
+    }
+    names.sort();
+    Ok(names)
 }
 
 /// How long each step of `test` took, printed at the end whether or not a
