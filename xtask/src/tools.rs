@@ -68,10 +68,12 @@ fn install_wasm_bindgen(ctx: &Ctx) -> Result<PathBuf> {
         }
     }
     // No `--locked`: one of the CLI's locked dependencies is missing from the
-    // registry mirror this project is built against.
+    // registry mirror this project is built against. Only the one binary
+    // the build runs: the test runner and wasm2es6js would add their links.
     cmd(ctx
         .cargo()
         .args(["install", "wasm-bindgen-cli", "--version", &version])
+        .args(["--bin", "wasm-bindgen"])
         .arg("--root")
         .arg(ctx.tools_dir()))?;
     Ok(bin)
