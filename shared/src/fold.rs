@@ -81,6 +81,13 @@ pub struct Folded {
     pub state: FoldState,
 }
 
+/// The version of the fold's rules. Raise it in any change after which the
+/// same ops and configuration fold to a different case (a clock that starts
+/// or is met otherwise, a rule that judges otherwise): a server folds again
+/// every case it stored under another version, and does not resume its
+/// fold state.
+pub const RULES: i64 = 1;
+
 /// What the fold carries between ops besides the case: the clock marks the
 /// deadlines are worked out from at the end, the ops a `resolve_conflict`
 /// may still apply, and the greatest op key seen. The ids of the ops seen
@@ -607,6 +614,11 @@ impl Folder<'_> {
                     *feedback_at
                 };
                 first(&mut marks.replied, at);
+                // Told the result is reached: that meets an urgent case's
+                // contact clock as a contact note would.
+                if feedback_at.is_some() {
+                    first(&mut marks.contacted, at);
+                }
                 if marks.first_resolution.is_none() {
                     marks.first_resolution = Some((at, feedback_at));
                 }
@@ -627,6 +639,7 @@ impl Folder<'_> {
                 if let Some((_, told @ None)) = marks.first_resolution.as_mut() {
                     *told = Some(at);
                 }
+                first(&mut marks.contacted, at);
                 changes.push(change("feedback", None, Some(method.code().into())));
                 if let Some(r) = case.resolution.as_mut() {
                     r.feedback_method = *method;
@@ -921,7 +934,9 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
     {
         clocks.push((Clock::Transfer, start, marks.assigned));
     }
-    if let Some(assigned) = marks.assigned {
+    // Only complaints and repairs have a step that starts work: an
+    // assigned inquiry or suggestion is answered or decided instead.
+    if let Some(assigned) = marks.assigned.filter(|_| works) {
         clocks.push((Clock::DepartmentStart, assigned, marks.started));
         if complaint {
             clocks.push((Clock::Investigation, assigned, marks.investigated));

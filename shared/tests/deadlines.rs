@@ -599,3 +599,86 @@ fn a_note_that_broke_a_rule_is_kept_but_meets_no_clock() {
         .find(|d| d.clock == Clock::UrgentContact);
     assert_eq!(contact.map(|d| d.met_at), Some(None), "{contact:?}");
 }
+
+#[test]
+fn an_assigned_inquiry_owes_no_start_of_work() {
+    // An inquiry cannot be started (only complaints and repairs can), so a
+    // clock met only by starting would stay overdue until it was closed.
+    let t = local(2026, 3, 2, 9, 0);
+    let mut s = sim_with(CaseKind::Inquiry, Channel::Phone, t, t);
+    s.act(1, t + Duration::minutes(10), assign());
+    let case = s.case();
+    assert!(
+        case.deadlines
+            .iter()
+            .all(|d| d.clock != Clock::DepartmentStart),
+        "{:?}",
+        case.deadlines
+    );
+
+    // A repair still owes it.
+    let mut s = sim_with(CaseKind::Repair, Channel::Phone, t, t);
+    s.act(0, t + Duration::minutes(10), assign());
+    assert_eq!(
+        due(&s.case(), Clock::DepartmentStart),
+        t + Duration::minutes(10) + Duration::hours(2)
+    );
+}
+
+#[test]
+fn telling_an_urgent_complainant_the_result_meets_the_contact_clock() {
+    let t = local(2026, 3, 2, 9, 0);
+    let contact = |case: &Case| {
+        case.deadlines
+            .iter()
+            .find(|d| d.clock == Clock::UrgentContact)
+            .expect("the contact clock")
+            .met_at
+    };
+
+    // Resolved with the complainant on the phone, no separate contact note.
+    let mut s = sim_with(CaseKind::Complaint, Channel::Phone, t, t);
+    s.act(1, t + Duration::minutes(5), urgent(Severity::General));
+    let answered = t + Duration::minutes(40);
+    s.act(
+        1,
+        answered,
+        Action::Resolve {
+            result: "已当场答复".into(),
+            feedback_method: ContactMethod::Phone,
+            feedback_at: None,
+            on_the_spot: true,
+        },
+    );
+    assert_eq!(contact(&s.case()), Some(answered));
+
+    // Resolved without telling them: the contact is still owed, and the
+    // feedback that tells them meets it.
+    let mut s = sim_with(CaseKind::Complaint, Channel::Phone, t, t);
+    s.act(1, t + Duration::minutes(5), urgent(Severity::General));
+    s.act(1, t + Duration::minutes(10), assign());
+    s.act(1, t + Duration::minutes(15), Action::Start);
+    s.act(
+        1,
+        t + Duration::minutes(20),
+        Action::Propose {
+            measures: "更换门禁".into(),
+            responsible: String::new(),
+            planned_date: None,
+            compensation_fen: 0,
+        },
+    );
+    s.act(1, t + Duration::minutes(30), resolve("已处理"));
+    assert_eq!(contact(&s.case()), None);
+    let told = t + Duration::minutes(90);
+    s.act(
+        1,
+        told,
+        Action::Feedback {
+            method: ContactMethod::Phone,
+            note: String::new(),
+        },
+    );
+    let case = s.case();
+    assert_eq!(contact(&case), Some(told), "{:?}", case.violations);
+}

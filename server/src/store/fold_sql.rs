@@ -90,19 +90,22 @@ pub(super) fn materialize(
         Before::Stored(_) => history_sql::append(tx, id, &history)?,
     }
     tx.execute(
-        "INSERT INTO case_folds (case_id, config_seq, state) VALUES (?1, ?2, ?3)
-         ON CONFLICT (case_id) DO UPDATE SET config_seq = excluded.config_seq, state = excluded.state",
+        "INSERT INTO case_folds (case_id, config_seq, state, rules) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (case_id) DO UPDATE
+         SET config_seq = excluded.config_seq, state = excluded.state, rules = excluded.rules",
         &[
             id.to_string().into(),
             config.into(),
             serde_json::to_string(&folded.state)?.into(),
+            shared::fold::RULES.into(),
         ],
     )?;
     Ok(())
 }
 
 /// The stored case, without its history, with `new_ops` applied, when its
-/// state was folded with the current configuration and the new ops come
+/// state was folded with the current configuration and fold rules and the
+/// new ops come
 /// after it, and the stored case as it was. A stored case or state this
 /// build cannot read is folded again rather than refused.
 fn resumed(
@@ -114,8 +117,12 @@ fn resumed(
 ) -> StoreResult<Option<(Folded, Case)>> {
     let Some(row) = tx.query_opt(
         "SELECT c.json, f.state FROM case_folds f JOIN cases c ON c.id = f.case_id
-         WHERE f.case_id = ?1 AND f.config_seq = ?2",
-        &[id.to_string().into(), config.into()],
+         WHERE f.case_id = ?1 AND f.config_seq = ?2 AND f.rules = ?3",
+        &[
+            id.to_string().into(),
+            config.into(),
+            shared::fold::RULES.into(),
+        ],
     )?
     else {
         return Ok(None);
@@ -131,7 +138,8 @@ fn resumed(
 }
 
 /// Folds again up to `limit` cases whose stored state was folded with an
-/// earlier configuration than the current one, in id order after `after`;
+/// earlier configuration than the current one, or by other fold rules
+/// ([`shared::fold::RULES`]: a server upgraded since), in id order after `after`;
 /// answers the last id folded. Each case is folded whole (there are no new
 /// ops to resume with), as its next push would.
 pub(super) fn refold_stale(
@@ -144,10 +152,11 @@ pub(super) fn refold_stale(
     let mut stale = Vec::new();
     tx.for_each_row(
         &format!(
-            "SELECT case_id FROM case_folds WHERE case_id > ?1 AND config_seq <> ?2
+            "SELECT case_id FROM case_folds
+             WHERE case_id > ?1 AND (config_seq <> ?2 OR rules <> ?3)
              ORDER BY case_id LIMIT {limit}"
         ),
-        &[after.into(), config.into()],
+        &[after.into(), config.into(), shared::fold::RULES.into()],
         &mut |r| {
             stale.push(parse_id::<CaseId>(r.text(0)?)?);
             Ok(())
@@ -313,5 +322,56 @@ mod tests {
             write_case(&tx, &case, &properties, Before::Unread, seq).expect("write whole");
             assert_eq!(written, rows(&tx, reg.case_id), "after {:?}", op.action);
         }
+    }
+
+    /// A server upgraded to other fold rules folds its stored cases again,
+    /// though neither the ops nor the configuration changed: their rows
+    /// hold what the old rules made of them.
+    #[test]
+    fn cases_stored_under_other_fold_rules_are_folded_again() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (store, property, user) = store_with_staff(dir.path());
+        let (tablet, number) = device(&store, &user);
+        let reg = register(&property, &user, tablet, number);
+        let ceiling = Utc::now() + chrono::Duration::minutes(5);
+        store
+            .push(tablet, &user, vec![reg.clone()], Utc::now(), ceiling)
+            .expect("push");
+        assert_eq!(store.refold_stale(None, 100).expect("refold"), None);
+        // The clocks as the case's row and its deadline rows hold them.
+        let clocks = || -> Vec<String> {
+            let conn = store.writer();
+            let mut out: Vec<String> = conn
+                .prepare("SELECT clock || ' ' || due_at FROM case_deadlines ORDER BY clock")
+                .expect("prepare")
+                .query_map([], |r| r.get(0))
+                .expect("query")
+                .map(|r| r.expect("row"))
+                .collect();
+            out.push(
+                conn.query_row("SELECT next_due_at FROM cases", [], |r| r.get(0))
+                    .expect("case row"),
+            );
+            out
+        };
+        let folded = clocks();
+
+        // What an older build left: its own clocks, and its rules' number.
+        {
+            let conn = store.writer();
+            conn.execute_batch(
+                "UPDATE case_deadlines SET due_at = '2000-01-01T00:00:00.000Z';
+                 UPDATE cases SET next_due_at = '2000-01-01T00:00:00.000Z';
+                 UPDATE case_folds SET rules = 0;",
+            )
+            .expect("an older build's rows");
+        }
+        assert_ne!(clocks(), folded);
+        assert_eq!(
+            store.refold_stale(None, 100).expect("refold"),
+            Some(reg.case_id)
+        );
+        assert_eq!(clocks(), folded);
+        assert_eq!(store.refold_stale(None, 100).expect("refold"), None);
     }
 }

@@ -18,7 +18,8 @@
 use deadpool_postgres::Client;
 
 /// The migrations, oldest first. Never edit one that has shipped: append.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE counters (
     name  TEXT COLLATE "C" PRIMARY KEY,
     value BIGINT NOT NULL
@@ -249,7 +250,14 @@ CREATE TABLE case_folds (
     config_seq BIGINT NOT NULL,
     state      TEXT COLLATE "C" NOT NULL
 );
-"#];
+"#,
+    // 2: the fold rules a case's stored state was made by
+    // (`shared::fold::RULES`). Rows before have 0, so an upgraded server
+    // folds every stored case again at start (`refold.rs`).
+    r#"
+ALTER TABLE case_folds ADD COLUMN rules BIGINT NOT NULL DEFAULT 0;
+"#,
+];
 
 /// The advisory lock key the migrations run under ("complaint" in ASCII):
 /// any number of servers may start on one database at once.

@@ -326,6 +326,12 @@ CREATE TABLE case_history (
     PRIMARY KEY (case_id, part)
 );
 "#,
+    // 12: the fold rules a case's stored state was made by
+    // (`shared::fold::RULES`). Rows before have 0, so an upgraded server
+    // folds every stored case again at start (`refold.rs`).
+    r#"
+ALTER TABLE case_folds ADD COLUMN rules INTEGER NOT NULL DEFAULT 0;
+"#,
 ];
 
 /// Work a migration needs besides its SQL: `(version, step)`, run in the
