@@ -85,7 +85,9 @@ impl Reason {
 }
 
 /// A reason as the app compares computations: a clock that turns from due
-/// soon to overdue is a new key, a due time moved by an extension is not.
+/// soon to overdue is a new key, a due time moved by an extension is not;
+/// an amount proposed again waits for its own decision, and an escalation
+/// made again is news again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Key {
     /// The case.
@@ -94,6 +96,10 @@ pub struct Key {
     pub kind: ReasonKind,
     /// The clock, for clock reasons.
     pub clock: Option<Clock>,
+    /// The amount, for approvals.
+    pub amount_fen: Option<i64>,
+    /// When, for escalations.
+    pub escalated_at: Option<DateTime<Utc>>,
 }
 
 /// A case in the inbox and every reason it is there.
@@ -113,6 +119,14 @@ impl InboxItem {
             kind: r.kind(),
             clock: match r {
                 Reason::Clock { clock, .. } => Some(*clock),
+                _ => None,
+            },
+            amount_fen: match r {
+                Reason::Approval { amount_fen } => Some(*amount_fen),
+                _ => None,
+            },
+            escalated_at: match r {
+                Reason::Escalated { at, .. } => Some(*at),
                 _ => None,
             },
         })
@@ -157,10 +171,7 @@ pub fn inbox<'a>(
 /// The reasons an open case in scope is in `user`'s inbox.
 fn reasons(case: &Case, user: &User, now: DateTime<Utc>, settings: &Settings) -> Vec<Reason> {
     let mut out = Vec::new();
-    let assigned_to_me = case
-        .assignee
-        .as_ref()
-        .is_some_and(|a| a.user == Some(user.id));
+    let assigned_to_me = assigned_to(case, user);
     // Once resolved, the assignee's part is done; a reopened case comes back.
     if assigned_to_me && !case.state.is_finished() {
         out.push(Reason::Assigned);
@@ -228,14 +239,24 @@ fn reasons(case: &Case, user: &User, now: DateTime<Utc>, settings: &Settings) ->
 fn answers_for_clocks(case: &Case, user: &User) -> bool {
     match user.role {
         Role::Staff | Role::DepartmentHead => {
-            case.registered.by == user.id
-                || case
-                    .assignee
-                    .as_ref()
-                    .is_some_and(|a| a.user == Some(user.id))
+            case.registered.by == user.id || assigned_to(case, user)
         }
         Role::Admin => false,
         Role::Manager | Role::RegionalManager | Role::DeputyGm | Role::Gm | Role::Quality => true,
+    }
+}
+
+/// Whether `case` is assigned to `user`: to them by name, or, for a
+/// department head, to their department (a case is often assigned to a
+/// department and a worker who has no account, and its head answers for
+/// it, as for the complainant's phone).
+fn assigned_to(case: &Case, user: &User) -> bool {
+    match user.role {
+        Role::DepartmentHead => crate::personal_data::handles(user, case),
+        _ => case
+            .assignee
+            .as_ref()
+            .is_some_and(|a| a.user == Some(user.id)),
     }
 }
 
@@ -327,6 +348,71 @@ mod tests {
         // A person who is not a user, named only in words, is nobody's item.
         case.assignee.as_mut().unwrap().user = None;
         check(&case, &user(5, Role::DepartmentHead), &[]);
+    }
+
+    #[test]
+    fn a_case_assigned_to_a_department_is_its_heads() {
+        let mut case = complaint();
+        assign(&mut case, 5);
+        // To 工程部 and a worker without an account, as the form allows.
+        case.assignee.as_mut().unwrap().user = None;
+        let head = |department: &str| User {
+            department: Some(department.into()),
+            ..user(6, Role::DepartmentHead)
+        };
+        check(&case, &head("工程部"), &[ReasonKind::Assigned]);
+        check(&case, &head("保洁部"), &[]);
+        // Staff of the department are not its head.
+        let staff = User {
+            department: Some("工程部".into()),
+            ..user(7, Role::Staff)
+        };
+        check(&case, &staff, &[]);
+        // The department's clocks are the head's to watch.
+        case.deadlines.push(overdue_clock(&case));
+        check(
+            &case,
+            &head("工程部"),
+            &[ReasonKind::Assigned, ReasonKind::Overdue],
+        );
+    }
+
+    /// The department-start clock, started at registration and overdue
+    /// at [`NOW`].
+    fn overdue_clock(case: &Case) -> ClockState {
+        ClockState {
+            clock: Clock::DepartmentStart,
+            started_at: case.registered.at,
+            due_at: case.registered.at + chrono::Duration::hours(2),
+            met_at: None,
+            extended_working_days: 0,
+        }
+    }
+
+    #[test]
+    fn an_amount_proposed_again_or_an_escalation_made_again_is_a_new_key() {
+        let mut case = complaint();
+        propose(&mut case, 5000);
+        let gm = user(1, Role::Gm);
+        let keys = |case: &Case| -> Vec<Key> {
+            inbox([case], &gm, t(NOW), &Settings::default())
+                .iter()
+                .flat_map(|i| i.keys().collect::<Vec<_>>())
+                .collect()
+        };
+        let first = keys(&case);
+        case.solution.as_mut().unwrap().compensation_fen = 600_000;
+        let second = keys(&case);
+        assert_eq!(second.len(), 1);
+        assert_ne!(first, second, "the new amount waits for its own decision");
+
+        escalate(&mut case, Role::Gm, false);
+        let escalated = keys(&case);
+        escalate(&mut case, Role::Gm, false);
+        case.escalations.last_mut().unwrap().stamp.at += chrono::Duration::days(2);
+        let again = keys(&case);
+        assert_eq!(escalated.len(), 2);
+        assert_ne!(escalated, again, "escalated again, days later");
     }
 
     #[test]
