@@ -230,6 +230,51 @@ fn a_change_of_the_deadline_rules_reaches_cases_nobody_touches() {
     );
 }
 
+/// Head office finds a case by its place's current name: renaming a
+/// building reaches the search text of the cases already stored there.
+#[test]
+fn a_renamed_building_finds_its_cases_by_the_new_name() {
+    let w = world();
+    let (admin, _) = login(&w, "admin");
+    let (staff, mut author) = login(&w, "staff_a");
+    let (quality, _) = login(&w, "quality");
+    let mut property = w.fx.pa.clone();
+    let building = shared::id::BuildingId(uuid::Uuid::now_v7());
+    property.buildings.push(shared::property::Building {
+        id: building,
+        name: "9栋".into(),
+        units: Vec::new(),
+    });
+    let put = |p: &shared::property::Property| {
+        let (status, body) = admin.post(
+            "/api/v1/admin/properties",
+            &serde_json::to_value(p).unwrap(),
+        );
+        assert_eq!(status, 204, "{body}");
+    };
+    put(&property);
+    let reg = author.register_at(&property, CaseKind::Repair, Utc::now(), |r| {
+        r.location = shared::property::Location::Building { building };
+    });
+    let (status, _) = staff.post("/api/v1/sync/push", &push_body(author.device, &[reg]));
+    assert_eq!(status, 200);
+    let found = |q: &str| -> usize {
+        let (status, page) = quality.get(&format!("/api/v1/cases?q={q}"));
+        assert_eq!(status, 200, "{page}");
+        page["items"].as_array().map_or(0, Vec::len)
+    };
+    assert_eq!((found("9栋"), found("9号楼")), (1, 0));
+
+    property.buildings.last_mut().unwrap().name = "9号楼".into();
+    put(&property);
+    // Folded again in the background, a few cases a transaction.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while found("9号楼") == 0 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!((found("9栋"), found("9号楼")), (0, 1));
+}
+
 fn schedule(year: i32, rest: &[&str], work: &[&str]) -> Value {
     json!({"year": year, "rest_days": rest, "workdays": work, "source": "国办发明电〔2026〕1号"})
 }

@@ -416,6 +416,20 @@ fn scope_and_masking_on_every_read() {
         1,
         "staff may search by phone"
     );
+    // A phone as people type it, or its last digits: matched on digits.
+    for typed in ["139%201234%205678", "%2B86%20139-1234-5678", "5678"] {
+        assert_eq!(
+            list_ids(&staff_a, &format!("?q={typed}")).len(),
+            1,
+            "{typed}"
+        );
+    }
+    // Category codes are not searched (the category has its own filter).
+    for code in ["noise", "maintenance"] {
+        assert_eq!(list_ids(&quality, &format!("?q={code}")).len(), 0, "{code}");
+    }
+    let (s, body) = staff_a.get(&format!("/api/v1/cases?q={}", "电".repeat(101)));
+    assert_eq!((s, code(&body)), (400, "request.bad_query"), "{body}");
 
     // Personal data is masked for the department head and the admin.
     let (head, _) = login(&w, "head_a");
@@ -429,11 +443,13 @@ fn scope_and_masking_on_every_read() {
         assert!(text.contains("139****5678"));
         let pulled = serde_json::to_string(&pull_all(c)).unwrap();
         assert!(!pulled.contains("13912345678") && !pulled.contains("王小明"));
-        assert_eq!(
-            list_ids(c, "?q=13912345678").len(),
-            0,
-            "no search by hidden phone"
-        );
+        for hidden in ["13912345678", "5678", "王小明"] {
+            assert_eq!(
+                list_ids(c, &format!("?q={hidden}")).len(),
+                0,
+                "no search by hidden {hidden}"
+            );
+        }
     }
     let (_, case) = staff_a.get(&format!("/api/v1/cases/{}", reg_a.case_id));
     assert!(case.to_string().contains("13912345678"));

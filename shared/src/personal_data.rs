@@ -79,8 +79,8 @@ impl PersonalDataRules {
     }
 }
 
-/// What of a complainant one reader sees on one case.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What of a complainant one reader sees on one case; nothing by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Shown {
     /// The name (and the complainant's signature, which identifies them
     /// as much).

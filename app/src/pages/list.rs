@@ -7,6 +7,8 @@ use crate::pages::admin::Tab;
 use crate::state::{Screen, use_app};
 use leptos::prelude::*;
 use shared::case::{Case, CaseKind, CaseState};
+use shared::personal_data::{self, Shown};
+use shared::search::{MAX_QUERY_CHARS, Query};
 use std::sync::Arc;
 
 /// Rows rendered per step of "more".
@@ -26,12 +28,15 @@ pub fn CaseList() -> impl IntoView {
     let shown = RwSignal::new(PAGE);
 
     let matching = Memo::new(move |_| {
-        let me = ctx.session.with(|s| s.as_ref().map(|s| s.user.id));
+        let user = ctx.session.with(|s| s.as_ref().map(|s| s.user.clone()));
+        let me = user.as_ref().map(|u| u.id);
         let now = ctx.now.get();
         let (kind, state, category, property) =
             (kind.get(), state.get(), category.get(), property.get());
         let (mine, overdue) = (mine.get(), overdue.get());
-        let needle = search.get().trim().to_lowercase();
+        // The box takes at most `MAX_QUERY_CHARS`, so a query is never
+        // refused here.
+        let query = search.with(|q| Query::parse(q).ok().flatten());
         let config = ctx.config.get();
         ctx.cases.with(|cases| {
             let mut rows: Vec<Arc<Case>> = cases
@@ -48,24 +53,22 @@ pub fn CaseList() -> impl IntoView {
                                     || c.assignee.as_ref().is_some_and(|a| a.user == Some(me))
                             }))
                         && (!overdue || c.is_overdue(now))
-                        && (needle.is_empty() || {
-                            let unit = config
+                        && query.as_ref().is_none_or(|q| {
+                            let place = config
                                 .property(r.property)
                                 .map(|p| p.describe(&r.location))
                                 .unwrap_or_default();
-                            r.reg_no.to_string().to_lowercase().contains(&needle)
-                                || r.content.to_lowercase().contains(&needle)
-                                || r.complainant.name.to_lowercase().contains(&needle)
-                                || r.complainant
-                                    .phone
-                                    .as_ref()
-                                    .is_some_and(|p| p.as_str().contains(&needle))
-                                || unit.to_lowercase().contains(&needle)
+                            let sees = user.as_ref().map_or(Shown::NOTHING, |u| {
+                                personal_data::shown(&config.settings, u, Some(c))
+                            });
+                            q.matches(r, &place, sees)
                         })
                 })
                 .cloned()
                 .collect();
-            // Newest first: what was just registered is on top.
+            // Newest first by when it was recorded, so that what was just
+            // registered is on top, also a call received yesterday (head
+            // office's list orders by receipt).
             rows.sort_by(|a, b| b.registered.at.cmp(&a.registered.at).then(b.id.cmp(&a.id)));
             rows
         })
@@ -131,8 +134,8 @@ pub fn CaseList() -> impl IntoView {
         <section class="case-list" data-testid="case-list">
             <FirstSteps/>
             <div class="filters">
-                <input type="search" class="search" data-testid="filter-search"
-                    placeholder=move || ctx.lang.get().pick("搜索登记号、内容、姓名、电话、房号", "Search number, content, name, phone, unit")
+                <input type="search" class="search" data-testid="filter-search" maxlength=MAX_QUERY_CHARS
+                    placeholder=move || ctx.lang.get().pick("搜索登记号、内容、诉求、房号、姓名、电话", "Search number, content, remedy, unit, name, phone")
                     prop:value=move || search.get()
                     on:input=move |ev| { search.set(event_target_value(&ev)); shown.set(PAGE); }/>
                 {select(kind, "filter-kind", ("类型", "Kind"), ("全部类型", "All kinds"), kinds)}

@@ -251,6 +251,8 @@ pub async fn put_property(
     let detail = serde_json::json!({ "property": property.id, "code": property.code });
     let entry = audit_entry(&session, addr, "property.put", detail);
     blocking(move || store.put_property(&property, &entry)).await?;
+    // A renamed building or unit: its cases' search text is folded anew.
+    crate::refold::in_background(state.store.clone());
     Ok(StatusCode::NO_CONTENT)
 }
 

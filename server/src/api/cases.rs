@@ -89,8 +89,9 @@ impl CaseQuery {
             mine: self.mine.then_some(session.user.id),
             from: self.from,
             to: self.to,
-            q: self.q,
-            personal: shown(settings, &session.user, None).all(),
+            search: shared::search::Query::parse(self.q.as_deref().unwrap_or_default())
+                .map_err(|e| ApiError::bad_request("request.bad_query", e.to_string()))?,
+            shown: shown(settings, &session.user, None),
             page,
             per_page,
         })

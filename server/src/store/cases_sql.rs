@@ -150,11 +150,7 @@ pub(super) fn write_case(
         .find(|p| p.id == reg.property)
         .map(|p| p.describe(&reg.location))
         .unwrap_or_default();
-    let search = format!(
-        "{} {} {} {} {}",
-        reg.reg_no, reg.content, reg.requested_remedy, reg.category, place
-    )
-    .to_lowercase();
+    let search = shared::search::text(reg, &place);
     // Every column but the search text, the JSON and the sequence number is
     // `shared`'s projection of the folded case, flags included; those three
     // are in no index.

@@ -102,7 +102,24 @@ pub(super) fn seed_config(tx: &dyn Db) -> StoreResult<()> {
     Ok(())
 }
 
+/// Every building's and unit's name in `property`, by id.
+fn places(property: &Property) -> Vec<(String, String)> {
+    property
+        .buildings
+        .iter()
+        .flat_map(|b| {
+            std::iter::once((b.id.to_string(), b.name.clone())).chain(
+                b.units
+                    .iter()
+                    .map(|u| (u.id.to_string(), format!("{} {}", b.name, u.name))),
+            )
+        })
+        .collect()
+}
+
 /// Adds or replaces `property` (another property's code is a `Conflict`).
+/// When a building or unit is renamed, its cases are marked to be folded
+/// again (`refold.rs`), which rewrites their search text.
 pub(super) fn put_property(
     tx: &dyn Db,
     property: &Property,
@@ -120,6 +137,18 @@ pub(super) fn put_property(
             "property code {}",
             property.code
         )));
+    }
+    let before = tx.query_opt(
+        "SELECT json FROM properties WHERE id = ?1",
+        &[property.id.to_string().into()],
+    )?;
+    if let Some(row) = before {
+        let renamed = serde_json::from_str::<Property>(&row.get::<String>(0)?)
+            .map_or(true, |before| places(&before) != places(property));
+        // The cases' search text holds their place's names.
+        if renamed {
+            super::fold_sql::mark_stale(tx, property.id)?;
+        }
     }
     tx.execute(
         "INSERT INTO properties (id, code, name, households, json) VALUES (?1, ?2, ?3, ?4, ?5)

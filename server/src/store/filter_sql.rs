@@ -62,31 +62,30 @@ pub(super) fn case_where(
         conds.push("received_at < ?".into());
         args.push(ts(to).into());
     }
-    if let Some(q) =
-        f.q.as_ref()
-            .map(|q| q.trim().to_lowercase())
-            .filter(|q| !q.is_empty())
-    {
+    if let Some(query) = &f.search {
         let pattern = format!(
             "%{}%",
-            q.replace('\\', "\\\\")
+            query
+                .text()
+                .replace('\\', "\\\\")
                 .replace('%', "\\%")
                 .replace('_', "\\_")
         );
-        if f.personal {
-            conds.push(
-                "(search LIKE ? ESCAPE '\\' OR lower(complainant_name) LIKE ? ESCAPE '\\' OR complainant_phone LIKE ? ESCAPE '\\')"
-                    .into(),
-            );
-            args.extend([
-                pattern.clone().into(),
-                pattern.clone().into(),
-                pattern.into(),
-            ]);
-        } else {
-            conds.push("search LIKE ? ESCAPE '\\'".into());
+        let mut any = vec!["search LIKE ? ESCAPE '\\'"];
+        args.push(pattern.clone().into());
+        if f.shown.name {
+            any.push("lower(complainant_name) LIKE ? ESCAPE '\\'");
             args.push(pattern.into());
         }
+        // A stored number's digits (`shared::search::digits`): numbers are
+        // stored with no other separators than these.
+        if f.shown.phone
+            && let Some(digits) = query.digits()
+        {
+            any.push("replace(replace(complainant_phone, '-', ''), '转', '') LIKE ?");
+            args.push(format!("%{digits}%").into());
+        }
+        conds.push(format!("({})", any.join(" OR ")));
     }
     (conds.join(" AND "), args)
 }

@@ -21,7 +21,7 @@ use super::sqlite::parse_id;
 use super::{StoreError, StoreResult};
 use shared::case::Case;
 use shared::fold::{FoldContext, FoldState, Folded, fold_resumable, resume};
-use shared::id::CaseId;
+use shared::id::{CaseId, PropertyId};
 use shared::op::Op;
 use shared::property::Property;
 use shared::wire::ConfigKey;
@@ -225,6 +225,20 @@ pub(super) fn config_stamp(tx: &dyn Db) -> StoreResult<i64> {
     seq.ok_or_else(|| StoreError::Internal("no settings or calendar stored".into()))
 }
 
+/// Marks every case of `property` to be folded again, as after a change
+/// of the configuration: its stored state then has a stamp no
+/// configuration has (0), so [`refold_stale`] takes it and a push folds it
+/// whole. For what the fold writes from the property (the search text
+/// holds the place's names).
+pub(super) fn mark_stale(tx: &dyn Db, property: PropertyId) -> StoreResult<()> {
+    tx.execute(
+        "UPDATE case_folds SET config_seq = 0
+         WHERE case_id IN (SELECT id FROM cases WHERE property_id = ?1)",
+        &[property.to_string().into()],
+    )?;
+    Ok(())
+}
+
 /// Forgets what is kept beside a deleted case's row: its fold state and
 /// its history.
 pub(super) fn forget(tx: &dyn Db, id: CaseId) -> StoreResult<()> {
@@ -373,5 +387,50 @@ mod tests {
         );
         assert_eq!(clocks(), folded);
         assert_eq!(store.refold_stale(None, 100).expect("refold"), None);
+    }
+
+    /// A renamed building: its cases are folded again, and their search
+    /// text names it as it is now called.
+    #[test]
+    fn a_renamed_building_marks_its_cases_to_be_folded_again() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (store, mut property, user) = store_with_staff(dir.path());
+        let building = shared::id::BuildingId(uuid::Uuid::now_v7());
+        property.buildings.push(shared::property::Building {
+            id: building,
+            name: "3栋".into(),
+            units: Vec::new(),
+        });
+        let audit = super::super::test_support::audit();
+        store.put_property(&property, &audit).expect("put");
+        let (tablet, number) = device(&store, &user);
+        let mut reg = register(&property, &user, tablet, number);
+        if let Action::Register(r) = &mut reg.action {
+            r.location = shared::property::Location::Building { building };
+        }
+        let ceiling = Utc::now() + chrono::Duration::minutes(5);
+        store
+            .push(tablet, &user, vec![reg.clone()], Utc::now(), ceiling)
+            .expect("push");
+        let search = || -> String {
+            store
+                .writer()
+                .query_row("SELECT search FROM cases", [], |r| r.get(0))
+                .expect("case row")
+        };
+        assert!(search().contains("3栋"), "{}", search());
+
+        // Other households: nothing to fold again.
+        property.households += 1;
+        store.put_property(&property, &audit).expect("put");
+        assert_eq!(store.refold_stale(None, 100).expect("refold"), None);
+
+        property.buildings[0].name = "3号楼".into();
+        store.put_property(&property, &audit).expect("put");
+        assert_eq!(
+            store.refold_stale(None, 100).expect("refold"),
+            Some(reg.case_id)
+        );
+        assert!(search().contains("3号楼"), "{}", search());
     }
 }

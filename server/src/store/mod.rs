@@ -174,11 +174,11 @@ pub struct CaseFilter {
     pub from: Option<DateTime<Utc>>,
     /// Received before.
     pub to: Option<DateTime<Utc>>,
-    /// Text search (registration number, content, category; name and phone
-    /// only when `personal` is set).
-    pub q: Option<String>,
-    /// Whether the search may look at personal data.
-    pub personal: bool,
+    /// What the user typed in the search box (`shared::search`).
+    pub search: Option<shared::search::Query>,
+    /// What of the complainant the search may look at: what the role is
+    /// shown of every case.
+    pub shown: shared::personal_data::Shown,
     /// Page number from 1.
     pub page: u32,
     /// Page size.

@@ -1,0 +1,204 @@
+//! Finding cases by what a user types in the search box: one rule for the
+//! tablet's list and the server's, so both find the same cases.
+//!
+//! A case is found by its registration number, content, requested remedy
+//! and place (building and unit), and, where the role may see them, by the
+//! complainant's name and phone. A phone is matched on its digits, so
+//! "138 1234 5678", "+86 13812345678" and "02162345678" find the numbers
+//! stored as `13812345678` and `021-62345678`, and the last four digits find
+//! the whole number. Category codes are not searched: the category has its
+//! own filter, and its code (`cleaning`) would match unrelated words.
+
+use crate::case::Registration;
+use crate::personal_data::Shown;
+use crate::phone::Phone;
+
+/// The longest query, in characters: longer text is no search a person
+/// types, and every search reads every case in scope.
+pub const MAX_QUERY_CHARS: usize = 100;
+
+/// Fewest digits a query must hold to be matched against phone numbers.
+const MIN_PHONE_DIGITS: usize = 3;
+
+/// A query as typed, ready to match.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Query {
+    text: String,
+    digits: Option<String>,
+}
+
+/// Why a query was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("a search is at most {MAX_QUERY_CHARS} characters")]
+pub struct QueryTooLong;
+
+impl Query {
+    /// The query in `typed`; none when it is blank.
+    pub fn parse(typed: &str) -> Result<Option<Query>, QueryTooLong> {
+        let trimmed = typed.trim();
+        if trimmed.chars().count() > MAX_QUERY_CHARS {
+            return Err(QueryTooLong);
+        }
+        if trimmed.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(Query {
+            text: trimmed.to_lowercase(),
+            digits: phone_digits_of(trimmed),
+        }))
+    }
+
+    /// The lowercased text, to find within [`text`] and the name.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The digits to find within a phone number's ([`digits`]), when the
+    /// query reads as (part of) one.
+    pub fn digits(&self) -> Option<&str> {
+        self.digits.as_deref()
+    }
+
+    /// Whether the case registered as `reg`, at `place`, is found, by a
+    /// user who is `shown` the complainant's name or phone.
+    pub fn matches(&self, reg: &Registration, place: &str, shown: Shown) -> bool {
+        text(reg, place).contains(&self.text)
+            || (shown.name && reg.complainant.name.to_lowercase().contains(&self.text))
+            || (shown.phone
+                && self.digits().is_some_and(|d| {
+                    reg.complainant
+                        .phone
+                        .as_ref()
+                        .is_some_and(|p| digits(p).contains(d))
+                }))
+    }
+}
+
+/// What a case is found by apart from the complainant, lowercased: the
+/// server stores it beside the case, the tablet makes it when it searches.
+pub fn text(reg: &Registration, place: &str) -> String {
+    format!(
+        "{} {} {} {}",
+        reg.reg_no, reg.content, reg.requested_remedy, place
+    )
+    .to_lowercase()
+}
+
+/// The digits of a stored number: `0571-87654321转808` is `057187654321808`.
+pub fn digits(phone: &Phone) -> String {
+    phone
+        .as_str()
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect()
+}
+
+/// The digits of a query that reads as a phone number or part of one:
+/// digits with the separators people type, the country code dropped.
+fn phone_digits_of(typed: &str) -> Option<String> {
+    let phone_like = typed
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '+' | '(' | ')' | '转'));
+    if !phone_like {
+        return None;
+    }
+    let compact: String = typed.chars().filter(|c| !c.is_whitespace()).collect();
+    let national = compact
+        .strip_prefix("+86")
+        .or_else(|| compact.strip_prefix("0086"))
+        .unwrap_or(&compact);
+    let digits: String = national.chars().filter(char::is_ascii_digit).collect();
+    (digits.len() >= MIN_PHONE_DIGITS).then_some(digits)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::case::{CaseKind, Channel, Complainant};
+    use crate::id::PropertyId;
+    use crate::property::Location;
+    use crate::regno::RegNo;
+    use chrono::NaiveDate;
+
+    fn reg(phone: &str) -> Registration {
+        Registration {
+            reg_no: RegNo::new("CL", NaiveDate::from_ymd_opt(2026, 3, 2).unwrap(), 1, 7).unwrap(),
+            kind: CaseKind::Complaint,
+            property: PropertyId(uuid::Uuid::from_u128(1)),
+            location: Location::PublicArea,
+            complainant: Complainant {
+                name: "张三".into(),
+                phone: Some(Phone::parse(phone).unwrap()),
+                anonymous: false,
+            },
+            channel: Channel::Phone,
+            received_at: "2026-03-02T01:00:00Z".parse().unwrap(),
+            category: "cleaning".into(),
+            content: "楼道有垃圾".into(),
+            requested_remedy: "每天清扫".into(),
+            related_case: None,
+        }
+    }
+
+    fn finds(typed: &str, reg: &Registration, shown: Shown) -> bool {
+        Query::parse(typed)
+            .unwrap()
+            .is_some_and(|q| q.matches(reg, "3号楼 502", shown))
+    }
+
+    #[test]
+    fn phones_are_found_by_their_digits_however_typed() {
+        let mobile = reg("13812345678");
+        for typed in [
+            "138 1234 5678",
+            "+86 13812345678",
+            "0086-138-1234-5678",
+            "5678",
+        ] {
+            assert!(finds(typed, &mobile, Shown::ALL), "{typed}");
+        }
+        let landline = reg("021-62345678");
+        assert!(finds("02162345678", &landline, Shown::ALL));
+        assert!(finds("021-6234", &landline, Shown::ALL));
+        // Too few digits to mean a phone; words are no phone at all.
+        assert!(!finds("56", &mobile, Shown::ALL));
+        assert!(Query::parse("3号楼").unwrap().unwrap().digits().is_none());
+    }
+
+    #[test]
+    fn the_complainant_is_searched_only_where_the_role_sees_them() {
+        let r = reg("13812345678");
+        assert!(finds("张三", &r, Shown::ALL));
+        assert!(!finds("张三", &r, Shown::NOTHING));
+        assert!(!finds("13812345678", &r, Shown::NOTHING));
+        let phone_only = Shown {
+            name: false,
+            phone: true,
+        };
+        assert!(finds("13812345678", &r, phone_only));
+        assert!(!finds("张三", &r, phone_only));
+    }
+
+    #[test]
+    fn the_case_is_found_by_number_content_remedy_and_place_not_category_code() {
+        let r = reg("13812345678");
+        for typed in ["cl-260302", "垃圾", "每天清扫", "3号楼", "502"] {
+            assert!(finds(typed, &r, Shown::NOTHING), "{typed}");
+        }
+        assert!(!finds("cleaning", &r, Shown::NOTHING));
+        assert!(!finds("clean", &r, Shown::NOTHING));
+    }
+
+    #[test]
+    fn blank_queries_are_none_and_long_ones_are_refused() {
+        assert_eq!(Query::parse("   "), Ok(None));
+        assert_eq!(
+            Query::parse(&"楼".repeat(MAX_QUERY_CHARS)).map(|q| q.is_some()),
+            Ok(true)
+        );
+        assert_eq!(
+            Query::parse(&"楼".repeat(MAX_QUERY_CHARS + 1)),
+            Err(QueryTooLong)
+        );
+    }
+}
