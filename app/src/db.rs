@@ -630,7 +630,11 @@ pub async fn forget(forget: &Forget) -> Result<(), DbError> {
 /// Stores the session and the device state after a login, and the
 /// identity when the server issued a new one, in one transaction: a device
 /// state is never stored without the identity its ops are pushed under.
-/// The server accepted the device again, so it is no longer blocked.
+/// The session's user becomes the device's owner in the same transaction,
+/// so a new owner is never stored without the state whose pull cursor was
+/// reset for them (a retried login would otherwise take the previous
+/// user's cursor as its own). The server accepted the device again, so it
+/// is no longer blocked.
 pub async fn save_login(
     session: &StoredSession,
     state: &DeviceState,
@@ -638,9 +642,10 @@ pub async fn save_login(
 ) -> Result<(), DbError> {
     let db = db()?;
     let tx = db
-        .transaction([SESSION, DEVICE])
+        .transaction([SESSION, DEVICE, PREFS])
         .with_mode(TransactionMode::Readwrite)
         .build()?;
+    put_json(&tx, PREFS, "owner", &session.user.id)?;
     put_json(&tx, SESSION, "current", session)?;
     put_json(&tx, DEVICE, "state", state)?;
     if let Some(identity) = identity {
@@ -745,16 +750,4 @@ pub async fn owner() -> Result<Option<shared::id::UserId>, DbError> {
     let db = db()?;
     let tx = db.transaction(PREFS).build()?;
     get_json(&tx, PREFS, "owner").await
-}
-
-/// Records the user whose cases this device now holds.
-pub async fn save_owner(user: shared::id::UserId) -> Result<(), DbError> {
-    let db = db()?;
-    let tx = db
-        .transaction(PREFS)
-        .with_mode(TransactionMode::Readwrite)
-        .build()?;
-    put_json(&tx, PREFS, "owner", &user)?;
-    tx.commit().await?;
-    Ok(())
 }

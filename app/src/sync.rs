@@ -89,23 +89,33 @@ pub fn request(ctx: AppCtx) {
         ctx.sync.update(|s| s.queued = true);
         return;
     }
-    let logged_in = ctx
-        .session
-        .with_untracked(|s| s.as_ref().is_some_and(|s| !s.must_change_password));
+    let token = ctx.session.with_untracked(|s| {
+        s.as_ref()
+            .filter(|s| !s.must_change_password)
+            .map(|s| s.token.clone())
+    });
     let has_state = ctx.device.with_untracked(Option::is_some);
     ctx.sync.update(|s| {
         s.running = true;
         s.queued = false;
     });
-    if !logged_in || !has_state {
+    let Some(token) = token.filter(|_| has_state) else {
         spawn_local(async move {
             let result = api::health().await;
             finish(ctx, now(), result.map(|()| None));
         });
         return;
-    }
+    };
     spawn_local(async move {
-        let result = run(ctx).await;
+        let result = run(ctx, &token).await;
+        if !same_session(ctx, &token) {
+            // The user logged out, or another logged in, while it ran: what
+            // it brought was not taken, and its errors (the old token's
+            // 401) are not the new session's. The new session syncs anew.
+            ctx.sync.update(|s| s.running = false);
+            request(ctx);
+            return;
+        }
         match result.as_ref().err().and_then(ApiError::code) {
             Some("auth.password_change_required") => password_change_required(ctx).await,
             Some("auth.device_revoked") => ctx.block(Blocked::Revoked),
@@ -173,23 +183,17 @@ fn finish(ctx: AppCtx, at: DateTime<Utc>, result: Result<Option<u64>, ApiError>)
 /// ops it lost become the outbox again. A pulled page of another epoch
 /// (the server was restored between the push and the pull) is not taken:
 /// the sync pushes and pulls again, from the cursor the new epoch reset.
-async fn run(ctx: AppCtx) -> Result<u64, ApiError> {
-    let token = ctx
-        .session
-        .with_untracked(|s| s.as_ref().map(|s| s.token.clone()))
-        .ok_or(ApiError::Unauthorized {
-            code: "auth.no_session".into(),
-        })?;
+async fn run(ctx: AppCtx, token: &str) -> Result<u64, ApiError> {
     let mut quarantined = 0;
     // Bounded: a server whose epoch changes at every request must not keep
     // the device syncing forever.
     for _ in 0..EPOCH_RETRIES {
-        quarantined += push_all(ctx, &token).await?;
+        quarantined += push_all(ctx, token).await?;
         crate::tombstone::prune(ctx).await?;
-        match pull_all(ctx, &token).await? {
+        match pull_all(ctx, token).await? {
             Pulled::Done => {
-                crate::evidence::upload::upload_waiting(ctx, &token).await?;
-                crate::evidence::prefetch::keep_small_images(ctx, &token).await?;
+                crate::evidence::upload::upload_waiting(ctx, token).await?;
+                crate::evidence::prefetch::keep_small_images(ctx, token).await?;
                 return Ok(quarantined);
             }
             Pulled::EpochChanged => continue,
@@ -200,6 +204,27 @@ async fn run(ctx: AppCtx) -> Result<u64, ApiError> {
         code: "sync.epoch_changed".into(),
         message: "the server's epoch kept changing".into(),
     })
+}
+
+/// Whether the session that started a sync with `token` is still the one
+/// logged in.
+fn same_session(ctx: AppCtx, token: &str) -> bool {
+    ctx.token().as_deref() == Some(token)
+}
+
+/// Stops a sync whose session ended while it awaited an answer or a save:
+/// the device state in memory is the next session's by then (its cursor
+/// reset for another user), and an answer to the old session must not move
+/// it, nor its pages land in the new user's store. Called in the same turn
+/// as the update or save it guards, so nothing changes in between.
+fn still_current(ctx: AppCtx, token: &str) -> Result<(), ApiError> {
+    if same_session(ctx, token) {
+        Ok(())
+    } else {
+        Err(ApiError::Unauthorized {
+            code: "auth.no_session".into(),
+        })
+    }
 }
 
 /// How many push-then-pull rounds one sync tries when the epoch changes.
@@ -230,6 +255,7 @@ async fn push_all(ctx: AppCtx, token: &str) -> Result<u64, ApiError> {
             .ops
             .with_value(|log| batch(log.outbox(device, acked), PUSH_BATCH, PUSH_BYTES));
         let answer = api::push(token, &PushRequest { device, ops: batch }).await?;
+        still_current(ctx, token)?;
         quarantined += answer.quarantined.len() as u64;
         let taken = ctx.device.try_update(|d| {
             d.as_mut().map(|d| {
@@ -326,6 +352,7 @@ async fn pull_pages(
     let mut page = api::pull(token, cursor, PULL_LIMIT).await?;
     let mut drawn_at = now();
     loop {
+        still_current(ctx, token)?;
         if page.epoch != epoch {
             return Ok(Pulled::EpochChanged);
         }
@@ -368,6 +395,7 @@ async fn pull_pages(
         };
         let (saved, next) = join(db::save_pulled(&ops, &config, &forget, &snapshot), next).await;
         saved?;
+        still_current(ctx, token)?;
         ctx.device.try_update(|d| {
             if let Some(d) = d.as_mut() {
                 d.observe(&ops, at);

@@ -202,9 +202,6 @@ async fn log_in(ctx: AppCtx, req: LoginRequest, typed_password: String) -> Resul
         secret,
         label: req.device_name.clone(),
     });
-    if let Err(e) = db::save_owner(resp.user.id).await {
-        leptos::logging::warn!("recording the device's user: {e}");
-    }
     let session = StoredSession {
         token: resp.token,
         expires_at: resp.expires_at,
