@@ -5,6 +5,11 @@
 //! (`AppCtx::inbox`); [`watch`] compares its keys with the previous ones and
 //! notifies about the new ones. The previous keys live in memory only: a
 //! reload or a login starts again from what is there, without notifying.
+//! While a sync runs the keys are not compared (its pages are folded as they
+//! come, and a case assigned on one may be resolved on the next); what is
+//! new once it ended is. A logout, or another user's login, closes the
+//! notifications shown, and a click on one opens its case only for the
+//! user it was shown to.
 //! Without the Notification API, or without the user's permission, nothing
 //! is shown and nothing else changes.
 
@@ -23,6 +28,9 @@ use web_sys::{Notification, NotificationOptions, NotificationPermission};
 /// make one notification that counts them, not a stack of them.
 const AT_ONCE: usize = 3;
 
+/// How many shown notifications are kept to be closed at logout.
+const KEPT_OPEN: usize = 100;
+
 /// What the last computation held, for the user it was made for.
 struct Seen {
     user: UserId,
@@ -39,13 +47,26 @@ pub fn watch(ctx: AppCtx) {
     Effect::new(move |_| {
         let Some(user) = ctx.session.with(|s| s.as_ref().map(|s| s.user.id)) else {
             seen.set_value(None);
+            close_all();
             return;
         };
-        // Armed after a sync succeeded, or after one found no network at all,
-        // when what the device holds is all there is to go by.
-        let settled = ctx
-            .sync
-            .with(|s| s.synced || (!s.running && s.link == Link::Offline));
+        if seen.with_value(|s| s.as_ref().is_some_and(|s| s.user != user)) {
+            // Another user's reminders name cases that are not theirs.
+            close_all();
+        }
+        // Armed after a sync succeeded, or after one ended without one (no
+        // network, or the server refused it), when what the device holds is
+        // all there is to go by.
+        let (settled, running) = ctx.sync.with(|s| {
+            let ended = !s.running && matches!(s.link, Link::Offline | Link::Failed(_));
+            (s.synced || ended, s.running)
+        });
+        let armed_for = |s: &Option<Seen>| s.as_ref().is_some_and(|s| s.user == user && s.armed);
+        // A sync folds its pages as they come: a case assigned on one page
+        // may be resolved on the next. Only what holds once it ended is new.
+        if running && seen.with_value(armed_for) {
+            return;
+        }
         let current: Vec<(Key, Reason)> = ctx.inbox.with(|items| {
             items
                 .iter()
@@ -66,7 +87,7 @@ pub fn watch(ctx: AppCtx) {
         let keys = current.into_iter().map(|(k, _)| k).collect();
         seen.set_value(Some(Seen { user, keys, armed }));
         if !fresh.is_empty() && permission() == Some(NotificationPermission::Granted) {
-            notify(ctx, fresh);
+            notify(ctx, user, fresh);
         }
     });
 }
@@ -94,7 +115,7 @@ pub async fn request_permission() -> Option<NotificationPermission> {
 }
 
 /// Shows one notification per new reason, or one that counts them.
-fn notify(ctx: AppCtx, fresh: Vec<(Key, Reason)>) {
+fn notify(ctx: AppCtx, user: UserId, fresh: Vec<(Key, Reason)>) {
     let l = ctx.l();
     if fresh.len() > AT_ONCE {
         let body = match l {
@@ -103,6 +124,7 @@ fn notify(ctx: AppCtx, fresh: Vec<(Key, Reason)>) {
         };
         show(
             ctx,
+            user,
             l.pick("我的待办", "My inbox"),
             &body,
             "inbox",
@@ -127,6 +149,7 @@ fn notify(ctx: AppCtx, fresh: Vec<(Key, Reason)>) {
         );
         show(
             ctx,
+            user,
             &title,
             &reason_text(&reason, l, tz),
             &tag,
@@ -135,10 +158,25 @@ fn notify(ctx: AppCtx, fresh: Vec<(Key, Reason)>) {
     }
 }
 
-/// One notification; a click brings the app to the front on `open`. A
-/// browser that refuses to show it (e.g. permission withdrawn meanwhile)
-/// only costs the reminder.
-fn show(ctx: AppCtx, title: &str, body: &str, tag: &str, open: Screen) {
+thread_local! {
+    /// The notifications shown to the user logged in, closed when they log
+    /// out or another user logs in on the tablet.
+    static OPEN: std::cell::RefCell<Vec<Notification>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Closes every notification shown (those already gone cost nothing).
+fn close_all() {
+    OPEN.with_borrow_mut(|open| {
+        for n in open.drain(..) {
+            n.close();
+        }
+    });
+}
+
+/// One notification for `user`; a click brings the app to the front on
+/// `open`, if `user` is still the one logged in. A browser that refuses to
+/// show it (e.g. permission withdrawn meanwhile) only costs the reminder.
+fn show(ctx: AppCtx, user: UserId, title: &str, body: &str, tag: &str, open: Screen) {
     let options = NotificationOptions::new();
     options.set_body(body);
     // The same item notified twice (another tab) replaces, not stacks.
@@ -147,9 +185,22 @@ fn show(ctx: AppCtx, title: &str, body: &str, tag: &str, open: Screen) {
         Ok(n) => {
             let click = wasm_bindgen::closure::Closure::once_into_js(move || {
                 let _ = window().focus();
-                ctx.screen.set(open);
+                if ctx
+                    .session
+                    .with_untracked(|s| s.as_ref().map(|s| s.user.id))
+                    == Some(user)
+                {
+                    ctx.screen.set(open);
+                }
             });
             n.set_onclick(Some(click.unchecked_ref()));
+            // Bounded: the oldest are long dismissed on most devices.
+            OPEN.with_borrow_mut(|open| {
+                if open.len() >= KEPT_OPEN {
+                    open.remove(0);
+                }
+                open.push(n);
+            });
         }
         Err(e) => leptos::logging::warn!("showing a reminder: {e:?}"),
     }
