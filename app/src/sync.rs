@@ -185,13 +185,19 @@ fn finish(ctx: AppCtx, at: DateTime<Utc>, result: Result<Option<u64>, ApiError>)
 /// the sync pushes and pulls again, from the cursor the new epoch reset.
 async fn run(ctx: AppCtx, token: &str) -> Result<u64, ApiError> {
     let mut quarantined = 0;
+    let mut clock_ahead = false;
     // Bounded: a server whose epoch changes at every request must not keep
     // the device syncing forever.
     for _ in 0..EPOCH_RETRIES {
-        quarantined += push_all(ctx, token).await?;
+        let pushed = push_all(ctx, token).await?;
+        quarantined += pushed.quarantined;
+        clock_ahead |= pushed.clock_ahead;
         crate::tombstone::prune(ctx).await?;
         match pull_all(ctx, token).await? {
             Pulled::Done => {
+                if clock_ahead {
+                    forget_clock_ahead(ctx, token).await?;
+                }
                 crate::evidence::upload::upload_waiting(ctx, token).await?;
                 crate::evidence::prefetch::keep_small_images(ctx, token).await?;
                 return Ok(quarantined);
@@ -236,27 +242,59 @@ const EPOCH_RETRIES: usize = 3;
 /// last op made, so the push loop always ends.
 const MAX_SETBACKS: u32 = 3;
 
+/// After the server refused ops for a clock out of range, and the pull
+/// took in what it accepted: the device's clock ran ahead, and its later
+/// ops must not carry that time on (`DeviceState::forget_clock_ahead`).
+async fn forget_clock_ahead(ctx: AppCtx, token: &str) -> Result<(), ApiError> {
+    still_current(ctx, token)?;
+    let snapshot = ctx.device.try_update(|d| {
+        d.as_mut().map(|d| {
+            d.forget_clock_ahead();
+            d.clone()
+        })
+    });
+    if let Some(Some(snapshot)) = snapshot {
+        db::save_state(&snapshot).await?;
+    }
+    Ok(())
+}
+
+/// What pushing the outbox came to.
+struct Pushed {
+    /// How many ops the server quarantined.
+    quarantined: u64,
+    /// Whether one was refused for a clock out of range.
+    clock_ahead: bool,
+}
+
 /// Pushes the outbox a batch at a time; always sends at least one request,
 /// an empty batch when nothing waits.
 ///
 /// A batch holds at most [`PUSH_BATCH`] ops and [`PUSH_BYTES`] of them, so
 /// an outbox of long notes never stalls behind its own size.
-async fn push_all(ctx: AppCtx, token: &str) -> Result<u64, ApiError> {
-    let mut quarantined = 0;
+async fn push_all(ctx: AppCtx, token: &str) -> Result<Pushed, ApiError> {
+    let mut pushed = Pushed {
+        quarantined: 0,
+        clock_ahead: false,
+    };
     let mut setbacks = 0;
     loop {
         let Some((device, acked)) = ctx
             .device
             .with_untracked(|d| d.as_ref().map(|d| (d.device, d.acked_seq)))
         else {
-            return Ok(quarantined);
+            return Ok(pushed);
         };
         let batch = ctx
             .ops
             .with_value(|log| batch(log.outbox(device, acked), PUSH_BATCH, PUSH_BYTES));
         let answer = api::push(token, &PushRequest { device, ops: batch }).await?;
         still_current(ctx, token)?;
-        quarantined += answer.quarantined.len() as u64;
+        pushed.quarantined += answer.quarantined.len() as u64;
+        pushed.clock_ahead |= answer
+            .quarantined
+            .iter()
+            .any(|q| q.code == "clock.out_of_range");
         let taken = ctx.device.try_update(|d| {
             d.as_mut().map(|d| {
                 let changed = d.take_answer(answer.acked_seq, answer.expected_seq, answer.epoch);
@@ -264,13 +302,13 @@ async fn push_all(ctx: AppCtx, token: &str) -> Result<u64, ApiError> {
             })
         });
         let Some(Some((changed, snapshot))) = taken else {
-            return Ok(quarantined);
+            return Ok(pushed);
         };
         if changed {
             db::save_state(&snapshot).await?;
         }
         if snapshot.pending() == 0 {
-            return Ok(quarantined);
+            return Ok(pushed);
         }
         if !changed {
             // The server kept nothing new: resending the same batch would

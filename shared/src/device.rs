@@ -45,6 +45,10 @@ pub struct DeviceState {
     /// (0 before the first answer).
     #[serde(default)]
     pub epoch: u64,
+    /// The greatest HLC among the ops pulled from the server, every one of
+    /// which the server accepted (this device's own among them).
+    #[serde(default)]
+    pub accepted_hlc: Option<Hlc>,
 }
 
 impl DeviceState {
@@ -60,6 +64,7 @@ impl DeviceState {
             last_hlc: None,
             cursor: 0,
             epoch: 0,
+            accepted_hlc: None,
         }
     }
 
@@ -118,6 +123,20 @@ impl DeviceState {
             clock.observe(op.hlc, now.timestamp_millis());
         }
         self.last_hlc = clock.last();
+        self.accepted_hlc = self.accepted_hlc.max(ops.iter().map(|o| o.hlc).max());
+    }
+
+    /// Forgets the timestamps this device issued ahead of every op the
+    /// server accepted, once the server refused its ops for a clock out of
+    /// range (`clock.out_of_range`): the tablet's clock ran ahead, and
+    /// without this every later op would carry that time on, and be
+    /// refused too, even after the clock was set right. Call it after a
+    /// pull took in the device's own accepted ops, so that no later op
+    /// orders before one of them.
+    pub fn forget_clock_ahead(&mut self) {
+        if self.last_hlc > self.accepted_hlc {
+            self.last_hlc = self.accepted_hlc;
+        }
     }
 
     /// Records the server's acknowledgement; returns whether it moved.
@@ -226,6 +245,47 @@ mod tests {
         assert!(!d.ack(2), "an old ack never moves back");
         assert!(d.ack(99));
         assert_eq!(d.acked_seq, 5, "never past what was made");
+    }
+
+    #[test]
+    fn a_clock_that_ran_ahead_is_forgotten_once_the_server_refused_it() {
+        let mut d = DeviceState::new(DeviceId(Uuid::from_u128(1)), 7, 0);
+        let staff = Actor {
+            user: UserId::NIL,
+            role: Role::Staff,
+        };
+        let t = DateTime::parse_from_rfc3339("2026-01-05T10:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let mut op = |d: &mut DeviceState, n: u128, at: DateTime<Utc>| {
+            d.make_op(
+                OpId(Uuid::from_u128(n)),
+                CaseId(Uuid::from_u128(2)),
+                staff,
+                None,
+                Action::Start,
+                at,
+            )
+        };
+        // Accepted, and pulled back; then one made a month ahead, which
+        // the server refused.
+        let accepted = op(&mut d, 10, t);
+        d.observe(std::slice::from_ref(&accepted), t);
+        let ahead = op(&mut d, 11, t + Duration::days(30));
+        // The clock is set right: the next op still carries the month on.
+        let carried = op(&mut d, 12, t + Duration::minutes(5));
+        assert!(carried.hlc > ahead.hlc);
+        assert_eq!(carried.hlc.wall_ms, ahead.hlc.wall_ms);
+
+        d.forget_clock_ahead();
+        let next = op(&mut d, 13, t + Duration::minutes(6));
+        assert_eq!(next.hlc.wall(), t + Duration::minutes(6));
+        assert!(next.hlc > accepted.hlc, "still after every accepted op");
+        // Nothing ahead: nothing forgotten.
+        let before = d.last_hlc;
+        d.observe(std::slice::from_ref(&next), t + Duration::minutes(6));
+        d.forget_clock_ahead();
+        assert_eq!(d.last_hlc, before);
     }
 
     #[test]
