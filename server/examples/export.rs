@@ -63,6 +63,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 properties: vec![property.id],
                 department: None,
                 password_hash: hash.clone(),
+                must_change_password: false,
             },
             Utc::now(),
             &bench::audit("user.create"),

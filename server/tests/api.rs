@@ -293,6 +293,46 @@ fn admin_endpoints_are_admin_only() {
         &json!({ "login": "new_staff", "display_name": "重复", "role": "staff", "password": "long-enough", "properties": [w.pa.id] }),
     );
     assert_eq!((s, code(&body)), (409, "conflict"));
+    // The admin chose the password: the user chooses their own at the
+    // first login.
+    let (_, answer) = w.server.client().post(
+        "/api/v1/auth/login",
+        &json!({ "login": "new_staff", "password": "long-enough" }),
+    );
+    assert_eq!(answer["must_change_password"], true, "{answer}");
+    // A password no login accepts, a name too long, a property twice.
+    let (s, body) = admin.post(
+        "/api/v1/admin/users",
+        &json!({ "login": "long_pass", "display_name": "长密码", "role": "staff", "password": "x".repeat(300), "properties": [w.pa.id] }),
+    );
+    assert_eq!((s, code(&body)), (422, "request.too_long"), "{body}");
+    let (s, body) = admin.post(
+        "/api/v1/admin/users",
+        &json!({ "login": "long_name", "display_name": "名".repeat(65), "role": "staff", "password": "long-enough", "properties": [w.pa.id] }),
+    );
+    assert_eq!((s, code(&body)), (400, "admin.bad_display_name"), "{body}");
+    let (s, body) = admin.post(
+        "/api/v1/admin/users",
+        &json!({ "login": "long_dept", "display_name": "部门", "role": "staff", "password": "long-enough", "properties": [w.pa.id], "department": "部".repeat(65) }),
+    );
+    assert_eq!((s, code(&body)), (400, "admin.bad_department"), "{body}");
+    let (s, body) = admin.post(
+        "/api/v1/admin/users",
+        &json!({ "login": "twice", "display_name": "两次", "role": "staff", "password": "long-enough", "properties": [w.pa.id, w.pa.id] }),
+    );
+    assert_eq!(s, 201, "{body}");
+    assert_eq!(body["properties"], json!([w.pa.id]));
+    // An admin does not disable their own account.
+    let me: Value = admin.get("/api/v1/me").1;
+    let (s, body) = admin.put(
+        &format!(
+            "/api/v1/admin/users/{}/active",
+            me["user"]["id"].as_str().unwrap()
+        ),
+        &json!({ "active": false }),
+    );
+    assert_eq!((s, code(&body)), (409, "admin.disable_self"), "{body}");
+    assert_eq!(admin.get("/api/v1/me").0, 200);
     let mut p = w.pa.clone();
     p.households = 401;
     assert_eq!(

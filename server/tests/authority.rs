@@ -1169,8 +1169,19 @@ fn users_change_their_password_and_admins_reset_it() {
         (status, code(&body)),
         (422, "validation.password_too_short")
     );
+    let (status, body) = change(&staff, PASSWORD, PASSWORD);
+    assert_eq!(
+        (status, code(&body)),
+        (422, "validation.password_unchanged")
+    );
+    // Someone else logged in with the old password: the change logs them
+    // out, and not the session that made it.
+    let (other, _) = w.login("staff_a");
+    assert_eq!(other.get("/api/v1/me").0, 200);
     let (status, body) = change(&staff, PASSWORD, "brand-new-pass");
     assert_eq!(status, 204, "{body}");
+    assert_eq!(other.get("/api/v1/me").0, 401, "the other session ended");
+    assert_eq!(staff.get("/api/v1/me").0, 200, "this one goes on");
     assert_eq!(login_status(&base, "staff_a", PASSWORD).0, 401);
     let (status, body) = login_status(&base, "staff_a", "brand-new-pass");
     assert_eq!(status, 200, "{body}");
@@ -1182,6 +1193,7 @@ fn users_change_their_password_and_admins_reset_it() {
     assert!(matches!(status, 401 | 403), "{status}");
     let (status, body) = admin.post(&reset, &json!({ "new": "temporary-pass" }));
     assert_eq!(status, 204, "{body}");
+    assert_eq!(staff.get("/api/v1/me").0, 401, "a reset ends every session");
     let (mut reset_client, answer) = {
         let mut c = Client::new(&base);
         let (status, answer) = c.post(
@@ -1193,6 +1205,12 @@ fn users_change_their_password_and_admins_reset_it() {
         (c, answer)
     };
     assert_eq!(answer["must_change_password"], true);
+    // Keeping the temporary password is no change.
+    let (status, body) = change(&reset_client, "temporary-pass", "temporary-pass");
+    assert_eq!(
+        (status, code(&body)),
+        (422, "validation.password_unchanged")
+    );
     for path in ["/api/v1/cases", "/api/v1/sync/pull?after=0"] {
         let (status, body) = reset_client.get(path);
         assert_eq!(

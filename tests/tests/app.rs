@@ -423,6 +423,15 @@ async fn a_password_the_admin_set_is_changed_at_the_next_login() {
     assert!(browser.find("password-change-screen").await.is_some());
     browser.screenshot("app-password-change").await;
 
+    // Keeping the temporary password is refused beside the field.
+    browser.fill("password-new", TEMPORARY).await;
+    browser.fill("password-repeat", TEMPORARY).await;
+    browser.click("password-submit").await;
+    browser
+        .wait_text("password-new-error", "不能与当前密码相同")
+        .await;
+    assert!(browser.find("password-change-screen").await.is_some());
+
     browser.fill("password-new", CHOSEN).await;
     browser.fill("password-repeat", CHOSEN).await;
     browser.click("password-submit").await;

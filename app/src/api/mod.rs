@@ -185,10 +185,22 @@ pub fn code_message(code: &str, lang: Lang) -> Option<String> {
             "账号须为 1–64 个字符，不能包含空格",
             "A login is 1–64 characters without spaces",
         ),
-        "admin.bad_display_name" => ("请填写姓名", "Enter the person's name"),
+        "admin.bad_display_name" => (
+            "请填写姓名（最多64个字）",
+            "Enter the person's name (at most 64 characters)",
+        ),
+        "admin.bad_department" => (
+            "部门名称最多64个字",
+            "A department is at most 64 characters",
+        ),
+        "admin.disable_self" => ("不能停用自己的账号", "You cannot disable your own account"),
         "admin.weak_password" | "validation.password_too_short" => {
             return Some(password_too_short(lang));
         }
+        "validation.password_unchanged" => (
+            "新密码不能与当前密码相同",
+            "The new password must differ from the current one",
+        ),
         "admin.no_properties" => (
             "该角色至少需要选择一个项目",
             "This role needs at least one property",

@@ -134,7 +134,9 @@ fn field_of(e: &ApiError) -> Option<Field> {
     match e.code()? {
         "auth.wrong_password" => Some(Field::Current),
         // The server checks the new password's length before the current one's.
-        "validation.password_too_short" | "request.too_long" => Some(Field::New),
+        "validation.password_too_short" | "validation.password_unchanged" | "request.too_long" => {
+            Some(Field::New)
+        }
         _ => None,
     }
 }

@@ -227,6 +227,7 @@ impl StaffSetup {
                 department: None,
                 password_hash: server::auth::hash_password(PASSWORD)
                     .map_err(|e| format!("{e:?}"))?,
+                must_change_password: false,
             },
             Utc::now(),
             &audit("user.create"),

@@ -32,11 +32,18 @@ pub async fn users(
     Ok(Json(blocking(move || store.users()).await?))
 }
 
+/// The longest display name or department, in characters: every tablet
+/// gets the user directory.
+const MAX_NAME_CHARS: usize = 64;
+
 /// Validates and creates a user (shared with the CLI). The audit detail
 /// gets the login and role here and the new id from the store.
+/// `must_change_password` when the person who chose the password is not
+/// the user (an admin in the app).
 pub async fn create_user_checked(
     state: &AppState,
     req: NewUserRequest,
+    must_change_password: bool,
     mut audit: AuditEntry,
 ) -> Result<User, ApiError> {
     let role = Role::from_code(&req.role).ok_or_else(|| {
@@ -49,11 +56,29 @@ pub async fn create_user_checked(
             "a login is 1–64 characters without spaces",
         ));
     }
-    if req.display_name.trim().is_empty() {
+    let display_name = req.display_name.trim().to_string();
+    if display_name.is_empty() || display_name.chars().count() > MAX_NAME_CHARS {
         return Err(ApiError::bad_request(
             "admin.bad_display_name",
-            "a display name is required",
+            format!("a display name is 1–{MAX_NAME_CHARS} characters"),
         ));
+    }
+    let department = req
+        .department
+        .map(|d| d.trim().to_string())
+        .filter(|d| !d.is_empty());
+    if department
+        .as_ref()
+        .is_some_and(|d| d.chars().count() > MAX_NAME_CHARS)
+    {
+        return Err(ApiError::bad_request(
+            "admin.bad_department",
+            format!("a department is at most {MAX_NAME_CHARS} characters"),
+        ));
+    }
+    // Longer than a login accepts, it could never be used.
+    if req.password.len() > shared::validation::MAX_PASSWORD_BYTES {
+        return Err(super::login::too_long("password"));
     }
     if req.password.chars().count() < MIN_PASSWORD {
         return Err(ApiError::bad_request(
@@ -70,13 +95,17 @@ pub async fn create_user_checked(
     let password = req.password;
     let hash = auth::argon2_limited(state, move || auth::hash_password(&password)).await??;
     let store = state.store.clone();
+    let mut properties = req.properties;
+    properties.sort();
+    properties.dedup();
     let new = NewUser {
         login,
-        display_name: req.display_name.trim().to_string(),
+        display_name,
         role,
-        properties: req.properties,
-        department: req.department,
+        properties,
+        department,
         password_hash: hash,
+        must_change_password,
     };
     audit.detail = serde_json::json!({ "login": new.login, "role": new.role });
     blocking(move || store.create_user(new, Utc::now(), &audit)).await
@@ -86,7 +115,8 @@ pub async fn create_user_checked(
 #[utoipa::path(post, path = "/api/v1/admin/users", request_body = NewUserRequest,
     responses(AdminOnly, JsonBody,
         (status = 201, description = "The new user.", body = User),
-        (status = 400, description = "`admin.unknown_role`, `admin.bad_login`, `admin.bad_display_name`, `admin.weak_password`, `admin.no_properties`. `request.malformed_json`: the body is not JSON.", body = ErrorBody),
+        (status = 400, description = "`admin.unknown_role`, `admin.bad_login`, `admin.bad_display_name`, `admin.bad_department`, `admin.weak_password`, `admin.no_properties`. `request.malformed_json`: the body is not JSON.", body = ErrorBody),
+        (status = 422, description = "`request.too_long`: the password is longer than a login accepts.", body = ErrorBody),
         (status = 404, description = "`not_found`: a listed property does not exist.", body = ErrorBody),
         (status = 409, description = "`conflict`: the login is taken.", body = ErrorBody)),
     security(("bearer" = [])))]
@@ -99,7 +129,7 @@ pub async fn create_user(
     session.require(&[Role::Admin])?;
     let ApiJson(req) = json?;
     let entry = audit_entry(&session, addr, "user.create", serde_json::Value::Null);
-    let user = create_user_checked(&state, req, entry).await?;
+    let user = create_user_checked(&state, req, true, entry).await?;
     Ok((StatusCode::CREATED, Json(user)))
 }
 
@@ -108,7 +138,8 @@ pub async fn create_user(
     responses(AdminOnly, JsonBody,
         (status = 204, description = "Stored; disabling revoked the user's tokens."),
         (status = 400, description = "`request.bad_id`. `request.malformed_json`: the body is not JSON.", body = ErrorBody),
-        (status = 404, description = "`not_found`: no such user.", body = ErrorBody)),
+        (status = 404, description = "`not_found`: no such user.", body = ErrorBody),
+        (status = 409, description = "`admin.disable_self`: an admin cannot disable their own account.", body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn set_active(
     State(state): State<AppState>,
@@ -120,6 +151,15 @@ pub async fn set_active(
     session.require(&[Role::Admin])?;
     let ApiJson(req) = json?;
     let id: UserId = super::path_id(&id, "user")?;
+    // An admin who disabled themselves could leave the company with no
+    // admin at all, and nobody to enable one again.
+    if id == session.user.id && !req.active {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "admin.disable_self",
+            "an admin cannot disable their own account",
+        ));
+    }
     let store = state.store.clone();
     let entry = audit_entry(
         &session,
@@ -136,7 +176,7 @@ pub async fn set_active(
 #[utoipa::path(post, path = "/api/v1/admin/users/{id}/password", request_body = PasswordReset,
     params(("id" = String, Path, description = "user id")),
     responses(AdminOnly, JsonBody,
-        (status = 204, description = "The temporary password is set."),
+        (status = 204, description = "The temporary password is set, and every session of the user ended."),
         (status = 400, description = "`request.bad_id`. `request.malformed_json`: the body is not JSON.", body = ErrorBody),
         (status = 404, description = "`not_found`: no such user.", body = ErrorBody),
         (status = 422, description = "`request.invalid_json`: the body does not match the schema; `request.too_long`, `validation.password_too_short`: the new password is too long or too short.", body = ErrorBody)),
@@ -161,7 +201,9 @@ pub async fn reset_password(
         "user.reset_password",
         serde_json::json!({ "user": id }),
     );
-    blocking(move || store.set_password(id, &hash, true, &entry)).await?;
+    // Every session of theirs ends: the admin resets a password because
+    // it is forgotten or known to someone else.
+    blocking(move || store.set_password(id, &hash, true, None, &entry)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -21,7 +21,7 @@ fn invalid() -> ApiError {
     ApiError::unauthorized("auth.invalid_credentials", "wrong login or password")
 }
 
-fn too_long(what: &str) -> ApiError {
+pub(super) fn too_long(what: &str) -> ApiError {
     ApiError::new(
         StatusCode::UNPROCESSABLE_ENTITY,
         "request.too_long",
@@ -209,10 +209,10 @@ pub async fn me(session: Session) -> Json<Me> {
 /// being needed then, so its file is removed.
 #[utoipa::path(post, path = "/api/v1/auth/password", request_body = PasswordChange,
     responses(Authenticated, JsonBody,
-        (status = 204, description = "The password is changed."),
+        (status = 204, description = "The password is changed, and every other session of the user ended."),
         (status = 400, description = "`request.malformed_json`: the body is not JSON.", body = ErrorBody),
         (status = 403, description = "`auth.wrong_password`: the current password is wrong.", body = ErrorBody),
-        (status = 422, description = "`request.invalid_json`: the body does not match the schema; `request.too_long`, `validation.password_too_short`: the new password is too long or too short.", body = ErrorBody),
+        (status = 422, description = "`request.invalid_json`: the body does not match the schema; `request.too_long`, `validation.password_too_short`: the new password is too long or too short; `validation.password_unchanged`: it is the current one.", body = ErrorBody),
         (status = 429, description = "`auth.rate_limited`: too many wrong passwords; wait.", body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn change_password(
@@ -224,6 +224,15 @@ pub async fn change_password(
     check_new_password(&req.new)?;
     if req.current.len() > MAX_PASSWORD_BYTES {
         return Err(too_long("password"));
+    }
+    // After a reset, keeping the temporary password would leave the one
+    // the admin chose in use.
+    if req.new == req.current {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation.password_unchanged",
+            "the new password must differ from the current one",
+        ));
     }
     let now = Utc::now();
     let attempt = state
@@ -267,7 +276,10 @@ pub async fn change_password(
         action: "auth.password_change".into(),
         detail: serde_json::json!({}),
     };
-    blocking(move || store.set_password(user, &hash, false, &entry)).await?;
+    // The other sessions end (the old password may be why it changed);
+    // this one goes on.
+    let keep = session.token_hash.clone();
+    blocking(move || store.set_password(user, &hash, false, Some(&keep), &entry)).await?;
     let printed_for_me = state.first_admin_file.as_ref().is_some_and(|file| {
         std::fs::read_to_string(file).is_ok_and(|text| {
             text.lines()

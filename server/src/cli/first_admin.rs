@@ -25,7 +25,7 @@ impl InitAdmin {
         let store = data.open()?;
         let users = store.users().map_err(|e| e.to_string())?;
         let file = data.data_dir.join(server::FIRST_ADMIN_FILE);
-        if let Some(admin) = users.iter().find(|u| u.role == Role::Admin) {
+        if let Some(admin) = users.iter().find(|u| u.role == Role::Admin && u.active) {
             println!("An admin exists: log in as \"{}\".", admin.login);
             if file.exists() {
                 println!("The first admin's password is in {}.", file.display());
@@ -52,6 +52,7 @@ impl InitAdmin {
                 user.id,
                 &hash,
                 true,
+                None,
                 &cli_audit(
                     "user.must_change_password",
                     serde_json::json!({ "user": user.id }),

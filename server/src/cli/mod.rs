@@ -136,6 +136,7 @@ fn create_user(store: Arc<dyn Store>, req: NewUserRequest) -> Result<shared::rol
         .block_on(create_user_checked(
             &state,
             req,
+            false,
             cli_audit("user.create", serde_json::Value::Null),
         ))
         .map_err(|e| format!("{e:?}"))

@@ -124,8 +124,9 @@ pub(super) fn create_user(
 ) -> StoreResult<User> {
     let id = UserId(uuid::Uuid::now_v7());
     let inserted = tx.execute(
-        "INSERT INTO users (id, login, display_name, role, department, password_hash, active, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7) ON CONFLICT (login) DO NOTHING",
+        "INSERT INTO users (id, login, display_name, role, department, password_hash, active, created_at,
+            must_change_password)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7, ?8) ON CONFLICT (login) DO NOTHING",
         &[
             id.to_string().into(),
             user.login.as_str().into(),
@@ -134,6 +135,7 @@ pub(super) fn create_user(
             user.department.as_deref().into(),
             user.password_hash.as_str().into(),
             ts(now).into(),
+            user.must_change_password.into(),
         ],
     )?;
     if inserted == 0 {
@@ -169,12 +171,15 @@ pub(super) fn create_user(
     })
 }
 
-/// Sets a user's password hash and whether they must change it.
+/// Sets a user's password hash and whether they must change it, and ends
+/// every session of theirs but `keep` (the token hash of the session that
+/// changed it): whoever logged in with the old password is logged out.
 pub(super) fn set_password(
     tx: &dyn Db,
     id: UserId,
     hash: &str,
     must_change: bool,
+    keep: Option<&str>,
     audit: &AuditEntry,
 ) -> StoreResult<()> {
     let n = tx.execute(
@@ -184,6 +189,10 @@ pub(super) fn set_password(
     if n == 0 {
         return Err(StoreError::NotFound(format!("user {id}")));
     }
+    tx.execute(
+        "UPDATE tokens SET revoked = 1 WHERE user_id = ?1 AND hash <> ?2",
+        &[id.to_string().into(), keep.unwrap_or_default().into()],
+    )?;
     write_audit(tx, audit)
 }
 

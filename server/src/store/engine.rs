@@ -102,9 +102,10 @@ impl<E: Engine> Store for E {
         id: UserId,
         hash: &str,
         must_change: bool,
+        keep: Option<&str>,
         audit: &AuditEntry,
     ) -> StoreResult<()> {
-        self.write(|tx| accounts_sql::set_password(tx, id, hash, must_change, audit))
+        self.write(|tx| accounts_sql::set_password(tx, id, hash, must_change, keep, audit))
     }
 
     fn user(&self, id: UserId) -> StoreResult<Option<User>> {

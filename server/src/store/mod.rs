@@ -102,6 +102,9 @@ pub struct NewUser {
     pub department: Option<String>,
     /// The argon2 PHC string.
     pub password_hash: String,
+    /// Whether the user must choose their own password at the first login
+    /// (someone else chose this one).
+    pub must_change_password: bool,
 }
 
 /// A live token with its user as stored now.
@@ -236,11 +239,13 @@ pub trait Store: reports::Reports + administration::Administration + Send + Sync
     /// A user's credentials, by login.
     fn user_by_login(&self, login: &str) -> StoreResult<Option<Credentials>>;
     /// Sets a user's password hash; `must_change` when someone else chose it.
+    /// Ends every session of the user but `keep` (a token hash).
     fn set_password(
         &self,
         id: UserId,
         hash: &str,
         must_change: bool,
+        keep: Option<&str>,
         audit: &AuditEntry,
     ) -> StoreResult<()>;
     /// A user by id.

@@ -694,6 +694,7 @@ mod tests {
                             properties: vec![property.id],
                             department: Some("工程部".into()),
                             password_hash: String::new(),
+                            must_change_password: false,
                         },
                         Utc::now(),
                         &audit(),

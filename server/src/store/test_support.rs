@@ -96,6 +96,7 @@ pub(super) fn staff(store: &dyn Store) -> (Property, User) {
                 properties: vec![property.id],
                 department: None,
                 password_hash: String::new(),
+                must_change_password: false,
             },
             Utc::now(),
             &audit(),
