@@ -1234,6 +1234,18 @@ fn users_change_their_password_and_admins_reset_it() {
     reset_client.token = body["token"].as_str().map(String::from);
     assert_eq!(reset_client.get("/api/v1/cases").0, 200);
     assert_eq!(reset_client.post("/api/v1/auth/logout", &json!({})).0, 204);
+
+    // A wrong current password and a logout are in the audit log, by whom.
+    let (status, log) = admin.get("/api/v1/admin/audit?limit=200");
+    assert_eq!(status, 200, "{log}");
+    let by_staff = |action: &str| {
+        log.as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == action && e["login"] == "staff_a" && e["device"].is_string())
+    };
+    assert!(by_staff("auth.password_change_failed"), "{log}");
+    assert!(by_staff("auth.logout"), "{log}");
 }
 
 #[test]

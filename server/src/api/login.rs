@@ -189,9 +189,18 @@ pub async fn login(
 pub async fn logout(
     State(state): State<AppState>,
     session: Session,
+    ClientAddr(addr): ClientAddr,
 ) -> Result<StatusCode, ApiError> {
     let store = state.store.clone();
-    blocking(move || store.revoke_token(&session.token_hash)).await?;
+    let entry = AuditEntry {
+        at: Utc::now(),
+        user: Some(session.user.id),
+        device: Some(session.device),
+        address: Some(addr),
+        action: "auth.logout".into(),
+        detail: serde_json::json!({}),
+    };
+    blocking(move || store.revoke_token(&session.token_hash, &entry)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -258,6 +267,17 @@ pub async fn change_password(
     })
     .await?;
     let Some(hash) = hashed.transpose()? else {
+        // Someone holding the session, guessing the password.
+        let store = state.store.clone();
+        let entry = AuditEntry {
+            at: now,
+            user: Some(session.user.id),
+            device: Some(session.device),
+            address: Some(addr),
+            action: "auth.password_change_failed".into(),
+            detail: serde_json::json!({}),
+        };
+        blocking(move || store.audit(entry)).await?;
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "auth.wrong_password",

@@ -358,12 +358,12 @@ pub(super) fn session(db: &dyn Db, hash: &str) -> StoreResult<Option<SessionRow>
 }
 
 /// Revokes one token (a logout).
-pub(super) fn revoke_token(db: &dyn Db, hash: &str) -> StoreResult<()> {
+pub(super) fn revoke_token(db: &dyn Db, hash: &str, audit: &AuditEntry) -> StoreResult<()> {
     db.execute(
         "UPDATE tokens SET revoked = 1 WHERE hash = ?1",
         &[hash.into()],
     )?;
-    Ok(())
+    write_audit(db, audit)
 }
 
 /// The colleagues a caller in `scope` may know of: the users who share a

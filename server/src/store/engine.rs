@@ -143,8 +143,8 @@ impl<E: Engine> Store for E {
         self.read(|db| accounts_sql::session(db, hash))
     }
 
-    fn revoke_token(&self, hash: &str) -> StoreResult<()> {
-        self.write(|tx| accounts_sql::revoke_token(tx, hash))
+    fn revoke_token(&self, hash: &str, audit: &AuditEntry) -> StoreResult<()> {
+        self.write(|tx| accounts_sql::revoke_token(tx, hash, audit))
     }
 
     fn put_property(&self, property: &Property, audit: &AuditEntry) -> StoreResult<()> {

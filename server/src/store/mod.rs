@@ -275,8 +275,8 @@ pub trait Store: reports::Reports + administration::Administration + Send + Sync
     /// The session of a live token (not revoked, user active), with whether
     /// its device has been revoked.
     fn session(&self, hash: &str) -> StoreResult<Option<SessionRow>>;
-    /// Revokes one token.
-    fn revoke_token(&self, hash: &str) -> StoreResult<()>;
+    /// Revokes one token (a logout), recording it.
+    fn revoke_token(&self, hash: &str, audit: &AuditEntry) -> StoreResult<()>;
 
     // Properties and configuration.
     /// Creates or replaces a property (by id).

@@ -93,6 +93,11 @@ fn audit_action(code: &str, l: Lang) -> String {
             "Initial password set (to be changed at the first login)",
         ),
         "auth.password_change" => ("修改密码", "Password changed"),
+        "auth.password_change_failed" => (
+            "修改密码失败（当前密码错误）",
+            "Password change refused (wrong current password)",
+        ),
+        "auth.logout" => ("退出登录", "Logout"),
         "device.revoke" => ("吊销设备", "Device revoked"),
         "property.put" => ("保存项目", "Property saved"),
         "settings.put" => ("修改设置", "Settings changed"),
