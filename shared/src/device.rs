@@ -257,7 +257,7 @@ mod tests {
         let t = DateTime::parse_from_rfc3339("2026-01-05T10:00:00Z")
             .unwrap()
             .with_timezone(&Utc);
-        let mut op = |d: &mut DeviceState, n: u128, at: DateTime<Utc>| {
+        let op = |d: &mut DeviceState, n: u128, at: DateTime<Utc>| {
             d.make_op(
                 OpId(Uuid::from_u128(n)),
                 CaseId(Uuid::from_u128(2)),
