@@ -254,7 +254,7 @@ mod tests {
     use super::super::Store;
     use super::super::cases_sql::{Before, write_case};
     use super::super::config::load_properties;
-    use super::super::test_support::{device, register, store_with_staff};
+    use super::super::test_support::{device, register, store_with_a_case, store_with_staff};
     use chrono::Utc;
     use shared::case::{Case, NoteKind, RegistrationPatch};
     use shared::id::{CaseId, OpId};
@@ -344,13 +344,7 @@ mod tests {
     #[test]
     fn cases_stored_under_other_fold_rules_are_folded_again() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let (store, property, user) = store_with_staff(dir.path());
-        let (tablet, number) = device(&store, &user);
-        let reg = register(&property, &user, tablet, number);
-        let ceiling = Utc::now() + chrono::Duration::minutes(5);
-        store
-            .push(tablet, &user, vec![reg.clone()], Utc::now(), ceiling)
-            .expect("push");
+        let (store, _, _, reg) = store_with_a_case(dir.path());
         assert_eq!(store.refold_stale(None, 100).expect("refold"), None);
         // The clocks as the case's row and its deadline rows hold them.
         let clocks = || -> Vec<String> {

@@ -789,7 +789,9 @@ fn stored_facts(tx: &dyn Db, touched: &Touched, op: &Op) -> StoreResult<StoredFa
 mod tests {
     use super::super::engine::Engine;
     use super::super::sqlite::SqliteStore;
-    use super::super::test_support::{audit, device, register, store_with_staff};
+    use super::super::test_support::{
+        audit, device, register, store_with_a_case, store_with_staff,
+    };
     use super::super::{Store, StoreError};
     use super::PushJob;
     use chrono::Utc;
@@ -816,13 +818,8 @@ mod tests {
     #[test]
     fn a_settings_change_makes_the_next_push_fold_the_case_again() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let (store, property, user) = store_with_staff(dir.path());
-        let (tablet, number) = device(&store, &user);
-        let reg = register(&property, &user, tablet, number);
+        let (store, user, tablet, reg) = store_with_a_case(dir.path());
         let ceiling = Utc::now() + chrono::Duration::minutes(5);
-        store
-            .push(tablet, &user, vec![reg.clone()], Utc::now(), ceiling)
-            .expect("push");
         let (before, last) = fold_row(&store, reg.case_id);
         assert_eq!(last, serde_json::to_value(reg.order_key()).expect("key"));
         // A mark no op made: resumed, the case would grow the department

@@ -77,6 +77,19 @@ pub(super) fn store_with_staff(dir: &std::path::Path) -> (SqliteStore, Property,
     (store, property, user)
 }
 
+/// A store with one staff member and their tablet, and a case they
+/// registered on it, pushed: the tablet and the register op.
+pub(super) fn store_with_a_case(dir: &std::path::Path) -> (SqliteStore, User, DeviceId, Op) {
+    let (store, property, user) = store_with_staff(dir);
+    let (tablet, number) = device(&store, &user);
+    let reg = register(&property, &user, tablet, number);
+    let ceiling = Utc::now() + chrono::Duration::minutes(5);
+    store
+        .push(tablet, &user, vec![reg.clone()], Utc::now(), ceiling)
+        .expect("push");
+    (store, user, tablet, reg)
+}
+
 /// One property and one staff member, added to `store`.
 pub(super) fn staff(store: &dyn Store) -> (Property, User) {
     let property = Property {
