@@ -1126,6 +1126,57 @@ fn a_restored_server_takes_the_lost_ops_again() {
     );
 }
 
+/// A backup is older than the logouts and deactivations made since: a
+/// restore must not bring back a session that ended or a user an admin
+/// disabled.
+#[test]
+fn a_restore_keeps_the_logouts_and_deactivations_made_after_the_backup() {
+    if !common::sqlite_only("backup and restore work on the SQLite file") {
+        return;
+    }
+    let fx = Fixture::new();
+    let mut server = Server::start(fx.data.path());
+    let base = server.base.clone();
+    let (staff, _) = Client::login(&base, "staff_a");
+    let (manager, manager_login) = Client::login(&base, "manager_a");
+    let (admin, _) = Client::login(&base, "admin");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let backup = dir.path().join("backup.db");
+    cli(
+        fx.data.path(),
+        &["backup", backup.to_str().expect("utf-8 path")],
+    );
+
+    assert_eq!(staff.post("/api/v1/auth/logout", &json!({})).0, 204);
+    let manager_id = common::user_id(&manager_login);
+    let (status, body) = admin.put(
+        &format!("/api/v1/admin/users/{manager_id}/active"),
+        &json!({ "active": false }),
+    );
+    assert_eq!(status, 204, "{body}");
+    server.kill();
+    cli(
+        fx.data.path(),
+        &["restore", backup.to_str().expect("utf-8 path")],
+    );
+    let server = Server::start(fx.data.path());
+    // The sessions from before, at the restarted server's address.
+    let at = |c: &Client| {
+        let mut again = Client::new(&server.base);
+        again.token = c.token.clone();
+        again
+    };
+
+    assert_eq!(at(&staff).get("/api/v1/me").0, 401, "the logout holds");
+    assert_eq!(at(&manager).get("/api/v1/me").0, 401, "the token died");
+    let (status, body) = login_status(&server.base, "manager_a", PASSWORD);
+    assert!(
+        matches!(status, 401 | 403),
+        "a disabled user logs in: {status} {body}"
+    );
+    assert_eq!(at(&admin).get("/api/v1/me").0, 200, "the rest go on");
+}
+
 /// The role is checked before the body: a malformed body to an admin
 /// endpoint tells a non-admin only that they may not.
 #[test]

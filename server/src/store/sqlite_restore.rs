@@ -10,6 +10,7 @@
 //! server sequence and the epoch only ever grow, and devices (with their
 //! secrets and revocations) that the replaced database knew are kept, so a
 //! tablet logs in as itself and no registration number is made twice.
+//! Sessions ended and users disabled since the backup stay so.
 //!
 //! The replaced database is kept next to it, renamed, never deleted.
 
@@ -90,6 +91,19 @@ pub fn restore(db: &Path, backup: &Path, now: DateTime<Utc>) -> StoreResult<Rest
                 revoked = max(revoked, (SELECT c.revoked FROM current.devices c WHERE c.id = devices.id)),
                 secret_hash = coalesce((SELECT c.secret_hash FROM current.devices c WHERE c.id = devices.id), secret_hash)
              WHERE id IN (SELECT id FROM current.devices)",
+            [],
+        )?;
+        // So does the end of a session (a logout, a password change) and a
+        // user's deactivation: the backup's copies of those tokens and users
+        // would otherwise work again.
+        tx.execute(
+            "UPDATE tokens SET revoked = 1
+             WHERE revoked = 0 AND hash IN (SELECT hash FROM current.tokens WHERE revoked = 1)",
+            [],
+        )?;
+        tx.execute(
+            "UPDATE users SET active = 0
+             WHERE active = 1 AND id IN (SELECT id FROM current.users WHERE active = 0)",
             [],
         )?;
         tx.execute(
