@@ -518,6 +518,42 @@ fn backup_and_restore_cover_the_blobs() {
     assert!(cli(w.fx.data.path(), &["check"]).trim_end().ends_with("ok"));
 }
 
+/// A mistyped `--data-dir` is refused, not given a new empty database that
+/// a backup would copy or a check would find healthy.
+#[test]
+fn backup_check_and_migrate_refuse_a_data_dir_without_a_database() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let missing = dir.path().join("missing");
+    let out = dir.path().join("backup.sqlite3");
+    let commands: [&[&str]; 3] = [
+        &["backup", "--data-dir"],
+        &["check", "--data-dir"],
+        // Refused before the database is reached: none listens there.
+        &[
+            "migrate",
+            "--to",
+            "postgres://nobody@127.0.0.1:1/none",
+            "--from-data-dir",
+        ],
+    ];
+    for args in commands {
+        let mut command = Command::new(common::bin());
+        command.args(args).arg(&missing);
+        if args[0] == "backup" {
+            command.arg(&out);
+        }
+        let ran = command.output().expect("run server");
+        let stderr = String::from_utf8_lossy(&ran.stderr);
+        assert!(!ran.status.success(), "{args:?} succeeded");
+        assert!(
+            stderr.contains("no database at") && stderr.contains("--data-dir"),
+            "{args:?}: {stderr}"
+        );
+        assert!(!missing.exists(), "{args:?} made the data dir");
+        assert!(!out.exists(), "{args:?} wrote a backup");
+    }
+}
+
 /// Where the server keeps the blob `hash` in the data dir.
 fn stored(w: &World, hash: &BlobHash) -> std::path::PathBuf {
     let hash = hash.to_string();

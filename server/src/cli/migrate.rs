@@ -28,6 +28,7 @@ impl Migrate {
     /// Copies, verifies and prints what was moved.
     pub fn run(self) -> Result<(), String> {
         let data = Data::sqlite(self.from.clone());
+        data.refuse_without_database()?;
         // No server may write the file while it is copied.
         let _lock = data.lock()?;
         let target = PgStore::open(

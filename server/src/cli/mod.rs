@@ -72,6 +72,27 @@ impl Data {
         .map_err(|e| e.to_string())
     }
 
+    /// Opens the store a server made, never making one: with a mistyped
+    /// `--data-dir` a new empty database would be copied by a backup and
+    /// found healthy by a check.
+    fn open_existing(&self) -> Result<Arc<dyn Store>, String> {
+        self.refuse_without_database()?;
+        self.open()
+    }
+
+    /// Refuses a data directory without the SQLite file (a PostgreSQL
+    /// database is named by its URL, so it is not mistaken so).
+    fn refuse_without_database(&self) -> Result<(), String> {
+        let file = self.data_dir.join(server::DB_FILE);
+        match self.database {
+            None if !file.is_file() => Err(format!(
+                "no database at {}; pass the --data-dir the server runs with",
+                file.display()
+            )),
+            _ => Ok(()),
+        }
+    }
+
     /// Refuses a database for a command that works on the SQLite file.
     fn sqlite_only(&self, what: &str) -> Result<(), String> {
         match self.database {
