@@ -10,7 +10,8 @@
 //! answer, [`tls`] is HTTPS (`server tls init`, `serve --tls-cert`) and
 //! [`proxy`] finds the client's address behind a trusted reverse proxy;
 //! [`bulk`] runs the long reads (pulls, statistics) below the writer's
-//! priority, and [`listener`] is how the server takes connections.
+//! priority, [`listener`] is how the server takes connections, and
+//! [`secret_file`] writes the files only their owner may read.
 
 pub mod api;
 pub mod assets;
@@ -23,6 +24,7 @@ pub mod listener;
 pub mod proxy;
 pub mod push;
 pub mod refold;
+pub mod secret_file;
 pub mod state;
 pub mod store;
 pub mod tls;

@@ -99,7 +99,7 @@ pub fn init(
         let cert = ca
             .self_signed(&ca_key)
             .map_err(|e| format!("make the CA: {e}"))?;
-        write_secret(&dir.join(CA_KEY), &ca_key.serialize_pem())?;
+        crate::secret_file::write(&dir.join(CA_KEY), &ca_key.serialize_pem())?;
         write(&dir.join(CA_CERT), &cert.pem())?;
     } else {
         check_ca_cert(dir, &ca_key)?;
@@ -129,7 +129,7 @@ pub fn init(
     let cert = params
         .signed_by(&key, &issuer)
         .map_err(|e| format!("make the server certificate: {e}"))?;
-    write_secret(&dir.join(SERVER_KEY), &key.serialize_pem())?;
+    crate::secret_file::write(&dir.join(SERVER_KEY), &key.serialize_pem())?;
     write(&dir.join(SERVER_CERT), &cert.pem())?;
     let spki = spki_sha256(&key);
     write(&dir.join(SERVER_SPKI), &format!("{spki}\n"))?;
@@ -249,31 +249,6 @@ fn random_serial() -> SerialNumber {
 
 fn write(path: &Path, text: &str) -> Result<(), String> {
     std::fs::write(path, text).map_err(|e| format!("write {}: {e}", path.display()))
-}
-
-/// Writes a file only its owner can read (created so, never readable by
-/// others even for a moment).
-fn write_secret(path: &Path, text: &str) -> Result<(), String> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options
-        .open(path)
-        .map_err(|e| format!("write {}: {e}", path.display()))?;
-    #[cfg(unix)]
-    {
-        // An existing file keeps its mode through `open`; set it.
-        use std::os::unix::fs::PermissionsExt;
-        file.set_permissions(std::fs::Permissions::from_mode(0o600))
-            .map_err(|e| format!("chmod {}: {e}", path.display()))?;
-    }
-    file.write_all(text.as_bytes())
-        .map_err(|e| format!("write {}: {e}", path.display()))
 }
 
 /// Serves `app` over HTTPS on `addr` with the PEM certificate chain and key

@@ -1305,6 +1305,15 @@ fn the_first_admin_changes_the_printed_password() {
     let d = data.path();
     cli(d, &["init-admin"]);
     let file = d.join("first-admin.txt");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file)
+            .expect("first-admin.txt")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "only the owner reads the password");
+    }
     let text = std::fs::read_to_string(&file).expect("first-admin.txt");
     let password = text
         .lines()

@@ -59,7 +59,7 @@ impl InitAdmin {
                 ),
             )
             .map_err(|e| e.to_string())?;
-        write_secret(
+        server::secret_file::write(
             &file,
             &format!("login: {}\npassword: {password}\n", user.login),
         )?;
@@ -71,16 +71,4 @@ impl InitAdmin {
         );
         Ok(())
     }
-}
-
-/// Writes a file only the owner can read.
-fn write_secret(path: &std::path::Path, text: &str) -> Result<(), String> {
-    std::fs::write(path, text).map_err(|e| format!("write {}: {e}", path.display()))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-            .map_err(|e| e.to_string())?;
-    }
-    Ok(())
 }
