@@ -153,12 +153,12 @@ pub async fn put(
     Ok((StatusCode::OK, upload_headers(offset, size), Json(answer)).into_response())
 }
 
-/// The bytes of a blob, with its attachment's media type, cached by the
-/// browser for good (a name is its content).
+/// The bytes of a blob, with its attachment's media type, never cached by
+/// the browser.
 #[utoipa::path(get, path = "/api/v1/blobs/{hash}",
     params(("hash" = String, Path, description = "the blob's SHA-256, 64 lowercase hex digits")),
     responses(AnyRole,
-        (status = 200, description = "The bytes, as the attachment's media type, with `Cache-Control: private, max-age=31536000, immutable`.", content_type = "application/octet-stream"),
+        (status = 200, description = "The bytes, as the attachment's media type, with `Cache-Control: no-store` (the browser's cache does not key on the caller).", content_type = "application/octet-stream"),
         (status = 400, description = "`request.bad_id`: not a SHA-256.", body = ErrorBody),
         (status = 403, description = "`auth.password_change_required`; `blob.masked`: a complainant's signature, and the role may not see the complainant's personal data.", body = ErrorBody),
         (status = 404, description = "`not_found`: no case in the caller's scope references this blob. `blob.pending`: referenced, but its device (named in the message) has not uploaded it yet.", body = ErrorBody)),
@@ -204,10 +204,11 @@ pub async fn get(
         [
             (header::CONTENT_TYPE, media_type),
             (header::CONTENT_LENGTH, HeaderValue::from(len)),
-            (
-                header::CACHE_CONTROL,
-                HeaderValue::from_static("private, max-age=31536000, immutable"),
-            ),
+            // Not in the browser's cache: it does not key on the bearer
+            // token, so on a shared tablet the next user would get the
+            // bytes without the scope and masking checks above. The app
+            // keeps the bytes it needs in IndexedDB itself.
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
         ],
         Body::from_stream(stream),
     )
