@@ -222,6 +222,24 @@ impl OpLog {
     }
 }
 
+/// A case as the server holds it: folded without this device's ops the
+/// server refused. A case whose registration was refused is folded with
+/// them all, so what was typed stays on screen (marked refused) until an
+/// administrator settles it.
+fn fold_accepted(ops: &[Op], refused: &HashSet<OpId>, ctx: FoldContext<'_>) -> Option<Case> {
+    if !refused.is_empty() && ops.iter().any(|op| refused.contains(&op.id)) {
+        let accepted: Vec<Op> = ops
+            .iter()
+            .filter(|op| !refused.contains(&op.id))
+            .cloned()
+            .collect();
+        if let Ok(case) = fold(&accepted, ctx) {
+            return Some(case);
+        }
+    }
+    fold(ops, ctx).ok()
+}
+
 /// Everything the screens share, all `Copy` handles.
 #[derive(Clone, Copy)]
 pub struct AppCtx {
@@ -365,9 +383,16 @@ impl AppCtx {
             settings: &config.settings,
             calendar: &config.calendar,
         };
+        let refused = self
+            .device
+            .with_untracked(|d| d.as_ref().map(DeviceState::refused_ops))
+            .unwrap_or_default();
         let folded: Vec<(CaseId, Option<Case>)> = self.ops.with_value(|log| {
             ids.map(|id| {
-                let case = log.by_case.get(&id).and_then(|ops| fold(ops, ctx).ok());
+                let case = log
+                    .by_case
+                    .get(&id)
+                    .and_then(|ops| fold_accepted(ops, &refused, ctx));
                 (id, case)
             })
             .collect()

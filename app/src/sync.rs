@@ -102,7 +102,7 @@ pub fn request(ctx: AppCtx) {
     let Some(token) = token.filter(|_| has_state) else {
         spawn_local(async move {
             let result = api::health().await;
-            finish(ctx, now(), result.map(|()| None));
+            finish(ctx, now(), result.map(|()| false));
         });
         return;
     };
@@ -128,14 +128,14 @@ pub fn request(ctx: AppCtx) {
         {
             leptos::logging::warn!("storing the last sync time: {e}");
         }
-        finish(ctx, at, result.map(Some));
+        finish(ctx, at, result.map(|()| true));
     });
 }
 
-/// Records how an attempt ended: `Ok(Some(quarantined))` for a sync,
-/// `Ok(None)` for a health check. Then runs a queued attempt, or reloads a
+/// Records how an attempt ended: `Ok(true)` for a sync, `Ok(false)` for
+/// a health check. Then runs a queued attempt, or reloads a
 /// page the server says is too old.
-fn finish(ctx: AppCtx, at: DateTime<Utc>, result: Result<Option<u64>, ApiError>) {
+fn finish(ctx: AppCtx, at: DateTime<Utc>, result: Result<bool, ApiError>) {
     ctx.sync.update(|s| {
         s.running = false;
         match result {
@@ -144,10 +144,9 @@ fn finish(ctx: AppCtx, at: DateTime<Utc>, result: Result<Option<u64>, ApiError>)
                 s.error = None;
                 s.failures = 0;
                 s.next_at = Some(at + Duration::seconds(PERIOD_SECS));
-                if let Some(quarantined) = synced {
+                if synced {
                     s.last_ok = Some(at);
                     s.synced = true;
-                    s.quarantined += quarantined;
                 }
             }
             Err(e) => {
@@ -174,8 +173,7 @@ fn finish(ctx: AppCtx, at: DateTime<Utc>, result: Result<Option<u64>, ApiError>)
     }
 }
 
-/// One sync: push everything waiting, then pull every page. Returns how
-/// many ops were quarantined.
+/// One sync: push everything waiting, then pull every page.
 ///
 /// Every sync pushes at least once, even with an empty outbox, so the
 /// device learns the server's epoch and acknowledgement before it pulls: a
@@ -183,15 +181,12 @@ fn finish(ctx: AppCtx, at: DateTime<Utc>, result: Result<Option<u64>, ApiError>)
 /// ops it lost become the outbox again. A pulled page of another epoch
 /// (the server was restored between the push and the pull) is not taken:
 /// the sync pushes and pulls again, from the cursor the new epoch reset.
-async fn run(ctx: AppCtx, token: &str) -> Result<u64, ApiError> {
-    let mut quarantined = 0;
+async fn run(ctx: AppCtx, token: &str) -> Result<(), ApiError> {
     let mut clock_ahead = false;
     // Bounded: a server whose epoch changes at every request must not keep
     // the device syncing forever.
     for _ in 0..EPOCH_RETRIES {
-        let pushed = push_all(ctx, token).await?;
-        quarantined += pushed.quarantined;
-        clock_ahead |= pushed.clock_ahead;
+        clock_ahead |= push_all(ctx, token).await?;
         crate::tombstone::prune(ctx).await?;
         match pull_all(ctx, token).await? {
             Pulled::Done => {
@@ -200,7 +195,7 @@ async fn run(ctx: AppCtx, token: &str) -> Result<u64, ApiError> {
                 }
                 crate::evidence::upload::upload_waiting(ctx, token).await?;
                 crate::evidence::prefetch::keep_small_images(ctx, token).await?;
-                return Ok(quarantined);
+                return Ok(());
             }
             Pulled::EpochChanged => continue,
         }
@@ -259,56 +254,53 @@ async fn forget_clock_ahead(ctx: AppCtx, token: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// What pushing the outbox came to.
-struct Pushed {
-    /// How many ops the server quarantined.
-    quarantined: u64,
-    /// Whether one was refused for a clock out of range.
-    clock_ahead: bool,
-}
-
 /// Pushes the outbox a batch at a time; always sends at least one request,
-/// an empty batch when nothing waits.
+/// an empty batch when nothing waits. Returns whether the server refused
+/// an op for a clock out of range.
 ///
 /// A batch holds at most [`PUSH_BATCH`] ops and [`PUSH_BYTES`] of them, so
 /// an outbox of long notes never stalls behind its own size.
-async fn push_all(ctx: AppCtx, token: &str) -> Result<Pushed, ApiError> {
-    let mut pushed = Pushed {
-        quarantined: 0,
-        clock_ahead: false,
-    };
+async fn push_all(ctx: AppCtx, token: &str) -> Result<bool, ApiError> {
+    let mut clock_ahead = false;
     let mut setbacks = 0;
     loop {
         let Some((device, acked)) = ctx
             .device
             .with_untracked(|d| d.as_ref().map(|d| (d.device, d.acked_seq)))
         else {
-            return Ok(pushed);
+            return Ok(clock_ahead);
         };
         let batch = ctx
             .ops
             .with_value(|log| batch(log.outbox(device, acked), PUSH_BATCH, PUSH_BYTES));
-        let answer = api::push(token, &PushRequest { device, ops: batch }).await?;
+        let request = PushRequest { device, ops: batch };
+        let answer = api::push(token, &request).await?;
         still_current(ctx, token)?;
-        pushed.quarantined += answer.quarantined.len() as u64;
-        pushed.clock_ahead |= answer
+        clock_ahead |= answer
             .quarantined
             .iter()
             .any(|q| q.code == "clock.out_of_range");
+        // The refusals are stored with the acknowledgement that covers
+        // their ops, in one write: an op acknowledged is never shown as
+        // accepted for want of its refusal.
         let taken = ctx.device.try_update(|d| {
             d.as_mut().map(|d| {
+                let refused = d.take_refusals(&answer.quarantined, &request.ops);
                 let changed = d.take_answer(answer.acked_seq, answer.expected_seq, answer.epoch);
-                (changed, d.clone())
+                (changed, refused, d.clone())
             })
         });
-        let Some(Some((changed, snapshot))) = taken else {
-            return Ok(pushed);
+        let Some(Some((changed, refused, snapshot))) = taken else {
+            return Ok(clock_ahead);
         };
-        if changed {
+        if changed || refused {
             db::save_state(&snapshot).await?;
         }
+        if refused {
+            ctx.refold(request.ops.iter().map(|op| op.case_id));
+        }
         if snapshot.pending() == 0 {
-            return Ok(pushed);
+            return Ok(clock_ahead);
         }
         if !changed {
             // The server kept nothing new: resending the same batch would
@@ -434,12 +426,25 @@ async fn pull_pages(
         let (saved, next) = join(db::save_pulled(&ops, &config, &forget, &snapshot), next).await;
         saved?;
         still_current(ctx, token)?;
-        ctx.device.try_update(|d| {
-            if let Some(d) = d.as_mut() {
-                d.observe(&ops, at);
-                d.cursor = page.cursor;
-            }
-        });
+        // An op of this device refused before and re-applied since is
+        // already held: its case is folded again, with it this time.
+        let accepted = ctx
+            .device
+            .try_update(|d| {
+                d.as_mut().map(|d| {
+                    let refused = d.refused.clone();
+                    d.observe(&ops, at);
+                    d.cursor = page.cursor;
+                    refused
+                        .into_iter()
+                        .filter(|r| !d.refused.contains(r))
+                        .map(|r| r.case_id)
+                        .collect::<Vec<_>>()
+                })
+            })
+            .flatten()
+            .unwrap_or_default();
+        unfolded.extend(accepted);
         crate::tombstone::apply(ctx, &deleted, &forget);
         let mut refold = false;
         if !page.config.is_empty() {

@@ -40,8 +40,6 @@ pub struct SyncStatus {
     pub failures: u32,
     /// When the next automatic attempt is due.
     pub next_at: Option<DateTime<Utc>>,
-    /// Ops the server put in quarantine (shown so nobody thinks they synced).
-    pub quarantined: u64,
     /// The evidence upload under way, if any.
     pub upload: Option<UploadProgress>,
 }

@@ -11,9 +11,11 @@ use crate::id::{CaseId, DeviceId, OpId, UserId};
 use crate::op::{Action, Op, SCHEMA_VERSION};
 use crate::regno::{RegNo, RegNoError};
 use crate::role::Role;
+use crate::wire::QuarantineNotice;
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
 
 /// Who is acting: the logged-in user and their role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -49,6 +51,24 @@ pub struct DeviceState {
     /// which the server accepted (this device's own among them).
     #[serde(default)]
     pub accepted_hlc: Option<Hlc>,
+    /// This device's ops the server put in quarantine, until it accepts
+    /// them after all (an administrator re-applied one: it comes back in a
+    /// pull). The tablet folds its cases without them, as the server does.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub refused: Vec<Refusal>,
+}
+
+/// An op of this device that the server did not accept, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Refusal {
+    /// The op.
+    pub op: OpId,
+    /// Its case.
+    pub case_id: CaseId,
+    /// The quarantine's stable reason code.
+    pub code: String,
+    /// The server's words for it.
+    pub message: String,
 }
 
 impl DeviceState {
@@ -65,6 +85,7 @@ impl DeviceState {
             cursor: 0,
             epoch: 0,
             accepted_hlc: None,
+            refused: Vec::new(),
         }
     }
 
@@ -124,6 +145,42 @@ impl DeviceState {
         }
         self.last_hlc = clock.last();
         self.accepted_hlc = self.accepted_hlc.max(ops.iter().map(|o| o.hlc).max());
+        // A pull brings only what the server accepted: an op of this
+        // device refused before was re-applied since.
+        if !self.refused.is_empty() {
+            let pulled: HashSet<OpId> = ops.iter().map(|o| o.id).collect();
+            self.refused.retain(|r| !pulled.contains(&r.op));
+        }
+    }
+
+    /// Records which of the ops `sent` in one push the server put in
+    /// quarantine (its `notices` name them by sequence number). An op
+    /// refused again (pushed anew after a restore) keeps its latest
+    /// reason. Returns whether anything was recorded.
+    pub fn take_refusals(&mut self, notices: &[QuarantineNotice], sent: &[Op]) -> bool {
+        let mut changed = false;
+        for notice in notices {
+            let Some(op) = sent
+                .iter()
+                .find(|op| op.device == self.device && op.seq == notice.seq)
+            else {
+                continue;
+            };
+            self.refused.retain(|r| r.op != op.id);
+            self.refused.push(Refusal {
+                op: op.id,
+                case_id: op.case_id,
+                code: notice.code.clone(),
+                message: notice.message.clone(),
+            });
+            changed = true;
+        }
+        changed
+    }
+
+    /// The ops of this device the server refused.
+    pub fn refused_ops(&self) -> HashSet<OpId> {
+        self.refused.iter().map(|r| r.op).collect()
     }
 
     /// Forgets the timestamps this device issued ahead of every op the
@@ -286,6 +343,57 @@ mod tests {
         d.observe(std::slice::from_ref(&next), t + Duration::minutes(6));
         d.forget_clock_ahead();
         assert_eq!(d.last_hlc, before);
+    }
+
+    #[test]
+    fn a_refused_op_is_remembered_until_a_pull_brings_it_back() {
+        let mut d = DeviceState::new(DeviceId(Uuid::from_u128(1)), 7, 0);
+        let staff = Actor {
+            user: UserId::NIL,
+            role: Role::Staff,
+        };
+        let t = DateTime::parse_from_rfc3339("2026-01-05T10:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let sent: Vec<Op> = (10..13)
+            .map(|n| {
+                d.make_op(
+                    OpId(Uuid::from_u128(n)),
+                    CaseId(Uuid::from_u128(2)),
+                    staff,
+                    None,
+                    Action::Start,
+                    t,
+                )
+            })
+            .collect();
+        let notice = |seq: u64, code: &str| QuarantineNotice {
+            seq,
+            code: code.into(),
+            message: format!("{code} message"),
+        };
+        // A notice for a number not in the batch names nothing.
+        assert!(!d.take_refusals(&[notice(9, "x.other")], &sent));
+        assert!(d.take_refusals(&[notice(2, "attachment.too_large")], &sent));
+        assert_eq!(d.refused_ops(), HashSet::from([sent[1].id]));
+        assert_eq!(d.refused[0].case_id, CaseId(Uuid::from_u128(2)));
+        // Refused again (pushed anew after a restore): one entry, the new reason.
+        assert!(d.take_refusals(&[notice(2, "clock.out_of_range")], &sent));
+        assert_eq!(d.refused.len(), 1);
+        assert_eq!(d.refused[0].code, "clock.out_of_range");
+        // It survives a save, and older states without it still read.
+        let json = serde_json::to_string(&d).unwrap();
+        assert_eq!(serde_json::from_str::<DeviceState>(&json).unwrap(), d);
+        let mut old: serde_json::Value = serde_json::from_str(&json).unwrap();
+        old.as_object_mut().unwrap().remove("refused");
+        let old: DeviceState = serde_json::from_value(old).unwrap();
+        assert!(old.refused.is_empty());
+        // Pulling other ops keeps it; pulling the op itself (re-applied)
+        // forgets it.
+        d.observe(&sent[..1], t);
+        assert_eq!(d.refused.len(), 1);
+        d.observe(&sent[1..2], t);
+        assert!(d.refused.is_empty());
     }
 
     #[test]

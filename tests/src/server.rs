@@ -254,6 +254,19 @@ impl Server {
         )
     }
 
+    /// Saves the company settings as `token`'s admin.
+    pub fn save_settings(&self, token: &str, settings: &Value) {
+        let status = self
+            .agent
+            .put(self.url("/api/v1/admin/settings"))
+            .header("Authorization", &format!("Bearer {token}"))
+            .send_json(settings)
+            .expect("save the settings")
+            .status()
+            .as_u16();
+        assert_eq!(status, 200, "saving the settings");
+    }
+
     /// The server's data directory.
     pub fn data_dir(&self) -> &Path {
         self.data.path()

@@ -100,6 +100,22 @@ fn download(server: &Server, token: &str, hash: &str) -> Result<Vec<u8>, u16> {
     }
 }
 
+/// Waits until `n` images of the printed record (signatures and photos)
+/// have loaded.
+async fn wait_images_loaded(browser: &Browser, n: u64) {
+    let loaded = "return Array.from(document.querySelectorAll(
+        '[data-testid=print-signature] img, [data-testid=print-photo] img'))
+        .filter(i => i.complete && i.naturalWidth > 0).length;";
+    let deadline = std::time::Instant::now() + e2e::TIMEOUT;
+    while browser.eval(loaded).await != json!(n) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the signature and both photos show on the record"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
 /// The bytes the colleague's tablet holds for `hash` (what the app shows
 /// through an object URL, read from its IndexedDB, as the page's CSP keeps
 /// `fetch` off `blob:` URLs), and the width of the photo the full view
@@ -302,7 +318,16 @@ async fn photos_and_a_signature_taken_offline_upload_and_reach_a_colleague() {
         .collect();
     small.sort();
     assert_eq!(held_blobs(&colleague).await, small);
+    // Offline, the colleague's printed record shows the photos from the
+    // thumbnails kept, and the signature.
+    server.kill();
     colleague.click("case-row").await;
+    colleague.click("open-print").await;
+    colleague.wait_count("print-photo", 2).await;
+    wait_images_loaded(&colleague, 3).await;
+    colleague.click("print-back").await;
+    server.restart();
+    colleague.sync_now().await;
     colleague.wait_count("evidence-item", 3).await;
     colleague.wait_count("evidence-img", 3 + 3).await;
     let photo = attachments
@@ -341,17 +366,7 @@ async fn photos_and_a_signature_taken_offline_upload_and_reach_a_colleague() {
     browser.click("open-print").await;
     browser.wait_text("print-reg-no", &reg_no).await;
     browser.wait_count("print-photo", 2).await;
-    let loaded = "return Array.from(document.querySelectorAll(
-        '[data-testid=print-signature] img, [data-testid=print-photo] img'))
-        .filter(i => i.complete && i.naturalWidth > 0).length;";
-    let deadline = std::time::Instant::now() + e2e::TIMEOUT;
-    while browser.eval(loaded).await != json!(3) {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the signature and both photos show on the record"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    }
+    wait_images_loaded(&browser, 3).await;
     let signed = browser
         .eval(
             "return Array.from(document.querySelectorAll('[data-testid=print-signature]'))
@@ -422,19 +437,6 @@ async fn the_company_limits_refuse_evidence_on_the_tablet_before_anything_is_sav
     browser.close().await;
 }
 
-/// Saves the company settings as `token`'s admin.
-fn save_settings(server: &Server, token: &str, settings: &Value) {
-    let status = server
-        .agent()
-        .put(server.url("/api/v1/admin/settings"))
-        .header("Authorization", &format!("Bearer {token}"))
-        .send_json(settings)
-        .expect("save the settings")
-        .status()
-        .as_u16();
-    assert_eq!(status, 200, "saving the settings");
-}
-
 /// A photo recorded offline whose attach op the server then quarantined
 /// (the admin lowered the limit to 1 KiB a file): staff1 is logged in, and
 /// the photo and its thumbnail are set aside on the tablet.
@@ -480,7 +482,7 @@ async fn quarantined_photo() -> Quarantined {
     let (status, mut settings) = server.get_json(&token, "/api/v1/admin/settings");
     assert_eq!(status, 200, "{settings}");
     settings["attachments"]["max_blob_bytes"] = json!(1024);
-    save_settings(&server, &token, &settings);
+    server.save_settings(&token, &settings);
     // The sync that reports the quarantine has tried the upload too.
     browser.click("sync-now").await;
     browser.wait_text("sync-error", "隔离").await;
@@ -533,7 +535,7 @@ async fn a_photo_the_server_quarantined_no_longer_holds_the_tablet() {
         assert_eq!(download(&server, &token, hash), Err(404), "not yet");
     }
     settings["attachments"]["max_blob_bytes"] = json!(10 * 1024 * 1024);
-    save_settings(&server, &token, &settings);
+    server.save_settings(&token, &settings);
     let (status, outcome) = server.post_json(
         Some(&token),
         &format!("/api/v1/admin/quarantine/{entry}/reapply"),
@@ -582,4 +584,48 @@ async fn a_photo_whose_quarantined_op_was_discarded_leaves_the_tablet() {
     q.browser.login("manager1").await;
     assert_eq!(held_blobs(&q.browser).await, Vec::<String>::new());
     q.browser.close().await;
+}
+
+/// An action the server quarantined did not take effect, and the tablet
+/// says so: the case shows as the server holds it (without the photo),
+/// marked in the list and explained on the case, after a reload too; once
+/// an admin re-applies the op, the next sync takes it in.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_quarantined_action_shows_as_not_taken_until_an_admin_reapplies_it() {
+    let Quarantined {
+        server,
+        browser,
+        token,
+        mut settings,
+        entry,
+        ..
+    } = quarantined_photo().await;
+    browser.click("nav-list").await;
+    browser.wait_count("case-refused", 1).await;
+    browser.click("case-open").await;
+    browser
+        .wait_attr("refused-op", "data-code", "attachment.too_large")
+        .await;
+    browser.wait_text("refused-op", "未生效").await;
+    browser.wait_for_test_id("evidence-none").await;
+
+    // A reload still tells.
+    browser.open(&server.url("/")).await;
+    browser.wait_count("case-refused", 1).await;
+    browser.wait_text("sync-error", "隔离").await;
+
+    settings["attachments"]["max_blob_bytes"] = json!(10 * 1024 * 1024);
+    server.save_settings(&token, &settings);
+    let (status, outcome) = server.post_json(
+        Some(&token),
+        &format!("/api/v1/admin/quarantine/{entry}/reapply"),
+        &json!({}),
+    );
+    assert_eq!(status, 200, "{outcome}");
+    browser.click("sync-now").await;
+    browser.wait_count("case-refused", 0).await;
+    browser.click("case-open").await;
+    browser.wait_count("evidence-item", 1).await;
+    assert!(browser.find_all("refused-op").await.is_empty());
+    browser.close().await;
 }

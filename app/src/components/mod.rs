@@ -149,8 +149,7 @@ pub fn SyncIndicator() -> impl IntoView {
         if let Some(blocked) = ctx.blocked.get() {
             return blocked_short(blocked, l).to_string();
         }
-        ctx.sync.with(|s| {
-            let mut msg = match &s.error {
+        let mut msg = ctx.sync.with(|s| match &s.error {
                 // The ops are in IndexedDB before a sync is even tried.
                 Some(ApiError::Network(_)) => l
                     .pick(
@@ -158,21 +157,25 @@ pub fn SyncIndicator() -> impl IntoView {
                         "Cannot reach the server. Records are kept on this tablet and upload when online.",
                     )
                     .to_string(),
-                Some(e) => e.message(l),
-                None => String::new(),
-            };
-            if s.quarantined > 0 {
-                let q = match l {
-                    Lang::ZhCn => format!(" {} 条记录被服务器隔离，请联系管理员。", s.quarantined),
-                    Lang::En => format!(
-                        " {} records were quarantined by the server; contact the administrator.",
-                        s.quarantined
-                    ),
-                };
-                msg.push_str(&q);
-            }
-            msg
-        })
+            Some(e) => e.message(l),
+            None => String::new(),
+        });
+        // This device's ops the server refused, until an administrator
+        // settles them: kept with the device, so a reload still tells.
+        let refused = ctx
+            .device
+            .with(|d| d.as_ref().map_or(0, |d| d.refused.len()));
+        if refused > 0 {
+            msg.push_str(&match l {
+                Lang::ZhCn => format!(
+                    " {refused} 条记录被服务器隔离，未生效（见相关工单），请联系管理员。"
+                ),
+                Lang::En => format!(
+                    " {refused} records were quarantined by the server and did not take effect (see their cases); contact the administrator."
+                ),
+            });
+        }
+        msg
     };
     view! {
         <div class="sync" data-testid="sync-status"

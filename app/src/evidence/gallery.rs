@@ -74,6 +74,11 @@ pub fn EvidenceImage(
     /// signature, for a role that sees no personal data).
     #[prop(default = true)]
     visible: bool,
+    /// A smaller copy to show when the image itself is neither on the
+    /// device nor reachable (the printed record offline: the device keeps
+    /// the thumbnails of its cases, not every whole photo).
+    #[prop(default = None)]
+    fallback: Option<BlobHash>,
 ) -> impl IntoView {
     let ctx = use_app();
     let shown = RwSignal::new(if visible {
@@ -84,7 +89,11 @@ pub fn EvidenceImage(
     if visible {
         spawn_local(async move {
             // A slot gone before the bytes came hands them back: free them.
-            if let Some(Shown::Image(url)) = shown.try_set(fetch(ctx, hash).await) {
+            let mut found = fetch(ctx, hash).await;
+            if let (Shown::Unavailable, Some(small)) = (&found, fallback) {
+                found = fetch(ctx, small).await;
+            }
+            if let Some(Shown::Image(url)) = shown.try_set(found) {
                 revoke(&url);
             }
         });

@@ -4,9 +4,10 @@
 
 use crate::components::deadline_badge;
 use crate::pages::admin::Tab;
-use crate::state::{Screen, use_app};
+use crate::state::{AppCtx, Screen, use_app};
 use leptos::prelude::*;
 use shared::case::{Case, CaseKind, CaseState};
+use shared::id::CaseId;
 use shared::personal_data::{self, Shown};
 use shared::search::{MAX_QUERY_CHARS, Query};
 use std::sync::Arc;
@@ -199,6 +200,11 @@ pub fn CaseList() -> impl IntoView {
                                         <button type="button" class="link" data-testid="case-open"
                                             on:click=move |_| ctx.screen.set(Screen::Detail(id))>{reg_no}</button>
                                         <span class="kind">{move || kind.label(ctx.lang.get())}</span>
+                                        {move || refused(ctx, id).then(|| view! {
+                                            <span class="badge overdue" data-testid="case-refused">
+                                                {ctx.lang.get().pick("有操作未被接受", "Not all accepted")}
+                                            </span>
+                                        })}
                                     </td>
                                     <td>{unit}</td>
                                     <td>{category}</td>
@@ -225,6 +231,15 @@ pub fn CaseList() -> impl IntoView {
             </Show>
         </section>
     }
+}
+
+/// Whether the server refused one of this device's ops on case `id`
+/// (tracked: the refusals live in the device state).
+fn refused(ctx: AppCtx, id: CaseId) -> bool {
+    ctx.device.with(|d| {
+        d.as_ref()
+            .is_some_and(|d| d.refused.iter().any(|r| r.case_id == id))
+    })
 }
 
 /// What an administrator sees first while the company has no property: a

@@ -194,7 +194,9 @@ async fn log_in(ctx: AppCtx, req: LoginRequest, typed_password: String) -> Resul
     }
     let mut state = device_state(ctx.device.get_untracked(), &resp);
     if fresh_cursor {
+        // The previous user's ops, refused ones among them, are gone.
         state.cursor = 0;
+        state.refused.clear();
     }
     // A secret comes only with a newly issued device: keep the pair.
     let identity = resp.device_secret.clone().map(|secret| DeviceIdentity {

@@ -82,16 +82,18 @@ fn RecordForm(case: Arc<Case>, lang: Lang) -> impl IntoView {
     let personal = PersonalData::shown_if(ctx.shown(Some(&case)).all());
     let sheet = RecordSheet::of(&case, &ConfigNames(&config), lang, personal);
     // The device that holds bytes not uploaded yet, by hash.
-    let holders: Vec<(BlobHash, String)> = case
+    // Per file: the device that holds it, and its thumbnail, which the
+    // device keeps and prints from when the whole photo is not here.
+    let holders: Vec<(BlobHash, String, Option<BlobHash>)> = case
         .attachments
         .iter()
-        .filter_map(|a| Some((a.hash?, holder(a))))
+        .filter_map(|a| Some((a.hash?, holder(a), a.thumbnail.as_ref().map(|t| t.hash))))
         .collect();
     let holder_of = move |hash: BlobHash| {
         holders
             .iter()
-            .find(|(h, _)| *h == hash)
-            .map(|(_, d)| d.clone())
+            .find(|(h, _, _)| *h == hash)
+            .map(|(_, d, small)| (d.clone(), *small))
             .unwrap_or_default()
     };
     let photos: Vec<_> = sheet
@@ -99,10 +101,10 @@ fn RecordForm(case: Arc<Case>, lang: Lang) -> impl IntoView {
         .filter_map(|e| {
             let hash = e.hash?;
             let caption = format!("{} {}", e.caption, e.recorded);
-            let holder = holder_of(hash);
+            let (holder, small) = holder_of(hash);
             Some(view! {
                 <figure data-testid="print-photo">
-                    <EvidenceImage hash=hash alt=e.name.clone() holder=holder/>
+                    <EvidenceImage hash=hash alt=e.name.clone() holder=holder fallback=small/>
                     <figcaption>{caption}</figcaption>
                 </figure>
             })
@@ -137,7 +139,7 @@ fn RecordForm(case: Arc<Case>, lang: Lang) -> impl IntoView {
             .take(SIGNATURES_PER_ROW)
             .map(|line| {
                 let holder = line.signed.as_ref().and_then(|e| e.hash).map(&holder_of);
-                signature(line, holder.unwrap_or_default())
+                signature(line, holder.map(|(device, _)| device).unwrap_or_default())
             })
             .collect_view();
         signature_rows.push(view! { <tr>{cells}</tr> });

@@ -50,6 +50,7 @@ pub fn Detail(id: CaseId) -> impl IntoView {
                 None => view! { <p data-testid="case-missing">{t("找不到该工单", "Case not found")}</p> }.into_any(),
                 Some(c) => view! {
                     <Header case=c.clone()/>
+                    <Refused id=id/>
                     <Fields case=c.clone()/>
                     <Clocks case=c.clone()/>
                     <Problems case=c.clone()/>
@@ -83,6 +84,68 @@ fn Header(case: Arc<Case>) -> impl IntoView {
                 {move || ctx.lang.get().pick("打印记录表", "Print record")}
             </button>
         </div>
+    }
+}
+
+/// This device's ops on the case that the server refused (put in
+/// quarantine): the case shows without them, as the server holds it, and
+/// this says what did not take effect and why, until an administrator
+/// re-applies the op (it comes back in a pull) or discards it.
+#[component]
+fn Refused(id: CaseId) -> impl IntoView {
+    let ctx = use_app();
+    let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+    let refused = move || {
+        ctx.device.with(|d| {
+            d.as_ref().map_or_else(Vec::new, |d| {
+                d.refused
+                    .iter()
+                    .filter(|r| r.case_id == id)
+                    .cloned()
+                    .collect::<Vec<_>>()
+            })
+        })
+    };
+    move || {
+        let list = refused();
+        (!list.is_empty()).then(|| {
+            let items = list
+                .into_iter()
+                .map(|r| {
+                    let action = ctx.ops.with_value(|log| {
+                        log.ops_of(id)
+                            .iter()
+                            .find(|op| op.id == r.op)
+                            .map(|op| op.action.kind())
+                    });
+                    let code = r.code.clone();
+                    view! {
+                        <li data-testid="refused-op" data-code=r.code.clone()>
+                            {move || {
+                                let l = ctx.lang.get();
+                                let what = action.map_or("?", |a| a.label(l));
+                                let why = crate::api::code_message(&code, l)
+                                    .unwrap_or_else(|| r.message.clone());
+                                match l {
+                                    Lang::ZhCn => format!("“{what}”未生效：{why}"),
+                                    Lang::En => format!("\"{what}\" did not take effect: {why}"),
+                                }
+                            }}
+                        </li>
+                    }
+                })
+                .collect_view();
+            view! {
+                <div class="card problems refused" data-testid="refused">
+                    <h3>{t("服务器未接受的操作", "Not accepted by the server")}</h3>
+                    <p>{t(
+                        "以下在本机所做的操作被服务器隔离，工单按服务器的记录显示。请联系系统管理员在“管理 → 隔离区”重新应用或丢弃。",
+                        "The server quarantined these actions made on this tablet; the case shows as the server holds it. Ask the administrator to re-apply or discard them under Admin → Quarantine.",
+                    )}</p>
+                    <ul>{items}</ul>
+                </div>
+            }
+        })
     }
 }
 
