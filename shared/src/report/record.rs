@@ -173,17 +173,20 @@ impl RecordSheet {
         let r = &case.registration;
         let (name, phone) = {
             let phone = r.complainant.phone.as_ref().map(|p| p.to_string());
-            match personal {
-                _ if r.complainant.anonymous && r.complainant.name.is_empty() => (
-                    l.pick("匿名", "Anonymous").to_string(),
-                    phone.unwrap_or_default(),
-                ),
-                PersonalData::Shown => (r.complainant.name.clone(), phone.unwrap_or_default()),
-                PersonalData::Masked => (
-                    mask_name(&r.complainant.name),
-                    phone.as_deref().map(mask_phone).unwrap_or_default(),
-                ),
-            }
+            // An anonymous complainant may still leave a number for the
+            // call-back: it is masked like any other.
+            let phone = match personal {
+                PersonalData::Shown => phone.unwrap_or_default(),
+                PersonalData::Masked => phone.as_deref().map(mask_phone).unwrap_or_default(),
+            };
+            let name = match personal {
+                _ if r.complainant.anonymous && r.complainant.name.is_empty() => {
+                    l.pick("匿名", "Anonymous").to_string()
+                }
+                PersonalData::Shown => r.complainant.name.clone(),
+                PersonalData::Masked => mask_name(&r.complainant.name),
+            };
+            (name, phone)
         };
         let assessment = case.assessment.as_ref().map(|a| {
             let mut s = format!("{} · {}", a.severity.label(l), a.validity.label(l));
@@ -749,5 +752,17 @@ mod tests {
             Some(3)
         );
         assert_eq!(PersonalData::shown_if(false), PersonalData::Masked);
+    }
+
+    #[test]
+    fn an_anonymous_complainants_number_for_the_call_back_is_masked_too() {
+        let mut case = case_with(&[]);
+        case.registration.complainant.anonymous = true;
+        case.registration.complainant.name.clear();
+        let masked = sheet(&case, Lang::ZhCn, PersonalData::Masked);
+        assert_eq!(value(&masked, "complainant"), ["匿名"]);
+        assert_eq!(value(&masked, "phone"), ["138****5678"]);
+        let shown = sheet(&case, Lang::ZhCn, PersonalData::Shown);
+        assert_eq!(value(&shown, "phone"), ["13812345678"]);
     }
 }
