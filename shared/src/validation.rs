@@ -310,10 +310,10 @@ pub fn validate_registration(
     } else if !property.contains(&reg.location) {
         push("location", ValidationError::NotInProperty);
     }
-    if !categories
-        .iter()
-        .any(|c| c.code == reg.category && c.active)
-    {
+    // A retired category is no longer offered for new cases, but one a
+    // tablet recorded offline before it heard of the retirement is still
+    // the company's category: only a code it never had is refused.
+    if !categories.iter().any(|c| c.code == reg.category) {
         push("category", ValidationError::UnknownCategory);
     }
     if reg.content.trim().is_empty() {
@@ -418,6 +418,22 @@ mod tests {
     #[test]
     fn a_complete_registration_passes() {
         check(|_| {}, &[]);
+    }
+
+    #[test]
+    fn a_category_retired_since_the_case_was_recorded_still_holds() {
+        let reg = registration();
+        let now = Utc.with_ymd_and_hms(2026, 3, 2, 3, 0, 0).unwrap();
+        let mut categories = default_categories();
+        for c in &mut categories {
+            if c.code == reg.category {
+                c.active = false;
+            }
+        }
+        assert!(validate_registration(&reg, &property(), &categories, now).is_ok());
+        categories.retain(|c| c.code != reg.category);
+        let got = validate_registration(&reg, &property(), &categories, now);
+        assert_codes(&got, &[("category", "validation.unknown_category")]);
     }
 
     #[test]

@@ -367,8 +367,10 @@ pub fn validate_patch(
     {
         p.push("location", ValidationError::NotInProperty);
     }
+    // Known is enough, as for a registration: a correction made offline
+    // may name a category retired since.
     if let Some(category) = &patch.category
-        && !categories.iter().any(|c| &c.code == category && c.active)
+        && !categories.iter().any(|c| &c.code == category)
     {
         p.push("category", ValidationError::UnknownCategory);
     }
