@@ -38,7 +38,8 @@ pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 /// `Cache-Control` of every other file: always revalidate (with the ETag).
 pub const NO_CACHE: &str = "no-cache";
 
-/// The app in `dist`, with `index.html` for every path that is no file.
+/// The app in `dist`, with `index.html` for every path that is no file
+/// and names none (see [`Assets::is_missing_file`]).
 pub fn router(dist: PathBuf) -> Router {
     let index = ServeFile::new(dist.join("index.html"))
         .precompressed_br()
@@ -107,6 +108,19 @@ impl Assets {
         }
     }
 
+    /// Whether `path` names a file (its last segment has an extension)
+    /// that `dist` does not hold. Such a path gets 404, not `index.html`
+    /// as the app's routes do: during an upgrade a tablet's new service
+    /// worker may ask for a file of a build not deployed here yet, and
+    /// would keep the page as that script or wasm and serve it from then
+    /// on, leaving the app blank.
+    fn is_missing_file(&self, path: &str) -> bool {
+        let last = path.rsplit('/').next().unwrap_or_default();
+        last.contains('.')
+            && last != "index.html"
+            && self.file_for(path).as_deref() == Some("index.html")
+    }
+
     /// The hex SHA-256 (first 16 bytes) of `file`'s content.
     async fn digest(&self, file: &str) -> Option<String> {
         let path = self.dist.join(file);
@@ -144,6 +158,9 @@ impl Assets {
 async fn caching(State(assets): State<Arc<Assets>>, mut req: Request, next: Next) -> Response {
     if !matches!(*req.method(), Method::GET | Method::HEAD) {
         return next.run(req).await;
+    }
+    if assets.is_missing_file(req.uri().path()) {
+        return (StatusCode::NOT_FOUND, "no such file").into_response();
     }
     let file = assets.file_for(req.uri().path());
     let if_none_match = req.headers_mut().remove(IF_NONE_MATCH);

@@ -25,6 +25,7 @@ use rustls::pki_types::pem::PemObject;
 use sha2::{Digest, Sha256};
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// The CA's certificate: what tablets install.
 pub const CA_CERT: &str = "ca.crt";
@@ -262,6 +263,7 @@ pub async fn serve(
     cert: &Path,
     key: &Path,
     redirect: Option<SocketAddr>,
+    head: Duration,
 ) -> Result<(), String> {
     // Both ring and aws-lc may be compiled into rustls one day through some
     // other crate; then rustls needs to be told which to use.
@@ -283,33 +285,40 @@ pub async fn serve(
     println!("listening on https://{local}");
 
     let handle = axum_server::Handle::new();
-    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let redirect_handle = axum_server::Handle::new();
     let redirector = match redirect {
         Some(redirect) => {
-            let plain =
-                crate::listener::listen(redirect).map_err(|e| format!("bind {redirect}: {e}"))?;
+            let plain = crate::listener::listen(redirect)
+                .and_then(|l| l.into_std())
+                .map_err(|e| format!("bind {redirect}: {e}"))?;
             let plain_local = plain.local_addr().map_err(|e| e.to_string())?;
             tracing::info!(%plain_local, "redirecting plain HTTP to HTTPS");
             println!("redirecting http://{plain_local} to https");
-            let mut stopped = stopped.clone();
-            let server =
-                axum::serve(plain, redirect_app(local.port())).with_graceful_shutdown(async move {
-                    let _ = stopped.wait_for(|stop| *stop).await;
-                });
-            Some(tokio::spawn(async move { server.await }))
+            let plain = axum_server::from_tcp(plain)
+                .map_err(|e| format!("listen on {plain_local}: {e}"))?
+                .acceptor(crate::listener::accepted());
+            let server = crate::listener::bounded(plain, head)
+                .handle(redirect_handle.clone())
+                .serve(redirect_app(local.port()).into_make_service());
+            Some(tokio::spawn(server))
         }
         None => None,
     };
     let on_ctrl_c = handle.clone();
     tokio::spawn(async move {
         let _ = tokio::signal::ctrl_c().await;
-        let _ = stop.send(true);
-        on_ctrl_c.graceful_shutdown(Some(std::time::Duration::from_secs(30)));
+        redirect_handle.graceful_shutdown(Some(Duration::from_secs(30)));
+        on_ctrl_c.graceful_shutdown(Some(Duration::from_secs(30)));
     });
-    let served = axum_server::from_tcp_rustls(listener, config)
+    let tls = axum_server::from_tcp_rustls(listener, config)
         .map_err(|e| format!("listen on {local}: {e}"))?
-        // See `without_nagle`: the same for HTTPS.
-        .map(|tls| tls.acceptor(axum_server::accept::NoDelayAcceptor::new()))
+        // The socket options under TLS, and the handshake bounded as a
+        // request's head is.
+        .map(|tls| {
+            tls.handshake_timeout(head)
+                .acceptor(crate::listener::accepted())
+        });
+    let served = crate::listener::bounded(tls, head)
         .handle(handle)
         .serve(app.into_make_service_with_connect_info::<SocketAddr>())
         .await

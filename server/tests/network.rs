@@ -73,6 +73,18 @@ fn app_files_are_sent_in_the_encoding_the_browser_accepts() {
         assert_eq!(answer.text(), "fake gzip index", "{path}");
         assert!(answer.varies_by_encoding(), "{path}");
     }
+    // A file this build does not hold (another build's, during an
+    // upgrade) is missing, not the page: the service worker would keep
+    // the page as that file and serve it from then on.
+    for path in [
+        "/app-deadbeef.wasm",
+        "/app-deadbeef.js",
+        "/nested/style.css",
+    ] {
+        let answer = fetch(&server.url(path), &[("accept-encoding", "gzip")]);
+        assert_eq!(answer.status, 404, "{path}");
+        assert_ne!(answer.text(), "fake gzip index", "{path}");
+    }
 }
 
 #[test]
@@ -467,6 +479,63 @@ fn only_a_trusted_proxy_names_the_client_address() {
             "{flags:?} with X-Forwarded-For {forwarded}"
         );
     }
+}
+
+/// A client that never finishes its request's head (or, over HTTPS, its
+/// handshake) is cut off, on every port, instead of holding a connection
+/// for ever: a few hundred such clients would leave the server no file
+/// descriptors for the tablets.
+#[test]
+fn a_connection_that_never_finishes_its_request_is_closed() {
+    let data = tempdir();
+    let tls = data.path().join("certs");
+    cli(
+        data.path(),
+        &[
+            "tls",
+            "init",
+            "--host",
+            "localhost",
+            "--out",
+            path_str(&tls),
+        ],
+    );
+    let secure = Running::start(
+        data.path(),
+        &[
+            "--tls-cert",
+            path_str(&tls.join("server.crt")),
+            "--tls-key",
+            path_str(&tls.join("server.key")),
+            "--http-redirect-addr",
+            "127.0.0.1:0",
+            "--request-head-timeout-secs",
+            "1",
+        ],
+        2,
+    );
+    let plain = Running::fresh(&["--request-head-timeout-secs", "1"]);
+    let head = "GET /healthz HTTP/1.1\r\nHost: localhost\r\n";
+    for (addr, sent) in [
+        (plain.addr("listening on http://"), head),
+        (secure.addr("redirecting http://"), head),
+        (secure.addr("listening on https://"), ""),
+    ] {
+        let mut tcp = TcpStream::connect(addr).expect("connect");
+        tcp.write_all(sent.as_bytes()).expect("send");
+        // Far longer than the bound: an open connection times this out.
+        tcp.set_read_timeout(Some(Duration::from_secs(20)))
+            .expect("a read timeout");
+        let mut rest = Vec::new();
+        let read = tcp.read_to_end(&mut rest);
+        assert!(
+            !matches!(&read, Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut)),
+            "{addr}: still open after 20 s"
+        );
+    }
+    // An answer is still an answer.
+    let answer = fetch(&plain.url("/healthz"), &[]);
+    assert_eq!(answer.status, 200);
 }
 
 // ---- helpers ---------------------------------------------------------------

@@ -156,7 +156,16 @@ pub fn serve(store: Arc<dyn Store>) -> Result<(tokio::runtime::Runtime, String),
     let listener = rt.block_on(async { server::listener::listen(([127, 0, 0, 1], 0).into()) })?;
     let base = format!("http://{}", listener.local_addr()?);
     let app = server::app(server::state(store), None);
-    rt.spawn(async move { axum::serve(server::listener::without_nagle(listener), app).await });
+    // Connections as `server serve` takes them.
+    let plain = rt.block_on(async {
+        axum_server::from_tcp(listener.into_std()?)
+            .map(|s| s.acceptor(server::listener::accepted()))
+    })?;
+    let head = std::time::Duration::from_secs(server::listener::REQUEST_HEAD_SECS);
+    rt.spawn(
+        server::listener::bounded(plain, head)
+            .serve(app.into_make_service_with_connect_info::<std::net::SocketAddr>()),
+    );
     Ok((rt, base))
 }
 

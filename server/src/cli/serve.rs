@@ -8,6 +8,7 @@ use server::proxy::TrustedProxies;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// The arguments of `serve`.
 #[derive(Args)]
@@ -33,6 +34,11 @@ pub struct Serve {
     /// client; repeat for several. Without it the TCP peer is the client.
     #[arg(long = "trusted-proxy", value_name = "ADDR")]
     trusted_proxies: Vec<IpAddr>,
+    /// How long, in seconds, a client may take to send a request's head
+    /// (over HTTPS, also to finish the TLS handshake), and a kept-alive
+    /// connection may stay idle; then the server closes it.
+    #[arg(long, default_value_t = server::listener::REQUEST_HEAD_SECS, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    request_head_timeout_secs: u64,
 }
 
 /// `serve` over HTTPS.
@@ -62,7 +68,9 @@ impl Serve {
             max_clock_skew_minutes,
             tls,
             trusted_proxies,
+            request_head_timeout_secs,
         } = self;
+        let head = Duration::from_secs(request_head_timeout_secs);
         tracing_subscriber::fmt()
             .with_env_filter(
                 tracing_subscriber::EnvFilter::try_new(&log_level).map_err(|e| e.to_string())?,
@@ -93,24 +101,31 @@ impl Serve {
                 &cert,
                 &key,
                 tls.http_redirect_addr,
+                head,
             ));
         }
         let app = server::app(state, dist);
         runtime()?.block_on(async move {
-            let listener =
-                server::listener::listen(addr).map_err(|e| format!("bind {addr}: {e}"))?;
+            let listener = server::listener::listen(addr)
+                .and_then(|l| l.into_std())
+                .map_err(|e| format!("bind {addr}: {e}"))?;
             let local = listener.local_addr().map_err(|e| e.to_string())?;
             tracing::info!(%local, data_dir = %data.data_dir.display(), "serving");
             println!("listening on http://{local}");
-            axum::serve(
-                server::listener::without_nagle(listener),
-                app.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .with_graceful_shutdown(async {
+            let handle = axum_server::Handle::new();
+            let on_ctrl_c = handle.clone();
+            tokio::spawn(async move {
                 let _ = tokio::signal::ctrl_c().await;
-            })
-            .await
-            .map_err(|e| e.to_string())
+                on_ctrl_c.graceful_shutdown(Some(Duration::from_secs(30)));
+            });
+            let plain = axum_server::from_tcp(listener)
+                .map_err(|e| format!("listen on {local}: {e}"))?
+                .acceptor(server::listener::accepted());
+            server::listener::bounded(plain, head)
+                .handle(handle)
+                .serve(app.into_make_service_with_connect_info::<SocketAddr>())
+                .await
+                .map_err(|e| e.to_string())
         })
     }
 }
