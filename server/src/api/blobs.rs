@@ -251,7 +251,10 @@ async fn known(
                 "no synced attachment names this blob: push the attach op first",
             ));
         };
-        let progress = store.blobs().progress(&hash).map_err(ApiError::internal)?;
+        let progress = store
+            .blobs()
+            .progress_toward(&hash, first.size)
+            .map_err(ApiError::internal)?;
         Ok((first.size, progress))
     })
     .await?

@@ -11,7 +11,10 @@
 //! A crash in the middle of a chunk can leave the partial file longer than
 //! what was acknowledged, even with bytes the disk never got (zeros); the
 //! device resumes from whatever length `HEAD` reports, and such a blob
-//! fails its hash at the end and is uploaded again from the start.
+//! fails its hash at the end and is uploaded again from the start. One
+//! that reached its full length but was never checked (the crash came
+//! after the last chunk) is checked when a device next asks how far it
+//! came ([`BlobStore::progress_toward`]).
 //!
 //! The same bytes are stored once however many cases reference them. Which
 //! cases do, and who may read them, is the database's business, not this
@@ -107,9 +110,35 @@ impl BlobStore {
         self.path(hash).is_file()
     }
 
+    /// How far the upload of a blob of `size` bytes has come, as a device
+    /// is told to resume from: `Complete`, or the bytes stored so far.
+    ///
+    /// A partial file already `size` bytes long (or longer) was never
+    /// settled: the server stopped between the last chunk and its hash
+    /// check, or the disk failed the check or the move. No further chunk
+    /// would come to settle it, so it is checked here: moved into place
+    /// when it is the blob, else deleted, to be uploaded again from 0.
+    /// An offset equal to the size thus always means the blob is whole.
+    pub fn progress_toward(&self, hash: &BlobHash, size: u64) -> io::Result<Progress> {
+        let _writing = self.writing.lock().unwrap_or_else(|e| e.into_inner());
+        match self.progress(hash)? {
+            Progress::Partial(have) if have >= size => {
+                let partial = self.partial_path(hash);
+                if hash_file(&partial)? == *hash {
+                    self.settle(&partial, hash)?;
+                    Ok(Progress::Complete)
+                } else {
+                    fs::remove_file(&partial)?;
+                    Ok(Progress::Partial(0))
+                }
+            }
+            progress => Ok(progress),
+        }
+    }
+
     /// How far an upload has come: `Complete`, or the bytes stored so far
     /// (0 when nothing arrived yet).
-    pub fn progress(&self, hash: &BlobHash) -> io::Result<Progress> {
+    fn progress(&self, hash: &BlobHash) -> io::Result<Progress> {
         if self.has(hash) {
             return Ok(Progress::Complete);
         }
@@ -366,6 +395,45 @@ mod tests {
         );
         assert_eq!(blobs.list().unwrap(), vec![hash]);
         assert!(blobs.verify().unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_whole_length_upload_never_settled_is_settled_or_dropped_when_asked() {
+        let (_dir, blobs) = store();
+        let bytes = b"the complainant's signature".to_vec();
+        let hash = BlobHash::of(&bytes);
+        let size = bytes.len() as u64;
+        // The last chunk was synced, then the server stopped before its
+        // hash check: no chunk is left to send that would settle it.
+        fs::write(blobs.partial_path(&hash), &bytes).unwrap();
+        assert_eq!(
+            blobs.progress_toward(&hash, size).unwrap(),
+            Progress::Complete
+        );
+        assert_eq!(fs::read(blobs.path(&hash)).unwrap(), bytes);
+        assert!(!blobs.partial_path(&hash).exists());
+
+        // Zeros the disk never wrote, or bytes past the size: uploaded again.
+        let other = b"a photo of the stairwell".to_vec();
+        let other_hash = BlobHash::of(&other);
+        for stored in [vec![0; other.len()], [other.clone(), vec![0; 3]].concat()] {
+            fs::write(blobs.partial_path(&other_hash), &stored).unwrap();
+            assert_eq!(
+                blobs
+                    .progress_toward(&other_hash, other.len() as u64)
+                    .unwrap(),
+                Progress::Partial(0)
+            );
+            assert!(!blobs.has(&other_hash));
+        }
+        // A shorter partial file is an upload under way: left as it is.
+        fs::write(blobs.partial_path(&other_hash), &other[..5]).unwrap();
+        assert_eq!(
+            blobs
+                .progress_toward(&other_hash, other.len() as u64)
+                .unwrap(),
+            Progress::Partial(5)
+        );
     }
 
     #[test]
