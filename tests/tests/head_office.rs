@@ -30,11 +30,20 @@ async fn the_dashboard_shows_every_property_to_quality_and_one_to_its_manager() 
     register(&manager, "电梯间地面湿滑").await;
     manager.wait_synced().await;
 
+    // The company's own targets, which the dashboard states.
+    let admin = server.token("admin1");
+    let (_, mut settings) = server.get_json(&admin, "/api/v1/admin/settings");
+    settings["follow_up_target_percent"] = 95.into();
+    settings["spot_check_percent"] = 30.into();
+    server.save_settings(&admin, &settings);
+
     let quality = Browser::start().await;
     quality.open(&server.url("/")).await;
     quality.login("quality1").await;
     quality.click("nav-dashboard").await;
     quality.wait_text("kpi-total", "2").await;
+    quality.wait_text("kpi-follow-up", "目标 95%").await;
+    quality.wait_text("spot-checks", "30% 随机样本").await;
     // Every property, including the one without cases.
     quality.wait_count("property-row", 2).await;
     let kinds = quality.find_all("bar").await;

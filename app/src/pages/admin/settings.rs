@@ -28,8 +28,8 @@ pub fn SettingsTab() -> impl IntoView {
         <div class="admin-section" data-testid="admin-settings">
             <h3>{t("公司设置", "Company settings")}</h3>
             <p class="hint">{t(
-                "设置会同步到所有设备。已计算的时限在工单下一次操作时按新设置重新计算。",
-                "Settings reach every device through sync. Deadlines already computed follow the new settings at the case's next step.",
+                "设置会同步到所有设备。保存后，服务器与各设备按新设置重新计算每件工单（包括已办结的工单）的时限与规则检查。",
+                "Settings reach every device through sync. Once saved, the server and every device work out each case's deadlines and rule checks again under the new settings, closed cases included.",
             )}</p>
             {loaded(settings, |s| view! { <SettingsForm initial=s/> }.into_any())}
         </div>

@@ -7,6 +7,7 @@ use crate::state::{Screen, now, use_app};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::id::{CaseId, PropertyId};
+use shared::lang::Lang;
 
 /// The quarterly spot-check (抽查回访): draw a property's sample of a
 /// quarter (management roles and head-office quality,
@@ -89,7 +90,13 @@ pub fn SpotChecks() -> impl IntoView {
     let open = move |id: CaseId| ctx.screen.set(Screen::Detail(id));
     view! {
         <div class="card spot-checks" data-testid="spot-checks">
-            <h3>{t("季度抽查回访（已完成报修的 20% 随机样本）", "Quarterly spot-check (random 20% of completed repairs)")}</h3>
+            <h3>{move || {
+                let share = ctx.config.with(|c| c.settings.spot_check_percent);
+                match ctx.lang.get() {
+                    Lang::ZhCn => format!("季度抽查回访（已完成报修的 {share}% 随机样本）"),
+                    Lang::En => format!("Quarterly spot-check (random {share}% of completed repairs)"),
+                }
+            }}</h3>
             <Show when=may_draw>
                 <div class="filters">
                     <select data-testid="spot-property" on:change=move |ev| property.set(event_target_value(&ev))>
