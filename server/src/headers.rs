@@ -34,7 +34,22 @@ pub const HSTS: &str = "max-age=31536000";
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Transport {
     Http,
-    Https,
+    /// HTTPS; with HSTS only on port 443 ([`Transport::https_on`]).
+    Https {
+        hsts: bool,
+    },
+}
+
+impl Transport {
+    /// HTTPS on `port`. HSTS makes a browser turn `http://name:PORT/` into
+    /// `https://name:PORT/`, the same port; only 80 becomes 443. On any
+    /// other port that lands on the plain-HTTP redirect port (8080 in the
+    /// README), which speaks no TLS: every bookmark of it would fail from
+    /// the second visit on. So HSTS is sent only from 443, where the
+    /// upgrade of `http://name/` lands on this server.
+    pub fn https_on(port: u16) -> Transport {
+        Transport::Https { hsts: port == 443 }
+    }
 }
 
 /// Adds the security headers to `response`; a layer made with
@@ -46,8 +61,29 @@ pub async fn add(State(transport): State<Transport>, mut response: Response) -> 
     headers.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     // `frame-ancestors 'none'` for browsers that predate CSP level 2.
     headers.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    if transport == Transport::Https {
+    if transport == (Transport::Https { hsts: true }) {
         headers.insert(STRICT_TRANSPORT_SECURITY, HeaderValue::from_static(HSTS));
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn hsts_only_over_https_on_port_443() {
+        for (transport, want) in [
+            (Transport::Http, None),
+            (Transport::https_on(8443), None),
+            (Transport::https_on(443), Some(HSTS)),
+        ] {
+            let response = add(State(transport), Response::new(axum::body::Body::empty())).await;
+            let sent = response
+                .headers()
+                .get(STRICT_TRANSPORT_SECURITY)
+                .map(|v| v.to_str().unwrap_or_default());
+            assert_eq!(sent, want, "{transport:?}");
+        }
+    }
 }

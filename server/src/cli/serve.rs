@@ -94,7 +94,7 @@ impl Serve {
         state.first_admin_file = Some(data.data_dir.join(server::FIRST_ADMIN_FILE));
         state.trusted_proxies = Arc::new(TrustedProxies::new(trusted_proxies));
         if let (Some(cert), Some(key)) = (tls.tls_cert, tls.tls_key) {
-            let app = server::app_over(state, dist, Transport::Https);
+            let app = server::app_over(state, dist, Transport::https_on(addr.port()));
             return runtime()?.block_on(server::tls::serve(
                 app,
                 addr,
