@@ -111,6 +111,19 @@ impl Default for LoginLimiter {
     }
 }
 
+/// Whom an address stands for: an IPv4 address itself, but an IPv6
+/// address's /64 network, since one device has a whole /64 to itself and
+/// can take a fresh address for every few guesses.
+fn client_of(address: &str) -> String {
+    match address.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        _ => address.to_string(),
+    }
+}
+
 fn key(kind: &str, parts: &[&str]) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update(kind.as_bytes());
@@ -166,9 +179,10 @@ impl LoginLimiter {
         address: &str,
         now: DateTime<Utc>,
     ) -> Result<Attempt, Duration> {
+        let client = client_of(address);
         let attempt = Attempt {
-            pair: key("pair", &[&login.to_lowercase(), address]),
-            address: key("addr", &[address]),
+            pair: key("pair", &[&login.to_lowercase(), &client]),
+            address: key("addr", &[&client]),
         };
         let mut map = self.lock();
         let mut wait = Duration::zero();
@@ -381,6 +395,19 @@ mod tests {
         }
         assert!(l.begin("another", "6.6.6.6", t).is_err());
         assert!(l.begin("another", "7.7.7.7", t).is_ok());
+    }
+
+    #[test]
+    fn an_ipv6_device_cannot_dodge_the_limit_by_changing_address() {
+        let l = LoginLimiter::default();
+        let t = Utc::now();
+        for i in 0..MAX_FAILURES {
+            l.begin("admin", &format!("2001:db8:1:2::{i:x}"), t)
+                .expect("allowed");
+        }
+        assert!(l.begin("admin", "2001:db8:1:2:ffff::9", t).is_err());
+        // Another network is another client.
+        assert!(l.begin("admin", "2001:db8:1:3::1", t).is_ok());
     }
 
     #[test]
