@@ -113,6 +113,15 @@ fn settings_and_categories_round_trip_and_reach_devices() {
         (status, code(&body)),
         (400, "settings.deadline_out_of_range")
     );
+    // Records are kept at least a year (the regulation); 0 would let an
+    // admin delete a case the day it closes.
+    let mut forever = settings.clone();
+    forever["retention_years"] = json!(0);
+    let (status, body) = admin.put("/api/v1/admin/settings", &forever);
+    assert_eq!(
+        (status, code(&body)),
+        (400, "settings.retention_out_of_range")
+    );
     let mut typo = settings.clone();
     typo["satisfied_minimum"] = json!(3);
     let (status, body) = admin.put("/api/v1/admin/settings", &typo);

@@ -294,6 +294,20 @@ impl DeadlineSettings {
         }
     }
 
+    /// The most working days a solution rule counts (the default rule or a
+    /// severity's; 0 when all count hours). The special-case limit, which
+    /// counts from receipt with the extensions, must be at least this.
+    pub fn longest_solution_working_days(&self) -> u32 {
+        std::iter::once(&self.solution)
+            .chain(self.solution_by_severity.values())
+            .map(|rule| match rule {
+                DeadlineRule::WorkingDays(days) => *days,
+                DeadlineRule::Hours(_) => 0,
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
     /// The settings key of the first rule outside its bounds: a clock's
     /// code when its rule does not [`DeadlineRule::fits`] (a severity's
     /// solution rule counts as the solution clock's), else

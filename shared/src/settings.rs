@@ -26,14 +26,15 @@ pub struct Settings {
     pub satisfied_min: u8,
     /// The highest satisfaction score that reopens the case.
     pub reopen_max: u8,
-    /// Target follow-up rate, in percent.
+    /// Target follow-up rate, in percent (1–100).
     pub follow_up_target_percent: u32,
     /// Target valid-complaint rate per household per year, in basis points
-    /// (100 = 1%).
+    /// (100 = 1%; 1 to [`MAX_VALID_COMPLAINT_TARGET_BP`]).
     pub valid_complaint_target_bp: u32,
     /// Share of completed repair cases drawn for the quarterly spot-check, in percent.
     pub spot_check_percent: u32,
-    /// Minimum years a closed case is retained.
+    /// Minimum years a closed case is retained ([`MIN_RETENTION_YEARS`] to
+    /// [`MAX_RETENTION_YEARS`]).
     pub retention_years: u32,
     /// How large evidence may be.
     pub attachments: AttachmentLimits,
@@ -97,6 +98,15 @@ impl Default for Settings {
     }
 }
 
+/// The fewest years a closed case is kept: the regulations keep complaint
+/// records at least a year, so no setting lets them go sooner.
+pub const MIN_RETENTION_YEARS: u32 = 1;
+/// The most years an admin may set, a bound against a typo, not a rule.
+pub const MAX_RETENTION_YEARS: u32 = 100;
+/// The highest valid-complaint target, in basis points: one valid
+/// complaint per household a year.
+pub const MAX_VALID_COMPLAINT_TARGET_BP: u32 = 10_000;
+
 /// The time zones a company may choose: mainland China's, and those of
 /// Hong Kong, Macau and Taiwan, where groups also manage estates, and UTC.
 /// The tablet app carries only these zones' rules (the full table would
@@ -132,11 +142,28 @@ impl Settings {
         if self.compensation.regional_manager_max_fen > self.compensation.deputy_gm_max_fen {
             return Err(SettingsError::CompensationLimitsOrder);
         }
+        // The limits are in order here, so checking the lower covers both.
+        if self.compensation.regional_manager_max_fen < 0 {
+            return Err(SettingsError::CompensationNegative);
+        }
         if self.spot_check_percent == 0 || self.spot_check_percent > 100 {
             return Err(SettingsError::SpotCheckOutOfRange);
         }
+        if !(1..=100).contains(&self.follow_up_target_percent) {
+            return Err(SettingsError::FollowUpTargetOutOfRange);
+        }
+        if !(1..=MAX_VALID_COMPLAINT_TARGET_BP).contains(&self.valid_complaint_target_bp) {
+            return Err(SettingsError::ValidComplaintTargetOutOfRange);
+        }
+        if !(MIN_RETENTION_YEARS..=MAX_RETENTION_YEARS).contains(&self.retention_years) {
+            return Err(SettingsError::RetentionOutOfRange);
+        }
         if let Some(key) = self.deadlines.out_of_range() {
             return Err(SettingsError::DeadlineOutOfRange(key.into()));
+        }
+        if self.deadlines.special_case_working_days < self.deadlines.longest_solution_working_days()
+        {
+            return Err(SettingsError::SpecialCaseBelowSolution);
         }
         let a = &self.attachments;
         if a.max_blob_bytes == 0
@@ -174,6 +201,31 @@ pub enum SettingsError {
     /// The spot-check share must be 1–100%.
     #[error("the spot-check share must be between 1 and 100 percent")]
     SpotCheckOutOfRange,
+    /// A compensation limit is below zero.
+    #[error("compensation limits must not be negative")]
+    CompensationNegative,
+    /// The follow-up target must be 1–100%.
+    #[error("the follow-up target must be between 1 and 100 percent")]
+    FollowUpTargetOutOfRange,
+    /// The valid-complaint target must be 1 to
+    /// [`MAX_VALID_COMPLAINT_TARGET_BP`] basis points.
+    #[error(
+        "the valid-complaint target must be between 1 and {max} basis points",
+        max = MAX_VALID_COMPLAINT_TARGET_BP
+    )]
+    ValidComplaintTargetOutOfRange,
+    /// Closed cases are kept [`MIN_RETENTION_YEARS`] to
+    /// [`MAX_RETENTION_YEARS`] years.
+    #[error(
+        "closed cases are kept between {min} and {max} years",
+        min = MIN_RETENTION_YEARS,
+        max = MAX_RETENTION_YEARS
+    )]
+    RetentionOutOfRange,
+    /// The special-case limit is shorter than a solution rule, so no case
+    /// under that rule could be extended.
+    #[error("the special-case limit must be at least the working days of every solution rule")]
+    SpecialCaseBelowSolution,
     /// The evidence limits are zero, above the hard caps, or a case may
     /// hold less than one file.
     #[error(
@@ -190,7 +242,14 @@ impl SettingsError {
             SettingsError::SatisfactionOutOfRange => "settings.satisfaction_out_of_range",
             SettingsError::SatisfactionOverlap => "settings.satisfaction_overlap",
             SettingsError::CompensationLimitsOrder => "settings.compensation_limits_order",
+            SettingsError::CompensationNegative => "settings.compensation_negative",
             SettingsError::SpotCheckOutOfRange => "settings.spot_check_out_of_range",
+            SettingsError::FollowUpTargetOutOfRange => "settings.follow_up_target_out_of_range",
+            SettingsError::ValidComplaintTargetOutOfRange => {
+                "settings.valid_complaint_target_out_of_range"
+            }
+            SettingsError::RetentionOutOfRange => "settings.retention_out_of_range",
+            SettingsError::SpecialCaseBelowSolution => "settings.special_case_below_solution",
             SettingsError::AttachmentLimits => "settings.attachment_limits",
             SettingsError::DeadlineOutOfRange(_) => "settings.deadline_out_of_range",
         }
@@ -294,9 +353,114 @@ mod tests {
         );
         assert_eq!(deadline(|d| d.transfer = DeadlineRule::Hours(720)), Ok(()));
         assert_eq!(
-            deadline(|d| d.solution = DeadlineRule::WorkingDays(30)),
+            deadline(|d| {
+                d.solution = DeadlineRule::WorkingDays(30);
+                d.special_case_working_days = 30;
+            }),
             Ok(())
         );
+
+        // The bounds of the targets, the retention and the limits, each
+        // with its own code: `(edit, the code refused with or None)`.
+        let check = |edit: fn(&mut Settings)| {
+            let mut s = Settings::default();
+            edit(&mut s);
+            s.validate().map_err(|e| e.code())
+        };
+        type Edit = fn(&mut Settings);
+        let cases: [(Edit, Option<&str>); 21] = [
+            // Records are kept at least a year (the regulations).
+            (
+                |s| s.retention_years = 0,
+                Some("settings.retention_out_of_range"),
+            ),
+            (
+                |s| s.retention_years = 101,
+                Some("settings.retention_out_of_range"),
+            ),
+            (|s| s.retention_years = 100, None),
+            (
+                |s| s.follow_up_target_percent = 0,
+                Some("settings.follow_up_target_out_of_range"),
+            ),
+            (
+                |s| s.follow_up_target_percent = 101,
+                Some("settings.follow_up_target_out_of_range"),
+            ),
+            (|s| s.follow_up_target_percent = 1, None),
+            (
+                |s| s.valid_complaint_target_bp = 0,
+                Some("settings.valid_complaint_target_out_of_range"),
+            ),
+            // 10,000 basis points: one valid complaint a household a year.
+            (
+                |s| s.valid_complaint_target_bp = 10_001,
+                Some("settings.valid_complaint_target_out_of_range"),
+            ),
+            (|s| s.valid_complaint_target_bp = 10_000, None),
+            (
+                |s| s.compensation.regional_manager_max_fen = -1,
+                Some("settings.compensation_negative"),
+            ),
+            (
+                |s| {
+                    s.compensation.regional_manager_max_fen = -5;
+                    s.compensation.deputy_gm_max_fen = -1;
+                },
+                Some("settings.compensation_negative"),
+            ),
+            (
+                |s| {
+                    s.compensation.regional_manager_max_fen = 0;
+                    s.compensation.deputy_gm_max_fen = 0;
+                },
+                None,
+            ),
+            // The special-case limit counts from receipt, extensions
+            // included: below a solution rule it would refuse every
+            // extension of a case that rule already allows longer.
+            (
+                |s| s.deadlines.special_case_working_days = 2,
+                Some("settings.special_case_below_solution"),
+            ),
+            (|s| s.deadlines.special_case_working_days = 3, None),
+            (
+                |s| s.deadlines.solution = DeadlineRule::WorkingDays(8),
+                Some("settings.special_case_below_solution"),
+            ),
+            (
+                |s| {
+                    s.deadlines
+                        .solution_by_severity
+                        .insert(crate::case::Severity::Major, DeadlineRule::WorkingDays(10));
+                },
+                Some("settings.special_case_below_solution"),
+            ),
+            (
+                |s| {
+                    s.deadlines
+                        .solution_by_severity
+                        .insert(crate::case::Severity::Major, DeadlineRule::WorkingDays(10));
+                    s.deadlines.special_case_working_days = 10;
+                },
+                None,
+            ),
+            // A solution counted in hours leaves the whole limit to
+            // extensions.
+            (
+                |s| {
+                    s.deadlines.solution = DeadlineRule::Hours(72);
+                    s.deadlines.special_case_working_days = 1;
+                },
+                None,
+            ),
+            (|s| s.retention_years = 1, None),
+            (|s| s.follow_up_target_percent = 100, None),
+            (|s| s.valid_complaint_target_bp = 1, None),
+        ];
+        for (i, (edit, refused)) in cases.into_iter().enumerate() {
+            assert_eq!(check(edit), refused.map_or(Ok(()), Err), "case {i}");
+        }
     }
 
     #[test]

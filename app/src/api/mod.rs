@@ -244,9 +244,29 @@ pub fn code_message(code: &str, lang: Lang) -> Option<String> {
             "区域经理的审批上限不能高于分公司副总的审批上限",
             "The regional manager's limit cannot exceed the deputy GM's",
         ),
+        "settings.compensation_negative" => (
+            "补偿审批上限不能为负数",
+            "Compensation limits cannot be negative",
+        ),
         "settings.spot_check_out_of_range" => (
             "季度抽查比例须在 1%–100% 之间",
             "The quarterly spot-check share is between 1% and 100%",
+        ),
+        "settings.follow_up_target_out_of_range" => (
+            "回访率目标须在 1%–100% 之间",
+            "The follow-up rate target is between 1% and 100%",
+        ),
+        "settings.valid_complaint_target_out_of_range" => (
+            "有效投诉率目标须在 1–10000 基点之间（100 基点 = 1%）",
+            "The valid-complaint rate target is 1 to 10,000 basis points (100 = 1%)",
+        ),
+        "settings.retention_out_of_range" => (
+            "结案后的保存年限须在 1–100 年之间（投诉记录至少保存一年）",
+            "Closed cases are kept 1 to 100 years (complaint records at least one year)",
+        ),
+        "settings.special_case_below_solution" => (
+            "特殊投诉处理期限不能短于答复处理方案的工作日时限（含按严重程度设置的时限）",
+            "The special-case limit cannot be shorter than the working days of the solution deadline (per severity included)",
         ),
         "settings.deadline_out_of_range" => (
             "时限须为 1–720 小时或 1–30 个工作日，特殊投诉期限 1–30 个工作日，临期提醒最多 720 小时",

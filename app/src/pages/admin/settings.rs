@@ -413,7 +413,7 @@ impl NumberSetting {
 
 /// Where the server's refusals of the settings belong: beside the field
 /// (number settings by their key, the timezone) its code names.
-const SETTINGS_ROUTES: [Route; 6] = [
+const SETTINGS_ROUTES: [Route; 11] = [
     route("settings.attachment_limits", "max_blob_bytes"),
     route("settings.unknown_timezone", "timezone"),
     route("settings.satisfaction_out_of_range", "satisfied_min"),
@@ -422,7 +422,21 @@ const SETTINGS_ROUTES: [Route; 6] = [
         "settings.compensation_limits_order",
         "regional_manager_max_fen",
     ),
+    route("settings.compensation_negative", "regional_manager_max_fen"),
     route("settings.spot_check_out_of_range", "spot_check_percent"),
+    route(
+        "settings.follow_up_target_out_of_range",
+        "follow_up_target_percent",
+    ),
+    route(
+        "settings.valid_complaint_target_out_of_range",
+        "valid_complaint_target_bp",
+    ),
+    route("settings.retention_out_of_range", "retention_years"),
+    route(
+        "settings.special_case_below_solution",
+        "special_case_working_days",
+    ),
 ];
 
 /// What keeps the form from becoming `Settings`.
