@@ -5,9 +5,11 @@
 
 mod common;
 
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, TimeZone, Utc};
 use common::{Author, Client, Fixture, Server, push_body};
 use serde_json::{Value, json};
+use server::store::AuditEntry;
+use shared::calendar::Calendar;
 use shared::case::{AttachmentKind, CaseKind, ContactMethod, Severity, Validity};
 use shared::id::CaseId;
 use shared::op::{Action, Op};
@@ -359,6 +361,56 @@ fn calendar_is_previewed_before_it_is_applied() {
     let (_, again) = admin.post("/api/v1/admin/calendar/preview", &good);
     assert_eq!(again["replaces"], true);
     assert!(audit_actions(&admin).contains(&"calendar.put".to_string()));
+}
+
+/// `server calendar import` brings the stored cases up to the new
+/// calendar at once, as the admin API does, even while a server runs: a
+/// case whose clock needed a year not loaded gets its due time.
+#[test]
+fn a_calendar_imported_on_the_command_line_reaches_stored_cases() {
+    let fx = Fixture::new();
+    let data = fx.data.path().to_path_buf();
+    // The admin has loaded neither this year nor the next.
+    let year = common::local_date(Utc::now()).year();
+    let store = common::open_store(&data);
+    let loaded = store.config().expect("config").calendar;
+    let mut older = Calendar::new();
+    for y in loaded.years().filter(|y| *y < year) {
+        let schedule = loaded.schedule(y).cloned().expect("a loaded year");
+        older.insert(schedule).expect("a loaded year is valid");
+    }
+    let audit = AuditEntry::unattended("calendar.put", "test", Value::Null);
+    store
+        .put_calendar(&older, &audit)
+        .expect("put the calendar");
+    drop(store);
+    let w = World {
+        server: Server::start(&data),
+        fx,
+    };
+    let (staff, mut author) = login(&w, "staff_a");
+    let (quality, _) = login(&w, "quality");
+    let reg = author.register(&w.fx.pa, "年底的噪音投诉");
+    let case = reg.case_id;
+    let (status, _) = staff.post("/api/v1/sync/push", &push_body(author.device, &[reg]));
+    assert_eq!(status, 200);
+    assert_eq!(
+        stored_due(&quality, case, "solution"),
+        None,
+        "no calendar yet"
+    );
+
+    let file = data.join("years.json");
+    let years = json!([schedule(year, &[], &[]), schedule(year + 1, &[], &[])]);
+    std::fs::write(&file, years.to_string()).expect("write the schedules");
+    common::cli(
+        &data,
+        &["calendar", "import", file.to_str().expect("utf-8")],
+    );
+    assert!(
+        stored_due(&quality, case, "solution").is_some(),
+        "the import folded the case again"
+    );
 }
 
 #[test]

@@ -1,5 +1,7 @@
 //! `server calendar import | show`: the holiday calendar (rest days and
-//! make-up workdays per year) that working-day deadlines count with.
+//! make-up workdays per year) that working-day deadlines count with. An
+//! import folds the stored cases again (`refold::catch_up`), so those whose
+//! clocks needed the new years get their deadlines at once.
 
 use super::{Data, cli_audit};
 use clap::Subcommand;
@@ -46,7 +48,17 @@ impl CalendarCommand {
                 );
                 store
                     .put_calendar(&calendar, &audit)
-                    .map_err(|e| e.to_string())
+                    .map_err(|e| e.to_string())?;
+                // The cases whose clocks needed these years are folded now,
+                // as the admin API does: a running server does not hear of
+                // a change made here, and the untouched case is the overdue
+                // one.
+                let batches =
+                    server::refold::catch_up(store.as_ref()).map_err(|e| e.to_string())?;
+                if batches > 0 {
+                    println!("folded the stored cases again with the new calendar");
+                }
+                Ok(())
             }
             CalendarCommand::Show { data } => {
                 let store = data.open()?;
