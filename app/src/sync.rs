@@ -286,15 +286,20 @@ async fn push_all(ctx: AppCtx, token: &str) -> Result<bool, ApiError> {
         let taken = ctx.device.try_update(|d| {
             d.as_mut().map(|d| {
                 let refused = d.take_refusals(&answer.quarantined, &request.ops);
+                // 0: the first answer this device ever had, not a restore.
+                let restored = d.epoch != 0 && d.epoch != answer.epoch;
                 let changed = d.take_answer(answer.acked_seq, answer.expected_seq, answer.epoch);
-                (changed, refused, d.clone())
+                (changed, refused, restored, d.clone())
             })
         });
-        let Some(Some((changed, refused, snapshot))) = taken else {
+        let Some(Some((changed, refused, restored, snapshot))) = taken else {
             return Ok(clock_ahead);
         };
         if changed || refused {
             db::save_state(&snapshot).await?;
+        }
+        if restored {
+            crate::evidence::upload::offer_again(ctx).await?;
         }
         if refused {
             ctx.refold(request.ops.iter().map(|op| op.case_id));

@@ -629,3 +629,60 @@ async fn a_quarantined_action_shows_as_not_taken_until_an_admin_reapplies_it() {
     assert!(browser.find_all("refused-op").await.is_empty());
     browser.close().await;
 }
+
+/// A server restored from a backup taken before a photo was uploaded, on
+/// a new disk, gets the photo's bytes again from the tablet that took it:
+/// the tablet had forgotten the upload once done, and now offers its files
+/// again, the server taking those it lacks.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_server_restored_from_a_backup_gets_the_photos_it_lost_again() {
+    let mut server = Server::start();
+    server.seed();
+    let files = tempfile::tempdir().expect("a directory for the pictures");
+    let [smooth, _] = pictures(files.path());
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("staff1").await;
+    browser.wait_synced().await;
+    let backup = tempfile::tempdir().expect("a backup dir");
+    let file = backup.path().join("backup.db");
+    let file = file.to_str().expect("a UTF-8 path");
+    server.cli(&["backup", file]);
+
+    browser.fill_complaint("周十", "电梯按钮失灵").await;
+    let input = browser.wait_for_test_id("evidence-photos").await;
+    input
+        .send_keys(&smooth)
+        .await
+        .expect("hand a picture to the file input");
+    browser.wait_count("staged-evidence", 1).await;
+    browser.click("save-case").await;
+    browser.wait_attr("saved-evidence", "data-count", "1").await;
+    browser.sync_now().await;
+    browser.wait_attr("sync-uploads", "data-waiting", "0").await;
+    let held = held_blobs(&browser).await;
+    assert_eq!(held.len(), 2, "the photo and its thumbnail: {held:?}");
+    let manager = server.token("manager1");
+    for hash in &held {
+        assert!(download(&server, &manager, hash).is_ok(), "{hash} uploaded");
+    }
+
+    // The disk is lost with the bytes; the backup is restored.
+    server.kill();
+    std::fs::remove_dir_all(server.data_dir().join("blobs")).expect("lose the blobs");
+    server.cli(&["restore", file]);
+    server.restart();
+    let manager = server.token("manager1");
+    browser.sync_now().await;
+    let deadline = std::time::Instant::now() + e2e::TIMEOUT;
+    for hash in &held {
+        while download(&server, &manager, hash).is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{hash} is uploaded again"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+    }
+    browser.close().await;
+}

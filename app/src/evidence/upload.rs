@@ -69,6 +69,45 @@ pub async fn upload_waiting(ctx: AppCtx, token: &str) -> Result<(), ApiError> {
     result
 }
 
+/// After the server was restored from a backup (a new epoch): offers
+/// again every file this device's ops name and it still holds. The
+/// restored server may lack bytes that were uploaded after the backup was
+/// taken, whether their ops are in the backup or pushed again now, and the
+/// device forgot their uploads once they were done. `HEAD` tells, file by
+/// file, which the server still has: those finish at once.
+pub async fn offer_again(ctx: AppCtx) -> Result<(), DbError> {
+    let Some(device) = ctx.device.with_untracked(|d| d.as_ref().map(|d| d.device)) else {
+        return Ok(());
+    };
+    let named: Vec<(BlobHash, shared::id::CaseId, u64)> = ctx.ops.with_value(|log| {
+        log.cases()
+            .flat_map(|(_, ops)| ops)
+            .filter(|op| op.device == device)
+            .flat_map(|op| op.blob_hashes().map(move |h| (h, op.case_id, op.seq)))
+            .collect()
+    });
+    for (hash, case_id, seq) in named {
+        if ctx.uploads.with_untracked(|u| u.contains_key(&hash)) {
+            continue;
+        }
+        let Some(bytes) = db::blob(hash).await? else {
+            continue;
+        };
+        let pending = PendingUpload {
+            hash,
+            size: bytes.size() as u64,
+            case_id,
+            seq,
+            set_aside: false,
+        };
+        db::save_upload(&pending).await?;
+        ctx.uploads.update(|u| {
+            u.insert(hash, pending);
+        });
+    }
+    Ok(())
+}
+
 /// Whether `pending` is still the upload entry of its bytes. Entries are
 /// keyed by the bytes' hash: an op attaching the same bytes since this
 /// round began replaced it, and only that newer entry may be changed.
