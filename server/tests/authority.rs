@@ -1148,6 +1148,11 @@ fn a_restore_keeps_the_logouts_and_deactivations_made_after_the_backup() {
     );
 
     assert_eq!(staff.post("/api/v1/auth/logout", &json!({})).0, 204);
+    let (status, body) = admin.post(
+        "/api/v1/auth/password",
+        &json!({ "current": PASSWORD, "new": "a-new-admin-pass" }),
+    );
+    assert_eq!(status, 204, "{body}");
     let manager_id = common::user_id(&manager_login);
     let (status, body) = admin.put(
         &format!("/api/v1/admin/users/{manager_id}/active"),
@@ -1175,6 +1180,10 @@ fn a_restore_keeps_the_logouts_and_deactivations_made_after_the_backup() {
         "a disabled user logs in: {status} {body}"
     );
     assert_eq!(at(&admin).get("/api/v1/me").0, 200, "the rest go on");
+    let (status, _) = login_status(&server.base, "admin", PASSWORD);
+    assert_eq!(status, 401, "the password replaced after the backup");
+    let (status, body) = login_status(&server.base, "admin", "a-new-admin-pass");
+    assert_eq!(status, 200, "{body}");
 }
 
 /// The role is checked before the body: a malformed body to an admin

@@ -10,7 +10,8 @@
 //! server sequence and the epoch only ever grow, and devices (with their
 //! secrets and revocations) that the replaced database knew are kept, so a
 //! tablet logs in as itself and no registration number is made twice.
-//! Sessions ended and users disabled since the backup stay so.
+//! Sessions ended, users disabled and passwords changed since the backup
+//! stay so.
 //!
 //! The replaced database is kept next to it, renamed, never deleted.
 
@@ -104,6 +105,17 @@ pub fn restore(db: &Path, backup: &Path, now: DateTime<Utc>) -> StoreResult<Rest
         tx.execute(
             "UPDATE users SET active = 0
              WHERE active = 1 AND id IN (SELECT id FROM current.users WHERE active = 0)",
+            [],
+        )?;
+        // And a password changed or reset since: a leaked password the
+        // user replaced must not work again.
+        tx.execute(
+            "UPDATE users SET
+                 password_hash = (SELECT c.password_hash FROM current.users c WHERE c.id = users.id),
+                 must_change_password =
+                     (SELECT c.must_change_password FROM current.users c WHERE c.id = users.id)
+             WHERE id IN (SELECT c.id FROM current.users c
+                          WHERE c.password_hash <> users.password_hash)",
             [],
         )?;
         tx.execute(
