@@ -365,18 +365,7 @@ fn https_with_a_local_ca_and_a_port_that_only_redirects() {
         }
     }
 
-    let server = Running::start(
-        data.path(),
-        &[
-            "--tls-cert",
-            path_str(&tls.join("server.crt")),
-            "--tls-key",
-            path_str(&tls.join("server.key")),
-            "--http-redirect-addr",
-            "127.0.0.1:0",
-        ],
-        2,
-    );
+    let server = Running::over_tls(data.path(), &tls, &[]);
     let https = server.addr("listening on https://");
     let http = server.addr("redirecting http://");
 
@@ -498,20 +487,7 @@ fn a_connection_that_never_finishes_its_request_is_closed() {
             path_str(&tls),
         ],
     );
-    let secure = Running::start(
-        data.path(),
-        &[
-            "--tls-cert",
-            path_str(&tls.join("server.crt")),
-            "--tls-key",
-            path_str(&tls.join("server.key")),
-            "--http-redirect-addr",
-            "127.0.0.1:0",
-            "--request-head-timeout-secs",
-            "1",
-        ],
-        2,
-    );
+    let secure = Running::over_tls(data.path(), &tls, &["--request-head-timeout-secs", "1"]);
     let plain = Running::fresh(&["--request-head-timeout-secs", "1"]);
     let head = "GET /healthz HTTP/1.1\r\nHost: localhost\r\n";
     for (addr, sent) in [
@@ -595,6 +571,22 @@ impl Running {
             lines: printed,
             _data: None,
         }
+    }
+
+    /// Starts `server serve` over HTTPS with the certificate `tls init`
+    /// made in `tls`, a port that only redirects, and `flags`.
+    fn over_tls(data: &Path, tls: &Path, flags: &[&str]) -> Running {
+        let (cert, key) = (tls.join("server.crt"), tls.join("server.key"));
+        let mut all = vec![
+            "--tls-cert",
+            path_str(&cert),
+            "--tls-key",
+            path_str(&key),
+            "--http-redirect-addr",
+            "127.0.0.1:0",
+        ];
+        all.extend_from_slice(flags);
+        Running::start(data, &all, 2)
     }
 
     /// The address on the printed line that starts with `prefix`.

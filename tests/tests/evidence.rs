@@ -100,6 +100,20 @@ fn download(server: &Server, token: &str, hash: &str) -> Result<Vec<u8>, u16> {
     }
 }
 
+/// Registers a complaint of `name` about `content` with the photo in
+/// the file `picture`, and waits until it is saved with it.
+async fn register_with_a_photo(browser: &Browser, name: &str, content: &str, picture: &str) {
+    browser.fill_complaint(name, content).await;
+    let input = browser.wait_for_test_id("evidence-photos").await;
+    input
+        .send_keys(picture)
+        .await
+        .expect("hand a picture to the file input");
+    browser.wait_count("staged-evidence", 1).await;
+    browser.click("save-case").await;
+    browser.wait_attr("saved-evidence", "data-count", "1").await;
+}
+
 /// Waits until `n` images of the printed record (signatures and photos)
 /// have loaded.
 async fn wait_images_loaded(browser: &Browser, n: u64) {
@@ -464,15 +478,7 @@ async fn quarantined_photo() -> Quarantined {
     browser.login("staff1").await;
 
     server.kill();
-    browser.fill_complaint("吴九", "楼道墙面渗水").await;
-    let input = browser.wait_for_test_id("evidence-photos").await;
-    input
-        .send_keys(&noisy)
-        .await
-        .expect("hand a picture to the file input");
-    browser.wait_count("staged-evidence", 1).await;
-    browser.click("save-case").await;
-    browser.wait_attr("saved-evidence", "data-count", "1").await;
+    register_with_a_photo(&browser, "吴九", "楼道墙面渗水", &noisy).await;
     browser.wait_attr("sync-uploads", "data-waiting", "2").await;
     let held = held_blobs(&browser).await;
     assert_eq!(held.len(), 2, "the photo and its thumbnail: {held:?}");
@@ -649,15 +655,7 @@ async fn a_server_restored_from_a_backup_gets_the_photos_it_lost_again() {
     let file = file.to_str().expect("a UTF-8 path");
     server.cli(&["backup", file]);
 
-    browser.fill_complaint("周十", "电梯按钮失灵").await;
-    let input = browser.wait_for_test_id("evidence-photos").await;
-    input
-        .send_keys(&smooth)
-        .await
-        .expect("hand a picture to the file input");
-    browser.wait_count("staged-evidence", 1).await;
-    browser.click("save-case").await;
-    browser.wait_attr("saved-evidence", "data-count", "1").await;
+    register_with_a_photo(&browser, "周十", "电梯按钮失灵", &smooth).await;
     browser.sync_now().await;
     browser.wait_attr("sync-uploads", "data-waiting", "0").await;
     let held = held_blobs(&browser).await;
