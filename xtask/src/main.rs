@@ -2,11 +2,12 @@
 //! commands.
 //!
 //! - `cargo xtask run` installs what the build needs, builds the app bundle
-//!   into `dist/` and the server, then replaces itself with
-//!   `server serve` on 127.0.0.1:8080.
+//!   into `dist/` and the server (at once: `alongside.rs`), then replaces
+//!   itself with `server serve` on 127.0.0.1:8080.
 //! - `cargo xtask test` installs the same plus Chromium, chromedriver and
 //!   PostgreSQL, then runs every check CI runs: fmt, clippy (native and
-//!   wasm, which also checks `shared` for wasm), the bundle, and `cargo test` (which
+//!   wasm, which also checks `shared` for wasm), the bundle (beside the
+//!   native clippy and build), and `cargo test` (which
 //!   includes the browser tests in `tests/`) with a throwaway PostgreSQL
 //!   cluster for the tests of that backend.
 //! - `cargo xtask dist` only builds the bundle.
@@ -26,6 +27,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
+mod alongside;
 mod bench;
 mod bundle;
 mod dist;
@@ -40,7 +42,7 @@ mod tools;
 use bench::bench;
 use dist::build_dist;
 use process::{cmd, exec, secs, show, step};
-use tools::{install_build_tools, install_chromium};
+use tools::{BuildTools, install_build_tools, install_chromium};
 
 const USAGE: &str = "\
 usage: cargo xtask <task>
@@ -51,6 +53,8 @@ tasks:
   test                install what is missing (including Chromium), then run
                       fmt, clippy, the wasm builds and all tests
   dist                build the app bundle into dist/ only
+  wasm [--clippy]     what `run` and `test` build beside the server: the
+                      bundle, after clippy on the app for wasm if asked
   bench               run the benchmarks (release) and rewrite BENCHMARKS.md
   postgres            start a throwaway PostgreSQL cluster for running the
                       PostgreSQL tests by hand; Enter stops it
@@ -75,6 +79,7 @@ fn main() -> ExitCode {
             let tools = install_build_tools(&ctx)?;
             build_dist(&ctx, &tools)
         }),
+        Some("wasm") => Ctx::new().and_then(|ctx| wasm_task(&ctx, &args[1..])),
         Some("bench") => Ctx::new().and_then(|ctx| bench(&ctx, &args[1..])),
         Some("postgres") => postgres::serve_for_tests(),
         Some("help" | "-h" | "--help") => {
@@ -145,9 +150,10 @@ fn run(ctx: &Ctx, args: &[String]) -> Result<()> {
         [flag, addr] if flag == "--addr" => addr.clone(),
         _ => return Err(format!("unexpected arguments {args:?}\n\n{USAGE}")),
     };
-    let tools = install_build_tools(ctx)?;
-    build_dist(ctx, &tools)?;
+    install_build_tools(ctx)?;
+    let wasm = alongside::start(ctx, &[])?;
     build_server(ctx)?;
+    wasm.finish()?;
 
     let server = ctx.target_dir.join("debug").join("server");
     // Creates the first admin on a new data directory and prints its login;
@@ -185,15 +191,12 @@ fn run(ctx: &Ctx, args: &[String]) -> Result<()> {
 fn test(ctx: &Ctx) -> Result<()> {
     let mut steps = Steps::default();
     let result = test_steps(ctx, &mut steps);
-    println!("\nxtask: step times");
-    for (name, took) in &steps.times {
-        println!("{took:>8}  {name}");
-    }
+    steps.print();
     result
 }
 
 fn test_steps(ctx: &Ctx, steps: &mut Steps) -> Result<()> {
-    let tools = steps.time("install build tools", || install_build_tools(ctx))?;
+    steps.time("install build tools", || install_build_tools(ctx))?;
     steps.time("install chromium", install_chromium)?;
     let postgres = steps.time("install postgresql", postgres::install_postgres)?;
     steps.time("fmt", || {
@@ -202,6 +205,9 @@ fn test_steps(ctx: &Ctx, steps: &mut Steps) -> Result<()> {
     })?;
     // `--workspace` selects every member and ignores `default-members`, so
     // the app is excluded by name here and checked for wasm below.
+    // The wasm side (the app's clippy, then the bundle) runs in a second
+    // xtask beside the native clippy and build (`alongside.rs`).
+    let wasm = alongside::start(ctx, &["--clippy"])?;
     steps.time("clippy (native)", || {
         step("clippy, native crates");
         cmd(ctx.cargo().args([
@@ -215,32 +221,6 @@ fn test_steps(ctx: &Ctx, steps: &mut Steps) -> Result<()> {
             "warnings",
         ]))
     })?;
-    steps.time("clippy (app, wasm)", || {
-        // Each bundle's features: code only one of them compiles is
-        // checked too.
-        for bundle in &bundle::BUNDLES {
-            step(&format!(
-                "clippy, the app for wasm (features \"{}\")",
-                bundle.features
-            ));
-            cmd(ctx.cargo().args([
-                "clippy",
-                "-p",
-                "app",
-                "--target",
-                WASM_TARGET,
-                "--features",
-                bundle.features,
-                "--",
-                "-D",
-                "warnings",
-            ]))?;
-        }
-        Ok(())
-    })?;
-    // `shared` must stay free of IO and native-only crates: the app's
-    // clippy above compiles it for wasm, so that is checked already.
-    steps.time("bundle", || build_dist(ctx, &tools))?;
     // Every later cargo command selects the same packages as this one, so
     // cargo resolves the same features and reuses what this compiled: a
     // `cargo build -p server` or `cargo test -p server` resolves features
@@ -250,6 +230,7 @@ fn test_steps(ctx: &Ctx, steps: &mut Steps) -> Result<()> {
         step("build every test and the server");
         cmd(ctx.cargo().args(TEST_SELECTION).arg("--no-run"))
     })?;
+    steps.time("app for wasm (waited for)", || wasm.finish())?;
     let cluster = steps.time("start postgresql", || {
         postgres::Cluster::start(&postgres, &postgres::cluster_dir())
     })?;
@@ -315,6 +296,56 @@ fn server_test_names(root: &Path) -> Result<Vec<String>> {
 
 /// How long each step of `test` took, printed at the end whether or not a
 /// step failed.
+/// `cargo xtask wasm [--clippy]`, which `run` and `test` start beside the
+/// native build (`alongside.rs`): with `--clippy`, clippy on the app for
+/// wasm first, then the bundle.
+fn wasm_task(ctx: &Ctx, args: &[String]) -> Result<()> {
+    let clippy = match args {
+        [] => false,
+        [flag] if flag == "--clippy" => true,
+        _ => return Err(format!("unexpected arguments {args:?}\n\n{USAGE}")),
+    };
+    let tools = install_build_tools(ctx)?;
+    let mut steps = Steps::default();
+    let result = wasm_steps(ctx, &tools, clippy, &mut steps);
+    steps.print();
+    result
+}
+
+fn wasm_steps(ctx: &Ctx, tools: &BuildTools, clippy: bool, steps: &mut Steps) -> Result<()> {
+    if clippy {
+        steps.time("clippy (app, wasm)", || {
+            // Each bundle's features: code only one of them compiles is
+            // checked too. The bundle's profile, so that the build scripts
+            // and proc macros compiled here serve the bundle's build too.
+            // `shared` must stay free of IO and native-only crates: this
+            // compiles it for wasm, so that is checked as well.
+            for bundle in &bundle::BUNDLES {
+                step(&format!(
+                    "clippy, the app for wasm (features \"{}\")",
+                    bundle.features
+                ));
+                cmd(ctx.cargo().args([
+                    "clippy",
+                    "--profile",
+                    "wasm-release",
+                    "-p",
+                    "app",
+                    "--target",
+                    WASM_TARGET,
+                    "--features",
+                    bundle.features,
+                    "--",
+                    "-D",
+                    "warnings",
+                ]))?;
+            }
+            Ok(())
+        })?;
+    }
+    steps.time("bundle", || build_dist(ctx, tools))
+}
+
 #[derive(Default)]
 struct Steps {
     times: Vec<(&'static str, String)>,
@@ -326,6 +357,13 @@ impl Steps {
         let result = f();
         self.times.push((name, secs(started)));
         result
+    }
+
+    fn print(&self) {
+        println!("\nxtask: step times");
+        for (name, took) in &self.times {
+            println!("{took:>8}  {name}");
+        }
     }
 }
 
