@@ -51,7 +51,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         households: 5000,
         buildings: Vec::new(),
     };
-    store.put_property(&property, &bench::audit("property.put"))?;
+    store.put_property(&property, None, &bench::audit("property.put"))?;
     let hash = server::auth::hash_password(bench::PASSWORD).map_err(|e| format!("{e:?}"))?;
     let mut users = Vec::new();
     for (login, role) in [("staff", Role::Staff), ("quality", Role::Quality)] {

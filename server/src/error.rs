@@ -105,6 +105,20 @@ impl From<StoreError> for ApiError {
                 format!("not found: {what}"),
             ),
             StoreError::Internal(detail) => ApiError::internal(detail),
+            StoreError::Changed(what) => ApiError::new(
+                StatusCode::PRECONDITION_FAILED,
+                "admin.changed_meanwhile",
+                format!(
+                    "the {what} changed since you read them (another administrator saved first); read them again and redo the change"
+                ),
+            ),
+            StoreError::InUse(what) => ApiError::new(
+                StatusCode::CONFLICT,
+                "admin.place_in_use",
+                format!(
+                    "{what}: a building or unit with cases cannot be removed (rename it instead)"
+                ),
+            ),
         }
     }
 }

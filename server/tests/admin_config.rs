@@ -286,6 +286,195 @@ fn a_renamed_building_finds_its_cases_by_the_new_name() {
     assert_eq!((found("9栋"), found("9号楼")), (0, 1));
 }
 
+/// The `ETag` a read of `path` answers with, and what it read.
+fn tagged(admin: &Client, path: &str) -> (String, Value) {
+    let (status, mut headers, body) = admin.get_with_headers(path, &["etag"]);
+    assert_eq!(status, 200, "{body}");
+    (headers.remove(0).expect("an ETag"), body)
+}
+
+#[test]
+fn a_save_from_an_older_copy_is_refused_instead_of_undoing_another_admins_change() {
+    let w = world();
+    let (one, _) = login(&w, "admin");
+    let (other, _) = login(&w, "admin");
+    let property_of = |list: &Value| -> shared::property::Property {
+        let found = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["id"] == json!(w.fx.pa.id))
+            .expect("PA in the list");
+        serde_json::from_value(found.clone()).unwrap()
+    };
+    let with_building = |mut p: shared::property::Property, name: &str| {
+        p.buildings.push(shared::property::Building {
+            id: shared::id::BuildingId(uuid::Uuid::now_v7()),
+            name: name.into(),
+            units: Vec::new(),
+        });
+        serde_json::to_value(p).unwrap()
+    };
+    let names = || -> Vec<String> {
+        let (_, list) = tagged(&one, "/api/v1/admin/properties");
+        property_of(&list)
+            .buildings
+            .into_iter()
+            .map(|b| b.name)
+            .collect()
+    };
+
+    // Both read the properties; the other adds a building first.
+    let (tag, list) = tagged(&one, "/api/v1/admin/properties");
+    let (other_tag, other_list) = tagged(&other, "/api/v1/admin/properties");
+    assert_eq!(tag, other_tag);
+    let path = "/api/v1/admin/properties";
+    let (status, _, body) = other.send_if_match(
+        "POST",
+        path,
+        &with_building(property_of(&other_list), "8栋"),
+        &other_tag,
+    );
+    assert_eq!(status, 204, "{body}");
+    // The first one's copy lacks it: saved, it would remove it.
+    let (status, _, body) = one.send_if_match(
+        "POST",
+        path,
+        &with_building(property_of(&list), "9栋"),
+        &tag,
+    );
+    assert_eq!(
+        (status, code(&body)),
+        (412, "admin.changed_meanwhile"),
+        "{body}"
+    );
+    assert!(names().contains(&"8栋".to_string()));
+    assert!(!names().contains(&"9栋".to_string()));
+    // Read again, the change goes in beside the other's.
+    let (tag, list) = tagged(&one, "/api/v1/admin/properties");
+    let (status, _, body) = one.send_if_match(
+        "POST",
+        path,
+        &with_building(property_of(&list), "9栋"),
+        &tag,
+    );
+    assert_eq!(status, 204, "{body}");
+    assert!(names().contains(&"8栋".to_string()) && names().contains(&"9栋".to_string()));
+
+    // The settings and the categories, whose saves answer the new tag.
+    for (path, edit) in [
+        (
+            "/api/v1/admin/settings",
+            (|v: &mut Value| v["reopen_max"] = json!(2)) as fn(&mut Value),
+        ),
+        ("/api/v1/admin/categories", |v: &mut Value| {
+            v[0]["name_en"] = json!("Renamed")
+        }),
+    ] {
+        let (tag, mut read) = tagged(&one, path);
+        let (_, stale) = tagged(&other, path);
+        edit(&mut read);
+        let (status, new_tag, body) = one.send_if_match("PUT", path, &read, &tag);
+        assert_eq!(status, 200, "{path}: {body}");
+        let new_tag = new_tag.expect("the saved revision");
+        assert_ne!(new_tag, tag);
+        let (status, _, body) = other.send_if_match("PUT", path, &stale, &tag);
+        assert_eq!(
+            (status, code(&body)),
+            (412, "admin.changed_meanwhile"),
+            "{path}: {body}"
+        );
+        assert_eq!(
+            tagged(&one, path),
+            (new_tag.clone(), read.clone()),
+            "{path}"
+        );
+        // The tag a save answered is the one to save with next.
+        let (status, _, body) = one.send_if_match("PUT", path, &read, &new_tag);
+        assert_eq!(status, 200, "{path}: {body}");
+        // A tag that is not one is refused; none at all replaces (scripts).
+        let (status, _, body) = one.send_if_match("PUT", path, &read, "12");
+        assert_eq!(
+            (status, code(&body)),
+            (400, "request.bad_if_match"),
+            "{path}: {body}"
+        );
+        let (status, body) = one.put(path, &read);
+        assert_eq!(status, 200, "{path}: {body}");
+    }
+}
+
+#[test]
+fn a_building_or_unit_with_cases_cannot_be_removed_but_can_be_renamed() {
+    let w = world();
+    let (admin, _) = login(&w, "admin");
+    let (staff, mut author) = login(&w, "staff_a");
+    let mut property = w.fx.pa.clone();
+    let building = shared::id::BuildingId(uuid::Uuid::now_v7());
+    let unit = |name: &str| shared::property::Unit {
+        id: shared::id::UnitId(uuid::Uuid::now_v7()),
+        name: name.into(),
+    };
+    let (used, spare) = (unit("101"), unit("102"));
+    property.buildings.push(shared::property::Building {
+        id: building,
+        name: "9栋".into(),
+        units: vec![used.clone(), spare.clone()],
+    });
+    let put = |p: &shared::property::Property| {
+        admin.post(
+            "/api/v1/admin/properties",
+            &serde_json::to_value(p).unwrap(),
+        )
+    };
+    assert_eq!(put(&property).0, 204);
+    let reg = author.register_at(&property, CaseKind::Repair, Utc::now(), |r| {
+        r.location = shared::property::Location::Unit {
+            building,
+            unit: used.id,
+        };
+    });
+    let (status, _) = staff.post("/api/v1/sync/push", &push_body(author.device, &[reg]));
+    assert_eq!(status, 200);
+
+    let mut without = property.clone();
+    without
+        .buildings
+        .last_mut()
+        .unwrap()
+        .units
+        .retain(|u| u.id != used.id);
+    let (status, body) = put(&without);
+    assert_eq!((status, code(&body)), (409, "admin.place_in_use"), "{body}");
+    let mut without = property.clone();
+    without.buildings.pop();
+    let (status, body) = put(&without);
+    assert_eq!((status, code(&body)), (409, "admin.place_in_use"), "{body}");
+    // A unit moved to another building loses its place too.
+    let mut moved = property.clone();
+    moved
+        .buildings
+        .last_mut()
+        .unwrap()
+        .units
+        .retain(|u| u.id != used.id);
+    moved.buildings[0].units.push(used.clone());
+    let (status, body) = put(&moved);
+    assert_eq!((status, code(&body)), (409, "admin.place_in_use"), "{body}");
+
+    // A unit without cases goes; a used one is renamed.
+    let mut changed = property.clone();
+    let last = changed.buildings.last_mut().unwrap();
+    last.units.retain(|u| u.id != spare.id);
+    last.units[0].name = "101室".into();
+    last.name = "9号楼".into();
+    let (status, body) = put(&changed);
+    assert_eq!(status, 204, "{body}");
+    let (_, list) = admin.get("/api/v1/admin/properties");
+    let stored: Vec<shared::property::Property> = serde_json::from_value(list).unwrap();
+    assert_eq!(stored.iter().find(|p| p.id == property.id), Some(&changed));
+}
+
 fn schedule(year: i32, rest: &[&str], work: &[&str]) -> Value {
     json!({"year": year, "rest_days": rest, "workdays": work, "source": "国办发明电〔2026〕1号"})
 }
@@ -381,7 +570,7 @@ fn a_calendar_imported_on_the_command_line_reaches_stored_cases() {
     }
     let audit = AuditEntry::unattended("calendar.put", "test", Value::Null);
     store
-        .put_calendar(&older, &audit)
+        .put_calendar(&older, None, &audit)
         .expect("put the calendar");
     drop(store);
     let w = World {

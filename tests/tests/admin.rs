@@ -375,3 +375,91 @@ async fn a_deadline_out_of_range_is_refused_beside_its_field() {
     let (_, settings) = server.get_json(&token, "/api/v1/admin/settings");
     assert_eq!(settings["deadlines"]["transfer"], json!({"hours": 2}));
 }
+
+/// Two administrators, or one in two tabs: a save made from what was read
+/// before another admin's save is refused in words that say so, and
+/// undoes nothing. The building form reads the list again and keeps what
+/// was typed, so sending it again adds the building beside the other
+/// admin's. Settings saved twice in a row from one form go through: each
+/// save answers the revision the next one is made at.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_save_made_after_another_admins_change_is_refused_and_undoes_nothing() {
+    let server = Server::start();
+    server.seed();
+    let token = server.token("admin1");
+    let admin = Browser::start().await;
+    admin.open(&server.url("/")).await;
+    admin.login("admin1").await;
+
+    admin.open_settings().await;
+    let (_, mut settings) = server.get_json(&token, "/api/v1/admin/settings");
+    settings["deadlines"]["transfer"] = json!({"hours": 3});
+    let path = "/api/v1/admin/settings";
+    assert_eq!(put_as_admin(&server, &token, path, &settings), 200);
+    admin.fill("setting-transfer", "2").await;
+    admin.click("settings-save").await;
+    admin.wait_text("admin-error", "另一位管理员已保存").await;
+    let transfer = || server.get_json(&token, path).1["deadlines"]["transfer"].clone();
+    assert_eq!(transfer(), json!({"hours": 3}));
+    // Read again, and saved twice.
+    admin.open(&server.url("/")).await;
+    admin.open_settings().await;
+    wait_value(&admin, "setting-transfer", "3").await;
+    for hours in ["2", "4"] {
+        admin.fill("setting-transfer", hours).await;
+        admin.click("settings-save").await;
+        admin.wait_text("settings-status", "设置已保存").await;
+        assert_eq!(admin.text("admin-error").await, "");
+        assert_eq!(transfer(), json!({"hours": hours.parse::<u32>().unwrap()}));
+    }
+
+    admin.click("admin-tab-properties").await;
+    admin.wait_count("property-row", 2).await;
+    let (_, list) = server.get_json(&token, "/api/v1/admin/properties");
+    let mut property = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["code"] == "HY")
+        .expect("the seed's property 和园")
+        .clone();
+    property["buildings"].as_array_mut().unwrap().push(json!({
+        "id": "0192a1b2-0000-7000-8000-000000000008", "name": "8栋", "units": []
+    }));
+    let (status, body) = server.post_json(Some(&token), "/api/v1/admin/properties", &property);
+    assert_eq!(status, 204, "{body}");
+    admin
+        .choose("new-building-property", property["id"].as_str().unwrap())
+        .await;
+    admin.fill("new-building-name", "9栋").await;
+    admin.click("new-building-submit").await;
+    admin.wait_text("admin-error", "另一位管理员已保存").await;
+    let row = "[data-testid=property-row][data-code=HY]";
+    let row_text = async || wait_css(&admin, row).await.text().await.unwrap_or_default();
+    let deadline = Instant::now() + e2e::TIMEOUT;
+    while !row_text().await.contains("8栋") {
+        assert!(Instant::now() < deadline, "the list was not read again");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(!row_text().await.contains("9栋"));
+    wait_value(&admin, "new-building-name", "9栋").await;
+    admin.click("new-building-submit").await;
+    while !row_text().await.contains("9栋") {
+        assert!(Instant::now() < deadline, "the building was not added");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (_, list) = server.get_json(&token, "/api/v1/admin/properties");
+    let names: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["code"] == "HY")
+        .flat_map(|p| p["buildings"].as_array().unwrap())
+        .filter_map(|b| b["name"].as_str())
+        .collect();
+    assert!(
+        names.contains(&"8栋") && names.contains(&"9栋"),
+        "{names:?}"
+    );
+    admin.close().await;
+}

@@ -5,7 +5,7 @@
 //! Every request and answer is a type from `shared` (mostly
 //! `shared::admin`), so the app and the server agree by construction.
 
-use super::{ApiError, Method, get, send, send_empty};
+use super::{ApiError, Method, Tagged, get, get_tagged, send, send_empty, send_tagged};
 use serde::Serialize;
 use shared::admin::{ActiveRequest, DiscardRequest, NewUserRequest};
 pub use shared::admin::{
@@ -63,7 +63,7 @@ pub async fn create_user(token: &str, user: &NewUser) -> Result<User, ApiError> 
 /// `PUT /api/v1/admin/users/{id}/active`: enables or disables a user.
 pub async fn set_user_active(token: &str, user: UserId, active: bool) -> Result<(), ApiError> {
     let url = format!("/api/v1/admin/users/{user}/active");
-    send_empty(Method::Put, token, &url, &ActiveRequest { active }).await
+    send_empty(Method::Put, token, &url, &ActiveRequest { active }, None).await
 }
 
 /// `POST /api/v1/admin/users/{id}/password`: an admin sets a temporary
@@ -74,7 +74,7 @@ pub async fn reset_password(
     req: &PasswordReset,
 ) -> Result<(), ApiError> {
     let url = format!("/api/v1/admin/users/{user}/password");
-    send_empty(Method::Post, token, &url, req).await
+    send_empty(Method::Post, token, &url, req, None).await
 }
 
 /// `GET /api/v1/admin/devices`: the server's device records.
@@ -86,40 +86,74 @@ pub async fn devices(token: &str) -> Result<Vec<DeviceInfo>, ApiError> {
 /// record gave it.
 pub async fn revoke_device(token: &str, device: &str) -> Result<(), ApiError> {
     let url = format!("/api/v1/admin/devices/{device}/revoke");
-    send_empty(Method::Post, token, &url, &NoFields {}).await
+    send_empty(Method::Post, token, &url, &NoFields {}, None).await
 }
 
 /// `GET /api/v1/admin/properties`.
-pub async fn properties(token: &str) -> Result<Vec<Property>, ApiError> {
-    get(token, "/api/v1/admin/properties").await
+pub async fn properties(token: &str) -> Result<Tagged<Vec<Property>>, ApiError> {
+    get_tagged(token, "/api/v1/admin/properties").await
 }
 
-/// `POST /api/v1/admin/properties`: stores a new or changed property.
-pub async fn put_property(token: &str, property: &Property) -> Result<(), ApiError> {
-    send_empty(Method::Post, token, "/api/v1/admin/properties", property).await
+/// `POST /api/v1/admin/properties`: stores a new or changed property; a
+/// changed one with the list's tag, so that it cannot undo a change made
+/// since the list was read.
+pub async fn put_property(
+    token: &str,
+    property: &Property,
+    if_match: Option<&str>,
+) -> Result<(), ApiError> {
+    send_empty(
+        Method::Post,
+        token,
+        "/api/v1/admin/properties",
+        property,
+        if_match,
+    )
+    .await
 }
 
 /// `GET /api/v1/admin/categories`.
-pub async fn categories(token: &str) -> Result<Vec<Category>, ApiError> {
-    get(token, "/api/v1/admin/categories").await
+pub async fn categories(token: &str) -> Result<Tagged<Vec<Category>>, ApiError> {
+    get_tagged(token, "/api/v1/admin/categories").await
 }
 
-/// `PUT /api/v1/admin/categories`: replaces the list; the stored list.
+/// `PUT /api/v1/admin/categories`: replaces the list read at `if_match`;
+/// the stored list.
 pub async fn put_categories(
     token: &str,
     categories: &[Category],
-) -> Result<Vec<Category>, ApiError> {
-    send(Method::Put, token, "/api/v1/admin/categories", &categories).await
+    if_match: Option<&str>,
+) -> Result<Tagged<Vec<Category>>, ApiError> {
+    send_tagged(
+        Method::Put,
+        token,
+        "/api/v1/admin/categories",
+        &categories,
+        if_match,
+    )
+    .await
 }
 
 /// `GET /api/v1/admin/settings`.
-pub async fn settings(token: &str) -> Result<Settings, ApiError> {
-    get(token, "/api/v1/admin/settings").await
+pub async fn settings(token: &str) -> Result<Tagged<Settings>, ApiError> {
+    get_tagged(token, "/api/v1/admin/settings").await
 }
 
-/// `PUT /api/v1/admin/settings`: the stored settings.
-pub async fn put_settings(token: &str, settings: &Settings) -> Result<Settings, ApiError> {
-    send(Method::Put, token, "/api/v1/admin/settings", settings).await
+/// `PUT /api/v1/admin/settings`: replaces the settings read at
+/// `if_match`; the stored settings.
+pub async fn put_settings(
+    token: &str,
+    settings: &Settings,
+    if_match: Option<&str>,
+) -> Result<Tagged<Settings>, ApiError> {
+    send_tagged(
+        Method::Put,
+        token,
+        "/api/v1/admin/settings",
+        settings,
+        if_match,
+    )
+    .await
 }
 
 /// `POST /api/v1/admin/calendar/preview`: what importing `schedule` would
@@ -164,7 +198,7 @@ pub async fn discard(token: &str, entry: &str, reason: &str) -> Result<(), ApiEr
     let body = DiscardRequest {
         reason: reason.to_string(),
     };
-    send_empty(Method::Post, token, &url, &body).await
+    send_empty(Method::Post, token, &url, &body, None).await
 }
 
 /// `GET /api/v1/admin/audit?limit=N`: the latest audit records.

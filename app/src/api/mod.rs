@@ -177,6 +177,14 @@ pub fn code_message(code: &str, lang: Lang) -> Option<String> {
         "auth.wrong_password" => ("当前密码不正确", "The current password is wrong"),
         "auth.rate_limited" => return Some(rate_limited(None, lang)),
         // Administration.
+        "admin.changed_meanwhile" => (
+            "在您打开之后，另一位管理员已保存了这里的修改。为免覆盖其修改，您的修改未保存：请重新载入后再改一次。",
+            "Another administrator saved a change here after you opened it. So as not to undo it, yours was not saved: reload and make your change again.",
+        ),
+        "admin.place_in_use" => (
+            "该楼栋或单元已有工单，不能删除；如需更正，请改名。",
+            "This building or unit has cases and cannot be removed; rename it instead.",
+        ),
         "admin.unknown_role" => (
             "未知的角色，请从列表中选择",
             "Unknown role; choose one from the list",
@@ -425,6 +433,10 @@ pub fn code_message(code: &str, lang: Lang) -> Option<String> {
         ),
         // Requests the server could not read.
         "request.bad_id" => ("编号格式不正确", "Not a valid id"),
+        "request.bad_if_match" => (
+            "请求所带的版本标记无效，请重新载入后再试。",
+            "The request's revision tag is not valid; reload and try again.",
+        ),
         "request.bad_kind" => ("未知的工单类型", "Unknown case kind"),
         "request.bad_lang" => ("未知的语言", "Unknown language"),
         "request.bad_query" => (
@@ -686,7 +698,7 @@ pub async fn logout(token: &str) -> Result<(), ApiError> {
 
 /// `POST /api/v1/auth/password`: changes one's own password (204).
 pub async fn change_password(token: &str, req: &PasswordChange) -> Result<(), ApiError> {
-    send_empty(Method::Post, token, "/api/v1/auth/password", req).await
+    send_empty(Method::Post, token, "/api/v1/auth/password", req, None).await
 }
 
 /// `POST /api/v1/sync/push`.
@@ -732,17 +744,62 @@ async fn send<B: serde::Serialize, T: DeserializeOwned>(
     url: &str,
     body: &B,
 ) -> Result<T, ApiError> {
-    read(send_raw(method, token, url, body).await?).await
+    read(send_raw(method, token, url, body, None).await?).await
 }
 
-/// Like [`send`], for answers without a body (`204 No Content`).
+/// What a read of an item the admin screens save whole (the properties,
+/// the settings, the categories) answered, with its revision (`ETag`).
+/// The save sends the revision back (`If-Match`), and the server refuses
+/// it with `admin.changed_meanwhile` when another save came in between,
+/// instead of letting this older copy undo that change.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tagged<T> {
+    /// What was read.
+    pub value: T,
+    /// Its revision, when the server sent one.
+    pub tag: Option<String>,
+}
+
+/// `GET url`, decoded as `T`, with its `ETag`.
+async fn get_tagged<T: DeserializeOwned>(token: &str, url: &str) -> Result<Tagged<T>, ApiError> {
+    let resp = with_headers(Request::get(url), Some(token))
+        .send()
+        .await
+        .map_err(|e| ApiError::Network(e.to_string()))?;
+    let tag = resp.headers().get("etag");
+    Ok(Tagged {
+        value: read(resp).await?,
+        tag,
+    })
+}
+
+/// Like [`send`], with `If-Match: if_match` when given, answering the
+/// saved item's new `ETag` with it.
+async fn send_tagged<B: serde::Serialize, T: DeserializeOwned>(
+    method: Method,
+    token: &str,
+    url: &str,
+    body: &B,
+    if_match: Option<&str>,
+) -> Result<Tagged<T>, ApiError> {
+    let resp = send_raw(method, token, url, body, if_match).await?;
+    let tag = resp.headers().get("etag");
+    Ok(Tagged {
+        value: read(resp).await?,
+        tag,
+    })
+}
+
+/// Like [`send`], for answers without a body (`204 No Content`), with
+/// `If-Match: if_match` when given.
 async fn send_empty<B: serde::Serialize>(
     method: Method,
     token: &str,
     url: &str,
     body: &B,
+    if_match: Option<&str>,
 ) -> Result<(), ApiError> {
-    let resp = send_raw(method, token, url, body).await?;
+    let resp = send_raw(method, token, url, body, if_match).await?;
     if resp.ok() {
         Ok(())
     } else {
@@ -755,11 +812,16 @@ async fn send_raw<B: serde::Serialize>(
     token: &str,
     url: &str,
     body: &B,
+    if_match: Option<&str>,
 ) -> Result<Response, ApiError> {
     let builder = match method {
         Method::Post => Request::post(url),
         Method::Put => Request::put(url),
         Method::Delete => Request::delete(url),
+    };
+    let builder = match if_match {
+        Some(tag) => builder.header("If-Match", tag),
+        None => builder,
     };
     with_headers(builder, Some(token))
         .json(body)

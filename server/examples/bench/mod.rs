@@ -226,7 +226,7 @@ impl StaffSetup {
             households: 1000,
             buildings: Vec::new(),
         };
-        store.put_property(&property, &audit("property.put"))?;
+        store.put_property(&property, None, &audit("property.put"))?;
         let user = store.create_user(
             NewUser {
                 login: "bench".into(),

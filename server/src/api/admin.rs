@@ -2,6 +2,7 @@
 //! Admin role only; every change is audited with who, when and from where.
 
 use super::responses::{AdminOnly, JsonBody};
+use super::revision::{IfMatch, etag};
 use super::{ClientAddr, audit_entry};
 use crate::auth::{self, Session};
 use crate::error::{ApiError, ApiJson, Body, ErrorBody, blocking};
@@ -10,13 +11,14 @@ use crate::store::{AuditEntry, NewUser};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use chrono::Utc;
 use shared::admin::{ActiveRequest, DeviceInfo, NewUserRequest, QuarantineEntry};
 use shared::id::{DeviceId, UserId};
 use shared::personal_data::shown;
 use shared::property::Property;
 use shared::role::{Role, User};
-use shared::wire::PasswordReset;
+use shared::wire::{ConfigKey, PasswordReset};
 
 /// The shortest password accepted.
 pub const MIN_PASSWORD: usize = 8;
@@ -245,14 +247,22 @@ pub async fn revoke_device(
 }
 
 /// Lists properties with buildings and units.
-#[utoipa::path(get, path = "/api/v1/admin/properties", responses(AdminOnly, (status = 200, description = "Every property.", body = Vec<Property>)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/admin/properties", responses(AdminOnly, (status = 200, description = "Every property; `ETag` is their revision, for `If-Match` on a save.", body = Vec<Property>)), security(("bearer" = [])))]
 pub async fn properties(
     State(state): State<AppState>,
     session: Session,
-) -> Result<Json<Vec<Property>>, ApiError> {
+) -> Result<impl IntoResponse, ApiError> {
     session.require(&[Role::Admin])?;
     let store = state.store.clone();
-    Ok(Json(blocking(move || store.properties()).await?))
+    // The revision first: a save between the two reads then makes the
+    // list newer than its ETag, which can only refuse a save, never let an
+    // older copy through.
+    let (revision, list) = blocking(move || {
+        let revision = store.revision(ConfigKey::Properties)?;
+        Ok((revision, store.properties()?))
+    })
+    .await?;
+    Ok((etag(revision), Json(list)))
 }
 
 /// Checks a property before it is stored (shared with the CLI).
@@ -276,13 +286,16 @@ pub fn check_property(p: &Property) -> Result<(), ApiError> {
 #[utoipa::path(post, path = "/api/v1/admin/properties", request_body = Property,
     responses(AdminOnly, JsonBody,
         (status = 204, description = "The property is stored."),
-        (status = 400, description = "`admin.bad_property_code`, `admin.bad_property_name`. `request.malformed_json`: the body is not JSON.", body = ErrorBody),
-        (status = 409, description = "`conflict`: another property has the code.", body = ErrorBody)),
+        (status = 400, description = "`admin.bad_property_code`, `admin.bad_property_name`. `request.bad_if_match`. `request.malformed_json`: the body is not JSON.", body = ErrorBody),
+        (status = 409, description = "`conflict`: another property has the code. `admin.place_in_use`: a building or unit left out has cases.", body = ErrorBody),
+        (status = 412, description = "`admin.changed_meanwhile`: the properties changed since the read whose `ETag` came as `If-Match`.", body = ErrorBody)),
+    params(("If-Match" = Option<String>, Header, description = "The `ETag` of the list this property was read from; without it the property is stored whatever changed since.")),
     security(("bearer" = [])))]
 pub async fn put_property(
     State(state): State<AppState>,
     session: Session,
     ClientAddr(addr): ClientAddr,
+    IfMatch(expected): IfMatch,
     json: Body<Property>,
 ) -> Result<StatusCode, ApiError> {
     session.require(&[Role::Admin])?;
@@ -292,7 +305,7 @@ pub async fn put_property(
     let store = state.store.clone();
     let detail = serde_json::json!({ "property": property.id, "code": property.code });
     let entry = audit_entry(&session, addr, "property.put", detail);
-    blocking(move || store.put_property(&property, &entry)).await?;
+    blocking(move || store.put_property(&property, expected, &entry)).await?;
     // A renamed building or unit: its cases' search text is folded anew.
     crate::refold::in_background(state.store.clone());
     Ok(StatusCode::NO_CONTENT)

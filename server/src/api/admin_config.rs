@@ -8,14 +8,17 @@
 //! the calendar then folds the stored cases again (`refold.rs`).
 
 use super::responses::{AdminOnly, JsonBody};
+use super::revision::{IfMatch, etag};
 use super::{ClientAddr, audit_entry};
 use crate::auth::Session;
 use crate::error::{ApiError, ApiJson, ApiQuery, Body, ErrorBody, blocking};
 use crate::state::AppState;
+use crate::store::StoreError;
 use crate::store::administration::DiscardOutcome;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use chrono::Utc;
 use serde::Deserialize;
 use shared::admin::{
@@ -28,6 +31,7 @@ use shared::id::CaseId;
 use shared::personal_data::shown;
 use shared::role::Role;
 use shared::settings::Settings;
+use shared::wire::ConfigKey;
 use std::collections::BTreeSet;
 
 fn admin(session: &Session) -> Result<(), ApiError> {
@@ -35,14 +39,25 @@ fn admin(session: &Session) -> Result<(), ApiError> {
 }
 
 /// The company settings, every deadline default included.
-#[utoipa::path(get, path = "/api/v1/admin/settings", responses(AdminOnly, (status = 200, description = "The settings.", body = Settings)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/admin/settings", responses(AdminOnly, (status = 200, description = "The settings; `ETag` is their revision, for `If-Match` on a save.", body = Settings)), security(("bearer" = [])))]
 pub async fn get_settings(
     State(state): State<AppState>,
     session: Session,
-) -> Result<Json<Settings>, ApiError> {
+) -> Result<impl IntoResponse, ApiError> {
     admin(&session)?;
+    let (revision, config) = read_config(&state, ConfigKey::Settings).await?;
+    Ok((etag(revision), Json(config.settings)))
+}
+
+/// The configuration with the revision of its item `key`, read first: a
+/// save between the two reads makes what is answered newer than its
+/// `ETag`, which can only refuse a save, never let an older copy through.
+async fn read_config(
+    state: &AppState,
+    key: ConfigKey,
+) -> Result<(i64, crate::store::Config), ApiError> {
     let store = state.store.clone();
-    Ok(Json(blocking(move || store.config()).await?.settings))
+    blocking(move || Ok((store.revision(key)?, store.config()?))).await
 }
 
 /// Checks a settings body: every field must be a settings field (a typo
@@ -79,40 +94,43 @@ pub fn parse_settings(body: serde_json::Value) -> Result<Settings, ApiError> {
         (status = 400, description = "`settings.not_an_object`, `settings.unknown_field`, `settings.invalid` (the body does not match the schema; \
             checked here, not by the extractor, so there is no 422), `settings.unknown_timezone`, `settings.satisfaction_out_of_range`, \
             `settings.satisfaction_overlap`, `settings.compensation_limits_order`, `settings.spot_check_out_of_range`, `settings.attachment_limits`, `settings.deadline_out_of_range`. `request.malformed_json`: the body is not JSON.", body = ErrorBody),
+        (status = 412, description = "`admin.changed_meanwhile`: the settings changed since the read whose `ETag` came as `If-Match`.", body = ErrorBody),
         (status = 413, description = "`request.too_large`: the request body is over the limit.", body = ErrorBody),
         (status = 415, description = "`request.content_type`: the body is not sent as `Content-Type: application/json`.", body = ErrorBody)),
+    params(("If-Match" = Option<String>, Header, description = "The `ETag` of the settings this change was made to; without it they are replaced whatever changed since.")),
     security(("bearer" = [])))]
 pub async fn put_settings(
     State(state): State<AppState>,
     session: Session,
     ClientAddr(addr): ClientAddr,
+    IfMatch(expected): IfMatch,
     json: Body<serde_json::Value>,
-) -> Result<Json<Settings>, ApiError> {
+) -> Result<impl IntoResponse, ApiError> {
     admin(&session)?;
     let ApiJson(body) = json?;
     let settings = parse_settings(body)?;
     let store = state.store.clone();
     let new = settings.clone();
     let mut entry = audit_entry(&session, addr, "settings.put", serde_json::Value::Null);
-    blocking(move || {
+    let revision = blocking(move || {
         let old = store.config()?.settings;
         entry.detail = serde_json::json!({ "old": old, "new": new });
-        store.put_settings(&new, &entry)
+        store.put_settings(&new, expected, &entry)
     })
     .await?;
     crate::refold::in_background(state.store.clone());
-    Ok(Json(settings))
+    Ok((etag(revision), Json(settings)))
 }
 
 /// The categories, retired ones included.
-#[utoipa::path(get, path = "/api/v1/admin/categories", responses(AdminOnly, (status = 200, description = "Every category.", body = Vec<Category>)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/admin/categories", responses(AdminOnly, (status = 200, description = "Every category; `ETag` is their revision, for `If-Match` on a save.", body = Vec<Category>)), security(("bearer" = [])))]
 pub async fn get_categories(
     State(state): State<AppState>,
     session: Session,
-) -> Result<Json<Vec<Category>>, ApiError> {
+) -> Result<impl IntoResponse, ApiError> {
     admin(&session)?;
-    let store = state.store.clone();
-    Ok(Json(blocking(move || store.config()).await?.categories))
+    let (revision, config) = read_config(&state, ConfigKey::Categories).await?;
+    Ok((etag(revision), Json(config.categories)))
 }
 
 /// Why a category list was refused.
@@ -206,14 +224,17 @@ pub fn check_categories(
     responses(AdminOnly, JsonBody,
         (status = 200, description = "The stored categories.", body = Vec<Category>),
         (status = 400, description = "`categories.bad_code`, `categories.missing_name`, `categories.duplicate_code`, `categories.none_active`. `request.malformed_json`: the body is not JSON.", body = ErrorBody),
-        (status = 409, description = "`categories.code_in_use`: cases use a removed code; retire it instead.", body = ErrorBody)),
+        (status = 409, description = "`categories.code_in_use`: cases use a removed code; retire it instead.", body = ErrorBody),
+        (status = 412, description = "`admin.changed_meanwhile`: the categories changed since the read whose `ETag` came as `If-Match`.", body = ErrorBody)),
+    params(("If-Match" = Option<String>, Header, description = "The `ETag` of the list this one was edited from; without it the list is replaced whatever changed since.")),
     security(("bearer" = [])))]
 pub async fn put_categories(
     State(state): State<AppState>,
     session: Session,
     ClientAddr(addr): ClientAddr,
+    IfMatch(expected): IfMatch,
     json: Body<Vec<Category>>,
-) -> Result<Json<Vec<Category>>, ApiError> {
+) -> Result<impl IntoResponse, ApiError> {
     admin(&session)?;
     let ApiJson(categories) = json?;
     let store = state.store.clone();
@@ -222,13 +243,13 @@ pub async fn put_categories(
     let store = state.store.clone();
     let new = categories.clone();
     let mut entry = audit_entry(&session, addr, "categories.put", serde_json::Value::Null);
-    blocking(move || {
+    let revision = blocking(move || {
         let old = store.config()?.categories;
         entry.detail = serde_json::json!({ "old": old, "new": new });
-        store.put_categories(&new, &entry)
+        store.put_categories(&new, expected, &entry)
     })
     .await?;
-    Ok(Json(categories))
+    Ok((etag(revision), Json(categories)))
 }
 
 /// Previews a year's holiday schedule (the JSON of a `YearSchedule`, e.g.
@@ -267,27 +288,40 @@ pub async fn put_calendar(
     admin(&session)?;
     let ApiJson(schedule) = json?;
     let store = state.store.clone();
-    let calendar = blocking(move || store.config()).await?.calendar;
-    let (mut preview, updated) = preview_calendar(&calendar, schedule);
-    let Some(updated) = updated else {
+    let mut entry = audit_entry(&session, addr, "calendar.put", serde_json::Value::Null);
+    // The year is merged into the calendar as it is when saved: when
+    // another import lands between the read and the save, the merge is
+    // made again on top of it instead of undoing it.
+    let merged = blocking(move || {
+        let mut tries = 0;
+        loop {
+            let revision = store.revision(ConfigKey::Calendar)?;
+            let calendar = store.config()?.calendar;
+            let (preview, updated) = preview_calendar(&calendar, schedule.clone());
+            let Some(updated) = updated else {
+                return Ok((preview, false));
+            };
+            entry.detail = serde_json::json!({
+                "year": preview.year, "source": preview.source, "replaces": preview.replaces,
+                "rest_days": preview.rest_days.len(), "workdays": preview.workdays.len(),
+            });
+            tries += 1;
+            match store.put_calendar(&updated, Some(revision), &entry) {
+                Err(StoreError::Changed(_)) if tries < 8 => continue,
+                saved => return saved.map(|_| (preview, true)),
+            }
+        }
+    })
+    .await?;
+    let (mut preview, saved) = merged;
+    if !saved {
         let problem = preview.error.unwrap_or(CalendarProblem {
             code: "calendar.invalid".into(),
             message_zh: String::new(),
             message_en: "invalid schedule".into(),
         });
         return Err(ApiError::bad_request(&problem.code, problem.message_en));
-    };
-    let store = state.store.clone();
-    let entry = audit_entry(
-        &session,
-        addr,
-        "calendar.put",
-        serde_json::json!({
-            "year": preview.year, "source": preview.source, "replaces": preview.replaces,
-            "rest_days": preview.rest_days.len(), "workdays": preview.workdays.len(),
-        }),
-    );
-    blocking(move || store.put_calendar(&updated, &entry)).await?;
+    }
     crate::refold::in_background(state.store.clone());
     if !preview.loaded_years.contains(&preview.year) {
         preview.loaded_years.push(preview.year);

@@ -11,6 +11,7 @@ mod cases;
 pub mod exports;
 mod login;
 pub mod responses;
+mod revision;
 pub mod stats;
 mod sync;
 
@@ -482,8 +483,11 @@ mod tests {
 
     #[test]
     fn every_parameter_is_where_the_handler_reads_it() {
-        // Path parameters are the `{name}`s of the path; everything else a
-        // handler reads (`ApiQuery`, `CaseFilterQuery`) is the query string.
+        // Path parameters are the `{name}`s of the path; the headers an
+        // extractor reads are headers (`revision::IfMatch`); everything else
+        // a handler reads (`ApiQuery`, `CaseFilterQuery`) is the query
+        // string.
+        const HEADERS: [&str; 1] = ["If-Match"];
         let doc = document();
         let mut wrong = Vec::new();
         for (name, path, op) in operations(&doc) {
@@ -492,7 +496,12 @@ mod tests {
                 let in_path = param_name
                     .as_str()
                     .is_some_and(|n| path.contains(&format!("{{{n}}}")));
-                let expected = if in_path { "path" } else { "query" };
+                let in_header = param_name.as_str().is_some_and(|n| HEADERS.contains(&n));
+                let expected = match (in_path, in_header) {
+                    (true, _) => "path",
+                    (false, true) => "header",
+                    (false, false) => "query",
+                };
                 if place != expected {
                     wrong.push(format!(
                         "{name}: {param_name} is in {place}, not {expected}"

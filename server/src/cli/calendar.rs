@@ -6,6 +6,7 @@
 use super::{Data, cli_audit};
 use clap::Subcommand;
 use shared::calendar::{Calendar, YearSchedule};
+use shared::wire::ConfigKey;
 use std::path::PathBuf;
 
 /// The `calendar` commands.
@@ -36,6 +37,11 @@ impl CalendarCommand {
                     .or_else(|_| serde_json::from_str::<YearSchedule>(&text).map(|y| vec![y]))
                     .map_err(|e| format!("{}: not a year schedule: {e}", file.display()))?;
                 let store = data.open()?;
+                // The revision first, so that a server saving meanwhile
+                // makes this refuse rather than undo its change.
+                let revision = store
+                    .revision(ConfigKey::Calendar)
+                    .map_err(|e| e.to_string())?;
                 let mut calendar: Calendar = store.config().map_err(|e| e.to_string())?.calendar;
                 for year in years {
                     let y = year.year;
@@ -47,7 +53,7 @@ impl CalendarCommand {
                     serde_json::json!({ "file": file.display().to_string(), "years": calendar.years().collect::<Vec<_>>() }),
                 );
                 store
-                    .put_calendar(&calendar, &audit)
+                    .put_calendar(&calendar, Some(revision), &audit)
                     .map_err(|e| e.to_string())?;
                 // The cases whose clocks needed these years are folded now,
                 // as the admin API does: a running server does not hear of

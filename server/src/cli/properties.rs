@@ -6,6 +6,7 @@ use clap::Subcommand;
 use server::api::admin::check_property;
 use shared::id::{BuildingId, PropertyId, UnitId};
 use shared::property::{Building, Property, Unit};
+use shared::wire::ConfigKey;
 
 /// The `property` commands.
 #[derive(Subcommand)]
@@ -68,7 +69,7 @@ impl PropertyCommand {
                     serde_json::json!({ "property": property.id, "code": property.code }),
                 );
                 store
-                    .put_property(&property, &audit)
+                    .put_property(&property, None, &audit)
                     .map_err(|e| e.to_string())?;
                 println!("created property {} {}", property.code, property.id);
                 Ok(())
@@ -80,6 +81,11 @@ impl PropertyCommand {
                 units,
             } => {
                 let store = data.open()?;
+                // The revision first, so that a server saving meanwhile
+                // makes this refuse rather than undo its change.
+                let revision = store
+                    .revision(ConfigKey::Properties)
+                    .map_err(|e| e.to_string())?;
                 let mut p = property_by_code(store.as_ref(), &property)?;
                 let units = units
                     .split(',')
@@ -99,7 +105,9 @@ impl PropertyCommand {
                     "property.put",
                     serde_json::json!({ "property": p.id, "code": p.code }),
                 );
-                store.put_property(&p, &audit).map_err(|e| e.to_string())?;
+                store
+                    .put_property(&p, Some(revision), &audit)
+                    .map_err(|e| e.to_string())?;
                 println!(
                     "property {} now has {} building(s)",
                     p.code,

@@ -50,23 +50,44 @@ pub(super) fn next_seq(tx: &dyn Db) -> StoreResult<i64> {
 }
 
 /// Marks a derived config item (properties, users) as changed, so that
-/// pull hands it out again.
-pub(super) fn touch_config(tx: &dyn Db, key: &str) -> StoreResult<()> {
+/// pull hands it out again; answers its new revision.
+pub(super) fn touch_config(tx: &dyn Db, key: &str) -> StoreResult<i64> {
     let seq = next_seq(tx)?;
     tx.execute(
         "UPDATE config SET server_seq = ?2 WHERE key = ?1",
         &[key.into(), seq.into()],
     )?;
-    Ok(())
+    Ok(seq)
 }
 
-/// Stores the config item `key` as `json`.
+/// The revision of the config item `key`: the server sequence number of
+/// its last change.
+pub(super) fn revision(db: &dyn Db, key: &str) -> StoreResult<i64> {
+    db.query_opt(
+        "SELECT server_seq FROM config WHERE key = ?1",
+        &[key.into()],
+    )?
+    .map_or(Ok(0), |row| row.get(0))
+}
+
+/// Fails with `Changed` when the config item `key` is no longer at the
+/// `expected` revision (inside the write transaction that would save it).
+fn check_revision(tx: &dyn Db, key: &str, expected: Option<i64>) -> StoreResult<()> {
+    match expected {
+        Some(expected) if revision(tx, key)? != expected => Err(StoreError::Changed(key.into())),
+        _ => Ok(()),
+    }
+}
+
+/// Stores the config item `key` as `json`, if it is still at the expected
+/// revision when one is given; answers its new revision.
 pub(super) fn put_config_json(
     tx: &dyn Db,
-    key: &str,
+    (key, expected): (&str, Option<i64>),
     json: String,
     audit: &AuditEntry,
-) -> StoreResult<()> {
+) -> StoreResult<i64> {
+    check_revision(tx, key, expected)?;
     write_audit(tx, audit)?;
     let seq = next_seq(tx)?;
     tx.execute(
@@ -74,7 +95,7 @@ pub(super) fn put_config_json(
          ON CONFLICT (key) DO UPDATE SET json = excluded.json, server_seq = excluded.server_seq",
         &[key.into(), json.into(), seq.into()],
     )?;
-    Ok(())
+    Ok(seq)
 }
 
 /// Writes the default settings, categories and calendar where there are
@@ -102,6 +123,54 @@ pub(super) fn seed_config(tx: &dyn Db) -> StoreResult<()> {
     Ok(())
 }
 
+/// Fails with `InUse` when a building or unit of `before` that `after`
+/// lacks (a unit counts as the pair of its building and itself) has cases.
+fn refuse_removing_used_places(
+    tx: &dyn Db,
+    before: &Property,
+    after: &Property,
+) -> StoreResult<()> {
+    let property = before.id.to_string();
+    for building in &before.buildings {
+        let Some(kept) = after.building(building.id) else {
+            let used = tx.query_one(
+                "SELECT COUNT(*) FROM cases WHERE property_id = ?1 AND building_id = ?2",
+                &[property.as_str().into(), building.id.to_string().into()],
+            )?;
+            let count: i64 = used.get(0)?;
+            if count > 0 {
+                return Err(StoreError::InUse(format!(
+                    "building {} has {count} cases",
+                    building.name
+                )));
+            }
+            continue;
+        };
+        for unit in &building.units {
+            if kept.units.iter().any(|u| u.id == unit.id) {
+                continue;
+            }
+            let used = tx.query_one(
+                "SELECT COUNT(*) FROM cases
+                 WHERE property_id = ?1 AND building_id = ?2 AND unit_id = ?3",
+                &[
+                    property.as_str().into(),
+                    building.id.to_string().into(),
+                    unit.id.to_string().into(),
+                ],
+            )?;
+            let count: i64 = used.get(0)?;
+            if count > 0 {
+                return Err(StoreError::InUse(format!(
+                    "unit {} {} has {count} cases",
+                    building.name, unit.name
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Every building's and unit's name in `property`, by id.
 fn places(property: &Property) -> Vec<(String, String)> {
     property
@@ -117,14 +186,19 @@ fn places(property: &Property) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Adds or replaces `property` (another property's code is a `Conflict`).
-/// When a building or unit is renamed, its cases are marked to be folded
-/// again (`refold.rs`), which rewrites their search text.
+/// Adds or replaces `property` (another property's code is a `Conflict`),
+/// if the properties are still at the `expected` revision when one is
+/// given. A building or unit it no longer has must have no cases (`InUse`):
+/// they would lose their place, and a tablet's new case there would be
+/// refused. When a building or unit is renamed, its cases are marked to be
+/// folded again (`refold.rs`), which rewrites their search text.
 pub(super) fn put_property(
     tx: &dyn Db,
     property: &Property,
+    expected: Option<i64>,
     audit: &AuditEntry,
-) -> StoreResult<()> {
+) -> StoreResult<i64> {
+    check_revision(tx, PROPERTIES, expected)?;
     let taken = tx.query_opt(
         "SELECT id FROM properties WHERE code = ?1 AND id <> ?2",
         &[
@@ -143,10 +217,12 @@ pub(super) fn put_property(
         &[property.id.to_string().into()],
     )?;
     if let Some(row) = before {
-        let renamed = serde_json::from_str::<Property>(&row.get::<String>(0)?)
-            .map_or(true, |before| places(&before) != places(property));
+        let before = serde_json::from_str::<Property>(&row.get::<String>(0)?).ok();
+        if let Some(before) = &before {
+            refuse_removing_used_places(tx, before, property)?;
+        }
         // The cases' search text holds their place's names.
-        if renamed {
+        if before.is_none_or(|before| places(&before) != places(property)) {
             super::fold_sql::mark_stale(tx, property.id)?;
         }
     }
@@ -162,6 +238,7 @@ pub(super) fn put_property(
             serde_json::to_string(property)?.into(),
         ],
     )?;
-    touch_config(tx, PROPERTIES)?;
-    write_audit(tx, audit)
+    let revision = touch_config(tx, PROPERTIES)?;
+    write_audit(tx, audit)?;
+    Ok(revision)
 }

@@ -29,6 +29,7 @@ use shared::op::Op;
 use shared::property::Property;
 use shared::role::{Scope, User};
 use shared::settings::Settings;
+use shared::wire::ConfigKey;
 use shared::wire::{CaseSummary, Page};
 use std::path::Path;
 
@@ -147,8 +148,17 @@ impl<E: Engine> Store for E {
         self.write(|tx| accounts_sql::revoke_token(tx, hash, audit))
     }
 
-    fn put_property(&self, property: &Property, audit: &AuditEntry) -> StoreResult<()> {
-        self.write(|tx| config::put_property(tx, property, audit))
+    fn revision(&self, key: ConfigKey) -> StoreResult<i64> {
+        self.read(|db| config::revision(db, key.code()))
+    }
+
+    fn put_property(
+        &self,
+        property: &Property,
+        expected: Option<i64>,
+        audit: &AuditEntry,
+    ) -> StoreResult<i64> {
+        self.write(|tx| config::put_property(tx, property, expected, audit))
     }
 
     fn properties(&self) -> StoreResult<Vec<Property>> {
@@ -159,19 +169,34 @@ impl<E: Engine> Store for E {
         self.snapshot(config::load_config)
     }
 
-    fn put_settings(&self, settings: &Settings, audit: &AuditEntry) -> StoreResult<()> {
+    fn put_settings(
+        &self,
+        settings: &Settings,
+        expected: Option<i64>,
+        audit: &AuditEntry,
+    ) -> StoreResult<i64> {
         let json = serde_json::to_string(settings)?;
-        self.write(|tx| config::put_config_json(tx, SETTINGS, json, audit))
+        self.write(|tx| config::put_config_json(tx, (SETTINGS, expected), json, audit))
     }
 
-    fn put_categories(&self, categories: &[Category], audit: &AuditEntry) -> StoreResult<()> {
+    fn put_categories(
+        &self,
+        categories: &[Category],
+        expected: Option<i64>,
+        audit: &AuditEntry,
+    ) -> StoreResult<i64> {
         let json = serde_json::to_string(categories)?;
-        self.write(|tx| config::put_config_json(tx, CATEGORIES, json, audit))
+        self.write(|tx| config::put_config_json(tx, (CATEGORIES, expected), json, audit))
     }
 
-    fn put_calendar(&self, calendar: &Calendar, audit: &AuditEntry) -> StoreResult<()> {
+    fn put_calendar(
+        &self,
+        calendar: &Calendar,
+        expected: Option<i64>,
+        audit: &AuditEntry,
+    ) -> StoreResult<i64> {
         let json = serde_json::to_string(calendar)?;
-        self.write(|tx| config::put_config_json(tx, CALENDAR, json, audit))
+        self.write(|tx| config::put_config_json(tx, (CALENDAR, expected), json, audit))
     }
 
     fn refold_stale(&self, after: Option<CaseId>, limit: usize) -> StoreResult<Option<CaseId>> {

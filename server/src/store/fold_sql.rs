@@ -396,7 +396,7 @@ mod tests {
             units: Vec::new(),
         });
         let audit = super::super::test_support::audit();
-        store.put_property(&property, &audit).expect("put");
+        store.put_property(&property, None, &audit).expect("put");
         let (tablet, number) = device(&store, &user);
         let mut reg = register(&property, &user, tablet, number);
         if let Action::Register(r) = &mut reg.action {
@@ -416,11 +416,11 @@ mod tests {
 
         // Other households: nothing to fold again.
         property.households += 1;
-        store.put_property(&property, &audit).expect("put");
+        store.put_property(&property, None, &audit).expect("put");
         assert_eq!(store.refold_stale(None, 100).expect("refold"), None);
 
         property.buildings[0].name = "3号楼".into();
-        store.put_property(&property, &audit).expect("put");
+        store.put_property(&property, None, &audit).expect("put");
         assert_eq!(
             store.refold_stale(None, 100).expect("refold"),
             Some(reg.case_id)

@@ -70,6 +70,13 @@ pub enum StoreError {
     /// The database failed.
     #[error("database: {0}")]
     Internal(String),
+    /// A save made from an older copy: the item changed since the caller
+    /// read it (its revision is no longer the one the caller read).
+    #[error("changed since it was read: {0}")]
+    Changed(String),
+    /// A building or unit to be removed has cases.
+    #[error("in use: {0}")]
+    InUse(String),
 }
 
 impl From<rusqlite::Error> for StoreError {
@@ -278,19 +285,46 @@ pub trait Store: reports::Reports + administration::Administration + Send + Sync
     /// Revokes one token (a logout), recording it.
     fn revoke_token(&self, hash: &str, audit: &AuditEntry) -> StoreResult<()>;
 
-    // Properties and configuration.
-    /// Creates or replaces a property (by id).
-    fn put_property(&self, property: &Property, audit: &AuditEntry) -> StoreResult<()>;
+    // Properties and configuration. Each item has a revision (the server
+    // sequence number of its last change); a save given `Some(revision)`
+    // fails with `Changed` when the item changed since, so that an admin
+    // working from an older copy does not undo another's change. A save
+    // answers the revision it made.
+    /// The revision of the config item `key`.
+    fn revision(&self, key: shared::wire::ConfigKey) -> StoreResult<i64>;
+    /// Creates or replaces a property (by id). Removing a building or unit
+    /// that cases are located in fails with `InUse`.
+    fn put_property(
+        &self,
+        property: &Property,
+        expected: Option<i64>,
+        audit: &AuditEntry,
+    ) -> StoreResult<i64>;
     /// Every property.
     fn properties(&self) -> StoreResult<Vec<Property>>;
     /// The configuration.
     fn config(&self) -> StoreResult<Config>;
     /// Replaces the settings.
-    fn put_settings(&self, settings: &Settings, audit: &AuditEntry) -> StoreResult<()>;
+    fn put_settings(
+        &self,
+        settings: &Settings,
+        expected: Option<i64>,
+        audit: &AuditEntry,
+    ) -> StoreResult<i64>;
     /// Replaces the categories.
-    fn put_categories(&self, categories: &[Category], audit: &AuditEntry) -> StoreResult<()>;
+    fn put_categories(
+        &self,
+        categories: &[Category],
+        expected: Option<i64>,
+        audit: &AuditEntry,
+    ) -> StoreResult<i64>;
     /// Replaces the calendar.
-    fn put_calendar(&self, calendar: &Calendar, audit: &AuditEntry) -> StoreResult<()>;
+    fn put_calendar(
+        &self,
+        calendar: &Calendar,
+        expected: Option<i64>,
+        audit: &AuditEntry,
+    ) -> StoreResult<i64>;
     /// Folds again, with the current settings and calendar, up to `limit`
     /// cases folded with an earlier configuration, the first whose id
     /// comes after `after`; answers the last id folded, `None` when there

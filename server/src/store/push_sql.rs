@@ -833,7 +833,9 @@ mod tests {
             .expect("tamper");
         let mut settings = store.config().expect("config").settings;
         settings.compensation.regional_manager_max_fen += 100;
-        store.put_settings(&settings, &audit()).expect("settings");
+        store
+            .put_settings(&settings, None, &audit())
+            .expect("settings");
         let mut note = reg.clone();
         note.id = OpId(uuid::Uuid::now_v7());
         note.seq = 2;

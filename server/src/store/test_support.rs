@@ -99,7 +99,9 @@ pub(super) fn staff(store: &dyn Store) -> (Property, User) {
         households: 10,
         buildings: Vec::new(),
     };
-    store.put_property(&property, &audit()).expect("property");
+    store
+        .put_property(&property, None, &audit())
+        .expect("property");
     let user = store
         .create_user(
             NewUser {

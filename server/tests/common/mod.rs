@@ -350,17 +350,56 @@ impl Client {
             .post(format!("{}{path}", self.base))
             .header("Content-Type", "application/json");
         req = self.decorate(req);
-        let mut resp = req.send(body.to_string()).expect("http request");
-        let status = resp.status().as_u16();
-        let found = picked_headers(&resp, headers);
-        let text = resp.body_mut().read_to_string().unwrap_or_default();
-        let value = if text.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_str(&text).unwrap_or(Value::String(text))
-        };
-        (status, found, value)
+        read_with_headers(req.send(body.to_string()), headers)
     }
+
+    /// Gets, returning the status, the headers asked for (as
+    /// [`Client::post_with_headers`]) and the body.
+    pub fn get_with_headers(
+        &self,
+        path: &str,
+        headers: &[&str],
+    ) -> (u16, Vec<Option<String>>, Value) {
+        let req = self.decorate(self.agent.get(format!("{}{path}", self.base)));
+        read_with_headers(req.call(), headers)
+    }
+
+    /// Sends `method` (`POST` or `PUT`) with `If-Match: tag`, returning the
+    /// status, the `ETag` answered and the body.
+    pub fn send_if_match(
+        &self,
+        method: &str,
+        path: &str,
+        body: &Value,
+        tag: &str,
+    ) -> (u16, Option<String>, Value) {
+        let url = format!("{}{path}", self.base);
+        let req = match method {
+            "PUT" => self.agent.put(url),
+            _ => self.agent.post(url),
+        }
+        .header("Content-Type", "application/json")
+        .header("If-Match", tag);
+        let (status, mut found, value) =
+            read_with_headers(self.decorate(req).send(body.to_string()), &["etag"]);
+        (status, found.remove(0), value)
+    }
+}
+
+fn read_with_headers(
+    res: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+    headers: &[&str],
+) -> (u16, Vec<Option<String>>, Value) {
+    let mut resp = res.expect("http request");
+    let status = resp.status().as_u16();
+    let found = picked_headers(&resp, headers);
+    let text = resp.body_mut().read_to_string().unwrap_or_default();
+    let value = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or(Value::String(text))
+    };
+    (status, found, value)
 }
 
 /// The device the server issued in a login response.
@@ -383,14 +422,7 @@ pub fn local_date(at: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDate {
 }
 
 fn read(res: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> (u16, Value) {
-    let mut resp = res.expect("http request");
-    let status = resp.status().as_u16();
-    let text = resp.body_mut().read_to_string().unwrap_or_default();
-    let value = if text.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_str(&text).unwrap_or(Value::String(text))
-    };
+    let (status, _, value) = read_with_headers(res, &[]);
     (status, value)
 }
 

@@ -2,7 +2,7 @@
 //! stay fixed and can only be retired.
 
 use super::{token, words};
-use crate::api::{ApiError, admin};
+use crate::api::{ApiError, Tagged, admin};
 use crate::components::table::{DataTable, Loaded, loaded};
 use crate::state::use_app;
 use leptos::prelude::*;
@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 #[component]
 pub fn CategoriesTab() -> impl IntoView {
     let ctx = use_app();
-    let categories: Loaded<Vec<Category>> =
+    let categories: Loaded<Tagged<Vec<Category>>> =
         LocalResource::new(move || async move { admin::categories(&token(ctx)?).await });
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
     view! {
@@ -24,7 +24,7 @@ pub fn CategoriesTab() -> impl IntoView {
                 "已有工单使用的类别不能删除，只能停用；停用的类别不再用于新工单。",
                 "A category that cases use cannot be removed, only retired; retired categories are not offered for new cases.",
             )}</p>
-            {loaded(categories, |list| view! { <CategoryEditor initial=list/> }.into_any())}
+            {loaded(categories, |list| view! { <CategoryEditor initial=list.value tag=list.tag/> }.into_any())}
         </div>
     }
 }
@@ -64,8 +64,11 @@ impl CategoryRow {
 }
 
 #[component]
-fn CategoryEditor(initial: Vec<Category>) -> impl IntoView {
+fn CategoryEditor(initial: Vec<Category>, tag: Option<String>) -> impl IntoView {
     let ctx = use_app();
+    // The revision the list was read at, and then saved at: a save made
+    // after another admin's is refused instead of undoing it.
+    let tag = StoredValue::new(tag);
     let next_key = StoredValue::new(0usize);
     let make_rows = move |list: Vec<Category>| -> Vec<CategoryRow> {
         list.into_iter()
@@ -95,10 +98,12 @@ fn CategoryEditor(initial: Vec<Category>) -> impl IntoView {
     let store = Action::new_local(move |list: &Vec<Category>| {
         let list = list.clone();
         async move {
-            let result = admin::put_categories(&token(ctx)?, &list).await;
+            let result =
+                admin::put_categories(&token(ctx)?, &list, tag.get_value().as_deref()).await;
             match &result {
                 Ok(stored) => {
-                    rows.set(make_rows(stored.clone()));
+                    rows.set(make_rows(stored.value.clone()));
+                    tag.set_value(stored.tag.clone());
                     done.set(Some(ctx.l().pick("类别已保存", "Categories saved").into()));
                     crate::sync::request(ctx);
                 }

@@ -2,7 +2,7 @@
 //! add a property and a building.
 
 use super::{token, words};
-use crate::api::{ApiError, admin};
+use crate::api::{ApiError, Tagged, admin};
 use crate::components::form::{FieldErrors, Route, TextField, field_error, route, show_refusal};
 use crate::components::table::{DataTable, Loaded, loaded};
 use crate::state::{AppCtx, use_app};
@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 #[component]
 pub fn PropertiesTab() -> impl IntoView {
     let ctx = use_app();
-    let properties: Loaded<Vec<Property>> =
+    let properties: Loaded<Tagged<Vec<Property>>> =
         LocalResource::new(move || async move { admin::properties(&token(ctx)?).await });
     let error = RwSignal::new(None::<ApiError>);
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
@@ -25,6 +25,7 @@ pub fn PropertiesTab() -> impl IntoView {
             <h3>{t("项目", "Properties")}</h3>
             {loaded(properties, move |list| {
                 let rows = list
+                    .value
                     .into_iter()
                     .map(|p| {
                         let units: usize = p.buildings.iter().map(|b| b.units.len()).sum();
@@ -69,20 +70,22 @@ pub fn PropertiesTab() -> impl IntoView {
     }
 }
 
-/// The action that stores a property (new or changed) and reloads the
-/// list; a refusal goes beside the form's field its code names (`routes`).
-/// `stored` runs after the server took it, to empty the form.
+/// The action that stores a property (new, or changed from the list read
+/// with the given tag) and reloads the list; a refusal goes beside the
+/// form's field its code names (`routes`). `stored` runs after the server
+/// took it, to empty the form. When the list changed since it was read,
+/// it is read again, and what was typed stays in the form to send again.
 fn put_property(
     ctx: AppCtx,
-    reload: Loaded<Vec<Property>>,
+    reload: Loaded<Tagged<Vec<Property>>>,
     error: RwSignal<Option<ApiError>>,
     (fields, routes): (FieldErrors, &'static [Route]),
     stored: impl Fn() + Copy + 'static,
-) -> Action<Property, Result<(), ApiError>> {
-    Action::new_local(move |property: &Property| {
-        let property = property.clone();
+) -> Action<(Property, Option<String>), Result<(), ApiError>> {
+    Action::new_local(move |(property, tag): &(Property, Option<String>)| {
+        let (property, tag) = (property.clone(), tag.clone());
         async move {
-            let result = admin::put_property(&token(ctx)?, &property).await;
+            let result = admin::put_property(&token(ctx)?, &property, tag.as_deref()).await;
             match &result {
                 Ok(()) => {
                     error.set(None);
@@ -90,7 +93,12 @@ fn put_property(
                     crate::sync::request(ctx);
                     stored();
                 }
-                Err(e) => show_refusal(e, ctx.l(), routes, fields, error),
+                Err(e) => {
+                    if e.code() == Some("admin.changed_meanwhile") {
+                        reload.refetch();
+                    }
+                    show_refusal(e, ctx.l(), routes, fields, error);
+                }
             }
             result
         }
@@ -113,7 +121,7 @@ const NEW_PROPERTY_ROUTES: [Route; 3] = [
 
 #[component]
 fn NewPropertyForm(
-    reload: Loaded<Vec<Property>>,
+    reload: Loaded<Tagged<Vec<Property>>>,
     error: RwSignal<Option<ApiError>>,
 ) -> impl IntoView {
     let ctx = use_app();
@@ -158,13 +166,15 @@ fn NewPropertyForm(
         let (false, Ok(count)) = (stop, count) else {
             return;
         };
-        put.dispatch_local(Property {
+        // A new property cannot undo another's change: no tag.
+        let property = Property {
             id: PropertyId(uuid::Uuid::now_v7()),
             code: typed_code,
             name: typed_name,
             households: count,
             buildings: Vec::new(),
-        });
+        };
+        put.dispatch_local((property, None));
     };
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
     let beside = move |field: &'static str| {
@@ -193,7 +203,7 @@ fn NewPropertyForm(
 
 #[component]
 fn NewBuildingForm(
-    properties: Loaded<Vec<Property>>,
+    properties: Loaded<Tagged<Vec<Property>>>,
     error: RwSignal<Option<ApiError>>,
 ) -> impl IntoView {
     let ctx = use_app();
@@ -201,7 +211,13 @@ fn NewBuildingForm(
     let name = RwSignal::new(String::new());
     let units = RwSignal::new(String::new());
     let fields: FieldErrors = RwSignal::new(BTreeMap::new());
-    let props = move || properties.get().and_then(Result::ok).unwrap_or_default();
+    let props = move || {
+        properties
+            .get()
+            .and_then(Result::ok)
+            .map(|list| list.value)
+            .unwrap_or_default()
+    };
     let clear = move || {
         name.set(String::new());
         units.set(String::new());
@@ -251,7 +267,11 @@ fn NewBuildingForm(
                 })
                 .collect(),
         });
-        put.dispatch_local(target);
+        let tag = properties
+            .get_untracked()
+            .and_then(Result::ok)
+            .and_then(|list| list.tag);
+        put.dispatch_local((target, tag));
     };
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
     let beside = move |field: &'static str| {

@@ -3,7 +3,7 @@
 //! complainant), edited field by field.
 
 use super::token;
-use crate::api::{ApiError, admin};
+use crate::api::{ApiError, Tagged, admin};
 use crate::components::form::{FieldErrors, Route, field_error, route, show_refusal};
 use crate::components::table::{Loaded, loaded};
 use crate::state::use_app;
@@ -21,7 +21,7 @@ use std::collections::BTreeMap;
 #[component]
 pub fn SettingsTab() -> impl IntoView {
     let ctx = use_app();
-    let settings: Loaded<Settings> =
+    let settings: Loaded<Tagged<Settings>> =
         LocalResource::new(move || async move { admin::settings(&token(ctx)?).await });
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
     view! {
@@ -31,7 +31,7 @@ pub fn SettingsTab() -> impl IntoView {
                 "设置会同步到所有设备。保存后，服务器与各设备按新设置重新计算每件工单（包括已办结的工单）的时限与规则检查。",
                 "Settings reach every device through sync. Once saved, the server and every device work out each case's deadlines and rule checks again under the new settings, closed cases included.",
             )}</p>
-            {loaded(settings, |s| view! { <SettingsForm initial=s/> }.into_any())}
+            {loaded(settings, |s| view! { <SettingsForm initial=s.value tag=s.tag/> }.into_any())}
         </div>
     }
 }
@@ -198,8 +198,11 @@ struct RuleSetting {
 }
 
 #[component]
-fn SettingsForm(initial: Settings) -> impl IntoView {
+fn SettingsForm(initial: Settings, tag: Option<String>) -> impl IntoView {
     let ctx = use_app();
+    // The revision these settings were read at, and then saved at: a save
+    // made after another admin's is refused instead of undoing it.
+    let tag = StoredValue::new(tag);
     // Settings are edited as JSON so that each field is one pointer; the
     // result is read back into `Settings` before it is sent.
     let base = StoredValue::new(serde_json::to_value(&initial).unwrap_or(Value::Null));
@@ -248,12 +251,14 @@ fn SettingsForm(initial: Settings) -> impl IntoView {
     let store = Action::new_local(move |settings: &Settings| {
         let settings = settings.clone();
         async move {
-            let result = admin::put_settings(&token(ctx)?, &settings).await;
+            let result =
+                admin::put_settings(&token(ctx)?, &settings, tag.get_value().as_deref()).await;
             match &result {
                 Ok(stored) => {
-                    if let Ok(v) = serde_json::to_value(stored) {
+                    if let Ok(v) = serde_json::to_value(&stored.value) {
                         base.set_value(v);
                     }
+                    tag.set_value(stored.tag.clone());
                     done.set(Some(ctx.l().pick("设置已保存", "Settings saved").into()));
                     crate::sync::request(ctx);
                 }

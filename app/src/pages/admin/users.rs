@@ -21,8 +21,9 @@ pub fn UsersTab() -> impl IntoView {
     let ctx = use_app();
     let users: Loaded<Vec<User>> =
         LocalResource::new(move || async move { admin::users(&token(ctx)?).await });
-    let properties: Loaded<Vec<Property>> =
-        LocalResource::new(move || async move { admin::properties(&token(ctx)?).await });
+    let properties: Loaded<Vec<Property>> = LocalResource::new(move || async move {
+        admin::properties(&token(ctx)?).await.map(|list| list.value)
+    });
     let error = RwSignal::new(None::<ApiError>);
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
     view! {
