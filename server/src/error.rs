@@ -112,13 +112,9 @@ impl From<StoreError> for ApiError {
                     "the {what} changed since you read them (another administrator saved first); read them again and redo the change"
                 ),
             ),
-            StoreError::InUse(what) => ApiError::new(
-                StatusCode::CONFLICT,
-                "admin.place_in_use",
-                format!(
-                    "{what}: a building or unit with cases cannot be removed (rename it instead)"
-                ),
-            ),
+            StoreError::Refused { code, message } => {
+                ApiError::new(StatusCode::CONFLICT, code, message)
+            }
         }
     }
 }

@@ -141,7 +141,7 @@ pub async fn create_user(
         (status = 204, description = "Stored; disabling revoked the user's tokens."),
         (status = 400, description = "`request.bad_id`. `request.malformed_json`: the body is not JSON.", body = ErrorBody),
         (status = 404, description = "`not_found`: no such user.", body = ErrorBody),
-        (status = 409, description = "`admin.disable_self`: an admin cannot disable their own account.", body = ErrorBody)),
+        (status = 409, description = "`admin.disable_self`: an admin cannot disable their own account. `admin.last_admin`: no other admin is active (another admin disabled this one's account meanwhile).", body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn set_active(
     State(state): State<AppState>,

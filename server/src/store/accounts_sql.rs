@@ -211,6 +211,20 @@ pub(super) fn set_user_active(
         return Err(StoreError::NotFound(format!("user {id}")));
     }
     if !active {
+        // Two admins disabling each other at once both pass the handler's
+        // checks; here, in the write, the second finds no admin left.
+        let admins: i64 = tx
+            .query_one(
+                "SELECT COUNT(*) FROM users WHERE role = ?1 AND active = ?2",
+                &[Role::Admin.code().into(), true.into()],
+            )?
+            .get(0)?;
+        if admins == 0 {
+            return Err(StoreError::Refused {
+                code: "admin.last_admin",
+                message: "this would leave no active admin to manage the system".into(),
+            });
+        }
         tx.execute(
             "UPDATE tokens SET revoked = 1 WHERE user_id = ?1",
             &[id.to_string().into()],
@@ -386,4 +400,65 @@ pub(super) fn user_directory(db: &dyn Db, scope: &Scope) -> StoreResult<Vec<User
             active: u.active,
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{audit, store_with_staff};
+    use super::super::{NewUser, Store, StoreError};
+    use chrono::Utc;
+    use shared::role::Role;
+
+    /// Two admins disabling each other at once: the handler let both
+    /// through, so the second write must find that it leaves no admin.
+    #[test]
+    fn the_last_active_admin_is_not_disabled() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (store, _, staff) = store_with_staff(dir.path());
+        let admin = |login: &str| {
+            store
+                .create_user(
+                    NewUser {
+                        login: login.into(),
+                        display_name: login.into(),
+                        role: Role::Admin,
+                        properties: Vec::new(),
+                        department: None,
+                        password_hash: String::new(),
+                        must_change_password: false,
+                    },
+                    Utc::now(),
+                    &audit(),
+                )
+                .expect("admin")
+        };
+        let (one, other) = (admin("one"), admin("other"));
+        store
+            .set_user_active(other.id, false, &audit())
+            .expect("one disables the other");
+        let refused = store.set_user_active(one.id, false, &audit());
+        assert!(
+            matches!(
+                refused,
+                Err(StoreError::Refused {
+                    code: "admin.last_admin",
+                    ..
+                })
+            ),
+            "{refused:?}"
+        );
+        let active = |id| {
+            store
+                .users()
+                .expect("users")
+                .into_iter()
+                .any(|u| u.id == id && u.active)
+        };
+        assert!(active(one.id));
+        // Other users are disabled as before.
+        store
+            .set_user_active(staff.id, false, &audit())
+            .expect("staff disabled");
+        assert!(!active(staff.id));
+    }
 }

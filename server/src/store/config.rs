@@ -123,7 +123,7 @@ pub(super) fn seed_config(tx: &dyn Db) -> StoreResult<()> {
     Ok(())
 }
 
-/// Fails with `InUse` when a building or unit of `before` that `after`
+/// Refuses (`admin.place_in_use`) when a building or unit of `before` that `after`
 /// lacks (a unit counts as the pair of its building and itself) has cases.
 fn refuse_removing_used_places(
     tx: &dyn Db,
@@ -139,7 +139,7 @@ fn refuse_removing_used_places(
             )?;
             let count: i64 = used.get(0)?;
             if count > 0 {
-                return Err(StoreError::InUse(format!(
+                return Err(place_in_use(format!(
                     "building {} has {count} cases",
                     building.name
                 )));
@@ -161,7 +161,7 @@ fn refuse_removing_used_places(
             )?;
             let count: i64 = used.get(0)?;
             if count > 0 {
-                return Err(StoreError::InUse(format!(
+                return Err(place_in_use(format!(
                     "unit {} {} has {count} cases",
                     building.name, unit.name
                 )));
@@ -169,6 +169,15 @@ fn refuse_removing_used_places(
         }
     }
     Ok(())
+}
+
+fn place_in_use(what: String) -> StoreError {
+    StoreError::Refused {
+        code: "admin.place_in_use",
+        message: format!(
+            "{what}: a building or unit with cases cannot be removed (rename it instead)"
+        ),
+    }
 }
 
 /// Every building's and unit's name in `property`, by id.
@@ -188,7 +197,8 @@ fn places(property: &Property) -> Vec<(String, String)> {
 
 /// Adds or replaces `property` (another property's code is a `Conflict`),
 /// if the properties are still at the `expected` revision when one is
-/// given. A building or unit it no longer has must have no cases (`InUse`):
+/// given. A building or unit it no longer has must have no cases (refused with
+/// `admin.place_in_use`):
 /// they would lose their place, and a tablet's new case there would be
 /// refused. When a building or unit is renamed, its cases are marked to be
 /// folded again (`refold.rs`), which rewrites their search text.

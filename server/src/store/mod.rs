@@ -74,9 +74,15 @@ pub enum StoreError {
     /// read it (its revision is no longer the one the caller read).
     #[error("changed since it was read: {0}")]
     Changed(String),
-    /// A building or unit to be removed has cases.
-    #[error("in use: {0}")]
-    InUse(String),
+    /// A change the data refuses, with the API error code that says why
+    /// (a building with cases removed, the last admin disabled).
+    #[error("{code}: {message}")]
+    Refused {
+        /// The stable error code.
+        code: &'static str,
+        /// What was refused, in words.
+        message: String,
+    },
 }
 
 impl From<rusqlite::Error> for StoreError {
@@ -293,7 +299,7 @@ pub trait Store: reports::Reports + administration::Administration + Send + Sync
     /// The revision of the config item `key`.
     fn revision(&self, key: shared::wire::ConfigKey) -> StoreResult<i64>;
     /// Creates or replaces a property (by id). Removing a building or unit
-    /// that cases are located in fails with `InUse`.
+    /// that cases are located in is `Refused` (`admin.place_in_use`).
     fn put_property(
         &self,
         property: &Property,
