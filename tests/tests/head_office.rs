@@ -58,6 +58,27 @@ async fn the_dashboard_shows_every_property_to_quality_and_one_to_its_manager() 
     quality.wait_text("export-progress", "cases.xlsx").await;
     quality.click("export-stats-csv").await;
     quality.wait_text("export-progress", "stats.csv").await;
+    // A period the server refuses gets no figures: the last period's stay
+    // on screen, and the case list waits instead of going out for the
+    // period nobody chose now.
+    quality.choose("stats-period", "custom").await;
+    quality.wait_for_test_id("stats-to").await;
+    quality
+        .eval(
+            "const to = document.querySelector('[data-testid=stats-to]');
+             to.value = '2026-01-01';
+             to.dispatchEvent(new Event('change', {bubbles: true}));
+             return true;",
+        )
+        .await;
+    quality.wait_text("stats-error", "结束").await;
+    quality
+        .wait_attr("export-cases-csv", "disabled", "true")
+        .await;
+    quality.wait_text("export-cases-waiting", "统计结果").await;
+    quality.choose("stats-period", "month").await;
+    quality.wait_attr("export-cases-csv", "disabled", "").await;
+    assert_eq!(quality.text("export-cases-waiting").await, "");
 
     // Switching to English asks the server for English labels.
     quality.click("nav-settings").await;

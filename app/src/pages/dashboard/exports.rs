@@ -11,10 +11,17 @@ use shared::lang::Lang;
 /// CSV and XLSX of the case list and of the statistics tables for the
 /// current filters, downloaded with the session's token and a progress line
 /// (rows expected, bytes received). The case list takes the period as the
-/// instants the statistics answer reported for it.
+/// instants the statistics answer reported for it, so it waits for the
+/// answer to the filters on screen: the figures of the last period, shown
+/// while newer ones load or after their request failed, must not give the
+/// case list a period nobody chose.
 #[component]
-pub fn Exports(filters: Filters, stats: Memo<Option<Stats>>) -> impl IntoView {
+pub fn Exports(filters: Filters, stats: Memo<Option<(String, Stats)>>) -> impl IntoView {
     let ctx = use_app();
+    let current = move || {
+        let query = filters.query(ctx.lang.get());
+        stats.with(|s| s.as_ref().is_some_and(|(answered, _)| *answered == query))
+    };
     let progress = RwSignal::new(String::new());
     let export = Action::new_local(move |(url, file): &(String, &'static str)| {
         let (url, file) = (url.clone(), *file);
@@ -40,7 +47,11 @@ pub fn Exports(filters: Filters, stats: Memo<Option<Stats>>) -> impl IntoView {
                 return;
             }
             let query = if path.contains("/cases.") {
-                case_query(&filters, stats.get_untracked().as_ref(), ctx.l())
+                if !current() {
+                    return;
+                }
+                let answer = stats.get_untracked();
+                case_query(&filters, answer.as_ref().map(|(_, s)| s), ctx.l())
             } else {
                 filters.query(ctx.l())
             };
@@ -53,15 +64,19 @@ pub fn Exports(filters: Filters, stats: Memo<Option<Stats>>) -> impl IntoView {
         <div class="card exports" data-testid="exports">
             <h3>{t("导出", "Export")}</h3>
             <div class="actions">
-                <button class="btn" data-testid="export-cases-xlsx" disabled=busy
+                <button class="btn" data-testid="export-cases-xlsx" disabled=move || busy() || !current()
                     on:click=start("/api/v1/exports/cases.xlsx", "cases.xlsx")>{t("工单 Excel", "Cases (Excel)")}</button>
-                <button class="btn" data-testid="export-cases-csv" disabled=busy
+                <button class="btn" data-testid="export-cases-csv" disabled=move || busy() || !current()
                     on:click=start("/api/v1/exports/cases.csv", "cases.csv")>{t("工单 CSV", "Cases (CSV)")}</button>
                 <button class="btn" data-testid="export-stats-xlsx" disabled=busy
                     on:click=start("/api/v1/exports/stats.xlsx", "stats.xlsx")>{t("统计表 Excel", "Statistics (Excel)")}</button>
                 <button class="btn" data-testid="export-stats-csv" disabled=busy
                     on:click=start("/api/v1/exports/stats.csv", "stats.csv")>{t("统计表 CSV", "Statistics (CSV)")}</button>
             </div>
+            <p class="hint" data-testid="export-cases-waiting">{move || (!current()).then(|| t(
+                "工单导出按统计结果的期间进行：请等当前条件的统计结果出来后再导出。",
+                "The case export takes the statistics' period: it waits for the statistics of these filters.",
+            )())}</p>
             <p class="hint" data-testid="export-progress">{move || progress.get()}</p>
         </div>
     }

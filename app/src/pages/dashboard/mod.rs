@@ -81,7 +81,11 @@ pub fn Dashboard() -> impl IntoView {
             let token = ctx.token().ok_or(ApiError::Unauthorized {
                 code: "auth.no_session".into(),
             })?;
-            reports::stats(&token, &query).await
+            // The answer keeps the filters it is for: the case export
+            // takes its period from it (`exports.rs`).
+            reports::stats(&token, &query)
+                .await
+                .map(|stats| (query, stats))
         }
     });
     // The newest filters win: a request still running when the filters
@@ -99,7 +103,7 @@ pub fn Dashboard() -> impl IntoView {
     });
     // The last figures stay on screen while newer ones load, and when a
     // newer request fails (its error shows above them).
-    let stats = Memo::new(move |last: Option<&Option<Stats>>| {
+    let stats = Memo::new(move |last: Option<&Option<(String, Stats)>>| {
         fetch.value().with(|v| match v {
             Some(Ok(stats)) => Some(stats.clone()),
             _ => last.cloned().flatten(),
@@ -163,7 +167,7 @@ pub fn Dashboard() -> impl IntoView {
                 {move || loading().then(|| ctx.lang.get().pick("正在计算…", "Computing…"))}
             </p>
             <p class="error" data-testid="stats-error">{error}</p>
-            {move || stats.get().map(|s| view! { <Figures stats=s/> })}
+            {move || stats.get().map(|(_, s)| view! { <Figures stats=s/> })}
             <Exports filters=filters stats=stats/>
             <SpotChecks/>
         </section>
