@@ -329,13 +329,17 @@ fn a_save_from_an_older_copy_is_refused_instead_of_undoing_another_admins_change
     let (other_tag, other_list) = tagged(&other, "/api/v1/admin/properties");
     assert_eq!(tag, other_tag);
     let path = "/api/v1/admin/properties";
-    let (status, _, body) = other.send_if_match(
+    let (status, saved_tag, body) = other.send_if_match(
         "POST",
         path,
         &with_building(property_of(&other_list), "8栋"),
         &other_tag,
     );
     assert_eq!(status, 204, "{body}");
+    // The save answers the revision it made, the one a read now gives.
+    let saved_tag = saved_tag.expect("the saved revision");
+    assert_ne!(saved_tag, tag);
+    assert_eq!(tagged(&other, "/api/v1/admin/properties").0, saved_tag);
     // The first one's copy lacks it: saved, it would remove it.
     let (status, _, body) = one.send_if_match(
         "POST",

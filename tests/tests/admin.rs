@@ -402,8 +402,7 @@ async fn a_save_made_after_another_admins_change_is_refused_and_undoes_nothing()
     let transfer = || server.get_json(&token, path).1["deadlines"]["transfer"].clone();
     assert_eq!(transfer(), json!({"hours": 3}));
     // Read again, and saved twice.
-    admin.open(&server.url("/")).await;
-    admin.open_settings().await;
+    admin.click("admin-read-again").await;
     wait_value(&admin, "setting-transfer", "3").await;
     for hours in ["2", "4"] {
         admin.fill("setting-transfer", hours).await;

@@ -105,15 +105,21 @@ impl Drop for Alongside {
 }
 
 /// The processes `pid` started, and theirs, as Linux lists them; none
-/// elsewhere.
+/// elsewhere. Each thread lists the children it started (cargo starts the
+/// compilers from its worker threads), so every thread is read.
 fn descendants(pid: u32, out: &mut Vec<u32>) {
-    let list = format!("/proc/{pid}/task/{pid}/children");
-    for child in fs::read_to_string(list)
-        .unwrap_or_default()
-        .split_whitespace()
-        .filter_map(|p| p.parse().ok())
-    {
-        out.push(child);
-        descendants(child, out);
+    let Ok(threads) = fs::read_dir(format!("/proc/{pid}/task")) else {
+        return;
+    };
+    for thread in threads.flatten() {
+        let list = thread.path().join("children");
+        for child in fs::read_to_string(list)
+            .unwrap_or_default()
+            .split_whitespace()
+            .filter_map(|p| p.parse().ok())
+        {
+            out.push(child);
+            descendants(child, out);
+        }
     }
 }

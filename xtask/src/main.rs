@@ -294,8 +294,6 @@ fn server_test_names(root: &Path) -> Result<Vec<String>> {
     Ok(names)
 }
 
-/// How long each step of `test` took, printed at the end whether or not a
-/// step failed.
 /// `cargo xtask wasm [--clippy]`, which `run` and `test` start beside the
 /// native build (`alongside.rs`): with `--clippy`, clippy on the app for
 /// wasm first, then the bundle.
@@ -346,6 +344,8 @@ fn wasm_steps(ctx: &Ctx, tools: &BuildTools, clippy: bool, steps: &mut Steps) ->
     steps.time("bundle", || build_dist(ctx, tools))
 }
 
+/// How long each step of `test` (or `wasm`) took, printed at the end
+/// whether or not a step failed.
 #[derive(Default)]
 struct Steps {
     times: Vec<(&'static str, String)>,

@@ -285,7 +285,7 @@ pub fn check_property(p: &Property) -> Result<(), ApiError> {
 /// Creates or replaces a property.
 #[utoipa::path(post, path = "/api/v1/admin/properties", request_body = Property,
     responses(AdminOnly, JsonBody,
-        (status = 204, description = "The property is stored."),
+        (status = 204, description = "The property is stored; `ETag` is the properties' new revision."),
         (status = 400, description = "`admin.bad_property_code`, `admin.bad_property_name`. `request.bad_if_match`. `request.malformed_json`: the body is not JSON.", body = ErrorBody),
         (status = 409, description = "`conflict`: another property has the code. `admin.place_in_use`: a building or unit left out has cases.", body = ErrorBody),
         (status = 412, description = "`admin.changed_meanwhile`: the properties changed since the read whose `ETag` came as `If-Match`.", body = ErrorBody)),
@@ -297,7 +297,7 @@ pub async fn put_property(
     ClientAddr(addr): ClientAddr,
     IfMatch(expected): IfMatch,
     json: Body<Property>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<impl IntoResponse, ApiError> {
     session.require(&[Role::Admin])?;
     let ApiJson(mut property) = json?;
     property.code = property.code.trim().to_ascii_uppercase();
@@ -305,10 +305,10 @@ pub async fn put_property(
     let store = state.store.clone();
     let detail = serde_json::json!({ "property": property.id, "code": property.code });
     let entry = audit_entry(&session, addr, "property.put", detail);
-    blocking(move || store.put_property(&property, expected, &entry)).await?;
+    let revision = blocking(move || store.put_property(&property, expected, &entry)).await?;
     // A renamed building or unit: its cases' search text is folded anew.
     crate::refold::in_background(state.store.clone());
-    Ok(StatusCode::NO_CONTENT)
+    Ok((StatusCode::NO_CONTENT, etag(revision)))
 }
 
 /// Lists quarantined ops with their reasons.

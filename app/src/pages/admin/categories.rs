@@ -1,7 +1,7 @@
 //! 类别: the case categories, edited as one list; codes cases already use
 //! stay fixed and can only be retired.
 
-use super::{token, words};
+use super::{ReadAgain, changed_meanwhile, token, words};
 use crate::api::{ApiError, Tagged, admin};
 use crate::components::table::{DataTable, Loaded, loaded};
 use crate::state::use_app;
@@ -24,7 +24,7 @@ pub fn CategoriesTab() -> impl IntoView {
                 "已有工单使用的类别不能删除，只能停用；停用的类别不再用于新工单。",
                 "A category that cases use cannot be removed, only retired; retired categories are not offered for new cases.",
             )}</p>
-            {loaded(categories, |list| view! { <CategoryEditor initial=list.value tag=list.tag/> }.into_any())}
+            {loaded(categories, move |list| view! { <CategoryEditor initial=list.value tag=list.tag reload=categories/> }.into_any())}
         </div>
     }
 }
@@ -64,7 +64,11 @@ impl CategoryRow {
 }
 
 #[component]
-fn CategoryEditor(initial: Vec<Category>, tag: Option<String>) -> impl IntoView {
+fn CategoryEditor(
+    initial: Vec<Category>,
+    tag: Option<String>,
+    reload: Loaded<Tagged<Vec<Category>>>,
+) -> impl IntoView {
     let ctx = use_app();
     // The revision the list was read at, and then saved at: a save made
     // after another admin's is refused instead of undoing it.
@@ -172,6 +176,9 @@ fn CategoryEditor(initial: Vec<Category>, tag: Option<String>) -> impl IntoView 
             </button>
         </div>
         <p class="error" role="alert" data-testid="admin-error">{move || error.with(|e| e.as_ref().map(|e| e.message(ctx.lang.get())))}</p>
+        <ReadAgain
+            when=Signal::derive(move || error.with(|e| e.as_ref().is_some_and(changed_meanwhile)))
+            read=move || reload.refetch()/>
         <p class="admin-done" role="status" data-testid="categories-status">{move || done.get()}</p>
     }
 }

@@ -192,3 +192,30 @@ fn short(id: &str) -> String {
 fn company_tz(ctx: AppCtx) -> Tz {
     ctx.config.with_untracked(|c| c.settings.tz())
 }
+
+/// Whether `e` is the refusal of a save made from an older copy
+/// (`admin.changed_meanwhile`).
+fn changed_meanwhile(e: &ApiError) -> bool {
+    e.code() == Some("admin.changed_meanwhile")
+}
+
+/// Offered beside a save refused with `admin.changed_meanwhile`: reads what
+/// is stored now into the form (what was typed here goes, as the user
+/// chose). Without it the form keeps the old revision and every save is
+/// refused again.
+#[component]
+fn ReadAgain(
+    #[prop(into)] when: Signal<bool>,
+    read: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let ctx = use_app();
+    move || {
+        when.get().then(|| {
+            view! {
+                <button type="button" class="btn" data-testid="admin-read-again" on:click=move |_| read()>
+                    {move || ctx.lang.get().pick("载入最新内容", "Load what is saved now")}
+                </button>
+            }
+        })
+    }
+}

@@ -2,7 +2,7 @@
 //! satisfaction scores, spot-check share, what each role sees of a
 //! complainant), edited field by field.
 
-use super::token;
+use super::{ReadAgain, changed_meanwhile, token};
 use crate::api::{ApiError, Tagged, admin};
 use crate::components::form::{FieldErrors, Route, field_error, route, show_refusal};
 use crate::components::table::{Loaded, loaded};
@@ -31,7 +31,7 @@ pub fn SettingsTab() -> impl IntoView {
                 "设置会同步到所有设备。保存后，服务器与各设备按新设置重新计算每件工单（包括已办结的工单）的时限与规则检查。",
                 "Settings reach every device through sync. Once saved, the server and every device work out each case's deadlines and rule checks again under the new settings, closed cases included.",
             )}</p>
-            {loaded(settings, |s| view! { <SettingsForm initial=s.value tag=s.tag/> }.into_any())}
+            {loaded(settings, move |s| view! { <SettingsForm initial=s.value tag=s.tag reload=settings/> }.into_any())}
         </div>
     }
 }
@@ -198,7 +198,11 @@ struct RuleSetting {
 }
 
 #[component]
-fn SettingsForm(initial: Settings, tag: Option<String>) -> impl IntoView {
+fn SettingsForm(
+    initial: Settings,
+    tag: Option<String>,
+    reload: Loaded<Tagged<Settings>>,
+) -> impl IntoView {
     let ctx = use_app();
     // The revision these settings were read at, and then saved at: a save
     // made after another admin's is refused instead of undoing it.
@@ -404,6 +408,9 @@ fn SettingsForm(initial: Settings, tag: Option<String>) -> impl IntoView {
                 </button>
             </div>
             <p class="error" role="alert" data-testid="admin-error">{move || error.with(|e| e.as_ref().map(|e| e.message(ctx.lang.get())))}</p>
+            <ReadAgain
+                when=Signal::derive(move || error.with(|e| matches!(e, Some(SettingsError::Api(e)) if changed_meanwhile(e))))
+                read=move || reload.refetch()/>
             <p class="admin-done" role="status" data-testid="settings-status">{move || done.get()}</p>
         </div>
     }

@@ -74,8 +74,8 @@ pub fn Exports(filters: Filters, stats: Memo<Option<(String, Stats)>>) -> impl I
                     on:click=start("/api/v1/exports/stats.csv", "stats.csv")>{t("统计表 CSV", "Statistics (CSV)")}</button>
             </div>
             <p class="hint" data-testid="export-cases-waiting">{move || (!current()).then(|| t(
-                "工单导出按统计结果的期间进行：请等当前条件的统计结果出来后再导出。",
-                "The case export takes the statistics' period: it waits for the statistics of these filters.",
+                "工单导出按统计结果的期间进行，当前条件的统计结果尚未取得（正在计算，或未能取得：见上方）。",
+                "The case export takes the statistics' period, and the statistics of these filters have not come (still computing, or refused: see above).",
             )())}</p>
             <p class="hint" data-testid="export-progress">{move || progress.get()}</p>
         </div>
