@@ -462,3 +462,61 @@ async fn a_save_made_after_another_admins_change_is_refused_and_undoes_nothing()
     );
     admin.close().await;
 }
+
+/// The admin renames a building whose name was mistyped and adds the units
+/// it gained; a unit it has already is refused beside the field.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_admin_renames_a_building_and_adds_units_to_it() {
+    let server = Server::start();
+    server.seed();
+    let token = server.token("admin1");
+    let admin = Browser::start().await;
+    admin.open(&server.url("/")).await;
+    admin.login("admin1").await;
+    admin.click("nav-admin").await;
+    admin.click("admin-tab-properties").await;
+    admin.wait_count("property-row", 2).await;
+    let (_, list) = server.get_json(&token, "/api/v1/admin/properties");
+    let property = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["code"] == "HY")
+        .expect("the seed's property 和园")
+        .clone();
+    let building = &property["buildings"][0];
+    admin
+        .choose("edit-building-property", property["id"].as_str().unwrap())
+        .await;
+    admin
+        .choose("edit-building-building", building["id"].as_str().unwrap())
+        .await;
+    // A unit it has already is refused beside the field.
+    admin.fill("edit-building-units", "101").await;
+    admin.click("edit-building-submit").await;
+    admin
+        .wait_text("edit-building-units-error", "已有 101")
+        .await;
+    admin.fill("edit-building-name", "1号楼").await;
+    admin.fill("edit-building-units", "301，302").await;
+    admin.click("edit-building-submit").await;
+    admin.wait_text("admin-properties", "1号楼（5）").await;
+    let (_, list) = server.get_json(&token, "/api/v1/admin/properties");
+    let stored = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["code"] == "HY")
+        .unwrap()
+        .clone();
+    let building = &stored["buildings"][0];
+    assert_eq!(building["name"], "1号楼");
+    let units: Vec<&str> = building["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|u| u["name"].as_str())
+        .collect();
+    assert_eq!(units, ["101", "102", "201", "301", "302"]);
+    admin.close().await;
+}

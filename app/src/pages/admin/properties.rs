@@ -1,5 +1,5 @@
 //! 项目: the properties with their buildings and units, and the forms that
-//! add a property and a building.
+//! add a property and a building and rename a building or add units to it.
 
 use super::{token, words};
 use crate::api::{ApiError, Tagged, admin};
@@ -65,6 +65,7 @@ pub fn PropertiesTab() -> impl IntoView {
             <div class="admin-forms">
                 <NewPropertyForm reload=properties error=error/>
                 <NewBuildingForm properties=properties error=error/>
+                <EditBuildingForm properties=properties error=error/>
             </div>
         </div>
     }
@@ -308,6 +309,181 @@ fn NewBuildingForm(
             </label>
             <button type="submit" class="btn primary" data-testid="new-building-submit" disabled=move || put.pending().get()>
                 {t("添加楼栋", "Add building")}
+            </button>
+        </form>
+    }
+}
+
+/// Renames a building or adds units to it. Removing one is left to the
+/// API: the server refuses it while cases are located there
+/// (`admin.place_in_use`), and a typo is fixed by renaming.
+#[component]
+fn EditBuildingForm(
+    properties: Loaded<Tagged<Vec<Property>>>,
+    error: RwSignal<Option<ApiError>>,
+) -> impl IntoView {
+    let ctx = use_app();
+    let property = RwSignal::new(String::new());
+    let building = RwSignal::new(String::new());
+    let name = RwSignal::new(String::new());
+    let units = RwSignal::new(String::new());
+    let fields: FieldErrors = RwSignal::new(BTreeMap::new());
+    let read = move || {
+        properties.get().and_then(Result::ok).unwrap_or(Tagged {
+            value: Vec::new(),
+            tag: None,
+        })
+    };
+    let chosen = move || {
+        let id = property.get();
+        read().value.into_iter().find(|p| p.id.to_string() == id)
+    };
+    let clear = move || {
+        name.set(String::new());
+        units.set(String::new());
+    };
+    let put = put_property(ctx, properties, error, (fields, &[]), clear);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let l = ctx.l();
+        error.set(None);
+        let problem = |field: &'static str, message: String| {
+            fields.set(BTreeMap::from([(field, message)]));
+        };
+        fields.set(BTreeMap::new());
+        let Tagged { value: list, tag } = read();
+        let chosen_property = property.get_untracked();
+        let Some(mut target) = list
+            .into_iter()
+            .find(|p| p.id.to_string() == chosen_property)
+        else {
+            problem("property", l.pick("请选择项目", "Choose a property").into());
+            return;
+        };
+        let chosen_building = building.get_untracked();
+        let others: Vec<String> = target
+            .buildings
+            .iter()
+            .filter(|b| b.id.to_string() != chosen_building)
+            .map(|b| b.name.clone())
+            .collect();
+        let Some(edited) = target
+            .buildings
+            .iter_mut()
+            .find(|b| b.id.to_string() == chosen_building)
+        else {
+            problem("building", l.pick("请选择楼栋", "Choose a building").into());
+            return;
+        };
+        let new_name = name.get_untracked().trim().to_string();
+        if others.contains(&new_name) {
+            problem(
+                "name",
+                match l {
+                    Lang::ZhCn => format!("已有楼栋 {new_name}"),
+                    Lang::En => format!("There already is a building {new_name}"),
+                },
+            );
+            return;
+        }
+        let added = split_names(&units.get_untracked());
+        if let Some(taken) = added
+            .iter()
+            .find(|u| edited.units.iter().any(|have| have.name == **u))
+        {
+            problem(
+                "units",
+                match l {
+                    Lang::ZhCn => format!("{} 已有 {taken}", edited.name),
+                    Lang::En => format!("{} already has {taken}", edited.name),
+                },
+            );
+            return;
+        }
+        if new_name.is_empty() && added.is_empty() {
+            problem(
+                "name",
+                l.pick(
+                    "请填写新名称或要添加的单元/户",
+                    "Enter a new name or units to add",
+                )
+                .into(),
+            );
+            return;
+        }
+        if !new_name.is_empty() {
+            edited.name = new_name;
+        }
+        edited.units.extend(added.into_iter().map(|name| Unit {
+            id: UnitId(uuid::Uuid::now_v7()),
+            name,
+        }));
+        put.dispatch_local((target, tag));
+    };
+    let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+    let beside = move |field: &'static str| {
+        field_error(fields, field, format!("edit-building-{field}-error"))
+    };
+    view! {
+        <form class="card admin-form" data-testid="edit-building-form" on:submit=submit>
+            <h3>{t("修改楼栋", "Change a building")}</h3>
+            <label class="field">
+                <span>{t("项目", "Property")}</span>
+                <select data-testid="edit-building-property" on:change=move |ev| {
+                    property.set(event_target_value(&ev));
+                    building.set(String::new());
+                }>
+                    <option value="">{t("请选择", "Choose")}</option>
+                    {move || read().value
+                        .into_iter()
+                        .map(|p| {
+                            let id = p.id.to_string();
+                            let selected = {
+                                let id = id.clone();
+                                move || property.get() == id
+                            };
+                            view! { <option value=id prop:selected=selected>{format!("{} {}", p.code, p.name)}</option> }
+                        })
+                        .collect_view()}
+                </select>
+                {beside("property")}
+            </label>
+            <label class="field">
+                <span>{t("楼栋", "Building")}</span>
+                <select data-testid="edit-building-building" on:change=move |ev| building.set(event_target_value(&ev))>
+                    <option value="">{t("请选择", "Choose")}</option>
+                    {move || chosen()
+                        .map(|p| p.buildings)
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|b| {
+                            let id = b.id.to_string();
+                            let selected = {
+                                let id = id.clone();
+                                move || building.get() == id
+                            };
+                            let units = b.units.iter().map(|u| u.name.as_str()).collect::<Vec<_>>().join("、");
+                            view! { <option value=id prop:selected=selected>{format!("{}（{units}）", b.name)}</option> }
+                        })
+                        .collect_view()}
+                </select>
+                {beside("building")}
+            </label>
+            <TextField label=("新名称（不改则留空）", "New name (empty keeps it)") testid="edit-building-name" value=name>
+                {beside("name")}
+            </TextField>
+            <label class="field">
+                <span>{t("添加单元/户（用逗号分隔）", "Units to add (comma-separated)")}</span>
+                <textarea data-testid="edit-building-units"
+                    prop:value=move || units.get() on:input=move |ev| units.set(event_target_value(&ev))></textarea>
+                {beside("units")}
+            </label>
+            <p class="hint">{t(
+                "已有工单的楼栋和单元不能删除，只能改名。",
+                "A building or unit with cases cannot be removed, only renamed.",
+            )}</p>
+            <button type="submit" class="btn primary" data-testid="edit-building-submit" disabled=move || put.pending().get()>
+                {t("保存楼栋", "Save building")}
             </button>
         </form>
     }
