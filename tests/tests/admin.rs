@@ -376,6 +376,18 @@ async fn a_deadline_out_of_range_is_refused_beside_its_field() {
     assert_eq!(settings["deadlines"]["transfer"], json!({"hours": 2}));
 }
 
+/// The seed's property 和园 (HY), as the admin API lists it.
+fn seed_property(server: &Server, token: &str) -> Value {
+    let (status, list) = server.get_json(token, "/api/v1/admin/properties");
+    assert_eq!(status, 200, "{list}");
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["code"] == "HY")
+        .expect("the seed's property 和园")
+        .clone()
+}
+
 /// Two administrators, or one in two tabs: a save made from what was read
 /// before another admin's save is refused in words that say so, and
 /// undoes nothing. The building form reads the list again and keeps what
@@ -414,14 +426,7 @@ async fn a_save_made_after_another_admins_change_is_refused_and_undoes_nothing()
 
     admin.click("admin-tab-properties").await;
     admin.wait_count("property-row", 2).await;
-    let (_, list) = server.get_json(&token, "/api/v1/admin/properties");
-    let mut property = list
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["code"] == "HY")
-        .expect("the seed's property 和园")
-        .clone();
+    let mut property = seed_property(&server, &token);
     property["buildings"].as_array_mut().unwrap().push(json!({
         "id": "0192a1b2-0000-7000-8000-000000000008", "name": "8栋", "units": []
     }));
@@ -447,13 +452,11 @@ async fn a_save_made_after_another_admins_change_is_refused_and_undoes_nothing()
         assert!(Instant::now() < deadline, "the building was not added");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let (_, list) = server.get_json(&token, "/api/v1/admin/properties");
-    let names: Vec<&str> = list
+    let stored = seed_property(&server, &token);
+    let names: Vec<&str> = stored["buildings"]
         .as_array()
         .unwrap()
         .iter()
-        .filter(|p| p["code"] == "HY")
-        .flat_map(|p| p["buildings"].as_array().unwrap())
         .filter_map(|b| b["name"].as_str())
         .collect();
     assert!(
@@ -476,14 +479,7 @@ async fn an_admin_renames_a_building_and_adds_units_to_it() {
     admin.click("nav-admin").await;
     admin.click("admin-tab-properties").await;
     admin.wait_count("property-row", 2).await;
-    let (_, list) = server.get_json(&token, "/api/v1/admin/properties");
-    let property = list
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["code"] == "HY")
-        .expect("the seed's property 和园")
-        .clone();
+    let property = seed_property(&server, &token);
     let building = &property["buildings"][0];
     admin
         .choose("edit-building-property", property["id"].as_str().unwrap())
@@ -501,14 +497,7 @@ async fn an_admin_renames_a_building_and_adds_units_to_it() {
     admin.fill("edit-building-units", "301，302").await;
     admin.click("edit-building-submit").await;
     admin.wait_text("admin-properties", "1号楼（5）").await;
-    let (_, list) = server.get_json(&token, "/api/v1/admin/properties");
-    let stored = list
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["code"] == "HY")
-        .unwrap()
-        .clone();
+    let stored = seed_property(&server, &token);
     let building = &stored["buildings"][0];
     assert_eq!(building["name"], "1号楼");
     let units: Vec<&str> = building["units"]

@@ -283,20 +283,8 @@ fn NewBuildingForm(
             <h3>{t("新增楼栋", "Add a building")}</h3>
             <label class="field">
                 <span>{t("项目", "Property")}</span>
-                <select data-testid="new-building-property" on:change=move |ev| property.set(event_target_value(&ev))>
-                    <option value="">{t("请选择", "Choose")}</option>
-                    {move || props()
-                        .into_iter()
-                        .map(|p| {
-                            let id = p.id.to_string();
-                            let selected = {
-                                let id = id.clone();
-                                move || property.get() == id
-                            };
-                            view! { <option value=id prop:selected=selected>{format!("{} {}", p.code, p.name)}</option> }
-                        })
-                        .collect_view()}
-                </select>
+                <IdSelect testid="new-building-property" chosen=property
+                    options=move || props().iter().map(property_option).collect()/>
                 {beside("property")}
             </label>
             <TextField label=("楼栋名称（如 3栋）", "Building name (e.g. 3栋)") testid="new-building-name" value=name>
@@ -429,44 +417,26 @@ fn EditBuildingForm(
             <h3>{t("修改楼栋", "Change a building")}</h3>
             <label class="field">
                 <span>{t("项目", "Property")}</span>
-                <select data-testid="edit-building-property" on:change=move |ev| {
-                    property.set(event_target_value(&ev));
-                    building.set(String::new());
-                }>
-                    <option value="">{t("请选择", "Choose")}</option>
-                    {move || read().value
-                        .into_iter()
-                        .map(|p| {
-                            let id = p.id.to_string();
-                            let selected = {
-                                let id = id.clone();
-                                move || property.get() == id
-                            };
-                            view! { <option value=id prop:selected=selected>{format!("{} {}", p.code, p.name)}</option> }
-                        })
-                        .collect_view()}
-                </select>
+                <IdSelect testid="edit-building-property" chosen=property
+                    options=move || read().value.iter().map(property_option).collect()/>
                 {beside("property")}
             </label>
             <label class="field">
                 <span>{t("楼栋", "Building")}</span>
-                <select data-testid="edit-building-building" on:change=move |ev| building.set(event_target_value(&ev))>
-                    <option value="">{t("请选择", "Choose")}</option>
-                    {move || chosen()
-                        .map(|p| p.buildings)
-                        .unwrap_or_default()
-                        .into_iter()
-                        .map(|b| {
-                            let id = b.id.to_string();
-                            let selected = {
-                                let id = id.clone();
-                                move || building.get() == id
-                            };
-                            let units = b.units.iter().map(|u| u.name.as_str()).collect::<Vec<_>>().join("、");
-                            view! { <option value=id prop:selected=selected>{format!("{}（{units}）", b.name)}</option> }
-                        })
-                        .collect_view()}
-                </select>
+                // A building of another property, once the property
+                // changes, matches no option: the submit asks for one.
+                <IdSelect testid="edit-building-building" chosen=building
+                    options=move || {
+                        chosen()
+                            .map(|p| p.buildings)
+                            .unwrap_or_default()
+                            .iter()
+                            .map(|b| {
+                                let units = b.units.iter().map(|u| u.name.as_str()).collect::<Vec<_>>().join("、");
+                                (b.id.to_string(), format!("{}（{units}）", b.name))
+                            })
+                            .collect()
+                    }/>
                 {beside("building")}
             </label>
             <TextField label=("新名称（不改则留空）", "New name (empty keeps it)") testid="edit-building-name" value=name>
@@ -486,6 +456,36 @@ fn EditBuildingForm(
                 {t("保存楼栋", "Save building")}
             </button>
         </form>
+    }
+}
+
+/// A property as a choice: its id, and its code and name.
+fn property_option(p: &Property) -> (String, String) {
+    (p.id.to_string(), format!("{} {}", p.code, p.name))
+}
+
+/// A select of `(id, label)` choices bound to `chosen`, "请选择" first.
+#[component]
+fn IdSelect(
+    testid: &'static str,
+    chosen: RwSignal<String>,
+    options: impl Fn() -> Vec<(String, String)> + Send + Sync + 'static,
+) -> impl IntoView {
+    let ctx = use_app();
+    view! {
+        <select data-testid=testid on:change=move |ev| chosen.set(event_target_value(&ev))>
+            <option value="">{move || ctx.lang.get().pick("请选择", "Choose")}</option>
+            {move || options()
+                .into_iter()
+                .map(|(id, label)| {
+                    let selected = {
+                        let id = id.clone();
+                        move || chosen.get() == id
+                    };
+                    view! { <option value=id prop:selected=selected>{label}</option> }
+                })
+                .collect_view()}
+        </select>
     }
 }
 
