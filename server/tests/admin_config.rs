@@ -92,7 +92,15 @@ fn settings_and_categories_round_trip_and_reach_devices() {
     settings["deadlines"]["transfer"] = json!({"hours": 2});
     let (status, saved) = admin.put("/api/v1/admin/settings", &settings);
     assert_eq!(status, 200, "{saved}");
-    assert_eq!(admin.get("/api/v1/admin/settings").1, settings);
+    assert_eq!(admin.get("/api/v1/admin/settings").1, saved);
+    // As sent, with the rules the change replaced.
+    let mut sent = saved.clone();
+    sent["earlier_rules"] = json!([]);
+    assert_eq!(sent, settings);
+    assert_eq!(
+        saved["earlier_rules"][0]["deadlines"]["transfer"],
+        json!({"hours": 1})
+    );
     let pulled = config_item(&pulled_config(&staff), "settings");
     assert_eq!(pulled["deadlines"]["transfer"], json!({"hours": 2}));
     assert_eq!(pulled["follow_up_target_percent"], 95);
@@ -208,36 +216,114 @@ fn stored_due(reader: &Client, case: CaseId, clock: &str) -> Option<String> {
         .and_then(|d| d["due_at"].as_str().map(String::from))
 }
 
-/// What head office reads of a case (its clocks, the overdue list, the
-/// statistics) follows a change of the deadline rules at once, not at the
-/// case's next op, which an overdue case may never get.
+/// A change of the settings judges what is done after it and leaves what
+/// was done before as it was judged (`shared/src/settings/rules.rs`): a
+/// case closed after a callback scored 3 stays closed when 3 comes to
+/// reopen, and a clock keeps the rule it started under, even when the
+/// server folds the case whole again under the new settings.
 #[test]
-fn a_change_of_the_deadline_rules_reaches_cases_nobody_touches() {
+fn a_change_of_the_settings_judges_what_is_done_after_it_and_leaves_the_rest() {
     let w = world();
     let (admin, _) = login(&w, "admin");
-    let (staff, mut author) = login(&w, "staff_a");
+    let (manager, mut a) = login(&w, "manager_a");
     let (quality, _) = login(&w, "quality");
-    let reg = author.register(&w.fx.pa, "电梯异响");
-    let case = reg.case_id;
-    let (status, _) = staff.post("/api/v1/sync/push", &push_body(author.device, &[reg]));
-    assert_eq!(status, 200);
-    let before = stored_due(&quality, case, "solution").expect("a solution clock");
+    let pa = w.fx.pa.clone();
+    let t0 = Utc::now() - Duration::days(10);
+    let mut actions = work(CaseKind::Complaint, Severity::General);
+    for action in &mut actions {
+        if let Action::FollowUp { satisfaction, .. } = action {
+            *satisfaction = 3;
+        }
+    }
+    let reg = a.register_at(&pa, CaseKind::Complaint, t0, |_| {});
+    let closed = reg.case_id;
+    let mut ops = vec![reg];
+    ops.extend(ops_of(&mut a, closed, t0, actions));
+    let reg = a.register_at(&pa, CaseKind::Complaint, t0, |_| {});
+    let open = reg.case_id;
+    ops.push(reg);
+    let (status, answer) = manager.post("/api/v1/sync/push", &push_body(a.device, &ops));
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["quarantined"], json!([]));
+    let (_, case) = quality.get(&format!("/api/v1/cases/{closed}"));
+    assert_eq!(case["state"], "closed", "{case}");
+    let promised = stored_due(&quality, open, "solution").expect("a solution clock");
 
     let (_, mut settings) = admin.get("/api/v1/admin/settings");
+    assert_eq!(settings["earlier_rules"], json!([]));
+    settings["reopen_max"] = json!(3);
     settings["deadlines"]["solution"] = json!({"working_days": 5});
     let (status, saved) = admin.put("/api/v1/admin/settings", &settings);
     assert_eq!(status, 200, "{saved}");
-    // Folded again in the background, a few cases a transaction.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    let mut after = stored_due(&quality, case, "solution");
-    while after.as_deref() == Some(before.as_str()) && std::time::Instant::now() < deadline {
-        std::thread::sleep(std::time::Duration::from_millis(100));
-        after = stored_due(&quality, case, "solution");
-    }
-    let after = after.expect("a solution clock");
-    assert!(
-        after > before,
-        "due {before} before the change, {after} after"
+    let earlier = saved["earlier_rules"]
+        .as_array()
+        .expect("the replaced rules");
+    assert_eq!(earlier.len(), 1, "{saved}");
+    assert_eq!(earlier[0]["reopen_max"], 2);
+    assert_eq!(
+        earlier[0]["deadlines"]["solution"],
+        json!({"working_days": 3})
+    );
+    // A client cannot write the history: a save that changes no rule
+    // keeps the server's.
+    let mut forged = saved.clone();
+    forged["earlier_rules"] = json!([]);
+    forged["retention_years"] = json!(3);
+    let (status, again) = admin.put("/api/v1/admin/settings", &forged);
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(again["earlier_rules"], saved["earlier_rules"]);
+
+    // A note on each case after the change: the server folds each whole
+    // under the new settings (or has already, in the background).
+    let notes: Vec<Op> = [closed, open]
+        .into_iter()
+        .map(|id| {
+            a.op(
+                id,
+                None,
+                Action::Note {
+                    note_kind: shared::case::NoteKind::General,
+                    text: "回访后再次联系".into(),
+                },
+            )
+        })
+        .collect();
+    let (status, answer) = manager.post("/api/v1/sync/push", &push_body(a.device, &notes));
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["quarantined"], json!([]));
+    let (_, case) = quality.get(&format!("/api/v1/cases/{closed}"));
+    assert_eq!(case["state"], "closed", "{case}");
+    // Only the note breaks a rule (a closed case takes none); the
+    // callback and the closing stand.
+    let broken: Vec<&Value> = case["violations"]
+        .as_array()
+        .expect("violations")
+        .iter()
+        .map(|v| &v["action"])
+        .collect();
+    assert_eq!(broken, [&json!("note")], "{case}");
+    assert_eq!(
+        stored_due(&quality, open, "solution").as_deref(),
+        Some(promised.as_str())
+    );
+
+    // A complaint registered after the change gets the new rule.
+    let reg = a.register(&pa, "电梯异响");
+    let (case, received) = (reg.case_id, reg.at);
+    let (status, _) = manager.post("/api/v1/sync/push", &push_body(a.device, &[reg]));
+    assert_eq!(status, 200);
+    let expected = shared::deadline::due_at(
+        received,
+        shared::deadline::DeadlineRule::WorkingDays(5),
+        chrono_tz::Asia::Shanghai,
+        &Calendar::with_builtin(),
+    )
+    .expect("the calendar covers the next days");
+    let due = stored_due(&quality, case, "solution").expect("a solution clock");
+    assert_eq!(
+        due.parse::<DateTime<Utc>>().expect("a time"),
+        expected,
+        "{due}"
     );
 }
 

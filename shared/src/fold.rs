@@ -51,7 +51,8 @@ use std::collections::{BTreeMap, BTreeSet};
 /// working-day calendar, the same on every device through sync.
 #[derive(Debug, Clone, Copy)]
 pub struct FoldContext<'a> {
-    /// Settings (deadline rules, limits, timezone).
+    /// Settings (deadline rules, limits, timezone), with the rules they
+    /// replaced: each op is judged by those in force at its time.
     pub settings: &'a Settings,
     /// The holiday calendar.
     pub calendar: &'a Calendar,
@@ -382,7 +383,12 @@ impl Folder<'_> {
             self.conflicted.push(op.clone());
             return self.record(op, Vec::new(), Outcome::Conflict);
         }
-        match workflow::check(&self.case, op.role, &op.action, self.ctx.settings) {
+        match workflow::check(
+            &self.case,
+            op.role,
+            &op.action,
+            self.ctx.settings.rules_at(op.at),
+        ) {
             Ok(target) => {
                 let changes = self.apply(op, target);
                 self.record(op, changes, Outcome::Applied);
@@ -408,7 +414,12 @@ impl Folder<'_> {
     }
 
     fn resolve_conflict(&mut self, op: &Op, conflict_op: OpId, apply: bool) {
-        if let Err(rule) = workflow::check(&self.case, op.role, &op.action, self.ctx.settings) {
+        if let Err(rule) = workflow::check(
+            &self.case,
+            op.role,
+            &op.action,
+            self.ctx.settings.rules_at(op.at),
+        ) {
             self.flag(op, rule);
             return self.record(op, Vec::new(), Outcome::Flagged);
         }
@@ -421,7 +432,7 @@ impl Folder<'_> {
                 &self.case,
                 original.role,
                 &original.action,
-                self.ctx.settings,
+                self.ctx.settings.rules_at(original.at),
             ) {
                 Ok(target) => changes = self.apply(&original, target),
                 Err(rule) => {
@@ -556,7 +567,7 @@ impl Folder<'_> {
             } => {
                 first(&mut marks.investigated, at);
                 first(&mut marks.replied, at);
-                let limits = &self.ctx.settings.compensation;
+                let limits = self.ctx.settings.rules_at(at).compensation;
                 let needs_approval = *compensation_fen > 0;
                 changes.push(change("measures", None, Some(measures.clone())));
                 changes.push(change(
@@ -969,11 +980,12 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
         }
     }
 
-    let settings = ctx.settings;
-    let tz = settings.tz();
     case.deadlines.reserve_exact(clocks.len());
     for (clock, start, met) in clocks {
-        let rule = settings.deadlines.rule_for(clock, severity);
+        // A clock keeps the rule it started under (`settings/rules.rs`).
+        let rules = ctx.settings.rules_at(start);
+        let tz = rules.tz();
+        let rule = rules.deadlines.rule_for(clock, severity);
         let mut due = match deadline::due_at(start, rule, tz, ctx.calendar) {
             Ok(due) => due,
             Err(e) => {

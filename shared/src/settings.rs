@@ -9,6 +9,9 @@ use crate::validation::{MAX_ATTACHMENT_BYTES, MAX_CASE_ATTACHMENT_BYTES};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
+mod rules;
+pub use rules::{EarlierRules, Rules};
+
 /// The company-wide settings. Every field has a default so that settings
 /// written by an older version still load.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -43,6 +46,10 @@ pub struct Settings {
     pub duplicate_window_days: u32,
     /// What each role sees of a complainant's personal data.
     pub personal_data: crate::personal_data::PersonalDataRules,
+    /// The rules that saves replaced, oldest first, each with the time it
+    /// ended: what was done before then is judged by them (`rules.rs`).
+    /// Kept by the server; what a client sends here is ignored.
+    pub earlier_rules: Vec<EarlierRules>,
 }
 
 /// How large evidence may be: one file, and all the files of one case
@@ -94,6 +101,7 @@ impl Default for Settings {
             attachments: AttachmentLimits::default(),
             duplicate_window_days: 30,
             personal_data: Default::default(),
+            earlier_rules: Vec::new(),
         }
     }
 }

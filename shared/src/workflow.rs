@@ -11,7 +11,7 @@ use crate::compensation::format_yuan;
 use crate::lang::{Coded, Lang};
 use crate::op::{Action, ActionKind};
 use crate::role::Role;
-use crate::settings::Settings;
+use crate::settings::Rules;
 use serde::{Deserialize, Serialize};
 
 /// A broken business rule, with a stable code and messages in both languages.
@@ -389,12 +389,13 @@ pub fn gate(case: &Case, role: Role, action: ActionKind) -> Result<(), RuleViola
 }
 
 /// Checks `action` by `role` against `case` and returns the state it leads
-/// to (`None` for actions that do not move the workflow).
+/// to (`None` for actions that do not move the workflow), under the
+/// `rules` in force when it is done ([`crate::settings::Settings::rules_at`]).
 pub fn check(
     case: &Case,
     role: Role,
     action: &Action,
-    settings: &Settings,
+    rules: Rules<'_>,
 ) -> Result<Option<CaseState>, RuleViolation> {
     use CaseState as S;
     gate(case, role, action.kind())?;
@@ -453,7 +454,7 @@ pub fn check(
                     proposed: amount,
                 });
             }
-            let limits = &settings.compensation;
+            let limits = rules.compensation;
             if !limits.may_approve(role, amount) {
                 return Err(RuleViolation::ApprovalNeedsRole {
                     required: limits.required_role(amount),
@@ -501,7 +502,7 @@ pub fn check(
             if state == S::Closed {
                 return Err(RuleViolation::CaseNotOpen { state });
             }
-            if *satisfaction <= settings.reopen_max {
+            if *satisfaction <= rules.reopen_max {
                 Ok(Some(S::Reopened))
             } else {
                 Ok(Some(S::FollowedUp))
@@ -526,7 +527,7 @@ pub fn check(
                 return Err(RuleViolation::ExtensionZero);
             }
             let severity = case.assessment.as_ref().map(|a| a.severity);
-            let max = settings.deadlines.max_extension_working_days(severity);
+            let max = rules.deadlines.max_extension_working_days(severity);
             let requested = case.extended_working_days().saturating_add(*working_days);
             if requested > max {
                 return Err(RuleViolation::ExtensionTooLong { max, requested });

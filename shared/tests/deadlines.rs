@@ -682,3 +682,27 @@ fn telling_an_urgent_complainant_the_result_meets_the_contact_clock() {
     let case = s.case();
     assert_eq!(contact(&case), Some(told), "{:?}", case.violations);
 }
+
+#[test]
+fn a_clock_keeps_the_rule_it_started_under_when_the_settings_change() {
+    // Registered on Monday 2 March 2026: 3 working days to a solution.
+    let t = local(2026, 3, 2, 10, 0);
+    let mut s = sim_with(CaseKind::Complaint, Channel::Phone, t, t);
+    let promised = due(&s.case(), Clock::Solution);
+    assert_eq!(promised, local(2026, 3, 5, 23, 59) + Duration::seconds(59));
+
+    // On Tuesday the company shortens the rule to 1 working day.
+    let mut shorter = s.settings.clone();
+    shorter.deadlines.solution = shared::deadline::DeadlineRule::WorkingDays(1);
+    s.settings = shorter.replacing(&s.settings, local(2026, 3, 3, 9, 0));
+    assert_eq!(due(&s.case(), Clock::Solution), promised);
+
+    // A case registered after the change gets the new rule.
+    let t = local(2026, 3, 3, 10, 0);
+    let mut later = sim_with(CaseKind::Complaint, Channel::Phone, t, t);
+    later.settings = s.settings.clone();
+    assert_eq!(
+        due(&later.case(), Clock::Solution),
+        local(2026, 3, 4, 23, 59) + Duration::seconds(59)
+    );
+}

@@ -873,3 +873,60 @@ fn an_approval_decides_on_the_amount_the_approver_saw() {
     );
     assert_eq!(case.approvals.last().map(|a| a.amount_fen), Some(95_000));
 }
+
+#[test]
+fn a_change_of_the_settings_leaves_what_was_done_before_it_as_it_was_judged() {
+    // 800 CNY approved by the regional manager, a callback scored 3 that
+    // closed the case while 2 was the highest score that reopens.
+    let mut s = proposed_complaint(80_000);
+    let approve = Action::Approve {
+        approved: true,
+        comment: "同意".into(),
+        compensation_fen: None,
+    };
+    assert_eq!(
+        step(&mut s, REGIONAL, approve),
+        Ok(CaseState::SolutionProposed)
+    );
+    assert_eq!(
+        step(&mut s, STAFF, resolve("赔付")),
+        Ok(CaseState::Resolved)
+    );
+    assert_eq!(step(&mut s, STAFF, follow_up(3)), Ok(CaseState::FollowedUp));
+    assert_eq!(
+        step(&mut s, MANAGER, close("加强巡检")),
+        Ok(CaseState::Closed)
+    );
+    let before = s.case();
+
+    // Months later an admin lets only the deputy GM approve 800 CNY and
+    // makes a 3 reopen.
+    let mut changed = s.settings.clone();
+    changed.reopen_max = 3;
+    changed.compensation.regional_manager_max_fen = 50_000;
+    s.settings = changed.replacing(&s.settings, local(2026, 6, 1, 9, 0));
+    let after = s.case();
+    assert_eq!(after.state, CaseState::Closed);
+    assert_eq!(after.solution, before.solution);
+    assert!(after.violations.is_empty(), "{:?}", after.violations);
+    assert_eq!(after.deadlines, before.deadlines);
+
+    // What is done after the change is judged by the new rules.
+    let mut later = proposed_complaint(80_000);
+    later.settings = s.settings.clone();
+    let at = local(2026, 6, 2, 10, 0);
+    later.act(
+        REGIONAL,
+        at,
+        Action::Approve {
+            approved: true,
+            comment: "同意".into(),
+            compensation_fen: None,
+        },
+    );
+    let case = later.case();
+    assert_eq!(
+        case.violations.last().map(|v| v.rule.code()),
+        Some("workflow.approval_needs_role")
+    );
+}

@@ -108,18 +108,17 @@ pub async fn put_settings(
 ) -> Result<impl IntoResponse, ApiError> {
     admin(&session)?;
     let ApiJson(body) = json?;
-    let settings = parse_settings(body)?;
+    let new = parse_settings(body)?;
     let store = state.store.clone();
-    let new = settings.clone();
     let mut entry = audit_entry(&session, addr, "settings.put", serde_json::Value::Null);
-    let revision = blocking(move || {
+    let (revision, stored) = blocking(move || {
         let old = store.config()?.settings;
         entry.detail = serde_json::json!({ "old": old, "new": new });
         store.put_settings(&new, expected, &entry)
     })
     .await?;
     crate::refold::in_background(state.store.clone());
-    Ok((etag(revision), Json(settings)))
+    Ok((etag(revision), Json(stored)))
 }
 
 /// The categories, retired ones included.

@@ -341,13 +341,66 @@ pub(super) fn delete_case(
     Ok(Ok((deleted, unreferenced)))
 }
 
-/// Removes the files of blobs a committed deletion left unreferenced. A
-/// failure leaves files nothing references, which cost disk space and
-/// nothing else.
-pub(super) fn remove_blobs(blobs: &BlobStore, unreferenced: &[BlobHash]) {
-    for hash in unreferenced {
+/// Removes the files of blobs a committed deletion left unreferenced, in
+/// the write transaction `tx`, those still unreferenced once no push can
+/// add a reference: a push that named the same photo (same hash) after the
+/// deletion committed would otherwise find the file whole, and its device
+/// let go of its copy, just before the file went. A failure leaves files
+/// nothing references, which cost disk space and nothing else.
+pub(super) fn remove_blobs(
+    tx: &dyn Db,
+    blobs: &BlobStore,
+    unreferenced: &[BlobHash],
+) -> StoreResult<()> {
+    super::config::hold_writers(tx)?;
+    for hash in &super::blobs_sql::unreferenced(tx, unreferenced)? {
         if let Err(e) = blobs.remove(hash) {
             tracing::warn!(%hash, error = %e, "could not remove an unreferenced blob");
         }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::engine::Engine;
+    use super::super::test_support::store_with_staff;
+    use super::remove_blobs;
+    use shared::blob::BlobHash;
+
+    /// A photo a deleted case held can be named again by a case pushed
+    /// after the deletion committed (the same bytes, the same hash): its
+    /// file stays, and only the file nothing references goes.
+    #[test]
+    fn a_blob_named_again_since_the_deletion_keeps_its_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (store, _, _) = store_with_staff(dir.path());
+        let blobs = store.blob_store();
+        let named = b"the same photo".as_slice();
+        let alone = b"a photo of the deleted case only".as_slice();
+        let [named, alone] = [named, alone].map(|bytes| {
+            let hash = BlobHash::of(bytes);
+            blobs
+                .append(&hash, bytes.len() as u64, 0, bytes)
+                .expect("stored");
+            hash
+        });
+        store
+            .write(|tx| {
+                tx.execute(
+                    "INSERT INTO case_blobs
+                        (case_id, attachment_id, thumbnail, hash, purpose, media_type, size, device_id)
+                     VALUES ('new case', 'photo', 0, ?1, 'evidence', 'image/jpeg', 14, 'tablet')",
+                    &[named.to_string().into()],
+                )?;
+                Ok(())
+            })
+            .expect("the new case's reference");
+
+        store
+            .write(|tx| remove_blobs(tx, blobs, &[named, alone]))
+            .expect("removed");
+        assert!(blobs.has(&named));
+        assert!(!blobs.has(&alone));
     }
 }

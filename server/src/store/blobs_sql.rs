@@ -163,6 +163,23 @@ pub(super) fn referenced(db: &dyn Db) -> StoreResult<Vec<BlobHash>> {
         .collect()
 }
 
+/// Of `hashes`, those no case references now.
+pub(super) fn unreferenced(db: &dyn Db, hashes: &[BlobHash]) -> StoreResult<Vec<BlobHash>> {
+    let mut gone = Vec::new();
+    for hash in hashes {
+        let referenced = db
+            .query_opt(
+                "SELECT 1 FROM case_blobs WHERE hash = ?1 LIMIT 1",
+                &[hash.to_string().into()],
+            )?
+            .is_some();
+        if !referenced {
+            gone.push(*hash);
+        }
+    }
+    Ok(gone)
+}
+
 /// Deletes the references of case `id` and returns the hashes no other
 /// case references any more (their files may go once this commits).
 pub(super) fn forget_case(db: &dyn Db, id: CaseId) -> StoreResult<Vec<BlobHash>> {
@@ -175,18 +192,9 @@ pub(super) fn forget_case(db: &dyn Db, id: CaseId) -> StoreResult<Vec<BlobHash>>
         "DELETE FROM case_blobs WHERE case_id = ?1",
         &[Value::from(&key)],
     )?;
-    let mut orphans = Vec::new();
-    for row in hashes {
-        let hash = row.text(0)?;
-        let still = db
-            .query_opt(
-                "SELECT 1 FROM case_blobs WHERE hash = ?1 LIMIT 1",
-                &[hash.into()],
-            )?
-            .is_some();
-        if !still {
-            orphans.push(parse_hash(hash)?);
-        }
-    }
-    Ok(orphans)
+    let hashes = hashes
+        .iter()
+        .map(|row| parse_hash(row.text(0)?))
+        .collect::<StoreResult<Vec<_>>>()?;
+    unreferenced(db, &hashes)
 }

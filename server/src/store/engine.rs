@@ -174,9 +174,14 @@ impl<E: Engine> Store for E {
         settings: &Settings,
         expected: Option<i64>,
         audit: &AuditEntry,
-    ) -> StoreResult<i64> {
-        let json = serde_json::to_string(settings)?;
-        self.write(|tx| config::put_config_json(tx, (SETTINGS, expected), json, audit))
+    ) -> StoreResult<(i64, Settings)> {
+        self.write(|tx| {
+            let stored = config::load_config(tx)?.settings;
+            let settings = settings.clone().replacing(&stored, audit.at);
+            let json = serde_json::to_string(&settings)?;
+            let revision = config::put_config_json(tx, (SETTINGS, expected), json, audit)?;
+            Ok((revision, settings))
+        })
     }
 
     fn put_categories(
@@ -362,11 +367,18 @@ impl<E: Engine> Administration for E {
     ) -> StoreResult<Result<DeletedCase, RetentionRefusal>> {
         let deleted =
             self.write(|tx| admin_sql::delete_case(tx, id, retention_years, now, audit))?;
-        Ok(deleted.map(|(deleted, unreferenced)| {
-            // Only once the deletion is committed: a failure before leaves
-            // the case and its files.
-            admin_sql::remove_blobs(self.blob_store(), &unreferenced);
-            deleted
-        }))
+        let Ok((deleted, unreferenced)) = deleted else {
+            return Ok(deleted.map(|(deleted, _)| deleted));
+        };
+        // Only once the deletion is committed: a failure before leaves the
+        // case and its files. A failure now leaves files nothing
+        // references, so the deletion still answers that it is done.
+        if !unreferenced.is_empty()
+            && let Err(e) =
+                self.write(|tx| admin_sql::remove_blobs(tx, self.blob_store(), &unreferenced))
+        {
+            tracing::warn!(case = %id, error = %e, "could not remove the deleted case's blobs");
+        }
+        Ok(Ok(deleted))
     }
 }

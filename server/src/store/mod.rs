@@ -310,13 +310,15 @@ pub trait Store: reports::Reports + administration::Administration + Send + Sync
     fn properties(&self) -> StoreResult<Vec<Property>>;
     /// The configuration.
     fn config(&self) -> StoreResult<Config>;
-    /// Replaces the settings.
+    /// Replaces the settings, keeping the rules they replace as of
+    /// `audit.at` (`Settings::replacing`); answers the new revision and
+    /// the settings as stored.
     fn put_settings(
         &self,
         settings: &Settings,
         expected: Option<i64>,
         audit: &AuditEntry,
-    ) -> StoreResult<i64>;
+    ) -> StoreResult<(i64, Settings)>;
     /// Replaces the categories.
     fn put_categories(
         &self,

@@ -494,7 +494,7 @@ fn ActionForm(
             return;
         }
         let settings = ctx.config.with_untracked(|c| c.settings.clone());
-        if let Err(v) = shared::workflow::check(&case, role, &action, &settings) {
+        if let Err(v) = shared::workflow::check(&case, role, &action, settings.rules()) {
             error.set(Some(FormError::Rule(v)));
             return;
         }

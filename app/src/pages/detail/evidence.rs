@@ -64,11 +64,14 @@ pub fn Evidence(case: Arc<Case>) -> impl IntoView {
             let settings = ctx.config.with_untracked(|c| c.settings.clone());
             let checked = attach::check(&taken, &settings.attachments, case.evidence_bytes())
                 .and_then(|()| match role {
-                    Some(role) => {
-                        shared::workflow::check(&case, role, &attach::action(&taken[0]), &settings)
-                            .map(drop)
-                            .map_err(AttachError::Rule)
-                    }
+                    Some(role) => shared::workflow::check(
+                        &case,
+                        role,
+                        &attach::action(&taken[0]),
+                        settings.rules(),
+                    )
+                    .map(drop)
+                    .map_err(AttachError::Rule),
                     None => Ok(()),
                 });
             if let Err(e) = checked {

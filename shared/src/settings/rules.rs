@@ -1,0 +1,185 @@
+//! The settings a case is judged by, and those it was judged by before a
+//! change. A change of the settings applies to what is done after it: a
+//! follow-up scored 3 closed a case while 2 was the highest score that
+//! reopens, and it still does after an admin raises that to 3; a deadline
+//! promised at registration keeps the rule it was promised under; a
+//! compensation approved within the limits stays approved when they are
+//! lowered. So each op is judged by the rules in force at its time, and
+//! each clock by those in force when it started (`fold`).
+//!
+//! The server keeps the earlier rules in the settings themselves
+//! ([`Settings::earlier_rules`]), so they travel to every tablet with the
+//! settings and its fold judges old cases as head office's does. The
+//! calendar is not versioned: a holiday announced later is a fact about
+//! the days, not a change of policy.
+
+use super::Settings;
+use crate::compensation::CompensationLimits;
+use crate::deadline::DeadlineSettings;
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+
+/// The rules a case is judged by at one moment: the part of the settings
+/// the fold and the workflow read.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rules<'a> {
+    /// The company timezone's name.
+    pub timezone: &'a str,
+    /// The deadline rules.
+    pub deadlines: &'a DeadlineSettings,
+    /// The compensation approval limits.
+    pub compensation: &'a CompensationLimits,
+    /// The highest satisfaction score that reopens the case.
+    pub reopen_max: u8,
+}
+
+impl Rules<'_> {
+    /// The timezone. An unknown name falls back to Asia/Shanghai, as
+    /// [`Settings::tz`] does.
+    pub fn tz(&self) -> Tz {
+        self.timezone.parse().unwrap_or(chrono_tz::Asia::Shanghai)
+    }
+}
+
+/// Rules replaced by a save of the settings, and when.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EarlierRules {
+    /// The server's time of the save that replaced them: they judge what
+    /// was done before it.
+    #[serde(serialize_with = "crate::timestamp::serialize")]
+    pub until: DateTime<Utc>,
+    /// [`Settings::timezone`] then.
+    pub timezone: String,
+    /// [`Settings::deadlines`] then.
+    pub deadlines: DeadlineSettings,
+    /// [`Settings::compensation`] then.
+    pub compensation: CompensationLimits,
+    /// [`Settings::reopen_max`] then.
+    pub reopen_max: u8,
+}
+
+impl EarlierRules {
+    fn rules(&self) -> Rules<'_> {
+        Rules {
+            timezone: &self.timezone,
+            deadlines: &self.deadlines,
+            compensation: &self.compensation,
+            reopen_max: self.reopen_max,
+        }
+    }
+}
+
+impl Settings {
+    /// The rules in force now, for what is about to be done.
+    pub fn rules(&self) -> Rules<'_> {
+        Rules {
+            timezone: &self.timezone,
+            deadlines: &self.deadlines,
+            compensation: &self.compensation,
+            reopen_max: self.reopen_max,
+        }
+    }
+
+    /// The rules in force at `at`: the earliest replaced rules whose end
+    /// is after it, or the current ones.
+    pub fn rules_at(&self, at: DateTime<Utc>) -> Rules<'_> {
+        self.earlier_rules
+            .iter()
+            .find(|e| at < e.until)
+            .map_or_else(|| self.rules(), EarlierRules::rules)
+    }
+
+    /// These settings, about to replace `stored` at the server's `now`,
+    /// with the rules history kept by the server: `stored`'s, and
+    /// `stored`'s current rules ending now when these change them. What a
+    /// client sent as history is ignored.
+    pub fn replacing(mut self, stored: &Settings, now: DateTime<Utc>) -> Settings {
+        self.earlier_rules = stored.earlier_rules.clone();
+        if self.rules() != stored.rules() {
+            // A server clock set back must not make the history go back.
+            let until = stored
+                .earlier_rules
+                .last()
+                .map_or(now, |last| last.until.max(now));
+            self.earlier_rules.push(EarlierRules {
+                until,
+                timezone: stored.timezone.clone(),
+                deadlines: stored.deadlines.clone(),
+                compensation: stored.compensation.clone(),
+                reopen_max: stored.reopen_max,
+            });
+        }
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        s.parse().expect("a time")
+    }
+
+    #[test]
+    fn a_change_of_the_rules_judges_only_what_comes_after_it() {
+        let first = Settings::default();
+        let mut second = first.clone();
+        second.reopen_max = 3;
+        second.satisfied_min = 4;
+        let second = second.replacing(&first, at("2026-03-01T00:00:00Z"));
+        let mut third = second.clone();
+        third.compensation.regional_manager_max_fen = 1;
+        let third = third.replacing(&second, at("2026-06-01T00:00:00Z"));
+
+        assert_eq!(third.earlier_rules.len(), 2);
+        assert_eq!(third.rules_at(at("2026-02-28T23:59:59Z")).reopen_max, 2);
+        assert_eq!(third.rules_at(at("2026-03-01T00:00:00Z")).reopen_max, 3);
+        assert_eq!(
+            third
+                .rules_at(at("2026-05-31T00:00:00Z"))
+                .compensation
+                .regional_manager_max_fen,
+            first.compensation.regional_manager_max_fen
+        );
+        assert_eq!(
+            third
+                .rules_at(at("2026-06-01T00:00:00Z"))
+                .compensation
+                .regional_manager_max_fen,
+            1
+        );
+        assert_eq!(third.rules_at(at("2027-01-01T00:00:00Z")), third.rules());
+    }
+
+    #[test]
+    fn a_save_that_leaves_the_rules_alone_adds_no_history_and_a_client_cannot_write_it() {
+        let stored = Settings::default();
+        let mut sent = stored.clone();
+        sent.retention_years = 5;
+        sent.earlier_rules.push(EarlierRules {
+            until: at("2020-01-01T00:00:00Z"),
+            timezone: "UTC".into(),
+            deadlines: DeadlineSettings::default(),
+            compensation: CompensationLimits::default(),
+            reopen_max: 1,
+        });
+        let saved = sent.replacing(&stored, at("2026-03-01T00:00:00Z"));
+        assert!(saved.earlier_rules.is_empty());
+        assert_eq!(saved.retention_years, 5);
+    }
+
+    #[test]
+    fn a_server_clock_set_back_does_not_reorder_the_history() {
+        let first = Settings::default();
+        let mut second = first.clone();
+        second.reopen_max = 1;
+        let second = second.replacing(&first, at("2026-03-01T00:00:00Z"));
+        let third = first.clone().replacing(&second, at("2026-02-01T00:00:00Z"));
+        let untils: Vec<_> = third.earlier_rules.iter().map(|e| e.until).collect();
+        assert_eq!(untils, [at("2026-03-01T00:00:00Z"); 2]);
+        assert_eq!(third.rules_at(at("2026-02-15T00:00:00Z")).reopen_max, 2);
+    }
+}
