@@ -402,6 +402,10 @@ fn SettingsForm(
                 "What each role sees of the complainant's name, phone and signature; the rest shows as 张* and 138****5678. “Phone on cases they handle”: the phone of cases assigned to them or their department.",
             )}</p>
             <div class="admin-grid">{personal_rows}</div>
+            <p class="hint" data-testid="settings-applies-from">{t(
+                "修改自保存时起生效：此前的审批、回访和结案不受影响，已开始的时限仍按开始计时时的规则；节假日安排的修改则适用于所有未完成的时限。",
+                "A change applies from the moment it is saved: approvals, follow-ups and closings made before it stand, and a running clock keeps the rule it started under; a change of the holiday calendar reaches every running clock.",
+            )}</p>
             <div class="actions">
                 <button type="button" class="btn primary" data-testid="settings-save" disabled=move || store.pending().get() on:click=save>
                     {t("保存设置", "Save settings")}
