@@ -383,12 +383,7 @@ impl Folder<'_> {
             self.conflicted.push(op.clone());
             return self.record(op, Vec::new(), Outcome::Conflict);
         }
-        match workflow::check(
-            &self.case,
-            op.role,
-            &op.action,
-            self.ctx.settings.rules_at(op.at),
-        ) {
+        match workflow::check(&self.case, op.role, &op.action, self.ctx.settings, op.at) {
             Ok(target) => {
                 let changes = self.apply(op, target);
                 self.record(op, changes, Outcome::Applied);
@@ -414,12 +409,9 @@ impl Folder<'_> {
     }
 
     fn resolve_conflict(&mut self, op: &Op, conflict_op: OpId, apply: bool) {
-        if let Err(rule) = workflow::check(
-            &self.case,
-            op.role,
-            &op.action,
-            self.ctx.settings.rules_at(op.at),
-        ) {
+        if let Err(rule) =
+            workflow::check(&self.case, op.role, &op.action, self.ctx.settings, op.at)
+        {
             self.flag(op, rule);
             return self.record(op, Vec::new(), Outcome::Flagged);
         }
@@ -432,7 +424,8 @@ impl Folder<'_> {
                 &self.case,
                 original.role,
                 &original.action,
-                self.ctx.settings.rules_at(original.at),
+                self.ctx.settings,
+                original.at,
             ) {
                 Ok(target) => changes = self.apply(&original, target),
                 Err(rule) => {

@@ -384,12 +384,34 @@ mod tests {
         (Role::RegionalManager, -86_400_000),
     ];
 
+    fn time(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text)
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or_default()
+    }
+
+    /// Settings changed twice while the schedules run (they start on
+    /// 2 March and last up to 13 days): the reopening score, the
+    /// compensation limits, the solution rule and the special-case limit
+    /// differ for ops and clocks on either side of each change.
+    fn settings_with_history() -> Settings {
+        let first = Settings::default();
+        let mut second = first.clone();
+        second.reopen_max = 3;
+        second.compensation.regional_manager_max_fen = 10_000;
+        second.deadlines.solution = crate::deadline::DeadlineRule::WorkingDays(1);
+        let second = second.replacing(&first, time("2026-03-03T06:00:00Z"));
+        let mut third = second.clone();
+        third.reopen_max = 1;
+        third.deadlines.special_case_working_days = 10;
+        third.replacing(&second, time("2026-03-06T03:00:00Z"))
+    }
+
     /// Plays a random schedule: each step is (device, what to do, choice).
     fn play(steps: &[(usize, u8, u32)]) -> Fleet {
         let mut fleet = Fleet::new(&ROLES, PropertyId(Uuid::from_u128(7)), 0);
-        let mut now = DateTime::parse_from_rfc3339("2026-03-02T01:00:00Z")
-            .map(|t| t.with_timezone(&Utc))
-            .unwrap_or_default();
+        fleet.settings = settings_with_history();
+        let mut now = time("2026-03-02T01:00:00Z");
         for (dev, what, choice) in steps {
             let dev = dev % ROLES.len();
             now += Duration::minutes(i64::from(choice % 240));

@@ -11,7 +11,8 @@ use crate::compensation::format_yuan;
 use crate::lang::{Coded, Lang};
 use crate::op::{Action, ActionKind};
 use crate::role::Role;
-use crate::settings::Rules;
+use crate::settings::Settings;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// A broken business rule, with a stable code and messages in both languages.
@@ -388,16 +389,18 @@ pub fn gate(case: &Case, role: Role, action: ActionKind) -> Result<(), RuleViola
     }
 }
 
-/// Checks `action` by `role` against `case` and returns the state it leads
-/// to (`None` for actions that do not move the workflow), under the
-/// `rules` in force when it is done ([`crate::settings::Settings::rules_at`]).
+/// Checks `action` by `role` at `at` against `case` and returns the state
+/// it leads to (`None` for actions that do not move the workflow), under
+/// the rules of `settings` in force at `at` (`settings/rules.rs`).
 pub fn check(
     case: &Case,
     role: Role,
     action: &Action,
-    rules: Rules<'_>,
+    settings: &Settings,
+    at: DateTime<Utc>,
 ) -> Result<Option<CaseState>, RuleViolation> {
     use CaseState as S;
+    let rules = settings.rules_at(at);
     gate(case, role, action.kind())?;
     let need = |text: &str, field: &str| {
         if text.trim().is_empty() {
@@ -527,7 +530,13 @@ pub fn check(
                 return Err(RuleViolation::ExtensionZero);
             }
             let severity = case.assessment.as_ref().map(|a| a.severity);
-            let max = rules.deadlines.max_extension_working_days(severity);
+            // The cap keeps the solution clock within the special-case
+            // limit from receipt, so it takes the rules that clock started
+            // under, as `fold` does.
+            let max = settings
+                .rules_at(case.registration.received_at)
+                .deadlines
+                .max_extension_working_days(severity);
             let requested = case.extended_working_days().saturating_add(*working_days);
             if requested > max {
                 return Err(RuleViolation::ExtensionTooLong { max, requested });

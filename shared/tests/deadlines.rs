@@ -9,6 +9,7 @@ use chrono::{DateTime, Duration, Utc};
 use common::{Sim, assess, local, registration, resolve};
 use shared::case::{Case, CaseKind, Channel, ContactMethod, Severity, Validity};
 use shared::deadline::{Clock, ClockStatus};
+use shared::lang::Coded;
 use shared::op::Action;
 use shared::role::Role;
 
@@ -704,5 +705,41 @@ fn a_clock_keeps_the_rule_it_started_under_when_the_settings_change() {
     assert_eq!(
         due(&later.case(), Clock::Solution),
         local(2026, 3, 4, 23, 59) + Duration::seconds(59)
+    );
+}
+
+#[test]
+fn the_extension_cap_follows_the_rule_the_solution_clock_started_under() {
+    // Received under a 5-working-day solution rule and the 7-day
+    // special-case limit: 2 working days of extension at most, even after
+    // the rule falls to 3 (which would allow 4 for cases received since).
+    let t = local(2026, 3, 2, 10, 0);
+    let mut s = sim_with(CaseKind::Complaint, Channel::Phone, t, t);
+    let mut five = s.settings.clone();
+    five.deadlines.solution = shared::deadline::DeadlineRule::WorkingDays(5);
+    s.settings = five.replacing(&s.settings, local(2026, 3, 1, 0, 0));
+    let mut three = s.settings.clone();
+    three.deadlines.solution = shared::deadline::DeadlineRule::WorkingDays(3);
+    s.settings = three.replacing(&s.settings, local(2026, 3, 2, 12, 0));
+    s.act(
+        1,
+        local(2026, 3, 2, 14, 0),
+        Action::Extend {
+            working_days: 4,
+            reason: "需要物业公司总部协调".into(),
+        },
+    );
+    let case = s.case();
+    assert_eq!(
+        case.violations
+            .iter()
+            .map(|v| v.rule.code())
+            .collect::<Vec<_>>(),
+        ["workflow.extension_too_long"]
+    );
+    // 5 working days from Monday 2 March: Monday 9 March.
+    assert_eq!(
+        due(&case, Clock::Solution),
+        local(2026, 3, 9, 23, 59) + Duration::seconds(59)
     );
 }

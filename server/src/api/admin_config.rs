@@ -110,13 +110,8 @@ pub async fn put_settings(
     let ApiJson(body) = json?;
     let new = parse_settings(body)?;
     let store = state.store.clone();
-    let mut entry = audit_entry(&session, addr, "settings.put", serde_json::Value::Null);
-    let (revision, stored) = blocking(move || {
-        let old = store.config()?.settings;
-        entry.detail = serde_json::json!({ "old": old, "new": new });
-        store.put_settings(&new, expected, &entry)
-    })
-    .await?;
+    let entry = audit_entry(&session, addr, "settings.put", serde_json::Value::Null);
+    let (revision, stored) = blocking(move || store.put_settings(&new, expected, &entry)).await?;
     crate::refold::in_background(state.store.clone());
     Ok((etag(revision), Json(stored)))
 }

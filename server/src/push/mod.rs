@@ -187,7 +187,9 @@ pub fn judge(f: &Facts<'_>) -> Verdict {
             if let Err(errors) = validate_registration(reg, property, f.categories, op.at) {
                 return quarantine(op, "sync.invalid_registration", invalid_message(&errors));
             }
-            let local_date = op.at.with_timezone(&f.settings.tz()).date_naive();
+            // The timezone in force when the tablet numbered the case.
+            let tz = f.settings.rules_at(op.at).tz();
+            let local_date = op.at.with_timezone(&tz).date_naive();
             let n = &reg.reg_no;
             if n.property_code() != property.code.to_ascii_uppercase()
                 || n.date() != local_date

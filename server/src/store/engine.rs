@@ -177,9 +177,14 @@ impl<E: Engine> Store for E {
     ) -> StoreResult<(i64, Settings)> {
         self.write(|tx| {
             let stored = config::load_config(tx)?.settings;
-            let settings = settings.clone().replacing(&stored, audit.at);
+            // The time the new rules start is taken in the write: an op
+            // pushed while this save waited for it was judged by the old.
+            let now = chrono::Utc::now().max(audit.at);
+            let settings = settings.clone().replacing(&stored, now);
             let json = serde_json::to_string(&settings)?;
-            let revision = config::put_config_json(tx, (SETTINGS, expected), json, audit)?;
+            let mut audit = audit.clone();
+            audit.detail = serde_json::json!({ "old": stored, "new": settings });
+            let revision = config::put_config_json(tx, (SETTINGS, expected), json, &audit)?;
             Ok((revision, settings))
         })
     }

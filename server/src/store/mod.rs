@@ -310,9 +310,10 @@ pub trait Store: reports::Reports + administration::Administration + Send + Sync
     fn properties(&self) -> StoreResult<Vec<Property>>;
     /// The configuration.
     fn config(&self) -> StoreResult<Config>;
-    /// Replaces the settings, keeping the rules they replace as of
-    /// `audit.at` (`Settings::replacing`); answers the new revision and
-    /// the settings as stored.
+    /// Replaces the settings, keeping the rules they replace as of the
+    /// write (`Settings::replacing`), audited with the settings before and
+    /// as stored (in `audit`'s detail); answers the new revision and the
+    /// settings as stored.
     fn put_settings(
         &self,
         settings: &Settings,

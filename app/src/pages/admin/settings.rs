@@ -28,8 +28,8 @@ pub fn SettingsTab() -> impl IntoView {
         <div class="admin-section" data-testid="admin-settings">
             <h3>{t("公司设置", "Company settings")}</h3>
             <p class="hint">{t(
-                "设置会同步到所有设备。保存后，服务器与各设备按新设置重新计算每件工单（包括已办结的工单）的时限与规则检查。",
-                "Settings reach every device through sync. Once saved, the server and every device work out each case's deadlines and rule checks again under the new settings, closed cases included.",
+                "设置会同步到所有设备，服务器与各设备按同样的规则判断每件工单。",
+                "Settings reach every device through sync, so the server and every device judge each case by the same rules.",
             )}</p>
             {loaded(settings, move |s| view! { <SettingsForm initial=s.value tag=s.tag reload=settings/> }.into_any())}
         </div>

@@ -494,7 +494,9 @@ fn ActionForm(
             return;
         }
         let settings = ctx.config.with_untracked(|c| c.settings.clone());
-        if let Err(v) = shared::workflow::check(&case, role, &action, settings.rules()) {
+        if let Err(v) =
+            shared::workflow::check(&case, role, &action, &settings, crate::state::now())
+        {
             error.set(Some(FormError::Rule(v)));
             return;
         }

@@ -172,7 +172,9 @@ fn EditForm(case: Arc<Case>, open: RwSignal<bool>) -> impl IntoView {
                 return;
             };
             let settings = ctx.config.with_untracked(|c| c.settings.clone());
-            if let Err(v) = shared::workflow::check(&case, role, &action, settings.rules()) {
+            if let Err(v) =
+                shared::workflow::check(&case, role, &action, &settings, crate::state::now())
+            {
                 refusal.set(Some(Refusal::Rule(v)));
                 return;
             }

@@ -68,7 +68,8 @@ pub fn Evidence(case: Arc<Case>) -> impl IntoView {
                         &case,
                         role,
                         &attach::action(&taken[0]),
-                        settings.rules(),
+                        &settings,
+                        crate::state::now(),
                     )
                     .map(drop)
                     .map_err(AttachError::Rule),
