@@ -457,7 +457,11 @@ pub fn check(
                     proposed: amount,
                 });
             }
-            let limits = rules.compensation;
+            // Who must approve was decided when the solution was proposed
+            // (the case names them), so a change of the limits since
+            // leaves a pending approval with them.
+            let proposed_at = case.solution.as_ref().map_or(at, |s| s.stamp.at);
+            let limits = settings.rules_at(proposed_at).compensation;
             if !limits.may_approve(role, amount) {
                 return Err(RuleViolation::ApprovalNeedsRole {
                     required: limits.required_role(amount),

@@ -911,20 +911,49 @@ fn a_change_of_the_settings_leaves_what_was_done_before_it_as_it_was_judged() {
     assert!(after.violations.is_empty(), "{:?}", after.violations);
     assert_eq!(after.deadlines, before.deadlines);
 
-    // What is done after the change is judged by the new rules.
-    let mut later = proposed_complaint(80_000);
-    later.settings = s.settings.clone();
-    let at = local(2026, 6, 2, 10, 0);
-    later.act(
-        REGIONAL,
-        at,
-        Action::Approve {
-            approved: true,
-            comment: "同意".into(),
-            compensation_fen: None,
-        },
+    // A solution proposed before the change and approved after it keeps
+    // the approver it was proposed to; one proposed after the change
+    // needs the new limits' approver.
+    let approve = |s: &mut Sim, at| {
+        s.act(
+            REGIONAL,
+            at,
+            Action::Approve {
+                approved: true,
+                comment: "同意".into(),
+                compensation_fen: None,
+            },
+        );
+        s.case()
+    };
+    let mut pending = proposed_complaint(80_000);
+    pending.settings = s.settings.clone();
+    let case = approve(&mut pending, local(2026, 6, 2, 10, 0));
+    assert!(case.violations.is_empty(), "{:?}", case.violations);
+    assert_eq!(
+        case.solution.map(|x| x.approval),
+        Some(ApprovalState::Approved)
     );
-    let case = later.case();
+
+    let mut later = sim(CaseKind::Complaint);
+    later.settings = s.settings.clone();
+    let t = local(2026, 6, 2, 9, 0);
+    for (i, (dev, action)) in [
+        (MANAGER, assess(Severity::General, Validity::Valid)),
+        (MANAGER, assign()),
+        (HEAD, Action::Start),
+        (HEAD, propose(80_000)),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        later.act(dev, t + chrono::Duration::minutes(i as i64), action);
+    }
+    assert_eq!(
+        later.case().solution.and_then(|x| x.approver_role),
+        Some(Role::DeputyGm)
+    );
+    let case = approve(&mut later, local(2026, 6, 2, 10, 0));
     assert_eq!(
         case.violations.last().map(|v| v.rule.code()),
         Some("workflow.approval_needs_role")
