@@ -974,10 +974,21 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
     }
 
     case.deadlines.reserve_exact(clocks.len());
+    // Parsing a zone's name costs more than the rest of a clock: once a case.
+    let mut zone: Option<(&str, chrono_tz::Tz)> = None;
     for (clock, start, met) in clocks {
         // A clock keeps the rule it started under (`settings/rules.rs`).
-        let rules = ctx.settings.rules_at(start);
-        let tz = rules.tz();
+        let rules = ctx
+            .settings
+            .rules_at(workflow::clock_rules_time(case, start));
+        let tz = match zone {
+            Some((name, tz)) if name == rules.timezone => tz,
+            _ => {
+                let tz = rules.tz();
+                zone = Some((rules.timezone, tz));
+                tz
+            }
+        };
         let rule = rules.deadlines.rule_for(clock, severity);
         let mut due = match deadline::due_at(start, rule, tz, ctx.calendar) {
             Ok(due) => due,

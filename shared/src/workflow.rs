@@ -389,6 +389,14 @@ pub fn gate(case: &Case, role: Role, action: ActionKind) -> Result<(), RuleViola
     }
 }
 
+/// When a clock of `case` starting at `start` took its rule: when it
+/// started, or when the case was recorded if that was later (a case
+/// received before a change of the rules and recorded after it is promised
+/// the new ones, as the person recording it is told).
+pub fn clock_rules_time(case: &Case, start: DateTime<Utc>) -> DateTime<Utc> {
+    start.max(case.registered.at)
+}
+
 /// Checks `action` by `role` at `at` against `case` and returns the state
 /// it leads to (`None` for actions that do not move the workflow), under
 /// the rules of `settings` in force at `at` (`settings/rules.rs`).
@@ -538,7 +546,7 @@ pub fn check(
             // limit from receipt, so it takes the rules that clock started
             // under, as `fold` does.
             let max = settings
-                .rules_at(case.registration.received_at)
+                .rules_at(clock_rules_time(case, case.registration.received_at))
                 .deadlines
                 .max_extension_working_days(severity);
             let requested = case.extended_working_days().saturating_add(*working_days);

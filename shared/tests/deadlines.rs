@@ -706,6 +706,15 @@ fn a_clock_keeps_the_rule_it_started_under_when_the_settings_change() {
         due(&later.case(), Clock::Solution),
         local(2026, 3, 4, 23, 59) + Duration::seconds(59)
     );
+    // So does one received before the change and recorded after it: the
+    // promise is made when it is recorded.
+    let received = local(2026, 3, 3, 8, 30);
+    let mut late = sim_with(CaseKind::Complaint, Channel::Phone, received, t);
+    late.settings = s.settings.clone();
+    assert_eq!(
+        due(&late.case(), Clock::Solution),
+        local(2026, 3, 4, 23, 59) + Duration::seconds(59)
+    );
 }
 
 #[test]
