@@ -133,7 +133,7 @@ impl Settings {
     /// The company timezone. An unknown name falls back to Asia/Shanghai,
     /// because `validate` refuses such settings before they are saved.
     pub fn tz(&self) -> Tz {
-        self.timezone.parse().unwrap_or(chrono_tz::Asia::Shanghai)
+        self.rules().tz()
     }
 
     /// Checks the settings an admin is about to save.

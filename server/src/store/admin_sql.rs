@@ -342,8 +342,9 @@ pub(super) fn delete_case(
 }
 
 /// Removes the files of blobs a committed deletion left unreferenced, in
-/// the write transaction `tx`, those still unreferenced once no push can
-/// add a reference: a push that named the same photo (same hash) after the
+/// the write transaction `tx`, those still unreferenced: a write holds the
+/// writers' lock (`Engine::write`), so no push can add a reference before
+/// it ends. A push that named the same photo (same hash) after the
 /// deletion committed would otherwise find the file whole, and its device
 /// let go of its copy, just before the file went. A failure leaves files
 /// nothing references, which cost disk space and nothing else.
@@ -352,7 +353,6 @@ pub(super) fn remove_blobs(
     blobs: &BlobStore,
     unreferenced: &[BlobHash],
 ) -> StoreResult<()> {
-    super::config::hold_writers(tx)?;
     for hash in &super::blobs_sql::unreferenced(tx, unreferenced)? {
         if let Err(e) = blobs.remove(hash) {
             tracing::warn!(%hash, error = %e, "could not remove an unreferenced blob");

@@ -49,19 +49,6 @@ pub(super) fn next_seq(tx: &dyn Db) -> StoreResult<i64> {
     .get(0)
 }
 
-/// Waits for the writers that took a sequence number to end, and keeps
-/// the next from taking one until this transaction ends, without taking a
-/// number (they never skip). Every transaction that writes ops or case
-/// rows takes one, so nothing they write can slip in between a check made
-/// after this and the end of the transaction.
-pub(super) fn hold_writers(tx: &dyn Db) -> StoreResult<()> {
-    tx.execute(
-        "UPDATE counters SET value = value WHERE name = 'server_seq'",
-        &[],
-    )?;
-    Ok(())
-}
-
 /// Marks a derived config item (properties, users) as changed, so that
 /// pull hands it out again; answers its new revision.
 pub(super) fn touch_config(tx: &dyn Db, key: &str) -> StoreResult<i64> {
