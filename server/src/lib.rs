@@ -24,6 +24,7 @@ pub mod listener;
 pub mod proxy;
 pub mod push;
 pub mod refold;
+pub mod renewal;
 pub mod secret_file;
 pub mod state;
 pub mod store;

@@ -253,17 +253,19 @@ fn write(path: &Path, text: &str) -> Result<(), String> {
 }
 
 /// Serves `app` over HTTPS on `addr` with the PEM certificate chain and key
-/// in `cert` and `key`, and, if `redirect` is given, plain HTTP there that
-/// only redirects to HTTPS. Prints `listening on https://ADDR` first (the
-/// tests read the port from it), then `redirecting http://ADDR`. Returns at
-/// Ctrl-C, after the open requests finish.
+/// in `cert` and `key` (read again when they change, see
+/// [`crate::renewal`], looking every `check`), and, if `redirect` is given,
+/// plain HTTP there that only redirects to HTTPS. Prints `listening on
+/// https://ADDR` first (the tests read the port from it), then
+/// `redirecting http://ADDR`. Returns at Ctrl-C, after the open requests
+/// finish.
 pub async fn serve(
     app: Router,
     addr: SocketAddr,
-    cert: &Path,
-    key: &Path,
+    (cert, key): (&Path, &Path),
     redirect: Option<SocketAddr>,
     head: Duration,
+    check: Duration,
 ) -> Result<(), String> {
     // Both ring and aws-lc may be compiled into rustls one day through some
     // other crate; then rustls needs to be told which to use.
@@ -277,6 +279,7 @@ pub async fn serve(
                 key.display()
             )
         })?;
+    crate::renewal::watch(config.clone(), cert.into(), key.into(), check);
     let listener = crate::listener::listen(addr)
         .and_then(|l| l.into_std())
         .map_err(|e| format!("bind {addr}: {e}"))?;

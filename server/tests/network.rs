@@ -419,6 +419,66 @@ fn https_with_a_local_ca_and_a_port_that_only_redirects() {
     assert_eq!(std::fs::read(tls.join("ca.crt")).expect("ca.crt"), ca);
 }
 
+/// A renewed certificate is served without a restart (tablets keep their
+/// connections and syncs): the server looks at the files every so often
+/// and at once on `SIGHUP`, and keeps the certificate in service while
+/// the files on disk are not a whole pair.
+#[test]
+fn a_renewed_certificate_is_served_without_a_restart() {
+    let data = tempdir();
+    let tls = data.path().join("certs");
+    let init = |host: &str| {
+        cli(
+            data.path(),
+            &["tls", "init", "--host", host, "--out", path_str(&tls)],
+        )
+    };
+    init("localhost");
+    let ca = tls.join("ca.crt");
+    let served = |server: &Running, host: &str| {
+        let port = server.addr("listening on https://").port();
+        https_get(port, host, "/healthz", Some(&ca)).map(|answer| answer.status)
+    };
+    let looking = Running::over_tls(data.path(), &tls, &["--tls-check-secs", "1"]);
+    assert_eq!(served(&looking, "localhost"), Ok(200));
+    assert!(
+        served(&looking, "renewed.test").is_err(),
+        "not yet a name of the certificate"
+    );
+
+    // A half-written certificate is refused; the one in service stays.
+    std::fs::write(tls.join("server.crt"), "-----BEGIN CERTIFICATE-----\nMII").expect("write");
+    let refused = looking.printed_later("the TLS certificate ");
+    assert!(refused.contains("not reloaded"), "{refused}");
+    assert_eq!(served(&looking, "localhost"), Ok(200));
+
+    // The renewal is served from the next look on.
+    init("renewed.test");
+    looking.printed_later("reloaded the TLS certificate");
+    assert_eq!(served(&looking, "renewed.test"), Ok(200));
+    assert!(
+        served(&looking, "localhost").is_err(),
+        "the previous certificate is no longer served"
+    );
+    drop(looking);
+
+    // A server that looks only once a day reloads at once on SIGHUP.
+    #[cfg(unix)]
+    {
+        let other_data = tempdir();
+        let asked = Running::over_tls(other_data.path(), &tls, &["--tls-check-secs", "86400"]);
+        init("localhost");
+        assert!(served(&asked, "localhost").is_err(), "not looked yet");
+        let hangup = Command::new("kill")
+            .args(["-HUP", &asked.child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(hangup.success());
+        asked.printed_later("reloaded the TLS certificate");
+        assert_eq!(served(&asked, "localhost"), Ok(200));
+    }
+}
+
 // ---- trusted proxy -----------------------------------------------------------
 
 #[test]
@@ -519,6 +579,8 @@ struct Running {
     child: Child,
     /// The first lines it printed (`listening on …`, `redirecting …`).
     lines: Vec<String>,
+    /// The lines it printed after those.
+    later: std::sync::mpsc::Receiver<String>,
     /// The data directory, when it is this server's own.
     _data: Option<tempfile::TempDir>,
 }
@@ -560,8 +622,15 @@ impl Running {
                 .expect("read the server's output");
             printed.push(line.trim().to_string());
         }
-        // Keep draining stdout so the server never writes into a closed pipe.
-        std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
+        // Keep reading stdout, so the server never writes into a closed
+        // pipe, and hand each later line to `printed_later`.
+        let (send, later) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in reader.lines() {
+                let Ok(line) = line else { break };
+                let _ = send.send(line);
+            }
+        });
         assert!(
             printed[0].starts_with("listening on "),
             "the server did not start: {printed:?}"
@@ -569,7 +638,20 @@ impl Running {
         Running {
             child,
             lines: printed,
+            later,
             _data: None,
+        }
+    }
+
+    /// Waits for the server to print a line starting with `prefix` (lines
+    /// before it are skipped), and returns it.
+    fn printed_later(&self, prefix: &str) -> String {
+        loop {
+            match self.later.recv_timeout(Duration::from_secs(60)) {
+                Ok(line) if line.starts_with(prefix) => return line,
+                Ok(_) => {}
+                Err(e) => panic!("no line {prefix:?} printed: {e}"),
+            }
         }
     }
 

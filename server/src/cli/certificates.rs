@@ -70,6 +70,10 @@ impl TlsCommand {
         );
         println!("Server key SHA-256 (SPKI, base64): {}", issued.spki);
         println!(
+            "A server already serving these files serves the new certificate within \
+             its --tls-check-secs (a minute by default), or at once on SIGHUP."
+        );
+        println!(
             "Serve with: server serve --addr 0.0.0.0:8443 --tls-cert {} --tls-key {} --http-redirect-addr 0.0.0.0:8080",
             dir.join(server::tls::SERVER_CERT).display(),
             dir.join(server::tls::SERVER_KEY).display()

@@ -55,6 +55,11 @@ struct TlsArgs {
     /// redirect to HTTPS (e.g. 0.0.0.0:80).
     #[arg(long, requires = "tls_cert", value_name = "ADDR")]
     http_redirect_addr: Option<SocketAddr>,
+    /// How often, in seconds, to look whether the certificate or key file
+    /// was replaced (a renewal), and then serve the new one without a
+    /// restart. `SIGHUP` makes the server look at once.
+    #[arg(long, requires = "tls_cert", default_value_t = server::renewal::CHECK_SECS, value_parser = clap::value_parser!(u64).range(1..=86400))]
+    tls_check_secs: u64,
 }
 
 impl Serve {
@@ -98,10 +103,10 @@ impl Serve {
             return runtime()?.block_on(server::tls::serve(
                 app,
                 addr,
-                &cert,
-                &key,
+                (&cert, &key),
                 tls.http_redirect_addr,
                 head,
+                Duration::from_secs(tls.tls_check_secs),
             ));
         }
         let app = server::app(state, dist);
