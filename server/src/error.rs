@@ -6,8 +6,8 @@
 use crate::store::StoreError;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{FromRequest, FromRequestParts, Query, Request};
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -187,6 +187,32 @@ impl From<QueryRejection> for ApiError {
     /// (axum's) names which.
     fn from(r: QueryRejection) -> Self {
         ApiError::bad_request("request.bad_query", r.body_text())
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    /// A path whose parameter is not even text (a percent-encoding of
+    /// bytes that are not UTF-8) names nothing the API holds.
+    fn from(r: PathRejection) -> Self {
+        ApiError::bad_request("request.bad_id", r.body_text())
+    }
+}
+
+/// `Path` whose rejections answer in the API's error format
+/// (`request.bad_id`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ApiPath<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiPath<T>
+where
+    Path<T>: FromRequestParts<S, Rejection = PathRejection>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Path(value) = Path::<T>::from_request_parts(parts, state).await?;
+        Ok(ApiPath(value))
     }
 }
 

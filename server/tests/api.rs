@@ -114,6 +114,11 @@ fn bad_input_gets_json_4xx() {
     assert_eq!((s, code(&body)), (400, "request.bad_query"));
     let (s, body) = c.get("/api/v1/cases/not-an-id");
     assert_eq!((s, code(&body)), (400, "request.bad_id"));
+    // Not even text: the path's rejection speaks JSON too.
+    let (s, body) = c.get("/api/v1/cases/%FF%FE");
+    assert_eq!((s, code(&body)), (400, "request.bad_id"));
+    let (s, body) = c.send("PUT", "/api/v1/cases", "{}");
+    assert_eq!((s, code(&body)), (405, "request.method_not_allowed"));
     let (s, body) = c.get(&format!("/api/v1/cases/{}", uuid::Uuid::now_v7()));
     assert_eq!((s, code(&body)), (404, "not_found"));
 

@@ -441,6 +441,10 @@ pub fn code_message(code: &str, lang: Lang) -> Option<String> {
             "请求所带的版本标记无效，请重新载入后再试。",
             "The request's revision tag is not valid; reload and try again.",
         ),
+        "request.method_not_allowed" => (
+            "服务器不接受此请求方式，请更新应用",
+            "The server does not take this request; update the app",
+        ),
         "request.bad_kind" => ("未知的工单类型", "Unknown case kind"),
         "request.bad_lang" => ("未知的语言", "Unknown language"),
         "request.bad_query" => (

@@ -5,11 +5,11 @@ use super::responses::{AdminOnly, JsonBody};
 use super::revision::{IfMatch, etag};
 use super::{ClientAddr, audit_entry};
 use crate::auth::{self, Session};
-use crate::error::{ApiError, ApiJson, Body, ErrorBody, blocking};
+use crate::error::{ApiError, ApiJson, ApiPath, Body, ErrorBody, blocking};
 use crate::state::AppState;
 use crate::store::{AuditEntry, NewUser};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use chrono::Utc;
@@ -147,7 +147,7 @@ pub async fn set_active(
     State(state): State<AppState>,
     session: Session,
     ClientAddr(addr): ClientAddr,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     json: Body<ActiveRequest>,
 ) -> Result<StatusCode, ApiError> {
     session.require(&[Role::Admin])?;
@@ -187,7 +187,7 @@ pub async fn reset_password(
     State(state): State<AppState>,
     session: Session,
     ClientAddr(addr): ClientAddr,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     json: Body<PasswordReset>,
 ) -> Result<StatusCode, ApiError> {
     session.require(&[Role::Admin])?;
@@ -231,7 +231,7 @@ pub async fn revoke_device(
     State(state): State<AppState>,
     session: Session,
     ClientAddr(addr): ClientAddr,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
     session.require(&[Role::Admin])?;
     let id: DeviceId = super::path_id(&id, "device")?;

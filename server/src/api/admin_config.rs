@@ -11,12 +11,12 @@ use super::responses::{AdminOnly, JsonBody};
 use super::revision::{IfMatch, etag};
 use super::{ClientAddr, audit_entry};
 use crate::auth::Session;
-use crate::error::{ApiError, ApiJson, ApiQuery, Body, ErrorBody, blocking};
+use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, Body, ErrorBody, blocking};
 use crate::state::AppState;
 use crate::store::StoreError;
 use crate::store::administration::DiscardOutcome;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use chrono::Utc;
@@ -339,7 +339,7 @@ fn quarantine_id(id: &str) -> Result<i64, ApiError> {
 pub async fn quarantine_record(
     State(state): State<AppState>,
     session: Session,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<QuarantineRecord>, ApiError> {
     admin(&session)?;
     let id = quarantine_id(&id)?;
@@ -369,7 +369,7 @@ pub async fn quarantine_reapply(
     State(state): State<AppState>,
     session: Session,
     ClientAddr(addr): ClientAddr,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<ReapplyOutcome>, ApiError> {
     admin(&session)?;
     let id = quarantine_id(&id)?;
@@ -427,7 +427,7 @@ pub async fn quarantine_discard(
     State(state): State<AppState>,
     session: Session,
     ClientAddr(addr): ClientAddr,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     json: Body<DiscardRequest>,
 ) -> Result<StatusCode, ApiError> {
     admin(&session)?;
@@ -509,7 +509,7 @@ pub async fn delete_case(
     State(state): State<AppState>,
     session: Session,
     ClientAddr(addr): ClientAddr,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<DeletedCase>, ApiError> {
     admin(&session)?;
     let id: CaseId = super::path_id(&id, "case")?;

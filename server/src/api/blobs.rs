@@ -11,13 +11,13 @@
 
 use super::responses::AnyRole;
 use crate::auth::Session;
-use crate::error::{ApiError, ApiQuery, ErrorBody};
+use crate::error::{ApiError, ApiPath, ApiQuery, ErrorBody};
 use crate::state::AppState;
 use crate::store::BlobRef;
 use crate::store::blobs::{BlobError, Progress};
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -47,7 +47,7 @@ pub struct ChunkAt {
 pub async fn head(
     State(state): State<AppState>,
     session: Session,
-    Path(hash): Path<String>,
+    ApiPath(hash): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     let hash = parse(&hash)?;
     let (size, progress) = known(&state, &session, hash).await?;
@@ -77,7 +77,7 @@ pub async fn head(
 pub async fn put(
     State(state): State<AppState>,
     session: Session,
-    Path(hash): Path<String>,
+    ApiPath(hash): ApiPath<String>,
     query: Result<ApiQuery<ChunkAt>, ApiError>,
     headers: HeaderMap,
     body: Body,
@@ -166,7 +166,7 @@ pub async fn put(
 pub async fn get(
     State(state): State<AppState>,
     session: Session,
-    Path(hash): Path<String>,
+    ApiPath(hash): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     let hash = parse(&hash)?;
     let store = state.store.clone();

@@ -5,13 +5,13 @@
 use super::responses::{AnyRole, Authenticated};
 use super::stats::{parse_kind, parse_lang, scoped_property};
 use crate::auth::Session;
-use crate::error::{ApiError, ApiQuery, ErrorBody, blocking};
+use crate::error::{ApiError, ApiPath, ApiQuery, ErrorBody, blocking};
 use crate::export::bundle;
 use crate::state::AppState;
 use crate::store::CaseFilter;
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::extract::{FromRequestParts, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, Uri, header};
 use axum::response::Response;
@@ -211,7 +211,7 @@ fn mask_summary(mut s: CaseSummary) -> CaseSummary {
 pub async fn get(
     State(state): State<AppState>,
     session: Session,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Case>, ApiError> {
     let id: CaseId = super::path_id(&id, "case")?;
     let store = state.store.clone();
@@ -253,7 +253,7 @@ pub struct BundleParams {
 pub async fn bundle(
     State(state): State<AppState>,
     session: Session,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     query: Result<ApiQuery<BundleParams>, ApiError>,
 ) -> Result<Response, ApiError> {
     let id: CaseId = super::path_id(&id, "case")?;

@@ -119,6 +119,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/openapi.json", get(openapi))
         .route("/api/{*rest}", axum::routing::any(unknown))
+        .method_not_allowed_fallback(wrong_method)
         .layer(middleware::from_fn(client_schema))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(compression())
@@ -203,6 +204,15 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
 
 async fn unknown() -> ApiError {
     ApiError::not_found("endpoint")
+}
+
+/// A method the path does not take: 405 with the `Allow` header axum adds.
+async fn wrong_method(method: axum::http::Method) -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "request.method_not_allowed",
+        format!("this endpoint does not take {method}"),
+    )
 }
 
 /// Refuses a request whose declared body is over the limit before reading
