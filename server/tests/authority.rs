@@ -330,7 +330,53 @@ fn only_roles_that_work_cases_register_them() {
     assert_eq!(pull_all(&quality).len(), ops_before, "no op stored");
     // Staff register as before.
     let reg = s.register(w.pa(), "楼道漏水");
+    let case = reg.case_id;
     assert_eq!(quarantined(&push(&staff, &s, &[reg])), []);
+
+    // Nor do they write into a case's record: an admin's note, a file
+    // attached by quality or admin. Quality's own note (a remark from
+    // head office) is theirs to make.
+    let attach = |author: &mut Author| {
+        author.op(
+            case,
+            None,
+            Action::Attach {
+                id: shared::id::AttachmentId(uuid::Uuid::now_v7()),
+                attachment_kind: shared::case::AttachmentKind::Photo,
+                name: "总部.jpg".into(),
+                mime: "image/jpeg".into(),
+                size: 17,
+                hash: Some(shared::blob::BlobHash::of(b"head office photo")),
+                caption: String::new(),
+                thumbnail: None,
+            },
+        )
+    };
+    let admin_ops = [a.op(case, None, note("管理员备注")), attach(&mut a)];
+    let answer = push(&admin, &a, &admin_ops);
+    assert_eq!(
+        quarantined(&answer)
+            .iter()
+            .map(|(_, c)| c.as_str())
+            .collect::<Vec<_>>(),
+        ["sync.role_not_allowed", "sync.role_not_allowed"],
+        "{answer}"
+    );
+    let quality_ops = [attach(&mut q), q.op(case, None, note("总部抽查意见"))];
+    let answer = push(&quality, &q, &quality_ops);
+    assert_eq!(
+        quarantined(&answer)
+            .iter()
+            .map(|(_, c)| c.as_str())
+            .collect::<Vec<_>>(),
+        ["sync.role_not_allowed"],
+        "{answer}"
+    );
+    let stored = case_of(&quality, case);
+    let text = stored.to_string();
+    assert!(text.contains("总部抽查意见"), "{text}");
+    assert!(!text.contains("管理员备注"), "{text}");
+    assert_eq!(stored["attachments"], json!([]), "{text}");
 }
 
 /// A registration number is the device's own: the property's code, the

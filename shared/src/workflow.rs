@@ -258,6 +258,15 @@ pub fn role_may(role: Role, action: ActionKind, kind: CaseKind) -> bool {
     }
 }
 
+/// May `role` take an action of kind `action` on a case of some kind? A
+/// role for which this is false is never offered the action: the server
+/// refuses such an op outright instead of keeping it as a violation.
+pub fn role_may_ever(role: Role, action: ActionKind) -> bool {
+    CaseKind::ALL
+        .iter()
+        .any(|&kind| role_may(role, action, kind))
+}
+
 /// May `role` take an action of kind `action` on `case` now? Checks role,
 /// kind and state; not the payload.
 pub fn gate(case: &Case, role: Role, action: ActionKind) -> Result<(), RuleViolation> {

@@ -25,7 +25,7 @@ use shared::validation::{
     FieldError, validate_attachment_limits, validate_op, validate_patch, validate_registration,
 };
 use shared::wire::QuarantineNotice;
-use shared::workflow::role_may;
+use shared::workflow::{role_may, role_may_ever};
 
 /// The facts about one op that the decision needs. Every one of them comes
 /// from the server's own records or the session, never from the device.
@@ -216,6 +216,21 @@ pub fn judge(f: &Facts<'_>) -> Verdict {
             reg.property
         }
         (action, Some(property)) => {
+            // An action the author's role never takes (admin and quality
+            // attaching, admin noting) is nothing their app offers; kept
+            // as a violation, its text or file would still reach every
+            // tablet of the property as part of the record.
+            if !role_may_ever(author.role, action.kind()) {
+                return quarantine(
+                    op,
+                    "sync.role_not_allowed",
+                    format!(
+                        "role {} may not {} cases",
+                        author.role.code(),
+                        action.kind().code()
+                    ),
+                );
+            }
             if let Action::Edit(patch) = action {
                 let Some(p) = f.properties.iter().find(|p| p.id == property) else {
                     return quarantine(
