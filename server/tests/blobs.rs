@@ -428,6 +428,39 @@ fn a_complainants_signature_cannot_be_attached_again_as_a_photo() {
     assert_eq!(push(&w.staff, &w.author, &[signed]), Vec::<String>::new());
 }
 
+/// Both in one push, before either reaches the case's stored evidence:
+/// the second is judged against the first all the same, in either order.
+#[test]
+fn a_signature_and_a_photo_of_the_same_bytes_in_one_push_are_refused() {
+    let mut w = world();
+    let second = w.author.register(&w.fx.pa, "同一批次的另一件事");
+    let other = second.case_id;
+    assert_eq!(push(&w.staff, &w.author, &[second]), Vec::<String>::new());
+    for (n, (first, then)) in [
+        (AttachmentKind::ComplainantSignature, AttachmentKind::Photo),
+        (AttachmentKind::Photo, AttachmentKind::ComplainantSignature),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let file = bytes(300, 20 + n as u8);
+        let ops = [
+            attach(&mut w.author, w.case, first, &file, None),
+            attach(&mut w.author, other, then, &file, None),
+        ];
+        assert_eq!(
+            push(&w.staff, &w.author, &ops),
+            ["attachment.signature_reused"],
+            "{first:?} then {then:?}"
+        );
+    }
+    let (head, _) = Client::login(&w.server.base, "head_a");
+    let signature = BlobHash::of(&bytes(300, 20));
+    let (status, _, body) = head.blob_get(&signature);
+    let body: Value = serde_json::from_slice(&body).expect("a JSON error");
+    assert_eq!((status, code(&body)), (403, "blob.masked"));
+}
+
 /// The other order: bytes attached as a photo cannot then become the
 /// complainant's signature, which some roles may not see.
 #[test]

@@ -174,7 +174,10 @@ pub async fn get(
     let refs = tokio::task::spawn_blocking(move || store.blob_refs(&scope, &hash)).await??;
     // Out of scope answers like a blob nobody references: existence is
     // not revealed.
-    let first = refs.first().ok_or_else(|| ApiError::not_found("blob"))?;
+    let first = refs
+        .in_scope
+        .first()
+        .ok_or_else(|| ApiError::not_found("blob"))?;
     // The complainant's signature identifies them as their name does; and
     // whether a user handles the case changes only what they see of the
     // phone, so no case is needed to decide.
@@ -183,7 +186,7 @@ pub async fn get(
     // refused that) they stay masked.
     let settings = super::settings(&state).await?;
     let sees_personal = shown(&settings, &session.user, None).name;
-    if !sees_personal && refs.iter().any(|r| r.purpose.is_personal()) {
+    if !sees_personal && refs.signature {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "blob.masked",
@@ -236,7 +239,7 @@ async fn known(
     let device = session.device;
     tokio::task::spawn_blocking(move || {
         let refs = store.blob_refs(&scope, &hash)?;
-        let Some(first) = refs.first() else {
+        let Some(first) = refs.in_scope.first() else {
             if store.blob_discarded(device, &hash)? {
                 return Err(ApiError::new(
                     StatusCode::GONE,

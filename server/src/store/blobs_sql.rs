@@ -6,7 +6,7 @@
 
 use super::db::{Db, Value};
 use super::sqlite::parse_id;
-use super::{BlobRef, StoreError, StoreResult};
+use super::{BlobRef, BlobRefs, StoreError, StoreResult};
 use shared::blob::BlobHash;
 use shared::case::{AttachmentKind, Case};
 use shared::id::{CaseId, DeviceId};
@@ -78,8 +78,8 @@ pub(super) fn write_case_blobs(db: &dyn Db, case: &Case, new: bool) -> StoreResu
 
 /// The references to `hash` from cases inside `scope`, oldest attachment
 /// first (attachment ids are time-ordered UUIDs).
-pub(super) fn blob_refs(db: &dyn Db, scope: &Scope, hash: &BlobHash) -> StoreResult<Vec<BlobRef>> {
-    let mut refs = Vec::new();
+pub(super) fn blob_refs(db: &dyn Db, scope: &Scope, hash: &BlobHash) -> StoreResult<BlobRefs> {
+    let mut refs = BlobRefs::default();
     db.for_each_row(
         "SELECT b.case_id, c.property_id, b.purpose, b.media_type, b.size, b.thumbnail, d.number
          FROM case_blobs b
@@ -89,15 +89,17 @@ pub(super) fn blob_refs(db: &dyn Db, scope: &Scope, hash: &BlobHash) -> StoreRes
          ORDER BY b.attachment_id, b.thumbnail, b.case_id",
         &[hash.to_string().into()],
         &mut |r| {
+            let purpose = r.text(2)?;
+            let purpose = AttachmentKind::from_code(purpose)
+                .ok_or_else(|| StoreError::Internal(format!("stored purpose {purpose:?}")))?;
+            refs.signature |= purpose.is_personal();
             let property = parse_id(r.text(1)?)?;
             if !scope.allows(property) {
                 return Ok(());
             }
-            let purpose = r.text(2)?;
-            refs.push(BlobRef {
+            refs.in_scope.push(BlobRef {
                 case: parse_id::<CaseId>(r.text(0)?)?,
-                purpose: AttachmentKind::from_code(purpose)
-                    .ok_or_else(|| StoreError::Internal(format!("stored purpose {purpose:?}")))?,
+                purpose,
                 media_type: r.get(3)?,
                 size: r.get::<i64>(4)?.max(0) as u64,
                 thumbnail: r.get(5)?,

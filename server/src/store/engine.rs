@@ -11,7 +11,7 @@ use super::config::{self, CALENDAR, CATEGORIES, SETTINGS};
 use super::db::Db;
 use super::push_sql::{self, PushJob, PushQueue, Rules};
 use super::{
-    AuditEntry, BlobRef, CaseFilter, CheckReport, Config, Credentials, DeviceClaim, NewUser,
+    AuditEntry, BlobRefs, CaseFilter, CheckReport, Config, Credentials, DeviceClaim, NewUser,
     PullEnd, PullSink, Queued, SessionRow, Store, StoreError, StoreResult, reports,
 };
 use super::{accounts_sql, admin_sql, audit_sql, blobs_sql, cases_sql, fold_sql, pull_sql};
@@ -267,7 +267,7 @@ impl<E: Engine> Store for E {
         self.blob_store()
     }
 
-    fn blob_refs(&self, scope: &Scope, hash: &BlobHash) -> StoreResult<Vec<BlobRef>> {
+    fn blob_refs(&self, scope: &Scope, hash: &BlobHash) -> StoreResult<BlobRefs> {
         self.read(|db| blobs_sql::blob_refs(db, scope, hash))
     }
 

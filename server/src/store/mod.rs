@@ -404,8 +404,9 @@ pub trait Store: reports::Reports + administration::Administration + Send + Sync
     /// The blob files (no SQL; file IO, so call it on the blocking pool).
     fn blobs(&self) -> &BlobStore;
     /// The attachments of cases inside `scope` that name `hash`, oldest
-    /// first: empty when none does (or none the caller may see).
-    fn blob_refs(&self, scope: &Scope, hash: &BlobHash) -> StoreResult<Vec<BlobRef>>;
+    /// first (empty when none does, or none the caller may see), and
+    /// whether any case at all names it as a complainant's signature.
+    fn blob_refs(&self, scope: &Scope, hash: &BlobHash) -> StoreResult<BlobRefs>;
     /// Whether `device` may drop the bytes named `hash`: no case references
     /// them, and an administrator discarded the quarantined ops of the
     /// device that named them (none still waits).
@@ -519,6 +520,17 @@ pub fn backup_blobs_dir(backup: &Path) -> std::path::PathBuf {
     let mut name = backup.as_os_str().to_owned();
     name.push(".blobs");
     std::path::PathBuf::from(name)
+}
+
+/// What names a blob, as one reader may learn it ([`Store::blob_refs`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BlobRefs {
+    /// The attachments in the reader's scope, oldest first.
+    pub in_scope: Vec<BlobRef>,
+    /// Some attachment, in scope or not, is a complainant's signature: the
+    /// bytes are then one everywhere, whatever the reader's cases call
+    /// them.
+    pub signature: bool,
 }
 
 /// One attachment (or its thumbnail) that names a blob.

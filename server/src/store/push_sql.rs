@@ -24,6 +24,7 @@ use super::{Config, StoreError, StoreResult};
 use crate::push::plan::{self, Incoming, Step};
 use crate::push::{self, Verdict};
 use chrono::{DateTime, Utc};
+use shared::blob::BlobHash;
 use shared::case::{AttachmentKind, CaseKind};
 use shared::fold::FoldContext;
 use shared::id::{CaseId, DeviceId, PropertyId, UserId};
@@ -119,6 +120,30 @@ impl Touched {
     /// The property of a case this transaction stored ops of.
     fn property(&self, case: CaseId) -> Option<PropertyId> {
         self.cases.get(&case).map(|c| c.property)
+    }
+
+    /// The files the attach ops stored in this transaction name, not yet
+    /// in `case_blobs`: each hash with its declared size and whether it is
+    /// attached as a complainant's signature.
+    fn attached(&self) -> impl Iterator<Item = (BlobHash, u64, bool)> + '_ {
+        self.cases
+            .values()
+            .flat_map(|c| &c.ops)
+            .flat_map(|op| match &op.action {
+                Action::Attach {
+                    hash,
+                    size,
+                    thumbnail,
+                    attachment_kind,
+                    ..
+                } => {
+                    let personal = attachment_kind.is_personal();
+                    let file = hash.map(|h| (h, *size, personal));
+                    let preview = thumbnail.as_ref().map(|t| (t.hash, t.size, personal));
+                    file.into_iter().chain(preview).collect()
+                }
+                _ => Vec::new(),
+            })
     }
 
     /// The next server sequence number: the first taken from the counter
@@ -757,6 +782,17 @@ fn stored_facts(tx: &dyn Db, touched: &Touched, op: &Op) -> StoreResult<StoredFa
                 signature |= row.get::<bool>(0)?;
                 plain |= row.get::<bool>(1)?;
                 differs |= row.get::<bool>(2)?;
+            }
+            // And what this push's earlier attach ops say: they are stored
+            // but reach `case_blobs` only when the push's cases are folded.
+            for (earlier, earlier_size, personal) in touched.attached() {
+                for (hash, size) in &declared {
+                    if earlier.to_string() == *hash {
+                        signature |= personal;
+                        plain |= !personal;
+                        differs |= earlier_size != *size;
+                    }
+                }
             }
             (signature, plain, differs)
         }
