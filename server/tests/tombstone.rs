@@ -121,7 +121,6 @@ fn code(v: &Value) -> &str {
 fn a_deletion_is_pulled_once_in_scope_refuses_pushes_and_survives_a_restart() {
     let fx = Fixture::new();
     let mut server = Server::start(fx.data.path());
-    let (admin, _) = Client::login(&server.base, "admin");
     let (manager, body) = Client::login(&server.base, "manager_a");
     let mut a = Author::new(&body);
     let (staff, staff_body) = Client::login(&server.base, "staff_a");
@@ -147,6 +146,27 @@ fn a_deletion_is_pulled_once_in_scope_refuses_pushes_and_survives_a_restart() {
     assert_eq!(pulled.len(), 14);
     assert!(deletions.is_empty());
     let offline_note = note(&mut s, expired);
+    // An op of the case waits in the quarantine, holding what it said.
+    let (admin, admin_body) = Client::login(&server.base, "admin");
+    let mut admin_author = Author::new(&admin_body);
+    let said = "投诉人王某 13800138000 说";
+    let kept_aside = admin_author.op(
+        expired,
+        None,
+        Action::Note {
+            note_kind: NoteKind::General,
+            text: said.into(),
+        },
+    );
+    let (status, answer) = admin.post(
+        "/api/v1/sync/push",
+        &push_body(admin_author.device, &[kept_aside]),
+    );
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(code(&answer["quarantined"][0]), "sync.role_not_allowed");
+    let (_, waiting) = admin.get("/api/v1/admin/quarantine");
+    let aside_id = waiting[0]["id"].as_i64().expect("a quarantine id");
+    assert!(waiting.to_string().contains(said));
 
     let (status, deleted) = admin.delete(&format!("/api/v1/admin/cases/{expired}"));
     assert_eq!(status, 200, "{deleted}");
@@ -204,6 +224,23 @@ fn a_deletion_is_pulled_once_in_scope_refuses_pushes_and_survives_a_restart() {
     assert_eq!(answer["acked_seq"], 1);
     assert_eq!(code(&answer["quarantined"][0]), "case.deleted");
     assert_eq!(staff.get(&format!("/api/v1/cases/{expired}")).0, 404);
+
+    // The quarantine keeps which ops they were, not what they said: the
+    // one waiting before the deletion is settled with it, the one after
+    // waits for an administrator without its text.
+    let (_, record) = admin.get(&format!("/api/v1/admin/quarantine/{aside_id}"));
+    assert_eq!(record["resolution"], "case_deleted", "{record}");
+    assert!(!record.to_string().contains(said), "{record}");
+    let (status, refused) = admin.post(
+        &format!("/api/v1/admin/quarantine/{aside_id}/reapply"),
+        &json!({}),
+    );
+    assert_ne!(status, 200, "{refused}");
+    let (_, waiting) = admin.get("/api/v1/admin/quarantine");
+    let waiting = waiting.as_array().expect("a list").clone();
+    assert_eq!(waiting.len(), 1, "{waiting:?}");
+    assert_eq!(code(&waiting[0]), "case.deleted");
+    assert!(!json!(waiting).to_string().contains("离线时记下的"));
 
     // The audit keeps who and why.
     let (_, log) = admin.get("/api/v1/admin/audit");

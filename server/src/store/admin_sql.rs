@@ -97,9 +97,18 @@ pub(super) fn reapply_quarantined(
     let op: Op = match serde_json::from_str(json) {
         Ok(op) => op,
         Err(e) => {
+            // What is kept of an op of a deleted case says so.
+            let removed = serde_json::from_str::<serde_json::Value>(json)
+                .ok()
+                .and_then(|v| v["removed"].as_str().map(str::to_string));
             return Ok(ReapplyOutcome::Refused {
-                code: "sync.unreadable".into(),
-                message: format!("the stored op does not parse: {e}"),
+                code: if removed.is_some() {
+                    "case.deleted"
+                } else {
+                    "sync.unreadable"
+                }
+                .into(),
+                message: removed.unwrap_or_else(|| format!("the stored op does not parse: {e}")),
             });
         }
     };
@@ -170,6 +179,67 @@ pub(super) fn reapply_quarantined(
     entry.detail["outcome"] = serde_json::to_value(&outcome)?;
     write_audit(tx, &entry)?;
     Ok(outcome)
+}
+
+/// Empties the quarantined ops of deleted case `id` of what they said (a
+/// registration or an edit holds the complainant's name and phone), and
+/// settles those still waiting as `case_deleted`. A row stays, with its
+/// device, number and hash, so the device's repeat of the op is still
+/// known as one.
+fn forget_quarantined(
+    tx: &dyn Db,
+    id: CaseId,
+    by: Option<UserId>,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let key = id.to_string();
+    // A UUID has no LIKE wildcards; the match is then made on the op.
+    let rows = tx.query(
+        "SELECT id, json FROM quarantine WHERE json LIKE ?1",
+        &[format!("%{key}%").into()],
+    )?;
+    for row in rows {
+        let json = row.text(1)?;
+        let Ok(op) = serde_json::from_str::<serde_json::Value>(json) else {
+            continue;
+        };
+        if op["case_id"].as_str() != Some(key.as_str()) {
+            continue;
+        }
+        let kept = forgotten_op(&op["id"], &key, &op["device"], &op["seq"]);
+        tx.execute(
+            "UPDATE quarantine SET json = ?2,
+                resolved_at = COALESCE(resolved_at, ?3),
+                resolution = COALESCE(resolution, 'case_deleted'),
+                resolved_by = COALESCE(resolved_by, ?4)
+             WHERE id = ?1",
+            &[
+                row.get::<i64>(0)?.into(),
+                kept.into(),
+                ts(now).into(),
+                by.map(|u| u.to_string()).into(),
+            ],
+        )?;
+    }
+    Ok(())
+}
+
+/// What the quarantine keeps of an op of a deleted case: which op it was,
+/// not what it said.
+pub(super) fn forgotten_op(
+    id: &serde_json::Value,
+    case: &str,
+    device: &serde_json::Value,
+    seq: &serde_json::Value,
+) -> String {
+    serde_json::json!({
+        "id": id,
+        "case_id": case,
+        "device": device,
+        "seq": seq,
+        "removed": "the case was deleted (retention); what the op said was deleted with it",
+    })
+    .to_string()
 }
 
 /// Marks quarantined op `id` discarded, in the write transaction `tx`.
@@ -303,6 +373,7 @@ pub(super) fn delete_case(
     let ops = tx.execute("DELETE FROM ops WHERE case_id = ?1", &case())?;
     tx.execute("DELETE FROM cases WHERE id = ?1", &case())?;
     super::fold_sql::forget(tx, id)?;
+    forget_quarantined(tx, id, audit.user, now)?;
     let unreferenced = super::blobs_sql::forget_case(tx, id)?;
     // The tombstone takes the next place in the sequence, so every
     // device pulls it once, after every op of the case it could hold.

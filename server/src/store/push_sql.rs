@@ -613,6 +613,16 @@ fn insert_quarantine(
     pushed_by: UserId,
     notice: &QuarantineNotice,
 ) -> StoreResult<()> {
+    // An op of a deleted case is kept as which op it was, never what it
+    // said: the case's personal data went with it.
+    let forgotten = (notice.code == "case.deleted").then(|| {
+        super::admin_sql::forgotten_op(
+            &op.op.id.to_string().into(),
+            &op.op.case_id.to_string(),
+            &op.device.to_string().into(),
+            &op.op.seq.into(),
+        )
+    });
     tx.execute(
         "INSERT INTO quarantine (device_id, seq, op_id, hash, json, code, message, received_at, pushed_by)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -621,7 +631,7 @@ fn insert_quarantine(
             Value::Int(op.op.seq as i64),
             op.op.id.to_string().into(),
             op.hash.into(),
-            op.json.into(),
+            forgotten.as_deref().unwrap_or(op.json).into(),
             notice.code.as_str().into(),
             notice.message.as_str().into(),
             op.received.into(),
