@@ -186,6 +186,16 @@ fn settings_and_categories_round_trip_and_reach_devices() {
     unnamed[0]["name_zh"] = json!(" ");
     let (status, body) = admin.put("/api/v1/admin/categories", &json!(unnamed));
     assert_eq!((status, code(&body)), (400, "categories.missing_name"));
+    let mut long = list.clone();
+    long[0]["name_en"] = json!("x".repeat(41));
+    let (status, body) = admin.put("/api/v1/admin/categories", &json!(long));
+    assert_eq!((status, code(&body)), (400, "categories.long_name"));
+    let mut many = list.clone();
+    for n in 0..200 {
+        many.push(json!({"code": format!("extra_{n}"), "name_zh": "其他", "name_en": "Other", "active": false}));
+    }
+    let (status, body) = admin.put("/api/v1/admin/categories", &json!(many));
+    assert_eq!((status, code(&body)), (400, "categories.too_many"));
 
     let actions = audit_actions(&admin);
     assert_eq!(actions.iter().filter(|a| *a == "settings.put").count(), 1);

@@ -355,6 +355,50 @@ fn admin_endpoints_are_admin_only() {
         &serde_json::to_value(&p).unwrap(),
     );
     assert_eq!((s, code(&body)), (400, "admin.bad_property_code"));
+
+    // Every tablet of the property pulls the whole list: its sizes are
+    // bounded, each refusal named.
+    let refused = |change: &dyn Fn(&mut shared::property::Property)| {
+        let mut p = w.pa.clone();
+        change(&mut p);
+        let (s, body) = admin.post(
+            "/api/v1/admin/properties",
+            &serde_json::to_value(&p).unwrap(),
+        );
+        (s, code(&body).to_string())
+    };
+    let bad = |c: &str| (400, c.to_string());
+    assert_eq!(
+        refused(&|p| p.name = "名".repeat(65)),
+        bad("admin.bad_property_name")
+    );
+    assert_eq!(
+        refused(&|p| p.households = 1_000_001),
+        bad("admin.bad_households")
+    );
+    assert_eq!(
+        refused(&|p| p.buildings[0].units[0].name = "户".repeat(33)),
+        bad("admin.bad_place_name")
+    );
+    assert_eq!(
+        refused(&|p| p.buildings[0].name = " ".into()),
+        bad("admin.bad_place_name")
+    );
+    assert_eq!(
+        refused(&|p| {
+            let unit = p.buildings[0].units[0].clone();
+            p.buildings[0].units = (0..50_001)
+                .map(|n| shared::property::Unit {
+                    id: shared::id::UnitId(uuid::Uuid::from_u128(n + 1)),
+                    name: n.to_string(),
+                })
+                .chain([unit])
+                .collect();
+        }),
+        bad("admin.too_many_places")
+    );
+    let (_, stored) = admin.get("/api/v1/admin/properties");
+    assert!(stored.to_string().contains(&w.pa.name), "unchanged");
 }
 
 /// Pulls everything a client may see.
@@ -574,17 +618,15 @@ fn workflow_ops_materialize_through_the_shared_fold() {
         },
         chrono::Utc::now() + chrono::Duration::seconds(2),
     );
-    // A staff member may not assess: the op is kept and flagged, not lost.
+    // A staff member closes repairs, not complaints: the op is kept and
+    // flagged, not lost. (An action their role never takes, such as an
+    // assessment, is refused at the push instead: `authority.rs`.)
     let bad = s.op(
         case,
         Some(CaseState::Registered),
-        Action::Assess {
-            severity: shared::case::Severity::Minor,
-            urgent: false,
-            validity: shared::case::Validity::Valid,
-            reason: String::new(),
-            respondent: String::new(),
-            respondent_department: String::new(),
+        Action::Close {
+            corrective_action: String::new(),
+            verification: String::new(),
         },
     );
     manager.post("/api/v1/sync/push", &push_body(m.device, &[assess]));

@@ -221,7 +221,19 @@ pub fn code_message(code: &str, lang: Lang) -> Option<String> {
             "项目代码须为 1–8 位英文字母或数字",
             "A property code is 1–8 letters or digits",
         ),
-        "admin.bad_property_name" => ("请填写项目名称", "Enter the property's name"),
+        "admin.bad_property_name" => (
+            "项目名称须为 1–64 个字",
+            "A property's name is 1–64 characters",
+        ),
+        "admin.bad_households" => ("户数过大", "Too many households"),
+        "admin.too_many_places" => (
+            "一个项目最多 2000 栋楼、共 50000 个单元/户",
+            "A property holds at most 2,000 buildings and 50,000 units",
+        ),
+        "admin.bad_place_name" => (
+            "楼栋和单元/户的名称须为 1–32 个字",
+            "A building's or unit's name is 1–32 characters",
+        ),
         "conflict" => ("已存在相同的记录", "That already exists"),
         "not_found" => (
             "要找的内容不存在（可能已被删除）",
@@ -375,6 +387,11 @@ pub fn code_message(code: &str, lang: Lang) -> Option<String> {
             "已有工单使用该类别，不能删除，只能停用",
             "Cases use this category: retire it instead of removing it",
         ),
+        "categories.long_name" => (
+            "类别名称最多 40 个字",
+            "A category's names are at most 40 characters",
+        ),
+        "categories.too_many" => ("类别最多 200 个", "At most 200 categories"),
         "categories.none_active" => (
             "至少要保留一个启用的类别",
             "At least one category must stay active",

@@ -273,20 +273,59 @@ pub fn check_property(p: &Property) -> Result<(), ApiError> {
             "a property code is 1–8 ASCII letters or digits",
         ));
     }
-    if p.name.trim().is_empty() {
+    if p.name.trim().is_empty() || p.name.chars().count() > MAX_NAME_CHARS {
         return Err(ApiError::bad_request(
             "admin.bad_property_name",
-            "a property needs a name",
+            format!("a property's name is 1–{MAX_NAME_CHARS} characters"),
         ));
+    }
+    if p.households > MAX_HOUSEHOLDS {
+        return Err(ApiError::bad_request(
+            "admin.bad_households",
+            format!("a property has at most {MAX_HOUSEHOLDS} households"),
+        ));
+    }
+    // Every tablet of the property pulls the whole list, and every case's
+    // search text and export row names its building and unit.
+    let units: usize = p.buildings.iter().map(|b| b.units.len()).sum();
+    if p.buildings.len() > MAX_BUILDINGS || units > MAX_UNITS {
+        return Err(ApiError::bad_request(
+            "admin.too_many_places",
+            format!(
+                "a property has at most {MAX_BUILDINGS} buildings and {MAX_UNITS} units in all"
+            ),
+        ));
+    }
+    let names = p.buildings.iter().map(|b| &b.name).chain(
+        p.buildings
+            .iter()
+            .flat_map(|b| b.units.iter().map(|u| &u.name)),
+    );
+    for name in names {
+        if name.trim().is_empty() || name.chars().count() > MAX_PLACE_CHARS {
+            return Err(ApiError::bad_request(
+                "admin.bad_place_name",
+                format!("{name:?}: a building's or unit's name is 1–{MAX_PLACE_CHARS} characters"),
+            ));
+        }
     }
     Ok(())
 }
+
+/// The most households a property may give: more than the largest estates.
+pub const MAX_HOUSEHOLDS: u32 = 1_000_000;
+/// The most buildings one property holds.
+pub const MAX_BUILDINGS: usize = 2_000;
+/// The most units one property holds, all buildings together.
+pub const MAX_UNITS: usize = 50_000;
+/// The longest building or unit name, in characters.
+pub const MAX_PLACE_CHARS: usize = 32;
 
 /// Creates or replaces a property.
 #[utoipa::path(post, path = "/api/v1/admin/properties", request_body = Property,
     responses(AdminOnly, JsonBody,
         (status = 204, description = "The property is stored; `ETag` is the properties' new revision."),
-        (status = 400, description = "`admin.bad_property_code`, `admin.bad_property_name`. `request.bad_if_match`. `request.malformed_json`: the body is not JSON.", body = ErrorBody),
+        (status = 400, description = "`admin.bad_property_code`, `admin.bad_property_name`, `admin.bad_households`, `admin.too_many_places`, `admin.bad_place_name`. `request.bad_if_match`. `request.malformed_json`: the body is not JSON.", body = ErrorBody),
         (status = 409, description = "`conflict`: another property has the code. `admin.place_in_use`: a building or unit left out has cases.", body = ErrorBody),
         (status = 412, description = "`admin.changed_meanwhile`: the properties changed since the read whose `ETag` came as `If-Match`.", body = ErrorBody)),
     params(("If-Match" = Option<String>, Header, description = "The `ETag` of the list this property was read from; without it the property is stored whatever changed since.")),

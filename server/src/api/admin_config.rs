@@ -140,7 +140,17 @@ pub enum CategoryError {
     InUse(String),
     /// Nothing left to register cases under.
     NoneActive,
+    /// A name longer than [`MAX_CATEGORY_NAME_CHARS`].
+    LongName(String),
+    /// More than [`MAX_CATEGORIES`] categories.
+    TooMany,
 }
+
+/// The most categories a company keeps (retired ones count): every form's
+/// list and every statistic's rows hold them.
+pub const MAX_CATEGORIES: usize = 200;
+/// The longest category name, in characters.
+pub const MAX_CATEGORY_NAME_CHARS: usize = 40;
 
 impl CategoryError {
     /// The API error.
@@ -167,6 +177,14 @@ impl CategoryError {
                 "categories.none_active",
                 "at least one category must stay active",
             ),
+            CategoryError::LongName(c) => ApiError::bad_request(
+                "categories.long_name",
+                format!("category {c}'s names are at most {MAX_CATEGORY_NAME_CHARS} characters"),
+            ),
+            CategoryError::TooMany => ApiError::bad_request(
+                "categories.too_many",
+                format!("at most {MAX_CATEGORIES} categories"),
+            ),
         }
     }
 }
@@ -176,6 +194,9 @@ pub fn check_categories(
     categories: Vec<Category>,
     in_use: &[String],
 ) -> Result<Vec<Category>, CategoryError> {
+    if categories.len() > MAX_CATEGORIES {
+        return Err(CategoryError::TooMany);
+    }
     let mut seen = BTreeSet::new();
     let mut out = Vec::with_capacity(categories.len());
     for c in categories {
@@ -191,6 +212,12 @@ pub fn check_categories(
         let (name_zh, name_en) = (c.name_zh.trim().to_string(), c.name_en.trim().to_string());
         if name_zh.is_empty() || name_en.is_empty() {
             return Err(CategoryError::MissingName(code));
+        }
+        if [&name_zh, &name_en]
+            .iter()
+            .any(|n| n.chars().count() > MAX_CATEGORY_NAME_CHARS)
+        {
+            return Err(CategoryError::LongName(code));
         }
         if !seen.insert(code.clone()) {
             return Err(CategoryError::Duplicate(code));
@@ -217,7 +244,7 @@ pub fn check_categories(
 #[utoipa::path(put, path = "/api/v1/admin/categories", request_body = Vec<Category>,
     responses(AdminOnly, JsonBody,
         (status = 200, description = "The stored categories.", body = Vec<Category>),
-        (status = 400, description = "`categories.bad_code`, `categories.missing_name`, `categories.duplicate_code`, `categories.none_active`. `request.malformed_json`: the body is not JSON.", body = ErrorBody),
+        (status = 400, description = "`categories.bad_code`, `categories.missing_name`, `categories.long_name`, `categories.too_many`, `categories.duplicate_code`, `categories.none_active`. `request.malformed_json`: the body is not JSON.", body = ErrorBody),
         (status = 409, description = "`categories.code_in_use`: cases use a removed code; retire it instead.", body = ErrorBody),
         (status = 412, description = "`admin.changed_meanwhile`: the categories changed since the read whose `ETag` came as `If-Match`.", body = ErrorBody)),
     params(("If-Match" = Option<String>, Header, description = "The `ETag` of the list this one was edited from; without it the list is replaced whatever changed since.")),

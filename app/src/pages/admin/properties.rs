@@ -106,8 +106,24 @@ fn put_property(
     })
 }
 
+/// Where the server's refusals of a building's names and units belong
+/// (the form checks each name first, so a refusal left is about the units).
+const BUILDING_ROUTES: [Route; 2] = [
+    route("admin.bad_place_name", "units"),
+    route("admin.too_many_places", "units"),
+];
+
+/// The longest building or unit name the server takes, in characters
+/// (`server::api::admin::MAX_PLACE_CHARS`).
+const MAX_PLACE_CHARS: usize = 32;
+
+/// Whether the server would refuse `name` for a building or unit.
+fn bad_place_name(name: &str) -> bool {
+    name.trim().is_empty() || name.chars().count() > MAX_PLACE_CHARS
+}
+
 /// Where the server's refusals of a new property belong.
-const NEW_PROPERTY_ROUTES: [Route; 3] = [
+const NEW_PROPERTY_ROUTES: [Route; 4] = [
     route("admin.bad_property_code", "code"),
     Route {
         code: "conflict",
@@ -118,6 +134,7 @@ const NEW_PROPERTY_ROUTES: [Route; 3] = [
         )),
     },
     route("admin.bad_property_name", "name"),
+    route("admin.bad_households", "households"),
 ];
 
 #[component]
@@ -152,7 +169,7 @@ fn NewPropertyForm(
         {
             found.insert("code", words("admin.bad_property_code", l));
         }
-        if typed_name.is_empty() {
+        if typed_name.is_empty() || typed_name.chars().count() > 64 {
             found.insert("name", words("admin.bad_property_name", l));
         }
         if count.is_err() {
@@ -225,7 +242,7 @@ fn NewBuildingForm(
     };
     // The property itself passed the server's checks when it was added:
     // what could fail now is said for the form.
-    let put = put_property(ctx, properties, error, (fields, &[]), clear);
+    let put = put_property(ctx, properties, error, (fields, &BUILDING_ROUTES), clear);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let l = ctx.l();
@@ -247,6 +264,10 @@ fn NewBuildingForm(
             );
             return;
         }
+        if bad_place_name(&building_name) {
+            problem("name", words("admin.bad_place_name", l));
+            return;
+        }
         if target.buildings.iter().any(|b| b.name == building_name) {
             problem(
                 "name",
@@ -257,10 +278,15 @@ fn NewBuildingForm(
             );
             return;
         }
+        let added = split_names(&units.get_untracked());
+        if added.iter().any(|u| bad_place_name(u)) {
+            problem("units", words("admin.bad_place_name", l));
+            return;
+        }
         target.buildings.push(Building {
             id: BuildingId(uuid::Uuid::now_v7()),
             name: building_name,
-            units: split_names(&units.get_untracked())
+            units: added
                 .into_iter()
                 .map(|name| Unit {
                     id: UnitId(uuid::Uuid::now_v7()),
@@ -294,6 +320,7 @@ fn NewBuildingForm(
                 <span>{t("单元/户（用逗号分隔，如 101,102,201）", "Units (comma-separated, e.g. 101,102,201)")}</span>
                 <textarea data-testid="new-building-units"
                     prop:value=move || units.get() on:input=move |ev| units.set(event_target_value(&ev))></textarea>
+                {beside("units")}
             </label>
             <button type="submit" class="btn primary" data-testid="new-building-submit" disabled=move || put.pending().get()>
                 {t("添加楼栋", "Add building")}
@@ -330,7 +357,7 @@ fn EditBuildingForm(
         name.set(String::new());
         units.set(String::new());
     };
-    let put = put_property(ctx, properties, error, (fields, &[]), clear);
+    let put = put_property(ctx, properties, error, (fields, &BUILDING_ROUTES), clear);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let l = ctx.l();
@@ -364,6 +391,10 @@ fn EditBuildingForm(
             return;
         };
         let new_name = name.get_untracked().trim().to_string();
+        if !new_name.is_empty() && bad_place_name(&new_name) {
+            problem("name", words("admin.bad_place_name", l));
+            return;
+        }
         if others.contains(&new_name) {
             problem(
                 "name",
@@ -375,6 +406,10 @@ fn EditBuildingForm(
             return;
         }
         let added = split_names(&units.get_untracked());
+        if added.iter().any(|u| bad_place_name(u)) {
+            problem("units", words("admin.bad_place_name", l));
+            return;
+        }
         if let Some(taken) = added
             .iter()
             .find(|u| edited.units.iter().any(|have| have.name == **u))
