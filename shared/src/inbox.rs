@@ -176,10 +176,10 @@ fn reasons(case: &Case, user: &User, now: DateTime<Utc>, settings: &Settings) ->
     if assigned_to_me && !case.state.is_finished() {
         out.push(Reason::Assigned);
     }
+    // By the limits the workflow will judge the approval with.
     if let Some(s) = &case.solution
         && s.approval == ApprovalState::Pending
-        && settings
-            .compensation
+        && crate::workflow::approval_limits(case, settings, now)
             .may_approve(user.role, s.compensation_fen)
     {
         out.push(Reason::Approval {
@@ -466,6 +466,30 @@ mod tests {
                 amount_fen: 200_000
             }]
         );
+    }
+
+    /// The workflow judges an approval by the limits in force when the
+    /// solution was proposed; the inbox offers it to the same roles.
+    #[test]
+    fn a_change_of_the_limits_leaves_a_pending_approval_with_its_approver() {
+        let mut case = complaint();
+        propose(&mut case, 2000);
+        let proposed = case.solution.as_ref().unwrap().stamp.at;
+        let mut raised = Settings::default();
+        raised.compensation.regional_manager_max_fen = 500_000;
+        let settings =
+            raised.replacing(&Settings::default(), proposed + chrono::Duration::hours(1));
+        let kinds = |case: &Case, role| -> Vec<ReasonKind> {
+            inbox([case], &user(1, role), t(NOW), &settings)
+                .iter()
+                .flat_map(|i| i.reasons.iter().map(Reason::kind))
+                .collect()
+        };
+        assert_eq!(kinds(&case, Role::DeputyGm), [ReasonKind::Approval]);
+        assert_eq!(kinds(&case, Role::RegionalManager), []);
+        // A solution proposed after the change is the regional manager's.
+        case.solution.as_mut().unwrap().stamp.at = proposed + chrono::Duration::hours(2);
+        assert_eq!(kinds(&case, Role::RegionalManager), [ReasonKind::Approval]);
     }
 
     #[test]

@@ -398,6 +398,19 @@ pub fn gate(case: &Case, role: Role, action: ActionKind) -> Result<(), RuleViola
     }
 }
 
+/// The compensation limits that decide who approves `case`'s solution:
+/// those in force when it was proposed (the case names the approver), so
+/// a change of the limits since leaves a pending approval with them; `at`
+/// when there is no solution.
+pub fn approval_limits<'a>(
+    case: &Case,
+    settings: &'a Settings,
+    at: DateTime<Utc>,
+) -> &'a crate::compensation::CompensationLimits {
+    let proposed_at = case.solution.as_ref().map_or(at, |s| s.stamp.at);
+    settings.rules_at(proposed_at).compensation
+}
+
 /// When a clock of `case` starting at `start` took its rule: when it
 /// started, or when the case was recorded if that was later (a case
 /// received before a change of the rules and recorded after it is promised
@@ -474,11 +487,7 @@ pub fn check(
                     proposed: amount,
                 });
             }
-            // Who must approve was decided when the solution was proposed
-            // (the case names them), so a change of the limits since
-            // leaves a pending approval with them.
-            let proposed_at = case.solution.as_ref().map_or(at, |s| s.stamp.at);
-            let limits = settings.rules_at(proposed_at).compensation;
+            let limits = approval_limits(case, settings, at);
             if !limits.may_approve(role, amount) {
                 return Err(RuleViolation::ApprovalNeedsRole {
                     required: limits.required_role(amount),
