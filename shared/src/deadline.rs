@@ -224,14 +224,26 @@ pub fn extend_due(
     Ok(end_of_local_day(day, tz))
 }
 
+/// When a running clock counts as due soon: at most `window` is left, or
+/// it is due today where the company is. A clock counted in working days
+/// ends at its day's last second, so the window alone would show it only
+/// in that day's evening, after office hours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DueSoon {
+    /// The company's due-soon window (`due_soon_hours`).
+    pub window: Duration,
+    /// The company's time zone, whose day "today" is.
+    pub tz: Tz,
+}
+
 /// Where a clock due at `due` stands at `now`. A met clock is judged by
 /// when it was met, whatever `now` is; a running clock is overdue once
-/// `now` is past `due`, and due soon when at most `due_soon` is left.
+/// `now` is past `due`, and due soon as [`DueSoon`] says.
 pub fn status(
     due: DateTime<Utc>,
     met: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
-    due_soon: Duration,
+    due_soon: DueSoon,
 ) -> ClockStatus {
     if let Some(met) = met {
         return if met <= due {
@@ -243,7 +255,8 @@ pub fn status(
     if now > due {
         return ClockStatus::Overdue;
     }
-    if due - now <= due_soon {
+    if due - now <= due_soon.window || local_date(due, due_soon.tz) == local_date(now, due_soon.tz)
+    {
         ClockStatus::DueSoon
     } else {
         ClockStatus::Pending
@@ -343,15 +356,18 @@ impl DeadlineSettings {
         }
     }
 
-    /// The due-soon window as a duration.
-    pub fn due_soon(&self) -> Duration {
-        Duration::hours(i64::from(self.due_soon_hours))
+    /// When a clock is due soon, for a company in `tz`.
+    pub fn due_soon(&self, tz: Tz) -> DueSoon {
+        DueSoon {
+            window: Duration::hours(i64::from(self.due_soon_hours)),
+            tz,
+        }
     }
 }
 
 impl ClockState {
     /// Where this clock stands at `now`; see [`status`].
-    pub fn status(&self, now: DateTime<Utc>, due_soon: Duration) -> ClockStatus {
+    pub fn status(&self, now: DateTime<Utc>, due_soon: DueSoon) -> ClockStatus {
         status(self.due_at, self.met_at, now, due_soon)
     }
 }
@@ -439,13 +455,17 @@ mod tests {
         assert_eq!(got, expected, "{due} extended by {days}");
     }
 
-    /// Checks `status` with a 4-hour due-soon window, due at 2025-03-03 12:00.
+    /// Checks `status` with a 4-hour due-soon window in Shanghai, due at
+    /// 2025-03-03 12:00.
     fn check_status(met: Option<&str>, now: &str, expected: ClockStatus) {
         let got = status(
             at("2025-03-03 12:00"),
             met.map(at),
             at(now),
-            Duration::hours(4),
+            DueSoon {
+                window: Duration::hours(4),
+                tz: Shanghai,
+            },
         );
         assert_eq!(got, expected, "met {met:?} now {now}");
     }
@@ -712,7 +732,9 @@ mod tests {
 
     #[test]
     fn all_five_statuses() {
-        check_status(None, "2025-03-03 07:59:59", ClockStatus::Pending);
+        check_status(None, "2025-03-02 23:59:59", ClockStatus::Pending);
+        // Due today, though more than the window is left.
+        check_status(None, "2025-03-03 00:00", ClockStatus::DueSoon);
         check_status(None, "2025-03-03 08:00", ClockStatus::DueSoon);
         check_status(None, "2025-03-03 12:00", ClockStatus::DueSoon);
         check_status(None, "2025-03-03 12:00:01", ClockStatus::Overdue);
@@ -748,14 +770,38 @@ mod tests {
             met_at: None,
             extended_working_days: 0,
         };
-        let soon = DeadlineSettings::default().due_soon();
+        let soon = DeadlineSettings::default().due_soon(Shanghai);
         assert_eq!(
-            state.status(at("2025-03-06 19:59:58"), soon),
+            state.status(at("2025-03-05 23:59:59"), soon),
             ClockStatus::Pending
+        );
+        // Due today: from the start of the day, not only in the window's
+        // last four hours.
+        assert_eq!(
+            state.status(at("2025-03-06 00:00"), soon),
+            ClockStatus::DueSoon
+        );
+        assert_eq!(
+            state.status(at("2025-03-06 09:00"), soon),
+            ClockStatus::DueSoon
         );
         assert_eq!(
             state.status(at("2025-03-06 20:00"), soon),
             ClockStatus::DueSoon
+        );
+        // The window reaches back over midnight for a clock due early in
+        // the day.
+        let early = ClockState {
+            due_at: at("2025-03-06 01:00"),
+            ..state.clone()
+        };
+        assert_eq!(
+            early.status(at("2025-03-05 21:00"), soon),
+            ClockStatus::DueSoon
+        );
+        assert_eq!(
+            early.status(at("2025-03-05 20:59"), soon),
+            ClockStatus::Pending
         );
         assert_eq!(
             state.status(at("2025-03-07 00:00"), soon),
@@ -795,7 +841,7 @@ mod tests {
         assert_eq!(s.due_soon_hours, 4);
         assert_eq!(s.special_case_working_days, 7);
         assert_eq!(s.max_extension_working_days(None), 4);
-        assert_eq!(s.due_soon(), Duration::hours(4));
+        assert_eq!(s.due_soon(Shanghai).window, Duration::hours(4));
     }
 
     #[test]

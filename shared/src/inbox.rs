@@ -198,7 +198,7 @@ fn reasons(case: &Case, user: &User, now: DateTime<Utc>, settings: &Settings) ->
         });
     }
     if answers_for_clocks(case, user) {
-        let due_soon = settings.deadlines.due_soon();
+        let due_soon = settings.deadlines.due_soon(settings.tz());
         let mut clocks: Vec<(DateTime<Utc>, Clock, bool)> = case
             .deadlines
             .iter()
@@ -554,13 +554,17 @@ mod tests {
     }
 
     #[test]
-    fn clocks_due_within_the_window_or_past_due_are_listed_most_pressing_first() {
+    fn clocks_due_today_or_past_due_are_listed_most_pressing_first() {
         let mut case = complaint();
+        // Now is 14:00 in Shanghai.
         case.deadlines = vec![
-            // Due in 3 hours: within the default 4-hour window.
+            // Due in 3 hours.
             clock(Clock::InitialAssessment, "2026-03-03T09:00:00Z"),
-            // Due in 5 hours: not yet.
-            clock(Clock::Solution, "2026-03-03T11:00:00Z"),
+            // Due tonight at the day's end, as a working-day clock is:
+            // today's work, though more than the 4-hour window is left.
+            clock(Clock::Solution, "2026-03-03T15:59:59Z"),
+            // Due tomorrow at 09:00: not yet.
+            clock(Clock::Investigation, "2026-03-04T01:00:00Z"),
             // Past due.
             clock(Clock::Transfer, "2026-03-02T02:00:00Z"),
         ];
@@ -580,6 +584,11 @@ mod tests {
                 Reason::Clock {
                     clock: Clock::InitialAssessment,
                     due_at: t("2026-03-03T09:00:00Z"),
+                    overdue: false
+                },
+                Reason::Clock {
+                    clock: Clock::Solution,
+                    due_at: t("2026-03-03T15:59:59Z"),
                     overdue: false
                 },
             ]

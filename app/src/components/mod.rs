@@ -497,7 +497,9 @@ fn blob_url(text: &str) -> Option<String> {
 pub fn deadline_badge(case: &Case, ctx: &crate::state::AppCtx) -> impl IntoView + use<> {
     let lang = ctx.lang.get();
     let now = ctx.now.get();
-    let due_soon = ctx.config.with(|c| c.settings.deadlines.due_soon());
+    let due_soon = ctx
+        .config
+        .with(|c| c.settings.deadlines.due_soon(c.settings.tz()));
     match case.next_clock() {
         None => view! { <span class="badge none" data-testid="deadline">"—"</span> }.into_any(),
         Some(clock) => {

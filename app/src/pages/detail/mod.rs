@@ -435,9 +435,10 @@ fn Clocks(case: Arc<Case>) -> impl IntoView {
     let rows = move || {
         let l = ctx.lang.get();
         let now = ctx.now.get();
-        let (tz, due_soon) = ctx
-            .config
-            .with(|c| (c.settings.tz(), c.settings.deadlines.due_soon()));
+        let (tz, due_soon) = ctx.config.with(|c| {
+            let tz = c.settings.tz();
+            (tz, c.settings.deadlines.due_soon(tz))
+        });
         case.deadlines
             .iter()
             .map(|c| {
