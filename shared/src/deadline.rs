@@ -793,7 +793,7 @@ mod tests {
         // the day.
         let early = ClockState {
             due_at: at("2025-03-06 01:00"),
-            ..state.clone()
+            ..state
         };
         assert_eq!(
             early.status(at("2025-03-05 21:00"), soon),

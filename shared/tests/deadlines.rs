@@ -27,7 +27,10 @@ fn status(case: &Case, clock: Clock, now: DateTime<Utc>) -> ClockStatus {
         .iter()
         .find(|d| d.clock == clock)
         .expect("clock");
-    c.status(now, Duration::hours(4))
+    c.status(
+        now,
+        shared::deadline::DeadlineSettings::default().due_soon(chrono_tz::Asia::Shanghai),
+    )
 }
 
 /// Staff on device 0, manager on device 1.
@@ -503,7 +506,11 @@ fn an_answer_on_the_spot_leaves_the_skipped_steps_undue() {
     let overdue: Vec<Clock> = case
         .deadlines
         .iter()
-        .filter(|d| d.status(later, Duration::hours(4)) == ClockStatus::Overdue)
+        .filter(|d| {
+            let soon =
+                shared::deadline::DeadlineSettings::default().due_soon(chrono_tz::Asia::Shanghai);
+            d.status(later, soon) == ClockStatus::Overdue
+        })
         .map(|d| d.clock)
         .collect();
     assert_eq!(
