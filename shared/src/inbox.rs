@@ -134,8 +134,11 @@ impl InboxItem {
 }
 
 /// The inbox of `user` at `now`: the open cases in their scope that have a
-/// reason for them, the most pressing first (the earliest clock due, then
-/// the newest case).
+/// reason for them, the most pressing first: those waiting for the user's
+/// own decision (an approval, an escalation to their role), which nobody
+/// else can give, then by the earliest clock due, then the newest case. A
+/// general manager's inbox holds every overdue clock of the company; an
+/// approval only they may give must not sink under them.
 pub fn inbox<'a>(
     cases: impl IntoIterator<Item = &'a Case>,
     user: &User,
@@ -143,7 +146,7 @@ pub fn inbox<'a>(
     settings: &Settings,
 ) -> Vec<InboxItem> {
     let scope = user.scope();
-    let mut items: Vec<(InboxItem, Option<DateTime<Utc>>, DateTime<Utc>)> = cases
+    let mut items: Vec<(InboxItem, bool, Option<DateTime<Utc>>, DateTime<Utc>)> = cases
         .into_iter()
         .filter(|c| c.state.is_open() && scope.allows(c.registration.property))
         .filter_map(|c| {
@@ -155,17 +158,26 @@ pub fn inbox<'a>(
                 Reason::Clock { due_at, .. } => Some(*due_at),
                 _ => None,
             });
+            let decision = reasons
+                .iter()
+                .any(|r| matches!(r, Reason::Approval { .. } | Reason::Escalated { .. }));
             let item = InboxItem {
                 case: c.id,
                 reasons,
             };
-            Some((item, first_due, c.registered.at))
+            Some((item, decision, first_due, c.registered.at))
         })
         .collect();
-    items.sort_by_key(|(item, due, registered)| {
-        (due.is_none(), *due, Reverse(*registered), item.case)
+    items.sort_by_key(|(item, decision, due, registered)| {
+        (
+            !decision,
+            due.is_none(),
+            *due,
+            Reverse(*registered),
+            item.case,
+        )
     });
-    items.into_iter().map(|(item, _, _)| item).collect()
+    items.into_iter().map(|(item, ..)| item).collect()
 }
 
 /// The reasons an open case in scope is in `user`'s inbox.
@@ -490,6 +502,29 @@ mod tests {
         // A solution proposed after the change is the regional manager's.
         case.solution.as_mut().unwrap().stamp.at = proposed + chrono::Duration::hours(2);
         assert_eq!(kinds(&case, Role::RegionalManager), [ReasonKind::Approval]);
+    }
+
+    /// A general manager's inbox holds the company's overdue clocks; the
+    /// approval only they may give comes before all of them.
+    #[test]
+    fn a_decision_only_the_user_can_make_comes_first() {
+        let mut overdue = complaint();
+        overdue.deadlines = vec![clock(Clock::Transfer, "2026-03-02T02:00:00Z")];
+        let mut approval = complaint();
+        approval.id = crate::id::CaseId(uuid::Uuid::from_u128(0x77));
+        propose(&mut approval, 5000);
+        let mut escalated = complaint();
+        escalated.id = crate::id::CaseId(uuid::Uuid::from_u128(0x78));
+        escalate(&mut escalated, Role::Gm, true);
+        let items = inbox(
+            [&overdue, &approval, &escalated],
+            &user(1, Role::Gm),
+            t(NOW),
+            &Settings::default(),
+        );
+        let order: Vec<_> = items.iter().map(|i| i.case).collect();
+        assert_eq!(order.len(), 3);
+        assert_eq!(order[2], overdue.id, "{items:?}");
     }
 
     #[test]
