@@ -146,7 +146,10 @@ pub fn inbox<'a>(
     settings: &Settings,
 ) -> Vec<InboxItem> {
     let scope = user.scope();
-    let mut items: Vec<(InboxItem, bool, Option<DateTime<Utc>>, DateTime<Utc>)> = cases
+    // Each item with what orders it: waits for a decision, first clock
+    // due, registered.
+    type Ranked = (InboxItem, bool, Option<DateTime<Utc>>, DateTime<Utc>);
+    let mut items: Vec<Ranked> = cases
         .into_iter()
         .filter(|c| c.state.is_open() && scope.allows(c.registration.property))
         .filter_map(|c| {
