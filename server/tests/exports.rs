@@ -11,7 +11,7 @@ mod common;
 
 use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
 use chrono::{TimeZone, Utc};
-use common::{Client, Fixture, Server, seed_cases};
+use common::{Author, Client, Fixture, Server, push_body, seed_cases};
 use serde_json::Value;
 use server::export::table::{CASE_COLUMNS, case_headers};
 use shared::lang::Lang;
@@ -103,7 +103,15 @@ fn exports_of_many_cases_stream_read_back_and_mask() {
         .iter()
         .position(|h| h == "工单ID")
         .expect("id column");
+    let responder = header
+        .iter()
+        .position(|h| h == "受理人")
+        .expect("first responder column");
     let first = texts(rows.next().expect("first row"));
+    assert_eq!(
+        first[responder], "staff_a",
+        "the account that registered it"
+    );
     assert!(
         first[0].starts_with("PA-250106-") && first[0].ends_with("-0001"),
         "{}",
@@ -229,7 +237,7 @@ fn exports_follow_filters_language_and_scope() {
     );
     // Managers see personal data; in XLSX text stays text.
     assert_eq!(rows[1][8], "13912345678");
-    assert_eq!(rows[1][11], "=HYPERLINK(\"http://x\")");
+    assert_eq!(rows[1][12], "=HYPERLINK(\"http://x\")");
 
     let (_, headers, csv) = manager.get_bytes("/api/v1/exports/cases.csv", &["x-total-rows"]);
     assert_eq!(
@@ -359,4 +367,128 @@ fn the_attachment_column_counts_what_each_case_recorded() {
     let mut numbers: Vec<&str> = rows[1..].iter().map(|r| r[at].as_str()).collect();
     numbers.sort();
     assert_eq!(numbers, ["0", "3"]);
+}
+
+/// What quality reads of a finished case without opening it: who took it,
+/// the compensation agreed and the corrective action recorded at closure.
+#[test]
+fn a_case_row_holds_its_first_responder_compensation_and_corrective_action() {
+    use shared::case::{CaseKind, ContactMethod};
+    use shared::op::Action;
+    let fx = Fixture::new();
+    let server = Server::start(fx.data.path());
+    let (manager, body) = Client::login(&server.base, "manager_a");
+    let mut m = Author::new(&body);
+    let (regional, body) = Client::login(&server.base, "regional_a");
+    let mut r = Author::new(&body);
+    let at = Utc::now() - chrono::Duration::hours(8);
+    let reg = m.register_at(&fx.pa, CaseKind::Repair, at, |_| {});
+    let case = reg.case_id;
+    let mut ops = vec![reg];
+    let steps = [
+        Action::Assign {
+            department: "工程部".into(),
+            user: None,
+            name: "张工".into(),
+            note: String::new(),
+        },
+        Action::Start,
+        Action::Propose {
+            measures: "更换水管并赔偿地板".into(),
+            responsible: "张工".into(),
+            planned_date: None,
+            compensation_fen: 12_050,
+        },
+    ];
+    for (i, action) in steps.into_iter().enumerate() {
+        ops.push(m.op_at(
+            case,
+            None,
+            action,
+            at + chrono::Duration::minutes(i as i64 + 1),
+        ));
+    }
+    let (status, answer) = manager.post("/api/v1/sync/push", &push_body(m.device, &ops));
+    assert_eq!(
+        (status, &answer["quarantined"]),
+        (200, &serde_json::json!([])),
+        "{answer}"
+    );
+    let approve = r.op_at(
+        case,
+        None,
+        Action::Approve {
+            approved: true,
+            comment: String::new(),
+            compensation_fen: Some(12_050),
+        },
+        at + chrono::Duration::minutes(10),
+    );
+    let (status, answer) = regional.post("/api/v1/sync/push", &push_body(r.device, &[approve]));
+    assert_eq!(
+        (status, &answer["quarantined"]),
+        (200, &serde_json::json!([])),
+        "{answer}"
+    );
+    let finish = [
+        Action::Resolve {
+            result: "已修好".into(),
+            feedback_method: ContactMethod::Phone,
+            feedback_at: None,
+            on_the_spot: false,
+        },
+        Action::FollowUp {
+            method: ContactMethod::Phone,
+            satisfaction: 5,
+            comment: String::new(),
+            spot_check: false,
+            ratings: None,
+        },
+        Action::Close {
+            corrective_action: "每月巡检水管".into(),
+            verification: "已复查".into(),
+        },
+    ];
+    let ops: Vec<_> = finish
+        .into_iter()
+        .enumerate()
+        .map(|(i, action)| {
+            m.op_at(
+                case,
+                None,
+                action,
+                at + chrono::Duration::minutes(20 + i as i64),
+            )
+        })
+        .collect();
+    let (status, answer) = manager.post("/api/v1/sync/push", &push_body(m.device, &ops));
+    assert_eq!(
+        (status, &answer["quarantined"]),
+        (200, &serde_json::json!([])),
+        "{answer}"
+    );
+    let (_, folded) = manager.get(&format!("/api/v1/cases/{case}"));
+    assert_eq!(folded["state"], "closed", "{folded}");
+
+    let (quality, _) = Client::login(&server.base, "quality");
+    let (status, _, csv) = quality.get_bytes("/api/v1/exports/cases.csv", &[]);
+    assert_eq!(status, 200);
+    let text = String::from_utf8(csv).expect("utf-8");
+    let mut reader =
+        csv::ReaderBuilder::new().from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .expect("header")
+        .iter()
+        .map(String::from)
+        .collect();
+    let column = |name: &str| header.iter().position(|h| h == name).expect(name);
+    let record = reader
+        .records()
+        .next()
+        .expect("one case")
+        .expect("a record");
+    assert_eq!(&record[column("受理人")], "manager_a");
+    assert_eq!(&record[column("赔偿金额（元）")], "120.5");
+    assert_eq!(&record[column("纠正预防措施")], "每月巡检水管");
 }

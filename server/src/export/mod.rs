@@ -22,23 +22,28 @@
 //! | 9 | 联系电话 | Phone | phone (masked: 139****5678) |
 //! | 10 | 受理时间 | Received | when it reached us |
 //! | 11 | 登记时间 | Recorded | when it was registered |
-//! | 12 | 内容 | Content | what the resident said |
-//! | 13 | 诉求 | Requested remedy | what they asked for |
-//! | 14 | 严重程度 | Severity | 轻微 / 一般 / 重大, or 未评估 |
-//! | 15 | 有效性 | Validity | 有效投诉 / 不成立 (complaints) |
-//! | 16 | 紧急 | Urgent | 是 / 否 |
-//! | 17 | 上报 | Escalated | 是 / 否 |
-//! | 18 | 责任部门 | Department | assigned department |
-//! | 19 | 责任人 | Responsible person | assigned person |
-//! | 20 | 处理结果 | Result | the latest resolution's result |
-//! | 21 | 解决时间 | Resolved | the latest resolution |
-//! | 22 | 结案时间 | Closed | closure |
-//! | 23 | 下一时限 | Next due | earliest running deadline |
-//! | 24 | 是否逾期 | Overdue | 是 / 否, at export time |
-//! | 25 | 重开次数 | Reopenings | number |
-//! | 26 | 满意度 | Satisfaction | 1–5 of the latest follow-up (number) |
-//! | 27 | 附件数 | Attachments | photos, signatures and documents recorded (number) |
-//! | 28 | 工单ID | Case ID | the case's id (for links) |
+//! | 12 | 受理人 | First responder | who registered it (the account's name now) |
+//! | 13 | 内容 | Content | what the resident said |
+//! | 14 | 诉求 | Requested remedy | what they asked for |
+//! | 15 | 严重程度 | Severity | 轻微 / 一般 / 重大, or 未评估 |
+//! | 16 | 有效性 | Validity | 有效投诉 / 不成立 (complaints) |
+//! | 17 | 被投诉人 | Person complained about | named at assessment |
+//! | 18 | 被投诉部门 | Department complained about | named at assessment |
+//! | 19 | 紧急 | Urgent | 是 / 否 |
+//! | 20 | 上报 | Escalated | 是 / 否 |
+//! | 21 | 责任部门 | Department | assigned department |
+//! | 22 | 责任人 | Responsible person | assigned person |
+//! | 23 | 处理结果 | Result | the latest resolution's result |
+//! | 24 | 赔偿金额（元） | Compensation (yuan) | agreed in the latest solution (approved, or needing no approval; number) |
+//! | 25 | 解决时间 | Resolved | the latest resolution |
+//! | 26 | 结案时间 | Closed | closure |
+//! | 27 | 纠正预防措施 | Corrective action | recorded at closure |
+//! | 28 | 下一时限 | Next due | earliest running deadline |
+//! | 29 | 是否逾期 | Overdue | 是 / 否, at export time |
+//! | 30 | 重开次数 | Reopenings | number |
+//! | 31 | 满意度 | Satisfaction | 1–5 of the latest follow-up (number) |
+//! | 32 | 附件数 | Attachments | photos, signatures and documents recorded (number) |
+//! | 33 | 工单ID | Case ID | the case's id (for links) |
 //!
 //! **Statistics tables** (`stats.csv`, `stats.xlsx`): the tables of
 //! [`table::stats_tables`], one worksheet each in XLSX; in CSV one after

@@ -34,7 +34,7 @@ pub struct Table {
 }
 
 /// The case columns: Chinese and English headers, in order.
-pub const CASE_COLUMNS: [(&str, &str); 30] = [
+pub const CASE_COLUMNS: [(&str, &str); 33] = [
     ("登记号", "Registration no."),
     ("类型", "Kind"),
     ("状态", "State"),
@@ -46,6 +46,7 @@ pub const CASE_COLUMNS: [(&str, &str); 30] = [
     ("联系电话", "Phone"),
     ("受理时间", "Received"),
     ("登记时间", "Recorded"),
+    ("受理人", "First responder"),
     ("内容", "Content"),
     ("诉求", "Requested remedy"),
     ("严重程度", "Severity"),
@@ -57,8 +58,10 @@ pub const CASE_COLUMNS: [(&str, &str); 30] = [
     ("责任部门", "Department"),
     ("责任人", "Responsible person"),
     ("处理结果", "Result"),
+    ("赔偿金额（元）", "Compensation (yuan)"),
     ("解决时间", "Resolved"),
     ("结案时间", "Closed"),
+    ("纠正预防措施", "Corrective action"),
     ("下一时限", "Next due"),
     ("是否逾期", "Overdue"),
     ("重开次数", "Reopenings"),
@@ -106,6 +109,7 @@ pub fn case_cells(
             .map_or(Cell::Empty, |p| personal(p, mask_phone)),
         time(Some(r.received_at)),
         time(Some(r.recorded_at)),
+        Cell::text(r.first_responder.clone().unwrap_or_default()),
         Cell::text(r.content.clone()),
         Cell::text(r.requested_remedy.clone()),
         Cell::text(labels.severity(r.severity.as_deref())),
@@ -117,8 +121,10 @@ pub fn case_cells(
         Cell::text(r.department.clone().unwrap_or_default()),
         Cell::text(r.assignee_name.clone().unwrap_or_default()),
         Cell::text(r.result.clone().unwrap_or_default()),
+        Cell::opt_number(r.compensation_fen.map(|fen| fen as f64 / 100.0)),
         time(r.resolved_at),
         time(r.closed_at),
+        Cell::text(r.corrective_action.clone().unwrap_or_default()),
         time(r.next_due_at),
         Cell::text(labels.yes_no(r.next_due_at.is_some_and(|d| d < now))),
         Cell::Number(f64::from(r.reopen_count)),
@@ -515,9 +521,12 @@ mod tests {
     fn headers_in_both_languages() {
         assert_eq!(case_headers(Lang::ZhCn)[0], "登记号");
         assert_eq!(case_headers(Lang::En)[8], "Phone");
-        assert_eq!(case_headers(Lang::En).len(), 30);
-        assert_eq!(case_headers(Lang::ZhCn)[15], "被投诉人");
-        assert_eq!(case_headers(Lang::ZhCn)[28], "附件数");
+        assert_eq!(case_headers(Lang::En).len(), 33);
+        assert_eq!(case_headers(Lang::ZhCn)[11], "受理人");
+        assert_eq!(case_headers(Lang::ZhCn)[16], "被投诉人");
+        assert_eq!(case_headers(Lang::ZhCn)[23], "赔偿金额（元）");
+        assert_eq!(case_headers(Lang::ZhCn)[26], "纠正预防措施");
+        assert_eq!(case_headers(Lang::ZhCn)[31], "附件数");
     }
 
     #[test]
@@ -559,6 +568,9 @@ mod tests {
             satisfaction: Some(4),
             escalated: false,
             attachments: 3,
+            first_responder: Some("前台小李".into()),
+            compensation_fen: Some(12_050),
+            corrective_action: Some("每月巡检水管".into()),
             cursor: ExportCursor {
                 received_at: String::new(),
                 id: String::new(),
@@ -573,17 +585,20 @@ mod tests {
         assert_eq!(cells[7], Cell::text("王**"));
         assert_eq!(cells[8], Cell::text("139****5678"));
         assert_eq!(cells[9], Cell::text("2025-03-03 09:00"));
-        assert_eq!(cells[11], Cell::text("=漏水"));
-        assert_eq!(cells[13], Cell::text("未评估"));
-        assert_eq!(cells[15], Cell::text("保安王某"));
-        assert_eq!(cells[16], Cell::text("秩序部"));
-        assert_eq!(cells[25], Cell::text("是"));
-        assert_eq!(cells[27], Cell::Number(4.0));
-        assert_eq!(cells[28], Cell::Number(3.0));
-        assert_eq!(cells[29], Cell::text(row.id.clone()));
+        assert_eq!(cells[11], Cell::text("前台小李"));
+        assert_eq!(cells[12], Cell::text("=漏水"));
+        assert_eq!(cells[14], Cell::text("未评估"));
+        assert_eq!(cells[16], Cell::text("保安王某"));
+        assert_eq!(cells[17], Cell::text("秩序部"));
+        assert_eq!(cells[23], Cell::Number(120.5));
+        assert_eq!(cells[26], Cell::text("每月巡检水管"));
+        assert_eq!(cells[28], Cell::text("是"));
+        assert_eq!(cells[30], Cell::Number(4.0));
+        assert_eq!(cells[31], Cell::Number(3.0));
+        assert_eq!(cells[32], Cell::text(row.id.clone()));
         let plain = case_cells(&row, &labels, &tz, false, t);
         assert_eq!(plain[7], Cell::text("王小明"));
         assert_eq!(plain[8], Cell::text("13912345678"));
-        assert_eq!(plain[25], Cell::text("否"));
+        assert_eq!(plain[28], Cell::text("否"));
     }
 }

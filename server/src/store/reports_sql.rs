@@ -538,11 +538,16 @@ fn export_columns(db: &dyn Db) -> String {
         "id, reg_no, kind, state, property_id, building_id, unit_id, category, channel,
         complainant_name, complainant_phone, {}, {}, received_at, recorded_at, severity,
         validity, urgent, department, {}, {}, resolved_at, closed_at, next_due_at, reopen_count,
-        satisfaction, escalated, attachment_count, respondent, respondent_department",
+        satisfaction, escalated, attachment_count, respondent, respondent_department,
+        (SELECT display_name FROM users WHERE users.id = cases.first_responder),
+        CAST({} AS TEXT), {}, {}",
         json("registration.content"),
         json("registration.requested_remedy"),
         json("assignee.name"),
         json("resolution.result"),
+        json("solution.compensation_fen"),
+        json("solution.approval"),
+        json("closure.corrective_action"),
     )
 }
 
@@ -590,6 +595,15 @@ fn export_row(r: &Row) -> StoreResult<ExportRow> {
         attachments: r.get(27)?,
         respondent: r.get(28)?,
         respondent_department: r.get(29)?,
+        first_responder: r.get(30)?,
+        compensation_fen: match r.get::<Option<String>>(32)?.as_deref() {
+            Some("approved" | "not_needed") => r
+                .get::<Option<String>>(31)?
+                .and_then(|fen| fen.parse::<i64>().ok())
+                .filter(|fen| *fen > 0),
+            _ => None,
+        },
+        corrective_action: r.get::<Option<String>>(33)?.filter(|a| !a.is_empty()),
     })
 }
 

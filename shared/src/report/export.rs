@@ -75,6 +75,14 @@ pub struct ExportRow {
     pub satisfaction: Option<u8>,
     /// Escalated.
     pub escalated: bool,
+    /// The first responder's display name (受理人), as the account reads
+    /// now.
+    pub first_responder: Option<String>,
+    /// The compensation agreed in the latest solution, in fen: approved,
+    /// or needing no approval; `None` while pending, refused or absent.
+    pub compensation_fen: Option<i64>,
+    /// The corrective and preventive action recorded at closure.
+    pub corrective_action: Option<String>,
     /// How many attachments the case has ([`crate::report::CaseRow::attachments`]).
     #[serde(default)]
     pub attachments: u32,
