@@ -226,6 +226,7 @@ impl RecordSheet {
                 )
             })
             .collect();
+        let history = history(case, names, l, tz);
         let solution = case.solution.as_ref().map(|s| {
             let mut text = s.measures.clone();
             if !s.responsible.is_empty() {
@@ -295,7 +296,7 @@ impl RecordSheet {
         };
         let wide = |field| RecordRow::Wide { field, tall: false };
         let tall = |field| RecordRow::Wide { field, tall: true };
-        let rows = vec![
+        let mut rows = vec![
             RecordRow::Pair(
                 field("complainant", "投诉人", "Complainant", Some(name)),
                 field("phone", "联系电话", "Phone", Some(phone)),
@@ -439,6 +440,23 @@ impl RecordSheet {
                 ),
             ),
         ];
+        // Only a case with such a history gets the row: the form of a case
+        // handled straight through keeps to one page.
+        if !history.is_empty() {
+            let at = rows
+                .iter()
+                .position(|r| matches!(r, RecordRow::Wide { field, .. } if field.key == "handling"))
+                .map_or(rows.len(), |i| i + 1);
+            rows.insert(
+                at,
+                wide(many(
+                    "history",
+                    "转办/上报/延期/审批/回访记录",
+                    "Transfers, escalations, extensions, approvals, follow-ups",
+                    history,
+                )),
+            );
+        }
         let evidence: Vec<Evidence> = case
             .attachments
             .iter()
@@ -542,6 +560,137 @@ impl Evidence {
             recorded: format!("{} {}", names.user(a.stamp.by), local_time(a.stamp.at, tz)),
         }
     }
+}
+
+/// What happened to the case between its registration and its end that
+/// the other fields keep only the latest of, oldest first: every transfer
+/// (转办), escalation (上报), extension, compensation decision, the
+/// follow-ups but the latest regular one (a low score reopens the case),
+/// and the withdrawal. The archived sheet of a case that was transferred, extended
+/// or reopened then tells the whole of it.
+fn history(case: &Case, names: &dyn RecordNames, l: Lang, tz: Tz) -> Vec<String> {
+    let time = |at| local_time(at, tz);
+    let by = |stamp: &crate::case::Stamp| names.user(stamp.by);
+    let assignee = |a: &crate::case::Assignee| format!("{} {}", a.department, a.name);
+    let mut lines: Vec<(DateTime<Utc>, String)> = Vec::new();
+    // The first assignment (from nobody) is the 责任部门 field's, unless
+    // a transfer followed, which names it as where the case came from.
+    for h in &case.handovers {
+        let Some(from) = &h.from else { continue };
+        let from = format!("{} → ", assignee(from));
+        let note = if h.note.is_empty() {
+            String::new()
+        } else {
+            format!("：{}", h.note)
+        };
+        lines.push((
+            h.stamp.at,
+            format!(
+                "{} {}{from}{}（{}）{note}",
+                time(h.stamp.at),
+                l.pick("转办 ", "transferred "),
+                assignee(&h.to),
+                by(&h.stamp)
+            ),
+        ));
+    }
+    for e in &case.escalations {
+        let skip = if e.skip_level {
+            l.pick("（越级）", " (skip-level)")
+        } else {
+            ""
+        };
+        lines.push((
+            e.stamp.at,
+            format!(
+                "{} {}{}{skip}：{}（{}）",
+                time(e.stamp.at),
+                l.pick("上报 ", "escalated to "),
+                e.to_role.label(l),
+                e.reason,
+                by(&e.stamp)
+            ),
+        ));
+    }
+    for x in &case.extensions {
+        lines.push((
+            x.stamp.at,
+            format!(
+                "{} {}{}{}：{}（{}）",
+                time(x.stamp.at),
+                l.pick("延期 ", "extended by "),
+                x.working_days,
+                l.pick(" 个工作日", " working days"),
+                x.reason,
+                by(&x.stamp)
+            ),
+        ));
+    }
+    for a in &case.approvals {
+        let decided = if a.approved {
+            l.pick("批准", "approved")
+        } else {
+            l.pick("驳回", "refused")
+        };
+        let comment = if a.comment.is_empty() {
+            String::new()
+        } else {
+            format!("：{}", a.comment)
+        };
+        lines.push((
+            a.stamp.at,
+            format!(
+                "{} {}{decided} {}（{}）{comment}",
+                time(a.stamp.at),
+                l.pick("赔偿审批 ", "compensation "),
+                format_yuan(a.amount_fen),
+                by(&a.stamp)
+            ),
+        ));
+    }
+    // The latest regular follow-up has its own fields.
+    let latest = case.latest_follow_up();
+    for f in case
+        .follow_ups
+        .iter()
+        .filter(|f| !latest.is_some_and(|x| std::ptr::eq(x, *f)))
+    {
+        let comment = if f.comment.is_empty() {
+            String::new()
+        } else {
+            format!("：{}", f.comment)
+        };
+        let what = if f.spot_check {
+            l.pick("抽查回访 ", "spot-check call ")
+        } else {
+            l.pick("回访 ", "follow-up ")
+        };
+        lines.push((
+            f.stamp.at,
+            format!(
+                "{} {what}{} {} {}（{}）{comment}",
+                time(f.stamp.at),
+                f.method.label(l),
+                f.satisfaction,
+                satisfaction_label(f.satisfaction, l),
+                by(&f.stamp)
+            ),
+        ));
+    }
+    if let Some(w) = &case.withdrawal {
+        lines.push((
+            w.stamp.at,
+            format!(
+                "{} {}{}（{}）",
+                time(w.stamp.at),
+                l.pick("撤诉：", "withdrawn: "),
+                w.reason,
+                by(&w.stamp)
+            ),
+        ));
+    }
+    lines.sort_by_key(|(at, _)| *at);
+    lines.into_iter().map(|(_, line)| line).collect()
 }
 
 /// A time as the sheet shows it: local, to the minute.
@@ -688,6 +837,75 @@ mod tests {
         assert_eq!(en.title, "Customer complaint record");
         assert_eq!(fields(&en)[0].1, "Complainant");
         assert_eq!(en.meta[0].label, "No.: ");
+    }
+
+    /// The archived sheet of a case that was transferred, extended,
+    /// decided on and called back twice tells all of it, in order; the
+    /// latest follow-up stays in its own fields.
+    #[test]
+    fn the_history_keeps_every_transfer_extension_decision_and_earlier_call() {
+        use crate::case::{
+            ApprovalRecord, Assignee, ContactMethod, Extension, FollowUp, Handover, Stamp,
+        };
+        let mut case = case_with(&[]);
+        let at = |minutes: i64| Stamp {
+            at: case.registered.at + chrono::Duration::minutes(minutes),
+            ..case.registered.clone()
+        };
+        let desk = Assignee {
+            department: "客服部".into(),
+            user: None,
+            name: "小王".into(),
+        };
+        let works = Assignee {
+            department: "工程部".into(),
+            user: None,
+            name: "张工".into(),
+        };
+        let call = |minutes, satisfaction, comment: &str| FollowUp {
+            method: ContactMethod::Phone,
+            satisfaction,
+            comment: comment.into(),
+            spot_check: false,
+            ratings: None,
+            stamp: at(minutes),
+        };
+        let (transfer, extended, decided) = (at(60), at(30), at(90));
+        case.handovers = vec![Handover {
+            from: Some(desk),
+            to: works,
+            note: "属维修".into(),
+            stamp: transfer,
+        }];
+        case.extensions = vec![Extension {
+            working_days: 2,
+            reason: "等配件".into(),
+            stamp: extended,
+        }];
+        case.approvals = vec![ApprovalRecord {
+            approved: true,
+            amount_fen: 50_000,
+            comment: String::new(),
+            stamp: decided,
+        }];
+        case.follow_ups = vec![call(120, 2, "没修好"), call(240, 5, "修好了")];
+        let s = sheet(&case, Lang::ZhCn, PersonalData::Shown);
+        let history = value(&s, "history");
+        assert_eq!(history.len(), 4, "{history:?}");
+        assert!(
+            history[0].contains("延期 2 个工作日：等配件"),
+            "{history:?}"
+        );
+        assert!(history[1].contains("转办 客服部 小王 → 工程部 张工（李四）：属维修"));
+        assert!(history[2].contains("赔偿审批 批准 500.00"));
+        assert!(history[3].contains("回访 电话 2 不满意（李四）：没修好"));
+        assert!(
+            value(&s, "comment").iter().any(|c| c == "修好了"),
+            "the latest in its field"
+        );
+        // A case handled straight through has no such row.
+        let plain = sheet(&case_with(&[]), Lang::ZhCn, PersonalData::Shown);
+        assert!(fields(&plain).iter().all(|f| f.0 != "history"));
     }
 
     #[test]
