@@ -115,6 +115,11 @@ pub struct UserCard {
     pub role: Role,
     /// Whether they can still be assigned work.
     pub active: bool,
+    /// Their department, so that assigning a case to them names it the
+    /// way their department head's account does (absent from servers
+    /// before it was sent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub department: Option<String>,
 }
 
 /// A piece of shared configuration, sent on pull when it changed after the cursor.

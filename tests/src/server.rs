@@ -205,6 +205,10 @@ impl Server {
             if let Some(p) = property {
                 args.extend(["--property", p]);
             }
+            // A department, as the assign form takes a chosen user's.
+            if login == "staff1" {
+                args.extend(["--department", "客服部"]);
+            }
             self.cli(&args);
         }
     }

@@ -78,8 +78,8 @@ async fn an_escalation_and_a_pending_approval_reach_the_right_users_after_sync()
         .wait_attr("detail-state", "data-state", "assessed")
         .await;
     browser.click("action-assign").await;
+    // The department is left empty: the chosen user's own is taken.
     browser.choose_label("in-user", "王客服").await;
-    browser.fill("in-department", "工程部").await;
     browser.click("submit-assign").await;
     browser
         .wait_attr("detail-state", "data-state", "assigned")
@@ -102,6 +102,15 @@ async fn an_escalation_and_a_pending_approval_reach_the_right_users_after_sync()
     browser.click("submit-escalate").await;
     browser.wait_count("timeline-entry", entries + 1).await;
     browser.sync_now().await;
+    let token = server.token("manager1");
+    let (status, page) = server.get_json(&token, &format!("/api/v1/cases?q={reg_no}"));
+    assert_eq!(status, 200, "{page}");
+    let id = page["items"][0]["id"].as_str().expect("the case is listed");
+    let (_, case) = server.get_json(&token, &format!("/api/v1/cases/{id}"));
+    assert_eq!(
+        case["assignee"]["department"], "客服部",
+        "the chosen user's department: {case}"
+    );
 
     // The deputy GM: the approval (and the major case), not the escalation.
     switch_user(&browser, "deputy1").await;

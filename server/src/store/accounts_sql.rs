@@ -388,8 +388,9 @@ pub(super) fn revoke_token(db: &dyn Db, hash: &str, audit: &AuditEntry) -> Store
 
 /// The colleagues a caller in `scope` may know of: the users who share a
 /// property with them (everyone for a role that sees every property, and
-/// the roles that see every property for everyone), with names and roles
-/// only. Logins, properties and departments stay on the server.
+/// the roles that see every property for everyone), with names, roles and
+/// departments (an assignment names the department as its head's account
+/// does) only. Logins and properties stay on the server.
 pub(super) fn user_directory(db: &dyn Db, scope: &Scope) -> StoreResult<Vec<UserCard>> {
     Ok(load_users(db)?
         .into_iter()
@@ -404,6 +405,7 @@ pub(super) fn user_directory(db: &dyn Db, scope: &Scope) -> StoreResult<Vec<User
             display_name: u.display_name,
             role: u.role,
             active: u.active,
+            department: u.department,
         })
         .collect())
 }

@@ -113,6 +113,29 @@ fn ActionForm(
                      sig: RwSignal<String>,
                      zh: &'static str,
                      en: &'static str| { typed(name, sig, "text", zh, en) };
+    // Free text with the names already in use offered: a department typed
+    // two ways ("工程" and "工程部") would hide the case from its head.
+    let suggested = move |name: &'static str,
+                          sig: RwSignal<String>,
+                          zh: &'static str,
+                          en: &'static str,
+                          known: Vec<String>| {
+        let list = format!("{name}-known");
+        let options = known
+            .into_iter()
+            .map(|v| view! { <option value=v></option> })
+            .collect_view();
+        view! {
+            <label class="field">
+                <span>{t(zh, en)}</span>
+                <input type="text" list=list.clone() data-testid=format!("in-{name}") prop:value=move || sig.get()
+                    on:input=move |ev| sig.set(event_target_value(&ev))/>
+                <datalist id=list>{options}</datalist>
+                {beside(name)}
+            </label>
+        }
+        .into_any()
+    };
     let check = move |name: &'static str,
                       sig: RwSignal<bool>,
                       zh: &'static str,
@@ -223,8 +246,24 @@ fn ActionForm(
                     .collect::<Vec<_>>()
             }))
             .collect();
+            let departments = ctx.config.with_untracked(|c| {
+                c.users
+                    .iter()
+                    .filter_map(|u| u.department.as_deref().map(str::trim))
+                    .filter(|d| !d.is_empty())
+                    .map(str::to_string)
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .into_iter()
+                    .collect::<Vec<_>>()
+            });
             vec![
-                text("department", fields.department, "责任部门", "Department"),
+                suggested(
+                    "department",
+                    fields.department,
+                    "责任部门（选了用户可不填，取其部门）",
+                    "Department (with a user chosen, theirs if left empty)",
+                    departments,
+                ),
                 select(
                     "user",
                     fields.user,

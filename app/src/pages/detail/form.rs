@@ -311,8 +311,22 @@ pub(super) fn build_action(
             {
                 name = ctx.config.with_untracked(|c| c.user_name(u));
             }
+            // A chosen user's own department, unless another was typed: the
+            // department head of that department then finds the case.
+            let mut department = f.department.get_untracked().trim().to_string();
+            if department.is_empty()
+                && let Some(u) = user
+            {
+                department = ctx.config.with_untracked(|c| {
+                    c.users
+                        .iter()
+                        .find(|x| x.id == u)
+                        .and_then(|x| x.department.as_deref())
+                        .map_or(String::new(), |d| d.trim().to_string())
+                });
+            }
             Action::Assign {
-                department: f.department.get_untracked(),
+                department,
                 user,
                 name,
                 note: f.note.get_untracked(),
