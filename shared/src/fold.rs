@@ -87,7 +87,7 @@ pub struct Folded {
 /// or is met otherwise, a rule that judges otherwise): a server folds again
 /// every case it stored under another version, and does not resume its
 /// fold state.
-pub const RULES: i64 = 1;
+pub const RULES: i64 = 2;
 
 /// What the fold carries between ops besides the case: the clock marks the
 /// deadlines are worked out from at the end, the ops a `resolve_conflict`
@@ -729,6 +729,15 @@ impl Folder<'_> {
                 corrective_action,
                 verification,
             } => {
+                // An unfounded complaint is explained to the resident and
+                // closed (不成立): the closure is its reply.
+                if case
+                    .assessment
+                    .as_ref()
+                    .is_some_and(|a| a.validity == Validity::Unfounded)
+                {
+                    first(&mut marks.replied, at);
+                }
                 if !corrective_action.is_empty() {
                     changes.push(change(
                         "corrective_action",

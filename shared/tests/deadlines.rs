@@ -110,6 +110,26 @@ fn a_complaint_is_transferred_within_the_hour_after_its_assessment() {
             .all(|d| d.clock != Clock::Transfer)
     );
 
+    // Its reply is the explanation it is closed with (不成立): the close
+    // meets the solution clock, which would otherwise run on unmet.
+    let closed = assessed + Duration::hours(3);
+    s.act(
+        1,
+        closed,
+        Action::Close {
+            corrective_action: String::new(),
+            verification: String::new(),
+        },
+    );
+    let case = s.case();
+    assert_eq!(case.state, shared::case::CaseState::Closed);
+    let solution = case
+        .deadlines
+        .iter()
+        .find(|d| d.clock == Clock::Solution)
+        .expect("the solution clock");
+    assert_eq!(solution.met_at, Some(closed));
+
     // A repair needs no assessment: its clock starts at registration.
     let s = sim_with(CaseKind::Repair, Channel::Phone, t, t);
     assert_eq!(due(&s.case(), Clock::Transfer), t + Duration::hours(1));
