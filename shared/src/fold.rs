@@ -1011,11 +1011,15 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
             }
         };
         let mut extended = 0;
-        // An extension moves the clocks that were still running when it
-        // was granted; `workflow` caps their total so that the solution
-        // stays within the special-case limit.
+        // An extension moves the clocks that were still running, and not
+        // yet past due, when it was granted: one granted after a clock ran
+        // out would turn a missed deadline into a met one. `workflow` caps
+        // their total so that the solution stays within the special-case
+        // limit.
         for ext in &case.extensions {
-            let running = ext.stamp.at >= start && met.is_none_or(|m| m > ext.stamp.at);
+            let running = ext.stamp.at >= start
+                && met.is_none_or(|m| m > ext.stamp.at)
+                && ext.stamp.at <= due;
             if !running {
                 continue;
             }

@@ -316,6 +316,23 @@ fn extensions_move_the_running_clocks() {
         .find(|d| d.clock == Clock::Solution)
         .unwrap();
     assert_eq!(solution.extended_working_days, 2);
+
+    // One granted after a clock ran out leaves it missed.
+    let mut late = sim_with(CaseKind::Complaint, Channel::Phone, t, t);
+    late.act(
+        1,
+        local(2026, 5, 9, 10, 0),
+        Action::Extend {
+            working_days: 2,
+            reason: "超时后才申请".into(),
+        },
+    );
+    let case = late.case();
+    assert_eq!(due(&case, Clock::Solution), before, "not moved");
+    assert_eq!(
+        status(&case, Clock::Solution, local(2026, 5, 9, 10, 0)),
+        ClockStatus::Overdue
+    );
 }
 
 #[test]
