@@ -982,6 +982,17 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
         }
     }
 
+    // A case that ended (closed or withdrawn) owes nothing more: a clock
+    // still running when it ended stays only if it had already run out by
+    // then, a deadline missed while the case was open.
+    let ended = if case.state.is_open() {
+        None
+    } else {
+        case.closure
+            .as_ref()
+            .map(|c| c.stamp.at)
+            .or(case.withdrawal.as_ref().map(|w| w.stamp.at))
+    };
     case.deadlines.reserve_exact(clocks.len());
     // Parsing a zone's name costs more than the rest of a clock: once a case.
     let mut zone: Option<(&str, chrono_tz::Tz)> = None;
@@ -1034,6 +1045,9 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
                     message: e.message_en(),
                 }),
             }
+        }
+        if met.is_none() && ended.is_some_and(|ended| due >= ended) {
+            continue;
         }
         case.deadlines.push(ClockState {
             clock,

@@ -617,9 +617,11 @@ fn a_note_that_broke_a_rule_is_kept_but_meets_no_clock() {
     let t = local(2026, 5, 8, 20, 0);
     let mut s = sim_with(CaseKind::Complaint, Channel::Phone, t, t);
     s.act(1, t + Duration::minutes(5), urgent(Severity::General));
+    // After the 2-hour contact clock ran out, so the withdrawn case keeps
+    // it, missed.
     s.act(
         1,
-        t + Duration::minutes(10),
+        t + Duration::minutes(150),
         Action::Withdraw {
             reason: "业主撤诉".into(),
         },
@@ -795,4 +797,27 @@ fn the_extension_cap_follows_the_rule_the_solution_clock_started_under() {
         due(&case, Clock::Solution),
         local(2026, 3, 9, 23, 59) + Duration::seconds(59)
     );
+}
+
+/// A case that ends owes nothing more: a clock still running when it was
+/// withdrawn stays only if it had run out by then, a deadline missed while
+/// the case was open, which the statistics then count.
+#[test]
+fn a_withdrawn_case_keeps_only_the_clocks_it_had_already_missed() {
+    let t = local(2026, 3, 2, 10, 0);
+    let mut s = sim_with(CaseKind::Repair, Channel::Phone, t, t);
+    let running: Vec<Clock> = s.case().deadlines.iter().map(|d| d.clock).collect();
+    assert!(running.contains(&Clock::Transfer) && running.contains(&Clock::Solution));
+    // Three hours on: the 1-hour transfer has run out, the solution has not.
+    s.act(
+        1,
+        t + Duration::hours(3),
+        Action::Withdraw {
+            reason: "业主自行处理".into(),
+        },
+    );
+    let case = s.case();
+    assert_eq!(case.state, shared::case::CaseState::Withdrawn);
+    let kept: Vec<Clock> = case.deadlines.iter().map(|d| d.clock).collect();
+    assert_eq!(kept, [Clock::Transfer], "{:?}", case.deadlines);
 }

@@ -40,9 +40,11 @@ pub struct ClockRate {
     pub on_time: u64,
     /// Met after the due time.
     pub late: u64,
-    /// Still running past due on an open case.
+    /// Not met by its due time: running past due on an open case, or left
+    /// unmet past due when its case was closed or withdrawn (a clock not
+    /// yet due then was no longer owed, and is not counted at all).
     pub overdue: u64,
-    /// Still running and not yet due, or left running on a finished case.
+    /// Running and not yet due.
     pub running: u64,
     /// `on_time / (met + overdue)` in percent.
     pub rate: Option<f64>,

@@ -13,7 +13,6 @@ use super::{
     CaseRef, ClockRate, FollowUpRate, Handling, REPEAT_LIMIT, Reopen, RepeatComplainant,
     RepeatUnit, RespondentRow, Satisfaction, ScoreCount, nearest_rank, percent, round2,
 };
-use crate::case::CaseState;
 use crate::deadline::Clock;
 use crate::id::CaseId;
 use chrono::{DateTime, Utc};
@@ -93,14 +92,17 @@ struct Clocks {
 }
 
 impl Clocks {
-    fn add(&mut self, c: &StatsClock, open: bool, now: DateTime<Utc>) {
+    /// Counts one clock. An unmet clock past due is overdue whether its case
+    /// is open or not: the fold keeps an ended case's unmet clocks only if
+    /// they had run out while it was open (`fold::compute_deadlines`).
+    fn add(&mut self, c: &StatsClock, now: DateTime<Utc>) {
         self.all += 1;
         match c.met_at {
             Some(met) => {
                 self.met += 1;
                 self.on_time += u64::from(met <= c.due_at);
             }
-            None => self.overdue += u64::from(open && c.due_at < now),
+            None => self.overdue += u64::from(c.due_at < now),
         }
     }
 
@@ -409,21 +411,22 @@ impl Tally {
             property.rated += 1;
             property.satisfied += u64::from(score >= self.satisfied_min);
         }
-        let withdrawn = case.state == CaseState::Withdrawn.code();
         for c in &case.clocks {
-            property.clocks.add(c, case.open, now);
-            self.all_clocks.add(c, case.open, now);
+            property.clocks.add(c, now);
+            self.all_clocks.add(c, now);
             match self.per_clock.get_mut(&c.clock) {
-                Some(clocks) => clocks.add(c, case.open, now),
+                Some(clocks) => clocks.add(c, now),
                 None => {
                     let mut clocks = Clocks::default();
-                    clocks.add(c, case.open, now);
+                    clocks.add(c, now);
                     self.per_clock.insert(c.clock.clone(), clocks);
                 }
             }
             let follow_up = c.clock == Clock::FollowUpComplaint.code()
                 || c.clock == Clock::FollowUpRepair.code();
-            if follow_up && !withdrawn {
+            // A withdrawn case keeps a callback clock only if it was
+            // already missed (`fold::compute_deadlines`), so it counts.
+            if follow_up {
                 for f in [&mut self.follow_ups, &mut property.follow_ups] {
                     match c.met_at {
                         Some(_) => f.done += 1,
@@ -444,7 +447,7 @@ impl Tally {
                 }
             }
             for c in &case.clocks {
-                d.clocks.add(c, case.open, now);
+                d.clocks.add(c, now);
             }
         }
         if case.respondent.is_some() || case.respondent_department.is_some() {
@@ -701,7 +704,8 @@ mod tests {
         let tally = tally(&[open, closed, withdrawn]);
         let on_time = tally.on_time();
         let transfer = on_time.iter().find(|c| c.clock == "transfer").unwrap();
-        // Left running on a closed case: neither met nor overdue.
+        // Unmet on a closed case: the fold keeps such a clock only if it
+        // ran out while the case was open, so it was missed.
         assert_eq!(
             (
                 transfer.met,
@@ -709,19 +713,20 @@ mod tests {
                 transfer.overdue,
                 transfer.running
             ),
-            (1, 1, 0, 1)
+            (1, 1, 1, 0)
         );
         let all = tally.on_time_overall().unwrap();
-        // Met: 2 (1 on time, 1 late); overdue: the open case's feedback.
-        assert_eq!((all.met, all.late, all.overdue), (2, 1, 1));
-        assert_eq!(all.rate, Some(33.33));
-        // Follow-ups: the closed case's is late, the open case's pending,
-        // the withdrawn case's left out.
+        // Met: 2 (1 on time, 1 late); overdue: the open case's feedback,
+        // the closed case's two and the withdrawn case's callback.
+        assert_eq!((all.met, all.late, all.overdue), (2, 1, 4));
+        assert_eq!(all.rate, Some(16.67));
+        // Follow-ups: the closed and the withdrawn case's are late, the
+        // open case's pending.
         let f = tally.follow_up(90);
-        assert_eq!((f.done, f.due, f.pending), (0, 1, 1));
+        assert_eq!((f.done, f.due, f.pending), (0, 2, 1));
         assert!(f.missed);
-        assert_eq!(tally.properties["p"].follow_up(90).due, 1);
-        assert_eq!(tally.properties["p"].on_time_rate(), Some(33.33));
+        assert_eq!(tally.properties["p"].follow_up(90).due, 2);
+        assert_eq!(tally.properties["p"].on_time_rate(), Some(16.67));
     }
 
     #[test]
