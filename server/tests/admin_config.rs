@@ -10,7 +10,7 @@ use common::{Author, Client, Fixture, Server, push_body};
 use serde_json::{Value, json};
 use server::store::AuditEntry;
 use shared::calendar::Calendar;
-use shared::case::{AttachmentKind, CaseKind, ContactMethod, Severity, Validity};
+use shared::case::{AttachmentKind, CaseKind, Severity};
 use shared::id::CaseId;
 use shared::op::{Action, Op};
 
@@ -823,49 +823,8 @@ fn ops_of(a: &mut Author, case: CaseId, t0: DateTime<Utc>, actions: Vec<Action>)
 }
 
 fn work(kind: CaseKind, severity: Severity) -> Vec<Action> {
-    let mut actions = Vec::new();
-    if kind == CaseKind::Complaint {
-        actions.push(Action::Assess {
-            severity,
-            urgent: false,
-            validity: Validity::Valid,
-            reason: String::new(),
-            respondent: String::new(),
-            respondent_department: String::new(),
-        });
-    }
-    actions.extend([
-        Action::Assign {
-            department: "工程部".into(),
-            user: None,
-            name: "张工".into(),
-            note: String::new(),
-        },
-        Action::Start,
-        Action::Propose {
-            measures: "维修".into(),
-            responsible: String::new(),
-            planned_date: None,
-            compensation_fen: 0,
-        },
-        Action::Resolve {
-            result: "已修好".into(),
-            feedback_method: ContactMethod::Phone,
-            feedback_at: None,
-            on_the_spot: false,
-        },
-        Action::FollowUp {
-            method: ContactMethod::Phone,
-            satisfaction: 5,
-            comment: String::new(),
-            spot_check: false,
-            ratings: None,
-        },
-        Action::Close {
-            corrective_action: "定期检查".into(),
-            verification: "已复查".into(),
-        },
-    ]);
+    let mut actions = common::to_proposal(kind, severity, 0);
+    actions.extend(common::to_closure("定期检查"));
     actions
 }
 

@@ -373,7 +373,7 @@ fn the_attachment_column_counts_what_each_case_recorded() {
 /// the compensation agreed and the corrective action recorded at closure.
 #[test]
 fn a_case_row_holds_its_first_responder_compensation_and_corrective_action() {
-    use shared::case::{CaseKind, ContactMethod};
+    use shared::case::CaseKind;
     use shared::op::Action;
     let fx = Fixture::new();
     let server = Server::start(fx.data.path());
@@ -385,21 +385,7 @@ fn a_case_row_holds_its_first_responder_compensation_and_corrective_action() {
     let reg = m.register_at(&fx.pa, CaseKind::Repair, at, |_| {});
     let case = reg.case_id;
     let mut ops = vec![reg];
-    let steps = [
-        Action::Assign {
-            department: "工程部".into(),
-            user: None,
-            name: "张工".into(),
-            note: String::new(),
-        },
-        Action::Start,
-        Action::Propose {
-            measures: "更换水管并赔偿地板".into(),
-            responsible: "张工".into(),
-            planned_date: None,
-            compensation_fen: 12_050,
-        },
-    ];
+    let steps = common::to_proposal(CaseKind::Repair, shared::case::Severity::General, 12_050);
     for (i, action) in steps.into_iter().enumerate() {
         ops.push(m.op_at(
             case,
@@ -430,25 +416,7 @@ fn a_case_row_holds_its_first_responder_compensation_and_corrective_action() {
         (200, &serde_json::json!([])),
         "{answer}"
     );
-    let finish = [
-        Action::Resolve {
-            result: "已修好".into(),
-            feedback_method: ContactMethod::Phone,
-            feedback_at: None,
-            on_the_spot: false,
-        },
-        Action::FollowUp {
-            method: ContactMethod::Phone,
-            satisfaction: 5,
-            comment: String::new(),
-            spot_check: false,
-            ratings: None,
-        },
-        Action::Close {
-            corrective_action: "每月巡检水管".into(),
-            verification: "已复查".into(),
-        },
-    ];
+    let finish = common::to_closure("每月巡检水管");
     let ops: Vec<_> = finish
         .into_iter()
         .enumerate()

@@ -9,7 +9,7 @@ mod common;
 use chrono::{Duration, TimeZone, Utc};
 use common::{Author, Client, Fixture, Server, push_body};
 use serde_json::{Value, json};
-use shared::case::{CaseKind, ContactMethod, NoteKind};
+use shared::case::{CaseKind, NoteKind};
 use shared::id::CaseId;
 use shared::op::{Action, Op};
 
@@ -17,38 +17,9 @@ use shared::op::{Action, Op};
 fn closed_repair(a: &mut Author, fx: &Fixture, at: chrono::DateTime<Utc>) -> Vec<Op> {
     let reg = a.register_at(&fx.pa, CaseKind::Repair, at, |_| {});
     let id = reg.case_id;
-    let actions = [
-        Action::Assign {
-            department: "工程部".into(),
-            user: None,
-            name: "张工".into(),
-            note: String::new(),
-        },
-        Action::Start,
-        Action::Propose {
-            measures: "维修".into(),
-            responsible: String::new(),
-            planned_date: None,
-            compensation_fen: 0,
-        },
-        Action::Resolve {
-            result: "已修好".into(),
-            feedback_method: ContactMethod::Phone,
-            feedback_at: None,
-            on_the_spot: false,
-        },
-        Action::FollowUp {
-            method: ContactMethod::Phone,
-            satisfaction: 5,
-            comment: String::new(),
-            spot_check: false,
-            ratings: None,
-        },
-        Action::Close {
-            corrective_action: "定期检查".into(),
-            verification: "已复查".into(),
-        },
-    ];
+    let actions = common::to_proposal(CaseKind::Repair, shared::case::Severity::General, 0)
+        .into_iter()
+        .chain(common::to_closure("定期检查"));
     let mut ops = vec![reg];
     for (i, action) in actions.into_iter().enumerate() {
         ops.push(a.op_at(id, None, action, at + Duration::hours(i as i64 + 1)));

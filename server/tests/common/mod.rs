@@ -957,3 +957,67 @@ pub fn bytes(n: usize, seed: u8) -> Vec<u8> {
         .map(|i| (i as u32).wrapping_mul(2_654_435_761).to_le_bytes()[3] ^ seed)
         .collect()
 }
+
+/// The steps of a case from its assignment to its proposal, for `kind`
+/// (a complaint is assessed first): assigned to 工程部 张工, started, and
+/// the solution proposed with `compensation_fen`.
+pub fn to_proposal(
+    kind: shared::case::CaseKind,
+    severity: shared::case::Severity,
+    compensation_fen: i64,
+) -> Vec<shared::op::Action> {
+    use shared::op::Action;
+    let mut actions = Vec::new();
+    if kind == shared::case::CaseKind::Complaint {
+        actions.push(Action::Assess {
+            severity,
+            urgent: false,
+            validity: shared::case::Validity::Valid,
+            reason: String::new(),
+            respondent: String::new(),
+            respondent_department: String::new(),
+        });
+    }
+    actions.extend([
+        Action::Assign {
+            department: "工程部".into(),
+            user: None,
+            name: "张工".into(),
+            note: String::new(),
+        },
+        Action::Start,
+        Action::Propose {
+            measures: "维修".into(),
+            responsible: String::new(),
+            planned_date: None,
+            compensation_fen,
+        },
+    ]);
+    actions
+}
+
+/// The steps that finish a proposed case: resolved, called back (5) and
+/// closed with `corrective_action`.
+pub fn to_closure(corrective_action: &str) -> [shared::op::Action; 3] {
+    use shared::case::ContactMethod;
+    use shared::op::Action;
+    [
+        Action::Resolve {
+            result: "已修好".into(),
+            feedback_method: ContactMethod::Phone,
+            feedback_at: None,
+            on_the_spot: false,
+        },
+        Action::FollowUp {
+            method: ContactMethod::Phone,
+            satisfaction: 5,
+            comment: String::new(),
+            spot_check: false,
+            ratings: None,
+        },
+        Action::Close {
+            corrective_action: corrective_action.into(),
+            verification: "已复查".into(),
+        },
+    ]
+}
