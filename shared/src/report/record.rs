@@ -569,30 +569,33 @@ impl Evidence {
 /// and the withdrawal. The archived sheet of a case that was transferred, extended
 /// or reopened then tells the whole of it.
 fn history(case: &Case, names: &dyn RecordNames, l: Lang, tz: Tz) -> Vec<String> {
-    let time = |at| local_time(at, tz);
-    let by = |stamp: &crate::case::Stamp| names.user(stamp.by);
     let assignee = |a: &crate::case::Assignee| format!("{} {}", a.department, a.name);
     let mut lines: Vec<(DateTime<Utc>, String)> = Vec::new();
+    // One entry: when, what, by whom, and what was said, if anything.
+    let mut entry = |stamp: &crate::case::Stamp, what: String, said: &str| {
+        let said = if said.is_empty() {
+            String::new()
+        } else {
+            format!("：{said}")
+        };
+        let line = format!(
+            "{} {what}（{}）{said}",
+            local_time(stamp.at, tz),
+            names.user(stamp.by)
+        );
+        lines.push((stamp.at, line));
+    };
     // The first assignment (from nobody) is the 责任部门 field's, unless
     // a transfer followed, which names it as where the case came from.
     for h in &case.handovers {
         let Some(from) = &h.from else { continue };
-        let from = format!("{} → ", assignee(from));
-        let note = if h.note.is_empty() {
-            String::new()
-        } else {
-            format!("：{}", h.note)
-        };
-        lines.push((
-            h.stamp.at,
-            format!(
-                "{} {}{from}{}（{}）{note}",
-                time(h.stamp.at),
-                l.pick("转办 ", "transferred "),
-                assignee(&h.to),
-                by(&h.stamp)
-            ),
-        ));
+        let what = format!(
+            "{}{} → {}",
+            l.pick("转办 ", "transferred "),
+            assignee(from),
+            assignee(&h.to)
+        );
+        entry(&h.stamp, what, &h.note);
     }
     for e in &case.escalations {
         let skip = if e.skip_level {
@@ -600,31 +603,21 @@ fn history(case: &Case, names: &dyn RecordNames, l: Lang, tz: Tz) -> Vec<String>
         } else {
             ""
         };
-        lines.push((
-            e.stamp.at,
-            format!(
-                "{} {}{}{skip}：{}（{}）",
-                time(e.stamp.at),
-                l.pick("上报 ", "escalated to "),
-                e.to_role.label(l),
-                e.reason,
-                by(&e.stamp)
-            ),
-        ));
+        let what = format!(
+            "{}{}{skip}",
+            l.pick("上报 ", "escalated to "),
+            e.to_role.label(l)
+        );
+        entry(&e.stamp, what, &e.reason);
     }
     for x in &case.extensions {
-        lines.push((
-            x.stamp.at,
-            format!(
-                "{} {}{}{}：{}（{}）",
-                time(x.stamp.at),
-                l.pick("延期 ", "extended by "),
-                x.working_days,
-                l.pick(" 个工作日", " working days"),
-                x.reason,
-                by(&x.stamp)
-            ),
-        ));
+        let what = format!(
+            "{}{}{}",
+            l.pick("延期 ", "extended by "),
+            x.working_days,
+            l.pick(" 个工作日", " working days")
+        );
+        entry(&x.stamp, what, &x.reason);
     }
     for a in &case.approvals {
         let decided = if a.approved {
@@ -632,21 +625,12 @@ fn history(case: &Case, names: &dyn RecordNames, l: Lang, tz: Tz) -> Vec<String>
         } else {
             l.pick("驳回", "refused")
         };
-        let comment = if a.comment.is_empty() {
-            String::new()
-        } else {
-            format!("：{}", a.comment)
-        };
-        lines.push((
-            a.stamp.at,
-            format!(
-                "{} {}{decided} {}（{}）{comment}",
-                time(a.stamp.at),
-                l.pick("赔偿审批 ", "compensation "),
-                format_yuan(a.amount_fen),
-                by(&a.stamp)
-            ),
-        ));
+        let what = format!(
+            "{}{decided} {}",
+            l.pick("赔偿审批 ", "compensation "),
+            format_yuan(a.amount_fen)
+        );
+        entry(&a.stamp, what, &a.comment);
     }
     // The latest regular follow-up has its own fields.
     let latest = case.latest_follow_up();
@@ -655,39 +639,21 @@ fn history(case: &Case, names: &dyn RecordNames, l: Lang, tz: Tz) -> Vec<String>
         .iter()
         .filter(|f| !latest.is_some_and(|x| std::ptr::eq(x, *f)))
     {
-        let comment = if f.comment.is_empty() {
-            String::new()
-        } else {
-            format!("：{}", f.comment)
-        };
-        let what = if f.spot_check {
+        let call = if f.spot_check {
             l.pick("抽查回访 ", "spot-check call ")
         } else {
             l.pick("回访 ", "follow-up ")
         };
-        lines.push((
-            f.stamp.at,
-            format!(
-                "{} {what}{} {} {}（{}）{comment}",
-                time(f.stamp.at),
-                f.method.label(l),
-                f.satisfaction,
-                satisfaction_label(f.satisfaction, l),
-                by(&f.stamp)
-            ),
-        ));
+        let what = format!(
+            "{call}{} {} {}",
+            f.method.label(l),
+            f.satisfaction,
+            satisfaction_label(f.satisfaction, l)
+        );
+        entry(&f.stamp, what, &f.comment);
     }
     if let Some(w) = &case.withdrawal {
-        lines.push((
-            w.stamp.at,
-            format!(
-                "{} {}{}（{}）",
-                time(w.stamp.at),
-                l.pick("撤诉：", "withdrawn: "),
-                w.reason,
-                by(&w.stamp)
-            ),
-        ));
+        entry(&w.stamp, l.pick("撤诉", "withdrawn").to_string(), &w.reason);
     }
     lines.sort_by_key(|(at, _)| *at);
     lines.into_iter().map(|(_, line)| line).collect()
@@ -893,7 +859,7 @@ mod tests {
         let history = value(&s, "history");
         assert_eq!(history.len(), 4, "{history:?}");
         assert!(
-            history[0].contains("延期 2 个工作日：等配件"),
+            history[0].contains("延期 2 个工作日（李四）：等配件"),
             "{history:?}"
         );
         assert!(history[1].contains("转办 客服部 小王 → 工程部 张工（李四）：属维修"));
