@@ -137,3 +137,57 @@ fn a_department_head_sees_the_phone_of_the_cases_they_handle_and_the_setting_rul
     assert!((400..500).contains(&status), "{status} {body}");
     assert!(phone(&read(&staff, mine_id)).contains('*'));
 }
+
+/// What the setting lets a role see of a complainant is what its exports,
+/// its statistics' repeat complainants and its call lists show, field by
+/// field: a role allowed the phone and not the name gets the phone whole
+/// and the name masked. Before, anything short of everything masked both,
+/// so a role allowed the phone could not make the calls.
+#[test]
+fn a_role_allowed_the_phone_reads_it_in_exports_and_statistics() {
+    let fx = Fixture::new();
+    let server = Server::start(fx.data.path());
+    let (admin, _) = Client::login(&server.base, "admin");
+    let (manager, body) = Client::login(&server.base, "manager_a");
+    let mut a = Author::new(&body);
+    // The same caller twice: a repeat complainant.
+    let ops = vec![
+        a.register(&fx.pa, "电梯异响"),
+        a.register(&fx.pa, "电梯又响了"),
+    ];
+    let (status, answer) = manager.post("/api/v1/sync/push", &push_body(a.device, &ops));
+    assert_eq!(
+        (status, &answer["quarantined"]),
+        (200, &json!([])),
+        "{answer}"
+    );
+
+    let read = |admin: &Client| {
+        let (status, _, csv) = admin.get_bytes("/api/v1/exports/cases.csv", &[]);
+        assert_eq!(status, 200);
+        let csv = String::from_utf8(csv).expect("UTF-8");
+        let (status, stats) = admin.get("/api/v1/stats");
+        assert_eq!(status, 200, "{stats}");
+        let repeat = stats["repeat_complainants"][0].clone();
+        (csv, repeat)
+    };
+    // By default the admin sees neither.
+    let (csv, repeat) = read(&admin);
+    assert!(!csv.contains(PHONE) && !csv.contains("王小明"), "{csv}");
+    assert_eq!(
+        (&repeat["phone"], &repeat["name"]),
+        (&json!("139****5678"), &json!("王**"))
+    );
+
+    let (_, mut settings) = admin.get("/api/v1/admin/settings");
+    settings["personal_data"]["admin"] = json!("phone");
+    let (status, saved) = admin.put("/api/v1/admin/settings", &settings);
+    assert_eq!(status, 200, "{saved}");
+    let (csv, repeat) = read(&admin);
+    assert_eq!(csv.matches(PHONE).count(), 2, "{csv}");
+    assert!(!csv.contains("王小明"), "{csv}");
+    assert_eq!(
+        (&repeat["phone"], &repeat["name"]),
+        (&json!(PHONE), &json!("王**"))
+    );
+}

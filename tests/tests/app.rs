@@ -527,6 +527,54 @@ async fn a_server_restored_from_a_backup_gets_the_ops_it_lost_again() {
     browser.close().await;
 }
 
+/// A restore also takes the acknowledgement of the tablet's later ops.
+/// When another user logs in on the tablet first, the login counts what
+/// waits against the restored acknowledgement: before, it counted against
+/// the old one, found nothing waiting and cleared the previous user's
+/// cases and ops, which the server no longer had.
+#[tokio::test(flavor = "multi_thread")]
+async fn after_a_restore_another_users_login_keeps_the_ops_the_server_lost() {
+    let mut server = Server::start();
+    server.seed();
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("staff1").await;
+    browser.register_complaint("孙三", "楼顶水箱漏水").await;
+    browser.wait_synced().await;
+    let backup = tempfile::tempdir().expect("a backup dir");
+    let file = backup.path().join("backup.db");
+    let file = file.to_str().expect("a UTF-8 path");
+    server.cli(&["backup", file]);
+    browser.click("new-another").await;
+    let lost = browser.register_complaint("孙四", "单元门禁坏了").await;
+    browser.wait_synced().await;
+    browser.click("nav-settings").await;
+    browser.click("logout").await;
+
+    server.kill();
+    server.cli(&["restore", file]);
+    server.restart();
+    assert_eq!(server_cases(&server, "manager1").len(), 1);
+
+    // A colleague picks up the tablet: refused while staff1's case waits.
+    browser.fill("login-name", "manager1").await;
+    browser.fill("login-password", PASSWORD).await;
+    browser.click("login-submit").await;
+    browser
+        .wait_text("login-error", "其他用户的记录未同步")
+        .await;
+
+    // staff1 logs in and the case reaches the server again.
+    browser.login("staff1").await;
+    browser.sync_now().await;
+    let cases = server_cases(&server, "manager1");
+    assert!(
+        cases.iter().any(|c| c["reg_no"] == json!(lost)),
+        "{cases:?}"
+    );
+    browser.close().await;
+}
+
 /// A pulled page the tablet's storage refuses (full, say) is pulled again
 /// at the next sync: the device's pull cursor moves only with the page it
 /// covers, so no other tablet's case is skipped for good.
@@ -993,5 +1041,93 @@ async fn two_ops_recorded_at_once_leave_no_gap_when_the_first_save_fails() {
         .filter(|c| !c["resolved_by"].is_null())
         .count();
     assert_eq!(dismissed, 1, "{detail}");
+    browser.close().await;
+}
+
+/// A form open on a case stays open, with what was typed, when a sync
+/// brings a colleague's change to the case: the screen is drawn again for
+/// the new case, and before, every open form was drawn anew and empty. A
+/// correction is read against the case as it was when its form opened,
+/// so saving it keeps the colleague's correction of another field.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_form_open_on_a_case_keeps_what_was_typed_when_a_colleague_changes_the_case() {
+    let server = Server::start();
+    server.seed();
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("staff1").await;
+    let reg_no = browser.register_complaint("周八", "楼道灯不亮").await;
+    browser.sync_now().await;
+    open_case(&browser, &reg_no).await;
+
+    // Half-way through a note and a correction of the content.
+    browser.click("action-note").await;
+    browser.fill("in-text", "已联系电工，明天上午").await;
+    browser.click("open-edit").await;
+    browser.fill("edit-content", "楼道灯不亮，三楼和四楼").await;
+
+    // Meanwhile the manager corrects the phone from another tablet.
+    let id = server_cases(&server, "staff1")
+        .into_iter()
+        .find(|c| c["reg_no"] == json!(reg_no))
+        .expect("the case on the server")["id"]
+        .as_str()
+        .expect("an id")
+        .to_string();
+    let case = shared::id::CaseId(id.parse().expect("a case id"));
+    let e2e::bulk::Tablet {
+        login,
+        actor,
+        mut state,
+        ..
+    } = e2e::bulk::Tablet::log_in(&server, "manager1", "经理的平板");
+    let op = state.make_op(
+        shared::id::OpId(uuid::Uuid::now_v7()),
+        case,
+        actor,
+        None,
+        shared::op::Action::Edit(shared::case::RegistrationPatch {
+            complainant_phone: Some(shared::phone::Phone::parse("13900001111").ok()),
+            ..Default::default()
+        }),
+        chrono::Utc::now(),
+    );
+    let (status, answer) = server.post_json(
+        Some(&login.token),
+        "/api/v1/sync/push",
+        &json!({ "device": login.device, "ops": [op] }),
+    );
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["quarantined"], json!([]), "{answer}");
+
+    let before = browser.find_all("timeline-entry").await.len();
+    browser.sync_now().await;
+    browser.wait_count("timeline-entry", before + 1).await;
+    assert_eq!(browser.value("in-text").await, "已联系电工，明天上午");
+    assert_eq!(
+        browser.value("edit-content").await,
+        "楼道灯不亮，三楼和四楼"
+    );
+
+    browser.click("save-edit").await;
+    browser.wait_count("edit-form", 0).await;
+    browser.click("submit-note").await;
+    browser.wait_count("form-note", 0).await;
+    browser.sync_now().await;
+    let detail = get(&server, "staff1", &format!("/api/v1/cases/{case}"));
+    let registration = &detail["registration"];
+    assert_eq!(registration["content"], json!("楼道灯不亮，三楼和四楼"));
+    assert_eq!(
+        registration["complainant"]["phone"],
+        json!("13900001111"),
+        "the manager's correction stays: {registration}"
+    );
+    let notes: Vec<&Value> = detail["timeline"]
+        .as_array()
+        .expect("a timeline")
+        .iter()
+        .filter(|e| e["action"] == json!("note"))
+        .collect();
+    assert_eq!(notes.len(), 1, "{detail}");
     browser.close().await;
 }

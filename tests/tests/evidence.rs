@@ -642,6 +642,18 @@ async fn a_quarantined_action_shows_as_not_taken_until_an_admin_reapplies_it() {
 /// again, the server taking those it lacks.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_server_restored_from_a_backup_gets_the_photos_it_lost_again() {
+    photos_lost_in_a_restore_are_uploaded_again(false).await;
+}
+
+/// The same when the tablet's user logs in again before the next sync (a
+/// login made after the backup is unknown to the restored server): the
+/// login is what learns of the restore, and the files are offered then.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_login_after_a_restore_offers_the_lost_photos_again() {
+    photos_lost_in_a_restore_are_uploaded_again(true).await;
+}
+
+async fn photos_lost_in_a_restore_are_uploaded_again(log_in_again: bool) {
     let mut server = Server::start();
     server.seed();
     let files = tempfile::tempdir().expect("a directory for the pictures");
@@ -671,6 +683,11 @@ async fn a_server_restored_from_a_backup_gets_the_photos_it_lost_again() {
     server.cli(&["restore", file]);
     server.restart();
     let manager = server.token("manager1");
+    if log_in_again {
+        browser.click("nav-settings").await;
+        browser.click("logout").await;
+        browser.login("staff1").await;
+    }
     browser.sync_now().await;
     let deadline = std::time::Instant::now() + e2e::TIMEOUT;
     for hash in &held {

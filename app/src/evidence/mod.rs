@@ -21,6 +21,7 @@ pub mod prefetch;
 pub mod signature;
 pub mod upload;
 
+use leptos::prelude::*;
 use shared::blob::BlobHash;
 use shared::case::AttachmentKind;
 use std::sync::Arc;
@@ -63,6 +64,42 @@ impl Taken {
     /// The bytes of the file and the thumbnail together.
     pub fn total_bytes(&self) -> u64 {
         (self.bytes.len() + self.thumbnail.as_ref().map_or(0, |t| t.len())) as u64
+    }
+}
+
+/// What a form's picker gathered and has not recorded yet: the photos and
+/// signatures, why the last one was refused, and how many pictures are
+/// still being read and scaled. A form may not save while any is: the
+/// picture would arrive in a form already saved and go nowhere.
+#[derive(Clone, Copy)]
+pub struct Staged {
+    /// Taken, in order.
+    pub items: RwSignal<Vec<Taken>>,
+    /// Why the last picture or save was refused.
+    pub error: RwSignal<Option<String>>,
+    /// Pictures still being read.
+    pub busy: RwSignal<usize>,
+}
+
+impl Staged {
+    /// Nothing taken, under the current owner.
+    pub fn new() -> Staged {
+        Staged {
+            items: RwSignal::new(Vec::new()),
+            error: RwSignal::new(None),
+            busy: RwSignal::new(0),
+        }
+    }
+
+    /// Whether a picture is still being read (tracked).
+    pub fn reading(&self) -> bool {
+        self.busy.get() > 0
+    }
+}
+
+impl Default for Staged {
+    fn default() -> Staged {
+        Staged::new()
     }
 }
 

@@ -6,7 +6,7 @@
 //! beside the picker, not later from the server.
 
 use super::signature::SignaturePad;
-use super::{Taken, bytes_to_blob, object_url, photo, revoke};
+use super::{Staged, Taken, bytes_to_blob, object_url, photo, revoke};
 use crate::state::use_app;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -16,16 +16,13 @@ use shared::lang::Coded;
 use shared::validation::validate_attachment_limits;
 use wasm_bindgen::JsCast;
 
-/// Photos and signatures gathered for a form. `signers` are the
-/// signatures the form offers (the intake form: the complainant's).
+/// Photos and signatures gathered for a form, into `staged`, which the
+/// form owns. `signers` are the signatures the form offers (the intake
+/// form: the complainant's).
 #[component]
-pub fn EvidencePicker(
-    items: RwSignal<Vec<Taken>>,
-    signers: Vec<AttachmentKind>,
-    error: RwSignal<Option<String>>,
-) -> impl IntoView {
+pub fn EvidencePicker(staged: Staged, signers: Vec<AttachmentKind>) -> impl IntoView {
     let ctx = use_app();
-    let busy = RwSignal::new(0usize);
+    let Staged { items, error, busy } = staged;
     let signing = RwSignal::new(None::<AttachmentKind>);
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
 
@@ -138,7 +135,7 @@ pub fn EvidencePicker(
             </p>
             <ul class="evidence-staged">
                 <For each=move || items.get() key=|taken| taken.hash let:taken>
-                    <Staged taken=taken items=items/>
+                    <StagedItem taken=taken items=items/>
                 </For>
             </ul>
             <p class="field-error" data-testid="evidence-error">{move || error.get()}</p>
@@ -149,7 +146,7 @@ pub fn EvidencePicker(
 /// One taken item in the form: its preview, its caption, and a way to
 /// take it back out.
 #[component]
-fn Staged(taken: Taken, items: RwSignal<Vec<Taken>>) -> impl IntoView {
+fn StagedItem(taken: Taken, items: RwSignal<Vec<Taken>>) -> impl IntoView {
     let ctx = use_app();
     let hash: BlobHash = taken.hash;
     let (bytes, mime) = match &taken.thumbnail {

@@ -170,14 +170,19 @@ async fn log_in(ctx: AppCtx, req: LoginRequest, typed_password: String) -> Resul
     // be lost: it has to sync (under its author's login) first.
     let owner = db::owner().await.ok().flatten();
     let someone_else = owner.is_some_and(|o| o != resp.user.id);
-    let mut fresh_cursor = false;
+    // The device's state with the answer taken: after a restore the
+    // server acknowledges less than the tablet was told before, and what
+    // it lost waits again.
+    let before = ctx.device.get_untracked();
+    let restored = before
+        .as_ref()
+        .is_some_and(|d| d.device == resp.device && d.epoch != 0 && d.epoch != resp.epoch);
+    let mut state = device_state(before, &resp);
     if someone_else {
         // Evidence not uploaded yet is that user's work too, except what
         // the server refused (set aside: it waits for an admin, whoever
         // is logged in, and its bytes stay).
-        let pending = ctx
-            .device
-            .with_untracked(|d| d.as_ref().map_or(0, |d| d.pending()))
+        let pending = state.pending()
             + ctx
                 .uploads
                 .with_untracked(|u| u.values().filter(|p| !p.set_aside).count() as u64);
@@ -190,10 +195,6 @@ async fn log_in(ctx: AppCtx, req: LoginRequest, typed_password: String) -> Resul
             return Err(LoginError::Storage(e));
         }
         ctx.clear_cases();
-        fresh_cursor = true;
-    }
-    let mut state = device_state(ctx.device.get_untracked(), &resp);
-    if fresh_cursor {
         // The previous user's ops, refused ones among them, are gone.
         state.cursor = 0;
         state.refused.clear();
@@ -222,6 +223,11 @@ async fn log_in(ctx: AppCtx, req: LoginRequest, typed_password: String) -> Resul
         .set_value(session.must_change_password.then_some(typed_password));
     ctx.device.set(Some(state));
     ctx.session.set(Some(session));
+    // The uploads the restored server lost are offered again, as a sync
+    // that learns of the restore does; the login learnt of it first.
+    if restored && let Err(e) = crate::evidence::upload::offer_again(ctx).await {
+        leptos::logging::error!("offering the evidence again after a restore: {e}");
+    }
     // The server accepts the device again (`save_login` forgot the
     // block), and "synced" from now on means since this login.
     ctx.blocked.set(None);

@@ -8,9 +8,8 @@
 
 use crate::components::location::{LocationFields, LocationSelects};
 use crate::components::related::{DuplicateWarning, ProbeOwned, RelatedPicker};
-use crate::evidence::Taken;
-use crate::evidence::attach;
 use crate::evidence::picker::EvidencePicker;
+use crate::evidence::{Staged, attach};
 use crate::i18n;
 use crate::record::RecordError;
 use crate::state::{Screen, now, use_app};
@@ -98,10 +97,30 @@ pub fn NewCase() -> impl IntoView {
     let refused = RwSignal::new(None::<RecordError>);
     // Photos and signatures taken with the form, recorded right after the
     // registration; why they were refused, beside the picker.
-    let evidence = RwSignal::new(Vec::<Taken>::new());
-    let evidence_error = RwSignal::new(None::<String>);
+    let staged = Staged::new();
     // How many of them were recorded with the case.
     let attached = RwSignal::new(0usize);
+    // Records what the picker holds on the case, each item with its bytes.
+    // What could not be stored stays, with why, to be tried again from the
+    // saved card: the resident who signed may have left already.
+    let store_evidence = move |case_id: CaseId| async move {
+        let items = staged.items.get_untracked();
+        let recorded = match attach::record(ctx, case_id, &items).await {
+            Ok(()) => items.len(),
+            Err((done, e)) => {
+                staged.error.set(Some(e.message(ctx.l())));
+                done
+            }
+        };
+        attached.update(|n| *n += recorded);
+        staged.items.update(|all| {
+            all.drain(..recorded.min(all.len()));
+        });
+    };
+    let retry = UiAction::new_local(move |case_id: &CaseId| {
+        staged.error.set(None);
+        store_evidence(*case_id)
+    });
     // Records the registration; the number is drawn as it is recorded.
     let register = UiAction::new_local(move |(reg, code): &(Registration, String)| {
         let (reg, code) = (reg.clone(), code.clone());
@@ -117,20 +136,8 @@ pub fn NewCase() -> impl IntoView {
                     Ok(Action::Register(reg))
                 })
                 .await?;
-            // The case is saved; its evidence follows, each item stored
-            // with its bytes. What could not be stored stays listed.
-            let items = evidence.get_untracked();
-            let recorded = match attach::record(ctx, case_id, &items).await {
-                Ok(()) => items.len(),
-                Err((done, e)) => {
-                    evidence_error.set(Some(e.message(ctx.l())));
-                    done
-                }
-            };
-            attached.set(recorded);
-            evidence.update(|all| {
-                all.drain(..recorded.min(all.len()));
-            });
+            // The case is saved; its evidence follows.
+            store_evidence(case_id).await;
             if let Action::Register(r) = &op.action {
                 saved.set(Some((case_id, r.reg_no.to_string())));
             }
@@ -151,12 +158,26 @@ pub fn NewCase() -> impl IntoView {
             refused.set(Some(RecordError::Blocked(blocked)));
             return;
         }
-        evidence_error.set(None);
+        staged.error.set(None);
+        if staged.busy.get_untracked() > 0 {
+            staged.error.set(Some(
+                ctx.l()
+                    .pick(
+                        "照片还在处理中，请稍候再保存",
+                        "Photos are still being prepared; save when they are ready",
+                    )
+                    .to_string(),
+            ));
+            return;
+        }
         let limits = ctx
             .config
             .with_untracked(|c| c.settings.attachments.clone());
-        if let Err(e) = evidence.with_untracked(|items| attach::check(items, &limits, 0)) {
-            evidence_error.set(Some(e.message(ctx.l())));
+        if let Err(e) = staged
+            .items
+            .with_untracked(|items| attach::check(items, &limits, 0))
+        {
+            staged.error.set(Some(e.message(ctx.l())));
             return;
         }
         match build(&form) {
@@ -301,7 +322,7 @@ pub fn NewCase() -> impl IntoView {
             </label>
             <div class="field wide">
                 <span>{t("照片与签名", "Photos and signatures")}</span>
-                <EvidencePicker items=evidence signers=vec![AttachmentKind::ComplainantSignature] error=evidence_error/>
+                <EvidencePicker staged=staged signers=vec![AttachmentKind::ComplainantSignature]/>
             </div>
             <p class="error" data-testid="save-error">
                 {move || {
@@ -313,7 +334,7 @@ pub fn NewCase() -> impl IntoView {
             </p>
             <div class="actions">
                 <button type="submit" class="btn primary big" data-testid="save-case"
-                    disabled=move || register.pending().get() || ctx.blocked.get().is_some()>
+                    disabled=move || register.pending().get() || ctx.blocked.get().is_some() || staged.reading()>
                     {t("保存登记", "Save")}
                 </button>
             </div>
@@ -336,7 +357,20 @@ pub fn NewCase() -> impl IntoView {
                             }}
                         </p>
                     })}
-                    <p class="field-error" data-testid="evidence-save-error">{move || evidence_error.get()}</p>
+                    <p class="field-error" data-testid="evidence-save-error">{move || staged.error.get()}</p>
+                    {move || {
+                        let left = staged.items.with(Vec::len);
+                        (left > 0).then(|| view! {
+                            <button class="btn primary" data-testid="retry-evidence"
+                                disabled=move || retry.pending().get()
+                                on:click=move |_| { retry.dispatch_local(id); }>
+                                {move || match ctx.lang.get() {
+                                    Lang::ZhCn => format!("重新保存未保存的照片与签名（{left} 份）"),
+                                    Lang::En => format!("Save the {left} photos and signatures not saved yet"),
+                                }}
+                            </button>
+                        })
+                    }}
                     <div class="actions">
                         <button class="btn primary" data-testid="open-case" on:click=move |_| ctx.screen.set(Screen::Detail(id))>
                             {t("查看工单", "Open the case")}

@@ -78,7 +78,7 @@ async fn prepare(
         filter,
         labels: Labels::new(lang, properties, config.categories),
         tz: config.settings.tz(),
-        mask: !shown(&settings, &session.user, None).all(),
+        shown: shown(&settings, &session.user, None),
         now,
     };
     Ok((export, total))

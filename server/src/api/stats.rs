@@ -159,9 +159,7 @@ pub(super) async fn stats_for(
     );
     let store = state.store.clone();
     let mut stats = crate::bulk::run(move || store.stats(&query)).await?;
-    if !shown(&super::settings(state).await?, &session.user, None).all() {
-        stats.mask_personal_data();
-    }
+    stats.mask_personal_data(shown(&super::settings(state).await?, &session.user, None));
     Ok((stats, settings, lang))
 }
 
@@ -269,9 +267,7 @@ pub async fn draw_spot_check(
             ),
             _ => e,
         })?;
-    if !shown(&super::settings(&state).await?, &session.user, None).all() {
-        drawn.mask_personal_data();
-    }
+    drawn.mask_personal_data(shown(&super::settings(&state).await?, &session.user, None));
     Ok((StatusCode::CREATED, Json(drawn)))
 }
 
@@ -297,8 +293,7 @@ pub async fn spot_checks(
     let scope: Scope = session.user.scope();
     let store = state.store.clone();
     let mut list = blocking(move || store.spot_checks(&scope, &filter)).await?;
-    if !shown(&super::settings(&state).await?, &session.user, None).all() {
-        list.iter_mut().for_each(SpotCheck::mask_personal_data);
-    }
+    let seen = shown(&super::settings(&state).await?, &session.user, None);
+    list.iter_mut().for_each(|s| s.mask_personal_data(seen));
     Ok(Json(list))
 }

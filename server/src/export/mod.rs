@@ -77,6 +77,7 @@ use crate::store::{CaseFilter, Store, StoreError};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use rust_xlsxwriter::XlsxError;
+use shared::personal_data::Shown;
 use shared::report::ExportRow;
 use shared::role::Scope;
 use std::sync::Arc;
@@ -122,8 +123,8 @@ pub struct CaseExport {
     pub labels: Labels,
     /// The company timezone.
     pub tz: Tz,
-    /// Whether complainants' names and phones are masked.
-    pub mask: bool,
+    /// What of the complainants the reader sees; the rest is masked.
+    pub shown: Shown,
     /// The export's moment (for "overdue").
     pub now: DateTime<Utc>,
 }
@@ -155,7 +156,7 @@ impl CaseExport {
             };
             each(
                 page.iter()
-                    .map(|r| table::case_cells(r, &self.labels, &self.tz, self.mask, self.now))
+                    .map(|r| table::case_cells(r, &self.labels, &self.tz, self.shown, self.now))
                     .collect(),
             )?;
             match next {

@@ -6,6 +6,7 @@ use crate::store::reports::Labels;
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use shared::lang::Lang;
+use shared::personal_data::Shown;
 use shared::report::{Bucket, CaseRef, ExportRow, Stats, round2};
 use shared::role::{mask_name, mask_phone};
 
@@ -88,12 +89,12 @@ pub fn case_cells(
     r: &ExportRow,
     labels: &Labels,
     tz: &Tz,
-    mask: bool,
+    shown: Shown,
     now: DateTime<Utc>,
 ) -> Vec<Cell> {
     let time = |t: Option<DateTime<Utc>>| t.map_or(Cell::Empty, |t| Cell::Text(local_time(t, tz)));
-    let personal = |s: &str, masker: fn(&str) -> String| {
-        Cell::text(if mask { masker(s) } else { s.to_string() })
+    let personal = |s: &str, show: bool, masker: fn(&str) -> String| {
+        Cell::text(if show { s.to_string() } else { masker(s) })
     };
     vec![
         Cell::text(r.reg_no.clone()),
@@ -103,10 +104,10 @@ pub fn case_cells(
         Cell::text(labels.place(&r.property, r.building.as_deref(), r.unit.as_deref())),
         Cell::text(labels.category(&r.category)),
         Cell::text(labels.channel(&r.channel)),
-        personal(&r.complainant_name, mask_name),
+        personal(&r.complainant_name, shown.name, mask_name),
         r.complainant_phone
             .as_deref()
-            .map_or(Cell::Empty, |p| personal(p, mask_phone)),
+            .map_or(Cell::Empty, |p| personal(p, shown.phone, mask_phone)),
         time(Some(r.received_at)),
         time(Some(r.recorded_at)),
         Cell::text(r.first_responder.clone().unwrap_or_default()),
@@ -577,7 +578,13 @@ mod tests {
             },
         };
         let tz = chrono_tz::Asia::Shanghai;
-        let cells = case_cells(&row, &labels, &tz, true, t + chrono::Duration::hours(1));
+        let cells = case_cells(
+            &row,
+            &labels,
+            &tz,
+            Shown::NOTHING,
+            t + chrono::Duration::hours(1),
+        );
         assert_eq!(cells.len(), CASE_COLUMNS.len());
         assert_eq!(cells[1], Cell::text("报修"));
         assert_eq!(cells[4], Cell::text("公共区域"));
@@ -596,9 +603,16 @@ mod tests {
         assert_eq!(cells[30], Cell::Number(4.0));
         assert_eq!(cells[31], Cell::Number(3.0));
         assert_eq!(cells[32], Cell::text(row.id.clone()));
-        let plain = case_cells(&row, &labels, &tz, false, t);
+        let plain = case_cells(&row, &labels, &tz, Shown::ALL, t);
         assert_eq!(plain[7], Cell::text("王小明"));
         assert_eq!(plain[8], Cell::text("13912345678"));
+        let phone_only = Shown {
+            name: false,
+            phone: true,
+        };
+        let phone = case_cells(&row, &labels, &tz, phone_only, t);
+        assert_eq!(phone[7], Cell::text("王**"));
+        assert_eq!(phone[8], Cell::text("13912345678"));
         assert_eq!(plain[28], Cell::text("否"));
     }
 }

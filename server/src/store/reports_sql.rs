@@ -26,7 +26,7 @@ use shared::deadline::Clock;
 use shared::report::{
     Bucket, ClockRate, DepartmentRow, ExportCursor, ExportRow, OVERDUE_LIMIT, Overdue, OverdueCase,
     PropertyRow, SpotCheckCounts, Stats, StatsCase, StatsClock, Tally, percent, round2,
-    valid_complaint_rate,
+    valid_complaint_rate, valid_complaint_rate_missed,
 };
 use std::collections::BTreeMap;
 
@@ -471,7 +471,12 @@ pub(super) fn stats(db: &dyn Db, q: &StatsQuery) -> StoreResult<Stats> {
                 valid_rate_bp: rates.map(|r| r.0),
                 valid_rate_annualized_bp: rates.map(|r| r.1),
                 valid_target_bp: q.valid_complaint_target_bp,
-                valid_missed: rates.is_some_and(|r| r.1 >= f64::from(q.valid_complaint_target_bp)),
+                valid_missed: valid_complaint_rate_missed(
+                    valid_complaints,
+                    p.households,
+                    &q.period,
+                    q.valid_complaint_target_bp,
+                ),
                 follow_up: counted.follow_up(target),
                 on_time_rate: counted.on_time_rate(),
                 satisfied_rate: counted.satisfied_rate(),

@@ -14,10 +14,11 @@
 //!   Month, quarter and year are the calendar ones containing a given day;
 //!   a custom period is any range of days up to [`MAX_CUSTOM_DAYS`].
 //! - **On-time rate per clock.** Over the clocks of the period's cases:
-//!   met on time (`met_at <= due_at`) divided by met clocks plus clocks
-//!   still running past due on open cases. Clocks still running on closed or
-//!   withdrawn cases (e.g. the transfer clock of an unfounded complaint)
-//!   count for neither side, like the overdue list.
+//!   met on time (`met_at <= due_at`) divided by met clocks plus unmet
+//!   clocks past due. A closed or withdrawn case keeps an unmet clock only
+//!   if it had run out before the case ended (the fold drops the others:
+//!   they are no longer owed), so a deadline missed while the case was open
+//!   stays missed. The overdue list holds open cases only.
 //! - **Handling time.** Received → latest resolution, over cases whose
 //!   state is resolved, followed up or closed (a reopened case is not
 //!   finished). The 90th percentile is the nearest-rank one
@@ -27,9 +28,9 @@
 //!   calls are reported separately); satisfied means at least
 //!   `Settings::satisfied_min`.
 //! - **Follow-up rate.** Follow-up clocks (complaint and repair) that were
-//!   met, divided by those met or past due; withdrawn cases are left out and
-//!   follow-ups not yet due are reported as `pending`, not counted against
-//!   the rate. Missed when below `Settings::follow_up_target_percent`.
+//!   met, divided by those met or past due, withdrawn cases included (a
+//!   callback missed before the withdrawal stays missed); follow-ups not
+//!   yet due are reported as `pending`, not counted against the rate. Missed when below `Settings::follow_up_target_percent`.
 //! - **Valid-complaint rate.** Valid complaints received in the period per
 //!   household of the property, in basis points, and annualized as
 //!   `rate × days of the year the period starts in / days of the period`, so

@@ -49,6 +49,35 @@ pub fn valid_complaint_rate(count: u64, households: u32, period: &Period) -> Opt
     Some((round2(raw), round2(annual)))
 }
 
+/// Whether the annualized valid-complaint rate of `count` complaints in
+/// `households` reaches `target_bp`, decided on the counts: the rounded
+/// rate can equal a target it stays below. `false` without households.
+pub fn valid_complaint_rate_missed(
+    count: u64,
+    households: u32,
+    period: &Period,
+    target_bp: u32,
+) -> bool {
+    // annual bp = count × 10000 × year_days / (households × days)
+    let reached = u128::from(count) * 10_000 * period.year_days().max(0) as u128;
+    let target = u128::from(target_bp) * u128::from(households) * period.days().max(0) as u128;
+    households > 0 && reached >= target
+}
+
+/// A rate as a person reads it: at most two decimals, trailing zeros
+/// dropped (`87.5%`, `99.95%`, `100%`), or "—" when there is nothing to
+/// divide. One decimal would show 99.95% as 100.0%, a target met.
+pub fn percent_text(p: Option<f64>) -> String {
+    p.map_or_else(
+        || "—".into(),
+        |p| {
+            let text = format!("{p:.2}");
+            let text = text.trim_end_matches('0').trim_end_matches('.');
+            format!("{text}%")
+        },
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,5 +134,24 @@ mod tests {
         assert_eq!(valid_complaint_rate(3, 400, &q1), Some((75.0, 304.17)));
         assert_eq!(valid_complaint_rate(1, 250, &march), Some((40.0, 470.97)));
         assert_eq!(valid_complaint_rate(1, 0, &q1), None);
+    }
+
+    #[test]
+    fn a_rate_shows_up_to_two_decimals_and_never_rounds_up_to_a_met_target() {
+        assert_eq!(percent_text(Some(99.95)), "99.95%");
+        assert_eq!(percent_text(Some(87.5)), "87.5%");
+        assert_eq!(percent_text(Some(100.0)), "100%");
+        assert_eq!(percent_text(Some(0.0)), "0%");
+        assert_eq!(percent_text(None), "—");
+    }
+
+    #[test]
+    fn the_valid_complaint_target_is_judged_on_the_counts() {
+        let year = Period::containing(PeriodKind::Year, d("2025-05-10")).unwrap();
+        // 200 in 20,001 households is 0.99995%: rounded 1.00%, yet below.
+        assert_eq!(valid_complaint_rate(200, 20_001, &year).unwrap().1, 100.0);
+        assert!(!valid_complaint_rate_missed(200, 20_001, &year, 100));
+        assert!(valid_complaint_rate_missed(200, 20_000, &year, 100));
+        assert!(!valid_complaint_rate_missed(5, 0, &year, 100));
     }
 }

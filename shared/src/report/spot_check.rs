@@ -2,6 +2,7 @@
 //! reproducible draw itself, and the recorded draw as it crosses the wire.
 
 use crate::id::{CaseId, PropertyId, UserId};
+use crate::personal_data::Shown;
 use crate::role::{mask_name, mask_phone};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -134,11 +135,18 @@ pub struct SpotCheck {
 }
 
 impl SpotCheck {
-    /// Masks names and phones for roles that may not see personal data.
-    pub fn mask_personal_data(&mut self) {
+    /// Masks what of the complainants the reader may not see (`shown`:
+    /// `personal_data::shown` of the reader, for no case in particular).
+    /// The caller needs the phone to make the call, which a role may be
+    /// allowed without the name.
+    pub fn mask_personal_data(&mut self, shown: Shown) {
         for item in &mut self.items {
-            item.complainant_name = mask_name(&item.complainant_name);
-            item.phone = item.phone.as_deref().map(mask_phone);
+            if !shown.name {
+                item.complainant_name = mask_name(&item.complainant_name);
+            }
+            if !shown.phone {
+                item.phone = item.phone.as_deref().map(mask_phone);
+            }
         }
     }
 }

@@ -4,6 +4,7 @@
 use super::{Period, below, percent};
 use crate::id::CaseId;
 use crate::lang::Lang;
+use crate::personal_data::Shown;
 use crate::role::{mask_name, mask_phone};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -450,12 +451,16 @@ impl Stats {
         out
     }
 
-    /// Masks the complainants' names and phones, for roles that may not
-    /// see personal data.
-    pub fn mask_personal_data(&mut self) {
+    /// Masks what of the complainants the reader may not see (`shown`:
+    /// `personal_data::shown` of the reader, for no case in particular).
+    pub fn mask_personal_data(&mut self, shown: Shown) {
         for r in &mut self.repeat_complainants {
-            r.phone = mask_phone(&r.phone);
-            r.name = mask_name(&r.name);
+            if !shown.phone {
+                r.phone = mask_phone(&r.phone);
+            }
+            if !shown.name {
+                r.name = mask_name(&r.name);
+            }
         }
     }
 }

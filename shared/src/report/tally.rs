@@ -180,7 +180,10 @@ struct Repeats {
     /// Property and building (a unit's), or the latest name (a phone's).
     first: String,
     second: Option<String>,
-    latest: Option<DateTime<Utc>>,
+    /// The case the name is from: received last, of two at the same
+    /// time the greater id, whatever order the cases are read in (each
+    /// engine reads them in its own).
+    latest: Option<(DateTime<Utc>, CaseId)>,
     cases: Vec<(DateTime<Utc>, CaseId, String)>,
 }
 
@@ -467,10 +470,10 @@ impl Tally {
         }
         if let Some(phone) = case.complainant_phone.as_ref().filter(|p| !p.is_empty()) {
             let r = self.phones.entry(phone.clone()).or_default();
-            // The name given most recently; of two at the same time, the
-            // first read.
-            if r.latest.is_none_or(|t| case.received_at > t) {
-                r.latest = Some(case.received_at);
+            // The name given most recently.
+            let this = (case.received_at, case.id);
+            if r.latest.is_none_or(|latest| this > latest) {
+                r.latest = Some(this);
                 r.first.clone_from(&case.complainant_name);
             }
             r.add(case);
@@ -780,6 +783,20 @@ mod tests {
         let units = tally.repeat_units(|p, b, u| format!("{p}:{}:{u}", b.unwrap_or("-")));
         assert_eq!(units.len(), 1);
         assert_eq!((units[0].label.as_str(), units[0].count), ("p:b1:u1", 3));
+    }
+
+    #[test]
+    fn of_two_names_given_at_the_same_time_both_orders_keep_the_same() {
+        let named = |n, name: &str| {
+            let mut c = case(n, "2025-01-05T00:00:00Z");
+            c.complainant_name = name.into();
+            c.complainant_phone = Some("13800001111".into());
+            c
+        };
+        let (first, second) = (named(1, "王先生"), named(2, "李女士"));
+        let one = tally(&[first.clone(), second.clone()]).repeat_complainants();
+        let other = tally(&[second, first]).repeat_complainants();
+        assert_eq!(one[0].name, other[0].name);
     }
 
     #[test]

@@ -176,7 +176,7 @@ pub fn Dashboard() -> impl IntoView {
 
 /// A percentage, or "—" when there is nothing to divide.
 fn percent(p: Option<f64>) -> String {
-    p.map_or_else(|| "—".into(), |p| format!("{p:.1}%"))
+    shared::report::percent_text(p)
 }
 
 /// Hours for a person: `3.5 小时` / `3.5 h`, or "—" when there are none.

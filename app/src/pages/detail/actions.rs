@@ -7,9 +7,8 @@
 //! input) and `shared::workflow::check`, and only then recorded. Nothing is
 //! saved while there is a problem, and what was typed stays.
 
-use super::form::{
-    ActionFields, FieldProblem, FormError, INPUTS, Unreadable, build_action, input_name,
-};
+use super::drafts::Drafts;
+use super::form::{FieldProblem, FormError, INPUTS, Unreadable, build_action, input_name};
 use crate::i18n;
 use crate::state::use_app;
 use chrono::Duration;
@@ -23,9 +22,10 @@ use shared::workflow::allowed_actions;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-/// The actions card of a case.
+/// The actions card of a case. The open form and what was typed in it
+/// are the screen's `drafts`, which outlive this card.
 #[component]
-pub fn Actions(case: Arc<Case>) -> impl IntoView {
+pub fn Actions(case: Arc<Case>, drafts: Drafts) -> impl IntoView {
     let ctx = use_app();
     let role = ctx
         .session
@@ -45,7 +45,7 @@ pub fn Actions(case: Arc<Case>) -> impl IntoView {
             )
         })
         .collect();
-    let open = RwSignal::new(None::<ActionKind>);
+    let open = drafts.open;
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
     let buttons = kinds
         .into_iter()
@@ -63,21 +63,16 @@ pub fn Actions(case: Arc<Case>) -> impl IntoView {
         <div class="card actions-card" data-testid="actions">
             <h3>{t("操作", "Actions")}</h3>
             <div class="action-buttons">{buttons}</div>
-            {move || open.get().map(|k| view! { <ActionForm kind=k case=case.clone() role=role open=open/> })}
+            {move || open.get().map(|k| view! { <ActionForm kind=k case=case.clone() role=role drafts=drafts/> })}
         </div>
     }
     .into_any()
 }
 
 #[component]
-fn ActionForm(
-    kind: ActionKind,
-    case: Arc<Case>,
-    role: Role,
-    open: RwSignal<Option<ActionKind>>,
-) -> impl IntoView {
+fn ActionForm(kind: ActionKind, case: Arc<Case>, role: Role, drafts: Drafts) -> impl IntoView {
     let ctx = use_app();
-    let fields = ActionFields::new(role);
+    let fields = drafts.fields(kind, role);
     // A follow-up on a finished case can only be a spot-check call (抽查回访).
     if kind == ActionKind::FollowUp && !case.state.is_open() {
         fields.spot_check.set(true);
@@ -485,7 +480,7 @@ fn ActionForm(
                 .record(case_id, Some(state), move |_, _| Ok(action))
                 .await;
             if result.is_ok() {
-                open.set(None);
+                drafts.done(kind);
             }
             result.map(drop)
         }
@@ -560,7 +555,7 @@ fn ActionForm(
                 <button type="submit" class="btn primary" data-testid=format!("submit-{}", kind.code()) disabled=move || save.pending().get()>
                     {t("确认", "Confirm")}
                 </button>
-                <button type="button" class="btn" on:click=move |_| open.set(None)>{t("取消", "Cancel")}</button>
+                <button type="button" class="btn" data-testid="cancel-action" on:click=move |_| drafts.done(kind)>{t("取消", "Cancel")}</button>
             </div>
         </form>
     }

@@ -11,6 +11,7 @@
 //! field; nothing is saved while one is shown, and what was typed stays.
 //! Works offline like every other action.
 
+use super::drafts::Drafts;
 use crate::components::location::{LocationFields, LocationSelects};
 use crate::components::related::RelatedPicker;
 use crate::i18n;
@@ -34,28 +35,55 @@ use std::sync::Arc;
 const LOCAL_MINUTE: &str = "%Y-%m-%dT%H:%M";
 
 /// The correction card of a case: a button for a role that may edit, and
-/// the form once it is opened.
+/// the form once it is opened. The form is the screen's draft, so a change
+/// to the case while it is open neither closes it nor loses what was typed.
 #[component]
-pub fn Edit(case: Arc<Case>) -> impl IntoView {
+pub fn Edit(case: Arc<Case>, drafts: Drafts) -> impl IntoView {
     let ctx = use_app();
     let may_edit = ctx
         .role()
         .is_some_and(|role| allowed_actions(&case, role).contains(&ActionKind::Edit));
-    let open = RwSignal::new(false);
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+    let opened = case.clone();
     may_edit.then(|| {
         view! {
             <div class="card edit-card" data-testid="edit-card">
-                <Show when=move || open.get() fallback=move || view! {
-                    <button class="btn" data-testid="open-edit" on:click=move |_| open.set(true)>
-                        {t("更正登记信息", "Correct the registration")}
-                    </button>
+                <Show when=move || drafts.edit.with(Option::is_some) fallback=move || {
+                    let case = opened.clone();
+                    view! {
+                        <button class="btn" data-testid="open-edit" on:click=move |_| {
+                            let tz = ctx.config.with_untracked(|c| c.settings.tz());
+                            drafts.open_edit(&case, tz);
+                        }>
+                            {t("更正登记信息", "Correct the registration")}
+                        </button>
+                    }
                 }>
-                    <EditForm case=case.clone() open=open/>
+                    <EditForm case=case.clone() drafts=drafts/>
                 </Show>
             </div>
         }
     })
+}
+
+/// An open correction form: what is typed, and the case as it was when
+/// the form was opened. The changes are read against that case, not the
+/// one on the screen now: a field a colleague corrected meanwhile, left
+/// untouched here, is no change, so saving does not undo theirs.
+#[derive(Clone)]
+pub(super) struct EditDraft {
+    form: Fields,
+    base: Arc<Case>,
+}
+
+impl EditDraft {
+    /// The form holding `base`'s registration.
+    pub(super) fn of(base: Arc<Case>, tz: Tz) -> EditDraft {
+        EditDraft {
+            form: Fields::of(&base, tz),
+            base,
+        }
+    }
 }
 
 /// The registration's fields, as typed.
@@ -124,10 +152,11 @@ impl Refusal {
 }
 
 #[component]
-fn EditForm(case: Arc<Case>, open: RwSignal<bool>) -> impl IntoView {
+fn EditForm(case: Arc<Case>, drafts: Drafts) -> impl IntoView {
     let ctx = use_app();
-    let tz = ctx.config.with_untracked(|c| c.settings.tz());
-    let form = Fields::of(&case, tz);
+    let Some(EditDraft { form, base }) = drafts.edit.get_untracked() else {
+        return ().into_any();
+    };
     // Field name (as `shared::validation` names it) → problem.
     let errors = RwSignal::new(BTreeMap::<String, ValidationError>::new());
     let refusal = RwSignal::new(None::<Refusal>);
@@ -141,7 +170,7 @@ fn EditForm(case: Arc<Case>, open: RwSignal<bool>) -> impl IntoView {
                 .record(case_id, None, move |_, _| Ok(Action::Edit(patch)))
                 .await
             {
-                Ok(_) => open.set(false),
+                Ok(_) => drafts.edit.set(None),
                 Err(e) => refusal.set(Some(Refusal::Record(e))),
             }
         }
@@ -154,7 +183,7 @@ fn EditForm(case: Arc<Case>, open: RwSignal<bool>) -> impl IntoView {
                 return;
             }
             refusal.set(None);
-            let patch = match build(&form, &case) {
+            let patch = match build(&form, &base) {
                 Err(found) => {
                     errors.set(found);
                     return;
@@ -277,12 +306,13 @@ fn EditForm(case: Arc<Case>, open: RwSignal<bool>) -> impl IntoView {
                 <button type="submit" class="btn primary" data-testid="save-edit" disabled=move || save.pending().get()>
                     {t("保存更正", "Save the correction")}
                 </button>
-                <button type="button" class="btn" data-testid="cancel-edit" on:click=move |_| open.set(false)>
+                <button type="button" class="btn" data-testid="cancel-edit" on:click=move |_| drafts.edit.set(None)>
                     {t("取消", "Cancel")}
                 </button>
             </div>
         </form>
     }
+    .into_any()
 }
 
 /// Reads the form into a patch of the fields that differ from the case,

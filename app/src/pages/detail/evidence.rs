@@ -2,6 +2,7 @@
 //! lets the user's role add evidence now, the picker and its save button.
 //! Everything is checked before it is stored (`crate::evidence::attach`).
 
+use super::drafts::Drafts;
 use crate::components::download::download;
 use crate::evidence::Taken;
 use crate::evidence::attach::{self, AttachError};
@@ -16,21 +17,28 @@ use shared::workflow::allowed_actions;
 use std::sync::Arc;
 
 /// The evidence card of a case.
+/// What was taken and the open form are the screen's `drafts`: recording
+/// the first photo changes the case, which draws this card again.
 #[component]
-pub fn Evidence(case: Arc<Case>) -> impl IntoView {
+pub fn Evidence(case: Arc<Case>, drafts: Drafts) -> impl IntoView {
     let ctx = use_app();
     let role = ctx.role();
     let allowed =
         role.is_some_and(|role| allowed_actions(&case, role).contains(&ActionKind::Attach));
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
-    let adding = RwSignal::new(false);
-    let items = RwSignal::new(Vec::<Taken>::new());
-    let error = RwSignal::new(None::<String>);
+    let Drafts {
+        adding,
+        staged,
+        attaching,
+        ..
+    } = drafts;
+    let (items, error) = (staged.items, staged.error);
     let case_id = case.id;
     let save = UiAction::new_local(move |taken: &Vec<Taken>| {
         let taken = taken.clone();
         async move {
             let result = attach::record(ctx, case_id, &taken).await;
+            attaching.set(false);
             // What was stored is on the case now; the rest stays in the
             // form, to try again.
             let done = result
@@ -48,10 +56,21 @@ pub fn Evidence(case: Arc<Case>) -> impl IntoView {
     let submit = {
         let case = case.clone();
         move |_| {
-            if save.pending().get_untracked() {
+            if attaching.get_untracked() {
                 return;
             }
             error.set(None);
+            if staged.busy.get_untracked() > 0 {
+                error.set(Some(
+                    ctx.l()
+                        .pick(
+                            "照片还在处理中，请稍候再保存",
+                            "Photos are still being prepared; save when they are ready",
+                        )
+                        .to_string(),
+                ));
+                return;
+            }
             let taken = items.get_untracked();
             if taken.is_empty() {
                 error.set(Some(
@@ -79,6 +98,7 @@ pub fn Evidence(case: Arc<Case>) -> impl IntoView {
                 error.set(Some(e.message(ctx.l())));
                 return;
             }
+            attaching.set(true);
             save.dispatch_local(taken);
         }
     };
@@ -121,14 +141,14 @@ pub fn Evidence(case: Arc<Case>) -> impl IntoView {
                     </button>
                 }>
                     <div class="evidence-form" data-testid="evidence-form">
-                        <EvidencePicker items=items error=error signers=vec![
+                        <EvidencePicker staged=staged signers=vec![
                             AttachmentKind::ComplainantSignature,
                             AttachmentKind::HandlerSignature,
                             AttachmentKind::VerifierSignature,
                         ]/>
                         <div class="actions">
                             <button type="button" class="btn primary" data-testid="save-evidence"
-                                disabled=move || save.pending().get() on:click=submit.clone()>
+                                disabled=move || attaching.get() || staged.reading() on:click=submit.clone()>
                                 {t("保存", "Save")}
                             </button>
                             <button type="button" class="btn" on:click=move |_| { items.set(Vec::new()); adding.set(false); }>

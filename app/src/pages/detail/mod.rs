@@ -11,6 +11,7 @@
 //! correction of the registration (an `edit` op) in `edit`.
 
 mod actions;
+mod drafts;
 mod edit;
 mod evidence;
 mod form;
@@ -34,6 +35,7 @@ use std::sync::Arc;
 pub fn Detail(id: CaseId) -> impl IntoView {
     let ctx = use_app();
     let case = Memo::new(move |_| ctx.cases.with(|m| m.get(&id).cloned()));
+    let drafts = drafts::Drafts::new();
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
     view! {
         <section class="detail" data-testid="case-detail">
@@ -54,9 +56,9 @@ pub fn Detail(id: CaseId) -> impl IntoView {
                     <Fields case=c.clone()/>
                     <Clocks case=c.clone()/>
                     <Problems case=c.clone()/>
-                    <actions::Actions case=c.clone()/>
-                    <edit::Edit case=c.clone()/>
-                    <evidence::Evidence case=c.clone()/>
+                    <actions::Actions case=c.clone() drafts=drafts/>
+                    <edit::Edit case=c.clone() drafts=drafts/>
+                    <evidence::Evidence case=c.clone() drafts=drafts/>
                     <Retention case=c.clone()/>
                     <timeline::Timeline case=c/>
                 }.into_any(),

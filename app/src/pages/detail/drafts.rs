@@ -1,0 +1,94 @@
+//! What the user is typing on a case's screen, kept by the screen rather
+//! than by its cards.
+//!
+//! The cards are drawn again whenever the case changes: a pull brings a
+//! colleague's op on it, one of this tablet's ops is refused, the settings
+//! or the calendar change. Signals made by a card go with it, so a form
+//! would close in the middle of a sentence and take the text with it, and
+//! photos being saved one by one would lose the rest when the first one
+//! changed the case. Made here, under the screen's owner, they stay for as
+//! long as the case is on the screen.
+
+use super::edit::EditDraft;
+use super::form::ActionFields;
+use crate::evidence::Staged;
+use leptos::prelude::*;
+use leptos::reactive::owner::WeakOwner;
+use shared::case::Case;
+use shared::op::ActionKind;
+use shared::role::Role;
+use std::collections::BTreeMap;
+
+/// The drafts of one case's screen.
+#[derive(Clone, Copy)]
+pub(super) struct Drafts {
+    /// The screen's owner: what a form needs when it is first opened is
+    /// made under it, not under the card that opened it. Weak, as the
+    /// owner holds this.
+    owner: StoredValue<WeakOwner>,
+    /// The action form open, if any.
+    pub open: RwSignal<Option<ActionKind>>,
+    /// Each action form's inputs, from its first opening until it is saved
+    /// or cancelled: switching to another action keeps them.
+    fields: StoredValue<BTreeMap<ActionKind, ActionFields>>,
+    /// The correction form while it is open.
+    pub edit: RwSignal<Option<EditDraft>>,
+    /// The evidence card's form is open.
+    pub adding: RwSignal<bool>,
+    /// The photos and signatures taken on the evidence card.
+    pub staged: Staged,
+    /// The evidence card is recording what was taken: another save now
+    /// would record the items not yet done a second time.
+    pub attaching: RwSignal<bool>,
+}
+
+impl Drafts {
+    /// No form open, under the current owner (the screen's).
+    pub fn new() -> Drafts {
+        Drafts {
+            owner: StoredValue::new(Owner::current().unwrap_or_default().downgrade()),
+            open: RwSignal::new(None),
+            fields: StoredValue::new(BTreeMap::new()),
+            edit: RwSignal::new(None),
+            adding: RwSignal::new(false),
+            staged: Staged::new(),
+            attaching: RwSignal::new(false),
+        }
+    }
+
+    /// The inputs of `kind`'s form: those typed before, or new ones with
+    /// `role`'s defaults.
+    pub fn fields(&self, kind: ActionKind, role: Role) -> ActionFields {
+        if let Some(fields) = self.fields.with_value(|all| all.get(&kind).copied()) {
+            return fields;
+        }
+        let fields = self.under(|| ActionFields::new(role));
+        self.fields.update_value(|all| {
+            all.insert(kind, fields);
+        });
+        fields
+    }
+
+    /// Closes the action form and forgets what was typed in `kind`'s (it
+    /// was saved, or cancelled).
+    pub fn done(&self, kind: ActionKind) {
+        self.open.set(None);
+        self.fields.update_value(|all| {
+            all.remove(&kind);
+        });
+    }
+
+    /// Opens the correction form on the case as it stands now.
+    pub fn open_edit(&self, case: &std::sync::Arc<Case>, tz: chrono_tz::Tz) {
+        let draft = self.under(|| EditDraft::of(case.clone(), tz));
+        self.edit.set(Some(draft));
+    }
+
+    /// Runs `make` under the screen's owner.
+    fn under<T>(&self, make: impl FnOnce() -> T) -> T {
+        match self.owner.with_value(WeakOwner::upgrade) {
+            Some(owner) => owner.with(make),
+            None => make(),
+        }
+    }
+}
