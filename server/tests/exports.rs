@@ -300,6 +300,17 @@ fn exports_follow_filters_language_and_scope() {
     assert_eq!(rows[0], ["项目", "数量"]);
     assert!(rows.contains(&vec!["华苑小区".to_string(), "30".to_string()]));
     assert!(rows.contains(&vec!["锦绣花园".to_string(), "5".to_string()]));
+    // The overdue list says kinds, states and categories in words.
+    let overdue = book.worksheet_range("逾期工单").expect("overdue");
+    let rows: Vec<Vec<String>> = overdue.rows().skip(1).map(texts).collect();
+    assert!(!rows.is_empty(), "the 2025 cases are overdue");
+    for row in &rows {
+        assert!(
+            ["投诉", "报修", "建议", "咨询"].contains(&row[2].as_str()),
+            "{row:?}"
+        );
+        assert!(!row[3].is_ascii() && !row[4].is_ascii(), "{row:?}");
+    }
 }
 
 #[test]

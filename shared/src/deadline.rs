@@ -70,7 +70,7 @@ coded_enum! {
         /// caller is on the line, so it has no such clock. The code keeps
         /// its first name, from when only written cases had the clock,
         /// because stored settings and statistics name it.
-        RegisterWritten = ("register_written", "投诉登记", "Register the case"),
+        RegisterWritten = ("register_written", "书面来件登记", "Register the case"),
         /// Transfer to the responsible department. A complaint must be
         /// assessed before it can be assigned (`workflow`), so its clock
         /// starts at the assessment; other kinds start at registration.
@@ -99,7 +99,7 @@ coded_enum! {
         FollowUpRepair = ("follow_up_repair", "报修回访", "Follow-up (repair)"),
         /// A case assessed as major (重大) is reported (上报) to the manager
         /// and head office: met by the case's first escalation.
-        MajorReport = ("major_report", "重大投诉上报", "Report a major case"),
+        MajorReport = ("major_report", "重大工单上报", "Report a major case"),
     }
 }
 

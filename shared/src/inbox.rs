@@ -36,7 +36,7 @@ coded_enum! {
         /// A clock is past due.
         Overdue = ("overdue", "已超时", "Overdue"),
         /// A major (重大) case, for the management line and head office.
-        Major = ("major", "重大投诉", "Major case"),
+        Major = ("major", "重大工单", "Major case"),
     }
 }
 

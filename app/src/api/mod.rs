@@ -415,7 +415,7 @@ pub fn code_message(code: &str, lang: Lang) -> Option<String> {
             "The case is not closed; it cannot be deleted",
         ),
         "retention.major_case" => (
-            "重大投诉工单需永久保存，不能删除",
+            "重大工单需永久保存，不能删除",
             "Major complaints are kept for good; it cannot be deleted",
         ),
         "retention.too_young" => (

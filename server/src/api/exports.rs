@@ -27,6 +27,7 @@ use axum::response::Response;
 use chrono::Utc;
 use futures_util::StreamExt;
 use serde::Deserialize;
+use shared::lang::Lang;
 use shared::personal_data::shown;
 
 /// The response header with the number of rows an export holds.
@@ -174,6 +175,13 @@ pub async fn cases_xlsx(
     ))
 }
 
+/// Names in `lang` for the codes and ids in the statistics' lists.
+async fn labels(state: &AppState, lang: Lang) -> Result<Labels, ApiError> {
+    let store = state.store.clone();
+    let (config, properties) = blocking(move || Ok((store.config()?, store.properties()?))).await?;
+    Ok(Labels::new(lang, properties, config.categories))
+}
+
 /// The statistics tables as CSV.
 #[utoipa::path(get, path = "/api/v1/exports/stats.csv", params(StatsParams),
     responses(StatisticsReaders,
@@ -186,7 +194,7 @@ pub async fn stats_csv(
     ApiQuery(params): ApiQuery<StatsParams>,
 ) -> Result<Response, ApiError> {
     let (stats, settings, lang) = stats_for(&state, &session, &params).await?;
-    let tables = table::stats_tables(&stats, lang, &settings.tz());
+    let tables = table::stats_tables(&stats, &labels(&state, lang).await?, &settings.tz());
     let bytes = csv::tables(&tables)?;
     Ok(attachment(
         &file_name("stats", "csv"),
@@ -209,7 +217,7 @@ pub async fn stats_xlsx(
     ApiQuery(params): ApiQuery<StatsParams>,
 ) -> Result<Response, ApiError> {
     let (stats, settings, lang) = stats_for(&state, &session, &params).await?;
-    let tables = table::stats_tables(&stats, lang, &settings.tz());
+    let tables = table::stats_tables(&stats, &labels(&state, lang).await?, &settings.tz());
     let bytes = tokio::task::spawn_blocking(move || xlsx::tables(&tables)).await??;
     let len = bytes.len() as u64;
     Ok(attachment(

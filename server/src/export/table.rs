@@ -188,7 +188,8 @@ fn bp_percent(bp: Option<f64>) -> Cell {
 /// on-time rate per clock, satisfaction, per-property figures (with the
 /// valid-complaint rate, in percent), departments, repeat units, repeat
 /// complainants, the overdue list and the missed targets.
-pub fn stats_tables(s: &Stats, lang: Lang, tz: &Tz) -> Vec<Table> {
+pub fn stats_tables(s: &Stats, labels: &Labels, tz: &Tz) -> Vec<Table> {
+    let lang = labels.lang();
     let yes_no =
         |b: bool| Cell::text(lang.pick(if b { "是" } else { "否" }, if b { "Yes" } else { "No" }));
     let metric = |zh: &str, en: &str, value: Cell| vec![Cell::text(lang.pick(zh, en)), value];
@@ -353,9 +354,9 @@ pub fn stats_tables(s: &Stats, lang: Lang, tz: &Tz) -> Vec<Table> {
             vec![
                 Cell::text(o.reg_no.clone()),
                 Cell::text(o.property_name.clone()),
-                Cell::text(o.kind.clone()),
-                Cell::text(o.state.clone()),
-                Cell::text(o.category.clone()),
+                Cell::text(labels.kind(&o.kind)),
+                Cell::text(labels.state(&o.state)),
+                Cell::text(labels.category(&o.category)),
                 Cell::text(o.department.clone().unwrap_or_default()),
                 Cell::text(local_time(o.next_due_at, tz)),
                 Cell::Number(o.overdue_hours),
@@ -367,7 +368,14 @@ pub fn stats_tables(s: &Stats, lang: Lang, tz: &Tz) -> Vec<Table> {
     let missed = s
         .missed_targets
         .iter()
-        .map(|m| vec![Cell::text(m.target.clone()), Cell::text(m.message.clone())])
+        .map(|m| {
+            let target = match m.target.as_str() {
+                "follow_up" => lang.pick("回访率", "Follow-up rate").to_string(),
+                "valid_complaint" => lang.pick("有效投诉率", "Valid-complaint rate").to_string(),
+                other => other.to_string(),
+            };
+            vec![Cell::text(target), Cell::text(m.message.clone())]
+        })
         .collect();
     vec![
         table(
@@ -468,7 +476,7 @@ pub fn stats_tables(s: &Stats, lang: Lang, tz: &Tz) -> Vec<Table> {
         ),
         table(
             lang,
-            ("重复投诉房号", "Repeat units"),
+            ("重复报事房号", "Repeat units"),
             &[
                 ("房号", "Unit"),
                 ("次数", "Cases"),
@@ -478,7 +486,7 @@ pub fn stats_tables(s: &Stats, lang: Lang, tz: &Tz) -> Vec<Table> {
         ),
         table(
             lang,
-            ("重复投诉人", "Repeat complainants"),
+            ("重复报事人", "Repeat complainants"),
             &[
                 ("电话", "Phone"),
                 ("姓名", "Name"),

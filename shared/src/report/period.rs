@@ -14,11 +14,11 @@ coded_enum! {
     #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub enum PeriodKind {
         /// A calendar month.
-        Month = ("month", "本月", "Month"),
+        Month = ("month", "月", "Month"),
         /// A calendar quarter (Q1 = January–March).
-        Quarter = ("quarter", "本季度", "Quarter"),
+        Quarter = ("quarter", "季度", "Quarter"),
         /// A calendar year.
-        Year = ("year", "本年", "Year"),
+        Year = ("year", "年", "Year"),
         /// Any range of whole days.
         Custom = ("custom", "自定义", "Custom"),
     }

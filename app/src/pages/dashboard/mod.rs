@@ -22,7 +22,7 @@ use crate::state::{Screen, now, use_app};
 use exports::Exports;
 use leptos::prelude::*;
 use leptos::reactive::actions::ActionAbortHandle;
-use shared::case::CaseKind;
+use shared::case::{CaseKind, CaseState};
 use shared::id::CaseId;
 use shared::lang::Lang;
 use shared::report::{Bucket, CaseRef, PeriodKind};
@@ -407,10 +407,13 @@ fn Figures(stats: Stats) -> impl IntoView {
         .map(|o| {
             let id = o.id;
             let due = i18n::fmt_time(o.next_due_at, tz);
+            // Codes are for machines; the sheet and the screen say words.
+            let kind = CaseKind::from_code(&o.kind).map_or_else(|| o.kind.clone(), |k| k.label(l).into());
+            let state = CaseState::from_code(&o.state).map_or_else(|| o.state.clone(), |s| s.label(l).into());
             view! {
                 <tr data-testid="overdue-row">
                     <td><button class="link" data-testid="overdue-link" on:click=move |_| open(id)>{o.reg_no.clone()}</button></td>
-                    <td>{o.property_name.clone()}</td><td>{o.kind.clone()}</td><td>{o.state.clone()}</td>
+                    <td>{o.property_name.clone()}</td><td>{kind}</td><td>{state}</td>
                     <td>{o.department.clone().unwrap_or_default()}</td><td>{due}</td><td>{hours(Some(o.overdue_hours), l)}</td>
                 </tr>
             }
@@ -440,7 +443,7 @@ fn Figures(stats: Stats) -> impl IntoView {
                 {kpi(follow_up_label, percent(s.follow_up.rate), follow_up_missed, "kpi-follow-up")}
                 {kpi(l.pick("重开率", "Reopened"), percent(s.reopen.rate), false, "kpi-reopen")}
                 {kpi(l.pick("超时未办", "Overdue now"), s.overdue.total.to_string(), s.overdue.total > 0, "kpi-overdue")}
-                {kpi(l.pick("重大投诉未上报", "Major cases not reported"), s.major_unreported.total.to_string(), s.major_unreported.total > 0, "kpi-major-unreported")}
+                {kpi(l.pick("重大工单未上报", "Major cases not reported"), s.major_unreported.total.to_string(), s.major_unreported.total > 0, "kpi-major-unreported")}
             </div>
             <ul class="missed-targets">{missed}</ul>
             <div class="stats-grid">
@@ -475,15 +478,15 @@ fn Figures(stats: Stats) -> impl IntoView {
                     {th("被投诉部门", "Department")}{th("被投诉人", "Person")}{th("工单", "Cases")}{th("有效投诉", "Valid complaints")}
                 </tr></thead><tbody>{respondents}</tbody></table>
             })}
-            {section(l.pick("重大投诉未上报", "Major cases not reported"), view! {
+            {section(l.pick("重大工单未上报", "Major cases not reported"), view! {
                 <table class="stats-table" data-testid="major-unreported-table"><thead><tr>
                     {th("登记号", "No.")}{th("项目", "Property")}{th("应上报时间", "Report due")}
                 </tr></thead><tbody>{major}</tbody></table>
             })}
-            {section(l.pick("重复投诉房号", "Repeat units"), view! {
+            {section(l.pick("重复报事房号", "Repeat units"), view! {
                 <table class="stats-table"><tbody>{repeat_units}</tbody></table>
             })}
-            {section(l.pick("重复投诉人", "Repeat complainants"), view! {
+            {section(l.pick("重复报事人", "Repeat complainants"), view! {
                 <table class="stats-table"><tbody>{repeat_people}</tbody></table>
             })}
             {section(l.pick("超时工单", "Overdue cases"), view! {

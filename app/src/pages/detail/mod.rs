@@ -602,7 +602,7 @@ fn Retention(case: Arc<Case>) -> impl IntoView {
                     .to_string(),
                 "retention.major_case" => l
                     .pick(
-                        "重大投诉长期保存，不能删除。",
+                        "重大工单长期保存，不能删除。",
                         "Major cases are kept long-term.",
                     )
                     .to_string(),
