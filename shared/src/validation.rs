@@ -11,7 +11,9 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 mod op_bounds;
-pub use op_bounds::{validate_action, validate_attachment_limits, validate_op, validate_patch};
+pub use op_bounds::{
+    action_texts, validate_action, validate_attachment_limits, validate_op, validate_patch,
+};
 
 /// One problem with one field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1131,3 +1131,49 @@ async fn a_form_open_on_a_case_keeps_what_was_typed_when_a_colleague_changes_the
     assert_eq!(notes.len(), 1, "{detail}");
     browser.close().await;
 }
+
+/// What is typed into the intake form survives a reload (a tablet that
+/// discarded the tab, a tap elsewhere) until the case is saved, and is
+/// the typist's own: it is gone once another user logs in.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_registration_half_typed_is_back_after_a_reload_until_it_is_saved() {
+    let server = Server::start();
+    server.seed();
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("staff1").await;
+    browser.fill_complaint("郑十一", "地库入口积水").await;
+
+    browser.open(&server.url("/")).await;
+    browser.wait_for_test_id("case-list").await;
+    browser.click("nav-new").await;
+    browser.wait_for_test_id("draft-restored").await;
+    assert_eq!(browser.value("field-name").await, "郑十一");
+    assert_eq!(browser.value("field-content").await, "地库入口积水");
+    assert_eq!(browser.value("field-phone").await, "13800138000");
+    browser.click("save-case").await;
+    let reg_no = browser.text("reg-no").await;
+    browser.sync_now().await;
+    assert!(
+        server_cases(&server, "staff1")
+            .iter()
+            .any(|c| c["reg_no"] == json!(reg_no)),
+        "the restored form was saved"
+    );
+
+    // Saved: the next form is empty.
+    browser.click("new-another").await;
+    browser.click("nav-new").await;
+    assert_eq!(browser.value("field-content").await, "");
+    assert!(browser.find("draft-restored").await.is_none());
+
+    // Half typed again, and another user logs in: it is not theirs.
+    browser.fill("field-content", "楼道堆放杂物").await;
+    browser.click("nav-settings").await;
+    browser.click("logout").await;
+    browser.login("staff2").await;
+    browser.click("nav-new").await;
+    assert_eq!(browser.value("field-content").await, "");
+    assert!(browser.find("draft-restored").await.is_none());
+    browser.close().await;
+}

@@ -478,7 +478,16 @@ async fn quarantined_photo() -> Quarantined {
     browser.login("staff1").await;
 
     server.kill();
-    register_with_a_photo(&browser, "吴九", "楼道墙面渗水", &noisy).await;
+    browser.fill_complaint("吴九", "楼道墙面渗水").await;
+    let input = browser.wait_for_test_id("evidence-photos").await;
+    input
+        .send_keys(&noisy)
+        .await
+        .expect("hand a picture to the file input");
+    browser.wait_count("staged-evidence", 1).await;
+    browser.fill("evidence-caption", "三楼楼梯间东墙").await;
+    browser.click("save-case").await;
+    browser.wait_attr("saved-evidence", "data-count", "1").await;
     browser.wait_attr("sync-uploads", "data-waiting", "2").await;
     let held = held_blobs(&browser).await;
     assert_eq!(held.len(), 2, "the photo and its thumbnail: {held:?}");
@@ -613,6 +622,15 @@ async fn a_quarantined_action_shows_as_not_taken_until_an_admin_reapplies_it() {
         .wait_attr("refused-op", "data-code", "attachment.too_large")
         .await;
     browser.wait_text("refused-op", "未生效").await;
+    // What was typed with it can still be read.
+    let mut typed = Vec::new();
+    for text in browser.find_all("refused-text").await {
+        typed.push(text.text().await.unwrap_or_default());
+    }
+    assert!(
+        typed.iter().any(|t| t.contains("三楼楼梯间东墙")),
+        "{typed:?}"
+    );
     browser.wait_for_test_id("evidence-none").await;
 
     // A reload still tells.

@@ -195,6 +195,8 @@ async fn log_in(ctx: AppCtx, req: LoginRequest, typed_password: String) -> Resul
             return Err(LoginError::Storage(e));
         }
         ctx.clear_cases();
+        // And so is what they had half typed.
+        super::draft::forget_all();
         // The previous user's ops, refused ones among them, are gone.
         state.cursor = 0;
         state.refused.clear();

@@ -6,6 +6,7 @@
 //! what was typed stays. A device the server no longer accepts refuses
 //! (`crate::blocked::Blocked`): a case it registered could never be uploaded.
 
+use super::draft::{self, Draft};
 use crate::components::location::{LocationFields, LocationSelects};
 use crate::components::related::{DuplicateWarning, ProbeOwned, RelatedPicker};
 use crate::evidence::picker::EvidencePicker;
@@ -43,6 +44,60 @@ struct Form {
     related: RwSignal<String>,
 }
 
+impl Form {
+    /// Signals holding `draft`.
+    fn of(draft: Draft) -> Form {
+        Form {
+            kind: RwSignal::new(draft.kind),
+            property: RwSignal::new(draft.property),
+            location: LocationFields::of(&draft.location),
+            anonymous: RwSignal::new(draft.anonymous),
+            name: RwSignal::new(draft.name),
+            phone: RwSignal::new(draft.phone),
+            channel: RwSignal::new(draft.channel),
+            received: RwSignal::new(draft.received),
+            category: RwSignal::new(draft.category),
+            content: RwSignal::new(draft.content),
+            remedy: RwSignal::new(draft.remedy),
+            related: RwSignal::new(draft.related),
+        }
+    }
+
+    /// Shows `draft` (the blank form, when a draft is discarded).
+    fn fill(&self, draft: &Draft) {
+        self.kind.set(draft.kind.clone());
+        self.property.set(draft.property.clone());
+        self.location.reset();
+        self.anonymous.set(draft.anonymous);
+        self.name.set(draft.name.clone());
+        self.phone.set(draft.phone.clone());
+        self.channel.set(draft.channel.clone());
+        self.received.set(draft.received.clone());
+        self.category.set(draft.category.clone());
+        self.content.set(draft.content.clone());
+        self.remedy.set(draft.remedy.clone());
+        self.related.set(draft.related.clone());
+    }
+
+    /// What is typed, read inside a reactive scope.
+    fn draft(&self) -> Draft {
+        Draft {
+            kind: self.kind.get(),
+            property: self.property.get(),
+            location: self.location.tracked(),
+            anonymous: self.anonymous.get(),
+            name: self.name.get(),
+            phone: self.phone.get(),
+            channel: self.channel.get(),
+            received: self.received.get(),
+            category: self.category.get(),
+            content: self.content.get(),
+            remedy: self.remedy.get(),
+            related: self.related.get(),
+        }
+    }
+}
+
 /// The intake screen.
 #[component]
 pub fn NewCase() -> impl IntoView {
@@ -52,25 +107,30 @@ pub fn NewCase() -> impl IntoView {
         .config
         .with_untracked(|c| c.properties.first().map(|p| p.id.to_string()))
         .unwrap_or_default();
-    let form = Form {
-        kind: RwSignal::new(CaseKind::Complaint.code().into()),
-        property: RwSignal::new(first_property),
-        location: LocationFields::of(&Location::PublicArea),
-        anonymous: RwSignal::new(false),
-        name: RwSignal::new(String::new()),
-        phone: RwSignal::new(String::new()),
-        channel: RwSignal::new(Channel::Phone.code().into()),
-        received: RwSignal::new(
-            now()
-                .with_timezone(&tz)
-                .format("%Y-%m-%dT%H:%M")
-                .to_string(),
-        ),
-        category: RwSignal::new(String::new()),
-        content: RwSignal::new(String::new()),
-        remedy: RwSignal::new(String::new()),
-        related: RwSignal::new(String::new()),
+    let blank = move || Draft {
+        kind: CaseKind::Complaint.code().into(),
+        property: first_property.clone(),
+        location: Location::PublicArea,
+        anonymous: false,
+        name: String::new(),
+        phone: String::new(),
+        channel: Channel::Phone.code().into(),
+        received: now()
+            .with_timezone(&tz)
+            .format("%Y-%m-%dT%H:%M")
+            .to_string(),
+        category: String::new(),
+        content: String::new(),
+        remedy: String::new(),
+        related: String::new(),
     };
+    // What was typed before a reload or a visit to another screen.
+    let user = ctx
+        .session
+        .with_untracked(|s| s.as_ref().map(|s| s.user.id));
+    let kept = user.and_then(draft::load);
+    let restored = RwSignal::new(kept.is_some());
+    let form = Form::of(kept.unwrap_or_else(&blank));
     // Field name (as `shared::validation` names it) → problem.
     let errors = RwSignal::new(BTreeMap::<String, ValidationError>::new());
     // The case as typed so far, to look for an open one like it.
@@ -93,6 +153,22 @@ pub fn NewCase() -> impl IntoView {
         })
     });
     let saved = RwSignal::new(None::<(CaseId, String)>);
+    // Kept as it is typed, until the case is saved.
+    Effect::new(move |_| {
+        let typed = form.draft();
+        if let Some(user) = user
+            && saved.with_untracked(Option::is_none)
+        {
+            draft::save(user, &typed);
+        }
+    });
+    let discard = move |_| {
+        if let Some(user) = user {
+            draft::forget(user);
+        }
+        form.fill(&blank());
+        restored.set(false);
+    };
     // Why the form was refused before it was recorded.
     let refused = RwSignal::new(None::<RecordError>);
     // Photos and signatures taken with the form, recorded right after the
@@ -140,6 +216,9 @@ pub fn NewCase() -> impl IntoView {
             store_evidence(case_id).await;
             if let Action::Register(r) = &op.action {
                 saved.set(Some((case_id, r.reg_no.to_string())));
+            }
+            if let Some(user) = user {
+                draft::forget(user);
             }
             Ok::<_, RecordError>(())
         }
@@ -213,6 +292,18 @@ pub fn NewCase() -> impl IntoView {
     let form_view = view! {
         <form class="card case-form" data-testid="case-form" on:submit=submit>
             <h2>{t("登记新工单", "Register a case")}</h2>
+            <Show when=move || restored.get()>
+                <p class="banner" data-testid="draft-restored">
+                    {t(
+                        "已恢复上次未保存的登记内容（照片与签名需重新拍摄）。",
+                        "What was typed last time and not saved is back (photos and signatures must be taken again).",
+                    )}
+                    " "
+                    <button type="button" class="btn small" data-testid="draft-discard" on:click=discard.clone()>
+                        {t("清空重填", "Start afresh")}
+                    </button>
+                </p>
+            </Show>
             {move || ctx.blocked.get().map(|blocked| view! {
                 <p class="banner danger" role="alert" data-testid="new-case-refused">
                     {move || blocked.refusal(ctx.lang.get())}

@@ -16,19 +16,28 @@ use crate::property::Property;
 use crate::settings::AttachmentLimits;
 use chrono::{DateTime, NaiveDate, Utc};
 
-/// Collects the problems of one op, field by field.
+/// Collects the problems of one op, field by field, and, when asked
+/// ([`action_texts`]), the texts it carries.
 #[derive(Default)]
-struct Problems(Vec<FieldError>);
+struct Problems {
+    found: Vec<FieldError>,
+    texts: Option<Vec<(String, String)>>,
+}
 
 impl Problems {
     fn push(&mut self, field: &str, error: ValidationError) {
-        self.0.push(FieldError {
+        self.found.push(FieldError {
             field: field.into(),
             error,
         });
     }
 
     fn text(&mut self, field: &str, value: &str, max: usize) {
+        if let Some(texts) = &mut self.texts
+            && !value.trim().is_empty()
+        {
+            texts.push((field.into(), value.into()));
+        }
         if value.chars().count() > max {
             self.push(field, ValidationError::TooLong { max });
         }
@@ -85,10 +94,10 @@ impl Problems {
     }
 
     fn done(self) -> Result<(), Vec<FieldError>> {
-        if self.0.is_empty() {
+        if self.found.is_empty() {
             Ok(())
         } else {
-            Err(self.0)
+            Err(self.found)
         }
     }
 }
@@ -124,6 +133,19 @@ pub fn validate_action(action: &Action, ceiling: DateTime<Utc>) -> Result<(), Ve
     let mut p = Problems::default();
     action_bounds(&mut p, action, ceiling);
     p.done()
+}
+
+/// The texts an action carries, field by field (named as the problems
+/// name them), as typed, empty ones left out: what a tablet shows of its
+/// own op the server refused, which the case no longer shows, so that
+/// what was typed can still be read and typed again.
+pub fn action_texts(action: &Action) -> Vec<(String, String)> {
+    let mut p = Problems {
+        texts: Some(Vec::new()),
+        ..Problems::default()
+    };
+    action_bounds(&mut p, action, DateTime::<Utc>::MAX_UTC);
+    p.texts.unwrap_or_default()
 }
 
 fn action_bounds(p: &mut Problems, action: &Action, ceiling: DateTime<Utc>) {
@@ -416,6 +438,24 @@ mod tests {
         let mut o = op(Action::Start);
         edit(&mut o);
         super::super::assert_codes(&validate_op(&o, now()), expected);
+    }
+
+    #[test]
+    fn an_actions_texts_are_listed_as_typed_and_empty_ones_left_out() {
+        let assign = Action::Assign {
+            department: "工程部".into(),
+            user: None,
+            name: "张师傅".into(),
+            note: " ".into(),
+        };
+        assert_eq!(
+            action_texts(&assign),
+            [
+                ("department".to_string(), "工程部".to_string()),
+                ("name".to_string(), "张师傅".to_string())
+            ]
+        );
+        assert!(action_texts(&Action::Start).is_empty());
     }
 
     #[test]

@@ -114,12 +114,25 @@ fn Refused(id: CaseId) -> impl IntoView {
             let items = list
                 .into_iter()
                 .map(|r| {
-                    let action = ctx.ops.with_value(|log| {
-                        log.ops_of(id)
-                            .iter()
-                            .find(|op| op.id == r.op)
-                            .map(|op| op.action.kind())
-                    });
+                    let op = ctx
+                        .ops
+                        .with_value(|log| log.ops_of(id).iter().find(|op| op.id == r.op).cloned());
+                    let action = op.as_ref().map(|op| op.action.kind());
+                    // What was typed, which the case no longer shows: it
+                    // can still be read, copied and typed again.
+                    let typed = op
+                        .map(|op| shared::validation::action_texts(&op.action))
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|(field, value)| {
+                            view! {
+                                <div class="kv" data-testid="refused-text">
+                                    <dt>{move || i18n::change_field(&field, ctx.lang.get())}</dt>
+                                    <dd>{value}</dd>
+                                </div>
+                            }
+                        })
+                        .collect_view();
                     let code = r.code.clone();
                     view! {
                         <li data-testid="refused-op" data-code=r.code.clone()>
@@ -133,6 +146,7 @@ fn Refused(id: CaseId) -> impl IntoView {
                                     Lang::En => format!("\"{what}\" did not take effect: {why}"),
                                 }
                             }}
+                            <dl class="refused-texts">{typed}</dl>
                         </li>
                     }
                 })
