@@ -490,41 +490,76 @@ async fn the_device_is_the_one_the_server_issued_and_stays_it_across_logins() {
     browser.close().await;
 }
 
+/// staff1's tablet with two cases on the server, the second registered
+/// after a backup: what a restore of the backup loses.
+struct Restorable {
+    server: Server,
+    browser: Browser,
+    backup: tempfile::TempDir,
+    kept: String,
+    lost: String,
+}
+
+impl Restorable {
+    async fn new() -> Restorable {
+        let server = Server::start();
+        server.seed();
+        let browser = Browser::start().await;
+        browser.open(&server.url("/")).await;
+        browser.login("staff1").await;
+        let kept = browser.register_complaint("孙一", "消防通道堆放杂物").await;
+        browser.wait_synced().await;
+        let backup = tempfile::tempdir().expect("a backup dir");
+        server.cli(&["backup", &Restorable::file(&backup)]);
+        browser.click("new-another").await;
+        let lost = browser.register_complaint("孙二", "地下车库漏水").await;
+        browser.wait_synced().await;
+        assert_eq!(server_cases(&server, "manager1").len(), 2);
+        Restorable {
+            server,
+            browser,
+            backup,
+            kept,
+            lost,
+        }
+    }
+
+    fn file(backup: &tempfile::TempDir) -> String {
+        let file = backup.path().join("backup.db");
+        file.to_str().expect("a UTF-8 path").to_string()
+    }
+
+    /// The server loses the second case: it is restored from the backup.
+    fn restore(&mut self) {
+        self.server.kill();
+        self.server
+            .cli(&["restore", &Restorable::file(&self.backup)]);
+        self.server.restart();
+        assert_eq!(server_cases(&self.server, "manager1").len(), 1);
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_server_restored_from_a_backup_gets_the_ops_it_lost_again() {
-    let mut server = Server::start();
-    server.seed();
-    let browser = Browser::start().await;
-    browser.open(&server.url("/")).await;
-    browser.login("staff1").await;
-    let first = browser.register_complaint("孙一", "消防通道堆放杂物").await;
-    browser.wait_synced().await;
-    let backup = tempfile::tempdir().expect("a backup dir");
-    let file = backup.path().join("backup.db");
-    let file = file.to_str().expect("a UTF-8 path");
-    server.cli(&["backup", file]);
-
-    browser.click("new-another").await;
-    let second = browser.register_complaint("孙二", "地下车库漏水").await;
-    browser.wait_synced().await;
-    assert_eq!(server_cases(&server, "manager1").len(), 2);
-
-    // The server loses the second case: it is restored from the backup.
-    server.kill();
-    server.cli(&["restore", file]);
-    server.restart();
-    assert_eq!(server_cases(&server, "manager1").len(), 1);
-
+    let mut r = Restorable::new().await;
+    r.restore();
+    let Restorable {
+        server,
+        browser,
+        kept,
+        lost,
+        ..
+    } = &r;
     // The next sync learns the new epoch, sends the op again and pulls
     // from the start; the tablet still shows each case once.
     browser.sync_now().await;
-    let cases = server_cases(&server, "manager1");
+    let cases = server_cases(server, "manager1");
     let numbers: Vec<&Value> = cases.iter().map(|c| &c["reg_no"]).collect();
     assert_eq!(cases.len(), 2, "{numbers:?}");
-    assert!(numbers.contains(&&json!(first)) && numbers.contains(&&json!(second)));
+    assert!(numbers.contains(&&json!(kept)) && numbers.contains(&&json!(lost)));
     browser.click("nav-list").await;
     browser.wait_count("case-row", 2).await;
-    browser.close().await;
+    r.browser.close().await;
 }
 
 /// A restore also takes the acknowledgement of the tablet's later ops.
@@ -534,27 +569,11 @@ async fn a_server_restored_from_a_backup_gets_the_ops_it_lost_again() {
 /// cases and ops, which the server no longer had.
 #[tokio::test(flavor = "multi_thread")]
 async fn after_a_restore_another_users_login_keeps_the_ops_the_server_lost() {
-    let mut server = Server::start();
-    server.seed();
-    let browser = Browser::start().await;
-    browser.open(&server.url("/")).await;
-    browser.login("staff1").await;
-    browser.register_complaint("孙三", "楼顶水箱漏水").await;
-    browser.wait_synced().await;
-    let backup = tempfile::tempdir().expect("a backup dir");
-    let file = backup.path().join("backup.db");
-    let file = file.to_str().expect("a UTF-8 path");
-    server.cli(&["backup", file]);
-    browser.click("new-another").await;
-    let lost = browser.register_complaint("孙四", "单元门禁坏了").await;
-    browser.wait_synced().await;
-    browser.click("nav-settings").await;
-    browser.click("logout").await;
-
-    server.kill();
-    server.cli(&["restore", file]);
-    server.restart();
-    assert_eq!(server_cases(&server, "manager1").len(), 1);
+    let mut r = Restorable::new().await;
+    r.browser.click("nav-settings").await;
+    r.browser.click("logout").await;
+    r.restore();
+    let browser = &r.browser;
 
     // A colleague picks up the tablet: refused while staff1's case waits.
     browser.fill("login-name", "manager1").await;
@@ -567,12 +586,12 @@ async fn after_a_restore_another_users_login_keeps_the_ops_the_server_lost() {
     // staff1 logs in and the case reaches the server again.
     browser.login("staff1").await;
     browser.sync_now().await;
-    let cases = server_cases(&server, "manager1");
+    let cases = server_cases(&r.server, "manager1");
     assert!(
-        cases.iter().any(|c| c["reg_no"] == json!(lost)),
+        cases.iter().any(|c| c["reg_no"] == json!(r.lost)),
         "{cases:?}"
     );
-    browser.close().await;
+    r.browser.close().await;
 }
 
 /// A pulled page the tablet's storage refuses (full, say) is pulled again

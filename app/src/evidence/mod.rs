@@ -24,6 +24,7 @@ pub mod upload;
 use leptos::prelude::*;
 use shared::blob::BlobHash;
 use shared::case::AttachmentKind;
+use shared::lang::Lang;
 use std::sync::Arc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -94,6 +95,22 @@ impl Staged {
     /// Whether a picture is still being read (tracked).
     pub fn reading(&self) -> bool {
         self.busy.get() > 0
+    }
+
+    /// Whether the form may save now: not while a picture is still being
+    /// read, which is then said beside the picker.
+    pub fn ready(&self, l: Lang) -> bool {
+        let ready = self.busy.get_untracked() == 0;
+        if !ready {
+            self.error.set(Some(
+                l.pick(
+                    "照片还在处理中，请稍候再保存",
+                    "Photos are still being prepared; save when they are ready",
+                )
+                .to_string(),
+            ));
+        }
+        ready
     }
 }
 

@@ -238,15 +238,7 @@ pub fn NewCase() -> impl IntoView {
             return;
         }
         staged.error.set(None);
-        if staged.busy.get_untracked() > 0 {
-            staged.error.set(Some(
-                ctx.l()
-                    .pick(
-                        "照片还在处理中，请稍候再保存",
-                        "Photos are still being prepared; save when they are ready",
-                    )
-                    .to_string(),
-            ));
+        if !staged.ready(ctx.l()) {
             return;
         }
         let limits = ctx

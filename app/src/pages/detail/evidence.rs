@@ -60,15 +60,7 @@ pub fn Evidence(case: Arc<Case>, drafts: Drafts) -> impl IntoView {
                 return;
             }
             error.set(None);
-            if staged.busy.get_untracked() > 0 {
-                error.set(Some(
-                    ctx.l()
-                        .pick(
-                            "照片还在处理中，请稍候再保存",
-                            "Photos are still being prepared; save when they are ready",
-                        )
-                        .to_string(),
-                ));
+            if !staged.ready(ctx.l()) {
                 return;
             }
             let taken = items.get_untracked();
