@@ -203,9 +203,26 @@ async fn a_bad_phone_is_reported_beside_the_field_and_nothing_is_saved() {
     browser.fill("field-phone", "12345").await;
     browser.choose("field-category", "noise").await;
     browser.fill("field-content", "夜间施工噪音").await;
+    // The time of receipt emptied too: both are said at the first try.
+    let set_received = |value: &str| {
+        format!(
+            "const i = document.querySelector('[data-testid=\"field-received\"]');
+             const was = i.value;
+             i.value = '{value}';
+             i.dispatchEvent(new Event('input', {{bubbles: true}}));
+             return was;"
+        )
+    };
+    let received = browser.eval(&set_received("")).await;
+    let received = received.as_str().expect("the time shown").to_string();
     browser.click("save-case").await;
 
     browser.wait_text("error-complainant-phone", "").await;
+    assert!(
+        !browser.text("error-received_at").await.trim().is_empty(),
+        "no message beside the time of receipt"
+    );
+    browser.eval(&set_received(&received)).await;
     let message = browser.text("error-complainant-phone").await;
     assert!(
         !message.trim().is_empty(),

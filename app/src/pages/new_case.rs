@@ -504,12 +504,14 @@ fn build(form: &Form) -> Result<(Registration, String), BTreeMap<String, Validat
         .ok()
         .and_then(|t| tz.from_local_datetime(&t).earliest())
         .map(|t| t.to_utc());
-    let Some(received_at) = received else {
-        errors.insert("received_at".into(), ValidationError::Required);
-        return Err(errors);
-    };
-    let related = form.related.get_untracked().trim().to_string();
     let at = now();
+    // Without a time the rest is still checked (at the present moment), so
+    // every problem shows at the first try.
+    if received.is_none() {
+        errors.insert("received_at".into(), ValidationError::Required);
+    }
+    let received_at = received.unwrap_or(at);
+    let related = form.related.get_untracked().trim().to_string();
     // A provisional number for validation only; the real one is drawn from
     // the device state in the same step that stores the op.
     let provisional = shared::regno::RegNo::new(&property.code, at.date_naive(), 1, 1)
