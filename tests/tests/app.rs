@@ -1213,3 +1213,32 @@ async fn a_registration_half_typed_is_back_after_a_reload_until_it_is_saved() {
     assert!(browser.find("draft-restored").await.is_none());
     browser.close().await;
 }
+
+/// A note half typed on a case is back, in its open form, after a reload
+/// (a tablet that discarded the tab); once saved, it is not offered again.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_note_half_typed_on_a_case_is_back_after_a_reload() {
+    let server = Server::start();
+    server.seed();
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("staff1").await;
+    let reg_no = browser.register_complaint("冯十二", "电梯按钮失灵").await;
+    open_case(&browser, &reg_no).await;
+    browser.click("action-note").await;
+    browser.fill("in-text", "明早九点与业主一起看现场").await;
+
+    browser.open(&server.url("/")).await;
+    browser.wait_for_test_id("case-list").await;
+    open_case(&browser, &reg_no).await;
+    assert_eq!(browser.value("in-text").await, "明早九点与业主一起看现场");
+    browser.click("submit-note").await;
+    browser.wait_count("form-note", 0).await;
+
+    browser.open(&server.url("/")).await;
+    browser.wait_for_test_id("case-list").await;
+    open_case(&browser, &reg_no).await;
+    browser.wait_count("timeline-entry", 2).await;
+    assert!(browser.find("form-note").await.is_none());
+    browser.close().await;
+}

@@ -1,17 +1,29 @@
-//! The intake form's draft: what is typed into it, kept in the browser's
-//! local storage as it is typed, so that a reload, a tablet that discarded
-//! the tab in the background or a tap on another screen does not lose a
-//! registration half taken down. It is the user's own (keyed by their id),
-//! goes when the case is saved or the draft is discarded, and every draft
-//! goes when another user logs in on the tablet. Photos and signatures are
-//! not kept: they are bytes, recorded only with the case.
+//! Drafts: what is typed into a form, kept in the browser's local storage
+//! as it is typed, so that a reload, a tablet that discarded the tab in the
+//! background or a tap on another screen does not lose it. There are two
+//! kinds: the intake form's (a registration half taken down) and a case
+//! screen's action forms (`detail::drafts`). A draft is its user's own
+//! (keyed by their id), goes when its form is saved or discarded, and every
+//! draft goes when another user logs in on the tablet. Photos and
+//! signatures are not kept: they are bytes, recorded only with their op.
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use shared::id::UserId;
+use shared::id::{CaseId, UserId};
 use shared::property::Location;
 
 /// The key prefix of every draft.
-const PREFIX: &str = "intake-draft:";
+const PREFIX: &str = "draft:";
+
+/// Where `user`'s intake draft is kept.
+pub fn intake(user: UserId) -> String {
+    format!("{PREFIX}intake:{user}")
+}
+
+/// Where `user`'s drafts on `case`'s screen are kept.
+pub fn case(user: UserId, case: CaseId) -> String {
+    format!("{PREFIX}case:{user}:{case}")
+}
 
 /// The intake form's fields, as typed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -50,39 +62,27 @@ fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok().flatten()
 }
 
-fn key(user: UserId) -> String {
-    format!("{PREFIX}{user}")
-}
-
-/// `user`'s draft, if one is kept.
-pub fn load(user: UserId) -> Option<Draft> {
-    let text = storage()?.get_item(&key(user)).ok()??;
+/// The draft kept under `key`, if one is.
+pub fn load<T: DeserializeOwned>(key: &str) -> Option<T> {
+    let text = storage()?.get_item(key).ok()??;
     serde_json::from_str(&text).ok()
 }
 
-/// Keeps `draft` as `user`'s, or forgets theirs when nothing is typed in it.
-pub fn save(user: UserId, draft: &Draft) {
+/// Keeps `draft` under `key`, or forgets what is kept there for `None`.
+pub fn keep<T: Serialize>(key: &str, draft: Option<&T>) {
     let Some(storage) = storage() else { return };
-    let stored = if draft.typed() {
-        serde_json::to_string(draft)
+    let kept = match draft {
+        Some(draft) => serde_json::to_string(draft)
             .ok()
-            .and_then(|text| storage.set_item(&key(user), &text).ok())
-    } else {
-        storage.remove_item(&key(user)).ok()
+            .and_then(|text| storage.set_item(key, &text).ok()),
+        None => storage.remove_item(key).ok(),
     };
-    if stored.is_none() {
-        leptos::logging::warn!("the intake draft could not be kept");
+    if kept.is_none() {
+        leptos::logging::warn!("the draft {key} could not be kept");
     }
 }
 
-/// Forgets `user`'s draft.
-pub fn forget(user: UserId) {
-    if let Some(storage) = storage() {
-        let _ = storage.remove_item(&key(user));
-    }
-}
-
-/// Forgets every user's draft (another user logs in on the tablet).
+/// Forgets every user's drafts (another user logs in on the tablet).
 pub fn forget_all() {
     let Some(storage) = storage() else { return };
     let keys: Vec<String> = (0..storage.length().unwrap_or(0))

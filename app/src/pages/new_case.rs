@@ -128,7 +128,7 @@ pub fn NewCase() -> impl IntoView {
     let user = ctx
         .session
         .with_untracked(|s| s.as_ref().map(|s| s.user.id));
-    let kept = user.and_then(draft::load);
+    let kept = user.and_then(|u| draft::load::<Draft>(&draft::intake(u)));
     let restored = RwSignal::new(kept.is_some());
     let form = Form::of(kept.unwrap_or_else(&blank));
     // Field name (as `shared::validation` names it) → problem.
@@ -159,12 +159,12 @@ pub fn NewCase() -> impl IntoView {
         if let Some(user) = user
             && saved.with_untracked(Option::is_none)
         {
-            draft::save(user, &typed);
+            draft::keep(&draft::intake(user), typed.typed().then_some(&typed));
         }
     });
     let discard = move |_| {
         if let Some(user) = user {
-            draft::forget(user);
+            draft::keep::<Draft>(&draft::intake(user), None);
         }
         form.fill(&blank());
         restored.set(false);
@@ -218,7 +218,7 @@ pub fn NewCase() -> impl IntoView {
                 saved.set(Some((case_id, r.reg_no.to_string())));
             }
             if let Some(user) = user {
-                draft::forget(user);
+                draft::keep::<Draft>(&draft::intake(user), None);
             }
             Ok::<_, RecordError>(())
         }

@@ -73,6 +73,8 @@ pub fn Actions(case: Arc<Case>, drafts: Drafts) -> impl IntoView {
 fn ActionForm(kind: ActionKind, case: Arc<Case>, role: Role, drafts: Drafts) -> impl IntoView {
     let ctx = use_app();
     let fields = drafts.fields(kind, role);
+    // Kept as it is typed, for a reload or a visit to another screen.
+    Effect::new(move |_| drafts.keep(kind, fields.typed()));
     // A follow-up on a finished case can only be a spot-check call (抽查回访).
     if kind == ActionKind::FollowUp && !case.state.is_open() {
         fields.spot_check.set(true);

@@ -7,17 +7,31 @@
 //! would close in the middle of a sentence and take the text with it, and
 //! photos being saved one by one would lose the rest when the first one
 //! changed the case. Made here, under the screen's owner, they stay for as
-//! long as the case is on the screen.
+//! long as the case is on the screen; and the action forms' inputs are kept
+//! in local storage as they are typed (`pages::draft`), so that a reload or
+//! a visit to another screen brings back the form that was open.
 
 use super::edit::EditDraft;
-use super::form::ActionFields;
+use super::form::{ActionFields, Typed};
 use crate::evidence::Staged;
+use crate::pages::draft;
 use leptos::prelude::*;
 use leptos::reactive::owner::WeakOwner;
+use serde::{Deserialize, Serialize};
 use shared::case::Case;
+use shared::id::{CaseId, UserId};
 use shared::op::ActionKind;
 use shared::role::Role;
 use std::collections::BTreeMap;
+
+/// What a case's screen keeps across reloads: the action form open, and
+/// the inputs of each action form with words typed in it, by the action's
+/// code.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Kept {
+    open: Option<String>,
+    forms: BTreeMap<String, BTreeMap<String, Typed>>,
+}
 
 /// The drafts of one case's screen.
 #[derive(Clone, Copy)]
@@ -40,19 +54,28 @@ pub(super) struct Drafts {
     /// The evidence card is recording what was taken: another save now
     /// would record the items not yet done a second time.
     pub attaching: RwSignal<bool>,
+    /// Where the action forms are kept (none without a user), and what.
+    key: StoredValue<Option<String>>,
+    kept: StoredValue<Kept>,
 }
 
 impl Drafts {
-    /// No form open, under the current owner (the screen's).
-    pub fn new() -> Drafts {
+    /// The drafts of `case`'s screen for `user`, under the current owner
+    /// (the screen's): the action form kept open, if any.
+    pub fn new(case: CaseId, user: Option<UserId>) -> Drafts {
+        let key = user.map(|user| draft::case(user, case));
+        let kept: Kept = key.as_deref().and_then(draft::load).unwrap_or_default();
+        let open = kept.open.as_deref().and_then(ActionKind::from_code);
         Drafts {
             owner: StoredValue::new(Owner::current().unwrap_or_default().downgrade()),
-            open: RwSignal::new(None),
+            open: RwSignal::new(open),
             fields: StoredValue::new(BTreeMap::new()),
             edit: RwSignal::new(None),
             adding: RwSignal::new(false),
             staged: Staged::new(),
             attaching: RwSignal::new(false),
+            key: StoredValue::new(key),
+            kept: StoredValue::new(kept),
         }
     }
 
@@ -63,10 +86,38 @@ impl Drafts {
             return fields;
         }
         let fields = self.under(|| ActionFields::new(role));
+        if let Some(typed) = self.kept.with_value(|k| k.forms.get(kind.code()).cloned()) {
+            fields.fill(&typed);
+        }
         self.fields.update_value(|all| {
             all.insert(kind, fields);
         });
         fields
+    }
+
+    /// Keeps what `kind`'s form holds (`None`: no words typed in it), and
+    /// which form is open.
+    pub fn keep(&self, kind: ActionKind, typed: Option<BTreeMap<String, Typed>>) {
+        let open = self.open.get_untracked();
+        self.kept.update_value(|k| {
+            match typed {
+                Some(typed) => k.forms.insert(kind.code().to_string(), typed),
+                None => k.forms.remove(kind.code()),
+            };
+            k.open = open.map(|o| o.code().to_string());
+        });
+        self.store();
+    }
+
+    /// Writes what is kept to local storage, or forgets it when no form
+    /// holds words.
+    fn store(&self) {
+        let Some(key) = self.key.get_value() else {
+            return;
+        };
+        self.kept.with_value(|k| {
+            draft::keep(&key, (!k.forms.is_empty()).then_some(k));
+        });
     }
 
     /// Closes the action form and forgets what was typed in `kind`'s (it
@@ -76,6 +127,7 @@ impl Drafts {
         self.fields.update_value(|all| {
             all.remove(&kind);
         });
+        self.keep(kind, None);
     }
 
     /// Opens the correction form on the case as it stands now.

@@ -5,6 +5,7 @@ use crate::i18n;
 use crate::state::AppCtx;
 use chrono::NaiveDate;
 use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
 use shared::case::{Case, ContactMethod, NoteKind, Ratings, Severity, Validity};
 use shared::id::UserId;
 use shared::lang::{Coded, Lang};
@@ -12,6 +13,7 @@ use shared::op::{Action, ActionKind};
 use shared::role::Role;
 use shared::validation::{FieldError, ValidationError};
 use shared::workflow::{RuleViolation, superior};
+use std::collections::BTreeMap;
 
 /// The inputs of the action forms, one signal each; a form shows the few
 /// its action needs. Choices hold the option's code, as the `<select>`
@@ -433,4 +435,120 @@ pub(super) fn build_action(
             )));
         }
     })
+}
+
+/// One input of an action form, for its draft.
+#[derive(Clone, Copy)]
+enum Input {
+    /// Typed text or a choice's code.
+    Text(RwSignal<String>),
+    /// A tick box.
+    Check(RwSignal<bool>),
+}
+
+/// What one input holds, as a draft keeps it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum Typed {
+    Text(String),
+    Check(bool),
+}
+
+/// The inputs where a person types words: a form holding only its
+/// choices' defaults is no draft.
+const WORDS: [&str; 19] = [
+    "reason",
+    "respondent",
+    "respondent_department",
+    "department",
+    "name",
+    "note",
+    "text",
+    "measures",
+    "responsible",
+    "yuan",
+    "comment",
+    "result",
+    "rating_result",
+    "rating_attitude",
+    "rating_timeliness",
+    "corrective",
+    "verification",
+    "plan",
+    "answer",
+];
+
+impl ActionFields {
+    /// Every input with its name, the one list the draft reads and fills.
+    fn inputs(&self) -> [(&'static str, Input); 35] {
+        use Input::{Check, Text};
+        [
+            ("severity", Text(self.severity)),
+            ("urgent", Check(self.urgent)),
+            ("validity", Text(self.validity)),
+            ("reason", Text(self.reason)),
+            ("respondent", Text(self.respondent)),
+            ("respondent_department", Text(self.respondent_department)),
+            ("department", Text(self.department)),
+            ("user", Text(self.user)),
+            ("name", Text(self.name)),
+            ("note", Text(self.note)),
+            ("note_kind", Text(self.note_kind)),
+            ("text", Text(self.text)),
+            ("measures", Text(self.measures)),
+            ("responsible", Text(self.responsible)),
+            ("planned_date", Text(self.planned_date)),
+            ("yuan", Text(self.yuan)),
+            ("approved", Text(self.approved)),
+            ("comment", Text(self.comment)),
+            ("result", Text(self.result)),
+            ("method", Text(self.method)),
+            ("on_the_spot", Check(self.on_the_spot)),
+            ("satisfaction", Text(self.satisfaction)),
+            ("spot_check", Check(self.spot_check)),
+            ("rating_result", Text(self.rating_result)),
+            ("rating_attitude", Text(self.rating_attitude)),
+            ("rating_timeliness", Text(self.rating_timeliness)),
+            ("to_role", Text(self.to_role)),
+            ("skip_level", Check(self.skip_level)),
+            ("days", Text(self.days)),
+            ("corrective", Text(self.corrective)),
+            ("verification", Text(self.verification)),
+            ("accepted", Text(self.accepted)),
+            ("plan", Text(self.plan)),
+            ("publish_on", Text(self.publish_on)),
+            ("answer", Text(self.answer)),
+        ]
+    }
+
+    /// What the inputs hold, read inside a reactive scope; `None` when no
+    /// words are typed in any.
+    pub(super) fn typed(&self) -> Option<BTreeMap<String, Typed>> {
+        let all: BTreeMap<String, Typed> = self
+            .inputs()
+            .into_iter()
+            .map(|(name, input)| {
+                let value = match input {
+                    Input::Text(s) => Typed::Text(s.get()),
+                    Input::Check(b) => Typed::Check(b.get()),
+                };
+                (name.to_string(), value)
+            })
+            .collect();
+        let words = WORDS
+            .iter()
+            .any(|w| matches!(all.get(*w), Some(Typed::Text(t)) if !t.trim().is_empty()));
+        words.then_some(all)
+    }
+
+    /// Puts a draft back into the inputs; names it does not hold stay.
+    pub(super) fn fill(&self, typed: &BTreeMap<String, Typed>) {
+        for (name, input) in self.inputs() {
+            match (input, typed.get(name)) {
+                (Input::Text(s), Some(Typed::Text(t))) => s.set(t.clone()),
+                (Input::Check(b), Some(Typed::Check(c))) => b.set(*c),
+                _ => {}
+            }
+        }
+    }
 }

@@ -35,7 +35,10 @@ use std::sync::Arc;
 pub fn Detail(id: CaseId) -> impl IntoView {
     let ctx = use_app();
     let case = Memo::new(move |_| ctx.cases.with(|m| m.get(&id).cloned()));
-    let drafts = drafts::Drafts::new();
+    let user = ctx
+        .session
+        .with_untracked(|s| s.as_ref().map(|s| s.user.id));
+    let drafts = drafts::Drafts::new(id, user);
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
     view! {
         <section class="detail" data-testid="case-detail">
