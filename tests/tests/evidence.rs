@@ -719,3 +719,64 @@ async fn photos_lost_in_a_restore_are_uploaded_again(log_in_again: bool) {
     }
     browser.close().await;
 }
+
+/// A photo the tablet's storage refused when the case was saved (full,
+/// say) is not lost: the saved card keeps it and offers to save it again,
+/// and once the storage takes it, it is recorded on the case.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_photo_the_storage_refused_at_intake_can_be_saved_again() {
+    let server = Server::start();
+    server.seed();
+    let files = tempfile::tempdir().expect("a directory for the pictures");
+    let [smooth, _] = pictures(files.path());
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("staff1").await;
+    browser.fill_complaint("褚十三", "楼道窗户玻璃破损").await;
+    let input = browser.wait_for_test_id("evidence-photos").await;
+    input
+        .send_keys(&smooth)
+        .await
+        .expect("hand a picture to the file input");
+    browser.wait_count("staged-evidence", 1).await;
+
+    // The storage refuses the photo's bytes, not the registration.
+    browser
+        .eval(
+            "window.__put = IDBObjectStore.prototype.put;
+             IDBObjectStore.prototype.put = function (...args) {
+                 if (this.name === 'blobs') {
+                     throw new DOMException('the disk is full', 'QuotaExceededError');
+                 }
+                 return window.__put.apply(this, args);
+             };
+             return true;",
+        )
+        .await;
+    browser.click("save-case").await;
+    let reg_no = browser.text("reg-no").await;
+    browser.wait_for_test_id("retry-evidence").await;
+    assert!(!browser.text("evidence-save-error").await.is_empty());
+    assert!(browser.find("saved-evidence").await.is_none());
+
+    browser
+        .eval("IDBObjectStore.prototype.put = window.__put; return true;")
+        .await;
+    browser.click("retry-evidence").await;
+    browser.wait_attr("saved-evidence", "data-count", "1").await;
+    browser.wait_count("retry-evidence", 0).await;
+    browser.sync_now().await;
+    let token = server.token("manager1");
+    let (_, page) = server.get_json(&token, &format!("/api/v1/cases?q={reg_no}"));
+    let id = page["items"][0]["id"]
+        .as_str()
+        .expect("the case")
+        .to_string();
+    let (_, case) = server.get_json(&token, &format!("/api/v1/cases/{id}"));
+    assert_eq!(
+        case["attachments"].as_array().map(Vec::len),
+        Some(1),
+        "{case}"
+    );
+    browser.close().await;
+}
