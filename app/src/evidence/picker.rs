@@ -26,6 +26,18 @@ pub fn EvidencePicker(staged: Staged, signers: Vec<AttachmentKind>) -> impl Into
     let signing = RwSignal::new(None::<AttachmentKind>);
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
 
+    // Said beside the picker, after what was said of the other pictures
+    // of the same pick: several may fail at once.
+    let refuse = move |what: String| {
+        let l = ctx.l();
+        error.update(|said| match said {
+            Some(said) => {
+                said.push_str(l.pick("；", "; "));
+                said.push_str(&what);
+            }
+            None => *said = Some(what),
+        });
+    };
     let add = move |taken: Taken| {
         let limits = ctx
             .config
@@ -35,11 +47,7 @@ pub fn EvidencePicker(staged: Staged, signers: Vec<AttachmentKind>) -> impl Into
         if let Err(found) = validate_attachment_limits(&super::attach::action(&taken), &limits, 0) {
             let l = ctx.l();
             let why: Vec<String> = found.iter().map(|e| e.error.message(l)).collect();
-            error.set(Some(format!(
-                "{}：{}",
-                taken.name,
-                why.join(l.pick("；", "; "))
-            )));
+            refuse(format!("{}：{}", taken.name, why.join(l.pick("，", ", "))));
             return;
         }
         items.update(|all| {
@@ -73,11 +81,11 @@ pub fn EvidencePicker(staged: Staged, signers: Vec<AttachmentKind>) -> impl Into
                     Err(e) => {
                         leptos::logging::warn!("photo {}: {e}", file.name());
                         let l = ctx.l();
-                        error.set(Some(format!(
+                        refuse(format!(
                             "{}：{}",
                             file.name(),
                             l.pick("无法读取这张图片", "this picture could not be read")
-                        )));
+                        ));
                     }
                 }
                 busy.update(|n| *n -= 1);
@@ -88,6 +96,7 @@ pub fn EvidencePicker(staged: Staged, signers: Vec<AttachmentKind>) -> impl Into
         let Some(kind) = signing.get_untracked() else {
             return;
         };
+        error.set(None);
         add(Taken::new(
             kind,
             format!("{}.png", kind.code()),
