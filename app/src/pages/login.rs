@@ -177,12 +177,15 @@ async fn log_in(ctx: AppCtx, req: LoginRequest, typed_password: String) -> Resul
     let restored = before
         .as_ref()
         .is_some_and(|d| d.device == resp.device && d.epoch != 0 && d.epoch != resp.epoch);
+    // What waited before the answer: a newly issued device id starts a
+    // state of its own, and the old id's ops still wait on the tablet.
+    let waited = before.as_ref().map_or(0, DeviceState::pending);
     let mut state = device_state(before, &resp);
     if someone_else {
         // Evidence not uploaded yet is that user's work too, except what
         // the server refused (set aside: it waits for an admin, whoever
         // is logged in, and its bytes stay).
-        let pending = state.pending()
+        let pending = state.pending().max(waited)
             + ctx
                 .uploads
                 .with_untracked(|u| u.values().filter(|p| !p.set_aside).count() as u64);

@@ -154,10 +154,13 @@ pub fn NewCase() -> impl IntoView {
     });
     let saved = RwSignal::new(None::<(CaseId, String)>);
     // Kept as it is typed, until the case is saved.
+    // Set once the registration is recorded: from then on the draft is a
+    // case, and one kept would be registered a second time.
+    let recorded = StoredValue::new(false);
     Effect::new(move |_| {
         let typed = form.draft();
         if let Some(user) = user
-            && saved.with_untracked(Option::is_none)
+            && !recorded.try_get_value().unwrap_or(true)
         {
             draft::keep(&draft::intake(user), typed.typed().then_some(&typed));
         }
@@ -212,13 +215,14 @@ pub fn NewCase() -> impl IntoView {
                     Ok(Action::Register(reg))
                 })
                 .await?;
+            let _ = recorded.try_set_value(true);
+            if let Some(user) = user {
+                draft::keep::<Draft>(&draft::intake(user), None);
+            }
             // The case is saved; its evidence follows.
             store_evidence(case_id).await;
             if let Action::Register(r) = &op.action {
                 saved.set(Some((case_id, r.reg_no.to_string())));
-            }
-            if let Some(user) = user {
-                draft::keep::<Draft>(&draft::intake(user), None);
             }
             Ok::<_, RecordError>(())
         }

@@ -27,7 +27,7 @@ use std::collections::BTreeMap;
 /// What a case's screen keeps across reloads: the action form open, and
 /// the inputs of each action form with words typed in it, by the action's
 /// code.
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 struct Kept {
     open: Option<String>,
     forms: BTreeMap<String, BTreeMap<String, Typed>>,
@@ -54,8 +54,11 @@ pub(super) struct Drafts {
     /// The evidence card is recording what was taken: another save now
     /// would record the items not yet done a second time.
     pub attaching: RwSignal<bool>,
-    /// Where the action forms are kept (none without a user), and what.
-    key: StoredValue<Option<String>>,
+    /// Whose drafts of which case these are (none without a user): where
+    /// they are kept. Plain values, so that a save finishing after the
+    /// screen closed still finds them.
+    key: Option<(UserId, CaseId)>,
+    /// What is kept.
     kept: StoredValue<Kept>,
 }
 
@@ -63,8 +66,10 @@ impl Drafts {
     /// The drafts of `case`'s screen for `user`, under the current owner
     /// (the screen's): the action form kept open, if any.
     pub fn new(case: CaseId, user: Option<UserId>) -> Drafts {
-        let key = user.map(|user| draft::case(user, case));
-        let kept: Kept = key.as_deref().and_then(draft::load).unwrap_or_default();
+        let key = user.map(|user| (user, case));
+        let kept: Kept = key
+            .and_then(|(user, case)| draft::load(&draft::case(user, case)))
+            .unwrap_or_default();
         let open = kept.open.as_deref().and_then(ActionKind::from_code);
         Drafts {
             owner: StoredValue::new(Owner::current().unwrap_or_default().downgrade()),
@@ -74,7 +79,7 @@ impl Drafts {
             adding: RwSignal::new(false),
             staged: Staged::new(),
             attaching: RwSignal::new(false),
-            key: StoredValue::new(key),
+            key,
             kept: StoredValue::new(kept),
         }
     }
@@ -98,33 +103,44 @@ impl Drafts {
     /// Keeps what `kind`'s form holds (`None`: no words typed in it), and
     /// which form is open.
     pub fn keep(&self, kind: ActionKind, typed: Option<BTreeMap<String, Typed>>) {
-        let open = self.open.get_untracked();
-        self.kept.update_value(|k| {
-            match typed {
-                Some(typed) => k.forms.insert(kind.code().to_string(), typed),
-                None => k.forms.remove(kind.code()),
-            };
-            k.open = open.map(|o| o.code().to_string());
-        });
-        self.store();
-    }
-
-    /// Writes what is kept to local storage, or forgets it when no form
-    /// holds words.
-    fn store(&self) {
-        let Some(key) = self.key.get_value() else {
+        // A form already saved or cancelled is not kept again by a redrawn
+        // card's first look at its inputs.
+        let current = self
+            .fields
+            .try_with_value(|all| all.contains_key(&kind))
+            .unwrap_or(false);
+        if typed.is_some() && !current {
+            return;
+        }
+        // The screen may be gone (a save that finished after the user left
+        // the case): what local storage holds is then what is changed.
+        let Some((user, case)) = self.key else {
             return;
         };
-        self.kept.with_value(|k| {
-            draft::keep(&key, (!k.forms.is_empty()).then_some(k));
-        });
+        let key = draft::case(user, case);
+        let mut kept = self
+            .kept
+            .try_with_value(|k| k.clone())
+            .or_else(|| draft::load(&key))
+            .unwrap_or_default();
+        match typed {
+            Some(typed) => kept.forms.insert(kind.code().to_string(), typed),
+            None => kept.forms.remove(kind.code()),
+        };
+        kept.open = self
+            .open
+            .try_get_untracked()
+            .flatten()
+            .map(|o| o.code().to_string());
+        draft::keep(&key, (!kept.forms.is_empty()).then_some(&kept));
+        let _ = self.kept.try_set_value(kept);
     }
 
     /// Closes the action form and forgets what was typed in `kind`'s (it
-    /// was saved, or cancelled).
+    /// was saved, or cancelled). Also when the screen is gone meanwhile.
     pub fn done(&self, kind: ActionKind) {
-        self.open.set(None);
-        self.fields.update_value(|all| {
+        let _ = self.open.try_set(None);
+        let _ = self.fields.try_update_value(|all| {
             all.remove(&kind);
         });
         self.keep(kind, None);
