@@ -1011,7 +1011,8 @@ fn pulled_users_are_cards_of_the_callers_properties() {
     assert!(b_view.contains("staff_b") && !b_view.contains("staff_a"));
 }
 
-/// The quarantine list masks the complainant in the ops it shows.
+/// The quarantine list masks the complainant in the ops it shows, field by
+/// field as the role's setting says.
 #[test]
 fn the_quarantine_list_masks_personal_data() {
     let w = world();
@@ -1036,6 +1037,20 @@ fn the_quarantine_list_masks_personal_data() {
         assert!(!text.contains("13912345678"), "{text}");
         assert!(!text.contains("王小明"), "{text}");
         assert!(text.contains("宠物扰民"), "the rest of the op is shown");
+    }
+
+    // An administrator allowed the phone (可见电话) reads it, and still not
+    // the name.
+    let (_, mut settings) = admin.get("/api/v1/admin/settings");
+    settings["personal_data"]["admin"] = json!("phone");
+    let (status, saved) = admin.put("/api/v1/admin/settings", &settings);
+    assert_eq!(status, 200, "{saved}");
+    let (_, list) = admin.get("/api/v1/admin/quarantine");
+    let (_, record) = admin.get(&format!("/api/v1/admin/quarantine/{id}"));
+    for shown in [&list, &record] {
+        let text = shown.to_string();
+        assert!(text.contains("13912345678"), "{text}");
+        assert!(!text.contains("王小明"), "{text}");
     }
 }
 

@@ -73,7 +73,7 @@ fn exercise(op: &Op) {
     let _ = op.hlc.wall();
     // Alone (it may be a registration), and as part of the base case.
     if let Ok(case) = fold(std::slice::from_ref(op), fleet.ctx()) {
-        let _ = serde_json::to_vec(&case.masked());
+        let _ = serde_json::to_vec(&shared::personal_data::Shown::NOTHING.case(&case));
     }
     let mut joined = op.clone();
     joined.case_id = ops[0].case_id;
@@ -81,7 +81,7 @@ fn exercise(op: &Op) {
     with_case.push(joined);
     if let Ok(case) = fold(&with_case, fleet.ctx()) {
         let _ = serde_json::to_vec(&case);
-        let _ = serde_json::to_vec(&case.masked());
+        let _ = serde_json::to_vec(&shared::personal_data::Shown::NOTHING.case(&case));
     }
     // The server stores the op as JSON and reads it back.
     let json = serde_json::to_vec(op).expect("a decoded op serializes");

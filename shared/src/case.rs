@@ -823,24 +823,6 @@ impl Case {
         self.conflicts.iter().filter(|c| c.resolved_by.is_none())
     }
 
-    /// The case as a role that may not see personal data receives it: the
-    /// complainant's name and phone are masked, in the registration and in
-    /// the timeline's history of edits.
-    pub fn masked(&self) -> Case {
-        let mut case = self.clone();
-        crate::op::mask_complainant(&mut case.registration.complainant);
-        for change in case.timeline.iter_mut().flat_map(|t| t.changes.iter_mut()) {
-            let mask: fn(&str) -> String = match &*change.field {
-                "complainant_name" => crate::role::mask_name,
-                "complainant_phone" => crate::role::mask_phone,
-                _ => continue,
-            };
-            change.from = change.from.as_deref().map(mask);
-            change.to = change.to.as_deref().map(mask);
-        }
-        case
-    }
-
     /// The total of working days added by extensions.
     pub fn extended_working_days(&self) -> u32 {
         self.extensions.iter().map(|e| e.working_days).sum()

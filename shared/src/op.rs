@@ -389,34 +389,6 @@ impl Action {
     }
 }
 
-impl Op {
-    /// The op as a role that may not see personal data receives it: the
-    /// complainant's name and phone are masked (张*, 138****5678). Devices
-    /// of such roles fold masked ops, so they never hold the data at all.
-    pub fn masked(&self) -> Op {
-        let mut op = self.clone();
-        match &mut op.action {
-            Action::Register(reg) => mask_complainant(&mut reg.complainant),
-            Action::Edit(patch) => {
-                if let Some(name) = patch.complainant_name.as_mut() {
-                    *name = crate::role::mask_name(name);
-                }
-                if let Some(Some(phone)) = patch.complainant_phone.as_mut() {
-                    *phone = phone.masked();
-                }
-            }
-            _ => {}
-        }
-        op
-    }
-}
-
-/// Masks a complainant in place.
-pub fn mask_complainant(c: &mut crate::case::Complainant) {
-    c.name = crate::role::mask_name(&c.name);
-    c.phone = c.phone.as_ref().map(|p| p.masked());
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

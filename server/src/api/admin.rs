@@ -15,7 +15,7 @@ use axum::response::IntoResponse;
 use chrono::Utc;
 use shared::admin::{ActiveRequest, DeviceInfo, NewUserRequest, QuarantineEntry};
 use shared::id::{DeviceId, UserId};
-use shared::personal_data::shown;
+use shared::personal_data::{Shown, shown};
 use shared::property::Property;
 use shared::role::{Role, User};
 use shared::wire::{ConfigKey, PasswordReset};
@@ -359,51 +359,50 @@ pub async fn quarantine(
     session.require(&[Role::Admin])?;
     let store = state.store.clone();
     let mut entries = blocking(move || store.quarantine()).await?;
-    if !shown(&super::settings(&state).await?, &session.user, None).all() {
-        for e in &mut entries {
-            mask_quarantined(&mut e.op);
-        }
+    let shown = shown(&super::settings(&state).await?, &session.user, None);
+    for e in &mut entries {
+        mask_quarantined(&mut e.op, shown);
     }
     Ok(Json(entries))
 }
 
-/// Masks the complainant in a quarantined op, as every other read does for
-/// a role that may not see personal data. An op that does not even parse
-/// has every complainant field blanked, since nothing says which is which.
-pub fn mask_quarantined(op: &mut serde_json::Value) {
+/// Masks what `shown` does not show of the complainant in a quarantined
+/// op, field by field as every other read does. An op that does not even
+/// parse has those fields blanked wherever they appear, since nothing says
+/// which is which.
+pub fn mask_quarantined(op: &mut serde_json::Value, shown: Shown) {
+    if shown.all() {
+        return;
+    }
     if let Ok(parsed) = serde_json::from_value::<shared::op::Op>(op.clone())
-        && let Ok(masked) = serde_json::to_value(parsed.masked())
+        && let Ok(masked) = serde_json::to_value(shown.op(&parsed))
     {
         *op = masked;
         return;
     }
-    blank_complainant(op);
+    blank_complainant(op, shown);
 }
 
-fn blank_complainant(v: &mut serde_json::Value) {
+fn blank_complainant(v: &mut serde_json::Value, shown: Shown) {
     match v {
         serde_json::Value::Object(map) => {
             for (key, value) in map.iter_mut() {
-                if matches!(
-                    key.as_str(),
-                    "complainant" | "complainant_name" | "complainant_phone" | "name" | "phone"
-                ) && !value.is_object()
-                {
+                let hidden = match key.as_str() {
+                    "complainant_name" | "name" => !shown.name,
+                    "complainant_phone" | "phone" => !shown.phone,
+                    "complainant" => !value.is_object(),
+                    _ => false,
+                };
+                if hidden && !value.is_object() {
                     *value = serde_json::Value::String("***".into());
-                } else if key == "complainant" {
-                    for field in value
-                        .as_object_mut()
-                        .into_iter()
-                        .flat_map(|m| m.values_mut())
-                    {
-                        *field = serde_json::Value::String("***".into());
-                    }
                 } else {
-                    blank_complainant(value);
+                    blank_complainant(value, shown);
                 }
             }
         }
-        serde_json::Value::Array(items) => items.iter_mut().for_each(blank_complainant),
+        serde_json::Value::Array(items) => {
+            items.iter_mut().for_each(|i| blank_complainant(i, shown))
+        }
         _ => {}
     }
 }

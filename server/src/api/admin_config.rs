@@ -374,9 +374,8 @@ pub async fn quarantine_record(
     let mut record = blocking(move || store.quarantine_record(id))
         .await?
         .ok_or_else(|| ApiError::not_found("quarantined op"))?;
-    if !shown(&super::settings(&state).await?, &session.user, None).all() {
-        super::admin::mask_quarantined(&mut record.op);
-    }
+    let shown = shown(&super::settings(&state).await?, &session.user, None);
+    super::admin::mask_quarantined(&mut record.op, shown);
     Ok(Json(record))
 }
 
