@@ -6,34 +6,13 @@
 mod common;
 
 use chrono::{DateTime, Datelike, Duration, TimeZone, Utc};
-use common::{Author, Client, Fixture, Server, push_body};
+use common::{Author, Client, Fixture, Server, World, code, push_body, world};
 use serde_json::{Value, json};
 use server::store::AuditEntry;
 use shared::calendar::Calendar;
 use shared::case::{AttachmentKind, CaseKind, Severity};
 use shared::id::CaseId;
 use shared::op::{Action, Op};
-
-struct World {
-    fx: Fixture,
-    server: Server,
-}
-
-fn world() -> World {
-    let fx = Fixture::new();
-    let server = Server::start(fx.data.path());
-    World { fx, server }
-}
-
-fn login(w: &World, login: &str) -> (Client, Author) {
-    let (c, body) = Client::login(&w.server.base, login);
-    let author = Author::new(&body);
-    (c, author)
-}
-
-fn code(v: &Value) -> &str {
-    v["code"].as_str().unwrap_or("")
-}
 
 /// The config items of a full pull, by type.
 fn pulled_config(c: &Client) -> Vec<Value> {
@@ -70,9 +49,9 @@ fn audit_actions(admin: &Client) -> Vec<String> {
 #[test]
 fn settings_and_categories_round_trip_and_reach_devices() {
     let w = world();
-    let (admin, _) = login(&w, "admin");
-    let (staff, mut author) = login(&w, "staff_a");
-    let (quality, _) = login(&w, "quality");
+    let (admin, _) = w.login("admin");
+    let (staff, mut author) = w.login("staff_a");
+    let (quality, _) = w.login("quality");
 
     let (status, mut settings) = admin.get("/api/v1/admin/settings");
     assert_eq!(status, 200);
@@ -234,9 +213,9 @@ fn stored_due(reader: &Client, case: CaseId, clock: &str) -> Option<String> {
 #[test]
 fn a_change_of_the_settings_judges_what_is_done_after_it_and_leaves_the_rest() {
     let w = world();
-    let (admin, _) = login(&w, "admin");
-    let (manager, mut a) = login(&w, "manager_a");
-    let (quality, _) = login(&w, "quality");
+    let (admin, _) = w.login("admin");
+    let (manager, mut a) = w.login("manager_a");
+    let (quality, _) = w.login("quality");
     let pa = w.fx.pa.clone();
     let t0 = Utc::now() - Duration::days(10);
     let mut actions = work(CaseKind::Complaint, Severity::General);
@@ -342,9 +321,9 @@ fn a_change_of_the_settings_judges_what_is_done_after_it_and_leaves_the_rest() {
 #[test]
 fn a_renamed_building_finds_its_cases_by_the_new_name() {
     let w = world();
-    let (admin, _) = login(&w, "admin");
-    let (staff, mut author) = login(&w, "staff_a");
-    let (quality, _) = login(&w, "quality");
+    let (admin, _) = w.login("admin");
+    let (staff, mut author) = w.login("staff_a");
+    let (quality, _) = w.login("quality");
     let mut property = w.fx.pa.clone();
     let building = shared::id::BuildingId(uuid::Uuid::now_v7());
     property.buildings.push(shared::property::Building {
@@ -392,8 +371,8 @@ fn tagged(admin: &Client, path: &str) -> (String, Value) {
 #[test]
 fn a_save_from_an_older_copy_is_refused_instead_of_undoing_another_admins_change() {
     let w = world();
-    let (one, _) = login(&w, "admin");
-    let (other, _) = login(&w, "admin");
+    let (one, _) = w.login("admin");
+    let (other, _) = w.login("admin");
     let property_of = |list: &Value| -> shared::property::Property {
         let found = list
             .as_array()
@@ -507,8 +486,8 @@ fn a_save_from_an_older_copy_is_refused_instead_of_undoing_another_admins_change
 #[test]
 fn a_building_or_unit_with_cases_cannot_be_removed_but_can_be_renamed() {
     let w = world();
-    let (admin, _) = login(&w, "admin");
-    let (staff, mut author) = login(&w, "staff_a");
+    let (admin, _) = w.login("admin");
+    let (staff, mut author) = w.login("staff_a");
     let mut property = w.fx.pa.clone();
     let building = shared::id::BuildingId(uuid::Uuid::now_v7());
     let unit = |name: &str| shared::property::Unit {
@@ -582,8 +561,8 @@ fn schedule(year: i32, rest: &[&str], work: &[&str]) -> Value {
 #[test]
 fn calendar_is_previewed_before_it_is_applied() {
     let w = world();
-    let (admin, _) = login(&w, "admin");
-    let (staff, _) = login(&w, "staff_a");
+    let (admin, _) = w.login("admin");
+    let (staff, _) = w.login("staff_a");
 
     // 2027-02-06 is a Saturday, listed as a make-up workday; dates come back sorted.
     let good = schedule(
@@ -677,8 +656,8 @@ fn a_calendar_imported_on_the_command_line_reaches_stored_cases() {
         server: Server::start(&data),
         fx,
     };
-    let (staff, mut author) = login(&w, "staff_a");
-    let (quality, _) = login(&w, "quality");
+    let (staff, mut author) = w.login("staff_a");
+    let (quality, _) = w.login("quality");
     let reg = author.register(&w.fx.pa, "年底的噪音投诉");
     let case = reg.case_id;
     let (status, _) = staff.post("/api/v1/sync/push", &push_body(author.device, &[reg]));
@@ -705,8 +684,8 @@ fn a_calendar_imported_on_the_command_line_reaches_stored_cases() {
 #[test]
 fn quarantined_ops_are_reapplied_or_discarded_with_a_reason() {
     let w = world();
-    let (admin, _) = login(&w, "admin");
-    let (staff, mut author) = login(&w, "staff_a");
+    let (admin, _) = w.login("admin");
+    let (staff, mut author) = w.login("staff_a");
 
     // A registration in a category that does not exist yet, and a note for
     // a case nobody registered.
@@ -831,9 +810,9 @@ fn work(kind: CaseKind, severity: Severity) -> Vec<Action> {
 #[test]
 fn retention_deletes_only_old_closed_cases_and_audits_it() {
     let w = world();
-    let (admin, _) = login(&w, "admin");
-    let (manager, mut a) = login(&w, "manager_a");
-    let (quality, _) = login(&w, "quality");
+    let (admin, _) = w.login("admin");
+    let (manager, mut a) = w.login("manager_a");
+    let (quality, _) = w.login("quality");
     let pa = w.fx.pa.clone();
     let old = Utc.with_ymd_and_hms(2025, 2, 10, 2, 0, 0).single().unwrap();
     let recent = Utc::now() - Duration::days(30);
@@ -921,8 +900,8 @@ fn retention_deletes_only_old_closed_cases_and_audits_it() {
 #[test]
 fn retention_deletion_removes_the_blobs_no_remaining_case_references() {
     let w = world();
-    let (admin, _) = login(&w, "admin");
-    let (manager, mut a) = login(&w, "manager_a");
+    let (admin, _) = w.login("admin");
+    let (manager, mut a) = w.login("manager_a");
     let pa = w.fx.pa.clone();
     let old = Utc.with_ymd_and_hms(2025, 2, 10, 2, 0, 0).single().unwrap();
     let own = common::bytes(700, 1);

@@ -3,38 +3,10 @@
 
 mod common;
 
-use common::{Author, Client, Fixture, Server, device_of, push_body, secret_of};
+use common::{Author, Client, code, device_of, push_body, secret_of, world};
 use serde_json::{Value, json};
 use shared::case::CaseState;
 use shared::op::Action;
-
-struct World {
-    _fx: Fixture,
-    server: Server,
-    pa: shared::property::Property,
-    pb: shared::property::Property,
-}
-
-fn world() -> World {
-    let fx = Fixture::new();
-    let server = Server::start(fx.data.path());
-    World {
-        pa: fx.pa.clone(),
-        pb: fx.pb.clone(),
-        server,
-        _fx: fx,
-    }
-}
-
-fn login(w: &World, login: &str) -> (Client, Author) {
-    let (c, body) = Client::login(&w.server.base, login);
-    let author = Author::new(&body);
-    (c, author)
-}
-
-fn code(v: &Value) -> &str {
-    v["code"].as_str().unwrap_or("")
-}
 
 #[test]
 fn healthz_and_openapi() {
@@ -93,7 +65,7 @@ fn login_errors_do_not_reveal_users_and_are_rate_limited() {
 #[test]
 fn bad_input_gets_json_4xx() {
     let w = world();
-    let (c, mut a) = login(&w, "staff_a");
+    let (c, mut a) = w.login("staff_a");
     let (s, body) = c.send("POST", "/api/v1/sync/push", "{not json");
     assert_eq!((s, code(&body)), (400, "request.malformed_json"));
     let (s, body) = c.post(
@@ -123,14 +95,14 @@ fn bad_input_gets_json_4xx() {
     assert_eq!((s, code(&body)), (404, "not_found"));
 
     // Op-level problems quarantine the op and keep the batch going.
-    let mut newer = a.register(&w.pa, "未来版本");
+    let mut newer = a.register(w.pa(), "未来版本");
     newer.schema = shared::op::SCHEMA_VERSION + 1;
     let unknown_case = a.op(
         shared::id::CaseId(uuid::Uuid::now_v7()),
         None,
         Action::Start,
     );
-    let good = a.register(&w.pa, "正常登记");
+    let good = a.register(w.pa(), "正常登记");
     let (s, body) = c.post(
         "/api/v1/sync/push",
         &push_body(a.device, &[newer, unknown_case, good]),
@@ -201,7 +173,7 @@ fn sessions_require_a_live_token() {
     forged.token = Some("00".repeat(32));
     assert_eq!(forged.get("/api/v1/me").0, 401);
 
-    let (admin, _) = login(&w, "admin");
+    let (admin, _) = w.login("admin");
     let (staff, staff_login) = Client::login(&w.server.base, "staff_a");
     let staff_device = device_of(&staff_login);
     assert_eq!(staff.get("/api/v1/me").0, 200);
@@ -235,7 +207,7 @@ fn sessions_require_a_live_token() {
     );
     assert_ne!(device_of(&fresh), staff_device);
     // Disabling the user kills their tokens on every device.
-    let (staff2, author) = login(&w, "staff_a");
+    let (staff2, author) = w.login("staff_a");
     let id = author.user.to_string();
     let (s, _) = admin.put(
         &format!("/api/v1/admin/users/{id}/active"),
@@ -244,7 +216,7 @@ fn sessions_require_a_live_token() {
     assert_eq!(s, 204);
     assert_eq!(staff2.get("/api/v1/me").0, 401);
     // Logout ends just that session.
-    let (m, _) = login(&w, "manager_a");
+    let (m, _) = w.login("manager_a");
     assert_eq!(m.post("/api/v1/auth/logout", &json!({})).0, 204);
     assert_eq!(m.get("/api/v1/me").0, 401);
 }
@@ -267,7 +239,7 @@ fn admin_endpoints_are_admin_only() {
         "gm",
         "quality",
     ] {
-        let (c, _) = login(&w, role_login);
+        let (c, _) = w.login(role_login);
         for p in paths {
             let (s, body) = c.get(p);
             assert_eq!(
@@ -279,23 +251,23 @@ fn admin_endpoints_are_admin_only() {
         let (s, _) = c.post("/api/v1/admin/users", &json!({ "login": "x", "display_name": "x", "role": "staff", "password": "longenough", "properties": [] }));
         assert_eq!(s, 403, "{role_login} create user");
     }
-    let (admin, _) = login(&w, "admin");
+    let (admin, _) = w.login("admin");
     for p in paths {
         assert_eq!(admin.get(p).0, 200, "admin {p}");
     }
     let (s, body) = admin.post(
         "/api/v1/admin/users",
-        &json!({ "login": "new_staff", "display_name": "新员工", "role": "staff", "password": "short", "properties": [w.pa.id] }),
+        &json!({ "login": "new_staff", "display_name": "新员工", "role": "staff", "password": "short", "properties": [w.pa().id] }),
     );
     assert_eq!((s, code(&body)), (400, "admin.weak_password"));
     let (s, body) = admin.post(
         "/api/v1/admin/users",
-        &json!({ "login": "new_staff", "display_name": "新员工", "role": "staff", "password": "long-enough", "properties": [w.pa.id] }),
+        &json!({ "login": "new_staff", "display_name": "新员工", "role": "staff", "password": "long-enough", "properties": [w.pa().id] }),
     );
     assert_eq!(s, 201, "{body}");
     let (s, body) = admin.post(
         "/api/v1/admin/users",
-        &json!({ "login": "new_staff", "display_name": "重复", "role": "staff", "password": "long-enough", "properties": [w.pa.id] }),
+        &json!({ "login": "new_staff", "display_name": "重复", "role": "staff", "password": "long-enough", "properties": [w.pa().id] }),
     );
     assert_eq!((s, code(&body)), (409, "conflict"));
     // The admin chose the password: the user chooses their own at the
@@ -308,25 +280,25 @@ fn admin_endpoints_are_admin_only() {
     // A password no login accepts, a name too long, a property twice.
     let (s, body) = admin.post(
         "/api/v1/admin/users",
-        &json!({ "login": "long_pass", "display_name": "长密码", "role": "staff", "password": "x".repeat(300), "properties": [w.pa.id] }),
+        &json!({ "login": "long_pass", "display_name": "长密码", "role": "staff", "password": "x".repeat(300), "properties": [w.pa().id] }),
     );
     assert_eq!((s, code(&body)), (422, "request.too_long"), "{body}");
     let (s, body) = admin.post(
         "/api/v1/admin/users",
-        &json!({ "login": "long_name", "display_name": "名".repeat(65), "role": "staff", "password": "long-enough", "properties": [w.pa.id] }),
+        &json!({ "login": "long_name", "display_name": "名".repeat(65), "role": "staff", "password": "long-enough", "properties": [w.pa().id] }),
     );
     assert_eq!((s, code(&body)), (400, "admin.bad_display_name"), "{body}");
     let (s, body) = admin.post(
         "/api/v1/admin/users",
-        &json!({ "login": "long_dept", "display_name": "部门", "role": "staff", "password": "long-enough", "properties": [w.pa.id], "department": "部".repeat(65) }),
+        &json!({ "login": "long_dept", "display_name": "部门", "role": "staff", "password": "long-enough", "properties": [w.pa().id], "department": "部".repeat(65) }),
     );
     assert_eq!((s, code(&body)), (400, "admin.bad_department"), "{body}");
     let (s, body) = admin.post(
         "/api/v1/admin/users",
-        &json!({ "login": "twice", "display_name": "两次", "role": "staff", "password": "long-enough", "properties": [w.pa.id, w.pa.id] }),
+        &json!({ "login": "twice", "display_name": "两次", "role": "staff", "password": "long-enough", "properties": [w.pa().id, w.pa().id] }),
     );
     assert_eq!(s, 201, "{body}");
-    assert_eq!(body["properties"], json!([w.pa.id]));
+    assert_eq!(body["properties"], json!([w.pa().id]));
     // An admin does not disable their own account.
     let me: Value = admin.get("/api/v1/me").1;
     let (s, body) = admin.put(
@@ -338,7 +310,7 @@ fn admin_endpoints_are_admin_only() {
     );
     assert_eq!((s, code(&body)), (409, "admin.disable_self"), "{body}");
     assert_eq!(admin.get("/api/v1/me").0, 200);
-    let mut p = w.pa.clone();
+    let mut p = w.pa().clone();
     p.households = 401;
     assert_eq!(
         admin
@@ -359,7 +331,7 @@ fn admin_endpoints_are_admin_only() {
     // Every tablet of the property pulls the whole list: its sizes are
     // bounded, each refusal named.
     let refused = |change: &dyn Fn(&mut shared::property::Property)| {
-        let mut p = w.pa.clone();
+        let mut p = w.pa().clone();
         change(&mut p);
         let (s, body) = admin.post(
             "/api/v1/admin/properties",
@@ -398,7 +370,7 @@ fn admin_endpoints_are_admin_only() {
         bad("admin.too_many_places")
     );
     let (_, stored) = admin.get("/api/v1/admin/properties");
-    assert!(stored.to_string().contains(&w.pa.name), "unchanged");
+    assert!(stored.to_string().contains(&w.pa().name), "unchanged");
 }
 
 /// Pulls everything a client may see.
@@ -420,10 +392,10 @@ fn pull_all(c: &Client) -> Vec<shared::op::Op> {
 #[test]
 fn scope_and_masking_on_every_read() {
     let w = world();
-    let (staff_a, mut a) = login(&w, "staff_a");
-    let (staff_b, mut b) = login(&w, "staff_b");
-    let reg_a = a.register(&w.pa, "1栋电梯故障");
-    let reg_b = b.register(&w.pb, "8栋停车纠纷");
+    let (staff_a, mut a) = w.login("staff_a");
+    let (staff_b, mut b) = w.login("staff_b");
+    let reg_a = a.register(w.pa(), "1栋电梯故障");
+    let reg_b = b.register(w.pb(), "8栋停车纠纷");
     assert_eq!(
         staff_a
             .post(
@@ -444,7 +416,7 @@ fn scope_and_masking_on_every_read() {
     );
 
     // Writes outside scope are quarantined, not merged.
-    let sneaky = b.register(&w.pa, "越权登记");
+    let sneaky = b.register(w.pa(), "越权登记");
     let (_, body) = staff_b.post("/api/v1/sync/push", &push_body(b.device, &[sneaky]));
     assert_eq!(code(&body["quarantined"][0]), "sync.out_of_scope");
     let assess = b.op(
@@ -466,10 +438,10 @@ fn scope_and_masking_on_every_read() {
     };
     assert_eq!(ids(pull_all(&staff_a)), [reg_a.case_id].into());
     assert_eq!(ids(pull_all(&staff_b)), [reg_b.case_id].into());
-    let (quality, _) = login(&w, "quality");
-    let (gm, _) = login(&w, "gm");
-    let (admin, _) = login(&w, "admin");
-    let (manager_b, _) = login(&w, "manager_b");
+    let (quality, _) = w.login("quality");
+    let (gm, _) = w.login("gm");
+    let (admin, _) = w.login("admin");
+    let (manager_b, _) = w.login("manager_b");
     for c in [&quality, &gm, &admin] {
         assert_eq!(ids(pull_all(c)), [reg_a.case_id, reg_b.case_id].into());
     }
@@ -488,7 +460,7 @@ fn scope_and_masking_on_every_read() {
     assert_eq!(list_ids(&staff_a, ""), [reg_a.case_id.to_string()]);
     assert_eq!(list_ids(&manager_b, ""), [reg_b.case_id.to_string()]);
     assert_eq!(list_ids(&quality, "").len(), 2);
-    let (s, body) = manager_b.get(&format!("/api/v1/cases?property={}", w.pa.id));
+    let (s, body) = manager_b.get(&format!("/api/v1/cases?property={}", w.pa().id));
     assert_eq!((s, code(&body)), (403, "auth.forbidden"));
     assert_eq!(
         staff_b.get(&format!("/api/v1/cases/{}", reg_a.case_id)).0,
@@ -521,7 +493,7 @@ fn scope_and_masking_on_every_read() {
     assert_eq!((s, code(&body)), (400, "request.bad_query"), "{body}");
 
     // Personal data is masked for the department head and the admin.
-    let (head, _) = login(&w, "head_a");
+    let (head, _) = w.login("head_a");
     for c in [&head, &admin] {
         let (_, case) = c.get(&format!("/api/v1/cases/{}", reg_a.case_id));
         let text = case.to_string();
@@ -549,10 +521,10 @@ fn push_is_idempotent_detects_gaps_and_clones() {
     let w = world();
     let (c, first) = Client::login(&w.server.base, "staff_a");
     let mut a = Author::new(&first);
-    let r1 = a.register(&w.pa, "一");
-    let r2 = a.register(&w.pa, "二");
-    let r3 = a.register(&w.pa, "三");
-    let r4 = a.register(&w.pa, "四");
+    let r1 = a.register(w.pa(), "一");
+    let r2 = a.register(w.pa(), "二");
+    let r3 = a.register(w.pa(), "三");
+    let r4 = a.register(w.pa(), "四");
     // A gap: 1 and 3 arrive; the server stores 1 and asks for 2.
     let (_, body) = c.post(
         "/api/v1/sync/push",
@@ -574,7 +546,7 @@ fn push_is_idempotent_detects_gaps_and_clones() {
     clone.id = shared::id::OpId(uuid::Uuid::now_v7());
     let (_, body) = c.post("/api/v1/sync/push", &push_body(a.device, &[clone]));
     assert_eq!(code(&body["quarantined"][0]), "sync.clone");
-    let (admin, _) = login(&w, "admin");
+    let (admin, _) = w.login("admin");
     let (_, q) = admin.get("/api/v1/admin/quarantine");
     assert_eq!(
         q.as_array()
@@ -596,9 +568,9 @@ fn push_is_idempotent_detects_gaps_and_clones() {
 #[test]
 fn workflow_ops_materialize_through_the_shared_fold() {
     let w = world();
-    let (staff, mut s) = login(&w, "staff_a");
-    let (manager, mut m) = login(&w, "manager_a");
-    let reg = s.register(&w.pa, "楼道灯不亮");
+    let (staff, mut s) = w.login("staff_a");
+    let (manager, mut m) = w.login("manager_a");
+    let reg = s.register(w.pa(), "楼道灯不亮");
     let case = reg.case_id;
     staff.post("/api/v1/sync/push", &push_body(s.device, &[reg]));
     // Made a little later than the staff member's op below, so that it
@@ -645,7 +617,7 @@ fn workflow_ops_materialize_through_the_shared_fold() {
 #[test]
 fn configuration_travels_with_pull() {
     let w = world();
-    let (staff_b, _) = login(&w, "staff_b");
+    let (staff_b, _) = w.login("staff_b");
     let (_, page) = staff_b.get("/api/v1/sync/pull?after=0");
     let page: shared::wire::PullResponse = serde_json::from_value(page).unwrap();
     let kinds: Vec<&str> = page
@@ -694,19 +666,19 @@ fn configuration_travels_with_pull() {
 #[test]
 fn case_list_filters_and_pages() {
     let w = world();
-    let (staff, mut a) = login(&w, "staff_a");
+    let (staff, mut a) = w.login("staff_a");
     // An old case whose clocks have run out, and two fresh ones.
     // Recorded twenty days ago (its registration number carries that date),
     // so even its solution clock of three working days is past, holidays
     // or not.
     let old = a.register_at(
-        &w.pa,
+        w.pa(),
         shared::case::CaseKind::Complaint,
         chrono::Utc::now() - chrono::Duration::days(20),
         |r| r.content = "三天前的噪音投诉".into(),
     );
-    let fresh1 = a.register(&w.pa, "电梯异响");
-    let mut fresh2 = a.register(&w.pa, "绿化带积水");
+    let fresh1 = a.register(w.pa(), "电梯异响");
+    let mut fresh2 = a.register(w.pa(), "绿化带积水");
     if let Action::Register(reg) = &mut fresh2.action {
         reg.kind = shared::case::CaseKind::Repair;
         reg.category = "landscaping".into();
@@ -731,7 +703,7 @@ fn case_list_filters_and_pages() {
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     assert_eq!(total(&format!("?from={two_days_ago}")), 2);
     assert_eq!(total(&format!("?to={two_days_ago}")), 1);
-    assert_eq!(total(&format!("?property={}", w.pa.id)), 3);
+    assert_eq!(total(&format!("?property={}", w.pa().id)), 3);
     let (_, page) = staff.get("/api/v1/cases?per_page=2&page=2");
     assert_eq!(
         (

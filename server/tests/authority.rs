@@ -10,47 +10,17 @@ mod common;
 
 use chrono::{DateTime, Duration, Utc};
 use common::{
-    Author, Client, Fixture, PASSWORD, Server, cli, device_of, local_date, push_body, secret_of,
+    Author, Client, Fixture, PASSWORD, Server, cli, code, device_of, local_date, push_body,
+    secret_of, world,
 };
 use serde_json::{Value, json};
 use shared::case::{CaseKind, CaseState, NoteKind, RegistrationPatch, Severity, Validity};
 use shared::id::{CaseId, OpId};
 use shared::op::{Action, Op};
-use shared::property::Property;
 use shared::role::Role;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Barrier};
 use std::time::Duration as StdDuration;
-
-struct World {
-    fx: Fixture,
-    server: Server,
-}
-
-fn world() -> World {
-    let fx = Fixture::new();
-    let server = Server::start(fx.data.path());
-    World { fx, server }
-}
-
-impl World {
-    fn pa(&self) -> &Property {
-        &self.fx.pa
-    }
-
-    fn pb(&self) -> &Property {
-        &self.fx.pb
-    }
-
-    fn login(&self, login: &str) -> (Client, Author) {
-        let (c, body) = Client::login(&self.server.base, login);
-        (c, Author::new(&body))
-    }
-}
-
-fn code(v: &Value) -> &str {
-    v["code"].as_str().unwrap_or("")
-}
 
 /// Pushes `ops` from `author`'s device; the push itself must succeed.
 fn push(c: &Client, author: &Author, ops: &[Op]) -> Value {

@@ -6,7 +6,8 @@
 mod common;
 
 use common::{
-    Author, Client, Fixture, Server, attach, attach_declared, bytes, cli, push_body, secret_of,
+    Author, Client, Fixture, Server, attach, attach_declared, bytes, cli, code, push_body,
+    secret_of,
 };
 use serde_json::Value;
 use shared::blob::{BlobHash, CHUNK_BYTES};
@@ -61,10 +62,6 @@ fn push(c: &Client, author: &Author, ops: &[Op]) -> Vec<String> {
 fn attach_accepted(w: &mut World, kind: AttachmentKind, bytes: &[u8]) {
     let op = attach(&mut w.author, w.case, kind, bytes, None);
     assert_eq!(push(&w.staff, &w.author, &[op]), Vec::<String>::new());
-}
-
-fn code(v: &Value) -> &str {
-    v["code"].as_str().unwrap_or("")
 }
 
 /// Every file under the data dir's `blobs/` shard directories.

@@ -6,8 +6,7 @@
 
 mod common;
 
-use common::{Author, Client, Fixture, Server, attach, bytes, push_body};
-use serde_json::Value;
+use common::{Author, Client, Fixture, Server, attach, bytes, code, push_body};
 use shared::blob::BlobHash;
 use shared::case::AttachmentKind;
 use shared::id::CaseId;
@@ -74,10 +73,6 @@ fn push(c: &Client, author: &Author, ops: &[Op]) {
     let (status, answer) = c.post("/api/v1/sync/push", &push_body(author.device, ops));
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["quarantined"], serde_json::json!([]), "{answer}");
-}
-
-fn code(v: &Value) -> &str {
-    v["code"].as_str().unwrap_or("")
 }
 
 /// A downloaded bundle: `record.html` and every other file by name.

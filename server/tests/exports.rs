@@ -11,8 +11,7 @@ mod common;
 
 use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
 use chrono::{TimeZone, Utc};
-use common::{Author, Client, Fixture, Server, push_body, seed_cases};
-use serde_json::Value;
+use common::{Author, Client, Fixture, Server, code, push_body, seed_cases};
 use server::export::table::{CASE_COLUMNS, case_headers};
 use shared::lang::Lang;
 use shared::phone::Phone;
@@ -41,10 +40,6 @@ fn sheet(bytes: Vec<u8>, name: &str) -> calamine::Range<Data> {
 
 fn texts(row: &[Data]) -> Vec<String> {
     row.iter().map(|c| c.to_string()).collect()
-}
-
-fn code(v: &Value) -> &str {
-    v["code"].as_str().unwrap_or("")
 }
 
 #[test]

@@ -27,7 +27,7 @@
 mod common;
 
 use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Utc};
-use common::{Author, Client, Fixture, Server, push_body};
+use common::{Author, World, code, push_body, world};
 use serde_json::{Value, json};
 use shared::case::{CaseKind, ContactMethod, Registration, Severity, Validity};
 use shared::id::CaseId;
@@ -35,34 +35,6 @@ use shared::op::{Action, Op};
 use shared::phone::Phone;
 use shared::property::{Location, Property};
 use std::collections::BTreeMap;
-
-struct World {
-    _fx: Fixture,
-    server: Server,
-    pa: Property,
-    pb: Property,
-}
-
-fn world() -> World {
-    let fx = Fixture::new();
-    let server = Server::start(fx.data.path());
-    World {
-        pa: fx.pa.clone(),
-        pb: fx.pb.clone(),
-        server,
-        _fx: fx,
-    }
-}
-
-fn login(w: &World, login: &str) -> (Client, Author) {
-    let (c, body) = Client::login(&w.server.base, login);
-    let author = Author::new(&body);
-    (c, author)
-}
-
-fn code(v: &Value) -> &str {
-    v["code"].as_str().unwrap_or("")
-}
 
 /// A local time in Shanghai.
 fn local(day: &str, hm: &str) -> DateTime<Utc> {
@@ -263,9 +235,9 @@ fn seeded() -> Seeded {
     let w = world();
     let mut cases = BTreeMap::new();
     let mut reg_nos = BTreeMap::new();
-    let (ca, mut a) = login(&w, "manager_a");
-    let (cb, mut b) = login(&w, "manager_b");
-    let (pa, pb) = (w.pa.clone(), w.pb.clone());
+    let (ca, mut a) = w.login("manager_a");
+    let (cb, mut b) = w.login("manager_b");
+    let (pa, pb) = (w.pa().clone(), w.pb().clone());
     let building = &pa.buildings[0];
     let unit = |i: usize| Location::Unit {
         building: building.id,
@@ -387,7 +359,7 @@ fn seeded() -> Seeded {
         assert_eq!(answer["quarantined"], json!([]), "{answer}");
     }
     // Every op applied: no case carries a rule violation.
-    let (quality, _) = login(&w, "quality");
+    let (quality, _) = w.login("quality");
     for (name, id) in &cases {
         let (s, case) = quality.get(&format!("/api/v1/cases/{id}"));
         assert_eq!(s, 200);
@@ -426,7 +398,7 @@ fn property<'a>(stats: &'a Value, p: &Property) -> &'a Value {
 fn statistics_match_the_hand_worked_figures() {
     let s = seeded();
     let w = &s.w;
-    let (manager, _) = login(w, "manager_a");
+    let (manager, _) = w.login("manager_a");
 
     // PA, first quarter of 2025, as PA's manager.
     let (status, q1) = manager.get("/api/v1/stats?period=quarter&from=2025-02-15");
@@ -453,12 +425,12 @@ fn statistics_match_the_hand_worked_figures() {
     assert_eq!(bucket(&q1["by_state"], "closed"), 10);
     assert_eq!(bucket(&q1["by_state"], "resolved"), 1);
     assert_eq!(bucket(&q1["by_state"], "reopened"), 1);
-    let b = &w.pa.buildings[0];
+    let b = &w.pa().buildings[0];
     assert_eq!(
-        bucket(&q1["by_building"], &format!("{}/{}", w.pa.id, b.id)),
+        bucket(&q1["by_building"], &format!("{}/{}", w.pa().id, b.id)),
         3
     );
-    assert_eq!(bucket(&q1["by_building"], &format!("{}/", w.pa.id)), 9);
+    assert_eq!(bucket(&q1["by_building"], &format!("{}/", w.pa().id)), 9);
 
     // Handling: 1, 2, 4, 5, 6, 8, 12, 20, 30, 54 h (C4 unresolved, C10
     // reopened): mean 142 / 10; the 90th percentile is the 9th of 10.
@@ -522,7 +494,7 @@ fn statistics_match_the_hand_worked_figures() {
 
     // Valid complaints: C1–C3 for 400 households in a 90-day quarter:
     // 75 bp, 75 × 365 / 90 = 304.17 bp a year, above the 100 bp target.
-    let pa_row = property(&q1, &w.pa);
+    let pa_row = property(&q1, w.pa());
     assert_eq!(pa_row["households"], 400);
     assert_eq!(pa_row["valid_complaints"], 3);
     assert_eq!(pa_row["valid_rate_bp"], 75.0);
@@ -599,12 +571,12 @@ fn statistics_match_the_hand_worked_figures() {
     assert_eq!(missed, ["follow_up", "valid_complaint"]);
 
     // The whole of 2025 as head office: both properties, both quarters.
-    let (quality, _) = login(w, "quality");
+    let (quality, _) = w.login("quality");
     let (status, year) = quality.get("/api/v1/stats?period=year&from=2025-06-30");
     assert_eq!(status, 200, "{year}");
     assert_eq!(year["total"], 16);
     assert_eq!(bucket(&year["by_month"], "2025-04"), 2);
-    assert_eq!(bucket(&year["by_property"], &w.pb.id.to_string()), 2);
+    assert_eq!(bucket(&year["by_property"], &w.pb().id.to_string()), 2);
     // 14 finished: 1, 1, 2, 3, 4, 5, 6, 6, 8, 10, 12, 20, 30, 54; the 90th
     // percentile is the 13th of 14 (ceil 12.6); the mean is 162 / 14.
     assert_eq!(
@@ -615,7 +587,7 @@ fn statistics_match_the_hand_worked_figures() {
     assert_eq!(year["follow_up"]["rate"], 93.33);
     // A whole year is its own rate: PA 4 / 400 = 1.00% (the target is
     // "below 1%": missed); PB 1 / 250 = 0.40% (met).
-    let pa_year = property(&year, &w.pa);
+    let pa_year = property(&year, w.pa());
     assert_eq!(
         (
             &pa_year["valid_rate_bp"],
@@ -624,7 +596,7 @@ fn statistics_match_the_hand_worked_figures() {
         (&json!(100.0), &json!(100.0))
     );
     assert_eq!(pa_year["valid_missed"], true);
-    let pb_year = property(&year, &w.pb);
+    let pb_year = property(&year, w.pb());
     assert_eq!(
         (
             &pb_year["valid_complaints"],
@@ -638,12 +610,12 @@ fn statistics_match_the_hand_worked_figures() {
     // Filters: a kind, a custom period, a month.
     let (_, repairs) = quality.get("/api/v1/stats?period=year&from=2025-01-01&kind=repair");
     assert_eq!(repairs["total"], 10, "C5–C12, E2, D2");
-    assert_eq!(property(&repairs, &w.pa)["valid_complaints"], 0);
+    assert_eq!(property(&repairs, w.pa())["valid_complaints"], 0);
     let (_, custom) = quality.get("/api/v1/stats?period=custom&from=2025-03-03&to=2025-03-04");
     assert_eq!(custom["total"], 4, "C1, C2, D1, D2");
     let (_, april) = quality.get(&format!(
         "/api/v1/stats?from=2025-04-20&property={}",
-        w.pa.id
+        w.pa().id
     ));
     assert_eq!(april["period"]["kind"], "month");
     assert_eq!(april["total"], 2);
@@ -682,12 +654,12 @@ fn statistics_match_the_hand_worked_figures() {
 fn roles_and_scope_of_statistics_spot_checks_and_exports() {
     let s = seeded();
     let w = &s.w;
-    let (manager, _) = login(w, "manager_a");
-    let pb = w.pb.id.to_string();
+    let (manager, _) = w.login("manager_a");
+    let pb = w.pb().id.to_string();
 
     // Staff and department heads read no statistics.
     for who in ["staff_a", "head_a"] {
-        let (c, _) = login(w, who);
+        let (c, _) = w.login(who);
         for path in [
             "/api/v1/stats",
             "/api/v1/spot-checks",
@@ -704,7 +676,7 @@ fn roles_and_scope_of_statistics_spot_checks_and_exports() {
     }
     // The whole management line, quality and admin do.
     for who in ["regional_a", "deputy_a", "gm", "admin"] {
-        let (c, _) = login(w, who);
+        let (c, _) = w.login(who);
         assert_eq!(c.get("/api/v1/stats").0, 200, "{who}");
     }
 
@@ -772,7 +744,7 @@ fn roles_and_scope_of_statistics_spot_checks_and_exports() {
     assert!(!stats_text.contains("锦绣花园") && !stats_text.contains(&s.reg_nos["D1"]));
 
     // Head office sees both.
-    let (quality, _) = login(w, "quality");
+    let (quality, _) = w.login("quality");
     let (_, headers, _) = quality.get_bytes("/api/v1/exports/cases.csv", &["x-total-rows"]);
     assert_eq!(headers[0].as_deref(), Some("16"));
 }
@@ -781,8 +753,8 @@ fn roles_and_scope_of_statistics_spot_checks_and_exports() {
 fn spot_check_draws_are_reproducible_recorded_once_and_counted() {
     let s = seeded();
     let w = &s.w;
-    let (manager, _) = login(w, "manager_a");
-    let pa = w.pa.id.to_string();
+    let (manager, _) = w.login("manager_a");
+    let pa = w.pa().id.to_string();
 
     // Not before the quarter is over, not twice.
     let (status, body) = manager.post(
@@ -797,7 +769,7 @@ fn spot_check_draws_are_reproducible_recorded_once_and_counted() {
     assert_eq!((status, code(&body)), (400, "spot_check.bad_quarter"));
     // Staff and department heads do not draw.
     for who in ["staff_a", "head_a"] {
-        let (c, _) = login(w, who);
+        let (c, _) = w.login(who);
         let (status, body) = c.post(
             "/api/v1/spot-checks",
             &json!({"property": pa, "year": 2025, "quarter": 1}),
@@ -856,10 +828,10 @@ fn spot_check_draws_are_reproducible_recorded_once_and_counted() {
 
     // Head-office quality runs the check too: it draws PB's quarter (one
     // repair: D2).
-    let (quality, _) = login(w, "quality");
+    let (quality, _) = w.login("quality");
     let (status, pb_draw) = quality.post(
         "/api/v1/spot-checks",
-        &json!({"property": w.pb.id, "year": 2025, "quarter": 1}),
+        &json!({"property": w.pb().id, "year": 2025, "quarter": 1}),
     );
     assert_eq!(status, 201, "{pb_draw}");
     assert_eq!(pb_draw["items"][0]["case_id"], s.cases["D2"].to_string());
@@ -867,7 +839,7 @@ fn spot_check_draws_are_reproducible_recorded_once_and_counted() {
 
     // The manager records the two calls as spot-check follow-ups, from a
     // tablet of their own.
-    let (tablet, mut author) = login(w, "manager_a");
+    let (tablet, mut author) = w.login("manager_a");
     let calls: Vec<Op> = sampled
         .iter()
         .zip([5u8, 3])
@@ -908,7 +880,7 @@ fn spot_check_draws_are_reproducible_recorded_once_and_counted() {
     assert_eq!(mine.as_array().map(Vec::len), Some(1));
     let (_, all) = quality.get("/api/v1/spot-checks?year=2025");
     assert_eq!(all.as_array().map(Vec::len), Some(2));
-    let (admin, _) = login(w, "admin");
+    let (admin, _) = w.login("admin");
     let (_, masked) = admin.get(&format!("/api/v1/spot-checks?property={pa}"));
     let phone = masked[0]["items"][0]["phone"].as_str().unwrap();
     assert!(phone.contains("****"), "{phone}");
@@ -948,7 +920,7 @@ fn spot_check_draws_are_reproducible_recorded_once_and_counted() {
 #[test]
 fn cases_are_counted_by_whom_they_complain_about_and_unreported_major_cases_listed() {
     let w = world();
-    let (manager, mut a) = login(&w, "manager_a");
+    let (manager, mut a) = w.login("manager_a");
     let assess = |respondent: &str, department: &str, severity, validity| Action::Assess {
         severity,
         urgent: false,
@@ -994,7 +966,7 @@ fn cases_are_counted_by_whom_they_complain_about_and_unreported_major_cases_list
     {
         let mut script = Script::new(
             &mut a,
-            &w.pa,
+            w.pa(),
             CaseKind::Complaint,
             t0 + Duration::hours(i as i64),
             |_| {},

@@ -7,8 +7,8 @@
 mod common;
 
 use chrono::{Duration, TimeZone, Utc};
-use common::{Author, Client, Fixture, Server, push_body};
-use serde_json::{Value, json};
+use common::{Author, Client, Fixture, Server, code, push_body};
+use serde_json::json;
 use shared::case::{CaseKind, NoteKind};
 use shared::id::CaseId;
 use shared::op::{Action, Op};
@@ -82,10 +82,6 @@ fn pull_all(c: &Client, after: i64, limit: u32) -> (Items, Items, i64) {
             return (ops, deletions, cursor);
         }
     }
-}
-
-fn code(v: &Value) -> &str {
-    v["code"].as_str().unwrap_or("")
 }
 
 #[test]

@@ -547,6 +547,43 @@ impl Fixture {
 }
 
 /// The user in a login response.
+/// A fixture's data with a server started on it: what most tests begin
+/// with.
+pub struct World {
+    pub fx: Fixture,
+    pub server: Server,
+}
+
+/// A fresh [`World`].
+pub fn world() -> World {
+    let fx = Fixture::new();
+    let server = Server::start(fx.data.path());
+    World { fx, server }
+}
+
+impl World {
+    /// The fixture's first property.
+    pub fn pa(&self) -> &Property {
+        &self.fx.pa
+    }
+
+    /// The fixture's second property.
+    pub fn pb(&self) -> &Property {
+        &self.fx.pb
+    }
+
+    /// A session of `login`, and an author on its device.
+    pub fn login(&self, login: &str) -> (Client, Author) {
+        let (c, body) = Client::login(&self.server.base, login);
+        (c, Author::new(&body))
+    }
+}
+
+/// An error answer's stable code.
+pub fn code(v: &Value) -> &str {
+    v["code"].as_str().unwrap_or("")
+}
+
 pub fn user_of(login_response: &Value) -> User {
     serde_json::from_value(login_response["user"].clone()).expect("user in login response")
 }
