@@ -318,6 +318,29 @@ impl Browser {
             .unwrap_or_else(|e| panic!("run {script:?} in the page: {e}"))
     }
 
+    /// From now on, until [`Browser::restore_storage`] or a reload, the
+    /// page's IndexedDB refuses every write into the object store `store`
+    /// as a full disk does (`QuotaExceededError`).
+    pub async fn refuse_store(&self, store: &str) {
+        let script = format!(
+            "window.__put = window.__put || IDBObjectStore.prototype.put;
+             IDBObjectStore.prototype.put = function (...args) {{
+                 if (this.name === {store:?}) {{
+                     throw new DOMException('the disk is full', 'QuotaExceededError');
+                 }}
+                 return window.__put.apply(this, args);
+             }};
+             return true;"
+        );
+        self.eval(&script).await;
+    }
+
+    /// Undoes [`Browser::refuse_store`]: the storage takes writes again.
+    pub async fn restore_storage(&self) {
+        self.eval("IDBObjectStore.prototype.put = window.__put; return true;")
+            .await;
+    }
+
     /// Whether a service worker controls the page now.
     pub async fn service_worker_controls(&self) -> bool {
         self.eval("return !!(navigator.serviceWorker && navigator.serviceWorker.controller);")

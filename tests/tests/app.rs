@@ -621,18 +621,7 @@ async fn a_pulled_page_the_storage_refused_is_pulled_again() {
     let before = browser.find_all("case-row").await.len();
 
     // From now on the browser refuses to store pulled pages.
-    browser
-        .eval(
-            "window.__put = IDBObjectStore.prototype.put;
-             IDBObjectStore.prototype.put = function (...args) {
-                 if (this.name === 'pulled') {
-                     throw new DOMException('the disk is full', 'QuotaExceededError');
-                 }
-                 return window.__put.apply(this, args);
-             };
-             return true;",
-        )
-        .await;
+    browser.refuse_store("pulled").await;
     push_case_from_another_tablet(&server, "水管爆裂");
     browser.click("sync-now").await;
     let deadline = std::time::Instant::now() + e2e::TIMEOUT;
@@ -646,9 +635,7 @@ async fn a_pulled_page_the_storage_refused_is_pulled_again() {
     assert_eq!(browser.find_all("case-row").await.len(), before);
 
     // The storage takes pages again: the next sync brings the case.
-    browser
-        .eval("IDBObjectStore.prototype.put = window.__put; return true;")
-        .await;
+    browser.restore_storage().await;
     browser.sync_now().await;
     browser.wait_count("case-row", before + 1).await;
     // And it is stored: a reload shows it too.

@@ -100,16 +100,22 @@ fn download(server: &Server, token: &str, hash: &str) -> Result<Vec<u8>, u16> {
     }
 }
 
-/// Registers a complaint of `name` about `content` with the photo in
-/// the file `picture`, and waits until it is saved with it.
-async fn register_with_a_photo(browser: &Browser, name: &str, content: &str, picture: &str) {
-    browser.fill_complaint(name, content).await;
+/// Hands the picture in the file `picture` to the open form's photo
+/// input, and waits until the form holds it.
+async fn stage_photo(browser: &Browser, picture: &str) {
     let input = browser.wait_for_test_id("evidence-photos").await;
     input
         .send_keys(picture)
         .await
         .expect("hand a picture to the file input");
     browser.wait_count("staged-evidence", 1).await;
+}
+
+/// Registers a complaint of `name` about `content` with the photo in
+/// the file `picture`, and waits until it is saved with it.
+async fn register_with_a_photo(browser: &Browser, name: &str, content: &str, picture: &str) {
+    browser.fill_complaint(name, content).await;
+    stage_photo(browser, picture).await;
     browser.click("save-case").await;
     browser.wait_attr("saved-evidence", "data-count", "1").await;
 }
@@ -479,12 +485,7 @@ async fn quarantined_photo() -> Quarantined {
 
     server.kill();
     browser.fill_complaint("吴九", "楼道墙面渗水").await;
-    let input = browser.wait_for_test_id("evidence-photos").await;
-    input
-        .send_keys(&noisy)
-        .await
-        .expect("hand a picture to the file input");
-    browser.wait_count("staged-evidence", 1).await;
+    stage_photo(&browser, &noisy).await;
     browser.fill("evidence-caption", "三楼楼梯间东墙").await;
     browser.click("save-case").await;
     browser.wait_attr("saved-evidence", "data-count", "1").await;
@@ -733,35 +734,17 @@ async fn a_photo_the_storage_refused_at_intake_can_be_saved_again() {
     browser.open(&server.url("/")).await;
     browser.login("staff1").await;
     browser.fill_complaint("褚十三", "楼道窗户玻璃破损").await;
-    let input = browser.wait_for_test_id("evidence-photos").await;
-    input
-        .send_keys(&smooth)
-        .await
-        .expect("hand a picture to the file input");
-    browser.wait_count("staged-evidence", 1).await;
+    stage_photo(&browser, &smooth).await;
 
     // The storage refuses the photo's bytes, not the registration.
-    browser
-        .eval(
-            "window.__put = IDBObjectStore.prototype.put;
-             IDBObjectStore.prototype.put = function (...args) {
-                 if (this.name === 'blobs') {
-                     throw new DOMException('the disk is full', 'QuotaExceededError');
-                 }
-                 return window.__put.apply(this, args);
-             };
-             return true;",
-        )
-        .await;
+    browser.refuse_store("blobs").await;
     browser.click("save-case").await;
     let reg_no = browser.text("reg-no").await;
     browser.wait_for_test_id("retry-evidence").await;
     assert!(!browser.text("evidence-save-error").await.is_empty());
     assert!(browser.find("saved-evidence").await.is_none());
 
-    browser
-        .eval("IDBObjectStore.prototype.put = window.__put; return true;")
-        .await;
+    browser.restore_storage().await;
     browser.click("retry-evidence").await;
     browser.wait_attr("saved-evidence", "data-count", "1").await;
     browser.wait_count("retry-evidence", 0).await;
