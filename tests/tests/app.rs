@@ -747,12 +747,68 @@ async fn a_sequence_number_whose_op_was_never_stored_is_used_again() {
 /// a tablet's name, as the tablets reach the server.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_second_tab_waits_until_the_first_closes() {
-    // Where a tablet meets it: Web Locks exist only in a secure context.
+    second_tab_waits_until_the_first_closes(true).await;
+}
+
+/// The same over plain HTTP at a name other than 127.0.0.1, where the
+/// browser has no Web Locks: a lease in local storage stands in for them.
+#[tokio::test(flavor = "multi_thread")]
+async fn over_plain_http_a_second_tab_waits_until_the_first_closes() {
+    second_tab_waits_until_the_first_closes(false).await;
+}
+
+/// Over plain HTTP the lease of a tab that is gone (crashed, or frozen
+/// by the browser) holds the app only until its holder fails to answer;
+/// and a tab that finds its lease taken when it wakes stops working and
+/// waits, until the other tab turns out to be gone too.
+#[tokio::test(flavor = "multi_thread")]
+async fn over_plain_http_a_tab_that_is_gone_does_not_hold_the_app() {
     const HOST: &str = "tablet.test";
-    let server = Server::start_tls(HOST);
+    let server = Server::start();
+    server.seed();
+    let browser = Browser::start_with(&server.chromium_args(HOST)).await;
+    let lease_of = |tab: &str, age_ms: u32| {
+        format!(
+            "localStorage.setItem('tab-lease', JSON.stringify({{tab: '{tab}', at: Date.now() - {age_ms}}})); return true;"
+        )
+    };
+    browser.open(&server.url_at(HOST, "/")).await;
+    browser.wait_for_test_id("login-name").await;
+    // A tab that crashed a minute ago left its lease behind.
+    browser.eval(&lease_of("crashed", 60_000)).await;
+    browser.open(&server.url_at(HOST, "/")).await;
+    browser.login("staff1").await;
+    let mine = browser
+        .eval("return JSON.parse(localStorage.getItem('tab-lease')).tab;")
+        .await;
+    assert_ne!(mine, json!("crashed"), "the lease is this tab's now");
+
+    // Another tab took the lease while this one was asleep: this one
+    // stops and waits; the other never renews it, so this one takes it
+    // back and works again.
+    browser.eval(&lease_of("other", 0)).await;
+    browser.wait_for_test_id("open-elsewhere").await;
+    browser.wait_for_test_id("case-list").await;
+    assert!(browser.find("open-elsewhere").await.is_none());
+    browser.wait_synced().await;
+    browser.close().await;
+}
+
+async fn second_tab_waits_until_the_first_closes(tls: bool) {
+    const HOST: &str = "tablet.test";
+    let server = match tls {
+        true => Server::start_tls(HOST),
+        false => Server::start(),
+    };
     server.seed();
     let browser = Browser::start_with(&server.chromium_args(HOST)).await;
     browser.open(&server.url_at(HOST, "/")).await;
+    // Web Locks exist only in a secure context.
+    assert_eq!(
+        browser.eval("return !!navigator.locks;").await,
+        json!(tls),
+        "Web Locks only over HTTPS"
+    );
     browser.login("staff1").await;
     browser.wait_synced().await;
     let first = browser.client.window().await.expect("the first tab");

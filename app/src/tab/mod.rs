@@ -11,8 +11,11 @@
 //! the first tab stored.
 //!
 //! Web Locks exist only in a secure context (HTTPS, or 127.0.0.1). On a
-//! plain-HTTP address the app already warns that it cannot work offline
-//! (`components::HttpsBanner`), and it starts without the lock.
+//! plain-HTTP address (where the app already warns that it cannot work
+//! offline, `components::HttpsBanner`) a lease in local storage stands in
+//! for the lock ([`lease`]).
+
+mod lease;
 
 use js_sys::{Function, Object, Promise, Reflect};
 use wasm_bindgen::JsCast;
@@ -23,11 +26,10 @@ use wasm_bindgen_futures::JsFuture;
 const LOCK: &str = "complaints-device";
 
 /// Takes the lock, calling `waiting` first if another tab holds it.
-/// Returns once this tab holds it (or at once where the browser has no
-/// Web Locks).
+/// Returns once this tab holds it.
 pub async fn hold(waiting: impl FnOnce()) {
     let Some((locks, request)) = lock_manager() else {
-        leptos::logging::warn!("no Web Locks here: two tabs could both work on the device");
+        lease::hold(waiting).await;
         return;
     };
     if acquire(&locks, &request, true).await {
