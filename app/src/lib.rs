@@ -32,6 +32,7 @@ pub mod sync;
 pub mod sync_status;
 pub mod tab;
 pub mod tombstone;
+pub mod update;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -56,6 +57,7 @@ pub fn App() -> impl IntoView {
     let ctx = AppCtx::new();
     provide_context(ctx);
     reminder::watch(ctx);
+    update::watch();
     // Another tab holds the device's storage until it closes (`tab`).
     let elsewhere = RwSignal::new(false);
     spawn_local(async move {
@@ -100,6 +102,7 @@ pub fn App() -> impl IntoView {
             </header>
             <main class="app-main" data-testid="app-main">
                 <components::HttpsBanner/>
+                <components::UpdateBanner/>
                 <Show when=move || ctx.ready.get()>
                     <components::BlockedBanner/>
                 </Show>

@@ -283,6 +283,8 @@ pub struct AppCtx {
     /// The cases the server deleted (retention) that this device pulled
     /// the tombstone of (`crate::tombstone`).
     pub deleted: RwSignal<HashSet<CaseId>>,
+    /// Whether the server needs a newer build of the app (`crate::update`).
+    pub update: RwSignal<crate::update::Update>,
 }
 
 /// The device's wall clock.
@@ -316,6 +318,7 @@ impl AppCtx {
             blocked: RwSignal::new(None),
             uploads: RwSignal::new(BTreeMap::new()),
             deleted: RwSignal::new(HashSet::new()),
+            update: RwSignal::new(crate::update::Update::Current),
         }
     }
 

@@ -161,12 +161,13 @@ fn finish(ctx: AppCtx, at: DateTime<Utc>, result: Result<bool, ApiError>) {
             }
         }
     });
-    if ctx
-        .sync
-        .with_untracked(|s| s.error == Some(ApiError::UpdateRequired))
-    {
-        let _ = window().location().reload();
-        return;
+    match ctx.sync.with_untracked(|s| s.error.clone()) {
+        Some(ApiError::UpdateRequired) => {
+            crate::update::required(ctx);
+            return;
+        }
+        None => crate::update::current(ctx),
+        Some(_) => {}
     }
     if ctx.sync.with_untracked(|s| s.queued) {
         request(ctx);

@@ -20,6 +20,8 @@ pub struct Server {
     data: TempDir,
     tls: Option<Tls>,
     agent: ureq::Agent,
+    /// The built app it serves: `dist/`, or a copy of it.
+    dist: PathBuf,
 }
 
 /// What `server tls init` wrote for a TLS server.
@@ -38,14 +40,21 @@ impl Server {
     /// Starts the server on a free port of 127.0.0.1 and waits until
     /// `/healthz` answers.
     pub fn start() -> Server {
+        Server::start_serving(&dist_dir())
+    }
+
+    /// [`Server::start`], serving the built app in `dist` instead of
+    /// `dist/` (a copy a test changes, as an upgrade would).
+    pub fn start_serving(dist: &Path) -> Server {
         let data = tempfile::tempdir().expect("create a temp data dir");
-        let (child, base) = spawn_server(data.path(), "127.0.0.1:0", None);
+        let (child, base) = spawn_server(data.path(), "127.0.0.1:0", None, dist);
         let server = Server {
             base,
             child: Some(child),
             data,
             tls: None,
             agent: agent(None),
+            dist: dist.to_path_buf(),
         };
         server.wait_healthy();
         server
@@ -82,7 +91,7 @@ impl Server {
         let ca = ureq::tls::Certificate::from_pem(&ca).expect("ca.crt is a PEM certificate");
         let agent = agent(Some(ca));
         let tls = Tls { dir, spki };
-        let (child, base) = spawn_server(data.path(), "127.0.0.1:0", Some(&tls));
+        let (child, base) = spawn_server(data.path(), "127.0.0.1:0", Some(&tls), &dist_dir());
         assert!(base.starts_with("https://"), "a TLS server said {base}");
         let server = Server {
             base,
@@ -90,6 +99,7 @@ impl Server {
             data,
             tls: Some(tls),
             agent,
+            dist: dist_dir(),
         };
         server.wait_healthy();
         server
@@ -134,7 +144,7 @@ impl Server {
             .trim_start_matches("http://")
             .trim_start_matches("https://")
             .to_string();
-        let (child, base) = spawn_server(self.data.path(), &addr, self.tls.as_ref());
+        let (child, base) = spawn_server(self.data.path(), &addr, self.tls.as_ref(), &self.dist);
         assert_eq!(base, self.base, "the server came back on another address");
         self.child = Some(child);
         self.wait_healthy();
@@ -339,14 +349,14 @@ fn run_cli(data: &Path, args: &[&str]) -> String {
 /// with the base URL it printed. Port 0 makes the server bind a free port
 /// and print the address it got as its first line, so no other process can
 /// take the port between choosing and binding it.
-fn spawn_server(data: &Path, addr: &str, tls: Option<&Tls>) -> (Child, String) {
+fn spawn_server(data: &Path, addr: &str, tls: Option<&Tls>, dist: &Path) -> (Child, String) {
     let mut command = Command::new(server_bin());
     command
         .args(["serve", "--addr", addr, "--log-level", "warn"])
         .arg("--data-dir")
         .arg(data)
         .arg("--dist")
-        .arg(dist_dir());
+        .arg(dist);
     if let Some(tls) = tls {
         command
             .arg("--tls-cert")

@@ -2,6 +2,7 @@
 //! shell, and the header says the server answers.
 
 use e2e::{Browser, Server};
+use std::path::Path;
 
 /// The product name as the app renders it (`app::PRODUCT_NAME`).
 const PRODUCT_NAME: &str = "物业投诉与服务工单";
@@ -42,5 +43,132 @@ async fn the_wasm_app_renders_the_shell() {
 
     let png = browser.screenshot("shell").await;
     println!("screenshot: {}", png.display());
+    browser.close().await;
+}
+
+/// Copies the directory `from` into `to`, subdirectories included.
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("make the copy's directory");
+    for entry in std::fs::read_dir(from).expect("read the built app") {
+        let entry = entry.expect("a directory entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("a file type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy a file of the built app");
+        }
+    }
+}
+
+/// Rewrites the built app in `dist` as a newer build would be: a service
+/// worker of another version, and a page that says it is the newer one
+/// (`<meta name="build" content="next">`). Their precompressed copies go,
+/// so that the server serves the rewritten files.
+fn upgrade(dist: &Path) {
+    let rewrite = |name: &str, from: &str, to: &str| {
+        let path = dist.join(name);
+        let text = std::fs::read_to_string(&path).expect("read a file of the built app");
+        assert!(text.contains(from), "{name} holds {from:?}");
+        std::fs::write(&path, text.replacen(from, to, 1)).expect("rewrite it");
+        for compressed in ["br", "gz"] {
+            let _ = std::fs::remove_file(dist.join(format!("{name}.{compressed}")));
+        }
+    };
+    rewrite("sw.js", "const VERSION = \"", "const VERSION = \"next-");
+    rewrite(
+        "index.html",
+        "<head>",
+        "<head>\n    <meta name=\"build\" content=\"next\">",
+    );
+}
+
+/// Logs in at `server` with a service worker controlling the page, as a
+/// tablet that used the app before.
+async fn installed(server: &Server) -> Browser {
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.wait_service_worker().await;
+    browser.open(&server.url("/")).await;
+    assert!(browser.service_worker_controls().await);
+    browser.login("staff1").await;
+    browser
+}
+
+/// From now on the page's syncs are answered as a server that no longer
+/// takes this build answers them (426 `client.update_required`), until
+/// the page reloads; `window.__old` marks the page until then.
+async fn refuse_this_build(browser: &Browser) {
+    browser
+        .eval(
+            "window.__old = true;
+             const real = window.fetch;
+             window.fetch = function (input, init) {
+                 const url = typeof input === 'string' ? input : input.url;
+                 if (url.includes('/api/v1/sync/')) {
+                     return Promise.resolve(new Response(
+                         JSON.stringify({ code: 'client.update_required', message: 'this app writes schema 0' }),
+                         { status: 426, headers: { 'content-type': 'application/json' } }));
+                 }
+                 return real.apply(this, arguments);
+             };
+             return true;",
+        )
+        .await;
+}
+
+/// After a server upgrade that changed the op schema, the old app is
+/// refused (426). A reload alone would come back from the service
+/// worker's cache as the same old build; the app has the worker fetch the
+/// newer build first, then reloads into it, and its records are there.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_app_the_server_refuses_updates_itself_through_its_service_worker() {
+    let dist = tempfile::tempdir().expect("a directory for the built app");
+    copy_dir(&e2e::dist_dir(), dist.path());
+    let server = Server::start_serving(dist.path());
+    server.seed();
+    let browser = installed(&server).await;
+    let reg_no = browser.register_complaint("郑十", "电梯按钮失灵").await;
+    browser.wait_synced().await;
+
+    upgrade(dist.path());
+    refuse_this_build(&browser).await;
+    browser.click("sync-now").await;
+    let deadline = std::time::Instant::now() + e2e::TIMEOUT;
+    while browser
+        .eval("return !!document.querySelector('meta[name=\"build\"]');")
+        .await
+        != serde_json::json!(true)
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the page did not come back as the newer build"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    browser.wait_for_test_id("case-list").await;
+    browser.wait_synced().await;
+    assert!(browser.find("update-unavailable").await.is_none());
+    assert!(
+        browser.text("case-list").await.contains(&reg_no),
+        "the case recorded before the update is still listed"
+    );
+    browser.close().await;
+}
+
+/// When the server refuses the app and serves no newer build, the app says
+/// so and keeps the page, instead of reloading the same build in a loop.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_app_refused_without_a_newer_build_says_so_instead_of_reloading() {
+    let server = Server::start();
+    server.seed();
+    let browser = installed(&server).await;
+    refuse_this_build(&browser).await;
+    browser.click("sync-now").await;
+    browser.wait_for_test_id("update-unavailable").await;
+    assert_eq!(
+        browser.eval("return window.__old === true;").await,
+        serde_json::json!(true),
+        "the page was not reloaded"
+    );
     browser.close().await;
 }

@@ -96,8 +96,8 @@ impl ApiError {
             ApiError::RateLimited { retry_after_secs } => rate_limited(*retry_after_secs, lang),
             ApiError::UpdateRequired => lang
                 .pick(
-                    "应用需要更新，正在重新加载",
-                    "The app needs an update; reloading",
+                    "服务器需要新版本的应用",
+                    "The server needs a newer version of the app",
                 )
                 .into(),
             ApiError::Server {

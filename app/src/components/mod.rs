@@ -17,6 +17,7 @@ use crate::i18n;
 use crate::pages::admin::Tab;
 use crate::state::{AppCtx, Screen, now, use_app};
 use crate::sync_status::Link;
+use crate::update::Update;
 use leptos::prelude::*;
 use shared::case::Case;
 use shared::deadline::ClockStatus;
@@ -283,6 +284,38 @@ pub fn HttpsBanner() -> impl IntoView {
             </section>
         }
     })
+}
+
+/// While the app fetches the newer build the server needs, and when the
+/// server serves none (`crate::update`): the records stay on the tablet
+/// either way.
+#[component]
+pub fn UpdateBanner() -> impl IntoView {
+    let ctx = use_app();
+    let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+    move || {
+        match ctx.update.get() {
+        Update::Current => None,
+        Update::Fetching => Some(view! {
+            <section class="banner" role="status" data-testid="update-fetching">
+                <h2>{t("正在更新应用", "Updating the app")}</h2>
+                <p>{t(
+                    "服务器已升级，需要新版本的应用。新版本下载完成后，本页面将自动重新加载；本机的记录不受影响。",
+                    "The server was upgraded and needs a newer version of the app. The page reloads by itself once the new version is downloaded; the records on this tablet are not affected.",
+                )}</p>
+            </section>
+        }.into_any()),
+        Update::Unavailable => Some(view! {
+            <section class="banner warn" role="alert" data-testid="update-unavailable">
+                <h2>{t("无法更新应用", "The app cannot be updated")}</h2>
+                <p>{t(
+                    "服务器需要新版本的应用，但服务器提供的仍是本版本，因此暂时无法同步。本机的记录仍保存在本机，不会丢失；每次同步时会再次检查新版本。请联系系统管理员。",
+                    "The server needs a newer version of the app, but still serves this one, so nothing can sync for now. The records on this tablet stay on it and are not lost; every sync looks for the new version again. Contact the administrator.",
+                )}</p>
+            </section>
+        }.into_any()),
+    }
+    }
 }
 
 /// When the server no longer accepts this device: says so plainly, says

@@ -159,6 +159,8 @@ async fn log_in(ctx: AppCtx, req: LoginRequest, typed_password: String) -> Resul
         Err(error) => {
             match &error {
                 ApiError::Network(_) => ctx.sync.update(|s| s.link = Link::Offline),
+                // A server upgrade left this build behind: fetch the newer.
+                ApiError::UpdateRequired => crate::update::required(ctx),
                 e if e.code() == Some("auth.device_revoked") => ctx.block(Blocked::Revoked),
                 _ => {}
             }
