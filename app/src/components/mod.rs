@@ -297,7 +297,7 @@ pub fn UpdateBanner() -> impl IntoView {
         match ctx.update.get() {
         Update::Current => None,
         Update::Fetching => Some(view! {
-            <section class="banner" role="status" data-testid="update-fetching">
+            <section class="banner info" role="status" data-testid="update-fetching">
                 <h2>{t("正在更新应用", "Updating the app")}</h2>
                 <p>{t(
                     "服务器已升级，需要新版本的应用。新版本下载完成后，本页面将自动重新加载；本机的记录不受影响。",
