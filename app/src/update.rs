@@ -1,6 +1,6 @@
 //! The app updating itself when the server needs a newer build: a sync
-//! answered 426 (`client.update_required`) after a server upgrade that
-//! changed the op schema.
+//! or a login answered 426 (`client.update_required`) after a server
+//! upgrade that changed the op schema.
 //!
 //! A reload alone would not do it. The service worker answers a reload
 //! from the cache of the build it installed, so the page would come back
@@ -8,11 +8,10 @@
 //! for as long as the new worker takes to install (the whole app, over a
 //! tablet's network). So the app asks the service worker to look for a new
 //! build, waits until the new worker controls the page, and only then
-//! reloads, once. When the server serves no newer build, the app says so
-//! and does not reload: the records stay on the tablet, and the next sync
-//! asks again. Without a service worker (plain HTTP) a reload fetches the
-//! page from the server; the app reloads once, and says so if the page it
-//! gets is still refused.
+//! reloads. It reloads once in [`RELOAD_AGAIN_MS`] at most: a page refused
+//! again so soon (the server serves no build it takes) says so instead,
+//! and the records stay on the tablet. Without a service worker (plain
+//! HTTP) the reload fetches the page from the server, and the same holds.
 
 use crate::state::AppCtx;
 use js_sys::{Function, Promise, Reflect};
@@ -31,18 +30,19 @@ pub enum Update {
     Current,
     /// The server needs a newer build, and it is being fetched.
     Fetching,
-    /// The server needs a newer build and serves none (or the page it
-    /// served is refused too).
+    /// The server needs a newer build and serves none: the page it served
+    /// after the reload is refused too.
     Unavailable,
 }
 
 /// How long a newer worker may take to install before the app stops
-/// waiting for it (and says that no newer build came).
+/// waiting for it and reloads all the same.
 const INSTALL_WAIT_MS: i32 = 5 * 60 * 1000;
 /// The session-storage key of the time the page last reloaded for an
-/// update without a service worker.
+/// update.
 const RELOADED_AT: &str = "update-reloaded-at";
-/// A page refused again this soon after such a reload is refused for good.
+/// A page refused again this soon after such a reload says so instead of
+/// reloading again.
 const RELOAD_AGAIN_MS: f64 = 10.0 * 60.0 * 1000.0;
 
 thread_local! {
@@ -68,23 +68,22 @@ pub fn watch() {
     taken.forget();
 }
 
-/// The server refused this build: fetch the newer one and reload into it,
-/// or say that there is none. Called by every sync the server refuses;
-/// one fetch at a time.
+/// The server refused this build: fetch the newer one and reload into
+/// it, or say that there is none. Called by every sync or login the
+/// server refuses; one fetch at a time.
 pub fn required(ctx: AppCtx) {
     if ctx.update.get_untracked() == Update::Fetching {
         return;
     }
+    if reloaded_lately() {
+        ctx.update.set(Update::Unavailable);
+        return;
+    }
     ctx.update.set(Update::Fetching);
     spawn_local(async move {
-        match newer_build().await {
-            Newer::Controls => reload(),
-            Newer::NoWorker if !reloaded_lately() => {
-                remember_reload();
-                reload();
-            }
-            Newer::NoWorker | Newer::None => ctx.update.set(Update::Unavailable),
-        }
+        newer_build().await;
+        remember_reload();
+        reload();
     });
 }
 
@@ -95,50 +94,76 @@ pub fn current(ctx: AppCtx) {
     }
 }
 
-/// What the service worker has for the page.
-enum Newer {
-    /// A newer worker controls the page: a reload gets the newer build.
-    Controls,
-    /// No worker controls the page: a reload goes to the server.
-    NoWorker,
-    /// The worker found no newer build.
-    None,
-}
-
-async fn newer_build() -> Newer {
+/// Returns once a reload gets the newest build there is: after a newer
+/// worker took control, which it waits for while one installs; at once
+/// when no worker controls the page (the reload goes to the server), or
+/// when the worker finds nothing newer (the page may still be older than
+/// what the worker serves, having loaded before it took over: the reload
+/// tells).
+async fn newer_build() {
     if OUTDATED.with(Cell::get) {
-        return Newer::Controls;
+        return;
     }
-    let Some(container) = container().filter(|c| controller(c).is_some()) else {
-        return Newer::NoWorker;
+    let Some((container, controller)) =
+        container().and_then(|c| controller(&c).map(|controller| (c, controller)))
+    else {
+        return;
     };
     let Some(registration) = call(&container, "getRegistration")
         .await
         .filter(|r| !r.is_undefined() && !r.is_null())
     else {
-        return Newer::NoWorker;
+        return;
     };
     // Listened for before asking, so that a worker quick to take over is
     // not missed.
     let taken = taken_over(&container);
     if call(&registration, "update").await.is_none() {
-        return Newer::None;
+        return;
     }
-    let installing = ["installing", "waiting"].iter().any(|state| {
-        Reflect::get(&registration, &(*state).into())
-            .is_ok_and(|w| !w.is_null() && !w.is_undefined())
-    });
-    if OUTDATED.with(Cell::get)
-        || (installing && JsFuture::from(taken).await.is_ok_and(|t| t.is_truthy()))
-    {
-        Newer::Controls
-    } else {
-        Newer::None
+    let worker = |state: &str| {
+        Reflect::get(&registration, &state.into())
+            .ok()
+            .filter(|w| !w.is_null() && !w.is_undefined())
+    };
+    let installing = worker("installing").or_else(|| worker("waiting"));
+    // Installed after the page's navigation asked, not yet in control.
+    let activating = worker("active").is_some_and(|a| !js_sys::Object::is(&a, &controller));
+    if OUTDATED.with(Cell::get) || (installing.is_none() && !activating) {
+        return;
     }
+    let mut outcomes = vec![taken];
+    outcomes.extend(installing.as_ref().map(failed));
+    let outcome = Promise::race(&outcomes.into_iter().collect::<js_sys::Array>());
+    let _ = JsFuture::from(outcome).await;
 }
 
-/// Settles truthy when another worker takes control of the page, falsy
-/// after [`INSTALL_WAIT_MS`].
+/// Settles when `worker`'s install fails (it becomes redundant: a file of
+/// the build missing, the network gone), so that the app does not wait
+/// for a takeover that will not come.
+fn failed(worker: &JsValue) -> Promise {
+    let worker = worker.clone();
+    Promise::new(&mut |resolve, _reject| {
+        let watched = worker.clone();
+        let changed = Closure::<dyn Fn()>::new(move || {
+            let state = Reflect::get(&watched, &"state".into())
+                .ok()
+                .and_then(|s| s.as_string());
+            if state.as_deref() == Some("redundant") {
+                let _ = resolve.call0(&JsValue::NULL);
+            }
+        });
+        if let Some(target) = worker.dyn_ref::<web_sys::EventTarget>() {
+            let _ = target
+                .add_event_listener_with_callback("statechange", changed.as_ref().unchecked_ref());
+        }
+        // Lives as long as the worker may change state.
+        changed.forget();
+    })
+}
+
+/// Settles when another worker takes control of the page, or after
+/// [`INSTALL_WAIT_MS`].
 fn taken_over(container: &JsValue) -> Promise {
     let container = container.clone();
     Promise::new(&mut |resolve, _reject| {
@@ -152,7 +177,7 @@ fn taken_over(container: &JsValue) -> Promise {
             );
         }
         let gave_up = Closure::once_into_js(move || {
-            let _ = resolve.call1(&JsValue::NULL, &JsValue::FALSE);
+            let _ = resolve.call0(&JsValue::NULL);
         });
         let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(
             gave_up.unchecked_ref(),

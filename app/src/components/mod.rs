@@ -309,8 +309,8 @@ pub fn UpdateBanner() -> impl IntoView {
             <section class="banner warn" role="alert" data-testid="update-unavailable">
                 <h2>{t("无法更新应用", "The app cannot be updated")}</h2>
                 <p>{t(
-                    "服务器需要新版本的应用，但服务器提供的仍是本版本，因此暂时无法同步。本机的记录仍保存在本机，不会丢失；每次同步时会再次检查新版本。请联系系统管理员。",
-                    "The server needs a newer version of the app, but still serves this one, so nothing can sync for now. The records on this tablet stay on it and are not lost; every sync looks for the new version again. Contact the administrator.",
+                    "服务器需要新版本的应用，但服务器提供的仍是本版本，因此暂时无法同步。本机的记录仍保存在本机，不会丢失；稍后的同步会再次检查新版本。请联系系统管理员。",
+                    "The server needs a newer version of the app, but still serves this one, so nothing can sync for now. The records on this tablet stay on it and are not lost; later syncs look for the new version again. Contact the administrator.",
                 )}</p>
             </section>
         }.into_any()),

@@ -68,7 +68,14 @@ pub async fn hold(waiting: impl FnOnce()) {
             sleep(WAIT_MS).await;
             continue;
         }
-        write(&storage, &me);
+        if !write(&storage, &me) {
+            // A full local storage (drafts live there too) cannot hold
+            // the lease: going on alone beats never starting.
+            leptos::logging::warn!(
+                "the tab lease cannot be written: two tabs could both work on the device"
+            );
+            return;
+        }
         sleep(SETTLE_MS).await;
         if read(&storage).is_some_and(|lease| lease.tab == me) {
             break;
@@ -77,10 +84,10 @@ pub async fn hold(waiting: impl FnOnce()) {
     keep(storage, me);
 }
 
-/// Whether the tab that wrote `lease` still holds it: it renewed it
-/// lately, or it answers when asked.
+/// Whether the lease is held: its tab renewed it lately, or answers when
+/// asked, or another tab took it meanwhile.
 async fn held(storage: &web_sys::Storage, lease: &Lease) -> bool {
-    if js_sys::Date::now() - lease.at <= FRESH_MS {
+    if fresh(lease) {
         return true;
     }
     let asked = uuid::Uuid::now_v7().to_string();
@@ -88,7 +95,14 @@ async fn held(storage: &web_sys::Storage, lease: &Lease) -> bool {
         return true;
     }
     sleep(ANSWER_MS).await;
-    read(storage).is_some_and(|now| now.tab == lease.tab && now.at > lease.at)
+    read(storage).is_some_and(|now| now.tab != lease.tab || now.at > lease.at)
+}
+
+/// Renewed lately. A time ahead of this tablet's clock by more than that
+/// (the clock was set back since) counts as stale, so that the tab asks.
+fn fresh(lease: &Lease) -> bool {
+    let age = js_sys::Date::now() - lease.at;
+    (-FRESH_MS..=FRESH_MS).contains(&age)
 }
 
 /// Renews the lease while the page lives, answers the tabs that ask, and
@@ -99,7 +113,9 @@ fn keep(storage: web_sys::Storage, me: String) {
         move || match read(&storage) {
             // Another tab took it while this one was frozen or asleep.
             Some(lease) if lease.tab != me => lost(),
-            _ => write(&storage, &me),
+            _ => {
+                write(&storage, &me);
+            }
         }
     };
     set_interval(
@@ -115,7 +131,7 @@ fn keep(storage: web_sys::Storage, me: String) {
         })
     };
     // Back in front after the browser held the page in the background:
-    // look before anything else runs.
+    // look at once, before the person can act on the page.
     let shown = window_event_listener(leptos::ev::visibilitychange, move |_| renew());
     let gone = window_event_listener(leptos::ev::pagehide, move |_| {
         if read(&storage).is_some_and(|lease| lease.tab == me) {
@@ -148,15 +164,21 @@ fn read(storage: &web_sys::Storage) -> Option<Lease> {
     serde_json::from_str(&storage.get_item(KEY).ok()??).ok()
 }
 
-fn write(storage: &web_sys::Storage, me: &str) {
+/// Writes this tab's lease; says whether it could.
+fn write(storage: &web_sys::Storage, me: &str) -> bool {
     let lease = Lease {
         tab: me.to_string(),
         at: js_sys::Date::now(),
     };
-    if let Ok(text) = serde_json::to_string(&lease)
-        && let Err(e) = storage.set_item(KEY, &text)
-    {
-        leptos::logging::warn!("renewing the tab lease: {e:?}");
+    let Ok(text) = serde_json::to_string(&lease) else {
+        return false;
+    };
+    match storage.set_item(KEY, &text) {
+        Ok(()) => true,
+        Err(e) => {
+            leptos::logging::warn!("writing the tab lease: {e:?}");
+            false
+        }
     }
 }
 
