@@ -223,17 +223,7 @@ pub struct Client {
 
 impl Client {
     pub fn new(base: &str) -> Client {
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(60)))
-            .build()
-            .into();
-        Client {
-            agent,
-            base: base.to_string(),
-            token: None,
-            forwarded_for: None,
-        }
+        Client::with_timeout(base, Duration::from_secs(60))
     }
 
     fn auth(&self) -> Option<String> {
@@ -290,9 +280,14 @@ impl Client {
     /// A client whose every request fails after `timeout` (a hang then
     /// fails the test instead of blocking it).
     pub fn with_timeout(base: &str, timeout: Duration) -> Client {
+        // A connection per request: the server closes the connection of a
+        // request it refused without reading its body (too large, the
+        // wrong type), and a kept connection the next request took could
+        // be that one, closed under it.
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_global(Some(timeout))
+            .max_idle_connections(0)
             .build()
             .into();
         Client {
