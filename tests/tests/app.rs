@@ -775,8 +775,10 @@ async fn over_plain_http_a_tab_that_is_gone_does_not_hold_the_app() {
     // A tab that crashed a minute ago left its lease behind (written from
     // a page of the origin that is not the app).
     browser
-        .open(&server.url_at(HOST, "/manifest.webmanifest"))
-        .await;
+        .client
+        .goto(&server.url_at(HOST, "/manifest.webmanifest"))
+        .await
+        .expect("open a page of the origin");
     browser.eval(&lease_of("crashed", 60_000)).await;
     browser.open(&server.url_at(HOST, "/")).await;
     browser.login("staff1").await;
