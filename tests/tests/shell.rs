@@ -116,6 +116,20 @@ async fn refuse_this_build(browser: &Browser) {
         .await;
 }
 
+/// Waits until `script` returns true in the page, across reloads (asked
+/// while the page reloads, the browser may answer with an error).
+async fn wait_until(browser: &Browser, script: &str, what: &str) {
+    let deadline = std::time::Instant::now() + e2e::TIMEOUT;
+    while browser.client.execute(script, vec![]).await.ok() != Some(serde_json::json!(true)) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not within {:?}: {what}",
+            e2e::TIMEOUT
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
 /// After a server upgrade that changed the op schema, the old app is
 /// refused (426). A reload alone would come back from the service
 /// worker's cache as the same old build; the app has the worker fetch the
@@ -133,24 +147,12 @@ async fn an_app_the_server_refuses_updates_itself_through_its_service_worker() {
     upgrade(dist.path());
     refuse_this_build(&browser).await;
     browser.click("sync-now").await;
-    let deadline = std::time::Instant::now() + e2e::TIMEOUT;
-    // Asked while the page reloads, the browser may answer with an error.
-    while browser
-        .client
-        .execute(
-            "return !!document.querySelector('meta[name=\"build\"]');",
-            vec![],
-        )
-        .await
-        .ok()
-        != Some(serde_json::json!(true))
-    {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the page did not come back as the newer build"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    }
+    wait_until(
+        &browser,
+        "return !!document.querySelector('meta[name=\"build\"]');",
+        "the page came back as the newer build",
+    )
+    .await;
     browser.wait_for_test_id("case-list").await;
     browser.wait_synced().await;
     assert!(browser.find("update-unavailable").await.is_none());
@@ -172,20 +174,12 @@ async fn an_app_refused_without_a_newer_build_says_so_instead_of_reloading() {
     let browser = installed(&server).await;
     refuse_this_build(&browser).await;
     browser.click("sync-now").await;
-    let deadline = std::time::Instant::now() + e2e::TIMEOUT;
-    while browser
-        .client
-        .execute("return window.__old === true;", vec![])
-        .await
-        .ok()
-        != Some(serde_json::json!(false))
-    {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the page did not reload once"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    }
+    wait_until(
+        &browser,
+        "return window.__old === undefined;",
+        "the page reloaded once",
+    )
+    .await;
     browser.wait_for_test_id("case-list").await;
     browser.wait_synced().await;
 
