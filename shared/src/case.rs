@@ -769,6 +769,17 @@ impl Case {
                 .is_some_and(|a| a.validity == Validity::Valid)
     }
 
+    /// A complaint assessed as unfounded (不成立): closed with an
+    /// explanation instead of being handled. Validity is a complaint's; a
+    /// repair assessed so is still repaired.
+    pub fn is_unfounded_complaint(&self) -> bool {
+        self.registration.kind == CaseKind::Complaint
+            && self
+                .assessment
+                .as_ref()
+                .is_some_and(|a| a.validity == Validity::Unfounded)
+    }
+
     /// Resolved, and finished since: what the handling time, the
     /// department figures and the spot-check draw count as completed.
     pub fn is_completed(&self) -> bool {

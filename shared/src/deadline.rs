@@ -22,7 +22,9 @@ use crate::calendar::{Calendar, CalendarError};
 use crate::case::Severity;
 use crate::code::coded_enum;
 use chrono::offset::LocalResult;
-use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone, Utc};
+use chrono::{
+    DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, Offset, SubsecRound, TimeZone, Utc,
+};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -236,6 +238,13 @@ pub struct DueSoon {
     pub tz: Tz,
 }
 
+/// Whether a clock due at `due` was met on time by `met`. Deadlines are
+/// kept to the second (a working day ends at 23:59:59) while ops carry
+/// milliseconds: what is done within the last second is on time.
+pub fn met_on_time(met: DateTime<Utc>, due: DateTime<Utc>) -> bool {
+    met.trunc_subsecs(0) <= due
+}
+
 /// Where a clock due at `due` stands at `now`. A met clock is judged by
 /// when it was met, whatever `now` is; a running clock is overdue once
 /// `now` is past `due`, and due soon as [`DueSoon`] says.
@@ -246,7 +255,7 @@ pub fn status(
     due_soon: DueSoon,
 ) -> ClockStatus {
     if let Some(met) = met {
-        return if met <= due {
+        return if met_on_time(met, due) {
             ClockStatus::MetOnTime
         } else {
             ClockStatus::MetLate
@@ -752,6 +761,13 @@ mod tests {
             Some("2025-03-03 12:00:01"),
             "2025-03-03 13:00",
             ClockStatus::MetLate,
+        );
+        // Within the due second, as a working day's 23:59:59 is met by an
+        // op recorded at 23:59:59.400.
+        check_status(
+            Some("2025-03-03T04:00:00.999Z"),
+            "2025-03-03 13:00",
+            ClockStatus::MetOnTime,
         );
         // Met is judged by when it was met, whatever `now` is.
         check_status(

@@ -33,7 +33,7 @@ use crate::case::{
     ApprovalRecord, ApprovalState, Assessment, Assignee, Attachment, Case, CaseKind, CaseState,
     Change, Closure, Conflict, DeadlineProblem, Escalation, Extension, FollowUp, Handover, Note,
     NoteKind, Outcome, Registration, RegistrationPatch, Resolution, Severity, Solution, Stamp,
-    SuggestionOutcome, TimelineEntry, Validity, Violation, Withdrawal,
+    SuggestionOutcome, TimelineEntry, Violation, Withdrawal,
 };
 use crate::deadline::{self, Clock, ClockState};
 use crate::hlc::Hlc;
@@ -731,11 +731,7 @@ impl Folder<'_> {
             } => {
                 // An unfounded complaint is explained to the resident and
                 // closed (不成立): the closure is its reply.
-                if case
-                    .assessment
-                    .as_ref()
-                    .is_some_and(|a| a.validity == Validity::Unfounded)
-                {
+                if case.is_unfounded_complaint() {
                     first(&mut marks.replied, at);
                 }
                 if !corrective_action.is_empty() {
@@ -753,7 +749,10 @@ impl Folder<'_> {
             }
             Action::Decide { accepted, reason } => {
                 first(&mut marks.replied, at);
-                changes.push(change("accepted", None, Some(accepted.to_string())));
+                // A reopened suggestion is decided again: the change says
+                // what the decision was.
+                let before = case.suggestion.as_ref().map(|s| s.accepted.to_string());
+                changes.push(change("accepted", before, Some(accepted.to_string())));
                 case.suggestion = Some(Box::new(SuggestionOutcome {
                     accepted: *accepted,
                     reason: reason.clone(),
@@ -918,7 +917,7 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
     let assessment = case.assessment.as_ref();
     let urgent = assessment.is_some_and(|a| a.urgent);
     let severity = assessment.map(|a| a.severity);
-    let unfounded = assessment.is_some_and(|a| a.validity == Validity::Unfounded);
+    let unfounded = case.is_unfounded_complaint();
     let complaint = kind == CaseKind::Complaint;
     let works = matches!(kind, CaseKind::Complaint | CaseKind::Repair);
 
@@ -996,7 +995,7 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
     case.deadlines.reserve_exact(clocks.len());
     // Parsing a zone's name costs more than the rest of a clock: once a case.
     let mut zone: Option<(&str, chrono_tz::Tz)> = None;
-    for (clock, start, met) in clocks {
+    'clocks: for (clock, start, met) in clocks {
         // A clock keeps the rule it started under (`settings/rules.rs`).
         let rules = ctx
             .settings
@@ -1039,11 +1038,17 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
                     due = d;
                     extended += ext.working_days;
                 }
-                Err(e) => case.deadline_problems.push(DeadlineProblem {
-                    clock,
-                    code: e.code().into(),
-                    message: e.message_en(),
-                }),
+                // The due time is unknown, as when the clock itself cannot
+                // be computed: the clock without its extension would be
+                // due too early and shown overdue.
+                Err(e) => {
+                    case.deadline_problems.push(DeadlineProblem {
+                        clock,
+                        code: e.code().into(),
+                        message: e.message_en(),
+                    });
+                    continue 'clocks;
+                }
             }
         }
         if met.is_none() && ended.is_some_and(|ended| due >= ended) {

@@ -298,10 +298,7 @@ pub fn gate(case: &Case, role: Role, action: ActionKind) -> Result<(), RuleViola
     if !kinds_ok {
         return Err(RuleViolation::NotForKind { kind });
     }
-    let unfounded = case
-        .assessment
-        .as_ref()
-        .is_some_and(|a| a.validity == Validity::Unfounded);
+    let unfounded = case.is_unfounded_complaint();
     let approval_settled = case.solution.as_ref().is_none_or(|s| {
         matches!(
             s.approval,
@@ -379,7 +376,8 @@ pub fn gate(case: &Case, role: Role, action: ActionKind) -> Result<(), RuleViola
             CaseKind::Complaint | CaseKind::Repair => in_state(&[S::FollowedUp]),
             CaseKind::Suggestion | CaseKind::Inquiry => in_state(&[S::Resolved, S::FollowedUp]),
         },
-        A::Decide => in_state(&[S::Registered]),
+        // A reopened suggestion is decided again (二次处理).
+        A::Decide => in_state(&[S::Registered, S::Reopened]),
         A::PlanImprovement => {
             in_state(&[S::InProgress])?;
             match &case.suggestion {

@@ -519,6 +519,36 @@ fn a_year_that_is_not_loaded_is_reported_not_guessed() {
 }
 
 #[test]
+fn an_extension_into_a_year_that_is_not_loaded_leaves_the_clock_unknown() {
+    // Received Wednesday 23 December 2026: the solution is due Monday the
+    // 28th. Four more working days run to the 29th, 30th, 31st and into
+    // 2027, whose calendar is not loaded.
+    let t = local(2026, 12, 23, 10, 0);
+    let mut s = sim_with(CaseKind::Complaint, Channel::Phone, t, t);
+    assert_eq!(
+        due(&s.case(), Clock::Solution),
+        local(2026, 12, 28, 23, 59) + Duration::seconds(59)
+    );
+    s.act(
+        1,
+        t + Duration::days(1),
+        Action::Extend {
+            working_days: 4,
+            reason: "需要物业公司总部协调".into(),
+        },
+    );
+    let case = s.case();
+    // Not due on the 28th, which would show it overdue the day after.
+    assert!(case.deadlines.iter().all(|d| d.clock != Clock::Solution));
+    let problem = case
+        .deadline_problems
+        .iter()
+        .find(|p| p.clock == Clock::Solution)
+        .expect("reported");
+    assert_eq!(problem.code, "calendar.year_not_loaded");
+}
+
+#[test]
 fn an_answer_on_the_spot_leaves_the_skipped_steps_undue() {
     let t = local(2026, 3, 2, 9, 0);
     let on_the_spot = || Action::Resolve {

@@ -526,6 +526,62 @@ fn repair_rules() {
 }
 
 #[test]
+fn a_repair_assessed_as_unfounded_is_still_repaired() {
+    // Validity (有效 / 不成立) is a complaint's: a repair assessed so is
+    // handled and closed as any repair, not left without a way to close.
+    let mut s = sim(CaseKind::Repair);
+    assert_eq!(
+        step(
+            &mut s,
+            MANAGER,
+            assess(Severity::Minor, Validity::Unfounded)
+        ),
+        Ok(CaseState::Assessed)
+    );
+    assert_eq!(step(&mut s, STAFF, assign()), Ok(CaseState::Assigned));
+    assert_eq!(
+        step(&mut s, STAFF, Action::Start),
+        Ok(CaseState::InProgress)
+    );
+    assert_eq!(
+        step(&mut s, STAFF, resolve("已修复")),
+        Ok(CaseState::Resolved)
+    );
+    assert_eq!(step(&mut s, STAFF, follow_up(5)), Ok(CaseState::FollowedUp));
+    assert_eq!(step(&mut s, STAFF, close("")), Ok(CaseState::Closed));
+}
+
+#[test]
+fn a_reopened_suggestion_is_decided_again() {
+    let mut s = sim(CaseKind::Suggestion);
+    let decide = |accepted: bool, reason: &str| Action::Decide {
+        accepted,
+        reason: reason.into(),
+    };
+    assert_eq!(
+        step(&mut s, MANAGER, decide(false, "超出物业职责")),
+        Ok(CaseState::Resolved)
+    );
+    // The resident is not satisfied with the answer (二次处理).
+    assert_eq!(step(&mut s, STAFF, follow_up(1)), Ok(CaseState::Reopened));
+    assert!(
+        allowed_actions(&s.case(), Role::Manager).contains(&ActionKind::Decide),
+        "a reopened suggestion offers the decision again"
+    );
+    assert_eq!(
+        step(&mut s, MANAGER, decide(true, "重新评估后采纳")),
+        Ok(CaseState::InProgress)
+    );
+    let plan = Action::PlanImprovement {
+        plan: "增设夜间照明".into(),
+        publish_on: chrono::NaiveDate::from_ymd_opt(2026, 3, 20).unwrap(),
+    };
+    assert_eq!(step(&mut s, MANAGER, plan), Ok(CaseState::Resolved));
+    assert_eq!(step(&mut s, MANAGER, close("")), Ok(CaseState::Closed));
+    assert!(s.case().suggestion.unwrap().accepted);
+}
+
+#[test]
 fn suggestion_rules() {
     let mut s = sim(CaseKind::Suggestion);
     assert_eq!(

@@ -13,7 +13,7 @@ use super::{
     CaseRef, ClockRate, FollowUpRate, Handling, REPEAT_LIMIT, Reopen, RepeatComplainant,
     RepeatUnit, RespondentRow, Satisfaction, ScoreCount, nearest_rank, percent, round2,
 };
-use crate::deadline::Clock;
+use crate::deadline::{Clock, met_on_time};
 use crate::id::CaseId;
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
@@ -100,7 +100,7 @@ impl Clocks {
         match c.met_at {
             Some(met) => {
                 self.met += 1;
-                self.on_time += u64::from(met <= c.due_at);
+                self.on_time += u64::from(met_on_time(met, c.due_at));
             }
             None => self.overdue += u64::from(c.due_at < now),
         }
