@@ -14,7 +14,7 @@ use crate::state::use_app;
 use chrono::Duration;
 use leptos::prelude::Action as UiAction;
 use leptos::prelude::*;
-use shared::case::{Case, ContactMethod, NoteKind, Severity, Validity};
+use shared::case::{Case, CaseKind, ContactMethod, NoteKind, Severity, Validity};
 use shared::op::{Action, ActionKind};
 use shared::role::Role;
 use shared::validation::validate_action;
@@ -179,52 +179,61 @@ fn ActionForm(kind: ActionKind, case: Arc<Case>, role: Role, drafts: Drafts) -> 
     ];
 
     let inputs: Vec<AnyView> = match kind {
-        ActionKind::Assess => vec![
-            select(
-                "severity",
-                fields.severity,
-                "严重程度",
-                "Severity",
-                Severity::ALL
-                    .iter()
-                    .map(|s| (s.code().into(), s.label(l).into()))
-                    .collect(),
-            ),
-            check(
-                "urgent",
-                fields.urgent,
-                "紧急（安全风险、可能引起媒体或监管关注）",
-                "Urgent (safety, media or regulator attention)",
-            ),
-            select(
-                "validity",
-                fields.validity,
-                "是否有效",
-                "Validity",
-                Validity::ALL
-                    .iter()
-                    .map(|v| (v.code().into(), v.label(l).into()))
-                    .collect(),
-            ),
-            text(
-                "reason",
-                fields.reason,
-                "说明（不成立时必填）",
-                "Reason (required if unfounded)",
-            ),
-            text(
-                "respondent",
-                fields.respondent,
-                "被投诉人（可不填）",
-                "Person complained about (optional)",
-            ),
-            text(
-                "respondent_department",
-                fields.respondent_department,
-                "被投诉部门（可不填）",
-                "Department complained about (optional)",
-            ),
-        ],
+        ActionKind::Assess => {
+            let mut inputs = vec![
+                select(
+                    "severity",
+                    fields.severity,
+                    "严重程度",
+                    "Severity",
+                    Severity::ALL
+                        .iter()
+                        .map(|s| (s.code().into(), s.label(l).into()))
+                        .collect(),
+                ),
+                check(
+                    "urgent",
+                    fields.urgent,
+                    "紧急（安全风险、可能引起媒体或监管关注）",
+                    "Urgent (safety, media or regulator attention)",
+                ),
+            ];
+            // Validity (有效 / 不成立) and the person complained about are
+            // a complaint's; a repair is assessed for its severity.
+            if case.registration.kind == CaseKind::Complaint {
+                inputs.extend([
+                    select(
+                        "validity",
+                        fields.validity,
+                        "是否有效",
+                        "Validity",
+                        Validity::ALL
+                            .iter()
+                            .map(|v| (v.code().into(), v.label(l).into()))
+                            .collect(),
+                    ),
+                    text(
+                        "reason",
+                        fields.reason,
+                        "说明（不成立时必填）",
+                        "Reason (required if unfounded)",
+                    ),
+                    text(
+                        "respondent",
+                        fields.respondent,
+                        "被投诉人（可不填）",
+                        "Person complained about (optional)",
+                    ),
+                    text(
+                        "respondent_department",
+                        fields.respondent_department,
+                        "被投诉部门（可不填）",
+                        "Department complained about (optional)",
+                    ),
+                ]);
+            }
+            inputs
+        }
         ActionKind::Assign => {
             let users: Vec<(String, String)> = std::iter::once((
                 String::new(),
