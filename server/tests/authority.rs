@@ -277,6 +277,40 @@ fn a_case_cannot_be_registered_again_or_moved() {
     }
 }
 
+/// A tablet whose push answer was lost sends the same ops again: an op
+/// the first push put aside is refused again, from what the server holds,
+/// so that the tablet does not show it as taken; it is not put aside twice.
+#[test]
+fn an_op_pushed_again_after_its_refusal_was_lost_is_refused_again() {
+    let w = world();
+    let (admin, mut a) = w.login("admin");
+    let (staff, mut s) = w.login("staff_a");
+    let reg = s.register(w.pa(), "楼道漏水");
+    let case = reg.case_id;
+    assert_eq!(quarantined(&push(&staff, &s, &[reg])), []);
+    let ops = [a.op(case, None, note("管理员备注"))];
+    let first = push(&admin, &a, &ops);
+    let refused = [(1, "sync.role_not_allowed".to_string())];
+    assert_eq!(quarantined(&first), refused, "{first}");
+    let again = push(&admin, &a, &ops);
+    assert_eq!(quarantined(&again), refused, "{again}");
+    assert_eq!(again["acked_seq"], first["acked_seq"]);
+    assert_eq!(
+        again["quarantined"][0]["message"], first["quarantined"][0]["message"],
+        "{again}"
+    );
+    let (_, aside) = admin.get("/api/v1/admin/quarantine");
+    assert_eq!(aside.as_array().map(Vec::len), Some(1), "{aside}");
+    // Discarded by an admin, it is still not taken.
+    let id = aside[0]["id"].as_i64().expect("a quarantine id");
+    let (status, body) = admin.post(
+        &format!("/api/v1/admin/quarantine/{id}/discard"),
+        &json!({"reason": "管理员不写工单"}),
+    );
+    assert_eq!(status, 204, "{body}");
+    assert_eq!(quarantined(&push(&admin, &a, &ops)), refused);
+}
+
 /// Quality and admin read every case and work none: a registration from
 /// them is kept aside, not made into a case.
 #[test]

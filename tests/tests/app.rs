@@ -253,6 +253,28 @@ async fn a_bad_phone_is_reported_beside_the_field_and_nothing_is_saved() {
     browser.fill("in-text", "已电话联系业主").await;
     browser.click("submit-note").await;
     browser.wait_count("timeline-entry", 2).await;
+    // What the complainant was told is refused beside its own input,
+    // though the action names it otherwise (`note`).
+    browser.click("action-resolve").await;
+    browser.fill("in-result", "已当场解释噪音管理规定").await;
+    browser.click("in-on_the_spot").await;
+    browser.click("submit-resolve").await;
+    browser
+        .wait_attr("detail-state", "data-state", "resolved")
+        .await;
+    browser.click("action-feedback").await;
+    browser
+        .eval(
+            "const input = document.querySelector('[data-testid=in-comment]'); \
+             input.value = '已电话告知处理结果。'.repeat(401); \
+             input.dispatchEvent(new Event('input', {bubbles: true}));",
+        )
+        .await;
+    browser.click("submit-feedback").await;
+    browser.wait_text("error-comment", "不能超过4000个字").await;
+    browser.fill("in-comment", "已电话告知处理结果").await;
+    browser.click("submit-feedback").await;
+    browser.wait_count("form-feedback", 0).await;
     browser.wait_synced().await;
 
     // A colleague of another property on the same tablet sees none of it;

@@ -763,3 +763,36 @@ async fn a_photo_the_storage_refused_at_intake_can_be_saved_again() {
     );
     browser.close().await;
 }
+
+/// A revoked tablet lists the records it could not upload, and says which
+/// photos only it holds instead of claiming that nothing is missing.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_revoked_tablet_says_that_its_photos_were_not_uploaded() {
+    let server = Server::start();
+    server.seed();
+    let dir = tempfile::tempdir().expect("a picture dir");
+    let [smooth, _] = pictures(dir.path());
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("staff1").await;
+    browser.wait_synced().await;
+    browser.click("nav-settings").await;
+    browser.wait_text("settings-device", "#").await;
+    let device = browser.attr("settings-device", "data-device").await;
+    let admin = server.token("admin1");
+    let path = format!("/api/v1/admin/devices/{device}/revoke");
+    let (status, body) = server.post_json(Some(&admin), &path, &json!({}));
+    assert_eq!(status, 204, "{body}");
+
+    register_with_a_photo(&browser, "周十", "电梯按钮失灵", &smooth).await;
+    browser
+        .wait_attr("device-blocked", "data-reason", "revoked")
+        .await;
+    // The registration and the photo's record.
+    browser.wait_count("unsent-op", 2).await;
+    // The photo and its thumbnail.
+    browser.wait_attr("files-waiting", "data-files", "2").await;
+    browser.wait_text("files-waiting", "只保存在本机").await;
+    assert!(browser.find("unsent-none").await.is_none());
+    browser.close().await;
+}

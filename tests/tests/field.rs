@@ -108,6 +108,63 @@ async fn a_phone_number_is_corrected_offline_and_reaches_the_server() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_correction_by_a_role_that_sees_the_phone_masked_keeps_the_phone() {
+    let server = Server::start();
+    server.seed();
+    server.cli(&[
+        "user",
+        "add",
+        "--login",
+        "head1",
+        "--name",
+        "孙主管",
+        "--role",
+        "department_head",
+        "--department",
+        "工程部",
+        "--password",
+        PASSWORD,
+        "--property",
+        "HY",
+    ]);
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("staff1").await;
+    let reg_no = browser.register_complaint("王五", "电梯按钮失灵").await;
+    browser.wait_synced().await;
+    browser.click("nav-settings").await;
+    browser.click("logout").await;
+
+    // A department head sees the phone of a case not theirs masked, and
+    // corrects what the resident asked for without being stopped by it.
+    browser.login("head1").await;
+    browser.wait_count("case-row", 1).await;
+    browser.click("case-open").await;
+    browser.wait_count("timeline-entry", 1).await;
+    browser.click("open-edit").await;
+    let shown = browser.value("edit-phone").await;
+    assert!(shown.contains('*'), "the phone is shown masked: {shown}");
+    browser.fill("edit-remedy", "尽快修好电梯按钮").await;
+    browser.click("save-edit").await;
+    browser.wait_count("timeline-entry", 2).await;
+    browser.wait_count("edit-form", 0).await;
+    browser.wait_synced().await;
+
+    let case = server_case(&server, "manager1", &reg_no);
+    assert_eq!(
+        case["registration"]["requested_remedy"],
+        json!("尽快修好电梯按钮"),
+        "{case}"
+    );
+    assert_eq!(
+        case["registration"]["complainant"]["phone"],
+        json!("13800138000"),
+        "the phone is as it was: {case}"
+    );
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn the_current_tab_is_the_selected_one_and_settings_keep_ids_aside() {
     let server = Server::start();
     server.seed();

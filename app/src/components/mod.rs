@@ -326,6 +326,9 @@ pub fn BlockedBanner() -> impl IntoView {
     let ctx = use_app();
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
     let count = move || ctx.unsent().len();
+    // Photos and signatures whose records reached the server may still
+    // wait for their bytes, which only this tablet holds.
+    let files = move || ctx.uploads.with(std::collections::BTreeMap::len);
     let title = move || {
         let l = ctx.lang.get();
         match ctx.blocked.get() {
@@ -371,12 +374,27 @@ pub fn BlockedBanner() -> impl IntoView {
                 data-unsent=move || count().to_string()>
                 <h2>{title}</h2>
                 <p data-testid="device-blocked-text">{explanation}</p>
+                <Show when=move || { files() > 0 }>
+                    <p data-testid="files-waiting" data-files=move || files().to_string()>{move || {
+                        let n = files();
+                        match ctx.lang.get() {
+                            Lang::ZhCn => format!(
+                                "另有 {n} 个文件（照片、签名）还没有上传，只保存在本机，不会被删除；请把本设备交给系统管理员。"
+                            ),
+                            Lang::En => format!(
+                                "{n} more files (photos, signatures) have not been uploaded. Only this tablet holds them, and they are not deleted; give the tablet to the administrator."
+                            ),
+                        }
+                    }}</p>
+                </Show>
                 <Show when=move || { count() > 0 }
                     fallback=move || view! {
-                        <p data-testid="unsent-none">{t(
-                            "本设备的所有记录都已上传到服务器，没有遗漏。",
-                            "Every record of this tablet has reached the server; nothing is missing.",
-                        )}</p>
+                        <Show when=move || { files() == 0 }>
+                            <p data-testid="unsent-none">{t(
+                                "本设备的所有记录都已上传到服务器，没有遗漏。",
+                                "Every record of this tablet has reached the server; nothing is missing.",
+                            )}</p>
+                        </Show>
                     }>
                     <p data-testid="unsent-text">{unsent_text}</p>
                     <div class="actions">

@@ -468,7 +468,13 @@ fn push(tx: &dyn Db, rules: &Rules<'_>, epoch: u64, job: &PushJob) -> StoreResul
             received: &received,
         };
         let notice = match step {
-            Step::Repeat => continue,
+            // An op the server holds aside is refused again, not stored
+            // again: the answer that refused it may never have reached the
+            // tablet, which would then show it as taken.
+            Step::Repeat => {
+                quarantined.extend(held_aside(tx, &device_key, op.seq)?);
+                continue;
+            }
             Step::Gap => break,
             Step::Clone => push::clone_notice(op.seq),
             Step::Judge => {
@@ -515,6 +521,26 @@ fn held_hash(tx: &dyn Db, device: &str, seq: u64) -> StoreResult<Option<String>>
         &[device.into(), Value::Int(seq as i64)],
     )?
     .map(|r| r.get(0))
+    .transpose()
+}
+
+/// Why the op `seq` of `device` is held in quarantine, if it is and was
+/// not re-applied since.
+fn held_aside(tx: &dyn Db, device: &str, seq: u64) -> StoreResult<Option<QuarantineNotice>> {
+    tx.query_opt(
+        "SELECT code, message FROM quarantine
+         WHERE device_id = ?1 AND seq = ?2 AND code <> 'sync.clone'
+           AND (resolution IS NULL OR resolution = 'discarded')
+         ORDER BY id DESC LIMIT 1",
+        &[device.into(), Value::Int(seq as i64)],
+    )?
+    .map(|r| {
+        Ok(QuarantineNotice {
+            seq,
+            code: r.get(0)?,
+            message: r.get(1)?,
+        })
+    })
     .transpose()
 }
 

@@ -521,7 +521,7 @@ fn ActionForm(kind: ActionKind, case: Arc<Case>, role: Role, drafts: Drafts) -> 
             let mut beside_fields = BTreeMap::new();
             let mut elsewhere = Vec::new();
             for e in found {
-                let input = input_name(&e.field);
+                let input = input_name(kind, &e.field);
                 if INPUTS.contains(&input) {
                     beside_fields
                         .entry(input.to_string())

@@ -335,15 +335,19 @@ fn build(
     } else if name != r.complainant.name {
         patch.complainant_name = Some(name);
     }
-    match validate_phone(
-        &form.phone.get_untracked(),
-        phone_required(r.kind, anonymous),
-    ) {
-        Err(e) => {
-            errors.insert("complainant.phone".into(), e);
+    // A phone left as it was shown is no change. Shown masked (138****8000,
+    // to a role that may not see it), it is no number to check either: a
+    // department head correcting the location must not be stopped by it.
+    let phone = form.phone.get_untracked();
+    let shown = r.complainant.phone.as_ref().map(|p| p.to_string());
+    if phone.trim() != shown.as_deref().unwrap_or_default() {
+        match validate_phone(&phone, phone_required(r.kind, anonymous)) {
+            Err(e) => {
+                errors.insert("complainant.phone".into(), e);
+            }
+            Ok(phone) if phone != r.complainant.phone => patch.complainant_phone = Some(phone),
+            Ok(_) => {}
         }
-        Ok(phone) if phone != r.complainant.phone => patch.complainant_phone = Some(phone),
-        Ok(_) => {}
     }
     let location = form.location.read();
     if location != r.location {

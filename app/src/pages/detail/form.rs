@@ -219,10 +219,14 @@ impl FormError {
     }
 }
 
-/// The action form's input for a field `shared::validation` names, where
-/// the two names differ (the form asks for yuan, the action holds fen).
-pub(super) fn input_name(field: &str) -> &str {
+/// The input of `kind`'s form for a field `shared::validation` names,
+/// where the two names differ (the form asks for yuan, the action holds
+/// fen).
+pub(super) fn input_name(kind: ActionKind, field: &str) -> &str {
     match field {
+        // What the complainant was told is typed where a follow-up's
+        // comment is; a handover's note has an input of its own.
+        "note" if kind == ActionKind::Feedback => "comment",
         "compensation_fen" => "yuan",
         "working_days" => "days",
         "corrective_action" => "corrective",
