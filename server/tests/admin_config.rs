@@ -844,6 +844,13 @@ fn retention_deletes_only_old_closed_cases_and_audits_it() {
         work(CaseKind::Repair, Severity::General),
     );
     let open = make(&mut a, CaseKind::Repair, old, Vec::new());
+    // Withdrawn with a time from long ago (the tablet's to give) on a case
+    // registered a month ago: it is no older than its registration.
+    let backdated = make(&mut a, CaseKind::Repair, recent, Vec::new());
+    let withdraw = Action::Withdraw {
+        reason: "业主撤诉".into(),
+    };
+    ops.push(a.op_at(backdated, None, withdraw, old));
     let (status, answer) = manager.post("/api/v1/sync/push", &push_body(a.device, &ops));
     assert_eq!(status, 200);
     assert_eq!(answer["quarantined"], json!([]));
@@ -853,8 +860,11 @@ fn retention_deletes_only_old_closed_cases_and_audits_it() {
     }
 
     let delete = |id: CaseId| admin.delete(&format!("/api/v1/admin/cases/{id}"));
+    let (_, case) = quality.get(&format!("/api/v1/cases/{backdated}"));
+    assert_eq!(case["state"], "withdrawn", "{case}");
     for (id, want) in [
         (young, "retention.too_young"),
+        (backdated, "retention.too_young"),
         (major, "retention.major_case"),
         (open, "retention.not_closed"),
     ] {

@@ -319,12 +319,12 @@ fn withdrawn_at_sql(dialect: Dialect) -> &'static str {
     match dialect {
         Dialect::Sqlite => {
             "SELECT reg_no, property_id, kind, state, severity, received_at, closed_at,
-                coalesce(json_extract(json, '$.withdrawal.stamp.at'), '')
+                coalesce(json_extract(json, '$.withdrawal.stamp.at'), ''), recorded_at
              FROM cases WHERE id = ?1"
         }
         Dialect::Postgres => {
             "SELECT reg_no, property_id, kind, state, severity, received_at, closed_at,
-                coalesce(json::jsonb #>> '{withdrawal,stamp,at}', '')
+                coalesce(json::jsonb #>> '{withdrawal,stamp,at}', ''), recorded_at
              FROM cases WHERE id = ?1"
         }
     }
@@ -363,6 +363,11 @@ pub(super) fn delete_case(
             .map(|t| t.with_timezone(&Utc)),
         _ => None,
     };
+    // The end is the time the tablet gave it, so it is taken no earlier
+    // than the case's registration: a withdrawal dated years back on a
+    // case registered today does not make it old enough to delete.
+    let recorded = parse_ts(row.text(8)?)?;
+    let finished_at = finished_at.map(|at| at.max(recorded));
     let finished = match retention_check(case_state, severity, finished_at, retention_years, now) {
         Ok(at) => at,
         Err(refusal) => return Ok(Err(refusal)),
