@@ -285,12 +285,32 @@ pub struct AppCtx {
     pub deleted: RwSignal<HashSet<CaseId>>,
     /// Whether the server needs a newer build of the app (`crate::update`).
     pub update: RwSignal<crate::update::Update>,
+    /// Photos and signatures taken in open forms and not recorded yet, and
+    /// pictures still being read (`crate::evidence::Staged`): only the
+    /// page holds them, so an update's reload waits until there are none.
+    pub staged: RwSignal<usize>,
 }
 
 /// The device's wall clock.
 pub fn now() -> DateTime<Utc> {
     let ms = js_sys::Date::now() as i64;
     DateTime::from_timestamp_millis(ms).unwrap_or_default()
+}
+
+/// Waits `ms` milliseconds.
+pub async fn sleep(ms: i32) {
+    let done = js_sys::Promise::new(&mut |resolve, _reject| {
+        if web_sys::window()
+            .and_then(|w| {
+                w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+                    .ok()
+            })
+            .is_none()
+        {
+            let _ = resolve.call0(&wasm_bindgen::JsValue::NULL);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(done).await;
 }
 
 impl AppCtx {
@@ -319,6 +339,7 @@ impl AppCtx {
             uploads: RwSignal::new(BTreeMap::new()),
             deleted: RwSignal::new(HashSet::new()),
             update: RwSignal::new(crate::update::Update::Current),
+            staged: RwSignal::new(0),
         }
     }
 

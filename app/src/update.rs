@@ -38,6 +38,8 @@ pub enum Update {
 /// How long a newer worker may take to install before the app stops
 /// waiting for it and reloads all the same.
 const INSTALL_WAIT_MS: i32 = 5 * 60 * 1000;
+/// How often a reload held back by staged photos looks again.
+const STAGED_POLL_MS: i32 = 500;
 /// The session-storage key of the time the page last reloaded for an
 /// update.
 const RELOADED_AT: &str = "update-reloaded-at";
@@ -82,6 +84,12 @@ pub fn required(ctx: AppCtx) {
     ctx.update.set(Update::Fetching);
     spawn_local(async move {
         newer_build().await;
+        // Photos and signatures in open forms are only in the page, which
+        // the reload would drop (what was typed is kept as drafts): it
+        // waits until they are saved or put away.
+        while ctx.staged.get_untracked() > 0 {
+            crate::state::sleep(STAGED_POLL_MS).await;
+        }
         remember_reload();
         reload();
     });

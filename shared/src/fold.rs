@@ -1021,22 +1021,26 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
             }
         };
         let mut extended = 0;
+        // `workflow` caps the extensions' total so that the solution stays
+        // within the special-case limit, by the severity known when each
+        // was granted; an assessment after them may give the solution a
+        // longer rule, and the cap is then the one of the case as it is.
+        let cap = rules.deadlines.max_extension_working_days(severity);
         // An extension moves the clocks that were still running, and not
         // yet past due, when it was granted: one granted after a clock ran
-        // out would turn a missed deadline into a met one. `workflow` caps
-        // their total so that the solution stays within the special-case
-        // limit.
+        // out would turn a missed deadline into a met one.
         for ext in &case.extensions {
             let running = ext.stamp.at >= start
                 && met.is_none_or(|m| m > ext.stamp.at)
                 && ext.stamp.at <= due;
-            if !running {
+            let days = ext.working_days.min(cap.saturating_sub(extended));
+            if !running || days == 0 {
                 continue;
             }
-            match deadline::extend_due(due, ext.working_days, tz, ctx.calendar) {
+            match deadline::extend_due(due, days, tz, ctx.calendar) {
                 Ok(d) => {
                     due = d;
-                    extended += ext.working_days;
+                    extended += days;
                 }
                 // The due time is unknown, as when the clock itself cannot
                 // be computed: the clock without its extension would be

@@ -404,6 +404,44 @@ fn the_severity_can_have_its_own_solution_period() {
 }
 
 #[test]
+fn an_assessment_after_an_extension_keeps_the_solution_within_seven_working_days() {
+    // Four days granted while the rule was three; the assessment then
+    // gives the major case five, which leaves room for two.
+    let t = local(2026, 4, 30, 10, 0);
+    let mut s = sim_with(CaseKind::Complaint, Channel::Phone, t, t);
+    s.settings.deadlines.solution_by_severity.insert(
+        Severity::Major,
+        shared::deadline::DeadlineRule::WorkingDays(5),
+    );
+    s.act(
+        1,
+        t + Duration::hours(1),
+        Action::Extend {
+            working_days: 4,
+            reason: "需要物业公司总部协调".into(),
+        },
+    );
+    s.act(
+        1,
+        t + Duration::hours(2),
+        assess(Severity::Major, Validity::Valid),
+    );
+    let case = s.case();
+    assert!(case.violations.is_empty(), "{:?}", case.violations);
+    // Seven working days after receipt: 8, 9, 11, 12 and 13 May.
+    assert_eq!(
+        due(&case, Clock::Solution),
+        local(2026, 5, 13, 23, 59) + Duration::seconds(59)
+    );
+    let solution = case
+        .deadlines
+        .iter()
+        .find(|d| d.clock == Clock::Solution)
+        .unwrap();
+    assert_eq!(solution.extended_working_days, 2);
+}
+
+#[test]
 fn the_feedback_clock_waits_for_the_complainant_to_be_told() {
     let t = local(2026, 3, 2, 9, 0);
     let mut s = sim_with(CaseKind::Repair, Channel::Phone, t, t);

@@ -26,10 +26,12 @@ use std::time::Duration;
 mod artifacts;
 mod browser;
 pub mod bulk;
+mod picture;
 mod server;
 
 pub use artifacts::{dist_dir, server_bin, target_dir, workspace_root};
 pub use browser::Browser;
+pub use picture::bmp;
 pub use server::{PASSWORD, Server};
 
 /// How long to wait for processes to come up and for elements to appear.

@@ -396,6 +396,12 @@ async fn two_tablets_acting_offline_on_one_case_show_the_same_conflict() {
     let conflict_b = b.text("conflict").await;
     assert!(!conflict_a.is_empty());
     assert_eq!(conflict_a, conflict_b, "both show the same conflict");
+    // What the withdrawal said is there to weigh before it is settled.
+    for tablet in [&a, &b] {
+        tablet
+            .wait_text("conflict-text", "业主表示已自行解决")
+            .await;
+    }
     let server_state = server_cases(&server, "manager1")[0]["state"].clone();
     assert_eq!(server_state, json!(state_a));
     a.screenshot("app-conflict").await;

@@ -163,6 +163,68 @@ async fn an_app_the_server_refuses_updates_itself_through_its_service_worker() {
     browser.close().await;
 }
 
+/// A photo taken in a form and not saved yet is only in the page, which
+/// the update's reload would drop: the app waits until the form is saved,
+/// says why, and then reloads into the newer build.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_update_waits_until_the_photos_taken_are_saved() {
+    let dist = tempfile::tempdir().expect("a directory for the built app");
+    copy_dir(&e2e::dist_dir(), dist.path());
+    let server = Server::start_serving(dist.path());
+    server.seed();
+    let browser = installed(&server).await;
+    let pictures = tempfile::tempdir().expect("a directory for the picture");
+    let picture = pictures.path().join("picture.bmp");
+    std::fs::write(&picture, e2e::bmp(64, 48, |x, y| [x as u8, y as u8, 90]))
+        .expect("write a test picture");
+    browser.fill_complaint("郑十", "电梯按钮失灵").await;
+    let input = browser.wait_for_test_id("evidence-photos").await;
+    input
+        .send_keys(&picture.display().to_string())
+        .await
+        .expect("hand a picture to the file input");
+    browser.wait_count("staged-evidence", 1).await;
+
+    upgrade(dist.path());
+    refuse_this_build(&browser).await;
+    browser.eval(
+        "navigator.serviceWorker.addEventListener('controllerchange', () => { window.__taken = true; }); return true;",
+    ).await;
+    browser.click("sync-now").await;
+    browser.wait_for_test_id("update-waits").await;
+    // The newer build took over: without the photo, the page would reload
+    // now.
+    wait_until(
+        &browser,
+        "return window.__taken === true;",
+        "the newer build controls the page",
+    )
+    .await;
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    assert_eq!(
+        browser.eval("return window.__old === true;").await,
+        serde_json::json!(true),
+        "the page was not reloaded while the photo was staged"
+    );
+    browser.wait_count("staged-evidence", 1).await;
+
+    browser.click("save-case").await;
+    wait_until(
+        &browser,
+        "return !!document.querySelector('meta[name=\"build\"]');",
+        "the page came back as the newer build",
+    )
+    .await;
+    browser.wait_for_test_id("case-list").await;
+    browser.wait_synced().await;
+    assert_eq!(
+        browser.attr("sync-uploads", "data-waiting").await,
+        "0",
+        "the photo was stored and uploaded"
+    );
+    browser.close().await;
+}
+
 /// When the server refuses the app and serves no newer build, the app
 /// reloads once (the page might have been older than its worker's build)
 /// and, refused again, says so and keeps the page, instead of reloading

@@ -303,6 +303,12 @@ pub fn UpdateBanner() -> impl IntoView {
                     "服务器已升级，需要新版本的应用。新版本下载完成后，本页面将自动重新加载；本机的记录不受影响。",
                     "The server was upgraded and needs a newer version of the app. The page reloads by itself once the new version is downloaded; the records on this tablet are not affected.",
                 )}</p>
+                <Show when=move || { ctx.staged.get() > 0 }>
+                    <p data-testid="update-waits">{t(
+                        "请先保存或取消尚未保存的照片和签名，之后页面才会重新加载。",
+                        "Save or cancel the photos and signatures not saved yet; the page reloads after that.",
+                    )}</p>
+                </Show>
             </section>
         }.into_any()),
         Update::Unavailable => Some(view! {

@@ -26,6 +26,7 @@ use shared::blob::BlobHash;
 use shared::case::AttachmentKind;
 use shared::lang::Lang;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
@@ -83,13 +84,28 @@ pub struct Staged {
 }
 
 impl Staged {
-    /// Nothing taken, under the current owner.
+    /// Nothing taken, under the current owner. What it holds is counted
+    /// in [`crate::state::AppCtx::staged`] until the owner goes.
     pub fn new() -> Staged {
-        Staged {
+        let staged = Staged {
             items: RwSignal::new(Vec::new()),
             error: RwSignal::new(None),
             busy: RwSignal::new(0),
-        }
+        };
+        let ctx = crate::state::use_app();
+        let counted = Arc::new(AtomicUsize::new(0));
+        let held = counted.clone();
+        Effect::new(move |_| {
+            let now = staged.items.with(Vec::len) + staged.busy.get();
+            let before = held.swap(now, Ordering::Relaxed);
+            ctx.staged
+                .update(|n| *n = (*n + now).saturating_sub(before));
+        });
+        on_cleanup(move || {
+            let before = counted.swap(0, Ordering::Relaxed);
+            ctx.staged.try_update(|n| *n = n.saturating_sub(before));
+        });
+        staged
     }
 
     /// Whether a picture is still being read (tracked).

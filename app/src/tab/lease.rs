@@ -17,9 +17,9 @@
 //! reads it back after [`SETTLE_MS`], and only the one that finds its own
 //! id goes on.
 
+use crate::state::sleep;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
-use wasm_bindgen::prelude::*;
 
 /// The lease's key.
 const KEY: &str = "tab-lease";
@@ -180,17 +180,4 @@ fn write(storage: &web_sys::Storage, me: &str) -> bool {
             false
         }
     }
-}
-
-/// Waits `ms` milliseconds.
-async fn sleep(ms: i32) {
-    let done = js_sys::Promise::new(&mut |resolve, _reject| {
-        if window()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
-            .is_err()
-        {
-            let _ = resolve.call0(&JsValue::NULL);
-        }
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(done).await;
 }

@@ -117,25 +117,12 @@ fn Refused(id: CaseId) -> impl IntoView {
             let items = list
                 .into_iter()
                 .map(|r| {
-                    let op = ctx
-                        .ops
-                        .with_value(|log| log.ops_of(id).iter().find(|op| op.id == r.op).cloned());
-                    let action = op.as_ref().map(|op| op.action.kind());
-                    // What was typed, which the case no longer shows: it
-                    // can still be read, copied and typed again.
-                    let typed = op
-                        .map(|op| shared::validation::action_texts(&op.action))
-                        .unwrap_or_default()
-                        .into_iter()
-                        .map(|(field, value)| {
-                            view! {
-                                <div class="kv" data-testid="refused-text">
-                                    <dt>{move || i18n::change_field(&field, ctx.lang.get())}</dt>
-                                    <dd>{value}</dd>
-                                </div>
-                            }
-                        })
-                        .collect_view();
+                    let action = ctx.ops.with_value(|log| {
+                        log.ops_of(id)
+                            .iter()
+                            .find(|op| op.id == r.op)
+                            .map(|op| op.action.kind())
+                    });
                     let code = r.code.clone();
                     view! {
                         <li data-testid="refused-op" data-code=r.code.clone()>
@@ -149,7 +136,7 @@ fn Refused(id: CaseId) -> impl IntoView {
                                     Lang::En => format!("\"{what}\" did not take effect: {why}"),
                                 }
                             }}
-                            <dl class="refused-texts">{typed}</dl>
+                            <Typed case=id op=r.op testid="refused-text"/>
                         </li>
                     }
                 })
@@ -166,6 +153,33 @@ fn Refused(id: CaseId) -> impl IntoView {
             }
         })
     }
+}
+
+/// What was typed in the op `op` of `case` that the case does not show
+/// (refused, in conflict or breaking a rule): it can still be read,
+/// copied and typed again, and weighed before a conflict is settled.
+#[component]
+fn Typed(case: CaseId, op: OpId, testid: &'static str) -> impl IntoView {
+    let ctx = use_app();
+    let texts = ctx.ops.with_value(|log| {
+        log.ops_of(case)
+            .iter()
+            .find(|o| o.id == op)
+            .map(|o| shared::validation::action_texts(&o.action))
+            .unwrap_or_default()
+    });
+    let items = texts
+        .into_iter()
+        .map(|(field, value)| {
+            view! {
+                <div class="kv" data-testid=testid>
+                    <dt>{move || i18n::change_field(&field, ctx.lang.get())}</dt>
+                    <dd>{value}</dd>
+                </div>
+            }
+        })
+        .collect_view();
+    view! { <dl class="typed-texts">{items}</dl> }
 }
 
 /// One labelled value.
@@ -534,6 +548,7 @@ fn Problems(case: Arc<Case>) -> impl IntoView {
                             ),
                         }
                     }}
+                    <Typed case=case_id op=op testid="conflict-text"/>
                     {if open {
                         view! {
                             <span class="buttons">
@@ -555,12 +570,14 @@ fn Problems(case: Arc<Case>) -> impl IntoView {
             let rule = v.rule.clone();
             let action = v.action;
             let code = rule.code();
+            let op = v.op;
             view! {
                 <li class="violation" data-testid="violation" data-code=code>
                     {move || {
                         let l = ctx.lang.get();
                         format!("{}：{}", action.label(l), rule.message(l))
                     }}
+                    <Typed case=case_id op=op testid="violation-text"/>
                 </li>
             }
         })
