@@ -254,6 +254,14 @@ impl Browser {
         }
     }
 
+    /// This tablet's device id, as its settings screen shows it (the
+    /// screen stays open).
+    pub async fn device_id(&self) -> String {
+        self.click("nav-settings").await;
+        self.wait_text("settings-device", "#").await;
+        self.attr("settings-device", "data-device").await
+    }
+
     /// Opens the administration's settings form (the user is an admin).
     pub async fn open_settings(&self) {
         self.click("nav-admin").await;

@@ -235,6 +235,14 @@ impl Server {
             .to_string()
     }
 
+    /// Revokes the device `device` as `admin1` does in the app.
+    pub fn revoke_device(&self, device: &str) {
+        let admin = self.token("admin1");
+        let path = format!("/api/v1/admin/devices/{device}/revoke");
+        let (status, body) = self.post_json(Some(&admin), &path, &json!({}));
+        assert_eq!(status, 204, "{body}");
+    }
+
     /// `GET path` with `token`: the status and the JSON body (`Null` when
     /// there is none).
     pub fn get_json(&self, token: &str, path: &str) -> (u16, Value) {

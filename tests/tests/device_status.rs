@@ -82,15 +82,9 @@ async fn a_revoked_tablet_says_so_refuses_new_cases_and_exports_what_it_did_not_
     browser.login("staff1").await;
     let synced = browser.register_complaint("钱八", "单元门禁损坏").await;
     browser.wait_synced().await;
-    browser.click("nav-settings").await;
-    browser.wait_text("settings-device", "#").await;
-    let device = browser.attr("settings-device", "data-device").await;
-
+    let device = browser.device_id().await;
     // The administrator revokes the tablet.
-    let admin = server.token("admin1");
-    let path = format!("/api/v1/admin/devices/{device}/revoke");
-    let (status, body) = server.post_json(Some(&admin), &path, &json!({}));
-    assert_eq!(status, 204, "{body}");
+    server.revoke_device(&device);
 
     // A case registered now is kept on the tablet; its upload is refused
     // with the reason (the device was revoked), and the app says so instead

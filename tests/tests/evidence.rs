@@ -749,13 +749,7 @@ async fn a_revoked_tablet_says_that_its_photos_were_not_uploaded() {
     browser.open(&server.url("/")).await;
     browser.login("staff1").await;
     browser.wait_synced().await;
-    browser.click("nav-settings").await;
-    browser.wait_text("settings-device", "#").await;
-    let device = browser.attr("settings-device", "data-device").await;
-    let admin = server.token("admin1");
-    let path = format!("/api/v1/admin/devices/{device}/revoke");
-    let (status, body) = server.post_json(Some(&admin), &path, &json!({}));
-    assert_eq!(status, 204, "{body}");
+    server.revoke_device(&browser.device_id().await);
 
     register_with_a_photo(&browser, "周十", "电梯按钮失灵", &smooth).await;
     browser
