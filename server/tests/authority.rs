@@ -311,6 +311,42 @@ fn an_op_pushed_again_after_its_refusal_was_lost_is_refused_again() {
     assert_eq!(quarantined(&push(&admin, &a, &ops)), refused);
 }
 
+/// The quarantine list comes a page at a time, oldest first: a device can
+/// put a whole push aside at once.
+#[test]
+fn the_quarantine_list_comes_in_pages() {
+    let w = world();
+    let (admin, mut a) = w.login("admin");
+    let (staff, mut s) = w.login("staff_a");
+    let reg = s.register(w.pa(), "楼道漏水");
+    let case = reg.case_id;
+    assert_eq!(quarantined(&push(&staff, &s, &[reg])), []);
+    let ops: Vec<Op> = (0..5)
+        .map(|n| a.op(case, None, note(&format!("管理员备注 {n}"))))
+        .collect();
+    assert_eq!(quarantined(&push(&admin, &a, &ops)).len(), 5);
+    let ids = |page: &Value| -> Vec<i64> {
+        page.as_array()
+            .expect("a list")
+            .iter()
+            .map(|e| e["id"].as_i64().expect("an id"))
+            .collect()
+    };
+    let (_, all) = admin.get("/api/v1/admin/quarantine");
+    let all = ids(&all);
+    assert_eq!(all.len(), 5);
+    assert!(all.windows(2).all(|w| w[0] < w[1]), "oldest first: {all:?}");
+    let (_, first) = admin.get("/api/v1/admin/quarantine?limit=2");
+    assert_eq!(ids(&first), all[..2]);
+    let (_, next) = admin.get(&format!(
+        "/api/v1/admin/quarantine?limit=2&after={}",
+        all[1]
+    ));
+    assert_eq!(ids(&next), all[2..4]);
+    let (status, body) = admin.get("/api/v1/admin/quarantine?limit=lots");
+    assert_eq!((status, code(&body)), (400, "request.bad_query"));
+}
+
 /// Quality and admin read every case and work none: a registration from
 /// them is kept aside, not made into a case.
 #[test]

@@ -43,6 +43,11 @@ pub struct DeviceInfo {
     pub acked_seq: u64,
 }
 
+/// How many quarantine entries a page holds when the request names no
+/// number: the admin's list shows the oldest ones, and the next come as
+/// these are settled.
+pub const QUARANTINE_PAGE: u32 = 200;
+
 /// A quarantined op, for admins.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -2,7 +2,8 @@
 //! server: an admin adds a user through the form (who can then log in),
 //! resets their password (which they must then change), sees the devices,
 //! previews a holiday calendar that is refused and one read from a file,
-//! applies it, and finds both changes in the audit log.
+//! applies it, and finds both changes in the audit log; the quarantine
+//! tab shows a page at a time.
 
 use e2e::{Browser, PASSWORD, Server};
 use fantoccini::Locator;
@@ -508,4 +509,57 @@ async fn an_admin_renames_a_building_and_adds_units_to_it() {
         .collect();
     assert_eq!(units, ["101", "102", "201", "301", "302"]);
     admin.close().await;
+}
+
+/// The quarantine tab shows the oldest page of what waits and says that
+/// more follow: a tablet can put a whole push aside at once.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_quarantine_tab_says_when_more_wait_than_it_shows() {
+    let server = Server::start();
+    server.seed();
+    let e2e::bulk::Tablet {
+        login,
+        actor,
+        mut state,
+        ..
+    } = e2e::bulk::Tablet::log_in(&server, "staff1", "notes on a lost case");
+    // Notes on a case the server never received: each is put aside.
+    let case = shared::id::CaseId(uuid::Uuid::now_v7());
+    let page = shared::admin::QUARANTINE_PAGE as usize;
+    let ops: Vec<shared::op::Op> = (0..=page)
+        .map(|n| {
+            state.make_op(
+                shared::id::OpId(uuid::Uuid::now_v7()),
+                case,
+                actor,
+                None,
+                shared::op::Action::Note {
+                    note_kind: shared::case::NoteKind::General,
+                    text: format!("第{n}次查看"),
+                },
+                chrono::Utc::now(),
+            )
+        })
+        .collect();
+    let (status, answer) = server.post_json(
+        Some(&login.token),
+        "/api/v1/sync/push",
+        &json!({ "device": login.device, "ops": ops }),
+    );
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(
+        answer["quarantined"].as_array().map(Vec::len),
+        Some(page + 1)
+    );
+
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("admin1").await;
+    browser.click("nav-admin").await;
+    browser.click("admin-tab-quarantine").await;
+    browser.wait_count("quarantine-row", page).await;
+    browser
+        .wait_text("quarantine-more", &format!("最早的 {page} 条"))
+        .await;
+    browser.close().await;
 }

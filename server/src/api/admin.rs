@@ -5,7 +5,7 @@ use super::responses::{AdminOnly, JsonBody};
 use super::revision::{IfMatch, etag};
 use super::{ClientAddr, audit_entry};
 use crate::auth::{self, Session};
-use crate::error::{ApiError, ApiJson, ApiPath, Body, ErrorBody, blocking};
+use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, Body, ErrorBody, blocking};
 use crate::state::AppState;
 use crate::store::{AuditEntry, NewUser};
 use axum::Json;
@@ -13,6 +13,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use chrono::Utc;
+use serde::Deserialize;
 use shared::admin::{ActiveRequest, DeviceInfo, NewUserRequest, QuarantineEntry};
 use shared::id::{DeviceId, UserId};
 use shared::personal_data::{Shown, shown};
@@ -350,15 +351,34 @@ pub async fn put_property(
     Ok((StatusCode::NO_CONTENT, etag(revision)))
 }
 
-/// Lists quarantined ops with their reasons.
-#[utoipa::path(get, path = "/api/v1/admin/quarantine", responses(AdminOnly, (status = 200, description = "Every quarantined op.", body = Vec<QuarantineEntry>)), security(("bearer" = [])))]
+/// A page of the quarantine list.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct QuarantineParams {
+    /// How many entries (default 200, at most 1000).
+    pub limit: Option<u32>,
+    /// Only entries after this entry id (the next page).
+    pub after: Option<i64>,
+}
+
+/// Lists the quarantined ops not settled yet with their reasons, oldest
+/// first, a page at a time: a device can put up to a push's ops aside at
+/// once, and the list is not read whole.
+#[utoipa::path(get, path = "/api/v1/admin/quarantine", params(QuarantineParams),
+    responses(AdminOnly,
+        (status = 200, description = "A page of the quarantined ops, oldest first.", body = Vec<QuarantineEntry>),
+        (status = 400, description = "`request.bad_query`.", body = ErrorBody)),
+    security(("bearer" = [])))]
 pub async fn quarantine(
     State(state): State<AppState>,
     session: Session,
+    ApiQuery(params): ApiQuery<QuarantineParams>,
 ) -> Result<Json<Vec<QuarantineEntry>>, ApiError> {
     session.require(&[Role::Admin])?;
     let store = state.store.clone();
-    let mut entries = blocking(move || store.quarantine()).await?;
+    let limit = params.limit.unwrap_or(shared::admin::QUARANTINE_PAGE);
+    let mut entries = blocking(move || store.quarantine(limit, params.after)).await?;
     let shown = shown(&super::settings(&state).await?, &session.user, None);
     for e in &mut entries {
         mask_quarantined(&mut e.op, shown);

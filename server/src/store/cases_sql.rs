@@ -90,12 +90,20 @@ pub(super) fn op_count(db: &dyn Db) -> StoreResult<u64> {
     db.query_one("SELECT count(*) FROM ops", &[])?.get(0)
 }
 
-/// The quarantined ops not yet settled, oldest first.
-pub(super) fn quarantine(db: &dyn Db) -> StoreResult<Vec<QuarantineEntry>> {
+/// At most `limit` of the quarantined ops not yet settled after the entry
+/// `after`, oldest first.
+pub(super) fn quarantine(
+    db: &dyn Db,
+    limit: u32,
+    after: Option<i64>,
+) -> StoreResult<Vec<QuarantineEntry>> {
     db.query(
         "SELECT id, device_id, seq, code, message, received_at, json FROM quarantine
-         WHERE resolved_at IS NULL ORDER BY id",
-        &[],
+         WHERE resolved_at IS NULL AND id > ?1 ORDER BY id LIMIT ?2",
+        &[
+            after.unwrap_or(0).into(),
+            i64::from(limit.clamp(1, 1000)).into(),
+        ],
     )?
     .iter()
     .map(|r| {

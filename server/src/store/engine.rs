@@ -242,8 +242,8 @@ impl<E: Engine> Store for E {
         self.snapshot(|tx| pull_sql::pull(tx, scope, after, limit, each))
     }
 
-    fn quarantine(&self) -> StoreResult<Vec<QuarantineEntry>> {
-        self.read(cases_sql::quarantine)
+    fn quarantine(&self, limit: u32, after: Option<i64>) -> StoreResult<Vec<QuarantineEntry>> {
+        self.read(|db| cases_sql::quarantine(db, limit, after))
     }
 
     fn case(&self, id: CaseId) -> StoreResult<Option<(PropertyId, Case)>> {

@@ -384,8 +384,9 @@ pub trait Store: reports::Reports + administration::Administration + Send + Sync
         limit: u32,
         each: &mut PullSink<'_>,
     ) -> StoreResult<PullEnd>;
-    /// The quarantine list.
-    fn quarantine(&self) -> StoreResult<Vec<QuarantineEntry>>;
+    /// The quarantine list: at most `limit` (1–1000) unsettled entries
+    /// after the entry `after`, oldest first.
+    fn quarantine(&self, limit: u32, after: Option<i64>) -> StoreResult<Vec<QuarantineEntry>>;
 
     // Cases.
     /// A materialized case's JSON and its property.

@@ -156,7 +156,12 @@ mod tests {
             assert!(answer.quarantined.is_empty(), "{answer:?}");
         }
         assert_eq!(first.op_count().expect("count"), 31);
-        assert!(second.quarantine().expect("quarantine").is_empty());
+        assert!(
+            second
+                .quarantine(1000, None)
+                .expect("quarantine")
+                .is_empty()
+        );
         let (_, case) = second.case(reg.case_id).expect("read").expect("the case");
         assert_eq!(case.notes.len(), 30);
     }

@@ -9,6 +9,7 @@ use crate::i18n;
 use crate::state::use_app;
 use chrono_tz::Tz;
 use leptos::prelude::*;
+use shared::admin::QUARANTINE_PAGE;
 use shared::lang::Lang;
 use shared::op::Op;
 
@@ -37,11 +38,21 @@ pub fn QuarantineTab() -> impl IntoView {
                     .into_any();
                 }
                 let tz = company_tz(ctx);
+                // The server sends the oldest page; the rest follow as
+                // these are settled.
+                let more = (list.len() >= QUARANTINE_PAGE as usize).then(|| {
+                    view! {
+                        <p class="hint" data-testid="quarantine-more">{move || match ctx.lang.get() {
+                            Lang::ZhCn => format!("这里显示最早的 {QUARANTINE_PAGE} 条；处理后将显示其余的记录。"),
+                            Lang::En => format!("The oldest {QUARANTINE_PAGE} are shown; the others follow as these are settled."),
+                        }}</p>
+                    }
+                });
                 let rows = list
                     .into_iter()
                     .map(|e| view! { <QuarantineRow entry=e tz=tz reload=entries settled=settled/> })
                     .collect_view();
-                view! { <ul class="admin-quarantine">{rows}</ul> }.into_any()
+                view! { {more}<ul class="admin-quarantine">{rows}</ul> }.into_any()
             })}
         </div>
     }
