@@ -180,9 +180,10 @@ pub async fn put_calendar(
     send(Method::Post, token, "/api/v1/admin/calendar", schedule).await
 }
 
-/// `GET /api/v1/admin/quarantine`: the unsettled quarantine entries.
-pub async fn quarantine(token: &str) -> Result<Vec<QuarantineEntry>, ApiError> {
-    get(token, "/api/v1/admin/quarantine").await
+/// `GET /api/v1/admin/quarantine`: the oldest `limit` unsettled
+/// quarantine entries.
+pub async fn quarantine(token: &str, limit: u32) -> Result<Vec<QuarantineEntry>, ApiError> {
+    get(token, &format!("/api/v1/admin/quarantine?limit={limit}")).await
 }
 
 /// `POST /api/v1/admin/quarantine/{id}/reapply`: the outcome (accepted,

@@ -18,7 +18,10 @@ use shared::op::Op;
 pub fn QuarantineTab() -> impl IntoView {
     let ctx = use_app();
     let entries: Loaded<Vec<QuarantineEntry>> =
-        LocalResource::new(move || async move { admin::quarantine(&token(ctx)?).await });
+        // One more than shown tells whether more wait.
+        LocalResource::new(move || async move {
+            admin::quarantine(&token(ctx)?, QUARANTINE_PAGE + 1).await
+        });
     // What happened to a settled entry, which leaves the list.
     let settled = RwSignal::new(None::<String>);
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
@@ -30,7 +33,7 @@ pub fn QuarantineTab() -> impl IntoView {
                 "Records the server refused from devices wait here. After adding the missing property, category or user, re-apply them; discard records that are truly invalid, with a reason (they are kept, never deleted).",
             )}</p>
             <p class="admin-done" role="status" data-testid="quarantine-status">{move || settled.get()}</p>
-            {loaded(entries, move |list| {
+            {loaded(entries, move |mut list| {
                 if list.is_empty() {
                     return view! {
                         <p class="empty" data-testid="quarantine-empty">{t("隔离区为空", "Nothing is quarantined")}</p>
@@ -38,9 +41,9 @@ pub fn QuarantineTab() -> impl IntoView {
                     .into_any();
                 }
                 let tz = company_tz(ctx);
-                // The server sends the oldest page; the rest follow as
-                // these are settled.
-                let more = (list.len() >= QUARANTINE_PAGE as usize).then(|| {
+                // The oldest page is shown; the rest follow as these are
+                // settled.
+                let more = (list.len() > QUARANTINE_PAGE as usize).then(|| {
                     view! {
                         <p class="hint" data-testid="quarantine-more">{move || match ctx.lang.get() {
                             Lang::ZhCn => format!("这里显示最早的 {QUARANTINE_PAGE} 条；处理后将显示其余的记录。"),
@@ -48,6 +51,7 @@ pub fn QuarantineTab() -> impl IntoView {
                         }}</p>
                     }
                 });
+                list.truncate(QUARANTINE_PAGE as usize);
                 let rows = list
                     .into_iter()
                     .map(|e| view! { <QuarantineRow entry=e tz=tz reload=entries settled=settled/> })
