@@ -1311,6 +1311,50 @@ async fn a_registration_half_typed_is_back_after_a_reload_until_it_is_saved() {
     browser.close().await;
 }
 
+/// A correction half typed is back, in its open form, after a reload; once
+/// saved, it is not offered again.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_correction_half_typed_is_back_after_a_reload() {
+    let server = Server::start();
+    server.seed();
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("staff1").await;
+    let reg_no = browser.register_complaint("冯十二", "电梯按钮失灵").await;
+    open_case(&browser, &reg_no).await;
+    browser.click("open-edit").await;
+    browser.fill("edit-remedy", "请尽快更换按钮").await;
+
+    browser.open(&server.url("/")).await;
+    browser.wait_for_test_id("case-list").await;
+    open_case(&browser, &reg_no).await;
+    browser.wait_for_test_id("edit-form").await;
+    assert_eq!(browser.value("edit-remedy").await, "请尽快更换按钮");
+    assert_eq!(browser.value("edit-name").await, "冯十二");
+    browser.click("save-edit").await;
+    browser.wait_count("edit-form", 0).await;
+    browser.wait_count("timeline-entry", 2).await;
+
+    browser.open(&server.url("/")).await;
+    browser.wait_for_test_id("case-list").await;
+    open_case(&browser, &reg_no).await;
+    browser.wait_count("timeline-entry", 2).await;
+    assert!(browser.find("edit-form").await.is_none());
+    browser.wait_synced().await;
+    let summary = server_cases(&server, "manager1")
+        .into_iter()
+        .find(|c| c["reg_no"] == json!(reg_no))
+        .expect("the case is on the server");
+    let id = summary["id"].as_str().expect("an id");
+    let case = get(&server, "manager1", &format!("/api/v1/cases/{id}"));
+    assert_eq!(
+        case["registration"]["requested_remedy"],
+        json!("请尽快更换按钮"),
+        "{case}"
+    );
+    browser.close().await;
+}
+
 /// A note half typed on a case is back, in its open form, after a reload
 /// (a tablet that discarded the tab); once saved, it is not offered again.
 #[tokio::test(flavor = "multi_thread")]

@@ -490,6 +490,7 @@ fn ActionForm(kind: ActionKind, case: Arc<Case>, role: Role, drafts: Drafts) -> 
             let result = ctx
                 .record(case_id, Some(state), move |_, _| Ok(action))
                 .await;
+            let _ = drafts.saving.try_set(false);
             if result.is_ok() {
                 drafts.done(kind);
             }
@@ -498,7 +499,7 @@ fn ActionForm(kind: ActionKind, case: Arc<Case>, role: Role, drafts: Drafts) -> 
     });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if save.pending().get_untracked() {
+        if drafts.saving.get_untracked() {
             return;
         }
         error.set(None);
@@ -545,6 +546,7 @@ fn ActionForm(kind: ActionKind, case: Arc<Case>, role: Role, drafts: Drafts) -> 
             error.set(Some(FormError::Rule(v)));
             return;
         }
+        drafts.saving.set(true);
         save.dispatch_local(action);
     };
     // The form's own refusal, else why the last save failed.
@@ -563,7 +565,7 @@ fn ActionForm(kind: ActionKind, case: Arc<Case>, role: Role, drafts: Drafts) -> 
             {inputs}
             <p class="error" data-testid="action-error">{refusal}</p>
             <div class="actions">
-                <button type="submit" class="btn primary" data-testid=format!("submit-{}", kind.code()) disabled=move || save.pending().get()>
+                <button type="submit" class="btn primary" data-testid=format!("submit-{}", kind.code()) disabled=move || drafts.saving.get()>
                     {t("确认", "Confirm")}
                 </button>
                 <button type="button" class="btn" data-testid="cancel-action" on:click=move |_| drafts.done(kind)>{t("取消", "Cancel")}</button>

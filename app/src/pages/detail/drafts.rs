@@ -7,30 +7,33 @@
 //! would close in the middle of a sentence and take the text with it, and
 //! photos being saved one by one would lose the rest when the first one
 //! changed the case. Made here, under the screen's owner, they stay for as
-//! long as the case is on the screen; and the action forms' inputs are kept
-//! in local storage as they are typed (`pages::draft`), so that a reload or
-//! a visit to another screen brings back the form that was open.
+//! long as the case is on the screen; and the action forms' and the
+//! correction form's inputs are kept in local storage as they are typed
+//! (`pages::draft`), so that a reload or a visit to another screen brings
+//! back the form that was open.
 
-use super::edit::EditDraft;
+use super::edit::{EditDraft, KeptEdit};
 use super::form::{ActionFields, Typed};
 use crate::evidence::Staged;
 use crate::pages::draft;
 use leptos::prelude::*;
 use leptos::reactive::owner::WeakOwner;
 use serde::{Deserialize, Serialize};
-use shared::case::Case;
+use shared::case::Registration;
 use shared::id::{CaseId, UserId};
 use shared::op::ActionKind;
 use shared::role::Role;
 use std::collections::BTreeMap;
 
-/// What a case's screen keeps across reloads: the action form open, and
-/// the inputs of each action form with words typed in it, by the action's
-/// code.
+/// What a case's screen keeps across reloads: the action form open, the
+/// inputs of each action form with words typed in it, by the action's
+/// code, and the correction form if it is open.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 struct Kept {
     open: Option<String>,
     forms: BTreeMap<String, BTreeMap<String, Typed>>,
+    #[serde(default)]
+    edit: Option<KeptEdit>,
 }
 
 /// The drafts of one case's screen.
@@ -47,6 +50,10 @@ pub(super) struct Drafts {
     fields: StoredValue<BTreeMap<ActionKind, ActionFields>>,
     /// The correction form while it is open.
     pub edit: RwSignal<Option<EditDraft>>,
+    /// An action or a correction is being recorded. Kept here, as a card
+    /// drawn again meanwhile (the case changed) would otherwise offer to
+    /// save it a second time.
+    pub saving: RwSignal<bool>,
     /// The evidence card's form is open.
     pub adding: RwSignal<bool>,
     /// The photos and signatures taken on the evidence card.
@@ -75,7 +82,8 @@ impl Drafts {
             owner: StoredValue::new(Owner::current().unwrap_or_default().downgrade()),
             open: RwSignal::new(open),
             fields: StoredValue::new(BTreeMap::new()),
-            edit: RwSignal::new(None),
+            edit: RwSignal::new(kept.edit.clone().map(EditDraft::restore)),
+            saving: RwSignal::new(false),
             adding: RwSignal::new(false),
             staged: Staged::new(),
             attaching: RwSignal::new(false),
@@ -112,6 +120,33 @@ impl Drafts {
         if typed.is_some() && !current {
             return;
         }
+        self.store(|kept| match typed {
+            Some(typed) => {
+                kept.forms.insert(kind.code().to_string(), typed);
+            }
+            None => {
+                kept.forms.remove(kind.code());
+            }
+        });
+    }
+
+    /// Keeps the correction form as it is (`None`: it was saved or
+    /// cancelled).
+    pub fn keep_edit(&self, edit: Option<KeptEdit>) {
+        // A form already closed is not kept again by its last look at its
+        // inputs.
+        let open = self
+            .edit
+            .try_with_untracked(Option::is_some)
+            .unwrap_or(false);
+        if edit.is_some() && !open {
+            return;
+        }
+        self.store(|kept| kept.edit = edit);
+    }
+
+    /// Changes what is kept, and keeps which action form is open.
+    fn store(&self, change: impl FnOnce(&mut Kept)) {
         // The screen may be gone (a save that finished after the user left
         // the case): what local storage holds is then what is changed.
         let Some((user, case)) = self.key else {
@@ -123,16 +158,14 @@ impl Drafts {
             .try_with_value(|k| k.clone())
             .or_else(|| draft::load(&key))
             .unwrap_or_default();
-        match typed {
-            Some(typed) => kept.forms.insert(kind.code().to_string(), typed),
-            None => kept.forms.remove(kind.code()),
-        };
+        change(&mut kept);
         kept.open = self
             .open
             .try_get_untracked()
             .flatten()
             .map(|o| o.code().to_string());
-        draft::keep(&key, (!kept.forms.is_empty()).then_some(&kept));
+        let any = !kept.forms.is_empty() || kept.edit.is_some();
+        draft::keep(&key, any.then_some(&kept));
         let _ = self.kept.try_set_value(kept);
     }
 
@@ -146,10 +179,17 @@ impl Drafts {
         self.keep(kind, None);
     }
 
-    /// Opens the correction form on the case as it stands now.
-    pub fn open_edit(&self, case: &std::sync::Arc<Case>, tz: chrono_tz::Tz) {
-        let draft = self.under(|| EditDraft::of(case.clone(), tz));
+    /// Opens the correction form on the registration as it stands now.
+    pub fn open_edit(&self, registration: &Registration, tz: chrono_tz::Tz) {
+        let draft = self.under(|| EditDraft::of(registration, tz));
         self.edit.set(Some(draft));
+    }
+
+    /// Closes the correction form and forgets what was typed in it (it was
+    /// saved, or cancelled). Also when the screen is gone meanwhile.
+    pub fn close_edit(&self) {
+        let _ = self.edit.try_set(None);
+        self.keep_edit(None);
     }
 
     /// Runs `make` under the screen's owner.

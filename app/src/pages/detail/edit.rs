@@ -21,9 +21,11 @@ use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use leptos::prelude::Action as UiAction;
 use leptos::prelude::*;
-use shared::case::{Case, Channel, RegistrationPatch};
+use serde::{Deserialize, Serialize};
+use shared::case::{Case, Channel, Registration, RegistrationPatch};
 use shared::lang::Coded;
 use shared::op::{Action, ActionKind};
+use shared::property::Location;
 use shared::validation::{
     ValidationError, name_required, phone_required, validate_action, validate_patch, validate_phone,
 };
@@ -53,7 +55,7 @@ pub fn Edit(case: Arc<Case>, drafts: Drafts) -> impl IntoView {
                     view! {
                         <button class="btn" data-testid="open-edit" on:click=move |_| {
                             let tz = ctx.config.with_untracked(|c| c.settings.tz());
-                            drafts.open_edit(&case, tz);
+                            drafts.open_edit(&case.registration, tz);
                         }>
                             {t("更正登记信息", "Correct the registration")}
                         </button>
@@ -66,24 +68,65 @@ pub fn Edit(case: Arc<Case>, drafts: Drafts) -> impl IntoView {
     })
 }
 
-/// An open correction form: what is typed, and the case as it was when
-/// the form was opened. The changes are read against that case, not the
-/// one on the screen now: a field a colleague corrected meanwhile, left
-/// untouched here, is no change, so saving does not undo theirs.
+/// An open correction form: what is typed, and the registration as it
+/// was shown when the form was opened. The changes are read against that
+/// registration, not the one on the screen now: a field a colleague
+/// corrected meanwhile, left untouched here, is no change, so saving does
+/// not undo theirs.
 #[derive(Clone)]
 pub(super) struct EditDraft {
     form: Fields,
-    base: Arc<Case>,
+    base: Arc<Registration>,
 }
 
 impl EditDraft {
-    /// The form holding `base`'s registration.
-    pub(super) fn of(base: Arc<Case>, tz: Tz) -> EditDraft {
+    /// The form holding `base`.
+    pub(super) fn of(base: &Registration, tz: Tz) -> EditDraft {
         EditDraft {
-            form: Fields::of(&base, tz),
-            base,
+            form: Fields::of(base, tz),
+            base: Arc::new(base.clone()),
         }
     }
+
+    /// The form as a draft kept it.
+    pub(super) fn restore(kept: KeptEdit) -> EditDraft {
+        EditDraft {
+            form: Fields::from_typed(kept.typed),
+            base: Arc::new(kept.base),
+        }
+    }
+
+    /// What a draft keeps of it, read inside a reactive scope so that the
+    /// draft follows the typing.
+    fn kept(&self) -> KeptEdit {
+        KeptEdit {
+            base: (*self.base).clone(),
+            typed: self.form.typed(),
+        }
+    }
+}
+
+/// An open correction form as a draft keeps it across a reload: the base
+/// goes with what is typed, so that a colleague's correction synced
+/// meanwhile is still no change of this one.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(super) struct KeptEdit {
+    base: Registration,
+    typed: TypedFields,
+}
+
+/// The registration's fields as typed, in plain values.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct TypedFields {
+    location: Location,
+    name: String,
+    phone: String,
+    channel: String,
+    received: String,
+    category: String,
+    content: String,
+    remedy: String,
+    related: String,
 }
 
 /// The registration's fields, as typed.
@@ -101,9 +144,9 @@ struct Fields {
 }
 
 impl Fields {
-    /// The form as the case stands, so that an untouched field is no change.
-    fn of(case: &Case, tz: Tz) -> Fields {
-        let r = &case.registration;
+    /// The form as the registration stands, so that an untouched field is
+    /// no change.
+    fn of(r: &Registration, tz: Tz) -> Fields {
         Fields {
             location: LocationFields::of(&r.location),
             name: RwSignal::new(r.complainant.name.clone()),
@@ -120,6 +163,37 @@ impl Fields {
             content: RwSignal::new(r.content.clone()),
             remedy: RwSignal::new(r.requested_remedy.clone()),
             related: RwSignal::new(r.related_case.clone().unwrap_or_default()),
+        }
+    }
+}
+
+impl Fields {
+    fn from_typed(t: TypedFields) -> Fields {
+        Fields {
+            location: LocationFields::of(&t.location),
+            name: RwSignal::new(t.name),
+            phone: RwSignal::new(t.phone),
+            channel: RwSignal::new(t.channel),
+            received: RwSignal::new(t.received),
+            category: RwSignal::new(t.category),
+            content: RwSignal::new(t.content),
+            remedy: RwSignal::new(t.remedy),
+            related: RwSignal::new(t.related),
+        }
+    }
+
+    /// What is typed, tracked.
+    fn typed(&self) -> TypedFields {
+        TypedFields {
+            location: self.location.tracked(),
+            name: self.name.get(),
+            phone: self.phone.get(),
+            channel: self.channel.get(),
+            received: self.received.get(),
+            category: self.category.get(),
+            content: self.content.get(),
+            remedy: self.remedy.get(),
+            related: self.related.get(),
         }
     }
 }
@@ -154,9 +228,15 @@ impl Refusal {
 #[component]
 fn EditForm(case: Arc<Case>, drafts: Drafts) -> impl IntoView {
     let ctx = use_app();
-    let Some(EditDraft { form, base }) = drafts.edit.get_untracked() else {
+    let Some(draft) = drafts.edit.get_untracked() else {
         return ().into_any();
     };
+    // Kept as it is typed, for a reload or a visit to another screen.
+    Effect::new({
+        let draft = draft.clone();
+        move |_| drafts.keep_edit(Some(draft.kept()))
+    });
+    let EditDraft { form, base } = draft;
     // Field name (as `shared::validation` names it) → problem.
     let errors = RwSignal::new(BTreeMap::<String, ValidationError>::new());
     let refusal = RwSignal::new(None::<Refusal>);
@@ -166,12 +246,15 @@ fn EditForm(case: Arc<Case>, drafts: Drafts) -> impl IntoView {
         async move {
             // An edit is no transition: it holds in any state, so it
             // expects none and never conflicts.
-            match ctx
+            let result = ctx
                 .record(case_id, None, move |_, _| Ok(Action::Edit(patch)))
-                .await
-            {
-                Ok(_) => drafts.edit.set(None),
-                Err(e) => refusal.set(Some(Refusal::Record(e))),
+                .await;
+            let _ = drafts.saving.try_set(false);
+            match result {
+                Ok(_) => drafts.close_edit(),
+                Err(e) => {
+                    let _ = refusal.try_set(Some(Refusal::Record(e)));
+                }
             }
         }
     });
@@ -179,7 +262,7 @@ fn EditForm(case: Arc<Case>, drafts: Drafts) -> impl IntoView {
         let case = case.clone();
         move |ev: leptos::ev::SubmitEvent| {
             ev.prevent_default();
-            if save.pending().get_untracked() {
+            if drafts.saving.get_untracked() {
                 return;
             }
             refusal.set(None);
@@ -207,6 +290,7 @@ fn EditForm(case: Arc<Case>, drafts: Drafts) -> impl IntoView {
                 refusal.set(Some(Refusal::Rule(v)));
                 return;
             }
+            drafts.saving.set(true);
             save.dispatch_local(patch);
         }
     };
@@ -303,10 +387,10 @@ fn EditForm(case: Arc<Case>, drafts: Drafts) -> impl IntoView {
                 {move || refusal.with(|r| r.as_ref().map(|r| r.message(ctx.lang.get())))}
             </p>
             <div class="actions">
-                <button type="submit" class="btn primary" data-testid="save-edit" disabled=move || save.pending().get()>
+                <button type="submit" class="btn primary" data-testid="save-edit" disabled=move || drafts.saving.get()>
                     {t("保存更正", "Save the correction")}
                 </button>
-                <button type="button" class="btn" data-testid="cancel-edit" on:click=move |_| drafts.edit.set(None)>
+                <button type="button" class="btn" data-testid="cancel-edit" on:click=move |_| drafts.close_edit()>
                     {t("取消", "Cancel")}
                 </button>
             </div>
@@ -319,12 +403,11 @@ fn EditForm(case: Arc<Case>, drafts: Drafts) -> impl IntoView {
 /// or the problems by field.
 fn build(
     form: &Fields,
-    case: &Case,
+    r: &Registration,
 ) -> Result<RegistrationPatch, BTreeMap<String, ValidationError>> {
     let ctx = use_app();
     let config = ctx.config.get_untracked();
     let tz = config.settings.tz();
-    let r = &case.registration;
     let mut errors = BTreeMap::new();
     let mut patch = RegistrationPatch::default();
 
