@@ -1296,15 +1296,30 @@ async fn a_registration_half_typed_is_back_after_a_reload_until_it_is_saved() {
     assert_eq!(browser.value("field-content").await, "");
     assert!(browser.find("draft-restored").await.is_none());
 
-    // Half typed again, and another user logs in: it is not theirs.
+    // Half typed again, and another user logs in: it is not theirs. The
+    // login says so first and deletes it only when tapped again.
     browser.fill("field-content", "楼道堆放杂物").await;
     browser.click("nav-settings").await;
     browser.click("logout").await;
-    browser.login("staff2").await;
-    let kept = browser
-        .eval("return Object.keys(localStorage).filter(k => k.startsWith('draft:')).length;")
-        .await;
-    assert_eq!(kept, json!(0), "staff1's draft went with the login");
+    let drafts = "return Object.keys(localStorage).filter(k => k.startsWith('draft:')).length;";
+    browser.fill("login-name", "staff2").await;
+    browser.fill("login-password", PASSWORD).await;
+    browser.click("login-submit").await;
+    browser.wait_text("login-error", "未保存的草稿 1 份").await;
+    browser.wait_text("login-submit", "删除草稿并登录").await;
+    assert_eq!(
+        browser.eval(drafts).await,
+        json!(1),
+        "staff1's draft is kept until confirmed"
+    );
+    browser.click("login-submit").await;
+    browser.wait_for_test_id("case-list").await;
+    browser.wait_synced().await;
+    assert_eq!(
+        browser.eval(drafts).await,
+        json!(0),
+        "staff1's draft went with the login"
+    );
     browser.click("nav-new").await;
     assert_eq!(browser.value("field-content").await, "");
     assert!(browser.find("draft-restored").await.is_none());

@@ -4,7 +4,8 @@
 //! kinds: the intake form's (a registration half taken down) and a case
 //! screen's action forms (`detail::drafts`). A draft is its user's own
 //! (keyed by their id), goes when its form is saved or discarded, and every
-//! draft goes when another user logs in on the tablet. Photos and
+//! draft goes when another user logs in on the tablet (who is told first,
+//! and logs in again to confirm). Photos and
 //! signatures are not kept: they are bytes, recorded only with their op.
 
 use serde::de::DeserializeOwned;
@@ -80,6 +81,21 @@ pub fn keep<T: Serialize>(key: &str, draft: Option<&T>) {
     if kept.is_none() {
         leptos::logging::warn!("the draft {key} could not be kept");
     }
+}
+
+/// How many drafts users other than `user` keep on the tablet.
+pub fn kept_by_others(user: UserId) -> usize {
+    let Some(storage) = storage() else { return 0 };
+    let user = user.to_string();
+    (0..storage.length().unwrap_or(0))
+        .filter_map(|i| storage.key(i).ok().flatten())
+        .filter(|k| {
+            // `draft:intake:{user}` or `draft:case:{user}:{case}`.
+            k.strip_prefix(PREFIX)
+                .and_then(|rest| rest.split(':').nth(1))
+                .is_some_and(|owner| owner != user)
+        })
+        .count()
 }
 
 /// Forgets every user's drafts (another user logs in on the tablet).

@@ -34,9 +34,23 @@ pub fn Login() -> impl IntoView {
             .unwrap_or_default(),
     );
     let label_missing = RwSignal::new(false);
-    let attempt = Action::new_local(move |(req, typed_password): &(LoginRequest, String)| {
-        log_in(ctx, req.clone(), typed_password.clone())
-    });
+    // The login told that another user's drafts would be deleted: the
+    // next attempt with it deletes them.
+    let confirmed = RwSignal::new(None::<String>);
+    let attempt = Action::new_local(
+        move |(req, typed_password, discard): &(LoginRequest, String, bool)| {
+            let (req, typed_password, discard) = (req.clone(), typed_password.clone(), *discard);
+            async move {
+                let name = req.login.clone();
+                let result = log_in(ctx, req, typed_password, discard).await;
+                if let Err(LoginError::OtherUsersDrafts(_)) = result {
+                    confirmed.set(Some(name));
+                }
+                result
+            }
+        },
+    );
+    let confirming = move || confirmed.with(|c| c.as_deref() == Some(login.get().trim()));
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -58,8 +72,9 @@ pub fn Login() -> impl IntoView {
             device_secret: identity.map(|i| i.secret),
             device_name,
         };
+        let discard = confirmed.with_untracked(|c| c.as_deref() == Some(req.login.as_str()));
         attempt.clear();
-        attempt.dispatch_local((req, typed_password));
+        attempt.dispatch_local((req, typed_password, discard));
     };
     let error = move || {
         attempt.value().with(|v| {
@@ -105,7 +120,11 @@ pub fn Login() -> impl IntoView {
             </Show>
             <p class="error" data-testid="login-error">{error}</p>
             <button type="submit" class="btn primary" data-testid="login-submit" disabled=move || attempt.pending().get()>
-                {t("登录", "Log in")}
+                {move || if confirming() {
+                    ctx.lang.get().pick("删除草稿并登录", "Delete the drafts and log in")
+                } else {
+                    ctx.lang.get().pick("登录", "Log in")
+                }}
             </button>
             <LangSwitch/>
         </form>
@@ -127,6 +146,11 @@ enum LoginError {
     /// Another user's records on this tablet have not synced yet.
     #[error("{0} records of another user have not synced")]
     OtherUsersRecords(u64),
+    /// Another user left unsaved drafts on this tablet, which a login of
+    /// this user deletes (they are that user's, and may hold a resident's
+    /// name and phone): said once, and the next attempt goes ahead.
+    #[error("{0} drafts of another user")]
+    OtherUsersDrafts(usize),
     /// The login could not be stored on the tablet.
     #[error("storage: {0}")]
     Storage(DbError),
@@ -144,6 +168,14 @@ impl LoginError {
                     "{pending} records of another user on this tablet have not synced yet. That user must log in and sync first."
                 ),
             },
+            LoginError::OtherUsersDrafts(drafts) => match l {
+                Lang::ZhCn => format!(
+                    "本机有其他用户未保存的草稿 {drafts} 份。为保护住户信息，换人登录会删除这些草稿。如需保留，请该用户先登录并保存；否则请再次点击“删除草稿并登录”。"
+                ),
+                Lang::En => format!(
+                    "Another user left {drafts} unsaved drafts on this tablet. To protect residents' details, logging in as someone else deletes them. To keep them, that user must log in and save them first; otherwise tap \"Delete the drafts and log in\"."
+                ),
+            },
             LoginError::Storage(_) => storage_failed(l),
         }
     }
@@ -152,7 +184,12 @@ impl LoginError {
 /// Logs in: asks the server, makes sure another user's unsynced work is
 /// not lost (and their cases not shown), stores the session and the device
 /// state, and opens the case list.
-async fn log_in(ctx: AppCtx, req: LoginRequest, typed_password: String) -> Result<(), LoginError> {
+async fn log_in(
+    ctx: AppCtx,
+    req: LoginRequest,
+    typed_password: String,
+    discard_drafts: bool,
+) -> Result<(), LoginError> {
     let first_login = req.device.is_none();
     let resp = match api::login(&req).await {
         Ok(r) => r,
@@ -193,6 +230,10 @@ async fn log_in(ctx: AppCtx, req: LoginRequest, typed_password: String) -> Resul
                 .with_untracked(|u| u.values().filter(|p| !p.set_aside).count() as u64);
         if pending > 0 {
             return Err(LoginError::OtherUsersRecords(pending));
+        }
+        let drafts = super::draft::kept_by_others(resp.user.id);
+        if drafts > 0 && !discard_drafts {
+            return Err(LoginError::OtherUsersDrafts(drafts));
         }
         let set_aside: Vec<_> = ctx.uploads.with_untracked(|u| u.keys().copied().collect());
         if let Err(e) = db::clear_cases(&set_aside).await {

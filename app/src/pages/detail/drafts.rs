@@ -130,8 +130,8 @@ impl Drafts {
         });
     }
 
-    /// Keeps the correction form as it is (`None`: it was saved or
-    /// cancelled).
+    /// Keeps the correction form as it is (`None`: nothing changed in it,
+    /// or it was saved or cancelled).
     pub fn keep_edit(&self, edit: Option<KeptEdit>) {
         // A form already closed is not kept again by its last look at its
         // inputs.

@@ -96,13 +96,15 @@ impl EditDraft {
         }
     }
 
-    /// What a draft keeps of it, read inside a reactive scope so that the
-    /// draft follows the typing.
-    fn kept(&self) -> KeptEdit {
-        KeptEdit {
+    /// What a draft keeps of it (`None`: nothing changed yet), read inside
+    /// a reactive scope so that the draft follows the typing.
+    fn kept(&self) -> Option<KeptEdit> {
+        let typed = self.form.typed();
+        let tz = use_app().config.with_untracked(|c| c.settings.tz());
+        (typed != TypedFields::of(&self.base, tz)).then(|| KeptEdit {
             base: (*self.base).clone(),
-            typed: self.form.typed(),
-        }
+            typed,
+        })
     }
 }
 
@@ -116,7 +118,7 @@ pub(super) struct KeptEdit {
 }
 
 /// The registration's fields as typed, in plain values.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct TypedFields {
     location: Location,
     name: String,
@@ -147,27 +149,9 @@ impl Fields {
     /// The form as the registration stands, so that an untouched field is
     /// no change.
     fn of(r: &Registration, tz: Tz) -> Fields {
-        Fields {
-            location: LocationFields::of(&r.location),
-            name: RwSignal::new(r.complainant.name.clone()),
-            phone: RwSignal::new(
-                r.complainant
-                    .phone
-                    .as_ref()
-                    .map(|p| p.to_string())
-                    .unwrap_or_default(),
-            ),
-            channel: RwSignal::new(r.channel.code().into()),
-            received: RwSignal::new(local_minute(r.received_at, tz)),
-            category: RwSignal::new(r.category.clone()),
-            content: RwSignal::new(r.content.clone()),
-            remedy: RwSignal::new(r.requested_remedy.clone()),
-            related: RwSignal::new(r.related_case.clone().unwrap_or_default()),
-        }
+        Fields::from_typed(TypedFields::of(r, tz))
     }
-}
 
-impl Fields {
     fn from_typed(t: TypedFields) -> Fields {
         Fields {
             location: LocationFields::of(&t.location),
@@ -194,6 +178,28 @@ impl Fields {
             content: self.content.get(),
             remedy: self.remedy.get(),
             related: self.related.get(),
+        }
+    }
+}
+
+impl TypedFields {
+    /// The registration as the form shows it.
+    fn of(r: &Registration, tz: Tz) -> TypedFields {
+        TypedFields {
+            location: r.location.clone(),
+            name: r.complainant.name.clone(),
+            phone: r
+                .complainant
+                .phone
+                .as_ref()
+                .map(|p| p.to_string())
+                .unwrap_or_default(),
+            channel: r.channel.code().into(),
+            received: local_minute(r.received_at, tz),
+            category: r.category.clone(),
+            content: r.content.clone(),
+            remedy: r.requested_remedy.clone(),
+            related: r.related_case.clone().unwrap_or_default(),
         }
     }
 }
@@ -234,7 +240,7 @@ fn EditForm(case: Arc<Case>, drafts: Drafts) -> impl IntoView {
     // Kept as it is typed, for a reload or a visit to another screen.
     Effect::new({
         let draft = draft.clone();
-        move |_| drafts.keep_edit(Some(draft.kept()))
+        move |_| drafts.keep_edit(draft.kept())
     });
     let EditDraft { form, base } = draft;
     // Field name (as `shared::validation` names it) → problem.
