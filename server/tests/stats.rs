@@ -611,6 +611,12 @@ fn statistics_match_the_hand_worked_figures() {
     let (_, repairs) = quality.get("/api/v1/stats?period=year&from=2025-01-01&kind=repair");
     assert_eq!(repairs["total"], 10, "C5–C12, E2, D2");
     assert_eq!(property(&repairs, w.pa())["valid_complaints"], 0);
+    // Repairs alone say nothing of the valid-complaint rate: no 0%.
+    assert_eq!(property(&repairs, w.pa())["valid_rate_bp"], Value::Null);
+    assert_eq!(property(&repairs, w.pa())["valid_missed"], false);
+    let (_, complaints) = quality.get("/api/v1/stats?period=year&from=2025-01-01&kind=complaint");
+    assert_eq!(property(&complaints, w.pa())["valid_rate_bp"], 100.0);
+    assert_eq!(property(&complaints, w.pa())["valid_missed"], true);
     let (_, custom) = quality.get("/api/v1/stats?period=custom&from=2025-03-03&to=2025-03-04");
     assert_eq!(custom["total"], 4, "C1, C2, D1, D2");
     let (_, april) = quality.get(&format!(

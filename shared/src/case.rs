@@ -109,16 +109,16 @@ coded_enum! {
         Assigned = ("assigned", "已派单", "Assigned"),
         /// 处理中
         InProgress = ("in_progress", "处理中", "In progress"),
-        /// 方案待定: a solution is proposed (and may await compensation approval).
-        SolutionProposed = ("solution_proposed", "方案待定", "Solution proposed"),
+        /// 已提方案: a solution is proposed (and may await compensation approval).
+        SolutionProposed = ("solution_proposed", "已提方案", "Solution proposed"),
         /// 已解决: result given, waiting for the follow-up.
         Resolved = ("resolved", "已解决", "Resolved"),
         /// 已回访
         FollowedUp = ("followed_up", "已回访", "Followed up"),
         /// 重新处理: the complainant was not satisfied (二次处理).
         Reopened = ("reopened", "重新处理", "Reopened"),
-        /// 已关闭 (archived)
-        Closed = ("closed", "已关闭", "Closed"),
+        /// 已结案 (archived)
+        Closed = ("closed", "已结案", "Closed"),
         /// 已撤诉
         Withdrawn = ("withdrawn", "已撤诉", "Withdrawn"),
     }

@@ -218,7 +218,7 @@ impl Coded for ValidationError {
                 Lang::En => format!("A file may be at most {}", mib(*max)),
             },
             ValidationError::CaseAttachmentsTooLarge { max } => match lang {
-                Lang::ZhCn => format!("一个案件的附件合计不能超过{}", mib(*max)),
+                Lang::ZhCn => format!("一个工单的附件合计不能超过{}", mib(*max)),
                 Lang::En => format!("A case may hold at most {} of attachments", mib(*max)),
             },
         }

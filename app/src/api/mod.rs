@@ -265,11 +265,11 @@ pub fn code_message(code: &str, lang: Lang) -> Option<String> {
             "The highest score that reopens must be below the lowest score counted as satisfied",
         ),
         "settings.compensation_limits_order" => (
-            "区域经理的审批上限不能高于分公司副总的审批上限",
+            "区域经理的审批上限不能高于分公司副总经理的审批上限",
             "The regional manager's limit cannot exceed the deputy GM's",
         ),
         "settings.compensation_negative" => (
-            "补偿审批上限不能为负数",
+            "赔偿审批上限不能为负数",
             "Compensation limits cannot be negative",
         ),
         "settings.spot_check_out_of_range" => (
@@ -289,15 +289,15 @@ pub fn code_message(code: &str, lang: Lang) -> Option<String> {
             "Closed cases are kept 1 to 100 years (complaint records at least one year)",
         ),
         "settings.special_case_below_solution" => (
-            "特殊投诉处理期限不能短于答复处理方案的工作日时限（含按严重程度设置的时限）",
+            "特殊情况处理期限不能短于答复处理方案的工作日时限（含按严重程度设置的时限）",
             "The special-case limit cannot be shorter than the working days of the solution deadline (per severity included)",
         ),
         "settings.deadline_out_of_range" => (
-            "时限须为 1–720 小时或 1–30 个工作日，特殊投诉期限 1–30 个工作日，临期提醒最多 720 小时",
+            "时限须为 1–720 小时或 1–30 个工作日，特殊情况期限 1–30 个工作日，临期提醒最多 720 小时",
             "A deadline is 1–720 hours or 1–30 working days, the special case 1–30 working days, the due-soon warning at most 720 hours",
         ),
         "settings.attachment_limits" => (
-            "附件上限无效：单个文件 1 字节至 50 MiB，每个案件至少能容纳一个文件且不超过 2 GiB",
+            "附件上限无效：单个文件 1 字节至 50 MiB，每个工单至少能容纳一个文件且不超过 2 GiB",
             "Attachment limits are invalid: a file is 1 byte to 50 MiB, a case holds at least one file and at most 2 GiB",
         ),
         // Evidence (photos, signatures, documents) and their upload.
@@ -310,7 +310,7 @@ pub fn code_message(code: &str, lang: Lang) -> Option<String> {
             "The file is larger than the company allows",
         ),
         "attachment.case_too_large" => (
-            "该案件的附件合计已超过公司允许的大小",
+            "该工单的附件合计已超过公司允许的大小",
             "The case would hold more attachments than the company allows",
         ),
         "attachment.size_mismatch" => (
@@ -521,7 +521,7 @@ pub fn code_message(code: &str, lang: Lang) -> Option<String> {
             "记录的角色与该用户当前的角色不符",
             "The record's role is not the user's current role",
         ),
-        "sync.role_not_allowed" => ("该角色不能登记案件", "This role may not register cases"),
+        "sync.role_not_allowed" => ("该角色不能登记工单", "This role may not register cases"),
         "sync.unknown_property" => ("服务器上没有该项目", "The server has no such property"),
         "sync.invalid_registration" => ("登记内容无效", "The registration is not valid"),
         "sync.unknown_case" => (

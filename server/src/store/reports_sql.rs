@@ -455,13 +455,17 @@ pub(super) fn stats(db: &dyn Db, q: &StatsQuery) -> StoreResult<Stats> {
         .into_iter()
         .collect::<BTreeMap<_, _>>()
     };
+    // Filtered to another kind, the period holds no complaints to rate: a
+    // rate of 0% would read as a property with none.
+    let complaints_counted = q.kind.is_none_or(|k| k == CaseKind::Complaint);
     let property_rows = properties
         .iter()
         .map(|p| {
             let id = p.id.to_string();
             let counted = tally.properties.get(&id).cloned().unwrap_or_default();
             let valid_complaints = counted.valid_complaints;
-            let rates = valid_complaint_rate(valid_complaints, p.households, &q.period);
+            let rates = valid_complaint_rate(valid_complaints, p.households, &q.period)
+                .filter(|_| complaints_counted);
             PropertyRow {
                 code: p.code.clone(),
                 name: p.name.clone(),
@@ -471,12 +475,13 @@ pub(super) fn stats(db: &dyn Db, q: &StatsQuery) -> StoreResult<Stats> {
                 valid_rate_bp: rates.map(|r| r.0),
                 valid_rate_annualized_bp: rates.map(|r| r.1),
                 valid_target_bp: q.valid_complaint_target_bp,
-                valid_missed: valid_complaint_rate_missed(
-                    valid_complaints,
-                    p.households,
-                    &q.period,
-                    q.valid_complaint_target_bp,
-                ),
+                valid_missed: complaints_counted
+                    && valid_complaint_rate_missed(
+                        valid_complaints,
+                        p.households,
+                        &q.period,
+                        q.valid_complaint_target_bp,
+                    ),
                 follow_up: counted.follow_up(target),
                 on_time_rate: counted.on_time_rate(),
                 satisfied_rate: counted.satisfied_rate(),

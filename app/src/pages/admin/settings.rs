@@ -101,7 +101,7 @@ const NUMBER_SETTINGS: [(&str, &str, &str, &str, &str, Scale); 13] = [
     ),
     (
         "/deadlines/special_case_working_days",
-        "特殊投诉处理期限（自受理起，含延期）",
+        "特殊情况处理期限（自受理起，含延期）",
         "Special case solved within (from receipt, extensions included)",
         "个工作日",
         "working days",
@@ -117,7 +117,7 @@ const NUMBER_SETTINGS: [(&str, &str, &str, &str, &str, Scale); 13] = [
     ),
     (
         "/compensation/deputy_gm_max_fen",
-        "分公司副总审批上限（以上由总经理审批）",
+        "分公司副总经理审批上限（以上由总经理审批）",
         "Deputy GM approves up to (above: GM)",
         "元",
         "CNY",
