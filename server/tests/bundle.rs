@@ -166,7 +166,7 @@ fn a_manager_gets_the_record_and_every_uploaded_attachment() {
     let line = b
         .record
         .split("<td>")
-        .find(|cell| cell.starts_with("投诉人确认："))
+        .find(|cell| cell.starts_with("投诉人确认/日期："))
         .expect("the complainant's line");
     assert!(
         line.contains(&format!("<img src=\"{signature}\"")),

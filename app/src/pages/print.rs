@@ -1,4 +1,5 @@
-//! One case as the paper complaint record form (客户投诉记录表) that
+//! One case as the paper record form of its kind (客户投诉记录表,
+//! 维修服务单, 合理化建议记录表, 咨询服务记录) that
 //! auditors expect: the intake fields the regulations list (who, how to
 //! reach them, when, where, through which channel, what they said and
 //! asked for), the handling (assessment, responsible department, measures,

@@ -1,5 +1,6 @@
-//! One case as the paper complaint record form (客户投诉记录表) that
-//! auditors expect, described once: the intake fields the regulations list
+//! One case as the paper record form that auditors expect, named and
+//! worded for its kind (客户投诉记录表, 维修服务单, 合理化建议记录表,
+//! 咨询服务记录), described once: the intake fields the regulations list
 //! (who, how to reach them, when, where, through which channel, what they
 //! said and asked for), the handling (assessment, responsible department,
 //! measures, result), the follow-up and the closure, the signature lines
@@ -18,7 +19,7 @@
 //! is neither on its line nor among the evidence.
 
 use crate::blob::BlobHash;
-use crate::case::{Attachment, AttachmentKind, Case};
+use crate::case::{Attachment, AttachmentKind, Case, CaseKind};
 use crate::compensation::format_yuan;
 use crate::id::{PropertyId, UserId};
 use crate::lang::Lang;
@@ -30,7 +31,8 @@ use chrono_tz::Tz;
 /// The paper record of one case, ready to draw.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordSheet {
-    /// 客户投诉记录表 / Customer complaint record.
+    /// The form's name for the case's kind: 客户投诉记录表 / Customer
+    /// complaint record for a complaint, 维修服务单 for a repair, and so on.
     pub title: String,
     /// The line under the title: registration number, kind, state.
     pub meta: Vec<MetaItem>,
@@ -232,6 +234,14 @@ impl RecordSheet {
             if !s.responsible.is_empty() {
                 text.push_str(&format!("（{}）", s.responsible));
             }
+            // 措施、实施时间和责任人 (002): the time is the planned date.
+            if let Some(date) = s.planned_date {
+                text.push_str(&format!(
+                    "{}{}",
+                    l.pick("；计划完成 ", "; planned for "),
+                    date.format("%Y-%m-%d")
+                ));
+            }
             if s.compensation_fen > 0 {
                 text.push_str(&format!(
                     "{}{}",
@@ -241,23 +251,33 @@ impl RecordSheet {
             }
             text
         });
+        let words = Words::of(r.kind);
+        let person = l.pick(words.person.0, words.person.1);
         let result = case.resolution.as_ref().map(|res| {
-            let told = match (res.feedback_at, &res.feedback_by) {
+            let told_label = match l {
+                Lang::ZhCn => format!("；已告知{person}："),
+                Lang::En => "; resident told: ".to_string(),
+            };
+            let mut told = match (res.feedback_at, &res.feedback_by) {
                 (Some(at), Some(by)) => format!(
-                    "{}{} {} {}",
-                    l.pick("；已告知投诉人：", "; complainant told: "),
+                    "{told_label}{} {} {}",
                     res.feedback_method.label(l),
                     names.user(by.by),
                     time(at)
                 ),
-                (Some(at), None) => format!(
-                    "{}{} {}",
-                    l.pick("；已告知投诉人：", "; complainant told: "),
-                    res.feedback_method.label(l),
-                    time(at)
-                ),
+                (Some(at), None) => {
+                    format!("{told_label}{} {}", res.feedback_method.label(l), time(at))
+                }
                 (None, _) => String::new(),
             };
+            // What the resident said when told (征求对处理结果的意见, 003).
+            if !told.is_empty() && !res.feedback_note.is_empty() {
+                told.push_str(&format!(
+                    "{}{}",
+                    l.pick("，意见：", ", said: "),
+                    res.feedback_note
+                ));
+            }
             format!(
                 "{} （{} {}）{told}",
                 res.result,
@@ -282,11 +302,42 @@ impl RecordSheet {
                 )
             })
             .collect();
+        let decision = case.suggestion.as_ref().map(|d| {
+            let mut text = if d.accepted {
+                l.pick("采纳", "Accepted")
+            } else {
+                l.pick("不采纳", "Declined")
+            }
+            .to_string();
+            if !d.reason.is_empty() {
+                text.push_str(&format!("：{}", d.reason));
+            }
+            if let Some(plan) = d.plan.as_deref().filter(|p| !p.is_empty()) {
+                text.push_str(&format!("{}{plan}", l.pick("；整改计划：", "; plan: ")));
+            }
+            if let Some(date) = d.publish_on {
+                text.push_str(&format!(
+                    "{}{}",
+                    l.pick("；公示日期 ", "; published on "),
+                    date.format("%Y-%m-%d")
+                ));
+            }
+            format!("{text}（{} {}）", names.user(d.stamp.by), time(d.stamp.at))
+        });
         let follow_up = case.latest_follow_up();
         let closure = case.closure.as_ref();
         let field = |key, zh, en, value: Option<String>| RecordField {
             key,
             label: l.pick(zh, en).to_string(),
+            lines: value.into_iter().filter(|v| !v.is_empty()).collect(),
+        };
+        // A label naming the resident as the kind does (投诉人诉求, 报修人诉求).
+        let of_person = |key, zh_suffix: &str, en: &str, value: Option<String>| RecordField {
+            key,
+            label: match l {
+                Lang::ZhCn => format!("{person}{zh_suffix}"),
+                Lang::En => en.to_string(),
+            },
             lines: value.into_iter().filter(|v| !v.is_empty()).collect(),
         };
         let many = |key, zh, en, lines: Vec<String>| RecordField {
@@ -298,7 +349,7 @@ impl RecordSheet {
         let tall = |field| RecordRow::Wide { field, tall: true };
         let mut rows = vec![
             RecordRow::Pair(
-                field("complainant", "投诉人", "Complainant", Some(name)),
+                field("complainant", words.person.0, words.person.1, Some(name)),
                 field("phone", "联系电话", "Phone", Some(phone)),
             ),
             RecordRow::Pair(
@@ -318,13 +369,13 @@ impl RecordSheet {
             RecordRow::Pair(
                 field(
                     "received",
-                    "投诉时间",
+                    "受理时间",
                     "Received",
                     Some(time(r.received_at)),
                 ),
                 field(
                     "recorded",
-                    "受理人",
+                    "登记人/登记时间",
                     "Recorded by",
                     Some(format!(
                         "{} {}",
@@ -336,7 +387,7 @@ impl RecordSheet {
             RecordRow::Pair(
                 field(
                     "category",
-                    "投诉类别",
+                    words.category,
                     "Category",
                     Some(names.category(&r.category, l)),
                 ),
@@ -349,13 +400,13 @@ impl RecordSheet {
             ),
             tall(field(
                 "content",
-                "投诉内容",
-                "Complaint",
+                words.content.0,
+                words.content.1,
                 Some(r.content.clone()),
             )),
-            wide(field(
+            wide(of_person(
                 "requested_remedy",
-                "投诉人诉求",
+                "诉求",
                 "Requested remedy",
                 Some(r.requested_remedy.clone()),
             )),
@@ -413,9 +464,9 @@ impl RecordSheet {
                     }),
                 ),
             ),
-            wide(field(
+            wide(of_person(
                 "comment",
-                "投诉人意见",
+                "意见",
                 "Resident's comment",
                 follow_up.map(|f| f.comment.clone()),
             )),
@@ -434,12 +485,29 @@ impl RecordSheet {
                 ),
                 field(
                     "closed",
-                    "结案时间",
-                    "Closed",
-                    closure.map(|c| time(c.stamp.at)),
+                    "结案人/结案时间",
+                    "Closed by",
+                    closure.map(|c| format!("{} {}", names.user(c.stamp.by), time(c.stamp.at))),
                 ),
             ),
         ];
+        // A suggestion's decision and plan (采纳/不采纳, 整改计划, 张榜公布)
+        // follow its solution.
+        if decision.is_some() || r.kind == CaseKind::Suggestion {
+            let at = rows
+                .iter()
+                .position(|r| matches!(r, RecordRow::Wide { field, .. } if field.key == "solution"))
+                .map_or(rows.len(), |i| i + 1);
+            rows.insert(
+                at,
+                wide(field(
+                    "decision",
+                    "采纳情况/整改计划",
+                    "Decision and plan",
+                    decision,
+                )),
+            );
+        }
         // Only a case with such a history gets the row: the form of a case
         // handled straight through keeps to one page.
         if !history.is_empty() {
@@ -470,34 +538,53 @@ impl RecordSheet {
                 // A masked reader's sheet has no complainant's signature to
                 // show, so its line is left for a pen like the others.
                 let kind = kind.filter(|k| personal == PersonalData::Shown || !k.is_personal());
+                // The resident's line names them as the kind does.
+                let zh = if zh == COMPLAINANT_LINE {
+                    format!("{person}确认/日期：")
+                } else {
+                    zh.to_string()
+                };
                 SignatureLine {
-                    label: l.pick(zh, en).to_string(),
+                    label: match l {
+                        Lang::ZhCn => zh,
+                        Lang::En => en.to_string(),
+                    },
                     kind,
                     signed: kind.and_then(|k| evidence.iter().rev().find(|e| e.kind == k).cloned()),
                 }
             })
             .collect();
+        let mut meta = vec![
+            MetaItem {
+                key: "reg_no",
+                label: l.pick("登记号：", "No.: ").to_string(),
+                value: r.reg_no.to_string(),
+            },
+            MetaItem {
+                key: "kind",
+                label: l.pick("类型：", "Kind: ").to_string(),
+                value: r.kind.label(l).to_string(),
+            },
+            MetaItem {
+                key: "state",
+                label: l.pick("状态：", "State: ").to_string(),
+                value: case.state.label(l).to_string(),
+            },
+        ];
+        // 二次处理 (001): how often an unsatisfied resident sent it back.
+        if case.reopen_count > 0 {
+            meta.push(MetaItem {
+                key: "reopened",
+                label: l.pick("重新处理：", "Reopened: ").to_string(),
+                value: match l {
+                    Lang::ZhCn => format!("{} 次", case.reopen_count),
+                    Lang::En => format!("{} times", case.reopen_count),
+                },
+            });
+        }
         RecordSheet {
-            title: l
-                .pick("客户投诉记录表", "Customer complaint record")
-                .to_string(),
-            meta: vec![
-                MetaItem {
-                    key: "reg_no",
-                    label: l.pick("登记号：", "No.: ").to_string(),
-                    value: r.reg_no.to_string(),
-                },
-                MetaItem {
-                    key: "kind",
-                    label: l.pick("类型：", "Kind: ").to_string(),
-                    value: r.kind.label(l).to_string(),
-                },
-                MetaItem {
-                    key: "state",
-                    label: l.pick("状态：", "State: ").to_string(),
-                    value: case.state.label(l).to_string(),
-                },
-            ],
+            title: l.pick(words.title.0, words.title.1).to_string(),
+            meta,
             rows,
             signatures,
             evidence,
@@ -521,30 +608,81 @@ impl RecordSheet {
 }
 
 /// The signature lines of the paper form, in order, with the kind of
-/// attachment that signs each. The receiver (受理人) and the department
-/// head sign on paper: the tablet records no signature of theirs. The
-/// follow-up line takes the verifier's signature, because on the form the
-/// person who calls back is the one who verifies the corrective action.
+/// attachment that signs each; each person signs at another stage, so
+/// each line has its own date. The receiver (受理人), the department head
+/// and the person closing the case sign on paper: the tablet records no
+/// signature of theirs. The follow-up line takes the verifier's
+/// signature, because on the form the person who calls back is the one
+/// who verifies the corrective action. The resident's line is named for
+/// the kind (投诉人, 报修人, …) when the sheet is made.
 const SIGNATURE_LINES: [(&str, &str, Option<AttachmentKind>); 6] = [
-    ("受理人签字：", "Recorded by:", None),
+    ("受理人签字/日期：", "Recorded by / date:", None),
     (
-        "处理人签字：",
-        "Handled by:",
+        "处理人签字/日期：",
+        "Handled by / date:",
         Some(AttachmentKind::HandlerSignature),
     ),
-    ("部门负责人签字：", "Department head:", None),
+    ("部门负责人签字/日期：", "Department head / date:", None),
     (
-        "回访/验证人签字：",
-        "Follow-up / verified by:",
+        "回访/验证人签字/日期：",
+        "Follow-up / verified by, date:",
         Some(AttachmentKind::VerifierSignature),
     ),
     (
-        "投诉人确认：",
-        "Resident's confirmation:",
+        COMPLAINANT_LINE,
+        "Resident's confirmation / date:",
         Some(AttachmentKind::ComplainantSignature),
     ),
-    ("日期：", "Date:", None),
+    ("结案人签字/日期：", "Closed by / date:", None),
 ];
+
+/// The resident's signature line, before it is named for the kind.
+const COMPLAINANT_LINE: &str = "投诉人确认/日期：";
+
+/// How the sheet names a kind's form and its resident.
+struct Words {
+    /// The form's name, Chinese and English.
+    title: (&'static str, &'static str),
+    /// The person who raised the case.
+    person: (&'static str, &'static str),
+    /// What they said.
+    content: (&'static str, &'static str),
+    /// The category's label (Chinese; the English is "Category").
+    category: &'static str,
+}
+
+impl Words {
+    /// The seeds' names: 客户投诉记录表 (002), 维修服务单 and 咨询服务记录
+    /// (003), 合理化建议 (003).
+    fn of(kind: CaseKind) -> Words {
+        match kind {
+            CaseKind::Complaint => Words {
+                title: ("客户投诉记录表", "Customer complaint record"),
+                person: ("投诉人", "Complainant"),
+                content: ("投诉内容", "Complaint"),
+                category: "投诉类别",
+            },
+            CaseKind::Repair => Words {
+                title: ("维修服务单", "Repair service record"),
+                person: ("报修人", "Reported by"),
+                content: ("报修内容", "Repair request"),
+                category: "报修类别",
+            },
+            CaseKind::Suggestion => Words {
+                title: ("合理化建议记录表", "Suggestion record"),
+                person: ("建议人", "Suggested by"),
+                content: ("建议内容", "Suggestion"),
+                category: "建议类别",
+            },
+            CaseKind::Inquiry => Words {
+                title: ("咨询服务记录", "Inquiry record"),
+                person: ("咨询人", "Asked by"),
+                content: ("咨询内容", "Question"),
+                category: "咨询类别",
+            },
+        }
+    }
+}
 
 impl Evidence {
     fn of(number: usize, a: &Attachment, names: &dyn RecordNames, l: Lang, tz: Tz) -> Evidence {
@@ -781,7 +919,9 @@ mod tests {
             "处理结果",
             "回访时间/方式",
             "纠正预防措施",
-            "结案时间",
+            "受理时间",
+            "登记人/登记时间",
+            "结案人/结案时间",
         ] {
             assert!(labels.contains(&label), "{label} in {labels:?}");
         }
@@ -874,6 +1014,129 @@ mod tests {
         assert!(fields(&plain).iter().all(|f| f.0 != "history"));
     }
 
+    /// A repair prints as the seeds' 维修服务单, naming its resident 报修人
+    /// wherever the complaint's form says 投诉人; a suggestion and an
+    /// inquiry likewise.
+    #[test]
+    fn each_kind_prints_as_its_own_form() {
+        let mut case = case_with(&[]);
+        for (kind, title, person, content, en) in [
+            (
+                CaseKind::Repair,
+                "维修服务单",
+                "报修人",
+                "报修内容",
+                "Repair service record",
+            ),
+            (
+                CaseKind::Suggestion,
+                "合理化建议记录表",
+                "建议人",
+                "建议内容",
+                "Suggestion record",
+            ),
+            (
+                CaseKind::Inquiry,
+                "咨询服务记录",
+                "咨询人",
+                "咨询内容",
+                "Inquiry record",
+            ),
+        ] {
+            case.registration.kind = kind;
+            let s = sheet(&case, Lang::ZhCn, PersonalData::Shown);
+            assert_eq!(s.title, title);
+            let labels: Vec<&str> = fields(&s).iter().map(|f| f.1).collect();
+            for label in [
+                person.to_string(),
+                content.to_string(),
+                format!("{person}诉求"),
+                format!("{person}意见"),
+            ] {
+                assert!(labels.contains(&label.as_str()), "{label} in {labels:?}");
+            }
+            assert!(
+                labels.iter().all(|l| !l.contains("投诉")),
+                "no complaint's words on a {kind:?}: {labels:?}"
+            );
+            assert_eq!(s.signatures[4].label, format!("{person}确认/日期："));
+            assert_eq!(sheet(&case, Lang::En, PersonalData::Shown).title, en);
+        }
+    }
+
+    /// What the seeds ask the record to hold and the app records: the
+    /// solution's planned date (002: 措施、实施时间和责任人), a
+    /// suggestion's decision and plan, what the resident said when told
+    /// the result, how often the case was reopened, and who closed it.
+    #[test]
+    fn the_sheet_holds_the_plan_the_decision_the_feedback_and_the_reopenings() {
+        use crate::case::{
+            ApprovalState, Closure, ContactMethod, Resolution, Solution, SuggestionOutcome,
+        };
+        let mut case = case_with(&[]);
+        let stamp = case.registered.clone();
+        let date = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+        case.solution = Some(Box::new(Solution {
+            measures: "更换水管".into(),
+            responsible: "王工".into(),
+            planned_date: date("2026-03-06"),
+            compensation_fen: 0,
+            approval: ApprovalState::NotNeeded,
+            approver_role: None,
+            stamp: stamp.clone(),
+        }));
+        case.resolution = Some(Box::new(Resolution {
+            result: "已更换".into(),
+            feedback_method: ContactMethod::Phone,
+            feedback_at: Some(stamp.at),
+            on_the_spot: false,
+            feedback_note: "业主表示认可".into(),
+            feedback_by: None,
+            stamp: stamp.clone(),
+        }));
+        case.reopen_count = 2;
+        case.closure = Some(Box::new(Closure {
+            corrective_action: String::new(),
+            verification: String::new(),
+            stamp: stamp.clone(),
+        }));
+        let s = sheet(&case, Lang::ZhCn, PersonalData::Shown);
+        assert_eq!(
+            value(&s, "solution"),
+            ["更换水管（王工）；计划完成 2026-03-06"]
+        );
+        assert!(
+            value(&s, "result")[0]
+                .ends_with("；已告知投诉人：电话 2026-03-02 09:00，意见：业主表示认可"),
+            "{:?}",
+            value(&s, "result")
+        );
+        assert_eq!(value(&s, "closed"), ["李四 2026-03-02 09:00"]);
+        let reopened = s.meta.iter().find(|m| m.key == "reopened");
+        assert_eq!(reopened.map(|m| m.value.as_str()), Some("2 次"));
+        assert!(
+            fields(&s).iter().all(|f| f.0 != "decision"),
+            "a complaint's"
+        );
+
+        case.registration.kind = CaseKind::Suggestion;
+        case.suggestion = Some(Box::new(SuggestionOutcome {
+            accepted: true,
+            reason: "可行".into(),
+            plan: Some("增设自行车棚".into()),
+            publish_on: date("2026-03-10"),
+            stamp,
+        }));
+        let s = sheet(&case, Lang::ZhCn, PersonalData::Shown);
+        assert_eq!(
+            value(&s, "decision"),
+            ["采纳：可行；整改计划：增设自行车棚；公示日期 2026-03-10（李四 2026-03-02 09:00）"]
+        );
+        let keys: Vec<&str> = fields(&s).iter().map(|f| f.0).collect();
+        let at = |key| keys.iter().position(|k| *k == key);
+        assert_eq!(at("decision"), at("solution").map(|i| i + 1));
+    }
+
     #[test]
     fn each_signature_line_names_the_kind_that_signs_it() {
         use AttachmentKind::*;
@@ -887,12 +1150,12 @@ mod tests {
         assert_eq!(
             signature_kinds(&s),
             [
-                ("受理人签字：", None),
-                ("处理人签字：", Some(HandlerSignature)),
-                ("部门负责人签字：", None),
-                ("回访/验证人签字：", Some(VerifierSignature)),
-                ("投诉人确认：", Some(ComplainantSignature)),
-                ("日期：", None),
+                ("受理人签字/日期：", None),
+                ("处理人签字/日期：", Some(HandlerSignature)),
+                ("部门负责人签字/日期：", None),
+                ("回访/验证人签字/日期：", Some(VerifierSignature)),
+                ("投诉人确认/日期：", Some(ComplainantSignature)),
+                ("结案人签字/日期：", None),
             ]
         );
         let signed: Vec<Option<usize>> = s
@@ -929,7 +1192,7 @@ mod tests {
         let line = &masked.signatures[4];
         assert_eq!(
             (line.label.as_str(), line.kind, &line.signed),
-            ("投诉人确认：", None, &None)
+            ("投诉人确认/日期：", None, &None)
         );
         assert_eq!(
             masked.signatures[3].signed.as_ref().map(|e| e.number),
