@@ -1016,3 +1016,47 @@ fn cases_are_counted_by_whom_they_complain_about_and_unreported_major_cases_list
         )
     );
 }
+
+/// A repair whose resident nobody can call back (anonymous, no phone) is
+/// no candidate of the spot-check: drawn, it would keep the called rate
+/// below 100% for good.
+#[test]
+fn a_repair_nobody_can_call_is_not_drawn_for_a_spot_check() {
+    let s = seeded();
+    let w = &s.w;
+    let (manager, mut a) = w.login("manager_a");
+    let pa = w.pa().clone();
+    let t0 = local("2025-07-07", "09:00");
+    let (unreachable, mut ops) = Script::new(&mut a, &pa, CaseKind::Repair, t0, |r| {
+        r.complainant.anonymous = true;
+        r.complainant.name = String::new();
+        r.complainant.phone = None;
+    })
+    .assign(10, "工程部")
+    .start(20)
+    .at(
+        120,
+        Action::Resolve {
+            result: "已更换灯泡".into(),
+            feedback_method: ContactMethod::Phone,
+            feedback_at: None,
+            on_the_spot: false,
+        },
+    )
+    .done();
+    let (reachable, more) = repair(&mut a, &pa, local("2025-07-08", "09:00"), 7, 2, Some(5));
+    ops.extend(more);
+    let (status, answer) = manager.post("/api/v1/sync/push", &push_body(a.device, &ops));
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["quarantined"], json!([]), "{answer}");
+    let (_, case) = manager.get(&format!("/api/v1/cases/{unreachable}"));
+    assert_eq!(case["state"], "resolved", "{case}");
+
+    let (status, drawn) = manager.post(
+        "/api/v1/spot-checks",
+        &json!({"property": pa.id, "year": 2025, "quarter": 3}),
+    );
+    assert_eq!(status, 201, "{drawn}");
+    assert_eq!(drawn["candidates"], 1, "{drawn}");
+    assert_eq!(drawn["items"][0]["case_id"], reachable.to_string());
+}

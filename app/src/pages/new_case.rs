@@ -434,7 +434,7 @@ pub fn NewCase() -> impl IntoView {
         <div hidden=move || saved.get().is_some()>{form_view}</div>
         {move || saved.get().map(|(id, reg_no)| view! {
                 <div class="card saved" data-testid="case-saved">
-                    <p>{t("已保存在本机。请告知投诉人登记号：", "Saved on this tablet. Tell the resident the registration number:")}</p>
+                    <p>{t("已保存在本机。请告知住户登记号：", "Saved on this tablet. Tell the resident the registration number:")}</p>
                     <p class="reg-no-big" data-testid="reg-no">{reg_no}</p>
                     {move || (attached.get() > 0).then(|| view! {
                         <p data-testid="saved-evidence" data-count=attached.get().to_string()>

@@ -12,7 +12,7 @@ use super::reports::{Labels, SpotCheckDraw, SpotCheckFilter};
 use super::reports_sql::COMPLETED;
 use super::sqlite::{parse_id, parse_ts, ts};
 use super::{AuditEntry, StoreError, StoreResult};
-use shared::case::{Case, CaseKind};
+use shared::case::{Case, CaseKind, Registration};
 use shared::lang::Lang;
 use shared::property::Location;
 use shared::report::{SpotCheck, SpotCheckItem, draw_sample};
@@ -36,23 +36,27 @@ pub(super) fn draw(tx: &dyn Db, d: &SpotCheckDraw, audit: &AuditEntry) -> StoreR
             d.year, d.quarter, d.property
         )));
     }
-    let candidates: Vec<String> = tx
-        .query(
-            &format!(
-                "SELECT id FROM cases WHERE property_id = ?1 AND kind = ?2 AND {COMPLETED}
-                   AND resolved_at >= ?3 AND resolved_at < ?4
-                 ORDER BY id"
-            ),
-            &[
-                d.property.to_string().into(),
-                CaseKind::Repair.code().into(),
-                ts(d.start).into(),
-                ts(d.end).into(),
-            ],
-        )?
-        .iter()
-        .map(|r| r.get(0))
-        .collect::<StoreResult<_>>()?;
+    // A repair nobody can call back (`Complainant::reachable`) is no
+    // candidate: drawn, it would stay uncalled for good.
+    let mut candidates: Vec<String> = Vec::new();
+    for row in tx.query(
+        &format!(
+            "SELECT id, json FROM cases WHERE property_id = ?1 AND kind = ?2 AND {COMPLETED}
+               AND resolved_at >= ?3 AND resolved_at < ?4
+             ORDER BY id"
+        ),
+        &[
+            d.property.to_string().into(),
+            CaseKind::Repair.code().into(),
+            ts(d.start).into(),
+            ts(d.end).into(),
+        ],
+    )? {
+        let stored: Registered = serde_json::from_str(&row.get::<String>(1)?)?;
+        if stored.registration.complainant.reachable() {
+            candidates.push(row.get(0)?);
+        }
+    }
     let sample = draw_sample(&candidates, d.percent, d.seed);
     let id: i64 = tx
         .query_one(
@@ -85,6 +89,12 @@ pub(super) fn draw(tx: &dyn Db, d: &SpotCheckDraw, audit: &AuditEntry) -> StoreR
         "seed": d.seed, "candidates": candidates.len(), "sampled": sample.len(),
     });
     write_audit(tx, &entry)
+}
+
+/// The part of a stored case the draw reads.
+#[derive(serde::Deserialize)]
+struct Registered {
+    registration: Registration,
 }
 
 /// The draw `d` recorded, as [`load`] lists it.

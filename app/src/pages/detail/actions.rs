@@ -398,7 +398,7 @@ fn ActionForm(kind: ActionKind, case: Arc<Case>, role: Role, drafts: Drafts) -> 
                     "Rating: timeliness",
                     ratings,
                 ),
-                text("comment", fields.comment, "投诉人意见", "Comment"),
+                text("comment", fields.comment, "住户意见", "Resident's comment"),
                 check(
                     "spot_check",
                     fields.spot_check,

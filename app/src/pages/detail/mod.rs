@@ -366,7 +366,7 @@ fn Fields(case: Arc<Case>) -> impl IntoView {
                     res.feedback_note
                 )
             }
-            None => l.pick("尚未告知投诉人", "Not told yet").into(),
+            None => l.pick("尚未告知住户", "Not told yet").into(),
         };
         rows.push(row(t("结果反馈", "Result told"), told).into_any());
     }

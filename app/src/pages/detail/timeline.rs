@@ -165,7 +165,7 @@ fn sentence(e: &TimelineEntry, case: &Case, l: Lang) -> String {
         ActionKind::Feedback => {
             let method = or_empty("feedback");
             if zh {
-                format!("通过{method}告知了投诉人处理结果")
+                format!("通过{method}告知了住户处理结果")
             } else {
                 format!("told the complainant the result ({method})")
             }
