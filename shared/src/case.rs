@@ -40,6 +40,19 @@ coded_enum! {
     }
 }
 
+impl CaseKind {
+    /// The person who raises a case of this kind, as the forms name them
+    /// (投诉人 on a complaint's, 报修人 on a repair's).
+    pub fn person(self, lang: crate::lang::Lang) -> &'static str {
+        match self {
+            CaseKind::Complaint => lang.pick("投诉人", "Complainant"),
+            CaseKind::Repair => lang.pick("报修人", "Reported by"),
+            CaseKind::Suggestion => lang.pick("建议人", "Suggested by"),
+            CaseKind::Inquiry => lang.pick("咨询人", "Asked by"),
+        }
+    }
+}
+
 coded_enum! {
     /// How the case reached us.
     #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -1272,6 +1272,12 @@ async fn a_registration_half_typed_is_back_after_a_reload_until_it_is_saved() {
     browser.open(&server.url("/")).await;
     browser.login("staff1").await;
     browser.fill_complaint("郑十一", "地库入口积水").await;
+    // The person is named as the kind names them.
+    browser.wait_text("label-name", "投诉人姓名").await;
+    browser.choose("field-kind", "repair").await;
+    browser.wait_text("label-name", "报修人姓名").await;
+    browser.choose("field-kind", "complaint").await;
+    browser.wait_text("label-name", "投诉人姓名").await;
 
     browser.open(&server.url("/")).await;
     browser.wait_for_test_id("case-list").await;

@@ -353,7 +353,15 @@ pub fn NewCase() -> impl IntoView {
                     )}
                 </label>
                 <label class="field">
-                    <span>{label("complainant.name")}</span>
+                    <span data-testid="label-name">{move || {
+                        // 投诉人姓名 on a complaint, 报修人姓名 on a repair.
+                        let kind = CaseKind::from_code(&form.kind.get()).unwrap_or(CaseKind::Complaint);
+                        let l = ctx.lang.get();
+                        match l {
+                            Lang::ZhCn => format!("{}姓名", kind.person(l)),
+                            Lang::En => "Name".to_string(),
+                        }
+                    }}</span>
                     <input type="text" data-testid="field-name" prop:value=move || form.name.get()
                         on:input=move |ev| form.name.set(event_target_value(&ev))/>
                     {err("complainant.name")}

@@ -252,7 +252,7 @@ impl RecordSheet {
             text
         });
         let words = Words::of(r.kind);
-        let person = l.pick(words.person.0, words.person.1);
+        let person = r.kind.person(Lang::ZhCn);
         let result = case.resolution.as_ref().map(|res| {
             let told_label = match l {
                 Lang::ZhCn => format!("；已告知{person}："),
@@ -349,7 +349,12 @@ impl RecordSheet {
         let tall = |field| RecordRow::Wide { field, tall: true };
         let mut rows = vec![
             RecordRow::Pair(
-                field("complainant", words.person.0, words.person.1, Some(name)),
+                field(
+                    "complainant",
+                    r.kind.person(Lang::ZhCn),
+                    r.kind.person(Lang::En),
+                    Some(name),
+                ),
                 field("phone", "联系电话", "Phone", Some(phone)),
             ),
             RecordRow::Pair(
@@ -375,7 +380,7 @@ impl RecordSheet {
                 ),
                 field(
                     "recorded",
-                    "登记人/登记时间",
+                    "登记人/时间",
                     "Recorded by",
                     Some(format!(
                         "{} {}",
@@ -485,7 +490,7 @@ impl RecordSheet {
                 ),
                 field(
                     "closed",
-                    "结案人/结案时间",
+                    "结案人/时间",
                     "Closed by",
                     closure.map(|c| format!("{} {}", names.user(c.stamp.by), time(c.stamp.at))),
                 ),
@@ -643,8 +648,6 @@ const COMPLAINANT_LINE: &str = "投诉人确认/日期：";
 struct Words {
     /// The form's name, Chinese and English.
     title: (&'static str, &'static str),
-    /// The person who raised the case.
-    person: (&'static str, &'static str),
     /// What they said.
     content: (&'static str, &'static str),
     /// The category's label (Chinese; the English is "Category").
@@ -658,25 +661,21 @@ impl Words {
         match kind {
             CaseKind::Complaint => Words {
                 title: ("客户投诉记录表", "Customer complaint record"),
-                person: ("投诉人", "Complainant"),
                 content: ("投诉内容", "Complaint"),
                 category: "投诉类别",
             },
             CaseKind::Repair => Words {
                 title: ("维修服务单", "Repair service record"),
-                person: ("报修人", "Reported by"),
                 content: ("报修内容", "Repair request"),
                 category: "报修类别",
             },
             CaseKind::Suggestion => Words {
                 title: ("合理化建议记录表", "Suggestion record"),
-                person: ("建议人", "Suggested by"),
                 content: ("建议内容", "Suggestion"),
                 category: "建议类别",
             },
             CaseKind::Inquiry => Words {
                 title: ("咨询服务记录", "Inquiry record"),
-                person: ("咨询人", "Asked by"),
                 content: ("咨询内容", "Question"),
                 category: "咨询类别",
             },
@@ -920,8 +919,8 @@ mod tests {
             "回访时间/方式",
             "纠正预防措施",
             "受理时间",
-            "登记人/登记时间",
-            "结案人/结案时间",
+            "登记人/时间",
+            "结案人/时间",
         ] {
             assert!(labels.contains(&label), "{label} in {labels:?}");
         }

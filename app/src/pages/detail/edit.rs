@@ -243,6 +243,7 @@ fn EditForm(case: Arc<Case>, drafts: Drafts) -> impl IntoView {
         move |_| drafts.keep_edit(draft.kept())
     });
     let EditDraft { form, base } = draft;
+    let kind = base.kind;
     // Field name (as `shared::validation` names it) → problem.
     let errors = RwSignal::new(BTreeMap::<String, ValidationError>::new());
     let refusal = RwSignal::new(None::<Refusal>);
@@ -322,7 +323,13 @@ fn EditForm(case: Arc<Case>, drafts: Drafts) -> impl IntoView {
             )}</p>
             <div class="grid">
                 <label class="field">
-                    <span>{label("complainant.name")}</span>
+                    <span>{move || {
+                        let l = ctx.lang.get();
+                        match l {
+                            shared::lang::Lang::ZhCn => format!("{}姓名", kind.person(l)),
+                            shared::lang::Lang::En => "Name".to_string(),
+                        }
+                    }}</span>
                     <input type="text" data-testid="edit-name" prop:value=move || form.name.get()
                         on:input=move |ev| form.name.set(event_target_value(&ev))/>
                     {err("complainant.name")}

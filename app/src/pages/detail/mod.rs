@@ -229,7 +229,10 @@ fn Fields(case: Arc<Case>) -> impl IntoView {
         row(t("类型", "Kind"), r.kind.label(l).into()).into_any(),
         row(t("位置", "Location"), place).into_any(),
         row(
-            t("投诉人", "Complainant"),
+            {
+                let kind = r.kind;
+                move || kind.person(ctx.lang.get())
+            },
             match (r.complainant.anonymous, r.complainant.name.is_empty()) {
                 (true, true) => l.pick("匿名", "Anonymous").to_string(),
                 (true, false) => format!(
