@@ -143,9 +143,13 @@ impl Entry {
         }
     }
 
+    /// Forgotten a window after the last attempt or the end of its wait,
+    /// whichever is later: were it counted from the attempt alone, the
+    /// longest wait (as long as the window) would end in a fresh start, and
+    /// a guesser waiting it out would get five free guesses every time.
     fn expired(&self, now: DateTime<Utc>) -> bool {
-        now - self.last >= Duration::minutes(WINDOW_MINUTES)
-            && self.blocked_until.is_none_or(|b| b <= now)
+        let since = self.blocked_until.map_or(self.last, |b| b.max(self.last));
+        now - since >= Duration::minutes(WINDOW_MINUTES)
     }
 }
 
@@ -384,6 +388,32 @@ mod tests {
         // A window later everything is forgotten.
         let much_later = later + Duration::minutes(WINDOW_MINUTES + 1);
         l.begin("admin", "1.1.1.1", much_later).expect("forgotten");
+    }
+
+    /// A guesser who tries again the moment each wait ends never gets the
+    /// five free guesses back: the wait grows to the window and stays.
+    #[test]
+    fn waiting_out_the_longest_wait_gives_no_fresh_guesses() {
+        let l = LoginLimiter::default();
+        let mut t = Utc::now();
+        let mut waits = Vec::new();
+        for _ in 0..40 {
+            if let Err(wait) = l.begin("admin", "1.1.1.1", t) {
+                waits.push(wait.num_seconds());
+                t += wait;
+            }
+        }
+        let longest = WINDOW_MINUTES * 60;
+        assert_eq!(waits.last(), Some(&longest), "{waits:?}");
+        assert!(
+            waits.windows(2).all(|w| w[1] >= w[0]),
+            "the wait never shrinks: {waits:?}"
+        );
+        // Left alone a window after its wait ended, it is forgotten.
+        t += Duration::seconds(longest) + Duration::minutes(WINDOW_MINUTES);
+        for _ in 0..MAX_FAILURES {
+            l.begin("admin", "1.1.1.1", t).expect("forgotten");
+        }
     }
 
     #[test]

@@ -173,7 +173,14 @@ fn sessions_require_a_live_token() {
     forged.token = Some("00".repeat(32));
     assert_eq!(forged.get("/api/v1/me").0, 401);
 
-    let (admin, _) = w.login("admin");
+    let (admin, admin_login) = Client::login(&w.server.base, "admin");
+    // Not the device the admin is using: it could never log in again.
+    let (s, body) = admin.post(
+        &format!("/api/v1/admin/devices/{}/revoke", device_of(&admin_login)),
+        &json!({}),
+    );
+    assert_eq!((s, code(&body)), (409, "admin.revoke_own_device"), "{body}");
+    assert_eq!(admin.get("/api/v1/me").0, 200);
     let (staff, staff_login) = Client::login(&w.server.base, "staff_a");
     let staff_device = device_of(&staff_login);
     assert_eq!(staff.get("/api/v1/me").0, 200);
@@ -200,6 +207,16 @@ fn sessions_require_a_live_token() {
         }),
     );
     assert_eq!((s, code(&body)), (403, "auth.device_revoked"));
+    // The attempt is in the audit log, with who and which device.
+    let (_, log) = admin.get("/api/v1/admin/audit?limit=5");
+    let refused = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "auth.login_refused_revoked")
+        .unwrap_or_else(|| panic!("no refused login in {log}"));
+    assert_eq!(refused["device"], json!(staff_device), "{refused}");
+    assert!(refused["user"].is_string(), "{refused}");
     // Naming the revoked device without its secret is a new device.
     let (_, fresh) = Client::login_with(
         &w.server.base,

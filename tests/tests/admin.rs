@@ -158,6 +158,24 @@ async fn an_admin_adds_a_user_and_imports_a_holiday_calendar() {
 
     browser.click("admin-tab-devices").await;
     browser.wait_for_test_id("device-row").await;
+    // The admin's own tablet is marked, and offers no revoke.
+    wait_css(&browser, "[data-testid=\"device-this\"]").await;
+    let mut own = Vec::new();
+    for row in browser.find_all("device-row").await {
+        if row
+            .find(fantoccini::Locator::Css("[data-testid=\"device-this\"]"))
+            .await
+            .is_ok()
+        {
+            let revoke = row
+                .find(fantoccini::Locator::Css("[data-testid=\"device-revoke\"]"))
+                .await;
+            own.push((row.text().await.unwrap_or_default(), revoke.is_ok()));
+        }
+    }
+    assert_eq!(own.len(), 1, "{own:?}");
+    assert!(own[0].0.contains("测试平板 1"), "{own:?}");
+    assert!(!own[0].1, "no revoke on the admin's own tablet: {own:?}");
 
     // A schedule the server would refuse shows the problem and cannot be
     // applied.

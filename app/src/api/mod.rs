@@ -202,6 +202,10 @@ pub fn code_message(code: &str, lang: Lang) -> Option<String> {
             "A department is at most 64 characters",
         ),
         "admin.disable_self" => ("不能停用自己的账号", "You cannot disable your own account"),
+        "admin.revoke_own_device" => (
+            "不能吊销正在使用的本设备，请从另一台设备吊销",
+            "You cannot revoke the device you are using; revoke it from another one",
+        ),
         "admin.last_admin" => (
             "停用后将没有可用的系统管理员，因此未停用。",
             "Not disabled: no active administrator would be left.",

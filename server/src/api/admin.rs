@@ -19,10 +19,8 @@ use shared::id::{DeviceId, UserId};
 use shared::personal_data::{Shown, shown};
 use shared::property::Property;
 use shared::role::{Role, User};
+use shared::validation::MIN_PASSWORD_CHARS;
 use shared::wire::{ConfigKey, PasswordReset};
-
-/// The shortest password accepted.
-pub const MIN_PASSWORD: usize = 8;
 
 /// Lists users.
 #[utoipa::path(get, path = "/api/v1/admin/users", responses(AdminOnly, (status = 200, description = "Every user.", body = Vec<User>)), security(("bearer" = [])))]
@@ -83,10 +81,10 @@ pub async fn create_user_checked(
     if req.password.len() > shared::validation::MAX_PASSWORD_BYTES {
         return Err(super::login::too_long("password"));
     }
-    if req.password.chars().count() < MIN_PASSWORD {
+    if req.password.chars().count() < MIN_PASSWORD_CHARS {
         return Err(ApiError::bad_request(
             "admin.weak_password",
-            format!("a password has at least {MIN_PASSWORD} characters"),
+            format!("a password has at least {MIN_PASSWORD_CHARS} characters"),
         ));
     }
     if !role.sees_all_properties() && req.properties.is_empty() {
@@ -226,6 +224,7 @@ pub async fn devices(
     responses(AdminOnly,
         (status = 204, description = "The device is revoked."),
         (status = 400, description = "`request.bad_id`.", body = ErrorBody),
+        (status = 409, description = "`admin.revoke_own_device`: the device this request comes from.", body = ErrorBody),
         (status = 404, description = "`not_found`: no such device.", body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn revoke_device(
@@ -236,6 +235,16 @@ pub async fn revoke_device(
 ) -> Result<StatusCode, ApiError> {
     session.require(&[Role::Admin])?;
     let id: DeviceId = super::path_id(&id, "device")?;
+    // Revoked, the device this admin works on could never log in again
+    // (it presents its id and secret at every login); a stolen tablet is
+    // revoked from another.
+    if id == session.device {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "admin.revoke_own_device",
+            "an admin cannot revoke the device they are using",
+        ));
+    }
     let store = state.store.clone();
     let entry = audit_entry(
         &session,

@@ -147,28 +147,42 @@ pub async fn login(
         at: now,
         user: Some(user.id),
         device: None,
-        address: Some(addr),
+        address: Some(addr.clone()),
         action: "auth.login".into(),
         detail: serde_json::json!({}),
     };
-    let (device, new, epoch) = blocking(move || {
+    let logged_in = blocking(move || {
         let (device, new) =
             store.device_login(&claim, user_id, (&hash, expires_at), now, &entry)?;
         Ok((device, new, store.epoch()?))
     })
-    .await
-    .map_err(|e| {
-        if e.status() == StatusCode::CONFLICT {
-            ApiError::new(
+    .await;
+    let (device, new, epoch) = match logged_in {
+        Ok(done) => done,
+        Err(e) if e.status() == StatusCode::CONFLICT => {
+            // The right password on a revoked (lost, stolen) tablet: the
+            // audit says who tried and where.
+            let store = state.store.clone();
+            let refused = AuditEntry {
+                at: now,
+                user: Some(user_id),
+                device: req.device,
+                address: Some(addr),
+                action: "auth.login_refused_revoked".into(),
+                detail: serde_json::json!({}),
+            };
+            blocking(move || store.audit(refused))
+                .await
+                .map_err(IntoResponse::into_response)?;
+            return Err(ApiError::new(
                 StatusCode::FORBIDDEN,
                 "auth.device_revoked",
                 "this device has been revoked by an administrator",
             )
-        } else {
-            e
+            .into_response());
         }
-        .into_response()
-    })?;
+        Err(e) => return Err(e.into_response()),
+    };
     Ok(Json(LoginResponse {
         token,
         expires_at,

@@ -108,6 +108,10 @@ fn audit_action(code: &str, l: Lang) -> String {
         "case.delete" => ("删除过期工单", "Expired case deleted"),
         "auth.login" => ("登录", "Login"),
         "auth.login_failed" => ("登录失败", "Failed login"),
+        "auth.login_refused_revoked" => (
+            "已吊销设备上的登录被拒绝",
+            "Login refused on a revoked device",
+        ),
         "spot_check.draw" => ("抽取季度抽查样本", "Spot-check sample drawn"),
         _ => return code.to_string(),
     };

@@ -61,6 +61,11 @@ fn DeviceRow(
     let ctx = use_app();
     let id = device.id.to_string();
     let revoked = device.revoked;
+    // The tablet this admin works on: revoked, it could never log in
+    // again, and the server refuses it (`admin.revoke_own_device`).
+    let this = ctx
+        .identity
+        .with_untracked(|i| i.as_ref().is_some_and(|i| i.device == device.id));
     let confirming = RwSignal::new(false);
     let revoke = Action::new_local(move |id: &String| {
         let id = id.clone();
@@ -86,7 +91,10 @@ fn DeviceRow(
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
     view! {
         <tr data-testid="device-row" data-device=id.clone() data-revoked=revoked.to_string()>
-            <td class="admin-wrap">{device.name}</td>
+            <td class="admin-wrap">
+                {device.name}
+                {this.then(|| view! { " " <span class="badge ok" data-testid="device-this">{t("本设备", "This device")}</span> })}
+            </td>
             <td>{format!("#{}", device.number)}</td>
             <td><code title=id.clone()>{short(&id)}</code></td>
             <td>{i18n::fmt_time(device.first_seen, tz)}</td>
@@ -98,7 +106,7 @@ fn DeviceRow(
                 </span>
             </td>
             <td class="admin-row-actions">
-                {(!revoked).then(|| view! {
+                {(!revoked && !this).then(|| view! {
                     <Show
                         when=move || confirming.get()
                         fallback=move || view! {
