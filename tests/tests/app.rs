@@ -18,6 +18,14 @@ async fn act(browser: &Browser, action: &str, inputs: &[(&str, &str)], state: &s
     browser.wait_attr("detail-state", "data-state", state).await;
 }
 
+/// Loads the app again (a tablet that discarded the tab) and opens the
+/// case with `reg_no`.
+async fn reload_case(browser: &Browser, server: &Server, reg_no: &str) {
+    browser.open(&server.url("/")).await;
+    browser.wait_for_test_id("case-list").await;
+    open_case(browser, reg_no).await;
+}
+
 /// Opens the case with `reg_no` from the list.
 async fn open_case(browser: &Browser, reg_no: &str) {
     browser.click("nav-list").await;
@@ -1346,9 +1354,7 @@ async fn a_correction_half_typed_is_back_after_a_reload() {
     browser.click("open-edit").await;
     browser.fill("edit-remedy", "请尽快更换按钮").await;
 
-    browser.open(&server.url("/")).await;
-    browser.wait_for_test_id("case-list").await;
-    open_case(&browser, &reg_no).await;
+    reload_case(&browser, &server, &reg_no).await;
     browser.wait_for_test_id("edit-form").await;
     assert_eq!(browser.value("edit-remedy").await, "请尽快更换按钮");
     assert_eq!(browser.value("edit-name").await, "冯十二");
@@ -1356,9 +1362,7 @@ async fn a_correction_half_typed_is_back_after_a_reload() {
     browser.wait_count("edit-form", 0).await;
     browser.wait_count("timeline-entry", 2).await;
 
-    browser.open(&server.url("/")).await;
-    browser.wait_for_test_id("case-list").await;
-    open_case(&browser, &reg_no).await;
+    reload_case(&browser, &server, &reg_no).await;
     browser.wait_count("timeline-entry", 2).await;
     assert!(browser.find("edit-form").await.is_none());
     browser.wait_synced().await;
@@ -1390,16 +1394,12 @@ async fn a_note_half_typed_on_a_case_is_back_after_a_reload() {
     browser.click("action-note").await;
     browser.fill("in-text", "明早九点与业主一起看现场").await;
 
-    browser.open(&server.url("/")).await;
-    browser.wait_for_test_id("case-list").await;
-    open_case(&browser, &reg_no).await;
+    reload_case(&browser, &server, &reg_no).await;
     assert_eq!(browser.value("in-text").await, "明早九点与业主一起看现场");
     browser.click("submit-note").await;
     browser.wait_count("form-note", 0).await;
 
-    browser.open(&server.url("/")).await;
-    browser.wait_for_test_id("case-list").await;
-    open_case(&browser, &reg_no).await;
+    reload_case(&browser, &server, &reg_no).await;
     browser.wait_count("timeline-entry", 2).await;
     assert!(browser.find("form-note").await.is_none());
     browser.close().await;
