@@ -76,6 +76,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         claimed: None,
         fresh: (device, server::auth::token_hash("bench-device-secret")),
         name: "bench".into(),
+        password_hash: store
+            .user_by_login(&users[0].login)?
+            .ok_or("the bench user")?
+            .password_hash,
     };
     let token = server::auth::token_hash("bench-seed-token");
     let (info, _) = store.device_login(

@@ -72,6 +72,11 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         self.status
     }
+
+    /// The stable code.
+    pub fn code(&self) -> &str {
+        &self.code
+    }
 }
 
 /// For an answer already on its way, which can only be cut short.

@@ -140,6 +140,7 @@ pub async fn login(
             .zip(req.device_secret.as_deref().map(auth::token_hash)),
         fresh: (DeviceId(uuid::Uuid::now_v7()), auth::token_hash(&secret)),
         name: req.device_name.chars().take(120).collect(),
+        password_hash: credentials.password_hash.clone(),
     };
     let expires_at = now + Duration::days(state.token_days);
     let user_id = user.id;
@@ -181,6 +182,8 @@ pub async fn login(
             )
             .into_response());
         }
+        // Disabled or given another password while this one was checked.
+        Err(e) if e.code() == "auth.invalid_credentials" => return Err(invalid().into_response()),
         Err(e) => return Err(e.into_response()),
     };
     Ok(Json(LoginResponse {

@@ -250,6 +250,16 @@ pub(super) fn device_login(
     now: DateTime<Utc>,
     audit: &AuditEntry,
 ) -> StoreResult<(DeviceInfo, bool)> {
+    let unchanged = tx.query_opt(
+        "SELECT 1 FROM users WHERE id = ?1 AND active = 1 AND password_hash = ?2",
+        &[user.to_string().into(), claim.password_hash.as_str().into()],
+    )?;
+    if unchanged.is_none() {
+        return Err(StoreError::Refused {
+            code: "auth.invalid_credentials",
+            message: "the account or its password changed during the login".into(),
+        });
+    }
     // The claimed device counts only with its secret: a device id seen in
     // a pulled op cannot be borrowed.
     let existing = match &claim.claimed {
@@ -413,8 +423,9 @@ pub(super) fn user_directory(db: &dyn Db, scope: &Scope) -> StoreResult<Vec<User
 #[cfg(test)]
 mod tests {
     use super::super::test_support::{audit, store_with_staff};
-    use super::super::{NewUser, Store, StoreError};
+    use super::super::{DeviceClaim, NewUser, Store, StoreError};
     use chrono::Utc;
+    use shared::id::DeviceId;
     use shared::role::Role;
 
     /// Two admins disabling each other at once: the handler let both
@@ -469,5 +480,66 @@ mod tests {
             "{refused:?}"
         );
         assert!(active(one.id));
+    }
+
+    /// A login checks the password, then stores its token. A reset or a
+    /// disable made in between wins: the login gets no token.
+    #[test]
+    fn a_login_overtaken_by_a_reset_or_a_disable_gets_no_token() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (store, _, staff) = store_with_staff(dir.path());
+        let checked = store
+            .user_by_login(&staff.login)
+            .expect("lookup")
+            .expect("staff")
+            .password_hash;
+        let claim = |hash: &str| DeviceClaim {
+            claimed: None,
+            fresh: (DeviceId(uuid::Uuid::now_v7()), "secret".into()),
+            name: "tablet".into(),
+            password_hash: hash.into(),
+        };
+        let login = |hash: &str| {
+            let token = uuid::Uuid::now_v7().to_string();
+            store
+                .device_login(
+                    &claim(hash),
+                    staff.id,
+                    (&token, Utc::now()),
+                    Utc::now(),
+                    &audit(),
+                )
+                .map(drop)
+        };
+        login(&checked).expect("the password as checked");
+        store
+            .set_password(staff.id, "$argon2id$reset", true, None, &audit())
+            .expect("reset");
+        let refused = login(&checked);
+        assert!(
+            matches!(
+                refused,
+                Err(StoreError::Refused {
+                    code: "auth.invalid_credentials",
+                    ..
+                })
+            ),
+            "{refused:?}"
+        );
+        login("$argon2id$reset").expect("the new password");
+        store
+            .set_user_active(staff.id, false, &audit())
+            .expect("disable");
+        let refused = login("$argon2id$reset");
+        assert!(
+            matches!(
+                refused,
+                Err(StoreError::Refused {
+                    code: "auth.invalid_credentials",
+                    ..
+                })
+            ),
+            "{refused:?}"
+        );
     }
 }

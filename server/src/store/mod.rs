@@ -158,6 +158,11 @@ pub struct DeviceClaim {
     pub fresh: (DeviceId, String),
     /// The name the device gave.
     pub name: String,
+    /// The password hash the login's password was checked against. The
+    /// login stands only if it is still the user's and the user is still
+    /// active: a reset or a disable made while the password was being
+    /// checked wins.
+    pub password_hash: String,
 }
 
 /// The shared configuration every device folds with.

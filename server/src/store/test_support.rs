@@ -62,6 +62,11 @@ pub(super) fn device(store: &dyn Store, user: &User) -> (DeviceId, u32) {
         claimed: None,
         fresh: (DeviceId(uuid::Uuid::now_v7()), "secret".into()),
         name: "tablet".into(),
+        password_hash: store
+            .user_by_login(&user.login)
+            .expect("user lookup")
+            .expect("user exists")
+            .password_hash,
     };
     let token = uuid::Uuid::now_v7().to_string();
     let (device, _) = store

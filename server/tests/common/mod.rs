@@ -756,11 +756,11 @@ pub fn seed_cases(
 ) -> Vec<shared::id::CaseId> {
     use server::store::{AuditEntry, DeviceClaim};
     let store = open_store(data);
-    let user = store
+    let credentials = store
         .user_by_login(login)
         .expect("user lookup")
-        .expect("user exists")
-        .user;
+        .expect("user exists");
+    let user = credentials.user;
     let now = chrono::Utc::now();
     // A device issued as a login issues it, with a token nobody holds.
     let claim = DeviceClaim {
@@ -770,6 +770,7 @@ pub fn seed_cases(
             server::auth::token_hash(&uuid::Uuid::now_v7().to_string()),
         ),
         name: "seed".into(),
+        password_hash: credentials.password_hash,
     };
     let token = server::auth::token_hash(&uuid::Uuid::now_v7().to_string());
     let audit = AuditEntry {
