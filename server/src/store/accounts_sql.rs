@@ -511,35 +511,28 @@ mod tests {
                 )
                 .map(drop)
         };
+        let refused = |hash: &str| {
+            let answer = login(hash);
+            assert!(
+                matches!(
+                    answer,
+                    Err(StoreError::Refused {
+                        code: "auth.invalid_credentials",
+                        ..
+                    })
+                ),
+                "{answer:?}"
+            );
+        };
         login(&checked).expect("the password as checked");
         store
             .set_password(staff.id, "$argon2id$reset", true, None, &audit())
             .expect("reset");
-        let refused = login(&checked);
-        assert!(
-            matches!(
-                refused,
-                Err(StoreError::Refused {
-                    code: "auth.invalid_credentials",
-                    ..
-                })
-            ),
-            "{refused:?}"
-        );
+        refused(&checked);
         login("$argon2id$reset").expect("the new password");
         store
             .set_user_active(staff.id, false, &audit())
             .expect("disable");
-        let refused = login("$argon2id$reset");
-        assert!(
-            matches!(
-                refused,
-                Err(StoreError::Refused {
-                    code: "auth.invalid_credentials",
-                    ..
-                })
-            ),
-            "{refused:?}"
-        );
+        refused("$argon2id$reset");
     }
 }
