@@ -68,6 +68,8 @@ pub enum RuleViolation {
     UnfoundedComplaint,
     /// A valid complaint needs a corrective action to close.
     CorrectiveActionRequired,
+    /// A valid complaint needs the corrective action's verification to close.
+    VerificationRequired,
     /// Satisfaction is 1–5.
     SatisfactionOutOfRange,
     /// Compensation cannot be negative.
@@ -91,6 +93,25 @@ pub enum RuleViolation {
     UnknownConflict,
 }
 
+impl RuleViolation {
+    /// The action's field this is about, as `crate::validation` names
+    /// fields, for a form to show it beside that input; `None` when it is
+    /// about the action as a whole.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            RuleViolation::TextRequired { field } => Some(field),
+            RuleViolation::CorrectiveActionRequired => Some("corrective_action"),
+            RuleViolation::VerificationRequired => Some("verification"),
+            RuleViolation::SatisfactionOutOfRange => Some("satisfaction"),
+            RuleViolation::NegativeCompensation => Some("compensation_fen"),
+            RuleViolation::ExtensionTooLong { .. } | RuleViolation::ExtensionZero => {
+                Some("working_days")
+            }
+            _ => None,
+        }
+    }
+}
+
 impl Coded for RuleViolation {
     fn code(&self) -> &'static str {
         match self {
@@ -106,6 +127,7 @@ impl Coded for RuleViolation {
             RuleViolation::TextRequired { .. } => "workflow.text_required",
             RuleViolation::UnfoundedComplaint => "workflow.unfounded_complaint",
             RuleViolation::CorrectiveActionRequired => "workflow.corrective_action_required",
+            RuleViolation::VerificationRequired => "workflow.verification_required",
             RuleViolation::SatisfactionOutOfRange => "workflow.satisfaction_out_of_range",
             RuleViolation::NegativeCompensation => "workflow.negative_compensation",
             RuleViolation::ExtensionTooLong { .. } => "workflow.extension_too_long",
@@ -182,6 +204,12 @@ impl Coded for RuleViolation {
                 .pick(
                     "有效投诉结案须填写纠正预防措施",
                     "A valid complaint needs a corrective action to close",
+                )
+                .into(),
+            RuleViolation::VerificationRequired => lang
+                .pick(
+                    "有效投诉结案须填写纠正预防措施的验证情况",
+                    "A valid complaint needs the corrective action's verification to close",
                 )
                 .into(),
             RuleViolation::SatisfactionOutOfRange => lang
@@ -573,10 +601,18 @@ pub fn check(
         }
         Action::Withdraw { reason } => need(reason, "reason").map(|_| Some(S::Withdrawn)),
         Action::Close {
-            corrective_action, ..
+            corrective_action,
+            verification,
         } => {
-            if case.is_valid_complaint() && corrective_action.trim().is_empty() {
-                return Err(RuleViolation::CorrectiveActionRequired);
+            // DOMAIN: a valid complaint closes with its corrective or
+            // preventive action and the verification of that action.
+            if case.is_valid_complaint() {
+                if corrective_action.trim().is_empty() {
+                    return Err(RuleViolation::CorrectiveActionRequired);
+                }
+                if verification.trim().is_empty() {
+                    return Err(RuleViolation::VerificationRequired);
+                }
             }
             Ok(Some(S::Closed))
         }

@@ -57,10 +57,11 @@ fn follow_up(satisfaction: u8) -> Action {
     }
 }
 
+/// A close whose corrective action, if any, was verified.
 fn close(corrective: &str) -> Action {
     Action::Close {
         corrective_action: corrective.into(),
-        verification: String::new(),
+        verification: "复查已落实".into(),
     }
 }
 
@@ -191,13 +192,21 @@ fn unfounded_complaint_closes_without_assignment() {
 }
 
 #[test]
-fn valid_complaint_needs_corrective_action() {
+fn valid_complaint_needs_corrective_action_and_its_verification() {
     let mut s = proposed_complaint(0);
     step(&mut s, STAFF, resolve("已处理")).unwrap();
     step(&mut s, STAFF, follow_up(4)).unwrap();
     assert_eq!(
         step(&mut s, MANAGER, close(" ")),
         Err("workflow.corrective_action_required")
+    );
+    let unverified = Action::Close {
+        corrective_action: "每月检查".into(),
+        verification: " ".into(),
+    };
+    assert_eq!(
+        step(&mut s, MANAGER, unverified),
+        Err("workflow.verification_required")
     );
     assert_eq!(
         step(&mut s, MANAGER, close("每月检查")),

@@ -138,16 +138,20 @@ async fn a_complaint_goes_through_the_whole_workflow() {
         "followed_up",
     )
     .await;
-    act(
-        &browser,
-        "close",
-        &[
-            ("corrective", "装修前检查防水"),
-            ("verification", "回访确认无漏水"),
-        ],
-        "closed",
-    )
-    .await;
+    // A valid complaint closes with its corrective action and that
+    // action's verification: without the verification the form says so
+    // beside its input and records nothing.
+    browser.click("action-close").await;
+    browser.fill("in-corrective", "装修前检查防水").await;
+    browser.click("submit-close").await;
+    browser.wait_text("error-verification", "验证情况").await;
+    assert_eq!(
+        browser.attr("detail-state", "data-state").await,
+        "followed_up"
+    );
+    browser.fill("in-verification", "回访确认无漏水").await;
+    browser.click("submit-close").await;
+    browser.wait_attr("detail-state", "data-state", "closed").await;
     browser.wait_count("timeline-entry", 8).await;
     // A later spot-check call (抽查回访) is recorded on the closed case
     // without reopening it.

@@ -543,7 +543,12 @@ fn ActionForm(kind: ActionKind, case: Arc<Case>, role: Role, drafts: Drafts) -> 
         if let Err(v) =
             shared::workflow::check(&case, role, &action, &settings, crate::state::now())
         {
-            error.set(Some(FormError::Rule(v)));
+            match v.field().map(|field| input_name(kind, field)) {
+                Some(input) if INPUTS.contains(&input) => {
+                    problems.set(BTreeMap::from([(input.to_string(), FieldProblem::Rule(v))]));
+                }
+                _ => error.set(Some(FormError::Rule(v))),
+            }
             return;
         }
         drafts.saving.set(true);

@@ -157,6 +157,8 @@ pub(super) enum FieldProblem {
     Bound(ValidationError),
     /// The input cannot be read as its type (a date, an amount…).
     Unreadable(Words),
+    /// A workflow rule about this input (a text the action needs…).
+    Rule(RuleViolation),
 }
 
 impl FieldProblem {
@@ -164,6 +166,7 @@ impl FieldProblem {
         match self {
             FieldProblem::Bound(e) => e.message(l),
             FieldProblem::Unreadable(w) => w.message(l),
+            FieldProblem::Rule(v) => v.message(l),
         }
     }
 }
