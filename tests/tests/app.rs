@@ -151,7 +151,9 @@ async fn a_complaint_goes_through_the_whole_workflow() {
     );
     browser.fill("in-verification", "回访确认无漏水").await;
     browser.click("submit-close").await;
-    browser.wait_attr("detail-state", "data-state", "closed").await;
+    browser
+        .wait_attr("detail-state", "data-state", "closed")
+        .await;
     browser.wait_count("timeline-entry", 8).await;
     // A later spot-check call (抽查回访) is recorded on the closed case
     // without reopening it.

@@ -19,10 +19,11 @@
 //! is neither on its line nor among the evidence.
 
 use crate::blob::BlobHash;
-use crate::case::{Attachment, AttachmentKind, Case, CaseKind};
+use crate::case::{Attachment, AttachmentKind, Case, CaseKind, Outcome};
 use crate::compensation::format_yuan;
 use crate::id::{PropertyId, UserId};
 use crate::lang::Lang;
+use crate::op::ActionKind;
 use crate::property::Location;
 use crate::role::{mask_name, mask_phone};
 use chrono::{DateTime, Utc};
@@ -703,7 +704,7 @@ impl Evidence {
 /// the other fields keep only the latest of, oldest first: every transfer
 /// (转办), escalation (上报), extension, compensation decision, the
 /// follow-ups but the latest regular one (a low score reopens the case),
-/// and the withdrawal. The archived sheet of a case that was transferred, extended
+/// the reopenings by a manager, and the withdrawal. The archived sheet of a case that was transferred, extended
 /// or reopened then tells the whole of it.
 fn history(case: &Case, names: &dyn RecordNames, l: Lang, tz: Tz) -> Vec<String> {
     let assignee = |a: &crate::case::Assignee| format!("{} {}", a.department, a.name);
@@ -788,6 +789,21 @@ fn history(case: &Case, names: &dyn RecordNames, l: Lang, tz: Tz) -> Vec<String>
             satisfaction_label(f.satisfaction, l)
         );
         entry(&f.stamp, what, &f.comment);
+    }
+    // A reopening by a manager keeps its reason only in the timeline (one
+    // after a low score is the follow-up's, listed above).
+    for t in case
+        .timeline
+        .iter()
+        .filter(|t| t.action == ActionKind::Reopen && t.outcome == Outcome::Applied)
+    {
+        let reason = t
+            .changes
+            .iter()
+            .find(|c| c.field == "reopen_reason")
+            .and_then(|c| c.to.as_deref())
+            .unwrap_or_default();
+        entry(&t.stamp, l.pick("重新处理", "reopened").to_string(), reason);
     }
     if let Some(w) = &case.withdrawal {
         entry(&w.stamp, l.pick("撤诉", "withdrawn").to_string(), &w.reason);
@@ -1071,6 +1087,7 @@ mod tests {
     fn the_sheet_holds_the_plan_the_decision_the_feedback_and_the_reopenings() {
         use crate::case::{
             ApprovalState, Closure, ContactMethod, Resolution, Solution, SuggestionOutcome,
+            TimelineEntry,
         };
         let mut case = case_with(&[]);
         let stamp = case.registered.clone();
@@ -1094,6 +1111,22 @@ mod tests {
             stamp: stamp.clone(),
         }));
         case.reopen_count = 2;
+        case.timeline.push(TimelineEntry {
+            stamp: stamp.clone(),
+            hlc: crate::hlc::Hlc {
+                wall_ms: stamp.at.timestamp_millis(),
+                counter: 0,
+                device: stamp.device,
+            },
+            action: ActionKind::Reopen,
+            state: crate::case::CaseState::Reopened,
+            changes: vec![crate::case::Change {
+                field: "reopen_reason".into(),
+                from: None,
+                to: Some("漏水复发".into()),
+            }],
+            outcome: Outcome::Applied,
+        });
         case.closure = Some(Box::new(Closure {
             corrective_action: String::new(),
             verification: String::new(),
@@ -1113,6 +1146,10 @@ mod tests {
         assert_eq!(value(&s, "closed"), ["李四 2026-03-02 09:00"]);
         let reopened = s.meta.iter().find(|m| m.key == "reopened");
         assert_eq!(reopened.map(|m| m.value.as_str()), Some("2 次"));
+        assert_eq!(
+            value(&s, "history"),
+            ["2026-03-02 09:00 重新处理（李四）：漏水复发"]
+        );
         assert!(
             fields(&s).iter().all(|f| f.0 != "decision"),
             "a complaint's"
