@@ -133,6 +133,10 @@ fn notify(ctx: AppCtx, user: UserId, fresh: Vec<(Key, Reason)>) {
         return;
     }
     let tz = ctx.config.with_untracked(|c| c.settings.tz());
+    let role = ctx
+        .session
+        .with_untracked(|s| s.as_ref().map(|s| s.user.role))
+        .unwrap_or(shared::role::Role::Staff);
     for (key, reason) in fresh {
         let Some(reg_no) = ctx
             .cases
@@ -140,7 +144,10 @@ fn notify(ctx: AppCtx, user: UserId, fresh: Vec<(Key, Reason)>) {
         else {
             continue;
         };
-        let title = format!("{}：{reg_no}", l.pick("我的待办", "My inbox"));
+        let title = match l {
+            Lang::ZhCn => format!("我的待办：{reg_no}"),
+            Lang::En => format!("My inbox: {reg_no}"),
+        };
         let tag = format!(
             "{}-{}-{}",
             key.case,
@@ -151,7 +158,7 @@ fn notify(ctx: AppCtx, user: UserId, fresh: Vec<(Key, Reason)>) {
             ctx,
             user,
             &title,
-            &reason_text(&reason, l, tz),
+            &reason_text(&reason, role, l, tz),
             &tag,
             Screen::Detail(key.case),
         );

@@ -3,22 +3,27 @@
 //!
 //! [`inbox`] goes over the cases once and returns an [`InboxItem`] per case
 //! that has at least one [`Reason`] for this user: assigned to them, a
-//! compensation their role may approve, an escalation (上报) to their role,
-//! a clock due soon or overdue among the cases they answer for, a major
-//! (重大) case for the management line and head office. Only open cases in
-//! the user's property scope are considered.
+//! compensation their role may approve, an escalation (上报) to their role
+//! that nobody of that role has acted on yet, a clock due soon or overdue
+//! among the cases they answer for, a sync conflict they or their property
+//! must settle, a step with no clock that is theirs (a reopened case, a
+//! case to close, an improvement plan), a major (重大) case for the
+//! management line and head office. Only open cases in the user's property
+//! scope are considered.
 //!
 //! The app computes it once per fold (and once a minute, for clocks that
 //! turn due soon), not per render: it runs over every case on the device.
 //! [`Key`] names an item's reasons, so the app can tell which ones are new
 //! since the last computation and notify about those.
 
-use crate::case::{ApprovalState, Case, Severity};
+use crate::case::{ApprovalState, Case, CaseState, Escalation, Outcome, Severity};
 use crate::code::coded_enum;
 use crate::deadline::{Clock, ClockStatus};
 use crate::id::CaseId;
+use crate::op::ActionKind;
 use crate::role::{Role, User};
 use crate::settings::Settings;
+use crate::workflow::{gate, role_may};
 use chrono::{DateTime, Utc};
 use std::cmp::Reverse;
 
@@ -35,6 +40,15 @@ coded_enum! {
         DueSoon = ("due_soon", "即将到期", "Due soon"),
         /// A clock is past due.
         Overdue = ("overdue", "已超时", "Overdue"),
+        /// Two tablets acted on the case at once and one action lost: a
+        /// person decides whether it still applies.
+        Conflict = ("conflict", "待处理冲突", "Conflict to settle"),
+        /// The resident was not satisfied and the case was reopened for a
+        /// second handling (二次处理).
+        Reopened = ("reopened", "重新处理", "Reopened"),
+        /// The case's next step is the user's and has no clock: closing it,
+        /// or an accepted suggestion's improvement plan.
+        NextStep = ("next_step", "待我处理", "My next step"),
         /// A major (重大) case, for the management line and head office.
         Major = ("major", "重大工单", "Major case"),
     }
@@ -49,6 +63,9 @@ pub enum Reason {
     Approval {
         /// The amount to approve.
         amount_fen: i64,
+        /// The lowest role that may approve it: the user's own decision
+        /// when it is their role, one a higher role may take over otherwise.
+        required: Role,
     },
     /// The latest escalation to the user's role.
     Escalated {
@@ -66,6 +83,18 @@ pub enum Reason {
         /// Past due (otherwise due soon).
         overdue: bool,
     },
+    /// Open sync conflicts the user made or their property settles.
+    Conflict {
+        /// How many.
+        count: usize,
+    },
+    /// Reopened, waiting for its second handling.
+    Reopened,
+    /// The next step, which only a user of some roles may take.
+    NextStep {
+        /// What it is (结案, 整改计划).
+        action: ActionKind,
+    },
     /// Assessed as major.
     Major,
 }
@@ -79,6 +108,9 @@ impl Reason {
             Reason::Escalated { .. } => ReasonKind::Escalated,
             Reason::Clock { overdue: true, .. } => ReasonKind::Overdue,
             Reason::Clock { overdue: false, .. } => ReasonKind::DueSoon,
+            Reason::Conflict { .. } => ReasonKind::Conflict,
+            Reason::Reopened => ReasonKind::Reopened,
+            Reason::NextStep { .. } => ReasonKind::NextStep,
             Reason::Major => ReasonKind::Major,
         }
     }
@@ -122,7 +154,7 @@ impl InboxItem {
                 _ => None,
             },
             amount_fen: match r {
-                Reason::Approval { amount_fen } => Some(*amount_fen),
+                Reason::Approval { amount_fen, .. } => Some(*amount_fen),
                 _ => None,
             },
             escalated_at: match r {
@@ -135,10 +167,11 @@ impl InboxItem {
 
 /// The inbox of `user` at `now`: the open cases in their scope that have a
 /// reason for them, the most pressing first: those waiting for the user's
-/// own decision (an approval, an escalation to their role), which nobody
-/// else can give, then by the earliest clock due, then the newest case. A
+/// own decision (an approval their role is the one to give, an escalation
+/// to their role), then by the earliest clock due, then the newest case. A
 /// general manager's inbox holds every overdue clock of the company; an
-/// approval only they may give must not sink under them.
+/// approval only they may give must not sink under them, nor under the
+/// smaller amounts a lower role approves.
 pub fn inbox<'a>(
     cases: impl IntoIterator<Item = &'a Case>,
     user: &User,
@@ -161,9 +194,11 @@ pub fn inbox<'a>(
                 Reason::Clock { due_at, .. } => Some(*due_at),
                 _ => None,
             });
-            let decision = reasons
-                .iter()
-                .any(|r| matches!(r, Reason::Approval { .. } | Reason::Escalated { .. }));
+            let decision = reasons.iter().any(|r| match r {
+                Reason::Approval { required, .. } => *required == user.role,
+                Reason::Escalated { .. } => true,
+                _ => false,
+            });
             let item = InboxItem {
                 case: c.id,
                 reasons,
@@ -194,19 +229,16 @@ fn reasons(case: &Case, user: &User, now: DateTime<Utc>, settings: &Settings) ->
     // By the limits the workflow will judge the approval with.
     if let Some(s) = &case.solution
         && s.approval == ApprovalState::Pending
-        && crate::workflow::approval_limits(case, settings, now)
-            .may_approve(user.role, s.compensation_fen)
     {
-        out.push(Reason::Approval {
-            amount_fen: s.compensation_fen,
-        });
+        let limits = crate::workflow::approval_limits(case, settings, now);
+        if limits.may_approve(user.role, s.compensation_fen) {
+            out.push(Reason::Approval {
+                amount_fen: s.compensation_fen,
+                required: limits.required_role(s.compensation_fen),
+            });
+        }
     }
-    if let Some(e) = case
-        .escalations
-        .iter()
-        .rev()
-        .find(|e| e.to_role == user.role)
-    {
+    if let Some(e) = escalation_waiting(case, user.role) {
         out.push(Reason::Escalated {
             skip_level: e.skip_level,
             at: e.stamp.at,
@@ -217,6 +249,12 @@ fn reasons(case: &Case, user: &User, now: DateTime<Utc>, settings: &Settings) ->
         let mut clocks: Vec<(DateTime<Utc>, Clock, bool)> = case
             .deadlines
             .iter()
+            // A department head answers for the work, not for the
+            // follow-up call, which their role does not make.
+            .filter(|c| {
+                !matches!(c.clock, Clock::FollowUpComplaint | Clock::FollowUpRepair)
+                    || role_may(user.role, ActionKind::FollowUp, case.registration.kind)
+            })
             .filter_map(|c| match c.status(now, due_soon) {
                 ClockStatus::DueSoon => Some((c.due_at, c.clock, false)),
                 ClockStatus::Overdue => Some((c.due_at, c.clock, true)),
@@ -234,6 +272,31 @@ fn reasons(case: &Case, user: &User, now: DateTime<Utc>, settings: &Settings) ->
                 }),
         );
     }
+    // A conflict is settled by whoever knows what was meant: the author of
+    // the action that lost, or the property's manager (docs/sync.md).
+    if role_may(
+        user.role,
+        ActionKind::ResolveConflict,
+        case.registration.kind,
+    ) {
+        let count = case
+            .open_conflicts()
+            .filter(|c| c.stamp.by == user.id || user.role == Role::Manager)
+            .count();
+        if count > 0 {
+            out.push(Reason::Conflict { count });
+        }
+    }
+    if owns_next_step(case, user) {
+        if case.state == CaseState::Reopened {
+            out.push(Reason::Reopened);
+        } else if let Some(action) = [ActionKind::Close, ActionKind::PlanImprovement]
+            .into_iter()
+            .find(|&a| gate(case, user.role, a).is_ok())
+        {
+            out.push(Reason::NextStep { action });
+        }
+    }
     let oversees_major = user.role.is_management() || user.role == Role::Quality;
     if oversees_major
         && case
@@ -244,6 +307,37 @@ fn reasons(case: &Case, user: &User, now: DateTime<Utc>, settings: &Settings) ->
         out.push(Reason::Major);
     }
     out
+}
+
+/// The latest escalation to `role`, while it waits: the case is not
+/// handled yet and nobody of that role has acted on it since.
+fn escalation_waiting(case: &Case, role: Role) -> Option<&Escalation> {
+    if case.state.is_finished() {
+        return None;
+    }
+    let e = case.escalations.iter().rev().find(|e| e.to_role == role)?;
+    let since = case
+        .timeline
+        .iter()
+        .rposition(|t| t.action == ActionKind::Escalate && t.stamp == e.stamp)
+        .map_or(0, |i| i + 1);
+    let answered = case.timeline[since..]
+        .iter()
+        .any(|t| t.outcome == Outcome::Applied && t.stamp.role == role);
+    (!answered).then_some(e)
+}
+
+/// Whether the steps without a clock (a reopened case, closing, an
+/// improvement plan) are `user`'s to see to: the property's manager's,
+/// and for staff those of the cases they registered, as first responder
+/// (首问责任人). The roles above the manager would get every such case of
+/// the company.
+fn owns_next_step(case: &Case, user: &User) -> bool {
+    match user.role {
+        Role::Manager => true,
+        Role::Staff => case.registered.by == user.id,
+        _ => false,
+    }
 }
 
 /// Whose clocks a user watches. Staff and department heads act on their
@@ -478,7 +572,8 @@ mod tests {
         assert_eq!(
             items[0].reasons,
             [Reason::Approval {
-                amount_fen: 200_000
+                amount_fen: 200_000,
+                required: Role::DeputyGm,
             }]
         );
     }
@@ -740,5 +835,177 @@ mod tests {
         assert_eq!(late[0].clock, Some(Clock::InitialAssessment));
         assert_ne!(soon, late);
         assert!(keys("2026-03-02T02:00:00Z").is_empty());
+    }
+
+    fn kinds(case: &Case, user: &User) -> Vec<ReasonKind> {
+        inbox([case], user, t(NOW), &Settings::default())
+            .iter()
+            .flat_map(|i| i.reasons.iter().map(Reason::kind))
+            .collect()
+    }
+
+    /// A case reopened after a low score has met its clocks in the first
+    /// round; it still waits for its first responder and the manager.
+    #[test]
+    fn a_reopened_case_waits_for_its_first_responder_and_the_manager() {
+        let mut case = complaint();
+        case.state = CaseState::Reopened;
+        check(&case, &user(0x2000, Role::Staff), &[ReasonKind::Reopened]);
+        check(&case, &user(1, Role::Manager), &[ReasonKind::Reopened]);
+        check(&case, &user(9, Role::Staff), &[]);
+        check(&case, &user(2, Role::RegionalManager), &[]);
+        // Its assignee is told it is theirs again.
+        assign(&mut case, 5);
+        case.state = CaseState::Reopened;
+        check(
+            &case,
+            &user(5, Role::DepartmentHead),
+            &[ReasonKind::Assigned],
+        );
+    }
+
+    /// Closing and an accepted suggestion's plan have no clock: they wait
+    /// for the roles that may take them (the workflow's gate decides).
+    #[test]
+    fn a_step_without_a_clock_waits_for_whoever_may_take_it() {
+        let mut case = complaint();
+        case.state = CaseState::FollowedUp;
+        let close = Reason::NextStep {
+            action: ActionKind::Close,
+        };
+        let manager = user(1, Role::Manager);
+        let reasons = |case: &Case, user: &User| -> Vec<Reason> {
+            inbox([case], user, t(NOW), &Settings::default())
+                .into_iter()
+                .flat_map(|i| i.reasons)
+                .collect()
+        };
+        assert_eq!(reasons(&case, &manager), [close]);
+        // Staff do not close complaints; they close the repairs they took in.
+        let first_responder = user(0x2000, Role::Staff);
+        check(&case, &first_responder, &[]);
+        case.registration.kind = crate::case::CaseKind::Repair;
+        assert_eq!(reasons(&case, &first_responder), [close]);
+        case.state = CaseState::Closed;
+        check(&case, &manager, &[]);
+
+        case.registration.kind = crate::case::CaseKind::Suggestion;
+        case.state = CaseState::InProgress;
+        case.suggestion = Some(Box::new(crate::case::SuggestionOutcome {
+            accepted: true,
+            reason: String::new(),
+            plan: None,
+            publish_on: None,
+            stamp: stamp(&case, Role::Manager),
+        }));
+        assert_eq!(
+            reasons(&case, &manager),
+            [Reason::NextStep {
+                action: ActionKind::PlanImprovement
+            }]
+        );
+        check(&case, &first_responder, &[]);
+    }
+
+    #[test]
+    fn an_escalation_waits_until_someone_of_its_role_acts_or_the_case_is_handled() {
+        use crate::case::{Change, Outcome, TimelineEntry};
+        let mut case = complaint();
+        escalate(&mut case, Role::RegionalManager, false);
+        let entry = |stamp: Stamp, action: ActionKind| TimelineEntry {
+            hlc: crate::hlc::Hlc {
+                wall_ms: stamp.at.timestamp_millis(),
+                counter: 0,
+                device: stamp.device,
+            },
+            stamp,
+            action,
+            state: CaseState::Registered,
+            changes: Vec::<Change>::new(),
+            outcome: Outcome::Applied,
+        };
+        let escalated = case.escalations[0].stamp.clone();
+        case.timeline.push(entry(escalated, ActionKind::Escalate));
+        let rm = user(1, Role::RegionalManager);
+        check(&case, &rm, &[ReasonKind::Escalated]);
+        // A note by a manager is not the regional manager's answer.
+        case.timeline
+            .push(entry(stamp(&case, Role::Manager), ActionKind::Note));
+        check(&case, &rm, &[ReasonKind::Escalated]);
+        let mut answered = case.clone();
+        answered
+            .timeline
+            .push(entry(stamp(&case, Role::RegionalManager), ActionKind::Note));
+        check(&answered, &rm, &[]);
+        case.state = CaseState::Resolved;
+        check(&case, &rm, &[]);
+    }
+
+    /// A general manager may approve any amount, but a small one is the
+    /// regional manager's decision: listed, and not ahead of the clocks.
+    #[test]
+    fn an_approval_a_lower_role_gives_is_listed_but_not_first() {
+        let mut small = complaint();
+        propose(&mut small, 500);
+        let mut overdue = complaint();
+        overdue.id = crate::id::CaseId(uuid::Uuid::from_u128(0x79));
+        overdue.deadlines = vec![clock(Clock::Transfer, "2026-03-02T02:00:00Z")];
+        let gm = user(1, Role::Gm);
+        let items = inbox([&small, &overdue], &gm, t(NOW), &Settings::default());
+        assert_eq!(items.len(), 2);
+        assert_eq!(items[0].case, overdue.id, "{items:?}");
+        assert_eq!(
+            items[1].reasons,
+            [Reason::Approval {
+                amount_fen: 50_000,
+                required: Role::RegionalManager,
+            }]
+        );
+        let items = inbox(
+            [&small, &overdue],
+            &user(2, Role::RegionalManager),
+            t(NOW),
+            &Settings::default(),
+        );
+        assert_eq!(items[0].case, small.id, "{items:?}");
+    }
+
+    /// Department heads answer for the work on their cases, not for the
+    /// follow-up call, which their role does not make.
+    #[test]
+    fn a_department_head_is_not_given_follow_up_clocks() {
+        let mut case = complaint();
+        case.registration.kind = crate::case::CaseKind::Repair;
+        assign(&mut case, 5);
+        case.state = CaseState::Resolved;
+        case.deadlines = vec![clock(Clock::FollowUpRepair, "2026-03-02T02:00:00Z")];
+        check(&case, &user(5, Role::DepartmentHead), &[]);
+        check(&case, &user(0x2000, Role::Staff), &[ReasonKind::Overdue]);
+    }
+
+    /// Two tablets acted at once and one action lost: its author and the
+    /// property's manager are told, nobody else.
+    #[test]
+    fn an_open_conflict_waits_for_its_author_and_the_manager() {
+        let mut case = complaint();
+        let author = user(9, Role::Staff);
+        case.conflicts.push(crate::case::Conflict {
+            op: crate::id::OpId(uuid::Uuid::from_u128(0x99)),
+            action: ActionKind::Resolve,
+            expected: CaseState::Registered,
+            found: CaseState::Assigned,
+            stamp: Stamp {
+                by: author.id,
+                ..stamp(&case, Role::Staff)
+            },
+            resolved_by: None,
+            applied: false,
+        });
+        assert_eq!(kinds(&case, &author), [ReasonKind::Conflict]);
+        check(&case, &user(1, Role::Manager), &[ReasonKind::Conflict]);
+        check(&case, &user(0x2000, Role::Staff), &[]);
+        check(&case, &user(2, Role::Gm), &[]);
+        case.conflicts[0].resolved_by = Some(crate::id::OpId(uuid::Uuid::from_u128(0x9a)));
+        check(&case, &author, &[]);
     }
 }

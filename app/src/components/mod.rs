@@ -567,8 +567,9 @@ pub fn deadline_badge(case: &Case, ctx: &crate::state::AppCtx) -> impl IntoView 
                 _ => "badge ok",
             };
             let text = format!(
-                "{}：{}",
+                "{}{}{}",
                 clock.clock.label(lang),
+                lang.pick("：", ": "),
                 i18n::due_text(clock.due_at, now, lang)
             );
             view! { <span class=class data-testid="deadline" data-status=status.code()>{text}</span> }

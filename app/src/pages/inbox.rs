@@ -13,6 +13,7 @@ use shared::case::Case;
 use shared::compensation::format_yuan;
 use shared::inbox::{InboxItem, Reason};
 use shared::lang::Lang;
+use shared::role::Role;
 use std::sync::Arc;
 use web_sys::NotificationPermission;
 
@@ -20,13 +21,35 @@ use web_sys::NotificationPermission;
 const PAGE: usize = 100;
 
 /// A reason in words, for the list and for the notification.
-pub fn reason_text(reason: &Reason, l: Lang, tz: Tz) -> String {
+pub fn reason_text(reason: &Reason, role: Role, l: Lang, tz: Tz) -> String {
     let label = reason.kind().label(l);
     match reason {
-        Reason::Assigned | Reason::Major => label.to_string(),
-        Reason::Approval { amount_fen } => match l {
-            Lang::ZhCn => format!("{label}：赔偿 ¥{}", format_yuan(*amount_fen)),
-            Lang::En => format!("{label}: compensation ¥{}", format_yuan(*amount_fen)),
+        Reason::Assigned | Reason::Reopened | Reason::Major => label.to_string(),
+        Reason::Approval {
+            amount_fen,
+            required,
+        } => {
+            let amount = format_yuan(*amount_fen);
+            // An amount a lower role approves: the user may take it over.
+            match (l, *required == role) {
+                (Lang::ZhCn, true) => format!("{label}：赔偿 ¥{amount}"),
+                (Lang::En, true) => format!("{label}: compensation ¥{amount}"),
+                (Lang::ZhCn, false) => {
+                    format!("可审批：赔偿 ¥{amount}，按金额由{}审批", required.label(l))
+                }
+                (Lang::En, false) => format!(
+                    "May approve: compensation ¥{amount}, for a {} by its amount",
+                    required.label(l).to_lowercase()
+                ),
+            }
+        }
+        Reason::Conflict { count } => match l {
+            Lang::ZhCn => format!("{label}：{count} 项"),
+            Lang::En => format!("{label}: {count}"),
+        },
+        Reason::NextStep { action } => match l {
+            Lang::ZhCn => format!("{label}：{}", action.label(l)),
+            Lang::En => format!("{label}: {}", action.label(l).to_lowercase()),
         },
         Reason::Escalated { skip_level, at } => {
             let skip = if *skip_level {
@@ -136,13 +159,14 @@ fn Row(item: InboxItem, case: Arc<Case>) -> impl IntoView {
                 {move || {
                     let l = ctx.lang.get();
                     let tz = ctx.config.with(|c| c.settings.tz());
+                    let role = ctx.role().unwrap_or(Role::Staff);
                     reasons
                         .iter()
                         .map(|reason| {
                             let code = reason.kind().code();
                             view! {
                                 <li class=format!("reason reason-{code}") data-testid="inbox-reason" data-reason=code>
-                                    {reason_text(reason, l, tz)}
+                                    {reason_text(reason, role, l, tz)}
                                 </li>
                             }
                         })
