@@ -159,3 +159,74 @@ async fn an_escalation_and_a_pending_approval_reach_the_right_users_after_sync()
     browser.wait_count("inbox-item", 0).await;
     browser.close().await;
 }
+
+/// A resident unhappy at the follow-up call reopens a repair whose clocks
+/// were all met in the first round: it comes back to the inbox of the
+/// staff member who took it in and of the property's manager. After a
+/// satisfied call the repair waits for its first responder to close it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reopened_repair_and_a_repair_to_close_wait_in_the_inbox() {
+    let server = Server::start();
+    server.seed();
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("staff1").await;
+    browser.fill_complaint("王五", "厨房水龙头漏水").await;
+    browser.choose("field-kind", "repair").await;
+    browser.click("save-case").await;
+    let reg_no = browser.text("reg-no").await;
+    browser.click("open-case").await;
+    browser.click("action-resolve").await;
+    browser.fill("in-result", "已更换水龙头").await;
+    browser.click("in-on_the_spot").await;
+    browser.click("submit-resolve").await;
+    browser
+        .wait_attr("detail-state", "data-state", "resolved")
+        .await;
+    browser.click("action-follow_up").await;
+    browser.choose("in-satisfaction", "2").await;
+    browser.fill("in-comment", "仍有渗水").await;
+    browser.click("submit-follow_up").await;
+    browser
+        .wait_attr("detail-state", "data-state", "reopened")
+        .await;
+    let reasons = only_item_reasons(&browser, &reg_no).await;
+    assert!(reasons.contains(&"reopened".into()), "{reasons:?}");
+    browser.wait_text("inbox-reason", "重新处理").await;
+    browser.wait_synced().await;
+
+    switch_user(&browser, "manager1").await;
+    let reasons = only_item_reasons(&browser, &reg_no).await;
+    assert!(reasons.contains(&"reopened".into()), "{reasons:?}");
+    // The manager sends it back to work, and it is done again.
+    browser.click("inbox-open").await;
+    act(&browser, "start", &[], "in_progress").await;
+    act(
+        &browser,
+        "resolve",
+        &[("result", "已重新密封水管接口")],
+        "resolved",
+    )
+    .await;
+    browser.wait_synced().await;
+
+    switch_user(&browser, "staff1").await;
+    browser.click("nav-list").await;
+    browser.click("case-open").await;
+    browser
+        .wait_attr("detail-state", "data-state", "resolved")
+        .await;
+    browser.click("action-follow_up").await;
+    browser.fill("in-comment", "已无渗水").await;
+    browser.click("submit-follow_up").await;
+    browser
+        .wait_attr("detail-state", "data-state", "followed_up")
+        .await;
+    let reasons = only_item_reasons(&browser, &reg_no).await;
+    assert_eq!(reasons, ["next_step"]);
+    browser.wait_text("inbox-reason", "待我处理：结案").await;
+    browser.click("inbox-open").await;
+    act(&browser, "close", &[], "closed").await;
+    browser.wait_attr("inbox-count", "data-count", "0").await;
+    browser.close().await;
+}

@@ -80,6 +80,15 @@ impl From<deadpool_postgres::PoolError> for StoreError {
     }
 }
 
+/// What each connection sets, besides the URL's own `options`. A server
+/// that stops in the middle of a transaction (frozen, or cut off from the
+/// database) would hold the writer lock (`counters`) until PostgreSQL
+/// noticed the dead connection, hours with the operating system's
+/// defaults, and every push, login and audit of every server would wait
+/// behind it. PostgreSQL ends a session idle in a transaction after a
+/// minute instead; a live transaction never idles that long.
+const SESSION: &str = "-c idle_in_transaction_session_timeout=60s";
+
 impl PgStore {
     /// Connects to `url` (`postgres://user:password@host:port/database`)
     /// with at most `pool_size` connections, trusting the certificate
@@ -95,8 +104,13 @@ impl PgStore {
     ) -> StoreResult<PgStore> {
         let blobs = BlobStore::open(blobs)
             .map_err(|e| StoreError::Internal(format!("open {}: {e}", blobs.display())))?;
-        let config = tokio_postgres::Config::from_str(url)
+        let mut config = tokio_postgres::Config::from_str(url)
             .map_err(|e| StoreError::Internal(format!("database URL: {e}")))?;
+        let options = (config.get_options().into_iter())
+            .chain([SESSION])
+            .collect::<Vec<_>>()
+            .join(" ");
+        config.options(options);
         let tls = tls(ca)?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
@@ -360,6 +374,24 @@ mod tests {
             untrusted.to_string().contains("--database-ca"),
             "{untrusted}"
         );
+    }
+
+    #[test]
+    fn a_session_idle_in_a_transaction_is_ended_by_the_database() {
+        let Some(url) = test_database::fresh() else {
+            return;
+        };
+        let store = store(&url);
+        let timeout: String = store
+            .run(|pool| async move {
+                let client = pool.get().await?;
+                let row = client
+                    .query_one("SHOW idle_in_transaction_session_timeout", &[])
+                    .await?;
+                Ok(row.get(0))
+            })
+            .expect("ask");
+        assert_eq!(timeout, "1min");
     }
 
     /// Two transactions that each take a server sequence number: the second
