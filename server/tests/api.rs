@@ -658,6 +658,37 @@ fn configuration_travels_with_pull() {
             assert_eq!(codes, ["PB"], "only the properties in scope");
         }
     }
+    // Colleagues come with the properties they share with the reader, so
+    // that a case is assigned only to someone who will see it.
+    let cards = |login: &str| -> Vec<shared::wire::UserCard> {
+        let (c, _) = w.login(login);
+        let (_, page) = c.get("/api/v1/sync/pull?after=0");
+        let page: shared::wire::PullResponse = serde_json::from_value(page).unwrap();
+        page.config
+            .into_iter()
+            .find_map(|c| match c {
+                shared::wire::ConfigItem::Users(u) => Some(u),
+                _ => None,
+            })
+            .expect("the users")
+    };
+    let card = |cards: &[shared::wire::UserCard], name: &str| {
+        cards
+            .iter()
+            .find(|c| c.display_name == name)
+            .unwrap_or_else(|| panic!("{name} in {cards:?}"))
+            .clone()
+    };
+    let of_b = cards("staff_b");
+    assert_eq!(card(&of_b, "manager_b").properties, Some(vec![w.pb().id]));
+    assert!(
+        card(&of_b, "gm").works_in(w.pa().id),
+        "the GM sees every property"
+    );
+    assert!(of_b.iter().all(|c| c.display_name != "staff_a"));
+    let of_gm = cards("gm");
+    let staff_a = card(&of_gm, "staff_a");
+    assert!(staff_a.works_in(w.pa().id) && !staff_a.works_in(w.pb().id));
     // Nothing changed: the next pull carries no configuration.
     let (_, again) = staff_b.get(&format!("/api/v1/sync/pull?after={}", page.cursor));
     assert_eq!(again["config"], json!([]));

@@ -103,7 +103,8 @@ pub struct PasswordReset {
 }
 
 /// A colleague as a device sees them: enough for timelines and the
-/// assignment picker, nothing more (no login, no properties).
+/// assignment picker, nothing more (no login, and of their properties only
+/// those the device's user shares with them).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserCard {
@@ -120,6 +121,20 @@ pub struct UserCard {
     /// before it was sent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub department: Option<String>,
+    /// The properties they work in that the reader may see, so that a
+    /// case is assigned only to someone who will see it; `None` for a role
+    /// that sees every property (and from servers before it was sent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub properties: Option<Vec<PropertyId>>,
+}
+
+impl UserCard {
+    /// Whether they work in `property` (see every case of it).
+    pub fn works_in(&self, property: PropertyId) -> bool {
+        self.properties
+            .as_ref()
+            .is_none_or(|mine| mine.contains(&property))
+    }
 }
 
 /// A piece of shared configuration, sent on pull when it changed after the cursor.

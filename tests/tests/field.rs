@@ -508,3 +508,50 @@ async fn a_second_complaint_from_the_same_unit_is_flagged_and_linked_both_ways()
     assert_eq!(case["registration"]["related_case"], json!(first), "{case}");
     browser.close().await;
 }
+
+/// The assignment picker offers a case only to colleagues who work in its
+/// property: anyone else would never see it (the server sends a case to
+/// nobody outside its property). A regional manager of two properties
+/// knows the staff of both.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_case_is_assigned_only_to_someone_who_works_in_its_property() {
+    let server = Server::start();
+    server.seed();
+    server.cli(&[
+        "user",
+        "add",
+        "--login",
+        "regional2",
+        "--name",
+        "钱区域",
+        "--role",
+        "regional_manager",
+        "--password",
+        PASSWORD,
+        "--property",
+        "HY",
+        "--property",
+        "JY",
+    ]);
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("regional2").await;
+    browser.register_complaint("周八", "电梯按钮失灵").await;
+    browser.click("open-case").await;
+    act(&browser, "assess", &[], "assessed").await;
+    browser.click("action-assign").await;
+    browser.wait_for_test_id("in-user").await;
+    let options = browser
+        .eval(
+            "return Array.from(document.querySelectorAll('[data-testid=in-user] option'))\
+             .map(o => o.textContent)",
+        )
+        .await;
+    let options: Vec<String> = serde_json::from_value(options).expect("the options");
+    assert!(options.iter().any(|o| o.contains("李经理")), "{options:?}");
+    assert!(
+        options.iter().all(|o| !o.contains("陈客服")),
+        "staff of 景苑 offered for a case of 和园: {options:?}"
+    );
+    browser.close().await;
+}

@@ -400,22 +400,32 @@ pub(super) fn revoke_token(db: &dyn Db, hash: &str, audit: &AuditEntry) -> Store
 /// property with them (everyone for a role that sees every property, and
 /// the roles that see every property for everyone), with names, roles and
 /// departments (an assignment names the department as its head's account
-/// does) only. Logins and properties stay on the server.
+/// does), and of their properties those the caller shares (the assignment
+/// picker offers a case only to someone who will see it). Logins stay on
+/// the server.
 pub(super) fn user_directory(db: &dyn Db, scope: &Scope) -> StoreResult<Vec<UserCard>> {
     Ok(load_users(db)?
         .into_iter()
-        .filter(|u| match (scope, u.scope()) {
-            (Scope::All, _) | (_, Scope::All) => true,
-            (Scope::Properties(mine), Scope::Properties(theirs)) => {
-                theirs.iter().any(|p| mine.contains(p))
-            }
-        })
-        .map(|u| UserCard {
-            id: u.id,
-            display_name: u.display_name,
-            role: u.role,
-            active: u.active,
-            department: u.department,
+        .filter_map(|u| {
+            let properties = match (scope, u.scope()) {
+                (_, Scope::All) => None,
+                (Scope::All, Scope::Properties(theirs)) => Some(theirs),
+                (Scope::Properties(mine), Scope::Properties(theirs)) => {
+                    let shared: Vec<_> = theirs.into_iter().filter(|p| mine.contains(p)).collect();
+                    if shared.is_empty() {
+                        return None;
+                    }
+                    Some(shared)
+                }
+            };
+            Some(UserCard {
+                id: u.id,
+                display_name: u.display_name,
+                role: u.role,
+                active: u.active,
+                department: u.department,
+                properties,
+            })
         })
         .collect())
 }

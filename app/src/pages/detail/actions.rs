@@ -240,9 +240,13 @@ fn ActionForm(kind: ActionKind, case: Arc<Case>, role: Role, drafts: Drafts) -> 
                 l.pick("（非系统用户）", "(not a user)").to_string(),
             ))
             .chain(ctx.config.with_untracked(|c| {
+                // Only someone who works in the case's property: the server
+                // sends the case to nobody else, so nobody else would see it.
                 c.users
                     .iter()
-                    .filter(|u| u.role.works_cases() && u.active)
+                    .filter(|u| {
+                        u.role.works_cases() && u.active && u.works_in(case.registration.property)
+                    })
                     .map(|u| {
                         (
                             u.id.to_string(),
