@@ -48,6 +48,7 @@ use shared::blob::BlobHash;
 use shared::device::DeviceState;
 use shared::id::{CaseId, DeviceId, OpId};
 use shared::op::Op;
+use shared::role::Scope;
 use shared::wire::ConfigKey;
 use std::cell::RefCell;
 use std::collections::HashSet;
@@ -639,6 +640,7 @@ pub async fn save_login(
     session: &StoredSession,
     state: &DeviceState,
     identity: Option<&DeviceIdentity>,
+    held_scope: Option<&Scope>,
 ) -> Result<(), DbError> {
     let db = db()?;
     let tx = db
@@ -646,6 +648,9 @@ pub async fn save_login(
         .with_mode(TransactionMode::Readwrite)
         .build()?;
     put_json(&tx, PREFS, "owner", &session.user.id)?;
+    if let Some(scope) = held_scope {
+        put_json(&tx, PREFS, "owner_scope", scope)?;
+    }
     put_json(&tx, SESSION, "current", session)?;
     put_json(&tx, DEVICE, "state", state)?;
     if let Some(identity) = identity {
@@ -750,4 +755,13 @@ pub async fn owner() -> Result<Option<shared::id::UserId>, DbError> {
     let db = db()?;
     let tx = db.transaction(PREFS).build()?;
     get_json(&tx, PREFS, "owner").await
+}
+
+/// The property scope the device's cases were pulled under (none from
+/// builds before it was kept), so that a login after an admin moved the
+/// user to other properties can tell.
+pub async fn owner_scope() -> Result<Option<Scope>, DbError> {
+    let db = db()?;
+    let tx = db.transaction(PREFS).build()?;
+    get_json(&tx, PREFS, "owner_scope").await
 }

@@ -782,3 +782,99 @@ fn case_list_filters_and_pages() {
         assert_eq!((s, code(&body)), (400, expected), "{query}");
     }
 }
+
+/// A misspelt name, a department, a move to another estate: an admin
+/// corrects the user instead of disabling them and making another
+/// account. A new scope ends their sessions, and the next login works
+/// under it; the rest leaves them logged in.
+#[test]
+fn an_admin_corrects_a_user_and_a_new_scope_ends_their_sessions() {
+    let w = world();
+    let (admin, admin_login) = w.login("admin");
+    let (staff, author) = w.login("staff_a");
+    let path = format!("/api/v1/admin/users/{}", author.user);
+    let (s, body) = admin.put(
+        &path,
+        &json!({ "display_name": "张敏", "role": "staff", "properties": [w.pa().id], "department": " 客服部 " }),
+    );
+    assert_eq!(s, 200, "{body}");
+    assert_eq!(
+        (&body["display_name"], &body["department"], &body["login"]),
+        (&json!("张敏"), &json!("客服部"), &json!("staff_a"))
+    );
+    assert_eq!(
+        staff.get("/api/v1/me").0,
+        200,
+        "same scope: still logged in"
+    );
+
+    let (s, body) = admin.put(
+        &path,
+        &json!({ "display_name": "张敏", "role": "staff", "properties": [w.pb().id] }),
+    );
+    assert_eq!(s, 200, "{body}");
+    assert_eq!(
+        staff.get("/api/v1/me").0,
+        401,
+        "a new scope ends the session"
+    );
+    let (staff, login) = Client::login(&w.server.base, "staff_a");
+    assert_eq!(login["user"]["properties"], json!([w.pb().id]), "{login}");
+    let (_, page) = staff.get("/api/v1/sync/pull?after=0");
+    let page: shared::wire::PullResponse = serde_json::from_value(page).unwrap();
+    let codes: Vec<String> = page
+        .config
+        .iter()
+        .find_map(|c| match c {
+            shared::wire::ConfigItem::Properties(ps) => {
+                Some(ps.iter().map(|p| p.code.clone()).collect())
+            }
+            _ => None,
+        })
+        .expect("the properties");
+    assert_eq!(codes, ["PB"]);
+
+    // What stays refused.
+    let me = admin_login.user;
+    let (s, body) = admin.put(
+        &format!("/api/v1/admin/users/{me}"),
+        &json!({ "display_name": "管理员", "role": "staff", "properties": [w.pa().id] }),
+    );
+    assert_eq!((s, code(&body)), (409, "admin.change_own_role"), "{body}");
+    let (s, body) = admin.put(
+        &path,
+        &json!({ "display_name": " ", "role": "staff", "properties": [w.pa().id] }),
+    );
+    assert_eq!((s, code(&body)), (400, "admin.bad_display_name"), "{body}");
+    let (s, body) = admin.put(
+        &path,
+        &json!({ "display_name": "张敏", "role": "staff", "properties": [] }),
+    );
+    assert_eq!((s, code(&body)), (400, "admin.no_properties"), "{body}");
+    let (s, body) = admin.put(
+        &path,
+        &json!({ "display_name": "张敏", "role": "staff", "properties": [uuid::Uuid::from_u128(9)] }),
+    );
+    assert_eq!((s, code(&body)), (404, "not_found"), "{body}");
+    let (manager, _) = w.login("manager_a");
+    let (s, _) = manager.put(
+        &path,
+        &json!({ "display_name": "x", "role": "gm", "properties": [] }),
+    );
+    assert_eq!(s, 403);
+
+    // Audited with what it was and what it became.
+    let (_, log) = admin.get("/api/v1/admin/audit?limit=20");
+    let updates: Vec<&Value> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "user.update")
+        .collect();
+    assert_eq!(updates.len(), 2, "{log}");
+    let moved = updates
+        .iter()
+        .find(|e| e["detail"]["to"]["properties"] == json!([w.pb().id]))
+        .unwrap_or_else(|| panic!("no move in {updates:?}"));
+    assert_eq!(moved["detail"]["from"]["properties"], json!([w.pa().id]));
+}

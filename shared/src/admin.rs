@@ -359,6 +359,28 @@ pub struct NewUserRequest {
     pub department: Option<String>,
 }
 
+/// Corrects a user (`PUT /api/v1/admin/users/{id}`): a misspelt name, a
+/// staff member moved to another estate or department, a new role. The
+/// login and the password stay; a new role or new properties end the
+/// user's sessions, so that every tablet of theirs logs in again under
+/// them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct UserChange {
+    /// Display name.
+    pub display_name: String,
+    /// Role code, as in [`NewUserRequest::role`].
+    pub role: String,
+    /// Property ids.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
+    pub properties: Vec<PropertyId>,
+    /// Department; none or empty for none.
+    #[serde(default)]
+    pub department: Option<String>,
+}
+
 /// Enables or disables a user (`PUT /api/v1/admin/users/{id}/active`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -156,6 +156,34 @@ async fn an_admin_adds_a_user_and_imports_a_holiday_calendar() {
     assert_eq!(status, 200, "login answer {body}");
     assert_eq!(body["must_change_password"], json!(true), "{body}");
 
+    // A misspelt name and a department: the admin corrects the user in
+    // the same form, without the login or the password.
+    click_css(&browser, &in_row("user-edit")).await;
+    browser.wait_text("new-user-form", "修改用户 staff3").await;
+    assert!(browser.find("new-user-login").await.is_none());
+    assert!(browser.find("new-user-password").await.is_none());
+    browser.fill("new-user-name", "孙敏").await;
+    browser.fill("new-user-department", "工程部").await;
+    browser.click("new-user-submit").await;
+    browser
+        .wait_text("new-user-status", "已修改用户 staff3（孙敏）")
+        .await;
+    let row = wait_css(
+        &browser,
+        "[data-testid=\"user-row\"][data-login=\"staff3\"]",
+    )
+    .await;
+    let text = row.text().await.unwrap_or_default();
+    assert!(
+        text.contains("孙敏") && text.contains("工程部"),
+        "row {text:?}"
+    );
+    // The form is for a new user again.
+    browser.wait_for_test_id("new-user-login").await;
+    let (status, body) = http_login(&server, "staff3", "temporary-2");
+    assert_eq!(status, 200, "login answer {body}");
+    assert_eq!(body["user"]["display_name"], json!("孙敏"), "{body}");
+
     browser.click("admin-tab-devices").await;
     browser.wait_for_test_id("device-row").await;
     // The admin's own tablet is marked, and offers no revoke.

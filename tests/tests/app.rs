@@ -1410,3 +1410,72 @@ async fn a_note_half_typed_on_a_case_is_back_after_a_reload() {
     assert!(browser.find("form-note").await.is_none());
     browser.close().await;
 }
+
+/// An admin moves a staff member to another estate. Their tablet, asked
+/// to log in again, drops the cases of the old estate and pulls those of
+/// the new one from the start (its cursor was past all of them).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_user_moved_to_another_property_gets_its_cases_and_loses_the_old_ones() {
+    let server = Server::start();
+    server.seed();
+    server.cli(&[
+        "property",
+        "building",
+        "--property",
+        "JY",
+        "--name",
+        "2栋",
+        "--units",
+        "301",
+    ]);
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    // A case of 景苑, registered by its own staff.
+    browser.login("staff2").await;
+    browser.click("nav-new").await;
+    browser.choose_label("field-property", "景苑").await;
+    browser.choose_label("field-building", "2栋").await;
+    browser.choose_label("field-unit", "301").await;
+    browser.fill("field-name", "吴九").await;
+    browser.fill("field-phone", "13900139000").await;
+    browser.choose("field-category", "maintenance").await;
+    browser.fill("field-content", "楼道灯不亮").await;
+    browser.click("save-case").await;
+    let jy_case = browser.text("reg-no").await;
+    browser.wait_synced().await;
+    browser.click("nav-settings").await;
+    browser.click("logout").await;
+    // staff1 of 和园 on the same tablet.
+    browser.login("staff1").await;
+    let hy_case = browser.register_complaint("郑十", "门禁卡失灵").await;
+    browser.wait_synced().await;
+    browser.click("nav-list").await;
+    browser.wait_count("case-row", 1).await;
+    assert_eq!(browser.attr("case-row", "data-reg-no").await, hy_case);
+
+    // The admin moves staff1 to 景苑.
+    let admin = token(&server, "admin1");
+    let id_of = |path: &str, key: &str, value: &str| -> String {
+        let list = get(&server, "admin1", path);
+        let found = list
+            .as_array()
+            .and_then(|l| l.iter().find(|x| x[key] == json!(value)))
+            .unwrap_or_else(|| panic!("no {value} in {list}"));
+        found["id"].as_str().expect("an id").to_string()
+    };
+    let staff1 = id_of("/api/v1/admin/users", "login", "staff1");
+    let jy = id_of("/api/v1/admin/properties", "code", "JY");
+    let resp = ureq::put(&server.url(&format!("/api/v1/admin/users/{staff1}")))
+        .header("Authorization", &format!("Bearer {admin}"))
+        .send_json(json!({ "display_name": "王客服", "role": "staff", "properties": [jy] }))
+        .expect("move staff1");
+    assert_eq!(resp.status().as_u16(), 200);
+
+    browser.click("nav-settings").await;
+    browser.click("logout").await;
+    browser.login("staff1").await;
+    browser.click("nav-list").await;
+    browser.wait_attr("case-row", "data-reg-no", &jy_case).await;
+    browser.wait_count("case-row", 1).await;
+    browser.close().await;
+}

@@ -7,7 +7,7 @@
 
 use super::{ApiError, Method, Tagged, get, get_tagged, send, send_empty, send_tagged};
 use serde::Serialize;
-use shared::admin::{ActiveRequest, DiscardRequest, NewUserRequest};
+use shared::admin::{ActiveRequest, DiscardRequest, NewUserRequest, UserChange};
 pub use shared::admin::{
     AuditRecord, CalendarPreview, DeletedCase, DeviceInfo, QuarantineEntry, ReapplyOutcome,
 };
@@ -58,6 +58,18 @@ pub async fn create_user(token: &str, user: &NewUser) -> Result<User, ApiError> 
         department: user.department.clone(),
     };
     send(Method::Post, token, "/api/v1/admin/users", &body).await
+}
+
+/// `PUT /api/v1/admin/users/{id}`: corrects a user's name, role,
+/// properties and department.
+pub async fn update_user(token: &str, user: UserId, change: &UserChange) -> Result<User, ApiError> {
+    send(
+        Method::Put,
+        token,
+        &format!("/api/v1/admin/users/{user}"),
+        change,
+    )
+    .await
 }
 
 /// `PUT /api/v1/admin/users/{id}/active`: enables or disables a user.

@@ -220,6 +220,38 @@ async fn log_in(
     // state of its own, and the old id's ops still wait on the tablet.
     let waited = before.as_ref().map_or(0, DeviceState::pending);
     let mut state = device_state(before, &resp);
+    // The scope the cases on the tablet were pulled under: written with
+    // the login unless they still have to be cleared (below).
+    let scope = resp.user.scope();
+    let mut held_scope = Some(scope.clone());
+    // The same user, moved by an admin to other properties (or another
+    // role): what the tablet pulled was for the old scope, and the cursor
+    // is past everything of the new one.
+    let rescoped = !someone_else
+        && db::owner_scope()
+            .await
+            .ok()
+            .flatten()
+            .is_some_and(|held| held != scope);
+    if rescoped {
+        let pending = state.pending().max(waited)
+            + ctx
+                .uploads
+                .with_untracked(|u| u.values().filter(|p| !p.set_aside).count() as u64);
+        if pending == 0 {
+            let set_aside: Vec<_> = ctx.uploads.with_untracked(|u| u.keys().copied().collect());
+            if let Err(e) = db::clear_cases(&set_aside).await {
+                leptos::logging::error!("clearing the cases of the old scope: {e}");
+                return Err(LoginError::Storage(e));
+            }
+            ctx.clear_cases();
+        } else {
+            // Their own work must upload first; the old scope's cases go
+            // at a login with nothing waiting, and the new scope's come now.
+            held_scope = None;
+        }
+        state.cursor = 0;
+    }
     if someone_else {
         // Evidence not uploaded yet is that user's work too, except what
         // the server refused (set aside: it waits for an admin, whoever
@@ -259,7 +291,7 @@ async fn log_in(
         user: resp.user,
         must_change_password: resp.must_change_password,
     };
-    if let Err(e) = db::save_login(&session, &state, identity.as_ref()).await {
+    if let Err(e) = db::save_login(&session, &state, identity.as_ref(), held_scope.as_ref()).await {
         leptos::logging::error!("storing the login: {e}");
         return Err(LoginError::Storage(e));
     }

@@ -7,14 +7,14 @@ use super::{ClientAddr, audit_entry};
 use crate::auth::{self, Session};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, Body, ErrorBody, blocking};
 use crate::state::AppState;
-use crate::store::{AuditEntry, NewUser};
+use crate::store::{AuditEntry, NewUser, UserProfile};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use chrono::Utc;
 use serde::Deserialize;
-use shared::admin::{ActiveRequest, DeviceInfo, NewUserRequest, QuarantineEntry};
+use shared::admin::{ActiveRequest, DeviceInfo, NewUserRequest, QuarantineEntry, UserChange};
 use shared::id::{DeviceId, UserId};
 use shared::personal_data::{Shown, shown};
 use shared::property::Property;
@@ -47,9 +47,6 @@ pub async fn create_user_checked(
     must_change_password: bool,
     mut audit: AuditEntry,
 ) -> Result<User, ApiError> {
-    let role = Role::from_code(&req.role).ok_or_else(|| {
-        ApiError::bad_request("admin.unknown_role", format!("unknown role {}", req.role))
-    })?;
     let login = req.login.trim().to_string();
     if login.is_empty() || login.chars().count() > 64 || login.chars().any(char::is_whitespace) {
         return Err(ApiError::bad_request(
@@ -57,6 +54,44 @@ pub async fn create_user_checked(
             "a login is 1–64 characters without spaces",
         ));
     }
+    let profile = checked_profile(UserChange {
+        display_name: req.display_name,
+        role: req.role,
+        properties: req.properties,
+        department: req.department,
+    })?;
+    // Longer than a login accepts, it could never be used.
+    if req.password.len() > shared::validation::MAX_PASSWORD_BYTES {
+        return Err(super::login::too_long("password"));
+    }
+    if req.password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(ApiError::bad_request(
+            "admin.weak_password",
+            format!("a password has at least {MIN_PASSWORD_CHARS} characters"),
+        ));
+    }
+    let password = req.password;
+    let hash = auth::argon2_limited(state, move || auth::hash_password(&password)).await??;
+    let store = state.store.clone();
+    let new = NewUser {
+        login,
+        display_name: profile.display_name,
+        role: profile.role,
+        properties: profile.properties,
+        department: profile.department,
+        password_hash: hash,
+        must_change_password,
+    };
+    audit.detail = serde_json::json!({ "login": new.login, "role": new.role });
+    blocking(move || store.create_user(new, Utc::now(), &audit)).await
+}
+
+/// A user's name, role, properties and department, checked: the same rules
+/// for a new user and a corrected one.
+fn checked_profile(req: UserChange) -> Result<UserProfile, ApiError> {
+    let role = Role::from_code(&req.role).ok_or_else(|| {
+        ApiError::bad_request("admin.unknown_role", format!("unknown role {}", req.role))
+    })?;
     let display_name = req.display_name.trim().to_string();
     if display_name.is_empty() || display_name.chars().count() > MAX_NAME_CHARS {
         return Err(ApiError::bad_request(
@@ -77,39 +112,56 @@ pub async fn create_user_checked(
             format!("a department is at most {MAX_NAME_CHARS} characters"),
         ));
     }
-    // Longer than a login accepts, it could never be used.
-    if req.password.len() > shared::validation::MAX_PASSWORD_BYTES {
-        return Err(super::login::too_long("password"));
-    }
-    if req.password.chars().count() < MIN_PASSWORD_CHARS {
-        return Err(ApiError::bad_request(
-            "admin.weak_password",
-            format!("a password has at least {MIN_PASSWORD_CHARS} characters"),
-        ));
-    }
     if !role.sees_all_properties() && req.properties.is_empty() {
         return Err(ApiError::bad_request(
             "admin.no_properties",
             "this role needs at least one property",
         ));
     }
-    let password = req.password;
-    let hash = auth::argon2_limited(state, move || auth::hash_password(&password)).await??;
-    let store = state.store.clone();
     let mut properties = req.properties;
     properties.sort();
     properties.dedup();
-    let new = NewUser {
-        login,
+    Ok(UserProfile {
         display_name,
         role,
         properties,
         department,
-        password_hash: hash,
-        must_change_password,
-    };
-    audit.detail = serde_json::json!({ "login": new.login, "role": new.role });
-    blocking(move || store.create_user(new, Utc::now(), &audit)).await
+    })
+}
+
+/// Corrects a user: name, role, properties, department.
+#[utoipa::path(put, path = "/api/v1/admin/users/{id}", request_body = UserChange, params(("id" = String, Path, description = "user id")),
+    responses(AdminOnly, JsonBody,
+        (status = 200, description = "The user as stored. A new role or new properties ended their sessions.", body = User),
+        (status = 400, description = "`request.bad_id`, `admin.unknown_role`, `admin.bad_display_name`, `admin.bad_department`, `admin.no_properties`. `request.malformed_json`: the body is not JSON.", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such user, or a listed property does not exist.", body = ErrorBody),
+        (status = 409, description = "`admin.change_own_role`: an admin cannot change their own role. `admin.last_admin`: no other admin is active.", body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn update_user(
+    State(state): State<AppState>,
+    session: Session,
+    ClientAddr(addr): ClientAddr,
+    ApiPath(id): ApiPath<String>,
+    json: Body<UserChange>,
+) -> Result<Json<User>, ApiError> {
+    session.require(&[Role::Admin])?;
+    let ApiJson(req) = json?;
+    let id: UserId = super::path_id(&id, "user")?;
+    let profile = checked_profile(req)?;
+    // As with a disable: an admin who gave up the role could leave the
+    // company with nobody to give it back.
+    if id == session.user.id && profile.role != Role::Admin {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "admin.change_own_role",
+            "an admin cannot change their own role",
+        ));
+    }
+    let store = state.store.clone();
+    let entry = audit_entry(&session, addr, "user.update", serde_json::Value::Null);
+    Ok(Json(
+        blocking(move || store.update_user(id, profile, &entry)).await?,
+    ))
 }
 
 /// Creates a user.

@@ -6,7 +6,9 @@ use super::audit_sql::write_audit;
 use super::config::{USERS, touch_config};
 use super::db::{Db, Row};
 use super::sqlite::{parse_id, parse_ts, ts};
-use super::{AuditEntry, Credentials, DeviceClaim, NewUser, SessionRow, StoreError, StoreResult};
+use super::{
+    AuditEntry, Credentials, DeviceClaim, NewUser, SessionRow, StoreError, StoreResult, UserProfile,
+};
 use chrono::{DateTime, Utc};
 use shared::admin::DeviceInfo;
 use shared::id::{DeviceId, PropertyId, UserId};
@@ -238,6 +240,81 @@ pub(super) fn set_user_active(
     }
     touch_config(tx, USERS)?;
     write_audit(tx, audit)
+}
+
+/// Corrects user `id`. A new role or new properties end their sessions:
+/// every tablet of theirs logs in again and works under them (ops it
+/// recorded before under the old role are put aside for an admin). The
+/// last active admin keeps the role, checked here, in the write, as for a
+/// disable.
+pub(super) fn update_user(
+    tx: &dyn Db,
+    id: UserId,
+    profile: UserProfile,
+    audit: &AuditEntry,
+) -> StoreResult<User> {
+    let before = user(tx, id)?.ok_or_else(|| StoreError::NotFound(format!("user {id}")))?;
+    for p in &profile.properties {
+        let exists = tx.query_opt(
+            "SELECT 1 FROM properties WHERE id = ?1",
+            &[p.to_string().into()],
+        )?;
+        if exists.is_none() {
+            return Err(StoreError::NotFound(format!("property {p}")));
+        }
+    }
+    tx.execute(
+        "UPDATE users SET display_name = ?2, role = ?3, department = ?4 WHERE id = ?1",
+        &[
+            id.to_string().into(),
+            profile.display_name.as_str().into(),
+            profile.role.code().into(),
+            profile.department.as_deref().into(),
+        ],
+    )?;
+    tx.execute(
+        "DELETE FROM user_properties WHERE user_id = ?1",
+        &[id.to_string().into()],
+    )?;
+    for p in &profile.properties {
+        tx.execute(
+            "INSERT INTO user_properties (user_id, property_id) VALUES (?1, ?2)",
+            &[id.to_string().into(), p.to_string().into()],
+        )?;
+    }
+    if before.role == Role::Admin && profile.role != Role::Admin {
+        let admins: i64 = tx
+            .query_one(
+                "SELECT COUNT(*) FROM users WHERE role = ?1 AND active = ?2",
+                &[Role::Admin.code().into(), true.into()],
+            )?
+            .get(0)?;
+        if admins == 0 {
+            return Err(StoreError::Refused {
+                code: "admin.last_admin",
+                message: "this would leave no active admin to manage the system".into(),
+            });
+        }
+    }
+    let after = user(tx, id)?.ok_or_else(|| StoreError::NotFound(format!("user {id}")))?;
+    if after.role != before.role || after.properties != before.properties {
+        tx.execute(
+            "UPDATE tokens SET revoked = 1 WHERE user_id = ?1",
+            &[id.to_string().into()],
+        )?;
+    }
+    touch_config(tx, USERS)?;
+    let mut entry = audit.clone();
+    entry.detail = serde_json::json!({
+        "user": id,
+        "login": after.login,
+        "from": { "display_name": before.display_name, "role": before.role,
+                  "properties": before.properties, "department": before.department },
+        "to": { "display_name": after.display_name, "role": after.role,
+                "properties": after.properties, "department": after.department },
+    });
+    write_audit(tx, &entry)?;
+    Ok(after)
 }
 
 /// A login on a device: the claimed device if its secret matches, or a

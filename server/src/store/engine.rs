@@ -12,7 +12,7 @@ use super::db::Db;
 use super::push_sql::{self, PushJob, PushQueue, Rules};
 use super::{
     AuditEntry, BlobRefs, CaseFilter, CheckReport, Config, Credentials, DeviceClaim, NewUser,
-    PullEnd, PullSink, Queued, SessionRow, Store, StoreError, StoreResult, reports,
+    PullEnd, PullSink, Queued, SessionRow, Store, StoreError, StoreResult, UserProfile, reports,
 };
 use super::{accounts_sql, admin_sql, audit_sql, blobs_sql, cases_sql, fold_sql, pull_sql};
 use chrono::{DateTime, Utc};
@@ -119,6 +119,15 @@ impl<E: Engine> Store for E {
 
     fn set_user_active(&self, id: UserId, active: bool, audit: &AuditEntry) -> StoreResult<()> {
         self.write(|tx| accounts_sql::set_user_active(tx, id, active, audit))
+    }
+
+    fn update_user(
+        &self,
+        id: UserId,
+        profile: UserProfile,
+        audit: &AuditEntry,
+    ) -> StoreResult<User> {
+        self.write(|tx| accounts_sql::update_user(tx, id, profile, audit))
     }
 
     fn device_login(

@@ -120,6 +120,19 @@ pub struct NewUser {
     pub must_change_password: bool,
 }
 
+/// What an admin may correct of a user (`accounts_sql::update_user`).
+#[derive(Debug, Clone)]
+pub struct UserProfile {
+    /// Display name.
+    pub display_name: String,
+    /// Role.
+    pub role: Role,
+    /// Properties (for roles that do not see all), sorted, without repeats.
+    pub properties: Vec<PropertyId>,
+    /// Department, if any.
+    pub department: Option<String>,
+}
+
 /// A live token with its user as stored now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionRow {
@@ -272,6 +285,14 @@ pub trait Store: reports::Reports + administration::Administration + Send + Sync
     fn users(&self) -> StoreResult<Vec<User>>;
     /// Enables or disables a user; disabling revokes their tokens.
     fn set_user_active(&self, id: UserId, active: bool, audit: &AuditEntry) -> StoreResult<()>;
+    /// Corrects a user's name, role, properties and department; a new role
+    /// or new properties revoke their tokens. Returns the user as stored.
+    fn update_user(
+        &self,
+        id: UserId,
+        profile: UserProfile,
+        audit: &AuditEntry,
+    ) -> StoreResult<User>;
     /// Records a login of `user`: on the claimed device when it exists and
     /// the secret matches, otherwise on the fresh device, created with the
     /// next device number. Returns the device and whether it is new. Fails

@@ -87,6 +87,7 @@ fn audit_action(code: &str, l: Lang) -> String {
     let (zh, en) = match code {
         "user.create" => ("新增用户", "User created"),
         "user.set_active" => ("启用/停用用户", "User enabled or disabled"),
+        "user.update" => ("修改用户", "User corrected"),
         "user.reset_password" => ("重置用户密码", "User's password reset"),
         "user.must_change_password" => (
             "设置初始密码（首次登录时须修改）",

@@ -1,5 +1,7 @@
 //! 用户: the users with their role, scope and state, enabling and
-//! disabling them, resetting a password, and the new-user form.
+//! disabling them, resetting a password, and the form that adds a user or
+//! corrects one (修改: name, role, properties, department; the login and
+//! the password stay).
 
 use super::{short, token, words};
 use crate::api::ApiError;
@@ -8,6 +10,7 @@ use crate::components::form::{FieldErrors, Route, TextField, field_error, route,
 use crate::components::table::{DataTable, Loaded, loaded};
 use crate::state::use_app;
 use leptos::prelude::*;
+use shared::admin::UserChange;
 use shared::id::{PropertyId, UserId};
 use shared::lang::Lang;
 use shared::property::Property;
@@ -25,15 +28,16 @@ pub fn UsersTab() -> impl IntoView {
         admin::properties(&token(ctx)?).await.map(|list| list.value)
     });
     let error = RwSignal::new(None::<ApiError>);
+    let form = NewUserFields::new();
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
     view! {
         <div class="admin-section" data-testid="admin-users">
             <h3>{t("用户", "Users")}</h3>
             {loaded(users, move |list| {
                 let props = properties.get().and_then(Result::ok).unwrap_or_default();
-                view! { <UserTable users=list properties=props reload=users error=error/> }.into_any()
+                view! { <UserTable users=list properties=props reload=users error=error form=form/> }.into_any()
             })}
-            <NewUserForm properties=properties reload=users error=error/>
+            <NewUserForm properties=properties reload=users error=error form=form/>
         </div>
     }
 }
@@ -44,6 +48,7 @@ fn UserTable(
     properties: Vec<Property>,
     reload: Loaded<Vec<User>>,
     error: RwSignal<Option<ApiError>>,
+    form: NewUserFields,
 ) -> impl IntoView {
     let ctx = use_app();
     let me = ctx
@@ -86,6 +91,7 @@ fn UserTable(
                 })
             };
             let is_me = me == Some(id);
+            let user = u.clone();
             view! {
                 <tr data-testid="user-row" data-login=u.login.clone() data-active=active.to_string()>
                     <td>{u.login.clone()}</td>
@@ -102,6 +108,10 @@ fn UserTable(
                         <button type="button" class="btn small" class:danger=active data-testid="user-toggle"
                             disabled=is_me on:click=move |_| { set_active.dispatch_local((id, !active)); }>
                             {move || if active { ctx.lang.get().pick("停用", "Disable") } else { ctx.lang.get().pick("启用", "Enable") }}
+                        </button>
+                        <button type="button" class="btn small" data-testid="user-edit"
+                            on:click=move |_| form.edit(&user)>
+                            {move || ctx.lang.get().pick("修改", "Edit")}
                         </button>
                         <ResetPassword user=id/>
                     </td>
@@ -203,9 +213,10 @@ fn ResetPassword(user: UserId) -> impl IntoView {
     }
 }
 
-/// The new-user form's inputs.
+/// The user form's inputs, and the user being corrected, if one is.
 #[derive(Clone, Copy)]
 struct NewUserFields {
+    editing: RwSignal<Option<UserId>>,
     login: RwSignal<String>,
     name: RwSignal<String>,
     role: RwSignal<Role>,
@@ -217,6 +228,7 @@ struct NewUserFields {
 impl NewUserFields {
     fn new() -> NewUserFields {
         NewUserFields {
+            editing: RwSignal::new(None),
             login: RwSignal::new(String::new()),
             name: RwSignal::new(String::new()),
             role: RwSignal::new(Role::Staff),
@@ -237,35 +249,64 @@ impl NewUserFields {
         {
             found.insert("login", words("admin.bad_login", l));
         }
-        let display_name = self.name.get_untracked().trim().to_string();
-        if display_name.is_empty() {
-            found.insert("name", words("admin.bad_display_name", l));
-        }
         let password = self.password.get_untracked();
         if password.chars().count() < shared::validation::MIN_PASSWORD_CHARS {
             found.insert("password", words("admin.weak_password", l));
+        }
+        let change = self.read_change(l, &mut found);
+        match change {
+            Some(c) if found.is_empty() => Ok(NewUser {
+                login,
+                display_name: c.display_name,
+                role: self.role.get_untracked(),
+                password,
+                properties: c.properties,
+                department: c.department,
+            }),
+            _ => Err(found),
+        }
+    }
+
+    /// The name, role, properties and department as typed, with what is
+    /// wrong with them added to `found`.
+    fn read_change(
+        &self,
+        l: Lang,
+        found: &mut BTreeMap<&'static str, String>,
+    ) -> Option<UserChange> {
+        let display_name = self.name.get_untracked().trim().to_string();
+        if display_name.is_empty() {
+            found.insert("name", words("admin.bad_display_name", l));
         }
         let role = self.role.get_untracked();
         let properties = self.properties.get_untracked();
         if !role.sees_all_properties() && properties.is_empty() {
             found.insert("properties", words("admin.no_properties", l));
         }
-        if !found.is_empty() {
-            return Err(found);
-        }
         let department = self.department.get_untracked().trim().to_string();
-        Ok(NewUser {
-            login,
+        found.is_empty().then(|| UserChange {
             display_name,
-            role,
-            password,
+            role: role.code().to_string(),
             properties,
             department: (!department.is_empty()).then_some(department),
         })
     }
 
+    /// Opens the form on `user`, to correct them.
+    fn edit(&self, user: &User) {
+        self.editing.set(Some(user.id));
+        self.login.set(user.login.clone());
+        self.name.set(user.display_name.clone());
+        self.role.set(user.role);
+        self.password.set(String::new());
+        self.properties.set(user.properties.clone());
+        self.department
+            .set(user.department.clone().unwrap_or_default());
+    }
+
     /// Empties the form for the next user (the role stays).
     fn clear(&self) {
+        self.editing.set(None);
         self.login.set(String::new());
         self.name.set(String::new());
         self.password.set(String::new());
@@ -279,9 +320,9 @@ fn NewUserForm(
     properties: Loaded<Vec<Property>>,
     reload: Loaded<Vec<User>>,
     error: RwSignal<Option<ApiError>>,
+    form: NewUserFields,
 ) -> impl IntoView {
     let ctx = use_app();
-    let form = NewUserFields::new();
     let done = RwSignal::new(None::<String>);
     let fields: FieldErrors = RwSignal::new(BTreeMap::new());
     let props = move || properties.get().and_then(Result::ok).unwrap_or_default();
@@ -305,6 +346,28 @@ fn NewUserForm(
             result.map(drop)
         }
     });
+    let update = Action::new_local(move |(id, change): &(UserId, UserChange)| {
+        let (id, change) = (*id, change.clone());
+        async move {
+            let result = admin::update_user(&token(ctx)?, id, &change).await;
+            let l = ctx.l();
+            match &result {
+                Ok(user) => {
+                    done.set(Some(match l {
+                        Lang::ZhCn => format!("已修改用户 {}（{}）", user.login, user.display_name),
+                        Lang::En => format!("Saved user {} ({})", user.login, user.display_name),
+                    }));
+                    form.clear();
+                    reload.refetch();
+                    crate::sync::request(ctx);
+                }
+                Err(e) => show_refusal(e, l, &NEW_USER_ROUTES, fields, error),
+            }
+            result.map(drop)
+        }
+    });
+    let busy = move || create.pending().get() || update.pending().get();
+    let editing = move || form.editing.get().is_some();
     let on_properties = move |ev: leptos::ev::Event| {
         let select: web_sys::HtmlSelectElement = event_target(&ev);
         let options = select.selected_options();
@@ -317,11 +380,22 @@ fn NewUserForm(
     };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if create.pending().get_untracked() || ctx.token().is_none() {
+        if busy() || ctx.token().is_none() {
             return;
         }
         error.set(None);
         done.set(None);
+        if let Some(id) = form.editing.get_untracked() {
+            let mut found = BTreeMap::new();
+            match form.read_change(ctx.l(), &mut found) {
+                Some(change) => {
+                    fields.set(BTreeMap::new());
+                    update.dispatch_local((id, change));
+                }
+                None => fields.set(found),
+            }
+            return;
+        }
         match form.read(ctx.l()) {
             Ok(user) => {
                 fields.set(BTreeMap::new());
@@ -335,11 +409,17 @@ fn NewUserForm(
         move |field: &'static str| field_error(fields, field, format!("new-user-{field}-error"));
     view! {
         <form class="card admin-form" data-testid="new-user-form" on:submit=submit>
-            <h3>{t("新增用户", "Add a user")}</h3>
+            <h3>{move || match (form.editing.get(), ctx.lang.get()) {
+                (None, l) => l.pick("新增用户", "Add a user").to_string(),
+                (Some(_), Lang::ZhCn) => format!("修改用户 {}", form.login.get()),
+                (Some(_), Lang::En) => format!("Edit user {}", form.login.get()),
+            }}</h3>
             <div class="admin-grid">
-                <TextField label=("账号", "Login") testid="new-user-login" value=form.login autocomplete="off">
-                    {beside("login")}
-                </TextField>
+                <Show when=move || !editing()>
+                    <TextField label=("账号", "Login") testid="new-user-login" value=form.login autocomplete="off">
+                        {beside("login")}
+                    </TextField>
+                </Show>
                 <TextField label=("姓名", "Name") testid="new-user-name" value=form.name>
                     {beside("name")}
                 </TextField>
@@ -362,10 +442,12 @@ fn NewUserForm(
                     </select>
                     {beside("role")}
                 </label>
-                <TextField label=("初始密码（至少 8 位）", "Initial password (at least 8 characters)")
-                    testid="new-user-password" value=form.password kind="password" autocomplete="new-password">
-                    {beside("password")}
-                </TextField>
+                <Show when=move || !editing()>
+                    <TextField label=("初始密码（至少 8 位）", "Initial password (at least 8 characters)")
+                        testid="new-user-password" value=form.password kind="password" autocomplete="new-password">
+                        {beside("password")}
+                    </TextField>
+                </Show>
                 <label class="field">
                     <span>{t("所属项目（可多选）", "Properties (choose one or more)")}</span>
                     <select multiple class="admin-multi" data-testid="new-user-property" on:change=on_properties>
@@ -391,10 +473,25 @@ fn NewUserForm(
                     "Head-office quality, the general manager and the administrator see every property and need none.",
                 )}
             </p>
+            <Show when=editing>
+                <p class="hint" data-testid="user-edit-hint">
+                    {t(
+                        "更改角色或所属项目后，该用户须在各平板上重新登录；此前离线记录、按原角色提交的操作将暂存，待管理员处理。",
+                        "A new role or new properties log the user out on every tablet; what they recorded offline under the old role is set aside for an administrator.",
+                    )}
+                </p>
+            </Show>
             <div class="actions">
-                <button type="submit" class="btn primary" data-testid="new-user-submit" disabled=move || create.pending().get()>
-                    {t("创建用户", "Create user")}
+                <button type="submit" class="btn primary" data-testid="new-user-submit" disabled=busy>
+                    {move || if editing() { ctx.lang.get().pick("保存修改", "Save") } else { ctx.lang.get().pick("创建用户", "Create user") }}
                 </button>
+                <Show when=editing>
+                    <button type="button" class="btn" data-testid="user-edit-cancel" on:click=move |_| {
+                        form.clear();
+                        fields.set(BTreeMap::new());
+                        error.set(None);
+                    }>{t("取消", "Cancel")}</button>
+                </Show>
                 <p class="error" role="alert" data-testid="admin-error">{move || error.with(|e| e.as_ref().map(|e| e.message(ctx.lang.get())))}</p>
                 <p class="admin-done" role="status" data-testid="new-user-status">{move || done.get()}</p>
             </div>
