@@ -168,16 +168,21 @@ async fn an_admin_adds_a_user_and_imports_a_holiday_calendar() {
     browser
         .wait_text("new-user-status", "已修改用户 staff3（孙敏）")
         .await;
-    let row = wait_css(
-        &browser,
-        "[data-testid=\"user-row\"][data-login=\"staff3\"]",
-    )
-    .await;
-    let text = row.text().await.unwrap_or_default();
-    assert!(
-        text.contains("孙敏") && text.contains("工程部"),
-        "row {text:?}"
-    );
+    // The list reloads after the save.
+    let deadline = std::time::Instant::now() + e2e::TIMEOUT;
+    loop {
+        let row = wait_css(
+            &browser,
+            "[data-testid=\"user-row\"][data-login=\"staff3\"]",
+        )
+        .await;
+        let text = row.text().await.unwrap_or_default();
+        if text.contains("孙敏") && text.contains("工程部") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "row {text:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     // The form is for a new user again.
     browser.wait_for_test_id("new-user-login").await;
     let (status, body) = http_login(&server, "staff3", "temporary-2");
