@@ -192,6 +192,21 @@ impl Calendar {
         self.years.get(&year)
     }
 
+    /// The year an admin must load now, on local date `today`: this year
+    /// if it is missing, else next year once December has come (the State
+    /// Council publishes it in November or December, and from mid-December
+    /// a clock of a few working days already ends in it), if missing.
+    pub fn year_needed(&self, today: NaiveDate) -> Option<i32> {
+        let year = today.year();
+        if !self.years.contains_key(&year) {
+            Some(year)
+        } else if today.month() == 12 && !self.years.contains_key(&(year + 1)) {
+            Some(year + 1)
+        } else {
+            None
+        }
+    }
+
     /// Whether `date` is a working day. Errs if its year is not loaded.
     pub fn is_working_day(&self, date: NaiveDate) -> Result<bool, CalendarError> {
         let year = date.year();
@@ -391,6 +406,16 @@ mod tests {
     fn check_insert(schedule: YearSchedule, expected: Result<(), CalendarError>) {
         let mut cal = Calendar::new();
         assert_eq!(cal.insert(schedule), expected);
+    }
+
+    #[test]
+    fn next_year_is_asked_for_in_december_and_a_missing_year_at_once() {
+        let cal = Calendar::with_builtin();
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        assert_eq!(cal.year_needed(day(2026, 11, 30)), None);
+        assert_eq!(cal.year_needed(day(2026, 12, 1)), Some(2027));
+        assert_eq!(cal.year_needed(day(2025, 12, 20)), None, "2026 is loaded");
+        assert_eq!(cal.year_needed(day(2027, 3, 1)), Some(2027));
     }
 
     #[test]

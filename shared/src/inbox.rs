@@ -40,6 +40,9 @@ coded_enum! {
         DueSoon = ("due_soon", "即将到期", "Due soon"),
         /// A clock is past due.
         Overdue = ("overdue", "已超时", "Overdue"),
+        /// A clock's due time cannot be computed (its year's holiday
+        /// schedule is not loaded): nobody would be told when it runs out.
+        ClockUnknown = ("clock_unknown", "时限无法计算", "Deadline unknown"),
         /// Two tablets acted on the case at once and one action lost: a
         /// person decides whether it still applies.
         Conflict = ("conflict", "待处理冲突", "Conflict to settle"),
@@ -83,6 +86,11 @@ pub enum Reason {
         /// Past due (otherwise due soon).
         overdue: bool,
     },
+    /// A clock whose due time the calendar cannot compute.
+    ClockUnknown {
+        /// Which clock.
+        clock: Clock,
+    },
     /// Open sync conflicts the user made or their property settles.
     Conflict {
         /// How many.
@@ -108,6 +116,7 @@ impl Reason {
             Reason::Escalated { .. } => ReasonKind::Escalated,
             Reason::Clock { overdue: true, .. } => ReasonKind::Overdue,
             Reason::Clock { overdue: false, .. } => ReasonKind::DueSoon,
+            Reason::ClockUnknown { .. } => ReasonKind::ClockUnknown,
             Reason::Conflict { .. } => ReasonKind::Conflict,
             Reason::Reopened => ReasonKind::Reopened,
             Reason::NextStep { .. } => ReasonKind::NextStep,
@@ -150,7 +159,7 @@ impl InboxItem {
             case: self.case,
             kind: r.kind(),
             clock: match r {
-                Reason::Clock { clock, .. } => Some(*clock),
+                Reason::Clock { clock, .. } | Reason::ClockUnknown { clock } => Some(*clock),
                 _ => None,
             },
             amount_fen: match r {
@@ -246,15 +255,16 @@ fn reasons(case: &Case, user: &User, now: DateTime<Utc>, settings: &Settings) ->
     }
     if answers_for_clocks(case, user) {
         let due_soon = settings.deadlines.due_soon(settings.tz());
+        // A department head answers for the work, not for the follow-up
+        // call, which their role does not make.
+        let watched = |clock: Clock| {
+            !matches!(clock, Clock::FollowUpComplaint | Clock::FollowUpRepair)
+                || role_may(user.role, ActionKind::FollowUp, case.registration.kind)
+        };
         let mut clocks: Vec<(DateTime<Utc>, Clock, bool)> = case
             .deadlines
             .iter()
-            // A department head answers for the work, not for the
-            // follow-up call, which their role does not make.
-            .filter(|c| {
-                !matches!(c.clock, Clock::FollowUpComplaint | Clock::FollowUpRepair)
-                    || role_may(user.role, ActionKind::FollowUp, case.registration.kind)
-            })
+            .filter(|c| watched(c.clock))
             .filter_map(|c| match c.status(now, due_soon) {
                 ClockStatus::DueSoon => Some((c.due_at, c.clock, false)),
                 ClockStatus::Overdue => Some((c.due_at, c.clock, true)),
@@ -270,6 +280,12 @@ fn reasons(case: &Case, user: &User, now: DateTime<Utc>, settings: &Settings) ->
                     due_at,
                     overdue,
                 }),
+        );
+        out.extend(
+            case.deadline_problems
+                .iter()
+                .filter(|p| watched(p.clock))
+                .map(|p| Reason::ClockUnknown { clock: p.clock }),
         );
     }
     // A conflict is settled by whoever knows what was meant: the author of
@@ -1007,5 +1023,25 @@ mod tests {
         check(&case, &user(2, Role::Gm), &[]);
         case.conflicts[0].resolved_by = Some(crate::id::OpId(uuid::Uuid::from_u128(0x9a)));
         check(&case, &author, &[]);
+    }
+
+    /// A clock whose year's holiday schedule is not loaded has no due
+    /// time; it is listed for whoever watches the case's clocks, so that it
+    /// does not silently drop out of the reminders.
+    #[test]
+    fn a_clock_that_cannot_be_computed_is_listed_for_who_watches_it() {
+        let mut case = complaint();
+        case.deadline_problems.push(crate::case::DeadlineProblem {
+            clock: Clock::Solution,
+            code: "calendar.year_not_loaded".into(),
+            message: "2027".into(),
+        });
+        check(&case, &user(1, Role::Manager), &[ReasonKind::ClockUnknown]);
+        check(
+            &case,
+            &user(0x2000, Role::Staff),
+            &[ReasonKind::ClockUnknown],
+        );
+        check(&case, &user(9, Role::Staff), &[]);
     }
 }

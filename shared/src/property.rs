@@ -65,6 +65,18 @@ pub enum Location {
     PublicArea,
 }
 
+/// Splits a list of unit names typed or pasted with any common separator:
+/// `101,102`, `101，102`, `101、102`, semicolons, one per line, or cells of a
+/// spreadsheet row or column (tabs, line breaks). Spaces stay inside a name
+/// (`1单元 101`).
+pub fn split_unit_names(s: &str) -> Vec<String> {
+    s.split([',', '，', '、', ';', '；', '\n', '\r', '\t'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
 impl Property {
     /// Finds a building by id.
     pub fn building(&self, id: BuildingId) -> Option<&Building> {
@@ -105,6 +117,17 @@ impl Property {
 mod tests {
     use super::*;
     use uuid::Uuid;
+
+    #[test]
+    fn unit_names_split_on_every_common_separator_but_spaces() {
+        assert_eq!(
+            split_unit_names("101,102，103、104;105；106\n107\r\n108\t109\t\t"),
+            [
+                "101", "102", "103", "104", "105", "106", "107", "108", "109"
+            ]
+        );
+        assert_eq!(split_unit_names(" 1单元 101 , "), ["1单元 101"]);
+    }
 
     #[test]
     fn location_containment() {

@@ -88,6 +88,10 @@ async fn an_admin_adds_a_user_and_imports_a_holiday_calendar() {
 
     browser.click("nav-admin").await;
     browser.wait_for_test_id("admin").await;
+    // The app ships 2025 and 2026: from December 2026 it asks for the
+    // year a working-day clock will soon end in.
+    let needed = browser.attr("calendar-needed", "data-year").await;
+    assert!(needed.parse::<i32>().is_ok_and(|y| y >= 2027), "{needed}");
     browser.click("admin-tab-users").await;
     // The six seeded users, the admin among them.
     browser.wait_count("user-row", 6).await;
@@ -244,6 +248,14 @@ async fn an_admin_adds_a_user_and_imports_a_holiday_calendar() {
 
     browser.click("calendar-apply").await;
     browser.wait_text("calendar-status", "2027").await;
+    // Once the tablet has the year, it is no longer asked for (until
+    // December 2027 asks for 2028).
+    if needed == "2027"
+        && chrono::Utc::now().date_naive() < chrono::NaiveDate::from_ymd_opt(2027, 11, 30).unwrap()
+    {
+        browser.sync_now().await;
+        browser.wait_count("calendar-needed", 0).await;
+    }
 
     // Both changes are in the audit log, with who made them.
     browser.click("admin-tab-audit").await;
@@ -358,6 +370,16 @@ async fn a_clock_in_a_year_not_loaded_is_said_until_the_year_is_loaded() {
         said.contains("无法计算截止时间：该年份的节假日安排尚未导入"),
         "{said}"
     );
+    // Nor does it drop out of the first responder's inbox.
+    browser.click("nav-inbox").await;
+    let reason = wait_css(
+        &browser,
+        "[data-testid=\"inbox-reason\"][data-reason=\"clock_unknown\"]",
+    )
+    .await;
+    let said = reason.text().await.unwrap_or_default();
+    assert!(said.contains("答复处理方案"), "{said}");
+    browser.click("inbox-open").await;
 
     let schedule: Value = serde_json::from_str(GOOD_2027).expect("a schedule");
     let (status, loaded) = server.post_json(Some(&token), "/api/v1/admin/calendar", &schedule);

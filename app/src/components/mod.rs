@@ -577,3 +577,31 @@ pub fn deadline_badge(case: &Case, ctx: &crate::state::AppCtx) -> impl IntoView 
         }
     }
 }
+
+/// Says which year's holiday schedule must be loaded now, if one must
+/// (`Calendar::year_needed`): without it, a working-day clock that ends in
+/// that year has no due time and reminds nobody. Shown to the
+/// administrator, who loads it, and to the management line, who notice.
+#[component]
+pub fn CalendarNeeded() -> impl IntoView {
+    let ctx = use_app();
+    let year = move || {
+        let today = ctx
+            .config
+            .with(|c| now().with_timezone(&c.settings.tz()).date_naive());
+        ctx.config.with(|c| c.calendar.year_needed(today))
+    };
+    move || {
+        year().map(|y| {
+            let text = match ctx.lang.get() {
+                Lang::ZhCn => format!(
+                    "{y} 年的节假日安排尚未导入：按工作日计算、落在 {y} 年的时限将无法计算，也不会提醒。请系统管理员在 管理 → 节假日 中导入国务院办公厅公布的安排。"
+                ),
+                Lang::En => format!(
+                    "The {y} holiday schedule is not loaded: a working-day deadline that falls in {y} cannot be computed or reminded of. The administrator loads the State Council's schedule in Administration → Holidays."
+                ),
+            };
+            view! { <p class="card warning" role="alert" data-testid="calendar-needed" data-year=y>{text}</p> }
+        })
+    }
+}

@@ -43,6 +43,13 @@ pub fn reason_text(reason: &Reason, role: Role, l: Lang, tz: Tz) -> String {
                 ),
             }
         }
+        Reason::ClockUnknown { clock } => match l {
+            Lang::ZhCn => format!("{label}：{}（节假日安排未导入）", clock.label(l)),
+            Lang::En => format!(
+                "{label}: {} (holiday schedule not loaded)",
+                clock.label(l).to_lowercase()
+            ),
+        },
         Reason::Conflict { count } => match l {
             Lang::ZhCn => format!("{label}：{count} 项"),
             Lang::En => format!("{label}: {count}"),
@@ -98,6 +105,9 @@ pub fn Inbox() -> impl IntoView {
                 <h2>{t("我的待办", "My inbox")}</h2>
                 <Reminders/>
             </div>
+            <Show when=move || ctx.role().is_some_and(|r| r.is_management() || r == Role::Admin)>
+                <crate::components::CalendarNeeded/>
+            </Show>
             <Show
                 when=move || ctx.inbox.with(|i| !i.is_empty())
                 fallback=move || view! {

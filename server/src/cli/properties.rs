@@ -34,7 +34,8 @@ pub enum PropertyCommand {
         /// The building's name (e.g. 1栋).
         #[arg(long)]
         name: String,
-        /// Unit names, comma-separated (e.g. 101,102,201).
+        /// Unit names, separated by commas (ASCII or 全角), 、, semicolons,
+        /// tabs or line breaks (e.g. 101,102,201).
         #[arg(long, default_value = "")]
         units: String,
     },
@@ -87,13 +88,11 @@ impl PropertyCommand {
                     .revision(ConfigKey::Properties)
                     .map_err(|e| e.to_string())?;
                 let mut p = property_by_code(store.as_ref(), &property)?;
-                let units = units
-                    .split(',')
-                    .map(str::trim)
-                    .filter(|u| !u.is_empty())
-                    .map(|u| Unit {
+                let units = shared::property::split_unit_names(&units)
+                    .into_iter()
+                    .map(|name| Unit {
                         id: UnitId(uuid::Uuid::now_v7()),
-                        name: u.to_string(),
+                        name,
                     })
                     .collect();
                 p.buildings.push(Building {

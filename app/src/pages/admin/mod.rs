@@ -51,6 +51,7 @@ pub fn AdminPage(start: Tab) -> impl IntoView {
     view! {
         <section class="admin" data-testid="admin">
             <h2>{t("系统管理", "Administration")}</h2>
+            <crate::components::CalendarNeeded/>
             <nav class="admin-tabs" role="tablist">
                 {Tab::ALL
                     .into_iter()

@@ -278,7 +278,7 @@ fn NewBuildingForm(
             );
             return;
         }
-        let added = split_names(&units.get_untracked());
+        let added = shared::property::split_unit_names(&units.get_untracked());
         if added.iter().any(|u| bad_place_name(u)) {
             problem("units", words("admin.bad_place_name", l));
             return;
@@ -405,7 +405,7 @@ fn EditBuildingForm(
             );
             return;
         }
-        let added = split_names(&units.get_untracked());
+        let added = shared::property::split_unit_names(&units.get_untracked());
         if added.iter().any(|u| bad_place_name(u)) {
             problem("units", words("admin.bad_place_name", l));
             return;
@@ -522,14 +522,4 @@ fn IdSelect(
                 .collect_view()}
         </select>
     }
-}
-
-/// Splits a list of unit names typed with any common separator
-/// (`101,102`, `101，102`, `101、102`, one per line).
-fn split_names(s: &str) -> Vec<String> {
-    s.split([',', '，', '、', ';', '；', '\n'])
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect()
 }
