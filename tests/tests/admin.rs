@@ -581,6 +581,25 @@ async fn an_admin_renames_a_building_and_adds_units_to_it() {
         .filter_map(|u| u["name"].as_str())
         .collect();
     assert_eq!(units, ["101", "102", "201", "301", "302"]);
+
+    // The property's name and household count, typed wrong at first.
+    admin
+        .choose("edit-property-property", property["id"].as_str().unwrap())
+        .await;
+    admin.fill("edit-property-households", "12.5").await;
+    admin.click("edit-property-submit").await;
+    admin
+        .wait_text("edit-property-households-error", "整数")
+        .await;
+    admin.fill("edit-property-name", "和园一期").await;
+    admin.fill("edit-property-households", "520").await;
+    admin.click("edit-property-submit").await;
+    admin.wait_text("admin-properties", "和园一期").await;
+    let stored = seed_property(&server, &token);
+    assert_eq!(
+        (&stored["name"], &stored["households"], &stored["code"]),
+        (&json!("和园一期"), &json!(520), &json!("HY"))
+    );
     admin.close().await;
 }
 
@@ -634,5 +653,37 @@ async fn the_quarantine_tab_says_when_more_wait_than_it_shows() {
     browser
         .wait_text("quarantine-more", &format!("最早的 {page} 条"))
         .await;
+    browser.close().await;
+}
+
+/// A Chinese admin adds a category by its Chinese name alone: the code
+/// (which statistics and exports key on) is made for it, and the English
+/// name is the Chinese one until someone gives another.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_category_is_added_by_its_chinese_name_alone() {
+    let server = Server::start();
+    server.seed();
+    let token = server.token("admin1");
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("admin1").await;
+    browser.click("nav-admin").await;
+    browser.click("admin-tab-categories").await;
+    let before = browser.find_all("category-row").await.len();
+    assert!(before > 0, "the default categories");
+    browser.click("categories-add").await;
+    browser.wait_count("category-row", before + 1).await;
+    let rows = browser.find_all("category-zh").await;
+    rows[before].send_keys("电梯").await.expect("type the name");
+    browser.click("categories-save").await;
+    browser.wait_text("categories-status", "类别已保存").await;
+    let (status, list) = server.get_json(&token, "/api/v1/admin/categories");
+    assert_eq!(status, 200, "{list}");
+    let added = list
+        .as_array()
+        .and_then(|l| l.iter().find(|c| c["name_zh"] == "电梯"))
+        .unwrap_or_else(|| panic!("no 电梯 in {list}"));
+    assert_eq!(added["code"], json!("custom_1"), "{added}");
+    assert_eq!(added["name_en"], json!("电梯"), "{added}");
     browser.close().await;
 }

@@ -123,8 +123,9 @@ fn CategoryEditor(
         let l = ctx.l();
         error.set(None);
         done.set(None);
-        let keyed: Vec<(usize, Category)> =
+        let mut keyed: Vec<(usize, Category)> =
             rows.with_untracked(|r| r.iter().map(|row| (row.key, row.category())).collect());
+        fill_defaults(&mut keyed);
         let found = check_category_rows(&keyed, l);
         let stop = !found.is_empty();
         row_errors.set(found);
@@ -146,7 +147,7 @@ fn CategoryEditor(
                             <td>
                                 <input type="text" class="admin-cell" data-testid="category-code"
                                     readonly=r.existing
-                                    placeholder=move || ctx.lang.get().pick("小写字母、数字或 _", "lowercase letters, digits or _")
+                                    placeholder=move || ctx.lang.get().pick("留空自动生成", "empty: made for you")
                                     prop:value=move || r.code.get() on:input=move |ev| r.code.set(event_target_value(&ev))/>
                                 <span class="field-error" role="alert" data-testid="category-error">
                                     {move || row_errors.with(|e| e.get(&r.key).cloned())}
@@ -180,6 +181,27 @@ fn CategoryEditor(
             when=Signal::derive(move || error.with(|e| e.as_ref().is_some_and(changed_meanwhile)))
             read=move || reload.refetch()/>
         <p class="admin-done" role="status" data-testid="categories-status">{move || done.get()}</p>
+    }
+}
+
+/// A new category named in Chinese only gets a code (`custom_N`, the first
+/// one free; statistics and exports key on it) and its Chinese name as its
+/// English one, so that a Chinese admin need invent neither.
+fn fill_defaults(rows: &mut [(usize, Category)]) {
+    let mut taken: std::collections::HashSet<String> =
+        rows.iter().map(|(_, c)| c.code.clone()).collect();
+    for (_, c) in rows.iter_mut().filter(|(_, c)| !c.name_zh.is_empty()) {
+        if c.code.is_empty() {
+            let code = (1..)
+                .map(|n| format!("custom_{n}"))
+                .find(|code| !taken.contains(code))
+                .unwrap_or_default();
+            taken.insert(code.clone());
+            c.code = code;
+        }
+        if c.name_en.is_empty() {
+            c.name_en = c.name_zh.clone();
+        }
     }
 }
 

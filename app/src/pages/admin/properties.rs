@@ -1,5 +1,7 @@
 //! 项目: the properties with their buildings and units, and the forms that
-//! add a property and a building and rename a building or add units to it.
+//! add a property, correct one's name or household count (the valid-complaint
+//! rate is counted per household), add a building, and rename a building
+//! or add units to it.
 
 use super::{token, words};
 use crate::api::{ApiError, Tagged, admin};
@@ -64,6 +66,7 @@ pub fn PropertiesTab() -> impl IntoView {
             <p class="error" role="alert" data-testid="admin-error">{move || error.with(|e| e.as_ref().map(|e| e.message(ctx.lang.get())))}</p>
             <div class="admin-forms">
                 <NewPropertyForm reload=properties error=error/>
+                <EditPropertyForm properties=properties error=error/>
                 <NewBuildingForm properties=properties error=error/>
                 <EditBuildingForm properties=properties error=error/>
             </div>
@@ -214,6 +217,117 @@ fn NewPropertyForm(
             </TextField>
             <button type="submit" class="btn primary" data-testid="new-property-submit" disabled=move || put.pending().get()>
                 {t("添加项目", "Add property")}
+            </button>
+        </form>
+    }
+}
+
+/// 修改项目: a property's name or household count, typed wrong or changed
+/// since (a new phase handed over). The code stays: case numbers carry it.
+#[component]
+fn EditPropertyForm(
+    properties: Loaded<Tagged<Vec<Property>>>,
+    error: RwSignal<Option<ApiError>>,
+) -> impl IntoView {
+    let ctx = use_app();
+    let property = RwSignal::new(String::new());
+    let name = RwSignal::new(String::new());
+    let households = RwSignal::new(String::new());
+    let fields: FieldErrors = RwSignal::new(BTreeMap::new());
+    let read = move || {
+        properties.get().and_then(Result::ok).unwrap_or(Tagged {
+            value: Vec::new(),
+            tag: None,
+        })
+    };
+    let clear = move || {
+        name.set(String::new());
+        households.set(String::new());
+    };
+    let put = put_property(
+        ctx,
+        properties,
+        error,
+        (fields, &NEW_PROPERTY_ROUTES),
+        clear,
+    );
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let l = ctx.l();
+        error.set(None);
+        let Tagged { value: list, tag } = read();
+        let chosen = property.get_untracked();
+        let Some(mut target) = list.into_iter().find(|p| p.id.to_string() == chosen) else {
+            fields.set(BTreeMap::from([(
+                "property",
+                l.pick("请选择项目", "Choose a property").to_string(),
+            )]));
+            return;
+        };
+        let typed_name = name.get_untracked().trim().to_string();
+        let typed_count = households.get_untracked().trim().to_string();
+        let mut found = BTreeMap::new();
+        if typed_name.chars().count() > 64 {
+            found.insert("name", words("admin.bad_property_name", l));
+        }
+        let count = if typed_count.is_empty() {
+            None
+        } else if let Ok(n) = typed_count.parse::<u32>() {
+            Some(n)
+        } else {
+            found.insert(
+                "households",
+                l.pick("户数请填写整数", "Households must be a whole number")
+                    .into(),
+            );
+            None
+        };
+        if found.is_empty() && typed_name.is_empty() && count.is_none() {
+            found.insert(
+                "name",
+                l.pick("请填写新名称或户数", "Enter a new name or household count")
+                    .into(),
+            );
+        }
+        let stop = !found.is_empty();
+        fields.set(found);
+        if stop {
+            return;
+        }
+        if !typed_name.is_empty() {
+            target.name = typed_name;
+        }
+        if let Some(n) = count {
+            target.households = n;
+        }
+        put.dispatch_local((target, tag));
+    };
+    let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+    let beside = move |field: &'static str| {
+        field_error(fields, field, format!("edit-property-{field}-error"))
+    };
+    view! {
+        <form class="card admin-form" data-testid="edit-property-form" on:submit=submit>
+            <h3>{t("修改项目", "Change a property")}</h3>
+            <label class="field">
+                <span>{t("项目", "Property")}</span>
+                <IdSelect testid="edit-property-property" chosen=property
+                    options=move || read().value.iter().map(property_option).collect()/>
+                {beside("property")}
+            </label>
+            <TextField label=("新名称（不改则留空）", "New name (empty keeps it)") testid="edit-property-name" value=name>
+                {beside("name")}
+            </TextField>
+            <TextField label=("户数（不改则留空）", "Households (empty keeps them)") testid="edit-property-households"
+                value=households kind="number" min="0" inputmode="numeric">
+                {beside("households")}
+            </TextField>
+            <p class="hint">{t(
+                "项目代码用于工单编号，不能修改。户数用于计算有效投诉率。",
+                "The code is part of every case number and stays. The household count is what the valid-complaint rate divides by.",
+            )}</p>
+            <button type="submit" class="btn primary" data-testid="edit-property-submit" disabled=move || put.pending().get()>
+                {t("保存项目", "Save property")}
             </button>
         </form>
     }
