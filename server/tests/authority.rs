@@ -996,7 +996,7 @@ fn check_reads(reader: &Client) {
 }
 
 /// Attack 7: the users a device pulls are names and roles of the caller's
-/// properties, nothing more.
+/// properties (and which of those properties each works in), nothing more.
 #[test]
 fn pulled_users_are_cards_of_the_callers_properties() {
     let w = world();
@@ -1026,11 +1026,20 @@ fn pulled_users_are_cards_of_the_callers_properties() {
             .keys()
             .map(String::as_str)
             .collect();
-        assert_eq!(
-            keys,
-            BTreeSet::from(["id", "display_name", "role", "active"]),
+        assert!(
+            keys.is_subset(&BTreeSet::from([
+                "id",
+                "display_name",
+                "role",
+                "active",
+                "properties"
+            ])),
             "{user}"
         );
+        // Of a colleague's properties, only those the caller shares.
+        for p in user["properties"].as_array().into_iter().flatten() {
+            assert_eq!(p, &json!(w.pa().id), "{user}");
+        }
     }
     let seen = names(&staff_view);
     for colleague in ["staff_a", "head_a", "manager_a", "regional_a", "deputy_a"] {
@@ -1043,7 +1052,11 @@ fn pulled_users_are_cards_of_the_callers_properties() {
         assert!(!seen.contains(stranger), "{stranger} leaks to PA: {seen:?}");
     }
     let text = serde_json::to_string(&staff_view).expect("json");
-    assert!(!text.contains("\"login\"") && !text.contains("properties"));
+    assert!(!text.contains("\"login\""));
+    assert!(
+        !text.contains(&w.pb().id.to_string()),
+        "nothing of another property"
+    );
 
     let quality_view = names(&users_pulled("quality"));
     assert_eq!(quality_view.len(), 10, "{quality_view:?}");
