@@ -13,6 +13,7 @@ use cli::certificates::TlsCommand;
 use cli::check::Check;
 use cli::first_admin::InitAdmin;
 use cli::migrate::Migrate;
+use cli::new_epoch::NewEpoch;
 use cli::properties::PropertyCommand;
 use cli::restore::Restore;
 use cli::serve::Serve;
@@ -58,6 +59,9 @@ enum Command {
     /// pull again; keeps the devices the backup does not know; the
     /// replaced database is kept beside it.
     Restore(Restore),
+    /// Starts a new epoch after a database was restored with other tools
+    /// (PostgreSQL's), so that every tablet resends and pulls again.
+    NewEpoch(NewEpoch),
     /// Moves the installation from its SQLite file to an empty PostgreSQL
     /// database and verifies the copy; the SQLite file is left as it was.
     Migrate(Migrate),
@@ -74,6 +78,7 @@ fn main() -> ExitCode {
         Command::Backup(c) => c.run(),
         Command::Check(c) => c.run(),
         Command::Restore(c) => c.run(),
+        Command::NewEpoch(c) => c.run(),
         Command::Migrate(c) => c.run(),
     };
     match result {

@@ -1472,3 +1472,30 @@ fn the_first_admin_changes_the_printed_password() {
     admin.token = answer["token"].as_str().map(String::from);
     assert_eq!(admin.get("/api/v1/admin/users").0, 200);
 }
+
+/// A database restored with PostgreSQL's tools (or an SQLite file copied
+/// back by hand) is older than what the tablets hold: `server new-epoch`
+/// tells them, as `server restore` does, so that each resends what the
+/// database lacks and pulls again. Audited.
+#[test]
+fn a_new_epoch_started_from_the_command_line_reaches_every_answer() {
+    let w = world();
+    let (staff, mut a) = w.login("staff_a");
+    let reg = a.register(w.pa(), "电梯异响");
+    let before = push(&staff, &a, &[reg])["epoch"].as_u64().expect("epoch");
+    let out = common::cli(&w.server.data, &["new-epoch"]);
+    assert!(out.contains(&format!("epoch {}", before + 1)), "{out}");
+    let (_, page) = staff.get("/api/v1/sync/pull?after=0");
+    assert_eq!(page["epoch"], json!(before + 1), "{page}");
+    let next = a.register(w.pa(), "楼道灯不亮");
+    assert_eq!(push(&staff, &a, &[next])["epoch"], json!(before + 1));
+    let (admin, _) = w.login("admin");
+    let (_, log) = admin.get("/api/v1/admin/audit?limit=5");
+    assert!(
+        log.as_array()
+            .expect("a list")
+            .iter()
+            .any(|e| e["action"] == "server.new_epoch" && e["detail"]["epoch"] == json!(before + 1)),
+        "{log}"
+    );
+}

@@ -586,10 +586,10 @@ async fn an_admin_renames_a_building_and_adds_units_to_it() {
     admin
         .choose("edit-property-property", property["id"].as_str().unwrap())
         .await;
-    admin.fill("edit-property-households", "12.5").await;
+    // Nothing to change is said beside the name.
     admin.click("edit-property-submit").await;
     admin
-        .wait_text("edit-property-households-error", "整数")
+        .wait_text("edit-property-name-error", "请填写新名称或户数")
         .await;
     admin.fill("edit-property-name", "和园一期").await;
     admin.fill("edit-property-households", "520").await;
@@ -669,6 +669,7 @@ async fn a_category_is_added_by_its_chinese_name_alone() {
     browser.login("admin1").await;
     browser.click("nav-admin").await;
     browser.click("admin-tab-categories").await;
+    browser.wait_for_test_id("category-row").await;
     let before = browser.find_all("category-row").await.len();
     assert!(before > 0, "the default categories");
     browser.click("categories-add").await;

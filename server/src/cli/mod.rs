@@ -9,6 +9,7 @@ pub mod certificates;
 pub mod check;
 pub mod first_admin;
 pub mod migrate;
+pub mod new_epoch;
 pub mod properties;
 pub mod restore;
 pub mod serve;

@@ -297,3 +297,17 @@ pub(super) fn read_epoch(db: &dyn Db) -> StoreResult<u64> {
     db.query_one("SELECT value FROM counters WHERE name = 'epoch'", &[])?
         .get(0)
 }
+
+/// Moves the epoch on by one: every device that sees it resends its ops
+/// above the server's acknowledgement and pulls again from the start.
+pub(super) fn start_epoch(db: &dyn Db, audit: &super::AuditEntry) -> StoreResult<u64> {
+    db.execute(
+        "UPDATE counters SET value = value + 1 WHERE name = 'epoch'",
+        &[],
+    )?;
+    let epoch = read_epoch(db)?;
+    let mut entry = audit.clone();
+    entry.detail = serde_json::json!({ "epoch": epoch });
+    super::audit_sql::write_audit(db, &entry)?;
+    Ok(epoch)
+}

@@ -241,6 +241,10 @@ impl<E: Engine> Store for E {
         self.read(cases_sql::read_epoch)
     }
 
+    fn start_epoch(&self, audit: &AuditEntry) -> StoreResult<u64> {
+        self.write(|tx| cases_sql::start_epoch(tx, audit))
+    }
+
     fn pull(
         &self,
         scope: &Scope,

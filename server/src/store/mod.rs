@@ -401,6 +401,10 @@ pub trait Store: reports::Reports + administration::Administration + Send + Sync
     }
     /// The server's epoch: it changes only when a backup is restored.
     fn epoch(&self) -> StoreResult<u64>;
+    /// Starts a new epoch (after a database was restored by other means
+    /// than `server restore`, e.g. PostgreSQL's tools) and audits it.
+    /// Returns the new epoch.
+    fn start_epoch(&self, audit: &AuditEntry) -> StoreResult<u64>;
     /// The ops in `scope` after `after`, at most `limit`, each handed to
     /// `each` as it is read; then the config that changed and the cursor.
     fn pull(

@@ -114,6 +114,11 @@ fn audit_action(code: &str, l: Lang) -> String {
             "Login refused on a revoked device",
         ),
         "spot_check.draw" => ("抽取季度抽查样本", "Spot-check sample drawn"),
+        "server.restore" => ("从备份恢复数据库", "Database restored from a backup"),
+        "server.new_epoch" => (
+            "开始新的同步纪元（数据库已恢复）",
+            "New sync epoch (database restored)",
+        ),
         _ => return code.to_string(),
     };
     l.pick(zh, en).to_string()
