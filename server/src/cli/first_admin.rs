@@ -46,7 +46,7 @@ impl InitAdmin {
         )?;
         // A printed password is known to whoever saw the terminal: the
         // admin must choose their own at the first login.
-        let hash = server::auth::hash_password(&password).map_err(|e| format!("{e:?}"))?;
+        let hash = server::auth::hash_password(&password).map_err(|e| e.to_string())?;
         store
             .set_password(
                 user.id,

@@ -161,5 +161,5 @@ fn create_user(store: Arc<dyn Store>, req: NewUserRequest) -> Result<shared::rol
             false,
             cli_audit("user.create", serde_json::Value::Null),
         ))
-        .map_err(|e| format!("{e:?}"))
+        .map_err(|e| e.to_string())
 }

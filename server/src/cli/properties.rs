@@ -64,7 +64,7 @@ impl PropertyCommand {
                     households,
                     buildings: Vec::new(),
                 };
-                check_property(&property).map_err(|e| format!("{e:?}"))?;
+                check_property(&property).map_err(|e| e.to_string())?;
                 let audit = cli_audit(
                     "property.put",
                     serde_json::json!({ "property": property.id, "code": property.code }),
