@@ -878,3 +878,33 @@ fn an_admin_corrects_a_user_and_a_new_scope_ends_their_sessions() {
         .unwrap_or_else(|| panic!("no move in {updates:?}"));
     assert_eq!(moved["detail"]["from"]["properties"], json!([w.pa().id]));
 }
+
+/// The command line refuses what the admin API refuses, in the same
+/// words: the stable code and the message, not a debug dump.
+#[test]
+fn the_command_line_says_why_it_refuses() {
+    let w = world();
+    let out = std::process::Command::new(common::bin())
+        .args([
+            "property",
+            "add",
+            "--code",
+            "华苑",
+            "--name",
+            "华苑小区",
+            "--households",
+            "480",
+        ])
+        .arg("--data-dir")
+        .arg(&w.server.data)
+        .args(common::backend_args(&w.server.data))
+        .output()
+        .expect("run the server binary");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("admin.bad_property_code: a property code is 1–8 ASCII letters or digits")
+            && !stderr.contains("ApiError"),
+        "{stderr}"
+    );
+}
