@@ -143,19 +143,7 @@ pub(super) fn create_user(
     if inserted == 0 {
         return Err(StoreError::Conflict(format!("login {}", user.login)));
     }
-    for p in &user.properties {
-        let exists = tx.query_opt(
-            "SELECT 1 FROM properties WHERE id = ?1",
-            &[p.to_string().into()],
-        )?;
-        if exists.is_none() {
-            return Err(StoreError::NotFound(format!("property {p}")));
-        }
-        tx.execute(
-            "INSERT INTO user_properties (user_id, property_id) VALUES (?1, ?2)",
-            &[id.to_string().into(), p.to_string().into()],
-        )?;
-    }
+    add_user_properties(tx, id, &user.properties)?;
     touch_config(tx, USERS)?;
     let mut entry = audit.clone();
     entry.detail["user"] = serde_json::json!(id);
@@ -242,6 +230,25 @@ pub(super) fn set_user_active(
     write_audit(tx, audit)
 }
 
+/// Puts user `id` in `properties` (an unknown one is `NotFound`, and the
+/// caller's transaction is not committed).
+fn add_user_properties(tx: &dyn Db, id: UserId, properties: &[PropertyId]) -> StoreResult<()> {
+    for p in properties {
+        let exists = tx.query_opt(
+            "SELECT 1 FROM properties WHERE id = ?1",
+            &[p.to_string().into()],
+        )?;
+        if exists.is_none() {
+            return Err(StoreError::NotFound(format!("property {p}")));
+        }
+        tx.execute(
+            "INSERT INTO user_properties (user_id, property_id) VALUES (?1, ?2)",
+            &[id.to_string().into(), p.to_string().into()],
+        )?;
+    }
+    Ok(())
+}
+
 /// Corrects user `id`. A new role or new properties end their sessions:
 /// every tablet of theirs logs in again and works under them (ops it
 /// recorded before under the old role are put aside for an admin). The
@@ -254,15 +261,6 @@ pub(super) fn update_user(
     audit: &AuditEntry,
 ) -> StoreResult<User> {
     let before = user(tx, id)?.ok_or_else(|| StoreError::NotFound(format!("user {id}")))?;
-    for p in &profile.properties {
-        let exists = tx.query_opt(
-            "SELECT 1 FROM properties WHERE id = ?1",
-            &[p.to_string().into()],
-        )?;
-        if exists.is_none() {
-            return Err(StoreError::NotFound(format!("property {p}")));
-        }
-    }
     tx.execute(
         "UPDATE users SET display_name = ?2, role = ?3, department = ?4 WHERE id = ?1",
         &[
@@ -276,12 +274,7 @@ pub(super) fn update_user(
         "DELETE FROM user_properties WHERE user_id = ?1",
         &[id.to_string().into()],
     )?;
-    for p in &profile.properties {
-        tx.execute(
-            "INSERT INTO user_properties (user_id, property_id) VALUES (?1, ?2)",
-            &[id.to_string().into(), p.to_string().into()],
-        )?;
-    }
+    add_user_properties(tx, id, &profile.properties)?;
     if before.role == Role::Admin && profile.role != Role::Admin {
         let admins: i64 = tx
             .query_one(

@@ -234,12 +234,7 @@ fn EditPropertyForm(
     let name = RwSignal::new(String::new());
     let households = RwSignal::new(String::new());
     let fields: FieldErrors = RwSignal::new(BTreeMap::new());
-    let read = move || {
-        properties.get().and_then(Result::ok).unwrap_or(Tagged {
-            value: Vec::new(),
-            tag: None,
-        })
-    };
+    let read = move || listed(properties);
     let clear = move || {
         name.set(String::new());
         households.set(String::new());
@@ -457,12 +452,7 @@ fn EditBuildingForm(
     let name = RwSignal::new(String::new());
     let units = RwSignal::new(String::new());
     let fields: FieldErrors = RwSignal::new(BTreeMap::new());
-    let read = move || {
-        properties.get().and_then(Result::ok).unwrap_or(Tagged {
-            value: Vec::new(),
-            tag: None,
-        })
-    };
+    let read = move || listed(properties);
     let chosen = move || {
         let id = property.get();
         read().value.into_iter().find(|p| p.id.to_string() == id)
@@ -606,6 +596,15 @@ fn EditBuildingForm(
             </button>
         </form>
     }
+}
+
+/// The properties as last read, with the revision they were read at;
+/// none while they load.
+fn listed(properties: Loaded<Tagged<Vec<Property>>>) -> Tagged<Vec<Property>> {
+    properties.get().and_then(Result::ok).unwrap_or(Tagged {
+        value: Vec::new(),
+        tag: None,
+    })
 }
 
 /// A property as a choice: its id, and its code and name.
