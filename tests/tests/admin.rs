@@ -187,8 +187,16 @@ async fn an_admin_adds_a_user_and_imports_a_holiday_calendar() {
         assert!(std::time::Instant::now() < deadline, "row {text:?}");
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    // The form is for a new user again.
+    // The form is for a new user again, and offers the department now in
+    // use, so that the next user of it is spelt the same.
     browser.wait_for_test_id("new-user-login").await;
+    let offered = browser
+        .eval(
+            "return Array.from(document.querySelectorAll('#user-departments option'))\
+             .map(o => o.value)",
+        )
+        .await;
+    assert_eq!(offered, json!(["工程部"]), "{offered}");
     let (status, body) = http_login(&server, "staff3", "temporary-2");
     assert_eq!(status, 200, "login answer {body}");
     assert_eq!(body["user"]["display_name"], json!("孙敏"), "{body}");

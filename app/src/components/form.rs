@@ -43,6 +43,9 @@ pub fn TextField(
     /// The input's `inputmode`, for the on-screen keyboard.
     #[prop(optional)]
     inputmode: Option<&'static str>,
+    /// The id of a `<datalist>` of suggestions.
+    #[prop(optional)]
+    list: Option<&'static str>,
     #[prop(optional)] children: Option<Children>,
 ) -> impl IntoView {
     let ctx = use_app();
@@ -50,7 +53,7 @@ pub fn TextField(
     view! {
         <label class="field">
             <span>{move || ctx.lang.get().pick(zh, en)}</span>
-            <input type=kind min=min inputmode=inputmode autocomplete=autocomplete data-testid=testid
+            <input type=kind min=min inputmode=inputmode autocomplete=autocomplete list=list data-testid=testid
                 prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev))/>
             {children.map(|c| c())}
         </label>

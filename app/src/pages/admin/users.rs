@@ -465,7 +465,25 @@ fn NewUserForm(
                     </select>
                     {beside("properties")}
                 </label>
-                <TextField label=("部门（可选）", "Department (optional)") testid="new-user-department" value=form.department/>
+                // A department head finds the cases assigned to their
+                // department by its exact name: the names in use are
+                // offered, so that 工程 and 工程部 do not become two.
+                <TextField label=("部门（可选，与派单所填部门一致）", "Department (optional; as cases are assigned to it)")
+                    testid="new-user-department" value=form.department list="user-departments"/>
+                <datalist id="user-departments" data-testid="user-departments">
+                    {move || {
+                        reload
+                            .get()
+                            .and_then(Result::ok)
+                            .unwrap_or_default()
+                            .into_iter()
+                            .filter_map(|u| u.department)
+                            .collect::<std::collections::BTreeSet<_>>()
+                            .into_iter()
+                            .map(|d| view! { <option value=d></option> })
+                            .collect_view()
+                    }}
+                </datalist>
             </div>
             <p class="hint">
                 {t(
