@@ -202,6 +202,10 @@ pub fn code_message(code: &str, lang: Lang) -> Option<String> {
             "A department is at most 64 characters",
         ),
         "admin.disable_self" => ("不能停用自己的账号", "You cannot disable your own account"),
+        "admin.change_own_role" => (
+            "不能更改自己的角色，请由另一位系统管理员更改",
+            "You cannot change your own role; another administrator can",
+        ),
         "admin.revoke_own_device" => (
             "不能吊销正在使用的本设备，请从另一台设备吊销",
             "You cannot revoke the device you are using; revoke it from another one",
