@@ -181,6 +181,30 @@ impl LoginError {
     }
 }
 
+/// What the tablet holds that has not reached the server: the ops of the
+/// outbox (`waited`: before the login's answer took them) and the evidence
+/// not uploaded, except what the server refused (set aside: it waits for
+/// an admin, whoever is logged in, and its bytes stay).
+fn unsynced(ctx: AppCtx, state: &DeviceState, waited: u64) -> u64 {
+    state.pending().max(waited)
+        + ctx
+            .uploads
+            .with_untracked(|u| u.values().filter(|p| !p.set_aside).count() as u64)
+}
+
+/// Drops the cases, the configuration and the evidence bytes the tablet
+/// holds (but those set aside), in storage and in memory: another user's,
+/// or those of a scope the user no longer has.
+async fn drop_cases(ctx: AppCtx) -> Result<(), LoginError> {
+    let set_aside: Vec<_> = ctx.uploads.with_untracked(|u| u.keys().copied().collect());
+    if let Err(e) = db::clear_cases(&set_aside).await {
+        leptos::logging::error!("clearing the cases on the tablet: {e}");
+        return Err(LoginError::Storage(e));
+    }
+    ctx.clear_cases();
+    Ok(())
+}
+
 /// Logs in: asks the server, makes sure another user's unsynced work is
 /// not lost (and their cases not shown), stores the session and the device
 /// state, and opens the case list.
@@ -234,17 +258,8 @@ async fn log_in(
             .flatten()
             .is_some_and(|held| held != scope);
     if rescoped {
-        let pending = state.pending().max(waited)
-            + ctx
-                .uploads
-                .with_untracked(|u| u.values().filter(|p| !p.set_aside).count() as u64);
-        if pending == 0 {
-            let set_aside: Vec<_> = ctx.uploads.with_untracked(|u| u.keys().copied().collect());
-            if let Err(e) = db::clear_cases(&set_aside).await {
-                leptos::logging::error!("clearing the cases of the old scope: {e}");
-                return Err(LoginError::Storage(e));
-            }
-            ctx.clear_cases();
+        if unsynced(ctx, &state, waited) == 0 {
+            drop_cases(ctx).await?;
         } else {
             // Their own work must upload first; the old scope's cases go
             // at a login with nothing waiting, and the new scope's come now.
@@ -253,13 +268,7 @@ async fn log_in(
         state.cursor = 0;
     }
     if someone_else {
-        // Evidence not uploaded yet is that user's work too, except what
-        // the server refused (set aside: it waits for an admin, whoever
-        // is logged in, and its bytes stay).
-        let pending = state.pending().max(waited)
-            + ctx
-                .uploads
-                .with_untracked(|u| u.values().filter(|p| !p.set_aside).count() as u64);
+        let pending = unsynced(ctx, &state, waited);
         if pending > 0 {
             return Err(LoginError::OtherUsersRecords(pending));
         }
@@ -267,12 +276,7 @@ async fn log_in(
         if drafts > 0 && !discard_drafts {
             return Err(LoginError::OtherUsersDrafts(drafts));
         }
-        let set_aside: Vec<_> = ctx.uploads.with_untracked(|u| u.keys().copied().collect());
-        if let Err(e) = db::clear_cases(&set_aside).await {
-            leptos::logging::error!("clearing the previous user's cases: {e}");
-            return Err(LoginError::Storage(e));
-        }
-        ctx.clear_cases();
+        drop_cases(ctx).await?;
         // And so is what they had half typed.
         super::draft::forget_all();
         // The previous user's ops, refused ones among them, are gone.
