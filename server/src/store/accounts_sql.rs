@@ -209,17 +209,8 @@ pub(super) fn set_user_active(
                 &[id.to_string().into()],
             )?
             .get(0)?;
-        let admins: i64 = tx
-            .query_one(
-                "SELECT COUNT(*) FROM users WHERE role = ?1 AND active = ?2",
-                &[Role::Admin.code().into(), true.into()],
-            )?
-            .get(0)?;
-        if role == Role::Admin.code() && admins == 0 {
-            return Err(StoreError::Refused {
-                code: "admin.last_admin",
-                message: "this would leave no active admin to manage the system".into(),
-            });
+        if role == Role::Admin.code() {
+            an_admin_is_left(tx)?;
         }
         tx.execute(
             "UPDATE tokens SET revoked = 1 WHERE user_id = ?1",
@@ -228,6 +219,26 @@ pub(super) fn set_user_active(
     }
     touch_config(tx, USERS)?;
     write_audit(tx, audit)
+}
+
+/// Refuses a change (already written in `tx`, which is then not committed)
+/// that leaves no active admin: two admins disabling or demoting each
+/// other at once both pass the handler's checks; the second write finds
+/// no admin left.
+fn an_admin_is_left(tx: &dyn Db) -> StoreResult<()> {
+    let admins: i64 = tx
+        .query_one(
+            "SELECT COUNT(*) FROM users WHERE role = ?1 AND active = ?2",
+            &[Role::Admin.code().into(), true.into()],
+        )?
+        .get(0)?;
+    if admins == 0 {
+        return Err(StoreError::Refused {
+            code: "admin.last_admin",
+            message: "this would leave no active admin to manage the system".into(),
+        });
+    }
+    Ok(())
 }
 
 /// Puts user `id` in `properties` (an unknown one is `NotFound`, and the
@@ -276,18 +287,7 @@ pub(super) fn update_user(
     )?;
     add_user_properties(tx, id, &profile.properties)?;
     if before.role == Role::Admin && profile.role != Role::Admin {
-        let admins: i64 = tx
-            .query_one(
-                "SELECT COUNT(*) FROM users WHERE role = ?1 AND active = ?2",
-                &[Role::Admin.code().into(), true.into()],
-            )?
-            .get(0)?;
-        if admins == 0 {
-            return Err(StoreError::Refused {
-                code: "admin.last_admin",
-                message: "this would leave no active admin to manage the system".into(),
-            });
-        }
+        an_admin_is_left(tx)?;
     }
     let after = user(tx, id)?.ok_or_else(|| StoreError::NotFound(format!("user {id}")))?;
     if after.role != before.role || after.properties != before.properties {
