@@ -280,6 +280,67 @@ fn a_case_cannot_be_registered_again_or_moved() {
 /// A tablet whose push answer was lost sends the same ops again: an op
 /// the first push put aside is refused again, from what the server holds,
 /// so that the tablet does not show it as taken; it is not put aside twice.
+/// A case is assigned only to someone who will receive it: an active user
+/// of a role that works cases and of the case's property. The tablet's
+/// picker offers no one else; an op naming anyone else is set aside.
+#[test]
+fn a_case_is_assigned_only_to_someone_who_receives_it() {
+    let w = world();
+    let (manager, mut m) = w.login("manager_a");
+    let (admin, _) = w.login("admin");
+    let id_of = |login: &str| common::user_id(&Client::login(&w.server.base, login).1);
+    let (head, staff_b, quality, staff_a) = (
+        id_of("head_a"),
+        id_of("staff_b"),
+        id_of("quality"),
+        id_of("staff_a"),
+    );
+    let (status, body) = admin.put(
+        &format!("/api/v1/admin/users/{staff_a}/active"),
+        &json!({ "active": false }),
+    );
+    assert_eq!(status, 204, "{body}");
+
+    let reg = m.register(w.pa(), "楼道灯不亮");
+    let assessed = m.op(reg.case_id, Some(CaseState::Registered), assess());
+    assert_eq!(
+        quarantined(&push(&manager, &m, &[reg.clone(), assessed])),
+        []
+    );
+    let to = |user| Action::Assign {
+        department: "工程部".into(),
+        user: Some(user),
+        name: "某人".into(),
+        note: String::new(),
+    };
+    let refused: Vec<Op> = [
+        to(staff_b),
+        to(quality),
+        to(staff_a),
+        to(shared::id::UserId(uuid::Uuid::now_v7())),
+    ]
+    .into_iter()
+    .map(|a| m.op(reg.case_id, Some(CaseState::Assessed), a))
+    .collect();
+    let seqs: Vec<u64> = refused.iter().map(|o| o.seq).collect();
+    let answer = push(&manager, &m, &refused);
+    assert_eq!(
+        quarantined(&answer),
+        [
+            (seqs[0], "assign.not_assignable".to_string()),
+            (seqs[1], "assign.not_assignable".to_string()),
+            (seqs[2], "assign.not_assignable".to_string()),
+            (seqs[3], "assign.unknown_user".to_string()),
+        ],
+        "{answer}"
+    );
+    assert_eq!(case_of(&manager, reg.case_id)["state"], "assessed");
+
+    let taken = m.op(reg.case_id, Some(CaseState::Assessed), to(head));
+    assert_eq!(quarantined(&push(&manager, &m, &[taken])), []);
+    assert_eq!(case_of(&manager, reg.case_id)["state"], "assigned");
+}
+
 #[test]
 fn an_op_pushed_again_after_its_refusal_was_lost_is_refused_again() {
     let w = world();

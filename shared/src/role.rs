@@ -98,6 +98,14 @@ impl User {
             Scope::Properties(self.properties.clone())
         }
     }
+
+    /// Whether a case of `property` may be assigned to them: an active
+    /// user of a role that works cases, who sees the property's cases (the
+    /// server sends a case to nobody else). The assignment picker asks the
+    /// same of a [`UserCard`](crate::wire::UserCard).
+    pub fn may_be_assigned(&self, property: PropertyId) -> bool {
+        self.active && self.role.works_cases() && self.scope().allows(property)
+    }
 }
 
 /// Which properties a user may see.

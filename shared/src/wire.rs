@@ -135,6 +135,12 @@ impl UserCard {
             .as_ref()
             .is_none_or(|mine| mine.contains(&property))
     }
+
+    /// Whether a case of `property` may be assigned to them, as
+    /// [`User::may_be_assigned`](crate::role::User::may_be_assigned) rules.
+    pub fn may_be_assigned(&self, property: PropertyId) -> bool {
+        self.active && self.role.works_cases() && self.works_in(property)
+    }
 }
 
 /// A piece of shared configuration, sent on pull when it changed after the cursor.

@@ -553,6 +553,14 @@ pub fn code_message(code: &str, lang: Lang) -> Option<String> {
             "服务器没有确认收到上传的记录，稍后会自动重试",
             "The server did not acknowledge the records sent; retrying shortly",
         ),
+        "assign.unknown_user" => (
+            "派单对象不是系统中的用户",
+            "The person assigned is not a user of the system",
+        ),
+        "assign.not_assignable" => (
+            "派单对象已停用、不处理工单或不在该项目：请改派给本项目的人员",
+            "The person assigned is disabled, does not work cases or is not of this property: assign someone of the property",
+        ),
         "case.deleted" => (
             "该工单已按保存期限删除，不再接受新的记录",
             "The case was deleted at the end of its retention period; it takes no new records",

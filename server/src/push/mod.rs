@@ -60,6 +60,8 @@ pub struct Facts<'a> {
     /// For an attach op: its file or thumbnail is stored with another
     /// size than it declares, on any case.
     pub blob_size_differs: bool,
+    /// For an assign op naming a user: that user as stored now, if known.
+    pub assignee: Option<&'a User>,
     /// Every property.
     pub properties: &'a [Property],
     /// The categories.
@@ -260,6 +262,35 @@ pub fn judge(f: &Facts<'_>) -> Verdict {
             "sync.out_of_scope",
             "the case's property is outside the author's scope".into(),
         );
+    }
+    // The device's picker offers only who may take the case; the server
+    // checks it against its own users, as they are now: a case assigned
+    // to someone who never receives it would wait for nobody.
+    if let Action::Assign { user: Some(id), .. } = &op.action {
+        match f.assignee {
+            None => {
+                return quarantine(
+                    op,
+                    "assign.unknown_user",
+                    format!("user {id} does not exist"),
+                );
+            }
+            Some(u) if !u.may_be_assigned(property) => {
+                let why = if !u.active {
+                    "is disabled"
+                } else if !u.role.works_cases() {
+                    "has a role that does not work cases"
+                } else {
+                    "does not work in the case's property"
+                };
+                return quarantine(
+                    op,
+                    "assign.not_assignable",
+                    format!("{} ({}) {why}", u.display_name, u.login),
+                );
+            }
+            Some(_) => {}
+        }
     }
     if let Err(errors) =
         validate_attachment_limits(&op.action, &f.settings.attachments, f.case_attachment_bytes)

@@ -15,6 +15,7 @@
 //! the engine's store then carries out each push of the group alone
 //! ([`answer_group`]), so that one push's failure is only its own.
 
+use super::accounts_sql;
 use super::cases_sql::read_epoch;
 use super::config::next_seq;
 use super::db::{Db, Dialect, Value};
@@ -577,6 +578,7 @@ pub(super) fn judge(
         signature_blob: stored.signature_blob,
         plain_blob: stored.plain_blob,
         blob_size_differs: stored.blob_size_differs,
+        assignee: stored.assignee.as_ref(),
         properties: rules.properties,
         categories: &rules.config.categories,
         settings: &rules.config.settings,
@@ -713,6 +715,8 @@ struct StoredFacts {
     plain_blob: bool,
     /// Its file or thumbnail is stored with another size than it declares.
     blob_size_differs: bool,
+    /// For an assign op naming a user: that user.
+    assignee: Option<User>,
 }
 
 /// The evidence bytes a case's attach ops declare, photo and thumbnail.
@@ -844,7 +848,12 @@ fn stored_facts(tx: &dyn Db, touched: &Touched, op: &Op) -> StoreResult<StoredFa
             .and_then(|(kind, anonymous)| CaseKind::from_code(&kind).map(|k| (k, anonymous))),
         _ => None,
     };
+    let assignee = match &op.action {
+        Action::Assign { user: Some(id), .. } => accounts_sql::user(tx, *id)?,
+        _ => None,
+    };
     Ok(StoredFacts {
+        assignee,
         case_property,
         case_kind,
         case_deleted,

@@ -244,9 +244,7 @@ fn ActionForm(kind: ActionKind, case: Arc<Case>, role: Role, drafts: Drafts) -> 
                 // sends the case to nobody else, so nobody else would see it.
                 c.users
                     .iter()
-                    .filter(|u| {
-                        u.role.works_cases() && u.active && u.works_in(case.registration.property)
-                    })
+                    .filter(|u| u.may_be_assigned(case.registration.property))
                     .map(|u| {
                         (
                             u.id.to_string(),
