@@ -929,8 +929,15 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
         clocks.push((Clock::RegisterWritten, received, Some(recorded)));
     }
     // A case answered on the spot needs no assessment or transfer: the
-    // steps it skipped are not due (and are met if done later).
-    let skipped = |met: Option<DateTime<Utc>>| marks.answered_on_the_spot && met.is_none();
+    // steps it skipped are not due, and a complaint's assessment made
+    // afterwards (`workflow::gate`) is not late.
+    let on_the_spot = marks
+        .first_resolution
+        .map(|(resolved, _)| resolved)
+        .filter(|_| marks.answered_on_the_spot);
+    let skipped = |met: Option<DateTime<Utc>>| {
+        on_the_spot.is_some_and(|resolved| met.is_none_or(|met| met >= resolved))
+    };
     if complaint && !skipped(marks.assessed) {
         clocks.push((Clock::InitialAssessment, recorded, marks.assessed));
     }

@@ -306,9 +306,15 @@ fn reasons(case: &Case, user: &User, now: DateTime<Utc>, settings: &Settings) ->
     if owns_next_step(case, user) {
         if case.state == CaseState::Reopened {
             out.push(Reason::Reopened);
-        } else if let Some(action) = [ActionKind::Close, ActionKind::PlanImprovement]
-            .into_iter()
-            .find(|&a| gate(case, user.role, a).is_ok())
+        } else if let Some(action) = [
+            ActionKind::Close,
+            ActionKind::PlanImprovement,
+            ActionKind::Assess,
+        ]
+        .into_iter()
+        // A registered case's assessment has its clock.
+        .filter(|&a| a != ActionKind::Assess || case.state != CaseState::Registered)
+        .find(|&a| gate(case, user.role, a).is_ok())
         {
             out.push(Reason::NextStep { action });
         }
@@ -880,8 +886,9 @@ mod tests {
         );
     }
 
-    /// Closing and an accepted suggestion's plan have no clock: they wait
-    /// for the roles that may take them (the workflow's gate decides).
+    /// Closing, assessing a complaint answered on the spot and an accepted
+    /// suggestion's plan have no clock: they wait for the roles that may
+    /// take them (the workflow's gate decides).
     #[test]
     fn a_step_without_a_clock_waits_for_whoever_may_take_it() {
         let mut case = complaint();
@@ -896,6 +903,16 @@ mod tests {
                 .flat_map(|i| i.reasons)
                 .collect()
         };
+        // Answered on the spot, it was never assessed: that comes first.
+        assert_eq!(
+            reasons(&case, &manager),
+            [Reason::NextStep {
+                action: ActionKind::Assess
+            }]
+        );
+        check(&case, &user(0x2000, Role::Staff), &[]);
+        assess(&mut case, Severity::Minor);
+        case.state = CaseState::FollowedUp;
         assert_eq!(reasons(&case, &manager), [close]);
         // Staff do not close complaints; they close the repairs they took in.
         let first_responder = user(0x2000, Role::Staff);

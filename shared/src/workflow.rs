@@ -66,6 +66,8 @@ pub enum RuleViolation {
     },
     /// An unfounded complaint is closed, not assigned.
     UnfoundedComplaint,
+    /// A complaint is assessed (valid or unfounded) before it closes.
+    AssessmentRequired,
     /// A valid complaint needs a corrective action to close.
     CorrectiveActionRequired,
     /// A valid complaint needs the corrective action's verification to close.
@@ -126,6 +128,7 @@ impl Coded for RuleViolation {
             RuleViolation::ApprovalPending => "workflow.approval_pending",
             RuleViolation::TextRequired { .. } => "workflow.text_required",
             RuleViolation::UnfoundedComplaint => "workflow.unfounded_complaint",
+            RuleViolation::AssessmentRequired => "workflow.assessment_required",
             RuleViolation::CorrectiveActionRequired => "workflow.corrective_action_required",
             RuleViolation::VerificationRequired => "workflow.verification_required",
             RuleViolation::SatisfactionOutOfRange => "workflow.satisfaction_out_of_range",
@@ -198,6 +201,12 @@ impl Coded for RuleViolation {
                 .pick(
                     "不成立的投诉应说明后结案，不能派单",
                     "An unfounded complaint is closed with an explanation, not assigned",
+                )
+                .into(),
+            RuleViolation::AssessmentRequired => lang
+                .pick(
+                    "投诉须先由管理处评估（有效投诉或不成立）才能结案",
+                    "A complaint is assessed (valid or unfounded) before it closes",
                 )
                 .into(),
             RuleViolation::CorrectiveActionRequired => lang
@@ -343,6 +352,11 @@ pub fn gate(case: &Case, role: Role, action: ActionKind) -> Result<(), RuleViola
     match action {
         A::Register => Err(RuleViolation::DuplicateRegistration),
         A::Edit | A::Note | A::Attach | A::Escalate | A::Extend | A::Withdraw => Ok(()),
+        // A complaint answered on the spot skipped its assessment; the
+        // manager assesses it afterwards, so that its validity counts in
+        // the valid-complaint rate (seed 003: a complaint on the spot is
+        // valid or special too).
+        A::Assess if kind == CaseKind::Complaint && case.assessment.is_none() => Ok(()),
         A::Assess => in_state(&[S::Registered]),
         A::Assign => {
             if kind == CaseKind::Complaint {
@@ -392,18 +406,28 @@ pub fn gate(case: &Case, role: Role, action: ActionKind) -> Result<(), RuleViola
         A::Feedback => in_state(&[S::Resolved, S::FollowedUp]),
         A::FollowUp => in_state(&[S::Resolved, S::FollowedUp, S::Closed]),
         A::Reopen => in_state(&[S::Resolved, S::FollowedUp]),
-        A::Close => match kind {
-            CaseKind::Complaint if unfounded => in_state(&[S::Assessed]),
-            // Nobody can call back an anonymous complainant who left no
-            // phone, so their case closes once resolved.
-            CaseKind::Complaint | CaseKind::Repair
-                if !case.registration.complainant.reachable() =>
-            {
-                in_state(&[S::Resolved, S::FollowedUp])
+        A::Close => {
+            match kind {
+                // An unfounded complaint closes with its explanation; one
+                // answered on the spot and found unfounded afterwards, too.
+                CaseKind::Complaint if unfounded => {
+                    in_state(&[S::Assessed, S::Resolved, S::FollowedUp])
+                }
+                // Nobody can call back an anonymous complainant who left no
+                // phone, so their case closes once resolved.
+                CaseKind::Complaint | CaseKind::Repair
+                    if !case.registration.complainant.reachable() =>
+                {
+                    in_state(&[S::Resolved, S::FollowedUp])
+                }
+                CaseKind::Complaint | CaseKind::Repair => in_state(&[S::FollowedUp]),
+                CaseKind::Suggestion | CaseKind::Inquiry => in_state(&[S::Resolved, S::FollowedUp]),
+            }?;
+            if kind == CaseKind::Complaint && case.assessment.is_none() {
+                return Err(RuleViolation::AssessmentRequired);
             }
-            CaseKind::Complaint | CaseKind::Repair => in_state(&[S::FollowedUp]),
-            CaseKind::Suggestion | CaseKind::Inquiry => in_state(&[S::Resolved, S::FollowedUp]),
-        },
+            Ok(())
+        }
         // A reopened suggestion is decided again (二次处理).
         A::Decide => in_state(&[S::Registered, S::Reopened]),
         A::PlanImprovement => {
@@ -478,7 +502,8 @@ pub fn check(
             if *validity == Validity::Unfounded {
                 need(reason, "reason")?;
             }
-            Ok(Some(S::Assessed))
+            // Assessed afterwards, a case stays where it is.
+            Ok((state == S::Registered).then_some(S::Assessed))
         }
         Action::Assign {
             department, name, ..

@@ -11,6 +11,7 @@ use shared::case::{
     ApprovalState, CaseKind, CaseState, Channel, Complainant, ContactMethod, NoteKind, Ratings,
     Severity, Validity,
 };
+use shared::deadline::Clock;
 use shared::lang::{Coded, Lang};
 use shared::op::{Action, ActionKind};
 use shared::personal_data::Shown;
@@ -212,6 +213,68 @@ fn valid_complaint_needs_corrective_action_and_its_verification() {
         step(&mut s, MANAGER, close("每月检查")),
         Ok(CaseState::Closed)
     );
+}
+
+/// Seed 003: a complaint answered on the spot is a valid or an unfounded
+/// one too. Its assessment, skipped at the spot, is the manager's
+/// afterwards; it moves the case nowhere, is not late, and the complaint
+/// closes only once it is made, so that every closed complaint counts in
+/// the valid-complaint rate or is explained as unfounded.
+#[test]
+fn a_complaint_answered_on_the_spot_is_assessed_before_it_closes() {
+    let on_the_spot = Action::Resolve {
+        result: "当场道歉并清理".into(),
+        feedback_method: ContactMethod::Visit,
+        feedback_at: None,
+        on_the_spot: true,
+    };
+    let mut s = sim(CaseKind::Complaint);
+    assert_eq!(
+        step(&mut s, STAFF, on_the_spot.clone()),
+        Ok(CaseState::Resolved)
+    );
+    assert_eq!(step(&mut s, STAFF, follow_up(4)), Ok(CaseState::FollowedUp));
+    assert!(!allowed_actions(&s.case(), Role::Manager).contains(&ActionKind::Close));
+    assert!(allowed_actions(&s.case(), Role::Manager).contains(&ActionKind::Assess));
+    assert_eq!(
+        step(&mut s, MANAGER, close("每周巡查")),
+        Err("workflow.assessment_required")
+    );
+    assert_eq!(
+        step(&mut s, MANAGER, assess(Severity::Minor, Validity::Valid)),
+        Ok(CaseState::FollowedUp)
+    );
+    let case = s.case();
+    assert!(case.is_valid_complaint());
+    assert!(
+        case.deadlines
+            .iter()
+            .all(|d| d.clock != Clock::InitialAssessment),
+        "the assessment skipped at the spot was never due: {:?}",
+        case.deadlines
+    );
+    assert_eq!(
+        step(&mut s, MANAGER, assess(Severity::Major, Validity::Valid)),
+        Err("workflow.not_allowed_in_state"),
+        "assessed once"
+    );
+    assert_eq!(
+        step(&mut s, MANAGER, close("每周巡查")),
+        Ok(CaseState::Closed)
+    );
+
+    // Found unfounded afterwards, it closes with that explanation.
+    let mut s = sim(CaseKind::Complaint);
+    assert_eq!(step(&mut s, STAFF, on_the_spot), Ok(CaseState::Resolved));
+    assert_eq!(
+        step(
+            &mut s,
+            MANAGER,
+            assess(Severity::Minor, Validity::Unfounded)
+        ),
+        Ok(CaseState::Resolved)
+    );
+    assert_eq!(step(&mut s, MANAGER, close("")), Ok(CaseState::Closed));
 }
 
 #[test]

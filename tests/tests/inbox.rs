@@ -230,3 +230,58 @@ async fn a_reopened_repair_and_a_repair_to_close_wait_in_the_inbox() {
     browser.wait_attr("inbox-count", "data-count", "0").await;
     browser.close().await;
 }
+
+/// A complaint answered on the spot skipped its assessment: after the
+/// follow-up call it waits in the manager's inbox to be assessed (valid
+/// or unfounded, for the valid-complaint rate), then to be closed.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_complaint_answered_on_the_spot_waits_for_the_managers_assessment() {
+    let server = Server::start();
+    server.seed();
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("staff1").await;
+    let reg_no = browser.register_complaint("王五", "保安态度生硬").await;
+    browser.click("open-case").await;
+    browser.click("action-resolve").await;
+    browser.fill("in-result", "当场道歉，保安已认错").await;
+    browser.click("in-on_the_spot").await;
+    browser.click("submit-resolve").await;
+    browser
+        .wait_attr("detail-state", "data-state", "resolved")
+        .await;
+    act(
+        &browser,
+        "follow_up",
+        &[("comment", "接受道歉")],
+        "followed_up",
+    )
+    .await;
+    browser.wait_synced().await;
+
+    switch_user(&browser, "manager1").await;
+    let reasons = only_item_reasons(&browser, &reg_no).await;
+    assert_eq!(reasons, ["next_step"]);
+    browser
+        .wait_text("inbox-reason", "待我处理：初步评估")
+        .await;
+    browser.click("inbox-open").await;
+    browser.wait_count("action-close", 0).await;
+    act(&browser, "assess", &[], "followed_up").await;
+    browser.click("nav-inbox").await;
+    browser.wait_text("inbox-reason", "待我处理：结案").await;
+    browser.click("inbox-open").await;
+    act(
+        &browser,
+        "close",
+        &[
+            ("corrective", "保安服务用语培训"),
+            ("verification", "抽查无再犯"),
+        ],
+        "closed",
+    )
+    .await;
+    browser.wait_attr("inbox-count", "data-count", "0").await;
+    browser.wait_synced().await;
+    browser.close().await;
+}
