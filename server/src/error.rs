@@ -25,6 +25,14 @@ pub struct ApiError {
 }
 
 impl ApiError {
+    /// The same error, its message naming the `n`-th user of a list (from 1).
+    pub fn in_user(self, n: usize, login: &str) -> ApiError {
+        ApiError {
+            message: format!("user {n} ({login}): {}", self.message),
+            ..self
+        }
+    }
+
     /// An error with any status.
     pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> ApiError {
         ApiError {

@@ -881,6 +881,130 @@ fn an_admin_corrects_a_user_and_a_new_scope_ends_their_sessions() {
 
 /// The command line refuses what the admin API refuses, in the same
 /// words: the stable code and the message, not a debug dump.
+/// A roster (人员名单) creates a company's staff at once: all of them, or
+/// nobody when one is refused; those given no password get one, answered
+/// once, and change it at their first login. The command line reads the
+/// same roster from a file.
+#[test]
+fn an_admin_imports_a_roster_all_or_nothing() {
+    let w = world();
+    let (admin, _) = w.login("admin");
+    let user = |login: &str, role: &str, password: &str| {
+        json!({ "login": login, "display_name": login, "role": role, "password": password,
+                "properties": [w.pa().id], "department": "客服部" })
+    };
+    let (s, body) = admin.post(
+        "/api/v1/admin/users/import",
+        &json!({ "users": [user("zhao", "staff", "zhao-own-pass"), user("qian", "department_head", ""), user("sun", "gm", "")] }),
+    );
+    assert_eq!(s, 201, "{body}");
+    let made: Vec<(String, Option<String>)> = body
+        .as_array()
+        .expect("created users")
+        .iter()
+        .map(|u| {
+            (
+                u["user"]["login"].as_str().unwrap_or_default().to_string(),
+                u["password"].as_str().map(String::from),
+            )
+        })
+        .collect();
+    assert_eq!(made[0], ("zhao".to_string(), None));
+    assert_eq!(made[1].0, "qian");
+    let made_password = made[1].1.clone().expect("a password made for qian");
+    assert_eq!(made_password.chars().count(), 16);
+    assert_ne!(made[2].1, made[1].1);
+    let (_, answer) = Client::login_with(
+        &w.server.base,
+        &json!({ "login": "qian", "password": made_password, "device_name": "t" }),
+    );
+    assert_eq!(answer["must_change_password"], true, "{answer}");
+    assert_eq!(answer["user"]["department"], "客服部");
+
+    // One login already in use: nobody of the roster is created.
+    let (s, body) = admin.post(
+        "/api/v1/admin/users/import",
+        &json!({ "users": [user("li", "staff", ""), user("zhao", "staff", "")] }),
+    );
+    assert_eq!((s, code(&body)), (409, "conflict"), "{body}");
+    let (s, _) = Client::new(&w.server.base).post(
+        "/api/v1/auth/login",
+        &json!({ "login": "li", "password": "whatever-it-is", "device_name": "t" }),
+    );
+    assert_eq!(s, 401);
+    let (_, users) = admin.get("/api/v1/admin/users");
+    assert!(
+        !users.to_string().contains("\"li\""),
+        "li was not created: {users}"
+    );
+    // A refusal names the user's place in the list.
+    let (s, body) = admin.post(
+        "/api/v1/admin/users/import",
+        &json!({ "users": [user("li", "staff", ""), user("zhou", "staff", "short")] }),
+    );
+    assert_eq!((s, code(&body)), (400, "admin.weak_password"), "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("user 2 (zhou)"),
+        "{body}"
+    );
+    let (s, body) = admin.post("/api/v1/admin/users/import", &json!({ "users": [] }));
+    assert_eq!((s, code(&body)), (400, "admin.empty_import"), "{body}");
+    let (staff, _) = w.login("staff_a");
+    let (s, _) = staff.post(
+        "/api/v1/admin/users/import",
+        &json!({ "users": [user("wu", "staff", "")] }),
+    );
+    assert_eq!(s, 403);
+
+    // The command line: a spreadsheet's copy with its header, all or none.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let roster = dir.path().join("roster.tsv");
+    std::fs::write(
+        &roster,
+        "登录名\t姓名\t角色\t项目\n wu\t吴一\t物管员\tPA\nzheng\t郑二\tstaff\t花园\n",
+    )
+    .expect("write roster");
+    let out = std::process::Command::new(common::bin())
+        .args(["user", "import"])
+        .arg(&roster)
+        .arg("--data-dir")
+        .arg(&w.server.data)
+        .args(common::backend_args(&w.server.data))
+        .output()
+        .expect("run the server binary");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("line 3: roster.unknown_property: No such property: 花园"),
+        "{stderr}"
+    );
+    std::fs::write(
+        &roster,
+        "wu,吴一,物管员,PA\nzheng,郑二,staff,\"PA,PB\",工程部\n",
+    )
+    .expect("write roster");
+    let printed = common::cli(
+        &w.server.data,
+        &["user", "import", roster.to_str().expect("utf-8")],
+    );
+    assert!(printed.starts_with("created 2 users\nwu\t"), "{printed}");
+    let password = printed
+        .lines()
+        .find_map(|l| l.strip_prefix("zheng\t"))
+        .expect("zheng's password");
+    let (_, answer) = Client::login_with(
+        &w.server.base,
+        &json!({ "login": "zheng", "password": password, "device_name": "t" }),
+    );
+    assert_eq!(
+        answer["user"]["properties"].as_array().map(Vec::len),
+        Some(2)
+    );
+}
+
 #[test]
 fn the_command_line_says_why_it_refuses() {
     let w = world();

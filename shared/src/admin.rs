@@ -18,6 +18,7 @@
 use crate::calendar::{Calendar, YearSchedule};
 use crate::case::{CaseState, Severity};
 use crate::id::{CaseId, DeviceId, PropertyId, UserId};
+use crate::role::User;
 use crate::wire::QuarantineNotice;
 use chrono::{DateTime, Months, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -357,6 +358,29 @@ pub struct NewUserRequest {
     /// Department.
     #[serde(default)]
     pub department: Option<String>,
+}
+
+/// Creates the users of a roster at once (`POST /api/v1/admin/users/import`,
+/// read with [`crate::roster::read_roster`]): all of them, or none when one
+/// is refused. A user given no password (an empty one) gets a random one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct UserImport {
+    /// The users, at most [`crate::roster::MAX_ROSTER_USERS`].
+    pub users: Vec<NewUserRequest>,
+}
+
+/// A user an import created, with the password made for them: shown once,
+/// for the admin to hand over (they change it at their first login).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ImportedUser {
+    /// The user as stored.
+    pub user: User,
+    /// The password made for them, when the roster gave none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
 }
 
 /// Corrects a user (`PUT /api/v1/admin/users/{id}`): a misspelt name, a

@@ -37,6 +37,7 @@ pub mod property;
 pub mod regno;
 pub mod report;
 pub mod role;
+pub mod roster;
 pub mod search;
 pub mod settings;
 #[cfg(any(test, feature = "sim"))]

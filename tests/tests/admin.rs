@@ -701,3 +701,92 @@ async fn a_category_is_added_by_its_chinese_name_alone() {
     assert_eq!(added["name_en"], json!("电梯"), "{added}");
     browser.close().await;
 }
+
+/// Sets a text input's value as a paste does (a spreadsheet's cells are
+/// separated by tabs, which typed keys would turn into focus moves).
+async fn paste(browser: &Browser, test_id: &str, text: &str) {
+    let script = format!(
+        "const el = document.querySelector('[data-testid={test_id}]'); \
+         el.value = {}; el.dispatchEvent(new Event('input', {{bubbles: true}}));",
+        json!(text)
+    );
+    browser.wait_for_test_id(test_id).await;
+    browser.eval(&script).await;
+}
+
+/// A roster copied from a spreadsheet: each line is checked as it is
+/// pasted, nothing is imported while a line is wrong, and the users are
+/// then created at once, the passwords made for them shown this once.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_admin_imports_a_roster_pasted_from_a_spreadsheet() {
+    let server = Server::start();
+    server.seed();
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("admin1").await;
+    browser.click("nav-admin").await;
+    browser.click("admin-tab-users").await;
+    browser.wait_count("user-row", 6).await;
+
+    paste(
+        &browser,
+        "roster-text",
+        "登录名\t姓名\t角色\t项目\t部门\t初始密码\n\
+         staff9\t周九\t物管员\t和园\t客服部\t\n\
+         staff1\t重名\t物管员\tHY\t\t\n\
+         head9\t吴九\t责任部门主管\tHY、JY\t工程部\thead9-pass-1\n",
+    )
+    .await;
+    browser.wait_count("roster-row", 3).await;
+    let taken = "[data-testid=\"roster-row\"][data-line=\"3\"]";
+    assert_eq!(
+        wait_css(&browser, taken)
+            .await
+            .attr("data-problems")
+            .await
+            .expect("problems"),
+        Some("roster.login_taken".into())
+    );
+    browser
+        .wait_text("roster-table", "登录名已被现有用户使用")
+        .await;
+    assert_eq!(
+        browser
+            .eval("return document.querySelector('[data-testid=roster-import]').disabled;")
+            .await,
+        json!(true),
+        "nothing is imported while a line is wrong"
+    );
+
+    paste(
+        &browser,
+        "roster-text",
+        "staff9\t周九\t物管员\t和园\t客服部\t\n\
+         head9\t吴九\t责任部门主管\tHY、JY\t工程部\thead9-pass-1\n",
+    )
+    .await;
+    browser.wait_count("roster-row", 2).await;
+    browser.wait_text("roster-import", "导入 2 人").await;
+    browser.click("roster-import").await;
+    browser.wait_count("roster-created", 2).await;
+    browser.wait_count("user-row", 8).await;
+    let made = wait_css(
+        &browser,
+        "[data-testid=\"roster-created\"][data-login=\"staff9\"] [data-testid=\"roster-password\"]",
+    )
+    .await
+    .text()
+    .await
+    .expect("the password made");
+    assert_eq!(made.chars().count(), 16, "{made}");
+    assert_eq!(browser.value("roster-text").await, "");
+
+    let (status, body) = http_login(&server, "staff9", &made);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["must_change_password"], json!(true), "{body}");
+    assert_eq!(body["user"]["department"], json!("客服部"));
+    let (status, body) = http_login(&server, "head9", "head9-pass-1");
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["user"]["properties"].as_array().map(Vec::len), Some(2));
+    browser.close().await;
+}

@@ -7,7 +7,9 @@
 
 use super::{ApiError, Method, Tagged, get, get_tagged, send, send_empty, send_tagged};
 use serde::Serialize;
-use shared::admin::{ActiveRequest, DiscardRequest, NewUserRequest, UserChange};
+use shared::admin::{
+    ActiveRequest, DiscardRequest, ImportedUser, NewUserRequest, UserChange, UserImport,
+};
 pub use shared::admin::{
     AuditRecord, CalendarPreview, DeletedCase, DeviceInfo, QuarantineEntry, ReapplyOutcome,
 };
@@ -58,6 +60,12 @@ pub async fn create_user(token: &str, user: &NewUser) -> Result<User, ApiError> 
         department: user.department.clone(),
     };
     send(Method::Post, token, "/api/v1/admin/users", &body).await
+}
+
+/// `POST /api/v1/admin/users/import`: the users of a roster, created at
+/// once, with the passwords made for those given none.
+pub async fn import_users(token: &str, roster: &UserImport) -> Result<Vec<ImportedUser>, ApiError> {
+    send(Method::Post, token, "/api/v1/admin/users/import", roster).await
 }
 
 /// `PUT /api/v1/admin/users/{id}`: corrects a user's name, role,

@@ -221,6 +221,11 @@ pub fn code_message(code: &str, lang: Lang) -> Option<String> {
             "新密码不能与当前密码相同",
             "The new password must differ from the current one",
         ),
+        "admin.empty_import" => ("名单中没有用户", "The roster names no users"),
+        "admin.too_many_users" => (
+            "一次最多导入 500 人，请分批导入",
+            "One import creates at most 500 users; import in parts",
+        ),
         "admin.no_properties" => (
             "该角色至少需要选择一个项目",
             "This role needs at least one property",

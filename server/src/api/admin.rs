@@ -14,11 +14,15 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use chrono::Utc;
 use serde::Deserialize;
-use shared::admin::{ActiveRequest, DeviceInfo, NewUserRequest, QuarantineEntry, UserChange};
+use shared::admin::{
+    ActiveRequest, DeviceInfo, ImportedUser, NewUserRequest, QuarantineEntry, UserChange,
+    UserImport,
+};
 use shared::id::{DeviceId, UserId};
 use shared::personal_data::{Shown, shown};
 use shared::property::Property;
 use shared::role::{Role, User};
+use shared::roster::MAX_ROSTER_USERS;
 use shared::validation::MIN_PASSWORD_CHARS;
 use shared::wire::{ConfigKey, PasswordReset};
 
@@ -47,6 +51,75 @@ pub async fn create_user_checked(
     must_change_password: bool,
     mut audit: AuditEntry,
 ) -> Result<User, ApiError> {
+    let new = hashed(state, checked_new_user(req)?, must_change_password).await?;
+    audit.detail = serde_json::json!({ "login": new.login, "role": new.role });
+    let store = state.store.clone();
+    blocking(move || store.create_user(new, Utc::now(), &audit)).await
+}
+
+/// Creates the users of a roster, all or none (shared with the CLI); a
+/// user given no password gets a random one, answered once. Each is
+/// audited as `user.create`, as one added alone, with `import` set.
+pub async fn import_users_checked(
+    state: &AppState,
+    users: Vec<NewUserRequest>,
+    must_change_password: bool,
+    audit: AuditEntry,
+) -> Result<Vec<ImportedUser>, ApiError> {
+    if users.is_empty() {
+        return Err(ApiError::bad_request(
+            "admin.empty_import",
+            "the roster names no users",
+        ));
+    }
+    if users.len() > MAX_ROSTER_USERS {
+        return Err(ApiError::bad_request(
+            "admin.too_many_users",
+            format!("one import creates at most {MAX_ROSTER_USERS} users"),
+        ));
+    }
+    // Every user is checked before any password is hashed: a refusal on
+    // the last line comes at once.
+    let mut checked = Vec::with_capacity(users.len());
+    let mut made = Vec::with_capacity(users.len());
+    for (i, mut req) in users.into_iter().enumerate() {
+        let password = req
+            .password
+            .is_empty()
+            .then(|| auth::new_token()[..16].to_string());
+        if let Some(p) = &password {
+            req.password.clone_from(p);
+        }
+        let login = req.login.clone();
+        checked.push(checked_new_user(req).map_err(|e| e.in_user(i + 1, &login))?);
+        made.push(password);
+    }
+    let mut news = Vec::with_capacity(checked.len());
+    for c in checked {
+        let new = hashed(state, c, must_change_password).await?;
+        let mut entry = audit.clone();
+        entry.detail = serde_json::json!({ "login": new.login, "role": new.role, "import": true });
+        news.push((new, entry));
+    }
+    let store = state.store.clone();
+    let created = blocking(move || store.create_users(news, Utc::now())).await?;
+    Ok(created
+        .into_iter()
+        .zip(made)
+        .map(|(user, password)| ImportedUser { user, password })
+        .collect())
+}
+
+/// A new user's login, profile and password, checked.
+struct CheckedNewUser {
+    login: String,
+    profile: UserProfile,
+    password: String,
+}
+
+/// The rules of a new user's login and password, and of the profile
+/// every user has.
+fn checked_new_user(req: NewUserRequest) -> Result<CheckedNewUser, ApiError> {
     let login = req.login.trim().to_string();
     if login.is_empty() || login.chars().count() > 64 || login.chars().any(char::is_whitespace) {
         return Err(ApiError::bad_request(
@@ -70,20 +143,30 @@ pub async fn create_user_checked(
             format!("a password has at least {MIN_PASSWORD_CHARS} characters"),
         ));
     }
-    let password = req.password;
-    let hash = auth::argon2_limited(state, move || auth::hash_password(&password)).await??;
-    let store = state.store.clone();
-    let new = NewUser {
+    Ok(CheckedNewUser {
         login,
-        display_name: profile.display_name,
-        role: profile.role,
-        properties: profile.properties,
-        department: profile.department,
+        profile,
+        password: req.password,
+    })
+}
+
+/// The user to store, with their password hashed.
+async fn hashed(
+    state: &AppState,
+    user: CheckedNewUser,
+    must_change_password: bool,
+) -> Result<NewUser, ApiError> {
+    let password = user.password;
+    let hash = auth::argon2_limited(state, move || auth::hash_password(&password)).await??;
+    Ok(NewUser {
+        login: user.login,
+        display_name: user.profile.display_name,
+        role: user.profile.role,
+        properties: user.profile.properties,
+        department: user.profile.department,
         password_hash: hash,
         must_change_password,
-    };
-    audit.detail = serde_json::json!({ "login": new.login, "role": new.role });
-    blocking(move || store.create_user(new, Utc::now(), &audit)).await
+    })
 }
 
 /// A user's name, role, properties and department, checked: the same rules
@@ -184,6 +267,28 @@ pub async fn create_user(
     let entry = audit_entry(&session, addr, "user.create", serde_json::Value::Null);
     let user = create_user_checked(&state, req, true, entry).await?;
     Ok((StatusCode::CREATED, Json(user)))
+}
+
+/// Creates the users of a roster (人员名单), all or none.
+#[utoipa::path(post, path = "/api/v1/admin/users/import", request_body = UserImport,
+    responses(AdminOnly, JsonBody,
+        (status = 201, description = "The users created, in the roster's order, each with the password made for them if the roster gave none.", body = Vec<ImportedUser>),
+        (status = 400, description = "`admin.empty_import`, `admin.too_many_users`, or a user's refusal as for one user (`admin.bad_login`…), its message naming the user's place in the list. `request.malformed_json`: the body is not JSON.", body = ErrorBody),
+        (status = 422, description = "`request.too_long`: a password is longer than a login accepts.", body = ErrorBody),
+        (status = 404, description = "`not_found`: a listed property does not exist.", body = ErrorBody),
+        (status = 409, description = "`conflict`: a login is taken, or given twice. Nobody was created.", body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn import_users(
+    State(state): State<AppState>,
+    session: Session,
+    ClientAddr(addr): ClientAddr,
+    json: Body<UserImport>,
+) -> Result<(StatusCode, Json<Vec<ImportedUser>>), ApiError> {
+    session.require(&[Role::Admin])?;
+    let ApiJson(req) = json?;
+    let entry = audit_entry(&session, addr, "user.create", serde_json::Value::Null);
+    let users = import_users_checked(&state, req.users, true, entry).await?;
+    Ok((StatusCode::CREATED, Json(users)))
 }
 
 /// Enables or disables a user (disabling revokes their tokens).

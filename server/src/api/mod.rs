@@ -63,6 +63,7 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/admin/users",
             get(admin::users).post(admin::create_user),
         )
+        .route("/api/v1/admin/users/import", post(admin::import_users))
         .route("/api/v1/admin/users/{id}", put(admin::update_user))
         .route("/api/v1/admin/users/{id}/active", put(admin::set_active))
         .route(
@@ -169,7 +170,7 @@ fn compression() -> CompressionLayer<impl Predicate> {
         sync::push, sync::pull,
         cases::list, cases::get, cases::bundle,
         blobs::head, blobs::put, blobs::get,
-        admin::users, admin::create_user, admin::update_user, admin::set_active, admin::reset_password, admin::devices, admin::revoke_device,
+        admin::users, admin::create_user, admin::import_users, admin::update_user, admin::set_active, admin::reset_password, admin::devices, admin::revoke_device,
         admin::properties, admin::put_property, admin::quarantine,
         stats::stats, stats::draw_spot_check, stats::spot_checks,
         exports::cases_csv, exports::cases_xlsx, exports::stats_csv, exports::stats_xlsx,

@@ -16,9 +16,9 @@ pub mod serve;
 pub mod users;
 
 use clap::Args;
-use server::api::admin::create_user_checked;
+use server::api::admin::{create_user_checked, import_users_checked};
 use server::store::{AuditEntry, Store};
-use shared::admin::NewUserRequest;
+use shared::admin::{ImportedUser, NewUserRequest};
 use shared::property::Property;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -143,6 +143,23 @@ fn property_by_code(store: &dyn Store, code: &str) -> Result<Property, String> {
         .into_iter()
         .find(|p| p.code == code)
         .ok_or_else(|| format!("no property with code {code}"))
+}
+
+/// Creates the users of a roster, all or none, with the same checks as the
+/// admin API; they change their passwords at the first login.
+fn import_users(
+    store: Arc<dyn Store>,
+    users: Vec<NewUserRequest>,
+) -> Result<Vec<ImportedUser>, String> {
+    let state = server::state(store);
+    runtime()?
+        .block_on(import_users_checked(
+            &state,
+            users,
+            true,
+            cli_audit("user.create", serde_json::Value::Null),
+        ))
+        .map_err(|e| e.to_string())
 }
 
 /// The audit record of a change made on the server's command line: no

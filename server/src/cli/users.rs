@@ -1,9 +1,12 @@
-//! `server user add | list | disable`: users, with the same checks as the
-//! admin API.
+//! `server user add | import | list | disable`: users, with the same
+//! checks as the admin API.
 
-use super::{Data, cli_audit, create_user, property_by_code};
+use super::{Data, cli_audit, create_user, import_users, property_by_code};
 use clap::Subcommand;
 use shared::admin::NewUserRequest;
+use shared::lang::{Coded, Lang};
+use shared::roster::read_roster;
+use std::path::PathBuf;
 
 /// The `user` commands.
 #[derive(Subcommand)]
@@ -27,6 +30,17 @@ pub enum UserCommand {
         properties: Vec<String>,
         #[arg(long)]
         department: Option<String>,
+    },
+    /// Adds the users of a roster (a CSV file, or tab-separated as a
+    /// spreadsheet copies it): login, name, role, properties, department,
+    /// initial password, one user per line. All of them or, when a line is
+    /// wrong, none. Prints the passwords made for users given none; each
+    /// user changes theirs at the first login.
+    Import {
+        #[command(flatten)]
+        data: Data,
+        /// The roster file (UTF-8).
+        file: PathBuf,
     },
     /// Lists users.
     List {
@@ -77,6 +91,35 @@ impl UserCommand {
                     user.role.code(),
                     user.id
                 );
+                Ok(())
+            }
+            UserCommand::Import { data, file } => {
+                let text = std::fs::read_to_string(&file)
+                    .map_err(|e| format!("read {}: {e}", file.display()))?;
+                let store = data.open()?;
+                let properties = store.properties().map_err(|e| e.to_string())?;
+                let users = store.users().map_err(|e| e.to_string())?;
+                let logins: Vec<&str> = users.iter().map(|u| u.login.as_str()).collect();
+                let lines = read_roster(&text, &properties, &logins);
+                let problems: Vec<String> = lines
+                    .iter()
+                    .flat_map(|l| {
+                        l.problems.iter().map(move |p| {
+                            format!("line {}: {}: {}", l.line, p.code(), p.message(Lang::En))
+                        })
+                    })
+                    .collect();
+                if !problems.is_empty() {
+                    return Err(format!("nobody was added:\n{}", problems.join("\n")));
+                }
+                let created = import_users(store, lines.into_iter().map(|l| l.user).collect())?;
+                println!("created {} users", created.len());
+                for u in created {
+                    match u.password {
+                        Some(password) => println!("{}\t{password}", u.user.login),
+                        None => println!("{}", u.user.login),
+                    }
+                }
                 Ok(())
             }
             UserCommand::List { data } => {

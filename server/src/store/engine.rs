@@ -94,6 +94,19 @@ impl<E: Engine> Store for E {
         self.write(|tx| accounts_sql::create_user(tx, user, now, audit))
     }
 
+    fn create_users(
+        &self,
+        users: Vec<(NewUser, AuditEntry)>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<User>> {
+        self.write(|tx| {
+            users
+                .into_iter()
+                .map(|(user, audit)| accounts_sql::create_user(tx, user, now, &audit))
+                .collect()
+        })
+    }
+
     fn user_by_login(&self, login: &str) -> StoreResult<Option<Credentials>> {
         self.read(|db| accounts_sql::user_by_login(db, login))
     }

@@ -267,6 +267,13 @@ pub trait Store: reports::Reports + administration::Administration + Send + Sync
         now: DateTime<Utc>,
         audit: &AuditEntry,
     ) -> StoreResult<User>;
+    /// Creates users, all or none, each audited with its own entry (whose
+    /// detail gains the user's id).
+    fn create_users(
+        &self,
+        users: Vec<(NewUser, AuditEntry)>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<User>>;
     /// A user's credentials, by login.
     fn user_by_login(&self, login: &str) -> StoreResult<Option<Credentials>>;
     /// Sets a user's password hash; `must_change` when someone else chose it.

@@ -25,6 +25,7 @@ mod categories;
 mod devices;
 mod properties;
 mod quarantine;
+mod roster;
 mod settings;
 mod users;
 

@@ -38,6 +38,7 @@ pub fn UsersTab() -> impl IntoView {
                 view! { <UserTable users=list properties=props reload=users error=error form=form/> }.into_any()
             })}
             <NewUserForm properties=properties reload=users error=error form=form/>
+            <super::roster::RosterImport users=users properties=properties/>
         </div>
     }
 }

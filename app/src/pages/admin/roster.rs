@@ -1,0 +1,184 @@
+//! 批量导入: a staff roster (人员名单) pasted from a spreadsheet, checked
+//! line by line as it is typed (`shared::roster`), then created at once,
+//! all or nobody. The passwords made for users given none are shown once,
+//! here, for the admin to hand over; each user changes theirs at the first
+//! login.
+
+use super::token;
+use crate::api::ApiError;
+use crate::api::admin;
+use crate::components::table::{DataTable, Loaded};
+use crate::state::use_app;
+use leptos::prelude::*;
+use shared::admin::{ImportedUser, UserImport};
+use shared::lang::{Coded, Lang};
+use shared::property::Property;
+use shared::role::{Role, User};
+use shared::roster::{RosterLine, read_roster};
+
+/// The roster form, under the users table.
+#[component]
+pub fn RosterImport(users: Loaded<Vec<User>>, properties: Loaded<Vec<Property>>) -> impl IntoView {
+    let ctx = use_app();
+    let text = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<ApiError>);
+    let created = RwSignal::new(Vec::<ImportedUser>::new());
+    let props = move || properties.get().and_then(Result::ok).unwrap_or_default();
+    let lines = Memo::new(move |_| {
+        let known = users.get().and_then(Result::ok).unwrap_or_default();
+        let logins: Vec<&str> = known.iter().map(|u| u.login.as_str()).collect();
+        text.with(|t| read_roster(t, &props(), &logins))
+    });
+    let import = Action::new_local(move |req: &UserImport| {
+        let req = req.clone();
+        async move {
+            let result = admin::import_users(&token(ctx)?, &req).await;
+            match &result {
+                Ok(made) => {
+                    error.set(None);
+                    created.set(made.clone());
+                    text.set(String::new());
+                    users.refetch();
+                    crate::sync::request(ctx);
+                }
+                Err(e) => error.set(Some(e.clone())),
+            }
+            result.map(drop)
+        }
+    });
+    let ready = move || {
+        lines.with(|ls| !ls.is_empty() && ls.iter().all(|l| l.problems.is_empty()))
+            && !import.pending().get()
+    };
+    let submit = move |_| {
+        if !ready() {
+            return;
+        }
+        created.set(Vec::new());
+        let users = lines.with_untracked(|ls| ls.iter().map(|l| l.user.clone()).collect());
+        import.dispatch_local(UserImport { users });
+    };
+    let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+    view! {
+        <div class="card admin-form" data-testid="roster">
+            <h3>{t("批量导入用户", "Import users")}</h3>
+            <p class="hint">{t(
+                "从表格复制粘贴，每行一人：登录名、姓名、角色、项目（编号或名称，多个用顿号分隔）、部门、初始密码（不填则自动生成）。第一行可以是列名。",
+                "Paste from a spreadsheet, one user per line: login, name, role, properties (codes or names, separated by commas), department, initial password (made for you if empty). The first line may name the columns.",
+            )}</p>
+            <textarea rows="6" class="roster-text" data-testid="roster-text"
+                placeholder="登录名\t姓名\t角色\t项目\t部门\t初始密码"
+                prop:value=move || text.get()
+                on:input=move |ev| text.set(event_target_value(&ev))></textarea>
+            {move || {
+                let ls = lines.get();
+                (!ls.is_empty()).then(|| view! { <RosterPreview lines=ls properties=props()/> })
+            }}
+            <button type="button" class="btn primary" data-testid="roster-import"
+                disabled=move || !ready() on:click=submit>
+                {move || lines.with(|ls| match ctx.lang.get() {
+                    Lang::ZhCn => format!("导入 {} 人", ls.len()),
+                    Lang::En => format!("Import {} users", ls.len()),
+                })}
+            </button>
+            {move || error.get().map(|e| view! {
+                <p class="error" role="alert" data-testid="roster-error">{move || e.message(ctx.lang.get())}</p>
+            })}
+            {move || {
+                let made = created.get();
+                (!made.is_empty()).then(|| view! { <RosterCreated made=made/> })
+            }}
+        </div>
+    }
+}
+
+/// Each line as it will be created, and what is wrong with it.
+#[component]
+fn RosterPreview(lines: Vec<RosterLine>, properties: Vec<Property>) -> impl IntoView {
+    let ctx = use_app();
+    let rows = lines
+        .into_iter()
+        .map(|l| {
+            let role = Role::from_code(&l.user.role);
+            let raw_role = l.user.role.clone();
+            let codes: Vec<String> = l
+                .user
+                .properties
+                .iter()
+                .filter_map(|id| properties.iter().find(|p| p.id == *id))
+                .map(|p| p.code.clone())
+                .collect();
+            let problems = l.problems.clone();
+            let problem_codes = l
+                .problems
+                .iter()
+                .map(Coded::code)
+                .collect::<Vec<_>>()
+                .join(" ");
+            let made = l.user.password.is_empty();
+            view! {
+                <tr data-testid="roster-row" data-line=l.line.to_string() data-problems=problem_codes
+                    class:error=!l.problems.is_empty()>
+                    <td>{l.line}</td>
+                    <td>{l.user.login.clone()}</td>
+                    <td>{l.user.display_name.clone()}</td>
+                    <td>{move || role.map_or_else(|| raw_role.clone(), |r| r.label(ctx.lang.get()).to_string())}</td>
+                    <td>{codes.join("、")}</td>
+                    <td>{l.user.department.clone().unwrap_or_default()}</td>
+                    <td>{move || if made { ctx.lang.get().pick("自动生成", "Made") } else { ctx.lang.get().pick("已填写", "Given") }}</td>
+                    <td data-testid="roster-problem">{move || {
+                        let l = ctx.lang.get();
+                        problems.iter().map(|p| p.message(l)).collect::<Vec<_>>().join("；")
+                    }}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <DataTable testid="roster-table" headers=&[
+            ("行", "Line"),
+            ("账号", "Login"),
+            ("姓名", "Name"),
+            ("角色", "Role"),
+            ("项目", "Properties"),
+            ("部门", "Department"),
+            ("初始密码", "Password"),
+            ("问题", "Problems"),
+        ]>
+            {rows}
+        </DataTable>
+    }
+}
+
+/// The users just created, with the passwords made for them: shown this
+/// once.
+#[component]
+fn RosterCreated(made: Vec<ImportedUser>) -> impl IntoView {
+    let ctx = use_app();
+    let count = made.len();
+    let rows = made
+        .into_iter()
+        .map(|u| {
+            view! {
+                <tr data-testid="roster-created" data-login=u.user.login.clone()>
+                    <td>{u.user.login.clone()}</td>
+                    <td>{u.user.display_name.clone()}</td>
+                    <td data-testid="roster-password"><code>{u.password.clone().unwrap_or_default()}</code></td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <p class="admin-done" role="status" data-testid="roster-done">{move || match ctx.lang.get() {
+            Lang::ZhCn => format!("已创建 {count} 个用户。自动生成的初始密码只显示这一次，请记下并分别告知本人；首次登录须修改密码。"),
+            Lang::En => format!("Created {count} users. The passwords made for them are shown this once: note them and tell each user theirs; they change it at the first login."),
+        }}</p>
+        <DataTable testid="roster-result" headers=&[
+            ("账号", "Login"),
+            ("姓名", "Name"),
+            ("初始密码", "Password"),
+        ]>
+            {rows}
+        </DataTable>
+    }
+}
