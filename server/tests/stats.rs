@@ -755,6 +755,45 @@ fn roles_and_scope_of_statistics_spot_checks_and_exports() {
     assert_eq!(headers[0].as_deref(), Some("16"));
 }
 
+/// Managers of one property drawing the same quarter at the same moment
+/// (on PostgreSQL, possibly through different servers): one draw is
+/// recorded, and every other is told the quarter was drawn, never given a
+/// database error.
+#[test]
+fn a_quarter_drawn_twice_at_once_is_drawn_once() {
+    let s = seeded();
+    let w = &s.w;
+    let pa = w.pa().id.to_string();
+    let managers: Vec<_> = (0..4).map(|_| w.login("manager_a").0).collect();
+    let start = std::sync::Arc::new(std::sync::Barrier::new(managers.len()));
+    let answers: Vec<(u16, String)> = std::thread::scope(|scope| {
+        let draws: Vec<_> = managers
+            .iter()
+            .map(|m| {
+                let (start, pa) = (start.clone(), pa.clone());
+                scope.spawn(move || {
+                    start.wait();
+                    let (status, body) = m.post(
+                        "/api/v1/spot-checks",
+                        &json!({"property": pa, "year": 2025, "quarter": 2}),
+                    );
+                    (status, code(&body).to_string())
+                })
+            })
+            .collect();
+        draws
+            .into_iter()
+            .map(|d| d.join().expect("a draw"))
+            .collect()
+    });
+    let drawn = answers.iter().filter(|(s, _)| *s == 201).count();
+    let refused = answers
+        .iter()
+        .filter(|a| *a == &(409, "spot_check.already_drawn".to_string()))
+        .count();
+    assert_eq!((drawn, refused), (1, answers.len() - 1), "{answers:?}");
+}
+
 #[test]
 fn spot_check_draws_are_reproducible_recorded_once_and_counted() {
     let s = seeded();

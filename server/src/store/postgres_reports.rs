@@ -25,7 +25,7 @@ impl Reports for PgStore {
         let mut conn = self.connection()?;
         {
             // Two servers drawing the same quarter at once: the table's
-            // unique key turns the second into a `Conflict`.
+            // unique key makes the second insert nothing, a `Conflict`.
             let tx = conn.transaction(Isolation::ReadCommitted)?;
             spot_checks_sql::draw(&tx, d, audit)?;
             tx.commit()?;

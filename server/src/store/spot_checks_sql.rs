@@ -31,10 +31,7 @@ pub(super) fn draw(tx: &dyn Db, d: &SpotCheckDraw, audit: &AuditEntry) -> StoreR
         ],
     )?;
     if exists.is_some() {
-        return Err(StoreError::Conflict(format!(
-            "spot check {} Q{} of property {}",
-            d.year, d.quarter, d.property
-        )));
+        return Err(already_drawn(d));
     }
     // A repair nobody can call back (`Complainant::reachable`) is no
     // candidate: drawn, it would stay uncalled for good.
@@ -58,25 +55,31 @@ pub(super) fn draw(tx: &dyn Db, d: &SpotCheckDraw, audit: &AuditEntry) -> StoreR
         }
     }
     let sample = draw_sample(&candidates, d.percent, d.seed);
-    let id: i64 = tx
-        .query_one(
-            "INSERT INTO spot_checks (property_id, year, quarter, starts_at, ends_at, seed, percent,
+    // Another server may have drawn the quarter since the check above (on
+    // PostgreSQL, whose draws do not wait for one writer): its row wins,
+    // and this draw is told so as the check would have.
+    let Some(row) = tx.query_opt(
+        "INSERT INTO spot_checks (property_id, year, quarter, starts_at, ends_at, seed, percent,
                 candidates, drawn_by, drawn_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id",
-            &[
-                d.property.to_string().into(),
-                i64::from(d.year).into(),
-                i64::from(d.quarter).into(),
-                ts(d.start).into(),
-                ts(d.end).into(),
-                d.seed.to_string().into(),
-                i64::from(d.percent).into(),
-                (candidates.len() as i64).into(),
-                d.by.to_string().into(),
-                ts(d.at).into(),
-            ],
-        )?
-        .get(0)?;
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+             ON CONFLICT (property_id, year, quarter) DO NOTHING RETURNING id",
+        &[
+            d.property.to_string().into(),
+            i64::from(d.year).into(),
+            i64::from(d.quarter).into(),
+            ts(d.start).into(),
+            ts(d.end).into(),
+            d.seed.to_string().into(),
+            i64::from(d.percent).into(),
+            (candidates.len() as i64).into(),
+            d.by.to_string().into(),
+            ts(d.at).into(),
+        ],
+    )?
+    else {
+        return Err(already_drawn(d));
+    };
+    let id: i64 = row.get(0)?;
     for (i, case) in sample.iter().enumerate() {
         tx.execute(
             "INSERT INTO spot_check_cases (spot_check_id, case_id, position) VALUES (?1, ?2, ?3)",
@@ -89,6 +92,13 @@ pub(super) fn draw(tx: &dyn Db, d: &SpotCheckDraw, audit: &AuditEntry) -> StoreR
         "seed": d.seed, "candidates": candidates.len(), "sampled": sample.len(),
     });
     write_audit(tx, &entry)
+}
+
+fn already_drawn(d: &SpotCheckDraw) -> StoreError {
+    StoreError::Conflict(format!(
+        "spot check {} Q{} of property {}",
+        d.year, d.quarter, d.property
+    ))
 }
 
 /// The part of a stored case the draw reads.
