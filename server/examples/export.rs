@@ -50,6 +50,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         name: "基准小区".into(),
         households: 5000,
         buildings: Vec::new(),
+        retired: false,
     };
     store.put_property(&property, None, &bench::audit("property.put"))?;
     let hash = server::auth::hash_password(bench::PASSWORD).map_err(|e| format!("{e:?}"))?;

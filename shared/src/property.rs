@@ -19,6 +19,12 @@ pub struct Property {
     /// The buildings, each with its units.
     #[serde(default)]
     pub buildings: Vec<Building>,
+    /// Retired (停用): the company no longer manages it. Its cases, users
+    /// and statistics stay; it is no longer offered for new cases or
+    /// users. A case a tablet recorded offline before it heard of the
+    /// retirement is still taken, as a retired category's is.
+    #[serde(default)]
+    pub retired: bool,
 }
 
 /// A building of a property.
@@ -146,6 +152,7 @@ mod tests {
                     name: "502".into(),
                 }],
             }],
+            retired: false,
         };
         assert!(p.contains(&Location::PublicArea));
         assert!(p.contains(&Location::Building { building: b }));

@@ -44,6 +44,8 @@ pub enum RosterProblem {
     UnknownRole(String),
     /// No property has this code or name.
     UnknownProperty(String),
+    /// The property is retired.
+    RetiredProperty(String),
     /// The role works in given properties, and none is listed.
     NoProperties,
     /// An earlier line has the same login.
@@ -67,6 +69,7 @@ impl Coded for RosterProblem {
             RosterProblem::Incomplete => "roster.incomplete",
             RosterProblem::UnknownRole(_) => "roster.unknown_role",
             RosterProblem::UnknownProperty(_) => "roster.unknown_property",
+            RosterProblem::RetiredProperty(_) => "roster.retired_property",
             RosterProblem::NoProperties => "roster.no_properties",
             RosterProblem::RepeatedLogin { .. } => "roster.repeated_login",
             RosterProblem::LoginTaken => "roster.login_taken",
@@ -85,6 +88,10 @@ impl Coded for RosterProblem {
             (RosterProblem::UnknownRole(r), Lang::En) => format!("No such role: {r}"),
             (RosterProblem::UnknownProperty(p), Lang::ZhCn) => format!("没有这个项目：{p}"),
             (RosterProblem::UnknownProperty(p), Lang::En) => format!("No such property: {p}"),
+            (RosterProblem::RetiredProperty(p), Lang::ZhCn) => format!("项目已停用：{p}"),
+            (RosterProblem::RetiredProperty(p), Lang::En) => {
+                format!("The property is retired: {p}")
+            }
             (RosterProblem::NoProperties, _) => lang
                 .pick("该角色须填写所属项目", "This role needs its properties")
                 .into(),
@@ -183,6 +190,7 @@ pub fn read_roster(text: &str, properties: &[Property], logins: &[&str]) -> Vec<
                 .iter()
                 .find(|p| p.code.eq_ignore_ascii_case(&name) || p.name == name)
             {
+                Some(p) if p.retired => problems.push(RosterProblem::RetiredProperty(name)),
                 Some(p) => ids.push(p.id),
                 None => problems.push(RosterProblem::UnknownProperty(name)),
             }
@@ -233,6 +241,7 @@ mod tests {
             name: name.into(),
             households: 100,
             buildings: Vec::new(),
+            retired: false,
         }
     }
 
@@ -280,7 +289,8 @@ mod tests {
 
     #[test]
     fn each_line_says_what_is_wrong_with_it() {
-        let props = [property(1, "HY", "和园")];
+        let mut props = [property(1, "HY", "和园"), property(2, "OLD", "旧园")];
+        props[1].retired = true;
         let text = "a\t\tstaff\tHY\n\
                     b\tB\t保洁员\tHY\n\
                     c\tC\tstaff\t花园\n\
@@ -289,7 +299,8 @@ mod tests {
                     e\tE2\tstaff\tHY\n\
                     admin1\tX\tadmin\t\n\
                     f g\tF\tgm\t\t\tlong-enough\n\
-                    h\tH\tgm\t\t\tshort\n";
+                    h\tH\tgm\t\t\tshort\n\
+                    i\tI\tstaff\t旧园\n";
         let lines = read_roster(text, &props, &["admin1"]);
         assert_eq!(
             codes(&lines),
@@ -303,6 +314,7 @@ mod tests {
                 vec!["roster.login_taken"],
                 vec!["roster.bad_login"],
                 vec!["roster.weak_password"],
+                vec!["roster.retired_property"],
             ]
         );
         assert_eq!(

@@ -382,6 +382,7 @@ mod tests {
                     name: "101".into(),
                 }],
             }],
+            retired: false,
         }
     }
 

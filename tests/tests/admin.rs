@@ -790,3 +790,49 @@ async fn an_admin_imports_a_roster_pasted_from_a_spreadsheet() {
     assert_eq!(body["user"]["properties"].as_array().map(Vec::len), Some(2));
     browser.close().await;
 }
+
+/// A property whose contract ended is retired: it stays in the list,
+/// marked, and is offered neither for a new user nor for a new case on a
+/// tablet of its staff.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_retired_property_is_offered_for_no_new_case_or_user() {
+    let server = Server::start();
+    server.seed();
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("admin1").await;
+    browser.click("nav-admin").await;
+    browser.click("admin-tab-properties").await;
+    browser.wait_count("property-row", 2).await;
+    browser
+        .choose_label("edit-property-property", "JY 景苑")
+        .await;
+    browser.choose("edit-property-status", "retired").await;
+    browser.click("edit-property-submit").await;
+    wait_css(
+        &browser,
+        "[data-testid=\"property-row\"][data-code=\"JY\"][data-retired=\"true\"]",
+    )
+    .await;
+    browser.wait_text("property-table", "已停用").await;
+
+    let options = |select: &str| {
+        format!(
+            "return Array.from(document.querySelectorAll('[data-testid={select}] option')).map(o => o.textContent);"
+        )
+    };
+    browser.click("admin-tab-users").await;
+    browser.wait_count("user-row", 6).await;
+    let offered = browser.eval(&options("new-user-property")).await;
+    assert_eq!(offered, json!(["HY 和园"]), "{offered}");
+
+    // staff2 works in 景苑 alone: their tablet offers no property.
+    browser.click("nav-settings").await;
+    browser.click("logout").await;
+    browser.login("staff2").await;
+    browser.click("nav-new").await;
+    browser.wait_for_test_id("field-property").await;
+    let offered = browser.eval(&options("field-property")).await;
+    assert_eq!(offered, json!(["请选择"]), "{offered}");
+    browser.close().await;
+}

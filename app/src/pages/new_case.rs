@@ -105,7 +105,12 @@ pub fn NewCase() -> impl IntoView {
     let tz = ctx.config.with_untracked(|c| c.settings.tz());
     let first_property = ctx
         .config
-        .with_untracked(|c| c.properties.first().map(|p| p.id.to_string()))
+        .with_untracked(|c| {
+            c.properties
+                .iter()
+                .find(|p| !p.retired)
+                .map(|p| p.id.to_string())
+        })
         .unwrap_or_default();
     let blank = move || Draft {
         kind: CaseKind::Complaint.code().into(),
@@ -333,10 +338,12 @@ pub fn NewCase() -> impl IntoView {
                         form.location.reset();
                     }>
                         <option value="" selected=move || form.property.get().is_empty()>{t("请选择", "Choose")}</option>
-                        {move || ctx.config.with(|c| c.properties.clone()).into_iter().map(|p| {
+                        // A retired property is offered no more, unless a
+                        // draft begun before its retirement names it.
+                        {move || ctx.config.with(|c| c.properties.clone()).into_iter().filter_map(|p| {
                             let id = p.id.to_string();
                             let selected = form.property.get_untracked() == id;
-                            view! { <option value=id selected=selected>{p.name}</option> }
+                            (!p.retired || selected).then(|| view! { <option value=id selected=selected>{p.name}</option> })
                         }).collect_view()}
                     </select>
                     {err("property")}

@@ -225,6 +225,7 @@ impl StaffSetup {
             name: "基准小区".into(),
             households: 1000,
             buildings: Vec::new(),
+            retired: false,
         };
         store.put_property(&property, None, &audit("property.put"))?;
         let user = store.create_user(

@@ -63,6 +63,7 @@ impl PropertyCommand {
                     name,
                     households,
                     buildings: Vec::new(),
+                    retired: false,
                 };
                 check_property(&property).map_err(|e| e.to_string())?;
                 let audit = cli_audit(

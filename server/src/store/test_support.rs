@@ -103,6 +103,7 @@ pub(super) fn staff(store: &dyn Store) -> (Property, User) {
         name: "测试小区".into(),
         households: 10,
         buildings: Vec::new(),
+        retired: false,
     };
     store
         .put_property(&property, None, &audit())

@@ -37,10 +37,16 @@ pub fn PropertiesTab() -> impl IntoView {
                             .map(|b| format!("{}（{}）", b.name, b.units.len()))
                             .collect::<Vec<_>>()
                             .join("、");
+                        let retired = p.retired;
                         view! {
-                            <tr data-testid="property-row" data-code=p.code.clone()>
+                            <tr data-testid="property-row" data-code=p.code.clone() data-retired=retired.to_string()>
                                 <td><strong>{p.code.clone()}</strong></td>
-                                <td>{p.name.clone()}</td>
+                                <td>
+                                    {p.name.clone()}
+                                    <Show when=move || retired>
+                                        " "<span class="badge none">{t("已停用", "Retired")}</span>
+                                    </Show>
+                                </td>
                                 <td>{p.households}</td>
                                 <td>{p.buildings.len()}</td>
                                 <td>{units}</td>
@@ -194,6 +200,7 @@ fn NewPropertyForm(
             name: typed_name,
             households: count,
             buildings: Vec::new(),
+            retired: false,
         };
         put.dispatch_local((property, None));
     };
@@ -233,11 +240,14 @@ fn EditPropertyForm(
     let property = RwSignal::new(String::new());
     let name = RwSignal::new(String::new());
     let households = RwSignal::new(String::new());
+    // "", "in_service" or "retired": empty keeps it, as the other inputs.
+    let status = RwSignal::new(String::new());
     let fields: FieldErrors = RwSignal::new(BTreeMap::new());
     let read = move || listed(properties);
     let clear = move || {
         name.set(String::new());
         households.set(String::new());
+        status.set(String::new());
     };
     let put = put_property(
         ctx,
@@ -277,11 +287,19 @@ fn EditPropertyForm(
             );
             None
         };
-        if found.is_empty() && typed_name.is_empty() && count.is_none() {
+        let retired = match status.get_untracked().as_str() {
+            "retired" => Some(true),
+            "in_service" => Some(false),
+            _ => None,
+        };
+        if found.is_empty() && typed_name.is_empty() && count.is_none() && retired.is_none() {
             found.insert(
                 "name",
-                l.pick("请填写新名称或户数", "Enter a new name or household count")
-                    .into(),
+                l.pick(
+                    "请填写新名称、户数或状态",
+                    "Enter a new name, household count or status",
+                )
+                .into(),
             );
         }
         let stop = !found.is_empty();
@@ -294,6 +312,9 @@ fn EditPropertyForm(
         }
         if let Some(n) = count {
             target.households = n;
+        }
+        if let Some(r) = retired {
+            target.retired = r;
         }
         put.dispatch_local((target, tag));
     };
@@ -317,9 +338,17 @@ fn EditPropertyForm(
                 value=households kind="number" min="0" inputmode="numeric">
                 {beside("households")}
             </TextField>
+            <label class="field">
+                <span>{t("状态（不改则留空）", "Status (empty keeps it)")}</span>
+                <select data-testid="edit-property-status" on:change=move |ev| status.set(event_target_value(&ev))>
+                    <option value="" prop:selected=move || status.get().is_empty()>{t("不改", "Keep")}</option>
+                    <option value="in_service" prop:selected=move || status.get() == "in_service">{t("在管", "Managed")}</option>
+                    <option value="retired" prop:selected=move || status.get() == "retired">{t("停用（不再接新工单）", "Retired (no new cases)")}</option>
+                </select>
+            </label>
             <p class="hint">{t(
-                "项目代码用于工单编号，不能修改。户数用于计算有效投诉率。",
-                "The code is part of every case number and stays. The household count is what the valid-complaint rate divides by.",
+                "项目代码用于工单编号，不能修改。户数用于计算有效投诉率。停用的项目（合同结束）保留其工单和统计，登记新工单和新增用户时不再可选。",
+                "The code is part of every case number and stays. The household count is what the valid-complaint rate divides by. A retired property (its contract ended) keeps its cases and statistics, and is no longer offered for new cases or users.",
             )}</p>
             <button type="submit" class="btn primary" data-testid="edit-property-submit" disabled=move || put.pending().get()>
                 {t("保存项目", "Save property")}

@@ -452,8 +452,10 @@ fn NewUserForm(
                 <label class="field">
                     <span>{t("所属项目（可多选）", "Properties (choose one or more)")}</span>
                     <select multiple class="admin-multi" data-testid="new-user-property" on:change=on_properties>
+                        // A retired property only for who is in it already.
                         {move || props()
                             .into_iter()
+                            .filter(|p| !p.retired || form.properties.with_untracked(|s| s.contains(&p.id)))
                             .map(|p| {
                                 let id = p.id;
                                 view! {
