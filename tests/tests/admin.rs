@@ -602,7 +602,7 @@ async fn an_admin_renames_a_building_and_adds_units_to_it() {
     // Nothing to change is said beside the name.
     admin.click("edit-property-submit").await;
     admin
-        .wait_text("edit-property-name-error", "请填写新名称或户数")
+        .wait_text("edit-property-name-error", "请填写新名称、户数或状态")
         .await;
     admin.fill("edit-property-name", "和园一期").await;
     admin.fill("edit-property-households", "520").await;
