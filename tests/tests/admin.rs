@@ -595,6 +595,43 @@ async fn an_admin_renames_a_building_and_adds_units_to_it() {
         .collect();
     assert_eq!(units, ["101", "102", "201", "301", "302"]);
 
+    // A unit typed wrong is renamed; one never used is removed.
+    let unit_id = |name: &str| {
+        building["units"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["name"] == name)
+            .and_then(|u| u["id"].as_str())
+            .map(String::from)
+            .expect("the unit")
+    };
+    admin.choose("edit-building-unit", &unit_id("302")).await;
+    admin.click("edit-building-submit").await;
+    admin
+        .wait_text("edit-building-unit_name-error", "请填写单元/户的新名称")
+        .await;
+    admin.fill("edit-building-unit-name", "101").await;
+    admin.click("edit-building-submit").await;
+    admin
+        .wait_text("edit-building-unit_name-error", "已有 101")
+        .await;
+    admin.fill("edit-building-unit-name", "303").await;
+    admin.click("edit-building-submit").await;
+    admin.wait_text("edit-building-unit", "303").await;
+    admin.choose("edit-building-unit", &unit_id("301")).await;
+    admin.click("edit-building-unit-remove").await;
+    admin.click("edit-building-submit").await;
+    admin.wait_text("admin-properties", "1号楼（4）").await;
+    let stored = seed_property(&server, &token);
+    let units: Vec<&str> = stored["buildings"][0]["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|u| u["name"].as_str())
+        .collect();
+    assert_eq!(units, ["101", "102", "201", "303"]);
+
     // The property's name and household count, typed wrong at first.
     admin
         .choose("edit-property-property", property["id"].as_str().unwrap())

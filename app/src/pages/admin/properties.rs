@@ -131,6 +131,14 @@ fn bad_place_name(name: &str) -> bool {
     name.trim().is_empty() || name.chars().count() > MAX_PLACE_CHARS
 }
 
+/// Where the server's refusals of a building's changes belong: a removal
+/// of a place with cases, beside the unit chosen (or the building).
+const EDIT_BUILDING_ROUTES: [Route; 3] = [
+    route("admin.bad_place_name", "units"),
+    route("admin.too_many_places", "units"),
+    route("admin.place_in_use", "unit"),
+];
+
 /// Where the server's refusals of a new property belong.
 const NEW_PROPERTY_ROUTES: [Route; 4] = [
     route("admin.bad_property_code", "code"),
@@ -261,12 +269,7 @@ fn EditPropertyForm(
         let l = ctx.l();
         error.set(None);
         let Tagged { value: list, tag } = read();
-        let chosen = property.get_untracked();
-        let Some(mut target) = list.into_iter().find(|p| p.id.to_string() == chosen) else {
-            fields.set(BTreeMap::from([(
-                "property",
-                l.pick("请选择项目", "Choose a property").to_string(),
-            )]));
+        let Some(mut target) = picked(list, property, fields, l) else {
             return;
         };
         let typed_name = name.get_untracked().trim().to_string();
@@ -325,12 +328,7 @@ fn EditPropertyForm(
     view! {
         <form class="card admin-form" data-testid="edit-property-form" on:submit=submit>
             <h3>{t("修改项目", "Change a property")}</h3>
-            <label class="field">
-                <span>{t("项目", "Property")}</span>
-                <IdSelect testid="edit-property-property" chosen=property
-                    options=move || read().value.iter().map(property_option).collect()/>
-                {beside("property")}
-            </label>
+            <PropertyPicker form="edit-property" chosen=property fields=fields properties=move || read().value/>
             <TextField label=("新名称（不改则留空）", "New name (empty keeps it)") testid="edit-property-name" value=name>
                 {beside("name")}
             </TextField>
@@ -389,9 +387,7 @@ fn NewBuildingForm(
         let problem = |field: &'static str, message: String| {
             fields.set(BTreeMap::from([(field, message)]));
         };
-        let chosen = property.get_untracked();
-        let Some(mut target) = props().into_iter().find(|p| p.id.to_string() == chosen) else {
-            problem("property", l.pick("请选择项目", "Choose a property").into());
+        let Some(mut target) = picked(props(), property, fields, l) else {
             return;
         };
         let building_name = name.get_untracked().trim().to_string();
@@ -445,12 +441,7 @@ fn NewBuildingForm(
     view! {
         <form class="card admin-form" data-testid="new-building-form" on:submit=submit>
             <h3>{t("新增楼栋", "Add a building")}</h3>
-            <label class="field">
-                <span>{t("项目", "Property")}</span>
-                <IdSelect testid="new-building-property" chosen=property
-                    options=move || props().iter().map(property_option).collect()/>
-                {beside("property")}
-            </label>
+            <PropertyPicker form="new-building" chosen=property fields=fields properties=move || props()/>
             <TextField label=("楼栋名称（如 3栋）", "Building name (e.g. 3栋)") testid="new-building-name" value=name>
                 {beside("name")}
             </TextField>
@@ -467,9 +458,10 @@ fn NewBuildingForm(
     }
 }
 
-/// Renames a building or adds units to it. Removing one is left to the
-/// API: the server refuses it while cases are located there
-/// (`admin.place_in_use`), and a typo is fixed by renaming.
+/// Renames a building, adds units to it, renames or removes one of its
+/// units, or removes the building. The server refuses a removal while
+/// cases are located there (`admin.place_in_use`): a typo in a place with
+/// cases is fixed by renaming.
 #[component]
 fn EditBuildingForm(
     properties: Loaded<Tagged<Vec<Property>>>,
@@ -480,17 +472,35 @@ fn EditBuildingForm(
     let building = RwSignal::new(String::new());
     let name = RwSignal::new(String::new());
     let units = RwSignal::new(String::new());
+    let unit = RwSignal::new(String::new());
+    let unit_name = RwSignal::new(String::new());
+    let remove_unit = RwSignal::new(false);
+    let remove_building = RwSignal::new(false);
     let fields: FieldErrors = RwSignal::new(BTreeMap::new());
     let read = move || listed(properties);
     let chosen = move || {
         let id = property.get();
         read().value.into_iter().find(|p| p.id.to_string() == id)
     };
+    let chosen_building = move || {
+        let id = building.get();
+        chosen().and_then(|p| p.buildings.into_iter().find(|b| b.id.to_string() == id))
+    };
     let clear = move || {
         name.set(String::new());
         units.set(String::new());
+        unit.set(String::new());
+        unit_name.set(String::new());
+        remove_unit.set(false);
+        remove_building.set(false);
     };
-    let put = put_property(ctx, properties, error, (fields, &BUILDING_ROUTES), clear);
+    let put = put_property(
+        ctx,
+        properties,
+        error,
+        (fields, &EDIT_BUILDING_ROUTES),
+        clear,
+    );
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let l = ctx.l();
@@ -500,15 +510,22 @@ fn EditBuildingForm(
         };
         fields.set(BTreeMap::new());
         let Tagged { value: list, tag } = read();
-        let chosen_property = property.get_untracked();
-        let Some(mut target) = list
-            .into_iter()
-            .find(|p| p.id.to_string() == chosen_property)
-        else {
-            problem("property", l.pick("请选择项目", "Choose a property").into());
+        let Some(mut target) = picked(list, property, fields, l) else {
             return;
         };
         let chosen_building = building.get_untracked();
+        if remove_building.get_untracked() {
+            let before = target.buildings.len();
+            target
+                .buildings
+                .retain(|b| b.id.to_string() != chosen_building);
+            if target.buildings.len() == before {
+                problem("building", l.pick("请选择楼栋", "Choose a building").into());
+                return;
+            }
+            put.dispatch_local((target, tag));
+            return;
+        }
         let others: Vec<String> = target
             .buildings
             .iter()
@@ -556,12 +573,52 @@ fn EditBuildingForm(
             );
             return;
         }
-        if new_name.is_empty() && added.is_empty() {
+        // One unit renamed or removed.
+        let chosen_unit = unit.get_untracked();
+        let new_unit_name = unit_name.get_untracked().trim().to_string();
+        let unit_change = !chosen_unit.is_empty();
+        if unit_change {
+            let Some(at) = edited
+                .units
+                .iter()
+                .position(|u| u.id.to_string() == chosen_unit)
+            else {
+                problem("unit", l.pick("请选择单元/户", "Choose a unit").into());
+                return;
+            };
+            if remove_unit.get_untracked() {
+                edited.units.remove(at);
+            } else if new_unit_name.is_empty() || bad_place_name(&new_unit_name) {
+                problem(
+                    "unit_name",
+                    l.pick(
+                        "请填写单元/户的新名称，或勾选删除",
+                        "Enter the unit's new name, or tick remove",
+                    )
+                    .into(),
+                );
+                return;
+            } else if edited.units.iter().any(|u| u.name == new_unit_name)
+                || added.contains(&new_unit_name)
+            {
+                problem(
+                    "unit_name",
+                    match l {
+                        Lang::ZhCn => format!("{} 已有 {new_unit_name}", edited.name),
+                        Lang::En => format!("{} already has {new_unit_name}", edited.name),
+                    },
+                );
+                return;
+            } else {
+                edited.units[at].name = new_unit_name;
+            }
+        }
+        if new_name.is_empty() && added.is_empty() && !unit_change {
             problem(
                 "name",
                 l.pick(
-                    "请填写新名称或要添加的单元/户",
-                    "Enter a new name or units to add",
+                    "请填写新名称、要添加的单元/户，或选择要修改的单元/户",
+                    "Enter a new name or units to add, or choose a unit to change",
                 )
                 .into(),
             );
@@ -583,12 +640,7 @@ fn EditBuildingForm(
     view! {
         <form class="card admin-form" data-testid="edit-building-form" on:submit=submit>
             <h3>{t("修改楼栋", "Change a building")}</h3>
-            <label class="field">
-                <span>{t("项目", "Property")}</span>
-                <IdSelect testid="edit-building-property" chosen=property
-                    options=move || read().value.iter().map(property_option).collect()/>
-                {beside("property")}
-            </label>
+            <PropertyPicker form="edit-building" chosen=property fields=fields properties=move || read().value/>
             <label class="field">
                 <span>{t("楼栋", "Building")}</span>
                 // A building of another property, once the property
@@ -616,6 +668,34 @@ fn EditBuildingForm(
                     prop:value=move || units.get() on:input=move |ev| units.set(event_target_value(&ev))></textarea>
                 {beside("units")}
             </label>
+            <label class="field">
+                <span>{t("修改单元/户（不改则不选）", "Change a unit (none keeps them)")}</span>
+                <IdSelect testid="edit-building-unit" chosen=unit
+                    options=move || {
+                        chosen_building()
+                            .map(|b| b.units)
+                            .unwrap_or_default()
+                            .into_iter()
+                            .map(|u| (u.id.to_string(), u.name))
+                            .collect()
+                    }/>
+                {beside("unit")}
+            </label>
+            <TextField label=("单元/户新名称", "The unit's new name") testid="edit-building-unit-name" value=unit_name>
+                {beside("unit_name")}
+            </TextField>
+            <label class="check">
+                <input type="checkbox" data-testid="edit-building-unit-remove"
+                    prop:checked=move || remove_unit.get()
+                    on:change=move |ev| remove_unit.set(event_target_checked(&ev))/>
+                {t("删除该单元/户", "Remove this unit")}
+            </label>
+            <label class="check">
+                <input type="checkbox" data-testid="edit-building-remove"
+                    prop:checked=move || remove_building.get()
+                    on:change=move |ev| remove_building.set(event_target_checked(&ev))/>
+                {t("删除整个楼栋", "Remove the whole building")}
+            </label>
             <p class="hint">{t(
                 "已有工单的楼栋和单元不能删除，只能改名。",
                 "A building or unit with cases cannot be removed, only renamed.",
@@ -636,15 +716,54 @@ fn listed(properties: Loaded<Tagged<Vec<Property>>>) -> Tagged<Vec<Property>> {
     })
 }
 
-/// A property as a choice: its id, and its code and name.
-fn property_option(p: &Property) -> (String, String) {
-    (p.id.to_string(), format!("{} {}", p.code, p.name))
+/// The property chosen in a form's picker, or, beside the picker, a
+/// request to choose one.
+fn picked(
+    list: Vec<Property>,
+    chosen: RwSignal<String>,
+    fields: FieldErrors,
+    l: Lang,
+) -> Option<Property> {
+    let id = chosen.get_untracked();
+    let found = list.into_iter().find(|p| p.id.to_string() == id);
+    if found.is_none() {
+        fields.set(BTreeMap::from([(
+            "property",
+            l.pick("请选择项目", "Choose a property").to_string(),
+        )]));
+    }
+    found
+}
+
+/// The property a form is about, by its code and name, with what is wrong
+/// beside it (`{form}-property`, `{form}-property-error`).
+#[component]
+fn PropertyPicker(
+    form: &'static str,
+    chosen: RwSignal<String>,
+    fields: FieldErrors,
+    properties: impl Fn() -> Vec<Property> + Send + Sync + 'static,
+) -> impl IntoView {
+    let ctx = use_app();
+    view! {
+        <label class="field">
+            <span>{move || ctx.lang.get().pick("项目", "Property")}</span>
+            <IdSelect testid=format!("{form}-property") chosen=chosen
+                options=move || {
+                    properties()
+                        .iter()
+                        .map(|p| (p.id.to_string(), format!("{} {}", p.code, p.name)))
+                        .collect()
+                }/>
+            {field_error(fields, "property", format!("{form}-property-error"))}
+        </label>
+    }
 }
 
 /// A select of `(id, label)` choices bound to `chosen`, "请选择" first.
 #[component]
 fn IdSelect(
-    testid: &'static str,
+    #[prop(into)] testid: String,
     chosen: RwSignal<String>,
     options: impl Fn() -> Vec<(String, String)> + Send + Sync + 'static,
 ) -> impl IntoView {
