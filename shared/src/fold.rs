@@ -87,7 +87,7 @@ pub struct Folded {
 /// or is met otherwise, a rule that judges otherwise): a server folds again
 /// every case it stored under another version, and does not resume its
 /// fold state.
-pub const RULES: i64 = 2;
+pub const RULES: i64 = 3;
 
 /// What the fold carries between ops besides the case: the clock marks the
 /// deadlines are worked out from at the end, the ops a `resolve_conflict`
@@ -367,7 +367,15 @@ impl Folder<'_> {
         {
             return self.resolve_conflict(op, *conflict_op, *apply);
         }
+        // A complaint's assessment made after its answer on the spot moves
+        // the case nowhere (`workflow::gate`): the state it saw is not
+        // compared, so a follow-up meanwhile is no conflict.
+        let late_assessment = kind == ActionKind::Assess
+            && op
+                .expected_state
+                .is_some_and(|s| s != CaseState::Registered);
         if kind.is_transition()
+            && !late_assessment
             && let Some(expected) = op.expected_state
             && expected != self.case.state
         {
@@ -929,16 +937,17 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
         clocks.push((Clock::RegisterWritten, received, Some(recorded)));
     }
     // A case answered on the spot needs no assessment or transfer: the
-    // steps it skipped are not due, and a complaint's assessment made
-    // afterwards (`workflow::gate`) is not late.
-    let on_the_spot = marks
-        .first_resolution
-        .map(|(resolved, _)| resolved)
-        .filter(|_| marks.answered_on_the_spot);
-    let skipped = |met: Option<DateTime<Utc>>| {
-        on_the_spot.is_some_and(|resolved| met.is_none_or(|met| met >= resolved))
-    };
-    if complaint && !skipped(marks.assessed) {
+    // steps it skipped are not due (and are met if done later).
+    let skipped = |met: Option<DateTime<Utc>>| marks.answered_on_the_spot && met.is_none();
+    // A complaint's assessment made after its answer on the spot
+    // (`workflow::gate`) is for the statistics: neither it nor the clocks
+    // it would start from receipt (urgent contact and visit) were due.
+    let assessed_after_the_answer = marks.answered_on_the_spot
+        && marks
+            .first_resolution
+            .zip(marks.assessed)
+            .is_some_and(|((resolved, _), assessed)| assessed >= resolved);
+    if complaint && !skipped(marks.assessed) && !assessed_after_the_answer {
         clocks.push((Clock::InitialAssessment, recorded, marks.assessed));
     }
     // A complaint can be transferred only once it is assessed, and an
@@ -961,7 +970,7 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
             clocks.push((Clock::Investigation, assigned, marks.investigated));
         }
     }
-    if urgent {
+    if urgent && !assessed_after_the_answer {
         clocks.push((Clock::UrgentContact, received, marks.contacted));
         clocks.push((Clock::UrgentOnSite, received, marks.on_site));
     }

@@ -307,9 +307,11 @@ fn reasons(case: &Case, user: &User, now: DateTime<Utc>, settings: &Settings) ->
         if case.state == CaseState::Reopened {
             out.push(Reason::Reopened);
         } else if let Some(action) = [
+            // First: a complaint answered on the spot is assessed before
+            // it is closed, or it counts as neither valid nor unfounded.
+            ActionKind::Assess,
             ActionKind::Close,
             ActionKind::PlanImprovement,
-            ActionKind::Assess,
         ]
         .into_iter()
         // A registered case's assessment has its clock.

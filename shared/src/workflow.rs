@@ -66,8 +66,6 @@ pub enum RuleViolation {
     },
     /// An unfounded complaint is closed, not assigned.
     UnfoundedComplaint,
-    /// A complaint is assessed (valid or unfounded) before it closes.
-    AssessmentRequired,
     /// A valid complaint needs a corrective action to close.
     CorrectiveActionRequired,
     /// A valid complaint needs the corrective action's verification to close.
@@ -128,7 +126,6 @@ impl Coded for RuleViolation {
             RuleViolation::ApprovalPending => "workflow.approval_pending",
             RuleViolation::TextRequired { .. } => "workflow.text_required",
             RuleViolation::UnfoundedComplaint => "workflow.unfounded_complaint",
-            RuleViolation::AssessmentRequired => "workflow.assessment_required",
             RuleViolation::CorrectiveActionRequired => "workflow.corrective_action_required",
             RuleViolation::VerificationRequired => "workflow.verification_required",
             RuleViolation::SatisfactionOutOfRange => "workflow.satisfaction_out_of_range",
@@ -201,12 +198,6 @@ impl Coded for RuleViolation {
                 .pick(
                     "不成立的投诉应说明后结案，不能派单",
                     "An unfounded complaint is closed with an explanation, not assigned",
-                )
-                .into(),
-            RuleViolation::AssessmentRequired => lang
-                .pick(
-                    "投诉须先由管理处评估（有效投诉或不成立）才能结案",
-                    "A complaint is assessed (valid or unfounded) before it closes",
                 )
                 .into(),
             RuleViolation::CorrectiveActionRequired => lang
@@ -356,7 +347,11 @@ pub fn gate(case: &Case, role: Role, action: ActionKind) -> Result<(), RuleViola
         // manager assesses it afterwards, so that its validity counts in
         // the valid-complaint rate (seed 003: a complaint on the spot is
         // valid or special too).
-        A::Assess if kind == CaseKind::Complaint && case.assessment.is_none() => Ok(()),
+        // Not once reopened: the case is worked again, and an unfounded
+        // one would have nowhere to go.
+        A::Assess if kind == CaseKind::Complaint && case.assessment.is_none() => {
+            in_state(&[S::Registered, S::Resolved, S::FollowedUp])
+        }
         A::Assess => in_state(&[S::Registered]),
         A::Assign => {
             if kind == CaseKind::Complaint {
@@ -408,11 +403,10 @@ pub fn gate(case: &Case, role: Role, action: ActionKind) -> Result<(), RuleViola
         A::Reopen => in_state(&[S::Resolved, S::FollowedUp]),
         A::Close => {
             match kind {
-                // An unfounded complaint closes with its explanation; one
-                // answered on the spot and found unfounded afterwards, too.
-                CaseKind::Complaint if unfounded => {
-                    in_state(&[S::Assessed, S::Resolved, S::FollowedUp])
-                }
+                // An unfounded complaint closes with its explanation, from
+                // wherever it is: one answered on the spot may be found
+                // unfounded afterwards, and then reopened by a follow-up.
+                CaseKind::Complaint if unfounded => Ok(()),
                 // Nobody can call back an anonymous complainant who left no
                 // phone, so their case closes once resolved.
                 CaseKind::Complaint | CaseKind::Repair
@@ -422,11 +416,7 @@ pub fn gate(case: &Case, role: Role, action: ActionKind) -> Result<(), RuleViola
                 }
                 CaseKind::Complaint | CaseKind::Repair => in_state(&[S::FollowedUp]),
                 CaseKind::Suggestion | CaseKind::Inquiry => in_state(&[S::Resolved, S::FollowedUp]),
-            }?;
-            if kind == CaseKind::Complaint && case.assessment.is_none() {
-                return Err(RuleViolation::AssessmentRequired);
             }
-            Ok(())
         }
         // A reopened suggestion is decided again (二次处理).
         A::Decide => in_state(&[S::Registered, S::Reopened]),

@@ -266,7 +266,6 @@ async fn a_complaint_answered_on_the_spot_waits_for_the_managers_assessment() {
         .wait_text("inbox-reason", "待我处理：初步评估")
         .await;
     browser.click("inbox-open").await;
-    browser.wait_count("action-close", 0).await;
     act(&browser, "assess", &[], "followed_up").await;
     browser.click("nav-inbox").await;
     browser.wait_text("inbox-reason", "待我处理：结案").await;

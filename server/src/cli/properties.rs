@@ -120,13 +120,14 @@ impl PropertyCommand {
                 for p in store.properties().map_err(|e| e.to_string())? {
                     let units: usize = p.buildings.iter().map(|b| b.units.len()).sum();
                     println!(
-                        "{}\t{}\t{} households\t{} buildings\t{} units\t{}",
+                        "{}\t{}\t{} households\t{} buildings\t{} units\t{}{}",
                         p.code,
                         p.name,
                         p.households,
                         p.buildings.len(),
                         units,
-                        p.id
+                        p.id,
+                        if p.retired { "\tretired" } else { "" }
                     );
                 }
                 Ok(())
