@@ -1005,6 +1005,40 @@ fn an_admin_imports_a_roster_all_or_nothing() {
     );
 }
 
+/// A retired property is given to no new user, by the form, an import or
+/// a correction; a user in it when it was retired stays in it.
+#[test]
+fn a_retired_property_is_given_to_no_new_user() {
+    let w = world();
+    let (admin, _) = w.login("admin");
+    let mut pb = w.pb().clone();
+    pb.retired = true;
+    let (s, body) = admin.post(
+        "/api/v1/admin/properties",
+        &serde_json::to_value(&pb).expect("a property"),
+    );
+    assert_eq!(s, 204, "{body}");
+    let new = json!({ "login": "ma", "display_name": "马", "role": "staff",
+                      "password": "long-enough-1", "properties": [pb.id] });
+    let (s, body) = admin.post("/api/v1/admin/users", &new);
+    assert_eq!((s, code(&body)), (400, "admin.retired_property"), "{body}");
+    let (s, body) = admin.post("/api/v1/admin/users/import", &json!({ "users": [new] }));
+    assert_eq!((s, code(&body)), (400, "admin.retired_property"), "{body}");
+
+    let (_, b) = w.login("staff_b");
+    let (s, body) = admin.put(
+        &format!("/api/v1/admin/users/{}", b.user),
+        &json!({ "display_name": "白敏", "role": "staff", "properties": [pb.id] }),
+    );
+    assert_eq!(s, 200, "staff_b stays in it: {body}");
+    let (_, a) = w.login("staff_a");
+    let (s, body) = admin.put(
+        &format!("/api/v1/admin/users/{}", a.user),
+        &json!({ "display_name": "staff_a", "role": "staff", "properties": [w.pa().id, pb.id] }),
+    );
+    assert_eq!((s, code(&body)), (400, "admin.retired_property"), "{body}");
+}
+
 #[test]
 fn the_command_line_says_why_it_refuses() {
     let w = world();

@@ -6,7 +6,7 @@
 //! codes or names, separated as unit lists are), department (部门) and an
 //! initial password (初始密码); the last three may be empty. A first line
 //! naming the columns is skipped. Cells are separated by tabs (a
-//! spreadsheet's copy) or, when a line has no tab, by commas (CSV), with
+//! spreadsheet's copy) or, when no line has a tab, by commas (CSV), with
 //! CSV quoting either way.
 //!
 //! What is checked here is what the list itself shows: the columns, the
@@ -17,7 +17,7 @@ use crate::admin::NewUserRequest;
 use crate::lang::{Coded, Lang};
 use crate::property::{Property, split_unit_names};
 use crate::role::Role;
-use crate::validation::{MAX_LOGIN, MIN_PASSWORD_CHARS};
+use crate::validation::{MAX_DIRECTORY_NAME, MAX_LOGIN, MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS};
 use serde::{Deserialize, Serialize};
 
 /// The most users one import creates.
@@ -59,6 +59,8 @@ pub enum RosterProblem {
     BadLogin,
     /// The password given is too short.
     WeakPassword,
+    /// The name, the department or the password is too long.
+    TooLong,
     /// More lines than one import takes.
     TooMany,
 }
@@ -75,6 +77,7 @@ impl Coded for RosterProblem {
             RosterProblem::LoginTaken => "roster.login_taken",
             RosterProblem::BadLogin => "roster.bad_login",
             RosterProblem::WeakPassword => "roster.weak_password",
+            RosterProblem::TooLong => "roster.too_long",
             RosterProblem::TooMany => "roster.too_many",
         }
     }
@@ -115,6 +118,12 @@ impl Coded for RosterProblem {
             }
             (RosterProblem::WeakPassword, Lang::En) => format!(
                 "An initial password has at least {MIN_PASSWORD_CHARS} characters; leave it empty to have one made"
+            ),
+            (RosterProblem::TooLong, Lang::ZhCn) => {
+                format!("姓名或部门超过 {MAX_DIRECTORY_NAME} 个字，或密码过长")
+            }
+            (RosterProblem::TooLong, Lang::En) => format!(
+                "The name or the department is over {MAX_DIRECTORY_NAME} characters, or the password is too long"
             ),
             (RosterProblem::TooMany, _) => match lang {
                 Lang::ZhCn => format!("一次最多导入 {MAX_ROSTER_USERS} 人"),
@@ -179,6 +188,13 @@ pub fn read_roster(text: &str, properties: &[Property], logins: &[&str]) -> Vec<
         let password = cell(5);
         if !password.is_empty() && password.chars().count() < MIN_PASSWORD_CHARS {
             problems.push(RosterProblem::WeakPassword);
+        }
+        if [&display_name, &cell(4)]
+            .iter()
+            .any(|t| t.chars().count() > MAX_DIRECTORY_NAME)
+            || password.len() > MAX_PASSWORD_BYTES
+        {
+            problems.push(RosterProblem::TooLong);
         }
         let role = role_named(&cell(2));
         if role.is_none() {
@@ -300,6 +316,7 @@ mod tests {
                     admin1\tX\tadmin\t\n\
                     f g\tF\tgm\t\t\tlong-enough\n\
                     h\tH\tgm\t\t\tshort\n\
+                    j\tJ\tgm\t\t客服部客服部客服部客服部客服部客服部客服部客服部客服部客服部客服部客服部客服部客服部客服部客服部客服部客服部客服部客服部客服部客服部\n\
                     i\tI\tstaff\t旧园\n";
         let lines = read_roster(text, &props, &["admin1"]);
         assert_eq!(
@@ -314,6 +331,7 @@ mod tests {
                 vec!["roster.login_taken"],
                 vec!["roster.bad_login"],
                 vec!["roster.weak_password"],
+                vec!["roster.too_long"],
                 vec!["roster.retired_property"],
             ]
         );

@@ -110,6 +110,9 @@ pub const MAX_CAPTION: usize = 500;
 pub const MAX_HLC_COUNTER: u32 = 1 << 24;
 /// The longest login name, in characters.
 pub const MAX_LOGIN: usize = 64;
+/// The longest name of a user, a department or a property, in
+/// characters: every tablet gets the user directory.
+pub const MAX_DIRECTORY_NAME: usize = 64;
 /// The longest password accepted, in bytes (argon2 work stays bounded).
 pub const MAX_PASSWORD_BYTES: usize = 256;
 /// The shortest password a user may choose.

@@ -223,8 +223,12 @@ pub fn code_message(code: &str, lang: Lang) -> Option<String> {
         ),
         "admin.empty_import" => ("名单中没有用户", "The roster names no users"),
         "admin.too_many_users" => (
-            "一次最多导入 500 人，请分批导入",
-            "One import creates at most 500 users; import in parts",
+            "一次导入的人数超过上限，请分批导入",
+            "More users than one import creates; import in parts",
+        ),
+        "admin.retired_property" => (
+            "该项目已停用，不能再分配给用户",
+            "The property is retired; it is given to no more users",
         ),
         "admin.no_properties" => (
             "该角色至少需要选择一个项目",

@@ -23,7 +23,7 @@ use shared::personal_data::{Shown, shown};
 use shared::property::Property;
 use shared::role::{Role, User};
 use shared::roster::MAX_ROSTER_USERS;
-use shared::validation::MIN_PASSWORD_CHARS;
+use shared::validation::{MAX_DIRECTORY_NAME, MIN_PASSWORD_CHARS};
 use shared::wire::{ConfigKey, PasswordReset};
 
 /// Lists users.
@@ -37,10 +37,6 @@ pub async fn users(
     Ok(Json(blocking(move || store.users()).await?))
 }
 
-/// The longest display name or department, in characters: every tablet
-/// gets the user directory.
-const MAX_NAME_CHARS: usize = 64;
-
 /// Validates and creates a user (shared with the CLI). The audit detail
 /// gets the login and role here and the new id from the store.
 /// `must_change_password` when the person who chose the password is not
@@ -51,7 +47,13 @@ pub async fn create_user_checked(
     must_change_password: bool,
     mut audit: AuditEntry,
 ) -> Result<User, ApiError> {
-    let new = hashed(state, checked_new_user(req)?, must_change_password).await?;
+    let checked = checked_new_user(req)?;
+    refuse_retired(
+        &all_properties(state).await?,
+        &checked.profile.properties,
+        &[],
+    )?;
+    let new = hashed(state, checked, must_change_password).await?;
     audit.detail = serde_json::json!({ "login": new.login, "role": new.role });
     let store = state.store.clone();
     blocking(move || store.create_user(new, Utc::now(), &audit)).await
@@ -78,10 +80,11 @@ pub async fn import_users_checked(
             format!("one import creates at most {MAX_ROSTER_USERS} users"),
         ));
     }
-    // Every user is checked before any password is hashed: a refusal on
-    // the last line comes at once.
+    // Every user is checked, a login in use or given twice too, before
+    // any password is hashed: a refusal on the last line comes at once.
     let mut checked = Vec::with_capacity(users.len());
     let mut made = Vec::with_capacity(users.len());
+    let all = all_properties(state).await?;
     for (i, mut req) in users.into_iter().enumerate() {
         let password = req
             .password
@@ -91,7 +94,27 @@ pub async fn import_users_checked(
             req.password.clone_from(p);
         }
         let login = req.login.clone();
-        checked.push(checked_new_user(req).map_err(|e| e.in_user(i + 1, &login))?);
+        let user = checked_new_user(req).map_err(|e| e.in_user(i + 1, &login))?;
+        refuse_retired(&all, &user.profile.properties, &[])
+            .map_err(|e| e.in_user(i + 1, &login))?;
+        let taken = {
+            let (store, login) = (state.store.clone(), user.login.clone());
+            blocking(move || store.user_by_login(&login))
+                .await?
+                .is_some()
+        };
+        if taken
+            || checked
+                .iter()
+                .any(|c: &CheckedNewUser| c.login == user.login)
+        {
+            return Err(ApiError::from(crate::store::StoreError::Conflict(format!(
+                "login {}",
+                user.login
+            )))
+            .in_user(i + 1, &login));
+        }
+        checked.push(user);
         made.push(password);
     }
     let mut news = Vec::with_capacity(checked.len());
@@ -108,6 +131,31 @@ pub async fn import_users_checked(
         .zip(made)
         .map(|(user, password)| ImportedUser { user, password })
         .collect())
+}
+
+/// Refuses to give a user a retired property they do not hold already
+/// (`held`): it is offered for no new user, and a user kept in it when it
+/// was retired stays in it.
+fn refuse_retired(
+    all: &[Property],
+    properties: &[shared::id::PropertyId],
+    held: &[shared::id::PropertyId],
+) -> Result<(), ApiError> {
+    match all
+        .iter()
+        .find(|p| p.retired && properties.contains(&p.id) && !held.contains(&p.id))
+    {
+        Some(p) => Err(ApiError::bad_request(
+            "admin.retired_property",
+            format!("property {} is retired", p.code),
+        )),
+        None => Ok(()),
+    }
+}
+
+async fn all_properties(state: &AppState) -> Result<Vec<Property>, ApiError> {
+    let store = state.store.clone();
+    blocking(move || store.properties()).await
 }
 
 /// A new user's login, profile and password, checked.
@@ -176,10 +224,10 @@ fn checked_profile(req: UserChange) -> Result<UserProfile, ApiError> {
         ApiError::bad_request("admin.unknown_role", format!("unknown role {}", req.role))
     })?;
     let display_name = req.display_name.trim().to_string();
-    if display_name.is_empty() || display_name.chars().count() > MAX_NAME_CHARS {
+    if display_name.is_empty() || display_name.chars().count() > MAX_DIRECTORY_NAME {
         return Err(ApiError::bad_request(
             "admin.bad_display_name",
-            format!("a display name is 1–{MAX_NAME_CHARS} characters"),
+            format!("a display name is 1–{MAX_DIRECTORY_NAME} characters"),
         ));
     }
     let department = req
@@ -188,11 +236,11 @@ fn checked_profile(req: UserChange) -> Result<UserProfile, ApiError> {
         .filter(|d| !d.is_empty());
     if department
         .as_ref()
-        .is_some_and(|d| d.chars().count() > MAX_NAME_CHARS)
+        .is_some_and(|d| d.chars().count() > MAX_DIRECTORY_NAME)
     {
         return Err(ApiError::bad_request(
             "admin.bad_department",
-            format!("a department is at most {MAX_NAME_CHARS} characters"),
+            format!("a department is at most {MAX_DIRECTORY_NAME} characters"),
         ));
     }
     if !role.sees_all_properties() && req.properties.is_empty() {
@@ -216,7 +264,7 @@ fn checked_profile(req: UserChange) -> Result<UserProfile, ApiError> {
 #[utoipa::path(put, path = "/api/v1/admin/users/{id}", request_body = UserChange, params(("id" = String, Path, description = "user id")),
     responses(AdminOnly, JsonBody,
         (status = 200, description = "The user as stored. A new role or new properties ended their sessions.", body = User),
-        (status = 400, description = "`request.bad_id`, `admin.unknown_role`, `admin.bad_display_name`, `admin.bad_department`, `admin.no_properties`. `request.malformed_json`: the body is not JSON.", body = ErrorBody),
+        (status = 400, description = "`request.bad_id`, `admin.unknown_role`, `admin.bad_display_name`, `admin.bad_department`, `admin.no_properties`, `admin.retired_property` (a retired property the user is not in already). `request.malformed_json`: the body is not JSON.", body = ErrorBody),
         (status = 404, description = "`not_found`: no such user, or a listed property does not exist.", body = ErrorBody),
         (status = 409, description = "`admin.change_own_role`: an admin cannot change their own role. `admin.last_admin`: no other admin is active.", body = ErrorBody)),
     security(("bearer" = [])))]
@@ -231,6 +279,13 @@ pub async fn update_user(
     let ApiJson(req) = json?;
     let id: UserId = super::path_id(&id, "user")?;
     let profile = checked_profile(req)?;
+    let held = {
+        let store = state.store.clone();
+        blocking(move || store.user(id)).await?
+    }
+    .map(|u| u.properties)
+    .unwrap_or_default();
+    refuse_retired(&all_properties(&state).await?, &profile.properties, &held)?;
     // As with a disable: an admin who gave up the role could leave the
     // company with nobody to give it back.
     if id == session.user.id && profile.role != Role::Admin {
@@ -251,7 +306,7 @@ pub async fn update_user(
 #[utoipa::path(post, path = "/api/v1/admin/users", request_body = NewUserRequest,
     responses(AdminOnly, JsonBody,
         (status = 201, description = "The new user.", body = User),
-        (status = 400, description = "`admin.unknown_role`, `admin.bad_login`, `admin.bad_display_name`, `admin.bad_department`, `admin.weak_password`, `admin.no_properties`. `request.malformed_json`: the body is not JSON.", body = ErrorBody),
+        (status = 400, description = "`admin.unknown_role`, `admin.bad_login`, `admin.bad_display_name`, `admin.bad_department`, `admin.weak_password`, `admin.no_properties`, `admin.retired_property`. `request.malformed_json`: the body is not JSON.", body = ErrorBody),
         (status = 422, description = "`request.too_long`: the password is longer than a login accepts.", body = ErrorBody),
         (status = 404, description = "`not_found`: a listed property does not exist.", body = ErrorBody),
         (status = 409, description = "`conflict`: the login is taken.", body = ErrorBody)),
@@ -440,10 +495,10 @@ pub fn check_property(p: &Property) -> Result<(), ApiError> {
             "a property code is 1–8 ASCII letters or digits",
         ));
     }
-    if p.name.trim().is_empty() || p.name.chars().count() > MAX_NAME_CHARS {
+    if p.name.trim().is_empty() || p.name.chars().count() > MAX_DIRECTORY_NAME {
         return Err(ApiError::bad_request(
             "admin.bad_property_name",
-            format!("a property's name is 1–{MAX_NAME_CHARS} characters"),
+            format!("a property's name is 1–{MAX_DIRECTORY_NAME} characters"),
         ));
     }
     if p.households > MAX_HOUSEHOLDS {

@@ -94,8 +94,16 @@ impl UserCommand {
                 Ok(())
             }
             UserCommand::Import { data, file } => {
-                let text = std::fs::read_to_string(&file)
-                    .map_err(|e| format!("read {}: {e}", file.display()))?;
+                let text = std::fs::read_to_string(&file).map_err(|e| {
+                    if e.kind() == std::io::ErrorKind::InvalidData {
+                        format!(
+                            "{} is not UTF-8: save it as \"CSV UTF-8\" (Excel) or UTF-8 text",
+                            file.display()
+                        )
+                    } else {
+                        format!("read {}: {e}", file.display())
+                    }
+                })?;
                 let store = data.open()?;
                 let properties = store.properties().map_err(|e| e.to_string())?;
                 let users = store.users().map_err(|e| e.to_string())?;

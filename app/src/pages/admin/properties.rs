@@ -132,11 +132,11 @@ fn bad_place_name(name: &str) -> bool {
 }
 
 /// Where the server's refusals of a building's changes belong: a removal
-/// of a place with cases, beside the unit chosen (or the building).
+/// of a place with cases, beside the building.
 const EDIT_BUILDING_ROUTES: [Route; 3] = [
     route("admin.bad_place_name", "units"),
     route("admin.too_many_places", "units"),
-    route("admin.place_in_use", "unit"),
+    route("admin.place_in_use", "building"),
 ];
 
 /// Where the server's refusals of a new property belong.
@@ -573,19 +573,17 @@ fn EditBuildingForm(
             );
             return;
         }
-        // One unit renamed or removed.
+        // One unit renamed or removed; a unit chosen in another building
+        // before the building changed is chosen no more (the select shows
+        // none).
         let chosen_unit = unit.get_untracked();
         let new_unit_name = unit_name.get_untracked().trim().to_string();
-        let unit_change = !chosen_unit.is_empty();
-        if unit_change {
-            let Some(at) = edited
-                .units
-                .iter()
-                .position(|u| u.id.to_string() == chosen_unit)
-            else {
-                problem("unit", l.pick("请选择单元/户", "Choose a unit").into());
-                return;
-            };
+        let at = edited
+            .units
+            .iter()
+            .position(|u| u.id.to_string() == chosen_unit);
+        let unit_change = at.is_some();
+        if let Some(at) = at {
             if remove_unit.get_untracked() {
                 edited.units.remove(at);
             } else if new_unit_name.is_empty() || bad_place_name(&new_unit_name) {
@@ -679,7 +677,6 @@ fn EditBuildingForm(
                             .map(|u| (u.id.to_string(), u.name))
                             .collect()
                     }/>
-                {beside("unit")}
             </label>
             <TextField label=("单元/户新名称", "The unit's new name") testid="edit-building-unit-name" value=unit_name>
                 {beside("unit_name")}

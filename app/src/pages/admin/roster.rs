@@ -82,13 +82,31 @@ pub fn RosterImport(users: Loaded<Vec<User>>, properties: Loaded<Vec<Property>>)
                 })}
             </button>
             {move || error.get().map(|e| view! {
-                <p class="error" role="alert" data-testid="roster-error">{move || e.message(ctx.lang.get())}</p>
+                <p class="error" role="alert" data-testid="roster-error">{move || refusal(&e, ctx.lang.get())}</p>
             })}
             {move || {
                 let made = created.get();
                 (!made.is_empty()).then(|| view! { <RosterCreated made=made/> })
             }}
         </div>
+    }
+}
+
+/// The server's refusal in words, led by the user it is about: the server
+/// names them as `user N (login): …` (`ApiError::in_user`).
+fn refusal(e: &ApiError, l: Lang) -> String {
+    let words = e.message(l);
+    let who = match e {
+        ApiError::Server { message, .. } => message
+            .strip_prefix("user ")
+            .and_then(|rest| rest.split_once("): "))
+            .and_then(|(who, _)| who.split_once(" (")),
+        _ => None,
+    };
+    match (who, l) {
+        (Some((n, login)), Lang::ZhCn) => format!("第 {n} 人（{login}）：{words}"),
+        (Some((n, login)), Lang::En) => format!("User {n} ({login}): {words}"),
+        (None, _) => words,
     }
 }
 

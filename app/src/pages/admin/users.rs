@@ -455,7 +455,7 @@ fn NewUserForm(
                         // A retired property only for who is in it already.
                         {move || props()
                             .into_iter()
-                            .filter(|p| !p.retired || form.properties.with_untracked(|s| s.contains(&p.id)))
+                            .filter(|p| !p.retired || form.properties.with(|s| s.contains(&p.id)))
                             .map(|p| {
                                 let id = p.id;
                                 view! {
@@ -521,8 +521,9 @@ fn NewUserForm(
 }
 
 /// Where the server's refusals of a new user belong.
-const NEW_USER_ROUTES: [Route; 7] = [
+const NEW_USER_ROUTES: [Route; 8] = [
     route("admin.bad_login", "login"),
+    route("admin.retired_property", "properties"),
     Route {
         code: "conflict",
         field: "login",
