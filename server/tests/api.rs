@@ -967,16 +967,10 @@ fn an_admin_imports_a_roster_all_or_nothing() {
         "登录名\t姓名\t角色\t项目\n wu\t吴一\t物管员\tPA\nzheng\t郑二\tstaff\t花园\n",
     )
     .expect("write roster");
-    let out = std::process::Command::new(common::bin())
-        .args(["user", "import"])
-        .arg(&roster)
-        .arg("--data-dir")
-        .arg(&w.server.data)
-        .args(common::backend_args(&w.server.data))
-        .output()
-        .expect("run the server binary");
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = common::cli_refused(
+        &w.server.data,
+        &["user", "import", roster.to_str().expect("utf-8")],
+    );
     assert!(
         stderr.contains("line 3: roster.unknown_property: No such property: 花园"),
         "{stderr}"
@@ -1042,8 +1036,9 @@ fn a_retired_property_is_given_to_no_new_user() {
 #[test]
 fn the_command_line_says_why_it_refuses() {
     let w = world();
-    let out = std::process::Command::new(common::bin())
-        .args([
+    let stderr = common::cli_refused(
+        &w.server.data,
+        &[
             "property",
             "add",
             "--code",
@@ -1052,14 +1047,8 @@ fn the_command_line_says_why_it_refuses() {
             "华苑小区",
             "--households",
             "480",
-        ])
-        .arg("--data-dir")
-        .arg(&w.server.data)
-        .args(common::backend_args(&w.server.data))
-        .output()
-        .expect("run the server binary");
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
+        ],
+    );
     assert!(
         stderr.contains("admin.bad_property_code: a property code is 1–8 ASCII letters or digits")
             && !stderr.contains("ApiError"),

@@ -133,6 +133,20 @@ pub fn cli(data: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// Runs `server ARGS` on `data`, which must refuse; answers what it said
+/// on stderr.
+pub fn cli_refused(data: &Path, args: &[&str]) -> String {
+    let out = Command::new(bin())
+        .args(args)
+        .arg("--data-dir")
+        .arg(data)
+        .args(backend_args(data))
+        .output()
+        .expect("run server binary");
+    assert!(!out.status.success(), "server {args:?} did not refuse");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
 /// A running server process. Killed on drop.
 pub struct Server {
     child: Child,
