@@ -36,6 +36,17 @@ fn http_login(server: &Server, login: &str, password: &str) -> (u16, Value) {
     (status, body)
 }
 
+/// A browser with `admin1` logged in on `server`, on the admin screen's
+/// `tab`.
+async fn admin_on(server: &Server, tab: &str) -> Browser {
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("admin1").await;
+    browser.click("nav-admin").await;
+    browser.click(&format!("admin-tab-{tab}")).await;
+    browser
+}
+
 /// The first element matching `css`, waiting for it.
 async fn wait_css(browser: &Browser, css: &str) -> fantoccini::elements::Element {
     browser
@@ -694,11 +705,7 @@ async fn the_quarantine_tab_says_when_more_wait_than_it_shows() {
         Some(page + 1)
     );
 
-    let browser = Browser::start().await;
-    browser.open(&server.url("/")).await;
-    browser.login("admin1").await;
-    browser.click("nav-admin").await;
-    browser.click("admin-tab-quarantine").await;
+    let browser = admin_on(&server, "quarantine").await;
     browser.wait_count("quarantine-row", page).await;
     browser
         .wait_text("quarantine-more", &format!("最早的 {page} 条"))
@@ -714,11 +721,7 @@ async fn a_category_is_added_by_its_chinese_name_alone() {
     let server = Server::start();
     server.seed();
     let token = server.token("admin1");
-    let browser = Browser::start().await;
-    browser.open(&server.url("/")).await;
-    browser.login("admin1").await;
-    browser.click("nav-admin").await;
-    browser.click("admin-tab-categories").await;
+    let browser = admin_on(&server, "categories").await;
     browser.wait_for_test_id("category-row").await;
     let before = browser.find_all("category-row").await.len();
     assert!(before > 0, "the default categories");
@@ -758,11 +761,7 @@ async fn paste(browser: &Browser, test_id: &str, text: &str) {
 async fn an_admin_imports_a_roster_pasted_from_a_spreadsheet() {
     let server = Server::start();
     server.seed();
-    let browser = Browser::start().await;
-    browser.open(&server.url("/")).await;
-    browser.login("admin1").await;
-    browser.click("nav-admin").await;
-    browser.click("admin-tab-users").await;
+    let browser = admin_on(&server, "users").await;
     browser.wait_count("user-row", 6).await;
 
     paste(
@@ -835,11 +834,7 @@ async fn an_admin_imports_a_roster_pasted_from_a_spreadsheet() {
 async fn a_retired_property_is_offered_for_no_new_case_or_user() {
     let server = Server::start();
     server.seed();
-    let browser = Browser::start().await;
-    browser.open(&server.url("/")).await;
-    browser.login("admin1").await;
-    browser.click("nav-admin").await;
-    browser.click("admin-tab-properties").await;
+    let browser = admin_on(&server, "properties").await;
     browser.wait_count("property-row", 2).await;
     browser
         .choose_label("edit-property-property", "JY 景苑")
