@@ -866,5 +866,8 @@ async fn a_retired_property_is_offered_for_no_new_case_or_user() {
     browser.wait_for_test_id("field-property").await;
     let offered = browser.eval(&options("field-property")).await;
     assert_eq!(offered, json!(["请选择"]), "{offered}");
+    browser
+        .wait_text("properties-retired", "您所属的项目均已停用")
+        .await;
     browser.close().await;
 }

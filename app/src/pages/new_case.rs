@@ -347,6 +347,17 @@ pub fn NewCase() -> impl IntoView {
                         }).collect_view()}
                     </select>
                     {err("property")}
+                    {move || {
+                        let none = ctx.config.with(|c| {
+                            !c.properties.is_empty() && c.properties.iter().all(|p| p.retired)
+                        });
+                        none.then(|| view! {
+                            <span class="hint" data-testid="properties-retired">{t(
+                                "您所属的项目均已停用，不能登记新工单；如有需要请联系系统管理员。",
+                                "Every property of yours is retired: no new case can be registered. Ask your administrator if that is wrong.",
+                            )}</span>
+                        })
+                    }}
                 </label>
                 <LocationSelects fields=form.location property=property prefix="field"
                     error=err("location").into_any()/>
