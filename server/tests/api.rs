@@ -952,6 +952,26 @@ fn an_admin_imports_a_roster_all_or_nothing() {
     );
     let (s, body) = admin.post("/api/v1/admin/users/import", &json!({ "users": [] }));
     assert_eq!((s, code(&body)), (400, "admin.empty_import"), "{body}");
+    let many: Vec<Value> = (0..=shared::roster::MAX_ROSTER_USERS)
+        .map(|i| user(&format!("u{i}"), "staff", ""))
+        .collect();
+    let (s, body) = admin.post("/api/v1/admin/users/import", &json!({ "users": many }));
+    assert_eq!((s, code(&body)), (400, "admin.too_many_users"), "{body}");
+    // A name over the directory's limit names its user.
+    let mut long = user("he", "staff", "");
+    long["display_name"] = json!("名".repeat(shared::validation::MAX_DIRECTORY_NAME + 1));
+    let (s, body) = admin.post(
+        "/api/v1/admin/users/import",
+        &json!({ "users": [user("li", "staff", ""), long] }),
+    );
+    assert_eq!((s, code(&body)), (400, "admin.bad_display_name"), "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("user 2 (he)"),
+        "{body}"
+    );
     let (staff, _) = w.login("staff_a");
     let (s, _) = staff.post(
         "/api/v1/admin/users/import",
