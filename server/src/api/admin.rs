@@ -85,6 +85,16 @@ pub async fn import_users_checked(
     let mut checked = Vec::with_capacity(users.len());
     let mut made = Vec::with_capacity(users.len());
     let all = all_properties(state).await?;
+    // The logins in use, read once; each checked login joins them, so a
+    // login given twice is refused as one in use.
+    let mut logins: std::collections::BTreeSet<String> = {
+        let store = state.store.clone();
+        blocking(move || store.users())
+            .await?
+            .into_iter()
+            .map(|u| u.login)
+            .collect()
+    };
     for (i, mut req) in users.into_iter().enumerate() {
         let password = req
             .password
@@ -97,17 +107,7 @@ pub async fn import_users_checked(
         let user = checked_new_user(req).map_err(|e| e.in_user(i + 1, &login))?;
         refuse_retired(&all, &user.profile.properties, &[])
             .map_err(|e| e.in_user(i + 1, &login))?;
-        let taken = {
-            let (store, login) = (state.store.clone(), user.login.clone());
-            blocking(move || store.user_by_login(&login))
-                .await?
-                .is_some()
-        };
-        if taken
-            || checked
-                .iter()
-                .any(|c: &CheckedNewUser| c.login == user.login)
-        {
+        if !logins.insert(user.login.clone()) {
             return Err(ApiError::from(crate::store::StoreError::Conflict(format!(
                 "login {}",
                 user.login
