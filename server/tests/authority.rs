@@ -341,6 +341,62 @@ fn a_case_is_assigned_only_to_someone_who_receives_it() {
     assert_eq!(case_of(&manager, reg.case_id)["state"], "assigned");
 }
 
+/// An assignment that lost a conflict is applied later, when the person
+/// it names may have left: it is checked then, as the users are then.
+#[test]
+fn an_assignment_applied_after_its_conflict_is_checked_then() {
+    let w = world();
+    let (manager, mut m) = w.login("manager_a");
+    let (admin, _) = w.login("admin");
+    let id_of = |login: &str| common::user_id(&Client::login(&w.server.base, login).1);
+    let (head, staff) = (id_of("head_a"), id_of("staff_a"));
+    let to = |user| Action::Assign {
+        department: "工程部".into(),
+        user: Some(user),
+        name: "某人".into(),
+        note: String::new(),
+    };
+    let reg = m.register(w.pa(), "电梯异响");
+    let case = reg.case_id;
+    let assessed = m.op(case, Some(CaseState::Registered), assess());
+    let first = m.op(case, Some(CaseState::Assessed), to(head));
+    // Made from the same assessed case: a conflict once the first is in.
+    let second = m.op(case, Some(CaseState::Assessed), to(staff));
+    let answer = push(&manager, &m, &[reg, assessed, first, second.clone()]);
+    assert_eq!(quarantined(&answer), [], "{answer}");
+    assert_eq!(
+        case_of(&manager, case)["conflicts"][0]["op"],
+        json!(second.id)
+    );
+
+    let (status, body) = admin.put(
+        &format!("/api/v1/admin/users/{staff}/active"),
+        &json!({ "active": false }),
+    );
+    assert_eq!(status, 204, "{body}");
+    let resolve = |apply| Action::ResolveConflict {
+        conflict_op: second.id,
+        apply,
+        note: String::new(),
+    };
+    let applied = m.op(case, None, resolve(true));
+    let seq = applied.seq;
+    let answer = push(&manager, &m, &[applied]);
+    assert_eq!(
+        quarantined(&answer),
+        [(seq, "assign.not_assignable".to_string())],
+        "{answer}"
+    );
+    let stored = case_of(&manager, case);
+    assert_eq!(stored["assignee"]["user"], json!(head), "{stored}");
+    // Dismissing it gives the case to nobody, and is taken.
+    let dismissed = m.op(case, None, resolve(false));
+    assert_eq!(quarantined(&push(&manager, &m, &[dismissed])), []);
+    let stored = case_of(&manager, case);
+    assert_eq!(stored["conflicts"][0]["applied"], false, "{stored}");
+    assert_eq!(stored["assignee"]["user"], json!(head), "{stored}");
+}
+
 #[test]
 fn an_op_pushed_again_after_its_refusal_was_lost_is_refused_again() {
     let w = world();

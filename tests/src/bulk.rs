@@ -4,22 +4,19 @@
 
 use chrono::Utc;
 use serde_json::json;
-use shared::case::{CaseKind, Channel, Complainant, NoteKind, Registration};
+use shared::case::{
+    CaseKind, CaseState, Channel, Complainant, NoteKind, Registration, Severity, Validity,
+};
 use shared::device::{Actor, DeviceState};
 use shared::id::{CaseId, OpId};
 use shared::op::{Action, Op};
 use shared::phone::Phone;
 use shared::property::{Location, Property};
+use shared::regno::RegNo;
 use shared::wire::{ConfigItem, LoginResponse, PullResponse, PushResponse};
 
 use crate::{PASSWORD, Server};
 
-/// Registers `cases` cases in 和园 from a device of staff1's, each followed
-/// by `notes` investigation notes, and pushes them in batches of 1000 ops.
-/// Every third case is a complaint, the others repairs; case `i` says
-/// "第{i}号：楼道灯不亮" and its complainant's phone is 139 and `i`. The
-/// device is the one the server issues at the login, so the ops and their
-/// registration numbers carry its id and number.
 /// A device logged in over the sync API, as a tablet would be, ready to
 /// make ops in 和园.
 pub struct Tablet {
@@ -69,6 +66,86 @@ impl Tablet {
     }
 }
 
+impl Tablet {
+    /// A complaint about `content` in 和园's public area, registered and
+    /// assessed (general, valid) on this device, followed by `then`, each
+    /// with the state it saw: the ops, not pushed yet, with the case's id
+    /// and registration number.
+    pub fn assessed_complaint(
+        &mut self,
+        content: &str,
+        then: Vec<(Option<CaseState>, Action)>,
+    ) -> (CaseId, RegNo, Vec<Op>) {
+        let at = Utc::now();
+        let reg_no = self
+            .state
+            .next_reg_no(&self.property.code, chrono_tz::Asia::Shanghai, at)
+            .expect("a registration number");
+        let registration = Registration {
+            reg_no: reg_no.clone(),
+            kind: CaseKind::Complaint,
+            property: self.property.id,
+            location: Location::PublicArea,
+            complainant: Complainant {
+                name: "钱九".into(),
+                phone: Phone::parse("13900000009").ok(),
+                anonymous: false,
+            },
+            channel: Channel::Phone,
+            received_at: at,
+            category: "maintenance".into(),
+            content: content.into(),
+            requested_remedy: String::new(),
+            related_case: None,
+        };
+        let assessment = Action::Assess {
+            severity: Severity::General,
+            urgent: false,
+            validity: Validity::Valid,
+            reason: String::new(),
+            respondent: String::new(),
+            respondent_department: String::new(),
+        };
+        let case = CaseId(uuid::Uuid::now_v7());
+        let steps = [
+            (None, Action::Register(registration)),
+            (Some(CaseState::Registered), assessment),
+        ];
+        let ops = steps
+            .into_iter()
+            .chain(then)
+            .map(|(expected, action)| {
+                self.state.make_op(
+                    OpId(uuid::Uuid::now_v7()),
+                    case,
+                    self.actor,
+                    expected,
+                    action,
+                    Utc::now(),
+                )
+            })
+            .collect();
+        (case, reg_no, ops)
+    }
+
+    /// Pushes `ops` and asserts that the server took every one.
+    pub fn push(&self, server: &Server, ops: &[Op]) {
+        let (status, answer) = server.post_json(
+            Some(&self.login.token),
+            "/api/v1/sync/push",
+            &json!({ "device": self.login.device, "ops": ops }),
+        );
+        assert_eq!(status, 200, "{answer}");
+        assert_eq!(answer["quarantined"], json!([]), "{answer}");
+    }
+}
+
+/// Registers `cases` cases in 和园 from a device of staff1's, each followed
+/// by `notes` investigation notes, and pushes them in batches of 1000 ops.
+/// Every third case is a complaint, the others repairs; case `i` says
+/// "第{i}号：楼道灯不亮" and its complainant's phone is 139 and `i`. The
+/// device is the one the server issues at the login, so the ops and their
+/// registration numbers carry its id and number.
 pub fn push_cases(server: &Server, cases: usize, notes: usize) {
     let Tablet {
         login,

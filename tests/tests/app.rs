@@ -1076,78 +1076,20 @@ async fn an_outbox_larger_than_a_request_goes_in_several_pushes() {
 /// the second takes the number the first gave back.
 #[tokio::test(flavor = "multi_thread")]
 async fn two_ops_recorded_at_once_leave_no_gap_when_the_first_save_fails() {
-    use shared::case::{CaseKind, CaseState, Channel, Complainant, Severity, Validity};
+    use shared::case::CaseState;
     use shared::op::Action;
     let server = Server::start();
     server.seed();
     // Another tablet registers a complaint, assesses it, and withdraws it
     // twice from the state it was registered in: two open conflicts.
-    let e2e::bulk::Tablet {
-        login,
-        property,
-        actor,
-        mut state,
-    } = e2e::bulk::Tablet::log_in(&server, "manager1", "另一台平板");
-    let at = chrono::Utc::now();
-    let reg_no = state
-        .next_reg_no(&property.code, chrono_tz::Asia::Shanghai, at)
-        .expect("a registration number");
-    let case = shared::id::CaseId(uuid::Uuid::now_v7());
-    let mut make = |expected: Option<CaseState>, action: Action| {
-        state.make_op(
-            shared::id::OpId(uuid::Uuid::now_v7()),
-            case,
-            actor,
-            expected,
-            action,
-            chrono::Utc::now(),
-        )
+    let mut tablet = e2e::bulk::Tablet::log_in(&server, "manager1", "另一台平板");
+    let withdraw = || {
+        let reason = "业主表示已自行解决".into();
+        (Some(CaseState::Registered), Action::Withdraw { reason })
     };
-    let withdraw = || Action::Withdraw {
-        reason: "业主表示已自行解决".into(),
-    };
-    let ops = vec![
-        make(
-            None,
-            Action::Register(shared::case::Registration {
-                reg_no: reg_no.clone(),
-                kind: CaseKind::Complaint,
-                property: property.id,
-                location: shared::property::Location::PublicArea,
-                complainant: Complainant {
-                    name: "钱九".into(),
-                    phone: shared::phone::Phone::parse("13900000009").ok(),
-                    anonymous: false,
-                },
-                channel: Channel::Phone,
-                received_at: at,
-                category: "maintenance".into(),
-                content: "电梯经常停运".into(),
-                requested_remedy: String::new(),
-                related_case: None,
-            }),
-        ),
-        make(
-            Some(CaseState::Registered),
-            Action::Assess {
-                severity: Severity::General,
-                urgent: false,
-                validity: Validity::Valid,
-                reason: String::new(),
-                respondent: String::new(),
-                respondent_department: String::new(),
-            },
-        ),
-        make(Some(CaseState::Registered), withdraw()),
-        make(Some(CaseState::Registered), withdraw()),
-    ];
-    let (status, answer) = server.post_json(
-        Some(&login.token),
-        "/api/v1/sync/push",
-        &json!({ "device": login.device, "ops": ops }),
-    );
-    assert_eq!(status, 200, "{answer}");
-    assert_eq!(answer["quarantined"], json!([]), "{answer}");
+    let (case, reg_no, ops) =
+        tablet.assessed_complaint("电梯经常停运", vec![withdraw(), withdraw()]);
+    tablet.push(&server, &ops);
 
     let browser = Browser::start().await;
     browser.open(&server.url("/")).await;
@@ -1184,6 +1126,52 @@ async fn two_ops_recorded_at_once_leave_no_gap_when_the_first_save_fails() {
         .filter(|c| !c["resolved_by"].is_null())
         .count();
     assert_eq!(dismissed, 1, "{detail}");
+    browser.close().await;
+}
+
+/// An assignment that lost a conflict to another one names someone who
+/// has since left: applying it is not offered (the server would set it
+/// aside), dismissing it is, with the reason said.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_conflicted_assignment_to_someone_who_left_is_only_dismissed() {
+    use shared::case::CaseState;
+    use shared::op::Action;
+    let server = Server::start();
+    server.seed();
+    let staff = e2e::bulk::Tablet::log_in(&server, "staff1", "王客服的平板")
+        .actor
+        .user;
+    let mut tablet = e2e::bulk::Tablet::log_in(&server, "manager1", "另一台平板");
+    let to = |user, name: &str| {
+        let action = Action::Assign {
+            department: "客服部".into(),
+            user: Some(user),
+            name: name.into(),
+            note: String::new(),
+        };
+        (Some(CaseState::Assessed), action)
+    };
+    let me = tablet.actor.user;
+    let (case, reg_no, ops) =
+        tablet.assessed_complaint("地库积水", vec![to(me, "李经理"), to(staff, "王客服")]);
+    tablet.push(&server, &ops);
+    server.cli(&["user", "disable", "--login", "staff1"]);
+
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("manager1").await;
+    open_case(&browser, &reg_no.to_string()).await;
+    let why = browser.wait_for_test_id("conflict-unassignable").await;
+    let why = why.text().await.expect("the reason");
+    assert!(why.contains("王客服"), "{why}");
+    assert_eq!(browser.find_all("conflict-apply").await.len(), 0);
+    browser.click("conflict-dismiss").await;
+    browser.wait_count("conflict-dismiss", 0).await;
+    browser.sync_now().await;
+    let (_, detail) = server.get_json(&server.token("manager1"), &format!("/api/v1/cases/{case}"));
+    assert_eq!(detail["conflicts"][0]["applied"], json!(false), "{detail}");
+    assert!(!detail["conflicts"][0]["resolved_by"].is_null(), "{detail}");
+    assert_eq!(detail["assignee"]["user"], json!(me), "{detail}");
     browser.close().await;
 }
 

@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 use shared::case::CaseKind;
 use shared::category::Category;
-use shared::id::PropertyId;
+use shared::id::{PropertyId, UserId};
 use shared::lang::{Coded, Lang};
 use shared::op::{Action, ActionKind, Op, SCHEMA_VERSION};
 use shared::property::Property;
@@ -60,7 +60,10 @@ pub struct Facts<'a> {
     /// For an attach op: its file or thumbnail is stored with another
     /// size than it declares, on any case.
     pub blob_size_differs: bool,
-    /// For an assign op naming a user: that user as stored now, if known.
+    /// The user the op would give the case to: an assign op's, or, for a
+    /// `resolve_conflict` applying a conflicted assign op, that op's.
+    pub assigned: Option<UserId>,
+    /// That user as stored now, if known.
     pub assignee: Option<&'a User>,
     /// Every property.
     pub properties: &'a [Property],
@@ -265,8 +268,10 @@ pub fn judge(f: &Facts<'_>) -> Verdict {
     }
     // The device's picker offers only who may take the case; the server
     // checks it against its own users, as they are now: a case assigned
-    // to someone who never receives it would wait for nobody.
-    if let Action::Assign { user: Some(id), .. } = &op.action {
+    // to someone who never receives it would wait for nobody. An assign
+    // that lost a conflict and is applied later is checked then, as the
+    // users are then.
+    if let Some(id) = f.assigned {
         match f.assignee {
             None => {
                 return quarantine(

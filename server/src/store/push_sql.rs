@@ -28,7 +28,7 @@ use chrono::{DateTime, Utc};
 use shared::blob::BlobHash;
 use shared::case::{AttachmentKind, CaseKind};
 use shared::fold::FoldContext;
-use shared::id::{CaseId, DeviceId, PropertyId, UserId};
+use shared::id::{CaseId, DeviceId, OpId, PropertyId, UserId};
 use shared::op::{Action, Op};
 use shared::property::Property;
 use shared::role::User;
@@ -578,6 +578,7 @@ pub(super) fn judge(
         signature_blob: stored.signature_blob,
         plain_blob: stored.plain_blob,
         blob_size_differs: stored.blob_size_differs,
+        assigned: stored.assigned,
         assignee: stored.assignee.as_ref(),
         properties: rules.properties,
         categories: &rules.config.categories,
@@ -715,7 +716,10 @@ struct StoredFacts {
     plain_blob: bool,
     /// Its file or thumbnail is stored with another size than it declares.
     blob_size_differs: bool,
-    /// For an assign op naming a user: that user.
+    /// The user it would give the case to, directly or by applying a
+    /// conflicted assign op.
+    assigned: Option<UserId>,
+    /// That user.
     assignee: Option<User>,
 }
 
@@ -752,6 +756,23 @@ fn register_kind_sql(dialect: Dialect) -> &'static str {
              LIMIT 1"
         }
     }
+}
+
+/// The user a stored op of the case assigns it to, if it is an assign op
+/// naming one: what applying it as a lost conflict would do.
+fn conflicted_assignment(tx: &dyn Db, case_key: &str, op: OpId) -> StoreResult<Option<UserId>> {
+    let Some(row) = tx.query_opt(
+        "SELECT json FROM ops WHERE id = ?1 AND case_id = ?2",
+        &[op.to_string().into(), case_key.into()],
+    )?
+    else {
+        return Ok(None);
+    };
+    let stored: Op = serde_json::from_str(row.text(0)?)?;
+    Ok(match stored.action {
+        Action::Assign { user, .. } => user,
+        _ => None,
+    })
 }
 
 fn stored_facts(tx: &dyn Db, touched: &Touched, op: &Op) -> StoreResult<StoredFacts> {
@@ -848,11 +869,21 @@ fn stored_facts(tx: &dyn Db, touched: &Touched, op: &Op) -> StoreResult<StoredFa
             .and_then(|(kind, anonymous)| CaseKind::from_code(&kind).map(|k| (k, anonymous))),
         _ => None,
     };
-    let assignee = match &op.action {
-        Action::Assign { user: Some(id), .. } => accounts_sql::user(tx, *id)?,
+    let assigned = match &op.action {
+        Action::Assign { user, .. } => *user,
+        Action::ResolveConflict {
+            conflict_op,
+            apply: true,
+            ..
+        } => conflicted_assignment(tx, &case_key, *conflict_op)?,
         _ => None,
     };
+    let assignee = match assigned {
+        Some(id) => accounts_sql::user(tx, id)?,
+        None => None,
+    };
     Ok(StoredFacts {
+        assigned,
         assignee,
         case_property,
         case_kind,

@@ -505,6 +505,33 @@ fn Clocks(case: Arc<Case>) -> impl IntoView {
     }
 }
 
+/// The name in a conflicted assign op whose user may no longer be given
+/// the case (disabled, moved, or unknown here): applying it would be set
+/// aside by the server, so only dismissing it is offered.
+fn gone_assignee(case: &Case, op: OpId) -> Option<String> {
+    let ctx = use_app();
+    let (user, name) = ctx.ops.with_value(|log| {
+        log.ops_of(case.id)
+            .iter()
+            .find(|o| o.id == op)
+            .and_then(|o| match &o.action {
+                Action::Assign {
+                    user: Some(user),
+                    name,
+                    ..
+                } => Some((*user, name.clone())),
+                _ => None,
+            })
+    })?;
+    let property = case.registration.property;
+    let takes = ctx.config.with_untracked(|c| {
+        c.users
+            .iter()
+            .any(|u| u.id == user && u.may_be_assigned(property))
+    });
+    (!takes).then_some(name)
+}
+
 #[component]
 fn Problems(case: Arc<Case>) -> impl IntoView {
     let ctx = use_app();
@@ -531,6 +558,8 @@ fn Problems(case: Arc<Case>) -> impl IntoView {
             let action = c.action;
             let (expected, found) = (c.expected, c.found);
             let who = ctx.config.with_untracked(|cfg| cfg.user_name(c.stamp.by));
+            let gone = open.then(|| gone_assignee(&case, op)).flatten();
+            let may_apply = gone.is_none();
             let resolve = move |apply: bool| {
                 move |_| {
                     resolve_conflict.dispatch_local((op, apply));
@@ -552,10 +581,20 @@ fn Problems(case: Arc<Case>) -> impl IntoView {
                         }
                     }}
                     <Typed case=case_id op=op testid="conflict-text"/>
+                    {gone.map(|name| view! {
+                        <p class="hint" data-testid="conflict-unassignable">
+                            {move || match ctx.lang.get() {
+                                Lang::ZhCn => format!("无法执行：{name} 已不能接收本项目的工单，请忽略后重新指派"),
+                                Lang::En => format!("Cannot apply: {name} no longer takes this property's cases; dismiss it and assign again"),
+                            }}
+                        </p>
+                    })}
                     {if open {
                         view! {
                             <span class="buttons">
-                                <button class="btn small" data-testid="conflict-apply" on:click=resolve(true)>{t("仍然执行", "Apply it")}</button>
+                                {may_apply.then(|| view! {
+                                    <button class="btn small" data-testid="conflict-apply" on:click=resolve(true)>{t("仍然执行", "Apply it")}</button>
+                                })}
                                 <button class="btn small" data-testid="conflict-dismiss" on:click=resolve(false)>{t("忽略", "Dismiss")}</button>
                             </span>
                         }.into_any()
