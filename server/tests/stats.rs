@@ -29,7 +29,7 @@ mod common;
 use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Utc};
 use common::{Author, World, code, push_body, world};
 use serde_json::{Value, json};
-use shared::case::{CaseKind, ContactMethod, Registration, Severity, Validity};
+use shared::case::{CaseKind, CaseState, ContactMethod, Registration, Severity, Validity};
 use shared::id::CaseId;
 use shared::op::{Action, Op};
 use shared::phone::Phone;
@@ -1098,4 +1098,67 @@ fn a_repair_nobody_can_call_is_not_drawn_for_a_spot_check() {
     assert_eq!(status, 201, "{drawn}");
     assert_eq!(drawn["candidates"], 1, "{drawn}");
     assert_eq!(drawn["items"][0]["case_id"], reachable.to_string());
+}
+
+/// A complaint answered on the spot and closed before anyone assessed it
+/// counts as not assessed, and as valid once the manager assesses it
+/// afterwards, closed as it is.
+#[test]
+fn a_complaint_closed_unassessed_counts_once_assessed() {
+    let w = world();
+    let (manager, mut a) = w.login("manager_a");
+    let pa = w.pa().clone();
+    let (case, ops) = Script::new(
+        &mut a,
+        &pa,
+        CaseKind::Complaint,
+        local("2025-07-07", "09:00"),
+        |_| {},
+    )
+    .at(
+        30,
+        Action::Resolve {
+            result: "当场道歉并清理".into(),
+            feedback_method: ContactMethod::Visit,
+            feedback_at: None,
+            on_the_spot: true,
+        },
+    )
+    .follow_up(600, 4)
+    .close(700)
+    .done();
+    let (status, answer) = manager.post("/api/v1/sync/push", &push_body(a.device, &ops));
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["quarantined"], json!([]), "{answer}");
+    let year = || {
+        let (status, stats) = manager.get("/api/v1/stats?period=year&from=2025-07-07");
+        assert_eq!(status, 200, "{stats}");
+        let row = property(&stats, &pa);
+        (
+            row["unassessed_complaints"].clone(),
+            row["valid_complaints"].clone(),
+        )
+    };
+    assert_eq!(year(), (json!(1), json!(0)));
+
+    let assessed = a.op_at(
+        case,
+        Some(CaseState::Closed),
+        Action::Assess {
+            severity: Severity::Minor,
+            urgent: false,
+            validity: Validity::Valid,
+            reason: String::new(),
+            respondent: String::new(),
+            respondent_department: String::new(),
+        },
+        local("2025-07-09", "10:00"),
+    );
+    let (status, answer) = manager.post("/api/v1/sync/push", &push_body(a.device, &[assessed]));
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["quarantined"], json!([]), "{answer}");
+    let (_, stored) = manager.get(&format!("/api/v1/cases/{case}"));
+    assert_eq!(stored["state"], "closed", "{stored}");
+    assert_eq!(stored["violations"], json!([]), "{stored}");
+    assert_eq!(year(), (json!(0), json!(1)));
 }

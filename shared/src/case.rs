@@ -773,6 +773,19 @@ impl Case {
         !self.escalations.is_empty()
     }
 
+    /// A complaint handled without its assessment (answered on the spot)
+    /// and not assessed since: the manager assesses it afterwards, while it
+    /// is resolved, followed up or closed, so that it counts as valid or
+    /// unfounded in its period (seed 003).
+    pub fn awaits_late_assessment(&self) -> bool {
+        self.registration.kind == CaseKind::Complaint
+            && self.assessment.is_none()
+            && matches!(
+                self.state,
+                CaseState::Resolved | CaseState::FollowedUp | CaseState::Closed
+            )
+    }
+
     /// Whether the case was assessed as a valid complaint.
     pub fn is_valid_complaint(&self) -> bool {
         self.registration.kind == CaseKind::Complaint

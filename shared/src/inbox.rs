@@ -193,9 +193,13 @@ pub fn inbox<'a>(
     type Ranked = (InboxItem, bool, Option<DateTime<Utc>>, DateTime<Utc>);
     let mut items: Vec<Ranked> = cases
         .into_iter()
-        .filter(|c| c.state.is_open() && scope.allows(c.registration.property))
+        .filter(|c| scope.allows(c.registration.property))
         .filter_map(|c| {
-            let reasons = reasons(c, user, now, settings);
+            let reasons = if c.state.is_open() {
+                reasons(c, user, now, settings)
+            } else {
+                late_assessment(c, user)
+            };
             if reasons.is_empty() {
                 return None;
             }
@@ -225,6 +229,19 @@ pub fn inbox<'a>(
         )
     });
     items.into_iter().map(|(item, ..)| item).collect()
+}
+
+/// A closed case is in an inbox only to be assessed: its clocks and the
+/// rest are over.
+fn late_assessment(case: &Case, user: &User) -> Vec<Reason> {
+    let assesses = owns_next_step(case, user) && gate(case, user.role, ActionKind::Assess).is_ok();
+    if assesses {
+        vec![Reason::NextStep {
+            action: ActionKind::Assess,
+        }]
+    } else {
+        Vec::new()
+    }
 }
 
 /// The reasons an open case in scope is in `user`'s inbox.
@@ -913,6 +930,20 @@ mod tests {
             }]
         );
         check(&case, &user(0x2000, Role::Staff), &[]);
+        // Closed so, it still waits for its assessment, and for nothing
+        // else: its clocks are over.
+        let mut closed = case.clone();
+        closed.state = CaseState::Closed;
+        closed.deadlines = vec![clock(Clock::Solution, "2026-03-02T09:00:00Z")];
+        assert_eq!(
+            reasons(&closed, &manager),
+            [Reason::NextStep {
+                action: ActionKind::Assess
+            }]
+        );
+        check(&closed, &user(0x2000, Role::Staff), &[]);
+        closed.state = CaseState::Withdrawn;
+        check(&closed, &manager, &[]);
         assess(&mut case, Severity::Minor);
         case.state = CaseState::FollowedUp;
         assert_eq!(reasons(&case, &manager), [close]);

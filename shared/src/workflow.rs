@@ -308,9 +308,12 @@ pub fn gate(case: &Case, role: Role, action: ActionKind) -> Result<(), RuleViola
     if !role_may(role, action, kind) {
         return Err(RuleViolation::RoleNotAllowed { role });
     }
-    // Spot-check follow-ups and conflict resolution are the only actions
-    // that reach a closed case; `check` refines the former by payload.
-    if !state.is_open() && !matches!(action, A::FollowUp | A::ResolveConflict) {
+    // Spot-check follow-ups, conflict resolution and the late assessment
+    // of a complaint answered on the spot are the only actions that reach
+    // a closed case; `check` refines the first by payload.
+    let reaches_closed = matches!(action, A::FollowUp | A::ResolveConflict)
+        || (action == A::Assess && case.awaits_late_assessment());
+    if !state.is_open() && !reaches_closed {
         return Err(RuleViolation::CaseNotOpen { state });
     }
     let kinds_ok = match action {
@@ -348,10 +351,9 @@ pub fn gate(case: &Case, role: Role, action: ActionKind) -> Result<(), RuleViola
         // the valid-complaint rate (seed 003: a complaint on the spot is
         // valid or special too).
         // Not once reopened: the case is worked again, and an unfounded
-        // one would have nowhere to go.
-        A::Assess if kind == CaseKind::Complaint && case.assessment.is_none() => {
-            in_state(&[S::Registered, S::Resolved, S::FollowedUp])
-        }
+        // one would have nowhere to go. Closed too: the complaint still
+        // counts in its period's rate.
+        A::Assess if case.awaits_late_assessment() => Ok(()),
         A::Assess => in_state(&[S::Registered]),
         A::Assign => {
             if kind == CaseKind::Complaint {

@@ -271,6 +271,37 @@ fn a_complaint_answered_on_the_spot_is_assessed_afterwards() {
         Ok(CaseState::Closed)
     );
 
+    // Closed before anyone assessed it, it is assessed all the same, and
+    // stays closed.
+    let mut s = sim(CaseKind::Complaint);
+    assert_eq!(
+        step(&mut s, STAFF, on_the_spot.clone()),
+        Ok(CaseState::Resolved)
+    );
+    assert_eq!(step(&mut s, STAFF, follow_up(5)), Ok(CaseState::FollowedUp));
+    assert_eq!(step(&mut s, MANAGER, close("")), Ok(CaseState::Closed));
+    assert!(allowed_actions(&s.case(), Role::Manager).contains(&ActionKind::Assess));
+    assert_eq!(
+        step(&mut s, MANAGER, assess(Severity::Minor, Validity::Valid)),
+        Ok(CaseState::Closed)
+    );
+    let case = s.case();
+    assert!(case.is_valid_complaint());
+    assert!(
+        case.deadlines
+            .iter()
+            .all(|d| d.clock != Clock::InitialAssessment)
+    );
+    assert_eq!(
+        step(
+            &mut s,
+            MANAGER,
+            assess(Severity::Minor, Validity::Unfounded)
+        ),
+        Err("workflow.case_not_open"),
+        "assessed once"
+    );
+
     // Found unfounded afterwards, and reopened by an unhappy call: it
     // still closes with its explanation.
     let mut s = sim(CaseKind::Complaint);

@@ -231,6 +231,54 @@ async fn a_reopened_repair_and_a_repair_to_close_wait_in_the_inbox() {
     browser.close().await;
 }
 
+/// A complaint closed before anyone assessed it stays in the manager's
+/// inbox until it is assessed, and the dashboard counts it as not assessed
+/// meanwhile: without it, the valid-complaint rate is not final.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_complaint_closed_before_its_assessment_is_assessed_closed() {
+    let server = Server::start();
+    server.seed();
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("staff1").await;
+    let reg_no = browser.register_complaint("王五", "电梯间有异味").await;
+    browser.click("open-case").await;
+    browser.click("action-resolve").await;
+    browser.fill("in-result", "当场清理并通风").await;
+    browser.click("in-on_the_spot").await;
+    browser.click("submit-resolve").await;
+    browser
+        .wait_attr("detail-state", "data-state", "resolved")
+        .await;
+    act(&browser, "follow_up", &[], "followed_up").await;
+    browser.wait_synced().await;
+
+    switch_user(&browser, "manager1").await;
+    assert_eq!(only_item_reasons(&browser, &reg_no).await, ["next_step"]);
+    browser.click("inbox-open").await;
+    let close = [("corrective", "增加巡查"), ("verification", "无异味")];
+    act(&browser, "close", &close, "closed").await;
+    browser.click("nav-inbox").await;
+    browser
+        .wait_text("inbox-reason", "待我处理：初步评估")
+        .await;
+    browser.wait_synced().await;
+    browser.click("nav-dashboard").await;
+    browser.wait_text("unassessed-complaints", "1").await;
+
+    browser.open(&server.url("/")).await;
+    assert_eq!(only_item_reasons(&browser, &reg_no).await, ["next_step"]);
+    browser.click("inbox-open").await;
+    browser.click("action-assess").await;
+    browser.click("submit-assess").await;
+    browser.wait_attr("inbox-count", "data-count", "0").await;
+    assert_eq!(browser.attr("detail-state", "data-state").await, "closed");
+    browser.wait_synced().await;
+    browser.click("nav-dashboard").await;
+    browser.wait_text("unassessed-complaints", "0").await;
+    browser.close().await;
+}
+
 /// A complaint answered on the spot skipped its assessment: after the
 /// follow-up call it waits in the manager's inbox to be assessed (valid
 /// or unfounded, for the valid-complaint rate), then to be closed.

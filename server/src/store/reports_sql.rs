@@ -472,6 +472,7 @@ pub(super) fn stats(db: &dyn Db, q: &StatsQuery) -> StoreResult<Stats> {
                 households: p.households,
                 cases: counted.cases,
                 valid_complaints,
+                unassessed_complaints: counted.unassessed_complaints,
                 valid_rate_bp: rates.map(|r| r.0),
                 valid_rate_annualized_bp: rates.map(|r| r.1),
                 valid_target_bp: q.valid_complaint_target_bp,

@@ -156,6 +156,10 @@ pub struct PropertyRow {
     pub cases: u64,
     /// Valid complaints received.
     pub valid_complaints: u64,
+    /// Complaints received and not assessed yet (withdrawn ones aside):
+    /// neither valid nor unfounded, so the rate may still rise.
+    #[serde(default)]
+    pub unassessed_complaints: u64,
     /// Valid complaints per household in the period, basis points.
     pub valid_rate_bp: Option<f64>,
     /// The same, annualized (see the module docs), basis points.

@@ -250,6 +250,8 @@ pub struct PropertyTally {
     pub cases: u64,
     /// Valid complaints received.
     pub valid_complaints: u64,
+    /// Complaints received and not assessed (withdrawn ones aside).
+    pub unassessed_complaints: u64,
     rated: u64,
     satisfied: u64,
     clocks: Clocks,
@@ -410,6 +412,9 @@ impl Tally {
         let property = self.properties.entry(case.property.clone()).or_default();
         property.cases += 1;
         property.valid_complaints += u64::from(case.valid_complaint);
+        property.unassessed_complaints += u64::from(
+            case.kind == "complaint" && case.severity.is_none() && case.state != "withdrawn",
+        );
         if let Some(score) = case.satisfaction {
             property.rated += 1;
             property.satisfied += u64::from(score >= self.satisfied_min);

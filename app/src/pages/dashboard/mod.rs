@@ -332,6 +332,7 @@ fn Figures(stats: Stats) -> impl IntoView {
                     <td>{p.households}</td>
                     <td>{p.cases}</td>
                     <td>{p.valid_complaints}</td>
+                    <td data-testid="unassessed-complaints">{p.unassessed_complaints}</td>
                     <td class:missed=valid_missed data-testid="valid-rate" data-missed=valid_missed.to_string()>{bp}" "<small>{target}</small></td>
                     <td class:missed=fu_missed>{percent(p.follow_up.rate)}</td>
                     <td>{percent(p.on_time_rate)}</td>
@@ -465,7 +466,7 @@ fn Figures(stats: Stats) -> impl IntoView {
             {section(l.pick("各项目", "Properties"), view! {
                 <table class="stats-table" data-testid="properties-table"><thead><tr>
                     {th("项目", "Property")}{th("户数", "Households")}{th("工单", "Cases")}{th("有效投诉", "Valid complaints")}
-                    {th("有效投诉率（年化）", "Valid rate (annualized)")}{th("回访率", "Follow-up")}{th("按时率", "On time")}{th("满意率", "Satisfied")}{th("超时", "Overdue")}
+                    {th("未评估", "Not assessed")}{th("有效投诉率（年化）", "Valid rate (annualized)")}{th("回访率", "Follow-up")}{th("按时率", "On time")}{th("满意率", "Satisfied")}{th("超时", "Overdue")}
                 </tr></thead><tbody>{properties}</tbody></table>
             })}
             {section(l.pick("部门绩效", "Departments"), view! {
