@@ -359,6 +359,14 @@ async fn photos_and_a_signature_taken_offline_upload_and_reach_a_colleague() {
     browser.click("open-print").await;
     browser.wait_text("print-reg-no", &reg_no).await;
     browser.wait_count("print-photo", 2).await;
+    // Every attachment is listed, the signature too, not only the photos.
+    let listed = browser
+        .eval(
+            "return Array.from(document.querySelectorAll('[data-testid=print-evidence-row]'))
+                 .map(r => r.dataset.kind).sort();",
+        )
+        .await;
+    assert_eq!(listed, json!(["complainant_signature", "photo", "photo"]));
     wait_images_loaded(&browser, 3).await;
     let signed = browser
         .eval(

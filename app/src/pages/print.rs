@@ -111,10 +111,42 @@ fn RecordForm(case: Arc<Case>, lang: Lang) -> impl IntoView {
             })
         })
         .collect();
-    let photos_page = (!photos.is_empty()).then(|| {
+    // Every attachment is listed, as on the record head office exports: a
+    // document or a signature is evidence as much as a photo, which alone
+    // is drawn.
+    let listed: Vec<_> = sheet
+        .evidence
+        .iter()
+        .map(|e| {
+            let caption = if e.caption.is_empty() {
+                &e.name
+            } else {
+                &e.caption
+            };
+            view! {
+                <tr data-testid="print-evidence-row" data-kind=e.kind.code()>
+                    <td>{format!("{:02}", e.number)}</td>
+                    <td>{e.kind_label.clone()}</td>
+                    <td>{caption.clone()}</td>
+                    <td>{e.recorded.clone()}</td>
+                </tr>
+            }
+        })
+        .collect();
+    let photos_title =
+        (!photos.is_empty()).then(|| view! { <h2>{lang.pick("现场照片", "Photos")}</h2> });
+    let evidence_page = (!listed.is_empty()).then(|| {
         view! {
-            <section class="record-photos" data-testid="print-photos">
-                <h2>{lang.pick("现场照片", "Photos")}</h2>
+            <section class="record-photos" data-testid="print-evidence">
+                <h2>{lang.pick("附件", "Evidence")}</h2>
+                <table class="record evidence-list">
+                    <thead><tr>
+                        <th>{lang.pick("序号", "No.")}</th><th>{lang.pick("类型", "Kind")}</th>
+                        <th>{lang.pick("说明", "Caption")}</th><th>{lang.pick("记录", "Recorded")}</th>
+                    </tr></thead>
+                    <tbody>{listed}</tbody>
+                </table>
+                {photos_title}
                 {photos}
             </section>
         }
@@ -155,7 +187,7 @@ fn RecordForm(case: Arc<Case>, lang: Lang) -> impl IntoView {
             <table class="signatures">
                 <tbody>{signature_rows}</tbody>
             </table>
-            {photos_page}
+            {evidence_page}
         </article>
     }
 }
