@@ -15,7 +15,7 @@ use common::{
 };
 use serde_json::{Value, json};
 use shared::case::{CaseKind, CaseState, NoteKind, RegistrationPatch, Severity, Validity};
-use shared::id::{CaseId, OpId};
+use shared::id::{CaseId, OpId, UserId};
 use shared::op::{Action, Op};
 use shared::role::Role;
 use std::collections::{BTreeMap, BTreeSet};
@@ -307,12 +307,6 @@ fn a_case_is_assigned_only_to_someone_who_receives_it() {
         quarantined(&push(&manager, &m, &[reg.clone(), assessed])),
         []
     );
-    let to = |user| Action::Assign {
-        department: "工程部".into(),
-        user: Some(user),
-        name: "某人".into(),
-        note: String::new(),
-    };
     let refused: Vec<Op> = [
         to(staff_b),
         to(quality),
@@ -341,6 +335,16 @@ fn a_case_is_assigned_only_to_someone_who_receives_it() {
     assert_eq!(case_of(&manager, reg.case_id)["state"], "assigned");
 }
 
+/// An assignment of the case to `user`.
+fn to(user: UserId) -> Action {
+    Action::Assign {
+        department: "工程部".into(),
+        user: Some(user),
+        name: "某人".into(),
+        note: String::new(),
+    }
+}
+
 /// An assignment that lost a conflict is applied later, when the person
 /// it names may have left: it is checked then, as the users are then.
 #[test]
@@ -350,12 +354,6 @@ fn an_assignment_applied_after_its_conflict_is_checked_then() {
     let (admin, _) = w.login("admin");
     let id_of = |login: &str| common::user_id(&Client::login(&w.server.base, login).1);
     let (head, staff) = (id_of("head_a"), id_of("staff_a"));
-    let to = |user| Action::Assign {
-        department: "工程部".into(),
-        user: Some(user),
-        name: "某人".into(),
-        note: String::new(),
-    };
     let reg = m.register(w.pa(), "电梯异响");
     let case = reg.case_id;
     let assessed = m.op(case, Some(CaseState::Registered), assess());

@@ -18,6 +18,26 @@ async fn act(browser: &Browser, action: &str, inputs: &[(&str, &str)], state: &s
     browser.wait_attr("detail-state", "data-state", state).await;
 }
 
+/// head1 (孙主管), the head of 工程部 in 和园.
+fn add_department_head(server: &Server) {
+    server.cli(&[
+        "user",
+        "add",
+        "--login",
+        "head1",
+        "--name",
+        "孙主管",
+        "--role",
+        "department_head",
+        "--department",
+        "工程部",
+        "--password",
+        PASSWORD,
+        "--property",
+        "HY",
+    ]);
+}
+
 /// The texts of every timeline entry on the detail screen.
 async fn timeline(browser: &Browser) -> Vec<String> {
     let mut out = Vec::new();
@@ -111,22 +131,7 @@ async fn a_phone_number_is_corrected_offline_and_reaches_the_server() {
 async fn a_correction_by_a_role_that_sees_the_phone_masked_keeps_the_phone() {
     let server = Server::start();
     server.seed();
-    server.cli(&[
-        "user",
-        "add",
-        "--login",
-        "head1",
-        "--name",
-        "孙主管",
-        "--role",
-        "department_head",
-        "--department",
-        "工程部",
-        "--password",
-        PASSWORD,
-        "--property",
-        "HY",
-    ]);
+    add_department_head(&server);
     let browser = Browser::start().await;
     browser.open(&server.url("/")).await;
     browser.login("staff1").await;
@@ -533,6 +538,7 @@ async fn a_case_is_assigned_only_to_someone_who_works_in_its_property() {
         "--property",
         "JY",
     ]);
+    add_department_head(&server);
     let browser = Browser::start().await;
     browser.open(&server.url("/")).await;
     browser.login("regional2").await;
@@ -553,5 +559,11 @@ async fn a_case_is_assigned_only_to_someone_who_works_in_its_property() {
         options.iter().all(|o| !o.contains("陈客服")),
         "staff of 景苑 offered for a case of 和园: {options:?}"
     );
+    // A department nobody belongs to is said as it is typed: its head,
+    // if it has one, would never be given the case.
+    browser.fill("in-department", "工程").await;
+    browser.wait_text("department-unknown", "工程").await;
+    browser.fill("in-department", "工程部").await;
+    browser.wait_count("department-unknown", 0).await;
     browser.close().await;
 }

@@ -22,6 +22,24 @@ async fn switch_user(browser: &Browser, login: &str) {
     browser.login(login).await;
 }
 
+/// A complaint staff1 registers and answers on the spot, the detail open:
+/// its registration number.
+async fn answered_on_the_spot(server: &Server, content: &str, result: &str) -> (Browser, String) {
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("staff1").await;
+    let reg_no = browser.register_complaint("王五", content).await;
+    browser.click("open-case").await;
+    browser.click("action-resolve").await;
+    browser.fill("in-result", result).await;
+    browser.click("in-on_the_spot").await;
+    browser.click("submit-resolve").await;
+    browser
+        .wait_attr("detail-state", "data-state", "resolved")
+        .await;
+    (browser, reg_no)
+}
+
 /// The reason codes of the inbox's only item, once the header counts it.
 async fn only_item_reasons(browser: &Browser, reg_no: &str) -> Vec<String> {
     browser.wait_attr("inbox-count", "data-count", "1").await;
@@ -238,18 +256,7 @@ async fn a_reopened_repair_and_a_repair_to_close_wait_in_the_inbox() {
 async fn a_complaint_closed_before_its_assessment_is_assessed_closed() {
     let server = Server::start();
     server.seed();
-    let browser = Browser::start().await;
-    browser.open(&server.url("/")).await;
-    browser.login("staff1").await;
-    let reg_no = browser.register_complaint("王五", "电梯间有异味").await;
-    browser.click("open-case").await;
-    browser.click("action-resolve").await;
-    browser.fill("in-result", "当场清理并通风").await;
-    browser.click("in-on_the_spot").await;
-    browser.click("submit-resolve").await;
-    browser
-        .wait_attr("detail-state", "data-state", "resolved")
-        .await;
+    let (browser, reg_no) = answered_on_the_spot(&server, "电梯间有异味", "当场清理并通风").await;
     act(&browser, "follow_up", &[], "followed_up").await;
     browser.wait_synced().await;
 
@@ -286,18 +293,8 @@ async fn a_complaint_closed_before_its_assessment_is_assessed_closed() {
 async fn a_complaint_answered_on_the_spot_waits_for_the_managers_assessment() {
     let server = Server::start();
     server.seed();
-    let browser = Browser::start().await;
-    browser.open(&server.url("/")).await;
-    browser.login("staff1").await;
-    let reg_no = browser.register_complaint("王五", "保安态度生硬").await;
-    browser.click("open-case").await;
-    browser.click("action-resolve").await;
-    browser.fill("in-result", "当场道歉，保安已认错").await;
-    browser.click("in-on_the_spot").await;
-    browser.click("submit-resolve").await;
-    browser
-        .wait_attr("detail-state", "data-state", "resolved")
-        .await;
+    let (browser, reg_no) =
+        answered_on_the_spot(&server, "保安态度生硬", "当场道歉，保安已认错").await;
     act(
         &browser,
         "follow_up",

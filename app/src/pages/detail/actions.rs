@@ -15,6 +15,7 @@ use chrono::Duration;
 use leptos::prelude::Action as UiAction;
 use leptos::prelude::*;
 use shared::case::{Case, CaseKind, ContactMethod, NoteKind, Severity, Validity};
+use shared::lang::Lang;
 use shared::op::{Action, ActionKind};
 use shared::role::Role;
 use shared::validation::validate_action;
@@ -264,6 +265,25 @@ fn ActionForm(kind: ActionKind, case: Arc<Case>, role: Role, drafts: Drafts) -> 
                     .into_iter()
                     .collect::<Vec<_>>()
             });
+            // A department head is given the cases of their department by
+            // its exact name: one typed otherwise reaches nobody by it.
+            let known = departments.clone();
+            let unknown = move || {
+                let typed = fields.department.get();
+                let typed = typed.trim().to_string();
+                if typed.is_empty() || known.contains(&typed) {
+                    return None;
+                }
+                let words = match ctx.lang.get() {
+                    Lang::ZhCn => {
+                        format!("没有用户属于“{typed}”：部门负责人不会按部门收到此工单，请核对名称")
+                    }
+                    Lang::En => format!(
+                        "No user belongs to \"{typed}\": no department head will be given this case by its department; check the name"
+                    ),
+                };
+                Some(view! { <p class="hint" data-testid="department-unknown">{words}</p> })
+            };
             vec![
                 suggested(
                     "department",
@@ -272,6 +292,7 @@ fn ActionForm(kind: ActionKind, case: Arc<Case>, role: Role, drafts: Drafts) -> 
                     "Department (with a user chosen, theirs if left empty)",
                     departments,
                 ),
+                unknown.into_any(),
                 select(
                     "user",
                     fields.user,
