@@ -353,14 +353,16 @@ fn an_assignment_applied_after_its_conflict_is_checked_then() {
     let (manager, mut m) = w.login("manager_a");
     let (admin, _) = w.login("admin");
     let id_of = |login: &str| common::user_id(&Client::login(&w.server.base, login).1);
-    let (head, staff) = (id_of("head_a"), id_of("staff_a"));
+    let (head, staff, regional) = (id_of("head_a"), id_of("staff_a"), id_of("regional_a"));
     let reg = m.register(w.pa(), "电梯异响");
     let case = reg.case_id;
     let assessed = m.op(case, Some(CaseState::Registered), assess());
     let first = m.op(case, Some(CaseState::Assessed), to(head));
-    // Made from the same assessed case: a conflict once the first is in.
+    // Made from the same assessed case: conflicts once the first is in.
     let second = m.op(case, Some(CaseState::Assessed), to(staff));
-    let answer = push(&manager, &m, &[reg, assessed, first, second.clone()]);
+    let third = m.op(case, Some(CaseState::Assessed), to(regional));
+    let ops = [reg, assessed, first, second.clone(), third.clone()];
+    let answer = push(&manager, &m, &ops);
     assert_eq!(quarantined(&answer), [], "{answer}");
     assert_eq!(
         case_of(&manager, case)["conflicts"][0]["op"],
@@ -372,12 +374,12 @@ fn an_assignment_applied_after_its_conflict_is_checked_then() {
         &json!({ "active": false }),
     );
     assert_eq!(status, 204, "{body}");
-    let resolve = |apply| Action::ResolveConflict {
-        conflict_op: second.id,
+    let resolve = |op: &Op, apply| Action::ResolveConflict {
+        conflict_op: op.id,
         apply,
         note: String::new(),
     };
-    let applied = m.op(case, None, resolve(true));
+    let applied = m.op(case, None, resolve(&second, true));
     let seq = applied.seq;
     let answer = push(&manager, &m, &[applied]);
     assert_eq!(
@@ -387,12 +389,15 @@ fn an_assignment_applied_after_its_conflict_is_checked_then() {
     );
     let stored = case_of(&manager, case);
     assert_eq!(stored["assignee"]["user"], json!(head), "{stored}");
-    // Dismissing it gives the case to nobody, and is taken.
-    let dismissed = m.op(case, None, resolve(false));
-    assert_eq!(quarantined(&push(&manager, &m, &[dismissed])), []);
+    // Dismissing it gives the case to nobody, and is taken; the one naming
+    // someone who still works the property's cases is applied.
+    let dismissed = m.op(case, None, resolve(&second, false));
+    let applied = m.op(case, None, resolve(&third, true));
+    assert_eq!(quarantined(&push(&manager, &m, &[dismissed, applied])), []);
     let stored = case_of(&manager, case);
     assert_eq!(stored["conflicts"][0]["applied"], false, "{stored}");
-    assert_eq!(stored["assignee"]["user"], json!(head), "{stored}");
+    assert_eq!(stored["conflicts"][1]["applied"], true, "{stored}");
+    assert_eq!(stored["assignee"]["user"], json!(regional), "{stored}");
 }
 
 #[test]

@@ -1162,3 +1162,50 @@ fn a_complaint_closed_unassessed_counts_once_assessed() {
     assert_eq!(stored["violations"], json!([]), "{stored}");
     assert_eq!(year(), (json!(0), json!(1)));
 }
+
+/// The compensation approved is totalled per property; one still waiting
+/// for its approval is not.
+#[test]
+fn the_compensation_approved_is_totalled_per_property() {
+    let w = world();
+    let (manager, mut m) = w.login("manager_a");
+    let (regional, mut r) = w.login("regional_a");
+    let pa = w.pa().clone();
+    let t0 = local("2025-05-06", "09:00");
+    let mut cases = Vec::new();
+    for (i, fen) in [12_050, 30_000].into_iter().enumerate() {
+        let start = t0 + Duration::hours(i as i64);
+        let reg = m.register_at(&pa, CaseKind::Repair, start, |_| {});
+        let case = reg.case_id;
+        let mut ops = vec![reg];
+        let steps = common::to_proposal(CaseKind::Repair, Severity::General, fen);
+        for (n, action) in steps.into_iter().enumerate() {
+            ops.push(m.op_at(case, None, action, start + Duration::minutes(n as i64 + 1)));
+        }
+        let (status, answer) = manager.post("/api/v1/sync/push", &push_body(m.device, &ops));
+        assert_eq!(status, 200, "{answer}");
+        assert_eq!(answer["quarantined"], json!([]), "{answer}");
+        cases.push((case, start));
+    }
+    let (case, start) = cases[0];
+    let approve = Action::Approve {
+        approved: true,
+        comment: String::new(),
+        compensation_fen: Some(12_050),
+    };
+    let approved = r.op_at(case, None, approve, start + Duration::minutes(30));
+    let (status, answer) = regional.post("/api/v1/sync/push", &push_body(r.device, &[approved]));
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["quarantined"], json!([]), "{answer}");
+
+    let (status, year) = manager.get("/api/v1/stats?period=year&from=2025-05-06");
+    assert_eq!(status, 200, "{year}");
+    let row = property(&year, &pa);
+    assert_eq!(
+        (&row["compensated_cases"], &row["compensation_fen"]),
+        (&json!(1), &json!(12_050)),
+        "{row}"
+    );
+    let (_, suggestions) = manager.get("/api/v1/stats?period=year&from=2025-05-06&kind=suggestion");
+    assert_eq!(property(&suggestions, &pa)["compensated_cases"], 0);
+}

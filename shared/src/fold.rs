@@ -952,8 +952,12 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
     }
     // A complaint can be transferred only once it is assessed, and an
     // unfounded one never is; the transfer clock starts when it can be met.
+    // Assessed after its answer on the spot, a complaint reopened and
+    // transferred meanwhile was transferred before its clock could start.
     let transfer_from = if complaint {
-        marks.assessed.filter(|_| !unfounded)
+        marks
+            .assessed
+            .filter(|_| !unfounded && !assessed_after_the_answer)
     } else {
         works.then_some(recorded)
     };

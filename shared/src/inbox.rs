@@ -174,8 +174,15 @@ impl InboxItem {
     }
 }
 
+/// How long a closed complaint received without its assessment waits in
+/// the inbox for it: a quarter, after which that quarter's figures are
+/// reported. Older ones stay assessable from the case, and are counted on
+/// the dashboard as not assessed.
+pub const LATE_ASSESSMENT_DAYS: i64 = 92;
+
 /// The inbox of `user` at `now`: the open cases in their scope that have a
-/// reason for them, the most pressing first: those waiting for the user's
+/// reason for them, and the closed complaints received in the last
+/// [`LATE_ASSESSMENT_DAYS`] still to be assessed, the most pressing first: those waiting for the user's
 /// own decision (an approval their role is the one to give, an escalation
 /// to their role), then by the earliest clock due, then the newest case. A
 /// general manager's inbox holds every overdue clock of the company; an
@@ -198,7 +205,7 @@ pub fn inbox<'a>(
             let reasons = if c.state.is_open() {
                 reasons(c, user, now, settings)
             } else {
-                late_assessment(c, user)
+                late_assessment(c, user, now)
             };
             if reasons.is_empty() {
                 return None;
@@ -233,8 +240,12 @@ pub fn inbox<'a>(
 
 /// A closed case is in an inbox only to be assessed: its clocks and the
 /// rest are over.
-fn late_assessment(case: &Case, user: &User) -> Vec<Reason> {
-    let assesses = owns_next_step(case, user) && gate(case, user.role, ActionKind::Assess).is_ok();
+fn late_assessment(case: &Case, user: &User, now: DateTime<Utc>) -> Vec<Reason> {
+    let recent = now - case.registration.received_at < chrono::Duration::days(LATE_ASSESSMENT_DAYS);
+    let assesses = recent
+        && owns_next_step(case, user)
+        && case.awaits_late_assessment()
+        && gate(case, user.role, ActionKind::Assess).is_ok();
     if assesses {
         vec![Reason::NextStep {
             action: ActionKind::Assess,
@@ -942,6 +953,10 @@ mod tests {
             }]
         );
         check(&closed, &user(0x2000, Role::Staff), &[]);
+        // A quarter after its receipt, it is left to the dashboard.
+        let mut old = closed.clone();
+        old.registration.received_at = t(NOW) - chrono::Duration::days(LATE_ASSESSMENT_DAYS);
+        check(&old, &manager, &[]);
         closed.state = CaseState::Withdrawn;
         check(&closed, &manager, &[]);
         assess(&mut case, Severity::Minor);

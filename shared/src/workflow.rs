@@ -310,9 +310,10 @@ pub fn gate(case: &Case, role: Role, action: ActionKind) -> Result<(), RuleViola
     }
     // Spot-check follow-ups, conflict resolution and the late assessment
     // of a complaint answered on the spot are the only actions that reach
-    // a closed case; `check` refines the first by payload.
+    // a closed case; `check` refines the first by payload, and the arm
+    // below the last (a second assessment is not allowed in the state).
     let reaches_closed = matches!(action, A::FollowUp | A::ResolveConflict)
-        || (action == A::Assess && case.awaits_late_assessment());
+        || (action == A::Assess && kind == CaseKind::Complaint && state == S::Closed);
     if !state.is_open() && !reaches_closed {
         return Err(RuleViolation::CaseNotOpen { state });
     }
@@ -461,6 +462,45 @@ pub fn clock_rules_time(case: &Case, start: DateTime<Utc>) -> DateTime<Utc> {
     start.max(case.registered.at)
 }
 
+/// DOMAIN: a valid complaint closes with its corrective or preventive
+/// action and the verification of that action.
+fn closure_of_a_valid_complaint(
+    corrective_action: &str,
+    verification: &str,
+) -> Result<(), RuleViolation> {
+    if corrective_action.trim().is_empty() {
+        return Err(RuleViolation::CorrectiveActionRequired);
+    }
+    if verification.trim().is_empty() {
+        return Err(RuleViolation::VerificationRequired);
+    }
+    Ok(())
+}
+
+/// [`check`] for an action recorded now, with what only new actions must
+/// meet: a complaint closed before its assessment (answered on the spot)
+/// may be found valid afterwards, so it closes as a valid one does. Ops
+/// recorded before this rule are folded by [`check`] alone, and keep
+/// their meaning.
+pub fn check_new(
+    case: &Case,
+    role: Role,
+    action: &Action,
+    settings: &Settings,
+    at: DateTime<Utc>,
+) -> Result<Option<CaseState>, RuleViolation> {
+    let target = check(case, role, action, settings, at)?;
+    if let Action::Close {
+        corrective_action,
+        verification,
+    } = action
+        && case.awaits_late_assessment()
+    {
+        closure_of_a_valid_complaint(corrective_action, verification)?;
+    }
+    Ok(target)
+}
+
 /// Checks `action` by `role` at `at` against `case` and returns the state
 /// it leads to (`None` for actions that do not move the workflow), under
 /// the rules of `settings` in force at `at` (`settings/rules.rs`).
@@ -493,6 +533,14 @@ pub fn check(
         } => {
             if *validity == Validity::Unfounded {
                 need(reason, "reason")?;
+            }
+            // A valid complaint is closed with its corrective action and
+            // their verification: one closed before its assessment without
+            // them is not found valid afterwards around that rule.
+            if *validity == Validity::Valid
+                && let Some(c) = &case.closure
+            {
+                closure_of_a_valid_complaint(&c.corrective_action, &c.verification)?;
             }
             // Assessed afterwards, a case stays where it is.
             Ok((state == S::Registered).then_some(S::Assessed))
@@ -621,15 +669,8 @@ pub fn check(
             corrective_action,
             verification,
         } => {
-            // DOMAIN: a valid complaint closes with its corrective or
-            // preventive action and the verification of that action.
             if case.is_valid_complaint() {
-                if corrective_action.trim().is_empty() {
-                    return Err(RuleViolation::CorrectiveActionRequired);
-                }
-                if verification.trim().is_empty() {
-                    return Err(RuleViolation::VerificationRequired);
-                }
+                closure_of_a_valid_complaint(corrective_action, verification)?;
             }
             Ok(Some(S::Closed))
         }

@@ -272,14 +272,38 @@ fn a_complaint_answered_on_the_spot_is_assessed_afterwards() {
     );
 
     // Closed before anyone assessed it, it is assessed all the same, and
-    // stays closed.
-    let mut s = sim(CaseKind::Complaint);
+    // stays closed. Closed now, it closes as a valid complaint does, since
+    // it may be found one.
+    let followed_up = || {
+        let mut s = sim(CaseKind::Complaint);
+        assert_eq!(
+            step(&mut s, STAFF, on_the_spot.clone()),
+            Ok(CaseState::Resolved)
+        );
+        assert_eq!(step(&mut s, STAFF, follow_up(5)), Ok(CaseState::FollowedUp));
+        s
+    };
+    let mut s = followed_up();
+    let new_close = |s: &Sim, corrective: &str| {
+        let at = local(2026, 3, 3, 9, 0);
+        shared::workflow::check_new(
+            &s.case(),
+            Role::Manager,
+            &close(corrective),
+            &s.settings,
+            at,
+        )
+        .map_err(|v| v.code())
+    };
     assert_eq!(
-        step(&mut s, STAFF, on_the_spot.clone()),
-        Ok(CaseState::Resolved)
+        new_close(&s, ""),
+        Err("workflow.corrective_action_required")
     );
-    assert_eq!(step(&mut s, STAFF, follow_up(5)), Ok(CaseState::FollowedUp));
-    assert_eq!(step(&mut s, MANAGER, close("")), Ok(CaseState::Closed));
+    assert_eq!(new_close(&s, "每周巡查"), Ok(Some(CaseState::Closed)));
+    assert_eq!(
+        step(&mut s, MANAGER, close("每周巡查")),
+        Ok(CaseState::Closed)
+    );
     assert!(allowed_actions(&s.case(), Role::Manager).contains(&ActionKind::Assess));
     assert_eq!(
         step(&mut s, MANAGER, assess(Severity::Minor, Validity::Valid)),
@@ -298,8 +322,24 @@ fn a_complaint_answered_on_the_spot_is_assessed_afterwards() {
             MANAGER,
             assess(Severity::Minor, Validity::Unfounded)
         ),
-        Err("workflow.case_not_open"),
+        Err("workflow.not_allowed_in_state"),
         "assessed once"
+    );
+    // Closed without a corrective action (by a tablet from before that
+    // rule), it is not found valid around the rule that asks for one.
+    let mut s = followed_up();
+    assert_eq!(step(&mut s, MANAGER, close("")), Ok(CaseState::Closed));
+    assert_eq!(
+        step(&mut s, MANAGER, assess(Severity::Minor, Validity::Valid)),
+        Err("workflow.corrective_action_required")
+    );
+    assert_eq!(
+        step(
+            &mut s,
+            MANAGER,
+            assess(Severity::Minor, Validity::Unfounded)
+        ),
+        Ok(CaseState::Closed)
     );
 
     // Found unfounded afterwards, and reopened by an unhappy call: it
@@ -346,6 +386,29 @@ fn a_complaint_answered_on_the_spot_is_assessed_afterwards() {
     assert_eq!(
         step(&mut s, MANAGER, assess(Severity::Minor, Validity::Valid)),
         Err("workflow.not_allowed_in_state")
+    );
+    // Worked again and resolved, then assessed: it was transferred before
+    // its assessment, so it has no transfer clock met before it started.
+    assert_eq!(step(&mut s, MANAGER, assign()), Ok(CaseState::Assigned));
+    assert_eq!(step(&mut s, HEAD, Action::Start), Ok(CaseState::InProgress));
+    assert_eq!(
+        step(&mut s, HEAD, propose(0)),
+        Ok(CaseState::SolutionProposed)
+    );
+    assert_eq!(
+        step(&mut s, HEAD, resolve("已更换灯具")),
+        Ok(CaseState::Resolved)
+    );
+    assert_eq!(
+        step(&mut s, MANAGER, assess(Severity::Minor, Validity::Valid)),
+        Ok(CaseState::Resolved)
+    );
+    let case = s.case();
+    assert!(case.is_valid_complaint());
+    assert!(
+        case.deadlines.iter().all(|d| d.clock != Clock::Transfer),
+        "{:?}",
+        case.deadlines
     );
 }
 

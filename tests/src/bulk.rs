@@ -114,18 +114,21 @@ impl Tablet {
         let ops = steps
             .into_iter()
             .chain(then)
-            .map(|(expected, action)| {
-                self.state.make_op(
-                    OpId(uuid::Uuid::now_v7()),
-                    case,
-                    self.actor,
-                    expected,
-                    action,
-                    Utc::now(),
-                )
-            })
+            .map(|(expected, action)| self.op(case, expected, action))
             .collect();
         (case, reg_no, ops)
+    }
+
+    /// The next op of this device on `case`, made now, with the state it saw.
+    pub fn op(&mut self, case: CaseId, expected: Option<CaseState>, action: Action) -> Op {
+        self.state.make_op(
+            OpId(uuid::Uuid::now_v7()),
+            case,
+            self.actor,
+            expected,
+            action,
+            Utc::now(),
+        )
     }
 
     /// Pushes `ops` and asserts that the server took every one.

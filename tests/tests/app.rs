@@ -1152,8 +1152,15 @@ async fn a_conflicted_assignment_to_someone_who_left_is_only_dismissed() {
         (Some(CaseState::Assessed), action)
     };
     let me = tablet.actor.user;
-    let (case, reg_no, ops) =
-        tablet.assessed_complaint("地库积水", vec![to(me, "李经理"), to(staff, "王客服")]);
+    let regional = e2e::bulk::Tablet::log_in(&server, "regional1", "区域经理的平板")
+        .actor
+        .user;
+    let steps = vec![
+        to(me, "李经理"),
+        to(staff, "王客服"),
+        to(regional, "赵区域"),
+    ];
+    let (case, reg_no, ops) = tablet.assessed_complaint("地库积水", steps);
     tablet.push(&server, &ops);
     server.cli(&["user", "disable", "--login", "staff1"]);
 
@@ -1161,17 +1168,24 @@ async fn a_conflicted_assignment_to_someone_who_left_is_only_dismissed() {
     browser.open(&server.url("/")).await;
     browser.login("manager1").await;
     open_case(&browser, &reg_no.to_string()).await;
+    browser.wait_count("conflict-dismiss", 2).await;
     let why = browser.wait_for_test_id("conflict-unassignable").await;
     let why = why.text().await.expect("the reason");
     assert!(why.contains("王客服"), "{why}");
-    assert_eq!(browser.find_all("conflict-apply").await.len(), 0);
+    // Only the conflict naming the regional manager, who still works the
+    // property's cases, may be applied.
+    assert_eq!(browser.find_all("conflict-unassignable").await.len(), 1);
+    assert_eq!(browser.find_all("conflict-apply").await.len(), 1);
     browser.click("conflict-dismiss").await;
+    browser.wait_count("conflict-dismiss", 1).await;
+    browser.click("conflict-apply").await;
     browser.wait_count("conflict-dismiss", 0).await;
     browser.sync_now().await;
     let (_, detail) = server.get_json(&server.token("manager1"), &format!("/api/v1/cases/{case}"));
     assert_eq!(detail["conflicts"][0]["applied"], json!(false), "{detail}");
     assert!(!detail["conflicts"][0]["resolved_by"].is_null(), "{detail}");
-    assert_eq!(detail["assignee"]["user"], json!(me), "{detail}");
+    assert_eq!(detail["conflicts"][1]["applied"], json!(true), "{detail}");
+    assert_eq!(detail["assignee"]["user"], json!(regional), "{detail}");
     browser.close().await;
 }
 

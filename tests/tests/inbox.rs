@@ -271,7 +271,9 @@ async fn a_complaint_closed_before_its_assessment_is_assessed_closed() {
         .await;
     browser.wait_synced().await;
     browser.click("nav-dashboard").await;
-    browser.wait_text("unassessed-complaints", "1").await;
+    browser
+        .wait_attr("unassessed-complaints", "data-count", "1")
+        .await;
 
     browser.open(&server.url("/")).await;
     assert_eq!(only_item_reasons(&browser, &reg_no).await, ["next_step"]);
@@ -282,7 +284,9 @@ async fn a_complaint_closed_before_its_assessment_is_assessed_closed() {
     assert_eq!(browser.attr("detail-state", "data-state").await, "closed");
     browser.wait_synced().await;
     browser.click("nav-dashboard").await;
-    browser.wait_text("unassessed-complaints", "0").await;
+    browser
+        .wait_attr("unassessed-complaints", "data-count", "0")
+        .await;
     browser.close().await;
 }
 

@@ -666,6 +666,25 @@ mod tests {
     }
 
     #[test]
+    fn complaints_not_assessed_are_counted_withdrawn_ones_and_other_kinds_aside() {
+        let complaint = |n, state: &str, severity: Option<&str>| {
+            let mut c = case(n, "2025-01-05T00:00:00Z");
+            c.kind = "complaint".into();
+            c.state = state.into();
+            c.severity = severity.map(Into::into);
+            c
+        };
+        let cases = [
+            complaint(1, "registered", None),
+            complaint(2, "closed", None),
+            complaint(3, "withdrawn", None),
+            complaint(4, "closed", Some("minor")),
+            case(5, "2025-01-05T00:00:00Z"),
+        ];
+        assert_eq!(tally(&cases).properties["p"].unassessed_complaints, 2);
+    }
+
+    #[test]
     fn counts_buckets_months_and_missing_values_as_the_empty_key() {
         let mut a = case(1, "2025-01-05T00:00:00Z");
         a.building = Some("b".into());

@@ -332,12 +332,13 @@ fn Figures(stats: Stats) -> impl IntoView {
                     <td>{p.households}</td>
                     <td>{p.cases}</td>
                     <td>{p.valid_complaints}</td>
-                    <td data-testid="unassessed-complaints">{p.unassessed_complaints}</td>
+                    <td data-testid="unassessed-complaints" data-count=p.unassessed_complaints.to_string()>{p.unassessed_complaints}</td>
                     <td class:missed=valid_missed data-testid="valid-rate" data-missed=valid_missed.to_string()>{bp}" "<small>{target}</small></td>
                     <td class:missed=fu_missed>{percent(p.follow_up.rate)}</td>
                     <td>{percent(p.on_time_rate)}</td>
                     <td>{percent(p.satisfied_rate)}</td>
                     <td>{p.overdue_open}</td>
+                    <td data-testid="compensation">{compensation(p.compensated_cases, p.compensation_fen, l)}</td>
                 </tr>
             }
         })
@@ -433,6 +434,9 @@ fn Figures(stats: Stats) -> impl IntoView {
     let spot = &s.spot_checks;
     let th = |zh: &'static str, en: &'static str| view! { <th>{l.pick(zh, en)}</th> };
 
+    let (paid_cases, paid_fen) = s.properties.iter().fold((0, 0), |(n, fen), p| {
+        (n + p.compensated_cases, fen + p.compensation_fen)
+    });
     view! {
         <div class="figures" data-testid="stats">
             <div class="kpis">
@@ -443,6 +447,7 @@ fn Figures(stats: Stats) -> impl IntoView {
                 {kpi(l.pick("满意率", "Satisfied"), percent(s.satisfaction.rate), false, "kpi-satisfied")}
                 {kpi(follow_up_label, percent(s.follow_up.rate), follow_up_missed, "kpi-follow-up")}
                 {kpi(l.pick("重开率", "Reopened"), percent(s.reopen.rate), false, "kpi-reopen")}
+                {kpi(l.pick("赔偿金额（已批准）", "Compensation approved"), compensation(paid_cases, paid_fen, l), false, "kpi-compensation")}
                 {kpi(l.pick("超时未办", "Overdue now"), s.overdue.total.to_string(), s.overdue.total > 0, "kpi-overdue")}
                 {kpi(l.pick("重大工单未上报", "Major cases not reported"), s.major_unreported.total.to_string(), s.major_unreported.total > 0, "kpi-major-unreported")}
             </div>
@@ -466,7 +471,7 @@ fn Figures(stats: Stats) -> impl IntoView {
             {section(l.pick("各项目", "Properties"), view! {
                 <table class="stats-table" data-testid="properties-table"><thead><tr>
                     {th("项目", "Property")}{th("户数", "Households")}{th("工单", "Cases")}{th("有效投诉", "Valid complaints")}
-                    {th("未评估", "Not assessed")}{th("有效投诉率（年化）", "Valid rate (annualized)")}{th("回访率", "Follow-up")}{th("按时率", "On time")}{th("满意率", "Satisfied")}{th("超时", "Overdue")}
+                    {th("未评估", "Not assessed")}{th("有效投诉率（年化）", "Valid rate (annualized)")}{th("回访率", "Follow-up")}{th("按时率", "On time")}{th("满意率", "Satisfied")}{th("超时", "Overdue")}{th("赔偿（已批准）", "Compensation (approved)")}
                 </tr></thead><tbody>{properties}</tbody></table>
             })}
             {section(l.pick("部门绩效", "Departments"), view! {
@@ -507,5 +512,17 @@ fn Figures(stats: Stats) -> impl IntoView {
                 }}</p>
             })}
         </div>
+    }
+}
+
+/// Cases with a compensation approved and its total: "2 件 · ¥350.00".
+fn compensation(cases: u64, fen: i64, l: Lang) -> String {
+    if cases == 0 {
+        return "—".into();
+    }
+    let yuan = shared::compensation::format_yuan(fen);
+    match l {
+        Lang::ZhCn => format!("{cases} 件 · ¥{yuan}"),
+        Lang::En => format!("{cases} · ¥{yuan}"),
     }
 }

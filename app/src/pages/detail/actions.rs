@@ -564,7 +564,7 @@ fn ActionForm(kind: ActionKind, case: Arc<Case>, role: Role, drafts: Drafts) -> 
         }
         let settings = ctx.config.with_untracked(|c| c.settings.clone());
         if let Err(v) =
-            shared::workflow::check(&case, role, &action, &settings, crate::state::now())
+            shared::workflow::check_new(&case, role, &action, &settings, crate::state::now())
         {
             match v.field().map(|field| input_name(kind, field)) {
                 Some(input) if INPUTS.contains(&input) => {

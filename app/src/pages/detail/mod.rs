@@ -524,7 +524,7 @@ fn gone_assignee(case: &Case, op: OpId) -> Option<String> {
             })
     })?;
     let property = case.registration.property;
-    let takes = ctx.config.with_untracked(|c| {
+    let takes = ctx.config.with(|c| {
         c.users
             .iter()
             .any(|u| u.id == user && u.may_be_assigned(property))
@@ -558,8 +558,11 @@ fn Problems(case: Arc<Case>) -> impl IntoView {
             let action = c.action;
             let (expected, found) = (c.expected, c.found);
             let who = ctx.config.with_untracked(|cfg| cfg.user_name(c.stamp.by));
-            let gone = open.then(|| gone_assignee(&case, op)).flatten();
-            let may_apply = gone.is_none();
+            // Reads the colleagues as they come: a sync may bring the news.
+            let gone = {
+                let case = Arc::clone(&case);
+                Memo::new(move |_| open.then(|| gone_assignee(&case, op)).flatten())
+            };
             let resolve = move |apply: bool| {
                 move |_| {
                     resolve_conflict.dispatch_local((op, apply));
@@ -581,7 +584,7 @@ fn Problems(case: Arc<Case>) -> impl IntoView {
                         }
                     }}
                     <Typed case=case_id op=op testid="conflict-text"/>
-                    {gone.map(|name| view! {
+                    {move || gone.get().map(|name| view! {
                         <p class="hint" data-testid="conflict-unassignable">
                             {move || match ctx.lang.get() {
                                 Lang::ZhCn => format!("无法执行：{name} 已不能接收本项目的工单，请忽略后重新指派"),
@@ -592,7 +595,7 @@ fn Problems(case: Arc<Case>) -> impl IntoView {
                     {if open {
                         view! {
                             <span class="buttons">
-                                {may_apply.then(|| view! {
+                                {move || gone.with(Option::is_none).then(|| view! {
                                     <button class="btn small" data-testid="conflict-apply" on:click=resolve(true)>{t("仍然执行", "Apply it")}</button>
                                 })}
                                 <button class="btn small" data-testid="conflict-dismiss" on:click=resolve(false)>{t("忽略", "Dismiss")}</button>
