@@ -786,15 +786,6 @@ impl Case {
             )
     }
 
-    /// The compensation of the solution in force, in fen, once approved
-    /// (赔偿); 0 while it waits, when refused, or when there is none.
-    pub fn approved_compensation_fen(&self) -> i64 {
-        self.solution
-            .as_ref()
-            .filter(|s| s.approval == ApprovalState::Approved)
-            .map_or(0, |s| s.compensation_fen)
-    }
-
     /// Whether the case was assessed as a valid complaint.
     pub fn is_valid_complaint(&self) -> bool {
         self.registration.kind == CaseKind::Complaint

@@ -87,7 +87,7 @@ pub struct Folded {
 /// or is met otherwise, a rule that judges otherwise): a server folds again
 /// every case it stored under another version, and does not resume its
 /// fold state.
-pub const RULES: i64 = 4;
+pub const RULES: i64 = 5;
 
 /// What the fold carries between ops besides the case: the clock marks the
 /// deadlines are worked out from at the end, the ops a `resolve_conflict`

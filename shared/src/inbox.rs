@@ -174,15 +174,15 @@ impl InboxItem {
     }
 }
 
-/// How long a closed complaint received without its assessment waits in
-/// the inbox for it: a quarter, after which that quarter's figures are
-/// reported. Older ones stay assessable from the case, and are counted on
-/// the dashboard as not assessed.
+/// How long a complaint closed without its assessment waits in the inbox
+/// for it, from its receipt or, when later, its closure: a quarter, after
+/// which that quarter's figures are reported. Older ones stay assessable
+/// from the case, and are counted on the dashboard as not assessed.
 pub const LATE_ASSESSMENT_DAYS: i64 = 92;
 
 /// The inbox of `user` at `now`: the open cases in their scope that have a
-/// reason for them, and the closed complaints received in the last
-/// [`LATE_ASSESSMENT_DAYS`] still to be assessed, the most pressing first: those waiting for the user's
+/// reason for them, and the closed complaints still to be assessed (for
+/// [`LATE_ASSESSMENT_DAYS`]), the most pressing first: those waiting for the user's
 /// own decision (an approval their role is the one to give, an escalation
 /// to their role), then by the earliest clock due, then the newest case. A
 /// general manager's inbox holds every overdue clock of the company; an
@@ -241,7 +241,12 @@ pub fn inbox<'a>(
 /// A closed case is in an inbox only to be assessed: its clocks and the
 /// rest are over.
 fn late_assessment(case: &Case, user: &User, now: DateTime<Utc>) -> Vec<Reason> {
-    let recent = now - case.registration.received_at < chrono::Duration::days(LATE_ASSESSMENT_DAYS);
+    let received = case.registration.received_at;
+    let since = case
+        .closure
+        .as_ref()
+        .map_or(received, |c| c.stamp.at.max(received));
+    let recent = now - since < chrono::Duration::days(LATE_ASSESSMENT_DAYS);
     let assesses = recent
         && owns_next_step(case, user)
         && case.awaits_late_assessment()
@@ -953,10 +958,24 @@ mod tests {
             }]
         );
         check(&closed, &user(0x2000, Role::Staff), &[]);
-        // A quarter after its receipt, it is left to the dashboard.
+        // A quarter after its receipt and its closure, it is left to the
+        // dashboard; one worked for longer waits a quarter from its closure.
         let mut old = closed.clone();
-        old.registration.received_at = t(NOW) - chrono::Duration::days(LATE_ASSESSMENT_DAYS);
+        let quarter_ago = t(NOW) - chrono::Duration::days(LATE_ASSESSMENT_DAYS);
+        old.registration.received_at = quarter_ago - chrono::Duration::days(30);
+        old.closure = Some(Box::new(crate::case::Closure {
+            corrective_action: "加强巡查".into(),
+            verification: "已复查".into(),
+            stamp: Stamp {
+                at: quarter_ago,
+                ..stamp(&old, Role::Manager)
+            },
+        }));
         check(&old, &manager, &[]);
+        if let Some(c) = old.closure.as_mut() {
+            c.stamp.at = t(NOW) - chrono::Duration::days(1);
+        }
+        check(&old, &manager, &[ReasonKind::NextStep]);
         closed.state = CaseState::Withdrawn;
         check(&closed, &manager, &[]);
         assess(&mut case, Severity::Minor);

@@ -18,67 +18,6 @@ async fn register(browser: &Browser, content: &str) -> String {
     browser.text("reg-no").await
 }
 
-/// The compensation a regional manager approved is on the dashboard, in
-/// total and per property; one still waiting for approval is not.
-#[tokio::test(flavor = "multi_thread")]
-async fn the_dashboard_totals_the_compensation_approved() {
-    use e2e::bulk::Tablet;
-    use shared::case::CaseState;
-    use shared::op::Action;
-    let server = Server::start();
-    server.seed();
-    let mut manager = Tablet::log_in(&server, "manager1", "经理的平板");
-    let mut regional = Tablet::log_in(&server, "regional1", "区域经理的平板");
-    let mut proposed = |content: &str, compensation_fen| {
-        let assign = Action::Assign {
-            department: "秩序部".into(),
-            user: None,
-            name: "刘队长".into(),
-            note: String::new(),
-        };
-        let propose = Action::Propose {
-            measures: "赔偿车主修车费用".into(),
-            responsible: "刘队长".into(),
-            planned_date: None,
-            compensation_fen,
-        };
-        let steps = vec![
-            (Some(CaseState::Assessed), assign),
-            (Some(CaseState::Assigned), Action::Start),
-            (Some(CaseState::InProgress), propose),
-        ];
-        let (case, _, ops) = manager.assessed_complaint(content, steps);
-        manager.push(&server, &ops);
-        case
-    };
-    let paid = proposed("地库车辆被剐蹭", 50_000);
-    proposed("快递柜门砸伤手指", 20_000);
-    let approve = Action::Approve {
-        approved: true,
-        comment: String::new(),
-        compensation_fen: Some(50_000),
-    };
-    let approved = regional.op(paid, Some(CaseState::SolutionProposed), approve);
-    regional.push(&server, &[approved]);
-
-    let browser = Browser::start().await;
-    browser.open(&server.url("/")).await;
-    browser.login("quality1").await;
-    browser.click("nav-dashboard").await;
-    browser.wait_text("kpi-total", "2").await;
-    browser
-        .wait_text("kpi-compensation", "1 件 · ¥500.00")
-        .await;
-    let cells = browser
-        .eval(
-            "return Array.from(document.querySelectorAll('[data-testid=compensation]'))
-                 .map(c => c.textContent);",
-        )
-        .await;
-    assert_eq!(cells, serde_json::json!(["1 件 · ¥500.00", "—"]));
-    browser.close().await;
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn the_dashboard_shows_every_property_to_quality_and_one_to_its_manager() {
     let server = Server::start();

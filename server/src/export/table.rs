@@ -302,8 +302,6 @@ pub fn stats_tables(s: &Stats, labels: &Labels, tz: &Tz) -> Vec<Table> {
                 Cell::opt_number(p.on_time_rate),
                 Cell::opt_number(p.satisfied_rate),
                 n(p.overdue_open),
-                n(p.compensated_cases),
-                Cell::Number(p.compensation_fen as f64 / 100.0),
             ]
         })
         .collect();
@@ -460,8 +458,6 @@ pub fn stats_tables(s: &Stats, labels: &Labels, tz: &Tz) -> Vec<Table> {
                 ("时限按时率（%）", "On-time rate (%)"),
                 ("满意率（%）", "Satisfied rate (%)"),
                 ("当前逾期", "Overdue now"),
-                ("赔偿件数（已批准）", "Compensated cases (approved)"),
-                ("赔偿金额（元）", "Compensation (yuan)"),
             ],
             properties,
         ),

@@ -257,14 +257,6 @@ CREATE TABLE case_folds (
     r#"
 ALTER TABLE case_folds ADD COLUMN rules BIGINT NOT NULL DEFAULT 0;
 "#,
-    // 3: the compensation approved (赔偿), which the statistics total per
-    // property (`reports_sql::compensated`). Few cases have one, so a
-    // partial index on the case JSON holds what the totals read.
-    r#"
-CREATE INDEX cases_compensated ON cases (received_at, property_id, kind,
-    (CAST(json::jsonb #>> '{solution,compensation_fen}' AS BIGINT)))
-    WHERE json::jsonb #>> '{solution,approval}' = 'approved';
-"#,
 ];
 
 /// The advisory lock key the migrations run under ("complaint" in ASCII):

@@ -455,23 +455,6 @@ pub(super) fn stats(db: &dyn Db, q: &StatsQuery) -> StoreResult<Stats> {
         .into_iter()
         .collect::<BTreeMap<_, _>>()
     };
-    // The compensation approved in the period's cases, per property. Few
-    // cases have one: they are read apart, from their partial index.
-    let compensation = {
-        let (amount, approved) = compensated(db.dialect());
-        let paid = f.and(&format!("{approved} AND {amount} > 0"));
-        let sql = format!(
-            "SELECT property_id, count(*), CAST(sum({amount}) AS BIGINT) FROM cases {}
-             WHERE {} GROUP BY 1",
-            indexed_by(db, "cases_compensated"),
-            paid.sql
-        );
-        rows(db, &sql, &paid.args, |r| {
-            Ok((r.get::<String>(0)?, (r.get::<u64>(1)?, r.get::<i64>(2)?)))
-        })?
-        .into_iter()
-        .collect::<BTreeMap<_, _>>()
-    };
     // Filtered to another kind, the period holds no complaints to rate: a
     // rate of 0% would read as a property with none.
     let complaints_counted = q.kind.is_none_or(|k| k == CaseKind::Complaint);
@@ -490,8 +473,6 @@ pub(super) fn stats(db: &dyn Db, q: &StatsQuery) -> StoreResult<Stats> {
                 cases: counted.cases,
                 valid_complaints,
                 unassessed_complaints: counted.unassessed_complaints,
-                compensated_cases: compensation.get(&id).map_or(0, |c| c.0),
-                compensation_fen: compensation.get(&id).map_or(0, |c| c.1),
                 valid_rate_bp: rates.map(|r| r.0),
                 valid_rate_annualized_bp: rates.map(|r| r.1),
                 valid_target_bp: q.valid_complaint_target_bp,
@@ -663,23 +644,6 @@ pub(super) fn export_page(
 /// the property, which leaves it reading every table row (and its JSON's
 /// overflow pages) for the other columns. PostgreSQL plans by its own
 /// statistics and has no hints.
-/// The compensation of a case's solution in force, and the condition that
-/// it is approved (`Case::approved_compensation_fen`), read from the case
-/// JSON as the `cases_compensated` index holds them (the same expressions,
-/// or the index is not used).
-fn compensated(dialect: Dialect) -> (&'static str, &'static str) {
-    match dialect {
-        Dialect::Sqlite => (
-            "json_extract(json, '$.solution.compensation_fen')",
-            "json_extract(json, '$.solution.approval') = 'approved'",
-        ),
-        Dialect::Postgres => (
-            "CAST(json::jsonb #>> '{solution,compensation_fen}' AS BIGINT)",
-            "json::jsonb #>> '{solution,approval}' = 'approved'",
-        ),
-    }
-}
-
 fn indexed_by(db: &dyn Db, index: &str) -> String {
     match db.dialect() {
         Dialect::Sqlite => format!("INDEXED BY {index}"),

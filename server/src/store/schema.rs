@@ -332,16 +332,6 @@ CREATE TABLE case_history (
     r#"
 ALTER TABLE case_folds ADD COLUMN rules INTEGER NOT NULL DEFAULT 0;
 "#,
-    // 13: the compensation approved (赔偿), which the statistics total per
-    // property (`reports_sql::compensated`). Few cases have one, so a
-    // partial index on the case JSON holds what the totals read; a column
-    // would have to be written by migration 7's refold, which runs the
-    // current `write_case` on a table without it.
-    r#"
-CREATE INDEX cases_compensated ON cases (received_at, property_id, kind,
-    json_extract(json, '$.solution.compensation_fen'))
-    WHERE json_extract(json, '$.solution.approval') = 'approved';
-"#,
 ];
 
 /// Work a migration needs besides its SQL: `(version, step)`, run in the

@@ -39,9 +39,6 @@
 //!   upper bound per year: missed when the annualized rate reaches it.
 //!   Beside it, the period's complaints not assessed yet (withdrawn ones
 //!   aside): neither valid nor unfounded, so the rate is not final.
-//! - **Compensation.** The period's cases whose solution in force has its
-//!   compensation approved (`Case::approved_compensation_fen`), per
-//!   property, and their sum in fen.
 //! - **Reopen rate.** Cases reopened at least once over cases resolved at
 //!   least once.
 //! - **Repeat units / complainants.** A unit, or a phone number, with two or

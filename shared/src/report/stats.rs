@@ -160,12 +160,6 @@ pub struct PropertyRow {
     /// neither valid nor unfounded, so the rate may still rise.
     #[serde(default)]
     pub unassessed_complaints: u64,
-    /// Cases received with a compensation approved (赔偿).
-    #[serde(default)]
-    pub compensated_cases: u64,
-    /// The compensation approved in them, in fen.
-    #[serde(default)]
-    pub compensation_fen: i64,
     /// Valid complaints per household in the period, basis points.
     pub valid_rate_bp: Option<f64>,
     /// The same, annualized (see the module docs), basis points.

@@ -338,7 +338,6 @@ fn Figures(stats: Stats) -> impl IntoView {
                     <td>{percent(p.on_time_rate)}</td>
                     <td>{percent(p.satisfied_rate)}</td>
                     <td>{p.overdue_open}</td>
-                    <td data-testid="compensation">{compensation(p.compensated_cases, p.compensation_fen, l)}</td>
                 </tr>
             }
         })
@@ -434,9 +433,6 @@ fn Figures(stats: Stats) -> impl IntoView {
     let spot = &s.spot_checks;
     let th = |zh: &'static str, en: &'static str| view! { <th>{l.pick(zh, en)}</th> };
 
-    let (paid_cases, paid_fen) = s.properties.iter().fold((0, 0), |(n, fen), p| {
-        (n + p.compensated_cases, fen + p.compensation_fen)
-    });
     view! {
         <div class="figures" data-testid="stats">
             <div class="kpis">
@@ -447,7 +443,6 @@ fn Figures(stats: Stats) -> impl IntoView {
                 {kpi(l.pick("满意率", "Satisfied"), percent(s.satisfaction.rate), false, "kpi-satisfied")}
                 {kpi(follow_up_label, percent(s.follow_up.rate), follow_up_missed, "kpi-follow-up")}
                 {kpi(l.pick("重开率", "Reopened"), percent(s.reopen.rate), false, "kpi-reopen")}
-                {kpi(l.pick("赔偿金额（已批准）", "Compensation approved"), compensation(paid_cases, paid_fen, l), false, "kpi-compensation")}
                 {kpi(l.pick("超时未办", "Overdue now"), s.overdue.total.to_string(), s.overdue.total > 0, "kpi-overdue")}
                 {kpi(l.pick("重大工单未上报", "Major cases not reported"), s.major_unreported.total.to_string(), s.major_unreported.total > 0, "kpi-major-unreported")}
             </div>
@@ -471,7 +466,7 @@ fn Figures(stats: Stats) -> impl IntoView {
             {section(l.pick("各项目", "Properties"), view! {
                 <table class="stats-table" data-testid="properties-table"><thead><tr>
                     {th("项目", "Property")}{th("户数", "Households")}{th("工单", "Cases")}{th("有效投诉", "Valid complaints")}
-                    {th("未评估", "Not assessed")}{th("有效投诉率（年化）", "Valid rate (annualized)")}{th("回访率", "Follow-up")}{th("按时率", "On time")}{th("满意率", "Satisfied")}{th("超时", "Overdue")}{th("赔偿（已批准）", "Compensation (approved)")}
+                    {th("未评估", "Not assessed")}{th("有效投诉率（年化）", "Valid rate (annualized)")}{th("回访率", "Follow-up")}{th("按时率", "On time")}{th("满意率", "Satisfied")}{th("超时", "Overdue")}
                 </tr></thead><tbody>{properties}</tbody></table>
             })}
             {section(l.pick("部门绩效", "Departments"), view! {
@@ -512,17 +507,5 @@ fn Figures(stats: Stats) -> impl IntoView {
                 }}</p>
             })}
         </div>
-    }
-}
-
-/// Cases with a compensation approved and its total: "2 件 · ¥350.00".
-fn compensation(cases: u64, fen: i64, l: Lang) -> String {
-    if cases == 0 {
-        return "—".into();
-    }
-    let yuan = shared::compensation::format_yuan(fen);
-    match l {
-        Lang::ZhCn => format!("{cases} 件 · ¥{yuan}"),
-        Lang::En => format!("{cases} · ¥{yuan}"),
     }
 }
