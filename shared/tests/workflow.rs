@@ -66,6 +66,15 @@ fn close(corrective: &str) -> Action {
     }
 }
 
+/// The manager assigns the case, and the department head starts it,
+/// proposes a solution without compensation and resolves it with `result`.
+fn work_to_resolution(s: &mut Sim, result: &str) {
+    assert_eq!(step(s, MANAGER, assign()), Ok(CaseState::Assigned));
+    assert_eq!(step(s, HEAD, Action::Start), Ok(CaseState::InProgress));
+    assert_eq!(step(s, HEAD, propose(0)), Ok(CaseState::SolutionProposed));
+    assert_eq!(step(s, HEAD, resolve(result)), Ok(CaseState::Resolved));
+}
+
 /// A scenario with devices: 0 staff, 1 manager, 2 department head,
 /// 3 regional manager, 4 deputy GM, 5 GM, 6 quality, 7 admin.
 fn sim(kind: CaseKind) -> Sim {
@@ -389,16 +398,7 @@ fn a_complaint_answered_on_the_spot_is_assessed_afterwards() {
     );
     // Worked again and resolved, then assessed: it was transferred before
     // its assessment, so it has no transfer clock met before it started.
-    assert_eq!(step(&mut s, MANAGER, assign()), Ok(CaseState::Assigned));
-    assert_eq!(step(&mut s, HEAD, Action::Start), Ok(CaseState::InProgress));
-    assert_eq!(
-        step(&mut s, HEAD, propose(0)),
-        Ok(CaseState::SolutionProposed)
-    );
-    assert_eq!(
-        step(&mut s, HEAD, resolve("已更换灯具")),
-        Ok(CaseState::Resolved)
-    );
+    work_to_resolution(&mut s, "已更换灯具");
     assert_eq!(
         step(&mut s, MANAGER, assess(Severity::Minor, Validity::Valid)),
         Ok(CaseState::Resolved)
@@ -1068,16 +1068,7 @@ fn an_anonymous_complaint_without_a_phone_closes_once_resolved() {
         step(&mut s, MANAGER, assess(Severity::General, Validity::Valid)),
         Ok(CaseState::Assessed)
     );
-    assert_eq!(step(&mut s, MANAGER, assign()), Ok(CaseState::Assigned));
-    assert_eq!(step(&mut s, HEAD, Action::Start), Ok(CaseState::InProgress));
-    assert_eq!(
-        step(&mut s, HEAD, propose(0)),
-        Ok(CaseState::SolutionProposed)
-    );
-    assert_eq!(
-        step(&mut s, HEAD, resolve("已整改")),
-        Ok(CaseState::Resolved)
-    );
+    work_to_resolution(&mut s, "已整改");
     // Nobody can be told or called back: no such clocks run late.
     let clocks: Vec<_> = s.case().deadlines.iter().map(|d| d.clock).collect();
     assert!(
