@@ -1103,6 +1103,58 @@ fn a_repair_nobody_can_call_is_not_drawn_for_a_spot_check() {
 /// A complaint answered on the spot and closed before anyone assessed it
 /// counts as not assessed, and as valid once the manager assesses it
 /// afterwards, closed as it is.
+/// The server folds a close of a complaint that may yet be found valid by
+/// the rules of the op's schema: recorded now, it needs the corrective
+/// action and its verification, whatever client sent it; recorded by a
+/// build from before that rule (schema 1), it keeps its meaning.
+#[test]
+fn a_complaint_closed_unassessed_needs_its_corrective_action_from_schema_2() {
+    let w = world();
+    let (manager, mut a) = w.login("manager_a");
+    let pa = w.pa().clone();
+    let empty_close = Action::Close {
+        corrective_action: String::new(),
+        verification: String::new(),
+    };
+    let mut answered = |at: &str| {
+        Script::new(
+            &mut a,
+            &pa,
+            CaseKind::Complaint,
+            local("2025-07-07", at),
+            |_| {},
+        )
+        .at(
+            30,
+            Action::Resolve {
+                result: "当场道歉并清理".into(),
+                feedback_method: ContactMethod::Visit,
+                feedback_at: None,
+                on_the_spot: true,
+            },
+        )
+        .follow_up(600, 4)
+        .at(700, empty_close.clone())
+        .done()
+    };
+    let (now, ops) = answered("09:00");
+    let (before, mut old) = answered("10:00");
+    old.last_mut().expect("the close").schema = 1;
+    let ops: Vec<Op> = ops.into_iter().chain(old).collect();
+    let (status, answer) = manager.post("/api/v1/sync/push", &push_body(a.device, &ops));
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["quarantined"], json!([]), "{answer}");
+    let (_, stored) = manager.get(&format!("/api/v1/cases/{now}"));
+    assert_eq!(stored["state"], "followed_up", "{stored}");
+    assert_eq!(
+        stored["violations"][0]["rule"]["code"], "corrective_action_required",
+        "{stored}"
+    );
+    let (_, stored) = manager.get(&format!("/api/v1/cases/{before}"));
+    assert_eq!(stored["state"], "closed", "{stored}");
+    assert_eq!(stored["violations"], json!([]), "{stored}");
+}
+
 #[test]
 fn a_complaint_closed_unassessed_counts_once_assessed() {
     let w = world();

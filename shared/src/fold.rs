@@ -391,7 +391,7 @@ impl Folder<'_> {
             self.conflicted.push(op.clone());
             return self.record(op, Vec::new(), Outcome::Conflict);
         }
-        match workflow::check(&self.case, op.role, &op.action, self.ctx.settings, op.at) {
+        match workflow::check_op(&self.case, op, self.ctx.settings) {
             Ok(target) => {
                 let changes = self.apply(op, target);
                 self.record(op, changes, Outcome::Applied);
@@ -417,9 +417,7 @@ impl Folder<'_> {
     }
 
     fn resolve_conflict(&mut self, op: &Op, conflict_op: OpId, apply: bool) {
-        if let Err(rule) =
-            workflow::check(&self.case, op.role, &op.action, self.ctx.settings, op.at)
-        {
+        if let Err(rule) = workflow::check_op(&self.case, op, self.ctx.settings) {
             self.flag(op, rule);
             return self.record(op, Vec::new(), Outcome::Flagged);
         }
@@ -428,13 +426,7 @@ impl Folder<'_> {
         let original = self.conflicted.iter().position(|o| o.id == conflict_op);
         if apply && let Some(i) = original {
             let original = self.conflicted[i].clone();
-            match workflow::check(
-                &self.case,
-                original.role,
-                &original.action,
-                self.ctx.settings,
-                original.at,
-            ) {
+            match workflow::check_op(&self.case, &original, self.ctx.settings) {
                 Ok(target) => changes = self.apply(&original, target),
                 Err(rule) => {
                     self.flag(op, rule);

@@ -26,8 +26,12 @@ use serde::{Deserialize, Serialize};
 
 /// The op schema this build writes and understands. A server refuses ops
 /// with a newer schema (quarantine) and clients older than the server's
-/// minimum get "update required".
-pub const SCHEMA_VERSION: u32 = 1;
+/// minimum get "update required". The wire shape is the same in every
+/// schema so far; what changed is the rules an op is folded by:
+/// - 1: [`crate::workflow::check`].
+/// - 2: also [`crate::workflow::check_new`]'s rules (an unassessed
+///   complaint closes with its corrective action and verification).
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// One change to one case.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -3,13 +3,15 @@
 //!
 //! [`gate`] answers "may this role take this kind of action now?" without
 //! a payload (the app uses it to show the allowed actions); [`check`] adds the
-//! payload rules and returns the state the action leads to. The fold calls
-//! [`check`] for every op, so these guards are the only copy of the rules.
+//! payload rules and returns the state the action leads to; [`check_new`]
+//! adds the rules that only actions recorded since they were made must
+//! meet. The fold calls [`check_op`] for every op, which picks between them
+//! by the op's schema, so these guards are the only copy of the rules.
 
 use crate::case::{ApprovalState, Case, CaseKind, CaseState, Validity};
 use crate::compensation::format_yuan;
 use crate::lang::{Coded, Lang};
-use crate::op::{Action, ActionKind};
+use crate::op::{Action, ActionKind, Op};
 use crate::role::Role;
 use crate::settings::Settings;
 use chrono::{DateTime, Utc};
@@ -477,11 +479,32 @@ fn closure_of_a_valid_complaint(
     Ok(())
 }
 
+/// The first op schema whose ops are folded by [`check_new`]. Ops of an
+/// older schema were recorded before its rules, by builds that did not
+/// know them, and keep their meaning under [`check`].
+pub const CHECK_NEW_SCHEMA: u32 = 2;
+
+/// Checks `op` against `case` by the rules it was recorded under:
+/// [`check_new`] from [`CHECK_NEW_SCHEMA`] on, [`check`] before. The op's
+/// schema is part of the op (and of its hash), so every fold of the same
+/// ops, on any device or server, picks the same rules.
+pub fn check_op(
+    case: &Case,
+    op: &Op,
+    settings: &Settings,
+) -> Result<Option<CaseState>, RuleViolation> {
+    if op.schema >= CHECK_NEW_SCHEMA {
+        check_new(case, op.role, &op.action, settings, op.at)
+    } else {
+        check(case, op.role, &op.action, settings, op.at)
+    }
+}
+
 /// [`check`] for an action recorded now, with what only new actions must
 /// meet: a complaint closed before its assessment (answered on the spot)
 /// may be found valid afterwards, so it closes as a valid one does. Ops
-/// recorded before this rule are folded by [`check`] alone, and keep
-/// their meaning.
+/// recorded before this rule (schema 1) are folded by [`check`] alone, and
+/// keep their meaning; see [`check_op`].
 pub fn check_new(
     case: &Case,
     role: Role,

@@ -334,10 +334,22 @@ fn a_complaint_answered_on_the_spot_is_assessed_afterwards() {
         Err("workflow.not_allowed_in_state"),
         "assessed once"
     );
-    // Closed without a corrective action (by a tablet from before that
-    // rule), it is not found valid around the rule that asks for one.
+    // Closed so now, the close breaks the rule wherever it is folded.
     let mut s = followed_up();
-    assert_eq!(step(&mut s, MANAGER, close("")), Ok(CaseState::Closed));
+    assert_eq!(
+        step(&mut s, MANAGER, close("")),
+        Err("workflow.corrective_action_required")
+    );
+    assert_eq!(s.case().state, CaseState::FollowedUp);
+    // Closed without a corrective action by a tablet from before that
+    // rule (schema 1), it keeps its close, and is not found valid around
+    // the rule that asks for one.
+    let mut s = followed_up();
+    let at = local(2026, 3, 3, 9, 0);
+    s.act(MANAGER, at, close(""));
+    s.ops.last_mut().expect("just made").schema = 1;
+    assert_eq!(s.case().state, CaseState::Closed);
+    assert!(s.case().violations.is_empty());
     assert_eq!(
         step(&mut s, MANAGER, assess(Severity::Minor, Validity::Valid)),
         Err("workflow.corrective_action_required")
