@@ -87,7 +87,7 @@ pub struct Folded {
 /// or is met otherwise, a rule that judges otherwise): a server folds again
 /// every case it stored under another version, and does not resume its
 /// fold state.
-pub const RULES: i64 = 5;
+pub const RULES: i64 = 6;
 
 /// What the fold carries between ops besides the case: the clock marks the
 /// deadlines are worked out from at the end, the ops a `resolve_conflict`
@@ -367,15 +367,24 @@ impl Folder<'_> {
         {
             return self.resolve_conflict(op, *conflict_op, *apply);
         }
-        // A complaint's assessment made after its answer on the spot moves
-        // the case nowhere (`workflow::gate`): the state it saw is not
-        // compared, so a follow-up meanwhile is no conflict.
+        // A complaint's assessment made after its answer on the spot, and
+        // a spot-check call (抽查回访), move the case nowhere
+        // (`workflow::check`): the state they saw is not compared, so a
+        // follow-up or a close meanwhile is no conflict.
         let late_assessment = kind == ActionKind::Assess
             && op
                 .expected_state
                 .is_some_and(|s| s != CaseState::Registered);
+        let spot_check = matches!(
+            op.action,
+            Action::FollowUp {
+                spot_check: true,
+                ..
+            }
+        );
         if kind.is_transition()
             && !late_assessment
+            && !spot_check
             && let Some(expected) = op.expected_state
             && expected != self.case.state
         {
@@ -929,8 +938,16 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
         clocks.push((Clock::RegisterWritten, received, Some(recorded)));
     }
     // A case answered on the spot needs no assessment or transfer: the
-    // steps it skipped are not due (and are met if done later).
-    let skipped = |met: Option<DateTime<Utc>>| marks.answered_on_the_spot && met.is_none();
+    // steps it skipped are not due, not even when taken after the answer
+    // (an assessment for the statistics, a transfer once the case was
+    // reopened), which would meet them late against the receipt.
+    let skipped = |met: Option<DateTime<Utc>>| {
+        marks.answered_on_the_spot
+            && match (met, marks.first_resolution) {
+                (Some(met), Some((resolved, _))) => met >= resolved,
+                (met, _) => met.is_none(),
+            }
+    };
     // A complaint's assessment made after its answer on the spot
     // (`workflow::gate`) is for the statistics: neither it nor the clocks
     // it would start from receipt (urgent contact and visit) were due.
@@ -1042,9 +1059,10 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
         // yet past due, when it was granted: one granted after a clock ran
         // out would turn a missed deadline into a met one.
         for ext in &case.extensions {
+            // Granted within the due second, as any act is on time then.
             let running = ext.stamp.at >= start
                 && met.is_none_or(|m| m > ext.stamp.at)
-                && ext.stamp.at <= due;
+                && deadline::met_on_time(ext.stamp.at, due);
             let days = ext.working_days.min(cap.saturating_sub(extended));
             if !running || days == 0 {
                 continue;
@@ -1066,6 +1084,20 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
                     continue 'clocks;
                 }
             }
+        }
+        // The special-case limit counts from receipt: a solution counted
+        // in hours leaves the whole limit to extensions
+        // (`max_extension_working_days`), and they end with it.
+        if clock == Clock::Solution
+            && extended > 0
+            && let Ok(limit) = deadline::due_at(
+                received,
+                deadline::DeadlineRule::WorkingDays(rules.deadlines.special_case_working_days),
+                tz,
+                ctx.calendar,
+            )
+        {
+            due = due.min(limit);
         }
         if met.is_none() && ended.is_some_and(|ended| due >= ended) {
             continue;

@@ -366,6 +366,51 @@ fn a_special_case_is_solved_within_seven_working_days_of_receipt() {
     );
 }
 
+/// A solution counted in hours leaves the whole special-case limit to
+/// extensions, and they end with it: seven working days after receipt.
+#[test]
+fn extensions_of_a_solution_in_hours_end_with_the_special_case_limit() {
+    let t = local(2026, 3, 2, 10, 0);
+    let mut s = sim_with(CaseKind::Complaint, Channel::Phone, t, t);
+    s.settings.deadlines.solution = shared::deadline::DeadlineRule::Hours(24);
+    assert!(s.settings.validate().is_ok());
+    s.act(
+        1,
+        t + Duration::hours(1),
+        Action::Extend {
+            working_days: 7,
+            reason: "需要物业公司总部协调".into(),
+        },
+    );
+    let case = s.case();
+    assert!(case.violations.is_empty(), "{:?}", case.violations);
+    // 3, 4, 5, 6, 9, 10 and 11 March.
+    assert_eq!(
+        due(&case, Clock::Solution),
+        local(2026, 3, 11, 23, 59) + Duration::seconds(59)
+    );
+}
+
+/// An extension granted within the due second is on time, as any act is
+/// then, and moves the clock.
+#[test]
+fn an_extension_within_the_due_second_moves_the_clock() {
+    let t = local(2026, 3, 2, 10, 0);
+    let mut s = sim_with(CaseKind::Complaint, Channel::Phone, t, t);
+    let before = due(&s.case(), Clock::Solution);
+    s.act(
+        1,
+        before + Duration::milliseconds(500),
+        Action::Extend {
+            working_days: 2,
+            reason: "需要物业公司总部协调".into(),
+        },
+    );
+    let case = s.case();
+    assert!(case.violations.is_empty(), "{:?}", case.violations);
+    assert!(due(&case, Clock::Solution) > before);
+}
+
 #[test]
 fn the_severity_can_have_its_own_solution_period() {
     let t = local(2026, 4, 30, 10, 0);
@@ -647,6 +692,41 @@ fn an_answer_on_the_spot_leaves_the_skipped_steps_undue() {
         ClockStatus::Pending,
         "the callback is still due"
     );
+
+    // Reopened by an unhappy callback and transferred the next day, each
+    // still owes no transfer clock: it would be met late against the
+    // receipt (or the assessment) an hour after it.
+    let unhappy = Action::FollowUp {
+        method: ContactMethod::Phone,
+        satisfaction: 1,
+        comment: String::new(),
+        spot_check: false,
+        ratings: None,
+    };
+    for kind in [CaseKind::Repair, CaseKind::Complaint] {
+        let mut s = sim_with(kind, Channel::WalkIn, t, t);
+        if kind == CaseKind::Complaint {
+            s.act(
+                1,
+                t + Duration::minutes(5),
+                assess(Severity::Minor, Validity::Valid),
+            );
+        }
+        s.act(0, t + Duration::minutes(10), on_the_spot());
+        s.act(0, t + Duration::hours(3), unhappy.clone());
+        s.act(1, local(2026, 3, 3, 9, 0), assign());
+        assert!(s.case().violations.is_empty(), "{:?}", s.case().violations);
+        assert!(
+            clocks(&s).contains(&Clock::DepartmentStart),
+            "{:?}",
+            clocks(&s)
+        );
+        assert!(
+            !clocks(&s).contains(&Clock::Transfer),
+            "{kind:?}: {:?}",
+            clocks(&s)
+        );
+    }
 }
 
 #[test]
