@@ -793,6 +793,67 @@ fn quarantined_ops_are_reapplied_or_discarded_with_a_reason() {
     assert!(actions.contains(&"quarantine.discard".to_string()));
 }
 
+/// What a tablet pushed before it was revoked, or its user disabled (a
+/// lost or stolen one), stays aside when an admin reapplies the
+/// quarantine after fixing what kept it there.
+#[test]
+fn a_revoked_tablets_or_disabled_users_ops_are_not_reapplied() {
+    let w = world();
+    let (admin, _) = w.login("admin");
+    let mut entries = Vec::new();
+    for login in ["staff_a", "staff_b"] {
+        let (staff, mut author) = w.login(login);
+        let property = if login == "staff_a" {
+            &w.fx.pa
+        } else {
+            &w.fx.pb
+        };
+        let mut reg = author.register(property, "小区里流浪猫太多");
+        if let Action::Register(r) = &mut reg.action {
+            r.category = "pets".into();
+        }
+        let (status, answer) = staff.post("/api/v1/sync/push", &push_body(author.device, &[reg]));
+        assert_eq!(status, 200);
+        assert_eq!(code(&answer["quarantined"][0]), "sync.invalid_registration");
+        entries.push(author);
+    }
+    let (status, _) = admin.post(
+        &format!("/api/v1/admin/devices/{}/revoke", entries[0].device),
+        &json!({}),
+    );
+    assert_eq!(status, 204);
+    let (status, body) = admin.put(
+        &format!("/api/v1/admin/users/{}/active", entries[1].user),
+        &json!({ "active": false }),
+    );
+    assert_eq!(status, 204, "{body}");
+    let (_, mut categories) = admin.get("/api/v1/admin/categories");
+    categories
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"code": "pets", "name_zh": "宠物", "name_en": "Pets"}));
+    assert_eq!(admin.put("/api/v1/admin/categories", &categories).0, 200);
+
+    let (_, list) = admin.get("/api/v1/admin/quarantine");
+    let ids: Vec<i64> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_i64().unwrap())
+        .collect();
+    let mut codes = Vec::new();
+    for id in ids {
+        let (status, outcome) = admin.post(
+            &format!("/api/v1/admin/quarantine/{id}/reapply"),
+            &json!({}),
+        );
+        assert_eq!(status, 200, "{outcome}");
+        assert_eq!(outcome["outcome"], "refused", "{outcome}");
+        codes.push(outcome["code"].as_str().unwrap_or("").to_string());
+    }
+    assert_eq!(codes, ["sync.device_revoked", "sync.author_disabled"]);
+}
+
 fn ops_of(a: &mut Author, case: CaseId, t0: DateTime<Utc>, actions: Vec<Action>) -> Vec<Op> {
     actions
         .into_iter()

@@ -354,6 +354,51 @@ fn blobs_follow_the_case_scope_and_personal_data() {
     );
 }
 
+/// Staff who kept the hash of another property's photo (from a pull
+/// before they left it, or an old export) attach it to a case of their
+/// own: the op is kept aside, the file stays out of their reach, and the
+/// refusal tells nothing of the other references. Staff of that property
+/// attach it again as they please.
+#[test]
+fn a_file_only_another_propertys_cases_hold_cannot_be_referenced() {
+    let w = world();
+    let (staff_b, login) = Client::login(&w.server.base, "staff_b");
+    let mut author_b = Author::new(&login);
+    let reg = author_b.register(&w.fx.pb, "电梯故障");
+    let case_b = reg.case_id;
+    let photo = bytes(700, 11);
+    let attached = attach(&mut author_b, case_b, AttachmentKind::Photo, &photo, None);
+    assert_eq!(
+        push(&staff_b, &author_b, &[reg, attached]),
+        Vec::<String>::new()
+    );
+    assert_eq!(staff_b.blob_upload(&photo, 0).status, 200);
+
+    let mut author_a = w.author;
+    for (kind, size) in [
+        (AttachmentKind::Photo, photo.len() as u64),
+        (AttachmentKind::ComplainantSignature, 10),
+    ] {
+        let kept = attach_declared(
+            &mut author_a,
+            w.case,
+            kind,
+            size,
+            BlobHash::of(&photo),
+            None,
+        );
+        assert_eq!(
+            push(&w.staff, &author_a, &[kept]),
+            ["attachment.unknown_file"]
+        );
+    }
+    let (status, _, _) = w.staff.blob_get(&BlobHash::of(&photo));
+    assert_eq!(status, 404);
+
+    let again = attach(&mut author_b, case_b, AttachmentKind::Photo, &photo, None);
+    assert_eq!(push(&staff_b, &author_b, &[again]), Vec::<String>::new());
+}
+
 /// A colleague who sees a file's hash before its bytes are uploaded
 /// declares a smaller size for it, on the earliest attachment id there is
 /// (which the upload would take the size from): the op is kept aside, and

@@ -334,6 +334,10 @@ pub fn code_message(code: &str, lang: Lang) -> Option<String> {
             "该文件已以另一大小记录，附件声明的大小与之不符",
             "This file is stored with another size than the attachment declares",
         ),
+        "attachment.unknown_file" => (
+            "该文件不属于您所辖项目的任何工单，不能作为附件引用",
+            "This file belongs to no case of your properties and cannot be attached",
+        ),
         "attachment.signature_reused" => (
             "投诉人签名的文件不能同时作为其他附件",
             "A complainant's signature cannot also be another kind of attachment",
@@ -533,6 +537,14 @@ pub fn code_message(code: &str, lang: Lang) -> Option<String> {
         "sync.author_mismatch" => (
             "记录的操作人与登录的用户不符",
             "The record's author is not the logged-in user",
+        ),
+        "sync.author_disabled" => (
+            "记录的操作人已被停用，其记录不再接收",
+            "The record's author is disabled; their records are no longer taken",
+        ),
+        "sync.device_revoked" => (
+            "记录来自已吊销的设备，不再接收",
+            "The record comes from a revoked tablet and is no longer taken",
         ),
         "sync.role_mismatch" => (
             "记录的角色与该用户当前的角色不符",

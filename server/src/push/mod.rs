@@ -60,6 +60,9 @@ pub struct Facts<'a> {
     /// For an attach op: its file or thumbnail is stored with another
     /// size than it declares, on any case.
     pub blob_size_differs: bool,
+    /// For an attach op: the properties of the cases whose stored evidence
+    /// has its file or thumbnail (none for new bytes).
+    pub blob_properties: &'a [PropertyId],
     /// The user the op would give the case to: an assign op's, or, for a
     /// `resolve_conflict` applying a conflicted assign op, that op's.
     pub assigned: Option<UserId>,
@@ -143,6 +146,15 @@ pub fn judge(f: &Facts<'_>) -> Verdict {
             "the op's author is not the user who sent it".into(),
         );
     };
+    // A session ends when its user is disabled; this is for an op
+    // re-applied from quarantine afterwards (a stolen tablet's, say).
+    if !author.active {
+        return quarantine(
+            op,
+            "sync.author_disabled",
+            format!("{} ({}) is disabled", author.display_name, author.login),
+        );
+    }
     if author.role != op.role {
         return quarantine(
             op,
@@ -301,6 +313,21 @@ pub fn judge(f: &Facts<'_>) -> Verdict {
         validate_attachment_limits(&op.action, &f.settings.attachments, f.case_attachment_bytes)
     {
         return invalid_fields(op, &errors);
+    }
+    // A reference to a file lets its author download it. Bytes that only
+    // other properties' cases hold are not the author's to reference: a
+    // hash kept from a property one has left, attached to a case of one's
+    // own, would fetch that property's evidence. Judged before what the
+    // other references say, so that nothing of them is told.
+    if let Action::Attach { .. } = &op.action
+        && !f.blob_properties.is_empty()
+        && !f.blob_properties.iter().any(|p| author.scope().allows(*p))
+    {
+        return quarantine(
+            op,
+            "attachment.unknown_file",
+            "this file belongs to no case of the author's properties".into(),
+        );
     }
     // A file is served by the purpose its references give it: a
     // complainant's signature attached again as a photo would reach every

@@ -132,12 +132,19 @@ pub(super) fn reapply_quarantined(
             Some(p) => u.id.to_string() == *p,
             None => u.id == op.author,
         });
-    let device_number: u32 = tx
-        .query_one(
-            "SELECT number FROM devices WHERE id = ?1",
-            &[Value::from(&device)],
-        )?
-        .get(0)?;
+    let row = tx.query_one(
+        "SELECT number, revoked FROM devices WHERE id = ?1",
+        &[Value::from(&device)],
+    )?;
+    let device_number: u32 = row.get(0)?;
+    // What a revoked tablet pushed stays aside: revoking is how an admin
+    // stops a lost or stolen one.
+    if row.get::<bool>(1)? {
+        return Ok(ReapplyOutcome::Refused {
+            code: "sync.device_revoked".into(),
+            message: format!("device {device} is revoked"),
+        });
+    }
     let mut touched = Touched::default();
     let judged = judge(tx, rules, &touched, &op, pusher.as_ref(), device_number)?;
     let property = match judged.verdict {

@@ -578,6 +578,7 @@ pub(super) fn judge(
         signature_blob: stored.signature_blob,
         plain_blob: stored.plain_blob,
         blob_size_differs: stored.blob_size_differs,
+        blob_properties: &stored.blob_properties,
         assigned: stored.assigned,
         assignee: stored.assignee.as_ref(),
         properties: rules.properties,
@@ -716,6 +717,9 @@ struct StoredFacts {
     plain_blob: bool,
     /// Its file or thumbnail is stored with another size than it declares.
     blob_size_differs: bool,
+    /// The properties of the cases whose stored evidence has its file or
+    /// thumbnail.
+    blob_properties: Vec<PropertyId>,
     /// The user it would give the case to, directly or by applying a
     /// conflicted assign op.
     assigned: Option<UserId>,
@@ -816,7 +820,7 @@ fn stored_facts(tx: &dyn Db, touched: &Touched, op: &Op) -> StoreResult<StoredFa
     };
     // What the references to the op's file and thumbnail already stored
     // say of them, on any case.
-    let (signature_blob, plain_blob, blob_size_differs) = match &op.action {
+    let (signature_blob, plain_blob, blob_size_differs, blob_properties) = match &op.action {
         Action::Attach {
             hash,
             size,
@@ -829,7 +833,15 @@ fn stored_facts(tx: &dyn Db, touched: &Touched, op: &Op) -> StoreResult<StoredFa
                 .chain(thumbnail.as_ref().map(|t| (t.hash.to_string(), t.size)))
                 .collect();
             let (mut signature, mut plain, mut differs) = (false, false, false);
+            let mut properties = Vec::new();
             for (hash, size) in &declared {
+                for row in tx.query(
+                    "SELECT DISTINCT c.property_id FROM case_blobs b
+                     JOIN cases c ON c.id = b.case_id WHERE b.hash = ?1",
+                    &[hash.into()],
+                )? {
+                    properties.push(parse_id(&row.get::<String>(0)?)?);
+                }
                 let row = tx.query_one(
                     "SELECT EXISTS (SELECT 1 FROM case_blobs WHERE hash = ?1 AND purpose = ?2),
                         EXISTS (SELECT 1 FROM case_blobs WHERE hash = ?1 AND purpose <> ?2),
@@ -855,9 +867,9 @@ fn stored_facts(tx: &dyn Db, touched: &Touched, op: &Op) -> StoreResult<StoredFa
                     }
                 }
             }
-            (signature, plain, differs)
+            (signature, plain, differs, properties)
         }
-        _ => (false, false, false),
+        _ => (false, false, false, Vec::new()),
     };
     // Read from the register op, which may be in this very batch, not yet
     // folded into a case row.
@@ -894,6 +906,7 @@ fn stored_facts(tx: &dyn Db, touched: &Touched, op: &Op) -> StoreResult<StoredFa
         signature_blob,
         plain_blob,
         blob_size_differs,
+        blob_properties,
     })
 }
 
