@@ -175,7 +175,7 @@ fn raw_reference(
     let mut conn = rusqlite::Connection::open(dir.join(server::DB_FILE))?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "foreign_keys", true)?;
-    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
     // The store's writer leaves checkpoints to a thread of its own, and so
     // does the reference.
     conn.pragma_update(None, "wal_autocheckpoint", 0)?;

@@ -191,3 +191,79 @@ fn a_role_allowed_the_phone_reads_it_in_exports_and_statistics() {
         (&json!(PHONE), &json!("王**"))
     );
 }
+
+/// A department head sees the complainant's name masked, and the phone of
+/// a case not theirs: an edit of either could only overwrite them blind,
+/// and one that changed nothing would confirm a guess. It is kept aside;
+/// their other corrections, and the manager's of the name, are taken.
+#[test]
+fn a_role_that_sees_the_complainant_masked_cannot_change_them() {
+    let fx = Fixture::new();
+    let server = Server::start(fx.data.path());
+    let (manager, body) = Client::login(&server.base, "manager_a");
+    let mut m = Author::new(&body);
+    let (head, body) = Client::login(&server.base, "head_a");
+    let mut h = Author::new(&body);
+    let reg = m.register(&fx.pa, "电梯按钮失灵");
+    let case = reg.case_id;
+    let (status, answer) = manager.post("/api/v1/sync/push", &push_body(m.device, &[reg]));
+    assert_eq!(
+        (status, &answer["quarantined"]),
+        (200, &json!([])),
+        "{answer}"
+    );
+
+    let edit = |patch: shared::case::RegistrationPatch| Action::Edit(patch);
+    let guesses = [
+        edit(shared::case::RegistrationPatch {
+            complainant_name: Some("张伟".into()),
+            ..Default::default()
+        }),
+        edit(shared::case::RegistrationPatch {
+            complainant_phone: Some(shared::phone::Phone::parse(PHONE).ok()),
+            ..Default::default()
+        }),
+        edit(shared::case::RegistrationPatch {
+            requested_remedy: Some("尽快修好".into()),
+            ..Default::default()
+        }),
+    ];
+    let ops: Vec<_> = guesses
+        .into_iter()
+        .map(|action| h.op(case, None, action))
+        .collect();
+    let (status, answer) = head.post("/api/v1/sync/push", &push_body(h.device, &ops));
+    assert_eq!(status, 200, "{answer}");
+    let codes: Vec<&str> = answer["quarantined"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(common::code)
+        .collect();
+    assert_eq!(
+        codes,
+        ["case.personal_data_hidden", "case.personal_data_hidden"],
+        "{answer}"
+    );
+
+    let renamed = m.op(
+        case,
+        None,
+        edit(shared::case::RegistrationPatch {
+            complainant_name: Some("张伟".into()),
+            ..Default::default()
+        }),
+    );
+    let (status, answer) = manager.post("/api/v1/sync/push", &push_body(m.device, &[renamed]));
+    assert_eq!(
+        (status, &answer["quarantined"]),
+        (200, &json!([])),
+        "{answer}"
+    );
+    let (_, stored) = manager.get(&format!("/api/v1/cases/{case}"));
+    assert_eq!(name(&stored), "张伟", "{stored}");
+    assert_eq!(
+        stored["registration"]["requested_remedy"], "尽快修好",
+        "{stored}"
+    );
+}

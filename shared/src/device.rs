@@ -243,10 +243,12 @@ impl DeviceState {
     /// state meanwhile): the server, which takes a device's ops without
     /// gaps, would then wait for that op forever, and no later op would
     /// reach it. The number is handed out again instead. Never below what
-    /// the server acknowledged, which it holds.
+    /// the server acknowledged, which it holds. And never below an op that
+    /// is stored: a state written late by another tab (one that slept
+    /// through the lock's hand-over, say) may be older than the ops saved
+    /// since, and handing their numbers out again would make clones.
     pub fn resume(&mut self, last_stored: Option<u64>) {
-        let last = last_stored.unwrap_or(0).max(self.acked_seq);
-        self.last_seq = self.last_seq.min(last);
+        self.last_seq = last_stored.unwrap_or(0).max(self.acked_seq);
     }
 
     /// How many ops wait in the outbox.
@@ -411,6 +413,9 @@ mod tests {
         // (a device whose storage was cleared and which logged in again).
         d.resume(None);
         assert_eq!(d.last_seq, 9);
+        // Ops stored past an older state's number keep theirs.
+        d.resume(Some(14));
+        assert_eq!((d.last_seq, d.pending()), (14, 5));
     }
 
     #[test]

@@ -77,6 +77,7 @@ async fn a_phone_number_is_corrected_offline_and_reaches_the_server() {
     browser.wait_count("timeline-entry", 1).await;
     browser.click("open-edit").await;
     assert_eq!(browser.value("edit-phone").await, "13800138000");
+    assert_eq!(browser.attr("edit-phone", "readonly").await, "");
 
     // A wrong number: the message stands beside the field, nothing is
     // saved, and what was typed stays.
@@ -149,6 +150,10 @@ async fn a_correction_by_a_role_that_sees_the_phone_masked_keeps_the_phone() {
     browser.click("open-edit").await;
     let shown = browser.value("edit-phone").await;
     assert!(shown.contains('*'), "the phone is shown masked: {shown}");
+    // What they see masked they cannot overwrite blind.
+    for field in ["edit-name", "edit-phone"] {
+        assert_ne!(browser.attr(field, "readonly").await, "", "{field}");
+    }
     browser.fill("edit-remedy", "尽快修好电梯按钮").await;
     browser.click("save-edit").await;
     browser.wait_count("timeline-entry", 2).await;

@@ -334,6 +334,10 @@ pub fn code_message(code: &str, lang: Lang) -> Option<String> {
             "该文件已以另一大小记录，附件声明的大小与之不符",
             "This file is stored with another size than the attachment declares",
         ),
+        "case.personal_data_hidden" => (
+            "您的角色看不到投诉人的姓名或电话，不能更正",
+            "Your role sees the complainant's name or phone masked and cannot correct it",
+        ),
         "attachment.unknown_file" => (
             "该文件不属于您所辖项目的任何工单，不能作为附件引用",
             "This file belongs to no case of your properties and cannot be attached",

@@ -32,11 +32,15 @@ pub async fn hold(waiting: impl FnOnce()) {
         lease::hold(waiting).await;
         return;
     };
-    if acquire(&locks, &request, true).await {
-        return;
+    match acquire(&locks, &request, true).await {
+        Some(true) => return,
+        Some(false) => {}
+        None => return lease::hold(waiting).await,
     }
     waiting();
-    acquire(&locks, &request, false).await;
+    if acquire(&locks, &request, false).await.is_none() {
+        lease::hold(|| {}).await;
+    }
 }
 
 /// `navigator.locks` and its `request` method.
@@ -54,9 +58,11 @@ fn lock_manager() -> Option<(JsValue, Function)> {
 }
 
 /// Requests the lock; with `if_available`, only if no other tab holds it.
-/// Returns whether it was granted. A granted lock is held until the page
+/// Returns whether it was granted, or `None` when the browser refused the
+/// request (an opaque origin, say): the caller then takes the lease, as
+/// without Web Locks. A granted lock is held until the page
 /// goes away: the callback answers with a promise that never settles.
-async fn acquire(locks: &JsValue, request: &Function, if_available: bool) -> bool {
+async fn acquire(locks: &JsValue, request: &Function, if_available: bool) -> Option<bool> {
     let granted = Promise::new(&mut |resolve, _reject| {
         let on_grant = resolve.clone();
         let callback = Closure::once_into_js(move |lock: JsValue| -> JsValue {
@@ -74,7 +80,7 @@ async fn acquire(locks: &JsValue, request: &Function, if_available: bool) -> boo
         // treated like one without Web Locks, whether it throws or rejects.
         let refused = Closure::once_into_js(move |e: JsValue| {
             leptos::logging::warn!("requesting the tab lock: {e:?}");
-            let _ = resolve.call1(&JsValue::NULL, &JsValue::TRUE);
+            let _ = resolve.call1(&JsValue::NULL, &JsValue::UNDEFINED);
         });
         let refused: Function = refused.unchecked_into();
         match request.call3(locks, &LOCK.into(), &options, &callback) {
@@ -91,10 +97,10 @@ async fn acquire(locks: &JsValue, request: &Function, if_available: bool) -> boo
         }
     });
     match JsFuture::from(granted).await {
-        Ok(held) => held.as_bool().unwrap_or(true),
+        Ok(held) => held.as_bool(),
         Err(e) => {
             leptos::logging::warn!("the tab lock: {e:?}");
-            true
+            None
         }
     }
 }

@@ -18,6 +18,7 @@ use shared::category::Category;
 use shared::id::{PropertyId, UserId};
 use shared::lang::{Coded, Lang};
 use shared::op::{Action, ActionKind, Op, SCHEMA_VERSION};
+use shared::personal_data;
 use shared::property::Property;
 use shared::role::User;
 use shared::settings::Settings;
@@ -259,6 +260,23 @@ pub fn judge(f: &Facts<'_>) -> Verdict {
                 let (kind, anonymous) = f.case_kind.unwrap_or((CaseKind::Complaint, false));
                 if let Err(errors) = validate_patch(patch, kind, anonymous, p, f.categories) {
                     return invalid_fields(op, &errors);
+                }
+                // A name or phone the role sees masked could only be
+                // overwritten blind, and an edit that changed nothing
+                // would confirm a guess: only what the role sees of every
+                // case is corrected.
+                let shown = personal_data::shown(f.settings, author, None);
+                if (patch.complainant_name.is_some() && !shown.name)
+                    || (patch.complainant_phone.is_some() && !shown.phone)
+                {
+                    return quarantine(
+                        op,
+                        "case.personal_data_hidden",
+                        format!(
+                            "role {} sees the complainant's name or phone masked and may not change it",
+                            author.role.code()
+                        ),
+                    );
                 }
             }
             property

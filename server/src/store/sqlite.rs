@@ -70,9 +70,15 @@ impl SqliteStore {
         let mut conn = Connection::open(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "foreign_keys", true)?;
-        // NORMAL is durable across process crashes in WAL mode; only an OS
-        // crash or power loss could lose the last commits.
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // FULL: a commit is on disk before the push is answered. NORMAL
+        // would survive a crash of the process but not of the machine (a
+        // power cut): the last acknowledged pushes would be gone, their
+        // tablets would not send them again (an acknowledgement never
+        // moves back), and their server sequence numbers would be handed
+        // out again to other ops, which tablets that had pulled the lost
+        // ones would never pull. Group commit (`PushQueue`) shares
+        // each sync among the pushes queued together.
+        conn.pragma_update(None, "synchronous", "FULL")?;
         // A statement that changes many rows inside a transaction (a
         // migration's, a retention delete's) keeps the first image of
         // every page it changes in a statement journal, which SQLite

@@ -314,6 +314,10 @@ fn EditForm(case: Arc<Case>, drafts: Drafts) -> impl IntoView {
     };
     let property_id = case.registration.property;
     let property = Memo::new(move |_| ctx.config.with(|c| c.property(property_id).cloned()));
+    // What the role sees of every case: only that may be corrected, by
+    // the server's rule too (`case.personal_data_hidden`). Shown masked, it
+    // could only be overwritten blind.
+    let shown = ctx.shown(None);
     view! {
         <form class="action-form edit-form" data-testid="edit-form" on:submit=submit>
             <h4>{t("更正登记信息", "Correct the registration")}</h4>
@@ -331,12 +335,14 @@ fn EditForm(case: Arc<Case>, drafts: Drafts) -> impl IntoView {
                         }
                     }}</span>
                     <input type="text" data-testid="edit-name" prop:value=move || form.name.get()
+                        readonly=!shown.name
                         on:input=move |ev| form.name.set(event_target_value(&ev))/>
                     {err("complainant.name")}
                 </label>
                 <label class="field">
                     <span>{label("complainant.phone")}</span>
                     <input type="tel" inputmode="tel" data-testid="edit-phone" prop:value=move || form.phone.get()
+                        readonly=!shown.phone
                         on:input=move |ev| form.phone.set(event_target_value(&ev))/>
                     {err("complainant.phone")}
                 </label>
@@ -426,17 +432,22 @@ fn build(
 
     let name = form.name.get_untracked().trim().to_string();
     let anonymous = r.complainant.anonymous;
-    if name.is_empty() && name_required(r.kind, anonymous) {
-        errors.insert("complainant.name".into(), ValidationError::Required);
-    } else if name != r.complainant.name {
-        patch.complainant_name = Some(name);
+    // Only what the role sees of every case is corrected, whatever a draft
+    // typed before it lost sight of it holds. Shown masked (138****8000),
+    // it is no value to check either: a department head correcting the
+    // location must not be stopped by it.
+    let shown = ctx.shown(None);
+    if shown.name {
+        if name.is_empty() && name_required(r.kind, anonymous) {
+            errors.insert("complainant.name".into(), ValidationError::Required);
+        } else if name != r.complainant.name {
+            patch.complainant_name = Some(name);
+        }
     }
-    // A phone left as it was shown is no change. Shown masked (138****8000,
-    // to a role that may not see it), it is no number to check either: a
-    // department head correcting the location must not be stopped by it.
+    // A phone left as it was shown is no change.
     let phone = form.phone.get_untracked();
-    let shown = r.complainant.phone.as_ref().map(|p| p.to_string());
-    if phone.trim() != shown.as_deref().unwrap_or_default() {
+    let held = r.complainant.phone.as_ref().map(|p| p.to_string());
+    if shown.phone && phone.trim() != held.as_deref().unwrap_or_default() {
         match validate_phone(&phone, phone_required(r.kind, anonymous)) {
             Err(e) => {
                 errors.insert("complainant.phone".into(), e);
