@@ -4,7 +4,10 @@
 //! - `ops`: every op this device made, keyed by op id, with an index on
 //!   `case_id`. The value keeps the op as JSON so that it round-trips
 //!   exactly as the server and the fold see it. (Before version 3, pulled
-//!   ops were stored here too; those stay and are read as before.)
+//!   ops were stored here too; those stay and are read as before.) When
+//!   another user's login clears the cases, this device's own recent ops
+//!   stay, marked `kept` (`DeviceState::keeps`): never folded or shown,
+//!   only sent again if a server restored from a backup asks for them.
 //! - `pulled` (version 3): the pulled ops, one record per pulled page: the
 //!   page's ops as one JSON array, keyed by the cursor the page moved to
 //!   and the server's epoch. One record per page instead of one per op: a
@@ -106,6 +109,9 @@ struct OpRecord {
     /// The op as JSON: exact, and independent of how serde-wasm-bindgen
     /// maps numbers and dates.
     json: String,
+    /// Kept aside at another user's login: for the outbox only.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    kept: bool,
 }
 
 impl OpRecord {
@@ -114,6 +120,7 @@ impl OpRecord {
             id: op.id.to_string(),
             case_id: op.case_id.to_string(),
             json: serde_json::to_string(op)?,
+            kept: false,
         })
     }
 }
@@ -170,8 +177,10 @@ pub struct Snapshot {
     pub state: Option<DeviceState>,
     /// The session (absent when logged out).
     pub session: Option<StoredSession>,
-    /// Every stored op.
+    /// Every stored op but the kept ones.
     pub ops: Vec<Op>,
+    /// This device's own ops kept aside at another user's login.
+    pub kept: Vec<Op>,
     /// The config items by key, as JSON.
     pub config: Vec<(String, String)>,
     /// The chosen language code.
@@ -285,9 +294,11 @@ pub async fn load() -> Result<Snapshot, DbError> {
         .await?
         .collect::<Result<_, _>>()?;
     let mut ops = Vec::with_capacity(records.len());
+    let mut kept = Vec::new();
     for r in records {
         // One unreadable op must not hide every other case: skip and log it.
         match serde_json::from_str::<Op>(&r.json) {
+            Ok(op) if r.kept => kept.push(op),
             Ok(op) => ops.push(op),
             Err(e) => leptos::logging::warn!("skipping stored op {}: {e}", r.id),
         }
@@ -329,6 +340,7 @@ pub async fn load() -> Result<Snapshot, DbError> {
         state,
         session,
         ops,
+        kept,
         config,
         lang,
         last_sync,
@@ -689,14 +701,23 @@ pub async fn clear_session() -> Result<(), DbError> {
 /// Drops every case, the config and the evidence bytes (another user
 /// logged in on a device with an empty outbox and nothing left to upload:
 /// they must not see the previous user's scope), except the bytes of the
-/// uploads set aside (`keep`), which exist nowhere else.
-pub async fn clear_cases(keep: &[BlobHash]) -> Result<(), DbError> {
+/// uploads set aside (`keep`), which exist nowhere else, and the device's
+/// own ops in `kept`, which stay marked as kept.
+pub async fn clear_cases(keep: &[BlobHash], kept: &[Op]) -> Result<(), DbError> {
     let db = db()?;
     let tx = db
         .transaction([OPS, PULLED, CONFIG, BLOBS])
         .with_mode(TransactionMode::Readwrite)
         .build()?;
-    tx.object_store(OPS)?.clear()?;
+    let ops = tx.object_store(OPS)?;
+    ops.clear()?;
+    for op in kept {
+        let record = OpRecord {
+            kept: true,
+            ..OpRecord::new(op)?
+        };
+        ops.put(record).serde()?;
+    }
     tx.object_store(PULLED)?.clear()?;
     tx.object_store(CONFIG)?.clear()?;
     let blobs = tx.object_store(BLOBS)?;

@@ -154,6 +154,9 @@ fn parse_config(key: &str, json: &str) -> Option<ConfigItem> {
 pub struct OpLog {
     by_case: HashMap<CaseId, Vec<Op>>,
     ids: HashSet<OpId>,
+    /// This device's own ops kept aside at another user's login
+    /// (`DeviceState::keeps`): in the outbox only, never folded.
+    kept: Vec<Op>,
 }
 
 impl OpLog {
@@ -203,12 +206,14 @@ impl OpLog {
         }
     }
 
-    /// The outbox: this device's ops after `acked`, in sequence order.
+    /// The outbox: this device's ops after `acked`, in sequence order,
+    /// the kept ones included.
     pub fn outbox(&self, device: DeviceId, acked: u64) -> Vec<Op> {
         let mut ops: Vec<Op> = self
             .by_case
             .values()
             .flatten()
+            .chain(self.kept.iter().filter(|op| !self.ids.contains(&op.id)))
             .filter(|op| op.device == device && op.seq > acked)
             .cloned()
             .collect();
@@ -216,9 +221,26 @@ impl OpLog {
         ops
     }
 
-    fn clear(&mut self) {
+    /// The ops another user's login keeps aside for `state`'s device at
+    /// `now`: the kept ones still recent, and those of the cases cleared.
+    pub fn to_keep(&self, state: &DeviceState, now: DateTime<Utc>) -> Vec<Op> {
+        let mut kept: Vec<Op> = self
+            .kept
+            .iter()
+            .filter(|op| !self.ids.contains(&op.id))
+            .chain(self.by_case.values().flatten())
+            .filter(|op| state.keeps(op, now))
+            .cloned()
+            .collect();
+        kept.sort_by_key(|op| op.seq);
+        kept
+    }
+
+    /// Forgets every case, keeping `kept` aside.
+    fn clear(&mut self, kept: Vec<Op>) {
         self.by_case.clear();
         self.ids.clear();
+        self.kept = kept;
     }
 }
 
@@ -365,10 +387,15 @@ impl AppCtx {
         self.config.set(config);
         self.identity.set(snap.identity);
         let state = snap.state.map(|mut state| {
-            let made_here = snap.ops.iter().filter(|op| op.device == state.device);
+            let made_here = snap
+                .ops
+                .iter()
+                .chain(&snap.kept)
+                .filter(|op| op.device == state.device);
             state.resume(made_here.map(|op| op.seq).max());
             state
         });
+        self.ops.update_value(|log| log.kept = snap.kept);
         self.device.set(state);
         self.session.set(snap.session);
         self.blocked.set(snap.blocked);
@@ -445,9 +472,10 @@ impl AppCtx {
         self.refold(ids);
     }
 
-    /// Forgets every case in memory (another user's scope).
-    pub fn clear_cases(&self) {
-        self.ops.update_value(OpLog::clear);
+    /// Forgets every case in memory (another user's scope), keeping the
+    /// device's own ops in `kept` aside for the outbox.
+    pub fn clear_cases(&self, kept: Vec<Op>) {
+        self.ops.update_value(|log| log.clear(kept));
         self.cases.set(HashMap::new());
         self.config.set(Config::default());
     }

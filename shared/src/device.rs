@@ -211,7 +211,9 @@ impl DeviceState {
     /// device's ops than it acknowledged before, and may have handed out its
     /// pull sequence again: the device then trusts the server's lower
     /// acknowledgement, so its own ops above it are the outbox again (the
-    /// device keeps every op it made), and pulls from the start. Within an
+    /// device keeps every op it made, those of an earlier user for
+    /// [`KEPT_OWN_OPS_DAYS`], see [`DeviceState::keeps`]), and pulls from
+    /// the start. Within an
     /// epoch an acknowledgement never moves back, except when the server
     /// expects a sequence the device thought acknowledged (a restore the
     /// device has not seen yet as an epoch).
@@ -255,7 +257,23 @@ impl DeviceState {
     pub fn pending(&self) -> u64 {
         self.last_seq - self.acked_seq
     }
+
+    /// Whether this device keeps `op` aside when another user's login
+    /// clears the cases at `now`: its own ops of the last
+    /// [`KEPT_OWN_OPS_DAYS`]. Acknowledged, they are on the server; but a
+    /// server restored from a backup older than them asks for them again,
+    /// and without them its wait for the missing numbers would stop every
+    /// later op of the device for good. Kept aside, they are never folded
+    /// or shown, only sent again.
+    pub fn keeps(&self, op: &Op, now: DateTime<Utc>) -> bool {
+        op.device == self.device && now - op.at <= Duration::days(KEPT_OWN_OPS_DAYS)
+    }
 }
+
+/// How long a device keeps its own ops aside after another user's login
+/// ([`DeviceState::keeps`]): a restore from a backup older than that
+/// cannot be made whole from the tablets.
+pub const KEPT_OWN_OPS_DAYS: i64 = 30;
 
 /// How long to wait before sync attempt `attempt` (0 = first retry) after
 /// failures: 2 s doubling up to 5 minutes, so a tablet out of range does not
@@ -396,6 +414,28 @@ mod tests {
         assert_eq!(d.refused.len(), 1);
         d.observe(&sent[1..2], t);
         assert!(d.refused.is_empty());
+    }
+
+    #[test]
+    fn a_login_of_another_user_keeps_the_devices_own_recent_ops_aside() {
+        let d = DeviceState::new(DeviceId(Uuid::from_u128(1)), 7, 0);
+        let now = DateTime::parse_from_rfc3339("2026-03-31T00:00:00Z")
+            .expect("a time")
+            .to_utc();
+        let mut fleet = crate::sim::Fleet::new(
+            &[(Role::Staff, 0)],
+            crate::id::PropertyId(Uuid::from_u128(7)),
+            0,
+        );
+        let mut op = fleet.register(0, now, 0);
+        op.device = d.device;
+        op.at = now - Duration::days(KEPT_OWN_OPS_DAYS);
+        assert!(d.keeps(&op, now));
+        op.at -= Duration::seconds(1);
+        assert!(!d.keeps(&op, now), "older than the days kept");
+        op.at = now;
+        op.device = DeviceId(Uuid::from_u128(2));
+        assert!(!d.keeps(&op, now), "another device's");
     }
 
     #[test]

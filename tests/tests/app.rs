@@ -649,6 +649,39 @@ async fn after_a_restore_another_users_login_keeps_the_ops_the_server_lost() {
     r.browser.close().await;
 }
 
+/// Another user logs in before the restore: nothing waited, so staff1's
+/// cases left the tablet, but it kept its own ops aside. The restored
+/// server asks for the lost one again: without it, the server would wait
+/// for that number forever, and no later op of the tablet would reach it.
+/// Only its author may send it (the server takes an op only from its
+/// author), so staff1's login is not refused for it, and sends it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_restore_after_another_users_login_gets_the_ops_it_lost_again() {
+    let mut r = Restorable::new().await;
+    r.browser.click("nav-settings").await;
+    r.browser.click("logout").await;
+    r.browser.login("staff2").await;
+    r.browser.wait_synced().await;
+    r.browser.wait_count("case-row", 0).await;
+    // The kept ops come back from storage too.
+    r.browser.open(&r.server.url("/")).await;
+    r.browser.wait_synced().await;
+    r.browser.click("nav-settings").await;
+    r.browser.click("logout").await;
+    r.restore();
+
+    r.browser.login("staff1").await;
+    r.browser.sync_now().await;
+    let cases = server_cases(&r.server, "manager1");
+    assert!(
+        cases.iter().any(|c| c["reg_no"] == json!(r.lost)),
+        "{cases:?}"
+    );
+    r.browser.click("nav-list").await;
+    r.browser.wait_count("case-row", 2).await;
+    r.browser.close().await;
+}
+
 /// A pulled page the tablet's storage refuses (full, say) is pulled again
 /// at the next sync: the device's pull cursor moves only with the page it
 /// covers, so no other tablet's case is skipped for good.

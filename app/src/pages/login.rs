@@ -192,16 +192,38 @@ fn unsynced(ctx: AppCtx, state: &DeviceState, waited: u64) -> u64 {
             .with_untracked(|u| u.values().filter(|p| !p.set_aside).count() as u64)
 }
 
+/// What of [`unsynced`] `user`'s login must wait for: all of it but the
+/// ops of the outbox `user` made (kept aside at an earlier switch, and
+/// asked for again by a server restored from a backup), which only their
+/// own login can send: the server takes an op only from its author.
+fn unsynced_by_others(
+    ctx: AppCtx,
+    state: &DeviceState,
+    waited: u64,
+    user: shared::id::UserId,
+) -> u64 {
+    let own = ctx.ops.with_value(|log| {
+        log.outbox(state.device, state.acked_seq)
+            .iter()
+            .filter(|op| op.author == user)
+            .count() as u64
+    });
+    unsynced(ctx, state, waited).saturating_sub(own)
+}
+
 /// Drops the cases, the configuration and the evidence bytes the tablet
 /// holds (but those set aside), in storage and in memory: another user's,
 /// or those of a scope the user no longer has.
-async fn drop_cases(ctx: AppCtx) -> Result<(), LoginError> {
+async fn drop_cases(ctx: AppCtx, state: &DeviceState) -> Result<(), LoginError> {
     let set_aside: Vec<_> = ctx.uploads.with_untracked(|u| u.keys().copied().collect());
-    if let Err(e) = db::clear_cases(&set_aside).await {
+    let kept = ctx
+        .ops
+        .with_value(|log| log.to_keep(state, crate::state::now()));
+    if let Err(e) = db::clear_cases(&set_aside, &kept).await {
         leptos::logging::error!("clearing the cases on the tablet: {e}");
         return Err(LoginError::Storage(e));
     }
-    ctx.clear_cases();
+    ctx.clear_cases(kept);
     Ok(())
 }
 
@@ -259,7 +281,7 @@ async fn log_in(
             .is_some_and(|held| held != scope);
     if rescoped {
         if unsynced(ctx, &state, waited) == 0 {
-            drop_cases(ctx).await?;
+            drop_cases(ctx, &state).await?;
         } else {
             // Their own work must upload first; the old scope's cases go
             // at a login with nothing waiting, and the new scope's come now.
@@ -268,7 +290,7 @@ async fn log_in(
         state.cursor = 0;
     }
     if someone_else {
-        let pending = unsynced(ctx, &state, waited);
+        let pending = unsynced_by_others(ctx, &state, waited, resp.user.id);
         if pending > 0 {
             return Err(LoginError::OtherUsersRecords(pending));
         }
@@ -276,7 +298,7 @@ async fn log_in(
         if drafts > 0 && !discard_drafts {
             return Err(LoginError::OtherUsersDrafts(drafts));
         }
-        drop_cases(ctx).await?;
+        drop_cases(ctx, &state).await?;
         // And so is what they had half typed.
         super::draft::forget_all();
         // The previous user's ops, refused ones among them, are gone.
