@@ -186,6 +186,9 @@ async fn run(ctx: AppCtx, token: &str) -> Result<(), ApiError> {
     let mut clock_ahead = false;
     // Bounded: a server whose epoch changes at every request must not keep
     // the device syncing forever.
+    // A restore learnt earlier may still be owed the evidence (the tab
+    // closed before it was all offered).
+    crate::evidence::upload::offer_again_if_owed(ctx).await?;
     for _ in 0..EPOCH_RETRIES {
         clock_ahead |= push_all(ctx, token).await?;
         crate::tombstone::prune(ctx).await?;
@@ -300,7 +303,7 @@ async fn push_all(ctx: AppCtx, token: &str) -> Result<bool, ApiError> {
             db::save_state(&snapshot).await?;
         }
         if restored {
-            crate::evidence::upload::offer_again(ctx).await?;
+            crate::evidence::upload::offer_again_if_owed(ctx).await?;
         }
         if refused {
             ctx.refold(request.ops.iter().map(|op| op.case_id));

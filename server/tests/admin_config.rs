@@ -733,12 +733,7 @@ fn quarantined_ops_are_reapplied_or_discarded_with_a_reason() {
     assert_eq!(staff.get(&format!("/api/v1/cases/{case}")).0, 404);
 
     // The admin adds the category; now the op is accepted and the case exists.
-    let (_, mut categories) = admin.get("/api/v1/admin/categories");
-    categories
-        .as_array_mut()
-        .unwrap()
-        .push(json!({"code": "pets", "name_zh": "宠物", "name_en": "Pets"}));
-    assert_eq!(admin.put("/api/v1/admin/categories", &categories).0, 200);
+    add_pets(&admin);
     let (status, outcome) = admin.post(
         &format!("/api/v1/admin/quarantine/{reg_entry}/reapply"),
         &json!({}),
@@ -827,12 +822,7 @@ fn a_revoked_tablets_or_disabled_users_ops_are_not_reapplied() {
         &json!({ "active": false }),
     );
     assert_eq!(status, 204, "{body}");
-    let (_, mut categories) = admin.get("/api/v1/admin/categories");
-    categories
-        .as_array_mut()
-        .unwrap()
-        .push(json!({"code": "pets", "name_zh": "宠物", "name_en": "Pets"}));
-    assert_eq!(admin.put("/api/v1/admin/categories", &categories).0, 200);
+    add_pets(&admin);
 
     let (_, list) = admin.get("/api/v1/admin/quarantine");
     let ids: Vec<i64> = list
@@ -852,6 +842,17 @@ fn a_revoked_tablets_or_disabled_users_ops_are_not_reapplied() {
         codes.push(outcome["code"].as_str().unwrap_or("").to_string());
     }
     assert_eq!(codes, ["sync.device_revoked", "sync.author_disabled"]);
+}
+
+/// Adds the category "pets" (宠物), which the tests' quarantined
+/// registrations name.
+fn add_pets(admin: &Client) {
+    let (_, mut categories) = admin.get("/api/v1/admin/categories");
+    categories
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"code": "pets", "name_zh": "宠物", "name_en": "Pets"}));
+    assert_eq!(admin.put("/api/v1/admin/categories", &categories).0, 200);
 }
 
 fn ops_of(a: &mut Author, case: CaseId, t0: DateTime<Utc>, actions: Vec<Action>) -> Vec<Op> {

@@ -138,6 +138,19 @@ impl<'a> Script<'a> {
         )
     }
 
+    /// Answered on the spot `m` minutes in, unassessed.
+    fn on_the_spot(&mut self, m: i64) -> &mut Self {
+        self.at(
+            m,
+            Action::Resolve {
+                result: "当场道歉并清理".into(),
+                feedback_method: ContactMethod::Visit,
+                feedback_at: None,
+                on_the_spot: true,
+            },
+        )
+    }
+
     fn follow_up(&mut self, m: i64, satisfaction: u8) -> &mut Self {
         self.at(
             m,
@@ -1124,15 +1137,7 @@ fn a_complaint_closed_unassessed_needs_its_corrective_action_from_schema_2() {
             local("2025-07-07", at),
             |_| {},
         )
-        .at(
-            30,
-            Action::Resolve {
-                result: "当场道歉并清理".into(),
-                feedback_method: ContactMethod::Visit,
-                feedback_at: None,
-                on_the_spot: true,
-            },
-        )
+        .on_the_spot(30)
         .follow_up(600, 4)
         .at(700, empty_close.clone())
         .done()
@@ -1167,15 +1172,7 @@ fn a_complaint_closed_unassessed_counts_once_assessed() {
         local("2025-07-07", "09:00"),
         |_| {},
     )
-    .at(
-        30,
-        Action::Resolve {
-            result: "当场道歉并清理".into(),
-            feedback_method: ContactMethod::Visit,
-            feedback_at: None,
-            on_the_spot: true,
-        },
-    )
+    .on_the_spot(30)
     .follow_up(600, 4)
     .close(700)
     .done();

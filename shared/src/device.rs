@@ -56,6 +56,12 @@ pub struct DeviceState {
     /// pull). The tablet folds its cases without them, as the server does.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub refused: Vec<Refusal>,
+    /// A restore was seen (a new epoch), and the evidence this device
+    /// holds has not all been offered to the restored server again since.
+    /// Stored with the epoch that raised it, so a tab closed before the
+    /// offer was made makes it at the next start.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reoffer: bool,
 }
 
 /// An op of this device that the server did not accept, and why.
@@ -86,6 +92,7 @@ impl DeviceState {
             epoch: 0,
             accepted_hlc: None,
             refused: Vec::new(),
+            reoffer: false,
         }
     }
 
@@ -224,6 +231,7 @@ impl DeviceState {
             if self.epoch != 0 {
                 self.acked_seq = acked_seq.min(self.last_seq);
                 self.cursor = 0;
+                self.reoffer = true;
             }
             self.epoch = epoch;
             changed = true;
@@ -476,6 +484,7 @@ mod tests {
         let mut d = DeviceState::new(DeviceId(Uuid::from_u128(1)), 7, 0);
         d.last_seq = 10;
         assert!(d.take_answer(10, None, 1));
+        assert!(!d.reoffer, "a first answer is no restore");
         d.cursor = 500;
         assert!(
             !d.take_answer(10, None, 1),
@@ -487,6 +496,7 @@ mod tests {
         assert!(d.take_answer(6, Some(7), 2));
         assert_eq!((d.acked_seq, d.cursor, d.epoch), (6, 0, 2));
         assert_eq!(d.pending(), 4);
+        assert!(d.reoffer, "its evidence is offered again");
         // Within an epoch, an expected sequence at or below the ack lowers it.
         d.acked_seq = 10;
         assert!(d.take_answer(3, Some(4), 2));

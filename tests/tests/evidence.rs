@@ -642,7 +642,7 @@ async fn a_quarantined_action_shows_as_not_taken_until_an_admin_reapplies_it() {
 /// again, the server taking those it lacks.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_server_restored_from_a_backup_gets_the_photos_it_lost_again() {
-    photos_lost_in_a_restore_are_uploaded_again(false).await;
+    photos_lost_in_a_restore_are_uploaded_again(After::Sync).await;
 }
 
 /// The same when the tablet's user logs in again before the next sync (a
@@ -650,10 +650,29 @@ async fn a_server_restored_from_a_backup_gets_the_photos_it_lost_again() {
 /// login is what learns of the restore, and the files are offered then.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_login_after_a_restore_offers_the_lost_photos_again() {
-    photos_lost_in_a_restore_are_uploaded_again(true).await;
+    photos_lost_in_a_restore_are_uploaded_again(After::LogInAgain).await;
 }
 
-async fn photos_lost_in_a_restore_are_uploaded_again(log_in_again: bool) {
+/// The sync that learns of the restore cannot store the uploads it owes
+/// (the storage is full, say): the next sync offers them all the same,
+/// though the device's state already holds the new epoch.
+#[tokio::test(flavor = "multi_thread")]
+async fn photos_a_restore_is_owed_are_offered_until_the_offer_is_stored() {
+    photos_lost_in_a_restore_are_uploaded_again(After::StorageRefusesFirst).await;
+}
+
+/// What the tablet meets after the restore.
+#[derive(PartialEq)]
+enum After {
+    /// Its next sync.
+    Sync,
+    /// A login, then a sync.
+    LogInAgain,
+    /// A sync whose storage refuses the uploads, then another.
+    StorageRefusesFirst,
+}
+
+async fn photos_lost_in_a_restore_are_uploaded_again(after: After) {
     let mut server = Server::start();
     server.seed();
     let files = tempfile::tempdir().expect("a directory for the pictures");
@@ -683,10 +702,23 @@ async fn photos_lost_in_a_restore_are_uploaded_again(log_in_again: bool) {
     server.cli(&["restore", file]);
     server.restart();
     let manager = server.token("manager1");
-    if log_in_again {
+    if after == After::LogInAgain {
         browser.click("nav-settings").await;
         browser.click("logout").await;
         browser.login("staff1").await;
+    }
+    if after == After::StorageRefusesFirst {
+        browser.refuse_store("uploads").await;
+        browser.click("sync-now").await;
+        let deadline = std::time::Instant::now() + e2e::TIMEOUT;
+        while browser.text("sync-error").await.is_empty() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the refused offer was reported"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+        browser.restore_storage().await;
     }
     browser.sync_now().await;
     let deadline = std::time::Instant::now() + e2e::TIMEOUT;

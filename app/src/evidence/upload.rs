@@ -69,13 +69,37 @@ pub async fn upload_waiting(ctx: AppCtx, token: &str) -> Result<(), ApiError> {
     result
 }
 
+/// Offers the evidence again if the device state says a restore is still
+/// owed it ([`shared::device::DeviceState::reoffer`]), then clears the
+/// mark: after the answer that brought the new epoch, and at every sync,
+/// so that a tab closed or a save refused midway offers it all later.
+pub async fn offer_again_if_owed(ctx: AppCtx) -> Result<(), DbError> {
+    if !ctx
+        .device
+        .with_untracked(|d| d.as_ref().is_some_and(|d| d.reoffer))
+    {
+        return Ok(());
+    }
+    offer_again(ctx).await?;
+    let cleared = ctx.device.try_update(|d| {
+        d.as_mut().map(|d| {
+            d.reoffer = false;
+            d.clone()
+        })
+    });
+    if let Some(Some(state)) = cleared {
+        db::save_state(&state).await?;
+    }
+    Ok(())
+}
+
 /// After the server was restored from a backup (a new epoch): offers
 /// again every file this device's ops name and it still holds. The
 /// restored server may lack bytes that were uploaded after the backup was
 /// taken, whether their ops are in the backup or pushed again now, and the
 /// device forgot their uploads once they were done. `HEAD` tells, file by
 /// file, which the server still has: those finish at once.
-pub async fn offer_again(ctx: AppCtx) -> Result<(), DbError> {
+async fn offer_again(ctx: AppCtx) -> Result<(), DbError> {
     let Some(device) = ctx.device.with_untracked(|d| d.as_ref().map(|d| d.device)) else {
         return Ok(());
     };

@@ -331,7 +331,7 @@ async fn log_in(
     ctx.session.set(Some(session));
     // The uploads the restored server lost are offered again, as a sync
     // that learns of the restore does; the login learnt of it first.
-    if restored && let Err(e) = crate::evidence::upload::offer_again(ctx).await {
+    if restored && let Err(e) = crate::evidence::upload::offer_again_if_owed(ctx).await {
         leptos::logging::error!("offering the evidence again after a restore: {e}");
     }
     // The server accepts the device again (`save_login` forgot the
