@@ -188,7 +188,7 @@ async fn run(ctx: AppCtx, token: &str) -> Result<(), ApiError> {
     // the device syncing forever.
     // A restore learnt earlier may still be owed the evidence (the tab
     // closed before it was all offered).
-    crate::evidence::upload::offer_again_if_owed(ctx).await?;
+    crate::evidence::upload::offer_again_if_owed(ctx).await;
     for _ in 0..EPOCH_RETRIES {
         clock_ahead |= push_all(ctx, token).await?;
         crate::tombstone::prune(ctx).await?;
@@ -274,9 +274,31 @@ async fn push_all(ctx: AppCtx, token: &str) -> Result<bool, ApiError> {
         else {
             return Ok(clock_ahead);
         };
-        let batch = ctx
-            .ops
-            .with_value(|log| batch(log.outbox(device, acked), PUSH_BATCH, PUSH_BYTES));
+        let Some(user) = ctx
+            .session
+            .with_untracked(|s| s.as_ref().map(|s| s.user.id))
+        else {
+            return Ok(clock_ahead);
+        };
+        // The server takes an op only from its author, and a device's ops
+        // only in order: a colleague's op, kept aside at a switch and asked
+        // for again by a server restored from a backup, waits for their
+        // login, and the ops after it wait with it. Sent under this
+        // session it would be refused for good.
+        let (outbox, others) = ctx.ops.with_value(|log| {
+            let mut outbox = log.outbox(device, acked);
+            let own = outbox.iter().take_while(|op| op.author == user).count();
+            let others = outbox.split_off(own);
+            (outbox, others.len())
+        });
+        if outbox.is_empty() && others > 0 {
+            return Err(ApiError::Server {
+                status: 409,
+                code: "sync.other_users_records".into(),
+                message: format!("{others} records wait for their author's login"),
+            });
+        }
+        let batch = batch(outbox, PUSH_BATCH, PUSH_BYTES);
         let request = PushRequest { device, ops: batch };
         let answer = api::push(token, &request).await?;
         still_current(ctx, token)?;
@@ -303,7 +325,7 @@ async fn push_all(ctx: AppCtx, token: &str) -> Result<bool, ApiError> {
             db::save_state(&snapshot).await?;
         }
         if restored {
-            crate::evidence::upload::offer_again_if_owed(ctx).await?;
+            crate::evidence::upload::offer_again_if_owed(ctx).await;
         }
         if refused {
             ctx.refold(request.ops.iter().map(|op| op.case_id));

@@ -392,6 +392,26 @@ fn a_file_only_another_propertys_cases_hold_cannot_be_referenced() {
             ["attachment.unknown_file"]
         );
     }
+    // A thumbnail of the author's own property does not vouch for the
+    // foreign file it comes with.
+    let own = bytes(300, 12);
+    let own_photo = attach(&mut author_a, w.case, AttachmentKind::Photo, &own, None);
+    assert_eq!(
+        push(&w.staff, &author_a, &[own_photo]),
+        Vec::<String>::new()
+    );
+    let paired = attach_declared(
+        &mut author_a,
+        w.case,
+        AttachmentKind::Photo,
+        photo.len() as u64,
+        BlobHash::of(&photo),
+        Some(&own),
+    );
+    assert_eq!(
+        push(&w.staff, &author_a, &[paired]),
+        ["attachment.unknown_file"]
+    );
     let (status, _, _) = w.staff.blob_get(&BlobHash::of(&photo));
     assert_eq!(status, 404);
 

@@ -268,13 +268,15 @@ impl DeviceState {
 
     /// Whether this device keeps `op` aside when another user's login
     /// clears the cases at `now`: its own ops of the last
-    /// [`KEPT_OWN_OPS_DAYS`]. Acknowledged, they are on the server; but a
+    /// [`KEPT_OWN_OPS_DAYS`], and those not acknowledged yet whatever
+    /// their time (a clock set wrong). Acknowledged, they are on the server; but a
     /// server restored from a backup older than them asks for them again,
     /// and without them its wait for the missing numbers would stop every
     /// later op of the device for good. Kept aside, they are never folded
     /// or shown, only sent again.
     pub fn keeps(&self, op: &Op, now: DateTime<Utc>) -> bool {
-        op.device == self.device && now - op.at <= Duration::days(KEPT_OWN_OPS_DAYS)
+        op.device == self.device
+            && (op.seq > self.acked_seq || now - op.at <= Duration::days(KEPT_OWN_OPS_DAYS))
     }
 }
 
@@ -426,7 +428,8 @@ mod tests {
 
     #[test]
     fn a_login_of_another_user_keeps_the_devices_own_recent_ops_aside() {
-        let d = DeviceState::new(DeviceId(Uuid::from_u128(1)), 7, 0);
+        // Acknowledged up to 100.
+        let d = DeviceState::new(DeviceId(Uuid::from_u128(1)), 7, 100);
         let now = DateTime::parse_from_rfc3339("2026-03-31T00:00:00Z")
             .expect("a time")
             .to_utc();
@@ -441,6 +444,9 @@ mod tests {
         assert!(d.keeps(&op, now));
         op.at -= Duration::seconds(1);
         assert!(!d.keeps(&op, now), "older than the days kept");
+        let mut unacknowledged = d.clone();
+        unacknowledged.acked_seq = op.seq - 1;
+        assert!(unacknowledged.keeps(&op, now), "not on the server yet");
         op.at = now;
         op.device = DeviceId(Uuid::from_u128(2));
         assert!(!d.keeps(&op, now), "another device's");

@@ -370,7 +370,9 @@ impl Folder<'_> {
         // A complaint's assessment made after its answer on the spot, and
         // a spot-check call (抽查回访), move the case nowhere
         // (`workflow::check`): the state they saw is not compared, so a
-        // follow-up or a close meanwhile is no conflict.
+        // follow-up or a close meanwhile is no conflict. A spot check is
+        // compared when the case is back in the works: the resident's view
+        // of a result that was since reopened is for someone to look at.
         let late_assessment = kind == ActionKind::Assess
             && op
                 .expected_state
@@ -381,6 +383,9 @@ impl Folder<'_> {
                 spot_check: true,
                 ..
             }
+        ) && matches!(
+            self.case.state,
+            CaseState::Resolved | CaseState::FollowedUp | CaseState::Closed
         );
         if kind.is_transition()
             && !late_assessment
@@ -1050,6 +1055,7 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
             }
         };
         let mut extended = 0;
+        let unextended = due;
         // `workflow` caps the extensions' total so that the solution stays
         // within the special-case limit, by the severity known when each
         // was granted; an assessment after them may give the solution a
@@ -1087,7 +1093,9 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
         }
         // The special-case limit counts from receipt: a solution counted
         // in hours leaves the whole limit to extensions
-        // (`max_extension_working_days`), and they end with it.
+        // (`max_extension_working_days`), and they end with it. A rule of
+        // so many hours that it ends after the limit is not shortened by
+        // an extension.
         if clock == Clock::Solution
             && extended > 0
             && let Ok(limit) = deadline::due_at(
@@ -1097,7 +1105,7 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
                 ctx.calendar,
             )
         {
-            due = due.min(limit);
+            due = due.min(limit.max(unextended));
         }
         if met.is_none() && ended.is_some_and(|ended| due >= ended) {
             continue;

@@ -389,6 +389,22 @@ fn extensions_of_a_solution_in_hours_end_with_the_special_case_limit() {
         due(&case, Clock::Solution),
         local(2026, 3, 11, 23, 59) + Duration::seconds(59)
     );
+
+    // Ten days of hours end after the limit: an extension leaves them.
+    let mut long = sim_with(CaseKind::Complaint, Channel::Phone, t, t);
+    long.settings.deadlines.solution = shared::deadline::DeadlineRule::Hours(240);
+    assert!(long.settings.validate().is_ok());
+    let unextended = due(&long.case(), Clock::Solution);
+    assert_eq!(unextended, local(2026, 3, 12, 10, 0));
+    long.act(
+        1,
+        t + Duration::hours(1),
+        Action::Extend {
+            working_days: 2,
+            reason: "需要物业公司总部协调".into(),
+        },
+    );
+    assert_eq!(due(&long.case(), Clock::Solution), unextended);
 }
 
 /// An extension granted within the due second is on time, as any act is

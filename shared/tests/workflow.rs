@@ -755,6 +755,41 @@ fn repair_rules() {
     assert!(case.latest_spot_check().is_some());
 }
 
+/// A spot check made from a view that showed the result, after a
+/// dissatisfied callback reopened the case: the resident's view of a
+/// result since reopened is a conflict for someone to look at.
+#[test]
+fn a_spot_check_of_a_result_reopened_meanwhile_is_a_conflict() {
+    let mut s = sim(CaseKind::Repair);
+    assert_eq!(step(&mut s, STAFF, assign()), Ok(CaseState::Assigned));
+    assert_eq!(
+        step(&mut s, STAFF, Action::Start),
+        Ok(CaseState::InProgress)
+    );
+    assert_eq!(
+        step(&mut s, STAFF, resolve("已修复")),
+        Ok(CaseState::Resolved)
+    );
+    assert_eq!(step(&mut s, STAFF, follow_up(1)), Ok(CaseState::Reopened));
+    let spot = Action::FollowUp {
+        method: ContactMethod::Phone,
+        satisfaction: 4,
+        comment: "抽查回访".into(),
+        spot_check: true,
+        ratings: None,
+    };
+    s.act_expecting(
+        QUALITY,
+        local(2026, 3, 3, 18, 0),
+        spot,
+        Some(CaseState::Resolved),
+    );
+    let case = s.case();
+    assert_eq!(case.open_conflicts().count(), 1, "{:?}", case.conflicts);
+    assert_eq!(case.state, CaseState::Reopened);
+    assert!(case.latest_spot_check().is_none());
+}
+
 #[test]
 fn a_repair_assessed_as_unfounded_is_still_repaired() {
     // Validity (有效 / 不成立) is a complaint's: a repair assessed so is

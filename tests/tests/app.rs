@@ -682,6 +682,79 @@ async fn a_restore_after_another_users_login_gets_the_ops_it_lost_again() {
     r.browser.close().await;
 }
 
+/// manager1 records on the tablet while the server is down, and the
+/// server comes back from a backup without staff1's last op and without
+/// manager1's session. The server takes an op only from its author, and a
+/// device's ops only in order: staff1's op goes first, under staff1's
+/// login; manager1's, after it, waits for manager1's. Sent under the
+/// wrong login, either would be refused for good; and neither login is
+/// refused for the other's ops.
+#[tokio::test(flavor = "multi_thread")]
+async fn after_a_restore_each_users_ops_wait_for_their_own_login() {
+    let mut r = Restorable::new().await;
+    let browser = &r.browser;
+    browser.click("nav-settings").await;
+    browser.click("logout").await;
+    browser.login("manager1").await;
+    r.server.kill();
+    let later = browser.register_complaint("孙三", "楼道灯不亮").await;
+    r.server.cli(&["restore", &Restorable::file(&r.backup)]);
+    r.server.restart();
+    // The next sync finds the session gone.
+    browser.click("sync-now").await;
+    browser
+        .wait_attr("device-blocked", "data-reason", "session_ended")
+        .await;
+    browser.click("blocked-relogin").await;
+    let on_server = || -> Vec<Value> {
+        server_cases(&r.server, "manager1")
+            .into_iter()
+            .map(|c| c["reg_no"].clone())
+            .collect()
+    };
+    let log_in = |login: &'static str| async move {
+        browser.fill("login-name", login).await;
+        browser.fill("login-password", PASSWORD).await;
+        browser.name_tablet().await;
+        browser.click("login-submit").await;
+        browser.wait_for_test_id("case-list").await;
+    };
+
+    // manager1 logs in again: staff1's op comes first and is not
+    // manager1's to send, so nothing is sent, and the sync says why.
+    log_in("manager1").await;
+    browser.wait_text("sync-error", "记录人本人").await;
+    let cases = on_server();
+    assert!(!cases.contains(&json!(r.lost)), "{cases:?}");
+    assert!(!cases.contains(&json!(later)), "{cases:?}");
+
+    // staff1's login is not refused for manager1's op that waits after
+    // staff1's: it sends staff1's, and leaves manager1's aside.
+    browser.click("nav-settings").await;
+    browser.click("logout").await;
+    log_in("staff1").await;
+    let deadline = std::time::Instant::now() + e2e::TIMEOUT;
+    while !on_server().contains(&json!(r.lost)) {
+        assert!(std::time::Instant::now() < deadline, "staff1's op is sent");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    browser.wait_text("sync-error", "记录人本人").await;
+    let cases = on_server();
+    assert!(!cases.contains(&json!(later)), "{cases:?}");
+
+    // And manager1's next login sends manager1's.
+    browser.click("nav-settings").await;
+    browser.click("logout").await;
+    browser.login("manager1").await;
+    let cases = on_server();
+    assert!(cases.contains(&json!(later)), "{cases:?}");
+    let (_, quarantine) = r
+        .server
+        .get_json(&r.server.token("admin1"), "/api/v1/admin/quarantine");
+    assert_eq!(quarantine, json!([]), "nothing refused");
+    r.browser.close().await;
+}
+
 /// A pulled page the tablet's storage refuses (full, say) is pulled again
 /// at the next sync: the device's pull cursor moves only with the page it
 /// covers, so no other tablet's case is skipped for good.

@@ -574,6 +574,10 @@ pub fn code_message(code: &str, lang: Lang) -> Option<String> {
             "服务器刚从备份恢复，稍后会自动重新同步",
             "The server was just restored from a backup; syncing again shortly",
         ),
+        "sync.other_users_records" => (
+            "本机有其他同事的记录等待上传，只能由记录人本人在本机登录后上传；在此之后记录的内容也要等它们先上传",
+            "Records of a colleague wait on this tablet: only their author's login on this tablet can send them, and what was recorded after them waits for them",
+        ),
         "sync.not_acknowledged" => (
             "服务器没有确认收到上传的记录，稍后会自动重试",
             "The server did not acknowledge the records sent; retrying shortly",

@@ -73,13 +73,21 @@ pub async fn upload_waiting(ctx: AppCtx, token: &str) -> Result<(), ApiError> {
 /// owed it ([`shared::device::DeviceState::reoffer`]), then clears the
 /// mark: after the answer that brought the new epoch, and at every sync,
 /// so that a tab closed or a save refused midway offers it all later.
-pub async fn offer_again_if_owed(ctx: AppCtx) -> Result<(), DbError> {
+/// A failure is logged and the mark kept: storage that refuses this must
+/// not stop the ops from syncing, and the next sync tries again.
+pub async fn offer_again_if_owed(ctx: AppCtx) {
     if !ctx
         .device
         .with_untracked(|d| d.as_ref().is_some_and(|d| d.reoffer))
     {
-        return Ok(());
+        return;
     }
+    if let Err(e) = offer_and_clear(ctx).await {
+        leptos::logging::error!("offering the evidence again after a restore: {e}");
+    }
+}
+
+async fn offer_and_clear(ctx: AppCtx) -> Result<(), DbError> {
     offer_again(ctx).await?;
     let cleared = ctx.device.try_update(|d| {
         d.as_mut().map(|d| {

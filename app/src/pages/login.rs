@@ -193,22 +193,24 @@ fn unsynced(ctx: AppCtx, state: &DeviceState, waited: u64) -> u64 {
 }
 
 /// What of [`unsynced`] `user`'s login must wait for: all of it but the
-/// ops of the outbox `user` made (kept aside at an earlier switch, and
-/// asked for again by a server restored from a backup), which only their
-/// own login can send: the server takes an op only from its author.
+/// outbox from `user`'s first op on. The server takes an op only from its
+/// author, and a device's ops only in order: the ops before `user`'s first
+/// are others' to send first, and `user`'s login sends its own (kept aside
+/// at an earlier switch, and asked for again by a server restored from a
+/// backup); the others' after them are kept aside in turn, for their
+/// author's next login.
 fn unsynced_by_others(
     ctx: AppCtx,
     state: &DeviceState,
     waited: u64,
     user: shared::id::UserId,
 ) -> u64 {
-    let own = ctx.ops.with_value(|log| {
-        log.outbox(state.device, state.acked_seq)
-            .iter()
-            .filter(|op| op.author == user)
-            .count() as u64
+    let (outbox, first) = ctx.ops.with_value(|log| {
+        let outbox = log.outbox(state.device, state.acked_seq);
+        let first = outbox.iter().take_while(|op| op.author != user).count();
+        (outbox.len(), first)
     });
-    unsynced(ctx, state, waited).saturating_sub(own)
+    unsynced(ctx, state, waited).saturating_sub((outbox - first) as u64)
 }
 
 /// Drops the cases, the configuration and the evidence bytes the tablet
@@ -331,8 +333,8 @@ async fn log_in(
     ctx.session.set(Some(session));
     // The uploads the restored server lost are offered again, as a sync
     // that learns of the restore does; the login learnt of it first.
-    if restored && let Err(e) = crate::evidence::upload::offer_again_if_owed(ctx).await {
-        leptos::logging::error!("offering the evidence again after a restore: {e}");
+    if restored {
+        crate::evidence::upload::offer_again_if_owed(ctx).await;
     }
     // The server accepts the device again (`save_login` forgot the
     // block), and "synced" from now on means since this login.

@@ -61,9 +61,10 @@ pub struct Facts<'a> {
     /// For an attach op: its file or thumbnail is stored with another
     /// size than it declares, on any case.
     pub blob_size_differs: bool,
-    /// For an attach op: the properties of the cases whose stored evidence
-    /// has its file or thumbnail (none for new bytes).
-    pub blob_properties: &'a [PropertyId],
+    /// For an attach op, its file and its thumbnail each when already
+    /// stored: the properties of the cases whose evidence has them (none
+    /// for new bytes).
+    pub blob_properties: &'a [Vec<PropertyId>],
     /// The user the op would give the case to: an assign op's, or, for a
     /// `resolve_conflict` applying a conflicted assign op, that op's.
     pub assigned: Option<UserId>,
@@ -335,11 +336,14 @@ pub fn judge(f: &Facts<'_>) -> Verdict {
     // A reference to a file lets its author download it. Bytes that only
     // other properties' cases hold are not the author's to reference: a
     // hash kept from a property one has left, attached to a case of one's
-    // own, would fetch that property's evidence. Judged before what the
-    // other references say, so that nothing of them is told.
+    // own, would fetch that property's evidence. The file and the
+    // thumbnail are judged each on its own: an in-scope thumbnail does not
+    // vouch for a foreign file. Judged before what the other references
+    // say, so that nothing of them is told.
     if let Action::Attach { .. } = &op.action
-        && !f.blob_properties.is_empty()
-        && !f.blob_properties.iter().any(|p| author.scope().allows(*p))
+        && f.blob_properties
+            .iter()
+            .any(|holders| !holders.iter().any(|p| author.scope().allows(*p)))
     {
         return quarantine(
             op,

@@ -717,9 +717,9 @@ struct StoredFacts {
     plain_blob: bool,
     /// Its file or thumbnail is stored with another size than it declares.
     blob_size_differs: bool,
-    /// The properties of the cases whose stored evidence has its file or
-    /// thumbnail.
-    blob_properties: Vec<PropertyId>,
+    /// For its file and its thumbnail each, when stored: the properties
+    /// of the cases whose evidence has them.
+    blob_properties: Vec<Vec<PropertyId>>,
     /// The user it would give the case to, directly or by applying a
     /// conflicted assign op.
     assigned: Option<UserId>,
@@ -835,12 +835,17 @@ fn stored_facts(tx: &dyn Db, touched: &Touched, op: &Op) -> StoreResult<StoredFa
             let (mut signature, mut plain, mut differs) = (false, false, false);
             let mut properties = Vec::new();
             for (hash, size) in &declared {
-                for row in tx.query(
-                    "SELECT DISTINCT c.property_id FROM case_blobs b
-                     JOIN cases c ON c.id = b.case_id WHERE b.hash = ?1",
-                    &[hash.into()],
-                )? {
-                    properties.push(parse_id(&row.get::<String>(0)?)?);
+                let holders = tx
+                    .query(
+                        "SELECT DISTINCT c.property_id FROM case_blobs b
+                         JOIN cases c ON c.id = b.case_id WHERE b.hash = ?1",
+                        &[hash.into()],
+                    )?
+                    .iter()
+                    .map(|row| parse_id(&row.get::<String>(0)?))
+                    .collect::<Result<Vec<_>, _>>()?;
+                if !holders.is_empty() {
+                    properties.push(holders);
                 }
                 let row = tx.query_one(
                     "SELECT EXISTS (SELECT 1 FROM case_blobs WHERE hash = ?1 AND purpose = ?2),
