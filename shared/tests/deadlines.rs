@@ -52,6 +52,14 @@ fn sim_with(
     s
 }
 
+/// An extension of `working_days`, for the usual reason.
+fn extension(working_days: u32) -> Action {
+    Action::Extend {
+        working_days,
+        reason: "需要物业公司总部协调".into(),
+    }
+}
+
 #[test]
 fn registered_at_2330_before_the_spring_festival_2025() {
     // Monday 27 January 2025, 23:30 in Shanghai; 28 Jan – 4 Feb are off.
@@ -296,14 +304,7 @@ fn extensions_move_the_running_clocks() {
     let mut s = sim_with(CaseKind::Complaint, Channel::Phone, t, t);
     let before = due(&s.case(), Clock::Solution);
     assert_eq!(before, local(2026, 5, 8, 23, 59) + Duration::seconds(59));
-    s.act(
-        1,
-        t + Duration::hours(1),
-        Action::Extend {
-            working_days: 2,
-            reason: "需要物业公司总部协调".into(),
-        },
-    );
+    s.act(1, t + Duration::hours(1), extension(2));
     let case = s.case();
     // 9 May (make-up Saturday) and 11 May (Monday).
     assert_eq!(
@@ -374,14 +375,7 @@ fn extensions_of_a_solution_in_hours_end_with_the_special_case_limit() {
     let mut s = sim_with(CaseKind::Complaint, Channel::Phone, t, t);
     s.settings.deadlines.solution = shared::deadline::DeadlineRule::Hours(24);
     assert!(s.settings.validate().is_ok());
-    s.act(
-        1,
-        t + Duration::hours(1),
-        Action::Extend {
-            working_days: 7,
-            reason: "需要物业公司总部协调".into(),
-        },
-    );
+    s.act(1, t + Duration::hours(1), extension(7));
     let case = s.case();
     assert!(case.violations.is_empty(), "{:?}", case.violations);
     // 3, 4, 5, 6, 9, 10 and 11 March.
@@ -396,14 +390,7 @@ fn extensions_of_a_solution_in_hours_end_with_the_special_case_limit() {
     assert!(long.settings.validate().is_ok());
     let unextended = due(&long.case(), Clock::Solution);
     assert_eq!(unextended, local(2026, 3, 12, 10, 0));
-    long.act(
-        1,
-        t + Duration::hours(1),
-        Action::Extend {
-            working_days: 2,
-            reason: "需要物业公司总部协调".into(),
-        },
-    );
+    long.act(1, t + Duration::hours(1), extension(2));
     assert_eq!(due(&long.case(), Clock::Solution), unextended);
 }
 
@@ -414,14 +401,7 @@ fn an_extension_within_the_due_second_moves_the_clock() {
     let t = local(2026, 3, 2, 10, 0);
     let mut s = sim_with(CaseKind::Complaint, Channel::Phone, t, t);
     let before = due(&s.case(), Clock::Solution);
-    s.act(
-        1,
-        before + Duration::milliseconds(500),
-        Action::Extend {
-            working_days: 2,
-            reason: "需要物业公司总部协调".into(),
-        },
-    );
+    s.act(1, before + Duration::milliseconds(500), extension(2));
     let case = s.case();
     assert!(case.violations.is_empty(), "{:?}", case.violations);
     assert!(due(&case, Clock::Solution) > before);
@@ -474,14 +454,7 @@ fn an_assessment_after_an_extension_keeps_the_solution_within_seven_working_days
         Severity::Major,
         shared::deadline::DeadlineRule::WorkingDays(5),
     );
-    s.act(
-        1,
-        t + Duration::hours(1),
-        Action::Extend {
-            working_days: 4,
-            reason: "需要物业公司总部协调".into(),
-        },
-    );
+    s.act(1, t + Duration::hours(1), extension(4));
     s.act(
         1,
         t + Duration::hours(2),
@@ -628,14 +601,7 @@ fn an_extension_into_a_year_that_is_not_loaded_leaves_the_clock_unknown() {
         due(&s.case(), Clock::Solution),
         local(2026, 12, 28, 23, 59) + Duration::seconds(59)
     );
-    s.act(
-        1,
-        t + Duration::days(1),
-        Action::Extend {
-            working_days: 4,
-            reason: "需要物业公司总部协调".into(),
-        },
-    );
+    s.act(1, t + Duration::days(1), extension(4));
     let case = s.case();
     // Not due on the 28th, which would show it overdue the day after.
     assert!(case.deadlines.iter().all(|d| d.clock != Clock::Solution));
@@ -940,14 +906,7 @@ fn the_extension_cap_follows_the_rule_the_solution_clock_started_under() {
     let mut three = s.settings.clone();
     three.deadlines.solution = shared::deadline::DeadlineRule::WorkingDays(3);
     s.settings = three.replacing(&s.settings, local(2026, 3, 2, 12, 0));
-    s.act(
-        1,
-        local(2026, 3, 2, 14, 0),
-        Action::Extend {
-            working_days: 4,
-            reason: "需要物业公司总部协调".into(),
-        },
-    );
+    s.act(1, local(2026, 3, 2, 14, 0), extension(4));
     let case = s.case();
     assert_eq!(
         case.violations

@@ -709,10 +709,10 @@ fn withdraw_ends_the_case_and_later_ops_are_flagged_not_lost() {
     assert_eq!(case.violations.len(), 2);
 }
 
-#[test]
-fn repair_rules() {
+/// A repair dispatched straight from intake (as a repair may be) and
+/// resolved.
+fn a_resolved_repair() -> Sim {
     let mut s = sim(CaseKind::Repair);
-    // A repair may be dispatched straight from intake.
     assert_eq!(step(&mut s, STAFF, assign()), Ok(CaseState::Assigned));
     assert_eq!(
         step(&mut s, STAFF, Action::Start),
@@ -722,6 +722,23 @@ fn repair_rules() {
         step(&mut s, STAFF, resolve("已修复")),
         Ok(CaseState::Resolved)
     );
+    s
+}
+
+/// A spot-check call (抽查回访).
+fn spot_check() -> Action {
+    Action::FollowUp {
+        method: ContactMethod::Phone,
+        satisfaction: 4,
+        comment: "抽查回访".into(),
+        spot_check: true,
+        ratings: None,
+    }
+}
+
+#[test]
+fn repair_rules() {
+    let mut s = a_resolved_repair();
     // 100% callback: no closing a repair before its follow-up.
     assert_eq!(
         step(&mut s, STAFF, close("")),
@@ -729,13 +746,7 @@ fn repair_rules() {
     );
     assert_eq!(step(&mut s, STAFF, follow_up(5)), Ok(CaseState::FollowedUp));
     assert_eq!(step(&mut s, STAFF, close("")), Ok(CaseState::Closed));
-    let spot = Action::FollowUp {
-        method: ContactMethod::Phone,
-        satisfaction: 4,
-        comment: "抽查回访".into(),
-        spot_check: true,
-        ratings: None,
-    };
+    let spot = spot_check();
     assert_eq!(
         step(&mut s, STAFF, spot.clone()),
         Err("workflow.role_not_allowed")
@@ -760,28 +771,12 @@ fn repair_rules() {
 /// result since reopened is a conflict for someone to look at.
 #[test]
 fn a_spot_check_of_a_result_reopened_meanwhile_is_a_conflict() {
-    let mut s = sim(CaseKind::Repair);
-    assert_eq!(step(&mut s, STAFF, assign()), Ok(CaseState::Assigned));
-    assert_eq!(
-        step(&mut s, STAFF, Action::Start),
-        Ok(CaseState::InProgress)
-    );
-    assert_eq!(
-        step(&mut s, STAFF, resolve("已修复")),
-        Ok(CaseState::Resolved)
-    );
+    let mut s = a_resolved_repair();
     assert_eq!(step(&mut s, STAFF, follow_up(1)), Ok(CaseState::Reopened));
-    let spot = Action::FollowUp {
-        method: ContactMethod::Phone,
-        satisfaction: 4,
-        comment: "抽查回访".into(),
-        spot_check: true,
-        ratings: None,
-    };
     s.act_expecting(
         QUALITY,
         local(2026, 3, 3, 18, 0),
-        spot,
+        spot_check(),
         Some(CaseState::Resolved),
     );
     let case = s.case();
