@@ -190,7 +190,8 @@ async fn run(ctx: AppCtx, token: &str) -> Result<(), ApiError> {
     // closed before it was all offered).
     crate::evidence::upload::offer_again_if_owed(ctx).await;
     for _ in 0..EPOCH_RETRIES {
-        clock_ahead |= push_all(ctx, token).await?;
+        let pushed = push_all(ctx, token).await?;
+        clock_ahead |= pushed.clock_ahead;
         crate::tombstone::prune(ctx).await?;
         match pull_all(ctx, token).await? {
             Pulled::Done => {
@@ -199,6 +200,16 @@ async fn run(ctx: AppCtx, token: &str) -> Result<(), ApiError> {
                 }
                 crate::evidence::upload::upload_waiting(ctx, token).await?;
                 crate::evidence::prefetch::keep_small_images(ctx, token).await?;
+                // The rest of the sync went on: the user still gets the
+                // others' changes, and the uploads a colleague's login
+                // would otherwise wait for are made.
+                if pushed.held > 0 {
+                    return Err(ApiError::Server {
+                        status: 409,
+                        code: "sync.other_users_records".into(),
+                        message: format!("{} records wait for another user's login", pushed.held),
+                    });
+                }
                 return Ok(());
             }
             Pulled::EpochChanged => continue,
@@ -258,51 +269,56 @@ async fn forget_clock_ahead(ctx: AppCtx, token: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// What a [`push_all`] left.
+#[derive(Default)]
+struct Pushed {
+    /// Whether the server refused an op for a clock out of range.
+    clock_ahead: bool,
+    /// The ops that wait for another user's login: from the first op of
+    /// the outbox another user made on.
+    held: u64,
+}
+
 /// Pushes the outbox a batch at a time; always sends at least one request,
-/// an empty batch when nothing waits. Returns whether the server refused
-/// an op for a clock out of range.
+/// an empty batch when nothing waits.
 ///
 /// A batch holds at most [`PUSH_BATCH`] ops and [`PUSH_BYTES`] of them, so
 /// an outbox of long notes never stalls behind its own size.
-async fn push_all(ctx: AppCtx, token: &str) -> Result<bool, ApiError> {
-    let mut clock_ahead = false;
+///
+/// The server takes an op only from its author, and a device's ops only in
+/// order: a colleague's op, kept aside at a switch and asked for again by
+/// a server restored from a backup, waits for their login, and the ops
+/// after it wait with it ([`Pushed::held`]). Sent under this session it
+/// would be refused for good.
+async fn push_all(ctx: AppCtx, token: &str) -> Result<Pushed, ApiError> {
+    let mut pushed = Pushed::default();
     let mut setbacks = 0;
     loop {
         let Some((device, acked)) = ctx
             .device
             .with_untracked(|d| d.as_ref().map(|d| (d.device, d.acked_seq)))
         else {
-            return Ok(clock_ahead);
+            return Ok(pushed);
         };
         let Some(user) = ctx
             .session
             .with_untracked(|s| s.as_ref().map(|s| s.user.id))
         else {
-            return Ok(clock_ahead);
+            return Ok(pushed);
         };
-        // The server takes an op only from its author, and a device's ops
-        // only in order: a colleague's op, kept aside at a switch and asked
-        // for again by a server restored from a backup, waits for their
-        // login, and the ops after it wait with it. Sent under this
-        // session it would be refused for good.
-        let (outbox, others) = ctx.ops.with_value(|log| {
-            let mut outbox = log.outbox(device, acked);
-            let own = outbox.iter().take_while(|op| op.author == user).count();
-            let others = outbox.split_off(own);
-            (outbox, others.len())
-        });
-        if outbox.is_empty() && others > 0 {
-            return Err(ApiError::Server {
-                status: 409,
-                code: "sync.other_users_records".into(),
-                message: format!("{others} records wait for their author's login"),
-            });
-        }
-        let batch = batch(outbox, PUSH_BATCH, PUSH_BYTES);
+        let own = |acked: u64| {
+            ctx.ops.with_value(|log| {
+                let mut outbox = log.outbox(device, acked);
+                let own = outbox.iter().take_while(|op| op.author == user).count();
+                outbox.truncate(own);
+                outbox
+            })
+        };
+        let batch = batch(own(acked), PUSH_BATCH, PUSH_BYTES);
         let request = PushRequest { device, ops: batch };
         let answer = api::push(token, &request).await?;
         still_current(ctx, token)?;
-        clock_ahead |= answer
+        pushed.clock_ahead |= answer
             .quarantined
             .iter()
             .any(|q| q.code == "clock.out_of_range");
@@ -319,7 +335,7 @@ async fn push_all(ctx: AppCtx, token: &str) -> Result<bool, ApiError> {
             })
         });
         let Some(Some((changed, refused, restored, snapshot))) = taken else {
-            return Ok(clock_ahead);
+            return Ok(pushed);
         };
         if changed || refused {
             db::save_state(&snapshot).await?;
@@ -331,7 +347,11 @@ async fn push_all(ctx: AppCtx, token: &str) -> Result<bool, ApiError> {
             ctx.refold(request.ops.iter().map(|op| op.case_id));
         }
         if snapshot.pending() == 0 {
-            return Ok(clock_ahead);
+            return Ok(pushed);
+        }
+        if own(snapshot.acked_seq).is_empty() {
+            pushed.held = snapshot.pending();
+            return Ok(pushed);
         }
         if !changed {
             // The server kept nothing new: resending the same batch would

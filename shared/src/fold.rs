@@ -87,7 +87,7 @@ pub struct Folded {
 /// or is met otherwise, a rule that judges otherwise): a server folds again
 /// every case it stored under another version, and does not resume its
 /// fold state.
-pub const RULES: i64 = 6;
+pub const RULES: i64 = 7;
 
 /// What the fold carries between ops besides the case: the clock marks the
 /// deadlines are worked out from at the end, the ops a `resolve_conflict`
@@ -371,8 +371,9 @@ impl Folder<'_> {
         // a spot-check call (抽查回访), move the case nowhere
         // (`workflow::check`): the state they saw is not compared, so a
         // follow-up or a close meanwhile is no conflict. A spot check is
-        // compared when the case is back in the works: the resident's view
-        // of a result that was since reopened is for someone to look at.
+        // compared when the case is back in the works (reopened, or
+        // handled again): the resident's view of a result that was since
+        // reopened is for someone to look at.
         let late_assessment = kind == ActionKind::Assess
             && op
                 .expected_state
@@ -383,9 +384,14 @@ impl Folder<'_> {
                 spot_check: true,
                 ..
             }
-        ) && matches!(
+        ) && !matches!(
             self.case.state,
-            CaseState::Resolved | CaseState::FollowedUp | CaseState::Closed
+            CaseState::Reopened
+                | CaseState::Registered
+                | CaseState::Assessed
+                | CaseState::Assigned
+                | CaseState::InProgress
+                | CaseState::SolutionProposed
         );
         if kind.is_transition()
             && !late_assessment

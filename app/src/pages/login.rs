@@ -192,25 +192,36 @@ fn unsynced(ctx: AppCtx, state: &DeviceState, waited: u64) -> u64 {
             .with_untracked(|u| u.values().filter(|p| !p.set_aside).count() as u64)
 }
 
-/// What of [`unsynced`] `user`'s login must wait for: all of it but the
-/// outbox from `user`'s first op on. The server takes an op only from its
-/// author, and a device's ops only in order: the ops before `user`'s first
-/// are others' to send first, and `user`'s login sends its own (kept aside
-/// at an earlier switch, and asked for again by a server restored from a
-/// backup); the others' after them are kept aside in turn, for their
-/// author's next login.
+/// What of [`unsynced`] `user`'s login must wait for: the outbox before
+/// `user`'s first op in it, and the evidence of the ops before that. The
+/// server takes an op only from its author, and a device's ops only in
+/// order: the ops before `user`'s first are others' to send first, and
+/// `user`'s login sends its own (kept aside at an earlier switch, and
+/// asked for again by a server restored from a backup); the others' after
+/// them, and their evidence, are kept aside in turn, for their author's
+/// next login. Without an op of `user`'s, all of it.
 fn unsynced_by_others(
     ctx: AppCtx,
     state: &DeviceState,
     waited: u64,
     user: shared::id::UserId,
 ) -> u64 {
-    let (outbox, first) = ctx.ops.with_value(|log| {
+    let (outbox, before, first) = ctx.ops.with_value(|log| {
         let outbox = log.outbox(state.device, state.acked_seq);
-        let first = outbox.iter().take_while(|op| op.author != user).count();
-        (outbox.len(), first)
+        let before = outbox.iter().take_while(|op| op.author != user).count();
+        (outbox.len(), before, outbox.get(before).map(|op| op.seq))
     });
-    unsynced(ctx, state, waited).saturating_sub((outbox - first) as u64)
+    let Some(first) = first else {
+        return unsynced(ctx, state, waited);
+    };
+    let files_before = ctx
+        .uploads
+        .with_untracked(|u| u.values().filter(|p| !p.set_aside && p.seq < first).count() as u64);
+    state
+        .pending()
+        .max(waited)
+        .saturating_sub((outbox - before) as u64)
+        + files_before
 }
 
 /// Drops the cases, the configuration and the evidence bytes the tablet
