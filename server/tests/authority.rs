@@ -431,6 +431,73 @@ fn an_op_pushed_again_after_its_refusal_was_lost_is_refused_again() {
     assert_eq!(quarantined(&push(&admin, &a, &ops)), refused);
 }
 
+/// An op's schema decides the rules the fold checks it by, and it is the
+/// device's claim: once the server holds a device's op of one schema, a
+/// later op of that device may not claim an older one. Ops from before an
+/// update, older than ops the server took after them, are still taken.
+#[test]
+fn a_device_cannot_go_back_to_an_older_schema() {
+    let w = world();
+    let (staff, mut s) = w.login("staff_a");
+    let (other, mut b) = w.login("manager_a");
+    let older = |mut op: Op| {
+        op.schema = shared::op::SCHEMA_VERSION - 1;
+        op
+    };
+    let reg = older(s.register(w.pa(), "电梯异响"));
+    let case = reg.case_id;
+    // A colleague's case that reaches the server only later.
+    let theirs = b.register(w.pa(), "路灯不亮");
+    let early = older(s.op(theirs.case_id, None, note("更新前写的")));
+    let newer = s.op(case, None, note("更新后写的"));
+    let back = older(s.op(case, None, note("声称旧版本")));
+    let answer = push(&staff, &s, &[reg, early, newer, back]);
+    assert_eq!(
+        quarantined(&answer),
+        [
+            (2, "sync.unknown_case".into()),
+            (4, "sync.schema_older".into())
+        ],
+        "{answer}"
+    );
+    // The claim is judged against what the server holds, not only the batch.
+    let later = older(s.op(case, None, note("又一次")));
+    assert_eq!(
+        quarantined(&push(&staff, &s, &[later])),
+        [(5, "sync.schema_older".into())]
+    );
+    assert_eq!(quarantined(&push(&other, &b, &[theirs])), []);
+    // Re-applied, each op is judged against the op the server holds just
+    // before it: the one from before the update is taken, the claims not.
+    let (admin, _) = w.login("admin");
+    let (_, aside) = admin.get("/api/v1/admin/quarantine");
+    let outcomes: Vec<(u64, String)> = aside
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|entry| {
+            let id = entry["id"].as_i64().expect("an id");
+            let (status, outcome) = admin.post(
+                &format!("/api/v1/admin/quarantine/{id}/reapply"),
+                &json!({}),
+            );
+            assert_eq!(status, 200, "{outcome}");
+            let seq = entry["seq"].as_u64().unwrap_or(0);
+            (seq, format!("{} {}", outcome["outcome"], code(&outcome)))
+        })
+        .collect();
+    assert_eq!(outcomes.len(), 3, "{aside}");
+    let refused = "\"refused\" sync.schema_older".to_string();
+    assert_eq!(
+        outcomes,
+        [
+            (2, "\"accepted\" ".into()),
+            (4, refused.clone()),
+            (5, refused)
+        ]
+    );
+}
+
 /// The quarantine list comes a page at a time, oldest first: a device can
 /// put a whole push aside at once.
 #[test]

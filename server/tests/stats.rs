@@ -1142,10 +1142,14 @@ fn a_complaint_closed_unassessed_needs_its_corrective_action_from_schema_2() {
         .at(700, empty_close.clone())
         .done()
     };
-    let (now, ops) = answered("09:00");
+    // Written before the tablet's app was updated: every op of the case
+    // is of schema 1, and comes before the updated app's.
     let (before, mut old) = answered("10:00");
-    old.last_mut().expect("the close").schema = 1;
-    let ops: Vec<Op> = ops.into_iter().chain(old).collect();
+    for op in &mut old {
+        op.schema = 1;
+    }
+    let (now, ops) = answered("09:00");
+    let ops: Vec<Op> = old.into_iter().chain(ops).collect();
     let (status, answer) = manager.post("/api/v1/sync/push", &push_body(a.device, &ops));
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["quarantined"], json!([]), "{answer}");

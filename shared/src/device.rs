@@ -280,6 +280,31 @@ impl DeviceState {
     }
 }
 
+/// What is still to reach the server from a tablet: `pending` ops and the
+/// evidence still to upload, one entry of `uploads` each (the sequence
+/// number of the op it belongs to). Another user's login waits for it.
+pub fn unsent(pending: u64, uploads: &[u64]) -> u64 {
+    pending + uploads.len() as u64
+}
+
+/// What of [`unsent`] `user`'s login must wait for, `outbox` being the
+/// device's unacknowledged ops in sequence order: the ops before `user`'s
+/// first op in it, and the evidence of the ops before that. The server
+/// takes an op only from its author, and a device's ops only in order:
+/// the ops before `user`'s first are others' to send first, and `user`'s
+/// login sends its own (kept aside at an earlier switch, and asked for
+/// again by a server restored from a backup); the others' after them, and
+/// their evidence, are kept aside in turn, for their author's next login.
+/// Without an op of `user`'s, all of it.
+pub fn unsent_before(pending: u64, outbox: &[Op], uploads: &[u64], user: UserId) -> u64 {
+    let before = outbox.iter().take_while(|op| op.author != user).count();
+    let Some(first) = outbox.get(before).map(|op| op.seq) else {
+        return unsent(pending, uploads);
+    };
+    let files_before = uploads.iter().filter(|&&seq| seq < first).count() as u64;
+    pending.saturating_sub((outbox.len() - before) as u64) + files_before
+}
+
 /// How long a device keeps its own ops aside after another user's login
 /// ([`DeviceState::keeps`]): a restore from a backup older than that
 /// cannot be made whole from the tablets.
@@ -450,6 +475,42 @@ mod tests {
         op.at = now;
         op.device = DeviceId(Uuid::from_u128(2));
         assert!(!d.keeps(&op, now), "another device's");
+    }
+
+    #[test]
+    fn a_login_waits_only_for_what_comes_before_its_users_first_op() {
+        let d = DeviceState::new(DeviceId(Uuid::from_u128(1)), 7, 0);
+        let (me, colleague) = (UserId(Uuid::from_u128(5)), UserId(Uuid::from_u128(6)));
+        let now = DateTime::parse_from_rfc3339("2026-03-31T00:00:00Z")
+            .expect("a time")
+            .to_utc();
+        let op = |seq: u64, author: UserId| {
+            let mut op = crate::sim::Fleet::new(&[(Role::Staff, 0)], crate::id::PropertyId::NIL, 0)
+                .register(0, now, 0);
+            (op.device, op.seq, op.author) = (d.device, seq, author);
+            op
+        };
+        // A colleague's ops 1 and 2, then mine (3), then the colleague's
+        // again (4); a photo waits for ops 2, 3 and 4 each.
+        let outbox = [
+            op(1, colleague),
+            op(2, colleague),
+            op(3, me),
+            op(4, colleague),
+        ];
+        let uploads = [2, 3, 4];
+        assert_eq!(unsent(4, &uploads), 7);
+        assert_eq!(
+            unsent_before(4, &outbox, &uploads, me),
+            3,
+            "ops 1, 2, and 2's photo"
+        );
+        assert_eq!(unsent_before(4, &outbox, &uploads, colleague), 0);
+        // Nothing of mine: everything waits.
+        let third = UserId(Uuid::from_u128(7));
+        assert_eq!(unsent_before(4, &outbox, &uploads, third), 7);
+        // An older device id's ops, not in this outbox, still wait.
+        assert_eq!(unsent_before(6, &outbox, &[], colleague), 2);
     }
 
     #[test]

@@ -530,6 +530,10 @@ pub fn code_message(code: &str, lang: Lang) -> Option<String> {
             "记录的格式比服务器的版本新，请更新服务器",
             "The record is newer than the server understands; update the server",
         ),
+        "sync.schema_older" => (
+            "记录声称的格式比该设备之前的记录旧",
+            "The record claims an older format than the tablet's records before it",
+        ),
         "sync.hlc_device_mismatch" => (
             "记录的时钟标记与设备不符",
             "The record's clock stamp names another device",

@@ -14,7 +14,7 @@ use crate::db::{self, DbError, DeviceIdentity, StoredSession};
 use crate::state::{AppCtx, Screen, use_app};
 use crate::sync_status::Link;
 use leptos::prelude::*;
-use shared::device::DeviceState;
+use shared::device::{self, DeviceState};
 use shared::lang::Lang;
 use shared::wire::{LoginRequest, LoginResponse};
 
@@ -181,47 +181,27 @@ impl LoginError {
     }
 }
 
-/// What the tablet holds that has not reached the server: the ops of the
-/// outbox (`waited`: before the login's answer took them) and the evidence
-/// not uploaded, except what the server refused (set aside: it waits for
-/// an admin, whoever is logged in, and its bytes stay).
-fn unsynced(ctx: AppCtx, state: &DeviceState, waited: u64) -> u64 {
-    state.pending().max(waited)
-        + ctx
-            .uploads
-            .with_untracked(|u| u.values().filter(|p| !p.set_aside).count() as u64)
+/// The evidence still to upload, as the sequence numbers of the ops it
+/// belongs to (`shared::device::unsent`); not what the server refused
+/// (set aside: it waits for an admin, whoever is logged in, and its bytes
+/// stay).
+fn uploads(ctx: AppCtx) -> Vec<u64> {
+    ctx.uploads
+        .with_untracked(|u| u.values().filter(|p| !p.set_aside).map(|p| p.seq).collect())
 }
 
-/// What of [`unsynced`] `user`'s login must wait for: the outbox before
-/// `user`'s first op in it, and the evidence of the ops before that. The
-/// server takes an op only from its author, and a device's ops only in
-/// order: the ops before `user`'s first are others' to send first, and
-/// `user`'s login sends its own (kept aside at an earlier switch, and
-/// asked for again by a server restored from a backup); the others' after
-/// them, and their evidence, are kept aside in turn, for their author's
-/// next login. Without an op of `user`'s, all of it.
+/// What `user`'s login must wait for before it clears the cases
+/// (`shared::device::unsent_before`).
 fn unsynced_by_others(
     ctx: AppCtx,
     state: &DeviceState,
     waited: u64,
     user: shared::id::UserId,
 ) -> u64 {
-    let (outbox, before, first) = ctx.ops.with_value(|log| {
-        let outbox = log.outbox(state.device, state.acked_seq);
-        let before = outbox.iter().take_while(|op| op.author != user).count();
-        (outbox.len(), before, outbox.get(before).map(|op| op.seq))
-    });
-    let Some(first) = first else {
-        return unsynced(ctx, state, waited);
-    };
-    let files_before = ctx
-        .uploads
-        .with_untracked(|u| u.values().filter(|p| !p.set_aside && p.seq < first).count() as u64);
-    state
-        .pending()
-        .max(waited)
-        .saturating_sub((outbox - before) as u64)
-        + files_before
+    let outbox = ctx
+        .ops
+        .with_value(|log| log.outbox(state.device, state.acked_seq));
+    device::unsent_before(state.pending().max(waited), &outbox, &uploads(ctx), user)
 }
 
 /// Drops the cases, the configuration and the evidence bytes the tablet
@@ -293,7 +273,7 @@ async fn log_in(
             .flatten()
             .is_some_and(|held| held != scope);
     if rescoped {
-        if unsynced(ctx, &state, waited) == 0 {
+        if device::unsent(state.pending().max(waited), &uploads(ctx)) == 0 {
             drop_cases(ctx, &state).await?;
         } else {
             // Their own work must upload first; the old scope's cases go

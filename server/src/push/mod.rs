@@ -38,6 +38,9 @@ pub struct Facts<'a> {
     pub pusher: Option<&'a User>,
     /// The number the server gave the pushing device.
     pub device_number: u32,
+    /// The schema of the device's op the server holds with the highest
+    /// sequence number below this op's (0 when none).
+    pub schema_before: u32,
     /// The property of the op's case, if the case is known.
     pub case_property: Option<PropertyId>,
     /// For an edit: the case's kind and whether its complainant is
@@ -118,6 +121,22 @@ pub fn judge(f: &Facts<'_>) -> Verdict {
             format!(
                 "op schema {} is newer than the server's {SCHEMA_VERSION}",
                 op.schema
+            ),
+        );
+    }
+    // The schema decides which rules the fold checks the op by
+    // (`workflow::check_op`), and it is the device's claim. A tablet
+    // writes its ops in order and is refused once its app is older than
+    // the server takes (`client.update_required`), so only its ops from
+    // before its update carry an older schema than its later ones: a
+    // lower one after a newer is a claim to escape the newer rules.
+    if op.schema < f.schema_before {
+        return quarantine(
+            op,
+            "sync.schema_older",
+            format!(
+                "op schema {} is older than schema {} of this device's ops before it",
+                op.schema, f.schema_before
             ),
         );
     }

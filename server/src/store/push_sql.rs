@@ -460,6 +460,8 @@ fn push(tx: &dyn Db, rules: &Rules<'_>, epoch: u64, job: &PushJob) -> StoreResul
     let received = ts(now);
     let mut touched = Touched::default();
     let mut quarantined = Vec::new();
+    // Read once, at the first op judged, then carried along the batch.
+    let mut schema_before = None;
     for ((op, (json, hash)), step) in ops.iter().zip(texts).zip(&plan.steps) {
         let incoming = Received {
             device,
@@ -479,10 +481,20 @@ fn push(tx: &dyn Db, rules: &Rules<'_>, epoch: u64, job: &PushJob) -> StoreResul
             Step::Gap => break,
             Step::Clone => push::clone_notice(op.seq),
             Step::Judge => {
-                let judged = judge(tx, rules, &touched, op, Some(user), device_number)?;
+                let before = match schema_before {
+                    Some(schema) => schema,
+                    None => schema_below(tx, &device_key, op.seq)?,
+                };
+                schema_before = Some(before);
+                let device = DeviceFacts {
+                    number: device_number,
+                    schema_before: before,
+                };
+                let judged = judge(tx, rules, &touched, op, Some(user), device)?;
                 match judged.verdict {
                     Verdict::Accept { property } => {
                         accept(tx, &mut touched, &incoming, property, judged.case_new)?;
+                        schema_before = Some(op.schema);
                         continue;
                     }
                     Verdict::Quarantine(notice) => notice,
@@ -545,6 +557,37 @@ fn held_aside(tx: &dyn Db, device: &str, seq: u64) -> StoreResult<Option<Quarant
     .transpose()
 }
 
+/// The schema of `device`'s op with the highest sequence number below
+/// `seq` that the server holds (0 when it holds none): a tablet's ops never
+/// go back to an older schema, so a lower one is a claim to be refused
+/// (`push::Facts::schema_before`).
+pub(super) fn schema_below(tx: &dyn Db, device: &str, seq: u64) -> StoreResult<u32> {
+    #[derive(serde::Deserialize)]
+    struct Schema {
+        schema: u32,
+    }
+    let Some(row) = tx.query_opt(
+        "SELECT json FROM ops WHERE device_id = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT 1",
+        &[device.into(), Value::Int(seq as i64)],
+    )?
+    else {
+        return Ok(0);
+    };
+    let json: String = row.get(0)?;
+    serde_json::from_str::<Schema>(&json)
+        .map(|s| s.schema)
+        .map_err(|e| StoreError::Internal(format!("stored op of device {device}: {e}")))
+}
+
+/// What the server holds about the device an op came from.
+#[derive(Clone, Copy)]
+pub(super) struct DeviceFacts {
+    /// The number the server gave it.
+    pub number: u32,
+    /// [`schema_below`] the op.
+    pub schema_before: u32,
+}
+
 /// An op judged, and whether its case had no ops stored before it.
 pub(super) struct Judged {
     /// Accept or quarantine.
@@ -554,21 +597,22 @@ pub(super) struct Judged {
 }
 
 /// Judges `op` with the facts the server holds: its case's property,
-/// whether its id or registration number is taken, and the device's number.
-/// `touched` holds the ops this transaction stored before it.
+/// whether its id or registration number is taken, and what it holds of
+/// the device. `touched` holds the ops this transaction stored before it.
 pub(super) fn judge(
     tx: &dyn Db,
     rules: &Rules<'_>,
     touched: &Touched,
     op: &Op,
     pusher: Option<&User>,
-    device_number: u32,
+    device: DeviceFacts,
 ) -> StoreResult<Judged> {
     let stored = stored_facts(tx, touched, op)?;
     let verdict = push::judge(&push::Facts {
         op,
         pusher,
-        device_number,
+        device_number: device.number,
+        schema_before: device.schema_before,
         case_property: stored.case_property,
         case_kind: stored.case_kind,
         case_deleted: stored.case_deleted,
