@@ -125,6 +125,10 @@ impl From<StoreError> for ApiError {
                     "the {what} changed since you read them (another administrator saved first); read them again and redo the change"
                 ),
             ),
+            StoreError::NulCharacter => ApiError::bad_request(
+                "request.nul_character",
+                "a text holds the character U+0000 (NUL), which cannot be stored",
+            ),
             StoreError::Refused { code, message } => {
                 ApiError::new(StatusCode::CONFLICT, code, message)
             }

@@ -71,3 +71,33 @@ fn an_installation_moves_once_into_an_empty_database_with_its_server_stopped() {
         String::from_utf8_lossy(&again.stderr)
     );
 }
+
+#[test]
+fn a_database_a_server_has_opened_is_refused_with_why() {
+    if !common::sqlite_only("it moves a SQLite installation") {
+        return;
+    }
+    let Some(url) = test_database::fresh() else {
+        return;
+    };
+    let fixture = Fixture::new();
+    let data = fixture.data.path();
+    Server::start(data).kill();
+    // A server opened the database once (and wrote its default settings),
+    // served nothing.
+    let blobs = fixture.data.path().join("pg-blobs");
+    drop(
+        server::open_postgres(&url, 1, test_database::ca().as_deref(), &blobs)
+            .expect("open the database as a server does"),
+    );
+    let refused = migrate(data, &url);
+    assert!(
+        !refused.status.success(),
+        "migrated into an opened database"
+    );
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("a server has already opened the PostgreSQL database"),
+        "{stderr}"
+    );
+}

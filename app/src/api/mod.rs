@@ -487,6 +487,10 @@ pub fn code_message(code: &str, lang: Lang) -> Option<String> {
             "服务器不接受此请求方式，请更新应用",
             "The server does not take this request; update the app",
         ),
+        "request.nul_character" => (
+            "文字中含有无法保存的空字符（U+0000）",
+            "A text holds the NUL character (U+0000), which cannot be stored",
+        ),
         "request.bad_kind" => ("未知的工单类型", "Unknown case kind"),
         "request.bad_lang" => ("未知的语言", "Unknown language"),
         "request.bad_query" => (

@@ -139,7 +139,13 @@ pub async fn login(
             .device
             .zip(req.device_secret.as_deref().map(auth::token_hash)),
         fresh: (DeviceId(uuid::Uuid::now_v7()), auth::token_hash(&secret)),
-        name: req.device_name.chars().take(120).collect(),
+        // A label the tablet makes up: what cannot be shown is left out.
+        name: req
+            .device_name
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(120)
+            .collect(),
         password_hash: credentials.password_hash.clone(),
     };
     let expires_at = now + Duration::days(state.token_days);

@@ -275,6 +275,22 @@ pub trait Db {
     }
 }
 
+/// Refuses a text parameter holding U+0000 before its statement runs, on
+/// both engines alike: PostgreSQL cannot hold that character in text and
+/// fails the statement (an internal error), where SQLite would store it,
+/// or cut a `LIKE` pattern at it. Only input can bring one (a login name,
+/// a filter, an admin's form): an op's text is refused by its own bounds,
+/// and its JSON is stored with the character escaped.
+pub fn refuse_nul(params: &[Value<'_>]) -> StoreResult<()> {
+    match params
+        .iter()
+        .any(|v| matches!(v, Value::Text(s) if s.contains('\0')))
+    {
+        true => Err(StoreError::NulCharacter),
+        false => Ok(()),
+    }
+}
+
 /// `sql` with SQLite's placeholders (`?1` numbered, `?` the next number)
 /// as PostgreSQL's `$1`; quoted text and identifiers are left alone.
 pub fn numbered_placeholders(sql: &str) -> String {

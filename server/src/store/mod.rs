@@ -74,6 +74,11 @@ pub enum StoreError {
     /// read it (its revision is no longer the one the caller read).
     #[error("changed since it was read: {0}")]
     Changed(String),
+    /// A text to store or compare holds the character U+0000, which
+    /// PostgreSQL cannot hold in text: neither engine takes it
+    /// ([`db::refuse_nul`]).
+    #[error("text holds the character U+0000")]
+    NulCharacter,
     /// A change the data refuses, with the API error code that says why
     /// (a building with cases removed, the last admin disabled).
     #[error("{code}: {message}")]

@@ -250,7 +250,9 @@ async fn postgres_op_log_sha256(tx: &Transaction<'_>) -> StoreResult<String> {
 }
 
 /// A copy goes into an installation that has never been used, so that two
-/// installations are never mixed.
+/// installations are never mixed: not even one a server only opened, which
+/// wrote its default settings (and perhaps audited failed logins), rows
+/// the copy's own would collide with.
 async fn refuse_unless_empty(tx: &impl GenericClient) -> StoreResult<()> {
     let used: i64 = tx
         .query_one(
@@ -264,6 +266,20 @@ async fn refuse_unless_empty(tx: &impl GenericClient) -> StoreResult<()> {
         return Err(StoreError::Conflict(
             "the PostgreSQL database already holds users, properties or ops: \
              migrate into an empty database"
+                .into(),
+        ));
+    }
+    let opened: i64 = tx
+        .query_one(
+            "SELECT (SELECT count(*) FROM config) + (SELECT count(*) FROM audit)",
+            &[],
+        )
+        .await?
+        .get(0);
+    if opened > 0 {
+        return Err(StoreError::Conflict(
+            "a server has already opened the PostgreSQL database (it holds its settings): \
+             migrate into an empty database, made with createdb and never served"
                 .into(),
         ));
     }

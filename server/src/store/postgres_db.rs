@@ -3,7 +3,7 @@
 //! placeholders become PostgreSQL's, and statements are prepared once per
 //! connection (`deadpool-postgres`' cache).
 
-use super::db::{Cell, Db, Dialect, Row, Value, numbered_placeholders};
+use super::db::{Cell, Db, Dialect, Row, Value, numbered_placeholders, refuse_nul};
 use super::postgres::PgStore;
 use super::{StoreError, StoreResult};
 use bytes::BytesMut;
@@ -155,6 +155,7 @@ impl Db for PgDb {
     }
 
     fn execute(&self, sql: &str, values: &[Value<'_>]) -> StoreResult<u64> {
+        refuse_nul(values)?;
         self.block_on(async {
             let stmt = self
                 .client
@@ -165,6 +166,7 @@ impl Db for PgDb {
     }
 
     fn query(&self, sql: &str, values: &[Value<'_>]) -> StoreResult<Vec<Row>> {
+        refuse_nul(values)?;
         let rows = self.block_on(async {
             let stmt = self
                 .client

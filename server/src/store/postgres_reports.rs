@@ -3,6 +3,7 @@
 //! statistics run reads one snapshot (`REPEATABLE READ`), so every figure
 //! is of the same moment, as SQLite's read transaction gives.
 
+use super::engine::Engine;
 use super::filter_sql::case_where;
 use super::postgres::PgStore;
 use super::postgres_db::Isolation;
@@ -22,14 +23,12 @@ impl Reports for PgStore {
     }
 
     fn draw_spot_check(&self, d: &SpotCheckDraw, audit: &AuditEntry) -> StoreResult<SpotCheck> {
+        // As a writer, like SQLite's draw: a retention delete cannot
+        // remove a case between the draw's reading it and its sample's
+        // naming it. Two servers drawing the same quarter at once: the
+        // table's unique key makes the second insert nothing, a `Conflict`.
+        self.write(|tx| spot_checks_sql::draw(tx, d, audit))?;
         let mut conn = self.connection()?;
-        {
-            // Two servers drawing the same quarter at once: the table's
-            // unique key makes the second insert nothing, a `Conflict`.
-            let tx = conn.transaction(Isolation::ReadCommitted)?;
-            spot_checks_sql::draw(&tx, d, audit)?;
-            tx.commit()?;
-        }
         spot_checks_sql::drawn(&conn.transaction(Isolation::RepeatableRead)?, d)
     }
 

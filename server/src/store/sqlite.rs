@@ -90,6 +90,16 @@ impl SqliteStore {
         conn.pragma_update(None, "wal_autocheckpoint", 0)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         sqlite_readers::prepare_once(&conn)?;
+        // An older server would write to a newer schema it does not know
+        // (columns it leaves empty, rules it does not keep).
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if version > schema::latest() {
+            return Err(StoreError::Internal(format!(
+                "the database is at schema version {version}, newer than this server's {}: \
+                 run the newer server",
+                schema::latest()
+            )));
+        }
         schema::migrate(&mut conn)?;
         let root = path.parent().unwrap_or(Path::new(".")).join("blobs");
         let blobs = BlobStore::open(&root)
@@ -192,5 +202,28 @@ impl Engine for SqliteStore {
             .collect::<Result<_, _>>()?;
         problems.extend(fk);
         Ok(problems)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_database_of_a_newer_server_is_not_opened() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let path = dir.path().join("cases.sqlite3");
+        drop(SqliteStore::open(&path).expect("a new store"));
+        let newer = schema::latest() + 1;
+        Connection::open(&path)
+            .and_then(|c| c.pragma_update(None, "user_version", newer))
+            .expect("mark the schema newer");
+        let refused = SqliteStore::open(&path).err().map(|e| e.to_string());
+        assert!(
+            refused
+                .as_deref()
+                .is_some_and(|e| e.contains(&format!("schema version {newer}"))),
+            "{refused:?}"
+        );
     }
 }

@@ -2,7 +2,7 @@
 //! come from the connection's prepared-statement cache.
 
 use super::StoreResult;
-use super::db::{Cell, Db, Dialect, Row, Value};
+use super::db::{Cell, Db, Dialect, Row, Value, refuse_nul};
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, ToSql};
 
@@ -62,6 +62,7 @@ impl Db for Connection {
     }
 
     fn execute(&self, sql: &str, params: &[Value<'_>]) -> StoreResult<u64> {
+        refuse_nul(params)?;
         let changed = self
             .prepare_cached(sql)?
             .execute(rusqlite::params_from_iter(params))?;
@@ -69,6 +70,7 @@ impl Db for Connection {
     }
 
     fn query(&self, sql: &str, params: &[Value<'_>]) -> StoreResult<Vec<Row>> {
+        refuse_nul(params)?;
         let mut stmt = self.prepare_cached(sql)?;
         let width = stmt.column_count();
         let mut rows = stmt.query(rusqlite::params_from_iter(params))?;
@@ -80,6 +82,7 @@ impl Db for Connection {
     }
 
     fn query_opt(&self, sql: &str, params: &[Value<'_>]) -> StoreResult<Option<Row>> {
+        refuse_nul(params)?;
         let mut stmt = self.prepare_cached(sql)?;
         let width = stmt.column_count();
         let mut rows = stmt.query(rusqlite::params_from_iter(params))?;
@@ -93,6 +96,7 @@ impl Db for Connection {
         params: &[Value<'_>],
         each: &mut dyn FnMut(&Row) -> StoreResult<bool>,
     ) -> StoreResult<()> {
+        refuse_nul(params)?;
         let mut stmt = self.prepare_cached(sql)?;
         let width = stmt.column_count();
         let mut rows = stmt.query(rusqlite::params_from_iter(params))?;

@@ -3,6 +3,7 @@
 //! or the writer for a draw.
 
 use super::AuditEntry;
+use super::engine::Engine;
 use super::filter_sql::case_where;
 use super::reports::{Reports, SpotCheckDraw, SpotCheckFilter, StatsQuery};
 use super::reports_sql;
@@ -24,12 +25,7 @@ impl Reports for SqliteStore {
     }
 
     fn draw_spot_check(&self, d: &SpotCheckDraw, audit: &AuditEntry) -> StoreResult<SpotCheck> {
-        {
-            let mut conn = self.writer();
-            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            spot_checks_sql::draw(&tx, d, audit)?;
-            tx.commit()?;
-        }
+        self.write(|tx| spot_checks_sql::draw(tx, d, audit))?;
         let mut conn = self.read()?;
         spot_checks_sql::drawn(&conn.transaction()?, d)
     }
