@@ -328,6 +328,14 @@ fn a_case_is_assigned_only_to_someone_who_receives_it() {
         ],
         "{answer}"
     );
+    // The answer names them as the tablet knows them, without their
+    // logins (the fixture's display names are the logins).
+    for login in ["staff_b", "quality", "staff_a"] {
+        assert!(
+            !answer.to_string().contains(&format!("({login})")),
+            "{login}: {answer}"
+        );
+    }
     assert_eq!(case_of(&manager, reg.case_id)["state"], "assessed");
 
     let taken = m.op(reg.case_id, Some(CaseState::Assessed), to(head));
@@ -1449,6 +1457,14 @@ fn a_restore_keeps_the_logouts_and_deactivations_made_after_the_backup() {
     );
 
     assert_eq!(staff.post("/api/v1/auth/logout", &json!({})).0, 204);
+    // The head of PA is moved to PB as staff.
+    let pb = Client::login(&base, "staff_b").1["user"]["properties"].clone();
+    let head = common::user_id(&Client::login(&base, "head_a").1);
+    let (status, body) = admin.put(
+        &format!("/api/v1/admin/users/{head}"),
+        &json!({ "display_name": "head_a", "role": "staff", "properties": pb }),
+    );
+    assert_eq!(status, 200, "{body}");
     let (status, body) = admin.post(
         "/api/v1/auth/password",
         &json!({ "current": PASSWORD, "new": "a-new-admin-pass" }),
@@ -1485,6 +1501,12 @@ fn a_restore_keeps_the_logouts_and_deactivations_made_after_the_backup() {
     assert_eq!(status, 401, "the password replaced after the backup");
     let (status, body) = login_status(&server.base, "admin", "a-new-admin-pass");
     assert_eq!(status, 200, "{body}");
+    let user = &Client::login(&server.base, "head_a").1["user"];
+    assert_eq!(
+        (&user["role"], &user["properties"]),
+        (&json!("staff"), &pb),
+        "the scope given since the backup"
+    );
 }
 
 /// The role is checked before the body: a malformed body to an admin

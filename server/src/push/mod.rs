@@ -338,10 +338,12 @@ pub fn judge(f: &Facts<'_>) -> Verdict {
                 } else {
                     "does not work in the case's property"
                 };
+                // The answer goes to the tablet, which knows users by
+                // name only: logins stay on the server.
                 return quarantine(
                     op,
                     "assign.not_assignable",
-                    format!("{} ({}) {why}", u.display_name, u.login),
+                    format!("{} {why}", u.display_name),
                 );
             }
             Some(_) => {}

@@ -10,8 +10,8 @@
 //! server sequence and the epoch only ever grow, and devices (with their
 //! secrets and revocations) that the replaced database knew are kept, so a
 //! tablet logs in as itself and no registration number is made twice.
-//! Sessions ended, users disabled and passwords changed since the backup
-//! stay so.
+//! Sessions ended, users disabled, passwords changed and roles and
+//! properties given since the backup stay so.
 //!
 //! The replaced database is kept next to it, renamed, never deleted.
 
@@ -116,6 +116,27 @@ pub fn restore(db: &Path, backup: &Path, now: DateTime<Utc>) -> StoreResult<Rest
                      (SELECT c.must_change_password FROM current.users c WHERE c.id = users.id)
              WHERE id IN (SELECT c.id FROM current.users c
                           WHERE c.password_hash <> users.password_hash)",
+            [],
+        )?;
+        // And a role, department and properties an admin set since (of
+        // the properties the backup knows): access taken away must not
+        // come back with the backup. The change ended the user's sessions,
+        // so their next login is under the scope as it is now.
+        tx.execute(
+            "UPDATE users SET
+                 role = (SELECT c.role FROM current.users c WHERE c.id = users.id),
+                 department = (SELECT c.department FROM current.users c WHERE c.id = users.id)
+             WHERE id IN (SELECT id FROM current.users)",
+            [],
+        )?;
+        tx.execute(
+            "DELETE FROM user_properties WHERE user_id IN (SELECT id FROM current.users)",
+            [],
+        )?;
+        tx.execute(
+            "INSERT INTO user_properties (user_id, property_id)
+             SELECT user_id, property_id FROM current.user_properties
+             WHERE user_id IN (SELECT id FROM users) AND property_id IN (SELECT id FROM properties)",
             [],
         )?;
         tx.execute(
