@@ -1466,6 +1466,17 @@ fn a_restore_keeps_the_logouts_and_deactivations_made_after_the_backup() {
     );
     assert_eq!(status, 200, "{body}");
     let (status, body) = admin.post(
+        "/api/v1/admin/users",
+        &json!({
+            "login": "newcomer",
+            "display_name": "新同事",
+            "role": "staff",
+            "properties": pb,
+            "password": "a-newcomers-pass",
+        }),
+    );
+    assert_eq!(status, 201, "{body}");
+    let (status, body) = admin.post(
         "/api/v1/auth/password",
         &json!({ "current": PASSWORD, "new": "a-new-admin-pass" }),
     );
@@ -1507,6 +1518,8 @@ fn a_restore_keeps_the_logouts_and_deactivations_made_after_the_backup() {
         (&json!("staff"), &pb),
         "the scope given since the backup"
     );
+    let (status, body) = login_status(&server.base, "newcomer", "a-newcomers-pass");
+    assert_eq!(status, 200, "a user added since the backup: {body}");
 }
 
 /// The role is checked before the body: a malformed body to an admin

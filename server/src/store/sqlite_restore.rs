@@ -10,8 +10,8 @@
 //! server sequence and the epoch only ever grow, and devices (with their
 //! secrets and revocations) that the replaced database knew are kept, so a
 //! tablet logs in as itself and no registration number is made twice.
-//! Sessions ended, users disabled, passwords changed and roles and
-//! properties given since the backup stay so.
+//! Users added, sessions ended, users disabled, passwords changed and
+//! roles and properties given since the backup stay so.
 //!
 //! The replaced database is kept next to it, renamed, never deleted.
 
@@ -116,6 +116,17 @@ pub fn restore(db: &Path, backup: &Path, now: DateTime<Utc>) -> StoreResult<Rest
                      (SELECT c.must_change_password FROM current.users c WHERE c.id = users.id)
              WHERE id IN (SELECT c.id FROM current.users c
                           WHERE c.password_hash <> users.password_hash)",
+            [],
+        )?;
+        // Users added since: tablets hold their ops, which only their
+        // logins can send again.
+        tx.execute(
+            "INSERT INTO users (id, login, display_name, role, department, password_hash, active,
+                 created_at, must_change_password)
+             SELECT id, login, display_name, role, department, password_hash, active,
+                 created_at, must_change_password
+             FROM current.users
+             WHERE id NOT IN (SELECT id FROM users) AND login NOT IN (SELECT login FROM users)",
             [],
         )?;
         // And a role, department and properties an admin set since (of
