@@ -44,7 +44,7 @@
 use crate::blocked::Blocked;
 use indexed_db_futures::database::Database;
 use indexed_db_futures::prelude::*;
-use indexed_db_futures::transaction::TransactionMode;
+use indexed_db_futures::transaction::{TransactionDurability, TransactionMode, TransactionOptions};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use shared::blob::BlobHash;
@@ -403,6 +403,36 @@ fn put_json<T: Serialize>(
     Ok(())
 }
 
+/// Asks the browser to keep this site's storage under storage pressure:
+/// without it, the browser may evict the whole database, outbox and all,
+/// when the disk fills. Chromium grants it without asking to an installed
+/// app (and by its own measure of use otherwise); refused, the storage is
+/// kept as before, so the answer is only logged.
+pub async fn ask_to_persist() {
+    let Some(storage) = web_sys::window().map(|w| w.navigator().storage()) else {
+        return;
+    };
+    let granted = match storage.persist() {
+        Ok(promise) => wasm_bindgen_futures::JsFuture::from(promise).await,
+        Err(e) => Err(e),
+    };
+    match granted {
+        Ok(v) if v.as_bool() == Some(true) => {}
+        Ok(_) => {
+            leptos::logging::log!("the browser may evict this site's storage when the disk fills")
+        }
+        Err(e) => leptos::logging::warn!("asking to keep the storage: {e:?}"),
+    }
+}
+
+/// For what only this tablet holds (an op and what it names, the device's
+/// secret): the commit is reported once the changes are on disk, not only
+/// handed to the operating system (Chromium's default since version 121),
+/// so "saved" survives a power cut. Everything else can be fetched again.
+fn on_disk() -> TransactionOptions {
+    TransactionOptions::new().with_durability(TransactionDurability::Strict)
+}
+
 /// Stores a local op, the device state that issued it and the evidence
 /// bytes it names (each waiting for upload), atomically. Only when this
 /// returns `Ok` may the UI say "saved".
@@ -415,6 +445,7 @@ pub async fn save_op(op: &Op, state: &DeviceState, blobs: &[NewBlob]) -> Result<
     let tx = db
         .transaction([OPS, DEVICE, BLOBS, UPLOADS])
         .with_mode(TransactionMode::Readwrite)
+        .with_options(on_disk())
         .build()?;
     tx.object_store(OPS)?.put(OpRecord::new(op)?).serde()?;
     put_json(&tx, DEVICE, "state", state)?;
@@ -658,6 +689,7 @@ pub async fn save_login(
     let tx = db
         .transaction([SESSION, DEVICE, PREFS])
         .with_mode(TransactionMode::Readwrite)
+        .with_options(on_disk())
         .build()?;
     put_json(&tx, PREFS, "owner", &session.user.id)?;
     if let Some(scope) = held_scope {

@@ -64,7 +64,10 @@ pub fn App() -> impl IntoView {
         tab::hold(move || elsewhere.set(true)).await;
         elsewhere.set(false);
         match ctx.load().await {
-            Ok(()) => sync::start(ctx),
+            Ok(()) => {
+                spawn_local(db::ask_to_persist());
+                sync::start(ctx);
+            }
             Err(e) => {
                 leptos::logging::error!("start: {e}");
                 ctx.fatal.set(Some(e.to_string()));
@@ -103,6 +106,7 @@ pub fn App() -> impl IntoView {
             <main class="app-main" data-testid="app-main">
                 <components::HttpsBanner/>
                 <components::UpdateBanner/>
+                <components::LeaveWarning/>
                 <Show when=move || ctx.ready.get()>
                     <components::BlockedBanner/>
                 </Show>

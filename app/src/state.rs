@@ -311,6 +311,10 @@ pub struct AppCtx {
     /// pictures still being read (`crate::evidence::Staged`): only the
     /// page holds them, so an update's reload waits until there are none.
     pub staged: RwSignal<usize>,
+    /// The screen a tap in the navigation would have opened, held back
+    /// because it would drop what is [`AppCtx::staged`]: a second tap
+    /// opens it (`components::Nav`).
+    pub leaving: RwSignal<Option<Screen>>,
 }
 
 /// The device's wall clock.
@@ -362,6 +366,7 @@ impl AppCtx {
             deleted: RwSignal::new(HashSet::new()),
             update: RwSignal::new(crate::update::Update::Current),
             staged: RwSignal::new(0),
+            leaving: RwSignal::new(None),
         }
     }
 

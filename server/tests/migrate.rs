@@ -19,17 +19,22 @@ fn migrate(data: &std::path::Path, url: &str) -> Output {
     command.output().expect("run server migrate")
 }
 
+/// A SQLite installation to move and a new PostgreSQL database, or `None`
+/// to skip. The installation is a SQLite data dir and the database is its
+/// own, whatever the backend the tests run on.
+fn installation_and_database() -> Option<(Fixture, String)> {
+    if !common::sqlite_only("it moves a SQLite installation") {
+        return None;
+    }
+    let url = test_database::fresh()?;
+    Some((Fixture::new(), url))
+}
+
 #[test]
 fn an_installation_moves_once_into_an_empty_database_with_its_server_stopped() {
-    // The installation it moves is a SQLite data dir; its target database
-    // is its own, whatever the backend.
-    if !common::sqlite_only("it moves a SQLite installation") {
-        return;
-    }
-    let Some(url) = test_database::fresh() else {
+    let Some((fixture, url)) = installation_and_database() else {
         return;
     };
-    let fixture = Fixture::new();
     let data = fixture.data.path();
     let mut server = Server::start(data);
     // A login leaves a device, a token and audit rows to move.
@@ -74,13 +79,9 @@ fn an_installation_moves_once_into_an_empty_database_with_its_server_stopped() {
 
 #[test]
 fn a_database_a_server_has_opened_is_refused_with_why() {
-    if !common::sqlite_only("it moves a SQLite installation") {
-        return;
-    }
-    let Some(url) = test_database::fresh() else {
+    let Some((fixture, url)) = installation_and_database() else {
         return;
     };
-    let fixture = Fixture::new();
     let data = fixture.data.path();
     Server::start(data).kill();
     // A server opened the database once (and wrote its default settings),

@@ -1235,6 +1235,90 @@ async fn two_ops_recorded_at_once_leave_no_gap_when_the_first_save_fails() {
     browser.close().await;
 }
 
+/// A conflict tapped twice before the first tap's op is saved is settled
+/// once: before, both taps recorded a settlement, and the fold could only
+/// keep the second (its conflict settled already) as a violation, shown
+/// on every tablet.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_conflict_tapped_twice_is_settled_once() {
+    use shared::case::CaseState;
+    use shared::op::Action;
+    let server = Server::start();
+    server.seed();
+    let mut tablet = e2e::bulk::Tablet::log_in(&server, "manager1", "另一台平板");
+    let withdraw = Action::Withdraw {
+        reason: "业主表示已自行解决".into(),
+    };
+    let (case, reg_no, ops) = tablet.assessed_complaint(
+        "电梯按键失灵",
+        vec![(Some(CaseState::Registered), withdraw)],
+    );
+    tablet.push(&server, &ops);
+
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("manager1").await;
+    open_case(&browser, &reg_no.to_string()).await;
+    browser.wait_count("conflict-dismiss", 1).await;
+    let clicked = browser
+        .eval(
+            "const button = document.querySelector('[data-testid=\"conflict-dismiss\"]');
+             button.click();
+             button.click();
+             return true;",
+        )
+        .await;
+    assert_eq!(clicked, json!(true));
+    browser.wait_count("conflict-dismiss", 0).await;
+    browser.sync_now().await;
+    let (_, detail) = server.get_json(&server.token("manager1"), &format!("/api/v1/cases/{case}"));
+    assert!(!detail["conflicts"][0]["resolved_by"].is_null(), "{detail}");
+    assert_eq!(detail["violations"], json!([]), "{detail}");
+    browser.close().await;
+}
+
+/// "Start afresh" on a restored intake form empties the choices too: the
+/// lists show what the form will save. Before, they went on showing the
+/// draft's kind, channel and property while the form held the blank ones,
+/// and a case was saved as another kind, for another property, than shown.
+#[tokio::test(flavor = "multi_thread")]
+async fn starting_afresh_empties_the_choices_too() {
+    let server = Server::start();
+    server.seed();
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("staff1").await;
+    browser.click("nav-new").await;
+    let choices = async || {
+        let mut shown = Vec::new();
+        for field in [
+            "field-kind",
+            "field-channel",
+            "field-property",
+            "field-building",
+            "field-category",
+        ] {
+            shown.push(browser.value(field).await);
+        }
+        shown
+    };
+    let blank = choices().await;
+    browser.fill_complaint("冯十二", "小区门禁失灵").await;
+    browser.choose("field-kind", "repair").await;
+    browser.choose("field-channel", "field_visit").await;
+    assert_ne!(choices().await, blank);
+
+    browser.open(&server.url("/")).await;
+    browser.wait_for_test_id("case-list").await;
+    browser.click("nav-new").await;
+    browser.wait_for_test_id("draft-restored").await;
+    assert_eq!(browser.value("field-kind").await, "repair");
+    browser.click("draft-discard").await;
+    assert_eq!(browser.value("field-content").await, "");
+    assert_eq!(choices().await, blank);
+    browser.close().await;
+}
+
 /// An assignment that lost a conflict to another one names someone who
 /// has since left: applying it is not offered (the server would set it
 /// aside), dismissing it is, with the reason said.

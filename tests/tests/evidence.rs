@@ -387,6 +387,30 @@ async fn photos_and_a_signature_taken_offline_upload_and_reach_a_colleague() {
     browser.close().await;
 }
 
+/// Photos taken and not saved live only on their screen: a tap in the
+/// navigation first says that leaving drops them, and leaves only when
+/// tapped again.
+#[tokio::test(flavor = "multi_thread")]
+async fn leaving_photos_not_saved_takes_a_second_tap() {
+    let server = Server::start();
+    server.seed();
+    let files = tempfile::tempdir().expect("a directory for the pictures");
+    let [smooth, _] = pictures(files.path());
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("staff1").await;
+    browser.fill_complaint("褚十三", "垃圾桶破损").await;
+    stage_photo(&browser, &smooth).await;
+    browser.click("nav-list").await;
+    browser.wait_for_test_id("leave-warning").await;
+    assert_eq!(browser.value("field-content").await, "垃圾桶破损");
+    browser.wait_count("staged-evidence", 1).await;
+    browser.click("nav-list").await;
+    browser.wait_for_test_id("case-list").await;
+    assert!(browser.find("leave-warning").await.is_none());
+    browser.close().await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_company_limits_refuse_evidence_on_the_tablet_before_anything_is_saved() {
     let server = Server::start();

@@ -86,11 +86,11 @@ pub fn LocationSelects(
                 building.set(event_target_value(&ev));
                 unit.set(WHOLE.into());
             }>
-                <option value=PUBLIC selected=move || building.get() == PUBLIC>{t("公共区域", "Public area")}</option>
+                <option value=PUBLIC prop:selected=move || building.get() == PUBLIC>{t("公共区域", "Public area")}</option>
                 {move || property.get().map(|p| p.buildings).unwrap_or_default().into_iter().map(|b| {
                     let id = b.id.to_string();
-                    let selected = building.get_untracked() == id;
-                    view! { <option value=id selected=selected>{b.name}</option> }
+                    let chosen = id.clone();
+                    view! { <option value=id prop:selected=move || building.with(|v| *v == chosen)>{b.name}</option> }
                 }).collect_view()}
             </select>
         </label>
@@ -98,7 +98,7 @@ pub fn LocationSelects(
             <span>{t("房号", "Unit")}</span>
             <select data-testid=format!("{prefix}-unit") on:change=move |ev| unit.set(event_target_value(&ev))
                 disabled=move || building.get() == PUBLIC>
-                <option value=WHOLE selected=move || unit.get() == WHOLE>{t("整栋", "Whole building")}</option>
+                <option value=WHOLE prop:selected=move || unit.get() == WHOLE>{t("整栋", "Whole building")}</option>
                 {move || {
                     let b = building.get();
                     property.get()
@@ -108,8 +108,8 @@ pub fn LocationSelects(
                         .into_iter()
                         .map(|u| {
                             let id = u.id.to_string();
-                            let selected = unit.get_untracked() == id;
-                            view! { <option value=id selected=selected>{u.name}</option> }
+                            let chosen = id.clone();
+                            view! { <option value=id prop:selected=move || unit.with(|v| *v == chosen)>{u.name}</option> }
                         })
                         .collect_view()
                 }}

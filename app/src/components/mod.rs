@@ -31,7 +31,26 @@ use shared::lang::Lang;
 #[component]
 pub fn Nav() -> impl IntoView {
     let ctx = use_app();
-    let go = move |s: Screen| move |_| ctx.screen.set(s);
+    // Photos and signatures taken and not saved live only on their screen:
+    // the first tap away says so (`LeaveWarning`), the second leaves.
+    let go = move |s: Screen| {
+        move |_| {
+            if ctx.staged.get_untracked() > 0 && ctx.leaving.get_untracked() != Some(s) {
+                ctx.leaving.set(Some(s));
+                return;
+            }
+            ctx.leaving.set(None);
+            ctx.screen.set(s);
+        }
+    };
+    // A warning is about the photos it saw, on its screen: once they
+    // change (taken, saved, dropped) or the screen does, the next tap
+    // away warns again.
+    Effect::new(move |_| {
+        ctx.screen.track();
+        ctx.staged.track();
+        ctx.leaving.set(None);
+    });
     let tab = move || match ctx.screen.get() {
         Screen::Detail(_) | Screen::Print(_) => Screen::List,
         Screen::Admin(_) => Screen::Admin(Tab::Users),
@@ -284,6 +303,24 @@ pub fn HttpsBanner() -> impl IntoView {
             </section>
         }
     })
+}
+
+/// Says that a tap in the navigation was held back: leaving would drop
+/// the photos and signatures not saved yet.
+#[component]
+pub fn LeaveWarning() -> impl IntoView {
+    let ctx = use_app();
+    let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+    view! {
+        <Show when=move || { ctx.leaving.with(Option::is_some) && ctx.staged.get() > 0 }>
+            <section class="banner warn" role="alert" data-testid="leave-warning">
+                <p>{t(
+                    "本页有尚未保存的照片或签名，离开将丢失。请先保存；仍要离开请再点一次。",
+                    "This screen holds photos or signatures not saved yet, which leaving drops. Save them first, or tap again to leave.",
+                )}</p>
+            </section>
+        </Show>
+    }
 }
 
 /// While the app fetches the newer build the server needs, and when the

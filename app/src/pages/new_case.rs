@@ -316,7 +316,7 @@ pub fn NewCase() -> impl IntoView {
                     <select data-testid="field-kind" on:change=move |ev| form.kind.set(event_target_value(&ev))>
                         {move || CaseKind::ALL.iter().map(|k| {
                             let l = ctx.lang.get();
-                            view! { <option value=k.code() selected=form.kind.get_untracked() == k.code()>{k.label(l)}</option> }
+                            view! { <option value=k.code() prop:selected=move || form.kind.get() == k.code()>{k.label(l)}</option> }
                         }).collect_view()}
                     </select>
                     {err("kind")}
@@ -326,7 +326,7 @@ pub fn NewCase() -> impl IntoView {
                     <select data-testid="field-channel" on:change=move |ev| form.channel.set(event_target_value(&ev))>
                         {move || Channel::ALL.iter().map(|c| {
                             let l = ctx.lang.get();
-                            view! { <option value=c.code() selected=form.channel.get_untracked() == c.code()>{c.label(l)}</option> }
+                            view! { <option value=c.code() prop:selected=move || form.channel.get() == c.code()>{c.label(l)}</option> }
                         }).collect_view()}
                     </select>
                     {err("channel")}
@@ -337,13 +337,16 @@ pub fn NewCase() -> impl IntoView {
                         form.property.set(event_target_value(&ev));
                         form.location.reset();
                     }>
-                        <option value="" selected=move || form.property.get().is_empty()>{t("请选择", "Choose")}</option>
+                        <option value="" prop:selected=move || form.property.get().is_empty()>{t("请选择", "Choose")}</option>
                         // A retired property is offered no more, unless a
                         // draft begun before its retirement names it.
                         {move || ctx.config.with(|c| c.properties.clone()).into_iter().filter_map(|p| {
                             let id = p.id.to_string();
-                            let selected = form.property.get_untracked() == id;
-                            (!p.retired || selected).then(|| view! { <option value=id selected=selected>{p.name}</option> })
+                            let retired_kept = p.retired && form.property.get_untracked() == id;
+                            let chosen = id.clone();
+                            (!p.retired || retired_kept).then(|| view! {
+                                <option value=id prop:selected=move || form.property.with(|v| *v == chosen)>{p.name}</option>
+                            })
                         }).collect_view()}
                     </select>
                     {err("property")}
@@ -399,15 +402,17 @@ pub fn NewCase() -> impl IntoView {
                 <label class="field">
                     <span>{label("category")}</span>
                     <select data-testid="field-category" on:change=move |ev| form.category.set(event_target_value(&ev))>
-                        <option value="" selected=move || form.category.get().is_empty()>{t("请选择", "Choose")}</option>
+                        <option value="" prop:selected=move || form.category.get().is_empty()>{t("请选择", "Choose")}</option>
                         {move || {
                             let l = ctx.lang.get();
                             ctx.config.with(|c| c.categories.iter().filter(|c| c.active).cloned().collect::<Vec<_>>())
                                 .into_iter()
                                 .map(|c| {
-                                    let selected = form.category.get_untracked() == c.code;
+                                    let chosen = c.code.clone();
                                     let name = c.name(l).to_string();
-                                    view! { <option value=c.code selected=selected>{name}</option> }
+                                    view! {
+                                        <option value=c.code prop:selected=move || form.category.with(|v| *v == chosen)>{name}</option>
+                                    }
                                 })
                                 .collect_view()
                         }}

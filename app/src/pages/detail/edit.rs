@@ -42,9 +42,12 @@ const LOCAL_MINUTE: &str = "%Y-%m-%dT%H:%M";
 #[component]
 pub fn Edit(case: Arc<Case>, drafts: Drafts) -> impl IntoView {
     let ctx = use_app();
+    // An open form stays when a sync closes the case under it: what was
+    // typed stays in sight, and saving it says why it cannot be.
     let may_edit = ctx
         .role()
-        .is_some_and(|role| allowed_actions(&case, role).contains(&ActionKind::Edit));
+        .is_some_and(|role| allowed_actions(&case, role).contains(&ActionKind::Edit))
+        || drafts.edit.with_untracked(Option::is_some);
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
     let opened = case.clone();
     may_edit.then(|| {

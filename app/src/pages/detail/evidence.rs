@@ -23,8 +23,6 @@ use std::sync::Arc;
 pub fn Evidence(case: Arc<Case>, drafts: Drafts) -> impl IntoView {
     let ctx = use_app();
     let role = ctx.role();
-    let allowed =
-        role.is_some_and(|role| allowed_actions(&case, role).contains(&ActionKind::Attach));
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
     let Drafts {
         adding,
@@ -32,6 +30,12 @@ pub fn Evidence(case: Arc<Case>, drafts: Drafts) -> impl IntoView {
         attaching,
         ..
     } = drafts;
+    // An open form stays when a sync closes the case under it: the photos
+    // and signatures taken stay in sight, and saving them says why not.
+    let allowed = role
+        .is_some_and(|role| allowed_actions(&case, role).contains(&ActionKind::Attach))
+        || adding.get_untracked()
+        || staged.items.with_untracked(|items| !items.is_empty());
     let (items, error) = (staged.items, staged.error);
     let case_id = case.id;
     let save = UiAction::new_local(move |taken: &Vec<Taken>| {

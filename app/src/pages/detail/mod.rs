@@ -540,7 +540,7 @@ fn Problems(case: Arc<Case>) -> impl IntoView {
     let state = case.state;
     let case_id = case.id;
     // Settles a conflict: applies the conflicting op after all, or not.
-    let resolve_conflict = UiAction::new_local(move |&(op, apply): &(OpId, bool)| {
+    let settle = move |(op, apply): (OpId, bool)| {
         ctx.record(case_id, Some(state), move |_, _| {
             Ok(Action::ResolveConflict {
                 conflict_op: op,
@@ -548,7 +548,7 @@ fn Problems(case: Arc<Case>) -> impl IntoView {
                 note: String::new(),
             })
         })
-    });
+    };
     let conflicts = case
         .conflicts
         .iter()
@@ -563,11 +563,18 @@ fn Problems(case: Arc<Case>) -> impl IntoView {
                 let case = Arc::clone(&case);
                 Memo::new(move |_| open.then(|| gone_assignee(&case, op)).flatten())
             };
+            // One settlement of a conflict at a time: a second tap before
+            // the first is saved would record a second, which the fold can
+            // only keep as a violation (the conflict is settled by then).
+            let resolve_conflict = UiAction::new_local(move |&choice: &(OpId, bool)| settle(choice));
             let resolve = move |apply: bool| {
                 move |_| {
-                    resolve_conflict.dispatch_local((op, apply));
+                    if !resolve_conflict.pending().get_untracked() {
+                        resolve_conflict.dispatch_local((op, apply));
+                    }
                 }
             };
+            let settling = move || resolve_conflict.pending().get();
             view! {
                 <li class="conflict" data-testid="conflict" data-open=open.to_string() data-action=action.code()>
                     {move || {
@@ -596,13 +603,19 @@ fn Problems(case: Arc<Case>) -> impl IntoView {
                         view! {
                             <span class="buttons">
                                 {move || gone.with(Option::is_none).then(|| view! {
-                                    <button class="btn small" data-testid="conflict-apply" on:click=resolve(true)>{t("仍然执行", "Apply it")}</button>
+                                    <button class="btn small" data-testid="conflict-apply" disabled=settling on:click=resolve(true)>{t("仍然执行", "Apply it")}</button>
                                 })}
-                                <button class="btn small" data-testid="conflict-dismiss" on:click=resolve(false)>{t("忽略", "Dismiss")}</button>
+                                <button class="btn small" data-testid="conflict-dismiss" disabled=settling on:click=resolve(false)>{t("忽略", "Dismiss")}</button>
                             </span>
                         }.into_any()
                     } else {
                         view! { <span class="resolved">{t("（已处理）", " (resolved)")}</span> }.into_any()
+                    }}
+                    {move || {
+                        resolve_conflict
+                            .value()
+                            .with(|v| v.as_ref()?.as_ref().err().map(|e| e.message(ctx.lang.get())))
+                            .map(|message| view! { <p class="error">{message}</p> })
                     }}
                 </li>
             }
@@ -632,13 +645,6 @@ fn Problems(case: Arc<Case>) -> impl IntoView {
             <div class="card problems" data-testid="problems">
                 <h3>{t("待处理的冲突与违规", "Conflicts and flagged rules")}</h3>
                 <ul>{conflicts}{violations}</ul>
-                <p class="error">
-                    {move || {
-                        resolve_conflict
-                            .value()
-                            .with(|v| v.as_ref()?.as_ref().err().map(|e| e.message(ctx.lang.get())))
-                    }}
-                </p>
             </div>
         }
     })
