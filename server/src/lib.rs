@@ -38,6 +38,7 @@ use state::AppState;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use store::sqlite::SqliteStore;
+use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 /// The SQLite file inside a data directory.
@@ -80,6 +81,7 @@ pub fn state(store: Arc<dyn store::Store>) -> AppState {
         argon2: Arc::new(tokio::sync::Semaphore::new(cores)),
         first_admin_file: None,
         trusted_proxies: Arc::default(),
+        body_pause: std::time::Duration::from_secs(listener::REQUEST_HEAD_SECS),
     }
 }
 
@@ -94,6 +96,7 @@ pub fn app(state: AppState, dist: Option<PathBuf>) -> Router {
 /// with HSTS over HTTPS. Every answer, errors and the fallback included,
 /// carries the security headers.
 pub fn app_over(state: AppState, dist: Option<PathBuf>, transport: Transport) -> Router {
+    let body_pause = state.body_pause;
     let mut router = api::router(state).route("/healthz", get(healthz));
     if let Some(dist) = dist {
         router = router.fallback_service(assets::router(dist));
@@ -104,6 +107,7 @@ pub fn app_over(state: AppState, dist: Option<PathBuf>, transport: Transport) ->
             headers::add,
         ))
         .layer(TraceLayer::new_for_http())
+        .layer(RequestBodyTimeoutLayer::new(body_pause))
 }
 
 async fn healthz() -> axum::Json<serde_json::Value> {

@@ -25,6 +25,11 @@ pub struct AppState {
     /// The reverse proxies whose `X-Forwarded-For` names the client
     /// (`serve --trusted-proxy`); none by default.
     pub trusted_proxies: Arc<TrustedProxies>,
+    /// How long a request's body may pause between two pieces before the
+    /// server gives up on it (`serve --request-head-timeout-secs`, the
+    /// same bound as for the head): a client trickling a body cannot hold
+    /// a connection for ever.
+    pub body_pause: std::time::Duration,
 }
 
 impl FromRef<AppState> for Arc<TrustedProxies> {

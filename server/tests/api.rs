@@ -134,7 +134,8 @@ fn bad_input_gets_json_4xx() {
 
 /// PostgreSQL cannot hold U+0000 in text and SQLite can: a text holding
 /// it is refused alike on both engines, with a 400 that says so, wherever
-/// input reaches the database; a tablet's name loses it.
+/// input reaches the database; a tablet's name loses it, and the names an
+/// administrator gives are refused with any control character.
 #[test]
 fn a_nul_character_is_refused_alike_on_every_engine() {
     let w = world();
@@ -175,7 +176,17 @@ fn a_nul_character_is_refused_alike_on_every_engine() {
             "password": "a-long-enough-password",
         }),
     );
-    assert_eq!((s, code(&body)), (400, "request.nul_character"), "{body}");
+    assert_eq!((s, code(&body)), (400, "admin.bad_display_name"), "{body}");
+    // A name is one line: a control character in a building's name is
+    // refused where it is given, not later in every push of its cases
+    // (their search text names the building).
+    let mut property = w.pa().clone();
+    property.buildings[0].name.push('\u{0}');
+    let (s, body) = admin.post(
+        "/api/v1/admin/properties",
+        &serde_json::to_value(&property).expect("a property"),
+    );
+    assert_eq!((s, code(&body)), (400, "admin.bad_place_name"), "{body}");
 }
 
 fn oversized_push(base: &str, token: &str) -> (u16, Value) {

@@ -567,6 +567,22 @@ fn a_connection_that_never_finishes_its_request_is_closed() {
             "{addr}: still open after 20 s"
         );
     }
+    // A body that stops coming is given up on as well, with an answer:
+    // trickling it cannot hold a connection for ever either.
+    let mut tcp = TcpStream::connect(plain.addr("listening on http://")).expect("connect");
+    tcp.write_all(
+        b"POST /api/v1/auth/login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"login\"",
+    )
+    .expect("send");
+    tcp.set_read_timeout(Some(Duration::from_secs(20)))
+        .expect("a read timeout");
+    let mut answer = Vec::new();
+    let read = tcp.read_to_end(&mut answer);
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(
+        read.is_ok() && answer.starts_with("HTTP/1.1 4"),
+        "{read:?}: {answer}"
+    );
     // An answer is still an answer.
     let answer = fetch(&plain.url("/healthz"), &[]);
     assert_eq!(answer.status, 200);

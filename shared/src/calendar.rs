@@ -24,6 +24,7 @@
 //! schedules.
 
 use crate::lang::{Coded, Lang};
+use crate::validation::{FIRST_YEAR, LAST_YEAR};
 use chrono::{Datelike, NaiveDate, Weekday};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -101,7 +102,19 @@ pub enum CalendarError {
         /// The repeated year.
         year: i32,
     },
+    /// A schedule's year lies outside the years the product counts in
+    /// ([`crate::validation::FIRST_YEAR`]–[`crate::validation::LAST_YEAR`]).
+    YearOutOfRange {
+        /// The year.
+        year: i32,
+    },
+    /// A schedule's source (the notice it comes from) is longer than
+    /// [`MAX_SOURCE_CHARS`]: every tablet is sent it.
+    LongSource,
 }
+
+/// The longest source a schedule may name: a notice's number and title.
+pub const MAX_SOURCE_CHARS: usize = 200;
 
 impl YearSchedule {
     /// Whether `date` is a working day under this schedule. The caller
@@ -120,6 +133,12 @@ impl YearSchedule {
     /// Sorts the dates and checks the schedule; see [`Calendar::insert`].
     fn normalized(mut self) -> Result<YearSchedule, CalendarError> {
         let year = self.year;
+        if !(FIRST_YEAR..=LAST_YEAR).contains(&year) {
+            return Err(CalendarError::YearOutOfRange { year });
+        }
+        if self.source.chars().count() > MAX_SOURCE_CHARS {
+            return Err(CalendarError::LongSource);
+        }
         if let Some(&date) = self
             .rest_days
             .iter()
@@ -264,6 +283,8 @@ impl CalendarError {
             CalendarError::DuplicateRestDay { .. } => "calendar.duplicate_rest_day",
             CalendarError::DuplicateWorkday { .. } => "calendar.duplicate_workday",
             CalendarError::DuplicateYear { .. } => "calendar.duplicate_year",
+            CalendarError::YearOutOfRange { .. } => "calendar.year_out_of_range",
+            CalendarError::LongSource => "calendar.long_source",
         }
     }
 
@@ -283,6 +304,10 @@ impl CalendarError {
             CalendarError::DuplicateRestDay { date } => format!("放假日{date}重复列出。"),
             CalendarError::DuplicateWorkday { date } => format!("调休上班日{date}重复列出。"),
             CalendarError::DuplicateYear { year } => format!("{year}年的节假日安排出现了多次。"),
+            CalendarError::YearOutOfRange { year } => {
+                format!("{year}年不在{FIRST_YEAR}–{LAST_YEAR}年之间。")
+            }
+            CalendarError::LongSource => format!("来源最多{MAX_SOURCE_CHARS}个字。"),
         }
     }
 
@@ -309,6 +334,12 @@ impl CalendarError {
             }
             CalendarError::DuplicateYear { year } => {
                 format!("The schedule for {year} appears more than once.")
+            }
+            CalendarError::YearOutOfRange { year } => {
+                format!("{year} is not between {FIRST_YEAR} and {LAST_YEAR}.")
+            }
+            CalendarError::LongSource => {
+                format!("The source is at most {MAX_SOURCE_CHARS} characters.")
             }
         }
     }
@@ -722,6 +753,22 @@ mod tests {
             cal.schedule(2030).map(|s| s.rest_days.clone()),
             Some(vec![d("2030-01-01"), d("2030-01-02")])
         );
+    }
+
+    #[test]
+    fn a_schedule_is_of_a_year_the_product_counts_in_with_a_short_source() {
+        let mut cal = Calendar::new();
+        for year in [FIRST_YEAR - 1, LAST_YEAR + 1] {
+            assert_eq!(
+                cal.insert(schedule(year, &[], &[])),
+                Err(CalendarError::YearOutOfRange { year })
+            );
+        }
+        let mut long = schedule(2030, &[], &[]);
+        long.source = "国".repeat(MAX_SOURCE_CHARS + 1);
+        assert_eq!(cal.insert(long.clone()), Err(CalendarError::LongSource));
+        long.source.pop();
+        assert_eq!(cal.insert(long), Ok(()));
     }
 
     /// `add_working_days` the obvious way: one day at a time, asking

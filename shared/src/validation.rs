@@ -87,6 +87,15 @@ pub enum ValidationError {
 
 /// The longest free text accepted in one field, in characters.
 pub const MAX_TEXT: usize = 4000;
+
+/// Whether a name an administrator gives (a property's, a building's, a
+/// user's, a category's) holds no control character: a name is one line,
+/// shown in lists and forms and stored in the cases' search text, and
+/// U+0000 cannot be stored at all.
+pub fn is_plain_name(name: &str) -> bool {
+    !name.chars().any(char::is_control)
+}
+
 /// The longest name accepted, in characters.
 pub const MAX_NAME: usize = 50;
 /// The longest short label (department, person, category code, media type,

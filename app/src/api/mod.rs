@@ -380,6 +380,11 @@ pub fn code_message(code: &str, lang: Lang) -> Option<String> {
             "该年份的节假日安排尚未导入，请管理员导入后再试",
             "That year's holiday schedule is not loaded; the administrator must import it",
         ),
+        "calendar.year_out_of_range" => (
+            "年份须在 2000–2100 之间",
+            "The year must lie between 2000 and 2100",
+        ),
+        "calendar.long_source" => ("来源最多 200 个字", "The source is at most 200 characters"),
         "calendar.date_outside_year" => (
             "有日期不属于该年份",
             "A date lies outside the schedule's year",

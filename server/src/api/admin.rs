@@ -23,7 +23,7 @@ use shared::personal_data::{Shown, shown};
 use shared::property::Property;
 use shared::role::{Role, User};
 use shared::roster::MAX_ROSTER_USERS;
-use shared::validation::{MAX_DIRECTORY_NAME, MIN_PASSWORD_CHARS};
+use shared::validation::{MAX_DIRECTORY_NAME, MIN_PASSWORD_CHARS, is_plain_name};
 use shared::wire::{ConfigKey, PasswordReset};
 
 /// Lists users.
@@ -224,10 +224,13 @@ fn checked_profile(req: UserChange) -> Result<UserProfile, ApiError> {
         ApiError::bad_request("admin.unknown_role", format!("unknown role {}", req.role))
     })?;
     let display_name = req.display_name.trim().to_string();
-    if display_name.is_empty() || display_name.chars().count() > MAX_DIRECTORY_NAME {
+    if display_name.is_empty()
+        || display_name.chars().count() > MAX_DIRECTORY_NAME
+        || !is_plain_name(&display_name)
+    {
         return Err(ApiError::bad_request(
             "admin.bad_display_name",
-            format!("a display name is 1–{MAX_DIRECTORY_NAME} characters"),
+            format!("a display name is 1–{MAX_DIRECTORY_NAME} characters on one line"),
         ));
     }
     let department = req
@@ -236,11 +239,11 @@ fn checked_profile(req: UserChange) -> Result<UserProfile, ApiError> {
         .filter(|d| !d.is_empty());
     if department
         .as_ref()
-        .is_some_and(|d| d.chars().count() > MAX_DIRECTORY_NAME)
+        .is_some_and(|d| d.chars().count() > MAX_DIRECTORY_NAME || !is_plain_name(d))
     {
         return Err(ApiError::bad_request(
             "admin.bad_department",
-            format!("a department is at most {MAX_DIRECTORY_NAME} characters"),
+            format!("a department is at most {MAX_DIRECTORY_NAME} characters on one line"),
         ));
     }
     if !role.sees_all_properties() && req.properties.is_empty() {
@@ -495,10 +498,13 @@ pub fn check_property(p: &Property) -> Result<(), ApiError> {
             "a property code is 1–8 ASCII letters or digits",
         ));
     }
-    if p.name.trim().is_empty() || p.name.chars().count() > MAX_DIRECTORY_NAME {
+    if p.name.trim().is_empty()
+        || p.name.chars().count() > MAX_DIRECTORY_NAME
+        || !is_plain_name(&p.name)
+    {
         return Err(ApiError::bad_request(
             "admin.bad_property_name",
-            format!("a property's name is 1–{MAX_DIRECTORY_NAME} characters"),
+            format!("a property's name is 1–{MAX_DIRECTORY_NAME} characters on one line"),
         ));
     }
     if p.households > MAX_HOUSEHOLDS {
@@ -524,10 +530,13 @@ pub fn check_property(p: &Property) -> Result<(), ApiError> {
             .flat_map(|b| b.units.iter().map(|u| &u.name)),
     );
     for name in names {
-        if name.trim().is_empty() || name.chars().count() > MAX_PLACE_CHARS {
+        if name.trim().is_empty() || name.chars().count() > MAX_PLACE_CHARS || !is_plain_name(name)
+        {
             return Err(ApiError::bad_request(
                 "admin.bad_place_name",
-                format!("{name:?}: a building's or unit's name is 1–{MAX_PLACE_CHARS} characters"),
+                format!(
+                    "{name:?}: a building's or unit's name is 1–{MAX_PLACE_CHARS} characters on one line"
+                ),
             ));
         }
     }

@@ -31,6 +31,7 @@ use shared::id::CaseId;
 use shared::personal_data::shown;
 use shared::role::Role;
 use shared::settings::Settings;
+use shared::validation::is_plain_name;
 use shared::wire::ConfigKey;
 use std::collections::BTreeSet;
 
@@ -179,7 +180,9 @@ impl CategoryError {
             ),
             CategoryError::LongName(c) => ApiError::bad_request(
                 "categories.long_name",
-                format!("category {c}'s names are at most {MAX_CATEGORY_NAME_CHARS} characters"),
+                format!(
+                    "category {c}'s names are at most {MAX_CATEGORY_NAME_CHARS} characters, on one line"
+                ),
             ),
             CategoryError::TooMany => ApiError::bad_request(
                 "categories.too_many",
@@ -215,7 +218,7 @@ pub fn check_categories(
         }
         if [&name_zh, &name_en]
             .iter()
-            .any(|n| n.chars().count() > MAX_CATEGORY_NAME_CHARS)
+            .any(|n| n.chars().count() > MAX_CATEGORY_NAME_CHARS || !is_plain_name(n))
         {
             return Err(CategoryError::LongName(code));
         }

@@ -101,6 +101,8 @@ impl PropertyCommand {
                     name,
                     units,
                 });
+                // The same bounds as the administration screen's.
+                check_property(&p).map_err(|e| e.to_string())?;
                 let audit = cli_audit(
                     "property.put",
                     serde_json::json!({ "property": p.id, "code": p.code }),

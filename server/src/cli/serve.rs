@@ -36,7 +36,8 @@ pub struct Serve {
     trusted_proxies: Vec<IpAddr>,
     /// How long, in seconds, a client may take to send a request's head
     /// (over HTTPS, also to finish the TLS handshake), and a kept-alive
-    /// connection may stay idle; then the server closes it.
+    /// connection may stay idle, and a request's body may pause; then the
+    /// server closes it.
     #[arg(long, default_value_t = server::listener::REQUEST_HEAD_SECS, value_parser = clap::value_parser!(u64).range(1..=3600))]
     request_head_timeout_secs: u64,
 }
@@ -98,6 +99,7 @@ impl Serve {
         state.max_clock_skew = chrono::Duration::minutes(max_clock_skew_minutes.into());
         state.first_admin_file = Some(data.data_dir.join(server::FIRST_ADMIN_FILE));
         state.trusted_proxies = Arc::new(TrustedProxies::new(trusted_proxies));
+        state.body_pause = head;
         if let (Some(cert), Some(key)) = (tls.tls_cert, tls.tls_key) {
             let app = server::app_over(state, dist, Transport::https_on(addr.port()));
             return runtime()?.block_on(server::tls::serve(
