@@ -142,6 +142,18 @@ fn an_upload_interrupted_by_a_server_kill_resumes_where_head_says() {
         (200, true.into())
     );
     assert_eq!(stored_files(&w).len(), 1);
+    // The upload is audited once, as the session's: who, on which tablet.
+    let (admin, _) = Client::login(&w.server.base, "admin");
+    let (_, log) = admin.get("/api/v1/admin/audit");
+    let uploads: Vec<&serde_json::Value> = log
+        .as_array()
+        .expect("the audit log")
+        .iter()
+        .filter(|e| e["action"] == "blob.uploaded")
+        .collect();
+    assert_eq!(uploads.len(), 1, "{log}");
+    assert_eq!(uploads[0]["detail"]["hash"], hash.to_string(), "{log}");
+    assert_eq!(uploads[0]["device"], w.author.device.to_string(), "{log}");
 
     // The thumbnail is uploaded and served alike, with its own media type.
     let thumb_hash = BlobHash::of(&thumb);

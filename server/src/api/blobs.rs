@@ -9,12 +9,13 @@
 //! except a complainant's signature, which only the roles that see the
 //! complainant's personal data may.
 
+use super::ClientAddr;
 use super::responses::AnyRole;
 use crate::auth::Session;
-use crate::error::{ApiError, ApiPath, ApiQuery, ErrorBody};
+use crate::error::{ApiError, ApiPath, ApiQuery, ErrorBody, blocking};
 use crate::state::AppState;
-use crate::store::BlobRef;
 use crate::store::blobs::{BlobError, Progress};
+use crate::store::{AuditEntry, BlobRef};
 use axum::Json;
 use axum::body::Body;
 use axum::extract::State;
@@ -77,6 +78,7 @@ pub async fn head(
 pub async fn put(
     State(state): State<AppState>,
     session: Session,
+    ClientAddr(addr): ClientAddr,
     ApiPath(hash): ApiPath<String>,
     query: Result<ApiQuery<ChunkAt>, ApiError>,
     headers: HeaderMap,
@@ -106,9 +108,11 @@ pub async fn put(
         )
     })?;
     let store = state.store.clone();
-    let appended =
-        tokio::task::spawn_blocking(move || store.blobs().append(&hash, size, offset, &chunk))
-            .await?;
+    let (was_whole, appended) = tokio::task::spawn_blocking(move || {
+        let blobs = store.blobs();
+        (blobs.has(&hash), blobs.append(&hash, size, offset, &chunk))
+    })
+    .await?;
     let progress = match appended {
         Ok(p) => p,
         Err(BlobError::WrongOffset { offset, have }) => {
@@ -142,8 +146,20 @@ pub async fn put(
         Progress::Complete => (size, true),
         Progress::Partial(n) => (n, false),
     };
-    if complete {
+    // Who sent the bytes is the session's, not the attach op's author: on
+    // a shared tablet another user's login may upload them.
+    if complete && !was_whole {
         tracing::info!(%hash, device = %session.device, "blob uploaded");
+        let entry = AuditEntry {
+            at: chrono::Utc::now(),
+            user: Some(session.user.id),
+            device: Some(session.device),
+            address: Some(addr),
+            action: "blob.uploaded".into(),
+            detail: serde_json::json!({ "hash": hash.to_string(), "size": size }),
+        };
+        let store = state.store.clone();
+        blocking(move || store.audit(entry)).await?;
     }
     let answer = BlobUpload {
         offset,
