@@ -54,6 +54,21 @@ async fn the_dashboard_shows_every_property_to_quality_and_one_to_its_manager() 
     assert_eq!(quality.attr("kpi-follow-up", "data-missed").await, "false");
     quality.screenshot("dashboard").await;
 
+    // A draw tapped twice draws once: before, the second tap was told the
+    // quarter was drawn already, over the first's result.
+    let tapped = quality
+        .eval(
+            "const draw = document.querySelector('[data-testid=\"spot-draw\"]');
+             draw.click();
+             draw.click();
+             return true;",
+        )
+        .await;
+    assert_eq!(tapped, serde_json::json!(true));
+    quality.wait_count("spot-draw-result", 1).await;
+    quality.wait_attr("spot-draw", "disabled", "").await;
+    assert_eq!(quality.text("spot-error").await, "");
+
     quality.click("export-cases-xlsx").await;
     quality.wait_text("export-progress", "cases.xlsx").await;
     quality.click("export-stats-csv").await;

@@ -67,7 +67,7 @@ pub fn RosterImport(users: Loaded<Vec<User>>, properties: Loaded<Vec<Property>>)
                 "Paste from a spreadsheet, one user per line: login, name, role, properties (codes or names, separated by commas), department, initial password (made for you if empty). The first line may name the columns.",
             )}</p>
             <textarea rows="6" class="roster-text" data-testid="roster-text"
-                placeholder="登录名\t姓名\t角色\t项目\t部门\t初始密码"
+                placeholder=t("登录名\t姓名\t角色\t项目\t部门\t初始密码", "login\tname\trole\tproperties\tdepartment\tinitial password")
                 prop:value=move || text.get()
                 on:input=move |ev| text.set(event_target_value(&ev))></textarea>
             {move || {

@@ -70,7 +70,9 @@ pub fn SpotChecks() -> impl IntoView {
         }
     });
     let draw = move |_| {
-        if ctx.token().is_none() {
+        // One draw at a time: a second tap would be told the quarter is
+        // drawn already, over the first's result.
+        if ctx.token().is_none() || draw_sample.pending().get_untracked() {
             return;
         }
         // The choice is a property's id; with no property to choose there
@@ -116,7 +118,7 @@ pub fn SpotChecks() -> impl IntoView {
                             view! { <option value=v selected=selected>{label}</option> }
                         }).collect_view()}
                     </select>
-                    <button class="btn primary" data-testid="spot-draw" on:click=draw>{t("抽取样本", "Draw the sample")}</button>
+                    <button class="btn primary" data-testid="spot-draw" disabled=move || draw_sample.pending().get() on:click=draw>{t("抽取样本", "Draw the sample")}</button>
                 </div>
             </Show>
             <p class="error" data-testid="spot-error">{move || message.get()}</p>
@@ -134,8 +136,12 @@ pub fn SpotChecks() -> impl IntoView {
                 }).collect_view();
                 view! {
                     <div class="spot-draw" data-testid="spot-draw-result">
-                        <h4>{format!("{} {}Q{} · seed {} · {}/{}", d.property_name, d.year, d.quarter,
-                            d.seed, d.sampled, d.candidates)}</h4>
+                        <h4>{move || match ctx.lang.get() {
+                            Lang::ZhCn => format!("{} {}年第{}季度 · 随机种子 {} · 抽取 {}/{}", d.property_name,
+                                d.year, d.quarter, d.seed, d.sampled, d.candidates),
+                            Lang::En => format!("{} {} Q{} · seed {} · {} of {} drawn", d.property_name,
+                                d.year, d.quarter, d.seed, d.sampled, d.candidates),
+                        }}</h4>
                         <table class="stats-table"><tbody>{items}</tbody></table>
                     </div>
                 }

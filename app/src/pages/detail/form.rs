@@ -210,13 +210,14 @@ impl FormError {
                 .iter()
                 .map(|e| {
                     format!(
-                        "{}：{}",
+                        "{}{}{}",
                         i18n::change_field(&e.field, l),
+                        l.pick("：", ": "),
                         e.error.message(l)
                     )
                 })
                 .collect::<Vec<_>>()
-                .join("；"),
+                .join(l.pick("；", "; ")),
             FormError::Rule(v) => v.message(l),
         }
     }
