@@ -1174,6 +1174,31 @@ async fn an_outbox_larger_than_a_request_goes_in_several_pushes() {
     browser.close().await;
 }
 
+/// Another tablet registers a complaint, assesses it, and withdraws it
+/// `n` times from the state it was registered in: `n` open conflicts,
+/// which manager1's browser shows on the case.
+async fn conflicts_open(n: usize) -> (Server, shared::id::CaseId, Browser) {
+    use shared::case::CaseState;
+    use shared::op::Action;
+    let server = Server::start();
+    server.seed();
+    let mut tablet = e2e::bulk::Tablet::log_in(&server, "manager1", "另一台平板");
+    let withdraw = || {
+        let reason = "业主表示已自行解决".into();
+        (Some(CaseState::Registered), Action::Withdraw { reason })
+    };
+    let (case, reg_no, ops) =
+        tablet.assessed_complaint("电梯经常停运", (0..n).map(|_| withdraw()).collect());
+    tablet.push(&server, &ops);
+
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("manager1").await;
+    open_case(&browser, &reg_no.to_string()).await;
+    browser.wait_count("conflict-dismiss", n).await;
+    (server, case, browser)
+}
+
 /// Two ops recorded at once (here two conflicts dismissed in one go),
 /// where the first one's save fails after the second took its number:
 /// before, the second was stored with the next number and the first's was
@@ -1182,26 +1207,7 @@ async fn an_outbox_larger_than_a_request_goes_in_several_pushes() {
 /// the second takes the number the first gave back.
 #[tokio::test(flavor = "multi_thread")]
 async fn two_ops_recorded_at_once_leave_no_gap_when_the_first_save_fails() {
-    use shared::case::CaseState;
-    use shared::op::Action;
-    let server = Server::start();
-    server.seed();
-    // Another tablet registers a complaint, assesses it, and withdraws it
-    // twice from the state it was registered in: two open conflicts.
-    let mut tablet = e2e::bulk::Tablet::log_in(&server, "manager1", "另一台平板");
-    let withdraw = || {
-        let reason = "业主表示已自行解决".into();
-        (Some(CaseState::Registered), Action::Withdraw { reason })
-    };
-    let (case, reg_no, ops) =
-        tablet.assessed_complaint("电梯经常停运", vec![withdraw(), withdraw()]);
-    tablet.push(&server, &ops);
-
-    let browser = Browser::start().await;
-    browser.open(&server.url("/")).await;
-    browser.login("manager1").await;
-    open_case(&browser, &reg_no.to_string()).await;
-    browser.wait_count("conflict-dismiss", 2).await;
+    let (server, case, browser) = conflicts_open(2).await;
     // The first save's transaction aborts once the second has begun.
     let clicked = browser
         .eval(
@@ -1241,25 +1247,7 @@ async fn two_ops_recorded_at_once_leave_no_gap_when_the_first_save_fails() {
 /// on every tablet.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_conflict_tapped_twice_is_settled_once() {
-    use shared::case::CaseState;
-    use shared::op::Action;
-    let server = Server::start();
-    server.seed();
-    let mut tablet = e2e::bulk::Tablet::log_in(&server, "manager1", "另一台平板");
-    let withdraw = Action::Withdraw {
-        reason: "业主表示已自行解决".into(),
-    };
-    let (case, reg_no, ops) = tablet.assessed_complaint(
-        "电梯按键失灵",
-        vec![(Some(CaseState::Registered), withdraw)],
-    );
-    tablet.push(&server, &ops);
-
-    let browser = Browser::start().await;
-    browser.open(&server.url("/")).await;
-    browser.login("manager1").await;
-    open_case(&browser, &reg_no.to_string()).await;
-    browser.wait_count("conflict-dismiss", 1).await;
+    let (server, case, browser) = conflicts_open(1).await;
     let clicked = browser
         .eval(
             "const button = document.querySelector('[data-testid=\"conflict-dismiss\"]');

@@ -84,6 +84,21 @@ async fn stage_photo(browser: &Browser, picture: &str) {
     browser.wait_count("staged-evidence", 1).await;
 }
 
+/// staff1 logged in, with a complaint about `content` typed and one photo
+/// staged, not saved; the directory holds the picture.
+async fn a_complaint_with_a_photo_staged(content: &str) -> (Server, tempfile::TempDir, Browser) {
+    let server = Server::start();
+    server.seed();
+    let files = tempfile::tempdir().expect("a directory for the pictures");
+    let [smooth, _] = pictures(files.path());
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("staff1").await;
+    browser.fill_complaint("褚十三", content).await;
+    stage_photo(&browser, &smooth).await;
+    (server, files, browser)
+}
+
 /// Registers a complaint of `name` about `content` with the photo in
 /// the file `picture`, and waits until it is saved with it.
 async fn register_with_a_photo(browser: &Browser, name: &str, content: &str, picture: &str) {
@@ -392,15 +407,7 @@ async fn photos_and_a_signature_taken_offline_upload_and_reach_a_colleague() {
 /// tapped again.
 #[tokio::test(flavor = "multi_thread")]
 async fn leaving_photos_not_saved_takes_a_second_tap() {
-    let server = Server::start();
-    server.seed();
-    let files = tempfile::tempdir().expect("a directory for the pictures");
-    let [smooth, _] = pictures(files.path());
-    let browser = Browser::start().await;
-    browser.open(&server.url("/")).await;
-    browser.login("staff1").await;
-    browser.fill_complaint("褚十三", "垃圾桶破损").await;
-    stage_photo(&browser, &smooth).await;
+    let (_server, _files, browser) = a_complaint_with_a_photo_staged("垃圾桶破损").await;
     browser.click("nav-list").await;
     browser.wait_for_test_id("leave-warning").await;
     assert_eq!(browser.value("field-content").await, "垃圾桶破损");
@@ -760,15 +767,7 @@ async fn photos_lost_in_a_restore_are_uploaded_again(after: After) {
 /// and once the storage takes it, it is recorded on the case.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_photo_the_storage_refused_at_intake_can_be_saved_again() {
-    let server = Server::start();
-    server.seed();
-    let files = tempfile::tempdir().expect("a directory for the pictures");
-    let [smooth, _] = pictures(files.path());
-    let browser = Browser::start().await;
-    browser.open(&server.url("/")).await;
-    browser.login("staff1").await;
-    browser.fill_complaint("褚十三", "楼道窗户玻璃破损").await;
-    stage_photo(&browser, &smooth).await;
+    let (server, _files, browser) = a_complaint_with_a_photo_staged("楼道窗户玻璃破损").await;
 
     // The storage refuses the photo's bytes, not the registration.
     browser.refuse_store("blobs").await;
