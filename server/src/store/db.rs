@@ -282,13 +282,13 @@ pub trait Db {
 /// a filter, an admin's form): an op's text is refused by its own bounds,
 /// and its JSON is stored with the character escaped.
 pub fn refuse_nul(params: &[Value<'_>]) -> StoreResult<()> {
-    match params
+    if params
         .iter()
         .any(|v| matches!(v, Value::Text(s) if s.contains('\0')))
     {
-        true => Err(StoreError::NulCharacter),
-        false => Ok(()),
+        return Err(StoreError::NulCharacter);
     }
+    Ok(())
 }
 
 /// `sql` with SQLite's placeholders (`?1` numbered, `?` the next number)
