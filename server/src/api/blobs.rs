@@ -9,13 +9,13 @@
 //! except a complainant's signature, which only the roles that see the
 //! complainant's personal data may.
 
-use super::ClientAddr;
 use super::responses::AnyRole;
+use super::{ClientAddr, audit_entry};
 use crate::auth::Session;
 use crate::error::{ApiError, ApiPath, ApiQuery, ErrorBody, blocking};
 use crate::state::AppState;
+use crate::store::BlobRef;
 use crate::store::blobs::{BlobError, Progress};
-use crate::store::{AuditEntry, BlobRef};
 use axum::Json;
 use axum::body::Body;
 use axum::extract::State;
@@ -150,14 +150,12 @@ pub async fn put(
     // a shared tablet another user's login may upload them.
     if complete && !was_whole {
         tracing::info!(%hash, device = %session.device, "blob uploaded");
-        let entry = AuditEntry {
-            at: chrono::Utc::now(),
-            user: Some(session.user.id),
-            device: Some(session.device),
-            address: Some(addr),
-            action: "blob.uploaded".into(),
-            detail: serde_json::json!({ "hash": hash.to_string(), "size": size }),
-        };
+        let entry = audit_entry(
+            &session,
+            addr,
+            "blob.uploaded",
+            serde_json::json!({ "hash": hash.to_string(), "size": size }),
+        );
         let store = state.store.clone();
         blocking(move || store.audit(entry)).await?;
     }
