@@ -307,8 +307,9 @@ pub struct AppCtx {
     pub deleted: RwSignal<HashSet<CaseId>>,
     /// Whether the server needs a newer build of the app (`crate::update`).
     pub update: RwSignal<crate::update::Update>,
-    /// Photos and signatures taken in open forms and not recorded yet, and
-    /// pictures still being read (`crate::evidence::Staged`): only the
+    /// Photos and signatures taken in open forms and not recorded yet,
+    /// pictures still being read and a signature half drawn
+    /// (`crate::evidence::Staged`): only the
     /// page holds them, so an update's reload waits until there are none.
     pub staged: RwSignal<usize>,
     /// The screen a tap in the navigation would have opened, held back

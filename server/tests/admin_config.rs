@@ -906,6 +906,14 @@ fn retention_deletes_only_old_closed_cases_and_audits_it() {
         work(CaseKind::Repair, Severity::General),
     );
     let open = make(&mut a, CaseKind::Repair, old, Vec::new());
+    // Registered and closed long ago by the tablet's clock, but the server
+    // received it today: a clock set years back does not make it old.
+    let clock_behind = make(
+        &mut a,
+        CaseKind::Repair,
+        old,
+        work(CaseKind::Repair, Severity::General),
+    );
     // Withdrawn with a time from long ago (the tablet's to give) on a case
     // registered a month ago: it is no older than its registration.
     let backdated = make(&mut a, CaseKind::Repair, recent, Vec::new());
@@ -916,6 +924,10 @@ fn retention_deletes_only_old_closed_cases_and_audits_it() {
     let (status, answer) = manager.post("/api/v1/sync/push", &push_body(a.device, &ops));
     assert_eq!(status, 200);
     assert_eq!(answer["quarantined"], json!([]));
+    let received = old + Duration::days(1);
+    for id in [expired, major, open, backdated] {
+        common::received_long_ago(w.fx.data.path(), id, received);
+    }
     for id in [expired, major, young] {
         let (_, case) = quality.get(&format!("/api/v1/cases/{id}"));
         assert_eq!(case["state"], "closed", "{case}");
@@ -927,6 +939,7 @@ fn retention_deletes_only_old_closed_cases_and_audits_it() {
     for (id, want) in [
         (young, "retention.too_young"),
         (backdated, "retention.too_young"),
+        (clock_behind, "retention.too_young"),
         (major, "retention.major_case"),
         (open, "retention.not_closed"),
     ] {
@@ -1003,6 +1016,7 @@ fn retention_deletion_removes_the_blobs_no_remaining_case_references() {
         (200, &json!([])),
         "{answer}"
     );
+    common::received_long_ago(w.fx.data.path(), expired, old);
     for b in [&own, &shared_photo] {
         assert_eq!(manager.blob_upload(b, 0).status, 200);
     }

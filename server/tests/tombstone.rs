@@ -107,6 +107,7 @@ fn a_deletion_is_pulled_once_in_scope_refuses_pushes_and_survives_a_restart() {
         (200, &json!([])),
         "{answer}"
     );
+    common::received_long_ago(fx.data.path(), expired, old);
 
     // The staff tablet holds both cases, and writes a note offline.
     let (pulled, deletions, synced) = pull_all(&staff, 0, 5000);

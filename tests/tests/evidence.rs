@@ -31,8 +31,15 @@ fn pictures(dir: &Path) -> [String; 2] {
     paths.map(|p| p.display().to_string())
 }
 
-/// Draws a signature on the open pad with pointer events, as a finger would.
+/// Draws a signature on the open pad with pointer events, as a finger
+/// would, and finishes it.
 async fn sign(browser: &Browser) {
+    draw_signature(browser).await;
+    browser.click("signature-done").await;
+}
+
+/// Draws a signature on the open pad, not finished.
+async fn draw_signature(browser: &Browser) {
     browser.wait_for_test_id("signature-canvas").await;
     browser
         .eval(
@@ -51,7 +58,20 @@ async fn sign(browser: &Browser) {
     browser
         .wait_attr("signature-canvas", "data-empty", "false")
         .await;
-    browser.click("signature-done").await;
+}
+
+/// How many pixels of the signature pad are drawn on.
+async fn inked_pixels(browser: &Browser) -> u64 {
+    let inked = browser
+        .eval(
+            "const c = document.querySelector('[data-testid=signature-canvas]');
+             const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+             let n = 0;
+             for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
+             return n;",
+        )
+        .await;
+    inked.as_u64().expect("a count of pixels")
 }
 
 /// The bytes of `GET /api/v1/blobs/{hash}` as `login`, or the status.
@@ -415,6 +435,108 @@ async fn leaving_photos_not_saved_takes_a_second_tap() {
     browser.click("nav-list").await;
     browser.wait_for_test_id("case-list").await;
     assert!(browser.find("leave-warning").await.is_none());
+    browser.close().await;
+}
+
+/// A sync that brings a colleague's change to a case draws its screen
+/// again, evidence card and all: a signature half drawn and a caption
+/// typed (the field not left yet) stay, and are saved with the photo.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_signature_half_drawn_and_a_caption_typed_stay_when_a_sync_redraws_the_case() {
+    let server = Server::start();
+    server.seed();
+    let files = tempfile::tempdir().expect("a directory for the pictures");
+    let [smooth, _] = pictures(files.path());
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("staff1").await;
+    let reg_no = browser.register_complaint("卫十五", "垃圾房异味").await;
+    browser.sync_now().await;
+    browser.click("open-case").await;
+    browser.wait_text("detail-reg-no", &reg_no).await;
+    browser.click("add-evidence").await;
+    stage_photo(&browser, &smooth).await;
+    // Typed, the field not left: no `change` event yet.
+    browser
+        .wait_for_test_id("evidence-caption")
+        .await
+        .send_keys("垃圾房门口")
+        .await
+        .expect("type a caption");
+    browser.click("sign-handler_signature").await;
+    draw_signature(&browser).await;
+    let inked = inked_pixels(&browser).await;
+    assert!(inked > 0, "the pad shows the strokes");
+
+    // Meanwhile the manager corrects the phone from another tablet, and
+    // this tablet syncs (started from the page, so that the caption keeps
+    // the focus).
+    let (_, cases) = server.get_json(&server.token("staff1"), "/api/v1/cases");
+    let id = cases["items"]
+        .as_array()
+        .and_then(|all| all.iter().find(|c| c["reg_no"] == json!(reg_no)))
+        .and_then(|c| c["id"].as_str())
+        .unwrap_or_else(|| panic!("case {reg_no} on the server: {cases}"))
+        .to_string();
+    let case = shared::id::CaseId(id.parse().expect("a case id"));
+    let mut manager = e2e::bulk::Tablet::log_in(&server, "manager1", "经理的平板");
+    let edit = manager.op(
+        case,
+        None,
+        shared::op::Action::Edit(shared::case::RegistrationPatch {
+            complainant_phone: Some(shared::phone::Phone::parse("13900001111").ok()),
+            ..Default::default()
+        }),
+    );
+    manager.push(&server, &[edit]);
+    let entries = browser.find_all("timeline-entry").await.len();
+    browser
+        .eval("document.querySelector('[data-testid=sync-now]').click(); return true;")
+        .await;
+    browser.wait_count("timeline-entry", entries + 1).await;
+
+    assert_eq!(browser.value("evidence-caption").await, "垃圾房门口");
+    browser
+        .wait_attr("signature-canvas", "data-empty", "false")
+        .await;
+    // Drawn again as whole strokes, not point by point: the edges'
+    // anti-aliasing differs a little.
+    let again = inked_pixels(&browser).await;
+    assert!(
+        again * 10 >= inked * 9,
+        "the pad drawn again shows the strokes: {again} pixels inked, {inked} before"
+    );
+    // Saving before the signature is finished would leave it out.
+    browser.click("save-evidence").await;
+    browser
+        .wait_text("evidence-error", "签名尚未完成：请先点“完成签名”，或取消")
+        .await;
+    browser.click("signature-done").await;
+    browser.wait_count("staged-evidence", 2).await;
+    browser.click("save-evidence").await;
+    browser.wait_count("evidence-form", 0).await;
+    browser.sync_now().await;
+
+    let (status, detail) = server.get_json(&server.token("staff1"), &format!("/api/v1/cases/{id}"));
+    assert_eq!(status, 200, "{detail}");
+    let attachments = detail["attachments"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let kinds: Vec<(&str, &str)> = attachments
+        .iter()
+        .map(|a| {
+            (
+                a["kind"].as_str().unwrap_or_default(),
+                a["caption"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [("photo", "垃圾房门口"), ("handler_signature", "")],
+        "{detail}"
+    );
     browser.close().await;
 }
 

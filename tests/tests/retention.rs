@@ -101,7 +101,29 @@ fn push_old_withdrawn_case(server: &Server, signature: &[u8]) -> (CaseId, BlobHa
         .expect("upload the signature")
         .status();
     assert_eq!(status, 200);
+    received_long_ago(server, case, at);
     (case, hash)
+}
+
+/// Dates the server's receipt of `case`'s ops at `at`, in its SQLite
+/// file, as a server that received them then would have stored them:
+/// retention counts from the later of the tablet's times and the
+/// server's receipt.
+fn received_long_ago(server: &Server, case: CaseId, at: chrono::DateTime<Utc>) {
+    let db = rusqlite::Connection::open(server.data_dir().join("cases.sqlite3"))
+        .expect("open the server's file");
+    db.busy_timeout(std::time::Duration::from_secs(10))
+        .expect("a busy timeout");
+    let changed = db
+        .execute(
+            "UPDATE ops SET received_at = ?1 WHERE case_id = ?2",
+            [
+                at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                case.to_string(),
+            ],
+        )
+        .expect("date the receipt");
+    assert_eq!(changed, 3, "the case's ops are stored");
 }
 
 /// What the browser's IndexedDB holds: how many ops of `case` (made on

@@ -81,6 +81,12 @@ pub struct Staged {
     pub error: RwSignal<Option<String>>,
     /// Pictures still being read.
     pub busy: RwSignal<usize>,
+    /// Whose signature the pad is open for, if it is.
+    pub signing: RwSignal<Option<AttachmentKind>>,
+    /// The strokes drawn on the open pad so far. Kept here, with what was
+    /// taken, so that a sync drawing the case's screen again does not wipe
+    /// a signature half made.
+    pub strokes: RwSignal<Vec<signature::Stroke>>,
 }
 
 impl Staged {
@@ -91,12 +97,15 @@ impl Staged {
             items: RwSignal::new(Vec::new()),
             error: RwSignal::new(None),
             busy: RwSignal::new(0),
+            signing: RwSignal::new(None),
+            strokes: RwSignal::new(Vec::new()),
         };
         let ctx = crate::state::use_app();
         let counted = Arc::new(AtomicUsize::new(0));
         let held = counted.clone();
         Effect::new(move |_| {
-            let now = staged.items.with(Vec::len) + staged.busy.get();
+            let signed = usize::from(staged.strokes.with(|s| !s.is_empty()));
+            let now = staged.items.with(Vec::len) + staged.busy.get() + signed;
             let before = held.swap(now, Ordering::Relaxed);
             ctx.staged
                 .update(|n| *n = (*n + now).saturating_sub(before));
@@ -108,25 +117,36 @@ impl Staged {
         staged
     }
 
+    /// Closes the signature pad, dropping what was drawn on it.
+    pub fn close_pad(&self) {
+        self.signing.set(None);
+        self.strokes.set(Vec::new());
+    }
+
     /// Whether a picture is still being read (tracked).
     pub fn reading(&self) -> bool {
         self.busy.get() > 0
     }
 
     /// Whether the form may save now: not while a picture is still being
-    /// read, which is then said beside the picker.
+    /// read, nor while a signature is half drawn (saving would leave it
+    /// out), which is then said beside the picker.
     pub fn ready(&self, l: Lang) -> bool {
-        let ready = self.busy.get_untracked() == 0;
-        if !ready {
-            self.error.set(Some(
-                l.pick(
-                    "照片还在处理中，请稍候再保存",
-                    "Photos are still being prepared; save when they are ready",
-                )
-                .to_string(),
-            ));
-        }
-        ready
+        let why = if self.busy.get_untracked() > 0 {
+            l.pick(
+                "照片还在处理中，请稍候再保存",
+                "Photos are still being prepared; save when they are ready",
+            )
+        } else if self.strokes.with_untracked(|s| !s.is_empty()) {
+            l.pick(
+                "签名尚未完成：请先点“完成签名”，或取消",
+                "The signature is not finished: tap Done, or Cancel, first",
+            )
+        } else {
+            return true;
+        };
+        self.error.set(Some(why.to_string()));
+        false
     }
 }
 

@@ -22,8 +22,14 @@ use wasm_bindgen::JsCast;
 #[component]
 pub fn EvidencePicker(staged: Staged, signers: Vec<AttachmentKind>) -> impl IntoView {
     let ctx = use_app();
-    let Staged { items, error, busy } = staged;
-    let signing = RwSignal::new(None::<AttachmentKind>);
+    let Staged {
+        items,
+        error,
+        busy,
+        signing,
+        strokes,
+        ..
+    } = staged;
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
 
     // Said beside the picker, after what was said of the other pictures
@@ -103,7 +109,7 @@ pub fn EvidencePicker(staged: Staged, signers: Vec<AttachmentKind>) -> impl Into
             "image/png",
             png,
         ));
-        signing.set(None);
+        staged.close_pad();
     });
 
     let sign_buttons = signers
@@ -111,7 +117,12 @@ pub fn EvidencePicker(staged: Staged, signers: Vec<AttachmentKind>) -> impl Into
         .map(|kind| {
             view! {
                 <button type="button" class="btn" data-testid=format!("sign-{}", kind.code())
-                    on:click=move |_| signing.set(Some(kind))>
+                    on:click=move |_| {
+                        if signing.get_untracked() != Some(kind) {
+                            strokes.set(Vec::new());
+                            signing.set(Some(kind));
+                        }
+                    }>
                     {move || format!("{}{}", ctx.lang.get().pick("签名：", "Sign: "), kind.label(ctx.lang.get()))}
                 </button>
             }
@@ -136,7 +147,7 @@ pub fn EvidencePicker(staged: Staged, signers: Vec<AttachmentKind>) -> impl Into
             {move || signing.get().map(|kind| view! {
                 <div class="signature-box">
                     <p>{move || kind.label(ctx.lang.get())}</p>
-                    <SignaturePad on_done=signed on_cancel=Callback::new(move |()| signing.set(None))/>
+                    <SignaturePad strokes=strokes on_done=signed on_cancel=Callback::new(move |()| staged.close_pad())/>
                 </div>
             })}
             <p class="hint" data-testid="evidence-busy" data-busy=move || busy.get().to_string()>
@@ -168,6 +179,8 @@ fn StagedItem(taken: Taken, items: RwSignal<Vec<Taken>>) -> impl IntoView {
     let revoke_url = url.clone();
     on_cleanup(move || revoke(&revoke_url));
     let kind = taken.kind;
+    // Kept at every key, not when the field is left: a sync that draws
+    // the case's screen again meanwhile would drop the words typed.
     let caption = move |ev: leptos::ev::Event| {
         let text = event_target_value(&ev);
         items.update(|all| {
@@ -183,7 +196,7 @@ fn StagedItem(taken: Taken, items: RwSignal<Vec<Taken>>) -> impl IntoView {
             {(kind == AttachmentKind::Photo).then(|| view! {
                 <input type="text" data-testid="evidence-caption" prop:value=taken.caption.clone()
                     placeholder=move || ctx.lang.get().pick("说明（可选）", "Caption (optional)")
-                    on:change=caption/>
+                    on:input=caption/>
             })}
             <button type="button" class="btn small" data-testid="evidence-remove"
                 on:click=move |_| items.update(|all| all.retain(|t| t.hash != hash))>

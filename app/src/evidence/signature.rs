@@ -2,8 +2,9 @@
 //! verifier) signs on with a finger or a stylus. Pointer events cover
 //! mouse, touch and pen alike; the canvas takes no touch gestures
 //! (`touch-action: none` in the CSS), so signing does not scroll the page.
-//! Strokes are kept, so the last one can be taken back; the finished
-//! signature is a PNG.
+//! Strokes are kept by the form (`super::Staged`), so the last one can be
+//! taken back and a pad drawn again shows them; the finished signature is
+//! a PNG.
 
 use super::photo::canvas_blob;
 use crate::state::use_app;
@@ -15,16 +16,21 @@ use wasm_bindgen::JsCast;
 const WIDTH: u32 = 600;
 const HEIGHT: u32 = 240;
 
-type Stroke = Vec<(f64, f64)>;
+/// One stroke: the points a finger passed, in the canvas's pixels.
+pub type Stroke = Vec<(f64, f64)>;
 
-/// A signature pad. `on_done` gets the PNG bytes; `on_cancel` closes it.
+/// A signature pad drawing `strokes`, those drawn before first. `on_done`
+/// gets the PNG bytes; `on_cancel` closes it.
 #[component]
-pub fn SignaturePad(on_done: Callback<Vec<u8>>, on_cancel: Callback<()>) -> impl IntoView {
+pub fn SignaturePad(
+    strokes: RwSignal<Vec<Stroke>>,
+    on_done: Callback<Vec<u8>>,
+    on_cancel: Callback<()>,
+) -> impl IntoView {
     let ctx = use_app();
     let canvas = NodeRef::<Canvas>::new();
-    let strokes = StoredValue::new(Vec::<Stroke>::new());
     let drawing = StoredValue::new(false);
-    let empty = RwSignal::new(true);
+    let empty = Memo::new(move |_| strokes.with(Vec::is_empty));
     let error = RwSignal::new(None::<String>);
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
 
@@ -51,13 +57,19 @@ pub fn SignaturePad(on_done: Callback<Vec<u8>>, on_cancel: Callback<()>) -> impl
     let redraw = move || {
         let Some(c) = context() else { return };
         c.clear_rect(0.0, 0.0, WIDTH.into(), HEIGHT.into());
-        strokes.with_value(|all| {
+        strokes.with_untracked(|all| {
             for stroke in all {
                 draw(&c, stroke);
             }
         });
-        empty.set(strokes.with_value(Vec::is_empty));
     };
+    // A pad drawn again (the case changed under the form) shows what was
+    // signed on the one before.
+    Effect::new(move |_| {
+        if canvas.get().is_some() {
+            redraw();
+        }
+    });
 
     let down = move |ev: web_sys::PointerEvent| {
         ev.prevent_default();
@@ -68,7 +80,7 @@ pub fn SignaturePad(on_done: Callback<Vec<u8>>, on_cancel: Callback<()>) -> impl
             let _ = c.set_pointer_capture(ev.pointer_id());
         }
         drawing.set_value(true);
-        strokes.update_value(|all| all.push(vec![p]));
+        strokes.update(|all| all.push(vec![p]));
         redraw();
     };
     let moved = move |ev: web_sys::PointerEvent| {
@@ -77,12 +89,15 @@ pub fn SignaturePad(on_done: Callback<Vec<u8>>, on_cancel: Callback<()>) -> impl
         }
         ev.prevent_default();
         let Some(p) = point(&ev) else { return };
-        strokes.update_value(|all| {
+        // Untracked: a point more changes no stroke count, and a signal's
+        // subscribers need not run on every move.
+        strokes.update_untracked(|all| {
             if let Some(last) = all.last_mut() {
                 last.push(p);
             }
         });
-        if let (Some(c), Some(stroke)) = (context(), strokes.with_value(|all| all.last().cloned()))
+        if let (Some(c), Some(stroke)) =
+            (context(), strokes.with_untracked(|all| all.last().cloned()))
         {
             let n = stroke.len();
             draw(&c, &stroke[n.saturating_sub(2)..]);
@@ -91,7 +106,7 @@ pub fn SignaturePad(on_done: Callback<Vec<u8>>, on_cancel: Callback<()>) -> impl
     let up = move |_: web_sys::PointerEvent| drawing.set_value(false);
 
     let done = move |_| {
-        if strokes.with_value(Vec::is_empty) {
+        if strokes.with_untracked(Vec::is_empty) {
             error.set(Some(ctx.l().pick("请先签名", "Sign first").to_string()));
             return;
         }
@@ -122,11 +137,11 @@ pub fn SignaturePad(on_done: Callback<Vec<u8>>, on_cancel: Callback<()>) -> impl
             <p class="field-error" data-testid="signature-error">{move || error.get()}</p>
             <div class="actions">
                 <button type="button" class="btn" data-testid="signature-undo"
-                    on:click=move |_| { strokes.update_value(|all| { all.pop(); }); redraw(); }>
+                    on:click=move |_| { strokes.update(|all| { all.pop(); }); redraw(); }>
                     {t("撤销一笔", "Undo stroke")}
                 </button>
                 <button type="button" class="btn" data-testid="signature-clear"
-                    on:click=move |_| { strokes.update_value(Vec::clear); redraw(); }>
+                    on:click=move |_| { strokes.update(Vec::clear); redraw(); }>
                     {t("清除", "Clear")}
                 </button>
                 <button type="button" class="btn primary" data-testid="signature-done" on:click=done>

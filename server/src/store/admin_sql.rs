@@ -330,12 +330,14 @@ fn withdrawn_at_sql(dialect: Dialect) -> &'static str {
     match dialect {
         Dialect::Sqlite => {
             "SELECT reg_no, property_id, kind, state, severity, received_at, closed_at,
-                coalesce(json_extract(json, '$.withdrawal.stamp.at'), ''), recorded_at
+                coalesce(json_extract(json, '$.withdrawal.stamp.at'), ''), recorded_at,
+                (SELECT max(received_at) FROM ops WHERE case_id = ?1)
              FROM cases WHERE id = ?1"
         }
         Dialect::Postgres => {
             "SELECT reg_no, property_id, kind, state, severity, received_at, closed_at,
-                coalesce(json::jsonb #>> '{withdrawal,stamp,at}', ''), recorded_at
+                coalesce(json::jsonb #>> '{withdrawal,stamp,at}', ''), recorded_at,
+                (SELECT max(received_at) FROM ops WHERE case_id = ?1)
              FROM cases WHERE id = ?1"
         }
     }
@@ -375,10 +377,16 @@ pub(super) fn delete_case(
         _ => None,
     };
     // The end is the time the tablet gave it, so it is taken no earlier
-    // than the case's registration: a withdrawal dated years back on a
-    // case registered today does not make it old enough to delete.
+    // than the case's registration nor than this server's receipt of the
+    // case's last op (the server's own clock): a tablet whose clock is
+    // years behind does not make a case closed today old enough to delete.
     let recorded = parse_ts(row.text(8)?)?;
-    let finished_at = finished_at.map(|at| at.max(recorded));
+    let received = row
+        .get::<Option<String>>(9)?
+        .as_deref()
+        .map(parse_ts)
+        .transpose()?;
+    let finished_at = finished_at.map(|at| at.max(recorded).max(received.unwrap_or(at)));
     let finished = match retention_check(case_state, severity, finished_at, retention_years, now) {
         Ok(at) => at,
         Err(refusal) => return Ok(Err(refusal)),

@@ -114,6 +114,46 @@ pub fn open_store(data: &Path) -> Box<dyn server::store::Store> {
     }
 }
 
+/// Dates the server's receipt of every op of `case` in the store of
+/// `data` at `at`, as a server that received them then would have stored
+/// them. Retention counts from the later of the tablet's times and the
+/// server's receipt, so a test of old cases cannot make them old through
+/// the ops' own times alone.
+pub fn received_long_ago(data: &Path, case: shared::id::CaseId, at: chrono::DateTime<chrono::Utc>) {
+    let at = at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let case = case.to_string();
+    let changed = match database_of(data) {
+        Some(url) => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime")
+            .block_on(async {
+                let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+                    .await
+                    .expect("connect to the test database");
+                tokio::spawn(connection);
+                client
+                    .execute(
+                        "UPDATE ops SET received_at = $1 WHERE case_id = $2",
+                        &[&at, &case],
+                    )
+                    .await
+                    .expect("date the receipt")
+            }),
+        None => {
+            let db = rusqlite::Connection::open(data.join(server::DB_FILE)).expect("open the file");
+            db.busy_timeout(Duration::from_secs(10))
+                .expect("a busy timeout");
+            db.execute(
+                "UPDATE ops SET received_at = ?1 WHERE case_id = ?2",
+                [&at, &case],
+            )
+            .expect("date the receipt") as u64
+        }
+    };
+    assert!(changed > 0, "no op of case {case} is stored");
+}
+
 /// Runs a `server` subcommand on `data` and returns its stdout; panics with
 /// stderr on failure (test setup only).
 pub fn cli(data: &Path, args: &[&str]) -> String {

@@ -147,7 +147,7 @@ pub fn Evidence(case: Arc<Case>, drafts: Drafts) -> impl IntoView {
                                 disabled=move || attaching.get() || staged.reading() on:click=submit.clone()>
                                 {t("保存", "Save")}
                             </button>
-                            <button type="button" class="btn" on:click=move |_| { items.set(Vec::new()); adding.set(false); }>
+                            <button type="button" class="btn" on:click=move |_| { items.set(Vec::new()); staged.close_pad(); adding.set(false); }>
                                 {t("取消", "Cancel")}
                             </button>
                         </div>
