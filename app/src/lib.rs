@@ -107,6 +107,7 @@ pub fn App() -> impl IntoView {
                 <components::HttpsBanner/>
                 <components::UpdateBanner/>
                 <components::LeaveWarning/>
+                <components::DraftsRefused/>
                 <Show when=move || ctx.ready.get()>
                     <components::BlockedBanner/>
                 </Show>

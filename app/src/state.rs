@@ -316,6 +316,9 @@ pub struct AppCtx {
     /// because it would drop what is [`AppCtx::staged`]: a second tap
     /// opens it (`components::Nav`).
     pub leaving: RwSignal<Option<Screen>>,
+    /// The browser refused to keep the last draft (`pages::draft`): until
+    /// its form is saved, a reload loses what is typed, which is said.
+    pub drafts_refused: RwSignal<bool>,
 }
 
 /// The device's wall clock.
@@ -368,6 +371,7 @@ impl AppCtx {
             update: RwSignal::new(crate::update::Update::Current),
             staged: RwSignal::new(0),
             leaving: RwSignal::new(None),
+            drafts_refused: RwSignal::new(false),
         }
     }
 

@@ -188,6 +188,21 @@ fn settings_and_categories_round_trip_and_reach_devices() {
         .unwrap();
     assert_eq!(put["detail"]["old"]["satisfied_min"], 4);
     assert_eq!(put["detail"]["new"]["satisfied_min"], 5);
+    let put = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "categories.put")
+        .unwrap();
+    let has = |list: &Value, code: &str| {
+        list.as_array()
+            .is_some_and(|l| l.iter().any(|c| c["code"] == code))
+    };
+    assert!(
+        has(&put["detail"]["old"], "fees") && !has(&put["detail"]["new"], "fees"),
+        "{put}"
+    );
+    assert!(has(&put["detail"]["new"], "pets"), "{put}");
     // Paging: the record before the newest.
     let newest = log[0]["id"].as_i64().unwrap();
     let (_, older) = admin.get(&format!("/api/v1/admin/audit?limit=1&before={newest}"));

@@ -75,6 +75,21 @@ fn an_installation_moves_once_into_an_empty_database_with_its_server_stopped() {
         "{}",
         String::from_utf8_lossy(&again.stderr)
     );
+
+    // A server on the database finds the move in its audit log, once.
+    common::put_on_database(data, &url);
+    let server = Server::start(data);
+    let (admin, _) = Client::login(&server.base, "admin");
+    let (status, log) = admin.get("/api/v1/admin/audit?limit=100");
+    assert_eq!(status, 200, "{log}");
+    let moves: Vec<&serde_json::Value> = log
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter(|e| e["action"] == "database.migrate")
+        .collect();
+    assert_eq!(moves.len(), 1, "{log}");
+    assert_eq!(moves[0]["detail"]["rows"]["users"], 10, "{log}");
 }
 
 #[test]

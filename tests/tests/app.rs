@@ -1455,6 +1455,56 @@ async fn a_form_open_on_a_case_keeps_what_was_typed_when_a_colleague_changes_the
     browser.close().await;
 }
 
+/// When the browser refuses to keep a draft (its storage full) or the
+/// language chosen, the screen says so, not only the console: a reload
+/// would lose them. The next draft kept ends the warning, and that draft
+/// is back after a reload.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_draft_or_a_language_the_browser_refuses_to_keep_is_said() {
+    let server = Server::start();
+    server.seed();
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("staff1").await;
+    browser.click("nav-new").await;
+    browser
+        .eval(
+            "window.__setItem = window.__setItem || Storage.prototype.setItem;
+             Storage.prototype.setItem = function (key, value) {
+                 if (String(key).startsWith('draft:')) {
+                     throw new DOMException('the disk is full', 'QuotaExceededError');
+                 }
+                 return window.__setItem.call(this, key, value);
+             };
+             return true;",
+        )
+        .await;
+    browser.fill("field-content", "电梯按钮失灵").await;
+    browser.wait_for_test_id("drafts-refused").await;
+
+    browser
+        .eval("Storage.prototype.setItem = window.__setItem; return true;")
+        .await;
+    browser.fill("field-content", "电梯按钮失灵，三号梯").await;
+    browser.wait_count("drafts-refused", 0).await;
+    browser.open(&server.url("/")).await;
+    browser.wait_for_test_id("case-list").await;
+    browser.click("nav-new").await;
+    browser.wait_for_test_id("draft-restored").await;
+    assert_eq!(browser.value("field-content").await, "电梯按钮失灵，三号梯");
+
+    browser.refuse_store("prefs").await;
+    browser.click("nav-settings").await;
+    browser.click("lang-en").await;
+    browser
+        .wait_text(
+            "lang-unsaved",
+            "The language could not be saved on this tablet; the next start shows the one before",
+        )
+        .await;
+    browser.close().await;
+}
+
 /// What is typed into the intake form survives a reload (a tablet that
 /// discarded the tab, a tap elsewhere) until the case is saved, and is
 /// the typist's own: it is gone once another user logs in.

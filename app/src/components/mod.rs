@@ -323,6 +323,24 @@ pub fn LeaveWarning() -> impl IntoView {
     }
 }
 
+/// Says that the browser refused to keep the draft of the form being
+/// typed (`pages::draft`): a reload would lose it.
+#[component]
+pub fn DraftsRefused() -> impl IntoView {
+    let ctx = use_app();
+    let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+    view! {
+        <Show when=move || ctx.drafts_refused.get()>
+            <section class="banner warn" role="alert" data-testid="drafts-refused">
+                <p>{t(
+                    "浏览器拒绝在本机暂存正在填写的内容（存储空间可能已满）：保存之前刷新或关闭页面，填写的内容会丢失。请尽快保存。",
+                    "The browser refused to keep what is being typed on this tablet (its storage may be full): until it is saved, a reload or closing the page loses it. Save it soon.",
+                )}</p>
+            </section>
+        </Show>
+    }
+}
+
 /// While the app fetches the newer build the server needs, and when the
 /// server serves none (`crate::update`): the records stay on the tablet
 /// either way.

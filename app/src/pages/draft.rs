@@ -8,6 +8,7 @@
 //! and logs in again to confirm). Photos and
 //! signatures are not kept: they are bytes, recorded only with their op.
 
+use leptos::prelude::{GetUntracked, Set};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use shared::id::{CaseId, UserId};
@@ -80,6 +81,14 @@ pub fn keep<T: Serialize>(key: &str, draft: Option<&T>) {
     };
     if kept.is_none() {
         leptos::logging::warn!("the draft {key} could not be kept");
+    }
+    // Said on the screen while the browser refuses (its storage full,
+    // say); the next draft kept ends it.
+    if let Some(ctx) = leptos::prelude::use_context::<crate::state::AppCtx>() {
+        let refused = kept.is_none();
+        if ctx.drafts_refused.get_untracked() != refused {
+            ctx.drafts_refused.set(refused);
+        }
     }
 }
 

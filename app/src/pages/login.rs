@@ -403,14 +403,19 @@ fn device_state(stored: Option<DeviceState>, resp: &LoginResponse) -> DeviceStat
 #[component]
 pub fn LangSwitch() -> impl IntoView {
     let ctx = use_app();
+    // The choice holds for this visit either way; said when the next start
+    // will not find it.
+    let unsaved = RwSignal::new(false);
     let set = move |lang: shared::lang::Lang| {
         move |_| {
             ctx.lang.set(lang);
             let code = lang.code();
             leptos::task::spawn_local(async move {
-                if let Err(e) = db::save_lang(code).await {
+                let saved = db::save_lang(code).await;
+                if let Err(e) = &saved {
                     leptos::logging::warn!("saving the language: {e}");
                 }
+                unsaved.set(saved.is_err());
             });
         }
     };
@@ -422,6 +427,14 @@ pub fn LangSwitch() -> impl IntoView {
             <button type="button" class="btn small" data-testid="lang-en"
                 class:active=move || ctx.lang.get() == shared::lang::Lang::En
                 on:click=set(shared::lang::Lang::En)>"English"</button>
+            <Show when=move || unsaved.get()>
+                <span class="field-error" data-testid="lang-unsaved">
+                    {move || ctx.lang.get().pick(
+                        "语言选择未能保存在本机，下次打开时会恢复原来的语言",
+                        "The language could not be saved on this tablet; the next start shows the one before",
+                    )}
+                </span>
+            </Show>
         </div>
     }
 }

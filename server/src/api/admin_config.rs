@@ -137,8 +137,6 @@ pub enum CategoryError {
     MissingName(String),
     /// A code is listed twice.
     Duplicate(String),
-    /// A code that cases use is missing: retire it (`active: false`) instead.
-    InUse(String),
     /// Nothing left to register cases under.
     NoneActive,
     /// A name longer than [`MAX_CATEGORY_NAME_CHARS`].
@@ -169,11 +167,6 @@ impl CategoryError {
                 "categories.duplicate_code",
                 format!("category code {c} is listed twice"),
             ),
-            CategoryError::InUse(c) => ApiError::new(
-                StatusCode::CONFLICT,
-                "categories.code_in_use",
-                format!("cases use category {c}; retire it (active: false) instead of removing it"),
-            ),
             CategoryError::NoneActive => ApiError::bad_request(
                 "categories.none_active",
                 "at least one category must stay active",
@@ -192,11 +185,9 @@ impl CategoryError {
     }
 }
 
-/// Checks and tidies (trims) a new category list against the codes in use.
-pub fn check_categories(
-    categories: Vec<Category>,
-    in_use: &[String],
-) -> Result<Vec<Category>, CategoryError> {
+/// Checks and tidies (trims) a new category list. Whether it keeps every
+/// code in use is checked as it is stored (`Store::put_categories`).
+pub fn check_categories(categories: Vec<Category>) -> Result<Vec<Category>, CategoryError> {
     if categories.len() > MAX_CATEGORIES {
         return Err(CategoryError::TooMany);
     }
@@ -232,9 +223,6 @@ pub fn check_categories(
             active: c.active,
         });
     }
-    if let Some(code) = in_use.iter().find(|c| !seen.contains(c.as_str())) {
-        return Err(CategoryError::InUse(code.clone()));
-    }
     if !out.iter().any(|c| c.active) {
         return Err(CategoryError::NoneActive);
     }
@@ -261,18 +249,11 @@ pub async fn put_categories(
 ) -> Result<impl IntoResponse, ApiError> {
     admin(&session)?;
     let ApiJson(categories) = json?;
-    let store = state.store.clone();
-    let in_use = blocking(move || store.category_codes_in_use()).await?;
-    let categories = check_categories(categories, &in_use).map_err(CategoryError::into_api)?;
+    let categories = check_categories(categories).map_err(CategoryError::into_api)?;
     let store = state.store.clone();
     let new = categories.clone();
-    let mut entry = audit_entry(&session, addr, "categories.put", serde_json::Value::Null);
-    let revision = blocking(move || {
-        let old = store.config()?.categories;
-        entry.detail = serde_json::json!({ "old": old, "new": new });
-        store.put_categories(&new, expected, &entry)
-    })
-    .await?;
+    let entry = audit_entry(&session, addr, "categories.put", serde_json::Value::Null);
+    let revision = blocking(move || store.put_categories(&new, expected, &entry)).await?;
     Ok((etag(revision), Json(categories)))
 }
 
@@ -576,43 +557,38 @@ mod tests {
         }
     }
 
-    fn check(list: Vec<Category>, in_use: &[&str]) -> Result<Vec<Category>, CategoryError> {
-        let in_use: Vec<String> = in_use.iter().map(|s| s.to_string()).collect();
-        check_categories(list, &in_use)
+    fn check(list: Vec<Category>) -> Result<Vec<Category>, CategoryError> {
+        check_categories(list)
     }
 
     #[test]
     fn categories_are_checked() {
-        assert!(check(vec![cat("noise", true), cat("fees", false)], &["fees"]).is_ok());
+        assert!(check(vec![cat("noise", true), cat("fees", false)]).is_ok());
         assert_eq!(
-            check(vec![cat(" noise ", true)], &[]).unwrap()[0].code,
+            check(vec![cat(" noise ", true)]).unwrap()[0].code,
             "noise",
             "trimmed"
         );
         assert_eq!(
-            check(vec![cat("Noise", true)], &[]),
+            check(vec![cat("Noise", true)]),
             Err(CategoryError::BadCode("Noise".into()))
         );
         assert_eq!(
-            check(vec![cat("", true)], &[]),
+            check(vec![cat("", true)]),
             Err(CategoryError::BadCode(String::new()))
         );
         assert_eq!(
-            check(vec![cat("a", true), cat("a", false)], &[]),
+            check(vec![cat("a", true), cat("a", false)]),
             Err(CategoryError::Duplicate("a".into()))
         );
         let mut unnamed = cat("a", true);
         unnamed.name_en = " ".into();
         assert_eq!(
-            check(vec![unnamed], &[]),
+            check(vec![unnamed]),
             Err(CategoryError::MissingName("a".into()))
         );
         assert_eq!(
-            check(vec![cat("noise", true)], &["fees"]),
-            Err(CategoryError::InUse("fees".into()))
-        );
-        assert_eq!(
-            check(vec![cat("noise", false)], &[]),
+            check(vec![cat("noise", false)]),
             Err(CategoryError::NoneActive)
         );
     }

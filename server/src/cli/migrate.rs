@@ -6,7 +6,7 @@
 use super::Data;
 use clap::Args;
 use server::store::postgres::PgStore;
-use server::store::postgres_copy;
+use server::store::{Store, postgres_copy};
 
 /// The arguments of `migrate`.
 #[derive(Args)]
@@ -39,6 +39,17 @@ impl Migrate {
         )
         .map_err(|e| e.to_string())?;
         let report = postgres_copy::copy(&self.from.join(server::DB_FILE), &target)
+            .map_err(|e| e.to_string())?;
+        // Recorded in the new database after the copy is verified (the
+        // verification counts the audit rows copied): who moved it is the
+        // operator at the command line, from which file, and what.
+        let moved = serde_json::json!({
+            "from": self.from.join(server::DB_FILE).display().to_string(),
+            "rows": report.rows.iter().map(|(table, rows)| (table.to_string(), *rows)).collect::<std::collections::BTreeMap<_, _>>(),
+            "op_log_sha256": report.op_log_sha256,
+        });
+        target
+            .audit(super::cli_audit("database.migrate", moved))
             .map_err(|e| e.to_string())?;
         for (table, rows) in &report.rows {
             println!("{table:<18} {rows:>10} rows");

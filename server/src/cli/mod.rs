@@ -164,7 +164,7 @@ fn import_users(
 
 /// The audit record of a change made on the server's command line: no
 /// user or device, the address says where it came from.
-fn cli_audit(action: &str, detail: serde_json::Value) -> AuditEntry {
+pub(super) fn cli_audit(action: &str, detail: serde_json::Value) -> AuditEntry {
     AuditEntry::unattended(action, "command line", detail)
 }
 

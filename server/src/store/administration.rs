@@ -13,9 +13,6 @@ use shared::admin::{AuditRecord, DeletedCase, QuarantineRecord, ReapplyOutcome, 
 
 /// The administration queries, next to [`super::Store`].
 pub trait Administration {
-    /// The category codes that cases use.
-    fn category_codes_in_use(&self) -> StoreResult<Vec<String>>;
-
     /// One quarantined op, resolved or not.
     fn quarantine_record(&self, id: i64) -> StoreResult<Option<QuarantineRecord>>;
 

@@ -5,7 +5,7 @@ use super::audit_sql::write_audit;
 use super::db::Db;
 use super::{AuditEntry, Config, StoreError, StoreResult};
 use shared::calendar::Calendar;
-use shared::category::default_categories;
+use shared::category::{Category, default_categories};
 use shared::property::Property;
 use shared::settings::Settings;
 
@@ -169,6 +169,39 @@ fn refuse_removing_used_places(
         }
     }
     Ok(())
+}
+
+/// Replaces the categories with `categories` in the write transaction
+/// `tx`, refused when cases use a code the list leaves out. The codes in
+/// use are read in the same transaction: read before it, a push between
+/// the two could register a case under a code the list removes. The audit
+/// entry's detail is the list before and the list after.
+pub(super) fn put_categories(
+    tx: &dyn Db,
+    categories: &[Category],
+    expected: Option<i64>,
+    audit: &AuditEntry,
+) -> StoreResult<i64> {
+    let kept = |code: &String| categories.iter().any(|c| &c.code == code);
+    if let Some(code) = super::admin_sql::category_codes_in_use(tx)?
+        .into_iter()
+        .find(|code| !kept(code))
+    {
+        return Err(StoreError::Refused {
+            code: "categories.code_in_use",
+            message: format!(
+                "cases use category {code}; retire it (active: false) instead of removing it"
+            ),
+        });
+    }
+    let mut audit = audit.clone();
+    audit.detail = serde_json::json!({ "old": load_config(tx)?.categories, "new": categories });
+    put_config_json(
+        tx,
+        (CATEGORIES, expected),
+        serde_json::to_string(categories)?,
+        &audit,
+    )
 }
 
 fn place_in_use(what: String) -> StoreError {

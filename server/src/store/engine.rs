@@ -7,7 +7,7 @@
 
 use super::administration::{Administration, DiscardOutcome};
 use super::blobs::BlobStore;
-use super::config::{self, CALENDAR, CATEGORIES, SETTINGS};
+use super::config::{self, CALENDAR, SETTINGS};
 use super::db::Db;
 use super::push_sql::{self, PushJob, PushQueue, Rules};
 use super::{
@@ -217,8 +217,7 @@ impl<E: Engine> Store for E {
         expected: Option<i64>,
         audit: &AuditEntry,
     ) -> StoreResult<i64> {
-        let json = serde_json::to_string(categories)?;
-        self.write(|tx| config::put_config_json(tx, (CATEGORIES, expected), json, audit))
+        self.write(|tx| config::put_categories(tx, categories, expected, audit))
     }
 
     fn put_calendar(
@@ -346,10 +345,6 @@ impl<E: Engine> Store for E {
 }
 
 impl<E: Engine> Administration for E {
-    fn category_codes_in_use(&self) -> StoreResult<Vec<String>> {
-        self.read(admin_sql::category_codes_in_use)
-    }
-
     fn quarantine_record(&self, id: i64) -> StoreResult<Option<QuarantineRecord>> {
         self.read(|db| admin_sql::quarantine_record(db, id))
     }

@@ -358,7 +358,9 @@ pub trait Store: reports::Reports + administration::Administration + Send + Sync
         expected: Option<i64>,
         audit: &AuditEntry,
     ) -> StoreResult<(i64, Settings)>;
-    /// Replaces the categories.
+    /// Replaces the categories; refused (`categories.code_in_use`) when
+    /// cases use a code the list leaves out. Audited with the list before
+    /// and after as the entry's detail.
     fn put_categories(
         &self,
         categories: &[Category],

@@ -115,6 +115,7 @@ fn audit_action(code: &str, l: Lang) -> String {
         ),
         "spot_check.draw" => ("抽取季度抽查样本", "Spot-check sample drawn"),
         "blob.uploaded" => ("上传照片或签名", "Photo or signature uploaded"),
+        "database.migrate" => ("迁移数据库到 PostgreSQL", "Database moved to PostgreSQL"),
         "server.restore" => ("从备份恢复数据库", "Database restored from a backup"),
         "server.new_epoch" => (
             "开始新的同步纪元（数据库已恢复）",
