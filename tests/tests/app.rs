@@ -1505,6 +1505,46 @@ async fn a_draft_or_a_language_the_browser_refuses_to_keep_is_said() {
     browser.close().await;
 }
 
+/// Choices alone (the building and unit, the category) are a draft too:
+/// they are back after a reload. Started afresh, the form is no draft
+/// again.
+#[tokio::test(flavor = "multi_thread")]
+async fn choices_made_on_the_intake_form_are_back_after_a_reload() {
+    let server = Server::start();
+    server.seed();
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("staff1").await;
+    browser.click("nav-new").await;
+    browser.choose_label("field-property", "和园").await;
+    browser.choose_label("field-building", "1栋").await;
+    browser.choose_label("field-unit", "101").await;
+    browser.choose("field-category", "maintenance").await;
+
+    let reopen = async || {
+        browser.open(&server.url("/")).await;
+        browser.wait_for_test_id("case-list").await;
+        browser.click("nav-new").await;
+        browser.wait_for_test_id("case-form").await;
+    };
+    reopen().await;
+    browser.wait_for_test_id("draft-restored").await;
+    let chosen = |test_id: &str| {
+        format!(
+            "return document.querySelector('[data-testid={test_id}]').selectedOptions[0].textContent;"
+        )
+    };
+    assert_eq!(browser.eval(&chosen("field-building")).await, json!("1栋"));
+    assert_eq!(browser.eval(&chosen("field-unit")).await, json!("101"));
+    assert_eq!(browser.value("field-category").await, "maintenance");
+
+    browser.click("draft-discard").await;
+    browser.wait_count("draft-restored", 0).await;
+    reopen().await;
+    assert!(browser.find("draft-restored").await.is_none());
+    browser.close().await;
+}
+
 /// What is typed into the intake form survives a reload (a tablet that
 /// discarded the tab, a tap elsewhere) until the case is saved, and is
 /// the typist's own: it is gone once another user logs in.

@@ -45,18 +45,15 @@ pub struct Draft {
 }
 
 impl Draft {
-    /// Whether anything a person typed is in it (a form only opened holds
-    /// its defaults, which are no draft).
-    pub fn typed(&self) -> bool {
-        [
-            &self.name,
-            &self.phone,
-            &self.content,
-            &self.remedy,
-            &self.related,
-        ]
-        .iter()
-        .any(|s| !s.trim().is_empty())
+    /// Whether it holds only what `blank` (the form as opened) holds. The
+    /// time received is left out: the blank form's is the time it opened,
+    /// so a form emptied later would be a draft for it alone.
+    pub fn is_blank(&self, blank: &Draft) -> bool {
+        let same_time = Draft {
+            received: blank.received.clone(),
+            ..self.clone()
+        };
+        same_time == *blank
     }
 }
 

@@ -162,12 +162,16 @@ pub fn NewCase() -> impl IntoView {
     // Set once the registration is recorded: from then on the draft is a
     // case, and one kept would be registered a second time.
     let recorded = StoredValue::new(false);
+    // A form only opened holds its defaults, which are no draft; a choice
+    // made (the building and unit, say) is, as much as words typed.
+    let opened = blank();
     Effect::new(move |_| {
         let typed = form.draft();
         if let Some(user) = user
             && !recorded.try_get_value().unwrap_or(true)
         {
-            draft::keep(&draft::intake(user), typed.typed().then_some(&typed));
+            let changed = !typed.is_blank(&opened);
+            draft::keep(&draft::intake(user), changed.then_some(&typed));
         }
     });
     let discard = move |_| {
