@@ -306,6 +306,21 @@ fn exports_follow_filters_language_and_scope() {
         );
         assert!(!row[3].is_ascii() && !row[4].is_ascii(), "{row:?}");
     }
+    // Every list the dashboard shows is in the workbook, row for row: the
+    // people complained about and the major cases not reported too.
+    let (status, stats) = quality.get("/api/v1/stats?period=year&from=2025-01-01");
+    assert_eq!(status, 200, "{stats}");
+    for (sheet, list) in [
+        ("被投诉人", &stats["respondents"]),
+        ("重大工单未上报", &stats["major_unreported"]["items"]),
+        ("逾期工单", &stats["overdue"]["items"]),
+    ] {
+        let range = book
+            .worksheet_range(sheet)
+            .unwrap_or_else(|e| panic!("no sheet {sheet}: {e}"));
+        let listed = list.as_array().map_or(0, Vec::len);
+        assert_eq!(range.rows().count(), 1 + listed, "{sheet}: {list}");
+    }
 }
 
 #[test]

@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use shared::lang::Lang;
 use shared::personal_data::Shown;
-use shared::report::{Bucket, CaseRef, ExportRow, Stats, round2};
+use shared::report::{Bucket, CaseRef, ExportRow, Overdue, Stats, round2};
 use shared::role::{mask_name, mask_phone};
 
 /// One cell of an exported table.
@@ -183,11 +183,28 @@ fn bp_percent(bp: Option<f64>) -> Cell {
     Cell::opt_number(bp.map(|b| round2(b / 100.0)))
 }
 
+/// The columns of a list of open cases past a due time (the overdue list,
+/// the major cases not reported: `next_due_at` is the report's due time).
+const OVERDUE_HEADERS: &[(&str, &str)] = &[
+    ("登记号", "Registration no."),
+    ("项目", "Property"),
+    ("类型", "Kind"),
+    ("状态", "State"),
+    ("类别", "Category"),
+    ("责任部门", "Department"),
+    ("最早到期", "Due"),
+    ("逾期（小时）", "Overdue (hours)"),
+    ("逾期时限", "Clocks"),
+    ("工单ID", "Case ID"),
+];
+
 /// The statistics as tables, in this order: summary, counts by kind,
 /// category, property, building, channel, severity, state and month,
 /// on-time rate per clock, satisfaction, per-property figures (with the
-/// valid-complaint rate, in percent), departments, repeat units, repeat
-/// complainants, the overdue list and the missed targets.
+/// valid-complaint rate, in percent), departments, the people and
+/// departments complained about, repeat units, repeat complainants, the
+/// overdue list, the major cases not reported and the missed targets: the
+/// dashboard's figures, every one.
 pub fn stats_tables(s: &Stats, labels: &Labels, tz: &Tz) -> Vec<Table> {
     let lang = labels.lang();
     let yes_no =
@@ -347,25 +364,37 @@ pub fn stats_tables(s: &Stats, labels: &Labels, tz: &Tz) -> Vec<Table> {
             ]
         })
         .collect();
-    let overdue = s
-        .overdue
-        .items
+    let respondents = s
+        .respondents
         .iter()
-        .map(|o| {
+        .map(|r| {
             vec![
-                Cell::text(o.reg_no.clone()),
-                Cell::text(o.property_name.clone()),
-                Cell::text(labels.kind(&o.kind)),
-                Cell::text(labels.state(&o.state)),
-                Cell::text(labels.category(&o.category)),
-                Cell::text(o.department.clone().unwrap_or_default()),
-                Cell::text(local_time(o.next_due_at, tz)),
-                Cell::Number(o.overdue_hours),
-                Cell::text(o.clocks.join(", ")),
-                Cell::text(o.id.to_string()),
+                Cell::text(r.department.clone()),
+                Cell::text(r.person.clone()),
+                n(r.cases),
+                n(r.valid_complaints),
             ]
         })
         .collect();
+    let overdue_rows = |list: &Overdue| -> Vec<Vec<Cell>> {
+        list.items
+            .iter()
+            .map(|o| {
+                vec![
+                    Cell::text(o.reg_no.clone()),
+                    Cell::text(o.property_name.clone()),
+                    Cell::text(labels.kind(&o.kind)),
+                    Cell::text(labels.state(&o.state)),
+                    Cell::text(labels.category(&o.category)),
+                    Cell::text(o.department.clone().unwrap_or_default()),
+                    Cell::text(local_time(o.next_due_at, tz)),
+                    Cell::Number(o.overdue_hours),
+                    Cell::text(o.clocks.join(", ")),
+                    Cell::text(o.id.to_string()),
+                ]
+            })
+            .collect()
+    };
     let missed = s
         .missed_targets
         .iter()
@@ -478,6 +507,17 @@ pub fn stats_tables(s: &Stats, labels: &Labels, tz: &Tz) -> Vec<Table> {
         ),
         table(
             lang,
+            ("被投诉人", "People complained about"),
+            &[
+                ("部门", "Department"),
+                ("被投诉人", "Person"),
+                ("工单数", "Cases"),
+                ("有效投诉", "Valid complaints"),
+            ],
+            respondents,
+        ),
+        table(
+            lang,
             ("重复报事房号", "Repeat units"),
             &[
                 ("房号", "Unit"),
@@ -500,19 +540,14 @@ pub fn stats_tables(s: &Stats, labels: &Labels, tz: &Tz) -> Vec<Table> {
         table(
             lang,
             ("逾期工单", "Overdue"),
-            &[
-                ("登记号", "Registration no."),
-                ("项目", "Property"),
-                ("类型", "Kind"),
-                ("状态", "State"),
-                ("类别", "Category"),
-                ("责任部门", "Department"),
-                ("最早到期", "Due"),
-                ("逾期（小时）", "Overdue (hours)"),
-                ("逾期时限", "Clocks"),
-                ("工单ID", "Case ID"),
-            ],
-            overdue,
+            OVERDUE_HEADERS,
+            overdue_rows(&s.overdue),
+        ),
+        table(
+            lang,
+            ("重大工单未上报", "Major cases not reported"),
+            OVERDUE_HEADERS,
+            overdue_rows(&s.major_unreported),
         ),
         table(
             lang,

@@ -4,7 +4,7 @@
 //! when closed; a longer export than one worksheet holds continues on the
 //! next. The statistics are one worksheet per table, built in memory.
 
-use super::table::{Cell, Table};
+use super::table::{CASE_COLUMNS, Cell, Table};
 use super::{CaseExport, ExportError};
 use rust_xlsxwriter::{Format, Workbook, Worksheet};
 use shared::lang::Lang;
@@ -80,16 +80,20 @@ fn case_sheet(
     let sheet = workbook.add_worksheet_with_constant_memory()?;
     sheet.set_name(name)?;
     // Column widths must be set before the first row in constant-memory mode.
-    for (col, width) in [
-        (0, 22),
-        (3, 14),
-        (4, 16),
-        (9, 17),
-        (10, 17),
-        (11, 40),
-        (27, 38),
+    // By header, not by position: columns added since moved the long
+    // texts' widths onto their neighbours.
+    for (header, width) in [
+        ("登记号", 22),
+        ("项目", 14),
+        ("位置", 16),
+        ("受理时间", 17),
+        ("登记时间", 17),
+        ("内容", 40),
+        ("纠正预防措施", 38),
     ] {
-        sheet.set_column_width(col, width)?;
+        if let Some(col) = CASE_COLUMNS.iter().position(|(zh, _)| *zh == header) {
+            sheet.set_column_width(col as u16, width)?;
+        }
     }
     sheet.set_freeze_panes(1, 0)?;
     for (col, h) in headers.iter().enumerate() {
