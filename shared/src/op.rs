@@ -29,9 +29,12 @@ use serde::{Deserialize, Serialize};
 /// minimum get "update required". The wire shape is the same in every
 /// schema so far; what changed is the rules an op is folded by:
 /// - 1: [`crate::workflow::check`].
-/// - 2: also [`crate::workflow::check_new`]'s rules (an unassessed
-///   complaint closes with its corrective action and verification).
-pub const SCHEMA_VERSION: u32 = 2;
+/// - 2: also [`crate::workflow::check_new`]'s closure rule (an
+///   unassessed complaint closes with its corrective action and
+///   verification).
+/// - 3: also [`crate::workflow::quality_limits`] (head-office quality's
+///   follow-ups are spot-checks, its notes general notes or inspections).
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// One change to one case.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

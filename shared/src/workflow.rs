@@ -8,7 +8,7 @@
 //! meet. The fold calls [`check_op`] for every op, which picks between them
 //! by the op's schema, so these guards are the only copy of the rules.
 
-use crate::case::{ApprovalState, Case, CaseKind, CaseState, Validity};
+use crate::case::{ApprovalState, Case, CaseKind, CaseState, NoteKind, Validity};
 use crate::compensation::format_yuan;
 use crate::lang::{Coded, Lang};
 use crate::op::{Action, ActionKind, Op};
@@ -479,33 +479,88 @@ fn closure_of_a_valid_complaint(
     Ok(())
 }
 
-/// The first op schema whose ops are folded by [`check_new`]. Ops of an
-/// older schema were recorded before its rules, by builds that did not
-/// know them, and keep their meaning under [`check`].
+/// The first op schema whose ops are folded with the closure rule of
+/// [`check_new`]. Ops of an older schema were recorded before its rules,
+/// by builds that did not know them, and keep their meaning under
+/// [`check`].
 pub const CHECK_NEW_SCHEMA: u32 = 2;
 
+/// The first op schema whose ops are folded with [`quality_limits`] as
+/// well.
+pub const QUALITY_LIMITS_SCHEMA: u32 = 3;
+
 /// Checks `op` against `case` by the rules it was recorded under:
-/// [`check_new`] from [`CHECK_NEW_SCHEMA`] on, [`check`] before. The op's
-/// schema is part of the op (and of its hash), so every fold of the same
-/// ops, on any device or server, picks the same rules.
+/// [`check_new`] from [`QUALITY_LIMITS_SCHEMA`] on, its closure rule
+/// alone from [`CHECK_NEW_SCHEMA`], [`check`] before. The op's schema is
+/// part of the op (and of its hash), so every fold of the same ops, on any
+/// device or server, picks the same rules.
 pub fn check_op(
     case: &Case,
     op: &Op,
     settings: &Settings,
 ) -> Result<Option<CaseState>, RuleViolation> {
-    if op.schema >= CHECK_NEW_SCHEMA {
+    if op.schema >= QUALITY_LIMITS_SCHEMA {
         check_new(case, op.role, &op.action, settings, op.at)
+    } else if op.schema >= CHECK_NEW_SCHEMA {
+        check_closure(case, op.role, &op.action, settings, op.at)
     } else {
         check(case, op.role, &op.action, settings, op.at)
     }
 }
 
+/// Whether `role` records follow-up calls only as spot-checks (抽查回访):
+/// head-office quality, which audits the callbacks and does not make them.
+pub fn spot_checks_only(role: Role) -> bool {
+    role == Role::Quality
+}
+
+/// The kinds of note `role` may add. Head-office quality reads, audits
+/// and spot-checks; it does not work a case, so its notes are general
+/// notes and inspection items: a contact, an on-site visit or a cause
+/// analysis would meet a clock (`fold`) that nobody in the field met.
+pub fn note_kinds(role: Role) -> &'static [NoteKind] {
+    if role == Role::Quality {
+        &[NoteKind::General, NoteKind::Inspection]
+    } else {
+        &NoteKind::ALL
+    }
+}
+
+/// What head-office quality may not record of what it may take
+/// ([`spot_checks_only`], [`note_kinds`]): a regular callback would move
+/// the case and meet its follow-up clock, and a field note a field clock.
+pub fn quality_limits(role: Role, action: &Action) -> Result<(), RuleViolation> {
+    let allowed = match action {
+        Action::FollowUp { spot_check, .. } => *spot_check || !spot_checks_only(role),
+        Action::Note { note_kind, .. } => note_kinds(role).contains(note_kind),
+        _ => true,
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(RuleViolation::RoleNotAllowed { role })
+    }
+}
+
 /// [`check`] for an action recorded now, with what only new actions must
-/// meet: a complaint closed before its assessment (answered on the spot)
-/// may be found valid afterwards, so it closes as a valid one does. Ops
-/// recorded before this rule (schema 1) are folded by [`check`] alone, and
-/// keep their meaning; see [`check_op`].
+/// meet: head-office quality records spot-checks and no field notes
+/// ([`quality_limits`], from schema 3), and a complaint closed before its
+/// assessment (answered on the spot) may be found valid afterwards, so it
+/// closes as a valid one does (from schema 2). Ops recorded before these
+/// rules keep their meaning; see [`check_op`].
 pub fn check_new(
+    case: &Case,
+    role: Role,
+    action: &Action,
+    settings: &Settings,
+    at: DateTime<Utc>,
+) -> Result<Option<CaseState>, RuleViolation> {
+    quality_limits(role, action)?;
+    check_closure(case, role, action, settings, at)
+}
+
+/// [`check`] with the closure rule of schema 2 ([`check_new`]).
+fn check_closure(
     case: &Case,
     role: Role,
     action: &Action,

@@ -766,6 +766,47 @@ fn repair_rules() {
     assert!(case.latest_spot_check().is_some());
 }
 
+/// Head-office quality audits the callbacks and does not make them: from
+/// schema 3 (`workflow::quality_limits`) its follow-up is a spot-check,
+/// which moves nothing, and its notes are general notes or inspection
+/// items, which meet no field clock. Its callbacks recorded by a build of
+/// schema 2 keep the meaning they were recorded with.
+#[test]
+fn head_office_quality_spot_checks_and_meets_no_field_clock() {
+    let mut s = a_resolved_repair();
+    assert_eq!(
+        step(&mut s, QUALITY, follow_up(2)),
+        Err("workflow.role_not_allowed")
+    );
+    let note = |note_kind| Action::Note {
+        note_kind,
+        text: "已查看现场照片".into(),
+    };
+    for kind in [NoteKind::Contact, NoteKind::OnSite, NoteKind::CauseAnalysis] {
+        assert_eq!(
+            step(&mut s, QUALITY, note(kind)),
+            Err("workflow.role_not_allowed"),
+            "{kind:?}"
+        );
+        assert_eq!(step(&mut s, STAFF, note(kind)), Ok(CaseState::Resolved));
+    }
+    for kind in [NoteKind::General, NoteKind::Inspection] {
+        assert_eq!(step(&mut s, QUALITY, note(kind)), Ok(CaseState::Resolved));
+    }
+    assert_eq!(step(&mut s, QUALITY, spot_check()), Ok(CaseState::Resolved));
+    assert_eq!(
+        shared::workflow::note_kinds(Role::Quality),
+        [NoteKind::General, NoteKind::Inspection]
+    );
+
+    let violations = s.case().violations.len();
+    s.act(QUALITY, local(2026, 3, 3, 9, 0), follow_up(5));
+    s.ops.last_mut().expect("the callback").schema = shared::workflow::CHECK_NEW_SCHEMA;
+    let case = s.case();
+    assert_eq!(case.violations.len(), violations, "{:?}", case.violations);
+    assert_eq!(case.state, CaseState::FollowedUp);
+}
+
 /// A spot check made from a view that showed the result, after a
 /// dissatisfied callback reopened the case: the resident's view of a
 /// result since reopened is a conflict for someone to look at.

@@ -40,11 +40,13 @@ use utoipa::OpenApi;
 /// The largest request body accepted (a push of a full outbox fits easily).
 pub const BODY_LIMIT: usize = shared::wire::MAX_REQUEST_BYTES;
 
-/// The oldest op schema a client may write and still sync. 2: a build
-/// writing schema 1 records closures the rules of schema 2 refuse
-/// (`shared::workflow::check_new`), so it updates before it records more.
-/// The ops it recorded already keep schema 1 and their meaning.
-pub const MIN_CLIENT_SCHEMA: u32 = 2;
+/// The oldest op schema a client may write and still sync. 3: a build
+/// writing an older schema records what the rules of the newer refuse
+/// (`shared::workflow::check_new`: closures from schema 2, head-office
+/// quality's callbacks and field notes from 3), so it updates before it
+/// records more. The ops it recorded already keep their schema and their
+/// meaning.
+pub const MIN_CLIENT_SCHEMA: u32 = 3;
 
 /// The API routes.
 pub fn router(state: AppState) -> Router {

@@ -14,7 +14,7 @@ use crate::state::use_app;
 use chrono::Duration;
 use leptos::prelude::Action as UiAction;
 use leptos::prelude::*;
-use shared::case::{Case, CaseKind, ContactMethod, NoteKind, Severity, Validity};
+use shared::case::{Case, CaseKind, ContactMethod, Severity, Validity};
 use shared::lang::Lang;
 use shared::op::{Action, ActionKind};
 use shared::role::Role;
@@ -76,8 +76,11 @@ fn ActionForm(kind: ActionKind, case: Arc<Case>, role: Role, drafts: Drafts) -> 
     let fields = drafts.fields(kind, role);
     // Kept as it is typed, for a reload or a visit to another screen.
     Effect::new(move |_| drafts.keep(kind, fields.typed()));
-    // A follow-up on a finished case can only be a spot-check call (抽查回访).
-    if kind == ActionKind::FollowUp && !case.state.is_open() {
+    // A follow-up on a finished case, or by head-office quality, can only
+    // be a spot-check call (抽查回访).
+    if kind == ActionKind::FollowUp
+        && (!case.state.is_open() || shared::workflow::spot_checks_only(role))
+    {
         fields.spot_check.set(true);
     }
     let error = RwSignal::new(None::<FormError>);
@@ -316,7 +319,7 @@ fn ActionForm(kind: ActionKind, case: Arc<Case>, role: Role, drafts: Drafts) -> 
                 fields.note_kind,
                 "记录类型",
                 "Kind",
-                NoteKind::ALL
+                shared::workflow::note_kinds(role)
                     .iter()
                     .map(|k| (k.code().into(), k.label(l).into()))
                     .collect(),
