@@ -10,13 +10,17 @@
 //! new once it ended is. A logout, or another user's login, closes the
 //! notifications shown, and a click on one opens its case only for the
 //! user it was shown to.
+//! Where a service worker controls the page, it shows them (the only way
+//! on Android) and hands a tap back to the page (`app/static/sw.js`).
 //! Without the Notification API, or without the user's permission, nothing
 //! is shown and nothing else changes.
 
 use crate::pages::inbox::reason_text;
 use crate::state::{AppCtx, Screen};
 use crate::sync_status::Link;
+use js_sys::Reflect;
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use shared::id::UserId;
 use shared::inbox::{Key, Reason};
 use shared::lang::Lang;
@@ -43,6 +47,7 @@ struct Seen {
 
 /// Watches the inbox and notifies about new items; runs as long as the app.
 pub fn watch(ctx: AppCtx) {
+    listen(ctx);
     let seen: StoredValue<Option<Seen>> = StoredValue::new(None);
     Effect::new(move |_| {
         let Some(user) = ctx.session.with(|s| s.as_ref().map(|s| s.user.id)) else {
@@ -166,49 +171,150 @@ fn notify(ctx: AppCtx, user: UserId, fresh: Vec<(Key, Reason)>) {
 }
 
 thread_local! {
-    /// The notifications shown to the user logged in, closed when they log
-    /// out or another user logs in on the tablet.
+    /// The notifications shown to the user logged in from the page (no
+    /// service worker controls it), closed when they log out or another
+    /// user logs in on the tablet.
     static OPEN: std::cell::RefCell<Vec<Notification>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// Closes every notification shown (those already gone cost nothing).
+/// Closes every notification shown, the page's and the service worker's
+/// (those already gone cost nothing).
 fn close_all() {
     OPEN.with_borrow_mut(|open| {
         for n in open.drain(..) {
             n.close();
         }
     });
+    spawn_local(async {
+        let Some(registration) = registration().await else {
+            return;
+        };
+        let Some(shown) = crate::update::call(&registration, "getNotifications").await else {
+            return;
+        };
+        for n in js_sys::Array::from(&shown).iter() {
+            if let Ok(n) = n.dyn_into::<Notification>() {
+                n.close();
+            }
+        }
+    });
 }
 
-/// One notification for `user`; a click brings the app to the front on
+/// The registration of the service worker that controls the page, if one
+/// does. Notifications come from it where there is one: Chrome on Android
+/// refuses `new Notification()` ("Illegal constructor"), and shows only
+/// those of a service worker.
+async fn registration() -> Option<JsValue> {
+    let container = crate::update::container()?;
+    crate::update::controller(&container)?;
+    let ready = Reflect::get(&container, &"ready".into())
+        .ok()?
+        .dyn_into::<js_sys::Promise>()
+        .ok()?;
+    wasm_bindgen_futures::JsFuture::from(ready).await.ok()
+}
+
+/// What a reminder opens: the inbox, or a case.
+fn target(open: Screen) -> String {
+    match open {
+        Screen::Detail(case) => case.to_string(),
+        _ => INBOX.to_string(),
+    }
+}
+
+/// [`target`]'s code for the inbox.
+const INBOX: &str = "inbox";
+
+/// Opens what a reminder tapped is about, if `user` is still the one
+/// logged in.
+fn opened(ctx: AppCtx, user: &str, open: &str) {
+    let current = ctx
+        .session
+        .with_untracked(|s| s.as_ref().map(|s| s.user.id.to_string()));
+    if current.as_deref() != Some(user) {
+        return;
+    }
+    let screen = match open {
+        INBOX => Screen::Inbox,
+        case => match case.parse() {
+            Ok(case) => Screen::Detail(shared::id::CaseId(case)),
+            Err(_) => return,
+        },
+    };
+    let _ = window().focus();
+    ctx.screen.set(screen);
+}
+
+/// Listens for the reminders tapped while the service worker showed them
+/// (`sw.js` hands the tap to the page); runs as long as the app.
+fn listen(ctx: AppCtx) {
+    let Some(container) = crate::update::container() else {
+        return;
+    };
+    let on_message = wasm_bindgen::closure::Closure::<dyn Fn(JsValue)>::new(move |ev: JsValue| {
+        let reminder = Reflect::get(&ev, &"data".into())
+            .and_then(|data| Reflect::get(&data, &"reminder".into()))
+            .unwrap_or(JsValue::UNDEFINED);
+        let field = |name: &str| {
+            Reflect::get(&reminder, &name.into())
+                .ok()
+                .and_then(|v| v.as_string())
+        };
+        if let (Some(user), Some(open)) = (field("user"), field("open")) {
+            opened(ctx, &user, &open);
+        }
+    });
+    let add = Reflect::get(&container, &"addEventListener".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+    if let Some(add) = add {
+        let _ = add.call2(&container, &"message".into(), on_message.as_ref());
+    }
+    on_message.forget();
+}
+
+/// One notification for `user`; a tap brings the app to the front on
 /// `open`, if `user` is still the one logged in. A browser that refuses to
 /// show it (e.g. permission withdrawn meanwhile) only costs the reminder.
 fn show(ctx: AppCtx, user: UserId, title: &str, body: &str, tag: &str, open: Screen) {
     let options = NotificationOptions::new();
     options.set_body(body);
-    // The same item notified twice (another tab) replaces, not stacks.
+    // The same item notified twice (another tab) replaces, not stacks; a
+    // replacement alerts again (a new amount to approve, a count grown).
     options.set_tag(tag);
-    match Notification::new_with_options(title, &options) {
-        Ok(n) => {
-            let click = wasm_bindgen::closure::Closure::once_into_js(move || {
-                let _ = window().focus();
-                if ctx
-                    .session
-                    .with_untracked(|s| s.as_ref().map(|s| s.user.id))
-                    == Some(user)
-                {
-                    ctx.screen.set(open);
-                }
-            });
-            n.set_onclick(Some(click.unchecked_ref()));
-            // Bounded: the oldest are long dismissed on most devices.
-            OPEN.with_borrow_mut(|open| {
-                if open.len() >= KEPT_OPEN {
-                    open.remove(0);
-                }
-                open.push(n);
-            });
+    options.set_renotify(true);
+    let (user, open) = (user.to_string(), target(open));
+    let title = title.to_string();
+    spawn_local(async move {
+        if let Some(registration) = registration().await {
+            let data = js_sys::Object::new();
+            let _ = Reflect::set(&data, &"user".into(), &user.as_str().into());
+            let _ = Reflect::set(&data, &"open".into(), &open.as_str().into());
+            options.set_data(&data);
+            let args = js_sys::Array::of2(&title.as_str().into(), &options);
+            if crate::update::call_with(&registration, "showNotification", &args)
+                .await
+                .is_none()
+            {
+                leptos::logging::warn!("the service worker did not show a reminder");
+            }
+            return;
         }
-        Err(e) => leptos::logging::warn!("showing a reminder: {e:?}"),
-    }
+        match Notification::new_with_options(&title, &options) {
+            Ok(n) => {
+                let click = wasm_bindgen::closure::Closure::once_into_js(move || {
+                    opened(ctx, &user, &open);
+                });
+                n.set_onclick(Some(click.unchecked_ref()));
+                // Bounded: the oldest are long dismissed on most devices.
+                OPEN.with_borrow_mut(|shown| {
+                    if shown.len() >= KEPT_OPEN {
+                        shown.remove(0);
+                    }
+                    shown.push(n);
+                });
+            }
+            Err(e) => leptos::logging::warn!("showing a reminder: {e:?}"),
+        }
+    });
 }

@@ -86,8 +86,9 @@ pub fn required(ctx: AppCtx) {
         newer_build().await;
         // Photos and signatures in open forms are only in the page, which
         // the reload would drop (what was typed is kept as drafts): it
-        // waits until they are saved or put away.
-        while ctx.staged.get_untracked() > 0 {
+        // waits until they are saved or put away; and so while the browser
+        // refuses to keep a draft, until its form is saved or left.
+        while ctx.staged.get_untracked() > 0 || ctx.drafts_refused.get_untracked() {
             crate::state::sleep(STAGED_POLL_MS).await;
         }
         remember_reload();
@@ -195,14 +196,14 @@ fn taken_over(container: &JsValue) -> Promise {
 }
 
 /// `navigator.serviceWorker`, where the browser has one (a secure context).
-fn container() -> Option<JsValue> {
+pub(crate) fn container() -> Option<JsValue> {
     Reflect::get(&window().navigator(), &"serviceWorker".into())
         .ok()
         .filter(|c| !c.is_undefined() && !c.is_null())
 }
 
 /// The worker that controls the page, if one does.
-fn controller(container: &JsValue) -> Option<JsValue> {
+pub(crate) fn controller(container: &JsValue) -> Option<JsValue> {
     Reflect::get(container, &"controller".into())
         .ok()
         .filter(|c| !c.is_undefined() && !c.is_null())
@@ -210,12 +211,25 @@ fn controller(container: &JsValue) -> Option<JsValue> {
 
 /// Calls the method `name` of `target`, which returns a promise, and
 /// waits for what it settles with; `None` when it fails.
-async fn call(target: &JsValue, name: &str) -> Option<JsValue> {
+pub(crate) async fn call(target: &JsValue, name: &str) -> Option<JsValue> {
+    call_with(target, name, &js_sys::Array::new()).await
+}
+
+/// [`call`] with the arguments `args`.
+pub(crate) async fn call_with(
+    target: &JsValue,
+    name: &str,
+    args: &js_sys::Array,
+) -> Option<JsValue> {
     let method = Reflect::get(target, &name.into())
         .ok()?
         .dyn_into::<Function>()
         .ok()?;
-    let promise = method.call0(target).ok()?.dyn_into::<Promise>().ok()?;
+    let promise = method
+        .apply(target, args)
+        .ok()?
+        .dyn_into::<Promise>()
+        .ok()?;
     match JsFuture::from(promise).await {
         Ok(value) => Some(value),
         Err(e) => {

@@ -20,6 +20,23 @@ self.addEventListener("activate", (event) => {
   );
 });
 
+// A reminder tapped (`app/src/reminder.rs`): the app's window comes to the
+// front and is told what to open (it checks that the same user is logged
+// in), or the app opens.
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  event.waitUntil(
+    self.clients.matchAll({ type: "window", includeUncontrolled: true }).then((windows) => {
+      const app = windows.find((w) => new URL(w.url).pathname === "/") || windows[0];
+      if (app) {
+        app.postMessage({ reminder: event.notification.data });
+        return app.focus();
+      }
+      return self.clients.openWindow("/");
+    }),
+  );
+});
+
 // The API always goes to the network (the app keeps its own data in
 // IndexedDB); the shell comes from the cache first, so the app starts with
 // the server down. Navigations fall back to the cached index.html (the

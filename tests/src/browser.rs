@@ -51,8 +51,24 @@ impl Browser {
         Browser::start_in_with(dir, &[]).await
     }
 
+    /// Like [`Browser::start`], with notifications allowed for every site,
+    /// as a user who tapped 允许 would have them.
+    pub async fn start_allowing_notifications() -> Browser {
+        let profile = tempfile::tempdir().expect("create a temp browser profile");
+        let prefs = json!({ "profile.default_content_setting_values.notifications": 1 });
+        let mut browser = Browser::session(profile.path(), &[], prefs).await;
+        browser._profile = Some(profile);
+        browser
+    }
+
     /// Like [`Browser::start_in`], with extra Chromium flags.
     pub async fn start_in_with(dir: &Path, args: &[String]) -> Browser {
+        Browser::session(dir, args, json!({})).await
+    }
+
+    /// A session on the profile in `dir`, with extra Chromium flags and
+    /// profile preferences.
+    async fn session(dir: &Path, args: &[String], prefs: Value) -> Browser {
         for path in [CHROMIUM, CHROMEDRIVER] {
             assert!(
                 Path::new(path).exists(),
@@ -61,7 +77,7 @@ impl Browser {
         }
         let driver = Driver::start();
         let mut builder = ClientBuilder::new(HttpConnector::new());
-        builder.capabilities(capabilities(dir, args));
+        builder.capabilities(capabilities(dir, args, prefs));
         let client = builder
             .connect(&driver.url)
             .await
@@ -500,7 +516,7 @@ impl Drop for Driver {
 
 /// Headless Chromium as root (CI runs as root) with a throwaway profile and
 /// nothing that phones home, plus `extra` flags.
-fn capabilities(profile: &Path, extra: &[String]) -> Capabilities {
+fn capabilities(profile: &Path, extra: &[String], prefs: Value) -> Capabilities {
     let (width, height) = WINDOW;
     let mut args = vec![
         "--headless=new".to_string(),
@@ -518,7 +534,7 @@ fn capabilities(profile: &Path, extra: &[String]) -> Capabilities {
     args.extend(extra.iter().cloned());
     let caps = json!({
         "browserName": "chrome",
-        "goog:chromeOptions": { "binary": CHROMIUM, "args": args },
+        "goog:chromeOptions": { "binary": CHROMIUM, "args": args, "prefs": prefs },
     });
     match caps {
         Value::Object(map) => map,

@@ -341,3 +341,77 @@ async fn a_complaint_answered_on_the_spot_waits_for_the_managers_assessment() {
     browser.wait_synced().await;
     browser.close().await;
 }
+
+/// The notifications the service worker shows now: title and tag of each.
+async fn notifications(browser: &Browser) -> Vec<String> {
+    let shown = browser
+        .eval(
+            "return navigator.serviceWorker.ready
+                 .then((r) => r.getNotifications())
+                 .then((all) => all.map((n) => n.title + ' ' + n.tag));",
+        )
+        .await;
+    serde_json::from_value(shown).expect("a list of notifications")
+}
+
+/// A case assigned to staff1 from another tablet while the app is open
+/// is a new item of the inbox: the service worker notifies it (Chrome on
+/// Android shows no other notification), and a logout closes it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_new_inbox_item_is_notified_by_the_service_worker() {
+    use shared::case::CaseState;
+    use shared::op::Action;
+    let server = Server::start();
+    server.seed();
+    let staff = e2e::bulk::Tablet::log_in(&server, "staff1", "王客服的平板")
+        .actor
+        .user;
+    let browser = Browser::start_allowing_notifications().await;
+    browser.open(&server.url("/")).await;
+    browser.login("staff1").await;
+    browser.wait_service_worker().await;
+    browser.click("nav-inbox").await;
+    browser.wait_for_test_id("reminders-on").await;
+    assert_eq!(notifications(&browser).await, Vec::<String>::new());
+
+    let mut manager = e2e::bulk::Tablet::log_in(&server, "manager1", "经理的平板");
+    let assign = Action::Assign {
+        department: "客服部".into(),
+        user: Some(staff),
+        name: "王客服".into(),
+        note: String::new(),
+    };
+    let (case, reg_no, ops) =
+        manager.assessed_complaint("电梯异响", vec![(Some(CaseState::Assessed), assign)]);
+    manager.push(&server, &ops);
+    browser.sync_now().await;
+    browser.wait_attr("inbox-count", "data-count", "1").await;
+
+    // One per reason: the assignment, and the clock it starts (due soon).
+    let want = format!("我的待办：{reg_no} {case}-assigned-");
+    let deadline = std::time::Instant::now() + e2e::TIMEOUT;
+    while !notifications(&browser).await.contains(&want) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no reminder {want:?}: {:?}",
+            notifications(&browser).await
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+
+    // Headless Chromium drops a notification by itself some twenty
+    // seconds after showing it, so the logout follows at once, and its
+    // closing is looked for well within that (it takes milliseconds).
+    browser.click("nav-settings").await;
+    browser.click("logout").await;
+    browser.wait_for_test_id("login-form").await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(8);
+    while !notifications(&browser).await.is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the reminders are still shown after the logout"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    browser.close().await;
+}

@@ -329,6 +329,14 @@ pub fn LeaveWarning() -> impl IntoView {
 pub fn DraftsRefused() -> impl IntoView {
     let ctx = use_app();
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+    // What the refused draft held went with its screen: nothing more is
+    // at stake (and an update's reload no longer waits for it).
+    Effect::new(move |_| {
+        ctx.screen.track();
+        if ctx.drafts_refused.get_untracked() {
+            ctx.drafts_refused.set(false);
+        }
+    });
     view! {
         <Show when=move || ctx.drafts_refused.get()>
             <section class="banner warn" role="alert" data-testid="drafts-refused">

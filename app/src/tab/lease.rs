@@ -92,7 +92,11 @@ async fn held(storage: &web_sys::Storage, lease: &Lease) -> bool {
     }
     let asked = uuid::Uuid::now_v7().to_string();
     if storage.set_item(ASK, &asked).is_err() {
-        return true;
+        // A full local storage cannot take the question: a stale lease
+        // nobody can be asked about is taken (or, if the lease cannot be
+        // written either, the tab goes on alone), rather than waiting for
+        // good on a holder that crashed.
+        return false;
     }
     sleep(ANSWER_MS).await;
     read(storage).is_some_and(|now| now.tab != lease.tab || now.at > lease.at)
