@@ -175,6 +175,10 @@ pub fn code_message(code: &str, lang: Lang) -> Option<String> {
             "Change your password before you continue.",
         ),
         "auth.wrong_password" => ("当前密码不正确", "The current password is wrong"),
+        "auth.session_ended" => (
+            "修改期间登录已失效（密码可能已被重置或在别处修改），请重新登录",
+            "The session ended while the password was being changed (it was reset or changed elsewhere); log in again",
+        ),
         "auth.rate_limited" => return Some(rate_limited(None, lang)),
         // Administration.
         "admin.changed_meanwhile" => (

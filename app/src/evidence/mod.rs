@@ -117,6 +117,14 @@ impl Staged {
         staged
     }
 
+    /// Takes out of the form the items `recorded` (by hash: the user may
+    /// have removed or taken others while they were being saved).
+    pub fn forget(&self, recorded: &[Taken]) {
+        self.items.update(|all| {
+            all.retain(|t| !recorded.iter().any(|r| r.hash == t.hash));
+        });
+    }
+
     /// Closes the signature pad, dropping what was drawn on it.
     pub fn close_pad(&self) {
         self.signing.set(None);

@@ -201,9 +201,7 @@ pub fn NewCase() -> impl IntoView {
             }
         };
         attached.update(|n| *n += recorded);
-        staged.items.update(|all| {
-            all.drain(..recorded.min(all.len()));
-        });
+        staged.forget(&items[..recorded.min(items.len())]);
     };
     let retry = UiAction::new_local(move |case_id: &CaseId| {
         staged.error.set(None);

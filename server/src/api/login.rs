@@ -166,6 +166,9 @@ pub async fn login(
     .await;
     let (device, new, epoch) = match logged_in {
         Ok(done) => done,
+        // Disabled or given another password while this one was checked
+        // (a refusal answered as a conflict too: before the arm below).
+        Err(e) if e.code() == "auth.invalid_credentials" => return Err(invalid().into_response()),
         Err(e) if e.status() == StatusCode::CONFLICT => {
             // The right password on a revoked (lost, stolen) tablet: the
             // audit says who tried and where.
@@ -188,8 +191,6 @@ pub async fn login(
             )
             .into_response());
         }
-        // Disabled or given another password while this one was checked.
-        Err(e) if e.code() == "auth.invalid_credentials" => return Err(invalid().into_response()),
         Err(e) => return Err(e.into_response()),
     };
     Ok(Json(LoginResponse {
@@ -244,6 +245,7 @@ pub async fn me(session: Session) -> Json<Me> {
         (status = 204, description = "The password is changed, and every other session of the user ended."),
         (status = 400, description = "`request.malformed_json`: the body is not JSON.", body = ErrorBody),
         (status = 403, description = "`auth.wrong_password`: the current password is wrong.", body = ErrorBody),
+        (status = 409, description = "`auth.session_ended`: the session ended while the password was checked (an administrator reset it, or it was changed on another tablet); nothing changed.", body = ErrorBody),
         (status = 422, description = "`request.invalid_json`: the body does not match the schema; `request.too_long`, `validation.password_too_short`: the new password is too long or too short; `validation.password_unchanged`: it is the current one.", body = ErrorBody),
         (status = 429, description = "`auth.rate_limited`: too many wrong passwords; wait.", body = ErrorBody)),
     security(("bearer" = [])))]

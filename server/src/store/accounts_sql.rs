@@ -172,6 +172,24 @@ pub(super) fn set_password(
     keep: Option<&str>,
     audit: &AuditEntry,
 ) -> StoreResult<()> {
+    // A user's own change is checked against the password as it was before
+    // the write: an administrator's reset (or the user's change on another
+    // tablet) meanwhile ended this session, and must not be undone by it.
+    if let Some(keep) = keep
+        && tx
+            .query_opt(
+                "SELECT 1 FROM tokens WHERE hash = ?1 AND user_id = ?2 AND revoked = 0",
+                &[keep.into(), id.to_string().into()],
+            )?
+            .is_none()
+    {
+        return Err(StoreError::Refused {
+            code: "auth.session_ended",
+            message: "the session ended while the password was being changed (it was reset or \
+                      changed elsewhere); log in again"
+                .into(),
+        });
+    }
     let n = tx.execute(
         "UPDATE users SET password_hash = ?2, must_change_password = ?3 WHERE id = ?1",
         &[id.to_string().into(), hash.into(), must_change.into()],
@@ -614,5 +632,51 @@ mod tests {
             .set_user_active(staff.id, false, &audit())
             .expect("disable");
         refused("$argon2id$reset");
+    }
+
+    /// A user's own password change checks the password, then writes the
+    /// new one. A reset made in between (which ended the session) wins:
+    /// the change is refused and the reset's password stands.
+    #[test]
+    fn a_password_change_overtaken_by_a_reset_is_refused() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (store, _, staff) = store_with_staff(dir.path());
+        let password_hash = store
+            .user_by_login(&staff.login)
+            .expect("lookup")
+            .expect("staff")
+            .password_hash;
+        let claim = DeviceClaim {
+            claimed: None,
+            fresh: (DeviceId(uuid::Uuid::now_v7()), "secret".into()),
+            name: "tablet".into(),
+            password_hash,
+        };
+        let token = uuid::Uuid::now_v7().to_string();
+        store
+            .device_login(&claim, staff.id, (&token, Utc::now()), Utc::now(), &audit())
+            .expect("login");
+        let change =
+            || store.set_password(staff.id, "$argon2id$mine", false, Some(&token), &audit());
+        change().expect("a change while the session stands");
+        store
+            .set_password(staff.id, "$argon2id$reset", true, None, &audit())
+            .expect("reset");
+        let refused = change();
+        assert!(
+            matches!(
+                refused,
+                Err(StoreError::Refused {
+                    code: "auth.session_ended",
+                    ..
+                })
+            ),
+            "{refused:?}"
+        );
+        let stored = store
+            .user_by_login(&staff.login)
+            .expect("lookup")
+            .expect("staff");
+        assert_eq!(stored.password_hash, "$argon2id$reset");
     }
 }

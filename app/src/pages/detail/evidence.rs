@@ -48,11 +48,11 @@ pub fn Evidence(case: Arc<Case>, drafts: Drafts) -> impl IntoView {
             let done = result
                 .as_ref()
                 .map_or_else(|(done, _)| *done, |()| taken.len());
-            items.update(|all| {
-                all.drain(..done.min(all.len()));
-            });
+            staged.forget(&taken[..done.min(taken.len())]);
             match result {
-                Ok(()) => adding.set(false),
+                // Photos taken while these were saved keep the form open.
+                Ok(()) if items.with_untracked(Vec::is_empty) => adding.set(false),
+                Ok(()) => {}
                 Err((_, e)) => error.set(Some(e.message(ctx.l()))),
             }
         }
