@@ -51,7 +51,7 @@ use shared::blob::BlobHash;
 use shared::device::DeviceState;
 use shared::id::{CaseId, DeviceId, OpId};
 use shared::op::Op;
-use shared::role::Scope;
+use shared::role::{Role, Scope};
 use shared::wire::ConfigKey;
 use std::cell::RefCell;
 use std::collections::HashSet;
@@ -683,7 +683,7 @@ pub async fn save_login(
     session: &StoredSession,
     state: &DeviceState,
     identity: Option<&DeviceIdentity>,
-    held_scope: Option<&Scope>,
+    held_scope: Option<(&Scope, Role)>,
 ) -> Result<(), DbError> {
     let db = db()?;
     let tx = db
@@ -692,8 +692,9 @@ pub async fn save_login(
         .with_options(on_disk())
         .build()?;
     put_json(&tx, PREFS, "owner", &session.user.id)?;
-    if let Some(scope) = held_scope {
+    if let Some((scope, role)) = held_scope {
         put_json(&tx, PREFS, "owner_scope", scope)?;
+        put_json(&tx, PREFS, "owner_role", &role)?;
     }
     put_json(&tx, SESSION, "current", session)?;
     put_json(&tx, DEVICE, "state", state)?;
@@ -817,4 +818,13 @@ pub async fn owner_scope() -> Result<Option<Scope>, DbError> {
     let db = db()?;
     let tx = db.transaction(PREFS).build()?;
     get_json(&tx, PREFS, "owner_scope").await
+}
+
+/// The role the device's cases were pulled under (none from builds before
+/// it was kept): the server masks what it sends by role
+/// (`shared::personal_data`), so a login in another role can tell.
+pub async fn owner_role() -> Result<Option<Role>, DbError> {
+    let db = db()?;
+    let tx = db.transaction(PREFS).build()?;
+    get_json(&tx, PREFS, "owner_role").await
 }

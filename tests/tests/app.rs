@@ -1749,3 +1749,57 @@ async fn a_user_moved_to_another_property_gets_its_cases_and_loses_the_old_ones(
     browser.wait_count("case-row", 1).await;
     browser.close().await;
 }
+
+/// The same properties under another role: what the tablet pulled was
+/// masked for the old role (a department head sees no complainant's
+/// name by default), so the login pulls the cases again, as a move to
+/// other properties does.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_user_given_another_role_sees_the_cases_as_that_role_does() {
+    let server = Server::start();
+    server.seed();
+    let mut manager = e2e::bulk::Tablet::log_in(&server, "manager1", "经理的平板");
+    let property = manager.property.id;
+    let (_, reg_no, ops) = manager.assessed_complaint("水管漏水", Vec::new());
+    manager.push(&server, &ops);
+
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("staff1").await;
+    let shown = async || {
+        open_case(&browser, &reg_no.to_string()).await;
+        browser
+            .eval("return document.body.innerText;")
+            .await
+            .as_str()
+            .expect("the case's text")
+            .to_string()
+    };
+    assert!(shown().await.contains("钱九"), "staff see the name");
+
+    let admin = token(&server, "admin1");
+    let users = get(&server, "admin1", "/api/v1/admin/users");
+    let staff1 = users
+        .as_array()
+        .and_then(|l| l.iter().find(|u| u["login"] == json!("staff1")))
+        .and_then(|u| u["id"].as_str())
+        .expect("staff1")
+        .to_string();
+    let resp = ureq::put(&server.url(&format!("/api/v1/admin/users/{staff1}")))
+        .header("Authorization", &format!("Bearer {admin}"))
+        .send_json(json!({
+            "display_name": "王客服",
+            "role": "department_head",
+            "properties": [property],
+            "department": "客服部",
+        }))
+        .expect("give staff1 another role");
+    assert_eq!(resp.status().as_u16(), 200);
+
+    browser.click("nav-settings").await;
+    browser.click("logout").await;
+    browser.login("staff1").await;
+    let text = shown().await;
+    assert!(!text.contains("钱九") && text.contains("钱*"), "{text}");
+    browser.close().await;
+}

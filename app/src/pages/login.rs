@@ -263,15 +263,18 @@ async fn log_in(
     // the login unless they still have to be cleared (below).
     let scope = resp.user.scope();
     let mut held_scope = Some(scope.clone());
-    // The same user, moved by an admin to other properties (or another
-    // role): what the tablet pulled was for the old scope, and the cursor
-    // is past everything of the new one.
+    // The same user, moved by an admin to other properties or given
+    // another role: what the tablet pulled was for the old scope, masked
+    // for the old role, and the cursor is past everything of the new one.
+    let role = resp.user.role;
+    let held_role = db::owner_role().await.ok().flatten();
     let rescoped = !someone_else
-        && db::owner_scope()
+        && (db::owner_scope()
             .await
             .ok()
             .flatten()
-            .is_some_and(|held| held != scope);
+            .is_some_and(|held| held != scope)
+            || held_role.is_some_and(|held| held != role));
     if rescoped {
         if device::unsent(state.pending().max(waited), &uploads(ctx)) == 0 {
             drop_cases(ctx, &state).await?;
@@ -310,7 +313,8 @@ async fn log_in(
         user: resp.user,
         must_change_password: resp.must_change_password,
     };
-    if let Err(e) = db::save_login(&session, &state, identity.as_ref(), held_scope.as_ref()).await {
+    let held = held_scope.as_ref().map(|scope| (scope, role));
+    if let Err(e) = db::save_login(&session, &state, identity.as_ref(), held).await {
         leptos::logging::error!("storing the login: {e}");
         return Err(LoginError::Storage(e));
     }
