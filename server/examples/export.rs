@@ -81,6 +81,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .user_by_login(&users[0].login)?
             .ok_or("the bench user")?
             .password_hash,
+        schema_floor: server::api::MIN_CLIENT_SCHEMA,
     };
     let token = server::auth::token_hash("bench-seed-token");
     let (info, _) = store.device_login(

@@ -313,14 +313,9 @@ impl FromRequestParts<AppState> for Session {
             .ok_or_else(|| {
                 ApiError::unauthorized("auth.invalid_token", "the session has ended; log in again")
             })?;
-        // Revoking a device revokes its tokens too; the device is told why,
-        // so that it can say so instead of asking for a login that fails.
+        // Revoking a device revokes its tokens too.
         if row.device_revoked {
-            return Err(ApiError::new(
-                axum::http::StatusCode::FORBIDDEN,
-                "auth.device_revoked",
-                "this device has been revoked by an administrator",
-            ));
+            return Err(ApiError::device_revoked());
         }
         if row.expires_at <= Utc::now() {
             return Err(ApiError::unauthorized(

@@ -57,6 +57,16 @@ impl ApiError {
         ApiError::new(StatusCode::FORBIDDEN, "auth.forbidden", message)
     }
 
+    /// 403: an administrator revoked the device, which is told why so that
+    /// it can say so instead of asking for a login that fails.
+    pub fn device_revoked() -> ApiError {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "auth.device_revoked",
+            "this device has been revoked by an administrator",
+        )
+    }
+
     /// 404.
     pub fn not_found(what: &str) -> ApiError {
         ApiError::new(
@@ -131,6 +141,14 @@ impl From<StoreError> for ApiError {
             ),
             StoreError::Refused { code, message } => {
                 ApiError::new(StatusCode::CONFLICT, code, message)
+            }
+            StoreError::SessionEnded {
+                device_revoked: true,
+            } => ApiError::device_revoked(),
+            StoreError::SessionEnded {
+                device_revoked: false,
+            } => {
+                ApiError::unauthorized("auth.invalid_token", "the session has ended; log in again")
             }
         }
     }

@@ -11,7 +11,7 @@ mod common;
 use chrono::{DateTime, Duration, Utc};
 use common::{
     Author, Client, Fixture, PASSWORD, Server, cli, code, device_of, local_date, push_body,
-    secret_of, world,
+    registered_before_the_schema_floor, secret_of, world,
 };
 use serde_json::{Value, json};
 use shared::case::{CaseKind, CaseState, NoteKind, RegistrationPatch, Severity, Validity};
@@ -443,15 +443,26 @@ fn an_op_pushed_again_after_its_refusal_was_lost_is_refused_again() {
 /// device's claim: once the server holds a device's op of one schema, a
 /// later op of that device may not claim an older one. Ops from before an
 /// update, older than ops the server took after them, are still taken.
+/// A device registered since the server required a schema has no ops
+/// older than it.
 #[test]
 fn a_device_cannot_go_back_to_an_older_schema() {
     let w = world();
-    let (staff, mut s) = w.login("staff_a");
-    let (other, mut b) = w.login("manager_a");
     let older = |mut op: Op| {
         op.schema = shared::op::SCHEMA_VERSION - 1;
         op
     };
+    let (newcomer, mut n) = w.login("staff_a");
+    let first = older(n.register(w.pa(), "新平板的第一条"));
+    assert_eq!(
+        quarantined(&push(&newcomer, &n, &[first])),
+        [(1, "sync.schema_older".into())]
+    );
+    let (staff, mut s) = w.login("staff_a");
+    let (other, mut b) = w.login("manager_a");
+    // Both tablets were registered while their app wrote the older schema.
+    registered_before_the_schema_floor(w.fx.data.path(), s.device);
+    registered_before_the_schema_floor(w.fx.data.path(), b.device);
     let reg = older(s.register(w.pa(), "电梯异响"));
     let case = reg.case_id;
     // A colleague's case that reaches the server only later.
@@ -494,11 +505,12 @@ fn a_device_cannot_go_back_to_an_older_schema() {
             (seq, format!("{} {}", outcome["outcome"], code(&outcome)))
         })
         .collect();
-    assert_eq!(outcomes.len(), 3, "{aside}");
+    assert_eq!(outcomes.len(), 4, "{aside}");
     let refused = "\"refused\" sync.schema_older".to_string();
     assert_eq!(
         outcomes,
         [
+            (1, refused.clone()),
             (2, "\"accepted\" ".into()),
             (4, refused.clone()),
             (5, refused)

@@ -27,7 +27,7 @@
 mod common;
 
 use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Utc};
-use common::{Author, World, code, push_body, world};
+use common::{Author, World, code, push_body, registered_before_the_schema_floor, world};
 use serde_json::{Value, json};
 use shared::case::{CaseKind, CaseState, ContactMethod, Registration, Severity, Validity};
 use shared::id::CaseId;
@@ -1124,6 +1124,8 @@ fn a_repair_nobody_can_call_is_not_drawn_for_a_spot_check() {
 fn a_complaint_closed_unassessed_needs_its_corrective_action_from_schema_2() {
     let w = world();
     let (manager, mut a) = w.login("manager_a");
+    // A tablet registered while its app wrote schema 1.
+    registered_before_the_schema_floor(w.fx.data.path(), a.device);
     let pa = w.pa().clone();
     let empty_close = Action::Close {
         corrective_action: String::new(),

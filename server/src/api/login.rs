@@ -147,6 +147,7 @@ pub async fn login(
             .take(120)
             .collect(),
         password_hash: credentials.password_hash.clone(),
+        schema_floor: super::MIN_CLIENT_SCHEMA,
     };
     let expires_at = now + Duration::days(state.token_days);
     let user_id = user.id;
@@ -184,12 +185,7 @@ pub async fn login(
             blocking(move || store.audit(refused))
                 .await
                 .map_err(IntoResponse::into_response)?;
-            return Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "auth.device_revoked",
-                "this device has been revoked by an administrator",
-            )
-            .into_response());
+            return Err(ApiError::device_revoked().into_response());
         }
         Err(e) => return Err(e.into_response()),
     };

@@ -4,7 +4,7 @@ use super::responses::{AnyRole, Authenticated, JsonBody};
 use crate::auth::Session;
 use crate::error::{ApiError, ApiJson, ApiQuery, ErrorBody, blocking};
 use crate::state::AppState;
-use crate::store::{Answer, PullWriter, Store, StoreError};
+use crate::store::{Answer, PullWriter, Pusher, Store, StoreError};
 use axum::Json;
 use axum::body::Body;
 use axum::extract::State;
@@ -14,10 +14,9 @@ use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use serde::Deserialize;
-use shared::id::{CaseId, DeviceId};
+use shared::id::CaseId;
 use shared::op::Op;
 use shared::personal_data::{Shown, Visibility, shown};
-use shared::role::User;
 use shared::wire::{PullResponse, PushRequest, PushResponse};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -69,10 +68,17 @@ pub async fn push(
         ));
     }
     let store = state.store.clone();
-    let user = session.user.clone();
+    let (user, token) = (session.user.clone(), session.token_hash.clone());
     let ceiling = state.clock_ceiling();
     let inline = req.ops.len() <= INLINE_BATCH;
-    let queue = move || queue(store, req.device, &user, req.ops, ceiling);
+    let queue = move || {
+        let pusher = Pusher {
+            device: req.device,
+            user: &user,
+            session: Some(&token),
+        };
+        queue(store, pusher, req.ops, ceiling)
+    };
     let answer = if inline {
         queue()?
     } else {
@@ -90,12 +96,11 @@ pub async fn push(
 /// leave the queue with no one to carry it out.
 fn queue(
     store: Arc<dyn Store>,
-    device: DeviceId,
-    user: &User,
+    pusher: Pusher<'_>,
     ops: Vec<Op>,
     ceiling: DateTime<Utc>,
 ) -> Result<Answer, StoreError> {
-    let queued = store.queue_push(device, user, ops, Utc::now(), ceiling)?;
+    let queued = store.queue_push(pusher, ops, Utc::now(), ceiling)?;
     if queued.lead {
         let lead = Lead(store);
         tokio::task::spawn_blocking(move || drop(lead));
@@ -243,7 +248,7 @@ pub async fn pull(
 mod tests {
     use super::queue;
     use crate::store::sqlite::SqliteStore;
-    use crate::store::{Store, StoreError};
+    use crate::store::{Pusher, Store, StoreError};
     use chrono::Utc;
     use shared::id::{DeviceId, UserId};
     use shared::role::{Role, User};
@@ -272,7 +277,12 @@ mod tests {
         let device = DeviceId(uuid::Uuid::now_v7());
         // The server's state holds the store too, and keeps it open.
         let _state = store.clone();
-        let answer = queue(store, device, &user, Vec::new(), Utc::now()).expect("queued");
+        let pusher = Pusher {
+            device,
+            user: &user,
+            session: None,
+        };
+        let answer = queue(store, pusher, Vec::new(), Utc::now()).expect("queued");
         let (sent, received) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             let _ = sent.send(answer.wait_blocking());

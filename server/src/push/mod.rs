@@ -38,8 +38,10 @@ pub struct Facts<'a> {
     pub pusher: Option<&'a User>,
     /// The number the server gave the pushing device.
     pub device_number: u32,
-    /// The schema of the device's op the server holds with the highest
-    /// sequence number below this op's (0 when none).
+    /// The oldest schema the op may carry: that of the device's op the
+    /// server holds with the highest sequence number below this op's, and
+    /// at least the oldest the server took when it registered the device
+    /// (0 when neither is known).
     pub schema_before: u32,
     /// The property of the op's case, if the case is known.
     pub case_property: Option<PropertyId>,
@@ -128,14 +130,15 @@ pub fn judge(f: &Facts<'_>) -> Verdict {
     // (`workflow::check_op`), and it is the device's claim. A tablet
     // writes its ops in order and is refused once its app is older than
     // the server takes (`client.update_required`), so only its ops from
-    // before its update carry an older schema than its later ones: a
-    // lower one after a newer is a claim to escape the newer rules.
+    // before its update carry an older schema than its later ones, and a
+    // device registered since the server required a schema has no ops
+    // older than it: a lower one is a claim to escape the newer rules.
     if op.schema < f.schema_before {
         return quarantine(
             op,
             "sync.schema_older",
             format!(
-                "op schema {} is older than schema {} of this device's ops before it",
+                "op schema {} is older than schema {}, which this device's ops before it or its registration hold it to",
                 op.schema, f.schema_before
             ),
         );

@@ -4,7 +4,7 @@
 
 use super::audit_sql::write_audit;
 use super::config::{USERS, touch_config};
-use super::db::{Db, Row};
+use super::db::{Db, Row, Value};
 use super::sqlite::{parse_id, parse_ts, ts};
 use super::{
     AuditEntry, Credentials, DeviceClaim, NewUser, SessionRow, StoreError, StoreResult, UserProfile,
@@ -384,14 +384,15 @@ pub(super) fn device_login(
                 )?
                 .get(0)?;
             tx.execute(
-                "INSERT INTO devices (id, number, name, first_seen, last_seen, secret_hash)
-                 VALUES (?1, ?2, ?3, ?4, ?4, ?5)",
+                "INSERT INTO devices (id, number, name, first_seen, last_seen, secret_hash, schema_floor)
+                 VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6)",
                 &[
                     id.to_string().into(),
                     number.into(),
                     claim.name.as_str().into(),
                     ts(now).into(),
                     secret_hash.into(),
+                    Value::Int(claim.schema_floor.into()),
                 ],
             )?;
             (*id, true)
@@ -520,10 +521,9 @@ pub(super) fn user_directory(db: &dyn Db, scope: &Scope) -> StoreResult<Vec<User
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::{audit, store_with_staff};
-    use super::super::{DeviceClaim, NewUser, Store, StoreError};
+    use super::super::test_support::{audit, fresh_device, store_with_staff};
+    use super::super::{NewUser, Store, StoreError};
     use chrono::Utc;
-    use shared::id::DeviceId;
     use shared::role::Role;
 
     /// Two admins disabling each other at once: the handler let both
@@ -591,17 +591,11 @@ mod tests {
             .expect("lookup")
             .expect("staff")
             .password_hash;
-        let claim = |hash: &str| DeviceClaim {
-            claimed: None,
-            fresh: (DeviceId(uuid::Uuid::now_v7()), "secret".into()),
-            name: "tablet".into(),
-            password_hash: hash.into(),
-        };
         let login = |hash: &str| {
             let token = uuid::Uuid::now_v7().to_string();
             store
                 .device_login(
-                    &claim(hash),
+                    &fresh_device(hash),
                     staff.id,
                     (&token, Utc::now()),
                     Utc::now(),
@@ -646,12 +640,7 @@ mod tests {
             .expect("lookup")
             .expect("staff")
             .password_hash;
-        let claim = DeviceClaim {
-            claimed: None,
-            fresh: (DeviceId(uuid::Uuid::now_v7()), "secret".into()),
-            name: "tablet".into(),
-            password_hash,
-        };
+        let claim = fresh_device(&password_hash);
         let token = uuid::Uuid::now_v7().to_string();
         store
             .device_login(&claim, staff.id, (&token, Utc::now()), Utc::now(), &audit())

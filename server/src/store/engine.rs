@@ -12,7 +12,8 @@ use super::db::Db;
 use super::push_sql::{self, PushJob, PushQueue, Rules};
 use super::{
     AuditEntry, BlobRefs, CaseFilter, CheckReport, Config, Credentials, DeviceClaim, NewUser,
-    PullEnd, PullSink, Queued, SessionRow, Store, StoreError, StoreResult, UserProfile, reports,
+    PullEnd, PullSink, Pusher, Queued, SessionRow, Store, StoreError, StoreResult, UserProfile,
+    reports,
 };
 use super::{accounts_sql, admin_sql, audit_sql, blobs_sql, cases_sql, fold_sql, pull_sql};
 use chrono::{DateTime, Utc};
@@ -236,13 +237,12 @@ impl<E: Engine> Store for E {
 
     fn queue_push(
         &self,
-        device: DeviceId,
-        user: &User,
+        pusher: Pusher<'_>,
         ops: Vec<Op>,
         now: DateTime<Utc>,
         ceiling: DateTime<Utc>,
     ) -> StoreResult<Queued> {
-        self.push_queue().queue((device, user), ops, (now, ceiling))
+        self.push_queue().queue(pusher, ops, (now, ceiling))
     }
 
     fn carry_out_pushes(&self) {

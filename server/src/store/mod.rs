@@ -55,7 +55,7 @@ use shared::settings::Settings;
 use shared::wire::{CaseSummary, ConfigItem, Page, PulledDeletion, PushResponse};
 use std::path::Path;
 
-pub use push_sql::{Answer, Queued};
+pub use push_sql::{Answer, Pusher, Queued};
 
 /// A storage failure. Constraint problems that a caller can fix are their
 /// own variants; everything else is `Internal` and is logged, never shown.
@@ -87,6 +87,14 @@ pub enum StoreError {
         code: &'static str,
         /// What was refused, in words.
         message: String,
+    },
+    /// The session a push came with ended while the push waited for the
+    /// writer: its token revoked, its user disabled, or its device revoked
+    /// (`device_revoked`).
+    #[error("the session ended")]
+    SessionEnded {
+        /// An administrator revoked the device.
+        device_revoked: bool,
     },
 }
 
@@ -181,6 +189,9 @@ pub struct DeviceClaim {
     /// active: a reset or a disable made while the password was being
     /// checked wins.
     pub password_hash: String,
+    /// The oldest op schema the server takes now: a fresh device keeps it
+    /// as the floor of its ops' schemas (`push_sql::oldest_schema`).
+    pub schema_floor: u32,
 }
 
 /// The shared configuration every device folds with.
@@ -383,22 +394,22 @@ pub trait Store: reports::Reports + administration::Administration + Send + Sync
     fn refold_stale(&self, after: Option<CaseId>, limit: usize) -> StoreResult<Option<CaseId>>;
 
     // Sync.
-    /// Queues a batch from `device` pushed by `user`, to be stored in one
-    /// transaction. Ops whose times are after `ceiling` (the server's clock
-    /// plus the allowed skew) are quarantined. If [`Queued::lead`], the
-    /// caller must start [`Store::carry_out_pushes`].
+    /// Queues a batch sent by `pusher`, to be stored in one transaction.
+    /// Ops whose times are after `ceiling` (the server's clock plus the
+    /// allowed skew) are quarantined. If [`Queued::lead`], the caller must
+    /// start [`Store::carry_out_pushes`].
     fn queue_push(
         &self,
-        device: DeviceId,
-        user: &User,
+        pusher: Pusher<'_>,
         ops: Vec<Op>,
         now: DateTime<Utc>,
         ceiling: DateTime<Utc>,
     ) -> StoreResult<Queued>;
     /// Carries out the queued pushes until none is left; blocks.
     fn carry_out_pushes(&self);
-    /// Queues a batch ([`Store::queue_push`]), carries out the queue if no
-    /// one is, and waits for the answer.
+    /// Queues a batch of `device` by `user`, taken as given (tools and
+    /// tests: no session), carries out the queue if no one is, and waits
+    /// for the answer.
     fn push(
         &self,
         device: DeviceId,
@@ -407,7 +418,12 @@ pub trait Store: reports::Reports + administration::Administration + Send + Sync
         now: DateTime<Utc>,
         ceiling: DateTime<Utc>,
     ) -> StoreResult<PushResponse> {
-        let queued = self.queue_push(device, user, ops, now, ceiling)?;
+        let pusher = Pusher {
+            device,
+            user,
+            session: None,
+        };
+        let queued = self.queue_push(pusher, ops, now, ceiling)?;
         if queued.lead {
             self.carry_out_pushes();
         }

@@ -257,6 +257,11 @@ CREATE TABLE case_folds (
     r#"
 ALTER TABLE case_folds ADD COLUMN rules BIGINT NOT NULL DEFAULT 0;
 "#,
+    // 3: the oldest op schema the server took when it registered the
+    // device (`push_sql::oldest_schema`). Devices before have 0.
+    r#"
+ALTER TABLE devices ADD COLUMN schema_floor BIGINT NOT NULL DEFAULT 0;
+"#,
 ];
 
 /// The advisory lock key the migrations run under ("complaint" in ASCII):

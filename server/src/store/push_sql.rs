@@ -165,12 +165,27 @@ impl Touched {
 /// Where a push's answer goes.
 type ReplyTo = oneshot::Sender<StoreResult<PushResponse>>;
 
+/// Who sent a push: the session's device and user as the request found
+/// them, and the session's token (by its hash) when it came over the API.
+pub struct Pusher<'a> {
+    /// The session's device.
+    pub device: DeviceId,
+    /// The session's user.
+    pub user: &'a User,
+    /// The session's token hash. With it, the writer reads the session
+    /// again in the push's transaction ([`session_now`]); without it (tools
+    /// and tests), `user` is taken as given.
+    pub session: Option<&'a str>,
+}
+
 /// One push waiting for the writer, with where its answer goes.
 pub(super) struct PushJob {
     /// The session's device.
     pub device: DeviceId,
     /// The session's user.
     pub user: User,
+    /// The session's token hash ([`Pusher::session`]).
+    session: Option<String>,
     /// The batch, in the device's order.
     ops: Vec<Op>,
     /// Each op's JSON as stored, and its [`push::hash`].
@@ -188,7 +203,7 @@ impl PushJob {
     /// hashed here, on the caller's thread, not in the writer's turn that
     /// every other push waits for.
     pub fn new(
-        (device, user): (DeviceId, &User),
+        pusher: Pusher<'_>,
         mut ops: Vec<Op>,
         (now, ceiling): (DateTime<Utc>, DateTime<Utc>),
         reply: ReplyTo,
@@ -203,8 +218,9 @@ impl PushJob {
             })
             .collect::<StoreResult<_>>()?;
         Ok(PushJob {
-            device,
-            user: user.clone(),
+            device: pusher.device,
+            user: pusher.user.clone(),
+            session: pusher.session.map(str::to_string),
             ops,
             texts,
             now,
@@ -281,12 +297,12 @@ impl PushQueue {
     /// Queues a push.
     pub fn queue(
         &self,
-        (device, user): (DeviceId, &User),
+        pusher: Pusher<'_>,
         ops: Vec<Op>,
         (now, ceiling): (DateTime<Utc>, DateTime<Utc>),
     ) -> StoreResult<Queued> {
         let (reply, answer) = oneshot::channel();
-        let job = PushJob::new((device, user), ops, (now, ceiling), reply)?;
+        let job = PushJob::new(pusher, ops, (now, ceiling), reply)?;
         let mut queue = self.lock();
         queue.jobs.push(job);
         let lead = !std::mem::replace(&mut queue.leading, true);
@@ -429,13 +445,13 @@ pub(super) fn run_group(
 fn push(tx: &dyn Db, rules: &Rules<'_>, epoch: u64, job: &PushJob) -> StoreResult<PushResponse> {
     let PushJob {
         device,
-        user,
         ops,
         texts,
         now,
         ..
     } = job;
     let (device, now) = (*device, *now);
+    let user = &session_now(tx, job)?;
     let device_key = device.to_string();
     let row = tx
         .query_opt(
@@ -483,7 +499,7 @@ fn push(tx: &dyn Db, rules: &Rules<'_>, epoch: u64, job: &PushJob) -> StoreResul
             Step::Judge => {
                 let before = match schema_before {
                     Some(schema) => schema,
-                    None => schema_below(tx, &device_key, op.seq)?,
+                    None => oldest_schema(tx, &device_key, op.seq)?,
                 };
                 schema_before = Some(before);
                 let device = DeviceFacts {
@@ -523,6 +539,26 @@ fn push(tx: &dyn Db, rules: &Rules<'_>, epoch: u64, job: &PushJob) -> StoreResul
     })
 }
 
+/// The pushing user as stored now, the push's session read again in its
+/// own transaction: the request read it before the push waited for the
+/// writer, and a revocation, a disable or a change of role or properties
+/// committed meanwhile decides this push too. A session that ended
+/// fails the push (`StoreError::SessionEnded`), which stores nothing.
+fn session_now(tx: &dyn Db, job: &PushJob) -> StoreResult<User> {
+    let Some(hash) = &job.session else {
+        return Ok(job.user.clone());
+    };
+    match accounts_sql::session(tx, hash)? {
+        Some(row) if row.device_revoked => Err(StoreError::SessionEnded {
+            device_revoked: true,
+        }),
+        Some(row) if row.device == job.device && row.user.id == job.user.id => Ok(row.user),
+        _ => Err(StoreError::SessionEnded {
+            device_revoked: false,
+        }),
+    }
+}
+
 /// The hash of the op the server holds under `device`'s number `seq`:
 /// stored, or quarantined other than as a clone (a clone is not the
 /// device's own op, so it never counts as what the number holds).
@@ -557,25 +593,36 @@ fn held_aside(tx: &dyn Db, device: &str, seq: u64) -> StoreResult<Option<Quarant
     .transpose()
 }
 
-/// The schema of `device`'s op with the highest sequence number below
-/// `seq` that the server holds (0 when it holds none): a tablet's ops never
-/// go back to an older schema, so a lower one is a claim to be refused
-/// (`push::Facts::schema_before`).
-pub(super) fn schema_below(tx: &dyn Db, device: &str, seq: u64) -> StoreResult<u32> {
+/// The oldest schema `device`'s op `seq` may carry: the schema of the
+/// device's op with the highest sequence number below `seq` that the
+/// server holds, and at least the oldest the server took when it
+/// registered the device (`devices.schema_floor`; 0 for devices older
+/// than that column). A tablet's ops never go back to an older schema, and
+/// a new device's app writes what the server took then, so a lower one is
+/// a claim to escape newer rules, refused (`push::Facts::schema_before`).
+pub(super) fn oldest_schema(tx: &dyn Db, device: &str, seq: u64) -> StoreResult<u32> {
     #[derive(serde::Deserialize)]
     struct Schema {
         schema: u32,
     }
+    let floor: u32 = tx
+        .query_opt(
+            "SELECT schema_floor FROM devices WHERE id = ?1",
+            &[device.into()],
+        )?
+        .map(|r| r.get(0))
+        .transpose()?
+        .unwrap_or(0);
     let Some(row) = tx.query_opt(
         "SELECT json FROM ops WHERE device_id = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT 1",
         &[device.into(), Value::Int(seq as i64)],
     )?
     else {
-        return Ok(0);
+        return Ok(floor);
     };
     let json: String = row.get(0)?;
     serde_json::from_str::<Schema>(&json)
-        .map(|s| s.schema)
+        .map(|s| s.schema.max(floor))
         .map_err(|e| StoreError::Internal(format!("stored op of device {device}: {e}")))
 }
 
@@ -584,7 +631,7 @@ pub(super) fn schema_below(tx: &dyn Db, device: &str, seq: u64) -> StoreResult<u
 pub(super) struct DeviceFacts {
     /// The number the server gave it.
     pub number: u32,
-    /// [`schema_below`] the op.
+    /// [`oldest_schema`] of the op.
     pub schema_before: u32,
 }
 
@@ -964,10 +1011,10 @@ mod tests {
     use super::super::engine::Engine;
     use super::super::sqlite::SqliteStore;
     use super::super::test_support::{
-        audit, device, register, store_with_a_case, store_with_staff,
+        audit, device, register, session, store_with_a_case, store_with_staff,
     };
     use super::super::{Store, StoreError};
-    use super::PushJob;
+    use super::{PushJob, Pusher};
     use chrono::Utc;
     use shared::id::{CaseId, DeviceId, OpId};
     use shared::op::Action;
@@ -1054,7 +1101,11 @@ mod tests {
                 let (reply, answer) = oneshot::channel();
                 answers.push(answer);
                 PushJob::new(
-                    (op.device, &user),
+                    Pusher {
+                        device: op.device,
+                        user: &user,
+                        session: None,
+                    },
                     vec![op.clone()],
                     (Utc::now(), Utc::now() + chrono::Duration::minutes(5)),
                     reply,
@@ -1075,6 +1126,62 @@ mod tests {
         }
     }
 
+    #[test]
+    fn a_session_ended_while_its_push_waited_stores_nothing() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (store, property, user) = store_with_staff(dir.path());
+        let tablets: Vec<_> = (0..3).map(|_| session(&store, &user)).collect();
+        let ceiling = Utc::now() + chrono::Duration::minutes(5);
+        let queued: Vec<_> = tablets
+            .iter()
+            .map(|(tablet, number, token)| {
+                let op = register(&property, &user, *tablet, *number);
+                let pusher = Pusher {
+                    device: *tablet,
+                    user: &user,
+                    session: Some(token),
+                };
+                let queued = store
+                    .queue_push(pusher, vec![op.clone()], Utc::now(), ceiling)
+                    .expect("queued");
+                (op, queued.answer)
+            })
+            .collect();
+        // Committed while the pushes wait for the writer: an administrator
+        // revokes the second tablet, and the third's session is logged out.
+        store.revoke_device(tablets[1].0, &audit()).expect("revoke");
+        store.revoke_token(&tablets[2].2, &audit()).expect("logout");
+        store.carry_out_pushes();
+        let answers: Vec<_> = queued
+            .into_iter()
+            .map(|(op, answer)| (op, answer.wait_blocking()))
+            .collect();
+        assert_eq!(answers[0].1.as_ref().map(|a| a.acked_seq).ok(), Some(1));
+        assert!(
+            matches!(
+                answers[1].1,
+                Err(StoreError::SessionEnded {
+                    device_revoked: true
+                })
+            ),
+            "{:?}",
+            answers[1].1
+        );
+        assert!(
+            matches!(
+                answers[2].1,
+                Err(StoreError::SessionEnded {
+                    device_revoked: false
+                })
+            ),
+            "{:?}",
+            answers[2].1
+        );
+        for ((op, _), kept) in answers.iter().zip([true, false, false]) {
+            assert_eq!(store.case(op.case_id).expect("read").is_some(), kept);
+        }
+    }
+
     /// Three pushes of three new devices' registrations, and where each
     /// one's answer comes.
     fn three_jobs(
@@ -1091,7 +1198,11 @@ mod tests {
                 let (reply, answer) = oneshot::channel();
                 answers.push(answer);
                 PushJob::new(
-                    (tablet, &user),
+                    Pusher {
+                        device: tablet,
+                        user: &user,
+                        session: None,
+                    },
                     vec![register(&property, &user, tablet, number)],
                     (Utc::now(), Utc::now() + chrono::Duration::minutes(5)),
                     reply,

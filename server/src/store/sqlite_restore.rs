@@ -81,8 +81,8 @@ pub fn restore(db: &Path, backup: &Path, now: DateTime<Utc>) -> StoreResult<Rest
         // Devices issued after the backup keep their id, number and secret;
         // the server holds none of their ops any more, so their ack is 0.
         devices_kept = tx.execute(
-            "INSERT INTO devices (id, number, name, first_seen, last_seen, revoked, acked_seq, secret_hash)
-             SELECT id, number, name, first_seen, last_seen, revoked, 0, secret_hash
+            "INSERT INTO devices (id, number, name, first_seen, last_seen, revoked, acked_seq, secret_hash, schema_floor)
+             SELECT id, number, name, first_seen, last_seen, revoked, 0, secret_hash, schema_floor
              FROM current.devices WHERE id NOT IN (SELECT id FROM devices)",
             [],
         )? as u64;

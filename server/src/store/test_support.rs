@@ -58,21 +58,37 @@ pub(super) fn audit() -> AuditEntry {
 
 /// A device logged in by `user`, and its number.
 pub(super) fn device(store: &dyn Store, user: &User) -> (DeviceId, u32) {
-    let claim = DeviceClaim {
+    let (device, number, _) = session(store, user);
+    (device, number)
+}
+
+/// A device logged in by `user`: its id, its number and the session's
+/// token hash.
+pub(super) fn session(store: &dyn Store, user: &User) -> (DeviceId, u32, String) {
+    let password_hash = store
+        .user_by_login(&user.login)
+        .expect("user lookup")
+        .expect("user exists")
+        .password_hash;
+    let claim = fresh_device(&password_hash);
+    let token = uuid::Uuid::now_v7().to_string();
+    let expires = Utc::now() + chrono::Duration::hours(1);
+    let (device, _) = store
+        .device_login(&claim, user.id, (&token, expires), Utc::now(), &audit())
+        .expect("device");
+    (device.id, device.number, token)
+}
+
+/// A login's claim of a new device, its password checked against
+/// `password_hash`, under the server's current schema floor.
+pub(super) fn fresh_device(password_hash: &str) -> DeviceClaim {
+    DeviceClaim {
         claimed: None,
         fresh: (DeviceId(uuid::Uuid::now_v7()), "secret".into()),
         name: "tablet".into(),
-        password_hash: store
-            .user_by_login(&user.login)
-            .expect("user lookup")
-            .expect("user exists")
-            .password_hash,
-    };
-    let token = uuid::Uuid::now_v7().to_string();
-    let (device, _) = store
-        .device_login(&claim, user.id, (&token, Utc::now()), Utc::now(), &audit())
-        .expect("device");
-    (device.id, device.number)
+        password_hash: password_hash.into(),
+        schema_floor: crate::api::MIN_CLIENT_SCHEMA,
+    }
 }
 
 /// A store with one property and one staff member.

@@ -121,8 +121,32 @@ pub fn open_store(data: &Path) -> Box<dyn server::store::Store> {
 /// the ops' own times alone.
 pub fn received_long_ago(data: &Path, case: shared::id::CaseId, at: chrono::DateTime<chrono::Utc>) {
     let at = at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-    let case = case.to_string();
-    let changed = match database_of(data) {
+    let changed = update(
+        data,
+        "UPDATE ops SET received_at = $1 WHERE case_id = $2",
+        &[&at, &case.to_string()],
+    );
+    assert!(changed > 0, "no op of case {case} is stored");
+}
+
+/// Makes `device` one the server registered before it held new devices to
+/// a schema floor, as such a server stored it: its ops may be of any
+/// schema the server takes, the tablet's app being older than the server
+/// (`push_sql::oldest_schema`).
+pub fn registered_before_the_schema_floor(data: &Path, device: DeviceId) {
+    let changed = update(
+        data,
+        "UPDATE devices SET schema_floor = 0 WHERE id = $1",
+        &[&device.to_string()],
+    );
+    assert_eq!(changed, 1, "device {device} is not registered");
+}
+
+/// Runs one `UPDATE` (placeholders `$1`, `$2`, … in order) on the store of
+/// `data`, under the running server, as the history a test needs; returns
+/// the rows changed.
+fn update(data: &Path, sql: &str, params: &[&String]) -> u64 {
+    match database_of(data) {
         Some(url) => tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -132,26 +156,20 @@ pub fn received_long_ago(data: &Path, case: shared::id::CaseId, at: chrono::Date
                     .await
                     .expect("connect to the test database");
                 tokio::spawn(connection);
-                client
-                    .execute(
-                        "UPDATE ops SET received_at = $1 WHERE case_id = $2",
-                        &[&at, &case],
-                    )
-                    .await
-                    .expect("date the receipt")
+                let params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = params
+                    .iter()
+                    .map(|p| *p as &(dyn tokio_postgres::types::ToSql + Sync))
+                    .collect();
+                client.execute(sql, &params).await.expect("the update")
             }),
         None => {
             let db = rusqlite::Connection::open(data.join(server::DB_FILE)).expect("open the file");
             db.busy_timeout(Duration::from_secs(10))
                 .expect("a busy timeout");
-            db.execute(
-                "UPDATE ops SET received_at = ?1 WHERE case_id = ?2",
-                [&at, &case],
-            )
-            .expect("date the receipt") as u64
+            db.execute(sql, rusqlite::params_from_iter(params))
+                .expect("the update") as u64
         }
-    };
-    assert!(changed > 0, "no op of case {case} is stored");
+    }
 }
 
 /// Runs a `server` subcommand on `data` and returns its stdout; panics with
@@ -825,6 +843,7 @@ pub fn seed_cases(
         ),
         name: "seed".into(),
         password_hash: credentials.password_hash,
+        schema_floor: 0,
     };
     let token = server::auth::token_hash(&uuid::Uuid::now_v7().to_string());
     let audit = AuditEntry {
