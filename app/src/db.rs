@@ -735,11 +735,18 @@ pub async fn clear_session() -> Result<(), DbError> {
 /// logged in on a device with an empty outbox and nothing left to upload:
 /// they must not see the previous user's scope), except the bytes of the
 /// uploads set aside (`keep`), which exist nowhere else, and the device's
-/// own ops in `kept`, which stay marked as kept.
-pub async fn clear_cases(keep: &[BlobHash], kept: &[Op]) -> Result<(), DbError> {
+/// own ops in `kept`, which stay marked as kept. With `rescoped`, the
+/// device state (its pull cursor reset) and the scope and role the next
+/// pull is for are stored in the same transaction: the cases are never
+/// gone while the cursor says they were pulled.
+pub async fn clear_cases(
+    keep: &[BlobHash],
+    kept: &[Op],
+    rescoped: Option<(&DeviceState, &Scope, Role)>,
+) -> Result<(), DbError> {
     let db = db()?;
     let tx = db
-        .transaction([OPS, PULLED, CONFIG, BLOBS])
+        .transaction([OPS, PULLED, CONFIG, BLOBS, DEVICE, PREFS])
         .with_mode(TransactionMode::Readwrite)
         .build()?;
     let ops = tx.object_store(OPS)?;
@@ -762,6 +769,11 @@ pub async fn clear_cases(keep: &[BlobHash], kept: &[Op]) -> Result<(), DbError> 
         .collect::<Result<_, _>>()?;
     for key in held.into_iter().filter(|k| !keep.contains(k)) {
         blobs.delete(key).primitive()?;
+    }
+    if let Some((state, scope, role)) = rescoped {
+        put_json(&tx, DEVICE, "state", state)?;
+        put_json(&tx, PREFS, "owner_scope", scope)?;
+        put_json(&tx, PREFS, "owner_role", &role)?;
     }
     tx.commit().await?;
     Ok(())
@@ -811,20 +823,14 @@ pub async fn owner() -> Result<Option<shared::id::UserId>, DbError> {
     get_json(&tx, PREFS, "owner").await
 }
 
-/// The property scope the device's cases were pulled under (none from
-/// builds before it was kept), so that a login after an admin moved the
-/// user to other properties can tell.
-pub async fn owner_scope() -> Result<Option<Scope>, DbError> {
+/// The property scope and the role the device's cases were pulled under
+/// (none from builds before each was kept): a login after an admin moved
+/// the user to other properties, or gave them another role (the server
+/// masks what it sends by role, `shared::personal_data`), can tell.
+pub async fn pulled_for() -> Result<(Option<Scope>, Option<Role>), DbError> {
     let db = db()?;
     let tx = db.transaction(PREFS).build()?;
-    get_json(&tx, PREFS, "owner_scope").await
-}
-
-/// The role the device's cases were pulled under (none from builds before
-/// it was kept): the server masks what it sends by role
-/// (`shared::personal_data`), so a login in another role can tell.
-pub async fn owner_role() -> Result<Option<Role>, DbError> {
-    let db = db()?;
-    let tx = db.transaction(PREFS).build()?;
-    get_json(&tx, PREFS, "owner_role").await
+    let scope = get_json(&tx, PREFS, "owner_scope").await?;
+    let role = get_json(&tx, PREFS, "owner_role").await?;
+    Ok((scope, role))
 }

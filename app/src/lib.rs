@@ -27,6 +27,7 @@ pub mod office;
 pub mod pages;
 pub mod record;
 pub mod reminder;
+pub mod scope;
 pub mod state;
 pub mod sync;
 pub mod sync_status;

@@ -83,6 +83,13 @@ impl RecordError {
 /// none after it.
 static RECORDING: futures::lock::Mutex<()> = futures::lock::Mutex::new(());
 
+/// Waits for the recording under way to end, and holds off the next while
+/// the guard lives: for a change to what the tablet holds that an op
+/// recorded meanwhile would be lost to (`scope::settle`).
+pub(crate) async fn between_recordings() -> futures::lock::MutexGuard<'static, ()> {
+    RECORDING.lock().await
+}
+
 impl AppCtx {
     /// Makes an op, stores it durably with the device state, and only then
     /// shows it. `build` gets the device state to draw a registration

@@ -210,6 +210,13 @@ async fn run(ctx: AppCtx, token: &str) -> Result<(), ApiError> {
                         message: format!("{} records wait for another user's login", pushed.held),
                     });
                 }
+                // Everything sent: the cases of a scope or role the user
+                // no longer has go, and the next sync pulls the new ones.
+                match crate::scope::settle(ctx, token).await {
+                    Ok(true) => ctx.sync.update(|s| s.queued = true),
+                    Ok(false) => {}
+                    Err(e) => leptos::logging::error!("clearing another scope's cases: {e}"),
+                }
                 return Ok(());
             }
             Pulled::EpochChanged => continue,

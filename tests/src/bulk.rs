@@ -34,6 +34,11 @@ impl Tablet {
     /// Logs `login` in on a new device named `device_name` and pulls the
     /// configuration for 和园, which must be in the user's scope.
     pub fn log_in(server: &Server, login: &str, device_name: &str) -> Tablet {
+        Tablet::log_in_to(server, login, device_name, "HY")
+    }
+
+    /// [`Tablet::log_in`] for the property of code `property`.
+    pub fn log_in_to(server: &Server, login: &str, device_name: &str, property: &str) -> Tablet {
         let (status, answer) = server.post_json(
             None,
             "/api/v1/auth/login",
@@ -48,10 +53,10 @@ impl Tablet {
             .config
             .iter()
             .find_map(|item| match item {
-                ConfigItem::Properties(p) => p.iter().find(|p| p.code == "HY").cloned(),
+                ConfigItem::Properties(p) => p.iter().find(|p| p.code == property).cloned(),
                 _ => None,
             })
-            .expect("和园 is in the user's scope");
+            .unwrap_or_else(|| panic!("{property} is in the user's scope"));
         let actor = Actor {
             user: login.user.id,
             role: login.user.role,
@@ -72,6 +77,28 @@ impl Tablet {
     /// with the state it saw: the ops, not pushed yet, with the case's id
     /// and registration number.
     pub fn assessed_complaint(
+        &mut self,
+        content: &str,
+        then: Vec<(Option<CaseState>, Action)>,
+    ) -> (CaseId, RegNo, Vec<Op>) {
+        let assessment = Action::Assess {
+            severity: Severity::General,
+            urgent: false,
+            validity: Validity::Valid,
+            reason: String::new(),
+            respondent: String::new(),
+            respondent_department: String::new(),
+        };
+        let mut steps = vec![(Some(CaseState::Registered), assessment)];
+        steps.extend(then);
+        self.complaint(content, steps)
+    }
+
+    /// A complaint about `content` in the tablet's property's public area,
+    /// registered on this device and followed by `then`, each with the
+    /// state it saw: the ops, not pushed yet, with the case's id and
+    /// registration number.
+    pub fn complaint(
         &mut self,
         content: &str,
         then: Vec<(Option<CaseState>, Action)>,
@@ -98,20 +125,8 @@ impl Tablet {
             requested_remedy: String::new(),
             related_case: None,
         };
-        let assessment = Action::Assess {
-            severity: Severity::General,
-            urgent: false,
-            validity: Validity::Valid,
-            reason: String::new(),
-            respondent: String::new(),
-            respondent_department: String::new(),
-        };
         let case = CaseId(uuid::Uuid::now_v7());
-        let steps = [
-            (None, Action::Register(registration)),
-            (Some(CaseState::Registered), assessment),
-        ];
-        let ops = steps
+        let ops = [(None, Action::Register(registration))]
             .into_iter()
             .chain(then)
             .map(|(expected, action)| self.op(case, expected, action))

@@ -1750,6 +1750,68 @@ async fn a_user_moved_to_another_property_gets_its_cases_and_loses_the_old_ones(
     browser.close().await;
 }
 
+/// An admin moves a staff member to another estate while their tablet
+/// holds a note not sent yet. The login that follows keeps the old
+/// estate's cases, since the note must upload first, and pulls the new
+/// estate's; once a sync has sent the note, the old estate's cases go
+/// without another login, and the new estate's stay.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_user_moved_with_work_waiting_loses_the_old_cases_once_it_is_sent() {
+    let server = Server::start();
+    server.seed();
+    let mut colleague = e2e::bulk::Tablet::log_in_to(&server, "staff2", "景苑的平板", "JY");
+    let (_, jy_case, ops) = colleague.complaint("景苑的路灯不亮", Vec::new());
+    colleague.push(&server, &ops);
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("staff1").await;
+    let hy_case = browser.register_complaint("郑十", "门禁卡失灵").await;
+    browser.wait_synced().await;
+
+    let users = get(&server, "admin1", "/api/v1/admin/users");
+    let staff1 = users
+        .as_array()
+        .and_then(|l| l.iter().find(|u| u["login"] == json!("staff1")))
+        .and_then(|u| u["id"].as_str())
+        .expect("staff1")
+        .to_string();
+    let resp = ureq::put(&server.url(&format!("/api/v1/admin/users/{staff1}")))
+        .header(
+            "Authorization",
+            &format!("Bearer {}", token(&server, "admin1")),
+        )
+        .send_json(json!({
+            "display_name": "王客服",
+            "role": "staff",
+            "properties": [colleague.property.id],
+        }))
+        .expect("move staff1 to 景苑");
+    assert_eq!(resp.status().as_u16(), 200);
+
+    // The tablet does not know yet: the note is recorded, and its sync
+    // finds the session ended by the move.
+    open_case(&browser, &hy_case).await;
+    browser.click("action-note").await;
+    browser.fill("in-text", "搬走前写的备注").await;
+    browser.click("submit-note").await;
+    browser
+        .wait_attr("device-blocked", "data-reason", "session_ended")
+        .await;
+    browser.click("blocked-relogin").await;
+    browser.login("staff1").await;
+    browser.click("nav-list").await;
+    browser
+        .wait_attr("case-row", "data-reg-no", &jy_case.to_string())
+        .await;
+    browser.wait_count("case-row", 1).await;
+    let (_, aside) = server.get_json(&token(&server, "admin1"), "/api/v1/admin/quarantine");
+    assert_eq!(
+        aside[0]["code"], "sync.out_of_scope",
+        "the note reached the server: {aside}"
+    );
+    browser.close().await;
+}
+
 /// The same properties under another role: what the tablet pulled was
 /// masked for the old role (a department head sees no complainant's
 /// name by default), so the login pulls the cases again, as a move to

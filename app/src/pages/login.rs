@@ -11,6 +11,7 @@
 use crate::api::{self, ApiError};
 use crate::blocked::Blocked;
 use crate::db::{self, DbError, DeviceIdentity, StoredSession};
+use crate::scope;
 use crate::state::{AppCtx, Screen, use_app};
 use crate::sync_status::Link;
 use leptos::prelude::*;
@@ -181,15 +182,6 @@ impl LoginError {
     }
 }
 
-/// The evidence still to upload, as the sequence numbers of the ops it
-/// belongs to (`shared::device::unsent`); not what the server refused
-/// (set aside: it waits for an admin, whoever is logged in, and its bytes
-/// stay).
-fn uploads(ctx: AppCtx) -> Vec<u64> {
-    ctx.uploads
-        .with_untracked(|u| u.values().filter(|p| !p.set_aside).map(|p| p.seq).collect())
-}
-
 /// What `user`'s login must wait for before it clears the cases
 /// (`shared::device::unsent_before`).
 fn unsynced_by_others(
@@ -201,23 +193,20 @@ fn unsynced_by_others(
     let outbox = ctx
         .ops
         .with_value(|log| log.outbox(state.device, state.acked_seq));
-    device::unsent_before(state.pending().max(waited), &outbox, &uploads(ctx), user)
+    device::unsent_before(
+        state.pending().max(waited),
+        &outbox,
+        &scope::unsent_uploads(ctx),
+        user,
+    )
 }
 
-/// Drops the cases, the configuration and the evidence bytes the tablet
-/// holds (but those set aside), in storage and in memory: another user's,
-/// or those of a scope the user no longer has.
+/// [`scope::drop_cases`], for a login.
 async fn drop_cases(ctx: AppCtx, state: &DeviceState) -> Result<(), LoginError> {
-    let set_aside: Vec<_> = ctx.uploads.with_untracked(|u| u.keys().copied().collect());
-    let kept = ctx
-        .ops
-        .with_value(|log| log.to_keep(state, crate::state::now()));
-    if let Err(e) = db::clear_cases(&set_aside, &kept).await {
+    scope::drop_cases(ctx, state, None).await.map_err(|e| {
         leptos::logging::error!("clearing the cases on the tablet: {e}");
-        return Err(LoginError::Storage(e));
-    }
-    ctx.clear_cases(kept);
-    Ok(())
+        LoginError::Storage(e)
+    })
 }
 
 /// Logs in: asks the server, makes sure another user's unsynced work is
@@ -267,20 +256,14 @@ async fn log_in(
     // another role: what the tablet pulled was for the old scope, masked
     // for the old role, and the cursor is past everything of the new one.
     let role = resp.user.role;
-    let held_role = db::owner_role().await.ok().flatten();
-    let rescoped = !someone_else
-        && (db::owner_scope()
-            .await
-            .ok()
-            .flatten()
-            .is_some_and(|held| held != scope)
-            || held_role.is_some_and(|held| held != role));
+    let rescoped = !someone_else && scope::moved(&resp.user).await;
     if rescoped {
-        if device::unsent(state.pending().max(waited), &uploads(ctx)) == 0 {
+        if device::unsent(state.pending().max(waited), &scope::unsent_uploads(ctx)) == 0 {
             drop_cases(ctx, &state).await?;
         } else {
             // Their own work must upload first; the old scope's cases go
-            // at a login with nothing waiting, and the new scope's come now.
+            // once a sync sent it (`scope::settle`), and the new scope's
+            // come now.
             held_scope = None;
         }
         state.cursor = 0;

@@ -1,0 +1,86 @@
+//! What the tablet holds is one user's cases, pulled for their property
+//! scope and masked for their role (the server masks by role,
+//! `shared::personal_data`). When an administrator moves the user to other
+//! properties or gives them another role, those cases go and the new
+//! scope's come, but only once nothing the tablet recorded is still to
+//! upload: a login does it at once when nothing waits, and otherwise the
+//! first sync that sent everything does ([`settle`]).
+
+use crate::db::{self, DbError};
+use crate::state::AppCtx;
+use leptos::prelude::*;
+use shared::device::{self, DeviceState};
+use shared::role::{Role, Scope, User};
+
+/// The evidence still to upload, as the sequence numbers of the ops it
+/// belongs to (`shared::device::unsent`); not what the server refused
+/// (set aside: it waits for an admin, whoever is logged in, and its bytes
+/// stay).
+pub fn unsent_uploads(ctx: AppCtx) -> Vec<u64> {
+    ctx.uploads
+        .with_untracked(|u| u.values().filter(|p| !p.set_aside).map(|p| p.seq).collect())
+}
+
+/// Whether the cases on the tablet were pulled for another scope or role
+/// than `user`'s now. Nothing kept (builds before it was) counts as the
+/// same.
+pub async fn moved(user: &User) -> bool {
+    let (scope, role) = db::pulled_for().await.unwrap_or_else(|e| {
+        leptos::logging::warn!("reading the scope the cases were pulled for: {e}");
+        (None, None)
+    });
+    scope.is_some_and(|held| held != user.scope()) || role.is_some_and(|held| held != user.role)
+}
+
+/// Drops the cases, the configuration and the evidence bytes the tablet
+/// holds (but those set aside, and the device's own ops it keeps), in
+/// storage and in memory: another user's, or those of a scope the user no
+/// longer has. With `rescoped`, `state` (its cursor reset) and the scope
+/// and role the next pull is for are stored with it.
+pub async fn drop_cases(
+    ctx: AppCtx,
+    state: &DeviceState,
+    rescoped: Option<(&Scope, Role)>,
+) -> Result<(), DbError> {
+    let set_aside: Vec<_> = ctx.uploads.with_untracked(|u| u.keys().copied().collect());
+    let kept = ctx
+        .ops
+        .with_value(|log| log.to_keep(state, crate::state::now()));
+    let rescoped = rescoped.map(|(scope, role)| (state, scope, role));
+    db::clear_cases(&set_aside, &kept, rescoped).await?;
+    ctx.clear_cases(kept);
+    Ok(())
+}
+
+/// After a sync of the session `token` that sent everything: if the
+/// tablet's cases were pulled for a scope or a role the user no longer
+/// has, they go and the pull cursor starts again. Returns whether they
+/// went: the next sync pulls the new scope's cases from the start.
+pub async fn settle(ctx: AppCtx, token: &str) -> Result<bool, DbError> {
+    let current = |ctx: AppCtx| {
+        ctx.session.with_untracked(|s| {
+            s.as_ref()
+                .filter(|s| s.token == token)
+                .map(|s| s.user.clone())
+        })
+    };
+    let Some(user) = current(ctx) else {
+        return Ok(false);
+    };
+    if !moved(&user).await {
+        return Ok(false);
+    }
+    // An op recorded between the count below and the clearing would be
+    // cleared with the cases.
+    let _turn = crate::record::between_recordings().await;
+    let Some(mut state) = ctx.device.get_untracked() else {
+        return Ok(false);
+    };
+    if current(ctx).is_none() || device::unsent(state.pending(), &unsent_uploads(ctx)) > 0 {
+        return Ok(false);
+    }
+    state.cursor = 0;
+    drop_cases(ctx, &state, Some((&user.scope(), user.role))).await?;
+    ctx.device.set(Some(state));
+    Ok(true)
+}
