@@ -494,6 +494,33 @@ pub async fn blob_hashes() -> Result<Vec<String>, DbError> {
     Ok(keys)
 }
 
+/// Drops the evidence bytes named `hashes`, except those still to upload
+/// or set aside (an entry in `uploads`), which exist nowhere else. Returns
+/// how many went.
+pub async fn drop_blobs(hashes: &[BlobHash]) -> Result<usize, DbError> {
+    let db = db()?;
+    let tx = db
+        .transaction([BLOBS, UPLOADS])
+        .with_mode(TransactionMode::Readwrite)
+        .build()?;
+    let uploads: HashSet<String> = tx
+        .object_store(UPLOADS)?
+        .get_all_keys::<String>()
+        .primitive()?
+        .await?
+        .collect::<Result<_, _>>()?;
+    let blobs = tx.object_store(BLOBS)?;
+    let mut dropped = 0;
+    for key in hashes.iter().map(BlobHash::to_string) {
+        if !uploads.contains(&key) {
+            blobs.delete(key).primitive()?;
+            dropped += 1;
+        }
+    }
+    tx.commit().await?;
+    Ok(dropped)
+}
+
 /// Keeps downloaded evidence bytes, so they show offline too.
 pub async fn save_blob(hash: BlobHash, blob: &web_sys::Blob) -> Result<(), DbError> {
     let db = db()?;

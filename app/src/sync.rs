@@ -200,6 +200,9 @@ async fn run(ctx: AppCtx, token: &str) -> Result<(), ApiError> {
                 }
                 crate::evidence::upload::upload_waiting(ctx, token).await?;
                 crate::evidence::prefetch::keep_small_images(ctx, token).await?;
+                if let Err(e) = crate::evidence::prefetch::let_go(ctx).await {
+                    leptos::logging::warn!("letting go of old evidence: {e}");
+                }
                 // The rest of the sync went on: the user still gets the
                 // others' changes, and the uploads a colleague's login
                 // would otherwise wait for are made.

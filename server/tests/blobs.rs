@@ -592,6 +592,58 @@ fn check_names_missing_blobs_and_finds_damaged_ones() {
     assert!(stderr.contains(&format!("blob {hash}")), "{stderr}");
 }
 
+/// A file no case references (an upload that went on while a retention
+/// deletion removed its case leaves one, whole or in part) is listed by
+/// `check`, and removed with `--remove-unreferenced`, audited; the
+/// referenced blobs stay.
+#[test]
+fn check_lists_and_removes_the_blobs_no_case_references() {
+    let mut w = world();
+    let photo = bytes(400, 8);
+    let kept = BlobHash::of(&photo);
+    attach_accepted(&mut w, AttachmentKind::Photo, &photo);
+    assert_eq!(w.staff.blob_upload(&photo, 0).status, 200);
+    let left = bytes(300, 9);
+    let whole = BlobHash::of(&left);
+    let path = stored(&w, &whole);
+    std::fs::create_dir_all(path.parent().expect("a shard")).expect("the shard");
+    std::fs::write(&path, &left).expect("a file nothing references");
+    let partial = BlobHash::of(&bytes(200, 10));
+    let partial_path =
+        w.fx.data
+            .path()
+            .join("blobs/partial")
+            .join(partial.to_string());
+    std::fs::write(&partial_path, &left[..100]).expect("a part nothing references");
+
+    let said = cli(w.fx.data.path(), &["check"]);
+    assert!(said.trim_end().ends_with("ok"), "{said}");
+    for hash in [whole, partial] {
+        assert!(
+            said.contains(&format!("blob {hash} is stored but no case references it")),
+            "{said}"
+        );
+    }
+    assert!(!said.contains(&kept.to_string()), "{said}");
+
+    let said = cli(w.fx.data.path(), &["check", "--remove-unreferenced"]);
+    assert!(said.contains("2 unreferenced blob(s) removed"), "{said}");
+    assert!(!path.exists() && !partial_path.exists());
+    assert!(stored(&w, &kept).exists(), "the referenced blob stays");
+    let said = cli(w.fx.data.path(), &["check"]);
+    assert!(!said.contains("no case references"), "{said}");
+    let (admin, _) = Client::login(&w.server.base, "admin");
+    let (_, audit) = admin.get("/api/v1/admin/audit?limit=200");
+    let entry = audit
+        .as_array()
+        .and_then(|all| {
+            all.iter()
+                .find(|e| e["action"] == "blobs.remove_unreferenced")
+        })
+        .unwrap_or_else(|| panic!("audited: {audit}"));
+    assert_eq!(entry["detail"]["removed"], 2, "{entry}");
+}
+
 #[test]
 fn backup_and_restore_cover_the_blobs() {
     if !common::sqlite_only("backup and restore work on the SQLite file") {

@@ -4,8 +4,11 @@
 //! and the size, and the device uploads the bytes afterwards in chunks of
 //! [`CHUNK_BYTES`] (see `docs/sync.md`).
 
+use crate::case::{AttachmentKind, Case};
+use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sha2::{Digest, Sha256};
+use std::collections::HashSet;
 use std::fmt;
 use std::str::FromStr;
 
@@ -154,9 +157,105 @@ pub fn jpeg_name(name: &str) -> String {
     format!("{stem}.jpg")
 }
 
+/// How many days a tablet keeps the whole photos and documents of a case
+/// that is closed or withdrawn, counted from the case's last change.
+pub const WHOLE_KEPT_DAYS: i64 = 14;
+
+/// The evidence bytes a tablet keeps of its `cases` at `now`, once the
+/// server holds them: every thumbnail and every signature (small: the
+/// grid and the printed record work offline), and the whole photos and
+/// documents of the cases still open or changed within
+/// [`WHOLE_KEPT_DAYS`]. The rest are fetched again when opened: months of
+/// photos would otherwise fill the browser's storage. Bytes still to
+/// upload are the caller's to keep.
+pub fn kept_on_tablet<'a>(
+    cases: impl IntoIterator<Item = &'a Case>,
+    now: DateTime<Utc>,
+) -> HashSet<BlobHash> {
+    let mut kept = HashSet::new();
+    for case in cases {
+        let recent = case.state.is_open()
+            || case
+                .timeline
+                .iter()
+                .map(|e| e.stamp.at)
+                .max()
+                .is_none_or(|last| now - last <= Duration::days(WHOLE_KEPT_DAYS));
+        for a in &case.attachments {
+            kept.extend(a.thumbnail.as_ref().map(|t| t.hash));
+            let whole = matches!(a.kind, AttachmentKind::Photo | AttachmentKind::Document);
+            if recent || !whole {
+                kept.extend(a.hash);
+            }
+        }
+    }
+    kept
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::case::{Attachment, CaseState, Thumbnail};
+    use crate::id::{AttachmentId, PropertyId};
+
+    /// A case registered at `at` by a simulated device, in `state`, with a
+    /// photo and its thumbnail, a document and a handler's signature.
+    fn case_at(at: DateTime<Utc>, state: CaseState) -> Case {
+        let mut fleet = crate::sim::Fleet::new(
+            &[(crate::role::Role::Staff, 0)],
+            PropertyId(uuid::Uuid::from_u128(7)),
+            0,
+        );
+        let op = fleet.register(0, at, 0);
+        let mut case = crate::fold::fold(&[op], fleet.ctx()).expect("a case");
+        case.state = state;
+        let stamp = case.registered.clone();
+        let attachment = |i: u8, kind, thumbnail: Option<u8>| Attachment {
+            id: AttachmentId(uuid::Uuid::from_u128(i.into())),
+            kind,
+            name: format!("{i}.jpg"),
+            mime: "image/jpeg".into(),
+            size: 10,
+            hash: Some(BlobHash::of(&[i])),
+            caption: String::new(),
+            thumbnail: thumbnail.map(|t| Thumbnail {
+                hash: BlobHash::of(&[t]),
+                size: 1,
+                mime: "image/jpeg".into(),
+            }),
+            stamp: stamp.clone(),
+        };
+        case.attachments = vec![
+            attachment(1, AttachmentKind::Photo, Some(11)),
+            attachment(2, AttachmentKind::Document, None),
+            attachment(3, AttachmentKind::HandlerSignature, None),
+        ];
+        case
+    }
+
+    fn hashes(bytes: &[u8]) -> HashSet<BlobHash> {
+        bytes.iter().map(|b| BlobHash::of(&[*b])).collect()
+    }
+
+    #[test]
+    fn a_tablet_lets_whole_photos_of_cases_long_closed_go() {
+        let then: DateTime<Utc> = "2026-03-02T01:00:00Z".parse().expect("a time");
+        let days = |n| then + Duration::days(n);
+        let every = hashes(&[1, 2, 3, 11]);
+        let small = hashes(&[3, 11]);
+        let open = case_at(then, CaseState::Assigned);
+        assert_eq!(kept_on_tablet([&open], days(400)), every);
+        for state in [CaseState::Closed, CaseState::Withdrawn] {
+            let ended = case_at(then, state);
+            assert_eq!(kept_on_tablet([&ended], days(WHOLE_KEPT_DAYS)), every);
+            assert_eq!(kept_on_tablet([&ended], days(WHOLE_KEPT_DAYS + 1)), small);
+        }
+        // One case's recent change keeps its own bytes, not another's.
+        let closed = case_at(then, CaseState::Closed);
+        let mut later = case_at(days(20), CaseState::Closed);
+        later.attachments.clear();
+        assert_eq!(kept_on_tablet([&closed, &later], days(21)), small);
+    }
 
     #[test]
     fn hashes_like_the_reference() {

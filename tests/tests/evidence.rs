@@ -425,6 +425,87 @@ async fn photos_and_a_signature_taken_offline_upload_and_reach_a_colleague() {
 /// Photos taken and not saved live only on their screen: a tap in the
 /// navigation first says that leaving drops them, and leaves only when
 /// tapped again.
+/// A tablet keeps the whole photos of a case while it is open and for two
+/// weeks after it was closed or withdrawn; then the sync lets them go,
+/// keeping the thumbnail for the grid, and opening the photo fetches it
+/// from the server again. Months of photos would otherwise fill the
+/// browser's storage.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_whole_photos_of_a_case_withdrawn_weeks_ago_leave_the_tablet() {
+    let server = Server::start();
+    server.seed();
+    let files = tempfile::tempdir().expect("a directory for the pictures");
+    let [smooth, _] = pictures(files.path());
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("staff1").await;
+    register_with_a_photo(&browser, "卫十五", "楼道堆放杂物", &smooth).await;
+    let reg_no = browser.text("reg-no").await;
+    browser.click("open-case").await;
+    browser.click("action-withdraw").await;
+    browser.fill("in-reason", "业主已自行清理").await;
+    browser.click("submit-withdraw").await;
+    browser
+        .wait_attr("detail-state", "data-state", "withdrawn")
+        .await;
+    browser.sync_now().await;
+    browser.wait_attr("sync-uploads", "data-waiting", "0").await;
+
+    let manager = server.token("manager1");
+    let (_, cases) = server.get_json(&manager, "/api/v1/cases");
+    let id = cases["items"]
+        .as_array()
+        .and_then(|all| all.iter().find(|c| c["reg_no"] == json!(reg_no)))
+        .and_then(|c| c["id"].as_str())
+        .unwrap_or_else(|| panic!("case {reg_no} on the server: {cases}"))
+        .to_string();
+    let (_, detail) = server.get_json(&manager, &format!("/api/v1/cases/{id}"));
+    let photo = &detail["attachments"][0];
+    let whole = photo["hash"]
+        .as_str()
+        .expect("the photo's hash")
+        .to_string();
+    let thumbnail = photo["thumbnail"]["hash"]
+        .as_str()
+        .expect("the thumbnail's hash")
+        .to_string();
+    let mut both = vec![whole.clone(), thumbnail.clone()];
+    both.sort();
+    assert_eq!(held_blobs(&browser).await, both, "withdrawn today: kept");
+
+    // Fifteen days on, by the tablet's clock.
+    browser
+        .eval("const real = Date.now; Date.now = () => real.call(Date) + 15 * 86400000; return 0;")
+        .await;
+    browser.sync_now().await;
+    assert_eq!(held_blobs(&browser).await, vec![thumbnail.clone()]);
+
+    // Opened, the photo comes from the server again.
+    let tile = browser
+        .client
+        .find(fantoccini::Locator::Css(&format!(
+            "[data-testid=evidence-item][data-hash=\"{whole}\"]"
+        )))
+        .await
+        .expect("the photo's tile");
+    tile.click().await.expect("open the photo");
+    browser.wait_for_test_id("evidence-viewer").await;
+    let deadline = std::time::Instant::now() + e2e::TIMEOUT;
+    loop {
+        let (bytes, width) = shown_bytes(&browser, &whole).await;
+        if width > 0 && !bytes.is_empty() {
+            assert_eq!(BlobHash::of(&bytes).to_string(), whole);
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the photo shows again"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    browser.close().await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn leaving_photos_not_saved_takes_a_second_tap() {
     let (_server, _files, browser) = a_complaint_with_a_photo_staged("垃圾桶破损").await;

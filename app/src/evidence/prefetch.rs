@@ -2,7 +2,8 @@
 //! the thumbnails (and signatures, which are small and have none) that the
 //! device does not hold yet are fetched and kept, a few dozen per sync, so
 //! a case's grid shows on site without a network. Whole photos are fetched
-//! only when someone opens one (`gallery`).
+//! only when someone opens one (`gallery`), and let go of once their case
+//! has been closed a while ([`let_go`]).
 
 use super::gallery::may_see;
 use crate::api::{ApiError, blobs};
@@ -11,6 +12,7 @@ use crate::state::AppCtx;
 use leptos::prelude::*;
 use shared::blob::BlobHash;
 use shared::case::AttachmentKind;
+use shared::id::OpId;
 use std::cell::RefCell;
 use std::collections::HashSet;
 
@@ -57,6 +59,48 @@ pub async fn keep_small_images(ctx: AppCtx, token: &str) -> Result<(), ApiError>
                 REFUSED.with(|r| r.borrow_mut().insert(hash));
             }
         }
+    }
+    Ok(())
+}
+
+/// Drops the evidence bytes the device no longer keeps
+/// (`shared::blob::kept_on_tablet`): the whole photos and documents of
+/// cases closed or withdrawn a while ago, and bytes no case on the device
+/// names; never bytes still to upload or set aside, nor those of the
+/// device's ops the server refused, which exist nowhere else and still
+/// show (as not taken).
+pub async fn let_go(ctx: AppCtx) -> Result<(), db::DbError> {
+    // An attach op recorded meanwhile would not be among the cases read
+    // below, and its bytes would go.
+    let _turn = crate::record::between_recordings().await;
+    let mut kept = ctx.cases.with_untracked(|cases| {
+        shared::blob::kept_on_tablet(cases.values().map(|c| &**c), crate::state::now())
+    });
+    kept.extend(
+        ctx.uploads
+            .with_untracked(|u| u.keys().copied().collect::<Vec<_>>()),
+    );
+    let refused: HashSet<OpId> = ctx.device.with_untracked(|d| {
+        d.iter()
+            .flat_map(|d| d.refused.iter().map(|r| r.op))
+            .collect()
+    });
+    ctx.ops.with_value(|log| {
+        let ops = log.cases().flat_map(|(_, ops)| ops);
+        kept.extend(
+            ops.filter(|op| refused.contains(&op.id))
+                .flat_map(|op| op.blob_hashes()),
+        );
+    });
+    let gone: Vec<BlobHash> = db::blob_hashes()
+        .await?
+        .iter()
+        .filter_map(|key| key.parse::<BlobHash>().ok())
+        .filter(|h| !kept.contains(h))
+        .collect();
+    if !gone.is_empty() {
+        let dropped = db::drop_blobs(&gone).await?;
+        leptos::logging::log!("let go of {dropped} evidence files kept long enough");
     }
     Ok(())
 }

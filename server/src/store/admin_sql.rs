@@ -24,6 +24,7 @@ use shared::blob::BlobHash;
 use shared::case::{CaseState, Severity};
 use shared::id::{CaseId, UserId};
 use shared::op::Op;
+use std::collections::HashSet;
 
 const QUARANTINE_COLUMNS: &str =
     "id, device_id, seq, code, message, received_at, resolved_at, resolution,
@@ -454,6 +455,32 @@ pub(super) fn remove_blobs(
         }
     }
     Ok(())
+}
+
+/// Removes, of the `stored` blobs, those no case references, in the write
+/// transaction `tx` ([`remove_blobs`]' reasons), and audits what went with
+/// its count and bytes.
+pub(super) fn remove_unreferenced(
+    tx: &dyn Db,
+    blobs: &BlobStore,
+    stored: &[BlobHash],
+    audit: &AuditEntry,
+) -> StoreResult<Vec<BlobHash>> {
+    let referenced: HashSet<BlobHash> = super::blobs_sql::referenced(tx)?.into_iter().collect();
+    let mut removed = Vec::new();
+    for hash in stored.iter().filter(|h| !referenced.contains(h)) {
+        blobs
+            .remove(hash)
+            .map_err(|e| StoreError::Internal(format!("remove blob {hash}: {e}")))?;
+        removed.push(*hash);
+    }
+    let mut entry = audit.clone();
+    entry.detail = serde_json::json!({
+        "removed": removed.len(),
+        "blobs": removed.iter().map(BlobHash::to_string).collect::<Vec<_>>(),
+    });
+    write_audit(tx, &entry)?;
+    Ok(removed)
 }
 
 #[cfg(test)]

@@ -293,6 +293,19 @@ impl BlobStore {
         Ok(hashes)
     }
 
+    /// Every blob with bytes stored, whole or partly uploaded, sorted.
+    pub fn list_with_partial(&self) -> io::Result<Vec<BlobHash>> {
+        let mut hashes = self.list()?;
+        for entry in fs::read_dir(self.root.join("partial"))? {
+            if let Ok(hash) = entry?.file_name().to_string_lossy().parse() {
+                hashes.push(hash);
+            }
+        }
+        hashes.sort();
+        hashes.dedup();
+        Ok(hashes)
+    }
+
     /// Re-hashes every stored blob: a file whose name is not its hash, or
     /// that is not a hash at all, is damage.
     pub fn verify(&self) -> io::Result<Vec<BlobDamage>> {

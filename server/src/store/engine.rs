@@ -32,6 +32,7 @@ use shared::role::{Scope, User};
 use shared::settings::Settings;
 use shared::wire::ConfigKey;
 use shared::wire::{CaseSummary, Page};
+use std::collections::BTreeSet;
 use std::path::Path;
 
 /// A database engine's store.
@@ -331,16 +332,32 @@ impl<E: Engine> Store for E {
                 .into_iter()
                 .map(|d| format!("blob {}: {}", d.name, d.problem)),
         );
-        let missing_blobs = self
-            .read(blobs_sql::referenced)?
-            .into_iter()
+        let stored = blobs.list_with_partial().map_err(io)?;
+        let referenced: BTreeSet<BlobHash> =
+            self.read(blobs_sql::referenced)?.into_iter().collect();
+        let missing_blobs = referenced
+            .iter()
             .filter(|h| !blobs.has(h))
+            .map(|h| h.to_string())
+            .collect();
+        let unreferenced_blobs = stored
+            .iter()
+            .filter(|h| !referenced.contains(h))
             .map(|h| h.to_string())
             .collect();
         Ok(CheckReport {
             problems,
             missing_blobs,
+            unreferenced_blobs,
         })
+    }
+
+    fn remove_unreferenced_blobs(&self, audit: &AuditEntry) -> StoreResult<Vec<BlobHash>> {
+        let blobs = self.blob_store();
+        let stored = blobs
+            .list_with_partial()
+            .map_err(|e| StoreError::Internal(format!("read the blobs: {e}")))?;
+        self.write(|tx| admin_sql::remove_unreferenced(tx, blobs, &stored, audit))
     }
 }
 

@@ -485,6 +485,10 @@ pub trait Store: reports::Reports + administration::Administration + Send + Sync
     /// reported, not an error, while its device may still upload it).
     /// Returns the problems found (empty when healthy) and the notes.
     fn check(&self) -> StoreResult<CheckReport>;
+    /// Removes the stored blobs no case references, those still
+    /// unreferenced in a write (no push can add a reference meanwhile),
+    /// and audits it. Returns what went.
+    fn remove_unreferenced_blobs(&self, audit: &AuditEntry) -> StoreResult<Vec<BlobHash>>;
 }
 
 /// Where a pull hands each op as it reads it, still the JSON it was stored
@@ -573,6 +577,10 @@ pub struct CheckReport {
     pub problems: Vec<String>,
     /// Referenced blobs not (yet) uploaded: worth knowing, not damage.
     pub missing_blobs: Vec<String>,
+    /// Blobs stored, whole or in part, that no case references: an upload
+    /// that went on while a retention deletion removed its case leaves
+    /// one. Disk space, not damage ([`Store::remove_unreferenced_blobs`]).
+    pub unreferenced_blobs: Vec<String>,
 }
 
 /// Where `backup` writes the blobs of a backup file: beside it, named
