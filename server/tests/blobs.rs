@@ -592,12 +592,12 @@ fn check_names_missing_blobs_and_finds_damaged_ones() {
     assert!(stderr.contains(&format!("blob {hash}")), "{stderr}");
 }
 
-/// A file no case references (an upload that went on while a retention
-/// deletion removed its case leaves one, whole or in part) is listed by
-/// `check`, and removed with `--remove-unreferenced`, audited; the
-/// referenced blobs stay.
+/// A file no case references (a crash between a retention deletion and
+/// the removal of its files leaves one, whole or in part) is listed by
+/// `check`, not removed: after a restore, a tablet may still send the op
+/// that names it.
 #[test]
-fn check_lists_and_removes_the_blobs_no_case_references() {
+fn check_lists_the_blobs_no_case_references() {
     let mut w = world();
     let photo = bytes(400, 8);
     let kept = BlobHash::of(&photo);
@@ -625,23 +625,10 @@ fn check_lists_and_removes_the_blobs_no_case_references() {
         );
     }
     assert!(!said.contains(&kept.to_string()), "{said}");
-
-    let said = cli(w.fx.data.path(), &["check", "--remove-unreferenced"]);
-    assert!(said.contains("2 unreferenced blob(s) removed"), "{said}");
-    assert!(!path.exists() && !partial_path.exists());
-    assert!(stored(&w, &kept).exists(), "the referenced blob stays");
-    let said = cli(w.fx.data.path(), &["check"]);
-    assert!(!said.contains("no case references"), "{said}");
-    let (admin, _) = Client::login(&w.server.base, "admin");
-    let (_, audit) = admin.get("/api/v1/admin/audit?limit=200");
-    let entry = audit
-        .as_array()
-        .and_then(|all| {
-            all.iter()
-                .find(|e| e["action"] == "blobs.remove_unreferenced")
-        })
-        .unwrap_or_else(|| panic!("audited: {audit}"));
-    assert_eq!(entry["detail"]["removed"], 2, "{entry}");
+    assert!(
+        path.exists() && partial_path.exists(),
+        "listed, not removed"
+    );
 }
 
 #[test]

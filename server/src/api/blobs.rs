@@ -108,11 +108,23 @@ pub async fn put(
         )
     })?;
     let store = state.store.clone();
-    let (was_whole, appended) = tokio::task::spawn_blocking(move || {
+    let (was_whole, appended, referenced) = tokio::task::spawn_blocking(move || {
         let blobs = store.blobs();
-        (blobs.has(&hash), blobs.append(&hash, size, offset, &chunk))
+        let was_whole = blobs.has(&hash);
+        let appended = blobs.append(&hash, size, offset, &chunk);
+        // Its case may have been deleted (retention) since `known` looked,
+        // and the deletion's removal of the files may have come before
+        // these bytes: they would stay, referenced by nothing.
+        (was_whole, appended, store.keep_blob_if_referenced(&hash))
     })
     .await?;
+    if !referenced? {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "blob.unknown",
+            "the case that named this file was deleted meanwhile",
+        ));
+    }
     let progress = match appended {
         Ok(p) => p,
         Err(BlobError::WrongOffset { offset, have }) => {

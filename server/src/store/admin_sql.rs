@@ -24,7 +24,6 @@ use shared::blob::BlobHash;
 use shared::case::{CaseState, Severity};
 use shared::id::{CaseId, UserId};
 use shared::op::Op;
-use std::collections::HashSet;
 
 const QUARANTINE_COLUMNS: &str =
     "id, device_id, seq, code, message, received_at, resolved_at, resolution,
@@ -457,35 +456,11 @@ pub(super) fn remove_blobs(
     Ok(())
 }
 
-/// Removes, of the `stored` blobs, those no case references, in the write
-/// transaction `tx` ([`remove_blobs`]' reasons), and audits what went with
-/// its count and bytes.
-pub(super) fn remove_unreferenced(
-    tx: &dyn Db,
-    blobs: &BlobStore,
-    stored: &[BlobHash],
-    audit: &AuditEntry,
-) -> StoreResult<Vec<BlobHash>> {
-    let referenced: HashSet<BlobHash> = super::blobs_sql::referenced(tx)?.into_iter().collect();
-    let mut removed = Vec::new();
-    for hash in stored.iter().filter(|h| !referenced.contains(h)) {
-        blobs
-            .remove(hash)
-            .map_err(|e| StoreError::Internal(format!("remove blob {hash}: {e}")))?;
-        removed.push(*hash);
-    }
-    let mut entry = audit.clone();
-    entry.detail = serde_json::json!({
-        "removed": removed.len(),
-        "blobs": removed.iter().map(BlobHash::to_string).collect::<Vec<_>>(),
-    });
-    write_audit(tx, &entry)?;
-    Ok(removed)
-}
-
 #[cfg(test)]
 mod tests {
+    use super::super::Store;
     use super::super::engine::Engine;
+    use super::super::sqlite::SqliteStore;
     use super::super::test_support::store_with_staff;
     use super::remove_blobs;
     use shared::blob::BlobHash;
@@ -496,13 +471,36 @@ mod tests {
     #[test]
     fn a_blob_named_again_since_the_deletion_keeps_its_file() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let (store, _, _) = store_with_staff(dir.path());
+        let (store, [named, alone]) = two_blobs_one_named(dir.path());
         let blobs = store.blob_store();
+        store
+            .write(|tx| remove_blobs(tx, blobs, &[named, alone]))
+            .expect("removed");
+        assert!(blobs.has(&named));
+        assert!(!blobs.has(&alone));
+    }
+
+    /// Bytes an upload stored after the deletion of their case had removed
+    /// its files go as the upload ends; bytes a case names stay.
+    #[test]
+    fn bytes_stored_for_a_case_deleted_meanwhile_go() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (store, [named, alone]) = two_blobs_one_named(dir.path());
+        assert!(store.keep_blob_if_referenced(&named).expect("checked"));
+        assert!(!store.keep_blob_if_referenced(&alone).expect("checked"));
+        assert!(store.blob_store().has(&named));
+        assert!(!store.blob_store().has(&alone));
+    }
+
+    /// A store with two blobs, the first named by a case.
+    fn two_blobs_one_named(dir: &std::path::Path) -> (SqliteStore, [BlobHash; 2]) {
+        let (store, _, _) = store_with_staff(dir);
         let named = b"the same photo".as_slice();
         let alone = b"a photo of the deleted case only".as_slice();
-        let [named, alone] = [named, alone].map(|bytes| {
+        let hashes = [named, alone].map(|bytes| {
             let hash = BlobHash::of(bytes);
-            blobs
+            store
+                .blob_store()
                 .append(&hash, bytes.len() as u64, 0, bytes)
                 .expect("stored");
             hash
@@ -513,16 +511,11 @@ mod tests {
                     "INSERT INTO case_blobs
                         (case_id, attachment_id, thumbnail, hash, purpose, media_type, size, device_id)
                      VALUES ('new case', 'photo', 0, ?1, 'evidence', 'image/jpeg', 14, 'tablet')",
-                    &[named.to_string().into()],
+                    &[hashes[0].to_string().into()],
                 )?;
                 Ok(())
             })
             .expect("the new case's reference");
-
-        store
-            .write(|tx| remove_blobs(tx, blobs, &[named, alone]))
-            .expect("removed");
-        assert!(blobs.has(&named));
-        assert!(!blobs.has(&alone));
+        (store, hashes)
     }
 }

@@ -301,6 +301,26 @@ impl<E: Engine> Store for E {
         self.read(|db| blobs_sql::discarded_on(db, device, hash))
     }
 
+    fn keep_blob_if_referenced(&self, hash: &BlobHash) -> StoreResult<bool> {
+        // A read first: a deletion not yet committed when it looks will
+        // find the file whole and remove it itself (`admin_sql::remove_blobs`).
+        if self
+            .read(|db| blobs_sql::unreferenced(db, &[*hash]))?
+            .is_empty()
+        {
+            return Ok(true);
+        }
+        self.write(|tx| {
+            let referenced = blobs_sql::unreferenced(tx, &[*hash])?.is_empty();
+            if !referenced {
+                self.blob_store()
+                    .remove(hash)
+                    .map_err(|e| StoreError::Internal(format!("remove blob {hash}: {e}")))?;
+            }
+            Ok(referenced)
+        })
+    }
+
     fn audit(&self, entry: AuditEntry) -> StoreResult<()> {
         self.write(|tx| audit_sql::write_audit(tx, &entry))
     }
@@ -350,14 +370,6 @@ impl<E: Engine> Store for E {
             missing_blobs,
             unreferenced_blobs,
         })
-    }
-
-    fn remove_unreferenced_blobs(&self, audit: &AuditEntry) -> StoreResult<Vec<BlobHash>> {
-        let blobs = self.blob_store();
-        let stored = blobs
-            .list_with_partial()
-            .map_err(|e| StoreError::Internal(format!("read the blobs: {e}")))?;
-        self.write(|tx| admin_sql::remove_unreferenced(tx, blobs, &stored, audit))
     }
 }
 

@@ -472,6 +472,11 @@ pub trait Store: reports::Reports + administration::Administration + Send + Sync
     /// them, and an administrator discarded the quarantined ops of the
     /// device that named them (none still waits).
     fn blob_discarded(&self, device: DeviceId, hash: &BlobHash) -> StoreResult<bool>;
+    /// After bytes of `hash` were stored: whether a case still references
+    /// them. When none does (a retention deletion removed the last while
+    /// the upload went on, after its own removal of the files), the file
+    /// goes, in a write, so that no push adds a reference meanwhile.
+    fn keep_blob_if_referenced(&self, hash: &BlobHash) -> StoreResult<bool>;
 
     // Maintenance.
     /// Writes an audit record.
@@ -485,10 +490,6 @@ pub trait Store: reports::Reports + administration::Administration + Send + Sync
     /// reported, not an error, while its device may still upload it).
     /// Returns the problems found (empty when healthy) and the notes.
     fn check(&self) -> StoreResult<CheckReport>;
-    /// Removes the stored blobs no case references, those still
-    /// unreferenced in a write (no push can add a reference meanwhile),
-    /// and audits it. Returns what went.
-    fn remove_unreferenced_blobs(&self, audit: &AuditEntry) -> StoreResult<Vec<BlobHash>>;
 }
 
 /// Where a pull hands each op as it reads it, still the JSON it was stored
@@ -577,9 +578,11 @@ pub struct CheckReport {
     pub problems: Vec<String>,
     /// Referenced blobs not (yet) uploaded: worth knowing, not damage.
     pub missing_blobs: Vec<String>,
-    /// Blobs stored, whole or in part, that no case references: an upload
-    /// that went on while a retention deletion removed its case leaves
-    /// one. Disk space, not damage ([`Store::remove_unreferenced_blobs`]).
+    /// Blobs stored, whole or in part, that no case references: a crash
+    /// between a retention deletion and the removal of its files leaves
+    /// one, and so do files uploaded after the backup a restore went back
+    /// to, until their tablets send the ops that name them again. Disk
+    /// space, not damage: listed, never removed.
     pub unreferenced_blobs: Vec<String>,
 }
 

@@ -558,6 +558,28 @@ mod tests {
         [open, closed]
     }
 
+    /// A restore right after an upgrade, the database to replace never
+    /// opened by the new build: the devices it carries over are read by
+    /// the newest schema's columns.
+    #[test]
+    fn a_restore_over_a_database_of_an_older_schema_migrates_it_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let (db, backup) = (dir.path().join("cases.db"), dir.path().join("backup.db"));
+        migrate(&mut Connection::open(&backup).unwrap()).unwrap();
+        let mut current = Connection::open(&db).unwrap();
+        migrate_to(&mut current, latest() - 1).unwrap();
+        current
+            .execute(
+                "INSERT INTO devices (id, number, name, first_seen, last_seen) VALUES ('d', 1, 'tablet', 't', 't')",
+                [],
+            )
+            .unwrap();
+        drop(current);
+        let report = super::super::sqlite_restore::restore(&db, &backup, chrono::Utc::now())
+            .expect("restored");
+        assert_eq!(report.devices_kept, 1);
+    }
+
     #[test]
     fn migration_4_fills_the_flags_of_cases_stored_before() {
         let mut conn = Connection::open_in_memory().unwrap();

@@ -61,6 +61,10 @@ pub fn restore(db: &Path, backup: &Path, now: DateTime<Utc>) -> StoreResult<Rest
     let mut device_number = counter("device_number")?;
     let mut devices_kept = 0;
     if db.exists() {
+        // What is carried over is read by the newest schema's columns: a
+        // database this build never opened is brought up to it first (it
+        // is kept beside, renamed, as it would have been at a start).
+        schema::migrate(&mut Connection::open(db)?)?;
         tx.execute(
             "ATTACH DATABASE ?1 AS current",
             [db.to_str()

@@ -115,10 +115,6 @@ fn audit_action(code: &str, l: Lang) -> String {
         ),
         "spot_check.draw" => ("抽取季度抽查样本", "Spot-check sample drawn"),
         "blob.uploaded" => ("上传照片或签名", "Photo or signature uploaded"),
-        "blobs.remove_unreferenced" => (
-            "删除无工单引用的附件文件",
-            "Files no case references removed",
-        ),
         "database.migrate" => ("迁移数据库到 PostgreSQL", "Database moved to PostgreSQL"),
         "server.restore" => ("从备份恢复数据库", "Database restored from a backup"),
         "server.new_epoch" => (
