@@ -758,24 +758,41 @@ pub async fn clear_session() -> Result<(), DbError> {
     Ok(())
 }
 
+/// What [`clear_cases`] stores in its own transaction, so that the cases
+/// are never gone while a stored pull cursor says they were pulled.
+pub struct Restart<'a> {
+    /// The device state to store, its pull cursor reset.
+    pub state: &'a DeviceState,
+    /// The scope and role the next pull is for, if they are to be stored.
+    pub pulled_for: Option<(&'a Scope, Role)>,
+    /// Clear only if the stored session is still the one of this token
+    /// (none: whatever it is).
+    pub session: Option<&'a str>,
+}
+
 /// Drops every case, the config and the evidence bytes (another user
 /// logged in on a device with an empty outbox and nothing left to upload:
 /// they must not see the previous user's scope), except the bytes of the
 /// uploads set aside (`keep`), which exist nowhere else, and the device's
-/// own ops in `kept`, which stay marked as kept. With `rescoped`, the
-/// device state (its pull cursor reset) and the scope and role the next
-/// pull is for are stored in the same transaction: the cases are never
-/// gone while the cursor says they were pulled.
+/// own ops in `kept`, which stay marked as kept; stores `restart` with it.
+/// Returns false, having changed nothing, when the stored session is no
+/// longer `restart`'s.
 pub async fn clear_cases(
     keep: &[BlobHash],
     kept: &[Op],
-    rescoped: Option<(&DeviceState, &Scope, Role)>,
-) -> Result<(), DbError> {
+    restart: Option<Restart<'_>>,
+) -> Result<bool, DbError> {
     let db = db()?;
     let tx = db
-        .transaction([OPS, PULLED, CONFIG, BLOBS, DEVICE, PREFS])
+        .transaction([OPS, PULLED, CONFIG, BLOBS, DEVICE, PREFS, SESSION])
         .with_mode(TransactionMode::Readwrite)
         .build()?;
+    if let Some(token) = restart.as_ref().and_then(|r| r.session) {
+        let stored = get_json::<StoredSession>(&tx, SESSION, "current").await?;
+        if stored.is_none_or(|s| s.token != token) {
+            return Ok(false);
+        }
+    }
     let ops = tx.object_store(OPS)?;
     ops.clear()?;
     for op in kept {
@@ -797,13 +814,39 @@ pub async fn clear_cases(
     for key in held.into_iter().filter(|k| !keep.contains(k)) {
         blobs.delete(key).primitive()?;
     }
-    if let Some((state, scope, role)) = rescoped {
-        put_json(&tx, DEVICE, "state", state)?;
-        put_json(&tx, PREFS, "owner_scope", scope)?;
-        put_json(&tx, PREFS, "owner_role", &role)?;
+    if let Some(restart) = restart {
+        put_json(&tx, DEVICE, "state", restart.state)?;
+        if let Some((scope, role)) = restart.pulled_for {
+            put_json(&tx, PREFS, "owner_scope", scope)?;
+            put_json(&tx, PREFS, "owner_role", &role)?;
+        }
     }
     tx.commit().await?;
-    Ok(())
+    Ok(true)
+}
+
+/// The devices of the ops this device made (its own ops store, pulled
+/// pages apart): more than one after the server issued it a new identity,
+/// whose old one's unacknowledged ops no longer sync and exist nowhere
+/// else.
+pub async fn own_op_devices() -> Result<HashSet<DeviceId>, DbError> {
+    #[derive(Deserialize)]
+    struct Made {
+        device: DeviceId,
+    }
+    let db = db()?;
+    let tx = db.transaction(OPS).build()?;
+    let records: Vec<OpRecord> = tx
+        .object_store(OPS)?
+        .get_all()
+        .serde()?
+        .await?
+        .collect::<Result<_, _>>()?;
+    Ok(records
+        .iter()
+        .filter_map(|r| serde_json::from_str::<Made>(&r.json).ok())
+        .map(|m| m.device)
+        .collect())
 }
 
 /// Records that the server stopped accepting this device.

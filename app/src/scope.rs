@@ -6,11 +6,11 @@
 //! upload: a login does it at once when nothing waits, and otherwise the
 //! first sync that sent everything does ([`settle`]).
 
-use crate::db::{self, DbError};
+use crate::db::{self, DbError, Restart};
 use crate::state::AppCtx;
 use leptos::prelude::*;
 use shared::device::{self, DeviceState};
-use shared::role::{Role, Scope, User};
+use shared::role::User;
 
 /// The evidence still to upload, as the sequence numbers of the ops it
 /// belongs to (`shared::device::unsent`); not what the server refused
@@ -33,23 +33,24 @@ pub async fn moved(user: &User) -> bool {
 }
 
 /// Drops the cases, the configuration and the evidence bytes the tablet
-/// holds (but those set aside, and the device's own ops it keeps), in
+/// holds (but those set aside, and the device's own ops `state` keeps), in
 /// storage and in memory: another user's, or those of a scope the user no
-/// longer has. With `rescoped`, `state` (its cursor reset) and the scope
-/// and role the next pull is for are stored with it.
+/// longer has; `restart` is stored with it. Returns false, having changed
+/// nothing, when the stored session is no longer `restart`'s.
 pub async fn drop_cases(
     ctx: AppCtx,
     state: &DeviceState,
-    rescoped: Option<(&Scope, Role)>,
-) -> Result<(), DbError> {
+    restart: Option<Restart<'_>>,
+) -> Result<bool, DbError> {
     let set_aside: Vec<_> = ctx.uploads.with_untracked(|u| u.keys().copied().collect());
     let kept = ctx
         .ops
         .with_value(|log| log.to_keep(state, crate::state::now()));
-    let rescoped = rescoped.map(|(scope, role)| (state, scope, role));
-    db::clear_cases(&set_aside, &kept, rescoped).await?;
+    if !db::clear_cases(&set_aside, &kept, restart).await? {
+        return Ok(false);
+    }
     ctx.clear_cases(kept);
-    Ok(())
+    Ok(true)
 }
 
 /// After a sync of the session `token` that sent everything: if the
@@ -79,8 +80,27 @@ pub async fn settle(ctx: AppCtx, token: &str) -> Result<bool, DbError> {
     if current(ctx).is_none() || device::unsent(state.pending(), &unsent_uploads(ctx)) > 0 {
         return Ok(false);
     }
+    // Ops of an identity the server replaced no longer sync, and the
+    // clearing keeps only this identity's: they stay, and so do the cases.
+    if db::own_op_devices()
+        .await?
+        .iter()
+        .any(|d| *d != state.device)
+    {
+        leptos::logging::warn!(
+            "the cases of the old scope stay: ops of a former device id are on this tablet"
+        );
+        return Ok(false);
+    }
     state.cursor = 0;
-    drop_cases(ctx, &state, Some((&user.scope(), user.role))).await?;
+    let restart = Restart {
+        state: &state,
+        pulled_for: Some((&user.scope(), user.role)),
+        session: Some(token),
+    };
+    if !drop_cases(ctx, &state, Some(restart)).await? || current(ctx).is_none() {
+        return Ok(false);
+    }
     ctx.device.set(Some(state));
     Ok(true)
 }

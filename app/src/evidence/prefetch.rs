@@ -73,6 +73,14 @@ pub async fn let_go(ctx: AppCtx) -> Result<(), db::DbError> {
     // An attach op recorded meanwhile would not be among the cases read
     // below, and its bytes would go.
     let _turn = crate::record::between_recordings().await;
+    // A restored server may lack bytes no upload names yet: they are all
+    // offered to it again first (`upload::offer_again_if_owed`).
+    if ctx
+        .device
+        .with_untracked(|d| d.as_ref().is_none_or(|d| d.reoffer))
+    {
+        return Ok(());
+    }
     let mut kept = ctx.cases.with_untracked(|cases| {
         shared::blob::kept_on_tablet(cases.values().map(|c| &**c), crate::state::now())
     });

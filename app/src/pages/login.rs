@@ -201,12 +201,32 @@ fn unsynced_by_others(
     )
 }
 
-/// [`scope::drop_cases`], for a login.
-async fn drop_cases(ctx: AppCtx, state: &DeviceState) -> Result<(), LoginError> {
-    scope::drop_cases(ctx, state, None).await.map_err(|e| {
-        leptos::logging::error!("clearing the cases on the tablet: {e}");
-        LoginError::Storage(e)
-    })
+/// [`scope::drop_cases`], for a login: the state stored before it, if
+/// any, is stored again with its pull cursor reset in the same
+/// transaction, so that a login that fails after the clearing leaves a
+/// tablet that pulls everything again, not one whose cursor says the
+/// cleared cases are there.
+async fn drop_cases(
+    ctx: AppCtx,
+    state: &DeviceState,
+    stored: Option<&DeviceState>,
+) -> Result<(), LoginError> {
+    let reset = stored.map(|s| DeviceState {
+        cursor: 0,
+        ..s.clone()
+    });
+    let restart = reset.as_ref().map(|state| db::Restart {
+        state,
+        pulled_for: None,
+        session: None,
+    });
+    scope::drop_cases(ctx, state, restart)
+        .await
+        .map(drop)
+        .map_err(|e| {
+            leptos::logging::error!("clearing the cases on the tablet: {e}");
+            LoginError::Storage(e)
+        })
 }
 
 /// Logs in: asks the server, makes sure another user's unsynced work is
@@ -247,6 +267,7 @@ async fn log_in(
     // What waited before the answer: a newly issued device id starts a
     // state of its own, and the old id's ops still wait on the tablet.
     let waited = before.as_ref().map_or(0, DeviceState::pending);
+    let stored = before.clone();
     let mut state = device_state(before, &resp);
     // The scope the cases on the tablet were pulled under: written with
     // the login unless they still have to be cleared (below).
@@ -259,7 +280,7 @@ async fn log_in(
     let rescoped = !someone_else && scope::moved(&resp.user).await;
     if rescoped {
         if device::unsent(state.pending().max(waited), &scope::unsent_uploads(ctx)) == 0 {
-            drop_cases(ctx, &state).await?;
+            drop_cases(ctx, &state, stored.as_ref()).await?;
         } else {
             // Their own work must upload first; the old scope's cases go
             // once a sync sent it (`scope::settle`), and the new scope's
@@ -277,7 +298,7 @@ async fn log_in(
         if drafts > 0 && !discard_drafts {
             return Err(LoginError::OtherUsersDrafts(drafts));
         }
-        drop_cases(ctx, &state).await?;
+        drop_cases(ctx, &state, stored.as_ref()).await?;
         // And so is what they had half typed.
         super::draft::forget_all();
         // The previous user's ops, refused ones among them, are gone.
