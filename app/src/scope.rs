@@ -10,7 +10,9 @@ use crate::db::{self, DbError, Restart};
 use crate::state::AppCtx;
 use leptos::prelude::*;
 use shared::device::{self, DeviceState};
+use shared::id::OpId;
 use shared::role::User;
+use std::collections::HashSet;
 
 /// The evidence still to upload, as the sequence numbers of the ops it
 /// belongs to (`shared::device::unsent`); not what the server refused
@@ -33,7 +35,8 @@ pub async fn moved(user: &User) -> bool {
 }
 
 /// Drops the cases, the configuration and the evidence bytes the tablet
-/// holds (but those set aside, and the device's own ops `state` keeps), in
+/// holds (but those set aside, and the device's own ops `state` keeps with
+/// their bytes), in
 /// storage and in memory: another user's, or those of a scope the user no
 /// longer has; `restart` is stored with it. Returns false, having changed
 /// nothing, when the stored session is no longer `restart`'s.
@@ -42,11 +45,23 @@ pub async fn drop_cases(
     state: &DeviceState,
     restart: Option<Restart<'_>>,
 ) -> Result<bool, DbError> {
-    let set_aside: Vec<_> = ctx.uploads.with_untracked(|u| u.keys().copied().collect());
     let kept = ctx
         .ops
         .with_value(|log| log.to_keep(state, crate::state::now()));
-    if !db::clear_cases(&set_aside, &kept, restart).await? {
+    // The bytes of uploads set aside exist nowhere else, and those of the
+    // ops kept aside that the server took are asked for again by a server
+    // restored from a backup older than them
+    // (`evidence::upload::offer_again`). A refused op's bytes the server
+    // never takes unless an administrator re-applies it: its upload is
+    // then set aside, unless the op was discarded.
+    let refused: HashSet<OpId> = state.refused.iter().map(|r| r.op).collect();
+    let mut keep: Vec<_> = ctx.uploads.with_untracked(|u| u.keys().copied().collect());
+    keep.extend(
+        kept.iter()
+            .filter(|op| !refused.contains(&op.id))
+            .flat_map(|op| op.blob_hashes()),
+    );
+    if !db::clear_cases(&keep, &kept, restart).await? {
         return Ok(false);
     }
     ctx.clear_cases(kept);

@@ -206,6 +206,13 @@ impl OpLog {
         }
     }
 
+    /// The device's own ops kept aside at another user's login, not
+    /// folded: their evidence bytes stay too, for a restored server that
+    /// asks for them again.
+    pub fn kept(&self) -> impl Iterator<Item = &Op> {
+        self.kept.iter().filter(|op| !self.ids.contains(&op.id))
+    }
+
     /// The outbox: this device's ops after `acked`, in sequence order,
     /// the kept ones included.
     pub fn outbox(&self, device: DeviceId, acked: u64) -> Vec<Op> {
@@ -213,7 +220,7 @@ impl OpLog {
             .by_case
             .values()
             .flatten()
-            .chain(self.kept.iter().filter(|op| !self.ids.contains(&op.id)))
+            .chain(self.kept())
             .filter(|op| op.device == device && op.seq > acked)
             .cloned()
             .collect();

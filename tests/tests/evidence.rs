@@ -896,11 +896,23 @@ async fn photos_a_restore_is_owed_are_offered_until_the_offer_is_stored() {
     photos_lost_in_a_restore_are_uploaded_again(After::StorageRefusesFirst).await;
 }
 
+/// A shared tablet: another user logged in before the restore, which set
+/// the photo's op aside for its author's next login. Its bytes were kept
+/// with it, and are offered to the restored server once its author is
+/// back.
+#[tokio::test(flavor = "multi_thread")]
+async fn photos_of_ops_set_aside_for_their_author_are_offered_to_a_restored_server() {
+    photos_lost_in_a_restore_are_uploaded_again(After::AnotherUserBefore).await;
+}
+
 /// What the tablet meets after the restore.
 #[derive(PartialEq)]
 enum After {
     /// Its next sync.
     Sync,
+    /// Another user logged in before the restore; the photo's author logs
+    /// in again after it.
+    AnotherUserBefore,
     /// A login, then a sync.
     LogInAgain,
     /// A sync whose storage refuses the uploads, then another.
@@ -931,6 +943,13 @@ async fn photos_lost_in_a_restore_are_uploaded_again(after: After) {
         assert!(download(&server, &manager, hash).is_ok(), "{hash} uploaded");
     }
 
+    if after == After::AnotherUserBefore {
+        browser.click("nav-settings").await;
+        browser.click("logout").await;
+        browser.login("manager1").await;
+        assert_eq!(held_blobs(&browser).await, held, "kept with staff1's op");
+    }
+
     // The disk is lost with the bytes; the backup is restored.
     server.kill();
     std::fs::remove_dir_all(server.data_dir().join("blobs")).expect("lose the blobs");
@@ -940,6 +959,15 @@ async fn photos_lost_in_a_restore_are_uploaded_again(after: After) {
     if after == After::LogInAgain {
         browser.click("nav-settings").await;
         browser.click("logout").await;
+        browser.login("staff1").await;
+    }
+    if after == After::AnotherUserBefore {
+        // manager1's session is unknown to the restored server.
+        browser.click("sync-now").await;
+        browser
+            .wait_attr("device-blocked", "data-reason", "session_ended")
+            .await;
+        browser.click("blocked-relogin").await;
         browser.login("staff1").await;
     }
     if after == After::StorageRefusesFirst {

@@ -99,6 +99,9 @@ pub async fn let_go(ctx: AppCtx) -> Result<(), db::DbError> {
             ops.filter(|op| refused.contains(&op.id))
                 .flat_map(|op| op.blob_hashes()),
         );
+        // The ops kept aside at another user's login keep their bytes for
+        // a restored server (`scope::drop_cases`).
+        kept.extend(log.kept().flat_map(|op| op.blob_hashes()));
     });
     let gone: Vec<BlobHash> = db::blob_hashes()
         .await?

@@ -114,6 +114,7 @@ async fn offer_again(ctx: AppCtx) -> Result<(), DbError> {
     let named: Vec<(BlobHash, shared::id::CaseId, u64)> = ctx.ops.with_value(|log| {
         log.cases()
             .flat_map(|(_, ops)| ops)
+            .chain(log.kept())
             .filter(|op| op.device == device)
             .flat_map(|op| op.blob_hashes().map(move |h| (h, op.case_id, op.seq)))
             .collect()
