@@ -125,6 +125,19 @@ impl OpRecord {
     }
 }
 
+/// Every record of the `ops` store: this device's own ops, pulled pages
+/// apart.
+async fn own_records(
+    tx: &indexed_db_futures::transaction::Transaction<'_>,
+) -> Result<Vec<OpRecord>, DbError> {
+    Ok(tx
+        .object_store(OPS)?
+        .get_all()
+        .serde()?
+        .await?
+        .collect::<Result<_, _>>()?)
+}
+
 /// The session kept between restarts, so the app works offline after one
 /// login on the device.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -287,12 +300,7 @@ pub async fn load() -> Result<Snapshot, DbError> {
             None
         });
 
-    let records: Vec<OpRecord> = tx
-        .object_store(OPS)?
-        .get_all()
-        .serde()?
-        .await?
-        .collect::<Result<_, _>>()?;
+    let records = own_records(&tx).await?;
     let mut ops = Vec::with_capacity(records.len());
     let mut kept = Vec::new();
     for r in records {
@@ -836,13 +844,8 @@ pub async fn own_op_devices() -> Result<HashSet<DeviceId>, DbError> {
     }
     let db = db()?;
     let tx = db.transaction(OPS).build()?;
-    let records: Vec<OpRecord> = tx
-        .object_store(OPS)?
-        .get_all()
-        .serde()?
+    Ok(own_records(&tx)
         .await?
-        .collect::<Result<_, _>>()?;
-    Ok(records
         .iter()
         .filter_map(|r| serde_json::from_str::<Made>(&r.json).ok())
         .map(|m| m.device)

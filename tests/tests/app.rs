@@ -81,6 +81,26 @@ fn get(server: &Server, login: &str, path: &str) -> Value {
     resp.body_mut().read_json().expect("a JSON answer")
 }
 
+/// An administrator's correction of `login`'s profile (`body`: name, role,
+/// properties, department), which must be taken.
+fn update_user(server: &Server, login: &str, body: Value) {
+    let users = get(server, "admin1", "/api/v1/admin/users");
+    let id = users
+        .as_array()
+        .and_then(|l| l.iter().find(|u| u["login"] == json!(login)))
+        .and_then(|u| u["id"].as_str())
+        .unwrap_or_else(|| panic!("no {login} in {users}"))
+        .to_string();
+    let resp = ureq::put(&server.url(&format!("/api/v1/admin/users/{id}")))
+        .header(
+            "Authorization",
+            &format!("Bearer {}", token(server, "admin1")),
+        )
+        .send_json(body)
+        .unwrap_or_else(|e| panic!("update {login}: {e}"));
+    assert_eq!(resp.status().as_u16(), 200);
+}
+
 /// The server's case summaries as `login` sees them.
 fn server_cases(server: &Server, login: &str) -> Vec<Value> {
     let page = get(server, login, "/api/v1/cases?per_page=100");
@@ -1724,22 +1744,18 @@ async fn a_user_moved_to_another_property_gets_its_cases_and_loses_the_old_ones(
     assert_eq!(browser.attr("case-row", "data-reg-no").await, hy_case);
 
     // The admin moves staff1 to 景苑.
-    let admin = token(&server, "admin1");
-    let id_of = |path: &str, key: &str, value: &str| -> String {
-        let list = get(&server, "admin1", path);
-        let found = list
-            .as_array()
-            .and_then(|l| l.iter().find(|x| x[key] == json!(value)))
-            .unwrap_or_else(|| panic!("no {value} in {list}"));
-        found["id"].as_str().expect("an id").to_string()
-    };
-    let staff1 = id_of("/api/v1/admin/users", "login", "staff1");
-    let jy = id_of("/api/v1/admin/properties", "code", "JY");
-    let resp = ureq::put(&server.url(&format!("/api/v1/admin/users/{staff1}")))
-        .header("Authorization", &format!("Bearer {admin}"))
-        .send_json(json!({ "display_name": "王客服", "role": "staff", "properties": [jy] }))
-        .expect("move staff1");
-    assert_eq!(resp.status().as_u16(), 200);
+    let properties = get(&server, "admin1", "/api/v1/admin/properties");
+    let jy = properties
+        .as_array()
+        .and_then(|l| l.iter().find(|p| p["code"] == json!("JY")))
+        .and_then(|p| p["id"].as_str())
+        .unwrap_or_else(|| panic!("no JY in {properties}"))
+        .to_string();
+    update_user(
+        &server,
+        "staff1",
+        json!({ "display_name": "王客服", "role": "staff", "properties": [jy] }),
+    );
 
     browser.click("nav-settings").await;
     browser.click("logout").await;
@@ -1768,25 +1784,15 @@ async fn a_user_moved_with_work_waiting_loses_the_old_cases_once_it_is_sent() {
     let hy_case = browser.register_complaint("郑十", "门禁卡失灵").await;
     browser.wait_synced().await;
 
-    let users = get(&server, "admin1", "/api/v1/admin/users");
-    let staff1 = users
-        .as_array()
-        .and_then(|l| l.iter().find(|u| u["login"] == json!("staff1")))
-        .and_then(|u| u["id"].as_str())
-        .expect("staff1")
-        .to_string();
-    let resp = ureq::put(&server.url(&format!("/api/v1/admin/users/{staff1}")))
-        .header(
-            "Authorization",
-            &format!("Bearer {}", token(&server, "admin1")),
-        )
-        .send_json(json!({
+    update_user(
+        &server,
+        "staff1",
+        json!({
             "display_name": "王客服",
             "role": "staff",
             "properties": [colleague.property.id],
-        }))
-        .expect("move staff1 to 景苑");
-    assert_eq!(resp.status().as_u16(), 200);
+        }),
+    );
 
     // The tablet does not know yet: the note is recorded, and its sync
     // finds the session ended by the move.
@@ -1839,24 +1845,16 @@ async fn a_user_given_another_role_sees_the_cases_as_that_role_does() {
     };
     assert!(shown().await.contains("钱九"), "staff see the name");
 
-    let admin = token(&server, "admin1");
-    let users = get(&server, "admin1", "/api/v1/admin/users");
-    let staff1 = users
-        .as_array()
-        .and_then(|l| l.iter().find(|u| u["login"] == json!("staff1")))
-        .and_then(|u| u["id"].as_str())
-        .expect("staff1")
-        .to_string();
-    let resp = ureq::put(&server.url(&format!("/api/v1/admin/users/{staff1}")))
-        .header("Authorization", &format!("Bearer {admin}"))
-        .send_json(json!({
+    update_user(
+        &server,
+        "staff1",
+        json!({
             "display_name": "王客服",
             "role": "department_head",
             "properties": [property],
             "department": "客服部",
-        }))
-        .expect("give staff1 another role");
-    assert_eq!(resp.status().as_u16(), 200);
+        }),
+    );
 
     browser.click("nav-settings").await;
     browser.click("logout").await;

@@ -180,6 +180,29 @@ async fn shown_bytes(browser: &Browser, hash: &str) -> (Vec<u8>, u64) {
     (bytes, answer["width"].as_u64().unwrap_or(0))
 }
 
+/// Opens the photo named `hash` from the open case's grid and waits until
+/// the full view shows it: the bytes shown, and their width.
+async fn open_photo(browser: &Browser, hash: &str) -> (Vec<u8>, u64) {
+    let tile = browser
+        .client
+        .find(fantoccini::Locator::Css(&format!(
+            "[data-testid=evidence-item][data-hash=\"{hash}\"]"
+        )))
+        .await
+        .expect("the photo's tile");
+    tile.click().await.expect("open the photo");
+    browser.wait_for_test_id("evidence-viewer").await;
+    let deadline = std::time::Instant::now() + e2e::TIMEOUT;
+    loop {
+        let shown = shown_bytes(browser, hash).await;
+        if shown.1 > 0 && !shown.0.is_empty() {
+            return shown;
+        }
+        assert!(std::time::Instant::now() < deadline, "the photo opened");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
 /// The bytes the origin's storage uses, by the browser's estimate.
 async fn storage_used(browser: &Browser) -> u64 {
     let answer = browser
@@ -363,24 +386,7 @@ async fn photos_and_a_signature_taken_offline_upload_and_reach_a_colleague() {
         .find(|a| a["kind"] == json!("photo"))
         .expect("a photo");
     let hash = photo["hash"].as_str().expect("a hash");
-    let tile = colleague
-        .client
-        .find(fantoccini::Locator::Css(&format!(
-            "[data-testid=evidence-item][data-hash=\"{hash}\"]"
-        )))
-        .await
-        .expect("the photo's tile");
-    tile.click().await.expect("open the photo");
-    colleague.wait_for_test_id("evidence-viewer").await;
-    let deadline = std::time::Instant::now() + e2e::TIMEOUT;
-    let (bytes, width) = loop {
-        let shown = shown_bytes(&colleague, hash).await;
-        if shown.1 > 0 && !shown.0.is_empty() {
-            break shown;
-        }
-        assert!(std::time::Instant::now() < deadline, "the photo opened");
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    };
+    let (bytes, width) = open_photo(&colleague, hash).await;
     assert_eq!(BlobHash::of(&bytes).to_string(), hash);
     assert_eq!(width, 1600, "the tablet scaled the 2000-pixel picture down");
     colleague.click("viewer-close").await;
@@ -481,28 +487,8 @@ async fn the_whole_photos_of_a_case_withdrawn_weeks_ago_leave_the_tablet() {
     assert_eq!(held_blobs(&browser).await, vec![thumbnail.clone()]);
 
     // Opened, the photo comes from the server again.
-    let tile = browser
-        .client
-        .find(fantoccini::Locator::Css(&format!(
-            "[data-testid=evidence-item][data-hash=\"{whole}\"]"
-        )))
-        .await
-        .expect("the photo's tile");
-    tile.click().await.expect("open the photo");
-    browser.wait_for_test_id("evidence-viewer").await;
-    let deadline = std::time::Instant::now() + e2e::TIMEOUT;
-    loop {
-        let (bytes, width) = shown_bytes(&browser, &whole).await;
-        if width > 0 && !bytes.is_empty() {
-            assert_eq!(BlobHash::of(&bytes).to_string(), whole);
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the photo shows again"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    }
+    let (bytes, _) = open_photo(&browser, &whole).await;
+    assert_eq!(BlobHash::of(&bytes).to_string(), whole);
     browser.close().await;
 }
 

@@ -172,9 +172,9 @@ pub struct Pusher<'a> {
     pub device: DeviceId,
     /// The session's user.
     pub user: &'a User,
-    /// The session's token hash. With it, the writer reads the session
-    /// again in the push's transaction ([`session_now`]); without it (tools
-    /// and tests), `user` is taken as given.
+    /// The session's token hash. With it, the writer checks the session
+    /// again in the push's transaction ([`session_stands`]); without it
+    /// (tools and tests), `user` is taken as given.
     pub session: Option<&'a str>,
 }
 
@@ -451,7 +451,8 @@ fn push(tx: &dyn Db, rules: &Rules<'_>, epoch: u64, job: &PushJob) -> StoreResul
         ..
     } = job;
     let (device, now) = (*device, *now);
-    let user = &session_now(tx, job)?;
+    session_stands(tx, job)?;
+    let user = &job.user;
     let device_key = device.to_string();
     let row = tx
         .query_opt(
@@ -539,21 +540,35 @@ fn push(tx: &dyn Db, rules: &Rules<'_>, epoch: u64, job: &PushJob) -> StoreResul
     })
 }
 
-/// The pushing user as stored now, the push's session read again in its
-/// own transaction: the request read it before the push waited for the
-/// writer, and a revocation, a disable or a change of role or properties
-/// committed meanwhile decides this push too. A session that ended
-/// fails the push (`StoreError::SessionEnded`), which stores nothing.
-fn session_now(tx: &dyn Db, job: &PushJob) -> StoreResult<User> {
+/// Whether the push's session still stands, read again in the push's own
+/// transaction: the request read it before the push waited for the
+/// writer, and a revocation, a disable or a logout committed meanwhile
+/// decides this push too. A session that ended fails the push
+/// (`StoreError::SessionEnded`), which stores nothing. The user stays the
+/// one the request read: a change of role or properties revokes the
+/// user's tokens (`accounts_sql::update_user`), so a standing session's
+/// user is as stored in all that judging reads.
+fn session_stands(tx: &dyn Db, job: &PushJob) -> StoreResult<()> {
     let Some(hash) = &job.session else {
-        return Ok(job.user.clone());
+        return Ok(());
     };
-    match accounts_sql::session(tx, hash)? {
-        Some(row) if row.device_revoked => Err(StoreError::SessionEnded {
+    let row = tx.query_opt(
+        "SELECT d.revoked FROM tokens t
+         JOIN devices d ON d.id = t.device_id JOIN users u ON u.id = t.user_id
+         WHERE t.hash = ?1 AND t.device_id = ?2 AND t.user_id = ?3
+           AND (t.revoked = 0 OR d.revoked = 1) AND u.active = 1",
+        &[
+            hash.as_str().into(),
+            job.device.to_string().into(),
+            job.user.id.to_string().into(),
+        ],
+    )?;
+    match row {
+        Some(r) if !r.get::<bool>(0)? => Ok(()),
+        Some(_) => Err(StoreError::SessionEnded {
             device_revoked: true,
         }),
-        Some(row) if row.device == job.device && row.user.id == job.user.id => Ok(row.user),
-        _ => Err(StoreError::SessionEnded {
+        None => Err(StoreError::SessionEnded {
             device_revoked: false,
         }),
     }
