@@ -833,22 +833,17 @@ pub async fn clear_cases(
     Ok(true)
 }
 
-/// The devices of the ops this device made (its own ops store, pulled
-/// pages apart): more than one after the server issued it a new identity,
-/// whose old one's unacknowledged ops no longer sync and exist nowhere
-/// else.
-pub async fn own_op_devices() -> Result<HashSet<DeviceId>, DbError> {
-    #[derive(Deserialize)]
-    struct Made {
-        device: DeviceId,
-    }
+/// The ops this tablet made under another device id than `device` (its
+/// own ops store, pulled pages apart): after the server issued it a new
+/// identity, the old one's ops no longer sync and exist nowhere else.
+pub async fn stranded_ops(device: DeviceId) -> Result<Vec<Op>, DbError> {
     let db = db()?;
     let tx = db.transaction(OPS).build()?;
     Ok(own_records(&tx)
         .await?
         .iter()
-        .filter_map(|r| serde_json::from_str::<Made>(&r.json).ok())
-        .map(|m| m.device)
+        .filter_map(|r| serde_json::from_str::<Op>(&r.json).ok())
+        .filter(|op| op.device != device)
         .collect())
 }
 

@@ -35,17 +35,18 @@ pub async fn moved(user: &User) -> bool {
 }
 
 /// Drops the cases, the configuration and the evidence bytes the tablet
-/// holds (but those set aside, and the device's own ops `state` keeps with
-/// their bytes), in
-/// storage and in memory: another user's, or those of a scope the user no
-/// longer has; `restart` is stored with it. Returns false, having changed
-/// nothing, when the stored session is no longer `restart`'s.
+/// holds, in storage and in memory: another user's, or those of a scope
+/// the user no longer has. What exists nowhere else stays: the device's
+/// own ops `state` keeps, with the bytes they name; the ops of a former
+/// device id; the uploads set aside. `restart` is stored with it, and its
+/// state taken in memory. Returns false, having changed nothing, when the
+/// stored session is no longer `restart`'s.
 pub async fn drop_cases(
     ctx: AppCtx,
     state: &DeviceState,
     restart: Option<Restart<'_>>,
 ) -> Result<bool, DbError> {
-    let kept = ctx
+    let mut kept = ctx
         .ops
         .with_value(|log| log.to_keep(state, crate::state::now()));
     // The bytes of uploads set aside exist nowhere else, and those of the
@@ -61,10 +62,30 @@ pub async fn drop_cases(
             .filter(|op| !refused.contains(&op.id))
             .flat_map(|op| op.blob_hashes()),
     );
+    // A restore's re-offer still owed: every file of this device's ops
+    // may be one the restored server lacks.
+    if state.reoffer {
+        ctx.ops.with_value(|log| {
+            let own = log.cases().flat_map(|(_, ops)| ops).chain(log.kept());
+            keep.extend(
+                own.filter(|op| op.device == state.device)
+                    .flat_map(|op| op.blob_hashes()),
+            );
+        });
+    }
+    let stranded = db::stranded_ops(state.device).await?;
+    keep.extend(stranded.iter().flat_map(|op| op.blob_hashes()));
+    kept.extend(stranded);
+    let restarted = restart.as_ref().map(|r| r.state.clone());
     if !db::clear_cases(&keep, &kept, restart).await? {
         return Ok(false);
     }
     ctx.clear_cases(kept);
+    // The cursor in memory must not outlive the cases either: a login that
+    // fails after this would store it again.
+    if let Some(state) = restarted {
+        ctx.device.set(Some(state));
+    }
     Ok(true)
 }
 
@@ -95,27 +116,11 @@ pub async fn settle(ctx: AppCtx, token: &str) -> Result<bool, DbError> {
     if current(ctx).is_none() || device::unsent(state.pending(), &unsent_uploads(ctx)) > 0 {
         return Ok(false);
     }
-    // Ops of an identity the server replaced no longer sync, and the
-    // clearing keeps only this identity's: they stay, and so do the cases.
-    if db::own_op_devices()
-        .await?
-        .iter()
-        .any(|d| *d != state.device)
-    {
-        leptos::logging::warn!(
-            "the cases of the old scope stay: ops of a former device id are on this tablet"
-        );
-        return Ok(false);
-    }
     state.cursor = 0;
     let restart = Restart {
         state: &state,
         pulled_for: Some((&user.scope(), user.role)),
         session: Some(token),
     };
-    if !drop_cases(ctx, &state, Some(restart)).await? || current(ctx).is_none() {
-        return Ok(false);
-    }
-    ctx.device.set(Some(state));
-    Ok(true)
+    drop_cases(ctx, &state, Some(restart)).await
 }

@@ -1818,6 +1818,73 @@ async fn a_user_moved_with_work_waiting_loses_the_old_cases_once_it_is_sent() {
     browser.close().await;
 }
 
+/// The server issues a tablet a new identity when it does not know its
+/// secret (a database restored from before the tablet registered, say).
+/// The old identity's unsent ops no longer sync and exist only on the
+/// tablet: another user's login, which clears the cases, keeps them.
+#[tokio::test(flavor = "multi_thread")]
+async fn ops_of_a_former_device_id_survive_another_users_login() {
+    let mut server = Server::start();
+    server.seed();
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("staff1").await;
+    let old = browser.device_id().await;
+    server.kill();
+    browser.register_complaint("冯十一", "单元门禁失灵").await;
+    browser.wait_attr("sync-pending", "data-pending", "1").await;
+    // The secret the tablet holds is one the server does not know.
+    browser
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             const open = indexedDB.open('complaints');
+             open.onsuccess = () => {
+                 const store = open.result.transaction('device', 'readwrite').objectStore('device');
+                 const get = store.get('identity');
+                 get.onsuccess = () => {
+                     const identity = JSON.parse(get.result);
+                     identity.secret = 'not-the-secret-the-server-issued';
+                     store.put(JSON.stringify(identity), 'identity').onsuccess = () => done(0);
+                 };
+             };",
+            vec![],
+        )
+        .await
+        .expect("change the stored secret");
+    browser.click("nav-settings").await;
+    browser.click("logout").await;
+    server.restart();
+    browser.open(&server.url("/")).await;
+    browser.fill("login-name", "staff1").await;
+    browser.fill("login-password", PASSWORD).await;
+    browser.name_tablet().await;
+    browser.click("login-submit").await;
+    browser.wait_for_test_id("case-list").await;
+    assert_ne!(browser.device_id().await, old, "a new identity");
+    browser.click("logout").await;
+    browser.login("manager1").await;
+    let stranded = browser
+        .client
+        .execute_async(
+            "const [device, done] = arguments;
+             const open = indexedDB.open('complaints');
+             open.onsuccess = () => {
+                 const all = open.result.transaction('ops').objectStore('ops').getAll();
+                 all.onsuccess = () => done(all.result.filter(r => JSON.parse(r.json).device === device).length);
+             };",
+            vec![json!(old)],
+        )
+        .await
+        .expect("count the former identity's ops");
+    assert_eq!(
+        stranded,
+        json!(1),
+        "the former identity's op is still on the tablet"
+    );
+    browser.close().await;
+}
+
 /// The same properties under another role: what the tablet pulled was
 /// masked for the old role (a department head sees no complainant's
 /// name by default), so the login pulls the cases again, as a move to
