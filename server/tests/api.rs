@@ -1132,3 +1132,72 @@ fn the_command_line_says_why_it_refuses() {
         "{stderr}"
     );
 }
+
+/// A query as a browser sends it in a URL.
+fn percent_encoded(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[test]
+fn full_width_and_any_letter_case_find_what_the_tablet_finds() {
+    let mut w = world();
+    let (staff, mut a) = w.login("staff_a");
+    let reg = a.register_at(
+        w.pa(),
+        shared::case::CaseKind::Complaint,
+        chrono::Utc::now(),
+        |r| {
+            r.content = "Ａ栋电梯ＥＲＲ故障".into();
+            r.complainant.name = "Émile ZOË".into();
+        },
+    );
+    let (s, body) = staff.post("/api/v1/sync/push", &push_body(a.device, &[reg]));
+    assert_eq!(s, 200, "{body}");
+    let found = |c: &Client, typed: &str| -> u64 {
+        let (s, page) = c.get(&format!("/api/v1/cases?q={}", percent_encoded(typed)));
+        assert_eq!(s, 200, "{page}");
+        page["total"].as_u64().unwrap()
+    };
+    // What the tablet's own search finds (`shared::search`), on each engine.
+    let typed = [
+        "a栋",
+        "ｅｒｒ",
+        "émile",
+        "ÉMILE",
+        "ｚｏë",
+        "１３９ １２３４ ５６７８",
+    ];
+    for q in typed {
+        assert_eq!(found(&staff, q), 1, "{q}");
+    }
+    let (head, _) = w.login("head_a");
+    assert_eq!(
+        found(&head, "émile"),
+        0,
+        "the name is searched only where it is seen"
+    );
+
+    // The database as the build before the folded name left it: the
+    // search text lowercased with full width kept, no folded name. The
+    // upgrade's migration folds both.
+    w.server.kill();
+    let data = w.fx.data.path();
+    let unfolded = "UPDATE cases SET search = replace(search, 'a栋电梯err', 'ａ栋电梯ｅｒｒ')";
+    assert_eq!(common::update(data, unfolded, &[]), 1);
+    let older = match common::database_of(data) {
+        Some(_) => "DELETE FROM schema_migrations WHERE version = 4",
+        None => "PRAGMA user_version = 13",
+    };
+    common::update(data, "ALTER TABLE cases DROP COLUMN search_name", &[]);
+    common::update(data, older, &[]);
+    w.server = common::Server::start(data);
+    let staff = Client::login(&w.server.base, "staff_a").0;
+    for q in typed {
+        assert_eq!(found(&staff, q), 1, "{q} after the upgrade");
+    }
+}

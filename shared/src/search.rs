@@ -42,13 +42,14 @@ impl Query {
         if trimmed.is_empty() {
             return Ok(None);
         }
+        let folded = fold(trimmed);
         Ok(Some(Query {
-            text: trimmed.to_lowercase(),
-            digits: phone_digits_of(trimmed),
+            digits: phone_digits_of(&folded),
+            text: folded,
         }))
     }
 
-    /// The lowercased text, to find within [`text`] and the name.
+    /// The folded text ([`fold`]), to find within [`text`] and [`name`].
     pub fn text(&self) -> &str {
         &self.text
     }
@@ -63,7 +64,7 @@ impl Query {
     /// user who is `shown` the complainant's name or phone.
     pub fn matches(&self, reg: &Registration, place: &str, shown: Shown) -> bool {
         text(reg, place).contains(&self.text)
-            || (shown.name && reg.complainant.name.to_lowercase().contains(&self.text))
+            || (shown.name && name(reg).contains(&self.text))
             || (shown.phone
                 && self.digits().is_some_and(|d| {
                     reg.complainant
@@ -74,14 +75,36 @@ impl Query {
     }
 }
 
-/// What a case is found by apart from the complainant, lowercased: the
+/// What a case is found by apart from the complainant, folded: the
 /// server stores it beside the case, the tablet makes it when it searches.
 pub fn text(reg: &Registration, place: &str) -> String {
-    format!(
+    fold(&format!(
         "{} {} {} {}",
         reg.reg_no, reg.content, reg.requested_remedy, place
-    )
-    .to_lowercase()
+    ))
+}
+
+/// The complainant's name, folded: stored beside the case apart from
+/// [`text`], because only some roles may find a case by it.
+pub fn name(reg: &Registration) -> String {
+    fold(&reg.complainant.name)
+}
+
+/// Text as it is compared: full-width letters, digits and signs read as
+/// their ASCII forms and the ideographic space as a space (a Chinese input
+/// method in full-width mode types `Ａ栋１０２`, where the record says
+/// `A栋102`), then lowercased by Unicode's rules (`Émile` is `émile`). The
+/// tablet and the server both compare only folded text, so neither a
+/// database's `lower()` nor its collation decides what is found.
+pub fn fold(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            '\u{3000}' => ' ',
+            c => c,
+        })
+        .collect::<String>()
+        .to_lowercase()
 }
 
 /// The digits of a stored number: `0571-87654321转808` is `057187654321808`.
@@ -187,6 +210,40 @@ mod tests {
         }
         assert!(!finds("cleaning", &r, Shown::NOTHING));
         assert!(!finds("clean", &r, Shown::NOTHING));
+    }
+
+    #[test]
+    fn full_width_and_upper_case_find_what_was_recorded_otherwise() {
+        let mut r = reg("13812345678");
+        r.complainant.name = "Émile ZOË".into();
+        r.content = "Ａ栋电梯ＥＲＲ故障".into();
+        // Typed in full width, found in half width, and back.
+        for typed in [
+            "３号楼\u{3000}５０２",
+            "ＣＬ－２６０３０２",
+            "a栋",
+            "err",
+            "ｅｒｒ",
+        ] {
+            assert!(finds(typed, &r, Shown::NOTHING), "{typed}");
+        }
+        for typed in ["émile", "ÉMILE", "zoë", "ＺＯË"] {
+            assert!(finds(typed, &r, Shown::ALL), "{typed}");
+            assert!(!finds(typed, &r, Shown::NOTHING), "{typed}");
+        }
+        // Full-width digits and signs are a phone number too.
+        for typed in [
+            "１３８１２３４５６７８",
+            "＋８６ １３８－１２３４－５６７８",
+            "５６７８",
+        ] {
+            assert!(finds(typed, &r, Shown::ALL), "{typed}");
+        }
+        assert_eq!(fold("Ａ栋\u{3000}ＸＹ－１"), "a栋 xy-1");
+        // Folding what is folded changes nothing, so a stored text folded
+        // by an older rule can be folded again on its own.
+        assert_eq!(fold(&fold("ÉＢc")), fold("ÉＢc"));
+        assert_eq!(fold(&"ÉＢc".to_lowercase()), fold("ÉＢc"));
     }
 
     #[test]

@@ -38,6 +38,12 @@ async fn thousands_of_cases_sync_list_page_and_search() {
     browser.fill("filter-search", "第1234号").await;
     browser.wait_count("case-row", 1).await;
     browser.fill("filter-search", "").await;
+    browser.wait_text("case-count", &format!("共 {n} 件")).await;
+    // Typed in full width, as a Chinese input method may: the same case.
+    browser.fill("filter-search", "第１２３４号").await;
+    browser.wait_text("case-count", "共 1 件").await;
+    browser.wait_count("case-row", 1).await;
+    browser.fill("filter-search", "").await;
     browser.choose("filter-kind", "complaint").await;
     browser
         .wait_text("case-count", &format!("共 {} 件", n.div_ceil(3)))

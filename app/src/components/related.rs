@@ -9,6 +9,7 @@ use shared::case::Case;
 use shared::duplicate::{Likeness, Probe, possible_duplicates};
 use shared::id::CaseId;
 use shared::lang::Lang;
+use shared::search::fold;
 use std::sync::Arc;
 
 /// How many cases the picker offers at once.
@@ -26,7 +27,10 @@ pub fn RelatedPicker(
 ) -> impl IntoView {
     let ctx = use_app();
     let offers = Memo::new(move |_| {
-        let typed = value.get().trim().to_lowercase();
+        let raw = value.get();
+        let raw = raw.trim();
+        // Compared as the list's search compares (full width, any case).
+        let typed = fold(raw);
         if typed.chars().count() < 2 {
             return Vec::new();
         }
@@ -37,10 +41,12 @@ pub fn RelatedPicker(
                 .filter(|c| {
                     let r = &c.registration;
                     let reg_no = r.reg_no.to_string();
-                    reg_no.to_lowercase() != typed
-                        && (reg_no.to_lowercase().contains(&typed)
-                            || r.content.to_lowercase().contains(&typed)
-                            || r.complainant.name.to_lowercase().contains(&typed))
+                    // Offered until the number itself is in the box: one
+                    // typed in full width is no link until replaced.
+                    reg_no != raw
+                        && (fold(&reg_no).contains(&typed)
+                            || fold(&r.content).contains(&typed)
+                            || fold(&r.complainant.name).contains(&typed))
                 })
                 .map(|c| {
                     let r = &c.registration;

@@ -74,7 +74,7 @@ pub(super) fn case_where(
         let mut any = vec!["search LIKE ? ESCAPE '\\'"];
         args.push(pattern.clone().into());
         if f.shown.name {
-            any.push("lower(complainant_name) LIKE ? ESCAPE '\\'");
+            any.push("search_name LIKE ? ESCAPE '\\'");
             args.push(pattern.into());
         }
         // A stored number's digits (`shared::search::digits`): numbers are

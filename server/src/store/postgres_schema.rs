@@ -262,6 +262,12 @@ ALTER TABLE case_folds ADD COLUMN rules BIGINT NOT NULL DEFAULT 0;
     r#"
 ALTER TABLE devices ADD COLUMN schema_floor BIGINT NOT NULL DEFAULT 0;
 "#,
+    // 4: the complainant's name as a search compares it
+    // (`shared::search::name`), as SQLite's migration 14; filled by
+    // `fold_search_texts`.
+    r#"
+ALTER TABLE cases ADD COLUMN search_name TEXT COLLATE "C" NOT NULL DEFAULT '';
+"#,
 ];
 
 /// The advisory lock key the migrations run under ("complaint" in ASCII):
@@ -299,6 +305,9 @@ pub async fn migrate(client: &mut Client) -> Result<i64, tokio_postgres::Error> 
             .is_some();
         if !applied {
             tx.batch_execute(sql).await?;
+            if version == FOLDED_NAMES {
+                fold_search_texts(&tx).await?;
+            }
             tx.execute(
                 "INSERT INTO schema_migrations (version) VALUES ($1)",
                 &[&version],
@@ -314,6 +323,29 @@ pub async fn migrate(client: &mut Client) -> Result<i64, tokio_postgres::Error> 
         )
         .await?;
     Ok(row.get(0))
+}
+
+/// The migration that adds the folded name, filled by [`fold_search_texts`].
+const FOLDED_NAMES: i64 = 4;
+
+/// Fills the folded names and folds the stored search texts again, as
+/// SQLite's migration 14 does (`schema::fold_search_texts`).
+async fn fold_search_texts(
+    tx: &tokio_postgres::Transaction<'_>,
+) -> Result<(), tokio_postgres::Error> {
+    let rows = tx
+        .query("SELECT id, complainant_name, search FROM cases", &[])
+        .await?;
+    let update = tx
+        .prepare("UPDATE cases SET search_name = $2, search = $3 WHERE id = $1")
+        .await?;
+    for row in rows {
+        let fold = shared::search::fold;
+        let (id, name, search): (&str, &str, &str) = (row.get(0), row.get(1), row.get(2));
+        tx.execute(&update, &[&id, &fold(name), &fold(search)])
+            .await?;
+    }
+    Ok(())
 }
 
 /// `CREATE TABLE IF NOT EXISTS` run by two servers at the same instant can

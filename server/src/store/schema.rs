@@ -8,7 +8,6 @@ use rusqlite::types::Type;
 use rusqlite::{Connection, Transaction, params};
 use shared::case::Case;
 use shared::id::CaseId;
-use shared::op::Op;
 use shared::report::CaseRow;
 
 /// The migrations, oldest first. Never edit one that has shipped: append.
@@ -263,8 +262,9 @@ ALTER TABLE cases ADD COLUMN attachment_count INTEGER NOT NULL DEFAULT 0;
     // transfer clock of a complaint starts at its assessment, the feedback
     // clock waits for the complainant to be told, the special-case clock
     // became the cap on extensions, a major case has a reporting clock), so
-    // `refold_cases` folds every stored case again with the stored
-    // settings, which also fills the new columns.
+    // every stored case is folded again with the stored settings
+    // (`refold_cases`, after the last migration), which also fills the new
+    // columns.
     r#"
 ALTER TABLE cases ADD COLUMN respondent TEXT;
 ALTER TABLE cases ADD COLUMN respondent_department TEXT;
@@ -338,6 +338,13 @@ ALTER TABLE case_folds ADD COLUMN rules INTEGER NOT NULL DEFAULT 0;
     r#"
 ALTER TABLE devices ADD COLUMN schema_floor INTEGER NOT NULL DEFAULT 0;
 "#,
+    // 14: the complainant's name as a search compares it
+    // (`shared::search::name`: full width read as ASCII, Unicode's
+    // lowercase), which SQL's `lower()` is not. `fold_search_texts` fills
+    // it and folds the stored search texts the same way.
+    r#"
+ALTER TABLE cases ADD COLUMN search_name TEXT NOT NULL DEFAULT '';
+"#,
 ];
 
 /// Work a migration needs besides its SQL: `(version, step)`, run in the
@@ -346,9 +353,15 @@ const BACKFILLS: &[(i64, Backfill)] = &[
     (4, case_flags),
     (5, case_blobs),
     (6, attachment_counts),
-    (7, refold_cases),
     (11, split_histories),
+    (14, fold_search_texts),
 ];
+
+/// A database older than this migration has every stored case folded again
+/// from its ops once it is at the newest schema ([`refold_cases`]).
+const REFOLD_BELOW: i64 = 7;
+/// The `counters` row that says the refold is owed.
+const REFOLD_OWED: &str = "refold_owed";
 
 type Backfill = fn(&Transaction<'_>) -> rusqlite::Result<()>;
 
@@ -390,10 +403,16 @@ fn attachment_counts(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     Ok(())
 }
 
-/// Folds every stored case again from its ops, as a push does, for
-/// migrations that change what the fold computes. A stored case's JSON may
-/// name a clock this build no longer has, so it is not read.
+/// Folds every stored case again from its ops, as a push does
+/// (`fold_sql::materialize`), for migrations that change what the fold
+/// computes. It runs in the newest migration's transaction, because it
+/// writes the case as this build stores it: with columns later migrations
+/// add, its history apart. A stored case's JSON may name a clock this
+/// build no longer has, so it is not read.
 fn refold_cases(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    let failed = |e: super::StoreError| {
+        rusqlite::Error::FromSqlConversionFailure(0, Type::Text, Box::new(e))
+    };
     let ids: Vec<String> = tx
         .prepare(
             "SELECT id FROM cases WHERE EXISTS (SELECT 1 FROM ops WHERE ops.case_id = cases.id)",
@@ -403,42 +422,41 @@ fn refold_cases(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     if ids.is_empty() {
         return Ok(());
     }
-    let failed = |e: super::StoreError| {
-        rusqlite::Error::FromSqlConversionFailure(0, Type::Text, Box::new(e))
-    };
     let config = super::config::load_config(tx).map_err(failed)?;
     let properties = super::config::load_properties(tx).map_err(failed)?;
-    let ctx = shared::fold::FoldContext {
-        settings: &config.settings,
-        calendar: &config.calendar,
+    let run = super::fold_sql::FoldRun {
+        ctx: shared::fold::FoldContext {
+            settings: &config.settings,
+            calendar: &config.calendar,
+        },
+        properties: &properties,
+        config: super::fold_sql::config_stamp(tx).map_err(failed)?,
+        seq: tx.query_row(
+            "SELECT value FROM counters WHERE name = 'server_seq'",
+            [],
+            |r| r.get(0),
+        )?,
     };
-    let seq: i64 = tx.query_row(
-        "SELECT value FROM counters WHERE name = 'server_seq'",
-        [],
-        |r| r.get(0),
-    )?;
     for id in ids {
         let id: CaseId = super::sqlite::parse_id(&id).map_err(failed)?;
-        let ops: Vec<Op> = tx
-            .prepare("SELECT json FROM ops WHERE case_id = ?1")?
-            .query_map([id.to_string()], |r| r.get::<_, String>(0))?
-            .map(|json| {
-                serde_json::from_str(&json?).map_err(|e| {
-                    rusqlite::Error::FromSqlConversionFailure(0, Type::Text, Box::new(e))
-                })
-            })
-            .collect::<rusqlite::Result<_>>()?;
-        // Without a registration there is no case to write, as in a push.
-        if let Ok(case) = shared::fold::fold(&ops, ctx) {
-            super::cases_sql::write_case(
-                tx,
-                &case,
-                &properties,
-                super::cases_sql::Before::Unread,
-                seq,
-            )
-            .map_err(failed)?;
-        }
+        super::fold_sql::materialize(tx, id, &[], false, &run).map_err(failed)?;
+    }
+    Ok(())
+}
+
+/// Fills migration 14's folded names and folds the stored search texts
+/// again (`shared::search::fold`). Folding is idempotent and commutes with
+/// the lowercasing the texts were stored with, so the stored text folds to
+/// what the case's own text would.
+fn fold_search_texts(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    let rows: Vec<(String, String, String)> = tx
+        .prepare("SELECT id, complainant_name, search FROM cases")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<Result<_, _>>()?;
+    let mut update = tx.prepare("UPDATE cases SET search_name = ?2, search = ?3 WHERE id = ?1")?;
+    for (id, name, search) in rows {
+        let fold = shared::search::fold;
+        update.execute(params![id, fold(&name), fold(&search)])?;
     }
     Ok(())
 }
@@ -501,6 +519,20 @@ fn migrate_to(conn: &mut Connection, last: i64) -> rusqlite::Result<()> {
         tx.execute_batch(sql)?;
         for (_, backfill) in BACKFILLS.iter().filter(|(v, _)| *v == version) {
             backfill(&tx)?;
+        }
+        // The refold waits for the newest schema, and a marker keeps it
+        // owed across starts: an upgrade stopped between the two would
+        // otherwise resume at a version past 7 and never fold.
+        if version == REFOLD_BELOW {
+            tx.execute(
+                "INSERT INTO counters (name, value) VALUES (?1, 1)",
+                [REFOLD_OWED],
+            )?;
+        }
+        if version == latest()
+            && tx.execute("DELETE FROM counters WHERE name = ?1", [REFOLD_OWED])? > 0
+        {
+            refold_cases(&tx)?;
         }
         tx.pragma_update(None, "user_version", version)?;
         tx.commit()?;
@@ -747,6 +779,8 @@ mod tests {
             "s",
             r#"{"deadlines":[{"clock":"special_case"}]}"#,
         );
+        // An upgrade stopped after migration 7 and started again.
+        migrate_to(&mut conn, 10).unwrap();
         migrate(&mut conn).unwrap();
         let json: String = conn
             .query_row("SELECT json FROM cases", [], |r| r.get(0))
@@ -805,6 +839,30 @@ mod tests {
             .query_row("SELECT json FROM cases WHERE id = 'x'", [], |r| r.get(0))
             .unwrap();
         assert_eq!(left, "{}");
+    }
+
+    #[test]
+    fn migration_14_folds_the_search_texts_of_cases_stored_before() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate_to(&mut conn, 13).unwrap();
+        stored_case(&conn, "x", "s", "{}");
+        // As the build before stored them: lowercased by Rust, full width
+        // kept.
+        conn.execute(
+            "UPDATE cases SET complainant_name = 'Émile ＺＯË', search = 'ａ栋电梯ｅｒｒ'",
+            [],
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let (name, search): (String, String) = conn
+            .query_row("SELECT search_name, search FROM cases", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_eq!(
+            (name.as_str(), search.as_str()),
+            ("émile zoë", "a栋电梯err")
+        );
     }
 
     #[test]

@@ -145,7 +145,7 @@ pub fn registered_before_the_schema_floor(data: &Path, device: DeviceId) {
 /// Runs one `UPDATE` (placeholders `$1`, `$2`, … in order) on the store of
 /// `data`, under the running server, as the history a test needs; returns
 /// the rows changed.
-fn update(data: &Path, sql: &str, params: &[&String]) -> u64 {
+pub fn update(data: &Path, sql: &str, params: &[&String]) -> u64 {
     match database_of(data) {
         Some(url) => tokio::runtime::Builder::new_current_thread()
             .enable_all()
