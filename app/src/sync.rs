@@ -35,12 +35,12 @@ use shared::wire::PushRequest;
 use std::collections::HashSet;
 
 /// The most ops sent in one push (the server takes up to 2000).
-const PUSH_BATCH: usize = 500;
+pub(crate) const PUSH_BATCH: usize = 500;
 /// The most bytes of ops' JSON sent in one push: a batch of long notes
 /// goes in several requests, each well under what the server reads
 /// (`MAX_REQUEST_BYTES`), under the 1 MiB a proxy in front of it commonly
 /// reads (nginx's default), and short enough for a weak mobile link.
-const PUSH_BYTES: usize = 768 * 1024;
+pub(crate) const PUSH_BYTES: usize = 768 * 1024;
 const _: () = assert!(PUSH_BYTES < shared::wire::MAX_REQUEST_BYTES / 2);
 /// The page size of a pull (the server takes up to 5000): large pages,
 /// because a first sync of a busy property is thousands of ops.
@@ -379,7 +379,7 @@ async fn push_all(ctx: AppCtx, token: &str) -> Result<Pushed, ApiError> {
 
 /// The first ops of `outbox` that make one push: at most `most` of them,
 /// and only as many as fit in `bytes` of JSON, but always the first.
-fn batch(outbox: Vec<Op>, most: usize, bytes: usize) -> Vec<Op> {
+pub(crate) fn batch(outbox: Vec<Op>, most: usize, bytes: usize) -> Vec<Op> {
     let mut left = bytes;
     let mut taken = Vec::new();
     for op in outbox.into_iter().take(most.max(1)) {

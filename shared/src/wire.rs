@@ -269,6 +269,73 @@ pub struct PushRequest {
     pub ops: Vec<Op>,
 }
 
+/// The file a tablet exports of records the server has not taken: its
+/// outbox once revoked or refused, or what it made under a former device
+/// id. An administrator imports it (`POST /api/v1/admin/records/import`),
+/// and files exported before this type existed read as one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RecordsFile {
+    /// What the file holds, for a person reading it.
+    pub what: String,
+    pub exported_at: DateTime<Utc>,
+    /// Why the tablet stopped syncing, when it had (`revoked`, …).
+    #[serde(default)]
+    pub blocked: Option<String>,
+    /// The tablet's identity when it exported the file.
+    pub device: Option<RecordsDevice>,
+    /// Who was logged in.
+    pub user: Option<RecordsUser>,
+    /// How many ops follow.
+    pub count: usize,
+    /// The ops, exactly as a push sends them, in sequence order.
+    pub ops: Vec<Op>,
+}
+
+/// The tablet's identity in a [`RecordsFile`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RecordsDevice {
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub id: DeviceId,
+    pub number: u32,
+    /// The last sequence number the server had acknowledged.
+    pub acked_seq: u64,
+    /// The last sequence number the tablet used.
+    pub last_seq: u64,
+}
+
+/// The user logged in when a [`RecordsFile`] was exported.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RecordsUser {
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub id: UserId,
+    pub login: String,
+    pub display_name: String,
+}
+
+/// What an import of a [`RecordsFile`] did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RecordsImport {
+    /// The device the records were made on.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub device: DeviceId,
+    /// Records stored by this import.
+    pub stored: usize,
+    /// Records the server already held: pushed, imported before, or
+    /// discarded from quarantine by an administrator.
+    pub held: usize,
+    /// Records set aside, each with its reason; they are in the quarantine
+    /// list too.
+    pub quarantined: Vec<QuarantineNotice>,
+    /// The first sequence number of the device the server lacks, when the
+    /// file does not reach back to what it holds: nothing from there on
+    /// was stored.
+    pub missing_from: Option<u64>,
+}
+
 /// Where an evidence upload stands (`PUT /api/v1/blobs/{hash}`), also in
 /// the `Upload-Offset` and `Upload-Length` headers that `HEAD` answers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1882,6 +1882,34 @@ async fn ops_of_a_former_device_id_survive_another_users_login() {
         json!(1),
         "the former identity's op is still on the tablet"
     );
+
+    // Its author is told in the settings and can export it for the
+    // administrator.
+    browser.click("nav-settings").await;
+    browser.click("logout").await;
+    browser.login("staff1").await;
+    browser.click("nav-settings").await;
+    browser
+        .wait_attr("settings-former", "data-count", "1")
+        .await;
+    let href = browser.attr("settings-export-former", "href").await;
+    let file = browser
+        .client
+        .execute_async(
+            "const [href, done] = arguments;
+             fetch(href).then(r => r.text()).then(done);",
+            vec![json!(href)],
+        )
+        .await
+        .expect("read the exported file");
+    let file: Value =
+        serde_json::from_str(file.as_str().expect("the file's text")).expect("the file is JSON");
+    assert_eq!(file["count"], 1, "{file}");
+    assert_eq!(file["ops"][0]["device"], json!(old), "{file}");
+    assert!(
+        file["what"].as_str().is_some_and(|w| w.contains("former")),
+        "{file}"
+    );
     browser.close().await;
 }
 

@@ -153,4 +153,44 @@ async fn a_revoked_tablet_says_so_refuses_new_cases_and_exports_what_it_did_not_
         "the exported op is not {unsent}: {export}"
     );
     browser.close().await;
+
+    // The administrator imports the file: the case reaches the server, and
+    // a second import stores nothing twice.
+    let files = tempfile::tempdir().expect("a directory for the file");
+    let path = files.path().join("unsent.json");
+    std::fs::write(&path, text.as_str().unwrap_or_default()).expect("save the export");
+    let admin = Browser::start().await;
+    admin.open(&url).await;
+    admin.login("admin1").await;
+    admin.click("nav-admin").await;
+    admin.click("admin-tab-quarantine").await;
+    for (stored, held) in [("1", "0"), ("0", "1")] {
+        let input = admin.wait_for_test_id("records-file").await;
+        input
+            .send_keys(&path.display().to_string())
+            .await
+            .expect("hand the file to the input");
+        admin.wait_attr("records-imported", "data-held", held).await;
+        assert_eq!(admin.attr("records-imported", "data-stored").await, stored);
+        assert_eq!(
+            admin.attr("records-imported", "data-quarantined").await,
+            "0"
+        );
+    }
+    admin.screenshot("admin-records-imported").await;
+    admin.close().await;
+    let (_, page) = server.get_json(&manager, "/api/v1/cases?per_page=100");
+    let mut numbers: Vec<String> = page["items"]
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|c| c["reg_no"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    numbers.sort();
+    let mut expected = vec![synced, unsent];
+    expected.sort();
+    assert_eq!(numbers, expected);
 }

@@ -17,7 +17,7 @@ use std::path::Path;
 /// The namespaces of error codes. (`workflow.*` is not here: rule
 /// violations are kept in the fold and worded by `shared` itself, never
 /// sent as an error answer.)
-const NAMESPACES: [&str; 17] = [
+const NAMESPACES: [&str; 18] = [
     "admin",
     "attachment",
     "auth",
@@ -27,6 +27,7 @@ const NAMESPACES: [&str; 17] = [
     "categories",
     "client",
     "clock",
+    "import",
     "quarantine",
     "request",
     "retention",

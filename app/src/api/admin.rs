@@ -19,7 +19,7 @@ use shared::id::{CaseId, PropertyId, UserId};
 use shared::property::Property;
 use shared::role::{Role, User};
 use shared::settings::Settings;
-use shared::wire::PasswordReset;
+use shared::wire::{PasswordReset, RecordsFile, RecordsImport};
 
 /// The body of a POST whose endpoint reads none (revoking a device,
 /// re-applying a quarantined op): `{}`, as a JSON client sends for "no
@@ -107,6 +107,12 @@ pub async fn devices(token: &str) -> Result<Vec<DeviceInfo>, ApiError> {
 pub async fn revoke_device(token: &str, device: &str) -> Result<(), ApiError> {
     let url = format!("/api/v1/admin/devices/{device}/revoke");
     send_empty(Method::Post, token, &url, &NoFields {}, None).await
+}
+
+/// `POST /api/v1/admin/records/import`: imports the records a tablet
+/// exported.
+pub async fn import_records(token: &str, file: &RecordsFile) -> Result<RecordsImport, ApiError> {
+    send(Method::Post, token, "/api/v1/admin/records/import", file).await
 }
 
 /// `GET /api/v1/admin/properties`.

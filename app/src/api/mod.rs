@@ -567,6 +567,23 @@ pub fn code_message(code: &str, lang: Lang) -> Option<String> {
             "记录来自已吊销的设备，不再接收",
             "The record comes from a revoked tablet and is no longer taken",
         ),
+        "import.empty" => ("文件中没有记录", "The file holds no records"),
+        "import.too_many" => (
+            "文件中的记录太多，一次最多导入 2000 条",
+            "The file holds too many records: at most 2000 at a time",
+        ),
+        "import.mixed_devices" => (
+            "文件中的记录来自不同的平板，不是一台平板导出的文件",
+            "The file's records come from several tablets: it is no export of one tablet",
+        ),
+        "import.device_active" => (
+            "这台平板未被吊销，它会在同步时自己上传这些记录",
+            "This tablet is not revoked: it uploads these records itself when it syncs",
+        ),
+        "import.device_unknown" => (
+            "服务器不认识做这些记录的平板（例如从备份恢复之后），无法导入",
+            "The server does not know the tablet these records were made on (after a restore from a backup, for example), so they cannot be imported",
+        ),
         "sync.role_mismatch" => (
             "记录的角色与该用户当前的角色不符",
             "The record's role is not the user's current role",

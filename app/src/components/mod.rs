@@ -22,6 +22,8 @@ use leptos::prelude::*;
 use shared::case::Case;
 use shared::deadline::ClockStatus;
 use shared::lang::Lang;
+use shared::op::Op;
+use shared::wire::{RecordsDevice, RecordsFile, RecordsUser};
 
 /// The main navigation: list, new case, settings. The tab of the screen
 /// shown is the selected one (`aria-current="page"` and the class
@@ -528,12 +530,22 @@ pub fn UnsentTable(row_testid: &'static str) -> impl IntoView {
 }
 
 /// A link that downloads this device's unsent records as a JSON file (a
-/// `Blob` behind an `<a download>`), for the administrator. The ops are
-/// exactly as a push would send them; nothing is deleted.
+/// `Blob` behind an `<a download>`), for the administrator; with `former`,
+/// those records instead: what the tablet made under a former device id
+/// (`db::stranded_ops`). The ops are exactly as a push would send them;
+/// nothing is deleted.
 #[component]
-pub fn ExportUnsent(testid: &'static str) -> impl IntoView {
+pub fn ExportUnsent(
+    testid: &'static str,
+    #[prop(optional, into)] former: Option<Signal<Vec<Op>>>,
+) -> impl IntoView {
     let ctx = use_app();
-    let json = Memo::new(move |_| unsent_json(ctx));
+    // A former identity's records name their own device; the file names
+    // the tablet's only for its outbox.
+    let json = Memo::new(move |_| match former {
+        Some(ops) => export_json(ctx, FORMER_WHAT, ops.get(), false),
+        None => export_json(ctx, UNSENT_WHAT, ctx.unsent(), true),
+    });
     let file = Memo::new(move |_| {
         let number = ctx
             .device
@@ -541,7 +553,8 @@ pub fn ExportUnsent(testid: &'static str) -> impl IntoView {
             .unwrap_or_default();
         let tz = ctx.config.with(|c| c.settings.tz());
         let stamp = now().with_timezone(&tz).format("%Y%m%d-%H%M");
-        format!("unsent-device{number}-{stamp}.json")
+        let what = if former.is_some() { "former" } else { "unsent" };
+        format!("{what}-device{number}-{stamp}.json")
     });
     let href = RwSignal::new(None::<String>);
     // One object URL at a time: the previous one is revoked when the
@@ -569,38 +582,37 @@ pub fn ExportUnsent(testid: &'static str) -> impl IntoView {
     }
 }
 
-/// The export file's content: who and what, then the unsent ops.
-fn unsent_json(ctx: AppCtx) -> String {
-    let ops = ctx.unsent();
-    let device = ctx.device.with(|d| {
-        d.as_ref().map(|d| {
-            serde_json::json!({
-                "id": d.device,
-                "number": d.number,
-                "acked_seq": d.acked_seq,
-                "last_seq": d.last_seq,
+/// What an export of the outbox holds, as its file says.
+const UNSENT_WHAT: &str = "records this tablet made that the server has not acknowledged";
+/// What an export of a former identity's records holds.
+const FORMER_WHAT: &str = "records this tablet made under a former device id, which the server no longer knows: they cannot sync or be imported, and are kept here for the record";
+
+/// The export file's content: who and what, then the ops; an
+/// administrator imports it (`pages::admin::records`).
+fn export_json(ctx: AppCtx, what: &str, ops: Vec<Op>, identity: bool) -> String {
+    let file = RecordsFile {
+        what: what.into(),
+        exported_at: now(),
+        blocked: ctx.blocked.get().map(|b| b.code().to_string()),
+        device: ctx.device.with(|d| {
+            d.as_ref().filter(|_| identity).map(|d| RecordsDevice {
+                id: d.device,
+                number: d.number,
+                acked_seq: d.acked_seq,
+                last_seq: d.last_seq,
             })
-        })
-    });
-    let user = ctx.session.with(|s| {
-        s.as_ref().map(|s| {
-            serde_json::json!({
-                "id": s.user.id,
-                "login": s.user.login,
-                "display_name": s.user.display_name,
+        }),
+        user: ctx.session.with(|s| {
+            s.as_ref().map(|s| RecordsUser {
+                id: s.user.id,
+                login: s.user.login.clone(),
+                display_name: s.user.display_name.clone(),
             })
-        })
-    });
-    let value = serde_json::json!({
-        "what": "records this tablet made that the server has not acknowledged",
-        "exported_at": now(),
-        "blocked": ctx.blocked.get().map(Blocked::code),
-        "device": device,
-        "user": user,
-        "count": ops.len(),
-        "ops": ops,
-    });
-    serde_json::to_string_pretty(&value).unwrap_or_default()
+        }),
+        count: ops.len(),
+        ops,
+    };
+    serde_json::to_string_pretty(&file).unwrap_or_default()
 }
 
 /// An object URL for `text` as a JSON blob.

@@ -57,6 +57,29 @@ pub fn SettingsPage() -> impl IntoView {
         });
         (cases, ops, pending, last_seq, acked, cursor)
     };
+    // What this user made on the tablet under a former device id (the
+    // server issued a new one after a restore): it cannot sync, so the
+    // file is the way to the administrator.
+    // Read again only when the identity or the user changes, not at each
+    // sync's acknowledgement.
+    let identity = Memo::new(move |_| {
+        ctx.device
+            .with(|d| d.as_ref().map(|d| d.device))
+            .zip(ctx.session.with(|s| s.as_ref().map(|s| s.user.id)))
+    });
+    let former = LocalResource::new(move || {
+        let ids = identity.get();
+        async move {
+            let (device, user) = ids?;
+            let ops = crate::db::stranded_ops(device).await.ok()?;
+            Some(
+                ops.into_iter()
+                    .filter(|op| op.author == user)
+                    .collect::<Vec<_>>(),
+            )
+        }
+    });
+    let former = Signal::derive(move || former.get().flatten().unwrap_or_default());
     let logout = move |_| leptos::task::spawn_local(ctx.log_out());
     view! {
         <section class="card settings" data-testid="settings">
@@ -92,6 +115,19 @@ pub fn SettingsPage() -> impl IntoView {
             <Show when=move || { counts().2 > 0 }>
                 <div class="actions">
                     <ExportUnsent testid="settings-export-unsent"/>
+                </div>
+            </Show>
+            <Show when=move || former.with(|f| !f.is_empty())>
+                <div class="banner warn" data-testid="settings-former"
+                    data-count=move || former.with(Vec::len).to_string()>
+                    <p>{move || {
+                        let n = former.with(Vec::len);
+                        ctx.lang.get().pick(
+                            &format!("本机有 {n} 条您的记录是在本设备原来的登记下做的。服务器已不认识原来的登记（例如从备份恢复之后），这些记录无法上传，也无法导入，但仍保存在本机。请导出文件交给系统管理员留存，需要的内容请重新登记。"),
+                            &format!("{n} of your records on this tablet were made under its former registration. The server no longer knows that registration (after a restore from a backup, for example), so they can be neither uploaded nor imported; they stay on this tablet. Export them as a file for the administrator to keep, and register again what is still needed."),
+                        ).to_string()
+                    }}</p>
+                    <ExportUnsent testid="settings-export-former" former=former/>
                 </div>
             </Show>
             <p class="hint">{t(

@@ -10,6 +10,7 @@ mod blobs;
 mod cases;
 pub mod exports;
 mod login;
+mod records;
 pub mod responses;
 mod revision;
 pub mod stats;
@@ -85,6 +86,7 @@ pub fn router(state: AppState) -> Router {
             get(admin::properties).post(admin::put_property),
         )
         .route("/api/v1/admin/quarantine", get(admin::quarantine))
+        .route("/api/v1/admin/records/import", post(records::import))
         .route("/api/v1/stats", get(stats::stats))
         .route(
             "/api/v1/spot-checks",
@@ -184,6 +186,7 @@ fn compression() -> CompressionLayer<impl Predicate> {
         admin_config::calendar_preview, admin_config::put_calendar,
         admin_config::quarantine_record, admin_config::quarantine_reapply, admin_config::quarantine_discard,
         admin_config::audit_log, admin_config::delete_case,
+        records::import,
     ),
     // The bodies' schemas are collected from the annotations; `ErrorBody` is
     // named here because the shared error answers (`responses`) refer to it.

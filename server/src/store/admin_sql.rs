@@ -22,7 +22,7 @@ use shared::admin::{
 };
 use shared::blob::BlobHash;
 use shared::case::{CaseState, Severity};
-use shared::id::{CaseId, UserId};
+use shared::id::{CaseId, DeviceId, UserId};
 use shared::op::Op;
 
 const QUARANTINE_COLUMNS: &str =
@@ -74,6 +74,17 @@ pub(super) fn quarantine_record(db: &dyn Db, id: i64) -> StoreResult<Option<Quar
     .transpose()
 }
 
+/// Who brings a quarantined op back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Bringer {
+    /// An administrator, from the quarantine list.
+    List,
+    /// An administrator's import of the records the device exported
+    /// (`api::records`), who vouches for where they came from: the
+    /// device's revocation does not hold them back.
+    Import,
+}
+
 /// Re-applies quarantined op `id` in the write transaction `tx` (see
 /// `Administration::reapply_quarantined`); `rules` are read in it.
 pub(super) fn reapply_quarantined(
@@ -82,6 +93,7 @@ pub(super) fn reapply_quarantined(
     id: i64,
     (by, now): (UserId, DateTime<Utc>),
     audit: &AuditEntry,
+    bringer: Bringer,
 ) -> StoreResult<ReapplyOutcome> {
     let row = tx
         .query_opt(
@@ -139,7 +151,7 @@ pub(super) fn reapply_quarantined(
     let device_number: u32 = row.get(0)?;
     // What a revoked tablet pushed stays aside: revoking is how an admin
     // stops a lost or stolen one.
-    if row.get::<bool>(1)? {
+    if row.get::<bool>(1)? && bringer == Bringer::List {
         return Ok(ReapplyOutcome::Refused {
             code: "sync.device_revoked".into(),
             message: format!("device {device} is revoked"),
@@ -190,6 +202,42 @@ pub(super) fn reapply_quarantined(
     entry.detail["outcome"] = serde_json::to_value(&outcome)?;
     write_audit(tx, &entry)?;
     Ok(outcome)
+}
+
+/// Re-applies, in `tx`, the ops of `device` with sequence numbers `seqs`
+/// that wait in quarantine (see `Administration::reapply_imported`); each
+/// is audited as a re-application with `audit`'s who and where. A number
+/// with none waiting (discarded, or never set aside) is `AlreadyResolved`.
+pub(super) fn reapply_imported(
+    tx: &dyn Db,
+    rules: &Rules<'_>,
+    (device, seqs): (DeviceId, &[u64]),
+    (by, now): (UserId, DateTime<Utc>),
+    audit: &AuditEntry,
+) -> StoreResult<Vec<(u64, ReapplyOutcome)>> {
+    let mut outcomes = Vec::new();
+    for &seq in seqs {
+        let waiting: Option<i64> = tx
+            .query_opt(
+                "SELECT id FROM quarantine
+                 WHERE device_id = ?1 AND seq = ?2 AND code <> 'sync.clone' AND resolved_at IS NULL
+                 ORDER BY id DESC LIMIT 1",
+                &[device.to_string().into(), Value::Int(seq as i64)],
+            )?
+            .map(|r| r.get(0))
+            .transpose()?;
+        let outcome = match waiting {
+            Some(id) => {
+                let mut entry = audit.clone();
+                entry.action = "quarantine.reapply".into();
+                entry.detail = serde_json::json!({ "quarantine": id, "import": true });
+                reapply_quarantined(tx, rules, id, (by, now), &entry, Bringer::Import)?
+            }
+            None => ReapplyOutcome::AlreadyResolved,
+        };
+        outcomes.push((seq, outcome));
+    }
+    Ok(outcomes)
 }
 
 /// Empties the quarantined ops of deleted case `id` of what they said (a

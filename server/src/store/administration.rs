@@ -6,7 +6,7 @@
 
 use super::AuditEntry;
 use chrono::{DateTime, Utc};
-use shared::id::{CaseId, UserId};
+use shared::id::{CaseId, DeviceId, UserId};
 
 use super::StoreResult;
 use shared::admin::{AuditRecord, DeletedCase, QuarantineRecord, ReapplyOutcome, RetentionRefusal};
@@ -28,6 +28,21 @@ pub trait Administration {
         ceiling: DateTime<Utc>,
         audit: &AuditEntry,
     ) -> StoreResult<ReapplyOutcome>;
+
+    /// Re-applies the ops of `device` with sequence numbers `seqs` that
+    /// wait in quarantine, as [`Administration::reapply_quarantined`] does
+    /// each, for an administrator's import of the records the device
+    /// exported: a revoked device's ops are judged too, since the
+    /// administrator brought them. Answers each number's outcome.
+    fn reapply_imported(
+        &self,
+        device: DeviceId,
+        seqs: &[u64],
+        by: UserId,
+        now: DateTime<Utc>,
+        ceiling: DateTime<Utc>,
+        audit: &AuditEntry,
+    ) -> StoreResult<Vec<(u64, ReapplyOutcome)>>;
 
     /// Marks a quarantined op as discarded with a reason. The op stays.
     fn discard_quarantined(

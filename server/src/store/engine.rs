@@ -160,6 +160,10 @@ impl<E: Engine> Store for E {
         self.read(accounts_sql::devices)
     }
 
+    fn device_users(&self, device: DeviceId) -> StoreResult<Vec<User>> {
+        self.read(|db| accounts_sql::device_users(db, device))
+    }
+
     fn revoke_device(&self, id: DeviceId, audit: &AuditEntry) -> StoreResult<()> {
         self.write(|tx| accounts_sql::revoke_device(tx, id, audit))
     }
@@ -394,7 +398,35 @@ impl<E: Engine> Administration for E {
                 properties: &properties,
                 ceiling,
             };
-            admin_sql::reapply_quarantined(tx, &rules, id, (by, now), audit)
+            admin_sql::reapply_quarantined(
+                tx,
+                &rules,
+                id,
+                (by, now),
+                audit,
+                admin_sql::Bringer::List,
+            )
+        })
+    }
+
+    fn reapply_imported(
+        &self,
+        device: DeviceId,
+        seqs: &[u64],
+        by: UserId,
+        now: DateTime<Utc>,
+        ceiling: DateTime<Utc>,
+        audit: &AuditEntry,
+    ) -> StoreResult<Vec<(u64, ReapplyOutcome)>> {
+        self.write(|tx| {
+            let config = config::load_config(tx)?;
+            let properties = config::load_properties(tx)?;
+            let rules = Rules {
+                config: &config,
+                properties: &properties,
+                ceiling,
+            };
+            admin_sql::reapply_imported(tx, &rules, (device, seqs), (by, now), audit)
         })
     }
 

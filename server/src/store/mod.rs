@@ -332,6 +332,8 @@ pub trait Store: reports::Reports + administration::Administration + Send + Sync
     ) -> StoreResult<(DeviceInfo, bool)>;
     /// Every device.
     fn devices(&self) -> StoreResult<Vec<DeviceInfo>>;
+    /// The users who have logged in on `device`.
+    fn device_users(&self, device: DeviceId) -> StoreResult<Vec<User>>;
     /// Revokes a device and its tokens.
     fn revoke_device(&self, id: DeviceId, audit: &AuditEntry) -> StoreResult<()>;
     /// The session of a live token (not revoked, user active), with whether

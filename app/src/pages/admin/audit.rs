@@ -106,6 +106,10 @@ fn audit_action(code: &str, l: Lang) -> String {
         "calendar.put" => ("导入节假日", "Holiday calendar loaded"),
         "quarantine.reapply" => ("重新应用隔离记录", "Quarantined record re-applied"),
         "quarantine.discard" => ("丢弃隔离记录", "Quarantined record discarded"),
+        "records.import" => (
+            "导入平板导出的记录",
+            "Records exported from a tablet imported",
+        ),
         "case.delete" => ("删除过期工单", "Expired case deleted"),
         "auth.login" => ("登录", "Login"),
         "auth.login_failed" => ("登录失败", "Failed login"),

@@ -15,7 +15,8 @@
 //! answers are `shared` types.
 //!
 //! One module per tab: `users`, `devices`, `properties`, `categories`,
-//! `settings`, `calendar`, `quarantine` and `audit`. The tables and the
+//! `settings`, `calendar`, `quarantine` (with `records`, the import of a
+//! tablet's exported records) and `audit`. The tables and the
 //! form pieces they share are `crate::components::table` and
 //! `crate::components::form`; the small helpers are below.
 
@@ -25,6 +26,7 @@ mod categories;
 mod devices;
 mod properties;
 mod quarantine;
+mod records;
 mod roster;
 mod settings;
 mod users;

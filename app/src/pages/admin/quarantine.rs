@@ -32,6 +32,7 @@ pub fn QuarantineTab() -> impl IntoView {
                 "服务器拒收的设备记录保存在这里。补齐缺少的项目、类别或用户后可重新应用；确实无效的记录请填写原因后丢弃（记录会保留，不会删除）。",
                 "Records the server refused from devices wait here. After adding the missing property, category or user, re-apply them; discard records that are truly invalid, with a reason (they are kept, never deleted).",
             )}</p>
+            <super::records::RecordsImportForm done=move || entries.refetch()/>
             <p class="admin-done" role="status" data-testid="quarantine-status">{move || settled.get()}</p>
             {loaded(entries, move |mut list| {
                 if list.is_empty() {

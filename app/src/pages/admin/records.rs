@@ -1,0 +1,176 @@
+//! 导入平板记录: the file a revoked tablet exported of what it never
+//! uploaded (`components::ExportUnsent`), imported so that the records
+//! reach the server. The server judges each one as the tablet's own push
+//! would be (`POST /api/v1/admin/records/import`); what it refuses joins the
+//! quarantine list below, and importing the file again judges those again.
+
+use super::token;
+use crate::api::ApiError;
+use crate::api::admin;
+use crate::state::{AppCtx, use_app};
+use crate::sync::{PUSH_BATCH, PUSH_BYTES, batch};
+use leptos::prelude::*;
+use shared::lang::Lang;
+use shared::wire::{RecordsFile, RecordsImport};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+/// Where an import stands.
+#[derive(Debug, Clone)]
+enum Imported {
+    Reading,
+    Done(RecordsImport),
+    /// The file is no export of records.
+    NotAnExport,
+    Refused(ApiError),
+}
+
+/// The import form; `done` runs after an import, so that the quarantine
+/// list shows what it set aside.
+#[component]
+pub fn RecordsImportForm(done: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
+    let ctx = use_app();
+    let state = RwSignal::new(None::<Imported>);
+    let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+    let reading = move || matches!(state.get(), Some(Imported::Reading));
+    let chosen = move |ev: leptos::ev::Event| {
+        let Some(input) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+        else {
+            return;
+        };
+        let Some(file) = input.files().and_then(|files| files.get(0)) else {
+            return;
+        };
+        // Emptied, so that choosing the same file again (after mending
+        // what set records aside) is a change again.
+        input.set_value("");
+        state.set(Some(Imported::Reading));
+        leptos::task::spawn_local(async move {
+            let text = JsFuture::from(file.text())
+                .await
+                .ok()
+                .and_then(|t| t.as_string())
+                .unwrap_or_default();
+            let Ok(records) = serde_json::from_str::<RecordsFile>(&text) else {
+                state.set(Some(Imported::NotAnExport));
+                return;
+            };
+            state.set(Some(match import(ctx, records).await {
+                Ok(report) => Imported::Done(report),
+                Err(e) => Imported::Refused(e),
+            }));
+            done();
+        });
+    };
+    let said = move || {
+        let l = ctx.lang.get();
+        state.get().map(|s| match s {
+            Imported::Reading => view! {
+                <p role="status" data-testid="records-reading">{l.pick("正在导入…", "Importing…")}</p>
+            }
+            .into_any(),
+            Imported::Done(r) => view! {
+                <p class="admin-done" role="status" data-testid="records-imported"
+                    data-stored=r.stored data-held=r.held data-quarantined=r.quarantined.len()>
+                    {summary(&r, l)}
+                </p>
+            }
+            .into_any(),
+            Imported::NotAnExport => view! {
+                <p class="error" role="alert" data-testid="records-error">{l.pick(
+                    "这个文件不是平板导出的记录文件（JSON）。",
+                    "This file is not a file of records exported from a tablet (JSON).",
+                )}</p>
+            }
+            .into_any(),
+            Imported::Refused(e) => view! {
+                <p class="error" role="alert" data-testid="records-error">{e.message(l)}</p>
+            }
+            .into_any(),
+        })
+    };
+    view! {
+        <div class="card admin-form" data-testid="records-import">
+            <h4>{t("导入平板导出的记录", "Import records exported from a tablet")}</h4>
+            <p class="hint">{t(
+                "被吊销的平板无法上传的记录可以在平板上导出为文件。选择该文件后，服务器逐条审核（作者、角色、项目权限和流程）：通过的记录入库，其余进入下方的隔离区。同一文件导入两次不会重复入库；排除隔离原因后（例如暂时重新启用已停用的作者），再次导入同一文件即可重新审核其中被隔离的记录。",
+                "A revoked tablet can export the records it could not upload as a file. Choose that file: the server judges each record (its author, role, property and the workflow); what passes is stored, the rest joins the quarantine list below. Importing the same file twice stores nothing twice; once the cause is mended (a disabled author enabled again for a while, say), importing it again judges its quarantined records again.",
+            )}</p>
+            <input type="file" accept=".json,application/json" data-testid="records-file"
+                prop:disabled=reading on:change=chosen/>
+            {said}
+        </div>
+    }
+}
+
+/// Imports `records` in parts a push would send (`sync::batch`): a
+/// revoked tablet's outbox may be more than one request carries. The parts
+/// go in sequence order and stop at a gap; their reports add up.
+async fn import(ctx: AppCtx, records: RecordsFile) -> Result<RecordsImport, ApiError> {
+    let token = token(ctx)?;
+    let mut rest = records.ops.clone();
+    rest.sort_by_key(|op| op.seq);
+    let mut total: Option<RecordsImport> = None;
+    while !rest.is_empty() {
+        let ops = batch(
+            rest.iter().take(PUSH_BATCH).cloned().collect(),
+            PUSH_BATCH,
+            PUSH_BYTES,
+        );
+        rest.drain(..ops.len());
+        let part = RecordsFile {
+            count: ops.len(),
+            ops,
+            ..records.clone()
+        };
+        let report = admin::import_records(&token, &part).await?;
+        let gap = report.missing_from.is_some();
+        total = Some(match total {
+            None => report,
+            Some(mut sum) => {
+                sum.stored += report.stored;
+                sum.held += report.held;
+                sum.quarantined.extend(report.quarantined);
+                sum.missing_from = report.missing_from;
+                sum
+            }
+        });
+        if gap {
+            break;
+        }
+    }
+    // An empty file gets the server's own refusal.
+    match total {
+        Some(total) => Ok(total),
+        None => admin::import_records(&token, &records).await,
+    }
+}
+
+/// What an import did, in words.
+fn summary(r: &RecordsImport, l: Lang) -> String {
+    let aside = r.quarantined.len();
+    let mut text = match l {
+        Lang::ZhCn => format!(
+            "已入库 {} 条；服务器已有 {} 条；进入隔离区 {aside} 条。",
+            r.stored, r.held
+        ),
+        Lang::En => format!(
+            "Stored {}; already on the server {}; quarantined {aside}.",
+            r.stored, r.held
+        ),
+    };
+    if let Some(seq) = r.missing_from {
+        text.push(' ');
+        text.push_str(&match l {
+            Lang::ZhCn => format!(
+                "服务器缺少这台平板从第 {seq} 条起的记录，文件中之后的记录未入库：请导入包含这些记录的文件。"
+            ),
+            Lang::En => format!(
+                "The server lacks this tablet's records from number {seq} on, so the file's later records were not stored: import a file that holds them."
+            ),
+        });
+    }
+    text
+}

@@ -1,0 +1,186 @@
+//! Importing the records a tablet exported (`shared::wire::RecordsFile`):
+//! the way for what a revoked tablet made and never sent. Its user
+//! exports the file from the tablet's 已吊销 screen and hands it to an
+//! administrator, who imports it here.
+//!
+//! Only a revoked tablet's records are imported: one still in use sends
+//! its own. The administrator vouches for where the file came from, not
+//! for what it says: each record is judged as the tablet's own push would be (its
+//! author as the server knows them now, their role, scope and the
+//! workflow), only the device's revocation is set aside. What fails goes
+//! to the quarantine list with its reason. A record the server already
+//! holds is recognised as one, so importing a file twice changes nothing.
+
+use super::responses::{AdminOnly, JsonBody};
+use super::sync::MAX_BATCH;
+use super::{ClientAddr, audit_entry};
+use crate::auth::Session;
+use crate::error::{ApiError, ApiJson, ErrorBody, blocking};
+use crate::state::AppState;
+use crate::store::{AuditEntry, Store};
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
+use serde_json::json;
+use shared::admin::ReapplyOutcome;
+use shared::op::Op;
+use shared::role::{Role, User};
+use shared::wire::{QuarantineNotice, RecordsFile, RecordsImport};
+use std::collections::BTreeMap;
+
+/// Imports a tablet's exported records.
+#[utoipa::path(post, path = "/api/v1/admin/records/import", request_body = RecordsFile,
+    responses(AdminOnly, JsonBody,
+        (status = 200, description = "What was stored, what the server already held, and what went to quarantine.", body = RecordsImport),
+        (status = 400, description = "`import.empty`: no records; `import.too_many`: more than one push takes; `import.mixed_devices`: records of several devices; `sync.bad_seq`: a sequence number 0; `request.malformed_json`: the body is not JSON.", body = ErrorBody),
+        (status = 404, description = "`import.device_unknown`: the server does not know the device the records were made on.", body = ErrorBody),
+        (status = 409, description = "`import.device_active`: the device is not revoked; it uploads its own records.", body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn import(
+    State(state): State<AppState>,
+    session: Session,
+    ClientAddr(addr): ClientAddr,
+    ApiJson(file): ApiJson<RecordsFile>,
+) -> Result<Json<RecordsImport>, ApiError> {
+    session.require(&[Role::Admin])?;
+    let store = state.store.clone();
+    let ceiling = state.clock_ceiling();
+    let admin = session.user.clone();
+    // Re-applications the import makes are audited as this session's.
+    let reapply = audit_entry(&session, addr.clone(), "quarantine.reapply", json!({}));
+    let mut entry = audit_entry(
+        &session,
+        addr,
+        "records.import",
+        json!({
+            "exported_by": file.user.as_ref().map(|u| &u.login),
+            "ops": file.ops.iter().map(|op| op.id).collect::<Vec<_>>(),
+        }),
+    );
+    // Audited in the same blocking call, whatever the import reached: the
+    // request may be dropped while it runs, and each run of records commits
+    // on its own.
+    let report = blocking(move || {
+        let report = import_ops(store.as_ref(), file.ops, &admin, (ceiling, &reapply));
+        entry.detail["outcome"] = match &report {
+            Ok(r) => json!(r),
+            Err(e) => json!({ "refused": e.code() }),
+        };
+        store.audit(entry)?;
+        Ok(report)
+    })
+    .await??;
+    Ok(Json(report))
+}
+
+/// Pushes `ops` as their device's, each run of one author's records with
+/// that author as the pusher (a user who never logged in on the device
+/// cannot have made them: `admin` pushes those, and the judge sets them
+/// aside as another author's). Records an earlier import or push set aside
+/// are judged again (`Administration::reapply_imported`): importing the
+/// file again is how an administrator brings them in once the cause is
+/// mended (an author enabled again, a category added).
+fn import_ops(
+    store: &dyn Store,
+    mut ops: Vec<Op>,
+    admin: &User,
+    (ceiling, reapply): (DateTime<Utc>, &AuditEntry),
+) -> Result<RecordsImport, ApiError> {
+    let Some(device) = ops.first().map(|op| op.device) else {
+        return Err(ApiError::bad_request(
+            "import.empty",
+            "the file holds no records",
+        ));
+    };
+    if ops.len() > MAX_BATCH {
+        return Err(ApiError::bad_request(
+            "import.too_many",
+            format!("at most {MAX_BATCH} records per file"),
+        ));
+    }
+    if let Some(op) = ops.iter().find(|op| op.device != device) {
+        return Err(ApiError::bad_request(
+            "import.mixed_devices",
+            format!("record {} was made on another device than the first", op.id),
+        ));
+    }
+    if let Some(op) = ops.iter().find(|op| op.seq == 0) {
+        return Err(ApiError::bad_request(
+            "sync.bad_seq",
+            format!("record {} has sequence 0; sequences start at 1", op.id),
+        ));
+    }
+    let Some(known) = store.devices()?.into_iter().find(|d| d.id == device) else {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "import.device_unknown",
+            format!("the server does not know device {device}, on which the records were made"),
+        ));
+    };
+    // A tablet still in use sends its own records; records written in
+    // its name here would take sequence numbers its own later pushes need.
+    if !known.revoked {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "import.device_active",
+            format!("device {device} is not revoked: it uploads its own records when it syncs"),
+        ));
+    }
+    let users = store.device_users(device)?;
+    ops.sort_by_key(|op| op.seq);
+    let mut report = RecordsImport {
+        device,
+        stored: 0,
+        held: 0,
+        quarantined: Vec::new(),
+        missing_from: None,
+    };
+    for run in ops.chunk_by(|a, b| a.author == b.author) {
+        let pusher = users
+            .iter()
+            .find(|u| u.id == run[0].author)
+            .unwrap_or(admin);
+        let answer = store.push(device, pusher, run.to_vec(), Utc::now(), ceiling)?;
+        let mut aside: BTreeMap<u64, QuarantineNotice> =
+            answer.quarantined.into_iter().map(|n| (n.seq, n)).collect();
+        // Held aside before this import: the push only repeated why.
+        let again: Vec<u64> = aside
+            .values()
+            .filter(|n| n.seq <= known.acked_seq && n.code != "sync.clone")
+            .map(|n| n.seq)
+            .collect();
+        let outcomes =
+            store.reapply_imported(device, &again, admin.id, Utc::now(), ceiling, reapply)?;
+        for (seq, outcome) in outcomes {
+            match outcome {
+                ReapplyOutcome::Accepted { .. } => {
+                    aside.remove(&seq);
+                    report.stored += 1;
+                }
+                ReapplyOutcome::Refused { code, message } => {
+                    aside.insert(seq, QuarantineNotice { seq, code, message });
+                }
+                // Discarded by an administrator since: settled, so held.
+                ReapplyOutcome::AlreadyResolved => {
+                    aside.remove(&seq);
+                    report.held += 1;
+                }
+                ReapplyOutcome::SequenceTaken => {}
+            }
+        }
+        for op in run.iter().filter(|op| !aside.contains_key(&op.seq)) {
+            if op.seq > known.acked_seq && op.seq <= answer.acked_seq {
+                report.stored += 1;
+            } else if op.seq <= known.acked_seq && !again.contains(&op.seq) {
+                report.held += 1;
+            }
+        }
+        report.quarantined.extend(aside.into_values());
+        if let Some(expected) = answer.expected_seq {
+            report.missing_from = Some(expected);
+            break;
+        }
+    }
+    Ok(report)
+}
