@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Author, Client, code, push_body, user_of, world};
+use common::{Author, Client, World, code, push_body, user_of, world};
 use serde_json::{Value, json};
 use shared::case::{CaseState, NoteKind};
 use shared::op::{Action, Op};
@@ -32,6 +32,27 @@ fn file_of(author: &Author, login: &str, ops: &[Op]) -> Value {
     .expect("serialize the file")
 }
 
+/// staff_a's tablet, with a case it registered and pushed.
+fn a_tablet_with_a_case(w: &World) -> (Client, Author, Op) {
+    let (staff, mut a) = w.login("staff_a");
+    let first = a.register(w.pa(), "电梯异响");
+    let (s, body) = staff.post(
+        "/api/v1/sync/push",
+        &push_body(a.device, std::slice::from_ref(&first)),
+    );
+    assert_eq!(s, 200, "{body}");
+    (staff, a, first)
+}
+
+/// The administrator revokes the tablet of `author`.
+fn revoke(admin: &Client, author: &Author) {
+    let (s, body) = admin.post(
+        &format!("/api/v1/admin/devices/{}/revoke", author.device),
+        &json!({}),
+    );
+    assert_eq!(s, 204, "{body}");
+}
+
 fn import(admin: &Client, file: &Value) -> RecordsImport {
     let (status, body) = admin.post("/api/v1/admin/records/import", file);
     assert_eq!(status, 200, "{body}");
@@ -52,13 +73,7 @@ fn note(author: &mut Author, case: shared::id::CaseId, text: &str) -> Op {
 #[test]
 fn a_revoked_tablets_exported_records_are_imported_once_and_judged() {
     let w = world();
-    let (staff, mut a) = w.login("staff_a");
-    let first = a.register(w.pa(), "电梯异响");
-    let (s, body) = staff.post(
-        "/api/v1/sync/push",
-        &push_body(a.device, std::slice::from_ref(&first)),
-    );
-    assert_eq!(s, 200, "{body}");
+    let (staff, mut a, first) = a_tablet_with_a_case(&w);
 
     // Made offline, then the tablet is revoked before it syncs again.
     let second = a.register(w.pa(), "楼道灯不亮");
@@ -70,11 +85,7 @@ fn a_revoked_tablets_exported_records_are_imported_once_and_judged() {
         &file_of(&a, "staff_a", std::slice::from_ref(&second)),
     );
     assert_eq!((s, code(&body)), (409, "import.device_active"), "{body}");
-    let (s, body) = admin.post(
-        &format!("/api/v1/admin/devices/{}/revoke", a.device),
-        &json!({}),
-    );
-    assert_eq!(s, 204, "{body}");
+    revoke(&admin, &a);
     let (s, body) = staff.post(
         "/api/v1/sync/push",
         &push_body(a.device, &[second.clone(), noted.clone()]),
@@ -190,22 +201,12 @@ fn a_revoked_tablets_exported_records_are_imported_once_and_judged() {
 #[test]
 fn records_set_aside_are_judged_again_when_the_file_is_imported_again() {
     let w = world();
-    let (staff, mut a) = w.login("staff_a");
-    let first = a.register(w.pa(), "电梯异响");
-    let (s, body) = staff.post(
-        "/api/v1/sync/push",
-        &push_body(a.device, std::slice::from_ref(&first)),
-    );
-    assert_eq!(s, 200, "{body}");
+    let (_, mut a, first) = a_tablet_with_a_case(&w);
     let later = note(&mut a, first.case_id, "已联系维修");
 
     // The staff member left: the tablet is revoked and the user disabled.
     let (admin, _) = w.login("admin");
-    let (s, body) = admin.post(
-        &format!("/api/v1/admin/devices/{}/revoke", a.device),
-        &json!({}),
-    );
-    assert_eq!(s, 204, "{body}");
+    revoke(&admin, &a);
     let user = a.user;
     let active = |on: bool| {
         let (s, body) = admin.put(

@@ -594,14 +594,20 @@ fn export_json(ctx: AppCtx, what: &str, ops: Vec<Op>, identity: bool) -> String 
         what: what.into(),
         exported_at: now(),
         blocked: ctx.blocked.get().map(|b| b.code().to_string()),
-        device: ctx.device.with(|d| {
-            d.as_ref().filter(|_| identity).map(|d| RecordsDevice {
-                id: d.device,
-                number: d.number,
-                acked_seq: d.acked_seq,
-                last_seq: d.last_seq,
+        // Not read for a former identity's file: the device changes at
+        // every sync, and each change makes the file (and its link) anew.
+        device: identity
+            .then(|| {
+                ctx.device.with(|d| {
+                    d.as_ref().map(|d| RecordsDevice {
+                        id: d.device,
+                        number: d.number,
+                        acked_seq: d.acked_seq,
+                        last_seq: d.last_seq,
+                    })
+                })
             })
-        }),
+            .flatten(),
         user: ctx.session.with(|s| {
             s.as_ref().map(|s| RecordsUser {
                 id: s.user.id,

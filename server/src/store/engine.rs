@@ -377,6 +377,25 @@ impl<E: Engine> Store for E {
     }
 }
 
+/// Runs `judge` in a write transaction with the rules of the push judge
+/// (the configuration and properties) read in it.
+fn judged<E: Engine, T>(
+    engine: &E,
+    ceiling: DateTime<Utc>,
+    judge: impl FnOnce(&dyn Db, &Rules<'_>) -> StoreResult<T>,
+) -> StoreResult<T> {
+    engine.write(|tx| {
+        let config = config::load_config(tx)?;
+        let properties = config::load_properties(tx)?;
+        let rules = Rules {
+            config: &config,
+            properties: &properties,
+            ceiling,
+        };
+        judge(tx, &rules)
+    })
+}
+
 impl<E: Engine> Administration for E {
     fn quarantine_record(&self, id: i64) -> StoreResult<Option<QuarantineRecord>> {
         self.read(|db| admin_sql::quarantine_record(db, id))
@@ -390,17 +409,10 @@ impl<E: Engine> Administration for E {
         ceiling: DateTime<Utc>,
         audit: &AuditEntry,
     ) -> StoreResult<ReapplyOutcome> {
-        self.write(|tx| {
-            let config = config::load_config(tx)?;
-            let properties = config::load_properties(tx)?;
-            let rules = Rules {
-                config: &config,
-                properties: &properties,
-                ceiling,
-            };
+        judged(self, ceiling, |tx, rules| {
             admin_sql::reapply_quarantined(
                 tx,
-                &rules,
+                rules,
                 id,
                 (by, now),
                 audit,
@@ -418,15 +430,8 @@ impl<E: Engine> Administration for E {
         ceiling: DateTime<Utc>,
         audit: &AuditEntry,
     ) -> StoreResult<Vec<(u64, ReapplyOutcome)>> {
-        self.write(|tx| {
-            let config = config::load_config(tx)?;
-            let properties = config::load_properties(tx)?;
-            let rules = Rules {
-                config: &config,
-                properties: &properties,
-                ceiling,
-            };
-            admin_sql::reapply_imported(tx, &rules, (device, seqs), (by, now), audit)
+        judged(self, ceiling, |tx, rules| {
+            admin_sql::reapply_imported(tx, rules, (device, seqs), (by, now), audit)
         })
     }
 
