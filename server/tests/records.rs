@@ -102,6 +102,15 @@ fn a_revoked_tablets_exported_records_are_imported_once_and_judged() {
         404
     );
 
+    let last_seen = || {
+        let (_, devices) = admin.get("/api/v1/admin/devices");
+        devices
+            .as_array()
+            .and_then(|l| l.iter().find(|d| d["id"] == json!(a.device)))
+            .map(|d| d["last_seen"].clone())
+            .unwrap_or_else(|| panic!("no device {}: {devices}", a.device))
+    };
+    let seen = last_seen();
     let report = import(&admin, &file);
     assert_eq!(
         (
@@ -113,6 +122,7 @@ fn a_revoked_tablets_exported_records_are_imported_once_and_judged() {
         (2, 0, 0, None),
         "{report:?}"
     );
+    assert_eq!(last_seen(), seen, "an import is no contact of the tablet");
     let (s, case) = admin.get(&format!("/api/v1/cases/{}", second.case_id));
     assert_eq!(s, 200, "{case}");
     let (_, case) = admin.get(&format!("/api/v1/cases/{}", first.case_id));
@@ -128,14 +138,14 @@ fn a_revoked_tablets_exported_records_are_imported_once_and_judged() {
             entries
                 .iter()
                 .filter(|e| e["action"] == "records.import")
-                .map(|e| &e["detail"]["outcome"])
+                .map(|e| &e["detail"])
                 .collect()
         })
         .unwrap_or_default();
     assert_eq!(
         imports
             .iter()
-            .map(|o| (o["stored"].as_u64(), o["refused"].as_str()))
+            .map(|d| (d["outcome"]["stored"].as_u64(), d["refused"].as_str()))
             .collect::<Vec<_>>(),
         [
             (Some(0), None),

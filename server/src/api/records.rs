@@ -49,29 +49,46 @@ pub async fn import(
     let admin = session.user.clone();
     // Re-applications the import makes are audited as this session's.
     let reapply = audit_entry(&session, addr.clone(), "quarantine.reapply", json!({}));
+    // The ids sort after the outcome (the audit tab shows a detail's
+    // beginning); a file too large to take is audited without them.
+    let records =
+        (file.ops.len() <= MAX_BATCH).then(|| file.ops.iter().map(|op| op.id).collect::<Vec<_>>());
     let mut entry = audit_entry(
         &session,
         addr,
         "records.import",
         json!({
             "exported_by": file.user.as_ref().map(|u| &u.login),
-            "ops": file.ops.iter().map(|op| op.id).collect::<Vec<_>>(),
+            "records": records,
         }),
     );
     // Audited in the same blocking call, whatever the import reached: the
     // request may be dropped while it runs, and each run of records commits
-    // on its own.
+    // on its own, so a failure late in the file audits what came before it.
     let report = blocking(move || {
-        let report = import_ops(store.as_ref(), file.ops, &admin, (ceiling, &reapply));
-        entry.detail["outcome"] = match &report {
-            Ok(r) => json!(r),
-            Err(e) => json!({ "refused": e.code() }),
-        };
+        let mut report = None;
+        let done = import_ops(
+            store.as_ref(),
+            file.ops,
+            &admin,
+            (ceiling, &reapply),
+            &mut report,
+        );
+        entry.detail["outcome"] = json!(report);
+        if let Err(e) = &done {
+            entry.detail["refused"] = json!(e.code());
+        }
         store.audit(entry)?;
-        Ok(report)
+        Ok(done.map(|()| report))
     })
     .await??;
-    Ok(Json(report))
+    report.map(Json).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "the import ended without a report",
+        )
+    })
 }
 
 /// Pushes `ops` as their device's, each run of one author's records with
@@ -81,12 +98,15 @@ pub async fn import(
 /// are judged again (`Administration::reapply_imported`): importing the
 /// file again is how an administrator brings them in once the cause is
 /// mended (an author enabled again, a category added).
+/// `report` holds what was done once the file passed its checks, also
+/// when a later run fails.
 fn import_ops(
     store: &dyn Store,
     mut ops: Vec<Op>,
     admin: &User,
     (ceiling, reapply): (DateTime<Utc>, &AuditEntry),
-) -> Result<RecordsImport, ApiError> {
+    report: &mut Option<RecordsImport>,
+) -> Result<(), ApiError> {
     let Some(device) = ops.first().map(|op| op.device) else {
         return Err(ApiError::bad_request(
             "import.empty",
@@ -129,13 +149,13 @@ fn import_ops(
     }
     let users = store.device_users(device)?;
     ops.sort_by_key(|op| op.seq);
-    let mut report = RecordsImport {
+    let report = report.insert(RecordsImport {
         device,
         stored: 0,
         held: 0,
         quarantined: Vec::new(),
         missing_from: None,
-    };
+    });
     for run in ops.chunk_by(|a, b| a.author == b.author) {
         let pusher = users
             .iter()
@@ -150,8 +170,12 @@ fn import_ops(
             .filter(|n| n.seq <= known.acked_seq && n.code != "sync.clone")
             .map(|n| n.seq)
             .collect();
-        let outcomes =
-            store.reapply_imported(device, &again, admin.id, Utc::now(), ceiling, reapply)?;
+        let outcomes = match again.is_empty() {
+            true => Vec::new(),
+            false => {
+                store.reapply_imported(device, &again, admin.id, Utc::now(), ceiling, reapply)?
+            }
+        };
         for (seq, outcome) in outcomes {
             match outcome {
                 ReapplyOutcome::Accepted { .. } => {
@@ -182,5 +206,5 @@ fn import_ops(
             break;
         }
     }
-    Ok(report)
+    Ok(())
 }

@@ -521,14 +521,20 @@ fn push(tx: &dyn Db, rules: &Rules<'_>, epoch: u64, job: &PushJob) -> StoreResul
         insert_quarantine(tx, &incoming, user.id, &notice)?;
         quarantined.push(notice);
     }
-    tx.execute(
-        "UPDATE devices SET acked_seq = ?2, last_seen = ?3 WHERE id = ?1",
-        &[
-            Value::from(&device_key),
-            Value::Int(plan.acked as i64),
-            Value::from(&received),
-        ],
-    )?;
+    // A push without a session (an administrator's import of a revoked
+    // tablet's records, a tool) is no sign of the device itself: its last
+    // contact stays what the devices list says of it.
+    let (key, acked) = (Value::from(&device_key), Value::Int(plan.acked as i64));
+    match job.session {
+        Some(_) => tx.execute(
+            "UPDATE devices SET acked_seq = ?2, last_seen = ?3 WHERE id = ?1",
+            &[key, acked, Value::from(&received)],
+        )?,
+        None => tx.execute(
+            "UPDATE devices SET acked_seq = ?2 WHERE id = ?1",
+            &[key, acked],
+        )?,
+    };
     // Folded before the next push of the group is judged, which may read
     // this one's cases (a registration number taken).
     touched.materialize(tx, rules)?;

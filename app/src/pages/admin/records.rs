@@ -22,7 +22,8 @@ enum Imported {
     Done(RecordsImport),
     /// The file is no export of records.
     NotAnExport,
-    Refused(ApiError),
+    /// Refused, with what the parts before the refusal did.
+    Refused(ApiError, Option<RecordsImport>),
 }
 
 /// The import form; `done` runs after an import, so that the quarantine
@@ -59,7 +60,7 @@ pub fn RecordsImportForm(done: impl Fn() + Copy + Send + Sync + 'static) -> impl
             };
             state.set(Some(match import(ctx, records).await {
                 Ok(report) => Imported::Done(report),
-                Err(e) => Imported::Refused(e),
+                Err((e, before)) => Imported::Refused(e, before),
             }));
             done();
         });
@@ -85,7 +86,11 @@ pub fn RecordsImportForm(done: impl Fn() + Copy + Send + Sync + 'static) -> impl
                 )}</p>
             }
             .into_any(),
-            Imported::Refused(e) => view! {
+            Imported::Refused(e, before) => view! {
+                {before.map(|r| view! {
+                    <p class="admin-done" data-testid="records-imported" data-stored=r.stored
+                        data-held=r.held data-quarantined=r.quarantined.len()>{summary(&r, l)}</p>
+                })}
                 <p class="error" role="alert" data-testid="records-error">{e.message(l)}</p>
             }
             .into_any(),
@@ -107,9 +112,13 @@ pub fn RecordsImportForm(done: impl Fn() + Copy + Send + Sync + 'static) -> impl
 
 /// Imports `records` in parts a push would send (`sync::batch`): a
 /// revoked tablet's outbox may be more than one request carries. The parts
-/// go in sequence order and stop at a gap; their reports add up.
-async fn import(ctx: AppCtx, records: RecordsFile) -> Result<RecordsImport, ApiError> {
-    let token = token(ctx)?;
+/// go in sequence order and stop at a gap; their reports add up. A
+/// refusal comes with what the parts before it did.
+async fn import(
+    ctx: AppCtx,
+    records: RecordsFile,
+) -> Result<RecordsImport, (ApiError, Option<RecordsImport>)> {
+    let token = token(ctx).map_err(|e| (e, None))?;
     let mut rest = records.ops.clone();
     rest.sort_by_key(|op| op.seq);
     let mut total: Option<RecordsImport> = None;
@@ -125,7 +134,10 @@ async fn import(ctx: AppCtx, records: RecordsFile) -> Result<RecordsImport, ApiE
             ops,
             ..records.clone()
         };
-        let report = admin::import_records(&token, &part).await?;
+        let report = match admin::import_records(&token, &part).await {
+            Ok(report) => report,
+            Err(e) => return Err((e, total)),
+        };
         let gap = report.missing_from.is_some();
         total = Some(match total {
             None => report,
@@ -144,7 +156,9 @@ async fn import(ctx: AppCtx, records: RecordsFile) -> Result<RecordsImport, ApiE
     // An empty file gets the server's own refusal.
     match total {
         Some(total) => Ok(total),
-        None => admin::import_records(&token, &records).await,
+        None => admin::import_records(&token, &records)
+            .await
+            .map_err(|e| (e, None)),
     }
 }
 
