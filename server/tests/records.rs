@@ -248,8 +248,18 @@ fn records_set_aside_are_judged_again_when_the_file_is_imported_again() {
     );
     let (_, case) = admin.get(&format!("/api/v1/cases/{}", first.case_id));
     assert!(case.to_string().contains("已联系维修"), "{case}");
-    let report = import(&admin, &file);
+    // What the file says of who exported it is audited, bounded.
+    let mut forged = file.clone();
+    forged["user"]["login"] = json!("x".repeat(5000));
+    let report = import(&admin, &forged);
     assert_eq!((report.stored, report.held), (0, 1), "{report:?}");
+    let (_, log) = admin.get("/api/v1/admin/audit");
+    assert_eq!(
+        log[0]["detail"]["exported_by"].as_str().map(str::len),
+        Some(shared::validation::MAX_LOGIN),
+        "{}",
+        log[0]
+    );
 
     // A record the administrator discarded stays discarded: importing the
     // file again counts it as held, not as set aside again.

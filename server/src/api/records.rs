@@ -26,6 +26,7 @@ use serde_json::json;
 use shared::admin::ReapplyOutcome;
 use shared::op::Op;
 use shared::role::{Role, User};
+use shared::validation::MAX_LOGIN;
 use shared::wire::{QuarantineNotice, RecordsFile, RecordsImport};
 use std::collections::BTreeMap;
 
@@ -58,7 +59,8 @@ pub async fn import(
         addr,
         "records.import",
         json!({
-            "exported_by": file.user.as_ref().map(|u| &u.login),
+            // Only what the file says, bounded as a login is.
+            "exported_by": file.user.as_ref().map(|u| u.login.chars().take(MAX_LOGIN).collect::<String>()),
             "records": records,
         }),
     );
