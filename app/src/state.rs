@@ -326,6 +326,10 @@ pub struct AppCtx {
     /// The browser refused to keep the last draft (`pages::draft`): until
     /// its form is saved, a reload loses what is typed, which is said.
     pub drafts_refused: RwSignal<bool>,
+    /// The office's forms holding typing not saved yet
+    /// (`components::form::Unsaved`): they keep no drafts, so an update's
+    /// reload waits until there are none.
+    pub unsaved: RwSignal<usize>,
 }
 
 /// The device's wall clock.
@@ -379,6 +383,7 @@ impl AppCtx {
             staged: RwSignal::new(0),
             leaving: RwSignal::new(None),
             drafts_refused: RwSignal::new(false),
+            unsaved: RwSignal::new(0),
         }
     }
 

@@ -38,7 +38,8 @@ pub enum Update {
 /// How long a newer worker may take to install before the app stops
 /// waiting for it and reloads all the same.
 const INSTALL_WAIT_MS: i32 = 5 * 60 * 1000;
-/// How often a reload held back by staged photos looks again.
+/// How often a reload held back by staged photos or unsaved forms looks
+/// again.
 const STAGED_POLL_MS: i32 = 500;
 /// The session-storage key of the time the page last reloaded for an
 /// update.
@@ -87,8 +88,12 @@ pub fn required(ctx: AppCtx) {
         // Photos and signatures in open forms are only in the page, which
         // the reload would drop (what was typed is kept as drafts): it
         // waits until they are saved or put away; and so while the browser
-        // refuses to keep a draft, until its form is saved or left.
-        while ctx.staged.get_untracked() > 0 || ctx.drafts_refused.get_untracked() {
+        // refuses to keep a draft, until its form is saved or left, and
+        // while an office form, which keeps no drafts, holds typing.
+        while ctx.staged.get_untracked() > 0
+            || ctx.drafts_refused.get_untracked()
+            || ctx.unsaved.get_untracked() > 0
+        {
             crate::state::sleep(STAGED_POLL_MS).await;
         }
         remember_reload();

@@ -365,6 +365,38 @@ impl Browser {
             .await;
     }
 
+    /// From now on the page's syncs are answered as a server that no
+    /// longer takes this build answers them (426 `client.update_required`),
+    /// until the page reloads; `window.__old` marks the page until then.
+    pub async fn refuse_this_build(&self) {
+        self.eval(
+            "window.__old = true;
+             const real = window.fetch;
+             window.fetch = function (input, init) {
+                 const url = typeof input === 'string' ? input : input.url;
+                 if (url.includes('/api/v1/sync/')) {
+                     return Promise.resolve(new Response(
+                         JSON.stringify({ code: 'client.update_required', message: 'this app writes schema 0' }),
+                         { status: 426, headers: { 'content-type': 'application/json' } }));
+                 }
+                 return real.apply(this, arguments);
+             };
+             return true;",
+        )
+        .await;
+    }
+
+    /// Waits until `script` returns true in the page, across reloads
+    /// (asked while the page reloads, the browser may answer with an
+    /// error); `what` names it if it does not.
+    pub async fn wait_until(&self, script: &str, what: &str) {
+        let deadline = Instant::now() + TIMEOUT;
+        while self.client.execute(script, vec![]).await.ok() != Some(Value::Bool(true)) {
+            assert!(Instant::now() < deadline, "not within {TIMEOUT:?}: {what}");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
     /// Whether a service worker controls the page now.
     pub async fn service_worker_controls(&self) -> bool {
         self.eval("return !!(navigator.serviceWorker && navigator.serviceWorker.controller);")

@@ -871,3 +871,81 @@ async fn a_retired_property_is_offered_for_no_new_case_or_user() {
         .await;
     browser.close().await;
 }
+
+/// The office's forms keep no drafts: what is typed in them lives only in
+/// the page. It stays while the network drops, the first tap to another
+/// tab is held back with a warning, and an update the server needs waits
+/// to reload the page until the form is saved.
+#[tokio::test(flavor = "multi_thread")]
+async fn what_is_typed_in_an_office_form_outlasts_a_network_drop_a_tab_tap_and_an_update() {
+    let server = Server::start();
+    server.seed();
+    let browser = admin_on(&server, "calendar").await;
+    browser.fill("calendar-input", GOOD_2027).await;
+    let typed = || async { browser.value("calendar-input").await };
+    assert!(typed().await.contains("测试用节假日安排"));
+
+    // The browser says the network went, then came back.
+    browser
+        .eval("window.dispatchEvent(new Event('offline')); return true;")
+        .await;
+    browser.wait_for_test_id("admin-offline").await;
+    assert!(typed().await.contains("测试用节假日安排"), "kept offline");
+    browser
+        .eval("window.dispatchEvent(new Event('online')); return true;")
+        .await;
+    browser.wait_count("admin-offline", 0).await;
+    assert!(typed().await.contains("测试用节假日安排"), "kept online");
+
+    // The first tap on another tab says what it would drop, and stays.
+    browser.click("admin-tab-users").await;
+    browser.wait_text("leave-warning", "尚未保存").await;
+    assert_eq!(
+        browser.attr("admin-tab-calendar", "aria-selected").await,
+        "true"
+    );
+    assert!(
+        typed().await.contains("测试用节假日安排"),
+        "kept on the tab"
+    );
+
+    // The server needs a newer build: the reload waits for the form.
+    browser.refuse_this_build().await;
+    browser.click("sync-now").await;
+    browser.wait_for_test_id("update-waits-form").await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(
+        browser.eval("return window.__old === true;").await,
+        json!(true),
+        "the page was not reloaded while the form held typing"
+    );
+    assert!(
+        typed().await.contains("测试用节假日安排"),
+        "kept for the update"
+    );
+
+    // Applied, nothing is left to lose, and the page reloads.
+    browser.click("calendar-preview").await;
+    browser.wait_text("calendar-year", "2027").await;
+    browser.click("calendar-apply").await;
+    browser
+        .wait_until(
+            "return window.__old === undefined;",
+            "the page reloaded once the calendar was applied",
+        )
+        .await;
+    browser.wait_for_test_id("admin").await;
+    let schedule: Value = serde_json::from_str(GOOD_2027).expect("the schedule");
+    let (status, preview) = server.post_json(
+        Some(&server.token("admin1")),
+        "/api/v1/admin/calendar/preview",
+        &schedule,
+    );
+    assert_eq!(status, 200, "{preview}");
+    assert_eq!(
+        preview["replaces"],
+        json!(true),
+        "2027 was applied: {preview}"
+    );
+    browser.close().await;
+}

@@ -94,42 +94,6 @@ async fn installed(server: &Server) -> Browser {
     browser
 }
 
-/// From now on the page's syncs are answered as a server that no longer
-/// takes this build answers them (426 `client.update_required`), until
-/// the page reloads; `window.__old` marks the page until then.
-async fn refuse_this_build(browser: &Browser) {
-    browser
-        .eval(
-            "window.__old = true;
-             const real = window.fetch;
-             window.fetch = function (input, init) {
-                 const url = typeof input === 'string' ? input : input.url;
-                 if (url.includes('/api/v1/sync/')) {
-                     return Promise.resolve(new Response(
-                         JSON.stringify({ code: 'client.update_required', message: 'this app writes schema 0' }),
-                         { status: 426, headers: { 'content-type': 'application/json' } }));
-                 }
-                 return real.apply(this, arguments);
-             };
-             return true;",
-        )
-        .await;
-}
-
-/// Waits until `script` returns true in the page, across reloads (asked
-/// while the page reloads, the browser may answer with an error).
-async fn wait_until(browser: &Browser, script: &str, what: &str) {
-    let deadline = std::time::Instant::now() + e2e::TIMEOUT;
-    while browser.client.execute(script, vec![]).await.ok() != Some(serde_json::json!(true)) {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "not within {:?}: {what}",
-            e2e::TIMEOUT
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    }
-}
-
 /// After a server upgrade that changed the op schema, the old app is
 /// refused (426). A reload alone would come back from the service
 /// worker's cache as the same old build; the app has the worker fetch the
@@ -145,14 +109,14 @@ async fn an_app_the_server_refuses_updates_itself_through_its_service_worker() {
     browser.wait_synced().await;
 
     upgrade(dist.path());
-    refuse_this_build(&browser).await;
+    browser.refuse_this_build().await;
     browser.click("sync-now").await;
-    wait_until(
-        &browser,
-        "return !!document.querySelector('meta[name=\"build\"]');",
-        "the page came back as the newer build",
-    )
-    .await;
+    browser
+        .wait_until(
+            "return !!document.querySelector('meta[name=\"build\"]');",
+            "the page came back as the newer build",
+        )
+        .await;
     browser.wait_for_test_id("case-list").await;
     browser.wait_synced().await;
     assert!(browser.find("update-unavailable").await.is_none());
@@ -186,7 +150,7 @@ async fn an_update_waits_until_the_photos_taken_are_saved() {
     browser.wait_count("staged-evidence", 1).await;
 
     upgrade(dist.path());
-    refuse_this_build(&browser).await;
+    browser.refuse_this_build().await;
     browser.eval(
         "navigator.serviceWorker.addEventListener('controllerchange', () => { window.__taken = true; }); return true;",
     ).await;
@@ -194,12 +158,12 @@ async fn an_update_waits_until_the_photos_taken_are_saved() {
     browser.wait_for_test_id("update-waits").await;
     // The newer build took over: without the photo, the page would reload
     // now.
-    wait_until(
-        &browser,
-        "return window.__taken === true;",
-        "the newer build controls the page",
-    )
-    .await;
+    browser
+        .wait_until(
+            "return window.__taken === true;",
+            "the newer build controls the page",
+        )
+        .await;
     tokio::time::sleep(std::time::Duration::from_secs(2)).await;
     assert_eq!(
         browser.eval("return window.__old === true;").await,
@@ -209,12 +173,12 @@ async fn an_update_waits_until_the_photos_taken_are_saved() {
     browser.wait_count("staged-evidence", 1).await;
 
     browser.click("save-case").await;
-    wait_until(
-        &browser,
-        "return !!document.querySelector('meta[name=\"build\"]');",
-        "the page came back as the newer build",
-    )
-    .await;
+    browser
+        .wait_until(
+            "return !!document.querySelector('meta[name=\"build\"]');",
+            "the page came back as the newer build",
+        )
+        .await;
     browser.wait_for_test_id("case-list").await;
     browser.wait_synced().await;
     assert_eq!(
@@ -234,18 +198,18 @@ async fn an_app_refused_without_a_newer_build_says_so_instead_of_reloading() {
     let server = Server::start();
     server.seed();
     let browser = installed(&server).await;
-    refuse_this_build(&browser).await;
+    browser.refuse_this_build().await;
     browser.click("sync-now").await;
-    wait_until(
-        &browser,
-        "return window.__old === undefined;",
-        "the page reloaded once",
-    )
-    .await;
+    browser
+        .wait_until(
+            "return window.__old === undefined;",
+            "the page reloaded once",
+        )
+        .await;
     browser.wait_for_test_id("case-list").await;
     browser.wait_synced().await;
 
-    refuse_this_build(&browser).await;
+    browser.refuse_this_build().await;
     browser.click("sync-now").await;
     browser.wait_for_test_id("update-unavailable").await;
     assert_eq!(

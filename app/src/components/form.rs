@@ -1,13 +1,16 @@
 //! The pieces of the online-only screens' forms: a labelled text input
 //! ([`TextField`]), the problems shown beside the inputs ([`FieldErrors`],
-//! [`field_error`]) and where a server refusal belongs ([`Route`],
-//! [`show_refusal`]).
+//! [`field_error`]), where a server refusal belongs ([`Route`],
+//! [`show_refusal`]) and what a form holds that is not saved yet
+//! ([`Unsaved`]).
 
 use crate::api::ApiError;
 use crate::state::use_app;
 use leptos::prelude::*;
 use shared::lang::Lang;
 use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Problems beside the fields of one form: field name → message.
 pub type FieldErrors = RwSignal<BTreeMap<&'static str, String>>;
@@ -106,5 +109,53 @@ pub fn show_refusal<E>(
             });
         }
         None => general.set(Some(e.clone().into())),
+    }
+}
+
+/// What a form shows against what was last loaded or saved. These forms
+/// keep no drafts: what is typed lives only in the page. While it differs,
+/// the form counts in [`crate::state::AppCtx::unsaved`]. An update's reload
+/// waits for it, and the first tap to another screen or tab warns.
+pub struct Unsaved<T: Clone + PartialEq + Send + Sync + 'static> {
+    shown: Memo<T>,
+    saved: RwSignal<T>,
+}
+
+impl<T: Clone + PartialEq + Send + Sync + 'static> Clone for Unsaved<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T: Clone + PartialEq + Send + Sync + 'static> Copy for Unsaved<T> {}
+
+impl<T: Clone + PartialEq + Send + Sync + 'static> Unsaved<T> {
+    /// Follows `shown`, the form's values (tracked), from what they are
+    /// now, until the calling component goes.
+    pub fn track(shown: impl Fn() -> T + Send + Sync + 'static) -> Unsaved<T> {
+        let ctx = use_app();
+        let shown = Memo::new(move |_| shown());
+        let saved = RwSignal::new(shown.get_untracked());
+        let counted = Arc::new(AtomicBool::new(false));
+        let held = counted.clone();
+        Effect::new(move |_| {
+            let now = shown.with(|s| saved.with(|v| s != v));
+            if held.swap(now, Ordering::Relaxed) != now {
+                ctx.unsaved
+                    .update(|n| *n = if now { *n + 1 } else { n.saturating_sub(1) });
+            }
+        });
+        on_cleanup(move || {
+            if counted.swap(false, Ordering::Relaxed) {
+                ctx.unsaved.try_update(|n| *n = n.saturating_sub(1));
+            }
+        });
+        Unsaved { shown, saved }
+    }
+
+    /// What the form shows now is saved (or what is stored was read into
+    /// it).
+    pub fn settle(&self) {
+        self.saved.set(self.shown.get_untracked());
     }
 }

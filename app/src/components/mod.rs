@@ -33,24 +33,24 @@ use shared::wire::{RecordsDevice, RecordsFile, RecordsUser};
 #[component]
 pub fn Nav() -> impl IntoView {
     let ctx = use_app();
-    // Photos and signatures taken and not saved live only on their screen:
-    // the first tap away says so (`LeaveWarning`), the second leaves.
+    // Photos and signatures taken and not saved, and what is typed in the
+    // office's forms, live only on their screen: the first tap away says
+    // so (`LeaveWarning`), the second leaves.
     let go = move |s: Screen| {
         move |_| {
-            if ctx.staged.get_untracked() > 0 && ctx.leaving.get_untracked() != Some(s) {
-                ctx.leaving.set(Some(s));
+            if held_back(ctx, s) {
                 return;
             }
-            ctx.leaving.set(None);
             ctx.screen.set(s);
         }
     };
-    // A warning is about the photos it saw, on its screen: once they
-    // change (taken, saved, dropped) or the screen does, the next tap
-    // away warns again.
+    // A warning is about what it saw, on its screen: once that changes
+    // (taken, saved, dropped) or the screen does, the next tap away warns
+    // again.
     Effect::new(move |_| {
         ctx.screen.track();
         ctx.staged.track();
+        ctx.unsaved.track();
         ctx.leaving.set(None);
     });
     let tab = move || match ctx.screen.get() {
@@ -307,19 +307,40 @@ pub fn HttpsBanner() -> impl IntoView {
     })
 }
 
+/// Whether a tap to `to` is held back, the first time, because leaving
+/// would drop what only this screen holds (`LeaveWarning` says so); the
+/// second tap goes.
+pub fn held_back(ctx: AppCtx, to: Screen) -> bool {
+    let holding = ctx.staged.get_untracked() > 0 || ctx.unsaved.get_untracked() > 0;
+    if holding && ctx.leaving.get_untracked() != Some(to) {
+        ctx.leaving.set(Some(to));
+        return true;
+    }
+    ctx.leaving.set(None);
+    false
+}
+
 /// Says that a tap in the navigation was held back: leaving would drop
-/// the photos and signatures not saved yet.
+/// the photos and signatures not saved yet, or what is typed in a form.
 #[component]
 pub fn LeaveWarning() -> impl IntoView {
     let ctx = use_app();
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+    let holding = move || ctx.staged.get() > 0 || ctx.unsaved.get() > 0;
     view! {
-        <Show when=move || { ctx.leaving.with(Option::is_some) && ctx.staged.get() > 0 }>
+        <Show when=move || { ctx.leaving.with(Option::is_some) && holding() }>
             <section class="banner warn" role="alert" data-testid="leave-warning">
-                <p>{t(
-                    "本页有尚未保存的照片或签名，离开将丢失。请先保存；仍要离开请再点一次。",
-                    "This screen holds photos or signatures not saved yet, which leaving drops. Save them first, or tap again to leave.",
-                )}</p>
+                <p>{move || if ctx.staged.get() > 0 {
+                    t(
+                        "本页有尚未保存的照片或签名，离开将丢失。请先保存；仍要离开请再点一次。",
+                        "This screen holds photos or signatures not saved yet, which leaving drops. Save them first, or tap again to leave.",
+                    )()
+                } else {
+                    t(
+                        "本页表单中填写的内容尚未保存，离开将丢失。请先保存；仍要离开请再点一次。",
+                        "What is typed in this screen's form is not saved yet, and leaving drops it. Save it first, or tap again to leave.",
+                    )()
+                }}</p>
             </section>
         </Show>
     }
@@ -372,6 +393,12 @@ pub fn UpdateBanner() -> impl IntoView {
                     <p data-testid="update-waits">{t(
                         "请先保存或取消尚未保存的照片和签名，之后页面才会重新加载。",
                         "Save or cancel the photos and signatures not saved yet; the page reloads after that.",
+                    )}</p>
+                </Show>
+                <Show when=move || { ctx.unsaved.get() > 0 }>
+                    <p data-testid="update-waits-form">{t(
+                        "请先保存表单中填写的内容，或撤回修改，之后页面才会重新加载。",
+                        "Save what is typed in the form, or undo it; the page reloads after that.",
                     )}</p>
                 </Show>
             </section>

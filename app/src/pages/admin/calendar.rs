@@ -2,6 +2,7 @@
 
 use super::token;
 use crate::api::{self, ApiError, admin};
+use crate::components::form::Unsaved;
 use crate::state::use_app;
 use chrono::{Datelike, NaiveDate};
 use leptos::prelude::*;
@@ -20,6 +21,7 @@ pub fn CalendarTab() -> impl IntoView {
     let preview = RwSignal::new(None::<admin::CalendarPreview>);
     let error = RwSignal::new(None::<CalendarError>);
     let done = RwSignal::new(None::<String>);
+    let unsaved = Unsaved::track(move || input.get());
 
     // Asks the server what importing the typed schedule would do; the
     // preview remembers what it was made from.
@@ -52,6 +54,7 @@ pub fn CalendarTab() -> impl IntoView {
                     preview.set(Some(p.clone()));
                     // Applied: the button stays off until another preview.
                     previewed.set(None);
+                    unsaved.settle();
                     crate::sync::request(ctx);
                 }
                 Err(e) => error.set(Some(CalendarError::Api(e.clone()))),

@@ -3,6 +3,7 @@
 
 use super::{ReadAgain, changed_meanwhile, token, words};
 use crate::api::{ApiError, Tagged, admin};
+use crate::components::form::Unsaved;
 use crate::components::table::{DataTable, Loaded, loaded};
 use crate::state::use_app;
 use leptos::prelude::*;
@@ -84,6 +85,16 @@ fn CategoryEditor(
             .collect()
     };
     let rows = RwSignal::new(make_rows(initial));
+    let unsaved = Unsaved::track(move || {
+        rows.with(|r| {
+            r.iter()
+                .map(|row| {
+                    let texts = [row.code.get(), row.name_zh.get(), row.name_en.get()];
+                    (texts, row.active.get())
+                })
+                .collect::<Vec<_>>()
+        })
+    });
     let error = RwSignal::new(None::<ApiError>);
     let done = RwSignal::new(None::<String>);
     let add = move |_| {
@@ -108,6 +119,7 @@ fn CategoryEditor(
                 Ok(stored) => {
                     rows.set(make_rows(stored.value.clone()));
                     tag.set_value(stored.tag.clone());
+                    unsaved.settle();
                     done.set(Some(ctx.l().pick("类别已保存", "Categories saved").into()));
                     crate::sync::request(ctx);
                 }

@@ -32,7 +32,8 @@ mod settings;
 mod users;
 
 use crate::api::{self, ApiError};
-use crate::state::{AppCtx, use_app};
+use crate::components::held_back;
+use crate::state::{AppCtx, Screen, use_app};
 use chrono_tz::Tz;
 use leptos::prelude::*;
 use shared::lang::Lang;
@@ -50,6 +51,13 @@ pub fn AdminPage(start: Tab) -> impl IntoView {
         on.remove();
         off.remove();
     });
+    // A tab opened offline waits for the network; one open when the
+    // network drops stays, with the notice above it, so that what is typed
+    // in its forms is not lost (saving says the network is missing).
+    let open = Memo::new(move |before: Option<&Option<Tab>>| {
+        let tb = tab.get();
+        (online.get() || before.copied().flatten() == Some(tb)).then_some(tb)
+    });
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
     view! {
         <section class="admin" data-testid="admin">
@@ -64,13 +72,25 @@ pub fn AdminPage(start: Tab) -> impl IntoView {
                                 class:active=move || tab.get() == tb
                                 aria-selected=move || (tab.get() == tb).to_string()
                                 data-testid=tb.testid()
-                                on:click=move |_| tab.set(tb)>
+                                on:click=move |_| {
+                                    if !held_back(ctx, Screen::Admin(tb)) {
+                                        tab.set(tb);
+                                    }
+                                }>
                                 {move || tb.label(ctx.lang.get())}
                             </button>
                         }
                     })
                     .collect_view()}
             </nav>
+            <Show when=move || !online.get()>
+                <p class="card admin-offline" data-testid="admin-offline">
+                    {t(
+                        "管理功能需要联网。请连接网络后再试；工单登记和处理仍可离线进行。",
+                        "Administration needs the network. Connect and try again; cases can still be registered and worked offline.",
+                    )}
+                </p>
+            </Show>
             {move || {
                 if ctx.role() != Some(Role::Admin) {
                     return view! {
@@ -80,26 +100,16 @@ pub fn AdminPage(start: Tab) -> impl IntoView {
                     }
                         .into_any();
                 }
-                if !online.get() {
-                    return view! {
-                        <p class="card admin-offline" data-testid="admin-offline">
-                            {t(
-                                "管理功能需要联网。请连接网络后再试；工单登记和处理仍可离线进行。",
-                                "Administration needs the network. Connect and try again; cases can still be registered and worked offline.",
-                            )}
-                        </p>
-                    }
-                        .into_any();
-                }
-                match tab.get() {
-                    Tab::Users => view! { <users::UsersTab/> }.into_any(),
-                    Tab::Devices => view! { <devices::DevicesTab/> }.into_any(),
-                    Tab::Properties => view! { <properties::PropertiesTab/> }.into_any(),
-                    Tab::Categories => view! { <categories::CategoriesTab/> }.into_any(),
-                    Tab::Settings => view! { <settings::SettingsTab/> }.into_any(),
-                    Tab::Calendar => view! { <calendar::CalendarTab/> }.into_any(),
-                    Tab::Quarantine => view! { <quarantine::QuarantineTab/> }.into_any(),
-                    Tab::Audit => view! { <audit::AuditTab/> }.into_any(),
+                match open.get() {
+                    None => ().into_any(),
+                    Some(Tab::Users) => view! { <users::UsersTab/> }.into_any(),
+                    Some(Tab::Devices) => view! { <devices::DevicesTab/> }.into_any(),
+                    Some(Tab::Properties) => view! { <properties::PropertiesTab/> }.into_any(),
+                    Some(Tab::Categories) => view! { <categories::CategoriesTab/> }.into_any(),
+                    Some(Tab::Settings) => view! { <settings::SettingsTab/> }.into_any(),
+                    Some(Tab::Calendar) => view! { <calendar::CalendarTab/> }.into_any(),
+                    Some(Tab::Quarantine) => view! { <quarantine::QuarantineTab/> }.into_any(),
+                    Some(Tab::Audit) => view! { <audit::AuditTab/> }.into_any(),
                 }
             }}
         </section>

@@ -5,7 +5,9 @@
 
 use super::{token, words};
 use crate::api::{ApiError, Tagged, admin};
-use crate::components::form::{FieldErrors, Route, TextField, field_error, route, show_refusal};
+use crate::components::form::{
+    FieldErrors, Route, TextField, Unsaved, field_error, route, show_refusal,
+};
 use crate::components::table::{DataTable, Loaded, loaded};
 use crate::state::{AppCtx, use_app};
 use leptos::prelude::*;
@@ -164,6 +166,7 @@ fn NewPropertyForm(
     let name = RwSignal::new(String::new());
     let households = RwSignal::new(String::new());
     let fields: FieldErrors = RwSignal::new(BTreeMap::new());
+    Unsaved::track(move || [code.get(), name.get(), households.get()]);
     let clear = move || {
         code.set(String::new());
         name.set(String::new());
@@ -251,6 +254,7 @@ fn EditPropertyForm(
     // "", "in_service" or "retired": empty keeps it, as the other inputs.
     let status = RwSignal::new(String::new());
     let fields: FieldErrors = RwSignal::new(BTreeMap::new());
+    Unsaved::track(move || [name.get(), households.get(), status.get()]);
     let read = move || listed(properties);
     let clear = move || {
         name.set(String::new());
@@ -365,6 +369,7 @@ fn NewBuildingForm(
     let name = RwSignal::new(String::new());
     let units = RwSignal::new(String::new());
     let fields: FieldErrors = RwSignal::new(BTreeMap::new());
+    Unsaved::track(move || [name.get(), units.get()]);
     let props = move || {
         properties
             .get()
@@ -477,6 +482,13 @@ fn EditBuildingForm(
     let remove_unit = RwSignal::new(false);
     let remove_building = RwSignal::new(false);
     let fields: FieldErrors = RwSignal::new(BTreeMap::new());
+    Unsaved::track(move || {
+        (
+            [name.get(), units.get(), unit_name.get()],
+            remove_unit.get(),
+            remove_building.get(),
+        )
+    });
     let read = move || listed(properties);
     let chosen = move || {
         let id = property.get();

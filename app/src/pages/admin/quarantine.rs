@@ -4,6 +4,7 @@
 use super::{company_tz, short, token, words};
 use crate::api::admin::{self, QuarantineEntry, ReapplyOutcome};
 use crate::api::{self, ApiError};
+use crate::components::form::Unsaved;
 use crate::components::table::{Loaded, loaded};
 use crate::i18n;
 use crate::state::use_app;
@@ -82,6 +83,9 @@ fn QuarantineRow(
     let case = short(&lenient_text(&entry.op["case_id"]));
     let discarding = RwSignal::new(false);
     let reason = RwSignal::new(String::new());
+    // A reason put away with its form (a second tap on 丢弃) is not
+    // waited for.
+    Unsaved::track(move || discarding.get() && !reason.with(String::is_empty));
     // Why an action on this entry failed.
     let note = RwSignal::new(None::<Note>);
     // Whether the discard reason is missing (or too long), by this form's

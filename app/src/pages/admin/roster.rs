@@ -7,6 +7,7 @@
 use super::token;
 use crate::api::ApiError;
 use crate::api::admin;
+use crate::components::form::Unsaved;
 use crate::components::table::{DataTable, Loaded};
 use crate::state::use_app;
 use leptos::prelude::*;
@@ -21,6 +22,7 @@ use shared::roster::{RosterLine, read_roster};
 pub fn RosterImport(users: Loaded<Vec<User>>, properties: Loaded<Vec<Property>>) -> impl IntoView {
     let ctx = use_app();
     let text = RwSignal::new(String::new());
+    Unsaved::track(move || text.get());
     let error = RwSignal::new(None::<ApiError>);
     let created = RwSignal::new(Vec::<ImportedUser>::new());
     let props = move || properties.get().and_then(Result::ok).unwrap_or_default();

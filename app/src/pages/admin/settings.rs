@@ -4,7 +4,7 @@
 
 use super::{ReadAgain, changed_meanwhile, token};
 use crate::api::{ApiError, Tagged, admin};
-use crate::components::form::{FieldErrors, Route, field_error, route, show_refusal};
+use crate::components::form::{FieldErrors, Route, Unsaved, field_error, route, show_refusal};
 use crate::components::table::{Loaded, loaded};
 use crate::state::use_app;
 use leptos::prelude::*;
@@ -251,6 +251,23 @@ fn SettingsForm(
     let error = RwSignal::new(None::<SettingsError>);
     let done = RwSignal::new(None::<String>);
     let fields: FieldErrors = RwSignal::new(BTreeMap::new());
+    let (numbers_shown, rules_shown) = (numbers.clone(), rules.clone());
+    let personal_shown = personal.clone();
+    let unsaved = Unsaved::track(move || {
+        let mut shown = vec![timezone.get(), keep_original.get().to_string()];
+        shown.extend(numbers_shown.iter().map(|n| n.value.get()));
+        shown.extend(
+            rules_shown
+                .iter()
+                .flat_map(|r| [r.unit.get(), r.amount.get()]),
+        );
+        shown.extend(
+            personal_shown
+                .iter()
+                .map(|(_, v)| v.get().code().to_string()),
+        );
+        shown
+    });
 
     let store = Action::new_local(move |settings: &Settings| {
         let settings = settings.clone();
@@ -263,6 +280,7 @@ fn SettingsForm(
                         base.set_value(v);
                     }
                     tag.set_value(stored.tag.clone());
+                    unsaved.settle();
                     done.set(Some(ctx.l().pick("设置已保存", "Settings saved").into()));
                     crate::sync::request(ctx);
                 }

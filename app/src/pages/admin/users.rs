@@ -6,7 +6,9 @@
 use super::{short, token, words};
 use crate::api::ApiError;
 use crate::api::admin::{self, NewUser};
-use crate::components::form::{FieldErrors, Route, TextField, field_error, route, show_refusal};
+use crate::components::form::{
+    FieldErrors, Route, TextField, Unsaved, field_error, route, show_refusal,
+};
 use crate::components::table::{DataTable, Loaded, loaded};
 use crate::state::use_app;
 use leptos::prelude::*;
@@ -143,6 +145,7 @@ fn ResetPassword(user: UserId) -> impl IntoView {
     let ctx = use_app();
     let open = RwSignal::new(false);
     let password = RwSignal::new(String::new());
+    Unsaved::track(move || password.get());
     // The outcome shown: Ok(()) after a reset, or why it failed (a check
     // made here, or the server's refusal, as `None` and `Some`).
     let outcome = RwSignal::new(None::<Result<(), Option<ApiError>>>);
@@ -224,18 +227,37 @@ struct NewUserFields {
     password: RwSignal<String>,
     properties: RwSignal<Vec<PropertyId>>,
     department: RwSignal<String>,
+    unsaved: Unsaved<Vec<String>>,
 }
 
 impl NewUserFields {
     fn new() -> NewUserFields {
+        let login = RwSignal::new(String::new());
+        let name = RwSignal::new(String::new());
+        let role = RwSignal::new(Role::Staff);
+        let password = RwSignal::new(String::new());
+        let properties = RwSignal::new(Vec::<PropertyId>::new());
+        let department = RwSignal::new(String::new());
+        let unsaved = Unsaved::track(move || {
+            let mut shown = vec![
+                login.get(),
+                name.get(),
+                role.get().code().to_string(),
+                password.get(),
+                department.get(),
+            ];
+            shown.extend(properties.get().iter().map(ToString::to_string));
+            shown
+        });
         NewUserFields {
             editing: RwSignal::new(None),
-            login: RwSignal::new(String::new()),
-            name: RwSignal::new(String::new()),
-            role: RwSignal::new(Role::Staff),
-            password: RwSignal::new(String::new()),
-            properties: RwSignal::new(Vec::new()),
-            department: RwSignal::new(String::new()),
+            login,
+            name,
+            role,
+            password,
+            properties,
+            department,
+            unsaved,
         }
     }
 
@@ -303,6 +325,7 @@ impl NewUserFields {
         self.properties.set(user.properties.clone());
         self.department
             .set(user.department.clone().unwrap_or_default());
+        self.unsaved.settle();
     }
 
     /// Empties the form for the next user (the role stays).
@@ -313,6 +336,7 @@ impl NewUserFields {
         self.password.set(String::new());
         self.properties.set(Vec::new());
         self.department.set(String::new());
+        self.unsaved.settle();
     }
 }
 
