@@ -934,7 +934,8 @@ async fn what_is_typed_in_an_office_form_outlasts_a_network_drop_a_tab_tap_and_a
             "the page reloaded once the calendar was applied",
         )
         .await;
-    browser.wait_for_test_id("admin").await;
+    // A reload of the office starts at the list, as in the field bundle.
+    browser.wait_for_test_id("case-list").await;
     let schedule: Value = serde_json::from_str(GOOD_2027).expect("the schedule");
     let (status, preview) = server.post_json(
         Some(&server.token("admin1")),
