@@ -28,6 +28,7 @@ fn file_of(author: &Author, login: &str, ops: &[Op]) -> Value {
         }),
         count: ops.len(),
         ops: ops.to_vec(),
+        files: Vec::new(),
     })
     .expect("serialize the file")
 }

@@ -1,6 +1,7 @@
 //! The sync wire protocol: what a device pushes and pulls. Only the server
 //! and the app speak it, and both take these types from here.
 
+use crate::blob::BlobHash;
 use crate::calendar::Calendar;
 use crate::category::Category;
 use crate::code::coded_enum;
@@ -290,6 +291,24 @@ pub struct RecordsFile {
     pub count: usize,
     /// The ops, exactly as a push sends them, in sequence order.
     pub ops: Vec<Op>,
+    /// The evidence bytes the server did not hold when the file was made
+    /// (photos, their thumbnails, signatures), which only the tablet had.
+    /// The import takes the ops; whoever imports them then uploads these
+    /// as any upload goes (`PUT /api/v1/blobs/{hash}`), once the ops that
+    /// name them are stored.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<RecordsBlob>,
+}
+
+/// Evidence bytes in a [`RecordsFile`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RecordsBlob {
+    /// Their SHA-256, as the attach op names them.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub hash: BlobHash,
+    /// The bytes, in standard base64 (RFC 4648, with padding).
+    pub base64: String,
 }
 
 /// The tablet's identity in a [`RecordsFile`].

@@ -1040,3 +1040,103 @@ async fn a_revoked_tablet_says_that_its_photos_were_not_uploaded() {
     assert!(browser.find("unsent-none").await.is_none());
     browser.close().await;
 }
+
+/// A revoked tablet's photos reach the server through the file it
+/// exports: one whose record synced before the revocation while its bytes
+/// did not (the network dropped the uploads), and one taken after, whose
+/// record did not go either. The administrator imports the file in the
+/// office; the server then holds every photo and thumbnail, byte for byte,
+/// and a second import stores nothing twice.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_revoked_tablets_photos_reach_the_server_in_the_file_it_exports() {
+    let server = Server::start();
+    server.seed();
+    let dir = tempfile::tempdir().expect("a directory for the pictures");
+    let pictures = [("gate.bmp", 40u8), ("bins.bmp", 200u8)].map(|(name, blue)| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bmp(64, 48, |x, y| [x as u8, y as u8, blue]))
+            .expect("write a test picture");
+        path.display().to_string()
+    });
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("staff1").await;
+    browser
+        .eval(
+            "const real = window.fetch;
+             window.fetch = function (input, init) {
+                 const url = typeof input === 'string' ? input : input.url;
+                 if (url.includes('/api/v1/blobs/')) {
+                     return Promise.reject(new TypeError('the network dropped it'));
+                 }
+                 return real.apply(this, arguments);
+             };
+             return true;",
+        )
+        .await;
+    register_with_a_photo(&browser, "钱八", "单元门禁损坏", &pictures[0]).await;
+    let synced = browser.text("reg-no").await;
+    browser.wait_attr("sync-pending", "data-pending", "0").await;
+    browser.wait_attr("sync-uploads", "data-waiting", "2").await;
+    let device = browser.device_id().await;
+    server.revoke_device(&device);
+    register_with_a_photo(&browser, "孙七", "垃圾清运不及时", &pictures[1]).await;
+    let unsent = browser.text("reg-no").await;
+    browser
+        .wait_attr("device-blocked", "data-reason", "revoked")
+        .await;
+    browser.wait_attr("files-waiting", "data-files", "4").await;
+    browser.wait_count("unsent-op", 2).await;
+    // The file carries the two records and the four files.
+    browser.wait_attr("export-unsent", "data-files", "4").await;
+    let href = browser.attr("export-unsent", "href").await;
+    browser.client.goto(&href).await.expect("open the export");
+    let text = browser.eval("return document.body.innerText;").await;
+    let text = text.as_str().unwrap_or_default().to_string();
+    let export: Value = serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("the export is not JSON ({e}): {text}"));
+    assert_eq!(export["count"], json!(2), "{export}");
+    assert_eq!(export["files"].as_array().map(Vec::len), Some(4));
+    browser.close().await;
+
+    let path = dir.path().join("unsent.json");
+    std::fs::write(&path, &text).expect("save the export");
+    let admin = Browser::start().await;
+    admin.open(&server.url("/")).await;
+    admin.login("admin1").await;
+    admin.click("nav-admin").await;
+    admin.click("admin-tab-quarantine").await;
+    for (stored, held) in [("2", "0"), ("0", "2")] {
+        let input = admin.wait_for_test_id("records-file").await;
+        input
+            .send_keys(&path.display().to_string())
+            .await
+            .expect("hand the file to the input");
+        admin.wait_attr("records-imported", "data-held", held).await;
+        assert_eq!(admin.attr("records-imported", "data-stored").await, stored);
+        admin.wait_attr("records-files", "data-stored", "4").await;
+        assert_eq!(admin.attr("records-files", "data-waiting").await, "0");
+        assert_eq!(admin.attr("records-files", "data-damaged").await, "0");
+    }
+    admin.screenshot("admin-records-files").await;
+    admin.close().await;
+
+    let manager = server.token("manager1");
+    let (_, cases) = server.get_json(&manager, "/api/v1/cases?per_page=100");
+    for reg_no in [&synced, &unsent] {
+        let id = cases["items"]
+            .as_array()
+            .and_then(|all| all.iter().find(|c| c["reg_no"] == json!(reg_no)))
+            .and_then(|c| c["id"].as_str())
+            .unwrap_or_else(|| panic!("case {reg_no} on the server: {cases}"))
+            .to_string();
+        let (_, detail) = server.get_json(&manager, &format!("/api/v1/cases/{id}"));
+        let photo = &detail["attachments"][0];
+        for hash in [&photo["hash"], &photo["thumbnail"]["hash"]] {
+            let hash = hash.as_str().unwrap_or_else(|| panic!("a hash: {detail}"));
+            let bytes = download(&server, &manager, hash)
+                .unwrap_or_else(|status| panic!("{reg_no}'s {hash}: {status}"));
+            assert_eq!(BlobHash::of(&bytes).to_string(), hash);
+        }
+    }
+}

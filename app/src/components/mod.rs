@@ -19,11 +19,12 @@ use crate::state::{AppCtx, Screen, now, use_app};
 use crate::sync_status::Link;
 use crate::update::Update;
 use leptos::prelude::*;
+use shared::blob::BlobHash;
 use shared::case::Case;
 use shared::deadline::ClockStatus;
 use shared::lang::Lang;
 use shared::op::Op;
-use shared::wire::{RecordsDevice, RecordsFile, RecordsUser};
+use shared::wire::{RecordsBlob, RecordsDevice, RecordsFile, RecordsUser};
 
 /// The main navigation: list, new case, settings. The tab of the screen
 /// shown is the selected one (`aria-current="page"` and the class
@@ -477,28 +478,30 @@ pub fn BlockedBanner() -> impl IntoView {
                         let n = files();
                         match ctx.lang.get() {
                             Lang::ZhCn => format!(
-                                "另有 {n} 个文件（照片、签名）还没有上传，只保存在本机，不会被删除；请把本设备交给系统管理员。"
+                                "另有 {n} 个文件（照片、签名）还没有上传，只保存在本机，不会被删除；导出的文件包含它们，请交给系统管理员。"
                             ),
                             Lang::En => format!(
-                                "{n} more files (photos, signatures) have not been uploaded. Only this tablet holds them, and they are not deleted; give the tablet to the administrator."
+                                "{n} more files (photos, signatures) have not been uploaded. Only this tablet holds them, and they are not deleted; the exported file carries them: give it to the administrator."
                             ),
                         }
                     }}</p>
                 </Show>
-                <Show when=move || { count() > 0 }
+                <Show when=move || { count() > 0 || files() > 0 }
                     fallback=move || view! {
-                        <Show when=move || { files() == 0 }>
-                            <p data-testid="unsent-none">{t(
-                                "本设备的所有记录都已上传到服务器，没有遗漏。",
-                                "Every record of this tablet has reached the server; nothing is missing.",
-                            )}</p>
-                        </Show>
+                        <p data-testid="unsent-none">{t(
+                            "本设备的所有记录都已上传到服务器，没有遗漏。",
+                            "Every record of this tablet has reached the server; nothing is missing.",
+                        )}</p>
                     }>
-                    <p data-testid="unsent-text">{unsent_text}</p>
+                    <Show when=move || { count() > 0 }>
+                        <p data-testid="unsent-text">{unsent_text}</p>
+                    </Show>
                     <div class="actions">
                         <ExportUnsent testid="export-unsent"/>
                     </div>
-                    <UnsentTable row_testid="unsent-op"/>
+                    <Show when=move || { count() > 0 }>
+                        <UnsentTable row_testid="unsent-op"/>
+                    </Show>
                 </Show>
                 <Show when=session_ended>
                     <div class="actions">
@@ -557,10 +560,10 @@ pub fn UnsentTable(row_testid: &'static str) -> impl IntoView {
 }
 
 /// A link that downloads this device's unsent records as a JSON file (a
-/// `Blob` behind an `<a download>`), for the administrator; with `former`,
-/// those records instead: what the tablet made under a former device id
-/// (`db::stranded_ops`). The ops are exactly as a push would send them;
-/// nothing is deleted.
+/// `Blob` behind an `<a download>`), for the administrator, with the
+/// evidence bytes the server lacks; with `former`, those records instead:
+/// what the tablet made under a former device id (`db::stranded_ops`).
+/// The ops are exactly as a push would send them; nothing is deleted.
 #[component]
 pub fn ExportUnsent(
     testid: &'static str,
@@ -569,10 +572,35 @@ pub fn ExportUnsent(
     let ctx = use_app();
     // A former identity's records name their own device; the file names
     // the tablet's only for its outbox.
-    let json = Memo::new(move |_| match former {
-        Some(ops) => export_json(ctx, FORMER_WHAT, ops.get(), false),
-        None => export_json(ctx, UNSENT_WHAT, ctx.unsent(), true),
+    // The outbox's file carries the bytes of the photos and signatures the
+    // server does not hold (`RecordsFile::files`): read from storage, so
+    // the link waits for them.
+    let files = LocalResource::new(move || {
+        let hashes: Vec<BlobHash> = match former {
+            Some(_) => Vec::new(),
+            None => ctx.uploads.with(|u| u.keys().copied().collect()),
+        };
+        exported_files(hashes)
     });
+    // The file's text, and how many evidence files it carries.
+    let json = Memo::new(move |_| match former {
+        Some(ops) => Some((
+            export_json(ctx, FORMER_WHAT, ops.get(), false, Vec::new()),
+            0,
+        )),
+        None => {
+            let files = files.get()?.unwrap_or_default();
+            let carried = files.len();
+            Some((
+                export_json(ctx, UNSENT_WHAT, ctx.unsent(), true, files),
+                carried,
+            ))
+        }
+    });
+    let unread = move || match &*files.read() {
+        Some(Err(e)) => Some(e.clone()),
+        _ => None,
+    };
     let file = Memo::new(move |_| {
         let number = ctx
             .device
@@ -583,29 +611,44 @@ pub fn ExportUnsent(
         let what = if former.is_some() { "former" } else { "unsent" };
         format!("{what}-device{number}-{stamp}.json")
     });
-    let href = RwSignal::new(None::<String>);
+    // The link's object URL, with the count of files behind it.
+    let href = RwSignal::new(None::<(String, usize)>);
     // One object URL at a time: the previous one is revoked when the
     // records change, and the last when the link goes.
     Effect::new(move |previous: Option<Option<String>>| {
         if let Some(Some(old)) = previous {
             let _ = web_sys::Url::revoke_object_url(&old);
         }
-        let url = blob_url(&json.get());
-        href.set(url.clone());
+        let made = json.with(|j| {
+            j.as_ref()
+                .and_then(|(text, carried)| blob_url(text).map(|url| (url, *carried)))
+        });
+        let url = made.as_ref().map(|(url, _)| url.clone());
+        href.set(made);
         url
     });
     on_cleanup(move || {
-        if let Some(Some(url)) = href.try_get_untracked() {
+        if let Some(Some((url, _))) = href.try_get_untracked() {
             let _ = web_sys::Url::revoke_object_url(&url);
         }
     });
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
     view! {
         <a class="button" data-testid=testid download=move || file.get()
-            href=move || href.get().unwrap_or_default()
-            aria-disabled=move || href.with(Option::is_none).to_string()>
+            href=move || href.with(|h| h.as_ref().map(|(url, _)| url.clone()).unwrap_or_default())
+            aria-disabled=move || href.with(Option::is_none).to_string()
+            data-files=move || href.with(|h| h.as_ref().map(|(_, n)| n.to_string()))>
             {t("导出未上传的记录（JSON 文件）", "Export the records not uploaded (JSON file)")}
         </a>
+        {move || unread().map(|e| view! {
+            <p class="error" role="alert" data-testid=format!("{testid}-files-error")>
+                {t(
+                    "本机保存的照片或签名读取失败，导出的文件不含它们：",
+                    "The photos or signatures stored here could not be read, and the file leaves them out: ",
+                )}
+                {e}
+            </p>
+        })}
     }
 }
 
@@ -614,9 +657,32 @@ const UNSENT_WHAT: &str = "records this tablet made that the server has not ackn
 /// What an export of a former identity's records holds.
 const FORMER_WHAT: &str = "records this tablet made under a former device id, which the server no longer knows: they cannot sync or be imported, and are kept here for the record";
 
-/// The export file's content: who and what, then the ops; an
-/// administrator imports it (`pages::admin::records`).
-fn export_json(ctx: AppCtx, what: &str, ops: Vec<Op>, identity: bool) -> String {
+/// The bytes of the evidence named `hashes` that this device holds, for a
+/// records file. Bytes no longer stored are left out.
+async fn exported_files(hashes: Vec<BlobHash>) -> Result<Vec<RecordsBlob>, String> {
+    let mut files = Vec::new();
+    for hash in hashes {
+        let Some(blob) = crate::db::blob(hash).await.map_err(|e| e.to_string())? else {
+            continue;
+        };
+        let bytes = crate::evidence::blob_bytes(&blob).await?;
+        files.push(RecordsBlob {
+            hash,
+            base64: crate::evidence::to_base64(&bytes)?,
+        });
+    }
+    Ok(files)
+}
+
+/// The export file's content: who and what, then the ops and the evidence
+/// bytes; an administrator imports it (`pages::admin::records`).
+fn export_json(
+    ctx: AppCtx,
+    what: &str,
+    ops: Vec<Op>,
+    identity: bool,
+    files: Vec<RecordsBlob>,
+) -> String {
     let file = RecordsFile {
         what: what.into(),
         exported_at: now(),
@@ -644,6 +710,7 @@ fn export_json(ctx: AppCtx, what: &str, ops: Vec<Op>, identity: bool) -> String 
         }),
         count: ops.len(),
         ops,
+        files,
     };
     serde_json::to_string_pretty(&file).unwrap_or_default()
 }

@@ -179,8 +179,7 @@ async fn upload(ctx: AppCtx, token: &str, pending: &PendingUpload) -> Result<(),
             pending.hash
         )));
     };
-    let total = blob.size() as u64;
-    let (mut offset, _) = blobs::progress(token, pending.hash).await?;
+    let (offset, _) = blobs::progress(token, pending.hash).await?;
     if pending.set_aside && is_current(ctx, pending) {
         // The server takes the bytes again (an admin re-applied the op):
         // until they are up, they hold the tablet like any upload.
@@ -193,6 +192,36 @@ async fn upload(ctx: AppCtx, token: &str, pending: &PendingUpload) -> Result<(),
             u.insert(waiting.hash, waiting);
         });
     }
+    send_from(ctx, token, pending.hash, &blob, offset).await
+}
+
+/// Uploads `blob`, named `hash`, that came from elsewhere than this
+/// device's store: a revoked tablet's records file, imported in the
+/// office (`pages::admin::records`). The server takes it once the op that
+/// names it is stored.
+pub async fn send(
+    ctx: AppCtx,
+    token: &str,
+    hash: BlobHash,
+    blob: &web_sys::Blob,
+) -> Result<(), ApiError> {
+    let sent = match blobs::progress(token, hash).await {
+        Ok((offset, _)) => send_from(ctx, token, hash, blob, offset).await,
+        Err(e) => Err(e),
+    };
+    ctx.sync.update(|s| s.upload = None);
+    sent
+}
+
+/// Sends `blob` in chunks from `offset`, where the server's copy ends.
+async fn send_from(
+    ctx: AppCtx,
+    token: &str,
+    hash: BlobHash,
+    blob: &web_sys::Blob,
+    mut offset: u64,
+) -> Result<(), ApiError> {
+    let total = blob.size() as u64;
     let mut restarted = false;
     while offset < total {
         ctx.sync.update(|s| {
@@ -205,13 +234,13 @@ async fn upload(ctx: AppCtx, token: &str, pending: &PendingUpload) -> Result<(),
         let chunk = blob
             .slice_with_f64_and_f64(offset as f64, end as f64)
             .map_err(|e| ApiError::Decode(super::js_error(e)))?;
-        match blobs::put_chunk(token, pending.hash, offset, &chunk).await {
+        match blobs::put_chunk(token, hash, offset, &chunk).await {
             Ok(answer) if answer.complete => return Ok(()),
             Ok(answer) => offset = answer.offset,
             // Another tab (or an answer lost on the way) moved the
             // server's copy on: continue from where it ends.
             Err(e) if e.code() == Some("blob.wrong_offset") => {
-                offset = blobs::progress(token, pending.hash).await?.0;
+                offset = blobs::progress(token, hash).await?.0;
             }
             Err(e) if e.code() == Some("blob.hash_mismatch") && !restarted => {
                 restarted = true;

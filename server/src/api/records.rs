@@ -10,6 +10,10 @@
 //! workflow), only the device's revocation is set aside. What fails goes
 //! to the quarantine list with its reason. A record the server already
 //! holds is recognised as one, so importing a file twice changes nothing.
+//!
+//! The file's evidence bytes (`files`) are not read here: once the records
+//! that name them are stored, the office uploads them as a tablet would,
+//! through `PUT /api/v1/blobs/{hash}`, which checks their hash.
 
 use super::responses::{AdminOnly, JsonBody};
 use super::sync::MAX_BATCH;
@@ -30,7 +34,8 @@ use shared::validation::MAX_LOGIN;
 use shared::wire::{QuarantineNotice, RecordsFile, RecordsImport};
 use std::collections::BTreeMap;
 
-/// Imports a tablet's exported records.
+/// Imports a tablet's exported records (not its `files`: they are
+/// uploaded after, as any evidence).
 #[utoipa::path(post, path = "/api/v1/admin/records/import", request_body = RecordsFile,
     responses(AdminOnly, JsonBody,
         (status = 200, description = "What was stored, what the server already held, and what went to quarantine.", body = RecordsImport),

@@ -3,15 +3,20 @@
 //! reach the server. The server judges each one as the tablet's own push
 //! would be (`POST /api/v1/admin/records/import`); what it refuses joins the
 //! quarantine list below, and importing the file again judges those again.
+//! Then the photos and signatures the file carries are uploaded as any
+//! evidence is (`evidence::upload::send`): the server takes those whose
+//! records it now holds.
 
 use super::token;
 use crate::api::ApiError;
 use crate::api::admin;
+use crate::evidence::{bytes_to_blob, from_base64, upload};
 use crate::state::{AppCtx, use_app};
 use crate::sync::{PUSH_BATCH, PUSH_BYTES, batch};
 use leptos::prelude::*;
+use shared::blob::BlobHash;
 use shared::lang::Lang;
-use shared::wire::{RecordsFile, RecordsImport};
+use shared::wire::{RecordsBlob, RecordsFile, RecordsImport};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
@@ -19,11 +24,27 @@ use wasm_bindgen_futures::JsFuture;
 #[derive(Debug, Clone)]
 enum Imported {
     Reading,
-    Done(RecordsImport),
+    /// What the records did (none when the file carries only files), and
+    /// the files.
+    Done(Option<RecordsImport>, Files),
     /// The file is no export of records.
     NotAnExport,
-    /// Refused, with what the parts before the refusal did.
-    Refused(ApiError, Option<RecordsImport>),
+    /// Refused, with what the parts before the refusal did, and the files.
+    Refused(ApiError, Option<RecordsImport>, Files),
+}
+
+/// What became of the evidence bytes a file carries.
+#[derive(Debug, Clone, Default)]
+struct Files {
+    /// On the server now: uploaded, or held already.
+    stored: usize,
+    /// Refused until the records that name them are stored: quarantined,
+    /// or not in any file imported.
+    waiting: usize,
+    /// Not the bytes their name says: damaged in the file.
+    damaged: usize,
+    /// Why the uploads stopped (the network, the session).
+    stopped: Option<ApiError>,
 }
 
 /// The import form; `done` runs after an import, so that the quarantine
@@ -54,13 +75,24 @@ pub fn RecordsImportForm(done: impl Fn() + Copy + Send + Sync + 'static) -> impl
                 .ok()
                 .and_then(|t| t.as_string())
                 .unwrap_or_default();
-            let Ok(records) = serde_json::from_str::<RecordsFile>(&text) else {
+            let Ok(mut records) = serde_json::from_str::<RecordsFile>(&text) else {
                 state.set(Some(Imported::NotAnExport));
                 return;
             };
-            state.set(Some(match import(ctx, records).await {
-                Ok(report) => Imported::Done(report),
-                Err((e, before)) => Imported::Refused(e, before),
+            let carried = std::mem::take(&mut records.files);
+            // A file of files alone: their records reached the server
+            // before the tablet was revoked.
+            let imported = if records.ops.is_empty() && !carried.is_empty() {
+                Ok(None)
+            } else {
+                import(ctx, records).await.map(Some)
+            };
+            // Uploaded even after a refusal: the server takes the bytes of
+            // whatever records it holds, and refuses the rest.
+            let files = upload_files(ctx, &carried).await;
+            state.set(Some(match imported {
+                Ok(report) => Imported::Done(report, files),
+                Err((e, before)) => Imported::Refused(e, before, files),
             }));
             done();
         });
@@ -72,11 +104,14 @@ pub fn RecordsImportForm(done: impl Fn() + Copy + Send + Sync + 'static) -> impl
                 <p role="status" data-testid="records-reading">{l.pick("正在导入…", "Importing…")}</p>
             }
             .into_any(),
-            Imported::Done(r) => view! {
-                <p class="admin-done" role="status" data-testid="records-imported"
-                    data-stored=r.stored data-held=r.held data-quarantined=r.quarantined.len()>
-                    {summary(&r, l)}
-                </p>
+            Imported::Done(r, files) => view! {
+                {r.map(|r| view! {
+                    <p class="admin-done" role="status" data-testid="records-imported"
+                        data-stored=r.stored data-held=r.held data-quarantined=r.quarantined.len()>
+                        {summary(&r, l)}
+                    </p>
+                })}
+                {files_said(files, l)}
             }
             .into_any(),
             Imported::NotAnExport => view! {
@@ -86,12 +121,13 @@ pub fn RecordsImportForm(done: impl Fn() + Copy + Send + Sync + 'static) -> impl
                 )}</p>
             }
             .into_any(),
-            Imported::Refused(e, before) => view! {
+            Imported::Refused(e, before, files) => view! {
                 {before.map(|r| view! {
                     <p class="admin-done" data-testid="records-imported" data-stored=r.stored
                         data-held=r.held data-quarantined=r.quarantined.len()>{summary(&r, l)}</p>
                 })}
                 <p class="error" role="alert" data-testid="records-error">{e.message(l)}</p>
+                {files_said(files, l)}
             }
             .into_any(),
         })
@@ -100,8 +136,8 @@ pub fn RecordsImportForm(done: impl Fn() + Copy + Send + Sync + 'static) -> impl
         <div class="card admin-form" data-testid="records-import">
             <h4>{t("导入平板导出的记录", "Import records exported from a tablet")}</h4>
             <p class="hint">{t(
-                "被吊销的平板无法上传的记录可以在平板上导出为文件。选择该文件后，服务器逐条审核（作者、角色、项目权限和流程）：通过的记录入库，其余进入下方的隔离区。同一文件导入两次不会重复入库；排除隔离原因后（例如暂时重新启用已停用的作者），再次导入同一文件即可重新审核其中被隔离的记录。",
-                "A revoked tablet can export the records it could not upload as a file. Choose that file: the server judges each record (its author, role, property and the workflow); what passes is stored, the rest joins the quarantine list below. Importing the same file twice stores nothing twice; once the cause is mended (a disabled author enabled again for a while, say), importing it again judges its quarantined records again.",
+                "被吊销的平板无法上传的记录可以在平板上导出为文件。选择该文件后，服务器逐条审核（作者、角色、项目权限和流程）：通过的记录入库，其余进入下方的隔离区。同一文件导入两次不会重复入库；排除隔离原因后（例如暂时重新启用已停用的作者），再次导入同一文件即可重新审核其中被隔离的记录。文件中的照片和签名在其记录入库后上传。",
+                "A revoked tablet can export the records it could not upload as a file. Choose that file: the server judges each record (its author, role, property and the workflow); what passes is stored, the rest joins the quarantine list below. Importing the same file twice stores nothing twice; once the cause is mended (a disabled author enabled again for a while, say), importing it again judges its quarantined records again. The photos and signatures in the file are uploaded once their records are stored.",
             )}</p>
             <input type="file" accept=".json,application/json" data-testid="records-file"
                 prop:disabled=reading on:change=chosen/>
@@ -132,6 +168,7 @@ async fn import(
         let part = RecordsFile {
             count: ops.len(),
             ops,
+            files: Vec::new(),
             ..records.clone()
         };
         let report = match admin::import_records(&token, &part).await {
@@ -160,6 +197,75 @@ async fn import(
             .await
             .map_err(|e| (e, None)),
     }
+}
+
+/// Uploads the evidence bytes a file carries, one by one, each checked
+/// against its name first.
+async fn upload_files(ctx: AppCtx, files: &[RecordsBlob]) -> Files {
+    let mut sent = Files::default();
+    if files.is_empty() {
+        return sent;
+    }
+    let token = match token(ctx) {
+        Ok(token) => token,
+        Err(e) => {
+            sent.stopped = Some(e);
+            return sent;
+        }
+    };
+    for file in files {
+        let bytes = from_base64(&file.base64).ok();
+        let Some(blob) = bytes
+            .filter(|b| BlobHash::of(b) == file.hash)
+            .and_then(|b| bytes_to_blob(&b, "application/octet-stream").ok())
+        else {
+            sent.damaged += 1;
+            continue;
+        };
+        match upload::send(ctx, &token, file.hash, &blob).await {
+            Ok(()) => sent.stored += 1,
+            Err(e) if matches!(e.code(), Some("blob.unknown" | "blob.discarded")) => {
+                sent.waiting += 1;
+            }
+            Err(e) => {
+                sent.stopped = Some(e);
+                break;
+            }
+        }
+    }
+    sent
+}
+
+/// What became of a file's evidence bytes, when it carried any.
+fn files_said(files: Files, l: Lang) -> Option<impl IntoView> {
+    let total = files.stored + files.waiting + files.damaged;
+    if total == 0 && files.stopped.is_none() {
+        return None;
+    }
+    let mut text = match l {
+        Lang::ZhCn => format!(
+            "照片和签名文件：服务器已有 {} 个；{} 个等待其记录入库（记录在隔离区时，排除原因后再次导入本文件）；{} 个已损坏，未上传。",
+            files.stored, files.waiting, files.damaged
+        ),
+        Lang::En => format!(
+            "Photo and signature files: {} on the server; {} waiting for their records to be stored (when those are quarantined, import this file again once the cause is mended); {} damaged, not uploaded.",
+            files.stored, files.waiting, files.damaged
+        ),
+    };
+    if let Some(e) = &files.stopped {
+        text.push(' ');
+        text.push_str(&match l {
+            Lang::ZhCn => format!("上传中断：{}。再次导入本文件可继续。", e.message(l)),
+            Lang::En => format!(
+                "The uploads stopped: {}. Import this file again to go on.",
+                e.message(l)
+            ),
+        });
+    }
+    Some(view! {
+        <p class="admin-done" role="status" data-testid="records-files" data-stored=files.stored
+            data-waiting=files.waiting data-damaged=files.damaged>{text}</p>
+    })
 }
 
 /// What an import did, in words.
