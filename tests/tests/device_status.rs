@@ -106,9 +106,11 @@ async fn a_revoked_tablet_says_so_refuses_new_cases_and_exports_what_it_did_not_
     let row = browser.text("unsent-op").await;
     assert!(row.contains(&unsent), "the unsent row says {row:?}");
     assert!(!row.contains(&synced), "{row:?}");
-    let href = browser.attr("export-unsent", "href").await;
+    browser.click("export-unsent").await;
+    let href = browser.attr("export-unsent-file", "href").await;
     assert!(href.starts_with("blob:"), "the export link is {href:?}");
-    let file = browser.attr("export-unsent", "download").await;
+    assert_eq!(browser.attr("export-unsent-file", "data-files").await, "0");
+    let file = browser.attr("export-unsent-file", "download").await;
     assert!(file.ends_with(".json"), "the export file is {file:?}");
 
     // 登记 refuses.
@@ -140,7 +142,8 @@ async fn a_revoked_tablet_says_so_refuses_new_cases_and_exports_what_it_did_not_
     assert_eq!(numbers, vec![json!(synced)]);
 
     // The file holds the unsent op, as the tablet would have pushed it.
-    let href = browser.attr("export-unsent", "href").await;
+    browser.click("export-unsent").await;
+    let href = browser.attr("export-unsent-file", "href").await;
     browser.client.goto(&href).await.expect("open the export");
     let text = browser.eval("return document.body.innerText;").await;
     let export: Value = serde_json::from_str(text.as_str().unwrap_or_default())

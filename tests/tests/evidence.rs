@@ -1088,8 +1088,11 @@ async fn a_revoked_tablets_photos_reach_the_server_in_the_file_it_exports() {
     browser.wait_attr("files-waiting", "data-files", "4").await;
     browser.wait_count("unsent-op", 2).await;
     // The file carries the two records and the four files.
-    browser.wait_attr("export-unsent", "data-files", "4").await;
-    let href = browser.attr("export-unsent", "href").await;
+    browser.click("export-unsent").await;
+    browser
+        .wait_attr("export-unsent-file", "data-files", "4")
+        .await;
+    let href = browser.attr("export-unsent-file", "href").await;
     browser.client.goto(&href).await.expect("open the export");
     let text = browser.eval("return document.body.innerText;").await;
     let text = text.as_str().unwrap_or_default().to_string();
@@ -1101,22 +1104,33 @@ async fn a_revoked_tablets_photos_reach_the_server_in_the_file_it_exports() {
 
     let path = dir.path().join("unsent.json");
     std::fs::write(&path, &text).expect("save the export");
+    // A copy damaged on the way: one file's bytes are another's.
+    let mut damaged = export.clone();
+    damaged["files"][0]["base64"] = damaged["files"][1]["base64"].clone();
+    let damaged_path = dir.path().join("damaged.json");
+    std::fs::write(&damaged_path, damaged.to_string()).expect("save the damaged copy");
     let admin = Browser::start().await;
     admin.open(&server.url("/")).await;
     admin.login("admin1").await;
     admin.click("nav-admin").await;
     admin.click("admin-tab-quarantine").await;
-    for (stored, held) in [("2", "0"), ("0", "2")] {
+    let rounds = [
+        (&damaged_path, ("2", "0"), ("3", "1")),
+        (&path, ("0", "2"), ("4", "0")),
+    ];
+    for (file, (stored, held), (uploaded, refused)) in rounds {
         let input = admin.wait_for_test_id("records-file").await;
         input
-            .send_keys(&path.display().to_string())
+            .send_keys(&file.display().to_string())
             .await
             .expect("hand the file to the input");
-        admin.wait_attr("records-imported", "data-held", held).await;
-        assert_eq!(admin.attr("records-imported", "data-stored").await, stored);
-        admin.wait_attr("records-files", "data-stored", "4").await;
+        admin
+            .wait_attr("records-files", "data-stored", uploaded)
+            .await;
+        assert_eq!(admin.attr("records-files", "data-damaged").await, refused);
         assert_eq!(admin.attr("records-files", "data-waiting").await, "0");
-        assert_eq!(admin.attr("records-files", "data-damaged").await, "0");
+        assert_eq!(admin.attr("records-imported", "data-held").await, held);
+        assert_eq!(admin.attr("records-imported", "data-stored").await, stored);
     }
     admin.screenshot("admin-records-files").await;
     admin.close().await;

@@ -158,4 +158,16 @@ impl<T: Clone + PartialEq + Send + Sync + 'static> Unsaved<T> {
     pub fn settle(&self) {
         self.saved.set(self.shown.get_untracked());
     }
+
+    /// What the form shows now: taken when a save is sent, to
+    /// [`Unsaved::settle_to`] once it is stored, since the inputs stay
+    /// open meanwhile and what is typed then is not saved.
+    pub fn shown(&self) -> T {
+        self.shown.get_untracked()
+    }
+
+    /// `sent` (an earlier [`Unsaved::shown`]) is saved.
+    pub fn settle_to(&self, sent: T) {
+        self.saved.set(sent);
+    }
 }

@@ -1,15 +1,19 @@
 //! Small pieces the screens share: navigation, the connection pill, the
 //! sync indicator, the banners that say when the app cannot work as it
-//! should (no HTTPS, a device the server no longer accepts), the list and
-//! export of the records not uploaded yet, and the deadline badge; for the
+//! should (no HTTPS, a device the server no longer accepts), the list of
+//! the records not uploaded yet and their file (`records`), and the
+//! deadline badge; for the
 //! online-only screens, server data in a table (`table`) and the pieces of
 //! their forms (`form`).
 
 pub mod download;
 pub mod form;
 pub mod location;
+pub mod records;
 pub mod related;
 pub mod table;
+
+pub use records::ExportUnsent;
 
 use crate::api::ApiError;
 use crate::blocked::Blocked;
@@ -19,12 +23,9 @@ use crate::state::{AppCtx, Screen, now, use_app};
 use crate::sync_status::Link;
 use crate::update::Update;
 use leptos::prelude::*;
-use shared::blob::BlobHash;
 use shared::case::Case;
 use shared::deadline::ClockStatus;
 use shared::lang::Lang;
-use shared::op::Op;
-use shared::wire::{RecordsBlob, RecordsDevice, RecordsFile, RecordsUser};
 
 /// The main navigation: list, new case, settings. The tab of the screen
 /// shown is the selected one (`aria-current="page"` and the class
@@ -557,171 +558,6 @@ pub fn UnsentTable(row_testid: &'static str) -> impl IntoView {
             <tbody>{rows}</tbody>
         </table>
     }
-}
-
-/// A link that downloads this device's unsent records as a JSON file (a
-/// `Blob` behind an `<a download>`), for the administrator, with the
-/// evidence bytes the server lacks; with `former`, those records instead:
-/// what the tablet made under a former device id (`db::stranded_ops`).
-/// The ops are exactly as a push would send them; nothing is deleted.
-#[component]
-pub fn ExportUnsent(
-    testid: &'static str,
-    #[prop(optional, into)] former: Option<Signal<Vec<Op>>>,
-) -> impl IntoView {
-    let ctx = use_app();
-    // A former identity's records name their own device; the file names
-    // the tablet's only for its outbox.
-    // The outbox's file carries the bytes of the photos and signatures the
-    // server does not hold (`RecordsFile::files`): read from storage, so
-    // the link waits for them.
-    let files = LocalResource::new(move || {
-        let hashes: Vec<BlobHash> = match former {
-            Some(_) => Vec::new(),
-            None => ctx.uploads.with(|u| u.keys().copied().collect()),
-        };
-        exported_files(hashes)
-    });
-    // The file's text, and how many evidence files it carries.
-    let json = Memo::new(move |_| match former {
-        Some(ops) => Some((
-            export_json(ctx, FORMER_WHAT, ops.get(), false, Vec::new()),
-            0,
-        )),
-        None => {
-            let files = files.get()?.unwrap_or_default();
-            let carried = files.len();
-            Some((
-                export_json(ctx, UNSENT_WHAT, ctx.unsent(), true, files),
-                carried,
-            ))
-        }
-    });
-    let unread = move || match &*files.read() {
-        Some(Err(e)) => Some(e.clone()),
-        _ => None,
-    };
-    let file = Memo::new(move |_| {
-        let number = ctx
-            .device
-            .with(|d| d.as_ref().map(|d| d.number))
-            .unwrap_or_default();
-        let tz = ctx.config.with(|c| c.settings.tz());
-        let stamp = now().with_timezone(&tz).format("%Y%m%d-%H%M");
-        let what = if former.is_some() { "former" } else { "unsent" };
-        format!("{what}-device{number}-{stamp}.json")
-    });
-    // The link's object URL, with the count of files behind it.
-    let href = RwSignal::new(None::<(String, usize)>);
-    // One object URL at a time: the previous one is revoked when the
-    // records change, and the last when the link goes.
-    Effect::new(move |previous: Option<Option<String>>| {
-        if let Some(Some(old)) = previous {
-            let _ = web_sys::Url::revoke_object_url(&old);
-        }
-        let made = json.with(|j| {
-            j.as_ref()
-                .and_then(|(text, carried)| blob_url(text).map(|url| (url, *carried)))
-        });
-        let url = made.as_ref().map(|(url, _)| url.clone());
-        href.set(made);
-        url
-    });
-    on_cleanup(move || {
-        if let Some(Some((url, _))) = href.try_get_untracked() {
-            let _ = web_sys::Url::revoke_object_url(&url);
-        }
-    });
-    let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
-    view! {
-        <a class="button" data-testid=testid download=move || file.get()
-            href=move || href.with(|h| h.as_ref().map(|(url, _)| url.clone()).unwrap_or_default())
-            aria-disabled=move || href.with(Option::is_none).to_string()
-            data-files=move || href.with(|h| h.as_ref().map(|(_, n)| n.to_string()))>
-            {t("导出未上传的记录（JSON 文件）", "Export the records not uploaded (JSON file)")}
-        </a>
-        {move || unread().map(|e| view! {
-            <p class="error" role="alert" data-testid=format!("{testid}-files-error")>
-                {t(
-                    "本机保存的照片或签名读取失败，导出的文件不含它们：",
-                    "The photos or signatures stored here could not be read, and the file leaves them out: ",
-                )}
-                {e}
-            </p>
-        })}
-    }
-}
-
-/// What an export of the outbox holds, as its file says.
-const UNSENT_WHAT: &str = "records this tablet made that the server has not acknowledged";
-/// What an export of a former identity's records holds.
-const FORMER_WHAT: &str = "records this tablet made under a former device id, which the server no longer knows: they cannot sync or be imported, and are kept here for the record";
-
-/// The bytes of the evidence named `hashes` that this device holds, for a
-/// records file. Bytes no longer stored are left out.
-async fn exported_files(hashes: Vec<BlobHash>) -> Result<Vec<RecordsBlob>, String> {
-    let mut files = Vec::new();
-    for hash in hashes {
-        let Some(blob) = crate::db::blob(hash).await.map_err(|e| e.to_string())? else {
-            continue;
-        };
-        let bytes = crate::evidence::blob_bytes(&blob).await?;
-        files.push(RecordsBlob {
-            hash,
-            base64: crate::evidence::to_base64(&bytes)?,
-        });
-    }
-    Ok(files)
-}
-
-/// The export file's content: who and what, then the ops and the evidence
-/// bytes; an administrator imports it (`pages::admin::records`).
-fn export_json(
-    ctx: AppCtx,
-    what: &str,
-    ops: Vec<Op>,
-    identity: bool,
-    files: Vec<RecordsBlob>,
-) -> String {
-    let file = RecordsFile {
-        what: what.into(),
-        exported_at: now(),
-        blocked: ctx.blocked.get().map(|b| b.code().to_string()),
-        // Not read for a former identity's file: the device changes at
-        // every sync, and each change makes the file (and its link) anew.
-        device: identity
-            .then(|| {
-                ctx.device.with(|d| {
-                    d.as_ref().map(|d| RecordsDevice {
-                        id: d.device,
-                        number: d.number,
-                        acked_seq: d.acked_seq,
-                        last_seq: d.last_seq,
-                    })
-                })
-            })
-            .flatten(),
-        user: ctx.session.with(|s| {
-            s.as_ref().map(|s| RecordsUser {
-                id: s.user.id,
-                login: s.user.login.clone(),
-                display_name: s.user.display_name.clone(),
-            })
-        }),
-        count: ops.len(),
-        ops,
-        files,
-    };
-    serde_json::to_string_pretty(&file).unwrap_or_default()
-}
-
-/// An object URL for `text` as a JSON blob.
-fn blob_url(text: &str) -> Option<String> {
-    let parts = js_sys::Array::of1(&text.into());
-    let options = web_sys::BlobPropertyBag::new();
-    options.set_type("application/json");
-    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).ok()?;
-    web_sys::Url::create_object_url_with_blob(&blob).ok()
 }
 
 /// A badge "due in 3h" / "overdue by 1d 2h" for the case's most pressing

@@ -181,15 +181,8 @@ pub async fn blob_bytes(blob: &web_sys::Blob) -> Result<Vec<u8>, String> {
     Ok(js_sys::Uint8Array::new(&buffer).to_vec())
 }
 
-/// `bytes` in base64, as a records file carries them
-/// (`shared::wire::RecordsBlob`). The browser's `btoa` takes one character
-/// per byte.
-pub fn to_base64(bytes: &[u8]) -> Result<String, String> {
-    let latin1: String = bytes.iter().map(|&b| char::from(b)).collect();
-    window().btoa(&latin1).map_err(js_error)
-}
-
-/// The bytes `text` holds in base64 ([`to_base64`]).
+/// The bytes `text` holds in base64, as a records file carries them
+/// (`shared::wire::RecordsBlob`).
 pub fn from_base64(text: &str) -> Result<Vec<u8>, String> {
     let latin1 = window().atob(text).map_err(js_error)?;
     // `atob` gives one character per byte, none above U+00FF.

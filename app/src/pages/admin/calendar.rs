@@ -39,9 +39,9 @@ pub fn CalendarTab() -> impl IntoView {
             result.map(drop)
         }
     });
-    // Imports the previewed schedule.
-    let load = Action::new_local(move |schedule: &YearSchedule| {
-        let schedule = schedule.clone();
+    // Imports the previewed schedule, pasted or read as `raw`.
+    let load = Action::new_local(move |(raw, schedule): &(String, YearSchedule)| {
+        let (raw, schedule) = (raw.clone(), schedule.clone());
         async move {
             let result = admin::put_calendar(&token(ctx)?, &schedule).await;
             match &result {
@@ -54,7 +54,7 @@ pub fn CalendarTab() -> impl IntoView {
                     preview.set(Some(p.clone()));
                     // Applied: the button stays off until another preview.
                     previewed.set(None);
-                    unsaved.settle();
+                    unsaved.settle_to(raw);
                     crate::sync::request(ctx);
                 }
                 Err(e) => error.set(Some(CalendarError::Api(e.clone()))),
@@ -108,14 +108,14 @@ pub fn CalendarTab() -> impl IntoView {
         clean && same && !busy()
     };
     let apply = move |_| {
-        let Some((_, schedule)) = previewed.get_untracked() else {
+        let Some(previewed) = previewed.get_untracked() else {
             return;
         };
         if ctx.token().is_none() {
             return;
         }
         error.set(None);
-        load.dispatch_local(schedule);
+        load.dispatch_local(previewed);
     };
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
     view! {

@@ -45,7 +45,16 @@ pub fn AdminPage(start: Tab) -> impl IntoView {
     let ctx = use_app();
     let tab = RwSignal::new(start);
     let online = RwSignal::new(window().navigator().on_line());
-    let on = window_event_listener(leptos::ev::online, move |_| online.set(true));
+    // Counts the returns of the network that find nothing typed: each
+    // opens the tab afresh, which reads its data again (a read the drop
+    // cut off shows its error until then).
+    let revived = RwSignal::new(0u32);
+    let on = window_event_listener(leptos::ev::online, move |_| {
+        online.set(true);
+        if ctx.unsaved.get_untracked() == 0 {
+            revived.update(|n| *n += 1);
+        }
+    });
     let off = window_event_listener(leptos::ev::offline, move |_| online.set(false));
     on_cleanup(move || {
         on.remove();
@@ -54,9 +63,10 @@ pub fn AdminPage(start: Tab) -> impl IntoView {
     // A tab opened offline waits for the network; one open when the
     // network drops stays, with the notice above it, so that what is typed
     // in its forms is not lost (saving says the network is missing).
-    let open = Memo::new(move |before: Option<&Option<Tab>>| {
+    let open = Memo::new(move |before: Option<&Option<(Tab, u32)>>| {
         let tb = tab.get();
-        (online.get() || before.copied().flatten() == Some(tb)).then_some(tb)
+        let kept = before.copied().flatten().is_some_and(|(was, _)| was == tb);
+        (online.get() || kept).then(|| (tb, revived.get()))
     });
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
     view! {
@@ -73,7 +83,7 @@ pub fn AdminPage(start: Tab) -> impl IntoView {
                                 aria-selected=move || (tab.get() == tb).to_string()
                                 data-testid=tb.testid()
                                 on:click=move |_| {
-                                    if !held_back(ctx, Screen::Admin(tb)) {
+                                    if tab.get_untracked() != tb && !held_back(ctx, Screen::Admin(tb)) {
                                         tab.set(tb);
                                     }
                                 }>
@@ -100,7 +110,7 @@ pub fn AdminPage(start: Tab) -> impl IntoView {
                     }
                         .into_any();
                 }
-                match open.get() {
+                match open.get().map(|(tb, _)| tb) {
                     None => ().into_any(),
                     Some(Tab::Users) => view! { <users::UsersTab/> }.into_any(),
                     Some(Tab::Devices) => view! { <devices::DevicesTab/> }.into_any(),

@@ -75,7 +75,9 @@ pub fn RecordsImportForm(done: impl Fn() + Copy + Send + Sync + 'static) -> impl
                 .ok()
                 .and_then(|t| t.as_string())
                 .unwrap_or_default();
-            let Ok(mut records) = serde_json::from_str::<RecordsFile>(&text) else {
+            let parsed = serde_json::from_str::<RecordsFile>(&text);
+            drop(text);
+            let Ok(mut records) = parsed else {
                 state.set(Some(Imported::NotAnExport));
                 return;
             };
@@ -87,6 +89,9 @@ pub fn RecordsImportForm(done: impl Fn() + Copy + Send + Sync + 'static) -> impl
             } else {
                 import(ctx, records).await.map(Some)
             };
+            // The quarantine list shows what the records did while the
+            // files go up.
+            done();
             // Uploaded even after a refusal: the server takes the bytes of
             // whatever records it holds, and refuses the rest.
             let files = upload_files(ctx, &carried).await;
@@ -94,7 +99,6 @@ pub fn RecordsImportForm(done: impl Fn() + Copy + Send + Sync + 'static) -> impl
                 Ok(report) => Imported::Done(report, files),
                 Err((e, before)) => Imported::Refused(e, before, files),
             }));
-            done();
         });
     };
     let said = move || {

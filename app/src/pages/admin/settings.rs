@@ -268,6 +268,8 @@ fn SettingsForm(
         );
         shown
     });
+    // What the form showed when the save was sent.
+    let sent = StoredValue::new(None::<Vec<String>>);
 
     let store = Action::new_local(move |settings: &Settings| {
         let settings = settings.clone();
@@ -280,7 +282,9 @@ fn SettingsForm(
                         base.set_value(v);
                     }
                     tag.set_value(stored.tag.clone());
-                    unsaved.settle();
+                    if let Some(sent) = sent.get_value() {
+                        unsaved.settle_to(sent);
+                    }
                     done.set(Some(ctx.l().pick("设置已保存", "Settings saved").into()));
                     crate::sync::request(ctx);
                 }
@@ -322,6 +326,7 @@ fn SettingsForm(
         if ctx.token().is_none() {
             return;
         }
+        sent.set_value(Some(unsaved.shown()));
         store.dispatch_local(settings);
     };
 

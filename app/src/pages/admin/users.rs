@@ -145,7 +145,9 @@ fn ResetPassword(user: UserId) -> impl IntoView {
     let ctx = use_app();
     let open = RwSignal::new(false);
     let password = RwSignal::new(String::new());
-    Unsaved::track(move || password.get());
+    // A password put away with its box (a second tap on 重置密码) is not
+    // waited for.
+    Unsaved::track(move || open.get() && !password.with(String::is_empty));
     // The outcome shown: Ok(()) after a reset, or why it failed (a check
     // made here, or the server's refusal, as `None` and `Some`).
     let outcome = RwSignal::new(None::<Result<(), Option<ApiError>>>);

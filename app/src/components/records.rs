@@ -1,0 +1,265 @@
+//! The file of the records this tablet has not uploaded
+//! (`shared::wire::RecordsFile`), for the administrator to import
+//! (`pages::admin::records`): the outbox of a revoked tablet, with the
+//! photos and signatures the server lacks, or what the tablet made under a
+//! former device id.
+
+use crate::evidence::js_error;
+use crate::state::{AppCtx, now, use_app};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use shared::blob::BlobHash;
+use shared::lang::Lang;
+use shared::op::Op;
+use shared::wire::{RecordsDevice, RecordsFile, RecordsUser};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+/// What an export of the outbox holds, as its file says.
+const UNSENT_WHAT: &str = "records this tablet made that the server has not acknowledged";
+/// What an export of a former identity's records holds.
+const FORMER_WHAT: &str = "records this tablet made under a former device id, which the server no longer knows: they cannot sync or be imported, and are kept here for the record";
+
+/// A file made, behind an object URL.
+#[derive(Debug, Clone, PartialEq)]
+struct Made {
+    url: String,
+    name: String,
+    records: usize,
+    /// The evidence files it carries.
+    files: usize,
+    /// The evidence files that could not be read from storage.
+    unread: usize,
+}
+
+/// Makes, when tapped, this device's unsent records as a JSON file, with
+/// the evidence bytes the server lacks, and offers it as a link (a `Blob`
+/// behind an `<a download>`); with `former`, those records instead: what
+/// the tablet made under a former device id (`db::stranded_ops`). The ops
+/// are exactly as a push would send them; nothing is deleted. The file is
+/// made only when asked: the photos are read from storage then, and a
+/// tablet offline for long may hold hundreds of megabytes of them.
+#[component]
+pub fn ExportUnsent(
+    testid: &'static str,
+    #[prop(optional, into)] former: Option<Signal<Vec<Op>>>,
+) -> impl IntoView {
+    let ctx = use_app();
+    let made = RwSignal::new(None::<Made>);
+    let making = RwSignal::new(false);
+    let failed = RwSignal::new(None::<String>);
+    // A file made before the records changed would leave some out: it
+    // goes, and the next tap makes another.
+    Effect::new(move |first: Option<()>| {
+        match former {
+            Some(ops) => ops.track(),
+            None => {
+                ctx.unsent();
+                ctx.uploads.track();
+            }
+        }
+        if first.is_some() {
+            forget(made);
+        }
+    });
+    on_cleanup(move || forget(made));
+    let make = move |_| {
+        if making.get_untracked() {
+            return;
+        }
+        making.set(true);
+        failed.set(None);
+        spawn_local(async move {
+            let result = match former {
+                Some(ops) => {
+                    let ops = ops.get_untracked();
+                    file_of(ctx, FORMER_WHAT, ops, false, Vec::new()).await
+                }
+                None => {
+                    let ops = untrack(|| ctx.unsent());
+                    let hashes = ctx.uploads.with_untracked(|u| u.keys().copied().collect());
+                    file_of(ctx, UNSENT_WHAT, ops, true, hashes).await
+                }
+            };
+            match result {
+                Ok(file) => {
+                    forget(made);
+                    made.set(Some(file));
+                }
+                Err(e) => failed.set(Some(e)),
+            }
+            making.set(false);
+        });
+    };
+    let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+    let link = move || {
+        made.get().map(|m| {
+            let saying = match ctx.lang.get() {
+                Lang::ZhCn => format!("保存文件（{} 条记录，{} 个照片和签名文件）", m.records, m.files),
+                Lang::En => format!(
+                    "Save the file ({} records, {} photo and signature files)",
+                    m.records, m.files
+                ),
+            };
+            let unread = (m.unread > 0).then(|| {
+                let n = m.unread;
+                view! {
+                    <p class="error" role="alert" data-testid=format!("{testid}-unread")>
+                        {move || match ctx.lang.get() {
+                            Lang::ZhCn => format!("有 {n} 个照片或签名文件无法从本机读取，文件中不含它们。"),
+                            Lang::En => format!("{n} photo or signature files could not be read on this tablet, and the file leaves them out."),
+                        }}
+                    </p>
+                }
+            });
+            view! {
+                <a class="button" data-testid=format!("{testid}-file") download=m.name href=m.url
+                    data-records=m.records data-files=m.files>{saying}</a>
+                {unread}
+            }
+        })
+    };
+    view! {
+        <button type="button" class="btn" data-testid=testid disabled=move || making.get() on:click=make>
+            {move || if making.get() {
+                t("正在生成文件…", "Making the file…")()
+            } else {
+                t("导出未上传的记录（JSON 文件）", "Export the records not uploaded (JSON file)")()
+            }}
+        </button>
+        {link}
+        {move || failed.get().map(|e| view! {
+            <p class="error" role="alert" data-testid=format!("{testid}-error")>
+                {t("无法生成文件：", "The file could not be made: ")}{e}
+            </p>
+        })}
+    }
+}
+
+/// Drops the file made, and its object URL.
+fn forget(made: RwSignal<Option<Made>>) {
+    if let Some(Some(old)) = made.try_update(Option::take) {
+        let _ = web_sys::Url::revoke_object_url(&old.url);
+    }
+}
+
+/// Makes the file of `ops`, with the stored bytes named `hashes`.
+async fn file_of(
+    ctx: AppCtx,
+    what: &str,
+    ops: Vec<Op>,
+    identity: bool,
+    hashes: Vec<BlobHash>,
+) -> Result<Made, String> {
+    let file = records_file(ctx, what, ops, identity);
+    let records = file.count;
+    let text = serde_json::to_string_pretty(&file).map_err(|e| e.to_string())?;
+    let parts = js_sys::Array::new();
+    let (mut files, mut unread) = (0, 0);
+    // The bytes join the file as JavaScript strings, never through the
+    // app's memory: the JSON closes after the files (`RecordsFile::files`;
+    // hashes and base64 need no escaping).
+    match text.strip_suffix('}') {
+        Some(open) if !hashes.is_empty() => {
+            parts.push(&format!("{},\n  \"files\": [", open.trim_end()).into());
+            for hash in hashes {
+                let Ok(Some(blob)) = crate::db::blob(hash).await else {
+                    unread += 1;
+                    continue;
+                };
+                let Ok(base64) = base64_of(&blob).await else {
+                    unread += 1;
+                    continue;
+                };
+                let comma = if files == 0 { "" } else { "," };
+                parts.push(&format!("{comma}\n    {{\"hash\": \"{hash}\", \"base64\": \"").into());
+                parts.push(&base64);
+                parts.push(&"\"}".into());
+                files += 1;
+            }
+            parts.push(&"\n  ]\n}".into());
+        }
+        _ => {
+            parts.push(&text.into());
+        }
+    }
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("application/json");
+    let blob =
+        web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).map_err(js_error)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(js_error)?;
+    Ok(Made {
+        url,
+        name: file_name(ctx, identity),
+        records,
+        files,
+        unread,
+    })
+}
+
+/// `blob` in base64, read by the browser (`FileReader`'s data URL).
+async fn base64_of(blob: &web_sys::Blob) -> Result<js_sys::JsString, String> {
+    let reader = web_sys::FileReader::new().map_err(js_error)?;
+    let read = js_sys::Promise::new(&mut |resolve, reject| {
+        reader.set_onload(Some(&resolve));
+        reader.set_onerror(Some(&reject));
+    });
+    reader.read_as_data_url(blob).map_err(js_error)?;
+    JsFuture::from(read).await.map_err(js_error)?;
+    let url: js_sys::JsString = reader
+        .result()
+        .map_err(js_error)?
+        .dyn_into()
+        .map_err(|_| "the file was not read as text".to_string())?;
+    // `data:<type>;base64,<bytes>`
+    let start = url.index_of(",", 0);
+    if start < 0 {
+        return Err("the file was not read as a data URL".into());
+    }
+    Ok(url.substring(start as u32 + 1, url.length()))
+}
+
+/// The file's name: what it holds, the tablet's number and when.
+fn file_name(ctx: AppCtx, outbox: bool) -> String {
+    let number = ctx
+        .device
+        .with_untracked(|d| d.as_ref().map(|d| d.number))
+        .unwrap_or_default();
+    let tz = ctx.config.with_untracked(|c| c.settings.tz());
+    let stamp = now().with_timezone(&tz).format("%Y%m%d-%H%M");
+    let what = if outbox { "unsent" } else { "former" };
+    format!("{what}-device{number}-{stamp}.json")
+}
+
+/// The file's records: who and what, then the ops.
+fn records_file(ctx: AppCtx, what: &str, ops: Vec<Op>, identity: bool) -> RecordsFile {
+    RecordsFile {
+        what: what.into(),
+        exported_at: now(),
+        blocked: ctx.blocked.get_untracked().map(|b| b.code().to_string()),
+        // A former identity's records name their own device; the file
+        // names the tablet's only for its outbox.
+        device: identity
+            .then(|| {
+                ctx.device.with_untracked(|d| {
+                    d.as_ref().map(|d| RecordsDevice {
+                        id: d.device,
+                        number: d.number,
+                        acked_seq: d.acked_seq,
+                        last_seq: d.last_seq,
+                    })
+                })
+            })
+            .flatten(),
+        user: ctx.session.with_untracked(|s| {
+            s.as_ref().map(|s| RecordsUser {
+                id: s.user.id,
+                login: s.user.login.clone(),
+                display_name: s.user.display_name.clone(),
+            })
+        }),
+        count: ops.len(),
+        ops,
+        files: Vec::new(),
+    }
+}
