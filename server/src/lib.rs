@@ -21,6 +21,7 @@ pub mod error;
 pub mod export;
 pub mod headers;
 pub mod listener;
+pub mod login_limit;
 pub mod proxy;
 pub mod push;
 pub mod refold;
@@ -75,7 +76,6 @@ pub fn state(store: Arc<dyn store::Store>) -> AppState {
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     AppState {
         store,
-        limiter: Arc::default(),
         token_days: 30,
         max_clock_skew: chrono::Duration::days(1),
         argon2: Arc::new(tokio::sync::Semaphore::new(cores)),

@@ -1,6 +1,5 @@
 //! What every handler shares.
 
-use crate::auth::LoginLimiter;
 use crate::proxy::TrustedProxies;
 use crate::store::Store;
 use axum::extract::FromRef;
@@ -11,8 +10,6 @@ use std::sync::Arc;
 pub struct AppState {
     /// The storage backend.
     pub store: Arc<dyn Store>,
-    /// Failed-login counters.
-    pub limiter: Arc<LoginLimiter>,
     /// How long a device token lives, in days.
     pub token_days: i64,
     /// How far ahead of the server's clock an op's times may be.

@@ -1,9 +1,13 @@
-//! The failed-login limiter's memory is bounded whatever attackers send:
-//! it keys entries by a hash (never the raw login) and holds at most its
-//! capacity, and a flood of fresh names cannot buy a blocked pair out.
+//! The failed-login limiter keeps its counts in the store: every server on
+//! a database, and a server restarted, counts the same guesses; what it
+//! keeps is keyed by hashes (never the raw login) and goes once forgotten;
+//! a flood of fresh names cannot buy a blocked pair out.
+
+mod common;
 
 use chrono::{Duration, TimeZone, Utc};
-use server::auth::{DEFAULT_CAPACITY, LoginLimiter, MAX_FAILURES};
+use server::login_limit::{Attempt, MAX_FAILURES, WINDOW_MINUTES};
+use server::store::Store;
 
 fn t0() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 30, 2, 0, 0)
@@ -11,83 +15,98 @@ fn t0() -> chrono::DateTime<Utc> {
         .expect("a time")
 }
 
-#[test]
-fn unique_long_names_leave_the_limiter_bounded() {
-    let limiter = LoginLimiter::default();
-    let long = "x".repeat(4096);
-    for i in 0..1_000 {
-        // Twenty addresses, so the per-address limit does not stop the flood.
-        let address = format!("10.0.0.{}", i % 20);
-        let login = format!("{i}{long}");
-        let _ = limiter.begin(&login, &address, t0() + Duration::milliseconds(i));
-        assert!(limiter.len() <= DEFAULT_CAPACITY);
-    }
-    // One entry per pair and one per address: the count does not depend on
-    // the names' length, and is at most the capacity.
-    assert!(limiter.len() <= 1_000 + 20, "{}", limiter.len());
+/// Counts an attempt of `login` from `address` at `now`.
+fn begin(
+    store: &dyn Store,
+    login: &str,
+    address: &str,
+    now: chrono::DateTime<Utc>,
+) -> Result<Attempt, Duration> {
+    let attempt = Attempt::of(login, address);
+    store
+        .count_login(&attempt, now)
+        .expect("the store counts")
+        .map(|()| attempt)
+}
 
-    let small = LoginLimiter::with_capacity(100);
-    for i in 0..1_000 {
-        let address = format!("10.0.{}.{}", i / 250, i % 250);
-        let login = format!("{i}{long}");
-        let _ = small.begin(&login, &address, t0() + Duration::milliseconds(i));
-        assert!(
-            small.len() <= 100,
-            "{} entries after {i} attempts",
-            small.len()
-        );
-    }
+/// How many counts the store of `data` holds.
+fn counts(data: &std::path::Path) -> u64 {
+    common::update(data, "UPDATE login_limits SET failures = failures", &[])
 }
 
 #[test]
 fn a_pair_is_blocked_after_its_failures_and_the_wait_doubles() {
-    let limiter = LoginLimiter::default();
+    let fx = common::Fixture::new();
+    let store = common::open_store(fx.data.path());
     let mut now = t0();
     for i in 0..MAX_FAILURES {
         assert!(
-            limiter.begin("admin", "10.0.0.1", now).is_ok(),
+            begin(&*store, "admin", "10.0.0.1", now).is_ok(),
             "attempt {i}"
         );
     }
-    let first = limiter
-        .begin("admin", "10.0.0.1", now)
-        .expect_err("blocked after the failures");
+    let first = begin(&*store, "admin", "10.0.0.1", now).expect_err("blocked after the failures");
     assert!(first > Duration::zero() && first <= Duration::minutes(15));
-    // Another address may still try the same login.
-    assert!(limiter.begin("admin", "10.0.0.2", now).is_ok());
+    // Another address may still try the same login, and its success
+    // starts its pair afresh.
+    let elsewhere = begin(&*store, "admin", "10.0.0.2", now).expect("another address");
+    store.login_succeeded(&elsewhere).expect("given back");
     // After the wait, one more failure blocks for longer.
     now += first;
-    assert!(limiter.begin("admin", "10.0.0.1", now).is_ok());
-    let second = limiter
-        .begin("admin", "10.0.0.1", now)
-        .expect_err("blocked again");
+    assert!(begin(&*store, "admin", "10.0.0.1", now).is_ok());
+    let second = begin(&*store, "admin", "10.0.0.1", now).expect_err("blocked again");
     assert!(second > first, "{second} after {first}");
     assert!(second <= Duration::minutes(15));
 }
 
+/// A restarted server, or another on the same database, finds the wait:
+/// before, each process counted for itself, and a restart gave a guesser
+/// five fresh guesses.
 #[test]
-fn a_flood_of_fresh_names_does_not_unblock_a_pair() {
-    let limiter = LoginLimiter::with_capacity(100);
+fn another_server_on_the_database_counts_the_same_guesses() {
+    let fx = common::Fixture::new();
+    let now = t0();
+    {
+        let store = common::open_store(fx.data.path());
+        for _ in 0..MAX_FAILURES {
+            begin(&*store, "admin", "10.0.0.1", now).expect("allowed");
+        }
+    }
+    let other = common::open_store(fx.data.path());
+    assert!(
+        begin(&*other, "admin", "10.0.0.1", now + Duration::seconds(1)).is_err(),
+        "the guesses were forgotten"
+    );
+}
+
+#[test]
+fn a_flood_of_fresh_names_does_not_unblock_a_pair_and_goes_a_window_later() {
+    let fx = common::Fixture::new();
+    let store = common::open_store(fx.data.path());
     let now = t0();
     for _ in 0..MAX_FAILURES {
-        let _ = limiter.begin("admin", "10.0.0.1", now);
+        let _ = begin(&*store, "admin", "10.0.0.1", now);
     }
-    assert!(limiter.begin("admin", "10.0.0.1", now).is_err());
-    // Many addresses each try one new name: the limiter must make room,
-    // but not by forgetting the blocked pair.
-    for i in 0..1_000 {
+    assert!(begin(&*store, "admin", "10.0.0.1", now).is_err());
+    let long = "x".repeat(4096);
+    for i in 0..300 {
         let address = format!("172.16.{}.{}", i / 250, i % 250);
-        let _ = limiter.begin(
-            &format!("user{i}"),
+        let _ = begin(
+            &*store,
+            &format!("{i}{long}"),
             &address,
             now + Duration::milliseconds(i),
         );
     }
-    assert!(limiter.len() <= 100);
     assert!(
-        limiter
-            .begin("admin", "10.0.0.1", now + Duration::seconds(1))
-            .is_err(),
-        "the flood evicted the blocked pair"
+        begin(&*store, "admin", "10.0.0.1", now + Duration::seconds(1)).is_err(),
+        "the flood freed the blocked pair"
     );
+    // One count per pair and one per address, whatever the names' length.
+    assert_eq!(counts(fx.data.path()), 2 + 300 + 300);
+    // A window after the longest wait, the next attempt finds the flood
+    // forgotten and gone.
+    let later = now + Duration::minutes(2 * WINDOW_MINUTES + 1);
+    begin(&*store, "someone", "10.9.9.9", later).expect("allowed");
+    assert_eq!(counts(fx.data.path()), 2);
 }

@@ -4,6 +4,7 @@ use super::ClientAddr;
 use super::responses::{Authenticated, JsonBody};
 use crate::auth::{self, Session};
 use crate::error::{ApiError, ApiJson, ErrorBody, blocking};
+use crate::login_limit::Attempt;
 use crate::state::AppState;
 use crate::store::{AuditEntry, DeviceClaim};
 use axum::Json;
@@ -72,7 +73,10 @@ pub async fn login(
         return Err(too_long("password").into_response());
     }
     let now = Utc::now();
-    let attempt = match state.limiter.begin(&req.login, &addr, now) {
+    let counted = count_attempt(&state, &req.login, &addr, now)
+        .await
+        .map_err(IntoResponse::into_response)?;
+    let attempt = match counted {
         Ok(a) => a,
         Err(wait) => {
             let seconds = wait.num_seconds().max(1);
@@ -128,7 +132,9 @@ pub async fn login(
             return Err(invalid().into_response());
         }
     };
-    state.limiter.succeed(attempt);
+    succeeded(&state, attempt)
+        .await
+        .map_err(IntoResponse::into_response)?;
     let user = credentials.user;
     let store = state.store.clone();
     let token = auth::new_token();
@@ -265,9 +271,8 @@ pub async fn change_password(
         ));
     }
     let now = Utc::now();
-    let attempt = state
-        .limiter
-        .begin(&session.user.login, &addr, now)
+    let attempt = count_attempt(&state, &session.user.login, &addr, now)
+        .await?
         .map_err(|wait| {
             ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
@@ -305,7 +310,7 @@ pub async fn change_password(
             "the current password is wrong",
         ));
     };
-    state.limiter.succeed(attempt);
+    succeeded(&state, attempt).await?;
     let store = state.store.clone();
     let user = session.user.id;
     let device = session.device;
@@ -334,4 +339,24 @@ pub async fn change_password(
         }
     }
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Counts an attempt of `login` from `address` (`crate::login_limit`,
+/// kept by the store), or answers how long to wait.
+async fn count_attempt(
+    state: &AppState,
+    login: &str,
+    address: &str,
+    now: chrono::DateTime<Utc>,
+) -> Result<Result<Attempt, Duration>, ApiError> {
+    let attempt = Attempt::of(login, address);
+    let store = state.store.clone();
+    let counted = blocking(move || store.count_login(&attempt, now)).await?;
+    Ok(counted.map(|()| attempt))
+}
+
+/// Gives a succeeded attempt's count back.
+async fn succeeded(state: &AppState, attempt: Attempt) -> Result<(), ApiError> {
+    let store = state.store.clone();
+    blocking(move || store.login_succeeded(&attempt)).await
 }

@@ -15,8 +15,11 @@ use super::{
     PullEnd, PullSink, Pusher, Queued, SessionRow, Store, StoreError, StoreResult, UserProfile,
     reports,
 };
-use super::{accounts_sql, admin_sql, audit_sql, blobs_sql, cases_sql, fold_sql, pull_sql};
-use chrono::{DateTime, Utc};
+use super::{
+    accounts_sql, admin_sql, audit_sql, blobs_sql, cases_sql, fold_sql, limits_sql, pull_sql,
+};
+use crate::login_limit::Attempt;
+use chrono::{DateTime, Duration, Utc};
 use shared::admin::{
     AuditRecord, DeletedCase, DeviceInfo, QuarantineEntry, QuarantineRecord, ReapplyOutcome,
     RetentionRefusal,
@@ -174,6 +177,18 @@ impl<E: Engine> Store for E {
 
     fn revoke_token(&self, hash: &str, audit: &AuditEntry) -> StoreResult<()> {
         self.write(|tx| accounts_sql::revoke_token(tx, hash, audit))
+    }
+
+    fn count_login(
+        &self,
+        attempt: &Attempt,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Result<(), Duration>> {
+        self.write(|tx| limits_sql::count_login(tx, attempt, now))
+    }
+
+    fn login_succeeded(&self, attempt: &Attempt) -> StoreResult<()> {
+        self.write(|tx| limits_sql::login_succeeded(tx, attempt))
     }
 
     fn revision(&self, key: ConfigKey) -> StoreResult<i64> {

@@ -19,6 +19,7 @@ mod engine;
 mod filter_sql;
 mod fold_sql;
 mod history_sql;
+mod limits_sql;
 pub mod postgres;
 pub mod postgres_copy;
 pub mod postgres_db;
@@ -341,6 +342,16 @@ pub trait Store: reports::Reports + administration::Administration + Send + Sync
     fn session(&self, hash: &str) -> StoreResult<Option<SessionRow>>;
     /// Revokes one token (a logout), recording it.
     fn revoke_token(&self, hash: &str, audit: &AuditEntry) -> StoreResult<()>;
+    /// Counts a login attempt under its keys (`crate::login_limit`), or
+    /// says how long to wait, counting nothing. Every server on the
+    /// database counts the same guesses.
+    fn count_login(
+        &self,
+        attempt: &crate::login_limit::Attempt,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Result<(), chrono::Duration>>;
+    /// The attempt succeeded: its pair's count goes, its address's drops.
+    fn login_succeeded(&self, attempt: &crate::login_limit::Attempt) -> StoreResult<()>;
 
     // Properties and configuration. Each item has a revision (the server
     // sequence number of its last change); a save given `Some(revision)`

@@ -30,6 +30,7 @@ const TABLES: &[&str] = &[
     "devices",
     "device_users",
     "tokens",
+    "login_limits",
     "config",
     "ops",
     "quarantine",

@@ -268,6 +268,18 @@ ALTER TABLE devices ADD COLUMN schema_floor BIGINT NOT NULL DEFAULT 0;
     r#"
 ALTER TABLE cases ADD COLUMN search_name TEXT COLLATE "C" NOT NULL DEFAULT '';
 "#,
+    // 5: the login limiter's counts, as SQLite's migration 15: every
+    // server on the database counts the same guesses.
+    r#"
+CREATE TABLE login_limits (
+    key           TEXT COLLATE "C" PRIMARY KEY,
+    failures      BIGINT NOT NULL,
+    last_at       TEXT COLLATE "C" NOT NULL,
+    blocked_until TEXT COLLATE "C",
+    forgotten_at  TEXT COLLATE "C" NOT NULL
+);
+CREATE INDEX login_limits_forgotten ON login_limits (forgotten_at);
+"#,
 ];
 
 /// The advisory lock key the migrations run under ("complaint" in ASCII):

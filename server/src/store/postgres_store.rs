@@ -19,9 +19,9 @@
 //! every server on the database must share (a network file system): the
 //! database holds which cases name which blobs, the directory the bytes.
 //!
-//! **What each server keeps for itself** is only a cache or a courtesy: the
-//! login limiter's counts and the queue of its own pushes. Nothing a
-//! request's answer depends on lives in one process.
+//! **What each server keeps for itself** is only the queue of its own
+//! pushes. Nothing a request's answer depends on lives in one process:
+//! the login limiter's counts are in the database too.
 
 use super::blobs::BlobStore;
 use super::config;

@@ -345,6 +345,19 @@ ALTER TABLE devices ADD COLUMN schema_floor INTEGER NOT NULL DEFAULT 0;
     r#"
 ALTER TABLE cases ADD COLUMN search_name TEXT NOT NULL DEFAULT '';
 "#,
+    // 15: the login limiter's counts (`limits_sql.rs`), kept by the
+    // database instead of each server process, so that a restart gives a
+    // guesser no fresh guesses.
+    r#"
+CREATE TABLE login_limits (
+    key           TEXT PRIMARY KEY,
+    failures      INTEGER NOT NULL,
+    last_at       TEXT NOT NULL,
+    blocked_until TEXT,
+    forgotten_at  TEXT NOT NULL
+);
+CREATE INDEX login_limits_forgotten ON login_limits (forgotten_at);
+"#,
 ];
 
 /// Work a migration needs besides its SQL: `(version, step)`, run in the
