@@ -626,8 +626,12 @@ fn push_is_idempotent_detects_gaps_and_clones() {
     // Same (device, seq) with other content is a clone: reported, not merged.
     let mut clone = r2.clone();
     clone.id = shared::id::OpId(uuid::Uuid::now_v7());
-    let (_, body) = c.post("/api/v1/sync/push", &push_body(a.device, &[clone]));
-    assert_eq!(code(&body["quarantined"][0]), "sync.clone");
+    // Sent twice (a retry, or a file imported again): refused each time,
+    // listed once.
+    for _ in 0..2 {
+        let (_, body) = c.post("/api/v1/sync/push", &push_body(a.device, &[clone.clone()]));
+        assert_eq!(code(&body["quarantined"][0]), "sync.clone");
+    }
     let (admin, _) = w.login("admin");
     let (_, q) = admin.get("/api/v1/admin/quarantine");
     assert_eq!(

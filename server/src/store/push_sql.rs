@@ -496,6 +496,12 @@ fn push(tx: &dyn Db, rules: &Rules<'_>, epoch: u64, job: &PushJob) -> StoreResul
                 continue;
             }
             Step::Gap => break,
+            // The same clone sent again (a retry, a records file imported
+            // again) is refused again, and listed once.
+            Step::Clone if clone_kept(tx, &device_key, op.seq, hash)? => {
+                quarantined.push(push::clone_notice(op.seq));
+                continue;
+            }
             Step::Clone => push::clone_notice(op.seq),
             Step::Judge => {
                 let before = match schema_before {
@@ -746,6 +752,18 @@ pub(super) fn accept(
         }
     }
     Ok(server_seq)
+}
+
+/// Whether the quarantine holds this very clone already (the same
+/// content under the device's `seq`), settled or not: it is there to see.
+fn clone_kept(tx: &dyn Db, device: &str, seq: u64, hash: &str) -> StoreResult<bool> {
+    Ok(tx
+        .query_opt(
+            "SELECT 1 FROM quarantine WHERE device_id = ?1 AND seq = ?2 AND hash = ?3
+             AND code = 'sync.clone'",
+            &[device.into(), Value::Int(seq as i64), hash.into()],
+        )?
+        .is_some())
 }
 
 /// Keeps an op aside with the reason in `notice`, for an admin.
