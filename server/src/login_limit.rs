@@ -16,8 +16,11 @@
 //! never locked out for good. An address that fails [`MAX_ADDRESS_FAILURES`]
 //! times in a window waits until the window ends, whatever logins it tries.
 //! Counts are forgotten a window after their last attempt or wait, and the
-//! store drops them then: what it keeps is bounded by how many attempts a
-//! window sees, each of which costs a password hash.
+//! store drops them then. An attempt that must wait is told so from a
+//! read ([`wait`]), writing nothing; the others are counted under the
+//! permit of the password check that follows, so the counts grow no
+//! faster than passwords are checked, and what the store keeps is bounded
+//! by the password checks of one window.
 
 use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest, Sha256};
@@ -105,20 +108,16 @@ impl Count {
 /// then the address's): the counts to store, or how long to wait, when
 /// either key must (nothing is counted then).
 pub fn count(stored: [Option<Count>; 2], now: DateTime<Utc>) -> Result<[Count; 2], Duration> {
-    let current = stored.map(|c| c.filter(|c| c.forgotten_at() > now));
-    let wait = current
-        .iter()
-        .flatten()
-        .filter_map(|c| c.blocked_until.filter(|u| *u > now).map(|u| u - now))
-        .max();
-    if let Some(wait) = wait {
+    if let Some(wait) = wait(stored, now) {
         return Err(wait);
     }
+    let current = stored.map(|c| c.filter(|c| c.forgotten_at() > now));
     let limits = [(MAX_FAILURES, true), (MAX_ADDRESS_FAILURES, false)];
     let mut counted = current.map(|c| c.unwrap_or_else(|| Count::fresh(now)));
     for (c, (limit, backoff)) in counted.iter_mut().zip(limits) {
         c.failures += 1;
-        c.last = now;
+        // Another server's clock may have counted a moment later.
+        c.last = c.last.max(now);
         if c.failures >= limit {
             c.blocked_until = Some(if backoff {
                 let doublings = (c.failures - limit).min(10);
@@ -130,6 +129,17 @@ pub fn count(stored: [Option<Count>; 2], now: DateTime<Utc>) -> Result<[Count; 2
         }
     }
     Ok(counted)
+}
+
+/// How long an attempt must wait, given the stored counts of its keys,
+/// if either must.
+pub fn wait(stored: [Option<Count>; 2], now: DateTime<Utc>) -> Option<Duration> {
+    stored
+        .iter()
+        .flatten()
+        .filter(|c| c.forgotten_at() > now)
+        .filter_map(|c| c.blocked_until.filter(|u| *u > now).map(|u| u - now))
+        .max()
 }
 
 /// The attempt succeeded: the pair starts afresh (its count goes) and the

@@ -110,3 +110,28 @@ fn a_flood_of_fresh_names_does_not_unblock_a_pair_and_goes_a_window_later() {
     begin(&*store, "someone", "10.9.9.9", later).expect("allowed");
     assert_eq!(counts(fx.data.path()), 2);
 }
+
+/// A success starts its pair afresh and gives its address one failure
+/// back, in the store.
+#[test]
+fn a_success_forgets_its_pair_and_gives_its_address_one_back() {
+    let fx = common::Fixture::new();
+    let data = fx.data.path();
+    let store = common::open_store(data);
+    let now = t0();
+    for _ in 0..MAX_FAILURES - 1 {
+        begin(&*store, "admin", "10.0.0.1", now).expect("allowed");
+    }
+    let right = begin(&*store, "admin", "10.0.0.1", now).expect("the fifth");
+    store.login_succeeded(&right).expect("given back");
+    assert_eq!(counts(data), 1, "only the address's count is left");
+    let four = "UPDATE login_limits SET failures = failures WHERE failures = 4";
+    assert_eq!(common::update(data, four, &[]), 1, "the address has 4 left");
+    for i in 0..MAX_FAILURES {
+        assert!(
+            begin(&*store, "admin", "10.0.0.1", now).is_ok(),
+            "attempt {i} after the success"
+        );
+    }
+    assert!(begin(&*store, "admin", "10.0.0.1", now).is_err());
+}

@@ -6,7 +6,7 @@ use crate::auth::{self, Session};
 use crate::error::{ApiError, ApiJson, ErrorBody, blocking};
 use crate::login_limit::Attempt;
 use crate::state::AppState;
-use crate::store::{AuditEntry, DeviceClaim};
+use crate::store::{AuditEntry, DeviceClaim, StoreResult};
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -73,11 +73,24 @@ pub async fn login(
         return Err(too_long("password").into_response());
     }
     let now = Utc::now();
-    let counted = count_attempt(&state, &req.login, &addr, now)
-        .await
-        .map_err(IntoResponse::into_response)?;
-    let attempt = match counted {
-        Ok(a) => a,
+    let store = state.store.clone();
+    let (login, password) = (req.login.clone(), req.password.clone());
+    let checked = limited(&state, &req.login, &addr, now, move || {
+        Ok(match store.user_by_login(&login)? {
+            Some(c) => {
+                let ok = auth::verify_password(&password, &c.password_hash);
+                (Some(c), ok)
+            }
+            None => {
+                auth::verify_password(&password, auth::decoy_hash());
+                (None, false)
+            }
+        })
+    })
+    .await
+    .map_err(IntoResponse::into_response)?;
+    let (attempt, (credentials, ok)) = match checked {
+        Ok(checked) => checked,
         Err(wait) => {
             let seconds = wait.num_seconds().max(1);
             let mut response = ApiError::new(
@@ -92,24 +105,6 @@ pub async fn login(
             return Err(response);
         }
     };
-    let store = state.store.clone();
-    let login = req.login.clone();
-    let found = blocking(move || store.user_by_login(&login))
-        .await
-        .map_err(IntoResponse::into_response)?;
-    let password = req.password.clone();
-    let (credentials, ok) = auth::argon2_limited(&state, move || match found {
-        Some(c) => {
-            let ok = auth::verify_password(&password, &c.password_hash);
-            (Some(c), ok)
-        }
-        None => {
-            auth::verify_password(&password, auth::decoy_hash());
-            (None, false)
-        }
-    })
-    .await
-    .map_err(IntoResponse::into_response)?;
     let credentials = match credentials {
         Some(c) if ok && c.user.active => c,
         _ => {
@@ -271,27 +266,25 @@ pub async fn change_password(
         ));
     }
     let now = Utc::now();
-    let attempt = count_attempt(&state, &session.user.login, &addr, now)
-        .await?
-        .map_err(|wait| {
-            ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "auth.rate_limited",
-                format!(
-                    "too many wrong passwords; try again in {} seconds",
-                    wait.num_seconds().max(1)
-                ),
-            )
-        })?;
     let store = state.store.clone();
     let login = session.user.login.clone();
-    let found = blocking(move || store.user_by_login(&login)).await?;
     let (current, new) = (req.current, req.new);
-    let hashed = auth::argon2_limited(&state, move || {
+    let (attempt, hashed) = limited(&state, &session.user.login, &addr, now, move || {
+        let found = store.user_by_login(&login)?;
         let ok = found.is_some_and(|c| auth::verify_password(&current, &c.password_hash));
-        ok.then(|| auth::hash_password(&new))
+        Ok(ok.then(|| auth::hash_password(&new)))
     })
-    .await?;
+    .await?
+    .map_err(|wait| {
+        ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "auth.rate_limited",
+            format!(
+                "too many wrong passwords; try again in {} seconds",
+                wait.num_seconds().max(1)
+            ),
+        )
+    })?;
     let Some(hash) = hashed.transpose()? else {
         // Someone holding the session, guessing the password.
         let store = state.store.clone();
@@ -341,18 +334,31 @@ pub async fn change_password(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Counts an attempt of `login` from `address` (`crate::login_limit`,
-/// kept by the store), or answers how long to wait.
-async fn count_attempt(
+/// Checks a password of `login` from `address` as the limiter allows
+/// (`crate::login_limit`, kept by the store): an attempt that must wait is
+/// told so from a read, writing nothing; the others are counted, then
+/// `check` runs, both under the permit of one password check per core, so
+/// that a flood of guesses neither floods the database with writes nor
+/// grows the counts faster than passwords are checked.
+async fn limited<T: Send + 'static>(
     state: &AppState,
     login: &str,
     address: &str,
     now: chrono::DateTime<Utc>,
-) -> Result<Result<Attempt, Duration>, ApiError> {
+    check: impl FnOnce() -> StoreResult<T> + Send + 'static,
+) -> Result<Result<(Attempt, T), Duration>, ApiError> {
     let attempt = Attempt::of(login, address);
     let store = state.store.clone();
-    let counted = blocking(move || store.count_login(&attempt, now)).await?;
-    Ok(counted.map(|()| attempt))
+    if let Some(wait) = blocking(move || store.login_wait(&attempt, now)).await? {
+        return Ok(Err(wait));
+    }
+    let store = state.store.clone();
+    let checked = auth::argon2_limited(state, move || match store.count_login(&attempt, now)? {
+        Ok(()) => check().map(Ok),
+        Err(wait) => Ok(Err(wait)),
+    })
+    .await??;
+    Ok(checked.map(|t| (attempt, t)))
 }
 
 /// Gives a succeeded attempt's count back.

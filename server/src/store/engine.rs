@@ -179,6 +179,10 @@ impl<E: Engine> Store for E {
         self.write(|tx| accounts_sql::revoke_token(tx, hash, audit))
     }
 
+    fn login_wait(&self, attempt: &Attempt, now: DateTime<Utc>) -> StoreResult<Option<Duration>> {
+        self.read(|db| limits_sql::login_wait(db, attempt, now))
+    }
+
     fn count_login(
         &self,
         attempt: &Attempt,

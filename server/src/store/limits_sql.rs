@@ -32,6 +32,19 @@ pub(super) fn count_login(
     Ok(Ok(()))
 }
 
+/// How long `attempt` must wait, if it must (a read).
+pub(super) fn login_wait(
+    db: &dyn Db,
+    attempt: &Attempt,
+    now: DateTime<Utc>,
+) -> StoreResult<Option<Duration>> {
+    let stored = [
+        read(db, &key(&attempt.pair))?,
+        read(db, &key(&attempt.address))?,
+    ];
+    Ok(login_limit::wait(stored, now))
+}
+
 /// The attempt succeeded ([`login_limit::give_back`]).
 pub(super) fn login_succeeded(db: &dyn Db, attempt: &Attempt) -> StoreResult<()> {
     db.execute(

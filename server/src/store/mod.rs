@@ -342,6 +342,12 @@ pub trait Store: reports::Reports + administration::Administration + Send + Sync
     fn session(&self, hash: &str) -> StoreResult<Option<SessionRow>>;
     /// Revokes one token (a logout), recording it.
     fn revoke_token(&self, hash: &str, audit: &AuditEntry) -> StoreResult<()>;
+    /// How long a login attempt must wait, if it must (`crate::login_limit`).
+    fn login_wait(
+        &self,
+        attempt: &crate::login_limit::Attempt,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<chrono::Duration>>;
     /// Counts a login attempt under its keys (`crate::login_limit`), or
     /// says how long to wait, counting nothing. Every server on the
     /// database counts the same guesses.
