@@ -480,4 +480,85 @@ fn a_case_row_holds_its_first_responder_compensation_and_corrective_action() {
     assert_eq!(&record[column("受理人")], "manager_a");
     assert_eq!(&record[column("赔偿金额（元）")], "120.5");
     assert_eq!(&record[column("纠正预防措施")], "每月巡检水管");
+    assert_eq!(&record[column("措施验证")], "已复查");
+    assert_eq!(&record[column("建议处理")], "", "a repair has no decision");
+}
+
+/// A suggestion's outcome is in its row: accepted or not, why, and the
+/// improvement plan with the day residents are told of it.
+#[test]
+fn a_suggestion_row_holds_its_decision_and_improvement_plan() {
+    use shared::case::CaseKind;
+    use shared::op::Action;
+    let fx = Fixture::new();
+    let server = Server::start(fx.data.path());
+    let (manager, body) = Client::login(&server.base, "manager_a");
+    let mut m = Author::new(&body);
+    let at = Utc::now() - chrono::Duration::hours(8);
+    let mut ops = Vec::new();
+    for (i, accepted) in [true, false].into_iter().enumerate() {
+        let reg = m.register_at(&fx.pa, CaseKind::Suggestion, at, |_| {});
+        let case = reg.case_id;
+        ops.push(reg);
+        let minute = |n: i64| at + chrono::Duration::minutes(10 * i as i64 + n);
+        let reason = if accepted {
+            "住户需要"
+        } else {
+            "场地不足"
+        };
+        ops.push(m.op_at(
+            case,
+            None,
+            Action::Decide {
+                accepted,
+                reason: reason.into(),
+            },
+            minute(1),
+        ));
+        if accepted {
+            ops.push(m.op_at(
+                case,
+                None,
+                Action::PlanImprovement {
+                    plan: "增设电动车充电桩".into(),
+                    publish_on: chrono::NaiveDate::from_ymd_opt(2026, 1, 15).expect("a date"),
+                },
+                minute(2),
+            ));
+        }
+    }
+    let (status, answer) = manager.post("/api/v1/sync/push", &push_body(m.device, &ops));
+    assert_eq!(
+        (status, &answer["quarantined"]),
+        (200, &serde_json::json!([])),
+        "{answer}"
+    );
+    let (quality, _) = Client::login(&server.base, "quality");
+    let (status, _, csv) = quality.get_bytes("/api/v1/exports/cases.csv", &[]);
+    assert_eq!(status, 200);
+    let text = String::from_utf8(csv).expect("utf-8");
+    let mut reader =
+        csv::ReaderBuilder::new().from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .expect("header")
+        .iter()
+        .map(String::from)
+        .collect();
+    let column = |name: &str| header.iter().position(|h| h == name).expect(name);
+    let mut rows: Vec<[String; 4]> = reader
+        .records()
+        .map(|r| {
+            let r = r.expect("a record");
+            ["建议处理", "处理理由", "改进计划", "计划公布日期"].map(|c| r[column(c)].to_string())
+        })
+        .collect();
+    rows.sort();
+    assert_eq!(
+        rows,
+        [
+            ["不采纳", "场地不足", "", ""].map(String::from),
+            ["采纳", "住户需要", "增设电动车充电桩", "2026-01-15"].map(String::from),
+        ]
+    );
 }

@@ -38,12 +38,17 @@
 //! | 25 | 解决时间 | Resolved | the latest resolution |
 //! | 26 | 结案时间 | Closed | closure |
 //! | 27 | 纠正预防措施 | Corrective action | recorded at closure |
-//! | 28 | 下一时限 | Next due | earliest running deadline |
-//! | 29 | 是否逾期 | Overdue | 是 / 否, at export time |
-//! | 30 | 重开次数 | Reopenings | number |
-//! | 31 | 满意度 | Satisfaction | 1–5 of the latest follow-up (number) |
-//! | 32 | 附件数 | Attachments | photos, signatures and documents recorded (number) |
-//! | 33 | 工单ID | Case ID | the case's id (for links) |
+//! | 28 | 措施验证 | Verification | how the action was verified, recorded at closure |
+//! | 29 | 建议处理 | Suggestion decision | 采纳 / 不采纳 (suggestions, once decided) |
+//! | 30 | 处理理由 | Reason | why it was accepted or declined |
+//! | 31 | 改进计划 | Improvement plan | of an accepted suggestion |
+//! | 32 | 计划公布日期 | Plan published on | when residents are told, `YYYY-MM-DD` |
+//! | 33 | 下一时限 | Next due | earliest running deadline |
+//! | 34 | 是否逾期 | Overdue | 是 / 否, at export time |
+//! | 35 | 重开次数 | Reopenings | number |
+//! | 36 | 满意度 | Satisfaction | 1–5 of the latest follow-up (number) |
+//! | 37 | 附件数 | Attachments | photos, signatures and documents recorded (number) |
+//! | 38 | 工单ID | Case ID | the case's id (for links) |
 //!
 //! **Statistics tables** (`stats.csv`, `stats.xlsx`): the tables of
 //! [`table::stats_tables`], one worksheet each in XLSX; in CSV one after

@@ -35,7 +35,7 @@ pub struct Table {
 }
 
 /// The case columns: Chinese and English headers, in order.
-pub const CASE_COLUMNS: [(&str, &str); 33] = [
+pub const CASE_COLUMNS: [(&str, &str); 38] = [
     ("登记号", "Registration no."),
     ("类型", "Kind"),
     ("状态", "State"),
@@ -63,6 +63,11 @@ pub const CASE_COLUMNS: [(&str, &str); 33] = [
     ("解决时间", "Resolved"),
     ("结案时间", "Closed"),
     ("纠正预防措施", "Corrective action"),
+    ("措施验证", "Verification"),
+    ("建议处理", "Suggestion decision"),
+    ("处理理由", "Reason"),
+    ("改进计划", "Improvement plan"),
+    ("计划公布日期", "Plan published on"),
     ("下一时限", "Next due"),
     ("是否逾期", "Overdue"),
     ("重开次数", "Reopenings"),
@@ -126,6 +131,30 @@ pub fn case_cells(
         time(r.resolved_at),
         time(r.closed_at),
         Cell::text(r.corrective_action.clone().unwrap_or_default()),
+        Cell::text(r.verification.clone().unwrap_or_default()),
+        Cell::text(r.suggestion.as_ref().map_or("", |s| match s.accepted {
+            true => labels.lang().pick("采纳", "Accepted"),
+            false => labels.lang().pick("不采纳", "Declined"),
+        })),
+        Cell::text(
+            r.suggestion
+                .as_ref()
+                .map(|s| s.reason.clone())
+                .unwrap_or_default(),
+        ),
+        Cell::text(
+            r.suggestion
+                .as_ref()
+                .and_then(|s| s.plan.clone())
+                .unwrap_or_default(),
+        ),
+        Cell::text(
+            r.suggestion
+                .as_ref()
+                .and_then(|s| s.publish_on)
+                .map(|d| d.format("%Y-%m-%d").to_string())
+                .unwrap_or_default(),
+        ),
         time(r.next_due_at),
         Cell::text(labels.yes_no(r.next_due_at.is_some_and(|d| d < now))),
         Cell::Number(f64::from(r.reopen_count)),
@@ -567,12 +596,14 @@ mod tests {
     fn headers_in_both_languages() {
         assert_eq!(case_headers(Lang::ZhCn)[0], "登记号");
         assert_eq!(case_headers(Lang::En)[8], "Phone");
-        assert_eq!(case_headers(Lang::En).len(), 33);
+        assert_eq!(case_headers(Lang::En).len(), 38);
         assert_eq!(case_headers(Lang::ZhCn)[11], "受理人");
         assert_eq!(case_headers(Lang::ZhCn)[16], "被投诉人");
         assert_eq!(case_headers(Lang::ZhCn)[23], "赔偿金额（元）");
         assert_eq!(case_headers(Lang::ZhCn)[26], "纠正预防措施");
-        assert_eq!(case_headers(Lang::ZhCn)[31], "附件数");
+        assert_eq!(case_headers(Lang::ZhCn)[27], "措施验证");
+        assert_eq!(case_headers(Lang::ZhCn)[28], "建议处理");
+        assert_eq!(case_headers(Lang::ZhCn)[36], "附件数");
     }
 
     #[test]
@@ -617,6 +648,13 @@ mod tests {
             first_responder: Some("前台小李".into()),
             compensation_fen: Some(12_050),
             corrective_action: Some("每月巡检水管".into()),
+            verification: Some("三个月内未再漏水".into()),
+            suggestion: Some(shared::report::SuggestionRow {
+                accepted: true,
+                reason: "可行".into(),
+                plan: Some("增设充电桩".into()),
+                publish_on: chrono::NaiveDate::from_ymd_opt(2025, 4, 1),
+            }),
             cursor: ExportCursor {
                 received_at: String::new(),
                 id: String::new(),
@@ -644,10 +682,15 @@ mod tests {
         assert_eq!(cells[17], Cell::text("秩序部"));
         assert_eq!(cells[23], Cell::Number(120.5));
         assert_eq!(cells[26], Cell::text("每月巡检水管"));
-        assert_eq!(cells[28], Cell::text("是"));
-        assert_eq!(cells[30], Cell::Number(4.0));
-        assert_eq!(cells[31], Cell::Number(3.0));
-        assert_eq!(cells[32], Cell::text(row.id.clone()));
+        assert_eq!(cells[27], Cell::text("三个月内未再漏水"));
+        assert_eq!(cells[28], Cell::text("采纳"));
+        assert_eq!(cells[29], Cell::text("可行"));
+        assert_eq!(cells[30], Cell::text("增设充电桩"));
+        assert_eq!(cells[31], Cell::text("2025-04-01"));
+        assert_eq!(cells[33], Cell::text("是"));
+        assert_eq!(cells[35], Cell::Number(4.0));
+        assert_eq!(cells[36], Cell::Number(3.0));
+        assert_eq!(cells[37], Cell::text(row.id.clone()));
         let plain = case_cells(&row, &labels, &tz, Shown::ALL, t);
         assert_eq!(plain[7], Cell::text("王小明"));
         assert_eq!(plain[8], Cell::text("13912345678"));
@@ -658,6 +701,6 @@ mod tests {
         let phone = case_cells(&row, &labels, &tz, phone_only, t);
         assert_eq!(phone[7], Cell::text("王**"));
         assert_eq!(phone[8], Cell::text("13912345678"));
-        assert_eq!(plain[28], Cell::text("否"));
+        assert_eq!(plain[33], Cell::text("否"));
     }
 }

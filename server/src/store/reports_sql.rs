@@ -20,13 +20,13 @@ use super::db::{Db, Dialect, Row, Value};
 use super::filter_sql::scope_sql;
 use super::reports::{Labels, StatsQuery};
 use super::sqlite::{parse_id, parse_ts, ts};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use shared::case::{CaseKind, CaseState, Channel, Severity};
 use shared::deadline::Clock;
 use shared::report::{
     Bucket, ClockRate, DepartmentRow, ExportCursor, ExportRow, OVERDUE_LIMIT, Overdue, OverdueCase,
-    PropertyRow, SpotCheckCounts, Stats, StatsCase, StatsClock, Tally, percent, round2,
-    valid_complaint_rate, valid_complaint_rate_missed,
+    PropertyRow, SpotCheckCounts, Stats, StatsCase, StatsClock, SuggestionRow, Tally, percent,
+    round2, valid_complaint_rate, valid_complaint_rate_missed,
 };
 use std::collections::BTreeMap;
 
@@ -551,7 +551,7 @@ fn export_columns(db: &dyn Db) -> String {
         validity, urgent, department, {}, {}, resolved_at, closed_at, next_due_at, reopen_count,
         satisfaction, escalated, attachment_count, respondent, respondent_department,
         (SELECT display_name FROM users WHERE users.id = cases.first_responder),
-        CAST({} AS TEXT), {}, {}",
+        CAST({} AS TEXT), {}, {}, {}, CAST({} AS TEXT), {}, {}, {}",
         json("registration.content"),
         json("registration.requested_remedy"),
         json("assignee.name"),
@@ -559,6 +559,12 @@ fn export_columns(db: &dyn Db) -> String {
         json("solution.compensation_fen"),
         json("solution.approval"),
         json("closure.corrective_action"),
+        json("closure.verification"),
+        // A JSON boolean: SQLite reads it as 1 or 0, PostgreSQL as text.
+        json("suggestion.accepted"),
+        json("suggestion.reason"),
+        json("suggestion.plan"),
+        json("suggestion.publish_on"),
     )
 }
 
@@ -615,6 +621,18 @@ fn export_row(r: &Row) -> StoreResult<ExportRow> {
             _ => None,
         },
         corrective_action: r.get::<Option<String>>(33)?.filter(|a| !a.is_empty()),
+        verification: r.get::<Option<String>>(34)?.filter(|v| !v.is_empty()),
+        suggestion: match r.get::<Option<String>>(35)? {
+            Some(accepted) => Some(SuggestionRow {
+                accepted: matches!(accepted.as_str(), "1" | "true"),
+                reason: r.get::<Option<String>>(36)?.unwrap_or_default(),
+                plan: r.get::<Option<String>>(37)?.filter(|p| !p.is_empty()),
+                publish_on: r
+                    .get::<Option<String>>(38)?
+                    .and_then(|d| d.parse::<NaiveDate>().ok()),
+            }),
+            None => None,
+        },
     })
 }
 

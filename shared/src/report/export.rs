@@ -1,6 +1,6 @@
 //! The rows of the case exports, before labelling and masking.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 /// Where an export page ends: the last row's `(received_at, id)`.
@@ -10,6 +10,19 @@ pub struct ExportCursor {
     pub received_at: String,
     /// The case id.
     pub id: String,
+}
+
+/// A suggestion's outcome as exported (`crate::case::SuggestionOutcome`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SuggestionRow {
+    /// 采纳 or not.
+    pub accepted: bool,
+    /// Why.
+    pub reason: String,
+    /// The improvement plan, for accepted ones.
+    pub plan: Option<String>,
+    /// When the plan is published to residents.
+    pub publish_on: Option<NaiveDate>,
 }
 
 /// One case as exported, before labelling and masking.
@@ -83,6 +96,12 @@ pub struct ExportRow {
     pub compensation_fen: Option<i64>,
     /// The corrective and preventive action recorded at closure.
     pub corrective_action: Option<String>,
+    /// How that action was verified, recorded at closure.
+    #[serde(default)]
+    pub verification: Option<String>,
+    /// A suggestion's outcome, once decided.
+    #[serde(default)]
+    pub suggestion: Option<SuggestionRow>,
     /// How many attachments the case has ([`crate::report::CaseRow::attachments`]).
     #[serde(default)]
     pub attachments: u32,
