@@ -448,7 +448,7 @@ async fn a_clock_in_a_year_not_loaded_is_said_until_the_year_is_loaded() {
 /// A deadline of zero hours (every case overdue the moment it starts) is
 /// refused beside its field, and nothing is saved until it is fixed.
 #[tokio::test(flavor = "multi_thread")]
-async fn a_deadline_out_of_range_is_refused_beside_its_field() {
+async fn a_deadline_out_of_range_is_refused_beside_its_field_and_a_severity_gets_its_own() {
     let server = Server::start();
     server.seed();
     let admin = Browser::start().await;
@@ -472,6 +472,24 @@ async fn a_deadline_out_of_range_is_refused_beside_its_field() {
     admin.wait_text("settings-status", "设置已保存").await;
     let (_, settings) = server.get_json(&token, "/api/v1/admin/settings");
     assert_eq!(settings["deadlines"]["transfer"], json!({"hours": 2}));
+
+    // A major case's solution period of its own, then the clock's again.
+    admin.fill("setting-solution_major", "1").await;
+    admin
+        .choose("setting-solution_major-unit", "working_days")
+        .await;
+    admin.click("settings-save").await;
+    admin.wait_text("settings-status", "设置已保存").await;
+    let (_, settings) = server.get_json(&token, "/api/v1/admin/settings");
+    assert_eq!(
+        settings["deadlines"]["solution_by_severity"],
+        json!({"major": {"working_days": 1}})
+    );
+    admin.fill("setting-solution_major", "").await;
+    admin.click("settings-save").await;
+    admin.wait_text("settings-status", "设置已保存").await;
+    let (_, settings) = server.get_json(&token, "/api/v1/admin/settings");
+    assert_eq!(settings["deadlines"]["solution_by_severity"], json!({}));
 }
 
 /// The seed's property 和园 (HY), as the admin API lists it.

@@ -9,6 +9,7 @@ use crate::components::table::{Loaded, loaded};
 use crate::state::use_app;
 use leptos::prelude::*;
 use serde_json::{Value, json};
+use shared::case::Severity;
 use shared::compensation::format_yuan;
 use shared::deadline::Clock;
 use shared::lang::Lang;
@@ -192,9 +193,67 @@ const NUMBER_SETTINGS: [(&str, &str, &str, &str, &str, Scale); 13] = [
 /// One clock's rule: the unit (`hours` or `working_days`) and the number.
 #[derive(Clone, Copy)]
 struct RuleSetting {
-    clock: Clock,
+    of: RuleOf,
     unit: RwSignal<String>,
     amount: RwSignal<String>,
+}
+
+/// Whose rule a row sets: a clock's, or the solution clock's for cases of
+/// one severity (`DeadlineRules::solution_by_severity`; left empty, the
+/// clock's own rule holds).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum RuleOf {
+    Clock(Clock),
+    Solution(Severity),
+}
+
+impl RuleOf {
+    /// Every row, in display order: the clocks, each severity's solution
+    /// period after the solution clock.
+    fn all() -> Vec<RuleOf> {
+        Clock::ALL
+            .into_iter()
+            .flat_map(|clock| {
+                let by_severity = match clock {
+                    Clock::Solution => Severity::ALL.to_vec(),
+                    _ => Vec::new(),
+                };
+                std::iter::once(RuleOf::Clock(clock))
+                    .chain(by_severity.into_iter().map(RuleOf::Solution))
+            })
+            .collect()
+    }
+
+    /// Its name in test ids and as the field its problems stand beside.
+    fn code(self) -> &'static str {
+        match self {
+            RuleOf::Clock(clock) => clock.code(),
+            RuleOf::Solution(Severity::Minor) => "solution_minor",
+            RuleOf::Solution(Severity::General) => "solution_general",
+            RuleOf::Solution(Severity::Major) => "solution_major",
+        }
+    }
+
+    fn label(self, lang: Lang) -> String {
+        match self {
+            RuleOf::Clock(clock) => clock.label(lang).to_string(),
+            RuleOf::Solution(severity) => match lang {
+                Lang::ZhCn => format!("└ {}工单（留空同上）", severity.label(lang)),
+                Lang::En => format!("└ {} cases (empty: as above)", severity.label(lang)),
+            },
+        }
+    }
+
+    /// Where its rule sits in the settings' JSON.
+    fn stored(self, settings: &Value) -> Value {
+        let deadlines = &settings["deadlines"];
+        match self {
+            RuleOf::Clock(clock) => deadlines[clock.code()].clone(),
+            RuleOf::Solution(severity) => {
+                deadlines["solution_by_severity"][severity.code()].clone()
+            }
+        }
+    }
 }
 
 #[component]
@@ -228,17 +287,17 @@ fn SettingsForm(
             }
         })
         .collect();
-    let rules: Vec<RuleSetting> = Clock::ALL
+    let rules: Vec<RuleSetting> = RuleOf::all()
         .into_iter()
-        .map(|clock| {
-            let rule = base.with_value(|b| b["deadlines"][clock.code()].clone());
+        .map(|of| {
+            let rule = base.with_value(|b| of.stored(b));
             let (unit, amount) = match (rule.get("hours"), rule.get("working_days")) {
                 (Some(n), _) => ("hours", n.to_string()),
                 (_, Some(n)) => ("working_days", n.to_string()),
-                _ => ("hours", String::new()),
+                _ => ("working_days", String::new()),
             };
             RuleSetting {
-                clock,
+                of,
                 unit: RwSignal::new(unit.to_string()),
                 amount: RwSignal::new(amount),
             }
@@ -334,10 +393,10 @@ fn SettingsForm(
     let rule_rows = rules
         .into_iter()
         .map(|r| {
-            let code = r.clock.code();
+            let code = r.of.code();
             view! {
                 <div class="admin-rule" data-testid="setting-rule" data-clock=code>
-                    <span class="admin-rule-name">{move || r.clock.label(ctx.lang.get())}</span>
+                    <span class="admin-rule-name">{move || r.of.label(ctx.lang.get())}</span>
                     <input type="number" min="0" inputmode="numeric" class="admin-number"
                         data-testid=format!("setting-{code}")
                         prop:value=move || r.amount.get() on:input=move |ev| r.amount.set(event_target_value(&ev))/>
@@ -542,16 +601,27 @@ fn collect_settings(
             *slot = Value::from(parsed);
         }
     }
+    let mut by_severity = serde_json::Map::new();
     for r in rules {
-        let Ok(amount) = r.amount.get_untracked().trim().parse::<u32>() else {
+        let typed = r.amount.get_untracked();
+        if typed.trim().is_empty() && matches!(r.of, RuleOf::Solution(_)) {
+            continue;
+        }
+        let Ok(amount) = typed.trim().parse::<u32>() else {
             return Err(Unfit::Field(
-                r.clock.code(),
+                r.of.code(),
                 l.pick("请填写非负整数", "Enter a whole number").into(),
             ));
         };
-        let unit = r.unit.get_untracked();
-        value["deadlines"][r.clock.code()] = json!({ unit: amount });
+        let rule = json!({ r.unit.get_untracked(): amount });
+        match r.of {
+            RuleOf::Clock(clock) => value["deadlines"][clock.code()] = rule,
+            RuleOf::Solution(severity) => {
+                by_severity.insert(severity.code().to_string(), rule);
+            }
+        }
     }
+    value["deadlines"]["solution_by_severity"] = Value::Object(by_severity);
     let settings =
         serde_json::from_value::<Settings>(value).map_err(|e| Unfit::Form(e.to_string()))?;
     // The server refuses the same (`settings.deadline_out_of_range`); here
