@@ -390,6 +390,25 @@ fn the_attachment_column_counts_what_each_case_recorded() {
     assert_eq!(numbers, ["0", "3"]);
 }
 
+/// The case export as `client` gets it: where each column is, by its
+/// Chinese header, and the rows.
+fn case_csv(client: &Client) -> (impl Fn(&str) -> usize, Vec<csv::StringRecord>) {
+    let (status, _, csv) = client.get_bytes("/api/v1/exports/cases.csv", &[]);
+    assert_eq!(status, 200);
+    let text = String::from_utf8(csv).expect("utf-8");
+    let mut reader =
+        csv::ReaderBuilder::new().from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .expect("header")
+        .iter()
+        .map(String::from)
+        .collect();
+    let records = reader.records().map(|r| r.expect("a record")).collect();
+    let column = move |name: &str| header.iter().position(|h| h == name).expect(name);
+    (column, records)
+}
+
 /// What quality reads of a finished case without opening it: who took it,
 /// the compensation agreed and the corrective action recorded at closure.
 #[test]
@@ -460,23 +479,8 @@ fn a_case_row_holds_its_first_responder_compensation_and_corrective_action() {
     assert_eq!(folded["state"], "closed", "{folded}");
 
     let (quality, _) = Client::login(&server.base, "quality");
-    let (status, _, csv) = quality.get_bytes("/api/v1/exports/cases.csv", &[]);
-    assert_eq!(status, 200);
-    let text = String::from_utf8(csv).expect("utf-8");
-    let mut reader =
-        csv::ReaderBuilder::new().from_reader(text.trim_start_matches('\u{feff}').as_bytes());
-    let header: Vec<String> = reader
-        .headers()
-        .expect("header")
-        .iter()
-        .map(String::from)
-        .collect();
-    let column = |name: &str| header.iter().position(|h| h == name).expect(name);
-    let record = reader
-        .records()
-        .next()
-        .expect("one case")
-        .expect("a record");
+    let (column, records) = case_csv(&quality);
+    let record = records.first().expect("one case");
     assert_eq!(&record[column("受理人")], "manager_a");
     assert_eq!(&record[column("赔偿金额（元）")], "120.5");
     assert_eq!(&record[column("纠正预防措施")], "每月巡检水管");
@@ -534,22 +538,10 @@ fn a_suggestion_row_holds_its_decision_and_improvement_plan() {
         "{answer}"
     );
     let (quality, _) = Client::login(&server.base, "quality");
-    let (status, _, csv) = quality.get_bytes("/api/v1/exports/cases.csv", &[]);
-    assert_eq!(status, 200);
-    let text = String::from_utf8(csv).expect("utf-8");
-    let mut reader =
-        csv::ReaderBuilder::new().from_reader(text.trim_start_matches('\u{feff}').as_bytes());
-    let header: Vec<String> = reader
-        .headers()
-        .expect("header")
+    let (column, records) = case_csv(&quality);
+    let mut rows: Vec<[String; 4]> = records
         .iter()
-        .map(String::from)
-        .collect();
-    let column = |name: &str| header.iter().position(|h| h == name).expect(name);
-    let mut rows: Vec<[String; 4]> = reader
-        .records()
         .map(|r| {
-            let r = r.expect("a record");
             ["建议处理", "处理理由", "改进计划", "计划公布日期"].map(|c| r[column(c)].to_string())
         })
         .collect();

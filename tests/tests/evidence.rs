@@ -93,6 +93,22 @@ fn download(server: &Server, token: &str, hash: &str) -> Result<Vec<u8>, u16> {
     }
 }
 
+/// The case registered as `reg_no`, as the server shows it to `token`'s
+/// user.
+fn case_on_server(server: &Server, token: &str, reg_no: &str) -> Value {
+    let (status, cases) = server.get_json(token, "/api/v1/cases?per_page=100");
+    assert_eq!(status, 200, "{cases}");
+    let id = cases["items"]
+        .as_array()
+        .and_then(|all| all.iter().find(|c| c["reg_no"] == json!(reg_no)))
+        .and_then(|c| c["id"].as_str())
+        .unwrap_or_else(|| panic!("case {reg_no} on the server: {cases}"))
+        .to_string();
+    let (status, detail) = server.get_json(token, &format!("/api/v1/cases/{id}"));
+    assert_eq!(status, 200, "{detail}");
+    detail
+}
+
 /// Hands the picture in the file `picture` to the open form's photo
 /// input, and waits until the form holds it.
 async fn stage_photo(browser: &Browser, picture: &str) {
@@ -300,16 +316,7 @@ async fn photos_and_a_signature_taken_offline_upload_and_reach_a_colleague() {
     browser.wait_attr("sync-uploads", "data-waiting", "0").await;
 
     let manager = server.token("manager1");
-    let (status, cases) = server.get_json(&manager, "/api/v1/cases");
-    assert_eq!(status, 200, "{cases}");
-    let case = cases["items"]
-        .as_array()
-        .and_then(|all| all.iter().find(|c| c["reg_no"] == json!(reg_no)))
-        .cloned()
-        .unwrap_or_else(|| panic!("case {reg_no} on the server: {cases}"));
-    let id = case["id"].as_str().expect("a case id").to_string();
-    let (status, detail) = server.get_json(&manager, &format!("/api/v1/cases/{id}"));
-    assert_eq!(status, 200, "{detail}");
+    let detail = case_on_server(&server, &manager, &reg_no);
     let attachments = detail["attachments"]
         .as_array()
         .unwrap_or_else(|| panic!("attachments: {detail}"))
@@ -458,14 +465,7 @@ async fn the_whole_photos_of_a_case_withdrawn_weeks_ago_leave_the_tablet() {
     browser.wait_attr("sync-uploads", "data-waiting", "0").await;
 
     let manager = server.token("manager1");
-    let (_, cases) = server.get_json(&manager, "/api/v1/cases");
-    let id = cases["items"]
-        .as_array()
-        .and_then(|all| all.iter().find(|c| c["reg_no"] == json!(reg_no)))
-        .and_then(|c| c["id"].as_str())
-        .unwrap_or_else(|| panic!("case {reg_no} on the server: {cases}"))
-        .to_string();
-    let (_, detail) = server.get_json(&manager, &format!("/api/v1/cases/{id}"));
+    let detail = case_on_server(&server, &manager, &reg_no);
     let photo = &detail["attachments"][0];
     let whole = photo["hash"]
         .as_str()
@@ -1136,15 +1136,8 @@ async fn a_revoked_tablets_photos_reach_the_server_in_the_file_it_exports() {
     admin.close().await;
 
     let manager = server.token("manager1");
-    let (_, cases) = server.get_json(&manager, "/api/v1/cases?per_page=100");
     for reg_no in [&synced, &unsent] {
-        let id = cases["items"]
-            .as_array()
-            .and_then(|all| all.iter().find(|c| c["reg_no"] == json!(reg_no)))
-            .and_then(|c| c["id"].as_str())
-            .unwrap_or_else(|| panic!("case {reg_no} on the server: {cases}"))
-            .to_string();
-        let (_, detail) = server.get_json(&manager, &format!("/api/v1/cases/{id}"));
+        let detail = case_on_server(&server, &manager, reg_no);
         let photo = &detail["attachments"][0];
         for hash in [&photo["hash"], &photo["thumbnail"]["hash"]] {
             let hash = hash.as_str().unwrap_or_else(|| panic!("a hash: {detail}"));
