@@ -86,16 +86,10 @@ pub async fn import(
             entry.detail["refused"] = json!(e.code());
         }
         store.audit(entry)?;
-        Ok(done.map(|()| report))
+        Ok(done)
     })
     .await??;
-    report.map(Json).ok_or_else(|| {
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "the import ended without a report",
-        )
-    })
+    Ok(Json(report))
 }
 
 /// Pushes `ops` as their device's, each run of one author's records with
@@ -105,15 +99,15 @@ pub async fn import(
 /// are judged again (`Administration::reapply_imported`): importing the
 /// file again is how an administrator brings them in once the cause is
 /// mended (an author enabled again, a category added).
-/// `report` holds what was done once the file passed its checks, also
-/// when a later run fails.
+/// Answers what was done; `report` holds it too once the file passed its
+/// checks, also when a later run fails.
 fn import_ops(
     store: &dyn Store,
     mut ops: Vec<Op>,
     admin: &User,
     (ceiling, reapply): (DateTime<Utc>, &AuditEntry),
     report: &mut Option<RecordsImport>,
-) -> Result<(), ApiError> {
+) -> Result<RecordsImport, ApiError> {
     let Some(device) = ops.first().map(|op| op.device) else {
         return Err(ApiError::bad_request(
             "import.empty",
@@ -213,5 +207,5 @@ fn import_ops(
             break;
         }
     }
-    Ok(())
+    Ok(report.clone())
 }
