@@ -473,7 +473,17 @@ async fn a_deadline_out_of_range_is_refused_beside_its_field_and_a_severity_gets
     let (_, settings) = server.get_json(&token, "/api/v1/admin/settings");
     assert_eq!(settings["deadlines"]["transfer"], json!({"hours": 2}));
 
-    // A major case's solution period of its own, then the clock's again.
+    // A major case's solution period of its own, refused beside its row
+    // when out of range, then the clock's again.
+    admin.fill("setting-solution_major", "0").await;
+    admin.click("settings-save").await;
+    admin
+        .wait_text(
+            "setting-solution_major-error",
+            "时限须为 1–720 小时或 1–30 个工作日",
+        )
+        .await;
+    assert_eq!(admin.text("setting-solution-error").await, "");
     admin.fill("setting-solution_major", "1").await;
     admin
         .choose("setting-solution_major-unit", "working_days")

@@ -90,6 +90,9 @@ fn case_sheet(
         ("登记时间", 17),
         ("内容", 40),
         ("纠正预防措施", 38),
+        ("措施验证", 30),
+        ("处理理由", 30),
+        ("改进计划", 30),
     ] {
         if let Some(col) = CASE_COLUMNS.iter().position(|(zh, _)| *zh == header) {
             sheet.set_column_width(col as u16, width)?;

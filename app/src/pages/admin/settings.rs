@@ -625,7 +625,17 @@ fn collect_settings(
     let settings =
         serde_json::from_value::<Settings>(value).map_err(|e| Unfit::Form(e.to_string()))?;
     // The server refuses the same (`settings.deadline_out_of_range`); here
-    // the words stand beside the field.
+    // the words stand beside the field, a severity's beside its own row
+    // (the check names the solution clock for it).
+    let by_severity = &settings.deadlines.solution_by_severity;
+    if let Some(row) = rules.iter().find(|r| {
+        matches!(r.of, RuleOf::Solution(s) if by_severity.get(&s).is_some_and(|rule| !rule.fits()))
+    }) {
+        return Err(Unfit::Field(
+            row.of.code(),
+            crate::api::code_words("settings.deadline_out_of_range", l),
+        ));
+    }
     match settings.deadlines.out_of_range() {
         Some(key) => Err(Unfit::Field(
             key,
