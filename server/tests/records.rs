@@ -54,6 +54,15 @@ fn revoke(admin: &Client, author: &Author) {
     assert_eq!(s, 204, "{body}");
 }
 
+/// What an import set aside: each record's number and reason.
+fn reasons(report: &RecordsImport) -> Vec<(u64, &str)> {
+    report
+        .quarantined
+        .iter()
+        .map(|n| (n.seq, n.code.as_str()))
+        .collect()
+}
+
 fn import(admin: &Client, file: &Value) -> RecordsImport {
     let (status, body) = admin.post("/api/v1/admin/records/import", file);
     assert_eq!(status, 200, "{body}");
@@ -166,14 +175,7 @@ fn a_revoked_tablets_exported_records_are_imported_once_and_judged() {
     let foreign = note(&mut other, first.case_id, "不是本机用户写的");
     let report = import(&admin, &file_of(&a, "staff_a", &[own, foreign.clone()]));
     assert_eq!(report.stored, 1, "{report:?}");
-    assert_eq!(
-        report
-            .quarantined
-            .iter()
-            .map(|n| (n.seq, n.code.as_str()))
-            .collect::<Vec<_>>(),
-        [(foreign.seq, "sync.author_mismatch")]
-    );
+    assert_eq!(reasons(&report), [(foreign.seq, "sync.author_mismatch")]);
 
     // A file that does not reach back to what the server holds stores
     // nothing and says what is missing.
@@ -230,14 +232,7 @@ fn records_set_aside_are_judged_again_when_the_file_is_imported_again() {
     let file = file_of(&a, "staff_a", std::slice::from_ref(&later));
     let report = import(&admin, &file);
     assert_eq!(report.stored, 0, "{report:?}");
-    assert_eq!(
-        report
-            .quarantined
-            .iter()
-            .map(|n| (n.seq, n.code.as_str()))
-            .collect::<Vec<_>>(),
-        [(later.seq, "sync.author_disabled")]
-    );
+    assert_eq!(reasons(&report), [(later.seq, "sync.author_disabled")]);
 
     // Enabled again for the import, the same file brings the record in.
     active(true);

@@ -538,13 +538,8 @@ async fn a_signature_half_drawn_and_a_caption_typed_stay_when_a_sync_redraws_the
     // Meanwhile the manager corrects the phone from another tablet, and
     // this tablet syncs (started from the page, so that the caption keeps
     // the focus).
-    let (_, cases) = server.get_json(&server.token("staff1"), "/api/v1/cases");
-    let id = cases["items"]
-        .as_array()
-        .and_then(|all| all.iter().find(|c| c["reg_no"] == json!(reg_no)))
-        .and_then(|c| c["id"].as_str())
-        .unwrap_or_else(|| panic!("case {reg_no} on the server: {cases}"))
-        .to_string();
+    let detail = case_on_server(&server, &server.token("staff1"), &reg_no);
+    let id = detail["id"].as_str().expect("a case id");
     let case = shared::id::CaseId(id.parse().expect("a case id"));
     let mut manager = e2e::bulk::Tablet::log_in(&server, "manager1", "经理的平板");
     let edit = manager.op(
