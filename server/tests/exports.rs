@@ -146,19 +146,10 @@ fn exports_of_many_cases_stream_read_back_and_mask() {
     assert_eq!(status, 200);
     assert_eq!(headers[0], Some(n.to_string()));
     assert_eq!(headers[1], None, "streamed: no length known in advance");
-    let text = String::from_utf8(csv).expect("utf-8");
-    let mut reader =
-        csv::ReaderBuilder::new().from_reader(text.trim_start_matches('\u{feff}').as_bytes());
-    let header: Vec<String> = reader
-        .headers()
-        .expect("header")
-        .iter()
-        .map(String::from)
-        .collect();
+    let (header, records) = read_csv(csv);
     assert_eq!(header, case_headers(Lang::ZhCn));
     let mut count = 0;
-    for (i, record) in reader.records().enumerate() {
-        let record = record.expect("a CSV record");
+    for (i, record) in records.iter().enumerate() {
         assert_eq!(record.len(), CASE_COLUMNS.len());
         if i == 0 || i + 1 == n {
             assert_eq!(&record[phone], format!("139{:08}", i));
@@ -395,18 +386,24 @@ fn the_attachment_column_counts_what_each_case_recorded() {
 fn case_csv(client: &Client) -> (impl Fn(&str) -> usize, Vec<csv::StringRecord>) {
     let (status, _, csv) = client.get_bytes("/api/v1/exports/cases.csv", &[]);
     assert_eq!(status, 200);
+    let (header, records) = read_csv(csv);
+    let column = move |name: &str| header.iter().position(|h| h == name).expect(name);
+    (column, records)
+}
+
+/// An exported CSV (UTF-8 with a byte-order mark): its header and rows.
+fn read_csv(csv: Vec<u8>) -> (Vec<String>, Vec<csv::StringRecord>) {
     let text = String::from_utf8(csv).expect("utf-8");
     let mut reader =
         csv::ReaderBuilder::new().from_reader(text.trim_start_matches('\u{feff}').as_bytes());
-    let header: Vec<String> = reader
+    let header = reader
         .headers()
         .expect("header")
         .iter()
         .map(String::from)
         .collect();
-    let records = reader.records().map(|r| r.expect("a record")).collect();
-    let column = move |name: &str| header.iter().position(|h| h == name).expect(name);
-    (column, records)
+    let records = reader.records().map(|r| r.expect("a CSV record")).collect();
+    (header, records)
 }
 
 /// What quality reads of a finished case without opening it: who took it,
