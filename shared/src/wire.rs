@@ -311,6 +311,38 @@ pub struct RecordsBlob {
     pub base64: String,
 }
 
+/// The most base64 characters of evidence one [`RecordsFile`] carries. The
+/// office reads a file whole, as one string (Chromium's longest is about
+/// 512 M characters), and parses it in the page's memory: a tablet holding
+/// more photos exports them in several files.
+pub const RECORDS_FILE_CHARS: u64 = 64 * 1024 * 1024;
+
+/// How many base64 characters `bytes` bytes take, with padding.
+pub fn base64_chars(bytes: u64) -> u64 {
+    bytes.div_ceil(3) * 4
+}
+
+/// The files an export is made of, given the byte sizes of the evidence it
+/// carries, in order: consecutive ranges of it whose base64 fits in
+/// `limit` characters each, a larger piece alone. Never empty: the first
+/// file carries the records, with or without evidence.
+pub fn records_parts(sizes: &[u64], limit: u64) -> Vec<std::ops::Range<usize>> {
+    let mut parts = vec![std::ops::Range { start: 0, end: 0 }];
+    let mut chars = 0;
+    for (i, &size) in sizes.iter().enumerate() {
+        let more = base64_chars(size);
+        let last = parts.last_mut().expect("never empty");
+        if last.end > last.start && chars + more > limit {
+            parts.push(i..i + 1);
+            chars = more;
+        } else {
+            last.end = i + 1;
+            chars += more;
+        }
+    }
+    parts
+}
+
 /// The tablet's identity in a [`RecordsFile`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -450,6 +482,27 @@ pub struct PulledOp {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_export_splits_its_evidence_into_files_that_can_be_read_whole() {
+        assert_eq!(base64_chars(0), 0);
+        assert_eq!(base64_chars(1), 4);
+        assert_eq!(base64_chars(3), 4);
+        assert_eq!(base64_chars(4), 8);
+        assert_eq!(records_parts(&[], 100), [0..0], "the records alone");
+        assert_eq!(records_parts(&[30, 30], 100), [0..2], "80 characters fit");
+        assert_eq!(
+            records_parts(&[30, 30, 30], 100),
+            [0..2, 2..3],
+            "120 do not"
+        );
+        assert_eq!(
+            records_parts(&[300, 3, 300], 100),
+            [0..1, 1..2, 2..3],
+            "a larger piece goes alone"
+        );
+        assert_eq!(records_parts(&[3, 300], 100), [0..1, 1..2]);
+    }
 
     #[test]
     fn config_keys_are_the_serde_tags() {

@@ -1097,8 +1097,6 @@ async fn a_revoked_tablets_photos_reach_the_server_in_the_file_it_exports() {
     assert_eq!(export["files"].as_array().map(Vec::len), Some(4));
     browser.close().await;
 
-    let path = dir.path().join("unsent.json");
-    std::fs::write(&path, &text).expect("save the export");
     // A copy damaged on the way: one file's bytes are another's.
     let mut damaged = export.clone();
     damaged["files"][0]["base64"] = damaged["files"][1]["base64"].clone();
@@ -1109,16 +1107,31 @@ async fn a_revoked_tablets_photos_reach_the_server_in_the_file_it_exports() {
     admin.login("admin1").await;
     admin.click("nav-admin").await;
     admin.click("admin-tab-quarantine").await;
+    // The same export as a tablet with more photos than one file holds
+    // makes it: the records and two files, then the other two alone,
+    // handed to the input together and last first.
+    let (first, second) = (
+        dir.path().join("unsent-01of02.json"),
+        dir.path().join("unsent-02of02.json"),
+    );
+    let mut part = export.clone();
+    part["files"] = json!(export["files"].as_array().expect("files")[..2]);
+    std::fs::write(&first, part.to_string()).expect("save the first file");
+    part["files"] = json!(export["files"].as_array().expect("files")[2..]);
+    part["ops"] = json!([]);
+    part["count"] = json!(0);
+    std::fs::write(&second, part.to_string()).expect("save the second file");
+    let both = format!("{}\n{}", second.display(), first.display());
     let rounds = [
-        (&damaged_path, ("2", "0"), ("3", "1")),
-        (&path, ("0", "2"), ("4", "0")),
+        (damaged_path.display().to_string(), ("2", "0"), ("3", "1")),
+        (both, ("0", "2"), ("4", "0")),
     ];
-    for (file, (stored, held), (uploaded, refused)) in rounds {
+    for (files, (stored, held), (uploaded, refused)) in rounds {
         let input = admin.wait_for_test_id("records-file").await;
         input
-            .send_keys(&file.display().to_string())
+            .send_keys(&files)
             .await
-            .expect("hand the file to the input");
+            .expect("hand the files to the input");
         admin
             .wait_attr("records-files", "data-stored", uploaded)
             .await;
@@ -1128,6 +1141,15 @@ async fn a_revoked_tablets_photos_reach_the_server_in_the_file_it_exports() {
         assert_eq!(admin.attr("records-imported", "data-stored").await, stored);
     }
     admin.screenshot("admin-records-files").await;
+    // A file that is no export is named in the error.
+    let notes = dir.path().join("notes.json");
+    std::fs::write(&notes, "{\"what\": 1}").expect("save a stray file");
+    let input = admin.wait_for_test_id("records-file").await;
+    input
+        .send_keys(&notes.display().to_string())
+        .await
+        .expect("hand the file to the input");
+    admin.wait_text("records-error", "notes.json").await;
     admin.close().await;
 
     let manager = server.token("manager1");

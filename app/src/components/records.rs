@@ -11,7 +11,7 @@ use leptos::task::spawn_local;
 use shared::blob::BlobHash;
 use shared::lang::Lang;
 use shared::op::Op;
-use shared::wire::{RecordsDevice, RecordsFile, RecordsUser};
+use shared::wire::{RECORDS_FILE_CHARS, RecordsDevice, RecordsFile, RecordsUser, records_parts};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
@@ -20,16 +20,24 @@ const UNSENT_WHAT: &str = "records this tablet made that the server has not ackn
 /// What an export of a former identity's records holds.
 const FORMER_WHAT: &str = "records this tablet made under a former device id, which the server no longer knows: they cannot sync or be imported, and are kept here for the record";
 
-/// A file made, behind an object URL.
+/// The files made, each behind an object URL.
 #[derive(Debug, Clone, PartialEq)]
 struct Made {
-    url: String,
-    name: String,
+    parts: Vec<Part>,
     records: usize,
-    /// The evidence files it carries.
+    /// The evidence files they carry.
     files: usize,
     /// The evidence files that could not be read from storage.
     unread: usize,
+}
+
+/// One file of an export (`shared::wire::records_parts`): the first holds
+/// the records.
+#[derive(Debug, Clone, PartialEq)]
+struct Part {
+    url: String,
+    name: String,
+    files: usize,
 }
 
 /// Makes, when tapped, this device's unsent records as a JSON file, with
@@ -49,7 +57,9 @@ pub fn ExportUnsent(
     let making = RwSignal::new(false);
     let failed = RwSignal::new(None::<String>);
     // A file made before the records changed would leave some out: it
-    // goes, and the next tap makes another.
+    // goes, and the next tap makes another. One being made meanwhile is
+    // dropped when it is done (its generation passed).
+    let generation = StoredValue::new(0u32);
     Effect::new(move |first: Option<()>| {
         match former {
             Some(ops) => ops.track(),
@@ -59,6 +69,7 @@ pub fn ExportUnsent(
             }
         }
         if first.is_some() {
+            generation.update_value(|g| *g += 1);
             forget(made);
         }
     });
@@ -69,6 +80,7 @@ pub fn ExportUnsent(
         }
         making.set(true);
         failed.set(None);
+        let started = generation.get_value();
         spawn_local(async move {
             let result = match former {
                 Some(ops) => {
@@ -81,26 +93,41 @@ pub fn ExportUnsent(
                     file_of(ctx, UNSENT_WHAT, ops, true, hashes).await
                 }
             };
+            // The screen may have gone (its signals with it), or the
+            // records changed while the file was made: its bytes go at once.
+            let current = generation.try_get_value() == Some(started);
             match result {
-                Ok(file) => {
+                Ok(file) if current => {
                     forget(made);
-                    made.set(Some(file));
+                    if let Some(Some(file)) = made.try_set(Some(file)) {
+                        revoke(&file);
+                    }
                 }
-                Err(e) => failed.set(Some(e)),
+                Ok(file) => revoke(&file),
+                Err(e) => {
+                    failed.try_set(Some(e));
+                }
             }
-            making.set(false);
+            making.try_set(false);
         });
     };
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
     let link = move || {
         made.get().map(|m| {
-            let saying = match ctx.lang.get() {
-                Lang::ZhCn => format!("保存文件（{} 条记录，{} 个照片和签名文件）", m.records, m.files),
-                Lang::En => format!(
-                    "Save the file ({} records, {} photo and signature files)",
-                    m.records, m.files
-                ),
-            };
+            let count = m.parts.len();
+            let links = m
+                .parts
+                .into_iter()
+                .enumerate()
+                .map(|(k, part)| {
+                    let saying = part_saying(ctx.lang.get(), (k + 1, count), m.records, part.files);
+                    view! {
+                        <a class="button" data-testid=format!("{testid}-file") download=part.name
+                            href=part.url data-records=if k == 0 { m.records } else { 0 }
+                            data-files=part.files>{saying}</a>
+                    }
+                })
+                .collect_view();
             let unread = (m.unread > 0).then(|| {
                 let n = m.unread;
                 view! {
@@ -113,8 +140,7 @@ pub fn ExportUnsent(
                 }
             });
             view! {
-                <a class="button" data-testid=format!("{testid}-file") download=m.name href=m.url
-                    data-records=m.records data-files=m.files>{saying}</a>
+                {links}
                 {unread}
             }
         })
@@ -136,14 +162,40 @@ pub fn ExportUnsent(
     }
 }
 
-/// Drops the file made, and its object URL.
-fn forget(made: RwSignal<Option<Made>>) {
-    if let Some(Some(old)) = made.try_update(Option::take) {
-        let _ = web_sys::Url::revoke_object_url(&old.url);
+/// What the link to part `k` of `n` says.
+fn part_saying(l: Lang, (k, n): (usize, usize), records: usize, files: usize) -> String {
+    match (l, k, n) {
+        (Lang::ZhCn, _, 1) => format!("保存文件（{records} 条记录，{files} 个照片和签名文件）"),
+        (Lang::ZhCn, 1, _) => {
+            format!("保存文件 1/{n}（{records} 条记录，{files} 个照片和签名文件）")
+        }
+        (Lang::ZhCn, _, _) => format!("保存文件 {k}/{n}（{files} 个照片和签名文件）"),
+        (Lang::En, _, 1) => {
+            format!("Save the file ({records} records, {files} photo and signature files)")
+        }
+        (Lang::En, 1, _) => {
+            format!("Save file 1 of {n} ({records} records, {files} photo and signature files)")
+        }
+        (Lang::En, _, _) => format!("Save file {k} of {n} ({files} photo and signature files)"),
     }
 }
 
-/// Makes the file of `ops`, with the stored bytes named `hashes`.
+/// Drops the files made, and their object URLs.
+fn forget(made: RwSignal<Option<Made>>) {
+    if let Some(Some(old)) = made.try_update(Option::take) {
+        revoke(&old);
+    }
+}
+
+fn revoke(made: &Made) {
+    for part in &made.parts {
+        let _ = web_sys::Url::revoke_object_url(&part.url);
+    }
+}
+
+/// Makes the files of `ops`, with the stored bytes named `hashes`: the
+/// first holds the records, and the bytes go in as many files as keep
+/// each readable whole (`shared::wire::records_parts`).
 async fn file_of(
     ctx: AppCtx,
     what: &str,
@@ -151,23 +203,69 @@ async fn file_of(
     identity: bool,
     hashes: Vec<BlobHash>,
 ) -> Result<Made, String> {
-    let file = records_file(ctx, what, ops, identity);
-    let records = file.count;
-    let text = serde_json::to_string_pretty(&file).map_err(|e| e.to_string())?;
+    let mut stored = Vec::new();
+    let mut unread = 0;
+    for hash in hashes {
+        match crate::db::blob(hash).await {
+            Ok(Some(blob)) => stored.push((hash, blob)),
+            _ => unread += 1,
+        }
+    }
+    let sizes: Vec<u64> = stored.iter().map(|(_, b)| b.size() as u64).collect();
+    let plan = records_parts(&sizes, RECORDS_FILE_CHARS);
+    let records = ops.len();
+    let name = file_name(ctx, identity);
+    let mut ops = Some(ops);
+    let mut parts = Vec::new();
+    let mut files = 0;
+    for (k, range) in plan.iter().enumerate() {
+        let mut file = records_file(ctx, what, ops.take().unwrap_or_default(), identity);
+        if k > 0 {
+            file.what = format!(
+                "photos and signatures of the records in file 1 of {}",
+                plan.len()
+            );
+        }
+        let (blob, carried, failed) = part_blob(&file, &stored[range.clone()]).await?;
+        unread += failed;
+        files += carried;
+        let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(js_error)?;
+        let name = if plan.len() == 1 {
+            format!("{name}.json")
+        } else {
+            format!("{name}-{:02}of{:02}.json", k + 1, plan.len())
+        };
+        parts.push(Part {
+            url,
+            name,
+            files: carried,
+        });
+    }
+    Ok(Made {
+        parts,
+        records,
+        files,
+        unread,
+    })
+}
+
+/// One file: `file`'s JSON with `stored`'s bytes; how many it carries and
+/// how many could not be read.
+async fn part_blob(
+    file: &RecordsFile,
+    stored: &[(BlobHash, web_sys::Blob)],
+) -> Result<(web_sys::Blob, usize, usize), String> {
+    let text = serde_json::to_string_pretty(file).map_err(|e| e.to_string())?;
     let parts = js_sys::Array::new();
     let (mut files, mut unread) = (0, 0);
     // The bytes join the file as JavaScript strings, never through the
     // app's memory: the JSON closes after the files (`RecordsFile::files`;
     // hashes and base64 need no escaping).
     match text.strip_suffix('}') {
-        Some(open) if !hashes.is_empty() => {
+        Some(open) if !stored.is_empty() => {
             parts.push(&format!("{},\n  \"files\": [", open.trim_end()).into());
-            for hash in hashes {
-                let Ok(Some(blob)) = crate::db::blob(hash).await else {
-                    unread += 1;
-                    continue;
-                };
-                let Ok(base64) = base64_of(&blob).await else {
+            for (hash, blob) in stored {
+                let Ok(base64) = base64_of(blob).await else {
                     unread += 1;
                     continue;
                 };
@@ -187,14 +285,7 @@ async fn file_of(
     options.set_type("application/json");
     let blob =
         web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).map_err(js_error)?;
-    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(js_error)?;
-    Ok(Made {
-        url,
-        name: file_name(ctx, identity),
-        records,
-        files,
-        unread,
-    })
+    Ok((blob, files, unread))
 }
 
 /// `blob` in base64, read by the browser (`FileReader`'s data URL).
@@ -219,7 +310,8 @@ async fn base64_of(blob: &web_sys::Blob) -> Result<js_sys::JsString, String> {
     Ok(url.substring(start as u32 + 1, url.length()))
 }
 
-/// The file's name: what it holds, the tablet's number and when.
+/// The files' name, without its ending: what they hold, the tablet's
+/// number and when.
 fn file_name(ctx: AppCtx, outbox: bool) -> String {
     let number = ctx
         .device
@@ -228,7 +320,7 @@ fn file_name(ctx: AppCtx, outbox: bool) -> String {
     let tz = ctx.config.with_untracked(|c| c.settings.tz());
     let stamp = now().with_timezone(&tz).format("%Y%m%d-%H%M");
     let what = if outbox { "unsent" } else { "former" };
-    format!("{what}-device{number}-{stamp}.json")
+    format!("{what}-device{number}-{stamp}")
 }
 
 /// The file's records: who and what, then the ops.

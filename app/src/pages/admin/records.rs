@@ -10,6 +10,7 @@
 use super::token;
 use crate::api::ApiError;
 use crate::api::admin;
+use crate::components::form::Unsaved;
 use crate::evidence::{bytes_to_blob, from_base64, upload};
 use crate::state::{AppCtx, use_app};
 use crate::sync::{PUSH_BATCH, PUSH_BYTES, batch};
@@ -24,13 +25,20 @@ use wasm_bindgen_futures::JsFuture;
 #[derive(Debug, Clone)]
 enum Imported {
     Reading,
-    /// What the records did (none when the file carries only files), and
-    /// the files.
-    Done(Option<RecordsImport>, Files),
-    /// The file is no export of records.
-    NotAnExport,
-    /// Refused, with what the parts before the refusal did, and the files.
-    Refused(ApiError, Option<RecordsImport>, Files),
+    /// What the records did (none when the files carry only evidence),
+    /// the evidence, and why the import stopped, if it did.
+    Done(Option<RecordsImport>, Files, Option<Stop>),
+}
+
+/// Why an import stopped before its last file.
+#[derive(Debug, Clone)]
+enum Stop {
+    /// The browser could not read the file named.
+    Unreadable(String, String),
+    /// The file named is no export of records.
+    NotAnExport(String),
+    /// The server refused the records.
+    Refused(ApiError),
 }
 
 /// What became of the evidence bytes a file carries.
@@ -47,6 +55,15 @@ struct Files {
     stopped: Option<ApiError>,
 }
 
+impl Files {
+    fn add(&mut self, more: Files) {
+        self.stored += more.stored;
+        self.waiting += more.waiting;
+        self.damaged += more.damaged;
+        self.stopped = more.stopped;
+    }
+}
+
 /// The import form; `done` runs after an import, so that the quarantine
 /// list shows what it set aside.
 #[component]
@@ -55,6 +72,9 @@ pub fn RecordsImportForm(done: impl Fn() + Copy + Send + Sync + 'static) -> impl
     let state = RwSignal::new(None::<Imported>);
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
     let reading = move || matches!(state.get(), Some(Imported::Reading));
+    // An import under way is not left, nor reloaded by an update: its
+    // report would be lost, and its uploads cut off.
+    Unsaved::track(reading);
     let chosen = move |ev: leptos::ev::Event| {
         let Some(input) = ev
             .target()
@@ -62,43 +82,21 @@ pub fn RecordsImportForm(done: impl Fn() + Copy + Send + Sync + 'static) -> impl
         else {
             return;
         };
-        let Some(file) = input.files().and_then(|files| files.get(0)) else {
+        let chosen = input.files().map_or_else(Vec::new, |list| {
+            (0..list.length())
+                .filter_map(|i| list.get(i))
+                .collect::<Vec<_>>()
+        });
+        if chosen.is_empty() {
             return;
-        };
+        }
         // Emptied, so that choosing the same file again (after mending
         // what set records aside) is a change again.
         input.set_value("");
         state.set(Some(Imported::Reading));
         leptos::task::spawn_local(async move {
-            let text = JsFuture::from(file.text())
-                .await
-                .ok()
-                .and_then(|t| t.as_string())
-                .unwrap_or_default();
-            let parsed = serde_json::from_str::<RecordsFile>(&text);
-            drop(text);
-            let Ok(mut records) = parsed else {
-                state.set(Some(Imported::NotAnExport));
-                return;
-            };
-            let carried = std::mem::take(&mut records.files);
-            // A file of files alone: their records reached the server
-            // before the tablet was revoked.
-            let imported = if records.ops.is_empty() && !carried.is_empty() {
-                Ok(None)
-            } else {
-                import(ctx, records).await.map(Some)
-            };
-            // The quarantine list shows what the records did while the
-            // files go up.
-            done();
-            // Uploaded even after a refusal: the server takes the bytes of
-            // whatever records it holds, and refuses the rest.
-            let files = upload_files(ctx, &carried).await;
-            state.set(Some(match imported {
-                Ok(report) => Imported::Done(report, files),
-                Err((e, before)) => Imported::Refused(e, before, files),
-            }));
+            let done_now = import_files(ctx, chosen, done).await;
+            state.try_set(Some(done_now));
         });
     };
     let said = move || {
@@ -108,29 +106,16 @@ pub fn RecordsImportForm(done: impl Fn() + Copy + Send + Sync + 'static) -> impl
                 <p role="status" data-testid="records-reading">{l.pick("正在导入…", "Importing…")}</p>
             }
             .into_any(),
-            Imported::Done(r, files) => view! {
+            Imported::Done(r, files, stop) => view! {
                 {r.map(|r| view! {
                     <p class="admin-done" role="status" data-testid="records-imported"
                         data-stored=r.stored data-held=r.held data-quarantined=r.quarantined.len()>
                         {summary(&r, l)}
                     </p>
                 })}
-                {files_said(files, l)}
-            }
-            .into_any(),
-            Imported::NotAnExport => view! {
-                <p class="error" role="alert" data-testid="records-error">{l.pick(
-                    "这个文件不是平板导出的记录文件（JSON）。",
-                    "This file is not a file of records exported from a tablet (JSON).",
-                )}</p>
-            }
-            .into_any(),
-            Imported::Refused(e, before, files) => view! {
-                {before.map(|r| view! {
-                    <p class="admin-done" data-testid="records-imported" data-stored=r.stored
-                        data-held=r.held data-quarantined=r.quarantined.len()>{summary(&r, l)}</p>
+                {stop.map(|stop| view! {
+                    <p class="error" role="alert" data-testid="records-error">{stop_said(&stop, l)}</p>
                 })}
-                <p class="error" role="alert" data-testid="records-error">{e.message(l)}</p>
                 {files_said(files, l)}
             }
             .into_any(),
@@ -140,13 +125,93 @@ pub fn RecordsImportForm(done: impl Fn() + Copy + Send + Sync + 'static) -> impl
         <div class="card admin-form" data-testid="records-import">
             <h4>{t("导入平板导出的记录", "Import records exported from a tablet")}</h4>
             <p class="hint">{t(
-                "被吊销的平板无法上传的记录可以在平板上导出为文件。选择该文件后，服务器逐条审核（作者、角色、项目权限和流程）：通过的记录入库，其余进入下方的隔离区。同一文件导入两次不会重复入库；排除隔离原因后（例如暂时重新启用已停用的作者），再次导入同一文件即可重新审核其中被隔离的记录。文件中的照片和签名在其记录入库后上传。",
-                "A revoked tablet can export the records it could not upload as a file. Choose that file: the server judges each record (its author, role, property and the workflow); what passes is stored, the rest joins the quarantine list below. Importing the same file twice stores nothing twice; once the cause is mended (a disabled author enabled again for a while, say), importing it again judges its quarantined records again. The photos and signatures in the file are uploaded once their records are stored.",
+                "被吊销的平板无法上传的记录可以在平板上导出为文件。选择该文件后，服务器逐条审核（作者、角色、项目权限和流程）：通过的记录入库，其余进入下方的隔离区。同一文件导入两次不会重复入库；排除隔离原因后（例如暂时重新启用已停用的作者），再次导入同一文件即可重新审核其中被隔离的记录。文件中的照片和签名在其记录入库后上传。照片多的平板会导出几个文件，请一次全部选中。",
+                "A revoked tablet can export the records it could not upload as a file. Choose that file: the server judges each record (its author, role, property and the workflow); what passes is stored, the rest joins the quarantine list below. Importing the same file twice stores nothing twice; once the cause is mended (a disabled author enabled again for a while, say), importing it again judges its quarantined records again. The photos and signatures in the file are uploaded once their records are stored. A tablet with many photos exports several files: choose them all at once.",
             )}</p>
-            <input type="file" accept=".json,application/json" data-testid="records-file"
+            <input type="file" accept=".json,application/json" multiple data-testid="records-file"
                 prop:disabled=reading on:change=chosen/>
             {said}
         </div>
+    }
+}
+
+/// Imports the files chosen, in the order of their names (an export's
+/// first file holds the records, the next ones their photos and
+/// signatures): each file's records, then its evidence. Stops at the first
+/// file that cannot be read or imported.
+/// `done` runs after each file's records, so that the quarantine list
+/// shows what they did while the evidence goes up.
+async fn import_files(ctx: AppCtx, mut chosen: Vec<web_sys::File>, done: impl Fn()) -> Imported {
+    chosen.sort_by_key(web_sys::File::name);
+    let mut report: Option<RecordsImport> = None;
+    let mut files = Files::default();
+    for file in chosen {
+        let name = file.name();
+        let text = match JsFuture::from(file.text()).await {
+            Ok(text) => text.as_string().unwrap_or_default(),
+            Err(e) => {
+                let stop = Stop::Unreadable(name, crate::evidence::js_error(e));
+                return Imported::Done(report, files, Some(stop));
+            }
+        };
+        let parsed = serde_json::from_str::<RecordsFile>(&text);
+        drop(text);
+        let Ok(mut records) = parsed else {
+            return Imported::Done(report, files, Some(Stop::NotAnExport(name)));
+        };
+        let carried = std::mem::take(&mut records.files);
+        // A file of files alone: their records are in another file, or
+        // reached the server before the tablet was revoked.
+        let imported = if records.ops.is_empty() && !carried.is_empty() {
+            Ok(None)
+        } else {
+            import(ctx, records).await.map(Some)
+        };
+        let (this, refused) = match imported {
+            Ok(this) => (this, None),
+            Err((e, before)) => (before, Some(e)),
+        };
+        report = add_up(report, this);
+        done();
+        // Uploaded even after a refusal: the server takes the bytes of
+        // whatever records it holds, and refuses the rest.
+        files.add(upload_files(ctx, &carried).await);
+        if let Some(e) = refused {
+            return Imported::Done(report, files, Some(Stop::Refused(e)));
+        }
+        if files.stopped.is_some() {
+            break;
+        }
+    }
+    Imported::Done(report, files, None)
+}
+
+/// Two reports of records imported as one.
+fn add_up(sum: Option<RecordsImport>, more: Option<RecordsImport>) -> Option<RecordsImport> {
+    match (sum, more) {
+        (Some(mut sum), Some(more)) => {
+            sum.stored += more.stored;
+            sum.held += more.held;
+            sum.quarantined.extend(more.quarantined);
+            sum.missing_from = more.missing_from;
+            Some(sum)
+        }
+        (sum, more) => sum.or(more),
+    }
+}
+
+/// Why an import stopped, in words.
+fn stop_said(stop: &Stop, l: Lang) -> String {
+    match (stop, l) {
+        (Stop::Unreadable(name, e), Lang::ZhCn) => format!("无法读取文件 {name}：{e}"),
+        (Stop::Unreadable(name, e), Lang::En) => format!("The file {name} could not be read: {e}"),
+        (Stop::NotAnExport(name), Lang::ZhCn) => {
+            format!("文件 {name} 不是平板导出的记录文件（JSON）。")
+        }
+        (Stop::NotAnExport(name), Lang::En) => {
+            format!("The file {name} is not a file of records exported from a tablet (JSON).")
+        }
+        (Stop::Refused(e), l) => e.message(l),
     }
 }
 
@@ -180,16 +245,7 @@ async fn import(
             Err(e) => return Err((e, total)),
         };
         let gap = report.missing_from.is_some();
-        total = Some(match total {
-            None => report,
-            Some(mut sum) => {
-                sum.stored += report.stored;
-                sum.held += report.held;
-                sum.quarantined.extend(report.quarantined);
-                sum.missing_from = report.missing_from;
-                sum
-            }
-        });
+        total = add_up(total, Some(report));
         if gap {
             break;
         }

@@ -1,8 +1,8 @@
 //! 批量导入: a staff roster (人员名单) pasted from a spreadsheet, checked
 //! line by line as it is typed (`shared::roster`), then created at once,
 //! all or nobody. The passwords made for users given none are shown once,
-//! here, for the admin to hand over; each user changes theirs at the first
-//! login.
+//! here, for the admin to hand over, until they say the passwords are
+//! noted; each user changes theirs at the first login.
 
 use super::token;
 use crate::api::ApiError;
@@ -22,9 +22,11 @@ use shared::roster::{RosterLine, read_roster};
 pub fn RosterImport(users: Loaded<Vec<User>>, properties: Loaded<Vec<Property>>) -> impl IntoView {
     let ctx = use_app();
     let text = RwSignal::new(String::new());
-    Unsaved::track(move || text.get());
     let error = RwSignal::new(None::<ApiError>);
     let created = RwSignal::new(Vec::<ImportedUser>::new());
+    // The passwords made are shown this once: until the administrator
+    // says they are noted, they hold the screen as typing does.
+    Unsaved::track(move || (text.get(), created.with(|c| !c.is_empty())));
     let props = move || properties.get().and_then(Result::ok).unwrap_or_default();
     let lines = Memo::new(move |_| {
         let known = users.get().and_then(Result::ok).unwrap_or_default();
@@ -88,7 +90,13 @@ pub fn RosterImport(users: Loaded<Vec<User>>, properties: Loaded<Vec<Property>>)
             })}
             {move || {
                 let made = created.get();
-                (!made.is_empty()).then(|| view! { <RosterCreated made=made/> })
+                (!made.is_empty()).then(|| view! {
+                    <RosterCreated made=made/>
+                    <button type="button" class="btn" data-testid="roster-noted"
+                        on:click=move |_| created.set(Vec::new())>
+                        {t("密码已记下，关闭", "Passwords noted, close")}
+                    </button>
+                })
             }}
         </div>
     }
