@@ -489,8 +489,9 @@ mod tests {
         assert_eq!(base64_chars(1), 4);
         assert_eq!(base64_chars(3), 4);
         assert_eq!(base64_chars(4), 8);
-        assert_eq!(records_parts(&[], 100), [0..0], "the records alone");
-        assert_eq!(records_parts(&[30, 30], 100), [0..2], "80 characters fit");
+        let one = |end| [std::ops::Range { start: 0, end }];
+        assert_eq!(records_parts(&[], 100), one(0), "the records alone");
+        assert_eq!(records_parts(&[30, 30], 100), one(2), "80 characters fit");
         assert_eq!(
             records_parts(&[30, 30, 30], 100),
             [0..2, 2..3],
