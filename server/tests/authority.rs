@@ -985,6 +985,59 @@ fn a_throttled_attacker_does_not_lock_out_the_user_elsewhere() {
     );
 }
 
+/// When and how a case was received set its deadlines. The department
+/// head working it cannot move them; its first responder and management
+/// can, but never to after the case was recorded.
+#[test]
+fn what_the_clocks_count_from_is_corrected_by_the_first_responder_or_management() {
+    let w = world();
+    let (staff, mut s) = w.login("staff_a");
+    let (head, mut h) = w.login("head_a");
+    let (manager, mut m) = w.login("manager_a");
+    let reg = s.register(w.pa(), "楼道灯不亮");
+    let case = reg.case_id;
+    let recorded = reg.at;
+    assert_eq!(quarantined(&push(&staff, &s, &[reg])), []);
+    // The codes the server quarantines an edit by `a` with.
+    let edit = |c: &Client, a: &mut Author, patch: RegistrationPatch| -> Vec<String> {
+        let op = a.op(case, None, Action::Edit(patch));
+        let answer = push(c, a, &[op]);
+        quarantined(&answer)
+            .into_iter()
+            .map(|(_, code)| code)
+            .collect()
+    };
+    let received = |t| RegistrationPatch {
+        received_at: Some(t),
+        ..Default::default()
+    };
+    let by_letter = RegistrationPatch {
+        channel: Some(shared::case::Channel::Letter),
+        ..Default::default()
+    };
+    let clock_fields = ["case.clock_fields"];
+    assert_eq!(
+        edit(&head, &mut h, received(recorded - Duration::hours(1))),
+        clock_fields
+    );
+    assert_eq!(edit(&head, &mut h, by_letter.clone()), clock_fields);
+    // What else they may correct, they still may.
+    let content = RegistrationPatch {
+        content: Some("楼道灯不亮，已两天".into()),
+        ..Default::default()
+    };
+    assert!(edit(&head, &mut h, content).is_empty());
+    let earlier = received(recorded - Duration::hours(2));
+    assert!(edit(&staff, &mut s, earlier).is_empty());
+    assert!(edit(&manager, &mut m, by_letter).is_empty());
+    assert_eq!(
+        edit(&manager, &mut m, received(recorded + Duration::hours(1))),
+        ["validation.received_in_future"]
+    );
+    let case = case_of(&manager, case);
+    assert_eq!(case["registration"]["channel"], json!("letter"), "{case}");
+}
+
 /// Attack 6: times, texts and numbers beyond every bound are quarantined,
 /// and the reads that render them keep working.
 #[test]

@@ -341,12 +341,7 @@ pub fn validate_registration(
             ValidationError::TooLong { max: MAX_TEXT },
         );
     }
-    // A few minutes of tolerance: the received time is often typed by hand.
-    // Checked: a forged `recorded_at` near the end of time must not overflow.
-    let latest = recorded_at
-        .checked_add_signed(Duration::minutes(5))
-        .unwrap_or(DateTime::<Utc>::MAX_UTC);
-    if reg.received_at > latest {
+    if received_after(reg.received_at, recorded_at) {
         push("received_at", ValidationError::ReceivedInFuture);
     }
     if errors.is_empty() {
@@ -354,6 +349,18 @@ pub fn validate_registration(
     } else {
         Err(errors)
     }
+}
+
+/// Whether a case `received` is said to have reached us after it was
+/// `recorded`: the deadlines count from its receipt, so a later one would
+/// give whoever works it more time than the complainant was promised. A
+/// few minutes of tolerance: the received time is often typed by hand.
+pub fn received_after(received: DateTime<Utc>, recorded: DateTime<Utc>) -> bool {
+    // Checked: a forged `recorded` near the end of time must not overflow.
+    let latest = recorded
+        .checked_add_signed(Duration::minutes(5))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC);
+    received > latest
 }
 
 /// Asserts a validation's `(field, code)` pairs, in order.
@@ -372,7 +379,7 @@ fn assert_codes(got: &Result<(), Vec<FieldError>>, expected: &[(&str, &str)]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::case::{Channel, Complainant};
+    use crate::case::{Channel, Complainant, RegistrationPatch};
     use crate::category::default_categories;
     use crate::id::{BuildingId, PropertyId, UnitId};
     use crate::property::{Building, Location, Unit};
@@ -428,6 +435,31 @@ mod tests {
         let now = Utc.with_ymd_and_hms(2026, 3, 2, 3, 0, 0).unwrap();
         let got = validate_registration(&reg, &property(), &default_categories(), now);
         assert_codes(&got, expected);
+    }
+
+    #[test]
+    fn a_correction_cannot_say_a_case_was_received_after_it_was_recorded() {
+        let recorded = Utc.with_ymd_and_hms(2026, 3, 2, 3, 0, 0).unwrap();
+        let patch = |minutes| RegistrationPatch {
+            received_at: Some(recorded + Duration::minutes(minutes)),
+            ..RegistrationPatch::default()
+        };
+        let check = |minutes| {
+            validate_patch(
+                &patch(minutes),
+                CaseKind::Complaint,
+                false,
+                recorded,
+                &property(),
+                &default_categories(),
+            )
+        };
+        assert!(check(-600).is_ok(), "earlier, as typed at intake");
+        assert!(check(5).is_ok(), "within the tolerance");
+        assert_codes(
+            &check(6),
+            &[("received_at", "validation.received_in_future")],
+        );
     }
 
     #[test]

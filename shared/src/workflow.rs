@@ -8,8 +8,11 @@
 //! meet. The fold calls [`check_op`] for every op, which picks between them
 //! by the op's schema, so these guards are the only copy of the rules.
 
-use crate::case::{ApprovalState, Case, CaseKind, CaseState, NoteKind, Validity};
+use crate::case::{
+    ApprovalState, Case, CaseKind, CaseState, NoteKind, RegistrationPatch, Validity,
+};
 use crate::compensation::format_yuan;
+use crate::id::UserId;
 use crate::lang::{Coded, Lang};
 use crate::op::{Action, ActionKind, Op};
 use crate::role::Role;
@@ -286,6 +289,20 @@ pub fn role_may(role: Role, action: ActionKind, kind: CaseKind) -> bool {
                 || (role == Role::Staff && matches!(kind, CaseKind::Repair | CaseKind::Inquiry))
         }
     }
+}
+
+/// Whether `patch` changes what a case's clocks count from: when it was
+/// received, or how (a written channel has its own registration clock).
+pub fn moves_clocks(patch: &RegistrationPatch) -> bool {
+    patch.received_at.is_some() || patch.channel.is_some()
+}
+
+/// Who may correct when and how a case was received ([`moves_clocks`]):
+/// its first responder, who typed them, and management. Whoever else
+/// works the case is held to the deadlines those fields set, and may not
+/// move their own.
+pub fn may_move_clocks(first_responder: UserId, author: UserId, role: Role) -> bool {
+    role.is_management() || first_responder == author
 }
 
 /// May `role` take an action of kind `action` on a case of some kind? A

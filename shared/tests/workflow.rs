@@ -1313,3 +1313,34 @@ fn a_change_of_the_settings_leaves_what_was_done_before_it_as_it_was_judged() {
         Some("workflow.approval_needs_role")
     );
 }
+
+/// When and how a case was received set its deadlines: its first
+/// responder (who typed them) and management may correct them; whoever
+/// else works it is held to them.
+#[test]
+fn only_the_first_responder_and_management_move_what_clocks_count_from() {
+    use shared::case::RegistrationPatch;
+    use shared::id::UserId;
+    use shared::workflow::{may_move_clocks, moves_clocks};
+    let receiver = UserId(uuid::Uuid::from_u128(1));
+    let other = UserId(uuid::Uuid::from_u128(2));
+    assert!(may_move_clocks(receiver, receiver, Role::Staff));
+    assert!(!may_move_clocks(receiver, other, Role::Staff));
+    assert!(!may_move_clocks(receiver, other, Role::DepartmentHead));
+    assert!(may_move_clocks(receiver, other, Role::Manager));
+    let channel = RegistrationPatch {
+        channel: Some(Channel::Letter),
+        ..RegistrationPatch::default()
+    };
+    assert!(moves_clocks(&channel));
+    let received = RegistrationPatch {
+        received_at: Some(local(2026, 3, 2, 8, 0)),
+        ..RegistrationPatch::default()
+    };
+    assert!(moves_clocks(&received));
+    let content = RegistrationPatch {
+        content: Some("更正".into()),
+        ..RegistrationPatch::default()
+    };
+    assert!(!moves_clocks(&content));
+}

@@ -138,6 +138,23 @@ async fn a_correction_by_a_role_that_sees_the_phone_masked_keeps_the_phone() {
     browser.login("staff1").await;
     let reg_no = browser.register_complaint("王五", "电梯按钮失灵").await;
     browser.wait_synced().await;
+    // Its first responder may correct when it was received, but not to
+    // after it was recorded: the deadlines count from it.
+    browser.click("case-open").await;
+    browser.click("open-edit").await;
+    assert!(browser.find("edit-clocks-held").await.is_none());
+    browser
+        .eval(
+            "const i = document.querySelector('[data-testid=\"edit-received\"]');
+             i.value = '2099-01-01T09:00';
+             i.dispatchEvent(new Event('input', {bubbles: true}));
+             return true;",
+        )
+        .await;
+    browser.click("save-edit").await;
+    browser
+        .wait_text("edit-error-received_at", "受理时间不能晚于登记时间")
+        .await;
     browser.click("nav-settings").await;
     browser.click("logout").await;
 
@@ -154,6 +171,12 @@ async fn a_correction_by_a_role_that_sees_the_phone_masked_keeps_the_phone() {
     for field in ["edit-name", "edit-phone"] {
         assert_ne!(browser.attr(field, "readonly").await, "", "{field}");
     }
+    // Nor may they move what their own deadlines count from.
+    assert_ne!(browser.attr("edit-received", "readonly").await, "");
+    assert_ne!(browser.attr("edit-channel", "disabled").await, "");
+    browser
+        .wait_text("edit-clocks-held", "只有首问责任人和管理人员")
+        .await;
     browser.fill("edit-remedy", "尽快修好电梯按钮").await;
     browser.click("save-edit").await;
     browser.wait_count("timeline-entry", 2).await;

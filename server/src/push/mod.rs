@@ -26,10 +26,23 @@ use shared::validation::{
     FieldError, validate_attachment_limits, validate_op, validate_patch, validate_registration,
 };
 use shared::wire::QuarantineNotice;
-use shared::workflow::{role_may, role_may_ever};
+use shared::workflow::{may_move_clocks, moves_clocks, role_may, role_may_ever};
 
 /// The facts about one op that the decision needs. Every one of them comes
 /// from the server's own records or the session, never from the device.
+/// What an edit is checked against, from its case's register op.
+#[derive(Debug, Clone, Copy)]
+pub struct Registered {
+    /// The kind and whether the complainant is anonymous, which decide the
+    /// fields an edit may not clear.
+    pub kind: CaseKind,
+    pub anonymous: bool,
+    /// The first responder, who may correct what the clocks count from.
+    pub by: UserId,
+    /// When it was recorded: no case was received after.
+    pub at: DateTime<Utc>,
+}
+
 pub struct Facts<'a> {
     /// The op.
     pub op: &'a Op,
@@ -45,9 +58,8 @@ pub struct Facts<'a> {
     pub schema_before: u32,
     /// The property of the op's case, if the case is known.
     pub case_property: Option<PropertyId>,
-    /// For an edit: the case's kind and whether its complainant is
-    /// anonymous, which decide the fields an edit may not clear.
-    pub case_kind: Option<(CaseKind, bool)>,
+    /// For an edit: what its case's register op says.
+    pub case_registered: Option<Registered>,
     /// Whether the op's case was deleted (a retention tombstone).
     pub case_deleted: bool,
     /// Whether another op already has this op's id.
@@ -280,9 +292,27 @@ pub fn judge(f: &Facts<'_>) -> Verdict {
                         format!("property {property} does not exist"),
                     );
                 };
-                let (kind, anonymous) = f.case_kind.unwrap_or((CaseKind::Complaint, false));
-                if let Err(errors) = validate_patch(patch, kind, anonymous, p, f.categories) {
+                let Some(reg) = f.case_registered else {
+                    return quarantine(
+                        op,
+                        "sync.unknown_case",
+                        format!("case {} is not registered", op.case_id),
+                    );
+                };
+                if let Err(errors) =
+                    validate_patch(patch, reg.kind, reg.anonymous, reg.at, p, f.categories)
+                {
                     return invalid_fields(op, &errors);
+                }
+                if moves_clocks(patch) && !may_move_clocks(reg.by, author.id, author.role) {
+                    return quarantine(
+                        op,
+                        "case.clock_fields",
+                        format!(
+                            "only the case's first responder or management may change when or how it was received (role {}): its deadlines count from them",
+                            author.role.code()
+                        ),
+                    );
                 }
                 // A name or phone the role sees masked could only be
                 // overwritten blind, and an edit that changed nothing

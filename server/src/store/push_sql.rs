@@ -688,7 +688,7 @@ pub(super) fn judge(
         device_number: device.number,
         schema_before: device.schema_before,
         case_property: stored.case_property,
-        case_kind: stored.case_kind,
+        case_registered: stored.case_registered,
         case_deleted: stored.case_deleted,
         id_taken: stored.id_taken,
         reg_no_taken: stored.reg_no_taken,
@@ -829,9 +829,8 @@ fn untouched_facts(
 struct StoredFacts {
     /// The property its case already belongs to.
     case_property: Option<PropertyId>,
-    /// For an edit: the case's kind and whether its complainant is
-    /// anonymous, from its register op.
-    case_kind: Option<(CaseKind, bool)>,
+    /// For an edit: what its case's register op says.
+    case_registered: Option<push::Registered>,
     /// Whether its case was deleted.
     case_deleted: bool,
     /// Whether its id is taken.
@@ -873,19 +872,21 @@ fn attachment_bytes_sql(dialect: Dialect) -> &'static str {
     }
 }
 
-/// A case's kind and whether its complainant is anonymous, from its
-/// register op.
-fn register_kind_sql(dialect: Dialect) -> &'static str {
+/// A case's kind, whether its complainant is anonymous, its first
+/// responder and when it was recorded, from its register op.
+fn register_sql(dialect: Dialect) -> &'static str {
     match dialect {
         Dialect::Sqlite => {
             "SELECT json_extract(json, '$.action.kind'),
-                coalesce(json_extract(json, '$.action.complainant.anonymous'), 0)
+                coalesce(json_extract(json, '$.action.complainant.anonymous'), 0),
+                author, json_extract(json, '$.at')
              FROM ops WHERE case_id = ?1 AND json_extract(json, '$.action.type') = 'register'
              LIMIT 1"
         }
         Dialect::Postgres => {
             "SELECT json::jsonb #>> '{action,kind}',
-                coalesce(json::jsonb #>> '{action,complainant,anonymous}' = 'true', false)
+                coalesce(json::jsonb #>> '{action,complainant,anonymous}' = 'true', false),
+                author, json::jsonb #>> '{at}'
              FROM ops WHERE case_id = ?1 AND json::jsonb #>> '{action,type}' = 'register'
              LIMIT 1"
         }
@@ -1008,12 +1009,25 @@ fn stored_facts(tx: &dyn Db, touched: &Touched, op: &Op) -> StoreResult<StoredFa
     };
     // Read from the register op, which may be in this very batch, not yet
     // folded into a case row.
-    let case_kind = match &op.action {
-        Action::Edit(_) => tx
-            .query_opt(register_kind_sql(tx.dialect()), &case())?
-            .map(|r| Ok::<_, StoreError>((r.get::<String>(0)?, r.get::<bool>(1)?)))
-            .transpose()?
-            .and_then(|(kind, anonymous)| CaseKind::from_code(&kind).map(|k| (k, anonymous))),
+    let case_registered = match &op.action {
+        Action::Edit(_) => match tx.query_opt(register_sql(tx.dialect()), &case())? {
+            Some(r) => {
+                let (kind, anonymous) = (r.get::<String>(0)?, r.get::<bool>(1)?);
+                let (by, at) = (r.get::<String>(2)?, r.get::<String>(3)?);
+                let by = by.parse().ok().map(UserId);
+                let at = DateTime::parse_from_rfc3339(&at).ok().map(|t| t.to_utc());
+                match (CaseKind::from_code(&kind), by, at) {
+                    (Some(kind), Some(by), Some(at)) => Some(push::Registered {
+                        kind,
+                        anonymous,
+                        by,
+                        at,
+                    }),
+                    _ => None,
+                }
+            }
+            None => None,
+        },
         _ => None,
     };
     let assigned = match &op.action {
@@ -1033,7 +1047,7 @@ fn stored_facts(tx: &dyn Db, touched: &Touched, op: &Op) -> StoreResult<StoredFa
         assigned,
         assignee,
         case_property,
-        case_kind,
+        case_registered,
         case_deleted,
         id_taken,
         reg_no_taken,

@@ -358,15 +358,22 @@ fn patch_bounds(p: &mut Problems, patch: &RegistrationPatch, ceiling: DateTime<U
 
 /// Checks an `edit` patch against the case's property and the categories,
 /// as intake checks a registration: a phone that came over the wire is
-/// parsed again, a location must be in the property, a category must exist.
+/// parsed again, a location must be in the property, a category must exist,
+/// and the case cannot have been received after it was `recorded`.
 pub fn validate_patch(
     patch: &RegistrationPatch,
     kind: CaseKind,
     anonymous: bool,
+    recorded: DateTime<Utc>,
     property: &Property,
     categories: &[Category],
 ) -> Result<(), Vec<FieldError>> {
     let mut p = Problems::default();
+    if let Some(received) = patch.received_at
+        && super::received_after(received, recorded)
+    {
+        p.push("received_at", ValidationError::ReceivedInFuture);
+    }
     // What intake requires, a correction may not clear.
     if let Some(name) = &patch.complainant_name
         && name.trim().is_empty()

@@ -16,20 +16,20 @@ use crate::components::location::{LocationFields, LocationSelects};
 use crate::components::related::RelatedPicker;
 use crate::i18n;
 use crate::record::RecordError;
-use crate::state::{now, use_app};
+use crate::state::{AppCtx, now, use_app};
 use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use leptos::prelude::Action as UiAction;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
-use shared::case::{Case, Channel, Registration, RegistrationPatch};
+use shared::case::{Case, Channel, Registration, RegistrationPatch, Stamp};
 use shared::lang::Coded;
 use shared::op::{Action, ActionKind};
 use shared::property::Location;
 use shared::validation::{
     ValidationError, name_required, phone_required, validate_action, validate_patch, validate_phone,
 };
-use shared::workflow::allowed_actions;
+use shared::workflow::{allowed_actions, may_move_clocks};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -276,7 +276,7 @@ fn EditForm(case: Arc<Case>, drafts: Drafts) -> impl IntoView {
                 return;
             }
             refusal.set(None);
-            let patch = match build(&form, &base) {
+            let patch = match build(&form, &base, &case.registered) {
                 Err(found) => {
                     errors.set(found);
                     return;
@@ -321,6 +321,9 @@ fn EditForm(case: Arc<Case>, drafts: Drafts) -> impl IntoView {
     // the server's rule too (`case.personal_data_hidden`). Shown masked, it
     // could only be overwritten blind.
     let shown = ctx.shown(None);
+    // When and how it was received set the deadlines: whoever else works
+    // the case is held to them (`case.clock_fields`).
+    let clocks = may_correct_clocks(ctx, &case.registered);
     view! {
         <form class="action-form edit-form" data-testid="edit-form" on:submit=submit>
             <h4>{t("更正登记信息", "Correct the registration")}</h4>
@@ -353,7 +356,8 @@ fn EditForm(case: Arc<Case>, drafts: Drafts) -> impl IntoView {
                     error=err("location").into_any()/>
                 <label class="field">
                     <span>{label("channel")}</span>
-                    <select data-testid="edit-channel" on:change=move |ev| form.channel.set(event_target_value(&ev))>
+                    <select data-testid="edit-channel" disabled=!clocks
+                        on:change=move |ev| form.channel.set(event_target_value(&ev))>
                         {move || Channel::ALL.iter().map(|c| {
                             let l = ctx.lang.get();
                             view! { <option value=c.code() selected=form.channel.get_untracked() == c.code()>{c.label(l)}</option> }
@@ -364,9 +368,16 @@ fn EditForm(case: Arc<Case>, drafts: Drafts) -> impl IntoView {
                 <label class="field">
                     <span>{label("received_at")}</span>
                     <input type="datetime-local" data-testid="edit-received" prop:value=move || form.received.get()
+                        readonly=!clocks
                         on:input=move |ev| form.received.set(event_target_value(&ev))/>
                     {err("received_at")}
                 </label>
+                {(!clocks).then(|| view! {
+                    <p class="hint wide" data-testid="edit-clocks-held">{t(
+                        "受理渠道和受理时间决定处理时限，只有首问责任人和管理人员可以更正。",
+                        "How and when the case was received set its deadlines: only its first responder and management may correct them.",
+                    )}</p>
+                })}
                 <label class="field">
                     <span>{label("category")}</span>
                     <select data-testid="edit-category" on:change=move |ev| form.category.set(event_target_value(&ev))>
@@ -423,9 +434,17 @@ fn EditForm(case: Arc<Case>, drafts: Drafts) -> impl IntoView {
 
 /// Reads the form into a patch of the fields that differ from the case,
 /// or the problems by field.
+/// Whether the logged-in user may correct when and how the case
+/// `registered` was received (`shared::workflow::may_move_clocks`).
+fn may_correct_clocks(ctx: AppCtx, registered: &Stamp) -> bool {
+    ctx.actor()
+        .is_some_and(|a| may_move_clocks(registered.by, a.user, a.role))
+}
+
 fn build(
     form: &Fields,
     r: &Registration,
+    registered: &Stamp,
 ) -> Result<RegistrationPatch, BTreeMap<String, ValidationError>> {
     let ctx = use_app();
     let config = ctx.config.get_untracked();
@@ -463,17 +482,19 @@ fn build(
     if location != r.location {
         patch.location = Some(location);
     }
+    // Only who may correct them does, whatever a draft typed before.
+    let clocks = may_correct_clocks(ctx, registered);
     let channel = Channel::ALL
         .into_iter()
         .find(|c| c.code() == form.channel.get_untracked())
         .unwrap_or(r.channel);
-    if channel != r.channel {
+    if clocks && channel != r.channel {
         patch.channel = Some(channel);
     }
     // The input shows minutes; the stored time may have seconds, so an
     // untouched input is compared as shown, not as parsed.
     let received = form.received.get_untracked();
-    if received != local_minute(r.received_at, tz) {
+    if clocks && received != local_minute(r.received_at, tz) {
         let parsed = NaiveDateTime::parse_from_str(&received, LOCAL_MINUTE)
             .ok()
             .and_then(|t| tz.from_local_datetime(&t).earliest())
@@ -482,10 +503,7 @@ fn build(
             None => {
                 errors.insert("received_at".into(), ValidationError::Required);
             }
-            // Intake's tolerance: the time is typed by hand.
-            Some(t) if t > now() + Duration::minutes(5) => {
-                errors.insert("received_at".into(), ValidationError::ReceivedInFuture);
-            }
+            // After it was recorded: `validate_patch` says so below.
             Some(t) => patch.received_at = Some(t),
         }
     }
@@ -513,9 +531,14 @@ fn build(
     // property and the categories, then every bound.
     match config.property(r.property) {
         Some(property) => {
-            if let Err(found) =
-                validate_patch(&patch, r.kind, anonymous, property, &config.categories)
-            {
+            if let Err(found) = validate_patch(
+                &patch,
+                r.kind,
+                anonymous,
+                registered.at,
+                property,
+                &config.categories,
+            ) {
                 for e in found {
                     errors.entry(e.field).or_insert(e.error);
                 }
