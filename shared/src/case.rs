@@ -435,6 +435,21 @@ pub struct FollowUp {
     pub stamp: Stamp,
 }
 
+/// A callback that did not reach the complainant (回访未果).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MissedCallback {
+    /// By phone or visit.
+    pub method: ContactMethod,
+    /// What happened.
+    pub note: String,
+    /// How many times the case had been reopened then: the tries of one
+    /// resolution count together.
+    pub round: u32,
+    /// Who tried.
+    pub stamp: Stamp,
+}
+
 /// The three ratings a follow-up asks for besides overall satisfaction
 /// (001: 处理结果、服务态度、处理效率), each 1–5 like satisfaction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -726,6 +741,9 @@ pub struct Case {
     pub resolution: Option<Box<Resolution>>,
     /// Every follow-up.
     pub follow_ups: Vec<FollowUp>,
+    /// Every callback that did not reach the complainant.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub callbacks_missed: Vec<MissedCallback>,
     /// How many times the case was reopened.
     pub reopen_count: u32,
     /// Every escalation.
@@ -793,6 +811,15 @@ impl Case {
                 .assessment
                 .as_ref()
                 .is_some_and(|a| a.validity == Validity::Valid)
+    }
+
+    /// The callbacks that missed the complainant since the case was last
+    /// resolved ([`MissedCallback::round`]).
+    pub fn callbacks_missed_now(&self) -> usize {
+        self.callbacks_missed
+            .iter()
+            .filter(|m| m.round == self.reopen_count)
+            .count()
     }
 
     /// A complaint assessed as unfounded (不成立): closed with an

@@ -31,9 +31,9 @@
 use crate::calendar::Calendar;
 use crate::case::{
     ApprovalRecord, ApprovalState, Assessment, Assignee, Attachment, Case, CaseKind, CaseState,
-    Change, Closure, Conflict, DeadlineProblem, Escalation, Extension, FollowUp, Handover, Note,
-    NoteKind, Outcome, Registration, RegistrationPatch, Resolution, Severity, Solution, Stamp,
-    SuggestionOutcome, TimelineEntry, Violation, Withdrawal,
+    Change, Closure, Conflict, DeadlineProblem, Escalation, Extension, FollowUp, Handover,
+    MissedCallback, Note, NoteKind, Outcome, Registration, RegistrationPatch, Resolution, Severity,
+    Solution, Stamp, SuggestionOutcome, TimelineEntry, Violation, Withdrawal,
 };
 use crate::deadline::{self, Clock, ClockState};
 use crate::hlc::Hlc;
@@ -270,6 +270,7 @@ fn new_case(op: &Op, registration: Registration, ops: usize) -> Case {
         approvals: Vec::new(),
         resolution: None,
         follow_ups: Vec::new(),
+        callbacks_missed: Vec::new(),
         reopen_count: 0,
         escalations: Vec::new(),
         extensions: Vec::new(),
@@ -696,6 +697,15 @@ impl Folder<'_> {
                     comment: comment.clone(),
                     spot_check: *spot_check,
                     ratings: *ratings,
+                    stamp: st,
+                });
+            }
+            Action::CallbackMissed { method, note } => {
+                changes.push(change("callback_missed", None, Some(note.clone())));
+                case.callbacks_missed.push(MissedCallback {
+                    method: *method,
+                    note: note.clone(),
+                    round: case.reopen_count,
                     stamp: st,
                 });
             }

@@ -27,14 +27,17 @@ use serde::{Deserialize, Serialize};
 /// The op schema this build writes and understands. A server refuses ops
 /// with a newer schema (quarantine) and clients older than the server's
 /// minimum get "update required". The wire shape is the same in every
-/// schema so far; what changed is the rules an op is folded by:
+/// schema so far, new actions aside; what changed is the rules an op is
+/// folded by:
 /// - 1: [`crate::workflow::check`].
 /// - 2: also [`crate::workflow::check_new`]'s closure rule (an
 ///   unassessed complaint closes with its corrective action and
 ///   verification).
 /// - 3: also [`crate::workflow::quality_limits`] (head-office quality's
 ///   follow-ups are spot-checks, its notes general notes or inspections).
-pub const SCHEMA_VERSION: u32 = 3;
+/// - 4: the same rules; a new action, [`Action::CallbackMissed`], which
+///   builds of schema 3 cannot read.
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// One change to one case.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -204,6 +207,17 @@ pub enum Action {
         #[serde(default)]
         ratings: Option<crate::case::Ratings>,
     },
+    /// 回访未果: a callback that did not reach the complainant (no answer,
+    /// switched off, a wrong number). The case waits for the next try;
+    /// after [`crate::workflow::CALLBACK_ATTEMPTS`] of them since it was
+    /// resolved, it may close without the callback.
+    CallbackMissed {
+        /// Phone or visit.
+        method: ContactMethod,
+        /// What happened.
+        #[serde(default)]
+        note: String,
+    },
     /// Reopens a resolved case (二次处理).
     Reopen {
         /// Why.
@@ -326,6 +340,8 @@ coded_enum! {
         Feedback = ("feedback", "结果反馈", "Tell the result"),
         /// See [`Action::FollowUp`].
         FollowUp = ("follow_up", "回访", "Follow up"),
+        /// See [`Action::CallbackMissed`].
+        CallbackMissed = ("callback_missed", "回访未果", "Callback missed"),
         /// See [`Action::Reopen`].
         Reopen = ("reopen", "重新处理", "Reopen"),
         /// See [`Action::Escalate`].
@@ -361,6 +377,7 @@ impl ActionKind {
                 | ActionKind::Escalate
                 | ActionKind::Extend
                 | ActionKind::Feedback
+                | ActionKind::CallbackMissed
                 | ActionKind::Attach
                 | ActionKind::ResolveConflict
         )
@@ -382,6 +399,7 @@ impl Action {
             Action::Resolve { .. } => ActionKind::Resolve,
             Action::Feedback { .. } => ActionKind::Feedback,
             Action::FollowUp { .. } => ActionKind::FollowUp,
+            Action::CallbackMissed { .. } => ActionKind::CallbackMissed,
             Action::Reopen { .. } => ActionKind::Reopen,
             Action::Escalate { .. } => ActionKind::Escalate,
             Action::Extend { .. } => ActionKind::Extend,

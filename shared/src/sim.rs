@@ -320,6 +320,10 @@ pub fn sample_action(case: &Case, role: Role, kind: ActionKind, choice: u32) -> 
                 timeliness: (pick(5) + 1) as u8,
             }),
         },
+        ActionKind::CallbackMissed => Action::CallbackMissed {
+            method: ContactMethod::Phone,
+            note: "无人接听".into(),
+        },
         ActionKind::Reopen => Action::Reopen {
             reason: "复查未解决".into(),
         },

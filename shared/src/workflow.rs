@@ -271,6 +271,11 @@ fn field_label(field: &str, lang: Lang) -> &'static str {
     }
 }
 
+/// How many callbacks must miss the complainant, since the case was last
+/// resolved, before it may close without one (回访未果): the custom of
+/// three tries on different days or times.
+pub const CALLBACK_ATTEMPTS: usize = 3;
+
 /// Whether `role` may take `action` on a case of `kind` at all, whatever the state.
 pub fn role_may(role: Role, action: ActionKind, kind: CaseKind) -> bool {
     use ActionKind as A;
@@ -283,6 +288,7 @@ pub fn role_may(role: Role, action: ActionKind, kind: CaseKind) -> bool {
         A::Propose => role == Role::DepartmentHead || role.is_management(),
         A::Approve => matches!(role, Role::RegionalManager | Role::DeputyGm | Role::Gm),
         A::FollowUp => matches!(role, Role::Staff | Role::Quality) || role.is_management(),
+        A::CallbackMissed => role == Role::Staff || role.is_management(),
         A::Withdraw => role == Role::Staff || role.is_management(),
         A::Close => {
             role.is_management()
@@ -341,7 +347,9 @@ pub fn gate(case: &Case, role: Role, action: ActionKind) -> Result<(), RuleViola
             matches!(kind, CaseKind::Complaint | CaseKind::Repair)
         }
         A::Assign => kind != CaseKind::Suggestion,
-        A::Resolve | A::Feedback => matches!(kind, CaseKind::Complaint | CaseKind::Repair),
+        A::Resolve | A::Feedback | A::CallbackMissed => {
+            matches!(kind, CaseKind::Complaint | CaseKind::Repair)
+        }
         A::Decide | A::PlanImprovement => kind == CaseKind::Suggestion,
         A::Answer => kind == CaseKind::Inquiry,
         _ => true,
@@ -422,6 +430,11 @@ pub fn gate(case: &Case, role: Role, action: ActionKind) -> Result<(), RuleViola
         }
         A::Feedback => in_state(&[S::Resolved, S::FollowedUp]),
         A::FollowUp => in_state(&[S::Resolved, S::FollowedUp, S::Closed]),
+        // Nobody calls back a complainant who left no phone.
+        A::CallbackMissed if !case.registration.complainant.reachable() => {
+            Err(RuleViolation::NotAllowedInState { state })
+        }
+        A::CallbackMissed => in_state(&[S::Resolved]),
         A::Reopen => in_state(&[S::Resolved, S::FollowedUp]),
         A::Close => {
             match kind {
@@ -433,6 +446,14 @@ pub fn gate(case: &Case, role: Role, action: ActionKind) -> Result<(), RuleViola
                 // phone, so their case closes once resolved.
                 CaseKind::Complaint | CaseKind::Repair
                     if !case.registration.complainant.reachable() =>
+                {
+                    in_state(&[S::Resolved, S::FollowedUp])
+                }
+                // Nor one who cannot be reached: after so many tries the
+                // case closes without the callback, which stays missing
+                // from the follow-up rate.
+                CaseKind::Complaint | CaseKind::Repair
+                    if case.callbacks_missed_now() >= CALLBACK_ATTEMPTS =>
                 {
                     in_state(&[S::Resolved, S::FollowedUp])
                 }
@@ -727,7 +748,7 @@ pub fn check(
                 Ok(Some(S::FollowedUp))
             }
         }
-        Action::Feedback { .. } => Ok(None),
+        Action::Feedback { .. } | Action::CallbackMissed { .. } => Ok(None),
         Action::Reopen { reason } => need(reason, "reason").map(|_| Some(S::Reopened)),
         Action::Escalate {
             to_role,

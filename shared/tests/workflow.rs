@@ -766,6 +766,74 @@ fn repair_rules() {
     assert!(case.latest_spot_check().is_some());
 }
 
+/// A complainant who cannot be reached: each try is on record, and after
+/// `CALLBACK_ATTEMPTS` of them since the case was resolved, it closes
+/// without the callback (which stays missing from the follow-up rate). A
+/// reopened case's tries start again.
+#[test]
+fn a_case_closes_without_its_callback_after_three_tries_miss_the_complainant() {
+    use shared::workflow::CALLBACK_ATTEMPTS;
+    let missed = || Action::CallbackMissed {
+        method: ContactMethod::Phone,
+        note: "无人接听".into(),
+    };
+    let mut s = a_resolved_repair();
+    assert_eq!(
+        step(&mut s, HEAD, missed()),
+        Err("workflow.role_not_allowed"),
+        "whoever makes the callbacks"
+    );
+    for tried in 1..CALLBACK_ATTEMPTS {
+        assert_eq!(step(&mut s, STAFF, missed()), Ok(CaseState::Resolved));
+        assert_eq!(s.case().callbacks_missed_now(), tried);
+        assert_eq!(
+            step(&mut s, STAFF, close("")),
+            Err("workflow.not_allowed_in_state"),
+            "after {tried} tries"
+        );
+    }
+    // Reached at last, unsatisfied: reopened, and the tries start again.
+    assert_eq!(step(&mut s, STAFF, follow_up(1)), Ok(CaseState::Reopened));
+    assert_eq!(
+        step(&mut s, STAFF, missed()),
+        Err("workflow.not_allowed_in_state")
+    );
+    assert_eq!(s.case().callbacks_missed_now(), 0);
+    assert_eq!(
+        step(&mut s, STAFF, Action::Start),
+        Ok(CaseState::InProgress)
+    );
+    assert_eq!(
+        step(&mut s, STAFF, resolve("再次修复")),
+        Ok(CaseState::Resolved)
+    );
+    for _ in 0..CALLBACK_ATTEMPTS {
+        assert_eq!(step(&mut s, STAFF, missed()), Ok(CaseState::Resolved));
+    }
+    assert_eq!(step(&mut s, STAFF, close("")), Ok(CaseState::Closed));
+    let case = s.case();
+    assert_eq!(case.callbacks_missed.len(), 2 * CALLBACK_ATTEMPTS - 1);
+    assert_eq!(case.follow_ups.len(), 1);
+
+    // A valid complaint still closes with its corrective action.
+    let mut s = proposed_complaint(0);
+    assert_eq!(
+        step(&mut s, HEAD, resolve("已更换")),
+        Ok(CaseState::Resolved)
+    );
+    for _ in 0..CALLBACK_ATTEMPTS {
+        assert_eq!(step(&mut s, STAFF, missed()), Ok(CaseState::Resolved));
+    }
+    assert_eq!(
+        step(&mut s, MANAGER, close("")),
+        Err("workflow.corrective_action_required")
+    );
+    assert_eq!(
+        step(&mut s, MANAGER, close("加强巡查")),
+        Ok(CaseState::Closed)
+    );
+}
+
 /// Head-office quality audits the callbacks and does not make them: from
 /// schema 3 (`workflow::quality_limits`) its follow-up is a spot-check,
 /// which moves nothing, and its notes are general notes or inspection

@@ -140,7 +140,7 @@ async fn a_correction_by_a_role_that_sees_the_phone_masked_keeps_the_phone() {
     browser.wait_synced().await;
     // Its first responder may correct when it was received, but not to
     // after it was recorded: the deadlines count from it.
-    browser.click("case-open").await;
+    browser.click("open-case").await;
     browser.click("open-edit").await;
     assert!(browser.find("edit-clocks-held").await.is_none());
     browser

@@ -249,6 +249,71 @@ async fn a_reopened_repair_and_a_repair_to_close_wait_in_the_inbox() {
     browser.close().await;
 }
 
+/// A resident who never answers: each missed callback is on the timeline,
+/// and after the third the repair waits in its first responder's inbox to
+/// close without the callback.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_repair_whose_resident_never_answers_closes_after_three_missed_callbacks() {
+    let server = Server::start();
+    server.seed();
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("staff1").await;
+    browser.fill_complaint("王五", "阳台地漏堵塞").await;
+    browser.choose("field-kind", "repair").await;
+    browser.click("save-case").await;
+    let reg_no = browser.text("reg-no").await;
+    browser.click("open-case").await;
+    browser.click("action-resolve").await;
+    browser.fill("in-result", "已疏通地漏").await;
+    browser.click("in-on_the_spot").await;
+    browser.click("submit-resolve").await;
+    browser
+        .wait_attr("detail-state", "data-state", "resolved")
+        .await;
+    let entries = browser.find_all("timeline-entry").await.len();
+    for (tried, what) in ["无人接听", "关机", "无人接听"].into_iter().enumerate() {
+        assert!(
+            browser.find("action-close").await.is_none(),
+            "no close after {tried} tries"
+        );
+        browser.click("action-callback_missed").await;
+        browser.fill("in-comment", what).await;
+        browser.click("submit-callback_missed").await;
+        browser
+            .wait_count("timeline-entry", entries + tried + 1)
+            .await;
+        browser
+            .wait_text("timeline", &format!("回访未果（电话，第 {} 次", tried + 1))
+            .await;
+    }
+    assert_eq!(browser.attr("detail-state", "data-state").await, "resolved");
+    let reasons = only_item_reasons(&browser, &reg_no).await;
+    assert!(reasons.contains(&"next_step".into()), "{reasons:?}");
+    browser.wait_text("inbox-item", "待我处理：结案").await;
+    browser.click("inbox-open").await;
+    act(&browser, "close", &[], "closed").await;
+    browser.wait_synced().await;
+
+    let token = server.token("manager1");
+    let (_, page) = server.get_json(&token, "/api/v1/cases?per_page=100");
+    let id = page["items"]
+        .as_array()
+        .and_then(|cases| cases.iter().find(|c| c["reg_no"] == reg_no.as_str()))
+        .and_then(|c| c["id"].as_str())
+        .unwrap_or_else(|| panic!("{reg_no} on the server: {page}"))
+        .to_string();
+    let (_, case) = server.get_json(&token, &format!("/api/v1/cases/{id}"));
+    assert_eq!(case["state"], "closed", "{case}");
+    assert_eq!(
+        case["callbacks_missed"].as_array().map(Vec::len),
+        Some(3),
+        "{case}"
+    );
+    assert_eq!(case["follow_ups"], serde_json::json!([]), "{case}");
+    browser.close().await;
+}
+
 /// A complaint closed before anyone assessed it stays in the manager's
 /// inbox until it is assessed, and the dashboard counts it as not assessed
 /// meanwhile: without it, the valid-complaint rate is not final.

@@ -790,6 +790,14 @@ fn history(case: &Case, names: &dyn RecordNames, l: Lang, tz: Tz) -> Vec<String>
         );
         entry(&f.stamp, what, &f.comment);
     }
+    for m in &case.callbacks_missed {
+        let what = format!(
+            "{}{}",
+            l.pick("回访未果 ", "callback missed "),
+            m.method.label(l)
+        );
+        entry(&m.stamp, what, &m.note);
+    }
     // A reopening by a manager keeps its reason only in the timeline (one
     // after a low score is the follow-up's, listed above).
     for t in case
@@ -831,7 +839,7 @@ pub fn satisfaction_label(score: u8, lang: Lang) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::case::Thumbnail;
+    use crate::case::{MissedCallback, Thumbnail};
     use crate::id::AttachmentId;
     use crate::phone::Phone;
 
@@ -1010,9 +1018,21 @@ mod tests {
             stamp: decided,
         }];
         case.follow_ups = vec![call(120, 2, "没修好"), call(240, 5, "修好了")];
+        case.callbacks_missed = vec![MissedCallback {
+            method: ContactMethod::Phone,
+            note: "无人接听".into(),
+            round: 0,
+            stamp: call(300, 3, "").stamp,
+        }];
         let s = sheet(&case, Lang::ZhCn, PersonalData::Shown);
         let history = value(&s, "history");
-        assert_eq!(history.len(), 4, "{history:?}");
+        assert_eq!(history.len(), 5, "{history:?}");
+        assert!(
+            history
+                .iter()
+                .any(|h| h.contains("回访未果 电话（李四）：无人接听")),
+            "{history:?}"
+        );
         assert!(
             history[0].contains("延期 2 个工作日（李四）：等配件"),
             "{history:?}"

@@ -221,7 +221,9 @@ fn action_bounds(p: &mut Problems, action: &Action, ceiling: DateTime<Utc>) {
                 p.time("feedback_at", *t, ceiling);
             }
         }
-        Action::Feedback { note, .. } => p.text("note", note, MAX_TEXT),
+        Action::Feedback { note, .. } | Action::CallbackMissed { note, .. } => {
+            p.text("note", note, MAX_TEXT)
+        }
         Action::FollowUp {
             satisfaction,
             comment,

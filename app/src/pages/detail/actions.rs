@@ -380,6 +380,21 @@ fn ActionForm(kind: ActionKind, case: Arc<Case>, role: Role, drafts: Drafts) -> 
             ),
             text("comment", fields.comment, "反馈内容", "What they were told"),
         ],
+        ActionKind::CallbackMissed => vec![
+            select(
+                "method",
+                fields.method,
+                "回访方式",
+                "Method",
+                contacts.clone(),
+            ),
+            text(
+                "comment",
+                fields.comment,
+                "情况（如：无人接听、关机、空号）",
+                "What happened (no answer, switched off, wrong number…)",
+            ),
+        ],
         ActionKind::FollowUp => {
             let ratings: Vec<(String, String)> =
                 std::iter::once((String::new(), l.pick("未评", "Not rated").to_string()))

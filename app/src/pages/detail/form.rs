@@ -230,7 +230,7 @@ pub(super) fn input_name(kind: ActionKind, field: &str) -> &str {
     match field {
         // What the complainant was told is typed where a follow-up's
         // comment is; a handover's note has an input of its own.
-        "note" if kind == ActionKind::Feedback => "comment",
+        "note" if matches!(kind, ActionKind::Feedback | ActionKind::CallbackMissed) => "comment",
         "compensation_fen" => "yuan",
         "working_days" => "days",
         "corrective_action" => "corrective",
@@ -377,6 +377,10 @@ pub(super) fn build_action(
             on_the_spot: f.on_the_spot.get_untracked(),
         },
         ActionKind::Feedback => Action::Feedback {
+            method: contact(),
+            note: f.comment.get_untracked(),
+        },
+        ActionKind::CallbackMissed => Action::CallbackMissed {
             method: contact(),
             note: f.comment.get_untracked(),
         },

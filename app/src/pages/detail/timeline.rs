@@ -162,6 +162,32 @@ fn sentence(e: &TimelineEntry, case: &Case, l: Lang) -> String {
                 (false, false) => "refused the compensation".into(),
             }
         }
+        ActionKind::CallbackMissed => {
+            // The how-manieth try since the case was resolved, of those a
+            // close without the callback needs.
+            let missed = case
+                .callbacks_missed
+                .iter()
+                .find(|m| m.stamp.op == e.stamp.op);
+            let nth = missed.map_or(0, |m| {
+                case.callbacks_missed
+                    .iter()
+                    .take_while(|n| n.stamp.op != m.stamp.op)
+                    .filter(|n| n.round == m.round)
+                    .count()
+                    + 1
+            });
+            let method = missed.map(|m| m.method.label(l)).unwrap_or_default();
+            let note = or_empty("callback_missed");
+            let of = shared::workflow::CALLBACK_ATTEMPTS;
+            if zh {
+                format!("回访未果（{method}，第 {nth} 次，满 {of} 次可结案）：{note}")
+            } else {
+                format!(
+                    "missed the complainant ({method}, try {nth}; after {of} the case may close): {note}"
+                )
+            }
+        }
         ActionKind::Feedback => {
             let method = or_empty("feedback");
             if zh {
