@@ -330,6 +330,11 @@ struct Marks {
     /// assessment and transfer it skipped undue. Not defaulted: a stored
     /// state from before it existed is folded again rather than resumed.
     answered_on_the_spot: bool,
+    /// When an assessment made the case major, if a later one than the
+    /// first did (重新评估): its report clock starts then. A stored state
+    /// from before it existed has none, and starts from the first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    major_since: Option<DateTime<Utc>>,
 }
 
 fn first(slot: &mut Option<DateTime<Utc>>, at: DateTime<Utc>) {
@@ -512,9 +517,29 @@ impl Folder<'_> {
                 respondent_department,
             } => {
                 first(&mut marks.assessed, at);
-                changes.push(change("severity", None, Some(severity.code().into())));
-                changes.push(change("urgent", None, Some(urgent.to_string())));
-                changes.push(change("validity", None, Some(validity.code().into())));
+                // Assessed again, the timeline shows what changed.
+                let was = case.assessment.as_deref();
+                if let Some(was) = was
+                    && was.severity != Severity::Major
+                    && *severity == Severity::Major
+                {
+                    marks.major_since = Some(at);
+                }
+                changes.push(change(
+                    "severity",
+                    was.map(|a| a.severity.code().into()),
+                    Some(severity.code().into()),
+                ));
+                changes.push(change(
+                    "urgent",
+                    was.map(|a| a.urgent.to_string()),
+                    Some(urgent.to_string()),
+                ));
+                changes.push(change(
+                    "validity",
+                    was.map(|a| a.validity.code().into()),
+                    Some(validity.code().into()),
+                ));
                 case.assessment = Some(Box::new(Assessment {
                     severity: *severity,
                     urgent: *urgent,
@@ -1009,7 +1034,7 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
         clocks.push((Clock::UrgentOnSite, received, marks.on_site));
     }
     if severity == Some(Severity::Major)
-        && let Some(assessed) = marks.assessed
+        && let Some(assessed) = marks.major_since.or(marks.assessed)
     {
         clocks.push((Clock::MajorReport, assessed, marks.escalated));
     }

@@ -347,8 +347,9 @@ fn reasons(case: &Case, user: &User, now: DateTime<Utc>, settings: &Settings) ->
             ActionKind::PlanImprovement,
         ]
         .into_iter()
-        // A registered case's assessment has its clock.
-        .filter(|&a| a != ActionKind::Assess || case.state != CaseState::Registered)
+        // A registered case's assessment has its clock, and one assessed
+        // may be assessed again, but waits for nobody to.
+        .filter(|&a| a != ActionKind::Assess || case.awaits_late_assessment())
         .find(|&a| gate(case, user.role, a).is_ok())
         {
             out.push(Reason::NextStep { action });

@@ -382,7 +382,12 @@ pub fn gate(case: &Case, role: Role, action: ActionKind) -> Result<(), RuleViola
         // one would have nowhere to go. Closed too: the complaint still
         // counts in its period's rate.
         A::Assess if case.awaits_late_assessment() => Ok(()),
-        A::Assess => in_state(&[S::Registered]),
+        // Assessed again (重新评估) as the work finds more: a burst pipe
+        // dispatched at once turns out urgent, a general complaint reaches
+        // the press, the investigation proves it unfounded. Ops of older
+        // schemas keep their rule ([`check_op`]).
+        A::Assess if state.is_open() => Ok(()),
+        A::Assess => Err(RuleViolation::CaseNotOpen { state }),
         A::Assign => {
             if kind == CaseKind::Complaint {
                 if unfounded {
@@ -527,6 +532,10 @@ pub const CHECK_NEW_SCHEMA: u32 = 2;
 /// well.
 pub const QUALITY_LIMITS_SCHEMA: u32 = 3;
 
+/// The op schema from which a case may be assessed again in any open
+/// state (see [`gate`]).
+pub const REASSESS_SCHEMA: u32 = 4;
+
 /// Checks `op` against `case` by the rules it was recorded under:
 /// [`check_new`] from [`QUALITY_LIMITS_SCHEMA`] on, its closure rule
 /// alone from [`CHECK_NEW_SCHEMA`], [`check`] before. The op's schema is
@@ -537,6 +546,15 @@ pub fn check_op(
     op: &Op,
     settings: &Settings,
 ) -> Result<Option<CaseState>, RuleViolation> {
+    // Before schema 4 a case was assessed once, when registered, or late
+    // after an answer on the spot.
+    if op.schema < REASSESS_SCHEMA
+        && op.action.kind() == ActionKind::Assess
+        && case.state != CaseState::Registered
+        && !case.awaits_late_assessment()
+    {
+        return Err(RuleViolation::NotAllowedInState { state: case.state });
+    }
     if op.schema >= QUALITY_LIMITS_SCHEMA {
         check_new(case, op.role, &op.action, settings, op.at)
     } else if op.schema >= CHECK_NEW_SCHEMA {

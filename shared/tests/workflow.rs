@@ -270,14 +270,19 @@ fn a_complaint_answered_on_the_spot_is_assessed_afterwards() {
             "{undue:?} was never due: {clocks:?}"
         );
     }
+    // Open still, it may be assessed again (from schema 4).
     assert_eq!(
         step(&mut s, MANAGER, assess(Severity::Major, Validity::Valid)),
-        Err("workflow.not_allowed_in_state"),
-        "assessed once"
+        Ok(CaseState::FollowedUp),
     );
     assert_eq!(
         step(&mut s, MANAGER, close("每周巡查")),
         Ok(CaseState::Closed)
+    );
+    assert_eq!(
+        step(&mut s, MANAGER, assess(Severity::General, Validity::Valid)),
+        Err("workflow.case_not_open"),
+        "not once closed"
     );
 
     // Closed before anyone assessed it, it is assessed all the same, and
@@ -331,8 +336,8 @@ fn a_complaint_answered_on_the_spot_is_assessed_afterwards() {
             MANAGER,
             assess(Severity::Minor, Validity::Unfounded)
         ),
-        Err("workflow.not_allowed_in_state"),
-        "assessed once"
+        Err("workflow.case_not_open"),
+        "assessed once, and closed"
     );
     // Closed so now, the close breaks the rule wherever it is folded.
     let mut s = followed_up();
@@ -400,13 +405,18 @@ fn a_complaint_answered_on_the_spot_is_assessed_afterwards() {
     assert!(case.conflicts.is_empty(), "{:?}", case.conflicts);
     assert!(case.is_valid_complaint());
 
-    // Reopened before anyone assessed it, it is worked again instead.
+    // Reopened before anyone assessed it, it is worked again; an
+    // assessment made then is the first as any other is (from schema 4;
+    // before, only once it was resolved again).
     let mut s = sim(CaseKind::Complaint);
     assert_eq!(step(&mut s, STAFF, on_the_spot), Ok(CaseState::Resolved));
     assert_eq!(step(&mut s, STAFF, follow_up(1)), Ok(CaseState::Reopened));
+    let at = local(2026, 3, 2, 10, 30);
+    s.act(MANAGER, at, assess(Severity::Minor, Validity::Valid));
+    s.ops.last_mut().expect("just made").schema = shared::workflow::REASSESS_SCHEMA - 1;
     assert_eq!(
-        step(&mut s, MANAGER, assess(Severity::Minor, Validity::Valid)),
-        Err("workflow.not_allowed_in_state")
+        s.case().violations.last().map(|v| v.rule.code()),
+        Some("workflow.not_allowed_in_state")
     );
     // Worked again and resolved, then assessed: it was transferred before
     // its assessment, so it has no transfer clock met before it started.
@@ -764,6 +774,83 @@ fn repair_rules() {
     assert_eq!(case.violations.len(), violations, "{:?}", case.violations);
     assert_eq!(case.follow_ups.len(), 3);
     assert!(case.latest_spot_check().is_some());
+}
+
+/// The work finds more than intake saw: a case is assessed again in any
+/// open state, the timeline keeping what it was. Urgent now, its urgent
+/// clocks run from its receipt; proven unfounded, it closes as such. An
+/// op of an older schema keeps the rule it was recorded under: assessed
+/// once.
+#[test]
+fn a_case_is_assessed_again_as_the_work_finds_more() {
+    let mut s = proposed_complaint(0);
+    assert_eq!(s.case().state, CaseState::SolutionProposed);
+    let urgent_major = Action::Assess {
+        severity: Severity::Major,
+        urgent: true,
+        validity: Validity::Valid,
+        reason: String::new(),
+        respondent: String::new(),
+        respondent_department: String::new(),
+    };
+    assert_eq!(
+        step(&mut s, HEAD, urgent_major.clone()),
+        Err("workflow.role_not_allowed")
+    );
+    assert_eq!(
+        step(&mut s, MANAGER, urgent_major.clone()),
+        Ok(CaseState::SolutionProposed)
+    );
+    let case = s.case();
+    let assessment = case.assessment.as_deref().expect("assessed");
+    assert_eq!(assessment.severity, Severity::Major);
+    let last = case.timeline.last().expect("an entry");
+    let severity = last.changes.iter().find(|c| c.field == "severity");
+    assert_eq!(
+        severity.map(|c| (c.from.as_deref(), c.to.as_deref())),
+        Some((Some("general"), Some("major"))),
+        "{last:?}"
+    );
+    let clocks: Vec<Clock> = case.deadlines.iter().map(|d| d.clock).collect();
+    assert!(clocks.contains(&Clock::UrgentContact), "{clocks:?}");
+    // Its report to head office is due from when it was found major.
+    let report = case
+        .deadlines
+        .iter()
+        .find(|d| d.clock == Clock::MajorReport);
+    let found = case.timeline.last().map(|t| t.stamp.at);
+    assert_eq!(report.map(|d| d.started_at), found, "{report:?}");
+
+    // The investigation proves it unfounded: it closes with the reason.
+    let unfounded = Action::Assess {
+        severity: Severity::Minor,
+        urgent: false,
+        validity: Validity::Unfounded,
+        reason: "监控显示当晚无施工".into(),
+        respondent: String::new(),
+        respondent_department: String::new(),
+    };
+    assert_eq!(
+        step(&mut s, MANAGER, unfounded),
+        Ok(CaseState::SolutionProposed)
+    );
+    assert!(s.case().is_unfounded_complaint());
+    assert_eq!(step(&mut s, MANAGER, close("")), Ok(CaseState::Closed));
+
+    // Recorded by a build of schema 3, the same op is refused.
+    let mut old = proposed_complaint(0);
+    let at = local(2026, 3, 3, 9, 0);
+    old.act(MANAGER, at, urgent_major);
+    old.ops.last_mut().expect("just made").schema = shared::workflow::REASSESS_SCHEMA - 1;
+    let case = old.case();
+    assert_eq!(
+        case.assessment.as_deref().map(|a| a.severity),
+        Some(Severity::General)
+    );
+    assert_eq!(
+        case.violations.last().map(|v| v.rule.code()),
+        Some("workflow.not_allowed_in_state")
+    );
 }
 
 /// A complainant who cannot be reached: each try is on record, and after

@@ -48,6 +48,8 @@ pub fn Actions(case: Arc<Case>, drafts: Drafts) -> impl IntoView {
         .collect();
     let open = drafts.open;
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+    // Assessed already, the case is assessed again (重新评估).
+    let again = case.assessment.is_some();
     let buttons = kinds
         .into_iter()
         .map(|k| {
@@ -55,7 +57,7 @@ pub fn Actions(case: Arc<Case>, drafts: Drafts) -> impl IntoView {
                 <button class="btn action" data-testid=format!("action-{}", k.code())
                     class:active=move || open.get() == Some(k)
                     on:click=move |_| open.set(Some(k))>
-                    {move || k.label(ctx.lang.get())}
+                    {move || action_label(k, again, ctx.lang.get())}
                 </button>
             }
         })
@@ -68,6 +70,16 @@ pub fn Actions(case: Arc<Case>, drafts: Drafts) -> impl IntoView {
         </div>
     }
     .into_any()
+}
+
+/// What an action's button and form say: an assessment of a case assessed
+/// already is a second one.
+fn action_label(kind: ActionKind, assessed: bool, l: shared::lang::Lang) -> &'static str {
+    if kind == ActionKind::Assess && assessed {
+        l.pick("重新评估", "Assess again")
+    } else {
+        kind.label(l)
+    }
 }
 
 #[component]
@@ -538,6 +550,7 @@ fn ActionForm(kind: ActionKind, case: Arc<Case>, role: Role, drafts: Drafts) -> 
             result.map(drop)
         }
     });
+    let assessed = case.assessment.is_some();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if drafts.saving.get_untracked() {
@@ -607,7 +620,7 @@ fn ActionForm(kind: ActionKind, case: Arc<Case>, role: Role, drafts: Drafts) -> 
     };
     view! {
         <form class="action-form" data-testid=format!("form-{}", kind.code()) on:submit=submit>
-            <h4>{move || kind.label(ctx.lang.get())}</h4>
+            <h4>{move || action_label(kind, assessed, ctx.lang.get())}</h4>
             {inputs}
             <p class="error" data-testid="action-error">{refusal}</p>
             <div class="actions">

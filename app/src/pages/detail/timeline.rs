@@ -119,10 +119,22 @@ fn sentence(e: &TimelineEntry, case: &Case, l: Lang) -> String {
                 parts.push(l.pick("紧急", "urgent").into());
             }
             let parts = parts.join(l.pick("、", ", "));
-            if zh {
-                format!("评估为{parts}")
-            } else {
-                format!("assessed it as {parts}")
+            // A second assessment says what the first was.
+            let was = e
+                .changes
+                .iter()
+                .filter(|c| matches!(&*c.field, "severity" | "validity"))
+                .filter_map(|c| {
+                    c.from
+                        .as_deref()
+                        .map(|v| i18n::change_value(&c.field, v, l))
+                })
+                .collect::<Vec<_>>();
+            match (was.is_empty(), zh) {
+                (true, true) => format!("评估为{parts}"),
+                (true, false) => format!("assessed it as {parts}"),
+                (false, true) => format!("重新评估为{parts}（原为{}）", was.join("、")),
+                (false, false) => format!("assessed it again as {parts} (was {})", was.join(", ")),
             }
         }
         ActionKind::Assign => {
