@@ -51,6 +51,8 @@ pub enum Screen {
     Dashboard,
     /// One case as the printable record form.
     Print(CaseId),
+    /// The receipt of one case, for the complainant.
+    Receipt(CaseId),
     /// Administration (admin role, online only), opened on a tab.
     Admin(crate::pages::admin::Tab),
 }

@@ -155,6 +155,9 @@ async fn a_correction_by_a_role_that_sees_the_phone_masked_keeps_the_phone() {
     browser
         .wait_text("edit-error-received_at", "受理时间不能晚于登记时间")
         .await;
+    // Dropped, so that the next user's login finds no draft to delete.
+    browser.click("cancel-edit").await;
+    browser.wait_count("edit-form", 0).await;
     browser.click("nav-settings").await;
     browser.click("logout").await;
 
@@ -484,6 +487,39 @@ async fn a_closed_complaint_with_every_section_filled_prints_on_one_page() {
         1,
         "a closed complaint's form fits one A4 page (target/screenshots/record-form-full.pdf)"
     );
+    browser.close().await;
+}
+
+/// The complainant leaves with a receipt: the number to quote and when
+/// the reply is due, on paper or as a text to send.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_complainant_gets_a_receipt_with_the_number_and_the_reply_date() {
+    let server = Server::start();
+    server.seed();
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("staff1").await;
+    let reg_no = browser.register_complaint("王五", "电梯按钮失灵").await;
+    browser.click("open-case").await;
+    browser.click("open-receipt").await;
+    browser.wait_text("receipt", &reg_no).await;
+    let receipt = browser.text("receipt").await;
+    for text in ["投诉受理回执", "答复期限", "电梯按钮失灵", "王五"] {
+        assert!(receipt.contains(text), "the receipt has {text}: {receipt}");
+    }
+    assert!(!receipt.contains("严重程度"), "nothing of the handling");
+    let message = browser.value("receipt-message").await;
+    assert!(
+        message.contains(&reg_no) && message.contains("前答复您"),
+        "{message}"
+    );
+    assert_eq!(
+        browser.print_pages("receipt").await,
+        1,
+        "the receipt prints on one page (target/screenshots/receipt.pdf)"
+    );
+    browser.click("receipt-back").await;
+    browser.wait_for_test_id("detail-state").await;
     browser.close().await;
 }
 

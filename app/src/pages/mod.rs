@@ -13,4 +13,5 @@ pub mod login;
 pub mod new_case;
 pub mod password;
 pub mod print;
+pub mod receipt;
 pub mod settings;

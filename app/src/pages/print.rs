@@ -51,7 +51,7 @@ pub fn PrintRecord(id: CaseId) -> impl IntoView {
 }
 
 /// The names the sheet needs, from the synced configuration.
-struct ConfigNames<'a>(&'a Config);
+pub(crate) struct ConfigNames<'a>(pub(crate) &'a Config);
 
 impl RecordNames for ConfigNames<'_> {
     fn user(&self, id: UserId) -> String {

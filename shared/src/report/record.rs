@@ -148,6 +148,27 @@ impl PersonalData {
     }
 }
 
+/// The complainant's name and phone as a reader sees them on paper.
+pub(super) fn complainant(
+    c: &crate::case::Complainant,
+    personal: PersonalData,
+    l: Lang,
+) -> (String, String) {
+    let phone = c.phone.as_ref().map(|p| p.to_string());
+    // An anonymous complainant may still leave a number for the
+    // call-back: it is masked like any other.
+    let phone = match personal {
+        PersonalData::Shown => phone.unwrap_or_default(),
+        PersonalData::Masked => phone.as_deref().map(mask_phone).unwrap_or_default(),
+    };
+    let name = match personal {
+        _ if c.anonymous && c.name.is_empty() => l.pick("匿名", "Anonymous").to_string(),
+        PersonalData::Shown => c.name.clone(),
+        PersonalData::Masked => mask_name(&c.name),
+    };
+    (name, phone)
+}
+
 /// The names a sheet needs that the case holds only as ids or codes: the
 /// app answers from its synced configuration, the server from its store.
 pub trait RecordNames {
@@ -174,23 +195,7 @@ impl RecordSheet {
         let tz = names.tz();
         let time = |at: DateTime<Utc>| local_time(at, tz);
         let r = &case.registration;
-        let (name, phone) = {
-            let phone = r.complainant.phone.as_ref().map(|p| p.to_string());
-            // An anonymous complainant may still leave a number for the
-            // call-back: it is masked like any other.
-            let phone = match personal {
-                PersonalData::Shown => phone.unwrap_or_default(),
-                PersonalData::Masked => phone.as_deref().map(mask_phone).unwrap_or_default(),
-            };
-            let name = match personal {
-                _ if r.complainant.anonymous && r.complainant.name.is_empty() => {
-                    l.pick("匿名", "Anonymous").to_string()
-                }
-                PersonalData::Shown => r.complainant.name.clone(),
-                PersonalData::Masked => mask_name(&r.complainant.name),
-            };
-            (name, phone)
-        };
+        let (name, phone) = complainant(&r.complainant, personal, l);
         let assessment = case.assessment.as_ref().map(|a| {
             let mut s = format!("{} · {}", a.severity.label(l), a.validity.label(l));
             if a.urgent {

@@ -88,6 +88,9 @@ fn Header(case: Arc<Case>) -> impl IntoView {
             <button class="btn small" data-testid="open-print" on:click=move |_| ctx.screen.set(Screen::Print(id))>
                 {move || ctx.lang.get().pick("打印记录表", "Print record")}
             </button>
+            <button class="btn small" data-testid="open-receipt" on:click=move |_| ctx.screen.set(Screen::Receipt(id))>
+                {move || ctx.lang.get().pick("受理回执", "Receipt")}
+            </button>
         </div>
     }
 }

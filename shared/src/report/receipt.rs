@@ -1,0 +1,164 @@
+//! 受理回执: what the complainant is given when their case is taken in,
+//! on paper or as a message. The seeds ask for it: tell the complainant
+//! their complaint was received and when they will hear back (002: 告诉
+//! 投诉人已经得到了他们的投诉，并在什么时间内做出回应), and give them its
+//! registration number (003: 及時向甲方提供投訴登記號). Unlike the record
+//! form (`record`), it holds nothing of the handling: no assessment, no
+//! person complained about.
+
+use super::record::{PersonalData, RecordNames, complainant, local_time};
+use crate::case::{Case, CaseKind};
+use crate::deadline::Clock;
+use crate::lang::Lang;
+
+/// The receipt of one case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Receipt {
+    /// 投诉受理回执, 报修受理回执, …
+    pub title: String,
+    /// Label and value, in order.
+    pub rows: Vec<(String, String)>,
+    /// When the reply is due, if its clock runs: the promise made.
+    pub reply_due: Option<String>,
+    /// The same as one message, to send by SMS or WeChat.
+    pub message: String,
+}
+
+impl Receipt {
+    /// The receipt of `case` in `lang`, for a reader who may see personal
+    /// data or not.
+    pub fn of(case: &Case, names: &dyn RecordNames, lang: Lang, personal: PersonalData) -> Receipt {
+        let l = lang;
+        let tz = names.tz();
+        let r = &case.registration;
+        let (what_zh, what_en) = match r.kind {
+            CaseKind::Complaint => ("投诉", "complaint"),
+            CaseKind::Repair => ("报修", "repair request"),
+            CaseKind::Suggestion => ("建议", "suggestion"),
+            CaseKind::Inquiry => ("咨询", "inquiry"),
+        };
+        let title = match l {
+            Lang::ZhCn => format!("{what_zh}受理回执"),
+            Lang::En => format!("Receipt of your {what_en}"),
+        };
+        let received = local_time(r.received_at, tz);
+        let category = names.category(&r.category, l);
+        let (name, _) = complainant(&r.complainant, personal, l);
+        let reply_due = case
+            .deadlines
+            .iter()
+            .find(|d| d.clock == Clock::Solution)
+            .map(|d| local_time(d.due_at, tz));
+        let mut rows = vec![
+            (
+                l.pick("登记号", "Registration no.").into(),
+                r.reg_no.to_string(),
+            ),
+            (l.pick("受理时间", "Received").into(), received.clone()),
+            (l.pick("反映人", "From").into(), name),
+            (
+                l.pick("地点", "Where").into(),
+                names.place(r.property, &r.location),
+            ),
+            (l.pick("类别", "Category").into(), category.clone()),
+            (l.pick("内容", "What you told us").into(), r.content.clone()),
+            (
+                l.pick("受理人", "Received by").into(),
+                names.user(case.registered.by),
+            ),
+        ];
+        if let Some(due) = &reply_due {
+            rows.push((l.pick("答复期限", "Reply by").into(), due.clone()));
+        }
+        let reg_no = r.reg_no.to_string();
+        let message = match (l, &reply_due) {
+            (Lang::ZhCn, Some(due)) => format!(
+                "您于 {received} 反映的{category}{what_zh}已受理，登记号 {reg_no}。我们将于 {due} 前答复您。查询进度请提供登记号。"
+            ),
+            (Lang::ZhCn, None) => format!(
+                "您于 {received} 反映的{category}{what_zh}已受理，登记号 {reg_no}。查询进度请提供登记号。"
+            ),
+            (Lang::En, Some(due)) => format!(
+                "Your {what_en} ({category}) of {received} is registered as {reg_no}. We will reply by {due}. Please quote the number when you ask about it."
+            ),
+            (Lang::En, None) => format!(
+                "Your {what_en} ({category}) of {received} is registered as {reg_no}. Please quote the number when you ask about it."
+            ),
+        };
+        Receipt {
+            title,
+            rows,
+            reply_due,
+            message,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::id::{PropertyId, UserId};
+    use crate::phone::Phone;
+    use crate::property::Location;
+    use chrono_tz::Tz;
+
+    struct Names;
+
+    impl RecordNames for Names {
+        fn user(&self, _: UserId) -> String {
+            "前台小李".into()
+        }
+        fn category(&self, _: &str, _: Lang) -> String {
+            "噪音".into()
+        }
+        fn place(&self, _: PropertyId, _: &Location) -> String {
+            "华苑小区 1栋 101".into()
+        }
+        fn tz(&self) -> Tz {
+            chrono_tz::Asia::Shanghai
+        }
+    }
+
+    fn complaint() -> Case {
+        use crate::sim::Fleet;
+        let mut fleet = Fleet::new(
+            &[(crate::role::Role::Staff, 0)],
+            PropertyId(uuid::Uuid::from_u128(7)),
+            0,
+        );
+        // Monday 2 March 2026, 09:00 in Shanghai.
+        let now = "2026-03-02T01:00:00Z".parse().unwrap();
+        let op = fleet.register(0, now, 0);
+        let mut case = crate::fold::fold(&[op], fleet.ctx()).unwrap();
+        case.registration.complainant.name = "张三".into();
+        case.registration.complainant.phone = Phone::parse("13812345678").ok();
+        case
+    }
+
+    #[test]
+    fn the_receipt_gives_the_number_and_when_the_reply_is_due() {
+        let case = complaint();
+        let due = case
+            .deadlines
+            .iter()
+            .find(|d| d.clock == Clock::Solution)
+            .map(|d| local_time(d.due_at, chrono_tz::Asia::Shanghai))
+            .expect("a reply clock");
+        let r = Receipt::of(&case, &Names, Lang::ZhCn, PersonalData::Shown);
+        let reg_no = case.registration.reg_no.to_string();
+        assert_eq!(r.rows[0], ("登记号".to_string(), reg_no.clone()));
+        assert_eq!(r.reply_due.as_deref(), Some(due.as_str()));
+        assert!(
+            r.message.contains(&reg_no) && r.message.contains(&due),
+            "{}",
+            r.message
+        );
+        assert!(r.rows.iter().any(|(_, v)| v == "张三"));
+        // Nothing of the handling, and the complainant masked for a reader
+        // who does not see them.
+        let masked = Receipt::of(&case, &Names, Lang::ZhCn, PersonalData::Masked);
+        assert!(masked.rows.iter().all(|(_, v)| v != "张三"), "{masked:?}");
+        let en = Receipt::of(&case, &Names, Lang::En, PersonalData::Shown);
+        assert!(en.message.contains("We will reply by"), "{}", en.message);
+    }
+}
