@@ -24,7 +24,7 @@ use crate::op::ActionKind;
 use crate::role::{Role, User};
 use crate::settings::Settings;
 use crate::workflow::{gate, role_may};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use std::cmp::Reverse;
 
 coded_enum! {
@@ -43,6 +43,9 @@ coded_enum! {
         /// A clock's due time cannot be computed (its year's holiday
         /// schedule is not loaded): nobody would be told when it runs out.
         ClockUnknown = ("clock_unknown", "时限无法计算", "Deadline unknown"),
+        /// The solution's planned date (计划完成日期) passed and the work is
+        /// not done: the promise made to the complainant runs late.
+        PlanLate = ("plan_late", "超过计划完成日期", "Past its planned date"),
         /// Two tablets acted on the case at once and one action lost: a
         /// person decides whether it still applies.
         Conflict = ("conflict", "待处理冲突", "Conflict to settle"),
@@ -91,6 +94,11 @@ pub enum Reason {
         /// Which clock.
         clock: Clock,
     },
+    /// The solution's planned date passed before the case was resolved.
+    PlanLate {
+        /// The date planned.
+        planned: NaiveDate,
+    },
     /// Open sync conflicts the user made or their property settles.
     Conflict {
         /// How many.
@@ -117,6 +125,7 @@ impl Reason {
             Reason::Clock { overdue: true, .. } => ReasonKind::Overdue,
             Reason::Clock { overdue: false, .. } => ReasonKind::DueSoon,
             Reason::ClockUnknown { .. } => ReasonKind::ClockUnknown,
+            Reason::PlanLate { .. } => ReasonKind::PlanLate,
             Reason::Conflict { .. } => ReasonKind::Conflict,
             Reason::Reopened => ReasonKind::Reopened,
             Reason::NextStep { .. } => ReasonKind::NextStep,
@@ -320,6 +329,18 @@ fn reasons(case: &Case, user: &User, now: DateTime<Utc>, settings: &Settings) ->
                 .filter(|p| watched(p.clock))
                 .map(|p| Reason::ClockUnknown { clock: p.clock }),
         );
+        // No clock runs to the date the solution planned, once the reply
+        // was made: it is the promise, and late from the day after it.
+        // A plan a resolution since carried out is no promise of the
+        // second round (a reopened case is planned again).
+        if let Some(s) = &case.solution
+            && let Some(planned) = s.planned_date
+            && !case.state.is_finished()
+            && case.resolution.as_ref().is_none_or(|r| r.stamp.at < s.stamp.at)
+            && planned < now.with_timezone(&settings.tz()).date_naive()
+        {
+            out.push(Reason::PlanLate { planned });
+        }
     }
     // A conflict is settled by whoever knows what was meant: the author of
     // the action that lost, or the property's manager (docs/sync.md).
@@ -611,6 +632,30 @@ mod tests {
             stamp: stamp(case, Role::DepartmentHead),
         }));
         case.state = CaseState::SolutionProposed;
+    }
+
+    /// A solution planned for a date that passed before the work was done
+    /// is late for whoever answers for the case; resolved, or planned
+    /// again after a reopening, it is not.
+    #[test]
+    fn a_plan_past_its_date_is_late_until_the_case_is_resolved() {
+        let mut case = complaint();
+        propose(&mut case, 0);
+        let day = |d| chrono::NaiveDate::from_ymd_opt(2026, 3, d);
+        let plan = |case: &mut Case, d| case.solution.as_mut().unwrap().planned_date = day(d);
+        let manager = user(1, Role::Manager);
+        // NOW is 3 March, 14:00 in Shanghai.
+        plan(&mut case, 3);
+        check(&case, &manager, &[]);
+        plan(&mut case, 2);
+        check(&case, &manager, &[ReasonKind::PlanLate]);
+        check(&case, &user(4, Role::Staff), &[]);
+        case.state = CaseState::Resolved;
+        let late = inbox([&case], &manager, t(NOW), &Settings::default())
+            .iter()
+            .flat_map(|i| i.reasons.iter().map(Reason::kind))
+            .any(|k| k == ReasonKind::PlanLate);
+        assert!(!late, "done");
     }
 
     #[test]

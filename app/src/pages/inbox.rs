@@ -50,6 +50,10 @@ pub fn reason_text(reason: &Reason, role: Role, l: Lang, tz: Tz) -> String {
                 clock.label(l).to_lowercase()
             ),
         },
+        Reason::PlanLate { planned } => match l {
+            Lang::ZhCn => format!("{label}（{}）", planned.format("%Y-%m-%d")),
+            Lang::En => format!("{label} ({})", planned.format("%Y-%m-%d")),
+        },
         Reason::Conflict { count } => match l {
             Lang::ZhCn => format!("{label}：{count} 项"),
             Lang::En => format!("{label}: {count}"),
