@@ -1034,8 +1034,23 @@ fn what_the_clocks_count_from_is_corrected_by_the_first_responder_or_management(
         edit(&manager, &mut m, received(recorded + Duration::hours(1))),
         ["validation.received_in_future"]
     );
-    let case = case_of(&manager, case);
-    assert_eq!(case["registration"]["channel"], json!("letter"), "{case}");
+    let stored = case_of(&manager, case);
+    assert_eq!(
+        stored["registration"]["channel"],
+        json!("letter"),
+        "{stored}"
+    );
+
+    // An edit its tablet recorded before these rules keeps its meaning.
+    let (old_tablet, mut o) = w.login("head_a");
+    registered_before_the_schema_floor(w.fx.data.path(), o.device);
+    let mut old = o.op(
+        case,
+        None,
+        Action::Edit(received(recorded + Duration::hours(1))),
+    );
+    old.schema = shared::workflow::CLOCK_FIELDS_SCHEMA - 1;
+    assert_eq!(quarantined(&push(&old_tablet, &o, &[old])), []);
 }
 
 /// Attack 6: times, texts and numbers beyond every bound are quarantined,

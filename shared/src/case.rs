@@ -813,12 +813,28 @@ impl Case {
                 .is_some_and(|a| a.validity == Validity::Valid)
     }
 
-    /// The callbacks that missed the complainant since the case was last
-    /// resolved ([`MissedCallback::round`]).
-    pub fn callbacks_missed_now(&self) -> usize {
-        self.callbacks_missed
+    /// The tries that count toward closing without the callback: those
+    /// since the case was last resolved ([`MissedCallback::round`]), each
+    /// at least `gap` after the one counted before it, so that three tries
+    /// are made at different times, not tapped in a minute.
+    pub fn callback_tries(&self, gap: chrono::Duration) -> usize {
+        let mut times: Vec<DateTime<Utc>> = self
+            .callbacks_missed
             .iter()
             .filter(|m| m.round == self.reopen_count)
+            .map(|m| m.stamp.at)
+            .collect();
+        times.sort();
+        let mut counted: Option<DateTime<Utc>> = None;
+        times
+            .into_iter()
+            .filter(|&at| {
+                let apart = counted.is_none_or(|last| at - last >= gap);
+                if apart {
+                    counted = Some(at);
+                }
+                apart
+            })
             .count()
     }
 

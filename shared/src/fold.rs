@@ -87,7 +87,7 @@ pub struct Folded {
 /// or is met otherwise, a rule that judges otherwise): a server folds again
 /// every case it stored under another version, and does not resume its
 /// fold state.
-pub const RULES: i64 = 7;
+pub const RULES: i64 = 8;
 
 /// What the fold carries between ops besides the case: the clock marks the
 /// deadlines are worked out from at the end, the ops a `resolve_conflict`
@@ -519,6 +519,9 @@ impl Folder<'_> {
                 first(&mut marks.assessed, at);
                 // Assessed again, the timeline shows what changed.
                 let was = case.assessment.as_deref();
+                let (was_respondent, was_department) = was
+                    .map(|a| (a.respondent.clone(), a.respondent_department.clone()))
+                    .unwrap_or_default();
                 if let Some(was) = was
                     && was.severity != Severity::Major
                     && *severity == Severity::Major
@@ -549,12 +552,19 @@ impl Folder<'_> {
                     respondent_department: respondent_department.clone(),
                     stamp: st,
                 }));
-                for (field, value) in [
-                    ("respondent", respondent),
-                    ("respondent_department", respondent_department),
+                // Cleared by an assessment made again, it says so too.
+                for (field, old, value) in [
+                    ("respondent", was_respondent, respondent),
+                    (
+                        "respondent_department",
+                        was_department,
+                        respondent_department,
+                    ),
                 ] {
-                    if !value.is_empty() {
-                        changes.push(change(field, None, Some(value.clone())));
+                    if *value != old {
+                        let old = (!old.is_empty()).then_some(old);
+                        let new = (!value.is_empty()).then(|| value.clone());
+                        changes.push(change(field, old, new));
                     }
                 }
             }
@@ -1036,7 +1046,17 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
     if severity == Some(Severity::Major)
         && let Some(assessed) = marks.major_since.or(marks.assessed)
     {
-        clocks.push((Clock::MajorReport, assessed, marks.escalated));
+        // Reported by an escalation made once it was major: one made
+        // before, for another cause, told nobody that it is.
+        let reported = match marks.major_since {
+            Some(since) => case
+                .escalations
+                .iter()
+                .map(|e| e.stamp.at)
+                .find(|&at| at >= since),
+            None => marks.escalated,
+        };
+        clocks.push((Clock::MajorReport, assessed, reported));
     }
     clocks.push((Clock::Solution, received, marks.replied));
     // Nobody can tell an anonymous complainant who left no phone the

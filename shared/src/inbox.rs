@@ -336,7 +336,10 @@ fn reasons(case: &Case, user: &User, now: DateTime<Utc>, settings: &Settings) ->
         if let Some(s) = &case.solution
             && let Some(planned) = s.planned_date
             && !case.state.is_finished()
-            && case.resolution.as_ref().is_none_or(|r| r.stamp.at < s.stamp.at)
+            && case
+                .resolution
+                .as_ref()
+                .is_none_or(|r| r.stamp.at < s.stamp.at)
             && planned < now.with_timezone(&settings.tz()).date_naive()
         {
             out.push(Reason::PlanLate { planned });

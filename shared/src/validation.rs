@@ -449,7 +449,7 @@ mod tests {
                 &patch(minutes),
                 CaseKind::Complaint,
                 false,
-                recorded,
+                Some(recorded),
                 &property(),
                 &default_categories(),
             )

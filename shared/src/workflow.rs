@@ -273,8 +273,13 @@ fn field_label(field: &str, lang: Lang) -> &'static str {
 
 /// How many callbacks must miss the complainant, since the case was last
 /// resolved, before it may close without one (回访未果): the custom of
-/// three tries on different days or times.
+/// three tries at different times, each at least [`CALLBACK_GAP`] after
+/// the one before ([`Case::callback_tries`]).
 pub const CALLBACK_ATTEMPTS: usize = 3;
+
+/// The least time between two tries that count toward
+/// [`CALLBACK_ATTEMPTS`].
+pub const CALLBACK_GAP: chrono::Duration = chrono::Duration::hours(1);
 
 /// Whether `role` may take `action` on a case of `kind` at all, whatever the state.
 pub fn role_may(role: Role, action: ActionKind, kind: CaseKind) -> bool {
@@ -303,6 +308,11 @@ pub fn moves_clocks(patch: &RegistrationPatch) -> bool {
     patch.received_at.is_some() || patch.channel.is_some()
 }
 
+/// The op schema from which an edit of what the clocks count from is
+/// held to [`may_move_clocks`] and to a receipt no later than the
+/// recording: an edit recorded before keeps its meaning.
+pub const CLOCK_FIELDS_SCHEMA: u32 = 4;
+
 /// Who may correct when and how a case was received ([`moves_clocks`]):
 /// its first responder, who typed them, and management. Whoever else
 /// works the case is held to the deadlines those fields set, and may not
@@ -323,6 +333,16 @@ pub fn role_may_ever(role: Role, action: ActionKind) -> bool {
 /// May `role` take an action of kind `action` on `case` now? Checks role,
 /// kind and state; not the payload.
 pub fn gate(case: &Case, role: Role, action: ActionKind) -> Result<(), RuleViolation> {
+    gate_in(case, role, action, true)
+}
+
+/// [`gate`], with the assessment made again ([`REASSESS_SCHEMA`]) or not.
+fn gate_in(
+    case: &Case,
+    role: Role,
+    action: ActionKind,
+    reassess: bool,
+) -> Result<(), RuleViolation> {
     use ActionKind as A;
     use CaseState as S;
     let kind = case.registration.kind;
@@ -382,6 +402,7 @@ pub fn gate(case: &Case, role: Role, action: ActionKind) -> Result<(), RuleViola
         // one would have nowhere to go. Closed too: the complaint still
         // counts in its period's rate.
         A::Assess if case.awaits_late_assessment() => Ok(()),
+        A::Assess if !reassess => in_state(&[S::Registered]),
         // Assessed again (重新评估) as the work finds more: a burst pipe
         // dispatched at once turns out urgent, a general complaint reaches
         // the press, the investigation proves it unfounded. Ops of older
@@ -439,7 +460,9 @@ pub fn gate(case: &Case, role: Role, action: ActionKind) -> Result<(), RuleViola
         A::CallbackMissed if !case.registration.complainant.reachable() => {
             Err(RuleViolation::NotAllowedInState { state })
         }
-        A::CallbackMissed => in_state(&[S::Resolved]),
+        // Followed up meanwhile by a colleague who got through, a try made
+        // offline is still on record, and moves nothing.
+        A::CallbackMissed => in_state(&[S::Resolved, S::FollowedUp]),
         A::Reopen => in_state(&[S::Resolved, S::FollowedUp]),
         A::Close => {
             match kind {
@@ -458,7 +481,7 @@ pub fn gate(case: &Case, role: Role, action: ActionKind) -> Result<(), RuleViola
                 // case closes without the callback, which stays missing
                 // from the follow-up rate.
                 CaseKind::Complaint | CaseKind::Repair
-                    if case.callbacks_missed_now() >= CALLBACK_ATTEMPTS =>
+                    if case.callback_tries(CALLBACK_GAP) >= CALLBACK_ATTEMPTS =>
                 {
                     in_state(&[S::Resolved, S::FollowedUp])
                 }
@@ -546,21 +569,17 @@ pub fn check_op(
     op: &Op,
     settings: &Settings,
 ) -> Result<Option<CaseState>, RuleViolation> {
+    let (role, action, at) = (op.role, &op.action, op.at);
     // Before schema 4 a case was assessed once, when registered, or late
     // after an answer on the spot.
-    if op.schema < REASSESS_SCHEMA
-        && op.action.kind() == ActionKind::Assess
-        && case.state != CaseState::Registered
-        && !case.awaits_late_assessment()
-    {
-        return Err(RuleViolation::NotAllowedInState { state: case.state });
-    }
+    let reassess = op.schema >= REASSESS_SCHEMA;
     if op.schema >= QUALITY_LIMITS_SCHEMA {
-        check_new(case, op.role, &op.action, settings, op.at)
+        quality_limits(role, action)?;
+        check_closure(case, role, action, settings, at, reassess)
     } else if op.schema >= CHECK_NEW_SCHEMA {
-        check_closure(case, op.role, &op.action, settings, op.at)
+        check_closure(case, role, action, settings, at, reassess)
     } else {
-        check(case, op.role, &op.action, settings, op.at)
+        check_in(case, role, action, settings, at, reassess)
     }
 }
 
@@ -612,7 +631,7 @@ pub fn check_new(
     at: DateTime<Utc>,
 ) -> Result<Option<CaseState>, RuleViolation> {
     quality_limits(role, action)?;
-    check_closure(case, role, action, settings, at)
+    check_closure(case, role, action, settings, at, true)
 }
 
 /// [`check`] with the closure rule of schema 2 ([`check_new`]).
@@ -622,8 +641,9 @@ fn check_closure(
     action: &Action,
     settings: &Settings,
     at: DateTime<Utc>,
+    reassess: bool,
 ) -> Result<Option<CaseState>, RuleViolation> {
-    let target = check(case, role, action, settings, at)?;
+    let target = check_in(case, role, action, settings, at, reassess)?;
     if let Action::Close {
         corrective_action,
         verification,
@@ -645,9 +665,21 @@ pub fn check(
     settings: &Settings,
     at: DateTime<Utc>,
 ) -> Result<Option<CaseState>, RuleViolation> {
+    check_in(case, role, action, settings, at, true)
+}
+
+/// [`check`], with the assessment made again ([`REASSESS_SCHEMA`]) or not.
+fn check_in(
+    case: &Case,
+    role: Role,
+    action: &Action,
+    settings: &Settings,
+    at: DateTime<Utc>,
+    reassess: bool,
+) -> Result<Option<CaseState>, RuleViolation> {
     use CaseState as S;
     let rules = settings.rules_at(at);
-    gate(case, role, action.kind())?;
+    gate_in(case, role, action.kind(), reassess)?;
     let need = |text: &str, field: &str| {
         if text.trim().is_empty() {
             Err(RuleViolation::TextRequired {

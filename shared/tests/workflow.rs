@@ -859,47 +859,64 @@ fn a_case_is_assessed_again_as_the_work_finds_more() {
 /// reopened case's tries start again.
 #[test]
 fn a_case_closes_without_its_callback_after_three_tries_miss_the_complainant() {
-    use shared::workflow::CALLBACK_ATTEMPTS;
+    use shared::workflow::{CALLBACK_ATTEMPTS, CALLBACK_GAP};
     let missed = || Action::CallbackMissed {
         method: ContactMethod::Phone,
         note: "无人接听".into(),
     };
+    // A try `hours` after noon on 3 March: the state after it, or the rule
+    // it broke.
+    let try_at = |s: &mut Sim, dev: usize, hours: i64| {
+        let before = s.case().violations.len();
+        s.act(
+            dev,
+            local(2026, 3, 3, 12, 0) + chrono::Duration::hours(hours),
+            missed(),
+        );
+        let case = s.case();
+        match case.violations.get(before) {
+            Some(v) => Err(v.rule.code()),
+            None => Ok(case.state),
+        }
+    };
     let mut s = a_resolved_repair();
     assert_eq!(
-        step(&mut s, HEAD, missed()),
+        try_at(&mut s, HEAD, 0),
         Err("workflow.role_not_allowed"),
         "whoever makes the callbacks"
     );
-    for tried in 1..CALLBACK_ATTEMPTS {
-        assert_eq!(step(&mut s, STAFF, missed()), Ok(CaseState::Resolved));
-        assert_eq!(s.case().callbacks_missed_now(), tried);
-        assert_eq!(
-            step(&mut s, STAFF, close("")),
-            Err("workflow.not_allowed_in_state"),
-            "after {tried} tries"
-        );
-    }
-    // Reached at last, unsatisfied: reopened, and the tries start again.
-    assert_eq!(step(&mut s, STAFF, follow_up(1)), Ok(CaseState::Reopened));
-    assert_eq!(
-        step(&mut s, STAFF, missed()),
-        Err("workflow.not_allowed_in_state")
-    );
-    assert_eq!(s.case().callbacks_missed_now(), 0);
-    assert_eq!(
-        step(&mut s, STAFF, Action::Start),
-        Ok(CaseState::InProgress)
-    );
-    assert_eq!(
-        step(&mut s, STAFF, resolve("再次修复")),
-        Ok(CaseState::Resolved)
-    );
+    // Three tries in a few minutes are one.
     for _ in 0..CALLBACK_ATTEMPTS {
         assert_eq!(step(&mut s, STAFF, missed()), Ok(CaseState::Resolved));
     }
-    assert_eq!(step(&mut s, STAFF, close("")), Ok(CaseState::Closed));
+    assert_eq!(s.case().callback_tries(CALLBACK_GAP), 1);
+    for tried in 2..CALLBACK_ATTEMPTS {
+        assert_eq!(
+            step(&mut s, STAFF, close("")),
+            Err("workflow.not_allowed_in_state")
+        );
+        assert_eq!(try_at(&mut s, STAFF, tried as i64), Ok(CaseState::Resolved));
+        assert_eq!(s.case().callback_tries(CALLBACK_GAP), tried);
+    }
+    // Reached at last, unsatisfied: reopened, and the tries start again.
+    let at = local(2026, 3, 3, 18, 0);
+    s.act(STAFF, at, follow_up(1));
+    assert_eq!(s.case().state, CaseState::Reopened);
+    assert_eq!(
+        try_at(&mut s, STAFF, 7),
+        Err("workflow.not_allowed_in_state")
+    );
+    assert_eq!(s.case().callback_tries(CALLBACK_GAP), 0);
+    s.act(STAFF, local(2026, 3, 4, 9, 0), Action::Start);
+    s.act(STAFF, local(2026, 3, 4, 10, 0), resolve("再次修复"));
+    assert_eq!(s.case().state, CaseState::Resolved);
+    for tried in 0..CALLBACK_ATTEMPTS {
+        let hours = 24 + 2 * tried as i64;
+        assert_eq!(try_at(&mut s, STAFF, hours), Ok(CaseState::Resolved));
+    }
+    s.act(STAFF, local(2026, 3, 4, 20, 0), close(""));
     let case = s.case();
-    assert_eq!(case.callbacks_missed.len(), 2 * CALLBACK_ATTEMPTS - 1);
+    assert_eq!(case.state, CaseState::Closed, "{:?}", case.violations);
     assert_eq!(case.follow_ups.len(), 1);
 
     // A valid complaint still closes with its corrective action.
@@ -908,17 +925,24 @@ fn a_case_closes_without_its_callback_after_three_tries_miss_the_complainant() {
         step(&mut s, HEAD, resolve("已更换")),
         Ok(CaseState::Resolved)
     );
-    for _ in 0..CALLBACK_ATTEMPTS {
-        assert_eq!(step(&mut s, STAFF, missed()), Ok(CaseState::Resolved));
+    for tried in 0..CALLBACK_ATTEMPTS {
+        assert_eq!(
+            try_at(&mut s, STAFF, 2 * tried as i64),
+            Ok(CaseState::Resolved)
+        );
     }
+    let at = local(2026, 3, 3, 20, 0);
+    s.act(MANAGER, at, close(""));
     assert_eq!(
-        step(&mut s, MANAGER, close("")),
-        Err("workflow.corrective_action_required")
+        s.case().violations.last().map(|v| v.rule.code()),
+        Some("workflow.corrective_action_required")
     );
-    assert_eq!(
-        step(&mut s, MANAGER, close("加强巡查")),
-        Ok(CaseState::Closed)
+    s.act(
+        MANAGER,
+        at + chrono::Duration::minutes(1),
+        close("加强巡查"),
     );
+    assert_eq!(s.case().state, CaseState::Closed);
 }
 
 /// Head-office quality audits the callbacks and does not make them: from

@@ -187,7 +187,7 @@ async fn a_complaint_goes_through_the_whole_workflow() {
     browser
         .wait_attr("detail-state", "data-state", "closed")
         .await;
-    browser.wait_count("timeline-entry", 8).await;
+    browser.wait_count("timeline-entry", 9).await;
     // A later spot-check call (抽查回访) is recorded on the closed case
     // without reopening it.
     browser.click("action-follow_up").await;
@@ -199,7 +199,7 @@ async fn a_complaint_goes_through_the_whole_workflow() {
     );
     browser.fill("in-comment", "抽查回访：满意").await;
     browser.click("submit-follow_up").await;
-    browser.wait_count("timeline-entry", 9).await;
+    browser.wait_count("timeline-entry", 10).await;
     assert_eq!(browser.attr("detail-state", "data-state").await, "closed");
     let entries = timeline(&browser).await;
     assert!(

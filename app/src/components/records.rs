@@ -226,10 +226,22 @@ async fn file_of(
                 plan.len()
             );
         }
-        let (blob, carried, failed) = part_blob(&file, &stored[range.clone()]).await?;
+        let made = match part_blob(&file, &stored[range.clone()]).await {
+            Ok(made) => made,
+            Err(e) => return Err(dropped(parts, e)),
+        };
+        let (blob, carried, failed) = made;
         unread += failed;
+        // A later file whose every photo failed to read would carry
+        // nothing: the import would take it for no export.
+        if k > 0 && carried == 0 {
+            continue;
+        }
         files += carried;
-        let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(js_error)?;
+        let url = match web_sys::Url::create_object_url_with_blob(&blob) {
+            Ok(url) => url,
+            Err(e) => return Err(dropped(parts, js_error(e))),
+        };
         let name = if plan.len() == 1 {
             format!("{name}.json")
         } else {
@@ -247,6 +259,14 @@ async fn file_of(
         files,
         unread,
     })
+}
+
+/// `e`, once the files made before it are let go.
+fn dropped(parts: Vec<Part>, e: String) -> String {
+    for part in parts {
+        let _ = web_sys::Url::revoke_object_url(&part.url);
+    }
+    e
 }
 
 /// One file: `file`'s JSON with `stored`'s bytes; how many it carries and

@@ -26,7 +26,9 @@ use shared::validation::{
     FieldError, validate_attachment_limits, validate_op, validate_patch, validate_registration,
 };
 use shared::wire::QuarantineNotice;
-use shared::workflow::{may_move_clocks, moves_clocks, role_may, role_may_ever};
+use shared::workflow::{
+    CLOCK_FIELDS_SCHEMA, may_move_clocks, moves_clocks, role_may, role_may_ever,
+};
 
 /// The facts about one op that the decision needs. Every one of them comes
 /// from the server's own records or the session, never from the device.
@@ -299,12 +301,15 @@ pub fn judge(f: &Facts<'_>) -> Verdict {
                         format!("case {} is not registered", op.case_id),
                     );
                 };
+                // Edits recorded before these rules keep their meaning.
+                let held = op.schema >= CLOCK_FIELDS_SCHEMA;
+                let recorded = held.then_some(reg.at);
                 if let Err(errors) =
-                    validate_patch(patch, reg.kind, reg.anonymous, reg.at, p, f.categories)
+                    validate_patch(patch, reg.kind, reg.anonymous, recorded, p, f.categories)
                 {
                     return invalid_fields(op, &errors);
                 }
-                if moves_clocks(patch) && !may_move_clocks(reg.by, author.id, author.role) {
+                if held && moves_clocks(patch) && !may_move_clocks(reg.by, author.id, author.role) {
                     return quarantine(
                         op,
                         "case.clock_fields",

@@ -361,17 +361,20 @@ fn patch_bounds(p: &mut Problems, patch: &RegistrationPatch, ceiling: DateTime<U
 /// Checks an `edit` patch against the case's property and the categories,
 /// as intake checks a registration: a phone that came over the wire is
 /// parsed again, a location must be in the property, a category must exist,
-/// and the case cannot have been received after it was `recorded`.
+/// and the case cannot have been received after it was `recorded` (when
+/// given: an edit of a schema before `workflow::CLOCK_FIELDS_SCHEMA` was
+/// not held to it).
 pub fn validate_patch(
     patch: &RegistrationPatch,
     kind: CaseKind,
     anonymous: bool,
-    recorded: DateTime<Utc>,
+    recorded: Option<DateTime<Utc>>,
     property: &Property,
     categories: &[Category],
 ) -> Result<(), Vec<FieldError>> {
     let mut p = Problems::default();
     if let Some(received) = patch.received_at
+        && let Some(recorded) = recorded
         && super::received_after(received, recorded)
     {
         p.push("received_at", ValidationError::ReceivedInFuture);

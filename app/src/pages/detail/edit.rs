@@ -535,7 +535,7 @@ fn build(
                 &patch,
                 r.kind,
                 anonymous,
-                registered.at,
+                Some(registered.at),
                 property,
                 &config.categories,
             ) {

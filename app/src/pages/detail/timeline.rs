@@ -189,15 +189,20 @@ fn sentence(e: &TimelineEntry, case: &Case, l: Lang) -> String {
                     .count()
                     + 1
             });
-            let method = missed.map(|m| m.method.label(l)).unwrap_or_default();
             let note = or_empty("callback_missed");
             let of = shared::workflow::CALLBACK_ATTEMPTS;
-            if zh {
-                format!("回访未果（{method}，第 {nth} 次，满 {of} 次可结案）：{note}")
-            } else {
-                format!(
-                    "missed the complainant ({method}, try {nth}; after {of} the case may close): {note}"
-                )
+            match (missed, zh) {
+                (Some(m), true) => format!(
+                    "回访未果（{}，第 {nth} 次；间隔一小时以上的 {of} 次后可结案）：{note}",
+                    m.method.label(l)
+                ),
+                (Some(m), false) => format!(
+                    "missed the complainant ({}, try {nth}; after {of} tries an hour or more apart the case may close): {note}",
+                    m.method.label(l)
+                ),
+                // Refused (the case had moved on): the entry says so.
+                (None, true) => format!("回访未果：{note}"),
+                (None, false) => format!("missed the complainant: {note}"),
             }
         }
         ActionKind::Feedback => {
