@@ -752,7 +752,10 @@ mod tests {
         let mut fleet = Fleet::with_identities(&identities, property.id, 0);
         fleet.property_code = property.code.clone();
         let start: DateTime<Utc> = "2026-03-02T01:00:00Z".parse().expect("time");
-        let mut seed: u64 = 7;
+        // A seed whose cases include repairs completed in the second
+        // quarter, for the draw below (`sampled > 0` says when a change of
+        // the simulator's actions needs another).
+        let mut seed: u64 = 11;
         let mut choice = move || {
             seed = seed
                 .wrapping_mul(6_364_136_223_846_793_005)
