@@ -1168,7 +1168,13 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
         {
             due = due.min(limit.max(unextended));
         }
-        if met.is_none() && ended.is_some_and(|ended| due >= ended) {
+        // Except the callback of a case closed because the complainant
+        // could not be reached (回访未果): it was owed and never made, and
+        // counts against the follow-up rate once due.
+        let unreached = case.state == CaseState::Closed
+            && matches!(clock, Clock::FollowUpComplaint | Clock::FollowUpRepair)
+            && case.callback_tries(chrono::Duration::zero()) > 0;
+        if met.is_none() && !unreached && ended.is_some_and(|ended| due >= ended) {
             continue;
         }
         case.deadlines.push(ClockState {

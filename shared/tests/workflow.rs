@@ -918,6 +918,14 @@ fn a_case_closes_without_its_callback_after_three_tries_miss_the_complainant() {
     let case = s.case();
     assert_eq!(case.state, CaseState::Closed, "{:?}", case.violations);
     assert_eq!(case.follow_ups.len(), 1);
+    // The callback was owed and never made: its clock stays, unmet, and
+    // counts against the follow-up rate once due.
+    let owed = case
+        .deadlines
+        .iter()
+        .filter(|d| d.clock == Clock::FollowUpRepair && d.met_at.is_none())
+        .count();
+    assert_eq!(owed, 1, "{:?}", case.deadlines);
 
     // A valid complaint still closes with its corrective action.
     let mut s = proposed_complaint(0);
