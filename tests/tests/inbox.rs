@@ -178,6 +178,27 @@ async fn an_escalation_and_a_pending_approval_reach_the_right_users_after_sync()
     browser.close().await;
 }
 
+/// A repair staff1 registers and resolves on the spot, the detail open:
+/// its registration number.
+async fn repaired_on_the_spot(server: &Server, content: &str, result: &str) -> (Browser, String) {
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("staff1").await;
+    browser.fill_complaint("王五", content).await;
+    browser.choose("field-kind", "repair").await;
+    browser.click("save-case").await;
+    let reg_no = browser.text("reg-no").await;
+    browser.click("open-case").await;
+    browser.click("action-resolve").await;
+    browser.fill("in-result", result).await;
+    browser.click("in-on_the_spot").await;
+    browser.click("submit-resolve").await;
+    browser
+        .wait_attr("detail-state", "data-state", "resolved")
+        .await;
+    (browser, reg_no)
+}
+
 /// A resident unhappy at the follow-up call reopens a repair whose clocks
 /// were all met in the first round: it comes back to the inbox of the
 /// staff member who took it in and of the property's manager. After a
@@ -186,21 +207,7 @@ async fn an_escalation_and_a_pending_approval_reach_the_right_users_after_sync()
 async fn a_reopened_repair_and_a_repair_to_close_wait_in_the_inbox() {
     let server = Server::start();
     server.seed();
-    let browser = Browser::start().await;
-    browser.open(&server.url("/")).await;
-    browser.login("staff1").await;
-    browser.fill_complaint("王五", "厨房水龙头漏水").await;
-    browser.choose("field-kind", "repair").await;
-    browser.click("save-case").await;
-    let reg_no = browser.text("reg-no").await;
-    browser.click("open-case").await;
-    browser.click("action-resolve").await;
-    browser.fill("in-result", "已更换水龙头").await;
-    browser.click("in-on_the_spot").await;
-    browser.click("submit-resolve").await;
-    browser
-        .wait_attr("detail-state", "data-state", "resolved")
-        .await;
+    let (browser, reg_no) = repaired_on_the_spot(&server, "厨房水龙头漏水", "已更换水龙头").await;
     browser.click("action-follow_up").await;
     browser.choose("in-satisfaction", "2").await;
     browser.fill("in-comment", "仍有渗水").await;
@@ -256,21 +263,7 @@ async fn a_reopened_repair_and_a_repair_to_close_wait_in_the_inbox() {
 async fn a_repair_whose_resident_never_answers_closes_after_three_missed_callbacks() {
     let server = Server::start();
     server.seed();
-    let browser = Browser::start().await;
-    browser.open(&server.url("/")).await;
-    browser.login("staff1").await;
-    browser.fill_complaint("王五", "阳台地漏堵塞").await;
-    browser.choose("field-kind", "repair").await;
-    browser.click("save-case").await;
-    let reg_no = browser.text("reg-no").await;
-    browser.click("open-case").await;
-    browser.click("action-resolve").await;
-    browser.fill("in-result", "已疏通地漏").await;
-    browser.click("in-on_the_spot").await;
-    browser.click("submit-resolve").await;
-    browser
-        .wait_attr("detail-state", "data-state", "resolved")
-        .await;
+    let (browser, reg_no) = repaired_on_the_spot(&server, "阳台地漏堵塞", "已疏通地漏").await;
     let entries = browser.find_all("timeline-entry").await.len();
     // The tries an hour or more apart: the tablet's clock says 4 and 2
     // hours ago, then now.

@@ -34,19 +34,30 @@ pub fn PrintRecord(id: CaseId) -> impl IntoView {
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
     view! {
         <section class="print-page" data-testid="print-page">
-            <div class="print-tools no-print">
-                <button class="btn" data-testid="print-back" on:click=move |_| ctx.screen.set(Screen::Detail(id))>
-                    {t("← 返回工单", "← Back to the case")}
-                </button>
-                <button class="btn primary" data-testid="print-now" on:click=move |_| {
-                    let _ = window().print();
-                }>{t("打印", "Print")}</button>
-            </div>
+            <PrintTools id=id testid="print"/>
             {move || match case.get() {
                 None => view! { <p data-testid="case-missing">{t("找不到该工单", "Case not found")}</p> }.into_any(),
                 Some(c) => view! { <RecordForm case=c lang=ctx.lang.get()/> }.into_any(),
             }}
         </section>
+    }
+}
+
+/// The buttons above a page to print (hidden on paper): back to case
+/// `id`, and print; `{testid}-back` and `{testid}-now`.
+#[component]
+pub(crate) fn PrintTools(id: CaseId, testid: &'static str) -> impl IntoView {
+    let ctx = use_app();
+    let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+    view! {
+        <div class="print-tools no-print">
+            <button class="btn" data-testid=format!("{testid}-back") on:click=move |_| ctx.screen.set(Screen::Detail(id))>
+                {t("← 返回工单", "← Back to the case")}
+            </button>
+            <button class="btn primary" data-testid=format!("{testid}-now") on:click=move |_| {
+                let _ = window().print();
+            }>{t("打印", "Print")}</button>
+        </div>
     }
 }
 

@@ -4,8 +4,8 @@
 //! the text is there to copy into an SMS or WeChat. Drawn from the
 //! device's own fold, so it works offline too.
 
-use super::print::ConfigNames;
-use crate::state::{Screen, use_app};
+use super::print::{ConfigNames, PrintTools};
+use crate::state::use_app;
 use leptos::prelude::*;
 use shared::id::CaseId;
 use shared::report::{PersonalData, Receipt};
@@ -41,14 +41,7 @@ pub fn PrintReceipt(id: CaseId) -> impl IntoView {
     };
     view! {
         <section class="print-page" data-testid="receipt-page">
-            <div class="print-tools no-print">
-                <button class="btn" data-testid="receipt-back" on:click=move |_| ctx.screen.set(Screen::Detail(id))>
-                    {t("← 返回工单", "← Back to the case")}
-                </button>
-                <button class="btn primary" data-testid="receipt-print" on:click=move |_| {
-                    let _ = window().print();
-                }>{t("打印", "Print")}</button>
-            </div>
+            <PrintTools id=id testid="receipt"/>
             {move || match receipt() {
                 None => view! { <p data-testid="case-missing">{t("找不到该工单", "Case not found")}</p> }.into_any(),
                 Some(r) => {
