@@ -335,6 +335,13 @@ struct Marks {
     /// from before it existed has none, and starts from the first.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     major_since: Option<DateTime<Utc>>,
+    /// The first escalation folded after `major_since` was set: its report.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    major_reported: Option<DateTime<Utc>>,
+    /// Whether the case was closed without its callback, the complainant
+    /// missed by enough tries (`workflow::CALLBACK_ATTEMPTS`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    closed_unreached: bool,
 }
 
 fn first(slot: &mut Option<DateTime<Utc>>, at: DateTime<Utc>) {
@@ -527,6 +534,7 @@ impl Folder<'_> {
                     && *severity == Severity::Major
                 {
                     marks.major_since = Some(at);
+                    marks.major_reported = None;
                 }
                 changes.push(change(
                     "severity",
@@ -759,6 +767,9 @@ impl Folder<'_> {
                 reason,
             } => {
                 first(&mut marks.escalated, at);
+                if marks.major_since.is_some() {
+                    first(&mut marks.major_reported, at);
+                }
                 changes.push(change("escalated_to", None, Some(to_role.code().into())));
                 case.escalations.push(Escalation {
                     to_role: *to_role,
@@ -794,6 +805,15 @@ impl Folder<'_> {
                 corrective_action,
                 verification,
             } => {
+                // Closed while it waited for its callback: only the tries
+                // allow that (`workflow::gate`), and the callback stays owed.
+                marks.closed_unreached = case.state == CaseState::Resolved
+                    && matches!(
+                        case.registration.kind,
+                        CaseKind::Complaint | CaseKind::Repair
+                    )
+                    && case.registration.complainant.reachable()
+                    && !case.is_unfounded_complaint();
                 // An unfounded complaint is explained to the resident and
                 // closed (不成立): the closure is its reply.
                 if case.is_unfounded_complaint() {
@@ -1049,11 +1069,7 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
         // Reported by an escalation made once it was major: one made
         // before, for another cause, told nobody that it is.
         let reported = match marks.major_since {
-            Some(since) => case
-                .escalations
-                .iter()
-                .map(|e| e.stamp.at)
-                .find(|&at| at >= since),
+            Some(_) => marks.major_reported,
             None => marks.escalated,
         };
         clocks.push((Clock::MajorReport, assessed, reported));
@@ -1169,13 +1185,15 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
             due = due.min(limit.max(unextended));
         }
         // Except the callback of a case closed because the complainant
-        // could not be reached (回访未果): it was owed and never made, and
-        // counts against the follow-up rate once due.
-        let unreached = case.state == CaseState::Closed
-            && matches!(clock, Clock::FollowUpComplaint | Clock::FollowUpRepair)
-            && case.callback_tries(chrono::Duration::zero()) > 0;
-        if met.is_none() && !unreached && ended.is_some_and(|ended| due >= ended) {
-            continue;
+        // could not be reached (回访未果): it was owed and never made. It
+        // is late from the close, which ended the wait for it.
+        let unreached = marks.closed_unreached
+            && matches!(clock, Clock::FollowUpComplaint | Clock::FollowUpRepair);
+        if met.is_none() && ended.is_some_and(|ended| due >= ended) {
+            match ended {
+                Some(ended) if unreached => due = ended,
+                _ => continue,
+            }
         }
         case.deadlines.push(ClockState {
             clock,

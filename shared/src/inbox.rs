@@ -333,13 +333,17 @@ fn reasons(case: &Case, user: &User, now: DateTime<Utc>, settings: &Settings) ->
         // was made: it is the promise, and late from the day after it.
         // A plan a resolution since carried out is no promise of the
         // second round (a reopened case is planned again).
+        // Nor a plan refused with its compensation. Which came first is
+        // the fold's order (the timeline's), not the devices' clocks.
+        let folded = |op| case.timeline.iter().rposition(|t| t.stamp.op == op);
         if let Some(s) = &case.solution
             && let Some(planned) = s.planned_date
             && !case.state.is_finished()
+            && s.approval != ApprovalState::Rejected
             && case
                 .resolution
                 .as_ref()
-                .is_none_or(|r| r.stamp.at < s.stamp.at)
+                .is_none_or(|r| folded(r.stamp.op) < folded(s.stamp.op))
             && planned < now.with_timezone(&settings.tz()).date_naive()
         {
             out.push(Reason::PlanLate { planned });
@@ -653,6 +657,9 @@ mod tests {
         plan(&mut case, 2);
         check(&case, &manager, &[ReasonKind::PlanLate]);
         check(&case, &user(4, Role::Staff), &[]);
+        case.solution.as_mut().unwrap().approval = ApprovalState::Rejected;
+        check(&case, &manager, &[]);
+        case.solution.as_mut().unwrap().approval = ApprovalState::Pending;
         case.state = CaseState::Resolved;
         let late = inbox([&case], &manager, t(NOW), &Settings::default())
             .iter()

@@ -85,29 +85,22 @@ fn action_label(kind: ActionKind, assessed: bool, l: shared::lang::Lang) -> &'st
 #[component]
 fn ActionForm(kind: ActionKind, case: Arc<Case>, role: Role, drafts: Drafts) -> impl IntoView {
     let ctx = use_app();
-    let fields = drafts.fields(kind, role);
     // Assessed again, the form starts from the assessment, so that what is
-    // not changed is kept, unless something was typed in it already.
-    if kind == ActionKind::Assess
-        && let Some(a) = case.assessment.as_deref()
-        && untrack(|| {
-            fields.severity.get() == "general"
-                && !fields.urgent.get()
-                && fields.validity.get() == "valid"
-                && fields.reason.get().is_empty()
-                && fields.respondent.get().is_empty()
-                && fields.respondent_department.get().is_empty()
-        })
-    {
-        fields.severity.set(a.severity.code().into());
-        fields.urgent.set(a.urgent);
-        fields.validity.set(a.validity.code().into());
-        fields.reason.set(a.reason.clone());
-        fields.respondent.set(a.respondent.clone());
-        fields
-            .respondent_department
-            .set(a.respondent_department.clone());
-    }
+    // not changed is kept; once, when its inputs are made.
+    let fields = drafts.fields(kind, role, |fields| {
+        if kind == ActionKind::Assess
+            && let Some(a) = case.assessment.as_deref()
+        {
+            fields.severity.set(a.severity.code().into());
+            fields.urgent.set(a.urgent);
+            fields.validity.set(a.validity.code().into());
+            fields.reason.set(a.reason.clone());
+            fields.respondent.set(a.respondent.clone());
+            fields
+                .respondent_department
+                .set(a.respondent_department.clone());
+        }
+    });
     // Kept as it is typed, for a reload or a visit to another screen.
     Effect::new(move |_| drafts.keep(kind, fields.typed()));
     // A follow-up on a finished case, or by head-office quality, can only

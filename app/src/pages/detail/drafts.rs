@@ -93,14 +93,21 @@ impl Drafts {
     }
 
     /// The inputs of `kind`'s form: those typed before, or new ones with
-    /// `role`'s defaults.
-    pub fn fields(&self, kind: ActionKind, role: Role) -> ActionFields {
+    /// `role`'s defaults, then `start` (what the case holds already, for a
+    /// form that corrects it).
+    pub fn fields(
+        &self,
+        kind: ActionKind,
+        role: Role,
+        start: impl FnOnce(&ActionFields),
+    ) -> ActionFields {
         if let Some(fields) = self.fields.with_value(|all| all.get(&kind).copied()) {
             return fields;
         }
         let fields = self.under(|| ActionFields::new(role));
-        if let Some(typed) = self.kept.with_value(|k| k.forms.get(kind.code()).cloned()) {
-            fields.fill(&typed);
+        match self.kept.with_value(|k| k.forms.get(kind.code()).cloned()) {
+            Some(typed) => fields.fill(&typed),
+            None => start(&fields),
         }
         self.fields.update_value(|all| {
             all.insert(kind, fields);
