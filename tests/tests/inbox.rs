@@ -320,6 +320,52 @@ async fn a_repair_whose_resident_never_answers_closes_after_three_missed_callbac
     browser.close().await;
 }
 
+/// A solution planned for yesterday, the work not done: the case is in
+/// the manager's inbox as past its planned date.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_plan_past_its_date_waits_in_the_inbox() {
+    let server = Server::start();
+    server.seed();
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("manager1").await;
+    let reg_no = browser.register_complaint("赵六", "楼道墙面脱落").await;
+    browser.click("open-case").await;
+    act(&browser, "assess", &[], "assessed").await;
+    browser.click("action-assign").await;
+    browser.choose_label("in-user", "李经理").await;
+    browser.fill("in-department", "工程部").await;
+    browser.click("submit-assign").await;
+    browser
+        .wait_attr("detail-state", "data-state", "assigned")
+        .await;
+    act(&browser, "start", &[], "in_progress").await;
+    browser.click("action-propose").await;
+    browser.fill("in-measures", "重新粉刷墙面").await;
+    let yesterday = (chrono::Utc::now().with_timezone(&chrono_tz::Asia::Shanghai)
+        - chrono::Duration::days(1))
+    .format("%Y-%m-%d")
+    .to_string();
+    browser
+        .eval(&format!(
+            "const i = document.querySelector('[data-testid=\"in-planned_date\"]');
+             i.value = '{yesterday}';
+             i.dispatchEvent(new Event('input', {{bubbles: true}}));
+             return true;"
+        ))
+        .await;
+    browser.click("submit-propose").await;
+    browser
+        .wait_attr("detail-state", "data-state", "solution_proposed")
+        .await;
+    let reasons = only_item_reasons(&browser, &reg_no).await;
+    assert!(reasons.contains(&"plan_late".into()), "{reasons:?}");
+    browser
+        .wait_text("inbox", &format!("超过计划完成日期（{yesterday}）"))
+        .await;
+    browser.close().await;
+}
+
 /// A complaint closed before anyone assessed it stays in the manager's
 /// inbox until it is assessed, and the dashboard counts it as not assessed
 /// meanwhile: without it, the valid-complaint rate is not final.
