@@ -374,6 +374,21 @@ pub fn sample_action(case: &Case, role: Role, kind: ActionKind, choice: u32) -> 
     }
 }
 
+/// A complaint a simulated staff device registered on Monday 2 March
+/// 2026, 09:00 in Shanghai, folded: the case the report tests start from.
+#[cfg(test)]
+pub(crate) fn folded_complaint() -> Case {
+    let mut fleet = Fleet::new(
+        &[(Role::Staff, 0)],
+        crate::id::PropertyId(uuid::Uuid::from_u128(7)),
+        0,
+    );
+    let now = "2026-03-02T01:00:00Z".parse().unwrap();
+    // Choice 0 registers a complaint (`CaseKind::ALL[0]`).
+    let op = fleet.register(0, now, 0);
+    crate::fold::fold(&[op], fleet.ctx()).unwrap()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

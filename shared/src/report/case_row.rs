@@ -156,19 +156,7 @@ mod tests {
     use crate::case::{Assessment, ContactMethod, FollowUp, Resolution};
     use crate::deadline::{Clock, ClockState};
 
-    /// A complaint registered by a simulated device, folded.
-    fn complaint() -> Case {
-        use crate::sim::Fleet;
-        let mut fleet = Fleet::new(
-            &[(crate::role::Role::Staff, 0)],
-            PropertyId(uuid::Uuid::from_u128(7)),
-            0,
-        );
-        let now = "2026-03-02T01:00:00Z".parse().unwrap();
-        // Choice 0 registers a complaint (`CaseKind::ALL[0]`).
-        let op = fleet.register(0, now, 0);
-        crate::fold::fold(&[op], fleet.ctx()).unwrap()
-    }
+    use crate::sim::folded_complaint as complaint;
 
     fn t(s: &str) -> DateTime<Utc> {
         s.parse().unwrap()

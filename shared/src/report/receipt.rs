@@ -97,43 +97,7 @@ impl Receipt {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::id::{PropertyId, UserId};
-    use crate::phone::Phone;
-    use crate::property::Location;
-    use chrono_tz::Tz;
-
-    struct Names;
-
-    impl RecordNames for Names {
-        fn user(&self, _: UserId) -> String {
-            "前台小李".into()
-        }
-        fn category(&self, _: &str, _: Lang) -> String {
-            "噪音".into()
-        }
-        fn place(&self, _: PropertyId, _: &Location) -> String {
-            "华苑小区 1栋 101".into()
-        }
-        fn tz(&self) -> Tz {
-            chrono_tz::Asia::Shanghai
-        }
-    }
-
-    fn complaint() -> Case {
-        use crate::sim::Fleet;
-        let mut fleet = Fleet::new(
-            &[(crate::role::Role::Staff, 0)],
-            PropertyId(uuid::Uuid::from_u128(7)),
-            0,
-        );
-        // Monday 2 March 2026, 09:00 in Shanghai.
-        let now = "2026-03-02T01:00:00Z".parse().unwrap();
-        let op = fleet.register(0, now, 0);
-        let mut case = crate::fold::fold(&[op], fleet.ctx()).unwrap();
-        case.registration.complainant.name = "张三".into();
-        case.registration.complainant.phone = Phone::parse("13812345678").ok();
-        case
-    }
+    use crate::report::record::tests::{Names, known_complainant as complaint};
 
     #[test]
     fn the_receipt_gives_the_number_and_when_the_reply_is_due() {

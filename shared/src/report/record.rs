@@ -842,14 +842,22 @@ pub fn satisfaction_label(score: u8, lang: Lang) -> &'static str {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::case::{MissedCallback, Thumbnail};
     use crate::id::AttachmentId;
     use crate::phone::Phone;
 
+    /// A folded complaint from 张三, 13812345678.
+    pub(in crate::report) fn known_complainant() -> Case {
+        let mut case = crate::sim::folded_complaint();
+        case.registration.complainant.name = "张三".into();
+        case.registration.complainant.phone = Phone::parse("13812345678").ok();
+        case
+    }
+
     /// Names as a test knows them.
-    struct Names;
+    pub(in crate::report) struct Names;
 
     impl RecordNames for Names {
         fn user(&self, _: UserId) -> String {
@@ -869,17 +877,7 @@ mod tests {
     /// A complaint registered by a simulated device, folded, with a known
     /// complainant and the given attachments.
     fn case_with(kinds: &[AttachmentKind]) -> Case {
-        use crate::sim::Fleet;
-        let mut fleet = Fleet::new(
-            &[(crate::role::Role::Staff, 0)],
-            PropertyId(uuid::Uuid::from_u128(7)),
-            0,
-        );
-        let now = "2026-03-02T01:00:00Z".parse().unwrap();
-        let op = fleet.register(0, now, 0);
-        let mut case = crate::fold::fold(&[op], fleet.ctx()).unwrap();
-        case.registration.complainant.name = "张三".into();
-        case.registration.complainant.phone = Phone::parse("13812345678").ok();
+        let mut case = known_complainant();
         case.registration.content = "楼道漏水".into();
         let stamp = case.registered.clone();
         case.attachments = kinds
