@@ -104,6 +104,8 @@ pub fn change_field(name: &str, lang: Lang) -> String {
         "escalated_to" => lang.pick("上报给", "Escalated to"),
         "extended_working_days" => lang.pick("延期工作日", "Extended by (working days)"),
         "withdraw_reason" => lang.pick("撤诉原因", "Withdrawal reason"),
+        "void_reason" => lang.pick("作废原因", "Why voided"),
+        "duplicate_of" => lang.pick("重复的工单", "Duplicate of"),
         "corrective_action" => lang.pick("纠正预防措施", "Corrective action"),
         "accepted" => lang.pick("采纳", "Accepted"),
         "plan" => lang.pick("整改计划", "Plan"),

@@ -935,12 +935,19 @@ fn retention_deletes_only_old_closed_cases_and_audits_it() {
     let withdraw = Action::Withdraw {
         reason: "业主撤诉".into(),
     };
+    // Registered in error long ago and voided then: as old as a closed one.
+    let voided = make(&mut a, CaseKind::Repair, old, Vec::new());
+    let void = Action::Void {
+        duplicate_of: None,
+        reason: "误登记".into(),
+    };
     ops.push(a.op_at(backdated, None, withdraw, old));
+    ops.push(a.op_at(voided, None, void, old + Duration::hours(1)));
     let (status, answer) = manager.post("/api/v1/sync/push", &push_body(a.device, &ops));
     assert_eq!(status, 200);
     assert_eq!(answer["quarantined"], json!([]));
     let received = old + Duration::days(1);
-    for id in [expired, major, open, backdated] {
+    for id in [expired, major, open, backdated, voided] {
         common::received_long_ago(w.fx.data.path(), id, received);
     }
     for id in [expired, major, young] {
@@ -993,6 +1000,12 @@ fn retention_deletes_only_old_closed_cases_and_audits_it() {
         .expect("audited");
     assert_eq!(entry["detail"]["reg_no"], reg_no);
     assert_eq!(delete(expired).0, 404, "deleted once");
+    let (status, deleted) = delete(voided);
+    assert_eq!(
+        (status, &deleted["state"]),
+        (200, &json!("voided")),
+        "{deleted}"
+    );
     // Nothing dangles: the integrity check finds no ops without a case.
     assert_eq!(common::cli(w.fx.data.path(), &["check"]).trim(), "ok");
 }

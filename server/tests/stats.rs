@@ -1217,3 +1217,104 @@ fn a_complaint_closed_unassessed_counts_once_assessed() {
     assert_eq!(stored["violations"], json!([]), "{stored}");
     assert_eq!(year(), (json!(0), json!(1)));
 }
+
+#[test]
+fn a_case_registered_twice_and_voided_leaves_every_figure() {
+    let w = world();
+    let (manager, mut m) = w.login("manager_a");
+    let (staff, mut s) = w.login("staff_a");
+    let pa = w.pa().clone();
+    let t0 = local("2025-07-07", "09:00");
+    let unit = || Location::Unit {
+        building: pa.buildings[0].id,
+        unit: pa.buildings[0].units[0].id,
+    };
+    // Staff and the manager both register the same leak from the same
+    // resident; the manager's is the one worked.
+    let (kept, ops) = complaint(&mut m, &pa, t0, unit(), 7, 30, 60, 5, 5);
+    let (status, answer) = manager.post("/api/v1/sync/push", &push_body(m.device, &ops));
+    assert_eq!(
+        (status, &answer["quarantined"]),
+        (200, &json!([])),
+        "{answer}"
+    );
+    let (twice, ops) = Script::new(&mut s, &pa, CaseKind::Complaint, t0, |r| {
+        r.location = unit();
+        r.complainant.phone = phone(7);
+    })
+    .done();
+    let (status, answer) = staff.post("/api/v1/sync/push", &push_body(s.device, &ops));
+    assert_eq!(
+        (status, &answer["quarantined"]),
+        (200, &json!([])),
+        "{answer}"
+    );
+    let year = || {
+        let (status, stats) = manager.get("/api/v1/stats?period=year&from=2025-07-07");
+        assert_eq!(status, 200, "{stats}");
+        stats
+    };
+    let before = year();
+    assert_eq!(
+        (before["total"].clone(), before["voided"].clone()),
+        (json!(2), json!(0))
+    );
+    assert_eq!(
+        before["repeat_complainants"].as_array().map(Vec::len),
+        Some(1)
+    );
+
+    let (_, original) = manager.get(&format!("/api/v1/cases/{kept}"));
+    let original: shared::regno::RegNo =
+        serde_json::from_value(original["registration"]["reg_no"].clone()).expect("a number");
+    let void = |author: &mut common::Author| {
+        author.op_at(
+            twice,
+            Some(CaseState::Registered),
+            Action::Void {
+                duplicate_of: Some(original.clone()),
+                reason: "重复登记".into(),
+            },
+            t0 + Duration::hours(1),
+        )
+    };
+    // Staff cannot take the complaint out of the figures.
+    let refused = void(&mut s);
+    let (status, answer) = staff.post("/api/v1/sync/push", &push_body(s.device, &[refused]));
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(
+        code(&answer["quarantined"][0]),
+        "sync.role_not_allowed",
+        "{answer}"
+    );
+
+    let voided = void(&mut m);
+    let (status, answer) = manager.post("/api/v1/sync/push", &push_body(m.device, &[voided]));
+    assert_eq!(
+        (status, &answer["quarantined"]),
+        (200, &json!([])),
+        "{answer}"
+    );
+    let (_, stored) = manager.get(&format!("/api/v1/cases/{twice}"));
+    assert_eq!(stored["state"], "voided", "{stored}");
+    assert_eq!(
+        stored["voiding"]["duplicate_of"],
+        json!(original.to_string())
+    );
+    assert_eq!(stored["deadlines"], json!([]), "{stored}");
+
+    let after = year();
+    assert_eq!(
+        (after["total"].clone(), after["voided"].clone()),
+        (json!(1), json!(1))
+    );
+    assert_eq!(bucket(&after["by_kind"], "complaint"), 1);
+    assert_eq!(after["repeat_complainants"], json!([]), "{after}");
+    assert_eq!(property(&after, &pa)["valid_complaints"], json!(1));
+    assert!(
+        after["by_state"]
+            .as_array()
+            .is_some_and(|b| b.iter().all(|b| b["key"] != "voided")),
+        "{after}"
+    );
+}

@@ -3,8 +3,8 @@
 //! log, a holiday-calendar preview and a retention deletion, with the pure
 //! rules behind them (the retention check, the calendar preview).
 //!
-//! **Retention.** Closed (and withdrawn) cases are kept at least
-//! `Settings::retention_years` after they were closed (withdrawn); major
+//! **Retention.** Closed (and withdrawn or voided) cases are kept at least
+//! `Settings::retention_years` after they were closed (withdrawn, voided); major
 //! cases are kept for good; open cases are never deleted. Nothing deletes
 //! on its own: deletion is one audited admin request per case. Deleting
 //! removes the case's row, its deadline rows, its ops and its place in
@@ -181,7 +181,7 @@ pub struct DeletedCase {
     pub state: String,
     /// When it was received.
     pub received_at: DateTime<Utc>,
-    /// When it was closed or withdrawn.
+    /// When it was closed, withdrawn or voided.
     pub finished_at: DateTime<Utc>,
     /// How many ops were deleted with it.
     pub ops: u64,
@@ -232,7 +232,9 @@ impl RetentionRefusal {
     pub fn message(&self) -> String {
         match self {
             RetentionRefusal::NotFound => "case not found".into(),
-            RetentionRefusal::NotFinished => "only closed or withdrawn cases may be deleted".into(),
+            RetentionRefusal::NotFinished => {
+                "only closed, withdrawn or voided cases may be deleted".into()
+            }
             RetentionRefusal::Major => "major cases are kept long-term".into(),
             RetentionRefusal::TooYoung { until } => format!(
                 "the case is within its retention period until {}",
@@ -242,7 +244,7 @@ impl RetentionRefusal {
     }
 }
 
-/// Whether a case in `state` of `severity`, closed or withdrawn at
+/// Whether a case in `state` of `severity`, closed, withdrawn or voided at
 /// `finished_at`, may be deleted at `now` when closed cases are kept
 /// `retention_years`. Years are calendar years (a case closed on 29
 /// February is kept until 28 February).
@@ -257,7 +259,7 @@ pub fn retention_check(
         return Err(RetentionRefusal::Major);
     }
     let finished = match (state, finished_at) {
-        (CaseState::Closed | CaseState::Withdrawn, Some(at)) => at,
+        (CaseState::Closed | CaseState::Withdrawn | CaseState::Voided, Some(at)) => at,
         _ => return Err(RetentionRefusal::NotFinished),
     };
     let until = finished
@@ -450,15 +452,12 @@ mod tests {
             ),
             Ok(t("2024-02-29T10:00:00Z"))
         );
-        assert_eq!(
-            check(
-                CaseState::Withdrawn,
-                Some(Severity::Minor),
-                closed,
-                "2026-01-01T00:00:00Z"
-            ),
-            Ok(t("2024-02-29T10:00:00Z"))
-        );
+        for ended in [CaseState::Withdrawn, CaseState::Voided] {
+            assert_eq!(
+                check(ended, Some(Severity::Minor), closed, "2026-01-01T00:00:00Z"),
+                Ok(t("2024-02-29T10:00:00Z"))
+            );
+        }
         assert_eq!(
             check(
                 CaseState::Closed,

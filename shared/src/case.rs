@@ -134,14 +134,19 @@ coded_enum! {
         Closed = ("closed", "已结案", "Closed"),
         /// 已撤诉
         Withdrawn = ("withdrawn", "已撤诉", "Withdrawn"),
+        /// 已作废: registered in error or twice; outside every figure.
+        Voided = ("voided", "已作废", "Voided"),
     }
 }
 
 impl CaseState {
-    /// Closed and withdrawn cases take no more workflow actions, and their
-    /// clocks no longer count as running.
+    /// Closed, withdrawn and voided cases take no more workflow actions,
+    /// and their clocks no longer count as running.
     pub fn is_open(self) -> bool {
-        !matches!(self, CaseState::Closed | CaseState::Withdrawn)
+        !matches!(
+            self,
+            CaseState::Closed | CaseState::Withdrawn | CaseState::Voided
+        )
     }
 
     /// Handling is finished: resolved, followed up or closed. A reopened
@@ -518,6 +523,23 @@ pub struct Withdrawal {
     pub stamp: Stamp,
 }
 
+/// A voiding (作废): the case should not have been registered. Two staff
+/// registered the same burst pipe offline (重复登记), or a case was
+/// registered against the wrong property or by mistake (误登记). It stays
+/// on record, and leaves every statistic: a duplicate counted would make
+/// its complainant a repeat complainant and its complaint two.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Voiding {
+    /// The case it repeats, when it was registered twice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duplicate_of: Option<RegNo>,
+    /// Why.
+    pub reason: String,
+    /// Who voided it.
+    pub stamp: Stamp,
+}
+
 /// The outcome of a suggestion (合理化建议).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -754,6 +776,9 @@ pub struct Case {
     pub suggestion: Option<Box<SuggestionOutcome>>,
     /// The withdrawal.
     pub withdrawal: Option<Box<Withdrawal>>,
+    /// The voiding.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voiding: Option<Box<Voiding>>,
     /// The closure.
     pub closure: Option<Box<Closure>>,
     /// Attachments.

@@ -4,7 +4,7 @@
 //! the new case to it (关联工单); it never refuses, because a second
 //! complaint about the same leak may still be a new case.
 
-use crate::case::Case;
+use crate::case::{Case, CaseState};
 use crate::id::{CaseId, PropertyId};
 use crate::phone::Phone;
 use crate::property::Location;
@@ -84,6 +84,27 @@ pub fn linked_from<'a>(case: &Case, cases: impl IntoIterator<Item = &'a Case>) -
     let mut found: Vec<&Case> = cases
         .into_iter()
         .filter(|c| c.id != case.id && c.registration.related_case.as_deref() == Some(&reg_no))
+        .collect();
+    found.sort_by_key(|c| (c.registration.received_at, c.id));
+    found
+}
+
+/// The cases among `cases` voided as duplicates of `case` (作废, 重复登记),
+/// for showing the link from the case they repeat.
+pub fn voided_as_duplicates<'a>(
+    case: &Case,
+    cases: impl IntoIterator<Item = &'a Case>,
+) -> Vec<&'a Case> {
+    let reg_no = &case.registration.reg_no;
+    let mut found: Vec<&Case> = cases
+        .into_iter()
+        .filter(|c| {
+            c.id != case.id
+                && c.state == CaseState::Voided
+                && c.voiding
+                    .as_ref()
+                    .is_some_and(|v| v.duplicate_of.as_ref() == Some(reg_no))
+        })
         .collect();
     found.sort_by_key(|c| (c.registration.received_at, c.id));
     found
@@ -205,5 +226,30 @@ mod tests {
         let from: Vec<_> = linked_from(&first, all).iter().map(|c| c.id).collect();
         assert_eq!(from, vec![second.id]);
         assert!(linked_from(&second, all).is_empty());
+    }
+
+    #[test]
+    fn a_case_lists_the_cases_voided_as_its_repeats() {
+        let mut fleet = Fleet::new(&[(Role::Staff, 0)], PropertyId(uuid::Uuid::from_u128(7)), 0);
+        let first = case(&mut fleet, 0, |_| {});
+        let voided = |fleet: &mut Fleet, of: Option<&Case>| {
+            let mut c = case(fleet, 1, |_| {});
+            c.state = CaseState::Voided;
+            c.voiding = Some(Box::new(crate::case::Voiding {
+                duplicate_of: of.map(|o| o.registration.reg_no.clone()),
+                reason: "重复登记".into(),
+                stamp: c.registered.clone(),
+            }));
+            c
+        };
+        let repeat = voided(&mut fleet, Some(&first));
+        let in_error = voided(&mut fleet, None);
+        let all = [&first, &repeat, &in_error];
+        let found: Vec<_> = voided_as_duplicates(&first, all)
+            .iter()
+            .map(|c| c.id)
+            .collect();
+        assert_eq!(found, vec![repeat.id]);
+        assert!(voided_as_duplicates(&repeat, all).is_empty());
     }
 }

@@ -33,7 +33,7 @@ use crate::case::{
     ApprovalRecord, ApprovalState, Assessment, Assignee, Attachment, Case, CaseKind, CaseState,
     Change, Closure, Conflict, DeadlineProblem, Escalation, Extension, FollowUp, Handover,
     MissedCallback, Note, NoteKind, Outcome, Registration, RegistrationPatch, Resolution, Severity,
-    Solution, Stamp, SuggestionOutcome, TimelineEntry, Violation, Withdrawal,
+    Solution, Stamp, SuggestionOutcome, TimelineEntry, Validity, Violation, Voiding, Withdrawal,
 };
 use crate::deadline::{self, Clock, ClockState};
 use crate::hlc::Hlc;
@@ -87,7 +87,7 @@ pub struct Folded {
 /// or is met otherwise, a rule that judges otherwise): a server folds again
 /// every case it stored under another version, and does not resume its
 /// fold state.
-pub const RULES: i64 = 8;
+pub const RULES: i64 = 9;
 
 /// What the fold carries between ops besides the case: the clock marks the
 /// deadlines are worked out from at the end, the ops a `resolve_conflict`
@@ -276,6 +276,7 @@ fn new_case(op: &Op, registration: Registration, ops: usize) -> Case {
         extensions: Vec::new(),
         suggestion: None,
         withdrawal: None,
+        voiding: None,
         closure: None,
         attachments: Vec::new(),
         deadlines: Vec::new(),
@@ -330,9 +331,9 @@ struct Marks {
     /// assessment and transfer it skipped undue. Not defaulted: a stored
     /// state from before it existed is folded again rather than resumed.
     answered_on_the_spot: bool,
-    /// When an assessment made the case major, if a later one than the
-    /// first did (重新评估): its report clock starts then. A stored state
-    /// from before it existed has none, and starts from the first.
+    /// When an assessment last made the case major: its report clock
+    /// starts then. A stored state from before it existed has none, and
+    /// starts from the first assessment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     major_since: Option<DateTime<Utc>>,
     /// The first escalation folded after `major_since` was set: its report.
@@ -342,6 +343,83 @@ struct Marks {
     /// missed by enough tries (`workflow::CALLBACK_ATTEMPTS`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     closed_unreached: bool,
+    /// When an assessment made again found a complaint found unfounded
+    /// valid after all: it can be transferred, and its transfer clock
+    /// starts, from then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    founded_since: Option<DateTime<Utc>>,
+    /// The clocks an assessment made again took away while they ran (no
+    /// longer urgent, no longer major, found unfounded), latest last.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    dropped: Vec<Dropped>,
+}
+
+/// A clock an assessment made again took away: one that had run out by
+/// then stays, missed, and one met by then stays met (`compute_deadlines`),
+/// so that a second look never turns a missed deadline into none.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Dropped {
+    clock: Clock,
+    start: DateTime<Utc>,
+    /// When it was met, if it was by then.
+    met: Option<DateTime<Utc>>,
+    /// When it was taken away.
+    at: DateTime<Utc>,
+}
+
+/// What an assessment made again (重新评估) at `at` changes in the clocks,
+/// `before` being the urgency, severity and validity it replaced and
+/// `case` holding the new one: a complaint found valid after all may be
+/// transferred from now, and the clocks it takes away are kept aside
+/// ([`Dropped`]).
+fn reassessed(
+    marks: &mut Marks,
+    before: (bool, Severity, Validity),
+    case: &Case,
+    at: DateTime<Utc>,
+) {
+    let Some(now) = case.assessment.as_deref() else {
+        return;
+    };
+    let (was_urgent, was_severity, was_validity) = before;
+    let received = case.registration.received_at;
+    let mut dropped = Vec::new();
+    if was_urgent && !now.urgent {
+        dropped.push((Clock::UrgentContact, Some(received), marks.contacted));
+        dropped.push((Clock::UrgentOnSite, Some(received), marks.on_site));
+    }
+    if was_severity == Severity::Major && now.severity != Severity::Major {
+        let met = match marks.major_since {
+            Some(_) => marks.major_reported,
+            None => marks.escalated,
+        };
+        dropped.push((
+            Clock::MajorReport,
+            marks.major_since.or(marks.assessed),
+            met,
+        ));
+    }
+    if case.registration.kind == CaseKind::Complaint {
+        match (was_validity, now.validity) {
+            (Validity::Valid, Validity::Unfounded) => dropped.push((
+                Clock::Transfer,
+                marks.founded_since.or(marks.assessed),
+                marks.assigned,
+            )),
+            (Validity::Unfounded, Validity::Valid) => marks.founded_since = Some(at),
+            _ => {}
+        }
+    }
+    for (clock, start, met) in dropped {
+        if let Some(start) = start {
+            marks.dropped.push(Dropped {
+                clock,
+                start,
+                met,
+                at,
+            });
+        }
+    }
 }
 
 fn first(slot: &mut Option<DateTime<Utc>>, at: DateTime<Utc>) {
@@ -529,9 +607,9 @@ impl Folder<'_> {
                 let (was_respondent, was_department) = was
                     .map(|a| (a.respondent.clone(), a.respondent_department.clone()))
                     .unwrap_or_default();
-                if let Some(was) = was
-                    && was.severity != Severity::Major
-                    && *severity == Severity::Major
+                let before = was.map(|w| (w.urgent, w.severity, w.validity));
+                // Major from now: reported by an escalation made from now.
+                if *severity == Severity::Major && was.is_none_or(|w| w.severity != Severity::Major)
                 {
                     marks.major_since = Some(at);
                     marks.major_reported = None;
@@ -560,6 +638,9 @@ impl Folder<'_> {
                     respondent_department: respondent_department.clone(),
                     stamp: st,
                 }));
+                if let Some(before) = before {
+                    reassessed(marks, before, case, at);
+                }
                 // Cleared by an assessment made again, it says so too.
                 for (field, old, value) in [
                     ("respondent", was_respondent, respondent),
@@ -801,6 +882,20 @@ impl Folder<'_> {
                     stamp: st,
                 }));
             }
+            Action::Void {
+                duplicate_of,
+                reason,
+            } => {
+                changes.push(change("void_reason", None, Some(reason.clone())));
+                if let Some(original) = duplicate_of {
+                    changes.push(change("duplicate_of", None, Some(original.to_string())));
+                }
+                case.voiding = Some(Box::new(Voiding {
+                    duplicate_of: duplicate_of.clone(),
+                    reason: reason.clone(),
+                    stamp: st,
+                }));
+            }
             Action::Close {
                 corrective_action,
                 verification,
@@ -1005,11 +1100,16 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
     let unfounded = case.is_unfounded_complaint();
     let complaint = kind == CaseKind::Complaint;
     let works = matches!(kind, CaseKind::Complaint | CaseKind::Repair);
+    // A voided case should not have been: it owes nothing and missed
+    // nothing, and the case it repeats keeps the clocks.
+    if case.state == CaseState::Voided {
+        return;
+    }
 
     // Room for every clock a case can have, so that gathering them never
     // grows the list.
     let mut clocks: Vec<(Clock, DateTime<Utc>, Option<DateTime<Utc>>)> =
-        Vec::with_capacity(Clock::ALL.len());
+        Vec::with_capacity(Clock::ALL.len() + marks.dropped.len());
     if case.registration.channel.has_register_clock() {
         clocks.push((Clock::RegisterWritten, received, Some(recorded)));
     }
@@ -1036,12 +1136,14 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
         clocks.push((Clock::InitialAssessment, recorded, marks.assessed));
     }
     // A complaint can be transferred only once it is assessed, and an
-    // unfounded one never is; the transfer clock starts when it can be met.
-    // Assessed after its answer on the spot, a complaint reopened and
-    // transferred meanwhile was transferred before its clock could start.
+    // unfounded one never is; the transfer clock starts when it can be met
+    // (found valid after all, from then). Assessed after its answer on the
+    // spot, a complaint reopened and transferred meanwhile was transferred
+    // before its clock could start.
     let transfer_from = if complaint {
         marks
-            .assessed
+            .founded_since
+            .or(marks.assessed)
             .filter(|_| !unfounded && !assessed_after_the_answer)
     } else {
         works.then_some(recorded)
@@ -1092,6 +1194,19 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
         }
     }
 
+    // A clock an assessment made again took away, unless it runs again:
+    // the latest time it was, and until when it was owed. Those a case
+    // answered on the spot skipped were never owed.
+    let mut taken: Vec<(Clock, DateTime<Utc>)> = Vec::new();
+    for d in marks.dropped.iter().rev() {
+        let skipped_by_the_answer = marks.answered_on_the_spot && d.clock != Clock::MajorReport;
+        if skipped_by_the_answer || clocks.iter().any(|(c, _, _)| *c == d.clock) {
+            continue;
+        }
+        clocks.push((d.clock, d.start, d.met));
+        taken.push((d.clock, d.at));
+    }
+
     // A case that ended (closed or withdrawn) owes nothing more: a clock
     // still running when it ended stays only if it had already run out by
     // then, a deadline missed while the case was open.
@@ -1106,7 +1221,7 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
     case.deadlines.reserve_exact(clocks.len());
     // Parsing a zone's name costs more than the rest of a clock: once a case.
     let mut zone: Option<(&str, chrono_tz::Tz)> = None;
-    'clocks: for (clock, start, met) in clocks {
+    'clocks: for (clock, start, mut met) in clocks {
         // A clock keeps the rule it started under (`settings/rules.rs`).
         let rules = ctx
             .settings
@@ -1183,6 +1298,16 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
             )
         {
             due = due.min(limit.max(unextended));
+        }
+        // Taken away before it was met, a clock stays only if it had run
+        // out by then: missed, and ended then.
+        if let Some(&(_, until)) = taken.iter().find(|(c, _)| *c == clock)
+            && met.is_none_or(|m| m > until)
+        {
+            if due >= until {
+                continue;
+            }
+            met.get_or_insert(until);
         }
         // Except the callback of a case closed because the complainant
         // could not be reached (回访未果): it was owed and never made. It

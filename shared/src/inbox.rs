@@ -622,6 +622,7 @@ mod tests {
             (CaseState::FollowedUp, &[]),
             (CaseState::Closed, &[]),
             (CaseState::Withdrawn, &[]),
+            (CaseState::Voided, &[]),
         ] {
             case.state = state;
             check(&case, &head, expected);

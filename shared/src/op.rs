@@ -37,7 +37,9 @@ use serde::{Deserialize, Serialize};
 ///   follow-ups are spot-checks, its notes general notes or inspections).
 /// - 4: the same rules; a new action, [`Action::CallbackMissed`], which
 ///   builds of schema 3 cannot read.
-pub const SCHEMA_VERSION: u32 = 4;
+/// - 5: the same rules; a new action, [`Action::Void`], which builds of
+///   schema 4 cannot read.
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// One change to one case.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -245,6 +247,15 @@ pub enum Action {
         /// Why.
         reason: String,
     },
+    /// 作废: the case was registered twice or in error
+    /// ([`crate::case::Voiding`]).
+    Void {
+        /// The case it repeats, when it was registered twice.
+        #[serde(default)]
+        duplicate_of: Option<crate::regno::RegNo>,
+        /// Why.
+        reason: String,
+    },
     /// 结案/归档.
     Close {
         /// 纠正预防措施.
@@ -350,6 +361,8 @@ coded_enum! {
         Extend = ("extend", "延期", "Extend"),
         /// See [`Action::Withdraw`].
         Withdraw = ("withdraw", "撤诉", "Withdraw"),
+        /// See [`Action::Void`].
+        Void = ("void", "作废", "Void"),
         /// See [`Action::Close`].
         Close = ("close", "结案", "Close"),
         /// See [`Action::Decide`].
@@ -404,6 +417,7 @@ impl Action {
             Action::Escalate { .. } => ActionKind::Escalate,
             Action::Extend { .. } => ActionKind::Extend,
             Action::Withdraw { .. } => ActionKind::Withdraw,
+            Action::Void { .. } => ActionKind::Void,
             Action::Close { .. } => ActionKind::Close,
             Action::Decide { .. } => ActionKind::Decide,
             Action::PlanImprovement { .. } => ActionKind::PlanImprovement,

@@ -339,6 +339,10 @@ pub fn sample_action(case: &Case, role: Role, kind: ActionKind, choice: u32) -> 
         ActionKind::Withdraw => Action::Withdraw {
             reason: "业主撤诉".into(),
         },
+        ActionKind::Void => Action::Void {
+            duplicate_of: None,
+            reason: "重复登记".into(),
+        },
         ActionKind::Close => Action::Close {
             corrective_action: "加强巡查".into(),
             verification: "已验证".into(),

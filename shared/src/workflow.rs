@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 pub enum RuleViolation {
     /// A second registration op for an existing case.
     DuplicateRegistration,
-    /// The case is closed or withdrawn.
+    /// The case is closed, withdrawn or voided.
     CaseNotOpen {
         /// Its state.
         state: CaseState,
@@ -96,6 +96,8 @@ pub enum RuleViolation {
     NotOnTheSpot,
     /// The conflict does not exist or is already resolved.
     UnknownConflict,
+    /// A case voided as a duplicate of itself.
+    DuplicateOfItself,
 }
 
 impl RuleViolation {
@@ -112,6 +114,7 @@ impl RuleViolation {
             RuleViolation::ExtensionTooLong { .. } | RuleViolation::ExtensionZero => {
                 Some("working_days")
             }
+            RuleViolation::DuplicateOfItself => Some("duplicate_of"),
             _ => None,
         }
     }
@@ -141,6 +144,7 @@ impl Coded for RuleViolation {
             RuleViolation::SkipLevelUndeclared => "workflow.skip_level_undeclared",
             RuleViolation::NotOnTheSpot => "workflow.not_on_the_spot",
             RuleViolation::UnknownConflict => "workflow.unknown_conflict",
+            RuleViolation::DuplicateOfItself => "workflow.duplicate_of_itself",
         }
     }
 
@@ -253,6 +257,12 @@ impl Coded for RuleViolation {
             RuleViolation::UnknownConflict => lang
                 .pick("没有该冲突或已处理", "No such open conflict")
                 .into(),
+            RuleViolation::DuplicateOfItself => lang
+                .pick(
+                    "重复的应是另一张工单的登记号",
+                    "A duplicate repeats another case's registration number",
+                )
+                .into(),
         }
     }
 }
@@ -295,6 +305,9 @@ pub fn role_may(role: Role, action: ActionKind, kind: CaseKind) -> bool {
         A::FollowUp => matches!(role, Role::Staff | Role::Quality) || role.is_management(),
         A::CallbackMissed => role == Role::Staff || role.is_management(),
         A::Withdraw => role == Role::Staff || role.is_management(),
+        // Management: a void takes a complaint out of every figure, so the
+        // person whose figures they are does not decide it alone.
+        A::Void => role.is_management(),
         A::Close => {
             role.is_management()
                 || (role == Role::Staff && matches!(kind, CaseKind::Repair | CaseKind::Inquiry))
@@ -393,7 +406,7 @@ fn gate_in(
     };
     match action {
         A::Register => Err(RuleViolation::DuplicateRegistration),
-        A::Edit | A::Note | A::Attach | A::Escalate | A::Extend | A::Withdraw => Ok(()),
+        A::Edit | A::Note | A::Attach | A::Escalate | A::Extend | A::Withdraw | A::Void => Ok(()),
         // A complaint answered on the spot skipped its assessment; the
         // manager assesses it afterwards, so that its validity counts in
         // the valid-complaint rate (seed 003: a complaint on the spot is
@@ -831,6 +844,16 @@ fn check_in(
             Ok(None)
         }
         Action::Withdraw { reason } => need(reason, "reason").map(|_| Some(S::Withdrawn)),
+        Action::Void {
+            duplicate_of,
+            reason,
+        } => {
+            need(reason, "reason")?;
+            if duplicate_of.as_ref() == Some(&case.registration.reg_no) {
+                return Err(RuleViolation::DuplicateOfItself);
+            }
+            Ok(Some(S::Voided))
+        }
         Action::Close {
             corrective_action,
             verification,

@@ -944,3 +944,159 @@ fn a_withdrawn_case_keeps_only_the_clocks_it_had_already_missed() {
     let kept: Vec<Clock> = case.deadlines.iter().map(|d| d.clock).collect();
     assert_eq!(kept, [Clock::Transfer], "{:?}", case.deadlines);
 }
+
+/// An assessment made by the manager (device 1) at `at`.
+fn assess_at(s: &mut Sim, at: DateTime<Utc>, severity: Severity, urgent: bool, valid: bool) {
+    let mut action = assess(
+        severity,
+        if valid {
+            Validity::Valid
+        } else {
+            Validity::Unfounded
+        },
+    );
+    if let Action::Assess { urgent: u, .. } = &mut action {
+        *u = urgent;
+    }
+    s.act(1, at, action);
+}
+
+fn clock_of(case: &Case, clock: Clock) -> Option<shared::deadline::ClockState> {
+    case.deadlines.iter().find(|d| d.clock == clock).cloned()
+}
+
+#[test]
+fn an_assessment_made_again_keeps_the_deadlines_missed_before_it() {
+    // Monday 2 March 2026, 09:00: urgent at 09:10, nobody calls or goes.
+    let t = local(2026, 3, 2, 9, 0);
+    let mut s = sim_with(CaseKind::Complaint, Channel::Phone, t, t);
+    assess_at(
+        &mut s,
+        t + Duration::minutes(10),
+        Severity::General,
+        true,
+        true,
+    );
+    // Not urgent after all, at 14:00: the call was due at 11:00 and was
+    // missed; the visit, due at 17:00, is owed no more.
+    let second = local(2026, 3, 2, 14, 0);
+    assess_at(&mut s, second, Severity::General, false, true);
+    let case = s.case();
+    let contact = clock_of(&case, Clock::UrgentContact).expect("the missed call stays");
+    assert_eq!(contact.due_at, t + Duration::hours(2));
+    assert_eq!(contact.met_at, Some(second), "missed, and ended then");
+    assert_eq!(
+        status(&case, Clock::UrgentContact, second + Duration::days(3)),
+        ClockStatus::MetLate
+    );
+    assert_eq!(clock_of(&case, Clock::UrgentOnSite), None);
+
+    // Major, unreported past its due time, then found general: the missed
+    // report stays; downgraded in time, it is owed no more.
+    let mut s = sim_with(CaseKind::Complaint, Channel::Phone, t, t);
+    assess_at(
+        &mut s,
+        t + Duration::minutes(10),
+        Severity::Major,
+        false,
+        true,
+    );
+    let report_due = due(&s.case(), Clock::MajorReport);
+    let mut early = s.clone();
+    assess_at(
+        &mut s,
+        report_due + Duration::hours(1),
+        Severity::General,
+        false,
+        true,
+    );
+    let report = clock_of(&s.case(), Clock::MajorReport).expect("the missed report stays");
+    assert_eq!(report.met_at, Some(report_due + Duration::hours(1)));
+    assess_at(
+        &mut early,
+        report_due - Duration::minutes(5),
+        Severity::General,
+        false,
+        true,
+    );
+    assert_eq!(clock_of(&early.case(), Clock::MajorReport), None);
+
+    // A valid complaint transferred in time and then found unfounded keeps
+    // the transfer it met.
+    let mut s = sim_with(CaseKind::Complaint, Channel::Phone, t, t);
+    assess_at(
+        &mut s,
+        t + Duration::minutes(10),
+        Severity::General,
+        false,
+        true,
+    );
+    s.act(1, t + Duration::minutes(30), assign());
+    assess_at(
+        &mut s,
+        local(2026, 3, 3, 9, 0),
+        Severity::General,
+        false,
+        false,
+    );
+    let transfer = clock_of(&s.case(), Clock::Transfer).expect("the transfer stays");
+    assert_eq!(transfer.met_at, Some(t + Duration::minutes(30)));
+}
+
+#[test]
+fn a_complaint_found_valid_after_all_is_transferred_from_then() {
+    let t = local(2026, 3, 2, 9, 0);
+    let mut s = sim_with(CaseKind::Complaint, Channel::Phone, t, t);
+    assess_at(
+        &mut s,
+        t + Duration::minutes(10),
+        Severity::General,
+        false,
+        false,
+    );
+    assert_eq!(clock_of(&s.case(), Clock::Transfer), None);
+    // The resident brings proof the next morning.
+    let valid = local(2026, 3, 3, 9, 0);
+    assess_at(&mut s, valid, Severity::General, false, true);
+    assert_eq!(due(&s.case(), Clock::Transfer), valid + Duration::hours(1));
+}
+
+#[test]
+fn an_escalation_before_a_case_was_found_major_is_not_its_report() {
+    let t = local(2026, 3, 2, 9, 0);
+    let mut s = sim_with(CaseKind::Complaint, Channel::Phone, t, t);
+    // Staff escalate an angry caller to the manager, who then finds the
+    // case major: head office has not been told.
+    s.act(
+        0,
+        t + Duration::minutes(5),
+        Action::Escalate {
+            to_role: Role::Manager,
+            skip_level: false,
+            reason: "住户情绪激动".into(),
+        },
+    );
+    assess_at(
+        &mut s,
+        t + Duration::minutes(10),
+        Severity::Major,
+        false,
+        true,
+    );
+    let report = clock_of(&s.case(), Clock::MajorReport).expect("a major case reports");
+    assert_eq!(report.met_at, None);
+    let reported = t + Duration::minutes(20);
+    s.act(
+        1,
+        reported,
+        Action::Escalate {
+            to_role: Role::RegionalManager,
+            skip_level: false,
+            reason: "重大投诉".into(),
+        },
+    );
+    assert_eq!(
+        clock_of(&s.case(), Clock::MajorReport).and_then(|c| c.met_at),
+        Some(reported)
+    );
+}

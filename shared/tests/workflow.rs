@@ -719,6 +719,59 @@ fn withdraw_ends_the_case_and_later_ops_are_flagged_not_lost() {
     assert_eq!(case.violations.len(), 2);
 }
 
+#[test]
+fn a_case_registered_twice_is_voided_by_management_and_owes_nothing() {
+    let mut s = sim(CaseKind::Complaint);
+    assert_eq!(
+        step(&mut s, MANAGER, assess(Severity::General, Validity::Valid)),
+        Ok(CaseState::Assessed)
+    );
+    assert!(!s.case().deadlines.is_empty());
+    let original: shared::regno::RegNo = "HY-260302-0K-0007".parse().unwrap();
+    let void = |duplicate_of: Option<shared::regno::RegNo>, reason: &str| Action::Void {
+        duplicate_of,
+        reason: reason.into(),
+    };
+    // The first responder may not take a case out of the figures alone.
+    assert_eq!(
+        step(&mut s, STAFF, void(Some(original.clone()), "重复登记")),
+        Err("workflow.role_not_allowed")
+    );
+    assert_eq!(
+        step(&mut s, MANAGER, void(Some(original.clone()), " ")),
+        Err("workflow.text_required")
+    );
+    let itself = s.case().registration.reg_no.clone();
+    assert_eq!(
+        step(&mut s, MANAGER, void(Some(itself), "重复登记")),
+        Err("workflow.duplicate_of_itself")
+    );
+    assert_eq!(
+        step(&mut s, MANAGER, void(Some(original.clone()), "重复登记")),
+        Ok(CaseState::Voided)
+    );
+    let case = s.case();
+    let voiding = case.voiding.as_ref().expect("the voiding is kept");
+    assert_eq!(voiding.duplicate_of.as_ref(), Some(&original));
+    assert_eq!(voiding.reason, "重复登记");
+    // The case it repeats keeps the clocks: this one owes nothing and
+    // missed nothing, whenever it is looked at.
+    assert!(case.deadlines.is_empty());
+    assert_eq!(case.next_clock(), None);
+    assert!(allowed_actions(&case, Role::Gm).is_empty());
+    let note = Action::Note {
+        note_kind: NoteKind::General,
+        text: "作废后补充".into(),
+    };
+    assert_eq!(step(&mut s, MANAGER, note), Err("workflow.case_not_open"));
+    // Registered in error, a case is voided without naming another.
+    let mut wrong = sim(CaseKind::Repair);
+    assert_eq!(
+        step(&mut wrong, GM, void(None, "误登记（不是本项目）")),
+        Ok(CaseState::Voided)
+    );
+}
+
 /// A repair dispatched straight from intake (as a repair may be) and
 /// resolved.
 fn a_resolved_repair() -> Sim {

@@ -1967,3 +1967,83 @@ async fn a_user_given_another_role_sees_the_cases_as_that_role_does() {
     assert!(!text.contains("钱九") && text.contains("钱*"), "{text}");
     browser.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_case_registered_twice_is_voided_and_links_to_the_one_kept() {
+    let server = Server::start();
+    server.seed();
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("manager1").await;
+    let kept = browser
+        .register_complaint("王五", "地下车库入口积水，车辆无法通行")
+        .await;
+    // The same matter, registered again at the desk (the intake warns,
+    // and it may still be a new case).
+    let twice = browser.register_complaint("王五", "车库入口积水").await;
+    browser.click("open-case").await;
+    browser.wait_text("detail-reg-no", &twice).await;
+
+    browser.click("action-void").await;
+    browser.wait_for_test_id("void-hint").await;
+    // Its own number, or none at all, is refused beside the field and
+    // nothing is recorded.
+    browser.fill("in-duplicate_of", &twice).await;
+    browser.fill("in-reason", "重复登记").await;
+    browser.click("submit-void").await;
+    browser.wait_text("error-duplicate_of", "另一张工单").await;
+    browser.fill("in-duplicate_of", "HY-12").await;
+    browser.click("submit-void").await;
+    browser
+        .wait_text("error-duplicate_of", "登记号格式不正确")
+        .await;
+    assert_eq!(
+        browser.attr("detail-state", "data-state").await,
+        "registered"
+    );
+    // The case it repeats is found as a related case is, by its words.
+    browser.fill("in-duplicate_of", "无法通行").await;
+    browser.click("in-duplicate_of-option").await;
+    assert_eq!(browser.value("in-duplicate_of").await, kept);
+    browser.click("submit-void").await;
+    browser
+        .wait_attr("detail-state", "data-state", "voided")
+        .await;
+    browser
+        .wait_text("timeline", &format!("作废（与 {kept} 重复）：重复登记"))
+        .await;
+    assert!(
+        browser.find_all("action-note").await.is_empty(),
+        "a voided case takes no more actions"
+    );
+    // Each case links to the other.
+    browser.click("duplicate-of").await;
+    browser.wait_text("detail-reg-no", &kept).await;
+    browser.wait_text("duplicate-from", &twice).await;
+    browser.screenshot("app-voided-duplicate").await;
+
+    browser.wait_synced().await;
+    let cases = server_cases(&server, "quality1");
+    let state = |reg_no: &str| {
+        cases
+            .iter()
+            .find(|c| c["reg_no"] == json!(reg_no))
+            .map(|c| c["state"].clone())
+    };
+    assert_eq!(state(&twice), Some(json!("voided")), "{cases:?}");
+    assert_eq!(state(&kept), Some(json!("registered")), "{cases:?}");
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .date_naive();
+    let stats = get(
+        &server,
+        "quality1",
+        &format!("/api/v1/stats?period=year&from={today}"),
+    );
+    assert_eq!(
+        (stats["total"].clone(), stats["voided"].clone()),
+        (json!(1), json!(1)),
+        "{stats}"
+    );
+    browser.close().await;
+}

@@ -142,6 +142,68 @@ pub fn DuplicateWarning(
     }
 }
 
+/// 重复登记: the case a voided case repeated, or the cases voided as
+/// repeats of this one, each opening that case. Nothing when neither.
+#[component]
+pub fn DuplicateLinks(case: Arc<Case>) -> impl IntoView {
+    let ctx = use_app();
+    let links = move || {
+        ctx.cases.with(|cases| {
+            let original = case
+                .voiding
+                .as_ref()
+                .and_then(|v| v.duplicate_of.as_ref())
+                .map(|reg_no| {
+                    let found = cases
+                        .values()
+                        .find(|c| c.registration.reg_no == *reg_no)
+                        .map(|c| c.id);
+                    (reg_no.to_string(), found)
+                });
+            let repeats: Vec<(String, Option<CaseId>)> =
+                shared::duplicate::voided_as_duplicates(&case, cases.values().map(Arc::as_ref))
+                    .into_iter()
+                    .map(|c| (c.registration.reg_no.to_string(), Some(c.id)))
+                    .collect();
+            (original, repeats)
+        })
+    };
+    move || {
+        let (original, repeats) = links();
+        if original.is_none() && repeats.is_empty() {
+            return ().into_any();
+        }
+        let l = ctx.lang.get();
+        let link = move |(reg_no, id): (String, Option<CaseId>), testid: &'static str| {
+            match id {
+            Some(id) => view! {
+                <button class="link" data-testid=testid
+                    on:click=move |_| ctx.screen.set(crate::state::Screen::Detail(id))>{reg_no}</button>
+            }
+            .into_any(),
+            None => view! { <span data-testid=testid>{reg_no}</span> }.into_any(),
+        }
+        };
+        let original = original.map(
+            |o| view! { {l.pick("重复于 ", "a duplicate of ")} {link(o, "duplicate-of")} " " },
+        );
+        let repeats = (!repeats.is_empty()).then(|| {
+            let links = repeats
+                .into_iter()
+                .map(|r| view! { {link(r, "duplicate-from")} " " })
+                .collect_view();
+            view! { {l.pick("已作废的重复登记：", "voided duplicates: ")} {links} }
+        });
+        view! {
+            <div class="kv" data-testid="duplicate-links">
+                <dt>{l.pick("重复登记", "Duplicates")}</dt>
+                <dd>{original} {repeats}</dd>
+            </div>
+        }
+        .into_any()
+    }
+}
+
 /// What makes an earlier case look like this one.
 fn reason(why: Likeness, l: Lang) -> &'static str {
     match (why.same_unit, why.same_phone) {

@@ -251,6 +251,7 @@ pub fn stats_tables(s: &Stats, labels: &Labels, tz: &Tz) -> Vec<Table> {
             )),
         ),
         metric("工单总数", "Cases", n(s.total)),
+        metric("已作废（不计入统计）", "Voided (not counted)", n(s.voided)),
         metric("已解决工单", "Resolved cases", n(s.handling.resolved)),
         metric(
             "平均处理时长（小时）",

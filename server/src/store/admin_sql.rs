@@ -373,18 +373,21 @@ pub(super) fn audit_log(
     .collect()
 }
 
-/// The time a withdrawn case was withdrawn, from its JSON.
+/// The time a withdrawn or voided case was withdrawn or voided, from its
+/// JSON.
 fn withdrawn_at_sql(dialect: Dialect) -> &'static str {
     match dialect {
         Dialect::Sqlite => {
             "SELECT reg_no, property_id, kind, state, severity, received_at, closed_at,
-                coalesce(json_extract(json, '$.withdrawal.stamp.at'), ''), recorded_at,
+                coalesce(json_extract(json, '$.withdrawal.stamp.at'),
+                    json_extract(json, '$.voiding.stamp.at'), ''), recorded_at,
                 (SELECT max(received_at) FROM ops WHERE case_id = ?1)
              FROM cases WHERE id = ?1"
         }
         Dialect::Postgres => {
             "SELECT reg_no, property_id, kind, state, severity, received_at, closed_at,
-                coalesce(json::jsonb #>> '{withdrawal,stamp,at}', ''), recorded_at,
+                coalesce(json::jsonb #>> '{withdrawal,stamp,at}',
+                    json::jsonb #>> '{voiding,stamp,at}', ''), recorded_at,
                 (SELECT max(received_at) FROM ops WHERE case_id = ?1)
              FROM cases WHERE id = ?1"
         }
@@ -418,8 +421,9 @@ pub(super) fn delete_case(
             .as_deref()
             .map(parse_ts)
             .transpose()?,
-        // The withdrawal time is in the JSON as serde wrote it (RFC 3339).
-        CaseState::Withdrawn => DateTime::parse_from_rfc3339(row.text(7)?)
+        // The withdrawal's or voiding's time is in the JSON as serde wrote
+        // it (RFC 3339).
+        CaseState::Withdrawn | CaseState::Voided => DateTime::parse_from_rfc3339(row.text(7)?)
             .ok()
             .map(|t| t.with_timezone(&Utc)),
         _ => None,

@@ -409,7 +409,10 @@ pub(super) fn stats(db: &dyn Db, q: &StatsQuery) -> StoreResult<Stats> {
     );
     let by_state = buckets(
         &tally.by_state,
-        CaseState::ALL.iter().map(|s| s.code().to_string()),
+        CaseState::ALL
+            .iter()
+            .filter(|s| **s != CaseState::Voided)
+            .map(|s| s.code().to_string()),
         |s| labels.state(s),
     );
     let by_month = q
@@ -511,6 +514,7 @@ pub(super) fn stats(db: &dyn Db, q: &StatsQuery) -> StoreResult<Stats> {
         kind: q.kind.map(|k| k.code().to_string()),
         generated_at: q.now,
         total: tally.total,
+        voided: tally.voided,
         by_kind,
         by_category,
         by_property,

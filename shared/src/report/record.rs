@@ -821,6 +821,16 @@ fn history(case: &Case, names: &dyn RecordNames, l: Lang, tz: Tz) -> Vec<String>
     if let Some(w) = &case.withdrawal {
         entry(&w.stamp, l.pick("撤诉", "withdrawn").to_string(), &w.reason);
     }
+    if let Some(v) = &case.voiding {
+        let what = match &v.duplicate_of {
+            Some(original) => match l {
+                Lang::ZhCn => format!("作废（与 {original} 重复）"),
+                Lang::En => format!("voided (a duplicate of {original})"),
+            },
+            None => l.pick("作废", "voided").to_string(),
+        };
+        entry(&v.stamp, what, &v.reason);
+    }
     lines.sort_by_key(|(at, _)| *at);
     lines.into_iter().map(|(_, line)| line).collect()
 }

@@ -338,6 +338,10 @@ pub struct Stats {
     pub generated_at: DateTime<Utc>,
     /// Cases received in the period.
     pub total: u64,
+    /// Cases received in the period and voided since (registered twice or
+    /// in error), in no other figure.
+    #[serde(default)]
+    pub voided: u64,
     /// By kind.
     pub by_kind: Vec<Bucket>,
     /// By category.

@@ -283,6 +283,9 @@ pub struct Tally {
     satisfied_min: u8,
     /// Cases counted.
     pub total: u64,
+    /// Cases of the period voided (registered twice or in error), counted
+    /// here and in no other figure.
+    pub voided: u64,
     /// By kind code.
     pub by_kind: BTreeMap<String, u64>,
     /// By category code.
@@ -330,6 +333,7 @@ impl Tally {
             months,
             satisfied_min,
             total: 0,
+            voided: 0,
             by_kind: BTreeMap::new(),
             by_category: BTreeMap::new(),
             by_property: BTreeMap::new(),
@@ -361,6 +365,13 @@ impl Tally {
                     map.insert(key.to_string(), 1);
                 }
             }
+        }
+        // A case that should not have been registered is no case: as a
+        // duplicate it would count its complaint twice and make its
+        // complainant and unit repeats.
+        if case.state == crate::case::CaseState::Voided.code() {
+            self.voided += 1;
+            return;
         }
         let now = self.now;
         self.total += 1;
@@ -682,6 +693,31 @@ mod tests {
             case(5, "2025-01-05T00:00:00Z"),
         ];
         assert_eq!(tally(&cases).properties["p"].unassessed_complaints, 2);
+    }
+
+    #[test]
+    fn a_voided_duplicate_counts_only_as_voided() {
+        // The same valid complaint registered twice by two staff, one
+        // voided: one complaint, no repeat complainant or unit, no clock.
+        let complaint = |n, state: &str| {
+            let mut c = case(n, "2025-01-05T00:00:00Z");
+            c.kind = "complaint".into();
+            c.state = state.into();
+            c.valid_complaint = true;
+            c.unit = Some("u1".into());
+            c.building = Some("b".into());
+            c.complainant_phone = Some("13800000000".into());
+            c.clocks = vec![clock("solution", "2025-01-08T00:00:00Z", None)];
+            c
+        };
+        let tally = tally(&[complaint(1, "assessed"), complaint(2, "voided")]);
+        assert_eq!((tally.total, tally.voided), (1, 1));
+        assert_eq!(tally.by_state.get("voided"), None);
+        assert_eq!(tally.by_kind["complaint"], 1);
+        assert_eq!(tally.properties["p"].valid_complaints, 1);
+        assert!(tally.repeat_complainants().is_empty());
+        assert!(tally.repeat_units(|_, _, u| u.to_string()).is_empty());
+        assert_eq!(tally.on_time_overall().map(|r| r.overdue), Some(1));
     }
 
     #[test]

@@ -242,7 +242,7 @@ fn action_bounds(p: &mut Problems, action: &Action, ceiling: DateTime<Utc>) {
             }
             p.text("comment", comment, MAX_TEXT);
         }
-        Action::Reopen { reason } | Action::Withdraw { reason } => {
+        Action::Reopen { reason } | Action::Withdraw { reason } | Action::Void { reason, .. } => {
             p.text("reason", reason, MAX_TEXT)
         }
         Action::Escalate { reason, .. } => p.text("reason", reason, MAX_TEXT),

@@ -19,6 +19,7 @@ use shared::role::Role;
 use shared::settings::Settings;
 use uuid::Uuid;
 
+#[derive(Clone)]
 pub struct Device {
     pub id: DeviceId,
     pub user: UserId,
@@ -27,6 +28,7 @@ pub struct Device {
     seq: u64,
 }
 
+#[derive(Clone)]
 pub struct Sim {
     pub settings: Settings,
     pub calendar: Calendar,

@@ -437,6 +437,8 @@ fn Figures(stats: Stats) -> impl IntoView {
         <div class="figures" data-testid="stats">
             <div class="kpis">
                 {kpi(l.pick("工单总数", "Cases"), s.total.to_string(), false, "kpi-total")}
+                // Watched: a void takes a case out of every other figure.
+                {kpi(l.pick("已作废（不计入统计）", "Voided (not counted)"), s.voided.to_string(), false, "kpi-voided")}
                 {kpi(l.pick("按时完成率", "On time"), percent(s.on_time_overall.rate), false, "kpi-on-time")}
                 {kpi(l.pick("平均处理时长", "Average handling"), hours(s.handling.avg_hours, l), false, "kpi-avg")}
                 {kpi(l.pick("90% 处理时长", "90th percentile"), hours(s.handling.p90_hours, l), false, "kpi-p90")}

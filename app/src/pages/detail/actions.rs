@@ -9,6 +9,7 @@
 
 use super::drafts::Drafts;
 use super::form::{FieldProblem, FormError, INPUTS, Unreadable, build_action, input_name};
+use crate::components::related::RelatedPicker;
 use crate::i18n;
 use crate::state::use_app;
 use chrono::Duration;
@@ -478,6 +479,30 @@ fn ActionForm(kind: ActionKind, case: Arc<Case>, role: Role, drafts: Drafts) -> 
         ActionKind::Reopen | ActionKind::Withdraw => {
             vec![text("reason", fields.reason, "原因", "Reason")]
         }
+        // 作废: a duplicate names the case it repeats, found as the
+        // related case is; one registered in error names none.
+        ActionKind::Void => vec![
+            view! {
+                <label class="field">
+                    <span>{t("重复的工单（重复登记时填写登记号）", "The case it repeats (if registered twice)")}</span>
+                    <RelatedPicker value=fields.duplicate_of testid="in-duplicate_of" itself=case.id/>
+                    {beside("duplicate_of")}
+                </label>
+            }
+            .into_any(),
+            text(
+                "reason",
+                fields.reason,
+                "作废原因（如：重复登记、误登记）",
+                "Why (registered twice, in error…)",
+            ),
+            view! {
+                <p class="hint" data-testid="void-hint">
+                    {t("作废的工单保留记录，但不计入任何统计，也不再计时。", "A voided case stays on record, but leaves every statistic and every deadline.")}
+                </p>
+            }
+            .into_any(),
+        ],
         ActionKind::Escalate => vec![
             select(
                 "to_role",

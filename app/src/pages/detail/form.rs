@@ -55,6 +55,7 @@ pub(super) struct ActionFields {
     pub(super) plan: RwSignal<String>,
     pub(super) publish_on: RwSignal<String>,
     pub(super) answer: RwSignal<String>,
+    pub(super) duplicate_of: RwSignal<String>,
 }
 
 impl ActionFields {
@@ -97,13 +98,14 @@ impl ActionFields {
             plan: RwSignal::new(String::new()),
             publish_on: RwSignal::new(String::new()),
             answer: RwSignal::new(String::new()),
+            duplicate_of: RwSignal::new(String::new()),
         }
     }
 }
 
 /// The names of the inputs, as in `data-testid="in-{name}"`: a problem
 /// `shared::validation` finds with one of them is shown beside it.
-pub(super) const INPUTS: [&str; 35] = [
+pub(super) const INPUTS: [&str; 36] = [
     "severity",
     "urgent",
     "validity",
@@ -139,6 +141,7 @@ pub(super) const INPUTS: [&str; 35] = [
     "plan",
     "publish_on",
     "answer",
+    "duplicate_of",
 ];
 
 /// Compensation as typed; an empty field is no compensation.
@@ -414,6 +417,25 @@ pub(super) fn build_action(
         ActionKind::Withdraw => Action::Withdraw {
             reason: f.reason.get_untracked(),
         },
+        ActionKind::Void => Action::Void {
+            duplicate_of: {
+                let typed = f.duplicate_of.get_untracked();
+                let typed = typed.trim();
+                if typed.is_empty() {
+                    None
+                } else {
+                    // Read aloud and typed by hand: any case will do.
+                    Some(typed.to_ascii_uppercase().parse().map_err(|_| {
+                        unreadable(
+                            "duplicate_of",
+                            "登记号格式不正确，例如 HY-261123-0K-0042",
+                            "Enter a registration number such as HY-261123-0K-0042",
+                        )
+                    })?)
+                }
+            },
+            reason: f.reason.get_untracked(),
+        },
         ActionKind::Close => Action::Close {
             corrective_action: f.corrective.get_untracked(),
             verification: f.verification.get_untracked(),
@@ -468,7 +490,7 @@ pub(crate) enum Typed {
 
 /// The inputs where a person types words: a form holding only its
 /// choices' defaults is no draft.
-const WORDS: [&str; 19] = [
+const WORDS: [&str; 20] = [
     "reason",
     "respondent",
     "respondent_department",
@@ -488,11 +510,12 @@ const WORDS: [&str; 19] = [
     "verification",
     "plan",
     "answer",
+    "duplicate_of",
 ];
 
 impl ActionFields {
     /// Every input with its name, the one list the draft reads and fills.
-    fn inputs(&self) -> [(&'static str, Input); 35] {
+    fn inputs(&self) -> [(&'static str, Input); 36] {
         use Input::{Check, Text};
         [
             ("severity", Text(self.severity)),
@@ -530,6 +553,7 @@ impl ActionFields {
             ("plan", Text(self.plan)),
             ("publish_on", Text(self.publish_on)),
             ("answer", Text(self.answer)),
+            ("duplicate_of", Text(self.duplicate_of)),
         ]
     }
 

@@ -17,7 +17,7 @@ mod evidence;
 mod form;
 mod timeline;
 
-use crate::components::related::RelatedLinks;
+use crate::components::related::{DuplicateLinks, RelatedLinks};
 use crate::i18n;
 use crate::state::{Screen, use_app};
 use leptos::prelude::Action as UiAction;
@@ -264,6 +264,7 @@ fn Fields(case: Arc<Case>) -> impl IntoView {
         row(t("内容", "Content"), r.content.clone()).into_any(),
         row(t("诉求", "Requested remedy"), r.requested_remedy.clone()).into_any(),
         view! { <RelatedLinks case=case.clone()/> }.into_any(),
+        view! { <DuplicateLinks case=case.clone()/> }.into_any(),
     ];
     if let Some(a) = &case.assessment {
         rows.push(
@@ -430,6 +431,9 @@ fn Fields(case: Arc<Case>) -> impl IntoView {
     }
     if let Some(w) = &case.withdrawal {
         rows.push(row(t("撤诉", "Withdrawn"), w.reason.clone()).into_any());
+    }
+    if let Some(v) = &case.voiding {
+        rows.push(row(t("作废", "Voided"), v.reason.clone()).into_any());
     }
     if let Some(c) = &case.closure {
         rows.push(

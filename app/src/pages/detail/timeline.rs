@@ -259,6 +259,17 @@ fn sentence(e: &TimelineEntry, case: &Case, l: Lang) -> String {
                 format!("extended it by {days} working days")
             }
         }
+        ActionKind::Void => {
+            let reason = or_empty("void_reason");
+            match (to("duplicate_of"), zh) {
+                (Some(original), true) => format!("作废（与 {original} 重复）：{reason}"),
+                (Some(original), false) => {
+                    format!("voided it (a duplicate of {original}): {reason}")
+                }
+                (None, true) => format!("作废：{reason}"),
+                (None, false) => format!("voided it: {reason}"),
+            }
+        }
         ActionKind::Decide => {
             let accepted = e
                 .changes
