@@ -2047,3 +2047,90 @@ async fn a_case_registered_twice_is_voided_and_links_to_the_one_kept() {
     );
     browser.close().await;
 }
+
+/// A second assessment's form starts from the assessment; when a
+/// colleague replaces that assessment before it is confirmed, the form
+/// would put the old one back with the one change made. It starts again
+/// from the colleague's, says so, and records nothing until confirmed.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_second_assessment_replaced_meanwhile_starts_again_from_the_new_one() {
+    let server = Server::start();
+    server.seed();
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("manager1").await;
+    let reg_no = browser.register_complaint("吴九", "电梯运行时异响").await;
+    browser.click("open-case").await;
+    browser.wait_text("detail-reg-no", &reg_no).await;
+    act(&browser, "assess", &[], "assessed").await;
+    browser.sync_now().await;
+
+    // The form is filled from the first assessment; urgent is ticked.
+    browser.click("action-assess").await;
+    browser.click("in-urgent").await;
+
+    // Meanwhile, on another tablet, the case is found major.
+    let id = server_cases(&server, "manager1")
+        .into_iter()
+        .find(|c| c["reg_no"] == json!(reg_no))
+        .expect("the case on the server")["id"]
+        .as_str()
+        .expect("an id")
+        .to_string();
+    let case = shared::id::CaseId(id.parse().expect("a case id"));
+    let e2e::bulk::Tablet {
+        login,
+        actor,
+        mut state,
+        ..
+    } = e2e::bulk::Tablet::log_in(&server, "manager1", "经理的另一台平板");
+    let op = state.make_op(
+        shared::id::OpId(uuid::Uuid::now_v7()),
+        case,
+        actor,
+        Some(shared::case::CaseState::Assessed),
+        shared::op::Action::Assess {
+            severity: shared::case::Severity::Major,
+            urgent: false,
+            validity: shared::case::Validity::Valid,
+            reason: String::new(),
+            respondent: String::new(),
+            respondent_department: String::new(),
+        },
+        chrono::Utc::now(),
+    );
+    let (status, answer) = server.post_json(
+        Some(&login.token),
+        "/api/v1/sync/push",
+        &json!({ "device": login.device, "ops": [op] }),
+    );
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["quarantined"], json!([]), "{answer}");
+    let before = browser.find_all("timeline-entry").await.len();
+    browser.sync_now().await;
+    browser.wait_count("timeline-entry", before + 1).await;
+
+    browser.click("submit-assess").await;
+    browser.wait_text("action-error", "评估已被他人修改").await;
+    assert_eq!(browser.value("in-severity").await, "major");
+    let urgent = browser.wait_for_test_id("in-urgent").await;
+    assert_eq!(
+        urgent.prop("checked").await.ok().flatten().as_deref(),
+        Some("false"),
+        "the form holds the colleague's assessment"
+    );
+    assert_eq!(
+        browser.find_all("timeline-entry").await.len(),
+        before + 1,
+        "nothing recorded"
+    );
+    // Confirmed on the new one, the change is made to it.
+    browser.click("in-urgent").await;
+    browser.click("submit-assess").await;
+    browser.wait_count("timeline-entry", before + 2).await;
+    browser.wait_synced().await;
+    let detail = get(&server, "manager1", &format!("/api/v1/cases/{case}"));
+    assert_eq!(detail["assessment"]["severity"], json!("major"), "{detail}");
+    assert_eq!(detail["assessment"]["urgent"], json!(true), "{detail}");
+    browser.close().await;
+}

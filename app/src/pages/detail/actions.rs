@@ -8,7 +8,7 @@
 //! saved while there is a problem, and what was typed stays.
 
 use super::drafts::Drafts;
-use super::form::{FieldProblem, FormError, INPUTS, Unreadable, build_action, input_name};
+use super::form::{FieldProblem, FormError, INPUTS, Unreadable, Words, build_action, input_name};
 use crate::components::related::RelatedPicker;
 use crate::i18n;
 use crate::state::use_app;
@@ -73,6 +73,34 @@ pub fn Actions(case: Arc<Case>, drafts: Drafts) -> impl IntoView {
     .into_any()
 }
 
+/// Fills an assessment form from `case`'s assessment, if any, and notes
+/// which one it started from.
+fn start_from_assessment(fields: &super::form::ActionFields, case: &Case) {
+    let Some(a) = case.assessment.as_deref() else {
+        return;
+    };
+    fields.severity.set(a.severity.code().into());
+    fields.urgent.set(a.urgent);
+    fields.validity.set(a.validity.code().into());
+    fields.reason.set(a.reason.clone());
+    fields.respondent.set(a.respondent.clone());
+    fields
+        .respondent_department
+        .set(a.respondent_department.clone());
+    fields.assessment_seen.set(a.stamp.op.to_string());
+}
+
+/// Whether the assessment `fields` started from is no longer `case`'s.
+fn assessment_replaced(fields: &super::form::ActionFields, case: &Case) -> bool {
+    let seen = fields.assessment_seen.get_untracked();
+    let now = case
+        .assessment
+        .as_deref()
+        .map(|a| a.stamp.op.to_string())
+        .unwrap_or_default();
+    seen != now
+}
+
 /// What an action's button and form say: an assessment of a case assessed
 /// already is a second one.
 fn action_label(kind: ActionKind, assessed: bool, l: shared::lang::Lang) -> &'static str {
@@ -89,17 +117,8 @@ fn ActionForm(kind: ActionKind, case: Arc<Case>, role: Role, drafts: Drafts) -> 
     // Assessed again, the form starts from the assessment, so that what is
     // not changed is kept; once, when its inputs are made.
     let fields = drafts.fields(kind, role, |fields| {
-        if kind == ActionKind::Assess
-            && let Some(a) = case.assessment.as_deref()
-        {
-            fields.severity.set(a.severity.code().into());
-            fields.urgent.set(a.urgent);
-            fields.validity.set(a.validity.code().into());
-            fields.reason.set(a.reason.clone());
-            fields.respondent.set(a.respondent.clone());
-            fields
-                .respondent_department
-                .set(a.respondent_department.clone());
+        if kind == ActionKind::Assess {
+            start_from_assessment(fields, &case);
         }
     });
     // Kept as it is typed, for a reload or a visit to another screen.
@@ -599,6 +618,17 @@ fn ActionForm(kind: ActionKind, case: Arc<Case>, role: Role, drafts: Drafts) -> 
         error.set(None);
         save.clear();
         problems.set(BTreeMap::new());
+        // A form filled from an assessment a colleague has replaced since
+        // would put the old one back with this one's change: it starts
+        // again from theirs, and says so.
+        if kind == ActionKind::Assess && assessment_replaced(&fields, &case) {
+            start_from_assessment(&fields, &case);
+            error.set(Some(FormError::Unreadable(Words(
+                "评估已被他人修改，表单已按最新评估重新填写，请核对后再确认",
+                "Someone changed the assessment meanwhile: the form now starts from theirs; check it and confirm again",
+            ))));
+            return;
+        }
         let action = match build_action(kind, &fields, &case, &ctx) {
             Ok(a) => a,
             Err(Unreadable::Field(name, problem)) => {

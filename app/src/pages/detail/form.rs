@@ -56,6 +56,9 @@ pub(super) struct ActionFields {
     pub(super) publish_on: RwSignal<String>,
     pub(super) answer: RwSignal<String>,
     pub(super) duplicate_of: RwSignal<String>,
+    /// The op of the assessment a second one started from (重新评估), as
+    /// the form was filled with it: no input, kept with the draft.
+    pub(super) assessment_seen: RwSignal<String>,
 }
 
 impl ActionFields {
@@ -99,6 +102,7 @@ impl ActionFields {
             publish_on: RwSignal::new(String::new()),
             answer: RwSignal::new(String::new()),
             duplicate_of: RwSignal::new(String::new()),
+            assessment_seen: RwSignal::new(String::new()),
         }
     }
 }
@@ -176,7 +180,7 @@ impl FieldProblem {
 
 /// A message in both languages, worded when shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Words(&'static str, &'static str);
+pub(super) struct Words(pub(super) &'static str, pub(super) &'static str);
 
 impl Words {
     pub(super) fn message(self, l: Lang) -> String {
@@ -515,7 +519,7 @@ const WORDS: [&str; 20] = [
 
 impl ActionFields {
     /// Every input with its name, the one list the draft reads and fills.
-    fn inputs(&self) -> [(&'static str, Input); 36] {
+    fn inputs(&self) -> [(&'static str, Input); 37] {
         use Input::{Check, Text};
         [
             ("severity", Text(self.severity)),
@@ -554,6 +558,7 @@ impl ActionFields {
             ("publish_on", Text(self.publish_on)),
             ("answer", Text(self.answer)),
             ("duplicate_of", Text(self.duplicate_of)),
+            ("assessment_seen", Text(self.assessment_seen)),
         ]
     }
 
