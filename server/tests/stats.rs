@@ -1318,3 +1318,54 @@ fn a_case_registered_twice_and_voided_leaves_every_figure() {
         "{after}"
     );
 }
+
+#[test]
+fn a_repair_voided_after_its_draw_leaves_the_sample() {
+    let w = world();
+    let (manager, mut m) = w.login("manager_a");
+    let pa = w.pa().clone();
+    // Resolved and waiting for its callback: completed, so it is drawn.
+    let (case, ops) = repair(&mut m, &pa, local("2025-08-04", "09:00"), 3, 2, None);
+    let (status, answer) = manager.post("/api/v1/sync/push", &push_body(m.device, &ops));
+    assert_eq!(
+        (status, &answer["quarantined"]),
+        (200, &json!([])),
+        "{answer}"
+    );
+    let (status, drawn) = manager.post(
+        "/api/v1/spot-checks",
+        &json!({"property": pa.id, "year": 2025, "quarter": 3}),
+    );
+    assert_eq!(status, 201, "{drawn}");
+    assert_eq!(drawn["items"][0]["case_id"], json!(case.to_string()));
+    let sampled = || {
+        let (_, q3) = manager.get("/api/v1/stats?period=quarter&from=2025-07-01");
+        let (_, list) = manager.get(&format!(
+            "/api/v1/spot-checks?property={}&year=2025&quarter=3",
+            pa.id
+        ));
+        (
+            q3["spot_checks"]["sampled"].clone(),
+            list[0]["items"].clone(),
+        )
+    };
+    assert_eq!(sampled().0, json!(1));
+
+    // It was the second registration of a repair already recorded.
+    let void = m.op_at(
+        case,
+        Some(CaseState::Resolved),
+        Action::Void {
+            duplicate_of: None,
+            reason: "重复登记".into(),
+        },
+        local("2025-08-05", "10:00"),
+    );
+    let (status, answer) = manager.post("/api/v1/sync/push", &push_body(m.device, &[void]));
+    assert_eq!(
+        (status, &answer["quarantined"]),
+        (200, &json!([])),
+        "{answer}"
+    );
+    assert_eq!(sampled(), (json!(0), json!([])));
+}

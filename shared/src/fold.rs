@@ -1194,17 +1194,34 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
         }
     }
 
-    // A clock an assessment made again took away, unless it runs again:
-    // the latest time it was, and until when it was owed. Those a case
-    // answered on the spot skipped were never owed.
+    // A clock an assessment made again took away: the latest time it was,
+    // and until when it was owed (`taken`). The urgent ones count from the
+    // receipt as it stands, as when they run; those the answer on the spot
+    // made undue, as when they run, were never owed. Owed again since, it
+    // runs again, from its first start if it had run out unmet by the time
+    // it was taken away (`revived`).
     let mut taken: Vec<(Clock, DateTime<Utc>)> = Vec::new();
+    let mut revived: Vec<(Clock, DateTime<Utc>, DateTime<Utc>)> = Vec::new();
     for d in marks.dropped.iter().rev() {
-        let skipped_by_the_answer = marks.answered_on_the_spot && d.clock != Clock::MajorReport;
-        if skipped_by_the_answer || clocks.iter().any(|(c, _, _)| *c == d.clock) {
+        let undue = d.clock != Clock::MajorReport
+            && (assessed_after_the_answer || (d.clock == Clock::Transfer && skipped(d.met)));
+        let seen = taken.iter().any(|(c, _)| *c == d.clock)
+            || revived.iter().any(|(c, _, _)| *c == d.clock);
+        if undue || seen {
             continue;
         }
-        clocks.push((d.clock, d.start, d.met));
-        taken.push((d.clock, d.at));
+        let start = match d.clock {
+            Clock::UrgentContact | Clock::UrgentOnSite => received,
+            _ => d.start,
+        };
+        if clocks.iter().any(|(c, _, _)| *c == d.clock) {
+            if d.met.is_none() {
+                revived.push((d.clock, start, d.at));
+            }
+        } else {
+            clocks.push((d.clock, start, d.met));
+            taken.push((d.clock, d.at));
+        }
     }
 
     // A case that ended (closed or withdrawn) owes nothing more: a clock
@@ -1221,7 +1238,7 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
     case.deadlines.reserve_exact(clocks.len());
     // Parsing a zone's name costs more than the rest of a clock: once a case.
     let mut zone: Option<(&str, chrono_tz::Tz)> = None;
-    'clocks: for (clock, start, mut met) in clocks {
+    'clocks: for (clock, mut start, mut met) in clocks {
         // A clock keeps the rule it started under (`settings/rules.rs`).
         let rules = ctx
             .settings
@@ -1246,6 +1263,13 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
                 continue;
             }
         };
+        if let Some(&(_, first, until)) = revived.iter().find(|(c, _, _)| *c == clock)
+            && let Ok(first_due) = deadline::due_at(first, rule, tz, ctx.calendar)
+            && first_due < until
+        {
+            start = first;
+            due = first_due;
+        }
         let mut extended = 0;
         let unextended = due;
         // `workflow` caps the extensions' total so that the solution stays

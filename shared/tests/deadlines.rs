@@ -1100,3 +1100,103 @@ fn an_escalation_before_a_case_was_found_major_is_not_its_report() {
         Some(reported)
     );
 }
+
+#[test]
+fn a_report_missed_stays_missed_when_the_case_is_found_major_again() {
+    let t = local(2026, 3, 2, 9, 0);
+    let mut s = sim_with(CaseKind::Complaint, Channel::Phone, t, t);
+    let first = t + Duration::minutes(10);
+    assess_at(&mut s, first, Severity::Major, false, true);
+    let report_due = due(&s.case(), Clock::MajorReport);
+    assess_at(
+        &mut s,
+        report_due + Duration::hours(1),
+        Severity::General,
+        false,
+        true,
+    );
+    assess_at(
+        &mut s,
+        report_due + Duration::hours(2),
+        Severity::Major,
+        false,
+        true,
+    );
+    let reported = report_due + Duration::hours(3);
+    s.act(
+        1,
+        reported,
+        Action::Escalate {
+            to_role: Role::RegionalManager,
+            skip_level: false,
+            reason: "重大投诉".into(),
+        },
+    );
+    let report = clock_of(&s.case(), Clock::MajorReport).expect("a major case reports");
+    assert_eq!(
+        (report.started_at, report.due_at, report.met_at),
+        (first, report_due, Some(reported)),
+        "owed since it was first found major, and late"
+    );
+}
+
+#[test]
+fn a_taken_urgent_clock_counts_from_the_receipt_as_corrected() {
+    // Received at 13:00 but typed as 08:00: found urgent at 13:10 (the
+    // call "due" at 10:00), not urgent at 13:30, the receipt corrected at
+    // 13:40. The call was due at 15:00 and owed no more at 13:30.
+    let typed = local(2026, 3, 2, 8, 0);
+    let recorded = local(2026, 3, 2, 13, 5);
+    let mut s = sim_with(CaseKind::Complaint, Channel::Phone, typed, recorded);
+    assess_at(
+        &mut s,
+        local(2026, 3, 2, 13, 10),
+        Severity::General,
+        true,
+        true,
+    );
+    assess_at(
+        &mut s,
+        local(2026, 3, 2, 13, 30),
+        Severity::General,
+        false,
+        true,
+    );
+    s.act(
+        0,
+        local(2026, 3, 2, 13, 40),
+        Action::Edit(shared::case::RegistrationPatch {
+            received_at: Some(local(2026, 3, 2, 13, 0)),
+            ..Default::default()
+        }),
+    );
+    assert_eq!(clock_of(&s.case(), Clock::UrgentContact), None);
+}
+
+#[test]
+fn a_taken_urgent_clock_missed_stays_when_the_repair_is_then_done_on_the_spot() {
+    let t = local(2026, 3, 2, 9, 0);
+    let mut s = sim_with(CaseKind::Repair, Channel::Phone, t, t);
+    assess_at(
+        &mut s,
+        t + Duration::minutes(10),
+        Severity::General,
+        true,
+        true,
+    );
+    let second = local(2026, 3, 2, 14, 0);
+    assess_at(&mut s, second, Severity::General, false, true);
+    let done = local(2026, 3, 2, 15, 0);
+    s.act(
+        0,
+        done,
+        Action::Resolve {
+            result: "已修好".into(),
+            feedback_method: ContactMethod::Visit,
+            feedback_at: Some(done),
+            on_the_spot: true,
+        },
+    );
+    let contact = clock_of(&s.case(), Clock::UrgentContact).expect("the missed call stays");
+    assert_eq!(contact.met_at, Some(second));
+}

@@ -2021,6 +2021,18 @@ async fn a_case_registered_twice_is_voided_and_links_to_the_one_kept() {
     browser.wait_text("detail-reg-no", &kept).await;
     browser.wait_text("duplicate-from", &twice).await;
     browser.screenshot("app-voided-duplicate").await;
+    // The one kept cannot be voided as a repeat of the one voided: the
+    // matter would be in no figure.
+    browser.click("action-void").await;
+    browser.fill("in-duplicate_of", &twice).await;
+    browser.fill("in-reason", "重复登记").await;
+    browser.click("submit-void").await;
+    browser.wait_text("error-duplicate_of", "已作废").await;
+    browser.click("cancel-action").await;
+    assert_eq!(
+        browser.attr("detail-state", "data-state").await,
+        "registered"
+    );
 
     browser.wait_synced().await;
     let cases = server_cases(&server, "quality1");

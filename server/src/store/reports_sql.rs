@@ -223,6 +223,8 @@ fn overdue(db: &dyn Db, f: &Filter, now: DateTime<Utc>, labels: &Labels) -> Stor
     })
 }
 
+/// The spot-check draws of the period's quarters and their cases, those
+/// voided since the draw (a duplicate is no repair to call) aside.
 fn spot_check_counts(db: &dyn Db, q: &StatsQuery) -> StoreResult<SpotCheckCounts> {
     if q.kind.is_some_and(|k| k != CaseKind::Repair) {
         return Ok(SpotCheckCounts::default());
@@ -239,11 +241,14 @@ fn spot_check_counts(db: &dyn Db, q: &StatsQuery) -> StoreResult<SpotCheckCounts
     args.push(ts(q.start).into());
     let counts = db.query_one(
         &format!(
-            "SELECT count(DISTINCT s.id), count(sc.case_id),
-                CAST(coalesce(sum(CASE WHEN c.spot_check_at IS NOT NULL THEN 1 ELSE 0 END), 0)
+            "SELECT count(DISTINCT s.id),
+                CAST(coalesce(sum(CASE WHEN sc.case_id IS NOT NULL
+                    AND (c.state IS NULL OR c.state <> 'voided') THEN 1 ELSE 0 END), 0)
                     AS BIGINT),
-                CAST(coalesce(sum(CASE WHEN c.spot_check_satisfaction >= ? THEN 1 ELSE 0 END), 0)
-                    AS BIGINT)
+                CAST(coalesce(sum(CASE WHEN c.spot_check_at IS NOT NULL
+                    AND c.state <> 'voided' THEN 1 ELSE 0 END), 0) AS BIGINT),
+                CAST(coalesce(sum(CASE WHEN c.spot_check_satisfaction >= ?
+                    AND c.state <> 'voided' THEN 1 ELSE 0 END), 0) AS BIGINT)
              FROM spot_checks s
              LEFT JOIN spot_check_cases sc ON sc.spot_check_id = s.id
              LEFT JOIN cases c ON c.id = sc.case_id

@@ -12,7 +12,7 @@ use super::reports::{Labels, SpotCheckDraw, SpotCheckFilter};
 use super::reports_sql::COMPLETED;
 use super::sqlite::{parse_id, parse_ts, ts};
 use super::{AuditEntry, StoreError, StoreResult};
-use shared::case::{Case, CaseKind, Registration};
+use shared::case::{Case, CaseKind, CaseState, Registration};
 use shared::lang::Lang;
 use shared::property::Location;
 use shared::report::{SpotCheck, SpotCheckItem, draw_sample};
@@ -189,6 +189,10 @@ pub(super) fn load(
             let case: Option<Case> = json
                 .map(|json| history_sql::whole(db, case_id, &json))
                 .transpose()?;
+            // Voided since the draw (a duplicate), it is no repair to call.
+            if case.as_ref().is_some_and(|c| c.state == CaseState::Voided) {
+                continue;
+            }
             let item = spot_check_item(r.get(0)?, case_id, case.as_ref(), &labels);
             draw.sampled += 1;
             if let Some(score) = item.satisfaction {

@@ -8,7 +8,9 @@
 //! saved while there is a problem, and what was typed stays.
 
 use super::drafts::Drafts;
-use super::form::{FieldProblem, FormError, INPUTS, Unreadable, Words, build_action, input_name};
+use super::form::{
+    FieldProblem, FormError, INPUTS, UNSEEN, Unreadable, Words, build_action, input_name,
+};
 use crate::components::related::RelatedPicker;
 use crate::i18n;
 use crate::state::use_app;
@@ -77,6 +79,7 @@ pub fn Actions(case: Arc<Case>, drafts: Drafts) -> impl IntoView {
 /// which one it started from.
 fn start_from_assessment(fields: &super::form::ActionFields, case: &Case) {
     let Some(a) = case.assessment.as_deref() else {
+        fields.assessment_seen.set(String::new());
         return;
     };
     fields.severity.set(a.severity.code().into());
@@ -90,7 +93,9 @@ fn start_from_assessment(fields: &super::form::ActionFields, case: &Case) {
     fields.assessment_seen.set(a.stamp.op.to_string());
 }
 
-/// Whether the assessment `fields` started from is no longer `case`'s.
+/// Whether the assessment `fields` started from is no longer `case`'s. A
+/// draft that does not say (kept by an older build) is taken as made on
+/// the current one.
 fn assessment_replaced(fields: &super::form::ActionFields, case: &Case) -> bool {
     let seen = fields.assessment_seen.get_untracked();
     let now = case
@@ -98,7 +103,7 @@ fn assessment_replaced(fields: &super::form::ActionFields, case: &Case) -> bool 
         .as_deref()
         .map(|a| a.stamp.op.to_string())
         .unwrap_or_default();
-    seen != now
+    seen != UNSEEN && seen != now
 }
 
 /// What an action's button and form say: an assessment of a case assessed
@@ -213,7 +218,10 @@ fn ActionForm(kind: ActionKind, case: Arc<Case>, role: Role, drafts: Drafts) -> 
         view! {
             <label class="field">
                 <span>{t(zh, en)}</span>
-                <select data-testid=format!("in-{name}") on:change=move |ev| sig.set(event_target_value(&ev))>{opts}</select>
+                // The value follows the signal too: a form filled again
+                // (an assessment replaced meanwhile) shows what it holds.
+                <select data-testid=format!("in-{name}") prop:value=move || sig.get()
+                    on:change=move |ev| sig.set(event_target_value(&ev))>{opts}</select>
                 {beside(name)}
             </label>
         }

@@ -57,7 +57,9 @@ pub(super) struct ActionFields {
     pub(super) answer: RwSignal<String>,
     pub(super) duplicate_of: RwSignal<String>,
     /// The op of the assessment a second one started from (重新评估), as
-    /// the form was filled with it: no input, kept with the draft.
+    /// the form was filled with it (empty: none yet; [`UNSEEN`]: not
+    /// known, a draft kept by an older build): no input, kept with the
+    /// draft.
     pub(super) assessment_seen: RwSignal<String>,
 }
 
@@ -102,10 +104,14 @@ impl ActionFields {
             publish_on: RwSignal::new(String::new()),
             answer: RwSignal::new(String::new()),
             duplicate_of: RwSignal::new(String::new()),
-            assessment_seen: RwSignal::new(String::new()),
+            assessment_seen: RwSignal::new(UNSEEN.into()),
         }
     }
 }
+
+/// [`ActionFields::assessment_seen`] of a form not filled from a case's
+/// assessment.
+pub(super) const UNSEEN: &str = "?";
 
 /// The names of the inputs, as in `data-testid="in-{name}"`: a problem
 /// `shared::validation` finds with one of them is shown beside it.
@@ -429,13 +435,30 @@ pub(super) fn build_action(
                     None
                 } else {
                     // Read aloud and typed by hand: any case will do.
-                    Some(typed.to_ascii_uppercase().parse().map_err(|_| {
-                        unreadable(
+                    let original: shared::regno::RegNo =
+                        typed.to_ascii_uppercase().parse().map_err(|_| {
+                            unreadable(
+                                "duplicate_of",
+                                "登记号格式不正确，例如 HY-261123-0K-0042",
+                                "Enter a registration number such as HY-261123-0K-0042",
+                            )
+                        })?;
+                    // Two copies voided as each other's would leave the
+                    // matter in no figure: the one kept must be live.
+                    let voided = ctx.cases.with_untracked(|cases| {
+                        cases.values().any(|c| {
+                            c.registration.reg_no == original
+                                && c.state == shared::case::CaseState::Voided
+                        })
+                    });
+                    if voided {
+                        return Err(unreadable(
                             "duplicate_of",
-                            "登记号格式不正确，例如 HY-261123-0K-0042",
-                            "Enter a registration number such as HY-261123-0K-0042",
-                        )
-                    })?)
+                            "该工单已作废，请填写保留的那一张",
+                            "That case is voided; name the one that is kept",
+                        ));
+                    }
+                    Some(original)
                 }
             },
             reason: f.reason.get_untracked(),
