@@ -1040,6 +1040,24 @@ fn what_the_clocks_count_from_is_corrected_by_the_first_responder_or_management(
         json!("letter"),
         "{stored}"
     );
+    // Whoever registered it is held to its registration clock: they
+    // correct the receipt only earlier, and keep a written channel's clock.
+    let later = received(recorded - Duration::hours(1));
+    assert_eq!(edit(&staff, &mut s, later.clone()), clock_fields);
+    let by_phone = RegistrationPatch {
+        channel: Some(shared::case::Channel::Phone),
+        ..Default::default()
+    };
+    assert_eq!(edit(&staff, &mut s, by_phone.clone()), clock_fields);
+    let by_email = RegistrationPatch {
+        channel: Some(shared::case::Channel::Email),
+        ..Default::default()
+    };
+    assert!(edit(&staff, &mut s, by_email).is_empty());
+    assert!(edit(&staff, &mut s, received(recorded - Duration::hours(3))).is_empty());
+    // Management corrects either way.
+    assert!(edit(&manager, &mut m, later).is_empty());
+    assert!(edit(&manager, &mut m, by_phone).is_empty());
 
     // An edit its tablet recorded before these rules keeps its meaning.
     let (old_tablet, mut o) = w.login("head_a");

@@ -51,6 +51,9 @@ pub enum ValidationError {
     UnknownCategory,
     /// Received after it was recorded.
     ReceivedInFuture,
+    /// What the clocks count from, moved in favour of the person who
+    /// registered the case (`workflow::in_own_favour`).
+    OwnDeadline,
     /// A number outside its allowed range.
     OutOfRange {
         /// The smallest allowed.
@@ -153,6 +156,7 @@ impl Coded for ValidationError {
             ValidationError::NotInProperty => "validation.not_in_property",
             ValidationError::UnknownCategory => "validation.unknown_category",
             ValidationError::ReceivedInFuture => "validation.received_in_future",
+            ValidationError::OwnDeadline => "case.clock_fields",
             ValidationError::OutOfRange { .. } => "validation.out_of_range",
             ValidationError::ClockOutOfRange => "clock.out_of_range",
             ValidationError::TooMany { .. } => "validation.too_many",
@@ -203,6 +207,12 @@ impl Coded for ValidationError {
                 .pick(
                     "受理时间不能晚于登记时间",
                     "Received cannot be after recorded",
+                )
+                .into(),
+            ValidationError::OwnDeadline => lang
+                .pick(
+                    "登记人只能把受理时间改早、不能把书面渠道改为没有登记时限的渠道；如需这样更正，请由管理人员修改",
+                    "Whoever registered the case may only move the receipt earlier, and not change a written channel to one without the registration deadline; ask management for such a correction",
                 )
                 .into(),
             ValidationError::OutOfRange { min, max } => match lang {

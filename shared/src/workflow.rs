@@ -9,7 +9,7 @@
 //! by the op's schema, so these guards are the only copy of the rules.
 
 use crate::case::{
-    ApprovalState, Case, CaseKind, CaseState, NoteKind, RegistrationPatch, Validity,
+    ApprovalState, Case, CaseKind, CaseState, Channel, NoteKind, RegistrationPatch, Validity,
 };
 use crate::compensation::format_yuan;
 use crate::id::UserId;
@@ -332,6 +332,33 @@ pub const CLOCK_FIELDS_SCHEMA: u32 = 4;
 /// move their own.
 pub fn may_move_clocks(first_responder: UserId, author: UserId, role: Role) -> bool {
     role.is_management() || first_responder == author
+}
+
+/// The op schema from which the first responder corrects what the clocks
+/// count from only against themselves ([`in_own_favour`]).
+pub const OWN_CLOCKS_SCHEMA: u32 = 5;
+
+/// Which of `patch`'s fields would move what the clocks count from in
+/// favour of whoever registered the case, received at `received` by
+/// `channel` as it stands: the registration clock holds the first
+/// responder to account, and every clock counts from the receipt. They
+/// may correct their typing against themselves (the receipt earlier, a
+/// channel given a registration clock), and management either way: the
+/// receipt no later, and a channel with a registration clock not changed
+/// to one without.
+pub fn in_own_favour(
+    received: DateTime<Utc>,
+    channel: Channel,
+    patch: &RegistrationPatch,
+) -> Option<&'static str> {
+    if patch.received_at.is_some_and(|t| t > received) {
+        Some("received_at")
+    } else if channel.has_register_clock() && patch.channel.is_some_and(|c| !c.has_register_clock())
+    {
+        Some("channel")
+    } else {
+        None
+    }
 }
 
 /// May `role` take an action of kind `action` on a case of some kind? A

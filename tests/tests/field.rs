@@ -155,6 +155,32 @@ async fn a_correction_by_a_role_that_sees_the_phone_masked_keeps_the_phone() {
     browser
         .wait_text("edit-error-received_at", "受理时间不能晚于登记时间")
         .await;
+    // Earlier, as it was: saved. Later again, in their own favour: the
+    // registration clock holds them to it, so only management may.
+    let shanghai = |hours: i64| {
+        (chrono::Utc::now() - chrono::Duration::hours(hours))
+            .with_timezone(&chrono_tz::Asia::Shanghai)
+            .format("%Y-%m-%dT%H:%M")
+            .to_string()
+    };
+    let set_received = |value: String| {
+        format!(
+            "const i = document.querySelector('[data-testid=\"edit-received\"]');
+             i.value = '{value}';
+             i.dispatchEvent(new Event('input', {{bubbles: true}}));
+             return true;"
+        )
+    };
+    browser.eval(&set_received(shanghai(2))).await;
+    browser.click("save-edit").await;
+    browser.wait_count("timeline-entry", 2).await;
+    browser.wait_synced().await;
+    browser.click("open-edit").await;
+    browser.eval(&set_received(shanghai(1))).await;
+    browser.click("save-edit").await;
+    browser
+        .wait_text("edit-error-received_at", "登记人只能把受理时间改早")
+        .await;
     // Dropped, so that the next user's login finds no draft to delete.
     browser.click("cancel-edit").await;
     browser.wait_count("edit-form", 0).await;
@@ -166,7 +192,7 @@ async fn a_correction_by_a_role_that_sees_the_phone_masked_keeps_the_phone() {
     browser.login("head1").await;
     browser.wait_count("case-row", 1).await;
     browser.click("case-open").await;
-    browser.wait_count("timeline-entry", 1).await;
+    browser.wait_count("timeline-entry", 2).await;
     browser.click("open-edit").await;
     let shown = browser.value("edit-phone").await;
     assert!(shown.contains('*'), "the phone is shown masked: {shown}");
@@ -182,7 +208,7 @@ async fn a_correction_by_a_role_that_sees_the_phone_masked_keeps_the_phone() {
         .await;
     browser.fill("edit-remedy", "尽快修好电梯按钮").await;
     browser.click("save-edit").await;
-    browser.wait_count("timeline-entry", 2).await;
+    browser.wait_count("timeline-entry", 3).await;
     browser.wait_count("edit-form", 0).await;
     browser.wait_synced().await;
 

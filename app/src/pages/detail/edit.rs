@@ -29,7 +29,7 @@ use shared::property::Location;
 use shared::validation::{
     ValidationError, name_required, phone_required, validate_action, validate_patch, validate_phone,
 };
-use shared::workflow::{allowed_actions, may_move_clocks};
+use shared::workflow::{allowed_actions, in_own_favour, may_move_clocks};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -553,6 +553,14 @@ fn build(
         for e in found {
             errors.entry(e.field).or_insert(e.error);
         }
+    }
+    // Whoever registered it corrects what the clocks count from only
+    // against themselves; management either way (`case.clock_fields`).
+    let management = ctx.actor().is_some_and(|a| a.role.is_management());
+    if !management && let Some(field) = in_own_favour(r.received_at, r.channel, &patch) {
+        errors
+            .entry(field.into())
+            .or_insert(ValidationError::OwnDeadline);
     }
     if errors.is_empty() {
         Ok(patch)
