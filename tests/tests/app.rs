@@ -1424,38 +1424,16 @@ async fn a_form_open_on_a_case_keeps_what_was_typed_when_a_colleague_changes_the
 
     // Meanwhile the manager corrects the phone from another tablet.
     let before = browser.find_all("timeline-entry").await.len();
-    let id = server_cases(&server, "staff1")
-        .into_iter()
-        .find(|c| c["reg_no"] == json!(reg_no))
-        .expect("the case on the server")["id"]
-        .as_str()
-        .expect("an id")
-        .to_string();
-    let case = shared::id::CaseId(id.parse().expect("a case id"));
-    let e2e::bulk::Tablet {
-        login,
-        actor,
-        mut state,
-        ..
-    } = e2e::bulk::Tablet::log_in(&server, "manager1", "经理的平板");
-    let op = state.make_op(
-        shared::id::OpId(uuid::Uuid::now_v7()),
+    let case = case_id(&server, "staff1", &reg_no);
+    act_from_another_tablet(
+        &server,
         case,
-        actor,
         None,
         shared::op::Action::Edit(shared::case::RegistrationPatch {
             complainant_phone: Some(shared::phone::Phone::parse("13900001111").ok()),
             ..Default::default()
         }),
-        chrono::Utc::now(),
     );
-    let (status, answer) = server.post_json(
-        Some(&login.token),
-        "/api/v1/sync/push",
-        &json!({ "device": login.device, "ops": [op] }),
-    );
-    assert_eq!(status, 200, "{answer}");
-    assert_eq!(answer["quarantined"], json!([]), "{answer}");
 
     browser.sync_now().await;
     browser.wait_count("timeline-entry", before + 1).await;
@@ -1486,6 +1464,48 @@ async fn a_form_open_on_a_case_keeps_what_was_typed_when_a_colleague_changes_the
         .collect();
     assert_eq!(notes.len(), 1, "{detail}");
     browser.close().await;
+}
+
+/// The id of the case numbered `reg_no`, as `login` finds it on the server.
+fn case_id(server: &Server, login: &str, reg_no: &str) -> shared::id::CaseId {
+    let id = server_cases(server, login)
+        .into_iter()
+        .find(|c| c["reg_no"] == json!(reg_no))
+        .expect("the case on the server")["id"]
+        .as_str()
+        .expect("an id")
+        .to_string();
+    shared::id::CaseId(id.parse().expect("a case id"))
+}
+
+/// The manager takes `action` on `case` from a tablet of their own, now.
+fn act_from_another_tablet(
+    server: &Server,
+    case: shared::id::CaseId,
+    expected_state: Option<shared::case::CaseState>,
+    action: shared::op::Action,
+) {
+    let e2e::bulk::Tablet {
+        login,
+        actor,
+        mut state,
+        ..
+    } = e2e::bulk::Tablet::log_in(server, "manager1", "经理的另一台平板");
+    let op = state.make_op(
+        shared::id::OpId(uuid::Uuid::now_v7()),
+        case,
+        actor,
+        expected_state,
+        action,
+        chrono::Utc::now(),
+    );
+    let (status, answer) = server.post_json(
+        Some(&login.token),
+        "/api/v1/sync/push",
+        &json!({ "device": login.device, "ops": [op] }),
+    );
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["quarantined"], json!([]), "{answer}");
 }
 
 /// When the browser refuses to keep a draft (its storage full) or the
@@ -1968,6 +1988,15 @@ async fn a_user_given_another_role_sees_the_cases_as_that_role_does() {
     browser.close().await;
 }
 
+/// Fills the open void form as a duplicate of `duplicate_of`, confirms,
+/// and waits for the refusal beside that field to say `says`.
+async fn void_refused(browser: &Browser, duplicate_of: &str, says: &str) {
+    browser.fill("in-duplicate_of", duplicate_of).await;
+    browser.fill("in-reason", "重复登记").await;
+    browser.click("submit-void").await;
+    browser.wait_text("error-duplicate_of", says).await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_case_registered_twice_is_voided_and_links_to_the_one_kept() {
     let server = Server::start();
@@ -1988,15 +2017,8 @@ async fn a_case_registered_twice_is_voided_and_links_to_the_one_kept() {
     browser.wait_for_test_id("void-hint").await;
     // Its own number, or none at all, is refused beside the field and
     // nothing is recorded.
-    browser.fill("in-duplicate_of", &twice).await;
-    browser.fill("in-reason", "重复登记").await;
-    browser.click("submit-void").await;
-    browser.wait_text("error-duplicate_of", "另一张工单").await;
-    browser.fill("in-duplicate_of", "HY-12").await;
-    browser.click("submit-void").await;
-    browser
-        .wait_text("error-duplicate_of", "登记号格式不正确")
-        .await;
+    void_refused(&browser, &twice, "另一张工单").await;
+    void_refused(&browser, "HY-12", "登记号格式不正确").await;
     assert_eq!(
         browser.attr("detail-state", "data-state").await,
         "registered"
@@ -2024,10 +2046,7 @@ async fn a_case_registered_twice_is_voided_and_links_to_the_one_kept() {
     // The one kept cannot be voided as a repeat of the one voided: the
     // matter would be in no figure.
     browser.click("action-void").await;
-    browser.fill("in-duplicate_of", &twice).await;
-    browser.fill("in-reason", "重复登记").await;
-    browser.click("submit-void").await;
-    browser.wait_text("error-duplicate_of", "已作废").await;
+    void_refused(&browser, &twice, "已作废").await;
     browser.click("cancel-action").await;
     assert_eq!(
         browser.attr("detail-state", "data-state").await,
@@ -2082,24 +2101,10 @@ async fn a_second_assessment_replaced_meanwhile_starts_again_from_the_new_one() 
     browser.click("in-urgent").await;
 
     // Meanwhile, on another tablet, the case is found major.
-    let id = server_cases(&server, "manager1")
-        .into_iter()
-        .find(|c| c["reg_no"] == json!(reg_no))
-        .expect("the case on the server")["id"]
-        .as_str()
-        .expect("an id")
-        .to_string();
-    let case = shared::id::CaseId(id.parse().expect("a case id"));
-    let e2e::bulk::Tablet {
-        login,
-        actor,
-        mut state,
-        ..
-    } = e2e::bulk::Tablet::log_in(&server, "manager1", "经理的另一台平板");
-    let op = state.make_op(
-        shared::id::OpId(uuid::Uuid::now_v7()),
+    let case = case_id(&server, "manager1", &reg_no);
+    act_from_another_tablet(
+        &server,
         case,
-        actor,
         Some(shared::case::CaseState::Assessed),
         shared::op::Action::Assess {
             severity: shared::case::Severity::Major,
@@ -2109,15 +2114,7 @@ async fn a_second_assessment_replaced_meanwhile_starts_again_from_the_new_one() 
             respondent: String::new(),
             respondent_department: String::new(),
         },
-        chrono::Utc::now(),
     );
-    let (status, answer) = server.post_json(
-        Some(&login.token),
-        "/api/v1/sync/push",
-        &json!({ "device": login.device, "ops": [op] }),
-    );
-    assert_eq!(status, 200, "{answer}");
-    assert_eq!(answer["quarantined"], json!([]), "{answer}");
     let before = browser.find_all("timeline-entry").await.len();
     browser.sync_now().await;
     browser.wait_count("timeline-entry", before + 1).await;

@@ -3,13 +3,14 @@
 //! the same unit or phone already has an open case of the same category
 //! (`shared::duplicate`), with a button that links to it.
 
-use crate::state::use_app;
+use crate::state::{AppCtx, use_app};
 use leptos::prelude::*;
 use shared::case::Case;
 use shared::duplicate::{Likeness, Probe, possible_duplicates};
 use shared::id::CaseId;
 use shared::lang::Lang;
 use shared::search::fold;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// How many cases the picker offers at once.
@@ -153,18 +154,11 @@ pub fn DuplicateLinks(case: Arc<Case>) -> impl IntoView {
                 .voiding
                 .as_ref()
                 .and_then(|v| v.duplicate_of.as_ref())
-                .map(|reg_no| {
-                    let found = cases
-                        .values()
-                        .find(|c| c.registration.reg_no == *reg_no)
-                        .map(|c| c.id);
-                    (reg_no.to_string(), found)
-                });
-            let repeats: Vec<(String, Option<CaseId>)> =
-                shared::duplicate::voided_as_duplicates(&case, cases.values().map(Arc::as_ref))
-                    .into_iter()
-                    .map(|c| (c.registration.reg_no.to_string(), Some(c.id)))
-                    .collect();
+                .map(|reg_no| numbered(cases, &reg_no.to_string()));
+            let repeats = ids_of(shared::duplicate::voided_as_duplicates(
+                &case,
+                cases.values().map(Arc::as_ref),
+            ));
             (original, repeats)
         })
     };
@@ -174,23 +168,13 @@ pub fn DuplicateLinks(case: Arc<Case>) -> impl IntoView {
             return ().into_any();
         }
         let l = ctx.lang.get();
-        let link = move |(reg_no, id): (String, Option<CaseId>), testid: &'static str| {
-            match id {
-            Some(id) => view! {
-                <button class="link" data-testid=testid
-                    on:click=move |_| ctx.screen.set(crate::state::Screen::Detail(id))>{reg_no}</button>
-            }
-            .into_any(),
-            None => view! { <span data-testid=testid>{reg_no}</span> }.into_any(),
-        }
-        };
-        let original = original.map(
-            |o| view! { {l.pick("重复于 ", "a duplicate of ")} {link(o, "duplicate-of")} " " },
-        );
+        let original = original.map(|o| {
+            view! { {l.pick("重复于 ", "a duplicate of ")} {case_link(ctx, o, "duplicate-of")} " " }
+        });
         let repeats = (!repeats.is_empty()).then(|| {
             let links = repeats
                 .into_iter()
-                .map(|r| view! { {link(r, "duplicate-from")} " " })
+                .map(|r| view! { {case_link(ctx, r, "duplicate-from")} " " })
                 .collect_view();
             view! { {l.pick("已作废的重复登记：", "voided duplicates: ")} {links} }
         });
@@ -201,6 +185,39 @@ pub fn DuplicateLinks(case: Arc<Case>) -> impl IntoView {
             </div>
         }
         .into_any()
+    }
+}
+
+/// A case named by its number, with its id if it is on the tablet.
+type Named = (String, Option<CaseId>);
+
+/// The case numbered `reg_no` among `cases`.
+fn numbered(cases: &HashMap<CaseId, Arc<Case>>, reg_no: &str) -> Named {
+    let found = cases
+        .values()
+        .find(|c| c.registration.reg_no.to_string() == reg_no)
+        .map(|c| c.id);
+    (reg_no.to_string(), found)
+}
+
+/// `found` by their numbers and ids.
+fn ids_of(found: Vec<&Case>) -> Vec<Named> {
+    found
+        .into_iter()
+        .map(|c| (c.registration.reg_no.to_string(), Some(c.id)))
+        .collect()
+}
+
+/// A button that opens the case, or its number alone when it is not on
+/// this tablet (out of its scope, or not synced yet).
+fn case_link(ctx: AppCtx, (reg_no, id): Named, testid: &'static str) -> AnyView {
+    match id {
+        Some(id) => view! {
+            <button class="link" data-testid=testid
+                on:click=move |_| ctx.screen.set(crate::state::Screen::Detail(id))>{reg_no}</button>
+        }
+        .into_any(),
+        None => view! { <span data-testid=testid>{reg_no}</span> }.into_any(),
     }
 }
 
@@ -248,39 +265,27 @@ pub fn RelatedLinks(case: Arc<Case>) -> impl IntoView {
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
     let links = move || {
         ctx.cases.with(|cases| {
-            let named = case.registration.related_case.clone().map(|reg_no| {
-                let found = cases
-                    .values()
-                    .find(|c| c.registration.reg_no.to_string() == reg_no)
-                    .map(|c| c.id);
-                (reg_no, found)
-            });
-            let from: Vec<(String, Option<CaseId>)> =
-                shared::duplicate::linked_from(&case, cases.values().map(Arc::as_ref))
-                    .into_iter()
-                    .map(|c| (c.registration.reg_no.to_string(), Some(c.id)))
-                    .collect();
+            let named = case
+                .registration
+                .related_case
+                .as_deref()
+                .map(|reg_no| numbered(cases, reg_no));
+            let from = ids_of(shared::duplicate::linked_from(
+                &case,
+                cases.values().map(Arc::as_ref),
+            ));
             (named, from)
         })
-    };
-    let link = move |(reg_no, id): (String, Option<CaseId>), testid: &'static str| match id {
-        Some(id) => view! {
-            <button class="link" data-testid=testid
-                on:click=move |_| ctx.screen.set(crate::state::Screen::Detail(id))>{reg_no}</button>
-        }
-        .into_any(),
-        // Out of this tablet's scope, or not synced yet: the number alone.
-        None => view! { <span data-testid=testid>{reg_no}</span> }.into_any(),
     };
     view! {
         <div class="kv" data-testid="related-links">
             <dt>{t("关联工单", "Related cases")}</dt>
             <dd>{move || {
                 let (named, from) = links();
-                let named = named.map(|n| view! { "→ " {link(n, "related-to")} " " });
+                let named = named.map(|n| view! { "→ " {case_link(ctx, n, "related-to")} " " });
                 let from = from
                     .into_iter()
-                    .map(|f| view! { "← " {link(f, "related-from")} " " })
+                    .map(|f| view! { "← " {case_link(ctx, f, "related-from")} " " })
                     .collect_view();
                 view! { {named} {from} }
             }}</dd>
