@@ -105,6 +105,7 @@ pub fn change_field(name: &str, lang: Lang) -> String {
         "extended_working_days" => lang.pick("延期工作日", "Extended by (working days)"),
         "withdraw_reason" => lang.pick("撤诉原因", "Withdrawal reason"),
         "void_reason" => lang.pick("作废原因", "Why voided"),
+        "restore_reason" => lang.pick("恢复原因", "Why restored"),
         "duplicate_of" => lang.pick("重复的工单", "Duplicate of"),
         "corrective_action" => lang.pick("纠正预防措施", "Corrective action"),
         "accepted" => lang.pick("采纳", "Accepted"),

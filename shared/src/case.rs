@@ -531,6 +531,8 @@ pub struct Withdrawal {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Voiding {
+    /// The state it was voided in, which a restoration returns it to.
+    pub from: CaseState,
     /// The case it repeats, when it was registered twice.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duplicate_of: Option<RegNo>,

@@ -236,6 +236,7 @@ mod tests {
             let mut c = case(fleet, 1, |_| {});
             c.state = CaseState::Voided;
             c.voiding = Some(Box::new(crate::case::Voiding {
+                from: CaseState::Registered,
                 duplicate_of: of.map(|o| o.registration.reg_no.clone()),
                 reason: "重复登记".into(),
                 stamp: c.registered.clone(),

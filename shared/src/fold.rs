@@ -891,10 +891,17 @@ impl Folder<'_> {
                     changes.push(change("duplicate_of", None, Some(original.to_string())));
                 }
                 case.voiding = Some(Box::new(Voiding {
+                    from: case.state,
                     duplicate_of: duplicate_of.clone(),
                     reason: reason.clone(),
                     stamp: st,
                 }));
+            }
+            // Restored as if it had never been voided: its clocks run on
+            // from where they were, and it counts again.
+            Action::Restore { reason } => {
+                changes.push(change("restore_reason", None, Some(reason.clone())));
+                case.voiding = None;
             }
             Action::Close {
                 corrective_action,

@@ -37,8 +37,8 @@ use serde::{Deserialize, Serialize};
 ///   follow-ups are spot-checks, its notes general notes or inspections).
 /// - 4: the same rules; a new action, [`Action::CallbackMissed`], which
 ///   builds of schema 3 cannot read.
-/// - 5: the same rules; a new action, [`Action::Void`], which builds of
-///   schema 4 cannot read.
+/// - 5: the same rules; new actions, [`Action::Void`] and
+///   [`Action::Restore`], which builds of schema 4 cannot read.
 pub const SCHEMA_VERSION: u32 = 5;
 
 /// One change to one case.
@@ -256,6 +256,11 @@ pub enum Action {
         /// Why.
         reason: String,
     },
+    /// 恢复: a case voided by mistake is restored to where it was.
+    Restore {
+        /// Why.
+        reason: String,
+    },
     /// 结案/归档.
     Close {
         /// 纠正预防措施.
@@ -363,6 +368,8 @@ coded_enum! {
         Withdraw = ("withdraw", "撤诉", "Withdraw"),
         /// See [`Action::Void`].
         Void = ("void", "作废", "Void"),
+        /// See [`Action::Restore`].
+        Restore = ("restore", "恢复", "Restore"),
         /// See [`Action::Close`].
         Close = ("close", "结案", "Close"),
         /// See [`Action::Decide`].
@@ -418,6 +425,7 @@ impl Action {
             Action::Extend { .. } => ActionKind::Extend,
             Action::Withdraw { .. } => ActionKind::Withdraw,
             Action::Void { .. } => ActionKind::Void,
+            Action::Restore { .. } => ActionKind::Restore,
             Action::Close { .. } => ActionKind::Close,
             Action::Decide { .. } => ActionKind::Decide,
             Action::PlanImprovement { .. } => ActionKind::PlanImprovement,

@@ -343,6 +343,9 @@ pub fn sample_action(case: &Case, role: Role, kind: ActionKind, choice: u32) -> 
             duplicate_of: None,
             reason: "重复登记".into(),
         },
+        ActionKind::Restore => Action::Restore {
+            reason: "作废有误".into(),
+        },
         ActionKind::Close => Action::Close {
             corrective_action: "加强巡查".into(),
             verification: "已验证".into(),

@@ -307,7 +307,7 @@ pub fn role_may(role: Role, action: ActionKind, kind: CaseKind) -> bool {
         A::Withdraw => role == Role::Staff || role.is_management(),
         // Management: a void takes a complaint out of every figure, so the
         // person whose figures they are does not decide it alone.
-        A::Void => role.is_management(),
+        A::Void | A::Restore => role.is_management(),
         A::Close => {
             role.is_management()
                 || (role == Role::Staff && matches!(kind, CaseKind::Repair | CaseKind::Inquiry))
@@ -398,7 +398,8 @@ fn gate_in(
     // a closed case; `check` refines the first by payload, and the arm
     // below the last (a second assessment is not allowed in the state).
     let reaches_closed = matches!(action, A::FollowUp | A::ResolveConflict)
-        || (action == A::Assess && kind == CaseKind::Complaint && state == S::Closed);
+        || (action == A::Assess && kind == CaseKind::Complaint && state == S::Closed)
+        || (action == A::Restore && state == S::Voided);
     if !state.is_open() && !reaches_closed {
         return Err(RuleViolation::CaseNotOpen { state });
     }
@@ -434,6 +435,7 @@ fn gate_in(
     match action {
         A::Register => Err(RuleViolation::DuplicateRegistration),
         A::Edit | A::Note | A::Attach | A::Escalate | A::Extend | A::Withdraw | A::Void => Ok(()),
+        A::Restore => in_state(&[S::Voided]),
         // A complaint answered on the spot skipped its assessment; the
         // manager assesses it afterwards, so that its validity counts in
         // the valid-complaint rate (seed 003: a complaint on the spot is
@@ -880,6 +882,10 @@ fn check_in(
                 return Err(RuleViolation::DuplicateOfItself);
             }
             Ok(Some(S::Voided))
+        }
+        Action::Restore { reason } => {
+            need(reason, "reason")?;
+            Ok(case.voiding.as_ref().map(|v| v.from))
         }
         Action::Close {
             corrective_action,

@@ -758,12 +758,29 @@ fn a_case_registered_twice_is_voided_by_management_and_owes_nothing() {
     // missed nothing, whenever it is looked at.
     assert!(case.deadlines.is_empty());
     assert_eq!(case.next_clock(), None);
-    assert!(allowed_actions(&case, Role::Gm).is_empty());
+    assert_eq!(allowed_actions(&case, Role::Gm), [ActionKind::Restore]);
     let note = Action::Note {
         note_kind: NoteKind::General,
         text: "作废后补充".into(),
     };
     assert_eq!(step(&mut s, MANAGER, note), Err("workflow.case_not_open"));
+    // Voided by mistake, management restores it where it was, its clocks
+    // with it.
+    let restore = || Action::Restore {
+        reason: "并非重复，是另一单元".into(),
+    };
+    assert_eq!(
+        step(&mut s, STAFF, restore()),
+        Err("workflow.role_not_allowed")
+    );
+    assert_eq!(step(&mut s, MANAGER, restore()), Ok(CaseState::Assessed));
+    let case = s.case();
+    assert!(case.voiding.is_none());
+    assert!(!case.deadlines.is_empty());
+    assert_eq!(
+        step(&mut s, MANAGER, restore()),
+        Err("workflow.not_allowed_in_state")
+    );
     // Registered in error, a case is voided without naming another.
     let mut wrong = sim(CaseKind::Repair);
     assert_eq!(

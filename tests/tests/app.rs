@@ -2076,6 +2076,24 @@ async fn a_case_registered_twice_is_voided_and_links_to_the_one_kept() {
         (json!(1), json!(1)),
         "{stats}"
     );
+
+    // Voided by mistake after all: restored where it was, it counts again.
+    open_case(&browser, &twice).await;
+    act(&browser, "restore", &[("reason", "并非重复")], "registered").await;
+    browser
+        .wait_text("timeline", "恢复了作废的工单：并非重复")
+        .await;
+    browser.wait_synced().await;
+    let stats = get(
+        &server,
+        "quality1",
+        &format!("/api/v1/stats?period=year&from={today}"),
+    );
+    assert_eq!(
+        (stats["total"].clone(), stats["voided"].clone()),
+        (json!(2), json!(0)),
+        "{stats}"
+    );
     browser.close().await;
 }
 

@@ -242,9 +242,10 @@ fn action_bounds(p: &mut Problems, action: &Action, ceiling: DateTime<Utc>) {
             }
             p.text("comment", comment, MAX_TEXT);
         }
-        Action::Reopen { reason } | Action::Withdraw { reason } | Action::Void { reason, .. } => {
-            p.text("reason", reason, MAX_TEXT)
-        }
+        Action::Reopen { reason }
+        | Action::Withdraw { reason }
+        | Action::Void { reason, .. }
+        | Action::Restore { reason } => p.text("reason", reason, MAX_TEXT),
         Action::Escalate { reason, .. } => p.text("reason", reason, MAX_TEXT),
         Action::Extend {
             working_days,

@@ -503,7 +503,7 @@ fn ActionForm(kind: ActionKind, case: Arc<Case>, role: Role, drafts: Drafts) -> 
                 ),
             ]
         }
-        ActionKind::Reopen | ActionKind::Withdraw => {
+        ActionKind::Reopen | ActionKind::Withdraw | ActionKind::Restore => {
             vec![text("reason", fields.reason, "原因", "Reason")]
         }
         // 作废: a duplicate names the case it repeats, found as the

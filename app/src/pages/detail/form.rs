@@ -463,6 +463,9 @@ pub(super) fn build_action(
             },
             reason: f.reason.get_untracked(),
         },
+        ActionKind::Restore => Action::Restore {
+            reason: f.reason.get_untracked(),
+        },
         ActionKind::Close => Action::Close {
             corrective_action: f.corrective.get_untracked(),
             verification: f.verification.get_untracked(),

@@ -270,6 +270,14 @@ fn sentence(e: &TimelineEntry, case: &Case, l: Lang) -> String {
                 (None, false) => format!("voided it: {reason}"),
             }
         }
+        ActionKind::Restore => {
+            let reason = or_empty("restore_reason");
+            if zh {
+                format!("恢复了作废的工单：{reason}")
+            } else {
+                format!("restored the voided case: {reason}")
+            }
+        }
         ActionKind::Decide => {
             let accepted = e
                 .changes
