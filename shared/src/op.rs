@@ -37,8 +37,10 @@ use serde::{Deserialize, Serialize};
 ///   follow-ups are spot-checks, its notes general notes or inspections).
 /// - 4: the same rules; a new action, [`Action::CallbackMissed`], which
 ///   builds of schema 3 cannot read.
-/// - 5: the same rules; new actions, [`Action::Void`] and
-///   [`Action::Restore`], which builds of schema 4 cannot read.
+/// - 5: also [`crate::workflow::in_own_favour`] (whoever registered a
+///   case corrects what its clocks count from only against themselves);
+///   new actions, [`Action::Void`] and [`Action::Restore`], which builds
+///   of schema 4 cannot read.
 pub const SCHEMA_VERSION: u32 = 5;
 
 /// One change to one case.

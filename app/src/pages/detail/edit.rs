@@ -276,7 +276,7 @@ fn EditForm(case: Arc<Case>, drafts: Drafts) -> impl IntoView {
                 return;
             }
             refusal.set(None);
-            let patch = match build(&form, &base, &case.registered) {
+            let patch = match build(&form, &base, &case) {
                 Err(found) => {
                     errors.set(found);
                     return;
@@ -432,8 +432,6 @@ fn EditForm(case: Arc<Case>, drafts: Drafts) -> impl IntoView {
     .into_any()
 }
 
-/// Reads the form into a patch of the fields that differ from the case,
-/// or the problems by field.
 /// Whether the logged-in user may correct when and how the case
 /// `registered` was received (`shared::workflow::may_move_clocks`).
 fn may_correct_clocks(ctx: AppCtx, registered: &Stamp) -> bool {
@@ -441,11 +439,14 @@ fn may_correct_clocks(ctx: AppCtx, registered: &Stamp) -> bool {
         .is_some_and(|a| may_move_clocks(registered.by, a.user, a.role))
 }
 
+/// Reads the form into a patch of the fields that differ from `r` (the
+/// registration the form was opened on), or the problems by field.
 fn build(
     form: &Fields,
     r: &Registration,
-    registered: &Stamp,
+    case: &Case,
 ) -> Result<RegistrationPatch, BTreeMap<String, ValidationError>> {
+    let registered = &case.registered;
     let ctx = use_app();
     let config = ctx.config.get_untracked();
     let tz = config.settings.tz();
@@ -556,8 +557,11 @@ fn build(
     }
     // Whoever registered it corrects what the clocks count from only
     // against themselves; management either way (`case.clock_fields`).
+    // Against the case as it stands, as the server judges it: a colleague's
+    // correction since the form opened is the baseline.
     let management = ctx.actor().is_some_and(|a| a.role.is_management());
-    if !management && let Some(field) = in_own_favour(r.received_at, r.channel, &patch) {
+    let now = &case.registration;
+    if !management && let Some(field) = in_own_favour(now.received_at, now.channel, &patch) {
         errors
             .entry(field.into())
             .or_insert(ValidationError::OwnDeadline);
