@@ -242,10 +242,20 @@ fn action_bounds(p: &mut Problems, action: &Action, ceiling: DateTime<Utc>) {
             }
             p.text("comment", comment, MAX_TEXT);
         }
-        Action::Reopen { reason }
-        | Action::Withdraw { reason }
-        | Action::Void { reason, .. }
-        | Action::Restore { reason } => p.text("reason", reason, MAX_TEXT),
+        Action::Reopen { reason } | Action::Withdraw { reason } | Action::Restore { reason } => {
+            p.text("reason", reason, MAX_TEXT)
+        }
+        Action::Void {
+            duplicate_of,
+            reason,
+        } => {
+            // A number read well-formed may still carry a property code of
+            // any length: bounded as a related case's number is.
+            if let Some(original) = duplicate_of {
+                p.text("duplicate_of", &original.to_string(), MAX_LABEL);
+            }
+            p.text("reason", reason, MAX_TEXT);
+        }
         Action::Escalate { reason, .. } => p.text("reason", reason, MAX_TEXT),
         Action::Extend {
             working_days,
@@ -586,6 +596,16 @@ mod tests {
                 }
             },
             &[("text", "validation.required")],
+        );
+        let forged = format!("{}-260302-0K-0001", "H".repeat(MAX_LABEL));
+        check(
+            |o| {
+                o.action = Action::Void {
+                    duplicate_of: Some(forged.parse().expect("a well-formed number")),
+                    reason: "重复登记".into(),
+                }
+            },
+            &[("duplicate_of", "validation.too_long")],
         );
     }
 
