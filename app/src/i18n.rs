@@ -106,6 +106,7 @@ pub fn change_field(name: &str, lang: Lang) -> String {
         "withdraw_reason" => lang.pick("撤诉原因", "Withdrawal reason"),
         "void_reason" => lang.pick("作废原因", "Why voided"),
         "restore_reason" => lang.pick("恢复原因", "Why restored"),
+        "first_responder" => lang.pick("首问责任人", "First responder"),
         "duplicate_of" => lang.pick("重复的工单", "Duplicate of"),
         "corrective_action" => lang.pick("纠正预防措施", "Corrective action"),
         "accepted" => lang.pick("采纳", "Accepted"),

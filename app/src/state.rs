@@ -611,7 +611,15 @@ fn inbox_memo(
                 return Vec::new();
             };
             config.with(|c| {
-                cases.with(|cases| inbox(cases.values().map(|c| &**c), &s.user, at, &c.settings))
+                cases.with(|cases| {
+                    inbox(
+                        cases.values().map(|c| &**c),
+                        &s.user,
+                        &c.users,
+                        at,
+                        &c.settings,
+                    )
+                })
             })
         })
     })

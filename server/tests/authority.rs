@@ -343,6 +343,79 @@ fn a_case_is_assigned_only_to_someone_who_receives_it() {
     assert_eq!(case_of(&manager, reg.case_id)["state"], "assigned");
 }
 
+/// Management changes a case's first responder only to someone who will
+/// receive it, as an assignee; the case is then theirs on the server: in
+/// their 我的 list, and no longer in that of whoever registered it.
+#[test]
+fn a_first_responder_is_changed_only_to_someone_who_receives_the_case() {
+    let w = world();
+    let (staff, mut s) = w.login("staff_a");
+    let (manager, mut m) = w.login("manager_a");
+    let (head, _) = w.login("head_a");
+    let id_of = |login: &str| common::user_id(&Client::login(&w.server.base, login).1);
+    let (head_id, staff_b, quality, staff_a) = (
+        id_of("head_a"),
+        id_of("staff_b"),
+        id_of("quality"),
+        id_of("staff_a"),
+    );
+    let reg = s.register(w.pa(), "地库积水");
+    let case = reg.case_id;
+    assert_eq!(quarantined(&push(&staff, &s, &[reg])), []);
+    let mine = |c: &Client| -> BTreeSet<String> {
+        let (status, page) = c.get("/api/v1/cases?mine=true&per_page=100");
+        assert_eq!(status, 200, "{page}");
+        page["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .filter_map(|i| i["id"].as_str().map(String::from))
+            .collect()
+    };
+    assert!(mine(&staff).contains(&case.to_string()));
+    assert!(!mine(&head).contains(&case.to_string()));
+
+    let change = |to| Action::ChangeResponder {
+        to,
+        reason: "原首问责任人调岗".into(),
+    };
+    let refused: Vec<Op> = [
+        change(staff_b),
+        change(quality),
+        change(UserId(uuid::Uuid::now_v7())),
+    ]
+    .into_iter()
+    .map(|a| m.op(case, None, a))
+    .collect();
+    let seqs: Vec<u64> = refused.iter().map(|o| o.seq).collect();
+    let answer = push(&manager, &m, &refused);
+    assert_eq!(
+        quarantined(&answer),
+        [
+            (seqs[0], "change_responder.not_assignable".to_string()),
+            (seqs[1], "change_responder.not_assignable".to_string()),
+            (seqs[2], "change_responder.unknown_user".to_string()),
+        ],
+        "{answer}"
+    );
+    // The first responder does not pass the case on alone.
+    let own = s.op(case, None, change(head_id));
+    let seq = own.seq;
+    assert_eq!(
+        quarantined(&push(&staff, &s, &[own])),
+        [(seq, "sync.role_not_allowed".to_string())]
+    );
+    assert!(case_of(&manager, case)["responder_changes"].is_null());
+
+    let taken = m.op(case, None, change(head_id));
+    assert_eq!(quarantined(&push(&manager, &m, &[taken])), []);
+    let stored = case_of(&manager, case);
+    assert_eq!(stored["responder_changes"][0]["from"], json!(staff_a));
+    assert_eq!(stored["responder_changes"][0]["to"], json!(head_id));
+    assert!(mine(&head).contains(&case.to_string()));
+    assert!(!mine(&staff).contains(&case.to_string()));
+}
+
 /// An assignment of the case to `user`.
 fn to(user: UserId) -> Action {
     Action::Assign {

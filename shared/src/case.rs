@@ -489,6 +489,22 @@ pub struct Escalation {
     pub stamp: Stamp,
 }
 
+/// A change of the first responder (首问责任人变更): the staff member who
+/// registered the case left, moved to another property or is away for
+/// long, and management names who answers for it now. Append-only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ResponderChange {
+    /// The first responder before.
+    pub from: UserId,
+    /// The first responder from now on.
+    pub to: UserId,
+    /// Why.
+    pub reason: String,
+    /// Who changed it.
+    pub stamp: Stamp,
+}
+
 /// A deadline extension (special case). Append-only.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -745,7 +761,8 @@ pub struct Case {
     /// The registration data, with later edits applied.
     pub registration: Registration,
     /// When it was recorded, and by whom: the first responder (首问责任人),
-    /// who owns the case until it is closed, whatever the handovers.
+    /// who owns the case until it is closed, whatever the transfers,
+    /// unless management changes it ([`Case::first_responder`]).
     pub registered: Stamp,
     /// The workflow state.
     pub state: CaseState,
@@ -772,6 +789,9 @@ pub struct Case {
     pub reopen_count: u32,
     /// Every escalation.
     pub escalations: Vec<Escalation>,
+    /// Every change of the first responder.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub responder_changes: Vec<ResponderChange>,
     /// Every extension.
     pub extensions: Vec<Extension>,
     /// The suggestion's outcome.
@@ -811,6 +831,15 @@ impl Case {
                     .saturating_add(a.thumbnail.as_ref().map_or(0, |t| t.size))
             })
             .fold(0, u64::saturating_add)
+    }
+
+    /// The first responder (首问责任人): who registered the case, until
+    /// management names someone else ([`ResponderChange`]). They own it
+    /// until it is closed: its callback, its close, its reopening.
+    pub fn first_responder(&self) -> UserId {
+        self.responder_changes
+            .last()
+            .map_or(self.registered.by, |h| h.to)
     }
 
     /// Whether any escalation was recorded (the 上报 flag).

@@ -32,8 +32,9 @@ use crate::calendar::Calendar;
 use crate::case::{
     ApprovalRecord, ApprovalState, Assessment, Assignee, Attachment, Case, CaseKind, CaseState,
     Change, Closure, Conflict, DeadlineProblem, Escalation, Extension, FollowUp, Handover,
-    MissedCallback, Note, NoteKind, Outcome, Registration, RegistrationPatch, Resolution, Severity,
-    Solution, Stamp, SuggestionOutcome, TimelineEntry, Validity, Violation, Voiding, Withdrawal,
+    MissedCallback, Note, NoteKind, Outcome, Registration, RegistrationPatch, Resolution,
+    ResponderChange, Severity, Solution, Stamp, SuggestionOutcome, TimelineEntry, Validity,
+    Violation, Voiding, Withdrawal,
 };
 use crate::deadline::{self, Clock, ClockState};
 use crate::hlc::Hlc;
@@ -273,6 +274,7 @@ fn new_case(op: &Op, registration: Registration, ops: usize) -> Case {
         callbacks_missed: Vec::new(),
         reopen_count: 0,
         escalations: Vec::new(),
+        responder_changes: Vec::new(),
         extensions: Vec::new(),
         suggestion: None,
         withdrawal: None,
@@ -855,6 +857,20 @@ impl Folder<'_> {
                 case.escalations.push(Escalation {
                     to_role: *to_role,
                     skip_level: *skip_level,
+                    reason: reason.clone(),
+                    stamp: st,
+                });
+            }
+            Action::ChangeResponder { to, reason } => {
+                let from = case.first_responder();
+                changes.push(change(
+                    "first_responder",
+                    Some(from.to_string()),
+                    Some(to.to_string()),
+                ));
+                case.responder_changes.push(ResponderChange {
+                    from,
+                    to: *to,
                     reason: reason.clone(),
                     stamp: st,
                 });

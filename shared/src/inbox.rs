@@ -23,6 +23,7 @@ use crate::id::CaseId;
 use crate::op::ActionKind;
 use crate::role::{Role, User};
 use crate::settings::Settings;
+use crate::wire::UserCard;
 use crate::workflow::{gate, role_may};
 use chrono::{DateTime, NaiveDate, Utc};
 use std::cmp::Reverse;
@@ -57,6 +58,9 @@ coded_enum! {
         NextStep = ("next_step", "待我处理", "My next step"),
         /// A major (重大) case, for the management line and head office.
         Major = ("major", "重大工单", "Major case"),
+        /// The case's first responder no longer works in its property (left
+        /// the company, disabled, moved): the manager names another.
+        ResponderGone = ("responder_gone", "首问责任人已离岗", "First responder gone"),
     }
 }
 
@@ -113,6 +117,9 @@ pub enum Reason {
     },
     /// Assessed as major.
     Major,
+    /// The first responder is no longer an active colleague of the
+    /// property.
+    ResponderGone,
 }
 
 impl Reason {
@@ -130,6 +137,7 @@ impl Reason {
             Reason::Reopened => ReasonKind::Reopened,
             Reason::NextStep { .. } => ReasonKind::NextStep,
             Reason::Major => ReasonKind::Major,
+            Reason::ResponderGone => ReasonKind::ResponderGone,
         }
     }
 }
@@ -197,9 +205,14 @@ pub const LATE_ASSESSMENT_DAYS: i64 = 92;
 /// general manager's inbox holds every overdue clock of the company; an
 /// approval only they may give must not sink under them, nor under the
 /// smaller amounts a lower role approves.
+///
+/// `colleagues` is the user directory the device holds (who is active and
+/// where they work), for cases whose first responder left; empty before
+/// the first sync brings it, when nobody is taken as gone.
 pub fn inbox<'a>(
     cases: impl IntoIterator<Item = &'a Case>,
     user: &User,
+    colleagues: &[UserCard],
     now: DateTime<Utc>,
     settings: &Settings,
 ) -> Vec<InboxItem> {
@@ -212,7 +225,7 @@ pub fn inbox<'a>(
         .filter(|c| scope.allows(c.registration.property))
         .filter_map(|c| {
             let reasons = if c.state.is_open() {
-                reasons(c, user, now, settings)
+                reasons(c, user, colleagues, now, settings)
             } else {
                 late_assessment(c, user, now)
             };
@@ -270,7 +283,13 @@ fn late_assessment(case: &Case, user: &User, now: DateTime<Utc>) -> Vec<Reason> 
 }
 
 /// The reasons an open case in scope is in `user`'s inbox.
-fn reasons(case: &Case, user: &User, now: DateTime<Utc>, settings: &Settings) -> Vec<Reason> {
+fn reasons(
+    case: &Case,
+    user: &User,
+    colleagues: &[UserCard],
+    now: DateTime<Utc>,
+    settings: &Settings,
+) -> Vec<Reason> {
     let mut out = Vec::new();
     let assigned_to_me = assigned_to(case, user);
     // Once resolved, the assignee's part is done; a reopened case comes back.
@@ -392,7 +411,34 @@ fn reasons(case: &Case, user: &User, now: DateTime<Utc>, settings: &Settings) ->
     {
         out.push(Reason::Major);
     }
+    // The property's manager names the new first responder; the roles
+    // above would get every such case of the company.
+    if user.role == Role::Manager
+        && role_may(
+            user.role,
+            ActionKind::ChangeResponder,
+            case.registration.kind,
+        )
+        && responder_gone(case, colleagues)
+    {
+        out.push(Reason::ResponderGone);
+    }
     out
+}
+
+/// Whether the first responder of `case` no longer works it: disabled, or
+/// no longer working in its property (so not among `colleagues` at all
+/// when they work in none of the reader's). Nobody is gone by an empty
+/// directory, which only a device that never synced holds.
+pub fn responder_gone(case: &Case, colleagues: &[UserCard]) -> bool {
+    if colleagues.is_empty() {
+        return false;
+    }
+    let id = case.first_responder();
+    colleagues
+        .iter()
+        .find(|u| u.id == id)
+        .is_none_or(|u| !u.active || !u.works_in(case.registration.property))
 }
 
 /// The latest escalation to `role`, while it waits: the case is not
@@ -421,7 +467,7 @@ fn escalation_waiting(case: &Case, role: Role) -> Option<&Escalation> {
 fn owns_next_step(case: &Case, user: &User) -> bool {
     match user.role {
         Role::Manager => true,
-        Role::Staff => case.registered.by == user.id,
+        Role::Staff => case.first_responder() == user.id,
         _ => false,
     }
 }
@@ -434,7 +480,7 @@ fn owns_next_step(case: &Case, user: &User) -> bool {
 fn answers_for_clocks(case: &Case, user: &User) -> bool {
     match user.role {
         Role::Staff | Role::DepartmentHead => {
-            case.registered.by == user.id || assigned_to(case, user)
+            case.first_responder() == user.id || assigned_to(case, user)
         }
         Role::Admin => false,
         Role::Manager | Role::RegionalManager | Role::DeputyGm | Role::Gm | Role::Quality => true,
@@ -512,7 +558,7 @@ mod tests {
 
     /// The reason kinds of `case` in `user`'s inbox, none when it is not there.
     fn check(case: &Case, user: &User, expected: &[ReasonKind]) {
-        let items = inbox([case], user, t(NOW), &Settings::default());
+        let items = inbox([case], user, &[], t(NOW), &Settings::default());
         let kinds: Vec<ReasonKind> = items
             .iter()
             .flat_map(|i| i.reasons.iter().map(Reason::kind))
@@ -590,7 +636,7 @@ mod tests {
         propose(&mut case, 5000);
         let gm = user(1, Role::Gm);
         let keys = |case: &Case| -> Vec<Key> {
-            inbox([case], &gm, t(NOW), &Settings::default())
+            inbox([case], &gm, &[], t(NOW), &Settings::default())
                 .iter()
                 .flat_map(|i| i.keys().collect::<Vec<_>>())
                 .collect()
@@ -662,7 +708,7 @@ mod tests {
         check(&case, &manager, &[]);
         case.solution.as_mut().unwrap().approval = ApprovalState::Pending;
         case.state = CaseState::Resolved;
-        let late = inbox([&case], &manager, t(NOW), &Settings::default())
+        let late = inbox([&case], &manager, &[], t(NOW), &Settings::default())
             .iter()
             .flat_map(|i| i.reasons.iter().map(Reason::kind))
             .any(|k| k == ReasonKind::PlanLate);
@@ -680,6 +726,7 @@ mod tests {
         let items = inbox(
             [&case],
             &user(1, Role::DeputyGm),
+            &[],
             t(NOW),
             &Settings::default(),
         );
@@ -704,7 +751,7 @@ mod tests {
         let settings =
             raised.replacing(&Settings::default(), proposed + chrono::Duration::hours(1));
         let kinds = |case: &Case, role| -> Vec<ReasonKind> {
-            inbox([case], &user(1, role), t(NOW), &settings)
+            inbox([case], &user(1, role), &[], t(NOW), &settings)
                 .iter()
                 .flat_map(|i| i.reasons.iter().map(Reason::kind))
                 .collect()
@@ -731,6 +778,7 @@ mod tests {
         let items = inbox(
             [&overdue, &approval, &escalated],
             &user(1, Role::Gm),
+            &[],
             t(NOW),
             &Settings::default(),
         );
@@ -780,7 +828,13 @@ mod tests {
         let mut case = complaint();
         escalate(&mut case, Role::RegionalManager, false);
         escalate(&mut case, Role::Gm, true);
-        let items = inbox([&case], &user(1, Role::Gm), t(NOW), &Settings::default());
+        let items = inbox(
+            [&case],
+            &user(1, Role::Gm),
+            &[],
+            t(NOW),
+            &Settings::default(),
+        );
         assert_eq!(
             items[0].reasons,
             [Reason::Escalated {
@@ -819,7 +873,7 @@ mod tests {
         met.met_at = Some(t("2026-03-02T02:00:00Z"));
         case.deadlines.push(met);
         let manager = user(1, Role::Manager);
-        let items = inbox([&case], &manager, t(NOW), &Settings::default());
+        let items = inbox([&case], &manager, &[], t(NOW), &Settings::default());
         assert_eq!(
             items[0].reasons,
             [
@@ -925,7 +979,13 @@ mod tests {
         for case in &mut cases {
             assess(case, Severity::Major);
         }
-        let items = inbox(&cases, &user(1, Role::Gm), t(NOW), &Settings::default());
+        let items = inbox(
+            &cases,
+            &user(1, Role::Gm),
+            &[],
+            t(NOW),
+            &Settings::default(),
+        );
         let order: Vec<CaseId> = items.iter().map(|i| i.case).collect();
         assert_eq!(order, [cases[2].id, cases[1].id, cases[0].id]);
     }
@@ -936,7 +996,7 @@ mod tests {
         case.deadlines = vec![clock(Clock::InitialAssessment, "2026-03-03T09:00:00Z")];
         let manager = user(1, Role::Manager);
         let keys = |now: &str| -> Vec<Key> {
-            inbox([&case], &manager, t(now), &Settings::default())
+            inbox([&case], &manager, &[], t(now), &Settings::default())
                 .iter()
                 .flat_map(|i| i.keys().collect::<Vec<_>>())
                 .collect()
@@ -952,7 +1012,7 @@ mod tests {
     }
 
     fn kinds(case: &Case, user: &User) -> Vec<ReasonKind> {
-        inbox([case], user, t(NOW), &Settings::default())
+        inbox([case], user, &[], t(NOW), &Settings::default())
             .iter()
             .flat_map(|i| i.reasons.iter().map(Reason::kind))
             .collect()
@@ -978,6 +1038,80 @@ mod tests {
         );
     }
 
+    /// Handed to another first responder, the case's steps and clocks
+    /// are theirs, and no longer those of whoever registered it.
+    #[test]
+    fn a_changed_first_responder_takes_over_the_case() {
+        let mut case = complaint();
+        case.state = CaseState::Reopened;
+        case.deadlines = vec![clock(Clock::Solution, "2026-03-03T05:00:00Z")];
+        case.responder_changes.push(crate::case::ResponderChange {
+            from: case.registered.by,
+            to: user_id(9),
+            reason: "原首问责任人离职".into(),
+            stamp: stamp(&case, Role::Manager),
+        });
+        check(
+            &case,
+            &user(9, Role::Staff),
+            &[ReasonKind::Overdue, ReasonKind::Reopened],
+        );
+        check(&case, &user(0x2000, Role::Staff), &[]);
+    }
+
+    /// The manager is told of an open case whose first responder was
+    /// disabled or works elsewhere now; never by a directory not synced.
+    #[test]
+    fn a_case_whose_first_responder_left_waits_for_the_manager() {
+        let case = complaint();
+        let manager = user(1, Role::Manager);
+        let card = |n: u128, active: bool, properties: Vec<PropertyId>| UserCard {
+            id: user_id(n),
+            display_name: format!("U{n}"),
+            role: Role::Staff,
+            active,
+            department: None,
+            properties: Some(properties),
+        };
+        let kinds = |colleagues: &[UserCard], user: &User| -> Vec<ReasonKind> {
+            inbox([&case], user, colleagues, t(NOW), &Settings::default())
+                .iter()
+                .flat_map(|i| i.reasons.iter().map(Reason::kind))
+                .collect()
+        };
+        let here = vec![property(PROPERTY)];
+        let me = card(1, true, here.clone());
+        let gone = [ReasonKind::ResponderGone];
+        assert_eq!(kinds(&[], &manager), []);
+        assert_eq!(
+            kinds(&[me.clone(), card(0x2000, true, here.clone())], &manager),
+            []
+        );
+        assert_eq!(
+            kinds(&[me.clone(), card(0x2000, false, here.clone())], &manager),
+            gone
+        );
+        // Moved to a property the manager does not share: not listed.
+        assert_eq!(kinds(std::slice::from_ref(&me), &manager), gone);
+        // Only the property's manager: the roles above would get every
+        // such case of the company.
+        assert_eq!(
+            kinds(std::slice::from_ref(&me), &user(2, Role::RegionalManager)),
+            []
+        );
+        // Named another first responder, who works here, it waits no more.
+        let mut handed = case.clone();
+        handed.responder_changes.push(crate::case::ResponderChange {
+            from: case.registered.by,
+            to: user_id(9),
+            reason: "离职".into(),
+            stamp: stamp(&case, Role::Manager),
+        });
+        let colleagues = [me, card(9, true, here)];
+        assert!(!responder_gone(&handed, &colleagues));
+        assert!(responder_gone(&case, &colleagues));
+    }
+
     /// Closing, assessing a complaint answered on the spot and an accepted
     /// suggestion's plan have no clock: they wait for the roles that may
     /// take them (the workflow's gate decides).
@@ -990,7 +1124,7 @@ mod tests {
         };
         let manager = user(1, Role::Manager);
         let reasons = |case: &Case, user: &User| -> Vec<Reason> {
-            inbox([case], user, t(NOW), &Settings::default())
+            inbox([case], user, &[], t(NOW), &Settings::default())
                 .into_iter()
                 .flat_map(|i| i.reasons)
                 .collect()
@@ -1108,7 +1242,7 @@ mod tests {
         overdue.id = crate::id::CaseId(uuid::Uuid::from_u128(0x79));
         overdue.deadlines = vec![clock(Clock::Transfer, "2026-03-02T02:00:00Z")];
         let gm = user(1, Role::Gm);
-        let items = inbox([&small, &overdue], &gm, t(NOW), &Settings::default());
+        let items = inbox([&small, &overdue], &gm, &[], t(NOW), &Settings::default());
         assert_eq!(items.len(), 2);
         assert_eq!(items[0].case, overdue.id, "{items:?}");
         assert_eq!(
@@ -1121,6 +1255,7 @@ mod tests {
         let items = inbox(
             [&small, &overdue],
             &user(2, Role::RegionalManager),
+            &[],
             t(NOW),
             &Settings::default(),
         );

@@ -41,7 +41,9 @@ use serde::{Deserialize, Serialize};
 ///   case corrects what its clocks count from only against themselves);
 ///   new actions, [`Action::Void`] and [`Action::Restore`], which builds
 ///   of schema 4 cannot read.
-pub const SCHEMA_VERSION: u32 = 5;
+/// - 6: the same rules; a new action, [`Action::ChangeResponder`], which
+///   builds of schema 5 cannot read.
+pub const SCHEMA_VERSION: u32 = 6;
 
 /// One change to one case.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -237,6 +239,14 @@ pub enum Action {
         /// Why.
         reason: String,
     },
+    /// 更换首问责任人: the first responder is someone else from now on
+    /// ([`crate::case::ResponderChange`]).
+    ChangeResponder {
+        /// The new first responder.
+        to: UserId,
+        /// Why (left the company, moved property, on long leave).
+        reason: String,
+    },
     /// 延期 (special case).
     Extend {
         /// Working days to add.
@@ -364,6 +374,8 @@ coded_enum! {
         Reopen = ("reopen", "重新处理", "Reopen"),
         /// See [`Action::Escalate`].
         Escalate = ("escalate", "上报", "Escalate"),
+        /// See [`Action::ChangeResponder`].
+        ChangeResponder = ("change_responder", "更换首问责任人", "Change first responder"),
         /// See [`Action::Extend`].
         Extend = ("extend", "延期", "Extend"),
         /// See [`Action::Withdraw`].
@@ -397,6 +409,7 @@ impl ActionKind {
                 | ActionKind::Edit
                 | ActionKind::Note
                 | ActionKind::Escalate
+                | ActionKind::ChangeResponder
                 | ActionKind::Extend
                 | ActionKind::Feedback
                 | ActionKind::CallbackMissed
@@ -424,6 +437,7 @@ impl Action {
             Action::CallbackMissed { .. } => ActionKind::CallbackMissed,
             Action::Reopen { .. } => ActionKind::Reopen,
             Action::Escalate { .. } => ActionKind::Escalate,
+            Action::ChangeResponder { .. } => ActionKind::ChangeResponder,
             Action::Extend { .. } => ActionKind::Extend,
             Action::Withdraw { .. } => ActionKind::Withdraw,
             Action::Void { .. } => ActionKind::Void,

@@ -332,6 +332,18 @@ pub fn sample_action(case: &Case, role: Role, kind: ActionKind, choice: u32) -> 
             skip_level: false,
             reason: "需上级协调".into(),
         },
+        // Someone who acted on the case, so a known user; at times the
+        // first responder already, which the workflow refuses.
+        ActionKind::ChangeResponder => {
+            let authors: Vec<UserId> = case.timeline.iter().map(|t| t.stamp.by).collect();
+            Action::ChangeResponder {
+                to: authors
+                    .get(pick(authors.len().max(1) as u32) as usize)
+                    .copied()
+                    .unwrap_or(case.registered.by),
+                reason: "原首问责任人离职".into(),
+            }
+        }
         ActionKind::Extend => Action::Extend {
             working_days: pick(3) + 1,
             reason: "特殊情况".into(),

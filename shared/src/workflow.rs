@@ -98,6 +98,8 @@ pub enum RuleViolation {
     UnknownConflict,
     /// A case voided as a duplicate of itself.
     DuplicateOfItself,
+    /// A first responder named who already is.
+    AlreadyFirstResponder,
 }
 
 impl RuleViolation {
@@ -115,6 +117,7 @@ impl RuleViolation {
                 Some("working_days")
             }
             RuleViolation::DuplicateOfItself => Some("duplicate_of"),
+            RuleViolation::AlreadyFirstResponder => Some("to"),
             _ => None,
         }
     }
@@ -145,6 +148,7 @@ impl Coded for RuleViolation {
             RuleViolation::NotOnTheSpot => "workflow.not_on_the_spot",
             RuleViolation::UnknownConflict => "workflow.unknown_conflict",
             RuleViolation::DuplicateOfItself => "workflow.duplicate_of_itself",
+            RuleViolation::AlreadyFirstResponder => "workflow.already_first_responder",
         }
     }
 
@@ -263,6 +267,12 @@ impl Coded for RuleViolation {
                     "A duplicate repeats another case's registration number",
                 )
                 .into(),
+            RuleViolation::AlreadyFirstResponder => lang
+                .pick(
+                    "该人员已是本工单的首问责任人",
+                    "They already are the case's first responder",
+                )
+                .into(),
         }
     }
 }
@@ -308,6 +318,10 @@ pub fn role_may(role: Role, action: ActionKind, kind: CaseKind) -> bool {
         // Management: a void takes a complaint out of every figure, so the
         // person whose figures they are does not decide it alone.
         A::Void | A::Restore => role.is_management(),
+        // Management: the first responder answers for the case to the
+        // complainant and to the figures, and hands it over to nobody
+        // alone.
+        A::ChangeResponder => role.is_management(),
         A::Close => {
             role.is_management()
                 || (role == Role::Staff && matches!(kind, CaseKind::Repair | CaseKind::Inquiry))
@@ -434,7 +448,14 @@ fn gate_in(
     };
     match action {
         A::Register => Err(RuleViolation::DuplicateRegistration),
-        A::Edit | A::Note | A::Attach | A::Escalate | A::Extend | A::Withdraw | A::Void => Ok(()),
+        A::Edit
+        | A::Note
+        | A::Attach
+        | A::Escalate
+        | A::ChangeResponder
+        | A::Extend
+        | A::Withdraw
+        | A::Void => Ok(()),
         A::Restore => in_state(&[S::Voided]),
         // A complaint answered on the spot skipped its assessment; the
         // manager assesses it afterwards, so that its validity counts in
@@ -869,6 +890,13 @@ fn check_in(
             let requested = case.extended_working_days().saturating_add(*working_days);
             if requested > max {
                 return Err(RuleViolation::ExtensionTooLong { max, requested });
+            }
+            Ok(None)
+        }
+        Action::ChangeResponder { to, reason } => {
+            need(reason, "reason")?;
+            if *to == case.first_responder() {
+                return Err(RuleViolation::AlreadyFirstResponder);
             }
             Ok(None)
         }

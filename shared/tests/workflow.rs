@@ -789,6 +789,67 @@ fn a_case_registered_twice_is_voided_by_management_and_owes_nothing() {
     );
 }
 
+#[test]
+fn management_changes_a_first_responder_who_left() {
+    let mut s = sim(CaseKind::Repair);
+    let registrant = s.devices[STAFF].user;
+    let colleague = s.devices[HEAD].user;
+    assert_eq!(s.case().first_responder(), registrant);
+    let change = |to, reason: &str| Action::ChangeResponder {
+        to,
+        reason: reason.into(),
+    };
+    // The first responder answers for the case, and does not pass it on
+    // alone.
+    assert_eq!(
+        step(&mut s, STAFF, change(colleague, "调岗")),
+        Err("workflow.role_not_allowed")
+    );
+    assert_eq!(
+        step(&mut s, MANAGER, change(colleague, " ")),
+        Err("workflow.text_required")
+    );
+    assert_eq!(
+        step(&mut s, MANAGER, change(registrant, "离职")),
+        Err("workflow.already_first_responder")
+    );
+    // Not a transition: the case stays where it is, its clocks with it.
+    let clocks = s.case().deadlines.clone();
+    assert_eq!(
+        step(&mut s, MANAGER, change(colleague, "原首问责任人离职")),
+        Ok(CaseState::Registered)
+    );
+    let case = s.case();
+    assert_eq!(case.first_responder(), colleague);
+    assert_eq!(case.registered.by, registrant, "who registered it stays");
+    assert_eq!(case.deadlines, clocks);
+    let record = &case.responder_changes[0];
+    assert_eq!((record.from, record.to), (registrant, colleague));
+    assert_eq!(record.reason, "原首问责任人离职");
+    assert!(!ActionKind::ChangeResponder.is_transition());
+    // A closed case's first responder is history.
+    let mut closed = a_resolved_repair();
+    assert_eq!(
+        step(&mut closed, STAFF, follow_up(5)),
+        Ok(CaseState::FollowedUp)
+    );
+    assert_eq!(
+        step(
+            &mut closed,
+            STAFF,
+            Action::Close {
+                corrective_action: String::new(),
+                verification: String::new(),
+            }
+        ),
+        Ok(CaseState::Closed)
+    );
+    assert_eq!(
+        step(&mut closed, MANAGER, change(colleague, "离职")),
+        Err("workflow.case_not_open")
+    );
+}
+
 /// A repair dispatched straight from intake (as a repair may be) and
 /// resolved.
 fn a_resolved_repair() -> Sim {

@@ -532,3 +532,83 @@ async fn a_new_inbox_item_is_notified_by_the_service_worker() {
     }
     browser.close().await;
 }
+
+/// The staff member who took a repair in leaves before its callback: the
+/// property's manager finds it in the inbox, names another first
+/// responder, and the repair is theirs to call back and to close.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_repair_whose_first_responder_left_is_handed_to_another() {
+    let server = Server::start();
+    server.seed();
+    let (browser, reg_no) = repaired_on_the_spot(&server, "阳台地漏堵塞", "已疏通地漏").await;
+    browser.wait_synced().await;
+    server.cli(&[
+        "user",
+        "add",
+        "--login",
+        "staff3",
+        "--name",
+        "刘客服",
+        "--role",
+        "staff",
+        "--password",
+        PASSWORD,
+        "--property",
+        "HY",
+    ]);
+    server.cli(&["user", "disable", "--login", "staff1"]);
+
+    switch_user(&browser, "manager1").await;
+    let reasons = only_item_reasons(&browser, &reg_no).await;
+    assert!(reasons.contains(&"responder_gone".into()), "{reasons:?}");
+    browser
+        .wait_text("inbox-item", "首问责任人已离岗：请更换首问责任人")
+        .await;
+    browser.click("inbox-open").await;
+    browser.click("action-change_responder").await;
+    browser.wait_text("responder-now", "王客服").await;
+    // Nobody chosen: said beside the field, and nothing is recorded.
+    browser.fill("in-reason", "王客服离职").await;
+    browser.click("submit-change_responder").await;
+    browser
+        .wait_text("error-user", "请选择新的首问责任人")
+        .await;
+    browser.choose_label("in-user", "刘客服").await;
+    browser.click("submit-change_responder").await;
+    browser
+        .wait_until(
+            "return [...document.querySelectorAll('[data-testid=timeline-sentence]')]\
+             .some(e => e.textContent.includes('将首问责任人由 王客服 改为 刘客服：王客服离职'));",
+            "the change on the timeline",
+        )
+        .await;
+    assert_eq!(
+        browser.attr("detail-state", "data-state").await,
+        "resolved",
+        "the case stays where it was"
+    );
+    browser
+        .wait_until(
+            "return ![...document.querySelectorAll('[data-testid=inbox-reason]')]\
+             .some(e => e.dataset.reason === 'responder_gone');",
+            "the item gone from the manager's inbox",
+        )
+        .await;
+    browser.wait_synced().await;
+
+    switch_user(&browser, "staff3").await;
+    browser.click("nav-list").await;
+    browser.click("case-open").await;
+    browser.wait_text("detail-reg-no", &reg_no).await;
+    browser.wait_text("first-responder", "刘客服").await;
+    browser.click("action-follow_up").await;
+    browser.fill("in-comment", "地漏已通").await;
+    browser.click("submit-follow_up").await;
+    browser
+        .wait_attr("detail-state", "data-state", "followed_up")
+        .await;
+    let reasons = only_item_reasons(&browser, &reg_no).await;
+    assert_eq!(reasons, ["next_step"]);
+    browser.wait_text("inbox-reason", "待我处理：结案").await;
+    browser.close().await;
+}

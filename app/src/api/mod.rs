@@ -628,6 +628,14 @@ pub fn code_message(code: &str, lang: Lang) -> Option<String> {
             "派单对象已停用、不处理工单或不在该项目：请改派给本项目的人员",
             "The person assigned is disabled, does not work cases or is not of this property: assign someone of the property",
         ),
+        "change_responder.unknown_user" => (
+            "新的首问责任人不是系统中的用户",
+            "The new first responder is not a user of the system",
+        ),
+        "change_responder.not_assignable" => (
+            "新的首问责任人已停用、不处理工单或不在该项目：请改选本项目的人员",
+            "The new first responder is disabled, does not work cases or is not of this property: choose someone of the property",
+        ),
         "case.deleted" => (
             "该工单已按保存期限删除，不再接受新的记录",
             "The case was deleted at the end of its retention period; it takes no new records",

@@ -25,6 +25,10 @@ pub fn reason_text(reason: &Reason, role: Role, l: Lang, tz: Tz) -> String {
     let label = reason.kind().label(l);
     match reason {
         Reason::Assigned | Reason::Reopened | Reason::Major => label.to_string(),
+        Reason::ResponderGone => match l {
+            Lang::ZhCn => format!("{label}：请更换首问责任人"),
+            Lang::En => format!("{label}: name another"),
+        },
         Reason::Approval {
             amount_fen,
             required,

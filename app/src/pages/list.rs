@@ -50,7 +50,7 @@ pub fn CaseList() -> impl IntoView {
                         && (property.is_empty() || r.property.to_string() == property)
                         && (!mine
                             || me.is_some_and(|me| {
-                                c.registered.by == me
+                                c.first_responder() == me
                                     || c.assignee.as_ref().is_some_and(|a| a.user == Some(me))
                             }))
                         && (!overdue || c.is_overdue(now))

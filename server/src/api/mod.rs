@@ -41,14 +41,15 @@ use utoipa::OpenApi;
 /// The largest request body accepted (a push of a full outbox fits easily).
 pub const BODY_LIMIT: usize = shared::wire::MAX_REQUEST_BYTES;
 
-/// The oldest op schema a client may write and still sync. 5: a build
+/// The oldest op schema a client may write and still sync. 6: a build
 /// writing an older schema records what the rules of the newer refuse
 /// (`shared::workflow::check_new`: closures from schema 2, head-office
 /// quality's callbacks and field notes from 3), or cannot read the ops of
-/// the newer (a missed callback from 4, a void from 5), so it updates
+/// the newer (a missed callback from 4, a void from 5, a change of first
+/// responder from 6), so it updates
 /// before it records or pulls more. The ops it recorded already keep
 /// their schema and their meaning.
-pub const MIN_CLIENT_SCHEMA: u32 = 5;
+pub const MIN_CLIENT_SCHEMA: u32 = 6;
 
 /// The API routes.
 pub fn router(state: AppState) -> Router {

@@ -89,8 +89,9 @@ pub struct Facts<'a> {
     /// stored: the properties of the cases whose evidence has them (none
     /// for new bytes).
     pub blob_properties: &'a [Vec<PropertyId>],
-    /// The user the op would give the case to: an assign op's, or, for a
-    /// `resolve_conflict` applying a conflicted assign op, that op's.
+    /// The user the op would give the case to: an assign op's, a change of
+    /// first responder's, or, for a `resolve_conflict` applying a
+    /// conflicted assign op, that op's.
     pub assigned: Option<UserId>,
     /// That user as stored now, if known.
     pub assignee: Option<&'a User>,
@@ -373,17 +374,21 @@ pub fn judge(f: &Facts<'_>) -> Verdict {
     }
     // The device's picker offers only who may take the case; the server
     // checks it against its own users, as they are now: a case assigned
-    // to someone who never receives it would wait for nobody. An assign
-    // that lost a conflict and is applied later is checked then, as the
-    // users are then.
+    // to someone who never receives it would wait for nobody, and so
+    // would one whose first responder cannot see it. An assign that lost
+    // a conflict and is applied later is checked then, as the users are
+    // then.
     if let Some(id) = f.assigned {
+        let (unknown, not_assignable) = match op.action {
+            Action::ChangeResponder { .. } => (
+                "change_responder.unknown_user",
+                "change_responder.not_assignable",
+            ),
+            _ => ("assign.unknown_user", "assign.not_assignable"),
+        };
         match f.assignee {
             None => {
-                return quarantine(
-                    op,
-                    "assign.unknown_user",
-                    format!("user {id} does not exist"),
-                );
+                return quarantine(op, unknown, format!("user {id} does not exist"));
             }
             Some(u) if !u.may_be_assigned(property) => {
                 let why = if !u.active {
@@ -395,11 +400,7 @@ pub fn judge(f: &Facts<'_>) -> Verdict {
                 };
                 // The answer goes to the tablet, which knows users by
                 // name only: logins stay on the server.
-                return quarantine(
-                    op,
-                    "assign.not_assignable",
-                    format!("{} {why}", u.display_name),
-                );
+                return quarantine(op, not_assignable, format!("{} {why}", u.display_name));
             }
             Some(_) => {}
         }

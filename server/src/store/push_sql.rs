@@ -1057,6 +1057,7 @@ fn stored_facts(tx: &dyn Db, touched: &Touched, op: &Op) -> StoreResult<StoredFa
     };
     let assigned = match &op.action {
         Action::Assign { user, .. } => *user,
+        Action::ChangeResponder { to, .. } => Some(*to),
         Action::ResolveConflict {
             conflict_op,
             apply: true,

@@ -36,7 +36,8 @@ pub struct CaseRow {
     pub building: Option<BuildingId>,
     /// The unit, when the case is about one.
     pub unit: Option<UnitId>,
-    /// The first responder (首问责任人), who registered it.
+    /// The first responder (首问责任人) now: who registered it, unless
+    /// management changed it.
     pub first_responder: UserId,
     /// The person assigned now, if a person is.
     pub assignee: Option<UserId>,
@@ -114,7 +115,7 @@ impl CaseRow {
             urgent: case.assessment.as_ref().is_some_and(|a| a.urgent),
             building,
             unit,
-            first_responder: case.registered.by,
+            first_responder: case.first_responder(),
             assignee: case.assignee.as_ref().and_then(|a| a.user),
             department: case.assignee.as_ref().map(|a| a.department.clone()),
             respondent: case

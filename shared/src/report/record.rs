@@ -707,7 +707,8 @@ impl Evidence {
 
 /// What happened to the case between its registration and its end that
 /// the other fields keep only the latest of, oldest first: every transfer
-/// (转办), escalation (上报), extension, compensation decision, the
+/// (转办), change of first responder, escalation (上报), extension,
+/// compensation decision, the
 /// follow-ups but the latest regular one (a low score reopens the case),
 /// the reopenings by a manager, and the withdrawal. The archived sheet of a case that was transferred, extended
 /// or reopened then tells the whole of it.
@@ -739,6 +740,15 @@ fn history(case: &Case, names: &dyn RecordNames, l: Lang, tz: Tz) -> Vec<String>
             assignee(&h.to)
         );
         entry(&h.stamp, what, &h.note);
+    }
+    for c in &case.responder_changes {
+        let what = format!(
+            "{}{} → {}",
+            l.pick("更换首问责任人 ", "first responder changed "),
+            names.user(c.from),
+            names.user(c.to)
+        );
+        entry(&c.stamp, what, &c.reason);
     }
     for e in &case.escalations {
         let skip = if e.skip_level {
@@ -1024,6 +1034,12 @@ pub(super) mod tests {
             reason: "等配件".into(),
             stamp: extended,
         }];
+        case.responder_changes = vec![crate::case::ResponderChange {
+            from: case.registered.by,
+            to: case.registered.by,
+            reason: "原首问责任人离职".into(),
+            stamp: at(150),
+        }];
         case.approvals = vec![ApprovalRecord {
             approved: true,
             amount_fen: 50_000,
@@ -1039,7 +1055,11 @@ pub(super) mod tests {
         }];
         let s = sheet(&case, Lang::ZhCn, PersonalData::Shown);
         let history = value(&s, "history");
-        assert_eq!(history.len(), 5, "{history:?}");
+        assert_eq!(history.len(), 6, "{history:?}");
+        assert!(
+            history[4].contains("更换首问责任人 李四 → 李四（李四）：原首问责任人离职"),
+            "{history:?}"
+        );
         assert!(
             history
                 .iter()

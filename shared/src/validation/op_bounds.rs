@@ -256,7 +256,9 @@ fn action_bounds(p: &mut Problems, action: &Action, ceiling: DateTime<Utc>) {
             }
             p.text("reason", reason, MAX_TEXT);
         }
-        Action::Escalate { reason, .. } => p.text("reason", reason, MAX_TEXT),
+        Action::Escalate { reason, .. } | Action::ChangeResponder { reason, .. } => {
+            p.text("reason", reason, MAX_TEXT)
+        }
         Action::Extend {
             working_days,
             reason,

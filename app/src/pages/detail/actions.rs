@@ -530,6 +530,53 @@ fn ActionForm(kind: ActionKind, case: Arc<Case>, role: Role, drafts: Drafts) -> 
             }
             .into_any(),
         ],
+        // 更换首问责任人: to someone who works in the case's property, as
+        // an assignee is, and sees it.
+        ActionKind::ChangeResponder => {
+            let current = case.first_responder();
+            let users: Vec<(String, String)> = std::iter::once((
+                String::new(),
+                l.pick("（请选择）", "(choose)").to_string(),
+            ))
+            .chain(ctx.config.with_untracked(|c| {
+                c.users
+                    .iter()
+                    .filter(|u| u.id != current && u.may_be_assigned(case.registration.property))
+                    .map(|u| {
+                        (
+                            u.id.to_string(),
+                            format!("{} · {}", u.display_name, u.role.label(l)),
+                        )
+                    })
+                    .collect::<Vec<_>>()
+            }))
+            .collect();
+            let now = ctx.config.with_untracked(|c| c.user_name(current));
+            vec![
+                view! {
+                    <p class="hint" data-testid="responder-now">
+                        {move || match ctx.lang.get() {
+                            Lang::ZhCn => format!("当前首问责任人：{now}。更换后，回访、结案等后续工作由新的首问责任人负责。"),
+                            Lang::En => format!("First responder now: {now}. The new one takes over the callback, the close and what else is theirs."),
+                        }}
+                    </p>
+                }
+                .into_any(),
+                select(
+                    "user",
+                    fields.user,
+                    "新的首问责任人",
+                    "New first responder",
+                    users,
+                ),
+                text(
+                    "reason",
+                    fields.reason,
+                    "原因（如：离职、调岗、长期休假）",
+                    "Why (left, moved, on long leave…)",
+                ),
+            ]
+        }
         ActionKind::Escalate => vec![
             select(
                 "to_role",

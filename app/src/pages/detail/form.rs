@@ -247,6 +247,8 @@ pub(super) fn input_name(kind: ActionKind, field: &str) -> &str {
         "compensation_fen" => "yuan",
         "working_days" => "days",
         "corrective_action" => "corrective",
+        // The new first responder is chosen where an assignee is.
+        "to" if kind == ActionKind::ChangeResponder => "user",
         "ratings.result" => "rating_result",
         "ratings.attitude" => "rating_attitude",
         "ratings.timeliness" => "rating_timeliness",
@@ -464,6 +466,21 @@ pub(super) fn build_action(
             reason: f.reason.get_untracked(),
         },
         ActionKind::Restore => Action::Restore {
+            reason: f.reason.get_untracked(),
+        },
+        ActionKind::ChangeResponder => Action::ChangeResponder {
+            to: f
+                .user
+                .get_untracked()
+                .parse::<uuid::Uuid>()
+                .map(UserId)
+                .map_err(|_| {
+                    unreadable(
+                        "user",
+                        "请选择新的首问责任人",
+                        "Choose the new first responder",
+                    )
+                })?,
             reason: f.reason.get_untracked(),
         },
         ActionKind::Close => Action::Close {

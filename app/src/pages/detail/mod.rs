@@ -260,12 +260,26 @@ fn Fields(case: Arc<Case>) -> impl IntoView {
             ),
         )
         .into_any(),
+    ];
+    // Changed by management: who answers for it now.
+    if !case.responder_changes.is_empty() {
+        let name = config.user_name(case.first_responder());
+        rows.push(
+            view! {
+                <div class="kv" data-testid="first-responder">
+                    <dt>{t("首问责任人", "First responder")}</dt><dd>{name}</dd>
+                </div>
+            }
+            .into_any(),
+        );
+    }
+    rows.extend([
         row(t("类别", "Category"), config.category_name(&r.category, l)).into_any(),
         row(t("内容", "Content"), r.content.clone()).into_any(),
         row(t("诉求", "Requested remedy"), r.requested_remedy.clone()).into_any(),
         view! { <RelatedLinks case=case.clone()/> }.into_any(),
         view! { <DuplicateLinks case=case.clone()/> }.into_any(),
-    ];
+    ]);
     if let Some(a) = &case.assessment {
         rows.push(
             row(

@@ -4,9 +4,10 @@
 
 use crate::evidence::gallery::AttachmentThumb;
 use crate::i18n;
-use crate::state::use_app;
+use crate::state::{Config, use_app};
 use leptos::prelude::*;
 use shared::case::{Case, Change, Outcome, TimelineEntry};
+use shared::id::UserId;
 use shared::lang::Lang;
 use shared::op::ActionKind;
 use std::sync::Arc;
@@ -30,11 +31,11 @@ pub(super) fn Timeline(case: Arc<Case>) -> impl IntoView {
                     (o, Lang::En) => format!(" ({})", o.label(l)),
                 };
                 let who = config.user_name(e.stamp.by);
-                let said = format!("{who} {}{outcome}", sentence(e, &case, l));
+                let said = format!("{who} {}{outcome}", sentence(e, &case, &config, l));
                 let changes = e
                     .changes
                     .iter()
-                    .map(|c| diff(c, l))
+                    .map(|c| diff(c, &config, l))
                     .collect::<Vec<_>>()
                     .join("; ");
                 let device: String = e.stamp.device.to_string().chars().take(8).collect();
@@ -70,11 +71,14 @@ pub(super) fn Timeline(case: Arc<Case>) -> impl IntoView {
     }
 }
 
-/// One changed field as "字段：旧 → 新".
-fn diff(c: &Change, l: Lang) -> String {
-    let value = |v: &Option<String>| {
-        v.as_deref()
-            .map_or_else(|| "—".into(), |v| i18n::change_value(&c.field, v, l))
+/// One changed field as "字段：旧 → 新"; a user by their name.
+fn diff(c: &Change, config: &Config, l: Lang) -> String {
+    let value = |v: &Option<String>| match v.as_deref() {
+        None => "—".into(),
+        Some(v) if c.field == "first_responder" => v
+            .parse::<uuid::Uuid>()
+            .map_or_else(|_| v.to_string(), |id| config.user_name(UserId(id))),
+        Some(v) => i18n::change_value(&c.field, v, l),
     };
     format!(
         "{}：{} → {}",
@@ -85,7 +89,7 @@ fn diff(c: &Change, l: Lang) -> String {
 }
 
 /// What the op did, in words, after the actor's name.
-fn sentence(e: &TimelineEntry, case: &Case, l: Lang) -> String {
+fn sentence(e: &TimelineEntry, case: &Case, config: &Config, l: Lang) -> String {
     // The new value of `field` as a person reads it, if the op set it.
     let to = |field: &str| {
         e.changes
@@ -106,7 +110,11 @@ fn sentence(e: &TimelineEntry, case: &Case, l: Lang) -> String {
             }
         }
         ActionKind::Edit => {
-            let fields = e.changes.iter().map(|c| diff(c, l)).collect::<Vec<_>>();
+            let fields = e
+                .changes
+                .iter()
+                .map(|c| diff(c, config, l))
+                .collect::<Vec<_>>();
             if zh {
                 format!("更正了登记信息：{}", fields.join("；"))
             } else {
@@ -268,6 +276,29 @@ fn sentence(e: &TimelineEntry, case: &Case, l: Lang) -> String {
                 }
                 (None, true) => format!("作废：{reason}"),
                 (None, false) => format!("voided it: {reason}"),
+            }
+        }
+        ActionKind::ChangeResponder => {
+            let change = case
+                .responder_changes
+                .iter()
+                .find(|c| c.stamp.op == e.stamp.op);
+            match change {
+                Some(c) => {
+                    let (from, to) = (config.user_name(c.from), config.user_name(c.to));
+                    if zh {
+                        format!("将首问责任人由 {from} 改为 {to}：{}", c.reason)
+                    } else {
+                        format!(
+                            "changed the first responder from {from} to {to}: {}",
+                            c.reason
+                        )
+                    }
+                }
+                // Refused: the entry says so.
+                None => l
+                    .pick("更换首问责任人", "changed the first responder")
+                    .into(),
             }
         }
         ActionKind::Restore => {
