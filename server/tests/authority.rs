@@ -351,9 +351,10 @@ fn a_first_responder_is_changed_only_to_someone_who_receives_the_case() {
     let w = world();
     let (staff, mut s) = w.login("staff_a");
     let (manager, mut m) = w.login("manager_a");
-    let (head, _) = w.login("head_a");
+    let (regional, _) = w.login("regional_a");
     let id_of = |login: &str| common::user_id(&Client::login(&w.server.base, login).1);
-    let (head_id, staff_b, quality, staff_a) = (
+    let (regional_id, head_id, staff_b, quality, staff_a) = (
+        id_of("regional_a"),
         id_of("head_a"),
         id_of("staff_b"),
         id_of("quality"),
@@ -373,15 +374,18 @@ fn a_first_responder_is_changed_only_to_someone_who_receives_the_case() {
             .collect()
     };
     assert!(mine(&staff).contains(&case.to_string()));
-    assert!(!mine(&head).contains(&case.to_string()));
+    assert!(!mine(&regional).contains(&case.to_string()));
 
     let change = |to| Action::ChangeResponder {
         to,
         reason: "原首问责任人调岗".into(),
     };
+    // Another property's staff, a role that works no case, and a
+    // department head, who works the case but makes no callback.
     let refused: Vec<Op> = [
         change(staff_b),
         change(quality),
+        change(head_id),
         change(UserId(uuid::Uuid::now_v7())),
     ]
     .into_iter()
@@ -394,12 +398,13 @@ fn a_first_responder_is_changed_only_to_someone_who_receives_the_case() {
         [
             (seqs[0], "change_responder.not_assignable".to_string()),
             (seqs[1], "change_responder.not_assignable".to_string()),
-            (seqs[2], "change_responder.unknown_user".to_string()),
+            (seqs[2], "change_responder.not_assignable".to_string()),
+            (seqs[3], "change_responder.unknown_user".to_string()),
         ],
         "{answer}"
     );
     // The first responder does not pass the case on alone.
-    let own = s.op(case, None, change(head_id));
+    let own = s.op(case, None, change(regional_id));
     let seq = own.seq;
     assert_eq!(
         quarantined(&push(&staff, &s, &[own])),
@@ -407,12 +412,12 @@ fn a_first_responder_is_changed_only_to_someone_who_receives_the_case() {
     );
     assert!(case_of(&manager, case)["responder_changes"].is_null());
 
-    let taken = m.op(case, None, change(head_id));
+    let taken = m.op(case, None, change(regional_id));
     assert_eq!(quarantined(&push(&manager, &m, &[taken])), []);
     let stored = case_of(&manager, case);
     assert_eq!(stored["responder_changes"][0]["from"], json!(staff_a));
-    assert_eq!(stored["responder_changes"][0]["to"], json!(head_id));
-    assert!(mine(&head).contains(&case.to_string()));
+    assert_eq!(stored["responder_changes"][0]["to"], json!(regional_id));
+    assert!(mine(&regional).contains(&case.to_string()));
     assert!(!mine(&staff).contains(&case.to_string()));
 }
 

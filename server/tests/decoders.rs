@@ -44,7 +44,7 @@ fn base() -> &'static (Fleet, Vec<Op>) {
         let mut ops = vec![reg.clone()];
         for (i, kind) in ActionKind::ALL.into_iter().enumerate() {
             let view = fold(&ops, fleet.ctx()).expect("the registration folds");
-            let action = sample_action(&view, Role::Manager, kind, i as u32);
+            let action = sample_action(&view, (reg.author, Role::Manager), kind, i as u32);
             let mut op = reg.clone();
             op.id = shared::id::OpId(uuid::Uuid::from_u128(100 + i as u128));
             op.seq = 2 + i as u64;

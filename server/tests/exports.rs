@@ -100,7 +100,7 @@ fn exports_of_many_cases_stream_read_back_and_mask() {
         .expect("id column");
     let responder = header
         .iter()
-        .position(|h| h == "受理人")
+        .position(|h| h == "首问责任人")
         .expect("first responder column");
     let first = texts(rows.next().expect("first row"));
     assert_eq!(
@@ -478,7 +478,7 @@ fn a_case_row_holds_its_first_responder_compensation_and_corrective_action() {
     let (quality, _) = Client::login(&server.base, "quality");
     let (column, records) = case_csv(&quality);
     let record = records.first().expect("one case");
-    assert_eq!(&record[column("受理人")], "manager_a");
+    assert_eq!(&record[column("首问责任人")], "manager_a");
     assert_eq!(&record[column("赔偿金额（元）")], "120.5");
     assert_eq!(&record[column("纠正预防措施")], "每月巡检水管");
     assert_eq!(&record[column("措施验证")], "已复查");

@@ -58,8 +58,9 @@ coded_enum! {
         NextStep = ("next_step", "待我处理", "My next step"),
         /// A major (重大) case, for the management line and head office.
         Major = ("major", "重大工单", "Major case"),
-        /// The case's first responder no longer works in its property (left
-        /// the company, disabled, moved): the manager names another.
+        /// The case's first responder can no longer answer for it (left
+        /// the company, disabled, moved, another role): the manager names
+        /// another.
         ResponderGone = ("responder_gone", "首问责任人已离岗", "First responder gone"),
     }
 }
@@ -426,10 +427,11 @@ fn reasons(
     out
 }
 
-/// Whether the first responder of `case` no longer works it: disabled, or
-/// no longer working in its property (so not among `colleagues` at all
-/// when they work in none of the reader's). Nobody is gone by an empty
-/// directory, which only a device that never synced holds.
+/// Whether the first responder of `case` can no longer answer for it:
+/// disabled, given a role that makes no callback, or no longer working in
+/// its property (so not among `colleagues` at all when they work in none
+/// of the reader's). Nobody is gone by an empty directory, which only a
+/// device that never synced holds.
 pub fn responder_gone(case: &Case, colleagues: &[UserCard]) -> bool {
     if colleagues.is_empty() {
         return false;
@@ -438,7 +440,7 @@ pub fn responder_gone(case: &Case, colleagues: &[UserCard]) -> bool {
     colleagues
         .iter()
         .find(|u| u.id == id)
-        .is_none_or(|u| !u.active || !u.works_in(case.registration.property))
+        .is_none_or(|u| !u.may_be_first_responder(case.registration.property))
 }
 
 /// The latest escalation to `role`, while it waits: the case is not

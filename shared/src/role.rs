@@ -53,6 +53,14 @@ impl Role {
         !matches!(self, Role::Quality | Role::Admin)
     }
 
+    /// Roles that may be a case's first responder (首问责任人): those who
+    /// make its callback and close it (staff, and management, who may
+    /// register a case themselves). A department head works the cases
+    /// given to their department, not the resident's callback.
+    pub fn answers_first(self) -> bool {
+        self == Role::Staff || self.is_management()
+    }
+
     /// Whether the role may read head-office statistics and exports.
     pub fn reads_statistics(self) -> bool {
         self.is_management() || matches!(self, Role::Quality | Role::Admin)
@@ -105,6 +113,14 @@ impl User {
     /// same of a [`UserCard`](crate::wire::UserCard).
     pub fn may_be_assigned(&self, property: PropertyId) -> bool {
         self.active && self.role.works_cases() && self.scope().allows(property)
+    }
+
+    /// Whether they may be named the first responder of a case of
+    /// `property`: an active user of a role that answers first
+    /// ([`Role::answers_first`]), who sees the property's cases. The
+    /// picker asks the same of a [`UserCard`](crate::wire::UserCard).
+    pub fn may_be_first_responder(&self, property: PropertyId) -> bool {
+        self.active && self.role.answers_first() && self.scope().allows(property)
     }
 }
 

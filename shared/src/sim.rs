@@ -203,7 +203,7 @@ impl Fleet {
             return None;
         }
         let kind = actions[(choice as usize / 7) % actions.len()];
-        let action = sample_action(&view, d.role, kind, choice);
+        let action = sample_action(&view, (d.user, d.role), kind, choice);
         let expected = kind.is_transition().then_some(view.state);
         Some(self.make(dev, case_id, now, action, expected))
     }
@@ -251,8 +251,10 @@ fn unreachable_regno() -> RegNo {
     RegNo::new("SIM", chrono::NaiveDate::MIN, 1, 0).unwrap_or_else(|_| unreachable_regno())
 }
 
-/// A plausible payload for an action of `kind`; `choice` varies it.
-pub fn sample_action(case: &Case, role: Role, kind: ActionKind, choice: u32) -> Action {
+/// A plausible payload for an action of `kind` by `author` (who, in which
+/// role); `choice` varies it.
+pub fn sample_action(case: &Case, author: (UserId, Role), kind: ActionKind, choice: u32) -> Action {
+    let (by, role) = author;
     let pick = |n: u32| choice % n;
     match kind {
         ActionKind::Register | ActionKind::Edit => Action::Edit(RegistrationPatch {
@@ -332,15 +334,19 @@ pub fn sample_action(case: &Case, role: Role, kind: ActionKind, choice: u32) -> 
             skip_level: false,
             reason: "需上级协调".into(),
         },
-        // Someone who acted on the case, so a known user; at times the
-        // first responder already, which the workflow refuses.
+        // The author (management, who may answer first) or someone who
+        // acted on the case in a role that does: users the server takes.
+        // At times the first responder already, which the workflow refuses.
         ActionKind::ChangeResponder => {
-            let authors: Vec<UserId> = case.timeline.iter().map(|t| t.stamp.by).collect();
+            let mut candidates: Vec<UserId> = case
+                .timeline
+                .iter()
+                .filter(|t| t.stamp.role.answers_first())
+                .map(|t| t.stamp.by)
+                .collect();
+            candidates.push(by);
             Action::ChangeResponder {
-                to: authors
-                    .get(pick(authors.len().max(1) as u32) as usize)
-                    .copied()
-                    .unwrap_or(case.registered.by),
+                to: candidates[pick(candidates.len() as u32) as usize],
                 reason: "原首问责任人离职".into(),
             }
         }
@@ -548,7 +554,7 @@ mod tests {
                         let view = fold(&fleet.ops, fleet.ctx());
                         if let Ok(case) = view {
                             let kind = ActionKind::ALL[n as usize % ActionKind::ALL.len()];
-                            op.action = sample_action(&case, op.role, kind, n);
+                            op.action = sample_action(&case, (op.author, op.role), kind, n);
                         }
                     }
                     _ => op.at = DateTime::from_timestamp(i64::from(n) * 1000, 0).unwrap_or_default(),

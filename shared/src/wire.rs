@@ -142,6 +142,13 @@ impl UserCard {
     pub fn may_be_assigned(&self, property: PropertyId) -> bool {
         self.active && self.role.works_cases() && self.works_in(property)
     }
+
+    /// Whether they may be named the first responder of a case of
+    /// `property`, as [`User::may_be_first_responder`](crate::role::User::may_be_first_responder)
+    /// rules.
+    pub fn may_be_first_responder(&self, property: PropertyId) -> bool {
+        self.active && self.role.answers_first() && self.works_in(property)
+    }
 }
 
 /// A piece of shared configuration, sent on pull when it changed after the cursor.

@@ -793,7 +793,7 @@ fn a_case_registered_twice_is_voided_by_management_and_owes_nothing() {
 fn management_changes_a_first_responder_who_left() {
     let mut s = sim(CaseKind::Repair);
     let registrant = s.devices[STAFF].user;
-    let colleague = s.devices[HEAD].user;
+    let colleague = s.devices[REGIONAL].user;
     assert_eq!(s.case().first_responder(), registrant);
     let change = |to, reason: &str| Action::ChangeResponder {
         to,

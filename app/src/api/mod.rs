@@ -343,8 +343,8 @@ pub fn code_message(code: &str, lang: Lang) -> Option<String> {
             "Your role sees the complainant's name or phone masked and cannot correct it",
         ),
         "case.clock_fields" => (
-            "受理渠道和受理时间决定处理时限，只有首问责任人和管理人员可以更正",
-            "How and when the case was received set its deadlines: only its first responder and management may correct them",
+            "受理渠道和受理时间决定处理时限，只有登记人和管理人员可以更正",
+            "How and when the case was received set its deadlines: only whoever registered it and management may correct them",
         ),
         "attachment.unknown_file" => (
             "该文件不属于您所辖项目的任何工单，不能作为附件引用",

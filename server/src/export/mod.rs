@@ -22,7 +22,7 @@
 //! | 9 | 联系电话 | Phone | phone (masked: 139****5678) |
 //! | 10 | 受理时间 | Received | when it reached us |
 //! | 11 | 登记时间 | Recorded | when it was registered |
-//! | 12 | 受理人 | First responder | who registered it (the account's name now) |
+//! | 12 | 首问责任人 | First responder | who answers for it: who registered it, unless management changed it (the account's name now) |
 //! | 13 | 内容 | Content | what the resident said |
 //! | 14 | 诉求 | Requested remedy | what they asked for |
 //! | 15 | 严重程度 | Severity | 轻微 / 一般 / 重大, or 未评估 |

@@ -47,7 +47,7 @@ pub const CASE_COLUMNS: [(&str, &str); 38] = [
     ("联系电话", "Phone"),
     ("受理时间", "Received"),
     ("登记时间", "Recorded"),
-    ("受理人", "First responder"),
+    ("首问责任人", "First responder"),
     ("内容", "Content"),
     ("诉求", "Requested remedy"),
     ("严重程度", "Severity"),
@@ -598,7 +598,7 @@ mod tests {
         assert_eq!(case_headers(Lang::ZhCn)[0], "登记号");
         assert_eq!(case_headers(Lang::En)[8], "Phone");
         assert_eq!(case_headers(Lang::En).len(), 38);
-        assert_eq!(case_headers(Lang::ZhCn)[11], "受理人");
+        assert_eq!(case_headers(Lang::ZhCn)[11], "首问责任人");
         assert_eq!(case_headers(Lang::ZhCn)[16], "被投诉人");
         assert_eq!(case_headers(Lang::ZhCn)[23], "赔偿金额（元）");
         assert_eq!(case_headers(Lang::ZhCn)[26], "纠正预防措施");

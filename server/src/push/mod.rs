@@ -20,7 +20,7 @@ use shared::lang::{Coded, Lang};
 use shared::op::{Action, ActionKind, Op, SCHEMA_VERSION};
 use shared::personal_data;
 use shared::property::Property;
-use shared::role::User;
+use shared::role::{Role, User};
 use shared::settings::Settings;
 use shared::validation::{
     FieldError, validate_attachment_limits, validate_op, validate_patch, validate_registration,
@@ -320,7 +320,7 @@ pub fn judge(f: &Facts<'_>) -> Verdict {
                         op,
                         "case.clock_fields",
                         format!(
-                            "only the case's first responder or management may change when or how it was received (role {}): its deadlines count from them",
+                            "only whoever registered the case or management may change when or how it was received (role {}): its deadlines count from them",
                             author.role.code()
                         ),
                     );
@@ -379,22 +379,37 @@ pub fn judge(f: &Facts<'_>) -> Verdict {
     // a conflict and is applied later is checked then, as the users are
     // then.
     if let Some(id) = f.assigned {
-        let (unknown, not_assignable) = match op.action {
+        // A first responder makes the callback and closes the case: a
+        // role that works cases is not enough.
+        type Rule = (
+            &'static str,
+            &'static str,
+            fn(&User, PropertyId) -> bool,
+            fn(Role) -> bool,
+        );
+        let (unknown, not_assignable, may, role_ok): Rule = match op.action {
             Action::ChangeResponder { .. } => (
                 "change_responder.unknown_user",
                 "change_responder.not_assignable",
+                User::may_be_first_responder,
+                Role::answers_first,
             ),
-            _ => ("assign.unknown_user", "assign.not_assignable"),
+            _ => (
+                "assign.unknown_user",
+                "assign.not_assignable",
+                User::may_be_assigned,
+                Role::works_cases,
+            ),
         };
         match f.assignee {
             None => {
                 return quarantine(op, unknown, format!("user {id} does not exist"));
             }
-            Some(u) if !u.may_be_assigned(property) => {
+            Some(u) if !may(u, property) => {
                 let why = if !u.active {
                     "is disabled"
-                } else if !u.role.works_cases() {
-                    "has a role that does not work cases"
+                } else if !role_ok(u.role) {
+                    "has a role that may not take it"
                 } else {
                     "does not work in the case's property"
                 };

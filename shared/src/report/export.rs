@@ -88,8 +88,8 @@ pub struct ExportRow {
     pub satisfaction: Option<u8>,
     /// Escalated.
     pub escalated: bool,
-    /// The first responder's display name (受理人), as the account reads
-    /// now.
+    /// The first responder's display name (首问责任人: who registered the
+    /// case, unless management changed it), as the account reads now.
     pub first_responder: Option<String>,
     /// The compensation agreed in the latest solution, in fen: approved,
     /// or needing no approval; `None` while pending, refused or absent.

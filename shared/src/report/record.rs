@@ -1036,7 +1036,7 @@ pub(super) mod tests {
         }];
         case.responder_changes = vec![crate::case::ResponderChange {
             from: case.registered.by,
-            to: case.registered.by,
+            to: crate::id::UserId(uuid::Uuid::from_u128(0x3000)),
             reason: "原首问责任人离职".into(),
             stamp: at(150),
         }];

@@ -530,8 +530,8 @@ fn ActionForm(kind: ActionKind, case: Arc<Case>, role: Role, drafts: Drafts) -> 
             }
             .into_any(),
         ],
-        // 更换首问责任人: to someone who works in the case's property, as
-        // an assignee is, and sees it.
+        // 更换首问责任人: to someone who works in the case's property and
+        // makes callbacks (`may_be_first_responder`, as the server checks).
         ActionKind::ChangeResponder => {
             let current = case.first_responder();
             let users: Vec<(String, String)> = std::iter::once((
@@ -541,7 +541,9 @@ fn ActionForm(kind: ActionKind, case: Arc<Case>, role: Role, drafts: Drafts) -> 
             .chain(ctx.config.with_untracked(|c| {
                 c.users
                     .iter()
-                    .filter(|u| u.id != current && u.may_be_assigned(case.registration.property))
+                    .filter(|u| {
+                        u.id != current && u.may_be_first_responder(case.registration.property)
+                    })
                     .map(|u| {
                         (
                             u.id.to_string(),
@@ -551,7 +553,16 @@ fn ActionForm(kind: ActionKind, case: Arc<Case>, role: Role, drafts: Drafts) -> 
                     .collect::<Vec<_>>()
             }))
             .collect();
-            let now = ctx.config.with_untracked(|c| c.user_name(current));
+            // One who moved to a property the reader does not share is
+            // not in the directory at all: said so, not as an id alone.
+            let now = ctx.config.with_untracked(|c| {
+                let name = c.user_name(current);
+                if c.users.iter().any(|u| u.id == current) {
+                    name
+                } else {
+                    format!("{name}{}", l.pick("（已不在本项目）", " (no longer of this property)"))
+                }
+            });
             vec![
                 view! {
                     <p class="hint" data-testid="responder-now">

@@ -374,8 +374,8 @@ fn EditForm(case: Arc<Case>, drafts: Drafts) -> impl IntoView {
                 </label>
                 {(!clocks).then(|| view! {
                     <p class="hint wide" data-testid="edit-clocks-held">{t(
-                        "受理渠道和受理时间决定处理时限，只有首问责任人和管理人员可以更正。",
-                        "How and when the case was received set its deadlines: only its first responder and management may correct them.",
+                        "受理渠道和受理时间决定处理时限，只有登记人和管理人员可以更正。",
+                        "How and when the case was received set its deadlines: only whoever registered it and management may correct them.",
                     )}</p>
                 })}
                 <label class="field">
