@@ -204,7 +204,7 @@ async fn a_correction_by_a_role_that_sees_the_phone_masked_keeps_the_phone() {
     assert_ne!(browser.attr("edit-received", "readonly").await, "");
     assert_ne!(browser.attr("edit-channel", "disabled").await, "");
     browser
-        .wait_text("edit-clocks-held", "只有首问责任人和管理人员")
+        .wait_text("edit-clocks-held", "只有登记人和管理人员")
         .await;
     browser.fill("edit-remedy", "尽快修好电梯按钮").await;
     browser.click("save-edit").await;
