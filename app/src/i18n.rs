@@ -77,6 +77,10 @@ pub fn field(name: &str, lang: Lang) -> &'static str {
         "content" => lang.pick("内容", "Content"),
         "requested_remedy" => lang.pick("诉求", "Requested remedy"),
         "related_case" => lang.pick("关联工单", "Related case"),
+        "source_ref" => lang.pick(
+            "来源单号（热线/平台工单号）",
+            "Source no. (hotline or platform order)",
+        ),
         _ => lang.pick("字段", "Field"),
     }
 }
@@ -107,6 +111,7 @@ pub fn change_field(name: &str, lang: Lang) -> String {
         "void_reason" => lang.pick("作废原因", "Why voided"),
         "restore_reason" => lang.pick("恢复原因", "Why restored"),
         "first_responder" => lang.pick("首问责任人", "First responder"),
+        "source_ref" => lang.pick("来源单号", "Source no."),
         "duplicate_of" => lang.pick("重复的工单", "Duplicate of"),
         "corrective_action" => lang.pick("纠正预防措施", "Corrective action"),
         "accepted" => lang.pick("采纳", "Accepted"),

@@ -125,6 +125,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 content: format!("第{i}号报修：楼道灯不亮"),
                 requested_remedy: String::new(),
                 related_case: None,
+                source_ref: String::new(),
             }),
         ));
         if batch.len() == 5000 || i + 1 == cases {
@@ -297,6 +298,7 @@ impl SmallPushes<'_> {
                 content: "统计期间的推送".into(),
                 requested_remedy: String::new(),
                 related_case: None,
+                source_ref: String::new(),
             }),
         )];
         while ops.len() < Self::OPS {

@@ -78,6 +78,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 content: format!("第{c}号投诉：夜间施工噪音"),
                 requested_remedy: String::new(),
                 related_case: None,
+                source_ref: String::new(),
             }),
         ));
         for n in 1..OPS_PER_CASE {

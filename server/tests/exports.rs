@@ -485,6 +485,81 @@ fn a_case_row_holds_its_first_responder_compensation_and_corrective_action() {
     assert_eq!(&record[column("建议处理")], "", "a repair has no decision");
 }
 
+/// A case the 12345 hotline transferred keeps the hotline's order number
+/// (来源单号): the hotline asks about it by that number, so the case is
+/// found by it and exported with it, and a correction changes it.
+#[test]
+fn a_hotline_order_is_found_and_exported_by_its_number() {
+    use shared::case::{CaseKind, Channel, RegistrationPatch};
+    use shared::op::Action;
+    let fx = Fixture::new();
+    let server = Server::start(fx.data.path());
+    let (staff, body) = Client::login(&server.base, "staff_a");
+    let mut s = Author::new(&body);
+    let at = Utc::now() - chrono::Duration::hours(2);
+    let reg = s.register_at(&fx.pa, CaseKind::Complaint, at, |r| {
+        r.channel = Channel::HotlineTransfer;
+        r.source_ref = "GD2026120500123".into();
+    });
+    let case = reg.case_id;
+    let plain = s.register_at(&fx.pa, CaseKind::Complaint, at, |_| {});
+    let (status, answer) = staff.post("/api/v1/sync/push", &push_body(s.device, &[reg, plain]));
+    assert_eq!(
+        (status, &answer["quarantined"]),
+        (200, &serde_json::json!([])),
+        "{answer}"
+    );
+    let found = |q: &str| -> Vec<String> {
+        let (status, page) = staff.get(&format!("/api/v1/cases?q={q}"));
+        assert_eq!(status, 200, "{page}");
+        page["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .filter_map(|i| i["id"].as_str().map(String::from))
+            .collect()
+    };
+    assert_eq!(found("gd2026120500123"), [case.to_string()]);
+
+    let (quality, _) = Client::login(&server.base, "quality");
+    let (column, records) = case_csv(&quality);
+    let numbers: Vec<&str> = records.iter().map(|r| &r[column("来源单号")]).collect();
+    assert_eq!(numbers.iter().filter(|n| !n.is_empty()).count(), 1);
+    assert!(numbers.contains(&"GD2026120500123"), "{numbers:?}");
+
+    // Typed wrong at intake, corrected: the new number is the one found.
+    let corrected = s.op(
+        case,
+        None,
+        Action::Edit(RegistrationPatch {
+            source_ref: Some("GD2026120500132".into()),
+            ..Default::default()
+        }),
+    );
+    let (status, answer) = staff.post("/api/v1/sync/push", &push_body(s.device, &[corrected]));
+    assert_eq!(
+        (status, &answer["quarantined"]),
+        (200, &serde_json::json!([])),
+        "{answer}"
+    );
+    assert!(found("GD2026120500123").is_empty());
+    assert_eq!(found("GD2026120500132"), [case.to_string()]);
+    // Bounded as a label: a forged one is set aside.
+    let long = s.op(
+        case,
+        None,
+        Action::Edit(RegistrationPatch {
+            source_ref: Some("9".repeat(121)),
+            ..Default::default()
+        }),
+    );
+    let (_, answer) = staff.post("/api/v1/sync/push", &push_body(s.device, &[long]));
+    assert_eq!(
+        answer["quarantined"][0]["code"], "validation.too_long",
+        "{answer}"
+    );
+}
+
 /// A suggestion's outcome is in its row: accepted or not, why, and the
 /// improvement plan with the day residents are told of it.
 #[test]

@@ -77,6 +77,13 @@ coded_enum! {
 }
 
 impl Channel {
+    /// Whether a case by this channel comes with a number of its own
+    /// ([`Registration::source_ref`]): the hotline's transfer, an online
+    /// platform's complaint.
+    pub fn comes_numbered(self) -> bool {
+        matches!(self, Channel::HotlineTransfer | Channel::Online)
+    }
+
     /// Whether the registration clock runs: for every channel but the
     /// phone, whose call is written down while the caller is on the line
     /// (003 registers written, in-person and passed-on complaints within
@@ -212,6 +219,29 @@ pub struct Registration {
     /// An earlier case this one relates to, by registration number.
     #[serde(default)]
     pub related_case: Option<String>,
+    /// The number the case came with from elsewhere (来源单号): the 12345
+    /// hotline's work order, an online platform's complaint number. The
+    /// hotline asks about its order by it, and the reply quotes it.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub source_ref: String,
+}
+
+impl Registration {
+    /// How it reached us, with the number it came with, which a reply
+    /// quotes: 热线转办（来源单号 …）.
+    pub fn channel_text(&self, l: crate::lang::Lang) -> String {
+        let channel = self.channel.label(l);
+        if self.source_ref.is_empty() {
+            channel.to_string()
+        } else {
+            format!(
+                "{channel}{}{}{}",
+                l.pick("（来源单号 ", " (source no. "),
+                self.source_ref,
+                l.pick("）", ")")
+            )
+        }
+    }
 }
 
 /// A change to registration fields. Each `Some` field is a write; the fold
@@ -238,6 +268,9 @@ pub struct RegistrationPatch {
     pub related_case: Option<Option<String>>,
     /// Corrected time of receipt.
     pub received_at: Option<DateTime<Utc>>,
+    /// New source number (来源单号; empty clears it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_ref: Option<String>,
 }
 
 /// Who acted, when and where: attached to every record the fold keeps.

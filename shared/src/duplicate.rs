@@ -1,8 +1,10 @@
 //! Possible duplicates at intake: an open case of the same category from
 //! the same unit or the same phone, received within the company's window
-//! (`Settings::duplicate_window_days`). The tablet warns and offers to link
-//! the new case to it (关联工单); it never refuses, because a second
-//! complaint about the same leak may still be a new case.
+//! (`Settings::duplicate_window_days`), and any case not voided that came
+//! with the same source number (来源单号: the 12345 hotline transfers an
+//! order again when the resident calls it again). The tablet warns and
+//! offers to link the new case to it (关联工单); it never refuses, because
+//! a second complaint about the same leak may still be a new case.
 
 use crate::case::{Case, CaseState};
 use crate::id::{CaseId, PropertyId};
@@ -23,6 +25,8 @@ pub struct Probe<'a> {
     pub category: &'a str,
     /// When it was received.
     pub received_at: DateTime<Utc>,
+    /// The number it came with (来源单号), empty when none.
+    pub source_ref: &'a str,
     /// The case itself when it is being corrected: not its own duplicate.
     pub itself: Option<CaseId>,
 }
@@ -34,38 +38,41 @@ pub struct Likeness {
     pub same_unit: bool,
     /// The same complainant phone.
     pub same_phone: bool,
+    /// The same source number (来源单号).
+    pub same_source: bool,
 }
 
-/// The open cases among `cases` that look like `new`, most recent first,
-/// with why. A window of 0 days finds nothing.
+/// The cases among `cases` that look like `new`, most recent first, with
+/// why: open ones by unit or phone (none with a window of 0 days), and
+/// any not voided by the source number, whenever and wherever received.
 pub fn possible_duplicates<'a>(
     new: &Probe<'_>,
     cases: impl IntoIterator<Item = &'a Case>,
     window_days: u32,
 ) -> Vec<(&'a Case, Likeness)> {
-    if window_days == 0 {
-        return Vec::new();
-    }
     let window = Duration::days(i64::from(window_days));
     let unit = matches!(new.location, Location::Unit { .. }).then_some(new.location);
     let phone = new.phone;
+    // Typed as read out over the phone: full-width digits and case aside.
+    let source = crate::search::fold(new.source_ref.trim());
     let mut found: Vec<(&Case, Likeness)> = cases
         .into_iter()
-        .filter(|c| {
-            let r = &c.registration;
-            c.state.is_open()
-                && Some(c.id) != new.itself
-                && r.property == new.property
-                && r.category == new.category
-                && (new.received_at - r.received_at).abs() <= window
-        })
+        .filter(|c| Some(c.id) != new.itself && c.state != CaseState::Voided)
         .filter_map(|c| {
             let r = &c.registration;
+            let alike = window_days > 0
+                && c.state.is_open()
+                && r.property == new.property
+                && r.category == new.category
+                && (new.received_at - r.received_at).abs() <= window;
             let likeness = Likeness {
-                same_unit: unit.is_some_and(|u| *u == r.location),
-                same_phone: phone.is_some_and(|p| r.complainant.phone.as_ref() == Some(p)),
+                same_unit: alike && unit.is_some_and(|u| *u == r.location),
+                same_phone: alike && phone.is_some_and(|p| r.complainant.phone.as_ref() == Some(p)),
+                same_source: !source.is_empty()
+                    && crate::search::fold(r.source_ref.trim()) == source,
             };
-            (likeness.same_unit || likeness.same_phone).then_some((c, likeness))
+            (likeness.same_unit || likeness.same_phone || likeness.same_source)
+                .then_some((c, likeness))
         })
         .collect();
     found.sort_by(|(a, _), (b, _)| {
@@ -147,6 +154,7 @@ mod tests {
             phone: r.complainant.phone.as_ref(),
             category: &r.category,
             received_at: r.received_at,
+            source_ref: &r.source_ref,
             itself: itself.then_some(c.id),
         }
     }
@@ -198,14 +206,16 @@ mod tests {
                     earlier[1].id,
                     Likeness {
                         same_unit: false,
-                        same_phone: true
+                        same_phone: true,
+                        same_source: false,
                     }
                 ),
                 (
                     earlier[0].id,
                     Likeness {
                         same_unit: true,
-                        same_phone: false
+                        same_phone: false,
+                        same_source: false,
                     }
                 ),
             ]
@@ -213,6 +223,44 @@ mod tests {
         assert!(possible_duplicates(&new, all.iter().copied(), 0).is_empty());
         // The case being corrected is not its own duplicate.
         assert!(possible_duplicates(&probe(&earlier[1], true), [&earlier[1]], 30).is_empty());
+    }
+
+    /// The hotline transfers an order again when the resident calls it
+    /// again: the case that came with its number is found whatever its
+    /// state, category, unit or date, unless voided.
+    #[test]
+    fn the_same_source_number_is_found_whenever_received() {
+        let mut fleet = Fleet::new(&[(Role::Staff, 0)], PropertyId(uuid::Uuid::from_u128(7)), 0);
+        let numbered = |r: &mut Registration| {
+            r.channel = Channel::HotlineTransfer;
+            r.source_ref = "GD2026120500123".into();
+            r.category = "parking".into();
+            r.location = unit(201);
+            r.complainant.phone = None;
+        };
+        let mut closed = case(&mut fleet, -90, numbered);
+        closed.state = CaseState::Closed;
+        let mut voided = case(&mut fleet, 1, numbered);
+        voided.state = CaseState::Voided;
+        let other = case(&mut fleet, 2, |r| {
+            numbered(r);
+            r.source_ref = "GD2026120500124".into();
+        });
+        // Read out over the phone and typed in full width, lower case.
+        let new = case(&mut fleet, 10, |r| {
+            r.source_ref = " ｇｄ2026120500123 ".into();
+            r.location = unit(101);
+        });
+        let all = [&closed, &voided, &other];
+        let found: Vec<_> = possible_duplicates(&probe(&new, false), all, 0)
+            .iter()
+            .map(|(c, l)| (c.id, l.same_source, l.same_unit || l.same_phone))
+            .collect();
+        assert_eq!(found, vec![(closed.id, true, false)]);
+        // Without a number, nothing is found by an empty one.
+        let plain = case(&mut fleet, 10, |r| r.location = unit(101));
+        let unnumbered = case(&mut fleet, 3, |r| r.location = unit(301));
+        assert!(possible_duplicates(&probe(&plain, false), [&unnumbered], 0).is_empty());
     }
 
     #[test]

@@ -1058,6 +1058,7 @@ fn apply_patch(reg: &mut Registration, patch: &RegistrationPatch) -> Vec<Change>
         &mut reg.requested_remedy,
         &patch.requested_remedy,
     );
+    set_text("source_ref", &mut reg.source_ref, &patch.source_ref);
     if let Some(phone) = &patch.complainant_phone
         && *phone != reg.complainant.phone
     {

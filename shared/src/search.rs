@@ -79,8 +79,8 @@ impl Query {
 /// server stores it beside the case, the tablet makes it when it searches.
 pub fn text(reg: &Registration, place: &str) -> String {
     fold(&format!(
-        "{} {} {} {}",
-        reg.reg_no, reg.content, reg.requested_remedy, place
+        "{} {} {} {} {}",
+        reg.reg_no, reg.content, reg.requested_remedy, place, reg.source_ref
     ))
 }
 
@@ -160,6 +160,7 @@ mod tests {
             content: "楼道有垃圾".into(),
             requested_remedy: "每天清扫".into(),
             related_case: None,
+            source_ref: String::new(),
         }
     }
 
@@ -186,6 +187,16 @@ mod tests {
         // Too few digits to mean a phone; words are no phone at all.
         assert!(!finds("56", &mobile, Shown::ALL));
         assert!(Query::parse("3号楼").unwrap().unwrap().digits().is_none());
+    }
+
+    /// The 12345 hotline asks about its order by the order's number.
+    #[test]
+    fn a_case_is_found_by_the_number_it_came_with() {
+        let mut r = reg("13812345678");
+        assert!(!finds("GD20261205", &r, Shown::NOTHING));
+        r.source_ref = "GD2026120500123".into();
+        assert!(finds("gd20261205", &r, Shown::NOTHING));
+        assert!(finds("ＧＤ2026120500123", &r, Shown::NOTHING));
     }
 
     #[test]

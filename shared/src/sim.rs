@@ -181,6 +181,7 @@ impl Fleet {
             content: format!("模拟工单 {choice}"),
             requested_remedy: String::new(),
             related_case: None,
+            source_ref: String::new(),
         };
         self.make(dev, case_id, now, Action::Register(reg), None)
     }

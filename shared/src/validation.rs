@@ -351,6 +351,9 @@ pub fn validate_registration(
             ValidationError::TooLong { max: MAX_TEXT },
         );
     }
+    if reg.source_ref.chars().count() > MAX_LABEL {
+        push("source_ref", ValidationError::TooLong { max: MAX_LABEL });
+    }
     if received_after(reg.received_at, recorded_at) {
         push("received_at", ValidationError::ReceivedInFuture);
     }
@@ -436,6 +439,7 @@ mod tests {
             content: "楼上装修噪音".into(),
             requested_remedy: String::new(),
             related_case: None,
+            source_ref: String::new(),
         }
     }
 

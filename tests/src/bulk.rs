@@ -124,6 +124,7 @@ impl Tablet {
             content: content.into(),
             requested_remedy: String::new(),
             related_case: None,
+            source_ref: String::new(),
         };
         let case = CaseId(uuid::Uuid::now_v7());
         let ops = [(None, Action::Register(registration))]
@@ -198,6 +199,7 @@ pub fn push_cases(server: &Server, cases: usize, notes: usize) {
             content: format!("第{i}号：楼道灯不亮"),
             requested_remedy: String::new(),
             related_case: None,
+            source_ref: String::new(),
         };
         let case = CaseId(uuid::Uuid::now_v7());
         let mut make = |action: Action| {

@@ -853,6 +853,7 @@ fn push_case_from_another_tablet(server: &Server, content: &str) {
         content: content.into(),
         requested_remedy: String::new(),
         related_case: None,
+        source_ref: String::new(),
     };
     let op = state.make_op(
         shared::id::OpId(uuid::Uuid::now_v7()),

@@ -604,6 +604,60 @@ async fn a_second_complaint_from_the_same_unit_is_flagged_and_linked_both_ways()
     browser.close().await;
 }
 
+/// The 12345 hotline transfers a complaint with its order number: the
+/// intake asks for it with that channel, the case shows it and is found
+/// by it, the hotline's second transfer of the same order is flagged, and
+/// a correction changes it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hotline_transfer_keeps_its_order_number() {
+    let server = Server::start();
+    server.seed();
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("staff1").await;
+    browser.fill_complaint("王五", "夜间施工噪音").await;
+    assert!(
+        browser.find("field-source").await.is_none(),
+        "asked only of a case that comes with a number"
+    );
+    browser.choose("field-channel", "hotline_transfer").await;
+    browser.fill("field-source", "GD2026120500123").await;
+    browser.click("save-case").await;
+    let first = browser.text("reg-no").await;
+
+    // Transferred again when the resident called the hotline again.
+    browser.fill_complaint("赵六", "施工还在继续").await;
+    browser.choose("field-category", "cleaning").await;
+    browser.choose("field-channel", "hotline_transfer").await;
+    browser.fill("field-source", "ｇｄ2026120500123").await;
+    browser.wait_text("duplicate-warning", "同一来源单号").await;
+    assert_eq!(browser.attr("duplicate", "data-reg-no").await, first);
+
+    browser.click("nav-list").await;
+    browser.fill("filter-search", "GD2026120500123").await;
+    browser.wait_count("case-row", 1).await;
+    browser.click("case-open").await;
+    browser.wait_text("detail-reg-no", &first).await;
+    browser
+        .wait_text("case-fields", "热线转办（来源单号 GD2026120500123）")
+        .await;
+
+    browser.click("open-edit").await;
+    browser.fill("edit-source", "GD2026120500132").await;
+    browser.click("save-edit").await;
+    browser
+        .wait_text("case-fields", "来源单号 GD2026120500132")
+        .await;
+    browser.wait_synced().await;
+    let case = server_case(&server, "manager1", &first);
+    assert_eq!(
+        case["registration"]["source_ref"],
+        json!("GD2026120500132"),
+        "{case}"
+    );
+    browser.close().await;
+}
+
 /// The assignment picker offers a case only to colleagues who work in its
 /// property: anyone else would never see it (the server sends a case to
 /// nobody outside its property). A regional manager of two properties

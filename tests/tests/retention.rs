@@ -60,6 +60,7 @@ fn push_old_withdrawn_case(server: &Server, signature: &[u8]) -> (CaseId, BlobHa
         content: "楼道灯不亮".into(),
         requested_remedy: String::new(),
         related_case: None,
+        source_ref: String::new(),
     };
     let hash = BlobHash::of(signature);
     let actions = [

@@ -108,6 +108,7 @@ pub fn DuplicateWarning(
         }
         let l = ctx.lang.get();
         let window = ctx.config.with(|c| c.settings.duplicate_window_days);
+        let by_source = found.iter().all(|(_, _, why)| why.same_source);
         let rows = found
             .into_iter()
             .map(|(reg_no, summary, why)| {
@@ -132,9 +133,11 @@ pub fn DuplicateWarning(
             .collect_view();
         view! {
             <div class="warning duplicates" data-testid="duplicate-warning" role="status">
-                <p>{match l {
-                    Lang::ZhCn => format!("{window} 天内已有同类未结工单，可能是同一件事（仍可登记）："),
-                    Lang::En => format!("Open cases of the same category in the last {window} days may be the same matter (you can still register):"),
+                <p>{match (l, by_source) {
+                    (Lang::ZhCn, true) => "已有同一来源单号的工单，可能是热线或平台再次转来的同一件事（仍可登记）：".to_string(),
+                    (Lang::En, true) => "A case came with the same source number: the hotline or platform may have sent the same matter again (you can still register):".to_string(),
+                    (Lang::ZhCn, false) => format!("{window} 天内已有同类未结工单，可能是同一件事（仍可登记）："),
+                    (Lang::En, false) => format!("Open cases of the same category in the last {window} days may be the same matter (you can still register):"),
                 }}</p>
                 <ul>{rows}</ul>
             </div>
@@ -223,9 +226,10 @@ fn case_link(ctx: AppCtx, (reg_no, id): Named, testid: &'static str) -> AnyView 
 
 /// What makes an earlier case look like this one.
 fn reason(why: Likeness, l: Lang) -> &'static str {
-    match (why.same_unit, why.same_phone) {
-        (true, true) => l.pick("同房号、同电话", "same unit and phone"),
-        (true, false) => l.pick("同房号", "same unit"),
+    match (why.same_source, why.same_unit, why.same_phone) {
+        (true, _, _) => l.pick("同一来源单号", "same source no."),
+        (_, true, true) => l.pick("同房号、同电话", "same unit and phone"),
+        (_, true, false) => l.pick("同房号", "same unit"),
         _ => l.pick("同电话", "same phone"),
     }
 }
@@ -242,6 +246,7 @@ pub struct ProbeOwned {
     pub phone: Option<shared::phone::Phone>,
     pub category: String,
     pub received_at: chrono::DateTime<chrono::Utc>,
+    pub source_ref: String,
 }
 
 impl ProbeOwned {
@@ -252,6 +257,7 @@ impl ProbeOwned {
             phone: self.phone.as_ref(),
             category: &self.category,
             received_at: self.received_at,
+            source_ref: &self.source_ref,
             itself: None,
         }
     }

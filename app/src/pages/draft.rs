@@ -42,6 +42,9 @@ pub struct Draft {
     pub content: String,
     pub remedy: String,
     pub related: String,
+    /// Absent from drafts kept by builds before it.
+    #[serde(default)]
+    pub source: String,
 }
 
 impl Draft {

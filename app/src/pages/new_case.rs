@@ -42,6 +42,7 @@ struct Form {
     content: RwSignal<String>,
     remedy: RwSignal<String>,
     related: RwSignal<String>,
+    source: RwSignal<String>,
 }
 
 impl Form {
@@ -60,6 +61,7 @@ impl Form {
             content: RwSignal::new(draft.content),
             remedy: RwSignal::new(draft.remedy),
             related: RwSignal::new(draft.related),
+            source: RwSignal::new(draft.source),
         }
     }
 
@@ -77,6 +79,7 @@ impl Form {
         self.content.set(draft.content.clone());
         self.remedy.set(draft.remedy.clone());
         self.related.set(draft.related.clone());
+        self.source.set(draft.source.clone());
     }
 
     /// What is typed, read inside a reactive scope.
@@ -94,6 +97,7 @@ impl Form {
             content: self.content.get(),
             remedy: self.remedy.get(),
             related: self.related.get(),
+            source: self.source.get(),
         }
     }
 }
@@ -128,6 +132,7 @@ pub fn NewCase() -> impl IntoView {
         content: String::new(),
         remedy: String::new(),
         related: String::new(),
+        source: String::new(),
     };
     // What was typed before a reload or a visit to another screen.
     let user = ctx
@@ -138,11 +143,13 @@ pub fn NewCase() -> impl IntoView {
     let form = Form::of(kept.unwrap_or_else(&blank));
     // Field name (as `shared::validation` names it) → problem.
     let errors = RwSignal::new(BTreeMap::<String, ValidationError>::new());
-    // The case as typed so far, to look for an open one like it.
+    // The case as typed so far, to look for one like it: by its category
+    // once chosen, by its source number at once.
     let probe = Memo::new(move |_| {
         let property = form.property.get().parse::<uuid::Uuid>().ok()?;
         let category = form.category.get();
-        if category.is_empty() {
+        let source_ref = form.source.get();
+        if category.is_empty() && source_ref.trim().is_empty() {
             return None;
         }
         let received_at = NaiveDateTime::parse_from_str(&form.received.get(), "%Y-%m-%dT%H:%M")
@@ -155,6 +162,7 @@ pub fn NewCase() -> impl IntoView {
             phone: shared::phone::Phone::parse(&form.phone.get()).ok(),
             category,
             received_at,
+            source_ref,
         })
     });
     let saved = RwSignal::new(None::<(CaseId, String)>);
@@ -333,6 +341,21 @@ pub fn NewCase() -> impl IntoView {
                     </select>
                     {err("channel")}
                 </label>
+                // A case that came with a number of its own (the 12345
+                // hotline's order, a platform's complaint) keeps it; one
+                // typed before the channel changed stays in sight.
+                {move || {
+                    let numbered = Channel::from_code(&form.channel.get())
+                        .is_some_and(Channel::comes_numbered);
+                    (numbered || !form.source.get().is_empty()).then(|| view! {
+                        <label class="field">
+                            <span>{label("source_ref")}</span>
+                            <input type="text" data-testid="field-source" prop:value=move || form.source.get()
+                                on:input=move |ev| form.source.set(event_target_value(&ev))/>
+                            {err("source_ref")}
+                        </label>
+                    })
+                }}
                 <label class="field">
                     <span>{label("property")}</span>
                     <select data-testid="field-property" on:change=move |ev| {
@@ -572,6 +595,7 @@ fn build(form: &Form) -> Result<(Registration, String), BTreeMap<String, Validat
         content: form.content.get_untracked(),
         requested_remedy: form.remedy.get_untracked(),
         related_case: (!related.is_empty()).then_some(related),
+        source_ref: form.source.get_untracked().trim().to_string(),
     };
     if let Err(found) = validate_registration(&reg, property, &config.categories, at) {
         for e in found {

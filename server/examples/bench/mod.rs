@@ -323,5 +323,6 @@ pub fn registration(
         content: "基准测试工单".into(),
         requested_remedy: String::new(),
         related_case: None,
+        source_ref: String::new(),
     })
 }

@@ -18,37 +18,38 @@
 //! | 5 | 位置 | Location | building and unit, or 公共区域 |
 //! | 6 | 类别 | Category | category name |
 //! | 7 | 渠道 | Channel | how it reached us |
-//! | 8 | 投诉人 | Complainant | name (masked: 张*) |
-//! | 9 | 联系电话 | Phone | phone (masked: 139****5678) |
-//! | 10 | 受理时间 | Received | when it reached us |
-//! | 11 | 登记时间 | Recorded | when it was registered |
-//! | 12 | 首问责任人 | First responder | who answers for it: who registered it, unless management changed it (the account's name now) |
-//! | 13 | 内容 | Content | what the resident said |
-//! | 14 | 诉求 | Requested remedy | what they asked for |
-//! | 15 | 严重程度 | Severity | 轻微 / 一般 / 重大, or 未评估 |
-//! | 16 | 有效性 | Validity | 有效投诉 / 不成立 (complaints) |
-//! | 17 | 被投诉人 | Person complained about | named at assessment |
-//! | 18 | 被投诉部门 | Department complained about | named at assessment |
-//! | 19 | 紧急 | Urgent | 是 / 否 |
-//! | 20 | 上报 | Escalated | 是 / 否 |
-//! | 21 | 责任部门 | Department | assigned department |
-//! | 22 | 责任人 | Responsible person | assigned person |
-//! | 23 | 处理结果 | Result | the latest resolution's result |
-//! | 24 | 赔偿金额（元） | Compensation (yuan) | agreed in the latest solution (approved, or needing no approval; number) |
-//! | 25 | 解决时间 | Resolved | the latest resolution |
-//! | 26 | 结案时间 | Closed | closure |
-//! | 27 | 纠正预防措施 | Corrective action | recorded at closure |
-//! | 28 | 措施验证 | Verification | how the action was verified, recorded at closure |
-//! | 29 | 建议处理 | Suggestion decision | 采纳 / 不采纳 (suggestions, once decided) |
-//! | 30 | 处理理由 | Reason | why it was accepted or declined |
-//! | 31 | 改进计划 | Improvement plan | of an accepted suggestion |
-//! | 32 | 计划公布日期 | Plan published on | when residents are told, `YYYY-MM-DD` |
-//! | 33 | 下一时限 | Next due | earliest running deadline |
-//! | 34 | 是否逾期 | Overdue | 是 / 否, at export time |
-//! | 35 | 重开次数 | Reopenings | number |
-//! | 36 | 满意度 | Satisfaction | 1–5 of the latest follow-up (number) |
-//! | 37 | 附件数 | Attachments | photos, signatures and documents recorded (number) |
-//! | 38 | 工单ID | Case ID | the case's id (for links) |
+//! | 8 | 来源单号 | Source no. | the 12345 hotline's or a platform's order number it came with |
+//! | 9 | 投诉人 | Complainant | name (masked: 张*) |
+//! | 10 | 联系电话 | Phone | phone (masked: 139****5678) |
+//! | 11 | 受理时间 | Received | when it reached us |
+//! | 12 | 登记时间 | Recorded | when it was registered |
+//! | 13 | 首问责任人 | First responder | who answers for it: who registered it, unless management changed it (the account's name now) |
+//! | 14 | 内容 | Content | what the resident said |
+//! | 15 | 诉求 | Requested remedy | what they asked for |
+//! | 16 | 严重程度 | Severity | 轻微 / 一般 / 重大, or 未评估 |
+//! | 17 | 有效性 | Validity | 有效投诉 / 不成立 (complaints) |
+//! | 18 | 被投诉人 | Person complained about | named at assessment |
+//! | 19 | 被投诉部门 | Department complained about | named at assessment |
+//! | 20 | 紧急 | Urgent | 是 / 否 |
+//! | 21 | 上报 | Escalated | 是 / 否 |
+//! | 22 | 责任部门 | Department | assigned department |
+//! | 23 | 责任人 | Responsible person | assigned person |
+//! | 24 | 处理结果 | Result | the latest resolution's result |
+//! | 25 | 赔偿金额（元） | Compensation (yuan) | agreed in the latest solution (approved, or needing no approval; number) |
+//! | 26 | 解决时间 | Resolved | the latest resolution |
+//! | 27 | 结案时间 | Closed | closure |
+//! | 28 | 纠正预防措施 | Corrective action | recorded at closure |
+//! | 29 | 措施验证 | Verification | how the action was verified, recorded at closure |
+//! | 30 | 建议处理 | Suggestion decision | 采纳 / 不采纳 (suggestions, once decided) |
+//! | 31 | 处理理由 | Reason | why it was accepted or declined |
+//! | 32 | 改进计划 | Improvement plan | of an accepted suggestion |
+//! | 33 | 计划公布日期 | Plan published on | when residents are told, `YYYY-MM-DD` |
+//! | 34 | 下一时限 | Next due | earliest running deadline |
+//! | 35 | 是否逾期 | Overdue | 是 / 否, at export time |
+//! | 36 | 重开次数 | Reopenings | number |
+//! | 37 | 满意度 | Satisfaction | 1–5 of the latest follow-up (number) |
+//! | 38 | 附件数 | Attachments | photos, signatures and documents recorded (number) |
+//! | 39 | 工单ID | Case ID | the case's id (for links) |
 //!
 //! **Statistics tables** (`stats.csv`, `stats.xlsx`): the tables of
 //! [`table::stats_tables`], one worksheet each in XLSX; in CSV one after

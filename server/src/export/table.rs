@@ -35,7 +35,7 @@ pub struct Table {
 }
 
 /// The case columns: Chinese and English headers, in order.
-pub const CASE_COLUMNS: [(&str, &str); 38] = [
+pub const CASE_COLUMNS: [(&str, &str); 39] = [
     ("登记号", "Registration no."),
     ("类型", "Kind"),
     ("状态", "State"),
@@ -43,6 +43,7 @@ pub const CASE_COLUMNS: [(&str, &str); 38] = [
     ("位置", "Location"),
     ("类别", "Category"),
     ("渠道", "Channel"),
+    ("来源单号", "Source no."),
     ("投诉人", "Complainant"),
     ("联系电话", "Phone"),
     ("受理时间", "Received"),
@@ -109,6 +110,7 @@ pub fn case_cells(
         Cell::text(labels.place(&r.property, r.building.as_deref(), r.unit.as_deref())),
         Cell::text(labels.category(&r.category)),
         Cell::text(labels.channel(&r.channel)),
+        Cell::text(r.source_ref.clone()),
         personal(&r.complainant_name, shown.name, mask_name),
         r.complainant_phone
             .as_deref()
@@ -596,15 +598,16 @@ mod tests {
     #[test]
     fn headers_in_both_languages() {
         assert_eq!(case_headers(Lang::ZhCn)[0], "登记号");
-        assert_eq!(case_headers(Lang::En)[8], "Phone");
-        assert_eq!(case_headers(Lang::En).len(), 38);
-        assert_eq!(case_headers(Lang::ZhCn)[11], "首问责任人");
-        assert_eq!(case_headers(Lang::ZhCn)[16], "被投诉人");
-        assert_eq!(case_headers(Lang::ZhCn)[23], "赔偿金额（元）");
-        assert_eq!(case_headers(Lang::ZhCn)[26], "纠正预防措施");
-        assert_eq!(case_headers(Lang::ZhCn)[27], "措施验证");
-        assert_eq!(case_headers(Lang::ZhCn)[28], "建议处理");
-        assert_eq!(case_headers(Lang::ZhCn)[36], "附件数");
+        assert_eq!(case_headers(Lang::ZhCn)[7], "来源单号");
+        assert_eq!(case_headers(Lang::En)[9], "Phone");
+        assert_eq!(case_headers(Lang::En).len(), 39);
+        assert_eq!(case_headers(Lang::ZhCn)[12], "首问责任人");
+        assert_eq!(case_headers(Lang::ZhCn)[17], "被投诉人");
+        assert_eq!(case_headers(Lang::ZhCn)[24], "赔偿金额（元）");
+        assert_eq!(case_headers(Lang::ZhCn)[27], "纠正预防措施");
+        assert_eq!(case_headers(Lang::ZhCn)[28], "措施验证");
+        assert_eq!(case_headers(Lang::ZhCn)[29], "建议处理");
+        assert_eq!(case_headers(Lang::ZhCn)[37], "附件数");
     }
 
     #[test]
@@ -625,6 +628,7 @@ mod tests {
             unit: None,
             category: "maintenance".into(),
             channel: "phone".into(),
+            source_ref: String::new(),
             complainant_name: "王小明".into(),
             complainant_phone: Some("13912345678".into()),
             content: "=漏水".into(),

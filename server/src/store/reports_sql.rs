@@ -560,7 +560,7 @@ fn export_columns(db: &dyn Db) -> String {
         validity, urgent, department, {}, {}, resolved_at, closed_at, next_due_at, reopen_count,
         satisfaction, escalated, attachment_count, respondent, respondent_department,
         (SELECT display_name FROM users WHERE users.id = cases.first_responder),
-        CAST({} AS TEXT), {}, {}, {}, CAST({} AS TEXT), {}, {}, {}",
+        CAST({} AS TEXT), {}, {}, {}, CAST({} AS TEXT), {}, {}, {}, {}",
         json("registration.content"),
         json("registration.requested_remedy"),
         json("assignee.name"),
@@ -574,6 +574,7 @@ fn export_columns(db: &dyn Db) -> String {
         json("suggestion.reason"),
         json("suggestion.plan"),
         json("suggestion.publish_on"),
+        json("registration.source_ref"),
     )
 }
 
@@ -600,6 +601,7 @@ fn export_row(r: &Row) -> StoreResult<ExportRow> {
         unit: r.get(6)?,
         category: r.get(7)?,
         channel: r.get(8)?,
+        source_ref: r.get::<Option<String>>(39)?.unwrap_or_default(),
         complainant_name: r.get(9)?,
         complainant_phone: r.get(10)?,
         content: r.get::<Option<String>>(11)?.unwrap_or_default(),

@@ -47,6 +47,7 @@ pub(super) fn register(property: &Property, user: &User, device: DeviceId, numbe
             content: "楼道灯不亮".into(),
             requested_remedy: String::new(),
             related_case: None,
+            source_ref: String::new(),
         }),
     }
 }

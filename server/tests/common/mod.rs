@@ -781,6 +781,7 @@ impl Author {
             content: "测试内容".into(),
             requested_remedy: String::new(),
             related_case: None,
+            source_ref: String::new(),
         };
         edit(&mut reg);
         let case = shared::id::CaseId(uuid::Uuid::now_v7());

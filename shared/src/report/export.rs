@@ -46,6 +46,8 @@ pub struct ExportRow {
     pub category: String,
     /// Channel code.
     pub channel: String,
+    /// The number it came with (来源单号), empty when none.
+    pub source_ref: String,
     /// Complainant's name.
     pub complainant_name: String,
     /// Complainant's phone.

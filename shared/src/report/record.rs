@@ -370,12 +370,8 @@ impl RecordSheet {
                     "Unit / location",
                     Some(names.place(r.property, &r.location)),
                 ),
-                field(
-                    "channel",
-                    "受理渠道",
-                    "Channel",
-                    Some(r.channel.label(l).to_string()),
-                ),
+                // With the number it came with, which the reply quotes.
+                field("channel", "受理渠道", "Channel", Some(r.channel_text(l))),
             ),
             RecordRow::Pair(
                 field(

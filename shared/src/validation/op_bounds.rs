@@ -155,6 +155,7 @@ fn action_bounds(p: &mut Problems, action: &Action, ceiling: DateTime<Utc>) {
             p.text("category", &reg.category, MAX_LABEL);
             p.text("content", &reg.content, MAX_TEXT);
             p.text("requested_remedy", &reg.requested_remedy, MAX_TEXT);
+            p.text("source_ref", &reg.source_ref, MAX_LABEL);
             if let Some(related) = &reg.related_case {
                 p.text("related_case", related, MAX_LABEL);
             }
@@ -363,6 +364,9 @@ fn patch_bounds(p: &mut Problems, patch: &RegistrationPatch, ceiling: DateTime<U
     if let Some(remedy) = &patch.requested_remedy {
         p.text("requested_remedy", remedy, MAX_TEXT);
     }
+    if let Some(source) = &patch.source_ref {
+        p.text("source_ref", source, MAX_LABEL);
+    }
     if let Some(Some(related)) = &patch.related_case {
         p.text("related_case", related, MAX_LABEL);
     }
@@ -547,11 +551,13 @@ mod tests {
                 o.action = Action::Edit(RegistrationPatch {
                     content: Some(long.clone()),
                     received_at: Some(DateTime::<Utc>::MAX_UTC),
+                    source_ref: Some("1".repeat(MAX_LABEL + 1)),
                     ..Default::default()
                 })
             },
             &[
                 ("content", "validation.too_long"),
+                ("source_ref", "validation.too_long"),
                 ("received_at", "clock.out_of_range"),
             ],
         );

@@ -64,6 +64,7 @@ pub fn registration(kind: CaseKind, channel: Channel, received_at: DateTime<Utc>
         content: "夜间施工噪音".into(),
         requested_remedy: "停止夜间施工".into(),
         related_case: None,
+        source_ref: String::new(),
     }
 }
 

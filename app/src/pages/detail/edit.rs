@@ -132,6 +132,9 @@ struct TypedFields {
     content: String,
     remedy: String,
     related: String,
+    /// Absent from corrections kept by builds before it.
+    #[serde(default)]
+    source: String,
 }
 
 /// The registration's fields, as typed.
@@ -146,6 +149,7 @@ struct Fields {
     content: RwSignal<String>,
     remedy: RwSignal<String>,
     related: RwSignal<String>,
+    source: RwSignal<String>,
 }
 
 impl Fields {
@@ -166,6 +170,7 @@ impl Fields {
             content: RwSignal::new(t.content),
             remedy: RwSignal::new(t.remedy),
             related: RwSignal::new(t.related),
+            source: RwSignal::new(t.source),
         }
     }
 
@@ -181,6 +186,7 @@ impl Fields {
             content: self.content.get(),
             remedy: self.remedy.get(),
             related: self.related.get(),
+            source: self.source.get(),
         }
     }
 }
@@ -203,6 +209,7 @@ impl TypedFields {
             content: r.content.clone(),
             remedy: r.requested_remedy.clone(),
             related: r.related_case.clone().unwrap_or_default(),
+            source: r.source_ref.clone(),
         }
     }
 }
@@ -403,6 +410,12 @@ fn EditForm(case: Arc<Case>, drafts: Drafts) -> impl IntoView {
                     <RelatedPicker value=form.related testid="edit-related" itself=case_id/>
                     {err("related_case")}
                 </div>
+                <label class="field">
+                    <span>{label("source_ref")}</span>
+                    <input type="text" data-testid="edit-source" prop:value=move || form.source.get()
+                        on:input=move |ev| form.source.set(event_target_value(&ev))/>
+                    {err("source_ref")}
+                </label>
             </div>
             <label class="field wide">
                 <span>{label("content")}</span>
@@ -526,6 +539,10 @@ fn build(
     let related = (!related.is_empty()).then_some(related);
     if related != r.related_case {
         patch.related_case = Some(related);
+    }
+    let source = form.source.get_untracked().trim().to_string();
+    if source != r.source_ref {
+        patch.source_ref = Some(source);
     }
 
     // What the server checks again: the location and category against the

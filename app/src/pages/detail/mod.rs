@@ -249,7 +249,7 @@ fn Fields(case: Arc<Case>) -> impl IntoView {
         .into_any(),
         view! { <div class="kv"><dt>{t("联系电话", "Phone")}</dt><dd><PhoneValue case=case.clone()/></dd></div> }
             .into_any(),
-        row(t("受理渠道", "Channel"), r.channel.label(l).into()).into_any(),
+        row(t("受理渠道", "Channel"), r.channel_text(l)).into_any(),
         row(t("受理时间", "Received"), i18n::fmt_time(r.received_at, tz)).into_any(),
         row(
             t("登记", "Recorded"),
