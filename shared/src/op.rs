@@ -41,8 +41,10 @@ use serde::{Deserialize, Serialize};
 ///   case corrects what its clocks count from only against themselves);
 ///   new actions, [`Action::Void`] and [`Action::Restore`], which builds
 ///   of schema 4 cannot read.
-/// - 6: the same rules; a new action, [`Action::ChangeResponder`], which
-///   builds of schema 5 cannot read.
+/// - 6: the same rules; a new action, [`Action::ChangeResponder`], and a
+///   registration's source number
+///   ([`crate::case::Registration::source_ref`]), which builds of schema 5
+///   cannot read or would drop.
 pub const SCHEMA_VERSION: u32 = 6;
 
 /// One change to one case.

@@ -46,7 +46,7 @@ pub const BODY_LIMIT: usize = shared::wire::MAX_REQUEST_BYTES;
 /// (`shared::workflow::check_new`: closures from schema 2, head-office
 /// quality's callbacks and field notes from 3), or cannot read the ops of
 /// the newer (a missed callback from 4, a void from 5, a change of first
-/// responder from 6), so it updates
+/// responder and a source number from 6), so it updates
 /// before it records or pulls more. The ops it recorded already keep
 /// their schema and their meaning.
 pub const MIN_CLIENT_SCHEMA: u32 = 6;
