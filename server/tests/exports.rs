@@ -114,7 +114,7 @@ fn exports_of_many_cases_stream_read_back_and_mask() {
     );
     assert_eq!(first[1], "报修");
     assert_eq!(first[3], "华苑小区");
-    assert_eq!(first[9], "2025-01-06 09:00", "received, local time");
+    assert_eq!(first[10], "2025-01-06 09:00", "received, local time");
     assert_eq!(first[id], ids[0].to_string(), "oldest first");
     let mut seen = 1;
     for row in rows {
@@ -222,8 +222,8 @@ fn exports_follow_filters_language_and_scope() {
             .all(|r| r[1] == "Repair" && r[5] == "Cleaning")
     );
     // Managers see personal data; in XLSX text stays text.
-    assert_eq!(rows[1][8], "13912345678");
-    assert_eq!(rows[1][12], "=HYPERLINK(\"http://x\")");
+    assert_eq!(rows[1][9], "13912345678");
+    assert_eq!(rows[1][13], "=HYPERLINK(\"http://x\")");
 
     let (_, headers, csv) = manager.get_bytes("/api/v1/exports/cases.csv", &["x-total-rows"]);
     assert_eq!(

@@ -627,8 +627,8 @@ mod tests {
             building: None,
             unit: None,
             category: "maintenance".into(),
-            channel: "phone".into(),
-            source_ref: String::new(),
+            channel: "hotline_transfer".into(),
+            source_ref: "GD2026120500123".into(),
             complainant_name: "王小明".into(),
             complainant_phone: Some("13912345678".into()),
             content: "=漏水".into(),
@@ -677,35 +677,36 @@ mod tests {
         assert_eq!(cells[1], Cell::text("报修"));
         assert_eq!(cells[4], Cell::text("公共区域"));
         assert_eq!(cells[5], Cell::text("维修服务"));
-        assert_eq!(cells[7], Cell::text("王**"));
-        assert_eq!(cells[8], Cell::text("139****5678"));
-        assert_eq!(cells[9], Cell::text("2025-03-03 09:00"));
-        assert_eq!(cells[11], Cell::text("前台小李"));
-        assert_eq!(cells[12], Cell::text("=漏水"));
-        assert_eq!(cells[14], Cell::text("未评估"));
-        assert_eq!(cells[16], Cell::text("保安王某"));
-        assert_eq!(cells[17], Cell::text("秩序部"));
-        assert_eq!(cells[23], Cell::Number(120.5));
-        assert_eq!(cells[26], Cell::text("每月巡检水管"));
-        assert_eq!(cells[27], Cell::text("三个月内未再漏水"));
-        assert_eq!(cells[28], Cell::text("采纳"));
-        assert_eq!(cells[29], Cell::text("可行"));
-        assert_eq!(cells[30], Cell::text("增设充电桩"));
-        assert_eq!(cells[31], Cell::text("2025-04-01"));
-        assert_eq!(cells[33], Cell::text("是"));
-        assert_eq!(cells[35], Cell::Number(4.0));
-        assert_eq!(cells[36], Cell::Number(3.0));
-        assert_eq!(cells[37], Cell::text(row.id.clone()));
+        assert_eq!(cells[7], Cell::text("GD2026120500123"));
+        assert_eq!(cells[8], Cell::text("王**"));
+        assert_eq!(cells[9], Cell::text("139****5678"));
+        assert_eq!(cells[10], Cell::text("2025-03-03 09:00"));
+        assert_eq!(cells[12], Cell::text("前台小李"));
+        assert_eq!(cells[13], Cell::text("=漏水"));
+        assert_eq!(cells[15], Cell::text("未评估"));
+        assert_eq!(cells[17], Cell::text("保安王某"));
+        assert_eq!(cells[18], Cell::text("秩序部"));
+        assert_eq!(cells[24], Cell::Number(120.5));
+        assert_eq!(cells[27], Cell::text("每月巡检水管"));
+        assert_eq!(cells[28], Cell::text("三个月内未再漏水"));
+        assert_eq!(cells[29], Cell::text("采纳"));
+        assert_eq!(cells[30], Cell::text("可行"));
+        assert_eq!(cells[31], Cell::text("增设充电桩"));
+        assert_eq!(cells[32], Cell::text("2025-04-01"));
+        assert_eq!(cells[34], Cell::text("是"));
+        assert_eq!(cells[36], Cell::Number(4.0));
+        assert_eq!(cells[37], Cell::Number(3.0));
+        assert_eq!(cells[38], Cell::text(row.id.clone()));
         let plain = case_cells(&row, &labels, &tz, Shown::ALL, t);
-        assert_eq!(plain[7], Cell::text("王小明"));
-        assert_eq!(plain[8], Cell::text("13912345678"));
+        assert_eq!(plain[8], Cell::text("王小明"));
+        assert_eq!(plain[9], Cell::text("13912345678"));
         let phone_only = Shown {
             name: false,
             phone: true,
         };
         let phone = case_cells(&row, &labels, &tz, phone_only, t);
-        assert_eq!(phone[7], Cell::text("王**"));
-        assert_eq!(phone[8], Cell::text("13912345678"));
-        assert_eq!(plain[33], Cell::text("否"));
+        assert_eq!(phone[8], Cell::text("王**"));
+        assert_eq!(phone[9], Cell::text("13912345678"));
+        assert_eq!(plain[34], Cell::text("否"));
     }
 }
