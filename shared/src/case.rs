@@ -226,6 +226,18 @@ pub struct Registration {
     pub source_ref: String,
 }
 
+/// A source number (来源单号) as it is kept: as the hotline or platform
+/// writes it, whatever the input method typed. Full-width letters and
+/// digits (Chinese input mode) read as ASCII, spaces are dropped and
+/// letters are upper case: `ｇｄ 2026 1205` is `GD20261205`.
+pub fn source_ref(typed: &str) -> String {
+    crate::search::fold(typed)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_uppercase()
+}
+
 impl Registration {
     /// How it reached us, with the number it came with, which a reply
     /// quotes: 热线转办（来源单号 …）.

@@ -44,7 +44,8 @@ pub struct Likeness {
 
 /// The cases among `cases` that look like `new`, most recent first, with
 /// why: open ones by unit or phone (none with a window of 0 days), and
-/// any not voided by the source number, whenever and wherever received.
+/// any not voided by the source number, whenever received (of those the
+/// tablet holds: its user's properties).
 pub fn possible_duplicates<'a>(
     new: &Probe<'_>,
     cases: impl IntoIterator<Item = &'a Case>,
@@ -53,8 +54,8 @@ pub fn possible_duplicates<'a>(
     let window = Duration::days(i64::from(window_days));
     let unit = matches!(new.location, Location::Unit { .. }).then_some(new.location);
     let phone = new.phone;
-    // Typed as read out over the phone: full-width digits and case aside.
-    let source = crate::search::fold(new.source_ref.trim());
+    // As kept, whatever the input method or another client typed.
+    let source = crate::case::source_ref(new.source_ref);
     let mut found: Vec<(&Case, Likeness)> = cases
         .into_iter()
         .filter(|c| Some(c.id) != new.itself && c.state != CaseState::Voided)
@@ -68,8 +69,7 @@ pub fn possible_duplicates<'a>(
             let likeness = Likeness {
                 same_unit: alike && unit.is_some_and(|u| *u == r.location),
                 same_phone: alike && phone.is_some_and(|p| r.complainant.phone.as_ref() == Some(p)),
-                same_source: !source.is_empty()
-                    && crate::search::fold(r.source_ref.trim()) == source,
+                same_source: !source.is_empty() && crate::case::source_ref(&r.source_ref) == source,
             };
             (likeness.same_unit || likeness.same_phone || likeness.same_source)
                 .then_some((c, likeness))
@@ -257,6 +257,10 @@ mod tests {
             .map(|(c, l)| (c.id, l.same_source, l.same_unit || l.same_phone))
             .collect();
         assert_eq!(found, vec![(closed.id, true, false)]);
+        assert_eq!(
+            crate::case::source_ref(" ｇｄ 2026 1205\u{3000}"),
+            "GD20261205"
+        );
         // Without a number, nothing is found by an empty one.
         let plain = case(&mut fleet, 10, |r| r.location = unit(101));
         let unnumbered = case(&mut fleet, 3, |r| r.location = unit(301));

@@ -1,8 +1,9 @@
 //! Finding cases by what a user types in the search box: one rule for the
 //! tablet's list and the server's, so both find the same cases.
 //!
-//! A case is found by its registration number, content, requested remedy
-//! and place (building and unit), and, where the role may see them, by the
+//! A case is found by its registration number, content, requested remedy,
+//! place (building and unit) and source number (来源单号), and, where the
+//! role may see them, by the
 //! complainant's name and phone. A phone is matched on its digits, so
 //! "138 1234 5678", "+86 13812345678" and "02162345678" find the numbers
 //! stored as `13812345678` and `021-62345678`, and the last four digits find

@@ -261,6 +261,7 @@ pub fn sample_action(case: &Case, author: (UserId, Role), kind: ActionKind, choi
         ActionKind::Register | ActionKind::Edit => Action::Edit(RegistrationPatch {
             content: Some(format!("补充说明 {choice}")),
             category: (pick(2) == 0).then(|| "noise".to_string()),
+            source_ref: (pick(3) == 0).then(|| format!("GD{choice}")),
             ..Default::default()
         }),
         ActionKind::Assess => Action::Assess {

@@ -621,7 +621,8 @@ async fn a_hotline_transfer_keeps_its_order_number() {
         "asked only of a case that comes with a number"
     );
     browser.choose("field-channel", "hotline_transfer").await;
-    browser.fill("field-source", "GD2026120500123").await;
+    // Typed as read out, in lower case with a space: kept as written.
+    browser.fill("field-source", "gd 2026120500123").await;
     browser.click("save-case").await;
     let first = browser.text("reg-no").await;
 

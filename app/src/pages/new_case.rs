@@ -595,7 +595,7 @@ fn build(form: &Form) -> Result<(Registration, String), BTreeMap<String, Validat
         content: form.content.get_untracked(),
         requested_remedy: form.remedy.get_untracked(),
         related_case: (!related.is_empty()).then_some(related),
-        source_ref: form.source.get_untracked().trim().to_string(),
+        source_ref: shared::case::source_ref(&form.source.get_untracked()),
     };
     if let Err(found) = validate_registration(&reg, property, &config.categories, at) {
         for e in found {

@@ -540,8 +540,9 @@ fn build(
     if related != r.related_case {
         patch.related_case = Some(related);
     }
-    let source = form.source.get_untracked().trim().to_string();
-    if source != r.source_ref {
+    // As kept: a number another client stored otherwise is no change.
+    let source = shared::case::source_ref(&form.source.get_untracked());
+    if source != shared::case::source_ref(&r.source_ref) {
         patch.source_ref = Some(source);
     }
 
