@@ -612,3 +612,71 @@ async fn a_repair_whose_first_responder_left_is_handed_to_another() {
     browser.wait_text("inbox-reason", "待我处理：结案").await;
     browser.close().await;
 }
+
+/// A staff member leaves with several open cases: the manager hands them
+/// all to one colleague from 我的待办, each case by its own op, and the
+/// server has them as that colleague's.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_cases_of_a_first_responder_who_left_are_handed_over_at_once() {
+    let server = Server::start();
+    server.seed();
+    let (browser, first) = repaired_on_the_spot(&server, "走廊灯不亮", "已更换灯泡").await;
+    let second = browser
+        .register_complaint("王五", "垃圾桶满了无人清理")
+        .await;
+    browser.wait_synced().await;
+    server.cli(&[
+        "user",
+        "add",
+        "--login",
+        "staff3",
+        "--name",
+        "刘客服",
+        "--role",
+        "staff",
+        "--password",
+        PASSWORD,
+        "--property",
+        "HY",
+    ]);
+    server.cli(&["user", "disable", "--login", "staff1"]);
+
+    switch_user(&browser, "manager1").await;
+    browser.click("nav-inbox").await;
+    browser
+        .wait_text("handover", "2 张工单的首问责任人已离岗")
+        .await;
+    browser.fill("handover-reason", "王客服离职").await;
+    browser.click("handover-submit").await;
+    browser
+        .wait_text("handover-result", "请选择新的首问责任人")
+        .await;
+    browser.choose_label("handover-to", "刘客服").await;
+    browser.click("handover-submit").await;
+    browser
+        .wait_text("handover-result", "已更换 2 张工单的首问责任人")
+        .await;
+    browser
+        .wait_until(
+            "return ![...document.querySelectorAll('[data-testid=inbox-reason]')]\
+             .some(e => e.dataset.reason === 'responder_gone');",
+            "no case left whose first responder is gone",
+        )
+        .await;
+    browser.wait_synced().await;
+
+    let token = server.token("staff3");
+    let (status, page) = server.get_json(&token, "/api/v1/cases?mine=true&per_page=100");
+    assert_eq!(status, 200, "{page}");
+    let mut theirs: Vec<String> = page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| i["reg_no"].as_str().map(String::from))
+        .collect();
+    theirs.sort();
+    let mut both = vec![first, second];
+    both.sort();
+    assert_eq!(theirs, both);
+    browser.close().await;
+}

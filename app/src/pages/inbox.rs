@@ -116,6 +116,7 @@ pub fn Inbox() -> impl IntoView {
             <Show when=move || ctx.role().is_some_and(|r| r.is_management() || r == Role::Admin)>
                 <crate::components::CalendarNeeded/>
             </Show>
+            <super::handover::Handover/>
             <Show
                 when=move || ctx.inbox.with(|i| !i.is_empty())
                 fallback=move || view! {

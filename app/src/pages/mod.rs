@@ -7,6 +7,7 @@ pub mod admin;
 pub mod dashboard;
 pub mod detail;
 pub mod draft;
+pub mod handover;
 pub mod inbox;
 pub mod list;
 pub mod login;
