@@ -1,37 +1,77 @@
 //! 批量更换首问责任人: when a staff member leaves with a drawer of open
 //! cases, the property's manager names one colleague for all of them from
-//! 我的待办, rather than opening each case. Each case gets its own
+//! 我的待办, rather than opening each case. One form per property (a
+//! colleague works in some properties, not all); each case gets its own
 //! `change_responder` op, checked as the case's own form checks it.
 
+use crate::record::RecordError;
 use crate::state::use_app;
 use chrono::Duration;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::id::{CaseId, PropertyId, UserId};
-use shared::inbox::Reason;
+use shared::inbox::{Reason, responder_gone};
 use shared::lang::{Coded, Lang};
 use shared::op::Action;
-use shared::validation::validate_action;
-use std::collections::BTreeSet;
+use shared::validation::{FieldError, validate_action};
+use shared::workflow::RuleViolation;
 
-/// The card above the inbox's items, while some open case's first
-/// responder is gone ([`Reason::ResponderGone`]); nothing otherwise.
+/// The forms above the inbox's items, one per property with an open case
+/// whose first responder is gone ([`Reason::ResponderGone`]), and what the
+/// last hand-over came to.
 #[component]
 pub fn Handover() -> impl IntoView {
     let ctx = use_app();
     let gone = Memo::new(move |_| {
         ctx.inbox.with(|items| {
-            items
-                .iter()
-                .filter(|i| i.reasons.contains(&Reason::ResponderGone))
-                .map(|i| i.case)
-                .collect::<Vec<CaseId>>()
+            ctx.cases.with(|cases| {
+                items
+                    .iter()
+                    .filter(|i| i.reasons.contains(&Reason::ResponderGone))
+                    .filter_map(|i| cases.get(&i.case).map(|c| (c.id, c.registration.property)))
+                    .collect::<Vec<(CaseId, PropertyId)>>()
+            })
+        })
+    });
+    let properties = Memo::new(move |_| {
+        let mut found: Vec<PropertyId> = gone.with(|g| g.iter().map(|(_, p)| *p).collect());
+        found.sort();
+        found.dedup();
+        found
+    });
+    // Kept above the forms: a form goes once its property has nothing left.
+    let outcome = RwSignal::new(None::<Outcome>);
+    view! {
+        <For
+            each=move || properties.get()
+            key=|p| *p
+            children=move |property| view! { <PropertyForm property=property gone=gone outcome=outcome/> }
+        />
+        {move || outcome.with(|o| o.as_ref().map(|o| {
+            let class = if o.is_trouble() { "field-error" } else { "hint" };
+            view! { <p class=class data-testid="handover-result">{o.message(ctx.lang.get())}</p> }
+        }))}
+    }
+}
+
+/// The form for the gone first responders' cases of one property.
+#[component]
+fn PropertyForm(
+    property: PropertyId,
+    gone: Memo<Vec<(CaseId, PropertyId)>>,
+    outcome: RwSignal<Option<Outcome>>,
+) -> impl IntoView {
+    let ctx = use_app();
+    let cases = Memo::new(move |_| {
+        gone.with(|g| {
+            g.iter()
+                .filter(|(_, p)| *p == property)
+                .map(|(c, _)| *c)
+                .collect::<Vec<_>>()
         })
     });
     let to = RwSignal::new(String::new());
     let reason = RwSignal::new(String::new());
-    // What the last try came to, worded when shown.
-    let outcome = RwSignal::new(None::<Outcome>);
     let busy = RwSignal::new(false);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -52,71 +92,78 @@ pub fn Handover() -> impl IntoView {
         };
         let ceiling = crate::state::now() + Duration::minutes(5);
         if let Err(found) = validate_action(&action, ceiling) {
-            let l = ctx.lang.get_untracked();
-            let said = found
-                .iter()
-                .map(|e| e.error.message(l))
-                .collect::<Vec<_>>()
-                .join(l.pick("；", "; "));
-            outcome.set(Some(Outcome::Refused(said)));
+            outcome.set(Some(Outcome::Refused(found)));
             return;
         }
         busy.set(true);
         outcome.set(None);
-        let cases = gone.get_untracked();
+        let ids = cases.get_untracked();
         spawn_local(async move {
-            let (mut changed, mut refused) = (0usize, Vec::new());
-            for id in cases {
+            let mut done = Done::default();
+            for id in ids {
                 let Some(case) = ctx.cases.with_untracked(|c| c.get(&id).cloned()) else {
                     continue;
                 };
-                let (Some(role), settings) = (
-                    ctx.role(),
-                    ctx.config.with_untracked(|c| c.settings.clone()),
-                ) else {
-                    break;
+                let reg_no = case.registration.reg_no.to_string();
+                let Some(role) = ctx.role() else {
+                    let _ = outcome.try_set(Some(Outcome::Failed(done, RecordError::LoggedOut)));
+                    let _ = busy.try_set(false);
+                    return;
                 };
+                // As the directory stands now: a sync may have brought a
+                // change since the form was filled.
+                let (settings, eligible, still_gone) = ctx.config.with_untracked(|c| {
+                    (
+                        c.settings.clone(),
+                        c.users
+                            .iter()
+                            .any(|u| u.id == to && u.may_be_first_responder(property)),
+                        responder_gone(&case, &c.users),
+                    )
+                });
+                if !still_gone {
+                    continue;
+                }
+                if !eligible {
+                    done.skipped.push((reg_no, Skip::NotTheirs));
+                    continue;
+                }
                 let now = crate::state::now();
                 if let Err(v) = shared::workflow::check_new(&case, role, &action, &settings, now) {
-                    refused.push((case.registration.reg_no.to_string(), v));
+                    done.skipped.push((reg_no, Skip::Rule(v)));
                     continue;
                 }
                 let made = action.clone();
                 match ctx.record(id, Some(case.state), move |_, _| Ok(made)).await {
-                    Ok(_) => changed += 1,
+                    Ok(_) => done.changed += 1,
+                    // The case alone: deleted meanwhile by retention.
+                    Err(RecordError::CaseDeleted) => {
+                        done.skipped.push((reg_no, Skip::Deleted));
+                    }
                     Err(e) => {
-                        let l = ctx.lang.get_untracked();
-                        let _ = outcome.try_set(Some(Outcome::Failed(changed, e.message(l))));
+                        let _ = outcome.try_set(Some(Outcome::Failed(done, e)));
                         let _ = busy.try_set(false);
                         return;
                     }
                 }
             }
-            let _ = outcome.try_set(Some(Outcome::Done(changed, refused)));
+            let _ = outcome.try_set(Some(Outcome::Done(done)));
             let _ = busy.try_set(false);
         });
     };
     move || {
-        let cases = gone.get();
-        let said = outcome.with(|o| o.as_ref().map(|o| o.message(ctx.lang.get())));
-        if cases.is_empty() {
-            // What was done stays in sight once the card has nothing left.
-            return said
-                .map(|s| view! { <p class="hint" data-testid="handover-result">{s}</p> })
-                .into_any();
-        }
         let l = ctx.lang.get();
-        // Someone every one of the cases may be given: their properties all.
-        let properties: BTreeSet<PropertyId> = ctx.cases.with_untracked(|all| {
-            cases
-                .iter()
-                .filter_map(|id| all.get(id).map(|c| c.registration.property))
-                .collect()
+        let n = cases.with(Vec::len);
+        let name = ctx.config.with(|c| {
+            c.property(property)
+                .map_or_else(String::new, |p| p.name.clone())
         });
-        let options = ctx.config.with_untracked(|c| {
+        // Who may answer for this property's cases, as the directory
+        // stands (it follows a sync that brings a new colleague).
+        let options = ctx.config.with(|c| {
             c.users
                 .iter()
-                .filter(|u| properties.iter().all(|&p| u.may_be_first_responder(p)))
+                .filter(|u| u.may_be_first_responder(property))
                 .map(|u| {
                     let id = u.id.to_string();
                     let selected = to.with_untracked(|t| *t == id);
@@ -128,12 +175,12 @@ pub fn Handover() -> impl IntoView {
                 })
                 .collect_view()
         });
-        let n = cases.len();
         view! {
-            <form class="card handover" data-testid="handover" on:submit=submit>
+            <form class="card handover" data-testid="handover" data-property=property.to_string()
+                on:submit=submit>
                 <p>{match l {
-                    Lang::ZhCn => format!("{n} 张工单的首问责任人已离岗，可一并更换为："),
-                    Lang::En => format!("The first responder of {n} cases is gone; hand them all to:"),
+                    Lang::ZhCn => format!("{name}：{n} 张工单的首问责任人已离岗，可一并更换为："),
+                    Lang::En => format!("{name}: the first responder of {n} case(s) is gone; hand them all to:"),
                 }}</p>
                 <label class="field">
                     <span>{l.pick("新的首问责任人", "New first responder")}</span>
@@ -152,53 +199,99 @@ pub fn Handover() -> impl IntoView {
                     disabled=move || busy.get()>
                     {l.pick("一并更换", "Hand them all over")}
                 </button>
-                <p class="field-error" data-testid="handover-result">{said}</p>
             </form>
         }
-        .into_any()
     }
 }
 
-/// What a try came to.
+/// Why one case was left as it was.
+#[derive(Debug, Clone)]
+enum Skip {
+    /// The workflow refuses it (already theirs, closed meanwhile…).
+    Rule(RuleViolation),
+    /// The colleague chosen may not answer for it (no longer of its
+    /// property, disabled, another role) as the directory stands now.
+    NotTheirs,
+    /// Deleted by retention meanwhile.
+    Deleted,
+}
+
+/// What a hand-over did: how many changed, and which were left, why.
+#[derive(Debug, Clone, Default)]
+struct Done {
+    changed: usize,
+    skipped: Vec<(String, Skip)>,
+}
+
+/// What a try came to, worded when shown.
 #[derive(Debug, Clone)]
 enum Outcome {
     /// No colleague was chosen.
     NoOneChosen,
     /// No reason was given.
     NoReason,
-    /// The reason breaks a bound (empty, too long…).
-    Refused(String),
-    /// So many were changed; those numbers were refused by the workflow.
-    Done(usize, Vec<(String, shared::workflow::RuleViolation)>),
-    /// So many were changed before the tablet could not record another.
-    Failed(usize, String),
+    /// The reason breaks a bound (too long, a control character…).
+    Refused(Vec<FieldError>),
+    /// Every case was seen to.
+    Done(Done),
+    /// The tablet stopped recording partway.
+    Failed(Done, RecordError),
 }
 
 impl Outcome {
+    fn is_trouble(&self) -> bool {
+        match self {
+            Outcome::Done(d) => !d.skipped.is_empty(),
+            _ => true,
+        }
+    }
+
     fn message(&self, l: Lang) -> String {
+        let done = |d: &Done| {
+            let mut said = match l {
+                Lang::ZhCn => format!("已更换 {} 张工单的首问责任人", d.changed),
+                Lang::En => format!("The first responder of {} case(s) was changed", d.changed),
+            };
+            for (reg_no, skip) in &d.skipped {
+                let why = match skip {
+                    Skip::Rule(v) => v.message(l),
+                    Skip::NotTheirs => l
+                        .pick(
+                            "所选人员已不能负责该工单的项目",
+                            "the colleague chosen can no longer answer for its property",
+                        )
+                        .into(),
+                    Skip::Deleted => l
+                        .pick(
+                            "工单已按保存期限删除",
+                            "deleted at the end of its retention",
+                        )
+                        .into(),
+                };
+                said.push_str(&match l {
+                    Lang::ZhCn => format!("；{reg_no} 未更换：{why}"),
+                    Lang::En => format!("; {reg_no} not changed: {why}"),
+                });
+            }
+            said
+        };
         match self {
             Outcome::NoOneChosen => l
                 .pick("请选择新的首问责任人", "Choose the new first responder")
                 .into(),
             Outcome::NoReason => l.pick("请填写更换原因", "Say why they are changed").into(),
-            Outcome::Refused(said) => said.clone(),
-            Outcome::Done(n, refused) => {
-                let mut said = match l {
-                    Lang::ZhCn => format!("已更换 {n} 张工单的首问责任人"),
-                    Lang::En => format!("The first responder of {n} cases was changed"),
-                };
-                for (reg_no, v) in refused {
-                    said.push_str(&match l {
-                        Lang::ZhCn => format!("；{reg_no} 未更换：{}", v.message(l)),
-                        Lang::En => format!("; {reg_no} not changed: {}", v.message(l)),
-                    });
-                }
-                said
-            }
-            Outcome::Failed(n, why) => match l {
-                Lang::ZhCn => format!("已更换 {n} 张，其余未能保存：{why}"),
-                Lang::En => format!("{n} changed; the rest could not be saved: {why}"),
-            },
+            Outcome::Refused(found) => found
+                .iter()
+                .map(|e| e.error.message(l))
+                .collect::<Vec<_>>()
+                .join(l.pick("；", "; ")),
+            Outcome::Done(d) => done(d),
+            Outcome::Failed(d, e) => format!(
+                "{}{}{}",
+                done(d),
+                l.pick("；其余未能保存：", "; the rest could not be saved: "),
+                e.message(l)
+            ),
         }
     }
 }
