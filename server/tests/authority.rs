@@ -63,14 +63,7 @@ fn case_of(c: &Client, id: CaseId) -> Value {
 
 /// The case ids of the first page of `c`'s case list.
 fn listed(c: &Client) -> BTreeSet<String> {
-    let (status, page) = c.get("/api/v1/cases?per_page=100");
-    assert_eq!(status, 200, "{page}");
-    page["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .filter_map(|i| i["id"].as_str().map(String::from))
-        .collect()
+    c.case_ids("").into_iter().collect()
 }
 
 fn assess() -> Action {
@@ -363,16 +356,7 @@ fn a_first_responder_is_changed_only_to_someone_who_receives_the_case() {
     let reg = s.register(w.pa(), "地库积水");
     let case = reg.case_id;
     assert_eq!(quarantined(&push(&staff, &s, &[reg])), []);
-    let mine = |c: &Client| -> BTreeSet<String> {
-        let (status, page) = c.get("/api/v1/cases?mine=true&per_page=100");
-        assert_eq!(status, 200, "{page}");
-        page["items"]
-            .as_array()
-            .expect("items")
-            .iter()
-            .filter_map(|i| i["id"].as_str().map(String::from))
-            .collect()
-    };
+    let mine = |c: &Client| c.case_ids("mine=true");
     assert!(mine(&staff).contains(&case.to_string()));
     assert!(!mine(&regional).contains(&case.to_string()));
 

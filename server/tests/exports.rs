@@ -509,16 +509,7 @@ fn a_hotline_order_is_found_and_exported_by_its_number() {
         (200, &serde_json::json!([])),
         "{answer}"
     );
-    let found = |q: &str| -> Vec<String> {
-        let (status, page) = staff.get(&format!("/api/v1/cases?q={q}"));
-        assert_eq!(status, 200, "{page}");
-        page["items"]
-            .as_array()
-            .expect("items")
-            .iter()
-            .filter_map(|i| i["id"].as_str().map(String::from))
-            .collect()
-    };
+    let found = |q: &str| staff.case_ids(&format!("q={q}"));
     assert_eq!(found("gd2026120500123"), [case.to_string()]);
 
     let (quality, _) = Client::login(&server.base, "quality");

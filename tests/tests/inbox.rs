@@ -533,15 +533,9 @@ async fn a_new_inbox_item_is_notified_by_the_service_worker() {
     browser.close().await;
 }
 
-/// The staff member who took a repair in leaves before its callback: the
-/// property's manager finds it in the inbox, names another first
-/// responder, and the repair is theirs to call back and to close.
-#[tokio::test(flavor = "multi_thread")]
-async fn a_repair_whose_first_responder_left_is_handed_to_another() {
-    let server = Server::start();
-    server.seed();
-    let (browser, reg_no) = repaired_on_the_spot(&server, "阳台地漏堵塞", "已疏通地漏").await;
-    browser.wait_synced().await;
+/// staff1 (王客服) leaves and is disabled; staff3 (刘客服) of the same
+/// estate joins.
+fn staff1_leaves_for_staff3(server: &Server) {
     server.cli(&[
         "user",
         "add",
@@ -557,6 +551,18 @@ async fn a_repair_whose_first_responder_left_is_handed_to_another() {
         "HY",
     ]);
     server.cli(&["user", "disable", "--login", "staff1"]);
+}
+
+/// The staff member who took a repair in leaves before its callback: the
+/// property's manager finds it in the inbox, names another first
+/// responder, and the repair is theirs to call back and to close.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_repair_whose_first_responder_left_is_handed_to_another() {
+    let server = Server::start();
+    server.seed();
+    let (browser, reg_no) = repaired_on_the_spot(&server, "阳台地漏堵塞", "已疏通地漏").await;
+    browser.wait_synced().await;
+    staff1_leaves_for_staff3(&server);
 
     switch_user(&browser, "manager1").await;
     let reasons = only_item_reasons(&browser, &reg_no).await;
@@ -625,21 +631,7 @@ async fn the_cases_of_a_first_responder_who_left_are_handed_over_at_once() {
         .register_complaint("王五", "垃圾桶满了无人清理")
         .await;
     browser.wait_synced().await;
-    server.cli(&[
-        "user",
-        "add",
-        "--login",
-        "staff3",
-        "--name",
-        "刘客服",
-        "--role",
-        "staff",
-        "--password",
-        PASSWORD,
-        "--property",
-        "HY",
-    ]);
-    server.cli(&["user", "disable", "--login", "staff1"]);
+    staff1_leaves_for_staff3(&server);
 
     switch_user(&browser, "manager1").await;
     browser.click("nav-inbox").await;

@@ -323,6 +323,19 @@ impl Client {
         self.send("POST", path, &body.to_string())
     }
 
+    /// The case ids of the first page of the case list for `query`
+    /// (`mine=true`, `q=…`; empty for the whole list).
+    pub fn case_ids(&self, query: &str) -> Vec<String> {
+        let (status, page) = self.get(&format!("/api/v1/cases?per_page=100&{query}"));
+        assert_eq!(status, 200, "{page}");
+        page["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .filter_map(|i| i["id"].as_str().map(String::from))
+            .collect()
+    }
+
     pub fn put(&self, path: &str, body: &Value) -> (u16, Value) {
         self.send("PUT", path, &body.to_string())
     }
