@@ -62,6 +62,11 @@ pub fn satisfaction(n: u8, lang: Lang) -> &'static str {
     shared::report::satisfaction_label(n, lang)
 }
 
+/// A colleague as a picker offers them: name and role.
+pub fn colleague(u: &shared::wire::UserCard, lang: Lang) -> String {
+    format!("{} · {}", u.display_name, u.role.label(lang))
+}
+
 /// A registration field's label, by the field names `shared::validation`
 /// reports.
 pub fn field(name: &str, lang: Lang) -> &'static str {

@@ -169,7 +169,7 @@ fn PropertyForm(
                     let selected = to.with_untracked(|t| *t == id);
                     view! {
                         <option value=id selected=selected>
-                            {format!("{} · {}", u.display_name, u.role.label(l))}
+                            {crate::i18n::colleague(u, l)}
                         </option>
                     }
                 })

@@ -605,6 +605,15 @@ mod tests {
             },
             &[("text", "validation.required")],
         );
+        check(
+            |o| {
+                o.action = Action::ChangeResponder {
+                    to: crate::id::UserId(Uuid::from_u128(9)),
+                    reason: long.clone(),
+                }
+            },
+            &[("reason", "validation.too_long")],
+        );
         let forged = format!("{}-260302-0K-0001", "H".repeat(MAX_LABEL));
         check(
             |o| {

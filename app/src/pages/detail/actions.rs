@@ -13,7 +13,7 @@ use super::form::{
 };
 use crate::components::related::RelatedPicker;
 use crate::i18n;
-use crate::state::use_app;
+use crate::state::{AppCtx, use_app};
 use chrono::Duration;
 use leptos::prelude::Action as UiAction;
 use leptos::prelude::*;
@@ -22,6 +22,7 @@ use shared::lang::Lang;
 use shared::op::{Action, ActionKind};
 use shared::role::Role;
 use shared::validation::validate_action;
+use shared::wire::UserCard;
 use shared::workflow::allowed_actions;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -104,6 +105,25 @@ fn assessment_replaced(fields: &super::form::ActionFields, case: &Case) -> bool 
         .map(|a| a.stamp.op.to_string())
         .unwrap_or_default();
     seen != UNSEEN && seen != now
+}
+
+/// A user picker's choices: `none` first, then the colleagues `keep`
+/// takes, by name and role.
+fn colleagues(
+    ctx: AppCtx,
+    l: Lang,
+    none: &str,
+    keep: impl Fn(&UserCard) -> bool,
+) -> Vec<(String, String)> {
+    std::iter::once((String::new(), none.to_string()))
+        .chain(ctx.config.with_untracked(|c| {
+            c.users
+                .iter()
+                .filter(|u| keep(u))
+                .map(|u| (u.id.to_string(), i18n::colleague(u, l)))
+                .collect::<Vec<_>>()
+        }))
+        .collect()
 }
 
 /// What an action's button and form say: an assessment of a case assessed
@@ -294,25 +314,11 @@ fn ActionForm(kind: ActionKind, case: Arc<Case>, role: Role, drafts: Drafts) -> 
             inputs
         }
         ActionKind::Assign => {
-            let users: Vec<(String, String)> = std::iter::once((
-                String::new(),
-                l.pick("（非系统用户）", "(not a user)").to_string(),
-            ))
-            .chain(ctx.config.with_untracked(|c| {
-                // Only someone who works in the case's property: the server
-                // sends the case to nobody else, so nobody else would see it.
-                c.users
-                    .iter()
-                    .filter(|u| u.may_be_assigned(case.registration.property))
-                    .map(|u| {
-                        (
-                            u.id.to_string(),
-                            format!("{} · {}", u.display_name, u.role.label(l)),
-                        )
-                    })
-                    .collect::<Vec<_>>()
-            }))
-            .collect();
+            // Only someone who works in the case's property: the server
+            // sends the case to nobody else, so nobody else would see it.
+            let users = colleagues(ctx, l, l.pick("（非系统用户）", "(not a user)"), |u| {
+                u.may_be_assigned(case.registration.property)
+            });
             let departments = ctx.config.with_untracked(|c| {
                 c.users
                     .iter()
@@ -534,25 +540,9 @@ fn ActionForm(kind: ActionKind, case: Arc<Case>, role: Role, drafts: Drafts) -> 
         // makes callbacks (`may_be_first_responder`, as the server checks).
         ActionKind::ChangeResponder => {
             let current = case.first_responder();
-            let users: Vec<(String, String)> = std::iter::once((
-                String::new(),
-                l.pick("（请选择）", "(choose)").to_string(),
-            ))
-            .chain(ctx.config.with_untracked(|c| {
-                c.users
-                    .iter()
-                    .filter(|u| {
-                        u.id != current && u.may_be_first_responder(case.registration.property)
-                    })
-                    .map(|u| {
-                        (
-                            u.id.to_string(),
-                            format!("{} · {}", u.display_name, u.role.label(l)),
-                        )
-                    })
-                    .collect::<Vec<_>>()
-            }))
-            .collect();
+            let users = colleagues(ctx, l, l.pick("（请选择）", "(choose)"), |u| {
+                u.id != current && u.may_be_first_responder(case.registration.property)
+            });
             // One who moved to a property the reader does not share is
             // not in the directory at all: said so, not as an id alone.
             let now = ctx.config.with_untracked(|c| {
