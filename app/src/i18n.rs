@@ -134,6 +134,7 @@ pub fn change_field(name: &str, lang: Lang) -> String {
         "conflict" => lang.pick("冲突", "Conflict"),
         "complainant_name" => lang.pick("投诉人姓名", "Complainant name"),
         "complainant_phone" => lang.pick("联系电话", "Phone"),
+        "callback_missed" => lang.pick("回访未果", "Missed callback"),
         other => {
             let label = field(other, lang);
             if label == field("", lang) {

@@ -748,6 +748,95 @@ fn registration_numbers_must_be_the_devices_own() {
     // The evening case with the local date is fine.
     let local = s.register_at(w.pa(), CaseKind::Complaint, evening, |_| {});
     assert_eq!(quarantined(&push(&staff, &s, &[local])), []);
+    // Two cases of one push with one number: the second is refused,
+    // though neither is in the case list when it is judged.
+    let first = s.register_at(w.pa(), CaseKind::Complaint, now, |r| {
+        r.reg_no = regno("PA", today, number, 201)
+    });
+    let second = s.register_at(w.pa(), CaseKind::Complaint, now, |r| {
+        r.reg_no = regno("PA", today, number, 201)
+    });
+    let seq = second.seq;
+    assert_eq!(
+        quarantined(&push(&staff, &s, &[first, second])),
+        [(seq, "case.reg_no_taken".to_string())]
+    );
+}
+
+fn void(of: Option<&Op>) -> Action {
+    Action::Void {
+        duplicate_of: of.map(|op| match &op.action {
+            Action::Register(r) => r.reg_no.clone(),
+            _ => unreachable!("a registration"),
+        }),
+        reason: "重复登记".into(),
+    }
+}
+
+/// Attack 8: a void names as the case kept one that is voided itself
+/// (two managers voiding two copies as each other's, offline), one that
+/// does not exist, or one of a property the author does not see.
+#[test]
+fn a_void_names_a_live_case_the_author_may_see() {
+    let w = world();
+    let (staff, mut s) = w.login("staff_a");
+    let (m1, mut a1) = w.login("manager_a");
+    let (m2, mut a2) = w.login("manager_a");
+    let (staff_b, mut sb) = w.login("staff_b");
+    let (x, y, p, q) = (
+        s.register(w.pa(), "水管爆裂"),
+        s.register(w.pa(), "水管爆裂（重复）"),
+        s.register(w.pa(), "电梯停运"),
+        s.register(w.pa(), "电梯停运（重复）"),
+    );
+    let elsewhere = sb.register(w.pb(), "他处的工单");
+    let registered = [x.clone(), y.clone(), p.clone(), q.clone()];
+    assert_eq!(quarantined(&push(&staff, &s, &registered)), []);
+    assert_eq!(
+        quarantined(&push(&staff_b, &sb, std::slice::from_ref(&elsewhere))),
+        []
+    );
+    let registered_state = Some(CaseState::Registered);
+
+    // Two tablets, each voiding one copy as the other's.
+    let x_void = a1.op(x.case_id, registered_state, void(Some(&y)));
+    let y_void = a2.op(y.case_id, registered_state, void(Some(&x)));
+    assert_eq!(quarantined(&push(&m1, &a1, &[x_void])), []);
+    let seq = y_void.seq;
+    assert_eq!(
+        quarantined(&push(&m2, &a2, &[y_void])),
+        [(seq, "void.duplicate_voided".to_string())]
+    );
+    assert_eq!(case_of(&m2, y.case_id)["state"], "registered");
+
+    // Both in one push: the second sees the first.
+    let p_void = a1.op(p.case_id, registered_state, void(Some(&q)));
+    let q_void = a1.op(q.case_id, registered_state, void(Some(&p)));
+    let seq = q_void.seq;
+    assert_eq!(
+        quarantined(&push(&m1, &a1, &[p_void, q_void])),
+        [(seq, "void.duplicate_voided".to_string())]
+    );
+
+    // A number no case has, and one of another property: alike.
+    let mut unknown = void(Some(&y));
+    if let Action::Void { duplicate_of, .. } = &mut unknown {
+        *duplicate_of = Some("PA-261205-99-9999".parse().expect("a registration number"));
+    }
+    let nowhere = a2.op(q.case_id, registered_state, unknown);
+    let foreign = a2.op(q.case_id, registered_state, void(Some(&elsewhere)));
+    let (s1, s2) = (nowhere.seq, foreign.seq);
+    assert_eq!(
+        quarantined(&push(&m2, &a2, &[nowhere, foreign])),
+        [
+            (s1, "void.unknown_case".to_string()),
+            (s2, "void.unknown_case".to_string()),
+        ]
+    );
+    // Voided with no case named, it is.
+    let plain = a2.op(q.case_id, registered_state, void(None));
+    assert_eq!(quarantined(&push(&m2, &a2, &[plain])), []);
+    assert_eq!(case_of(&m2, q.case_id)["state"], "voided");
 }
 
 /// The server accepts device clocks up to the allowed skew ahead of its

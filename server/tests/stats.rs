@@ -973,6 +973,29 @@ fn spot_check_draws_are_reproducible_recorded_once_and_counted() {
         .collect();
     assert_eq!(draws.len(), 2);
     assert!(draws.iter().any(|e| e["detail"]["seed"] == seed));
+
+    // A sampled case deleted at the end of its retention keeps its place
+    // in the sample: the draw stays as it was drawn, and counted so.
+    let closed = sampled
+        .iter()
+        .find(|id| **id != s.cases["C5"].to_string())
+        .expect("C5 is the one repair of the quarter not closed");
+    let closed: CaseId = closed.parse().expect("case id");
+    common::received_long_ago(w.fx.data.path(), closed, local("2025-04-01", "09:00"));
+    let (status, body) = admin.delete(&format!("/api/v1/admin/cases/{closed}"));
+    assert_eq!(status, 200, "{body}");
+    let (_, list) = manager.get(&format!(
+        "/api/v1/spot-checks?property={pa}&year=2025&quarter=1"
+    ));
+    let items = list[0]["items"].as_array().expect("the sample's items");
+    assert_eq!(items.len(), 2, "{list}");
+    let gone = items
+        .iter()
+        .find(|i| i["case_id"] == closed.to_string())
+        .expect("the deleted case keeps its place");
+    assert_eq!(gone["reg_no"], "");
+    let (_, q1) = manager.get("/api/v1/stats?period=quarter&from=2025-01-01");
+    assert_eq!(q1["spot_checks"]["sampled"], 2, "{}", q1["spot_checks"]);
 }
 
 #[test]

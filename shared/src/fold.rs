@@ -258,7 +258,9 @@ fn stamp(op: &Op) -> Stamp {
 }
 
 /// A registered case; `ops` (the number of ops to fold) sizes its timeline.
-fn new_case(op: &Op, registration: Registration, ops: usize) -> Case {
+fn new_case(op: &Op, mut registration: Registration, ops: usize) -> Case {
+    // Kept as the hotline writes it, whatever the device sent.
+    registration.source_ref = crate::case::source_ref(&registration.source_ref);
     let mut case = Case {
         id: op.case_id,
         registered: stamp(op),
@@ -1058,7 +1060,11 @@ fn apply_patch(reg: &mut Registration, patch: &RegistrationPatch) -> Vec<Change>
         &mut reg.requested_remedy,
         &patch.requested_remedy,
     );
-    set_text("source_ref", &mut reg.source_ref, &patch.source_ref);
+    set_text(
+        "source_ref",
+        &mut reg.source_ref,
+        &patch.source_ref.as_deref().map(crate::case::source_ref),
+    );
     if let Some(phone) = &patch.complainant_phone
         && *phone != reg.complainant.phone
     {

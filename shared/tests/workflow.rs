@@ -1662,3 +1662,43 @@ fn only_the_first_responder_and_management_move_what_clocks_count_from() {
     };
     assert!(!moves_clocks(&content));
 }
+
+#[test]
+fn a_source_number_is_kept_as_the_hotline_writes_it_whatever_the_device_sent() {
+    // A device that did not normalise it (another client, a forged op):
+    // the fold keeps it as the app would, so search and the export find it.
+    let mut s = Sim::new();
+    s.device(Role::Staff);
+    let at = local(2026, 3, 2, 9, 0);
+    let mut reg = common::registration(CaseKind::Complaint, Channel::HotlineTransfer, at);
+    reg.source_ref = "ｇｄ 2026 1205".into();
+    s.act_expecting(STAFF, at, Action::Register(reg), None);
+    assert_eq!(s.case().registration.source_ref, "GD20261205");
+
+    let patch = shared::case::RegistrationPatch {
+        source_ref: Some("gd2026 1206".into()),
+        ..Default::default()
+    };
+    s.act(
+        STAFF,
+        at + chrono::Duration::minutes(5),
+        Action::Edit(patch),
+    );
+    assert_eq!(s.case().registration.source_ref, "GD20261206");
+    // The same number typed again another way is no change.
+    let before = s.case().timeline.len();
+    let patch = shared::case::RegistrationPatch {
+        source_ref: Some("ＧＤ20261206".into()),
+        ..Default::default()
+    };
+    s.act(
+        STAFF,
+        at + chrono::Duration::minutes(6),
+        Action::Edit(patch),
+    );
+    let case = s.case();
+    assert_eq!(case.registration.source_ref, "GD20261206");
+    let last = case.timeline.last().expect("the edit is in the timeline");
+    assert_eq!(case.timeline.len(), before + 1);
+    assert!(last.changes.is_empty(), "{:?}", last.changes);
+}

@@ -2020,6 +2020,8 @@ async fn a_case_registered_twice_is_voided_and_links_to_the_one_kept() {
     // nothing is recorded.
     void_refused(&browser, &twice, "另一张工单").await;
     void_refused(&browser, "HY-12", "登记号格式不正确").await;
+    // A number of no case the tablet holds: the server would refuse it.
+    void_refused(&browser, "HY-200101-0K-0001", "本平板上没有该登记号的工单").await;
     assert_eq!(
         browser.attr("detail-state", "data-state").await,
         "registered"

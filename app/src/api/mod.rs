@@ -636,6 +636,14 @@ pub fn code_message(code: &str, lang: Lang) -> Option<String> {
             "新的首问责任人已停用、不处理工单或不在该项目：请改选本项目的人员",
             "The new first responder is disabled, does not work cases or is not of this property: choose someone of the property",
         ),
+        "void.unknown_case" => (
+            "作废所填的保留工单不存在或不在您负责的项目：请填写本项目中保留的那一张",
+            "No case of your properties has the number given as the one kept: name the case of the property that is kept",
+        ),
+        "void.duplicate_voided" => (
+            "作废所填的保留工单本身已作废：请填写保留的那一张",
+            "The case named as the one kept is voided itself: name the case that is kept",
+        ),
         "case.deleted" => (
             "该工单已按保存期限删除，不再接受新的记录",
             "The case was deleted at the end of its retention period; it takes no new records",

@@ -5,7 +5,7 @@
 
 use crate::state::{AppCtx, use_app};
 use leptos::prelude::*;
-use shared::case::Case;
+use shared::case::{Case, CaseState};
 use shared::duplicate::{Likeness, Probe, possible_duplicates};
 use shared::id::CaseId;
 use shared::lang::Lang;
@@ -25,6 +25,10 @@ pub fn RelatedPicker(
     /// The case being corrected, which cannot be its own related case.
     #[prop(optional)]
     itself: Option<CaseId>,
+    /// Offer only cases not voided: the one a void names as kept must be
+    /// live, and the form refuses a voided one.
+    #[prop(optional)]
+    live_only: bool,
 ) -> impl IntoView {
     let ctx = use_app();
     let offers = Memo::new(move |_| {
@@ -39,6 +43,7 @@ pub fn RelatedPicker(
             let mut found: Vec<(String, String)> = cases
                 .values()
                 .filter(|c| Some(c.id) != itself)
+                .filter(|c| !live_only || c.state != CaseState::Voided)
                 .filter(|c| {
                     let r = &c.registration;
                     let reg_no = r.reg_no.to_string();

@@ -1,7 +1,8 @@
 //! Drafts: what is typed into a form, kept in the browser's local storage
 //! as it is typed, so that a reload, a tablet that discarded the tab in the
-//! background or a tap on another screen does not lose it. There are two
-//! kinds: the intake form's (a registration half taken down) and a case
+//! background or a tap on another screen does not lose it. There are three
+//! kinds: the intake form's (a registration half taken down), the inbox's
+//! hand-over forms (`handover`, one per property) and a case
 //! screen's action forms (`detail::drafts`). A draft is its user's own
 //! (keyed by their id), goes when its form is saved or discarded, and every
 //! draft goes when another user logs in on the tablet (who is told first,
@@ -11,7 +12,7 @@
 use leptos::prelude::{GetUntracked, Set};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use shared::id::{CaseId, UserId};
+use shared::id::{CaseId, PropertyId, UserId};
 use shared::property::Location;
 
 /// The key prefix of every draft.
@@ -25,6 +26,12 @@ pub fn intake(user: UserId) -> String {
 /// Where `user`'s drafts on `case`'s screen are kept.
 pub fn case(user: UserId, case: CaseId) -> String {
     format!("{PREFIX}case:{user}:{case}")
+}
+
+/// Where `user`'s hand-over form for `property`'s cases (the inbox's) is
+/// kept.
+pub fn handover(user: UserId, property: PropertyId) -> String {
+    format!("{PREFIX}handover:{user}:{property}")
 }
 
 /// The intake form's fields, as typed.
@@ -99,7 +106,8 @@ pub fn kept_by_others(user: UserId) -> usize {
     (0..storage.length().unwrap_or(0))
         .filter_map(|i| storage.key(i).ok().flatten())
         .filter(|k| {
-            // `draft:intake:{user}` or `draft:case:{user}:{case}`.
+            // `draft:intake:{user}`, `draft:case:{user}:{case}` or
+            // `draft:handover:{user}:{property}`.
             k.strip_prefix(PREFIX)
                 .and_then(|rest| rest.split(':').nth(1))
                 .is_some_and(|owner| owner != user)

@@ -4,11 +4,13 @@
 //! colleague works in some properties, not all); each case gets its own
 //! `change_responder` op, checked as the case's own form checks it.
 
+use crate::pages::draft;
 use crate::record::RecordError;
 use crate::state::use_app;
 use chrono::Duration;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use serde::{Deserialize, Serialize};
 use shared::id::{CaseId, PropertyId, UserId};
 use shared::inbox::{Reason, responder_gone};
 use shared::lang::{Coded, Lang};
@@ -70,29 +72,51 @@ fn PropertyForm(
                 .collect::<Vec<_>>()
         })
     });
-    let to = RwSignal::new(String::new());
-    let reason = RwSignal::new(String::new());
+    // Kept as typed, as the case screen's forms are: a tap on a case to
+    // check it, or a reload, does not lose the choice and the reason.
+    let key = ctx
+        .session
+        .with_untracked(|s| s.as_ref().map(|s| draft::handover(s.user.id, property)));
+    let kept: Option<Typed> = key.as_deref().and_then(draft::load);
+    let kept = kept.unwrap_or_default();
+    let to = RwSignal::new(kept.to);
+    let reason = RwSignal::new(kept.reason);
+    Effect::new(move |_| {
+        let typed = Typed {
+            to: to.get(),
+            reason: reason.get(),
+        };
+        if let Some(key) = &key {
+            draft::keep(key, (typed != Typed::default()).then_some(&typed));
+        }
+    });
+    // The form's own refusal, beside the field it is about.
+    let problem = RwSignal::new(None::<Problem>);
     let busy = RwSignal::new(false);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if busy.get_untracked() {
             return;
         }
-        let Ok(to) = to.get_untracked().parse::<uuid::Uuid>().map(UserId) else {
-            outcome.set(Some(Outcome::NoOneChosen));
+        problem.set(None);
+        let Ok(to_id) = to.get_untracked().parse::<uuid::Uuid>().map(UserId) else {
+            problem.set(Some(Problem::NoOneChosen));
             return;
         };
-        if reason.with_untracked(|r| r.trim().is_empty()) {
-            outcome.set(Some(Outcome::NoReason));
-            return;
-        }
         let action = Action::ChangeResponder {
-            to,
+            to: to_id,
             reason: reason.get_untracked(),
         };
+        // The rule's own words, before any case is tried.
+        if reason.with_untracked(|r| r.trim().is_empty()) {
+            problem.set(Some(Problem::Rule(RuleViolation::TextRequired {
+                field: "reason".into(),
+            })));
+            return;
+        }
         let ceiling = crate::state::now() + Duration::minutes(5);
         if let Err(found) = validate_action(&action, ceiling) {
-            outcome.set(Some(Outcome::Refused(found)));
+            problem.set(Some(Problem::Reason(found)));
             return;
         }
         busy.set(true);
@@ -102,6 +126,8 @@ fn PropertyForm(
             let mut done = Done::default();
             for id in ids {
                 let Some(case) = ctx.cases.with_untracked(|c| c.get(&id).cloned()) else {
+                    // Gone from the tablet since the list was drawn.
+                    done.skipped.push((id.to_string(), Skip::Deleted));
                     continue;
                 };
                 let reg_no = case.registration.reg_no.to_string();
@@ -117,11 +143,12 @@ fn PropertyForm(
                         c.settings.clone(),
                         c.users
                             .iter()
-                            .any(|u| u.id == to && u.may_be_first_responder(property)),
+                            .any(|u| u.id == to_id && u.may_be_first_responder(property)),
                         responder_gone(&case, &c.users),
                     )
                 });
                 if !still_gone {
+                    done.skipped.push((reg_no, Skip::ChangedMeanwhile));
                     continue;
                 }
                 if !eligible {
@@ -149,6 +176,9 @@ fn PropertyForm(
             }
             let _ = outcome.try_set(Some(Outcome::Done(done)));
             let _ = busy.try_set(false);
+            // Done with: its draft goes with it.
+            let _ = to.try_set(String::new());
+            let _ = reason.try_set(String::new());
         });
     };
     move || {
@@ -189,11 +219,13 @@ fn PropertyForm(
                         <option value="">{l.pick("（请选择）", "(choose)")}</option>
                         {options}
                     </select>
+                    {beside(problem, Field::To)}
                 </label>
                 <label class="field">
                     <span>{l.pick("原因（如：离职、调岗）", "Why (left, moved…)")}</span>
                     <input type="text" data-testid="handover-reason" prop:value=move || reason.get()
                         on:input=move |ev| reason.set(event_target_value(&ev))/>
+                    {beside(problem, Field::Reason)}
                 </label>
                 <button type="submit" class="btn primary" data-testid="handover-submit"
                     disabled=move || busy.get()>
@@ -214,6 +246,9 @@ enum Skip {
     NotTheirs,
     /// Deleted by retention meanwhile.
     Deleted,
+    /// Its first responder was changed meanwhile (a colleague's change
+    /// that a sync brought), or is back.
+    ChangedMeanwhile,
 }
 
 /// What a hand-over did: how many changed, and which were left, why.
@@ -223,15 +258,69 @@ struct Done {
     skipped: Vec<(String, Skip)>,
 }
 
-/// What a try came to, worded when shown.
+/// What is typed into one property's form, kept as its draft.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+struct Typed {
+    to: String,
+    reason: String,
+}
+
+/// The two inputs a refusal can be about.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Field {
+    To,
+    Reason,
+}
+
+/// Why a form was not sent, said beside its input.
 #[derive(Debug, Clone)]
-enum Outcome {
+enum Problem {
     /// No colleague was chosen.
     NoOneChosen,
-    /// No reason was given.
-    NoReason,
+    /// No reason was given, in the rule's words.
+    Rule(RuleViolation),
     /// The reason breaks a bound (too long, a control character…).
-    Refused(Vec<FieldError>),
+    Reason(Vec<FieldError>),
+}
+
+impl Problem {
+    fn field(&self) -> Field {
+        match self {
+            Problem::NoOneChosen => Field::To,
+            Problem::Rule(_) | Problem::Reason(_) => Field::Reason,
+        }
+    }
+
+    fn message(&self, l: Lang) -> String {
+        match self {
+            Problem::NoOneChosen => l
+                .pick("请选择新的首问责任人", "Choose the new first responder")
+                .into(),
+            Problem::Rule(v) => v.message(l),
+            Problem::Reason(found) => found
+                .iter()
+                .map(|e| e.error.message(l))
+                .collect::<Vec<_>>()
+                .join(l.pick("；", "; ")),
+        }
+    }
+}
+
+/// `problem`'s message under the input for `field`, when it is about it.
+fn beside(problem: RwSignal<Option<Problem>>, field: Field) -> impl IntoView {
+    let ctx = use_app();
+    move || {
+        problem.with(|p| {
+            p.as_ref().filter(|p| p.field() == field).map(|p| {
+                view! { <span class="field-error" data-testid="handover-problem">{p.message(ctx.lang.get())}</span> }
+            })
+        })
+    }
+}
+
+/// What a hand-over came to, worded when shown.
+#[derive(Debug, Clone)]
+enum Outcome {
     /// Every case was seen to.
     Done(Done),
     /// The tablet stopped recording partway.
@@ -242,7 +331,7 @@ impl Outcome {
     fn is_trouble(&self) -> bool {
         match self {
             Outcome::Done(d) => !d.skipped.is_empty(),
-            _ => true,
+            Outcome::Failed(..) => true,
         }
     }
 
@@ -261,6 +350,12 @@ impl Outcome {
                             "the colleague chosen can no longer answer for its property",
                         )
                         .into(),
+                    Skip::ChangedMeanwhile => l
+                        .pick(
+                            "其首问责任人已由他人更换或已恢复在岗",
+                            "its first responder was changed meanwhile, or is back",
+                        )
+                        .into(),
                     Skip::Deleted => l
                         .pick(
                             "工单已按保存期限删除",
@@ -276,15 +371,6 @@ impl Outcome {
             said
         };
         match self {
-            Outcome::NoOneChosen => l
-                .pick("请选择新的首问责任人", "Choose the new first responder")
-                .into(),
-            Outcome::NoReason => l.pick("请填写更换原因", "Say why they are changed").into(),
-            Outcome::Refused(found) => found
-                .iter()
-                .map(|e| e.error.message(l))
-                .collect::<Vec<_>>()
-                .join(l.pick("；", "; ")),
             Outcome::Done(d) => done(d),
             Outcome::Failed(d, e) => format!(
                 "{}{}{}",

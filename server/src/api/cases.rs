@@ -48,7 +48,8 @@ pub struct CaseQuery {
     /// Only overdue cases.
     #[serde(default)]
     pub overdue: bool,
-    /// Only cases the caller registered or is assigned.
+    /// Only cases the caller is first responder of (whoever registered it,
+    /// unless management changed it) or is assigned.
     #[serde(default)]
     pub mine: bool,
     /// Received at or after (RFC 3339).

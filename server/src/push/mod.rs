@@ -50,6 +50,13 @@ pub struct Registered {
     pub channel: Channel,
 }
 
+/// The case a void names as the one kept, as the server holds it.
+#[derive(Debug, Clone, Copy)]
+pub struct Kept {
+    pub property: PropertyId,
+    pub voided: bool,
+}
+
 pub struct Facts<'a> {
     /// The op.
     pub op: &'a Op,
@@ -95,6 +102,9 @@ pub struct Facts<'a> {
     pub assigned: Option<UserId>,
     /// That user as stored now, if known.
     pub assignee: Option<&'a User>,
+    /// For a void naming the case it repeats (`duplicate_of`): that case
+    /// as stored now, if the server holds one with the number.
+    pub kept: Option<Kept>,
     /// Every property.
     pub properties: &'a [Property],
     /// The categories.
@@ -418,6 +428,35 @@ pub fn judge(f: &Facts<'_>) -> Verdict {
                 return quarantine(op, not_assignable, format!("{} {why}", u.display_name));
             }
             Some(_) => {}
+        }
+    }
+    // The case a void names as the one kept must be a live one the author
+    // may see: two copies voided as each other's, offline on two tablets,
+    // would leave the matter in no figure; and a number of another
+    // property's case would be shown with this one's record. Unknown and
+    // out of scope read alike, so that neither tells of the other.
+    if let Action::Void {
+        duplicate_of: Some(n),
+        ..
+    } = &op.action
+    {
+        match f.kept {
+            Some(k) if author.scope().allows(k.property) => {
+                if k.voided {
+                    return quarantine(
+                        op,
+                        "void.duplicate_voided",
+                        format!("case {n} is voided itself: name the case that is kept"),
+                    );
+                }
+            }
+            _ => {
+                return quarantine(
+                    op,
+                    "void.unknown_case",
+                    format!("no case of the author's properties has the number {n}"),
+                );
+            }
         }
     }
     if let Err(errors) =

@@ -445,7 +445,8 @@ pub(super) fn delete_case(
     };
     let case = || [Value::from(&key)];
     tx.execute("DELETE FROM case_deadlines WHERE case_id = ?1", &case())?;
-    tx.execute("DELETE FROM spot_check_cases WHERE case_id = ?1", &case())?;
+    // A spot-check sample keeps its place for a case deleted since the
+    // draw (`spot_checks_sql::spot_check_item`): its link row stays.
     let ops = tx.execute("DELETE FROM ops WHERE case_id = ?1", &case())?;
     tx.execute("DELETE FROM cases WHERE id = ?1", &case())?;
     super::fold_sql::forget(tx, id)?;

@@ -219,7 +219,7 @@ pub struct CaseFilter {
     pub category: Option<String>,
     /// Only cases with a running clock past due at `now`.
     pub overdue: bool,
-    /// Only cases the user registered or is assigned.
+    /// Only cases the user is first responder of or is assigned.
     pub mine: Option<UserId>,
     /// Received at or after.
     pub from: Option<DateTime<Utc>>,

@@ -26,7 +26,7 @@ use crate::push::plan::{self, Incoming, Step};
 use crate::push::{self, Verdict};
 use chrono::{DateTime, Utc};
 use shared::blob::BlobHash;
-use shared::case::{AttachmentKind, CaseKind, Channel};
+use shared::case::{AttachmentKind, CaseKind, CaseState, Channel};
 use shared::fold::FoldContext;
 use shared::id::{CaseId, DeviceId, OpId, PropertyId, UserId};
 use shared::op::{Action, Op};
@@ -90,6 +90,30 @@ struct TouchedCase {
     ops: Vec<Op>,
 }
 
+impl TouchedCase {
+    /// Its registration number, when its register op is among the ops
+    /// stored (a new case, whose row is written only when the
+    /// transaction's cases are folded).
+    fn reg_no(&self) -> Option<String> {
+        self.ops.iter().find_map(|op| match &op.action {
+            Action::Register(reg) => Some(reg.reg_no.to_string()),
+            _ => None,
+        })
+    }
+
+    /// Whether the ops stored end with the case voided (`Some(true)`) or
+    /// restored (`Some(false)`), if any of them does either.
+    fn voided(&self) -> Option<bool> {
+        let mut ops: Vec<&Op> = self.ops.iter().collect();
+        ops.sort_by_key(|op| op.order_key());
+        ops.iter().rev().find_map(|op| match op.action {
+            Action::Void { .. } => Some(true),
+            Action::Restore { .. } => Some(false),
+            _ => None,
+        })
+    }
+}
+
 impl Touched {
     /// Brings every touched case up to date with its new ops.
     pub fn materialize(self, tx: &dyn Db, rules: &Rules<'_>) -> StoreResult<()> {
@@ -121,6 +145,15 @@ impl Touched {
     /// The property of a case this transaction stored ops of.
     fn property(&self, case: CaseId) -> Option<PropertyId> {
         self.cases.get(&case).map(|c| c.property)
+    }
+
+    /// The case other than `except` this transaction registered as
+    /// `reg_no`, if any.
+    fn registered_as(&self, reg_no: &str, except: CaseId) -> Option<(&CaseId, &TouchedCase)> {
+        self.cases
+            .iter()
+            .filter(|(id, c)| **id != except && c.new)
+            .find(|(_, c)| c.reg_no().as_deref() == Some(reg_no))
     }
 
     /// The files the attach ops stored in this transaction name, not yet
@@ -699,6 +732,7 @@ pub(super) fn judge(
         blob_properties: &stored.blob_properties,
         assigned: stored.assigned,
         assignee: stored.assignee.as_ref(),
+        kept: stored.kept,
         properties: rules.properties,
         categories: &rules.config.categories,
         settings: &rules.config.settings,
@@ -854,6 +888,36 @@ struct StoredFacts {
     assigned: Option<UserId>,
     /// That user.
     assignee: Option<User>,
+    /// For a void naming the case it repeats: that case, if the server
+    /// holds it.
+    kept: Option<push::Kept>,
+}
+
+/// The case registered as `reg_no`, as this transaction leaves it so far:
+/// its property, and whether it is voided.
+fn kept_case(tx: &dyn Db, touched: &Touched, reg_no: &str) -> StoreResult<Option<push::Kept>> {
+    let stored = tx.query_opt(
+        "SELECT id, property_id, state FROM cases WHERE reg_no = ?1",
+        &[reg_no.into()],
+    )?;
+    let (id, property, voided) = match stored {
+        Some(row) => (
+            parse_id::<CaseId>(&row.get::<String>(0)?)?,
+            parse_id::<PropertyId>(&row.get::<String>(1)?)?,
+            row.get::<String>(2)? == CaseState::Voided.code(),
+        ),
+        None => match touched.registered_as(reg_no, CaseId(uuid::Uuid::nil())) {
+            Some((id, case)) => (*id, case.property, false),
+            None => return Ok(None),
+        },
+    };
+    // This push's own voids and restores of it, not yet folded into its row.
+    let voided = touched
+        .cases
+        .get(&id)
+        .and_then(TouchedCase::voided)
+        .unwrap_or(voided);
+    Ok(Some(push::Kept { property, voided }))
 }
 
 /// The evidence bytes a case's attach ops declare, photo and thumbnail.
@@ -950,6 +1014,12 @@ fn stored_facts(tx: &dyn Db, touched: &Touched, op: &Op) -> StoreResult<StoredFa
         ),
         None => untouched_facts(tx, &case_key, op, reg_no.as_deref())?,
     };
+    // Another case of this very push with the number: its row is written
+    // only when the push's cases are folded.
+    let reg_no_taken = reg_no_taken
+        || reg_no
+            .as_deref()
+            .is_some_and(|n| touched.registered_as(n, op.case_id).is_some());
     // Counted from the ops, not the materialized attachments, so that an
     // earlier attach of the same batch (stored, not yet folded) counts.
     let case_attachment_bytes = match &op.action {
@@ -1069,7 +1139,15 @@ fn stored_facts(tx: &dyn Db, touched: &Touched, op: &Op) -> StoreResult<StoredFa
         Some(id) => accounts_sql::user(tx, id)?,
         None => None,
     };
+    let kept = match &op.action {
+        Action::Void {
+            duplicate_of: Some(n),
+            ..
+        } => kept_case(tx, touched, &n.to_string())?,
+        _ => None,
+    };
     Ok(StoredFacts {
+        kept,
         assigned,
         assignee,
         case_property,

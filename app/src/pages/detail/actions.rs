@@ -518,7 +518,7 @@ fn ActionForm(kind: ActionKind, case: Arc<Case>, role: Role, drafts: Drafts) -> 
             view! {
                 <label class="field">
                     <span>{t("重复的工单（重复登记时填写登记号）", "The case it repeats (if registered twice)")}</span>
-                    <RelatedPicker value=fields.duplicate_of testid="in-duplicate_of" itself=case.id/>
+                    <RelatedPicker value=fields.duplicate_of testid="in-duplicate_of" itself=case.id live_only=true/>
                     {beside("duplicate_of")}
                 </label>
             }

@@ -446,19 +446,31 @@ pub(super) fn build_action(
                             )
                         })?;
                     // Two copies voided as each other's would leave the
-                    // matter in no figure: the one kept must be live.
-                    let voided = ctx.cases.with_untracked(|cases| {
-                        cases.values().any(|c| {
-                            c.registration.reg_no == original
-                                && c.state == shared::case::CaseState::Voided
-                        })
+                    // matter in no figure: the one kept must be live, and
+                    // one the tablet holds, as the server checks
+                    // (`void.unknown_case`, `void.duplicate_voided`).
+                    let kept = ctx.cases.with_untracked(|cases| {
+                        cases
+                            .values()
+                            .find(|c| c.registration.reg_no == original)
+                            .map(|c| c.state)
                     });
-                    if voided {
-                        return Err(unreadable(
-                            "duplicate_of",
-                            "该工单已作废，请填写保留的那一张",
-                            "That case is voided; name the one that is kept",
-                        ));
+                    match kept {
+                        None => {
+                            return Err(unreadable(
+                                "duplicate_of",
+                                "本平板上没有该登记号的工单，请同步后再填写保留的那一张",
+                                "No case on this tablet has that number; sync, then name the one that is kept",
+                            ));
+                        }
+                        Some(shared::case::CaseState::Voided) => {
+                            return Err(unreadable(
+                                "duplicate_of",
+                                "该工单已作废，请填写保留的那一张",
+                                "That case is voided; name the one that is kept",
+                            ));
+                        }
+                        Some(_) => {}
                     }
                     Some(original)
                 }
