@@ -641,8 +641,15 @@ async fn the_cases_of_a_first_responder_who_left_are_handed_over_at_once() {
     browser.fill("handover-reason", "王客服离职").await;
     browser.click("handover-submit").await;
     browser
-        .wait_text("handover-result", "请选择新的首问责任人")
+        .wait_text("handover-problem", "请选择新的首问责任人")
         .await;
+    // What was typed is kept through a visit to another screen.
+    browser.click("nav-list").await;
+    browser.click("nav-inbox").await;
+    browser
+        .wait_text("handover", "2 张工单的首问责任人已离岗")
+        .await;
+    assert_eq!(browser.value("handover-reason").await, "王客服离职");
     browser.choose_label("handover-to", "刘客服").await;
     browser.click("handover-submit").await;
     browser
