@@ -88,7 +88,7 @@ pub struct Folded {
 /// or is met otherwise, a rule that judges otherwise): a server folds again
 /// every case it stored under another version, and does not resume its
 /// fold state.
-pub const RULES: i64 = 9;
+pub const RULES: i64 = 10;
 
 /// What the fold carries between ops besides the case: the clock marks the
 /// deadlines are worked out from at the end, the ops a `resolve_conflict`
@@ -353,14 +353,16 @@ struct Marks {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     founded_since: Option<DateTime<Utc>>,
     /// The clocks an assessment made again took away while they ran (no
-    /// longer urgent, no longer major, found unfounded), latest last.
+    /// longer urgent, no longer major, found unfounded), and the callbacks
+    /// a reopening took away before anyone called, latest last.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     dropped: Vec<Dropped>,
 }
 
-/// A clock an assessment made again took away: one that had run out by
-/// then stays, missed, and one met by then stays met (`compute_deadlines`),
-/// so that a second look never turns a missed deadline into none.
+/// A clock an assessment made again or a reopening took away: one that had
+/// run out by then stays, missed, and one met by then stays met
+/// (`compute_deadlines`), so that a second look never turns a missed
+/// deadline into none.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct Dropped {
     clock: Clock,
@@ -839,9 +841,24 @@ impl Folder<'_> {
             }
             Action::Reopen { reason } => {
                 // Reopened before anyone called back: the call waits for
-                // the next resolution, which starts its clock again.
-                if let Some((_, None)) = marks.follow_up_clock {
+                // the next resolution, which starts its clock again. The
+                // clock is kept aside as one an assessment takes away is:
+                // run out by now, it stays missed.
+                if let Some((resolved, None)) = marks.follow_up_clock {
                     marks.follow_up_clock = None;
+                    let clock = match case.registration.kind {
+                        CaseKind::Complaint => Some(Clock::FollowUpComplaint),
+                        CaseKind::Repair => Some(Clock::FollowUpRepair),
+                        CaseKind::Suggestion | CaseKind::Inquiry => None,
+                    };
+                    if let Some(clock) = clock {
+                        marks.dropped.push(Dropped {
+                            clock,
+                            start: resolved,
+                            met: None,
+                            at,
+                        });
+                    }
                 }
                 case.reopen_count += 1;
                 changes.push(change("reopen_reason", None, Some(reason.clone())));
@@ -1233,8 +1250,14 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
     let mut taken: Vec<(Clock, DateTime<Utc>)> = Vec::new();
     let mut revived: Vec<(Clock, DateTime<Utc>, DateTime<Utc>)> = Vec::new();
     for d in marks.dropped.iter().rev() {
-        let undue = d.clock != Clock::MajorReport
-            && (assessed_after_the_answer || (d.clock == Clock::Transfer && skipped(d.met)));
+        let assessment_clock = matches!(
+            d.clock,
+            Clock::UrgentContact | Clock::UrgentOnSite | Clock::Transfer
+        );
+        let callback = matches!(d.clock, Clock::FollowUpComplaint | Clock::FollowUpRepair);
+        let undue = (assessment_clock
+            && (assessed_after_the_answer || (d.clock == Clock::Transfer && skipped(d.met))))
+            || (callback && !reachable);
         let seen = taken.iter().any(|(c, _)| *c == d.clock)
             || revived.iter().any(|(c, _, _)| *c == d.clock);
         if undue || seen {

@@ -743,6 +743,63 @@ fn a_case_reopened_before_its_callback_owes_none_until_resolved_again() {
 }
 
 #[test]
+fn a_callback_overdue_when_the_case_is_reopened_stays_missed() {
+    let t = local(2026, 3, 2, 9, 0);
+    let mut s = sim_with(CaseKind::Repair, Channel::Phone, t, t);
+    s.act(0, t + Duration::minutes(10), assign());
+    s.act(0, t + Duration::minutes(30), Action::Start);
+    let resolved = local(2026, 3, 2, 16, 0);
+    s.act(0, resolved, resolve("已修复"));
+    // Due at the end of 3 March; nobody called, and a week later the
+    // manager finds the work not done.
+    let reopened = local(2026, 3, 10, 9, 0);
+    s.act(
+        1,
+        reopened,
+        Action::Reopen {
+            reason: "复查发现仍漏水".into(),
+        },
+    );
+    let missed = clock_of(&s.case(), Clock::FollowUpRepair).expect("the callback stays");
+    assert_eq!(
+        missed.due_at,
+        local(2026, 3, 3, 23, 59) + Duration::seconds(59)
+    );
+    assert_eq!(
+        status(&s.case(), Clock::FollowUpRepair, reopened),
+        ClockStatus::MetLate,
+        "missed, ended by the reopening"
+    );
+    // Resolved again and called back at once: the callback owed since
+    // the first resolution was still late.
+    s.act(0, reopened + Duration::hours(1), Action::Start);
+    let again = reopened + Duration::hours(3);
+    s.act(0, again, resolve("已更换阀门"));
+    s.act(
+        0,
+        again + Duration::hours(1),
+        Action::FollowUp {
+            method: ContactMethod::Phone,
+            satisfaction: 5,
+            comment: "已修好".into(),
+            spot_check: false,
+            ratings: None,
+        },
+    );
+    let case = s.case();
+    let callbacks: Vec<_> = case
+        .deadlines
+        .iter()
+        .filter(|d| d.clock == Clock::FollowUpRepair)
+        .collect();
+    assert_eq!(callbacks.len(), 1, "{callbacks:?}");
+    assert_eq!(
+        status(&case, Clock::FollowUpRepair, again + Duration::hours(2)),
+        ClockStatus::MetLate
+    );
+}
+
+#[test]
 fn a_note_that_broke_a_rule_is_kept_but_meets_no_clock() {
     let t = local(2026, 5, 8, 20, 0);
     let mut s = sim_with(CaseKind::Complaint, Channel::Phone, t, t);
