@@ -2093,8 +2093,9 @@ async fn a_case_registered_twice_is_voided_and_links_to_the_one_kept() {
 
 /// A second assessment's form starts from the assessment; when a
 /// colleague replaces that assessment before it is confirmed, the form
-/// would put the old one back with the one change made. It starts again
-/// from the colleague's, says so, and records nothing until confirmed.
+/// would put the old one back with the one change made. What was not
+/// changed in the form becomes the colleague's, what was stays as typed;
+/// it says so, and records nothing until confirmed.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_second_assessment_replaced_meanwhile_starts_again_from_the_new_one() {
     let server = Server::start();
@@ -2108,9 +2109,11 @@ async fn a_second_assessment_replaced_meanwhile_starts_again_from_the_new_one() 
     act(&browser, "assess", &[], "assessed").await;
     browser.sync_now().await;
 
-    // The form is filled from the first assessment; urgent is ticked.
+    // The form is filled from the first assessment; urgent is ticked and
+    // a reason typed.
     browser.click("action-assess").await;
     browser.click("in-urgent").await;
+    browser.fill("in-reason", "夜间异响扰民").await;
 
     // Meanwhile, on another tablet, the case is found major.
     let case = case_id(&server, "manager1", &reg_no);
@@ -2133,25 +2136,34 @@ async fn a_second_assessment_replaced_meanwhile_starts_again_from_the_new_one() 
 
     browser.click("submit-assess").await;
     browser.wait_text("action-error", "评估已被他人修改").await;
-    assert_eq!(browser.value("in-severity").await, "major");
+    assert_eq!(
+        browser.value("in-severity").await,
+        "major",
+        "what the form did not change is the colleague's"
+    );
     let urgent = browser.wait_for_test_id("in-urgent").await;
     assert_eq!(
         urgent.prop("checked").await.ok().flatten().as_deref(),
-        Some("false"),
-        "the form holds the colleague's assessment"
+        Some("true"),
+        "what the form changed stays"
     );
+    assert_eq!(browser.value("in-reason").await, "夜间异响扰民");
     assert_eq!(
         browser.find_all("timeline-entry").await.len(),
         before + 1,
         "nothing recorded"
     );
     // Confirmed on the new one, the change is made to it.
-    browser.click("in-urgent").await;
     browser.click("submit-assess").await;
     browser.wait_count("timeline-entry", before + 2).await;
     browser.wait_synced().await;
     let detail = get(&server, "manager1", &format!("/api/v1/cases/{case}"));
     assert_eq!(detail["assessment"]["severity"], json!("major"), "{detail}");
     assert_eq!(detail["assessment"]["urgent"], json!(true), "{detail}");
+    assert_eq!(
+        detail["assessment"]["reason"],
+        json!("夜间异响扰民"),
+        "{detail}"
+    );
     browser.close().await;
 }

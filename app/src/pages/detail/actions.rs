@@ -18,6 +18,7 @@ use chrono::Duration;
 use leptos::prelude::Action as UiAction;
 use leptos::prelude::*;
 use shared::case::{Case, CaseKind, ContactMethod, Severity, Validity};
+use shared::id::{PropertyId, UserId};
 use shared::lang::Lang;
 use shared::op::{Action, ActionKind};
 use shared::role::Role;
@@ -77,21 +78,82 @@ pub fn Actions(case: Arc<Case>, drafts: Drafts) -> impl IntoView {
 }
 
 /// Fills an assessment form from `case`'s assessment, if any, and notes
-/// which one it started from.
+/// which one it started from and what it filled in.
 fn start_from_assessment(fields: &super::form::ActionFields, case: &Case) {
     let Some(a) = case.assessment.as_deref() else {
         fields.assessment_seen.set(String::new());
+        fields.assessment_base.set(String::new());
         return;
     };
-    fields.severity.set(a.severity.code().into());
-    fields.urgent.set(a.urgent);
-    fields.validity.set(a.validity.code().into());
-    fields.reason.set(a.reason.clone());
-    fields.respondent.set(a.respondent.clone());
-    fields
-        .respondent_department
-        .set(a.respondent_department.clone());
+    let values = assessment_values(a);
+    set_assessment_inputs(fields, &values);
     fields.assessment_seen.set(a.stamp.op.to_string());
+    fields.assessment_base.set(values.join(BASE_SEPARATOR));
+}
+
+/// Between the values of [`ActionFields::assessment_base`]: a control
+/// character, which no bounded text may hold.
+const BASE_SEPARATOR: &str = "\u{1f}";
+
+/// An assessment's values as the form's six inputs hold them.
+fn assessment_values(a: &shared::case::Assessment) -> [String; 6] {
+    [
+        a.severity.code().into(),
+        a.urgent.to_string(),
+        a.validity.code().into(),
+        a.reason.clone(),
+        a.respondent.clone(),
+        a.respondent_department.clone(),
+    ]
+}
+
+/// What the form's six assessment inputs hold now.
+fn assessment_inputs(fields: &super::form::ActionFields) -> [String; 6] {
+    [
+        fields.severity.get_untracked(),
+        fields.urgent.get_untracked().to_string(),
+        fields.validity.get_untracked(),
+        fields.reason.get_untracked(),
+        fields.respondent.get_untracked(),
+        fields.respondent_department.get_untracked(),
+    ]
+}
+
+fn set_assessment_inputs(fields: &super::form::ActionFields, values: &[String; 6]) {
+    let [severity, urgent, validity, reason, respondent, department] = values.clone();
+    fields.severity.set(severity);
+    fields.urgent.set(urgent == "true");
+    fields.validity.set(validity);
+    fields.reason.set(reason);
+    fields.respondent.set(respondent);
+    fields.respondent_department.set(department);
+}
+
+/// Moves a form filled from an assessment a colleague has replaced since
+/// onto theirs: what was changed here stays as typed, the rest becomes
+/// theirs. Without a record of what the form was filled with (a draft of
+/// an older build), it starts again from theirs.
+fn rebase_assessment(fields: &super::form::ActionFields, case: &Case) {
+    let base = fields.assessment_base.get_untracked();
+    let base: Vec<&str> = base.split(BASE_SEPARATOR).collect();
+    let Some(theirs) = case.assessment.as_deref() else {
+        return start_from_assessment(fields, case);
+    };
+    if base.len() != 6 {
+        return start_from_assessment(fields, case);
+    }
+    let mine = assessment_inputs(fields);
+    let theirs_values = assessment_values(theirs);
+    let merged: [String; 6] = std::array::from_fn(|i| {
+        if mine[i] != base[i] {
+            mine[i].clone()
+        } else {
+            theirs_values[i].clone()
+        }
+    });
+    set_assessment_inputs(fields, &merged);
+    fields.assessment_seen.set(theirs.stamp.op.to_string());
+    fields.assessment_base.set(theirs_values.join(BASE_SEPARATOR));
 }
 
 /// Whether the assessment `fields` started from is no longer `case`'s. A
@@ -124,6 +186,27 @@ fn colleagues(
                 .collect::<Vec<_>>()
         }))
         .collect()
+}
+
+/// Why the colleague an assignment or a change of first responder names
+/// can no longer take `case`, as the synced directory stands now
+/// (`assign.not_assignable`, `change_responder.not_assignable` on the
+/// server); none when they can, or when the action names nobody.
+fn no_longer_eligible(action: &Action, case: &Case, ctx: &AppCtx) -> Option<FieldProblem> {
+    let property = case.registration.property;
+    let eligible = |id: UserId, may: fn(&UserCard, PropertyId) -> bool| {
+        ctx.config
+            .with_untracked(|c| c.users.iter().any(|u| u.id == id && may(u, property)))
+    };
+    let fine = match action {
+        Action::Assign { user: Some(id), .. } => eligible(*id, UserCard::may_be_assigned),
+        Action::ChangeResponder { to, .. } => eligible(*to, UserCard::may_be_first_responder),
+        _ => true,
+    };
+    (!fine).then_some(FieldProblem::Unreadable(Words(
+        "所选人员已停用、调离本项目或不能负责工单，请重新选择",
+        "The colleague chosen was disabled, moved or may no longer take it: choose again",
+    )))
 }
 
 /// What an action's button and form say: an assessment of a case assessed
@@ -675,13 +758,13 @@ fn ActionForm(kind: ActionKind, case: Arc<Case>, role: Role, drafts: Drafts) -> 
         save.clear();
         problems.set(BTreeMap::new());
         // A form filled from an assessment a colleague has replaced since
-        // would put the old one back with this one's change: it starts
-        // again from theirs, and says so.
+        // would put the old one back with this one's change: what was
+        // not changed here becomes theirs, what was stays, and it says so.
         if kind == ActionKind::Assess && assessment_replaced(&fields, &case) {
-            start_from_assessment(&fields, &case);
+            rebase_assessment(&fields, &case);
             error.set(Some(FormError::Unreadable(Words(
-                "评估已被他人修改，表单已按最新评估重新填写，请核对后再确认",
-                "Someone changed the assessment meanwhile: the form now starts from theirs; check it and confirm again",
+                "评估已被他人修改：您未改动的项已按最新评估填写，您改动的项保留，请核对后再确认",
+                "Someone changed the assessment meanwhile: what you did not change now reads as theirs, what you changed stays; check it and confirm again",
             ))));
             return;
         }
@@ -729,6 +812,13 @@ fn ActionForm(kind: ActionKind, case: Arc<Case>, role: Role, drafts: Drafts) -> 
                 }
                 _ => error.set(Some(FormError::Rule(v))),
             }
+            return;
+        }
+        // The picker was filled as the directory stood when the form
+        // opened (or a draft was kept); a sync may have disabled or moved
+        // the colleague since, and the server would set the op aside.
+        if let Some(problem) = no_longer_eligible(&action, &case, &ctx) {
+            problems.set(BTreeMap::from([("user".to_string(), problem)]));
             return;
         }
         drafts.saving.set(true);

@@ -61,6 +61,11 @@ pub(super) struct ActionFields {
     /// known, a draft kept by an older build): no input, kept with the
     /// draft.
     pub(super) assessment_seen: RwSignal<String>,
+    /// What that assessment filled the form with, so that a colleague's
+    /// assessment arriving meanwhile replaces only what was not changed
+    /// here (`actions::rebase_assessment`); empty when not known. No
+    /// input, kept with the draft.
+    pub(super) assessment_base: RwSignal<String>,
 }
 
 impl ActionFields {
@@ -105,6 +110,7 @@ impl ActionFields {
             answer: RwSignal::new(String::new()),
             duplicate_of: RwSignal::new(String::new()),
             assessment_seen: RwSignal::new(UNSEEN.into()),
+            assessment_base: RwSignal::new(String::new()),
         }
     }
 }
@@ -574,7 +580,7 @@ const WORDS: [&str; 20] = [
 
 impl ActionFields {
     /// Every input with its name, the one list the draft reads and fills.
-    fn inputs(&self) -> [(&'static str, Input); 37] {
+    fn inputs(&self) -> [(&'static str, Input); 38] {
         use Input::{Check, Text};
         [
             ("severity", Text(self.severity)),
@@ -614,6 +620,7 @@ impl ActionFields {
             ("answer", Text(self.answer)),
             ("duplicate_of", Text(self.duplicate_of)),
             ("assessment_seen", Text(self.assessment_seen)),
+            ("assessment_base", Text(self.assessment_base)),
         ]
     }
 
