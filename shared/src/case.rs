@@ -915,15 +915,19 @@ impl Case {
     }
 
     /// The tries that count toward closing without the callback: those
-    /// since the case was last resolved ([`MissedCallback::round`]), each
-    /// at least `gap` after the one counted before it, so that three tries
-    /// are made at different times, not tapped in a minute.
+    /// since the case was last resolved ([`MissedCallback::round`]), made
+    /// after that resolution by their time (a try dated before the work
+    /// was done called about nothing), each at least `gap` after the one
+    /// counted before it, so that three tries are made at different
+    /// times, not tapped in a minute.
     pub fn callback_tries(&self, gap: chrono::Duration) -> usize {
+        let resolved = self.resolution.as_ref().map(|r| r.stamp.at);
         let mut times: Vec<DateTime<Utc>> = self
             .callbacks_missed
             .iter()
             .filter(|m| m.round == self.reopen_count)
             .map(|m| m.stamp.at)
+            .filter(|at| resolved.is_none_or(|r| *at >= r))
             .collect();
         times.sort();
         let mut counted: Option<DateTime<Utc>> = None;

@@ -1084,6 +1084,31 @@ fn a_case_closes_without_its_callback_after_three_tries_miss_the_complainant() {
     assert_eq!(s.case().state, CaseState::Closed);
 }
 
+#[test]
+fn callback_tries_dated_before_the_work_was_done_do_not_count() {
+    use shared::workflow::CALLBACK_GAP;
+    // Three tries an hour apart by their own times, all before the repair
+    // was resolved (a tablet's clock set back, or a forged op): they
+    // called about nothing, and the case does not close without its call.
+    let mut s = a_resolved_repair();
+    for hours in [0, 2, 4] {
+        s.act(
+            STAFF,
+            local(2026, 3, 1, 8, 0) + chrono::Duration::hours(hours),
+            Action::CallbackMissed {
+                method: ContactMethod::Phone,
+                note: "无人接听".into(),
+            },
+        );
+    }
+    assert_eq!(s.case().callbacks_missed.len(), 3);
+    assert_eq!(s.case().callback_tries(CALLBACK_GAP), 0);
+    assert_eq!(
+        step(&mut s, STAFF, close("")),
+        Err("workflow.not_allowed_in_state")
+    );
+}
+
 /// Head-office quality audits the callbacks and does not make them: from
 /// schema 3 (`workflow::quality_limits`) its follow-up is a spot-check,
 /// which moves nothing, and its notes are general notes or inspection
