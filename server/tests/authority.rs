@@ -1193,13 +1193,45 @@ fn what_the_clocks_count_from_is_corrected_by_the_first_responder_or_management(
     );
     // Whoever registered it is held to its registration clock: they
     // correct the receipt only earlier, and keep a written channel's clock.
+    // The fold judges it, against the case as it stands when the edit
+    // comes in the op order, whichever tablet's push arrived first: the
+    // edit is stored, and refused.
+    let refused = |field: &str| {
+        let stored = case_of(&manager, case);
+        let rules: Vec<&Value> = stored["violations"]
+            .as_array()
+            .expect("violations")
+            .iter()
+            .map(|v| &v["rule"])
+            .collect();
+        assert_eq!(
+            rules.last(),
+            Some(&&json!({"code": "in_own_favour", "field": field})),
+            "{stored}"
+        );
+        stored
+    };
     let later = received(recorded - Duration::hours(1));
-    assert_eq!(edit(&staff, &mut s, later.clone()), clock_fields);
+    assert!(edit(&staff, &mut s, later.clone()).is_empty());
+    let stored = refused("received_at");
+    let kept = (recorded - Duration::hours(2)).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let stored_at: DateTime<Utc> = stored["registration"]["received_at"]
+        .as_str()
+        .and_then(|t| t.parse().ok())
+        .expect("a time received");
+    assert_eq!(
+        stored_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        kept
+    );
     let by_phone = RegistrationPatch {
         channel: Some(shared::case::Channel::Phone),
         ..Default::default()
     };
-    assert_eq!(edit(&staff, &mut s, by_phone.clone()), clock_fields);
+    assert!(edit(&staff, &mut s, by_phone.clone()).is_empty());
+    assert_eq!(
+        refused("channel")["registration"]["channel"],
+        json!("letter")
+    );
     let by_email = RegistrationPatch {
         channel: Some(shared::case::Channel::Email),
         ..Default::default()
@@ -1209,6 +1241,48 @@ fn what_the_clocks_count_from_is_corrected_by_the_first_responder_or_management(
     // Management corrects either way.
     assert!(edit(&manager, &mut m, later).is_empty());
     assert!(edit(&manager, &mut m, by_phone).is_empty());
+
+    // The manager corrects the receipt to earlier; offline, whoever
+    // registered the case corrects it too, later than the manager's: in
+    // their own favour against it. Whichever push arrives first, the
+    // manager's stands.
+    for staff_first in [true, false] {
+        let (staff2, mut s2) = w.login("staff_a");
+        let (manager2, mut m2) = w.login("manager_a");
+        let reg = s2.register(w.pa(), "门禁失灵");
+        let (id, at) = (reg.case_id, reg.at);
+        assert_eq!(quarantined(&push(&staff2, &s2, &[reg])), []);
+        let now = Utc::now();
+        let by_manager = m2.op_at(
+            id,
+            None,
+            Action::Edit(received(at - Duration::hours(3))),
+            now + Duration::seconds(1),
+        );
+        let by_staff = s2.op_at(
+            id,
+            None,
+            Action::Edit(received(at - Duration::hours(1))),
+            now + Duration::seconds(2),
+        );
+        if staff_first {
+            assert_eq!(quarantined(&push(&staff2, &s2, &[by_staff])), []);
+            assert_eq!(quarantined(&push(&manager2, &m2, &[by_manager])), []);
+        } else {
+            assert_eq!(quarantined(&push(&manager2, &m2, &[by_manager])), []);
+            assert_eq!(quarantined(&push(&staff2, &s2, &[by_staff])), []);
+        }
+        let stored = case_of(&manager, id);
+        let stored_at: DateTime<Utc> = stored["registration"]["received_at"]
+            .as_str()
+            .and_then(|t| t.parse().ok())
+            .expect("a time received");
+        assert_eq!(
+            stored_at,
+            at - Duration::hours(3),
+            "staff first: {staff_first}: {stored}"
+        );
+    }
 
     // An edit its tablet recorded before these rules keeps its meaning.
     let (old_tablet, mut o) = w.login("head_a");

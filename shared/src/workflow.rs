@@ -100,6 +100,13 @@ pub enum RuleViolation {
     DuplicateOfItself,
     /// A first responder named who already is.
     AlreadyFirstResponder,
+    /// An edit by someone not of management that moves what the clocks
+    /// count from in favour of whoever registered the case
+    /// ([`in_own_favour`]), against the case as it stands then.
+    InOwnFavour {
+        /// `received_at` or `channel`.
+        field: String,
+    },
 }
 
 impl RuleViolation {
@@ -118,6 +125,7 @@ impl RuleViolation {
             }
             RuleViolation::DuplicateOfItself => Some("duplicate_of"),
             RuleViolation::AlreadyFirstResponder => Some("to"),
+            RuleViolation::InOwnFavour { field } => Some(field),
             _ => None,
         }
     }
@@ -149,6 +157,7 @@ impl Coded for RuleViolation {
             RuleViolation::UnknownConflict => "workflow.unknown_conflict",
             RuleViolation::DuplicateOfItself => "workflow.duplicate_of_itself",
             RuleViolation::AlreadyFirstResponder => "workflow.already_first_responder",
+            RuleViolation::InOwnFavour { .. } => "workflow.clock_in_own_favour",
         }
     }
 
@@ -273,6 +282,18 @@ impl Coded for RuleViolation {
                     "They already are the case's first responder",
                 )
                 .into(),
+            RuleViolation::InOwnFavour { field } if field == "channel" => lang
+                .pick(
+                    "书面渠道有登记时限，登记人不能改为没有登记时限的渠道；如确需更改，请由管理人员更正",
+                    "A written channel has a registration deadline: whoever registered the case may not change it to one without; management may",
+                )
+                .into(),
+            RuleViolation::InOwnFavour { .. } => lang
+                .pick(
+                    "登记人只能把受理时间改早，不能改晚；如确需更改，请由管理人员更正",
+                    "Whoever registered the case may move the time received only earlier; management may move it either way",
+                )
+                .into(),
         }
     }
 }
@@ -372,6 +393,28 @@ pub fn in_own_favour(
         Some("channel")
     } else {
         None
+    }
+}
+
+/// An edit by `role`, not of management, that moves what `case`'s clocks
+/// count from in favour of whoever registered it ([`in_own_favour`]):
+/// judged against the case as the fold has it when the edit comes, so
+/// that two corrections made offline end the same whichever reaches the
+/// server first. The server checks only who may move the clocks at all
+/// ([`may_move_clocks`]).
+fn own_clocks(case: &Case, role: Role, action: &Action) -> Result<(), RuleViolation> {
+    if role.is_management() {
+        return Ok(());
+    }
+    let Action::Edit(patch) = action else {
+        return Ok(());
+    };
+    let r = &case.registration;
+    match in_own_favour(r.received_at, r.channel, patch) {
+        Some(field) => Err(RuleViolation::InOwnFavour {
+            field: field.into(),
+        }),
+        None => Ok(()),
     }
 }
 
@@ -633,6 +676,9 @@ pub fn check_op(
     settings: &Settings,
 ) -> Result<Option<CaseState>, RuleViolation> {
     let (role, action, at) = (op.role, &op.action, op.at);
+    if op.schema >= OWN_CLOCKS_SCHEMA {
+        own_clocks(case, role, action)?;
+    }
     // Before schema 4 a case was assessed once, when registered, or late
     // after an answer on the spot.
     let reassess = op.schema >= REASSESS_SCHEMA;
@@ -693,6 +739,7 @@ pub fn check_new(
     settings: &Settings,
     at: DateTime<Utc>,
 ) -> Result<Option<CaseState>, RuleViolation> {
+    own_clocks(case, role, action)?;
     quality_limits(role, action)?;
     check_closure(case, role, action, settings, at, true)
 }

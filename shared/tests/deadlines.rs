@@ -1201,7 +1201,8 @@ fn a_report_missed_stays_missed_when_the_case_is_found_major_again() {
 fn a_taken_urgent_clock_counts_from_the_receipt_as_corrected() {
     // Received at 13:00 but typed as 08:00: found urgent at 13:10 (the
     // call "due" at 10:00), not urgent at 13:30, the receipt corrected at
-    // 13:40. The call was due at 15:00 and owed no more at 13:30.
+    // 13:40 (by the manager: later is against whoever registered it).
+    // The call was due at 15:00 and owed no more at 13:30.
     let typed = local(2026, 3, 2, 8, 0);
     let recorded = local(2026, 3, 2, 13, 5);
     let mut s = sim_with(CaseKind::Complaint, Channel::Phone, typed, recorded);
@@ -1220,7 +1221,7 @@ fn a_taken_urgent_clock_counts_from_the_receipt_as_corrected() {
         true,
     );
     s.act(
-        0,
+        1,
         local(2026, 3, 2, 13, 40),
         Action::Edit(shared::case::RegistrationPatch {
             received_at: Some(local(2026, 3, 2, 13, 0)),

@@ -13,7 +13,7 @@ pub mod plan;
 
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
-use shared::case::{CaseKind, Channel};
+use shared::case::CaseKind;
 use shared::category::Category;
 use shared::id::{PropertyId, UserId};
 use shared::lang::{Coded, Lang};
@@ -27,8 +27,7 @@ use shared::validation::{
 };
 use shared::wire::QuarantineNotice;
 use shared::workflow::{
-    CLOCK_FIELDS_SCHEMA, OWN_CLOCKS_SCHEMA, in_own_favour, may_move_clocks, moves_clocks, role_may,
-    role_may_ever,
+    CLOCK_FIELDS_SCHEMA, may_move_clocks, moves_clocks, role_may, role_may_ever,
 };
 
 /// The facts about one op that the decision needs. Every one of them comes
@@ -44,10 +43,6 @@ pub struct Registered {
     pub by: UserId,
     /// When it was recorded: no case was received after.
     pub at: DateTime<Utc>,
-    /// When and how it was received, as it stands: its first responder
-    /// corrects them only against themselves.
-    pub received_at: DateTime<Utc>,
-    pub channel: Channel,
 }
 
 /// The case a void names as the one kept, as the server holds it.
@@ -335,18 +330,12 @@ pub fn judge(f: &Facts<'_>) -> Verdict {
                         ),
                     );
                 }
-                if op.schema >= OWN_CLOCKS_SCHEMA
-                    && !author.role.is_management()
-                    && let Some(field) = in_own_favour(reg.received_at, reg.channel, patch)
-                {
-                    return quarantine(
-                        op,
-                        "case.clock_fields",
-                        format!(
-                            "whoever registered the case may correct its {field} only against themselves (the receipt earlier, a written channel kept): its deadlines count from it"
-                        ),
-                    );
-                }
+                // Whether it moves them in their own favour is the fold's
+                // to judge (`workflow::check_op`), against the case as it
+                // stands when the edit comes in the op order: judged here,
+                // against the case as the pushes so far left it, two
+                // corrections made offline would end by which arrived
+                // first.
                 // A name or phone the role sees masked could only be
                 // overwritten blind, and an edit that changed nothing
                 // would confirm a guess: only what the role sees of every

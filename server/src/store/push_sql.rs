@@ -20,13 +20,13 @@ use super::cases_sql::read_epoch;
 use super::config::next_seq;
 use super::db::{Db, Dialect, Value};
 use super::fold_sql::{FoldRun, config_stamp, materialize};
-use super::sqlite::{parse_id, parse_ts, ts};
+use super::sqlite::{parse_id, ts};
 use super::{Config, StoreError, StoreResult};
 use crate::push::plan::{self, Incoming, Step};
 use crate::push::{self, Verdict};
 use chrono::{DateTime, Utc};
 use shared::blob::BlobHash;
-use shared::case::{AttachmentKind, CaseKind, CaseState, Channel};
+use shared::case::{AttachmentKind, CaseKind, CaseState};
 use shared::fold::FoldContext;
 use shared::id::{CaseId, DeviceId, OpId, PropertyId, UserId};
 use shared::op::{Action, Op};
@@ -937,30 +937,20 @@ fn attachment_bytes_sql(dialect: Dialect) -> &'static str {
 }
 
 /// A case's kind, whether its complainant is anonymous, its first
-/// responder and when it was recorded, from its register op; and when and
-/// how it was received as its row stands (`NULL` before the first push is
-/// folded), then as registered.
+/// responder and when it was recorded, from its register op.
 fn register_sql(dialect: Dialect) -> &'static str {
     match dialect {
         Dialect::Sqlite => {
             "SELECT json_extract(json, '$.action.kind'),
                 coalesce(json_extract(json, '$.action.complainant.anonymous'), 0),
-                author, json_extract(json, '$.at'),
-                (SELECT received_at FROM cases WHERE id = ?1),
-                json_extract(json, '$.action.received_at'),
-                coalesce((SELECT channel FROM cases WHERE id = ?1),
-                    json_extract(json, '$.action.channel'))
+                author, json_extract(json, '$.at')
              FROM ops WHERE case_id = ?1 AND json_extract(json, '$.action.type') = 'register'
              LIMIT 1"
         }
         Dialect::Postgres => {
             "SELECT json::jsonb #>> '{action,kind}',
                 coalesce(json::jsonb #>> '{action,complainant,anonymous}' = 'true', false),
-                author, json::jsonb #>> '{at}',
-                (SELECT received_at FROM cases WHERE id = ?1),
-                json::jsonb #>> '{action,received_at}',
-                coalesce((SELECT channel FROM cases WHERE id = ?1),
-                    json::jsonb #>> '{action,channel}')
+                author, json::jsonb #>> '{at}'
              FROM ops WHERE case_id = ?1 AND json::jsonb #>> '{action,type}' = 'register'
              LIMIT 1"
         }
@@ -1095,29 +1085,14 @@ fn stored_facts(tx: &dyn Db, touched: &Touched, op: &Op) -> StoreResult<StoredFa
                 let (kind, anonymous) = (r.get::<String>(0)?, r.get::<bool>(1)?);
                 let (by, at) = (r.get::<String>(2)?, r.get::<String>(3)?);
                 let by = by.parse().ok().map(UserId);
-                let rfc3339 = |t: &str| DateTime::parse_from_rfc3339(t).ok().map(|t| t.to_utc());
-                let at = rfc3339(&at);
-                // The row's time as the store writes it, else the op's as
-                // serde wrote it.
-                let received_at = match r.get::<Option<String>>(4)? {
-                    Some(row) => Some(parse_ts(&row)?),
-                    None => r.get::<Option<String>>(5)?.as_deref().and_then(rfc3339),
-                };
-                let channel = r
-                    .get::<Option<String>>(6)?
-                    .as_deref()
-                    .and_then(Channel::from_code);
-                match (CaseKind::from_code(&kind), by, at, received_at, channel) {
-                    (Some(kind), Some(by), Some(at), Some(received_at), Some(channel)) => {
-                        Some(push::Registered {
-                            kind,
-                            anonymous,
-                            by,
-                            at,
-                            received_at,
-                            channel,
-                        })
-                    }
+                let at = DateTime::parse_from_rfc3339(&at).ok().map(|t| t.to_utc());
+                match (CaseKind::from_code(&kind), by, at) {
+                    (Some(kind), Some(by), Some(at)) => Some(push::Registered {
+                        kind,
+                        anonymous,
+                        by,
+                        at,
+                    }),
                     _ => None,
                 }
             }

@@ -153,7 +153,9 @@ fn rebase_assessment(fields: &super::form::ActionFields, case: &Case) {
     });
     set_assessment_inputs(fields, &merged);
     fields.assessment_seen.set(theirs.stamp.op.to_string());
-    fields.assessment_base.set(theirs_values.join(BASE_SEPARATOR));
+    fields
+        .assessment_base
+        .set(theirs_values.join(BASE_SEPARATOR));
 }
 
 /// Whether the assessment `fields` started from is no longer `case`'s. A

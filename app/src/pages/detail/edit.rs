@@ -574,9 +574,9 @@ fn build(
         }
     }
     // Whoever registered it corrects what the clocks count from only
-    // against themselves; management either way (`case.clock_fields`).
-    // Against the case as it stands, as the server judges it: a colleague's
-    // correction since the form opened is the baseline.
+    // against themselves; management either way. Against the case as it
+    // stands, as the fold judges it (`workflow.clock_in_own_favour`): a
+    // colleague's correction since the form opened is the baseline.
     let management = ctx.actor().is_some_and(|a| a.role.is_management());
     let now = &case.registration;
     if !management && let Some(field) = in_own_favour(now.received_at, now.channel, &patch) {
