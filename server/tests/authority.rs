@@ -470,6 +470,59 @@ fn an_assignment_applied_after_its_conflict_is_checked_then() {
     assert_eq!(stored["assignee"]["user"], json!(regional), "{stored}");
 }
 
+/// Attack 9: a staff member settles a manager's void that lost a sync
+/// conflict, applying it with the manager's authority or dropping the
+/// manager's decision. Only its author, or someone who may void, may.
+#[test]
+fn a_conflict_is_settled_by_its_author_or_someone_who_may_take_the_action() {
+    let w = world();
+    let (manager, mut m) = w.login("manager_a");
+    let (staff, mut s) = w.login("staff_a");
+    let (regional, mut r) = w.login("regional_a");
+    let reg = m.register(w.pa(), "重复登记的工单");
+    let case = reg.case_id;
+    let assessed = m.op(case, Some(CaseState::Registered), assess());
+    // Voided from the case as registered: a conflict once assessed.
+    let void = m.op(
+        case,
+        Some(CaseState::Registered),
+        Action::Void {
+            duplicate_of: None,
+            reason: "误登记".into(),
+        },
+    );
+    assert_eq!(
+        quarantined(&push(&manager, &m, &[reg, assessed, void.clone()])),
+        []
+    );
+    assert_eq!(
+        case_of(&manager, case)["conflicts"][0]["op"],
+        json!(void.id)
+    );
+    let resolve = |apply| Action::ResolveConflict {
+        conflict_op: void.id,
+        apply,
+        note: String::new(),
+    };
+    let applied = s.op(case, None, resolve(true));
+    let dismissed = s.op(case, None, resolve(false));
+    let seqs = (applied.seq, dismissed.seq);
+    assert_eq!(
+        quarantined(&push(&staff, &s, &[applied, dismissed])),
+        [
+            (seqs.0, "conflict.not_yours".to_string()),
+            (seqs.1, "conflict.not_yours".to_string()),
+        ]
+    );
+    assert_eq!(case_of(&manager, case)["state"], "assessed");
+    // A regional manager may void: they may settle it.
+    let applied = r.op(case, None, resolve(true));
+    assert_eq!(quarantined(&push(&regional, &r, &[applied])), []);
+    let stored = case_of(&manager, case);
+    assert_eq!(stored["state"], "voided", "{stored}");
+    assert_eq!(stored["conflicts"][0]["applied"], true, "{stored}");
+}
+
 #[test]
 fn an_op_pushed_again_after_its_refusal_was_lost_is_refused_again() {
     let w = world();

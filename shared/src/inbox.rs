@@ -370,7 +370,8 @@ fn reasons(
         }
     }
     // A conflict is settled by whoever knows what was meant: the author of
-    // the action that lost, or the property's manager (docs/sync.md).
+    // the action that lost, or the property's manager when they may take
+    // that action themselves (docs/sync.md).
     if role_may(
         user.role,
         ActionKind::ResolveConflict,
@@ -379,6 +380,15 @@ fn reasons(
         let count = case
             .open_conflicts()
             .filter(|c| c.stamp.by == user.id || user.role == Role::Manager)
+            .filter(|c| {
+                crate::workflow::may_settle(
+                    user.id,
+                    user.role,
+                    c.stamp.by,
+                    c.action,
+                    case.registration.kind,
+                )
+            })
             .count();
         if count > 0 {
             out.push(Reason::Conflict { count });
@@ -1301,6 +1311,23 @@ mod tests {
         check(&case, &user(2, Role::Gm), &[]);
         case.conflicts[0].resolved_by = Some(crate::id::OpId(uuid::Uuid::from_u128(0x9a)));
         check(&case, &author, &[]);
+        // An approval that lost waits for its approver alone: the manager
+        // may not approve, so does not settle it.
+        let gm = user(3, Role::Gm);
+        case.conflicts.push(crate::case::Conflict {
+            op: crate::id::OpId(uuid::Uuid::from_u128(0x9b)),
+            action: ActionKind::Approve,
+            expected: CaseState::SolutionProposed,
+            found: CaseState::Resolved,
+            stamp: Stamp {
+                by: gm.id,
+                ..stamp(&case, Role::Gm)
+            },
+            resolved_by: None,
+            applied: false,
+        });
+        check(&case, &user(1, Role::Manager), &[]);
+        assert_eq!(kinds(&case, &gm), [ReasonKind::Conflict]);
     }
 
     /// A clock whose year's holiday schedule is not loaded has no due

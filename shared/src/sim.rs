@@ -199,6 +199,10 @@ impl Fleet {
         let actions: Vec<ActionKind> = allowed_actions(&view, d.role)
             .into_iter()
             .filter(|a| *a != ActionKind::Register)
+            // Only a conflict its user may settle, as the app offers.
+            .filter(|a| {
+                *a != ActionKind::ResolveConflict || settles(&view, (d.user, d.role)).is_some()
+            })
             .collect();
         if actions.is_empty() {
             return None;
@@ -250,6 +254,17 @@ fn unreachable_regno() -> RegNo {
     // "SIM" is a valid code and device numbers start at 1, so RegNo::new
     // cannot fail above; this keeps the simulator free of panics anyway.
     RegNo::new("SIM", chrono::NaiveDate::MIN, 1, 0).unwrap_or_else(|_| unreachable_regno())
+}
+
+/// The first open conflict of `case` that `author` (who, in which role)
+/// may settle ([`crate::workflow::may_settle`]).
+fn settles(case: &Case, author: (UserId, Role)) -> Option<OpId> {
+    let (by, role) = author;
+    case.open_conflicts()
+        .find(|c| {
+            crate::workflow::may_settle(by, role, c.stamp.by, c.action, case.registration.kind)
+        })
+        .map(|c| c.op)
 }
 
 /// A plausible payload for an action of `kind` by `author` (who, in which
@@ -394,7 +409,7 @@ pub fn sample_action(case: &Case, author: (UserId, Role), kind: ActionKind, choi
             thumbnail: None,
         },
         ActionKind::ResolveConflict => Action::ResolveConflict {
-            conflict_op: case.open_conflicts().next().map_or(OpId::NIL, |c| c.op),
+            conflict_op: settles(case, author).unwrap_or(OpId::NIL),
             apply: pick(2) == 0,
             note: "协调结果".into(),
         },

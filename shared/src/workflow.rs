@@ -369,6 +369,22 @@ pub fn may_move_clocks(first_responder: UserId, author: UserId, role: Role) -> b
     role.is_management() || first_responder == author
 }
 
+/// Whether `user`, of `role`, may settle a conflict over an op of kind
+/// `action` that `author` made on a case of `kind`, applying it after all
+/// or dismissing it: its author, who knows what was meant, or someone who
+/// may take that action themselves. A staff member does not decide that a
+/// manager's void or a general manager's approval still stands, nor that
+/// it no longer does.
+pub fn may_settle(
+    user: UserId,
+    role: Role,
+    author: UserId,
+    action: ActionKind,
+    kind: CaseKind,
+) -> bool {
+    user == author || role_may(role, action, kind)
+}
+
 /// The op schema from which the first responder corrects what the clocks
 /// count from only against themselves ([`in_own_favour`]).
 pub const OWN_CLOCKS_SCHEMA: u32 = 5;

@@ -636,6 +636,10 @@ pub fn code_message(code: &str, lang: Lang) -> Option<String> {
             "新的首问责任人已停用、不处理工单或不在该项目：请改选本项目的人员",
             "The new first responder is disabled, does not work cases or is not of this property: choose someone of the property",
         ),
+        "conflict.not_yours" => (
+            "该冲突应由原操作人或有权进行该操作的人员处理",
+            "The conflict is for the one who made the action, or someone who may take it, to settle",
+        ),
         "void.unknown_case" => (
             "作废所填的保留工单不存在或不在您负责的项目：请填写本项目中保留的那一张",
             "No case of your properties has the number given as the one kept: name the case of the property that is kept",

@@ -27,7 +27,7 @@ use shared::validation::{
 };
 use shared::wire::QuarantineNotice;
 use shared::workflow::{
-    CLOCK_FIELDS_SCHEMA, may_move_clocks, moves_clocks, role_may, role_may_ever,
+    CLOCK_FIELDS_SCHEMA, may_move_clocks, may_settle, moves_clocks, role_may, role_may_ever,
 };
 
 /// The facts about one op that the decision needs. Every one of them comes
@@ -67,7 +67,8 @@ pub struct Facts<'a> {
     pub schema_before: u32,
     /// The property of the op's case, if the case is known.
     pub case_property: Option<PropertyId>,
-    /// For an edit: what its case's register op says.
+    /// For an edit or a `resolve_conflict`: what its case's register op
+    /// says.
     pub case_registered: Option<Registered>,
     /// Whether the op's case was deleted (a retention tombstone).
     pub case_deleted: bool,
@@ -100,6 +101,9 @@ pub struct Facts<'a> {
     /// For a void naming the case it repeats (`duplicate_of`): that case
     /// as stored now, if the server holds one with the number.
     pub kept: Option<Kept>,
+    /// For a `resolve_conflict`: the author and kind of the op it
+    /// settles, if its case has that op.
+    pub conflicted: Option<(UserId, ActionKind)>,
     /// Every property.
     pub properties: &'a [Property],
     /// The categories.
@@ -418,6 +422,23 @@ pub fn judge(f: &Facts<'_>) -> Verdict {
             }
             Some(_) => {}
         }
+    }
+    // A conflict is settled by the author of the op that lost it, or by
+    // someone who may take that action themselves: applied after all, the
+    // op acts with its author's role, and dismissed, their decision goes.
+    if let (Action::ResolveConflict { .. }, Some((by, kind)), Some(reg)) =
+        (&op.action, f.conflicted, f.case_registered)
+        && !may_settle(author.id, author.role, by, kind, reg.kind)
+    {
+        return quarantine(
+            op,
+            "conflict.not_yours",
+            format!(
+                "role {} may not {} this case: the conflict is for its author or someone who may",
+                author.role.code(),
+                kind.code()
+            ),
+        );
     }
     // The case a void names as the one kept must be a live one the author
     // may see: two copies voided as each other's, offline on two tablets,

@@ -733,6 +733,7 @@ pub(super) fn judge(
         assigned: stored.assigned,
         assignee: stored.assignee.as_ref(),
         kept: stored.kept,
+        conflicted: stored.conflicted,
         properties: rules.properties,
         categories: &rules.config.categories,
         settings: &rules.config.settings,
@@ -891,6 +892,9 @@ struct StoredFacts {
     /// For a void naming the case it repeats: that case, if the server
     /// holds it.
     kept: Option<push::Kept>,
+    /// For a `resolve_conflict`: the author and kind of the op it settles,
+    /// if the case has it.
+    conflicted: Option<(UserId, shared::op::ActionKind)>,
 }
 
 /// The case registered as `reg_no`, as this transaction leaves it so far:
@@ -957,9 +961,8 @@ fn register_sql(dialect: Dialect) -> &'static str {
     }
 }
 
-/// The user a stored op of the case assigns it to, if it is an assign op
-/// naming one: what applying it as a lost conflict would do.
-fn conflicted_assignment(tx: &dyn Db, case_key: &str, op: OpId) -> StoreResult<Option<UserId>> {
+/// A stored op of the case, as a `resolve_conflict` names it.
+fn conflicted_op(tx: &dyn Db, case_key: &str, op: OpId) -> StoreResult<Option<Op>> {
     let Some(row) = tx.query_opt(
         "SELECT json FROM ops WHERE id = ?1 AND case_id = ?2",
         &[op.to_string().into(), case_key.into()],
@@ -967,11 +970,7 @@ fn conflicted_assignment(tx: &dyn Db, case_key: &str, op: OpId) -> StoreResult<O
     else {
         return Ok(None);
     };
-    let stored: Op = serde_json::from_str(row.text(0)?)?;
-    Ok(match stored.action {
-        Action::Assign { user, .. } => user,
-        _ => None,
-    })
+    Ok(Some(serde_json::from_str(row.text(0)?)?))
 }
 
 fn stored_facts(tx: &dyn Db, touched: &Touched, op: &Op) -> StoreResult<StoredFacts> {
@@ -1080,34 +1079,41 @@ fn stored_facts(tx: &dyn Db, touched: &Touched, op: &Op) -> StoreResult<StoredFa
     // Read from the register op, which may be in this very batch, not yet
     // folded into a case row.
     let case_registered = match &op.action {
-        Action::Edit(_) => match tx.query_opt(register_sql(tx.dialect()), &case())? {
-            Some(r) => {
-                let (kind, anonymous) = (r.get::<String>(0)?, r.get::<bool>(1)?);
-                let (by, at) = (r.get::<String>(2)?, r.get::<String>(3)?);
-                let by = by.parse().ok().map(UserId);
-                let at = DateTime::parse_from_rfc3339(&at).ok().map(|t| t.to_utc());
-                match (CaseKind::from_code(&kind), by, at) {
-                    (Some(kind), Some(by), Some(at)) => Some(push::Registered {
-                        kind,
-                        anonymous,
-                        by,
-                        at,
-                    }),
-                    _ => None,
+        Action::Edit(_) | Action::ResolveConflict { .. } => {
+            match tx.query_opt(register_sql(tx.dialect()), &case())? {
+                Some(r) => {
+                    let (kind, anonymous) = (r.get::<String>(0)?, r.get::<bool>(1)?);
+                    let (by, at) = (r.get::<String>(2)?, r.get::<String>(3)?);
+                    let by = by.parse().ok().map(UserId);
+                    let at = DateTime::parse_from_rfc3339(&at).ok().map(|t| t.to_utc());
+                    match (CaseKind::from_code(&kind), by, at) {
+                        (Some(kind), Some(by), Some(at)) => Some(push::Registered {
+                            kind,
+                            anonymous,
+                            by,
+                            at,
+                        }),
+                        _ => None,
+                    }
                 }
+                None => None,
             }
-            None => None,
-        },
+        }
+        _ => None,
+    };
+    let conflicted = match &op.action {
+        Action::ResolveConflict { conflict_op, .. } => conflicted_op(tx, &case_key, *conflict_op)?,
         _ => None,
     };
     let assigned = match &op.action {
         Action::Assign { user, .. } => *user,
         Action::ChangeResponder { to, .. } => Some(*to),
-        Action::ResolveConflict {
-            conflict_op,
-            apply: true,
-            ..
-        } => conflicted_assignment(tx, &case_key, *conflict_op)?,
+        // What applying an assign that lost a conflict would do.
+        Action::ResolveConflict { apply: true, .. } => match conflicted.as_ref().map(|o| &o.action)
+        {
+            Some(Action::Assign { user, .. }) => *user,
+            _ => None,
+        },
         _ => None,
     };
     let assignee = match assigned {
@@ -1122,6 +1128,7 @@ fn stored_facts(tx: &dyn Db, touched: &Touched, op: &Op) -> StoreResult<StoredFa
         _ => None,
     };
     Ok(StoredFacts {
+        conflicted: conflicted.map(|o| (o.author, o.action.kind())),
         kept,
         assigned,
         assignee,

@@ -560,6 +560,7 @@ fn Problems(case: Arc<Case>) -> impl IntoView {
     let has = !case.conflicts.is_empty() || !case.violations.is_empty();
     let state = case.state;
     let case_id = case.id;
+    let kind = case.registration.kind;
     // Settles a conflict: applies the conflicting op after all, or not.
     let settle = move |(op, apply): (OpId, bool)| {
         ctx.record(case_id, Some(state), move |_, _| {
@@ -579,6 +580,13 @@ fn Problems(case: Arc<Case>) -> impl IntoView {
             let action = c.action;
             let (expected, found) = (c.expected, c.found);
             let who = ctx.config.with_untracked(|cfg| cfg.user_name(c.stamp.by));
+            // Its author, or someone who may take the action themselves
+            // (the server sets anyone else's settlement aside).
+            let author = c.stamp.by;
+            let who_settles = who.clone();
+            let mine = ctx.actor().is_some_and(|a| {
+                shared::workflow::may_settle(a.user, a.role, author, action, kind)
+            });
             // Reads the colleagues as they come: a sync may bring the news.
             let gone = {
                 let case = Arc::clone(&case);
@@ -620,7 +628,17 @@ fn Problems(case: Arc<Case>) -> impl IntoView {
                             }}
                         </p>
                     })}
-                    {if open {
+                    {if open && !mine {
+                        let who = who_settles.clone();
+                        view! {
+                            <p class="hint" data-testid="conflict-not-mine">
+                                {move || match ctx.lang.get() {
+                                    Lang::ZhCn => format!("由 {who} 或有权进行该操作的人员处理"),
+                                    Lang::En => format!("For {who}, or someone who may take the action, to settle"),
+                                }}
+                            </p>
+                        }.into_any()
+                    } else if open {
                         view! {
                             <span class="buttons">
                                 {move || gone.with(Option::is_none).then(|| view! {
