@@ -412,6 +412,11 @@ mod tests {
         let first = register(&property, &user, tablet, number);
         let mut second = register(&property, &user, tablet, number);
         second.seq = 2;
+        // Its own number: one push's cases never share one.
+        if let shared::op::Action::Register(reg) = &mut second.action {
+            reg.reg_no = shared::regno::RegNo::new(&property.code, reg.reg_no.date(), number, 2)
+                .expect("registration number");
+        }
         // A case in a property the user may not work in: quarantined.
         let elsewhere = Property {
             id: shared::id::PropertyId(uuid::Uuid::now_v7()),
