@@ -353,7 +353,8 @@ struct Marks {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     founded_since: Option<DateTime<Utc>>,
     /// The clocks an assessment made again took away while they ran (no
-    /// longer urgent, no longer major, found unfounded), and the callbacks
+    /// longer urgent, no longer major, found unfounded: the transfer and
+    /// the department's clocks), and the callbacks
     /// a reopening took away before anyone called, latest last.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     dropped: Vec<Dropped>,
@@ -407,11 +408,17 @@ fn reassessed(
     }
     if case.registration.kind == CaseKind::Complaint {
         match (was_validity, now.validity) {
-            (Validity::Valid, Validity::Unfounded) => dropped.push((
-                Clock::Transfer,
-                marks.founded_since.or(marks.assessed),
-                marks.assigned,
-            )),
+            (Validity::Valid, Validity::Unfounded) => {
+                dropped.push((
+                    Clock::Transfer,
+                    marks.founded_since.or(marks.assessed),
+                    marks.assigned,
+                ));
+                // Transferred already: the department is told to stop,
+                // and its clocks with it.
+                dropped.push((Clock::DepartmentStart, marks.assigned, marks.started));
+                dropped.push((Clock::Investigation, marks.assigned, marks.investigated));
+            }
             (Validity::Unfounded, Validity::Valid) => marks.founded_since = Some(at),
             _ => {}
         }
@@ -1202,7 +1209,9 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
     }
     // Only complaints and repairs have a step that starts work: an
     // assigned inquiry or suggestion is answered or decided instead.
-    if let Some(assigned) = marks.assigned.filter(|_| works) {
+    // An unfounded complaint is closed with an explanation, not handled:
+    // a department it was transferred to before that owes no more work.
+    if let Some(assigned) = marks.assigned.filter(|_| works && !unfounded) {
         clocks.push((Clock::DepartmentStart, assigned, marks.started));
         if complaint {
             clocks.push((Clock::Investigation, assigned, marks.investigated));

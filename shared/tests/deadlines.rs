@@ -1098,6 +1098,17 @@ fn an_assessment_made_again_keeps_the_deadlines_missed_before_it() {
     );
     let transfer = clock_of(&s.case(), Clock::Transfer).expect("the transfer stays");
     assert_eq!(transfer.met_at, Some(t + Duration::minutes(30)));
+    // The department never started (due two hours after the transfer):
+    // missed, and ended when the complaint was found unfounded. Its
+    // investigation was not yet due then: owed no more.
+    let case = s.case();
+    let start = clock_of(&case, Clock::DepartmentStart).expect("the missed start stays");
+    assert_eq!(start.met_at, Some(local(2026, 3, 3, 9, 0)));
+    assert_eq!(
+        status(&case, Clock::DepartmentStart, local(2026, 3, 9, 9, 0)),
+        ClockStatus::MetLate
+    );
+    assert_eq!(clock_of(&case, Clock::Investigation), None);
 }
 
 #[test]
