@@ -435,6 +435,58 @@ fn reassessed(
     }
 }
 
+/// The severity whose solution period (`DeadlineSettings::rule_for`)
+/// `case`'s solution clock, started at `start` and met at `met`, keeps: an
+/// assessment that changed the severity after the clock was met, or after
+/// it ran out unmet, does not move it (a second look never turns a missed
+/// deadline into a met one, nor a met one into a missed one); one made
+/// while it ran gives it the new period. A clock extended before the
+/// assessment is taken as running then.
+fn solution_severity(
+    case: &Case,
+    start: DateTime<Utc>,
+    met: Option<DateTime<Utc>>,
+    deadlines: &deadline::DeadlineSettings,
+    tz: chrono_tz::Tz,
+    calendar: &crate::calendar::Calendar,
+) -> Option<Severity> {
+    let mut current: Option<Severity> = None;
+    let assessments = case
+        .timeline
+        .iter()
+        .filter(|e| e.action == ActionKind::Assess && e.outcome == Outcome::Applied);
+    for entry in assessments {
+        let Some(new) = entry
+            .changes
+            .iter()
+            .find(|c| c.field == "severity")
+            .and_then(|c| c.to.as_deref())
+            .and_then(Severity::from_code)
+        else {
+            continue;
+        };
+        if Some(new) == current {
+            continue;
+        }
+        let at = entry.stamp.at;
+        let extended = case.extensions.iter().any(|e| e.stamp.at <= at);
+        let settled = met.is_some_and(|m| m <= at)
+            || (!extended
+                && deadline::due_at(
+                    start,
+                    deadlines.rule_for(Clock::Solution, current),
+                    tz,
+                    calendar,
+                )
+                .is_ok_and(|due| due < at));
+        if settled {
+            return current;
+        }
+        current = Some(new);
+    }
+    current
+}
+
 fn first(slot: &mut Option<DateTime<Utc>>, at: DateTime<Utc>) {
     if slot.is_none() {
         *slot = Some(at);
@@ -1313,7 +1365,13 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
                 tz
             }
         };
-        let rule = rules.deadlines.rule_for(clock, severity);
+        let rule = match clock {
+            Clock::Solution => {
+                let kept = solution_severity(case, start, met, rules.deadlines, tz, ctx.calendar);
+                rules.deadlines.rule_for(clock, kept)
+            }
+            _ => rules.deadlines.rule_for(clock, severity),
+        };
         let mut due = match deadline::due_at(start, rule, tz, ctx.calendar) {
             Ok(due) => due,
             Err(e) => {

@@ -445,6 +445,79 @@ fn the_severity_can_have_its_own_solution_period() {
 }
 
 #[test]
+fn an_assessment_does_not_move_a_solution_deadline_already_met_or_missed() {
+    // Minor complaints are answered within six working days, the rest
+    // within three: received Monday 2 March, a general one is due on
+    // Thursday 5 March.
+    let t = local(2026, 3, 2, 9, 0);
+    let three = local(2026, 3, 5, 23, 59) + Duration::seconds(59);
+    let six = local(2026, 3, 10, 23, 59) + Duration::seconds(59);
+    let sim = || {
+        let mut s = sim_with(CaseKind::Complaint, Channel::Phone, t, t);
+        s.settings.deadlines.solution_by_severity.insert(
+            Severity::Minor,
+            shared::deadline::DeadlineRule::WorkingDays(6),
+        );
+        assess_at(
+            &mut s,
+            t + Duration::minutes(10),
+            Severity::General,
+            false,
+            true,
+        );
+        s.act(1, t + Duration::minutes(20), assign());
+        s.act(1, t + Duration::minutes(30), Action::Start);
+        s
+    };
+    let propose = |s: &mut Sim, at| {
+        s.act(
+            1,
+            at,
+            Action::Propose {
+                measures: "更换门禁".into(),
+                responsible: String::new(),
+                planned_date: None,
+                compensation_fen: 0,
+            },
+        );
+    };
+    // Found minor while it runs: six days.
+    let mut s = sim();
+    assess_at(
+        &mut s,
+        local(2026, 3, 4, 9, 0),
+        Severity::Minor,
+        false,
+        true,
+    );
+    assert_eq!(due(&s.case(), Clock::Solution), six);
+    // Found minor on Friday, unanswered: missed on Thursday, it stays
+    // missed, and the answer an hour later is late.
+    let mut s = sim();
+    let friday = local(2026, 3, 6, 9, 0);
+    assess_at(&mut s, friday, Severity::Minor, false, true);
+    propose(&mut s, friday + Duration::hours(1));
+    let case = s.case();
+    assert_eq!(due(&case, Clock::Solution), three);
+    assert_eq!(
+        status(&case, Clock::Solution, friday + Duration::hours(2)),
+        ClockStatus::MetLate
+    );
+    // Answered on Wednesday, then found minor and general again: met on
+    // time under the rule it ran by.
+    let mut s = sim();
+    propose(&mut s, local(2026, 3, 4, 9, 0));
+    assess_at(
+        &mut s,
+        local(2026, 3, 4, 10, 0),
+        Severity::Minor,
+        false,
+        true,
+    );
+    assert_eq!(due(&s.case(), Clock::Solution), three);
+}
+
+#[test]
 fn an_assessment_after_an_extension_keeps_the_solution_within_seven_working_days() {
     // Four days granted while the rule was three; the assessment then
     // gives the major case five, which leaves room for two.
