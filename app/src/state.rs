@@ -363,19 +363,20 @@ impl AppCtx {
         let config = RwSignal::new(Config::default());
         let cases = RwSignal::new(HashMap::new());
         let clock = RwSignal::new(now());
+        let device = RwSignal::new(None);
         AppCtx {
             lang: RwSignal::new(Lang::ZhCn),
             session,
             identity: RwSignal::new(None),
             login_password: StoredValue::new(None),
-            device: RwSignal::new(None),
+            device,
             config,
             ops: StoredValue::new(OpLog::default()),
             cases,
             sync: RwSignal::new(SyncStatus::default()),
             screen: RwSignal::new(crate::office::first_screen()),
             now: clock,
-            inbox: inbox_memo(session, config, cases, clock),
+            inbox: inbox_memo(session, config, cases, device, clock),
             ready: RwSignal::new(false),
             fatal: RwSignal::new(None),
             blocked: RwSignal::new(None),
@@ -580,6 +581,16 @@ impl AppCtx {
     }
 
     /// The logged-in actor.
+    /// Whether the server refused `case`'s registration: it holds no
+    /// such case, so nothing more can be done to it here until an
+    /// administrator settles the refusal (what was typed stays on screen).
+    pub fn registration_refused(&self, case: &Case) -> bool {
+        self.device.with(|d| {
+            d.as_ref()
+                .is_some_and(|d| d.refused.iter().any(|r| r.op == case.registered.op))
+        })
+    }
+
     pub fn actor(&self) -> Option<Actor> {
         self.session.with_untracked(|s| {
             s.as_ref().map(|s| Actor {
@@ -596,6 +607,7 @@ fn inbox_memo(
     session: RwSignal<Option<StoredSession>>,
     config: RwSignal<Config>,
     cases: RwSignal<HashMap<CaseId, Arc<Case>>>,
+    device: RwSignal<Option<DeviceState>>,
     now: RwSignal<DateTime<Utc>>,
 ) -> Memo<Vec<InboxItem>> {
     // `now` ticks every few seconds; the inbox need not follow it closer
@@ -610,10 +622,20 @@ fn inbox_memo(
             let Some(s) = s else {
                 return Vec::new();
             };
+            // A case whose registration the server refused waits for an
+            // administrator, not for anyone's next step.
+            let refused = device.with(|d| {
+                d.as_ref().map_or_else(HashSet::new, |d| {
+                    d.refused.iter().map(|r| r.op).collect::<HashSet<OpId>>()
+                })
+            });
             config.with(|c| {
                 cases.with(|cases| {
                     inbox(
-                        cases.values().map(|c| &**c),
+                        cases
+                            .values()
+                            .filter(|c| !refused.contains(&c.registered.op))
+                            .map(|c| &**c),
                         &s.user,
                         &c.users,
                         at,

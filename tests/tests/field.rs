@@ -712,3 +712,53 @@ async fn a_case_is_assigned_only_to_someone_who_works_in_its_property() {
     browser.wait_count("department-unknown", 0).await;
     browser.close().await;
 }
+
+/// A case registered offline that the server then refuses to register
+/// (here its property's code changed meanwhile, so the number no longer
+/// matches): the server holds no such case. The tablet keeps what was
+/// typed and says why, and offers nothing more on the case, which waits
+/// in nobody's inbox: every action on it would be refused too.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_case_whose_registration_the_server_refused_is_kept_and_not_worked() {
+    let mut server = Server::start();
+    server.seed();
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("staff1").await;
+    browser.wait_synced().await;
+
+    server.kill();
+    browser.register_complaint("赵六", "楼道堆放杂物").await;
+    {
+        let db = rusqlite::Connection::open(server.data_dir().join("cases.sqlite3"))
+            .expect("open the server's file");
+        let changed = db
+            .execute(
+                "UPDATE properties SET code = 'HZ', json = json_set(json, '$.code', 'HZ')
+                 WHERE code = 'HY'",
+                [],
+            )
+            .expect("change the property's code");
+        assert_eq!(changed, 1);
+    }
+    server.restart();
+    browser.click("sync-now").await;
+    browser.click("nav-list").await;
+    browser.wait_count("case-refused", 1).await;
+    browser.click("case-open").await;
+    browser
+        .wait_attr("refused-op", "data-code", "case.reg_no_mismatch")
+        .await;
+    browser
+        .wait_text("registration-refused", "服务器未接受本工单的登记")
+        .await;
+    browser.wait_text("case-fields", "楼道堆放杂物").await;
+    assert!(
+        browser.find("actions").await.is_none(),
+        "no action is offered on a case the server does not hold"
+    );
+    assert!(browser.find("open-edit").await.is_none());
+    browser.click("nav-inbox").await;
+    browser.wait_attr("inbox-count", "data-count", "0").await;
+    browser.close().await;
+}

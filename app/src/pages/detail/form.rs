@@ -459,6 +459,7 @@ pub(super) fn build_action(
                         cases
                             .values()
                             .find(|c| c.registration.reg_no == original)
+                            .filter(|c| !ctx.registration_refused(c))
                             .map(|c| c.state)
                     });
                     match kept {

@@ -53,6 +53,14 @@ pub fn Detail(id: CaseId) -> impl IntoView {
                     )}</p>
                 }.into_any(),
                 None => view! { <p data-testid="case-missing">{t("找不到该工单", "Case not found")}</p> }.into_any(),
+                // The server holds no case whose registration it refused:
+                // what was typed is shown, and nothing more is recorded.
+                Some(c) if ctx.registration_refused(&c) => view! {
+                    <Header case=c.clone()/>
+                    <Refused id=id/>
+                    <Fields case=c.clone()/>
+                    <timeline::Timeline case=c/>
+                }.into_any(),
                 Some(c) => view! {
                     <Header case=c.clone()/>
                     <Refused id=id/>
@@ -144,13 +152,27 @@ fn Refused(id: CaseId) -> impl IntoView {
                     }
                 })
                 .collect_view();
+            let unregistered = ctx
+                .cases
+                .with(|cases| cases.get(&id).is_some_and(|c| ctx.registration_refused(c)));
             view! {
                 <div class="card problems refused" data-testid="refused">
                     <h3>{t("服务器未接受的操作", "Not accepted by the server")}</h3>
-                    <p>{t(
-                        "以下在本机所做的操作被服务器隔离，工单按服务器的记录显示。请联系系统管理员在“管理 → 隔离区”重新应用或丢弃。",
-                        "The server quarantined these actions made on this tablet; the case shows as the server holds it. Ask the administrator to re-apply or discard them under Admin → Quarantine.",
-                    )}</p>
+                    {if unregistered {
+                        view! {
+                            <p data-testid="registration-refused">{t(
+                                "服务器未接受本工单的登记，服务器上没有这张工单，本机不能再对它进行操作。已填写的内容保留在此；请联系系统管理员在“管理 → 隔离区”处理，重新应用后即可继续。",
+                                "The server did not accept this case's registration: it holds no such case, and nothing more can be done to it on this tablet. What was typed stays here; ask the administrator to settle it under Admin → Quarantine, after which the case can be worked again.",
+                            )}</p>
+                        }.into_any()
+                    } else {
+                        view! {
+                            <p>{t(
+                                "以下在本机所做的操作被服务器隔离，工单按服务器的记录显示。请联系系统管理员在“管理 → 隔离区”重新应用或丢弃。",
+                                "The server quarantined these actions made on this tablet; the case shows as the server holds it. Ask the administrator to re-apply or discard them under Admin → Quarantine.",
+                            )}</p>
+                        }.into_any()
+                    }}
                     <ul>{items}</ul>
                 </div>
             }
