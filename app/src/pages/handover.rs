@@ -79,6 +79,7 @@ fn PropertyForm(
         .with_untracked(|s| s.as_ref().map(|s| draft::handover(s.user.id, property)));
     let kept: Option<Typed> = key.as_deref().and_then(draft::load);
     let kept = kept.unwrap_or_default();
+    let done_key = StoredValue::new(key.clone());
     let to = RwSignal::new(kept.to);
     let reason = RwSignal::new(kept.reason);
     Effect::new(move |_| {
@@ -176,9 +177,13 @@ fn PropertyForm(
             }
             let _ = outcome.try_set(Some(Outcome::Done(done)));
             let _ = busy.try_set(false);
-            // Done with: its draft goes with it.
+            // Done with: its draft goes with it, forgotten here, since the
+            // form itself goes once no case is left to hand over.
             let _ = to.try_set(String::new());
             let _ = reason.try_set(String::new());
+            if let Some(key) = done_key.get_value() {
+                draft::keep::<Typed>(&key, None);
+            }
         });
     };
     move || {

@@ -81,8 +81,12 @@ pub fn Actions(case: Arc<Case>, drafts: Drafts) -> impl IntoView {
 /// which one it started from and what it filled in.
 fn start_from_assessment(fields: &super::form::ActionFields, case: &Case) {
     let Some(a) = case.assessment.as_deref() else {
+        // A first assessment starts from the form's defaults: a colleague's
+        // arriving meanwhile replaces only what was not changed here.
         fields.assessment_seen.set(String::new());
-        fields.assessment_base.set(String::new());
+        fields
+            .assessment_base
+            .set(assessment_inputs(fields).join(BASE_SEPARATOR));
         return;
     };
     let values = assessment_values(a);

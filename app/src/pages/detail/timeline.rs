@@ -189,17 +189,31 @@ fn sentence(e: &TimelineEntry, case: &Case, config: &Config, l: Lang) -> String 
                 .callbacks_missed
                 .iter()
                 .find(|m| m.stamp.op == e.stamp.op);
+            // A try dated before the current round's resolution counts
+            // for nothing (`Case::callback_tries`), and is not numbered.
+            let resolved = case.resolution.as_ref().map(|r| r.stamp.at);
+            let early = |m: &shared::case::MissedCallback| {
+                m.round == case.reopen_count && resolved.is_some_and(|r| m.stamp.at < r)
+            };
             let nth = missed.map_or(0, |m| {
                 case.callbacks_missed
                     .iter()
                     .take_while(|n| n.stamp.op != m.stamp.op)
-                    .filter(|n| n.round == m.round)
+                    .filter(|n| n.round == m.round && !early(n))
                     .count()
                     + 1
             });
             let note = or_empty("callback_missed");
             let of = shared::workflow::CALLBACK_ATTEMPTS;
             match (missed, zh) {
+                (Some(m), true) if early(m) => format!(
+                    "回访未果（{}；时间早于处理完成，不计入结案所需的次数）：{note}",
+                    m.method.label(l)
+                ),
+                (Some(m), false) if early(m) => format!(
+                    "missed the complainant ({}; dated before the work was done, so it does not count toward closing without the call): {note}",
+                    m.method.label(l)
+                ),
                 (Some(m), true) => format!(
                     "回访未果（{}，第 {nth} 次；间隔一小时以上的 {of} 次后可结案）：{note}",
                     m.method.label(l)
