@@ -910,7 +910,22 @@ impl Folder<'_> {
                         CaseKind::Repair => Some(Clock::FollowUpRepair),
                         CaseKind::Suggestion | CaseKind::Inquiry => None,
                     };
-                    if let Some(clock) = clock {
+                    // One not yet due is owed no more, and is not kept: a
+                    // later reopening's would hide an earlier one missed.
+                    let rules = self
+                        .ctx
+                        .settings
+                        .rules_at(workflow::clock_rules_time(case, resolved));
+                    let missed = clock.filter(|clock| {
+                        deadline::due_at(
+                            resolved,
+                            rules.deadlines.rule_for(*clock, None),
+                            rules.tz(),
+                            self.ctx.calendar,
+                        )
+                        .is_ok_and(|due| due < at)
+                    });
+                    if let Some(clock) = missed {
                         marks.dropped.push(Dropped {
                             clock,
                             start: resolved,

@@ -873,6 +873,41 @@ fn a_callback_overdue_when_the_case_is_reopened_stays_missed() {
 }
 
 #[test]
+fn a_callback_missed_stays_missed_through_a_second_reopening() {
+    let t = local(2026, 3, 2, 9, 0);
+    let mut s = sim_with(CaseKind::Repair, Channel::Phone, t, t);
+    s.act(0, t + Duration::minutes(10), assign());
+    s.act(0, t + Duration::minutes(30), Action::Start);
+    s.act(0, local(2026, 3, 2, 16, 0), resolve("已修复"));
+    let reopen = |s: &mut Sim, at| {
+        s.act(
+            1,
+            at,
+            Action::Reopen {
+                reason: "复查发现仍漏水".into(),
+            },
+        );
+    };
+    // The first callback runs out (end of 3 March) before the reopening.
+    reopen(&mut s, local(2026, 3, 10, 9, 0));
+    s.act(0, local(2026, 3, 10, 10, 0), Action::Start);
+    s.act(0, local(2026, 3, 10, 11, 0), resolve("已更换阀门"));
+    // Reopened again within the hour: that callback was not yet due.
+    let again = local(2026, 3, 10, 12, 0);
+    reopen(&mut s, again);
+    let case = s.case();
+    let callback = clock_of(&case, Clock::FollowUpRepair).expect("the first miss stays");
+    assert_eq!(
+        callback.due_at,
+        local(2026, 3, 3, 23, 59) + Duration::seconds(59)
+    );
+    assert_eq!(
+        status(&case, Clock::FollowUpRepair, again),
+        ClockStatus::MetLate
+    );
+}
+
+#[test]
 fn a_note_that_broke_a_rule_is_kept_but_meets_no_clock() {
     let t = local(2026, 5, 8, 20, 0);
     let mut s = sim_with(CaseKind::Complaint, Channel::Phone, t, t);
