@@ -890,6 +890,42 @@ fn a_void_names_a_live_case_the_author_may_see() {
     let plain = a2.op(q.case_id, registered_state, void(None));
     assert_eq!(quarantined(&push(&m2, &a2, &[plain])), []);
     assert_eq!(case_of(&m2, q.case_id)["state"], "voided");
+
+    // A void that lost a conflict is judged when it is applied: the case
+    // it names may have been voided as its copy meanwhile.
+    let (a, b) = (
+        s.register(w.pa(), "门禁损坏"),
+        s.register(w.pa(), "门禁损坏（重复）"),
+    );
+    assert_eq!(quarantined(&push(&staff, &s, &[a.clone(), b.clone()])), []);
+    let assessed = a1.op(a.case_id, registered_state, assess());
+    let a_void = a1.op(a.case_id, registered_state, void(Some(&b)));
+    assert_eq!(
+        quarantined(&push(&m1, &a1, &[assessed, a_void.clone()])),
+        []
+    );
+    assert_eq!(
+        case_of(&m1, a.case_id)["state"],
+        "assessed",
+        "the void lost"
+    );
+    let b_void = a2.op(b.case_id, registered_state, void(Some(&a)));
+    assert_eq!(quarantined(&push(&m2, &a2, &[b_void])), []);
+    let applied = a1.op(
+        a.case_id,
+        None,
+        Action::ResolveConflict {
+            conflict_op: a_void.id,
+            apply: true,
+            note: String::new(),
+        },
+    );
+    let seq = applied.seq;
+    assert_eq!(
+        quarantined(&push(&m1, &a1, &[applied])),
+        [(seq, "void.duplicate_voided".to_string())]
+    );
+    assert_eq!(case_of(&m1, a.case_id)["state"], "assessed");
 }
 
 /// The server accepts device clocks up to the allowed skew ahead of its

@@ -387,6 +387,7 @@ fn reasons(
                     c.stamp.by,
                     c.action,
                     case.registration.kind,
+                    false,
                 )
             })
             .count();

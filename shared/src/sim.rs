@@ -262,7 +262,14 @@ fn settles(case: &Case, author: (UserId, Role)) -> Option<OpId> {
     let (by, role) = author;
     case.open_conflicts()
         .find(|c| {
-            crate::workflow::may_settle(by, role, c.stamp.by, c.action, case.registration.kind)
+            crate::workflow::may_settle(
+                by,
+                role,
+                c.stamp.by,
+                c.action,
+                case.registration.kind,
+                false,
+            )
         })
         .map(|c| c.op)
 }
@@ -410,7 +417,21 @@ pub fn sample_action(case: &Case, author: (UserId, Role), kind: ActionKind, choi
         },
         ActionKind::ResolveConflict => Action::ResolveConflict {
             conflict_op: settles(case, author).unwrap_or(OpId::NIL),
-            apply: pick(2) == 0,
+            // Applied only by whom the action's role allows.
+            apply: pick(2) == 0
+                && case
+                    .open_conflicts()
+                    .find(|c| Some(c.op) == settles(case, author))
+                    .is_some_and(|c| {
+                        crate::workflow::may_settle(
+                            by,
+                            role,
+                            c.stamp.by,
+                            c.action,
+                            case.registration.kind,
+                            true,
+                        )
+                    }),
             note: "协调结果".into(),
         },
     }

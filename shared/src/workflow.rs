@@ -370,19 +370,22 @@ pub fn may_move_clocks(first_responder: UserId, author: UserId, role: Role) -> b
 }
 
 /// Whether `user`, of `role`, may settle a conflict over an op of kind
-/// `action` that `author` made on a case of `kind`, applying it after all
-/// or dismissing it: its author, who knows what was meant, or someone who
-/// may take that action themselves. A staff member does not decide that a
-/// manager's void or a general manager's approval still stands, nor that
-/// it no longer does.
+/// `action` that `author` made on a case of `kind`: apply it after all
+/// (`apply`) only someone whose role takes that action now, since the op
+/// then acts; dismiss it also its author, who knows what was meant. A
+/// staff member does not decide that a manager's void still stands, nor
+/// that it no longer does, and a manager since made staff does not apply
+/// their old void. (Whether the settler's role may approve the amount of
+/// an approval is not asked here.)
 pub fn may_settle(
     user: UserId,
     role: Role,
     author: UserId,
     action: ActionKind,
     kind: CaseKind,
+    apply: bool,
 ) -> bool {
-    user == author || role_may(role, action, kind)
+    role_may(role, action, kind) || (!apply && user == author)
 }
 
 /// The op schema from which the first responder corrects what the clocks

@@ -1727,3 +1727,41 @@ fn a_source_number_is_kept_as_the_hotline_writes_it_whatever_the_device_sent() {
     assert_eq!(case.timeline.len(), before + 1);
     assert!(last.changes.is_empty(), "{:?}", last.changes);
 }
+
+#[test]
+fn a_conflict_is_applied_by_whom_the_action_allows_and_dismissed_by_its_author_too() {
+    use shared::id::UserId;
+    use shared::workflow::may_settle;
+    let (author, other) = (
+        UserId(uuid::Uuid::from_u128(1)),
+        UserId(uuid::Uuid::from_u128(2)),
+    );
+    let void = |user, role, apply| {
+        may_settle(
+            user,
+            role,
+            author,
+            ActionKind::Void,
+            CaseKind::Complaint,
+            apply,
+        )
+    };
+    // Management voids: any of it settles a lost void either way.
+    assert!(void(other, Role::Manager, true));
+    assert!(void(other, Role::RegionalManager, false));
+    // Staff settle no manager's void.
+    assert!(!void(other, Role::Staff, true));
+    assert!(!void(other, Role::Staff, false));
+    // Its author, made staff since, may dismiss it, not apply it.
+    assert!(void(author, Role::Staff, false));
+    assert!(!void(author, Role::Staff, true));
+    // A colleague settles a lost start of work, which staff take too.
+    assert!(may_settle(
+        other,
+        Role::Staff,
+        author,
+        ActionKind::Start,
+        CaseKind::Repair,
+        true
+    ));
+}

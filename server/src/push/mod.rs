@@ -98,9 +98,10 @@ pub struct Facts<'a> {
     pub assigned: Option<UserId>,
     /// That user as stored now, if known.
     pub assignee: Option<&'a User>,
-    /// For a void naming the case it repeats (`duplicate_of`): that case
-    /// as stored now, if the server holds one with the number.
-    pub kept: Option<Kept>,
+    /// For a void naming the case it repeats (`duplicate_of`), or a
+    /// `resolve_conflict` applying such a void: the number, and that case
+    /// as stored now, if the server holds one with it.
+    pub kept: Option<(String, Option<Kept>)>,
     /// For a `resolve_conflict`: the author and kind of the op it
     /// settles, if its case has that op.
     pub conflicted: Option<(UserId, ActionKind)>,
@@ -426,9 +427,9 @@ pub fn judge(f: &Facts<'_>) -> Verdict {
     // A conflict is settled by the author of the op that lost it, or by
     // someone who may take that action themselves: applied after all, the
     // op acts with its author's role, and dismissed, their decision goes.
-    if let (Action::ResolveConflict { .. }, Some((by, kind)), Some(reg)) =
+    if let (Action::ResolveConflict { apply, .. }, Some((by, kind)), Some(reg)) =
         (&op.action, f.conflicted, f.case_registered)
-        && !may_settle(author.id, author.role, by, kind, reg.kind)
+        && !may_settle(author.id, author.role, by, kind, reg.kind, *apply)
     {
         return quarantine(
             op,
@@ -445,12 +446,8 @@ pub fn judge(f: &Facts<'_>) -> Verdict {
     // would leave the matter in no figure; and a number of another
     // property's case would be shown with this one's record. Unknown and
     // out of scope read alike, so that neither tells of the other.
-    if let Action::Void {
-        duplicate_of: Some(n),
-        ..
-    } = &op.action
-    {
-        match f.kept {
+    if let Some((n, kept)) = &f.kept {
+        match kept {
             Some(k) if author.scope().allows(k.property) => {
                 if k.voided {
                     return quarantine(

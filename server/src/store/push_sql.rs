@@ -100,18 +100,6 @@ impl TouchedCase {
             _ => None,
         })
     }
-
-    /// Whether the ops stored end with the case voided (`Some(true)`) or
-    /// restored (`Some(false)`), if any of them does either.
-    fn voided(&self) -> Option<bool> {
-        let mut ops: Vec<&Op> = self.ops.iter().collect();
-        ops.sort_by_key(|op| op.order_key());
-        ops.iter().rev().find_map(|op| match op.action {
-            Action::Void { .. } => Some(true),
-            Action::Restore { .. } => Some(false),
-            _ => None,
-        })
-    }
 }
 
 impl Touched {
@@ -714,7 +702,7 @@ pub(super) fn judge(
     pusher: Option<&User>,
     device: DeviceFacts,
 ) -> StoreResult<Judged> {
-    let stored = stored_facts(tx, touched, op)?;
+    let stored = stored_facts(tx, rules, touched, op)?;
     let verdict = push::judge(&push::Facts {
         op,
         pusher,
@@ -889,9 +877,10 @@ struct StoredFacts {
     assigned: Option<UserId>,
     /// That user.
     assignee: Option<User>,
-    /// For a void naming the case it repeats: that case, if the server
+    /// For a void naming the case it repeats (or a `resolve_conflict`
+    /// applying such a void): the number, and that case if the server
     /// holds it.
-    kept: Option<push::Kept>,
+    kept: Option<(String, Option<push::Kept>)>,
     /// For a `resolve_conflict`: the author and kind of the op it settles,
     /// if the case has it.
     conflicted: Option<(UserId, shared::op::ActionKind)>,
@@ -899,7 +888,12 @@ struct StoredFacts {
 
 /// The case registered as `reg_no`, as this transaction leaves it so far:
 /// its property, and whether it is voided.
-fn kept_case(tx: &dyn Db, touched: &Touched, reg_no: &str) -> StoreResult<Option<push::Kept>> {
+fn kept_case(
+    tx: &dyn Db,
+    rules: &Rules<'_>,
+    touched: &Touched,
+    reg_no: &str,
+) -> StoreResult<Option<push::Kept>> {
     let stored = tx.query_opt(
         "SELECT id, property_id, state FROM cases WHERE reg_no = ?1",
         &[reg_no.into()],
@@ -915,12 +909,25 @@ fn kept_case(tx: &dyn Db, touched: &Touched, reg_no: &str) -> StoreResult<Option
             None => return Ok(None),
         },
     };
-    // This push's own voids and restores of it, not yet folded into its row.
-    let voided = touched
-        .cases
-        .get(&id)
-        .and_then(TouchedCase::voided)
-        .unwrap_or(voided);
+    // Ops of it this push stored are not in its row yet: it is folded
+    // with them, as its row will be (they are in `ops` already).
+    let voided = if touched.cases.contains_key(&id) {
+        let ops = tx
+            .query(
+                "SELECT json FROM ops WHERE case_id = ?1",
+                &[id.to_string().into()],
+            )?
+            .iter()
+            .map(|row| Ok(serde_json::from_str::<Op>(row.text(0)?)?))
+            .collect::<StoreResult<Vec<Op>>>()?;
+        let ctx = FoldContext {
+            settings: &rules.config.settings,
+            calendar: &rules.config.calendar,
+        };
+        shared::fold::fold(&ops, ctx).map_or(voided, |c| c.state == CaseState::Voided)
+    } else {
+        voided
+    };
     Ok(Some(push::Kept { property, voided }))
 }
 
@@ -973,7 +980,12 @@ fn conflicted_op(tx: &dyn Db, case_key: &str, op: OpId) -> StoreResult<Option<Op
     Ok(Some(serde_json::from_str(row.text(0)?)?))
 }
 
-fn stored_facts(tx: &dyn Db, touched: &Touched, op: &Op) -> StoreResult<StoredFacts> {
+fn stored_facts(
+    tx: &dyn Db,
+    rules: &Rules<'_>,
+    touched: &Touched,
+    op: &Op,
+) -> StoreResult<StoredFacts> {
     let case_key = op.case_id.to_string();
     let case = || [Value::from(&case_key)];
     let reg_no = match &op.action {
@@ -1120,11 +1132,21 @@ fn stored_facts(tx: &dyn Db, touched: &Touched, op: &Op) -> StoreResult<StoredFa
         Some(id) => accounts_sql::user(tx, id)?,
         None => None,
     };
-    let kept = match &op.action {
-        Action::Void {
+    // The case a void names as the one kept: this op's, or that of a void
+    // that lost a conflict and is applied now, as the cases stand now.
+    let named = match &op.action {
+        Action::ResolveConflict { apply: true, .. } => conflicted.as_ref().map(|o| &o.action),
+        action => Some(action),
+    };
+    let kept = match named {
+        Some(Action::Void {
             duplicate_of: Some(n),
             ..
-        } => kept_case(tx, touched, &n.to_string())?,
+        }) => {
+            let n = n.to_string();
+            let found = kept_case(tx, rules, touched, &n)?;
+            Some((n, found))
+        }
         _ => None,
     };
     Ok(StoredFacts {

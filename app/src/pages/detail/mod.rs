@@ -606,9 +606,12 @@ fn Problems(case: Arc<Case>) -> impl IntoView {
             // (the server sets anyone else's settlement aside).
             let author = c.stamp.by;
             let who_settles = who.clone();
-            let mine = ctx.actor().is_some_and(|a| {
-                shared::workflow::may_settle(a.user, a.role, author, action, kind)
-            });
+            let may = |apply| {
+                ctx.actor().is_some_and(|a| {
+                    shared::workflow::may_settle(a.user, a.role, author, action, kind, apply)
+                })
+            };
+            let (mine, may_apply) = (may(false), may(true));
             // Reads the colleagues as they come: a sync may bring the news.
             let gone = {
                 let case = Arc::clone(&case);
@@ -663,7 +666,7 @@ fn Problems(case: Arc<Case>) -> impl IntoView {
                     } else if open {
                         view! {
                             <span class="buttons">
-                                {move || gone.with(Option::is_none).then(|| view! {
+                                {move || (may_apply && gone.with(Option::is_none)).then(|| view! {
                                     <button class="btn small" data-testid="conflict-apply" disabled=settling on:click=resolve(true)>{t("仍然执行", "Apply it")}</button>
                                 })}
                                 <button class="btn small" data-testid="conflict-dismiss" disabled=settling on:click=resolve(false)>{t("忽略", "Dismiss")}</button>
