@@ -257,21 +257,23 @@ fn unreachable_regno() -> RegNo {
 }
 
 /// The first open conflict of `case` that `author` (who, in which role)
-/// may settle ([`crate::workflow::may_settle`]).
-fn settles(case: &Case, author: (UserId, Role)) -> Option<OpId> {
+/// may settle ([`crate::workflow::may_settle`]), and whether they may
+/// apply it too.
+fn settles(case: &Case, author: (UserId, Role)) -> Option<(OpId, bool)> {
     let (by, role) = author;
+    let may = |c: &crate::case::Conflict, apply| {
+        crate::workflow::may_settle(
+            by,
+            role,
+            c.stamp.by,
+            c.action,
+            case.registration.kind,
+            apply,
+        )
+    };
     case.open_conflicts()
-        .find(|c| {
-            crate::workflow::may_settle(
-                by,
-                role,
-                c.stamp.by,
-                c.action,
-                case.registration.kind,
-                false,
-            )
-        })
-        .map(|c| c.op)
+        .find(|c| may(c, false))
+        .map(|c| (c.op, may(c, true)))
 }
 
 /// A plausible payload for an action of `kind` by `author` (who, in which
@@ -415,25 +417,15 @@ pub fn sample_action(case: &Case, author: (UserId, Role), kind: ActionKind, choi
             caption: "漏水处".into(),
             thumbnail: None,
         },
-        ActionKind::ResolveConflict => Action::ResolveConflict {
-            conflict_op: settles(case, author).unwrap_or(OpId::NIL),
-            // Applied only by whom the action's role allows.
-            apply: pick(2) == 0
-                && case
-                    .open_conflicts()
-                    .find(|c| Some(c.op) == settles(case, author))
-                    .is_some_and(|c| {
-                        crate::workflow::may_settle(
-                            by,
-                            role,
-                            c.stamp.by,
-                            c.action,
-                            case.registration.kind,
-                            true,
-                        )
-                    }),
-            note: "协调结果".into(),
-        },
+        ActionKind::ResolveConflict => {
+            let settled = settles(case, author);
+            Action::ResolveConflict {
+                conflict_op: settled.map_or(OpId::NIL, |(op, _)| op),
+                // Applied only by whom the action's role allows.
+                apply: pick(2) == 0 && settled.is_some_and(|(_, may_apply)| may_apply),
+                note: "协调结果".into(),
+            }
+        }
     }
 }
 
