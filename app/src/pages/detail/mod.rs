@@ -35,6 +35,11 @@ use std::sync::Arc;
 pub fn Detail(id: CaseId) -> impl IntoView {
     let ctx = use_app();
     let case = Memo::new(move |_| ctx.cases.with(|m| m.get(&id).cloned()));
+    // A memo of its own: the device's state changes at every sync, and
+    // the screen is drawn again only when this answer does (an open form
+    // drawn anew would lose the focus of whoever is typing).
+    let unregistered =
+        Memo::new(move |_| case.with(|c| c.as_ref().is_some_and(|c| ctx.registration_refused(c))));
     let user = ctx
         .session
         .with_untracked(|s| s.as_ref().map(|s| s.user.id));
@@ -55,7 +60,7 @@ pub fn Detail(id: CaseId) -> impl IntoView {
                 None => view! { <p data-testid="case-missing">{t("找不到该工单", "Case not found")}</p> }.into_any(),
                 // The server holds no case whose registration it refused:
                 // what was typed is shown, and nothing more is recorded.
-                Some(c) if ctx.registration_refused(&c) => view! {
+                Some(c) if unregistered.get() => view! {
                     <Header case=c.clone()/>
                     <Refused id=id/>
                     <Fields case=c.clone()/>
