@@ -113,28 +113,16 @@ impl Browser {
     /// Clicks the element with `test_id`, waiting for it first. It is
     /// scrolled to the middle of the window first, so the app's sticky
     /// header never sits on top of it (as it would for a person's finger).
-    ///
-    /// An element drawn anew between finding and clicking it (a sync or a
-    /// save redraws the screen) is found again and clicked, as a person
-    /// would tap the button in its new place.
     pub async fn click(&self, test_id: &str) {
-        let mut tries = 0;
-        loop {
-            let el = self.wait_for_test_id(test_id).await;
-            let arg = serde_json::to_value(&el).expect("an element reference");
-            let _ = self
-                .client
-                .execute("arguments[0].scrollIntoView({block: 'center'});", vec![arg])
-                .await;
-            match el.click().await {
-                Ok(_) => return,
-                Err(e) if tries < 3 && e.to_string().contains("stale element") => {
-                    tries += 1;
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                }
-                Err(e) => panic!("click [data-testid={test_id}]: {e}"),
-            }
-        }
+        let el = self.wait_for_test_id(test_id).await;
+        let arg = serde_json::to_value(&el).expect("an element reference");
+        let _ = self
+            .client
+            .execute("arguments[0].scrollIntoView({block: 'center'});", vec![arg])
+            .await;
+        el.click()
+            .await
+            .unwrap_or_else(|e| panic!("click [data-testid={test_id}]: {e}"));
     }
 
     /// Replaces the text of the input with `test_id`.
