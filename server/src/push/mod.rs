@@ -424,9 +424,9 @@ pub fn judge(f: &Facts<'_>) -> Verdict {
             Some(_) => {}
         }
     }
-    // A conflict is settled by the author of the op that lost it, or by
-    // someone who may take that action themselves: applied after all, the
-    // op acts with its author's role, and dismissed, their decision goes.
+    // An op that lost a conflict is applied after all only by someone
+    // whose role takes that action now, since it then acts with its
+    // author's role; dismissed also by its author, whose decision it was.
     if let (Action::ResolveConflict { apply, .. }, Some((by, kind)), Some(reg)) =
         (&op.action, f.conflicted, f.case_registered)
         && !may_settle(author.id, author.role, by, kind, reg.kind, *apply)
