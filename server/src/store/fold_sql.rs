@@ -196,7 +196,7 @@ fn stored_count(tx: &dyn Db, id: CaseId) -> StoreResult<usize> {
 }
 
 /// Every stored op of the case.
-fn stored_ops(tx: &dyn Db, id: CaseId) -> StoreResult<Vec<Op>> {
+pub(super) fn stored_ops(tx: &dyn Db, id: CaseId) -> StoreResult<Vec<Op>> {
     let mut ops = Vec::new();
     tx.for_each_row(
         "SELECT json FROM ops WHERE case_id = ?1",

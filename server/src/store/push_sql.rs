@@ -135,12 +135,16 @@ impl Touched {
         self.cases.get(&case).map(|c| c.property)
     }
 
-    /// The case other than `except` this transaction registered as
+    /// The case, other than `except`, this transaction registered as
     /// `reg_no`, if any.
-    fn registered_as(&self, reg_no: &str, except: CaseId) -> Option<(&CaseId, &TouchedCase)> {
+    fn registered_as(
+        &self,
+        reg_no: &str,
+        except: Option<CaseId>,
+    ) -> Option<(&CaseId, &TouchedCase)> {
         self.cases
             .iter()
-            .filter(|(id, c)| **id != except && c.new)
+            .filter(|(id, c)| Some(**id) != except && c.new)
             .find(|(_, c)| c.reg_no().as_deref() == Some(reg_no))
     }
 
@@ -904,7 +908,7 @@ fn kept_case(
             parse_id::<PropertyId>(&row.get::<String>(1)?)?,
             row.get::<String>(2)? == CaseState::Voided.code(),
         ),
-        None => match touched.registered_as(reg_no, CaseId(uuid::Uuid::nil())) {
+        None => match touched.registered_as(reg_no, None) {
             Some((id, case)) => (*id, case.property, false),
             None => return Ok(None),
         },
@@ -912,14 +916,7 @@ fn kept_case(
     // Ops of it this push stored are not in its row yet: it is folded
     // with them, as its row will be (they are in `ops` already).
     let voided = if touched.cases.contains_key(&id) {
-        let ops = tx
-            .query(
-                "SELECT json FROM ops WHERE case_id = ?1",
-                &[id.to_string().into()],
-            )?
-            .iter()
-            .map(|row| Ok(serde_json::from_str::<Op>(row.text(0)?)?))
-            .collect::<StoreResult<Vec<Op>>>()?;
+        let ops = super::fold_sql::stored_ops(tx, id)?;
         let ctx = FoldContext {
             settings: &rules.config.settings,
             calendar: &rules.config.calendar,
@@ -1020,7 +1017,7 @@ fn stored_facts(
     let reg_no_taken = reg_no_taken
         || reg_no
             .as_deref()
-            .is_some_and(|n| touched.registered_as(n, op.case_id).is_some());
+            .is_some_and(|n| touched.registered_as(n, Some(op.case_id)).is_some());
     // Counted from the ops, not the materialized attachments, so that an
     // earlier attach of the same batch (stored, not yet folded) counts.
     let case_attachment_bytes = match &op.action {
