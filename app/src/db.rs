@@ -371,7 +371,10 @@ fn pulled_page(json: &str) -> Vec<Op> {
     values
         .into_iter()
         .filter_map(|v| {
-            serde_json::from_value::<Op>(v)
+            // Through the text rather than `from_value`: the app then holds
+            // one reader of `Op` (from JSON text), not a second one from
+            // `Value`, 13 KiB of wasm for this rare path.
+            serde_json::from_str::<Op>(&v.to_string())
                 .inspect_err(|e| leptos::logging::warn!("skipping a stored pulled op: {e}"))
                 .ok()
         })

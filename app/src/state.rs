@@ -138,9 +138,10 @@ impl Config {
     }
 }
 
-/// Parses a stored config item back from its key and JSON.
-fn parse_config(key: &str, json: &str) -> Option<ConfigItem> {
-    let item = match ConfigKey::from_code(key)? {
+/// Reads a config item from its key and its value's JSON, as pulled or
+/// as stored.
+pub fn parse_config(key: ConfigKey, json: &str) -> Option<ConfigItem> {
+    let item = match key {
         ConfigKey::Settings => ConfigItem::Settings(serde_json::from_str(json).ok()?),
         ConfigKey::Categories => ConfigItem::Categories(serde_json::from_str(json).ok()?),
         ConfigKey::Calendar => ConfigItem::Calendar(serde_json::from_str(json).ok()?),
@@ -226,7 +227,7 @@ impl OpLog {
             .filter(|op| op.device == device && op.seq > acked)
             .cloned()
             .collect();
-        ops.sort_by_key(|op| op.seq);
+        ops.sort_unstable_by_key(|op| op.seq);
         ops
     }
 
@@ -241,7 +242,7 @@ impl OpLog {
             .filter(|op| state.keeps(op, now))
             .cloned()
             .collect();
-        kept.sort_by_key(|op| op.seq);
+        kept.sort_unstable_by_key(|op| op.seq);
         kept
     }
 
@@ -405,7 +406,7 @@ impl AppCtx {
         }
         let mut config = Config::default();
         for (key, json) in &snap.config {
-            if let Some(item) = parse_config(key, json) {
+            if let Some(item) = ConfigKey::from_code(key).and_then(|k| parse_config(k, json)) {
                 config.apply(item);
             }
         }

@@ -450,15 +450,20 @@ async fn pull_pages(
         let ops: Vec<Op> = page.ops.into_iter().map(|p| p.op).collect();
         let deleted: Vec<CaseId> = page.deletions.iter().map(|d| d.case_id).collect();
         let forget = crate::tombstone::plan(ctx, &deleted);
-        let config: Vec<(String, String)> = page
-            .config
-            .iter()
-            .filter_map(|item| {
-                serde_json::to_string(&item_value(item))
-                    .ok()
-                    .map(|json| (item.key().code().to_string(), json))
+        // Every item is read before the page is stored, so one this
+        // version cannot read fails the page as a whole, as an op would.
+        let (config, stored): (Vec<_>, Vec<_>) = std::mem::take(&mut page.config)
+            .into_iter()
+            .map(|c| {
+                let json = c.value.to_string();
+                let item = crate::state::parse_config(c.key, &json).ok_or_else(|| {
+                    ApiError::Decode(format!("configuration {} of the pull", c.key.code()))
+                })?;
+                Ok((item, (c.key.code().to_string(), json)))
             })
-            .collect();
+            .collect::<Result<Vec<_>, ApiError>>()?
+            .into_iter()
+            .unzip();
         let at = now();
         let snapshot = ctx.device.with_untracked(|d| {
             d.as_ref().map(|d| {
@@ -484,7 +489,7 @@ async fn pull_pages(
                 None
             }
         };
-        let (saved, next) = join(db::save_pulled(&ops, &config, &forget, &snapshot), next).await;
+        let (saved, next) = join(db::save_pulled(&ops, &stored, &forget, &snapshot), next).await;
         saved?;
         still_current(ctx, token)?;
         // An op of this device refused before and re-applied since is
@@ -508,9 +513,9 @@ async fn pull_pages(
         unfolded.extend(accepted);
         crate::tombstone::apply(ctx, &deleted, &forget);
         let mut refold = false;
-        if !page.config.is_empty() {
+        if !config.is_empty() {
             ctx.config.update(|c| {
-                for item in page.config {
+                for item in config {
                     refold |= c.apply(item);
                 }
             });
@@ -542,10 +547,4 @@ async fn password_change_required(ctx: AppCtx) {
         leptos::logging::warn!("storing the session: {e}");
     }
     ctx.session.set(Some(session));
-}
-
-/// The payload of a config item as stored: the `value` beside its `type`
-/// tag, which is the key it is stored under.
-fn item_value(item: &shared::wire::ConfigItem) -> serde_json::Value {
-    serde_json::to_value(item).map_or(serde_json::Value::Null, |mut v| v["value"].take())
 }

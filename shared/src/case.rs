@@ -929,7 +929,7 @@ impl Case {
             .map(|m| m.stamp.at)
             .filter(|at| resolved.is_none_or(|r| *at >= r))
             .collect();
-        times.sort();
+        times.sort_unstable();
         let mut counted: Option<DateTime<Utc>> = None;
         times
             .into_iter()

@@ -66,7 +66,7 @@ mod tests {
         let cats = default_categories();
         assert_eq!(cats.len(), 13);
         let mut codes: Vec<_> = cats.iter().map(|c| c.code.as_str()).collect();
-        codes.sort();
+        codes.sort_unstable();
         codes.dedup();
         assert_eq!(codes.len(), 13);
         assert_eq!(cats[0].name(Lang::ZhCn), "维修服务");

@@ -75,7 +75,7 @@ pub fn possible_duplicates<'a>(
                 .then_some((c, likeness))
         })
         .collect();
-    found.sort_by(|(a, _), (b, _)| {
+    found.sort_unstable_by(|(a, _), (b, _)| {
         b.registration
             .received_at
             .cmp(&a.registration.received_at)
@@ -92,7 +92,7 @@ pub fn linked_from<'a>(case: &Case, cases: impl IntoIterator<Item = &'a Case>) -
         .into_iter()
         .filter(|c| c.id != case.id && c.registration.related_case.as_deref() == Some(&reg_no))
         .collect();
-    found.sort_by_key(|c| (c.registration.received_at, c.id));
+    found.sort_unstable_by_key(|c| (c.registration.received_at, c.id));
     found
 }
 
@@ -113,7 +113,7 @@ pub fn voided_as_duplicates<'a>(
                     .is_some_and(|v| v.duplicate_of.as_ref() == Some(reg_no))
         })
         .collect();
-    found.sort_by_key(|c| (c.registration.received_at, c.id));
+    found.sort_unstable_by_key(|c| (c.registration.received_at, c.id));
     found
 }
 

@@ -249,7 +249,7 @@ pub fn inbox<'a>(
             Some((item, decision, first_due, c.registered.at))
         })
         .collect();
-    items.sort_by_key(|(item, decision, due, registered)| {
+    items.sort_unstable_by_key(|(item, decision, due, registered)| {
         (
             !decision,
             due.is_none(),
@@ -333,7 +333,7 @@ fn reasons(
                 ClockStatus::Pending | ClockStatus::MetOnTime | ClockStatus::MetLate => None,
             })
             .collect();
-        clocks.sort();
+        clocks.sort_unstable();
         out.extend(
             clocks
                 .into_iter()

@@ -443,13 +443,17 @@ pub struct QuarantineNotice {
 }
 
 /// One page of ops the device may see, in server order.
+///
+/// `C` is how a reader takes the configuration items: as [`ConfigItem`]s,
+/// or, on the tablet, as their JSON text to store as it is (the app's
+/// `api::ConfigJson`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct PullResponse {
+pub struct PullResponse<C = ConfigItem> {
     /// The ops after the cursor.
     pub ops: Vec<PulledOp>,
     /// Configuration that changed after the cursor.
-    pub config: Vec<ConfigItem>,
+    pub config: Vec<C>,
     /// The cursor to ask with next (`after=`).
     pub cursor: i64,
     /// Whether more pages wait.

@@ -60,7 +60,7 @@ pub fn RelatedPicker(
                     (r.reg_no.to_string(), summary)
                 })
                 .collect();
-            found.sort();
+            found.sort_unstable();
             found.truncate(OFFERED);
             found
         })

@@ -37,7 +37,7 @@ pub fn Handover() -> impl IntoView {
     });
     let properties = Memo::new(move |_| {
         let mut found: Vec<PropertyId> = gone.with(|g| g.iter().map(|(_, p)| *p).collect());
-        found.sort();
+        found.sort_unstable();
         found.dedup();
         found
     });

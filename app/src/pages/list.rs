@@ -70,7 +70,9 @@ pub fn CaseList() -> impl IntoView {
             // Newest first by when it was recorded, so that what was just
             // registered is on top, also a call received yesterday (head
             // office's list orders by receipt).
-            rows.sort_by(|a, b| b.registered.at.cmp(&a.registered.at).then(b.id.cmp(&a.id)));
+            rows.sort_unstable_by(|a, b| {
+                b.registered.at.cmp(&a.registered.at).then(b.id.cmp(&a.id))
+            });
             rows
         })
     });
