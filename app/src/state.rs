@@ -216,14 +216,26 @@ impl OpLog {
         self.kept.iter().filter(|op| !self.ids.contains(&op.id))
     }
 
+    /// Every op held, once each: of an op kept aside and pulled again
+    /// since, the kept one. The pulled copy is as the server showed it to
+    /// the user then logged in, masked perhaps (`shared::personal_data`),
+    /// and must never stand in for what was typed here: it would be sent
+    /// again to a restored server, or kept at the next login, in its place.
+    fn each_once(&self) -> impl Iterator<Item = &Op> {
+        let kept: HashSet<OpId> = self.kept.iter().map(|op| op.id).collect();
+        self.kept.iter().chain(
+            self.by_case
+                .values()
+                .flatten()
+                .filter(move |op| !kept.contains(&op.id)),
+        )
+    }
+
     /// The outbox: this device's ops after `acked`, in sequence order,
     /// the kept ones included.
     pub fn outbox(&self, device: DeviceId, acked: u64) -> Vec<Op> {
         let mut ops: Vec<Op> = self
-            .by_case
-            .values()
-            .flatten()
-            .chain(self.kept())
+            .each_once()
             .filter(|op| op.device == device && op.seq > acked)
             .cloned()
             .collect();
@@ -235,10 +247,7 @@ impl OpLog {
     /// `now`: the kept ones still recent, and those of the cases cleared.
     pub fn to_keep(&self, state: &DeviceState, now: DateTime<Utc>) -> Vec<Op> {
         let mut kept: Vec<Op> = self
-            .kept
-            .iter()
-            .filter(|op| !self.ids.contains(&op.id))
-            .chain(self.by_case.values().flatten())
+            .each_once()
             .filter(|op| state.keeps(op, now))
             .cloned()
             .collect();

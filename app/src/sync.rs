@@ -193,7 +193,21 @@ async fn run(ctx: AppCtx, token: &str) -> Result<(), ApiError> {
         let pushed = push_all(ctx, token).await?;
         clock_ahead |= pushed.clock_ahead;
         crate::tombstone::prune(ctx).await?;
-        match pull_all(ctx, token).await? {
+        let pulled = pull_all(ctx, token).await;
+        if let Err(e) = &pulled {
+            // A pull that keeps failing (the storage full, a page this
+            // version cannot read) holds neither the evidence the pushed
+            // ops name, which needs no storage to go up, nor the letting
+            // go of what the server holds, which frees it.
+            leptos::logging::warn!("pulling: {e}; uploading and letting go all the same");
+            if let Err(e) = crate::evidence::upload::upload_waiting(ctx, token).await {
+                leptos::logging::warn!("uploading evidence: {e}");
+            }
+            if let Err(e) = crate::evidence::prefetch::let_go(ctx).await {
+                leptos::logging::warn!("letting go of old evidence: {e}");
+            }
+        }
+        match pulled? {
             Pulled::Done => {
                 if clock_ahead {
                     forget_clock_ahead(ctx, token).await?;

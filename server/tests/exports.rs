@@ -286,6 +286,32 @@ fn exports_follow_filters_language_and_scope() {
     assert_eq!(rows[0], ["项目", "数量"]);
     assert!(rows.contains(&vec!["华苑小区".to_string(), "30".to_string()]));
     assert!(rows.contains(&vec!["锦绣花园".to_string(), "5".to_string()]));
+    // A target judged on no data is neither met nor missed: repairs have
+    // no valid-complaint rate, and its flag stays as empty as the rate.
+    let (status, _, bytes) = quality.get_bytes(
+        "/api/v1/exports/stats.xlsx?period=year&from=2025-01-01&kind=repair",
+        &[],
+    );
+    assert_eq!(status, 200);
+    let mut repairs: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).expect("an XLSX file");
+    let sheet = repairs.worksheet_range("项目指标").expect("per property");
+    let rows: Vec<Vec<String>> = sheet.rows().map(texts).collect();
+    let rate = rows[0]
+        .iter()
+        .position(|h| h == "有效投诉率（%）")
+        .expect("rate column");
+    let flag = rows[0]
+        .iter()
+        .position(|h| h == "有效投诉率未达标")
+        .expect("flag column");
+    assert!(rows.len() > 1, "{rows:?}");
+    for row in &rows[1..] {
+        assert_eq!(
+            (row[rate].as_str(), row[flag].as_str()),
+            ("", ""),
+            "{row:?}"
+        );
+    }
     // The overdue list says kinds, states and categories in words.
     let overdue = book.worksheet_range("逾期工单").expect("overdue");
     let rows: Vec<Vec<String>> = overdue.rows().skip(1).map(texts).collect();

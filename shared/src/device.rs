@@ -246,6 +246,26 @@ impl DeviceState {
         changed
     }
 
+    /// Takes a login's answer: what the server acknowledges of this
+    /// device and its epoch, for the user who held the tablet before
+    /// (`same_user`) or another.
+    ///
+    /// The same user's ops that the server holds but this tablet was never
+    /// told of (the answer to their push was lost) are sent again rather
+    /// than taken as acknowledged: the answer to that push names those the
+    /// server set aside, and a login's does not, so the tablet would show
+    /// them as done. Another user's are acknowledged: their refusals went
+    /// with their cases, and the administrator has them. After a restore
+    /// (another epoch), what the server lost waits again either way.
+    pub fn take_login(&mut self, acked_seq: u64, epoch: u64, same_user: bool) -> bool {
+        let acked = if same_user && epoch == self.epoch {
+            self.acked_seq
+        } else {
+            acked_seq
+        };
+        self.take_answer(acked, None, epoch)
+    }
+
     /// Takes up again after a restart, given the highest sequence number
     /// of the ops made here that are stored (`last_stored`). A number
     /// handed out for an op whose save then failed can be stored in the
@@ -398,6 +418,28 @@ mod tests {
         d.observe(std::slice::from_ref(&next), t + Duration::minutes(6));
         d.forget_clock_ahead();
         assert_eq!(d.last_hlc, before);
+    }
+
+    #[test]
+    fn a_login_acknowledges_no_op_of_the_same_user_that_a_push_should() {
+        let mut d = DeviceState::new(DeviceId(Uuid::from_u128(1)), 1, 0);
+        d.take_answer(0, None, 7);
+        d.last_seq = 5;
+        d.acked_seq = 3;
+        // The push of 4 and 5 reached the server; its answer did not.
+        let mut same = d.clone();
+        assert!(!same.take_login(5, 7, true));
+        assert_eq!((same.acked_seq, same.pending()), (3, 2));
+        let mut other = d.clone();
+        assert!(other.take_login(5, 7, false));
+        assert_eq!((other.acked_seq, other.pending()), (5, 0));
+        // A restored server knows only up to 2: 3 to 5 wait again.
+        let mut restored = d.clone();
+        assert!(restored.take_login(2, 8, true));
+        assert_eq!(
+            (restored.acked_seq, restored.pending(), restored.epoch),
+            (2, 3, 8)
+        );
     }
 
     #[test]

@@ -68,7 +68,8 @@ pub async fn keep_small_images(ctx: AppCtx, token: &str) -> Result<(), ApiError>
 /// cases closed or withdrawn a while ago, and bytes no case on the device
 /// names; never bytes still to upload or set aside, nor those of the
 /// device's ops the server refused, which exist nowhere else and still
-/// show (as not taken).
+/// show (as not taken), nor those of its own ops recent enough that a
+/// restored server may ask for them again.
 pub async fn let_go(ctx: AppCtx) -> Result<(), db::DbError> {
     // An attach op recorded meanwhile would not be among the cases read
     // below, and its bytes would go.
@@ -88,15 +89,19 @@ pub async fn let_go(ctx: AppCtx) -> Result<(), db::DbError> {
         ctx.uploads
             .with_untracked(|u| u.keys().copied().collect::<Vec<_>>()),
     );
-    let refused: HashSet<OpId> = ctx.device.with_untracked(|d| {
-        d.iter()
-            .flat_map(|d| d.refused.iter().map(|r| r.op))
-            .collect()
-    });
+    let Some(state) = ctx.device.get_untracked() else {
+        return Ok(());
+    };
+    let refused: HashSet<OpId> = state.refused.iter().map(|r| r.op).collect();
+    let now = crate::state::now();
     ctx.ops.with_value(|log| {
         let ops = log.cases().flat_map(|(_, ops)| ops);
+        // And those of the device's own recent ops: a server restored from
+        // a backup older than them asks for the ops again, and for their
+        // bytes (`upload::offer_again_if_owed`), as long as the ops are
+        // kept (`DeviceState::keeps`).
         kept.extend(
-            ops.filter(|op| refused.contains(&op.id))
+            ops.filter(|op| refused.contains(&op.id) || state.keeps(op, now))
                 .flat_map(|op| op.blob_hashes()),
         );
         // The ops kept aside at another user's login keep their bytes for

@@ -268,7 +268,7 @@ async fn log_in(
     // state of its own, and the old id's ops still wait on the tablet.
     let waited = before.as_ref().map_or(0, DeviceState::pending);
     let stored = before.clone();
-    let mut state = device_state(before, &resp);
+    let mut state = device_state(before, &resp, someone_else);
     // The scope the cases on the tablet were pulled under: written with
     // the login unless they still have to be cleared (below).
     let scope = resp.user.scope();
@@ -382,7 +382,11 @@ fn storage_failed(l: shared::lang::Lang) -> String {
 /// The device state after a login answer: the stored one, if it is of the
 /// device the server answered for, brought up to date with the answer; or
 /// a fresh one for a device the server has just issued.
-fn device_state(stored: Option<DeviceState>, resp: &LoginResponse) -> DeviceState {
+fn device_state(
+    stored: Option<DeviceState>,
+    resp: &LoginResponse,
+    someone_else: bool,
+) -> DeviceState {
     let mut state = match stored {
         Some(mut s) if s.device == resp.device => {
             s.number = resp.device_number;
@@ -403,7 +407,7 @@ fn device_state(stored: Option<DeviceState>, resp: &LoginResponse) -> DeviceStat
             DeviceState::new(resp.device, resp.device_number, resp.acked_seq)
         }
     };
-    state.take_answer(resp.acked_seq, None, resp.epoch);
+    state.take_login(resp.acked_seq, resp.epoch, !someone_else);
     state
 }
 

@@ -240,6 +240,12 @@ pub fn stats_tables(s: &Stats, labels: &Labels, tz: &Tz) -> Vec<Table> {
     let lang = labels.lang();
     let yes_no =
         |b: bool| Cell::text(lang.pick(if b { "是" } else { "否" }, if b { "Yes" } else { "No" }));
+    // A target judged on no data is neither met nor missed: the cell
+    // stays empty, as its rate's does (the dashboard shows "—").
+    let missed = |missed: bool, rate: Option<f64>| match rate {
+        Some(_) => yes_no(missed),
+        None => Cell::Empty,
+    };
     let metric = |zh: &str, en: &str, value: Cell| vec![Cell::text(lang.pick(zh, en)), value];
     let date = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
     let summary = vec![
@@ -288,7 +294,7 @@ pub fn stats_tables(s: &Stats, labels: &Labels, tz: &Tz) -> Vec<Table> {
         metric(
             "回访率未达标",
             "Follow-up target missed",
-            yes_no(s.follow_up.missed),
+            missed(s.follow_up.missed, s.follow_up.rate),
         ),
         metric(
             "重开率（%）",
@@ -308,10 +314,13 @@ pub fn stats_tables(s: &Stats, labels: &Labels, tz: &Tz) -> Vec<Table> {
             n(s.spot_checks.satisfied),
         ),
     ];
+    // The row of all clocks together only when some clock counts: a
+    // period without any would show a row of zeros with no name.
+    let overall = Some(&s.on_time_overall).filter(|c| c.met + c.overdue + c.running > 0);
     let on_time = s
         .on_time
         .iter()
-        .chain(std::iter::once(&s.on_time_overall))
+        .chain(overall)
         .map(|c| {
             vec![
                 Cell::text(c.label.clone()),
@@ -343,11 +352,11 @@ pub fn stats_tables(s: &Stats, labels: &Labels, tz: &Tz) -> Vec<Table> {
                 bp_percent(p.valid_rate_bp),
                 bp_percent(p.valid_rate_annualized_bp),
                 bp_percent(Some(f64::from(p.valid_target_bp))),
-                yes_no(p.valid_missed),
+                missed(p.valid_missed, p.valid_rate_annualized_bp),
                 n(p.follow_up.due),
                 n(p.follow_up.done),
                 Cell::opt_number(p.follow_up.rate),
-                yes_no(p.follow_up.missed),
+                missed(p.follow_up.missed, p.follow_up.rate),
                 Cell::opt_number(p.on_time_rate),
                 Cell::opt_number(p.satisfied_rate),
                 n(p.overdue_open),
