@@ -27,6 +27,10 @@ pub enum RecordError {
     /// The server deleted the case (retention): it takes no new records.
     #[error("the case was deleted")]
     CaseDeleted,
+    /// The tablet's clock stands before 2000 (a flat battery resets it):
+    /// the server would refuse the op for good (`clock.out_of_range`).
+    #[error("the clock says {0}")]
+    ClockUnset(DateTime<Utc>),
     /// Nobody is logged in.
     #[error("no session")]
     LoggedOut,
@@ -50,6 +54,14 @@ impl RecordError {
         match self {
             RecordError::Blocked(blocked) => blocked.refusal(l).to_string(),
             RecordError::LoggedOut => l.pick("请先登录", "Log in first").to_string(),
+            RecordError::ClockUnset(at) => format!(
+                "{}{}",
+                l.pick(
+                    "本平板的日期时间不对，请先在系统设置中校准日期和时间后再保存（填写的内容仍在）。平板时间：",
+                    "This tablet's date and time are wrong: set them in the system settings, then save again (what you typed is still here). The tablet says: ",
+                ),
+                at.format("%Y-%m-%d %H:%M")
+            ),
             RecordError::CaseDeleted => l
                 .pick(
                     "该工单已按保存期限删除，不能再记录",
@@ -125,6 +137,9 @@ impl AppCtx {
         }
         let actor = self.actor().ok_or(RecordError::LoggedOut)?;
         let at = now();
+        if at < shared::validation::time_floor() {
+            return Err(RecordError::ClockUnset(at));
+        }
         // Synchronous read-modify-write of the device state (see the
         // invariant in `state`), then the snapshot goes to IndexedDB.
         let made = self.device.try_update(|d| {

@@ -281,6 +281,22 @@ fn fold_accepted(ops: &[Op], refused: &HashSet<OpId>, ctx: FoldContext<'_>) -> O
     fold(ops, ctx).ok()
 }
 
+/// `case` as `user` may see it (`shared::personal_data`). Ops are pulled
+/// once, masked as things stood then: a case since passed to another
+/// department, or settings since made stricter, would otherwise keep
+/// showing what the server now masks for them.
+fn masked(
+    case: Case,
+    user: Option<&shared::role::User>,
+    settings: &shared::settings::Settings,
+) -> Case {
+    let Some(user) = user else {
+        return case;
+    };
+    let shown = shared::personal_data::shown(settings, user, Some(&case));
+    if shown.all() { case } else { shown.case(&case) }
+}
+
 /// Everything the screens share, all `Copy` handles.
 #[derive(Clone, Copy)]
 pub struct AppCtx {
@@ -473,12 +489,16 @@ impl AppCtx {
             .device
             .with_untracked(|d| d.as_ref().map(DeviceState::refused_ops))
             .unwrap_or_default();
+        let user = self
+            .session
+            .with_untracked(|s| s.as_ref().map(|s| s.user.clone()));
         let folded: Vec<(CaseId, Option<Case>)> = self.ops.with_value(|log| {
             ids.map(|id| {
                 let case = log
                     .by_case
                     .get(&id)
-                    .and_then(|ops| fold_accepted(ops, &refused, ctx));
+                    .and_then(|ops| fold_accepted(ops, &refused, ctx))
+                    .map(|case| masked(case, user.as_ref(), &config.settings));
                 (id, case)
             })
             .collect()

@@ -336,6 +336,64 @@ fn a_case_is_assigned_only_to_someone_who_receives_it() {
     assert_eq!(case_of(&manager, reg.case_id)["state"], "assigned");
 }
 
+/// A department head passes on only the cases they handle, or those no one
+/// has yet: taking another department's case would show them its
+/// complainant's phone (`shared::workflow::may_assign`). The server judges
+/// it against the case as it holds it, this push's earlier ops included.
+#[test]
+fn a_department_head_passes_on_only_what_they_handle() {
+    let w = world();
+    let (manager, mut m) = w.login("manager_a");
+    let (head, mut h) = w.login("head_a");
+    let head_id = h.user;
+    let repair = |a: &mut Author| {
+        a.register_at(w.pa(), CaseKind::Repair, chrono::Utc::now(), |r| {
+            r.content = "水管漏水".into()
+        })
+    };
+    // Another department's case (the fixture's head has no department).
+    let theirs = repair(&mut m);
+    let given = m.op(theirs.case_id, Some(CaseState::Registered), assign());
+    assert_eq!(
+        quarantined(&push(&manager, &m, &[theirs.clone(), given])),
+        []
+    );
+    let taken = h.op(theirs.case_id, Some(CaseState::Assigned), to(head_id));
+    let seq = taken.seq;
+    assert_eq!(
+        quarantined(&push(&head, &h, &[taken])),
+        [(seq, "assign.not_handling".to_string())]
+    );
+    assert_eq!(
+        case_of(&manager, theirs.case_id)["assignee"]["user"],
+        json!(null)
+    );
+
+    // A repair no one has yet is theirs to take, and then to pass on, in
+    // one push: the second is judged with the first folded in.
+    let new = repair(&mut h);
+    let own = h.op(new.case_id, Some(CaseState::Registered), to(head_id));
+    let passed = h.op(new.case_id, Some(CaseState::Assigned), assign());
+    assert_eq!(
+        quarantined(&push(&head, &h, &[new.clone(), own, passed])),
+        []
+    );
+    // Passed to a department not theirs, it is no longer theirs to move.
+    let again = h.op(new.case_id, Some(CaseState::Assigned), to(head_id));
+    let seq = again.seq;
+    assert_eq!(
+        quarantined(&push(&head, &h, &[again])),
+        [(seq, "assign.not_handling".to_string())]
+    );
+    // Management moves any case.
+    let back = m.op(theirs.case_id, Some(CaseState::Assigned), to(head_id));
+    assert_eq!(quarantined(&push(&manager, &m, &[back])), []);
+    assert_eq!(
+        case_of(&manager, theirs.case_id)["assignee"]["user"],
+        json!(head_id)
+    );
+}
+
 /// Management changes a case's first responder only to someone who will
 /// receive it, as an assignee; the case is then theirs on the server: in
 /// their 我的 list, and no longer in that of whoever registered it.

@@ -366,6 +366,36 @@ fn blobs_follow_the_case_scope_and_personal_data() {
     );
 }
 
+/// A photo whose attach op the server took, but whose upload was cut off
+/// before its author was moved to another property, still goes up from
+/// the tablet that took it: the bytes are proven by their hash, and
+/// reading them still needs the scope. Another user of that tablet who
+/// made nothing there gets nothing.
+#[test]
+fn a_photo_is_uploaded_from_its_tablet_after_its_author_was_moved() {
+    let mut w = world();
+    let photo = bytes(700, 11);
+    attach_accepted(&mut w, AttachmentKind::Photo, &photo);
+    let hash = BlobHash::of(&photo);
+    let (admin, _) = Client::login(&w.server.base, "admin");
+    let (status, body) = admin.put(
+        &format!("/api/v1/admin/users/{}", w.author.user),
+        &serde_json::json!({ "display_name": "staff_a", "role": "staff", "properties": [w.fx.pb.id] }),
+    );
+    assert_eq!(status, 200, "{body}");
+    let (moved, _) = Client::login_on(&w.server.base, "staff_a", w.author.device, &w.secret);
+    assert_eq!(moved.blob_head(&hash).status, 200);
+    let put = moved.blob_upload(&photo, 0);
+    assert_eq!(put.status, 200, "{:?}", put.json());
+    let (status, _, _) = moved.blob_get(&hash);
+    assert_eq!(status, 404, "uploading is not reading");
+    let (quality, _) = Client::login(&w.server.base, "quality");
+    let (status, _, body) = quality.blob_get(&hash);
+    assert_eq!((status, body == photo), (200, true));
+    let (staff_b, _) = Client::login_on(&w.server.base, "staff_b", w.author.device, &w.secret);
+    assert_eq!(staff_b.blob_head(&hash).status, 404);
+}
+
 /// Staff who kept the hash of another property's photo (from a pull
 /// before they left it, or an old export) attach it to a case of their
 /// own: the op is kept aside, the file stays out of their reach, and the

@@ -12,7 +12,7 @@
 //! resident. A user handles a case when its current assignee names them,
 //! or names their department.
 
-use crate::case::Case;
+use crate::case::{Assignee, Case};
 use crate::code::coded_enum;
 use crate::op::{Action, Op};
 use crate::role::{Role, User, mask_name, mask_phone};
@@ -159,13 +159,16 @@ impl Shown {
 /// Whether `user` handles `case`: its current assignee names them, or
 /// their department.
 pub fn handles(user: &User, case: &Case) -> bool {
-    case.assignee.as_ref().is_some_and(|a| {
-        a.user == Some(user.id)
-            || user
-                .department
-                .as_deref()
-                .is_some_and(|d| !d.is_empty() && d == a.department)
-    })
+    case.assignee.as_ref().is_some_and(|a| named(user, a))
+}
+
+/// Whether `assignee` names `user`, or their department.
+pub fn named(user: &User, assignee: &Assignee) -> bool {
+    assignee.user == Some(user.id)
+        || user
+            .department
+            .as_deref()
+            .is_some_and(|d| !d.is_empty() && d == assignee.department)
 }
 
 /// What `user` sees of the complainant of `case`, under the company's
@@ -210,6 +213,36 @@ mod tests {
         let mut fleet = Fleet::new(&[(Role::Staff, 0)], PropertyId(uuid::Uuid::from_u128(7)), 0);
         let op = fleet.register(0, "2026-03-02T01:00:00Z".parse().unwrap(), 0);
         crate::fold::fold(&[op], fleet.ctx()).unwrap()
+    }
+
+    #[test]
+    fn a_department_head_assigns_only_what_they_handle_or_no_one_has() {
+        use crate::workflow::may_assign;
+        let head = user(Role::DepartmentHead, Some("工程部"));
+        let to = |department: &str, user: Option<UserId>| Assignee {
+            department: department.into(),
+            user,
+            name: "X".into(),
+        };
+        assert!(may_assign(&head, None), "given to no one yet");
+        assert!(
+            may_assign(&head, Some(&to("工程部", None))),
+            "their department"
+        );
+        assert!(
+            may_assign(&head, Some(&to("保洁部", Some(head.id)))),
+            "them"
+        );
+        // Another department's case would show them its phone.
+        assert!(!may_assign(&head, Some(&to("保洁部", None))));
+        let no_department = user(Role::DepartmentHead, None);
+        assert!(!may_assign(&no_department, Some(&to("", None))));
+        for role in [Role::Staff, Role::Manager, Role::Gm] {
+            assert!(may_assign(
+                &user(role, Some("工程部")),
+                Some(&to("保洁部", None))
+            ));
+        }
     }
 
     #[test]

@@ -9,13 +9,14 @@
 //! by the op's schema, so these guards are the only copy of the rules.
 
 use crate::case::{
-    ApprovalState, Case, CaseKind, CaseState, Channel, NoteKind, RegistrationPatch, Validity,
+    ApprovalState, Assignee, Case, CaseKind, CaseState, Channel, NoteKind, RegistrationPatch,
+    Validity,
 };
 use crate::compensation::format_yuan;
 use crate::id::UserId;
 use crate::lang::{Coded, Lang};
 use crate::op::{Action, ActionKind, Op};
-use crate::role::Role;
+use crate::role::{Role, User};
 use crate::settings::Settings;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -367,6 +368,19 @@ pub const CLOCK_FIELDS_SCHEMA: u32 = 4;
 /// move their own.
 pub fn may_move_clocks(first_responder: UserId, author: UserId, role: Role) -> bool {
     role.is_management() || first_responder == author
+}
+
+/// Whether `user` may give (派工) or pass on (转派) a case now assigned
+/// to `assignee`, their role allowing assignments at all ([`role_may`]):
+/// a department head only a case given to no one yet, or one they handle
+/// (assigned to them or their department,
+/// [`personal_data::named`](crate::personal_data::named)). Handling a case
+/// is what shows a department head the complainant's phone: one who could
+/// take any case would see any phone, and another department's work is
+/// management's to move.
+pub fn may_assign(user: &User, assignee: Option<&Assignee>) -> bool {
+    user.role != Role::DepartmentHead
+        || assignee.is_none_or(|a| crate::personal_data::named(user, a))
 }
 
 /// Whether `user`, of `role`, may settle a conflict over an op of kind

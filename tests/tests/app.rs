@@ -284,6 +284,18 @@ async fn a_bad_phone_is_reported_beside_the_field_and_nothing_is_saved() {
     // Nothing reached the device's outbox or the server.
     assert_eq!(browser.attr("sync-pending", "data-pending").await, "0");
     browser.fill("field-phone", "0571-88886666").await;
+    // A tablet whose clock a flat battery reset to 1970 saves nothing the
+    // server would refuse for good, and says why; what was typed stays.
+    browser
+        .eval("window.realNow = Date.now; Date.now = () => 86400000; return true;")
+        .await;
+    browser.click("save-case").await;
+    browser.wait_text("save-error", "日期时间不对").await;
+    browser
+        .eval("Date.now = window.realNow; return true;")
+        .await;
+    assert_eq!(browser.attr("sync-pending", "data-pending").await, "0");
+    assert_eq!(browser.value("field-content").await, "夜间施工噪音");
     browser.click("save-case").await;
     let reg_no = browser.text("reg-no").await;
     browser.wait_synced().await;

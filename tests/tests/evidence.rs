@@ -442,7 +442,9 @@ async fn photos_and_a_signature_taken_offline_upload_and_reach_a_colleague() {
 /// weeks after it was closed or withdrawn; then the sync lets them go,
 /// keeping the thumbnail for the grid, and opening the photo fetches it
 /// from the server again. Months of photos would otherwise fill the
-/// browser's storage.
+/// browser's storage. Those it took itself stay as long as the ops that
+/// name them (30 days), which a server restored from a backup asks for
+/// again, with their bytes.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_whole_photos_of_a_case_withdrawn_weeks_ago_leave_the_tablet() {
     let server = Server::start();
@@ -479,9 +481,22 @@ async fn the_whole_photos_of_a_case_withdrawn_weeks_ago_leave_the_tablet() {
     both.sort();
     assert_eq!(held_blobs(&browser).await, both, "withdrawn today: kept");
 
-    // Fifteen days on, by the tablet's clock.
+    // Fifteen days on, by the tablet's clock: taken here, the photo stays
+    // while a restored server may still ask for it.
     browser
         .eval("const real = Date.now; Date.now = () => real.call(Date) + 15 * 86400000; return 0;")
+        .await;
+    browser.sync_now().await;
+    assert_eq!(
+        held_blobs(&browser).await,
+        both,
+        "taken here 15 days ago: kept"
+    );
+    // Thirty-one days on, it goes.
+    browser
+        .eval(
+            "const later = Date.now; Date.now = () => later.call(Date) + 16 * 86400000; return 0;",
+        )
         .await;
     browser.sync_now().await;
     assert_eq!(held_blobs(&browser).await, vec![thumbnail.clone()]);

@@ -628,6 +628,10 @@ pub fn code_message(code: &str, lang: Lang) -> Option<String> {
             "派单对象已停用、不处理工单或不在该项目：请改派给本项目的人员",
             "The person assigned is disabled, does not work cases or is not of this property: assign someone of the property",
         ),
+        "assign.not_handling" => (
+            "部门主管只能转派本部门（或本人）负责、或尚未派单的工单：该工单已由其他部门负责，请由管理处改派",
+            "A department head passes on only the cases of their department (or their own) or of no one yet: another department has this case; management reassigns it",
+        ),
         "change_responder.unknown_user" => (
             "新的首问责任人不是系统中的用户",
             "The new first responder is not a user of the system",
@@ -869,10 +873,25 @@ pub async fn pull(
     read(resp).await
 }
 
-/// `GET /api/v1/cases/{id}`: the case as the server folded it, with what
-/// the user may see of the complainant.
-pub async fn case(token: &str, id: shared::id::CaseId) -> Result<shared::case::Case, ApiError> {
-    get(token, &format!("/api/v1/cases/{id}")).await
+/// `GET /api/v1/cases/{id}`, of which only the complainant's phone as
+/// the server shows it to the user. Read as a whole `Case`, the answer
+/// would put a reader of every type of a case into the wasm for this one
+/// field.
+pub async fn case_phone(token: &str, id: shared::id::CaseId) -> Result<Option<String>, ApiError> {
+    #[derive(serde::Deserialize)]
+    struct Shown {
+        registration: Registration,
+    }
+    #[derive(serde::Deserialize)]
+    struct Registration {
+        complainant: Complainant,
+    }
+    #[derive(serde::Deserialize)]
+    struct Complainant {
+        phone: Option<String>,
+    }
+    let shown: Shown = get(token, &format!("/api/v1/cases/{id}")).await?;
+    Ok(shown.registration.complainant.phone)
 }
 
 /// `GET url` with the session's token, decoded as `T`.

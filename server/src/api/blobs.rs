@@ -252,7 +252,8 @@ fn parse(raw: &str) -> Result<BlobHash, ApiError> {
 /// The size the attach ops naming `hash` declare (one size: the push
 /// quarantines an attach declaring another, `attachment.size_mismatch`),
 /// and the upload's progress; 404 `blob.unknown` when no case in the
-/// caller's scope names it, or 410 `blob.discarded` when no case at all
+/// caller's scope names it (nor one where the caller made ops from this
+/// device, which recorded the bytes), or 410 `blob.discarded` when no case at all
 /// does and an administrator discarded the attach ops of the caller's
 /// device that did.
 async fn known(
@@ -263,9 +264,17 @@ async fn known(
     let store = state.store.clone();
     let scope = session.user.scope();
     let device = session.device;
+    let user = session.user.id;
     tokio::task::spawn_blocking(move || {
         let refs = store.blob_refs(&scope, &hash)?;
-        let Some(first) = refs.in_scope.first() else {
+        // The tablet that took the photo uploads it after its user was
+        // moved to other properties: set aside, it would wait on the
+        // tablet for someone of the old property to log in there.
+        let recorded = match refs.in_scope.first() {
+            Some(first) => Some(first.size),
+            None => store.blob_recorded_by(device, user, &hash)?,
+        };
+        let Some(size) = recorded else {
             if store.blob_discarded(device, &hash)? {
                 return Err(ApiError::new(
                     StatusCode::GONE,
@@ -282,9 +291,9 @@ async fn known(
         };
         let progress = store
             .blobs()
-            .progress_toward(&hash, first.size)
+            .progress_toward(&hash, size)
             .map_err(ApiError::internal)?;
-        Ok((first.size, progress))
+        Ok((size, progress))
     })
     .await?
 }

@@ -191,8 +191,10 @@ fn compression() -> CompressionLayer<impl Predicate> {
         records::import,
     ),
     // The bodies' schemas are collected from the annotations; `ErrorBody` is
-    // named here because the shared error answers (`responses`) refer to it.
-    components(schemas(ErrorBody)),
+    // named here because the shared error answers (`responses`) refer to
+    // it, and `ConfigItem` because `PullResponse`, generic over how a
+    // reader takes its items, refers to it without collecting it.
+    components(schemas(ErrorBody, shared::wire::ConfigItem)),
     modifiers(&BearerAuth, &Middleware)
 )]
 pub struct ApiDoc;

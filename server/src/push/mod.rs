@@ -13,7 +13,7 @@ pub mod plan;
 
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
-use shared::case::CaseKind;
+use shared::case::{Assignee, CaseKind};
 use shared::category::Category;
 use shared::id::{PropertyId, UserId};
 use shared::lang::{Coded, Lang};
@@ -27,7 +27,8 @@ use shared::validation::{
 };
 use shared::wire::QuarantineNotice;
 use shared::workflow::{
-    CLOCK_FIELDS_SCHEMA, may_move_clocks, may_settle, moves_clocks, role_may, role_may_ever,
+    CLOCK_FIELDS_SCHEMA, may_assign, may_move_clocks, may_settle, moves_clocks, role_may,
+    role_may_ever,
 };
 
 /// The facts about one op that the decision needs. Every one of them comes
@@ -105,6 +106,9 @@ pub struct Facts<'a> {
     /// For a `resolve_conflict`: the author and kind of the op it
     /// settles, if its case has that op.
     pub conflicted: Option<(UserId, ActionKind)>,
+    /// For an assign, or a `resolve_conflict` applying one: the case's
+    /// assignee as stored now, if the case is known.
+    pub case_assignee: Option<Option<Assignee>>,
     /// Every property.
     pub properties: &'a [Property],
     /// The categories.
@@ -230,7 +234,22 @@ pub fn judge(f: &Facts<'_>) -> Verdict {
             format!("case {} was deleted (retention)", op.case_id),
         );
     }
+    // Outside the author's scope, nothing more is said: not whether the
+    // case is registered already, nor what is wrong with the property's
+    // buildings, categories or number (its code), nor anything of its
+    // users. The same answer for every op of another property's case.
+    let out_of_scope = || {
+        quarantine(
+            op,
+            "sync.out_of_scope",
+            "the case's property is outside the author's scope".into(),
+        )
+    };
     let property = match (&op.action, f.case_property) {
+        (_, Some(property)) if !author.scope().allows(property) => return out_of_scope(),
+        (Action::Register(reg), None) if !author.scope().allows(reg.property) => {
+            return out_of_scope();
+        }
         (Action::Register(_), Some(_)) => {
             return quarantine(
                 op,
@@ -369,11 +388,22 @@ pub fn judge(f: &Facts<'_>) -> Verdict {
             );
         }
     };
-    if !author.scope().allows(property) {
+
+    // A department head passes on only what they handle, or what no one
+    // has yet (`workflow::may_assign`), judged against the case as the
+    // server holds it: the tablet's copy may be behind a transfer, and a
+    // forged op must not show them another department's phone. Applying
+    // such an assign that lost a conflict is judged by the settler.
+    if let Some(current) = &f.case_assignee
+        && !may_assign(author, current.as_ref())
+    {
         return quarantine(
             op,
-            "sync.out_of_scope",
-            "the case's property is outside the author's scope".into(),
+            "assign.not_handling",
+            format!(
+                "a department head passes on only the cases of their department ({}) or of no one yet",
+                author.department.as_deref().unwrap_or("-")
+            ),
         );
     }
     // The device's picker offers only who may take the case; the server

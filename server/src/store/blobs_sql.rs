@@ -9,7 +9,7 @@ use super::sqlite::parse_id;
 use super::{BlobRef, BlobRefs, StoreError, StoreResult};
 use shared::blob::BlobHash;
 use shared::case::{AttachmentKind, Case};
-use shared::id::{CaseId, DeviceId};
+use shared::id::{CaseId, DeviceId, UserId};
 use shared::op::Op;
 use shared::role::Scope;
 
@@ -109,6 +109,31 @@ pub(super) fn blob_refs(db: &dyn Db, scope: &Scope, hash: &BlobHash) -> StoreRes
         },
     )?;
     Ok(refs)
+}
+
+/// The size `device` declared for `hash` on a case where `user` made ops
+/// from it ([`super::Store::blob_recorded_by`]).
+pub(super) fn recorded_by(
+    db: &dyn Db,
+    device: DeviceId,
+    user: UserId,
+    hash: &BlobHash,
+) -> StoreResult<Option<u64>> {
+    let row = db.query_opt(
+        "SELECT b.size FROM case_blobs b
+         WHERE b.hash = ?1 AND b.device_id = ?2
+           AND EXISTS (SELECT 1 FROM ops o
+                       WHERE o.case_id = b.case_id AND o.device_id = b.device_id
+                         AND o.author = ?3)
+         ORDER BY b.case_id, b.attachment_id, b.thumbnail
+         LIMIT 1",
+        &[
+            hash.to_string().into(),
+            device.to_string().into(),
+            user.to_string().into(),
+        ],
+    )?;
+    row.map(|r| Ok(r.get::<i64>(0)?.max(0) as u64)).transpose()
 }
 
 /// Whether the device may drop the bytes named `hash`: no case references

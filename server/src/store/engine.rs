@@ -320,6 +320,15 @@ impl<E: Engine> Store for E {
         self.read(|db| blobs_sql::blob_refs(db, scope, hash))
     }
 
+    fn blob_recorded_by(
+        &self,
+        device: DeviceId,
+        user: UserId,
+        hash: &BlobHash,
+    ) -> StoreResult<Option<u64>> {
+        self.read(|db| blobs_sql::recorded_by(db, device, user, hash))
+    }
+
     fn blob_discarded(&self, device: DeviceId, hash: &BlobHash) -> StoreResult<bool> {
         self.read(|db| blobs_sql::discarded_on(db, device, hash))
     }

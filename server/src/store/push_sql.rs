@@ -26,7 +26,7 @@ use crate::push::plan::{self, Incoming, Step};
 use crate::push::{self, Verdict};
 use chrono::{DateTime, Utc};
 use shared::blob::BlobHash;
-use shared::case::{AttachmentKind, CaseKind, CaseState};
+use shared::case::{Assignee, AttachmentKind, CaseKind, CaseState};
 use shared::fold::FoldContext;
 use shared::id::{CaseId, DeviceId, OpId, PropertyId, UserId};
 use shared::op::{Action, Op};
@@ -726,6 +726,7 @@ pub(super) fn judge(
         assignee: stored.assignee.as_ref(),
         kept: stored.kept,
         conflicted: stored.conflicted,
+        case_assignee: stored.case_assignee,
         properties: rules.properties,
         categories: &rules.config.categories,
         settings: &rules.config.settings,
@@ -888,6 +889,9 @@ struct StoredFacts {
     /// For a `resolve_conflict`: the author and kind of the op it settles,
     /// if the case has it.
     conflicted: Option<(UserId, shared::op::ActionKind)>,
+    /// For an assign (or a `resolve_conflict` applying one): the case's
+    /// assignee as the cases stand now, if the case is known.
+    case_assignee: Option<Option<Assignee>>,
 }
 
 /// The case registered as `reg_no`, as this transaction leaves it so far:
@@ -926,6 +930,43 @@ fn kept_case(
         voided
     };
     Ok(Some(push::Kept { property, voided }))
+}
+
+/// The assignee of case `id` as this transaction leaves it so far, if the
+/// server holds the case.
+fn current_assignee(
+    tx: &dyn Db,
+    rules: &Rules<'_>,
+    touched: &Touched,
+    id: CaseId,
+) -> StoreResult<Option<Option<Assignee>>> {
+    // Ops of it this push stored are not in its row yet: it is folded
+    // with them, as its row will be.
+    if touched.cases.contains_key(&id) {
+        let ops = super::fold_sql::stored_ops(tx, id)?;
+        let ctx = FoldContext {
+            settings: &rules.config.settings,
+            calendar: &rules.config.calendar,
+        };
+        return Ok(shared::fold::fold(&ops, ctx).ok().map(|c| c.assignee));
+    }
+    let Some(row) = tx.query_opt(
+        "SELECT assignee, department FROM cases WHERE id = ?1",
+        &[id.to_string().into()],
+    )?
+    else {
+        return Ok(None);
+    };
+    let user = row.get::<Option<String>>(0)?;
+    let department = row.get::<Option<String>>(1)?;
+    Ok(Some(match (user, department) {
+        (None, None) => None,
+        (user, department) => Some(Assignee {
+            department: department.unwrap_or_default(),
+            user: user.map(|u| parse_id::<UserId>(&u)).transpose()?,
+            name: String::new(),
+        }),
+    }))
 }
 
 /// The evidence bytes a case's attach ops declare, photo and thumbnail.
@@ -1146,7 +1187,12 @@ fn stored_facts(
         }
         _ => None,
     };
+    let case_assignee = match named {
+        Some(Action::Assign { .. }) => current_assignee(tx, rules, touched, op.case_id)?,
+        _ => None,
+    };
     Ok(StoredFacts {
+        case_assignee,
         conflicted: conflicted.map(|o| (o.author, o.action.kind())),
         kept,
         assigned,

@@ -24,7 +24,7 @@ use shared::op::{Action, ActionKind};
 use shared::role::Role;
 use shared::validation::validate_action;
 use shared::wire::UserCard;
-use shared::workflow::allowed_actions;
+use shared::workflow::{allowed_actions, may_assign};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -33,12 +33,13 @@ use std::sync::Arc;
 #[component]
 pub fn Actions(case: Arc<Case>, drafts: Drafts) -> impl IntoView {
     let ctx = use_app();
-    let role = ctx
+    let Some(user) = ctx
         .session
-        .with_untracked(|s| s.as_ref().map(|s| s.user.role));
-    let Some(role) = role else {
+        .with_untracked(|s| s.as_ref().map(|s| s.user.clone()))
+    else {
         return ().into_any();
     };
+    let role = user.role;
     let kinds: Vec<ActionKind> = allowed_actions(&case, role)
         .into_iter()
         .filter(|k| {
@@ -50,6 +51,8 @@ pub fn Actions(case: Arc<Case>, drafts: Drafts) -> impl IntoView {
                     | ActionKind::ResolveConflict
             )
         })
+        // Another department's case is not a department head's to pass on.
+        .filter(|k| *k != ActionKind::Assign || may_assign(&user, case.assignee.as_ref()))
         .collect();
     let open = drafts.open;
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);

@@ -235,8 +235,7 @@ fn PhoneValue(case: Arc<Case>) -> impl IntoView {
     let ask = held.contains('*') && ctx.shown(Some(&case)).phone;
     let fetched = LocalResource::new(move || async move {
         let token = ctx.token().filter(|_| ask)?;
-        let case = crate::api::case(&token, id).await.ok()?;
-        case.registration.complainant.phone.map(|p| p.to_string())
+        crate::api::case_phone(&token, id).await.ok().flatten()
     });
     view! {
         <span data-testid="detail-phone">{move || fetched.get().flatten().unwrap_or_else(|| held.clone())}</span>
