@@ -48,6 +48,16 @@ pub enum RecordError {
     Storage(#[from] DbError),
 }
 
+/// Whether the tablet's clock, reading `at`, can date an op: not before
+/// 2000, which the server refuses for good. A form asks first, so that
+/// every time typed is not said to lie in the future.
+pub fn clock_set(at: DateTime<Utc>) -> Result<(), RecordError> {
+    if at < shared::validation::time_floor() {
+        return Err(RecordError::ClockUnset(at));
+    }
+    Ok(())
+}
+
 impl RecordError {
     /// The error in the words the forms show.
     pub fn message(&self, l: Lang) -> String {
@@ -137,9 +147,7 @@ impl AppCtx {
         }
         let actor = self.actor().ok_or(RecordError::LoggedOut)?;
         let at = now();
-        if at < shared::validation::time_floor() {
-            return Err(RecordError::ClockUnset(at));
-        }
+        clock_set(at)?;
         // Synchronous read-modify-write of the device state (see the
         // invariant in `state`), then the snapshot goes to IndexedDB.
         let made = self.device.try_update(|d| {

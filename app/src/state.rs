@@ -498,7 +498,15 @@ impl AppCtx {
                     .by_case
                     .get(&id)
                     .and_then(|ops| fold_accepted(ops, &refused, ctx))
-                    .map(|case| masked(case, user.as_ref(), &config.settings));
+                    // A registration the server refused holds what was
+                    // typed here, which nobody else has: it shows as typed.
+                    .map(|case| {
+                        if refused.contains(&case.registered.op) {
+                            case
+                        } else {
+                            masked(case, user.as_ref(), &config.settings)
+                        }
+                    });
                 (id, case)
             })
             .collect()

@@ -394,6 +394,39 @@ fn a_department_head_passes_on_only_what_they_handle() {
     );
 }
 
+/// A push outside the author's scope tells nothing of the other
+/// property's case: not that its id is registered, nor what is wrong with
+/// an edit of it against that property's categories.
+#[test]
+fn a_push_outside_the_scope_tells_nothing_of_the_other_property() {
+    let w = world();
+    let (staff, mut s) = w.login("staff_a");
+    let (staff_b, mut b) = w.login("staff_b");
+    let reg = s.register(w.pa(), "电梯故障");
+    assert_eq!(
+        quarantined(&push(&staff, &s, std::slice::from_ref(&reg))),
+        []
+    );
+    let mut same_id = b.register(w.pb(), "停车纠纷");
+    same_id.case_id = reg.case_id;
+    let bad_edit = b.op(
+        reg.case_id,
+        None,
+        Action::Edit(RegistrationPatch {
+            category: Some("no_such_category".into()),
+            ..Default::default()
+        }),
+    );
+    let seqs = [same_id.seq, bad_edit.seq];
+    assert_eq!(
+        quarantined(&push(&staff_b, &b, &[same_id, bad_edit])),
+        [
+            (seqs[0], "sync.out_of_scope".to_string()),
+            (seqs[1], "sync.out_of_scope".to_string()),
+        ]
+    );
+}
+
 /// Management changes a case's first responder only to someone who will
 /// receive it, as an assignee; the case is then theirs on the server: in
 /// their 我的 list, and no longer in that of whoever registered it.

@@ -276,9 +276,15 @@ fn settles(case: &Case, author: (UserId, Role)) -> Option<(OpId, bool)> {
             apply,
         )
     };
+    // A department head's apply of an assign is judged by the server
+    // against the case as it holds it (`workflow::may_assign`), which the
+    // device's copy may be behind: the schedules only dismiss those.
+    let applies = |c: &crate::case::Conflict| {
+        may(c, true) && (c.action != ActionKind::Assign || role != Role::DepartmentHead)
+    };
     case.open_conflicts()
         .find(|c| may(c, false))
-        .map(|c| (c.op, may(c, true)))
+        .map(|c| (c.op, applies(c)))
 }
 
 /// A plausible payload for an action of `kind` by `author` (who, in which

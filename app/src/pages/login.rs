@@ -330,6 +330,10 @@ async fn log_in(
         .set_value(session.must_change_password.then_some(typed_password));
     ctx.device.set(Some(state));
     ctx.session.set(Some(session));
+    // The cases kept from before the login were folded for nobody, or for
+    // this user as they were then (another department, another role):
+    // drawn again as they may see them now (`state::masked`).
+    ctx.refold_all();
     // The uploads the restored server lost are offered again, as a sync
     // that learns of the restore does; the login learnt of it first.
     if restored {

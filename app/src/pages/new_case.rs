@@ -256,6 +256,10 @@ pub fn NewCase() -> impl IntoView {
             refused.set(Some(RecordError::Blocked(blocked)));
             return;
         }
+        if let Err(e) = crate::record::clock_set(now()) {
+            refused.set(Some(e));
+            return;
+        }
         staged.error.set(None);
         if !staged.ready(ctx.l()) {
             return;

@@ -66,7 +66,8 @@ pub struct Facts<'a> {
     /// at least the oldest the server took when it registered the device
     /// (0 when neither is known).
     pub schema_before: u32,
-    /// The property of the op's case, if the case is known.
+    /// The property of the op's case, if the case is known (a deleted
+    /// case's too).
     pub case_property: Option<PropertyId>,
     /// For an edit or a `resolve_conflict`: what its case's register op
     /// says.
@@ -224,6 +225,21 @@ pub fn judge(f: &Facts<'_>) -> Verdict {
             ),
         );
     }
+    // Outside the author's scope, nothing more is said: not whether the
+    // case is registered already or was deleted, nor what is wrong with
+    // the property's buildings, categories or number (its code), nor
+    // anything of its users. The same answer for every op of another
+    // property's case.
+    let out_of_scope = || {
+        quarantine(
+            op,
+            "sync.out_of_scope",
+            "the case's property is outside the author's scope".into(),
+        )
+    };
+    if f.case_property.is_some_and(|p| !author.scope().allows(p)) {
+        return out_of_scope();
+    }
     // A deleted case stays deleted: an op made offline before the device
     // pulled the tombstone is kept here for an admin, not folded into a
     // new case of the same id.
@@ -234,19 +250,7 @@ pub fn judge(f: &Facts<'_>) -> Verdict {
             format!("case {} was deleted (retention)", op.case_id),
         );
     }
-    // Outside the author's scope, nothing more is said: not whether the
-    // case is registered already, nor what is wrong with the property's
-    // buildings, categories or number (its code), nor anything of its
-    // users. The same answer for every op of another property's case.
-    let out_of_scope = || {
-        quarantine(
-            op,
-            "sync.out_of_scope",
-            "the case's property is outside the author's scope".into(),
-        )
-    };
     let property = match (&op.action, f.case_property) {
-        (_, Some(property)) if !author.scope().allows(property) => return out_of_scope(),
         (Action::Register(reg), None) if !author.scope().allows(reg.property) => {
             return out_of_scope();
         }

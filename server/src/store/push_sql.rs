@@ -840,7 +840,8 @@ fn untouched_facts(
     reg_no: Option<&str>,
 ) -> StoreResult<(Option<PropertyId>, bool, bool, bool)> {
     let row = tx.query_one(
-        "SELECT (SELECT property_id FROM ops WHERE case_id = ?1 LIMIT 1),
+        "SELECT coalesce((SELECT property_id FROM ops WHERE case_id = ?1 LIMIT 1),
+                (SELECT property_id FROM deletions WHERE case_id = ?1)),
             EXISTS (SELECT 1 FROM deletions WHERE case_id = ?1),
             EXISTS (SELECT 1 FROM ops WHERE id = ?2),
             EXISTS (SELECT 1 FROM cases WHERE reg_no = ?3 AND id <> ?1)",
@@ -855,7 +856,7 @@ fn untouched_facts(
 
 /// What `push::judge` needs to know of the stored data for one op.
 struct StoredFacts {
-    /// The property its case already belongs to.
+    /// The property its case already belongs to (or belonged to, deleted).
     case_property: Option<PropertyId>,
     /// For an edit: what its case's register op says.
     case_registered: Option<push::Registered>,

@@ -766,6 +766,15 @@ fn ActionForm(kind: ActionKind, case: Arc<Case>, role: Role, drafts: Drafts) -> 
         error.set(None);
         save.clear();
         problems.set(BTreeMap::new());
+        // Asked first: a clock before 2000 would make every rule of time
+        // below speak of the wrong thing (`record::clock_set`).
+        if crate::record::clock_set(crate::state::now()).is_err() {
+            error.set(Some(FormError::Unreadable(Words(
+                "本平板的日期时间不对，请先在系统设置中校准日期和时间后再保存（填写的内容仍在）",
+                "This tablet's date and time are wrong: set them in the system settings, then save again (what you typed is still here)",
+            ))));
+            return;
+        }
         // A form filled from an assessment a colleague has replaced since
         // would put the old one back with this one's change: what was
         // not changed here becomes theirs, what was stays, and it says so.
@@ -821,6 +830,20 @@ fn ActionForm(kind: ActionKind, case: Arc<Case>, role: Role, drafts: Drafts) -> 
                 }
                 _ => error.set(Some(FormError::Rule(v))),
             }
+            return;
+        }
+        // A sync may have brought a transfer to another department since
+        // the form opened (or its draft was kept): no longer a department
+        // head's to pass on (`assign.not_handling` on the server).
+        let may_pass_on = ctx.session.with_untracked(|s| {
+            s.as_ref()
+                .is_some_and(|s| may_assign(&s.user, case.assignee.as_ref()))
+        });
+        if kind == ActionKind::Assign && !may_pass_on {
+            error.set(Some(FormError::Unreadable(Words(
+                "该工单已转由其他部门负责，部门主管不能再转派，请由管理处改派",
+                "The case went to another department meanwhile: a department head no longer passes it on; management reassigns it",
+            ))));
             return;
         }
         // The picker was filled as the directory stood when the form
