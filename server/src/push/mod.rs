@@ -107,8 +107,8 @@ pub struct Facts<'a> {
     /// For a `resolve_conflict`: the author and kind of the op it
     /// settles, if its case has that op.
     pub conflicted: Option<(UserId, ActionKind)>,
-    /// For an assign, or a `resolve_conflict` applying one: the case's
-    /// assignee as stored now, if the case is known.
+    /// For a department head's assign, or `resolve_conflict` applying
+    /// one: the case's assignee as stored now, if the case is known.
     pub case_assignee: Option<Option<Assignee>>,
     /// Every property.
     pub properties: &'a [Property],

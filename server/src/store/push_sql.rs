@@ -31,7 +31,7 @@ use shared::fold::FoldContext;
 use shared::id::{CaseId, DeviceId, OpId, PropertyId, UserId};
 use shared::op::{Action, Op};
 use shared::property::Property;
-use shared::role::User;
+use shared::role::{Role, User};
 use shared::wire::{PushResponse, QuarantineNotice};
 use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -890,8 +890,9 @@ struct StoredFacts {
     /// For a `resolve_conflict`: the author and kind of the op it settles,
     /// if the case has it.
     conflicted: Option<(UserId, shared::op::ActionKind)>,
-    /// For an assign (or a `resolve_conflict` applying one): the case's
-    /// assignee as the cases stand now, if the case is known.
+    /// For a department head's assign (or `resolve_conflict` applying
+    /// one): the case's assignee as the cases stand now, if the case is
+    /// known.
     case_assignee: Option<Option<Assignee>>,
 }
 
@@ -1188,8 +1189,14 @@ fn stored_facts(
         }
         _ => None,
     };
+    // Only a department head's passing on is judged by it (the role the
+    // op claims: one its author does not hold is refused before). Read
+    // for every assign, a batch assigning the cases it registers would
+    // fold each of them again.
     let case_assignee = match named {
-        Some(Action::Assign { .. }) => current_assignee(tx, rules, touched, op.case_id)?,
+        Some(Action::Assign { .. }) if op.role == Role::DepartmentHead => {
+            current_assignee(tx, rules, touched, op.case_id)?
+        }
         _ => None,
     };
     Ok(StoredFacts {
