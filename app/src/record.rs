@@ -48,6 +48,13 @@ pub enum RecordError {
     Storage(#[from] DbError),
 }
 
+/// What a form says of a clock before 2000 (what the tablet says follows
+/// in [`RecordError::ClockUnset`]'s message).
+pub const CLOCK_UNSET: (&str, &str) = (
+    "本平板的日期时间不对，请先在系统设置中校准日期和时间后再保存（填写的内容仍在）",
+    "This tablet's date and time are wrong: set them in the system settings, then save again (what you typed is still here)",
+);
+
 /// Whether the tablet's clock, reading `at`, can date an op: not before
 /// 2000, which the server refuses for good. A form asks first, so that
 /// every time typed is not said to lie in the future.
@@ -65,11 +72,9 @@ impl RecordError {
             RecordError::Blocked(blocked) => blocked.refusal(l).to_string(),
             RecordError::LoggedOut => l.pick("请先登录", "Log in first").to_string(),
             RecordError::ClockUnset(at) => format!(
-                "{}{}",
-                l.pick(
-                    "本平板的日期时间不对，请先在系统设置中校准日期和时间后再保存（填写的内容仍在）。平板时间：",
-                    "This tablet's date and time are wrong: set them in the system settings, then save again (what you typed is still here). The tablet says: ",
-                ),
+                "{}{}{}",
+                l.pick(CLOCK_UNSET.0, CLOCK_UNSET.1),
+                l.pick("。平板时间：", ". The tablet says: "),
                 at.format("%Y-%m-%d %H:%M")
             ),
             RecordError::CaseDeleted => l

@@ -618,6 +618,15 @@ impl AppCtx {
             .with(|c| shared::personal_data::shown(&c.settings, &user, case))
     }
 
+    /// Whether the user logged in may give or pass on `case` now, their
+    /// role allowing assignments at all (`shared::workflow::may_assign`).
+    pub fn may_assign(&self, case: &Case) -> bool {
+        self.session.with_untracked(|s| {
+            s.as_ref()
+                .is_some_and(|s| shared::workflow::may_assign(&s.user, case.assignee.as_ref()))
+        })
+    }
+
     /// The logged-in actor.
     /// Whether the server refused `case`'s registration: it holds no
     /// such case, so nothing more can be done to it here until an

@@ -919,19 +919,32 @@ fn kept_case(
             None => return Ok(None),
         },
     };
-    // Ops of it this push stored are not in its row yet: it is folded
-    // with them, as its row will be (they are in `ops` already).
-    let voided = if touched.cases.contains_key(&id) {
-        let ops = super::fold_sql::stored_ops(tx, id)?;
-        let ctx = FoldContext {
-            settings: &rules.config.settings,
-            calendar: &rules.config.calendar,
-        };
-        shared::fold::fold(&ops, ctx).map_or(voided, |c| c.state == CaseState::Voided)
-    } else {
-        voided
+    let voided = match touched_case(tx, rules, touched, id)? {
+        Some(folded) => folded.map_or(voided, |c| c.state == CaseState::Voided),
+        None => voided,
     };
     Ok(Some(push::Kept { property, voided }))
+}
+
+/// Case `id` folded with the ops this push stored of it, which are not
+/// in its row yet (they are in `ops` already), as its row will be; `None`
+/// when the push touched no op of it, so that its row stands (and
+/// `Some(None)` when its ops do not fold).
+fn touched_case(
+    tx: &dyn Db,
+    rules: &Rules<'_>,
+    touched: &Touched,
+    id: CaseId,
+) -> StoreResult<Option<Option<shared::case::Case>>> {
+    if !touched.cases.contains_key(&id) {
+        return Ok(None);
+    }
+    let ops = super::fold_sql::stored_ops(tx, id)?;
+    let ctx = FoldContext {
+        settings: &rules.config.settings,
+        calendar: &rules.config.calendar,
+    };
+    Ok(Some(shared::fold::fold(&ops, ctx).ok()))
 }
 
 /// The assignee of case `id` as this transaction leaves it so far, if the
@@ -942,15 +955,8 @@ fn current_assignee(
     touched: &Touched,
     id: CaseId,
 ) -> StoreResult<Option<Option<Assignee>>> {
-    // Ops of it this push stored are not in its row yet: it is folded
-    // with them, as its row will be.
-    if touched.cases.contains_key(&id) {
-        let ops = super::fold_sql::stored_ops(tx, id)?;
-        let ctx = FoldContext {
-            settings: &rules.config.settings,
-            calendar: &rules.config.calendar,
-        };
-        return Ok(shared::fold::fold(&ops, ctx).ok().map(|c| c.assignee));
+    if let Some(folded) = touched_case(tx, rules, touched, id)? {
+        return Ok(folded.map(|c| c.assignee));
     }
     let Some(row) = tx.query_opt(
         "SELECT assignee, department FROM cases WHERE id = ?1",

@@ -24,7 +24,7 @@ use shared::op::{Action, ActionKind};
 use shared::role::Role;
 use shared::validation::validate_action;
 use shared::wire::UserCard;
-use shared::workflow::{allowed_actions, may_assign};
+use shared::workflow::allowed_actions;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -33,13 +33,12 @@ use std::sync::Arc;
 #[component]
 pub fn Actions(case: Arc<Case>, drafts: Drafts) -> impl IntoView {
     let ctx = use_app();
-    let Some(user) = ctx
+    let role = ctx
         .session
-        .with_untracked(|s| s.as_ref().map(|s| s.user.clone()))
-    else {
+        .with_untracked(|s| s.as_ref().map(|s| s.user.role));
+    let Some(role) = role else {
         return ().into_any();
     };
-    let role = user.role;
     let kinds: Vec<ActionKind> = allowed_actions(&case, role)
         .into_iter()
         .filter(|k| {
@@ -52,7 +51,7 @@ pub fn Actions(case: Arc<Case>, drafts: Drafts) -> impl IntoView {
             )
         })
         // Another department's case is not a department head's to pass on.
-        .filter(|k| *k != ActionKind::Assign || may_assign(&user, case.assignee.as_ref()))
+        .filter(|k| *k != ActionKind::Assign || ctx.may_assign(&case))
         .collect();
     let open = drafts.open;
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
@@ -769,10 +768,8 @@ fn ActionForm(kind: ActionKind, case: Arc<Case>, role: Role, drafts: Drafts) -> 
         // Asked first: a clock before 2000 would make every rule of time
         // below speak of the wrong thing (`record::clock_set`).
         if crate::record::clock_set(crate::state::now()).is_err() {
-            error.set(Some(FormError::Unreadable(Words(
-                "本平板的日期时间不对，请先在系统设置中校准日期和时间后再保存（填写的内容仍在）",
-                "This tablet's date and time are wrong: set them in the system settings, then save again (what you typed is still here)",
-            ))));
+            let (zh, en) = crate::record::CLOCK_UNSET;
+            error.set(Some(FormError::Unreadable(Words(zh, en))));
             return;
         }
         // A form filled from an assessment a colleague has replaced since
@@ -835,11 +832,7 @@ fn ActionForm(kind: ActionKind, case: Arc<Case>, role: Role, drafts: Drafts) -> 
         // A sync may have brought a transfer to another department since
         // the form opened (or its draft was kept): no longer a department
         // head's to pass on (`assign.not_handling` on the server).
-        let may_pass_on = ctx.session.with_untracked(|s| {
-            s.as_ref()
-                .is_some_and(|s| may_assign(&s.user, case.assignee.as_ref()))
-        });
-        if kind == ActionKind::Assign && !may_pass_on {
+        if kind == ActionKind::Assign && !ctx.may_assign(&case) {
             error.set(Some(FormError::Unreadable(Words(
                 "该工单已转由其他部门负责，部门主管不能再转派，请由管理处改派",
                 "The case went to another department meanwhile: a department head no longer passes it on; management reassigns it",

@@ -617,12 +617,7 @@ fn Problems(case: Arc<Case>) -> impl IntoView {
             };
             // Applied, an assign passes the case on: a department head's
             // only of a case they handle or no one has (`may_assign`).
-            let passes_on = action != shared::op::ActionKind::Assign
-                || ctx.session.with_untracked(|s| {
-                    s.as_ref().is_some_and(|s| {
-                        shared::workflow::may_assign(&s.user, case.assignee.as_ref())
-                    })
-                });
+            let passes_on = action != shared::op::ActionKind::Assign || ctx.may_assign(&case);
             let (mine, may_apply) = (may(false), may(true) && passes_on);
             // Reads the colleagues as they come: a sync may bring the news.
             let gone = {
