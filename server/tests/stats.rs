@@ -1136,6 +1136,55 @@ fn a_repair_nobody_can_call_is_not_drawn_for_a_spot_check() {
     assert_eq!(drawn["items"][0]["case_id"], reachable.to_string());
 }
 
+/// A callback that ran out unmade and was then taken away by a reopening
+/// was never made: it counts against the follow-up rate, and as missed
+/// among the clocks, not as met late.
+#[test]
+fn a_callback_taken_away_by_a_reopening_after_it_ran_out_was_not_made() {
+    let w = world();
+    let (manager, mut a) = w.login("manager_a");
+    let pa = w.pa().clone();
+    // Resolved on Monday 7 July at 11:00; the callback is due by the end
+    // of the next working day, and nobody calls.
+    let (case, ops) = Script::new(
+        &mut a,
+        &pa,
+        CaseKind::Repair,
+        local("2025-07-07", "09:00"),
+        |r| r.complainant.phone = phone(1),
+    )
+    .assign(10, "工程部")
+    .start(20)
+    .resolve(120)
+    .at(
+        7 * 24 * 60,
+        Action::Reopen {
+            reason: "复查发现仍漏水".into(),
+        },
+    )
+    .done();
+    let (status, answer) = manager.post("/api/v1/sync/push", &push_body(a.device, &ops));
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["quarantined"], json!([]), "{answer}");
+    let (_, stored) = manager.get(&format!("/api/v1/cases/{case}"));
+    let callback = stored["deadlines"]
+        .as_array()
+        .and_then(|d| d.iter().find(|c| c["clock"] == "follow_up_repair"))
+        .unwrap_or_else(|| panic!("the missed callback stays: {stored}"));
+    assert_eq!(callback["taken_unmet"], true, "{stored}");
+
+    let (status, stats) = manager.get("/api/v1/stats?period=year&from=2025-07-07");
+    assert_eq!(status, 200, "{stats}");
+    let f = &stats["follow_up"];
+    assert_eq!((&f["done"], &f["due"]), (&json!(0), &json!(1)), "{stats}");
+    let c = clock(&stats, "follow_up_repair");
+    assert_eq!(
+        (&c["met"], &c["overdue"]),
+        (&json!(0), &json!(1)),
+        "{stats}"
+    );
+}
+
 /// A complaint answered on the spot and closed before anyone assessed it
 /// counts as not assessed, and as valid once the manager assesses it
 /// afterwards, closed as it is.

@@ -166,6 +166,9 @@ coded_enum! {
         MetOnTime = ("met_on_time", "按时完成", "Met on time"),
         /// Met after the due time.
         MetLate = ("met_late", "超时完成", "Met late"),
+        /// Taken away unmet after it had run out (see
+        /// [`ClockState::taken_unmet`]): missed, and owed no more.
+        Missed = ("missed", "超时未完成", "Missed"),
     }
 }
 
@@ -181,10 +184,17 @@ pub struct ClockState {
     /// When it is due, extensions included.
     #[serde(serialize_with = "crate::timestamp::serialize")]
     pub due_at: DateTime<Utc>,
-    /// When it was met, if it was.
+    /// When it was met, if it was; with [`ClockState::taken_unmet`], when
+    /// it was taken away instead.
     pub met_at: Option<DateTime<Utc>>,
     /// How many working days extensions added to `due_at`.
     pub extended_working_days: u32,
+    /// Taken away unmet after it had run out, by a reopening or a new
+    /// assessment: it ended at `met_at` without being met, and counts as
+    /// missed (a callback taken away so was never made). Absent from the
+    /// JSON when false, so cases stored before it read the same.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub taken_unmet: bool,
 }
 
 /// When a clock started at `start` under `rule` is due.
@@ -377,6 +387,9 @@ impl DeadlineSettings {
 impl ClockState {
     /// Where this clock stands at `now`; see [`status`].
     pub fn status(&self, now: DateTime<Utc>, due_soon: DueSoon) -> ClockStatus {
+        if self.taken_unmet {
+            return ClockStatus::Missed;
+        }
         status(self.due_at, self.met_at, now, due_soon)
     }
 }
@@ -785,6 +798,7 @@ mod tests {
             due_at: at("2025-03-06 23:59:59"),
             met_at: None,
             extended_working_days: 0,
+            taken_unmet: false,
         };
         let soon = DeadlineSettings::default().due_soon(Shanghai);
         assert_eq!(
@@ -925,6 +939,7 @@ mod tests {
             due_at: at("2025-02-08T15:59:59Z"),
             met_at: None,
             extended_working_days: 0,
+            taken_unmet: false,
         };
         let json = serde_json::to_string(&state).expect("serializes");
         let expected = concat!(

@@ -88,7 +88,7 @@ pub struct Folded {
 /// or is met otherwise, a rule that judges otherwise): a server folds again
 /// every case it stored under another version, and does not resume its
 /// fold state.
-pub const RULES: i64 = 10;
+pub const RULES: i64 = 11;
 
 /// What the fold carries between ops besides the case: the clock marks the
 /// deadlines are worked out from at the end, the ops a `resolve_conflict`
@@ -1460,12 +1460,14 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
         }
         // Taken away before it was met, a clock stays only if it had run
         // out by then: missed, and ended then.
+        let mut taken_unmet = false;
         if let Some(&(_, until)) = taken.iter().find(|(c, _)| *c == clock)
             && met.is_none_or(|m| m > until)
         {
             if due >= until {
                 continue;
             }
+            taken_unmet = met.is_none();
             met.get_or_insert(until);
         }
         // Except the callback of a case closed because the complainant
@@ -1485,6 +1487,7 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
             due_at: due,
             met_at: met,
             extended_working_days: extended,
+            taken_unmet,
         });
     }
 }

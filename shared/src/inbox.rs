@@ -330,7 +330,10 @@ fn reasons(
             .filter_map(|c| match c.status(now, due_soon) {
                 ClockStatus::DueSoon => Some((c.due_at, c.clock, false)),
                 ClockStatus::Overdue => Some((c.due_at, c.clock, true)),
-                ClockStatus::Pending | ClockStatus::MetOnTime | ClockStatus::MetLate => None,
+                ClockStatus::Pending
+                | ClockStatus::MetOnTime
+                | ClockStatus::MetLate
+                | ClockStatus::Missed => None,
             })
             .collect();
         clocks.sort_unstable();
@@ -640,6 +643,7 @@ mod tests {
             due_at: case.registered.at + chrono::Duration::hours(2),
             met_at: None,
             extended_working_days: 0,
+            taken_unmet: false,
         }
     }
 
@@ -864,6 +868,7 @@ mod tests {
             due_at: t(due),
             met_at: None,
             extended_working_days: 0,
+            taken_unmet: false,
         }
     }
 

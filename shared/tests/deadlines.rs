@@ -840,9 +840,11 @@ fn a_callback_overdue_when_the_case_is_reopened_stays_missed() {
     );
     assert_eq!(
         status(&s.case(), Clock::FollowUpRepair, reopened),
-        ClockStatus::MetLate,
+        ClockStatus::Missed,
         "missed, ended by the reopening"
     );
+    assert!(missed.taken_unmet, "ended at the reopening, never made");
+    assert_eq!(missed.met_at, Some(reopened));
     // Resolved again and called back at once: the callback owed since
     // the first resolution was still late.
     s.act(0, reopened + Duration::hours(1), Action::Start);
@@ -903,7 +905,7 @@ fn a_callback_missed_stays_missed_through_a_second_reopening() {
     );
     assert_eq!(
         status(&case, Clock::FollowUpRepair, again),
-        ClockStatus::MetLate
+        ClockStatus::Missed
     );
 }
 
@@ -1150,9 +1152,10 @@ fn an_assessment_made_again_keeps_the_deadlines_missed_before_it() {
     let contact = clock_of(&case, Clock::UrgentContact).expect("the missed call stays");
     assert_eq!(contact.due_at, t + Duration::hours(2));
     assert_eq!(contact.met_at, Some(second), "missed, and ended then");
+    assert!(contact.taken_unmet);
     assert_eq!(
         status(&case, Clock::UrgentContact, second + Duration::days(3)),
-        ClockStatus::MetLate
+        ClockStatus::Missed
     );
     assert_eq!(clock_of(&case, Clock::UrgentOnSite), None);
 
@@ -1177,6 +1180,7 @@ fn an_assessment_made_again_keeps_the_deadlines_missed_before_it() {
     );
     let report = clock_of(&s.case(), Clock::MajorReport).expect("the missed report stays");
     assert_eq!(report.met_at, Some(report_due + Duration::hours(1)));
+    assert!(report.taken_unmet);
     assess_at(
         &mut early,
         report_due - Duration::minutes(5),
@@ -1212,9 +1216,11 @@ fn an_assessment_made_again_keeps_the_deadlines_missed_before_it() {
     let case = s.case();
     let start = clock_of(&case, Clock::DepartmentStart).expect("the missed start stays");
     assert_eq!(start.met_at, Some(local(2026, 3, 3, 9, 0)));
+    assert!(start.taken_unmet);
+    assert!(!transfer.taken_unmet, "met, then taken away");
     assert_eq!(
         status(&case, Clock::DepartmentStart, local(2026, 3, 9, 9, 0)),
-        ClockStatus::MetLate
+        ClockStatus::Missed
     );
     assert_eq!(clock_of(&case, Clock::Investigation), None);
 }

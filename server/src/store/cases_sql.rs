@@ -280,14 +280,15 @@ fn write_deadlines(tx: &dyn Db, case: &Case, new: bool) -> StoreResult<()> {
     }
     for d in &case.deadlines {
         tx.execute(
-            "INSERT INTO case_deadlines (case_id, clock, started_at, due_at, met_at)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT INTO case_deadlines (case_id, clock, started_at, due_at, met_at, taken_unmet)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             &[
                 Value::from(&key),
                 d.clock.code().into(),
                 ts(d.started_at).into(),
                 ts(d.due_at).into(),
                 d.met_at.map(ts).into(),
+                d.taken_unmet.into(),
             ],
         )?;
     }

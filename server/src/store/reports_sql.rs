@@ -278,7 +278,7 @@ fn spot_check_counts(db: &dyn Db, q: &StatsQuery) -> StoreResult<SpotCheckCounts
 const FIGURE_COLUMNS: &str = "cases.id, reg_no, property_id, kind, state, category, channel,
     severity, building_id, unit_id, complainant_name, complainant_phone, received_at, resolved_at,
     reopen_count, satisfaction, is_open, is_completed, is_valid_complaint, department, respondent,
-    respondent_department, d.clock, d.due_at, d.met_at";
+    respondent_department, d.clock, d.due_at, d.met_at, d.taken_unmet";
 
 /// The case of a row of [`FIGURE_COLUMNS`], without its clocks.
 fn stats_case(r: &Row, id: &str) -> StoreResult<StatsCase> {
@@ -349,6 +349,7 @@ fn tally(db: &dyn Db, f: &Filter, q: &StatsQuery) -> StoreResult<Tally> {
                     .as_deref()
                     .map(parse_ts)
                     .transpose()?,
+                taken_unmet: r.get(25)?,
             });
         }
         Ok(())

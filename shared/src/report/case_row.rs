@@ -170,6 +170,7 @@ mod tests {
             due_at: t(due),
             met_at: met.map(t),
             extended_working_days: 0,
+            taken_unmet: false,
         }
     }
 

@@ -295,10 +295,17 @@ impl RecordSheet {
             .deadlines
             .iter()
             .map(|c| {
-                let met = c
-                    .met_at
-                    .map(|at| format!("{} {}", l.pick("完成", "met"), time(at)))
-                    .unwrap_or_else(|| l.pick("未完成", "running").to_string());
+                let met = match c.met_at {
+                    Some(at) if c.taken_unmet => {
+                        format!(
+                            "{} {}",
+                            l.pick("超时未完成，终止于", "missed, ended"),
+                            time(at)
+                        )
+                    }
+                    Some(at) => format!("{} {}", l.pick("完成", "met"), time(at)),
+                    None => l.pick("未完成", "running").to_string(),
+                };
                 format!(
                     "{}：{} {} · {}",
                     c.clock.label(l),

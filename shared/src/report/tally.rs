@@ -78,8 +78,11 @@ pub struct StatsClock {
     pub clock: String,
     /// When it is due.
     pub due_at: DateTime<Utc>,
-    /// When it was met.
+    /// When it was met, or taken away (`taken_unmet`).
     pub met_at: Option<DateTime<Utc>>,
+    /// Taken away unmet after it had run out
+    /// ([`crate::deadline::ClockState::taken_unmet`]): missed.
+    pub taken_unmet: bool,
 }
 
 /// Clock counts before the rate is worked out.
@@ -94,10 +97,12 @@ struct Clocks {
 impl Clocks {
     /// Counts one clock. An unmet clock past due is overdue whether its case
     /// is open or not: the fold keeps an ended case's unmet clocks only if
-    /// they had run out while it was open (`fold::compute_deadlines`).
+    /// they had run out while it was open (`fold::compute_deadlines`), and
+    /// a clock taken away unmet only if it had run out by then.
     fn add(&mut self, c: &StatsClock, now: DateTime<Utc>) {
         self.all += 1;
         match c.met_at {
+            Some(_) if c.taken_unmet => self.overdue += 1,
             Some(met) => {
                 self.met += 1;
                 self.on_time += u64::from(met_on_time(met, c.due_at));
@@ -448,6 +453,8 @@ impl Tally {
             if follow_up {
                 for f in [&mut self.follow_ups, &mut property.follow_ups] {
                     match c.met_at {
+                        // A callback taken away unmet was never made.
+                        Some(_) if c.taken_unmet => f.late += 1,
                         Some(_) => f.done += 1,
                         None if c.due_at < now => f.late += 1,
                         None => f.pending += 1,
@@ -661,6 +668,7 @@ mod tests {
             clock: code.into(),
             due_at: t(due),
             met_at: met.map(t),
+            taken_unmet: false,
         }
     }
 
@@ -790,6 +798,30 @@ mod tests {
         assert!(f.missed);
         assert_eq!(tally.properties["p"].follow_up(90).due, 2);
         assert_eq!(tally.properties["p"].on_time_rate(), Some(16.67));
+    }
+
+    #[test]
+    fn a_clock_taken_away_unmet_counts_as_missed_and_its_callback_as_not_made() {
+        let mut reopened = case(1, "2025-01-05T00:00:00Z");
+        let mut taken = clock(
+            "follow_up_repair",
+            "2025-01-09T00:00:00Z",
+            Some("2025-01-20T00:00:00Z"),
+        );
+        taken.taken_unmet = true;
+        let made = clock(
+            "follow_up_repair",
+            "2025-01-25T00:00:00Z",
+            Some("2025-01-24T00:00:00Z"),
+        );
+        reopened.clocks = vec![taken];
+        let mut called = case(2, "2025-01-05T00:00:00Z");
+        called.clocks = vec![made];
+        let tally = tally(&[reopened, called]);
+        let f = tally.follow_up(90);
+        assert_eq!((f.done, f.due, f.pending), (1, 2, 0));
+        let all = tally.on_time_overall().unwrap();
+        assert_eq!((all.met, all.on_time, all.overdue), (1, 1, 1));
     }
 
     #[test]
