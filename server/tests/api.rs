@@ -1208,6 +1208,12 @@ fn full_width_and_any_letter_case_find_what_the_tablet_finds() {
     common::update(data, "ALTER TABLE cases DROP COLUMN search_name", &[]);
     // What the migrations after it made.
     common::update(data, "DROP TABLE login_limits", &[]);
+    common::update(data, "DROP INDEX IF EXISTS case_deadlines_figures", &[]);
+    common::update(
+        data,
+        "ALTER TABLE case_deadlines DROP COLUMN taken_unmet",
+        &[],
+    );
     common::update(data, older, &[]);
     w.server = common::Server::start(data);
     let staff = Client::login(&w.server.base, "staff_a").0;

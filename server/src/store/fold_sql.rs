@@ -139,9 +139,10 @@ fn resumed(
 
 /// Folds again up to `limit` cases whose stored state was folded with an
 /// earlier configuration than the current one, or by other fold rules
-/// ([`shared::fold::RULES`]: a server upgraded since), in id order after `after`;
-/// answers the last id folded. Each case is folded whole (there are no new
-/// ops to resume with), as its next push would.
+/// ([`shared::fold::RULES`]: a server upgraded since), or never stored with
+/// a fold state (cases stored before `case_folds` and untouched since), in
+/// id order after `after`; answers the last id folded. Each case is folded
+/// whole (there are no new ops to resume with), as its next push would.
 pub(super) fn refold_stale(
     tx: &dyn Db,
     after: Option<CaseId>,
@@ -152,9 +153,10 @@ pub(super) fn refold_stale(
     let mut stale = Vec::new();
     tx.for_each_row(
         &format!(
-            "SELECT case_id FROM case_folds
-             WHERE case_id > ?1 AND (config_seq <> ?2 OR rules <> ?3)
-             ORDER BY case_id LIMIT {limit}"
+            "SELECT cases.id FROM cases LEFT JOIN case_folds f ON f.case_id = cases.id
+             WHERE cases.id > ?1
+               AND (f.case_id IS NULL OR f.config_seq <> ?2 OR f.rules <> ?3)
+             ORDER BY cases.id LIMIT {limit}"
         ),
         &[after.into(), config.into(), shared::fold::RULES.into()],
         &mut |r| {
@@ -375,6 +377,22 @@ mod tests {
             .expect("an older build's rows");
         }
         assert_ne!(clocks(), folded);
+        assert_eq!(
+            store.refold_stale(None, 100).expect("refold"),
+            Some(reg.case_id)
+        );
+        assert_eq!(clocks(), folded);
+        assert_eq!(store.refold_stale(None, 100).expect("refold"), None);
+
+        // A case stored before there were fold states, untouched since.
+        {
+            let conn = store.writer();
+            conn.execute_batch(
+                "UPDATE case_deadlines SET due_at = '2000-01-01T00:00:00.000Z';
+                 DELETE FROM case_folds;",
+            )
+            .expect("a case stored before fold states");
+        }
         assert_eq!(
             store.refold_stale(None, 100).expect("refold"),
             Some(reg.case_id)

@@ -365,7 +365,7 @@ CREATE INDEX login_limits_forgotten ON login_limits (forgotten_at);
     // case again at start (`refold.rs`).
     r#"
 ALTER TABLE case_deadlines ADD COLUMN taken_unmet INTEGER NOT NULL DEFAULT 0;
-DROP INDEX case_deadlines_figures;
+DROP INDEX IF EXISTS case_deadlines_figures;
 CREATE INDEX case_deadlines_figures
     ON case_deadlines (case_id, clock, due_at, met_at, taken_unmet);
 "#,

@@ -18,7 +18,10 @@
 //!   clocks past due. A closed or withdrawn case keeps an unmet clock only
 //!   if it had run out before the case ended (the fold drops the others:
 //!   they are no longer owed), so a deadline missed while the case was open
-//!   stays missed. The overdue list holds open cases only.
+//!   stays missed; so does one taken away unmet after it had run out (a
+//!   reopening, a new assessment: `ClockState::taken_unmet`), which counts
+//!   with the unmet ones though it has an end time. The overdue list holds
+//!   open cases only.
 //! - **Handling time.** Received → latest resolution, over cases whose
 //!   state is resolved, followed up or closed (a reopened case is not
 //!   finished). The 90th percentile is the nearest-rank one
@@ -29,7 +32,8 @@
 //!   `Settings::satisfied_min`.
 //! - **Follow-up rate.** Follow-up clocks (complaint and repair) that were
 //!   met, divided by those met or past due, withdrawn cases included (a
-//!   callback missed before the withdrawal stays missed); follow-ups not
+//!   callback missed before the withdrawal stays missed, as one taken away
+//!   by a reopening after it had run out: it was never made); follow-ups not
 //!   yet due are reported as `pending`, not counted against the rate. Missed when below `Settings::follow_up_target_percent`.
 //! - **Valid-complaint rate.** Valid complaints received in the period per
 //!   household of the property, in basis points, and annualized as

@@ -42,8 +42,9 @@ pub struct ClockRate {
     /// Met after the due time.
     pub late: u64,
     /// Not met by its due time: running past due on an open case, or left
-    /// unmet past due when its case was closed or withdrawn (a clock not
-    /// yet due then was no longer owed, and is not counted at all).
+    /// unmet past due when its case was closed or withdrawn, or taken away
+    /// unmet past due by a reopening or a new assessment (a clock not yet
+    /// due then was no longer owed, and is not counted at all).
     pub overdue: u64,
     /// Running and not yet due.
     pub running: u64,
