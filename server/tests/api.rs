@@ -780,6 +780,51 @@ fn configuration_travels_with_pull() {
     }
 }
 
+/// A colleague moved to another property keeps their name for those who
+/// still work where they left: the cases there keep what they did. The
+/// assignment picker does not offer them a case of it.
+#[test]
+fn a_moved_colleague_keeps_their_name_where_they_worked() {
+    let w = world();
+    let cards = |login: &str| -> Vec<shared::wire::UserCard> {
+        let (c, _) = w.login(login);
+        let (_, page) = c.get("/api/v1/sync/pull?after=0");
+        let page: shared::wire::PullResponse = serde_json::from_value(page).unwrap();
+        page.config
+            .into_iter()
+            .find_map(|c| match c {
+                shared::wire::ConfigItem::Users(u) => Some(u),
+                _ => None,
+            })
+            .expect("the users")
+    };
+    let staff_a = |login: &str| {
+        cards(login)
+            .into_iter()
+            .find(|c| c.display_name == "staff_a")
+    };
+    assert_eq!(
+        staff_a("manager_a").and_then(|c| c.properties),
+        Some(vec![w.pa().id])
+    );
+    assert_eq!(staff_a("manager_b"), None, "never worked at PB");
+
+    let (admin, _) = w.login("admin");
+    let id = staff_a("gm").expect("the GM knows everyone").id;
+    let (status, body) = admin.put(
+        &format!("/api/v1/admin/users/{id}"),
+        &json!({ "display_name": "staff_a", "role": "staff", "properties": [w.pb().id] }),
+    );
+    assert_eq!(status, 200, "{body}");
+    let left = staff_a("manager_a").expect("still named where they worked");
+    assert_eq!(left.properties, Some(vec![]));
+    assert!(!left.works_in(w.pa().id), "offered no case of PA");
+    assert_eq!(
+        staff_a("manager_b").and_then(|c| c.properties),
+        Some(vec![w.pb().id])
+    );
+}
+
 #[test]
 fn case_list_filters_and_pages() {
     let w = world();
@@ -1208,6 +1253,7 @@ fn full_width_and_any_letter_case_find_what_the_tablet_finds() {
     common::update(data, "ALTER TABLE cases DROP COLUMN search_name", &[]);
     // What the migrations after it made.
     common::update(data, "DROP TABLE login_limits", &[]);
+    common::update(data, "DROP TABLE user_former_properties", &[]);
     common::update(data, "DROP INDEX IF EXISTS case_deadlines_figures", &[]);
     common::update(
         data,

@@ -304,6 +304,17 @@ pub(super) fn update_user(
         &[id.to_string().into()],
     )?;
     add_user_properties(tx, id, &profile.properties)?;
+    for left in before
+        .properties
+        .iter()
+        .filter(|p| !profile.properties.contains(p))
+    {
+        tx.execute(
+            "INSERT INTO user_former_properties (user_id, property_id) VALUES (?1, ?2)
+             ON CONFLICT DO NOTHING",
+            &[id.to_string().into(), left.to_string().into()],
+        )?;
+    }
     if before.role == Role::Admin && profile.role != Role::Admin {
         an_admin_is_left(tx)?;
     }
@@ -490,9 +501,22 @@ pub(super) fn revoke_token(db: &dyn Db, hash: &str, audit: &AuditEntry) -> Store
 /// the roles that see every property for everyone), with names, roles and
 /// departments (an assignment names the department as its head's account
 /// does), and of their properties those the caller shares (the assignment
-/// picker offers a case only to someone who will see it). Logins stay on
-/// the server.
+/// picker offers a case only to someone who will see it). Colleagues since
+/// taken off every property the caller shares stay, with none of them: the
+/// cases keep what they did there, which should show their name. Logins
+/// stay on the server.
 pub(super) fn user_directory(db: &dyn Db, scope: &Scope) -> StoreResult<Vec<UserCard>> {
+    let mut former: Vec<(UserId, PropertyId)> = Vec::new();
+    if let Scope::Properties(_) = scope {
+        db.for_each_row(
+            "SELECT user_id, property_id FROM user_former_properties",
+            &[],
+            &mut |r| {
+                former.push((parse_id(r.text(0)?)?, parse_id(r.text(1)?)?));
+                Ok(())
+            },
+        )?;
+    }
     Ok(load_users(db)?
         .into_iter()
         .filter_map(|u| {
@@ -501,7 +525,8 @@ pub(super) fn user_directory(db: &dyn Db, scope: &Scope) -> StoreResult<Vec<User
                 (Scope::All, Scope::Properties(theirs)) => Some(theirs),
                 (Scope::Properties(mine), Scope::Properties(theirs)) => {
                     let shared: Vec<_> = theirs.into_iter().filter(|p| mine.contains(p)).collect();
-                    if shared.is_empty() {
+                    let worked_here = || former.iter().any(|(w, p)| *w == u.id && mine.contains(p));
+                    if shared.is_empty() && !worked_here() {
                         return None;
                     }
                     Some(shared)

@@ -27,6 +27,7 @@ const TABLES: &[&str] = &[
     "properties",
     "users",
     "user_properties",
+    "user_former_properties",
     "devices",
     "device_users",
     "tokens",

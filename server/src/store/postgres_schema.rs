@@ -285,6 +285,20 @@ CREATE INDEX login_limits_forgotten ON login_limits (forgotten_at);
     r#"
 ALTER TABLE case_deadlines ADD COLUMN taken_unmet BIGINT NOT NULL DEFAULT 0;
 "#,
+    // 7: the properties a user was taken off, as SQLite's migration 17.
+    r#"
+CREATE TABLE user_former_properties (
+    user_id     TEXT COLLATE "C" NOT NULL,
+    property_id TEXT COLLATE "C" NOT NULL,
+    PRIMARY KEY (user_id, property_id)
+);
+INSERT INTO user_former_properties (user_id, property_id)
+SELECT DISTINCT author, property_id FROM ops
+WHERE NOT EXISTS (
+    SELECT 1 FROM user_properties up
+    WHERE up.user_id = ops.author AND up.property_id = ops.property_id
+);
+"#,
 ];
 
 /// The advisory lock key the migrations run under ("complaint" in ASCII):

@@ -369,6 +369,23 @@ DROP INDEX IF EXISTS case_deadlines_figures;
 CREATE INDEX case_deadlines_figures
     ON case_deadlines (case_id, clock, due_at, met_at, taken_unmet);
 "#,
+    // 17: the properties a user was taken off (`accounts_sql::update_user`),
+    // so that those who still work there keep their name for the ops they
+    // made there (`accounts_sql::user_directory`). Users moved before are
+    // found by the ops they recorded where they no longer work.
+    r#"
+CREATE TABLE user_former_properties (
+    user_id     TEXT NOT NULL,
+    property_id TEXT NOT NULL,
+    PRIMARY KEY (user_id, property_id)
+);
+INSERT INTO user_former_properties (user_id, property_id)
+SELECT DISTINCT author, property_id FROM ops
+WHERE NOT EXISTS (
+    SELECT 1 FROM user_properties up
+    WHERE up.user_id = ops.author AND up.property_id = ops.property_id
+);
+"#,
 ];
 
 /// Work a migration needs besides its SQL: `(version, step)`, run in the

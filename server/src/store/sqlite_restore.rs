@@ -155,6 +155,12 @@ pub fn restore(db: &Path, backup: &Path, now: DateTime<Utc>) -> StoreResult<Rest
             [],
         )?;
         tx.execute(
+            "INSERT INTO user_former_properties (user_id, property_id)
+             SELECT user_id, property_id FROM current.user_former_properties WHERE true
+             ON CONFLICT DO NOTHING",
+            [],
+        )?;
+        tx.execute(
             "INSERT INTO device_users (device_id, user_id)
              SELECT device_id, user_id FROM current.device_users
              WHERE user_id IN (SELECT id FROM users) AND device_id IN (SELECT id FROM devices)
