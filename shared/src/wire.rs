@@ -167,8 +167,8 @@ pub enum ConfigItem {
     Calendar(Calendar),
     /// The properties in the user's scope, with buildings and units.
     Properties(Vec<Property>),
-    /// The users of the caller's properties (names and roles only), for
-    /// timelines and assignment.
+    /// The users of the caller's properties, and those since moved off
+    /// them (names and roles only), for timelines and assignment.
     Users(Vec<UserCard>),
 }
 

@@ -634,11 +634,13 @@ fn ActionForm(kind: ActionKind, case: Arc<Case>, role: Role, drafts: Drafts) -> 
             let users = colleagues(ctx, l, l.pick("（请选择）", "(choose)"), |u| {
                 u.id != current && u.may_be_first_responder(case.registration.property)
             });
-            // One who moved to a property the reader does not share is
-            // not in the directory at all: said so, not as an id alone.
+            // One who moved to another property is named with none of
+            // this one (or, before the server kept where they worked, not
+            // at all): said so.
             let now = ctx.config.with_untracked(|c| {
                 let name = c.user_name(current);
-                if c.users.iter().any(|u| u.id == current) {
+                let property = case.registration.property;
+                if c.users.iter().any(|u| u.id == current && u.works_in(property)) {
                     name
                 } else {
                     format!("{name}{}", l.pick("（已不在本项目）", " (no longer of this property)"))
