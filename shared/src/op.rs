@@ -24,6 +24,8 @@ use crate::role::Role;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+mod reader;
+
 /// The op schema this build writes and understands. A server refuses ops
 /// with a newer schema (quarantine) and clients older than the server's
 /// minimum get "update required". The wire shape is the same in every
@@ -100,8 +102,9 @@ impl Op {
 }
 
 /// What an op does, with its payload. On the wire the action's name is in
-/// `type` (not `kind`, which a registration uses for the case kind).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// `type` (not `kind`, which a registration uses for the case kind). Read
+/// by [`reader`], in one pass; the `default` marks below are its rules too.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Action {
