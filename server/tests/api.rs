@@ -798,24 +798,29 @@ fn a_moved_colleague_keeps_their_name_where_they_worked() {
             })
             .expect("the users")
     };
-    let staff_a = |login: &str| {
-        cards(login)
-            .into_iter()
-            .find(|c| c.display_name == "staff_a")
-    };
+    let named =
+        |reader: &str, name: &str| cards(reader).into_iter().find(|c| c.display_name == name);
+    let staff_a = |reader: &str| named(reader, "staff_a");
     assert_eq!(
         staff_a("manager_a").and_then(|c| c.properties),
         Some(vec![w.pa().id])
     );
     assert_eq!(staff_a("manager_b"), None, "never worked at PB");
+    let (staff, mut a) = w.login("staff_a");
+    let registered = a.register(w.pa(), "楼道灯不亮");
+    let (status, body) = staff.post("/api/v1/sync/push", &push_body(a.device, &[registered]));
+    assert_eq!(status, 200, "{body}");
 
     let (admin, _) = w.login("admin");
-    let id = staff_a("gm").expect("the GM knows everyone").id;
-    let (status, body) = admin.put(
-        &format!("/api/v1/admin/users/{id}"),
-        &json!({ "display_name": "staff_a", "role": "staff", "properties": [w.pb().id] }),
-    );
-    assert_eq!(status, 200, "{body}");
+    let move_to = |name: &str, properties: &[shared::id::PropertyId]| {
+        let id = named("gm", name).expect("the GM knows everyone").id;
+        let (status, body) = admin.put(
+            &format!("/api/v1/admin/users/{id}"),
+            &json!({ "display_name": name, "role": "staff", "properties": properties }),
+        );
+        assert_eq!(status, 200, "{body}");
+    };
+    move_to("staff_a", &[w.pb().id]);
     let left = staff_a("manager_a").expect("still named where they worked");
     assert_eq!(left.properties, Some(vec![]));
     assert!(!left.works_in(w.pa().id), "offered no case of PA");
@@ -823,6 +828,10 @@ fn a_moved_colleague_keeps_their_name_where_they_worked() {
         staff_a("manager_b").and_then(|c| c.properties),
         Some(vec![w.pb().id])
     );
+    // Given PA by mistake and taken off it before doing anything there.
+    move_to("staff_b", &[w.pa().id, w.pb().id]);
+    move_to("staff_b", &[w.pb().id]);
+    assert_eq!(named("manager_a", "staff_b"), None);
 }
 
 #[test]

@@ -304,17 +304,7 @@ pub(super) fn update_user(
         &[id.to_string().into()],
     )?;
     add_user_properties(tx, id, &profile.properties)?;
-    for left in before
-        .properties
-        .iter()
-        .filter(|p| !profile.properties.contains(p))
-    {
-        tx.execute(
-            "INSERT INTO user_former_properties (user_id, property_id) VALUES (?1, ?2)
-             ON CONFLICT DO NOTHING",
-            &[id.to_string().into(), left.to_string().into()],
-        )?;
-    }
+    record_former_properties(tx, &before, &profile)?;
     if before.role == Role::Admin && profile.role != Role::Admin {
         an_admin_is_left(tx)?;
     }
@@ -494,6 +484,41 @@ pub(super) fn revoke_token(db: &dyn Db, hash: &str, audit: &AuditEntry) -> Store
         &[hash.into()],
     )?;
     write_audit(db, audit)
+}
+
+/// Keeps the properties `before` worked in that `after` takes them off,
+/// where they recorded ops: those who still work there keep their name
+/// ([`user_directory`]). A property they were given by mistake and never
+/// worked in is not kept. A role that saw every property worked wherever
+/// it made ops, found among them all; one that saw some, among the
+/// properties it leaves (each read by its own index).
+fn record_former_properties(tx: &dyn Db, before: &User, after: &UserProfile) -> StoreResult<()> {
+    let id = before.id.to_string();
+    match before.scope() {
+        Scope::All if !after.role.sees_all_properties() => {
+            tx.execute(
+                "INSERT INTO user_former_properties (user_id, property_id)
+                 SELECT DISTINCT author, property_id FROM ops WHERE author = ?1
+                 ON CONFLICT DO NOTHING",
+                &[id.as_str().into()],
+            )?;
+        }
+        Scope::All => {}
+        Scope::Properties(theirs) => {
+            let stays =
+                |p: &PropertyId| after.role.sees_all_properties() || after.properties.contains(p);
+            for left in theirs.iter().filter(|p| !stays(p)) {
+                tx.execute(
+                    "INSERT INTO user_former_properties (user_id, property_id)
+                     SELECT author, property_id FROM ops
+                     WHERE property_id = ?2 AND author = ?1 LIMIT 1
+                     ON CONFLICT DO NOTHING",
+                    &[id.as_str().into(), left.to_string().into()],
+                )?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The colleagues a caller in `scope` may know of: the users who share a

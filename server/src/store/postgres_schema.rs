@@ -285,7 +285,8 @@ CREATE INDEX login_limits_forgotten ON login_limits (forgotten_at);
     r#"
 ALTER TABLE case_deadlines ADD COLUMN taken_unmet BIGINT NOT NULL DEFAULT 0;
 "#,
-    // 7: the properties a user was taken off, as SQLite's migration 17.
+    // 7: the properties a user was taken off where they recorded ops, as
+    // SQLite's migration 17, and the users item handed out again.
     r#"
 CREATE TABLE user_former_properties (
     user_id     TEXT COLLATE "C" NOT NULL,
@@ -298,6 +299,9 @@ WHERE NOT EXISTS (
     SELECT 1 FROM user_properties up
     WHERE up.user_id = ops.author AND up.property_id = ops.property_id
 );
+UPDATE counters SET value = value + 1 WHERE name = 'server_seq';
+UPDATE config SET server_seq = (SELECT value FROM counters WHERE name = 'server_seq')
+WHERE key = 'users';
 "#,
 ];
 

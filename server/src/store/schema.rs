@@ -370,9 +370,11 @@ CREATE INDEX case_deadlines_figures
     ON case_deadlines (case_id, clock, due_at, met_at, taken_unmet);
 "#,
     // 17: the properties a user was taken off (`accounts_sql::update_user`),
-    // so that those who still work there keep their name for the ops they
-    // made there (`accounts_sql::user_directory`). Users moved before are
-    // found by the ops they recorded where they no longer work.
+    // where they recorded ops, so that those who still work there keep
+    // their name for what they did there (`accounts_sql::user_directory`).
+    // Users moved before are found by the ops they recorded where they no
+    // longer work; the users item is handed out again, so that tablets
+    // synced before learn of them.
     r#"
 CREATE TABLE user_former_properties (
     user_id     TEXT NOT NULL,
@@ -385,6 +387,9 @@ WHERE NOT EXISTS (
     SELECT 1 FROM user_properties up
     WHERE up.user_id = ops.author AND up.property_id = ops.property_id
 );
+UPDATE counters SET value = value + 1 WHERE name = 'server_seq';
+UPDATE config SET server_seq = (SELECT value FROM counters WHERE name = 'server_seq')
+WHERE key = 'users';
 "#,
 ];
 
@@ -651,6 +656,44 @@ mod tests {
         let report = super::super::sqlite_restore::restore(&db, &backup, chrono::Utc::now())
             .expect("restored");
         assert_eq!(report.devices_kept, 1);
+    }
+
+    /// A user moved before the server kept former properties: found by
+    /// the ops they recorded where they no longer work, and the users item
+    /// handed out again for the tablets that pulled it before.
+    #[test]
+    fn migration_17_finds_where_users_moved_before_worked() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate_to(&mut conn, 16).unwrap();
+        conn.execute_batch(
+            "PRAGMA foreign_keys = OFF;
+             INSERT INTO user_properties (user_id, property_id) VALUES ('u', 'now'), ('v', 'old');
+             INSERT INTO ops (server_seq, id, device_id, seq, case_id, property_id, author, hash,
+                              json, received_at)
+             VALUES (1, 'o1', 'd', 1, 'c1', 'old', 'u', 'h', '{}', 't'),
+                    (2, 'o2', 'd', 2, 'c2', 'now', 'u', 'h', '{}', 't'),
+                    (3, 'o3', 'd', 3, 'c1', 'old', 'v', 'h', '{}', 't');
+             UPDATE counters SET value = 7 WHERE name = 'server_seq';
+             INSERT INTO config (key, json, server_seq) VALUES ('users', 'null', 5);",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let former: Vec<String> = conn
+            .prepare("SELECT user_id || ' ' || property_id FROM user_former_properties")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(former, ["u old"]);
+        let seq: i64 = conn
+            .query_row(
+                "SELECT server_seq FROM config WHERE key = 'users'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(seq, 8);
     }
 
     #[test]

@@ -20,7 +20,7 @@
 //! Unlike the derived reader, a field another variant has is read by that
 //! variant's type (`"size": "big"` in an assessment is an error, not
 //! ignored), and `null` reads as a missing field. The round-trip tests
-//! below hold the two readers to the same actions.
+//! below hold it to what the writer writes, in any key order.
 
 use super::{Action, ActionKind};
 use crate::blob::BlobHash;
@@ -68,6 +68,9 @@ impl<'de> Visitor<'de> for ActionVisitor {
         let mut object = serde_json::Map::new();
         object.insert(key, map.next_value()?);
         while let Some((key, value)) = map.next_entry::<String, serde_json::Value>()? {
+            if object.contains_key(&key) {
+                return Err(de::Error::custom(format_args!("duplicate field `{key}`")));
+            }
             object.insert(key, value);
         }
         let kind = object
@@ -117,6 +120,9 @@ impl<'de> Deserialize<'de> for FirstKey {
 /// ([`Fields::into_action`]).
 #[derive(serde::Deserialize)]
 struct Fields {
+    /// A second `type`, refused: which of two was meant is not known.
+    #[serde(rename = "type")]
+    second_type: Option<de::IgnoredAny>,
     severity: Option<Severity>,
     urgent: Option<bool>,
     validity: Option<Validity>,
@@ -176,6 +182,9 @@ impl Fields {
     /// missing, the others not.
     fn into_action<E: de::Error>(self, kind: ActionKind) -> Result<Action, E> {
         let f = self;
+        if f.second_type.is_some() {
+            return Err(E::duplicate_field("type"));
+        }
         Ok(match kind {
             ActionKind::Register | ActionKind::Edit => {
                 return Err(E::custom("a registration is read by its own reader"));
@@ -437,6 +446,16 @@ mod tests {
         );
         assert!(read(r#"["reopen"]"#).is_err());
         assert_eq!(read(r#"{"type":"start"}"#), Ok(Action::Start));
+        for twice in [
+            r#"{"type":"reopen","reason":"x","type":"void"}"#,
+            r#"{"reason":"x","type":"reopen","type":"void"}"#,
+            r#"{"reason":"x","type":"reopen","reason":"y"}"#,
+        ] {
+            assert!(
+                read(twice).unwrap_err().contains("duplicate field"),
+                "{twice}"
+            );
+        }
         // A registration's fields are its struct's, with its rules.
         assert!(read(r#"{"type":"register"}"#).is_err());
     }

@@ -410,9 +410,12 @@ fn ActionForm(kind: ActionKind, case: Arc<Case>, role: Role, drafts: Drafts) -> 
             let users = colleagues(ctx, l, l.pick("（非系统用户）", "(not a user)"), |u| {
                 u.may_be_assigned(case.registration.property)
             });
+            // The departments of those who work in the case's property:
+            // a colleague moved away takes their department with them.
             let departments = ctx.config.with_untracked(|c| {
                 c.users
                     .iter()
+                    .filter(|u| u.works_in(case.registration.property))
                     .filter_map(|u| u.department.as_deref().map(str::trim))
                     .filter(|d| !d.is_empty())
                     .map(str::to_string)
