@@ -729,18 +729,7 @@ fn configuration_travels_with_pull() {
     }
     // Colleagues come with the properties they share with the reader, so
     // that a case is assigned only to someone who will see it.
-    let cards = |login: &str| -> Vec<shared::wire::UserCard> {
-        let (c, _) = w.login(login);
-        let (_, page) = c.get("/api/v1/sync/pull?after=0");
-        let page: shared::wire::PullResponse = serde_json::from_value(page).unwrap();
-        page.config
-            .into_iter()
-            .find_map(|c| match c {
-                shared::wire::ConfigItem::Users(u) => Some(u),
-                _ => None,
-            })
-            .expect("the users")
-    };
+    let cards = |login: &str| directory(&w, login);
     let card = |cards: &[shared::wire::UserCard], name: &str| {
         cards
             .iter()
@@ -780,24 +769,27 @@ fn configuration_travels_with_pull() {
     }
 }
 
+/// The user directory a first pull gives `login`.
+fn directory(w: &common::World, login: &str) -> Vec<shared::wire::UserCard> {
+    let (c, _) = w.login(login);
+    let (_, page) = c.get("/api/v1/sync/pull?after=0");
+    let page: shared::wire::PullResponse = serde_json::from_value(page).unwrap();
+    page.config
+        .into_iter()
+        .find_map(|c| match c {
+            shared::wire::ConfigItem::Users(u) => Some(u),
+            _ => None,
+        })
+        .expect("the users")
+}
+
 /// A colleague moved to another property keeps their name for those who
 /// still work where they left: the cases there keep what they did. The
 /// assignment picker does not offer them a case of it.
 #[test]
 fn a_moved_colleague_keeps_their_name_where_they_worked() {
     let w = world();
-    let cards = |login: &str| -> Vec<shared::wire::UserCard> {
-        let (c, _) = w.login(login);
-        let (_, page) = c.get("/api/v1/sync/pull?after=0");
-        let page: shared::wire::PullResponse = serde_json::from_value(page).unwrap();
-        page.config
-            .into_iter()
-            .find_map(|c| match c {
-                shared::wire::ConfigItem::Users(u) => Some(u),
-                _ => None,
-            })
-            .expect("the users")
-    };
+    let cards = |login: &str| directory(&w, login);
     let named =
         |reader: &str, name: &str| cards(reader).into_iter().find(|c| c.display_name == name);
     let staff_a = |reader: &str| named(reader, "staff_a");
