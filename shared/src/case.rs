@@ -973,12 +973,14 @@ impl Case {
     /// The most pressing clock still running, whatever the state: the one
     /// due first (an overdue clock is due before any other). Unlike
     /// [`Case::next_due`] it keeps the clocks a closed or withdrawn case
-    /// left running, so that a case's badge still says which one was
-    /// missed. `None` when every clock was met.
+    /// left running, and those taken away from it unmet
+    /// ([`ClockState::taken_unmet`]), so that a case's badge still says
+    /// which one was missed. `None` when every clock was met.
     pub fn next_clock(&self) -> Option<&ClockState> {
+        let ended = !self.state.is_open();
         self.deadlines
             .iter()
-            .filter(|c| c.met_at.is_none())
+            .filter(|c| c.met_at.is_none() || (ended && c.taken_unmet))
             .min_by_key(|c| c.due_at)
     }
 

@@ -573,7 +573,7 @@ pub fn deadline_badge(case: &Case, ctx: &crate::state::AppCtx) -> impl IntoView 
         Some(clock) => {
             let status = clock.status(now, due_soon);
             let class = match status {
-                ClockStatus::Overdue => "badge overdue",
+                ClockStatus::Overdue | ClockStatus::Missed => "badge overdue",
                 ClockStatus::DueSoon => "badge due-soon",
                 _ => "badge ok",
             };

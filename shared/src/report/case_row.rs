@@ -224,6 +224,19 @@ mod tests {
         assert_eq!(case.next_due(), None);
         case.deadlines.retain(|c| c.met_at.is_some());
         assert_eq!(due(&case), None);
+        // A callback taken away unmet by a reopening: no longer running
+        // while the case is open, the missed one once it has ended.
+        let mut taken = clock(
+            Clock::FollowUpComplaint,
+            "2026-03-01T15:59:59Z",
+            Some("2026-03-04T01:00:00Z"),
+        );
+        taken.taken_unmet = true;
+        case.deadlines.push(taken);
+        assert_eq!(due(&case), Some(Clock::FollowUpComplaint));
+        case.state = CaseState::InProgress;
+        assert_eq!(due(&case), None);
+        assert_eq!(case.next_due(), None);
     }
 
     #[test]
