@@ -267,3 +267,113 @@ fn a_role_that_sees_the_complainant_masked_cannot_change_them() {
         "{stored}"
     );
 }
+
+/// A resident's number typed into the content or a note is personal data
+/// too: whoever sees the phone masked reads it masked there, in the case,
+/// the pull and the export, and cannot save the masked text back over it.
+/// The department head handling the case reads it whole, as the phone.
+#[test]
+fn a_number_typed_into_the_text_is_masked_wherever_the_phone_is() {
+    let fx = Fixture::new();
+    let server = Server::start(fx.data.path());
+    let (admin, _) = Client::login(&server.base, "admin");
+    let (manager, body) = Client::login(&server.base, "manager_a");
+    let mut m = Author::new(&body);
+    let (head, head_body) = Client::login(&server.base, "head_a");
+    let mut h = Author::new(&head_body);
+    let head_id = common::user_of(&head_body).id;
+    const CONTENT: &str = "楼上漏水，业主电话 139 8765 4321";
+    const NOTE: &str = "已致电13987654321，约明早上门";
+    let reg = m.register_at(&fx.pa, CaseKind::Repair, chrono::Utc::now(), |r| {
+        r.content = CONTENT.into()
+    });
+    let case = reg.case_id;
+    let note = m.op(
+        case,
+        None,
+        Action::Note {
+            note_kind: shared::case::NoteKind::General,
+            text: NOTE.into(),
+        },
+    );
+    let (status, answer) = manager.post("/api/v1/sync/push", &push_body(m.device, &[reg, note]));
+    assert_eq!(
+        (status, &answer["quarantined"]),
+        (200, &json!([])),
+        "{answer}"
+    );
+
+    let read = |c: &Client| {
+        let (status, case) = c.get(&format!("/api/v1/cases/{case}"));
+        assert_eq!(status, 200, "{case}");
+        (
+            case["registration"]["content"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+            case["notes"][0]["text"].as_str().unwrap().to_string(),
+        )
+    };
+    let masked = (
+        "楼上漏水，业主电话 139 **** 4321".to_string(),
+        "已致电139****4321，约明早上门".to_string(),
+    );
+    assert_eq!(read(&head), masked, "not theirs: masked");
+    assert_eq!(read(&manager), (CONTENT.into(), NOTE.into()));
+    let (status, page) = head.get("/api/v1/sync/pull?after=0&limit=5000");
+    assert_eq!(status, 200, "{page}");
+    let pulled: Vec<&str> = page["ops"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["op"]["case_id"] == json!(case))
+        .filter_map(|o| {
+            let action = &o["op"]["action"];
+            action["content"].as_str().or(action["text"].as_str())
+        })
+        .collect();
+    assert_eq!(pulled, [masked.0.as_str(), masked.1.as_str()]);
+    let (status, _, csv) = admin.get_bytes("/api/v1/exports/cases.csv", &[]);
+    assert_eq!(status, 200);
+    let csv = String::from_utf8(csv).expect("UTF-8");
+    assert!(csv.contains(&masked.0) && !csv.contains(CONTENT), "{csv}");
+
+    // Saving the text as read would put the mask in place of the number.
+    let blind = h.op(
+        case,
+        None,
+        Action::Edit(shared::case::RegistrationPatch {
+            content: Some(format!("{}（补充：水已关）", masked.0)),
+            ..Default::default()
+        }),
+    );
+    let (status, answer) = head.post("/api/v1/sync/push", &push_body(h.device, &[blind]));
+    assert_eq!(status, 200, "{answer}");
+    let codes: Vec<&str> = answer["quarantined"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(common::code)
+        .collect();
+    assert_eq!(codes, ["case.personal_data_hidden"], "{answer}");
+    assert_eq!(read(&manager).0, CONTENT, "the number is kept");
+
+    // Given to the head, the case reads whole, as its phone does.
+    let assign = m.op(
+        case,
+        None,
+        Action::Assign {
+            department: "工程部".into(),
+            user: Some(head_id),
+            name: "处理人".into(),
+            note: String::new(),
+        },
+    );
+    let (status, answer) = manager.post("/api/v1/sync/push", &push_body(m.device, &[assign]));
+    assert_eq!(
+        (status, &answer["quarantined"]),
+        (200, &json!([])),
+        "{answer}"
+    );
+    assert_eq!(read(&head), (CONTENT.into(), NOTE.into()));
+}

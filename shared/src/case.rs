@@ -864,7 +864,76 @@ pub struct Case {
     pub last_hlc: Hlc,
 }
 
+/// The timeline's changes that hold a text staff typed (see
+/// [`Case::free_texts_mut`]); the others hold codes, ids, times and numbers.
+pub const FREE_TEXT_CHANGES: [&str; 13] = [
+    "content",
+    "requested_remedy",
+    "note",
+    "measures",
+    "result",
+    "callback_missed",
+    "reopen_reason",
+    "withdraw_reason",
+    "void_reason",
+    "restore_reason",
+    "plan",
+    "answer",
+    "corrective_action",
+];
+
 impl Case {
+    /// The texts staff typed into the case, where a resident's phone
+    /// number may be written ([`crate::personal_data::Shown::case`] masks
+    /// it): the registration's content and requested remedy, every note,
+    /// reason, comment, measure, result and caption, and the timeline's
+    /// changes of those ([`FREE_TEXT_CHANGES`]).
+    pub fn free_texts_mut(&mut self) -> Vec<&mut String> {
+        let mut texts: Vec<&mut String> = vec![
+            &mut self.registration.content,
+            &mut self.registration.requested_remedy,
+        ];
+        if let Some(a) = self.assessment.as_deref_mut() {
+            texts.push(&mut a.reason);
+        }
+        texts.extend(self.handovers.iter_mut().map(|h| &mut h.note));
+        texts.extend(self.notes.iter_mut().map(|n| &mut n.text));
+        if let Some(s) = self.solution.as_deref_mut() {
+            texts.push(&mut s.measures);
+        }
+        texts.extend(self.approvals.iter_mut().map(|a| &mut a.comment));
+        if let Some(r) = self.resolution.as_deref_mut() {
+            texts.push(&mut r.result);
+            texts.push(&mut r.feedback_note);
+        }
+        texts.extend(self.follow_ups.iter_mut().map(|f| &mut f.comment));
+        texts.extend(self.callbacks_missed.iter_mut().map(|c| &mut c.note));
+        texts.extend(self.escalations.iter_mut().map(|e| &mut e.reason));
+        texts.extend(self.responder_changes.iter_mut().map(|r| &mut r.reason));
+        texts.extend(self.extensions.iter_mut().map(|e| &mut e.reason));
+        if let Some(s) = self.suggestion.as_deref_mut() {
+            texts.push(&mut s.reason);
+            texts.extend(s.plan.as_mut());
+        }
+        if let Some(w) = self.withdrawal.as_deref_mut() {
+            texts.push(&mut w.reason);
+        }
+        if let Some(v) = self.voiding.as_deref_mut() {
+            texts.push(&mut v.reason);
+        }
+        if let Some(c) = self.closure.as_deref_mut() {
+            texts.push(&mut c.corrective_action);
+            texts.push(&mut c.verification);
+        }
+        texts.extend(self.attachments.iter_mut().map(|a| &mut a.caption));
+        let changes = self.timeline.iter_mut().flat_map(|t| t.changes.iter_mut());
+        for change in changes.filter(|c| FREE_TEXT_CHANGES.contains(&&*c.field)) {
+            texts.extend(change.from.as_mut());
+            texts.extend(change.to.as_mut());
+        }
+        texts
+    }
+
     /// The bytes of evidence the case holds, thumbnails included: what
     /// `crate::validation::validate_attachment_limits` weighs a new
     /// attachment against.

@@ -1,5 +1,6 @@
 //! Who sees the complainant's personal data: their name, their phone and
-//! their signature. A company setting per role
+//! their signature, and the phone and ID-card numbers typed into free
+//! text (content, notes, reasons), masked with the phone. A company setting per role
 //! ([`Settings::personal_data`]); [`shown`] is the one decision, which the
 //! server applies to every answer that carries a complainant (case reads,
 //! lists, pull, exports, evidence downloads, the record bundle) and the app
@@ -15,9 +16,11 @@
 use crate::case::{Assignee, Case};
 use crate::code::coded_enum;
 use crate::op::{Action, Op};
+use crate::phone::mask_in_text;
 use crate::role::{Role, User, mask_name, mask_phone};
 use crate::settings::Settings;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 coded_enum! {
@@ -129,6 +132,9 @@ impl Shown {
             }
             _ => {}
         }
+        if !self.phone {
+            mask_numbers(op.action.free_texts_mut());
+        }
         op
     }
 
@@ -152,7 +158,21 @@ impl Shown {
             change.from = change.from.as_deref().map(mask);
             change.to = change.to.as_deref().map(mask);
         }
+        if !self.phone {
+            mask_numbers(case.free_texts_mut());
+        }
         case
+    }
+}
+
+/// Masks the phone and ID-card numbers typed into `texts`
+/// ([`crate::phone::mask_in_text`]): a reader who sees the complainant's
+/// phone masked would otherwise read it in the content or a note.
+fn mask_numbers(texts: Vec<&mut String>) {
+    for text in texts {
+        if let Cow::Owned(masked) = mask_in_text(text) {
+            *text = masked;
+        }
     }
 }
 
@@ -335,5 +355,58 @@ mod tests {
             Shown::NOTHING.case(&c).registration.complainant.phone,
             Some(phone)
         );
+    }
+
+    #[test]
+    fn a_number_typed_into_free_text_is_masked_with_the_phone() {
+        use crate::case::NoteKind;
+        use crate::op::Action;
+        let mut fleet = Fleet::new(&[(Role::Staff, 0)], PropertyId(uuid::Uuid::from_u128(7)), 0);
+        let mut register = fleet.register(0, "2026-03-02T01:00:00Z".parse().unwrap(), 0);
+        if let Action::Register(reg) = &mut register.action {
+            reg.content = "业主李先生 139 1234 5678 反映楼上漏水".into();
+        }
+        let mut note = register.clone();
+        note.id = crate::id::OpId(uuid::Uuid::from_u128(99));
+        note.seq += 1;
+        note.hlc.counter += 1;
+        note.action = Action::Note {
+            note_kind: NoteKind::General,
+            text: "已致电13987654321，约明早上门".into(),
+        };
+        let c = crate::fold::fold(&[register.clone(), note.clone()], fleet.ctx()).unwrap();
+        let hidden = Shown {
+            name: true,
+            phone: false,
+        };
+        let masked = hidden.case(&c);
+        assert_eq!(
+            masked.registration.content,
+            "业主李先生 139 **** 5678 反映楼上漏水"
+        );
+        assert_eq!(masked.notes[0].text, "已致电139****4321，约明早上门");
+        let in_timeline: Vec<&str> = masked
+            .timeline
+            .iter()
+            .flat_map(|t| &t.changes)
+            .filter(|ch| ch.field == "note")
+            .filter_map(|ch| ch.to.as_deref())
+            .collect();
+        assert_eq!(in_timeline, ["已致电139****4321，约明早上门"]);
+        let Action::Note { text, .. } = hidden.op(&note).action else {
+            panic!("a note stays a note");
+        };
+        assert_eq!(text, "已致电139****4321，约明早上门");
+        let Action::Register(reg) = hidden.op(&register).action else {
+            panic!("a registration stays one");
+        };
+        assert_eq!(reg.content, "业主李先生 139 **** 5678 反映楼上漏水");
+        // Seen with the phone, the texts are as typed.
+        let seen = Shown {
+            name: false,
+            phone: true,
+        };
+        assert_eq!(seen.case(&c).registration.content, c.registration.content);
+        assert_eq!(seen.op(&note), note);
     }
 }

@@ -10,6 +10,9 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+mod in_text;
+pub use in_text::{holds_masked, mask_in_text};
+
 /// A phone number that passed [`Phone::parse`]. Stored normalized: digits only,
 /// with a landline's area code separated by `-`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -136,7 +136,8 @@ async fn a_correction_by_a_role_that_sees_the_phone_masked_keeps_the_phone() {
     let browser = Browser::start().await;
     browser.open(&server.url("/")).await;
     browser.login("staff1").await;
-    let reg_no = browser.register_complaint("王五", "电梯按钮失灵").await;
+    let content = "电梯按钮失灵，业主另留电话 139 1234 5678";
+    let reg_no = browser.register_complaint("王五", content).await;
     browser.wait_synced().await;
     // Its first responder may correct when it was received, but not to
     // after it was recorded: the deadlines count from it.
@@ -206,6 +207,19 @@ async fn a_correction_by_a_role_that_sees_the_phone_masked_keeps_the_phone() {
     browser
         .wait_text("edit-clocks-held", "只有登记人和管理人员")
         .await;
+    // The number typed into the content is masked as the phone is, and
+    // the content cannot be saved with the mask in place of it.
+    let masked = "电梯按钮失灵，业主另留电话 139 **** 5678";
+    assert_eq!(browser.value("edit-content").await, masked);
+    browser
+        .fill("edit-content", &format!("{masked}，按钮已拆下"))
+        .await;
+    browser.click("save-edit").await;
+    browser
+        .wait_text("edit-error-content", "其中的号码对您是隐藏的")
+        .await;
+    assert_eq!(timeline(&browser).await.len(), 2, "nothing was saved");
+    browser.fill("edit-content", masked).await;
     browser.fill("edit-remedy", "尽快修好电梯按钮").await;
     browser.click("save-edit").await;
     browser.wait_count("timeline-entry", 3).await;
@@ -222,6 +236,11 @@ async fn a_correction_by_a_role_that_sees_the_phone_masked_keeps_the_phone() {
         case["registration"]["complainant"]["phone"],
         json!("13800138000"),
         "the phone is as it was: {case}"
+    );
+    assert_eq!(
+        case["registration"]["content"],
+        json!(content),
+        "and the number in the content: {case}"
     );
     browser.close().await;
 }

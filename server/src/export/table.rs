@@ -7,6 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use shared::lang::Lang;
 use shared::personal_data::Shown;
+use shared::phone::mask_in_text;
 use shared::report::{Bucket, CaseRef, ExportRow, Overdue, Stats, round2};
 use shared::role::{mask_name, mask_phone};
 
@@ -102,6 +103,9 @@ pub fn case_cells(
     let personal = |s: &str, show: bool, masker: fn(&str) -> String| {
         Cell::text(if show { s.to_string() } else { masker(s) })
     };
+    // What staff typed, with the numbers in it masked with the phone.
+    let typed = |s: &str| personal(s, shown.phone, |s| mask_in_text(s).into_owned());
+    let typed_opt = |s: &Option<String>| typed(s.as_deref().unwrap_or_default());
     vec![
         Cell::text(r.reg_no.clone()),
         Cell::text(labels.kind(&r.kind)),
@@ -118,8 +122,8 @@ pub fn case_cells(
         time(Some(r.received_at)),
         time(Some(r.recorded_at)),
         Cell::text(r.first_responder.clone().unwrap_or_default()),
-        Cell::text(r.content.clone()),
-        Cell::text(r.requested_remedy.clone()),
+        typed(&r.content),
+        typed(&r.requested_remedy),
         Cell::text(labels.severity(r.severity.as_deref())),
         Cell::text(labels.validity(r.validity.as_deref())),
         Cell::text(r.respondent.clone().unwrap_or_default()),
@@ -128,28 +132,18 @@ pub fn case_cells(
         Cell::text(labels.yes_no(r.escalated)),
         Cell::text(r.department.clone().unwrap_or_default()),
         Cell::text(r.assignee_name.clone().unwrap_or_default()),
-        Cell::text(r.result.clone().unwrap_or_default()),
+        typed_opt(&r.result),
         Cell::opt_number(r.compensation_fen.map(|fen| fen as f64 / 100.0)),
         time(r.resolved_at),
         time(r.closed_at),
-        Cell::text(r.corrective_action.clone().unwrap_or_default()),
-        Cell::text(r.verification.clone().unwrap_or_default()),
+        typed_opt(&r.corrective_action),
+        typed_opt(&r.verification),
         Cell::text(r.suggestion.as_ref().map_or("", |s| match s.accepted {
             true => labels.lang().pick("采纳", "Accepted"),
             false => labels.lang().pick("不采纳", "Declined"),
         })),
-        Cell::text(
-            r.suggestion
-                .as_ref()
-                .map(|s| s.reason.clone())
-                .unwrap_or_default(),
-        ),
-        Cell::text(
-            r.suggestion
-                .as_ref()
-                .and_then(|s| s.plan.clone())
-                .unwrap_or_default(),
-        ),
+        typed(r.suggestion.as_ref().map_or("", |s| &s.reason)),
+        typed_opt(&r.suggestion.as_ref().and_then(|s| s.plan.clone())),
         Cell::text(
             r.suggestion
                 .as_ref()
@@ -640,7 +634,7 @@ mod tests {
             source_ref: "GD2026120500123".into(),
             complainant_name: "王小明".into(),
             complainant_phone: Some("13912345678".into()),
-            content: "=漏水".into(),
+            content: "=漏水，业主电话 139 1234 5678".into(),
             requested_remedy: String::new(),
             received_at: t,
             recorded_at: t,
@@ -651,7 +645,7 @@ mod tests {
             respondent: Some("保安王某".into()),
             respondent_department: Some("秩序部".into()),
             assignee_name: None,
-            result: None,
+            result: Some("已修复，回电0571-87654321确认".into()),
             resolved_at: Some(t),
             closed_at: None,
             next_due_at: Some(t),
@@ -691,7 +685,8 @@ mod tests {
         assert_eq!(cells[9], Cell::text("139****5678"));
         assert_eq!(cells[10], Cell::text("2025-03-03 09:00"));
         assert_eq!(cells[12], Cell::text("前台小李"));
-        assert_eq!(cells[13], Cell::text("=漏水"));
+        assert_eq!(cells[13], Cell::text("=漏水，业主电话 139 **** 5678"));
+        assert_eq!(cells[23], Cell::text("已修复，回电057*-****4321确认"));
         assert_eq!(cells[15], Cell::text("未评估"));
         assert_eq!(cells[17], Cell::text("保安王某"));
         assert_eq!(cells[18], Cell::text("秩序部"));
@@ -716,6 +711,8 @@ mod tests {
         let phone = case_cells(&row, &labels, &tz, phone_only, t);
         assert_eq!(phone[8], Cell::text("王**"));
         assert_eq!(phone[9], Cell::text("13912345678"));
+        assert_eq!(phone[13], Cell::text("=漏水，业主电话 139 1234 5678"));
+        assert_eq!(plain[23], Cell::text("已修复，回电0571-87654321确认"));
         assert_eq!(plain[34], Cell::text("否"));
     }
 }

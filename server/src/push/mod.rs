@@ -19,6 +19,7 @@ use shared::id::{PropertyId, UserId};
 use shared::lang::{Coded, Lang};
 use shared::op::{Action, ActionKind, Op, SCHEMA_VERSION};
 use shared::personal_data;
+use shared::phone::holds_masked;
 use shared::property::Property;
 use shared::role::{Role, User};
 use shared::settings::Settings;
@@ -377,6 +378,20 @@ pub fn judge(f: &Facts<'_>) -> Verdict {
                         "case.personal_data_hidden",
                         format!(
                             "role {} sees the complainant's name or phone masked and may not change it",
+                            author.role.code()
+                        ),
+                    );
+                }
+                // The same for a number in the content or the remedy: the
+                // role read it masked, and saving the text would put the
+                // mask in place of the number.
+                let typed = [&patch.content, &patch.requested_remedy];
+                if !shown.phone && typed.iter().any(|t| t.as_deref().is_some_and(holds_masked)) {
+                    return quarantine(
+                        op,
+                        "case.personal_data_hidden",
+                        format!(
+                            "role {} sees the phone numbers in the text masked and may not save the text with them masked",
                             author.role.code()
                         ),
                     );

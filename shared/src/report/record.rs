@@ -191,6 +191,15 @@ impl RecordSheet {
         lang: Lang,
         personal: PersonalData,
     ) -> RecordSheet {
+        // Masked whole: the numbers typed into its texts too.
+        let masked;
+        let case = match personal {
+            PersonalData::Shown => case,
+            PersonalData::Masked => {
+                masked = crate::personal_data::Shown::NOTHING.case(case);
+                &masked
+            }
+        };
         let l = lang;
         let tz = names.tz();
         let time = |at: DateTime<Utc>| local_time(at, tz);
@@ -1268,15 +1277,18 @@ pub(super) mod tests {
     #[test]
     fn a_reader_without_personal_data_gets_masks_and_no_complainant_signature() {
         use AttachmentKind::*;
-        let case = case_with(&[Photo, ComplainantSignature, VerifierSignature]);
+        let mut case = case_with(&[Photo, ComplainantSignature, VerifierSignature]);
+        case.registration.content = "楼道漏水，请回电13812345678".into();
         let shown = sheet(&case, Lang::ZhCn, PersonalData::Shown);
         assert_eq!(value(&shown, "complainant"), ["张三"]);
         assert_eq!(value(&shown, "phone"), ["13812345678"]);
+        assert_eq!(value(&shown, "content"), ["楼道漏水，请回电13812345678"]);
         assert_eq!(shown.evidence.len(), 3);
 
         let masked = sheet(&case, Lang::ZhCn, PersonalData::Masked);
         assert_eq!(value(&masked, "complainant"), ["张*"]);
         assert_eq!(value(&masked, "phone"), ["138****5678"]);
+        assert_eq!(value(&masked, "content"), ["楼道漏水，请回电138****5678"]);
         let numbers: Vec<(usize, AttachmentKind)> =
             masked.evidence.iter().map(|e| (e.number, e.kind)).collect();
         // Numbers stay as they were: the signature is missing, not renumbered.

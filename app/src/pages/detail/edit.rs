@@ -535,6 +535,18 @@ fn build(
     if remedy != r.requested_remedy {
         patch.requested_remedy = Some(remedy);
     }
+    // A number the role reads masked in the text (`phone::mask_in_text`)
+    // would be saved as its mask: the server keeps such an edit aside.
+    if !shown.phone {
+        for (field, text) in [
+            ("content", &patch.content),
+            ("requested_remedy", &patch.requested_remedy),
+        ] {
+            if text.as_deref().is_some_and(shared::phone::holds_masked) {
+                errors.insert(field.into(), ValidationError::MaskedNumber);
+            }
+        }
+    }
     let related = form.related.get_untracked().trim().to_string();
     let related = (!related.is_empty()).then_some(related);
     if related != r.related_case {
