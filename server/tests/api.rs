@@ -1261,6 +1261,7 @@ fn full_width_and_any_letter_case_find_what_the_tablet_finds() {
         "ALTER TABLE case_deadlines DROP COLUMN taken_unmet",
         &[],
     );
+    common::update(data, "ALTER TABLE cases DROP COLUMN search_numbers", &[]);
     common::update(data, older, &[]);
     w.server = common::Server::start(data);
     let staff = Client::login(&w.server.base, "staff_a").0;

@@ -337,6 +337,25 @@ fn a_number_typed_into_the_text_is_masked_wherever_the_phone_is() {
     assert_eq!(status, 200);
     let csv = String::from_utf8(csv).expect("UTF-8");
     assert!(csv.contains(&masked.0) && !csv.contains(CONTENT), "{csv}");
+    // Nor is the case found by it, nor by the digits the mask hides: that
+    // would confirm a guess. Who sees the phone finds it either way.
+    let found = |c: &Client, q: &str| {
+        let (status, page) = c.get(&format!("/api/v1/cases?q={q}"));
+        assert_eq!(status, 200, "{page}");
+        page["items"].as_array().unwrap().len()
+    };
+    for q in ["13987654321", "8765", "139%208765%204321"] {
+        assert_eq!(found(&head, q), 0, "{q}");
+        assert_eq!(found(&manager, q), 1, "{q}");
+    }
+    assert_eq!(
+        found(&head, "%E6%A5%BC%E4%B8%8A%E6%BC%8F%E6%B0%B4"),
+        1,
+        "楼上漏水"
+    );
+    // A list row carries no phone: its summary has the number masked.
+    let (_, list) = manager.get("/api/v1/cases");
+    assert_eq!(list["items"][0]["summary"], json!(masked.0), "{list}");
 
     // Saving the text as read would put the mask in place of the number.
     let blind = h.op(

@@ -85,10 +85,11 @@ pub struct Folded {
 
 /// The version of the fold's rules. Raise it in any change after which the
 /// same ops and configuration fold to a different case (a clock that starts
-/// or is met otherwise, a rule that judges otherwise): a server folds again
-/// every case it stored under another version, and does not resume its
-/// fold state.
-pub const RULES: i64 = 11;
+/// or is met otherwise, a rule that judges otherwise), or the server stores
+/// another row of the same case (12: the numbers typed into the texts
+/// masked in its search text and summary): a server folds again every case
+/// it stored under another version, and does not resume its fold state.
+pub const RULES: i64 = 12;
 
 /// What the fold carries between ops besides the case: the clock marks the
 /// deadlines are worked out from at the end, the ops a `resolve_conflict`

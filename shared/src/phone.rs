@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 mod in_text;
-pub use in_text::{holds_masked, mask_in_text};
+pub use in_text::{holds_masked, mask_in_text, numbers_in};
 
 /// A phone number that passed [`Phone::parse`]. Stored normalized: digits only,
 /// with a landline's area code separated by `-`.

@@ -7,12 +7,13 @@
 //! complainant's name and phone. A phone is matched on its digits, so
 //! "138 1234 5678", "+86 13812345678" and "02162345678" find the numbers
 //! stored as `13812345678` and `021-62345678`, and the last four digits find
-//! the whole number. Category codes are not searched: the category has its
+//! the whole number. A number typed into the content or the remedy is
+//! found the same way, and only by the roles that see the phone. Category codes are not searched: the category has its
 //! own filter, and its code (`cleaning`) would match unrelated words.
 
 use crate::case::Registration;
 use crate::personal_data::Shown;
-use crate::phone::Phone;
+use crate::phone::{Phone, mask_in_text, numbers_in};
 
 /// The longest query, in characters: longer text is no search a person
 /// types, and every search reads every case in scope.
@@ -72,17 +73,36 @@ impl Query {
                         .phone
                         .as_ref()
                         .is_some_and(|p| digits(p).contains(d))
+                        || numbers(reg).contains(d)
                 }))
     }
 }
 
 /// What a case is found by apart from the complainant, folded: the
 /// server stores it beside the case, the tablet makes it when it searches.
+/// The numbers typed into the content and remedy are in it masked
+/// ([`mask_in_text`]): a reader who sees them masked must not find the
+/// case by them, which would confirm a guess. Who may see them finds them
+/// by [`numbers`].
 pub fn text(reg: &Registration, place: &str) -> String {
     fold(&format!(
         "{} {} {} {} {}",
-        reg.reg_no, reg.content, reg.requested_remedy, place, reg.source_ref
+        reg.reg_no,
+        mask_in_text(&reg.content),
+        mask_in_text(&reg.requested_remedy),
+        place,
+        reg.source_ref
     ))
+}
+
+/// The digits of the phone and ID-card numbers typed into the content and
+/// the requested remedy ([`numbers_in`]), space-separated: searched like
+/// the complainant's phone, by the roles that see it. The server stores
+/// it beside the case.
+pub fn numbers(reg: &Registration) -> String {
+    let mut found = numbers_in(&reg.content);
+    found.extend(numbers_in(&reg.requested_remedy));
+    found.join(" ")
 }
 
 /// The complainant's name, folded: stored beside the case apart from
@@ -212,6 +232,29 @@ mod tests {
         };
         assert!(finds("13812345678", &r, phone_only));
         assert!(!finds("张三", &r, phone_only));
+    }
+
+    /// A number typed into the content is searched like the phone: a
+    /// reader who sees it masked would otherwise confirm a guess, also by
+    /// the digits the mask hides.
+    #[test]
+    fn a_number_typed_into_the_content_is_found_only_by_who_sees_the_phone() {
+        let mut r = reg("13812345678");
+        r.content = "楼道有垃圾，业主另留电话 139 8765 4321".into();
+        r.requested_remedy = "打座机0571-87654321".into();
+        let phone_only = Shown {
+            name: false,
+            phone: true,
+        };
+        for typed in ["13987654321", "139 8765 4321", "87654321", "0571-8765"] {
+            assert!(finds(typed, &r, phone_only), "{typed}");
+            assert!(!finds(typed, &r, Shown::NOTHING), "{typed}");
+        }
+        for hidden in ["98765", "8765"] {
+            assert!(!finds(hidden, &r, Shown::NOTHING), "{hidden}");
+        }
+        assert!(finds("业主另留电话", &r, Shown::NOTHING));
+        assert_eq!(numbers(&r), "13987654321 057187654321");
     }
 
     #[test]

@@ -158,7 +158,11 @@ pub(super) fn write_case(
         .find(|p| p.id == reg.property)
         .map(|p| p.describe(&reg.location))
         .unwrap_or_default();
-    let search = [shared::search::text(reg, &place), shared::search::name(reg)];
+    let search = [
+        shared::search::text(reg, &place),
+        shared::search::name(reg),
+        shared::search::numbers(reg),
+    ];
     // Every column but the search texts, the JSON and the sequence number
     // is `shared`'s projection of the folded case, flags included; those
     // are in no index.
@@ -169,13 +173,15 @@ pub(super) fn write_case(
     };
     if stored.is_some_and(|stored| shared::report::CaseRow::of(stored) == row) {
         tx.execute(
-            "UPDATE cases SET search = ?2, search_name = ?3, json = ?4, server_seq = ?5 WHERE id = ?1",
+            "UPDATE cases SET search = ?2, search_name = ?3, search_numbers = ?6, json = ?4, server_seq = ?5
+             WHERE id = ?1",
             &[
                 id.to_string().into(),
                 search[0].clone().into(),
                 search[1].clone().into(),
                 serde_json::to_string(case)?.into(),
                 seq.into(),
+                search[2].clone().into(),
             ],
         )?;
     } else {
@@ -195,7 +201,7 @@ fn write_row(
     tx: &dyn Db,
     case: &Case,
     row: shared::report::CaseRow,
-    [search, search_name]: [String; 2],
+    [search, search_name, search_numbers]: [String; 3],
     seq: i64,
 ) -> StoreResult<()> {
     tx.execute(
@@ -204,9 +210,10 @@ fn write_row(
             received_at, recorded_at, resolved_at, closed_at, next_due_at, reopen_count, satisfaction, escalated,
             open_conflicts, violations, search, json, server_seq, department, spot_check_at,
             spot_check_satisfaction, is_open, is_completed, is_valid_complaint, attachment_count,
-            respondent, respondent_department, search_name)
+            respondent, respondent_department, search_name, search_numbers)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
-            ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38, ?39, ?40)
+            ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38, ?39, ?40,
+            ?41)
          ON CONFLICT (id) DO UPDATE SET property_id = excluded.property_id, reg_no = excluded.reg_no,
             kind = excluded.kind, state = excluded.state, category = excluded.category, channel = excluded.channel,
             severity = excluded.severity, validity = excluded.validity, urgent = excluded.urgent,
@@ -222,7 +229,8 @@ fn write_row(
             is_open = excluded.is_open, is_completed = excluded.is_completed,
             is_valid_complaint = excluded.is_valid_complaint,
             attachment_count = excluded.attachment_count, respondent = excluded.respondent,
-            respondent_department = excluded.respondent_department, search_name = excluded.search_name",
+            respondent_department = excluded.respondent_department, search_name = excluded.search_name,
+            search_numbers = excluded.search_numbers",
         &[
             row.id.to_string().into(),
             row.property.to_string().into(),
@@ -264,6 +272,7 @@ fn write_row(
             row.respondent.into(),
             row.respondent_department.into(),
             search_name.into(),
+            search_numbers.into(),
         ],
     )?;
     Ok(())

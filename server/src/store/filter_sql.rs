@@ -79,10 +79,14 @@ pub(super) fn case_where(
         }
         // A stored number's digits (`shared::search::digits`): numbers are
         // stored with no other separators than these.
+        // And the numbers typed into its texts (`shared::search::numbers`),
+        // which the masked `search` leaves out.
         if f.shown.phone
             && let Some(digits) = query.digits()
         {
             any.push("replace(replace(complainant_phone, '-', ''), '转', '') LIKE ?");
+            args.push(format!("%{digits}%").into());
+            any.push("search_numbers LIKE ?");
             args.push(format!("%{digits}%").into());
         }
         conds.push(format!("({})", any.join(" OR ")));

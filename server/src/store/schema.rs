@@ -391,6 +391,14 @@ UPDATE counters SET value = value + 1 WHERE name = 'server_seq';
 UPDATE config SET server_seq = (SELECT value FROM counters WHERE name = 'server_seq')
 WHERE key = 'users';
 "#,
+    // 18: the digits of the numbers typed into a case's content and remedy
+    // (`shared::search::numbers`), searched only by the roles that see the
+    // phone, while `search` holds them masked. Filled, and `search` and
+    // `summary` masked, when the fold rules raised with it fold every case
+    // again at start (`refold.rs`).
+    r#"
+ALTER TABLE cases ADD COLUMN search_numbers TEXT NOT NULL DEFAULT '';
+"#,
 ];
 
 /// Work a migration needs besides its SQL: `(version, step)`, run in the

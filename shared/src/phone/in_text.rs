@@ -24,9 +24,55 @@ const MASK: char = '*';
 /// ID cards are printed (110101********1234). Separators and everything
 /// else stay as typed. Borrowed when there is nothing to mask.
 pub fn mask_in_text(text: &str) -> Cow<'_, str> {
+    // Most texts hold no digit: no copy of their characters is made.
+    if !text.chars().any(digit) {
+        return Cow::Borrowed(text);
+    }
     let mut chars: Vec<char> = text.chars().collect();
-    let mut masked = false;
-    for chain in chains(&chars) {
+    let found = numbers(&chars);
+    if found.is_empty() {
+        return Cow::Borrowed(text);
+    }
+    for number in found {
+        for (n, at) in number.positions.into_iter().enumerate() {
+            if number.hidden.contains(&n) {
+                chars[at] = MASK;
+            }
+        }
+    }
+    Cow::Owned(chars.into_iter().collect())
+}
+
+/// The digits of every phone and ID-card number in `text` (ASCII, without
+/// separators; an 86 before a mobile dropped, an ID card's `X` upper
+/// case): what finds a case by a number typed into its text, for a reader
+/// who may see it (`search::numbers`).
+pub fn numbers_in(text: &str) -> Vec<String> {
+    if !text.chars().any(digit) {
+        return Vec::new();
+    }
+    numbers(&text.chars().collect::<Vec<_>>())
+        .into_iter()
+        .map(|n| n.digits)
+        .collect()
+}
+
+/// A number found in a text.
+struct Found {
+    /// The positions of its digits in the text's characters.
+    positions: Vec<usize>,
+    /// Which of its digits (by index in `positions`) a mask hides.
+    hidden: std::ops::Range<usize>,
+    /// The number as [`numbers_in`] gives it.
+    digits: String,
+}
+
+/// The numbers in `chars`, left to right: in each chain of digit groups,
+/// the longest run of whole groups from each start that has one of the
+/// module's shapes.
+fn numbers(chars: &[char]) -> Vec<Found> {
+    let mut found = Vec::new();
+    for chain in chains(chars) {
         let mut start = 0;
         'next: while start < chain.len() {
             for end in (start + 1..=chain.len()).rev() {
@@ -36,13 +82,15 @@ pub fn mask_in_text(text: &str) -> Cow<'_, str> {
                     .flat_map(|g| chars[g.clone()].iter().map(|c| ascii(*c)))
                     .collect();
                 if let Some(hidden) = hidden_digits(&digits) {
-                    let positions = groups.iter().flat_map(|g| g.clone());
-                    for (n, at) in positions.enumerate() {
-                        if hidden.contains(&n) {
-                            chars[at] = MASK;
-                        }
-                    }
-                    masked = true;
+                    let national = match digits.len() {
+                        13 => digits[2..].to_string(),
+                        _ => digits.to_ascii_uppercase(),
+                    };
+                    found.push(Found {
+                        positions: groups.iter().flat_map(|g| g.clone()).collect(),
+                        hidden,
+                        digits: national,
+                    });
                     start = end;
                     continue 'next;
                 }
@@ -50,11 +98,7 @@ pub fn mask_in_text(text: &str) -> Cow<'_, str> {
             start += 1;
         }
     }
-    if masked {
-        Cow::Owned(chars.into_iter().collect())
-    } else {
-        Cow::Borrowed(text)
-    }
+    found
 }
 
 /// Whether `text` holds a number masked as [`mask_in_text`] masks one: a
@@ -225,6 +269,15 @@ mod tests {
             masked("2026-03-15 13812345678 来电"),
             "2026-03-15 138****5678 来电"
         );
+    }
+
+    #[test]
+    fn the_numbers_in_a_text_are_listed_by_their_digits() {
+        assert_eq!(
+            numbers_in("电话 +86 139 1234 5678，座机0571-87654321；11010119900307123x；20260315"),
+            ["13912345678", "057187654321", "11010119900307123X"]
+        );
+        assert!(numbers_in("3栋2单元1801室").is_empty());
     }
 
     #[test]

@@ -89,7 +89,8 @@ pub struct CaseRow {
     pub attachments: usize,
 }
 
-/// How much of the content a [`CaseRow`] keeps as its summary.
+/// How much of the content a [`CaseRow`] keeps as its summary, with the
+/// numbers typed into it masked.
 pub const SUMMARY_CHARS: usize = 80;
 
 impl CaseRow {
@@ -130,7 +131,12 @@ impl CaseRow {
                 .filter(|s| !s.is_empty()),
             complainant_name: reg.complainant.name.clone(),
             complainant_phone: reg.complainant.phone.as_ref().map(|p| p.to_string()),
-            summary: reg.content.chars().take(SUMMARY_CHARS).collect(),
+            // Masked for every reader: the list carries no phone, and a
+            // number cut at the end would show its digits unmasked.
+            summary: crate::phone::mask_in_text(&reg.content)
+                .chars()
+                .take(SUMMARY_CHARS)
+                .collect(),
             received_at: reg.received_at,
             recorded_at: case.registered.at,
             resolved_at: case.resolution.as_ref().map(|r| r.stamp.at),
