@@ -366,7 +366,16 @@ fn a_number_typed_into_the_text_is_masked_wherever_the_phone_is() {
             ..Default::default()
         }),
     );
-    let (status, answer) = head.post("/api/v1/sync/push", &push_body(h.device, &[blind]));
+    // So is any other text: a note copying the number as read.
+    let copied = h.op(
+        case,
+        None,
+        Action::Note {
+            note_kind: shared::case::NoteKind::General,
+            text: "回电139****4321无人接听".into(),
+        },
+    );
+    let (status, answer) = head.post("/api/v1/sync/push", &push_body(h.device, &[blind, copied]));
     assert_eq!(status, 200, "{answer}");
     let codes: Vec<&str> = answer["quarantined"]
         .as_array()
@@ -374,7 +383,11 @@ fn a_number_typed_into_the_text_is_masked_wherever_the_phone_is() {
         .iter()
         .map(common::code)
         .collect();
-    assert_eq!(codes, ["case.personal_data_hidden"], "{answer}");
+    assert_eq!(
+        codes,
+        ["case.personal_data_hidden", "case.personal_data_hidden"],
+        "{answer}"
+    );
     assert_eq!(read(&manager).0, CONTENT, "the number is kept");
 
     // Given to the head, the case reads whole, as its phone does.

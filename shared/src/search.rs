@@ -140,6 +140,13 @@ pub fn digits(phone: &Phone) -> String {
 /// The digits of a query that reads as a phone number or part of one:
 /// digits with the separators people type, the country code dropped.
 fn phone_digits_of(typed: &str) -> Option<String> {
+    // An ID card's check character, as `numbers` keeps it.
+    if let Some(body) = typed.strip_suffix('x')
+        && body.len() == 17
+        && body.chars().all(|c| c.is_ascii_digit())
+    {
+        return Some(typed.to_string());
+    }
     let phone_like = typed
         .chars()
         .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '+' | '(' | ')' | '转'));
@@ -255,6 +262,11 @@ mod tests {
         }
         assert!(finds("业主另留电话", &r, Shown::NOTHING));
         assert_eq!(numbers(&r), "13987654321 057187654321");
+        // An ID card's number, its check character typed either case.
+        r.content = "身份证11010119900307123X".into();
+        assert!(finds("11010119900307123x", &r, phone_only));
+        assert!(finds("１１０１０１１９９００３０７１２３Ｘ", &r, phone_only));
+        assert!(!finds("11010119900307123X", &r, Shown::NOTHING));
     }
 
     #[test]

@@ -224,6 +224,17 @@ async fn a_correction_by_a_role_that_sees_the_phone_masked_keeps_the_phone() {
     browser.click("save-edit").await;
     browser.wait_count("timeline-entry", 3).await;
     browser.wait_count("edit-form", 0).await;
+    // Nor a note copying the number as read: the mask would stand for it.
+    browser.click("action-note").await;
+    browser.fill("in-text", "回电139****5678无人接听").await;
+    browser.click("submit-note").await;
+    browser
+        .wait_text("error-text", "其中的号码对您是隐藏的")
+        .await;
+    assert_eq!(timeline(&browser).await.len(), 3, "nothing was saved");
+    browser.fill("in-text", "回电无人接听").await;
+    browser.click("submit-note").await;
+    browser.wait_count("timeline-entry", 4).await;
     browser.wait_synced().await;
 
     let case = server_case(&server, "manager1", &reg_no);

@@ -667,6 +667,12 @@ fn blank_complainant(v: &mut serde_json::Value, shown: Shown) {
         serde_json::Value::Array(items) => {
             items.iter_mut().for_each(|i| blank_complainant(i, shown))
         }
+        // Any text may hold a number typed into it; this is only shown.
+        serde_json::Value::String(text) if !shown.phone => {
+            if let std::borrow::Cow::Owned(masked) = shared::phone::mask_in_text(text) {
+                *text = masked;
+            }
+        }
         _ => {}
     }
 }

@@ -23,7 +23,8 @@ use shared::case::Case;
 use shared::category::Category;
 use shared::id::{CaseId, PropertyId, UserId};
 use shared::lang::Lang;
-use shared::personal_data::shown;
+use shared::personal_data::{Shown, shown};
+use shared::phone::mask_in_text;
 use shared::property::{Location, Property};
 use shared::report::{PersonalData, RecordNames, RecordSheet};
 use shared::role::{User, mask_name};
@@ -188,17 +189,29 @@ pub async fn list(
     let scope = session.user.scope();
     let store = state.store.clone();
     let mut page = blocking(move || store.cases(&scope, &filter, Utc::now())).await?;
-    // A list row carries the name alone.
-    if !shown(&settings, &session.user, None).name {
-        page.items = page.items.into_iter().map(mask_summary).collect();
+    // A list row carries the name alone, and the start of the content.
+    let seen = shown(&settings, &session.user, None);
+    if !seen.all() {
+        page.items = page
+            .items
+            .into_iter()
+            .map(|s| mask_summary(s, seen))
+            .collect();
     }
     Ok(Json(page))
 }
 
-/// A summary with the complainant's name masked, for roles that may not
-/// see personal data.
-fn mask_summary(mut s: CaseSummary) -> CaseSummary {
-    s.complainant_name = mask_name(&s.complainant_name);
+/// A summary with what `seen` does not show masked: the name, and the
+/// numbers in the content's start. Rows are stored with those masked
+/// (`CaseRow::summary`); a row stored before that, until the server folds
+/// it again at start, is masked here.
+fn mask_summary(mut s: CaseSummary, seen: Shown) -> CaseSummary {
+    if !seen.name {
+        s.complainant_name = mask_name(&s.complainant_name);
+    }
+    if !seen.phone {
+        s.summary = mask_in_text(&s.summary).into_owned();
+    }
     s
 }
 

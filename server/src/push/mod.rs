@@ -19,7 +19,6 @@ use shared::id::{PropertyId, UserId};
 use shared::lang::{Coded, Lang};
 use shared::op::{Action, ActionKind, Op, SCHEMA_VERSION};
 use shared::personal_data;
-use shared::phone::holds_masked;
 use shared::property::Property;
 use shared::role::{Role, User};
 use shared::settings::Settings;
@@ -251,6 +250,21 @@ pub fn judge(f: &Facts<'_>) -> Verdict {
             format!("case {} was deleted (retention)", op.case_id),
         );
     }
+    // A text the role reads with its numbers masked, saved back as read (a
+    // content corrected, a re-assessment's reason), would put the masks
+    // in place of the numbers.
+    let masked = personal_data::masked_numbers(&op.action);
+    if !masked.is_empty() && !personal_data::shown(f.settings, author, None).phone {
+        return quarantine(
+            op,
+            "case.personal_data_hidden",
+            format!(
+                "role {} reads the numbers in a case's texts masked and may not save {} with them masked",
+                author.role.code(),
+                masked[0].field
+            ),
+        );
+    }
     let property = match (&op.action, f.case_property) {
         (Action::Register(reg), None) if !author.scope().allows(reg.property) => {
             return out_of_scope();
@@ -378,20 +392,6 @@ pub fn judge(f: &Facts<'_>) -> Verdict {
                         "case.personal_data_hidden",
                         format!(
                             "role {} sees the complainant's name or phone masked and may not change it",
-                            author.role.code()
-                        ),
-                    );
-                }
-                // The same for a number in the content or the remedy: the
-                // role read it masked, and saving the text would put the
-                // mask in place of the number.
-                let typed = [&patch.content, &patch.requested_remedy];
-                if !shown.phone && typed.iter().any(|t| t.as_deref().is_some_and(holds_masked)) {
-                    return quarantine(
-                        op,
-                        "case.personal_data_hidden",
-                        format!(
-                            "role {} sees the phone numbers in the text masked and may not save the text with them masked",
                             author.role.code()
                         ),
                     );

@@ -5,19 +5,25 @@
 //! mask back over the real number ([`holds_masked`]).
 //!
 //! A number is found by its shape, as [`super::Phone::parse`] reads one:
-//! a mobile (11 digits `1[3-9]…`, with or without `86` before it), a
+//! a mobile (11 digits `1[3-9]…`, with or without 86 or 0086 before it), a
 //! landline with its area code (`0` + 2–3 digits, then 7–8 digits), or an
-//! 18-character ID-card number (17 digits and a digit or `X`, with a
-//! birth date in it). Its digits may be split into groups by one space or
-//! dash each (138 1234 5678, 0571-8765 4321) and typed full width. A
-//! local landline without its area code is left alone: eight digits are as
-//! often a date (20260315) or an order number.
+//! 18-character ID-card number (17 digits and a digit or `X`, with a birth
+//! date in it). Its digits may be typed whole or in the groups people
+//! write them in (138 1234 5678, 0571-8765 4321, (0571)87654321,
+//! 110101 19900307 1234), the groups apart by up to three spaces, dashes
+//! or brackets, and full width. A local landline without its area code is
+//! left alone: eight digits are as often a date (20260315) or an order
+//! number.
 
 use super::{is_mobile, landline};
 use std::borrow::Cow;
+use std::ops::Range;
 
 /// What a masked digit becomes.
 const MASK: char = '*';
+
+/// The most separator characters between two groups of one number.
+const MAX_GAP: usize = 3;
 
 /// `text` with the middle digits of every phone and ID-card number in it
 /// masked, as [`crate::role::mask_phone`] masks a phone (138****5678) and
@@ -44,9 +50,9 @@ pub fn mask_in_text(text: &str) -> Cow<'_, str> {
 }
 
 /// The digits of every phone and ID-card number in `text` (ASCII, without
-/// separators; an 86 before a mobile dropped, an ID card's `X` upper
-/// case): what finds a case by a number typed into its text, for a reader
-/// who may see it (`search::numbers`).
+/// separators; an 86 before a mobile dropped, an ID card's `x` lower case
+/// as a search compares it): what finds a case by a number typed into its
+/// text, for a reader who may see it (`search::numbers`).
 pub fn numbers_in(text: &str) -> Vec<String> {
     if !text.chars().any(digit) {
         return Vec::new();
@@ -57,39 +63,64 @@ pub fn numbers_in(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// Whether `text` holds a number masked as [`mask_in_text`] masks one: at
+/// least four [`MASK`]s, alone or among separators (057*-****4321), with a
+/// digit on either side. Saving such a text would overwrite the real
+/// number with its mask.
+pub fn holds_masked(text: &str) -> bool {
+    let chars: Vec<char> = text.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i] != MASK {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let mut masks = 0;
+        while i < chars.len() && (chars[i] == MASK || separator(chars[i])) {
+            masks += usize::from(chars[i] == MASK);
+            i += 1;
+        }
+        let before = chars[..start].iter().rev().find(|c| !separator(**c));
+        if masks >= 4
+            && before.is_some_and(|c| digit(*c))
+            && chars.get(i).is_some_and(|c| digit(*c))
+        {
+            return true;
+        }
+    }
+    false
+}
+
 /// A number found in a text.
 struct Found {
-    /// The positions of its digits in the text's characters.
+    /// The positions of its characters (digits, an ID card's `X`) in the
+    /// text's characters.
     positions: Vec<usize>,
-    /// Which of its digits (by index in `positions`) a mask hides.
-    hidden: std::ops::Range<usize>,
+    /// Which of them (by index in `positions`) a mask hides.
+    hidden: Range<usize>,
     /// The number as [`numbers_in`] gives it.
     digits: String,
 }
 
 /// The numbers in `chars`, left to right: in each chain of digit groups,
-/// the longest run of whole groups from each start that has one of the
-/// module's shapes.
+/// from each group on, the most groups that make one of the module's
+/// shapes.
 fn numbers(chars: &[char]) -> Vec<Found> {
     let mut found = Vec::new();
     for chain in chains(chars) {
+        let texts: Vec<String> = chain
+            .iter()
+            .map(|g| chars[g.clone()].iter().map(|c| ascii(*c)).collect())
+            .collect();
         let mut start = 0;
         'next: while start < chain.len() {
             for end in (start + 1..=chain.len()).rev() {
-                let groups = &chain[start..end];
-                let digits: String = groups
-                    .iter()
-                    .flat_map(|g| chars[g.clone()].iter().map(|c| ascii(*c)))
-                    .collect();
-                if let Some(hidden) = hidden_digits(&digits) {
-                    let national = match digits.len() {
-                        13 => digits[2..].to_string(),
-                        _ => digits.to_ascii_uppercase(),
-                    };
+                if let Some((hidden, digits)) = shape(&texts[start..end]) {
                     found.push(Found {
-                        positions: groups.iter().flat_map(|g| g.clone()).collect(),
+                        positions: chain[start..end].iter().flat_map(|g| g.clone()).collect(),
                         hidden,
-                        digits: national,
+                        digits,
                     });
                     start = end;
                     continue 'next;
@@ -101,45 +132,39 @@ fn numbers(chars: &[char]) -> Vec<Found> {
     found
 }
 
-/// Whether `text` holds a number masked as [`mask_in_text`] masks one: a
-/// run of at least four [`MASK`]s with a digit on either side (a space or
-/// dash between allowed). Saving such a text would overwrite the real
-/// number with its mask.
-pub fn holds_masked(text: &str) -> bool {
-    let chars: Vec<char> = text.chars().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        if chars[i] != MASK {
-            i += 1;
-            continue;
+/// Whether `groups` (ASCII, as typed apart) make a number: which of its
+/// characters a mask hides, and its digits as [`numbers_in`] gives them.
+/// The groups must fall where people split such a number, so that a date
+/// or a unit before a mobile is not read as part of it.
+fn shape(groups: &[String]) -> Option<(Range<usize>, String)> {
+    let lengths: Vec<usize> = groups.iter().map(String::len).collect();
+    let all = groups.concat();
+    // A mobile, with its country code as a group of its own or run in.
+    let (prefix, national) = match groups {
+        [code, rest @ ..] if !rest.is_empty() && (code == "86" || code == "0086") => {
+            (code.len(), rest)
         }
-        let start = i;
-        while i < chars.len() && chars[i] == MASK {
-            i += 1;
-        }
-        let before = chars[..start].iter().rev().find(|c| !separator(**c));
-        let after = chars[i..].iter().find(|c| !separator(**c));
-        if i - start >= 4 && before.is_some_and(|c| digit(*c)) && after.is_some_and(|c| digit(*c)) {
-            return true;
-        }
+        _ => (0, groups),
+    };
+    let digits = national.concat();
+    let split: Vec<usize> = national.iter().map(String::len).collect();
+    if is_mobile(&digits) && matches!(split.as_slice(), [11] | [3, 4, 4] | [3, 8] | [7, 4]) {
+        return Some((prefix + 3..prefix + 7, digits));
     }
-    false
-}
-
-/// Which digits of `digits` (a candidate number, ASCII) to mask, if it is
-/// one of the shapes the module names.
-fn hidden_digits(digits: &str) -> Option<std::ops::Range<usize>> {
-    let n = digits.len();
-    if is_mobile(digits) {
-        return Some(3..7);
+    if lengths == [13] && all.starts_with("86") && is_mobile(&all[2..]) {
+        return Some((5..9, all[2..].to_string()));
     }
-    if n == 13 && digits.starts_with("86") && is_mobile(&digits[2..]) {
-        return Some(5..9);
+    if matches!(lengths.as_slice(), [18] | [6, 8, 4]) && id_card(&all) {
+        return Some((6..14, all.to_ascii_lowercase()));
     }
-    if landline(digits).is_some() {
-        return Some(3..n - 4);
+    let landline_split = matches!(
+        lengths.as_slice(),
+        [10..=12] | [3 | 4, 7 | 8] | [3 | 4, 3 | 4, 4]
+    );
+    if landline_split && landline(&all).is_some() {
+        return Some((3..all.len() - 4, all));
     }
-    id_card(digits).then_some(6..14)
+    None
 }
 
 /// Whether `digits` is an ID-card number: 17 digits and a digit or `X`,
@@ -152,7 +177,7 @@ fn id_card(digits: &str) -> bool {
     {
         return false;
     }
-    let number = |r: std::ops::Range<usize>| digits[r].parse::<u32>().unwrap_or(0);
+    let number = |r: Range<usize>| digits[r].parse::<u32>().unwrap_or(0);
     matches!(number(6..8), 19 | 20)
         && (1..=12).contains(&number(10..12))
         && (1..=31).contains(&number(12..14))
@@ -160,9 +185,9 @@ fn id_card(digits: &str) -> bool {
 
 /// The runs of digit groups in `chars`: each group the positions of one
 /// run of digits (an ID card's final `X` with it), each chain the groups
-/// joined by a single separator.
-fn chains(chars: &[char]) -> Vec<Vec<std::ops::Range<usize>>> {
-    let mut chains: Vec<Vec<std::ops::Range<usize>>> = Vec::new();
+/// apart by at most [`MAX_GAP`] separators.
+fn chains(chars: &[char]) -> Vec<Vec<Range<usize>>> {
+    let mut chains: Vec<Vec<Range<usize>>> = Vec::new();
     let mut i = 0;
     while i < chars.len() {
         if !digit(chars[i]) {
@@ -173,15 +198,13 @@ fn chains(chars: &[char]) -> Vec<Vec<std::ops::Range<usize>>> {
         while i < chars.len() && digit(chars[i]) {
             i += 1;
         }
-        if i - start == 17 && chars.get(i).is_some_and(|c| matches!(c, 'X' | 'x')) {
+        // The check character of an ID card, whole or in its last group.
+        if matches!(i - start, 17 | 3) && chars.get(i).is_some_and(|c| matches!(c, 'X' | 'x')) {
             i += 1;
         }
-        let joined = start >= 2
-            && separator(chars[start - 1])
-            && chains
-                .last()
-                .and_then(|c| c.last())
-                .is_some_and(|g| g.end == start - 1);
+        let joined = chains.last().and_then(|c| c.last()).is_some_and(|g| {
+            start - g.end <= MAX_GAP && chars[g.end..start].iter().all(|c| separator(*c))
+        });
         match chains.last_mut() {
             Some(chain) if joined => chain.push(start..i),
             _ => chains.push(std::iter::once(start..i).collect()),
@@ -203,7 +226,10 @@ fn ascii(c: char) -> char {
 }
 
 fn separator(c: char) -> bool {
-    matches!(c, ' ' | '-' | '－' | '\u{3000}')
+    matches!(
+        c,
+        ' ' | '-' | '－' | '—' | '\u{3000}' | '(' | ')' | '（' | '）'
+    )
 }
 
 #[cfg(test)]
@@ -223,6 +249,7 @@ mod tests {
         assert_eq!(masked("电话 138 1234 5678。"), "电话 138 **** 5678。");
         assert_eq!(masked("tel:138-1234-5678"), "tel:138-****-5678");
         assert_eq!(masked("+86 139 1234 5678"), "+86 139 **** 5678");
+        assert_eq!(masked("0086 139 1234 5678"), "0086 139 **** 5678");
         assert_eq!(masked("8613912345678"), "86139****5678");
         assert_eq!(masked("１３８１２３４５６７８"), "１３８****５６７８");
         assert_eq!(
@@ -235,11 +262,15 @@ mod tests {
     fn landlines_with_their_area_code_and_id_cards_are_masked() {
         assert_eq!(masked("座机0571-87654321"), "座机057*-****4321");
         assert_eq!(masked("010 6234 5678"), "010 **** 5678");
+        assert_eq!(masked("(0571)87654321"), "(057*)****4321");
+        assert_eq!(masked("（0571）8765 4321"), "（057*）**** 4321");
+        assert_eq!(masked("0571 - 87654321"), "057* - ****4321");
         assert_eq!(
             masked("身份证110101199003071234"),
             "身份证110101********1234"
         );
         assert_eq!(masked("11010119900307123X"), "110101********123X");
+        assert_eq!(masked("110101 19900307 123x"), "110101 ******** 123x");
     }
 
     #[test]
@@ -249,6 +280,7 @@ mod tests {
             "赔偿1000元，20260315前完成",
             "3栋2单元1801室",
             "HY-2026-000123",
+            "PA-250303-01-0001",
             "87654321",
             "12812345678",
             "138123456789",
@@ -263,30 +295,46 @@ mod tests {
         }
     }
 
+    /// A group before the number is not taken as its first: the number is
+    /// masked where it is, and nothing before it.
     #[test]
-    fn a_number_beside_a_date_is_still_found() {
+    fn a_number_beside_a_date_or_a_unit_is_still_found_whole() {
         assert_eq!(
             masked("2026-03-15 13812345678 来电"),
             "2026-03-15 138****5678 来电"
         );
+        assert_eq!(
+            masked("2026-03-15 138 1234 5678"),
+            "2026-03-15 138 **** 5678"
+        );
+        assert_eq!(masked("3栋1801 138 1234 5678"), "3栋1801 138 **** 5678");
+        assert_eq!(numbers_in("3栋1801 138 1234 5678"), ["13812345678"]);
     }
 
     #[test]
     fn the_numbers_in_a_text_are_listed_by_their_digits() {
         assert_eq!(
-            numbers_in("电话 +86 139 1234 5678，座机0571-87654321；11010119900307123x；20260315"),
-            ["13912345678", "057187654321", "11010119900307123X"]
+            numbers_in("电话 +86 139 1234 5678，座机0571-87654321；11010119900307123X；20260315"),
+            ["13912345678", "057187654321", "11010119900307123x"]
         );
         assert!(numbers_in("3栋2单元1801室").is_empty());
     }
 
     #[test]
     fn a_masked_number_is_recognized_so_it_is_not_saved_back() {
-        for text in ["业主138****5678反映", "138 **** 5678", "110101********1234"] {
+        for text in [
+            "业主138****5678反映",
+            "138 **** 5678",
+            "110101********1234",
+            "座机057*-****4321",
+            "075*-***3456",
+        ] {
             assert!(holds_masked(text), "{text:?}");
         }
-        assert!(holds_masked(&masked("电话 138 1234 5678")));
-        for text in ["**重要**", "评分****", "1****", "地址 A****B"] {
+        for typed in ["电话 138 1234 5678", "0571-87654321", "(0571)87654321"] {
+            assert!(holds_masked(&masked(typed)), "{typed:?}");
+        }
+        for text in ["**重要**", "评分****", "1****", "地址 A****B", "1**2"] {
             assert!(!holds_masked(text), "{text:?}");
         }
     }

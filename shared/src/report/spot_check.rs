@@ -146,6 +146,10 @@ impl SpotCheck {
             }
             if !shown.phone {
                 item.phone = item.phone.as_deref().map(mask_phone);
+                // The numbers typed into the callback's comment go with it.
+                if let Some(comment) = item.comment.as_mut() {
+                    *comment = crate::phone::mask_in_text(comment).into_owned();
+                }
             }
         }
     }
@@ -218,5 +222,48 @@ mod tests {
         }
         // 4000 picks over 10 candidates: each near 400.
         assert!(seen.iter().all(|&n| (300..500).contains(&n)), "{seen:?}");
+    }
+
+    #[test]
+    fn a_number_in_the_callbacks_comment_is_masked_with_the_phone() {
+        let t = "2026-03-02T01:00:00Z".parse().unwrap();
+        let mut check = SpotCheck {
+            id: 1,
+            property: "p".into(),
+            property_name: "和园".into(),
+            year: 2026,
+            quarter: 1,
+            seed: 7,
+            percent: 20,
+            candidates: 1,
+            drawn_by: UserId(uuid::Uuid::from_u128(1)),
+            drawn_at: t,
+            sampled: 1,
+            called: 1,
+            satisfied: 1,
+            items: vec![SpotCheckItem {
+                position: 1,
+                case_id: CaseId(uuid::Uuid::from_u128(2)),
+                reg_no: "HY-260302-01-0001".into(),
+                place: "1栋 101".into(),
+                complainant_name: "王小明".into(),
+                phone: Some("13912345678".into()),
+                resolved_at: Some(t),
+                called_at: Some(t),
+                satisfaction: Some(5),
+                comment: Some("满意，另留电话13987654321".into()),
+            }],
+        };
+        let phone_only = Shown {
+            name: false,
+            phone: true,
+        };
+        let mut seen = check.clone();
+        seen.mask_personal_data(phone_only);
+        assert_eq!(seen.items[0].comment, check.items[0].comment);
+        check.mask_personal_data(Shown::NOTHING);
+        let item = &check.items[0];
+        assert_eq!(item.phone.as_deref(), Some("139****5678"));
+        assert_eq!(item.comment.as_deref(), Some("满意，另留电话139****4321"));
     }
 }

@@ -801,7 +801,21 @@ fn ActionForm(kind: ActionKind, case: Arc<Case>, role: Role, drafts: Drafts) -> 
         };
         // The server's own ceiling is its clock plus a few minutes of skew.
         let ceiling = crate::state::now() + Duration::minutes(5);
-        if let Err(found) = validate_action(&action, ceiling) {
+        // A text filled from what the role reads masked (a re-assessment's
+        // reason) would be saved with the masks in place of the numbers:
+        // refused beside it, as the server would set it aside.
+        let masked = match ctx.shown(None).phone {
+            true => Vec::new(),
+            false => shared::personal_data::masked_numbers(&action),
+        };
+        let checked = validate_action(&action, ceiling)
+            .err()
+            .map(|mut found| {
+                found.extend(masked.iter().cloned());
+                found
+            })
+            .or_else(|| (!masked.is_empty()).then_some(masked));
+        if let Some(found) = checked {
             let mut beside_fields = BTreeMap::new();
             let mut elsewhere = Vec::new();
             for e in found {

@@ -538,13 +538,8 @@ fn build(
     // A number the role reads masked in the text (`phone::mask_in_text`)
     // would be saved as its mask: the server keeps such an edit aside.
     if !shown.phone {
-        for (field, text) in [
-            ("content", &patch.content),
-            ("requested_remedy", &patch.requested_remedy),
-        ] {
-            if text.as_deref().is_some_and(shared::phone::holds_masked) {
-                errors.insert(field.into(), ValidationError::MaskedNumber);
-            }
+        for e in shared::personal_data::masked_numbers(&shared::op::Action::Edit(patch.clone())) {
+            errors.insert(e.field, e.error);
         }
     }
     let related = form.related.get_untracked().trim().to_string();
