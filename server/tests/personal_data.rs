@@ -385,7 +385,7 @@ fn a_number_typed_into_the_text_is_masked_wherever_the_phone_is() {
         .collect();
     assert_eq!(
         codes,
-        ["case.personal_data_hidden", "case.personal_data_hidden"],
+        ["case.masked_number", "case.masked_number"],
         "{answer}"
     );
     assert_eq!(read(&manager).0, CONTENT, "the number is kept");

@@ -265,7 +265,11 @@ mod tests {
         // An ID card's number, its check character typed either case.
         r.content = "身份证11010119900307123X".into();
         assert!(finds("11010119900307123x", &r, phone_only));
-        assert!(finds("１１０１０１１９９００３０７１２３Ｘ", &r, phone_only));
+        assert!(finds(
+            "１１０１０１１９９００３０７１２３Ｘ",
+            &r,
+            phone_only
+        ));
         assert!(!finds("11010119900307123X", &r, Shown::NOTHING));
     }
 

@@ -155,7 +155,7 @@ impl Coded for ValidationError {
             ValidationError::PhoneCharacters => "validation.phone_characters",
             ValidationError::PhoneMalformed => "validation.phone_malformed",
             ValidationError::EmptyContent => "validation.empty_content",
-            ValidationError::MaskedNumber => "case.personal_data_hidden",
+            ValidationError::MaskedNumber => "case.masked_number",
             ValidationError::ControlCharacter => "validation.control_character",
             ValidationError::TooLong { .. } => "validation.too_long",
             ValidationError::NotInProperty => "validation.not_in_property",

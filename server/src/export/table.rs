@@ -686,7 +686,7 @@ mod tests {
         assert_eq!(cells[10], Cell::text("2025-03-03 09:00"));
         assert_eq!(cells[12], Cell::text("前台小李"));
         assert_eq!(cells[13], Cell::text("=漏水，业主电话 139 **** 5678"));
-        assert_eq!(cells[23], Cell::text("已修复，回电057*-****4321确认"));
+        assert_eq!(cells[23], Cell::text("已修复，回电0571-****4321确认"));
         assert_eq!(cells[15], Cell::text("未评估"));
         assert_eq!(cells[17], Cell::text("保安王某"));
         assert_eq!(cells[18], Cell::text("秩序部"));

@@ -253,15 +253,15 @@ pub fn judge(f: &Facts<'_>) -> Verdict {
     // A text the role reads with its numbers masked, saved back as read (a
     // content corrected, a re-assessment's reason), would put the masks
     // in place of the numbers.
-    let masked = personal_data::masked_numbers(&op.action);
-    if !masked.is_empty() && !personal_data::shown(f.settings, author, None).phone {
+    // Refused of every role: a tablet's copy pulled before the company let
+    // its role see the numbers still holds them masked.
+    if let Some(masked) = personal_data::masked_numbers(&op.action).first() {
         return quarantine(
             op,
-            "case.personal_data_hidden",
+            "case.masked_number",
             format!(
-                "role {} reads the numbers in a case's texts masked and may not save {} with them masked",
-                author.role.code(),
-                masked[0].field
+                "{} holds a number masked (138****5678), which would stand in the record for the number",
+                masked.field
             ),
         );
     }

@@ -103,9 +103,12 @@ struct Found {
     digits: String,
 }
 
-/// The numbers in `chars`, left to right: in each chain of digit groups,
-/// from each group on, the most groups that make one of the module's
-/// shapes.
+/// The numbers in `chars`, left to right. In each chain of digit groups,
+/// mobiles and ID cards are looked for first, then landlines among the
+/// groups left: a group that starts with 0 before a spaced mobile (a
+/// room 0801, a time 0930) would otherwise be read as the area code of a
+/// landline that takes the mobile's first groups. From each group on, the
+/// most groups that make the shape are taken.
 fn numbers(chars: &[char]) -> Vec<Found> {
     let mut found = Vec::new();
     for chain in chains(chars) {
@@ -113,30 +116,48 @@ fn numbers(chars: &[char]) -> Vec<Found> {
             .iter()
             .map(|g| chars[g.clone()].iter().map(|c| ascii(*c)).collect())
             .collect();
-        let mut start = 0;
-        'next: while start < chain.len() {
-            for end in (start + 1..=chain.len()).rev() {
-                if let Some((hidden, digits)) = shape(&texts[start..end]) {
+        let mut taken = vec![false; chain.len()];
+        for kinds in [&[Kind::Mobile, Kind::IdCard][..], &[Kind::Landline][..]] {
+            let mut start = 0;
+            'next: while start < chain.len() {
+                let free = taken[start..].iter().take_while(|t| !**t).count();
+                for end in (start + 1..=start + free).rev() {
+                    let Some((kind, hidden, digits)) = shape(&texts[start..end]) else {
+                        continue;
+                    };
+                    if !kinds.contains(&kind) {
+                        continue;
+                    }
                     found.push(Found {
                         positions: chain[start..end].iter().flat_map(|g| g.clone()).collect(),
                         hidden,
                         digits,
                     });
+                    taken[start..end].iter_mut().for_each(|t| *t = true);
                     start = end;
                     continue 'next;
                 }
+                start += 1;
             }
-            start += 1;
         }
     }
+    found.sort_by_key(|f| f.positions.first().copied());
     found
 }
 
-/// Whether `groups` (ASCII, as typed apart) make a number: which of its
-/// characters a mask hides, and its digits as [`numbers_in`] gives them.
-/// The groups must fall where people split such a number, so that a date
-/// or a unit before a mobile is not read as part of it.
-fn shape(groups: &[String]) -> Option<(Range<usize>, String)> {
+/// The kinds of number [`shape`] reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Mobile,
+    IdCard,
+    Landline,
+}
+
+/// Whether `groups` (ASCII, as typed apart) make a number: its kind, which
+/// of its characters a mask hides, and its digits as [`numbers_in`] gives
+/// them. The groups must fall where people split such a number, so that a
+/// date or a unit before a mobile is not read as part of it.
+fn shape(groups: &[String]) -> Option<(Kind, Range<usize>, String)> {
     let lengths: Vec<usize> = groups.iter().map(String::len).collect();
     let all = groups.concat();
     // A mobile, with its country code as a group of its own or run in.
@@ -149,20 +170,23 @@ fn shape(groups: &[String]) -> Option<(Range<usize>, String)> {
     let digits = national.concat();
     let split: Vec<usize> = national.iter().map(String::len).collect();
     if is_mobile(&digits) && matches!(split.as_slice(), [11] | [3, 4, 4] | [3, 8] | [7, 4]) {
-        return Some((prefix + 3..prefix + 7, digits));
+        return Some((Kind::Mobile, prefix + 3..prefix + 7, digits));
     }
     if lengths == [13] && all.starts_with("86") && is_mobile(&all[2..]) {
-        return Some((5..9, all[2..].to_string()));
+        return Some((Kind::Mobile, 5..9, all[2..].to_string()));
     }
     if matches!(lengths.as_slice(), [18] | [6, 8, 4]) && id_card(&all) {
-        return Some((6..14, all.to_ascii_lowercase()));
+        return Some((Kind::IdCard, 6..14, all.to_ascii_lowercase()));
     }
     let landline_split = matches!(
         lengths.as_slice(),
         [10..=12] | [3 | 4, 7 | 8] | [3 | 4, 3 | 4, 4]
     );
+    // The area code kept, four digits hidden (0571-****4321): a 10-digit
+    // number gives one of its area code, so that a mask is always four
+    // stars, which [`holds_masked`] looks for.
     if landline_split && landline(&all).is_some() {
-        return Some((3..all.len() - 4, all));
+        return Some((Kind::Landline, all.len() - 8..all.len() - 4, all));
     }
     None
 }
@@ -199,7 +223,11 @@ fn chains(chars: &[char]) -> Vec<Vec<Range<usize>>> {
             i += 1;
         }
         // The check character of an ID card, whole or in its last group.
-        if matches!(i - start, 17 | 3) && chars.get(i).is_some_and(|c| matches!(c, 'X' | 'x')) {
+        if matches!(i - start, 17 | 3)
+            && chars
+                .get(i)
+                .is_some_and(|c| matches!(c, 'X' | 'x' | 'Ｘ' | 'ｘ'))
+        {
             i += 1;
         }
         let joined = chains.last().and_then(|c| c.last()).is_some_and(|g| {
@@ -217,10 +245,12 @@ fn digit(c: char) -> bool {
     c.is_ascii_digit() || ('０'..='９').contains(&c)
 }
 
-/// `c` as an ASCII digit (full width read as half width); `X` kept.
+/// `c` as ASCII: a full-width digit or `Ｘ` as its half-width form.
 fn ascii(c: char) -> char {
     match c {
         '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
+        'Ｘ' => 'X',
+        'ｘ' => 'x',
         c => c,
     }
 }
@@ -260,17 +290,22 @@ mod tests {
 
     #[test]
     fn landlines_with_their_area_code_and_id_cards_are_masked() {
-        assert_eq!(masked("座机0571-87654321"), "座机057*-****4321");
+        assert_eq!(masked("座机0571-87654321"), "座机0571-****4321");
         assert_eq!(masked("010 6234 5678"), "010 **** 5678");
-        assert_eq!(masked("(0571)87654321"), "(057*)****4321");
-        assert_eq!(masked("（0571）8765 4321"), "（057*）**** 4321");
-        assert_eq!(masked("0571 - 87654321"), "057* - ****4321");
+        assert_eq!(masked("010-1234567"), "01*-***4567");
+        assert_eq!(masked("(0571)87654321"), "(0571)****4321");
+        assert_eq!(masked("（0571）8765 4321"), "（0571）**** 4321");
+        assert_eq!(masked("0571 - 87654321"), "0571 - ****4321");
         assert_eq!(
             masked("身份证110101199003071234"),
             "身份证110101********1234"
         );
         assert_eq!(masked("11010119900307123X"), "110101********123X");
         assert_eq!(masked("110101 19900307 123x"), "110101 ******** 123x");
+        assert_eq!(
+            masked("１１０１０１１９９００３０７１２３Ｘ"),
+            "１１０１０１********１２３Ｘ"
+        );
     }
 
     #[test]
@@ -309,6 +344,11 @@ mod tests {
         );
         assert_eq!(masked("3栋1801 138 1234 5678"), "3栋1801 138 **** 5678");
         assert_eq!(numbers_in("3栋1801 138 1234 5678"), ["13812345678"]);
+        // A group starting with 0 is no area code of the mobile's digits.
+        assert_eq!(masked("3栋0801 138 1234 5678"), "3栋0801 138 **** 5678");
+        assert_eq!(masked("约0930 138 1234 5678"), "约0930 138 **** 5678");
+        assert_eq!(masked("0801 1381234 5678"), "0801 138**** 5678");
+        assert_eq!(numbers_in("3栋0801 138 1234 5678"), ["13812345678"]);
     }
 
     #[test]
@@ -316,6 +356,10 @@ mod tests {
         assert_eq!(
             numbers_in("电话 +86 139 1234 5678，座机0571-87654321；11010119900307123X；20260315"),
             ["13912345678", "057187654321", "11010119900307123x"]
+        );
+        assert_eq!(
+            numbers_in("座机0571-87654321或13912345678"),
+            ["057187654321", "13912345678"]
         );
         assert!(numbers_in("3栋2单元1801室").is_empty());
     }
@@ -331,7 +375,12 @@ mod tests {
         ] {
             assert!(holds_masked(text), "{text:?}");
         }
-        for typed in ["电话 138 1234 5678", "0571-87654321", "(0571)87654321"] {
+        for typed in [
+            "电话 138 1234 5678",
+            "0571-87654321",
+            "(0571)87654321",
+            "010-1234567",
+        ] {
             assert!(holds_masked(&masked(typed)), "{typed:?}");
         }
         for text in ["**重要**", "评分****", "1****", "地址 A****B", "1**2"] {

@@ -801,13 +801,12 @@ fn ActionForm(kind: ActionKind, case: Arc<Case>, role: Role, drafts: Drafts) -> 
         };
         // The server's own ceiling is its clock plus a few minutes of skew.
         let ceiling = crate::state::now() + Duration::minutes(5);
-        // A text filled from what the role reads masked (a re-assessment's
+        // A text filled from what the role read masked (a re-assessment's
         // reason) would be saved with the masks in place of the numbers:
-        // refused beside it, as the server would set it aside.
-        let masked = match ctx.shown(None).phone {
-            true => Vec::new(),
-            false => shared::personal_data::masked_numbers(&action),
-        };
+        // refused beside it, as the server would set it aside. Asked of
+        // every role: a copy pulled before the role could see the numbers
+        // holds them masked still.
+        let masked = shared::personal_data::masked_numbers(&action);
         let checked = validate_action(&action, ceiling)
             .err()
             .map(|mut found| {
@@ -820,7 +819,12 @@ fn ActionForm(kind: ActionKind, case: Arc<Case>, role: Role, drafts: Drafts) -> 
             let mut elsewhere = Vec::new();
             for e in found {
                 let input = input_name(kind, &e.field);
-                if INPUTS.contains(&input) {
+                // A repair's assessment keeps a reason it has no input for
+                // (`start_from_assessment`).
+                let drawn = !(kind == ActionKind::Assess
+                    && input == "reason"
+                    && case.registration.kind != CaseKind::Complaint);
+                if INPUTS.contains(&input) && drawn {
                     beside_fields
                         .entry(input.to_string())
                         .or_insert(FieldProblem::Bound(e.error));
