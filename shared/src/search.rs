@@ -100,9 +100,17 @@ pub fn text(reg: &Registration, place: &str) -> String {
 /// the complainant's phone, by the roles that see it. The server stores
 /// it beside the case.
 pub fn numbers(reg: &Registration) -> String {
-    let mut found = numbers_in(&reg.content);
-    found.extend(numbers_in(&reg.requested_remedy));
-    found.join(" ")
+    let mut all = String::new();
+    for number in numbers_in(&reg.content)
+        .into_iter()
+        .chain(numbers_in(&reg.requested_remedy))
+    {
+        if !all.is_empty() {
+            all.push(' ');
+        }
+        all.push_str(&number);
+    }
+    all
 }
 
 /// The complainant's name, folded: stored beside the case apart from

@@ -49,7 +49,8 @@ pub fn mask_in_text(text: &str) -> Cow<'_, str> {
     Cow::Owned(chars.into_iter().collect())
 }
 
-/// The digits of every phone and ID-card number in `text` (ASCII, without
+/// The digits of every phone and ID-card number in `text`, in no order
+/// that means anything (ASCII, without
 /// separators; an 86 before a mobile dropped, an ID card's `x` lower case
 /// as a search compares it): what finds a case by a number typed into its
 /// text, for a reader who may see it (`search::numbers`).
@@ -103,7 +104,8 @@ struct Found {
     digits: String,
 }
 
-/// The numbers in `chars`, left to right. In each chain of digit groups,
+/// The numbers in `chars`, each chain's mobiles and ID cards before its
+/// landlines (what uses them needs no order). In each chain of digit groups,
 /// mobiles and ID cards are looked for first, then landlines among the
 /// groups left: a group that starts with 0 before a spaced mobile (a
 /// room 0801, a time 0930) would otherwise be read as the area code of a
@@ -141,7 +143,6 @@ fn numbers(chars: &[char]) -> Vec<Found> {
             }
         }
     }
-    found.sort_by_key(|f| f.positions.first().copied());
     found
 }
 
@@ -358,8 +359,8 @@ mod tests {
             ["13912345678", "057187654321", "11010119900307123x"]
         );
         assert_eq!(
-            numbers_in("座机0571-87654321或13912345678"),
-            ["057187654321", "13912345678"]
+            numbers_in("座机0571-87654321 13912345678"),
+            ["13912345678", "057187654321"]
         );
         assert!(numbers_in("3栋2单元1801室").is_empty());
     }
