@@ -25,6 +25,16 @@ fn name(case: &Value) -> &str {
         .unwrap_or("")
 }
 
+/// The codes of the ops a push's `answer` kept aside.
+fn quarantined(answer: &Value) -> Vec<&str> {
+    answer["quarantined"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(common::code)
+        .collect()
+}
+
 /// The phone in the registration op of `case` that `c` pulls.
 fn pulled_phone(c: &Client, case: CaseId) -> String {
     let (status, page) = c.get("/api/v1/sync/pull?after=0&limit=5000");
@@ -234,12 +244,7 @@ fn a_role_that_sees_the_complainant_masked_cannot_change_them() {
         .collect();
     let (status, answer) = head.post("/api/v1/sync/push", &push_body(h.device, &ops));
     assert_eq!(status, 200, "{answer}");
-    let codes: Vec<&str> = answer["quarantined"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(common::code)
-        .collect();
+    let codes = quarantined(&answer);
     assert_eq!(
         codes,
         ["case.personal_data_hidden", "case.personal_data_hidden"],
@@ -377,12 +382,7 @@ fn a_number_typed_into_the_text_is_masked_wherever_the_phone_is() {
     );
     let (status, answer) = head.post("/api/v1/sync/push", &push_body(h.device, &[blind, copied]));
     assert_eq!(status, 200, "{answer}");
-    let codes: Vec<&str> = answer["quarantined"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(common::code)
-        .collect();
+    let codes = quarantined(&answer);
     assert_eq!(
         codes,
         ["case.masked_number", "case.masked_number"],
