@@ -362,8 +362,9 @@ fn a_number_typed_into_the_text_is_masked_wherever_the_phone_is() {
     let (_, list) = manager.get("/api/v1/cases");
     assert_eq!(list["items"][0]["summary"], json!(masked.0), "{list}");
 
-    // Saving the text as read would put the mask in place of the number.
-    let blind = h.op(
+    // Corrected as read, the content keeps the number the head could not
+    // see; a note typed with the masked number is kept as typed.
+    let corrected = h.op(
         case,
         None,
         Action::Edit(shared::case::RegistrationPatch {
@@ -371,8 +372,7 @@ fn a_number_typed_into_the_text_is_masked_wherever_the_phone_is() {
             ..Default::default()
         }),
     );
-    // So is any other text: a note copying the number as read.
-    let copied = h.op(
+    let noted = h.op(
         case,
         None,
         Action::Note {
@@ -380,15 +380,28 @@ fn a_number_typed_into_the_text_is_masked_wherever_the_phone_is() {
             text: "回电139****4321无人接听".into(),
         },
     );
-    let (status, answer) = head.post("/api/v1/sync/push", &push_body(h.device, &[blind, copied]));
-    assert_eq!(status, 200, "{answer}");
-    let codes = quarantined(&answer);
+    let (status, answer) = head.post(
+        "/api/v1/sync/push",
+        &push_body(h.device, &[corrected, noted]),
+    );
     assert_eq!(
-        codes,
-        ["case.masked_number", "case.masked_number"],
+        (status, &answer["quarantined"]),
+        (200, &json!([])),
         "{answer}"
     );
-    assert_eq!(read(&manager).0, CONTENT, "the number is kept");
+    let (content, _) = read(&manager);
+    assert_eq!(
+        content,
+        format!("{CONTENT}（补充：水已关）"),
+        "the number is kept"
+    );
+    let (_, whole) = manager.get(&format!("/api/v1/cases/{case}"));
+    assert_eq!(
+        whole["notes"][1]["text"], "回电139****4321无人接听",
+        "{whole}"
+    );
+    const CONTENT_NOW: &str = "楼上漏水，业主电话 139 8765 4321（补充：水已关）";
+    assert_eq!(content, CONTENT_NOW);
 
     // Given to the head, the case reads whole, as its phone does.
     let assign = m.op(
@@ -407,5 +420,5 @@ fn a_number_typed_into_the_text_is_masked_wherever_the_phone_is() {
         (200, &json!([])),
         "{answer}"
     );
-    assert_eq!(read(&head), (CONTENT.into(), NOTE.into()));
+    assert_eq!(read(&head), (CONTENT_NOW.into(), NOTE.into()));
 }

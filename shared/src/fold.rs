@@ -40,6 +40,7 @@ use crate::deadline::{self, Clock, ClockState};
 use crate::hlc::Hlc;
 use crate::id::{CaseId, DeviceId, OpId};
 use crate::op::{Action, ActionKind, Op};
+use crate::phone::restore_masked;
 use crate::settings::Settings;
 use crate::workflow::{self, RuleViolation};
 use chrono::{DateTime, Utc};
@@ -674,6 +675,12 @@ impl Folder<'_> {
                     .map(|a| (a.respondent.clone(), a.respondent_department.clone()))
                     .unwrap_or_default();
                 let before = was.map(|w| (w.urgent, w.severity, w.validity));
+                // Assessed again from a reason read with its numbers
+                // masked, the reason keeps them (`phone::restore_masked`).
+                let reason = match was {
+                    Some(w) => restore_masked(reason, &w.reason).into_owned(),
+                    None => reason.clone(),
+                };
                 // Major from now: reported by an escalation made from now.
                 if *severity == Severity::Major && was.is_none_or(|w| w.severity != Severity::Major)
                 {
@@ -699,7 +706,7 @@ impl Folder<'_> {
                     severity: *severity,
                     urgent: *urgent,
                     validity: *validity,
-                    reason: reason.clone(),
+                    reason,
                     respondent: respondent.clone(),
                     respondent_department: respondent_department.clone(),
                     stamp: st,
@@ -1132,6 +1139,15 @@ fn assignee_text(a: &Assignee) -> String {
 
 fn apply_patch(reg: &mut Registration, patch: &RegistrationPatch) -> Vec<Change> {
     let mut changes = Vec::new();
+    // A text corrected by a reader who saw its numbers masked keeps them
+    // (`phone::restore_masked`): they typed over what they could not see.
+    let restored = |typed: &Option<String>, held: &str| {
+        typed
+            .as_deref()
+            .map(|t| restore_masked(t, held).into_owned())
+    };
+    let content = restored(&patch.content, &reg.content);
+    let remedy = restored(&patch.requested_remedy, &reg.requested_remedy);
     let mut set_text = |field: &'static str, slot: &mut String, new: &Option<String>| {
         if let Some(v) = new
             && v != slot
@@ -1146,12 +1162,8 @@ fn apply_patch(reg: &mut Registration, patch: &RegistrationPatch) -> Vec<Change>
         &patch.complainant_name,
     );
     set_text("category", &mut reg.category, &patch.category);
-    set_text("content", &mut reg.content, &patch.content);
-    set_text(
-        "requested_remedy",
-        &mut reg.requested_remedy,
-        &patch.requested_remedy,
-    );
+    set_text("content", &mut reg.content, &content);
+    set_text("requested_remedy", &mut reg.requested_remedy, &remedy);
     set_text(
         "source_ref",
         &mut reg.source_ref,

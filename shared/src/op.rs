@@ -456,24 +456,18 @@ impl Action {
         }
     }
 
-    /// The texts staff type into the action, by their field's name, where
-    /// a resident's phone number may be written
-    /// ([`crate::personal_data::Shown::op`] masks it). Names, codes and
-    /// ids are not among them. Every variant is listed, so that a new one
-    /// must say what it holds.
-    pub fn free_texts_mut(&mut self) -> Vec<(&'static str, &mut String)> {
+    /// The texts staff type into the action, where a resident's phone
+    /// number may be written ([`crate::personal_data::Shown::op`] masks
+    /// it). Names, codes and ids are not among them. Every variant is
+    /// listed, so that a new one must say what it holds.
+    pub fn free_texts_mut(&mut self) -> Vec<&mut String> {
         match self {
-            Action::Register(reg) => vec![
-                ("content", &mut reg.content),
-                ("requested_remedy", &mut reg.requested_remedy),
-            ],
-            Action::Edit(patch) => [
-                ("content", patch.content.as_mut()),
-                ("requested_remedy", patch.requested_remedy.as_mut()),
-            ]
-            .into_iter()
-            .filter_map(|(name, text)| Some((name, text?)))
-            .collect(),
+            Action::Register(reg) => vec![&mut reg.content, &mut reg.requested_remedy],
+            Action::Edit(patch) => patch
+                .content
+                .iter_mut()
+                .chain(patch.requested_remedy.iter_mut())
+                .collect(),
             Action::Assess { reason, .. }
             | Action::Reopen { reason }
             | Action::Escalate { reason, .. }
@@ -482,27 +476,22 @@ impl Action {
             | Action::Withdraw { reason }
             | Action::Void { reason, .. }
             | Action::Restore { reason }
-            | Action::Decide { reason, .. } => vec![("reason", reason)],
+            | Action::Decide { reason, .. } => vec![reason],
             Action::Assign { note, .. }
             | Action::Feedback { note, .. }
             | Action::CallbackMissed { note, .. }
-            | Action::ResolveConflict { note, .. } => vec![("note", note)],
-            Action::Note { text, .. } => vec![("text", text)],
-            Action::Propose { measures, .. } => vec![("measures", measures)],
-            Action::Approve { comment, .. } | Action::FollowUp { comment, .. } => {
-                vec![("comment", comment)]
-            }
-            Action::Resolve { result, .. } => vec![("result", result)],
+            | Action::ResolveConflict { note, .. } => vec![note],
+            Action::Note { text, .. } => vec![text],
+            Action::Propose { measures, .. } => vec![measures],
+            Action::Approve { comment, .. } | Action::FollowUp { comment, .. } => vec![comment],
+            Action::Resolve { result, .. } => vec![result],
             Action::Close {
                 corrective_action,
                 verification,
-            } => vec![
-                ("corrective_action", corrective_action),
-                ("verification", verification),
-            ],
-            Action::PlanImprovement { plan, .. } => vec![("plan", plan)],
-            Action::Answer { answer, .. } => vec![("answer", answer)],
-            Action::Attach { caption, .. } => vec![("caption", caption)],
+            } => vec![corrective_action, verification],
+            Action::PlanImprovement { plan, .. } => vec![plan],
+            Action::Answer { answer, .. } => vec![answer],
+            Action::Attach { caption, .. } => vec![caption],
             Action::Start => Vec::new(),
         }
     }

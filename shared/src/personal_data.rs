@@ -16,10 +16,9 @@
 use crate::case::{Assignee, Case};
 use crate::code::coded_enum;
 use crate::op::{Action, Op};
-use crate::phone::{holds_masked, mask_in_text};
+use crate::phone::mask_in_text;
 use crate::role::{Role, User, mask_name, mask_phone};
 use crate::settings::Settings;
-use crate::validation::{FieldError, ValidationError};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -134,7 +133,7 @@ impl Shown {
             _ => {}
         }
         if !self.phone {
-            mask_numbers(op.action.free_texts_mut().into_iter().map(|(_, t)| t));
+            mask_numbers(op.action.free_texts_mut());
         }
         op
     }
@@ -169,34 +168,12 @@ impl Shown {
 /// Masks the phone and ID-card numbers typed into `texts`
 /// ([`crate::phone::mask_in_text`]): a reader who sees the complainant's
 /// phone masked would otherwise read it in the content or a note.
-fn mask_numbers<'a>(texts: impl IntoIterator<Item = &'a mut String>) {
+fn mask_numbers(texts: Vec<&mut String>) {
     for text in texts {
         if let Cow::Owned(masked) = mask_in_text(text) {
             *text = masked;
         }
     }
-}
-
-/// The texts of `action` that hold a number masked as a reader who may
-/// not see it reads it ([`crate::phone::holds_masked`]), by field: saved,
-/// the mask would stand in the record in place of the number (a content
-/// corrected, a re-assessment's reason filled from the one read). A
-/// registration is new text, and is not asked: refusing it would stop an
-/// intake over a number its author cannot know.
-pub fn masked_numbers(action: &Action) -> Vec<FieldError> {
-    if matches!(action, Action::Register(_)) {
-        return Vec::new();
-    }
-    let mut action = action.clone();
-    action
-        .free_texts_mut()
-        .into_iter()
-        .filter(|(_, text)| holds_masked(text))
-        .map(|(field, _)| FieldError {
-            field: field.into(),
-            error: ValidationError::MaskedNumber,
-        })
-        .collect()
 }
 
 /// Whether `user` handles `case`: its current assignee names them, or
@@ -380,42 +357,72 @@ mod tests {
         );
     }
 
-    /// A text filled from what was read masked may not be saved: the masks
-    /// would replace the numbers. A registration's new text is not asked.
+    /// A reader who sees the numbers masked corrects the content, and
+    /// assesses again from the reason, as they read them: the fold keeps
+    /// the numbers they typed over unseen.
     #[test]
-    fn a_text_saved_with_masked_numbers_is_named_by_its_field() {
-        use crate::case::{RegistrationPatch, Severity, Validity};
-        let reassessed = Action::Assess {
+    fn a_text_saved_as_read_masked_keeps_its_numbers() {
+        use crate::case::{CaseState, RegistrationPatch, Severity, Validity};
+        use crate::op::Action;
+        const CONTENT: &str = "业主李先生 139 1234 5678 反映楼上漏水";
+        const REASON: &str = "已向业主13987654321核实";
+        let mut fleet = Fleet::new(
+            &[(Role::Manager, 0)],
+            PropertyId(uuid::Uuid::from_u128(7)),
+            0,
+        );
+        let mut register = fleet.register(0, "2026-03-02T01:00:00Z".parse().unwrap(), 0);
+        let Action::Register(reg) = &mut register.action else {
+            panic!("a registration");
+        };
+        reg.content = CONTENT.into();
+        let kind = reg.kind;
+        let mut ops = vec![register.clone()];
+        let mut next = |action: Action, expected: Option<CaseState>| {
+            let mut op = ops.last().unwrap().clone();
+            op.id = crate::id::OpId(uuid::Uuid::from_u128(100 + ops.len() as u128));
+            op.seq += 1;
+            op.hlc.counter += 1;
+            op.expected_state = expected;
+            op.action = action;
+            ops.push(op);
+        };
+        let hidden = Shown::NOTHING;
+        let read = hidden.case(&crate::fold::fold(&[register.clone()], fleet.ctx()).unwrap());
+        next(
+            Action::Edit(RegistrationPatch {
+                content: Some(format!("{}，水已关", read.registration.content)),
+                ..Default::default()
+            }),
+            None,
+        );
+        let assess = |reason: String| Action::Assess {
             severity: Severity::General,
             urgent: false,
             validity: Validity::Valid,
-            reason: "业主139****4321反映属实".into(),
+            reason,
             respondent: String::new(),
             respondent_department: String::new(),
         };
-        let fields: Vec<String> = masked_numbers(&reassessed)
-            .into_iter()
-            .map(|e| e.field)
-            .collect();
-        assert_eq!(fields, ["reason"]);
-        let edit = Action::Edit(RegistrationPatch {
-            content: Some("漏水，电话 139 **** 4321".into()),
-            requested_remedy: Some("尽快".into()),
-            ..Default::default()
-        });
-        let fields: Vec<String> = masked_numbers(&edit).into_iter().map(|e| e.field).collect();
-        assert_eq!(fields, ["content"]);
-        let typed = Action::Note {
-            note_kind: crate::case::NoteKind::General,
-            text: "已致电13987654321".into(),
+        let expected = match kind {
+            crate::case::CaseKind::Complaint | crate::case::CaseKind::Repair => {
+                Some(CaseState::Registered)
+            }
+            _ => None,
         };
-        assert!(masked_numbers(&typed).is_empty());
-        let mut fleet = Fleet::new(&[(Role::Staff, 0)], PropertyId(uuid::Uuid::from_u128(7)), 0);
-        let mut register = fleet.register(0, "2026-03-02T01:00:00Z".parse().unwrap(), 0);
-        if let Action::Register(reg) = &mut register.action {
-            reg.content = "同139****4321所报".into();
-        }
-        assert!(masked_numbers(&register.action).is_empty());
+        next(assess(REASON.into()), expected);
+        next(
+            assess(format!("{}，属实", "已向业主139****4321核实")),
+            Some(CaseState::Assessed),
+        );
+        let case = crate::fold::fold(&ops, fleet.ctx()).unwrap();
+        assert_eq!(case.registration.content, format!("{CONTENT}，水已关"));
+        assert_eq!(
+            case.assessment.as_ref().map(|a| a.reason.as_str()),
+            Some(format!("{REASON}，属实").as_str()),
+            "{:?}",
+            case.violations
+        );
     }
 
     #[test]

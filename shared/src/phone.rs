@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 mod in_text;
-pub use in_text::{holds_masked, mask_in_text, numbers_in};
+pub use in_text::{mask_in_text, numbers_in, restore_masked};
 
 /// A phone number that passed [`Phone::parse`]. Stored normalized: digits only,
 /// with a landline's area code separated by `-`.

@@ -36,10 +36,6 @@ pub enum ValidationError {
     PhoneMalformed,
     /// The content is only whitespace.
     EmptyContent,
-    /// The text holds a phone or ID-card number as masked for a reader
-    /// who may not see it (`phone::holds_masked`): saved, the mask would
-    /// replace the number.
-    MaskedNumber,
     /// The text holds a control character other than a tab or a line
     /// break: invisible, never typed, and refused by PostgreSQL (NUL) and
     /// by spreadsheet cells.
@@ -155,7 +151,6 @@ impl Coded for ValidationError {
             ValidationError::PhoneCharacters => "validation.phone_characters",
             ValidationError::PhoneMalformed => "validation.phone_malformed",
             ValidationError::EmptyContent => "validation.empty_content",
-            ValidationError::MaskedNumber => "case.masked_number",
             ValidationError::ControlCharacter => "validation.control_character",
             ValidationError::TooLong { .. } => "validation.too_long",
             ValidationError::NotInProperty => "validation.not_in_property",
@@ -189,12 +184,6 @@ impl Coded for ValidationError {
             ValidationError::EmptyContent => {
                 lang.pick("请填写投诉/报修内容", "Describe the case").into()
             }
-            ValidationError::MaskedNumber => lang
-                .pick(
-                    "其中的号码对您是隐藏的（如138****5678），不能照此保存：请删去带*的号码，或请能看到号码的同事修改",
-                    "A number in it is hidden from you (138****5678) and cannot be saved as shown: remove the masked number, or ask a colleague who sees it",
-                )
-                .into(),
             ValidationError::ControlCharacter => lang
                 .pick(
                     "不能包含不可见的控制字符",

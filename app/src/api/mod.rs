@@ -338,10 +338,6 @@ pub fn code_message(code: &str, lang: Lang) -> Option<String> {
             "该文件已以另一大小记录，附件声明的大小与之不符",
             "This file is stored with another size than the attachment declares",
         ),
-        "case.masked_number" => (
-            "其中有被隐藏的号码（如138****5678），保存后将代替真实号码，请删去带*的号码",
-            "It holds a masked number (138****5678), which would replace the real one: remove it",
-        ),
         "case.personal_data_hidden" => (
             "您的角色看不到投诉人的姓名或电话，不能更正",
             "Your role sees the complainant's name or phone masked and cannot correct it",

@@ -116,11 +116,7 @@ fn PropertyForm(
             return;
         }
         let ceiling = crate::state::now() + Duration::minutes(5);
-        let masked = shared::personal_data::masked_numbers(&action);
-        let found = validate_action(&action, ceiling)
-            .err()
-            .or((!masked.is_empty()).then_some(masked));
-        if let Some(found) = found {
+        if let Err(found) = validate_action(&action, ceiling) {
             problem.set(Some(Problem::Reason(found)));
             return;
         }

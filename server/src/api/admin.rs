@@ -633,6 +633,24 @@ pub fn mask_quarantined(op: &mut serde_json::Value, shown: Shown) {
     blank_complainant(op, shown);
 }
 
+/// The fields of an op that hold text staff type (`Action::free_texts_mut`,
+/// by their names on the wire).
+const TYPED_TEXTS: [&str; 13] = [
+    "content",
+    "requested_remedy",
+    "reason",
+    "note",
+    "text",
+    "measures",
+    "comment",
+    "result",
+    "corrective_action",
+    "verification",
+    "plan",
+    "answer",
+    "caption",
+];
+
 /// Blanks what `shown` hides in an op that does not parse: every name and
 /// phone, whatever it holds, and in a complainant everything but what is
 /// shown and its yes-or-no flags (a field of an older schema may be
@@ -645,6 +663,16 @@ fn blank_complainant(v: &mut serde_json::Value, shown: Shown) {
                 match key.as_str() {
                     "complainant_name" | "name" if !shown.name => *value = blank(),
                     "complainant_phone" | "phone" if !shown.phone => *value = blank(),
+                    // A text staff type may hold a number (not a hash or
+                    // an id, which a mask would garble).
+                    key if !shown.phone && TYPED_TEXTS.contains(&key) => {
+                        if let serde_json::Value::String(text) = value
+                            && let std::borrow::Cow::Owned(masked) =
+                                shared::phone::mask_in_text(text)
+                        {
+                            *text = masked;
+                        }
+                    }
                     "complainant" => match value {
                         serde_json::Value::Object(fields) => {
                             for (field, inner) in fields.iter_mut() {
@@ -666,12 +694,6 @@ fn blank_complainant(v: &mut serde_json::Value, shown: Shown) {
         }
         serde_json::Value::Array(items) => {
             items.iter_mut().for_each(|i| blank_complainant(i, shown))
-        }
-        // Any text may hold a number typed into it; this is only shown.
-        serde_json::Value::String(text) if !shown.phone => {
-            if let std::borrow::Cow::Owned(masked) = shared::phone::mask_in_text(text) {
-                *text = masked;
-            }
         }
         _ => {}
     }

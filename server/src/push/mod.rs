@@ -250,21 +250,6 @@ pub fn judge(f: &Facts<'_>) -> Verdict {
             format!("case {} was deleted (retention)", op.case_id),
         );
     }
-    // A text the role reads with its numbers masked, saved back as read (a
-    // content corrected, a re-assessment's reason), would put the masks
-    // in place of the numbers.
-    // Refused of every role: a tablet's copy pulled before the company let
-    // its role see the numbers still holds them masked.
-    if let Some(masked) = personal_data::masked_numbers(&op.action).first() {
-        return quarantine(
-            op,
-            "case.masked_number",
-            format!(
-                "{} holds a number masked (138****5678), which would stand in the record for the number",
-                masked.field
-            ),
-        );
-    }
     let property = match (&op.action, f.case_property) {
         (Action::Register(reg), None) if !author.scope().allows(reg.property) => {
             return out_of_scope();

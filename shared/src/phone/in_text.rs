@@ -1,8 +1,8 @@
 //! Phone and ID-card numbers typed into free text. Staff often write the
 //! resident's number into the content or a note (业主张先生 138 1234 5678
 //! 反映…); a reader who sees the complainant's phone masked must see those
-//! masked too ([`mask_in_text`]), and may not save a text that holds such a
-//! mask back over the real number ([`holds_masked`]).
+//! masked too ([`mask_in_text`]); a text they save as they read it keeps
+//! the numbers it held ([`restore_masked`]).
 //!
 //! A number is found by its shape, as [`super::Phone::parse`] reads one:
 //! a mobile (11 digits `1[3-9]…`, with or without 86 or 0086 before it), a
@@ -24,6 +24,9 @@ const MASK: char = '*';
 
 /// The most separator characters between two groups of one number.
 const MAX_GAP: usize = 3;
+
+/// The most groups one number is typed in.
+const MAX_GROUPS: usize = 4;
 
 /// `text` with the middle digits of every phone and ID-card number in it
 /// masked, as [`crate::role::mask_phone`] masks a phone (138****5678) and
@@ -63,36 +66,46 @@ pub fn numbers_in(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// Whether `text` holds a number masked as [`mask_in_text`] masks one: at
-/// least four [`MASK`]s, alone or among separators (057*-****4321), with a
-/// digit on either side. Saving such a text would overwrite the real
-/// number with its mask.
-pub fn holds_masked(text: &str) -> bool {
-    if !text.contains(MASK) {
-        return false;
+/// `typed` with every number of `held` that it holds masked, as
+/// [`mask_in_text`] shows it (139 **** 5678), put back as `held` has it.
+/// A reader who sees the numbers masked corrects a text, or assesses again
+/// from a reason, as they read it: the fold keeps the numbers they could
+/// not see (`fold::apply_patch`, the assessment's reason) instead of
+/// storing their masks. A masked form two different numbers of `held`
+/// share is left as typed: which was meant cannot be told.
+pub fn restore_masked<'a>(typed: &'a str, held: &str) -> Cow<'a, str> {
+    if !typed.contains(MASK) || too_few_digits(held) {
+        return Cow::Borrowed(typed);
     }
-    let chars: Vec<char> = text.chars().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        if chars[i] != MASK {
-            i += 1;
+    let chars: Vec<char> = held.chars().collect();
+    let mut pairs: Vec<(String, Option<String>)> = Vec::new();
+    for number in numbers(&chars) {
+        let (Some(&first), Some(&last)) = (number.positions.first(), number.positions.last())
+        else {
             continue;
-        }
-        let start = i;
-        let mut masks = 0;
-        while i < chars.len() && (chars[i] == MASK || separator(chars[i])) {
-            masks += usize::from(chars[i] == MASK);
-            i += 1;
-        }
-        let before = chars[..start].iter().rev().find(|c| !separator(**c));
-        if masks >= 4
-            && before.is_some_and(|c| digit(*c))
-            && chars.get(i).is_some_and(|c| digit(*c))
-        {
-            return true;
+        };
+        let original: String = chars[first..=last].iter().collect();
+        let masked: String = (first..=last)
+            .map(|at| match number.positions.iter().position(|p| *p == at) {
+                Some(n) if number.hidden.contains(&n) => MASK,
+                _ => chars[at],
+            })
+            .collect();
+        match pairs.iter_mut().find(|(m, _)| *m == masked) {
+            Some((_, kept)) if kept.as_deref() != Some(original.as_str()) => *kept = None,
+            Some(_) => {}
+            None => pairs.push((masked, Some(original))),
         }
     }
-    false
+    let mut text = Cow::Borrowed(typed);
+    for (masked, original) in pairs {
+        if let Some(original) = original
+            && text.contains(&masked)
+        {
+            text = Cow::Owned(text.replace(&masked, &original));
+        }
+    }
+    text
 }
 
 /// A number found in a text.
@@ -124,7 +137,13 @@ fn numbers(chars: &[char]) -> Vec<Found> {
         for kinds in [&[Kind::Mobile, Kind::IdCard][..], &[Kind::Landline][..]] {
             let mut start = 0;
             'next: while start < chain.len() {
-                let free = taken[start..].iter().take_while(|t| !**t).count();
+                // No shape has more than four groups (0086 139 1234 5678):
+                // a long run of groups is not tried whole from every start.
+                let free = taken[start..]
+                    .iter()
+                    .take(MAX_GROUPS)
+                    .take_while(|t| !**t)
+                    .count();
                 for end in (start + 1..=start + free).rev() {
                     let Some((kind, hidden, digits)) = shape(&texts[start..end]) else {
                         continue;
@@ -186,8 +205,8 @@ fn shape(groups: &[String]) -> Option<(Kind, Range<usize>, String)> {
         [10..=12] | [3 | 4, 7 | 8] | [3 | 4, 3 | 4, 4]
     );
     // The area code kept, four digits hidden (0571-****4321): a 10-digit
-    // number gives one of its area code, so that a mask is always four
-    // stars, which [`holds_masked`] looks for.
+    // number gives one of its area code, so that a mask always hides
+    // four.
     if landline_split && landline(&all).is_some() {
         return Some((Kind::Landline, all.len() - 8..all.len() - 4, all));
     }
@@ -374,26 +393,38 @@ mod tests {
     }
 
     #[test]
-    fn a_masked_number_is_recognized_so_it_is_not_saved_back() {
-        for text in [
-            "业主138****5678反映",
-            "138 **** 5678",
-            "110101********1234",
-            "座机057*-****4321",
-            "075*-***3456",
-        ] {
-            assert!(holds_masked(text), "{text:?}");
-        }
-        for typed in [
-            "电话 138 1234 5678",
-            "0571-87654321",
-            "(0571)87654321",
-            "010-1234567",
-        ] {
-            assert!(holds_masked(&masked(typed)), "{typed:?}");
-        }
-        for text in ["**重要**", "评分****", "1****", "地址 A****B", "1**2"] {
-            assert!(!holds_masked(text), "{text:?}");
-        }
+    fn a_text_saved_as_read_masked_keeps_the_numbers_it_held() {
+        let held = "楼上漏水，业主电话 139 8765 4321，座机0571-87654321";
+        let read = masked(held);
+        assert_eq!(read, "楼上漏水，业主电话 139 **** 4321，座机0571-****4321");
+        let typed = format!("{read}（补充：水已关）");
+        assert_eq!(
+            restore_masked(&typed, held),
+            format!("{held}（补充：水已关）")
+        );
+        // A number taken out stays out; one typed anew stays as typed.
+        assert_eq!(
+            restore_masked("楼上漏水，座机0571-****4321", held),
+            "楼上漏水，座机0571-87654321"
+        );
+        assert_eq!(
+            restore_masked("回电138****5678无人接听", held),
+            "回电138****5678无人接听"
+        );
+        // Two numbers masked alike: which was meant cannot be told.
+        let twins = "13912345678 或 13987655678";
+        assert_eq!(restore_masked("139****5678", twins), "139****5678");
+        assert!(matches!(restore_masked("无号码", held), Cow::Borrowed(_)));
+    }
+
+    /// A long run of digit groups is read in linear time: no number is
+    /// more than four groups.
+    #[test]
+    fn a_long_run_of_groups_is_read_quickly() {
+        let long = "1 ".repeat(2000);
+        assert!(numbers_in(&long).is_empty());
+        let mut with_a_number = long.clone();
+        with_a_number.push_str("138 1234 5678");
+        assert_eq!(numbers_in(&with_a_number), ["13812345678"]);
     }
 }

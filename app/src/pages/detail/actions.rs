@@ -801,30 +801,12 @@ fn ActionForm(kind: ActionKind, case: Arc<Case>, role: Role, drafts: Drafts) -> 
         };
         // The server's own ceiling is its clock plus a few minutes of skew.
         let ceiling = crate::state::now() + Duration::minutes(5);
-        // A text filled from what the role read masked (a re-assessment's
-        // reason) would be saved with the masks in place of the numbers:
-        // refused beside it, as the server would set it aside. Asked of
-        // every role: a copy pulled before the role could see the numbers
-        // holds them masked still.
-        let masked = shared::personal_data::masked_numbers(&action);
-        let checked = validate_action(&action, ceiling)
-            .err()
-            .map(|mut found| {
-                found.extend(masked.iter().cloned());
-                found
-            })
-            .or_else(|| (!masked.is_empty()).then_some(masked));
-        if let Some(found) = checked {
+        if let Err(found) = validate_action(&action, ceiling) {
             let mut beside_fields = BTreeMap::new();
             let mut elsewhere = Vec::new();
             for e in found {
                 let input = input_name(kind, &e.field);
-                // A repair's assessment keeps a reason it has no input for
-                // (`start_from_assessment`).
-                let drawn = !(kind == ActionKind::Assess
-                    && input == "reason"
-                    && case.registration.kind != CaseKind::Complaint);
-                if INPUTS.contains(&input) && drawn {
+                if INPUTS.contains(&input) {
                     beside_fields
                         .entry(input.to_string())
                         .or_insert(FieldProblem::Bound(e.error));

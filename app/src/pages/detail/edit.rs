@@ -535,13 +535,6 @@ fn build(
     if remedy != r.requested_remedy {
         patch.requested_remedy = Some(remedy);
     }
-    // A number the role reads masked in the text (`phone::mask_in_text`)
-    // would be saved as its mask: the server keeps such an edit aside.
-    // Asked of every role: a copy pulled before the role could see the
-    // numbers holds them masked still.
-    for e in shared::personal_data::masked_numbers(&shared::op::Action::Edit(patch.clone())) {
-        errors.insert(e.field, e.error);
-    }
     let related = form.related.get_untracked().trim().to_string();
     let related = (!related.is_empty()).then_some(related);
     if related != r.related_case {

@@ -191,11 +191,16 @@ fn Refused(id: CaseId) -> impl IntoView {
 #[component]
 fn Typed(case: CaseId, op: OpId, testid: &'static str) -> impl IntoView {
     let ctx = use_app();
+    // As the reader may see it: the op log keeps what a colleague typed on
+    // this tablet whole.
+    let seen = ctx
+        .cases
+        .with_untracked(|cases| ctx.shown(cases.get(&case).map(|c| &**c)));
     let texts = ctx.ops.with_value(|log| {
         log.ops_of(case)
             .iter()
             .find(|o| o.id == op)
-            .map(|o| shared::validation::action_texts(&o.action))
+            .map(|o| shared::validation::action_texts(&seen.op(o).action))
             .unwrap_or_default()
     });
     let items = texts
