@@ -88,9 +88,10 @@ pub struct Folded {
 /// same ops and configuration fold to a different case (a clock that starts
 /// or is met otherwise, a rule that judges otherwise), or the server stores
 /// another row of the same case (12: the numbers typed into the texts
-/// masked in its search text and summary): a server folds again every case
-/// it stored under another version, and does not resume its fold state.
-pub const RULES: i64 = 12;
+/// masked in its search text and summary; 13: a text saved as it was read
+/// masked keeps its numbers): a server folds again every case it stored
+/// under another version, and does not resume its fold state.
+pub const RULES: i64 = 13;
 
 /// What the fold carries between ops besides the case: the clock marks the
 /// deadlines are worked out from at the end, the ops a `resolve_conflict`
@@ -659,7 +660,10 @@ impl Folder<'_> {
         let mut changes = Vec::with_capacity(2);
         match &op.action {
             Action::Register(_) | Action::ResolveConflict { .. } => {}
-            Action::Edit(patch) => changes = apply_patch(&mut case.registration, patch),
+            Action::Edit(patch) => {
+                let held = typed_over_masked(patch).then(|| held_texts(case));
+                changes = apply_patch(&mut case.registration, patch, held.as_deref());
+            }
             Action::Assess {
                 severity,
                 urgent,
@@ -1137,17 +1141,46 @@ fn assignee_text(a: &Assignee) -> String {
     text
 }
 
-fn apply_patch(reg: &mut Registration, patch: &RegistrationPatch) -> Vec<Change> {
+/// Whether `patch` sets the content or the remedy to a text with a mask in
+/// it, which may stand for a number the case held ([`held_texts`]).
+fn typed_over_masked(patch: &RegistrationPatch) -> bool {
+    [&patch.content, &patch.requested_remedy]
+        .iter()
+        .any(|t| t.as_deref().is_some_and(|t| t.contains('*')))
+}
+
+/// Every text the case's content and requested remedy have held, one per
+/// line: what a correction typed over masked numbers may stand for
+/// (`phone::restore_masked`), also after a colleague changed the text
+/// meanwhile, or with the number moved from one to the other.
+fn held_texts(case: &Case) -> String {
+    let reg = &case.registration;
+    let mut held = format!("{}\n{}", reg.content, reg.requested_remedy);
+    let changes = case.timeline.iter().flat_map(|t| &t.changes);
+    for change in changes.filter(|c| matches!(&*c.field, "content" | "requested_remedy")) {
+        for text in change.from.iter().chain(&change.to) {
+            held.push('\n');
+            held.push_str(text);
+        }
+    }
+    held
+}
+
+/// Applies a correction. `held` ([`held_texts`]), when the patch typed over
+/// masked numbers, gives them back: the reader saw the numbers masked, and
+/// the record keeps them.
+fn apply_patch(
+    reg: &mut Registration,
+    patch: &RegistrationPatch,
+    held: Option<&str>,
+) -> Vec<Change> {
     let mut changes = Vec::new();
-    // A text corrected by a reader who saw its numbers masked keeps them
-    // (`phone::restore_masked`): they typed over what they could not see.
-    let restored = |typed: &Option<String>, held: &str| {
-        typed
-            .as_deref()
-            .map(|t| restore_masked(t, held).into_owned())
+    let restored = |typed: &Option<String>| match (typed, held) {
+        (Some(t), Some(held)) => Some(restore_masked(t, held).into_owned()),
+        (typed, _) => typed.clone(),
     };
-    let content = restored(&patch.content, &reg.content);
-    let remedy = restored(&patch.requested_remedy, &reg.requested_remedy);
+    let content = restored(&patch.content);
+    let remedy = restored(&patch.requested_remedy);
     let mut set_text = |field: &'static str, slot: &mut String, new: &Option<String>| {
         if let Some(v) = new
             && v != slot

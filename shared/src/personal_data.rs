@@ -396,6 +396,14 @@ mod tests {
             }),
             None,
         );
+        // The number moved to the remedy as read: restored from the content.
+        next(
+            Action::Edit(RegistrationPatch {
+                requested_remedy: Some("请回电 139 **** 5678".into()),
+                ..Default::default()
+            }),
+            None,
+        );
         let assess = |reason: String| Action::Assess {
             severity: Severity::General,
             urgent: false,
@@ -417,6 +425,7 @@ mod tests {
         );
         let case = crate::fold::fold(&ops, fleet.ctx()).unwrap();
         assert_eq!(case.registration.content, format!("{CONTENT}，水已关"));
+        assert_eq!(case.registration.requested_remedy, "请回电 139 1234 5678");
         assert_eq!(
             case.assessment.as_ref().map(|a| a.reason.as_str()),
             Some(format!("{REASON}，属实").as_str()),

@@ -633,22 +633,25 @@ pub fn mask_quarantined(op: &mut serde_json::Value, shown: Shown) {
     blank_complainant(op, shown);
 }
 
-/// The fields of an op that hold text staff type (`Action::free_texts_mut`,
-/// by their names on the wire).
-const TYPED_TEXTS: [&str; 13] = [
-    "content",
-    "requested_remedy",
-    "reason",
-    "note",
-    "text",
-    "measures",
-    "comment",
-    "result",
-    "corrective_action",
-    "verification",
-    "plan",
-    "answer",
-    "caption",
+/// The fields of an op that hold an id, a hash or a number the server or
+/// the tablet gave, which a mask would garble. Every other string may be
+/// text staff typed, in a schema newer than this build too.
+const NOT_TYPED: [&str; 15] = [
+    "id",
+    "case_id",
+    "device",
+    "author",
+    "hash",
+    "user",
+    "to",
+    "op",
+    "conflict_op",
+    "property",
+    "building",
+    "unit",
+    "reg_no",
+    "duplicate_of",
+    "related_case",
 ];
 
 /// Blanks what `shown` hides in an op that does not parse: every name and
@@ -663,9 +666,8 @@ fn blank_complainant(v: &mut serde_json::Value, shown: Shown) {
                 match key.as_str() {
                     "complainant_name" | "name" if !shown.name => *value = blank(),
                     "complainant_phone" | "phone" if !shown.phone => *value = blank(),
-                    // A text staff type may hold a number (not a hash or
-                    // an id, which a mask would garble).
-                    key if !shown.phone && TYPED_TEXTS.contains(&key) => {
+                    // Any other text may hold a number staff typed.
+                    key if !shown.phone && !NOT_TYPED.contains(&key) && value.is_string() => {
                         if let serde_json::Value::String(text) = value
                             && let std::borrow::Cow::Owned(masked) =
                                 shared::phone::mask_in_text(text)

@@ -71,41 +71,65 @@ pub fn numbers_in(text: &str) -> Vec<String> {
 /// A reader who sees the numbers masked corrects a text, or assesses again
 /// from a reason, as they read it: the fold keeps the numbers they could
 /// not see (`fold::apply_patch`, the assessment's reason) instead of
-/// storing their masks. A masked form two different numbers of `held`
-/// share is left as typed: which was meant cannot be told.
+/// storing their masks. A masked form is taken only whole, with no digit
+/// or star beside it, the longest at each place (139****5678 is not taken
+/// out of 86139****5678); one that two different numbers of `held` share
+/// is left as typed, since which was meant cannot be told.
 pub fn restore_masked<'a>(typed: &'a str, held: &str) -> Cow<'a, str> {
     if !typed.contains(MASK) || too_few_digits(held) {
         return Cow::Borrowed(typed);
     }
     let chars: Vec<char> = held.chars().collect();
-    let mut pairs: Vec<(String, Option<String>)> = Vec::new();
+    // Each masked form with what it stands for; `None` when two numbers
+    // share it.
+    let mut forms: Vec<(Vec<char>, Option<Vec<char>>)> = Vec::new();
     for number in numbers(&chars) {
         let (Some(&first), Some(&last)) = (number.positions.first(), number.positions.last())
         else {
             continue;
         };
-        let original: String = chars[first..=last].iter().collect();
-        let masked: String = (first..=last)
+        let original = chars[first..=last].to_vec();
+        let masked: Vec<char> = (first..=last)
             .map(|at| match number.positions.iter().position(|p| *p == at) {
                 Some(n) if number.hidden.contains(&n) => MASK,
                 _ => chars[at],
             })
             .collect();
-        match pairs.iter_mut().find(|(m, _)| *m == masked) {
-            Some((_, kept)) if kept.as_deref() != Some(original.as_str()) => *kept = None,
+        match forms.iter_mut().find(|(m, _)| *m == masked) {
+            Some((_, kept)) if kept.as_ref() != Some(&original) => *kept = None,
             Some(_) => {}
-            None => pairs.push((masked, Some(original))),
+            None => forms.push((masked, Some(original))),
         }
     }
-    let mut text = Cow::Borrowed(typed);
-    for (masked, original) in pairs {
-        if let Some(original) = original
-            && text.contains(&masked)
-        {
-            text = Cow::Owned(text.replace(&masked, &original));
+    let typed_chars: Vec<char> = typed.chars().collect();
+    let free = |c: Option<&char>| c.is_none_or(|c| !digit(*c) && *c != MASK);
+    let mut out = String::with_capacity(typed.len());
+    let mut restored = false;
+    let mut i = 0;
+    while i < typed_chars.len() {
+        let found = forms
+            .iter()
+            .filter(|(m, _)| typed_chars[i..].starts_with(m))
+            .filter(|(m, _)| free(typed_chars.get(i + m.len())))
+            .max_by_key(|(m, _)| m.len())
+            .filter(|_| i == 0 || free(typed_chars.get(i - 1)));
+        match found {
+            Some((m, Some(original))) => {
+                out.extend(original);
+                restored = true;
+                i += m.len();
+            }
+            _ => {
+                out.push(typed_chars[i]);
+                i += 1;
+            }
         }
     }
-    text
+    if restored {
+        Cow::Owned(out)
+    } else {
+        Cow::Borrowed(typed)
+    }
 }
 
 /// A number found in a text.
@@ -411,6 +435,9 @@ mod tests {
             restore_masked("回电138****5678无人接听", held),
             "回电138****5678无人接听"
         );
+        // One form inside another's: each number back in its own place.
+        let nested = "13911115678 和 8613922225678，0086 139 3333 5678";
+        assert_eq!(restore_masked(&masked(nested), nested), nested);
         // Two numbers masked alike: which was meant cannot be told.
         let twins = "13912345678 或 13987655678";
         assert_eq!(restore_masked("139****5678", twins), "139****5678");
