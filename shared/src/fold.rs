@@ -1175,12 +1175,15 @@ fn apply_patch(
     held: Option<&str>,
 ) -> Vec<Change> {
     let mut changes = Vec::new();
-    let restored = |typed: &Option<String>| match (typed, held) {
-        (Some(t), Some(held)) => Some(restore_masked(t, held).into_owned()),
-        (typed, _) => typed.clone(),
+    // Copied only when there is something to give back: every other
+    // correction is applied from the patch as it is.
+    let restored = |typed: &Option<String>, held: &str| {
+        typed
+            .as_deref()
+            .map(|t| restore_masked(t, held).into_owned())
     };
-    let content = restored(&patch.content);
-    let remedy = restored(&patch.requested_remedy);
+    let content = held.map(|held| restored(&patch.content, held));
+    let remedy = held.map(|held| restored(&patch.requested_remedy, held));
     let mut set_text = |field: &'static str, slot: &mut String, new: &Option<String>| {
         if let Some(v) = new
             && v != slot
@@ -1195,8 +1198,16 @@ fn apply_patch(
         &patch.complainant_name,
     );
     set_text("category", &mut reg.category, &patch.category);
-    set_text("content", &mut reg.content, &content);
-    set_text("requested_remedy", &mut reg.requested_remedy, &remedy);
+    set_text(
+        "content",
+        &mut reg.content,
+        content.as_ref().unwrap_or(&patch.content),
+    );
+    set_text(
+        "requested_remedy",
+        &mut reg.requested_remedy,
+        remedy.as_ref().unwrap_or(&patch.requested_remedy),
+    );
     set_text(
         "source_ref",
         &mut reg.source_ref,
