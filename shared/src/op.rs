@@ -459,7 +459,9 @@ impl Action {
     /// The texts staff type into the action, where a resident's phone
     /// number may be written ([`crate::personal_data::Shown::op`] masks
     /// it). Names, codes and ids are not among them. Every variant is
-    /// listed, so that a new one must say what it holds.
+    /// listed, so that a new one must say what it holds; a test in
+    /// `validation::op_bounds` holds this list to the texts bounded there
+    /// as free text.
     pub fn free_texts_mut(&mut self) -> Vec<&mut String> {
         match self {
             Action::Register(reg) => vec![&mut reg.content, &mut reg.requested_remedy],

@@ -17,11 +17,23 @@ use crate::settings::AttachmentLimits;
 use chrono::{DateTime, NaiveDate, Utc};
 
 /// Collects the problems of one op, field by field, and, when asked
-/// ([`action_texts`]), the texts it carries.
+/// ([`texts_met`]), the texts it carries.
 #[derive(Default)]
 struct Problems {
     found: Vec<FieldError>,
-    texts: Option<Vec<(String, String)>>,
+    texts: Option<Vec<TextField>>,
+}
+
+/// A text an action carries: its field, as the problems name it, its value
+/// and its limit.
+struct TextField {
+    field: String,
+    value: String,
+    #[cfg_attr(
+        not(test),
+        expect(dead_code, reason = "read by the test of `Action::free_texts_mut`")
+    )]
+    max: usize,
 }
 
 impl Problems {
@@ -32,12 +44,22 @@ impl Problems {
         });
     }
 
-    fn text(&mut self, field: &str, value: &str, max: usize) {
-        if let Some(texts) = &mut self.texts
-            && !value.trim().is_empty()
-        {
-            texts.push((field.into(), value.into()));
+    fn list(&mut self, field: &str, value: &str, max: usize) {
+        if let Some(texts) = &mut self.texts {
+            texts.push(TextField {
+                field: field.into(),
+                value: value.into(),
+                max,
+            });
         }
+    }
+
+    fn text(&mut self, field: &str, value: &str, max: usize) {
+        self.list(field, value, max);
+        self.check_text(field, value, max);
+    }
+
+    fn check_text(&mut self, field: &str, value: &str, max: usize) {
         if value.chars().count() > max {
             self.push(field, ValidationError::TooLong { max });
         }
@@ -50,10 +72,11 @@ impl Problems {
     }
 
     fn required_text(&mut self, field: &str, value: &str, max: usize) {
+        self.list(field, value, max);
         if value.trim().is_empty() {
             self.push(field, ValidationError::Required);
         } else {
-            self.text(field, value, max);
+            self.check_text(field, value, max);
         }
     }
 
@@ -140,6 +163,15 @@ pub fn validate_action(action: &Action, ceiling: DateTime<Utc>) -> Result<(), Ve
 /// own op the server refused, which the case no longer shows, so that
 /// what was typed can still be read and typed again.
 pub fn action_texts(action: &Action) -> Vec<(String, String)> {
+    texts_met(action)
+        .into_iter()
+        .filter(|t| !t.value.trim().is_empty())
+        .map(|t| (t.field, t.value))
+        .collect()
+}
+
+/// Every text field of `action`, empty or not, with its limit.
+fn texts_met(action: &Action) -> Vec<TextField> {
     let mut p = Problems {
         texts: Some(Vec::new()),
         ..Problems::default()
@@ -485,6 +517,43 @@ mod tests {
             ]
         );
         assert!(action_texts(&Action::Start).is_empty());
+    }
+
+    /// What is masked with the phone (`Action::free_texts_mut`) is what is
+    /// bounded here as free text (a caption by its own limit), no more and
+    /// no fewer: a text added to an action must be added to both.
+    #[test]
+    fn the_free_texts_are_the_texts_bounded_as_free_text() {
+        use crate::op::ActionKind;
+        use crate::sim::{folded_complaint, sample_action};
+        let case = folded_complaint();
+        let author = (UserId(Uuid::from_u128(9)), Role::Manager);
+        let mut actions: Vec<Action> = ActionKind::ALL
+            .into_iter()
+            .flat_map(|kind| (0..6).map(move |choice| (kind, choice)))
+            .map(|(kind, choice)| sample_action(&case, author, kind, choice))
+            .collect();
+        actions.push(Action::Register(case.registration.clone()));
+        actions.push(Action::Edit(RegistrationPatch {
+            content: Some(String::new()),
+            requested_remedy: Some(String::new()),
+            ..Default::default()
+        }));
+        for mut action in actions {
+            let mut marked = Vec::new();
+            for (i, text) in action.free_texts_mut().into_iter().enumerate() {
+                *text = format!("«{i}»");
+                marked.push(text.clone());
+            }
+            let mut bounded: Vec<String> = texts_met(&action)
+                .into_iter()
+                .filter(|t| t.max == MAX_TEXT || (t.max == MAX_CAPTION && t.field == "caption"))
+                .map(|t| t.value)
+                .collect();
+            bounded.sort();
+            marked.sort();
+            assert_eq!(bounded, marked, "{action:?}");
+        }
     }
 
     #[test]
