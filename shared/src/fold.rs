@@ -89,9 +89,10 @@ pub struct Folded {
 /// or is met otherwise, a rule that judges otherwise), or the server stores
 /// another row of the same case (12: the numbers typed into the texts
 /// masked in its search text and summary; 13: a text saved as it was read
-/// masked keeps its numbers): a server folds again every case it stored
+/// masked keeps its numbers; 14: a step an answer on the spot skipped
+/// after its time ran out is missed): a server folds again every case it stored
 /// under another version, and does not resume its fold state.
-pub const RULES: i64 = 13;
+pub const RULES: i64 = 14;
 
 /// What the fold carries between ops besides the case: the clock marks the
 /// deadlines are worked out from at the end, the ops a `resolve_conflict`
@@ -1294,7 +1295,8 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
     // A case answered on the spot needs no assessment or transfer: the
     // steps it skipped are not due, not even when taken after the answer
     // (an assessment for the statistics, a transfer once the case was
-    // reopened), which would meet them late against the receipt.
+    // reopened), which would meet them late against the receipt. Only one
+    // whose time ran out before the answer was missed (`skipped_clocks`).
     let skipped = |met: Option<DateTime<Utc>>| {
         marks.answered_on_the_spot
             && match (met, marks.first_resolution) {
@@ -1310,8 +1312,15 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
             .first_resolution
             .zip(marks.assessed)
             .is_some_and(|((resolved, _), assessed)| assessed >= resolved);
-    if complaint && !skipped(marks.assessed) && !assessed_after_the_answer {
-        clocks.push((Clock::InitialAssessment, recorded, marks.assessed));
+    // A step skipped by an answer given only after its time had run out
+    // was missed all the same: kept as taken away by the answer (below).
+    let mut skipped_clocks: Vec<(Clock, DateTime<Utc>)> = Vec::new();
+    if complaint {
+        if !skipped(marks.assessed) && !assessed_after_the_answer {
+            clocks.push((Clock::InitialAssessment, recorded, marks.assessed));
+        } else {
+            skipped_clocks.push((Clock::InitialAssessment, recorded));
+        }
     }
     // A complaint can be transferred only once it is assessed, and an
     // unfounded one never is; the transfer clock starts when it can be met
@@ -1326,10 +1335,12 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
     } else {
         works.then_some(recorded)
     };
-    if let Some(start) = transfer_from
-        && !skipped(marks.assigned)
-    {
-        clocks.push((Clock::Transfer, start, marks.assigned));
+    if let Some(start) = transfer_from {
+        if skipped(marks.assigned) {
+            skipped_clocks.push((Clock::Transfer, start));
+        } else {
+            clocks.push((Clock::Transfer, start, marks.assigned));
+        }
     }
     // Only complaints and repairs have a step that starts work: an
     // assigned inquiry or suggestion is answered or decided instead.
@@ -1407,6 +1418,18 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
         } else {
             clocks.push((d.clock, start, d.met));
             taken.push((d.clock, d.at));
+        }
+    }
+    // Ended by the answer on the spot: kept only if it ran out before.
+    if let Some((answered, _)) = marks
+        .first_resolution
+        .filter(|_| marks.answered_on_the_spot)
+    {
+        for (clock, start) in skipped_clocks {
+            if start < answered && !clocks.iter().any(|(c, _, _)| *c == clock) {
+                clocks.push((clock, start, None));
+                taken.push((clock, answered));
+            }
         }
     }
 

@@ -784,6 +784,54 @@ fn an_answer_on_the_spot_leaves_the_skipped_steps_undue() {
     }
 }
 
+/// An answer "on the spot" given only after a skipped step's time ran out
+/// does not undo the miss: the step stays missed, ended by the answer.
+#[test]
+fn an_answer_on_the_spot_after_a_steps_time_ran_out_leaves_it_missed() {
+    let t = local(2026, 3, 2, 9, 0);
+    let on_the_spot = || Action::Resolve {
+        result: "已答复".into(),
+        feedback_method: ContactMethod::Visit,
+        feedback_at: None,
+        on_the_spot: true,
+    };
+    let later = local(2026, 3, 20, 9, 0);
+
+    // Assessment due Tuesday; answered on Thursday, never assessed.
+    let mut s = sim_with(CaseKind::Complaint, Channel::WalkIn, t, t);
+    let answered = local(2026, 3, 5, 10, 0);
+    s.act(0, answered, on_the_spot());
+    let case = s.case();
+    assert_eq!(
+        status(&case, Clock::InitialAssessment, later),
+        ClockStatus::Missed
+    );
+    let clock = clock_of(&case, Clock::InitialAssessment).expect("kept");
+    assert_eq!(clock.met_at, Some(answered), "ended by the answer");
+    // Assessed afterwards for the statistics, it is still missed.
+    s.act(
+        1,
+        answered + Duration::hours(1),
+        assess(Severity::Minor, Validity::Valid),
+    );
+    assert_eq!(
+        status(&s.case(), Clock::InitialAssessment, later),
+        ClockStatus::Missed
+    );
+
+    // A phone repair's hour to be passed on ran out before its answer.
+    let mut s = sim_with(CaseKind::Repair, Channel::Phone, t, t);
+    s.act(0, t + Duration::hours(6), on_the_spot());
+    assert_eq!(
+        status(&s.case(), Clock::Transfer, later),
+        ClockStatus::Missed
+    );
+    // Answered within it, it owes none.
+    let mut s = sim_with(CaseKind::Repair, Channel::Phone, t, t);
+    s.act(0, t + Duration::minutes(20), on_the_spot());
+    assert_eq!(clock_of(&s.case(), Clock::Transfer), None);
+}
+
 #[test]
 fn a_case_reopened_before_its_callback_owes_none_until_resolved_again() {
     let t = local(2026, 3, 2, 9, 0);
