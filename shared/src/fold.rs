@@ -40,7 +40,7 @@ use crate::deadline::{self, Clock, ClockState};
 use crate::hlc::Hlc;
 use crate::id::{CaseId, DeviceId, OpId};
 use crate::op::{Action, ActionKind, Op};
-use crate::phone::restore_masked;
+use crate::phone::{mask_in_text, restore_masked};
 use crate::settings::Settings;
 use crate::workflow::{self, RuleViolation};
 use chrono::{DateTime, Utc};
@@ -362,6 +362,17 @@ struct Marks {
     /// a reopening took away before anyone called, latest last.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     dropped: Vec<Dropped>,
+    /// The severity each assessment gave, when, in the order folded: the
+    /// solution clock keeps the period of the one in force while it ran
+    /// ([`solution_severity`]). Kept here, not read from the timeline: a
+    /// server resumes the fold from a case without its history.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    severities: Vec<(DateTime<Utc>, Severity)>,
+    /// The texts with a number in them that the content and the remedy
+    /// held before, one per line ([`held_texts`]), kept for the same
+    /// reason.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    held: String,
 }
 
 /// A clock an assessment made again or a reopening took away: one that had
@@ -448,6 +459,7 @@ fn reassessed(
 /// assessment is taken as running then.
 fn solution_severity(
     case: &Case,
+    severities: &[(DateTime<Utc>, Severity)],
     start: DateTime<Utc>,
     met: Option<DateTime<Utc>>,
     deadlines: &deadline::DeadlineSettings,
@@ -455,24 +467,10 @@ fn solution_severity(
     calendar: &crate::calendar::Calendar,
 ) -> Option<Severity> {
     let mut current: Option<Severity> = None;
-    let assessments = case
-        .timeline
-        .iter()
-        .filter(|e| e.action == ActionKind::Assess && e.outcome == Outcome::Applied);
-    for entry in assessments {
-        let Some(new) = entry
-            .changes
-            .iter()
-            .find(|c| c.field == "severity")
-            .and_then(|c| c.to.as_deref())
-            .and_then(Severity::from_code)
-        else {
-            continue;
-        };
+    for &(at, new) in severities {
         if Some(new) == current {
             continue;
         }
-        let at = entry.stamp.at;
         let extended = case.extensions.iter().any(|e| e.stamp.at <= at);
         let settled = met.is_some_and(|m| m <= at)
             || (!extended
@@ -662,8 +660,9 @@ impl Folder<'_> {
         match &op.action {
             Action::Register(_) | Action::ResolveConflict { .. } => {}
             Action::Edit(patch) => {
-                let held = typed_over_masked(patch).then(|| held_texts(case));
+                let held = typed_over_masked(patch).then(|| held_texts(case, marks));
                 changes = apply_patch(&mut case.registration, patch, held.as_deref());
+                hold_numbers(&mut marks.held, &changes);
             }
             Action::Assess {
                 severity,
@@ -692,6 +691,7 @@ impl Folder<'_> {
                     marks.major_since = Some(at);
                     marks.major_reported = None;
                 }
+                marks.severities.push((at, *severity));
                 changes.push(change(
                     "severity",
                     was.map(|a| a.severity.code().into()),
@@ -1150,21 +1150,30 @@ fn typed_over_masked(patch: &RegistrationPatch) -> bool {
         .any(|t| t.as_deref().is_some_and(|t| t.contains('*')))
 }
 
-/// Every text the case's content and requested remedy have held, one per
-/// line: what a correction typed over masked numbers may stand for
-/// (`phone::restore_masked`), also after a colleague changed the text
-/// meanwhile, or with the number moved from one to the other.
-fn held_texts(case: &Case) -> String {
+/// Every text the case's content and requested remedy have held with a
+/// number in it, one per line: what a correction typed over masked numbers
+/// may stand for (`phone::restore_masked`), also after a colleague changed
+/// the text meanwhile, or with the number moved from one to the other.
+fn held_texts(case: &Case, marks: &Marks) -> String {
     let reg = &case.registration;
-    let mut held = format!("{}\n{}", reg.content, reg.requested_remedy);
-    let changes = case.timeline.iter().flat_map(|t| &t.changes);
-    for change in changes.filter(|c| matches!(&*c.field, "content" | "requested_remedy")) {
-        for text in change.from.iter().chain(&change.to) {
-            held.push('\n');
+    format!("{}\n{}\n{}", reg.content, reg.requested_remedy, marks.held)
+}
+
+/// Adds to `held` the content and remedy a correction replaced (and those
+/// it set, which a later one replaces) that hold a number.
+fn hold_numbers(held: &mut String, changes: &[Change]) {
+    let texts = changes
+        .iter()
+        .filter(|c| matches!(&*c.field, "content" | "requested_remedy"))
+        .flat_map(|c| c.from.iter().chain(&c.to));
+    for text in texts {
+        if matches!(mask_in_text(text), Cow::Owned(_)) {
+            if !held.is_empty() {
+                held.push('\n');
+            }
             held.push_str(text);
         }
     }
-    held
 }
 
 /// Applies a correction. `held` ([`held_texts`]), when the patch typed over
@@ -1462,7 +1471,15 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
         };
         let rule = match clock {
             Clock::Solution => {
-                let kept = solution_severity(case, start, met, rules.deadlines, tz, ctx.calendar);
+                let kept = solution_severity(
+                    case,
+                    &marks.severities,
+                    start,
+                    met,
+                    rules.deadlines,
+                    tz,
+                    ctx.calendar,
+                );
                 rules.deadlines.rule_for(clock, kept)
             }
             _ => rules.deadlines.rule_for(clock, severity),

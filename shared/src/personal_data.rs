@@ -396,7 +396,16 @@ mod tests {
             }),
             None,
         );
-        // The number moved to the remedy as read: restored from the content.
+        // A colleague who sees it takes the number out of the content.
+        next(
+            Action::Edit(RegistrationPatch {
+                content: Some("楼上漏水，水已关".into()),
+                ..Default::default()
+            }),
+            None,
+        );
+        // The number moved to the remedy as read: restored from the
+        // content it was in before.
         next(
             Action::Edit(RegistrationPatch {
                 requested_remedy: Some("请回电 139 **** 5678".into()),
@@ -424,7 +433,12 @@ mod tests {
             Some(CaseState::Assessed),
         );
         let case = crate::fold::fold(&ops, fleet.ctx()).unwrap();
-        assert_eq!(case.registration.content, format!("{CONTENT}，水已关"));
+        assert_eq!(case.registration.content, "楼上漏水，水已关");
+        let first = &case.timeline[1].changes[0];
+        assert_eq!(
+            first.to.as_deref(),
+            Some(format!("{CONTENT}，水已关").as_str())
+        );
         assert_eq!(case.registration.requested_remedy, "请回电 139 1234 5678");
         assert_eq!(
             case.assessment.as_ref().map(|a| a.reason.as_str()),
@@ -432,6 +446,16 @@ mod tests {
             "{:?}",
             case.violations
         );
+        // So does a server, which resumes the fold from the case it stored
+        // without its history, wherever the ops are cut.
+        for cut in 1..ops.len() {
+            let mut stored = crate::fold::fold_resumable(&ops[..cut], fleet.ctx()).unwrap();
+            stored.case.timeline.clear();
+            stored.case.notes.clear();
+            let resumed = crate::fold::resume(stored, &ops[cut..], fleet.ctx()).unwrap();
+            assert_eq!(resumed.case.registration, case.registration, "cut at {cut}");
+            assert_eq!(resumed.case.assessment, case.assessment, "cut at {cut}");
+        }
     }
 
     #[test]

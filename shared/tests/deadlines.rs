@@ -427,6 +427,20 @@ fn the_severity_can_have_its_own_solution_period() {
         due(&case, Clock::Solution),
         local(2026, 5, 11, 23, 59) + Duration::seconds(59)
     );
+    // A later op keeps it, also for a server that resumes the fold from
+    // the case it stored without its timeline (`Sim::case` checks that).
+    s.act(
+        0,
+        t + Duration::hours(2),
+        Action::Note {
+            note_kind: shared::case::NoteKind::General,
+            text: "已联系施工方".into(),
+        },
+    );
+    assert_eq!(
+        due(&s.case(), Clock::Solution),
+        local(2026, 5, 11, 23, 59) + Duration::seconds(59)
+    );
     // Five of the seven special-case days are used by the rule itself.
     assert_eq!(
         s.settings

@@ -3,8 +3,9 @@
 //! that a push writes the entries it adds and not every entry again.
 //!
 //! The `cases` row's JSON is the case with both lists empty: everything the
-//! fold reads when it carries on ([`shared::fold::resume`] never looks at
-//! either list). The lists are stored in parts, each a JSON array of the
+//! fold reads when it carries on ([`shared::fold::resume`] reads neither
+//! list: what it needs of earlier ops, such as the assessments' severities,
+//! is in its state; `shared/tests/common` resumes every scenario so). The lists are stored in parts, each a JSON array of the
 //! entries one materialization added, in order; a reader gets the case by
 //! appending the parts' entries to the row's ([`read`]), which gives back
 //! the folded case as it was before it was taken apart.

@@ -8,7 +8,7 @@ use shared::calendar::Calendar;
 use shared::case::{
     Case, CaseKind, Channel, Complainant, ContactMethod, Registration, Severity, Validity,
 };
-use shared::fold::{FoldContext, fold};
+use shared::fold::{FoldContext, fold, fold_resumable, resume};
 use shared::hlc::HlcClock;
 use shared::id::{CaseId, DeviceId, OpId, PropertyId, UserId};
 use shared::op::{Action, Op, SCHEMA_VERSION};
@@ -17,6 +17,7 @@ use shared::property::Location;
 use shared::regno::RegNo;
 use shared::role::Role;
 use shared::settings::Settings;
+use std::collections::BTreeSet;
 use uuid::Uuid;
 
 #[derive(Clone)]
@@ -101,8 +102,37 @@ impl Sim {
         }
     }
 
+    /// The case the full log folds to. It also checks that a server,
+    /// which resumes the fold from the case it stored without its history
+    /// (timeline and notes), gets the same case wherever the log is cut.
     pub fn case(&self) -> Case {
-        fold(&self.ops, self.ctx()).expect("the scenario registers the case")
+        let full = fold(&self.ops, self.ctx()).expect("the scenario registers the case");
+        self.check_resumed(&full);
+        full
+    }
+
+    fn check_resumed(&self, full: &Case) {
+        let mut sorted = self.ops.clone();
+        sorted.sort_by_key(Op::order_key);
+        let ids: BTreeSet<OpId> = sorted.iter().map(|o| o.id).collect();
+        // Repeats of an op are kept out by the server's op table, not the fold.
+        if ids.len() != sorted.len() {
+            return;
+        }
+        for cut in 1..sorted.len() {
+            let (head, tail) = sorted.split_at(cut);
+            let Ok(mut stored) = fold_resumable(head, self.ctx()) else {
+                continue;
+            };
+            let timeline = std::mem::take(&mut stored.case.timeline);
+            let notes = std::mem::take(&mut stored.case.notes);
+            let mut resumed = resume(stored, tail, self.ctx())
+                .expect("a tail in fold order resumes")
+                .case;
+            resumed.timeline.splice(0..0, timeline);
+            resumed.notes.splice(0..0, notes);
+            assert_eq!(&resumed, full, "resumed after {cut} ops");
+        }
     }
 
     /// Makes an op on device `dev` at `at`, expecting the state the full
