@@ -543,12 +543,16 @@ impl AppCtx {
         self.config.set(Config::default());
     }
 
-    /// Logs out: tells the server (when it can be reached; offline, the
-    /// token simply expires) and forgets the session. Ops and the outbox
-    /// stay: they belong to the device and sync after the next login.
+    /// Logs out: forgets the session, then tells the server (when it can
+    /// be reached; offline, the token simply expires). Forgotten first, so
+    /// that a tablet handed over while the server is slow to answer is not
+    /// left logged in. Ops and the outbox stay: they belong to the device
+    /// and sync after the next login.
     pub async fn log_out(self) {
         if let Some(token) = self.token() {
-            let _ = crate::api::logout(&token).await;
+            leptos::task::spawn_local(async move {
+                let _ = crate::api::logout(&token).await;
+            });
         }
         if let Err(e) = db::clear_session().await {
             leptos::logging::error!("logout: {e}");

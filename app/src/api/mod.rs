@@ -744,8 +744,23 @@ fn rate_limited(retry_after_secs: Option<u64>, lang: Lang) -> String {
     }
 }
 
+/// How long a request may take, its answer's body included, before it
+/// is given up as a network failure. A link or proxy that stops answering
+/// without closing the connection would otherwise hold a sync, and the
+/// sync button, until the app is reloaded. A pull page or a push batch
+/// takes seconds even on a poor estate link.
+const REQUEST_TIMEOUT_MS: u32 = 90_000;
+
+/// Gives up the request after `ms` (its body included): it then fails as
+/// the network does.
+pub(crate) fn within(req: RequestBuilder, ms: u32) -> RequestBuilder {
+    req.abort_signal(Some(&web_sys::AbortSignal::timeout_with_u32(ms)))
+}
+
+/// The app's headers, and [`REQUEST_TIMEOUT_MS`].
 fn with_headers(req: RequestBuilder, token: Option<&str>) -> RequestBuilder {
-    let req = req.header(CLIENT_SCHEMA_HEADER, &SCHEMA_VERSION.to_string());
+    let req =
+        within(req, REQUEST_TIMEOUT_MS).header(CLIENT_SCHEMA_HEADER, &SCHEMA_VERSION.to_string());
     match token {
         Some(t) => req.header("Authorization", &format!("Bearer {t}")),
         None => req,
@@ -788,7 +803,7 @@ async fn refusal(resp: Response) -> ApiError {
 /// `GET /healthz`: whether the server answers at all (the login screen's
 /// connection check).
 pub async fn health() -> Result<(), ApiError> {
-    let resp = Request::get("/healthz")
+    let resp = within(Request::get("/healthz"), REQUEST_TIMEOUT_MS)
         .send()
         .await
         .map_err(|e| ApiError::Network(e.to_string()))?;
