@@ -7,9 +7,6 @@ use gloo_net::http::{Method, Request, RequestBuilder};
 use shared::blob::BlobHash;
 use shared::wire::{BlobUpload, UPLOAD_LENGTH_HEADER, UPLOAD_OFFSET_HEADER};
 
-/// How long a download may take (see `super::within`).
-const DOWNLOAD_TIMEOUT_MS: u32 = 600_000;
-
 fn url(hash: BlobHash) -> String {
     format!("/api/v1/blobs/{hash}")
 }
@@ -74,9 +71,10 @@ pub async fn put_chunk(
 
 /// `GET /api/v1/blobs/{hash}`: the bytes, as a `Blob` of their media type.
 pub async fn download(token: &str, hash: BlobHash) -> Result<web_sys::Blob, ApiError> {
-    // A photo or document of several megabytes may take minutes to come
-    // down a poor link: given longer than other requests.
-    let req = super::within(builder(Method::GET, &url(hash), token), DOWNLOAD_TIMEOUT_MS);
+    let req = super::within(
+        builder(Method::GET, &url(hash), token),
+        super::DOWNLOAD_TIMEOUT_MS,
+    );
     let resp = send(req.build()).await?;
     if !resp.ok() {
         return Err(refusal(resp).await);

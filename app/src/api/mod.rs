@@ -751,6 +751,10 @@ fn rate_limited(retry_after_secs: Option<u64>, lang: Lang) -> String {
 /// takes seconds even on a poor estate link.
 const REQUEST_TIMEOUT_MS: u32 = 90_000;
 
+/// How long a download may take: a photo, an export or a case's bundle
+/// of several megabytes may take minutes to come down a poor link.
+pub(crate) const DOWNLOAD_TIMEOUT_MS: u32 = 600_000;
+
 /// Gives up the request after `ms` (its body included): it then fails as
 /// the network does.
 pub(crate) fn within(req: RequestBuilder, ms: u32) -> RequestBuilder {

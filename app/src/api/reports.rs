@@ -4,7 +4,7 @@
 //!
 //! Their requests and answers are `shared::report` types.
 
-use super::{ApiError, Method, get, refusal, send, with_headers};
+use super::{ApiError, DOWNLOAD_TIMEOUT_MS, Method, get, refusal, send, with_headers, within};
 use gloo_net::http::{Request, Response};
 pub use shared::report::{DrawRequest, SpotCheck, Stats};
 
@@ -28,10 +28,13 @@ pub async fn draw_spot_check(token: &str, draw: &DrawRequest) -> Result<SpotChec
 /// `/api/v1/exports/…?{query}`, or a case's bundle): the answer, whose body
 /// the caller reads as a stream to show the progress.
 pub async fn export(token: &str, url: &str) -> Result<Response, ApiError> {
-    let resp = with_headers(Request::get(url), Some(token))
-        .send()
-        .await
-        .map_err(|e| ApiError::Network(e.to_string()))?;
+    let resp = within(
+        with_headers(Request::get(url), Some(token)),
+        DOWNLOAD_TIMEOUT_MS,
+    )
+    .send()
+    .await
+    .map_err(|e| ApiError::Network(e.to_string()))?;
     if resp.ok() {
         return Ok(resp);
     }
