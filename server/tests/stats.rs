@@ -938,6 +938,10 @@ fn spot_check_draws_are_reproducible_recorded_once_and_counted() {
     assert_eq!(mine.as_array().map(Vec::len), Some(1));
     let (_, all) = quality.get("/api/v1/spot-checks?year=2025");
     assert_eq!(all.as_array().map(Vec::len), Some(2));
+    // The list is bounded: at most `limit` draws, the latest first.
+    let (status, first) = quality.get("/api/v1/spot-checks?limit=1");
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(first, json!([all[0].clone()]));
     let (admin, _) = w.login("admin");
     let (_, masked) = admin.get(&format!("/api/v1/spot-checks?property={pa}"));
     let phone = masked[0]["items"][0]["phone"].as_str().unwrap();

@@ -191,7 +191,14 @@ pub struct SpotCheckParams {
     pub year: Option<i32>,
     /// Only this quarter.
     pub quarter: Option<u32>,
+    /// At most this many draws, the latest first (default and at most
+    /// 200): a company draws one per property and quarter, so the list
+    /// would otherwise grow for ever.
+    pub limit: Option<u32>,
 }
+
+/// The most draws one answer of `GET /api/v1/spot-checks` lists.
+const MAX_SPOT_CHECKS: u32 = 200;
 
 /// Draws the quarter's spot-check sample of a property: a reproducible
 /// random share (`spot_check_percent`, rounded up, at least one) of the
@@ -289,10 +296,14 @@ pub async fn spot_checks(
         property: scoped_property(&session, params.property.as_deref())?,
         year: params.year,
         quarter: params.quarter,
+        limit: params
+            .limit
+            .unwrap_or(MAX_SPOT_CHECKS)
+            .clamp(1, MAX_SPOT_CHECKS),
     };
     let scope: Scope = session.user.scope();
     let store = state.store.clone();
-    let mut list = blocking(move || store.spot_checks(&scope, &filter)).await?;
+    let mut list = crate::bulk::run(move || store.spot_checks(&scope, &filter)).await?;
     let seen = shown(&super::settings(&state).await?, &session.user, None);
     list.iter_mut().for_each(|s| s.mask_personal_data(seen));
     Ok(Json(list))

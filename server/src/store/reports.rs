@@ -278,6 +278,8 @@ pub struct SpotCheckFilter {
     pub year: Option<i32>,
     /// Only this quarter.
     pub quarter: Option<u32>,
+    /// At most this many draws, the latest first.
+    pub limit: u32,
 }
 
 /// A draw to make.

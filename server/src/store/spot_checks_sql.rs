@@ -7,7 +7,6 @@ use super::audit_sql::write_audit;
 use super::config::{load_config, load_properties};
 use super::db::{Db, Value};
 use super::filter_sql::scope_sql;
-use super::history_sql;
 use super::reports::{Labels, SpotCheckDraw, SpotCheckFilter};
 use super::reports_sql::COMPLETED;
 use super::sqlite::{parse_id, parse_ts, ts};
@@ -113,6 +112,7 @@ pub(super) fn drawn(db: &dyn Db, d: &SpotCheckDraw) -> StoreResult<SpotCheck> {
         property: Some(d.property),
         year: Some(d.year),
         quarter: Some(d.quarter),
+        limit: 1,
     };
     load(db, &Scope::All, &filter)?
         .into_iter()
@@ -120,9 +120,9 @@ pub(super) fn drawn(db: &dyn Db, d: &SpotCheckDraw) -> StoreResult<SpotCheck> {
         .ok_or_else(|| StoreError::Internal("spot check vanished after the draw".into()))
 }
 
-/// The recorded draws in `scope`, with their sampled cases. Each case is
-/// its row and its history, which a push beside it may be adding to: the
-/// caller reads in one snapshot (a read transaction).
+/// The recorded draws in `scope`, the latest first, with their sampled
+/// cases. Each case is read from its row alone: a call list needs nothing
+/// of its history (timeline and notes).
 pub(super) fn load(
     db: &dyn Db,
     scope: &Scope,
@@ -147,8 +147,9 @@ pub(super) fn load(
     }
     let sql = format!(
         "SELECT id, property_id, year, quarter, seed, percent, candidates, drawn_by, drawn_at
-         FROM spot_checks WHERE {} ORDER BY year DESC, quarter DESC, property_id",
-        conds.join(" AND ")
+         FROM spot_checks WHERE {} ORDER BY year DESC, quarter DESC, property_id LIMIT {}",
+        conds.join(" AND "),
+        filter.limit
     );
     let mut draws = db
         .query(&sql, &args)?
@@ -186,9 +187,7 @@ pub(super) fn load(
         for r in found {
             let json: Option<String> = r.get(2)?;
             let case_id = parse_id(&r.get::<String>(1)?)?;
-            let case: Option<Case> = json
-                .map(|json| history_sql::whole(db, case_id, &json))
-                .transpose()?;
+            let case: Option<Case> = json.map(|json| serde_json::from_str(&json)).transpose()?;
             // Voided since the draw (a duplicate), it is no repair to call.
             if case.as_ref().is_some_and(|c| c.state == CaseState::Voided) {
                 continue;
