@@ -555,6 +555,15 @@ fn a_building_or_unit_with_cases_cannot_be_removed_but_can_be_renamed() {
     moved.buildings[0].units.push(used.clone());
     let (status, body) = put(&moved);
     assert_eq!((status, code(&body)), (409, "admin.place_in_use"), "{body}");
+    // Nor does its code change: registration numbers carry it.
+    let mut recoded = property.clone();
+    recoded.code = "ZZ".into();
+    let (status, body) = put(&recoded);
+    assert_eq!(
+        (status, code(&body)),
+        (409, "admin.property_code_fixed"),
+        "{body}"
+    );
 
     // A unit without cases goes; a used one is renamed.
     let mut changed = property.clone();

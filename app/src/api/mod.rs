@@ -189,6 +189,10 @@ pub fn code_message(code: &str, lang: Lang) -> Option<String> {
             "该楼栋或单元已有工单，不能删除；如需更正，请改名。",
             "This building or unit has cases and cannot be removed; rename it instead.",
         ),
+        "admin.property_code_fixed" => (
+            "项目编号不能修改：该项目工单的登记编号中含有此编号",
+            "A property's code cannot change: its cases' registration numbers carry it",
+        ),
         "admin.unknown_role" => (
             "未知的角色，请从列表中选择",
             "Unknown role; choose one from the list",

@@ -557,7 +557,7 @@ pub const MAX_PLACE_CHARS: usize = 32;
     responses(AdminOnly, JsonBody,
         (status = 204, description = "The property is stored; `ETag` is the properties' new revision."),
         (status = 400, description = "`admin.bad_property_code`, `admin.bad_property_name`, `admin.bad_households`, `admin.too_many_places`, `admin.bad_place_name`. `request.bad_if_match`. `request.malformed_json`: the body is not JSON.", body = ErrorBody),
-        (status = 409, description = "`conflict`: another property has the code. `admin.place_in_use`: a building or unit left out has cases.", body = ErrorBody),
+        (status = 409, description = "`conflict`: another property has the code. `admin.property_code_fixed`: the property exists with another code. `admin.place_in_use`: a building or unit left out has cases.", body = ErrorBody),
         (status = 412, description = "`admin.changed_meanwhile`: the properties changed since the read whose `ETag` came as `If-Match`.", body = ErrorBody)),
     params(("If-Match" = Option<String>, Header, description = "The `ETag` of the list this property was read from; without it the property is stored whatever changed since.")),
     security(("bearer" = [])))]

@@ -228,8 +228,9 @@ fn places(property: &Property) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Adds or replaces `property` (another property's code is a `Conflict`),
-/// if the properties are still at the `expected` revision when one is
+/// Adds or replaces `property` (another property's code is a `Conflict`,
+/// and its own code may not change: `admin.property_code_fixed`), if the
+/// properties are still at the `expected` revision when one is
 /// given. A building or unit it no longer has must have no cases (refused with
 /// `admin.place_in_use`):
 /// they would lose their place, and a tablet's new case there would be
@@ -262,6 +263,18 @@ pub(super) fn put_property(
     if let Some(row) = before {
         let before = serde_json::from_str::<Property>(&row.get::<String>(0)?).ok();
         if let Some(before) = &before {
+            // Its cases' registration numbers carry the code, and so do
+            // those tablets make offline meanwhile: with another, the
+            // server could no longer tell them for this property's.
+            if before.code != property.code {
+                return Err(StoreError::Refused {
+                    code: "admin.property_code_fixed",
+                    message: format!(
+                        "a property's code cannot change (it is {}): the registration numbers of its cases carry it",
+                        before.code
+                    ),
+                });
+            }
             refuse_removing_used_places(tx, before, property)?;
         }
         // The cases' search text holds their place's names.
