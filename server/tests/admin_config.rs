@@ -866,6 +866,10 @@ fn a_revoked_tablets_or_disabled_users_ops_are_not_reapplied() {
         codes.push(outcome["code"].as_str().unwrap_or("").to_string());
     }
     assert_eq!(codes, ["sync.device_revoked", "sync.author_disabled"]);
+    // The list gives the reason they wait for now.
+    let (_, list) = admin.get("/api/v1/admin/quarantine");
+    let listed: Vec<&str> = list.as_array().unwrap().iter().map(code).collect();
+    assert_eq!(listed, codes);
 }
 
 /// Adds the category "pets" (宠物), which the tests' quarantined

@@ -19,7 +19,6 @@ use crate::calendar::{Calendar, YearSchedule};
 use crate::case::{CaseState, Severity};
 use crate::id::{CaseId, DeviceId, PropertyId, UserId};
 use crate::role::User;
-use crate::wire::QuarantineNotice;
 use chrono::{DateTime, Months, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -127,16 +126,6 @@ pub enum ReapplyOutcome {
     /// Its device sequence number is taken by a stored op (a clone or a
     /// corrupted resend), so it can only be discarded.
     SequenceTaken,
-}
-
-impl ReapplyOutcome {
-    /// A refusal from a notice.
-    pub fn refused(notice: QuarantineNotice) -> ReapplyOutcome {
-        ReapplyOutcome::Refused {
-            code: notice.code,
-            message: notice.message,
-        }
-    }
 }
 
 /// An audit record as listed.

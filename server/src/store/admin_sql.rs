@@ -152,10 +152,12 @@ pub(super) fn reapply_quarantined(
     // What a revoked tablet pushed stays aside: revoking is how an admin
     // stops a lost or stolen one.
     if row.get::<bool>(1)? && bringer == Bringer::List {
-        return Ok(ReapplyOutcome::Refused {
-            code: "sync.device_revoked".into(),
-            message: format!("device {device} is revoked"),
-        });
+        return still_refused(
+            tx,
+            id,
+            "sync.device_revoked".into(),
+            format!("device {device} is revoked"),
+        );
     }
     let mut touched = Touched::default();
     let device = DeviceFacts {
@@ -165,7 +167,7 @@ pub(super) fn reapply_quarantined(
     let judged = judge(tx, rules, &touched, &op, pusher.as_ref(), device)?;
     let property = match judged.verdict {
         Verdict::Accept { property } => property,
-        Verdict::Quarantine(notice) => return Ok(ReapplyOutcome::refused(notice)),
+        Verdict::Quarantine(notice) => return still_refused(tx, id, notice.code, notice.message),
     };
     // The hash is of the JSON as stored, like a push computes it, and
     // the receipt time is the push's, so a later resend of the same op
@@ -202,6 +204,21 @@ pub(super) fn reapply_quarantined(
     entry.detail["outcome"] = serde_json::to_value(&outcome)?;
     write_audit(tx, &entry)?;
     Ok(outcome)
+}
+
+/// A re-application refused: the op waits for this reason now, which the
+/// list and the answer to the tablet's next resend then give.
+fn still_refused(
+    tx: &dyn Db,
+    id: i64,
+    code: String,
+    message: String,
+) -> StoreResult<ReapplyOutcome> {
+    tx.execute(
+        "UPDATE quarantine SET code = ?2, message = ?3 WHERE id = ?1 AND code <> 'sync.clone'",
+        &[id.into(), code.as_str().into(), message.as_str().into()],
+    )?;
+    Ok(ReapplyOutcome::Refused { code, message })
 }
 
 /// Re-applies, in `tx`, the ops of `device` with sequence numbers `seqs`
