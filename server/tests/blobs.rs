@@ -204,6 +204,36 @@ fn a_corrupted_chunk_fails_the_hash_and_nothing_is_kept() {
     assert_eq!(w.staff.blob_get(&hash).0, 200);
 }
 
+/// A chunk cut short, its connection broken mid-body (as on a poor estate
+/// link), is no size problem: `request.unreadable`, and nothing is kept.
+#[test]
+fn a_chunk_cut_short_is_unreadable_not_too_large() {
+    use std::io::{Read, Write};
+    let mut w = world();
+    let photo = bytes(1000, 4);
+    let hash = BlobHash::of(&photo);
+    let op = attach(&mut w.author, w.case, AttachmentKind::Photo, &photo, None);
+    assert_eq!(push(&w.staff, &w.author, &[op]), Vec::<String>::new());
+    let addr = w.staff.base.trim_start_matches("http://").to_string();
+    let token = w.staff.token.clone().expect("logged in");
+    let mut tcp = std::net::TcpStream::connect(&addr).expect("connect");
+    write!(
+        tcp,
+        "PUT /api/v1/blobs/{hash}?offset=0 HTTP/1.1\r\nHost: {addr}\r\n\
+         Authorization: Bearer {token}\r\nContent-Type: application/octet-stream\r\n\
+         Content-Length: 1000\r\nConnection: close\r\n\r\n"
+    )
+    .expect("head");
+    tcp.write_all(&photo[..100]).expect("part of the body");
+    tcp.shutdown(std::net::Shutdown::Write).expect("cut");
+    let mut answer = String::new();
+    let _ = tcp.read_to_string(&mut answer);
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(answer.contains("request.unreadable"), "{answer}");
+    let progress = w.staff.blob_head(&hash);
+    assert_eq!(progress.offset, Some(0), "nothing of it kept");
+}
+
 #[test]
 fn sizes_media_types_and_names_are_bounded() {
     let mut w = world();

@@ -67,7 +67,7 @@ pub async fn head(
     request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The chunk."),
     responses(AnyRole,
         (status = 200, description = "Stored (and synced to disk); `complete` once the blob is whole. Also in `Upload-Offset`.", body = BlobUpload),
-        (status = 400, description = "`request.bad_id`: not a SHA-256. `request.bad_query`: no `offset`, or not a number.", body = ErrorBody),
+        (status = 400, description = "`request.bad_id`: not a SHA-256. `request.bad_query`: no `offset`, or not a number. `request.unreadable`: the chunk was cut short (a stalled or broken connection).", body = ErrorBody),
         (status = 404, description = "`blob.unknown`: no accepted attach op of a case in the caller's scope names this blob (sync first).", body = ErrorBody),
         (status = 410, description = "`blob.discarded`: no case references this blob, and an administrator discarded the quarantined attach ops of the caller's device that named it: the device may delete the bytes.", body = ErrorBody),
         (status = 409, description = "`blob.wrong_offset`: the chunk does not start where the stored bytes end; `Upload-Offset` says where they do.", body = ErrorBody),
@@ -100,12 +100,23 @@ pub async fn put(
     // Scope first: the body of a caller who may not upload this blob is
     // never read.
     let (size, _) = known(&state, &session, hash).await?;
-    let chunk = axum::body::to_bytes(body, CHUNK_BYTES).await.map_err(|_| {
-        ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "request.too_large",
-            format!("a chunk is at most {CHUNK_BYTES} bytes"),
-        )
+    let chunk = axum::body::to_bytes(body, CHUNK_BYTES).await.map_err(|e| {
+        // Over the limit, or cut short: a body that stalled past the
+        // read timeout on a poor link, or a broken connection.
+        let too_large = std::iter::successors(Some(&e as &dyn std::error::Error), |e| e.source())
+            .any(|e| e.is::<http_body_util::LengthLimitError>());
+        if too_large {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "request.too_large",
+                format!("a chunk is at most {CHUNK_BYTES} bytes"),
+            )
+        } else {
+            ApiError::bad_request(
+                "request.unreadable",
+                format!("the chunk could not be read whole ({e}); send it again"),
+            )
+        }
     })?;
     let store = state.store.clone();
     let (was_whole, appended, referenced) = tokio::task::spawn_blocking(move || {
