@@ -304,8 +304,12 @@ pub fn NewCase() -> impl IntoView {
         })
     });
 
+    // While it is saved (the registration, then each photo), the form
+    // takes no input: a word changed then would be neither recorded nor
+    // kept as a draft.
     let form_view = view! {
-        <form class="card case-form" data-testid="case-form" on:submit=submit>
+        <form class="card case-form" data-testid="case-form" on:submit=submit
+            inert=move || register.pending().get()>
             <h2>{t("登记新工单", "Register a case")}</h2>
             <Show when=move || restored.get()>
                 <p class="banner" data-testid="draft-restored">
