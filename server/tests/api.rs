@@ -1000,6 +1000,103 @@ fn an_admin_corrects_a_user_and_a_new_scope_ends_their_sessions() {
 /// nobody when one is refused; those given no password get one, answered
 /// once, and change it at their first login. The command line reads the
 /// same roster from a file.
+/// Ops a user recorded offline before an admin changed their role are set
+/// aside when pushed afterwards (`sync.role_mismatch`). An admin
+/// re-applies them, judged under the role the audit of the change says
+/// the user held when each was made: those made before the change are
+/// taken; one claiming the old role after it stays aside.
+#[test]
+fn ops_recorded_before_a_role_change_are_reapplied_under_the_role_held_then() {
+    let w = world();
+    let (admin, _) = w.login("admin");
+    let (staff, login) = Client::login(&w.server.base, "staff_a");
+    let secret = secret_of(&login);
+    let mut author = Author::new(&login);
+    let reg = author.register(w.pa(), "楼道灯不亮");
+    let case = reg.case_id;
+    let (status, answer) = staff.post("/api/v1/sync/push", &push_body(author.device, &[reg]));
+    assert_eq!(status, 200, "{answer}");
+    let note = |text: &str| Action::Note {
+        note_kind: shared::case::NoteKind::General,
+        text: text.into(),
+    };
+    // Offline, as staff.
+    let before = author.op(case, None, note("已联系业主"));
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let (status, body) = admin.put(
+        &format!("/api/v1/admin/users/{}", author.user),
+        &json!({ "display_name": "张敏", "role": "manager", "properties": [w.pa().id] }),
+    );
+    assert_eq!(status, 200, "{body}");
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    // A tablet claiming the old role after the change.
+    let after = author.op(case, None, note("改角色之后"));
+    let (staff, _) = Client::login_on(&w.server.base, "staff_a", author.device, &secret);
+    let (status, answer) = staff.post(
+        "/api/v1/sync/push",
+        &push_body(author.device, &[before.clone(), after.clone()]),
+    );
+    assert_eq!(status, 200, "{answer}");
+    let codes: Vec<&str> = answer["quarantined"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(code)
+        .collect();
+    assert_eq!(codes, ["sync.role_mismatch", "sync.role_mismatch"]);
+
+    let (_, list) = admin.get("/api/v1/admin/quarantine");
+    let outcomes: Vec<Value> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let id = e["id"].as_i64().unwrap();
+            let (status, outcome) = admin.post(
+                &format!("/api/v1/admin/quarantine/{id}/reapply"),
+                &json!({}),
+            );
+            assert_eq!(status, 200, "{outcome}");
+            outcome
+        })
+        .collect();
+    assert_eq!(outcomes[0]["outcome"], "accepted", "{outcomes:?}");
+    assert_eq!(
+        (&outcomes[1]["outcome"], &outcomes[1]["code"]),
+        (&json!("refused"), &json!("sync.role_mismatch")),
+        "{outcomes:?}"
+    );
+    let (_, folded) = staff.get(&format!("/api/v1/cases/{case}"));
+    let notes: Vec<&Value> = folded["notes"].as_array().unwrap().iter().collect();
+    assert_eq!(notes.len(), 1, "{folded}");
+    assert_eq!(notes[0]["text"], "已联系业主");
+
+    // So with a property: made as PA's manager, pushed once moved to PB.
+    author.role = shared::role::Role::Manager;
+    let on_pa = author.op(case, None, note("移交前的记录"));
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let (status, body) = admin.put(
+        &format!("/api/v1/admin/users/{}", author.user),
+        &json!({ "display_name": "张敏", "role": "manager", "properties": [w.pb().id] }),
+    );
+    assert_eq!(status, 200, "{body}");
+    let (staff, _) = Client::login_on(&w.server.base, "staff_a", author.device, &secret);
+    let (_, answer) = staff.post("/api/v1/sync/push", &push_body(author.device, &[on_pa]));
+    assert_eq!(
+        code(&answer["quarantined"][0]),
+        "sync.out_of_scope",
+        "{answer}"
+    );
+    let (_, list) = admin.get("/api/v1/admin/quarantine");
+    let waiting = list.as_array().unwrap();
+    let id = waiting.last().unwrap()["id"].as_i64().unwrap();
+    let (_, outcome) = admin.post(
+        &format!("/api/v1/admin/quarantine/{id}/reapply"),
+        &json!({}),
+    );
+    assert_eq!(outcome["outcome"], "accepted", "{outcome}");
+}
+
 #[test]
 fn an_admin_imports_a_roster_all_or_nothing() {
     let w = world();

@@ -164,7 +164,19 @@ pub(super) fn reapply_quarantined(
         number: device_number,
         schema_before: oldest_schema(tx, &device, op.seq)?,
     };
-    let judged = judge(tx, rules, &touched, &op, pusher.as_ref(), device)?;
+    let mut judged = judge(tx, rules, &touched, &op, pusher.as_ref(), device)?;
+    // Recorded before an admin changed its author's role or properties, an
+    // op is judged under those they held when it was made, as the audit of
+    // the change says: the admin who re-applies it vouches for it.
+    if let Verdict::Quarantine(notice) = &judged.verdict
+        && matches!(&*notice.code, "sync.role_mismatch" | "sync.out_of_scope")
+        && let Some(pusher) = &pusher
+    {
+        let then = held_at(tx, pusher, op.at)?;
+        if then != *pusher {
+            judged = judge(tx, rules, &touched, &op, Some(&then), device)?;
+        }
+    }
     let property = match judged.verdict {
         Verdict::Accept { property } => property,
         Verdict::Quarantine(notice) => return still_refused(tx, id, notice.code, notice.message),
@@ -204,6 +216,49 @@ pub(super) fn reapply_quarantined(
     entry.detail["outcome"] = serde_json::to_value(&outcome)?;
     write_audit(tx, &entry)?;
     Ok(outcome)
+}
+
+/// `user` as they were at `at`: the role, properties and department the
+/// first change an admin made to them after `at` replaced
+/// (`accounts_sql::update_user` audits each as `user.update`), or as they
+/// are when none came after.
+fn held_at(
+    tx: &dyn Db,
+    user: &shared::role::User,
+    at: DateTime<Utc>,
+) -> StoreResult<shared::role::User> {
+    #[derive(serde::Deserialize)]
+    struct Held {
+        role: shared::role::Role,
+        properties: Vec<shared::id::PropertyId>,
+        #[serde(default)]
+        department: Option<String>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Change {
+        user: UserId,
+        from: Held,
+    }
+    // The subject is in the detail; the LIKE narrows, the parse decides.
+    let rows = tx.query(
+        "SELECT detail FROM audit WHERE action = 'user.update' AND at > ?1 AND detail LIKE ?2
+         ORDER BY at, id",
+        &[ts(at).into(), format!("%{}%", user.id).into()],
+    )?;
+    for row in rows {
+        let Ok(change) = serde_json::from_str::<Change>(&row.get::<String>(0)?) else {
+            continue;
+        };
+        if change.user == user.id {
+            return Ok(shared::role::User {
+                role: change.from.role,
+                properties: change.from.properties,
+                department: change.from.department,
+                ..user.clone()
+            });
+        }
+    }
+    Ok(user.clone())
 }
 
 /// A re-application refused: the op waits for this reason now, which the
