@@ -866,7 +866,8 @@ pub struct Case {
 
 /// The timeline's changes that hold a text staff typed (see
 /// [`Case::free_texts_mut`]); the others hold codes, ids, times and numbers.
-pub const FREE_TEXT_CHANGES: [&str; 13] = [
+pub const FREE_TEXT_CHANGES: [&str; 14] = [
+    "attachment",
     "content",
     "requested_remedy",
     "note",
@@ -886,8 +887,8 @@ impl Case {
     /// The texts staff typed into the case, where a resident's phone
     /// number may be written ([`crate::personal_data::Shown::case`] masks
     /// it): the registration's content and requested remedy, every note,
-    /// reason, comment, measure, result and caption, and the timeline's
-    /// changes of those ([`FREE_TEXT_CHANGES`]).
+    /// reason, comment, measure, result, caption and attachment's file
+    /// name, and the timeline's changes of those ([`FREE_TEXT_CHANGES`]).
     pub fn free_texts_mut(&mut self) -> Vec<&mut String> {
         let mut texts: Vec<&mut String> = vec![
             &mut self.registration.content,
@@ -925,7 +926,11 @@ impl Case {
             texts.push(&mut c.corrective_action);
             texts.push(&mut c.verification);
         }
-        texts.extend(self.attachments.iter_mut().map(|a| &mut a.caption));
+        texts.extend(
+            self.attachments
+                .iter_mut()
+                .flat_map(|a| [&mut a.caption, &mut a.name]),
+        );
         let changes = self.timeline.iter_mut().flat_map(|t| t.changes.iter_mut());
         for change in changes.filter(|c| FREE_TEXT_CHANGES.contains(&&*c.field)) {
             texts.extend(change.from.as_mut());

@@ -458,7 +458,9 @@ impl Action {
 
     /// The texts staff type into the action, where a resident's phone
     /// number may be written ([`crate::personal_data::Shown::op`] masks
-    /// it). Names, codes and ids are not among them. Every variant is
+    /// it), and an attachment's file name, which a tablet or a person may
+    /// have named after the resident. Other names, codes and ids are not
+    /// among them. Every variant is
     /// listed, so that a new one must say what it holds; a test in
     /// `validation::op_bounds` holds this list to the texts bounded there
     /// as free text.
@@ -493,7 +495,7 @@ impl Action {
             } => vec![corrective_action, verification],
             Action::PlanImprovement { plan, .. } => vec![plan],
             Action::Answer { answer, .. } => vec![answer],
-            Action::Attach { caption, .. } => vec![caption],
+            Action::Attach { caption, name, .. } => vec![caption, name],
             Action::Start => Vec::new(),
         }
     }

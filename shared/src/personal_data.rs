@@ -509,5 +509,37 @@ mod tests {
         };
         assert_eq!(seen.case(&c).registration.content, c.registration.content);
         assert_eq!(seen.op(&note), note);
+
+        // A file named after the resident: its name is masked too.
+        let mut attach = note.clone();
+        attach.id = crate::id::OpId(uuid::Uuid::from_u128(100));
+        attach.seq += 1;
+        attach.hlc.counter += 1;
+        attach.action = Action::Attach {
+            id: crate::id::AttachmentId(uuid::Uuid::from_u128(5)),
+            attachment_kind: crate::case::AttachmentKind::Document,
+            name: "业主13987654321来信.pdf".into(),
+            mime: "application/pdf".into(),
+            size: 2048,
+            hash: Some(crate::blob::BlobHash::of(b"letter")),
+            caption: String::new(),
+            thumbnail: None,
+        };
+        let c = crate::fold::fold(&[register, note, attach.clone()], fleet.ctx()).unwrap();
+        let masked = hidden.case(&c);
+        assert_eq!(masked.attachments[0].name, "业主139****4321来信.pdf");
+        let named: Vec<&str> = masked
+            .timeline
+            .iter()
+            .flat_map(|t| &t.changes)
+            .filter(|ch| ch.field == "attachment")
+            .filter_map(|ch| ch.to.as_deref())
+            .collect();
+        assert_eq!(named, ["业主139****4321来信.pdf"]);
+        let Action::Attach { name, .. } = hidden.op(&attach).action else {
+            panic!("an attachment stays one");
+        };
+        assert_eq!(name, "业主139****4321来信.pdf");
+        assert_eq!(seen.case(&c).attachments[0].name, "业主13987654321来信.pdf");
     }
 }

@@ -520,8 +520,9 @@ mod tests {
     }
 
     /// What is masked with the phone (`Action::free_texts_mut`) is what is
-    /// bounded here as free text (a caption by its own limit), no more and
-    /// no fewer: a text added to an action must be added to both.
+    /// bounded here as free text (an attachment's caption and file name by
+    /// their own limits), no more and no fewer: a text added to an action
+    /// must be added to both.
     #[test]
     fn the_free_texts_are_the_texts_bounded_as_free_text() {
         use crate::op::ActionKind;
@@ -547,7 +548,11 @@ mod tests {
             }
             let mut bounded: Vec<String> = texts_met(&action)
                 .into_iter()
-                .filter(|t| t.max == MAX_TEXT || (t.max == MAX_CAPTION && t.field == "caption"))
+                .filter(|t| {
+                    t.max == MAX_TEXT
+                        || (matches!(action, Action::Attach { .. })
+                            && matches!(&*t.field, "caption" | "name"))
+                })
                 .map(|t| t.value)
                 .collect();
             bounded.sort();
