@@ -731,13 +731,10 @@ fn quarantined_ops_are_reapplied_or_discarded_with_a_reason() {
         &push_body(author.device, &[reg, orphan]),
     );
     assert_eq!(status, 200);
-    let codes: Vec<&str> = answer["quarantined"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(code)
-        .collect();
-    assert_eq!(codes, ["sync.invalid_registration", "sync.unknown_case"]);
+    assert_eq!(
+        common::quarantined_codes(&answer),
+        ["sync.invalid_registration", "sync.unknown_case"]
+    );
     let (_, list) = admin.get("/api/v1/admin/quarantine");
     let list = list.as_array().cloned().unwrap();
     assert_eq!(list.len(), 2);

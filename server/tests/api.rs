@@ -117,13 +117,10 @@ fn bad_input_gets_json_4xx() {
     );
     assert_eq!(s, 200, "{body}");
     assert_eq!(body["acked_seq"], 3);
-    let codes: Vec<&str> = body["quarantined"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(code)
-        .collect();
-    assert_eq!(codes, ["sync.schema_too_new", "sync.unknown_case"]);
+    assert_eq!(
+        common::quarantined_codes(&body),
+        ["sync.schema_too_new", "sync.unknown_case"]
+    );
 
     // A too-old client is told to update.
     let agent_resp = ureq::get(format!("{}/api/v1/me", w.server.base))
@@ -1037,13 +1034,10 @@ fn ops_recorded_before_a_role_change_are_reapplied_under_the_role_held_then() {
         &push_body(author.device, &[before.clone(), after.clone()]),
     );
     assert_eq!(status, 200, "{answer}");
-    let codes: Vec<&str> = answer["quarantined"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(code)
-        .collect();
-    assert_eq!(codes, ["sync.role_mismatch", "sync.role_mismatch"]);
+    assert_eq!(
+        common::quarantined_codes(&answer),
+        ["sync.role_mismatch", "sync.role_mismatch"]
+    );
 
     let (_, list) = admin.get("/api/v1/admin/quarantine");
     let outcomes: Vec<Value> = list

@@ -25,16 +25,6 @@ fn name(case: &Value) -> &str {
         .unwrap_or("")
 }
 
-/// The codes of the ops a push's `answer` kept aside.
-fn quarantined(answer: &Value) -> Vec<&str> {
-    answer["quarantined"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(common::code)
-        .collect()
-}
-
 /// The phone in the registration op of `case` that `c` pulls.
 fn pulled_phone(c: &Client, case: CaseId) -> String {
     let (status, page) = c.get("/api/v1/sync/pull?after=0&limit=5000");
@@ -244,7 +234,7 @@ fn a_role_that_sees_the_complainant_masked_cannot_change_them() {
         .collect();
     let (status, answer) = head.post("/api/v1/sync/push", &push_body(h.device, &ops));
     assert_eq!(status, 200, "{answer}");
-    let codes = quarantined(&answer);
+    let codes = common::quarantined_codes(&answer);
     assert_eq!(
         codes,
         ["case.personal_data_hidden", "case.personal_data_hidden"],

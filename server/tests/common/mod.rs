@@ -664,6 +664,16 @@ pub fn code(v: &Value) -> &str {
     v["code"].as_str().unwrap_or("")
 }
 
+/// The codes of the ops a push's `answer` kept aside, in order.
+pub fn quarantined_codes(answer: &Value) -> Vec<&str> {
+    answer["quarantined"]
+        .as_array()
+        .expect("a push's answer lists what it kept aside")
+        .iter()
+        .map(code)
+        .collect()
+}
+
 pub fn user_of(login_response: &Value) -> User {
     serde_json::from_value(login_response["user"].clone()).expect("user in login response")
 }
