@@ -795,6 +795,10 @@ pub struct DeadlineProblem {
     pub code: String,
     /// The year that is missing, if that is the problem.
     pub message: String,
+    /// When the clock was met, if it was: nothing is owed on it, only its
+    /// on-time judgement waits for the calendar.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub met_at: Option<DateTime<Utc>>,
 }
 
 /// A case as the fold builds it from its ops.

@@ -90,7 +90,9 @@ pub struct Folded {
 /// another row of the same case (12: the numbers typed into the texts
 /// masked in its search text and summary; 13: a text saved as it was read
 /// masked keeps its numbers; 14: a step an answer on the spot skipped
-/// after its time ran out is missed): a server folds again every case it stored
+/// after its time ran out is missed, the fold's state holds what it read
+/// of the timeline, and a clock without a due time says when it was
+/// met): a server folds again every case it stored
 /// under another version, and does not resume its fold state.
 pub const RULES: i64 = 14;
 
@@ -1491,6 +1493,7 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
                     clock,
                     code: e.code().into(),
                     message: e.message_en(),
+                    met_at: met,
                 });
                 continue;
             }
@@ -1534,6 +1537,7 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
                         clock,
                         code: e.code().into(),
                         message: e.message_en(),
+                        met_at: met,
                     });
                     continue 'clocks;
                 }

@@ -349,7 +349,8 @@ fn reasons(
         out.extend(
             case.deadline_problems
                 .iter()
-                .filter(|p| watched(p.clock))
+                // A clock met owes nothing: only its judgement waits.
+                .filter(|p| watched(p.clock) && p.met_at.is_none())
                 .map(|p| Reason::ClockUnknown { clock: p.clock }),
         );
         // No clock runs to the date the solution planned, once the reply
@@ -1346,6 +1347,7 @@ mod tests {
             clock: Clock::Solution,
             code: "calendar.year_not_loaded".into(),
             message: "2027".into(),
+            met_at: None,
         });
         check(&case, &user(1, Role::Manager), &[ReasonKind::ClockUnknown]);
         check(
@@ -1354,5 +1356,9 @@ mod tests {
             &[ReasonKind::ClockUnknown],
         );
         check(&case, &user(9, Role::Staff), &[]);
+        // Met already (a reply on 31 December, due in a year not loaded),
+        // it owes nothing, and nobody is reminded of it.
+        case.deadline_problems[0].met_at = Some(case.registered.at);
+        check(&case, &user(1, Role::Manager), &[]);
     }
 }
