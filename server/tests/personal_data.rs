@@ -411,4 +411,8 @@ fn a_number_typed_into_the_text_is_masked_wherever_the_phone_is() {
         "{answer}"
     );
     assert_eq!(read(&head), (CONTENT_NOW.into(), NOTE.into()));
+    // And the head now finds it by the number, as their tablet does.
+    for q in ["13987654321", "139%208765%204321"] {
+        assert_eq!(found(&head, q), 1, "{q}");
+    }
 }

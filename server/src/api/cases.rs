@@ -23,6 +23,7 @@ use shared::case::Case;
 use shared::category::Category;
 use shared::id::{CaseId, PropertyId, UserId};
 use shared::lang::Lang;
+use shared::personal_data::Visibility;
 use shared::personal_data::{Shown, shown};
 use shared::phone::mask_in_text;
 use shared::property::{Location, Property};
@@ -94,6 +95,12 @@ impl CaseQuery {
             search: shared::search::Query::parse(self.q.as_deref().unwrap_or_default())
                 .map_err(|e| ApiError::bad_request("request.bad_query", e.to_string()))?,
             shown: shown(settings, &session.user, None),
+            handles: (settings.personal_data.get(session.user.role)
+                == Visibility::PhoneWhenHandling)
+                .then(|| {
+                    let user = &session.user;
+                    (user.id, user.department.clone().filter(|d| !d.is_empty()))
+                }),
             page,
             per_page,
         })

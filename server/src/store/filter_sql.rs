@@ -71,22 +71,38 @@ pub(super) fn case_where(
                 .replace('%', "\\%")
                 .replace('_', "\\_")
         );
-        let mut any = vec!["search LIKE ? ESCAPE '\\'"];
+        let mut any = vec!["search LIKE ? ESCAPE '\\'".to_string()];
         args.push(pattern.clone().into());
         if f.shown.name {
-            any.push("search_name LIKE ? ESCAPE '\\'");
+            any.push("search_name LIKE ? ESCAPE '\\'".into());
             args.push(pattern.into());
         }
         // A stored number's digits (`shared::search::digits`): numbers are
         // stored with no other separators than these.
         // And the numbers typed into its texts (`shared::search::numbers`),
         // which the masked `search` leaves out.
-        if f.shown.phone
-            && let Some(digits) = query.digits()
+        // A case someone handles shows them its phone
+        // (`shared::personal_data::handles`): the person it is assigned to,
+        // or their department.
+        let numbers = "(replace(replace(complainant_phone, '-', ''), '转', '') LIKE ? \
+                       OR search_numbers LIKE ?)";
+        let handled = match (&f.handles, f.shown.phone) {
+            (_, true) => Some((String::new(), Vec::new())),
+            (Some((user, Some(department))), false) => Some((
+                "(assignee = ? OR department = ?) AND ".to_string(),
+                vec![user.to_string(), department.clone()],
+            )),
+            (Some((user, None)), false) => {
+                Some(("assignee = ? AND ".to_string(), vec![user.to_string()]))
+            }
+            (None, false) => None,
+        };
+        if let Some(digits) = query.digits()
+            && let Some((handled, handled_args)) = handled
         {
-            any.push("replace(replace(complainant_phone, '-', ''), '转', '') LIKE ?");
+            any.push(format!("({handled}{numbers})"));
+            args.extend(handled_args.into_iter().map(Value::from));
             args.push(format!("%{digits}%").into());
-            any.push("search_numbers LIKE ?");
             args.push(format!("%{digits}%").into());
         }
         conds.push(format!("({})", any.join(" OR ")));

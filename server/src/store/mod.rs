@@ -230,6 +230,11 @@ pub struct CaseFilter {
     /// What of the complainant the search may look at: what the role is
     /// shown of every case.
     pub shown: shared::personal_data::Shown,
+    /// Who sees the phone of the cases they handle
+    /// (`Visibility::PhoneWhenHandling`): their id and department, whose
+    /// cases the search also finds by the phone and the numbers in their
+    /// texts, as the tablet does.
+    pub handles: Option<(UserId, Option<String>)>,
     /// Page number from 1.
     pub page: u32,
     /// Page size.
