@@ -554,9 +554,13 @@ pub(crate) enum Typed {
     Check(bool),
 }
 
-/// The inputs where a person types words: a form holding only its
-/// choices' defaults is no draft.
-const WORDS: [&str; 20] = [
+/// The inputs where a person types words, or makes a choice that has no
+/// default (a colleague, a date): a form holding only its choices'
+/// defaults is no draft.
+const WORDS: [&str; 23] = [
+    "user",
+    "planned_date",
+    "publish_on",
     "reason",
     "respondent",
     "respondent_department",
