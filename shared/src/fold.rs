@@ -1161,13 +1161,14 @@ fn held_texts(case: &Case, marks: &Marks) -> String {
     format!("{}\n{}\n{}", reg.content, reg.requested_remedy, marks.held)
 }
 
-/// Adds to `held` the content and remedy a correction replaced (and those
-/// it set, which a later one replaces) that hold a number.
+/// Adds to `held` the content and remedy a correction replaced that hold a
+/// number. What it set is the registration's now, and the `from` of the
+/// correction that replaces it.
 fn hold_numbers(held: &mut String, changes: &[Change]) {
     let texts = changes
         .iter()
         .filter(|c| matches!(&*c.field, "content" | "requested_remedy"))
-        .flat_map(|c| c.from.iter().chain(&c.to));
+        .filter_map(|c| c.from.as_ref());
     for text in texts {
         if matches!(mask_in_text(text), Cow::Owned(_)) {
             if !held.is_empty() {
