@@ -275,6 +275,9 @@ where
 /// endpoint at all gets 403, not a description of what was wrong with it.
 pub type Body<T> = Result<ApiJson<T>, ApiError>;
 
+/// A query string read the same way: the handler checks the role first.
+pub type Params<T> = Result<ApiQuery<T>, ApiError>;
+
 /// Runs a blocking store call on the blocking pool.
 pub async fn blocking<T, F>(f: F) -> Result<T, ApiError>
 where

@@ -61,6 +61,8 @@ fn settings_and_categories_round_trip_and_reach_devices() {
         "/api/v1/admin/settings",
         "/api/v1/admin/categories",
         "/api/v1/admin/audit",
+        "/api/v1/admin/audit?limit=all",
+        "/api/v1/admin/quarantine?after=yesterday",
     ] {
         let (status, body) = quality.get(path);
         assert_eq!((status, code(&body)), (403, "auth.forbidden"), "{path}");

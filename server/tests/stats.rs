@@ -676,7 +676,8 @@ fn roles_and_scope_of_statistics_spot_checks_and_exports() {
     let (manager, _) = w.login("manager_a");
     let pb = w.pb().id.to_string();
 
-    // Staff and department heads read no statistics.
+    // Staff and department heads read no statistics, whatever they ask:
+    // a malformed query is refused for the role, not described.
     for who in ["staff_a", "head_a"] {
         let (c, _) = w.login(who);
         for path in [
@@ -684,6 +685,11 @@ fn roles_and_scope_of_statistics_spot_checks_and_exports() {
             "/api/v1/spot-checks",
             "/api/v1/exports/cases.csv",
             "/api/v1/exports/stats.xlsx",
+            "/api/v1/stats?period=fortnight",
+            "/api/v1/spot-checks?limit=many",
+            "/api/v1/exports/cases.csv?state=lost",
+            "/api/v1/exports/cases.xlsx?nonsense=1",
+            "/api/v1/exports/stats.csv?year=last",
         ] {
             let (status, body) = c.get(path);
             assert_eq!(

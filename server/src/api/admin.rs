@@ -5,7 +5,7 @@ use super::responses::{AdminOnly, JsonBody};
 use super::revision::{IfMatch, etag};
 use super::{ClientAddr, audit_entry};
 use crate::auth::{self, Session};
-use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, Body, ErrorBody, blocking};
+use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, Body, ErrorBody, Params, blocking};
 use crate::state::AppState;
 use crate::store::{AuditEntry, NewUser, UserProfile};
 use axum::Json;
@@ -603,9 +603,10 @@ pub struct QuarantineParams {
 pub async fn quarantine(
     State(state): State<AppState>,
     session: Session,
-    ApiQuery(params): ApiQuery<QuarantineParams>,
+    params: Params<QuarantineParams>,
 ) -> Result<Json<Vec<QuarantineEntry>>, ApiError> {
     session.require(&[Role::Admin])?;
+    let ApiQuery(params) = params?;
     let store = state.store.clone();
     let limit = params.limit.unwrap_or(shared::admin::QUARANTINE_PAGE);
     let mut entries = blocking(move || store.quarantine(limit, params.after)).await?;

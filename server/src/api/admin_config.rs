@@ -11,7 +11,7 @@ use super::responses::{AdminOnly, JsonBody};
 use super::revision::{IfMatch, etag};
 use super::{ClientAddr, audit_entry};
 use crate::auth::Session;
-use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, Body, ErrorBody, blocking};
+use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, Body, ErrorBody, Params, blocking};
 use crate::state::AppState;
 use crate::store::StoreError;
 use crate::store::administration::DiscardOutcome;
@@ -490,9 +490,10 @@ pub struct AuditParams {
 pub async fn audit_log(
     State(state): State<AppState>,
     session: Session,
-    ApiQuery(params): ApiQuery<AuditParams>,
+    params: Params<AuditParams>,
 ) -> Result<Json<Vec<AuditRecord>>, ApiError> {
     admin(&session)?;
+    let ApiQuery(params) = params?;
     let store = state.store.clone();
     let limit = params.limit.unwrap_or(100);
     Ok(Json(

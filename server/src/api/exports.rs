@@ -16,7 +16,7 @@ use super::cases::{CaseFilterQuery, CaseQuery};
 use super::responses::StatisticsReaders;
 use super::stats::{StatsParams, parse_lang, require_reader, stats_for};
 use crate::auth::Session;
-use crate::error::{ApiError, ApiQuery, ErrorBody, blocking};
+use crate::error::{ApiError, ErrorBody, Params, blocking};
 use crate::export::{CaseExport, ExportError, PAGE_ROWS, csv, table, xlsx};
 use crate::state::AppState;
 use crate::store::reports::Labels;
@@ -53,9 +53,10 @@ impl From<ExportError> for ApiError {
 async fn prepare(
     state: &AppState,
     session: &Session,
-    query: CaseFilterQuery<ExportLang>,
+    query: Result<CaseFilterQuery<ExportLang>, ApiError>,
 ) -> Result<(CaseExport, u64), ApiError> {
     require_reader(session)?;
+    let query = query?;
     let settings = super::settings(state).await?;
     let filter = query.cases.filter(session, &settings, 1, PAGE_ROWS)?;
     let lang = parse_lang(query.own.lang.as_deref())?;
@@ -122,7 +123,7 @@ fn file_name(stem: &str, ext: &str) -> String {
 pub async fn cases_csv(
     State(state): State<AppState>,
     session: Session,
-    query: CaseFilterQuery<ExportLang>,
+    query: Result<CaseFilterQuery<ExportLang>, ApiError>,
 ) -> Result<Response, ApiError> {
     let (export, total) = prepare(&state, &session, query).await?;
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
@@ -161,7 +162,7 @@ pub async fn cases_csv(
 pub async fn cases_xlsx(
     State(state): State<AppState>,
     session: Session,
-    query: CaseFilterQuery<ExportLang>,
+    query: Result<CaseFilterQuery<ExportLang>, ApiError>,
 ) -> Result<Response, ApiError> {
     let (export, total) = prepare(&state, &session, query).await?;
     let (file, len) = tokio::task::spawn_blocking(move || xlsx::cases(&export)).await??;
@@ -191,9 +192,9 @@ async fn labels(state: &AppState, lang: Lang) -> Result<Labels, ApiError> {
 pub async fn stats_csv(
     State(state): State<AppState>,
     session: Session,
-    ApiQuery(params): ApiQuery<StatsParams>,
+    params: Params<StatsParams>,
 ) -> Result<Response, ApiError> {
-    let (stats, settings, lang) = stats_for(&state, &session, &params).await?;
+    let (stats, settings, lang) = stats_for(&state, &session, params).await?;
     let tables = table::stats_tables(&stats, &labels(&state, lang).await?, &settings.tz());
     let bytes = csv::tables(&tables)?;
     Ok(attachment(
@@ -214,9 +215,9 @@ pub async fn stats_csv(
 pub async fn stats_xlsx(
     State(state): State<AppState>,
     session: Session,
-    ApiQuery(params): ApiQuery<StatsParams>,
+    params: Params<StatsParams>,
 ) -> Result<Response, ApiError> {
-    let (stats, settings, lang) = stats_for(&state, &session, &params).await?;
+    let (stats, settings, lang) = stats_for(&state, &session, params).await?;
     let tables = table::stats_tables(&stats, &labels(&state, lang).await?, &settings.tz());
     let bytes = tokio::task::spawn_blocking(move || xlsx::tables(&tables)).await??;
     let len = bytes.len() as u64;

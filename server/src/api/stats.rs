@@ -10,7 +10,7 @@
 use super::responses::{Authenticated, JsonBody, StatisticsReaders};
 use super::{ClientAddr, audit_entry};
 use crate::auth::Session;
-use crate::error::{ApiError, ApiJson, ApiQuery, Body, ErrorBody, blocking};
+use crate::error::{ApiError, ApiJson, ApiQuery, Body, ErrorBody, Params, blocking};
 use crate::state::AppState;
 use crate::store::reports::{SpotCheckDraw, SpotCheckFilter, StatsQuery};
 use axum::Json;
@@ -139,15 +139,16 @@ pub(super) fn parse_period(p: &StatsParams, settings: &Settings) -> Result<Perio
 pub(super) async fn stats_for(
     state: &AppState,
     session: &Session,
-    params: &StatsParams,
+    params: Params<StatsParams>,
 ) -> Result<(Stats, Settings, Lang), ApiError> {
     require_reader(session)?;
+    let ApiQuery(params) = params?;
     let property = scoped_property(session, params.property.as_deref())?;
     let kind = parse_kind(params.kind.as_deref())?;
     let lang = parse_lang(params.lang.as_deref())?;
     let store = state.store.clone();
     let settings = blocking(move || store.config()).await?.settings;
-    let period = parse_period(params, &settings)?;
+    let period = parse_period(&params, &settings)?;
     let query = StatsQuery::new(
         session.user.scope(),
         property,
@@ -174,9 +175,9 @@ pub(super) async fn stats_for(
 pub async fn stats(
     State(state): State<AppState>,
     session: Session,
-    ApiQuery(params): ApiQuery<StatsParams>,
+    params: Params<StatsParams>,
 ) -> Result<Json<Stats>, ApiError> {
-    let (stats, _, _) = stats_for(&state, &session, &params).await?;
+    let (stats, _, _) = stats_for(&state, &session, params).await?;
     Ok(Json(stats))
 }
 
@@ -289,9 +290,10 @@ pub async fn draw_spot_check(
 pub async fn spot_checks(
     State(state): State<AppState>,
     session: Session,
-    ApiQuery(params): ApiQuery<SpotCheckParams>,
+    params: Params<SpotCheckParams>,
 ) -> Result<Json<Vec<SpotCheck>>, ApiError> {
     require_reader(&session)?;
+    let ApiQuery(params) = params?;
     let filter = SpotCheckFilter {
         property: scoped_property(&session, params.property.as_deref())?,
         year: params.year,
