@@ -24,15 +24,30 @@ use shared::blob::{BlobHash, BlobHasher};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
 
 /// The blob directory next to the database.
 pub struct BlobStore {
     root: PathBuf,
-    /// Appends and completions run one at a time: chunks are small and a
-    /// tablet uploads one blob at a time, and this keeps two uploads of the
-    /// same bytes from interleaving in one partial file.
-    writing: Mutex<()>,
+    /// Appends, completions and removals run one at a time: chunks are
+    /// small and a tablet uploads one blob at a time, and this keeps two
+    /// uploads of the same bytes from interleaving in one partial file.
+    /// Within this process by the mutex; across the servers that share the
+    /// directory (several servers on one PostgreSQL, `README.md`) by an
+    /// advisory lock on this file, `partial/.writing`: a tablet that gave
+    /// up waiting on one server sends the same chunk to another.
+    writing: Mutex<File>,
+}
+
+/// The right to write, held until dropped.
+struct Writing<'a>(MutexGuard<'a, File>);
+
+impl Drop for Writing<'_> {
+    fn drop(&mut self) {
+        if let Err(e) = self.0.unlock() {
+            tracing::error!(error = %e, "could not release the blob directory's lock");
+        }
+    }
 }
 
 /// Where an upload stands after a chunk.
@@ -89,10 +104,22 @@ impl BlobStore {
     pub fn open(root: &Path) -> io::Result<BlobStore> {
         let root = root.to_path_buf();
         fs::create_dir_all(root.join("partial"))?;
+        let lock = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(root.join("partial").join(".writing"))?;
         Ok(BlobStore {
             root,
-            writing: Mutex::new(()),
+            writing: Mutex::new(lock),
         })
+    }
+
+    /// Waits until no other writer, in this process or another, writes.
+    fn writing(&self) -> io::Result<Writing<'_>> {
+        let lock = self.writing.lock().unwrap_or_else(|e| e.into_inner());
+        lock.lock()?;
+        Ok(Writing(lock))
     }
 
     /// Where a whole blob lives.
@@ -120,7 +147,7 @@ impl BlobStore {
     /// when it is the blob, else deleted, to be uploaded again from 0.
     /// An offset equal to the size thus always means the blob is whole.
     pub fn progress_toward(&self, hash: &BlobHash, size: u64) -> io::Result<Progress> {
-        let _writing = self.writing.lock().unwrap_or_else(|e| e.into_inner());
+        let _writing = self.writing()?;
         match self.progress(hash)? {
             Progress::Partial(have) if have >= size => {
                 let partial = self.partial_path(hash);
@@ -160,7 +187,7 @@ impl BlobStore {
         offset: u64,
         chunk: &[u8],
     ) -> Result<Progress, BlobError> {
-        let _writing = self.writing.lock().unwrap_or_else(|e| e.into_inner());
+        let _writing = self.writing()?;
         let have = match self.progress(hash)? {
             Progress::Complete => return Ok(Progress::Complete),
             Progress::Partial(have) => have,
@@ -201,7 +228,11 @@ impl BlobStore {
         let shard = whole
             .parent()
             .expect("a blob path is <root>/<shard>/<hash>, so it has a parent");
-        fs::create_dir_all(shard)?;
+        if !shard.is_dir() {
+            fs::create_dir_all(shard)?;
+            // The new shard's name is durable only once the root is synced.
+            File::open(&self.root)?.sync_all()?;
+        }
         fs::rename(from, &whole)?;
         // The rename is durable only once the directory is synced.
         File::open(shard)?.sync_all()
@@ -211,7 +242,7 @@ impl BlobStore {
     /// backup. Returns how many were copied.
     pub fn copy_to(&self, dir: &Path) -> io::Result<u64> {
         let mut copied = 0;
-        for (name, path) in self.whole_files()? {
+        for (name, path) in whole_files(&self.root)? {
             let shard = dir.join(name.get(..2).unwrap_or("xx"));
             fs::create_dir_all(&shard)?;
             fs::copy(&path, shard.join(&name))?;
@@ -228,14 +259,10 @@ impl BlobStore {
     /// the backup is skipped and named in the answer. Returns (blobs taken
     /// in, names skipped).
     pub fn import_from(&self, dir: &Path) -> io::Result<(u64, Vec<String>)> {
-        let source = BlobStore {
-            root: dir.to_path_buf(),
-            writing: Mutex::new(()),
-        };
-        let _writing = self.writing.lock().unwrap_or_else(|e| e.into_inner());
+        let _writing = self.writing()?;
         let mut taken = 0;
         let mut skipped = Vec::new();
-        for (name, path) in source.whole_files()? {
+        for (name, path) in whole_files(dir)? {
             let Ok(hash) = name.parse::<BlobHash>() else {
                 skipped.push(name);
                 continue;
@@ -270,7 +297,7 @@ impl BlobStore {
 
     /// Deletes a blob (whole or partial); nothing happens when it is absent.
     pub fn remove(&self, hash: &BlobHash) -> io::Result<()> {
-        let _writing = self.writing.lock().unwrap_or_else(|e| e.into_inner());
+        let _writing = self.writing()?;
         for path in [self.path(hash), self.partial_path(hash)] {
             match fs::remove_file(path) {
                 Ok(()) => {}
@@ -284,7 +311,7 @@ impl BlobStore {
     /// Every whole blob's hash, sorted.
     pub fn list(&self) -> io::Result<Vec<BlobHash>> {
         let mut hashes = Vec::new();
-        for (name, _) in self.whole_files()? {
+        for (name, _) in whole_files(&self.root)? {
             if let Ok(hash) = name.parse() {
                 hashes.push(hash);
             }
@@ -310,7 +337,7 @@ impl BlobStore {
     /// that is not a hash at all, is damage.
     pub fn verify(&self) -> io::Result<Vec<BlobDamage>> {
         let mut damage = Vec::new();
-        for (name, path) in self.whole_files()? {
+        for (name, path) in whole_files(&self.root)? {
             let problem = match name.parse::<BlobHash>() {
                 Err(_) => "the file name is not a SHA-256".to_string(),
                 Ok(hash) => match hash_file(&path)? {
@@ -322,27 +349,28 @@ impl BlobStore {
         }
         Ok(damage)
     }
+}
 
-    /// (file name, path) of every file in a shard directory, sorted.
-    fn whole_files(&self) -> io::Result<Vec<(String, PathBuf)>> {
-        let mut files = Vec::new();
-        if !self.root.is_dir() {
-            return Ok(files);
-        }
-        for shard in fs::read_dir(&self.root)? {
-            let shard = shard?;
-            if shard.file_name() == "partial" || !shard.file_type()?.is_dir() {
-                continue;
-            }
-            for entry in fs::read_dir(shard.path())? {
-                let entry = entry?;
-                let name = entry.file_name().to_string_lossy().into_owned();
-                files.push((name, entry.path()));
-            }
-        }
-        files.sort();
-        Ok(files)
+/// (file name, path) of every file in a shard directory of the blob
+/// directory `root`, sorted.
+fn whole_files(root: &Path) -> io::Result<Vec<(String, PathBuf)>> {
+    let mut files = Vec::new();
+    if !root.is_dir() {
+        return Ok(files);
     }
+    for shard in fs::read_dir(root)? {
+        let shard = shard?;
+        if shard.file_name() == "partial" || !shard.file_type()?.is_dir() {
+            continue;
+        }
+        for entry in fs::read_dir(shard.path())? {
+            let entry = entry?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            files.push((name, entry.path()));
+        }
+    }
+    files.sort();
+    Ok(files)
 }
 
 /// The SHA-256 of a file, read in pieces.
@@ -460,6 +488,34 @@ mod tests {
         assert!(!blobs.has(&hash));
         assert_eq!(blobs.progress(&hash).unwrap(), Progress::Partial(0));
         assert!(blobs.list().unwrap().is_empty());
+    }
+
+    #[test]
+    fn two_servers_on_one_directory_write_one_at_a_time() {
+        let (_dir, one) = store();
+        let other = BlobStore::open(&one.root).unwrap();
+        let bytes = b"a photo sent again to the other server".to_vec();
+        let hash = BlobHash::of(&bytes);
+        let size = bytes.len() as u64;
+        let held = one.writing().unwrap();
+        let (done, finished) = std::sync::mpsc::channel();
+        let writer = std::thread::spawn(move || {
+            let progress = other.append(&hash, size, 0, &bytes);
+            done.send(()).unwrap();
+            progress.unwrap()
+        });
+        // Without the lock across processes the other server's append
+        // finishes at once; with it, it waits for as long as this one holds
+        // it.
+        assert!(
+            finished
+                .recv_timeout(std::time::Duration::from_millis(300))
+                .is_err(),
+            "the other server wrote while this one held the directory"
+        );
+        drop(held);
+        assert_eq!(writer.join().unwrap(), Progress::Complete);
+        assert!(one.has(&hash));
     }
 
     #[test]
