@@ -369,7 +369,19 @@ fn a_renamed_building_finds_its_cases_by_the_new_name() {
     assert_eq!((found("9栋"), found("9号楼")), (1, 0));
 
     property.buildings.last_mut().unwrap().name = "9号楼".into();
+    let households = property.households;
+    property.households = 100;
     put(&property);
+    // The audit says who changed the households, and from what.
+    let (_, log) = admin.get("/api/v1/admin/audit?limit=1");
+    let detail = &log[0]["detail"];
+    assert_eq!(log[0]["action"], "property.put", "{log}");
+    assert_eq!(
+        (&detail["old"]["households"], &detail["new"]["households"]),
+        (&json!(households), &json!(100)),
+        "{detail}"
+    );
+    assert_eq!(detail["new"]["buildings"], json!(property.buildings.len()));
     // Folded again in the background, a few cases a transaction.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     while found("9号楼") == 0 && std::time::Instant::now() < deadline {

@@ -573,8 +573,8 @@ pub async fn put_property(
     property.code = property.code.trim().to_ascii_uppercase();
     check_property(&property)?;
     let store = state.store.clone();
-    let detail = serde_json::json!({ "property": property.id, "code": property.code });
-    let entry = audit_entry(&session, addr, "property.put", detail);
+    // The store writes the detail: what the property was and is.
+    let entry = audit_entry(&session, addr, "property.put", serde_json::Value::Null);
     let revision = blocking(move || store.put_property(&property, expected, &entry)).await?;
     // A renamed building or unit: its cases' search text is folded anew.
     crate::refold::in_background(state.store.clone());
