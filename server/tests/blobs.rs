@@ -802,6 +802,18 @@ fn the_company_sets_the_limits() {
         ["attachment.too_large", "attachment.case_too_large"]
     );
     assert_eq!(w.staff.blob_upload(&small, 0).status, 200);
+
+    // A photo taken offline before the limits were lowered is judged by
+    // the limits then, as every op is by the rules in force at its time.
+    let mut taken_before = attach(
+        &mut w.author,
+        w.case,
+        AttachmentKind::Photo,
+        &bytes(2500, 14),
+        None,
+    );
+    taken_before.at -= chrono::Duration::hours(1);
+    assert!(push(&w.staff, &w.author, &[taken_before]).is_empty());
 }
 
 #[test]

@@ -500,9 +500,11 @@ pub fn judge(f: &Facts<'_>) -> Verdict {
             }
         }
     }
-    if let Err(errors) =
-        validate_attachment_limits(&op.action, &f.settings.attachments, f.case_attachment_bytes)
-    {
+    if let Err(errors) = validate_attachment_limits(
+        &op.action,
+        f.settings.rules_at(op.at).attachments,
+        f.case_attachment_bytes,
+    ) {
         return invalid_fields(op, &errors);
     }
     // A reference to a file lets its author download it. Bytes that only

@@ -4,7 +4,8 @@
 //! reopens, and it still does after an admin raises that to 3; a deadline
 //! promised at registration keeps the rule it was promised under; a
 //! compensation approved within the limits stays approved when they are
-//! lowered. So each op is judged by the rules in force at its time, and
+//! lowered; a photo taken offline under a 10 MiB limit is taken when the
+//! limit was lowered to 5 MiB before the tablet synced. So each op is judged by the rules in force at its time, and
 //! each clock by those in force when it started (`fold`).
 //!
 //! The server keeps the earlier rules in the settings themselves
@@ -13,7 +14,7 @@
 //! calendar is not versioned: a holiday announced later is a fact about
 //! the days, not a change of policy.
 
-use super::Settings;
+use super::{AttachmentLimits, Settings};
 use crate::compensation::CompensationLimits;
 use crate::deadline::DeadlineSettings;
 use chrono::{DateTime, Utc};
@@ -32,6 +33,8 @@ pub struct Rules<'a> {
     pub compensation: &'a CompensationLimits,
     /// The highest satisfaction score that reopens the case.
     pub reopen_max: u8,
+    /// How large evidence may be.
+    pub attachments: &'a AttachmentLimits,
 }
 
 impl Rules<'_> {
@@ -58,15 +61,20 @@ pub struct EarlierRules {
     pub compensation: CompensationLimits,
     /// [`Settings::reopen_max`] then.
     pub reopen_max: u8,
+    /// [`Settings::attachments`] then; none in rules replaced before the
+    /// limits were kept here, which judge by the current ones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachments: Option<AttachmentLimits>,
 }
 
 impl EarlierRules {
-    fn rules(&self) -> Rules<'_> {
+    fn rules<'a>(&'a self, current: &'a AttachmentLimits) -> Rules<'a> {
         Rules {
             timezone: &self.timezone,
             deadlines: &self.deadlines,
             compensation: &self.compensation,
             reopen_max: self.reopen_max,
+            attachments: self.attachments.as_ref().unwrap_or(current),
         }
     }
 }
@@ -79,6 +87,7 @@ impl Settings {
             deadlines: &self.deadlines,
             compensation: &self.compensation,
             reopen_max: self.reopen_max,
+            attachments: &self.attachments,
         }
     }
 
@@ -88,7 +97,7 @@ impl Settings {
         self.earlier_rules
             .iter()
             .find(|e| at < e.until)
-            .map_or_else(|| self.rules(), EarlierRules::rules)
+            .map_or_else(|| self.rules(), |e| e.rules(&self.attachments))
     }
 
     /// These settings, about to replace `stored` at the server's `now`,
@@ -109,6 +118,7 @@ impl Settings {
                 deadlines: stored.deadlines.clone(),
                 compensation: stored.compensation.clone(),
                 reopen_max: stored.reopen_max,
+                attachments: Some(stored.attachments.clone()),
             });
         }
         self
@@ -155,6 +165,39 @@ mod tests {
     }
 
     #[test]
+    fn evidence_recorded_before_the_limits_were_lowered_is_judged_by_them() {
+        let first = Settings::default();
+        let mut second = first.clone();
+        second.attachments.max_blob_bytes = 1024 * 1024;
+        let second = second.replacing(&first, at("2026-03-01T00:00:00Z"));
+        assert_eq!(
+            second
+                .rules_at(at("2026-02-28T23:59:59Z"))
+                .attachments
+                .max_blob_bytes,
+            first.attachments.max_blob_bytes
+        );
+        assert_eq!(
+            second
+                .rules_at(at("2026-03-01T00:00:00Z"))
+                .attachments
+                .max_blob_bytes,
+            1024 * 1024
+        );
+        // Rules replaced before the limits were kept judge by today's.
+        let mut older = second.clone();
+        older.earlier_rules[0].attachments = None;
+        let json = serde_json::to_string(&older).unwrap();
+        let read: Settings = serde_json::from_str(&json).unwrap();
+        assert_eq!(
+            read.rules_at(at("2026-02-28T23:59:59Z"))
+                .attachments
+                .max_blob_bytes,
+            1024 * 1024
+        );
+    }
+
+    #[test]
     fn a_save_that_leaves_the_rules_alone_adds_no_history_and_a_client_cannot_write_it() {
         let stored = Settings::default();
         let mut sent = stored.clone();
@@ -165,6 +208,7 @@ mod tests {
             deadlines: DeadlineSettings::default(),
             compensation: CompensationLimits::default(),
             reopen_max: 1,
+            attachments: None,
         });
         let saved = sent.replacing(&stored, at("2026-03-01T00:00:00Z"));
         assert!(saved.earlier_rules.is_empty());
