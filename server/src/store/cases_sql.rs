@@ -310,12 +310,30 @@ pub(super) fn read_epoch(db: &dyn Db) -> StoreResult<u64> {
         .get(0)
 }
 
-/// Moves the epoch on by one: every device that sees it resends its ops
-/// above the server's acknowledgement and pulls again from the start.
+/// How far `start_epoch` moves the device numbers on: more tablets than a
+/// company issues between a backup and its restore.
+pub const DEVICE_NUMBERS_SKIPPED: i64 = 1000;
+
+/// Starts a new epoch: every device that sees it resends its ops above the
+/// server's acknowledgement and pulls again from the start.
+///
+/// It runs on a database restored by other tools, which may be older than
+/// epochs and device numbers tablets already hold. So the epoch is one
+/// never used before (the audit's time in seconds, when that is more than
+/// the next): a tablet holding the epoch of a later start would otherwise
+/// see no change and keep its cursor past the restored ops. And the
+/// device numbers move on by [`DEVICE_NUMBERS_SKIPPED`]: a tablet first
+/// seen after the backup keeps the number it was given, which is in the
+/// registration numbers it makes, and a new tablet must not get it again.
 pub(super) fn start_epoch(db: &dyn Db, audit: &super::AuditEntry) -> StoreResult<u64> {
     db.execute(
-        "UPDATE counters SET value = value + 1 WHERE name = 'epoch'",
-        &[],
+        "UPDATE counters SET value = CASE WHEN value + 1 > ?1 THEN value + 1 ELSE ?1 END
+         WHERE name = 'epoch'",
+        &[audit.at.timestamp().into()],
+    )?;
+    db.execute(
+        "UPDATE counters SET value = value + ?1 WHERE name = 'device_number'",
+        &[DEVICE_NUMBERS_SKIPPED.into()],
     )?;
     let epoch = read_epoch(db)?;
     let mut entry = audit.clone();

@@ -53,6 +53,9 @@ pub struct PgStore {
     pub(super) blobs: BlobStore,
     /// This server's pushes waiting for the writer lock.
     pub(super) pushes: PushQueue,
+    /// This server's writers take turns here before they take a
+    /// connection (`postgres_store.rs`).
+    pub(super) writing: std::sync::Mutex<()>,
 }
 
 impl From<tokio_postgres::Error> for StoreError {
@@ -60,9 +63,6 @@ impl From<tokio_postgres::Error> for StoreError {
         // The driver's own text is only "db error"; the server's is in
         // the database error.
         match e.as_db_error() {
-            Some(db) if *db.code() == tokio_postgres::error::SqlState::UNIQUE_VIOLATION => {
-                StoreError::Conflict(db.detail().unwrap_or(db.message()).to_string())
-            }
             Some(db) => StoreError::Internal(format!(
                 "{} ({}){}",
                 db.message(),
@@ -135,6 +135,7 @@ impl PgStore {
             pool,
             blobs,
             pushes: PushQueue::default(),
+            writing: std::sync::Mutex::new(()),
         };
         store.run(|pool| async move {
             let mut client = pool.get().await.map_err(connect_error)?;

@@ -11,6 +11,12 @@
 //! the second finding it stored. Each server still gathers its own
 //! waiting pushes into one transaction (`push_sql::PushQueue`).
 //!
+//! A server's own writers first take turns in the process
+//! (`PgStore::writing`), and only then take a connection: while another
+//! server holds the lock, they would otherwise each hold one of the pool's
+//! connections waiting, until the reads (every request's session among
+//! them) found none left.
+//!
 //! **Reads** take a pooled connection; a read made of several queries (a
 //! pull page and its cursor, a case and its history) runs in one
 //! `REPEATABLE READ` snapshot.
@@ -56,6 +62,7 @@ impl Engine for PgStore {
 
     /// After the writer lock: see the module's comment.
     fn write<T>(&self, change: impl FnOnce(&dyn Db) -> StoreResult<T>) -> StoreResult<T> {
+        let _turn = self.writing.lock().unwrap_or_else(|e| e.into_inner());
         let mut conn = self.connection()?;
         let tx = conn.transaction(Isolation::ReadCommitted)?;
         tx.query_one(
