@@ -19,6 +19,7 @@
 
 pub mod api;
 pub mod blocked;
+pub mod clock;
 pub mod components;
 pub mod db;
 pub mod evidence;
@@ -107,6 +108,7 @@ pub fn App() -> impl IntoView {
             <main class="app-main" data-testid="app-main">
                 <components::HttpsBanner/>
                 <components::UpdateBanner/>
+                <components::ClockBanner/>
                 <components::LeaveWarning/>
                 <components::DraftsRefused/>
                 <Show when=move || ctx.ready.get()>

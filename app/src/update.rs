@@ -96,6 +96,10 @@ pub fn required(ctx: AppCtx) {
         {
             crate::state::sleep(STAGED_POLL_MS).await;
         }
+        // Not while an op is being saved: a one-tap action (settling a
+        // conflict) has no form whose draft would bring it back. Held
+        // through the reload, so no recording starts after it either.
+        let _turn = crate::record::between_recordings().await;
         remember_reload();
         reload();
     });

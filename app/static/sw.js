@@ -8,7 +8,14 @@ const FILES = ["__FILES__"];
 const LATER = ["__LATER__"];
 const CACHE = `shell-${VERSION}`;
 
+// A worker that was never stamped (read from a build in the making) would
+// install an empty shell and delete the good one: it refuses to install,
+// and the current worker stays.
 self.addEventListener("install", (event) => {
+  if (VERSION.startsWith("__")) {
+    event.waitUntil(Promise.reject(new Error("an unstamped service worker")));
+    return;
+  }
   event.waitUntil(caches.open(CACHE).then((c) => c.addAll(FILES)).then(() => self.skipWaiting()));
 });
 

@@ -350,6 +350,42 @@ async fn a_bad_phone_is_reported_beside_the_field_and_nothing_is_saved() {
     browser.close().await;
 }
 
+/// The server cannot refuse a tablet clock that runs behind (an op may
+/// have been recorded long ago), so the app says it, from the server's
+/// time in its answers, until an answer finds the clock set right.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_tablet_clock_that_runs_behind_is_said_until_it_is_set_right() {
+    let server = Server::start();
+    server.seed();
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("staff1").await;
+    browser.wait_synced().await;
+    assert!(
+        browser.find("clock-wrong").await.is_none(),
+        "a clock that is right is called wrong"
+    );
+    browser
+        .eval(
+            "window.realNow = Date.now; \
+             Date.now = () => window.realNow.call(Date) - (2 * 24 + 3) * 3600000; return true;",
+        )
+        .await;
+    browser.sync_now().await;
+    browser.wait_text("clock-wrong", "慢 2 天 3 小时").await;
+    browser.screenshot("app-clock-wrong").await;
+    browser
+        .eval("Date.now = window.realNow; return true;")
+        .await;
+    browser.sync_now().await;
+    browser
+        .wait_until(
+            "return !document.querySelector('[data-testid=\"clock-wrong\"]');",
+            "the warning goes once the clock is right",
+        )
+        .await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn work_done_offline_survives_reloads_restarts_and_syncs() {
     let mut server = Server::start();

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
@@ -20,8 +20,13 @@ use crate::{Ctx, Result, WASM_TARGET};
 /// (`bundle::fingerprint`, listed in `dist/manifest.json`), the service
 /// worker is stamped with the final lists of files, and every text and wasm
 /// file gets a `.br` and a `.gz` beside it (`bundle::precompress`).
+///
+/// It is assembled beside `dist/` and swapped in whole at the end: a
+/// running server keeps serving the previous build meanwhile, and a tablet
+/// checking for an update never installs a half-built shell (a service
+/// worker not stamped yet, or an `index.html` naming files not there).
 pub fn build_dist(ctx: &Ctx, tools: &BuildTools) -> Result<()> {
-    let dist = ctx.dist_dir();
+    let dist = ctx.root.join("dist.building");
     step(&format!("assemble {}", dist.display()));
     if dist.exists() {
         fs::remove_dir_all(&dist).map_err(|e| format!("remove {}: {e}", dist.display()))?;
@@ -49,6 +54,7 @@ pub fn build_dist(ctx: &Ctx, tools: &BuildTools) -> Result<()> {
     let started = Instant::now();
     bundle::precompress(&dist, &ctx.target_dir.join("xtask-precompressed"))?;
     println!("compressed in {}", secs(started));
+    let dist = swap_in(&dist, &ctx.dist_dir())?;
 
     println!("bundle sizes (raw / gzip -9 / brotli 11):");
     let plains = BUNDLES.iter().flat_map(|b| [b.wasm(), b.glue()]);
@@ -67,6 +73,24 @@ pub fn build_dist(ctx: &Ctx, tools: &BuildTools) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// Puts the directory `built` in the place of `dist`, with two renames
+/// (the old one moved aside first), and removes the old one. Answers where
+/// it now is.
+fn swap_in(built: &Path, dist: &Path) -> Result<PathBuf> {
+    let old = dist.with_file_name("dist.old");
+    if old.exists() {
+        fs::remove_dir_all(&old).map_err(|e| format!("remove {}: {e}", old.display()))?;
+    }
+    if dist.exists() {
+        fs::rename(dist, &old).map_err(|e| format!("move {} aside: {e}", dist.display()))?;
+    }
+    fs::rename(built, dist).map_err(|e| format!("move {} in: {e}", built.display()))?;
+    if old.exists() {
+        fs::remove_dir_all(&old).map_err(|e| format!("remove {}: {e}", old.display()))?;
+    }
+    Ok(dist.to_path_buf())
 }
 
 /// Builds `bundle` for wasm into `dist`: cargo, wasm-bindgen and, when

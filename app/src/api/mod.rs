@@ -776,6 +776,7 @@ fn with_headers(req: RequestBuilder, token: Option<&str>) -> RequestBuilder {
 }
 
 async fn read<T: DeserializeOwned>(resp: Response) -> Result<T, ApiError> {
+    crate::clock::heard(&resp);
     let status = resp.status();
     if (200..300).contains(&status) {
         return resp

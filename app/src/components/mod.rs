@@ -374,6 +374,44 @@ pub fn DraftsRefused() -> impl IntoView {
     }
 }
 
+/// When the tablet's clock was more than a few minutes off the server's at
+/// the last answer (`crate::clock`): what it records and its deadlines
+/// follow it.
+#[component]
+pub fn ClockBanner() -> impl IntoView {
+    let ctx = use_app();
+    let skew = crate::clock::skew();
+    move || {
+        let secs = skew.get();
+        if secs.abs() <= crate::clock::WRONG_AFTER_SECS {
+            return None;
+        }
+        let lang = ctx.lang.get();
+        let apart = crate::clock::spoken(secs, lang);
+        // The server ahead: the tablet's clock is behind.
+        let text = if secs > 0 {
+            lang.pick(
+                "本机时间比服务器慢 {}（上次联网时）。",
+                "This tablet's clock was {} behind the server's at the last connection. ",
+            )
+        } else {
+            lang.pick(
+                "本机时间比服务器快 {}（上次联网时）。",
+                "This tablet's clock was {} ahead of the server's at the last connection. ",
+            )
+        }
+        .replace("{}", &apart);
+        Some(view! {
+            <section class="banner warn" role="alert" data-testid="clock-wrong">
+                <p>{text}{lang.pick(
+                    "记录的时间和时限都以本机时间为准，请在平板的系统设置中校准日期和时间（可开启“自动设置”）。",
+                    "The times it records and the deadlines follow this clock: set the date and time right in the tablet's system settings (or turn on \"set automatically\").",
+                )}</p>
+            </section>
+        })
+    }
+}
+
 /// While the app fetches the newer build the server needs, and when the
 /// server serves none (`crate::update`): the records stay on the tablet
 /// either way.
