@@ -63,7 +63,8 @@ fn storage() -> Option<web_sys::Storage> {
 
 /// A skew for a person: "2 天 3 小时" / "2 d 3 h", "12 分钟" / "12 min".
 pub fn spoken(secs: i64, lang: shared::lang::Lang) -> String {
-    let minutes = secs.abs() / 60;
+    // To the nearest minute: the server's `Date` has whole seconds.
+    let minutes = (secs.abs() + 30) / 60;
     let (days, hours, minutes) = (minutes / 1440, minutes / 60 % 24, minutes % 60);
     let mut parts = Vec::new();
     for (n, zh, en) in [(days, "天", "d"), (hours, "小时", "h")] {

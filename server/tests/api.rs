@@ -50,10 +50,14 @@ fn login_errors_do_not_reveal_users_and_are_rate_limited() {
         unknown, wrong,
         "same answer for unknown user and wrong password"
     );
+    // A tablet's keyboard capitalizes the first letter, or types full
+    // width: the login is the same, and so are its counted failures.
+    assert_eq!(attempt("Staff_A", common::PASSWORD).0, 200);
+    assert_eq!(attempt("ｓｔａｆｆ＿ａ", common::PASSWORD).0, 200);
     // Five failures for one login from one address are checked; the sixth
     // attempt is refused without checking.
-    for _ in 0..4 {
-        assert_eq!(attempt("staff_a", "wrong-password").0, 401);
+    for typed in ["STAFF_A", "Staff_a", "staff_a", "ｓｔａｆｆ_a", " staff_a "] {
+        assert_eq!(attempt(typed, "wrong-password").0, 401);
     }
     let (s, body) = attempt("staff_a", "wrong-password");
     assert_eq!((s, code(&body)), (429, "auth.rate_limited"));
@@ -182,6 +186,18 @@ fn a_nul_character_is_refused_alike_on_every_engine() {
         }),
     );
     assert_eq!((s, code(&body)), (400, "admin.bad_display_name"), "{body}");
+    // A login typed on a tablet's keyboard is kept as it is looked up.
+    let (s, body) = admin.post(
+        "/api/v1/admin/users",
+        &json!({
+            "login": " ＬｉＳｉ９",
+            "display_name": "李四",
+            "role": "staff",
+            "properties": [w.pa().id],
+            "password": "a-long-enough-password",
+        }),
+    );
+    assert_eq!((s, &body["login"]), (201, &json!("lisi9")), "{body}");
     // A name is one line: a control character in a building's name is
     // refused where it is given, not later in every push of its cases
     // (their search text names the building).

@@ -61,10 +61,20 @@ pub fn format_yuan(fen: i64) -> String {
 }
 
 /// Parses yuan as typed (`1000`, `1000.5`, ` 12.34 `) into fen: digits
-/// with at most two decimals, nothing else. Integer arithmetic only, so no
-/// float ever decides an amount or a limit.
+/// with at most two decimals. Also as a Chinese keyboard types them: full
+/// width (`２００`), `。` for the point, thousands separated by commas
+/// (`1,000`, `1，000`) and `元` or `¥` written with the amount. Integer
+/// arithmetic only, so no float ever decides an amount or a limit.
 pub fn parse_yuan(input: &str) -> Option<i64> {
-    let s = input.trim();
+    let folded = crate::search::fold(input).replace('。', ".");
+    let s: String = folded
+        .trim()
+        .trim_start_matches(['¥', '￥'])
+        .trim_end_matches('元')
+        .chars()
+        .filter(|c| *c != ',')
+        .collect();
+    let s = s.trim();
     let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
     let digits = |p: &str| p.chars().all(|c| c.is_ascii_digit());
     if whole.is_empty() || !digits(whole) || frac.len() > 2 || !digits(frac) {
@@ -92,6 +102,12 @@ mod tests {
         check("-1", None);
         check("1e3", None);
         check("99999999999999999999", None);
+        check("２００。５", Some(20_050));
+        check("1,000", Some(100_000));
+        check("1，000元", Some(100_000));
+        check("¥12.5", Some(1250));
+        check("元", None);
+        check("1.2.3", None);
     }
 
     fn check(role: Role, yuan: i64, expected: bool) {

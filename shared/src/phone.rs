@@ -34,7 +34,10 @@ pub enum PhoneError {
 impl Phone {
     /// Parses a mobile, landline or 400/800 number as a person types it.
     pub fn parse(input: &str) -> Result<Phone, PhoneError> {
-        let trimmed = input.trim();
+        // Full width, as a Chinese keyboard types it: `１３９１２３４５６７８`,
+        // `（0571）8765－4321`.
+        let folded = crate::search::fold(input);
+        let trimmed = folded.trim();
         if trimmed.is_empty() {
             return Err(PhoneError::Empty);
         }
@@ -168,6 +171,9 @@ mod tests {
         check("1381234567", Err(PhoneError::Malformed));
         check("138123456789", Err(PhoneError::Malformed));
         check("+1 138 1234 5678", Err(PhoneError::Malformed));
+        // Typed with a Chinese keyboard in full width.
+        check("１３８　１２３４　５６７８", Ok("13812345678"));
+        check("（0571）8765－4321", Ok("0571-87654321"));
     }
 
     #[test]

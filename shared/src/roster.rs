@@ -143,6 +143,14 @@ fn role_named(text: &str) -> Option<Role> {
 }
 
 /// Whether a line names the columns rather than a user.
+/// A login as it is kept and looked up: trimmed, full-width letters and
+/// digits read as ASCII, lowercase (`search::fold`). Staff type logins on
+/// tablets whose keyboards capitalize the first letter, or type full
+/// width in Chinese mode: `Zhang3` and `ｚｈａｎｇ３` are `zhang3`.
+pub fn login(typed: &str) -> String {
+    crate::search::fold(typed.trim())
+}
+
 fn is_header(first_cell: &str) -> bool {
     matches!(first_cell, "登录名" | "账号") || first_cell.eq_ignore_ascii_case("login")
 }
@@ -179,7 +187,7 @@ pub fn read_roster(text: &str, properties: &[Property], logins: &[&str]) -> Vec<
         }
         let cell = |i: usize| cells.get(i).cloned().unwrap_or_default();
         let mut problems = Vec::new();
-        let (login, display_name) = (cell(0), cell(1));
+        let (login, display_name) = (login(&cell(0)), cell(1));
         if login.is_empty() || display_name.is_empty() {
             problems.push(RosterProblem::Incomplete);
         } else if login.chars().count() > MAX_LOGIN || login.chars().any(char::is_whitespace) {
@@ -219,7 +227,7 @@ pub fn read_roster(text: &str, properties: &[Property], logins: &[&str]) -> Vec<
             .find(|l| !login.is_empty() && l.user.login == login)
         {
             problems.push(RosterProblem::RepeatedLogin { line: first.line });
-        } else if logins.contains(&login.as_str()) {
+        } else if logins.iter().any(|l| self::login(l) == login) {
             problems.push(RosterProblem::LoginTaken);
         }
         if out.len() == MAX_ROSTER_USERS {
@@ -266,6 +274,24 @@ mod tests {
             .iter()
             .map(|l| l.problems.iter().map(Coded::code).collect())
             .collect()
+    }
+
+    #[test]
+    fn logins_are_kept_as_typed_on_any_keyboard() {
+        assert_eq!(login(" Zhang3 "), "zhang3");
+        assert_eq!(login("ｚｈａｎｇ３"), "zhang3");
+        let props = [property(1, "HY", "和园")];
+        let text = "Zhang3\t张三\t物管员\tHY\t\t\nｚｈａｎｇ３\t张三\t物管员\tHY\t\t\nLi4\t李四\t物管员\tHY\t\t\n";
+        let lines = read_roster(text, &props, &["LI4"]);
+        assert_eq!(lines[0].user.login, "zhang3");
+        assert_eq!(
+            codes(&lines),
+            [
+                vec![],
+                vec!["roster.repeated_login"],
+                vec!["roster.login_taken"]
+            ]
+        );
     }
 
     #[test]

@@ -71,6 +71,8 @@ pub enum ValidationError {
     },
     /// A media type evidence may not have (see `blob::MEDIA_TYPES`).
     MediaType,
+    /// Text where a registration number belongs.
+    NotARegNo,
     /// A file larger than the company allows.
     AttachmentTooLarge {
         /// The largest allowed, in bytes.
@@ -161,6 +163,7 @@ impl Coded for ValidationError {
             ValidationError::ClockOutOfRange => "clock.out_of_range",
             ValidationError::TooMany { .. } => "validation.too_many",
             ValidationError::MediaType => "attachment.media_type",
+            ValidationError::NotARegNo => "validation.not_a_reg_no",
             ValidationError::AttachmentTooLarge { .. } => "attachment.too_large",
             ValidationError::CaseAttachmentsTooLarge { .. } => "attachment.case_too_large",
         }
@@ -235,6 +238,12 @@ impl Coded for ValidationError {
                     "Only JPEG, PNG or WebP images and PDF files can be attached",
                 )
                 .into(),
+            ValidationError::NotARegNo => lang
+                .pick(
+                    "请从列表中选择工单，或输入完整的登记号，例如 HY-261123-0K-0042",
+                    "Choose a case from the list, or type its whole registration number, e.g. HY-261123-0K-0042",
+                )
+                .into(),
             ValidationError::AttachmentTooLarge { max } => match lang {
                 Lang::ZhCn => format!("文件不能超过{}", mib(*max)),
                 Lang::En => format!("A file may be at most {}", mib(*max)),
@@ -278,6 +287,22 @@ pub fn validate_phone(input: &str, required: bool) -> Result<Option<Phone>, Vali
         };
     }
     Phone::parse(input).map(Some).map_err(ValidationError::from)
+}
+
+/// A related case (关联工单) as typed: its registration number, read as
+/// people type one (lowercase, full width: `hy-261123-0k-0042`), or none.
+/// Other text would link to no case. Judged where it is typed: a tablet's
+/// op that carries other text, from before, is still taken.
+pub fn related_case(typed: &str) -> Result<Option<String>, ValidationError> {
+    let typed = typed.trim();
+    if typed.is_empty() {
+        return Ok(None);
+    }
+    crate::search::fold(typed)
+        .to_uppercase()
+        .parse::<crate::regno::RegNo>()
+        .map(|n| Some(n.to_string()))
+        .map_err(|_| ValidationError::NotARegNo)
 }
 
 /// Whether a kind of case needs the complainant's phone (for the
@@ -565,6 +590,23 @@ mod tests {
             },
             &[],
         );
+    }
+
+    #[test]
+    fn a_related_case_is_named_by_its_registration_number_however_typed() {
+        assert_eq!(related_case("  "), Ok(None));
+        for typed in [
+            "HY-261123-0K-0042",
+            "hy-261123-0k-0042",
+            "ＨＹ－２６１１２３－０Ｋ－００４２",
+        ] {
+            assert_eq!(
+                related_case(typed),
+                Ok(Some("HY-261123-0K-0042".into())),
+                "{typed}"
+            );
+        }
+        assert_eq!(related_case("电梯"), Err(ValidationError::NotARegNo));
     }
 
     #[test]

@@ -386,6 +386,55 @@ async fn a_tablet_clock_that_runs_behind_is_said_until_it_is_set_right() {
         .await;
 }
 
+/// What a tablet's Chinese keyboard types is read as meant: the login
+/// its keyboard capitalized, a phone in full width, a related case's
+/// number in lowercase; and Enter pressed in a one-line field (for a new
+/// line, or the keyboard's 前往) does not send a half-typed case.
+#[tokio::test(flavor = "multi_thread")]
+async fn what_a_chinese_tablet_keyboard_types_is_read_as_meant() {
+    let server = Server::start();
+    server.seed();
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("Staff1").await;
+    let first = browser.register_complaint("王五", "电梯按钮失灵").await;
+
+    browser.fill_complaint("赵六", "小区路灯不亮").await;
+    browser
+        .fill("field-phone", "１３９　１２３４　５６７８")
+        .await;
+    browser.fill("field-related", "电梯").await;
+    browser
+        .wait_for_test_id("field-name")
+        .await
+        .send_keys("\u{E007}")
+        .await
+        .expect("press Enter in the name");
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert!(
+        browser.find("case-saved").await.is_none(),
+        "Enter sent the form"
+    );
+    browser.click("save-case").await;
+    browser
+        .wait_text("error-related_case", "完整的登记号")
+        .await;
+    browser.fill("field-related", &first.to_lowercase()).await;
+    browser.click("save-case").await;
+    let second = browser.text("reg-no").await;
+    browser.wait_synced().await;
+    let id = case_id(&server, "manager1", &second);
+    let saved = get(&server, "manager1", &format!("/api/v1/cases/{id}"));
+    assert_eq!(
+        (
+            &saved["registration"]["complainant"]["phone"],
+            &saved["registration"]["related_case"]
+        ),
+        (&json!("13912345678"), &json!(first)),
+        "{saved}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn work_done_offline_survives_reloads_restarts_and_syncs() {
     let mut server = Server::start();

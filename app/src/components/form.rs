@@ -49,6 +49,10 @@ pub fn TextField(
     /// The id of a `<datalist>` of suggestions.
     #[prop(optional)]
     list: Option<&'static str>,
+    /// Taken as typed: no capital letter, correction or spelling check of
+    /// the on-screen keyboard (logins, codes).
+    #[prop(optional)]
+    verbatim: bool,
     #[prop(optional)] children: Option<Children>,
 ) -> impl IntoView {
     let ctx = use_app();
@@ -57,9 +61,28 @@ pub fn TextField(
         <label class="field">
             <span>{move || ctx.lang.get().pick(zh, en)}</span>
             <input type=kind min=min inputmode=inputmode autocomplete=autocomplete list=list data-testid=testid
+                autocapitalize=verbatim.then_some("none")
+                spellcheck=verbatim.then_some("false")
                 prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev))/>
             {children.map(|c| c())}
         </label>
+    }
+}
+
+/// Enter in a one-line input of a case's form does not send it: staff
+/// press it for a new line, or the keyboard's 前往 key, with half a
+/// sentence typed. The form goes by its button. (Not while an input method
+/// composes: its Enter takes the characters.)
+pub fn enter_stays(ev: leptos::ev::KeyboardEvent) {
+    use wasm_bindgen::JsCast;
+    if ev.key() != "Enter" || ev.is_composing() {
+        return;
+    }
+    let in_input = ev
+        .target()
+        .is_some_and(|t| t.dyn_into::<web_sys::HtmlInputElement>().is_ok());
+    if in_input {
+        ev.prevent_default();
     }
 }
 

@@ -67,7 +67,7 @@ pub fn RelatedPicker(
     });
     view! {
         <input type="text" data-testid=testid prop:value=move || value.get()
-            autocomplete="off"
+            autocomplete="off" autocapitalize="none" spellcheck="false"
             placeholder=move || ctx.lang.get().pick("输入登记号、内容或姓名查找", "Type a number, content or name to find it")
             on:input=move |ev| value.set(event_target_value(&ev))/>
         <ul class="related-offers">

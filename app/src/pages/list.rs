@@ -11,6 +11,7 @@ use shared::id::CaseId;
 use shared::personal_data::{self, Shown};
 use shared::search::{MAX_QUERY_CHARS, Query};
 use std::sync::Arc;
+use wasm_bindgen::JsCast;
 
 /// Rows rendered per step of "more".
 const PAGE: usize = 100;
@@ -140,7 +141,16 @@ pub fn CaseList() -> impl IntoView {
                 <input type="search" class="search" data-testid="filter-search" maxlength=MAX_QUERY_CHARS
                     placeholder=move || ctx.lang.get().pick("搜索登记号、内容、诉求、房号、姓名、电话", "Search number, content, remedy, unit, name, phone")
                     prop:value=move || search.get()
-                    on:input=move |ev| { search.set(event_target_value(&ev)); shown.set(PAGE); }/>
+                    on:input=move |ev| {
+                        // Not each pinyin letter an input method composes
+                        // (z, zh, zha…): the characters it commits.
+                        if ev.dyn_ref::<web_sys::InputEvent>().is_some_and(web_sys::InputEvent::is_composing) {
+                            return;
+                        }
+                        search.set(event_target_value(&ev));
+                        shown.set(PAGE);
+                    }
+                    on:compositionend=move |ev| { search.set(event_target_value(&ev)); shown.set(PAGE); }/>
                 {select(kind, "filter-kind", ("类型", "Kind"), ("全部类型", "All kinds"), kinds)}
                 {select(state, "filter-state", ("状态", "State"), ("全部状态", "All states"), states)}
                 {select(category, "filter-category", ("类别", "Category"), ("全部类别", "All categories"), categories)}

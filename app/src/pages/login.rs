@@ -97,6 +97,7 @@ pub fn Login() -> impl IntoView {
             <label class="field">
                 <span>{t("账号", "Login")}</span>
                 <input type="text" autocomplete="username" data-testid="login-name"
+                    autocapitalize="none" spellcheck="false"
                     prop:value=move || login.get()
                     on:input=move |ev| login.set(event_target_value(&ev))/>
             </label>

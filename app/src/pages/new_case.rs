@@ -309,6 +309,7 @@ pub fn NewCase() -> impl IntoView {
     // kept as a draft.
     let form_view = view! {
         <form class="card case-form" data-testid="case-form" on:submit=submit
+            on:keydown=crate::components::form::enter_stays
             inert=move || register.pending().get()>
             <h2>{t("登记新工单", "Register a case")}</h2>
             <Show when=move || restored.get()>
@@ -579,7 +580,13 @@ fn build(form: &Form) -> Result<(Registration, String), BTreeMap<String, Validat
         errors.insert("received_at".into(), ValidationError::Required);
     }
     let received_at = received.unwrap_or(at);
-    let related = form.related.get_untracked().trim().to_string();
+    let related = match shared::validation::related_case(&form.related.get_untracked()) {
+        Ok(related) => related,
+        Err(e) => {
+            errors.insert("related_case".into(), e);
+            None
+        }
+    };
     // A provisional number for validation only; the real one is drawn from
     // the device state in the same step that stores the op.
     let provisional = shared::regno::RegNo::new(&property.code, at.date_naive(), 1, 1)
@@ -602,7 +609,7 @@ fn build(form: &Form) -> Result<(Registration, String), BTreeMap<String, Validat
         category: form.category.get_untracked(),
         content: form.content.get_untracked(),
         requested_remedy: form.remedy.get_untracked(),
-        related_case: (!related.is_empty()).then_some(related),
+        related_case: related,
         source_ref: shared::case::source_ref(&form.source.get_untracked()),
     };
     if let Err(found) = validate_registration(&reg, property, &config.categories, at) {

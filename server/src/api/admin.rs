@@ -168,7 +168,7 @@ struct CheckedNewUser {
 /// The rules of a new user's login and password, and of the profile
 /// every user has.
 fn checked_new_user(req: NewUserRequest) -> Result<CheckedNewUser, ApiError> {
-    let login = req.login.trim().to_string();
+    let login = shared::roster::login(&req.login);
     if login.is_empty() || login.chars().count() > 64 || login.chars().any(char::is_whitespace) {
         return Err(ApiError::bad_request(
             "admin.bad_login",

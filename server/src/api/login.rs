@@ -75,7 +75,9 @@ pub async fn login(
     let now = Utc::now();
     let store = state.store.clone();
     let (login, password) = (req.login.clone(), req.password.clone());
-    let checked = limited(&state, &req.login, &addr, now, move || {
+    // Counted as looked up: `Admin` and `ADMIN` are one login's attempts.
+    let counted = shared::roster::login(&req.login);
+    let checked = limited(&state, &counted, &addr, now, move || {
         Ok(match store.user_by_login(&login)? {
             Some(c) => {
                 let ok = auth::verify_password(&password, &c.password_hash);

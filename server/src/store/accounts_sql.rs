@@ -84,12 +84,27 @@ pub(super) fn load_users(db: &dyn Db) -> StoreResult<Vec<User>> {
 
 /// The user with `login` and their credentials.
 pub(super) fn user_by_login(db: &dyn Db, login: &str) -> StoreResult<Option<Credentials>> {
-    db.query_opt(
-        &format!("SELECT {USER_COLUMNS} FROM users WHERE login = ?1"),
-        &[login.into()],
-    )?
-    .map(|r| user_from_row(db, &r))
-    .transpose()
+    let exactly = |login: &str| {
+        db.query_opt(
+            &format!("SELECT {USER_COLUMNS} FROM users WHERE login = ?1"),
+            &[login.into()],
+        )?
+        .map(|r| user_from_row(db, &r))
+        .transpose()
+    };
+    // As typed first: a login kept before logins were kept folded may hold
+    // capitals. Then as it is kept now (`shared::roster::login`).
+    match exactly(login)? {
+        Some(found) => Ok(Some(found)),
+        None => {
+            let folded = shared::roster::login(login);
+            if folded == login {
+                Ok(None)
+            } else {
+                exactly(&folded)
+            }
+        }
+    }
 }
 
 /// The user `id`.

@@ -56,7 +56,7 @@ impl CategoryRow {
 
     fn category(&self) -> Category {
         Category {
-            code: self.code.get_untracked().trim().to_string(),
+            code: self.code.get_untracked().trim().to_lowercase(),
             name_zh: self.name_zh.get_untracked().trim().to_string(),
             name_en: self.name_en.get_untracked().trim().to_string(),
             active: self.active.get_untracked(),
@@ -158,6 +158,7 @@ fn CategoryEditor(
                         <tr data-testid="category-row">
                             <td>
                                 <input type="text" class="admin-cell" data-testid="category-code"
+                                    autocapitalize="none" spellcheck="false"
                                     readonly=r.existing
                                     placeholder=move || ctx.lang.get().pick("留空自动生成", "empty: made for you")
                                     prop:value=move || r.code.get() on:input=move |ev| r.code.set(event_target_value(&ev))/>

@@ -188,7 +188,8 @@ fn ResetPassword(user: UserId) -> impl IntoView {
         </button>
         <Show when=move || open.get()>
             <span class="admin-reset">
-                <input type="text" autocomplete="off" data-testid="user-reset-input"
+                <input type="text" autocomplete="new-password" data-testid="user-reset-input"
+                    autocapitalize="none" spellcheck="false"
                     placeholder=move || ctx.lang.get().pick("临时密码（至少 8 位）", "Temporary password (8+ characters)")
                     prop:value=move || password.get() on:input=move |ev| password.set(event_target_value(&ev))/>
                 <button type="button" class="btn small danger" data-testid="user-reset-confirm"
@@ -443,7 +444,7 @@ fn NewUserForm(
             }}</h3>
             <div class="admin-grid">
                 <Show when=move || !editing()>
-                    <TextField label=("账号", "Login") testid="new-user-login" value=form.login autocomplete="off">
+                    <TextField label=("账号", "Login") testid="new-user-login" value=form.login autocomplete="off" verbatim=true>
                         {beside("login")}
                     </TextField>
                 </Show>

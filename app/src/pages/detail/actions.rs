@@ -267,6 +267,7 @@ fn ActionForm(kind: ActionKind, case: Arc<Case>, role: Role, drafts: Drafts) -> 
             <label class="field">
                 <span>{t(zh, en)}</span>
                 <input type=ty data-testid=format!("in-{name}") prop:value=move || sig.get()
+                    inputmode=(name == "yuan").then_some("decimal")
                     on:input=move |ev| sig.set(event_target_value(&ev))/>
                 {beside(name)}
             </label>
@@ -865,7 +866,8 @@ fn ActionForm(kind: ActionKind, case: Arc<Case>, role: Role, drafts: Drafts) -> 
             })
     };
     view! {
-        <form class="action-form" data-testid=format!("form-{}", kind.code()) on:submit=submit>
+        <form class="action-form" data-testid=format!("form-{}", kind.code()) on:submit=submit
+            on:keydown=crate::components::form::enter_stays>
             <h4>{move || action_label(kind, assessed, ctx.lang.get())}</h4>
             {inputs}
             <p class="error" data-testid="action-error">{refusal}</p>

@@ -332,7 +332,8 @@ fn EditForm(case: Arc<Case>, drafts: Drafts) -> impl IntoView {
     // the case is held to them (`case.clock_fields`).
     let clocks = may_correct_clocks(ctx, &case.registered);
     view! {
-        <form class="action-form edit-form" data-testid="edit-form" on:submit=submit>
+        <form class="action-form edit-form" data-testid="edit-form" on:submit=submit
+            on:keydown=crate::components::form::enter_stays>
             <h4>{t("更正登记信息", "Correct the registration")}</h4>
             <p class="hint">{t(
                 "只保存改动的内容；原值保留在处理记录中。",
@@ -535,10 +536,16 @@ fn build(
     if remedy != r.requested_remedy {
         patch.requested_remedy = Some(remedy);
     }
-    let related = form.related.get_untracked().trim().to_string();
-    let related = (!related.is_empty()).then_some(related);
-    if related != r.related_case {
-        patch.related_case = Some(related);
+    // Judged only when changed: an older case may hold other text.
+    let typed = form.related.get_untracked();
+    if typed.trim() != r.related_case.as_deref().unwrap_or_default() {
+        match shared::validation::related_case(&typed) {
+            Ok(related) if related != r.related_case => patch.related_case = Some(related),
+            Ok(_) => {}
+            Err(e) => {
+                errors.insert("related_case".into(), e);
+            }
+        }
     }
     // As kept: a number another client stored otherwise is no change.
     let source = shared::case::source_ref(&form.source.get_untracked());

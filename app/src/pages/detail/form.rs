@@ -443,8 +443,10 @@ pub(super) fn build_action(
                     None
                 } else {
                     // Read aloud and typed by hand: any case will do.
-                    let original: shared::regno::RegNo =
-                        typed.to_ascii_uppercase().parse().map_err(|_| {
+                    let original: shared::regno::RegNo = shared::search::fold(typed)
+                        .to_uppercase()
+                        .parse()
+                        .map_err(|_| {
                             unreadable(
                                 "duplicate_of",
                                 "登记号格式不正确，例如 HY-261123-0K-0042",
