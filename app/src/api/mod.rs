@@ -702,6 +702,10 @@ pub fn code_message(code: &str, lang: Lang) -> Option<String> {
         ),
         "validation.out_of_range" => ("数值超出允许范围", "A number is out of range"),
         "validation.too_many" => ("项目数量超过上限", "Too many items"),
+        "validation.not_a_reg_no" => (
+            "关联工单应为完整的登记号，例如 HY-261123-0K-0042",
+            "A related case is named by its whole registration number, e.g. HY-261123-0K-0042",
+        ),
         "validation.invalid" => ("内容无效", "Not valid"),
         _ => return None,
     };
