@@ -69,12 +69,34 @@ pub fn view(screen: Screen) -> AnyView {
 /// office bundle on it.
 #[cfg(not(feature = "office"))]
 pub fn view(screen: Screen) -> AnyView {
+    let lang = crate::state::use_app().lang;
+    // This bundle at the office page's address: the service worker had no
+    // office page to give (opened offline, and never online since the
+    // last update), so it gave this one. Going there again would only
+    // change the fragment, and wait for ever.
+    if window()
+        .location()
+        .pathname()
+        .is_ok_and(|p| p.starts_with("/office"))
+    {
+        return view! {
+            <section class="card" data-testid="office-unavailable">
+                <p class="error">{move || lang.get().pick(
+                    "总部页面需要先在联网时打开一次，本设备上还没有它的离线副本。请联网后重试。",
+                    "The head-office page must first be opened online; this device has no offline copy of it yet. Try again when online.",
+                )}</p>
+                <button class="btn" data-testid="office-retry" on:click=move |_| {
+                    let _ = window().location().reload();
+                }>{move || lang.get().pick("重试", "Try again")}</button>
+            </section>
+        }
+        .into_any();
+    }
     if let Some(fragment) = fragment(screen)
         && let Err(e) = window().location().assign(&format!("/office/#{fragment}"))
     {
         leptos::logging::error!("opening the head-office page: {e:?}");
     }
-    let lang = crate::state::use_app().lang;
     view! {
         <p class="loading" data-testid="loading">
             {move || lang.get().pick("正在打开总部页面…", "Opening the head-office page…")}

@@ -19,11 +19,30 @@ self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(CACHE).then((c) => c.addAll(FILES)).then(() => self.skipWaiting()));
 });
 
+// The caches of earlier builds go. A device that had opened the office page
+// gets this build's office page and files now, while the network that
+// brought the update is there: head office opens it offline afterwards, as
+// it could before the update.
 self.addEventListener("activate", (event) => {
   event.waitUntil(
-    caches.keys()
-      .then((keys) => Promise.all(keys.filter((k) => k !== CACHE).map((k) => caches.delete(k))))
-      .then(() => self.clients.claim()),
+    (async () => {
+      // The office page itself: the one entry that is a directory.
+      const page = LATER.find((path) => path.endsWith("/"));
+      const earlier = (await caches.keys()).filter((k) => k !== CACHE);
+      let hadOffice = false;
+      for (const key of earlier) {
+        if (page && (await (await caches.open(key)).match(page))) hadOffice = true;
+        await caches.delete(key);
+      }
+      if (hadOffice) {
+        try {
+          await (await caches.open(CACHE)).addAll(LATER);
+        } catch (err) {
+          // Offline after all: the office page is fetched when next opened.
+        }
+      }
+      await self.clients.claim();
+    })(),
   );
 });
 

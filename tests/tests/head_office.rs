@@ -90,10 +90,39 @@ async fn the_dashboard_shows_every_property_to_quality_and_one_to_its_manager() 
     quality
         .wait_attr("export-cases-csv", "disabled", "true")
         .await;
+    quality
+        .wait_attr("export-stats-csv", "disabled", "true")
+        .await;
     quality.wait_text("export-cases-waiting", "统计结果").await;
+    // The figures on screen say which period they are, and are dimmed
+    // while they are not the one chosen.
+    quality
+        .wait_attr("stats-figures", "data-current", "false")
+        .await;
+    assert!(
+        quality
+            .text("stats-period-shown")
+            .await
+            .contains("统计期间")
+    );
+    assert!(quality.find("stats-retry").await.is_some());
     quality.choose("stats-period", "month").await;
     quality.wait_attr("export-cases-csv", "disabled", "").await;
+    quality
+        .wait_attr("stats-figures", "data-current", "true")
+        .await;
     assert_eq!(quality.text("export-cases-waiting").await, "");
+    // The spot-check list follows the property chosen, as its figures do.
+    let drawn = quality.text("spot-draw-result").await;
+    let other = if drawn.contains("和园") {
+        "景苑"
+    } else {
+        "和园"
+    };
+    quality.choose_label("stats-property", other).await;
+    quality.wait_count("spot-draw-result", 0).await;
+    quality.choose("stats-property", "").await;
+    quality.wait_count("spot-draw-result", 1).await;
 
     // Switching to English asks the server for English labels.
     quality.click("nav-settings").await;
@@ -242,5 +271,31 @@ async fn the_head_office_screens_are_a_page_of_their_own_that_field_tablets_neve
     );
     browser.click("nav-dashboard").await;
     browser.wait_for_test_id("dashboard").await;
+    browser.close().await;
+}
+
+/// Offline, a tablet that never opened the office page online cannot open
+/// it: it says so, instead of "opening…" for ever, and opens it when asked
+/// again online.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_office_page_never_opened_online_says_so_offline() {
+    let mut server = Server::start();
+    server.seed();
+    let profile = tempfile::tempdir().expect("a browser profile");
+    let browser = Browser::start_in(profile.path()).await;
+    browser.open(&server.url("/")).await;
+    browser.login("manager1").await;
+    browser.wait_service_worker().await;
+
+    server.kill();
+    // The worker has no office page: it gives the field page there.
+    browser.click("nav-dashboard").await;
+    browser.wait_for_test_id("case-list").await;
+    browser.click("nav-dashboard").await;
+    browser.wait_text("office-unavailable", "联网").await;
+
+    server.restart();
+    browser.click("office-retry").await;
+    browser.wait_for_test_id("kpi-total").await;
     browser.close().await;
 }

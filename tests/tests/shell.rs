@@ -127,6 +127,58 @@ async fn an_app_the_server_refuses_updates_itself_through_its_service_worker() {
     browser.close().await;
 }
 
+/// Head office opened its page on this device: after an update of the app
+/// it still opens offline, the newer build's office page fetched when the
+/// update came.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_office_page_opened_before_an_update_opens_offline_after_it() {
+    let dist = tempfile::tempdir().expect("a directory for the built app");
+    copy_dir(&e2e::dist_dir(), dist.path());
+    let mut server = Server::start_serving(dist.path());
+    server.seed();
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.wait_service_worker().await;
+    browser.login("manager1").await;
+    browser.click("nav-dashboard").await;
+    browser.wait_for_test_id("kpi-total").await;
+
+    upgrade(dist.path());
+    browser
+        .eval(
+            "navigator.serviceWorker.addEventListener('controllerchange', () => { window.__taken = true; });
+             navigator.serviceWorker.getRegistration().then((r) => r.update());
+             return true;",
+        )
+        .await;
+    browser
+        .wait_until(
+            "return window.__taken === true;",
+            "the newer build controls the page",
+        )
+        .await;
+    let cached = browser
+        .eval(
+            "return caches.keys().then((keys) => Promise.all(keys.map((k) => caches.open(k).then((c) => c.keys()))))
+                 .then((lists) => lists.flat().map((r) => new URL(r.url).pathname));",
+        )
+        .await;
+    assert!(
+        cached
+            .as_array()
+            .is_some_and(|c| c.iter().any(|p| p == "/office/")),
+        "the newer build's cache holds the office page: {cached}"
+    );
+
+    server.kill();
+    browser.open(&server.url("/office/")).await;
+    browser.wait_for_test_id("case-list").await;
+    browser.click("nav-dashboard").await;
+    browser.wait_for_test_id("dashboard").await;
+    assert!(browser.find("office-unavailable").await.is_none());
+    browser.close().await;
+}
+
 /// A photo taken in a form and not saved yet is only in the page, which
 /// the update's reload would drop: the app waits until the form is saved,
 /// says why, and then reloads into the newer build.

@@ -14,9 +14,14 @@ pub async fn stats(token: &str, query: &str) -> Result<Stats, ApiError> {
     get(token, &format!("/api/v1/stats?{query}")).await
 }
 
-/// `GET /api/v1/spot-checks`: the samples drawn so far.
-pub async fn spot_checks(token: &str) -> Result<Vec<SpotCheck>, ApiError> {
-    get(token, "/api/v1/spot-checks").await
+/// `GET /api/v1/spot-checks`: the samples drawn so far, of one property
+/// (its id) or of every one in scope (empty).
+pub async fn spot_checks(token: &str, property: &str) -> Result<Vec<SpotCheck>, ApiError> {
+    if property.is_empty() {
+        get(token, "/api/v1/spot-checks").await
+    } else {
+        get(token, &format!("/api/v1/spot-checks?property={property}")).await
+    }
 }
 
 /// `POST /api/v1/spot-checks`: draws a property's sample of a quarter.

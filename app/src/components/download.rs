@@ -25,12 +25,17 @@ pub enum ExportError {
 
 impl ExportError {
     /// The words on the progress line. The server's refusals are in the
-    /// user's words; the other two never reach staff in practice, and the
-    /// detail helps whoever reads a report.
+    /// user's words; a download cut off (the network dropped, or the
+    /// server ended a file it could not finish) says so, its detail in the
+    /// console for whoever reads a report.
     pub fn message(&self, l: Lang) -> String {
         match self {
             ExportError::Api(e) => e.message(l),
-            ExportError::Empty | ExportError::Browser(_) => self.to_string(),
+            ExportError::Empty | ExportError::Browser(_) => {
+                leptos::logging::warn!("download failed: {self}");
+                l.pick("下载中断，请重试。", "The download was cut off; try again.")
+                    .into()
+            }
         }
     }
 }

@@ -23,6 +23,20 @@ pub fn below(num: u64, den: u64, target: u32) -> bool {
     den > 0 && u128::from(num) * 100 < u128::from(den) * u128::from(target)
 }
 
+/// A rate in basis points as it may be shown beside a target it is judged
+/// against on the counts: one that keeps below the target never shows as
+/// reaching it (99.75 bp under 100 would read 1.00%, "target < 1.00%").
+pub fn kept_below(bp: Option<f64>, target_bp: u32, missed: bool) -> Option<f64> {
+    let target = f64::from(target_bp);
+    bp.map(|bp| {
+        if missed || round2(bp / 100.0) < target / 100.0 {
+            bp
+        } else {
+            (target - 1.0).max(0.0)
+        }
+    })
+}
+
 /// Rounds to two decimals, the precision of every rate and duration in the
 /// reports.
 pub fn round2(x: f64) -> f64 {
@@ -86,6 +100,14 @@ mod tests {
 
     fn d(s: &str) -> NaiveDate {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn a_rate_below_its_target_never_shows_as_reaching_it() {
+        assert_eq!(kept_below(Some(99.75), 100, false), Some(99.0));
+        assert_eq!(kept_below(Some(99.75), 100, true), Some(99.75));
+        assert_eq!(kept_below(Some(50.0), 100, false), Some(50.0));
+        assert_eq!(kept_below(None, 100, false), None);
     }
 
     #[test]

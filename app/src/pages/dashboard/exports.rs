@@ -11,17 +11,19 @@ use shared::lang::Lang;
 /// CSV and XLSX of the case list and of the statistics tables for the
 /// current filters, downloaded with the session's token and a progress line
 /// (rows expected, bytes received). The case list takes the period as the
-/// instants the statistics answer reported for it, so it waits for the
-/// answer to the filters on screen: the figures of the last period, shown
-/// while newer ones load or after their request failed, must not give the
-/// case list a period nobody chose.
+/// instants the statistics answer reported for it, so the exports wait for
+/// the answer to the filters chosen (`current`): the figures of the last
+/// period, shown while newer ones load or after their request failed, must
+/// not give an export a period nobody chose, nor one that is not the
+/// period on screen.
 #[component]
-pub fn Exports(filters: Filters, stats: Memo<Option<(String, Stats)>>) -> impl IntoView {
+pub fn Exports(
+    filters: Filters,
+    stats: Memo<Option<(String, Stats)>>,
+    current: Signal<bool>,
+) -> impl IntoView {
     let ctx = use_app();
-    let current = move || {
-        let query = filters.query(ctx.lang.get());
-        stats.with(|s| s.as_ref().is_some_and(|(answered, _)| *answered == query))
-    };
+    let current = move || current.get();
     let progress = RwSignal::new(String::new());
     let export = Action::new_local(move |(url, file): &(String, &'static str)| {
         let (url, file) = (url.clone(), *file);
@@ -46,10 +48,10 @@ pub fn Exports(filters: Filters, stats: Memo<Option<(String, Stats)>>) -> impl I
             if export.pending().get_untracked() || ctx.token().is_none() {
                 return;
             }
+            if !current() {
+                return;
+            }
             let query = if path.contains("/cases.") {
-                if !current() {
-                    return;
-                }
                 let answer = stats.get_untracked();
                 case_query(&filters, answer.as_ref().map(|(_, s)| s), ctx.l())
             } else {
@@ -68,14 +70,14 @@ pub fn Exports(filters: Filters, stats: Memo<Option<(String, Stats)>>) -> impl I
                     on:click=start("/api/v1/exports/cases.xlsx", "cases.xlsx")>{t("工单 Excel", "Cases (Excel)")}</button>
                 <button class="btn" data-testid="export-cases-csv" disabled=move || busy() || !current()
                     on:click=start("/api/v1/exports/cases.csv", "cases.csv")>{t("工单 CSV", "Cases (CSV)")}</button>
-                <button class="btn" data-testid="export-stats-xlsx" disabled=busy
+                <button class="btn" data-testid="export-stats-xlsx" disabled=move || busy() || !current()
                     on:click=start("/api/v1/exports/stats.xlsx", "stats.xlsx")>{t("统计表 Excel", "Statistics (Excel)")}</button>
-                <button class="btn" data-testid="export-stats-csv" disabled=busy
+                <button class="btn" data-testid="export-stats-csv" disabled=move || busy() || !current()
                     on:click=start("/api/v1/exports/stats.csv", "stats.csv")>{t("统计表 CSV", "Statistics (CSV)")}</button>
             </div>
             <p class="hint" data-testid="export-cases-waiting">{move || (!current()).then(|| t(
-                "工单导出按统计结果的期间进行，当前条件的统计结果尚未取得（正在计算，或未能取得：见上方）。",
-                "The case export takes the statistics' period, and the statistics of these filters have not come (still computing, or refused: see above).",
+                "导出按统计结果的期间进行，当前条件的统计结果尚未取得（正在计算，或未能取得：见上方）。",
+                "The exports take the statistics' period, and the statistics of these filters have not come (still computing, or refused: see above).",
             )())}</p>
             <p class="hint" data-testid="export-progress">{move || progress.get()}</p>
         </div>

@@ -91,7 +91,15 @@ pub fn Dashboard() -> impl IntoView {
     // The newest filters win: a request still running when the filters
     // change again is abandoned, so its answer never shows.
     let running = StoredValue::new(None::<ActionAbortHandle>);
+    // Asked again when the network returns, or when told to: figures
+    // refused offline are otherwise asked for only when a filter changes.
+    let retry = RwSignal::new(0u32);
+    let online = window_event_listener(leptos::ev::online, move |_| {
+        retry.update(|n| *n += 1);
+    });
+    on_cleanup(move || online.remove());
     Effect::new(move |_| {
+        retry.track();
         let query = filters.query(ctx.lang.get());
         if ctx.token().is_none() {
             return;
@@ -118,6 +126,12 @@ pub fn Dashboard() -> impl IntoView {
         })
     };
     let loading = move || fetch.pending().get();
+    // Whether the figures on screen answer the filters chosen: while newer
+    // ones load, or after they were refused, the last ones stay, dimmed.
+    let current = Signal::derive(move || {
+        let query = filters.query(ctx.lang.get());
+        stats.with(|s| s.as_ref().is_some_and(|(answered, _)| *answered == query))
+    });
 
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
     let properties = move || ctx.config.with(|c| c.properties.clone());
@@ -166,10 +180,18 @@ pub fn Dashboard() -> impl IntoView {
             <p class="hint" data-testid="stats-status">
                 {move || loading().then(|| ctx.lang.get().pick("正在计算…", "Computing…"))}
             </p>
-            <p class="error" data-testid="stats-error">{error}</p>
-            {move || stats.get().map(|(_, s)| view! { <Figures stats=s/> })}
-            <Exports filters=filters stats=stats/>
-            <SpotChecks/>
+            <p class="error" data-testid="stats-error">{error}
+                <Show when=move || error().is_some()>
+                    " "<button class="btn small" data-testid="stats-retry"
+                        on:click=move |_| retry.update(|n| *n += 1)>{t("重试", "Try again")}</button>
+                </Show>
+            </p>
+            <div class="figures-shown" class:stale=move || !current.get()
+                data-testid="stats-figures" data-current=move || current.get().to_string()>
+                {move || stats.get().map(|(_, s)| view! { <Figures stats=s/> })}
+            </div>
+            <Exports filters=filters stats=stats current=current/>
+            <SpotChecks shown=filters.property retry=retry/>
         </section>
     }
 }
@@ -284,6 +306,10 @@ fn Figures(stats: Stats) -> impl IntoView {
     let l = ctx.lang.get_untracked();
     let open = move |id: CaseId| ctx.screen.set(Screen::Detail(id));
     let s = &stats;
+    let period = match l {
+        Lang::ZhCn => format!("统计期间：{} 至 {}", s.period.first, s.period.last),
+        Lang::En => format!("Period: {} to {}", s.period.first, s.period.last),
+    };
     let follow_up_missed = s.follow_up.missed;
     // The company's target, which the miss is judged against.
     let follow_up_label = match l {
@@ -317,7 +343,12 @@ fn Figures(stats: Stats) -> impl IntoView {
             // banner quotes) is the annualized one; the period's own rate
             // is shown beside it, labelled.
             let rate = |bp: Option<f64>| bp.map_or_else(|| "—".into(), |bp| format!("{:.2}%", bp / 100.0));
-            let bp = rate(p.valid_rate_annualized_bp);
+            let bp = shared::report::kept_below(
+                p.valid_rate_annualized_bp,
+                p.valid_target_bp,
+                valid_missed,
+            )
+            .map_or_else(|| "—".into(), |bp| format!("{:.2}%", bp / 100.0));
             let target = format!(
                 "{} <{:.2}% · {} {}",
                 l.pick("目标", "target"),
@@ -435,6 +466,7 @@ fn Figures(stats: Stats) -> impl IntoView {
 
     view! {
         <div class="figures" data-testid="stats">
+            <p class="hint" data-testid="stats-period-shown">{period}</p>
             <div class="kpis">
                 {kpi(l.pick("工单总数", "Cases"), s.total.to_string(), false, "kpi-total")}
                 // Watched: a void takes a case out of every other figure.

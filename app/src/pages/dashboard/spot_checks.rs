@@ -13,8 +13,11 @@ use shared::lang::Lang;
 /// quarter (management roles and head-office quality,
 /// `shared::role::Role::draws_spot_checks`), and the call lists drawn so far. The calls
 /// themselves are recorded on each case as a follow-up marked 抽查回访.
+/// The list shows the draws of the dashboard's property (`shown`, its id,
+/// or every one for none), as the figures above it count them; read again
+/// when `retry` moves (the network returned).
 #[component]
-pub fn SpotChecks() -> impl IntoView {
+pub fn SpotChecks(shown: RwSignal<String>, retry: RwSignal<u32>) -> impl IntoView {
     let ctx = use_app();
     let tz = ctx.config.with_untracked(|c| c.settings.tz());
     let today = now().with_timezone(&tz).date_naive();
@@ -45,14 +48,24 @@ pub fn SpotChecks() -> impl IntoView {
         let Some(token) = ctx.token() else {
             return;
         };
+        let Some(of) = shown.try_get_untracked() else {
+            return;
+        };
         spawn_local(async move {
-            match reports::spot_checks(&token).await {
-                Ok(list) => draws.set(list),
+            match reports::spot_checks(&token, &of).await {
+                Ok(list) => {
+                    draws.set(list);
+                    message.set(None);
+                }
                 Err(e) => message.set(Some(e.message(ctx.l()))),
             }
         });
     };
-    reload();
+    Effect::new(move |_| {
+        shown.track();
+        retry.track();
+        reload();
+    });
     let may_draw = move || ctx.role().is_some_and(|r| r.draws_spot_checks());
     let draw_sample = Action::new_local(move |draw: &DrawRequest| {
         let draw = draw.clone();
@@ -101,22 +114,28 @@ pub fn SpotChecks() -> impl IntoView {
             }}</h3>
             <Show when=may_draw>
                 <div class="filters">
-                    <select data-testid="spot-property" on:change=move |ev| property.set(event_target_value(&ev))>
+                    <select data-testid="spot-property" aria-label=t("抽查项目", "Property to draw")
+                        on:change=move |ev| property.set(event_target_value(&ev))>
                         {move || ctx.config.with(|c| c.properties.clone()).into_iter().map(|p| {
                             let id = p.id.to_string();
                             let selected = id == property.get_untracked();
                             view! { <option value=id selected=selected>{p.name}</option> }
                         }).collect_view()}
                     </select>
-                    <input type="number" class="short" data-testid="spot-year" prop:value=move || year.get()
+                    <input type="number" class="short" data-testid="spot-year"
+                        aria-label=t("年份", "Year") placeholder=t("年份", "Year") prop:value=move || year.get()
                         on:input=move |ev| year.set(event_target_value(&ev))/>
-                    <select data-testid="spot-quarter" on:change=move |ev| quarter.set(event_target_value(&ev))>
-                        {(1..=4).map(|q| {
-                            let v = q.to_string();
-                            let selected = v == quarter.get_untracked();
-                            let label = format!("Q{v}");
-                            view! { <option value=v selected=selected>{label}</option> }
-                        }).collect_view()}
+                    <select data-testid="spot-quarter" aria-label=t("季度", "Quarter")
+                        on:change=move |ev| quarter.set(event_target_value(&ev))>
+                        {[("第一季度", "Q1"), ("第二季度", "Q2"), ("第三季度", "Q3"), ("第四季度", "Q4")]
+                            .into_iter()
+                            .enumerate()
+                            .map(|(i, (zh, en))| {
+                                let v = (i + 1).to_string();
+                                let selected = v == quarter.get_untracked();
+                                view! { <option value=v selected=selected>{t(zh, en)}</option> }
+                            })
+                            .collect_view()}
                     </select>
                     <button class="btn primary" data-testid="spot-draw" disabled=move || draw_sample.pending().get() on:click=draw>{t("抽取样本", "Draw the sample")}</button>
                 </div>
@@ -130,19 +149,27 @@ pub fn SpotChecks() -> impl IntoView {
                             <td>{i.position}</td>
                             <td><button class="link" on:click=move |_| open(id)>{i.reg_no}</button></td>
                             <td>{i.place}</td><td>{i.complainant_name}</td><td>{i.phone.unwrap_or_default()}</td>
-                            <td>{i.satisfaction.map(|n| n.to_string()).unwrap_or_default()}</td><td>{i.comment.unwrap_or_default()}</td>
+                            <td>{move || i.satisfaction.map(|n| crate::i18n::satisfaction(n, ctx.lang.get())).unwrap_or_default()}</td>
+                            <td>{i.comment.clone().unwrap_or_default()}</td>
                         </tr>
                     }
                 }).collect_view();
                 view! {
                     <div class="spot-draw" data-testid="spot-draw-result">
                         <h4>{move || match ctx.lang.get() {
-                            Lang::ZhCn => format!("{} {}年第{}季度 · 随机种子 {} · 抽取 {}/{}", d.property_name,
-                                d.year, d.quarter, d.seed, d.sampled, d.candidates),
-                            Lang::En => format!("{} {} Q{} · seed {} · {} of {} drawn", d.property_name,
-                                d.year, d.quarter, d.seed, d.sampled, d.candidates),
+                            Lang::ZhCn => format!("{} {}年第{}季度 · 随机种子 {} · 抽取 {}/{}（{}%）", d.property_name,
+                                d.year, d.quarter, d.seed, d.sampled, d.candidates, d.percent),
+                            Lang::En => format!("{} {} Q{} · seed {} · {} of {} drawn ({}%)", d.property_name,
+                                d.year, d.quarter, d.seed, d.sampled, d.candidates, d.percent),
                         }}</h4>
-                        <table class="stats-table"><tbody>{items}</tbody></table>
+                        <table class="stats-table">
+                            <thead><tr>
+                                <th>{t("序号", "No.")}</th><th>{t("登记号", "Case")}</th><th>{t("房号", "Unit")}</th>
+                                <th>{t("报修人", "Reported by")}</th><th>{t("电话", "Phone")}</th>
+                                <th>{t("满意度", "Satisfaction")}</th><th>{t("回访意见", "Comment")}</th>
+                            </tr></thead>
+                            <tbody>{items}</tbody>
+                        </table>
                     </div>
                 }
             }).collect_view()}
