@@ -245,9 +245,38 @@ fn opened(ctx: AppCtx, user: &str, open: &str) {
     ctx.screen.set(screen);
 }
 
+/// The reminder tapped while no window of the app was open, which
+/// `sw.js` opened the app on (`#reminder={user}:{open}`): read once, the
+/// fragment removed, so that a reload starts at the list.
+fn tapped_before_start() -> Option<(String, String)> {
+    let location = window().location();
+    let hash = location.hash().ok()?;
+    let (user, open) = hash.strip_prefix("#reminder=")?.split_once(':')?;
+    let tapped = (
+        js_sys::decode_uri_component(user).ok()?.as_string()?,
+        js_sys::decode_uri_component(open).ok()?.as_string()?,
+    );
+    if let (Ok(history), Ok(path)) = (window().history(), location.pathname()) {
+        let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&path));
+    }
+    Some(tapped)
+}
+
 /// Listens for the reminders tapped while the service worker showed them
 /// (`sw.js` hands the tap to the page); runs as long as the app.
 fn listen(ctx: AppCtx) {
+    // One tapped before the app started opens once the session is read.
+    if let Some(tapped) = tapped_before_start() {
+        let pending = StoredValue::new(Some(tapped));
+        Effect::new(move |_| {
+            if !ctx.ready.get() || ctx.session.with(Option::is_none) {
+                return;
+            }
+            if let Some((user, open)) = pending.try_update_value(Option::take).flatten() {
+                opened(ctx, &user, &open);
+            }
+        });
+    }
     let Some(container) = crate::update::container() else {
         return;
     };

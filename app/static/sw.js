@@ -31,7 +31,7 @@ self.addEventListener("activate", (event) => {
       const earlier = (await caches.keys()).filter((k) => k !== CACHE);
       let hadOffice = false;
       for (const key of earlier) {
-        if (page && (await (await caches.open(key)).match(page))) hadOffice = true;
+        if (page && (await (await caches.open(key)).match(page, { ignoreVary: true }))) hadOffice = true;
         await caches.delete(key);
       }
       if (hadOffice) {
@@ -48,7 +48,8 @@ self.addEventListener("activate", (event) => {
 
 // A reminder tapped (`app/src/reminder.rs`): the app's window comes to the
 // front and is told what to open (it checks that the same user is logged
-// in), or the app opens.
+// in), or the app opens on it (`/#reminder={user}:{open}`, which it checks
+// the same way).
 self.addEventListener("notificationclick", (event) => {
   event.notification.close();
   event.waitUntil(
@@ -58,7 +59,11 @@ self.addEventListener("notificationclick", (event) => {
         app.postMessage({ reminder: event.notification.data });
         return app.focus();
       }
-      return self.clients.openWindow("/");
+      const data = event.notification.data;
+      const at = data && data.user && data.open
+        ? `/#reminder=${encodeURIComponent(data.user)}:${encodeURIComponent(data.open)}`
+        : "/";
+      return self.clients.openWindow(at);
     }),
   );
 });
@@ -74,7 +79,7 @@ self.addEventListener("fetch", (event) => {
   }
   event.respondWith(
     caches.open(CACHE).then(async (cache) => {
-      const hit = await cache.match(event.request, { ignoreSearch: true });
+      const hit = await cache.match(event.request, { ignoreSearch: true, ignoreVary: true });
       if (hit) return hit;
       try {
         const response = await fetch(event.request);

@@ -357,7 +357,7 @@ coded_enum! {
         /// A general note.
         General = ("general", "一般记录", "General"),
         /// The complainant was contacted (meets the urgent-contact clock).
-        Contact = ("contact", "已联系投诉人", "Contacted"),
+        Contact = ("contact", "已联系客户", "Contacted"),
         /// Someone is on site (meets the urgent on-site clock).
         OnSite = ("on_site", "已到现场", "On site"),
         /// An inspection item checked.

@@ -82,7 +82,7 @@ coded_enum! {
         /// Initial assessment (初步评估).
         InitialAssessment = ("initial_assessment", "初步评估", "Initial assessment"),
         /// Urgent case: contact the complainant.
-        UrgentContact = ("urgent_contact", "紧急：联系投诉人", "Urgent: contact complainant"),
+        UrgentContact = ("urgent_contact", "紧急：联系客户", "Urgent: contact the resident"),
         /// Urgent case: be on site.
         UrgentOnSite = ("urgent_on_site", "紧急：到达现场", "Urgent: on site"),
         /// Investigation done after assignment.

@@ -461,6 +461,53 @@ async fn a_complaint_answered_on_the_spot_waits_for_the_managers_assessment() {
 }
 
 /// The notifications the service worker shows now: title and tag of each.
+/// A reminder tapped while no window of the app is open opens the app on
+/// what it is about (`sw.js` opens `/#reminder={user}:{open}`), for the
+/// user it was for only; the fragment is read once.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reminder_tapped_with_the_app_closed_opens_what_it_is_about() {
+    let server = Server::start();
+    server.seed();
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("staff1").await;
+    let reg_no = browser.register_complaint("王五", "电梯按钮失灵").await;
+    browser.wait_synced().await;
+    let token = server.token("staff1");
+    let (_, me) = server.get_json(&token, "/api/v1/me");
+    let user = me["user"]["id"]
+        .as_str()
+        .expect("the user's id")
+        .to_string();
+    let (_, page) = server.get_json(&token, "/api/v1/cases");
+    let case = page["items"][0]["id"]
+        .as_str()
+        .expect("the case's id")
+        .to_string();
+
+    browser.open("about:blank").await;
+    browser
+        .open(&server.url(&format!("/#reminder={user}:{case}")))
+        .await;
+    browser.wait_text("detail-reg-no", &reg_no).await;
+    assert_eq!(
+        browser.eval("return location.hash;").await,
+        serde_json::json!(""),
+        "read once: a reload starts at the list"
+    );
+
+    // Another user's reminder opens nothing of theirs.
+    let (_, other) = server.get_json(&server.token("manager1"), "/api/v1/me");
+    let other = other["user"]["id"].as_str().expect("an id").to_string();
+    browser.open("about:blank").await;
+    browser
+        .open(&server.url(&format!("/#reminder={other}:{case}")))
+        .await;
+    browser.wait_for_test_id("case-list").await;
+    assert!(browser.find("case-detail").await.is_none());
+    browser.close().await;
+}
+
 async fn notifications(browser: &Browser) -> Vec<String> {
     let shown = browser
         .eval(

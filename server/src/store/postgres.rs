@@ -328,6 +328,27 @@ mod tests {
     }
 
     #[test]
+    fn a_connection_keeps_a_bounded_number_of_statements_prepared() {
+        use super::super::postgres_db::MAX_PREPARED;
+        let Some(url) = test_database::fresh() else {
+            return;
+        };
+        let store = store(&url);
+        // SQL built at run time, each variant prepared where it runs.
+        for n in 0..4 * (MAX_PREPARED + 10) {
+            let db = store.connection().expect("a connection");
+            db.query(&format!("SELECT {n}::BIGINT"), &[])
+                .expect("a query");
+        }
+        let all: Vec<_> = (0..4)
+            .map(|_| store.connection().expect("a connection"))
+            .collect();
+        for db in &all {
+            assert!(db.prepared() <= MAX_PREPARED, "{}", db.prepared());
+        }
+    }
+
+    #[test]
     fn opening_migrates_once_and_again_is_a_no_op() {
         let Some(url) = test_database::fresh() else {
             return;

@@ -1,13 +1,21 @@
 //! [`Db`] on a PostgreSQL connection from the pool, for the store's
 //! blocking methods: each statement blocks on the store's runtime. SQLite's
 //! placeholders become PostgreSQL's, and statements are prepared once per
-//! connection (`deadpool-postgres`' cache).
+//! connection (`deadpool-postgres`' cache, emptied when it holds more than
+//! [`MAX_PREPARED`]).
 
 use super::db::{Cell, Db, Dialect, Row, Value, numbered_placeholders, refuse_nul};
 use super::postgres::PgStore;
 use super::{StoreError, StoreResult};
 use bytes::BytesMut;
 use tokio_postgres::types::{IsNull, ToSql, Type, to_sql_checked};
+
+/// The most statements a connection keeps prepared. Some SQL is built at
+/// run time (a case filter's combination, a scope's number of properties),
+/// and the cache never forgets on its own: each variant would stay
+/// prepared on every connection, in the database server's memory, for the
+/// life of the process. Far more than the fixed statements.
+pub const MAX_PREPARED: usize = 256;
 
 /// A connection taken from the pool; back to the pool when dropped.
 pub struct PgDb {
@@ -22,7 +30,18 @@ impl PgStore {
         let runtime = self.handle()?;
         let pool = self.pool().clone();
         let client = runtime.block_on(pool.get())?;
+        if client.statement_cache.size() > MAX_PREPARED {
+            client.statement_cache.clear();
+        }
         Ok(PgDb { client, runtime })
+    }
+}
+
+#[cfg(test)]
+impl PgDb {
+    /// How many statements the connection keeps prepared.
+    pub(super) fn prepared(&self) -> usize {
+        self.client.statement_cache.size()
     }
 }
 

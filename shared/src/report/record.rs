@@ -553,7 +553,15 @@ impl RecordSheet {
             .iter()
             .enumerate()
             .filter(|(_, a)| personal == PersonalData::Shown || !a.kind.is_personal())
-            .map(|(i, a)| Evidence::of(i + 1, a, names, l, tz))
+            .map(|(i, a)| {
+                let mut e = Evidence::of(i + 1, a, names, l, tz);
+                // The resident named as the sheet names them: 报修人签名
+                // on a repair's.
+                if a.kind == AttachmentKind::ComplainantSignature && l == Lang::ZhCn {
+                    e.kind_label = format!("{}签名", r.kind.person(l));
+                }
+                e
+            })
             .collect();
         let signatures = SIGNATURE_LINES
             .iter()
@@ -1236,6 +1244,17 @@ pub(super) mod tests {
         let keys: Vec<&str> = fields(&s).iter().map(|f| f.0).collect();
         let at = |key| keys.iter().position(|k| *k == key);
         assert_eq!(at("decision"), at("solution").map(|i| i + 1));
+    }
+
+    #[test]
+    fn the_residents_signature_is_named_as_the_sheet_names_them() {
+        let mut case = case_with(&[AttachmentKind::ComplainantSignature]);
+        case.registration.kind = CaseKind::Repair;
+        let s = sheet(&case, Lang::ZhCn, PersonalData::Shown);
+        assert_eq!(s.evidence[0].kind_label, "报修人签名");
+        case.registration.kind = CaseKind::Complaint;
+        let s = sheet(&case, Lang::ZhCn, PersonalData::Shown);
+        assert_eq!(s.evidence[0].kind_label, "投诉人签名");
     }
 
     #[test]
