@@ -215,15 +215,22 @@ async fn fetched_and_cached(browser: &Browser) -> (Vec<String>, Vec<String>) {
     (strings(fetched), strings(cached))
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn the_head_office_screens_are_a_page_of_their_own_that_field_tablets_never_download() {
-    let mut server = Server::start();
+/// A manager logged in on a tablet whose service worker holds the field
+/// app (the profile is kept while the browser runs).
+async fn manager_with_worker() -> (Server, tempfile::TempDir, Browser) {
+    let server = Server::start();
     server.seed();
     let profile = tempfile::tempdir().expect("a browser profile");
     let browser = Browser::start_in(profile.path()).await;
     browser.open(&server.url("/")).await;
     browser.login("manager1").await;
     browser.wait_service_worker().await;
+    (server, profile, browser)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_head_office_screens_are_a_page_of_their_own_that_field_tablets_never_download() {
+    let (mut server, _profile, browser) = manager_with_worker().await;
     let (fetched, cached) = fetched_and_cached(&browser).await;
     assert!(
         cached.iter().any(|u| u.contains("/app_bg-")),
@@ -279,13 +286,7 @@ async fn the_head_office_screens_are_a_page_of_their_own_that_field_tablets_neve
 /// again online.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_office_page_never_opened_online_says_so_offline() {
-    let mut server = Server::start();
-    server.seed();
-    let profile = tempfile::tempdir().expect("a browser profile");
-    let browser = Browser::start_in(profile.path()).await;
-    browser.open(&server.url("/")).await;
-    browser.login("manager1").await;
-    browser.wait_service_worker().await;
+    let (mut server, _profile, browser) = manager_with_worker().await;
 
     server.kill();
     // The worker has no office page: it gives the field page there.
