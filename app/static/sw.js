@@ -20,9 +20,11 @@ self.addEventListener("install", (event) => {
 });
 
 // The caches of earlier builds go. A device that had opened the office page
-// gets this build's office page and files now, while the network that
-// brought the update is there: head office opens it offline afterwards, as
-// it could before the update.
+// gets this build's office page and files soon after, while the network that
+// brought the update is likely there: head office opens it offline
+// afterwards, as it could before the update. Not while the worker
+// activates: fetches wait for that, and a slow network would hold the
+// reload into this build; a mark in the cache has the next fetch do it.
 self.addEventListener("activate", (event) => {
   event.waitUntil(
     (async () => {
@@ -35,11 +37,7 @@ self.addEventListener("activate", (event) => {
         await caches.delete(key);
       }
       if (hadOffice) {
-        try {
-          await (await caches.open(CACHE)).addAll(LATER);
-        } catch (err) {
-          // Offline after all: the office page is fetched when next opened.
-        }
+        await (await caches.open(CACHE)).put(REFETCH, new Response("office"));
       }
       await self.clients.claim();
     })(),
@@ -68,11 +66,36 @@ self.addEventListener("notificationclick", (event) => {
   );
 });
 
+// The mark that the office page is to be fetched for this build.
+const REFETCH = "/__office-refetch";
+let refetching = null;
+
+// Fetches the office page and its files if the mark says so; tried again at
+// a later fetch while the network is not there.
+function refetchOffice() {
+  if (!refetching) {
+    refetching = (async () => {
+      const cache = await caches.open(CACHE);
+      if (!(await cache.match(REFETCH))) return;
+      try {
+        await cache.addAll(LATER);
+        await cache.delete(REFETCH);
+      } catch (err) {
+        // Offline: the next fetch tries again.
+      }
+    })().finally(() => {
+      refetching = null;
+    });
+  }
+  return refetching;
+}
+
 // The API always goes to the network (the app keeps its own data in
 // IndexedDB); the shell comes from the cache first, so the app starts with
 // the server down. Navigations fall back to the cached index.html (the
 // field app, when the office page was never opened).
 self.addEventListener("fetch", (event) => {
+  event.waitUntil(refetchOffice());
   const url = new URL(event.request.url);
   if (event.request.method !== "GET" || url.pathname.startsWith("/api/") || url.pathname === "/healthz") {
     return;

@@ -198,6 +198,23 @@ fn a_nul_character_is_refused_alike_on_every_engine() {
         }),
     );
     assert_eq!((s, &body["login"]), (201, &json!("lisi9")), "{body}");
+    // A login kept before with capitals is the same login.
+    common::update(
+        w.fx.data.path(),
+        "UPDATE users SET login = $1 WHERE login = $2",
+        &[&"LiSi9".to_string(), &"lisi9".to_string()],
+    );
+    let (s, body) = admin.post(
+        "/api/v1/admin/users",
+        &json!({
+            "login": "lisi9",
+            "display_name": "李四",
+            "role": "staff",
+            "properties": [w.pa().id],
+            "password": "a-long-enough-password",
+        }),
+    );
+    assert_eq!((s, code(&body)), (409, "conflict"), "{body}");
     // A name is one line: a control character in a building's name is
     // refused where it is given, not later in every push of its cases
     // (their search text names the building).

@@ -814,6 +814,31 @@ fn the_company_sets_the_limits() {
     );
     taken_before.at -= chrono::Duration::hours(1);
     assert!(push(&w.staff, &w.author, &[taken_before]).is_empty());
+
+    // The photo refused under the lowered limit is taken once the company
+    // allows it again and an admin re-applies it.
+    settings["attachments"] =
+        serde_json::json!({"max_blob_bytes": 1_000_000, "max_case_bytes": 1_000_000});
+    let (status, body) = admin.put("/api/v1/admin/settings", &settings);
+    assert_eq!(status, 200, "{body}");
+    let (_, list) = admin.get("/api/v1/admin/quarantine");
+    let entry = list
+        .as_array()
+        .expect("a list")
+        .iter()
+        .find(|e| e["code"] == "attachment.too_large")
+        .expect("the photo too large then")["id"]
+        .as_i64()
+        .expect("an id");
+    let (status, outcome) = admin.post(
+        &format!("/api/v1/admin/quarantine/{entry}/reapply"),
+        &serde_json::json!({}),
+    );
+    assert_eq!(
+        (status, &outcome["outcome"]),
+        (200, &serde_json::json!("accepted")),
+        "{outcome}"
+    );
 }
 
 #[test]

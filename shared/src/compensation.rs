@@ -67,14 +67,13 @@ pub fn format_yuan(fen: i64) -> String {
 /// arithmetic only, so no float ever decides an amount or a limit.
 pub fn parse_yuan(input: &str) -> Option<i64> {
     let folded = crate::search::fold(input).replace('。', ".");
-    let s: String = folded
+    let s = folded
         .trim()
         .trim_start_matches(['¥', '￥'])
         .trim_end_matches('元')
-        .chars()
-        .filter(|c| *c != ',')
-        .collect();
-    let s = s.trim();
+        .trim();
+    let s = thousands(s)?;
+    let s = s.as_str();
     let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
     let digits = |p: &str| p.chars().all(|c| c.is_ascii_digit());
     if whole.is_empty() || !digits(whole) || frac.len() > 2 || !digits(frac) {
@@ -83,6 +82,28 @@ pub fn parse_yuan(input: &str) -> Option<i64> {
     let whole: i64 = whole.parse().ok()?;
     let frac: i64 = format!("{frac:0<2}").parse().ok()?;
     whole.checked_mul(100)?.checked_add(frac)
+}
+
+/// `s` without the commas that separate thousands (`1,000.5`); `None`
+/// when a comma stands anywhere else (`12,50` is no amount).
+fn thousands(s: &str) -> Option<String> {
+    let (whole, frac) = s.split_once('.').map_or((s, None), |(w, f)| (w, Some(f)));
+    let mut groups = whole.split(',');
+    let first = groups.next().unwrap_or_default();
+    let rest: Vec<&str> = groups.collect();
+    if !rest.is_empty()
+        && (first.is_empty() || first.len() > 3 || rest.iter().any(|g| g.len() != 3))
+    {
+        return None;
+    }
+    if frac.is_some_and(|f| f.contains(',')) {
+        return None;
+    }
+    let whole: String = std::iter::once(first).chain(rest).collect();
+    Some(match frac {
+        Some(f) => format!("{whole}.{f}"),
+        None => whole,
+    })
 }
 
 #[cfg(test)]
@@ -107,6 +128,11 @@ mod tests {
         check("1，000元", Some(100_000));
         check("¥12.5", Some(1250));
         check("元", None);
+        check("10,000.5", Some(1_000_050));
+        check("12,50", None);
+        check("1，5", None);
+        check(",100", None);
+        check("1,000,00", None);
         check("1.2.3", None);
     }
 

@@ -148,10 +148,10 @@ async fn the_office_page_opened_before_an_update_opens_offline_after_it() {
         .eval("navigator.serviceWorker.getRegistration().then((r) => r.update()); return true;")
         .await;
     // The newer build's worker took over (its cache is the only one left)
-    // and holds the office page.
+    // and, at the next fetch, holds the office page.
     browser
         .wait_until(
-            "return caches.keys().then(async (keys) => keys.length === 1
+            "return fetch('/healthz').then(() => caches.keys()).then(async (keys) => keys.length === 1
                  && keys[0].startsWith('shell-next-')
                  && !!(await (await caches.open(keys[0])).match('/office/', {ignoreVary: true})));",
             "the newer build's cache holds the office page",

@@ -13,6 +13,10 @@ use shared::search::{MAX_QUERY_CHARS, Query};
 use std::sync::Arc;
 use wasm_bindgen::JsCast;
 
+/// How long the typing pauses before the list follows what an input method
+/// composes.
+const COMPOSING_PAUSE_MS: u64 = 300;
+
 /// Rows rendered per step of "more".
 const PAGE: usize = 100;
 
@@ -27,6 +31,8 @@ pub fn CaseList() -> impl IntoView {
     let mine = RwSignal::new(false);
     let overdue = RwSignal::new(false);
     let search = RwSignal::new(String::new());
+    // What an input method is composing in the search, last typed.
+    let composing = StoredValue::new(String::new());
     let shown = RwSignal::new(PAGE);
 
     let matching = Memo::new(move |_| {
@@ -142,12 +148,24 @@ pub fn CaseList() -> impl IntoView {
                     placeholder=move || ctx.lang.get().pick("搜索登记号、内容、诉求、房号、姓名、电话", "Search number, content, remedy, unit, name, phone")
                     prop:value=move || search.get()
                     on:input=move |ev| {
-                        // Not each pinyin letter an input method composes
-                        // (z, zh, zha…): the characters it commits.
+                        let value = event_target_value(&ev);
+                        // While an input method composes (pinyin letters
+                        // z, zh, zha…, or a word on an Android keyboard),
+                        // the list follows after a pause, not each letter.
                         if ev.dyn_ref::<web_sys::InputEvent>().is_some_and(web_sys::InputEvent::is_composing) {
+                            composing.set_value(value.clone());
+                            set_timeout(
+                                move || {
+                                    if composing.try_get_value().as_ref() == Some(&value) {
+                                        search.try_set(value);
+                                        shown.try_set(PAGE);
+                                    }
+                                },
+                                std::time::Duration::from_millis(COMPOSING_PAUSE_MS),
+                            );
                             return;
                         }
-                        search.set(event_target_value(&ev));
+                        search.set(value);
                         shown.set(PAGE);
                     }
                     on:compositionend=move |ev| { search.set(event_target_value(&ev)); shown.set(PAGE); }/>

@@ -92,7 +92,7 @@ pub async fn import_users_checked(
         blocking(move || store.users())
             .await?
             .into_iter()
-            .map(|u| u.login)
+            .map(|u| shared::roster::login(&u.login))
             .collect()
     };
     for (i, mut req) in users.into_iter().enumerate() {

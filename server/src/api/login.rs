@@ -271,7 +271,8 @@ pub async fn change_password(
     let store = state.store.clone();
     let login = session.user.login.clone();
     let (current, new) = (req.current, req.new);
-    let (attempt, hashed) = limited(&state, &session.user.login, &addr, now, move || {
+    let counted = shared::roster::login(&session.user.login);
+    let (attempt, hashed) = limited(&state, &counted, &addr, now, move || {
         let found = store.user_by_login(&login)?;
         let ok = found.is_some_and(|c| auth::verify_password(&current, &c.password_hash));
         Ok(ok.then(|| auth::hash_password(&new)))

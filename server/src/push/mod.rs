@@ -502,7 +502,7 @@ pub fn judge(f: &Facts<'_>) -> Verdict {
     }
     if let Err(errors) = validate_attachment_limits(
         &op.action,
-        f.settings.rules_at(op.at).attachments,
+        &f.settings.attachment_limits_for(op.at),
         f.case_attachment_bytes,
     ) {
         return invalid_fields(op, &errors);

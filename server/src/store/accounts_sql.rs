@@ -139,6 +139,15 @@ pub(super) fn create_user(
     now: DateTime<Utc>,
     audit: &AuditEntry,
 ) -> StoreResult<User> {
+    // Logins are looked up folded (`shared::roster::login`): one kept
+    // before with capitals is the same login, and a second account would
+    // be reached by the same typing.
+    let folded = shared::roster::login(&user.login);
+    for row in tx.query("SELECT login FROM users", &[])? {
+        if shared::roster::login(&row.get::<String>(0)?) == folded {
+            return Err(StoreError::Conflict(format!("login {}", user.login)));
+        }
+    }
     let id = UserId(uuid::Uuid::now_v7());
     let inserted = tx.execute(
         "INSERT INTO users (id, login, display_name, role, department, password_hash, active, created_at,

@@ -37,14 +37,23 @@ pub struct BlobStore {
     /// advisory lock on this file, `partial/.writing`: a tablet that gave
     /// up waiting on one server sends the same chunk to another.
     writing: Mutex<File>,
+    /// Whether the directory's file system takes locks. One that does not
+    /// (NFSv3 without lockd, some FUSE mounts) still serves one server:
+    /// said at start, and the process mutex alone orders the writes.
+    locks: bool,
 }
 
 /// The right to write, held until dropped.
-struct Writing<'a>(MutexGuard<'a, File>);
+struct Writing<'a> {
+    file: MutexGuard<'a, File>,
+    locked: bool,
+}
 
 impl Drop for Writing<'_> {
     fn drop(&mut self) {
-        if let Err(e) = self.0.unlock() {
+        if self.locked
+            && let Err(e) = self.file.unlock()
+        {
             tracing::error!(error = %e, "could not release the blob directory's lock");
         }
     }
@@ -109,17 +118,38 @@ impl BlobStore {
             .truncate(false)
             .write(true)
             .open(root.join("partial").join(".writing"))?;
+        let locks = match lock.try_lock() {
+            Ok(()) => {
+                lock.unlock()?;
+                true
+            }
+            Err(std::fs::TryLockError::WouldBlock) => true,
+            Err(std::fs::TryLockError::Error(e)) => {
+                tracing::warn!(
+                    error = %e,
+                    dir = %root.display(),
+                    "the blob directory takes no file locks: servers sharing it could interleave an upload"
+                );
+                false
+            }
+        };
         Ok(BlobStore {
             root,
             writing: Mutex::new(lock),
+            locks,
         })
     }
 
     /// Waits until no other writer, in this process or another, writes.
     fn writing(&self) -> io::Result<Writing<'_>> {
-        let lock = self.writing.lock().unwrap_or_else(|e| e.into_inner());
-        lock.lock()?;
-        Ok(Writing(lock))
+        let file = self.writing.lock().unwrap_or_else(|e| e.into_inner());
+        if self.locks {
+            file.lock()?;
+        }
+        Ok(Writing {
+            file,
+            locked: self.locks,
+        })
     }
 
     /// Where a whole blob lives.

@@ -100,6 +100,21 @@ impl Settings {
             .map_or_else(|| self.rules(), |e| e.rules(&self.attachments))
     }
 
+    /// The evidence sizes an op made at `at` may have: the larger of the
+    /// limits then and now. Lowered since, the limits of its time keep what
+    /// was allowed when it was recorded; raised since, the op an admin
+    /// re-applies from quarantine, or one whose tablet's clock ran behind,
+    /// is taken under the larger limits the company now allows.
+    pub fn attachment_limits_for(&self, at: DateTime<Utc>) -> AttachmentLimits {
+        let then = self.rules_at(at).attachments;
+        let now = &self.attachments;
+        AttachmentLimits {
+            max_blob_bytes: then.max_blob_bytes.max(now.max_blob_bytes),
+            max_case_bytes: then.max_case_bytes.max(now.max_case_bytes),
+            keep_original_photos: now.keep_original_photos,
+        }
+    }
+
     /// These settings, about to replace `stored` at the server's `now`,
     /// with the rules history kept by the server: `stored`'s, and
     /// `stored`'s current rules ending now when these change them. What a
@@ -183,6 +198,22 @@ mod tests {
                 .attachments
                 .max_blob_bytes,
             1024 * 1024
+        );
+        // Raised since: the larger limit of now.
+        let mut third = second.clone();
+        third.attachments.max_blob_bytes = 20 * 1024 * 1024;
+        let third = third.replacing(&second, at("2026-04-01T00:00:00Z"));
+        assert_eq!(
+            third
+                .attachment_limits_for(at("2026-03-15T00:00:00Z"))
+                .max_blob_bytes,
+            20 * 1024 * 1024
+        );
+        assert_eq!(
+            second
+                .attachment_limits_for(at("2026-02-28T23:59:59Z"))
+                .max_blob_bytes,
+            first.attachments.max_blob_bytes
         );
         // Rules replaced before the limits were kept judge by today's.
         let mut older = second.clone();

@@ -36,6 +36,14 @@ pub fn SpotChecks(shown: RwSignal<String>, retry: RwSignal<u32>) -> impl IntoVie
             .with_untracked(|c| c.properties.first().map(|p| p.id.to_string()))
             .unwrap_or_default(),
     );
+    // The dashboard's property is the one drawn for, so that the draw is
+    // listed below it.
+    Effect::new(move |_| {
+        let of = shown.get();
+        if !of.is_empty() {
+            property.set(of);
+        }
+    });
     let year = RwSignal::new(year.to_string());
     let quarter = RwSignal::new(quarter.to_string());
     let draws = RwSignal::new(Vec::<SpotCheck>::new());
@@ -44,6 +52,9 @@ pub fn SpotChecks(shown: RwSignal<String>, retry: RwSignal<u32>) -> impl IntoVie
     // not an action: the draw's own action calls it after the component
     // may have gone, and an action must not be dispatched once disposed
     // (signals are simply not written then).
+    // Each read is numbered: the answer of one the property changed after
+    // is not shown over the newer one's.
+    let asked = StoredValue::new(0u32);
     let reload = move || {
         let Some(token) = ctx.token() else {
             return;
@@ -51,8 +62,18 @@ pub fn SpotChecks(shown: RwSignal<String>, retry: RwSignal<u32>) -> impl IntoVie
         let Some(of) = shown.try_get_untracked() else {
             return;
         };
+        let Some(n) = asked.try_update_value(|n| {
+            *n += 1;
+            *n
+        }) else {
+            return;
+        };
         spawn_local(async move {
-            match reports::spot_checks(&token, &of).await {
+            let answer = reports::spot_checks(&token, &of).await;
+            if asked.try_get_value() != Some(n) {
+                return;
+            }
+            match answer {
                 Ok(list) => {
                     draws.set(list);
                     message.set(None);
@@ -115,6 +136,7 @@ pub fn SpotChecks(shown: RwSignal<String>, retry: RwSignal<u32>) -> impl IntoVie
             <Show when=may_draw>
                 <div class="filters">
                     <select data-testid="spot-property" aria-label=t("抽查项目", "Property to draw")
+                        prop:value=move || property.get()
                         on:change=move |ev| property.set(event_target_value(&ev))>
                         {move || ctx.config.with(|c| c.properties.clone()).into_iter().map(|p| {
                             let id = p.id.to_string();
