@@ -43,7 +43,7 @@ pub fn heard(resp: &gloo_net::http::Response) {
     SKEW.with(|s| {
         if (s.get_untracked() - skew).abs() > SAME_WITHIN_SECS {
             s.set(skew);
-            if let Some(storage) = storage() {
+            if let Some(storage) = crate::local_storage() {
                 let _ = storage.set_item(KEY, &skew.to_string());
             }
         }
@@ -51,14 +51,10 @@ pub fn heard(resp: &gloo_net::http::Response) {
 }
 
 fn stored() -> i64 {
-    storage()
+    crate::local_storage()
         .and_then(|s| s.get_item(KEY).ok().flatten())
         .and_then(|v| v.parse().ok())
         .unwrap_or(0)
-}
-
-fn storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.local_storage().ok().flatten()
 }
 
 /// A skew for a person: "2 天 3 小时" / "2 d 3 h", "12 分钟" / "12 min".

@@ -44,6 +44,13 @@ use wasm_bindgen::prelude::wasm_bindgen;
 /// The product's name, shown in the header. The browser tests look for it.
 pub const PRODUCT_NAME: &str = "物业投诉与服务工单";
 
+/// The origin's localStorage, for the small things kept outside
+/// IndexedDB (drafts, the tab lease, the clock's offset); `None` where the
+/// browser refuses it.
+pub(crate) fn local_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
 /// The wasm module's entry point.
 #[wasm_bindgen(start)]
 pub fn start() {

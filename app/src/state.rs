@@ -358,6 +358,8 @@ pub struct AppCtx {
     /// (`components::form::Unsaved`): they keep no drafts, so an update's
     /// reload waits until there are none.
     pub unsaved: RwSignal<usize>,
+    /// The case list's filters, kept while another screen shows.
+    pub list: crate::pages::list::ListFilters,
 }
 
 /// The device's wall clock.
@@ -413,6 +415,7 @@ impl AppCtx {
             leaving: RwSignal::new(None),
             drafts_refused: RwSignal::new(false),
             unsaved: RwSignal::new(0),
+            list: crate::pages::list::ListFilters::new(),
         }
     }
 
@@ -559,6 +562,7 @@ impl AppCtx {
         }
         self.login_password.set_value(None);
         self.session.set(None);
+        self.list.clear();
         self.screen.set(Screen::List);
     }
 

@@ -40,6 +40,9 @@ impl TrustedProxies {
     pub fn client(&self, peer: IpAddr, forwarded: &[&str]) -> IpAddr {
         let peer = peer.to_canonical();
         if !self.contains(peer) {
+            if !forwarded.is_empty() {
+                untrusted_proxy(peer);
+            }
             return peer;
         }
         let entries = forwarded
@@ -58,6 +61,23 @@ impl TrustedProxies {
         }
         peer
     }
+}
+
+/// Says once per process that a peer not named with `--trusted-proxy`
+/// sent `X-Forwarded-For`: most likely the company's reverse proxy, left
+/// out, so every tablet seems to come from its address and shares one
+/// login limit (a few wrong passwords anywhere lock everyone out) and one
+/// address in the audit log. A client forging the header is why it is
+/// not believed, so nothing else changes.
+fn untrusted_proxy(peer: IpAddr) {
+    static SAID: std::sync::Once = std::sync::Once::new();
+    SAID.call_once(|| {
+        tracing::warn!(
+            %peer,
+            "X-Forwarded-For from a peer that is not a trusted proxy, ignored; if it is \
+             your reverse proxy, start the server with --trusted-proxy {peer}"
+        );
+    });
 }
 
 /// One `X-Forwarded-For` entry: an address, possibly with a port

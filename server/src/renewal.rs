@@ -7,6 +7,11 @@
 //! certificate and key files every so often, and at once on `SIGHUP`, and
 //! when they changed serves the new pair to the next connections.
 //!
+//! A certificate that nobody renews stops every tablet's sync on the day
+//! it expires, and tablets say only that the server cannot be reached. So
+//! from [`WARN_DAYS`] before, the server says so when it starts and once a
+//! day.
+//!
 //! Files are replaced one at a time, so a look may find a new key beside
 //! the old certificate, or a half-written file. Such a pair is refused
 //! (rustls checks that the key is the certificate's), the previous
@@ -18,6 +23,46 @@ use std::time::{Duration, SystemTime};
 
 /// How often, by default, the files are looked at.
 pub const CHECK_SECS: u64 = 60;
+
+/// How many days before the certificate expires the server warns.
+pub const WARN_DAYS: u64 = 30;
+
+/// When the first certificate in the PEM file `cert` expires.
+pub fn expires(cert: &Path) -> Result<SystemTime, String> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    use x509_cert::der::Decode;
+    let der = CertificateDer::from_pem_file(cert).map_err(|e| e.to_string())?;
+    let parsed = x509_cert::Certificate::from_der(der.as_ref()).map_err(|e| e.to_string())?;
+    Ok(parsed.tbs_certificate.validity.not_after.to_system_time())
+}
+
+/// Warns when the certificate `cert` expires within [`WARN_DAYS`] of `now`
+/// (or has); says nothing otherwise. Answers the warning, for the tests.
+pub fn expiry_warning(cert: &Path, now: SystemTime) -> Option<String> {
+    let until = expires(cert).ok()?;
+    let left = until
+        .duration_since(now)
+        .map_or(0, |d| d.as_secs() / 86_400);
+    if left >= WARN_DAYS {
+        return None;
+    }
+    let when = chrono::DateTime::<chrono::Utc>::from(until).format("%Y-%m-%d %H:%M UTC");
+    let warning = if until <= now {
+        format!(
+            "the TLS certificate {} expired at {when}: tablets cannot connect; renew it (`server tls init`)",
+            cert.display()
+        )
+    } else {
+        format!(
+            "the TLS certificate {} expires at {when} ({left} days): renew it before then (`server tls init`), or tablets cannot connect",
+            cert.display()
+        )
+    };
+    tracing::warn!("{warning}");
+    println!("warning: {warning}");
+    Some(warning)
+}
 
 /// What changes when either file is replaced or rewritten: each one's
 /// modification time and length (`None` while it cannot be read).
@@ -43,10 +88,15 @@ pub fn watch(config: RustlsConfig, cert: PathBuf, key: PathBuf, every: Duration)
         looks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         looks.tick().await;
         let mut hangups = Hangups::new();
+        let mut days = tokio::time::interval(Duration::from_secs(86_400));
         loop {
             let asked = tokio::select! {
                 _ = looks.tick() => false,
                 () = hangups.next() => true,
+                _ = days.tick() => {
+                    expiry_warning(&cert, SystemTime::now());
+                    continue;
+                }
             };
             let now = stamp(&cert, &key);
             if now == served && !asked {
@@ -58,6 +108,7 @@ pub fn watch(config: RustlsConfig, cert: PathBuf, key: PathBuf, every: Duration)
                     refused = None;
                     tracing::info!(cert = %cert.display(), "reloaded the TLS certificate");
                     println!("reloaded the TLS certificate {}", cert.display());
+                    expiry_warning(&cert, SystemTime::now());
                 }
                 Err(e) => {
                     if asked || refused != Some(now) {

@@ -432,6 +432,37 @@ mod tests {
     }
 
     #[test]
+    fn an_expiring_certificate_is_warned_of_from_thirty_days_before() {
+        use crate::renewal::expiry_warning;
+        use std::time::{Duration, SystemTime};
+        let dir = tempfile::tempdir().expect("temp dir");
+        let today = NaiveDate::from_ymd_opt(2026, 11, 30).expect("a date");
+        let made = init(dir.path(), &["wuye.local".into()], &[], today).expect("init");
+        let cert = dir.path().join(SERVER_CERT);
+        let at = |date: NaiveDate| {
+            let secs = date
+                .and_hms_opt(0, 0, 0)
+                .expect("midnight")
+                .and_utc()
+                .timestamp();
+            SystemTime::UNIX_EPOCH + Duration::from_secs(secs as u64)
+        };
+        assert_eq!(expiry_warning(&cert, at(today)), None);
+        assert_eq!(
+            expiry_warning(&cert, at(made.not_after - chrono::Days::new(31))),
+            None
+        );
+        let soon = expiry_warning(&cert, at(made.not_after - chrono::Days::new(10)))
+            .expect("ten days before");
+        assert!(
+            soon.contains("(10 days)") && soon.contains("2029-03-03"),
+            "{soon}"
+        );
+        let late = expiry_warning(&cert, at(made.not_after + chrono::Days::new(2))).expect("after");
+        assert!(late.contains("expired"), "{late}");
+    }
+
+    #[test]
     fn a_ca_certificate_without_its_key_is_not_replaced() {
         let dir = tempfile::tempdir().expect("temp dir");
         std::fs::write(dir.path().join(CA_CERT), "x").expect("write");

@@ -930,14 +930,25 @@ fn case_list_filters_and_pages() {
 
 /// A misspelt name, a department, a move to another estate: an admin
 /// corrects the user instead of disabling them and making another
-/// account. A new scope ends their sessions, and the next login works
-/// under it; the rest leaves them logged in.
+/// account. A new scope or department ends their sessions, and the next
+/// login works under it; a new name leaves them logged in.
 #[test]
 fn an_admin_corrects_a_user_and_a_new_scope_ends_their_sessions() {
     let w = world();
     let (admin, admin_login) = w.login("admin");
     let (staff, author) = w.login("staff_a");
     let path = format!("/api/v1/admin/users/{}", author.user);
+    let (s, body) = admin.put(
+        &path,
+        &json!({ "display_name": "张敏", "role": "staff", "properties": [w.pa().id] }),
+    );
+    assert_eq!(s, 200, "{body}");
+    assert_eq!(
+        staff.get("/api/v1/me").0,
+        200,
+        "same scope: still logged in"
+    );
+    // The department decides whose cases they handle, on the tablet too.
     let (s, body) = admin.put(
         &path,
         &json!({ "display_name": "张敏", "role": "staff", "properties": [w.pa().id], "department": " 客服部 " }),
@@ -949,9 +960,11 @@ fn an_admin_corrects_a_user_and_a_new_scope_ends_their_sessions() {
     );
     assert_eq!(
         staff.get("/api/v1/me").0,
-        200,
-        "same scope: still logged in"
+        401,
+        "a new department ends the session"
     );
+    let (staff, login) = Client::login(&w.server.base, "staff_a");
+    assert_eq!(login["user"]["department"], "客服部", "{login}");
 
     let (s, body) = admin.put(
         &path,
@@ -1016,7 +1029,7 @@ fn an_admin_corrects_a_user_and_a_new_scope_ends_their_sessions() {
         .iter()
         .filter(|e| e["action"] == "user.update")
         .collect();
-    assert_eq!(updates.len(), 2, "{log}");
+    assert_eq!(updates.len(), 3, "{log}");
     let moved = updates
         .iter()
         .find(|e| e["detail"]["to"]["properties"] == json!([w.pb().id]))
@@ -1256,6 +1269,35 @@ fn an_admin_imports_a_roster_all_or_nothing() {
         answer["user"]["properties"].as_array().map(Vec::len),
         Some(2)
     );
+    assert_eq!(answer["must_change_password"], true, "{answer}");
+
+    // One user added on the command line changes the password they were
+    // given too, unless it is their own.
+    for (login, own) in [("feng", false), ("chen", true)] {
+        let mut args = vec![
+            "user",
+            "add",
+            "--login",
+            login,
+            "--name",
+            "冯三",
+            "--role",
+            "staff",
+            "--password",
+            "given-Pass-123",
+            "--property",
+            "PA",
+        ];
+        if own {
+            args.push("--own-password");
+        }
+        common::cli(&w.server.data, &args);
+        let (_, answer) = Client::login_with(
+            &w.server.base,
+            &json!({ "login": login, "password": "given-Pass-123", "device_name": "t" }),
+        );
+        assert_eq!(answer["must_change_password"], !own, "{login}: {answer}");
+    }
 }
 
 /// A retired property is given to no new user, by the form, an import or

@@ -1144,8 +1144,9 @@ fn huge_login_names_are_refused_before_anything_else() {
     }
 }
 
-/// The audit entry of a failed login: the login (at most 64 characters),
-/// never the password.
+/// The audit entry of a failed login: the login of a user who exists;
+/// what matches nobody (often a password typed in the login field) masked
+/// but for its first two characters; never the password.
 #[test]
 fn failed_logins_are_audited_without_the_password() {
     let w = world();
@@ -1155,6 +1156,8 @@ fn failed_logins_are_audited_without_the_password() {
     for (login, password) in [
         ("staff_a", "wrong-password-1"),
         (long_login.as_str(), "wrong-password-2"),
+        // A password typed in the login field.
+        ("Tr0ub4dor&3", ""),
     ] {
         let (status, body) = anon.post(
             "/api/v1/auth/login",
@@ -1177,9 +1180,16 @@ fn failed_logins_are_audited_without_the_password() {
         .iter()
         .filter_map(|e| e["detail"]["login"].as_str())
         .collect();
-    assert_eq!(logins, BTreeSet::from(["staff_a", long_login.as_str()]));
+    let long_masked = format!("甲甲{}", "*".repeat(62));
+    assert_eq!(
+        logins,
+        BTreeSet::from(["staff_a", long_masked.as_str(), "Tr*********"])
+    );
     let text = log.to_string();
-    assert!(!text.contains("wrong-password"), "{text}");
+    assert!(
+        !text.contains("wrong-password") && !text.contains("Tr0ub4dor"),
+        "{text}"
+    );
 }
 
 /// Attack 5: thirty wrong passwords at once for one login from one
@@ -1603,7 +1613,7 @@ fn values_beyond_their_bounds_are_quarantined() {
             None,
             Action::Propose {
                 measures: "赔偿".into(),
-                responsible: String::new(),
+                responsible: "张工".into(),
                 planned_date: chrono::NaiveDate::from_ymd_opt(262_142, 12, 31),
                 compensation_fen: i64::MAX,
             },
@@ -1984,6 +1994,19 @@ fn a_restore_keeps_the_logouts_and_deactivations_made_after_the_backup() {
         &json!({ "current": PASSWORD, "new": "a-new-admin-pass" }),
     );
     assert_eq!(status, 204, "{body}");
+    cli(
+        fx.data.path(),
+        &[
+            "property",
+            "add",
+            "--code",
+            "PC",
+            "--name",
+            "新园",
+            "--households",
+            "90",
+        ],
+    );
     let manager_id = common::user_id(&manager_login);
     let (status, body) = admin.put(
         &format!("/api/v1/admin/users/{manager_id}/active"),
@@ -2023,6 +2046,64 @@ fn a_restore_keeps_the_logouts_and_deactivations_made_after_the_backup() {
     );
     let (status, body) = login_status(&server.base, "newcomer", "a-newcomers-pass");
     assert_eq!(status, 200, "a user added since the backup: {body}");
+    // A property added since: tablets' ops about it are not set aside.
+    let (_, properties) = at(&admin).get("/api/v1/admin/properties");
+    assert!(
+        properties
+            .as_array()
+            .is_some_and(|ps| ps.iter().any(|p| p["code"] == "PC" && p["name"] == "新园")),
+        "{properties}"
+    );
+}
+
+/// The usual reason to restore is a damaged database: one that cannot be
+/// read (or is gone) is set aside whole, and the restore goes on without
+/// it, moving the epoch and the device numbers past any it may have
+/// handed out.
+#[test]
+fn a_restore_over_a_damaged_database_still_moves_on_its_counters() {
+    if !common::sqlite_only("backup and restore work on the SQLite file") {
+        return;
+    }
+    let fx = Fixture::new();
+    let mut server = Server::start(fx.data.path());
+    let (_, first) = Client::login(&server.base, "staff_a");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let backup = dir.path().join("backup.db");
+    cli(
+        fx.data.path(),
+        &["backup", backup.to_str().expect("utf-8 path")],
+    );
+    // A tablet first seen after the backup, which the restore cannot know.
+    let (_, since) = Client::login(&server.base, "manager_a");
+    let since_number = since["device_number"].as_u64().expect("number");
+    server.kill();
+    let db = fx.data.path().join(server::DB_FILE);
+    std::fs::write(&db, vec![0x5a; 8192]).expect("damage the database");
+    let printed = cli(
+        fx.data.path(),
+        &["restore", backup.to_str().expect("utf-8 path")],
+    );
+    assert!(
+        printed.contains("could not be read") && printed.contains("nothing since the backup"),
+        "{printed}"
+    );
+    let kept: Vec<String> = std::fs::read_dir(fx.data.path())
+        .expect("the data directory")
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.contains("replaced-"))
+        .collect();
+    assert!(!kept.is_empty(), "the damaged file is kept aside");
+    let server = Server::start(fx.data.path());
+    let (_, fresh) = Client::login(&server.base, "gm");
+    assert!(
+        fresh["device_number"].as_u64().expect("number") > since_number,
+        "{fresh}"
+    );
+    assert!(
+        fresh["epoch"].as_u64().expect("epoch") > first["epoch"].as_u64().expect("epoch") + 1,
+        "an epoch never handed out: {fresh}"
+    );
 }
 
 /// The role is checked before the body: a malformed body to an admin

@@ -229,6 +229,19 @@ fn without_personal_data_the_complainant_signature_stays_out() {
     assert!(b.named("attachments/01-photo-").is_some());
     assert!(b.named("attachments/03-photo-").is_some());
     assert_eq!(b.files.len(), 2);
+    // It left the system: the audit log says who took it, and that it
+    // was masked.
+    let (admin, _) = Client::login(&w.server.base, "admin");
+    let (_, log) = admin.get("/api/v1/admin/audit?limit=20");
+    let entry = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "export.case_bundle")
+        .expect("the bundle is audited");
+    assert_eq!(entry["login"], "head_a");
+    assert_eq!(entry["detail"]["reg_no"], w.reg_no.as_str());
+    assert_eq!(entry["detail"]["personal_data"], false);
 }
 
 #[test]

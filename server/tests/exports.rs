@@ -249,6 +249,40 @@ fn exports_follow_filters_language_and_scope() {
     assert_eq!((status, code(&body)), (400, "request.bad_lang"));
     let (status, body) = manager.get("/api/v1/exports/cases.csv?page=2");
     assert_eq!((status, code(&body)), (400, "request.bad_query"));
+    // Each export that answered is in the audit log, with what it held;
+    // those refused are not.
+    let (admin, _) = Client::login(&server.base, "admin");
+    let (status, log) = admin.get("/api/v1/admin/audit?limit=100");
+    assert_eq!(status, 200, "{log}");
+    let exports: Vec<&serde_json::Value> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "export.cases")
+        .collect();
+    assert_eq!(exports.len(), 3, "{exports:?}");
+    let first = exports.last().unwrap();
+    assert_eq!(first["login"], "manager_a");
+    assert!(first["device"].is_string() && first["address"].is_string());
+    let detail = &first["detail"];
+    assert_eq!(
+        (
+            &detail["format"],
+            &detail["category"],
+            &detail["rows"],
+            &detail["names"],
+            &detail["phones"]
+        ),
+        (
+            &serde_json::json!("xlsx"),
+            &serde_json::json!("cleaning"),
+            &serde_json::json!(10),
+            &serde_json::json!(true),
+            &serde_json::json!(true)
+        ),
+        "{first}"
+    );
+    assert_eq!(exports[0]["detail"]["property"], fx.pa.id.to_string());
 
     // The statistics workbook has one sheet per table.
     let (quality, _) = Client::login(&server.base, "quality");

@@ -896,6 +896,7 @@ fn add_admin(data: &Path) {
         &[
             "user",
             "add",
+            "--own-password",
             "--login",
             "admin",
             "--name",

@@ -119,7 +119,7 @@ impl<'a> Script<'a> {
             Action::Propose {
                 measures: "更换部件".into(),
                 responsible: "张工".into(),
-                planned_date: None,
+                planned_date: chrono::NaiveDate::from_ymd_opt(2030, 1, 1),
                 compensation_fen: 0,
             },
         )

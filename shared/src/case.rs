@@ -12,7 +12,7 @@
 
 use crate::blob::BlobHash;
 use crate::code::coded_enum;
-use crate::deadline::{Clock, ClockState};
+use crate::deadline::{Clock, ClockState, ClockStatus, DueSoon};
 use crate::hlc::Hlc;
 use crate::id::{AttachmentId, CaseId, DeviceId, OpId, PropertyId, UserId};
 use crate::op::ActionKind;
@@ -1060,6 +1060,43 @@ impl Case {
             .iter()
             .filter(|c| c.met_at.is_none() || (ended && c.taken_unmet))
             .min_by_key(|c| c.due_at)
+    }
+
+    /// When the case stopped owing anything: closed, withdrawn or voided;
+    /// `None` while it is open.
+    pub fn ended_at(&self) -> Option<DateTime<Utc>> {
+        if self.state.is_open() {
+            return None;
+        }
+        self.closure
+            .as_ref()
+            .map(|c| c.stamp.at)
+            .or(self.withdrawal.as_ref().map(|w| w.stamp.at))
+            .or(self.voiding.as_ref().map(|v| v.stamp.at))
+    }
+
+    /// The moment this case's clocks are read at: `now` while it is open,
+    /// and when it ended after that, so that a deadline missed before the
+    /// close is late by a fixed time and not by one growing every day.
+    pub fn clocks_read_at(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        self.ended_at().map_or(now, |ended| ended.min(now))
+    }
+
+    /// Where clock `c` of this case stands at `now`. A clock of an ended
+    /// case that was never met does not run any more: it is missed when
+    /// it had run out by the end (the fold keeps only those, and the
+    /// callback a close without reaching the complainant never made), and
+    /// otherwise stands as it did then (a voided case's).
+    pub fn clock_status(
+        &self,
+        c: &ClockState,
+        now: DateTime<Utc>,
+        due_soon: DueSoon,
+    ) -> ClockStatus {
+        match self.ended_at() {
+            Some(ended) if c.met_at.is_none() && c.due_at <= ended => ClockStatus::Missed,
+            _ => c.status(self.clocks_read_at(now), due_soon),
+        }
     }
 
     /// Whether the case is overdue at `now`: see [`overdue`].

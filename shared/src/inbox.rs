@@ -297,15 +297,24 @@ fn reasons(
     if assigned_to_me && !case.state.is_finished() {
         out.push(Reason::Assigned);
     }
-    // By the limits the workflow will judge the approval with.
+    // By the limits the workflow will judge the approval with: those of
+    // the proposal and today's, and never to whoever proposed it.
     if let Some(s) = &case.solution
         && s.approval == ApprovalState::Pending
+        && crate::workflow::decides_on_proposal(case, user.id)
     {
-        let limits = crate::workflow::approval_limits(case, settings, now);
-        if limits.may_approve(user.role, s.compensation_fen) {
+        let amount = s.compensation_fen;
+        let then = crate::workflow::approval_limits(case, settings, now);
+        let today = settings.rules_at(now).compensation;
+        if then.may_approve(user.role, amount) && today.may_approve(user.role, amount) {
+            let required = if then.may_approve(today.required_role(amount), amount) {
+                today.required_role(amount)
+            } else {
+                then.required_role(amount)
+            };
             out.push(Reason::Approval {
-                amount_fen: s.compensation_fen,
-                required: limits.required_role(s.compensation_fen),
+                amount_fen: amount,
+                required,
             });
         }
     }
@@ -403,6 +412,9 @@ fn reasons(
         if case.state == CaseState::Reopened {
             out.push(Reason::Reopened);
         } else if let Some(action) = [
+            // A reopened case never assigned (it was answered on the spot)
+            // and started again is in nobody's hands, with no clock.
+            ActionKind::Assign,
             // First: a complaint answered on the spot is assessed before
             // it is closed, or it counts as neither valid nor unfounded.
             ActionKind::Assess,
@@ -410,6 +422,10 @@ fn reasons(
             ActionKind::PlanImprovement,
         ]
         .into_iter()
+        .filter(|&a| {
+            a != ActionKind::Assign
+                || (case.state == CaseState::InProgress && case.assignee.is_none())
+        })
         // A registered case's assessment has its clock, and one assessed
         // may be assessed again, but waits for nobody to.
         .filter(|&a| a != ActionKind::Assess || case.awaits_late_assessment())
@@ -752,6 +768,53 @@ mod tests {
             items[0].reasons,
             [Reason::Approval {
                 amount_fen: 200_000,
+                required: Role::DeputyGm,
+            }]
+        );
+        // Never to whoever proposed it.
+        case.solution.as_mut().unwrap().stamp.by = user(1, Role::DeputyGm).id;
+        check(&case, &user(1, Role::DeputyGm), &[]);
+        check(&case, &user(2, Role::Gm), &[ReasonKind::Approval]);
+    }
+
+    /// A reopened case that was answered on the spot, and so never
+    /// assigned, started again is in nobody's hands: the manager is told
+    /// to assign it.
+    #[test]
+    fn a_case_in_progress_with_nobody_assigned_waits_for_an_assignment() {
+        let mut case = complaint();
+        case.state = CaseState::InProgress;
+        let manager = user(1, Role::Manager);
+        let assign = Reason::NextStep {
+            action: ActionKind::Assign,
+        };
+        let reasons = |case: &Case| {
+            inbox([case], &manager, &[], t(NOW), &Settings::default())
+                .into_iter()
+                .flat_map(|i| i.reasons)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(reasons(&case), [assign]);
+        crate::inbox::tests::assign(&mut case, 5);
+        assert!(!reasons(&case).contains(&assign));
+    }
+
+    /// A limit lowered while an approval waits binds it (`workflow::duties`).
+    #[test]
+    fn a_lowered_limit_takes_a_pending_approval_up_the_ladder() {
+        let mut case = complaint();
+        propose(&mut case, 800);
+        let proposed = case.solution.as_ref().unwrap().stamp.at;
+        let mut lowered = Settings::default();
+        lowered.compensation.regional_manager_max_fen = 50_000;
+        let settings =
+            lowered.replacing(&Settings::default(), proposed + chrono::Duration::hours(1));
+        let reasons = |role| inbox([&case], &user(1, role), &[], t(NOW), &settings);
+        assert!(reasons(Role::RegionalManager).is_empty());
+        assert_eq!(
+            reasons(Role::DeputyGm)[0].reasons,
+            [Reason::Approval {
+                amount_fen: 80_000,
                 required: Role::DeputyGm,
             }]
         );

@@ -47,7 +47,11 @@ mod reader;
 ///   registration's source number
 ///   ([`crate::case::Registration::source_ref`]), which builds of schema 5
 ///   cannot read or would drop.
-pub const SCHEMA_VERSION: u32 = 6;
+/// - 7: also [`crate::workflow::DUTIES_SCHEMA`]'s rules: nobody decides
+///   on a compensation they proposed, nor above the limits of the day
+///   they decide; a solution names its responsible person and planned
+///   date; a follow-up is a call or a visit.
+pub const SCHEMA_VERSION: u32 = 7;
 
 /// One change to one case.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

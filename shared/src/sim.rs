@@ -330,7 +330,7 @@ pub fn sample_action(case: &Case, author: (UserId, Role), kind: ActionKind, choi
         ActionKind::Propose => Action::Propose {
             measures: "处理措施".into(),
             responsible: "负责人".into(),
-            planned_date: None,
+            planned_date: chrono::NaiveDate::from_ymd_opt(2026, 4, 1),
             compensation_fen: [0, 0, 50_000, 200_000, 500_000][pick(5) as usize],
         },
         ActionKind::Approve => Action::Approve {

@@ -9,8 +9,8 @@
 //! by the op's schema, so these guards are the only copy of the rules.
 
 use crate::case::{
-    ApprovalState, Assignee, Case, CaseKind, CaseState, Channel, NoteKind, RegistrationPatch,
-    Validity,
+    ApprovalState, Assignee, Case, CaseKind, CaseState, Channel, ContactMethod, NoteKind,
+    RegistrationPatch, Validity,
 };
 use crate::compensation::format_yuan;
 use crate::id::UserId;
@@ -108,6 +108,10 @@ pub enum RuleViolation {
         /// `received_at` or `channel`.
         field: String,
     },
+    /// A decision on a compensation by the person who proposed it.
+    OwnProposal,
+    /// A follow-up (回访) by another means than a call or a visit.
+    FollowUpMethod,
 }
 
 impl RuleViolation {
@@ -127,6 +131,7 @@ impl RuleViolation {
             RuleViolation::DuplicateOfItself => Some("duplicate_of"),
             RuleViolation::AlreadyFirstResponder => Some("to"),
             RuleViolation::InOwnFavour { field } => Some(field),
+            RuleViolation::FollowUpMethod => Some("method"),
             _ => None,
         }
     }
@@ -159,6 +164,8 @@ impl Coded for RuleViolation {
             RuleViolation::DuplicateOfItself => "workflow.duplicate_of_itself",
             RuleViolation::AlreadyFirstResponder => "workflow.already_first_responder",
             RuleViolation::InOwnFavour { .. } => "workflow.clock_in_own_favour",
+            RuleViolation::OwnProposal => "workflow.own_proposal",
+            RuleViolation::FollowUpMethod => "workflow.follow_up_method",
         }
     }
 
@@ -295,6 +302,18 @@ impl Coded for RuleViolation {
                     "Whoever registered the case may move the time received only earlier; management may move it either way",
                 )
                 .into(),
+            RuleViolation::OwnProposal => lang
+                .pick(
+                    "不能审批自己提出的赔偿方案，请由其他有审批权限的人审批",
+                    "A compensation is decided by someone other than who proposed it",
+                )
+                .into(),
+            RuleViolation::FollowUpMethod => lang
+                .pick(
+                    "回访须电话或上门进行",
+                    "A follow-up is made by phone or in person",
+                )
+                .into(),
         }
     }
 }
@@ -309,6 +328,8 @@ fn field_label(field: &str, lang: Lang) -> &'static str {
         "text" => lang.pick("内容", "text"),
         "plan" => lang.pick("整改计划", "improvement plan"),
         "answer" => lang.pick("答复内容", "answer"),
+        "responsible" => lang.pick("方案责任人", "person responsible for the solution"),
+        "planned_date" => lang.pick("计划完成日期", "planned completion date"),
         _ => lang.pick("必填项", "required field"),
     }
 }
@@ -698,6 +719,9 @@ pub const QUALITY_LIMITS_SCHEMA: u32 = 3;
 /// state (see [`gate`]).
 pub const REASSESS_SCHEMA: u32 = 4;
 
+/// The op schema from which [`duties`] holds as well.
+pub const DUTIES_SCHEMA: u32 = 7;
+
 /// Checks `op` against `case` by the rules it was recorded under:
 /// [`check_new`] from [`QUALITY_LIMITS_SCHEMA`] on, its closure rule
 /// alone from [`CHECK_NEW_SCHEMA`], [`check`] before. The op's schema is
@@ -715,14 +739,89 @@ pub fn check_op(
     // Before schema 4 a case was assessed once, when registered, or late
     // after an answer on the spot.
     let reassess = op.schema >= REASSESS_SCHEMA;
-    if op.schema >= QUALITY_LIMITS_SCHEMA {
+    let target = if op.schema >= QUALITY_LIMITS_SCHEMA {
         quality_limits(role, action)?;
         check_closure(case, role, action, settings, at, reassess)
     } else if op.schema >= CHECK_NEW_SCHEMA {
         check_closure(case, role, action, settings, at, reassess)
     } else {
         check_in(case, role, action, settings, at, reassess)
+    }?;
+    if op.schema >= DUTIES_SCHEMA {
+        duties(case, op.author, role, action, settings, at)?;
     }
+    Ok(target)
+}
+
+/// What the domain asks of an act besides its state and its role (from
+/// [`DUTIES_SCHEMA`]), judged after them:
+/// - a compensation is decided by someone other than who proposed it,
+///   or a regional manager could propose 1,000 CNY and approve it;
+/// - and by the limits in force when it is decided as well as those of
+///   the proposal ([`approval_limits`]): a limit lowered while it waited
+///   binds it;
+/// - a solution names its responsible person and planned date (DOMAIN:
+///   "measures, responsible person, planned date, compensation amount");
+///   without the date, nobody is reminded of the promise;
+/// - a follow-up (回访) is a call or a visit (DOMAIN: "by phone or
+///   visit"), not a message nobody may have read.
+fn duties(
+    case: &Case,
+    author: UserId,
+    role: Role,
+    action: &Action,
+    settings: &Settings,
+    at: DateTime<Utc>,
+) -> Result<(), RuleViolation> {
+    match action {
+        Action::Approve { .. } => {
+            let Some(solution) = &case.solution else {
+                return Ok(());
+            };
+            if solution.stamp.by == author {
+                return Err(RuleViolation::OwnProposal);
+            }
+            let now = settings.rules_at(at).compensation;
+            if !now.may_approve(role, solution.compensation_fen) {
+                return Err(RuleViolation::ApprovalNeedsRole {
+                    required: now.required_role(solution.compensation_fen),
+                });
+            }
+            Ok(())
+        }
+        Action::Propose {
+            responsible,
+            planned_date,
+            ..
+        } => {
+            if responsible.trim().is_empty() {
+                return Err(RuleViolation::TextRequired {
+                    field: "responsible".into(),
+                });
+            }
+            if planned_date.is_none() {
+                return Err(RuleViolation::TextRequired {
+                    field: "planned_date".into(),
+                });
+            }
+            Ok(())
+        }
+        Action::FollowUp { method, .. } => {
+            if matches!(method, ContactMethod::Phone | ContactMethod::Visit) {
+                Ok(())
+            } else {
+                Err(RuleViolation::FollowUpMethod)
+            }
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Whether `user` may decide on `case`'s pending compensation as far as
+/// who proposed it goes ([`duties`]): the approval screens and the inbox
+/// offer it to nobody else.
+pub fn decides_on_proposal(case: &Case, user: UserId) -> bool {
+    case.solution.as_ref().is_none_or(|s| s.stamp.by != user)
 }
 
 /// Whether `role` records follow-up calls only as spot-checks (抽查回访):
@@ -763,10 +862,12 @@ pub fn quality_limits(role: Role, action: &Action) -> Result<(), RuleViolation> 
 /// meet: head-office quality records spot-checks and no field notes
 /// ([`quality_limits`], from schema 3), and a complaint closed before its
 /// assessment (answered on the spot) may be found valid afterwards, so it
-/// closes as a valid one does (from schema 2). Ops recorded before these
-/// rules keep their meaning; see [`check_op`].
+/// closes as a valid one does (from schema 2); and [`duties`] (from
+/// schema 7), for which the act's `author` counts. Ops recorded before
+/// these rules keep their meaning; see [`check_op`].
 pub fn check_new(
     case: &Case,
+    author: UserId,
     role: Role,
     action: &Action,
     settings: &Settings,
@@ -774,7 +875,9 @@ pub fn check_new(
 ) -> Result<Option<CaseState>, RuleViolation> {
     own_clocks(case, role, action)?;
     quality_limits(role, action)?;
-    check_closure(case, role, action, settings, at, true)
+    let target = check_closure(case, role, action, settings, at, true)?;
+    duties(case, author, role, action, settings, at)?;
+    Ok(target)
 }
 
 /// [`check`] with the closure rule of schema 2 ([`check_new`]).

@@ -489,8 +489,8 @@ fn an_assessment_does_not_move_a_solution_deadline_already_met_or_missed() {
             at,
             Action::Propose {
                 measures: "更换门禁".into(),
-                responsible: String::new(),
-                planned_date: None,
+                responsible: "李工".into(),
+                planned_date: chrono::NaiveDate::from_ymd_opt(2026, 3, 20),
                 compensation_fen: 0,
             },
         );
@@ -1069,8 +1069,8 @@ fn telling_an_urgent_complainant_the_result_meets_the_contact_clock() {
         t + Duration::minutes(20),
         Action::Propose {
             measures: "更换门禁".into(),
-            responsible: String::new(),
-            planned_date: None,
+            responsible: "李工".into(),
+            planned_date: chrono::NaiveDate::from_ymd_opt(2026, 3, 20),
             compensation_fen: 0,
         },
     );

@@ -43,7 +43,7 @@ fn propose(fen: i64) -> Action {
     Action::Propose {
         measures: "更换水管".into(),
         responsible: "李工".into(),
-        planned_date: None,
+        planned_date: chrono::NaiveDate::from_ymd_opt(2026, 3, 10),
         compensation_fen: fen,
     }
 }
@@ -302,6 +302,7 @@ fn a_complaint_answered_on_the_spot_is_assessed_afterwards() {
         let at = local(2026, 3, 3, 9, 0);
         shared::workflow::check_new(
             &s.case(),
+            shared::id::UserId(uuid::Uuid::from_u128(7)),
             Role::Manager,
             &close(corrective),
             &s.settings,
@@ -516,6 +517,127 @@ fn guards_by_state() {
         case.resolution
             .as_ref()
             .is_some_and(|r| r.feedback_at.is_some())
+    );
+}
+
+/// From schema 7 (`workflow::duties`): nobody decides on a compensation
+/// they proposed, a solution names who carries it out and by when, and a
+/// follow-up is a call or a visit. Ops of schema 6 keep their meaning.
+#[test]
+fn an_approver_never_decides_on_their_own_proposal() {
+    let approve = Action::Approve {
+        approved: true,
+        comment: "同意".into(),
+        compensation_fen: Some(80_000),
+    };
+    let regional_proposes = || {
+        let mut s = sim(CaseKind::Complaint);
+        for (dev, action) in [
+            (MANAGER, assess(Severity::General, Validity::Valid)),
+            (MANAGER, assign()),
+            (HEAD, Action::Start),
+        ] {
+            assert!(step(&mut s, dev, action).is_ok());
+        }
+        assert_eq!(
+            step(&mut s, REGIONAL, propose(80_000)),
+            Ok(CaseState::SolutionProposed)
+        );
+        s
+    };
+    let mut s = regional_proposes();
+    let case = s.case();
+    assert!(!shared::workflow::decides_on_proposal(
+        &case,
+        s.devices[REGIONAL].user
+    ));
+    assert!(shared::workflow::decides_on_proposal(
+        &case,
+        s.devices[DEPUTY].user
+    ));
+    assert_eq!(
+        step(&mut s, REGIONAL, approve.clone()),
+        Err("workflow.own_proposal")
+    );
+    assert_eq!(
+        step(&mut s, DEPUTY, approve.clone()),
+        Ok(CaseState::SolutionProposed)
+    );
+    assert_eq!(
+        s.case().solution.map(|x| x.approval),
+        Some(ApprovalState::Approved)
+    );
+    // Recorded by a build of schema 6, the same approval stands.
+    let mut old = regional_proposes();
+    let before = old.case().violations.len();
+    old.act(REGIONAL, local(2026, 3, 2, 12, 0), approve);
+    old.ops.last_mut().expect("just made").schema = shared::workflow::DUTIES_SCHEMA - 1;
+    let case = old.case();
+    assert_eq!(case.violations.len(), before, "{:?}", case.violations);
+    assert_eq!(
+        case.solution.map(|x| x.approval),
+        Some(ApprovalState::Approved)
+    );
+
+    // A solution without its responsible person or planned date.
+    let mut s = sim(CaseKind::Complaint);
+    for (dev, action) in [
+        (MANAGER, assess(Severity::General, Validity::Valid)),
+        (MANAGER, assign()),
+        (HEAD, Action::Start),
+    ] {
+        assert!(step(&mut s, dev, action).is_ok());
+    }
+    let mut undated = propose(0);
+    if let Action::Propose { planned_date, .. } = &mut undated {
+        *planned_date = None;
+    }
+    assert_eq!(step(&mut s, HEAD, undated), Err("workflow.text_required"));
+    assert_eq!(
+        s.case()
+            .violations
+            .last()
+            .and_then(|v| v.rule.field().map(String::from)),
+        Some("planned_date".to_string())
+    );
+    let mut nobody = propose(0);
+    if let Action::Propose { responsible, .. } = &mut nobody {
+        *responsible = " ".into();
+    }
+    assert_eq!(step(&mut s, HEAD, nobody), Err("workflow.text_required"));
+    assert_eq!(
+        step(&mut s, HEAD, propose(0)),
+        Ok(CaseState::SolutionProposed)
+    );
+    assert_eq!(
+        step(&mut s, HEAD, resolve("已更换")),
+        Ok(CaseState::Resolved)
+    );
+
+    // A follow-up by message is no follow-up; by a visit it is.
+    let by = |method| match follow_up(5) {
+        Action::FollowUp {
+            satisfaction,
+            comment,
+            spot_check,
+            ratings,
+            ..
+        } => Action::FollowUp {
+            method,
+            satisfaction,
+            comment,
+            spot_check,
+            ratings,
+        },
+        _ => unreachable!("a follow-up"),
+    };
+    assert_eq!(
+        step(&mut s, STAFF, by(ContactMethod::Message)),
+        Err("workflow.follow_up_method")
+    );
+    assert_eq!(
+        step(&mut s, STAFF, by(ContactMethod::Visit)),
+        Ok(CaseState::FollowedUp)
     );
 }
 
@@ -1608,12 +1730,13 @@ fn a_change_of_the_settings_leaves_what_was_done_before_it_as_it_was_judged() {
     assert!(after.violations.is_empty(), "{:?}", after.violations);
     assert_eq!(after.deadlines, before.deadlines);
 
-    // A solution proposed before the change and approved after it keeps
-    // the approver it was proposed to; one proposed after the change
+    // A solution proposed before the change and decided after it is bound
+    // by the lower limit too (from schema 7): the regional manager may no
+    // longer approve it, the deputy GM may. One proposed after the change
     // needs the new limits' approver.
-    let approve = |s: &mut Sim, at| {
+    let approve_by = |s: &mut Sim, dev, at| {
         s.act(
-            REGIONAL,
+            dev,
             at,
             Action::Approve {
                 approved: true,
@@ -1623,10 +1746,15 @@ fn a_change_of_the_settings_leaves_what_was_done_before_it_as_it_was_judged() {
         );
         s.case()
     };
+    let approve = |s: &mut Sim, at| approve_by(s, REGIONAL, at);
     let mut pending = proposed_complaint(80_000);
     pending.settings = s.settings.clone();
     let case = approve(&mut pending, local(2026, 6, 2, 10, 0));
-    assert!(case.violations.is_empty(), "{:?}", case.violations);
+    assert_eq!(
+        case.violations.last().map(|v| v.rule.code()),
+        Some("workflow.approval_needs_role")
+    );
+    let case = approve_by(&mut pending, DEPUTY, local(2026, 6, 2, 11, 0));
     assert_eq!(
         case.solution.map(|x| x.approval),
         Some(ApprovalState::Approved)

@@ -146,6 +146,43 @@ impl Browser {
             .unwrap_or_else(|e| panic!("type into [data-testid={test_id}]: {e}"));
     }
 
+    /// Enters `value` in the input with `test_id` as a person would:
+    /// typed into a text field, chosen in a select, picked in a date input.
+    pub async fn enter(&self, test_id: &str, value: &str) {
+        let el = self.wait_for_test_id(test_id).await;
+        let tag = el.tag_name().await.unwrap_or_default().to_lowercase();
+        let kind = el.attr("type").await.ok().flatten().unwrap_or_default();
+        match (tag.as_str(), kind.as_str()) {
+            ("select", _) => self.choose(test_id, value).await,
+            (_, "date") => self.set_date(test_id, value).await,
+            _ => self.fill(test_id, value).await,
+        }
+    }
+
+    /// Takes `action` on the open case with `inputs` (name, value) entered
+    /// in its form, and waits for the case to reach `state`.
+    pub async fn act(&self, action: &str, inputs: &[(&str, &str)], state: &str) {
+        self.click(&format!("action-{action}")).await;
+        for (name, value) in inputs {
+            self.enter(&format!("in-{name}"), value).await;
+        }
+        self.click(&format!("submit-{action}")).await;
+        self.wait_attr("detail-state", "data-state", state).await;
+    }
+
+    /// Sets the date input with `test_id` to `date` (`YYYY-MM-DD`), as a
+    /// date picker does: typing into one depends on the browser's locale.
+    pub async fn set_date(&self, test_id: &str, date: &str) {
+        self.wait_for_test_id(test_id).await;
+        self.eval(&format!(
+            "const i = document.querySelector('[data-testid=\"{test_id}\"]');
+             i.value = '{date}';
+             i.dispatchEvent(new Event('input', {{bubbles: true}}));
+             return true;"
+        ))
+        .await;
+    }
+
     /// Chooses the option with `value` in the select with `test_id`.
     pub async fn choose(&self, test_id: &str, value: &str) {
         let el = self.wait_for_test_id(test_id).await;

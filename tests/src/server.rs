@@ -203,6 +203,7 @@ impl Server {
             let mut args = vec![
                 "user",
                 "add",
+                "--own-password",
                 "--login",
                 login,
                 "--name",

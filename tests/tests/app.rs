@@ -7,17 +7,6 @@
 use e2e::{Browser, PASSWORD, Server};
 use serde_json::{Value, json};
 
-/// Opens the action's form, fills its text inputs and submits it, then
-/// waits for the case to reach `state`.
-async fn act(browser: &Browser, action: &str, inputs: &[(&str, &str)], state: &str) {
-    browser.click(&format!("action-{action}")).await;
-    for (name, value) in inputs {
-        browser.fill(&format!("in-{name}"), value).await;
-    }
-    browser.click(&format!("submit-{action}")).await;
-    browser.wait_attr("detail-state", "data-state", state).await;
-}
-
 /// Loads the app again (a tablet that discarded the tab) and opens the
 /// case with `reg_no`.
 async fn reload_case(browser: &Browser, server: &Server, reg_no: &str) {
@@ -127,7 +116,7 @@ async fn a_complaint_goes_through_the_whole_workflow() {
         .wait_attr("detail-state", "data-state", "registered")
         .await;
 
-    act(&browser, "assess", &[], "assessed").await;
+    browser.act("assess", &[], "assessed").await;
     browser.click("action-assign").await;
     browser.choose_label("in-user", "李经理").await;
     browser.fill("in-department", "工程部").await;
@@ -136,7 +125,7 @@ async fn a_complaint_goes_through_the_whole_workflow() {
     browser
         .wait_attr("detail-state", "data-state", "assigned")
         .await;
-    act(&browser, "start", &[], "in_progress").await;
+    browser.act("start", &[], "in_progress").await;
     // On site, the leak turns out to reach the wiring: the manager
     // assesses the case again, and it stays in the works.
     let entries = browser.find_all("timeline-entry").await.len();
@@ -150,27 +139,31 @@ async fn a_complaint_goes_through_the_whole_workflow() {
         browser.attr("detail-state", "data-state").await,
         "in_progress"
     );
-    act(
-        &browser,
-        "propose",
-        &[("measures", "更换楼上防水层"), ("responsible", "张师傅")],
-        "solution_proposed",
-    )
-    .await;
-    act(
-        &browser,
-        "resolve",
-        &[("result", "防水层已更换，天花板已修复")],
-        "resolved",
-    )
-    .await;
-    act(
-        &browser,
-        "follow_up",
-        &[("comment", "很满意")],
-        "followed_up",
-    )
-    .await;
+    browser
+        .act(
+            "propose",
+            &[
+                ("measures", "更换楼上防水层"),
+                ("responsible", "张师傅"),
+                ("planned_date", "2030-01-10"),
+            ],
+            "solution_proposed",
+        )
+        .await;
+    browser
+        .act(
+            "resolve",
+            &[("result", "防水层已更换，天花板已修复")],
+            "resolved",
+        )
+        .await;
+    browser
+        .act(
+            "follow_up",
+            &[("satisfaction", "5"), ("comment", "很满意")],
+            "followed_up",
+        )
+        .await;
     // A valid complaint closes with its corrective action and that
     // action's verification: without the verification the form says so
     // beside its input and records nothing.
@@ -198,6 +191,11 @@ async fn a_complaint_goes_through_the_whole_workflow() {
         "a follow-up on a closed case is a spot-check"
     );
     browser.fill("in-comment", "抽查回访：满意").await;
+    // The score is the resident's: nothing is chosen for them, and the
+    // form says so beside it until it is.
+    browser.click("submit-follow_up").await;
+    browser.wait_for_test_id("error-satisfaction").await;
+    browser.choose("in-satisfaction", "4").await;
     browser.click("submit-follow_up").await;
     browser.wait_count("timeline-entry", 10).await;
     assert_eq!(browser.attr("detail-state", "data-state").await, "closed");
@@ -516,15 +514,10 @@ async fn two_tablets_acting_offline_on_one_case_show_the_same_conflict() {
 
     server.kill();
     open_case(&a, &reg_no).await;
-    act(&a, "assess", &[], "assessed").await;
+    a.act("assess", &[], "assessed").await;
     open_case(&b, &reg_no).await;
-    act(
-        &b,
-        "withdraw",
-        &[("reason", "业主表示已自行解决")],
-        "withdrawn",
-    )
-    .await;
+    b.act("withdraw", &[("reason", "业主表示已自行解决")], "withdrawn")
+        .await;
 
     server.restart();
     a.sync_now().await;
@@ -2179,7 +2172,9 @@ async fn a_case_registered_twice_is_voided_and_links_to_the_one_kept() {
 
     // Voided by mistake after all: restored where it was, it counts again.
     open_case(&browser, &twice).await;
-    act(&browser, "restore", &[("reason", "并非重复")], "registered").await;
+    browser
+        .act("restore", &[("reason", "并非重复")], "registered")
+        .await;
     browser
         .wait_text("timeline", "恢复了作废的工单：并非重复")
         .await;
@@ -2203,7 +2198,7 @@ async fn a_second_assessment_replaced_meanwhile_starts_again_from_the_new_one() 
     let reg_no = browser.register_complaint("吴九", "电梯运行时异响").await;
     browser.click("open-case").await;
     browser.wait_text("detail-reg-no", &reg_no).await;
-    act(&browser, "assess", &[], "assessed").await;
+    browser.act("assess", &[], "assessed").await;
     browser.sync_now().await;
 
     // The form is filled from the first assessment; urgent is ticked and

@@ -7,22 +7,12 @@
 use e2e::{Browser, PASSWORD, Server};
 use serde_json::{Value, json};
 
-/// Opens the action's form, fills its text inputs and submits it, then
-/// waits for the case to reach `state`.
-async fn act(browser: &Browser, action: &str, inputs: &[(&str, &str)], state: &str) {
-    browser.click(&format!("action-{action}")).await;
-    for (name, value) in inputs {
-        browser.fill(&format!("in-{name}"), value).await;
-    }
-    browser.click(&format!("submit-{action}")).await;
-    browser.wait_attr("detail-state", "data-state", state).await;
-}
-
 /// head1 (孙主管), the head of 工程部 in 和园.
 fn add_department_head(server: &Server) {
     server.cli(&[
         "user",
         "add",
+        "--own-password",
         "--login",
         "head1",
         "--name",
@@ -333,6 +323,7 @@ async fn an_admin_without_a_property_is_pointed_to_properties_and_users() {
     server.cli(&[
         "user",
         "add",
+        "--own-password",
         "--login",
         "admin1",
         "--name",
@@ -394,20 +385,20 @@ async fn a_closed_complaint_with_every_section_filled_prints_on_one_page() {
         .wait_attr("detail-state", "data-state", "registered")
         .await;
 
-    act(
-        &browser,
-        "assess",
-        &[
-            (
-                "reason",
-                &long("楼上装修破坏防水层导致渗漏，属物业监管责任范围。", 120),
-            ),
-            ("respondent", "装修巡查员刘某"),
-            ("respondent_department", "秩序部"),
-        ],
-        "assessed",
-    )
-    .await;
+    browser
+        .act(
+            "assess",
+            &[
+                (
+                    "reason",
+                    &long("楼上装修破坏防水层导致渗漏，属物业监管责任范围。", 120),
+                ),
+                ("respondent", "装修巡查员刘某"),
+                ("respondent_department", "秩序部"),
+            ],
+            "assessed",
+        )
+        .await;
     browser.click("action-note").await;
     browser
         .fill(
@@ -430,46 +421,48 @@ async fn a_closed_complaint_with_every_section_filled_prints_on_one_page() {
     browser
         .wait_attr("detail-state", "data-state", "assigned")
         .await;
-    act(&browser, "start", &[], "in_progress").await;
-    act(
-        &browser,
-        "propose",
-        &[
-            (
-                "measures",
+    browser.act("start", &[], "in_progress").await;
+    browser
+        .act(
+            "propose",
+            &[
+                (
+                    "measures",
+                    &long(
+                        "更换楼上卫生间防水层，修复天花板并重新粉刷，清理霉斑。",
+                        200,
+                    ),
+                ),
+                ("responsible", "工程部张师傅"),
+                ("planned_date", "2030-01-10"),
+            ],
+            "solution_proposed",
+        )
+        .await;
+    browser
+        .act(
+            "resolve",
+            &[(
+                "result",
                 &long(
-                    "更换楼上卫生间防水层，修复天花板并重新粉刷，清理霉斑。",
+                    "防水层已更换并做闭水试验四十八小时无渗漏，天花板已修复粉刷。",
                     200,
                 ),
-            ),
-            ("responsible", "工程部张师傅"),
-        ],
-        "solution_proposed",
-    )
-    .await;
-    act(
-        &browser,
-        "resolve",
-        &[(
-            "result",
-            &long(
-                "防水层已更换并做闭水试验四十八小时无渗漏，天花板已修复粉刷。",
-                200,
-            ),
-        )],
-        "resolved",
-    )
-    .await;
+            )],
+            "resolved",
+        )
+        .await;
     // Telling the resident is its own step, which stops the feedback clock.
-    act(
-        &browser,
-        "feedback",
-        &[("comment", "已电话告知业主处理结果并约定回访时间")],
-        "resolved",
-    )
-    .await;
+    browser
+        .act(
+            "feedback",
+            &[("comment", "已电话告知业主处理结果并约定回访时间")],
+            "resolved",
+        )
+        .await;
     // The three ratings of 001 besides overall satisfaction.
     browser.click("action-follow_up").await;
+    browser.choose("in-satisfaction", "5").await;
     browser.choose("in-rating_result", "4").await;
     browser.choose("in-rating_attitude", "5").await;
     browser.choose("in-rating_timeliness", "3").await;
@@ -486,25 +479,25 @@ async fn a_closed_complaint_with_every_section_filled_prints_on_one_page() {
     browser
         .wait_attr("detail-state", "data-state", "followed_up")
         .await;
-    act(
-        &browser,
-        "close",
-        &[
-            (
-                "corrective",
-                &long(
-                    "装修申报时加查防水施工方案，完工后做闭水试验并由物业验收。",
-                    150,
+    browser
+        .act(
+            "close",
+            &[
+                (
+                    "corrective",
+                    &long(
+                        "装修申报时加查防水施工方案，完工后做闭水试验并由物业验收。",
+                        150,
+                    ),
                 ),
-            ),
-            (
-                "verification",
-                &long("一个月后回访确认无渗漏，业主认可。", 100),
-            ),
-        ],
-        "closed",
-    )
-    .await;
+                (
+                    "verification",
+                    &long("一个月后回访确认无渗漏，业主认可。", 100),
+                ),
+            ],
+            "closed",
+        )
+        .await;
 
     browser.click("open-print").await;
     browser.wait_text("print-reg-no", &reg_no).await;
@@ -683,6 +676,7 @@ async fn a_case_is_assigned_only_to_someone_who_works_in_its_property() {
     server.cli(&[
         "user",
         "add",
+        "--own-password",
         "--login",
         "regional2",
         "--name",
@@ -702,7 +696,7 @@ async fn a_case_is_assigned_only_to_someone_who_works_in_its_property() {
     browser.login("regional2").await;
     browser.register_complaint("周八", "电梯按钮失灵").await;
     browser.click("open-case").await;
-    act(&browser, "assess", &[], "assessed").await;
+    browser.act("assess", &[], "assessed").await;
     browser.click("action-assign").await;
     browser.wait_for_test_id("in-user").await;
     let options = browser

@@ -5,17 +5,6 @@
 
 use e2e::{Browser, PASSWORD, Server};
 
-/// Opens the action's form, fills its text inputs and submits it, then
-/// waits for the case to reach `state`.
-async fn act(browser: &Browser, action: &str, inputs: &[(&str, &str)], state: &str) {
-    browser.click(&format!("action-{action}")).await;
-    for (name, value) in inputs {
-        browser.fill(&format!("in-{name}"), value).await;
-    }
-    browser.click(&format!("submit-{action}")).await;
-    browser.wait_attr("detail-state", "data-state", state).await;
-}
-
 async fn switch_user(browser: &Browser, login: &str) {
     browser.click("nav-settings").await;
     browser.click("logout").await;
@@ -63,6 +52,7 @@ async fn an_escalation_and_a_pending_approval_reach_the_right_users_after_sync()
     server.cli(&[
         "user",
         "add",
+        "--own-password",
         "--login",
         "deputy1",
         "--name",
@@ -102,18 +92,19 @@ async fn an_escalation_and_a_pending_approval_reach_the_right_users_after_sync()
     browser
         .wait_attr("detail-state", "data-state", "assigned")
         .await;
-    act(&browser, "start", &[], "in_progress").await;
-    act(
-        &browser,
-        "propose",
-        &[
-            ("measures", "修复排水泵，赔偿洗车及维修费用"),
-            ("responsible", "工程部张师傅"),
-            ("yuan", "2000"),
-        ],
-        "solution_proposed",
-    )
-    .await;
+    browser.act("start", &[], "in_progress").await;
+    browser
+        .act(
+            "propose",
+            &[
+                ("measures", "修复排水泵，赔偿洗车及维修费用"),
+                ("responsible", "工程部张师傅"),
+                ("yuan", "2000"),
+                ("planned_date", "2030-01-10"),
+            ],
+            "solution_proposed",
+        )
+        .await;
     let entries = browser.find_all("timeline-entry").await.len();
     browser.click("action-escalate").await;
     browser.fill("in-reason", "业主要求区域经理出面").await;
@@ -225,14 +216,10 @@ async fn a_reopened_repair_and_a_repair_to_close_wait_in_the_inbox() {
     assert!(reasons.contains(&"reopened".into()), "{reasons:?}");
     // The manager sends it back to work, and it is done again.
     browser.click("inbox-open").await;
-    act(&browser, "start", &[], "in_progress").await;
-    act(
-        &browser,
-        "resolve",
-        &[("result", "已重新密封水管接口")],
-        "resolved",
-    )
-    .await;
+    browser.act("start", &[], "in_progress").await;
+    browser
+        .act("resolve", &[("result", "已重新密封水管接口")], "resolved")
+        .await;
     browser.wait_synced().await;
 
     switch_user(&browser, "staff1").await;
@@ -242,6 +229,7 @@ async fn a_reopened_repair_and_a_repair_to_close_wait_in_the_inbox() {
         .wait_attr("detail-state", "data-state", "resolved")
         .await;
     browser.click("action-follow_up").await;
+    browser.choose("in-satisfaction", "5").await;
     browser.fill("in-comment", "已无渗水").await;
     browser.click("submit-follow_up").await;
     browser
@@ -251,7 +239,7 @@ async fn a_reopened_repair_and_a_repair_to_close_wait_in_the_inbox() {
     assert_eq!(reasons, ["next_step"]);
     browser.wait_text("inbox-reason", "待我处理：结案").await;
     browser.click("inbox-open").await;
-    act(&browser, "close", &[], "closed").await;
+    browser.act("close", &[], "closed").await;
     browser.wait_attr("inbox-count", "data-count", "0").await;
     browser.close().await;
 }
@@ -299,7 +287,7 @@ async fn a_repair_whose_resident_never_answers_closes_after_three_missed_callbac
     assert!(reasons.contains(&"next_step".into()), "{reasons:?}");
     browser.wait_text("inbox-item", "待我处理：结案").await;
     browser.click("inbox-open").await;
-    act(&browser, "close", &[], "closed").await;
+    browser.act("close", &[], "closed").await;
     browser.wait_synced().await;
 
     let token = server.token("manager1");
@@ -332,7 +320,7 @@ async fn a_plan_past_its_date_waits_in_the_inbox() {
     browser.login("manager1").await;
     let reg_no = browser.register_complaint("赵六", "楼道墙面脱落").await;
     browser.click("open-case").await;
-    act(&browser, "assess", &[], "assessed").await;
+    browser.act("assess", &[], "assessed").await;
     browser.click("action-assign").await;
     browser.choose_label("in-user", "李经理").await;
     browser.fill("in-department", "工程部").await;
@@ -340,21 +328,15 @@ async fn a_plan_past_its_date_waits_in_the_inbox() {
     browser
         .wait_attr("detail-state", "data-state", "assigned")
         .await;
-    act(&browser, "start", &[], "in_progress").await;
+    browser.act("start", &[], "in_progress").await;
     browser.click("action-propose").await;
     browser.fill("in-measures", "重新粉刷墙面").await;
     let yesterday = (chrono::Utc::now().with_timezone(&chrono_tz::Asia::Shanghai)
         - chrono::Duration::days(1))
     .format("%Y-%m-%d")
     .to_string();
-    browser
-        .eval(&format!(
-            "const i = document.querySelector('[data-testid=\"in-planned_date\"]');
-             i.value = '{yesterday}';
-             i.dispatchEvent(new Event('input', {{bubbles: true}}));
-             return true;"
-        ))
-        .await;
+    browser.fill("in-responsible", "王师傅").await;
+    browser.set_date("in-planned_date", &yesterday).await;
     browser.click("submit-propose").await;
     browser
         .wait_attr("detail-state", "data-state", "solution_proposed")
@@ -375,7 +357,9 @@ async fn a_complaint_closed_before_its_assessment_is_assessed_closed() {
     let server = Server::start();
     server.seed();
     let (browser, reg_no) = answered_on_the_spot(&server, "电梯间有异味", "当场清理并通风").await;
-    act(&browser, "follow_up", &[], "followed_up").await;
+    browser
+        .act("follow_up", &[("satisfaction", "5")], "followed_up")
+        .await;
     browser.wait_synced().await;
 
     switch_user(&browser, "manager1").await;
@@ -425,13 +409,13 @@ async fn a_complaint_answered_on_the_spot_waits_for_the_managers_assessment() {
     server.seed();
     let (browser, reg_no) =
         answered_on_the_spot(&server, "保安态度生硬", "当场道歉，保安已认错").await;
-    act(
-        &browser,
-        "follow_up",
-        &[("comment", "接受道歉")],
-        "followed_up",
-    )
-    .await;
+    browser
+        .act(
+            "follow_up",
+            &[("satisfaction", "4"), ("comment", "接受道歉")],
+            "followed_up",
+        )
+        .await;
     browser.wait_synced().await;
 
     switch_user(&browser, "manager1").await;
@@ -441,20 +425,20 @@ async fn a_complaint_answered_on_the_spot_waits_for_the_managers_assessment() {
         .wait_text("inbox-reason", "待我处理：初步评估")
         .await;
     browser.click("inbox-open").await;
-    act(&browser, "assess", &[], "followed_up").await;
+    browser.act("assess", &[], "followed_up").await;
     browser.click("nav-inbox").await;
     browser.wait_text("inbox-reason", "待我处理：结案").await;
     browser.click("inbox-open").await;
-    act(
-        &browser,
-        "close",
-        &[
-            ("corrective", "保安服务用语培训"),
-            ("verification", "抽查无再犯"),
-        ],
-        "closed",
-    )
-    .await;
+    browser
+        .act(
+            "close",
+            &[
+                ("corrective", "保安服务用语培训"),
+                ("verification", "抽查无再犯"),
+            ],
+            "closed",
+        )
+        .await;
     browser.wait_attr("inbox-count", "data-count", "0").await;
     browser.wait_synced().await;
     browser.close().await;
@@ -586,6 +570,7 @@ fn staff1_leaves_for_staff3(server: &Server) {
     server.cli(&[
         "user",
         "add",
+        "--own-password",
         "--login",
         "staff3",
         "--name",
@@ -655,6 +640,7 @@ async fn a_repair_whose_first_responder_left_is_handed_to_another() {
     browser.wait_text("detail-reg-no", &reg_no).await;
     browser.wait_text("first-responder", "刘客服").await;
     browser.click("action-follow_up").await;
+    browser.choose("in-satisfaction", "5").await;
     browser.fill("in-comment", "地漏已通").await;
     browser.click("submit-follow_up").await;
     browser

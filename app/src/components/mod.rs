@@ -606,10 +606,20 @@ pub fn deadline_badge(case: &Case, ctx: &crate::state::AppCtx) -> impl IntoView 
     let due_soon = ctx
         .config
         .with(|c| c.settings.deadlines.due_soon(c.settings.tz()));
+    // A clock owed that cannot be computed (next year's holidays not
+    // loaded) is not "no deadline": it is said as what it is.
+    let uncomputed =
+        case.state.is_open() && case.deadline_problems.iter().any(|p| p.met_at.is_none());
     match case.next_clock() {
+        None if uncomputed => view! {
+            <span class="badge due-soon" data-testid="deadline" data-status="uncomputed">
+                {lang.pick("时限无法计算", "Deadline unknown")}
+            </span>
+        }
+        .into_any(),
         None => view! { <span class="badge none" data-testid="deadline">"—"</span> }.into_any(),
         Some(clock) => {
-            let status = clock.status(now, due_soon);
+            let status = case.clock_status(clock, now, due_soon);
             let class = match status {
                 ClockStatus::Overdue | ClockStatus::Missed => "badge overdue",
                 ClockStatus::DueSoon => "badge due-soon",
@@ -619,7 +629,7 @@ pub fn deadline_badge(case: &Case, ctx: &crate::state::AppCtx) -> impl IntoView 
                 "{}{}{}",
                 clock.clock.label(lang),
                 lang.pick("：", ": "),
-                i18n::due_text(clock.due_at, now, lang)
+                i18n::due_text(clock.due_at, case.clocks_read_at(now), lang)
             );
             view! { <span class=class data-testid="deadline" data-status=status.code()>{text}</span> }
                 .into_any()

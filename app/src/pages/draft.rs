@@ -67,19 +67,17 @@ impl Draft {
     }
 }
 
-fn storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.local_storage().ok().flatten()
-}
-
 /// The draft kept under `key`, if one is.
 pub fn load<T: DeserializeOwned>(key: &str) -> Option<T> {
-    let text = storage()?.get_item(key).ok()??;
+    let text = crate::local_storage()?.get_item(key).ok()??;
     serde_json::from_str(&text).ok()
 }
 
 /// Keeps `draft` under `key`, or forgets what is kept there for `None`.
 pub fn keep<T: Serialize>(key: &str, draft: Option<&T>) {
-    let Some(storage) = storage() else { return };
+    let Some(storage) = crate::local_storage() else {
+        return;
+    };
     let kept = match draft {
         Some(draft) => serde_json::to_string(draft)
             .ok()
@@ -101,7 +99,9 @@ pub fn keep<T: Serialize>(key: &str, draft: Option<&T>) {
 
 /// How many drafts users other than `user` keep on the tablet.
 pub fn kept_by_others(user: UserId) -> usize {
-    let Some(storage) = storage() else { return 0 };
+    let Some(storage) = crate::local_storage() else {
+        return 0;
+    };
     let user = user.to_string();
     (0..storage.length().unwrap_or(0))
         .filter_map(|i| storage.key(i).ok().flatten())
@@ -117,7 +117,9 @@ pub fn kept_by_others(user: UserId) -> usize {
 
 /// Forgets every user's drafts (another user logs in on the tablet).
 pub fn forget_all() {
-    let Some(storage) = storage() else { return };
+    let Some(storage) = crate::local_storage() else {
+        return;
+    };
     let keys: Vec<String> = (0..storage.length().unwrap_or(0))
         .filter_map(|i| storage.key(i).ok().flatten())
         .filter(|k| k.starts_with(PREFIX))

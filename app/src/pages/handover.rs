@@ -132,7 +132,10 @@ fn PropertyForm(
                     continue;
                 };
                 let reg_no = case.registration.reg_no.to_string();
-                let Some(role) = ctx.role() else {
+                let user = ctx
+                    .session
+                    .with_untracked(|s| s.as_ref().map(|s| (s.user.role, s.user.id)));
+                let Some((role, me)) = user else {
                     let _ = outcome.try_set(Some(Outcome::Failed(done, RecordError::LoggedOut)));
                     let _ = busy.try_set(false);
                     return;
@@ -157,7 +160,9 @@ fn PropertyForm(
                     continue;
                 }
                 let now = crate::state::now();
-                if let Err(v) = shared::workflow::check_new(&case, role, &action, &settings, now) {
+                if let Err(v) =
+                    shared::workflow::check_new(&case, me, role, &action, &settings, now)
+                {
                     done.skipped.push((reg_no, Skip::Rule(v)));
                     continue;
                 }

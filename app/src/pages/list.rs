@@ -20,20 +20,76 @@ const COMPOSING_PAUSE_MS: u64 = 300;
 /// Rows rendered per step of "more".
 const PAGE: usize = 100;
 
+/// What the list is filtered by, and how many rows it shows: kept in the
+/// app's context, so that a member of staff working through "mine,
+/// overdue" finds the list as they left it when they come back from a
+/// case. A logout clears it.
+#[derive(Clone, Copy)]
+pub struct ListFilters {
+    kind: RwSignal<String>,
+    state: RwSignal<String>,
+    category: RwSignal<String>,
+    property: RwSignal<String>,
+    mine: RwSignal<bool>,
+    overdue: RwSignal<bool>,
+    search: RwSignal<String>,
+    shown: RwSignal<usize>,
+}
+
+impl ListFilters {
+    /// No filter, the first page.
+    pub fn new() -> ListFilters {
+        ListFilters {
+            kind: RwSignal::new(String::new()),
+            state: RwSignal::new(String::new()),
+            category: RwSignal::new(String::new()),
+            property: RwSignal::new(String::new()),
+            mine: RwSignal::new(false),
+            overdue: RwSignal::new(false),
+            search: RwSignal::new(String::new()),
+            shown: RwSignal::new(PAGE),
+        }
+    }
+
+    /// Back to no filter (another user's list).
+    pub fn clear(&self) {
+        for text in [
+            self.kind,
+            self.state,
+            self.category,
+            self.property,
+            self.search,
+        ] {
+            text.set(String::new());
+        }
+        self.mine.set(false);
+        self.overdue.set(false);
+        self.shown.set(PAGE);
+    }
+}
+
+impl Default for ListFilters {
+    fn default() -> ListFilters {
+        ListFilters::new()
+    }
+}
+
 /// The list screen.
 #[component]
 pub fn CaseList() -> impl IntoView {
     let ctx = use_app();
-    let kind = RwSignal::new(String::new());
-    let state = RwSignal::new(String::new());
-    let category = RwSignal::new(String::new());
-    let property = RwSignal::new(String::new());
-    let mine = RwSignal::new(false);
-    let overdue = RwSignal::new(false);
-    let search = RwSignal::new(String::new());
+    let ListFilters {
+        kind,
+        state,
+        category,
+        property,
+        mine,
+        overdue,
+        search,
+        shown,
+    } = ctx.list;
     // What an input method is composing in the search, last typed.
-    let composing = StoredValue::new(String::new());
-    let shown = RwSignal::new(PAGE);
+    let composing = StoredValue::new(search.get_untracked());
 
     let matching = Memo::new(move |_| {
         let user = ctx.session.with(|s| s.as_ref().map(|s| s.user.clone()));
@@ -206,7 +262,10 @@ pub fn CaseList() -> impl IntoView {
                 <tbody>
                     <For
                         each=visible
-                        key=|c| (c.id, c.last_hlc)
+                        // Each fold is a new `Arc`: a case folded again
+                        // without a new op (the settings or the holidays
+                        // changed, an op refused) is drawn again too.
+                        key=|c| (c.id, c.last_hlc, Arc::as_ptr(c) as usize)
                         children=move |c| {
                             let id = c.id;
                             let l = ctx.lang.get_untracked();

@@ -32,21 +32,28 @@ pub fn PrintRecord(id: CaseId) -> impl IntoView {
     let ctx = use_app();
     let case = Memo::new(move |_| ctx.cases.with(|m| m.get(&id).cloned()));
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+    let paper = RwSignal::new(Lang::ZhCn);
     view! {
         <section class="print-page" data-testid="print-page">
-            <PrintTools id=id testid="print"/>
+            <PrintTools id=id testid="print" paper=paper/>
             {move || match case.get() {
                 None => view! { <p data-testid="case-missing">{t("找不到该工单", "Case not found")}</p> }.into_any(),
-                Some(c) => view! { <RecordForm case=c lang=ctx.lang.get()/> }.into_any(),
+                Some(c) => view! { <RecordForm case=c lang=paper.get()/> }.into_any(),
             }}
         </section>
     }
 }
 
 /// The buttons above a page to print (hidden on paper): back to case
-/// `id`, and print; `{testid}-back` and `{testid}-now`.
+/// `id`, the paper's language, and print; `{testid}-back`,
+/// `{testid}-lang` and `{testid}-now`.
+///
+/// The paper is Chinese whatever language the app is in: the record is
+/// filed for auditors and the receipt is the resident's, so a member of
+/// staff who reads the app in English does not hand out an English one
+/// unless they choose to.
 #[component]
-pub(crate) fn PrintTools(id: CaseId, testid: &'static str) -> impl IntoView {
+pub(crate) fn PrintTools(id: CaseId, testid: &'static str, paper: RwSignal<Lang>) -> impl IntoView {
     let ctx = use_app();
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
     view! {
@@ -54,6 +61,15 @@ pub(crate) fn PrintTools(id: CaseId, testid: &'static str) -> impl IntoView {
             <button class="btn" data-testid=format!("{testid}-back") on:click=move |_| ctx.screen.set(Screen::Detail(id))>
                 {t("← 返回工单", "← Back to the case")}
             </button>
+            <label class="field inline">
+                <span>{t("打印语言", "Language on paper")}</span>
+                <select data-testid=format!("{testid}-lang")
+                    prop:value=move || paper.get().code()
+                    on:change=move |ev| paper.set(Lang::from_code(&event_target_value(&ev)).unwrap_or(Lang::ZhCn))>
+                    <option value=Lang::ZhCn.code()>"中文"</option>
+                    <option value=Lang::En.code()>"English"</option>
+                </select>
+            </label>
             <button class="btn primary" data-testid=format!("{testid}-now") on:click=move |_| {
                 let _ = window().print();
             }>{t("打印", "Print")}</button>

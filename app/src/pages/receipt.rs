@@ -8,6 +8,7 @@ use super::print::{ConfigNames, PrintTools};
 use crate::state::use_app;
 use leptos::prelude::*;
 use shared::id::CaseId;
+use shared::lang::Lang;
 use shared::report::{PersonalData, Receipt};
 use wasm_bindgen_futures::JsFuture;
 
@@ -17,6 +18,9 @@ pub fn PrintReceipt(id: CaseId) -> impl IntoView {
     let ctx = use_app();
     let case = Memo::new(move |_| ctx.cases.with(|m| m.get(&id).cloned()));
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+    // The resident's: Chinese unless staff choose otherwise (`PrintTools`).
+    let paper = RwSignal::new(Lang::ZhCn);
+    let on_paper = move |zh: &'static str, en: &'static str| move || paper.get().pick(zh, en);
     let receipt = move || {
         let case = case.get()?;
         let config = ctx.config.get();
@@ -24,24 +28,32 @@ pub fn PrintReceipt(id: CaseId) -> impl IntoView {
         Some(Receipt::of(
             &case,
             &ConfigNames(&config),
-            ctx.lang.get(),
+            paper.get(),
             personal,
         ))
     };
-    let copied = RwSignal::new(false);
+    let copied = RwSignal::new(None::<bool>);
     let copy = move |_| {
         let Some(message) = receipt().map(|r| r.message) else {
             return;
         };
+        // No clipboard on a plain-HTTP address other than localhost, and
+        // a browser may refuse the write: staff are told to copy by hand.
         let clipboard = window().navigator().clipboard();
+        let written =
+            js_sys::Reflect::get(&clipboard, &"writeText".into()).is_ok_and(|f| f.is_function());
+        if !written {
+            copied.set(Some(false));
+            return;
+        }
         leptos::task::spawn_local(async move {
             let done = JsFuture::from(clipboard.write_text(&message)).await.is_ok();
-            copied.try_set(done);
+            copied.try_set(Some(done));
         });
     };
     view! {
         <section class="print-page" data-testid="receipt-page">
-            <PrintTools id=id testid="receipt"/>
+            <PrintTools id=id testid="receipt" paper=paper/>
             {move || match receipt() {
                 None => view! { <p data-testid="case-missing">{t("找不到该工单", "Case not found")}</p> }.into_any(),
                 Some(r) => {
@@ -50,11 +62,18 @@ pub fn PrintReceipt(id: CaseId) -> impl IntoView {
                         .into_iter()
                         .map(|(label, value)| view! { <tr><th>{label}</th><td>{value}</td></tr> })
                         .collect_view();
+                    let unknown = r.reply_unknown.then(|| view! {
+                        <p class="card warning no-print" role="alert" data-testid="receipt-no-reply-date">{t(
+                            "答复期限暂无法计算（下一年的节假日安排尚未导入），回执上没有答复日期：请勿向住户承诺日期，并请系统管理员导入节假日安排。",
+                            "The reply date cannot be computed yet (next year's holiday schedule is not loaded), so the receipt has none: promise no date, and ask the administrator to load the schedule.",
+                        )}</p>
+                    });
                     view! {
+                        {unknown}
                         <article class="record-form receipt" data-testid="receipt">
                             <h1>{r.title}</h1>
                             <table class="record"><tbody>{rows}</tbody></table>
-                            <p class="receipt-keep">{t(
+                            <p class="receipt-keep">{on_paper(
                                 "请保留本回执，查询处理进度时请提供登记号。",
                                 "Keep this receipt, and quote the registration number when you ask how it goes.",
                             )}</p>
@@ -65,7 +84,11 @@ pub fn PrintReceipt(id: CaseId) -> impl IntoView {
                                 <textarea readonly rows="3" data-testid="receipt-message">{r.message}</textarea>
                             </label>
                             <button type="button" class="btn" data-testid="receipt-copy" on:click=copy>
-                                {move || if copied.get() { t("已复制", "Copied")() } else { t("复制文字", "Copy the text")() }}
+                                {move || match copied.get() {
+                                    Some(true) => t("已复制", "Copied")(),
+                                    Some(false) => t("无法自动复制，请长按上面的文字复制", "Cannot copy here: press and hold the text above to copy it")(),
+                                    None => t("复制文字", "Copy the text")(),
+                                }}
                             </button>
                         </div>
                     }

@@ -49,7 +49,7 @@ struct Lease {
 /// nothing to take it in: the tab goes on alone, as before there was any
 /// lock.
 pub async fn hold(waiting: impl FnOnce()) {
-    let Some(storage) = storage() else {
+    let Some(storage) = crate::local_storage() else {
         leptos::logging::warn!(
             "no Web Locks and no local storage: two tabs could both work on the device"
         );
@@ -158,10 +158,6 @@ fn keep(storage: web_sys::Storage, me: String) {
 fn lost() {
     leptos::logging::warn!("another tab took the device's storage: reloading");
     let _ = window().location().reload();
-}
-
-fn storage() -> Option<web_sys::Storage> {
-    window().local_storage().ok().flatten()
 }
 
 fn read(storage: &web_sys::Storage) -> Option<Lease> {

@@ -2,6 +2,7 @@
 //! exports share, and one case's bundle for head office (the record sheet
 //! and its evidence as a ZIP, built by `crate::export::bundle`).
 
+use super::ClientAddr;
 use super::responses::{AnyRole, Authenticated};
 use super::stats::{parse_kind, parse_lang, scoped_property};
 use crate::auth::Session;
@@ -274,6 +275,7 @@ pub struct BundleParams {
 pub async fn bundle(
     State(state): State<AppState>,
     session: Session,
+    ClientAddr(addr): ClientAddr,
     ApiPath(id): ApiPath<String>,
     query: Result<ApiQuery<BundleParams>, ApiError>,
 ) -> Result<Response, ApiError> {
@@ -301,12 +303,25 @@ pub async fn bundle(
     let (case, names, settings) = found.ok_or_else(|| ApiError::not_found("case"))?;
     // The record form shows the complainant whole or masked whole: a role
     // that sees only the phone gets it masked here too.
-    let personal = PersonalData::shown_if(shown(&settings, &session.user, Some(&case)).all());
+    let whole = shown(&settings, &session.user, Some(&case)).all();
+    let personal = PersonalData::shown_if(whole);
     let sheet = RecordSheet::of(&case, &names, lang, personal);
     let name = bundle::file_name(sheet.reg_no());
+    // The case's record and evidence leave the system as a file: audited
+    // as a case list's export is.
+    let entry = super::audit_entry(
+        &session,
+        addr,
+        "export.case_bundle",
+        serde_json::json!({ "case": id, "reg_no": sheet.reg_no(), "personal_data": whole }),
+    );
     let store = state.store.clone();
-    let (file, len) =
-        tokio::task::spawn_blocking(move || bundle::write(&sheet, lang, store.blobs())).await??;
+    let (file, len) = tokio::task::spawn_blocking(move || {
+        let written = bundle::write(&sheet, lang, store.blobs())?;
+        store.audit(entry)?;
+        Ok::<_, ApiError>(written)
+    })
+    .await??;
     let stream = tokio_util::io::ReaderStream::new(tokio::fs::File::from_std(file));
     let mut response = Response::new(Body::from_stream(stream));
     let headers = response.headers_mut();

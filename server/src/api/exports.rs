@@ -15,6 +15,7 @@
 use super::cases::{CaseFilterQuery, CaseQuery};
 use super::responses::StatisticsReaders;
 use super::stats::{StatsParams, parse_lang, require_reader, stats_for};
+use super::{ClientAddr, audit_entry};
 use crate::auth::Session;
 use crate::error::{ApiError, ErrorBody, Params, blocking};
 use crate::export::{CaseExport, ExportError, PAGE_ROWS, csv, table, xlsx};
@@ -27,6 +28,7 @@ use axum::response::Response;
 use chrono::Utc;
 use futures_util::StreamExt;
 use serde::Deserialize;
+use serde_json::json;
 use shared::lang::Lang;
 use shared::personal_data::shown;
 
@@ -48,11 +50,19 @@ impl From<ExportError> for ApiError {
     }
 }
 
-/// Checks the caller and the filters, and counts the rows: the export,
-/// ready to walk the pages, and its number of rows.
+/// Checks the caller and the filters, counts the rows and audits the
+/// export: the export, ready to walk the pages, and its number of rows.
+///
+/// A case list carries complainants (whole where the role sees them) to a
+/// spreadsheet outside the system, so each one is in the audit log: who,
+/// from where, in which format, which filters, how many rows and whether
+/// names and phones were in it. The search text is not kept (it may be a
+/// phone number); only that there was one.
 async fn prepare(
     state: &AppState,
     session: &Session,
+    addr: String,
+    format: &str,
     query: Result<CaseFilterQuery<ExportLang>, ApiError>,
 ) -> Result<(CaseExport, u64), ApiError> {
     require_reader(session)?;
@@ -62,15 +72,34 @@ async fn prepare(
     let lang = parse_lang(query.own.lang.as_deref())?;
     let scope = session.user.scope();
     let now = Utc::now();
+    let shown = shown(&settings, &session.user, None);
+    let mut entry = audit_entry(
+        session,
+        addr,
+        "export.cases",
+        json!({
+            "format": format,
+            "property": filter.property,
+            "kind": filter.kind,
+            "state": filter.state,
+            "category": filter.category,
+            "overdue": filter.overdue,
+            "mine": filter.mine.is_some(),
+            "from": filter.from,
+            "to": filter.to,
+            "searched": filter.search.is_some(),
+            "names": shown.name,
+            "phones": shown.phone,
+        }),
+    );
     let store = state.store.clone();
     let (config, properties, total) = {
         let (scope, filter) = (scope.clone(), filter.clone());
         blocking(move || {
-            Ok((
-                store.config()?,
-                store.properties()?,
-                store.export_count(&scope, &filter, now)?,
-            ))
+            let total = store.export_count(&scope, &filter, now)?;
+            entry.detail["rows"] = json!(total);
+            store.audit(entry)?;
+            Ok((store.config()?, store.properties()?, total))
         })
         .await?
     };
@@ -80,7 +109,7 @@ async fn prepare(
         filter,
         labels: Labels::new(lang, properties, config.categories),
         tz: config.settings.tz(),
-        shown: shown(&settings, &session.user, None),
+        shown,
         now,
     };
     Ok((export, total))
@@ -123,9 +152,10 @@ fn file_name(stem: &str, ext: &str) -> String {
 pub async fn cases_csv(
     State(state): State<AppState>,
     session: Session,
+    ClientAddr(addr): ClientAddr,
     query: Result<CaseFilterQuery<ExportLang>, ApiError>,
 ) -> Result<Response, ApiError> {
-    let (export, total) = prepare(&state, &session, query).await?;
+    let (export, total) = prepare(&state, &session, addr, "csv", query).await?;
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
     tokio::task::spawn_blocking(move || match csv::cases(&export, &tx) {
         Ok(()) | Err(ExportError::Closed) => {}
@@ -162,9 +192,10 @@ pub async fn cases_csv(
 pub async fn cases_xlsx(
     State(state): State<AppState>,
     session: Session,
+    ClientAddr(addr): ClientAddr,
     query: Result<CaseFilterQuery<ExportLang>, ApiError>,
 ) -> Result<Response, ApiError> {
-    let (export, total) = prepare(&state, &session, query).await?;
+    let (export, total) = prepare(&state, &session, addr, "xlsx", query).await?;
     let (file, len) = tokio::task::spawn_blocking(move || xlsx::cases(&export)).await??;
     let stream = tokio_util::io::ReaderStream::new(tokio::fs::File::from_std(file));
     Ok(attachment(

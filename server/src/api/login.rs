@@ -46,8 +46,15 @@ pub(super) fn check_new_password(password: &str) -> Result<(), ApiError> {
 }
 
 /// The login as the audit log keeps it: at most [`MAX_LOGIN`] characters.
-fn bounded_login(login: &str) -> String {
-    login.chars().take(MAX_LOGIN).collect()
+/// What the audit keeps of a login that matches no user: its first two
+/// characters, the rest as `*`.
+fn masked_login(typed: &str) -> String {
+    typed
+        .chars()
+        .take(MAX_LOGIN)
+        .enumerate()
+        .map(|(i, c)| if i < 2 { c } else { '*' })
+        .collect()
 }
 
 /// Logs in on a device and returns a device-bound token.
@@ -109,11 +116,16 @@ pub async fn login(
     };
     let credentials = match credentials {
         Some(c) if ok && c.user.active => c,
-        _ => {
-            // The attempt stays counted. The audit keeps the bounded login,
-            // never what was typed as a password.
+        known => {
+            // The attempt stays counted. The audit keeps the login of a
+            // user who exists; what matches nobody is often a password
+            // typed in the wrong field, kept with all but its first two
+            // characters masked.
+            let detail = match known {
+                Some(c) => serde_json::json!({ "login": c.user.login }),
+                None => serde_json::json!({ "login": masked_login(&req.login), "known": false }),
+            };
             let store = state.store.clone();
-            let detail = serde_json::json!({ "login": bounded_login(&req.login) });
             blocking(move || {
                 store.audit(AuditEntry {
                     at: now,

@@ -3,7 +3,7 @@
 //! `<data-dir>/first-admin.txt` (readable by the owner only), and must be
 //! changed at the first login.
 
-use super::{Data, cli_audit, create_user};
+use super::{Data, create_user};
 use clap::Args;
 use shared::admin::NewUserRequest;
 use shared::role::Role;
@@ -33,8 +33,10 @@ impl InitAdmin {
             return Ok(());
         }
         let password = server::auth::new_token()[..16].to_string();
+        // A printed password is known to whoever saw the terminal: the
+        // admin must choose their own at the first login.
         let user = create_user(
-            store.clone(),
+            store,
             NewUserRequest {
                 login,
                 display_name: "系统管理员".into(),
@@ -43,22 +45,8 @@ impl InitAdmin {
                 properties: Vec::new(),
                 department: None,
             },
+            true,
         )?;
-        // A printed password is known to whoever saw the terminal: the
-        // admin must choose their own at the first login.
-        let hash = server::auth::hash_password(&password).map_err(|e| e.to_string())?;
-        store
-            .set_password(
-                user.id,
-                &hash,
-                true,
-                None,
-                &cli_audit(
-                    "user.must_change_password",
-                    serde_json::json!({ "user": user.id }),
-                ),
-            )
-            .map_err(|e| e.to_string())?;
         server::secret_file::write(
             &file,
             &format!("login: {}\npassword: {password}\n", user.login),

@@ -35,7 +35,13 @@ pub struct Data {
     /// with `?sslmode=require` for TLS) instead of the SQLite file; the
     /// data directory then holds only the evidence files, and must be
     /// shared by every server on the database.
-    #[arg(long, global = true, value_name = "URL", env = "SERVER_DATABASE")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "URL",
+        env = "SERVER_DATABASE",
+        hide_env_values = true
+    )]
     pub database: Option<String>,
     /// The certificate authority (PEM) of the database's TLS certificate,
     /// if the system's do not vouch for it.
@@ -169,13 +175,17 @@ pub(super) fn cli_audit(action: &str, detail: serde_json::Value) -> AuditEntry {
 }
 
 /// Creates a user with the same checks as the admin API.
-fn create_user(store: Arc<dyn Store>, req: NewUserRequest) -> Result<shared::role::User, String> {
+fn create_user(
+    store: Arc<dyn Store>,
+    req: NewUserRequest,
+    must_change_password: bool,
+) -> Result<shared::role::User, String> {
     let state = server::state(store);
     runtime()?
         .block_on(create_user_checked(
             &state,
             req,
-            false,
+            must_change_password,
             cli_audit("user.create", serde_json::Value::Null),
         ))
         .map_err(|e| e.to_string())

@@ -43,6 +43,14 @@ impl Restore {
         if let Some(old) = report.replaced {
             println!("the replaced database is kept as {}", old.display());
         }
+        if let Some(why) = &report.blind {
+            println!(
+                "warning: {why}, so nothing since the backup was carried over: devices first \
+                 seen since log in as new ones (their unsent records can be exported from \
+                 their settings screen and imported by an admin), and users, passwords and \
+                 revocations are as the backup has them; check them in the admin screen"
+            );
+        }
         let from = server::store::backup_blobs_dir(&file);
         if from.is_dir() {
             let blobs = server::store::blobs::BlobStore::open(&data.data_dir.join("blobs"))

@@ -98,6 +98,7 @@ impl Serve {
         let mut state = server::state(store);
         state.max_clock_skew = chrono::Duration::minutes(max_clock_skew_minutes.into());
         state.first_admin_file = Some(data.data_dir.join(server::FIRST_ADMIN_FILE));
+        let behind_proxy = !trusted_proxies.is_empty();
         state.trusted_proxies = Arc::new(TrustedProxies::new(trusted_proxies));
         state.body_pause = head;
         if let (Some(cert), Some(key)) = (tls.tls_cert, tls.tls_key) {
@@ -119,6 +120,17 @@ impl Serve {
             let local = listener.local_addr().map_err(|e| e.to_string())?;
             tracing::info!(%local, data_dir = %data.data_dir.display(), "serving");
             println!("listening on http://{local}");
+            // Passwords and 30-day tokens would cross the Wi-Fi in clear,
+            // and tablets' browsers run no service worker (no offline
+            // work) on a plain-HTTP address other than localhost.
+            if !local.ip().is_loopback() && !behind_proxy {
+                let warning = "plain HTTP on the network: passwords and sessions travel \
+                    unencrypted and tablets cannot work offline; serve with \
+                    --tls-cert/--tls-key (`server tls init`) or behind a TLS proxy \
+                    (--trusted-proxy)";
+                tracing::warn!("{warning}");
+                println!("warning: {warning}");
+            }
             let handle = axum_server::Handle::new();
             let on_ctrl_c = handle.clone();
             tokio::spawn(async move {

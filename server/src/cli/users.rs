@@ -11,7 +11,8 @@ use std::path::PathBuf;
 /// The `user` commands.
 #[derive(Subcommand)]
 pub enum UserCommand {
-    /// Adds a user.
+    /// Adds a user, who changes the password at the first login (as
+    /// with a roster), unless `--own-password`.
     Add {
         #[command(flatten)]
         data: Data,
@@ -23,13 +24,17 @@ pub enum UserCommand {
         #[arg(long)]
         role: String,
         /// The initial password (or set SERVER_USER_PASSWORD).
-        #[arg(long, env = "SERVER_USER_PASSWORD")]
+        #[arg(long, env = "SERVER_USER_PASSWORD", hide_env_values = true)]
         password: String,
         /// A property code the user belongs to (repeat for several).
         #[arg(long = "property")]
         properties: Vec<String>,
         #[arg(long)]
         department: Option<String>,
+        /// The password is the user's own choice, not one given to them:
+        /// no change is asked at the first login.
+        #[arg(long)]
+        own_password: bool,
     },
     /// Adds the users of a roster (a CSV file, or tab-separated as a
     /// spreadsheet copies it): login, name, role, properties, department,
@@ -68,6 +73,7 @@ impl UserCommand {
                 password,
                 properties,
                 department,
+                own_password,
             } => {
                 let store = data.open()?;
                 let ids = properties
@@ -84,6 +90,7 @@ impl UserCommand {
                         properties: ids,
                         department,
                     },
+                    !own_password,
                 )?;
                 println!(
                     "created user {} ({}) {}",
@@ -91,6 +98,9 @@ impl UserCommand {
                     user.role.code(),
                     user.id
                 );
+                if !own_password {
+                    println!("they choose their own password at the first login");
+                }
                 Ok(())
             }
             UserCommand::Import { data, file } => {

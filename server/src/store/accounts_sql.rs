@@ -302,9 +302,11 @@ fn add_user_properties(tx: &dyn Db, id: UserId, properties: &[PropertyId]) -> St
     Ok(())
 }
 
-/// Corrects user `id`. A new role or new properties end their sessions:
-/// every tablet of theirs logs in again and works under them (ops it
-/// recorded before under the old role are put aside for an admin). The
+/// Corrects user `id`. A new role, new properties or a new department end
+/// their sessions: every tablet of theirs logs in again and works under
+/// them (the department decides whose cases they handle: their inbox,
+/// whom they may assign, which complainants' phones they see); ops it
+/// recorded before under the old role are put aside for an admin. The
 /// last active admin keeps the role, checked here, in the write, as for a
 /// disable.
 pub(super) fn update_user(
@@ -333,7 +335,10 @@ pub(super) fn update_user(
         an_admin_is_left(tx)?;
     }
     let after = user(tx, id)?.ok_or_else(|| StoreError::NotFound(format!("user {id}")))?;
-    if after.role != before.role || after.properties != before.properties {
+    if after.role != before.role
+        || after.properties != before.properties
+        || after.department != before.department
+    {
         tx.execute(
             "UPDATE tokens SET revoked = 1 WHERE user_id = ?1",
             &[id.to_string().into()],

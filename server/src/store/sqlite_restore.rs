@@ -10,15 +10,21 @@
 //! server sequence and the epoch only ever grow, and devices (with their
 //! secrets and revocations) that the replaced database knew are kept, so a
 //! tablet logs in as itself and no registration number is made twice.
-//! Users added, sessions ended, users disabled, passwords changed and
-//! roles and properties given since the backup stay so.
+//! Users added, sessions ended, users disabled, passwords changed, roles
+//! and properties given, and properties added or changed since the backup
+//! stay so.
+//!
+//! A restore is often for a database that is damaged: when the replaced
+//! one cannot be read (or there is none), nothing is carried over and the
+//! counters move on as `server new-epoch` moves them ([`RestoreReport::blind`]).
 //!
 //! The replaced database is kept next to it, renamed, never deleted.
 
+use super::cases_sql::DEVICE_NUMBERS_SKIPPED;
 use super::sqlite::ts;
 use super::{StoreError, StoreResult, schema};
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OpenFlags, params};
+use rusqlite::{Connection, OpenFlags, Transaction, params};
 use std::path::{Path, PathBuf};
 
 /// What a restore did.
@@ -30,6 +36,19 @@ pub struct RestoreReport {
     pub devices_kept: u64,
     /// Where the replaced database now is, if there was one.
     pub replaced: Option<PathBuf>,
+    /// Why nothing could be carried over from the database replaced, if
+    /// nothing was (there was none, or it is too damaged to read). The
+    /// epoch is then one never used and device numbers move on by
+    /// [`DEVICE_NUMBERS_SKIPPED`], as after `server new-epoch`; devices,
+    /// sessions ended and users changed since the backup are not known.
+    pub blind: Option<String>,
+}
+
+/// The counters a restore moves on: epoch, server sequence, device number.
+struct Counters {
+    epoch: i64,
+    server_seq: i64,
+    device_number: i64,
 }
 
 /// Replaces the database at `db` with the backup at `backup`. The server
@@ -56,118 +75,44 @@ pub fn restore(db: &Path, backup: &Path, now: DateTime<Utc>) -> StoreResult<Rest
             })?,
         )
     };
-    let mut epoch = counter("epoch")?;
-    let mut server_seq = counter("server_seq")?;
-    let mut device_number = counter("device_number")?;
-    let mut devices_kept = 0;
-    if db.exists() {
-        // What is carried over is read by the newest schema's columns: a
-        // database this build never opened is brought up to it first (it
-        // is kept beside, renamed, as it would have been at a start).
-        schema::migrate(&mut Connection::open(db)?)?;
-        tx.execute(
-            "ATTACH DATABASE ?1 AS current",
-            [db.to_str()
-                .ok_or_else(|| StoreError::Internal("database path is not UTF-8".into()))?],
-        )?;
-        let current = |name: &str| -> StoreResult<i64> {
-            Ok(tx
-                .query_row(
-                    "SELECT value FROM current.counters WHERE name = ?1",
-                    [name],
-                    |r| r.get(0),
-                )
-                .unwrap_or(0))
-        };
-        epoch = epoch.max(current("epoch")?);
-        server_seq = server_seq.max(current("server_seq")?);
-        device_number = device_number.max(current("device_number")?);
-        // Devices issued after the backup keep their id, number and secret;
-        // the server holds none of their ops any more, so their ack is 0.
-        devices_kept = tx.execute(
-            "INSERT INTO devices (id, number, name, first_seen, last_seen, revoked, acked_seq, secret_hash, schema_floor)
-             SELECT id, number, name, first_seen, last_seen, revoked, 0, secret_hash, schema_floor
-             FROM current.devices WHERE id NOT IN (SELECT id FROM devices)",
-            [],
-        )? as u64;
-        // A revocation or a secret issued after the backup still holds.
-        tx.execute(
-            "UPDATE devices SET
-                revoked = max(revoked, (SELECT c.revoked FROM current.devices c WHERE c.id = devices.id)),
-                secret_hash = coalesce((SELECT c.secret_hash FROM current.devices c WHERE c.id = devices.id), secret_hash)
-             WHERE id IN (SELECT id FROM current.devices)",
-            [],
-        )?;
-        // So does the end of a session (a logout, a password change) and a
-        // user's deactivation: the backup's copies of those tokens and users
-        // would otherwise work again.
-        tx.execute(
-            "UPDATE tokens SET revoked = 1
-             WHERE revoked = 0 AND hash IN (SELECT hash FROM current.tokens WHERE revoked = 1)",
-            [],
-        )?;
-        tx.execute(
-            "UPDATE users SET active = 0
-             WHERE active = 1 AND id IN (SELECT id FROM current.users WHERE active = 0)",
-            [],
-        )?;
-        // And a password changed or reset since: a leaked password the
-        // user replaced must not work again.
-        tx.execute(
-            "UPDATE users SET
-                 password_hash = (SELECT c.password_hash FROM current.users c WHERE c.id = users.id),
-                 must_change_password =
-                     (SELECT c.must_change_password FROM current.users c WHERE c.id = users.id)
-             WHERE id IN (SELECT c.id FROM current.users c
-                          WHERE c.password_hash <> users.password_hash)",
-            [],
-        )?;
-        // Users added since: tablets hold their ops, which only their
-        // logins can send again.
-        tx.execute(
-            "INSERT INTO users (id, login, display_name, role, department, password_hash, active,
-                 created_at, must_change_password)
-             SELECT id, login, display_name, role, department, password_hash, active,
-                 created_at, must_change_password
-             FROM current.users
-             WHERE id NOT IN (SELECT id FROM users) AND login NOT IN (SELECT login FROM users)",
-            [],
-        )?;
-        // And a role, department and properties an admin set since (of
-        // the properties the backup knows): access taken away must not
-        // come back with the backup. The change ended the user's sessions,
-        // so their next login is under the scope as it is now.
-        tx.execute(
-            "UPDATE users SET
-                 role = (SELECT c.role FROM current.users c WHERE c.id = users.id),
-                 department = (SELECT c.department FROM current.users c WHERE c.id = users.id)
-             WHERE id IN (SELECT id FROM current.users)",
-            [],
-        )?;
-        tx.execute(
-            "DELETE FROM user_properties WHERE user_id IN (SELECT id FROM current.users)",
-            [],
-        )?;
-        tx.execute(
-            "INSERT INTO user_properties (user_id, property_id)
-             SELECT user_id, property_id FROM current.user_properties
-             WHERE user_id IN (SELECT id FROM users) AND property_id IN (SELECT id FROM properties)",
-            [],
-        )?;
-        tx.execute(
-            "INSERT INTO user_former_properties (user_id, property_id)
-             SELECT user_id, property_id FROM current.user_former_properties WHERE true
-             ON CONFLICT DO NOTHING",
-            [],
-        )?;
-        tx.execute(
-            "INSERT INTO device_users (device_id, user_id)
-             SELECT device_id, user_id FROM current.device_users
-             WHERE user_id IN (SELECT id FROM users) AND device_id IN (SELECT id FROM devices)
-             ON CONFLICT DO NOTHING",
-            [],
-        )?;
-    }
+    let mut counters = Counters {
+        epoch: counter("epoch")?,
+        server_seq: counter("server_seq")?,
+        device_number: counter("device_number")?,
+    };
+    // Restoring is what one does when the database is damaged: what cannot
+    // be read of it is left, and the restore goes on as if it were gone.
+    let carried = if db.exists() {
+        tx.execute_batch("SAVEPOINT carry")?;
+        match carry_over(&tx, db, &mut counters) {
+            Ok(kept) => {
+                tx.execute_batch("RELEASE carry")?;
+                Ok(kept)
+            }
+            Err(e) => {
+                tx.execute_batch("ROLLBACK TO carry; RELEASE carry")?;
+                Err(format!("{} could not be read: {e}", db.display()))
+            }
+        }
+    } else {
+        Err(format!("there was no database at {}", db.display()))
+    };
+    let (devices_kept, blind) = match carried {
+        Ok(kept) => (kept, None),
+        Err(why) => {
+            // Tablets may hold an epoch of a start since the backup, and
+            // numbers given to tablets first seen since: neither may come
+            // again (`cases_sql::start_epoch`).
+            counters.epoch = counters.epoch.max(now.timestamp());
+            counters.device_number += DEVICE_NUMBERS_SKIPPED;
+            (0, Some(why))
+        }
+    };
+    let Counters {
+        mut epoch,
+        server_seq,
+        device_number,
+    } = counters;
     epoch += 1;
     for (name, value) in [
         ("epoch", epoch),
@@ -183,33 +128,186 @@ pub fn restore(db: &Path, backup: &Path, now: DateTime<Utc>) -> StoreResult<Rest
         "INSERT INTO audit (at, user_id, device_id, address, action, detail) VALUES (?1, NULL, NULL, NULL, 'server.restore', ?2)",
         params![
             ts(now),
-            serde_json::json!({ "backup": backup.display().to_string(), "epoch": epoch, "devices_kept": devices_kept })
+            serde_json::json!({ "backup": backup.display().to_string(), "epoch": epoch,
+                "devices_kept": devices_kept, "blind": blind })
                 .to_string()
         ],
     )?;
     tx.commit()?;
-    if db.exists() {
-        conn.execute("DETACH DATABASE current", [])?;
-    }
+    // Attached only when the carry-over got that far.
+    let _ = conn.execute("DETACH DATABASE current", []);
     conn.pragma_update(None, "journal_mode", "DELETE")?;
     drop(conn);
     let replaced = if db.exists() {
-        // Fold the replaced database's WAL into it before it is set aside.
-        let old = Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
-        old.pragma_update(None, "journal_mode", "DELETE")?;
-        drop(old);
-        let aside = db.with_extension(format!("replaced-{}", now.format("%Y%m%dT%H%M%SZ")));
-        std::fs::rename(db, &aside)
-            .map_err(|e| StoreError::Internal(format!("move {}: {e}", db.display())))?;
-        Some(aside)
+        Some(set_aside(db, now)?)
     } else {
         None
     };
+    // One rename replaces the file: there is never a moment with no
+    // database, in which a server started would make an empty one.
     std::fs::rename(&staging, db)
         .map_err(|e| StoreError::Internal(format!("move {}: {e}", staging.display())))?;
     Ok(RestoreReport {
         epoch: epoch as u64,
         devices_kept,
         replaced,
+        blind,
     })
+}
+
+/// Keeps the database at `db` as `cases.replaced-<time>` beside it, its
+/// write-ahead log folded in when it can be (and set aside with it when
+/// not: left beside the restored file, SQLite would apply it there). `db`
+/// itself stays in place until the restored file replaces it.
+fn set_aside(db: &Path, now: DateTime<Utc>) -> StoreResult<PathBuf> {
+    let folded = Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_WRITE)
+        .and_then(|old| old.pragma_update(None, "journal_mode", "DELETE"));
+    if let Err(e) = folded {
+        tracing::warn!(error = %e, "the replaced database's log could not be folded in; it is kept beside it");
+    }
+    let aside = db.with_extension(format!("replaced-{}", now.format("%Y%m%dT%H%M%SZ")));
+    let moved = |from: &Path, to: &Path| {
+        std::fs::rename(from, to)
+            .map_err(|e| StoreError::Internal(format!("move {}: {e}", from.display())))
+    };
+    std::fs::hard_link(db, &aside)
+        .or_else(|_| std::fs::copy(db, &aside).map(|_| ()))
+        .map_err(|e| StoreError::Internal(format!("keep {}: {e}", db.display())))?;
+    for suffix in ["-wal", "-shm"] {
+        let log = PathBuf::from(format!("{}{suffix}", db.display()));
+        if log.exists() {
+            moved(&log, &PathBuf::from(format!("{}{suffix}", aside.display())))?;
+        }
+    }
+    Ok(aside)
+}
+
+/// Carries over from the database at `db` what happened since the backup
+/// (module docs), into the restored one that `tx` writes; raises the
+/// counters to the replaced database's. Answers how many devices the
+/// backup did not know.
+fn carry_over(tx: &Transaction, db: &Path, counters: &mut Counters) -> StoreResult<u64> {
+    // What is carried over is read by the newest schema's columns: a
+    // database this build never opened is brought up to it first (it is
+    // kept beside, renamed, as it would have been at a start).
+    schema::migrate(&mut Connection::open(db)?)?;
+    tx.execute(
+        "ATTACH DATABASE ?1 AS current",
+        [db.to_str()
+            .ok_or_else(|| StoreError::Internal("database path is not UTF-8".into()))?],
+    )?;
+    let current = |name: &str| -> StoreResult<i64> {
+        Ok(tx.query_row(
+            "SELECT value FROM current.counters WHERE name = ?1",
+            [name],
+            |r| r.get(0),
+        )?)
+    };
+    counters.epoch = counters.epoch.max(current("epoch")?);
+    counters.server_seq = counters.server_seq.max(current("server_seq")?);
+    counters.device_number = counters.device_number.max(current("device_number")?);
+    // Properties added or changed since: tablets resend ops about them,
+    // which would be set aside as about an unknown property, and a new
+    // one made again would have another id.
+    tx.execute(
+        "UPDATE properties SET
+             name = (SELECT c.name FROM current.properties c WHERE c.id = properties.id),
+             households = (SELECT c.households FROM current.properties c WHERE c.id = properties.id),
+             json = (SELECT c.json FROM current.properties c WHERE c.id = properties.id)
+         WHERE id IN (SELECT id FROM current.properties c
+                      WHERE c.code = properties.code)",
+        [],
+    )?;
+    tx.execute(
+        "INSERT INTO properties (id, code, name, households, json)
+         SELECT id, code, name, households, json FROM current.properties
+         WHERE id NOT IN (SELECT id FROM properties) AND code NOT IN (SELECT code FROM properties)",
+        [],
+    )?;
+    // Devices issued after the backup keep their id, number and secret;
+    // the server holds none of their ops any more, so their ack is 0.
+    let devices_kept = tx.execute(
+        "INSERT INTO devices (id, number, name, first_seen, last_seen, revoked, acked_seq, secret_hash, schema_floor)
+         SELECT id, number, name, first_seen, last_seen, revoked, 0, secret_hash, schema_floor
+         FROM current.devices WHERE id NOT IN (SELECT id FROM devices)",
+        [],
+    )? as u64;
+    // A revocation or a secret issued after the backup still holds.
+    tx.execute(
+        "UPDATE devices SET
+            revoked = max(revoked, (SELECT c.revoked FROM current.devices c WHERE c.id = devices.id)),
+            secret_hash = coalesce((SELECT c.secret_hash FROM current.devices c WHERE c.id = devices.id), secret_hash)
+         WHERE id IN (SELECT id FROM current.devices)",
+        [],
+    )?;
+    // So does the end of a session (a logout, a password change) and a
+    // user's deactivation: the backup's copies of those tokens and users
+    // would otherwise work again.
+    tx.execute(
+        "UPDATE tokens SET revoked = 1
+         WHERE revoked = 0 AND hash IN (SELECT hash FROM current.tokens WHERE revoked = 1)",
+        [],
+    )?;
+    tx.execute(
+        "UPDATE users SET active = 0
+         WHERE active = 1 AND id IN (SELECT id FROM current.users WHERE active = 0)",
+        [],
+    )?;
+    // And a password changed or reset since: a leaked password the
+    // user replaced must not work again.
+    tx.execute(
+        "UPDATE users SET
+             password_hash = (SELECT c.password_hash FROM current.users c WHERE c.id = users.id),
+             must_change_password =
+                 (SELECT c.must_change_password FROM current.users c WHERE c.id = users.id)
+         WHERE id IN (SELECT c.id FROM current.users c
+                      WHERE c.password_hash <> users.password_hash)",
+        [],
+    )?;
+    // Users added since: tablets hold their ops, which only their
+    // logins can send again.
+    tx.execute(
+        "INSERT INTO users (id, login, display_name, role, department, password_hash, active,
+             created_at, must_change_password)
+         SELECT id, login, display_name, role, department, password_hash, active,
+             created_at, must_change_password
+         FROM current.users
+         WHERE id NOT IN (SELECT id FROM users) AND login NOT IN (SELECT login FROM users)",
+        [],
+    )?;
+    // And a role, department and properties an admin set since (of
+    // the properties the backup knows): access taken away must not
+    // come back with the backup. The change ended the user's sessions,
+    // so their next login is under the scope as it is now.
+    tx.execute(
+        "UPDATE users SET
+             role = (SELECT c.role FROM current.users c WHERE c.id = users.id),
+             department = (SELECT c.department FROM current.users c WHERE c.id = users.id)
+         WHERE id IN (SELECT id FROM current.users)",
+        [],
+    )?;
+    tx.execute(
+        "DELETE FROM user_properties WHERE user_id IN (SELECT id FROM current.users)",
+        [],
+    )?;
+    tx.execute(
+        "INSERT INTO user_properties (user_id, property_id)
+         SELECT user_id, property_id FROM current.user_properties
+         WHERE user_id IN (SELECT id FROM users) AND property_id IN (SELECT id FROM properties)",
+        [],
+    )?;
+    tx.execute(
+        "INSERT INTO user_former_properties (user_id, property_id)
+         SELECT user_id, property_id FROM current.user_former_properties WHERE true
+         ON CONFLICT DO NOTHING",
+        [],
+    )?;
+    tx.execute(
+        "INSERT INTO device_users (device_id, user_id)
+         SELECT device_id, user_id FROM current.device_users
+         WHERE user_id IN (SELECT id FROM users) AND device_id IN (SELECT id FROM devices)
+         ON CONFLICT DO NOTHING",
+        [],
+    )?;
+    Ok(devices_kept)
 }

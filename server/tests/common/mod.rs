@@ -598,6 +598,7 @@ impl Fixture {
             let mut args = vec![
                 "user",
                 "add",
+                "--own-password",
                 "--login",
                 login,
                 "--name",
@@ -1118,8 +1119,8 @@ pub fn to_proposal(
         Action::Start,
         Action::Propose {
             measures: "维修".into(),
-            responsible: String::new(),
-            planned_date: None,
+            responsible: "张工".into(),
+            planned_date: chrono::NaiveDate::from_ymd_opt(2030, 1, 1),
             compensation_fen,
         },
     ]);

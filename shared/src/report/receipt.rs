@@ -20,6 +20,10 @@ pub struct Receipt {
     pub rows: Vec<(String, String)>,
     /// When the reply is due, if its clock runs: the promise made.
     pub reply_due: Option<String>,
+    /// The reply clock runs but its due time cannot be computed (a
+    /// holiday schedule not loaded yet): no date may be promised, and
+    /// whoever hands the receipt over must be told why it has none.
+    pub reply_unknown: bool,
     /// The same as one message, to send by SMS or WeChat.
     pub message: String,
 }
@@ -55,6 +59,10 @@ impl Receipt {
                 r.reg_no.to_string(),
             ),
             (l.pick("受理时间", "Received").into(), received.clone()),
+            (
+                l.pick("受理方式", "Received by way of").into(),
+                r.channel_text(l),
+            ),
             (l.pick("反映人", "From").into(), name),
             (
                 l.pick("地点", "Where").into(),
@@ -85,10 +93,15 @@ impl Receipt {
                 "Your {what_en} ({category}) of {received} is registered as {reg_no}. Please quote the number when you ask about it."
             ),
         };
+        let reply_unknown = case
+            .deadline_problems
+            .iter()
+            .any(|p| p.clock == Clock::Solution);
         Receipt {
             title,
             rows,
             reply_due,
+            reply_unknown,
             message,
         }
     }
@@ -124,5 +137,30 @@ mod tests {
         assert!(masked.rows.iter().all(|(_, v)| v != "张三"), "{masked:?}");
         let en = Receipt::of(&case, &Names, Lang::En, PersonalData::Shown);
         assert!(en.message.contains("We will reply by"), "{}", en.message);
+        // How it came in, with the hotline's order number.
+        assert!(!r.reply_unknown);
+        let mut hotline = case.clone();
+        hotline.registration.source_ref = "GD202603020001".into();
+        let r = Receipt::of(&hotline, &Names, Lang::ZhCn, PersonalData::Shown);
+        let (_, how) = r
+            .rows
+            .iter()
+            .find(|(label, _)| label == "受理方式")
+            .expect("the channel");
+        assert!(how.contains("GD202603020001"), "{how}");
+        // A reply clock with no due time: no date, and said so.
+        let mut unknown = case.clone();
+        unknown.deadlines.retain(|d| d.clock != Clock::Solution);
+        unknown
+            .deadline_problems
+            .push(crate::case::DeadlineProblem {
+                clock: Clock::Solution,
+                code: "calendar.year_missing".into(),
+                message: String::new(),
+                met_at: None,
+            });
+        let r = Receipt::of(&unknown, &Names, Lang::ZhCn, PersonalData::Shown);
+        assert!(r.reply_unknown && r.reply_due.is_none(), "{r:?}");
+        assert!(!r.message.contains("答复您"), "{}", r.message);
     }
 }

@@ -300,6 +300,7 @@ impl RecordSheet {
                 time(res.stamp.at)
             )
         });
+        let ended = case.ended_at();
         let deadlines = case
             .deadlines
             .iter()
@@ -313,6 +314,11 @@ impl RecordSheet {
                         )
                     }
                     Some(at) => format!("{} {}", l.pick("完成", "met"), time(at)),
+                    None if c.due_at
+                        <= ended.unwrap_or(c.due_at - chrono::Duration::seconds(1)) =>
+                    {
+                        l.pick("超时未完成", "missed").to_string()
+                    }
                     None => l.pick("未完成", "running").to_string(),
                 };
                 format!(

@@ -110,6 +110,11 @@ fn audit_action(code: &str, l: Lang) -> String {
             "导入平板导出的记录",
             "Records exported from a tablet imported",
         ),
+        "export.cases" => ("导出工单列表", "Case list exported"),
+        "export.case_bundle" => (
+            "导出工单档案（记录表与证据）",
+            "Case record and evidence exported",
+        ),
         "case.delete" => ("删除过期工单", "Expired case deleted"),
         "auth.login" => ("登录", "Login"),
         "auth.login_failed" => ("登录失败", "Failed login"),

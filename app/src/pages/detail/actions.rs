@@ -24,7 +24,7 @@ use shared::op::{Action, ActionKind};
 use shared::role::Role;
 use shared::validation::validate_action;
 use shared::wire::UserCard;
-use shared::workflow::allowed_actions;
+use shared::workflow::{allowed_actions, decides_on_proposal};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -33,10 +33,10 @@ use std::sync::Arc;
 #[component]
 pub fn Actions(case: Arc<Case>, drafts: Drafts) -> impl IntoView {
     let ctx = use_app();
-    let role = ctx
+    let user = ctx
         .session
-        .with_untracked(|s| s.as_ref().map(|s| s.user.role));
-    let Some(role) = role else {
+        .with_untracked(|s| s.as_ref().map(|s| (s.user.role, s.user.id)));
+    let Some((role, me)) = user else {
         return ().into_any();
     };
     let kinds: Vec<ActionKind> = allowed_actions(&case, role)
@@ -52,6 +52,8 @@ pub fn Actions(case: Arc<Case>, drafts: Drafts) -> impl IntoView {
         })
         // Another department's case is not a department head's to pass on.
         .filter(|k| *k != ActionKind::Assign || ctx.may_assign(&case))
+        // Nobody decides on a compensation they proposed.
+        .filter(|k| *k != ActionKind::Approve || decides_on_proposal(&case, me))
         .collect();
     let open = drafts.open;
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
@@ -73,7 +75,7 @@ pub fn Actions(case: Arc<Case>, drafts: Drafts) -> impl IntoView {
         <div class="card actions-card" data-testid="actions">
             <h3>{t("操作", "Actions")}</h3>
             <div class="action-buttons">{buttons}</div>
-            {move || open.get().map(|k| view! { <ActionForm kind=k case=case.clone() role=role drafts=drafts/> })}
+            {move || open.get().map(|k| view! { <ActionForm kind=k case=case.clone() role=role me=me drafts=drafts/> })}
         </div>
     }
     .into_any()
@@ -228,7 +230,13 @@ fn action_label(kind: ActionKind, assessed: bool, l: shared::lang::Lang) -> &'st
 }
 
 #[component]
-fn ActionForm(kind: ActionKind, case: Arc<Case>, role: Role, drafts: Drafts) -> impl IntoView {
+fn ActionForm(
+    kind: ActionKind,
+    case: Arc<Case>,
+    role: Role,
+    me: UserId,
+    drafts: Drafts,
+) -> impl IntoView {
     let ctx = use_app();
     // Assessed again, the form starts from the assessment, so that what is
     // not changed is kept; once, when its inputs are made.
@@ -484,7 +492,7 @@ fn ActionForm(kind: ActionKind, case: Arc<Case>, role: Role, drafts: Drafts) -> 
         ],
         ActionKind::Propose => vec![
             text("measures", fields.measures, "处理措施", "Measures"),
-            text("responsible", fields.responsible, "责任人", "Responsible"),
+            text("responsible", fields.responsible, "方案责任人", "Responsible"),
             typed(
                 "planned_date",
                 fields.planned_date,
@@ -552,26 +560,28 @@ fn ActionForm(kind: ActionKind, case: Arc<Case>, role: Role, drafts: Drafts) -> 
             ),
         ],
         ActionKind::FollowUp => {
+            // A follow-up is a call or a visit (`workflow::duties`).
+            let calls: Vec<(String, String)> = [ContactMethod::Phone, ContactMethod::Visit]
+                .iter()
+                .map(|m| (m.code().into(), m.label(l).into()))
+                .collect();
             let ratings: Vec<(String, String)> =
                 std::iter::once((String::new(), l.pick("未评", "Not rated").to_string()))
                     .chain((1..=5u8).rev().map(|n| (n.to_string(), n.to_string())))
                     .collect();
             vec![
-                select(
-                    "method",
-                    fields.method,
-                    "回访方式",
-                    "Method",
-                    contacts.clone(),
-                ),
+                select("method", fields.method, "回访方式", "Method", calls),
+                // Nothing chosen until the resident says: a score left as
+                // it was would be recorded as theirs.
                 select(
                     "satisfaction",
                     fields.satisfaction,
                     "满意度",
                     "Satisfaction",
-                    (1..=5u8)
-                        .rev()
-                        .map(|n| (n.to_string(), format!("{n} · {}", i18n::satisfaction(n, l))))
+                    std::iter::once((String::new(), l.pick("请选择", "Choose").to_string()))
+                        .chain((1..=5u8).rev().map(|n| {
+                            (n.to_string(), format!("{n} · {}", i18n::satisfaction(n, l)))
+                        }))
                         .collect(),
                 ),
                 select(
@@ -825,7 +835,7 @@ fn ActionForm(kind: ActionKind, case: Arc<Case>, role: Role, drafts: Drafts) -> 
         }
         let settings = ctx.config.with_untracked(|c| c.settings.clone());
         if let Err(v) =
-            shared::workflow::check_new(&case, role, &action, &settings, crate::state::now())
+            shared::workflow::check_new(&case, me, role, &action, &settings, crate::state::now())
         {
             match v.field().map(|field| input_name(kind, field)) {
                 Some(input) if INPUTS.contains(&input) => {

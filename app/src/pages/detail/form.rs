@@ -94,7 +94,7 @@ impl ActionFields {
             result: RwSignal::new(String::new()),
             method: RwSignal::new("phone".into()),
             on_the_spot: RwSignal::new(false),
-            satisfaction: RwSignal::new("5".into()),
+            satisfaction: RwSignal::new(String::new()),
             spot_check: RwSignal::new(false),
             rating_result: RwSignal::new(String::new()),
             rating_attitude: RwSignal::new(String::new()),

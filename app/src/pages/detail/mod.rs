@@ -530,8 +530,12 @@ fn Clocks(case: Arc<Case>) -> impl IntoView {
         case.deadlines
             .iter()
             .map(|c| {
-                let status = c.status(now, due_soon);
-                let remaining = if c.met_at.is_none() { i18n::due_text(c.due_at, now, l) } else { String::new() };
+                let status = case.clock_status(c, now, due_soon);
+                let remaining = if c.met_at.is_none() {
+                    i18n::due_text(c.due_at, case.clocks_read_at(now), l)
+                } else {
+                    String::new()
+                };
                 view! {
                     <tr data-testid="clock" data-clock=c.clock.code() data-status=status.code()>
                         <td>{c.clock.label(l)}</td>
