@@ -155,7 +155,7 @@ mod tests {
             .deadline_problems
             .push(crate::case::DeadlineProblem {
                 clock: Clock::Solution,
-                code: "calendar.year_missing".into(),
+                code: "calendar.year_not_loaded".into(),
                 message: String::new(),
                 met_at: None,
             });
