@@ -66,7 +66,7 @@ impl Receipt {
             (l.pick("反映人", "From").into(), name),
             (
                 l.pick("地点", "Where").into(),
-                names.place(r.property, &r.location),
+                names.place(r.property, &r.location, l),
             ),
             (l.pick("类别", "Category").into(), category.clone()),
             (l.pick("内容", "What you told us").into(), r.content.clone()),
@@ -155,7 +155,7 @@ mod tests {
             .deadline_problems
             .push(crate::case::DeadlineProblem {
                 clock: Clock::Solution,
-                code: "calendar.year_missing".into(),
+                code: "calendar.year_not_loaded".into(),
                 message: String::new(),
                 met_at: None,
             });
