@@ -54,7 +54,7 @@ use shared::op::Op;
 use shared::role::{Role, Scope};
 use shared::wire::ConfigKey;
 use std::cell::RefCell;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 const DB_NAME: &str = "complaints";
 const DB_VERSION: u32 = 3;
@@ -658,6 +658,60 @@ async fn forget_in(
         forget_pulled(tx, &forget.ops.iter().copied().collect()).await?;
     }
     Ok(())
+}
+
+/// Deletes the pulled pages of epochs other than `epoch` (the server was
+/// restored, and everything was pulled again since), and answers the ops
+/// only they held, by case: the server no longer has them (this device's
+/// own, `own`, stay: they are in its own store and go out again). Runs at
+/// the end of every full pull, and finds nothing but after a restore.
+pub async fn forget_other_epochs(
+    epoch: u64,
+    own: DeviceId,
+) -> Result<Vec<(CaseId, HashSet<OpId>)>, DbError> {
+    let db = db()?;
+    let tx = db
+        .transaction([PULLED])
+        .with_mode(TransactionMode::Readwrite)
+        .build()?;
+    let store = tx.object_store(PULLED)?;
+    let keys: Vec<String> = store
+        .get_all_keys()
+        .primitive()?
+        .await?
+        .collect::<Result<_, _>>()?;
+    let current = format!("{epoch}-");
+    // A page of epoch 0 was pulled before the device knew an epoch: it is
+    // no earlier epoch's, and its ops were never pulled again.
+    let earlier = |key: &str| !key.starts_with(&current) && !key.starts_with("0-");
+    if !keys.iter().any(|k| earlier(k)) {
+        return Ok(Vec::new());
+    }
+    let pages: Vec<String> = store
+        .get_all()
+        .primitive()?
+        .await?
+        .collect::<Result<_, _>>()?;
+    let mut kept = HashSet::new();
+    let mut old: Vec<Op> = Vec::new();
+    for (key, json) in keys.into_iter().zip(pages) {
+        let page = pulled_page(&json);
+        if earlier(&key) {
+            old.extend(page);
+            store.delete(key).primitive()?;
+        } else {
+            kept.extend(page.into_iter().map(|op| op.id));
+        }
+    }
+    tx.commit().await?;
+    let mut gone: HashMap<CaseId, HashSet<OpId>> = HashMap::new();
+    for op in old
+        .into_iter()
+        .filter(|op| op.device != own && !kept.contains(&op.id))
+    {
+        gone.entry(op.case_id).or_default().insert(op.id);
+    }
+    Ok(gone.into_iter().collect())
 }
 
 /// Rewrites the pulled pages that hold any of `ops` without them (a page

@@ -79,7 +79,7 @@ pub fn App() -> impl IntoView {
             }
             Err(e) => {
                 leptos::logging::error!("start: {e}");
-                ctx.fatal.set(Some(e.to_string()));
+                ctx.fatal.set(Some(e));
                 ctx.ready.set(true);
             }
         }
@@ -156,17 +156,19 @@ pub fn App() -> impl IntoView {
                             .into_any();
                     }
                     if let Some(e) = ctx.fatal.get() {
+                        // In words; the detail is in the console.
+                        let (zh, en) = match e {
+                            db::DbError::Corrupt(_) => (
+                                "本机保存的数据无法读取（可能由更新的版本写入），请联系系统管理员。",
+                                "The data kept on this tablet cannot be read (written by a newer version?); contact the administrator.",
+                            ),
+                            db::DbError::Idb(_) | db::DbError::NotOpen => (
+                                "浏览器不允许使用本机存储（可能是无痕模式，或存储空间已满），请检查浏览器设置。",
+                                "The browser refuses storage on this tablet (private mode, or full?); check the browser settings.",
+                            ),
+                        };
                         return view! {
-                            <p class="error" data-testid="fatal">
-                                {move || {
-                                    lang.get()
-                                        .pick(
-                                            "本机存储无法打开，请检查浏览器设置：",
-                                            "Storage on this tablet cannot be opened; check the browser settings: ",
-                                        )
-                                }}
-                                {e}
-                            </p>
+                            <p class="error" data-testid="fatal">{move || lang.get().pick(zh, en)}</p>
                         }
                             .into_any();
                     }

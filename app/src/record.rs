@@ -86,12 +86,14 @@ impl RecordError {
             // Neither happens to someone logged in on a loaded screen; the
             // words are for a developer reading a report.
             RecordError::NoDevice | RecordError::Disposed => self.to_string(),
-            RecordError::RegNo(e) => match l {
-                Lang::ZhCn => format!("无法生成登记号（{e}），请退出后重新登录再试"),
-                Lang::En => {
-                    format!("Could not make a registration number ({e}); log out and in again")
-                }
-            },
+            // The detail (a property or device code out of shape) is for
+            // the console.
+            RecordError::RegNo(_) => l
+                .pick(
+                    "无法生成登记号（项目编号或设备编号无效），请退出后重新登录再试",
+                    "Could not make a registration number (a property or device code is invalid); log out and in again",
+                )
+                .to_string(),
             RecordError::Storage(_) => l
                 .pick(
                     "无法保存到本机存储，请重试",

@@ -331,7 +331,7 @@ pub struct AppCtx {
     /// Whether the start-up load finished.
     pub ready: RwSignal<bool>,
     /// A start-up or storage error to show.
-    pub fatal: RwSignal<Option<String>>,
+    pub fatal: RwSignal<Option<db::DbError>>,
     /// Set when the server stopped accepting this device; nothing new is
     /// recorded until a login succeeds.
     pub blocked: RwSignal<Option<Blocked>>,

@@ -42,6 +42,25 @@ pub(crate) const PUSH_BATCH: usize = 500;
 /// reads (nginx's default), and short enough for a weak mobile link.
 pub(crate) const PUSH_BYTES: usize = 768 * 1024;
 const _: () = assert!(PUSH_BYTES < shared::wire::MAX_REQUEST_BYTES / 2);
+/// The smallest a push is made after failures: a few long notes.
+const PUSH_BYTES_LEAST: usize = 16 * 1024;
+
+thread_local! {
+    /// The bytes the next push may carry: halved after a push that did
+    /// not go through (a link so weak that a full batch never arrives in
+    /// time, a proxy that takes less than 1 MiB), doubled back after each
+    /// that did. Otherwise the same batch would fail the same way for ever.
+    static PUSH_BUDGET: std::cell::Cell<usize> = const { std::cell::Cell::new(PUSH_BYTES) };
+}
+
+/// After a push that failed for its size or its time (`fits`: it went
+/// through) the next one carries half, or twice.
+fn adapt_push_budget(fits: bool) {
+    PUSH_BUDGET.with(|b| {
+        let next = if fits { b.get() * 2 } else { b.get() / 2 };
+        b.set(next.clamp(PUSH_BYTES_LEAST, PUSH_BYTES));
+    });
+}
 /// The page size of a pull (the server takes up to 5000): large pages,
 /// because a first sync of a busy property is thousands of ops.
 const PULL_LIMIT: u32 = 2000;
@@ -108,6 +127,7 @@ pub fn request(ctx: AppCtx) {
     };
     spawn_local(async move {
         let result = run(ctx, &token).await;
+        let held = *result.as_ref().unwrap_or(&0);
         if !same_session(ctx, &token) {
             // The user logged out, or another logged in, while it ran: what
             // it brought was not taken, and its errors (the old token's
@@ -128,7 +148,8 @@ pub fn request(ctx: AppCtx) {
         {
             leptos::logging::warn!("storing the last sync time: {e}");
         }
-        finish(ctx, at, result.map(|()| true));
+        ctx.sync.update(|s| s.held = held);
+        finish(ctx, at, result.map(|_| true));
     });
 }
 
@@ -182,7 +203,7 @@ fn finish(ctx: AppCtx, at: DateTime<Utc>, result: Result<bool, ApiError>) {
 /// ops it lost become the outbox again. A pulled page of another epoch
 /// (the server was restored between the push and the pull) is not taken:
 /// the sync pushes and pulls again, from the cursor the new epoch reset.
-async fn run(ctx: AppCtx, token: &str) -> Result<(), ApiError> {
+async fn run(ctx: AppCtx, token: &str) -> Result<u64, ApiError> {
     let mut clock_ahead = false;
     // Bounded: a server whose epoch changes at every request must not keep
     // the device syncing forever.
@@ -190,7 +211,20 @@ async fn run(ctx: AppCtx, token: &str) -> Result<(), ApiError> {
     // closed before it was all offered).
     crate::evidence::upload::offer_again_if_owed(ctx).await;
     for _ in 0..EPOCH_RETRIES {
-        let pushed = push_all(ctx, token).await?;
+        // A push the server keeps refusing (an answer that acknowledges
+        // nothing, a batch it fails on) must not cut the tablet off from
+        // its colleagues' work, nor hold its photos: the pull and the
+        // uploads go on, and the sync reports the push's error. Without
+        // the network, the session or the right version, nothing else
+        // would work either.
+        let (pushed, push_failed) = match push_all(ctx, token).await {
+            Ok(pushed) => (pushed, None),
+            Err(e) if stops_the_sync(&e) => return Err(e),
+            Err(e) => {
+                leptos::logging::warn!("pushing: {e}; pulling and uploading all the same");
+                (Pushed::default(), Some(e))
+            }
+        };
         clock_ahead |= pushed.clock_ahead;
         crate::tombstone::prune(ctx).await?;
         let pulled = pull_all(ctx, token).await;
@@ -213,19 +247,27 @@ async fn run(ctx: AppCtx, token: &str) -> Result<(), ApiError> {
                     forget_clock_ahead(ctx, token).await?;
                 }
                 crate::evidence::upload::upload_waiting(ctx, token).await?;
-                crate::evidence::prefetch::keep_small_images(ctx, token).await?;
+                // Space first, then the thumbnails: a storage that is full
+                // must not fail every sync, nor keep what frees it from
+                // running. A thumbnail not kept is fetched at the next.
                 if let Err(e) = crate::evidence::prefetch::let_go(ctx).await {
                     leptos::logging::warn!("letting go of old evidence: {e}");
                 }
+                if let Err(e) = crate::evidence::prefetch::keep_small_images(ctx, token).await {
+                    leptos::logging::warn!("keeping thumbnails: {e}");
+                }
+                if let Err(e) = forget_other_epochs(ctx).await {
+                    leptos::logging::warn!("forgetting what the server lost: {e}");
+                }
+                if let Some(e) = push_failed {
+                    return Err(e);
+                }
                 // The rest of the sync went on: the user still gets the
                 // others' changes, and the uploads a colleague's login
-                // would otherwise wait for are made.
+                // would otherwise wait for are made. The sync is done;
+                // the indicator says what waits (`SyncStatus::held`).
                 if pushed.held > 0 {
-                    return Err(ApiError::Server {
-                        status: 409,
-                        code: "sync.other_users_records".into(),
-                        message: format!("{} records wait for another user's login", pushed.held),
-                    });
+                    return Ok(pushed.held);
                 }
                 // Everything sent: the cases of a scope or role the user
                 // no longer has go, and the next sync pulls the new ones.
@@ -234,7 +276,7 @@ async fn run(ctx: AppCtx, token: &str) -> Result<(), ApiError> {
                     Ok(false) => {}
                     Err(e) => leptos::logging::error!("clearing another scope's cases: {e}"),
                 }
-                return Ok(());
+                return Ok(0);
             }
             Pulled::EpochChanged => continue,
         }
@@ -244,6 +286,47 @@ async fn run(ctx: AppCtx, token: &str) -> Result<(), ApiError> {
         code: "sync.epoch_changed".into(),
         message: "the server's epoch kept changing".into(),
     })
+}
+
+/// Whether a push's error ends the sync: without the network, a session,
+/// the right version or the server's patience, a pull would fail too (or
+/// must not run: another session's token).
+fn stops_the_sync(e: &ApiError) -> bool {
+    match e {
+        ApiError::Network(_)
+        | ApiError::Unauthorized { .. }
+        | ApiError::RateLimited { .. }
+        | ApiError::UpdateRequired => true,
+        ApiError::Server { code, .. } => code.starts_with("auth."),
+        _ => false,
+    }
+}
+
+/// After a restore (a new epoch), once everything was pulled again: the
+/// pages pulled in an earlier epoch go, and the ops only they held leave
+/// memory. The server lost those ops with the restore; their tablets send
+/// again what they made, and what nobody sends again (a tablet reset, an
+/// op set aside now) must not stay on this one as if the server held it.
+async fn forget_other_epochs(ctx: AppCtx) -> Result<(), crate::db::DbError> {
+    let Some((epoch, own)) = ctx
+        .device
+        .with_untracked(|d| d.as_ref().map(|d| (d.epoch, d.device)))
+    else {
+        return Ok(());
+    };
+    let gone = db::forget_other_epochs(epoch, own).await?;
+    if gone.is_empty() {
+        return Ok(());
+    }
+    let mut cases = std::collections::HashSet::new();
+    ctx.ops.update_value(|log| {
+        for (case, ids) in &gone {
+            log.remove(*case, ids);
+            cases.insert(*case);
+        }
+    });
+    ctx.refold(cases);
+    Ok(())
 }
 
 /// Whether the session that started a sync with `token` is still the one
@@ -338,9 +421,24 @@ async fn push_all(ctx: AppCtx, token: &str) -> Result<Pushed, ApiError> {
                 outbox
             })
         };
-        let batch = batch(own(acked), PUSH_BATCH, PUSH_BYTES);
+        let budget = PUSH_BUDGET.with(std::cell::Cell::get);
+        let batch = batch(own(acked), PUSH_BATCH, budget);
         let request = PushRequest { device, ops: batch };
-        let answer = api::push(token, &request).await?;
+        let answer = match api::push(token, &request).await {
+            Ok(answer) => {
+                adapt_push_budget(true);
+                answer
+            }
+            Err(e) => {
+                if matches!(
+                    e,
+                    ApiError::Network(_) | ApiError::Server { status: 413, .. }
+                ) {
+                    adapt_push_budget(false);
+                }
+                return Err(e);
+            }
+        };
         still_current(ctx, token)?;
         pushed.clock_ahead |= answer
             .quarantined

@@ -42,6 +42,9 @@ pub struct SyncStatus {
     pub next_at: Option<DateTime<Utc>>,
     /// The evidence upload under way, if any.
     pub upload: Option<UploadProgress>,
+    /// Records on this tablet that wait for another user's login (the
+    /// last sync sent everything else): said, not a failure.
+    pub held: u64,
 }
 
 /// How far the blob being uploaded has come.

@@ -650,6 +650,26 @@ fn check_names_missing_blobs_and_finds_damaged_ones() {
     assert!(!out.status.success(), "check passed a damaged blob");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains(&format!("blob {hash}")), "{stderr}");
+
+    // A blob uploaded once and gone since (a blob directory not restored
+    // with the database) is lost, not still on its tablet: a failure.
+    std::fs::remove_file(stored(&w, &hash)).expect("lose the blob");
+    let out = Command::new(common::bin())
+        .args(["check", "--data-dir"])
+        .arg(w.fx.data.path())
+        .args(common::backend_args(w.fx.data.path()))
+        .output()
+        .expect("run server check");
+    assert!(!out.status.success(), "check passed a lost blob");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("blob {hash} was uploaded")),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains(&BlobHash::of(&missing).to_string()),
+        "the one never uploaded is not lost: {stderr}"
+    );
 }
 
 /// A file no case references (a crash between a retention deletion and
@@ -702,8 +722,19 @@ fn backup_and_restore_cover_the_blobs() {
     attach_accepted(&mut w, AttachmentKind::Photo, &photo);
     assert_eq!(w.staff.blob_upload(&photo, 0).status, 200);
     let backup = w.fx.data.path().join("nightly.sqlite3");
+    // What an earlier run cut off left is replaced, and nothing is left
+    // under another name once the backup is whole.
+    let cut_off = w.fx.data.path().join("nightly.sqlite3.partial");
+    std::fs::write(&cut_off, b"half a backup").expect("a cut-off backup");
     let said = cli(w.fx.data.path(), &["backup", backup.to_str().unwrap()]);
     assert!(said.contains("1 blob(s)"), "{said}");
+    assert!(!cut_off.exists(), "the cut-off backup is replaced");
+    let leftovers: Vec<String> = std::fs::read_dir(w.fx.data.path())
+        .expect("the data dir")
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.contains("partial") && n.starts_with("nightly"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
     w.server.kill();
     let mut altered = std::fs::read(stored(&w, &hash)).expect("the stored blob");
     altered[3] ^= 1;
@@ -758,6 +789,37 @@ fn backup_check_and_migrate_refuse_a_data_dir_without_a_database() {
         assert!(!missing.exists(), "{args:?} made the data dir");
         assert!(!out.exists(), "{args:?} wrote a backup");
     }
+}
+
+/// A backup or check run by a build newer than the server beside it
+/// does not upgrade the database under that server.
+#[test]
+fn backup_and_check_leave_a_database_of_another_schema_as_it_is() {
+    if !common::sqlite_only("the schema version is SQLite's user_version") {
+        return;
+    }
+    let fx = common::Fixture::new();
+    let db = fx.data.path().join(server::DB_FILE);
+    let older = server::store::schema::latest() - 1;
+    rusqlite::Connection::open(&db)
+        .and_then(|c| c.pragma_update(None, "user_version", older))
+        .expect("an older schema");
+    let out = fx.data.path().join("backup.sqlite3");
+    for args in [
+        vec!["backup", out.to_str().expect("utf-8")],
+        vec!["check"],
+    ] {
+        let stderr = common::cli_refused(fx.data.path(), &args);
+        assert!(
+            stderr.contains(&format!("is at schema {older}")),
+            "{args:?}: {stderr}"
+        );
+    }
+    assert!(!out.exists());
+    let version: i64 = rusqlite::Connection::open(&db)
+        .and_then(|c| c.query_row("PRAGMA user_version", [], |r| r.get(0)))
+        .expect("read the version");
+    assert_eq!(version, older, "left as it was");
 }
 
 /// Where the server keeps the blob `hash` in the data dir.

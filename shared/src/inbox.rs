@@ -50,6 +50,11 @@ coded_enum! {
         /// Two tablets acted on the case at once and one action lost: a
         /// person decides whether it still applies.
         Conflict = ("conflict", "待处理冲突", "Conflict to settle"),
+        /// An action of the user's broke a rule once the records of
+        /// several tablets met (a colleague decided first, a proposal
+        /// came in between) and was kept without effect: they see what
+        /// stands and decide what to do now.
+        NotApplied = ("not_applied", "我的操作未生效", "My action did not apply"),
         /// The resident was not satisfied and the case was reopened for a
         /// second handling (二次处理).
         Reopened = ("reopened", "重新处理", "Reopened"),
@@ -109,6 +114,12 @@ pub enum Reason {
         /// How many.
         count: usize,
     },
+    /// The user's actions kept without effect since they last acted on the
+    /// case with effect.
+    NotApplied {
+        /// How many.
+        count: usize,
+    },
     /// Reopened, waiting for its second handling.
     Reopened,
     /// The next step, which only a user of some roles may take.
@@ -135,6 +146,7 @@ impl Reason {
             Reason::ClockUnknown { .. } => ReasonKind::ClockUnknown,
             Reason::PlanLate { .. } => ReasonKind::PlanLate,
             Reason::Conflict { .. } => ReasonKind::Conflict,
+            Reason::NotApplied { .. } => ReasonKind::NotApplied,
             Reason::Reopened => ReasonKind::Reopened,
             Reason::NextStep { .. } => ReasonKind::NextStep,
             Reason::Major => ReasonKind::Major,
@@ -297,26 +309,16 @@ fn reasons(
     if assigned_to_me && !case.state.is_finished() {
         out.push(Reason::Assigned);
     }
-    // By the limits the workflow will judge the approval with: those of
-    // the proposal and today's, and never to whoever proposed it.
+    // By the rules the workflow will judge the decision with.
     if let Some(s) = &case.solution
         && s.approval == ApprovalState::Pending
-        && crate::workflow::decides_on_proposal(case, user.id)
+        && let Some(required) =
+            crate::workflow::may_decide(case, user.id, user.role, settings, now)
     {
-        let amount = s.compensation_fen;
-        let then = crate::workflow::approval_limits(case, settings, now);
-        let today = settings.rules_at(now).compensation;
-        if then.may_approve(user.role, amount) && today.may_approve(user.role, amount) {
-            let required = if then.may_approve(today.required_role(amount), amount) {
-                today.required_role(amount)
-            } else {
-                then.required_role(amount)
-            };
-            out.push(Reason::Approval {
-                amount_fen: amount,
-                required,
-            });
-        }
+        out.push(Reason::Approval {
+            amount_fen: s.compensation_fen,
+            required,
+        });
     }
     if let Some(e) = escalation_waiting(case, user.role) {
         out.push(Reason::Escalated {
@@ -408,6 +410,10 @@ fn reasons(
             out.push(Reason::Conflict { count });
         }
     }
+    let count = not_applied(case, user);
+    if count > 0 && case.state.is_open() {
+        out.push(Reason::NotApplied { count });
+    }
     if owns_next_step(case, user) {
         if case.state == CaseState::Reopened {
             out.push(Reason::Reopened);
@@ -490,6 +496,21 @@ fn escalation_waiting(case: &Case, role: Role) -> Option<&Escalation> {
         .iter()
         .any(|t| t.outcome == Outcome::Applied && t.stamp.role == role);
     (!answered).then_some(e)
+}
+
+/// How many of `user`'s actions on `case` were kept without effect
+/// (broke a rule when the records of several tablets met) since they last
+/// acted on it with effect: acting again is how they answer it. An action
+/// refused when it was made never gets here: the tablet checks it first.
+fn not_applied(case: &Case, user: &User) -> usize {
+    case.timeline
+        .iter()
+        .filter(|e| e.stamp.by == user.id)
+        .fold(0, |count, e| match e.outcome {
+            crate::case::Outcome::Applied => 0,
+            crate::case::Outcome::Flagged => count + 1,
+            crate::case::Outcome::Conflict => count,
+        })
 }
 
 /// Whether the steps without a clock (a reopened case, closing, an
@@ -1355,6 +1376,39 @@ mod tests {
         case.deadlines = vec![clock(Clock::FollowUpRepair, "2026-03-02T02:00:00Z")];
         check(&case, &user(5, Role::DepartmentHead), &[]);
         check(&case, &user(0x2000, Role::Staff), &[ReasonKind::Overdue]);
+    }
+
+    /// An action kept without effect (it broke a rule when the tablets'
+    /// records met) waits for its author until they act on the case again.
+    #[test]
+    fn an_action_that_did_not_apply_waits_for_its_author() {
+        let mut case = complaint();
+        let author = user(9, Role::RegionalManager);
+        let entry = |outcome| crate::case::TimelineEntry {
+            stamp: Stamp {
+                by: author.id,
+                ..stamp(&case, Role::RegionalManager)
+            },
+            hlc: case.last_hlc,
+            action: ActionKind::Approve,
+            state: case.state,
+            changes: Vec::new(),
+            outcome,
+        };
+        let (flagged, applied) = (
+            entry(crate::case::Outcome::Flagged),
+            entry(crate::case::Outcome::Applied),
+        );
+        case.timeline.push(flagged.clone());
+        assert_eq!(kinds(&case, &author), [ReasonKind::NotApplied]);
+        check(&case, &user(10, Role::RegionalManager), &[]);
+        case.timeline.push(flagged);
+        assert_eq!(
+            reasons(&case, &author, &[], t(NOW), &Settings::default()),
+            [Reason::NotApplied { count: 2 }]
+        );
+        case.timeline.push(applied);
+        check(&case, &author, &[]);
     }
 
     /// Two tablets acted at once and one action lost: its author and the

@@ -1,6 +1,7 @@
 //! Properties (项目/小区), their buildings, units and household counts. The
 //! household count is the denominator of the valid-complaint rate.
 
+use crate::lang::Lang;
 use crate::id::{BuildingId, PropertyId, UnitId};
 use serde::{Deserialize, Serialize};
 
@@ -100,10 +101,18 @@ impl Property {
         }
     }
 
-    /// A human description of a location, e.g. `3栋 1单元502`.
+    /// A human description of a location, e.g. `3栋 1单元502`, as the
+    /// search finds it and the server stores it beside a case (public
+    /// areas in Chinese).
     pub fn describe(&self, location: &Location) -> String {
+        self.describe_in(location, Lang::ZhCn)
+    }
+
+    /// [`Property::describe`] for a reader of `lang`: the buildings and
+    /// units are named as the company named them, public areas in `lang`.
+    pub fn describe_in(&self, location: &Location, lang: Lang) -> String {
         match location {
-            Location::PublicArea => "公共区域".to_string(),
+            Location::PublicArea => lang.pick("公共区域", "Public area").to_string(),
             Location::Building { building } => self
                 .building(*building)
                 .map(|b| b.name.clone())

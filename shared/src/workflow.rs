@@ -817,11 +817,34 @@ fn duties(
     }
 }
 
-/// Whether `user` may decide on `case`'s pending compensation as far as
-/// who proposed it goes ([`duties`]): the approval screens and the inbox
-/// offer it to nobody else.
-pub fn decides_on_proposal(case: &Case, user: UserId) -> bool {
-    case.solution.as_ref().is_none_or(|s| s.stamp.by != user)
+/// Whether `user`, of `role`, may decide on `case`'s pending compensation
+/// at `at` ([`duties`]): not its proposer, and of a role that both the
+/// limits of the proposal and those of `at` allow for its amount. The
+/// approval screens and the inbox offer it to nobody else. Answers the
+/// lowest role that may, when the user may.
+pub fn may_decide(
+    case: &Case,
+    user: UserId,
+    role: Role,
+    settings: &Settings,
+    at: DateTime<Utc>,
+) -> Option<Role> {
+    let solution = case.solution.as_ref()?;
+    if solution.stamp.by == user {
+        return None;
+    }
+    let amount = solution.compensation_fen;
+    let then = approval_limits(case, settings, at);
+    let today = settings.rules_at(at).compensation;
+    if !then.may_approve(role, amount) || !today.may_approve(role, amount) {
+        return None;
+    }
+    // The higher of the two: the one the other allows too.
+    Some(if then.may_approve(today.required_role(amount), amount) {
+        today.required_role(amount)
+    } else {
+        then.required_role(amount)
+    })
 }
 
 /// Whether `role` records follow-up calls only as spot-checks (抽查回访):

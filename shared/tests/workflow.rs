@@ -547,14 +547,18 @@ fn an_approver_never_decides_on_their_own_proposal() {
     };
     let mut s = regional_proposes();
     let case = s.case();
-    assert!(!shared::workflow::decides_on_proposal(
-        &case,
-        s.devices[REGIONAL].user
-    ));
-    assert!(shared::workflow::decides_on_proposal(
-        &case,
-        s.devices[DEPUTY].user
-    ));
+    let may = |dev: usize, role| {
+        shared::workflow::may_decide(
+            &case,
+            s.devices[dev].user,
+            role,
+            &s.settings,
+            local(2026, 3, 2, 12, 0),
+        )
+    };
+    assert_eq!(may(REGIONAL, Role::RegionalManager), None);
+    assert_eq!(may(DEPUTY, Role::DeputyGm), Some(Role::RegionalManager));
+    assert_eq!(may(MANAGER, Role::Manager), None);
     assert_eq!(
         step(&mut s, REGIONAL, approve.clone()),
         Err("workflow.own_proposal")

@@ -612,13 +612,13 @@ pub fn code_message(code: &str, lang: Lang) -> Option<String> {
             "Another record holds this device sequence number (a copied device?)",
         ),
         "sync.unreadable" => ("记录无法读取", "The record cannot be read"),
+        "sync.cursor_ahead" => (
+            "服务器的数据比本机已同步的还少（数据库恢复后没有开始新的同步纪元），请联系系统管理员运行 server new-epoch",
+            "The server holds less than this tablet already pulled (its database was restored without a new sync epoch): ask the administrator to run server new-epoch",
+        ),
         "sync.epoch_changed" => (
             "服务器刚从备份恢复，稍后会自动重新同步",
             "The server was just restored from a backup; syncing again shortly",
-        ),
-        "sync.other_users_records" => (
-            "本机有其他同事的记录等待上传，只能由记录人本人在本机登录后上传；在此之后记录的内容也要等它们先上传",
-            "Records of a colleague wait on this tablet: only their author's login on this tablet can send them, and what was recorded after them waits for them",
         ),
         "sync.not_acknowledged" => (
             "服务器没有确认收到上传的记录，稍后会自动重试",
@@ -783,10 +783,13 @@ async fn read<T: DeserializeOwned>(resp: Response) -> Result<T, ApiError> {
     crate::clock::heard(&resp);
     let status = resp.status();
     if (200..300).contains(&status) {
-        return resp
-            .json::<T>()
+        // A body cut off (the network gone, the timeout reached while it
+        // came) is the network's fault, not an answer the app cannot read.
+        let text = resp
+            .text()
             .await
-            .map_err(|e| ApiError::Decode(e.to_string()));
+            .map_err(|e| ApiError::Network(e.to_string()))?;
+        return serde_json::from_str(&text).map_err(|e| ApiError::Decode(e.to_string()));
     }
     Err(refusal(resp).await)
 }

@@ -184,6 +184,19 @@ pub fn SyncIndicator() -> impl IntoView {
             Some(e) => e.message(l),
             None => String::new(),
         });
+        // Not a failure: everything else was sent, and these wait for
+        // their author's login on this tablet.
+        let held = ctx.sync.with(|s| s.held);
+        if held > 0 {
+            msg.push_str(&match l {
+                Lang::ZhCn => format!(
+                    " 本机有 {held} 条其他同事的记录等待上传，只能由记录人本人在本机登录后上传；在此之后记录的内容也要等它们先上传。"
+                ),
+                Lang::En => format!(
+                    " {held} records of a colleague wait on this tablet: only their author's login on this tablet can send them, and what was recorded after them waits for them."
+                ),
+            });
+        }
         // This device's ops the server refused, until an administrator
         // settles them: kept with the device, so a reload still tells.
         let refused = ctx

@@ -105,6 +105,7 @@ pub fn ExportUnsent(
                 }
                 Ok(file) => revoke(&file),
                 Err(e) => {
+                    leptos::logging::warn!("making the records file: {e}");
                     failed.try_set(Some(e));
                 }
             }
@@ -154,9 +155,10 @@ pub fn ExportUnsent(
             }}
         </button>
         {link}
-        {move || failed.get().map(|e| view! {
+        // In words; the detail is in the console.
+        {move || failed.get().map(|_| view! {
             <p class="error" role="alert" data-testid=format!("{testid}-error")>
-                {t("无法生成文件：", "The file could not be made: ")}{e}
+                {t("无法生成文件，请重试；如仍失败，请联系系统管理员。", "The file could not be made; try again, or contact the administrator.")}
             </p>
         })}
     }

@@ -53,7 +53,12 @@ pub fn EvidencePicker(staged: Staged, signers: Vec<AttachmentKind>) -> impl Into
         if let Err(found) = validate_attachment_limits(&super::attach::action(&taken), &limits, 0) {
             let l = ctx.l();
             let why: Vec<String> = found.iter().map(|e| e.error.message(l)).collect();
-            refuse(format!("{}：{}", taken.name, why.join(l.pick("，", ", "))));
+            refuse(format!(
+                "{}{}{}",
+                taken.name,
+                l.pick("：", ": "),
+                why.join(l.pick("，", ", "))
+            ));
             return;
         }
         items.update(|all| {
@@ -88,8 +93,9 @@ pub fn EvidencePicker(staged: Staged, signers: Vec<AttachmentKind>) -> impl Into
                         leptos::logging::warn!("photo {}: {e}", file.name());
                         let l = ctx.l();
                         refuse(format!(
-                            "{}：{}",
+                            "{}{}{}",
                             file.name(),
+                            l.pick("：", ": "),
                             l.pick("无法读取这张图片", "this picture could not be read")
                         ));
                     }

@@ -58,7 +58,7 @@ pub fn reason_text(reason: &Reason, role: Role, l: Lang, tz: Tz) -> String {
             Lang::ZhCn => format!("{label}（{}）", planned.format("%Y-%m-%d")),
             Lang::En => format!("{label} ({})", planned.format("%Y-%m-%d")),
         },
-        Reason::Conflict { count } => match l {
+        Reason::Conflict { count } | Reason::NotApplied { count } => match l {
             Lang::ZhCn => format!("{label}：{count} 项"),
             Lang::En => format!("{label}: {count}"),
         },
@@ -159,7 +159,7 @@ fn Row(item: InboxItem, case: Arc<Case>) -> impl IntoView {
     let state = case.state;
     let unit = ctx.config.with_untracked(|cfg| {
         cfg.property(r.property)
-            .map(|p| format!("{} {}", p.name, p.describe(&r.location)))
+            .map(|p| format!("{} {}", p.name, p.describe_in(&r.location, ctx.lang.get_untracked())))
             .unwrap_or_default()
     });
     let reasons = item.reasons.clone();

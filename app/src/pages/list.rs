@@ -274,7 +274,7 @@ pub fn CaseList() -> impl IntoView {
                             let kind = c.registration.kind;
                             let unit = ctx.config.with_untracked(|cfg| {
                                 cfg.property(c.registration.property)
-                                    .map(|p| format!("{} {}", p.name, p.describe(&c.registration.location)))
+                                    .map(|p| format!("{} {}", p.name, p.describe_in(&c.registration.location, l)))
                                     .unwrap_or_default()
                             });
                             let category = ctx.config.with_untracked(|cfg| cfg.category_name(&c.registration.category, l));

@@ -265,9 +265,15 @@ async fn log_in(
     let restored = before
         .as_ref()
         .is_some_and(|d| d.device == resp.device && d.epoch != 0 && d.epoch != resp.epoch);
-    // What waited before the answer: a newly issued device id starts a
-    // state of its own, and the old id's ops still wait on the tablet.
-    let waited = before.as_ref().map_or(0, DeviceState::pending);
+    // What waited before the answer, under a device id the server has
+    // replaced with a new one: the new id starts a state of its own, and
+    // the old id's ops still wait on the tablet. Under the same id the
+    // answer says what waits (a push stored whose answer was lost waits
+    // no more).
+    let waited = before
+        .as_ref()
+        .filter(|d| d.device != resp.device)
+        .map_or(0, DeviceState::pending);
     let stored = before.clone();
     let mut state = device_state(before, &resp, someone_else);
     // The scope the cases on the tablet were pulled under: written with

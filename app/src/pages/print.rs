@@ -89,10 +89,10 @@ impl RecordNames for ConfigNames<'_> {
         self.0.category_name(code, lang)
     }
 
-    fn place(&self, property: PropertyId, location: &Location) -> String {
+    fn place(&self, property: PropertyId, location: &Location, lang: Lang) -> String {
         self.0
             .property(property)
-            .map(|p| format!("{} {}", p.name, p.describe(location)))
+            .map(|p| format!("{} {}", p.name, p.describe_in(location, lang)))
             .unwrap_or_default()
     }
 

@@ -360,11 +360,11 @@ impl RecordNames for StoreNames {
             .map_or_else(|| code.to_string(), |c| c.name(lang).to_string())
     }
 
-    fn place(&self, property: PropertyId, location: &Location) -> String {
+    fn place(&self, property: PropertyId, location: &Location, lang: Lang) -> String {
         self.properties
             .iter()
             .find(|p| p.id == property)
-            .map(|p| format!("{} {}", p.name, p.describe(location)))
+            .map(|p| format!("{} {}", p.name, p.describe_in(location, lang)))
             .unwrap_or_default()
     }
 

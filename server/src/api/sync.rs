@@ -144,7 +144,8 @@ fn default_limit() -> u32 {
 #[utoipa::path(get, path = "/api/v1/sync/pull", params(PullQuery),
     responses(AnyRole,
         (status = 200, description = "The next page of ops and the configuration changed after the cursor.", body = PullResponse),
-        (status = 400, description = "`request.bad_query`, `sync.bad_cursor`.", body = ErrorBody)),
+        (status = 400, description = "`request.bad_query`, `sync.bad_cursor`.", body = ErrorBody),
+        (status = 409, description = "`sync.cursor_ahead`: the cursor is past every sequence number this server gave (its database was restored without `server new-epoch`).", body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn pull(
     State(state): State<AppState>,

@@ -20,7 +20,7 @@ impl Backup {
     /// Writes the copy.
     pub fn run(self) -> Result<(), String> {
         self.data.sqlite_only("backup")?;
-        let store = self.data.open_existing()?;
+        let store = self.data.open_as_it_is()?;
         let blobs = store.backup(&self.out).map_err(|e| e.to_string())?;
         println!(
             "backup written to {} with {blobs} blob(s) in {} at {}",

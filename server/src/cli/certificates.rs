@@ -39,6 +39,7 @@ impl TlsCommand {
             ips,
             out,
         } = self;
+        let data_dir = data.data_dir.clone();
         let dir = out.unwrap_or_else(|| data.data_dir.join("tls"));
         let issued = server::tls::init(&dir, &hosts, &ips, Utc::now().date_naive())?;
         let ca = dir.join(server::tls::CA_CERT);
@@ -74,7 +75,8 @@ impl TlsCommand {
              its --tls-check-secs (a minute by default), or at once on SIGHUP."
         );
         println!(
-            "Serve with: server serve --addr 0.0.0.0:8443 --tls-cert {} --tls-key {} --http-redirect-addr 0.0.0.0:8080",
+            "Serve with: server serve --data-dir {} --dist dist --addr 0.0.0.0:8443 --tls-cert {} --tls-key {} --http-redirect-addr 0.0.0.0:8080",
+            data_dir.display(),
             dir.join(server::tls::SERVER_CERT).display(),
             dir.join(server::tls::SERVER_KEY).display()
         );

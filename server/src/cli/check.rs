@@ -18,7 +18,7 @@ pub struct Check {
 impl Check {
     /// Prints `ok`, or fails with every problem found.
     pub fn run(self) -> Result<(), String> {
-        let store = self.data.open_existing()?;
+        let store = self.data.open_as_it_is()?;
         let report = store.check().map_err(|e| e.to_string())?;
         for hash in &report.missing_blobs {
             println!("blob {hash} is referenced but not uploaded yet");

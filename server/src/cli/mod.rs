@@ -66,6 +66,13 @@ impl Data {
     /// Opens (or creates) the store: the database given, or the SQLite
     /// file in the data directory.
     fn open(&self) -> Result<Arc<dyn Store>, String> {
+        // Said, on standard error: a mistyped --data-dir makes a new empty
+        // database, and the user or property added there is not where the
+        // server runs.
+        let file = self.data_dir.join(server::DB_FILE);
+        if self.database.is_none() && !file.exists() {
+            eprintln!("note: no database at {}; making a new one", file.display());
+        }
         match &self.database {
             Some(url) => server::open_postgres(
                 url,
@@ -84,6 +91,34 @@ impl Data {
     /// found healthy by a check.
     fn open_existing(&self) -> Result<Arc<dyn Store>, String> {
         self.refuse_without_database()?;
+        self.open()
+    }
+
+    /// [`Data::open_existing`] for a command that runs beside a server
+    /// (`backup`, `check`): a SQLite database of another schema than this
+    /// build's is refused rather than migrated. A newer build run from a
+    /// cron job would otherwise upgrade the schema under the older server
+    /// still running, holding its writes meanwhile.
+    fn open_as_it_is(&self) -> Result<Arc<dyn Store>, String> {
+        self.refuse_without_database()?;
+        if self.database.is_none() {
+            let file = self.data_dir.join(server::DB_FILE);
+            let version: i64 = rusqlite::Connection::open_with_flags(
+                &file,
+                rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+            )
+            .and_then(|c| c.query_row("PRAGMA user_version", [], |r| r.get(0)))
+            .map_err(|e| format!("read {}: {e}", file.display()))?;
+            let ours = server::store::schema::latest();
+            if version != ours {
+                return Err(format!(
+                    "{} is at schema {version} and this build's is {ours}: run this command \
+                     with the build of the server that runs on it (a server of this build \
+                     upgrades it when it starts)",
+                    file.display()
+                ));
+            }
+        }
         self.open()
     }
 

@@ -65,6 +65,13 @@ impl Restore {
                     skipped.join(", ")
                 ));
             }
+        } else {
+            println!(
+                "warning: there is no {} beside the backup, so no photo, signature or \
+                 document was restored with it; if the blob directory was lost too, \
+                 `server check` names the evidence that is missing",
+                from.display()
+            );
         }
         Ok(())
     }

@@ -23,6 +23,7 @@
 use shared::blob::{BlobHash, BlobHasher};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
@@ -272,15 +273,27 @@ impl BlobStore {
     /// backup. Returns how many were copied.
     pub fn copy_to(&self, dir: &Path) -> io::Result<u64> {
         let mut copied = 0;
+        fs::create_dir_all(dir)?;
+        let mut shards = BTreeSet::new();
         for (name, path) in whole_files(&self.root)? {
             let shard = dir.join(name.get(..2).unwrap_or("xx"));
             fs::create_dir_all(&shard)?;
-            fs::copy(&path, shard.join(&name))?;
+            let to = shard.join(&name);
+            match fs::copy(&path, &to) {
+                Ok(_) => {}
+                // Deleted since it was listed (a retention deletion): no
+                // case of the copy made after it references it any more.
+                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(e),
+            }
+            File::open(&to)?.sync_all()?;
+            shards.insert(shard);
             copied += 1;
         }
-        if copied > 0 {
-            File::open(dir)?.sync_all()?;
+        for shard in shards {
+            File::open(shard)?.sync_all()?;
         }
+        File::open(dir)?.sync_all()?;
         Ok(copied)
     }
 

@@ -4,6 +4,7 @@
 //! expects, and the blobs a retention deletion leaves unreferenced. The
 //! bytes themselves are in [`super::blobs`].
 
+use std::collections::BTreeSet;
 use super::db::{Db, Value};
 use super::sqlite::parse_id;
 use super::{BlobRef, BlobRefs, StoreError, StoreResult};
@@ -188,6 +189,19 @@ pub(super) fn referenced(db: &dyn Db) -> StoreResult<Vec<BlobHash>> {
         .iter()
         .map(|r| parse_hash(r.text(0)?))
         .collect()
+}
+
+/// The blobs the audit log says were uploaded whole (`blob.uploaded`):
+/// one of them referenced and missing was lost, not still on its tablet.
+pub(super) fn audited_uploads(db: &dyn Db) -> StoreResult<BTreeSet<BlobHash>> {
+    Ok(db
+        .query("SELECT detail FROM audit WHERE action = 'blob.uploaded'", &[])?
+        .iter()
+        .filter_map(|r| {
+            let detail: serde_json::Value = serde_json::from_str(r.text(0).ok()?).ok()?;
+            detail["hash"].as_str()?.parse().ok()
+        })
+        .collect())
 }
 
 /// Of `hashes`, those no case references now.

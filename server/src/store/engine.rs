@@ -387,11 +387,23 @@ impl<E: Engine> Store for E {
         let stored = blobs.list_with_partial().map_err(io)?;
         let referenced: BTreeSet<BlobHash> =
             self.read(blobs_sql::referenced)?.into_iter().collect();
-        let missing_blobs = referenced
-            .iter()
-            .filter(|h| !blobs.has(h))
-            .map(|h| h.to_string())
-            .collect();
+        // A referenced blob the server never had may still come from its
+        // tablet; one the audit log says was uploaded is lost (a blob
+        // directory not restored with the database, a disk that failed),
+        // and no tablet will send it again: tablets let go of photos the
+        // server holds.
+        let uploaded = self.read(blobs_sql::audited_uploads)?;
+        let mut missing_blobs = Vec::new();
+        for hash in referenced.iter().filter(|h| !blobs.has(h)) {
+            if uploaded.contains(hash) {
+                problems.push(format!(
+                    "blob {hash} was uploaded (the audit log says so) but is missing: \
+                     restore it from a backup's .blobs directory"
+                ));
+            } else {
+                missing_blobs.push(hash.to_string());
+            }
+        }
         let unreferenced_blobs = stored
             .iter()
             .filter(|h| !referenced.contains(h))

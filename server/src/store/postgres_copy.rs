@@ -80,16 +80,28 @@ impl Cell {
     }
 }
 
+/// How many rows of a table are read from SQLite and written to
+/// PostgreSQL at a time: an installation that outgrew SQLite holds
+/// gigabytes, which never all sit in memory.
+const CHUNK_ROWS: i64 = 5_000;
+
 /// Copies the SQLite database in the file `from` into the empty PostgreSQL
 /// database of `to`. The file is migrated to this build's schema first, as
-/// opening it as a store would, and then only read.
+/// opening it as a store would, and then only read, in one snapshot.
 pub fn copy(from: &Path, to: &PgStore) -> StoreResult<CopyReport> {
     drop(SqliteStore::open(from)?);
     let connection = rusqlite::Connection::open_with_flags(
         from,
         rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
-    let source = read_source(&connection)?;
+    // One read transaction: the counts, the checksum and every chunk are
+    // of the same state (the caller holds the data directory, but a copy
+    // must not depend on that).
+    connection.execute_batch("BEGIN")?;
+    let tables = source_tables(&connection)?;
+    let op_log_sha256 = sqlite_op_log_sha256(&connection)?;
+    let connection = &connection;
+    let tables = &tables;
     to.run(|pool| async move {
         let mut client = pool.get().await?;
         let tx = client.transaction().await?;
@@ -97,7 +109,7 @@ pub fn copy(from: &Path, to: &PgStore) -> StoreResult<CopyReport> {
         // The schema's own rows (the counters' starting values) give way
         // to the installation's.
         tx.batch_execute("DELETE FROM counters").await?;
-        for (table, columns, rows) in &source.tables {
+        for (table, columns, _) in tables {
             let types = column_types(&tx, table, columns).await?;
             let sink = tx
                 .copy_in(&format!(
@@ -106,13 +118,21 @@ pub fn copy(from: &Path, to: &PgStore) -> StoreResult<CopyReport> {
                 ))
                 .await?;
             let mut writer = pin!(BinaryCopyInWriter::new(sink, &types));
-            for row in rows {
-                let values: Vec<&(dyn ToSql + Sync)> = row
-                    .iter()
-                    .zip(&types)
-                    .map(|(cell, ty)| cell.as_sql(ty))
-                    .collect();
-                writer.as_mut().write(&values).await?;
+            let mut after = i64::MIN;
+            loop {
+                let (rows, last) = read_chunk(connection, table, columns, after)?;
+                for row in &rows {
+                    let values: Vec<&(dyn ToSql + Sync)> = row
+                        .iter()
+                        .zip(&types)
+                        .map(|(cell, ty)| cell.as_sql(ty))
+                        .collect();
+                    writer.as_mut().write(&values).await?;
+                }
+                match last {
+                    Some(last) => after = last,
+                    None => break,
+                }
             }
             writer.finish().await?;
         }
@@ -127,24 +147,22 @@ pub fn copy(from: &Path, to: &PgStore) -> StoreResult<CopyReport> {
             .await?;
         }
         let mut rows = Vec::new();
-        for (table, _, copied) in &source.tables {
+        for (table, _, in_sqlite) in tables {
             let count: i64 = tx
                 .query_one(&format!("SELECT count(*) FROM {table}"), &[])
                 .await?
                 .get(0);
-            if count != copied.len() as i64 {
+            if count != *in_sqlite {
                 return Err(StoreError::Internal(format!(
-                    "{table}: {} rows in SQLite, {count} in PostgreSQL",
-                    copied.len()
+                    "{table}: {in_sqlite} rows in SQLite, {count} in PostgreSQL"
                 )));
             }
             rows.push((*table, count));
         }
         let copied = postgres_op_log_sha256(&tx).await?;
-        if copied != source.op_log_sha256 {
+        if copied != op_log_sha256 {
             return Err(StoreError::Internal(format!(
-                "the op log's checksum differs: SQLite {}, PostgreSQL {copied}",
-                source.op_log_sha256
+                "the op log's checksum differs: SQLite {op_log_sha256}, PostgreSQL {copied}"
             )));
         }
         tx.commit().await?;
@@ -155,16 +173,12 @@ pub fn copy(from: &Path, to: &PgStore) -> StoreResult<CopyReport> {
     })
 }
 
-/// Every table's rows, read before PostgreSQL is touched.
-struct Source {
-    tables: Vec<SourceTable>,
-    op_log_sha256: String,
-}
+/// One table to copy: its name, its columns and how many rows it holds.
+type SourceTable = (&'static str, Vec<String>, i64);
 
-/// One table: its name, its columns and its rows.
-type SourceTable = (&'static str, Vec<String>, Vec<Vec<Cell>>);
-
-fn read_source(from: &rusqlite::Connection) -> StoreResult<Source> {
+/// The tables to copy, each with its columns and rows counted; a table
+/// PostgreSQL has no place for stops the copy before anything is written.
+fn source_tables(from: &rusqlite::Connection) -> StoreResult<Vec<SourceTable>> {
     let in_sqlite: Vec<String> = from
         .prepare(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
@@ -184,27 +198,49 @@ fn read_source(from: &rusqlite::Connection) -> StoreResult<Source> {
             ))?
             .query_map([], |r| r.get(0))?
             .collect::<Result<_, _>>()?;
-        let mut stmt = from.prepare(&format!("SELECT {} FROM {table}", columns.join(", ")))?;
-        let mut query = stmt.query([])?;
-        let mut rows = Vec::new();
-        while let Some(r) = query.next()? {
-            let mut row = Vec::with_capacity(columns.len());
-            for (i, column) in columns.iter().enumerate() {
-                row.push(match r.get_ref(i)? {
-                    ValueRef::Null => Cell::Null,
-                    ValueRef::Integer(v) => Cell::Int(v),
-                    ValueRef::Text(t) => Cell::Text(String::from_utf8_lossy(t).into_owned()),
-                    ValueRef::Real(_) | ValueRef::Blob(_) => {
-                        return Err(StoreError::Internal(format!(
-                            "{table}.{column} holds a value of a type the schema never writes"
-                        )));
-                    }
-                });
-            }
-            rows.push(row);
-        }
-        tables.push((*table, columns, rows));
+        let count: i64 = from.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?;
+        tables.push((*table, columns, count));
     }
+    Ok(tables)
+}
+
+/// The rows of `table` after `rowid` `after`, at most [`CHUNK_ROWS`], in
+/// rowid order, and the last rowid read (`None` when there were none).
+fn read_chunk(
+    from: &rusqlite::Connection,
+    table: &str,
+    columns: &[String],
+    after: i64,
+) -> StoreResult<(Vec<Vec<Cell>>, Option<i64>)> {
+    let mut stmt = from.prepare_cached(&format!(
+        "SELECT rowid, {} FROM {table} WHERE rowid > ?1 ORDER BY rowid LIMIT ?2",
+        columns.join(", ")
+    ))?;
+    let mut query = stmt.query(rusqlite::params![after, CHUNK_ROWS])?;
+    let mut rows = Vec::new();
+    let mut last = None;
+    while let Some(r) = query.next()? {
+        last = Some(r.get::<_, i64>(0)?);
+        let mut row = Vec::with_capacity(columns.len());
+        for (i, column) in columns.iter().enumerate() {
+            row.push(match r.get_ref(i + 1)? {
+                ValueRef::Null => Cell::Null,
+                ValueRef::Integer(v) => Cell::Int(v),
+                ValueRef::Text(t) => Cell::Text(String::from_utf8_lossy(t).into_owned()),
+                ValueRef::Real(_) | ValueRef::Blob(_) => {
+                    return Err(StoreError::Internal(format!(
+                        "{table}.{column} holds a value of a type the schema never writes"
+                    )));
+                }
+            });
+        }
+        rows.push(row);
+    }
+    Ok((rows, last))
+}
+
+/// The op log's checksum in SQLite, read op by op.
+fn sqlite_op_log_sha256(from: &rusqlite::Connection) -> StoreResult<String> {
     let mut hasher = Sha256::new();
     let mut stmt =
         from.prepare("SELECT server_seq, id, hash, json FROM ops ORDER BY server_seq")?;
@@ -218,10 +254,7 @@ fn read_source(from: &rusqlite::Connection) -> StoreResult<Source> {
             &r.get::<_, String>(3)?,
         );
     }
-    Ok(Source {
-        tables,
-        op_log_sha256: hex(hasher),
-    })
+    Ok(hex(hasher))
 }
 
 fn add_op(hasher: &mut Sha256, server_seq: i64, id: &str, hash: &str, json: &str) {
@@ -237,15 +270,18 @@ fn hex(hasher: Sha256) -> String {
         .collect()
 }
 
+/// The op log's checksum in PostgreSQL, read as a stream.
 async fn postgres_op_log_sha256(tx: &Transaction<'_>) -> StoreResult<String> {
+    use futures_util::TryStreamExt;
     let mut hasher = Sha256::new();
-    for r in tx
-        .query(
+    let ops = tx
+        .query_raw(
             "SELECT server_seq, id, hash, json FROM ops ORDER BY server_seq",
-            &[],
+            std::iter::empty::<i64>(),
         )
-        .await?
-    {
+        .await?;
+    let mut ops = pin!(ops);
+    while let Some(r) = ops.try_next().await? {
         add_op(&mut hasher, r.get(0), r.get(1), r.get(2), r.get(3));
     }
     Ok(hex(hasher))

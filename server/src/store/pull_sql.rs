@@ -8,7 +8,7 @@ use super::config::{CALENDAR, CATEGORIES, PROPERTIES, SETTINGS, USERS, load_prop
 use super::db::{Db, Value};
 use super::filter_sql::scope_sql;
 use super::sqlite::parse_id;
-use super::{PullEnd, PullSink, StoreResult, StoredOp, cases_sql};
+use super::{PullEnd, PullSink, StoreError, StoreResult, StoredOp, cases_sql};
 use shared::role::Scope;
 use shared::wire::{ConfigItem, MAX_PAGE_BYTES, PulledDeletion};
 use std::collections::VecDeque;
@@ -28,6 +28,21 @@ pub(super) fn pull(
     let max: i64 = tx
         .query_one("SELECT value FROM counters WHERE name = 'server_seq'", &[])?
         .get(0)?;
+    // A tablet that pulled further than this server has ever numbered:
+    // the database was put back to an earlier state without a new epoch
+    // (a PostgreSQL restore or a copied file, and no `server new-epoch`).
+    // Answered with an empty page, the tablet would skip the next ops for
+    // good; refused, it says so, and `new-epoch` sets it right.
+    if after > max {
+        tracing::warn!(after, max, "a device pulled past this server's sequence: run `server new-epoch`");
+        return Err(StoreError::Refused {
+            code: "sync.cursor_ahead",
+            message: format!(
+                "this device pulled up to {after}, but the server has numbered only up to {max}: \
+                 the database was restored without `server new-epoch`; an administrator must run it"
+            ),
+        });
+    }
     let (cond, args) = scope_sql(scope, "property_id");
     let limit = limit.clamp(1, MAX_PAGE);
     // Ops and deletions share the sequence: each is read up to one past

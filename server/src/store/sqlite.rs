@@ -23,7 +23,7 @@ use super::sqlite_readers::{self, Reader, Readers};
 use super::{StoreError, StoreResult, backup_blobs_dir, schema};
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::Connection;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
 /// The SQLite store.
@@ -173,13 +173,41 @@ impl Engine for SqliteStore {
         if path.exists() || blob_dir.exists() {
             return Err(StoreError::Conflict(format!("{target} exists")));
         }
-        self.read()?.execute("VACUUM INTO ?1", [target])?;
+        // Written under other names and renamed when whole and on disk: a
+        // backup cut off (a full disk, a crash, the machine off) leaves no
+        // file that looks like a backup, and the next run starts again.
+        let partial = PathBuf::from(format!("{target}.partial"));
+        let partial_blobs = backup_blobs_dir(&partial);
+        let io = |what: &Path| {
+            let what = what.display().to_string();
+            move |e: std::io::Error| StoreError::Internal(format!("{what}: {e}"))
+        };
+        if partial.exists() {
+            std::fs::remove_file(&partial).map_err(io(&partial))?;
+        }
+        if partial_blobs.exists() {
+            std::fs::remove_dir_all(&partial_blobs).map_err(io(&partial_blobs))?;
+        }
+        let partial_text = partial
+            .to_str()
+            .ok_or_else(|| StoreError::Internal("backup path is not UTF-8".into()))?;
+        self.read()?.execute("VACUUM INTO ?1", [partial_text])?;
+        // SQLite does not sync what `VACUUM INTO` writes.
+        std::fs::File::open(&partial)
+            .and_then(|f| f.sync_all())
+            .map_err(io(&partial))?;
         // Blobs are never changed once whole, so copying them after the
         // database is consistent: every blob the copy references and the
         // server held is there (and perhaps a few newer ones).
-        self.blobs
-            .copy_to(&blob_dir)
-            .map_err(|e| StoreError::Internal(format!("copy blobs to {}: {e}", blob_dir.display())))
+        let copied = self.blobs.copy_to(&partial_blobs).map_err(io(&partial_blobs))?;
+        std::fs::rename(&partial_blobs, &blob_dir).map_err(io(&blob_dir))?;
+        std::fs::rename(&partial, path).map_err(io(path))?;
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::File::open(dir)
+                .and_then(|f| f.sync_all())
+                .map_err(io(dir))?;
+        }
+        Ok(copied)
     }
 
     fn integrity_problems(&self) -> StoreResult<Vec<String>> {

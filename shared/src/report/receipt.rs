@@ -66,7 +66,7 @@ impl Receipt {
             (l.pick("反映人", "From").into(), name),
             (
                 l.pick("地点", "Where").into(),
-                names.place(r.property, &r.location),
+                names.place(r.property, &r.location, l),
             ),
             (l.pick("类别", "Category").into(), category.clone()),
             (l.pick("内容", "What you told us").into(), r.content.clone()),

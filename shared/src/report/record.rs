@@ -176,8 +176,9 @@ pub trait RecordNames {
     fn user(&self, id: UserId) -> String;
     /// A category's name in `lang` (its code when unknown).
     fn category(&self, code: &str, lang: Lang) -> String;
-    /// The property's name and the location within it, as one text.
-    fn place(&self, property: PropertyId, location: &Location) -> String;
+    /// The property's name and the location within it, as one text, for
+    /// a reader of `lang`.
+    fn place(&self, property: PropertyId, location: &Location, lang: Lang) -> String;
     /// The company timezone, for every time on the sheet.
     fn tz(&self) -> Tz;
 }
@@ -235,10 +236,11 @@ impl RecordSheet {
             .iter()
             .map(|n| {
                 format!(
-                    "{} {} {}：{}",
+                    "{} {} {}{}{}",
                     time(n.stamp.at),
                     names.user(n.stamp.by),
                     n.kind.label(l),
+                    l.pick("：", ": "),
                     n.text
                 )
             })
@@ -247,7 +249,7 @@ impl RecordSheet {
         let solution = case.solution.as_ref().map(|s| {
             let mut text = s.measures.clone();
             if !s.responsible.is_empty() {
-                text.push_str(&format!("（{}）", s.responsible));
+                text.push_str(&in_brackets(&s.responsible, l));
             }
             // 措施、实施时间和责任人 (002): the time is the planned date.
             if let Some(date) = s.planned_date {
@@ -293,12 +295,8 @@ impl RecordSheet {
                     res.feedback_note
                 ));
             }
-            format!(
-                "{} （{} {}）{told}",
-                res.result,
-                names.user(res.stamp.by),
-                time(res.stamp.at)
-            )
+            let by = format!("{} {}", names.user(res.stamp.by), time(res.stamp.at));
+            format!("{}{}{told}", res.result, in_brackets(&by, l))
         });
         let ended = case.ended_at();
         let deadlines = case
@@ -322,8 +320,9 @@ impl RecordSheet {
                     None => l.pick("未完成", "running").to_string(),
                 };
                 format!(
-                    "{}：{} {} · {}",
+                    "{}{}{} {} · {}",
                     c.clock.label(l),
+                    l.pick("：", ": "),
                     l.pick("时限", "due"),
                     time(c.due_at),
                     met
@@ -338,7 +337,7 @@ impl RecordSheet {
             }
             .to_string();
             if !d.reason.is_empty() {
-                text.push_str(&format!("：{}", d.reason));
+                text.push_str(&format!("{}{}", l.pick("：", ": "), d.reason));
             }
             if let Some(plan) = d.plan.as_deref().filter(|p| !p.is_empty()) {
                 text.push_str(&format!("{}{plan}", l.pick("；整改计划：", "; plan: ")));
@@ -350,7 +349,8 @@ impl RecordSheet {
                     date.format("%Y-%m-%d")
                 ));
             }
-            format!("{text}（{} {}）", names.user(d.stamp.by), time(d.stamp.at))
+            let by = format!("{} {}", names.user(d.stamp.by), time(d.stamp.at));
+            format!("{text}{}", in_brackets(&by, l))
         });
         let follow_up = case.latest_follow_up();
         let closure = case.closure.as_ref();
@@ -390,7 +390,7 @@ impl RecordSheet {
                     "place",
                     "房号/位置",
                     "Unit / location",
-                    Some(names.place(r.property, &r.location)),
+                    Some(names.place(r.property, &r.location, l)),
                 ),
                 // With the number it came with, which the reply quotes.
                 field("channel", "受理渠道", "Channel", Some(r.channel_text(l))),
@@ -731,6 +731,15 @@ impl Evidence {
     }
 }
 
+/// `text` in brackets as `lang` writes them: （…） in Chinese, (…) with a
+/// space before in English.
+fn in_brackets(text: &str, lang: Lang) -> String {
+    match lang {
+        Lang::ZhCn => format!("（{text}）"),
+        Lang::En => format!(" ({text})"),
+    }
+}
+
 /// What happened to the case between its registration and its end that
 /// the other fields keep only the latest of, oldest first: every transfer
 /// (转办), change of first responder, escalation (上报), extension,
@@ -746,12 +755,12 @@ fn history(case: &Case, names: &dyn RecordNames, l: Lang, tz: Tz) -> Vec<String>
         let said = if said.is_empty() {
             String::new()
         } else {
-            format!("：{said}")
+            format!("{}{said}", l.pick("：", ": "))
         };
         let line = format!(
-            "{} {what}（{}）{said}",
+            "{} {what}{}{said}",
             local_time(stamp.at, tz),
-            names.user(stamp.by)
+            in_brackets(&names.user(stamp.by), l)
         );
         lines.push((stamp.at, line));
     };
@@ -912,7 +921,7 @@ pub(super) mod tests {
         fn category(&self, code: &str, _: Lang) -> String {
             format!("类别{code}")
         }
-        fn place(&self, _: PropertyId, _: &Location) -> String {
+        fn place(&self, _: PropertyId, _: &Location, _: Lang) -> String {
             "华苑小区 1栋 101".into()
         }
         fn tz(&self) -> Tz {

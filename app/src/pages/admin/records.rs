@@ -34,7 +34,7 @@ enum Imported {
 #[derive(Debug, Clone)]
 enum Stop {
     /// The browser could not read the file named.
-    Unreadable(String, String),
+    Unreadable(String),
     /// The file named is no export of records.
     NotAnExport(String),
     /// The server refused the records.
@@ -150,8 +150,8 @@ async fn import_files(ctx: AppCtx, mut chosen: Vec<web_sys::File>, done: impl Fn
         let text = match JsFuture::from(file.text()).await {
             Ok(text) => text.as_string().unwrap_or_default(),
             Err(e) => {
-                let stop = Stop::Unreadable(name, crate::evidence::js_error(e));
-                return Imported::Done(report, files, Some(stop));
+                leptos::logging::warn!("reading {name}: {}", crate::evidence::js_error(e));
+                return Imported::Done(report, files, Some(Stop::Unreadable(name)));
             }
         };
         let parsed = serde_json::from_str::<RecordsFile>(&text);
@@ -203,8 +203,8 @@ fn add_up(sum: Option<RecordsImport>, more: Option<RecordsImport>) -> Option<Rec
 /// Why an import stopped, in words.
 fn stop_said(stop: &Stop, l: Lang) -> String {
     match (stop, l) {
-        (Stop::Unreadable(name, e), Lang::ZhCn) => format!("无法读取文件 {name}：{e}"),
-        (Stop::Unreadable(name, e), Lang::En) => format!("The file {name} could not be read: {e}"),
+        (Stop::Unreadable(name), Lang::ZhCn) => format!("无法读取文件 {name}，请重新选择后再试。"),
+        (Stop::Unreadable(name), Lang::En) => format!("The file {name} could not be read; choose it again."),
         (Stop::NotAnExport(name), Lang::ZhCn) => {
             format!("文件 {name} 不是平板导出的记录文件（JSON）。")
         }

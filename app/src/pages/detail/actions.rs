@@ -24,7 +24,7 @@ use shared::op::{Action, ActionKind};
 use shared::role::Role;
 use shared::validation::validate_action;
 use shared::wire::UserCard;
-use shared::workflow::{allowed_actions, decides_on_proposal};
+use shared::workflow::{allowed_actions, may_decide};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -52,8 +52,15 @@ pub fn Actions(case: Arc<Case>, drafts: Drafts) -> impl IntoView {
         })
         // Another department's case is not a department head's to pass on.
         .filter(|k| *k != ActionKind::Assign || ctx.may_assign(&case))
-        // Nobody decides on a compensation they proposed.
-        .filter(|k| *k != ActionKind::Approve || decides_on_proposal(&case, me))
+        // Only whoever may decide it is offered the decision: not its
+        // proposer, nor a role below the amount (they would type a comment
+        // only to be refused).
+        .filter(|k| {
+            *k != ActionKind::Approve
+                || ctx.config.with_untracked(|c| {
+                    may_decide(&case, me, role, &c.settings, crate::state::now()).is_some()
+                })
+        })
         .collect();
     let open = drafts.open;
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);

@@ -145,8 +145,13 @@ fn Refused(id: CaseId) -> impl IntoView {
                             {move || {
                                 let l = ctx.lang.get();
                                 let what = action.map_or("?", |a| a.label(l));
-                                let why = crate::api::code_message(&code, l)
-                                    .unwrap_or_else(|| r.message.clone());
+                                // Never the server's English on a Chinese
+                                // screen, even for a code this build lacks.
+                                let why = match l {
+                                    Lang::ZhCn => crate::api::code_words(&code, l),
+                                    Lang::En => crate::api::code_message(&code, l)
+                                        .unwrap_or_else(|| r.message.clone()),
+                                };
                                 match l {
                                     Lang::ZhCn => format!("“{what}”未生效：{why}"),
                                     Lang::En => format!("\"{what}\" did not take effect: {why}"),
@@ -257,7 +262,7 @@ fn Fields(case: Arc<Case>) -> impl IntoView {
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
     let place = config
         .property(r.property)
-        .map(|p| format!("{} {}", p.name, p.describe(&r.location)))
+        .map(|p| format!("{} {}", p.name, p.describe_in(&r.location, l)))
         .unwrap_or_default();
     let mut rows = vec![
         row(t("类型", "Kind"), r.kind.label(l).into()).into_any(),
@@ -713,7 +718,7 @@ fn Problems(case: Arc<Case>) -> impl IntoView {
                 <li class="violation" data-testid="violation" data-code=code>
                     {move || {
                         let l = ctx.lang.get();
-                        format!("{}：{}", action.label(l), rule.message(l))
+                        format!("{}{}{}", action.label(l), l.pick("：", ": "), rule.message(l))
                     }}
                     <Typed case=case_id op=op testid="violation-text"/>
                 </li>

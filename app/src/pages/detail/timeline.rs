@@ -10,6 +10,7 @@ use shared::case::{Case, Change, Outcome, TimelineEntry};
 use shared::id::UserId;
 use shared::lang::Lang;
 use shared::op::ActionKind;
+use shared::property::Location;
 use std::sync::Arc;
 
 /// The timeline card.
@@ -32,12 +33,15 @@ pub(super) fn Timeline(case: Arc<Case>) -> impl IntoView {
                 };
                 let who = config.user_name(e.stamp.by);
                 let said = format!("{who} {}{outcome}", sentence(e, &case, &config, l));
+                // A settled conflict names the op it settled by its id,
+                // which says nothing to a person: the sentence tells it.
                 let changes = e
                     .changes
                     .iter()
+                    .filter(|c| c.field != "conflict")
                     .map(|c| diff(c, &config, l))
                     .collect::<Vec<_>>()
-                    .join("; ");
+                    .join(l.pick("；", "; "));
                 let device: String = e.stamp.device.to_string().chars().take(8).collect();
                 // An attach op shows what it attached.
                 let evidence = case
@@ -73,16 +77,38 @@ pub(super) fn Timeline(case: Arc<Case>) -> impl IntoView {
 
 /// One changed field as "字段：旧 → 新"; a user by their name.
 fn diff(c: &Change, config: &Config, l: Lang) -> String {
-    let value = |v: &Option<String>| match v.as_deref() {
-        None => "—".into(),
-        Some(v) if c.field == "first_responder" => v
+    let value = |v: &Option<String>| match (c.field.as_ref(), v.as_deref()) {
+        (_, None) => "—".into(),
+        ("first_responder", Some(v)) => v
             .parse::<uuid::Uuid>()
             .map_or_else(|_| v.to_string(), |id| config.user_name(UserId(id))),
-        Some(v) => i18n::change_value(&c.field, v, l),
+        ("category", Some(v)) => config.category_name(v, l),
+        // Kept as the op's JSON: the building and unit by their names.
+        ("location", Some(v)) => serde_json::from_str::<Location>(v)
+            .ok()
+            .and_then(|at| {
+                config
+                    .properties
+                    .iter()
+                    .find(|p| p.contains(&at) && !matches!(at, Location::PublicArea))
+                    .map(|p| p.describe_in(&at, l))
+                    .or_else(|| {
+                        matches!(at, Location::PublicArea)
+                            .then(|| l.pick("公共区域", "Public area").to_string())
+                    })
+            })
+            .unwrap_or_else(|| v.to_string()),
+        // Kept in UTC: in the company's time, as every time on screen.
+        ("received_at", Some(v)) => chrono::DateTime::parse_from_rfc3339(v).map_or_else(
+            |_| v.to_string(),
+            |t| i18n::fmt_time(t.with_timezone(&chrono::Utc), config.settings.tz()),
+        ),
+        (field, Some(v)) => i18n::change_value(field, v, l),
     };
     format!(
-        "{}：{} → {}",
+        "{}{}{} → {}",
         i18n::change_field(&c.field, l),
+        l.pick("：", ": "),
         value(&c.from),
         value(&c.to)
     )
