@@ -805,10 +805,7 @@ fn backup_and_check_leave_a_database_of_another_schema_as_it_is() {
         .and_then(|c| c.pragma_update(None, "user_version", older))
         .expect("an older schema");
     let out = fx.data.path().join("backup.sqlite3");
-    for args in [
-        vec!["backup", out.to_str().expect("utf-8")],
-        vec!["check"],
-    ] {
+    for args in [vec!["backup", out.to_str().expect("utf-8")], vec!["check"]] {
         let stderr = common::cli_refused(fx.data.path(), &args);
         assert!(
             stderr.contains(&format!("is at schema {older}")),

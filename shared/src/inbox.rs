@@ -312,8 +312,7 @@ fn reasons(
     // By the rules the workflow will judge the decision with.
     if let Some(s) = &case.solution
         && s.approval == ApprovalState::Pending
-        && let Some(required) =
-            crate::workflow::may_decide(case, user.id, user.role, settings, now)
+        && let Some(required) = crate::workflow::may_decide(case, user.id, user.role, settings, now)
     {
         out.push(Reason::Approval {
             amount_fen: s.compensation_fen,

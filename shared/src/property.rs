@@ -1,8 +1,8 @@
 //! Properties (项目/小区), their buildings, units and household counts. The
 //! household count is the denominator of the valid-complaint rate.
 
-use crate::lang::Lang;
 use crate::id::{BuildingId, PropertyId, UnitId};
+use crate::lang::Lang;
 use serde::{Deserialize, Serialize};
 
 /// A property managed by the company.

@@ -159,7 +159,13 @@ fn Row(item: InboxItem, case: Arc<Case>) -> impl IntoView {
     let state = case.state;
     let unit = ctx.config.with_untracked(|cfg| {
         cfg.property(r.property)
-            .map(|p| format!("{} {}", p.name, p.describe_in(&r.location, ctx.lang.get_untracked())))
+            .map(|p| {
+                format!(
+                    "{} {}",
+                    p.name,
+                    p.describe_in(&r.location, ctx.lang.get_untracked())
+                )
+            })
             .unwrap_or_default()
     });
     let reasons = item.reasons.clone();

@@ -21,9 +21,9 @@
 //! module's: there is no SQL here.
 
 use shared::blob::{BlobHash, BlobHasher};
+use std::collections::BTreeSet;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 

@@ -4,7 +4,6 @@
 //! expects, and the blobs a retention deletion leaves unreferenced. The
 //! bytes themselves are in [`super::blobs`].
 
-use std::collections::BTreeSet;
 use super::db::{Db, Value};
 use super::sqlite::parse_id;
 use super::{BlobRef, BlobRefs, StoreError, StoreResult};
@@ -13,6 +12,7 @@ use shared::case::{AttachmentKind, Case};
 use shared::id::{CaseId, DeviceId, UserId};
 use shared::op::Op;
 use shared::role::Scope;
+use std::collections::BTreeSet;
 
 /// Writes the blob references of a folded case, replacing its old ones
 /// unless it is `new`: one row per attachment with a hash, and one per
@@ -195,7 +195,10 @@ pub(super) fn referenced(db: &dyn Db) -> StoreResult<Vec<BlobHash>> {
 /// one of them referenced and missing was lost, not still on its tablet.
 pub(super) fn audited_uploads(db: &dyn Db) -> StoreResult<BTreeSet<BlobHash>> {
     Ok(db
-        .query("SELECT detail FROM audit WHERE action = 'blob.uploaded'", &[])?
+        .query(
+            "SELECT detail FROM audit WHERE action = 'blob.uploaded'",
+            &[],
+        )?
         .iter()
         .filter_map(|r| {
             let detail: serde_json::Value = serde_json::from_str(r.text(0).ok()?).ok()?;

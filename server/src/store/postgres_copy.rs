@@ -198,7 +198,8 @@ fn source_tables(from: &rusqlite::Connection) -> StoreResult<Vec<SourceTable>> {
             ))?
             .query_map([], |r| r.get(0))?
             .collect::<Result<_, _>>()?;
-        let count: i64 = from.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?;
+        let count: i64 =
+            from.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?;
         tables.push((*table, columns, count));
     }
     Ok(tables)

@@ -34,7 +34,11 @@ pub(super) fn pull(
     // Answered with an empty page, the tablet would skip the next ops for
     // good; refused, it says so, and `new-epoch` sets it right.
     if after > max {
-        tracing::warn!(after, max, "a device pulled past this server's sequence: run `server new-epoch`");
+        tracing::warn!(
+            after,
+            max,
+            "a device pulled past this server's sequence: run `server new-epoch`"
+        );
         return Err(StoreError::Refused {
             code: "sync.cursor_ahead",
             message: format!(

@@ -199,7 +199,10 @@ impl Engine for SqliteStore {
         // Blobs are never changed once whole, so copying them after the
         // database is consistent: every blob the copy references and the
         // server held is there (and perhaps a few newer ones).
-        let copied = self.blobs.copy_to(&partial_blobs).map_err(io(&partial_blobs))?;
+        let copied = self
+            .blobs
+            .copy_to(&partial_blobs)
+            .map_err(io(&partial_blobs))?;
         std::fs::rename(&partial_blobs, &blob_dir).map_err(io(&blob_dir))?;
         std::fs::rename(&partial, path).map_err(io(path))?;
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {

@@ -204,7 +204,9 @@ fn add_up(sum: Option<RecordsImport>, more: Option<RecordsImport>) -> Option<Rec
 fn stop_said(stop: &Stop, l: Lang) -> String {
     match (stop, l) {
         (Stop::Unreadable(name), Lang::ZhCn) => format!("无法读取文件 {name}，请重新选择后再试。"),
-        (Stop::Unreadable(name), Lang::En) => format!("The file {name} could not be read; choose it again."),
+        (Stop::Unreadable(name), Lang::En) => {
+            format!("The file {name} could not be read; choose it again.")
+        }
         (Stop::NotAnExport(name), Lang::ZhCn) => {
             format!("文件 {name} 不是平板导出的记录文件（JSON）。")
         }
