@@ -641,27 +641,13 @@ fn check_names_missing_blobs_and_finds_damaged_ones() {
     let mut altered = std::fs::read(stored(&w, &hash)).expect("the stored blob");
     altered[3] ^= 1;
     std::fs::write(stored(&w, &hash), &altered).expect("alter the blob");
-    let out = Command::new(common::bin())
-        .args(["check", "--data-dir"])
-        .arg(w.fx.data.path())
-        .args(common::backend_args(w.fx.data.path()))
-        .output()
-        .expect("run server check");
-    assert!(!out.status.success(), "check passed a damaged blob");
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = common::cli_refused(w.fx.data.path(), &["check"]);
     assert!(stderr.contains(&format!("blob {hash}")), "{stderr}");
 
     // A blob uploaded once and gone since (a blob directory not restored
     // with the database) is lost, not still on its tablet: a failure.
     std::fs::remove_file(stored(&w, &hash)).expect("lose the blob");
-    let out = Command::new(common::bin())
-        .args(["check", "--data-dir"])
-        .arg(w.fx.data.path())
-        .args(common::backend_args(w.fx.data.path()))
-        .output()
-        .expect("run server check");
-    assert!(!out.status.success(), "check passed a lost blob");
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = common::cli_refused(w.fx.data.path(), &["check"]);
     assert!(
         stderr.contains(&format!("blob {hash} was uploaded")),
         "{stderr}"
