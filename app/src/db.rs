@@ -662,24 +662,18 @@ async fn forget_in(
 
 /// Deletes the pulled pages of epochs other than `epoch` (the server was
 /// restored, and everything was pulled again since), and answers the ops
-/// only they held, by case: the server no longer has them (this device's
-/// own, `own`, stay: they are in its own store and go out again). Runs at
-/// the end of every full pull, and finds nothing but after a restore.
-pub async fn forget_other_epochs(
-    epoch: u64,
-    own: DeviceId,
-) -> Result<Vec<(CaseId, HashSet<OpId>)>, DbError> {
+/// only they held, by case: the server no longer has them (the tablet's
+/// own, under any device id it had, stay: they are in its own store and
+/// go out again). Runs at the end of every full pull, and finds nothing
+/// but after a restore.
+pub async fn forget_other_epochs(epoch: u64) -> Result<Vec<(CaseId, HashSet<OpId>)>, DbError> {
     let db = db()?;
     let tx = db
-        .transaction([PULLED])
+        .transaction([PULLED, OPS])
         .with_mode(TransactionMode::Readwrite)
         .build()?;
     let store = tx.object_store(PULLED)?;
-    let keys: Vec<String> = store
-        .get_all_keys()
-        .primitive()?
-        .await?
-        .collect::<Result<_, _>>()?;
+    let keys = all_keys(&store).await?;
     let current = format!("{epoch}-");
     // A page of epoch 0 was pulled before the device knew an epoch: it is
     // no earlier epoch's, and its ops were never pulled again.
@@ -692,7 +686,11 @@ pub async fn forget_other_epochs(
         .primitive()?
         .await?
         .collect::<Result<_, _>>()?;
-    let mut kept = HashSet::new();
+    let mut kept: HashSet<OpId> = all_keys(&tx.object_store(OPS)?)
+        .await?
+        .iter()
+        .filter_map(|id| id.parse().ok())
+        .collect();
     let mut old: Vec<Op> = Vec::new();
     for (key, json) in keys.into_iter().zip(pages) {
         let page = pulled_page(&json);
@@ -705,13 +703,21 @@ pub async fn forget_other_epochs(
     }
     tx.commit().await?;
     let mut gone: HashMap<CaseId, HashSet<OpId>> = HashMap::new();
-    for op in old
-        .into_iter()
-        .filter(|op| op.device != own && !kept.contains(&op.id))
-    {
+    for op in old.into_iter().filter(|op| !kept.contains(&op.id)) {
         gone.entry(op.case_id).or_default().insert(op.id);
     }
     Ok(gone.into_iter().collect())
+}
+
+/// Every key of `store`, as text (op ids, page keys).
+async fn all_keys(
+    store: &indexed_db_futures::object_store::ObjectStore<'_>,
+) -> Result<Vec<String>, DbError> {
+    Ok(store
+        .get_all_keys()
+        .primitive()?
+        .await?
+        .collect::<Result<_, _>>()?)
 }
 
 /// Rewrites the pulled pages that hold any of `ops` without them (a page
@@ -722,11 +728,7 @@ async fn forget_pulled(
     ops: &HashSet<OpId>,
 ) -> Result<(), DbError> {
     let store = tx.object_store(PULLED)?;
-    let keys: Vec<String> = store
-        .get_all_keys()
-        .primitive()?
-        .await?
-        .collect::<Result<_, _>>()?;
+    let keys = all_keys(&store).await?;
     let pages: Vec<String> = store
         .get_all()
         .primitive()?

@@ -241,6 +241,11 @@ async fn run(ctx: AppCtx, token: &str) -> Result<u64, ApiError> {
                 leptos::logging::warn!("letting go of old evidence: {e}");
             }
         }
+        // Both failed: the push's error is the one to tell (the pull may
+        // only have found what the push would have told it, a restore).
+        if let (Err(_), Some(e)) = (&pulled, &push_failed) {
+            return Err(e.clone());
+        }
         match pulled? {
             Pulled::Done => {
                 if clock_ahead {
@@ -308,13 +313,10 @@ fn stops_the_sync(e: &ApiError) -> bool {
 /// again what they made, and what nobody sends again (a tablet reset, an
 /// op set aside now) must not stay on this one as if the server held it.
 async fn forget_other_epochs(ctx: AppCtx) -> Result<(), crate::db::DbError> {
-    let Some((epoch, own)) = ctx
-        .device
-        .with_untracked(|d| d.as_ref().map(|d| (d.epoch, d.device)))
-    else {
+    let Some(epoch) = ctx.device.with_untracked(|d| d.as_ref().map(|d| d.epoch)) else {
         return Ok(());
     };
-    let gone = db::forget_other_epochs(epoch, own).await?;
+    let gone = db::forget_other_epochs(epoch).await?;
     if gone.is_empty() {
         return Ok(());
     }
@@ -430,10 +432,15 @@ async fn push_all(ctx: AppCtx, token: &str) -> Result<Pushed, ApiError> {
                 answer
             }
             Err(e) => {
-                if matches!(
-                    e,
-                    ApiError::Network(_) | ApiError::Server { status: 413, .. }
-                ) {
+                // Too big or too slow, not merely offline: a tablet is
+                // offline most of the day, and its batches must not shrink
+                // for that.
+                let too_much = match &e {
+                    ApiError::Network(why) => why.contains("TimeoutError"),
+                    ApiError::Server { status, .. } => *status == 413,
+                    _ => false,
+                };
+                if too_much {
                     adapt_push_budget(false);
                 }
                 return Err(e);

@@ -498,18 +498,24 @@ fn escalation_waiting(case: &Case, role: Role) -> Option<&Escalation> {
 }
 
 /// How many of `user`'s actions on `case` were kept without effect
-/// (broke a rule when the records of several tablets met) since they last
-/// acted on it with effect: acting again is how they answer it. An action
-/// refused when it was made never gets here: the tablet checks it first.
+/// (broke a rule when the records of several tablets met) since the case
+/// last moved on (anyone's action that changed its state) or they last
+/// acted on it with effect: either answers it. An action refused when it
+/// was made never gets here: the tablet checks it first.
 fn not_applied(case: &Case, user: &User) -> usize {
-    case.timeline
-        .iter()
-        .filter(|e| e.stamp.by == user.id)
-        .fold(0, |count, e| match e.outcome {
-            crate::case::Outcome::Applied => 0,
-            crate::case::Outcome::Flagged => count + 1,
-            crate::case::Outcome::Conflict => count,
-        })
+    use crate::case::Outcome;
+    let mut state = None;
+    let mut count = 0;
+    for e in &case.timeline {
+        let moved = e.outcome == Outcome::Applied && state.is_some_and(|s| s != e.state);
+        state = Some(e.state);
+        if moved || (e.stamp.by == user.id && e.outcome == Outcome::Applied) {
+            count = 0;
+        } else if e.stamp.by == user.id && e.outcome == Outcome::Flagged {
+            count += 1;
+        }
+    }
+    count
 }
 
 /// Whether the steps without a clock (a reopened case, closing, an
@@ -1383,14 +1389,19 @@ mod tests {
     fn an_action_that_did_not_apply_waits_for_its_author() {
         let mut case = complaint();
         let author = user(9, Role::RegionalManager);
-        let entry = |outcome| crate::case::TimelineEntry {
-            stamp: Stamp {
+        let (mine, other) = (
+            Stamp {
                 by: author.id,
                 ..stamp(&case, Role::RegionalManager)
             },
-            hlc: case.last_hlc,
+            stamp(&case, Role::DeputyGm),
+        );
+        let (hlc, state) = (case.last_hlc, case.state);
+        let entry = |outcome| crate::case::TimelineEntry {
+            stamp: mine.clone(),
+            hlc,
             action: ActionKind::Approve,
-            state: case.state,
+            state,
             changes: Vec::new(),
             outcome,
         };
@@ -1398,6 +1409,7 @@ mod tests {
             entry(crate::case::Outcome::Flagged),
             entry(crate::case::Outcome::Applied),
         );
+        let flagged_again = flagged.clone();
         case.timeline.push(flagged.clone());
         assert_eq!(kinds(&case, &author), [ReasonKind::NotApplied]);
         check(&case, &user(10, Role::RegionalManager), &[]);
@@ -1407,6 +1419,16 @@ mod tests {
             [Reason::NotApplied { count: 2 }]
         );
         case.timeline.push(applied);
+        check(&case, &author, &[]);
+        // The case moving on (anyone's action that changes its state)
+        // answers it too: the author has nothing left to do about it.
+        case.timeline.push(flagged_again);
+        assert_eq!(kinds(&case, &author), [ReasonKind::NotApplied]);
+        case.timeline.push(crate::case::TimelineEntry {
+            stamp: other,
+            state: CaseState::InProgress,
+            ..entry(crate::case::Outcome::Applied)
+        });
         check(&case, &author, &[]);
     }
 

@@ -571,6 +571,29 @@ fn an_approver_never_decides_on_their_own_proposal() {
         s.case().solution.map(|x| x.approval),
         Some(ApprovalState::Approved)
     );
+    // The general manager, above whom nobody decides, decides what they
+    // proposed: it would otherwise wait for ever.
+    let mut top = sim(CaseKind::Complaint);
+    for (dev, action) in [
+        (MANAGER, assess(Severity::General, Validity::Valid)),
+        (MANAGER, assign()),
+        (HEAD, Action::Start),
+        (GM, propose(500_000)),
+    ] {
+        assert!(step(&mut top, dev, action).is_ok());
+    }
+    assert_eq!(
+        step(
+            &mut top,
+            GM,
+            Action::Approve {
+                approved: true,
+                comment: "同意".into(),
+                compensation_fen: Some(500_000),
+            }
+        ),
+        Ok(CaseState::SolutionProposed)
+    );
     // Recorded by a build of schema 6, the same approval stands.
     let mut old = regional_proposes();
     let before = old.case().violations.len();

@@ -82,20 +82,12 @@ pub fn restore(db: &Path, backup: &Path, now: DateTime<Utc>) -> StoreResult<Rest
     };
     // Restoring is what one does when the database is damaged: what cannot
     // be read of it is left, and the restore goes on as if it were gone.
-    let carried = if db.exists() {
-        tx.execute_batch("SAVEPOINT carry")?;
-        match carry_over(&tx, db, &mut counters) {
-            Ok(kept) => {
-                tx.execute_batch("RELEASE carry")?;
-                Ok(kept)
-            }
-            Err(e) => {
-                tx.execute_batch("ROLLBACK TO carry; RELEASE carry")?;
-                Err(format!("{} could not be read: {e}", db.display()))
-            }
-        }
-    } else {
-        Err(format!("there was no database at {}", db.display()))
+    // Only a database that cannot be read is left: one that reads
+    // whole and still fails to carry over stops the restore, or sessions
+    // ended and users disabled since the backup would work again.
+    let carried = match unreadable(db) {
+        None => Ok(carry_over(&tx, db, &mut counters)?),
+        Some(why) => Err(why),
     };
     let (devices_kept, blind) = match carried {
         Ok(kept) => (kept, None),
@@ -155,6 +147,21 @@ pub fn restore(db: &Path, backup: &Path, now: DateTime<Utc>) -> StoreResult<Rest
     })
 }
 
+/// Why the database at `db` cannot be carried over from, if it cannot:
+/// there is none, or SQLite cannot open it or finds it damaged.
+fn unreadable(db: &Path) -> Option<String> {
+    if !db.exists() {
+        return Some(format!("there was no database at {}", db.display()));
+    }
+    let checked = Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .and_then(|c| c.query_row("PRAGMA quick_check", [], |r| r.get::<_, String>(0)));
+    match checked {
+        Ok(ok) if ok == "ok" => None,
+        Ok(problem) => Some(format!("{} is damaged ({problem})", db.display())),
+        Err(e) => Some(format!("{} could not be read ({e})", db.display())),
+    }
+}
+
 /// Keeps the database at `db` as `cases.replaced-<time>` beside it, its
 /// write-ahead log folded in when it can be (and set aside with it when
 /// not: left beside the restored file, SQLite would apply it there). `db`
@@ -173,7 +180,7 @@ fn set_aside(db: &Path, now: DateTime<Utc>) -> StoreResult<PathBuf> {
     std::fs::hard_link(db, &aside)
         .or_else(|_| std::fs::copy(db, &aside).map(|_| ()))
         .map_err(|e| StoreError::Internal(format!("keep {}: {e}", db.display())))?;
-    for suffix in ["-wal", "-shm"] {
+    for suffix in ["-wal", "-shm", "-journal"] {
         let log = PathBuf::from(format!("{}{suffix}", db.display()));
         if log.exists() {
             moved(&log, &PathBuf::from(format!("{}{suffix}", aside.display())))?;
