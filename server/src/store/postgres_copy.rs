@@ -475,6 +475,16 @@ mod tests {
         assert_eq!(answer.quarantined.len(), 1, "{answer:?}");
         drop(store);
         let path = dir.path().join("cases.sqlite3");
+        // More audit rows than one chunk holds: the copy goes in several.
+        let conn = rusqlite::Connection::open(&path).expect("the SQLite file");
+        for i in 0..super::CHUNK_ROWS + 7 {
+            conn.execute(
+                "INSERT INTO audit (at, action, detail) VALUES ('2026-01-01T00:00:00Z', 'auth.login', ?1)",
+                [format!("{{\"n\":{i}}}")],
+            )
+            .expect("an audit row");
+        }
+        drop(conn);
         let before = sqlite_dump(&path);
 
         let target = PgStore::open(
