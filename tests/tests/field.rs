@@ -552,6 +552,60 @@ async fn the_complainant_gets_a_receipt_with_the_number_and_the_reply_date() {
     );
     browser.click("receipt-back").await;
     browser.wait_for_test_id("detail-state").await;
+
+    // Staff who read the app in English still hand the resident a
+    // Chinese receipt, unless they choose English for it.
+    browser.click("nav-settings").await;
+    browser.click("lang-en").await;
+    browser.click("nav-list").await;
+    browser.click("case-open").await;
+    browser.click("open-receipt").await;
+    browser.wait_text("receipt", "投诉受理回执").await;
+    browser.wait_text("receipt-back", "Back to the case").await;
+    browser.choose("receipt-lang", "en").await;
+    browser.wait_text("receipt", "Receipt of your complaint").await;
+    let message = browser.value("receipt-message").await;
+    assert!(message.contains("We will reply by"), "{message}");
+    browser.close().await;
+}
+
+/// A member of staff working through a filtered list finds it as they
+/// left it when they come back from a case.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_list_keeps_its_filters_while_a_case_is_open() {
+    let server = Server::start();
+    server.seed();
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("staff1").await;
+    browser.register_complaint("王五", "电梯按钮失灵").await;
+    browser.fill_complaint("赵六", "厨房水管漏水").await;
+    browser.choose("field-kind", "repair").await;
+    // Another category: not offered as the first one's duplicate.
+    browser.choose("field-category", "common_facilities").await;
+    browser.click("save-case").await;
+    let repair = browser.text("reg-no").await;
+    browser.click("nav-list").await;
+    browser.wait_count("case-row", 2).await;
+    browser.choose("filter-kind", "repair").await;
+    browser.wait_count("case-row", 1).await;
+    browser.click("case-open").await;
+    browser.wait_for_test_id("detail-state").await;
+    browser.click("back").await;
+    browser.wait_for_test_id("case-list").await;
+    browser.wait_count("case-row", 1).await;
+    assert_eq!(browser.value("filter-kind").await, "repair");
+    assert_eq!(
+        browser.attr("case-row", "data-reg-no").await,
+        repair,
+        "the repair, not the complaint"
+    );
+    // Another user starts from the whole list.
+    browser.wait_synced().await;
+    browser.click("nav-settings").await;
+    browser.click("logout").await;
+    browser.login("manager1").await;
+    browser.wait_count("case-row", 2).await;
     browser.close().await;
 }
 

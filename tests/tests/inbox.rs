@@ -169,6 +169,89 @@ async fn an_escalation_and_a_pending_approval_reach_the_right_users_after_sync()
     browser.close().await;
 }
 
+/// A compensation is decided by someone other than whoever proposed it:
+/// the regional manager who proposed 500 yuan is offered no decision and
+/// has nothing to approve in the inbox; the deputy GM has.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_compensation_is_never_decided_by_whoever_proposed_it() {
+    let server = Server::start();
+    server.seed();
+    server.cli(&[
+        "user",
+        "add",
+        "--own-password",
+        "--login",
+        "deputy1",
+        "--name",
+        "孙副总",
+        "--role",
+        "deputy_gm",
+        "--password",
+        PASSWORD,
+        "--property",
+        "HY",
+    ]);
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("staff1").await;
+    let reg_no = browser.register_complaint("张三", "装修损坏了地板").await;
+    browser.wait_synced().await;
+
+    switch_user(&browser, "manager1").await;
+    browser.click("case-open").await;
+    browser.act("assess", &[], "assessed").await;
+    browser.click("action-assign").await;
+    browser.choose_label("in-user", "王客服").await;
+    browser.click("submit-assign").await;
+    browser
+        .wait_attr("detail-state", "data-state", "assigned")
+        .await;
+    browser.act("start", &[], "in_progress").await;
+    browser.wait_synced().await;
+
+    switch_user(&browser, "regional1").await;
+    browser.click("nav-list").await;
+    browser.click("case-open").await;
+    browser
+        .act(
+            "propose",
+            &[
+                ("measures", "更换地板"),
+                ("responsible", "工程部张师傅"),
+                ("planned_date", "2030-01-10"),
+                ("yuan", "500"),
+            ],
+            "solution_proposed",
+        )
+        .await;
+    browser.wait_for_test_id("action-escalate").await;
+    assert!(
+        browser.find("action-approve").await.is_none(),
+        "the proposer is offered no decision"
+    );
+    browser.wait_synced().await;
+    browser.click("nav-inbox").await;
+    for item in browser.find_all("inbox-item").await {
+        let reasons = item.attr("data-reason").await.ok().flatten().unwrap_or_default();
+        assert!(!reasons.contains("approval"), "{reasons}");
+    }
+
+    switch_user(&browser, "deputy1").await;
+    let reasons = only_item_reasons(&browser, &reg_no).await;
+    assert!(reasons.contains(&"approval".into()), "{reasons:?}");
+    browser.click("inbox-open").await;
+    browser
+        .act("approve", &[("comment", "同意")], "solution_proposed")
+        .await;
+    browser.wait_synced().await;
+    let token = server.token("deputy1");
+    let (_, page) = server.get_json(&token, &format!("/api/v1/cases?q={reg_no}"));
+    let id = page["items"][0]["id"].as_str().expect("the case is listed");
+    let (_, case) = server.get_json(&token, &format!("/api/v1/cases/{id}"));
+    assert_eq!(case["solution"]["approval"], "approved", "{case}");
+    browser.close().await;
+}
+
 /// A repair staff1 registers and resolves on the spot, the detail open:
 /// its registration number.
 async fn repaired_on_the_spot(server: &Server, content: &str, result: &str) -> (Browser, String) {
