@@ -692,6 +692,33 @@ async fn an_admin_renames_a_building_and_adds_units_to_it() {
     admin.close().await;
 }
 
+/// A registration set aside for its fields names them in Chinese on a
+/// Chinese screen, not only in the server's English message.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_quarantined_registration_names_its_fields_in_chinese() {
+    let server = Server::start();
+    server.seed();
+    let mut tablet = e2e::bulk::Tablet::log_in(&server, "staff1", "an older app");
+    // Empty content: what a build that checked nothing might send.
+    let (_, _, ops) = tablet.complaint("", Vec::new());
+    let (status, answer) = server.post_json(
+        Some(&tablet.login.token),
+        "/api/v1/sync/push",
+        &json!({ "device": tablet.login.device, "ops": ops }),
+    );
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(
+        answer["quarantined"][0]["code"], "sync.invalid_registration",
+        "{answer}"
+    );
+    let browser = admin_on(&server, "quarantine").await;
+    browser.wait_count("quarantine-row", 1).await;
+    browser
+        .wait_text("quarantine-reason-text", "（内容）")
+        .await;
+    browser.close().await;
+}
+
 /// The quarantine tab shows the oldest page of what waits and says that
 /// more follow: a tablet can put a whole push aside at once.
 #[tokio::test(flavor = "multi_thread")]

@@ -248,13 +248,30 @@ impl Note {
 }
 
 /// Why the server quarantined an op (or refused it again), from the
-/// entry's (or outcome's) `code` and `message`: the code's words, and on an
-/// English screen also the server's own message, which names the fields.
+/// entry's (or outcome's) `code` and `message`: the code's words, and the
+/// fields the server's message names ("field: problem; …"), as the server
+/// wrote them on an English screen and by their Chinese names on a Chinese
+/// one.
 fn reason_words(code: &str, message: &str, l: Lang) -> String {
     let words = api::code_words(code, l);
     match l {
         Lang::En if !message.is_empty() => format!("{words}: {message}"),
-        _ => words,
+        Lang::En => words,
+        Lang::ZhCn => {
+            let unknown = crate::i18n::field("", l);
+            let mut named: Vec<&str> = message
+                .split("; ")
+                .filter_map(|part| part.split_once(": "))
+                .map(|(field, _)| crate::i18n::field(field.trim(), l))
+                .filter(|name| *name != unknown)
+                .collect();
+            named.dedup();
+            if named.is_empty() {
+                words
+            } else {
+                format!("{words}（{}）", named.join("、"))
+            }
+        }
     }
 }
 
