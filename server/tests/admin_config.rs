@@ -1034,6 +1034,57 @@ fn retention_deletes_only_old_closed_cases_and_audits_it() {
     assert_eq!(common::cli(w.fx.data.path(), &["check"]).trim(), "ok");
 }
 
+/// A case deleted at the end of its retention after the backup that a
+/// restore goes back to is deleted again: tablets would pull it back.
+#[test]
+fn a_restore_deletes_again_what_was_deleted_since_the_backup() {
+    if !common::sqlite_only("backup and restore work on the SQLite file") {
+        return;
+    }
+    let mut w = world();
+    let (admin, _) = w.login("admin");
+    let (manager, mut a) = w.login("manager_a");
+    let pa = w.fx.pa.clone();
+    let old = Utc.with_ymd_and_hms(2025, 2, 10, 2, 0, 0).single().unwrap();
+    let reg = a.register_at(&pa, CaseKind::Repair, old, |_| {});
+    let expired = reg.case_id;
+    let mut ops = vec![reg];
+    ops.extend(ops_of(
+        &mut a,
+        expired,
+        old,
+        work(CaseKind::Repair, Severity::General),
+    ));
+    let (status, answer) = manager.post("/api/v1/sync/push", &push_body(a.device, &ops));
+    assert_eq!((status, &answer["quarantined"]), (200, &json!([])), "{answer}");
+    common::received_long_ago(w.fx.data.path(), expired, old);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let backup = dir.path().join("backup.db");
+    common::cli(w.fx.data.path(), &["backup", backup.to_str().expect("utf-8")]);
+    let (status, deleted) = admin.delete(&format!("/api/v1/admin/cases/{expired}"));
+    assert_eq!(status, 200, "{deleted}");
+
+    w.server.kill();
+    let printed = common::cli(w.fx.data.path(), &["restore", backup.to_str().expect("utf-8")]);
+    assert!(printed.contains("deleted again 1 case(s)"), "{printed}");
+    let server = Server::start(w.fx.data.path());
+    let (manager, _) = Client::login(&server.base, "manager_a");
+    assert_eq!(manager.get(&format!("/api/v1/cases/{expired}")).0, 404);
+    let (_, page) = manager.get("/api/v1/sync/pull?after=0&limit=5000");
+    assert!(
+        page["deletions"]
+            .as_array()
+            .is_some_and(|d| d.iter().any(|x| x["case_id"] == expired.to_string())),
+        "tablets that hold it are told again: {page}"
+    );
+    assert!(
+        page["ops"]
+            .as_array()
+            .is_some_and(|ops| ops.iter().all(|o| o["op"]["case_id"] != expired.to_string())),
+        "{page}"
+    );
+}
+
 #[test]
 fn retention_deletion_removes_the_blobs_no_remaining_case_references() {
     let w = world();

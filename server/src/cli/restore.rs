@@ -6,6 +6,7 @@
 
 use super::Data;
 use chrono::Utc;
+use shared::id::CaseId;
 use clap::Args;
 use std::path::PathBuf;
 
@@ -43,6 +44,9 @@ impl Restore {
         if let Some(old) = report.replaced {
             println!("the replaced database is kept as {}", old.display());
         }
+        if !report.deleted_since.is_empty() {
+            delete_again(&data, &report.deleted_since)?;
+        }
         if let Some(why) = &report.blind {
             println!(
                 "warning: {why}, so nothing since the backup was carried over: devices first \
@@ -75,4 +79,35 @@ impl Restore {
         }
         Ok(())
     }
+}
+
+/// Deletes again the cases the replaced database had deleted since the
+/// backup (their retention period had passed; the restore brought them
+/// back), or every tablet would pull them again. One still open in the
+/// backup cannot be: it is named, to delete once its tablets have sent
+/// its close again.
+fn delete_again(data: &Data, cases: &[CaseId]) -> Result<(), String> {
+    let store = data.open()?;
+    let mut deleted = 0;
+    for id in cases {
+        let audit = super::cli_audit(
+            "case.delete",
+            serde_json::json!({ "case": id, "after_restore": true }),
+        );
+        // Judged against no retention period: its own passed when it was
+        // deleted the first time.
+        match store
+            .delete_case(*id, 0, Utc::now(), &audit)
+            .map_err(|e| e.to_string())?
+        {
+            Ok(_) => deleted += 1,
+            Err(refusal) => println!(
+                "case {id} was deleted after the backup but is not closed in it ({}); \
+                 delete it again from the case screen (删除过期工单) once it is",
+                refusal.code()
+            ),
+        }
+    }
+    println!("deleted again {deleted} case(s) deleted since the backup");
+    Ok(())
 }

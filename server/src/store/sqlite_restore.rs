@@ -24,6 +24,7 @@ use super::cases_sql::DEVICE_NUMBERS_SKIPPED;
 use super::sqlite::ts;
 use super::{StoreError, StoreResult, schema};
 use chrono::{DateTime, Utc};
+use shared::id::CaseId;
 use rusqlite::{Connection, OpenFlags, Transaction, params};
 use std::path::{Path, PathBuf};
 
@@ -36,12 +37,23 @@ pub struct RestoreReport {
     pub devices_kept: u64,
     /// Where the replaced database now is, if there was one.
     pub replaced: Option<PathBuf>,
+    /// Cases the replaced database had deleted (retention) since the
+    /// backup, which the backup still holds: the caller deletes them again
+    /// ([`crate::store::administration::Administration::delete_case`]), or
+    /// tablets would pull them back.
+    pub deleted_since: Vec<CaseId>,
     /// Why nothing could be carried over from the database replaced, if
     /// nothing was (there was none, or it is too damaged to read). The
     /// epoch is then one never used and device numbers move on by
     /// [`DEVICE_NUMBERS_SKIPPED`], as after `server new-epoch`; devices,
     /// sessions ended and users changed since the backup are not known.
     pub blind: Option<String>,
+}
+
+/// What the carry-over found (module docs).
+struct Carried {
+    devices_kept: u64,
+    deleted_since: Vec<CaseId>,
 }
 
 /// The counters a restore moves on: epoch, server sequence, device number.
@@ -89,15 +101,22 @@ pub fn restore(db: &Path, backup: &Path, now: DateTime<Utc>) -> StoreResult<Rest
         None => Ok(carry_over(&tx, db, &mut counters)?),
         Some(why) => Err(why),
     };
-    let (devices_kept, blind) = match carried {
-        Ok(kept) => (kept, None),
+    let (Carried {
+        devices_kept,
+        deleted_since,
+    }, blind) = match carried {
+        Ok(carried) => (carried, None),
         Err(why) => {
             // Tablets may hold an epoch of a start since the backup, and
             // numbers given to tablets first seen since: neither may come
             // again (`cases_sql::start_epoch`).
             counters.epoch = counters.epoch.max(now.timestamp());
             counters.device_number += DEVICE_NUMBERS_SKIPPED;
-            (0, Some(why))
+            let nothing = Carried {
+                devices_kept: 0,
+                deleted_since: Vec::new(),
+            };
+            (nothing, Some(why))
         }
     };
     let Counters {
@@ -143,6 +162,7 @@ pub fn restore(db: &Path, backup: &Path, now: DateTime<Utc>) -> StoreResult<Rest
         epoch: epoch as u64,
         devices_kept,
         replaced,
+        deleted_since,
         blind,
     })
 }
@@ -191,9 +211,8 @@ fn set_aside(db: &Path, now: DateTime<Utc>) -> StoreResult<PathBuf> {
 
 /// Carries over from the database at `db` what happened since the backup
 /// (module docs), into the restored one that `tx` writes; raises the
-/// counters to the replaced database's. Answers how many devices the
-/// backup did not know.
-fn carry_over(tx: &Transaction, db: &Path, counters: &mut Counters) -> StoreResult<u64> {
+/// counters to the replaced database's.
+fn carry_over(tx: &Transaction, db: &Path, counters: &mut Counters) -> StoreResult<Carried> {
     // What is carried over is read by the newest schema's columns: a
     // database this build never opened is brought up to it first (it is
     // kept beside, renamed, as it would have been at a start).
@@ -316,5 +335,22 @@ fn carry_over(tx: &Transaction, db: &Path, counters: &mut Counters) -> StoreResu
          ON CONFLICT DO NOTHING",
         [],
     )?;
-    Ok(devices_kept)
+    // Cases deleted since the backup that it still holds.
+    let deleted_since = tx
+        .prepare(
+            "SELECT case_id FROM current.deletions
+             WHERE case_id IN (SELECT id FROM cases)
+               AND case_id NOT IN (SELECT case_id FROM deletions)
+             ORDER BY server_seq",
+        )?
+        .query_map([], |r| r.get::<_, String>(0))?
+        .map(|id| {
+            id.map_err(StoreError::from)
+                .and_then(|id| super::sqlite::parse_id(&id))
+        })
+        .collect::<StoreResult<Vec<CaseId>>>()?;
+    Ok(Carried {
+        devices_kept,
+        deleted_since,
+    })
 }
