@@ -12,7 +12,8 @@
 //! tablet logs in as itself and no registration number is made twice.
 //! Users added, sessions ended, users disabled, passwords changed, roles
 //! and properties given, and properties added or changed since the backup
-//! stay so.
+//! stay so; the cases deleted since are named for the caller to delete
+//! again ([`RestoreReport::deleted_since`]).
 //!
 //! A restore is often for a database that is damaged: when the replaced
 //! one cannot be read (or there is none), nothing is carried over and the
