@@ -1056,16 +1056,26 @@ fn a_restore_deletes_again_what_was_deleted_since_the_backup() {
         work(CaseKind::Repair, Severity::General),
     ));
     let (status, answer) = manager.post("/api/v1/sync/push", &push_body(a.device, &ops));
-    assert_eq!((status, &answer["quarantined"]), (200, &json!([])), "{answer}");
+    assert_eq!(
+        (status, &answer["quarantined"]),
+        (200, &json!([])),
+        "{answer}"
+    );
     common::received_long_ago(w.fx.data.path(), expired, old);
     let dir = tempfile::tempdir().expect("temp dir");
     let backup = dir.path().join("backup.db");
-    common::cli(w.fx.data.path(), &["backup", backup.to_str().expect("utf-8")]);
+    common::cli(
+        w.fx.data.path(),
+        &["backup", backup.to_str().expect("utf-8")],
+    );
     let (status, deleted) = admin.delete(&format!("/api/v1/admin/cases/{expired}"));
     assert_eq!(status, 200, "{deleted}");
 
     w.server.kill();
-    let printed = common::cli(w.fx.data.path(), &["restore", backup.to_str().expect("utf-8")]);
+    let printed = common::cli(
+        w.fx.data.path(),
+        &["restore", backup.to_str().expect("utf-8")],
+    );
     assert!(printed.contains("deleted again 1 case(s)"), "{printed}");
     let server = Server::start(w.fx.data.path());
     let (manager, _) = Client::login(&server.base, "manager_a");
@@ -1078,9 +1088,9 @@ fn a_restore_deletes_again_what_was_deleted_since_the_backup() {
         "tablets that hold it are told again: {page}"
     );
     assert!(
-        page["ops"]
-            .as_array()
-            .is_some_and(|ops| ops.iter().all(|o| o["op"]["case_id"] != expired.to_string())),
+        page["ops"].as_array().is_some_and(|ops| ops
+            .iter()
+            .all(|o| o["op"]["case_id"] != expired.to_string())),
         "{page}"
     );
 }

@@ -563,7 +563,9 @@ async fn the_complainant_gets_a_receipt_with_the_number_and_the_reply_date() {
     browser.wait_text("receipt", "投诉受理回执").await;
     browser.wait_text("receipt-back", "Back to the case").await;
     browser.choose("receipt-lang", "en").await;
-    browser.wait_text("receipt", "Receipt of your complaint").await;
+    browser
+        .wait_text("receipt", "Receipt of your complaint")
+        .await;
     let message = browser.value("receipt-message").await;
     assert!(message.contains("We will reply by"), "{message}");
     browser.close().await;

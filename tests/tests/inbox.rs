@@ -232,7 +232,12 @@ async fn a_compensation_is_never_decided_by_whoever_proposed_it() {
     browser.wait_synced().await;
     browser.click("nav-inbox").await;
     for item in browser.find_all("inbox-item").await {
-        let reasons = item.attr("data-reason").await.ok().flatten().unwrap_or_default();
+        let reasons = item
+            .attr("data-reason")
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default();
         assert!(!reasons.contains("approval"), "{reasons}");
     }
 

@@ -6,8 +6,8 @@
 
 use super::Data;
 use chrono::Utc;
-use shared::id::CaseId;
 use clap::Args;
+use shared::id::CaseId;
 use std::path::PathBuf;
 
 /// The arguments of `restore`.

@@ -25,8 +25,8 @@ use super::cases_sql::DEVICE_NUMBERS_SKIPPED;
 use super::sqlite::ts;
 use super::{StoreError, StoreResult, schema};
 use chrono::{DateTime, Utc};
-use shared::id::CaseId;
 use rusqlite::{Connection, OpenFlags, Transaction, params};
+use shared::id::CaseId;
 use std::path::{Path, PathBuf};
 
 /// What a restore did.
@@ -102,10 +102,13 @@ pub fn restore(db: &Path, backup: &Path, now: DateTime<Utc>) -> StoreResult<Rest
         None => Ok(carry_over(&tx, db, &mut counters)?),
         Some(why) => Err(why),
     };
-    let (Carried {
-        devices_kept,
-        deleted_since,
-    }, blind) = match carried {
+    let (
+        Carried {
+            devices_kept,
+            deleted_since,
+        },
+        blind,
+    ) = match carried {
         Ok(carried) => (carried, None),
         Err(why) => {
             // Tablets may hold an epoch of a start since the backup, and
