@@ -242,9 +242,13 @@ async fn run(ctx: AppCtx, token: &str) -> Result<u64, ApiError> {
             }
         }
         // Both failed: the push's error is the one to tell (the pull may
-        // only have found what the push would have told it, a restore).
-        if let (Err(_), Some(e)) = (&pulled, &push_failed) {
-            return Err(e.clone());
+        // only have found what the push would have told it, a restore),
+        // unless the pull's stops the sync itself (a session ended between
+        // the two: the device must be told).
+        if let (Err(pull), Some(push)) = (&pulled, &push_failed)
+            && !stops_the_sync(pull)
+        {
+            return Err(push.clone());
         }
         match pulled? {
             Pulled::Done => {

@@ -1048,7 +1048,11 @@ fn a_restore_deletes_again_what_was_deleted_since_the_backup() {
     let old = Utc.with_ymd_and_hms(2025, 2, 10, 2, 0, 0).single().unwrap();
     let reg = a.register_at(&pa, CaseKind::Repair, old, |_| {});
     let expired = reg.case_id;
-    let mut ops = vec![reg];
+    let photo = common::bytes(600, 3);
+    let mut ops = vec![
+        reg,
+        common::attach(&mut a, expired, AttachmentKind::Photo, &photo, None),
+    ];
     ops.extend(ops_of(
         &mut a,
         expired,
@@ -1061,7 +1065,10 @@ fn a_restore_deletes_again_what_was_deleted_since_the_backup() {
         (200, &json!([])),
         "{answer}"
     );
+    assert_eq!(manager.blob_upload(&photo, 0).status, 200);
     common::received_long_ago(w.fx.data.path(), expired, old);
+    let hash = shared::blob::BlobHash::of(&photo).to_string();
+    let file = w.fx.data.path().join("blobs").join(&hash[..2]).join(&hash);
     let dir = tempfile::tempdir().expect("temp dir");
     let backup = dir.path().join("backup.db");
     common::cli(
@@ -1071,12 +1078,17 @@ fn a_restore_deletes_again_what_was_deleted_since_the_backup() {
     let (status, deleted) = admin.delete(&format!("/api/v1/admin/cases/{expired}"));
     assert_eq!(status, 200, "{deleted}");
 
+    assert!(!file.exists(), "the deletion removed the photo");
     w.server.kill();
     let printed = common::cli(
         w.fx.data.path(),
         &["restore", backup.to_str().expect("utf-8")],
     );
     assert!(printed.contains("deleted again 1 case(s)"), "{printed}");
+    assert!(
+        !file.exists(),
+        "the backup's copy of the photo goes with the case again"
+    );
     let server = Server::start(w.fx.data.path());
     let (manager, _) = Client::login(&server.base, "manager_a");
     assert_eq!(manager.get(&format!("/api/v1/cases/{expired}")).0, 404);

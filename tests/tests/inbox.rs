@@ -231,6 +231,17 @@ async fn a_compensation_is_never_decided_by_whoever_proposed_it() {
     );
     browser.wait_synced().await;
     browser.click("nav-inbox").await;
+    // The inbox drawn first: its items, or that it is empty.
+    let count: usize = browser
+        .attr("inbox-count", "data-count")
+        .await
+        .parse()
+        .expect("a count");
+    if count == 0 {
+        browser.wait_for_test_id("inbox-empty").await;
+    } else {
+        browser.wait_count("inbox-item", count).await;
+    }
     for item in browser.find_all("inbox-item").await {
         let reasons = item
             .attr("data-reason")

@@ -528,7 +528,7 @@ pub async fn delete_case(
     let entry = audit_entry(&session, addr, "case.delete", serde_json::Value::Null);
     let result = blocking(move || {
         let years = store.config()?.settings.retention_years;
-        store.delete_case(id, years, Utc::now(), &entry)
+        store.delete_case(id, Some(years), Utc::now(), &entry)
     })
     .await?;
     let deleted = match result {

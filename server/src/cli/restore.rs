@@ -44,9 +44,6 @@ impl Restore {
         if let Some(old) = report.replaced {
             println!("the replaced database is kept as {}", old.display());
         }
-        if !report.deleted_since.is_empty() {
-            delete_again(&data, &report.deleted_since)?;
-        }
         if let Some(why) = &report.blind {
             println!(
                 "warning: {why}, so nothing since the backup was carried over: devices first \
@@ -56,19 +53,8 @@ impl Restore {
             );
         }
         let from = server::store::backup_blobs_dir(&file);
-        if from.is_dir() {
-            let blobs = server::store::blobs::BlobStore::open(&data.data_dir.join("blobs"))
-                .map_err(|e| e.to_string())?;
-            let (taken, skipped) = blobs
-                .import_from(&from)
-                .map_err(|e| format!("restore blobs from {}: {e}", from.display()))?;
-            println!("restored {taken} blob(s) from {}", from.display());
-            if !skipped.is_empty() {
-                return Err(format!(
-                    "these blobs in the backup do not match their names and were not restored: {}",
-                    skipped.join(", ")
-                ));
-            }
+        let imported = if from.is_dir() {
+            import_blobs(&data, &from)
         } else {
             println!(
                 "warning: there is no {} beside the backup, so no photo, signature or \
@@ -76,16 +62,45 @@ impl Restore {
                  `server check` names the evidence that is missing",
                 from.display()
             );
-        }
+            Ok(())
+        };
+        // After the blobs are taken in: the deletion removes the files of
+        // the cases it deletes, which the backup's directory brought back.
+        // Each step is done whatever the other found; both are said.
+        let deleted = if report.deleted_since.is_empty() {
+            Ok(())
+        } else {
+            delete_again(&data, &report.deleted_since)
+        };
+        imported.and(deleted)
+    }
+}
+
+/// Takes in the blobs of the backup's directory `from` that the data
+/// directory lacks or holds damaged.
+fn import_blobs(data: &Data, from: &std::path::Path) -> Result<(), String> {
+    let blobs = server::store::blobs::BlobStore::open(&data.data_dir.join("blobs"))
+        .map_err(|e| e.to_string())?;
+    let (taken, skipped) = blobs
+        .import_from(from)
+        .map_err(|e| format!("restore blobs from {}: {e}", from.display()))?;
+    println!("restored {taken} blob(s) from {}", from.display());
+    if skipped.is_empty() {
         Ok(())
+    } else {
+        Err(format!(
+            "these blobs in the backup do not match their names and were not restored: {}",
+            skipped.join(", ")
+        ))
     }
 }
 
 /// Deletes again the cases the replaced database had deleted since the
 /// backup (their retention period had passed; the restore brought them
-/// back), or every tablet would pull them again. One still open in the
-/// backup cannot be: it is named, to delete once its tablets have sent
-/// its close again.
+/// back, with their evidence), or every tablet would pull them again. The
+/// retention rule is not asked again: it was met when they were deleted,
+/// and a case the backup holds still open would otherwise never be
+/// deletable, its tablets having let go of its later ops.
 fn delete_again(data: &Data, cases: &[CaseId]) -> Result<(), String> {
     let store = data.open()?;
     let mut deleted = 0;
@@ -94,18 +109,12 @@ fn delete_again(data: &Data, cases: &[CaseId]) -> Result<(), String> {
             "case.delete",
             serde_json::json!({ "case": id, "after_restore": true }),
         );
-        // Judged against no retention period: its own passed when it was
-        // deleted the first time.
         match store
-            .delete_case(*id, 0, Utc::now(), &audit)
+            .delete_case(*id, None, Utc::now(), &audit)
             .map_err(|e| e.to_string())?
         {
             Ok(_) => deleted += 1,
-            Err(refusal) => println!(
-                "case {id} was deleted after the backup but is not closed in it ({}); \
-                 delete it again from the case screen (删除过期工单) once it is",
-                refusal.code()
-            ),
+            Err(refusal) => println!("case {id} was not deleted again: {}", refusal.code()),
         }
     }
     println!("deleted again {deleted} case(s) deleted since the backup");

@@ -467,12 +467,13 @@ fn withdrawn_at_sql(dialect: Dialect) -> &'static str {
 }
 
 /// Deletes case `id` in the write transaction `tx` if the retention rule
-/// allows it now; with the deletion, the blobs no case references any
-/// more, to remove once it committed ([`remove_blobs`]).
+/// of `retention_years` allows it now (`None`: it was judged already, by
+/// the database a restore replaced); with the deletion, the blobs no case
+/// references any more, to remove once it committed ([`remove_blobs`]).
 pub(super) fn delete_case(
     tx: &dyn Db,
     id: CaseId,
-    retention_years: u32,
+    retention_years: Option<u32>,
     now: DateTime<Utc>,
     audit: &AuditEntry,
 ) -> StoreResult<Result<(DeletedCase, Vec<BlobHash>), RetentionRefusal>> {
@@ -511,9 +512,12 @@ pub(super) fn delete_case(
         .map(parse_ts)
         .transpose()?;
     let finished_at = finished_at.map(|at| at.max(recorded).max(received.unwrap_or(at)));
-    let finished = match retention_check(case_state, severity, finished_at, retention_years, now) {
-        Ok(at) => at,
-        Err(refusal) => return Ok(Err(refusal)),
+    let finished = match retention_years {
+        Some(years) => match retention_check(case_state, severity, finished_at, years, now) {
+            Ok(at) => at,
+            Err(refusal) => return Ok(Err(refusal)),
+        },
+        None => finished_at.unwrap_or(now),
     };
     let case = || [Value::from(&key)];
     tx.execute("DELETE FROM case_deadlines WHERE case_id = ?1", &case())?;
@@ -553,7 +557,7 @@ pub(super) fn delete_case(
         ops,
         blobs: unreferenced.len() as u64,
         reason: RETENTION_EXPIRED.into(),
-        retention_years,
+        retention_years: retention_years.unwrap_or(0),
     };
     let mut entry = audit.clone();
     entry.detail = serde_json::to_value(&deleted)?;

@@ -57,11 +57,13 @@ pub trait Administration {
     /// The newest audit records, before the record id `before` if given.
     fn audit_log(&self, limit: u32, before: Option<i64>) -> StoreResult<Vec<AuditRecord>>;
 
-    /// Deletes a case if [`retention_check`] allows it now.
+    /// Deletes a case if [`retention_check`] allows it now under
+    /// `retention_years`; whatever it says with `None` (a deletion judged
+    /// already, done again after a restore).
     fn delete_case(
         &self,
         id: CaseId,
-        retention_years: u32,
+        retention_years: Option<u32>,
         now: DateTime<Utc>,
         audit: &AuditEntry,
     ) -> StoreResult<Result<DeletedCase, RetentionRefusal>>;

@@ -493,7 +493,7 @@ impl<E: Engine> Administration for E {
     fn delete_case(
         &self,
         id: CaseId,
-        retention_years: u32,
+        retention_years: Option<u32>,
         now: DateTime<Utc>,
         audit: &AuditEntry,
     ) -> StoreResult<Result<DeletedCase, RetentionRefusal>> {

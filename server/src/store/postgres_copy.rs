@@ -476,14 +476,16 @@ mod tests {
         drop(store);
         let path = dir.path().join("cases.sqlite3");
         // More audit rows than one chunk holds: the copy goes in several.
-        let conn = rusqlite::Connection::open(&path).expect("the SQLite file");
+        let mut conn = rusqlite::Connection::open(&path).expect("the SQLite file");
+        let tx = conn.transaction().expect("a transaction");
         for i in 0..super::CHUNK_ROWS + 7 {
-            conn.execute(
+            tx.execute(
                 "INSERT INTO audit (at, action, detail) VALUES ('2026-01-01T00:00:00Z', 'auth.login', ?1)",
                 [format!("{{\"n\":{i}}}")],
             )
             .expect("an audit row");
         }
+        tx.commit().expect("commit");
         drop(conn);
         let before = sqlite_dump(&path);
 

@@ -177,7 +177,9 @@ fn unreadable(db: &Path) -> Option<String> {
     if !db.exists() {
         return Some(format!("there was no database at {}", db.display()));
     }
-    let checked = Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_ONLY)
+    // Read-write: a rollback journal left by a crash is played back, as
+    // any open would, rather than taken for damage.
+    let checked = Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_WRITE)
         .and_then(|c| c.query_row("PRAGMA quick_check", [], |r| r.get::<_, String>(0)));
     match checked {
         Ok(ok) if ok == "ok" => None,
