@@ -43,12 +43,8 @@ async fn only_item_reasons(browser: &Browser, reg_no: &str) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn an_escalation_and_a_pending_approval_reach_the_right_users_after_sync() {
-    let server = Server::start();
-    server.seed();
-    // 2,000 yuan is above the regional manager's limit (1,000): a deputy
-    // GM of 和园 approves it.
+/// deputy1 (孙副总), a deputy GM of 和园, who approves up to 3,000 yuan.
+fn add_deputy_gm(server: &Server) {
     server.cli(&[
         "user",
         "add",
@@ -64,6 +60,15 @@ async fn an_escalation_and_a_pending_approval_reach_the_right_users_after_sync()
         "--property",
         "HY",
     ]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_escalation_and_a_pending_approval_reach_the_right_users_after_sync() {
+    let server = Server::start();
+    server.seed();
+    // 2,000 yuan is above the regional manager's limit (1,000): a deputy
+    // GM of 和园 approves it.
+    add_deputy_gm(&server);
     let browser = Browser::start().await;
     browser.open(&server.url("/")).await;
     browser.login("staff1").await;
@@ -176,21 +181,7 @@ async fn an_escalation_and_a_pending_approval_reach_the_right_users_after_sync()
 async fn a_compensation_is_never_decided_by_whoever_proposed_it() {
     let server = Server::start();
     server.seed();
-    server.cli(&[
-        "user",
-        "add",
-        "--own-password",
-        "--login",
-        "deputy1",
-        "--name",
-        "孙副总",
-        "--role",
-        "deputy_gm",
-        "--password",
-        PASSWORD,
-        "--property",
-        "HY",
-    ]);
+    add_deputy_gm(&server);
     let browser = Browser::start().await;
     browser.open(&server.url("/")).await;
     browser.login("staff1").await;
