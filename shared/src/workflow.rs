@@ -780,7 +780,7 @@ fn duties(
             let Some(solution) = &case.solution else {
                 return Ok(());
             };
-            if solution.stamp.by == author && role != Role::Gm {
+            if own_proposal(case, author, role) {
                 return Err(RuleViolation::OwnProposal);
             }
             let now = settings.rules_at(at).compensation;
@@ -832,7 +832,7 @@ pub fn may_decide(
     at: DateTime<Utc>,
 ) -> Option<Role> {
     let solution = case.solution.as_ref()?;
-    if solution.stamp.by == user && role != Role::Gm {
+    if own_proposal(case, user, role) {
         return None;
     }
     let amount = solution.compensation_fen;
@@ -847,6 +847,12 @@ pub fn may_decide(
     } else {
         then.required_role(amount)
     })
+}
+
+/// Whether `user`, of `role`, proposed `case`'s solution and so may not
+/// decide on it ([`duties`]); the general manager may, nobody being above.
+fn own_proposal(case: &Case, user: UserId, role: Role) -> bool {
+    role != Role::Gm && case.solution.as_ref().is_some_and(|s| s.stamp.by == user)
 }
 
 /// Whether `role` records follow-up calls only as spot-checks (抽查回访):
