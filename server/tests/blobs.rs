@@ -781,10 +781,10 @@ fn backup_check_and_migrate_refuse_a_data_dir_without_a_database() {
 /// does not upgrade the database under that server.
 #[test]
 fn backup_and_check_leave_a_database_of_another_schema_as_it_is() {
-    if !common::sqlite_only("the schema version is SQLite's user_version") {
-        return;
-    }
     let fx = common::Fixture::new();
+    if common::database_of(fx.data.path()).is_some() {
+        return a_check_leaves_a_postgres_database_as_it_is(&fx);
+    }
     let db = fx.data.path().join(server::DB_FILE);
     let older = server::store::schema::latest() - 1;
     rusqlite::Connection::open(&db)
@@ -803,6 +803,36 @@ fn backup_and_check_leave_a_database_of_another_schema_as_it_is() {
         .and_then(|c| c.query_row("PRAGMA user_version", [], |r| r.get(0)))
         .expect("read the version");
     assert_eq!(version, older, "left as it was");
+}
+
+/// On PostgreSQL (backups are its own tools'), `check` neither upgrades a
+/// database of an older schema nor makes the tables in an empty one.
+fn a_check_leaves_a_postgres_database_as_it_is(fx: &common::Fixture) {
+    let latest = server::store::postgres::latest_schema();
+    let forget = format!("DELETE FROM schema_migrations WHERE version = {latest}");
+    assert_eq!(common::update(fx.data.path(), &forget, &[]), 1);
+    let stderr = common::cli_refused(fx.data.path(), &["check"]);
+    assert!(
+        stderr.contains(&format!("at schema version {}", latest - 1)),
+        "{stderr}"
+    );
+    assert_eq!(
+        common::update(fx.data.path(), &forget, &[]),
+        0,
+        "check applied the newest migration"
+    );
+
+    let empty = tempfile::tempdir().expect("a data dir");
+    let url = server::store::postgres::test_database::fresh().expect("a test cluster");
+    common::put_on_database(empty.path(), &url);
+    let stderr = common::cli_refused(empty.path(), &["check"]);
+    assert!(stderr.contains("no schema of this server"), "{stderr}");
+    let made = "DELETE FROM schema_migrations";
+    let left_empty = std::panic::catch_unwind(|| common::update(empty.path(), made, &[]));
+    assert!(
+        left_empty.is_err(),
+        "check made the schema in an empty database"
+    );
 }
 
 /// Where the server keeps the blob `hash` in the data dir.

@@ -95,29 +95,37 @@ impl Data {
     }
 
     /// [`Data::open_existing`] for a command that runs beside a server
-    /// (`backup`, `check`): a SQLite database of another schema than this
-    /// build's is refused rather than migrated. A newer build run from a
+    /// (`backup`, `check`): a database of another schema than this build's
+    /// is refused rather than migrated. A newer build run from a
     /// cron job would otherwise upgrade the schema under the older server
     /// still running, holding its writes meanwhile.
     fn open_as_it_is(&self) -> Result<Arc<dyn Store>, String> {
         self.refuse_without_database()?;
-        if self.database.is_none() {
-            let file = self.data_dir.join(server::DB_FILE);
-            let version: i64 = rusqlite::Connection::open_with_flags(
-                &file,
-                rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        if let Some(url) = &self.database {
+            return server::store::postgres::PgStore::open_as_it_is(
+                url,
+                self.pool_size,
+                self.database_ca.as_deref(),
+                &self.data_dir.join("blobs"),
             )
-            .and_then(|c| c.query_row("PRAGMA user_version", [], |r| r.get(0)))
-            .map_err(|e| format!("read {}: {e}", file.display()))?;
-            let ours = server::store::schema::latest();
-            if version != ours {
-                return Err(format!(
-                    "{} is at schema {version} and this build's is {ours}: run this command \
-                     with the build of the server that runs on it (a server of this build \
-                     upgrades it when it starts)",
-                    file.display()
-                ));
-            }
+            .map(|s| Arc::new(s) as Arc<dyn Store>)
+            .map_err(|e| e.to_string());
+        }
+        let file = self.data_dir.join(server::DB_FILE);
+        let version: i64 = rusqlite::Connection::open_with_flags(
+            &file,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        )
+        .and_then(|c| c.query_row("PRAGMA user_version", [], |r| r.get(0)))
+        .map_err(|e| format!("read {}: {e}", file.display()))?;
+        let ours = server::store::schema::latest();
+        if version != ours {
+            return Err(format!(
+                "{} is at schema {version} and this build's is {ours}: run this command \
+                 with the build of the server that runs on it (a server of this build \
+                 upgrades it when it starts)",
+                file.display()
+            ));
         }
         self.open()
     }

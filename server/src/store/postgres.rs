@@ -32,6 +32,7 @@
 use super::blobs::BlobStore;
 use super::db::Db;
 use super::postgres_schema;
+pub use super::postgres_schema::latest as latest_schema;
 use super::push_sql::PushQueue;
 use super::{StoreError, StoreResult};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
@@ -102,6 +103,61 @@ impl PgStore {
         ca: Option<&Path>,
         blobs: &Path,
     ) -> StoreResult<PgStore> {
+        let store = PgStore::connect(url, pool_size, ca, blobs)?;
+        store.run(|pool| async move {
+            let mut client = pool.get().await.map_err(connect_error)?;
+            let version = postgres_schema::migrate(&mut client).await?;
+            if version > postgres_schema::latest() {
+                return Err(StoreError::Internal(format!(
+                    "the database is at schema version {version}, newer than this server's {}: \
+                     run the newer server",
+                    postgres_schema::latest()
+                )));
+            }
+            Ok(())
+        })?;
+        Ok(store)
+    }
+
+    /// Connects to a database a server of this build made and migrated,
+    /// never migrating it: for a command that runs beside a server
+    /// (`check`), which must not upgrade the schema under an older server
+    /// still running, nor make the tables in a mistyped database.
+    pub fn open_as_it_is(
+        url: &str,
+        pool_size: usize,
+        ca: Option<&Path>,
+        blobs: &Path,
+    ) -> StoreResult<PgStore> {
+        let store = PgStore::connect(url, pool_size, ca, blobs)?;
+        store.run(|pool| async move {
+            let client = pool.get().await.map_err(connect_error)?;
+            let version = postgres_schema::applied(&client).await?;
+            let ours = postgres_schema::latest();
+            match version {
+                None => Err(StoreError::Internal(
+                    "the database has no schema of this server: pass the database URL \
+                     the server runs with"
+                        .into(),
+                )),
+                Some(v) if v != ours => Err(StoreError::Internal(format!(
+                    "the database is at schema version {v} and this build's is {ours}: run \
+                     this command with the build of the server that runs on it (a server of \
+                     this build upgrades it when it starts)"
+                ))),
+                Some(_) => Ok(()),
+            }
+        })?;
+        Ok(store)
+    }
+
+    /// The pool and the blob directory, the schema untouched.
+    fn connect(
+        url: &str,
+        pool_size: usize,
+        ca: Option<&Path>,
+        blobs: &Path,
+    ) -> StoreResult<PgStore> {
         let blobs = BlobStore::open(blobs)
             .map_err(|e| StoreError::Internal(format!("open {}: {e}", blobs.display())))?;
         let mut config = tokio_postgres::Config::from_str(url)
@@ -137,18 +193,6 @@ impl PgStore {
             pushes: PushQueue::default(),
             writing: std::sync::Mutex::new(()),
         };
-        store.run(|pool| async move {
-            let mut client = pool.get().await.map_err(connect_error)?;
-            let version = postgres_schema::migrate(&mut client).await?;
-            if version > postgres_schema::latest() {
-                return Err(StoreError::Internal(format!(
-                    "the database is at schema version {version}, newer than this server's {}: \
-                     run the newer server",
-                    postgres_schema::latest()
-                )));
-            }
-            Ok(())
-        })?;
         Ok(store)
     }
 

@@ -366,6 +366,25 @@ pub async fn migrate(client: &mut Client) -> Result<i64, tokio_postgres::Error> 
     Ok(row.get(0))
 }
 
+/// The newest schema version applied, or `None` for a database no server
+/// has migrated (no `schema_migrations` table).
+pub async fn applied(client: &Client) -> Result<Option<i64>, tokio_postgres::Error> {
+    let exists = client
+        .query_one("SELECT to_regclass('schema_migrations') IS NOT NULL", &[])
+        .await?
+        .get::<_, bool>(0);
+    if !exists {
+        return Ok(None);
+    }
+    let row = client
+        .query_one(
+            "SELECT coalesce(max(version), 0) FROM schema_migrations",
+            &[],
+        )
+        .await?;
+    Ok(Some(row.get(0)))
+}
+
 /// The migration that adds the folded name, filled by [`fold_search_texts`].
 const FOLDED_NAMES: i64 = 4;
 
