@@ -635,7 +635,6 @@ impl AppCtx {
         })
     }
 
-    /// The logged-in actor.
     /// Whether the server refused `case`'s registration: it holds no
     /// such case, so nothing more can be done to it here until an
     /// administrator settles the refusal (what was typed stays on screen).
@@ -646,6 +645,7 @@ impl AppCtx {
         })
     }
 
+    /// The logged-in actor.
     pub fn actor(&self) -> Option<Actor> {
         self.session.with_untracked(|s| {
             s.as_ref().map(|s| Actor {

@@ -83,7 +83,7 @@ fn stored_files(w: &World) -> Vec<std::path::PathBuf> {
 fn an_upload_interrupted_by_a_server_kill_resumes_where_head_says() {
     let mut w = world();
     let photo = bytes(2 * CHUNK_BYTES + 1000, 1);
-    let thumb = bytes(3000, 2);
+    let thumb = common::webp_bytes(3000, 2);
     let hash = BlobHash::of(&photo);
     let op = attach(
         &mut w.author,
@@ -232,6 +232,43 @@ fn a_chunk_cut_short_is_unreadable_not_too_large() {
     assert!(answer.contains("request.unreadable"), "{answer}");
     let progress = w.staff.blob_head(&hash);
     assert_eq!(progress.offset, Some(0), "nothing of it kept");
+}
+
+/// Bytes that are not what their attachment declares (a HEIC picture
+/// named .jpg, a page a proxy answered) are refused at the first chunk:
+/// kept, they would show broken in the gallery, the print and the bundle.
+#[test]
+fn a_file_that_is_not_its_declared_type_is_not_stored() {
+    let mut w = world();
+    let mut heic = b"\0\0\0\x18ftypheic".to_vec();
+    heic.extend(bytes(1000, 30));
+    let hash = BlobHash::of(&heic);
+    let op = attach(&mut w.author, w.case, AttachmentKind::Photo, &heic, None);
+    assert_eq!(push(&w.staff, &w.author, &[op]), Vec::<String>::new());
+    let put = w.staff.blob_put(&hash, 0, &heic);
+    assert_eq!((put.status, code(&put.json())), (415, "blob.wrong_type"));
+    assert_eq!(
+        w.staff.blob_head(&hash).offset,
+        Some(0),
+        "nothing of it kept"
+    );
+
+    // A PNG declared as one is taken.
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    png.extend(bytes(500, 31));
+    let mut op = common::attach_declared(
+        &mut w.author,
+        w.case,
+        AttachmentKind::Photo,
+        png.len() as u64,
+        BlobHash::of(&png),
+        None,
+    );
+    if let shared::op::Action::Attach { mime, .. } = &mut op.action {
+        *mime = "image/png".into();
+    }
+    assert_eq!(push(&w.staff, &w.author, &[op]), Vec::<String>::new());
+    assert_eq!(w.staff.blob_upload(&png, 0).status, 200);
 }
 
 #[test]

@@ -21,6 +21,27 @@ pub const CHUNK_BYTES: usize = 256 * 1024;
 /// documents as PDF. Anything else is refused when the attach op is pushed.
 pub const MEDIA_TYPES: [&str; 4] = ["image/jpeg", "image/png", "image/webp", "application/pdf"];
 
+/// The media type of [`MEDIA_TYPES`] that the first bytes of a file show
+/// (its signature: JPEG `FF D8 FF`, PNG `89 50 4E 47 0D 0A 1A 0A`, WebP
+/// `RIFF`…`WEBP`, PDF `%PDF-`), if any. A file's name or the browser's
+/// guess from it says nothing of what the bytes are: a HEIC named `.jpg`
+/// was kept as a JPEG that no gallery, print or bundle could show. The
+/// tablet asks it before keeping a camera's file as it is, the server
+/// before storing the first chunk of an upload.
+pub fn sniff(first: &[u8]) -> Option<&'static str> {
+    if first.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some(MEDIA_TYPES[0])
+    } else if first.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
+        Some(MEDIA_TYPES[1])
+    } else if first.starts_with(b"RIFF") && first.get(8..12) == Some(b"WEBP") {
+        Some(MEDIA_TYPES[2])
+    } else if first.starts_with(b"%PDF-") {
+        Some(MEDIA_TYPES[3])
+    } else {
+        None
+    }
+}
+
 /// A SHA-256, written as 64 lowercase hex digits on the wire and on disk.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct BlobHash([u8; 32]);
@@ -195,6 +216,23 @@ pub fn kept_on_tablet<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_first_bytes_say_the_type() {
+        assert_eq!(
+            sniff(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10]),
+            Some("image/jpeg")
+        );
+        assert_eq!(sniff(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"), Some("image/png"));
+        assert_eq!(sniff(b"RIFF\x24\0\0\0WEBPVP8 "), Some("image/webp"));
+        assert_eq!(sniff(b"%PDF-1.7\n"), Some("application/pdf"));
+        // HEIC, as an iPhone writes it; a RIFF that is a WAV; HTML.
+        assert_eq!(sniff(b"\0\0\0\x18ftypheic"), None);
+        assert_eq!(sniff(b"RIFF\x24\0\0\0WAVEfmt "), None);
+        assert_eq!(sniff(b"<!doctype html>"), None);
+        assert_eq!(sniff(&[0xFF, 0xD8]), None);
+        assert_eq!(sniff(&[]), None);
+    }
     use crate::case::{Attachment, CaseState, Thumbnail};
     use crate::id::{AttachmentId, PropertyId};
 

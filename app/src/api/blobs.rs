@@ -84,5 +84,12 @@ pub async fn download(token: &str, hash: BlobHash) -> Result<web_sys::Blob, ApiE
         .binary()
         .await
         .map_err(|e| ApiError::Network(e.to_string()))?;
+    // A held file is never fetched again: what a proxy or a captive
+    // portal answered in its place must not be kept under its name.
+    if BlobHash::of(&bytes) != hash {
+        return Err(ApiError::Decode(
+            "the bytes received are not the file asked for".into(),
+        ));
+    }
     crate::evidence::bytes_to_blob(&bytes, &mime).map_err(ApiError::Decode)
 }

@@ -366,6 +366,10 @@ pub fn code_message(code: &str, lang: Lang) -> Option<String> {
             "管理员已丢弃引用此文件的隔离记录，本设备无需再上传",
             "An administrator discarded the record that named this file; it is no longer uploaded",
         ),
+        "blob.wrong_type" => (
+            "文件内容与附件声明的类型不符（只接受 JPEG、PNG、WebP 图片和 PDF），服务器未保存",
+            "The file is not of the type its attachment says (only JPEG, PNG and WebP pictures and PDF are taken); the server did not keep it",
+        ),
         "blob.wrong_offset" => (
             "上传位置与服务器不一致，将从服务器的位置继续",
             "The upload is out of step with the server; it continues from the server's offset",

@@ -20,6 +20,31 @@ const UNSENT_WHAT: &str = "records this tablet made that the server has not ackn
 /// What an export of a former identity's records holds.
 const FORMER_WHAT: &str = "records this tablet made under a former device id, which the server no longer knows: they cannot sync or be imported, and are kept here for the record";
 
+/// The evidence the server lacks that the logged-in user took on this
+/// tablet. Never a colleague's: the tablet keeps the bytes of their
+/// photos the server set aside for their own login, and the server would
+/// not show them to this user (a case of another property, a resident's
+/// signature to a role that sees complainants masked).
+fn own_uploads(ctx: AppCtx) -> Vec<BlobHash> {
+    let (Some(me), Some(device)) = (
+        ctx.actor().map(|a| a.user),
+        ctx.device.with_untracked(|d| d.as_ref().map(|d| d.device)),
+    ) else {
+        return Vec::new();
+    };
+    let uploads = ctx.uploads.get_untracked();
+    ctx.ops.with_value(|log| {
+        uploads
+            .values()
+            .filter(|u| {
+                (log.ops_of(u.case_id).iter())
+                    .any(|op| op.device == device && op.seq == u.seq && op.author == me)
+            })
+            .map(|u| u.hash)
+            .collect()
+    })
+}
+
 /// The files made, each behind an object URL.
 #[derive(Debug, Clone, PartialEq)]
 struct Made {
@@ -85,11 +110,15 @@ pub fn ExportUnsent(
             let result = match former {
                 Some(ops) => {
                     let ops = ops.get_untracked();
-                    file_of(ctx, FORMER_WHAT, ops, false, Vec::new()).await
+                    // The photos and signatures go with the records: the
+                    // file is all that will be left of them once the
+                    // tablet is reset.
+                    let hashes = ops.iter().flat_map(Op::blob_hashes).collect();
+                    file_of(ctx, FORMER_WHAT, ops, false, hashes).await
                 }
                 None => {
                     let ops = untrack(|| ctx.unsent());
-                    let hashes = ctx.uploads.with_untracked(|u| u.keys().copied().collect());
+                    let hashes = own_uploads(ctx);
                     file_of(ctx, UNSENT_WHAT, ops, true, hashes).await
                 }
             };

@@ -17,8 +17,14 @@ use wasm_bindgen_futures::JsFuture;
 const PHOTO_QUALITY: f64 = 0.8;
 const THUMBNAIL_QUALITY: f64 = 0.7;
 
-/// Reads, scales and names one picked file.
-pub async fn take(file: &web_sys::File, keep_original: bool) -> Result<Taken, String> {
+/// Reads, scales and names one picked file. With `keep_original`, a
+/// file of at most `max_original` bytes whose first bytes are a type the
+/// server takes is kept as it is; any other is scaled as for everyone.
+pub async fn take(
+    file: &web_sys::File,
+    keep_original: bool,
+    max_original: u64,
+) -> Result<Taken, String> {
     let bitmap: web_sys::ImageBitmap = JsFuture::from(
         window()
             .create_image_bitmap_with_blob(file)
@@ -28,21 +34,48 @@ pub async fn take(file: &web_sys::File, keep_original: bool) -> Result<Taken, St
     .map_err(js_error)?
     .dyn_into()
     .map_err(js_error)?;
-    let name = jpeg_name(&file.name());
-    let original_type = file.type_();
-    let mut taken = if keep_original && MEDIA_TYPES[..3].contains(&original_type.as_str()) {
+    // The decoded picture is tens of megabytes: let go of it whatever
+    // happens below.
+    let taken = from_bitmap(file, &bitmap, keep_original, max_original).await;
+    bitmap.close();
+    taken
+}
+
+async fn from_bitmap(
+    file: &web_sys::File,
+    bitmap: &web_sys::ImageBitmap,
+    keep_original: bool,
+    max_original: u64,
+) -> Result<Taken, String> {
+    // Read only when it may be kept: an over-large original would be
+    // copied whole into the app's memory to be refused.
+    let original = if keep_original && file.size() as u64 <= max_original {
         let bytes = blob_bytes(file).await?;
-        Taken::new(AttachmentKind::Photo, file.name(), &original_type, bytes)
+        // The browser's type is a guess from the file's name; the bytes
+        // say what it is (a HEIC named .jpg is scaled, not kept).
+        shared::blob::sniff(&bytes)
+            .filter(|t| MEDIA_TYPES[..3].contains(t))
+            .map(|t| Taken::new(AttachmentKind::Photo, file.name(), t, bytes))
     } else {
-        let bytes = scaled(&bitmap, PHOTO_LONGEST_SIDE, PHOTO_QUALITY).await?;
-        Taken::new(AttachmentKind::Photo, name, "image/jpeg", bytes)
+        None
+    };
+    let mut taken = match original {
+        Some(taken) => taken,
+        None => {
+            let bytes = scaled(bitmap, PHOTO_LONGEST_SIDE, PHOTO_QUALITY).await?;
+            Taken::new(
+                AttachmentKind::Photo,
+                jpeg_name(&file.name()),
+                "image/jpeg",
+                bytes,
+            )
+        }
     };
     taken.thumbnail = Some(
-        scaled(&bitmap, THUMBNAIL_LONGEST_SIDE, THUMBNAIL_QUALITY)
+        scaled(bitmap, THUMBNAIL_LONGEST_SIDE, THUMBNAIL_QUALITY)
             .await?
             .into(),
     );
-    bitmap.close();
     Ok(taken)
 }
 

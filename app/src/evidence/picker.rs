@@ -81,13 +81,17 @@ pub fn EvidencePicker(staged: Staged, signers: Vec<AttachmentKind>) -> impl Into
         // The same file may be picked again later.
         input.set_value("");
         error.set(None);
-        let keep = ctx
-            .config
-            .with_untracked(|c| c.settings.attachments.keep_original_photos);
-        for file in files {
-            busy.update(|n| *n += 1);
-            spawn_local(async move {
-                match photo::take(&file, keep).await {
+        let (keep, max_original) = ctx.config.with_untracked(|c| {
+            let a = &c.settings.attachments;
+            (a.keep_original_photos, a.max_blob_bytes)
+        });
+        // One picture at a time: each is decoded at full size (about 48 MB
+        // for 12 megapixels), and ten decoded at once made a tablet's
+        // browser close the tab, with everything the form held.
+        busy.update(|n| *n += files.len());
+        spawn_local(async move {
+            for file in files {
+                match photo::take(&file, keep, max_original).await {
                     Ok(taken) => add(taken),
                     Err(e) => {
                         leptos::logging::warn!("photo {}: {e}", file.name());
@@ -100,14 +104,18 @@ pub fn EvidencePicker(staged: Staged, signers: Vec<AttachmentKind>) -> impl Into
                         ));
                     }
                 }
-                busy.update(|n| *n -= 1);
-            });
-        }
+                busy.try_update(|n| *n -= 1);
+            }
+        });
     };
-    let signed = Callback::new(move |png: Vec<u8>| {
-        let Some(kind) = signing.get_untracked() else {
+    // The kind is the pad's, fixed when it opened: the picture is encoded
+    // after 完成签名, and a tap on another signer's button meanwhile must
+    // not file the resident's signature as the handler's (which roles
+    // without personal data see, and which prints on the handler's line).
+    let signed = move |kind: AttachmentKind, png: Vec<u8>| {
+        if signing.get_untracked() != Some(kind) {
             return;
-        };
+        }
         error.set(None);
         add(Taken::new(
             kind,
@@ -116,7 +124,7 @@ pub fn EvidencePicker(staged: Staged, signers: Vec<AttachmentKind>) -> impl Into
             png,
         ));
         staged.close_pad();
-    });
+    };
 
     let sign_buttons = signers
         .into_iter()
@@ -153,7 +161,7 @@ pub fn EvidencePicker(staged: Staged, signers: Vec<AttachmentKind>) -> impl Into
             {move || signing.get().map(|kind| view! {
                 <div class="signature-box">
                     <p>{move || kind.label(ctx.lang.get())}</p>
-                    <SignaturePad strokes=strokes on_done=signed on_cancel=Callback::new(move |()| staged.close_pad())/>
+                    <SignaturePad strokes=strokes on_done=Callback::new(move |png| signed(kind, png)) on_cancel=Callback::new(move |()| staged.close_pad())/>
                 </div>
             })}
             <p class="hint" data-testid="evidence-busy" data-busy=move || busy.get().to_string()>
@@ -202,6 +210,7 @@ fn StagedItem(taken: Taken, items: RwSignal<Vec<Taken>>) -> impl IntoView {
             {(kind == AttachmentKind::Photo).then(|| view! {
                 <input type="text" data-testid="evidence-caption" prop:value=taken.caption.clone()
                     placeholder=move || ctx.lang.get().pick("说明（可选）", "Caption (optional)")
+                    aria-label=move || ctx.lang.get().pick("照片说明", "Photo caption")
                     on:input=caption/>
             })}
             <button type="button" class="btn small" data-testid="evidence-remove"

@@ -21,8 +21,8 @@ use std::collections::HashSet;
 const PER_SYNC: usize = 40;
 
 thread_local! {
-    /// Images the server said it cannot give (not uploaded yet, or
-    /// masked) since the page loaded: not asked again until a reload.
+    /// Images the server said it cannot give (masked, or not found) since
+    /// the page loaded: not asked again until a reload.
     static REFUSED: RefCell<HashSet<BlobHash>> = RefCell::new(HashSet::new());
 }
 
@@ -54,6 +54,11 @@ pub async fn keep_small_images(ctx: AppCtx, token: &str) -> Result<(), ApiError>
         match blobs::download(token, hash).await {
             Ok(blob) => db::save_blob(hash, &blob).await?,
             Err(e @ (ApiError::Network(_) | ApiError::Unauthorized { .. })) => return Err(e),
+            // Still on a colleague's tablet, or not what was asked for (a
+            // proxy's page): asked again at the next sync, as an app left
+            // open all day would otherwise never show it offline.
+            Err(e @ ApiError::Decode(_)) => leptos::logging::warn!("keeping image {hash}: {e}"),
+            Err(e) if e.code() == Some("blob.pending") => {}
             Err(e) => {
                 leptos::logging::warn!("keeping image {hash}: {e}");
                 REFUSED.with(|r| r.borrow_mut().insert(hash));

@@ -122,7 +122,14 @@ pub fn SignaturePad(
                 Ok(bytes) => on_done.run(bytes),
                 Err(e) => {
                     leptos::logging::error!("signature: {e}");
-                    error.set(Some(e));
+                    error.set(Some(
+                        ctx.l()
+                            .pick(
+                                "签名未能保存，请重新签名",
+                                "The signature could not be saved; sign again",
+                            )
+                            .to_string(),
+                    ));
                 }
             }
         });

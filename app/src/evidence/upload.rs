@@ -17,8 +17,9 @@ use shared::blob::{BlobHash, CHUNK_BYTES};
 /// server refuses for its own reasons stays waiting, and the others go on;
 /// losing the network or the session stops the round. One it takes no
 /// bytes for (`blob.unknown`: the op went to quarantine, or its case left
-/// the user's scope) is set aside: offered again at every sync, but no
-/// longer holding the tablet against another user's login. Once an
+/// the user's scope) or will never take (`blob.wrong_type`) is set aside:
+/// offered again at every sync, but no longer holding the tablet against
+/// another user's login. Once an
 /// administrator discarded its op (`blob.discarded`), it is dropped.
 pub async fn upload_waiting(ctx: AppCtx, token: &str) -> Result<(), ApiError> {
     let acked = ctx
@@ -48,8 +49,10 @@ pub async fn upload_waiting(ctx: AppCtx, token: &str) -> Result<(), ApiError> {
             Err(e) if e.code() == Some("blob.discarded") && is_current(ctx, &pending) => {
                 drop_discarded(ctx, pending.hash).await?;
             }
+            // `blob.wrong_type`: bytes the server will never take (not
+            // what their attachment says) hold nobody's login either.
             Err(e)
-                if e.code() == Some("blob.unknown")
+                if matches!(e.code(), Some("blob.unknown" | "blob.wrong_type"))
                     && !pending.set_aside
                     && is_current(ctx, &pending) =>
             {

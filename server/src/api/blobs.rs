@@ -51,7 +51,7 @@ pub async fn head(
     ApiPath(hash): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     let hash = parse(&hash)?;
-    let (size, progress) = known(&state, &session, hash).await?;
+    let (Known { size, .. }, progress) = known(&state, &session, hash).await?;
     let offset = match progress {
         Progress::Complete => size,
         Progress::Partial(n) => n,
@@ -72,7 +72,7 @@ pub async fn head(
         (status = 410, description = "`blob.discarded`: no case references this blob, and an administrator discarded the quarantined attach ops of the caller's device that named it: the device may delete the bytes.", body = ErrorBody),
         (status = 409, description = "`blob.wrong_offset`: the chunk does not start where the stored bytes end; `Upload-Offset` says where they do.", body = ErrorBody),
         (status = 413, description = "`request.too_large`: the chunk is over 256 KiB. `blob.too_large`: the chunk would run past the size the attach op declared.", body = ErrorBody),
-        (status = 415, description = "`request.content_type`: the chunk is not sent as `application/octet-stream`.", body = ErrorBody),
+        (status = 415, description = "`request.content_type`: the chunk is not sent as `application/octet-stream`. `blob.wrong_type`: the first chunk's bytes are not of the media type the attach op declared (JPEG, PNG, WebP or PDF by their first bytes); nothing is stored.", body = ErrorBody),
         (status = 422, description = "`blob.hash_mismatch`: all bytes arrived but they are not the blob; nothing is kept, upload it again from 0.", body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn put(
@@ -99,7 +99,7 @@ pub async fn put(
     }
     // Scope first: the body of a caller who may not upload this blob is
     // never read.
-    let (size, _) = known(&state, &session, hash).await?;
+    let (Known { size, media_type }, _) = known(&state, &session, hash).await?;
     let chunk = axum::body::to_bytes(body, CHUNK_BYTES).await.map_err(|e| {
         // Over the limit, or cut short: a body that stalled past the
         // read timeout on a poor link, or a broken connection.
@@ -118,6 +118,17 @@ pub async fn put(
             )
         }
     })?;
+    // The first chunk shows what the bytes are: a file that is not what
+    // its attach op says (a HEIC named .jpg, a page a proxy answered) is
+    // never stored, to be shown broken in the gallery, the print and the
+    // bundle. Every blob's first chunk holds its signature whole.
+    if offset == 0 && shared::blob::sniff(&chunk) != Some(media_type.as_str()) {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "blob.wrong_type",
+            format!("the file's bytes are not {media_type}, as its attachment says"),
+        ));
+    }
     let store = state.store.clone();
     let (was_whole, appended, referenced) = tokio::task::spawn_blocking(move || {
         let blobs = store.blobs();
@@ -260,7 +271,7 @@ fn parse(raw: &str) -> Result<BlobHash, ApiError> {
     super::path_id(raw, "blob (SHA-256)")
 }
 
-/// The size the attach ops naming `hash` declare (one size: the push
+/// The size and media type the attach ops naming `hash` declare (one size: the push
 /// quarantines an attach declaring another, `attachment.size_mismatch`),
 /// and the upload's progress; 404 `blob.unknown` when no case in the
 /// caller's scope names it (nor one where the caller made ops from this
@@ -271,7 +282,7 @@ async fn known(
     state: &AppState,
     session: &Session,
     hash: BlobHash,
-) -> Result<(u64, Progress), ApiError> {
+) -> Result<(Known, Progress), ApiError> {
     let store = state.store.clone();
     let scope = session.user.scope();
     let device = session.device;
@@ -282,10 +293,10 @@ async fn known(
         // moved to other properties: set aside, it would wait on the
         // tablet for someone of the old property to log in there.
         let recorded = match refs.in_scope.first() {
-            Some(first) => Some(first.size),
+            Some(first) => Some((first.size, first.media_type.clone())),
             None => store.blob_recorded_by(device, user, &hash)?,
         };
-        let Some(size) = recorded else {
+        let Some((size, media_type)) = recorded else {
             if store.blob_discarded(device, &hash)? {
                 return Err(ApiError::new(
                     StatusCode::GONE,
@@ -304,9 +315,15 @@ async fn known(
             .blobs()
             .progress_toward(&hash, size)
             .map_err(ApiError::internal)?;
-        Ok((size, progress))
+        Ok((Known { size, media_type }, progress))
     })
     .await?
+}
+
+/// What the attach op that names a blob declared of it.
+struct Known {
+    size: u64,
+    media_type: String,
 }
 
 /// 404 `blob.pending`, naming the device that holds the bytes.

@@ -112,16 +112,16 @@ pub(super) fn blob_refs(db: &dyn Db, scope: &Scope, hash: &BlobHash) -> StoreRes
     Ok(refs)
 }
 
-/// The size `device` declared for `hash` on a case where `user` made ops
-/// from it ([`super::Store::blob_recorded_by`]).
+/// The size and media type `device` declared for `hash` on a case where
+/// `user` made ops from it ([`super::Store::blob_recorded_by`]).
 pub(super) fn recorded_by(
     db: &dyn Db,
     device: DeviceId,
     user: UserId,
     hash: &BlobHash,
-) -> StoreResult<Option<u64>> {
+) -> StoreResult<Option<(u64, String)>> {
     let row = db.query_opt(
-        "SELECT b.size FROM case_blobs b
+        "SELECT b.size, b.media_type FROM case_blobs b
          WHERE b.hash = ?1 AND b.device_id = ?2
            AND EXISTS (SELECT 1 FROM ops o
                        WHERE o.case_id = b.case_id AND o.device_id = b.device_id
@@ -134,7 +134,8 @@ pub(super) fn recorded_by(
             user.to_string().into(),
         ],
     )?;
-    row.map(|r| Ok(r.get::<i64>(0)?.max(0) as u64)).transpose()
+    row.map(|r| Ok((r.get::<i64>(0)?.max(0) as u64, r.get(1)?)))
+        .transpose()
 }
 
 /// Whether the device may drop the bytes named `hash`: no case references

@@ -325,7 +325,7 @@ impl<E: Engine> Store for E {
         device: DeviceId,
         user: UserId,
         hash: &BlobHash,
-    ) -> StoreResult<Option<u64>> {
+    ) -> StoreResult<Option<(u64, String)>> {
         self.read(|db| blobs_sql::recorded_by(db, device, user, hash))
     }
 

@@ -492,17 +492,17 @@ pub trait Store: reports::Reports + administration::Administration + Send + Sync
     /// first (empty when none does, or none the caller may see), and
     /// whether any case at all names it as a complainant's signature.
     fn blob_refs(&self, scope: &Scope, hash: &BlobHash) -> StoreResult<BlobRefs>;
-    /// The size of the bytes named `hash` that `device` recorded, on a
-    /// case where `user` made ops from it, whatever the cases `user` may
-    /// see now: the tablet that took a photo uploads it after its user was
-    /// moved to other properties (its bytes are proven by their hash, and
-    /// reading them still needs the scope).
+    /// The size and media type of the bytes named `hash` that `device`
+    /// recorded, on a case where `user` made ops from it, whatever the
+    /// cases `user` may see now: the tablet that took a photo uploads it
+    /// after its user was moved to other properties (its bytes are proven
+    /// by their hash, and reading them still needs the scope).
     fn blob_recorded_by(
         &self,
         device: DeviceId,
         user: UserId,
         hash: &BlobHash,
-    ) -> StoreResult<Option<u64>>;
+    ) -> StoreResult<Option<(u64, String)>>;
     /// Whether `device` may drop the bytes named `hash`: no case references
     /// them, and an administrator discarded the quarantined ops of the
     /// device that named them (none still waits).

@@ -1081,12 +1081,26 @@ pub fn attach_declared(
     )
 }
 
-/// Bytes that look like nothing in particular, `n` of them, different for
-/// each `seed`.
+/// Bytes that begin as a JPEG does (the server checks the first bytes of
+/// an upload against the type its attach op declares) and then look like
+/// nothing in particular, `n` of them, different for each `seed`.
 pub fn bytes(n: usize, seed: u8) -> Vec<u8> {
+    const JPEG: [u8; 3] = [0xFF, 0xD8, 0xFF];
     (0..n)
-        .map(|i| (i as u32).wrapping_mul(2_654_435_761).to_le_bytes()[3] ^ seed)
+        .map(|i| match JPEG.get(i) {
+            Some(b) => *b,
+            None => (i as u32).wrapping_mul(2_654_435_761).to_le_bytes()[3] ^ seed,
+        })
         .collect()
+}
+
+/// [`bytes`] that begin as a WebP does, as the thumbnails of
+/// [`attach_declared`] are declared.
+pub fn webp_bytes(n: usize, seed: u8) -> Vec<u8> {
+    let mut b = bytes(n.max(12), seed);
+    b[..12].copy_from_slice(b"RIFF\0\0\0\0WEBP");
+    b.truncate(n);
+    b
 }
 
 /// The steps of a case from its assignment to its proposal, for `kind`
