@@ -115,6 +115,36 @@ async fn prepare(
     Ok((export, total))
 }
 
+/// Records that the statistics left the system: their lists name the
+/// complainants who came back (重复报事人), with their phones where the
+/// role sees them, as a case export does (`export.cases`).
+async fn audit_stats(
+    state: &AppState,
+    session: &Session,
+    addr: String,
+    format: &str,
+    stats: &shared::report::Stats,
+    settings: &shared::settings::Settings,
+) -> Result<(), ApiError> {
+    let shown = shown(settings, &session.user, None);
+    let entry = audit_entry(
+        session,
+        addr,
+        "export.stats",
+        json!({
+            "format": format,
+            "from": stats.period.first,
+            "to": stats.period.last,
+            "property": stats.property,
+            "kind": stats.kind,
+            "names": shown.name,
+            "phones": shown.phone,
+        }),
+    );
+    let store = state.store.clone();
+    blocking(move || store.audit(entry)).await
+}
+
 fn attachment(
     name: &str,
     content_type: &'static str,
@@ -223,9 +253,11 @@ async fn labels(state: &AppState, lang: Lang) -> Result<Labels, ApiError> {
 pub async fn stats_csv(
     State(state): State<AppState>,
     session: Session,
+    ClientAddr(addr): ClientAddr,
     params: Params<StatsParams>,
 ) -> Result<Response, ApiError> {
     let (stats, settings, lang) = stats_for(&state, &session, params).await?;
+    audit_stats(&state, &session, addr, "csv", &stats, &settings).await?;
     let tables = table::stats_tables(&stats, &labels(&state, lang).await?, &settings.tz());
     let bytes = csv::tables(&tables)?;
     Ok(attachment(
@@ -246,9 +278,11 @@ pub async fn stats_csv(
 pub async fn stats_xlsx(
     State(state): State<AppState>,
     session: Session,
+    ClientAddr(addr): ClientAddr,
     params: Params<StatsParams>,
 ) -> Result<Response, ApiError> {
     let (stats, settings, lang) = stats_for(&state, &session, params).await?;
+    audit_stats(&state, &session, addr, "xlsx", &stats, &settings).await?;
     let tables = table::stats_tables(&stats, &labels(&state, lang).await?, &settings.tz());
     let bytes = tokio::task::spawn_blocking(move || xlsx::tables(&tables)).await??;
     let len = bytes.len() as u64;

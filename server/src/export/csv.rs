@@ -18,14 +18,27 @@ pub const BOM: &[u8] = b"\xEF\xBB\xBF";
 /// (starting with `=`, `+`, `-`, `@`, tab or carriage return) gets a
 /// leading apostrophe: free text typed by residents must not execute
 /// when a CSV is opened.
+///
+/// A number kept as text (a phone, an ID-card number, a hotline's order
+/// number) that a spreadsheet would read as a number gets a trailing tab,
+/// which Excel and WPS take as text: read as a number, a mobile number
+/// shows as 1.39E+10, an 18-digit ID-card number loses its last three
+/// digits (15 significant digits) and a landline its leading zero.
 pub fn field(cell: &Cell) -> String {
     match cell {
         Cell::Text(s) if s.starts_with(['=', '+', '-', '@', '\t', '\r']) => format!("'{s}"),
+        Cell::Text(s) if read_as_a_number(s) => format!("{s}\t"),
         Cell::Text(s) => s.clone(),
         Cell::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => format!("{}", *n as i64),
         Cell::Number(n) => n.to_string(),
         Cell::Empty => String::new(),
     }
+}
+
+/// Digits a spreadsheet would turn into a number it cannot show as typed:
+/// more than ten of them, or a leading zero.
+fn read_as_a_number(s: &str) -> bool {
+    s.len() > 1 && s.bytes().all(|b| b.is_ascii_digit()) && (s.len() > 10 || s.starts_with('0'))
 }
 
 /// Writes the case export in chunks of one page into `tx` until done or
@@ -86,6 +99,15 @@ mod tests {
         assert_eq!(field(&Cell::Number(3.0)), "3");
         assert_eq!(field(&Cell::Number(90.91)), "90.91");
         assert_eq!(field(&Cell::Empty), "");
+        assert_eq!(field(&Cell::text("13912345678")), "13912345678\t");
+        assert_eq!(
+            field(&Cell::text("110105194912310021")),
+            "110105194912310021\t"
+        );
+        assert_eq!(field(&Cell::text("02161234567")), "02161234567\t");
+        assert_eq!(field(&Cell::text("0")), "0");
+        assert_eq!(field(&Cell::text("400")), "400");
+        assert_eq!(field(&Cell::text("139****5678")), "139****5678");
         assert_eq!(Cell::text(""), Cell::Empty);
     }
 }

@@ -143,12 +143,20 @@ impl Period {
         (self.last - self.first).num_days() + 1
     }
 
-    /// The number of days of the year the period starts in (365 or 366).
+    /// The days of a year for annualizing the period's rates: those of the
+    /// calendar year it starts in (365 or 366), or, for a period of a
+    /// whole year or more, those of the year from its first day. A year
+    /// from March to February whose 29 February falls in the calendar year
+    /// after its start is then its own rate too, not 365/366 of it.
     pub fn year_days(&self) -> i64 {
-        if NaiveDate::from_ymd_opt(self.first.year(), 2, 29).is_some() {
-            366
-        } else {
-            365
+        let from_first = self
+            .first
+            .checked_add_months(chrono::Months::new(12))
+            .map(|next| (next - self.first).num_days());
+        match from_first {
+            Some(year) if self.days() >= year => year,
+            _ if NaiveDate::from_ymd_opt(self.first.year(), 2, 29).is_some() => 366,
+            _ => 365,
         }
     }
 

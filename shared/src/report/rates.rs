@@ -176,4 +176,22 @@ mod tests {
         assert!(valid_complaint_rate_missed(200, 20_000, &year, 100));
         assert!(!valid_complaint_rate_missed(5, 0, &year, 100));
     }
+
+    #[test]
+    fn a_year_from_march_is_its_own_rate_across_a_29_february() {
+        // 100 in 10,000 households over the 366 days to 29 February 2024
+        // is 1.00% exactly, which misses a target of below 1%.
+        let leap = Period::custom(d("2023-03-01"), d("2024-02-29")).unwrap();
+        assert_eq!(
+            valid_complaint_rate(100, 10_000, &leap),
+            Some((100.0, 100.0))
+        );
+        assert!(valid_complaint_rate_missed(100, 10_000, &leap, 100));
+        // 100 in 10,020 over the 365 days from March 2024 is 0.998%.
+        let plain = Period::custom(d("2024-03-01"), d("2025-02-28")).unwrap();
+        assert!(!valid_complaint_rate_missed(100, 10_020, &plain, 100));
+        // A quarter is annualized by the calendar year it starts in.
+        let q4 = Period::quarter(2023, 4).unwrap();
+        assert_eq!(q4.year_days(), 365);
+    }
 }

@@ -111,6 +111,7 @@ fn audit_action(code: &str, l: Lang) -> String {
             "Records exported from a tablet imported",
         ),
         "export.cases" => ("导出工单列表", "Case list exported"),
+        "export.stats" => ("导出统计报表", "Statistics exported"),
         "export.case_bundle" => (
             "导出工单档案（记录表与证据）",
             "Case record and evidence exported",
