@@ -150,6 +150,13 @@ fn run(ctx: &Ctx, args: &[String]) -> Result<()> {
         [flag, addr] if flag == "--addr" => addr.clone(),
         _ => return Err(format!("unexpected arguments {args:?}\n\n{USAGE}")),
     };
+    // Said now, not after the whole build, when the server fails to bind.
+    if let Err(e) = std::net::TcpListener::bind(&addr) {
+        return Err(format!(
+            "cannot listen on {addr} ({e}): another program may be using it; \
+             stop it, or run `cargo xtask run --addr 127.0.0.1:8081`"
+        ));
+    }
     install_build_tools(ctx)?;
     let wasm = alongside::start(ctx, &[])?;
     build_server(ctx)?;
@@ -196,7 +203,10 @@ fn test(ctx: &Ctx) -> Result<()> {
 }
 
 fn test_steps(ctx: &Ctx, steps: &mut Steps) -> Result<()> {
-    steps.time("install build tools", || install_build_tools(ctx))?;
+    steps.time("install build tools", || {
+        tools::install_lint_tools(ctx)?;
+        install_build_tools(ctx)
+    })?;
     steps.time("install chromium", install_chromium)?;
     let postgres = steps.time("install postgresql", postgres::install_postgres)?;
     steps.time("fmt", || {

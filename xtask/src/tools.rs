@@ -34,6 +34,26 @@ pub fn install_build_tools(ctx: &Ctx) -> Result<BuildTools> {
     })
 }
 
+/// Adds rustfmt and clippy, which the tests run, to a toolchain installed
+/// without them (rustup's minimal profile, as the official Rust images
+/// use): `cargo fmt` would fail there before anything is tested.
+pub fn install_lint_tools(ctx: &Ctx) -> Result<()> {
+    step("rustfmt and clippy");
+    let has = |tool: &str| {
+        ctx.cargo()
+            .args([tool, "--version"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if has("fmt") && has("clippy") {
+        println!("present");
+        return Ok(());
+    }
+    cmd(Command::new("rustup").args(["component", "add", "rustfmt", "clippy"]))
+}
+
 fn install_wasm_target() -> Result<()> {
     step(&format!("rust target {WASM_TARGET}"));
     // The sysroot is that of the active toolchain (cargo sets
@@ -192,14 +212,18 @@ pub fn install_chromium() -> Result<()> {
 pub fn apt_install(packages: &[&str]) -> Result<()> {
     let is_root = output(Command::new("id").arg("-u")).map(|uid| uid.trim() == "0")?;
     let apt = |args: &[&str]| {
+        // sudo resets the environment: the variable goes as an argument,
+        // or a minimal image's debconf asks questions nobody answers.
         let mut c = if is_root {
-            Command::new("apt-get")
+            let mut apt = Command::new("apt-get");
+            apt.env("DEBIAN_FRONTEND", "noninteractive");
+            apt
         } else {
             let mut sudo = Command::new("sudo");
-            sudo.arg("apt-get");
+            sudo.args(["env", "DEBIAN_FRONTEND=noninteractive", "apt-get"]);
             sudo
         };
-        c.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        c.args(args);
         c
     };
     cmd(&mut apt(&["update"]))?;
