@@ -520,6 +520,38 @@ async fn leaving_photos_not_saved_takes_a_second_tap() {
     browser.close().await;
 }
 
+/// On a case, the screen's own ways off it (its back, print and receipt
+/// buttons) warn of photos not saved as the navigation does, and the
+/// evidence card's 取消 asks before it drops them.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cases_back_button_and_cancel_keep_photos_not_saved() {
+    let server = Server::start();
+    server.seed();
+    let files = tempfile::tempdir().expect("a directory for the pictures");
+    let [smooth, _] = pictures(files.path());
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("staff1").await;
+    let reg_no = browser.register_complaint("卫十六", "楼道灯不亮").await;
+    browser.click("open-case").await;
+    browser.wait_text("detail-reg-no", &reg_no).await;
+    browser.click("add-evidence").await;
+    stage_photo(&browser, &smooth).await;
+
+    browser.click("back").await;
+    browser.wait_for_test_id("leave-warning").await;
+    browser.wait_count("staged-evidence", 1).await;
+    browser.click("cancel-evidence").await;
+    browser.wait_for_test_id("discard-ask").await;
+    browser.wait_count("staged-evidence", 1).await;
+    browser.click("discard-confirm").await;
+    browser.wait_count("evidence-form", 0).await;
+    // Nothing is held now: one tap leaves.
+    browser.click("back").await;
+    browser.wait_for_test_id("case-list").await;
+    browser.close().await;
+}
+
 /// A sync that brings a colleague's change to a case draws its screen
 /// again, evidence card and all: a signature half drawn and a caption
 /// typed (the field not left yet) stay, and are saved with the photo.

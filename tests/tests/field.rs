@@ -172,8 +172,12 @@ async fn a_correction_by_a_role_that_sees_the_phone_masked_keeps_the_phone() {
     browser
         .wait_text("edit-error-received_at", "登记人只能把受理时间改早")
         .await;
-    // Dropped, so that the next user's login finds no draft to delete.
+    // Dropped, so that the next user's login finds no draft to delete: a
+    // first tap on 取消 only asks, as a finger reaching for 保存 hits it.
     browser.click("cancel-edit").await;
+    browser.wait_for_test_id("discard-ask").await;
+    assert_eq!(browser.find_all("edit-form").await.len(), 1, "still open");
+    browser.click("discard-confirm").await;
     browser.wait_count("edit-form", 0).await;
     browser.click("nav-settings").await;
     browser.click("logout").await;

@@ -86,6 +86,79 @@ pub fn enter_stays(ev: leptos::ev::KeyboardEvent) {
     }
 }
 
+/// Brings the first message beside a field into view, with the cursor in
+/// its field: a case's form is taller than a tablet's screen, and a save
+/// refused for a field above the fold looked like a tap that did nothing.
+/// Called once the messages are set; they are drawn before the next frame.
+pub fn reveal_first_error() {
+    use wasm_bindgen::JsCast;
+    request_animation_frame(|| {
+        let Ok(messages) = document().query_selector_all(".field-error") else {
+            return;
+        };
+        let first = (0..messages.length())
+            .filter_map(|i| messages.item(i)?.dyn_into::<web_sys::Element>().ok())
+            .find(|m| m.text_content().is_some_and(|t| !t.trim().is_empty()));
+        let Some(message) = first else {
+            return;
+        };
+        let input = (message.closest(".field").ok().flatten())
+            .and_then(|f| f.query_selector("input, select, textarea").ok().flatten())
+            .and_then(|i| i.dyn_into::<web_sys::HtmlElement>().ok());
+        let options = web_sys::ScrollIntoViewOptions::new();
+        options.set_block(web_sys::ScrollLogicalPosition::Center);
+        message.scroll_into_view_with_scroll_into_view_options(&options);
+        if let Some(input) = input {
+            let _ = input.focus();
+        }
+    });
+}
+
+/// A case form's 取消. With nothing typed or taken it closes the form at
+/// once; otherwise the first tap asks, and only 放弃 (drawn after it, not
+/// where 取消 was, so a double tap does not discard) drops what the form
+/// holds: a gloved finger reaching for 确认 hit 取消, and what the
+/// resident said went with it.
+#[component]
+pub fn CancelButton(
+    /// The button's `data-testid`.
+    testid: &'static str,
+    /// Whether the form holds something typed or taken.
+    #[prop(into)]
+    holding: Signal<bool>,
+    /// While true, neither button acts (a save is recording what is held).
+    #[prop(into)]
+    busy: Signal<bool>,
+    /// Closes the form, dropping what it holds.
+    on_cancel: Callback<()>,
+) -> impl IntoView {
+    let ctx = use_app();
+    let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+    let asking = RwSignal::new(false);
+    let cancel = move |_| {
+        if holding.get_untracked() {
+            asking.set(true);
+        } else {
+            on_cancel.run(());
+        }
+    };
+    view! {
+        <button type="button" class="btn" data-testid=testid disabled=move || busy.get() on:click=cancel>
+            {t("取消", "Cancel")}
+        </button>
+        <Show when=move || asking.get() && holding.get()>
+            <span class="discard" role="alert" data-testid="discard-ask">
+                {t("已填写或拍摄的内容将被丢弃。", "What is typed or taken here will be dropped.")}
+                <button type="button" class="btn danger" data-testid="discard-confirm"
+                    disabled=move || busy.get()
+                    on:click=move |_| { asking.set(false); on_cancel.run(()); }>
+                    {t("放弃", "Discard")}
+                </button>
+            </span>
+        </Show>
+    }
+}
+
 /// Where a server refusal belongs in a form: beside `field` when the
 /// answer's code is `code`, in the code's words or in `words` (zh, en),
 /// which say it better for this form.

@@ -38,14 +38,7 @@ pub fn Nav() -> impl IntoView {
     // Photos and signatures taken and not saved, and what is typed in the
     // office's forms, live only on their screen: the first tap away says
     // so (`LeaveWarning`), the second leaves.
-    let go = move |s: Screen| {
-        move |_| {
-            if held_back(ctx, s) {
-                return;
-            }
-            ctx.screen.set(s);
-        }
-    };
+    let go = move |s: Screen| move |_| leave_to(ctx, s);
     // A warning is about what it saw, on its screen: once that changes
     // (taken, saved, dropped) or the screen does, the next tap away warns
     // again.
@@ -320,6 +313,32 @@ pub fn HttpsBanner() -> impl IntoView {
             </section>
         }
     })
+}
+
+/// Goes to `to`, unless [`held_back`]: every way off a screen holding
+/// photos, signatures or typed text (the navigation, a case's back, print
+/// and receipt buttons) warns first.
+pub fn leave_to(ctx: AppCtx, to: Screen) {
+    if !held_back(ctx, to) {
+        ctx.screen.set(to);
+        return;
+    }
+    // The warning is drawn at the top of the screen, maybe far above the
+    // button tapped at its foot: unseen, the tap looked ignored, and the
+    // second one dropped what it warns of.
+    request_animation_frame(|| {
+        use wasm_bindgen::JsCast;
+        let warning = document()
+            .query_selector("[data-testid=leave-warning]")
+            .ok()
+            .flatten()
+            .and_then(|e| e.dyn_into::<web_sys::Element>().ok());
+        if let Some(warning) = warning {
+            let options = web_sys::ScrollIntoViewOptions::new();
+            options.set_block(web_sys::ScrollLogicalPosition::Center);
+            warning.scroll_into_view_with_scroll_into_view_options(&options);
+        }
+    });
 }
 
 /// Whether a tap to `to` is held back, the first time, because leaving
@@ -638,8 +657,14 @@ pub fn deadline_badge(case: &Case, ctx: &crate::state::AppCtx) -> impl IntoView 
                 ClockStatus::DueSoon => "badge due-soon",
                 _ => "badge ok",
             };
+            // Due soon is said, not only coloured: pale amber and pale
+            // green are one in sunlight or to a colour-blind eye.
+            let soon = match status {
+                ClockStatus::DueSoon => format!("{} · ", status.label(lang)),
+                _ => String::new(),
+            };
             let text = format!(
-                "{}{}{}",
+                "{soon}{}{}{}",
                 clock.clock.label(lang),
                 lang.pick("：", ": "),
                 i18n::due_text(clock.due_at, case.clocks_read_at(now), lang)

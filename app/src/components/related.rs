@@ -69,6 +69,7 @@ pub fn RelatedPicker(
         <input type="text" data-testid=testid prop:value=move || value.get()
             autocomplete="off" autocapitalize="none" spellcheck="false"
             placeholder=move || ctx.lang.get().pick("输入登记号、内容或姓名查找", "Type a number, content or name to find it")
+            aria-label=move || ctx.lang.get().pick("查找关联工单", "Find the related case")
             on:input=move |ev| value.set(event_target_value(&ev))/>
         <ul class="related-offers">
             {move || offers.get().into_iter().map(|(reg_no, summary)| {
@@ -222,7 +223,7 @@ fn case_link(ctx: AppCtx, (reg_no, id): Named, testid: &'static str) -> AnyView 
     match id {
         Some(id) => view! {
             <button class="link" data-testid=testid
-                on:click=move |_| ctx.screen.set(crate::state::Screen::Detail(id))>{reg_no}</button>
+                on:click=move |_| super::leave_to(ctx, crate::state::Screen::Detail(id))>{reg_no}</button>
         }
         .into_any(),
         None => view! { <span data-testid=testid>{reg_no}</span> }.into_any(),

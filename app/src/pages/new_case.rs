@@ -7,6 +7,7 @@
 //! (`crate::blocked::Blocked`): a case it registered could never be uploaded.
 
 use super::draft::{self, Draft};
+use crate::components::leave_to;
 use crate::components::location::{LocationFields, LocationSelects};
 use crate::components::related::{DuplicateWarning, ProbeOwned, RelatedPicker};
 use crate::evidence::picker::EvidencePicker;
@@ -275,7 +276,10 @@ pub fn NewCase() -> impl IntoView {
             return;
         }
         match build(&form) {
-            Err(errs) => errors.set(errs),
+            Err(errs) => {
+                errors.set(errs);
+                crate::components::form::reveal_first_error();
+            }
             Ok(input) => {
                 errors.set(BTreeMap::new());
                 register.dispatch_local(input);
@@ -417,13 +421,13 @@ pub fn NewCase() -> impl IntoView {
                             Lang::En => "Name".to_string(),
                         }
                     }}</span>
-                    <input type="text" data-testid="field-name" prop:value=move || form.name.get()
+                    <input type="text" autocomplete="off" data-testid="field-name" prop:value=move || form.name.get()
                         on:input=move |ev| form.name.set(event_target_value(&ev))/>
                     {err("complainant.name")}
                 </label>
                 <label class="field">
                     <span>{label("complainant.phone")}</span>
-                    <input type="tel" inputmode="tel" data-testid="field-phone" prop:value=move || form.phone.get()
+                    <input type="tel" inputmode="tel" autocomplete="off" data-testid="field-phone" prop:value=move || form.phone.get()
                         on:input=move |ev| form.phone.set(event_target_value(&ev))/>
                     {err("complainant.phone")}
                 </label>
@@ -524,10 +528,10 @@ pub fn NewCase() -> impl IntoView {
                         })
                     }}
                     <div class="actions">
-                        <button class="btn primary" data-testid="open-case" on:click=move |_| ctx.screen.set(Screen::Detail(id))>
+                        <button class="btn primary" data-testid="open-case" on:click=move |_| leave_to(ctx, Screen::Detail(id))>
                             {t("查看工单", "Open the case")}
                         </button>
-                        <button class="btn" data-testid="new-another" on:click=move |_| ctx.screen.set(Screen::List)>
+                        <button class="btn" data-testid="new-another" on:click=move |_| leave_to(ctx, Screen::List)>
                             {t("返回列表", "Back to the list")}
                         </button>
                     </div>

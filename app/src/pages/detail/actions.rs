@@ -11,6 +11,7 @@ use super::drafts::Drafts;
 use super::form::{
     FieldProblem, FormError, INPUTS, UNSEEN, Unreadable, Words, build_action, input_name,
 };
+use crate::components::form::CancelButton;
 use crate::components::related::RelatedPicker;
 use crate::i18n;
 use crate::state::{AppCtx, use_app};
@@ -264,6 +265,11 @@ fn ActionForm(
     let error = RwSignal::new(None::<FormError>);
     // Input name → what is wrong with it, shown beside the input.
     let problems = RwSignal::new(BTreeMap::<String, FieldProblem>::new());
+    Effect::new(move |_| {
+        if problems.with(|p| !p.is_empty()) {
+            crate::components::form::reveal_first_error();
+        }
+    });
     let beside = move |name: &'static str| {
         view! {
             <span class="field-error" data-testid=format!("error-{name}")>
@@ -892,7 +898,8 @@ fn ActionForm(
                 <button type="submit" class="btn primary" data-testid=format!("submit-{}", kind.code()) disabled=move || drafts.saving.get()>
                     {t("确认", "Confirm")}
                 </button>
-                <button type="button" class="btn" data-testid="cancel-action" on:click=move |_| drafts.done(kind)>{t("取消", "Cancel")}</button>
+                <CancelButton testid="cancel-action" holding=Signal::derive(move || fields.typed().is_some())
+                    busy=drafts.saving on_cancel=Callback::new(move |()| drafts.done(kind))/>
             </div>
         </form>
     }

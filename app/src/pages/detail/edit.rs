@@ -12,6 +12,7 @@
 //! Works offline like every other action.
 
 use super::drafts::Drafts;
+use crate::components::form::CancelButton;
 use crate::components::location::{LocationFields, LocationSelects};
 use crate::components::related::RelatedPicker;
 use crate::i18n;
@@ -252,6 +253,10 @@ fn EditForm(case: Arc<Case>, drafts: Drafts) -> impl IntoView {
         let draft = draft.clone();
         move |_| drafts.keep_edit(draft.kept())
     });
+    let changed = Memo::new({
+        let draft = draft.clone();
+        move |_| draft.kept().is_some()
+    });
     let EditDraft { form, base } = draft;
     let kind = base.kind;
     // Field name (as `shared::validation` names it) → problem.
@@ -286,6 +291,7 @@ fn EditForm(case: Arc<Case>, drafts: Drafts) -> impl IntoView {
             let patch = match build(&form, &base, &case) {
                 Err(found) => {
                     errors.set(found);
+                    crate::components::form::reveal_first_error();
                     return;
                 }
                 Ok(patch) => patch,
@@ -348,14 +354,14 @@ fn EditForm(case: Arc<Case>, drafts: Drafts) -> impl IntoView {
                             shared::lang::Lang::En => "Name".to_string(),
                         }
                     }}</span>
-                    <input type="text" data-testid="edit-name" prop:value=move || form.name.get()
+                    <input type="text" autocomplete="off" data-testid="edit-name" prop:value=move || form.name.get()
                         readonly=!shown.name
                         on:input=move |ev| form.name.set(event_target_value(&ev))/>
                     {err("complainant.name")}
                 </label>
                 <label class="field">
                     <span>{label("complainant.phone")}</span>
-                    <input type="tel" inputmode="tel" data-testid="edit-phone" prop:value=move || form.phone.get()
+                    <input type="tel" inputmode="tel" autocomplete="off" data-testid="edit-phone" prop:value=move || form.phone.get()
                         readonly=!shown.phone
                         on:input=move |ev| form.phone.set(event_target_value(&ev))/>
                     {err("complainant.phone")}
@@ -437,9 +443,8 @@ fn EditForm(case: Arc<Case>, drafts: Drafts) -> impl IntoView {
                 <button type="submit" class="btn primary" data-testid="save-edit" disabled=move || drafts.saving.get()>
                     {t("保存更正", "Save the correction")}
                 </button>
-                <button type="button" class="btn" data-testid="cancel-edit" on:click=move |_| drafts.close_edit()>
-                    {t("取消", "Cancel")}
-                </button>
+                <CancelButton testid="cancel-edit" holding=changed busy=drafts.saving
+                    on_cancel=Callback::new(move |()| drafts.close_edit())/>
             </div>
         </form>
     }

@@ -4,6 +4,7 @@
 
 use super::drafts::Drafts;
 use crate::components::download::download;
+use crate::components::form::CancelButton;
 use crate::evidence::Taken;
 use crate::evidence::attach::{self, AttachError};
 use crate::evidence::gallery::Gallery;
@@ -147,9 +148,9 @@ pub fn Evidence(case: Arc<Case>, drafts: Drafts) -> impl IntoView {
                                 disabled=move || attaching.get() || staged.reading() on:click=submit.clone()>
                                 {t("保存", "Save")}
                             </button>
-                            <button type="button" class="btn" on:click=move |_| { items.set(Vec::new()); staged.close_pad(); adding.set(false); }>
-                                {t("取消", "Cancel")}
-                            </button>
+                            <CancelButton testid="cancel-evidence" holding=Signal::derive(move || items.with(|i| !i.is_empty()))
+                                busy=attaching
+                                on_cancel=Callback::new(move |()| { items.set(Vec::new()); staged.close_pad(); adding.set(false); })/>
                         </div>
                     </div>
                 </Show>

@@ -17,6 +17,7 @@ mod evidence;
 mod form;
 mod timeline;
 
+use crate::components::leave_to;
 use crate::components::related::{DuplicateLinks, RelatedLinks};
 use crate::i18n;
 use crate::state::{Screen, use_app};
@@ -47,7 +48,7 @@ pub fn Detail(id: CaseId) -> impl IntoView {
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
     view! {
         <section class="detail" data-testid="case-detail">
-            <button class="btn back" data-testid="back" on:click=move |_| ctx.screen.set(Screen::List)>
+            <button class="btn back" data-testid="back" on:click=move |_| leave_to(ctx, Screen::List)>
                 {t("← 返回列表", "← Back to the list")}
             </button>
             {move || match case.get() {
@@ -98,10 +99,10 @@ fn Header(case: Arc<Case>) -> impl IntoView {
                 {move || state.label(ctx.lang.get())}
             </span>
             {escalated.then(|| view! { <span class="badge overdue" data-testid="escalated">{move || ctx.lang.get().pick("已上报", "Escalated")}</span> })}
-            <button class="btn small" data-testid="open-print" on:click=move |_| ctx.screen.set(Screen::Print(id))>
+            <button class="btn small" data-testid="open-print" on:click=move |_| leave_to(ctx, Screen::Print(id))>
                 {move || ctx.lang.get().pick("打印记录表", "Print record")}
             </button>
-            <button class="btn small" data-testid="open-receipt" on:click=move |_| ctx.screen.set(Screen::Receipt(id))>
+            <button class="btn small" data-testid="open-receipt" on:click=move |_| leave_to(ctx, Screen::Receipt(id))>
                 {move || ctx.lang.get().pick("受理回执", "Receipt")}
             </button>
         </div>
@@ -802,12 +803,21 @@ fn Retention(case: Arc<Case>) -> impl IntoView {
                     "结案满保存期限（默认 1 年）的非重大工单可由管理员删除；删除会记入审计日志。",
                     "An administrator may delete a non-major case once its retention period (1 year by default) has passed; the deletion is audited.",
                 )}</p>
+                // The question comes first, so 确认删除 is not where 删除该工单
+                // was: a double tap would delete the case for good.
                 <Show when=move || !confirm.get() fallback=move || view! {
-                    <button class="btn danger" data-testid="retention-confirm" on:click=delete>{t("确认删除", "Confirm deletion")}</button>
+                    <p class="discard">{t("删除后无法恢复，确定删除该工单？", "A deletion cannot be undone. Delete this case?")}</p>
                     <button class="btn" on:click=move |_| confirm.set(false)>{t("取消", "Cancel")}</button>
+                    <button class="btn danger" data-testid="retention-confirm" on:click=delete>{t("确认删除", "Confirm deletion")}</button>
                 }>
-                    <button class="btn danger" data-testid="retention-delete" on:click=move |_| confirm.set(true)>
-                        {t("删除该工单", "Delete this case")}
+                    <button class="btn danger" data-testid="retention-delete"
+                        disabled=move || delete_case.pending().get()
+                        on:click=move |_| confirm.set(true)>
+                        {move || if delete_case.pending().get() {
+                            t("正在删除…", "Deleting…")()
+                        } else {
+                            t("删除该工单", "Delete this case")()
+                        }}
                     </button>
                 </Show>
                 <p class="hint" data-testid="retention-result">{move || message.get()}</p>
