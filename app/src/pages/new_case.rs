@@ -291,7 +291,7 @@ pub fn NewCase() -> impl IntoView {
     let err = move |field: &'static str| {
         let testid = format!("error-{}", field.replace('.', "-"));
         view! {
-            <span class="field-error" data-testid=testid>
+            <span class="field-error" role="alert" data-testid=testid>
                 {move || errors.with(|e| e.get(field).map(|e| e.message(ctx.lang.get())))}
             </span>
         }
@@ -491,7 +491,13 @@ pub fn NewCase() -> impl IntoView {
             <div class="actions">
                 <button type="submit" class="btn primary big" data-testid="save-case"
                     disabled=move || register.pending().get() || ctx.blocked.get().is_some() || staged.reading()>
-                    {t("保存登记", "Save")}
+                    // A half-transparent button does not read as busy in
+                    // the sun, and saving photos one by one takes a while.
+                    {move || if register.pending().get() {
+                        t("正在保存…", "Saving…")()
+                    } else {
+                        t("保存登记", "Save")()
+                    }}
                 </button>
             </div>
         </form>

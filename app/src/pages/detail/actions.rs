@@ -272,7 +272,7 @@ fn ActionForm(
     });
     let beside = move |name: &'static str| {
         view! {
-            <span class="field-error" data-testid=format!("error-{name}")>
+            <span class="field-error" role="alert" data-testid=format!("error-{name}")>
                 {move || problems.with(|p| p.get(name).map(|p| p.message(ctx.lang.get())))}
             </span>
         }

@@ -323,7 +323,7 @@ fn EditForm(case: Arc<Case>, drafts: Drafts) -> impl IntoView {
     let err = move |field: &'static str| {
         let testid = format!("edit-error-{}", field.replace('.', "-"));
         view! {
-            <span class="field-error" data-testid=testid>
+            <span class="field-error" role="alert" data-testid=testid>
                 {move || errors.with(|e| e.get(field).map(|e| e.message(ctx.lang.get())))}
             </span>
         }
