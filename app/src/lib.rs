@@ -186,6 +186,7 @@ pub fn App() -> impl IntoView {
                         Screen::Settings => view! { <pages::settings::SettingsPage/> }.into_any(),
                         Screen::Print(id) => view! { <pages::print::PrintRecord id=id/> }.into_any(),
                         Screen::Receipt(id) => view! { <pages::receipt::PrintReceipt id=id/> }.into_any(),
+                        Screen::Result(id) => view! { <pages::receipt::PrintResult id=id/> }.into_any(),
                         office @ (Screen::Dashboard | Screen::Admin(_)) => office::view(office),
                     }
                 }}

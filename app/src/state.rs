@@ -53,6 +53,8 @@ pub enum Screen {
     Print(CaseId),
     /// The receipt of one case, for the complainant.
     Receipt(CaseId),
+    /// The result notice of one case, for the complainant.
+    Result(CaseId),
     /// Administration (admin role, online only), opened on a tab.
     Admin(crate::pages::admin::Tab),
 }

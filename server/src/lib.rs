@@ -102,12 +102,24 @@ pub fn app_over(state: AppState, dist: Option<PathBuf>, transport: Transport) ->
         router = router.fallback_service(assets::router(dist));
     }
     router
+        // Inside the headers: a panic's answer carries them too.
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
         .layer(axum::middleware::map_response_with_state(
             transport,
             headers::add,
         ))
         .layer(TraceLayer::new_for_http())
         .layer(RequestBodyTimeoutLayer::new(body_pause))
+}
+
+/// A handler that panicked answers as any internal error does, a JSON
+/// 500 with the stable code `internal`, not a connection cut without one.
+fn panicked(panic: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let detail = (panic.downcast_ref::<String>().map(String::as_str))
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("a handler panicked");
+    error::ApiError::internal(format!("panic: {detail}")).into_response()
 }
 
 async fn healthz() -> axum::Json<serde_json::Value> {

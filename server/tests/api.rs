@@ -31,6 +31,11 @@ fn healthz_and_openapi() {
     }
     let (s, body) = c.get("/api/v1/nothing-here");
     assert_eq!((s, code(&body)), (404, "not_found"));
+    // A login is a few hundred bytes: one of 20 KiB is not read whole,
+    // as the push's 4 MiB would be, before anyone is known.
+    let padded = json!({ "login": "staff_a", "password": "x".repeat(20 * 1024) });
+    let (s, body) = c.post("/api/v1/auth/login", &padded);
+    assert_eq!((s, code(&body)), (413, "request.too_large"), "{body}");
 }
 
 #[test]

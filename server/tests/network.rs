@@ -291,6 +291,16 @@ fn every_answer_carries_the_security_headers() {
             "{path}: no HSTS over plain HTTP"
         );
     }
+    // No API answer stays in the browser's cache, whose key is no bearer
+    // token; the app's files keep their own rules.
+    for path in ["/api/openapi.json", "/api/v1/no-such-thing", "/api/v1/me"] {
+        let answer = fetch(&server.url(path), &[]);
+        assert_eq!(answer.header("cache-control"), Some("no-store"), "{path}");
+    }
+    assert_ne!(
+        fetch(&server.url(&format!("/{APP_JS}")), &[]).header("cache-control"),
+        Some("no-store")
+    );
     // Without a dist, the router's own 404.
     let bare = Running::fresh(&[]);
     let answer = fetch(&bare.url("/nothing-here"), &[]);

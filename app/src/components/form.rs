@@ -86,14 +86,15 @@ pub fn enter_stays(ev: leptos::ev::KeyboardEvent) {
     }
 }
 
-/// Brings the first message beside a field into view, with the cursor in
-/// its field: a case's form is taller than a tablet's screen, and a save
-/// refused for a field above the fold looked like a tap that did nothing.
-/// Called once the messages are set; they are drawn before the next frame.
-pub fn reveal_first_error() {
+/// Brings the first message beside a field of `form` into view, with the
+/// cursor in its field: a case's form is taller than a tablet's screen,
+/// and a save refused for a field above the fold looked like a tap that
+/// did nothing. Called once the messages are set; they are drawn before
+/// the next frame. Only `form`'s: a case's screen holds several forms.
+pub fn reveal_first_error(form: web_sys::Element) {
     use wasm_bindgen::JsCast;
-    request_animation_frame(|| {
-        let Ok(messages) = document().query_selector_all(".field-error") else {
+    request_animation_frame(move || {
+        let Ok(messages) = form.query_selector_all(".field-error") else {
             return;
         };
         let first = (0..messages.length())
@@ -266,4 +267,10 @@ impl<T: Clone + PartialEq + Send + Sync + 'static> Unsaved<T> {
     pub fn settle_to(&self, sent: T) {
         self.saved.set(sent);
     }
+}
+
+/// The form a submit event came from, for [`reveal_first_error`].
+pub fn submitted_form(ev: &leptos::ev::SubmitEvent) -> Option<web_sys::Element> {
+    use wasm_bindgen::JsCast;
+    ev.target()?.dyn_into::<web_sys::Element>().ok()
 }

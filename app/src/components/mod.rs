@@ -49,7 +49,9 @@ pub fn Nav() -> impl IntoView {
         ctx.leaving.set(None);
     });
     let tab = move || match ctx.screen.get() {
-        Screen::Detail(_) | Screen::Print(_) | Screen::Receipt(_) => Screen::List,
+        Screen::Detail(_) | Screen::Print(_) | Screen::Receipt(_) | Screen::Result(_) => {
+            Screen::List
+        }
         Screen::Admin(_) => Screen::Admin(Tab::Users),
         s => s,
     };

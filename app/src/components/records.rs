@@ -20,26 +20,28 @@ const UNSENT_WHAT: &str = "records this tablet made that the server has not ackn
 /// What an export of a former identity's records holds.
 const FORMER_WHAT: &str = "records this tablet made under a former device id, which the server no longer knows: they cannot sync or be imported, and are kept here for the record";
 
-/// The evidence the server lacks that the logged-in user took on this
-/// tablet. Never a colleague's: the tablet keeps the bytes of their
-/// photos the server set aside for their own login, and the server would
-/// not show them to this user (a case of another property, a resident's
-/// signature to a role that sees complainants masked).
-fn own_uploads(ctx: AppCtx) -> Vec<BlobHash> {
-    let (Some(me), Some(device)) = (
-        ctx.actor().map(|a| a.user),
-        ctx.device.with_untracked(|d| d.as_ref().map(|d| d.device)),
-    ) else {
-        return Vec::new();
-    };
+/// The evidence the server lacks that goes with a file of `ops`, the
+/// tablet's unsent records: the bytes those records name, and those the
+/// logged-in user took that the server set aside (their ops acknowledged
+/// and quarantined). Not a colleague's set-aside photos, which the tablet
+/// keeps for their own login and the server would not show this user (a
+/// case of another property, a resident's signature to a role that sees
+/// complainants masked).
+fn uploads_of(ctx: AppCtx, ops: &[Op]) -> Vec<BlobHash> {
+    let named: std::collections::HashSet<BlobHash> =
+        ops.iter().flat_map(Op::blob_hashes).collect();
+    let me = ctx.actor().map(|a| a.user);
     let uploads = ctx.uploads.get_untracked();
     ctx.ops.with_value(|log| {
+        let mine = |u: &crate::db::PendingUpload| {
+            me.is_some_and(|me| {
+                (log.cases().flat_map(|(_, ops)| ops).chain(log.kept()))
+                    .any(|op| op.case_id == u.case_id && op.seq == u.seq && op.author == me)
+            })
+        };
         uploads
             .values()
-            .filter(|u| {
-                (log.ops_of(u.case_id).iter())
-                    .any(|op| op.device == device && op.seq == u.seq && op.author == me)
-            })
+            .filter(|u| named.contains(&u.hash) || mine(u))
             .map(|u| u.hash)
             .collect()
     })
@@ -118,7 +120,7 @@ pub fn ExportUnsent(
                 }
                 None => {
                     let ops = untrack(|| ctx.unsent());
-                    let hashes = own_uploads(ctx);
+                    let hashes = uploads_of(ctx, &ops);
                     file_of(ctx, UNSENT_WHAT, ops, true, hashes).await
                 }
             };

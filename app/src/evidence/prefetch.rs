@@ -24,6 +24,10 @@ thread_local! {
     /// Images the server said it cannot give (masked, or not found) since
     /// the page loaded: not asked again until a reload.
     static REFUSED: RefCell<HashSet<BlobHash>> = RefCell::new(HashSet::new());
+    /// Images still on a colleague's tablet when last asked: asked again,
+    /// but after the others, so that many of them never crowd out the
+    /// images the server holds.
+    static PENDING: RefCell<HashSet<BlobHash>> = RefCell::new(HashSet::new());
 }
 
 /// Fetches and keeps up to [`PER_SYNC`] missing small images. Only losing
@@ -45,20 +49,26 @@ pub async fn keep_small_images(ctx: AppCtx, token: &str) -> Result<(), ApiError>
         return Ok(());
     }
     let held: HashSet<String> = db::blob_hashes().await?.into_iter().collect();
-    let missing = wanted
+    let mut missing: Vec<BlobHash> = wanted
         .into_iter()
         .filter(|h| !held.contains(&h.to_string()))
         .filter(|h| !REFUSED.with(|r| r.borrow().contains(h)))
-        .take(PER_SYNC);
-    for hash in missing {
+        .collect();
+    missing.sort_by_key(|h| PENDING.with(|p| p.borrow().contains(h)));
+    for hash in missing.into_iter().take(PER_SYNC) {
         match blobs::download(token, hash).await {
-            Ok(blob) => db::save_blob(hash, &blob).await?,
+            Ok(blob) => {
+                db::save_blob(hash, &blob).await?;
+                PENDING.with(|p| p.borrow_mut().remove(&hash));
+            }
             Err(e @ (ApiError::Network(_) | ApiError::Unauthorized { .. })) => return Err(e),
             // Still on a colleague's tablet, or not what was asked for (a
             // proxy's page): asked again at the next sync, as an app left
             // open all day would otherwise never show it offline.
             Err(e @ ApiError::Decode(_)) => leptos::logging::warn!("keeping image {hash}: {e}"),
-            Err(e) if e.code() == Some("blob.pending") => {}
+            Err(e) if e.code() == Some("blob.pending") => {
+                PENDING.with(|p| p.borrow_mut().insert(hash));
+            }
             Err(e) => {
                 leptos::logging::warn!("keeping image {hash}: {e}");
                 REFUSED.with(|r| r.borrow_mut().insert(hash));

@@ -119,7 +119,11 @@ pub fn SignaturePad(
                 Err(e) => Err(e),
             };
             match png {
-                Ok(bytes) => on_done.run(bytes),
+                // The pad may be gone meanwhile (another signer chosen,
+                // the form cancelled), its callback with it.
+                Ok(bytes) => {
+                    on_done.try_run(bytes);
+                }
                 Err(e) => {
                     leptos::logging::error!("signature: {e}");
                     error.set(Some(

@@ -50,10 +50,12 @@ pub async fn upload_waiting(ctx: AppCtx, token: &str) -> Result<(), ApiError> {
                 drop_discarded(ctx, pending.hash).await?;
             }
             // `blob.wrong_type`: bytes the server will never take (not
-            // what their attachment says) hold nobody's login either.
+            // what their attachment says) hold nobody's login either. Set
+            // aside again each time: the attempt itself took the mark off
+            // (`upload`), as the server's `HEAD` answered.
             Err(e)
-                if matches!(e.code(), Some("blob.unknown" | "blob.wrong_type"))
-                    && !pending.set_aside
+                if (e.code() == Some("blob.wrong_type")
+                    || (e.code() == Some("blob.unknown") && !pending.set_aside))
                     && is_current(ctx, &pending) =>
             {
                 let aside = PendingUpload {

@@ -278,7 +278,9 @@ pub fn NewCase() -> impl IntoView {
         match build(&form) {
             Err(errs) => {
                 errors.set(errs);
-                crate::components::form::reveal_first_error();
+                if let Some(form) = crate::components::form::submitted_form(&ev) {
+                    crate::components::form::reveal_first_error(form);
+                }
             }
             Ok(input) => {
                 errors.set(BTreeMap::new());

@@ -122,7 +122,10 @@ pub async fn put(
     // its attach op says (a HEIC named .jpg, a page a proxy answered) is
     // never stored, to be shown broken in the gallery, the print and the
     // bundle. Every blob's first chunk holds its signature whole.
-    if offset == 0 && shared::blob::sniff(&chunk) != Some(media_type.as_str()) {
+    // A blob already whole answers as ever, whatever is sent.
+    let mismatch = offset == 0 && shared::blob::sniff(&chunk) != Some(media_type.as_str());
+    let store = state.store.clone();
+    if mismatch && !tokio::task::spawn_blocking(move || store.blobs().has(&hash)).await? {
         return Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "blob.wrong_type",

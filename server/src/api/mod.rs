@@ -55,10 +55,17 @@ pub const MIN_CLIENT_SCHEMA: u32 = 7;
 /// The API routes.
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .route("/api/v1/auth/login", post(login::login))
+        // Read before anyone is known: a few KiB, not the push's 4 MiB.
+        .route(
+            "/api/v1/auth/login",
+            post(login::login).layer(DefaultBodyLimit::max(CREDENTIALS_LIMIT)),
+        )
         .route("/api/v1/auth/logout", post(login::logout))
         .route("/api/v1/me", get(login::me))
-        .route("/api/v1/auth/password", post(login::change_password))
+        .route(
+            "/api/v1/auth/password",
+            post(login::change_password).layer(DefaultBodyLimit::max(CREDENTIALS_LIMIT)),
+        )
         .route("/api/v1/sync/push", post(sync::push))
         .route("/api/v1/sync/pull", get(sync::pull))
         .route("/api/v1/cases", get(cases::list))
@@ -133,6 +140,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/{*rest}", axum::routing::any(unknown))
         .method_not_allowed_fallback(wrong_method)
         .layer(middleware::from_fn(client_schema))
+        .layer(middleware::map_response(no_store))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(compression())
         .with_state(state)
@@ -228,6 +236,22 @@ async fn wrong_method(method: axum::http::Method) -> ApiError {
         "request.method_not_allowed",
         format!("this endpoint does not take {method}"),
     )
+}
+
+/// The most a login or a password change may send.
+const CREDENTIALS_LIMIT: usize = 16 * 1024;
+
+/// Every answer of the API is kept by no cache unless it says otherwise:
+/// the browser's HTTP cache does not key on the bearer token, so on a
+/// shared tablet the cases, statistics and users a manager read would stay
+/// on disk, names and phones with them, after the app wiped its own store
+/// for the next user.
+async fn no_store(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .entry(axum::http::header::CACHE_CONTROL)
+        .or_insert(axum::http::HeaderValue::from_static("no-store"));
+    response
 }
 
 /// Refuses a request whose declared body is over the limit before reading

@@ -1,6 +1,8 @@
 //! Head-office reports as they cross the wire: the statistics (统计分析),
 //! the quarterly spot-check (抽查回访), the rows of the case exports and
-//! the paper record of one case (`record`: 客户投诉记录表),
+//! the paper record of one case (`record`: 客户投诉记录表), and what the
+//! complainant is handed (`receipt`: 受理回执; `result_notice`:
+//! 处理结果反馈单),
 //! with the pure arithmetic that defines them. The server's `store::reports`
 //! reads the cases, the period's figures are counted here in one pass
 //! (`tally`); the app deserializes and shows them.
@@ -37,8 +39,11 @@
 //!   yet due are reported as `pending`, not counted against the rate. Missed when below `Settings::follow_up_target_percent`.
 //! - **Valid-complaint rate.** Valid complaints received in the period per
 //!   household of the property, in basis points, and annualized as
-//!   `rate × days of the year the period starts in / days of the period`, so
-//!   a whole year is its own rate and a quarter is multiplied by about four.
+//!   `rate × days of the year the period starts in / days of the period`
+//!   (for a period of a whole year or more, the days of the year from its
+//!   first day: [`Period::year_days`]), so a whole year is its own rate,
+//!   March to February across a 29 February too, and a quarter is
+//!   multiplied by about four.
 //!   The target (`Settings::valid_complaint_target_bp`, 100 = 1%) is an
 //!   upper bound per year: missed when the annualized rate reaches it.
 //!   Beside it, the period's complaints not assessed yet (withdrawn ones
@@ -59,6 +64,7 @@ mod period;
 mod rates;
 mod receipt;
 mod record;
+mod result_notice;
 mod spot_check;
 mod stats;
 mod tally;
@@ -69,6 +75,7 @@ pub use period::*;
 pub use rates::*;
 pub use receipt::*;
 pub use record::*;
+pub use result_notice::*;
 pub use spot_check::*;
 pub use stats::*;
 pub use tally::*;

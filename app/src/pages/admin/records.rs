@@ -49,7 +49,8 @@ struct Files {
     /// Refused until the records that name them are stored: quarantined,
     /// or not in any file imported.
     waiting: usize,
-    /// Not the bytes their name says: damaged in the file.
+    /// Not the bytes their name says (damaged in the file), or not of the
+    /// type their record declares.
     damaged: usize,
     /// Why the uploads stopped (the network, the session).
     stopped: Option<ApiError>,
@@ -289,6 +290,10 @@ async fn upload_files(ctx: AppCtx, files: &[RecordsBlob]) -> Files {
             Err(e) if matches!(e.code(), Some("blob.unknown" | "blob.discarded")) => {
                 sent.waiting += 1;
             }
+            // Not what its record says it is (a file an older app kept as
+            // the camera named it): the server will never take it, and
+            // stopping here would stop every import of the file at it.
+            Err(e) if e.code() == Some("blob.wrong_type") => sent.damaged += 1,
             Err(e) => {
                 sent.stopped = Some(e);
                 break;
@@ -306,11 +311,11 @@ fn files_said(files: Files, l: Lang) -> Option<impl IntoView> {
     }
     let mut text = match l {
         Lang::ZhCn => format!(
-            "照片和签名文件：服务器已有 {} 个；{} 个等待其记录入库（记录在隔离区时，排除原因后再次导入本文件）；{} 个已损坏，未上传。",
+            "照片和签名文件：服务器已有 {} 个；{} 个等待其记录入库（记录在隔离区时，排除原因后再次导入本文件）；{} 个已损坏或类型不符，未上传。",
             files.stored, files.waiting, files.damaged
         ),
         Lang::En => format!(
-            "Photo and signature files: {} on the server; {} waiting for their records to be stored (when those are quarantined, import this file again once the cause is mended); {} damaged, not uploaded.",
+            "Photo and signature files: {} on the server; {} waiting for their records to be stored (when those are quarantined, import this file again once the cause is mended); {} damaged or not of their declared type, not uploaded.",
             files.stored, files.waiting, files.damaged
         ),
     };

@@ -265,9 +265,12 @@ fn ActionForm(
     let error = RwSignal::new(None::<FormError>);
     // Input name → what is wrong with it, shown beside the input.
     let problems = RwSignal::new(BTreeMap::<String, FieldProblem>::new());
+    let form = NodeRef::<leptos::html::Form>::new();
     Effect::new(move |_| {
-        if problems.with(|p| !p.is_empty()) {
-            crate::components::form::reveal_first_error();
+        if problems.with(|p| !p.is_empty())
+            && let Some(form) = form.get_untracked()
+        {
+            crate::components::form::reveal_first_error(form.into());
         }
     });
     let beside = move |name: &'static str| {
@@ -889,7 +892,7 @@ fn ActionForm(
             })
     };
     view! {
-        <form class="action-form" data-testid=format!("form-{}", kind.code()) on:submit=submit
+        <form class="action-form" node_ref=form data-testid=format!("form-{}", kind.code()) on:submit=submit
             on:keydown=crate::components::form::enter_stays>
             <h4>{move || action_label(kind, assessed, ctx.lang.get())}</h4>
             {inputs}

@@ -291,7 +291,9 @@ fn EditForm(case: Arc<Case>, drafts: Drafts) -> impl IntoView {
             let patch = match build(&form, &base, &case) {
                 Err(found) => {
                     errors.set(found);
-                    crate::components::form::reveal_first_error();
+                    if let Some(form) = crate::components::form::submitted_form(&ev) {
+                        crate::components::form::reveal_first_error(form);
+                    }
                     return;
                 }
                 Ok(patch) => patch,

@@ -148,8 +148,12 @@ pub fn Evidence(case: Arc<Case>, drafts: Drafts) -> impl IntoView {
                                 disabled=move || attaching.get() || staged.reading() on:click=submit.clone()>
                                 {t("保存", "Save")}
                             </button>
-                            <CancelButton testid="cancel-evidence" holding=Signal::derive(move || items.with(|i| !i.is_empty()))
-                                busy=attaching
+                            // A signature drawn and not finished is held too,
+                            // and photos still being read would land in a
+                            // form no longer shown.
+                            <CancelButton testid="cancel-evidence"
+                                holding=Signal::derive(move || items.with(|i| !i.is_empty()) || staged.strokes.with(|s| !s.is_empty()))
+                                busy=Signal::derive(move || attaching.get() || staged.reading())
                                 on_cancel=Callback::new(move |()| { items.set(Vec::new()); staged.close_pad(); adding.set(false); })/>
                         </div>
                     </div>

@@ -91,6 +91,8 @@ fn Header(case: Arc<Case>) -> impl IntoView {
     let kind = case.registration.kind;
     let escalated = case.escalated();
     let id = case.id;
+    // A result to tell the complainant (`shared::report::ResultNotice`).
+    let handled = case.resolution.is_some() || case.suggestion.is_some();
     view! {
         <div class="card detail-head">
             <h2><span data-testid="detail-reg-no">{case.registration.reg_no.to_string()}</span>
@@ -105,6 +107,11 @@ fn Header(case: Arc<Case>) -> impl IntoView {
             <button class="btn small" data-testid="open-receipt" on:click=move |_| leave_to(ctx, Screen::Receipt(id))>
                 {move || ctx.lang.get().pick("受理回执", "Receipt")}
             </button>
+            {handled.then(|| view! {
+                <button class="btn small" data-testid="open-result" on:click=move |_| leave_to(ctx, Screen::Result(id))>
+                    {move || ctx.lang.get().pick("结果反馈单", "Result notice")}
+                </button>
+            })}
         </div>
     }
 }

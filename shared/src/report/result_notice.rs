@@ -1,0 +1,213 @@
+//! 处理结果反馈单: what the complainant is given once their case is
+//! handled, on paper or as a message. The seeds ask for it: once a
+//! complaint is handled the company gives the complainant a feedback
+//! sheet and asks their opinion of the result (003: 將客戶處理反饋單反饋
+//! 給投訴客戶，徵求投訴客戶對處理結果的意見), the result report naming the
+//! matter, how it was handled, the result and the improvements (002: 投诉
+//! 事项、处理过程、处理结果以及改进措施). Like the receipt (`receipt`), it
+//! holds nothing internal: no assessment, no person complained about, no
+//! department.
+
+use super::record::{PersonalData, RecordNames, complainant, local_time};
+use crate::case::{ApprovalState, Case, CaseKind};
+use crate::compensation::format_yuan;
+use crate::lang::Lang;
+
+/// The result notice of one case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResultNotice {
+    /// 投诉处理结果反馈单, 报修处理结果反馈单, …
+    pub title: String,
+    /// Label and value, in order.
+    pub rows: Vec<(String, String)>,
+    /// The same as one message, to send by SMS or WeChat.
+    pub message: String,
+}
+
+impl ResultNotice {
+    /// The notice of `case` in `lang`, for a reader who may see personal
+    /// data or not; `None` until there is a result to tell: the case
+    /// resolved (or answered on the spot), or a suggestion decided.
+    pub fn of(
+        case: &Case,
+        names: &dyn RecordNames,
+        lang: Lang,
+        personal: PersonalData,
+    ) -> Option<ResultNotice> {
+        let l = lang;
+        let tz = names.tz();
+        let r = &case.registration;
+        let (what_zh, what_en) = match r.kind {
+            CaseKind::Complaint => ("投诉", "complaint"),
+            CaseKind::Repair => ("报修", "repair request"),
+            CaseKind::Suggestion => ("建议", "suggestion"),
+            CaseKind::Inquiry => ("咨询", "inquiry"),
+        };
+        // What was done and when: the resolution, or for a suggestion the
+        // decision on it.
+        let (result, done_by, done_at) = match (&case.resolution, &case.suggestion) {
+            (Some(res), _) => (res.result.clone(), res.stamp.by, res.stamp.at),
+            (None, Some(s)) => {
+                let decision = match (s.accepted, l) {
+                    (true, Lang::ZhCn) => "采纳",
+                    (true, Lang::En) => "Accepted",
+                    (false, Lang::ZhCn) => "暂不采纳",
+                    (false, Lang::En) => "Not taken up for now",
+                };
+                let result = match s.reason.trim() {
+                    "" => decision.to_string(),
+                    why => format!("{decision}{}{why}", l.pick("：", ": ")),
+                };
+                (result, s.stamp.by, s.stamp.at)
+            }
+            (None, None) => return None,
+        };
+        let title = match l {
+            Lang::ZhCn => format!("{what_zh}处理结果反馈单"),
+            Lang::En => format!("Result of your {what_en}"),
+        };
+        let received = local_time(r.received_at, tz);
+        let done = local_time(done_at, tz);
+        let category = names.category(&r.category, l);
+        let (name, _) = complainant(&r.complainant, personal, l);
+        let mut rows = vec![
+            (
+                l.pick("登记号", "Registration no.").into(),
+                r.reg_no.to_string(),
+            ),
+            (l.pick("受理时间", "Received").into(), received.clone()),
+            (l.pick("反映人", "From").into(), name),
+            (
+                l.pick("地点", "Where").into(),
+                names.place(r.property, &r.location, l),
+            ),
+            (l.pick("类别", "Category").into(), category.clone()),
+            (l.pick("反映事项", "What you told us").into(), r.content.clone()),
+        ];
+        if let Some(s) = &case.solution {
+            rows.push((
+                l.pick("处理措施", "What was done about it").into(),
+                s.measures.clone(),
+            ));
+            // A compensation is the resident's only once it is approved.
+            if s.compensation_fen > 0 && s.approval == ApprovalState::Approved {
+                rows.push((
+                    l.pick("补偿", "Compensation").into(),
+                    format!(
+                        "{} {}",
+                        format_yuan(s.compensation_fen),
+                        l.pick("元", "CNY")
+                    ),
+                ));
+            }
+        }
+        if let Some(plan) = case.suggestion.as_ref().and_then(|s| s.plan.as_ref()) {
+            rows.push((l.pick("改进计划", "Improvement plan").into(), plan.clone()));
+        }
+        rows.push((l.pick("处理结果", "Result").into(), result.clone()));
+        if let Some(c) = case.closure.as_ref().filter(|c| !c.corrective_action.is_empty()) {
+            rows.push((
+                l.pick("改进措施", "What we changed so it does not recur").into(),
+                c.corrective_action.clone(),
+            ));
+        }
+        rows.push((l.pick("完成时间", "Completed").into(), done.clone()));
+        rows.push((
+            l.pick("处理人", "Handled by").into(),
+            names.user(done_by),
+        ));
+        let reg_no = r.reg_no.to_string();
+        let message = match l {
+            Lang::ZhCn => format!(
+                "您于 {received} 反映的{category}{what_zh}（登记号 {reg_no}）已于 {done} 处理完毕：{result}。如对处理结果有意见，请联系我们并提供登记号。"
+            ),
+            Lang::En => format!(
+                "Your {what_en} ({category}) of {received}, registration no. {reg_no}, was handled on {done}: {result}. If you are not content with the result, contact us and quote the number."
+            ),
+        };
+        Some(ResultNotice {
+            title,
+            rows,
+            message,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::case::{Closure, ContactMethod, Resolution, Solution};
+    use crate::report::record::tests::{Names, known_complainant as complaint};
+
+    /// The known complaint, resolved with compensation in `approval`.
+    fn resolved(approval: ApprovalState) -> Case {
+        let mut case = complaint();
+        let stamp = case.registered.clone();
+        case.solution = Some(Box::new(Solution {
+            measures: "更换楼道水管".into(),
+            responsible: "王工".into(),
+            planned_date: None,
+            compensation_fen: 20_000,
+            approval,
+            approver_role: None,
+            stamp: stamp.clone(),
+        }));
+        case.resolution = Some(Box::new(Resolution {
+            result: "水管已更换，不再漏水".into(),
+            feedback_method: ContactMethod::Phone,
+            feedback_at: None,
+            on_the_spot: false,
+            feedback_note: String::new(),
+            feedback_by: None,
+            stamp,
+        }));
+        case
+    }
+
+    fn value<'a>(n: &'a ResultNotice, label: &str) -> Option<&'a str> {
+        n.rows
+            .iter()
+            .find(|(l, _)| l == label)
+            .map(|(_, v)| v.as_str())
+    }
+
+    #[test]
+    fn the_notice_tells_the_result_and_nothing_internal() {
+        assert!(
+            ResultNotice::of(&complaint(), &Names, Lang::ZhCn, PersonalData::Shown).is_none(),
+            "nothing to tell before a result"
+        );
+        let mut case = resolved(ApprovalState::Approved);
+        let n = ResultNotice::of(&case, &Names, Lang::ZhCn, PersonalData::Shown).expect("a notice");
+        assert_eq!(n.title, "投诉处理结果反馈单");
+        assert_eq!(value(&n, "处理措施"), Some("更换楼道水管"));
+        assert_eq!(value(&n, "处理结果"), Some("水管已更换，不再漏水"));
+        assert_eq!(value(&n, "补偿"), Some("200.00 元"));
+        assert_eq!(value(&n, "反映人"), Some("张三"));
+        assert_eq!(value(&n, "改进措施"), None, "not closed yet");
+        let reg_no = case.registration.reg_no.to_string();
+        assert!(
+            n.message.contains(&reg_no) && n.message.contains("水管已更换"),
+            "{}",
+            n.message
+        );
+        // A compensation not approved is no promise to the resident.
+        let pending = resolved(ApprovalState::Pending);
+        let n = ResultNotice::of(&pending, &Names, Lang::ZhCn, PersonalData::Shown).expect("a notice");
+        assert_eq!(value(&n, "补偿"), None);
+        // Closed with a corrective action: the improvement is told.
+        case.closure = Some(Box::new(Closure {
+            corrective_action: "每季度检查楼道管道".into(),
+            verification: "已抽查".into(),
+            stamp: case.registered.clone(),
+        }));
+        let n = ResultNotice::of(&case, &Names, Lang::ZhCn, PersonalData::Shown).expect("a notice");
+        assert_eq!(value(&n, "改进措施"), Some("每季度检查楼道管道"));
+        assert!(n.rows.iter().all(|(_, v)| v != "已抽查"), "{n:?}");
+        // Masked for a reader who does not see the complainant; English on request.
+        let masked = ResultNotice::of(&case, &Names, Lang::ZhCn, PersonalData::Masked).expect("a notice");
+        assert!(masked.rows.iter().all(|(_, v)| v != "张三"), "{masked:?}");
+        let en = ResultNotice::of(&case, &Names, Lang::En, PersonalData::Shown).expect("a notice");
+        assert!(en.message.contains("was handled on"), "{}", en.message);
+    }
+}
