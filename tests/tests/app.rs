@@ -181,6 +181,35 @@ async fn a_complaint_goes_through_the_whole_workflow() {
         .wait_attr("detail-state", "data-state", "closed")
         .await;
     browser.wait_count("timeline-entry", 9).await;
+    // The resident is handed the result (处理结果反馈单): what was done,
+    // the result and the improvement, a place for their opinion, and
+    // nothing internal (the verification is the company's).
+    browser.click("open-result").await;
+    browser.wait_text("result-notice", "投诉处理结果反馈单").await;
+    let notice = browser.text("result-notice").await;
+    for text in [
+        reg_no.as_str(),
+        "更换楼上防水层",
+        "防水层已更换，天花板已修复",
+        "装修前检查防水",
+        "您对处理结果的意见",
+        "住户签字",
+    ] {
+        assert!(notice.contains(text), "the notice has {text}: {notice}");
+    }
+    assert!(!notice.contains("回访确认无漏水"), "{notice}");
+    let message = browser.value("result-message").await;
+    assert!(
+        message.contains(&reg_no) && message.contains("处理完毕"),
+        "{message}"
+    );
+    assert_eq!(
+        browser.print_pages("result").await,
+        1,
+        "the notice prints on one page (target/screenshots/result.pdf)"
+    );
+    browser.click("result-back").await;
+    browser.wait_for_test_id("detail-state").await;
     // A later spot-check call (抽查回访) is recorded on the closed case
     // without reopening it.
     browser.click("action-follow_up").await;
