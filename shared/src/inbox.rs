@@ -27,6 +27,7 @@ use crate::wire::UserCard;
 use crate::workflow::{gate, role_may};
 use chrono::{DateTime, NaiveDate, Utc};
 use std::cmp::Reverse;
+use std::collections::HashMap;
 
 coded_enum! {
     /// Why a case is in a user's inbox.
@@ -67,6 +68,10 @@ coded_enum! {
         /// the company, disabled, moved, another role): the manager names
         /// another.
         ResponderGone = ("responder_gone", "首问责任人已离岗", "First responder gone"),
+        /// A spot-check call (抽查回访) found the resident unhappy with the
+        /// work, and nothing has followed: the property's manager sees to
+        /// what the call found.
+        SpotCheckUnhappy = ("spot_check_unhappy", "抽查回访不满意", "Unhappy at a spot-check call"),
     }
 }
 
@@ -132,6 +137,12 @@ pub enum Reason {
     /// The first responder is no longer an active colleague of the
     /// property.
     ResponderGone,
+    /// The latest spot-check call's score, no better than one that would
+    /// reopen a case, and no case registered since that relates to it.
+    SpotCheckUnhappy {
+        /// The resident's score (1–5).
+        score: u8,
+    },
 }
 
 impl Reason {
@@ -151,6 +162,7 @@ impl Reason {
             Reason::NextStep { .. } => ReasonKind::NextStep,
             Reason::Major => ReasonKind::Major,
             Reason::ResponderGone => ReasonKind::ResponderGone,
+            Reason::SpotCheckUnhappy { .. } => ReasonKind::SpotCheckUnhappy,
         }
     }
 }
@@ -230,18 +242,37 @@ pub fn inbox<'a>(
     settings: &Settings,
 ) -> Vec<InboxItem> {
     let scope = user.scope();
+    let cases: Vec<&Case> = cases
+        .into_iter()
+        .filter(|c| scope.allows(c.registration.property))
+        .collect();
+    // When each case was last named as a later case's 关联工单: what a
+    // spot-check found is followed by a new case that relates to it.
+    let mut followed: HashMap<&str, DateTime<Utc>> = HashMap::new();
+    for c in &cases {
+        if let Some(related) = c.registration.related_case.as_deref() {
+            let at = followed.entry(related).or_insert(c.registered.at);
+            *at = (*at).max(c.registered.at);
+        }
+    }
     // Each item with what orders it: waits for a decision, first clock
     // due, registered.
     type Ranked = (InboxItem, bool, Option<DateTime<Utc>>, DateTime<Utc>);
     let mut items: Vec<Ranked> = cases
         .into_iter()
-        .filter(|c| scope.allows(c.registration.property))
         .filter_map(|c| {
-            let reasons = if c.state.is_open() {
+            let mut reasons = if c.state.is_open() {
                 reasons(c, user, colleagues, now, settings)
             } else {
                 late_assessment(c, user, now)
             };
+            let reg_no = c.registration.reg_no.to_string();
+            reasons.extend(spot_check_unhappy(
+                c,
+                user,
+                settings,
+                followed.get(reg_no.as_str()).copied(),
+            ));
             if reasons.is_empty() {
                 return None;
             }
@@ -271,6 +302,34 @@ pub fn inbox<'a>(
         )
     });
     items.into_iter().map(|(item, ..)| item).collect()
+}
+
+/// The latest spot-check call on `case`, when the resident scored it no
+/// better than a score that reopens a case (`Settings::reopen_max`) and no
+/// case registered after it names `case` as its 关联工单 (`followed`: the
+/// latest that does): for the property's manager, who sees to what the
+/// call found (seed 003: 主任對回訪中發現的問題及時處理). A spot-check moves
+/// no case, and the sampled ones are mostly closed, where nothing more is
+/// recorded: the return visit or repair it calls for is a new case.
+fn spot_check_unhappy(
+    case: &Case,
+    user: &User,
+    settings: &Settings,
+    followed: Option<DateTime<Utc>>,
+) -> Option<Reason> {
+    if user.role != Role::Manager {
+        return None;
+    }
+    let last = case
+        .follow_ups
+        .iter()
+        .filter(|f| f.spot_check)
+        .max_by_key(|f| f.stamp.at)?;
+    let unhappy = last.satisfaction <= settings.reopen_max;
+    let seen_to = followed.is_some_and(|at| at >= last.stamp.at);
+    (unhappy && !seen_to).then_some(Reason::SpotCheckUnhappy {
+        score: last.satisfaction,
+    })
 }
 
 /// A closed case is in an inbox only to be assessed: its clocks and the
@@ -1049,6 +1108,56 @@ mod tests {
             stamp: stamp(case, Role::Manager),
         }));
         case.state = CaseState::Assessed;
+    }
+
+    /// A spot-check call that found the resident unhappy waits for the
+    /// property's manager, on a closed case too, until a case registered
+    /// after it names it as its 关联工单 (the return visit or repair).
+    #[test]
+    fn an_unhappy_spot_check_waits_for_the_manager_until_a_case_follows_it() {
+        use crate::case::{ContactMethod, FollowUp};
+        let mut case = complaint();
+        assess(&mut case, Severity::General);
+        case.state = CaseState::Closed;
+        let quality = stamp(&case, Role::Quality);
+        let call = |score: u8, at: &str| FollowUp {
+            method: ContactMethod::Phone,
+            satisfaction: score,
+            comment: "维修后仍有渗水".into(),
+            spot_check: true,
+            ratings: None,
+            stamp: Stamp {
+                at: t(at),
+                ..quality.clone()
+            },
+        };
+        case.follow_ups.push(call(4, "2026-03-02T03:00:00Z"));
+        let manager = user(1, Role::Manager);
+        check(&case, &manager, &[]);
+        case.follow_ups.push(call(2, "2026-03-02T04:00:00Z"));
+        check(&case, &manager, &[ReasonKind::SpotCheckUnhappy]);
+        check(&case, &user(2, Role::Staff), &[]);
+        check(&case, &user(3, Role::Quality), &[]);
+        // A regular callback is no spot-check: it reopens the case itself.
+        case.follow_ups.last_mut().unwrap().spot_check = false;
+        check(&case, &manager, &[]);
+        case.follow_ups.last_mut().unwrap().spot_check = true;
+
+        let mut repair = complaint();
+        repair.id = crate::id::CaseId(uuid::Uuid::from_u128(0x79));
+        repair.registration.related_case = Some(case.registration.reg_no.to_string());
+        let kinds = |repair: &Case| -> Vec<ReasonKind> {
+            inbox([&case, repair], &manager, &[], t(NOW), &Settings::default())
+                .iter()
+                .filter(|i| i.case == case.id)
+                .flat_map(|i| i.reasons.iter().map(Reason::kind))
+                .collect()
+        };
+        // Registered before the call: it does not answer it.
+        repair.registered.at = t("2026-03-02T03:30:00Z");
+        assert_eq!(kinds(&repair), [ReasonKind::SpotCheckUnhappy]);
+        repair.registered.at = t("2026-03-02T05:00:00Z");
+        assert_eq!(kinds(&repair), []);
     }
 
     #[test]

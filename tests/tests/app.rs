@@ -185,7 +185,9 @@ async fn a_complaint_goes_through_the_whole_workflow() {
     // the result and the improvement, a place for their opinion, and
     // nothing internal (the verification is the company's).
     browser.click("open-result").await;
-    browser.wait_text("result-notice", "投诉处理结果反馈单").await;
+    browser
+        .wait_text("result-notice", "投诉处理结果反馈单")
+        .await;
     let notice = browser.text("result-notice").await;
     for text in [
         reg_no.as_str(),

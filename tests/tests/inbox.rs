@@ -331,6 +331,45 @@ async fn a_reopened_repair_and_a_repair_to_close_wait_in_the_inbox() {
     browser.click("inbox-open").await;
     browser.act("close", &[], "closed").await;
     browser.wait_attr("inbox-count", "data-count", "0").await;
+    browser.wait_synced().await;
+
+    // The manager's spot-check call finds the resident unhappy after
+    // all: the closed repair waits in their inbox until a case follows
+    // it (a new repair that names it as its 关联工单).
+    switch_user(&browser, "manager1").await;
+    browser.click("nav-list").await;
+    browser.click("case-open").await;
+    browser.click("action-follow_up").await;
+    browser.choose("in-satisfaction", "2").await;
+    browser.fill("in-comment", "抽查：水槽下方又有渗水").await;
+    browser.click("submit-follow_up").await;
+    browser
+        .wait_text("timeline", "抽查：水槽下方又有渗水")
+        .await;
+    assert_eq!(browser.attr("detail-state", "data-state").await, "closed");
+    let reasons = only_item_reasons(&browser, &reg_no).await;
+    assert_eq!(reasons, ["spot_check_unhappy"]);
+    browser
+        .wait_text("inbox-reason", "抽查回访不满意（2 分）")
+        .await;
+    browser
+        .fill_complaint("王五", "抽查发现水槽下方渗水，返修")
+        .await;
+    browser.choose("field-kind", "repair").await;
+    browser.fill("field-related", &reg_no).await;
+    browser.click("field-related-option").await;
+    browser.click("save-case").await;
+    browser.wait_for_test_id("case-saved").await;
+    browser.click("nav-inbox").await;
+    browser
+        .wait_until(
+            &format!(
+                "return ![...document.querySelectorAll('[data-testid=inbox-item]')]
+                    .some(e => e.dataset.regNo === '{reg_no}');"
+            ),
+            "the spot-checked repair left the inbox once a case followed it",
+        )
+        .await;
     browser.close().await;
 }
 

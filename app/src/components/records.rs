@@ -28,8 +28,7 @@ const FORMER_WHAT: &str = "records this tablet made under a former device id, wh
 /// case of another property, a resident's signature to a role that sees
 /// complainants masked).
 fn uploads_of(ctx: AppCtx, ops: &[Op]) -> Vec<BlobHash> {
-    let named: std::collections::HashSet<BlobHash> =
-        ops.iter().flat_map(Op::blob_hashes).collect();
+    let named: std::collections::HashSet<BlobHash> = ops.iter().flat_map(Op::blob_hashes).collect();
     let me = ctx.actor().map(|a| a.user);
     let uploads = ctx.uploads.get_untracked();
     ctx.ops.with_value(|log| {

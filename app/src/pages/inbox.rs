@@ -58,6 +58,12 @@ pub fn reason_text(reason: &Reason, role: Role, l: Lang, tz: Tz) -> String {
             Lang::ZhCn => format!("{label}（{}）", planned.format("%Y-%m-%d")),
             Lang::En => format!("{label} ({})", planned.format("%Y-%m-%d")),
         },
+        Reason::SpotCheckUnhappy { score } => match l {
+            Lang::ZhCn => format!("{label}（{score} 分）：请安排处理，并登记关联本单的工单"),
+            Lang::En => format!(
+                "{label} (scored {score} of 5): see to it, and register a case that relates to this one"
+            ),
+        },
         Reason::Conflict { count } | Reason::NotApplied { count } => match l {
             Lang::ZhCn => format!("{label}：{count} 项"),
             Lang::En => format!("{label}: {count}"),

@@ -82,7 +82,10 @@ impl ResultNotice {
                 names.place(r.property, &r.location, l),
             ),
             (l.pick("类别", "Category").into(), category.clone()),
-            (l.pick("反映事项", "What you told us").into(), r.content.clone()),
+            (
+                l.pick("反映事项", "What you told us").into(),
+                r.content.clone(),
+            ),
         ];
         if let Some(s) = &case.solution {
             rows.push((
@@ -105,17 +108,19 @@ impl ResultNotice {
             rows.push((l.pick("改进计划", "Improvement plan").into(), plan.clone()));
         }
         rows.push((l.pick("处理结果", "Result").into(), result.clone()));
-        if let Some(c) = case.closure.as_ref().filter(|c| !c.corrective_action.is_empty()) {
+        if let Some(c) = case
+            .closure
+            .as_ref()
+            .filter(|c| !c.corrective_action.is_empty())
+        {
             rows.push((
-                l.pick("改进措施", "What we changed so it does not recur").into(),
+                l.pick("改进措施", "What we changed so it does not recur")
+                    .into(),
                 c.corrective_action.clone(),
             ));
         }
         rows.push((l.pick("完成时间", "Completed").into(), done.clone()));
-        rows.push((
-            l.pick("处理人", "Handled by").into(),
-            names.user(done_by),
-        ));
+        rows.push((l.pick("处理人", "Handled by").into(), names.user(done_by)));
         let reg_no = r.reg_no.to_string();
         let message = match l {
             Lang::ZhCn => format!(
@@ -193,7 +198,8 @@ mod tests {
         );
         // A compensation not approved is no promise to the resident.
         let pending = resolved(ApprovalState::Pending);
-        let n = ResultNotice::of(&pending, &Names, Lang::ZhCn, PersonalData::Shown).expect("a notice");
+        let n =
+            ResultNotice::of(&pending, &Names, Lang::ZhCn, PersonalData::Shown).expect("a notice");
         assert_eq!(value(&n, "补偿"), None);
         // Closed with a corrective action: the improvement is told.
         case.closure = Some(Box::new(Closure {
@@ -205,7 +211,8 @@ mod tests {
         assert_eq!(value(&n, "改进措施"), Some("每季度检查楼道管道"));
         assert!(n.rows.iter().all(|(_, v)| v != "已抽查"), "{n:?}");
         // Masked for a reader who does not see the complainant; English on request.
-        let masked = ResultNotice::of(&case, &Names, Lang::ZhCn, PersonalData::Masked).expect("a notice");
+        let masked =
+            ResultNotice::of(&case, &Names, Lang::ZhCn, PersonalData::Masked).expect("a notice");
         assert!(masked.rows.iter().all(|(_, v)| v != "张三"), "{masked:?}");
         let en = ResultNotice::of(&case, &Names, Lang::En, PersonalData::Shown).expect("a notice");
         assert!(en.message.contains("was handled on"), "{}", en.message);
