@@ -3,7 +3,10 @@
 //! same guesses and a restart gives a guesser no fresh ones; what an
 //! attempt does to them is decided here, once.
 //!
-//! Two kinds of keys: the pair (login, address) and the address alone.
+//! Two kinds of keys: the pair (login, address) and the address alone. An
+//! enrolled tablet that proves itself (its device id and secret) stands in
+//! for the address (`device:<id>`), so that the estate's tablets behind one
+//! address are not kept out together.
 //! Keys are SHA-256 digests, so a megabyte of login name costs 32 bytes.
 //! An attempt is counted *before* the password is checked
 //! ([`count`]), so parallel guesses all count; a success gives its count

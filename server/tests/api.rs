@@ -79,6 +79,36 @@ fn login_errors_do_not_reveal_users_and_are_rate_limited() {
     assert_eq!((s, code(&body)), (429, "auth.rate_limited"), "{body}");
 }
 
+/// An estate's tablets often reach the server from one address: a tablet
+/// that proves it is an enrolled one is counted as itself, so failures
+/// from the address (a guesser, a colleague's typos) keep it out not.
+#[test]
+fn an_enrolled_tablet_is_counted_as_itself_not_by_its_address() {
+    let w = world();
+    let (_, first) = Client::login(&w.server.base, "staff_a");
+    let (device, secret) = (common::device_of(&first), common::secret_of(&first));
+    let c = w.server.client();
+    let attempt = |password: &str, secret: Option<&str>| {
+        let mut body = json!({ "login": "staff_a", "password": password });
+        if let Some(secret) = secret {
+            body["device"] = json!(device);
+            body["device_secret"] = json!(secret);
+        }
+        c.post("/api/v1/auth/login", &body)
+    };
+    for _ in 0..5 {
+        assert_eq!(attempt("wrong-password", None).0, 401);
+    }
+    let (s, body) = attempt(common::PASSWORD, None);
+    assert_eq!((s, code(&body)), (429, "auth.rate_limited"));
+    // The enrolled tablet at the same address is let in.
+    let (s, body) = attempt(common::PASSWORD, Some(&secret));
+    assert_eq!(s, 200, "{body}");
+    // A device id without its secret proves nothing: the address counts.
+    let (s, body) = attempt(common::PASSWORD, Some("not-its-secret"));
+    assert_eq!((s, code(&body)), (429, "auth.rate_limited"));
+}
+
 #[test]
 fn bad_input_gets_json_4xx() {
     let w = world();

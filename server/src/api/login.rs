@@ -84,7 +84,26 @@ pub async fn login(
     let (login, password) = (req.login.clone(), req.password.clone());
     // Counted as looked up: `Admin` and `ADMIN` are one login's attempts.
     let counted = shared::roster::login(&req.login);
-    let checked = limited(&state, &counted, &addr, now, move || {
+    // A tablet that proves it is an enrolled one is counted as itself: an
+    // estate's tablets often reach the server from one address (its NAT,
+    // a proxy, one IPv6 /64), and one guesser there, or one colleague's
+    // typos, would otherwise keep every tablet of the estate out.
+    let source = match req.device.zip(req.device_secret.as_deref()) {
+        Some((device, secret)) => {
+            let store = state.store.clone();
+            let hash = auth::token_hash(secret);
+            let proven = blocking(move || store.device_proven(device, &hash))
+                .await
+                .map_err(IntoResponse::into_response)?;
+            if proven {
+                format!("device:{device}")
+            } else {
+                addr.clone()
+            }
+        }
+        None => addr.clone(),
+    };
+    let checked = limited(&state, &counted, &source, now, move || {
         Ok(match store.user_by_login(&login)? {
             Some(c) => {
                 let ok = auth::verify_password(&password, &c.password_hash);

@@ -358,6 +358,17 @@ pub(super) fn update_user(
     Ok(after)
 }
 
+/// Whether `device` is enrolled, not revoked, and holds the secret whose
+/// hash is `secret_hash` ([`super::Store::device_proven`]).
+pub(super) fn device_proven(db: &dyn Db, device: DeviceId, secret_hash: &str) -> StoreResult<bool> {
+    Ok(db
+        .query_opt(
+            "SELECT 1 FROM devices WHERE id = ?1 AND secret_hash = ?2 AND revoked = 0",
+            &[device.to_string().into(), secret_hash.into()],
+        )?
+        .is_some())
+}
+
 /// A login on a device: the claimed device if its secret matches, or a
 /// new one with the next device number; the token is stored with it.
 pub(super) fn device_login(

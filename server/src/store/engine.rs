@@ -148,6 +148,10 @@ impl<E: Engine> Store for E {
         self.write(|tx| accounts_sql::update_user(tx, id, profile, audit))
     }
 
+    fn device_proven(&self, device: DeviceId, secret_hash: &str) -> StoreResult<bool> {
+        self.read(|db| accounts_sql::device_proven(db, device, secret_hash))
+    }
+
     fn device_login(
         &self,
         claim: &DeviceClaim,
