@@ -81,7 +81,7 @@ fn login_errors_do_not_reveal_users_and_are_rate_limited() {
 
 /// An estate's tablets often reach the server from one address: a tablet
 /// that proves it is an enrolled one is counted as itself, so failures
-/// from the address (a guesser, a colleague's typos) keep it out not.
+/// from the address (a guesser, a colleague's typos) do not keep it out.
 #[test]
 fn an_enrolled_tablet_is_counted_as_itself_not_by_its_address() {
     let w = world();
