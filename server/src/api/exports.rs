@@ -194,7 +194,7 @@ pub async fn cases_csv(
             // Ending the body with an error cuts the download short, so the
             // client sees a failed transfer rather than a file that looks
             // complete.
-            let _ = tx.blocking_send(Err(std::io::Error::other("export failed")));
+            let _ = csv::send(&tx, Err(std::io::Error::other("export failed")));
         }
     });
     // Fused: the compression layer polls once more after the end (for

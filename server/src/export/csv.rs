@@ -62,11 +62,28 @@ pub fn cases(
         out.flush()?;
         drop(out);
         let bytes = std::mem::take(&mut chunk);
-        if !bytes.is_empty() && tx.blocking_send(Ok(Bytes::from(bytes))).is_err() {
-            return Err(ExportError::Closed);
+        if bytes.is_empty() {
+            return Ok(());
         }
-        Ok(())
+        send(tx, Ok(Bytes::from(bytes)))
     })
+}
+
+/// How long an export waits for a client that reads nothing more: one
+/// that keeps its connection open without reading would hold a thread of
+/// the server's blocking pool for ever, and enough of them every request
+/// (each session is looked up on that pool).
+pub const READ_STALL: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Sends `chunk` from a blocking thread, giving up ([`ExportError::Closed`])
+/// when the client is gone or has read nothing for [`READ_STALL`].
+pub fn send(
+    tx: &Sender<Result<Bytes, std::io::Error>>,
+    chunk: Result<Bytes, std::io::Error>,
+) -> Result<(), ExportError> {
+    tokio::runtime::Handle::current()
+        .block_on(tx.send_timeout(chunk, READ_STALL))
+        .map_err(|_| ExportError::Closed)
 }
 
 /// The tables as one CSV: title row, header row, rows, empty row.
