@@ -107,6 +107,14 @@ fn an_enrolled_tablet_is_counted_as_itself_not_by_its_address() {
     // A device id without its secret proves nothing: the address counts.
     let (s, body) = attempt(common::PASSWORD, Some("not-its-secret"));
     assert_eq!((s, code(&body)), (429, "auth.rate_limited"));
+    // Nor does a tablet of someone else's: any login makes one, and its
+    // maker would get fresh guesses at every account.
+    let (_, other) = Client::login(&w.server.base, "staff_b");
+    let mut body = json!({ "login": "staff_a", "password": common::PASSWORD });
+    body["device"] = json!(common::device_of(&other));
+    body["device_secret"] = json!(common::secret_of(&other));
+    let (s, body) = c.post("/api/v1/auth/login", &body);
+    assert_eq!((s, code(&body)), (429, "auth.rate_limited"));
 }
 
 #[test]

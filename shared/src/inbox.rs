@@ -249,7 +249,7 @@ pub fn inbox<'a>(
     // When each case was last named as a later case's 关联工单: what a
     // spot-check found is followed by a new case that relates to it.
     let mut followed: HashMap<&str, DateTime<Utc>> = HashMap::new();
-    for c in &cases {
+    for c in cases.iter().filter(|c| c.state != CaseState::Voided) {
         if let Some(related) = c.registration.related_case.as_deref() {
             let at = followed.entry(related).or_insert(c.registered.at);
             *at = (*at).max(c.registered.at);
@@ -325,7 +325,9 @@ fn spot_check_unhappy(
         .iter()
         .filter(|f| f.spot_check)
         .max_by_key(|f| f.stamp.at)?;
-    let unhappy = last.satisfaction <= settings.reopen_max;
+    // Judged by the threshold in force at the call, as the workflow
+    // judges a regular callback's.
+    let unhappy = last.satisfaction <= settings.rules_at(last.stamp.at).reopen_max;
     let seen_to = followed.is_some_and(|at| at >= last.stamp.at);
     (unhappy && !seen_to).then_some(Reason::SpotCheckUnhappy {
         score: last.satisfaction,

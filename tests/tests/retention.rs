@@ -168,7 +168,10 @@ async fn held(browser: &Browser, case: CaseId, hash: BlobHash) -> (u64, bool) {
 async fn a_deleted_case_leaves_the_other_tablets_at_their_next_sync() {
     let server = Server::start();
     server.seed();
-    let signature: Vec<u8> = (0..=255u8).cycle().take(900).collect();
+    // A PNG's first bytes: the server checks them against the type the
+    // attach op declares.
+    let mut signature = b"\x89PNG\r\n\x1a\n".to_vec();
+    signature.extend((0..=255u8).cycle().take(892));
     let (case, hash) = push_old_withdrawn_case(&server, &signature);
 
     let staff = Browser::start().await;

@@ -30,12 +30,16 @@ const FORMER_WHAT: &str = "records this tablet made under a former device id, wh
 fn uploads_of(ctx: AppCtx, ops: &[Op]) -> Vec<BlobHash> {
     let named: std::collections::HashSet<BlobHash> = ops.iter().flat_map(Op::blob_hashes).collect();
     let me = ctx.actor().map(|a| a.user);
+    let device = ctx.device.with_untracked(|d| d.as_ref().map(|d| d.device));
     let uploads = ctx.uploads.get_untracked();
     ctx.ops.with_value(|log| {
+        // An upload is named by this device's op of its sequence number.
         let mine = |u: &crate::db::PendingUpload| {
-            me.is_some_and(|me| {
-                (log.cases().flat_map(|(_, ops)| ops).chain(log.kept()))
-                    .any(|op| op.case_id == u.case_id && op.seq == u.seq && op.author == me)
+            (log.cases().flat_map(|(_, ops)| ops).chain(log.kept())).any(|op| {
+                Some(op.device) == device
+                    && op.case_id == u.case_id
+                    && op.seq == u.seq
+                    && Some(op.author) == me
             })
         };
         uploads

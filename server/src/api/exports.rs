@@ -12,6 +12,8 @@
 //! received / total once the file is ready; building 100k rows takes a few
 //! seconds first (see the report in BENCHMARKS.md when it is run).
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use super::cases::{CaseFilterQuery, CaseQuery};
 use super::responses::StatisticsReaders;
 use super::stats::{StatsParams, parse_lang, require_reader, stats_for};
@@ -187,8 +189,14 @@ pub async fn cases_csv(
 ) -> Result<Response, ApiError> {
     let (export, total) = prepare(&state, &session, addr, "csv", query).await?;
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
+    // Set once every row is sent: a writer that gave up on a reader that
+    // stalled (`csv::READ_STALL`) must not leave a file that looks whole
+    // once the reader comes back for what was queued.
+    let whole = Arc::new(AtomicBool::new(false));
+    let written = whole.clone();
     tokio::task::spawn_blocking(move || match csv::cases(&export, &tx) {
-        Ok(()) | Err(ExportError::Closed) => {}
+        Ok(()) => written.store(true, Ordering::Release),
+        Err(ExportError::Closed) => {}
         Err(e) => {
             tracing::error!(error = %e, "csv export failed");
             // Ending the body with an error cuts the download short, so the
@@ -199,8 +207,16 @@ pub async fn cases_csv(
     });
     // Fused: the compression layer polls once more after the end (for
     // trailers), which an unfused `unfold` does not allow.
-    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|chunk| (chunk, rx))
+    let stream = futures_util::stream::unfold(Some(rx), move |rx| {
+        let whole = whole.clone();
+        async move {
+            let mut rx = rx?;
+            match rx.recv().await {
+                Some(chunk) => Some((chunk, Some(rx))),
+                None if whole.load(Ordering::Acquire) => None,
+                None => Some((Err(std::io::Error::other("export cut short")), None)),
+            }
+        }
     })
     .fuse();
     Ok(attachment(

@@ -84,7 +84,7 @@ pub async fn login(
     let (login, password) = (req.login.clone(), req.password.clone());
     // Counted as looked up: `Admin` and `ADMIN` are one login's attempts.
     let counted = shared::roster::login(&req.login);
-    // A tablet that proves it is an enrolled one is counted as itself: an
+    // A user's own tablet, proven by its secret, is counted as itself: an
     // estate's tablets often reach the server from one address (its NAT,
     // a proxy, one IPv6 /64), and one guesser there, or one colleague's
     // typos, would otherwise keep every tablet of the estate out.
@@ -92,7 +92,8 @@ pub async fn login(
         Some((device, secret)) => {
             let store = state.store.clone();
             let hash = auth::token_hash(secret);
-            let proven = blocking(move || store.device_proven(device, &hash))
+            let login = req.login.clone();
+            let proven = blocking(move || store.device_proven(device, &hash, &login))
                 .await
                 .map_err(IntoResponse::into_response)?;
             if proven {

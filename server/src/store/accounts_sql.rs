@@ -358,13 +358,28 @@ pub(super) fn update_user(
     Ok(after)
 }
 
-/// Whether `device` is enrolled, not revoked, and holds the secret whose
-/// hash is `secret_hash` ([`super::Store::device_proven`]).
-pub(super) fn device_proven(db: &dyn Db, device: DeviceId, secret_hash: &str) -> StoreResult<bool> {
+/// Whether `device` is enrolled, not revoked, holds the secret whose hash
+/// is `secret_hash`, and `login` has logged in on it before
+/// ([`super::Store::device_proven`]).
+pub(super) fn device_proven(
+    db: &dyn Db,
+    device: DeviceId,
+    secret_hash: &str,
+    login: &str,
+) -> StoreResult<bool> {
     Ok(db
         .query_opt(
-            "SELECT 1 FROM devices WHERE id = ?1 AND secret_hash = ?2 AND revoked = 0",
-            &[device.to_string().into(), secret_hash.into()],
+            "SELECT 1 FROM devices d
+             JOIN device_users du ON du.device_id = d.id
+             JOIN users u ON u.id = du.user_id
+             WHERE d.id = ?1 AND d.secret_hash = ?2 AND d.revoked = 0
+               AND (u.login = ?3 OR u.login = ?4)",
+            &[
+                device.to_string().into(),
+                secret_hash.into(),
+                login.into(),
+                shared::roster::login(login).into(),
+            ],
         )?
         .is_some())
 }

@@ -148,8 +148,8 @@ impl<E: Engine> Store for E {
         self.write(|tx| accounts_sql::update_user(tx, id, profile, audit))
     }
 
-    fn device_proven(&self, device: DeviceId, secret_hash: &str) -> StoreResult<bool> {
-        self.read(|db| accounts_sql::device_proven(db, device, secret_hash))
+    fn device_proven(&self, device: DeviceId, secret_hash: &str, login: &str) -> StoreResult<bool> {
+        self.read(|db| accounts_sql::device_proven(db, device, secret_hash, login))
     }
 
     fn device_login(

@@ -322,10 +322,13 @@ pub trait Store: reports::Reports + administration::Administration + Send + Sync
         profile: UserProfile,
         audit: &AuditEntry,
     ) -> StoreResult<User>;
-    /// Whether `device` is enrolled, not revoked, and holds the secret
-    /// whose hash is `secret_hash`: a login from it is counted against the
-    /// device, not the address it shares with the estate's other tablets.
-    fn device_proven(&self, device: DeviceId, secret_hash: &str) -> StoreResult<bool>;
+    /// Whether `device` is enrolled, not revoked, holds the secret whose
+    /// hash is `secret_hash`, and `login` (as typed or as kept) has logged
+    /// in on it before: a login of that user from it is counted against
+    /// the device, not the address it shares with the estate's other
+    /// tablets. Not any device: a device is made by any one successful
+    /// login, and would give its maker fresh guesses at every account.
+    fn device_proven(&self, device: DeviceId, secret_hash: &str, login: &str) -> StoreResult<bool>;
     /// Records a login of `user`: on the claimed device when it exists and
     /// the secret matches, otherwise on the fresh device, created with the
     /// next device number. Returns the device and whether it is new. Fails

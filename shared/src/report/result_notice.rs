@@ -9,7 +9,7 @@
 //! department.
 
 use super::record::{PersonalData, RecordNames, complainant, local_time};
-use crate::case::{ApprovalState, Case, CaseKind};
+use crate::case::{ApprovalState, Case, CaseKind, CaseState};
 use crate::compensation::format_yuan;
 use crate::lang::Lang;
 
@@ -34,6 +34,14 @@ impl ResultNotice {
         lang: Lang,
         personal: PersonalData,
     ) -> Option<ResultNotice> {
+        // A reopened case's result is the one the resident turned down; a
+        // withdrawn or voided one is not handled for them.
+        if matches!(
+            case.state,
+            CaseState::Reopened | CaseState::Withdrawn | CaseState::Voided
+        ) {
+            return None;
+        }
         let l = lang;
         let tz = names.tz();
         let r = &case.registration;
@@ -54,9 +62,10 @@ impl ResultNotice {
                     (false, Lang::ZhCn) => "暂不采纳",
                     (false, Lang::En) => "Not taken up for now",
                 };
-                let result = match s.reason.trim() {
-                    "" => decision.to_string(),
-                    why => format!("{decision}{}{why}", l.pick("：", ": ")),
+                let result = match (s.reason.trim(), l) {
+                    ("", _) => decision.to_string(),
+                    (why, Lang::ZhCn) => format!("{decision}（理由：{}）", sentence(why)),
+                    (why, Lang::En) => format!("{decision} (why: {})", sentence(why)),
                 };
                 (result, s.stamp.by, s.stamp.at)
             }
@@ -122,11 +131,19 @@ impl ResultNotice {
         rows.push((l.pick("完成时间", "Completed").into(), done.clone()));
         rows.push((l.pick("处理人", "Handled by").into(), names.user(done_by)));
         let reg_no = r.reg_no.to_string();
-        let message = match l {
-            Lang::ZhCn => format!(
+        // A suggestion is answered, not handled: its plan may still be ahead.
+        let result = sentence(&result);
+        let message = match (l, r.kind) {
+            (Lang::ZhCn, CaseKind::Suggestion) => format!(
+                "您于 {received} 提出的{category}建议（登记号 {reg_no}）已于 {done} 答复：{result}。如有意见，请联系我们并提供登记号。"
+            ),
+            (Lang::ZhCn, _) => format!(
                 "您于 {received} 反映的{category}{what_zh}（登记号 {reg_no}）已于 {done} 处理完毕：{result}。如对处理结果有意见，请联系我们并提供登记号。"
             ),
-            Lang::En => format!(
+            (Lang::En, CaseKind::Suggestion) => format!(
+                "Your suggestion ({category}) of {received}, registration no. {reg_no}, was answered on {done}: {result}. If you have more to say, contact us and quote the number."
+            ),
+            (Lang::En, _) => format!(
                 "Your {what_en} ({category}) of {received}, registration no. {reg_no}, was handled on {done}: {result}. If you are not content with the result, contact us and quote the number."
             ),
         };
@@ -136,6 +153,13 @@ impl ResultNotice {
             message,
         })
     }
+}
+
+/// `text` without the full stop staff end it with: the message puts its
+/// own after it.
+fn sentence(text: &str) -> &str {
+    text.trim()
+        .trim_end_matches(['。', '.', '！', '!', '；', ';', '，', ','])
 }
 
 #[cfg(test)]
@@ -216,5 +240,15 @@ mod tests {
         assert!(masked.rows.iter().all(|(_, v)| v != "张三"), "{masked:?}");
         let en = ResultNotice::of(&case, &Names, Lang::En, PersonalData::Shown).expect("a notice");
         assert!(en.message.contains("was handled on"), "{}", en.message);
+        // A result ended with a full stop gets one, not two.
+        case.resolution.as_mut().unwrap().result = "水管已更换。".into();
+        let n = ResultNotice::of(&case, &Names, Lang::ZhCn, PersonalData::Shown).expect("a notice");
+        assert!(n.message.contains("水管已更换。如对"), "{}", n.message);
+        // Reopened (the resident turned the result down), withdrawn or
+        // voided: no result to hand them.
+        for state in [CaseState::Reopened, CaseState::Withdrawn, CaseState::Voided] {
+            case.state = state;
+            assert!(ResultNotice::of(&case, &Names, Lang::ZhCn, PersonalData::Shown).is_none());
+        }
     }
 }

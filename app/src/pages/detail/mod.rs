@@ -91,8 +91,15 @@ fn Header(case: Arc<Case>) -> impl IntoView {
     let kind = case.registration.kind;
     let escalated = case.escalated();
     let id = case.id;
-    // A result to tell the complainant (`shared::report::ResultNotice`).
-    let handled = case.resolution.is_some() || case.suggestion.is_some();
+    // A result to tell the complainant (`shared::report::ResultNotice`):
+    // handled, and neither reopened, withdrawn nor voided.
+    let handled = (case.resolution.is_some() || case.suggestion.is_some())
+        && !matches!(
+            state,
+            shared::case::CaseState::Reopened
+                | shared::case::CaseState::Withdrawn
+                | shared::case::CaseState::Voided
+        );
     view! {
         <div class="card detail-head">
             <h2><span data-testid="detail-reg-no">{case.registration.reg_no.to_string()}</span>
