@@ -12,8 +12,6 @@
 //! received / total once the file is ready; building 100k rows takes a few
 //! seconds first (see the report in BENCHMARKS.md when it is run).
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use super::cases::{CaseFilterQuery, CaseQuery};
 use super::responses::StatisticsReaders;
 use super::stats::{StatsParams, parse_lang, require_reader, stats_for};
@@ -33,6 +31,8 @@ use serde::Deserialize;
 use serde_json::json;
 use shared::lang::Lang;
 use shared::personal_data::shown;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The response header with the number of rows an export holds.
 pub const TOTAL_ROWS_HEADER: &str = "x-total-rows";
