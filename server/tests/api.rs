@@ -507,6 +507,15 @@ fn admin_endpoints_are_admin_only() {
         refused(&|p| p.households = 1_000_001),
         bad("admin.bad_households")
     );
+    // The contact prints on every receipt: one line, 64 characters.
+    assert_eq!(
+        refused(&|p| p.contact = "客服".repeat(33)),
+        bad("admin.bad_property_contact")
+    );
+    assert_eq!(
+        refused(&|p| p.contact = "0571-88886666\n1栋".into()),
+        bad("admin.bad_property_contact")
+    );
     assert_eq!(
         refused(&|p| p.buildings[0].units[0].name = "户".repeat(33)),
         bad("admin.bad_place_name")

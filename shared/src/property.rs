@@ -26,6 +26,12 @@ pub struct Property {
     /// retirement is still taken, as a retired category's is.
     #[serde(default)]
     pub retired: bool,
+    /// Where residents reach the property's service desk (客服电话, the
+    /// office's address), as the receipt and the result notice print it:
+    /// the seeds ask that the complainant be given whom to contact (002:
+    /// 提供投诉登记号及相关联系人信息). Empty when none is set.
+    #[serde(default)]
+    pub contact: String,
 }
 
 /// A building of a property.
@@ -162,6 +168,7 @@ mod tests {
                 }],
             }],
             retired: false,
+            contact: String::new(),
         };
         assert!(p.contains(&Location::PublicArea));
         assert!(p.contains(&Location::Building { building: b }));

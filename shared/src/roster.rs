@@ -266,6 +266,7 @@ mod tests {
             households: 100,
             buildings: Vec::new(),
             retired: false,
+            contact: String::new(),
         }
     }
 

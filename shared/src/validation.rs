@@ -440,6 +440,7 @@ mod tests {
                 }],
             }],
             retired: false,
+            contact: String::new(),
         }
     }
 

@@ -171,6 +171,8 @@ impl Server {
             "和园",
             "--households",
             "500",
+            "--contact",
+            "客服中心 0571-88886666",
         ]);
         self.cli(&[
             "property",

@@ -678,16 +678,31 @@ async fn an_admin_renames_a_building_and_adds_units_to_it() {
     // Nothing to change is said beside the name.
     admin.click("edit-property-submit").await;
     admin
-        .wait_text("edit-property-name-error", "请填写新名称、户数或状态")
+        .wait_text("edit-property-name-error", "请填写新名称、户数、联系方式或状态")
         .await;
     admin.fill("edit-property-name", "和园一期").await;
     admin.fill("edit-property-households", "520").await;
+    // The service desk moved: the number residents are given changes.
+    admin.fill("edit-property-contact", "客服中心 0571-86660000").await;
     admin.click("edit-property-submit").await;
     admin.wait_text("admin-properties", "和园一期").await;
+    admin
+        .wait_text("property-contact", "客服中心 0571-86660000")
+        .await;
     let stored = seed_property(&server, &token);
     assert_eq!(
-        (&stored["name"], &stored["households"], &stored["code"]),
-        (&json!("和园一期"), &json!(520), &json!("HY"))
+        (
+            &stored["name"],
+            &stored["households"],
+            &stored["code"],
+            &stored["contact"]
+        ),
+        (
+            &json!("和园一期"),
+            &json!(520),
+            &json!("HY"),
+            &json!("客服中心 0571-86660000")
+        )
     );
     admin.close().await;
 }

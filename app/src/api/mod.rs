@@ -251,6 +251,10 @@ pub fn code_message(code: &str, lang: Lang) -> Option<String> {
             "A property's name is 1–64 characters",
         ),
         "admin.bad_households" => ("户数过大", "Too many households"),
+        "admin.bad_property_contact" => (
+            "联系方式须为一行，最多 64 个字",
+            "The contact is one line of at most 64 characters",
+        ),
         "admin.too_many_places" => (
             "一个项目最多 2000 栋楼、共 50000 个单元/户",
             "A property holds at most 2,000 buildings and 50,000 units",

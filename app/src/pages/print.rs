@@ -96,6 +96,13 @@ impl RecordNames for ConfigNames<'_> {
             .unwrap_or_default()
     }
 
+    fn contact(&self, property: PropertyId) -> String {
+        self.0
+            .property(property)
+            .map(|p| p.contact.clone())
+            .unwrap_or_default()
+    }
+
     fn tz(&self) -> Tz {
         self.0.settings.tz()
     }

@@ -226,6 +226,7 @@ impl StaffSetup {
             households: 1000,
             buildings: Vec::new(),
             retired: false,
+            contact: String::new(),
         };
         store.put_property(&property, None, &audit("property.put"))?;
         let user = store.create_user(

@@ -513,6 +513,15 @@ pub fn check_property(p: &Property) -> Result<(), ApiError> {
             format!("a property has at most {MAX_HOUSEHOLDS} households"),
         ));
     }
+    // Printed on every receipt: one line, as long as a phone and an office.
+    if p.contact.chars().count() > MAX_DIRECTORY_NAME
+        || (!p.contact.is_empty() && !is_plain_name(&p.contact))
+    {
+        return Err(ApiError::bad_request(
+            "admin.bad_property_contact",
+            format!("a property's contact is at most {MAX_DIRECTORY_NAME} characters on one line"),
+        ));
+    }
     // Every tablet of the property pulls the whole list, and every case's
     // search text and export row names its building and unit.
     let units: usize = p.buildings.iter().map(|b| b.units.len()).sum();
@@ -556,7 +565,7 @@ pub const MAX_PLACE_CHARS: usize = 32;
 #[utoipa::path(post, path = "/api/v1/admin/properties", request_body = Property,
     responses(AdminOnly, JsonBody,
         (status = 204, description = "The property is stored; `ETag` is the properties' new revision."),
-        (status = 400, description = "`admin.bad_property_code`, `admin.bad_property_name`, `admin.bad_households`, `admin.too_many_places`, `admin.bad_place_name`. `request.bad_if_match`. `request.malformed_json`: the body is not JSON.", body = ErrorBody),
+        (status = 400, description = "`admin.bad_property_code`, `admin.bad_property_name`, `admin.bad_households`, `admin.bad_property_contact`, `admin.too_many_places`, `admin.bad_place_name`. `request.bad_if_match`. `request.malformed_json`: the body is not JSON.", body = ErrorBody),
         (status = 409, description = "`conflict`: another property has the code. `admin.property_code_fixed`: the property exists with another code. `admin.place_in_use`: a building or unit left out has cases.", body = ErrorBody),
         (status = 412, description = "`admin.changed_meanwhile`: the properties changed since the read whose `ETag` came as `If-Match`.", body = ErrorBody)),
     params(("If-Match" = Option<String>, Header, description = "The `ETag` of the list this property was read from; without it the property is stored whatever changed since.")),

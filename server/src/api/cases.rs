@@ -368,6 +368,14 @@ impl RecordNames for StoreNames {
             .unwrap_or_default()
     }
 
+    fn contact(&self, property: PropertyId) -> String {
+        self.properties
+            .iter()
+            .find(|p| p.id == property)
+            .map(|p| p.contact.clone())
+            .unwrap_or_default()
+    }
+
     fn tz(&self) -> Tz {
         self.tz
     }

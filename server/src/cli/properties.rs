@@ -23,6 +23,10 @@ pub enum PropertyCommand {
         /// Number of households (户数).
         #[arg(long)]
         households: u32,
+        /// Where residents reach the service desk (客服电话, an address),
+        /// printed on receipts and result notices.
+        #[arg(long, default_value = "")]
+        contact: String,
     },
     /// Adds a building with its units to a property.
     Building {
@@ -55,6 +59,7 @@ impl PropertyCommand {
                 code,
                 name,
                 households,
+                contact,
             } => {
                 let store = data.open()?;
                 let property = Property {
@@ -64,6 +69,7 @@ impl PropertyCommand {
                     households,
                     buildings: Vec::new(),
                     retired: false,
+                    contact: contact.trim().to_string(),
                 };
                 check_property(&property).map_err(|e| e.to_string())?;
                 let audit = cli_audit(

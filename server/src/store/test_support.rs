@@ -121,6 +121,7 @@ pub(super) fn staff(store: &dyn Store) -> (Property, User) {
         households: 10,
         buildings: Vec::new(),
         retired: false,
+        contact: String::new(),
     };
     store
         .put_property(&property, None, &audit())

@@ -78,8 +78,12 @@ impl Receipt {
         if let Some(due) = &reply_due {
             rows.push((l.pick("答复期限", "Reply by").into(), due.clone()));
         }
+        let contact = names.contact(r.property);
+        if !contact.is_empty() {
+            rows.push((l.pick("联系我们", "Contact us").into(), contact.clone()));
+        }
         let reg_no = r.reg_no.to_string();
-        let message = match (l, &reply_due) {
+        let mut message = match (l, &reply_due) {
             (Lang::ZhCn, Some(due)) => format!(
                 "您于 {received} 反映的{category}{what_zh}已受理，登记号 {reg_no}。我们将于 {due} 前答复您。查询进度请提供登记号。"
             ),
@@ -93,6 +97,7 @@ impl Receipt {
                 "Your {what_en} ({category}) of {received} is registered as {reg_no}. Please quote the number when you ask about it."
             ),
         };
+        message.push_str(&contact_sentence(&contact, l));
         let reply_unknown = case
             .deadline_problems
             .iter()
@@ -104,6 +109,15 @@ impl Receipt {
             reply_unknown,
             message,
         }
+    }
+}
+
+/// The sentence that ends a message with whom to contact, if anyone.
+pub(super) fn contact_sentence(contact: &str, l: Lang) -> String {
+    match (contact, l) {
+        ("", _) => String::new(),
+        (c, Lang::ZhCn) => format!("联系方式：{c}。"),
+        (c, Lang::En) => format!(" Contact: {c}."),
     }
 }
 
@@ -137,6 +151,12 @@ mod tests {
         assert!(masked.rows.iter().all(|(_, v)| v != "张三"), "{masked:?}");
         let en = Receipt::of(&case, &Names, Lang::En, PersonalData::Shown);
         assert!(en.message.contains("We will reply by"), "{}", en.message);
+        // Whom to contact, on paper and in the message.
+        assert!(
+            r.rows.contains(&("联系我们".to_string(), "客服中心 0571-88886666".to_string())),
+            "{r:?}"
+        );
+        assert!(r.message.ends_with("联系方式：客服中心 0571-88886666。"), "{}", r.message);
         // How it came in, with the hotline's order number.
         assert!(!r.reply_unknown);
         let mut hotline = case.clone();

@@ -179,6 +179,9 @@ pub trait RecordNames {
     /// The property's name and the location within it, as one text, for
     /// a reader of `lang`.
     fn place(&self, property: PropertyId, location: &Location, lang: Lang) -> String;
+    /// Where residents reach the property's service desk
+    /// (`Property::contact`), empty when none is set.
+    fn contact(&self, property: PropertyId) -> String;
     /// The company timezone, for every time on the sheet.
     fn tz(&self) -> Tz;
 }
@@ -923,6 +926,9 @@ pub(super) mod tests {
         }
         fn place(&self, _: PropertyId, _: &Location, _: Lang) -> String {
             "华苑小区 1栋 101".into()
+        }
+        fn contact(&self, _: PropertyId) -> String {
+            "客服中心 0571-88886666".into()
         }
         fn tz(&self) -> Tz {
             chrono_tz::Asia::Shanghai

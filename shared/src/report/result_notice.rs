@@ -130,6 +130,10 @@ impl ResultNotice {
         }
         rows.push((l.pick("完成时间", "Completed").into(), done.clone()));
         rows.push((l.pick("处理人", "Handled by").into(), names.user(done_by)));
+        let contact = names.contact(r.property);
+        if !contact.is_empty() {
+            rows.push((l.pick("联系我们", "Contact us").into(), contact.clone()));
+        }
         let reg_no = r.reg_no.to_string();
         // A suggestion is answered, not handled: its plan may still be ahead.
         let result = sentence(&result);
@@ -147,6 +151,7 @@ impl ResultNotice {
                 "Your {what_en} ({category}) of {received}, registration no. {reg_no}, was handled on {done}: {result}. If you are not content with the result, contact us and quote the number."
             ),
         };
+        let message = message + &super::receipt::contact_sentence(&contact, l);
         Some(ResultNotice {
             title,
             rows,
@@ -244,6 +249,7 @@ mod tests {
         case.resolution.as_mut().unwrap().result = "水管已更换。".into();
         let n = ResultNotice::of(&case, &Names, Lang::ZhCn, PersonalData::Shown).expect("a notice");
         assert!(n.message.contains("水管已更换。如对"), "{}", n.message);
+        assert!(n.message.ends_with("联系方式：客服中心 0571-88886666。"), "{}", n.message);
         // Reopened (the resident turned the result down), withdrawn or
         // voided: no result to hand them.
         for state in [CaseState::Reopened, CaseState::Withdrawn, CaseState::Voided] {

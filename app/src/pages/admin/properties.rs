@@ -48,6 +48,9 @@ pub fn PropertiesTab() -> impl IntoView {
                                     <Show when=move || retired>
                                         " "<span class="badge none">{t("已停用", "Retired")}</span>
                                     </Show>
+                                    {(!p.contact.is_empty()).then(|| view! {
+                                        <div class="hint" data-testid="property-contact">{p.contact.clone()}</div>
+                                    })}
                                 </td>
                                 <td>{p.households}</td>
                                 <td>{p.buildings.len()}</td>
@@ -154,6 +157,7 @@ const NEW_PROPERTY_ROUTES: [Route; 4] = [
     },
     route("admin.bad_property_name", "name"),
     route("admin.bad_households", "households"),
+    route("admin.bad_property_contact", "contact"),
 ];
 
 #[component]
@@ -165,12 +169,14 @@ fn NewPropertyForm(
     let code = RwSignal::new(String::new());
     let name = RwSignal::new(String::new());
     let households = RwSignal::new(String::new());
+    let contact = RwSignal::new(String::new());
     let fields: FieldErrors = RwSignal::new(BTreeMap::new());
-    Unsaved::track(move || [code.get(), name.get(), households.get()]);
+    Unsaved::track(move || [code.get(), name.get(), households.get(), contact.get()]);
     let clear = move || {
         code.set(String::new());
         name.set(String::new());
         households.set(String::new());
+        contact.set(String::new());
     };
     let put = put_property(ctx, reload, error, (fields, &NEW_PROPERTY_ROUTES), clear);
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -199,6 +205,10 @@ fn NewPropertyForm(
                     .into(),
             );
         }
+        let typed_contact = contact.get_untracked().trim().to_string();
+        if typed_contact.chars().count() > 64 {
+            found.insert("contact", words("admin.bad_property_contact", l));
+        }
         let stop = !found.is_empty();
         fields.set(found);
         let (false, Ok(count)) = (stop, count) else {
@@ -212,6 +222,7 @@ fn NewPropertyForm(
             households: count,
             buildings: Vec::new(),
             retired: false,
+            contact: typed_contact,
         };
         put.dispatch_local((property, None));
     };
@@ -233,6 +244,10 @@ fn NewPropertyForm(
                 kind="number" min="0" inputmode="numeric">
                 {beside("households")}
             </TextField>
+            <TextField label=("联系方式（客服电话、地址，印在回执上；可不填）", "Contact (service desk phone, address; printed on receipts; optional)")
+                testid="new-property-contact" value=contact>
+                {beside("contact")}
+            </TextField>
             <button type="submit" class="btn primary" data-testid="new-property-submit" disabled=move || put.pending().get()>
                 {t("添加项目", "Add property")}
             </button>
@@ -253,13 +268,15 @@ fn EditPropertyForm(
     let households = RwSignal::new(String::new());
     // "", "in_service" or "retired": empty keeps it, as the other inputs.
     let status = RwSignal::new(String::new());
+    let contact = RwSignal::new(String::new());
     let fields: FieldErrors = RwSignal::new(BTreeMap::new());
-    Unsaved::track(move || [name.get(), households.get(), status.get()]);
+    Unsaved::track(move || [name.get(), households.get(), status.get(), contact.get()]);
     let read = move || listed(properties);
     let clear = move || {
         name.set(String::new());
         households.set(String::new());
         status.set(String::new());
+        contact.set(String::new());
     };
     let put = put_property(
         ctx,
@@ -299,12 +316,30 @@ fn EditPropertyForm(
             "in_service" => Some(false),
             _ => None,
         };
-        if found.is_empty() && typed_name.is_empty() && count.is_none() && retired.is_none() {
+        // "-" clears it: empty keeps it, as the other inputs.
+        let typed_contact = contact.get_untracked().trim().to_string();
+        let new_contact = match typed_contact.as_str() {
+            "" => None,
+            "-" => Some(String::new()),
+            _ => Some(typed_contact),
+        };
+        if new_contact
+            .as_ref()
+            .is_some_and(|c| c.chars().count() > 64)
+        {
+            found.insert("contact", words("admin.bad_property_contact", l));
+        }
+        if found.is_empty()
+            && typed_name.is_empty()
+            && count.is_none()
+            && retired.is_none()
+            && new_contact.is_none()
+        {
             found.insert(
                 "name",
                 l.pick(
-                    "请填写新名称、户数或状态",
-                    "Enter a new name, household count or status",
+                    "请填写新名称、户数、联系方式或状态",
+                    "Enter a new name, household count, contact or status",
                 )
                 .into(),
             );
@@ -323,6 +358,9 @@ fn EditPropertyForm(
         if let Some(r) = retired {
             target.retired = r;
         }
+        if let Some(c) = new_contact {
+            target.contact = c;
+        }
         put.dispatch_local((target, tag));
     };
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
@@ -339,6 +377,10 @@ fn EditPropertyForm(
             <TextField label=("户数（不改则留空）", "Households (empty keeps them)") testid="edit-property-households"
                 value=households kind="number" min="0" inputmode="numeric">
                 {beside("households")}
+            </TextField>
+            <TextField label=("联系方式（不改则留空，填 - 清除）", "Contact (empty keeps it, - clears it)")
+                testid="edit-property-contact" value=contact>
+                {beside("contact")}
             </TextField>
             <label class="field">
                 <span>{t("状态（不改则留空）", "Status (empty keeps it)")}</span>
