@@ -678,12 +678,17 @@ async fn an_admin_renames_a_building_and_adds_units_to_it() {
     // Nothing to change is said beside the name.
     admin.click("edit-property-submit").await;
     admin
-        .wait_text("edit-property-name-error", "请填写新名称、户数、联系方式或状态")
+        .wait_text(
+            "edit-property-name-error",
+            "请填写新名称、户数、联系方式或状态",
+        )
         .await;
     admin.fill("edit-property-name", "和园一期").await;
     admin.fill("edit-property-households", "520").await;
     // The service desk moved: the number residents are given changes.
-    admin.fill("edit-property-contact", "客服中心 0571-86660000").await;
+    admin
+        .fill("edit-property-contact", "客服中心 0571-86660000")
+        .await;
     admin.click("edit-property-submit").await;
     admin.wait_text("admin-properties", "和园一期").await;
     admin

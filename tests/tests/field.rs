@@ -541,7 +541,13 @@ async fn the_complainant_gets_a_receipt_with_the_number_and_the_reply_date() {
     browser.wait_text("receipt", &reg_no).await;
     let receipt = browser.text("receipt").await;
     // Whom to contact is the property's, as the administrator set it.
-    for text in ["投诉受理回执", "答复期限", "电梯按钮失灵", "王五", "客服中心 0571-88886666"] {
+    for text in [
+        "投诉受理回执",
+        "答复期限",
+        "电梯按钮失灵",
+        "王五",
+        "客服中心 0571-88886666",
+    ] {
         assert!(receipt.contains(text), "the receipt has {text}: {receipt}");
     }
     assert!(!receipt.contains("严重程度"), "nothing of the handling");

@@ -153,10 +153,15 @@ mod tests {
         assert!(en.message.contains("We will reply by"), "{}", en.message);
         // Whom to contact, on paper and in the message.
         assert!(
-            r.rows.contains(&("联系我们".to_string(), "客服中心 0571-88886666".to_string())),
+            r.rows
+                .contains(&("联系我们".to_string(), "客服中心 0571-88886666".to_string())),
             "{r:?}"
         );
-        assert!(r.message.ends_with("联系方式：客服中心 0571-88886666。"), "{}", r.message);
+        assert!(
+            r.message.ends_with("联系方式：客服中心 0571-88886666。"),
+            "{}",
+            r.message
+        );
         // How it came in, with the hotline's order number.
         assert!(!r.reply_unknown);
         let mut hotline = case.clone();

@@ -249,7 +249,11 @@ mod tests {
         case.resolution.as_mut().unwrap().result = "水管已更换。".into();
         let n = ResultNotice::of(&case, &Names, Lang::ZhCn, PersonalData::Shown).expect("a notice");
         assert!(n.message.contains("水管已更换。如对"), "{}", n.message);
-        assert!(n.message.ends_with("联系方式：客服中心 0571-88886666。"), "{}", n.message);
+        assert!(
+            n.message.ends_with("联系方式：客服中心 0571-88886666。"),
+            "{}",
+            n.message
+        );
         // Reopened (the resident turned the result down), withdrawn or
         // voided: no result to hand them.
         for state in [CaseState::Reopened, CaseState::Withdrawn, CaseState::Voided] {

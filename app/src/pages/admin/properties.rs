@@ -145,7 +145,7 @@ const EDIT_BUILDING_ROUTES: [Route; 3] = [
 ];
 
 /// Where the server's refusals of a new property belong.
-const NEW_PROPERTY_ROUTES: [Route; 4] = [
+const NEW_PROPERTY_ROUTES: [Route; 5] = [
     route("admin.bad_property_code", "code"),
     Route {
         code: "conflict",
@@ -323,10 +323,7 @@ fn EditPropertyForm(
             "-" => Some(String::new()),
             _ => Some(typed_contact),
         };
-        if new_contact
-            .as_ref()
-            .is_some_and(|c| c.chars().count() > 64)
-        {
+        if new_contact.as_ref().is_some_and(|c| c.chars().count() > 64) {
             found.insert("contact", words("admin.bad_property_contact", l));
         }
         if found.is_empty()
