@@ -443,12 +443,14 @@ impl AppCtx {
         self.config.set(config);
         self.identity.set(snap.identity);
         let state = snap.state.map(|mut state| {
+            let device = state.device;
             let made_here = snap
                 .ops
                 .iter()
                 .chain(&snap.kept)
-                .filter(|op| op.device == state.device);
-            state.resume(made_here.map(|op| op.seq).max());
+                .filter(|op| op.device == device);
+            state.resume(made_here.clone().map(|op| op.seq).max());
+            state.resume_numbers(made_here);
             state
         });
         self.ops.update_value(|log| log.kept = snap.kept);

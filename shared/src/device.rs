@@ -281,6 +281,25 @@ impl DeviceState {
         self.last_seq = last_stored.unwrap_or(0).max(self.acked_seq);
     }
 
+    /// Takes up the registration counter again after a restart, given
+    /// the ops stored here: never below a number one of them holds. A
+    /// state written late by another tab (see [`DeviceState::resume`])
+    /// may count fewer registrations than were made since, and the next
+    /// case would carry a number a resident already holds on a receipt
+    /// (which the server then refuses as taken).
+    pub fn resume_numbers<'a>(&mut self, stored: impl IntoIterator<Item = &'a Op>) {
+        let highest = stored
+            .into_iter()
+            .filter_map(|op| match &op.action {
+                Action::Register(r) if r.reg_no.device() == self.number => {
+                    Some(r.reg_no.counter())
+                }
+                _ => None,
+            })
+            .max();
+        self.reg_counter = self.reg_counter.max(highest.unwrap_or(0));
+    }
+
     /// How many ops wait in the outbox.
     pub fn pending(&self) -> u64 {
         self.last_seq - self.acked_seq
@@ -573,6 +592,32 @@ mod tests {
         // Ops stored past an older state's number keep theirs.
         d.resume(Some(14));
         assert_eq!((d.last_seq, d.pending()), (14, 5));
+    }
+
+    #[test]
+    fn a_registration_number_stored_is_never_handed_out_again() {
+        let t = DateTime::parse_from_rfc3339("2026-03-02T02:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let mut fleet = crate::sim::Fleet::new(
+            &[(Role::Staff, 0)],
+            crate::id::PropertyId(Uuid::from_u128(7)),
+            0,
+        );
+        let made: Vec<Op> = (0..3).map(|i| fleet.register(0, t, i)).collect();
+        let number = match &made[0].action {
+            Action::Register(r) => r.reg_no.device(),
+            _ => unreachable!("a registration"),
+        };
+        // This device's state as another tab wrote it before the three.
+        let mut d = DeviceState::new(made[0].device, number, 0);
+        d.resume_numbers(&made);
+        let next = d.next_reg_no("HY", chrono_tz::Asia::Shanghai, t).unwrap();
+        assert_eq!(next.counter(), 4, "{next}");
+        // Another device's numbers are not this one's.
+        let mut other = DeviceState::new(DeviceId(Uuid::from_u128(2)), number + 1, 0);
+        other.resume_numbers(&made);
+        assert_eq!(other.reg_counter, 0);
     }
 
     #[test]

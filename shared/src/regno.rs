@@ -77,6 +77,11 @@ impl RegNo {
     pub fn device(&self) -> u32 {
         self.device
     }
+
+    /// The device's own count it carries.
+    pub fn counter(&self) -> u32 {
+        self.counter
+    }
 }
 
 impl fmt::Display for RegNo {
