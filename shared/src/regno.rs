@@ -175,6 +175,18 @@ impl utoipa::PartialSchema for RegNo {
 #[cfg(feature = "openapi")]
 impl utoipa::ToSchema for RegNo {}
 
+/// Whether device number `n` reads clearly in a registration number: its
+/// base-36 digits hold neither I nor O, which a resident reading the
+/// number aloud, or staff typing it from a receipt, would take for 1 and 0
+/// (device 18 is `0I`, and `01` is device 1, another tablet's cases). The
+/// server gives out only such numbers.
+pub fn reads_clearly(n: u32) -> bool {
+    let mut digits = [0u8; 10];
+    !padded(n, 36, 2, &mut digits)
+        .iter()
+        .any(|d| matches!(d, b'I' | b'O'))
+}
+
 /// The digits of `n` in `radix` (at most 36, upper-case letters past 9),
 /// zero-padded to at least `min` (at most 10) digits, written at the end of
 /// `buf`.
@@ -199,6 +211,15 @@ fn padded(mut n: u32, radix: u32, min: usize, buf: &mut [u8; 10]) -> &[u8] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn device_numbers_with_an_i_or_an_o_do_not_read_clearly() {
+        assert!(reads_clearly(1) && reads_clearly(17) && reads_clearly(19));
+        assert!(!reads_clearly(18), "0I");
+        assert!(!reads_clearly(24), "0O");
+        assert!(!reads_clearly(18 * 36), "I0");
+        assert_eq!((1..=36).filter(|&n| !reads_clearly(n)).count(), 2);
+    }
     use proptest::prelude::*;
 
     #[test]

@@ -432,13 +432,20 @@ pub(super) fn device_login(
         }
         None => {
             let (id, secret_hash) = &claim.fresh;
-            let number: i64 = tx
-                .query_one(
-                    "UPDATE counters SET value = value + 1 WHERE name = 'device_number'
-                     RETURNING value",
-                    &[],
-                )?
-                .get(0)?;
+            // Only numbers that read clearly (`shared::regno::reads_clearly`).
+            let number: i64 = loop {
+                let next: i64 = tx
+                    .query_one(
+                        "UPDATE counters SET value = value + 1 WHERE name = 'device_number'
+                         RETURNING value",
+                        &[],
+                    )?
+                    .get(0)?;
+                match u32::try_from(next) {
+                    Ok(n) if !shared::regno::reads_clearly(n) => continue,
+                    _ => break next,
+                }
+            };
             tx.execute(
                 "INSERT INTO devices (id, number, name, first_seen, last_seen, secret_hash, schema_floor)
                  VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6)",
