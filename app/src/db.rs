@@ -194,6 +194,11 @@ pub struct Snapshot {
     pub ops: Vec<Op>,
     /// This device's own ops kept aside at another user's login.
     pub kept: Vec<Op>,
+    /// The device and sequence number of each stored op this build cannot
+    /// read (written by a newer one: the server was rolled back, or
+    /// another tab runs a newer build): their numbers are never handed out
+    /// again.
+    pub unreadable: Vec<(DeviceId, u64)>,
     /// The config items by key, as JSON.
     pub config: Vec<(String, String)>,
     /// The chosen language code.
@@ -206,6 +211,13 @@ pub struct Snapshot {
     pub uploads: Vec<PendingUpload>,
     /// The cases the server deleted.
     pub deleted: Vec<CaseId>,
+}
+
+/// What every stored op says of its number, whatever its action.
+#[derive(Deserialize)]
+struct Numbered {
+    device: DeviceId,
+    seq: u64,
 }
 
 /// Evidence this device took that the server does not hold yet: uploaded
@@ -303,12 +315,19 @@ pub async fn load() -> Result<Snapshot, DbError> {
     let records = own_records(&tx).await?;
     let mut ops = Vec::with_capacity(records.len());
     let mut kept = Vec::new();
+    let mut unreadable = Vec::new();
     for r in records {
         // One unreadable op must not hide every other case: skip and log it.
         match serde_json::from_str::<Op>(&r.json) {
             Ok(op) if r.kept => kept.push(op),
             Ok(op) => ops.push(op),
-            Err(e) => leptos::logging::warn!("skipping stored op {}: {e}", r.id),
+            Err(e) => {
+                leptos::logging::warn!("skipping stored op {}: {e}", r.id);
+                // Its number, at least, is read: every op has one.
+                if let Ok(n) = serde_json::from_str::<Numbered>(&r.json) {
+                    unreadable.push((n.device, n.seq));
+                }
+            }
         }
     }
     let pages: Vec<String> = tx
@@ -349,6 +368,7 @@ pub async fn load() -> Result<Snapshot, DbError> {
         session,
         ops,
         kept,
+        unreadable,
         config,
         lang,
         last_sync,

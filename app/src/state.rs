@@ -449,7 +449,10 @@ impl AppCtx {
                 .iter()
                 .chain(&snap.kept)
                 .filter(|op| op.device == device);
-            state.resume(made_here.clone().map(|op| op.seq).max());
+            let unreadable = (snap.unreadable.iter())
+                .filter(|(d, _)| *d == device)
+                .map(|(_, seq)| *seq);
+            state.resume(made_here.clone().map(|op| op.seq).chain(unreadable).max());
             state.resume_numbers(made_here);
             state
         });
