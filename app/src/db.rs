@@ -81,6 +81,11 @@ pub enum DbError {
     /// [`open`] was not called or failed.
     #[error("the database is not open")]
     NotOpen,
+    /// The database was upgraded by a newer build of the app than this
+    /// one (the server rolled back, or another tab runs the newer one):
+    /// the browser opens it only for that build.
+    #[error("the database was upgraded by a newer build: {0}")]
+    NewerBuild(String),
 }
 
 impl From<indexed_db_futures::error::Error> for DbError {
@@ -91,7 +96,15 @@ impl From<indexed_db_futures::error::Error> for DbError {
 
 impl From<indexed_db_futures::error::OpenDbError> for DbError {
     fn from(e: indexed_db_futures::error::OpenDbError) -> Self {
-        DbError::Idb(e.to_string())
+        use indexed_db_futures::error::{DomException, Error, OpenDbError};
+        match &e {
+            OpenDbError::Base(Error::DomException(DomException::Other(d)))
+                if d.name() == "VersionError" =>
+            {
+                DbError::NewerBuild(d.message())
+            }
+            _ => DbError::Idb(e.to_string()),
+        }
     }
 }
 

@@ -79,6 +79,11 @@ pub fn App() -> impl IntoView {
             }
             Err(e) => {
                 leptos::logging::error!("start: {e}");
+                // The newer build that upgraded the database is fetched
+                // and loaded (at most once in ten minutes).
+                if matches!(e, db::DbError::NewerBuild(_)) {
+                    update::required(ctx);
+                }
                 ctx.fatal.set(Some(e));
                 ctx.ready.set(true);
             }
@@ -159,8 +164,14 @@ pub fn App() -> impl IntoView {
                         // In words; the detail is in the console.
                         let (zh, en) = match e {
                             db::DbError::Corrupt(_) => (
-                                "本机保存的数据无法读取（可能由更新的版本写入），请联系系统管理员。",
-                                "The data kept on this tablet cannot be read (written by a newer version?); contact the administrator.",
+                                "本机保存的数据无法读取（可能由更新的版本写入），请联系系统管理员。请勿清除浏览器数据：未上传的记录会丢失。",
+                                "The data kept on this tablet cannot be read (written by a newer version?); contact the administrator. Do not clear the browser's data: records not uploaded yet would be lost.",
+                            ),
+                            // Clearing the site's data "fixes" it, with the
+                            // outbox and the photos.
+                            db::DbError::NewerBuild(_) => (
+                                "本机数据已由较新版本的应用升级，此版本无法打开。联网后应用会自动更新；如仍无法打开，请联系系统管理员。请勿清除浏览器数据：未上传的记录会丢失。",
+                                "The data on this tablet was upgraded by a newer version of the app, which this one cannot open. Online, the app updates itself; if it still does not open, contact the administrator. Do not clear the browser's data: records not uploaded yet would be lost.",
                             ),
                             db::DbError::Idb(_) | db::DbError::NotOpen => (
                                 "浏览器不允许使用本机存储（可能是无痕模式，或存储空间已满），请检查浏览器设置。",
