@@ -60,6 +60,21 @@ pub fn start(ctx: &Ctx, args: &[&str]) -> Result<Alongside> {
 }
 
 impl Alongside {
+    /// Fails at once, with the child's log, if it has already failed: a
+    /// lint in the app was otherwise reported only after the whole native
+    /// build, minutes later on a cold machine.
+    pub fn check(&mut self) -> Result<()> {
+        match self.child.try_wait() {
+            Ok(Some(status)) if !status.success() => {
+                if let Ok(text) = fs::read_to_string(&self.log) {
+                    print!("{text}");
+                }
+                Err(format!("`{}` failed ({status})", self.shown))
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Waits for the child, prints its log, and fails if it failed.
     pub fn finish(mut self) -> Result<()> {
         let waiting = Instant::now();

@@ -217,7 +217,7 @@ fn test_steps(ctx: &Ctx, steps: &mut Steps) -> Result<()> {
     // the app is excluded by name here and checked for wasm below.
     // The wasm side (the app's clippy, then the bundle) runs in a second
     // xtask beside the native clippy and build (`alongside.rs`).
-    let wasm = alongside::start(ctx, &["--clippy"])?;
+    let mut wasm = alongside::start(ctx, &["--clippy"])?;
     steps.time("clippy (native)", || {
         step("clippy, native crates");
         cmd(ctx.cargo().args([
@@ -231,6 +231,7 @@ fn test_steps(ctx: &Ctx, steps: &mut Steps) -> Result<()> {
             "warnings",
         ]))
     })?;
+    wasm.check()?;
     // Every later cargo command selects the same packages as this one, so
     // cargo resolves the same features and reuses what this compiled: a
     // `cargo build -p server` or `cargo test -p server` resolves features
