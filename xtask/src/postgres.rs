@@ -98,6 +98,7 @@ impl Cluster {
     pub fn start(bin: &Path, dir: &Path) -> Result<Cluster> {
         step("start a throwaway PostgreSQL cluster");
         let run_as = if is_root()? { Some("postgres") } else { None };
+        sweep_abandoned(bin, run_as);
         if dir.join("data").exists() {
             // Left by a run that was killed: its server may still be up.
             stop(bin, dir, run_as);
@@ -156,6 +157,33 @@ impl Cluster {
             cluster.ca.display()
         );
         Ok(cluster)
+    }
+}
+
+/// Stops and removes the clusters of earlier runs whose xtask is gone (a
+/// run interrupted with Ctrl-C or killed by CI never dropped its
+/// `Cluster`): each kept a server running and its directory for good.
+/// A cluster whose xtask still runs (`cargo xtask postgres` in another
+/// shell) is left alone.
+fn sweep_abandoned(bin: &Path, run_as: Option<&str>) {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = (name.to_str())
+            .and_then(|n| n.strip_prefix("xtask-postgres-"))
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if pid == std::process::id() || Path::new(&format!("/proc/{pid}")).exists() {
+            continue;
+        }
+        let dir = entry.path();
+        println!("removing the cluster an interrupted run left: {}", dir.display());
+        stop(bin, &dir, run_as);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
 
