@@ -291,9 +291,7 @@ impl DeviceState {
         let highest = stored
             .into_iter()
             .filter_map(|op| match &op.action {
-                Action::Register(r) if r.reg_no.device() == self.number => {
-                    Some(r.reg_no.counter())
-                }
+                Action::Register(r) if r.reg_no.device() == self.number => Some(r.reg_no.counter()),
                 _ => None,
             })
             .max();

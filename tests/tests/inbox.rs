@@ -343,9 +343,7 @@ async fn a_reopened_repair_and_a_repair_to_close_wait_in_the_inbox() {
     browser.choose("in-satisfaction", "2").await;
     browser.fill("in-comment", "抽查：水槽下方又有渗水").await;
     browser.click("submit-follow_up").await;
-    browser
-        .wait_text("timeline", "抽查回访：满意度 2")
-        .await;
+    browser.wait_text("timeline", "抽查回访：满意度 2").await;
     assert_eq!(browser.attr("detail-state", "data-state").await, "closed");
     let reasons = only_item_reasons(&browser, &reg_no).await;
     assert_eq!(reasons, ["spot_check_unhappy"]);

@@ -181,7 +181,10 @@ fn sweep_abandoned(bin: &Path, run_as: Option<&str>) {
             continue;
         }
         let dir = entry.path();
-        println!("removing the cluster an interrupted run left: {}", dir.display());
+        println!(
+            "removing the cluster an interrupted run left: {}",
+            dir.display()
+        );
         stop(bin, &dir, run_as);
         let _ = std::fs::remove_dir_all(&dir);
     }
