@@ -1098,16 +1098,23 @@ fn huge_login_names_are_refused_before_anything_else() {
     let mib = "x".repeat(1 << 20);
     for i in 0..200 {
         let login = format!("{i:04}{mib}");
-        let (status, body) = anon.post(
+        // A login's body is a few KiB at most: this one is refused unread,
+        // and the answer may come while it is still being sent, which cuts
+        // the sending short.
+        let status = anon.try_post(
             "/api/v1/auth/login",
             &json!({ "login": login, "password": "whatever-pass" }),
         );
-        // A login's body is a few KiB at most: this one is not read whole.
-        assert!(matches!(status, 413 | 429), "attempt {i}: {status} {body}");
-        if status == 413 {
-            assert_eq!(code(&body), "request.too_large", "attempt {i}");
-        }
+        assert!(
+            matches!(status, None | Some(413 | 429)),
+            "attempt {i}: {status:?}"
+        );
     }
+    let (status, body) = anon.post(
+        "/api/v1/auth/login",
+        &json!({ "login": "x".repeat(20 * 1024), "password": "whatever-pass" }),
+    );
+    assert_eq!((status, code(&body)), (413, "request.too_large"));
     // One that fits the body is refused for its login's length.
     let (status, body) = anon.post(
         "/api/v1/auth/login",
