@@ -737,6 +737,36 @@ fn push_is_idempotent_detects_gaps_and_clones() {
     assert_eq!(body["acked_seq"], 4);
 }
 
+/// A push whose answer was lost, sent again after the server was upgraded
+/// to a build whose ops have a field more (with its default): the same op,
+/// not a clone.
+#[test]
+fn an_op_sent_again_after_an_upgrade_is_no_clone() {
+    let w = world();
+    let (c, first) = Client::login(&w.server.base, "staff_a");
+    let mut a = Author::new(&first);
+    let r1 = a.register(w.pa(), "一");
+    let (_, body) = c.post("/api/v1/sync/push", &push_body(a.device, &[r1.clone()]));
+    assert_eq!(body["acked_seq"], 1);
+    // As a build before `related_case` wrote and hashed it.
+    let id = r1.id.to_string();
+    let now = serde_json::to_string(&r1).unwrap();
+    let older = now.replace(r#","related_case":null"#, "");
+    assert_ne!(older, now, "the field is written today");
+    let changed = common::update(
+        w.fx.data.path(),
+        "UPDATE ops SET json = $1, hash = $2 WHERE id = $3",
+        &[&older, &server::push::hash(&older), &id],
+    );
+    assert_eq!(changed, 1);
+    let (_, body) = c.post("/api/v1/sync/push", &push_body(a.device, &[r1]));
+    assert_eq!(body["acked_seq"], 1);
+    assert!(
+        body["quarantined"].as_array().unwrap().is_empty(),
+        "{body}"
+    );
+}
+
 #[test]
 fn workflow_ops_materialize_through_the_shared_fold() {
     let w = world();

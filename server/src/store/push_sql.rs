@@ -613,16 +613,26 @@ fn session_stands(tx: &dyn Db, job: &PushJob) -> StoreResult<()> {
 
 /// The hash of the op the server holds under `device`'s number `seq`:
 /// stored, or quarantined other than as a clone (a clone is not the
-/// device's own op, so it never counts as what the number holds).
+/// device's own op, so it never counts as what the number holds). Taken
+/// of the op as this build writes it, as an incoming op's is: an older
+/// build that stored it wrote no field added since, and the same op sent
+/// again after an upgrade (its answer lost) looked like a clone.
 fn held_hash(tx: &dyn Db, device: &str, seq: u64) -> StoreResult<Option<String>> {
-    tx.query_opt(
-        "SELECT hash FROM ops WHERE device_id = ?1 AND seq = ?2
-         UNION ALL SELECT hash FROM quarantine WHERE device_id = ?1 AND seq = ?2 AND code <> 'sync.clone'
+    let Some(row) = tx.query_opt(
+        "SELECT hash, json FROM ops WHERE device_id = ?1 AND seq = ?2
+         UNION ALL SELECT hash, json FROM quarantine
+                   WHERE device_id = ?1 AND seq = ?2 AND code <> 'sync.clone'
          LIMIT 1",
         &[device.into(), Value::Int(seq as i64)],
     )?
-    .map(|r| r.get(0))
-    .transpose()
+    else {
+        return Ok(None);
+    };
+    let (hash, json): (String, String) = (row.get(0)?, row.get(1)?);
+    let now_written = serde_json::from_str::<Op>(&json)
+        .ok()
+        .and_then(|op| serde_json::to_string(&op).ok());
+    Ok(Some(now_written.map_or(hash, |json| push::hash(&json))))
 }
 
 /// Why the op `seq` of `device` is held in quarantine, if it is and was
