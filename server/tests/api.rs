@@ -746,7 +746,10 @@ fn an_op_sent_again_after_an_upgrade_is_no_clone() {
     let (c, first) = Client::login(&w.server.base, "staff_a");
     let mut a = Author::new(&first);
     let r1 = a.register(w.pa(), "一");
-    let (_, body) = c.post("/api/v1/sync/push", &push_body(a.device, &[r1.clone()]));
+    let (_, body) = c.post(
+        "/api/v1/sync/push",
+        &push_body(a.device, std::slice::from_ref(&r1)),
+    );
     assert_eq!(body["acked_seq"], 1);
     // As a build before `related_case` wrote and hashed it.
     let id = r1.id.to_string();
@@ -761,10 +764,7 @@ fn an_op_sent_again_after_an_upgrade_is_no_clone() {
     assert_eq!(changed, 1);
     let (_, body) = c.post("/api/v1/sync/push", &push_body(a.device, &[r1]));
     assert_eq!(body["acked_seq"], 1);
-    assert!(
-        body["quarantined"].as_array().unwrap().is_empty(),
-        "{body}"
-    );
+    assert!(body["quarantined"].as_array().unwrap().is_empty(), "{body}");
 }
 
 #[test]
