@@ -211,7 +211,7 @@ pub struct Snapshot {
     /// read (written by a newer one: the server was rolled back, or
     /// another tab runs a newer build): their numbers are never handed out
     /// again.
-    pub unreadable: Vec<(DeviceId, u64)>,
+    pub unreadable: Vec<Unreadable>,
     /// The config items by key, as JSON.
     pub config: Vec<(String, String)>,
     /// The chosen language code.
@@ -226,11 +226,24 @@ pub struct Snapshot {
     pub deleted: Vec<CaseId>,
 }
 
-/// What every stored op says of its number, whatever its action.
-#[derive(Deserialize)]
-struct Numbered {
-    device: DeviceId,
-    seq: u64,
+/// What every stored op says of its number, whatever its action, and a
+/// registration of the number it gave the case.
+#[derive(Debug, Deserialize)]
+pub struct Unreadable {
+    /// The device that made it.
+    pub device: DeviceId,
+    /// Its sequence number there.
+    pub seq: u64,
+    /// What its action holds, read only for a registration's number.
+    #[serde(default)]
+    action: serde_json::Value,
+}
+
+impl Unreadable {
+    /// The registration number, when the op registered a case.
+    pub fn reg_no(&self) -> Option<shared::regno::RegNo> {
+        self.action.get("reg_no")?.as_str()?.parse().ok()
+    }
 }
 
 /// Evidence this device took that the server does not hold yet: uploaded
@@ -337,8 +350,8 @@ pub async fn load() -> Result<Snapshot, DbError> {
             Err(e) => {
                 leptos::logging::warn!("skipping stored op {}: {e}", r.id);
                 // Its number, at least, is read: every op has one.
-                if let Ok(n) = serde_json::from_str::<Numbered>(&r.json) {
-                    unreadable.push((n.device, n.seq));
+                if let Ok(n) = serde_json::from_str::<Unreadable>(&r.json) {
+                    unreadable.push(n);
                 }
             }
         }

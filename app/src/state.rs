@@ -162,6 +162,10 @@ pub struct OpLog {
     /// This device's own ops kept aside at another user's login
     /// (`DeviceState::keeps`): in the outbox only, never folded.
     kept: Vec<Op>,
+    /// The sequence numbers of this device's stored ops that this build
+    /// cannot read (a newer build wrote them): the server waits for them,
+    /// and only that build can send them.
+    pub unreadable: Vec<u64>,
 }
 
 impl OpLog {
@@ -442,6 +446,7 @@ impl AppCtx {
         }
         self.config.set(config);
         self.identity.set(snap.identity);
+        let mut unreadable_here = Vec::new();
         let state = snap.state.map(|mut state| {
             let device = state.device;
             let made_here = snap
@@ -449,14 +454,28 @@ impl AppCtx {
                 .iter()
                 .chain(&snap.kept)
                 .filter(|op| op.device == device);
-            let unreadable = (snap.unreadable.iter())
-                .filter(|(d, _)| *d == device)
-                .map(|(_, seq)| *seq);
-            state.resume(made_here.clone().map(|op| op.seq).chain(unreadable).max());
-            state.resume_numbers(made_here);
+            let theirs: Vec<&db::Unreadable> = snap
+                .unreadable
+                .iter()
+                .filter(|u| u.device == device)
+                .collect();
+            unreadable_here = theirs.iter().map(|u| u.seq).collect();
+            let numbers = made_here.clone().map(|op| op.seq);
+            state.resume(numbers.chain(unreadable_here.iter().copied()).max());
+            let registered: Vec<shared::regno::RegNo> = made_here
+                .filter_map(|op| match &op.action {
+                    shared::op::Action::Register(r) => Some(r.reg_no.clone()),
+                    _ => None,
+                })
+                .chain(theirs.iter().filter_map(|u| u.reg_no()))
+                .collect();
+            state.resume_numbers(&registered);
             state
         });
-        self.ops.update_value(|log| log.kept = snap.kept);
+        self.ops.update_value(|log| {
+            log.kept = snap.kept;
+            log.unreadable = unreadable_here;
+        });
         self.device.set(state);
         self.session.set(snap.session);
         self.blocked.set(snap.blocked);

@@ -487,6 +487,14 @@ async fn push_all(ctx: AppCtx, token: &str) -> Result<Pushed, ApiError> {
             return Ok(pushed);
         }
         if !changed {
+            // The server waits for an op only a newer build can read and
+            // send: the newer build is what is missing.
+            let waits_for_newer = answer
+                .expected_seq
+                .is_some_and(|seq| ctx.ops.with_value(|log| log.unreadable.contains(&seq)));
+            if waits_for_newer {
+                return Err(ApiError::UpdateRequired);
+            }
             // The server kept nothing new: resending the same batch would
             // loop forever. Report it; the next attempt backs off.
             return Err(not_acknowledged(&answer));

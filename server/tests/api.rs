@@ -480,6 +480,29 @@ fn admin_endpoints_are_admin_only() {
             .0,
         204
     );
+    // A page of a build before the contact sends none: the stored one
+    // stays. One sent is kept trimmed.
+    p.contact = " 客服中心 0571-88886666 ".into();
+    let mut older = serde_json::to_value(&p).unwrap();
+    assert_eq!(admin.post("/api/v1/admin/properties", &older).0, 204);
+    older.as_object_mut().unwrap().remove("contact");
+    older["households"] = serde_json::json!(402);
+    assert_eq!(admin.post("/api/v1/admin/properties", &older).0, 204);
+    let (_, list) = admin.get("/api/v1/admin/properties");
+    let stored = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["id"] == serde_json::json!(p.id))
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        (&stored["contact"], &stored["households"]),
+        (
+            &serde_json::json!("客服中心 0571-88886666"),
+            &serde_json::json!(402)
+        )
+    );
     p.code = "bad code!".into();
     let (s, body) = admin.post(
         "/api/v1/admin/properties",

@@ -282,18 +282,17 @@ impl DeviceState {
     }
 
     /// Takes up the registration counter again after a restart, given
-    /// the ops stored here: never below a number one of them holds. A
+    /// the registration numbers of the ops stored here (those this build
+    /// cannot read too): never below one of them. A
     /// state written late by another tab (see [`DeviceState::resume`])
     /// may count fewer registrations than were made since, and the next
     /// case would carry a number a resident already holds on a receipt
     /// (which the server then refuses as taken).
-    pub fn resume_numbers<'a>(&mut self, stored: impl IntoIterator<Item = &'a Op>) {
+    pub fn resume_numbers<'a>(&mut self, stored: impl IntoIterator<Item = &'a RegNo>) {
         let highest = stored
             .into_iter()
-            .filter_map(|op| match &op.action {
-                Action::Register(r) if r.reg_no.device() == self.number => Some(r.reg_no.counter()),
-                _ => None,
-            })
+            .filter(|r| r.device() == self.number)
+            .map(RegNo::counter)
             .max();
         self.reg_counter = self.reg_counter.max(highest.unwrap_or(0));
     }
@@ -609,12 +608,19 @@ mod tests {
         };
         // This device's state as another tab wrote it before the three.
         let mut d = DeviceState::new(made[0].device, number, 0);
-        d.resume_numbers(&made);
+        let numbers: Vec<&RegNo> = made
+            .iter()
+            .filter_map(|op| match &op.action {
+                Action::Register(r) => Some(&r.reg_no),
+                _ => None,
+            })
+            .collect();
+        d.resume_numbers(numbers.iter().copied());
         let next = d.next_reg_no("HY", chrono_tz::Asia::Shanghai, t).unwrap();
         assert_eq!(next.counter(), 4, "{next}");
         // Another device's numbers are not this one's.
         let mut other = DeviceState::new(DeviceId(Uuid::from_u128(2)), number + 1, 0);
-        other.resume_numbers(&made);
+        other.resume_numbers(numbers.iter().copied());
         assert_eq!(other.reg_counter, 0);
     }
 

@@ -85,6 +85,8 @@ pub fn serve_for_tests() -> Result<()> {
 pub struct Cluster {
     bin: PathBuf,
     dir: PathBuf,
+    /// Held locked while the cluster lives ([`LOCK_FILE`]).
+    _lock: std::fs::File,
     /// The OS user the server runs as, when we are root.
     run_as: Option<&'static str>,
     /// `postgres://…` to its `postgres` database.
@@ -105,6 +107,10 @@ impl Cluster {
             std::fs::remove_dir_all(dir).map_err(|e| format!("remove {}: {e}", dir.display()))?;
         }
         std::fs::create_dir_all(dir).map_err(|e| format!("create {}: {e}", dir.display()))?;
+        let lock = std::fs::File::create(dir.join(LOCK_FILE))
+            .map_err(|e| format!("create {}: {e}", dir.join(LOCK_FILE).display()))?;
+        lock.try_lock()
+            .map_err(|e| format!("lock {}: {e}", dir.join(LOCK_FILE).display()))?;
         if let Some(user) = run_as {
             cmd(Command::new("chown").arg(user).arg(dir))?;
         }
@@ -113,6 +119,7 @@ impl Cluster {
         let mut cluster = Cluster {
             bin: bin.to_path_buf(),
             dir: dir.to_path_buf(),
+            _lock: lock,
             run_as,
             url: String::new(),
             ca: dir.join("ca.crt"),
@@ -160,34 +167,54 @@ impl Cluster {
     }
 }
 
+/// The file a running cluster's xtask holds locked, for as long as the
+/// cluster lives.
+const LOCK_FILE: &str = "xtask.lock";
+
 /// Stops and removes the clusters of earlier runs whose xtask is gone (a
 /// run interrupted with Ctrl-C or killed by CI never dropped its
 /// `Cluster`): each kept a server running and its directory for good.
-/// A cluster whose xtask still runs (`cargo xtask postgres` in another
-/// shell) is left alone.
+/// Gone means its lock can be taken: a cluster whose xtask still runs
+/// (`cargo xtask postgres` in another shell, another run in another
+/// process namespace sharing the temp dir) holds it, and one this user may
+/// not open is not this user's to remove.
 fn sweep_abandoned(bin: &Path, run_as: Option<&str>) {
     let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
         return;
     };
     for entry in entries.flatten() {
         let name = entry.file_name();
-        let Some(pid) = (name.to_str())
-            .and_then(|n| n.strip_prefix("xtask-postgres-"))
-            .and_then(|p| p.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        if pid == std::process::id() || Path::new(&format!("/proc/{pid}")).exists() {
+        if !name.to_string_lossy().starts_with("xtask-postgres-") {
             continue;
         }
         let dir = entry.path();
+        let abandoned = std::fs::OpenOptions::new()
+            .write(true)
+            .open(dir.join(LOCK_FILE))
+            .is_ok_and(|lock| lock.try_lock().is_ok());
+        if !abandoned {
+            continue;
+        }
         println!(
             "removing the cluster an interrupted run left: {}",
             dir.display()
         );
-        stop(bin, &dir, run_as);
+        // Its server only: a pid file left by a server that died may
+        // name another process by now.
+        if postmaster_runs(&dir) {
+            stop(bin, &dir, run_as);
+        }
         let _ = std::fs::remove_dir_all(&dir);
     }
+}
+
+/// Whether the process the pid file in `dir` names is a PostgreSQL server.
+fn postmaster_runs(dir: &Path) -> bool {
+    let pid = std::fs::read_to_string(dir.join("data").join("postmaster.pid"))
+        .ok()
+        .and_then(|text| text.lines().next().map(|l| l.trim().to_string()));
+    pid.and_then(|pid| std::fs::read(format!("/proc/{pid}/cmdline")).ok())
+        .is_some_and(|cmdline| String::from_utf8_lossy(&cmdline).contains("postgres"))
 }
 
 impl Drop for Cluster {

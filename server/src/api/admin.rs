@@ -575,11 +575,30 @@ pub async fn put_property(
     session: Session,
     ClientAddr(addr): ClientAddr,
     IfMatch(expected): IfMatch,
-    json: Body<Property>,
+    json: Body<serde_json::Value>,
 ) -> Result<impl IntoResponse, ApiError> {
     session.require(&[Role::Admin])?;
-    let ApiJson(mut property) = json?;
+    let ApiJson(body) = json?;
+    // A page still on a build before the contact sends none: it keeps the
+    // stored one rather than erasing what every receipt gives residents.
+    let sends_contact = body.get("contact").is_some();
+    let mut property: Property = serde_json::from_value(body).map_err(|e| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "request.invalid_json",
+            e.to_string(),
+        )
+    })?;
     property.code = property.code.trim().to_ascii_uppercase();
+    property.contact = property.contact.trim().to_string();
+    if !sends_contact {
+        let store = state.store.clone();
+        let id = property.id;
+        let stored = blocking(move || store.properties()).await?;
+        if let Some(p) = stored.into_iter().find(|p| p.id == id) {
+            property.contact = p.contact;
+        }
+    }
     check_property(&property)?;
     let store = state.store.clone();
     // The store writes the detail: what the property was and is.

@@ -317,6 +317,7 @@ fn summary(property: &Property) -> serde_json::Value {
         "name": property.name,
         "households": property.households,
         "retired": property.retired,
+        "contact": property.contact,
         "buildings": property.buildings.len(),
         "units": property.buildings.iter().map(|b| b.units.len()).sum::<usize>(),
     })

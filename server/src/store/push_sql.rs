@@ -629,10 +629,7 @@ fn held_hash(tx: &dyn Db, device: &str, seq: u64) -> StoreResult<Option<String>>
         return Ok(None);
     };
     let (hash, json): (String, String) = (row.get(0)?, row.get(1)?);
-    let now_written = serde_json::from_str::<Op>(&json)
-        .ok()
-        .and_then(|op| serde_json::to_string(&op).ok());
-    Ok(Some(now_written.map_or(hash, |json| push::hash(&json))))
+    Ok(Some(now_written_hash(&json).unwrap_or(hash)))
 }
 
 /// Why the op `seq` of `device` is held in quarantine, if it is and was
@@ -794,14 +791,29 @@ pub(super) fn accept(
 
 /// Whether the quarantine holds this very clone already (the same
 /// content under the device's `seq`), settled or not: it is there to see.
+/// Compared as this build writes it, as [`held_hash`] compares.
 fn clone_kept(tx: &dyn Db, device: &str, seq: u64, hash: &str) -> StoreResult<bool> {
-    Ok(tx
-        .query_opt(
-            "SELECT 1 FROM quarantine WHERE device_id = ?1 AND seq = ?2 AND hash = ?3
-             AND code = 'sync.clone'",
-            &[device.into(), Value::Int(seq as i64), hash.into()],
-        )?
-        .is_some())
+    let rows = tx.query(
+        "SELECT hash, json FROM quarantine WHERE device_id = ?1 AND seq = ?2
+         AND code = 'sync.clone'",
+        &[device.into(), Value::Int(seq as i64)],
+    )?;
+    for row in rows {
+        let (kept, json): (String, String) = (row.get(0)?, row.get(1)?);
+        if kept == hash || now_written_hash(&json).is_some_and(|h| h == hash) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// The hash of a stored op's JSON as this build writes the op, when it
+/// reads as one.
+fn now_written_hash(json: &str) -> Option<String> {
+    let op = serde_json::from_str::<Op>(json).ok()?;
+    serde_json::to_string(&op)
+        .ok()
+        .map(|json| push::hash(&json))
 }
 
 /// Keeps an op aside with the reason in `notice`, for an admin.
