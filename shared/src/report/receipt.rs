@@ -35,12 +35,7 @@ impl Receipt {
         let l = lang;
         let tz = names.tz();
         let r = &case.registration;
-        let (what_zh, what_en) = match r.kind {
-            CaseKind::Complaint => ("投诉", "complaint"),
-            CaseKind::Repair => ("报修", "repair request"),
-            CaseKind::Suggestion => ("建议", "suggestion"),
-            CaseKind::Inquiry => ("咨询", "inquiry"),
-        };
+        let (what_zh, what_en) = raised(r.kind);
         let title = match l {
             Lang::ZhCn => format!("{what_zh}受理回执"),
             Lang::En => format!("Receipt of your {what_en}"),
@@ -109,6 +104,17 @@ impl Receipt {
             reply_unknown,
             message,
         }
+    }
+}
+
+/// What the complainant raised, as the papers handed to them name it
+/// (Chinese, English): 投诉 / a complaint, 报修 / a repair request, ….
+pub(super) fn raised(kind: CaseKind) -> (&'static str, &'static str) {
+    match kind {
+        CaseKind::Complaint => ("投诉", "complaint"),
+        CaseKind::Repair => ("报修", "repair request"),
+        CaseKind::Suggestion => ("建议", "suggestion"),
+        CaseKind::Inquiry => ("咨询", "inquiry"),
     }
 }
 

@@ -8,6 +8,7 @@
 //! holds nothing internal: no assessment, no person complained about, no
 //! department.
 
+use super::receipt::raised;
 use super::record::{PersonalData, RecordNames, complainant, local_time};
 use crate::case::{ApprovalState, Case, CaseKind, CaseState};
 use crate::compensation::format_yuan;
@@ -45,12 +46,7 @@ impl ResultNotice {
         let l = lang;
         let tz = names.tz();
         let r = &case.registration;
-        let (what_zh, what_en) = match r.kind {
-            CaseKind::Complaint => ("投诉", "complaint"),
-            CaseKind::Repair => ("报修", "repair request"),
-            CaseKind::Suggestion => ("建议", "suggestion"),
-            CaseKind::Inquiry => ("咨询", "inquiry"),
-        };
+        let (what_zh, what_en) = raised(r.kind);
         // What was done and when: the resolution, or for a suggestion the
         // decision on it.
         let (result, done_by, done_at) = match (&case.resolution, &case.suggestion) {
