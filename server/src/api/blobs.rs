@@ -254,15 +254,14 @@ pub async fn get(
         .ok_or(pending)?;
     let len = file.metadata().map_err(ApiError::internal)?.len();
     let stream = tokio_util::io::ReaderStream::new(tokio::fs::File::from_std(file));
+    // Not in the browser's cache, as no answer of the API is
+    // (`api::no_store`): the next user of a shared tablet would get the
+    // bytes without the scope and masking checks above. The app keeps the
+    // bytes it needs in IndexedDB itself.
     Ok((
         [
             (header::CONTENT_TYPE, media_type),
             (header::CONTENT_LENGTH, HeaderValue::from(len)),
-            // Not in the browser's cache: it does not key on the bearer
-            // token, so on a shared tablet the next user would get the
-            // bytes without the scope and masking checks above. The app
-            // keeps the bytes it needs in IndexedDB itself.
-            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
         ],
         Body::from_stream(stream),
     )
@@ -338,8 +337,9 @@ fn pending(r: &BlobRef) -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "blob.pending", message)
 }
 
-/// The tus headers of an answer about an upload, never cached.
-fn upload_headers(offset: u64, length: u64) -> [(HeaderName, HeaderValue); 3] {
+/// The tus headers of an answer about an upload (never cached, as no
+/// answer of the API is).
+fn upload_headers(offset: u64, length: u64) -> [(HeaderName, HeaderValue); 2] {
     [
         (
             HeaderName::from_static(UPLOAD_OFFSET_HEADER),
@@ -349,6 +349,5 @@ fn upload_headers(offset: u64, length: u64) -> [(HeaderName, HeaderValue); 3] {
             HeaderName::from_static(UPLOAD_LENGTH_HEADER),
             HeaderValue::from(length),
         ),
-        (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
     ]
 }

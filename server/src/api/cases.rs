@@ -333,7 +333,6 @@ pub async fn bundle(
         headers.insert(header::CONTENT_DISPOSITION, v);
     }
     headers.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
 }
 

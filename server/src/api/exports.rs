@@ -160,7 +160,6 @@ fn attachment(
     if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
         headers.insert(header::CONTENT_DISPOSITION, v);
     }
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     if let Some(total) = total {
         headers.insert(TOTAL_ROWS_HEADER, HeaderValue::from(total));
     }
