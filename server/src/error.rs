@@ -86,6 +86,18 @@ impl ApiError {
         )
     }
 
+    /// 507: the server's disk is full. Nothing was stored; the caller
+    /// keeps what it sent and sends it again. The detail is logged, for
+    /// the administrator, who is the one who can act.
+    pub fn storage_full(detail: impl std::fmt::Display) -> ApiError {
+        tracing::error!(%detail, "the disk is full");
+        ApiError::new(
+            StatusCode::INSUFFICIENT_STORAGE,
+            "storage.full",
+            "the server's disk is full; nothing was stored: send it again once the administrator has made room",
+        )
+    }
+
     /// The status.
     pub fn status(&self) -> StatusCode {
         self.status
@@ -128,6 +140,7 @@ impl From<StoreError> for ApiError {
                 format!("not found: {what}"),
             ),
             StoreError::Internal(detail) => ApiError::internal(detail),
+            StoreError::Full(detail) => ApiError::storage_full(detail),
             StoreError::Changed(what) => ApiError::new(
                 StatusCode::PRECONDITION_FAILED,
                 "admin.changed_meanwhile",

@@ -378,6 +378,40 @@ fn sessions_require_a_live_token() {
     let (m, _) = w.login("manager_a");
     assert_eq!(m.post("/api/v1/auth/logout", &json!({})).0, 204);
     assert_eq!(m.get("/api/v1/me").0, 401);
+
+    // A session that expired is told so; one that expired long ago is
+    // swept by the next login anywhere, and is then merely unknown.
+    let (s, _) = w.login("manager_a");
+    let expire = |when: &str| {
+        common::update(
+            w.fx.data.path(),
+            "UPDATE tokens SET expires_at = $1 WHERE user_id = \
+             (SELECT id FROM users WHERE login = 'manager_a') AND revoked = 0",
+            &[&when.to_string()],
+        )
+    };
+    assert_eq!(expire("2026-01-02T00:00:00.000Z"), 1);
+    let (status, body) = s.get("/api/v1/me");
+    assert_eq!((status, code(&body)), (401, "auth.token_expired"));
+    let swept = |when: &str| {
+        common::update(
+            w.fx.data.path(),
+            "UPDATE tokens SET revoked = revoked WHERE expires_at = $1",
+            &[&when.to_string()],
+        )
+    };
+    w.login("quality");
+    assert_eq!(swept("2026-01-02T00:00:00.000Z"), 0, "swept");
+    let (status, body) = s.get("/api/v1/me");
+    assert_eq!((status, code(&body)), (401, "auth.invalid_token"));
+    // Ended yesterday: kept, and still told as expired.
+    let (s, _) = w.login("manager_a");
+    let yesterday = (chrono::Utc::now() - chrono::Duration::days(1))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    assert_eq!(expire(&yesterday), 1);
+    w.login("quality");
+    assert_eq!(swept(&yesterday), 1, "kept");
+    assert_eq!(code(&s.get("/api/v1/me").1), "auth.token_expired");
 }
 
 #[test]

@@ -587,6 +587,14 @@ fn a_hotline_order_is_found_and_exported_by_its_number() {
     );
     let found = |q: &str| staff.case_ids(&format!("q={q}"));
     assert_eq!(found("gd2026120500123"), [case.to_string()]);
+    // Read aloud in groups, and the registration number without dashes.
+    assert_eq!(found("GD%202026%201205%2000123"), [case.to_string()]);
+    let reg_no = staff.get(&format!("/api/v1/cases/{case}")).1["registration"]["reg_no"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(found(&reg_no.replace('-', "")), [case.to_string()]);
+    assert_eq!(found(&reg_no.replace('-', "%20")), [case.to_string()]);
 
     let (quality, _) = Client::login(&server.base, "quality");
     let (column, records) = case_csv(&quality);

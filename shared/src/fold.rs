@@ -92,9 +92,10 @@ pub struct Folded {
 /// masked keeps its numbers; 14: a step an answer on the spot skipped
 /// after its time ran out is missed, the fold's state holds what it read
 /// of the timeline, and a clock without a due time says when it was
-/// met): a server folds again every case it stored
+/// met; 15: the search text holds the registration and source numbers
+/// without their separators): a server folds again every case it stored
 /// under another version, and does not resume its fold state.
-pub const RULES: i64 = 14;
+pub const RULES: i64 = 15;
 
 /// What the fold carries between ops besides the case: the clock marks the
 /// deadlines are worked out from at the end, the ops a `resolve_conflict`

@@ -1,7 +1,8 @@
 //! Chinese phone numbers. A number is parsed once at the edge into
 //! [`Phone`], and code past that point trusts it.
 //!
-//! Accepted shapes, after removing spaces and dashes and a leading `+86`/`86`:
+//! Accepted shapes, after removing spaces and dashes and a leading
+//! `+86`/`86`/`0086`:
 //! - mobile: 11 digits starting `1[3-9]`;
 //! - landline: area code `0` + 2–3 digits, then a 7–8 digit number, optionally
 //!   an extension after `-`/`转` (kept as typed);
@@ -69,6 +70,11 @@ impl Phone {
             };
         } else if digits.len() == 13 && digits.starts_with("861") {
             digits = digits[2..].to_string();
+        } else if digits.len() == 15 && digits.starts_with("00861") {
+            // Dialled from abroad, or copied from a contact card: without
+            // this, `0086-138-1234-5678` read as the landline 0086-1381234
+            // with the extension 5678.
+            digits = digits[4..].to_string();
         }
         let with_ext = |s: String| match ext {
             Some(e) => format!("{s}转{e}"),
@@ -166,6 +172,10 @@ mod tests {
         check("138-1234-5678", Ok("13812345678"));
         check("+86 138 1234 5678", Ok("13812345678"));
         check("8613812345678", Ok("13812345678"));
+        check("0086 138 1234 5678", Ok("13812345678"));
+        check("0086-138-1234-5678", Ok("13812345678"));
+        // What an older build stored so still reads as it was stored.
+        check("0086-1381234转5678", Ok("0086-1381234转5678"));
         check("19912345678", Ok("19912345678"));
         check("12812345678", Err(PhoneError::Malformed));
         check("1381234567", Err(PhoneError::Malformed));

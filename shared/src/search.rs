@@ -8,7 +8,11 @@
 //! "138 1234 5678", "+86 13812345678" and "02162345678" find the numbers
 //! stored as `13812345678` and `021-62345678`, and the last four digits find
 //! the whole number. A number typed into the content or the remedy is
-//! found the same way, and only by the roles that see the phone. Category codes are not searched: the category has its
+//! found the same way, and only by the roles that see the phone. The
+//! registration and source numbers are also found without their
+//! separators, as they are read aloud or copied from another system:
+//! `hy2611230k0042` and `HY 261123 0K 0042` find `HY-261123-0K-0042`.
+//! Category codes are not searched: the category has its
 //! own filter, and its code (`cleaning`) would match unrelated words.
 
 use crate::case::Registration;
@@ -22,11 +26,17 @@ pub const MAX_QUERY_CHARS: usize = 100;
 /// Fewest digits a query must hold to be matched against phone numbers.
 const MIN_PHONE_DIGITS: usize = 3;
 
+/// Fewest characters a query must keep without its separators to be
+/// matched against the numbers' compact forms ([`compact`]): `3 2` would
+/// otherwise find every number with a 32 in it.
+const MIN_COMPACT_CHARS: usize = 4;
+
 /// A query as typed, ready to match.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Query {
     text: String,
     digits: Option<String>,
+    compact: Option<String>,
 }
 
 /// Why a query was refused.
@@ -47,6 +57,7 @@ impl Query {
         let folded = fold(trimmed);
         Ok(Some(Query {
             digits: phone_digits_of(&folded),
+            compact: compact_of(&folded),
             text: folded,
         }))
     }
@@ -62,10 +73,18 @@ impl Query {
         self.digits.as_deref()
     }
 
+    /// The query without its separators, to find within [`text`] too,
+    /// when it reads as (part of) a number typed in groups.
+    pub fn compact(&self) -> Option<&str> {
+        self.compact.as_deref()
+    }
+
     /// Whether the case registered as `reg`, at `place`, is found, by a
     /// user who is `shown` the complainant's name or phone.
     pub fn matches(&self, reg: &Registration, place: &str, shown: Shown) -> bool {
-        text(reg, place).contains(&self.text)
+        let text = text(reg, place);
+        text.contains(&self.text)
+            || self.compact().is_some_and(|c| text.contains(c))
             || (shown.name && name(reg).contains(&self.text))
             || (shown.phone
                 && self.digits().is_some_and(|d| {
@@ -83,16 +102,47 @@ impl Query {
 /// The numbers typed into the content and remedy are in it masked
 /// ([`mask_in_text`]): a reader who sees them masked must not find the
 /// case by them, which would confirm a guess. Who may see them finds them
-/// by [`numbers`].
+/// by [`numbers`]. The registration and source numbers follow once more
+/// without their separators ([`compact`]), which a query typed without
+/// them, or with others, finds.
 pub fn text(reg: &Registration, place: &str) -> String {
-    fold(&format!(
-        "{} {} {} {} {}",
-        reg.reg_no,
+    let reg_no = reg.reg_no.to_string();
+    let mut all = format!(
+        "{} {} {} {} {} {}",
+        reg_no,
         mask_in_text(&reg.content),
         mask_in_text(&reg.requested_remedy),
         place,
-        reg.source_ref
-    ))
+        reg.source_ref,
+        compact(&reg_no)
+    );
+    let source = compact(&fold(&reg.source_ref));
+    if source != fold(&reg.source_ref) {
+        all.push(' ');
+        all.push_str(&source);
+    }
+    fold(&all)
+}
+
+/// `number` without the separators people type into or between its
+/// groups (spaces, dashes, slashes, dots, brackets; full width ones once
+/// folded): `HY-261123-0K-0042` is `HY2611230K0042`.
+pub fn compact(number: &str) -> String {
+    number.chars().filter(|c| !is_separator(*c)).collect()
+}
+
+fn is_separator(c: char) -> bool {
+    c.is_whitespace() || matches!(c, '-' | '_' | '/' | '.' | '#' | '(' | ')' | ':')
+}
+
+/// The query without its separators, when it has some and what is left
+/// reads as a number: a digit in it, long enough to mean one.
+fn compact_of(folded: &str) -> Option<String> {
+    let compact = compact(folded);
+    (compact.len() != folded.len()
+        && compact.chars().count() >= MIN_COMPACT_CHARS
+        && compact.chars().any(|c| c.is_ascii_digit()))
+    .then_some(compact)
 }
 
 /// The digits of the phone and ID-card numbers typed into the content and
@@ -233,6 +283,38 @@ mod tests {
         r.source_ref = "GD2026120500123".into();
         assert!(finds("gd20261205", &r, Shown::NOTHING));
         assert!(finds("ＧＤ2026120500123", &r, Shown::NOTHING));
+        r.source_ref = "12345-2026/1205 0123".into();
+        for typed in ["1234520261205", "12345 2026 1205", "2026-1205-0123"] {
+            assert!(finds(typed, &r, Shown::NOTHING), "{typed}");
+        }
+    }
+
+    /// A registration number read aloud, or copied from a message that
+    /// lost its dashes, still finds its case.
+    #[test]
+    fn a_registration_number_is_found_without_its_dashes() {
+        let r = reg("13812345678");
+        let number = r.reg_no.to_string();
+        assert_eq!(number, "CL-260302-01-0007");
+        for typed in [
+            "CL260302010007",
+            "cl 260302 01 0007",
+            "260302 01",
+            "２６０３０２ ０１ ０００７",
+            "cl-260302-010007",
+        ] {
+            assert!(finds(typed, &r, Shown::NOTHING), "{typed}");
+        }
+        // Separators alone do not make a short query a number.
+        assert!(Query::parse("3 2").unwrap().unwrap().compact().is_none());
+        assert!(
+            Query::parse("楼道 垃圾")
+                .unwrap()
+                .unwrap()
+                .compact()
+                .is_none()
+        );
+        assert!(!finds("2603 0208", &r, Shown::NOTHING));
     }
 
     #[test]

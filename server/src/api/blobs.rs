@@ -177,6 +177,9 @@ pub async fn put(
                 format!("{e}; nothing was kept, upload it again from byte 0"),
             ));
         }
+        Err(BlobError::Io(e)) if e.kind() == std::io::ErrorKind::StorageFull => {
+            return Err(ApiError::storage_full(e));
+        }
         Err(BlobError::Io(e)) => return Err(ApiError::internal(e)),
     };
     let (offset, complete) = match progress {

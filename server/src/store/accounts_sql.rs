@@ -384,6 +384,9 @@ pub(super) fn device_proven(
         .is_some())
 }
 
+/// How long a session's row is kept after it expired.
+const ENDED_TOKENS_KEPT_DAYS: i64 = 30;
+
 /// A login on a device: the claimed device if its secret matches, or a
 /// new one with the next device number; the token is stored with it.
 pub(super) fn device_login(
@@ -479,6 +482,15 @@ pub(super) fn device_login(
             ts(now).into(),
             ts(expires_at).into(),
         ],
+    )?;
+    // Every login sweeps the sessions that ended long ago, which no
+    // request can use: the table would otherwise keep every login ever
+    // made. A session ended more recently is kept, so that its tablet is
+    // told it expired (or its device was revoked) rather than that it is
+    // unknown.
+    tx.execute(
+        "DELETE FROM tokens WHERE expires_at < ?1",
+        &[ts(now - chrono::Duration::days(ENDED_TOKENS_KEPT_DAYS)).into()],
     )?;
     let mut entry = audit.clone();
     entry.device = Some(device);

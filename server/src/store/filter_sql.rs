@@ -63,16 +63,15 @@ pub(super) fn case_where(
         args.push(ts(to).into());
     }
     if let Some(query) = &f.search {
-        let pattern = format!(
-            "%{}%",
-            query
-                .text()
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        );
+        let pattern = like(query.text());
         let mut any = vec!["search LIKE ? ESCAPE '\\'".to_string()];
         args.push(pattern.clone().into());
+        // The numbers' compact forms are in `search` too
+        // (`shared::search::compact`).
+        if let Some(compact) = query.compact() {
+            any.push("search LIKE ? ESCAPE '\\'".into());
+            args.push(like(compact).into());
+        }
         if f.shown.name {
             any.push("search_name LIKE ? ESCAPE '\\'".into());
             args.push(pattern.into());
@@ -108,4 +107,14 @@ pub(super) fn case_where(
         conds.push(format!("({})", any.join(" OR ")));
     }
     (conds.join(" AND "), args)
+}
+
+/// A LIKE pattern finding `text` anywhere, its wildcards escaped with a backslash.
+fn like(text: &str) -> String {
+    format!(
+        "%{}%",
+        text.replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    )
 }

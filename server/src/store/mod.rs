@@ -71,6 +71,10 @@ pub enum StoreError {
     /// The database failed.
     #[error("database: {0}")]
     Internal(String),
+    /// The disk holding the data is full: nothing of the change was
+    /// stored, and it can be sent again once there is room.
+    #[error("the disk is full: {0}")]
+    Full(String),
     /// A save made from an older copy: the item changed since the caller
     /// read it (its revision is no longer the one the caller read).
     #[error("changed since it was read: {0}")]
@@ -101,7 +105,10 @@ pub enum StoreError {
 
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
-        StoreError::Internal(e.to_string())
+        match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DiskFull) => StoreError::Full(e.to_string()),
+            _ => StoreError::Internal(e.to_string()),
+        }
     }
 }
 
@@ -669,6 +676,32 @@ pub struct BlobRef {
 mod tests {
     use super::*;
     use shared::wire::{PullResponse, PulledOp};
+
+    /// A full disk is said as such, to the caller as 507 `storage.full`,
+    /// not as an internal error: the tablet keeps what it sent, and the
+    /// administrator is the one to act. SQLite's page limit fails as a
+    /// full disk does.
+    #[test]
+    fn a_full_disk_is_told_apart_from_a_failure() {
+        let db = rusqlite::Connection::open_in_memory().unwrap();
+        db.execute_batch("PRAGMA max_page_count = 3; CREATE TABLE t (x TEXT);")
+            .unwrap();
+        let full = (0..100)
+            .find_map(|_| {
+                db.execute("INSERT INTO t VALUES (?1)", ["x".repeat(4000)])
+                    .err()
+            })
+            .expect("the page limit reached");
+        let e = StoreError::from(full);
+        assert!(matches!(e, StoreError::Full(_)), "{e:?}");
+        let answer = crate::error::ApiError::from(e);
+        assert_eq!(
+            (answer.status().as_u16(), answer.code()),
+            (507, "storage.full")
+        );
+        let other = StoreError::from(rusqlite::Error::QueryReturnedNoRows);
+        assert!(matches!(other, StoreError::Internal(_)), "{other:?}");
+    }
 
     #[test]
     fn an_empty_pull_page_is_written_as_a_pull_response() {

@@ -64,6 +64,9 @@ impl From<tokio_postgres::Error> for StoreError {
         // The driver's own text is only "db error"; the server's is in
         // the database error.
         match e.as_db_error() {
+            Some(db) if *db.code() == tokio_postgres::error::SqlState::DISK_FULL => {
+                StoreError::Full(db.message().to_string())
+            }
             Some(db) => StoreError::Internal(format!(
                 "{} ({}){}",
                 db.message(),
