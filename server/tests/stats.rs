@@ -766,6 +766,8 @@ fn roles_and_scope_of_statistics_spot_checks_and_exports() {
     );
     let stats_text = String::from_utf8(stats_csv).expect("utf-8");
     assert!(stats_text.contains("概况") && stats_text.contains("华苑小区"));
+    // The overdue sheet names C5's late clock in words, not by its code.
+    assert!(stats_text.contains("报修回访") && !stats_text.contains("follow_up_repair"));
     assert!(!stats_text.contains("锦绣花园") && !stats_text.contains(&s.reg_nos["D1"]));
 
     // Head office sees both.
@@ -883,6 +885,17 @@ fn spot_check_draws_are_reproducible_recorded_once_and_counted() {
     );
     assert!(item["resolved_at"].is_string());
     assert_eq!(item["called_at"], Value::Null);
+    // The call list names its places in the language asked for.
+    let place = |lang: &str| {
+        let (status, list) = manager.get(&format!("/api/v1/spot-checks?property={pa}&lang={lang}"));
+        assert_eq!(status, 200, "{list}");
+        list[0]["items"][0]["place"].as_str().unwrap().to_string()
+    };
+    let (zh, en) = (place("zh-CN"), place("en"));
+    assert!(zh.contains("公共区域"), "{zh}");
+    assert_ne!(zh, en);
+    let (status, body) = manager.get(&format!("/api/v1/spot-checks?property={pa}&lang=fr"));
+    assert_eq!((status, code(&body)), (400, "request.bad_lang"));
 
     let (status, body) = manager.post(
         "/api/v1/spot-checks",

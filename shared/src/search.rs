@@ -88,10 +88,13 @@ impl Query {
             || (shown.name && name(reg).contains(&self.text))
             || (shown.phone
                 && self.digits().is_some_and(|d| {
+                    // A number the tablet holds masked (pulled before its
+                    // reader could see it) is not matched by digits: its
+                    // digits run across the stars.
                     reg.complainant
                         .phone
                         .as_ref()
-                        .is_some_and(|p| digits(p).contains(d))
+                        .is_some_and(|p| !p.as_str().contains('*') && digits(p).contains(d))
                         || numbers(reg).contains(d)
                 }))
     }
@@ -116,10 +119,15 @@ pub fn text(reg: &Registration, place: &str) -> String {
         reg.source_ref,
         compact(&reg_no)
     );
-    let source = compact(&fold(&reg.source_ref));
-    if source != fold(&reg.source_ref) {
-        all.push(' ');
-        all.push_str(&source);
+    // And the place without its space, as addresses are written
+    // (`3号楼502`).
+    for typed in [&reg.source_ref, place] {
+        let folded = fold(typed);
+        let short = compact(&folded);
+        if short != folded {
+            all.push(' ');
+            all.push_str(&short);
+        }
     }
     fold(&all)
 }
@@ -198,12 +206,14 @@ pub fn digits(phone: &Phone) -> String {
 /// The digits of a query that reads as a phone number or part of one:
 /// digits with the separators people type, the country code dropped.
 fn phone_digits_of(typed: &str) -> Option<String> {
-    // An ID card's check character, as `numbers` keeps it.
-    if let Some(body) = typed.strip_suffix('x')
+    // An ID card's check character, as `numbers` keeps it, the number
+    // typed whole or in its groups.
+    let whole = compact(typed);
+    if let Some(body) = whole.strip_suffix('x')
         && body.len() == 17
         && body.chars().all(|c| c.is_ascii_digit())
     {
-        return Some(typed.to_string());
+        return Some(whole);
     }
     let phone_like = typed
         .chars()
@@ -217,6 +227,13 @@ fn phone_digits_of(typed: &str) -> Option<String> {
         .or_else(|| compact.strip_prefix("0086"))
         .unwrap_or(&compact);
     let digits: String = national.chars().filter(char::is_ascii_digit).collect();
+    // A mobile as caller ID shows it: after 86 without its `+`, or after
+    // the trunk 0 of an out-of-town call.
+    let mobile = ["86", "0"]
+        .iter()
+        .filter_map(|prefix| digits.strip_prefix(prefix))
+        .find(|rest| crate::phone::Phone::parse(rest).is_ok_and(|p| p.is_mobile()));
+    let digits = mobile.map_or(digits.clone(), str::to_string);
     (digits.len() >= MIN_PHONE_DIGITS).then_some(digits)
 }
 
@@ -265,6 +282,10 @@ mod tests {
             "0086-138-1234-5678",
             "5678",
         ] {
+            assert!(finds(typed, &mobile, Shown::ALL), "{typed}");
+        }
+        // As caller ID shows it: 86 without its `+`, the trunk 0.
+        for typed in ["8613812345678", "013812345678", "86 138 1234 5678"] {
             assert!(finds(typed, &mobile, Shown::ALL), "{typed}");
         }
         let landline = reg("021-62345678");
@@ -361,12 +382,25 @@ mod tests {
             phone_only
         ));
         assert!(!finds("11010119900307123X", &r, Shown::NOTHING));
+        assert!(finds("110101 19900307 123X", &r, phone_only));
+    }
+
+    /// A tablet holds a phone masked when it pulled the case before its
+    /// reader could see it: the digits either side of the stars are no
+    /// number of the case's.
+    #[test]
+    fn a_masked_phone_is_not_matched_across_its_stars() {
+        let mut r = reg("13812345678");
+        r.complainant.phone = r.complainant.phone.map(|p| p.masked());
+        for typed in ["1385678", "385678", "5678"] {
+            assert!(!finds(typed, &r, Shown::ALL), "{typed}");
+        }
     }
 
     #[test]
     fn the_case_is_found_by_number_content_remedy_and_place_not_category_code() {
         let r = reg("13812345678");
-        for typed in ["cl-260302", "垃圾", "每天清扫", "3号楼", "502"] {
+        for typed in ["cl-260302", "垃圾", "每天清扫", "3号楼", "502", "3号楼502"] {
             assert!(finds(typed, &r, Shown::NOTHING), "{typed}");
         }
         assert!(!finds("cleaning", &r, Shown::NOTHING));

@@ -7,6 +7,7 @@
 use super::{ApiError, DOWNLOAD_TIMEOUT_MS, Method, get, refusal, send, with_headers, within};
 use gloo_net::http::{Request, Response};
 pub use shared::report::{DrawRequest, SpotCheck, Stats};
+use shared::lang::Lang;
 
 /// `GET /api/v1/stats?{query}`: every statistic for the filters in
 /// `query` (already encoded).
@@ -15,12 +16,22 @@ pub async fn stats(token: &str, query: &str) -> Result<Stats, ApiError> {
 }
 
 /// `GET /api/v1/spot-checks`: the samples drawn so far, of one property
-/// (its id) or of every one in scope (empty).
-pub async fn spot_checks(token: &str, property: &str) -> Result<Vec<SpotCheck>, ApiError> {
+/// (its id) or of every one in scope (empty), their places named in
+/// `lang`.
+pub async fn spot_checks(
+    token: &str,
+    property: &str,
+    lang: Lang,
+) -> Result<Vec<SpotCheck>, ApiError> {
+    let lang = lang.code();
     if property.is_empty() {
-        get(token, "/api/v1/spot-checks").await
+        get(token, &format!("/api/v1/spot-checks?lang={lang}")).await
     } else {
-        get(token, &format!("/api/v1/spot-checks?property={property}")).await
+        get(
+            token,
+            &format!("/api/v1/spot-checks?property={property}&lang={lang}"),
+        )
+        .await
     }
 }
 

@@ -94,10 +94,12 @@ pub fn CaseList() -> impl IntoView {
     let matching = Memo::new(move |_| {
         let user = ctx.session.with(|s| s.as_ref().map(|s| s.user.clone()));
         let me = user.as_ref().map(|u| u.id);
-        let now = ctx.now.get();
         let (kind, state, category, property) =
             (kind.get(), state.get(), category.get(), property.get());
         let (mine, overdue) = (mine.get(), overdue.get());
+        // The clock ticks every few seconds: only the overdue filter
+        // depends on it, and the list is not filtered again for nothing.
+        let now = overdue.then(|| ctx.now.get());
         // The box takes at most `MAX_QUERY_CHARS`, so a query is never
         // refused here.
         let query = search.with(|q| Query::parse(q).ok().flatten());
@@ -116,7 +118,7 @@ pub fn CaseList() -> impl IntoView {
                                 c.first_responder() == me
                                     || c.assignee.as_ref().is_some_and(|a| a.user == Some(me))
                             }))
-                        && (!overdue || c.is_overdue(now))
+                        && now.is_none_or(|now| c.is_overdue(now))
                         && query.as_ref().is_none_or(|q| {
                             let place = config
                                 .property(r.property)

@@ -196,6 +196,9 @@ pub struct SpotCheckParams {
     /// 200): a company draws one per property and quarter, so the list
     /// would otherwise grow for ever.
     pub limit: Option<u32>,
+    /// The language of the places in the call lists: `zh-CN` (default)
+    /// or `en`.
+    pub lang: Option<String>,
 }
 
 /// The most draws one answer of `GET /api/v1/spot-checks` lists.
@@ -302,6 +305,7 @@ pub async fn spot_checks(
             .limit
             .unwrap_or(MAX_SPOT_CHECKS)
             .clamp(1, MAX_SPOT_CHECKS),
+        lang: parse_lang(params.lang.as_deref())?,
     };
     let scope: Scope = session.user.scope();
     let store = state.store.clone();

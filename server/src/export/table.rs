@@ -430,7 +430,13 @@ pub fn stats_tables(s: &Stats, labels: &Labels, tz: &Tz) -> Vec<Table> {
                     Cell::text(o.department.clone().unwrap_or_default()),
                     Cell::text(local_time(o.next_due_at, tz)),
                     Cell::Number(o.overdue_hours),
-                    Cell::text(o.clocks.join(", ")),
+                    Cell::text(
+                        o.clocks
+                            .iter()
+                            .map(|c| labels.clock(c))
+                            .collect::<Vec<_>>()
+                            .join(lang.pick("、", ", ")),
+                    ),
                     Cell::text(o.id.to_string()),
                 ]
             })

@@ -280,6 +280,8 @@ pub struct SpotCheckFilter {
     pub quarter: Option<u32>,
     /// At most this many draws, the latest first.
     pub limit: u32,
+    /// The language of the call lists' places.
+    pub lang: Lang,
 }
 
 /// A draw to make.

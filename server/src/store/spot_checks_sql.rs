@@ -113,6 +113,8 @@ pub(super) fn drawn(db: &dyn Db, d: &SpotCheckDraw) -> StoreResult<SpotCheck> {
         year: Some(d.year),
         quarter: Some(d.quarter),
         limit: 1,
+        // The drawing screen lists the draws again in its own language.
+        lang: Lang::ZhCn,
     };
     load(db, &Scope::All, &filter)?
         .into_iter()
@@ -129,7 +131,7 @@ pub(super) fn load(
     filter: &SpotCheckFilter,
 ) -> StoreResult<Vec<SpotCheck>> {
     let config = load_config(db)?;
-    let labels = Labels::new(Lang::ZhCn, load_properties(db)?, config.categories);
+    let labels = Labels::new(filter.lang, load_properties(db)?, config.categories);
     let (cond, scope_args) = scope_sql(scope, "property_id");
     let mut conds = vec![cond];
     let mut args: Vec<Value<'static>> = scope_args.into_iter().map(Value::from).collect();

@@ -62,6 +62,9 @@ pub fn SpotChecks(shown: RwSignal<String>, retry: RwSignal<u32>) -> impl IntoVie
         let Some(of) = shown.try_get_untracked() else {
             return;
         };
+        let Some(lang) = ctx.lang.try_get_untracked() else {
+            return;
+        };
         let Some(n) = asked.try_update_value(|n| {
             *n += 1;
             *n
@@ -69,7 +72,7 @@ pub fn SpotChecks(shown: RwSignal<String>, retry: RwSignal<u32>) -> impl IntoVie
             return;
         };
         spawn_local(async move {
-            let answer = reports::spot_checks(&token, &of).await;
+            let answer = reports::spot_checks(&token, &of, lang).await;
             if asked.try_get_value() != Some(n) {
                 return;
             }
@@ -82,9 +85,12 @@ pub fn SpotChecks(shown: RwSignal<String>, retry: RwSignal<u32>) -> impl IntoVie
             }
         });
     };
+    // The places are named in the screen's language: read again when it
+    // is switched.
     Effect::new(move |_| {
         shown.track();
         retry.track();
+        ctx.lang.track();
         reload();
     });
     let may_draw = move || ctx.role().is_some_and(|r| r.draws_spot_checks());
