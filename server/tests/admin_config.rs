@@ -719,6 +719,51 @@ fn a_calendar_imported_on_the_command_line_reaches_stored_cases() {
     );
 }
 
+/// The admin deciding on a quarantined op knows which tablet sent it and
+/// which case it is about by the numbers staff use, not by an id.
+#[test]
+fn a_quarantined_op_names_its_tablet_and_case() {
+    let w = world();
+    let (admin, _) = w.login("admin");
+    let (staff, mut author) = w.login("staff_a");
+    let reg = author.register(w.pa(), "电梯异响");
+    let case = reg.case_id;
+    let (status, _) = staff.post("/api/v1/sync/push", &push_body(author.device, &[reg]));
+    assert_eq!(status, 200);
+    // An action staff never take.
+    let assess = author.op(
+        case,
+        None,
+        Action::Assess {
+            severity: shared::case::Severity::General,
+            urgent: false,
+            validity: shared::case::Validity::Valid,
+            reason: String::new(),
+            respondent: String::new(),
+            respondent_department: String::new(),
+        },
+    );
+    let (_, answer) = staff.post("/api/v1/sync/push", &push_body(author.device, &[assess]));
+    assert_eq!(
+        common::quarantined_codes(&answer),
+        ["sync.role_not_allowed"]
+    );
+    let (_, stored) = admin.get(&format!("/api/v1/cases/{case}"));
+    let (_, devices) = admin.get("/api/v1/admin/devices");
+    let device = devices
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["id"] == author.device.to_string())
+        .cloned()
+        .expect("the tablet");
+    let (_, list) = admin.get("/api/v1/admin/quarantine");
+    let entry = &list[0];
+    assert_eq!(entry["reg_no"], stored["registration"]["reg_no"], "{entry}");
+    assert_eq!(entry["device_number"], device["number"], "{entry}");
+    assert_eq!(entry["device_name"], device["name"], "{entry}");
+}
+
 #[test]
 fn quarantined_ops_are_reapplied_or_discarded_with_a_reason() {
     let w = world();
@@ -752,6 +797,10 @@ fn quarantined_ops_are_reapplied_or_discarded_with_a_reason() {
     let (_, list) = admin.get("/api/v1/admin/quarantine");
     let list = list.as_array().cloned().unwrap();
     assert_eq!(list.len(), 2);
+    // The registration is named by the number it carries; the orphan's
+    // case is known to nobody.
+    assert!(list[0]["reg_no"].is_string(), "{}", list[0]);
+    assert_eq!(list[1]["reg_no"], Value::Null, "{}", list[1]);
     let (reg_entry, orphan_entry) = (
         list[0]["id"].as_i64().unwrap(),
         list[1]["id"].as_i64().unwrap(),

@@ -68,6 +68,18 @@ pub struct QuarantineEntry {
     /// The op as received.
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub op: serde_json::Value,
+    /// The device's number (`#12`), as the devices list and the
+    /// registration numbers show it; none for a device the server does
+    /// not know.
+    #[serde(default)]
+    pub device_number: Option<u32>,
+    /// The device's name.
+    #[serde(default)]
+    pub device_name: Option<String>,
+    /// The registration number of the case the op is about, when the
+    /// server holds the case or the op registers it.
+    #[serde(default)]
+    pub reg_no: Option<String>,
 }
 
 /// A quarantined op with how it was settled.

@@ -800,12 +800,47 @@ async fn a_category_is_added_by_its_chinese_name_alone() {
     browser.wait_for_test_id("category-row").await;
     let before = browser.find_all("category-row").await.len();
     assert!(before > 0, "the default categories");
-    browser.click("categories-add").await;
-    browser.wait_count("category-row", before + 1).await;
+    // Three rows added: one named, one too long, one left blank.
+    for n in 1..=3 {
+        browser.click("categories-add").await;
+        browser.wait_count("category-row", before + n).await;
+    }
     let rows = browser.find_all("category-zh").await;
     rows[before].send_keys("电梯").await.expect("type the name");
+    rows[before + 1]
+        .send_keys(&"长".repeat(41))
+        .await
+        .expect("type the name");
+    browser.click("categories-save").await;
+    // The long one is told beside its own row, and nothing is saved.
+    let deadline = std::time::Instant::now() + e2e::TIMEOUT;
+    let told = loop {
+        let errors = browser.find_all("category-error").await;
+        let mut texts = Vec::new();
+        for e in &errors {
+            texts.push(e.text().await.unwrap_or_default());
+        }
+        if texts.iter().any(|t| !t.is_empty()) || std::time::Instant::now() > deadline {
+            break texts;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    let flagged: Vec<(usize, &str)> = told
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| !t.is_empty())
+        .map(|(at, t)| (at, t.as_str()))
+        .collect();
+    assert_eq!(flagged, [(before + 1, "类别名称最多 40 个字")]);
+    // The row not saved yet can be removed; the blank one is no category.
+    browser.find_all("category-remove").await[1]
+        .click()
+        .await
+        .expect("remove the long one");
+    browser.wait_count("category-row", before + 2).await;
     browser.click("categories-save").await;
     browser.wait_text("categories-status", "类别已保存").await;
+    browser.wait_count("category-row", before + 1).await;
     let (status, list) = server.get_json(&token, "/api/v1/admin/categories");
     assert_eq!(status, 200, "{list}");
     let added = list

@@ -6,8 +6,8 @@
 
 use super::{ApiError, DOWNLOAD_TIMEOUT_MS, Method, get, refusal, send, with_headers, within};
 use gloo_net::http::{Request, Response};
-pub use shared::report::{DrawRequest, SpotCheck, Stats};
 use shared::lang::Lang;
+pub use shared::report::{DrawRequest, SpotCheck, Stats};
 
 /// `GET /api/v1/stats?{query}`: every statistic for the filters in
 /// `query` (already encoded).

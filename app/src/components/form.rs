@@ -115,6 +115,27 @@ pub fn reveal_first_error(form: web_sys::Element) {
     });
 }
 
+/// Brings `selector`'s form into view with the cursor in its first
+/// field: a form filled from a row elsewhere on the page (修改), which a
+/// keyboard or screen-reader user would otherwise not know had changed.
+pub fn bring_to_form(selector: &'static str) {
+    use wasm_bindgen::JsCast;
+    request_animation_frame(move || {
+        let Some(form) = document().query_selector(selector).ok().flatten() else {
+            return;
+        };
+        form.scroll_into_view();
+        let first = form
+            .query_selector("input:not([disabled]), select, textarea")
+            .ok()
+            .flatten()
+            .and_then(|i| i.dyn_into::<web_sys::HtmlElement>().ok());
+        if let Some(input) = first {
+            let _ = input.focus();
+        }
+    });
+}
+
 /// A case form's 取消. With nothing typed or taken it closes the form at
 /// once; otherwise the first tap asks, and only 放弃 (drawn after it, not
 /// where 取消 was, so a double tap does not discard) drops what the form
@@ -266,6 +287,12 @@ impl<T: Clone + PartialEq + Send + Sync + 'static> Unsaved<T> {
     /// `sent` (an earlier [`Unsaved::shown`]) is saved.
     pub fn settle_to(&self, sent: T) {
         self.saved.set(sent);
+    }
+
+    /// Whether the form shows what is not saved.
+    pub fn differs(&self) -> bool {
+        self.shown
+            .with_untracked(|s| self.saved.with_untracked(|v| s != v))
     }
 }
 

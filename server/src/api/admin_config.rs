@@ -26,14 +26,14 @@ use shared::admin::{
     ReapplyOutcome, RetentionRefusal, preview_calendar,
 };
 use shared::calendar::YearSchedule;
-use shared::category::Category;
+use shared::category::{
+    Category, CategoryError, MAX_CATEGORIES, MAX_CATEGORY_NAME_CHARS, check_categories,
+};
 use shared::id::CaseId;
 use shared::personal_data::shown;
 use shared::role::Role;
 use shared::settings::Settings;
-use shared::validation::is_plain_name;
 use shared::wire::ConfigKey;
-use std::collections::BTreeSet;
 
 fn admin(session: &Session) -> Result<(), ApiError> {
     session.require(&[Role::Admin])
@@ -128,105 +128,36 @@ pub async fn get_categories(
     Ok((etag(revision), Json(config.categories)))
 }
 
-/// Why a category list was refused.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CategoryError {
-    /// A code is empty, too long, or not lowercase ASCII letters, digits and `_`.
-    BadCode(String),
-    /// A category has no Chinese or no English name.
-    MissingName(String),
-    /// A code is listed twice.
-    Duplicate(String),
-    /// Nothing left to register cases under.
-    NoneActive,
-    /// A name longer than [`MAX_CATEGORY_NAME_CHARS`].
-    LongName(String),
-    /// More than [`MAX_CATEGORIES`] categories.
-    TooMany,
-}
-
-/// The most categories a company keeps (retired ones count): every form's
-/// list and every statistic's rows hold them.
-pub const MAX_CATEGORIES: usize = 200;
-/// The longest category name, in characters.
-pub const MAX_CATEGORY_NAME_CHARS: usize = 40;
-
-impl CategoryError {
-    /// The API error.
-    pub fn into_api(self) -> ApiError {
-        match self {
-            CategoryError::BadCode(c) => ApiError::bad_request(
-                "categories.bad_code",
-                format!("category code {c:?} must be 1–32 lowercase letters, digits or _"),
+/// The API error for a refused category list.
+pub fn category_refusal(e: CategoryError) -> ApiError {
+    match e {
+        CategoryError::BadCode(c) => ApiError::bad_request(
+            "categories.bad_code",
+            format!("category code {c:?} must be 1–32 lowercase letters, digits or _"),
+        ),
+        CategoryError::MissingName(c) => ApiError::bad_request(
+            "categories.missing_name",
+            format!("category {c} needs a Chinese and an English name"),
+        ),
+        CategoryError::Duplicate(c) => ApiError::bad_request(
+            "categories.duplicate_code",
+            format!("category code {c} is listed twice"),
+        ),
+        CategoryError::NoneActive => ApiError::bad_request(
+            "categories.none_active",
+            "at least one category must stay active",
+        ),
+        CategoryError::LongName(c) => ApiError::bad_request(
+            "categories.long_name",
+            format!(
+                "category {c}'s names are at most {MAX_CATEGORY_NAME_CHARS} characters, on one line"
             ),
-            CategoryError::MissingName(c) => ApiError::bad_request(
-                "categories.missing_name",
-                format!("category {c} needs a Chinese and an English name"),
-            ),
-            CategoryError::Duplicate(c) => ApiError::bad_request(
-                "categories.duplicate_code",
-                format!("category code {c} is listed twice"),
-            ),
-            CategoryError::NoneActive => ApiError::bad_request(
-                "categories.none_active",
-                "at least one category must stay active",
-            ),
-            CategoryError::LongName(c) => ApiError::bad_request(
-                "categories.long_name",
-                format!(
-                    "category {c}'s names are at most {MAX_CATEGORY_NAME_CHARS} characters, on one line"
-                ),
-            ),
-            CategoryError::TooMany => ApiError::bad_request(
-                "categories.too_many",
-                format!("at most {MAX_CATEGORIES} categories"),
-            ),
-        }
+        ),
+        CategoryError::TooMany => ApiError::bad_request(
+            "categories.too_many",
+            format!("at most {MAX_CATEGORIES} categories"),
+        ),
     }
-}
-
-/// Checks and tidies (trims) a new category list. Whether it keeps every
-/// code in use is checked as it is stored (`Store::put_categories`).
-pub fn check_categories(categories: Vec<Category>) -> Result<Vec<Category>, CategoryError> {
-    if categories.len() > MAX_CATEGORIES {
-        return Err(CategoryError::TooMany);
-    }
-    let mut seen = BTreeSet::new();
-    let mut out = Vec::with_capacity(categories.len());
-    for c in categories {
-        let code = c.code.trim().to_string();
-        let valid_code = !code.is_empty()
-            && code.len() <= 32
-            && code
-                .chars()
-                .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_');
-        if !valid_code {
-            return Err(CategoryError::BadCode(code));
-        }
-        let (name_zh, name_en) = (c.name_zh.trim().to_string(), c.name_en.trim().to_string());
-        if name_zh.is_empty() || name_en.is_empty() {
-            return Err(CategoryError::MissingName(code));
-        }
-        if [&name_zh, &name_en]
-            .iter()
-            .any(|n| n.chars().count() > MAX_CATEGORY_NAME_CHARS || !is_plain_name(n))
-        {
-            return Err(CategoryError::LongName(code));
-        }
-        if !seen.insert(code.clone()) {
-            return Err(CategoryError::Duplicate(code));
-        }
-        out.push(Category {
-            code,
-            name_zh,
-            name_en,
-            active: c.active,
-        });
-    }
-    if !out.iter().any(|c| c.active) {
-        return Err(CategoryError::NoneActive);
-    }
-    Ok(out)
 }
 
 /// Replaces the categories. Codes are unique and names non-empty; a code
@@ -249,7 +180,7 @@ pub async fn put_categories(
 ) -> Result<impl IntoResponse, ApiError> {
     admin(&session)?;
     let ApiJson(categories) = json?;
-    let categories = check_categories(categories).map_err(CategoryError::into_api)?;
+    let categories = check_categories(categories).map_err(category_refusal)?;
     let store = state.store.clone();
     let new = categories.clone();
     let entry = audit_entry(&session, addr, "categories.put", serde_json::Value::Null);
@@ -548,51 +479,6 @@ pub async fn delete_case(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn cat(code: &str, active: bool) -> Category {
-        Category {
-            code: code.into(),
-            name_zh: "名".into(),
-            name_en: "Name".into(),
-            active,
-        }
-    }
-
-    fn check(list: Vec<Category>) -> Result<Vec<Category>, CategoryError> {
-        check_categories(list)
-    }
-
-    #[test]
-    fn categories_are_checked() {
-        assert!(check(vec![cat("noise", true), cat("fees", false)]).is_ok());
-        assert_eq!(
-            check(vec![cat(" noise ", true)]).unwrap()[0].code,
-            "noise",
-            "trimmed"
-        );
-        assert_eq!(
-            check(vec![cat("Noise", true)]),
-            Err(CategoryError::BadCode("Noise".into()))
-        );
-        assert_eq!(
-            check(vec![cat("", true)]),
-            Err(CategoryError::BadCode(String::new()))
-        );
-        assert_eq!(
-            check(vec![cat("a", true), cat("a", false)]),
-            Err(CategoryError::Duplicate("a".into()))
-        );
-        let mut unnamed = cat("a", true);
-        unnamed.name_en = " ".into();
-        assert_eq!(
-            check(vec![unnamed]),
-            Err(CategoryError::MissingName("a".into()))
-        );
-        assert_eq!(
-            check(vec![cat("noise", false)]),
-            Err(CategoryError::NoneActive)
-        );
-    }
 
     #[test]
     fn settings_bodies_are_checked() {

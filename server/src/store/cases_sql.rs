@@ -97,28 +97,70 @@ pub(super) fn quarantine(
     limit: u32,
     after: Option<i64>,
 ) -> StoreResult<Vec<QuarantineEntry>> {
-    db.query(
-        "SELECT id, device_id, seq, code, message, received_at, json FROM quarantine
-         WHERE resolved_at IS NULL AND id > ?1 ORDER BY id LIMIT ?2",
-        &[
-            after.unwrap_or(0).into(),
-            i64::from(limit.clamp(1, 1000)).into(),
-        ],
-    )?
-    .iter()
-    .map(|r| {
-        let json: String = r.get(6)?;
-        Ok(QuarantineEntry {
-            id: r.get(0)?,
-            device: parse_id(&r.get::<String>(1)?)?,
-            seq: r.get(2)?,
-            code: r.get(3)?,
-            message: r.get(4)?,
-            received_at: parse_ts(&r.get::<String>(5)?)?,
-            op: serde_json::from_str(&json).unwrap_or(serde_json::Value::String(json)),
+    let mut entries = db
+        .query(
+            "SELECT q.id, q.device_id, q.seq, q.code, q.message, q.received_at, q.json, d.number, d.name
+             FROM quarantine q LEFT JOIN devices d ON d.id = q.device_id
+             WHERE q.resolved_at IS NULL AND q.id > ?1 ORDER BY q.id LIMIT ?2",
+            &[
+                after.unwrap_or(0).into(),
+                i64::from(limit.clamp(1, 1000)).into(),
+            ],
+        )?
+        .iter()
+        .map(|r| {
+            let json: String = r.get(6)?;
+            let op: serde_json::Value =
+                serde_json::from_str(&json).unwrap_or(serde_json::Value::String(json));
+            // A registration carries its number; an op of a case the
+            // server holds is named by the case's (below).
+            let reg_no = op["action"]["reg_no"].as_str().map(str::to_string);
+            Ok(QuarantineEntry {
+                id: r.get(0)?,
+                device: parse_id(&r.get::<String>(1)?)?,
+                seq: r.get(2)?,
+                code: r.get(3)?,
+                message: r.get(4)?,
+                received_at: parse_ts(&r.get::<String>(5)?)?,
+                op,
+                device_number: r
+                    .get::<Option<i64>>(7)?
+                    .and_then(|n| u32::try_from(n).ok()),
+                device_name: r.get(8)?,
+                reg_no,
+            })
         })
-    })
-    .collect()
+        .collect::<StoreResult<Vec<_>>>()?;
+    // The cases' numbers, an entry's case id being any text the device
+    // sent.
+    let cases: Vec<String> = entries
+        .iter()
+        .filter(|e| e.reg_no.is_none())
+        .filter_map(|e| e.op["case_id"].as_str())
+        .filter(|id| id.parse::<CaseId>().is_ok())
+        .map(str::to_string)
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    if !cases.is_empty() {
+        let marks = vec!["?"; cases.len()].join(", ");
+        let args: Vec<Value<'_>> = cases.iter().map(|c| c.as_str().into()).collect();
+        let numbers: std::collections::HashMap<String, String> = db
+            .query(
+                &format!("SELECT id, reg_no FROM cases WHERE id IN ({marks})"),
+                &args,
+            )?
+            .iter()
+            .map(|r| Ok((r.get::<String>(0)?, r.get::<String>(1)?)))
+            .collect::<StoreResult<_>>()?;
+        for e in entries.iter_mut().filter(|e| e.reg_no.is_none()) {
+            e.reg_no = e.op["case_id"]
+                .as_str()
+                .and_then(|id| numbers.get(id))
+                .cloned();
+        }
+    }
+    Ok(entries)
 }
 
 /// What is stored of a case before [`write_case`] writes it.

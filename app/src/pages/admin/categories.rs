@@ -54,6 +54,13 @@ impl CategoryRow {
         }
     }
 
+    /// Whether nothing is typed in it.
+    fn is_blank(&self) -> bool {
+        [self.code, self.name_zh, self.name_en]
+            .iter()
+            .all(|t| t.with_untracked(|t| t.trim().is_empty()))
+    }
+
     fn category(&self) -> Category {
         Category {
             code: self.code.get_untracked().trim().to_lowercase(),
@@ -135,8 +142,14 @@ fn CategoryEditor(
         let l = ctx.l();
         error.set(None);
         done.set(None);
-        let mut keyed: Vec<(usize, Category)> =
-            rows.with_untracked(|r| r.iter().map(|row| (row.key, row.category())).collect());
+        // A row added and left blank is no category: it is not saved,
+        // rather than refused.
+        let mut keyed: Vec<(usize, Category)> = rows.with_untracked(|r| {
+            r.iter()
+                .filter(|row| row.existing || !row.is_blank())
+                .map(|row| (row.key, row.category()))
+                .collect()
+        });
         fill_defaults(&mut keyed);
         let found = check_category_rows(&keyed, l);
         let stop = !found.is_empty();
@@ -147,6 +160,21 @@ fn CategoryEditor(
         store.dispatch_local(keyed.into_iter().map(|(_, c)| c).collect());
     };
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+    // A cell's input is named by its column and its row's category, as a
+    // screen reader reads it away from the table's header.
+    let named = move |r: CategoryRow, zh: &'static str, en: &'static str| {
+        let l = ctx.lang.get();
+        let row = r.name_zh.with(|z| {
+            r.code.with(|c| {
+                if z.trim().is_empty() {
+                    c.clone()
+                } else {
+                    z.clone()
+                }
+            })
+        });
+        format!("{} – {}", l.pick(zh, en), row)
+    };
     view! {
         <DataTable testid="category-table" headers=&[
             ("代码", "Code"),
@@ -158,6 +186,7 @@ fn CategoryEditor(
                         <tr data-testid="category-row">
                             <td>
                                 <input type="text" class="admin-cell" data-testid="category-code"
+                                    aria-label=move || named(r, "代码", "Code")
                                     autocapitalize="none" spellcheck="false"
                                     readonly=r.existing
                                     placeholder=move || ctx.lang.get().pick("留空自动生成", "empty: made for you")
@@ -168,17 +197,28 @@ fn CategoryEditor(
                             </td>
                             <td>
                                 <input type="text" class="admin-cell" data-testid="category-zh"
+                                    aria-label=move || named(r, "中文名称", "Chinese name")
                                     prop:value=move || r.name_zh.get() on:input=move |ev| r.name_zh.set(event_target_value(&ev))/>
                             </td>
                             <td>
                                 <input type="text" class="admin-cell" data-testid="category-en"
+                                    aria-label=move || named(r, "英文名称", "English name")
                                     prop:value=move || r.name_en.get() on:input=move |ev| r.name_en.set(event_target_value(&ev))/>
                             </td>
                             <td>
                                 <label class="check">
                                     <input type="checkbox" data-testid="category-active"
+                                        aria-label=move || named(r, "启用", "Active")
                                         prop:checked=move || r.active.get() on:change=move |ev| r.active.set(event_target_checked(&ev))/>
                                 </label>
+                                // A row not saved yet can go again; a saved
+                                // one is only retired, as cases may use it.
+                                {(!r.existing).then(|| view! {
+                                    <button type="button" class="btn small" data-testid="category-remove"
+                                        on:click=move |_| rows.update(|all| all.retain(|x| x.key != r.key))>
+                                        {t("移除", "Remove")}
+                                    </button>
+                                })}
                             </td>
                         </tr>
                     }/>
@@ -218,35 +258,12 @@ fn fill_defaults(rows: &mut [(usize, Category)]) {
     }
 }
 
-/// The server's checks of a category list, made here so that each problem
-/// shows beside its row (by key): a code of 1–32 lowercase letters, digits
-/// or `_`, both names, no code twice, one category active.
+/// The server's checks of a category list (`shared::category::problems`),
+/// made here so that each problem shows beside its row (by key).
 fn check_category_rows(rows: &[(usize, Category)], l: Lang) -> BTreeMap<usize, String> {
-    let mut found = BTreeMap::new();
-    let mut seen = std::collections::HashSet::new();
-    for (key, c) in rows {
-        let code_ok = (1..=32).contains(&c.code.chars().count())
-            && c.code
-                .chars()
-                .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_');
-        let problem = if !code_ok {
-            Some("categories.bad_code")
-        } else if c.name_zh.is_empty() || c.name_en.is_empty() {
-            Some("categories.missing_name")
-        } else if !seen.insert(c.code.as_str()) {
-            Some("categories.duplicate_code")
-        } else {
-            None
-        };
-        if let Some(code) = problem {
-            found.insert(*key, words(code, l));
-        }
-    }
-    if found.is_empty()
-        && !rows.iter().any(|(_, c)| c.active)
-        && let Some((key, _)) = rows.first()
-    {
-        found.insert(*key, words("categories.none_active", l));
-    }
-    found
+    let list: Vec<Category> = rows.iter().map(|(_, c)| c.clone()).collect();
+    shared::category::problems(&list)
+        .into_iter()
+        .map(|(at, problem)| (rows[at].0, words(problem.code(), l)))
+        .collect()
 }

@@ -1,7 +1,7 @@
 //! 隔离区: the ops the server refused from devices, re-applied or
 //! discarded with a reason.
 
-use super::{company_tz, short, token, words};
+use super::{company_tz, token, words};
 use crate::api::admin::{self, QuarantineEntry, ReapplyOutcome};
 use crate::api::{self, ApiError};
 use crate::components::form::Unsaved;
@@ -80,7 +80,17 @@ fn QuarantineRow(
     let action = serde_json::from_value::<Op>(entry.op.clone())
         .map(|op| op.action.kind().label(l).to_string())
         .unwrap_or_else(|_| lenient_text(&entry.op["action"]["type"]));
-    let case = short(&lenient_text(&entry.op["case_id"]));
+    // Named as staff know them: ids made in the same minute share their
+    // first characters, so a prefix names nothing.
+    let case = entry
+        .reg_no
+        .clone()
+        .unwrap_or_else(|| lenient_text(&entry.op["case_id"]));
+    let device = match (entry.device_number, &entry.device_name) {
+        (Some(n), Some(name)) if !name.is_empty() => format!("#{n} {name}"),
+        (Some(n), _) => format!("#{n}"),
+        (None, _) => entry.device.to_string(),
+    };
     let discarding = RwSignal::new(false);
     let reason = RwSignal::new(String::new());
     // A reason put away with its form (a second tap on 丢弃) is not
@@ -187,9 +197,9 @@ fn QuarantineRow(
             <dl class="admin-kvs">
                 <div class="kv"><dt>{t("收到时间", "Received")}</dt><dd>{i18n::fmt_time(entry.received_at, tz)}</dd></div>
                 <div class="kv"><dt>{t("设备 / 序号", "Device / sequence")}</dt>
-                    <dd>{format!("{} / {}", short(&entry.device.to_string()), entry.seq)}</dd></div>
+                    <dd data-testid="quarantine-device">{format!("{device} / {}", entry.seq)}</dd></div>
                 <div class="kv"><dt>{t("操作", "Action")}</dt><dd>{action}</dd></div>
-                <div class="kv"><dt>{t("工单", "Case")}</dt><dd>{case}</dd></div>
+                <div class="kv"><dt>{t("工单", "Case")}</dt><dd data-testid="quarantine-case">{case}</dd></div>
             </dl>
             <div class="actions">
                 <button type="button" class="btn" data-testid="quarantine-reapply"

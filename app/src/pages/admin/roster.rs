@@ -72,6 +72,7 @@ pub fn RosterImport(users: Loaded<Vec<User>>, properties: Loaded<Vec<Property>>)
             )}</p>
             <textarea rows="6" class="roster-text" data-testid="roster-text"
                 placeholder=t("登录名\t姓名\t角色\t项目\t部门\t初始密码", "login\tname\trole\tproperties\tdepartment\tinitial password")
+                aria-label=t("花名册（从表格粘贴）", "Roster (pasted from a spreadsheet)")
                 prop:value=move || text.get()
                 on:input=move |ev| text.set(event_target_value(&ev))></textarea>
             {move || {

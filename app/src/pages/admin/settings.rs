@@ -396,11 +396,14 @@ fn SettingsForm(
             let code = r.of.code();
             view! {
                 <div class="admin-rule" data-testid="setting-rule" data-clock=code>
-                    <span class="admin-rule-name">{move || r.of.label(ctx.lang.get())}</span>
+                    <span class="admin-rule-name" id=format!("rule-{code}")>{move || r.of.label(ctx.lang.get())}</span>
                     <input type="number" min="0" inputmode="numeric" class="admin-number"
+                        aria-labelledby=format!("rule-{code}")
                         data-testid=format!("setting-{code}")
                         prop:value=move || r.amount.get() on:input=move |ev| r.amount.set(event_target_value(&ev))/>
-                    <select data-testid=format!("setting-{code}-unit") on:change=move |ev| r.unit.set(event_target_value(&ev))>
+                    <select data-testid=format!("setting-{code}-unit")
+                        aria-label=move || format!("{} – {}", r.of.label(ctx.lang.get()), ctx.lang.get().pick("单位", "unit"))
+                        on:change=move |ev| r.unit.set(event_target_value(&ev))>
                         <option value="hours" prop:selected=move || r.unit.get() == "hours">{t("小时", "hours")}</option>
                         <option value="working_days" prop:selected=move || r.unit.get() == "working_days">{t("个工作日", "working days")}</option>
                     </select>

@@ -37,7 +37,7 @@ pub fn UsersTab() -> impl IntoView {
             <h3>{t("用户", "Users")}</h3>
             {loaded(users, move |list| {
                 let props = properties.get().and_then(Result::ok).unwrap_or_default();
-                view! { <UserTable users=list properties=props reload=users error=error form=form/> }.into_any()
+                view! { <UserTable users=list properties=props reload=users form=form/> }.into_any()
             })}
             <NewUserForm properties=properties reload=users error=error form=form/>
             <super::roster::RosterImport users=users properties=properties/>
@@ -50,28 +50,12 @@ fn UserTable(
     users: Vec<User>,
     properties: Vec<Property>,
     reload: Loaded<Vec<User>>,
-    error: RwSignal<Option<ApiError>>,
     form: NewUserFields,
 ) -> impl IntoView {
     let ctx = use_app();
     let me = ctx
         .session
         .with_untracked(|s| s.as_ref().map(|s| s.user.id));
-    // Enables or disables a user; the list reloads after.
-    let set_active = Action::new_local(move |&(user, active): &(UserId, bool)| async move {
-        match admin::set_user_active(&token(ctx)?, user, active).await {
-            Ok(()) => {
-                error.set(None);
-                reload.refetch();
-                crate::sync::request(ctx);
-                Ok(())
-            }
-            Err(e) => {
-                error.set(Some(e.clone()));
-                Err(e)
-            }
-        }
-    });
     let rows = users
         .into_iter()
         .map(|u| {
@@ -108,14 +92,8 @@ fn UserTable(
                         </span>
                     </td>
                     <td class="admin-row-actions">
-                        <button type="button" class="btn small" class:danger=active data-testid="user-toggle"
-                            disabled=is_me on:click=move |_| { set_active.dispatch_local((id, !active)); }>
-                            {move || if active { ctx.lang.get().pick("停用", "Disable") } else { ctx.lang.get().pick("启用", "Enable") }}
-                        </button>
-                        <button type="button" class="btn small" data-testid="user-edit"
-                            on:click=move |_| form.edit(&user)>
-                            {move || ctx.lang.get().pick("修改", "Edit")}
-                        </button>
+                        <ActiveToggle user=id active=active is_me=is_me reload=reload/>
+                        <EditButton user=user form=form/>
                         <ResetPassword user=id/>
                     </td>
                 </tr>
@@ -134,6 +112,102 @@ fn UserTable(
         ]>
             {rows}
         </DataTable>
+    }
+}
+
+/// 修改 in a user's row: fills the form below with the user, and brings
+/// it into view. What the form holds unsaved (a user half typed) is not
+/// dropped without asking.
+#[component]
+fn EditButton(user: User, form: NewUserFields) -> impl IntoView {
+    let ctx = use_app();
+    let asking = RwSignal::new(false);
+    let user = StoredValue::new(user);
+    let open = move || {
+        asking.set(false);
+        user.with_value(|u| form.edit(u));
+        crate::components::form::bring_to_form("[data-testid=new-user-form]");
+    };
+    let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+    view! {
+        <Show
+            when=move || asking.get()
+            fallback=move || view! {
+                <button type="button" class="btn small" data-testid="user-edit"
+                    on:click=move |_| if form.unsaved.differs() { asking.set(true) } else { open() }>
+                    {t("修改", "Edit")}
+                </button>
+            }
+        >
+            <span class="admin-confirm">{t("下方表单中有未保存的内容，放弃并修改此用户？", "The form below holds unsaved input. Discard it and edit this user?")}</span>
+            <button type="button" class="btn small danger" data-testid="user-edit-discard"
+                on:click=move |_| open()>
+                {t("放弃并修改", "Discard and edit")}
+            </button>
+            <button type="button" class="btn small" data-testid="user-edit-cancel"
+                on:click=move |_| asking.set(false)>
+                {t("取消", "Cancel")}
+            </button>
+        </Show>
+    }
+}
+
+/// 停用 / 启用 in a user's row. Disabling ends the user's sessions on
+/// every tablet, whose unsent records then wait until someone enables
+/// them again, so it is asked first; a refusal (the last admin) is said
+/// in the row it came from.
+#[component]
+fn ActiveToggle(
+    user: UserId,
+    active: bool,
+    is_me: bool,
+    reload: Loaded<Vec<User>>,
+) -> impl IntoView {
+    let ctx = use_app();
+    let confirming = RwSignal::new(false);
+    let refused = RwSignal::new(None::<ApiError>);
+    let set_active = Action::new_local(move |&active: &bool| async move {
+        let result = admin::set_user_active(&token(ctx)?, user, active).await;
+        confirming.set(false);
+        match &result {
+            Ok(()) => {
+                refused.set(None);
+                reload.refetch();
+                crate::sync::request(ctx);
+            }
+            Err(e) => refused.set(Some(e.clone())),
+        }
+        result
+    });
+    let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+    let busy = move || set_active.pending().get();
+    view! {
+        <Show
+            when=move || confirming.get()
+            fallback=move || view! {
+                <button type="button" class="btn small" class:danger=active data-testid="user-toggle"
+                    disabled=move || is_me || busy()
+                    on:click=move |_| if active { confirming.set(true) } else { set_active.dispatch_local(true); }>
+                    {move || if active { ctx.lang.get().pick("停用", "Disable") } else { ctx.lang.get().pick("启用", "Enable") }}
+                </button>
+            }
+        >
+            <span class="admin-confirm">{t(
+                "停用后该用户在所有设备上立即退出，未同步的记录将等到重新启用后才能上传。确定停用？",
+                "Disabling logs the user out on every device; records not yet synced wait until they are enabled again. Disable?",
+            )}</span>
+            <button type="button" class="btn small danger" data-testid="user-toggle-confirm"
+                disabled=busy on:click=move |_| { set_active.dispatch_local(false); }>
+                {t("确认停用", "Yes, disable")}
+            </button>
+            <button type="button" class="btn small" data-testid="user-toggle-cancel"
+                on:click=move |_| confirming.set(false)>
+                {t("取消", "Cancel")}
+            </button>
+        </Show>
+        {move || refused.get().map(|e| view! {
+            <span class="error" role="alert" data-testid="user-toggle-error">{e.message(ctx.lang.get())}</span>
+        })}
     }
 }
 
@@ -191,6 +265,7 @@ fn ResetPassword(user: UserId) -> impl IntoView {
                 <input type="text" autocomplete="new-password" data-testid="user-reset-input"
                     autocapitalize="none" spellcheck="false"
                     placeholder=move || ctx.lang.get().pick("临时密码（至少 8 位）", "Temporary password (8+ characters)")
+                    aria-label=move || ctx.lang.get().pick("临时密码（至少 8 位）", "Temporary password (8+ characters)")
                     prop:value=move || password.get() on:input=move |ev| password.set(event_target_value(&ev))/>
                 <button type="button" class="btn small danger" data-testid="user-reset-confirm"
                     disabled=move || reset.pending().get() on:click=submit>
@@ -310,6 +385,11 @@ impl NewUserFields {
             found.insert("properties", words("admin.no_properties", l));
         }
         let department = self.department.get_untracked().trim().to_string();
+        if department.chars().count() > shared::validation::MAX_DIRECTORY_NAME
+            || !shared::validation::is_plain_name(&department)
+        {
+            found.insert("department", words("admin.bad_department", l));
+        }
         found.is_empty().then(|| UserChange {
             display_name,
             role: role.code().to_string(),
@@ -499,7 +579,9 @@ fn NewUserForm(
                 // department by its exact name: the names in use are
                 // offered, so that 工程 and 工程部 do not become two.
                 <TextField label=("部门（可选，与派单所填部门一致）", "Department (optional; as cases are assigned to it)")
-                    testid="new-user-department" value=form.department list="user-departments"/>
+                    testid="new-user-department" value=form.department list="user-departments">
+                    {beside("department")}
+                </TextField>
                 <datalist id="user-departments" data-testid="user-departments">
                     {move || {
                         reload
@@ -548,7 +630,7 @@ fn NewUserForm(
 }
 
 /// Where the server's refusals of a new user belong.
-const NEW_USER_ROUTES: [Route; 8] = [
+const NEW_USER_ROUTES: [Route; 9] = [
     route("admin.bad_login", "login"),
     route("admin.retired_property", "properties"),
     Route {
@@ -564,4 +646,5 @@ const NEW_USER_ROUTES: [Route; 8] = [
     route("admin.weak_password", "password"),
     route("validation.password_too_short", "password"),
     route("admin.no_properties", "properties"),
+    route("admin.bad_department", "department"),
 ];
