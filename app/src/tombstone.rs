@@ -94,6 +94,7 @@ pub fn apply(ctx: AppCtx, cases: &[CaseId], forget: &Forget) {
     if let Some(deleted) = &forget.deleted {
         ctx.deleted.set(deleted.iter().copied().collect());
     }
+    crate::pages::draft::forget_cases(cases);
     ctx.refold(cases.iter().copied());
 }
 

@@ -243,5 +243,32 @@ fn a_deletion_is_pulled_once_in_scope_refuses_pushes_and_survives_a_restart() {
     assert_eq!(status, 200);
     let codes: Vec<&str> = quarantine.as_array().unwrap().iter().map(code).collect();
     assert_eq!(codes, ["case.deleted", "case.deleted"]);
+
+    // Set aside for a reason found before the deletion is (a role the
+    // author does not hold), an op of the deleted case keeps nothing of
+    // what it said either.
+    let (admin, admin_body) = Client::login(&server.base, "admin");
+    let mut admin_author = Author::new(&admin_body);
+    let mut late = admin_author.op(
+        expired,
+        None,
+        Action::Note {
+            note_kind: NoteKind::General,
+            text: said.into(),
+        },
+    );
+    late.role = shared::role::Role::Manager;
+    let (status, answer) = admin.post(
+        "/api/v1/sync/push",
+        &push_body(admin_author.device, &[late]),
+    );
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(code(&answer["quarantined"][0]), "sync.role_mismatch");
+    let (_, quarantine) = admin.get("/api/v1/admin/quarantine");
+    assert_eq!(quarantine.as_array().map(Vec::len), Some(3), "{quarantine}");
+    assert!(
+        !quarantine.to_string().contains("投诉人王某"),
+        "{quarantine}"
+    );
     assert_eq!(common::cli(fx.data.path(), &["check"]).trim(), "ok");
 }

@@ -194,9 +194,12 @@ pub fn SyncIndicator() -> impl IntoView {
         }
         // This device's ops the server refused, until an administrator
         // settles them: kept with the device, so a reload still tells.
-        let refused = ctx
-            .device
-            .with(|d| d.as_ref().map_or(0, |d| d.refused.len()));
+        // Those of a case deleted meanwhile are told apart (below).
+        let refused = ctx.device.with(|d| {
+            d.as_ref().map_or(0, |d| {
+                d.refused.iter().filter(|r| r.code != DELETED).count()
+            })
+        });
         if refused > 0 {
             msg.push_str(&match l {
                 Lang::ZhCn => format!(
@@ -220,12 +223,62 @@ pub fn SyncIndicator() -> impl IntoView {
                     data-waiting=move || waiting().to_string()
                     data-set-aside=move || set_aside().to_string()>{uploads}</span>
                 <span class="sync-error-text" data-testid="sync-error">{error}</span>
+                <DeletedCaseRecords/>
             </span>
             <button class="btn small" data-testid="sync-now" on:click=move |_| crate::sync::request(ctx)
                 disabled=move || ctx.sync.with(|s| s.running) || ctx.blocked.get().is_some()>
                 {move || ctx.lang.get().pick("立即同步", "Sync now")}
             </button>
         </div>
+    }
+}
+
+/// The quarantine's code for an op of a case deleted at the end of its
+/// retention.
+const DELETED: &str = "case.deleted";
+
+/// What this tablet recorded on cases the server deleted at the end of
+/// their retention before the records reached it: they are refused, and
+/// then dropped from the tablet with the case (`crate::tombstone`). Told
+/// until the user has read it (知道了), not for ever.
+#[component]
+fn DeletedCaseRecords() -> impl IntoView {
+    let ctx = use_app();
+    let count = move || {
+        ctx.device.with(|d| {
+            d.as_ref().map_or(0, |d| {
+                d.refused.iter().filter(|r| r.code == DELETED).count()
+            })
+        })
+    };
+    let dismiss = move |_| {
+        // `Update` here is the app's update, not the signal trait.
+        let snapshot = leptos::prelude::Update::try_update(&ctx.device, |d| {
+            d.as_mut().map(|d| {
+                d.refused.retain(|r| r.code != DELETED);
+                d.clone()
+            })
+        });
+        if let Some(Some(snapshot)) = snapshot {
+            leptos::task::spawn_local(async move {
+                if let Err(e) = crate::db::save_state(&snapshot).await {
+                    leptos::logging::warn!("the device state was not saved: {e}");
+                }
+            });
+        }
+    };
+    view! {
+        <Show when=move || { count() > 0 }>
+            <span class="sync-error-text" role="alert" data-testid="sync-deleted-records">
+                {move || match ctx.lang.get() {
+                    Lang::ZhCn => format!(" {} 条记录所属的工单已按保存期限删除，这些记录未能保存。", count()),
+                    Lang::En => format!(" {} records were of cases deleted at the end of their retention and were not kept.", count()),
+                }}
+                <button type="button" class="btn small" data-testid="sync-deleted-records-dismiss" on:click=dismiss>
+                    {move || ctx.lang.get().pick("知道了", "OK")}
+                </button>
+            </span>
+        </Show>
     }
 }
 

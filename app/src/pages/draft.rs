@@ -115,6 +115,23 @@ pub fn kept_by_others(user: UserId) -> usize {
         .count()
 }
 
+/// Forgets every user's drafts on the screens of `cases` (deleted at the
+/// end of their retention: a half-typed correction holds the
+/// complainant's name and phone).
+pub fn forget_cases(cases: &[CaseId]) {
+    let Some(storage) = crate::local_storage() else {
+        return;
+    };
+    let ends: Vec<String> = cases.iter().map(|c| format!(":{c}")).collect();
+    let keys: Vec<String> = (0..storage.length().unwrap_or(0))
+        .filter_map(|i| storage.key(i).ok().flatten())
+        .filter(|k| k.starts_with(&format!("{PREFIX}case:")) && ends.iter().any(|e| k.ends_with(e)))
+        .collect();
+    for k in keys {
+        let _ = storage.remove_item(&k);
+    }
+}
+
 /// Forgets every user's drafts (another user logs in on the tablet).
 pub fn forget_all() {
     let Some(storage) = crate::local_storage() else {

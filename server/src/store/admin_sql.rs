@@ -273,6 +273,11 @@ fn still_refused(
         "UPDATE quarantine SET code = ?2, message = ?3 WHERE id = ?1 AND code <> 'sync.clone'",
         &[id.into(), code.as_str().into(), message.as_str().into()],
     )?;
+    // Refused now because its case was deleted since it was set aside:
+    // what it said goes, as the deletion's own sweep would have done.
+    if code == "case.deleted" {
+        forget_entry(tx, id)?;
+    }
     Ok(ReapplyOutcome::Refused { code, message })
 }
 
@@ -352,6 +357,21 @@ fn forget_quarantined(
             ],
         )?;
     }
+    Ok(())
+}
+
+/// Keeps of quarantined op `id` only which op it was ([`forgotten_op`]).
+fn forget_entry(tx: &dyn Db, id: i64) -> StoreResult<()> {
+    let Some(row) = tx.query_opt("SELECT json FROM quarantine WHERE id = ?1", &[id.into()])? else {
+        return Ok(());
+    };
+    let op: serde_json::Value = serde_json::from_str(row.text(0)?).unwrap_or_default();
+    let case = op["case_id"].as_str().unwrap_or_default().to_string();
+    let kept = forgotten_op(&op["id"], &case, &op["device"], &op["seq"]);
+    tx.execute(
+        "UPDATE quarantine SET json = ?2 WHERE id = ?1",
+        &[id.into(), kept.into()],
+    )?;
     Ok(())
 }
 

@@ -824,8 +824,17 @@ fn insert_quarantine(
     notice: &QuarantineNotice,
 ) -> StoreResult<()> {
     // An op of a deleted case is kept as which op it was, never what it
-    // said: the case's personal data went with it.
-    let forgotten = (notice.code == "case.deleted").then(|| {
+    // said: the case's personal data went with it. Also when it was set
+    // aside for another reason found first (a scope since changed, a
+    // disabled author, a clone of an op the deletion removed).
+    let deleted = notice.code == "case.deleted"
+        || tx
+            .query_opt(
+                "SELECT 1 FROM deletions WHERE case_id = ?1",
+                &[op.op.case_id.to_string().into()],
+            )?
+            .is_some();
+    let forgotten = deleted.then(|| {
         super::admin_sql::forgotten_op(
             &op.op.id.to_string().into(),
             &op.op.case_id.to_string(),
