@@ -211,15 +211,25 @@ impl Calendar {
         self.years.get(&year)
     }
 
-    /// The year an admin must load now, on local date `today`: this year
-    /// if it is missing, else next year once December has come (the State
-    /// Council publishes it in November or December, and from mid-December
-    /// a clock of a few working days already ends in it), if missing.
-    pub fn year_needed(&self, today: NaiveDate) -> Option<i32> {
+    /// The year an admin must load now, on local date `today`, for clocks
+    /// of up to `reach` working days (`Deadlines::longest_working_days`):
+    /// this year if it is missing, else next year, if missing, once
+    /// December has come (the State Council publishes it in November or
+    /// December, and from mid-December a clock of a few working days
+    /// already ends in it) or earlier when a clock started today could
+    /// end in it (a 30-working-day rule reaches some six weeks ahead).
+    pub fn year_needed(&self, today: NaiveDate, reach: u32) -> Option<i32> {
         let year = today.year();
+        // Working days as calendar days: five in seven, and a week's
+        // holiday (National Day) on the way.
+        let ahead = chrono::Days::new(u64::from(reach) * 7 / 5 + 7);
+        let reaches_next = today.month() == 12
+            || today
+                .checked_add_days(ahead)
+                .is_some_and(|d| d.year() > year);
         if !self.years.contains_key(&year) {
             Some(year)
-        } else if today.month() == 12 && !self.years.contains_key(&(year + 1)) {
+        } else if reaches_next && !self.years.contains_key(&(year + 1)) {
             Some(year + 1)
         } else {
             None
@@ -443,10 +453,18 @@ mod tests {
     fn next_year_is_asked_for_in_december_and_a_missing_year_at_once() {
         let cal = Calendar::with_builtin();
         let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
-        assert_eq!(cal.year_needed(day(2026, 11, 30)), None);
-        assert_eq!(cal.year_needed(day(2026, 12, 1)), Some(2027));
-        assert_eq!(cal.year_needed(day(2025, 12, 20)), None, "2026 is loaded");
-        assert_eq!(cal.year_needed(day(2027, 3, 1)), Some(2027));
+        // The default rules reach 7 working days (the special case).
+        assert_eq!(cal.year_needed(day(2026, 11, 30), 7), None);
+        assert_eq!(cal.year_needed(day(2026, 12, 1), 7), Some(2027));
+        assert_eq!(
+            cal.year_needed(day(2025, 12, 20), 7),
+            None,
+            "2026 is loaded"
+        );
+        assert_eq!(cal.year_needed(day(2027, 3, 1), 7), Some(2027));
+        // A 30-working-day rule started on 20 November ends in January.
+        assert_eq!(cal.year_needed(day(2026, 11, 20), 30), Some(2027));
+        assert_eq!(cal.year_needed(day(2026, 10, 31), 30), None);
     }
 
     #[test]

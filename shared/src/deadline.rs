@@ -340,6 +340,22 @@ impl DeadlineSettings {
             .unwrap_or(0)
     }
 
+    /// The most working days any clock counts, the special-case limit
+    /// included: how far ahead of today the calendar must reach.
+    pub fn longest_working_days(&self) -> u32 {
+        Clock::ALL
+            .into_iter()
+            .map(|c| self.rule(c))
+            .chain(self.solution_by_severity.values().copied())
+            .map(|rule| match rule {
+                DeadlineRule::WorkingDays(days) => days,
+                DeadlineRule::Hours(_) => 0,
+            })
+            .chain(std::iter::once(self.special_case_working_days))
+            .max()
+            .unwrap_or(0)
+    }
+
     /// The settings key of the first rule outside its bounds: a clock's
     /// code when its rule does not [`DeadlineRule::fits`] (a severity's
     /// solution rule counts as the solution clock's), else

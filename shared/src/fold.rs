@@ -93,7 +93,9 @@ pub struct Folded {
 /// after its time ran out is missed, the fold's state holds what it read
 /// of the timeline, and a clock without a due time says when it was
 /// met; 15: the search text holds the registration and source numbers
-/// without their separators): a server folds again every case it stored
+/// and the place without their separators, and a time zone saved under a
+/// name the tablets do not carry is read as they read it): a server folds
+/// again every case it stored
 /// under another version, and does not resume its fold state.
 pub const RULES: i64 = 15;
 

@@ -130,8 +130,9 @@ pub const TIMEZONES: [&str; 6] = [
 ];
 
 impl Settings {
-    /// The company timezone. An unknown name falls back to Asia/Shanghai,
-    /// because `validate` refuses such settings before they are saved.
+    /// The company timezone (`rules::zone_of`: `validate` refuses other
+    /// names than [`TIMEZONES`] before they are saved, and one saved
+    /// before is read as the tablets read it).
     pub fn tz(&self) -> Tz {
         self.rules().tz()
     }
@@ -473,7 +474,19 @@ mod tests {
 
     #[test]
     fn only_the_listed_time_zones_are_chosen_and_the_app_carries_them() {
+        // Each zone a company may choose is read as itself; another name
+        // of it as it; any other name as Shanghai, on the server (full
+        // table) as on the tablet.
+        for (name, zone) in [
+            ("Etc/UTC", "UTC"),
+            ("Asia/Kashgar", "Asia/Urumqi"),
+            ("Europe/Paris", "Asia/Shanghai"),
+            ("Mars/Olympus", "Asia/Shanghai"),
+        ] {
+            assert_eq!(rules::zone_of(name).name(), zone, "{name}");
+        }
         for zone in TIMEZONES {
+            assert_eq!(rules::zone_of(zone).name(), zone);
             let s = Settings {
                 timezone: zone.into(),
                 ..Settings::default()

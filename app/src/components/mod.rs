@@ -741,7 +741,10 @@ pub fn CalendarNeeded() -> impl IntoView {
         let today = ctx
             .config
             .with(|c| now().with_timezone(&c.settings.tz()).date_naive());
-        ctx.config.with(|c| c.calendar.year_needed(today))
+        ctx.config.with(|c| {
+            c.calendar
+                .year_needed(today, c.settings.deadlines.longest_working_days())
+        })
     };
     move || {
         year().map(|y| {

@@ -38,10 +38,31 @@ pub struct Rules<'a> {
 }
 
 impl Rules<'_> {
-    /// The timezone. An unknown name falls back to Asia/Shanghai, as
-    /// [`Settings::tz`] does.
+    /// The timezone, one of [`super::TIMEZONES`] ([`zone_of`]).
     pub fn tz(&self) -> Tz {
-        self.timezone.parse().unwrap_or(chrono_tz::Asia::Shanghai)
+        zone_of(self.timezone)
+    }
+}
+
+/// The zone a stored name means, read alike by the server and the tablet,
+/// whose build carries only [`super::TIMEZONES`]: one of those, the other
+/// names of the same zones (saved before the list was kept, and never
+/// checked again), and Asia/Shanghai for any other name, which a
+/// server reading it with the full table would otherwise take for a
+/// zone the tablets know nothing of (a case registered after local
+/// midnight would carry another day in its number than the server's).
+pub fn zone_of(name: &str) -> Tz {
+    use chrono_tz::Asia;
+    match name {
+        "Asia/Urumqi" | "Asia/Kashgar" => Asia::Urumqi,
+        "Asia/Hong_Kong" | "Hongkong" => Asia::Hong_Kong,
+        "Asia/Macau" | "Asia/Macao" => Asia::Macau,
+        "Asia/Taipei" | "ROC" => Asia::Taipei,
+        "UTC" | "Etc/UTC" | "Etc/UCT" | "UCT" | "Etc/Universal" | "Universal" | "Etc/Zulu"
+        | "Zulu" | "Etc/GMT" | "GMT" | "Etc/Greenwich" | "Greenwich" | "Etc/GMT0" | "GMT0" => {
+            Tz::UTC
+        }
+        _ => Asia::Shanghai,
     }
 }
 
