@@ -307,6 +307,26 @@ impl Browser {
         }
     }
 
+    /// Logs out from the settings screen (open), going ahead when the app
+    /// asks first (records waiting, the server out of reach, drafts).
+    pub async fn log_out(&self) {
+        self.click("logout").await;
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            if self.find("login-form").await.is_some() {
+                return;
+            }
+            if let Some(go) = self.find("logout-confirm").await {
+                let _ = go.click().await;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no login form within {TIMEOUT:?} of logging out"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// This tablet's device id, as its settings screen shows it (the
     /// screen stays open).
     pub async fn device_id(&self) -> String {

@@ -985,7 +985,7 @@ async fn a_retired_property_is_offered_for_no_new_case_or_user() {
 
     // staff2 works in 景苑 alone: their tablet offers no property.
     browser.click("nav-settings").await;
-    browser.click("logout").await;
+    browser.log_out().await;
     browser.login("staff2").await;
     browser.click("nav-new").await;
     browser.wait_for_test_id("field-property").await;

@@ -376,12 +376,12 @@ async fn a_bad_phone_is_reported_beside_the_field_and_nothing_is_saved() {
     // A colleague of another property on the same tablet sees none of it;
     // the first user gets the case back at their next login.
     browser.click("nav-settings").await;
-    browser.click("logout").await;
+    browser.log_out().await;
     browser.login("staff2").await;
     browser.wait_count("case-row", 0).await;
     browser.wait_for_test_id("empty").await;
     browser.click("nav-settings").await;
-    browser.click("logout").await;
+    browser.log_out().await;
     browser.login("staff1").await;
     browser.wait_count("case-row", 1).await;
     browser.close().await;
@@ -507,6 +507,10 @@ async fn work_done_offline_survives_reloads_restarts_and_syncs() {
     browser.wait_attr("sync-pending", "data-pending", "3").await;
     browser.click("nav-settings").await;
     browser.wait_count("outbox-op", 3).await;
+    // A logout now is told what it costs before it is made.
+    browser.click("logout").await;
+    browser.wait_text("logout-ask", "3 条记录").await;
+    browser.click("logout-cancel").await;
     open_case(&browser, &second).await;
     let offline_timeline = timeline(&browser).await;
     assert_eq!(offline_timeline.len(), 2);
@@ -698,7 +702,7 @@ async fn the_device_is_the_one_the_server_issued_and_stays_it_across_logins() {
     assert_eq!(listed["acked_seq"], json!(1), "{listed}");
 
     // The next login proves the same device with its secret.
-    browser.click("logout").await;
+    browser.log_out().await;
     browser.login("staff1").await;
     browser.click("nav-settings").await;
     browser
@@ -788,7 +792,7 @@ async fn a_server_restored_from_a_backup_gets_the_ops_it_lost_again() {
 async fn after_a_restore_another_users_login_keeps_the_ops_the_server_lost() {
     let mut r = Restorable::new().await;
     r.browser.click("nav-settings").await;
-    r.browser.click("logout").await;
+    r.browser.log_out().await;
     r.restore();
     let browser = &r.browser;
 
@@ -821,7 +825,7 @@ async fn after_a_restore_another_users_login_keeps_the_ops_the_server_lost() {
 async fn a_restore_after_another_users_login_gets_the_ops_it_lost_again() {
     let mut r = Restorable::new().await;
     r.browser.click("nav-settings").await;
-    r.browser.click("logout").await;
+    r.browser.log_out().await;
     r.browser.login("staff2").await;
     r.browser.wait_synced().await;
     r.browser.wait_count("case-row", 0).await;
@@ -829,7 +833,7 @@ async fn a_restore_after_another_users_login_gets_the_ops_it_lost_again() {
     r.browser.open(&r.server.url("/")).await;
     r.browser.wait_synced().await;
     r.browser.click("nav-settings").await;
-    r.browser.click("logout").await;
+    r.browser.log_out().await;
     r.restore();
 
     r.browser.login("staff1").await;
@@ -856,7 +860,7 @@ async fn after_a_restore_each_users_ops_wait_for_their_own_login() {
     let mut r = Restorable::new().await;
     let browser = &r.browser;
     browser.click("nav-settings").await;
-    browser.click("logout").await;
+    browser.log_out().await;
     browser.login("manager1").await;
     r.server.kill();
     let later = browser.register_complaint("孙三", "楼道灯不亮").await;
@@ -893,7 +897,7 @@ async fn after_a_restore_each_users_ops_wait_for_their_own_login() {
     // staff1's login is not refused for manager1's op that waits after
     // staff1's: it sends staff1's, and leaves manager1's aside.
     browser.click("nav-settings").await;
-    browser.click("logout").await;
+    browser.log_out().await;
     log_in("staff1").await;
     let deadline = std::time::Instant::now() + e2e::TIMEOUT;
     while !on_server().contains(&json!(r.lost)) {
@@ -906,7 +910,7 @@ async fn after_a_restore_each_users_ops_wait_for_their_own_login() {
 
     // And manager1's next login sends manager1's.
     browser.click("nav-settings").await;
-    browser.click("logout").await;
+    browser.log_out().await;
     browser.login("manager1").await;
     let cases = on_server();
     assert!(cases.contains(&json!(later)), "{cases:?}");
@@ -1773,7 +1777,12 @@ async fn a_registration_half_typed_is_back_after_a_reload_until_it_is_saved() {
     // login says so first and deletes it only when tapped again.
     browser.fill("field-content", "楼道堆放杂物").await;
     browser.click("nav-settings").await;
+    // Its author hears it first, at the logout, and may stay.
     browser.click("logout").await;
+    browser.wait_text("logout-ask", "1 份未保存的草稿").await;
+    browser.click("logout-cancel").await;
+    browser.wait_for_test_id("settings").await;
+    browser.log_out().await;
     let drafts = "return Object.keys(localStorage).filter(k => k.startsWith('draft:')).length;";
     browser.fill("login-name", "staff2").await;
     browser.fill("login-password", PASSWORD).await;
@@ -1897,7 +1906,7 @@ async fn a_user_moved_to_another_property_gets_its_cases_and_loses_the_old_ones(
     let jy_case = browser.text("reg-no").await;
     browser.wait_synced().await;
     browser.click("nav-settings").await;
-    browser.click("logout").await;
+    browser.log_out().await;
     // staff1 of 和园 on the same tablet.
     browser.login("staff1").await;
     let hy_case = browser.register_complaint("郑十", "门禁卡失灵").await;
@@ -1921,7 +1930,7 @@ async fn a_user_moved_to_another_property_gets_its_cases_and_loses_the_old_ones(
     );
 
     browser.click("nav-settings").await;
-    browser.click("logout").await;
+    browser.log_out().await;
     browser.login("staff1").await;
     browser.click("nav-list").await;
     browser.wait_attr("case-row", "data-reg-no", &jy_case).await;
@@ -2016,7 +2025,7 @@ async fn ops_of_a_former_device_id_survive_another_users_login() {
         .await
         .expect("change the stored secret");
     browser.click("nav-settings").await;
-    browser.click("logout").await;
+    browser.log_out().await;
     server.restart();
     browser.open(&server.url("/")).await;
     browser.fill("login-name", "staff1").await;
@@ -2025,7 +2034,7 @@ async fn ops_of_a_former_device_id_survive_another_users_login() {
     browser.click("login-submit").await;
     browser.wait_for_test_id("case-list").await;
     assert_ne!(browser.device_id().await, old, "a new identity");
-    browser.click("logout").await;
+    browser.log_out().await;
     browser.login("manager1").await;
     let stranded = browser
         .client
@@ -2049,7 +2058,7 @@ async fn ops_of_a_former_device_id_survive_another_users_login() {
     // Its author is told in the settings and can export it for the
     // administrator.
     browser.click("nav-settings").await;
-    browser.click("logout").await;
+    browser.log_out().await;
     browser.login("staff1").await;
     browser.click("nav-settings").await;
     browser
@@ -2111,7 +2120,7 @@ async fn a_user_given_another_role_sees_the_cases_as_that_role_does() {
     );
 
     browser.click("nav-settings").await;
-    browser.click("logout").await;
+    browser.log_out().await;
     browser.login("staff1").await;
     let text = shown().await;
     assert!(!text.contains("钱九") && text.contains("钱*"), "{text}");

@@ -797,7 +797,7 @@ async fn a_photo_the_server_quarantined_no_longer_holds_the_tablet() {
         _pictures,
     } = quarantined_photo().await;
     browser.click("nav-settings").await;
-    browser.click("logout").await;
+    browser.log_out().await;
     browser.login("manager1").await;
     assert_eq!(held_blobs(&browser).await, held, "the bytes stay");
 
@@ -852,7 +852,7 @@ async fn a_photo_whose_quarantined_op_was_discarded_leaves_the_tablet() {
     // bytes stay until another user logs in and staff1's cases are cleared.
     assert_eq!(held_blobs(&q.browser).await, q.held);
     q.browser.click("nav-settings").await;
-    q.browser.click("logout").await;
+    q.browser.log_out().await;
     q.browser.login("manager1").await;
     assert_eq!(held_blobs(&q.browser).await, Vec::<String>::new());
     q.browser.close().await;
@@ -986,7 +986,7 @@ async fn photos_lost_in_a_restore_are_uploaded_again(after: After) {
 
     if after == After::AnotherUserBefore {
         browser.click("nav-settings").await;
-        browser.click("logout").await;
+        browser.log_out().await;
         browser.login("manager1").await;
         assert_eq!(held_blobs(&browser).await, held, "kept with staff1's op");
     }
@@ -999,7 +999,7 @@ async fn photos_lost_in_a_restore_are_uploaded_again(after: After) {
     let manager = server.token("manager1");
     if after == After::LogInAgain {
         browser.click("nav-settings").await;
-        browser.click("logout").await;
+        browser.log_out().await;
         browser.login("staff1").await;
     }
     if after == After::AnotherUserBefore {

@@ -180,7 +180,7 @@ async fn a_correction_by_a_role_that_sees_the_phone_masked_keeps_the_phone() {
     browser.click("discard-confirm").await;
     browser.wait_count("edit-form", 0).await;
     browser.click("nav-settings").await;
-    browser.click("logout").await;
+    browser.log_out().await;
 
     // A department head sees the phone of a case not theirs masked, and
     // corrects what the resident asked for without being stopped by it.
@@ -618,7 +618,7 @@ async fn the_list_keeps_its_filters_while_a_case_is_open() {
     // Another user starts from the whole list.
     browser.wait_synced().await;
     browser.click("nav-settings").await;
-    browser.click("logout").await;
+    browser.log_out().await;
     browser.login("manager1").await;
     browser.wait_count("case-row", 2).await;
     browser.close().await;

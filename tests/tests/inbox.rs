@@ -7,7 +7,7 @@ use e2e::{Browser, PASSWORD, Server};
 
 async fn switch_user(browser: &Browser, login: &str) {
     browser.click("nav-settings").await;
-    browser.click("logout").await;
+    browser.log_out().await;
     browser.login(login).await;
 }
 
@@ -682,7 +682,7 @@ async fn a_new_inbox_item_is_notified_by_the_service_worker() {
     // seconds after showing it, so the logout follows at once, and its
     // closing is looked for well within that (it takes milliseconds).
     browser.click("nav-settings").await;
-    browser.click("logout").await;
+    browser.log_out().await;
     browser.wait_for_test_id("login-form").await;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(8);
     while !notifications(&browser).await.is_empty() {

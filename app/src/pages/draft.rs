@@ -97,6 +97,22 @@ pub fn keep<T: Serialize>(key: &str, draft: Option<&T>) {
     }
 }
 
+/// How many drafts `user` keeps on the tablet.
+pub fn kept_by(user: UserId) -> usize {
+    let Some(storage) = crate::local_storage() else {
+        return 0;
+    };
+    let user = user.to_string();
+    (0..storage.length().unwrap_or(0))
+        .filter_map(|i| storage.key(i).ok().flatten())
+        .filter(|k| {
+            k.strip_prefix(PREFIX)
+                .and_then(|rest| rest.split(':').nth(1))
+                .is_some_and(|owner| owner == user)
+        })
+        .count()
+}
+
 /// How many drafts users other than `user` keep on the tablet.
 pub fn kept_by_others(user: UserId) -> usize {
     let Some(storage) = crate::local_storage() else {

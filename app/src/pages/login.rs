@@ -256,7 +256,10 @@ async fn log_in(
     // Another user on a shared tablet must not see the previous
     // user's cases, and the previous user's unsynced work must not
     // be lost: it has to sync (under its author's login) first.
-    let owner = db::owner().await.ok().flatten();
+    // A storage that cannot say who used the tablet last refuses the
+    // login: taken for the same user, the previous user's cases and
+    // drafts would be left open to whoever logs in.
+    let owner = db::owner().await.map_err(LoginError::Storage)?;
     let someone_else = owner.is_some_and(|o| o != resp.user.id);
     // The device's state with the answer taken: after a restore the
     // server acknowledges less than the tablet was told before, and what

@@ -8,7 +8,9 @@ use crate::components::{ExportUnsent, UnsentTable};
 use crate::pages::login::LangSwitch;
 use crate::pages::password::SettingsPassword;
 use crate::state::use_app;
+use crate::sync_status::Link;
 use leptos::prelude::*;
+use shared::lang::Lang;
 
 /// The settings screen.
 #[component]
@@ -80,7 +82,6 @@ pub fn SettingsPage() -> impl IntoView {
         }
     });
     let former = Signal::derive(move || former.get().flatten().unwrap_or_default());
-    let logout = move |_| leptos::task::spawn_local(ctx.log_out());
     view! {
         <section class="card settings" data-testid="settings">
             <h2>{t("设置", "Settings")}</h2>
@@ -131,11 +132,98 @@ pub fn SettingsPage() -> impl IntoView {
                 </div>
             </Show>
             <p class="hint">{t(
-                "退出登录不会删除本机未上传的记录，下次登录后会继续同步。",
-                "Logging out keeps records that are not uploaded yet; they sync after the next login.",
+                "退出登录不会删除本机未上传的记录：您本人下次在本机登录后继续上传；在此之前，其他同事无法在本机登录。",
+                "Logging out keeps records not uploaded yet: they upload after your next login on this tablet, and until then no colleague can log in on it.",
             )}</p>
-            <button class="btn danger" data-testid="logout" on:click=logout>{t("退出登录", "Log out")}</button>
+            <LogoutButton/>
         </section>
         <SettingsPassword/>
+    }
+}
+
+/// 退出登录. On a tablet the shifts share, a logout has consequences the
+/// user should hear before, not the next shift after: offline, nobody can
+/// log in again until the network is back (a login asks the server);
+/// records or files not uploaded keep every colleague's login out until
+/// this user logs in again; drafts are deleted by the next colleague's
+/// login. With any of these, the first tap says which, and offers to sync
+/// first; otherwise it logs out at once.
+#[component]
+fn LogoutButton() -> impl IntoView {
+    let ctx = use_app();
+    let asking = RwSignal::new(false);
+    let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+    let offline = move || ctx.sync.with(|s| s.link == Link::Offline);
+    let records = move || ctx.device.with(|d| d.as_ref().map_or(0, |d| d.pending()));
+    let files = move || {
+        ctx.uploads
+            .with(|u| u.values().filter(|p| !p.set_aside).count() as u64)
+    };
+    let drafts = move || {
+        ctx.session
+            .with_untracked(|s| s.as_ref().map(|s| s.user.id))
+            .map_or(0, crate::pages::draft::kept_by)
+    };
+    let reasons = move || {
+        let l = ctx.lang.get();
+        let mut said = Vec::new();
+        if offline() {
+            said.push(l.pick(
+                "现在连不上服务器：退出后，联网之前任何人（包括您）都无法在本机登录。",
+                "The server cannot be reached: after logging out, nobody (you included) can log in on this tablet until it can.",
+            ).to_string());
+        }
+        let (records, files) = (records(), files());
+        if records + files > 0 {
+            said.push(match l {
+                Lang::ZhCn => format!("本机还有 {records} 条记录、{files} 个文件未上传：只有您本人再次在本机登录才能上传，在此之前其他同事无法在本机登录。"),
+                Lang::En => format!("{records} records and {files} files have not uploaded: only your next login on this tablet sends them, and until then no colleague can log in on it."),
+            });
+        }
+        let drafts = drafts();
+        if drafts > 0 {
+            said.push(match l {
+                Lang::ZhCn => format!("您有 {drafts} 份未保存的草稿：其他同事在本机登录时会被删除。"),
+                Lang::En => format!("You have {drafts} unsaved drafts: a colleague's login on this tablet deletes them."),
+            });
+        }
+        said
+    };
+    let log_out = move || leptos::task::spawn_local(ctx.log_out());
+    let tap = move |_| {
+        if reasons().is_empty() {
+            log_out();
+        } else {
+            asking.set(true);
+        }
+    };
+    view! {
+        <Show
+            when=move || asking.get()
+            fallback=move || view! {
+                <button class="btn danger" data-testid="logout" on:click=tap>{t("退出登录", "Log out")}</button>
+            }
+        >
+            <div class="banner warn" role="alert" data-testid="logout-ask">
+                {move || reasons().into_iter().map(|r| view! { <p>{r}</p> }).collect_view()}
+                <div class="actions">
+                    <Show when=move || { !offline() && records() + files() > 0 }>
+                        <button type="button" class="btn primary" data-testid="logout-sync"
+                            disabled=move || ctx.sync.with(|s| s.running)
+                            on:click=move |_| crate::sync::request(ctx)>
+                            {t("先同步", "Sync first")}
+                        </button>
+                    </Show>
+                    <button type="button" class="btn danger" data-testid="logout-confirm"
+                        on:click=move |_| log_out()>
+                        {t("仍然退出", "Log out anyway")}
+                    </button>
+                    <button type="button" class="btn" data-testid="logout-cancel"
+                        on:click=move |_| asking.set(false)>
+                        {t("取消", "Cancel")}
+                    </button>
+                </div>
+            </div>
+        </Show>
     }
 }
