@@ -93,8 +93,9 @@ pub struct Folded {
 /// after its time ran out is missed, the fold's state holds what it read
 /// of the timeline, and a clock without a due time says when it was
 /// met; 15: the search text holds the registration and source numbers
-/// and the place without their separators, and a time zone saved under a
-/// name the tablets do not carry is read as they read it): a server folds
+/// and the place without their separators, a time zone saved under a
+/// name the tablets do not carry is read as they read it, and a follow-up
+/// call that lost to another action is kept): a server folds
 /// again every case it stored
 /// under another version, and does not resume its fold state.
 pub const RULES: i64 = 15;
@@ -572,7 +573,15 @@ impl Folder<'_> {
                 applied: false,
             });
             self.conflicted.push(op.clone());
-            return self.record(op, Vec::new(), Outcome::Conflict);
+            // A regular call that lost is kept (`keep_field_work`); a spot
+            // check of a result reopened since is for someone to judge.
+            let changes = match op.action {
+                Action::FollowUp {
+                    spot_check: false, ..
+                } => self.keep_field_work(op),
+                _ => Vec::new(),
+            };
+            return self.record(op, changes, Outcome::Conflict);
         }
         match workflow::check_op(&self.case, op, self.ctx.settings) {
             Ok(target) => {
@@ -580,23 +589,29 @@ impl Folder<'_> {
                 self.record(op, changes, Outcome::Applied);
             }
             Err(rule) => {
-                // Field work is never lost: the content of a note or an
-                // attachment is kept even when the op broke a rule. It
-                // meets no clock, though (a contact note written after the
-                // case was withdrawn is no contact within the deadline).
                 let changes = match op.action {
-                    Action::Note { .. } | Action::Attach { .. } => {
-                        let marks = self.marks.clone();
-                        let changes = self.apply(op, None);
-                        self.marks = marks;
-                        changes
-                    }
+                    Action::Note { .. } | Action::Attach { .. } => self.keep_field_work(op),
                     _ => Vec::new(),
                 };
                 self.flag(op, rule);
                 self.record(op, changes, Outcome::Flagged);
             }
         }
+    }
+
+    /// Field work is never lost: the content of a note or an attachment
+    /// is kept even when its op broke a rule, and a follow-up call (what
+    /// the resident said, and their score) when it lost to another
+    /// tablet's action (a manager closed the case while staff, offline,
+    /// reached the resident at last). It moves no state and meets no
+    /// clock, though (a contact note written after the case was withdrawn
+    /// is no contact within the deadline); a conflict applied later moves
+    /// the state, and the call is not recorded twice.
+    fn keep_field_work(&mut self, op: &Op) -> Vec<Change> {
+        let marks = self.marks.clone();
+        let changes = self.apply(op, None);
+        self.marks = marks;
+        changes
     }
 
     fn resolve_conflict(&mut self, op: &Op, conflict_op: OpId, apply: bool) {
@@ -898,14 +913,18 @@ impl Folder<'_> {
                     case.reopen_count += 1;
                 }
                 changes.push(change("satisfaction", None, Some(satisfaction.to_string())));
-                case.follow_ups.push(FollowUp {
-                    method: *method,
-                    satisfaction: *satisfaction,
-                    comment: comment.clone(),
-                    spot_check: *spot_check,
-                    ratings: *ratings,
-                    stamp: st,
-                });
+                // Kept already when it lost to another action, and applied
+                // now that its conflict is settled.
+                if !case.follow_ups.iter().any(|f| f.stamp.op == op.id) {
+                    case.follow_ups.push(FollowUp {
+                        method: *method,
+                        satisfaction: *satisfaction,
+                        comment: comment.clone(),
+                        spot_check: *spot_check,
+                        ratings: *ratings,
+                        stamp: st,
+                    });
+                }
             }
             Action::CallbackMissed { method, note } => {
                 changes.push(change("callback_missed", None, Some(note.clone())));

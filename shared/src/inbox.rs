@@ -264,7 +264,9 @@ pub fn inbox<'a>(
             let mut reasons = if c.state.is_open() {
                 reasons(c, user, colleagues, now, settings)
             } else {
-                late_assessment(c, user, now)
+                let mut reasons = late_assessment(c, user, now);
+                reasons.extend(conflict(c, user));
+                reasons
             };
             let reg_no = c.registration.reg_no.to_string();
             reasons.extend(spot_check_unhappy(
@@ -332,6 +334,37 @@ fn spot_check_unhappy(
     (unhappy && !seen_to).then_some(Reason::SpotCheckUnhappy {
         score: last.satisfaction,
     })
+}
+
+/// The conflicts of `case` that `user` settles, open or not: an action
+/// that lost to one which closed, withdrew or voided the case waits too,
+/// or the work it carried and a wrong close go unseen. A conflict is
+/// settled by whoever knows what was meant: the author of the action that
+/// lost, or the property's manager when they may take that action
+/// themselves (docs/sync.md).
+fn conflict(case: &Case, user: &User) -> Option<Reason> {
+    if !role_may(
+        user.role,
+        ActionKind::ResolveConflict,
+        case.registration.kind,
+    ) {
+        return None;
+    }
+    let count = case
+        .open_conflicts()
+        .filter(|c| c.stamp.by == user.id || user.role == Role::Manager)
+        .filter(|c| {
+            crate::workflow::may_settle(
+                user.id,
+                user.role,
+                c.stamp.by,
+                c.action,
+                case.registration.kind,
+                false,
+            )
+        })
+        .count();
+    (count > 0).then_some(Reason::Conflict { count })
 }
 
 /// A closed case is in an inbox only to be assessed: its clocks and the
@@ -444,32 +477,7 @@ fn reasons(
             out.push(Reason::PlanLate { planned });
         }
     }
-    // A conflict is settled by whoever knows what was meant: the author of
-    // the action that lost, or the property's manager when they may take
-    // that action themselves (docs/sync.md).
-    if role_may(
-        user.role,
-        ActionKind::ResolveConflict,
-        case.registration.kind,
-    ) {
-        let count = case
-            .open_conflicts()
-            .filter(|c| c.stamp.by == user.id || user.role == Role::Manager)
-            .filter(|c| {
-                crate::workflow::may_settle(
-                    user.id,
-                    user.role,
-                    c.stamp.by,
-                    c.action,
-                    case.registration.kind,
-                    false,
-                )
-            })
-            .count();
-        if count > 0 {
-            out.push(Reason::Conflict { count });
-        }
-    }
+    out.extend(conflict(case, user));
     let count = not_applied(case, user);
     if count > 0 && case.state.is_open() {
         out.push(Reason::NotApplied { count });
@@ -1584,6 +1592,12 @@ mod tests {
         });
         check(&case, &user(1, Role::Manager), &[]);
         assert_eq!(kinds(&case, &gm), [ReasonKind::Conflict]);
+        // A case the winning action closed still waits: what lost to a
+        // close, a withdrawal or a void is settled too, not left unseen.
+        case.conflicts[0].resolved_by = None;
+        case.state = CaseState::Voided;
+        assert_eq!(kinds(&case, &author), [ReasonKind::Conflict]);
+        check(&case, &user(1, Role::Manager), &[ReasonKind::Conflict]);
     }
 
     /// A clock whose year's holiday schedule is not loaded has no due

@@ -1318,6 +1318,53 @@ fn a_spot_check_of_a_result_reopened_meanwhile_is_a_conflict() {
     assert!(case.latest_spot_check().is_none());
 }
 
+/// A call that lost to a close made meanwhile on another tablet: what the
+/// resident said is kept (and counts), the case stays closed, and the
+/// conflict waits for someone to settle.
+#[test]
+fn a_follow_up_that_lost_to_a_close_is_kept() {
+    let mut s = a_resolved_repair();
+    assert_eq!(step(&mut s, STAFF, follow_up(5)), Ok(CaseState::FollowedUp));
+    assert_eq!(step(&mut s, MANAGER, close("")), Ok(CaseState::Closed));
+    s.act_expecting(
+        STAFF,
+        local(2026, 3, 3, 18, 0),
+        follow_up(2),
+        Some(CaseState::FollowedUp),
+    );
+    let case = s.case();
+    assert_eq!(case.state, CaseState::Closed);
+    assert_eq!(case.open_conflicts().count(), 1, "{:?}", case.conflicts);
+    let scores: Vec<u8> = case.follow_ups.iter().map(|f| f.satisfaction).collect();
+    assert_eq!(scores, [5, 2], "the second call is on the record");
+
+    // One that lost to a colleague's call and is applied afterwards is
+    // on the record once.
+    let mut s = a_resolved_repair();
+    assert_eq!(step(&mut s, STAFF, follow_up(5)), Ok(CaseState::FollowedUp));
+    let lost = s.act_expecting(
+        STAFF,
+        local(2026, 3, 3, 18, 0),
+        follow_up(4),
+        Some(CaseState::Resolved),
+    );
+    assert_eq!(s.case().open_conflicts().count(), 1);
+    assert_eq!(s.case().follow_ups.len(), 2);
+    s.act(
+        MANAGER,
+        local(2026, 3, 3, 19, 0),
+        Action::ResolveConflict {
+            conflict_op: lost.id,
+            apply: true,
+            note: String::new(),
+        },
+    );
+    let case = s.case();
+    assert_eq!(case.open_conflicts().count(), 0, "{:?}", case.violations);
+    let scores: Vec<u8> = case.follow_ups.iter().map(|f| f.satisfaction).collect();
+    assert_eq!(scores, [5, 4]);
+}
+
 #[test]
 fn a_repair_assessed_as_unfounded_is_still_repaired() {
     // Validity (有效 / 不成立) is a complaint's: a repair assessed so is
