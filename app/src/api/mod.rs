@@ -158,8 +158,8 @@ pub fn code_message(code: &str, lang: Lang) -> Option<String> {
             "This tablet was revoked by the administrator; it can no longer log in or sync. Contact the administrator.",
         ),
         "auth.invalid_token" => (
-            "服务器已不再接受本设备的登录（可能本设备已被吊销、账号已停用或被更改了角色、所属项目，或服务器已从备份恢复）。请重新登录。",
-            "The server no longer accepts this tablet's login (the tablet may have been revoked, the account disabled or given another role or other properties, or the server restored from a backup). Log in again.",
+            "服务器已不再接受本设备的登录（可能密码已修改或被重置（包括在其他设备上），账号已停用或被更改了角色、所属项目，本设备已被吊销，或服务器已从备份恢复）。请重新登录。",
+            "The server no longer accepts this tablet's login (the password may have been changed or reset, perhaps on another tablet; the account disabled or given another role or other properties; the tablet revoked; or the server restored from a backup). Log in again.",
         ),
         "auth.token_expired" => (
             "登录已过期，请退出后重新登录。尚未上传的记录仍在本机，重新登录后会继续上传。",

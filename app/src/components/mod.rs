@@ -329,8 +329,8 @@ fn blocked_short(blocked: Blocked, l: Lang) -> &'static str {
             "This tablet was revoked by the administrator; it cannot sync.",
         ),
         Blocked::SessionEnded => l.pick(
-            "服务器已不再接受本设备的登录，请重新登录。",
-            "The server no longer accepts this tablet's login; log in again.",
+            "服务器已不再接受本设备的登录（例如密码已在其他设备上修改），请重新登录。",
+            "The server no longer accepts this tablet's login (the password changed on another tablet, say); log in again.",
         ),
     }
 }

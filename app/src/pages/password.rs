@@ -64,6 +64,10 @@ pub fn SettingsPassword() -> impl IntoView {
     view! {
         <section class="card settings-password" data-testid="settings-password">
             <h3>{t("修改密码", "Change password")}</h3>
+            <p class="hint">{t(
+                "修改后，您在其他设备上的登录会失效，需要用新密码重新登录；那些设备上未上传的记录不会丢失。",
+                "After the change, your logins on other tablets end and need the new password; records not yet uploaded there are not lost.",
+            )}</p>
             <PasswordForm known_current=None on_done=Callback::new(|()| {})/>
         </section>
     }
