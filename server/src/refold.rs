@@ -29,9 +29,27 @@ pub fn catch_up(store: &dyn Store) -> StoreResult<usize> {
 /// [`catch_up`] on a thread of its own: after a configuration change, and
 /// at start (a run cut short by a stop leaves its remaining cases stale).
 pub fn in_background(store: Arc<dyn Store>) {
-    std::thread::spawn(move || match catch_up(store.as_ref()) {
+    std::thread::spawn(move || refold_all(store.as_ref()));
+}
+
+/// At start, on a thread of its own: what older builds kept in the
+/// quarantine of deleted cases goes (`Store::forget_deleted_in_quarantine`),
+/// then [`catch_up`].
+pub fn at_start(store: Arc<dyn Store>) {
+    std::thread::spawn(move || {
+        match store.forget_deleted_in_quarantine() {
+            Ok(0) => {}
+            Ok(cleared) => tracing::info!(cleared, "quarantined ops of deleted cases forgotten"),
+            Err(e) => tracing::warn!(error = %e, "forgetting quarantined ops of deleted cases"),
+        }
+        refold_all(store.as_ref());
+    });
+}
+
+fn refold_all(store: &dyn Store) {
+    match catch_up(store) {
         Ok(0) => {}
         Ok(batches) => tracing::info!(batches, "cases folded again with the current configuration"),
         Err(e) => tracing::warn!(error = %e, "folding cases again with the current configuration"),
-    });
+    }
 }

@@ -225,8 +225,34 @@ fn a_deletion_is_pulled_once_in_scope_refuses_pushes_and_survives_a_restart() {
     assert_eq!(entry["detail"]["reason"], "retention.expired");
 
     // After a restart: the same tombstone at the same place, still refusing.
+    // An older build kept what such an op said when it was set aside for
+    // another reason: the next start forgets it.
+    let old_build = json!({
+        "id": uuid::Uuid::now_v7(), "case_id": expired, "device": s.device, "seq": 9,
+        "action": { "type": "note", "note_kind": "general", "text": said },
+    })
+    .to_string();
+    let kept_by_old = waiting[0]["id"].as_i64().expect("an id").to_string();
+    assert_eq!(
+        common::update(
+            fx.data.path(),
+            "UPDATE quarantine SET json = $1 WHERE id = CAST($2 AS INTEGER)",
+            &[&old_build, &kept_by_old],
+        ),
+        1
+    );
     server.kill();
     let server = Server::start(fx.data.path());
+    let admin_now = Client::login(&server.base, "admin").0;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let (_, list) = admin_now.get("/api/v1/admin/quarantine");
+        if !list.to_string().contains("投诉人王某") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "still held: {list}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
     let (staff, _) = Client::login_on(&server.base, "staff_a", s.device, &staff_secret);
     let (_, deletions, _) = pull_all(&staff, synced, 5000);
     assert_eq!(deletions, vec![(tomb_seq, expired.to_string())]);

@@ -575,10 +575,18 @@ impl Folder<'_> {
             self.conflicted.push(op.clone());
             // A regular call that lost is kept (`keep_field_work`); a spot
             // check of a result reopened since is for someone to judge.
+            // Only a call that would have been taken in the state its
+            // author saw: one its role does not make, or made by message,
+            // is no more kept than it would have been applied.
+            let would_stand = || {
+                let mut seen = self.case.clone();
+                seen.state = expected;
+                workflow::check_op(&seen, op, self.ctx.settings).is_ok()
+            };
             let changes = match op.action {
                 Action::FollowUp {
                     spot_check: false, ..
-                } => self.keep_field_work(op),
+                } if would_stand() => self.keep_field_work(op),
                 _ => Vec::new(),
             };
             return self.record(op, changes, Outcome::Conflict);
@@ -912,10 +920,14 @@ impl Folder<'_> {
                 if target == Some(CaseState::Reopened) {
                     case.reopen_count += 1;
                 }
-                changes.push(change("satisfaction", None, Some(satisfaction.to_string())));
                 // Kept already when it lost to another action, and applied
-                // now that its conflict is settled.
-                if !case.follow_ups.iter().any(|f| f.stamp.op == op.id) {
+                // now that its conflict is settled: it takes its place as
+                // the latest call, once.
+                if let Some(kept) = case.follow_ups.iter().position(|f| f.stamp.op == op.id) {
+                    let call = case.follow_ups.remove(kept);
+                    case.follow_ups.push(call);
+                } else {
+                    changes.push(change("satisfaction", None, Some(satisfaction.to_string())));
                     case.follow_ups.push(FollowUp {
                         method: *method,
                         satisfaction: *satisfaction,

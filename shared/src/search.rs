@@ -89,13 +89,16 @@ impl Query {
             || (shown.phone
                 && self.digits().is_some_and(|d| {
                     // A number the tablet holds masked (pulled before its
-                    // reader could see it) is not matched by digits: its
-                    // digits run across the stars.
-                    reg.complainant
-                        .phone
-                        .as_ref()
-                        .is_some_and(|p| !p.as_str().contains('*') && digits(p).contains(d))
-                        || numbers(reg).contains(d)
+                    // reader could see it) is matched within the digits it
+                    // shows, never across the stars: its last four still
+                    // find it, as the server's whole number does.
+                    reg.complainant.phone.as_ref().is_some_and(|p| {
+                        p.as_str().split('*').any(|shown| {
+                            let shown: String =
+                                shown.chars().filter(char::is_ascii_digit).collect();
+                            shown.contains(d)
+                        })
+                    }) || numbers(reg).contains(d)
                 }))
     }
 }
@@ -232,8 +235,9 @@ fn phone_digits_of(typed: &str) -> Option<String> {
     let mobile = ["86", "0"]
         .iter()
         .filter_map(|prefix| digits.strip_prefix(prefix))
-        .find(|rest| crate::phone::Phone::parse(rest).is_ok_and(|p| p.is_mobile()));
-    let digits = mobile.map_or(digits.clone(), str::to_string);
+        .filter_map(|rest| crate::phone::Phone::parse(rest).ok())
+        .find(Phone::is_mobile);
+    let digits = mobile.map_or(digits, |p| self::digits(&p));
     (digits.len() >= MIN_PHONE_DIGITS).then_some(digits)
 }
 
@@ -285,7 +289,12 @@ mod tests {
             assert!(finds(typed, &mobile, Shown::ALL), "{typed}");
         }
         // As caller ID shows it: 86 without its `+`, the trunk 0.
-        for typed in ["8613812345678", "013812345678", "86 138 1234 5678"] {
+        for typed in [
+            "8613812345678",
+            "013812345678",
+            "86 138 1234 5678",
+            "086 138 1234 5678",
+        ] {
             assert!(finds(typed, &mobile, Shown::ALL), "{typed}");
         }
         let landline = reg("021-62345678");
@@ -387,13 +396,16 @@ mod tests {
 
     /// A tablet holds a phone masked when it pulled the case before its
     /// reader could see it: the digits either side of the stars are no
-    /// number of the case's.
+    /// number of the case's, each side alone still is.
     #[test]
     fn a_masked_phone_is_not_matched_across_its_stars() {
         let mut r = reg("13812345678");
         r.complainant.phone = r.complainant.phone.map(|p| p.masked());
-        for typed in ["1385678", "385678", "5678"] {
+        for typed in ["1385678", "385678"] {
             assert!(!finds(typed, &r, Shown::ALL), "{typed}");
+        }
+        for typed in ["5678", "138"] {
+            assert!(finds(typed, &r, Shown::ALL), "{typed}");
         }
     }
 

@@ -1337,6 +1337,20 @@ fn a_follow_up_that_lost_to_a_close_is_kept() {
     assert_eq!(case.open_conflicts().count(), 1, "{:?}", case.conflicts);
     let scores: Vec<u8> = case.follow_ups.iter().map(|f| f.satisfaction).collect();
     assert_eq!(scores, [5, 2], "the second call is on the record");
+    // A message is no follow-up: lost or not, it is not kept as one.
+    s.act_expecting(
+        STAFF,
+        local(2026, 3, 3, 19, 0),
+        Action::FollowUp {
+            method: ContactMethod::Message,
+            satisfaction: 1,
+            comment: String::new(),
+            spot_check: false,
+            ratings: None,
+        },
+        Some(CaseState::FollowedUp),
+    );
+    assert_eq!(s.case().follow_ups.len(), 2);
 
     // One that lost to a colleague's call and is applied afterwards is
     // on the record once.
@@ -1363,6 +1377,7 @@ fn a_follow_up_that_lost_to_a_close_is_kept() {
     assert_eq!(case.open_conflicts().count(), 0, "{:?}", case.violations);
     let scores: Vec<u8> = case.follow_ups.iter().map(|f| f.satisfaction).collect();
     assert_eq!(scores, [5, 4]);
+    assert_eq!(case.latest_satisfaction(), Some(4), "the call applied last");
 }
 
 #[test]

@@ -312,12 +312,13 @@ impl Browser {
     pub async fn log_out(&self) {
         self.click("logout").await;
         let deadline = Instant::now() + TIMEOUT;
+        let mut confirmed = false;
         loop {
             if self.find("login-form").await.is_some() {
                 return;
             }
-            if let Some(go) = self.find("logout-confirm").await {
-                let _ = go.click().await;
+            if !confirmed && let Some(go) = self.find("logout-confirm").await {
+                confirmed = go.click().await.is_ok();
             }
             assert!(
                 Instant::now() < deadline,

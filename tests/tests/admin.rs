@@ -217,6 +217,36 @@ async fn an_admin_adds_a_user_and_imports_a_holiday_calendar() {
     assert_eq!(status, 200, "login answer {body}");
     assert_eq!(body["user"]["display_name"], json!("孙敏"), "{body}");
 
+    // A user half typed is not dropped by 修改 on a row without asking.
+    browser.fill("new-user-name", "半填").await;
+    click_css(&browser, &in_row("user-edit")).await;
+    wait_css(&browser, &in_row("user-edit-ask-cancel")).await;
+    click_css(&browser, &in_row("user-edit-ask-cancel")).await;
+    assert_eq!(browser.value("new-user-name").await, "半填");
+    click_css(&browser, &in_row("user-edit")).await;
+    click_css(&browser, &in_row("user-edit-discard")).await;
+    browser.wait_text("new-user-form", "修改用户 staff3").await;
+    assert_eq!(browser.value("new-user-name").await, "孙敏");
+    browser.click("user-edit-cancel").await;
+
+    // Disabling ends the user's sessions on every tablet: asked first.
+    click_css(&browser, &in_row("user-toggle")).await;
+    click_css(&browser, &in_row("user-toggle-cancel")).await;
+    wait_css(
+        &browser,
+        "[data-testid=\"user-row\"][data-login=\"staff3\"][data-active=\"true\"]",
+    )
+    .await;
+    click_css(&browser, &in_row("user-toggle")).await;
+    click_css(&browser, &in_row("user-toggle-confirm")).await;
+    wait_css(
+        &browser,
+        "[data-testid=\"user-row\"][data-login=\"staff3\"][data-active=\"false\"]",
+    )
+    .await;
+    let (status, _) = http_login(&server, "staff3", "temporary-2");
+    assert_ne!(status, 200, "disabled");
+
     browser.click("admin-tab-devices").await;
     browser.wait_for_test_id("device-row").await;
     // The admin's own tablet is marked, and offers no revoke.

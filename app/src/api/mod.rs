@@ -206,8 +206,8 @@ pub fn code_message(code: &str, lang: Lang) -> Option<String> {
             "Enter the person's name (at most 64 characters)",
         ),
         "admin.bad_department" => (
-            "部门名称最多64个字",
-            "A department is at most 64 characters",
+            "部门名称最多64个字，且只能有一行（不能含制表符等控制字符）",
+            "A department is at most 64 characters on one line (no tabs or other control characters)",
         ),
         "admin.disable_self" => ("不能停用自己的账号", "You cannot disable your own account"),
         "admin.change_own_role" => (

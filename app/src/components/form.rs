@@ -289,10 +289,10 @@ impl<T: Clone + PartialEq + Send + Sync + 'static> Unsaved<T> {
         self.saved.set(sent);
     }
 
-    /// Whether the form shows what is not saved.
+    /// Whether the form shows what is not saved (tracked: a question
+    /// about it goes once it is saved or emptied).
     pub fn differs(&self) -> bool {
-        self.shown
-            .with_untracked(|s| self.saved.with_untracked(|v| s != v))
+        self.shown.with(|s| self.saved.with(|v| s != v))
     }
 }
 

@@ -251,28 +251,31 @@ fn DeletedCaseRecords() -> impl IntoView {
             })
         })
     };
+    // The change and its write in one turn (`crate::state`): a write of a
+    // state taken before a later change would undo that change.
     let dismiss = move |_| {
-        // `Update` here is the app's update, not the signal trait.
-        let snapshot = leptos::prelude::Update::try_update(&ctx.device, |d| {
-            d.as_mut().map(|d| {
-                d.refused.retain(|r| r.code != DELETED);
-                d.clone()
-            })
-        });
-        if let Some(Some(snapshot)) = snapshot {
-            leptos::task::spawn_local(async move {
-                if let Err(e) = crate::db::save_state(&snapshot).await {
-                    leptos::logging::warn!("the device state was not saved: {e}");
-                }
+        leptos::task::spawn_local(async move {
+            // `Update` here is the app's update, not the signal trait.
+            let snapshot = leptos::prelude::Update::try_update(&ctx.device, |d| {
+                d.as_mut().map(|d| {
+                    d.refused.retain(|r| r.code != DELETED);
+                    d.clone()
+                })
             });
-        }
+            if let Some(Some(snapshot)) = snapshot
+                && let Err(e) = crate::db::save_state(&snapshot).await
+            {
+                leptos::logging::warn!("the device state was not saved: {e}");
+            }
+        });
     };
     view! {
         <Show when=move || { count() > 0 }>
             <span class="sync-error-text" role="alert" data-testid="sync-deleted-records">
-                {move || match ctx.lang.get() {
-                    Lang::ZhCn => format!(" {} 条记录所属的工单已按保存期限删除，这些记录未能保存。", count()),
-                    Lang::En => format!(" {} records were of cases deleted at the end of their retention and were not kept.", count()),
+                {move || match (ctx.lang.get(), count()) {
+                    (Lang::ZhCn, n) => format!(" {n} 条记录所属的工单已按保存期限删除，这些记录未能保存。"),
+                    (Lang::En, 1) => " 1 record was of a case deleted at the end of its retention and was not kept.".to_string(),
+                    (Lang::En, n) => format!(" {n} records were of cases deleted at the end of their retention and were not kept."),
                 }}
                 <button type="button" class="btn small" data-testid="sync-deleted-records-dismiss" on:click=dismiss>
                     {move || ctx.lang.get().pick("知道了", "OK")}

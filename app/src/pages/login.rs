@@ -240,6 +240,12 @@ async fn log_in(
     discard_drafts: bool,
 ) -> Result<(), LoginError> {
     let first_login = req.device.is_none();
+    // Who used the tablet last, read before the server is asked: a
+    // storage that cannot say refuses the login, taken for the same user,
+    // the previous user's cases and drafts would be left open to whoever
+    // logs in; and refused after the server's answer, the device it
+    // issued would be thrown away.
+    let owner = db::owner().await.map_err(LoginError::Storage)?;
     let resp = match api::login(&req).await {
         Ok(r) => r,
         Err(error) => {
@@ -256,10 +262,6 @@ async fn log_in(
     // Another user on a shared tablet must not see the previous
     // user's cases, and the previous user's unsynced work must not
     // be lost: it has to sync (under its author's login) first.
-    // A storage that cannot say who used the tablet last refuses the
-    // login: taken for the same user, the previous user's cases and
-    // drafts would be left open to whoever logs in.
-    let owner = db::owner().await.map_err(LoginError::Storage)?;
     let someone_else = owner.is_some_and(|o| o != resp.user.id);
     // The device's state with the answer taken: after a restore the
     // server acknowledges less than the tablet was told before, and what

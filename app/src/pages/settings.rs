@@ -153,8 +153,21 @@ fn LogoutButton() -> impl IntoView {
     let ctx = use_app();
     let asking = RwSignal::new(false);
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
-    let offline = move || ctx.sync.with(|s| s.link == Link::Offline);
-    let records = move || ctx.device.with(|d| d.as_ref().map_or(0, |d| d.pending()));
+    let leaving = RwSignal::new(false);
+    // The last sync found no server, or the browser knows it has no
+    // network (a link lost since the last sync, half a minute ago).
+    let offline = move || {
+        ctx.sync.with(|s| s.link == Link::Offline)
+            || web_sys::window().is_some_and(|w| !w.navigator().on_line())
+    };
+    // This user's own: a colleague's records held on the tablet wait for
+    // that colleague's login whoever logs out.
+    let records = move || {
+        let held = ctx.sync.with(|s| s.held);
+        ctx.device
+            .with(|d| d.as_ref().map_or(0, |d| d.pending()))
+            .saturating_sub(held)
+    };
     let files = move || {
         ctx.uploads
             .with(|u| u.values().filter(|p| !p.set_aside).count() as u64)
@@ -175,21 +188,44 @@ fn LogoutButton() -> impl IntoView {
         }
         let (records, files) = (records(), files());
         if records + files > 0 {
+            let parts: Vec<String> = [(records, "条记录", "record"), (files, "个文件", "file")]
+                .into_iter()
+                .filter(|(n, _, _)| *n > 0)
+                .map(|(n, zh, en)| match (l, n) {
+                    (Lang::ZhCn, n) => format!("{n} {zh}"),
+                    (Lang::En, 1) => format!("1 {en}"),
+                    (Lang::En, n) => format!("{n} {en}s"),
+                })
+                .collect();
             said.push(match l {
-                Lang::ZhCn => format!("本机还有 {records} 条记录、{files} 个文件未上传：只有您本人再次在本机登录才能上传，在此之前其他同事无法在本机登录。"),
-                Lang::En => format!("{records} records and {files} files have not uploaded: only your next login on this tablet sends them, and until then no colleague can log in on it."),
+                Lang::ZhCn => format!("本机还有 {}未上传：只有您本人再次在本机登录才能上传，在此之前其他同事无法在本机登录。", parts.join("、")),
+                Lang::En => format!("{} not uploaded yet: only your next login on this tablet sends them, and until then no colleague can log in on it.", parts.join(" and ")),
             });
         }
         let drafts = drafts();
         if drafts > 0 {
-            said.push(match l {
-                Lang::ZhCn => format!("您有 {drafts} 份未保存的草稿：其他同事在本机登录时会被删除。"),
-                Lang::En => format!("You have {drafts} unsaved drafts: a colleague's login on this tablet deletes them."),
+            said.push(match (l, drafts) {
+                (Lang::ZhCn, n) => {
+                    format!("您有 {n} 份未保存的草稿：其他同事在本机登录时会被删除。")
+                }
+                (Lang::En, 1) => {
+                    "You have an unsaved draft: a colleague's login on this tablet deletes it."
+                        .to_string()
+                }
+                (Lang::En, n) => format!(
+                    "You have {n} unsaved drafts: a colleague's login on this tablet deletes them."
+                ),
             });
         }
         said
     };
-    let log_out = move || leptos::task::spawn_local(ctx.log_out());
+    // Once: a second tap while the first logs out would log out twice.
+    let log_out = move || {
+        if !leaving.get_untracked() {
+            leaving.set(true);
+            leptos::task::spawn_local(ctx.log_out());
+        }
+    };
     let tap = move |_| {
         if reasons().is_empty() {
             log_out();
@@ -201,13 +237,14 @@ fn LogoutButton() -> impl IntoView {
         <Show
             when=move || asking.get()
             fallback=move || view! {
-                <button class="btn danger" data-testid="logout" on:click=tap>{t("退出登录", "Log out")}</button>
+                <button class="btn danger" data-testid="logout" disabled=move || leaving.get() on:click=tap>{t("退出登录", "Log out")}</button>
             }
         >
             <div class="banner warn" role="alert" data-testid="logout-ask">
                 {move || reasons().into_iter().map(|r| view! { <p>{r}</p> }).collect_view()}
                 <div class="actions">
-                    <Show when=move || { !offline() && records() + files() > 0 }>
+                    // A blocked tablet syncs no more (`sync::request`).
+                    <Show when=move || { !offline() && ctx.blocked.get().is_none() && records() + files() > 0 }>
                         <button type="button" class="btn primary" data-testid="logout-sync"
                             disabled=move || ctx.sync.with(|s| s.running)
                             on:click=move |_| crate::sync::request(ctx)>
@@ -215,7 +252,7 @@ fn LogoutButton() -> impl IntoView {
                         </button>
                     </Show>
                     <button type="button" class="btn danger" data-testid="logout-confirm"
-                        on:click=move |_| log_out()>
+                        disabled=move || leaving.get() on:click=move |_| log_out()>
                         {t("仍然退出", "Log out anyway")}
                     </button>
                     <button type="button" class="btn" data-testid="logout-cancel"

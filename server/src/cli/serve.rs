@@ -94,7 +94,7 @@ impl Serve {
         if dist.is_none() {
             tracing::warn!("no built app to serve; run `cargo xtask run`");
         }
-        server::refold::in_background(store.clone());
+        server::refold::at_start(store.clone());
         let mut state = server::state(store);
         state.max_clock_skew = chrono::Duration::minutes(max_clock_skew_minutes.into());
         state.first_admin_file = Some(data.data_dir.join(server::FIRST_ADMIN_FILE));

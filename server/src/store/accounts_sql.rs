@@ -385,7 +385,7 @@ pub(super) fn device_proven(
 }
 
 /// How long a session's row is kept after it expired.
-const ENDED_TOKENS_KEPT_DAYS: i64 = 30;
+const ENDED_TOKENS_KEPT_DAYS: i64 = 365;
 
 /// A login on a device: the claimed device if its secret matches, or a
 /// new one with the next device number; the token is stored with it.
@@ -483,13 +483,15 @@ pub(super) fn device_login(
             ts(expires_at).into(),
         ],
     )?;
-    // Every login sweeps the sessions that ended long ago, which no
+    // Every login sweeps some sessions that ended long ago, which no
     // request can use: the table would otherwise keep every login ever
-    // made. A session ended more recently is kept, so that its tablet is
-    // told it expired (or its device was revoked) rather than that it is
-    // unknown.
+    // made. A few at a time, in the writer's transaction. A session ended
+    // within the year is kept, so that a tablet back from a season in a
+    // drawer is told its login expired (its records wait on it), not that
+    // its session is unknown, which reads as a revoked tablet.
     tx.execute(
-        "DELETE FROM tokens WHERE expires_at < ?1",
+        "DELETE FROM tokens WHERE hash IN
+            (SELECT hash FROM tokens WHERE expires_at < ?1 LIMIT 100)",
         &[ts(now - chrono::Duration::days(ENDED_TOKENS_KEPT_DAYS)).into()],
     )?;
     let mut entry = audit.clone();

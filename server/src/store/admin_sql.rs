@@ -360,8 +360,32 @@ fn forget_quarantined(
     Ok(())
 }
 
+/// See `Store::forget_deleted_in_quarantine`.
+pub(super) fn forget_deleted_in_quarantine(tx: &dyn Db) -> StoreResult<usize> {
+    let deleted: std::collections::HashSet<String> = tx
+        .query("SELECT case_id FROM deletions", &[])?
+        .iter()
+        .map(|r| r.get::<String>(0))
+        .collect::<StoreResult<_>>()?;
+    if deleted.is_empty() {
+        return Ok(0);
+    }
+    let mut cleared = 0;
+    for row in tx.query("SELECT id, json FROM quarantine", &[])? {
+        let Ok(op) = serde_json::from_str::<serde_json::Value>(row.text(1)?) else {
+            continue;
+        };
+        let of_deleted = op["case_id"].as_str().is_some_and(|c| deleted.contains(c));
+        if of_deleted && op.get("removed").is_none() {
+            forget_entry(tx, row.get(0)?)?;
+            cleared += 1;
+        }
+    }
+    Ok(cleared)
+}
+
 /// Keeps of quarantined op `id` only which op it was ([`forgotten_op`]).
-fn forget_entry(tx: &dyn Db, id: i64) -> StoreResult<()> {
+pub(super) fn forget_entry(tx: &dyn Db, id: i64) -> StoreResult<()> {
     let Some(row) = tx.query_opt("SELECT json FROM quarantine WHERE id = ?1", &[id.into()])? else {
         return Ok(());
     };

@@ -143,11 +143,19 @@ pub(super) fn quarantine(
         .into_iter()
         .collect();
     if !cases.is_empty() {
+        // A deleted case is still named by the number its tombstone keeps.
         let marks = vec!["?"; cases.len()].join(", ");
-        let args: Vec<Value<'_>> = cases.iter().map(|c| c.as_str().into()).collect();
+        let args: Vec<Value<'_>> = cases
+            .iter()
+            .chain(&cases)
+            .map(|c| c.as_str().into())
+            .collect();
         let numbers: std::collections::HashMap<String, String> = db
             .query(
-                &format!("SELECT id, reg_no FROM cases WHERE id IN ({marks})"),
+                &format!(
+                    "SELECT id, reg_no FROM cases WHERE id IN ({marks})
+                     UNION ALL SELECT case_id, reg_no FROM deletions WHERE case_id IN ({marks})"
+                ),
                 &args,
             )?
             .iter()

@@ -263,6 +263,10 @@ impl<E: Engine> Store for E {
         self.write(|tx| fold_sql::refold_stale(tx, after, limit))
     }
 
+    fn forget_deleted_in_quarantine(&self) -> StoreResult<usize> {
+        self.write(admin_sql::forget_deleted_in_quarantine)
+    }
+
     fn queue_push(
         &self,
         pusher: Pusher<'_>,

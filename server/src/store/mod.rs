@@ -430,6 +430,11 @@ pub trait Store: reports::Reports + administration::Administration + Send + Sync
     /// overdue lists, statistics) then follows a configuration change
     /// without waiting for each case's next op.
     fn refold_stale(&self, after: Option<CaseId>, limit: usize) -> StoreResult<Option<CaseId>>;
+    /// Keeps of every quarantined op of a deleted case only which op it
+    /// was; answers how many it cleared. Builds before this one kept what
+    /// an op set aside for another reason said (a role it did not hold,
+    /// found before the deletion was), name and phone included.
+    fn forget_deleted_in_quarantine(&self) -> StoreResult<usize>;
 
     // Sync.
     /// Queues a batch sent by `pusher`, to be stored in one transaction.

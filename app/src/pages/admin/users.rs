@@ -131,10 +131,10 @@ fn EditButton(user: User, form: NewUserFields) -> impl IntoView {
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
     view! {
         <Show
-            when=move || asking.get()
+            when=move || asking.get() && form.unsaved.differs()
             fallback=move || view! {
                 <button type="button" class="btn small" data-testid="user-edit"
-                    on:click=move |_| if form.unsaved.differs() { asking.set(true) } else { open() }>
+                    on:click=move |_| if untrack(|| form.unsaved.differs()) { asking.set(true) } else { open() }>
                     {t("修改", "Edit")}
                 </button>
             }
@@ -144,7 +144,7 @@ fn EditButton(user: User, form: NewUserFields) -> impl IntoView {
                 on:click=move |_| open()>
                 {t("放弃并修改", "Discard and edit")}
             </button>
-            <button type="button" class="btn small" data-testid="user-edit-cancel"
+            <button type="button" class="btn small" data-testid="user-edit-ask-cancel"
                 on:click=move |_| asking.set(false)>
                 {t("取消", "Cancel")}
             </button>
@@ -167,7 +167,10 @@ fn ActiveToggle(
     let confirming = RwSignal::new(false);
     let refused = RwSignal::new(None::<ApiError>);
     let set_active = Action::new_local(move |&active: &bool| async move {
-        let result = admin::set_user_active(&token(ctx)?, user, active).await;
+        let result = match token(ctx) {
+            Ok(token) => admin::set_user_active(&token, user, active).await,
+            Err(e) => Err(e),
+        };
         confirming.set(false);
         match &result {
             Ok(()) => {
@@ -187,7 +190,10 @@ fn ActiveToggle(
             fallback=move || view! {
                 <button type="button" class="btn small" class:danger=active data-testid="user-toggle"
                     disabled=move || is_me || busy()
-                    on:click=move |_| if active { confirming.set(true) } else { set_active.dispatch_local(true); }>
+                    on:click=move |_| {
+                        refused.set(None);
+                        if active { confirming.set(true) } else { set_active.dispatch_local(true); }
+                    }>
                     {move || if active { ctx.lang.get().pick("停用", "Disable") } else { ctx.lang.get().pick("启用", "Enable") }}
                 </button>
             }
