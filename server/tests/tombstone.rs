@@ -236,7 +236,7 @@ fn a_deletion_is_pulled_once_in_scope_refuses_pushes_and_survives_a_restart() {
     assert_eq!(
         common::update(
             fx.data.path(),
-            "UPDATE quarantine SET json = $1 WHERE id = CAST($2 AS INTEGER)",
+            "UPDATE quarantine SET json = $1 WHERE CAST(id AS TEXT) = $2",
             &[&old_build, &kept_by_old],
         ),
         1

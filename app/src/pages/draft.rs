@@ -99,36 +99,34 @@ pub fn keep<T: Serialize>(key: &str, draft: Option<&T>) {
 
 /// How many drafts `user` keeps on the tablet.
 pub fn kept_by(user: UserId) -> usize {
-    let Some(storage) = crate::local_storage() else {
-        return 0;
-    };
-    let user = user.to_string();
-    (0..storage.length().unwrap_or(0))
-        .filter_map(|i| storage.key(i).ok().flatten())
-        .filter(|k| {
-            k.strip_prefix(PREFIX)
-                .and_then(|rest| rest.split(':').nth(1))
-                .is_some_and(|owner| owner == user)
-        })
-        .count()
+    owners().filter(|owner| *owner == user.to_string()).count()
 }
 
 /// How many drafts users other than `user` keep on the tablet.
 pub fn kept_by_others(user: UserId) -> usize {
+    owners().filter(|owner| *owner != user.to_string()).count()
+}
+
+/// The owner of each draft on the tablet, by its key:
+/// `draft:intake:{user}`, `draft:case:{user}:{case}` or
+/// `draft:handover:{user}:{property}`.
+fn owners() -> impl Iterator<Item = String> {
+    keys().into_iter().filter_map(|k| {
+        k.strip_prefix(PREFIX)
+            .and_then(|rest| rest.split(':').nth(1))
+            .map(str::to_string)
+    })
+}
+
+/// Every draft's key on the tablet.
+fn keys() -> Vec<String> {
     let Some(storage) = crate::local_storage() else {
-        return 0;
+        return Vec::new();
     };
-    let user = user.to_string();
     (0..storage.length().unwrap_or(0))
         .filter_map(|i| storage.key(i).ok().flatten())
-        .filter(|k| {
-            // `draft:intake:{user}`, `draft:case:{user}:{case}` or
-            // `draft:handover:{user}:{property}`.
-            k.strip_prefix(PREFIX)
-                .and_then(|rest| rest.split(':').nth(1))
-                .is_some_and(|owner| owner != user)
-        })
-        .count()
+        .filter(|k| k.starts_with(PREFIX))
+        .collect()
 }
 
 /// Forgets every user's drafts on the screens of `cases` (deleted at the
@@ -139,11 +137,10 @@ pub fn forget_cases(cases: &[CaseId]) {
         return;
     };
     let ends: Vec<String> = cases.iter().map(|c| format!(":{c}")).collect();
-    let keys: Vec<String> = (0..storage.length().unwrap_or(0))
-        .filter_map(|i| storage.key(i).ok().flatten())
-        .filter(|k| k.starts_with(&format!("{PREFIX}case:")) && ends.iter().any(|e| k.ends_with(e)))
-        .collect();
-    for k in keys {
+    let case_drafts = keys().into_iter().filter(|k| {
+        k.starts_with(&format!("{PREFIX}case:")) && ends.iter().any(|e| k.ends_with(e))
+    });
+    for k in case_drafts {
         let _ = storage.remove_item(&k);
     }
 }
@@ -153,11 +150,7 @@ pub fn forget_all() {
     let Some(storage) = crate::local_storage() else {
         return;
     };
-    let keys: Vec<String> = (0..storage.length().unwrap_or(0))
-        .filter_map(|i| storage.key(i).ok().flatten())
-        .filter(|k| k.starts_with(PREFIX))
-        .collect();
-    for k in keys {
+    for k in keys() {
         let _ = storage.remove_item(&k);
     }
 }
