@@ -595,6 +595,9 @@ fn a_hotline_order_is_found_and_exported_by_its_number() {
         .to_string();
     assert_eq!(found(&reg_no.replace('-', "")), [case.to_string()]);
     assert_eq!(found(&reg_no.replace('-', "%20")), [case.to_string()]);
+    // And by its property's name, as the list's row shows it.
+    let name = percent_encoding_of(&fx.pa.name);
+    assert_eq!(found(&name).len(), 2, "both cases of {}", fx.pa.name);
 
     let (quality, _) = Client::login(&server.base, "quality");
     let (column, records) = case_csv(&quality);
@@ -700,4 +703,9 @@ fn a_suggestion_row_holds_its_decision_and_improvement_plan() {
             ["采纳", "住户需要", "增设电动车充电桩", "2026-01-15"].map(String::from),
         ]
     );
+}
+
+/// `text` percent-encoded for a query string.
+fn percent_encoding_of(text: &str) -> String {
+    text.bytes().map(|b| format!("%{b:02X}")).collect()
 }

@@ -2,7 +2,7 @@
 //! tablet's list and the server's, so both find the same cases.
 //!
 //! A case is found by its registration number, content, requested remedy,
-//! place (building and unit) and source number (来源单号), and, where the
+//! place (property, building and unit) and source number (来源单号), and, where the
 //! role may see them, by the
 //! complainant's name and phone. A phone is matched on its digits, so
 //! "138 1234 5678", "+86 13812345678" and "02162345678" find the numbers
@@ -154,6 +154,13 @@ fn compact_of(folded: &str) -> Option<String> {
         && compact.chars().count() >= MIN_COMPACT_CHARS
         && compact.chars().any(|c| c.is_ascii_digit()))
     .then_some(compact)
+}
+
+/// The place a case is found by ([`text`]'s `place`): its property's name,
+/// then its building and unit (or public area) in Chinese, as both the
+/// tablet and the server pass it.
+pub fn place(property: &crate::property::Property, location: &crate::property::Location) -> String {
+    format!("{} {}", property.name, property.describe(location))
 }
 
 /// The digits of the phone and ID-card numbers typed into the content and

@@ -122,7 +122,7 @@ pub fn CaseList() -> impl IntoView {
                         && query.as_ref().is_none_or(|q| {
                             let place = config
                                 .property(r.property)
-                                .map(|p| p.describe(&r.location))
+                                .map(|p| shared::search::place(p, &r.location))
                                 .unwrap_or_default();
                             let sees = user.as_ref().map_or(Shown::NOTHING, |u| {
                                 personal_data::shown(&config.settings, u, Some(c))

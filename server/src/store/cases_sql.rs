@@ -206,7 +206,7 @@ pub(super) fn write_case(
     let place = properties
         .iter()
         .find(|p| p.id == reg.property)
-        .map(|p| p.describe(&reg.location))
+        .map(|p| shared::search::place(p, &reg.location))
         .unwrap_or_default();
     let search = [
         shared::search::text(reg, &place),

@@ -279,8 +279,10 @@ pub(super) fn put_property(
             }
             refuse_removing_used_places(tx, before, property)?;
         }
-        // The cases' search text holds their place's names.
-        if before.is_none_or(|before| places(&before) != places(property)) {
+        // The cases' search text holds their property's and place's names.
+        if before.is_none_or(|before| {
+            before.name != property.name || places(&before) != places(property)
+        }) {
             super::fold_sql::mark_stale(tx, property.id)?;
         }
     }

@@ -401,8 +401,8 @@ mod tests {
         assert_eq!(store.refold_stale(None, 100).expect("refold"), None);
     }
 
-    /// A renamed building: its cases are folded again, and their search
-    /// text names it as it is now called.
+    /// A renamed building or property: its cases are folded again, and
+    /// their search text names it as it is now called.
     #[test]
     fn a_renamed_building_marks_its_cases_to_be_folded_again() {
         let dir = tempfile::tempdir().expect("temp dir");
@@ -444,5 +444,14 @@ mod tests {
             Some(reg.case_id)
         );
         assert!(search().contains("3号楼"), "{}", search());
+
+        // A renamed property: its name is searched too.
+        property.name = "新和园".into();
+        store.put_property(&property, None, &audit).expect("put");
+        assert_eq!(
+            store.refold_stale(None, 100).expect("refold"),
+            Some(reg.case_id)
+        );
+        assert!(search().contains("新和园"), "{}", search());
     }
 }
