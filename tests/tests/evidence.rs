@@ -306,6 +306,10 @@ async fn photos_and_a_signature_taken_offline_upload_and_reach_a_colleague() {
     browser.open(&server.url("/")).await;
     browser.wait_attr("sync-pending", "data-pending", "4").await;
     browser.wait_attr("sync-uploads", "data-waiting", "5").await;
+    // The settings count the files apart from the records.
+    browser.click("nav-settings").await;
+    browser.wait_text("settings-files", "5").await;
+    browser.click("nav-list").await;
     browser.click("case-row").await;
     browser.wait_count("evidence-item", 3).await;
     browser.wait_count("evidence-img", 3 + 3).await; // the grid and the timeline

@@ -97,6 +97,10 @@ pub fn SettingsPage() -> impl IntoView {
                     <dd data-testid="settings-ops">{move || counts().1}</dd></div>
                 <div class="kv"><dt>{t("待上传", "Waiting to upload")}</dt>
                     <dd data-testid="settings-outbox">{move || counts().2}</dd></div>
+                // Photos and signatures upload after their records: a
+                // record sent is not yet everything sent.
+                <div class="kv"><dt>{t("待上传文件（照片、签名）", "Files waiting to upload (photos, signatures)")}</dt>
+                    <dd data-testid="settings-files">{move || ctx.uploads.with(|u| u.values().filter(|p| !p.set_aside).count())}</dd></div>
             </dl>
             <details class="advanced" data-testid="settings-advanced">
                 <summary>{t("高级", "Advanced")}</summary>
