@@ -796,12 +796,13 @@ async fn after_a_restore_another_users_login_keeps_the_ops_the_server_lost() {
     r.restore();
     let browser = &r.browser;
 
-    // A colleague picks up the tablet: refused while staff1's case waits.
+    // A colleague picks up the tablet: refused while staff1's case waits,
+    // and told whose it is.
     browser.fill("login-name", "manager1").await;
     browser.fill("login-password", PASSWORD).await;
     browser.click("login-submit").await;
     browser
-        .wait_text("login-error", "其他用户的记录未同步")
+        .wait_text("login-error", "条 王客服 的记录未同步")
         .await;
 
     // staff1 logs in and the case reaches the server again.

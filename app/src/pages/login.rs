@@ -147,7 +147,7 @@ enum LoginError {
     },
     /// Another user's records on this tablet have not synced yet.
     #[error("{0} records of another user have not synced")]
-    OtherUsersRecords(u64),
+    OtherUsersRecords(u64, Vec<String>),
     /// Another user left unsaved drafts on this tablet, which a login of
     /// this user deletes (they are that user's, and may hold a resident's
     /// name and phone): said once, and the next attempt goes ahead.
@@ -162,7 +162,21 @@ impl LoginError {
     fn message(&self, l: Lang) -> String {
         match self {
             LoginError::Refused { error, first_login } => login_failed(error, *first_login, l),
-            LoginError::OtherUsersRecords(pending) => match l {
+            LoginError::OtherUsersRecords(pending, names) if !names.is_empty() => match l {
+                Lang::ZhCn => {
+                    let names = names.join("、");
+                    format!(
+                        "本机还有 {pending} 条 {names} 的记录未同步。请 {names} 先在本机登录并联网同步。"
+                    )
+                }
+                Lang::En => {
+                    let names = names.join(", ");
+                    format!(
+                        "{pending} records of {names} on this tablet have not synced yet. {names} must log in on this tablet and sync first."
+                    )
+                }
+            },
+            LoginError::OtherUsersRecords(pending, _) => match l {
                 Lang::ZhCn => {
                     format!("本机还有 {pending} 条其他用户的记录未同步。请该用户先登录并联网同步。")
                 }
@@ -200,6 +214,26 @@ fn unsynced_by_others(
         &scope::unsent_uploads(ctx),
         user,
     )
+}
+
+/// The names of the colleagues whose records wait on the tablet before
+/// `user`'s can go: whom to call (none known when the staff list has not
+/// reached the tablet).
+fn authors_waiting(ctx: AppCtx, state: &DeviceState, user: shared::id::UserId) -> Vec<String> {
+    let authors: std::collections::BTreeSet<shared::id::UserId> = ctx.ops.with_value(|log| {
+        log.outbox(state.device, state.acked_seq)
+            .iter()
+            .map(|op| op.author)
+            .filter(|a| *a != user)
+            .collect()
+    });
+    ctx.config.with_untracked(|c| {
+        authors
+            .iter()
+            .filter_map(|a| c.users.iter().find(|u| u.id == *a))
+            .map(|u| u.display_name.clone())
+            .collect()
+    })
 }
 
 /// [`scope::drop_cases`], for a login: the state stored before it, if
@@ -304,7 +338,10 @@ async fn log_in(
     if someone_else {
         let pending = unsynced_by_others(ctx, &state, waited, resp.user.id);
         if pending > 0 {
-            return Err(LoginError::OtherUsersRecords(pending));
+            return Err(LoginError::OtherUsersRecords(
+                pending,
+                authors_waiting(ctx, &state, resp.user.id),
+            ));
         }
         let drafts = super::draft::kept_by_others(resp.user.id);
         if drafts > 0 && !discard_drafts {
