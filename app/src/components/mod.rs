@@ -594,7 +594,17 @@ pub fn BlockedBanner() -> impl IntoView {
     let session_ended = move || {
         ctx.blocked.get() == Some(Blocked::SessionEnded) && ctx.session.with(Option::is_some)
     };
-    let relogin = move |_| leptos::task::spawn_local(ctx.log_out());
+    // What the screen holds unsaved (photos and signatures staged, a form
+    // typed) goes with a logout: said first, the second tap goes.
+    let relogin_asked = RwSignal::new(false);
+    let holding = move || ctx.staged.get() > 0 || ctx.unsaved.get() > 0;
+    let relogin = move |_| {
+        if holding() && !relogin_asked.get_untracked() {
+            relogin_asked.set(true);
+        } else {
+            leptos::task::spawn_local(ctx.log_out());
+        }
+    };
     view! {
         <Show when=move || ctx.blocked.get().is_some()>
             <section class="banner danger" role="alert" data-testid="device-blocked"
@@ -633,6 +643,12 @@ pub fn BlockedBanner() -> impl IntoView {
                     </Show>
                 </Show>
                 <Show when=session_ended>
+                    <Show when=move || relogin_asked.get() && holding()>
+                        <p class="warning" role="alert" data-testid="blocked-relogin-ask">{t(
+                            "本页还有未保存的照片、签名或填写的内容，退出后会丢失。确定要退出，请再点一次“退出并重新登录”。",
+                            "This screen holds photos, signatures or typing not saved, which a logout drops. To log out all the same, tap \"Log out and log in again\" once more.",
+                        )}</p>
+                    </Show>
                     <div class="actions">
                         <button type="button" class="btn" data-testid="blocked-relogin" on:click=relogin>
                             {t("退出并重新登录", "Log out and log in again")}
