@@ -529,7 +529,18 @@ fn a_case_row_holds_its_first_responder_compensation_and_corrective_action() {
         (200, &serde_json::json!([])),
         "{answer}"
     );
-    let finish = common::to_closure("每月巡检水管");
+    let mut finish = common::to_closure("每月巡检水管");
+    finish[1] = Action::FollowUp {
+        method: shared::case::ContactMethod::Visit,
+        satisfaction: 4,
+        comment: "修得及时，电话13912345678".into(),
+        spot_check: false,
+        ratings: Some(shared::case::Ratings {
+            result: 5,
+            attitude: 4,
+            timeliness: 3,
+        }),
+    };
     let ops: Vec<_> = finish
         .into_iter()
         .enumerate()
@@ -559,6 +570,21 @@ fn a_case_row_holds_its_first_responder_compensation_and_corrective_action() {
     assert_eq!(&record[column("纠正预防措施")], "每月巡检水管");
     assert_eq!(&record[column("措施验证")], "已复查");
     assert_eq!(&record[column("建议处理")], "", "a repair has no decision");
+    // The follow-up call as head office reads it: when, how, who, what
+    // the resident said (quality sees its number, as it sees the phone)
+    // and the ratings.
+    assert!(!record[column("回访时间")].is_empty());
+    assert_eq!(&record[column("回访方式")], "上门/面谈");
+    assert_eq!(&record[column("回访人")], "manager_a");
+    assert_eq!(&record[column("回访意见")], "修得及时，电话13912345678");
+    assert_eq!(
+        [
+            &record[column("处理结果评分")],
+            &record[column("服务态度评分")],
+            &record[column("处理效率评分")]
+        ],
+        ["5", "4", "3"]
+    );
 }
 
 /// A case the 12345 hotline transferred keeps the hotline's order number

@@ -36,7 +36,7 @@ pub struct Table {
 }
 
 /// The case columns: Chinese and English headers, in order.
-pub const CASE_COLUMNS: [(&str, &str); 39] = [
+pub const CASE_COLUMNS: [(&str, &str); 46] = [
     ("登记号", "Registration no."),
     ("类型", "Kind"),
     ("状态", "State"),
@@ -74,6 +74,13 @@ pub const CASE_COLUMNS: [(&str, &str); 39] = [
     ("是否逾期", "Overdue"),
     ("重开次数", "Reopenings"),
     ("满意度", "Satisfaction"),
+    ("回访时间", "Followed up"),
+    ("回访方式", "Follow-up by"),
+    ("回访人", "Called by"),
+    ("回访意见", "Resident's comment"),
+    ("处理结果评分", "Result rating"),
+    ("服务态度评分", "Attitude rating"),
+    ("处理效率评分", "Timeliness rating"),
     ("附件数", "Attachments"),
     ("工单ID", "Case ID"),
 ];
@@ -106,6 +113,14 @@ pub fn case_cells(
     // What staff typed, with the numbers in it masked with the phone.
     let typed = |s: &str| personal(s, shown.phone, |s| mask_in_text(s).into_owned());
     let typed_opt = |s: &Option<String>| typed(s.as_deref().unwrap_or_default());
+    let rating = |i: usize| {
+        Cell::opt_number(
+            r.follow_up
+                .as_ref()
+                .and_then(|f| f.ratings)
+                .map(|scores| f64::from(scores[i])),
+        )
+    };
     vec![
         Cell::text(r.reg_no.clone()),
         Cell::text(labels.kind(&r.kind)),
@@ -155,6 +170,23 @@ pub fn case_cells(
         Cell::text(labels.yes_no(r.next_due_at.is_some_and(|d| d < now))),
         Cell::Number(f64::from(r.reopen_count)),
         Cell::opt_number(r.satisfaction.map(f64::from)),
+        time(r.follow_up.as_ref().map(|f| f.at)),
+        Cell::text(
+            r.follow_up
+                .as_ref()
+                .map(|f| labels.contact_method(&f.method))
+                .unwrap_or_default(),
+        ),
+        Cell::text(
+            r.follow_up
+                .as_ref()
+                .and_then(|f| f.caller.clone())
+                .unwrap_or_default(),
+        ),
+        typed(r.follow_up.as_ref().map_or("", |f| &f.comment)),
+        rating(0),
+        rating(1),
+        rating(2),
         Cell::Number(f64::from(r.attachments)),
         Cell::text(r.id.clone()),
     ]
@@ -615,14 +647,15 @@ mod tests {
         assert_eq!(case_headers(Lang::ZhCn)[0], "登记号");
         assert_eq!(case_headers(Lang::ZhCn)[7], "来源单号");
         assert_eq!(case_headers(Lang::En)[9], "Phone");
-        assert_eq!(case_headers(Lang::En).len(), 39);
+        assert_eq!(case_headers(Lang::En).len(), 46);
         assert_eq!(case_headers(Lang::ZhCn)[12], "首问责任人");
         assert_eq!(case_headers(Lang::ZhCn)[17], "被投诉人");
         assert_eq!(case_headers(Lang::ZhCn)[24], "赔偿金额（元）");
         assert_eq!(case_headers(Lang::ZhCn)[27], "纠正预防措施");
         assert_eq!(case_headers(Lang::ZhCn)[28], "措施验证");
         assert_eq!(case_headers(Lang::ZhCn)[29], "建议处理");
-        assert_eq!(case_headers(Lang::ZhCn)[37], "附件数");
+        assert_eq!(case_headers(Lang::ZhCn)[37], "回访时间");
+        assert_eq!(case_headers(Lang::ZhCn)[44], "附件数");
     }
 
     #[test]
@@ -665,6 +698,14 @@ mod tests {
             satisfaction: Some(4),
             escalated: false,
             attachments: 3,
+            follow_up: Some(shared::report::FollowUpRow {
+                at: t,
+                method: "visit".into(),
+                by: "u1".into(),
+                caller: Some("回访员小张".into()),
+                comment: "满意，留电话13912345678".into(),
+                ratings: Some([5, 4, 3]),
+            }),
             first_responder: Some("前台小李".into()),
             compensation_fen: Some(12_050),
             corrective_action: Some("每月巡检水管".into()),
@@ -711,8 +752,16 @@ mod tests {
         assert_eq!(cells[32], Cell::text("2025-04-01"));
         assert_eq!(cells[34], Cell::text("是"));
         assert_eq!(cells[36], Cell::Number(4.0));
-        assert_eq!(cells[37], Cell::Number(3.0));
-        assert_eq!(cells[38], Cell::text(row.id.clone()));
+        assert_eq!(cells[37], Cell::text("2025-03-03 09:00"));
+        assert_eq!(cells[38], Cell::text("上门/面谈"));
+        assert_eq!(cells[39], Cell::text("回访员小张"));
+        assert_eq!(cells[40], Cell::text("满意，留电话139****5678"));
+        assert_eq!(
+            cells[41..44],
+            [Cell::Number(5.0), Cell::Number(4.0), Cell::Number(3.0)]
+        );
+        assert_eq!(cells[44], Cell::Number(3.0));
+        assert_eq!(cells[45], Cell::text(row.id.clone()));
         let plain = case_cells(&row, &labels, &tz, Shown::ALL, t);
         assert_eq!(plain[8], Cell::text("王小明"));
         assert_eq!(plain[9], Cell::text("13912345678"));

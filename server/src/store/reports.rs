@@ -227,6 +227,11 @@ impl Labels {
         self.coded::<Channel>(code)
     }
 
+    /// A contact method's name (phone, visit).
+    pub fn contact_method(&self, code: &str) -> String {
+        self.coded::<shared::case::ContactMethod>(code)
+    }
+
     /// A state's name.
     pub fn state(&self, code: &str) -> String {
         self.coded::<CaseState>(code)

@@ -21,12 +21,12 @@ use super::filter_sql::scope_sql;
 use super::reports::{Labels, StatsQuery};
 use super::sqlite::{parse_id, parse_ts, ts};
 use chrono::{DateTime, NaiveDate, Utc};
-use shared::case::{CaseKind, CaseState, Channel, Severity};
+use shared::case::{CaseKind, CaseState, Channel, FollowUp, Severity};
 use shared::deadline::Clock;
 use shared::report::{
-    Bucket, ClockRate, DepartmentRow, ExportCursor, ExportRow, OVERDUE_LIMIT, Overdue, OverdueCase,
-    PropertyRow, SpotCheckCounts, Stats, StatsCase, StatsClock, SuggestionRow, Tally, percent,
-    round2, valid_complaint_rate, valid_complaint_rate_missed,
+    Bucket, ClockRate, DepartmentRow, ExportCursor, ExportRow, FollowUpRow, OVERDUE_LIMIT, Overdue,
+    OverdueCase, PropertyRow, SpotCheckCounts, Stats, StatsCase, StatsClock, SuggestionRow, Tally,
+    percent, round2, valid_complaint_rate, valid_complaint_rate_missed,
 };
 use std::collections::BTreeMap;
 
@@ -561,7 +561,7 @@ fn export_columns(db: &dyn Db) -> String {
         validity, urgent, department, {}, {}, resolved_at, closed_at, next_due_at, reopen_count,
         satisfaction, escalated, attachment_count, respondent, respondent_department,
         (SELECT display_name FROM users WHERE users.id = cases.first_responder),
-        CAST({} AS TEXT), {}, {}, {}, CAST({} AS TEXT), {}, {}, {}, {}",
+        CAST({} AS TEXT), {}, {}, {}, CAST({} AS TEXT), {}, {}, {}, {}, {}",
         json("registration.content"),
         json("registration.requested_remedy"),
         json("assignee.name"),
@@ -576,6 +576,8 @@ fn export_columns(db: &dyn Db) -> String {
         json("suggestion.plan"),
         json("suggestion.publish_on"),
         json("registration.source_ref"),
+        // The array as JSON text, its latest regular call picked in Rust.
+        json("follow_ups"),
     )
 }
 
@@ -603,6 +605,10 @@ fn export_row(r: &Row) -> StoreResult<ExportRow> {
         category: r.get(7)?,
         channel: r.get(8)?,
         source_ref: r.get::<Option<String>>(39)?.unwrap_or_default(),
+        follow_up: r
+            .get::<Option<String>>(40)?
+            .and_then(|json| serde_json::from_str::<Vec<FollowUp>>(&json).ok())
+            .and_then(|calls| FollowUpRow::latest(&calls)),
         complainant_name: r.get(9)?,
         complainant_phone: r.get(10)?,
         content: r.get::<Option<String>>(11)?.unwrap_or_default(),
@@ -667,7 +673,35 @@ pub(super) fn export_page(
         "SELECT {} FROM cases WHERE {sql} ORDER BY received_at, id LIMIT {limit}",
         export_columns(db)
     );
-    rows(db, &query, &args, export_row)
+    let mut page = rows(db, &query, &args, export_row)?;
+    name_callers(db, &mut page)?;
+    Ok(page)
+}
+
+/// Names who made each row's follow-up call, as their accounts read now:
+/// one query a page, for the few callers it names.
+fn name_callers(db: &dyn Db, page: &mut [ExportRow]) -> StoreResult<()> {
+    let ids: std::collections::BTreeSet<&str> = page
+        .iter()
+        .filter_map(|r| r.follow_up.as_ref().map(|f| f.by.as_str()))
+        .collect();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let marks = vec!["?"; ids.len()].join(", ");
+    let args: Vec<Value<'_>> = ids.iter().map(|id| (*id).into()).collect();
+    let names: std::collections::HashMap<String, String> = db
+        .query(
+            &format!("SELECT id, display_name FROM users WHERE id IN ({marks})"),
+            &args,
+        )?
+        .iter()
+        .map(|r| Ok((r.get::<String>(0)?, r.get::<String>(1)?)))
+        .collect::<StoreResult<_>>()?;
+    for call in page.iter_mut().filter_map(|r| r.follow_up.as_mut()) {
+        call.caller = names.get(&call.by).cloned();
+    }
+    Ok(())
 }
 
 /// SQLite's index hint: without `ANALYZE` its planner prefers an index on

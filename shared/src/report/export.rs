@@ -25,6 +25,44 @@ pub struct SuggestionRow {
     pub publish_on: Option<NaiveDate>,
 }
 
+/// The latest regular follow-up call (回访) as exported: when, how, by
+/// whom, what the resident said and their three ratings (seed 001's
+/// 处理结果、服务态度、处理效率), when given.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FollowUpRow {
+    /// When the call was made.
+    pub at: DateTime<Utc>,
+    /// The contact method's code.
+    pub method: String,
+    /// Who called (their user id).
+    pub by: String,
+    /// Who called, as the account reads now; `None` until named.
+    pub caller: Option<String>,
+    /// What the resident said.
+    pub comment: String,
+    /// Result, attitude and timeliness, 1–5.
+    pub ratings: Option<[u8; 3]>,
+}
+
+impl FollowUpRow {
+    /// The latest regular (not spot-check) call of `follow_ups`, the
+    /// case's list as folded.
+    pub fn latest(follow_ups: &[crate::case::FollowUp]) -> Option<FollowUpRow> {
+        follow_ups
+            .iter()
+            .rev()
+            .find(|f| !f.spot_check)
+            .map(|f| FollowUpRow {
+                at: f.stamp.at,
+                method: f.method.code().to_string(),
+                by: f.stamp.by.to_string(),
+                caller: None,
+                comment: f.comment.clone(),
+                ratings: f.ratings.map(|r| r.scores()),
+            })
+    }
+}
+
 /// One case as exported, before labelling and masking.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExportRow {
@@ -107,6 +145,9 @@ pub struct ExportRow {
     /// How many attachments the case has ([`crate::report::CaseRow::attachments`]).
     #[serde(default)]
     pub attachments: u32,
+    /// The latest regular follow-up call.
+    #[serde(default)]
+    pub follow_up: Option<FollowUpRow>,
     /// The keyset cursor after this row.
     pub cursor: ExportCursor,
 }
