@@ -224,7 +224,7 @@ async fn an_admin_adds_a_user_and_imports_a_holiday_calendar() {
     click_css(&browser, &in_row("user-edit-ask-cancel")).await;
     assert_eq!(browser.value("new-user-name").await, "半填");
     click_css(&browser, &in_row("user-edit")).await;
-    click_css(&browser, &in_row("user-edit-discard")).await;
+    click_css(&browser, &in_row("user-edit-ask-confirm")).await;
     browser.wait_text("new-user-form", "修改用户 staff3").await;
     assert_eq!(browser.value("new-user-name").await, "孙敏");
     browser.click("user-edit-cancel").await;

@@ -115,6 +115,35 @@ pub fn reveal_first_error(form: web_sys::Element) {
     });
 }
 
+/// A row's question before a step that cannot be taken back, in place of
+/// the button that asked it: the question, the step (drawn as danger) and
+/// 取消. `confirm`'s words and `testid`s name the step; `-confirm` and
+/// `-cancel` are appended to `testid` for the two buttons. The step is
+/// disabled while `busy`.
+#[component]
+pub fn AskFirst(
+    question: (&'static str, &'static str),
+    confirm: (&'static str, &'static str),
+    testid: &'static str,
+    asking: RwSignal<bool>,
+    #[prop(into)] busy: Signal<bool>,
+    on_confirm: Callback<()>,
+) -> impl IntoView {
+    let ctx = use_app();
+    let t = move |(zh, en): (&'static str, &'static str)| move || ctx.lang.get().pick(zh, en);
+    view! {
+        <span class="admin-confirm">{t(question)}</span>
+        <button type="button" class="btn small danger" data-testid=format!("{testid}-confirm")
+            disabled=move || busy.get() on:click=move |_| on_confirm.run(())>
+            {t(confirm)}
+        </button>
+        <button type="button" class="btn small" data-testid=format!("{testid}-cancel")
+            on:click=move |_| asking.set(false)>
+            {t(("取消", "Cancel"))}
+        </button>
+    }
+}
+
 /// Brings `selector`'s form into view with the cursor in its first
 /// field: a form filled from a row elsewhere on the page (修改), which a
 /// keyboard or screen-reader user would otherwise not know had changed.

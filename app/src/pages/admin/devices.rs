@@ -3,6 +3,7 @@
 use super::{company_tz, short, token};
 use crate::api::ApiError;
 use crate::api::admin::{self, DeviceInfo};
+use crate::components::form::AskFirst;
 use crate::components::table::{DataTable, Loaded, loaded};
 use crate::i18n;
 use crate::state::use_app;
@@ -84,9 +85,9 @@ fn DeviceRow(
     });
     let confirm = {
         let id = id.clone();
-        move |_| {
+        Callback::new(move |()| {
             revoke.dispatch_local(id.clone());
-        }
+        })
     };
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
     view! {
@@ -116,15 +117,9 @@ fn DeviceRow(
                             </button>
                         }
                     >
-                        <span class="admin-confirm">{t("确定吊销该设备？", "Revoke this device?")}</span>
-                        <button type="button" class="btn small danger" data-testid="device-revoke-confirm"
-                            disabled=move || revoke.pending().get() on:click=confirm.clone()>
-                            {t("确认吊销", "Yes, revoke")}
-                        </button>
-                        <button type="button" class="btn small" data-testid="device-revoke-cancel"
-                            on:click=move |_| confirming.set(false)>
-                            {t("取消", "Cancel")}
-                        </button>
+                        <AskFirst question=("确定吊销该设备？", "Revoke this device?")
+                            confirm=("确认吊销", "Yes, revoke") testid="device-revoke"
+                            asking=confirming busy=revoke.pending() on_confirm=confirm/>
                     </Show>
                 })}
             </td>

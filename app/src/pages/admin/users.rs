@@ -7,7 +7,7 @@ use super::{short, token, words};
 use crate::api::ApiError;
 use crate::api::admin::{self, NewUser};
 use crate::components::form::{
-    FieldErrors, Route, TextField, Unsaved, field_error, route, show_refusal,
+    AskFirst, FieldErrors, Route, TextField, Unsaved, field_error, route, show_refusal,
 };
 use crate::components::table::{DataTable, Loaded, loaded};
 use crate::state::use_app;
@@ -139,15 +139,10 @@ fn EditButton(user: User, form: NewUserFields) -> impl IntoView {
                 </button>
             }
         >
-            <span class="admin-confirm">{t("下方表单中有未保存的内容，放弃并修改此用户？", "The form below holds unsaved input. Discard it and edit this user?")}</span>
-            <button type="button" class="btn small danger" data-testid="user-edit-discard"
-                on:click=move |_| open()>
-                {t("放弃并修改", "Discard and edit")}
-            </button>
-            <button type="button" class="btn small" data-testid="user-edit-ask-cancel"
-                on:click=move |_| asking.set(false)>
-                {t("取消", "Cancel")}
-            </button>
+            <AskFirst
+                question=("下方表单中有未保存的内容，放弃并修改此用户？", "The form below holds unsaved input. Discard it and edit this user?")
+                confirm=("放弃并修改", "Discard and edit") testid="user-edit-ask"
+                asking=asking busy=Signal::derive(|| false) on_confirm=Callback::new(move |()| open())/>
         </Show>
     }
 }
@@ -182,7 +177,6 @@ fn ActiveToggle(
         }
         result
     });
-    let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
     let busy = move || set_active.pending().get();
     view! {
         <Show
@@ -198,18 +192,14 @@ fn ActiveToggle(
                 </button>
             }
         >
-            <span class="admin-confirm">{t(
-                "停用后该用户在所有设备上立即退出，未同步的记录将等到重新启用后才能上传。确定停用？",
-                "Disabling logs the user out on every device; records not yet synced wait until they are enabled again. Disable?",
-            )}</span>
-            <button type="button" class="btn small danger" data-testid="user-toggle-confirm"
-                disabled=busy on:click=move |_| { set_active.dispatch_local(false); }>
-                {t("确认停用", "Yes, disable")}
-            </button>
-            <button type="button" class="btn small" data-testid="user-toggle-cancel"
-                on:click=move |_| confirming.set(false)>
-                {t("取消", "Cancel")}
-            </button>
+            <AskFirst
+                question=(
+                    "停用后该用户在所有设备上立即退出，未同步的记录将等到重新启用后才能上传。确定停用？",
+                    "Disabling logs the user out on every device; records not yet synced wait until they are enabled again. Disable?",
+                )
+                confirm=("确认停用", "Yes, disable") testid="user-toggle"
+                asking=confirming busy=Signal::derive(busy)
+                on_confirm=Callback::new(move |()| { set_active.dispatch_local(false); })/>
         </Show>
         {move || refused.get().map(|e| view! {
             <span class="error" role="alert" data-testid="user-toggle-error">{e.message(ctx.lang.get())}</span>
