@@ -607,6 +607,14 @@ impl AppCtx {
         });
     }
 
+    /// How many evidence files wait to upload (tracked), those set aside
+    /// with their quarantined op apart: the header, the settings and the
+    /// logout's question count them alike.
+    pub fn uploads_waiting(&self) -> usize {
+        self.uploads
+            .with(|u| u.values().filter(|p| !p.set_aside).count())
+    }
+
     /// The outbox: this device's ops the server has not acknowledged, in
     /// sequence order (tracked: re-runs when ops or the acknowledgement
     /// change).

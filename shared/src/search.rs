@@ -122,8 +122,9 @@ pub fn text(reg: &Registration, place: &str) -> String {
         reg.source_ref,
         compact(&reg_no)
     );
-    // And the place without its space, as addresses are written
-    // (`3号楼502`).
+    // And the source number and the place without their separators, as
+    // numbers are read aloud and addresses written (`3号楼502`); folded
+    // first, so that full-width separators are found.
     for typed in [&reg.source_ref, place] {
         let folded = fold(typed);
         let short = compact(&folded);

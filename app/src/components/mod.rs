@@ -131,10 +131,7 @@ pub fn SyncIndicator() -> impl IntoView {
     // Evidence bytes wait apart from the ops: a photo can still be on its
     // way after its record synced. Those the server took no bytes for (set
     // aside: their op is in quarantine) are counted apart.
-    let waiting = move || {
-        ctx.uploads
-            .with(|u| u.values().filter(|p| !p.set_aside).count())
-    };
+    let waiting = move || ctx.uploads_waiting();
     let set_aside = move || {
         ctx.uploads
             .with(|u| u.values().filter(|p| p.set_aside).count())

@@ -99,12 +99,14 @@ pub fn keep<T: Serialize>(key: &str, draft: Option<&T>) {
 
 /// How many drafts `user` keeps on the tablet.
 pub fn kept_by(user: UserId) -> usize {
-    owners().filter(|owner| *owner == user.to_string()).count()
+    let user = user.to_string();
+    owners().filter(|owner| *owner == user).count()
 }
 
 /// How many drafts users other than `user` keep on the tablet.
 pub fn kept_by_others(user: UserId) -> usize {
-    owners().filter(|owner| *owner != user.to_string()).count()
+    let user = user.to_string();
+    owners().filter(|owner| *owner != user).count()
 }
 
 /// The owner of each draft on the tablet, by its key:

@@ -100,7 +100,7 @@ pub fn SettingsPage() -> impl IntoView {
                 // Photos and signatures upload after their records: a
                 // record sent is not yet everything sent.
                 <div class="kv"><dt>{t("待上传文件（照片、签名）", "Files waiting to upload (photos, signatures)")}</dt>
-                    <dd data-testid="settings-files">{move || ctx.uploads.with(|u| u.values().filter(|p| !p.set_aside).count())}</dd></div>
+                    <dd data-testid="settings-files">{move || ctx.uploads_waiting()}</dd></div>
             </dl>
             <details class="advanced" data-testid="settings-advanced">
                 <summary>{t("高级", "Advanced")}</summary>
@@ -172,10 +172,7 @@ fn LogoutButton() -> impl IntoView {
             .with(|d| d.as_ref().map_or(0, |d| d.pending()))
             .saturating_sub(held)
     };
-    let files = move || {
-        ctx.uploads
-            .with(|u| u.values().filter(|p| !p.set_aside).count() as u64)
-    };
+    let files = move || ctx.uploads_waiting() as u64;
     let drafts = move || {
         ctx.session
             .with_untracked(|s| s.as_ref().map(|s| s.user.id))
