@@ -649,6 +649,17 @@ impl AppCtx {
         self.session.with(|s| s.as_ref().map(|s| s.user.role))
     }
 
+    /// Whether `case` is of a property the logged-in user answers for now.
+    /// A user moved to another property keeps the old one's cases on the
+    /// tablet until their records are synced (`pages::login`): to read,
+    /// as the server sets aside whatever they record on them.
+    pub fn works_on(&self, case: &Case) -> bool {
+        self.session.with(|s| {
+            s.as_ref()
+                .is_some_and(|s| s.user.scope().allows(case.registration.property))
+        })
+    }
+
     /// What the logged-in user sees of the complainant of `case` (none:
     /// of every case), by the company's settings
     /// (`shared::personal_data::shown`); nothing when logged out.

@@ -175,7 +175,7 @@ impl Coded for RuleViolation {
                 .pick("该工单已登记过", "The case is already registered")
                 .into(),
             RuleViolation::CaseNotOpen { state } => match lang {
-                Lang::ZhCn => format!("工单已{}，不能再操作", state.label(lang)),
+                Lang::ZhCn => format!("工单{}，不能再操作", state.label(lang)),
                 Lang::En => format!(
                     "The case is {}; no more actions",
                     state.label(lang).to_lowercase()
@@ -1060,7 +1060,7 @@ fn check_in(
             // A spot-check call records the resident's view without moving
             // the case: it may come long after the case was closed.
             if *spot_check {
-                return if role.is_management() || role == Role::Quality {
+                return if role.draws_spot_checks() {
                     Ok(None)
                 } else {
                     Err(RuleViolation::RoleNotAllowed { role })
@@ -1165,6 +1165,13 @@ pub fn allowed_actions(case: &Case, role: Role) -> Vec<ActionKind> {
     ActionKind::ALL
         .into_iter()
         .filter(|a| gate(case, role, *a).is_ok())
+        // A closed case's follow-up can only be a spot-check call, which
+        // only the roles that draw them make (`check`).
+        .filter(|a| {
+            *a != ActionKind::FollowUp
+                || case.state != CaseState::Closed
+                || role.draws_spot_checks()
+        })
         .collect()
 }
 

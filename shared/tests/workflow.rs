@@ -1513,6 +1513,9 @@ fn inquiry_rules() {
     };
     assert_eq!(step(&mut s, STAFF, answer), Ok(CaseState::Resolved));
     assert_eq!(step(&mut s, STAFF, close("")), Ok(CaseState::Closed));
+    // Closed, a call can only be a spot check: offered to those who make them.
+    assert!(!allowed_actions(&s.case(), Role::Staff).contains(&ActionKind::FollowUp));
+    assert!(allowed_actions(&s.case(), Role::Manager).contains(&ActionKind::FollowUp));
 }
 
 #[test]

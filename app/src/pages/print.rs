@@ -115,7 +115,13 @@ fn RecordForm(case: Arc<Case>, lang: Lang) -> impl IntoView {
     // A device of a role without personal data holds masked ops already;
     // the sheet masks again all the same and leaves out the signature.
     let personal = PersonalData::shown_if(ctx.shown(Some(&case)).all());
-    let sheet = RecordSheet::of(&case, &ConfigNames(&config), lang, personal);
+    let sheet = RecordSheet::of(
+        &case,
+        &ConfigNames(&config),
+        lang,
+        personal,
+        ctx.now.get_untracked(),
+    );
     // The device that holds bytes not uploaded yet, by hash.
     // Per file: the device that holds it, and its thumbnail, which the
     // device keeps and prints from when the whole photo is not here.
@@ -212,7 +218,7 @@ fn RecordForm(case: Arc<Case>, lang: Lang) -> impl IntoView {
         signature_rows.push(view! { <tr>{cells}</tr> });
     }
     view! {
-        <article class="record-form" data-testid="record-form">
+        <article class="record-form" data-testid="record-form" lang=lang.code()>
             <h1>{sheet.title}</h1>
             <p class="record-meta">{meta}</p>
             <table class="record">

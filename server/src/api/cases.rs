@@ -305,7 +305,7 @@ pub async fn bundle(
     // that sees only the phone gets it masked here too.
     let whole = shown(&settings, &session.user, Some(&case)).all();
     let personal = PersonalData::shown_if(whole);
-    let sheet = RecordSheet::of(&case, &names, lang, personal);
+    let sheet = RecordSheet::of(&case, &names, lang, personal, Utc::now());
     let name = bundle::file_name(sheet.reg_no());
     // The case's record and evidence leave the system as a file: audited
     // as a case list's export is.

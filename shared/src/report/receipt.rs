@@ -43,10 +43,14 @@ impl Receipt {
         let received = local_time(r.received_at, tz);
         let category = names.category(&r.category, l);
         let (name, _) = complainant(&r.complainant, personal, l);
+        // A promise only while it is still to keep: not once the reply is
+        // made (answered on the spot, a reprint after it), nor on a case
+        // withdrawn or voided, whose clocks nobody works to.
+        let awaited = |clock: Clock| case.state.is_open() && clock == Clock::Solution;
         let reply_due = case
             .deadlines
             .iter()
-            .find(|d| d.clock == Clock::Solution)
+            .find(|d| awaited(d.clock) && d.met_at.is_none())
             .map(|d| local_time(d.due_at, tz));
         let mut rows = vec![
             (
@@ -93,10 +97,7 @@ impl Receipt {
             ),
         };
         message.push_str(&contact_sentence(&contact, l));
-        let reply_unknown = case
-            .deadline_problems
-            .iter()
-            .any(|p| p.clock == Clock::Solution);
+        let reply_unknown = case.deadline_problems.iter().any(|p| awaited(p.clock));
         Receipt {
             title,
             rows,
@@ -193,5 +194,23 @@ mod tests {
         let r = Receipt::of(&unknown, &Names, Lang::ZhCn, PersonalData::Shown);
         assert!(r.reply_unknown && r.reply_due.is_none(), "{r:?}");
         assert!(!r.message.contains("答复您"), "{}", r.message);
+    }
+
+    #[test]
+    fn no_reply_is_promised_once_made_or_on_a_voided_case() {
+        let case = complaint();
+        let mut answered = case.clone();
+        for d in &mut answered.deadlines {
+            if d.clock == Clock::Solution {
+                d.met_at = Some(d.started_at);
+            }
+        }
+        let r = Receipt::of(&answered, &Names, Lang::ZhCn, PersonalData::Shown);
+        assert!(r.reply_due.is_none(), "{r:?}");
+        assert!(!r.message.contains("答复您"), "{}", r.message);
+        let mut voided = case.clone();
+        voided.state = crate::case::CaseState::Voided;
+        let r = Receipt::of(&voided, &Names, Lang::ZhCn, PersonalData::Shown);
+        assert!(r.reply_due.is_none() && !r.reply_unknown, "{r:?}");
     }
 }

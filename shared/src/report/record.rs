@@ -19,7 +19,7 @@
 //! is neither on its line nor among the evidence.
 
 use crate::blob::BlobHash;
-use crate::case::{Attachment, AttachmentKind, Case, CaseKind, Outcome};
+use crate::case::{ApprovalState, Attachment, AttachmentKind, Case, CaseKind, Outcome};
 use crate::compensation::format_yuan;
 use crate::id::{PropertyId, UserId};
 use crate::lang::Lang;
@@ -188,12 +188,14 @@ pub trait RecordNames {
 
 impl RecordSheet {
     /// The sheet of a folded `case` in `lang`, for a reader who may see
-    /// personal data or not.
+    /// personal data or not, printed at `now`: a clock not met stands as
+    /// it does then, and the sheet says when that was.
     pub fn of(
         case: &Case,
         names: &dyn RecordNames,
         lang: Lang,
         personal: PersonalData,
+        now: DateTime<Utc>,
     ) -> RecordSheet {
         // Masked whole: the numbers typed into its texts too.
         let masked;
@@ -262,12 +264,18 @@ impl RecordSheet {
                     date.format("%Y-%m-%d")
                 ));
             }
+            // An amount not approved is no promise: said with it, since
+            // a refused one stays on a repair resolved without it.
             if s.compensation_fen > 0 {
                 text.push_str(&format!(
-                    "{}{}",
+                    "{}{} {}",
                     l.pick("；赔偿 ", "; compensation "),
-                    format_yuan(s.compensation_fen)
+                    format_yuan(s.compensation_fen),
+                    l.pick("元", "CNY")
                 ));
+                if matches!(s.approval, ApprovalState::Pending | ApprovalState::Rejected) {
+                    text.push_str(&in_brackets(s.approval.label(l), l));
+                }
             }
             text
         });
@@ -315,9 +323,9 @@ impl RecordSheet {
                         )
                     }
                     Some(at) => format!("{} {}", l.pick("完成", "met"), time(at)),
-                    None if c.due_at
-                        <= ended.unwrap_or(c.due_at - chrono::Duration::seconds(1)) =>
-                    {
+                    // Run out by the case's end, or by the print for an
+                    // open case: an auditor must not read it as running.
+                    None if c.due_at <= ended.unwrap_or(now) => {
                         l.pick("超时未完成", "missed").to_string()
                     }
                     None => l.pick("未完成", "running").to_string(),
@@ -622,6 +630,12 @@ impl RecordSheet {
                 },
             });
         }
+        // What the clocks' 未完成 and 超时未完成 are as of.
+        meta.push(MetaItem {
+            key: "printed",
+            label: l.pick("打印时间：", "Printed: ").to_string(),
+            value: time(now),
+        });
         RecordSheet {
             title: l.pick(words.title.0, words.title.1).to_string(),
             meta,
@@ -959,8 +973,9 @@ pub(super) mod tests {
         case
     }
 
+    /// The sheet printed when the case was registered.
     fn sheet(case: &Case, lang: Lang, personal: PersonalData) -> RecordSheet {
-        RecordSheet::of(case, &Names, lang, personal)
+        RecordSheet::of(case, &Names, lang, personal, case.registered.at)
     }
 
     /// Every field of the sheet: `(key, label, lines)`.
@@ -1265,6 +1280,42 @@ pub(super) mod tests {
         let keys: Vec<&str> = fields(&s).iter().map(|f| f.0).collect();
         let at = |key| keys.iter().position(|k| *k == key);
         assert_eq!(at("decision"), at("solution").map(|i| i + 1));
+    }
+
+    #[test]
+    fn an_amount_not_approved_and_a_clock_run_out_are_said_as_such() {
+        use crate::case::{ApprovalState, Solution};
+        let mut case = case_with(&[]);
+        let mut solution = Solution {
+            measures: "更换水管".into(),
+            responsible: String::new(),
+            planned_date: None,
+            compensation_fen: 80_000,
+            approval: ApprovalState::Rejected,
+            approver_role: None,
+            stamp: case.registered.clone(),
+        };
+        case.solution = Some(Box::new(solution.clone()));
+        let s = sheet(&case, Lang::ZhCn, PersonalData::Shown);
+        assert_eq!(value(&s, "solution"), ["更换水管；赔偿 800.00 元（已驳回）"]);
+        solution.approval = ApprovalState::Approved;
+        case.solution = Some(Box::new(solution));
+        let s = sheet(&case, Lang::En, PersonalData::Shown);
+        assert_eq!(value(&s, "solution"), ["更换水管; compensation 800.00 CNY"]);
+
+        // Printed after a clock of the open case ran out: 超时未完成, and
+        // the sheet says when it was printed.
+        let due = case.deadlines[0].due_at;
+        let late = RecordSheet::of(&case, &Names, Lang::ZhCn, PersonalData::Shown, due);
+        let early = sheet(&case, Lang::ZhCn, PersonalData::Shown);
+        assert!(value(&late, "deadlines")[0].ends_with("超时未完成"), "{late:?}");
+        assert!(value(&early, "deadlines")[0].ends_with("未完成"), "{early:?}");
+        assert!(!value(&early, "deadlines")[0].ends_with("超时未完成"));
+        let printed = late.meta.iter().find(|m| m.key == "printed");
+        assert_eq!(
+            printed.map(|m| m.value.clone()),
+            Some(local_time(due, chrono_tz::Asia::Shanghai))
+        );
     }
 
     #[test]

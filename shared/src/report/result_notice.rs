@@ -26,6 +26,24 @@ pub struct ResultNotice {
 }
 
 impl ResultNotice {
+    /// Whether `case` has a result to tell: handled (resolved, followed up
+    /// or closed), or a suggestion accepted whose plan is still being made.
+    /// Not while it is worked again: a reopened case's result is the one
+    /// the resident turned down, and stays on the case until a new one
+    /// replaces it; nor once withdrawn or voided, never handled for them.
+    pub fn available(case: &Case) -> bool {
+        let told = case.resolution.is_some() || case.suggestion.is_some();
+        match case.state {
+            state if state.is_finished() => told,
+            CaseState::InProgress => {
+                case.registration.kind == CaseKind::Suggestion
+                    && case.reopen_count == 0
+                    && case.suggestion.as_ref().is_some_and(|s| s.accepted)
+            }
+            _ => false,
+        }
+    }
+
     /// The notice of `case` in `lang`, for a reader who may see personal
     /// data or not; `None` until there is a result to tell: the case
     /// resolved (or answered on the spot), or a suggestion decided.
@@ -35,12 +53,7 @@ impl ResultNotice {
         lang: Lang,
         personal: PersonalData,
     ) -> Option<ResultNotice> {
-        // A reopened case's result is the one the resident turned down; a
-        // withdrawn or voided one is not handled for them.
-        if matches!(
-            case.state,
-            CaseState::Reopened | CaseState::Withdrawn | CaseState::Voided
-        ) {
+        if !ResultNotice::available(case) {
             return None;
         }
         let l = lang;
@@ -87,11 +100,21 @@ impl ResultNotice {
                 names.place(r.property, &r.location, l),
             ),
             (l.pick("类别", "Category").into(), category.clone()),
+        ];
+        // The hotline asks after its order by its own number: the reply
+        // quotes it, as the receipt did.
+        if !r.source_ref.is_empty() {
+            rows.push((
+                l.pick("受理方式", "Received by way of").into(),
+                r.channel_text(l),
+            ));
+        }
+        rows.extend([
             (
                 l.pick("反映事项", "What you told us").into(),
                 r.content.clone(),
             ),
-        ];
+        ]);
         if let Some(s) = &case.solution {
             rows.push((
                 l.pick("处理措施", "What was done about it").into(),
@@ -109,8 +132,20 @@ impl ResultNotice {
                 ));
             }
         }
-        if let Some(plan) = case.suggestion.as_ref().and_then(|s| s.plan.as_ref()) {
+        let plan = case.suggestion.as_ref().and_then(|s| s.plan.as_ref());
+        if let Some(plan) = plan {
             rows.push((l.pick("改进计划", "Improvement plan").into(), plan.clone()));
+        }
+        // When the plan is posted on the notice board (张榜公布, 003): what
+        // the resident can go and read.
+        let posted = case
+            .suggestion
+            .as_ref()
+            .and_then(|s| s.publish_on)
+            .filter(|_| plan.is_some())
+            .map(|d| d.format("%Y-%m-%d").to_string());
+        if let Some(date) = &posted {
+            rows.push((l.pick("公示日期", "Posted on").into(), date.clone()));
         }
         rows.push((l.pick("处理结果", "Result").into(), result.clone()));
         if let Some(c) = case
@@ -130,7 +165,11 @@ impl ResultNotice {
         if !contact.is_empty() {
             rows.push((l.pick("联系我们", "Contact us").into(), contact.clone()));
         }
-        let reg_no = r.reg_no.to_string();
+        let reg_no = match (r.source_ref.as_str(), l) {
+            ("", _) => r.reg_no.to_string(),
+            (source, Lang::ZhCn) => format!("{}，来源单号 {source}", r.reg_no),
+            (source, Lang::En) => format!("{}, source no. {source}", r.reg_no),
+        };
         // A suggestion is answered, not handled: its plan may still be ahead.
         let result = sentence(&result);
         let message = match (l, r.kind) {
@@ -147,7 +186,12 @@ impl ResultNotice {
                 "Your {what_en} ({category}) of {received}, registration no. {reg_no}, was handled on {done}: {result}. If you are not content with the result, contact us and quote the number."
             ),
         };
-        let message = message + &super::receipt::contact_sentence(&contact, l);
+        let posted = match (posted, l) {
+            (None, _) => String::new(),
+            (Some(date), Lang::ZhCn) => format!("改进计划公示日期：{date}。"),
+            (Some(date), Lang::En) => format!(" The plan is posted on the notice board on {date}."),
+        };
+        let message = message + &posted + &super::receipt::contact_sentence(&contact, l);
         Some(ResultNotice {
             title,
             rows,
@@ -191,6 +235,7 @@ mod tests {
             feedback_by: None,
             stamp,
         }));
+        case.state = CaseState::Resolved;
         case
     }
 
@@ -256,5 +301,47 @@ mod tests {
             case.state = state;
             assert!(ResultNotice::of(&case, &Names, Lang::ZhCn, PersonalData::Shown).is_none());
         }
+        // Worked again after the reopening: the old result still on the
+        // case is not the one to hand over.
+        case.reopen_count = 1;
+        for state in [CaseState::Assigned, CaseState::InProgress] {
+            case.state = state;
+            assert!(ResultNotice::of(&case, &Names, Lang::ZhCn, PersonalData::Shown).is_none());
+        }
+    }
+
+    #[test]
+    fn the_hotline_number_and_the_posting_date_are_told() {
+        let mut case = resolved(ApprovalState::Approved);
+        case.registration.source_ref = "GD202603020001".into();
+        let n = ResultNotice::of(&case, &Names, Lang::ZhCn, PersonalData::Shown).expect("a notice");
+        assert!(
+            value(&n, "受理方式").is_some_and(|v| v.contains("GD202603020001")),
+            "{n:?}"
+        );
+        assert!(n.message.contains("来源单号 GD202603020001"), "{}", n.message);
+        // An accepted suggestion: told while its plan is made, then with
+        // the plan and the day it is posted.
+        let mut suggestion = complaint();
+        suggestion.registration.kind = CaseKind::Suggestion;
+        suggestion.state = CaseState::InProgress;
+        suggestion.suggestion = Some(Box::new(crate::case::SuggestionOutcome {
+            accepted: true,
+            reason: String::new(),
+            plan: None,
+            publish_on: None,
+            stamp: suggestion.registered.clone(),
+        }));
+        let n = ResultNotice::of(&suggestion, &Names, Lang::ZhCn, PersonalData::Shown)
+            .expect("a notice");
+        assert_eq!(value(&n, "公示日期"), None);
+        let outcome = suggestion.suggestion.as_mut().unwrap();
+        outcome.plan = Some("增设快递柜".into());
+        outcome.publish_on = chrono::NaiveDate::from_ymd_opt(2026, 3, 10);
+        suggestion.state = CaseState::Resolved;
+        let n = ResultNotice::of(&suggestion, &Names, Lang::ZhCn, PersonalData::Shown)
+            .expect("a notice");
+        assert_eq!(value(&n, "公示日期"), Some("2026-03-10"));
+        assert!(n.message.contains("公示日期：2026-03-10"), "{}", n.message);
     }
 }

@@ -40,6 +40,17 @@ pub fn Actions(case: Arc<Case>, drafts: Drafts) -> impl IntoView {
     let Some((role, me)) = user else {
         return ().into_any();
     };
+    if !ctx.works_on(&case) {
+        return view! {
+            <div class="card actions-card">
+                <p class="hint" data-testid="actions-out-of-scope">{move || ctx.lang.get().pick(
+                    "该工单不在您当前负责的项目内，仅供查看",
+                    "This case is not of a property you answer for now: to read only",
+                )}</p>
+            </div>
+        }
+        .into_any();
+    }
     let kinds: Vec<ActionKind> = allowed_actions(&case, role)
         .into_iter()
         .filter(|k| {
@@ -105,6 +116,14 @@ fn start_from_assessment(fields: &super::form::ActionFields, case: &Case) {
     set_assessment_inputs(fields, &values);
     fields.assessment_seen.set(a.stamp.op.to_string());
     fields.assessment_base.set(values.join(BASE_SEPARATOR));
+}
+
+/// Notes the amount an approval form opens on (`ActionFields::approval_seen`).
+fn approve_what_is_shown(fields: &super::form::ActionFields, case: &Case) {
+    let amount = case.solution.as_ref().map(|s| s.compensation_fen);
+    fields
+        .approval_seen
+        .set(amount.map(|fen| fen.to_string()).unwrap_or_default());
 }
 
 /// Between the values of [`ActionFields::assessment_base`]: a control
@@ -248,10 +267,10 @@ fn ActionForm(
     let ctx = use_app();
     // Assessed again, the form starts from the assessment, so that what is
     // not changed is kept; once, when its inputs are made.
-    let fields = drafts.fields(kind, role, |fields| {
-        if kind == ActionKind::Assess {
-            start_from_assessment(fields, &case);
-        }
+    let fields = drafts.fields(kind, role, |fields| match kind {
+        ActionKind::Assess => start_from_assessment(fields, &case),
+        ActionKind::Approve => approve_what_is_shown(fields, &case),
+        _ => {}
     });
     // Kept as it is typed, for a reload or a visit to another screen.
     Effect::new(move |_| drafts.keep(kind, fields.typed()));
@@ -585,7 +604,7 @@ fn ActionForm(
                 std::iter::once((String::new(), l.pick("未评", "Not rated").to_string()))
                     .chain((1..=5u8).rev().map(|n| (n.to_string(), n.to_string())))
                     .collect();
-            vec![
+            let mut inputs = vec![
                 select("method", fields.method, "回访方式", "Method", calls),
                 // Nothing chosen until the resident says: a score left as
                 // it was would be recorded as theirs.
@@ -622,13 +641,18 @@ fn ActionForm(
                     ratings,
                 ),
                 text("comment", fields.comment, "住户意见", "Resident's comment"),
-                check(
+            ];
+            // Only the roles that draw spot checks make the calls
+            // (`workflow::check`): staff would tick it only to be refused.
+            if role.draws_spot_checks() {
+                inputs.push(check(
                     "spot_check",
                     fields.spot_check,
                     "抽查回访",
                     "Spot-check call",
-                ),
-            ]
+                ));
+            }
+            inputs
         }
         ActionKind::Reopen | ActionKind::Withdraw | ActionKind::Restore => {
             vec![text("reason", fields.reason, "原因", "Reason")]
@@ -789,6 +813,18 @@ fn ActionForm(
         }
     });
     let assessed = case.assessment.is_some();
+    // Whether this kind's form draws `input`: a problem with an input it
+    // does not draw (the corrective action a late assessment as valid
+    // needs) is said for the form as a whole, not beside nothing.
+    let drawn = move |input: &str| {
+        INPUTS.contains(&input)
+            && form.get_untracked().is_some_and(|f| {
+                f.query_selector(&format!("[data-testid=\"in-{input}\"]"))
+                    .ok()
+                    .flatten()
+                    .is_some()
+            })
+    };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if drafts.saving.get_untracked() {
@@ -833,7 +869,7 @@ fn ActionForm(
             let mut elsewhere = Vec::new();
             for e in found {
                 let input = input_name(kind, &e.field);
-                if INPUTS.contains(&input) {
+                if drawn(input) {
                     beside_fields
                         .entry(input.to_string())
                         .or_insert(FieldProblem::Bound(e.error));
@@ -853,8 +889,13 @@ fn ActionForm(
         if let Err(v) =
             shared::workflow::check_new(&case, me, role, &action, &settings, crate::state::now())
         {
+            // Refused for an amount changed since the form opened: said,
+            // and a second confirmation decides the amount now shown.
+            if matches!(v, shared::workflow::RuleViolation::ApprovalAmountChanged { .. }) {
+                approve_what_is_shown(&fields, &case);
+            }
             match v.field().map(|field| input_name(kind, field)) {
-                Some(input) if INPUTS.contains(&input) => {
+                Some(input) if drawn(input) => {
                     problems.set(BTreeMap::from([(input.to_string(), FieldProblem::Rule(v))]));
                 }
                 _ => error.set(Some(FormError::Rule(v))),

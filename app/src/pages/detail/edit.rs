@@ -48,6 +48,7 @@ pub fn Edit(case: Arc<Case>, drafts: Drafts) -> impl IntoView {
     let may_edit = ctx
         .role()
         .is_some_and(|role| allowed_actions(&case, role).contains(&ActionKind::Edit))
+        && ctx.works_on(&case)
         || drafts.edit.with_untracked(Option::is_some);
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
     let opened = case.clone();

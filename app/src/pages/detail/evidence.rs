@@ -35,6 +35,7 @@ pub fn Evidence(case: Arc<Case>, drafts: Drafts) -> impl IntoView {
     // and signatures taken stay in sight, and saving them says why not.
     let allowed = role
         .is_some_and(|role| allowed_actions(&case, role).contains(&ActionKind::Attach))
+        && ctx.works_on(&case)
         || adding.get_untracked()
         || staged.items.with_untracked(|items| !items.is_empty());
     let (items, error) = (staged.items, staged.error);

@@ -66,6 +66,12 @@ pub(super) struct ActionFields {
     /// here (`actions::rebase_assessment`); empty when not known. No
     /// input, kept with the draft.
     pub(super) assessment_base: RwSignal<String>,
+    /// The compensation, in fen, the approval form was opened on: the
+    /// decision is on it, and a proposal changed meanwhile is refused
+    /// (`RuleViolation::ApprovalAmountChanged`) rather than decided
+    /// unseen. Empty when not known (a draft kept by an older build). No
+    /// input, kept with the draft.
+    pub(super) approval_seen: RwSignal<String>,
 }
 
 impl ActionFields {
@@ -111,6 +117,7 @@ impl ActionFields {
             duplicate_of: RwSignal::new(String::new()),
             assessment_seen: RwSignal::new(UNSEEN.into()),
             assessment_base: RwSignal::new(String::new()),
+            approval_seen: RwSignal::new(String::new()),
         }
     }
 }
@@ -291,6 +298,12 @@ fn ratings(f: &ActionFields) -> Result<Option<Ratings>, &'static str> {
 
 /// Reads an action form on `case` into an action, or says which input is
 /// unreadable.
+/// Today in the company's time zone, as dates are promised.
+fn company_today(ctx: &AppCtx) -> NaiveDate {
+    let tz = ctx.config.with_untracked(|c| c.settings.tz());
+    crate::state::now().with_timezone(&tz).date_naive()
+}
+
 pub(super) fn build_action(
     kind: ActionKind,
     f: &ActionFields,
@@ -374,7 +387,19 @@ pub(super) fn build_action(
         ActionKind::Propose => Action::Propose {
             measures: f.measures.get_untracked(),
             responsible: f.responsible.get_untracked(),
-            planned_date: date("planned_date", f.planned_date)?,
+            planned_date: match date("planned_date", f.planned_date)? {
+                // A promise already broken the day it is made: a slip of
+                // the month or year, which the inbox would at once list
+                // as past its planned date.
+                Some(planned) if planned < company_today(ctx) => {
+                    return Err(unreadable(
+                        "planned_date",
+                        "计划完成日期不能早于今天",
+                        "The planned date cannot be before today",
+                    ));
+                }
+                planned => planned,
+            },
             compensation_fen: yuan_or_none(&f.yuan.get_untracked()).ok_or_else(|| {
                 unreadable(
                     "yuan",
@@ -386,8 +411,14 @@ pub(super) fn build_action(
         ActionKind::Approve => Action::Approve {
             approved: f.approved.get_untracked() == "yes",
             comment: f.comment.get_untracked(),
-            // The amount on the page: a decision never covers another.
-            compensation_fen: case.solution.as_ref().map(|s| s.compensation_fen),
+            // The amount the form was opened on: a decision never covers
+            // another.
+            compensation_fen: f
+                .approval_seen
+                .get_untracked()
+                .parse()
+                .ok()
+                .or_else(|| case.solution.as_ref().map(|s| s.compensation_fen)),
         },
         ActionKind::Resolve => Action::Resolve {
             result: f.result.get_untracked(),
@@ -587,7 +618,7 @@ const WORDS: [&str; 23] = [
 
 impl ActionFields {
     /// Every input with its name, the one list the draft reads and fills.
-    fn inputs(&self) -> [(&'static str, Input); 38] {
+    fn inputs(&self) -> [(&'static str, Input); 39] {
         use Input::{Check, Text};
         [
             ("severity", Text(self.severity)),
@@ -628,6 +659,7 @@ impl ActionFields {
             ("duplicate_of", Text(self.duplicate_of)),
             ("assessment_seen", Text(self.assessment_seen)),
             ("assessment_base", Text(self.assessment_base)),
+            ("approval_seen", Text(self.approval_seen)),
         ]
     }
 

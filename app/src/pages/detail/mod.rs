@@ -72,7 +72,7 @@ pub fn Detail(id: CaseId) -> impl IntoView {
                     <Refused id=id/>
                     <Fields case=c.clone()/>
                     <Clocks case=c.clone()/>
-                    <Problems case=c.clone()/>
+                    <Problems case=c.clone() drafts=drafts/>
                     <actions::Actions case=c.clone() drafts=drafts/>
                     <edit::Edit case=c.clone() drafts=drafts/>
                     <evidence::Evidence case=c.clone() drafts=drafts/>
@@ -91,15 +91,7 @@ fn Header(case: Arc<Case>) -> impl IntoView {
     let kind = case.registration.kind;
     let escalated = case.escalated();
     let id = case.id;
-    // A result to tell the complainant (`shared::report::ResultNotice`):
-    // handled, and neither reopened, withdrawn nor voided.
-    let handled = (case.resolution.is_some() || case.suggestion.is_some())
-        && !matches!(
-            state,
-            shared::case::CaseState::Reopened
-                | shared::case::CaseState::Withdrawn
-                | shared::case::CaseState::Voided
-        );
+    let handled = shared::report::ResultNotice::available(&case);
     view! {
         <div class="card detail-head">
             <h2><span data-testid="detail-reg-no">{case.registration.reg_no.to_string()}</span>
@@ -609,7 +601,7 @@ fn gone_assignee(case: &Case, op: OpId) -> Option<String> {
 }
 
 #[component]
-fn Problems(case: Arc<Case>) -> impl IntoView {
+fn Problems(case: Arc<Case>, drafts: drafts::Drafts) -> impl IntoView {
     let ctx = use_app();
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
     let has = !case.conflicts.is_empty() || !case.violations.is_empty();
@@ -653,18 +645,28 @@ fn Problems(case: Arc<Case>) -> impl IntoView {
                 let case = Arc::clone(&case);
                 Memo::new(move |_| open.then(|| gone_assignee(&case, op)).flatten())
             };
-            // One settlement of a conflict at a time: a second tap before
+            // One settlement at a time, as one action: a second tap before
             // the first is saved would record a second, which the fold can
             // only keep as a violation (the conflict is settled by then).
-            let resolve_conflict = UiAction::new_local(move |&choice: &(OpId, bool)| settle(choice));
+            // The screen's `saving` guards it, as this card is drawn again
+            // whenever the case changes (photos saved meanwhile).
+            let resolve_conflict = UiAction::new_local(move |&choice: &(OpId, bool)| {
+                let settled = settle(choice);
+                async move {
+                    let result = settled.await;
+                    let _ = drafts.saving.try_set(false);
+                    result
+                }
+            });
             let resolve = move |apply: bool| {
                 move |_| {
-                    if !resolve_conflict.pending().get_untracked() {
+                    if !drafts.saving.get_untracked() {
+                        drafts.saving.set(true);
                         resolve_conflict.dispatch_local((op, apply));
                     }
                 }
             };
-            let settling = move || resolve_conflict.pending().get();
+            let settling = move || drafts.saving.get();
             view! {
                 <li class="conflict" data-testid="conflict" data-open=open.to_string() data-action=action.code()>
                     {move || {
