@@ -22,7 +22,7 @@ use js_sys::Reflect;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::id::UserId;
-use shared::inbox::{Key, Reason};
+use shared::inbox::{Key, Reason, ReasonKind};
 use shared::lang::Lang;
 use std::collections::HashSet;
 use wasm_bindgen::{JsCast, JsValue};
@@ -91,10 +91,29 @@ pub fn watch(ctx: AppCtx) {
         });
         let keys = current.into_iter().map(|(k, _)| k).collect();
         seen.set_value(Some(Seen { user, keys, armed }));
+        let fresh: Vec<(Key, Reason)> = fresh
+            .into_iter()
+            .filter(|(key, _)| !own_doing(ctx, key, user))
+            .collect();
         if !fresh.is_empty() && permission() == Some(NotificationPermission::Granted) {
             notify(ctx, user, fresh);
         }
     });
+}
+
+/// Whether `key` is what the user's own latest action on its case put in
+/// their inbox: the clock a repair's registration starts (due within the
+/// hour), the one an assignment starts, the close their callback leaves.
+/// No news to them; it is in the baseline all the same, so its turning
+/// overdue is told.
+fn own_doing(ctx: AppCtx, key: &Key, user: UserId) -> bool {
+    matches!(key.kind, ReasonKind::DueSoon | ReasonKind::NextStep)
+        && ctx.cases.with_untracked(|cases| {
+            cases
+                .get(&key.case)
+                .and_then(|c| c.timeline.last())
+                .is_some_and(|entry| entry.stamp.by == user)
+        })
 }
 
 /// Whether this browser has the Notification API at all (old browsers, and
@@ -123,9 +142,12 @@ pub async fn request_permission() -> Option<NotificationPermission> {
 fn notify(ctx: AppCtx, user: UserId, fresh: Vec<(Key, Reason)>) {
     let l = ctx.l();
     if fresh.len() > AT_ONCE {
+        // Counted by case, as the badge counts: a case newly assigned
+        // with its clock due soon is one item, not two.
+        let cases: HashSet<_> = fresh.iter().map(|(key, _)| key.case).collect();
         let body = match l {
-            Lang::ZhCn => format!("有 {} 条新的待办", fresh.len()),
-            Lang::En => format!("{} new items in your inbox", fresh.len()),
+            Lang::ZhCn => format!("有 {} 条新的待办", cases.len()),
+            Lang::En => format!("{} new items in your inbox", cases.len()),
         };
         show(
             ctx,
@@ -242,7 +264,9 @@ fn opened(ctx: AppCtx, user: &str, open: &str) {
         },
     };
     let _ = window().focus();
-    ctx.screen.set(screen);
+    // Taken as any other way off the screen: photos or a signature not
+    // saved yet are warned of first, not dropped.
+    crate::components::leave_to(ctx, screen);
 }
 
 /// The reminder tapped while no window of the app was open, which

@@ -25,7 +25,7 @@ use crate::role::{Role, User};
 use crate::settings::Settings;
 use crate::wire::UserCard;
 use crate::workflow::{gate, role_may};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
 use std::cmp::Reverse;
 use std::collections::HashMap;
 
@@ -135,8 +135,13 @@ pub enum Reason {
     /// Assessed as major.
     Major,
     /// The first responder is no longer an active colleague of the
-    /// property.
-    ResponderGone,
+    /// property, or is one of a role that makes no callback (a department
+    /// head who registered the case).
+    ResponderGone {
+        /// Still an active colleague of the property, in a role that
+        /// makes no callback: not gone, and not to be said so.
+        still_here: bool,
+    },
     /// The latest spot-check call's score, no better than one that would
     /// reopen a case, and no case registered since that relates to it.
     SpotCheckUnhappy {
@@ -161,7 +166,7 @@ impl Reason {
             Reason::Reopened => ReasonKind::Reopened,
             Reason::NextStep { .. } => ReasonKind::NextStep,
             Reason::Major => ReasonKind::Major,
-            Reason::ResponderGone => ReasonKind::ResponderGone,
+            Reason::ResponderGone { .. } => ReasonKind::ResponderGone,
             Reason::SpotCheckUnhappy { .. } => ReasonKind::SpotCheckUnhappy,
         }
     }
@@ -258,6 +263,7 @@ pub fn inbox<'a>(
     // Each item with what orders it: waits for a decision, first clock
     // due, registered.
     type Ranked = (InboxItem, bool, Option<DateTime<Utc>>, DateTime<Utc>);
+    let tz = settings.tz();
     let mut items: Vec<Ranked> = cases
         .into_iter()
         .filter_map(|c| {
@@ -278,10 +284,22 @@ pub fn inbox<'a>(
             if reasons.is_empty() {
                 return None;
             }
-            let first_due = reasons.iter().find_map(|r| match r {
-                Reason::Clock { due_at, .. } => Some(*due_at),
-                _ => None,
-            });
+            // A plan past its date is a promise broken as a clock run out
+            // is: due at the end of the planned day, company time.
+            let first_due = reasons
+                .iter()
+                .filter_map(|r| match r {
+                    Reason::Clock { due_at, .. } => Some(*due_at),
+                    Reason::PlanLate { planned } => planned
+                        .succ_opt()
+                        .and_then(|next| {
+                            tz.from_local_datetime(&next.and_time(NaiveTime::MIN))
+                                .earliest()
+                        })
+                        .map(|end| end.with_timezone(&Utc)),
+                    _ => None,
+                })
+                .min();
             let decision = reasons.iter().any(|r| match r {
                 Reason::Approval { required, .. } => *required == user.role,
                 Reason::Escalated { .. } => true,
@@ -398,7 +416,10 @@ fn reasons(
     settings: &Settings,
 ) -> Vec<Reason> {
     let mut out = Vec::new();
-    let assigned_to_me = assigned_to(case, user);
+    // A complaint found unfounded since it was passed on: the department
+    // is told to stop (the fold drops its clocks) and the manager closes
+    // it, so it is no longer the assignee's.
+    let assigned_to_me = assigned_to(case, user) && !case.is_unfounded_complaint();
     // Once resolved, the assignee's part is done; a reopened case comes back.
     if assigned_to_me && !case.state.is_finished() {
         out.push(Reason::Assigned);
@@ -491,7 +512,13 @@ fn reasons(
             ActionKind::Assign,
             // First: a complaint answered on the spot is assessed before
             // it is closed, or it counts as neither valid nor unfounded.
+            // What just came in waits for its first step from the moment
+            // it is registered, not from the day its clock runs out: a
+            // complaint's assessment, a suggestion's decision, an inquiry
+            // not answered on the spot.
             ActionKind::Assess,
+            ActionKind::Decide,
+            ActionKind::Answer,
             ActionKind::Close,
             ActionKind::PlanImprovement,
         ]
@@ -500,9 +527,24 @@ fn reasons(
             a != ActionKind::Assign
                 || (case.state == CaseState::InProgress && case.assignee.is_none())
         })
-        // A registered case's assessment has its clock, and one assessed
-        // may be assessed again, but waits for nobody to.
-        .filter(|&a| a != ActionKind::Assess || case.awaits_late_assessment())
+        // One assessed may be assessed again, but waits for nobody to.
+        .filter(|&a| {
+            a != ActionKind::Assess
+                || case.state == CaseState::Registered
+                || case.awaits_late_assessment()
+        })
+        // An inquiry passed to a colleague is theirs (`Reason::Assigned`).
+        .filter(|&a| a != ActionKind::Answer || case.state == CaseState::Registered)
+        // Listed already by a clock of it running out, it is said once.
+        .filter(|&a| {
+            !matches!(
+                a,
+                ActionKind::Assess | ActionKind::Decide | ActionKind::Answer
+            ) || case.state != CaseState::Registered
+                || !out
+                    .iter()
+                    .any(|r| matches!(r, Reason::Clock { .. } | Reason::ClockUnknown { .. }))
+        })
         .find(|&a| gate(case, user.role, a).is_ok())
         {
             out.push(Reason::NextStep { action });
@@ -527,7 +569,12 @@ fn reasons(
         )
         && responder_gone(case, colleagues)
     {
-        out.push(Reason::ResponderGone);
+        let id = case.first_responder();
+        let property = case.registration.property;
+        let still_here = colleagues
+            .iter()
+            .any(|u| u.id == id && u.active && u.works_in(property));
+        out.push(Reason::ResponderGone { still_here });
     }
     out
 }
@@ -608,7 +655,8 @@ fn owns_next_step(case: &Case, user: &User) -> bool {
 fn answers_for_clocks(case: &Case, user: &User) -> bool {
     match user.role {
         Role::Staff | Role::DepartmentHead => {
-            case.first_responder() == user.id || assigned_to(case, user)
+            case.first_responder() == user.id
+                || assigned_to(case, user) && !case.is_unfounded_complaint()
         }
         Role::Admin => false,
         Role::Manager | Role::RegionalManager | Role::DeputyGm | Role::Gm | Role::Quality => true,
@@ -714,6 +762,13 @@ mod tests {
             &[ReasonKind::Assigned],
         );
         check(&case, &user(6, Role::DepartmentHead), &[]);
+        // Found unfounded since (重新评估): the department stops, and the
+        // manager closes it.
+        let mut unfounded = case.clone();
+        assess(&mut unfounded, Severity::General);
+        unfounded.state = CaseState::Assigned;
+        unfounded.assessment.as_mut().unwrap().validity = Validity::Unfounded;
+        check(&unfounded, &user(5, Role::DepartmentHead), &[]);
         // A person who is not a user, named only in words, is nobody's item.
         case.assignee.as_mut().unwrap().user = None;
         check(&case, &user(5, Role::DepartmentHead), &[]);
@@ -833,6 +888,22 @@ mod tests {
         plan(&mut case, 2);
         check(&case, &manager, &[ReasonKind::PlanLate]);
         check(&case, &user(4, Role::Staff), &[]);
+        // Broken since yesterday, it comes before a clock due later today.
+        let mut due_today = complaint();
+        due_today.id = CaseId(uuid::Uuid::from_u128(0x77));
+        assess(&mut due_today, Severity::General);
+        due_today.deadlines = vec![clock(Clock::Transfer, "2026-03-03T09:00:00Z")];
+        let order: Vec<CaseId> = inbox(
+            [&due_today, &case],
+            &manager,
+            &[],
+            t(NOW),
+            &Settings::default(),
+        )
+        .iter()
+        .map(|i| i.case)
+        .collect();
+        assert_eq!(order, [case.id, due_today.id]);
         case.solution.as_mut().unwrap().approval = ApprovalState::Rejected;
         check(&case, &manager, &[]);
         case.solution.as_mut().unwrap().approval = ApprovalState::Pending;
@@ -1235,7 +1306,11 @@ mod tests {
         assert_eq!(late[0].kind, ReasonKind::Overdue);
         assert_eq!(late[0].clock, Some(Clock::InitialAssessment));
         assert_ne!(soon, late);
-        assert!(keys("2026-03-02T02:00:00Z").is_empty());
+        // Before its clock is due soon, the complaint waits for its
+        // assessment as a next step.
+        let early = keys("2026-03-02T02:00:00Z");
+        assert_eq!(early.len(), 1);
+        assert_eq!(early[0].kind, ReasonKind::NextStep);
     }
 
     fn kinds(case: &Case, user: &User) -> Vec<ReasonKind> {
@@ -1290,7 +1365,8 @@ mod tests {
     /// disabled or works elsewhere now; never by a directory not synced.
     #[test]
     fn a_case_whose_first_responder_left_waits_for_the_manager() {
-        let case = complaint();
+        let mut case = complaint();
+        case.state = CaseState::Assessed;
         let manager = user(1, Role::Manager);
         let card = |n: u128, active: bool, properties: Vec<PropertyId>| UserCard {
             id: user_id(n),
@@ -1334,9 +1410,29 @@ mod tests {
             reason: "离职".into(),
             stamp: stamp(&case, Role::Manager),
         });
-        let colleagues = [me, card(9, true, here)];
+        let colleagues = [me.clone(), card(9, true, here.clone())];
         assert!(!responder_gone(&handed, &colleagues));
         assert!(responder_gone(&case, &colleagues));
+        // A department head who registered it is here, in a role that
+        // makes no callback: told apart from one who left.
+        let reasons = |colleagues: &[UserCard]| -> Vec<Reason> {
+            inbox([&case], &manager, colleagues, t(NOW), &Settings::default())
+                .into_iter()
+                .flat_map(|i| i.reasons)
+                .collect()
+        };
+        let head = UserCard {
+            role: Role::DepartmentHead,
+            ..card(0x2000, true, here.clone())
+        };
+        assert_eq!(
+            reasons(&[me.clone(), head]),
+            [Reason::ResponderGone { still_here: true }]
+        );
+        assert_eq!(
+            reasons(&[me, card(0x2000, false, here)]),
+            [Reason::ResponderGone { still_here: false }]
+        );
     }
 
     /// Closing, assessing a complaint answered on the spot and an accepted
@@ -1556,6 +1652,7 @@ mod tests {
     #[test]
     fn an_open_conflict_waits_for_its_author_and_the_manager() {
         let mut case = complaint();
+        case.state = CaseState::Assigned;
         let author = user(9, Role::Staff);
         case.conflicts.push(crate::case::Conflict {
             op: crate::id::OpId(uuid::Uuid::from_u128(0x99)),
@@ -1600,6 +1697,44 @@ mod tests {
         check(&case, &user(1, Role::Manager), &[ReasonKind::Conflict]);
     }
 
+    /// What just came in is in the inbox from its registration, not from
+    /// the day its clock is due: a complaint to assess, a suggestion to
+    /// decide, an inquiry not answered on the spot.
+    #[test]
+    fn what_came_in_waits_for_its_first_step_at_once() {
+        let manager = user(1, Role::Manager);
+        let responder = user(0x2000, Role::Staff);
+        let next = |case: &Case, user: &User| -> Vec<Reason> {
+            inbox([case], user, &[], t(NOW), &Settings::default())
+                .into_iter()
+                .flat_map(|i| i.reasons)
+                .collect()
+        };
+        let case = complaint();
+        let assess = Reason::NextStep {
+            action: ActionKind::Assess,
+        };
+        assert_eq!(next(&case, &manager), [assess]);
+        check(&case, &responder, &[]);
+        let mut suggestion = complaint();
+        suggestion.registration.kind = crate::case::CaseKind::Suggestion;
+        let decide = Reason::NextStep {
+            action: ActionKind::Decide,
+        };
+        assert_eq!(next(&suggestion, &manager), [decide]);
+        let mut inquiry = complaint();
+        inquiry.registration.kind = crate::case::CaseKind::Inquiry;
+        let answer = Reason::NextStep {
+            action: ActionKind::Answer,
+        };
+        assert_eq!(next(&inquiry, &responder), [answer.clone()]);
+        assert_eq!(next(&inquiry, &manager), [answer]);
+        // Its clock running out lists it once, by the clock.
+        let mut due = complaint();
+        due.deadlines = vec![clock(Clock::InitialAssessment, "2026-03-03T09:00:00Z")];
+        check(&due, &manager, &[ReasonKind::DueSoon]);
+    }
+
     /// A clock whose year's holiday schedule is not loaded has no due
     /// time; it is listed for whoever watches the case's clocks, so that it
     /// does not silently drop out of the reminders.
@@ -1620,8 +1755,9 @@ mod tests {
         );
         check(&case, &user(9, Role::Staff), &[]);
         // Met already (a reply on 31 December, due in a year not loaded),
-        // it owes nothing, and nobody is reminded of it.
+        // it owes nothing, and nobody is reminded of it: the complaint
+        // waits for its assessment all the same.
         case.deadline_problems[0].met_at = Some(case.registered.at);
-        check(&case, &user(1, Role::Manager), &[]);
+        check(&case, &user(1, Role::Manager), &[ReasonKind::NextStep]);
     }
 }

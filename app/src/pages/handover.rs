@@ -29,7 +29,11 @@ pub fn Handover() -> impl IntoView {
             ctx.cases.with(|cases| {
                 items
                     .iter()
-                    .filter(|i| i.reasons.contains(&Reason::ResponderGone))
+                    .filter(|i| {
+                        i.reasons
+                            .iter()
+                            .any(|r| matches!(r, Reason::ResponderGone { .. }))
+                    })
                     .filter_map(|i| cases.get(&i.case).map(|c| (c.id, c.registration.property)))
                     .collect::<Vec<(CaseId, PropertyId)>>()
             })

@@ -25,10 +25,18 @@ pub fn reason_text(reason: &Reason, role: Role, l: Lang, tz: Tz) -> String {
     let label = reason.kind().label(l);
     match reason {
         Reason::Assigned | Reason::Reopened | Reason::Major => label.to_string(),
-        Reason::ResponderGone => match l {
+        Reason::ResponderGone { still_here: false } => match l {
             Lang::ZhCn => format!("{label}：请更换首问责任人"),
             Lang::En => format!("{label}: name another"),
         },
+        // A department head who registered the case: here, but whose role
+        // makes no callback.
+        Reason::ResponderGone { still_here: true } => l
+            .pick(
+                "首问责任人不负责回访：请更换首问责任人",
+                "First responder makes no callbacks: name another",
+            )
+            .to_string(),
         Reason::Approval {
             amount_fen,
             required,
@@ -163,17 +171,15 @@ fn Row(item: InboxItem, case: Arc<Case>) -> impl IntoView {
         .join(" ");
     let kind = r.kind;
     let state = case.state;
-    let unit = ctx.config.with_untracked(|cfg| {
-        cfg.property(r.property)
-            .map(|p| {
-                format!(
-                    "{} {}",
-                    p.name,
-                    p.describe_in(&r.location, ctx.lang.get_untracked())
-                )
-            })
-            .unwrap_or_default()
-    });
+    // In the language chosen now: a row drawn before a switch stays.
+    let (property, location) = (r.property, r.location.clone());
+    let unit = move || {
+        ctx.config.with(|cfg| {
+            cfg.property(property)
+                .map(|p| format!("{} {}", p.name, p.describe_in(&location, ctx.lang.get())))
+                .unwrap_or_default()
+        })
+    };
     let reasons = item.reasons.clone();
     let badge_case = case.clone();
     view! {

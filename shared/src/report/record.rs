@@ -1297,7 +1297,10 @@ pub(super) mod tests {
         };
         case.solution = Some(Box::new(solution.clone()));
         let s = sheet(&case, Lang::ZhCn, PersonalData::Shown);
-        assert_eq!(value(&s, "solution"), ["更换水管；赔偿 800.00 元（已驳回）"]);
+        assert_eq!(
+            value(&s, "solution"),
+            ["更换水管；赔偿 800.00 元（已驳回）"]
+        );
         solution.approval = ApprovalState::Approved;
         case.solution = Some(Box::new(solution));
         let s = sheet(&case, Lang::En, PersonalData::Shown);
@@ -1308,8 +1311,14 @@ pub(super) mod tests {
         let due = case.deadlines[0].due_at;
         let late = RecordSheet::of(&case, &Names, Lang::ZhCn, PersonalData::Shown, due);
         let early = sheet(&case, Lang::ZhCn, PersonalData::Shown);
-        assert!(value(&late, "deadlines")[0].ends_with("超时未完成"), "{late:?}");
-        assert!(value(&early, "deadlines")[0].ends_with("未完成"), "{early:?}");
+        assert!(
+            value(&late, "deadlines")[0].ends_with("超时未完成"),
+            "{late:?}"
+        );
+        assert!(
+            value(&early, "deadlines")[0].ends_with("未完成"),
+            "{early:?}"
+        );
         assert!(!value(&early, "deadlines")[0].ends_with("超时未完成"));
         let printed = late.meta.iter().find(|m| m.key == "printed");
         assert_eq!(

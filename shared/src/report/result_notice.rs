@@ -109,12 +109,10 @@ impl ResultNotice {
                 r.channel_text(l),
             ));
         }
-        rows.extend([
-            (
-                l.pick("反映事项", "What you told us").into(),
-                r.content.clone(),
-            ),
-        ]);
+        rows.extend([(
+            l.pick("反映事项", "What you told us").into(),
+            r.content.clone(),
+        )]);
         if let Some(s) = &case.solution {
             rows.push((
                 l.pick("处理措施", "What was done about it").into(),
@@ -319,7 +317,11 @@ mod tests {
             value(&n, "受理方式").is_some_and(|v| v.contains("GD202603020001")),
             "{n:?}"
         );
-        assert!(n.message.contains("来源单号 GD202603020001"), "{}", n.message);
+        assert!(
+            n.message.contains("来源单号 GD202603020001"),
+            "{}",
+            n.message
+        );
         // An accepted suggestion: told while its plan is made, then with
         // the plan and the day it is posted.
         let mut suggestion = complaint();

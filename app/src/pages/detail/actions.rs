@@ -891,7 +891,10 @@ fn ActionForm(
         {
             // Refused for an amount changed since the form opened: said,
             // and a second confirmation decides the amount now shown.
-            if matches!(v, shared::workflow::RuleViolation::ApprovalAmountChanged { .. }) {
+            if matches!(
+                v,
+                shared::workflow::RuleViolation::ApprovalAmountChanged { .. }
+            ) {
                 approve_what_is_shown(&fields, &case);
             }
             match v.field().map(|field| input_name(kind, field)) {
