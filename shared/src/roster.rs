@@ -17,7 +17,9 @@ use crate::admin::NewUserRequest;
 use crate::lang::{Coded, Lang};
 use crate::property::{Property, split_unit_names};
 use crate::role::Role;
-use crate::validation::{MAX_DIRECTORY_NAME, MAX_LOGIN, MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS};
+use crate::validation::{
+    MAX_DIRECTORY_NAME, MAX_LOGIN, MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS, is_plain_name,
+};
 use serde::{Deserialize, Serialize};
 
 /// The most users one import creates.
@@ -63,6 +65,15 @@ pub enum RosterProblem {
     TooLong,
     /// More lines than one import takes.
     TooMany,
+    /// Several properties have this name: the code says which.
+    AmbiguousProperty(String),
+    /// A department head with no department: they would see none of the
+    /// cases passed to it (a merged cell copies its value to its first
+    /// row only).
+    NoDepartment,
+    /// The name or the department holds a line break or another control
+    /// character (Alt+Enter in a cell): a name is one line.
+    NotOneLine,
 }
 
 impl Coded for RosterProblem {
@@ -79,6 +90,9 @@ impl Coded for RosterProblem {
             RosterProblem::WeakPassword => "roster.weak_password",
             RosterProblem::TooLong => "roster.too_long",
             RosterProblem::TooMany => "roster.too_many",
+            RosterProblem::AmbiguousProperty(_) => "roster.ambiguous_property",
+            RosterProblem::NoDepartment => "roster.no_department",
+            RosterProblem::NotOneLine => "roster.not_one_line",
         }
     }
 
@@ -87,8 +101,16 @@ impl Coded for RosterProblem {
             (RosterProblem::Incomplete, _) => lang
                 .pick("缺少登录名或姓名", "The login or the name is missing")
                 .into(),
-            (RosterProblem::UnknownRole(r), Lang::ZhCn) => format!("没有这个角色：{r}"),
-            (RosterProblem::UnknownRole(r), Lang::En) => format!("No such role: {r}"),
+            (RosterProblem::UnknownRole(r), _) if r.is_empty() => match lang {
+                Lang::ZhCn => format!("缺少角色（可填：{}）", role_names(lang)),
+                Lang::En => format!("The role is missing (one of: {})", role_names(lang)),
+            },
+            (RosterProblem::UnknownRole(r), Lang::ZhCn) => {
+                format!("没有这个角色：{r}（可填：{}）", role_names(lang))
+            }
+            (RosterProblem::UnknownRole(r), Lang::En) => {
+                format!("No such role: {r} (one of: {})", role_names(lang))
+            }
             (RosterProblem::UnknownProperty(p), Lang::ZhCn) => format!("没有这个项目：{p}"),
             (RosterProblem::UnknownProperty(p), Lang::En) => format!("No such property: {p}"),
             (RosterProblem::RetiredProperty(p), Lang::ZhCn) => format!("项目已停用：{p}"),
@@ -125,6 +147,24 @@ impl Coded for RosterProblem {
             (RosterProblem::TooLong, Lang::En) => format!(
                 "The name or the department is over {MAX_DIRECTORY_NAME} characters, or the password is too long"
             ),
+            (RosterProblem::AmbiguousProperty(p), Lang::ZhCn) => {
+                format!("多个项目名为“{p}”，请填写项目编号")
+            }
+            (RosterProblem::AmbiguousProperty(p), Lang::En) => {
+                format!("Several properties are named {p}: give its code")
+            }
+            (RosterProblem::NoDepartment, _) => lang
+                .pick(
+                    "责任部门主管须填写部门（合并的单元格只在第一行有值）",
+                    "A department head needs a department (a merged cell has its value on its first row only)",
+                )
+                .into(),
+            (RosterProblem::NotOneLine, _) => lang
+                .pick(
+                    "姓名或部门中有换行，请改为一行",
+                    "The name or the department has a line break: make it one line",
+                )
+                .into(),
             (RosterProblem::TooMany, _) => match lang {
                 Lang::ZhCn => format!("一次最多导入 {MAX_ROSTER_USERS} 人"),
                 Lang::En => format!("One import takes at most {MAX_ROSTER_USERS} users"),
@@ -133,16 +173,43 @@ impl Coded for RosterProblem {
     }
 }
 
-/// A role by its code or its name in either language.
+/// The other names rosters give the roles (DOMAIN's second names and
+/// the short forms HR writes).
+const ROLE_ALIASES: [(&str, Role); 8] = [
+    ("客服专员", Role::Staff),
+    ("客服员", Role::Staff),
+    ("部门主管", Role::DepartmentHead),
+    ("客服中心主任", Role::Manager),
+    ("项目经理", Role::Manager),
+    ("副总经理", Role::DeputyGm),
+    ("品质部", Role::Quality),
+    ("管理员", Role::Admin),
+];
+
+/// A role by its code or its name in either language, or a name rosters
+/// give it ([`ROLE_ALIASES`]); codes and English names in any case.
 fn role_named(text: &str) -> Option<Role> {
-    Role::from_code(text).or_else(|| {
-        Role::ALL
-            .into_iter()
-            .find(|r| r.label(Lang::ZhCn) == text || r.label(Lang::En).eq_ignore_ascii_case(text))
-    })
+    Role::ALL
+        .into_iter()
+        .find(|r| {
+            r.code().eq_ignore_ascii_case(text)
+                || r.label(Lang::ZhCn) == text
+                || r.label(Lang::En).eq_ignore_ascii_case(text)
+        })
+        .or_else(|| {
+            ROLE_ALIASES
+                .iter()
+                .find(|(name, _)| *name == text)
+                .map(|(_, r)| *r)
+        })
 }
 
-/// Whether a line names the columns rather than a user.
+/// The roles' names in `lang`, for a message saying what a cell may hold.
+fn role_names(lang: Lang) -> String {
+    let names: Vec<&str> = Role::ALL.iter().map(|r| r.label(lang)).collect();
+    names.join(lang.pick("、", ", "))
+}
+
 /// A login as it is kept and looked up: trimmed, full-width letters and
 /// digits read as ASCII, lowercase (`search::fold`). Staff type logins on
 /// tablets whose keyboards capitalize the first letter, or type full
@@ -151,8 +218,63 @@ pub fn login(typed: &str) -> String {
     crate::search::fold(typed.trim())
 }
 
-fn is_header(first_cell: &str) -> bool {
-    matches!(first_cell, "登录名" | "账号") || first_cell.eq_ignore_ascii_case("login")
+/// Whether a line names the columns rather than a user: its first cell
+/// names the login column, or its second the name or its third the role,
+/// as HR spreadsheets head them.
+fn is_header(cells: &[String]) -> bool {
+    let cell = |i: usize| cells.get(i).map_or("", |c| c.as_str());
+    let named = |text: &str, names: &[&str]| names.iter().any(|n| n.eq_ignore_ascii_case(text));
+    named(
+        cell(0),
+        &[
+            "登录名",
+            "账号",
+            "帐号",
+            "登录账号",
+            "登录帐号",
+            "用户名",
+            "工号",
+            "login",
+            "username",
+            "account",
+        ],
+    ) || named(cell(1), &["姓名", "name"])
+        || named(cell(2), &["角色", "职务", "岗位", "role"])
+}
+
+/// Whether a line before any user is a title over the table (a merged
+/// first row, 某某物业员工花名册): its first cell alone filled, in words
+/// no login is written in. A login alone is a user's line, said to be
+/// incomplete.
+fn is_title(cells: &[String]) -> bool {
+    cells.iter().skip(1).all(String::is_empty) && !cells[0].is_ascii()
+}
+
+/// The property a roster's cell names: a code first (unique), else the
+/// one property of that name not retired, compared as typed on any
+/// keyboard (`search::fold`: 全角 brackets are half-width ones).
+fn property_named<'a>(
+    properties: &'a [Property],
+    name: &str,
+) -> Result<&'a Property, RosterProblem> {
+    if let Some(p) = properties
+        .iter()
+        .find(|p| p.code.eq_ignore_ascii_case(name))
+    {
+        return Ok(p);
+    }
+    let folded = crate::search::fold(name);
+    let named: Vec<&Property> = properties
+        .iter()
+        .filter(|p| crate::search::fold(&p.name) == folded)
+        .collect();
+    let live: Vec<&Property> = named.iter().copied().filter(|p| !p.retired).collect();
+    match (named.as_slice(), live.as_slice()) {
+        ([], _) => Err(RosterProblem::UnknownProperty(name.into())),
+        (_, [one]) => Ok(one),
+        (_, []) => Err(RosterProblem::RetiredProperty(name.into())),
+        _ => Err(RosterProblem::AmbiguousProperty(name.into())),
+    }
 }
 
 /// Reads a roster. `logins` are those of the users that exist; nothing is
@@ -182,7 +304,9 @@ pub fn read_roster(text: &str, properties: &[Property], logins: &[&str]) -> Vec<
             .filter(|&&b| b == b'\n')
             .count() as u64;
         counted = start;
-        if cells.iter().all(String::is_empty) || (out.is_empty() && is_header(&cells[0])) {
+        if cells.iter().all(String::is_empty)
+            || (out.is_empty() && (is_header(&cells) || is_title(&cells)))
+        {
             continue;
         }
         let cell = |i: usize| cells.get(i).cloned().unwrap_or_default();
@@ -204,23 +328,26 @@ pub fn read_roster(text: &str, properties: &[Property], logins: &[&str]) -> Vec<
         {
             problems.push(RosterProblem::TooLong);
         }
+        if ![&display_name, &cell(4)].iter().all(|t| is_plain_name(t)) {
+            problems.push(RosterProblem::NotOneLine);
+        }
         let role = role_named(&cell(2));
         if role.is_none() {
             problems.push(RosterProblem::UnknownRole(cell(2)));
         }
         let mut ids = Vec::new();
         for name in split_unit_names(&cell(3)) {
-            match properties
-                .iter()
-                .find(|p| p.code.eq_ignore_ascii_case(&name) || p.name == name)
-            {
-                Some(p) if p.retired => problems.push(RosterProblem::RetiredProperty(name)),
-                Some(p) => ids.push(p.id),
-                None => problems.push(RosterProblem::UnknownProperty(name)),
+            match property_named(properties, &name) {
+                Ok(p) if p.retired => problems.push(RosterProblem::RetiredProperty(name)),
+                Ok(p) => ids.push(p.id),
+                Err(problem) => problems.push(problem),
             }
         }
         if role.is_some_and(|r| !r.sees_all_properties()) && cell(3).is_empty() {
             problems.push(RosterProblem::NoProperties);
+        }
+        if role == Some(Role::DepartmentHead) && cell(4).is_empty() {
+            problems.push(RosterProblem::NoDepartment);
         }
         if let Some(first) = out
             .iter()
@@ -367,6 +494,44 @@ mod tests {
             "登录名与第 5 行重复"
         );
         assert_eq!(lines[1].user.role, "保洁员");
+    }
+
+    #[test]
+    fn a_roster_as_hr_keeps_it_is_read() {
+        let mut props = [
+            property(1, "HZYG", "阳光花园"),
+            property(2, "NBYG", "阳光花园"),
+            property(3, "JY", "景苑（二期）"),
+            property(4, "OLD", "和园"),
+            property(5, "HY2", "和园"),
+        ];
+        props[3].retired = true;
+        let text = "某某物业员工花名册\t\t\t\t\t\n\
+                    工号\t姓名\t职务\t项目\t部门\t初始密码\n\
+                    a\tA\t客服专员\tNBYG\t\t\n\
+                    b\tB\tSTAFF\t阳光花园\t\t\n\
+                    c\tC\t部门主管\t景苑(二期)\t\t\n\
+                    d\tD\t\t和园\t\t\n\
+                    e\t\"E\n(实习)\"\t副总经理\tJY\t\t\n";
+        let lines = read_roster(text, &props, &[]);
+        assert_eq!(
+            codes(&lines),
+            [
+                vec![],
+                vec!["roster.ambiguous_property"],
+                vec!["roster.no_department"],
+                vec!["roster.unknown_role"],
+                vec!["roster.not_one_line"],
+            ]
+        );
+        assert_eq!(lines[0].line, 3);
+        assert_eq!(lines[0].user.properties, [props[1].id]);
+        assert_eq!(lines[2].user.properties, [props[2].id]);
+        // The live one of two named alike, and the roles in a message.
+        assert_eq!(lines[3].user.properties, [props[4].id]);
+        assert_eq!(lines[4].user.role, "deputy_gm");
+        let missing = lines[3].problems[0].message(Lang::ZhCn);
+        assert!(missing.starts_with("缺少角色（可填：物管员、"), "{missing}");
     }
 
     #[test]

@@ -40,7 +40,9 @@ pub fn RosterImport(users: Loaded<Vec<User>>, properties: Loaded<Vec<Property>>)
             match &result {
                 Ok(made) => {
                     error.set(None);
-                    created.set(made.clone());
+                    // Added to those not yet noted: a second import
+                    // before 密码已记下 must not take the first's away.
+                    created.update(|c| c.extend(made.iter().cloned()));
                     text.set(String::new());
                     users.refetch();
                     crate::sync::request(ctx);
@@ -58,7 +60,6 @@ pub fn RosterImport(users: Loaded<Vec<User>>, properties: Loaded<Vec<Property>>)
         if !ready() {
             return;
         }
-        created.set(Vec::new());
         let users = lines.with_untracked(|ls| ls.iter().map(|l| l.user.clone()).collect());
         import.dispatch_local(UserImport { users });
     };
