@@ -95,10 +95,11 @@ pub struct Folded {
 /// met; 15: the search text holds the registration and source numbers
 /// and the place without their separators, a time zone saved under a
 /// name the tablets do not carry is read as they read it, and a follow-up
-/// call that lost to another action is kept): a server folds
-/// again every case it stored
-/// under another version, and does not resume its fold state.
-pub const RULES: i64 = 15;
+/// call that lost to another action is kept; 16: a refusal of a
+/// compensation approved first is a conflict, not a violation): a server
+/// folds again every case it stored under another version, and does not
+/// resume its fold state.
+pub const RULES: i64 = 16;
 
 /// What the fold carries between ops besides the case: the clock marks the
 /// deadlines are worked out from at the end, the ops a `resolve_conflict`
@@ -557,11 +558,29 @@ impl Folder<'_> {
                 | CaseState::InProgress
                 | CaseState::SolutionProposed
         );
+        // Two decisions on one compensation made apart (an approval on a
+        // tablet offline, a refusal online after it): the first by HLC
+        // stands, and the refusal lost the race as a transition does. An
+        // approval leaves the state where it was, so the state alone does
+        // not tell; the decision already taken does.
+        let overruled = matches!(
+            op.action,
+            Action::Approve {
+                approved: false,
+                ..
+            }
+        ) && op.expected_state == Some(CaseState::SolutionProposed)
+            && self.case.state == CaseState::SolutionProposed
+            && self
+                .case
+                .solution
+                .as_ref()
+                .is_some_and(|s| s.approval == ApprovalState::Approved);
         if kind.is_transition()
             && !late_assessment
             && !spot_check
             && let Some(expected) = op.expected_state
-            && expected != self.case.state
+            && (expected != self.case.state || overruled)
         {
             self.case.conflicts.push(Conflict {
                 op: op.id,

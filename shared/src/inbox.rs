@@ -301,7 +301,9 @@ pub fn inbox<'a>(
                 })
                 .min();
             let decision = reasons.iter().any(|r| match r {
-                Reason::Approval { required, .. } => *required == user.role,
+                Reason::Approval { required, .. } => {
+                    *required == user.role || next_up(c, *required) == Some(user.role)
+                }
                 Reason::Escalated { .. } => true,
                 _ => false,
             });
@@ -593,6 +595,17 @@ pub fn responder_gone(case: &Case, colleagues: &[UserCard]) -> bool {
         .iter()
         .find(|u| u.id == id)
         .is_none_or(|u| !u.may_be_first_responder(case.registration.property))
+}
+
+/// Who decides a compensation its proposer's own role would: the role
+/// above. The proposer may not decide it (four eyes), and a region has
+/// one regional manager, so it is the deputy's decision to make, ranked
+/// as theirs, though another of the proposer's role may.
+fn next_up(case: &Case, required: Role) -> Option<Role> {
+    let proposer = case.solution.as_ref()?.stamp.role;
+    (proposer == required)
+        .then(|| crate::workflow::superior(required))
+        .flatten()
 }
 
 /// The latest escalation to `role`, while it waits: the case is not
@@ -941,6 +954,32 @@ mod tests {
         case.solution.as_mut().unwrap().stamp.by = user(1, Role::DeputyGm).id;
         check(&case, &user(1, Role::DeputyGm), &[]);
         check(&case, &user(2, Role::Gm), &[ReasonKind::Approval]);
+    }
+
+    /// A regional manager's own proposal within their limit is the
+    /// deputy's decision to make: ranked as theirs, before a clock.
+    #[test]
+    fn a_proposal_its_proposers_role_would_decide_is_the_next_ones() {
+        let mut proposed = complaint();
+        propose(&mut proposed, 800);
+        let solution = proposed.solution.as_mut().unwrap();
+        solution.stamp.role = Role::RegionalManager;
+        solution.stamp.by = user(7, Role::RegionalManager).id;
+        let mut due = complaint();
+        due.id = CaseId(uuid::Uuid::from_u128(0x78));
+        assess(&mut due, Severity::General);
+        due.deadlines = vec![clock(Clock::Transfer, "2026-03-03T07:00:00Z")];
+        let order: Vec<CaseId> = inbox(
+            [&due, &proposed],
+            &user(1, Role::DeputyGm),
+            &[],
+            t(NOW),
+            &Settings::default(),
+        )
+        .iter()
+        .map(|i| i.case)
+        .collect();
+        assert_eq!(order, [proposed.id, due.id]);
     }
 
     /// A reopened case that was answered on the spot, and so never

@@ -1560,6 +1560,43 @@ fn edits_are_last_writer_wins_with_history() {
     assert_eq!(last.changes[0].from.as_deref(), Some("第一次修改"));
 }
 
+/// An approval made offline reaches the server after a refusal made
+/// online: the approval, first by HLC, stands, and the refusal is a
+/// conflict for a person to see, not a violation nobody is shown.
+#[test]
+fn a_refusal_after_an_approval_made_offline_is_a_conflict() {
+    let mut s = proposed_complaint(80_000);
+    let t = local(2026, 3, 2, 11, 0);
+    let approve = Action::Approve {
+        approved: true,
+        comment: "同意".into(),
+        compensation_fen: Some(80_000),
+    };
+    s.act_expecting(REGIONAL, t, approve, Some(CaseState::SolutionProposed));
+    // The fold orders by HLC whenever each op arrives: the refusal, made
+    // ten minutes later on a case its author saw waiting, comes second.
+    let refuse = Action::Approve {
+        approved: false,
+        comment: "不同意".into(),
+        compensation_fen: Some(80_000),
+    };
+    let refusal = s.act_expecting(
+        GM,
+        t + chrono::Duration::minutes(10),
+        refuse,
+        Some(CaseState::SolutionProposed),
+    );
+    let case = s.case();
+    assert_eq!(
+        case.solution.as_ref().map(|x| x.approval),
+        Some(ApprovalState::Approved)
+    );
+    assert!(case.violations.is_empty(), "{:?}", case.violations);
+    assert_eq!(case.open_conflicts().count(), 1, "{:?}", case.conflicts);
+    assert_eq!(case.conflicts[0].op, refusal.id);
+    assert_eq!(case.conflicts[0].action, ActionKind::Approve);
+}
+
 #[test]
 fn concurrent_transitions_make_a_conflict_a_person_resolves() {
     let mut s = sim(CaseKind::Complaint);

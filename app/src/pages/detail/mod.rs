@@ -639,7 +639,11 @@ fn Problems(case: Arc<Case>, drafts: drafts::Drafts) -> impl IntoView {
             // Applied, an assign passes the case on: a department head's
             // only of a case they handle or no one has (`may_assign`).
             let passes_on = action != shared::op::ActionKind::Assign || ctx.may_assign(&case);
-            let (mine, may_apply) = (may(false), may(true) && passes_on);
+            // A refusal of a compensation approved first (by HLC) found
+            // the state it expected: applied, it would decide again what
+            // is decided, so it is only dismissed.
+            let overruled = expected == found;
+            let (mine, may_apply) = (may(false), may(true) && passes_on && !overruled);
             // Reads the colleagues as they come: a sync may bring the news.
             let gone = {
                 let case = Arc::clone(&case);
@@ -672,6 +676,14 @@ fn Problems(case: Arc<Case>, drafts: drafts::Drafts) -> impl IntoView {
                     {move || {
                         let l = ctx.lang.get();
                         match l {
+                            Lang::ZhCn if overruled => format!(
+                                "冲突：{who} 的“{}”晚于另一位审批人已作出的批准，未生效",
+                                action.label(l)
+                            ),
+                            Lang::En if overruled => format!(
+                                "Conflict: {who}'s \"{}\" came after another approver had approved it, and did not apply",
+                                action.label(l).to_lowercase()
+                            ),
                             Lang::ZhCn => format!(
                                 "冲突：{who} 的“{}”基于状态“{}”，但工单已是“{}”",
                                 action.label(l), expected.label(l), found.label(l)

@@ -201,7 +201,13 @@ fn sentence(e: &TimelineEntry, case: &Case, config: &Config, l: Lang) -> String 
                 .changes
                 .iter()
                 .any(|c| c.field == "approval" && c.to.as_deref() == Some("approved"));
+            // Set aside (a rule broke, or another decision came first),
+            // it changed nothing, so the changes cannot say which it was;
+            // the mark after the sentence says it did not apply.
+            let decided = e.outcome == Outcome::Applied;
             match (approved, zh) {
+                _ if !decided && zh => "对赔偿作出了审批".into(),
+                _ if !decided => "decided on the compensation".into(),
                 (true, true) => "批准了赔偿".into(),
                 (true, false) => "approved the compensation".into(),
                 (false, true) => "驳回了赔偿".into(),
