@@ -1766,7 +1766,7 @@ mod tests {
         let answer = Reason::NextStep {
             action: ActionKind::Answer,
         };
-        assert_eq!(next(&inquiry, &responder), [answer.clone()]);
+        assert_eq!(next(&inquiry, &responder), [answer]);
         assert_eq!(next(&inquiry, &manager), [answer]);
         // Its clock running out lists it once, by the clock.
         let mut due = complaint();
