@@ -24,6 +24,13 @@ impl NewEpoch {
             .start_epoch(&cli_audit("server.new_epoch", serde_json::Value::Null))
             .map_err(|e| e.to_string())?;
         println!("epoch {epoch}: every tablet resends what this database lacks and pulls again");
+        // `server restore` deletes them again from the replaced database's
+        // tombstones; a database restored with other tools has none.
+        println!(
+            "cases deleted at the end of their retention period after this backup was made are \
+             back, and go to the tablets again: delete them again before the servers take \
+             requests (each case's page, 删除, by an admin)"
+        );
         Ok(())
     }
 }

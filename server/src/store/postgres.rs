@@ -39,6 +39,7 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 /// The connections a server keeps when `--pool-size` is not given.
@@ -91,7 +92,34 @@ impl From<deadpool_postgres::PoolError> for StoreError {
 /// defaults, and every push, login and audit of every server would wait
 /// behind it. PostgreSQL ends a session idle in a transaction after a
 /// minute instead; a live transaction never idles that long.
-const SESSION: &str = "-c idle_in_transaction_session_timeout=60s";
+///
+/// A commit is flushed before it is acknowledged whatever the database
+/// or role sets (`synchronous_commit=off` is a common tuning): a push
+/// acknowledged and then lost in a crash would give its server sequence
+/// numbers to later pushes, and a tablet that had pulled the lost ones
+/// would skip the new ones for ever (SQLite's `synchronous=FULL`).
+const SESSION: &str = "-c idle_in_transaction_session_timeout=60s -c synchronous_commit=on";
+
+/// How long the server waits for the database before it answers that it
+/// cannot reach it, where the URL says nothing else: the operating
+/// system's defaults (two minutes to connect, two hours before a dead
+/// connection is probed, a quarter of an hour of retransmissions) would
+/// hold every push of this server behind its one writer meanwhile.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// See [`CONNECT_TIMEOUT`]: unacknowledged data on a connection.
+const TCP_USER_TIMEOUT: Duration = Duration::from_secs(30);
+/// See [`CONNECT_TIMEOUT`]: an idle connection probed after this long,
+/// every [`KEEPALIVE_INTERVAL`], [`KEEPALIVE_RETRIES`] times.
+const KEEPALIVE_IDLE: Duration = Duration::from_secs(30);
+const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(10);
+const KEEPALIVE_RETRIES: u32 = 3;
+/// How long a request waits for one of the pool's connections, and for
+/// a new one to be made or a used one checked.
+const POOL_WAIT: Duration = Duration::from_secs(30);
+const POOL_CREATE: Duration = Duration::from_secs(10);
+const POOL_RECYCLE: Duration = Duration::from_secs(5);
+/// tokio-postgres's keepalive idle time when the URL sets none.
+const DRIVER_KEEPALIVE_IDLE: Duration = Duration::from_secs(2 * 60 * 60);
 
 impl PgStore {
     /// Connects to `url` (`postgres://user:password@host:port/database`)
@@ -170,6 +198,18 @@ impl PgStore {
             .collect::<Vec<_>>()
             .join(" ");
         config.options(options);
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(CONNECT_TIMEOUT);
+        }
+        if config.get_tcp_user_timeout().is_none() {
+            config.tcp_user_timeout(TCP_USER_TIMEOUT);
+        }
+        if config.get_keepalives_idle() == DRIVER_KEEPALIVE_IDLE {
+            config
+                .keepalives_idle(KEEPALIVE_IDLE)
+                .keepalives_interval(KEEPALIVE_INTERVAL)
+                .keepalives_retries(KEEPALIVE_RETRIES);
+        }
         let tls = tls(ca)?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
@@ -187,6 +227,9 @@ impl PgStore {
         let pool = Pool::builder(manager)
             .max_size(pool_size.max(1))
             .runtime(deadpool_postgres::Runtime::Tokio1)
+            .wait_timeout(Some(POOL_WAIT))
+            .create_timeout(Some(POOL_CREATE))
+            .recycle_timeout(Some(POOL_RECYCLE))
             .build()
             .map_err(|e| StoreError::Internal(format!("connection pool: {e}")))?;
         let store = PgStore {
