@@ -2,7 +2,10 @@
 //! line by line as it is typed (`shared::roster`), then created at once,
 //! all or nobody. The passwords made for users given none are shown once,
 //! here, for the admin to hand over, until they say the passwords are
-//! noted; each user changes theirs at the first login.
+//! noted; each user changes theirs at the first login. They are made
+//! here, before the roster is sent: an answer lost on the way (the
+//! network, a timeout while the server hashes five hundred passwords)
+//! must not leave users created with passwords nobody saw.
 
 use super::token;
 use crate::api::ApiError;
@@ -24,30 +27,53 @@ pub fn RosterImport(users: Loaded<Vec<User>>, properties: Loaded<Vec<Property>>)
     let text = RwSignal::new(String::new());
     let error = RwSignal::new(None::<ApiError>);
     let created = RwSignal::new(Vec::<ImportedUser>::new());
+    // Sent with no answer: maybe created, with these passwords.
+    let unsure = RwSignal::new(Vec::<Made>::new());
     // The passwords made are shown this once: until the administrator
     // says they are noted, they hold the screen as typing does.
-    Unsaved::track(move || (text.get(), created.with(|c| !c.is_empty())));
+    Unsaved::track(move || {
+        (
+            text.get(),
+            created.with(|c| !c.is_empty()) || unsure.with(|u| !u.is_empty()),
+        )
+    });
     let props = move || properties.get().and_then(Result::ok).unwrap_or_default();
     let lines = Memo::new(move |_| {
         let known = users.get().and_then(Result::ok).unwrap_or_default();
         let logins: Vec<&str> = known.iter().map(|u| u.login.as_str()).collect();
         text.with(|t| read_roster(t, &props(), &logins))
     });
-    let import = Action::new_local(move |req: &UserImport| {
-        let req = req.clone();
+    let import = Action::new_local(move |(req, ours): &(UserImport, Vec<Made>)| {
+        let (req, ours) = (req.clone(), ours.clone());
         async move {
             let result = admin::import_users(&token(ctx)?, &req).await;
             match &result {
                 Ok(made) => {
                     error.set(None);
+                    // The passwords made here, beside the users as stored.
+                    let made = made.iter().cloned().map(|mut u| {
+                        if u.password.is_none() {
+                            u.password = ours
+                                .iter()
+                                .find(|o| o.login == u.user.login)
+                                .map(|o| o.password.clone());
+                        }
+                        u
+                    });
                     // Added to those not yet noted: a second import
                     // before 密码已记下 must not take the first's away.
-                    created.update(|c| c.extend(made.iter().cloned()));
+                    created.update(|c| c.extend(made));
                     text.set(String::new());
                     users.refetch();
                     crate::sync::request(ctx);
                 }
-                Err(e) => error.set(Some(e.clone())),
+                Err(e) => {
+                    // No answer: the import may have been made.
+                    if matches!(e, ApiError::Network(_)) {
+                        unsure.update(|u| u.extend(ours.iter().cloned()));
+                    }
+                    error.set(Some(e.clone()));
+                }
             }
             result.map(drop)
         }
@@ -60,8 +86,21 @@ pub fn RosterImport(users: Loaded<Vec<User>>, properties: Loaded<Vec<Property>>)
         if !ready() {
             return;
         }
-        let users = lines.with_untracked(|ls| ls.iter().map(|l| l.user.clone()).collect());
-        import.dispatch_local(UserImport { users });
+        let mut users: Vec<shared::admin::NewUserRequest> =
+            lines.with_untracked(|ls| ls.iter().map(|l| l.user.clone()).collect());
+        let mut ours = Vec::new();
+        for user in users.iter_mut().filter(|u| u.password.is_empty()) {
+            // Without the browser's random source the server makes it.
+            if let Some(password) = made_password() {
+                user.password.clone_from(&password);
+                ours.push(Made {
+                    login: user.login.clone(),
+                    name: user.display_name.clone(),
+                    password,
+                });
+            }
+        }
+        import.dispatch_local((UserImport { users }, ours));
     };
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
     view! {
@@ -91,6 +130,16 @@ pub fn RosterImport(users: Loaded<Vec<User>>, properties: Loaded<Vec<Property>>)
                 <p class="error" role="alert" data-testid="roster-error">{move || refusal(&e, ctx.lang.get())}</p>
             })}
             {move || {
+                let made = unsure.get();
+                (!made.is_empty()).then(|| view! {
+                    <RosterUnsure made=made/>
+                    <button type="button" class="btn" data-testid="roster-unsure-noted"
+                        on:click=move |_| unsure.set(Vec::new())>
+                        {t("密码已记下，关闭", "Passwords noted, close")}
+                    </button>
+                })
+            }}
+            {move || {
                 let made = created.get();
                 (!made.is_empty()).then(|| view! {
                     <RosterCreated made=made/>
@@ -101,6 +150,56 @@ pub fn RosterImport(users: Loaded<Vec<User>>, properties: Loaded<Vec<Property>>)
                 })
             }}
         </div>
+    }
+}
+
+/// A password made here for a roster line given none.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Made {
+    login: String,
+    name: String,
+    password: String,
+}
+
+/// A password for a user the roster gives none: 16 hexadecimal digits
+/// from the browser's random source, as the server makes them; `None`
+/// where the browser has none to give.
+fn made_password() -> Option<String> {
+    let crypto = window().crypto().ok()?;
+    let mut bytes = [0u8; 8];
+    crypto.get_random_values_with_u8_array(&mut bytes).ok()?;
+    Some(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// The users sent with no answer back, and the passwords made for them:
+/// if the list of users shows them now, these are theirs.
+#[component]
+fn RosterUnsure(made: Vec<Made>) -> impl IntoView {
+    let ctx = use_app();
+    let rows = made
+        .into_iter()
+        .map(|m| {
+            view! {
+                <tr data-testid="roster-unsure-row" data-login=m.login.clone()>
+                    <td>{m.login}</td>
+                    <td>{m.name}</td>
+                    <td><code>{m.password}</code></td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <p class="warning" role="alert" data-testid="roster-unsure">{move || ctx.lang.get().pick(
+            "没有收到服务器的答复，无法确认是否已导入。若用户列表中已出现这些用户，他们的初始密码如下，请记下；若没有，可以再次导入。",
+            "No answer came from the server: the import may or may not have been made. If the users list shows these users now, these are their passwords: note them; if not, import again.",
+        )}</p>
+        <DataTable testid="roster-unsure-table" headers=&[
+            ("账号", "Login"),
+            ("姓名", "Name"),
+            ("初始密码", "Password"),
+        ]>
+            {rows}
+        </DataTable>
     }
 }
 
