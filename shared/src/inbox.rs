@@ -350,7 +350,24 @@ fn spot_check_unhappy(
     // Judged by the threshold in force at the call, as the workflow
     // judges a regular callback's.
     let unhappy = last.satisfaction <= settings.rules_at(last.stamp.at).reopen_max;
-    let seen_to = followed.is_some_and(|at| at >= last.stamp.at);
+    // Seen to by a case that follows it, or on the case itself: reopened
+    // after the call (handled again), or a regular callback after it
+    // found the resident content. In the fold's order, as recorded.
+    let after_call = |op| {
+        let call = case.timeline.iter().position(|t| t.stamp.op == last.stamp.op);
+        let at = case.timeline.iter().position(|t| t.stamp.op == op);
+        call.zip(at).is_some_and(|(call, at)| at > call)
+    };
+    let reopened = case.timeline.iter().any(|t| {
+        t.action == ActionKind::Reopen && t.outcome == Outcome::Applied && after_call(t.stamp.op)
+    });
+    let content_since = case.follow_ups.iter().any(|f| {
+        !f.spot_check
+            && f.satisfaction > settings.rules_at(f.stamp.at).reopen_max
+            && after_call(f.stamp.op)
+    });
+    let seen_to =
+        followed.is_some_and(|at| at >= last.stamp.at) || reopened || content_since;
     (unhappy && !seen_to).then_some(Reason::SpotCheckUnhappy {
         score: last.satisfaction,
     })
@@ -1278,6 +1295,59 @@ mod tests {
         assert_eq!(kinds(&repair), [ReasonKind::SpotCheckUnhappy]);
         repair.registered.at = t("2026-03-02T05:00:00Z");
         assert_eq!(kinds(&repair), []);
+    }
+
+    /// Reopened after the call, or called back by staff who found the
+    /// resident content, the case answered the call itself.
+    #[test]
+    fn an_unhappy_spot_check_is_seen_to_by_a_reopening_or_a_content_callback() {
+        use crate::case::{ContactMethod, FollowUp, TimelineEntry};
+        let mut case = complaint();
+        assess(&mut case, Severity::General);
+        case.state = CaseState::FollowedUp;
+        let entry = |op: u128, action: ActionKind, role: Role| TimelineEntry {
+            stamp: Stamp {
+                op: crate::id::OpId(uuid::Uuid::from_u128(op)),
+                ..stamp(&case, role)
+            },
+            hlc: crate::hlc::Hlc {
+                wall_ms: 0,
+                counter: op as u32,
+                device: case.registered.device,
+            },
+            action,
+            state: CaseState::FollowedUp,
+            changes: Vec::new(),
+            outcome: Outcome::Applied,
+        };
+        let call = entry(0x51, ActionKind::FollowUp, Role::Quality);
+        case.timeline.push(call.clone());
+        case.follow_ups.push(FollowUp {
+            method: ContactMethod::Phone,
+            satisfaction: 2,
+            comment: String::new(),
+            spot_check: true,
+            ratings: None,
+            stamp: call.stamp.clone(),
+        });
+        let manager = user(1, Role::Manager);
+        let unhappy = |case: &Case| kinds(case, &manager).contains(&ReasonKind::SpotCheckUnhappy);
+        assert!(unhappy(&case));
+        let mut reopened = case.clone();
+        reopened
+            .timeline
+            .push(entry(0x52, ActionKind::Reopen, Role::Manager));
+        assert!(!unhappy(&reopened));
+        let mut called_back = case.clone();
+        let callback = entry(0x53, ActionKind::FollowUp, Role::Staff);
+        called_back.timeline.push(callback.clone());
+        called_back.follow_ups.push(FollowUp {
+            satisfaction: 5,
+            spot_check: false,
+            stamp: callback.stamp,
+            ..case.follow_ups[0].clone()
+        });
+        assert!(!unhappy(&called_back));
     }
 
     #[test]

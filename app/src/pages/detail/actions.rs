@@ -270,6 +270,15 @@ fn ActionForm(
     let fields = drafts.fields(kind, role, |fields| match kind {
         ActionKind::Assess => start_from_assessment(fields, &case),
         ActionKind::Approve => approve_what_is_shown(fields, &case),
+        // By the management line on a case staff called back already, a
+        // call is most likely a spot-check (a sampled repair not closed
+        // yet): ticked when the form opens, as a regular call would
+        // reopen the case or replace its score.
+        ActionKind::FollowUp
+            if case.state == shared::case::CaseState::FollowedUp && role.draws_spot_checks() =>
+        {
+            fields.spot_check.set(true)
+        }
         _ => {}
     });
     // Kept as it is typed, for a reload or a visit to another screen.
