@@ -42,6 +42,7 @@ use crate::id::{CaseId, DeviceId, OpId};
 use crate::op::{Action, ActionKind, Op};
 use crate::phone::{mask_in_text, restore_masked};
 use crate::settings::Settings;
+use crate::role::Role;
 use crate::workflow::{self, RuleViolation};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -96,7 +97,10 @@ pub struct Folded {
 /// and the place without their separators, a time zone saved under a
 /// name the tablets do not carry is read as they read it, and a follow-up
 /// call that lost to another action is kept; 16: a refusal of a
-/// compensation approved first is a conflict, not a violation): a server
+/// compensation approved first is a conflict, not a violation, an
+/// extension moves only the investigation and the solution, a major case
+/// is reported by an escalation above the property, and goes straight to
+/// the deputy or the general manager without a skip declared): a server
 /// folds again every case it stored under another version, and does not
 /// resume its fold state.
 pub const RULES: i64 = 16;
@@ -351,7 +355,8 @@ struct Marks {
     /// starts from the first assessment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     major_since: Option<DateTime<Utc>>,
-    /// The first escalation folded after `major_since` was set: its report.
+    /// The first escalation above the property folded after
+    /// `major_since` was set ([`reports_major`]): its report.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     major_reported: Option<DateTime<Utc>>,
     /// Whether the case was closed without its callback, the complainant
@@ -494,6 +499,15 @@ fn solution_severity(
         current = Some(new);
     }
     current
+}
+
+/// Whether an escalation to `role` reports a major case: to the branch or
+/// head office, above the property's manager.
+pub fn reports_major(role: Role) -> bool {
+    matches!(
+        role,
+        Role::RegionalManager | Role::DeputyGm | Role::Gm | Role::Quality
+    )
 }
 
 fn first(slot: &mut Option<DateTime<Utc>>, at: DateTime<Utc>) {
@@ -1011,7 +1025,10 @@ impl Folder<'_> {
                 reason,
             } => {
                 first(&mut marks.escalated, at);
-                if marks.major_since.is_some() {
+                // A major case is reported above the property (DOMAIN: the
+                // manager and head office are told): staff telling the
+                // manager who assessed it told head office nothing.
+                if marks.major_since.is_some() && reports_major(*to_role) {
                     first(&mut marks.major_reported, at);
                 }
                 changes.push(change("escalated_to", None, Some(to_role.code().into())));
@@ -1568,8 +1585,13 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
         let cap = rules.deadlines.max_extension_working_days(severity);
         // An extension moves the clocks that were still running, and not
         // yet past due, when it was granted: one granted after a clock ran
-        // out would turn a missed deadline into a met one.
-        for ext in &case.extensions {
+        // out would turn a missed deadline into a met one. Only the
+        // handling's (the investigation and the solution): a special case
+        // is one whose handling takes longer (003: 特殊状况不能超过七个
+        // 工作日), and the hour clocks (transfer, start, an urgent case's
+        // contact and visit, a major case's report) do not wait for it.
+        let extendable = matches!(clock, Clock::Investigation | Clock::Solution);
+        for ext in case.extensions.iter().filter(|_| extendable) {
             // Granted within the due second, as any act is on time then.
             let running = ext.stamp.at >= start
                 && met.is_none_or(|m| m > ext.stamp.at)

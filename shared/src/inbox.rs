@@ -628,19 +628,23 @@ fn next_up(case: &Case, required: Role) -> Option<Role> {
 /// The latest escalation to `role`, while it waits: the case is not
 /// handled yet and nobody of that role has acted on it since.
 fn escalation_waiting(case: &Case, role: Role) -> Option<&Escalation> {
-    if case.state.is_finished() {
-        return None;
-    }
     let e = case.escalations.iter().rev().find(|e| e.to_role == role)?;
-    let since = case
+    let at = case
         .timeline
         .iter()
-        .rposition(|t| t.action == ActionKind::Escalate && t.stamp == e.stamp)
-        .map_or(0, |i| i + 1);
+        .rposition(|t| t.action == ActionKind::Escalate && t.stamp == e.stamp);
+    // Handled since: resolved or followed up after it. One made on a case
+    // handled already (a resident content enough not to reopen it, who
+    // threatens the press) waits all the same: nothing answered it.
+    let handled = match at {
+        Some(i) if case.timeline[i].state.is_finished() => false,
+        Some(_) | None => case.state.is_finished(),
+    };
+    let since = at.map_or(0, |i| i + 1);
     let answered = case.timeline[since..]
         .iter()
         .any(|t| t.outcome == Outcome::Applied && t.stamp.role == role);
-    (!answered).then_some(e)
+    (!answered && !handled).then_some(e)
 }
 
 /// How many of `user`'s actions on `case` were kept without effect
@@ -1660,8 +1664,16 @@ mod tests {
             .timeline
             .push(entry(stamp(&case, Role::RegionalManager), ActionKind::Note));
         check(&answered, &rm, &[]);
+        let mut on_a_resolved_case = case.clone();
         case.state = CaseState::Resolved;
         check(&case, &rm, &[]);
+        // Made on a case handled already (content enough not to reopen
+        // it, but threatening the press): nothing answered it.
+        on_a_resolved_case.state = CaseState::FollowedUp;
+        for t in &mut on_a_resolved_case.timeline {
+            t.state = CaseState::FollowedUp;
+        }
+        check(&on_a_resolved_case, &rm, &[ReasonKind::Escalated]);
     }
 
     /// A general manager may approve any amount, but a small one is the

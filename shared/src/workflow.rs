@@ -10,7 +10,7 @@
 
 use crate::case::{
     ApprovalState, Assignee, Case, CaseKind, CaseState, Channel, ContactMethod, NoteKind,
-    RegistrationPatch, Validity,
+    RegistrationPatch, Severity, Validity,
 };
 use crate::compensation::format_yuan;
 use crate::id::UserId;
@@ -1083,7 +1083,11 @@ fn check_in(
             reason,
         } => {
             need(reason, "reason")?;
-            check_escalation(role, *to_role, *skip_level).map(|_| None)
+            let major = case
+                .assessment
+                .as_ref()
+                .is_some_and(|a| a.severity == Severity::Major);
+            check_escalation(role, *to_role, *skip_level, major).map(|_| None)
         }
         Action::Extend {
             working_days,
@@ -1186,11 +1190,20 @@ pub fn superior(role: Role) -> Option<Role> {
     }
 }
 
-fn check_escalation(from: Role, to: Role, skip_level: bool) -> Result<(), RuleViolation> {
+fn check_escalation(
+    from: Role,
+    to: Role,
+    skip_level: bool,
+    major: bool,
+) -> Result<(), RuleViolation> {
     // Head-office quality may always be informed directly.
     if to == Role::Quality {
         return Ok(());
     }
+    // A major case goes straight to the branch's deputy or the general
+    // manager (002: 遇到重大质量事件…可以直接向分公司副总经理或总经理汇报):
+    // no skip to declare, the superior need not be unreachable.
+    let straight_up = major && matches!(to, Role::DeputyGm | Role::Gm);
     let mut chain = Vec::new();
     let mut cur = superior(from);
     while let Some(r) = cur {
@@ -1200,7 +1213,7 @@ fn check_escalation(from: Role, to: Role, skip_level: bool) -> Result<(), RuleVi
     match chain.iter().position(|r| *r == to) {
         None => Err(RuleViolation::EscalationNotUpward),
         Some(0) => Ok(()),
-        Some(_) if skip_level => Ok(()),
+        Some(_) if skip_level || straight_up => Ok(()),
         Some(_) => Err(RuleViolation::SkipLevelUndeclared),
     }
 }
