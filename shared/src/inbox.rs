@@ -272,6 +272,13 @@ pub fn inbox<'a>(
             } else {
                 let mut reasons = late_assessment(c, user, now);
                 reasons.extend(conflict(c, user));
+                // Work recorded offline on a case voided meanwhile is
+                // to be recorded again, on the case it repeats or once it
+                // is restored: its author is told.
+                let count = not_applied(c, user);
+                if count > 0 && c.state == CaseState::Voided {
+                    reasons.push(Reason::NotApplied { count });
+                }
                 reasons
             };
             let reg_no = c.registration.reg_no.to_string();
@@ -657,7 +664,11 @@ fn not_applied(case: &Case, user: &User) -> usize {
     let mut state = None;
     let mut count = 0;
     for e in &case.timeline {
-        let moved = e.outcome == Outcome::Applied && state.is_some_and(|s| s != e.state);
+        // A restore moves the case back to where it was: what was refused
+        // while it was voided is still not done.
+        let moved = e.outcome == Outcome::Applied
+            && e.action != ActionKind::Restore
+            && state.is_some_and(|s| s != e.state);
         state = Some(e.state);
         if moved || (e.stamp.by == user.id && e.outcome == Outcome::Applied) {
             count = 0;
@@ -1756,16 +1767,39 @@ mod tests {
         );
         case.timeline.push(applied);
         check(&case, &author, &[]);
+        let mut voided = case.clone();
         // The case moving on (anyone's action that changes its state)
         // answers it too: the author has nothing left to do about it.
         case.timeline.push(flagged_again);
         assert_eq!(kinds(&case, &author), [ReasonKind::NotApplied]);
         case.timeline.push(crate::case::TimelineEntry {
-            stamp: other,
+            stamp: other.clone(),
             state: CaseState::InProgress,
             ..entry(crate::case::Outcome::Applied)
         });
         check(&case, &author, &[]);
+        // Refused as the case was voided meanwhile: told while it stays
+        // voided, and after it is restored.
+        voided.timeline.push(crate::case::TimelineEntry {
+            stamp: other.clone(),
+            action: ActionKind::Void,
+            state: CaseState::Voided,
+            ..entry(crate::case::Outcome::Applied)
+        });
+        voided.timeline.push(crate::case::TimelineEntry {
+            state: CaseState::Voided,
+            ..entry(crate::case::Outcome::Flagged)
+        });
+        voided.state = CaseState::Voided;
+        assert_eq!(kinds(&voided, &author), [ReasonKind::NotApplied]);
+        voided.state = state;
+        voided.timeline.push(crate::case::TimelineEntry {
+            stamp: other,
+            action: ActionKind::Restore,
+            state,
+            ..entry(crate::case::Outcome::Applied)
+        });
+        assert_eq!(kinds(&voided, &author), [ReasonKind::NotApplied]);
     }
 
     /// Two tablets acted at once and one action lost: its author and the

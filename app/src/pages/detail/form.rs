@@ -493,9 +493,9 @@ pub(super) fn build_action(
                             .values()
                             .find(|c| c.registration.reg_no == original)
                             .filter(|c| !ctx.registration_refused(c))
-                            .map(|c| c.state)
+                            .map(|c| (c.state, c.registration.received_at))
                     });
-                    match kept {
+                    match kept.map(|(state, _)| state) {
                         None => {
                             return Err(unreadable(
                                 "duplicate_of",
@@ -511,6 +511,18 @@ pub(super) fn build_action(
                             ));
                         }
                         Some(_) => {}
+                    }
+                    // The copy received later is the one voided: the one
+                    // kept carries the earlier receipt, from which every
+                    // clock and the reply date its receipt promised count.
+                    if let Some((_, kept_received)) = kept
+                        && kept_received > case.registration.received_at
+                    {
+                        return Err(unreadable(
+                            "duplicate_of",
+                            "该工单受理得更早，请作废较晚受理的那一张（或先更正保留工单的受理时间）",
+                            "This case was received earlier: void the one received later (or first correct the kept case's time of receipt)",
+                        ));
                     }
                     Some(original)
                 }
