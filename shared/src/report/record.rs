@@ -880,18 +880,41 @@ fn history(case: &Case, names: &dyn RecordNames, l: Lang, tz: Tz) -> Vec<String>
             .unwrap_or_default();
         entry(&t.stamp, l.pick("重新处理", "reopened").to_string(), reason);
     }
-    if let Some(w) = &case.withdrawal {
-        entry(&w.stamp, l.pick("撤诉", "withdrawn").to_string(), &w.reason);
-    }
-    if let Some(v) = &case.voiding {
-        let what = match &v.duplicate_of {
-            Some(original) => match l {
-                Lang::ZhCn => format!("作废（与 {original} 重复）"),
-                Lang::En => format!("voided (a duplicate of {original})"),
-            },
-            None => l.pick("作废", "voided").to_string(),
+    // Withdrawals, voids and restores from the timeline too: a restore
+    // clears the case's own record of the end it undid, and the paper
+    // tells the whole of it (件件有记录).
+    for t in case.timeline.iter().filter(|t| {
+        t.outcome == Outcome::Applied
+            && matches!(
+                t.action,
+                ActionKind::Withdraw | ActionKind::Void | ActionKind::Restore
+            )
+    }) {
+        let said = |field: &str| {
+            t.changes
+                .iter()
+                .find(|c| c.field == field)
+                .and_then(|c| c.to.as_deref())
         };
-        entry(&v.stamp, what, &v.reason);
+        let (what, reason) = match t.action {
+            ActionKind::Withdraw => (
+                l.pick("撤诉", "withdrawn").to_string(),
+                said("withdraw_reason"),
+            ),
+            ActionKind::Void => (
+                match (said("duplicate_of"), l) {
+                    (Some(original), Lang::ZhCn) => format!("作废（与 {original} 重复）"),
+                    (Some(original), Lang::En) => format!("voided (a duplicate of {original})"),
+                    (None, _) => l.pick("作废", "voided").to_string(),
+                },
+                said("void_reason"),
+            ),
+            _ => (
+                l.pick("恢复", "restored").to_string(),
+                said("restore_reason"),
+            ),
+        };
+        entry(&t.stamp, what, reason.unwrap_or_default());
     }
     lines.sort_by_key(|(at, _)| *at);
     lines.into_iter().map(|(_, line)| line).collect()
@@ -1280,6 +1303,42 @@ pub(super) mod tests {
         let keys: Vec<&str> = fields(&s).iter().map(|f| f.0).collect();
         let at = |key| keys.iter().position(|k| *k == key);
         assert_eq!(at("decision"), at("solution").map(|i| i + 1));
+    }
+
+    /// A case voided and restored keeps both on paper: the restore
+    /// clears the case's record of the void.
+    #[test]
+    fn the_history_keeps_a_void_undone() {
+        use crate::case::{CaseState, Change, TimelineEntry};
+        let mut case = case_with(&[]);
+        let stamp = case.registered.clone();
+        let entry = |action, field: &str, text: &str| TimelineEntry {
+            stamp: stamp.clone(),
+            hlc: crate::hlc::Hlc {
+                wall_ms: stamp.at.timestamp_millis(),
+                counter: 0,
+                device: stamp.device,
+            },
+            action,
+            state: CaseState::Registered,
+            changes: vec![Change {
+                field: field.into(),
+                from: None,
+                to: Some(text.into()),
+            }],
+            outcome: Outcome::Applied,
+        };
+        case.timeline.push(entry(ActionKind::Void, "void_reason", "重复登记"));
+        case.timeline
+            .push(entry(ActionKind::Restore, "restore_reason", "并非重复"));
+        let s = sheet(&case, Lang::ZhCn, PersonalData::Shown);
+        assert_eq!(
+            value(&s, "history"),
+            [
+                "2026-03-02 09:00 作废（李四）：重复登记",
+                "2026-03-02 09:00 恢复（李四）：并非重复"
+            ]
+        );
     }
 
     #[test]
