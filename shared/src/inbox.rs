@@ -361,7 +361,10 @@ fn spot_check_unhappy(
     // after the call (handled again), or a regular callback after it
     // found the resident content. In the fold's order, as recorded.
     let after_call = |op| {
-        let call = case.timeline.iter().position(|t| t.stamp.op == last.stamp.op);
+        let call = case
+            .timeline
+            .iter()
+            .position(|t| t.stamp.op == last.stamp.op);
         let at = case.timeline.iter().position(|t| t.stamp.op == op);
         call.zip(at).is_some_and(|(call, at)| at > call)
     };
@@ -373,8 +376,7 @@ fn spot_check_unhappy(
             && f.satisfaction > settings.rules_at(f.stamp.at).reopen_max
             && after_call(f.stamp.op)
     });
-    let seen_to =
-        followed.is_some_and(|at| at >= last.stamp.at) || reopened || content_since;
+    let seen_to = followed.is_some_and(|at| at >= last.stamp.at) || reopened || content_since;
     (unhappy && !seen_to).then_some(Reason::SpotCheckUnhappy {
         score: last.satisfaction,
     })
@@ -1320,15 +1322,17 @@ mod tests {
         let mut case = complaint();
         assess(&mut case, Severity::General);
         case.state = CaseState::FollowedUp;
+        let base = case.registered.clone();
         let entry = |op: u128, action: ActionKind, role: Role| TimelineEntry {
             stamp: Stamp {
                 op: crate::id::OpId(uuid::Uuid::from_u128(op)),
-                ..stamp(&case, role)
+                role,
+                ..base.clone()
             },
             hlc: crate::hlc::Hlc {
                 wall_ms: 0,
                 counter: op as u32,
-                device: case.registered.device,
+                device: base.device,
             },
             action,
             state: CaseState::FollowedUp,

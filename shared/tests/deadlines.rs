@@ -336,6 +336,57 @@ fn extensions_move_the_running_clocks() {
     );
 }
 
+/// A special case takes longer to handle; the hour clocks (an urgent
+/// case's contact and visit, a major case's report, the transfer) do not
+/// wait for it.
+#[test]
+fn an_extension_leaves_the_hour_clocks_where_they_are() {
+    let t = local(2026, 3, 2, 9, 0);
+    let mut s = sim_with(CaseKind::Complaint, Channel::Phone, t, t);
+    assess_at(&mut s, t + Duration::minutes(5), Severity::Major, true, true);
+    let hours = [
+        Clock::MajorReport,
+        Clock::UrgentContact,
+        Clock::UrgentOnSite,
+        Clock::Transfer,
+    ];
+    let before: Vec<_> = hours.iter().map(|c| due(&s.case(), *c)).collect();
+    let solution = due(&s.case(), Clock::Solution);
+    s.act(1, t + Duration::minutes(10), extension(1));
+    let case = s.case();
+    let after: Vec<_> = hours.iter().map(|c| due(&case, *c)).collect();
+    assert_eq!(after, before);
+    assert!(due(&case, Clock::Solution) > solution, "the handling's moved");
+}
+
+/// 002: a major quality event may go straight to the branch's deputy or
+/// the general manager, without declaring the superior unreachable.
+#[test]
+fn a_major_case_goes_straight_to_the_general_manager() {
+    let t = local(2026, 3, 2, 9, 0);
+    let mut s = sim_with(CaseKind::Complaint, Channel::Phone, t, t);
+    let straight = |s: &mut Sim, at| {
+        s.act(
+            1,
+            at,
+            Action::Escalate {
+                to_role: Role::Gm,
+                skip_level: false,
+                reason: "重大质量事件".into(),
+            },
+        );
+        s.case().violations.len()
+    };
+    assert_eq!(straight(&mut s, t + Duration::minutes(5)), 1, "not major");
+    assess_at(&mut s, t + Duration::minutes(10), Severity::Major, false, true);
+    let reported = t + Duration::minutes(15);
+    assert_eq!(straight(&mut s, reported), 1, "no second violation");
+    assert_eq!(
+        clock_of(&s.case(), Clock::MajorReport).and_then(|c| c.met_at),
+        Some(reported)
+    );
+}
+
 #[test]
 fn a_special_case_is_solved_within_seven_working_days_of_receipt() {
     // 003: three working days, seven in a special case. Extensions may add
@@ -1329,6 +1380,20 @@ fn an_escalation_before_a_case_was_found_major_is_not_its_report() {
     );
     let report = clock_of(&s.case(), Clock::MajorReport).expect("a major case reports");
     assert_eq!(report.met_at, None);
+    // Staff telling the manager who assessed it: still not head office.
+    s.act(
+        0,
+        t + Duration::minutes(15),
+        Action::Escalate {
+            to_role: Role::Manager,
+            skip_level: false,
+            reason: "已定为重大".into(),
+        },
+    );
+    assert_eq!(
+        clock_of(&s.case(), Clock::MajorReport).and_then(|c| c.met_at),
+        None
+    );
     let reported = t + Duration::minutes(20);
     s.act(
         1,

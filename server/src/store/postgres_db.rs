@@ -332,10 +332,14 @@ mod tests {
                 let one = tx.query_one("SELECT 1::BIGINT", &[])?;
                 assert_eq!(one.get::<i64>(0)?, 1);
                 let mut inner = 0;
-                tx.for_each_row("SELECT g::BIGINT FROM generate_series(1, 3) g", &[], &mut |_| {
-                    inner += 1;
-                    Ok(())
-                })?;
+                tx.for_each_row(
+                    "SELECT g::BIGINT FROM generate_series(1, 3) g",
+                    &[],
+                    &mut |_| {
+                        inner += 1;
+                        Ok(())
+                    },
+                )?;
                 assert_eq!(inner, 3);
                 Ok(seen.len() < 2500)
             },

@@ -1312,7 +1312,7 @@ pub(super) mod tests {
         use crate::case::{CaseState, Change, TimelineEntry};
         let mut case = case_with(&[]);
         let stamp = case.registered.clone();
-        let entry = |action, field: &str, text: &str| TimelineEntry {
+        let entry = |action, field: &'static str, text: &'static str| TimelineEntry {
             stamp: stamp.clone(),
             hlc: crate::hlc::Hlc {
                 wall_ms: stamp.at.timestamp_millis(),
@@ -1328,7 +1328,8 @@ pub(super) mod tests {
             }],
             outcome: Outcome::Applied,
         };
-        case.timeline.push(entry(ActionKind::Void, "void_reason", "重复登记"));
+        case.timeline
+            .push(entry(ActionKind::Void, "void_reason", "重复登记"));
         case.timeline
             .push(entry(ActionKind::Restore, "restore_reason", "并非重复"));
         let s = sheet(&case, Lang::ZhCn, PersonalData::Shown);

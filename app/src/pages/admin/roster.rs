@@ -179,8 +179,9 @@ fn RosterUnsure(made: Vec<Made>) -> impl IntoView {
     let rows = made
         .into_iter()
         .map(|m| {
+            let login = m.login.clone();
             view! {
-                <tr data-testid="roster-unsure-row" data-login=m.login.clone()>
+                <tr data-testid="roster-unsure-row" data-login=login>
                     <td>{m.login}</td>
                     <td>{m.name}</td>
                     <td><code>{m.password}</code></td>

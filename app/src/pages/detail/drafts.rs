@@ -20,7 +20,7 @@ use leptos::prelude::*;
 use leptos::reactive::owner::WeakOwner;
 use serde::{Deserialize, Serialize};
 use shared::case::Registration;
-use shared::id::{CaseId, UserId};
+use shared::id::{CaseId, OpId, UserId};
 use shared::op::ActionKind;
 use shared::role::Role;
 use std::collections::BTreeMap;
@@ -54,6 +54,11 @@ pub(super) struct Drafts {
     /// drawn again meanwhile (the case changed) would otherwise offer to
     /// save it a second time.
     pub saving: RwSignal<bool>,
+    /// The conflicts whose settlement is being recorded. Kept here, as
+    /// the problems card is drawn again whenever the case changes (photos
+    /// saved meanwhile) and would otherwise offer the same settlement a
+    /// second time.
+    pub settling: RwSignal<Vec<OpId>>,
     /// The evidence card's form is open.
     pub adding: RwSignal<bool>,
     /// The photos and signatures taken on the evidence card.
@@ -84,6 +89,7 @@ impl Drafts {
             fields: StoredValue::new(BTreeMap::new()),
             edit: RwSignal::new(kept.edit.clone().map(EditDraft::restore)),
             saving: RwSignal::new(false),
+            settling: RwSignal::new(Vec::new()),
             adding: RwSignal::new(false),
             staged: Staged::new(),
             attaching: RwSignal::new(false),

@@ -298,12 +298,6 @@ fn ratings(f: &ActionFields) -> Result<Option<Ratings>, &'static str> {
 
 /// Reads an action form on `case` into an action, or says which input is
 /// unreadable.
-/// Today in the company's time zone, as dates are promised.
-fn company_today(ctx: &AppCtx) -> NaiveDate {
-    let tz = ctx.config.with_untracked(|c| c.settings.tz());
-    crate::state::now().with_timezone(&tz).date_naive()
-}
-
 pub(super) fn build_action(
     kind: ActionKind,
     f: &ActionFields,
@@ -387,19 +381,7 @@ pub(super) fn build_action(
         ActionKind::Propose => Action::Propose {
             measures: f.measures.get_untracked(),
             responsible: f.responsible.get_untracked(),
-            planned_date: match date("planned_date", f.planned_date)? {
-                // A promise already broken the day it is made: a slip of
-                // the month or year, which the inbox would at once list
-                // as past its planned date.
-                Some(planned) if planned < company_today(ctx) => {
-                    return Err(unreadable(
-                        "planned_date",
-                        "计划完成日期不能早于今天",
-                        "The planned date cannot be before today",
-                    ));
-                }
-                planned => planned,
-            },
+            planned_date: date("planned_date", f.planned_date)?,
             compensation_fen: yuan_or_none(&f.yuan.get_untracked()).ok_or_else(|| {
                 unreadable(
                     "yuan",

@@ -649,28 +649,28 @@ fn Problems(case: Arc<Case>, drafts: drafts::Drafts) -> impl IntoView {
                 let case = Arc::clone(&case);
                 Memo::new(move |_| open.then(|| gone_assignee(&case, op)).flatten())
             };
-            // One settlement at a time, as one action: a second tap before
+            // One settlement of a conflict at a time: a second tap before
             // the first is saved would record a second, which the fold can
             // only keep as a violation (the conflict is settled by then).
-            // The screen's `saving` guards it, as this card is drawn again
-            // whenever the case changes (photos saved meanwhile).
+            // The screen's `settling` guards it, as this card is drawn
+            // again whenever the case changes (photos saved meanwhile).
             let resolve_conflict = UiAction::new_local(move |&choice: &(OpId, bool)| {
                 let settled = settle(choice);
                 async move {
                     let result = settled.await;
-                    let _ = drafts.saving.try_set(false);
+                    let _ = drafts.settling.try_update(|s| s.retain(|o| *o != op));
                     result
                 }
             });
             let resolve = move |apply: bool| {
                 move |_| {
-                    if !drafts.saving.get_untracked() {
-                        drafts.saving.set(true);
+                    if !drafts.settling.with_untracked(|s| s.contains(&op)) {
+                        drafts.settling.update(|s| s.push(op));
                         resolve_conflict.dispatch_local((op, apply));
                     }
                 }
             };
-            let settling = move || drafts.saving.get();
+            let settling = move || drafts.settling.with(|s| s.contains(&op));
             view! {
                 <li class="conflict" data-testid="conflict" data-open=open.to_string() data-action=action.code()>
                     {move || {
