@@ -101,18 +101,24 @@ pub fn watch(ctx: AppCtx) {
     });
 }
 
-/// Whether `key` is what the user's own latest action on its case put in
-/// their inbox: the clock a repair's registration starts (due within the
-/// hour), the one an assignment starts, the close their callback leaves.
-/// No news to them; it is in the baseline all the same, so its turning
-/// overdue is told.
+/// How recent the user's own action must be for what it put in their
+/// inbox to be no news: a recording and the sync after it.
+const OWN_DOING: chrono::Duration = chrono::Duration::minutes(2);
+
+/// Whether `key` is what the user's own latest action on its case just
+/// put in their inbox: the clock a repair's registration starts (due
+/// within the hour), the one an assignment starts, the close their
+/// callback leaves. No news to them; it is in the baseline all the same,
+/// so its turning overdue is told. A clock that turns due soon later, as
+/// time passes, is news however long ago they last acted.
 fn own_doing(ctx: AppCtx, key: &Key, user: UserId) -> bool {
+    let now = crate::state::now();
     matches!(key.kind, ReasonKind::DueSoon | ReasonKind::NextStep)
         && ctx.cases.with_untracked(|cases| {
             cases
                 .get(&key.case)
                 .and_then(|c| c.timeline.last())
-                .is_some_and(|entry| entry.stamp.by == user)
+                .is_some_and(|entry| entry.stamp.by == user && now - entry.stamp.at < OWN_DOING)
         })
 }
 
@@ -264,6 +270,10 @@ fn opened(ctx: AppCtx, user: &str, open: &str) {
         },
     };
     let _ = window().focus();
+    // Already there: nothing to leave, and no warning to give.
+    if ctx.screen.get_untracked() == screen {
+        return;
+    }
     // Taken as any other way off the screen: photos or a signature not
     // saved yet are warned of first, not dropped.
     crate::components::leave_to(ctx, screen);

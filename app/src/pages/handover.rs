@@ -29,10 +29,11 @@ pub fn Handover() -> impl IntoView {
             ctx.cases.with(|cases| {
                 items
                     .iter()
+                    // Those who left: a department head who registered a
+                    // case is here, and their cases are changed one by one.
                     .filter(|i| {
                         i.reasons
-                            .iter()
-                            .any(|r| matches!(r, Reason::ResponderGone { .. }))
+                            .contains(&Reason::ResponderGone { still_here: false })
                     })
                     .filter_map(|i| cases.get(&i.case).map(|c| (c.id, c.registration.property)))
                     .collect::<Vec<(CaseId, PropertyId)>>()

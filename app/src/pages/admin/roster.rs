@@ -63,14 +63,29 @@ pub fn RosterImport(users: Loaded<Vec<User>>, properties: Loaded<Vec<Property>>)
                     // Added to those not yet noted: a second import
                     // before 密码已记下 must not take the first's away.
                     created.update(|c| c.extend(made));
+                    // Made now, they are no longer in doubt.
+                    unsure.update(|u| u.retain(|m| ours.iter().all(|o| o.login != m.login)));
                     text.set(String::new());
                     users.refetch();
                     crate::sync::request(ctx);
                 }
                 Err(e) => {
-                    // No answer: the import may have been made.
-                    if matches!(e, ApiError::Network(_)) {
-                        unsure.update(|u| u.extend(ours.iter().cloned()));
+                    // No answer, or none that says: the import may have
+                    // been made (a proxy timing out while the server
+                    // hashes the passwords, an answer cut short).
+                    let maybe_made = match e {
+                        ApiError::Network(_) | ApiError::Decode(_) => true,
+                        ApiError::Server { status, .. } => *status >= 500,
+                        _ => false,
+                    };
+                    if maybe_made {
+                        unsure.update(|u| {
+                            for made in &ours {
+                                if !u.contains(made) {
+                                    u.push(made.clone());
+                                }
+                            }
+                        });
                     }
                     error.set(Some(e.clone()));
                 }
@@ -90,8 +105,15 @@ pub fn RosterImport(users: Loaded<Vec<User>>, properties: Loaded<Vec<Property>>)
             lines.with_untracked(|ls| ls.iter().map(|l| l.user.clone()).collect());
         let mut ours = Vec::new();
         for user in users.iter_mut().filter(|u| u.password.is_empty()) {
+            // The password of a try that had no answer, if this is that
+            // user again: the one shown for them stays theirs.
+            let before = unsure.with_untracked(|u| {
+                u.iter()
+                    .find(|m| m.login == user.login)
+                    .map(|m| m.password.clone())
+            });
             // Without the browser's random source the server makes it.
-            if let Some(password) = made_password() {
+            if let Some(password) = before.or_else(made_password) {
                 user.password.clone_from(&password);
                 ours.push(Made {
                     login: user.login.clone(),

@@ -284,11 +284,15 @@ fn ActionForm(
     // Kept as it is typed, for a reload or a visit to another screen.
     Effect::new(move |_| drafts.keep(kind, fields.typed()));
     // A follow-up on a finished case, or by head-office quality, can only
-    // be a spot-check call (抽查回访).
+    // be a spot-check call (抽查回访); a role that does not draw them has no
+    // box for it, so a draft kept ticked (an older build, a role changed
+    // since) is unticked rather than refused with nothing to untick.
     if kind == ActionKind::FollowUp
         && (!case.state.is_open() || shared::workflow::spot_checks_only(role))
     {
         fields.spot_check.set(true);
+    } else if kind == ActionKind::FollowUp && !role.draws_spot_checks() {
+        fields.spot_check.set(false);
     }
     let error = RwSignal::new(None::<FormError>);
     // Input name → what is wrong with it, shown beside the input.

@@ -497,7 +497,10 @@ pub(super) fn build_action(
                     // The copy received later is the one voided: the one
                     // kept carries the earlier receipt, from which every
                     // clock and the reply date its receipt promised count.
-                    if let Some((_, kept_received)) = kept
+                    // Only while the kept one is open: a closed case can
+                    // neither be voided nor have its receipt corrected.
+                    if let Some((kept_state, kept_received)) = kept
+                        && kept_state.is_open()
                         && kept_received > case.registration.received_at
                     {
                         return Err(unreadable(
