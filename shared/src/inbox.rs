@@ -274,9 +274,15 @@ pub fn inbox<'a>(
                 reasons.extend(conflict(c, user));
                 // Work recorded offline on a case voided meanwhile is
                 // to be recorded again, on the case it repeats or once it
-                // is restored: its author is told.
+                // is restored: its author is told, for a while (nothing
+                // done on a voided case could answer it).
                 let count = not_applied(c, user);
-                if count > 0 && c.state == CaseState::Voided {
+                let recent = c.timeline.iter().rev().any(|t| {
+                    t.stamp.by == user.id
+                        && t.outcome == Outcome::Flagged
+                        && now - t.stamp.at < chrono::Duration::days(VOIDED_NOTICE_DAYS)
+                });
+                if count > 0 && c.state == CaseState::Voided && recent {
                     reasons.push(Reason::NotApplied { count });
                 }
                 reasons
@@ -368,8 +374,9 @@ fn spot_check_unhappy(
         let at = case.timeline.iter().position(|t| t.stamp.op == op);
         call.zip(at).is_some_and(|(call, at)| at > call)
     };
+    // By a manager, or by a callback scoring low enough.
     let reopened = case.timeline.iter().any(|t| {
-        t.action == ActionKind::Reopen && t.outcome == Outcome::Applied && after_call(t.stamp.op)
+        t.outcome == Outcome::Applied && t.state == CaseState::Reopened && after_call(t.stamp.op)
     });
     let content_since = case.follow_ups.iter().any(|f| {
         !f.spot_check
@@ -559,6 +566,7 @@ fn reasons(
         .filter(|&a| {
             a != ActionKind::Assess
                 || case.state == CaseState::Registered
+                    && case.registration.kind == crate::case::CaseKind::Complaint
                 || case.awaits_late_assessment()
         })
         // An inquiry passed to a colleague is theirs (`Reason::Assigned`).
@@ -622,6 +630,10 @@ pub fn responder_gone(case: &Case, colleagues: &[UserCard]) -> bool {
         .find(|u| u.id == id)
         .is_none_or(|u| !u.may_be_first_responder(case.registration.property))
 }
+
+/// How long an action refused on a voided case stays in its author's
+/// inbox: long enough to be seen after the tablet syncs.
+pub const VOIDED_NOTICE_DAYS: i64 = 14;
 
 /// Who decides a compensation its proposer's own role would: the role
 /// above. The proposer may not decide it (four eyes), and a region has

@@ -175,7 +175,7 @@ impl Coded for RosterProblem {
 
 /// The other names rosters give the roles (DOMAIN's second names and
 /// the short forms HR writes).
-const ROLE_ALIASES: [(&str, Role); 8] = [
+const ROLE_ALIASES: [(&str, Role); 7] = [
     ("客服专员", Role::Staff),
     ("客服员", Role::Staff),
     ("部门主管", Role::DepartmentHead),
@@ -183,7 +183,6 @@ const ROLE_ALIASES: [(&str, Role); 8] = [
     ("项目经理", Role::Manager),
     ("副总经理", Role::DeputyGm),
     ("品质部", Role::Quality),
-    ("管理员", Role::Admin),
 ];
 
 /// A role by its code or its name in either language, or a name rosters
@@ -243,11 +242,12 @@ fn is_header(cells: &[String]) -> bool {
 }
 
 /// Whether a line before any user is a title over the table (a merged
-/// first row, 某某物业员工花名册): its first cell alone filled, in words
-/// no login is written in. A login alone is a user's line, said to be
-/// incomplete.
+/// first row, 某某物业员工花名册): a row of cells, its first alone filled,
+/// in words no login is written in. A line of one cell is a user's (its
+/// cells maybe separated by what is no separator, full-width commas),
+/// said to be incomplete, never skipped unsaid.
 fn is_title(cells: &[String]) -> bool {
-    cells.iter().skip(1).all(String::is_empty) && !cells[0].is_ascii()
+    cells.len() > 1 && cells.iter().skip(1).all(String::is_empty) && !cells[0].is_ascii()
 }
 
 /// The property a roster's cell names: a code first (unique), else the

@@ -244,16 +244,25 @@ impl Db for PgTransaction<'_> {
             values,
         )?;
         self.cursors.set(depth + 1);
-        let fetch = format!("FETCH {FETCH_ROWS} FROM {name}");
-        let read = (|| loop {
-            let rows = self.db.query(&fetch, &[])?;
-            for row in &rows {
-                if !each(row)? {
+        let read = (|| {
+            // Prepared for this cursor alone, never cached: a prepared
+            // FETCH keeps the columns of the cursor it was first prepared
+            // on, and the next cursor of the same name is another query.
+            let fetch = self.db.block_on(
+                self.db
+                    .client
+                    .prepare(&format!("FETCH {FETCH_ROWS} FROM {name}")),
+            )?;
+            loop {
+                let rows = self.db.block_on(self.db.client.query(&fetch, &[]))?;
+                for row in &rows {
+                    if !each(&cells(row)?)? {
+                        return Ok(());
+                    }
+                }
+                if rows.len() < FETCH_ROWS {
                     return Ok(());
                 }
-            }
-            if rows.len() < FETCH_ROWS {
-                return Ok(());
             }
         })();
         self.cursors.set(depth);
@@ -359,6 +368,19 @@ mod tests {
         )
         .expect("the rows again");
         assert_eq!(again, 300);
+        // A cursor of another shape under the same name reads its own
+        // columns.
+        let mut texts = Vec::new();
+        tx.for_each_row(
+            "SELECT g::TEXT, (g * 2)::BIGINT FROM generate_series(1, 2) g",
+            &[],
+            &mut |r| {
+                texts.push((r.get::<String>(0)?, r.get::<i64>(1)?));
+                Ok(())
+            },
+        )
+        .expect("rows of another shape");
+        assert_eq!(texts, [("1".to_string(), 2), ("2".to_string(), 4)]);
         tx.commit().expect("commit");
     }
 }

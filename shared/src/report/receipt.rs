@@ -97,7 +97,10 @@ impl Receipt {
             ),
         };
         message.push_str(&contact_sentence(&contact, l));
-        let reply_unknown = case.deadline_problems.iter().any(|p| awaited(p.clock));
+        let reply_unknown = case
+            .deadline_problems
+            .iter()
+            .any(|p| awaited(p.clock) && p.met_at.is_none());
         Receipt {
             title,
             rows,

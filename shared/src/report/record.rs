@@ -883,38 +883,34 @@ fn history(case: &Case, names: &dyn RecordNames, l: Lang, tz: Tz) -> Vec<String>
     // Withdrawals, voids and restores from the timeline too: a restore
     // clears the case's own record of the end it undid, and the paper
     // tells the whole of it (件件有记录).
-    for t in case.timeline.iter().filter(|t| {
-        t.outcome == Outcome::Applied
-            && matches!(
-                t.action,
-                ActionKind::Withdraw | ActionKind::Void | ActionKind::Restore
-            )
-    }) {
+    // Found by what they changed, not by their action: one that lost a
+    // race and was applied later is recorded as the conflict's settlement.
+    for t in case
+        .timeline
+        .iter()
+        .filter(|t| t.outcome == Outcome::Applied)
+    {
         let said = |field: &str| {
             t.changes
                 .iter()
                 .find(|c| c.field == field)
                 .and_then(|c| c.to.as_deref())
         };
-        let (what, reason) = match t.action {
-            ActionKind::Withdraw => (
-                l.pick("撤诉", "withdrawn").to_string(),
-                said("withdraw_reason"),
-            ),
-            ActionKind::Void => (
-                match (said("duplicate_of"), l) {
-                    (Some(original), Lang::ZhCn) => format!("作废（与 {original} 重复）"),
-                    (Some(original), Lang::En) => format!("voided (a duplicate of {original})"),
-                    (None, _) => l.pick("作废", "voided").to_string(),
-                },
-                said("void_reason"),
-            ),
-            _ => (
-                l.pick("恢复", "restored").to_string(),
-                said("restore_reason"),
-            ),
+        let ended = if let Some(reason) = said("withdraw_reason") {
+            Some((l.pick("撤诉", "withdrawn").to_string(), reason))
+        } else if let Some(reason) = said("void_reason") {
+            let what = match (said("duplicate_of"), l) {
+                (Some(original), Lang::ZhCn) => format!("作废（与 {original} 重复）"),
+                (Some(original), Lang::En) => format!("voided (a duplicate of {original})"),
+                (None, _) => l.pick("作废", "voided").to_string(),
+            };
+            Some((what, reason))
+        } else {
+            said("restore_reason").map(|reason| (l.pick("恢复", "restored").to_string(), reason))
         };
-        entry(&t.stamp, what, reason.unwrap_or_default());
+        if let Some((what, reason)) = ended {
+            entry(&t.stamp, what, reason);
+        }
     }
     lines.sort_by_key(|(at, _)| *at);
     lines.into_iter().map(|(_, line)| line).collect()
