@@ -343,7 +343,13 @@ fn extensions_move_the_running_clocks() {
 fn an_extension_leaves_the_hour_clocks_where_they_are() {
     let t = local(2026, 3, 2, 9, 0);
     let mut s = sim_with(CaseKind::Complaint, Channel::Phone, t, t);
-    assess_at(&mut s, t + Duration::minutes(5), Severity::Major, true, true);
+    assess_at(
+        &mut s,
+        t + Duration::minutes(5),
+        Severity::Major,
+        true,
+        true,
+    );
     let hours = [
         Clock::MajorReport,
         Clock::UrgentContact,
@@ -356,7 +362,10 @@ fn an_extension_leaves_the_hour_clocks_where_they_are() {
     let case = s.case();
     let after: Vec<_> = hours.iter().map(|c| due(&case, *c)).collect();
     assert_eq!(after, before);
-    assert!(due(&case, Clock::Solution) > solution, "the handling's moved");
+    assert!(
+        due(&case, Clock::Solution) > solution,
+        "the handling's moved"
+    );
 }
 
 /// 002: a major quality event may go straight to the branch's deputy or
@@ -378,7 +387,13 @@ fn a_major_case_goes_straight_to_the_general_manager() {
         s.case().violations.len()
     };
     assert_eq!(straight(&mut s, t + Duration::minutes(5)), 1, "not major");
-    assess_at(&mut s, t + Duration::minutes(10), Severity::Major, false, true);
+    assess_at(
+        &mut s,
+        t + Duration::minutes(10),
+        Severity::Major,
+        false,
+        true,
+    );
     let reported = t + Duration::minutes(15);
     assert_eq!(straight(&mut s, reported), 1, "no second violation");
     assert_eq!(
