@@ -1365,10 +1365,18 @@ mod tests {
         let unhappy = |case: &Case| kinds(case, &manager).contains(&ReasonKind::SpotCheckUnhappy);
         assert!(unhappy(&case));
         let mut reopened = case.clone();
-        reopened
-            .timeline
-            .push(entry(0x52, ActionKind::Reopen, Role::Manager));
+        reopened.timeline.push(TimelineEntry {
+            state: CaseState::Reopened,
+            ..entry(0x52, ActionKind::Reopen, Role::Manager)
+        });
         assert!(!unhappy(&reopened));
+        // Reopened by a callback scoring low enough, as by a manager.
+        let mut reopened_by_callback = case.clone();
+        reopened_by_callback.timeline.push(TimelineEntry {
+            state: CaseState::Reopened,
+            ..entry(0x54, ActionKind::FollowUp, Role::Staff)
+        });
+        assert!(!unhappy(&reopened_by_callback));
         let mut called_back = case.clone();
         let callback = entry(0x53, ActionKind::FollowUp, Role::Staff);
         called_back.timeline.push(callback.clone());
