@@ -843,3 +843,60 @@ async fn the_cases_of_a_first_responder_who_left_are_handed_over_at_once() {
     assert_eq!(theirs, both);
     browser.close().await;
 }
+
+/// An approval decides the amount its form was opened on: a new proposal
+/// that arrives by sync while the regional manager types is not approved
+/// unseen; the refusal names both amounts, and confirming again decides
+/// the amount now shown.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_approval_decides_the_amount_it_was_opened_on() {
+    use shared::case::CaseState;
+    use shared::op::Action;
+    let server = Server::start();
+    server.seed();
+    let mut tablet = e2e::bulk::Tablet::log_in(&server, "manager1", "the office's tablet");
+    let propose = |fen| Action::Propose {
+        measures: "更换楼板防水层".into(),
+        responsible: "李工".into(),
+        planned_date: chrono::NaiveDate::from_ymd_opt(2030, 1, 10),
+        compensation_fen: fen,
+    };
+    let assign = Action::Assign {
+        department: "工程部".into(),
+        user: None,
+        name: "李工".into(),
+        note: String::new(),
+    };
+    let (case, reg_no, ops) = tablet.assessed_complaint(
+        "楼上漏水泡坏地板",
+        vec![
+            (Some(CaseState::Assessed), assign),
+            (Some(CaseState::Assigned), Action::Start),
+            (Some(CaseState::InProgress), propose(80_000)),
+        ],
+    );
+    tablet.push(&server, &ops);
+
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("regional1").await;
+    let reasons = only_item_reasons(&browser, &reg_no.to_string()).await;
+    assert!(reasons.contains(&"approval".into()), "{reasons:?}");
+    browser.click("inbox-open").await;
+    browser.click("action-approve").await;
+    browser.fill("in-comment", "同意赔偿").await;
+    // Proposed again, higher, on the office's tablet meanwhile.
+    let again = tablet.op(case, Some(CaseState::SolutionProposed), propose(90_000));
+    tablet.push(&server, &[again]);
+    browser.sync_now().await;
+    browser.click("submit-approve").await;
+    browser
+        .wait_text("action-error", "审批的赔偿金额（800.00元）已被改为900.00元")
+        .await;
+    browser.click("submit-approve").await;
+    browser.wait_synced().await;
+    let (_, detail) = server.get_json(&server.token("quality1"), &format!("/api/v1/cases/{case}"));
+    assert_eq!(detail["solution"]["approval"], "approved", "{detail}");
+    assert_eq!(detail["solution"]["compensation_fen"], 90_000, "{detail}");
+    browser.close().await;
+}
