@@ -428,8 +428,9 @@ fn pulled_page(json: &str) -> Vec<Op> {
 }
 
 /// The key of a pulled page: the server's epoch and the cursor the page
-/// moved to, unique while the epoch lasts (the cursor only grows) and
-/// after a restore (a new epoch).
+/// moved to, unique while the epoch lasts (the cursor only grows, but for
+/// a pull begun again from the start: [`save_pulled`] then joins the two
+/// pages that end at the same number) and after a restore (a new epoch).
 fn page_key(state: &DeviceState) -> String {
     format!("{}-{:020}", state.epoch, state.cursor)
 }
@@ -649,9 +650,27 @@ pub async fn save_pulled(
         .with_mode(TransactionMode::Readwrite)
         .build()?;
     if !ops.is_empty() {
+        let key = page_key(state);
+        // A pull begun again from the start (the user moved to other
+        // properties, with their own work still to upload) can end a page
+        // at the number an earlier pull's page ended at: both pages' ops
+        // stay, as the old scope's cases are kept until that work is up.
+        let earlier: Option<String> = tx
+            .object_store(PULLED)?
+            .get(key.as_str())
+            .primitive()?
+            .await?;
+        let json = match earlier.map(|json| pulled_page(&json)) {
+            Some(mut page) if !page.is_empty() => {
+                let held: HashSet<OpId> = page.iter().map(|op| op.id).collect();
+                page.extend(ops.iter().filter(|op| !held.contains(&op.id)).cloned());
+                serde_json::to_string(&page)?
+            }
+            _ => serde_json::to_string(ops)?,
+        };
         tx.object_store(PULLED)?
-            .put(serde_json::to_string(ops)?)
-            .with_key(page_key(state))
+            .put(json)
+            .with_key(key)
             .primitive()?;
     }
     let config_store = tx.object_store(CONFIG)?;

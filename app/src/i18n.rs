@@ -132,7 +132,8 @@ pub fn change_field(name: &str, lang: Lang) -> String {
         "caption" => lang.pick("说明", "Caption"),
         "attachment" => lang.pick("附件", "Attachment"),
         "conflict" => lang.pick("冲突", "Conflict"),
-        "complainant_name" => lang.pick("投诉人姓名", "Complainant name"),
+        // Named for every kind: a repair's 报修人 is no complainant.
+        "complainant_name" => lang.pick("联系人姓名", "Resident's name"),
         "complainant_phone" => lang.pick("联系电话", "Phone"),
         "callback_missed" => lang.pick("回访未果", "Missed callback"),
         other => {

@@ -65,6 +65,23 @@ pub fn clock_set(at: DateTime<Utc>) -> Result<(), RecordError> {
     Ok(())
 }
 
+/// `at` as the tablet's own clock shows it (its local time, not the
+/// company's zone, and not UTC): what to compare with the clock on its
+/// screen while setting it right.
+fn tablet_time(at: DateTime<Utc>) -> String {
+    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(
+        at.timestamp_millis() as f64
+    ));
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}",
+        d.get_full_year(),
+        d.get_month() + 1,
+        d.get_date(),
+        d.get_hours(),
+        d.get_minutes()
+    )
+}
+
 impl RecordError {
     /// The error in the words the forms show.
     pub fn message(&self, l: Lang) -> String {
@@ -75,7 +92,7 @@ impl RecordError {
                 "{}{}{}",
                 l.pick(CLOCK_UNSET.0, CLOCK_UNSET.1),
                 l.pick("。平板时间：", ". The tablet says: "),
-                at.format("%Y-%m-%d %H:%M")
+                tablet_time(*at)
             ),
             RecordError::CaseDeleted => l
                 .pick(

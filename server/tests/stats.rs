@@ -520,8 +520,10 @@ fn statistics_match_the_hand_worked_figures() {
         "PA only"
     );
 
-    // Departments: 客服部 C1–C3 (7 clocks each, C2's transfer late);
-    // 工程部 C5–C12 (5 clocks each, C5's follow-up overdue).
+    // Departments, by the clocks of their own work: 客服部 C1–C3 (its
+    // start, investigation and solution each; C2's late transfer is the
+    // manager's, not the department's); 工程部 C5–C12 (its start and
+    // solution each; C5's overdue callback is the front desk's).
     let departments = q1["departments"].as_array().expect("departments");
     let dept = |name: &str| {
         departments
@@ -537,16 +539,20 @@ fn statistics_match_the_hand_worked_figures() {
     assert_eq!(service["avg_handling_hours"], 29.33);
     assert_eq!(
         (&service["clocks"]["met"], &service["clocks"]["on_time"]),
-        (&json!(21), &json!(20))
+        (&json!(9), &json!(9))
     );
-    assert_eq!(service["clocks"]["rate"], 95.24);
+    assert_eq!(service["clocks"]["rate"], 100.0);
     let works = dept("工程部");
     assert_eq!(
         (&works["cases"], &works["resolved"]),
         (&json!(8), &json!(7))
     );
     assert_eq!(works["avg_handling_hours"], 7.71);
-    assert_eq!(works["clocks"]["rate"], 97.5);
+    assert_eq!(
+        (&works["clocks"]["met"], &works["clocks"]["overdue"]),
+        (&json!(16), &json!(0))
+    );
+    assert_eq!(works["clocks"]["rate"], 100.0);
 
     // Repeats: unit 101 (C1, C2) and phone 13900000001 (C1, C3).
     let units = q1["repeat_units"].as_array().expect("units");

@@ -694,6 +694,18 @@ impl AttachmentKind {
     pub fn is_personal(self) -> bool {
         self == AttachmentKind::ComplainantSignature
     }
+
+    /// Its name on a case of `kind`: the resident signs as the case names
+    /// them (报修人签名 on a repair), not as a complainant.
+    pub fn label_on(self, kind: CaseKind, lang: crate::lang::Lang) -> String {
+        if self != AttachmentKind::ComplainantSignature || kind == CaseKind::Complaint {
+            return self.label(lang).to_string();
+        }
+        match lang {
+            crate::lang::Lang::ZhCn => format!("{}签名", kind.person(lang)),
+            crate::lang::Lang::En => "Resident's signature".to_string(),
+        }
+    }
 }
 
 /// Two workflow transitions made from the same state on different devices.

@@ -105,6 +105,20 @@ coded_enum! {
     }
 }
 
+impl Clock {
+    /// The clocks of the responsible department's own work, which its
+    /// performance (部门绩效) is judged by: starting, being on site when
+    /// urgent, the investigation and the solution. The registration, the
+    /// transfer, the feedback and the callback are the front desk's and
+    /// the manager's.
+    pub const DEPARTMENT: [Clock; 4] = [
+        Clock::DepartmentStart,
+        Clock::UrgentOnSite,
+        Clock::Investigation,
+        Clock::Solution,
+    ];
+}
+
 /// The deadline part of the company settings: one rule per clock, the
 /// due-soon window and the extension cap.
 ///

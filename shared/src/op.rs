@@ -51,7 +51,9 @@ mod reader;
 ///   on a compensation they proposed, nor above the limits of the day
 ///   they decide; a solution names its responsible person and planned
 ///   date; a follow-up is a call or a visit.
-pub const SCHEMA_VERSION: u32 = 7;
+/// - 8: also [`crate::workflow::CALLBACK_SCHEMA`]'s rule: a missed
+///   callback is a call or a visit too.
+pub const SCHEMA_VERSION: u32 = 8;
 
 /// One change to one case.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

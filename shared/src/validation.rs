@@ -185,7 +185,7 @@ impl Coded for ValidationError {
                 )
                 .into(),
             ValidationError::EmptyContent => {
-                lang.pick("请填写投诉/报修内容", "Describe the case").into()
+                lang.pick("请填写内容", "Describe the case").into()
             }
             ValidationError::ControlCharacter => lang
                 .pick(

@@ -112,6 +112,9 @@ pub enum RuleViolation {
     OwnProposal,
     /// A follow-up (回访) by another means than a call or a visit.
     FollowUpMethod,
+    /// A missed callback (回访未果) by another means than a call or a
+    /// visit: a message nobody answered is no try.
+    CallbackMethod,
 }
 
 impl RuleViolation {
@@ -131,7 +134,10 @@ impl RuleViolation {
             RuleViolation::DuplicateOfItself => Some("duplicate_of"),
             RuleViolation::AlreadyFirstResponder => Some("to"),
             RuleViolation::InOwnFavour { field } => Some(field),
-            RuleViolation::FollowUpMethod => Some("method"),
+            RuleViolation::FollowUpMethod | RuleViolation::CallbackMethod => Some("method"),
+            RuleViolation::EscalationNotUpward => Some("to_role"),
+            RuleViolation::SkipLevelUndeclared => Some("skip_level"),
+            RuleViolation::NotOnTheSpot => Some("on_the_spot"),
             _ => None,
         }
     }
@@ -166,6 +172,7 @@ impl Coded for RuleViolation {
             RuleViolation::InOwnFavour { .. } => "workflow.clock_in_own_favour",
             RuleViolation::OwnProposal => "workflow.own_proposal",
             RuleViolation::FollowUpMethod => "workflow.follow_up_method",
+            RuleViolation::CallbackMethod => "workflow.callback_method",
         }
     }
 
@@ -271,8 +278,8 @@ impl Coded for RuleViolation {
                 .into(),
             RuleViolation::NotOnTheSpot => lang
                 .pick(
-                    "此状态下只能当场答复结案",
-                    "From this state only an on-the-spot answer resolves the case",
+                    "此状态下只能按当场解决处理",
+                    "From this state a case is resolved only as answered on the spot",
                 )
                 .into(),
             RuleViolation::UnknownConflict => lang
@@ -312,6 +319,12 @@ impl Coded for RuleViolation {
                 .pick(
                     "回访须电话或上门进行",
                     "A follow-up is made by phone or in person",
+                )
+                .into(),
+            RuleViolation::CallbackMethod => lang
+                .pick(
+                    "回访未果只记录电话或上门回访的尝试；短信、书面等不算回访",
+                    "A missed callback is a call or a visit that reached nobody; a message or a letter is no callback",
                 )
                 .into(),
         }
@@ -722,6 +735,10 @@ pub const REASSESS_SCHEMA: u32 = 4;
 /// The op schema from which [`duties`] holds as well.
 pub const DUTIES_SCHEMA: u32 = 7;
 
+/// The op schema from which a missed callback is a call or a visit too
+/// ([`callback_tries`]).
+pub const CALLBACK_SCHEMA: u32 = 8;
+
 /// Checks `op` against `case` by the rules it was recorded under:
 /// [`check_new`] from [`QUALITY_LIMITS_SCHEMA`] on, its closure rule
 /// alone from [`CHECK_NEW_SCHEMA`], [`check`] before. The op's schema is
@@ -750,7 +767,26 @@ pub fn check_op(
     if op.schema >= DUTIES_SCHEMA {
         duties(case, op.author, role, action, settings, at)?;
     }
+    if op.schema >= CALLBACK_SCHEMA {
+        callback_tries(action)?;
+    }
     Ok(target)
+}
+
+/// A missed callback (回访未果) is a call or a visit that reached nobody,
+/// as a follow-up is one that reached them (DOMAIN: "by phone or
+/// visit"): the tries let a case close with its callback owed
+/// ([`crate::case::Case::callback_tries`]), and three text messages an
+/// hour apart are no attempt to hear the resident.
+fn callback_tries(action: &Action) -> Result<(), RuleViolation> {
+    match action {
+        Action::CallbackMissed { method, .. }
+            if !matches!(method, ContactMethod::Phone | ContactMethod::Visit) =>
+        {
+            Err(RuleViolation::CallbackMethod)
+        }
+        _ => Ok(()),
+    }
 }
 
 /// What the domain asks of an act besides its state and its role (from
@@ -893,9 +929,10 @@ pub fn quality_limits(role: Role, action: &Action) -> Result<(), RuleViolation> 
 /// meet: head-office quality records spot-checks and no field notes
 /// ([`quality_limits`], from schema 3), and a complaint closed before its
 /// assessment (answered on the spot) may be found valid afterwards, so it
-/// closes as a valid one does (from schema 2); and [`duties`] (from
-/// schema 7), for which the act's `author` counts. Ops recorded before
-/// these rules keep their meaning; see [`check_op`].
+/// closes as a valid one does (from schema 2); [`duties`] (from
+/// schema 7), for which the act's `author` counts; and [`callback_tries`]
+/// (from schema 8). Ops recorded before these rules keep their meaning;
+/// see [`check_op`].
 pub fn check_new(
     case: &Case,
     author: UserId,
@@ -908,6 +945,7 @@ pub fn check_new(
     quality_limits(role, action)?;
     let target = check_closure(case, role, action, settings, at, true)?;
     duties(case, author, role, action, settings, at)?;
+    callback_tries(action)?;
     Ok(target)
 }
 
@@ -1190,6 +1228,21 @@ pub fn superior(role: Role) -> Option<Role> {
     }
 }
 
+/// The roles `from` may escalate to ([`check_escalation`]): every one up
+/// its ladder, nearest first (above the nearest with the skip declared,
+/// or for a major case straight to the deputy or general manager), and
+/// head-office quality. What the escalation form offers.
+pub fn escalation_targets(from: Role) -> Vec<Role> {
+    let mut targets = Vec::new();
+    let mut cur = superior(from);
+    while let Some(r) = cur {
+        targets.push(r);
+        cur = superior(r);
+    }
+    targets.push(Role::Quality);
+    targets
+}
+
 fn check_escalation(
     from: Role,
     to: Role,
@@ -1204,13 +1257,7 @@ fn check_escalation(
     // manager (002: 遇到重大质量事件…可以直接向分公司副总经理或总经理汇报):
     // no skip to declare, the superior need not be unreachable.
     let straight_up = major && matches!(to, Role::DeputyGm | Role::Gm);
-    let mut chain = Vec::new();
-    let mut cur = superior(from);
-    while let Some(r) = cur {
-        chain.push(r);
-        cur = superior(r);
-    }
-    match chain.iter().position(|r| *r == to) {
+    match escalation_targets(from).iter().position(|r| *r == to) {
         None => Err(RuleViolation::EscalationNotUpward),
         Some(0) => Ok(()),
         Some(_) if skip_level || straight_up => Ok(()),

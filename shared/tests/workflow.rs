@@ -1133,6 +1133,42 @@ fn a_case_is_assessed_again_as_the_work_finds_more() {
     );
 }
 
+/// A text message nobody answered is no callback try: refused from
+/// `CALLBACK_SCHEMA` on, so three of them do not let the case close
+/// without a call; recorded by an older build, it stands as it did.
+#[test]
+fn a_missed_callback_is_a_call_or_a_visit() {
+    use shared::workflow::CALLBACK_SCHEMA;
+    let by = |method| Action::CallbackMissed {
+        method,
+        note: "无人回复".into(),
+    };
+    let mut s = a_resolved_repair();
+    for method in [ContactMethod::Message, ContactMethod::Letter] {
+        assert_eq!(
+            step(&mut s, STAFF, by(method)),
+            Err("workflow.callback_method")
+        );
+    }
+    assert_eq!(s.case().callback_tries(chrono::Duration::zero()), 0);
+    assert_eq!(
+        step(&mut s, STAFF, by(ContactMethod::Visit)),
+        Ok(CaseState::Resolved)
+    );
+    assert_eq!(
+        step(&mut s, STAFF, by(ContactMethod::Phone)),
+        Ok(CaseState::Resolved)
+    );
+    assert_eq!(s.case().callback_tries(chrono::Duration::zero()), 2);
+
+    let mut old = a_resolved_repair();
+    old.act(STAFF, local(2026, 3, 3, 12, 0), by(ContactMethod::Message));
+    old.ops.last_mut().expect("just made").schema = CALLBACK_SCHEMA - 1;
+    let case = old.case();
+    assert!(case.violations.is_empty(), "{:?}", case.violations);
+    assert_eq!(case.callback_tries(chrono::Duration::zero()), 1);
+}
+
 /// A complainant who cannot be reached: each try is on record, and after
 /// `CALLBACK_ATTEMPTS` of them since the case was resolved, it closes
 /// without the callback (which stays missing from the follow-up rate). A

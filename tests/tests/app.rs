@@ -225,7 +225,9 @@ async fn a_complaint_goes_through_the_whole_workflow() {
     // The score is the resident's: nothing is chosen for them, and the
     // form says so beside it until it is.
     browser.click("submit-follow_up").await;
-    browser.wait_for_test_id("error-satisfaction").await;
+    browser
+        .wait_text("error-satisfaction", "请选择住户的满意度")
+        .await;
     browser.choose("in-satisfaction", "4").await;
     browser.click("submit-follow_up").await;
     browser.wait_count("timeline-entry", 10).await;
@@ -353,7 +355,15 @@ async fn a_bad_phone_is_reported_beside_the_field_and_nothing_is_saved() {
     // though the action names it otherwise (`note`).
     browser.click("action-resolve").await;
     browser.fill("in-result", "已当场解释噪音管理规定").await;
-    browser.click("in-on_the_spot").await;
+    // A case still at intake resolves only as answered on the spot: the
+    // box is ticked and cannot be unticked into a refusal.
+    let on_the_spot = browser
+        .eval(
+            "const box = document.querySelector('[data-testid=in-on_the_spot]'); \
+             return [box.checked, box.disabled];",
+        )
+        .await;
+    assert_eq!(on_the_spot, json!([true, true]));
     browser.click("submit-resolve").await;
     browser
         .wait_attr("detail-state", "data-state", "resolved")

@@ -21,7 +21,6 @@ async fn answered_on_the_spot(server: &Server, content: &str, result: &str) -> (
     browser.click("open-case").await;
     browser.click("action-resolve").await;
     browser.fill("in-result", result).await;
-    browser.click("in-on_the_spot").await;
     browser.click("submit-resolve").await;
     browser
         .wait_attr("detail-state", "data-state", "resolved")
@@ -272,7 +271,6 @@ async fn repaired_on_the_spot(server: &Server, content: &str, result: &str) -> (
     browser.click("open-case").await;
     browser.click("action-resolve").await;
     browser.fill("in-result", result).await;
-    browser.click("in-on_the_spot").await;
     browser.click("submit-resolve").await;
     browser
         .wait_attr("detail-state", "data-state", "resolved")

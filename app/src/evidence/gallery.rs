@@ -16,7 +16,7 @@ use crate::state::{AppCtx, use_app};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::blob::BlobHash;
-use shared::case::{Attachment, Case};
+use shared::case::{Attachment, Case, CaseKind};
 use shared::lang::Lang;
 use std::sync::Arc;
 
@@ -185,6 +185,7 @@ pub fn Gallery(case: Arc<Case>) -> impl IntoView {
         }
         .into_any();
     }
+    let case_kind = case.registration.kind;
     let tiles = items
         .into_iter()
         .map(|a| {
@@ -198,7 +199,7 @@ pub fn Gallery(case: Arc<Case>) -> impl IntoView {
                     data-hash=hash
                     on:click=move |_| if visible { open.set(Some(chosen.clone())) }>
                     <AttachmentThumb attachment=a/>
-                    <span class="kind">{move || kind.label(ctx.lang.get())}</span>
+                    <span class="kind">{move || kind.label_on(case_kind, ctx.lang.get())}</span>
                     <span class="caption">{caption}</span>
                 </li>
             }
@@ -206,7 +207,7 @@ pub fn Gallery(case: Arc<Case>) -> impl IntoView {
         .collect_view();
     view! {
         <ul class="evidence-grid" data-testid="evidence-grid">{tiles}</ul>
-        {move || open.get().map(|a| view! { <Viewer attachment=a open=open/> })}
+        {move || open.get().map(|a| view! { <Viewer attachment=a open=open case_kind=case_kind/> })}
     }
     .into_any()
 }
@@ -214,7 +215,11 @@ pub fn Gallery(case: Arc<Case>) -> impl IntoView {
 /// One photo, whole, over the page. Two fingers pinch to zoom, one drags,
 /// a double tap switches between fitted and 2.5×.
 #[component]
-fn Viewer(attachment: Attachment, open: RwSignal<Option<Attachment>>) -> impl IntoView {
+fn Viewer(
+    attachment: Attachment,
+    open: RwSignal<Option<Attachment>>,
+    case_kind: CaseKind,
+) -> impl IntoView {
     let ctx = use_app();
     let zoom = RwSignal::new((1.0f64, 0.0f64, 0.0f64));
     // The pointers down now: id → position.
@@ -275,7 +280,8 @@ fn Viewer(attachment: Attachment, open: RwSignal<Option<Attachment>>) -> impl In
     let name = attachment.name.clone();
     let caption = attachment.caption.clone();
     let holder = holder(&attachment);
-    let label = move |l: Lang| attachment.kind.label(l);
+    let kind = attachment.kind;
+    let label = move |l: Lang| kind.label_on(case_kind, l);
     view! {
         <div class="evidence-viewer" data-testid="evidence-viewer">
             <div class="viewer-bar">

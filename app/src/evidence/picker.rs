@@ -11,16 +11,21 @@ use crate::state::use_app;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::blob::BlobHash;
-use shared::case::AttachmentKind;
+use shared::case::{AttachmentKind, CaseKind};
 use shared::lang::Coded;
 use shared::validation::validate_attachment_limits;
 use wasm_bindgen::JsCast;
 
 /// Photos and signatures gathered for a form, into `staged`, which the
 /// form owns. `signers` are the signatures the form offers (the intake
-/// form: the complainant's).
+/// form: the complainant's); `case_kind` names the resident who signs
+/// (报修人签名 on a repair).
 #[component]
-pub fn EvidencePicker(staged: Staged, signers: Vec<AttachmentKind>) -> impl IntoView {
+pub fn EvidencePicker(
+    staged: Staged,
+    signers: Vec<AttachmentKind>,
+    #[prop(into)] case_kind: Signal<CaseKind>,
+) -> impl IntoView {
     let ctx = use_app();
     let Staged {
         items,
@@ -137,7 +142,10 @@ pub fn EvidencePicker(staged: Staged, signers: Vec<AttachmentKind>) -> impl Into
                             signing.set(Some(kind));
                         }
                     }>
-                    {move || format!("{}{}", ctx.lang.get().pick("签名：", "Sign: "), kind.label(ctx.lang.get()))}
+                    {move || {
+                        let l = ctx.lang.get();
+                        format!("{}{}", l.pick("签名：", "Sign: "), kind.label_on(case_kind.get(), l))
+                    }}
                 </button>
             }
         })
@@ -160,7 +168,7 @@ pub fn EvidencePicker(staged: Staged, signers: Vec<AttachmentKind>) -> impl Into
             </div>
             {move || signing.get().map(|kind| view! {
                 <div class="signature-box">
-                    <p>{move || kind.label(ctx.lang.get())}</p>
+                    <p>{move || kind.label_on(case_kind.get(), ctx.lang.get())}</p>
                     <SignaturePad strokes=strokes on_done=Callback::new(move |png| signed(kind, png)) on_cancel=Callback::new(move |()| staged.close_pad())/>
                 </div>
             })}
@@ -169,7 +177,7 @@ pub fn EvidencePicker(staged: Staged, signers: Vec<AttachmentKind>) -> impl Into
             </p>
             <ul class="evidence-staged">
                 <For each=move || items.get() key=|taken| taken.hash let:taken>
-                    <StagedItem taken=taken items=items/>
+                    <StagedItem taken=taken items=items case_kind=case_kind/>
                 </For>
             </ul>
             <p class="field-error" data-testid="evidence-error">{move || error.get()}</p>
@@ -180,7 +188,11 @@ pub fn EvidencePicker(staged: Staged, signers: Vec<AttachmentKind>) -> impl Into
 /// One taken item in the form: its preview, its caption, and a way to
 /// take it back out.
 #[component]
-fn StagedItem(taken: Taken, items: RwSignal<Vec<Taken>>) -> impl IntoView {
+fn StagedItem(
+    taken: Taken,
+    items: RwSignal<Vec<Taken>>,
+    case_kind: Signal<CaseKind>,
+) -> impl IntoView {
     let ctx = use_app();
     let hash: BlobHash = taken.hash;
     let (bytes, mime) = match &taken.thumbnail {
@@ -206,7 +218,7 @@ fn StagedItem(taken: Taken, items: RwSignal<Vec<Taken>>) -> impl IntoView {
     view! {
         <li class="staged" data-testid="staged-evidence" data-kind=kind.code()>
             <img src=url alt=taken.name.clone()/>
-            <span class="kind">{move || kind.label(ctx.lang.get())}</span>
+            <span class="kind">{move || kind.label_on(case_kind.get(), ctx.lang.get())}</span>
             {(kind == AttachmentKind::Photo).then(|| view! {
                 <input type="text" data-testid="evidence-caption" prop:value=taken.caption.clone()
                     placeholder=move || ctx.lang.get().pick("说明（可选）", "Caption (optional)")

@@ -203,6 +203,7 @@ pub fn CaseList() -> impl IntoView {
             <FirstSteps/>
             <div class="filters">
                 <input type="search" class="search" data-testid="filter-search" maxlength=MAX_QUERY_CHARS
+                    aria-label=move || ctx.lang.get().pick("搜索工单", "Search cases")
                     placeholder=move || ctx.lang.get().pick("搜索登记号、内容、诉求、房号、姓名、电话", "Search number, content, remedy, unit, name, phone")
                     prop:value=move || search.get()
                     on:input=move |ev| {

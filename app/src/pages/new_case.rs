@@ -117,6 +117,12 @@ pub fn NewCase() -> impl IntoView {
                 .map(|p| p.id.to_string())
         })
         .unwrap_or_default();
+    let blank_received = move || {
+        now()
+            .with_timezone(&tz)
+            .format("%Y-%m-%dT%H:%M")
+            .to_string()
+    };
     let blank = move || Draft {
         kind: CaseKind::Complaint.code().into(),
         property: first_property.clone(),
@@ -125,10 +131,7 @@ pub fn NewCase() -> impl IntoView {
         name: String::new(),
         phone: String::new(),
         channel: Channel::Phone.code().into(),
-        received: now()
-            .with_timezone(&tz)
-            .format("%Y-%m-%dT%H:%M")
-            .to_string(),
+        received: blank_received(),
         category: String::new(),
         content: String::new(),
         remedy: String::new(),
@@ -174,12 +177,24 @@ pub fn NewCase() -> impl IntoView {
     // A form only opened holds its defaults, which are no draft; a choice
     // made (the building and unit, say) is, as much as words typed.
     let opened = blank();
+    // The time received starts as the screen opened; a screen left open at
+    // the front desk since the morning would date the afternoon's call
+    // then. So it is taken again when the first thing is typed, unless it
+    // was set by hand (or is a kept draft's).
+    let stamped = StoredValue::new(restored.get_untracked());
+    let defaulted = StoredValue::new(opened.received.clone());
     Effect::new(move |_| {
         let typed = form.draft();
         if let Some(user) = user
             && !recorded.try_get_value().unwrap_or(true)
         {
             let changed = !typed.is_blank(&opened);
+            if changed && !stamped.get_value() {
+                stamped.set_value(true);
+                if defaulted.with_value(|d| typed.received == *d) {
+                    form.received.set(blank_received());
+                }
+            }
             draft::keep(&draft::intake(user), changed.then_some(&typed));
         }
     });
@@ -187,7 +202,10 @@ pub fn NewCase() -> impl IntoView {
         if let Some(user) = user {
             draft::keep::<Draft>(&draft::intake(user), None);
         }
-        form.fill(&blank());
+        let fresh = blank();
+        defaulted.set_value(fresh.received.clone());
+        stamped.set_value(false);
+        form.fill(&fresh);
         restored.set(false);
     };
     // Why the form was refused before it was recorded.
@@ -480,7 +498,10 @@ pub fn NewCase() -> impl IntoView {
             </label>
             <div class="field wide">
                 <span>{t("照片与签名", "Photos and signatures")}</span>
-                <EvidencePicker staged=staged signers=vec![AttachmentKind::ComplainantSignature]/>
+                <EvidencePicker staged=staged signers=vec![AttachmentKind::ComplainantSignature]
+                    case_kind=Signal::derive(move || {
+                        CaseKind::from_code(&form.kind.get()).unwrap_or(CaseKind::Complaint)
+                    })/>
             </div>
             <p class="error" data-testid="save-error">
                 {move || {
@@ -624,6 +645,17 @@ fn build(form: &Form) -> Result<(Registration, String), BTreeMap<String, Validat
         related_case: related,
         source_ref: shared::case::source_ref(&form.source.get_untracked()),
     };
+    // The shared rule takes a retired category, for what a tablet recorded
+    // before it heard; a form offers none, so a draft kept since names one
+    // the select shows as unchosen, and is asked to choose.
+    let category = &reg.category;
+    if config
+        .categories
+        .iter()
+        .any(|c| c.code == *category && !c.active)
+    {
+        errors.insert("category".into(), ValidationError::UnknownCategory);
+    }
     if let Err(found) = validate_registration(&reg, property, &config.categories, at) {
         for e in found {
             // A required phone is already reported from the typed text,

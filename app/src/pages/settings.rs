@@ -165,12 +165,20 @@ fn LogoutButton() -> impl IntoView {
             || web_sys::window().is_some_and(|w| !w.navigator().on_line())
     };
     // This user's own: a colleague's records held on the tablet wait for
-    // that colleague's login whoever logs out.
+    // that colleague's login whoever logs out. Counted by author, not as
+    // the outbox less what is held: held counts from the colleague's first
+    // record on, this user's later ones too.
     let records = move || {
-        let held = ctx.sync.with(|s| s.held);
-        ctx.device
-            .with(|d| d.as_ref().map_or(0, |d| d.pending()))
-            .saturating_sub(held)
+        let user = ctx.session.with(|s| s.as_ref().map(|s| s.user.id));
+        ctx.device.with(|d| match (d, user) {
+            (Some(d), Some(user)) => ctx.ops.with_value(|log| {
+                log.outbox(d.device, d.acked_seq)
+                    .iter()
+                    .filter(|op| op.author == user)
+                    .count() as u64
+            }),
+            _ => 0,
+        })
     };
     let files = move || ctx.uploads_waiting() as u64;
     let drafts = move || {

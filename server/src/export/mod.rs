@@ -48,8 +48,15 @@
 //! | 35 | 是否逾期 | Overdue | 是 / 否, at export time |
 //! | 36 | 重开次数 | Reopenings | number |
 //! | 37 | 满意度 | Satisfaction | 1–5 of the latest follow-up (number) |
-//! | 38 | 附件数 | Attachments | photos, signatures and documents recorded (number) |
-//! | 39 | 工单ID | Case ID | the case's id (for links) |
+//! | 38 | 回访时间 | Followed up | when the latest regular (not spot-check) callback was made |
+//! | 39 | 回访方式 | Follow-up by | 电话 / 上门, of that callback |
+//! | 40 | 回访人 | Called by | who made it (the account's name now) |
+//! | 41 | 回访意见 | Resident's comment | what the resident said |
+//! | 42 | 处理结果评分 | Result rating | 1–5, when the resident gave the three ratings (number) |
+//! | 43 | 服务态度评分 | Attitude rating | 1–5 (number) |
+//! | 44 | 处理效率评分 | Timeliness rating | 1–5 (number) |
+//! | 45 | 附件数 | Attachments | photos, signatures and documents recorded (number) |
+//! | 46 | 工单ID | Case ID | the case's id (for links) |
 //!
 //! **Statistics tables** (`stats.csv`, `stats.xlsx`): the tables of
 //! [`table::stats_tables`], one worksheet each in XLSX; in CSV one after

@@ -140,7 +140,9 @@ pub fn case_cells(
         typed(&r.content),
         typed(&r.requested_remedy),
         Cell::text(labels.severity(r.severity.as_deref())),
-        Cell::text(labels.validity(r.validity.as_deref())),
+        // Only a complaint is judged valid or unfounded; a repair's
+        // assessment carries the form's default, which says nothing.
+        Cell::text(labels.validity(r.validity.as_deref().filter(|_| r.kind == "complaint"))),
         Cell::text(r.respondent.clone().unwrap_or_default()),
         Cell::text(r.respondent_department.clone().unwrap_or_default()),
         Cell::text(labels.yes_no(r.urgent)),
@@ -240,20 +242,43 @@ fn bp_percent(bp: Option<f64>) -> Cell {
     Cell::opt_number(bp.map(|b| round2(b / 100.0)))
 }
 
-/// The columns of a list of open cases past a due time (the overdue list,
-/// the major cases not reported: `next_due_at` is the report's due time).
-const OVERDUE_HEADERS: &[(&str, &str)] = &[
-    ("登记号", "Registration no."),
-    ("项目", "Property"),
-    ("类型", "Kind"),
-    ("状态", "State"),
-    ("类别", "Category"),
-    ("责任部门", "Department"),
+/// The columns of a list of open cases by a due time: `due`, `hours`
+/// and `clocks` name the three that differ between the overdue list and
+/// the major cases not reported.
+const fn due_headers(
+    due: (&'static str, &'static str),
+    hours: (&'static str, &'static str),
+    clocks: (&'static str, &'static str),
+) -> [(&'static str, &'static str); 10] {
+    [
+        ("登记号", "Registration no."),
+        ("项目", "Property"),
+        ("类型", "Kind"),
+        ("状态", "State"),
+        ("类别", "Category"),
+        ("责任部门", "Department"),
+        due,
+        hours,
+        clocks,
+        ("工单ID", "Case ID"),
+    ]
+}
+
+/// The columns of the list of open cases past a due time.
+const OVERDUE_HEADERS: [(&str, &str); 10] = due_headers(
     ("最早到期", "Due"),
     ("逾期（小时）", "Overdue (hours)"),
     ("逾期时限", "Clocks"),
-    ("工单ID", "Case ID"),
-];
+);
+
+/// The columns of the major cases not reported: `next_due_at` is the
+/// report's due time, which may not have come yet (the hours are then
+/// left empty).
+const MAJOR_UNREPORTED_HEADERS: [(&str, &str); 10] = due_headers(
+    ("应上报时间", "Report due"),
+    ("已逾期（小时）", "Overdue (hours)"),
+    ("时限", "Clock"),
+);
 
 /// The statistics as tables, in this order: summary, counts by kind,
 /// category, property, building, channel, severity, state and month,
@@ -461,7 +486,12 @@ pub fn stats_tables(s: &Stats, labels: &Labels, tz: &Tz) -> Vec<Table> {
                     Cell::text(labels.category(&o.category)),
                     Cell::text(o.department.clone().unwrap_or_default()),
                     Cell::text(local_time(o.next_due_at, tz)),
-                    Cell::Number(o.overdue_hours),
+                    // A report not due yet is not overdue by minus hours.
+                    if o.overdue_hours > 0.0 {
+                        Cell::Number(o.overdue_hours)
+                    } else {
+                        Cell::Empty
+                    },
                     Cell::text(
                         o.clocks
                             .iter()
@@ -619,13 +649,13 @@ pub fn stats_tables(s: &Stats, labels: &Labels, tz: &Tz) -> Vec<Table> {
         table(
             lang,
             ("逾期工单", "Overdue"),
-            OVERDUE_HEADERS,
+            &OVERDUE_HEADERS,
             overdue_rows(&s.overdue),
         ),
         table(
             lang,
             ("重大工单未上报", "Major cases not reported"),
-            OVERDUE_HEADERS,
+            &MAJOR_UNREPORTED_HEADERS,
             overdue_rows(&s.major_unreported),
         ),
         table(
@@ -641,6 +671,27 @@ pub fn stats_tables(s: &Stats, labels: &Labels, tz: &Tz) -> Vec<Table> {
 mod tests {
     use super::*;
     use shared::report::ExportCursor;
+
+    /// The column table of the module's documentation is the one the
+    /// exports write, row for row: a macro reading a column by its place
+    /// relies on it.
+    #[test]
+    fn the_documented_columns_are_the_exported_ones() {
+        let documented: Vec<(usize, &str, &str)> = include_str!("mod.rs")
+            .lines()
+            .filter_map(|l| l.strip_prefix("//! | "))
+            .filter_map(|l| {
+                let cells: Vec<&str> = l.split(" | ").collect();
+                Some((cells.first()?.parse().ok()?, *cells.get(1)?, *cells.get(2)?))
+            })
+            .collect();
+        let exported: Vec<(usize, &str, &str)> = CASE_COLUMNS
+            .iter()
+            .enumerate()
+            .map(|(i, (zh, en))| (i + 1, *zh, *en))
+            .collect();
+        assert_eq!(documented, exported);
+    }
 
     #[test]
     fn headers_in_both_languages() {

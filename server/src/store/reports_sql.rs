@@ -245,9 +245,10 @@ fn spot_check_counts(db: &dyn Db, q: &StatsQuery) -> StoreResult<SpotCheckCounts
                 CAST(coalesce(sum(CASE WHEN sc.case_id IS NOT NULL
                     AND (c.state IS NULL OR c.state <> 'voided') THEN 1 ELSE 0 END), 0)
                     AS BIGINT),
-                CAST(coalesce(sum(CASE WHEN c.spot_check_at IS NOT NULL
+                CAST(coalesce(sum(CASE WHEN c.spot_check_at >= s.starts_at
                     AND c.state <> 'voided' THEN 1 ELSE 0 END), 0) AS BIGINT),
                 CAST(coalesce(sum(CASE WHEN c.spot_check_satisfaction >= ?
+                    AND c.spot_check_at >= s.starts_at
                     AND c.state <> 'voided' THEN 1 ELSE 0 END), 0) AS BIGINT)
              FROM spot_checks s
              LEFT JOIN spot_check_cases sc ON sc.spot_check_id = s.id

@@ -11,6 +11,7 @@ use super::reports::{Labels, SpotCheckDraw, SpotCheckFilter};
 use super::reports_sql::COMPLETED;
 use super::sqlite::{parse_id, parse_ts, ts};
 use super::{AuditEntry, StoreError, StoreResult};
+use chrono::{DateTime, Utc};
 use shared::case::{Case, CaseKind, CaseState, Registration};
 use shared::lang::Lang;
 use shared::property::Location;
@@ -148,7 +149,8 @@ pub(super) fn load(
         args.push(i64::from(q).into());
     }
     let sql = format!(
-        "SELECT id, property_id, year, quarter, seed, percent, candidates, drawn_by, drawn_at
+        "SELECT id, property_id, year, quarter, seed, percent, candidates, drawn_by, drawn_at,
+                starts_at
          FROM spot_checks WHERE {} ORDER BY year DESC, quarter DESC, property_id LIMIT {}",
         conds.join(" AND "),
         filter.limit
@@ -159,7 +161,8 @@ pub(super) fn load(
         .map(|r| {
             let property: String = r.get(1)?;
             let seed: String = r.get(4)?;
-            Ok(SpotCheck {
+            let starts_at = parse_ts(&r.get::<String>(9)?)?;
+            let draw = SpotCheck {
                 id: r.get(0)?,
                 property_name: labels.property(&property),
                 property,
@@ -176,10 +179,11 @@ pub(super) fn load(
                 called: 0,
                 satisfied: 0,
                 items: Vec::new(),
-            })
+            };
+            Ok((draw, starts_at))
         })
         .collect::<StoreResult<Vec<_>>>()?;
-    for draw in &mut draws {
+    for (draw, starts_at) in &mut draws {
         let found = db.query(
             "SELECT sc.position, sc.case_id, c.json FROM spot_check_cases sc
              LEFT JOIN cases c ON c.id = sc.case_id
@@ -194,7 +198,7 @@ pub(super) fn load(
             if case.as_ref().is_some_and(|c| c.state == CaseState::Voided) {
                 continue;
             }
-            let item = spot_check_item(r.get(0)?, case_id, case.as_ref(), &labels);
+            let item = spot_check_item(r.get(0)?, case_id, case.as_ref(), *starts_at, &labels);
             draw.sampled += 1;
             if let Some(score) = item.satisfaction {
                 draw.called += 1;
@@ -205,13 +209,17 @@ pub(super) fn load(
             draw.items.push(item);
         }
     }
-    Ok(draws)
+    Ok(draws.into_iter().map(|(draw, _)| draw).collect())
 }
 
+/// One sampled case, with its latest spot-check call made since the
+/// quarter drawn began (`since`): one of an earlier quarter, before the
+/// case was handled again, called about other work.
 fn spot_check_item(
     position: u32,
     case_id: shared::id::CaseId,
     case: Option<&Case>,
+    since: DateTime<Utc>,
     labels: &Labels,
 ) -> SpotCheckItem {
     let Some(case) = case else {
@@ -236,7 +244,11 @@ fn spot_check_item(
         Location::Building { building } => (Some(building.to_string()), None),
         Location::PublicArea => (None, None),
     };
-    let call = case.follow_ups.iter().rev().find(|f| f.spot_check);
+    let call = case
+        .follow_ups
+        .iter()
+        .rev()
+        .find(|f| f.spot_check && f.stamp.at >= since);
     SpotCheckItem {
         position,
         case_id,

@@ -212,7 +212,12 @@ impl RecordSheet {
         let r = &case.registration;
         let (name, phone) = complainant(&r.complainant, personal, l);
         let assessment = case.assessment.as_ref().map(|a| {
-            let mut s = format!("{} · {}", a.severity.label(l), a.validity.label(l));
+            // Validity is a complaint's (a repair's assessment carries the
+            // form's default).
+            let mut s = a.severity.label(l).to_string();
+            if r.kind == CaseKind::Complaint {
+                s.push_str(&format!(" · {}", a.validity.label(l)));
+            }
             if a.urgent {
                 s.push_str(l.pick(" · 紧急", " · urgent"));
             }
@@ -572,11 +577,7 @@ impl RecordSheet {
             .filter(|(_, a)| personal == PersonalData::Shown || !a.kind.is_personal())
             .map(|(i, a)| {
                 let mut e = Evidence::of(i + 1, a, names, l, tz);
-                // The resident named as the sheet names them: 报修人签名
-                // on a repair's.
-                if a.kind == AttachmentKind::ComplainantSignature && l == Lang::ZhCn {
-                    e.kind_label = format!("{}签名", r.kind.person(l));
-                }
+                e.kind_label = a.kind.label_on(r.kind, l);
                 e
             })
             .collect();

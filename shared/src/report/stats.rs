@@ -232,7 +232,8 @@ pub struct DepartmentRow {
     pub resolved: u64,
     /// Average handling time of those, hours.
     pub avg_handling_hours: Option<f64>,
-    /// Its cases' clocks, all together.
+    /// Its cases' clocks of the department's own work
+    /// ([`crate::deadline::Clock::DEPARTMENT`]), all together.
     pub clocks: ClockRate,
 }
 

@@ -472,7 +472,13 @@ impl Tally {
                     d.handling.add(h);
                 }
             }
-            for c in &case.clocks {
+            // Its own work's clocks: not the registration, transfer,
+            // feedback or callback, which others owe.
+            for c in case
+                .clocks
+                .iter()
+                .filter(|c| Clock::DEPARTMENT.iter().any(|k| k.code() == c.clock))
+            {
                 d.clocks.add(c, now);
             }
         }

@@ -294,6 +294,21 @@ fn ActionForm(
     } else if kind == ActionKind::FollowUp && !role.draws_spot_checks() {
         fields.spot_check.set(false);
     }
+    // A case still at intake is resolved only as answered on the spot
+    // (`workflow::check`): shown ticked and fixed, not left to be refused,
+    // and so built (`form::build_action`); the box itself is left as the
+    // user had it, for the case moved on meanwhile.
+    let resolved_from_intake =
+        kind == ActionKind::Resolve && super::form::resolves_on_the_spot(&case);
+    // A missed callback is a call or a visit (`workflow::callback_tries`):
+    // a draft of an older build naming a message starts from a call.
+    if kind == ActionKind::CallbackMissed
+        && !fields.method.with_untracked(|m| {
+            m == ContactMethod::Phone.code() || m == ContactMethod::Visit.code()
+        })
+    {
+        fields.method.set(ContactMethod::Phone.code().into());
+    }
     let error = RwSignal::new(None::<FormError>);
     // Input name → what is wrong with it, shown beside the input.
     let problems = RwSignal::new(BTreeMap::<String, FieldProblem>::new());
@@ -334,6 +349,20 @@ fn ActionForm(
                      sig: RwSignal<String>,
                      zh: &'static str,
                      en: &'static str| { typed(name, sig, "text", zh, en) };
+    // What is written rather than named (a result, an analysis, a reason)
+    // keeps the lines staff type or paste; a one-line input joins them.
+    let long =
+        move |name: &'static str, sig: RwSignal<String>, zh: &'static str, en: &'static str| {
+            view! {
+                <label class="field">
+                    <span>{t(zh, en)}</span>
+                    <textarea rows="3" data-testid=format!("in-{name}") prop:value=move || sig.get()
+                        on:input=move |ev| sig.set(event_target_value(&ev))></textarea>
+                    {beside(name)}
+                </label>
+            }
+            .into_any()
+        };
     // Free text with the names already in use offered: a department typed
     // two ways ("工程" and "工程部") would hide the case from its head.
     let suggested = move |name: &'static str,
@@ -357,13 +386,16 @@ fn ActionForm(
         }
         .into_any()
     };
-    let check = move |name: &'static str,
-                      sig: RwSignal<bool>,
-                      zh: &'static str,
-                      en: &'static str| {
+    // `fixed`: shown as the rules have it, not to be changed into a refusal.
+    let check_as = move |name: &'static str,
+                         sig: RwSignal<bool>,
+                         zh: &'static str,
+                         en: &'static str,
+                         fixed: bool| {
         view! {
             <label class="check">
-                <input type="checkbox" data-testid=format!("in-{name}") prop:checked=move || sig.get()
+                <input type="checkbox" data-testid=format!("in-{name}") prop:checked=move || fixed || sig.get()
+                    disabled=fixed
                     on:change=move |ev| sig.set(event_target_checked(&ev))/>
                 {t(zh, en)}
                 {beside(name)}
@@ -371,6 +403,10 @@ fn ActionForm(
         }
         .into_any()
     };
+    let check = move |name: &'static str,
+                      sig: RwSignal<bool>,
+                      zh: &'static str,
+                      en: &'static str| { check_as(name, sig, zh, en, false) };
     let select = move |name: &'static str,
                        sig: RwSignal<String>,
                        zh: &'static str,
@@ -400,10 +436,12 @@ fn ActionForm(
         .iter()
         .map(|m| (m.code().into(), m.label(l).into()))
         .collect();
-    let yes_no = vec![
-        ("yes".to_string(), l.pick("是", "Yes").to_string()),
-        ("no".to_string(), l.pick("否", "No").to_string()),
-    ];
+    // A callback, made or missed, is a call or a visit (`workflow::duties`):
+    // a message nobody answered is no try.
+    let calls: Vec<(String, String)> = [ContactMethod::Phone, ContactMethod::Visit]
+        .iter()
+        .map(|m| (m.code().into(), m.label(l).into()))
+        .collect();
 
     let inputs: Vec<AnyView> = match kind {
         ActionKind::Assess => {
@@ -439,7 +477,7 @@ fn ActionForm(
                             .map(|v| (v.code().into(), v.label(l).into()))
                             .collect(),
                     ),
-                    text(
+                    long(
                         "reason",
                         fields.reason,
                         "说明（不成立时必填）",
@@ -521,7 +559,7 @@ fn ActionForm(
                     "责任人姓名（未选用户时填写）",
                     "Responsible person's name (if not a user)",
                 ),
-                text("note", fields.note, "交接说明", "Handover note"),
+                long("note", fields.note, "交接说明", "Handover note"),
             ]
         }
         ActionKind::Start => vec![],
@@ -536,10 +574,10 @@ fn ActionForm(
                     .map(|k| (k.code().into(), k.label(l).into()))
                     .collect(),
             ),
-            text("text", fields.text, "内容", "Text"),
+            long("text", fields.text, "内容", "Text"),
         ],
         ActionKind::Propose => vec![
-            text("measures", fields.measures, "处理措施", "Measures"),
+            long("measures", fields.measures, "处理措施", "Measures"),
             text("responsible", fields.responsible, "方案责任人", "Responsible"),
             typed(
                 "planned_date",
@@ -560,14 +598,17 @@ fn ActionForm(
             select(
                 "approved",
                 fields.approved,
-                "批准",
-                "Approve",
-                yes_no.clone(),
+                "审批结果",
+                "Decision",
+                vec![
+                    ("yes".to_string(), l.pick("批准", "Approve").to_string()),
+                    ("no".to_string(), l.pick("驳回", "Refuse").to_string()),
+                ],
             ),
-            text("comment", fields.comment, "意见", "Comment"),
+            long("comment", fields.comment, "意见", "Comment"),
         ],
         ActionKind::Resolve => vec![
-            text("result", fields.result, "处理结果", "Result"),
+            long("result", fields.result, "处理结果", "Result"),
             select(
                 "method",
                 fields.method,
@@ -575,11 +616,12 @@ fn ActionForm(
                 "Feedback by",
                 contacts.clone(),
             ),
-            check(
+            check_as(
                 "on_the_spot",
                 fields.on_the_spot,
                 "当场解决",
                 "Answered on the spot",
+                resolved_from_intake,
             ),
         ],
         ActionKind::Feedback => vec![
@@ -590,7 +632,7 @@ fn ActionForm(
                 "Told by",
                 contacts.clone(),
             ),
-            text("comment", fields.comment, "反馈内容", "What they were told"),
+            long("comment", fields.comment, "反馈内容", "What they were told"),
         ],
         ActionKind::CallbackMissed => vec![
             select(
@@ -598,9 +640,9 @@ fn ActionForm(
                 fields.method,
                 "回访方式",
                 "Method",
-                contacts.clone(),
+                calls.clone(),
             ),
-            text(
+            long(
                 "comment",
                 fields.comment,
                 "情况（如：无人接听、关机、空号）",
@@ -608,11 +650,6 @@ fn ActionForm(
             ),
         ],
         ActionKind::FollowUp => {
-            // A follow-up is a call or a visit (`workflow::duties`).
-            let calls: Vec<(String, String)> = [ContactMethod::Phone, ContactMethod::Visit]
-                .iter()
-                .map(|m| (m.code().into(), m.label(l).into()))
-                .collect();
             let ratings: Vec<(String, String)> =
                 std::iter::once((String::new(), l.pick("未评", "Not rated").to_string()))
                     .chain((1..=5u8).rev().map(|n| (n.to_string(), n.to_string())))
@@ -653,7 +690,7 @@ fn ActionForm(
                     "Rating: timeliness",
                     ratings,
                 ),
-                text("comment", fields.comment, "住户意见", "Resident's comment"),
+                long("comment", fields.comment, "住户意见", "Resident's comment"),
             ];
             // Only the roles that draw spot checks make the calls
             // (`workflow::check`): staff would tick it only to be refused.
@@ -668,7 +705,7 @@ fn ActionForm(
             inputs
         }
         ActionKind::Reopen | ActionKind::Withdraw | ActionKind::Restore => {
-            vec![text("reason", fields.reason, "原因", "Reason")]
+            vec![long("reason", fields.reason, "原因", "Reason")]
         }
         // 作废: a duplicate names the case it repeats, found as the
         // related case is; one registered in error names none.
@@ -681,7 +718,7 @@ fn ActionForm(
                 </label>
             }
             .into_any(),
-            text(
+            long(
                 "reason",
                 fields.reason,
                 "作废原因（如：重复登记、误登记）",
@@ -730,7 +767,7 @@ fn ActionForm(
                     "New first responder",
                     users,
                 ),
-                text(
+                long(
                     "reason",
                     fields.reason,
                     "原因（如：离职、调岗、长期休假）",
@@ -744,7 +781,7 @@ fn ActionForm(
                 fields.to_role,
                 "上报给",
                 "Escalate to",
-                Role::ALL
+                shared::workflow::escalation_targets(role)
                     .iter()
                     .map(|r| (r.code().into(), r.label(l).into()))
                     .collect(),
@@ -755,20 +792,20 @@ fn ActionForm(
                 "越级上报（直接上级无法联系）",
                 "Skip level (superior unreachable)",
             ),
-            text("reason", fields.reason, "原因", "Reason"),
+            long("reason", fields.reason, "原因", "Reason"),
         ],
         ActionKind::Extend => vec![
             typed("days", fields.days, "number", "延长工作日", "Working days"),
-            text("reason", fields.reason, "原因", "Reason"),
+            long("reason", fields.reason, "原因", "Reason"),
         ],
         ActionKind::Close => vec![
-            text(
+            long(
                 "corrective",
                 fields.corrective,
                 "纠正预防措施",
                 "Corrective action",
             ),
-            text(
+            long(
                 "verification",
                 fields.verification,
                 "验证情况",
@@ -779,11 +816,14 @@ fn ActionForm(
             select(
                 "accepted",
                 fields.accepted,
-                "采纳",
-                "Accept",
-                yes_no.clone(),
+                "是否采纳",
+                "Decision",
+                vec![
+                    ("yes".to_string(), l.pick("采纳", "Accept").to_string()),
+                    ("no".to_string(), l.pick("不采纳", "Decline").to_string()),
+                ],
             ),
-            text(
+            long(
                 "reason",
                 fields.reason,
                 "原因（不采纳时必填）",
@@ -791,7 +831,7 @@ fn ActionForm(
             ),
         ],
         ActionKind::PlanImprovement => vec![
-            text("plan", fields.plan, "整改计划", "Plan"),
+            long("plan", fields.plan, "整改计划", "Plan"),
             typed(
                 "publish_on",
                 fields.publish_on,
@@ -801,7 +841,7 @@ fn ActionForm(
             ),
         ],
         ActionKind::Answer => vec![
-            text("answer", fields.answer, "答复内容", "Answer"),
+            long("answer", fields.answer, "答复内容", "Answer"),
             select("method", fields.method, "答复方式", "Method", contacts),
             check("on_the_spot", fields.on_the_spot, "当场答复", "On the spot"),
         ],

@@ -24,6 +24,7 @@ use std::sync::Arc;
 pub fn Evidence(case: Arc<Case>, drafts: Drafts) -> impl IntoView {
     let ctx = use_app();
     let role = ctx.role();
+    let case_kind = case.registration.kind;
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
     let Drafts {
         adding,
@@ -143,7 +144,7 @@ pub fn Evidence(case: Arc<Case>, drafts: Drafts) -> impl IntoView {
                             AttachmentKind::ComplainantSignature,
                             AttachmentKind::HandlerSignature,
                             AttachmentKind::VerifierSignature,
-                        ]/>
+                        ] case_kind=Signal::stored(case_kind)/>
                         <div class="actions">
                             <button type="button" class="btn primary" data-testid="save-evidence"
                                 disabled=move || attaching.get() || staged.reading() on:click=submit.clone()>

@@ -6,7 +6,7 @@ use crate::state::AppCtx;
 use chrono::NaiveDate;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
-use shared::case::{Case, ContactMethod, NoteKind, Ratings, Severity, Validity};
+use shared::case::{Case, CaseState, ContactMethod, NoteKind, Ratings, Severity, Validity};
 use shared::id::UserId;
 use shared::lang::{Coded, Lang};
 use shared::op::{Action, ActionKind};
@@ -166,6 +166,13 @@ pub(super) const INPUTS: [&str; 36] = [
     "answer",
     "duplicate_of",
 ];
+
+/// Whether `case` is still at intake, where only an answer on the spot
+/// resolves it (`workflow::check`): the form shows the box ticked and
+/// fixed.
+pub(super) fn resolves_on_the_spot(case: &Case) -> bool {
+    matches!(case.state, CaseState::Registered | CaseState::Assessed)
+}
 
 /// Compensation as typed; an empty field is no compensation.
 pub(super) fn yuan_or_none(input: &str) -> Option<i64> {
@@ -402,14 +409,17 @@ pub(super) fn build_action(
                 .ok()
                 .or_else(|| case.solution.as_ref().map(|s| s.compensation_fen)),
         },
-        ActionKind::Resolve => Action::Resolve {
-            result: f.result.get_untracked(),
-            feedback_method: contact(),
-            // Finishing the work does not tell the complainant; only an
-            // answer on the spot does. Otherwise a `feedback` step follows.
-            feedback_at: f.on_the_spot.get_untracked().then(crate::state::now),
-            on_the_spot: f.on_the_spot.get_untracked(),
-        },
+        ActionKind::Resolve => {
+            let on_the_spot = f.on_the_spot.get_untracked() || resolves_on_the_spot(case);
+            Action::Resolve {
+                result: f.result.get_untracked(),
+                feedback_method: contact(),
+                // Finishing the work does not tell the complainant; only an
+                // answer on the spot does. Otherwise a `feedback` step follows.
+                feedback_at: on_the_spot.then(crate::state::now),
+                on_the_spot,
+            }
+        }
         ActionKind::Feedback => Action::Feedback {
             method: contact(),
             note: f.comment.get_untracked(),
@@ -420,7 +430,14 @@ pub(super) fn build_action(
         },
         ActionKind::FollowUp => Action::FollowUp {
             method: contact(),
-            satisfaction: f.satisfaction.get_untracked().parse().unwrap_or(0),
+            // Nothing chosen is asked for, not judged out of range.
+            satisfaction: f.satisfaction.get_untracked().parse().map_err(|_| {
+                unreadable(
+                    "satisfaction",
+                    "请选择住户的满意度",
+                    "Choose how satisfied the resident is",
+                )
+            })?,
             comment: f.comment.get_untracked(),
             spot_check: f.spot_check.get_untracked(),
             ratings: ratings(f).map_err(|name| {
@@ -587,8 +604,9 @@ pub(crate) enum Typed {
 /// The inputs where a person types words, or makes a choice that has no
 /// default (a colleague, a date): a form holding only its choices'
 /// defaults is no draft.
-const WORDS: [&str; 23] = [
+const WORDS: [&str; 24] = [
     "user",
+    "satisfaction",
     "planned_date",
     "publish_on",
     "reason",

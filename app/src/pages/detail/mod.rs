@@ -23,7 +23,7 @@ use crate::i18n;
 use crate::state::{Screen, use_app};
 use leptos::prelude::Action as UiAction;
 use leptos::prelude::*;
-use shared::case::Case;
+use shared::case::{Case, CaseKind};
 use shared::compensation::format_yuan;
 use shared::id::{CaseId, OpId};
 use shared::lang::{Coded, Lang};
@@ -328,9 +328,15 @@ fn Fields(case: Arc<Case>) -> impl IntoView {
             row(
                 t("评估", "Assessment"),
                 format!(
-                    "{} · {}{} {}",
+                    "{}{}{} {}",
                     a.severity.label(l),
-                    a.validity.label(l),
+                    // Validity is a complaint's; a repair's carries the
+                    // form's default.
+                    if case.registration.kind == CaseKind::Complaint {
+                        format!(" · {}", a.validity.label(l))
+                    } else {
+                        String::new()
+                    },
                     if a.urgent {
                         l.pick(" · 紧急", " · urgent")
                     } else {

@@ -6,7 +6,7 @@ use crate::evidence::gallery::AttachmentThumb;
 use crate::i18n;
 use crate::state::{Config, use_app};
 use leptos::prelude::*;
-use shared::case::{Case, Change, Outcome, TimelineEntry};
+use shared::case::{Case, CaseKind, Change, Outcome, TimelineEntry};
 use shared::id::UserId;
 use shared::lang::Lang;
 use shared::op::ActionKind;
@@ -35,10 +35,13 @@ pub(super) fn Timeline(case: Arc<Case>) -> impl IntoView {
                 let said = format!("{who} {}{outcome}", sentence(e, &case, &config, l));
                 // A settled conflict names the op it settled by its id,
                 // which says nothing to a person: the sentence tells it.
+                // Validity is a complaint's; a repair's is the default.
+                let complaint = case.registration.kind == CaseKind::Complaint;
                 let changes = e
                     .changes
                     .iter()
                     .filter(|c| c.field != "conflict")
+                    .filter(|c| complaint || c.field != "validity")
                     .map(|c| diff(c, &config, l))
                     .collect::<Vec<_>>()
                     .join(l.pick("；", "; "));
@@ -148,7 +151,12 @@ fn sentence(e: &TimelineEntry, case: &Case, config: &Config, l: Lang) -> String 
             }
         }
         ActionKind::Assess => {
-            let mut parts = vec![or_empty("severity"), or_empty("validity")];
+            // Validity is a complaint's; a repair's carries the default.
+            let complaint = case.registration.kind == CaseKind::Complaint;
+            let mut parts = vec![or_empty("severity")];
+            if complaint {
+                parts.push(or_empty("validity"));
+            }
             if to("urgent").as_deref() == Some(l.pick("是", "yes")) {
                 parts.push(l.pick("紧急", "urgent").into());
             }
@@ -157,7 +165,7 @@ fn sentence(e: &TimelineEntry, case: &Case, config: &Config, l: Lang) -> String 
             let was = e
                 .changes
                 .iter()
-                .filter(|c| matches!(&*c.field, "severity" | "validity"))
+                .filter(|c| c.field == "severity" || complaint && c.field == "validity")
                 .filter_map(|c| {
                     c.from
                         .as_deref()
