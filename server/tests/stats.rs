@@ -1470,3 +1470,74 @@ fn a_repair_voided_after_its_draw_leaves_the_sample() {
     );
     assert_eq!(sampled(), (json!(0), json!([])));
 }
+
+/// A draw is answered by the calls made for it: a spot-check call of an
+/// earlier quarter, about work done again since, is not this quarter's
+/// call, neither in the call list nor in the statistics.
+#[test]
+fn a_spot_check_call_of_an_earlier_quarter_does_not_answer_the_draw() {
+    let w = world();
+    let (manager, mut author) = w.login("manager_a");
+    let spot_check = |satisfaction| Action::FollowUp {
+        method: ContactMethod::Phone,
+        satisfaction,
+        comment: "抽查回访".into(),
+        spot_check: true,
+        ratings: None,
+    };
+    let t0 = local("2024-12-20", "09:00");
+    let minutes_to = |day: &str| (local(day, "10:00") - t0).num_minutes();
+    // Repaired and called back in December, spot-checked at the end of
+    // the year; reopened in January and repaired again.
+    let (_, ops) = Script::new(&mut author, w.pa(), CaseKind::Repair, t0, |_| {})
+        .assign(10, "工程部")
+        .start(20)
+        .resolve(60)
+        .follow_up(120, 5)
+        .at(minutes_to("2024-12-28"), spot_check(2))
+        .at(
+            minutes_to("2025-01-05"),
+            Action::Reopen {
+                reason: "漏水复发".into(),
+            },
+        )
+        .start(minutes_to("2025-01-05") + 10)
+        .resolve(minutes_to("2025-01-06"))
+        .done();
+    let (status, answer) = manager.post("/api/v1/sync/push", &push_body(author.device, &ops));
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["quarantined"], json!([]), "{answer}");
+
+    let pa = w.pa().id.to_string();
+    let (status, drawn) = manager.post(
+        "/api/v1/spot-checks",
+        &json!({"property": pa, "year": 2025, "quarter": 1}),
+    );
+    assert_eq!(status, 201, "{drawn}");
+    assert_eq!(drawn["sampled"], 1, "{drawn}");
+    let counts = || {
+        let (_, list) = manager.get(&format!(
+            "/api/v1/spot-checks?property={pa}&year=2025&quarter=1"
+        ));
+        let (_, stats) = manager.get("/api/v1/stats?period=quarter&from=2025-01-01");
+        (
+            (
+                list[0]["called"].clone(),
+                list[0]["items"][0]["satisfaction"].clone(),
+            ),
+            (
+                stats["spot_checks"]["called"].clone(),
+                stats["spot_checks"]["satisfied"].clone(),
+            ),
+        )
+    };
+    assert_eq!(counts(), ((json!(0), Value::Null), (json!(0), json!(0))));
+
+    // The call made for the draw answers it.
+    let case = ops[0].case_id;
+    let call = author.op_at(case, None, spot_check(4), local("2025-04-03", "10:00"));
+    let (status, answer) = manager.post("/api/v1/sync/push", &push_body(author.device, &[call]));
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["quarantined"], json!([]), "{answer}");
+    assert_eq!(counts(), ((json!(1), json!(4)), (json!(1), json!(1))));
+}

@@ -363,8 +363,8 @@ pub fn code_message(code: &str, lang: Lang) -> Option<String> {
             "This file belongs to no case of your properties and cannot be attached",
         ),
         "attachment.signature_reused" => (
-            "投诉人签名的文件不能同时作为其他附件",
-            "A complainant's signature cannot also be another kind of attachment",
+            "住户（投诉人、报修人等）签名的文件不能同时作为其他附件",
+            "A resident's signature cannot also be another kind of attachment",
         ),
         "blob.unknown" => (
             "服务器尚未收到引用此文件的附件记录，请先同步",
@@ -391,8 +391,8 @@ pub fn code_message(code: &str, lang: Lang) -> Option<String> {
             "The file does not match its SHA-256 and was not kept; upload it again",
         ),
         "blob.masked" => (
-            "您的角色不能查看投诉人签名",
-            "Your role may not see the complainant's signature",
+            "您的角色不能查看住户（投诉人、报修人等）的签名",
+            "Your role may not see the resident's signature",
         ),
         "blob.pending" => (
             "文件尚未从登记设备上传",
