@@ -826,5 +826,24 @@ mod tests {
         assert_eq!(phone[13], Cell::text("=漏水，业主电话 139 1234 5678"));
         assert_eq!(plain[23], Cell::text("已修复，回电0571-87654321确认"));
         assert_eq!(plain[34], Cell::text("否"));
+
+        // Validity is a complaint's: a repair's assessment carries the
+        // form's default, which the export does not call a valid complaint.
+        let assessed = ExportRow {
+            severity: Some("general".into()),
+            validity: Some("valid".into()),
+            ..row
+        };
+        let cells = case_cells(&assessed, &labels, &tz, Shown::ALL, t);
+        assert_eq!(
+            (&cells[15], &cells[16]),
+            (&Cell::text("一般"), &Cell::Empty)
+        );
+        let complaint = ExportRow {
+            kind: "complaint".into(),
+            ..assessed
+        };
+        let cells = case_cells(&complaint, &labels, &tz, Shown::ALL, t);
+        assert_eq!(cells[16], Cell::text("有效投诉"));
     }
 }

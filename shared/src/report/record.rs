@@ -1384,6 +1384,29 @@ pub(super) mod tests {
         );
     }
 
+    /// Validity is a complaint's: a repair's assessment carries the form's
+    /// default, which the sheet does not print as a valid complaint.
+    #[test]
+    fn only_a_complaint_is_judged_valid_on_paper() {
+        use crate::case::{Assessment, Severity, Validity};
+        let mut case = case_with(&[]);
+        case.assessment = Some(Box::new(Assessment {
+            severity: Severity::General,
+            urgent: false,
+            validity: Validity::Valid,
+            reason: String::new(),
+            respondent: String::new(),
+            respondent_department: String::new(),
+            stamp: case.registered.clone(),
+        }));
+        let said = |case: &Case| {
+            value(&sheet(case, Lang::ZhCn, PersonalData::Shown), "assessment").join("")
+        };
+        assert_eq!(said(&case), "一般 · 有效投诉");
+        case.registration.kind = CaseKind::Repair;
+        assert_eq!(said(&case), "一般");
+    }
+
     #[test]
     fn the_residents_signature_is_named_as_the_sheet_names_them() {
         let mut case = case_with(&[AttachmentKind::ComplainantSignature]);
