@@ -2319,3 +2319,60 @@ async fn a_second_assessment_replaced_meanwhile_starts_again_from_the_new_one() 
     );
     browser.close().await;
 }
+
+/// The time received starts as the intake screen opened and is taken
+/// again at the first thing typed: a 登记 screen left open at the front
+/// desk since the morning dates the afternoon's call in the afternoon. Set
+/// by hand, it stays as set.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_time_received_is_taken_when_typing_starts() {
+    let server = Server::start();
+    server.seed();
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("staff1").await;
+    browser.click("nav-new").await;
+    browser.wait_for_test_id("case-form").await;
+    let minutes = |v: &str| {
+        chrono::NaiveDateTime::parse_from_str(v, "%Y-%m-%dT%H:%M")
+            .unwrap_or_else(|e| panic!("{v:?}: {e}"))
+            .and_utc()
+            .timestamp()
+            / 60
+    };
+    let shown = browser.value("field-received").await;
+    let opened = minutes(&shown);
+    // Three hours pass with the screen open (the tablet's clock moves on).
+    let later = |hours: u32| {
+        format!(
+            "const real = Date.now; Date.now = () => real() + {hours} * 3600 * 1000; return true;"
+        )
+    };
+    browser.eval(&later(3)).await;
+    browser.fill("field-content", "地库入口积水").await;
+    browser
+        .wait_until(
+            &format!(
+                "return document.querySelector('[data-testid=field-received]').value !== {shown:?};"
+            ),
+            "the time received taken again at the first thing typed",
+        )
+        .await;
+    let typed = minutes(&browser.value("field-received").await);
+    assert!(
+        (179..=181).contains(&(typed - opened)),
+        "opened {opened}, typed {typed}"
+    );
+
+    // Set by hand before anything is typed, it is not taken again.
+    browser.open(&server.url("/")).await;
+    browser.wait_for_test_id("case-list").await;
+    browser.click("nav-new").await;
+    browser.click("draft-discard").await;
+    browser.wait_count("draft-restored", 0).await;
+    browser.set_date("field-received", "2026-03-02T08:15").await;
+    browser.eval(&later(5)).await;
+    browser.fill("field-content", "电梯异响").await;
+    browser.fill("field-name", "郑十一").await;
+    assert_eq!(browser.value("field-received").await, "2026-03-02T08:15");
+}
