@@ -9,8 +9,9 @@
 //!   stay, marked `kept` (`DeviceState::keeps`): never folded or shown,
 //!   only sent again if a server restored from a backup asks for them.
 //! - `pulled` (version 3): the pulled ops, one record per pulled page: the
-//!   page's ops as one JSON array, keyed by the cursor the page moved to
-//!   and the server's epoch. One record per page instead of one per op: a
+//!   page's ops as one JSON array, keyed by the server's epoch, the cursor
+//!   the page moved to and the pull it belongs to (`DeviceState::page_key`).
+//!   One record per page instead of one per op: a
 //!   new tablet's first sync and every reload read and write a few dozen
 //!   records instead of a hundred thousand, which is what a cold sync's
 //!   time went to.
@@ -427,14 +428,6 @@ fn pulled_page(json: &str) -> Vec<Op> {
         .collect()
 }
 
-/// The key of a pulled page: the server's epoch and the cursor the page
-/// moved to, unique while the epoch lasts (the cursor only grows, but for
-/// a pull begun again from the start: [`save_pulled`] then joins the two
-/// pages that end at the same number) and after a restore (a new epoch).
-fn page_key(state: &DeviceState) -> String {
-    format!("{}-{:020}", state.epoch, state.cursor)
-}
-
 async fn get_json<T: DeserializeOwned>(
     tx: &indexed_db_futures::transaction::Transaction<'_>,
     store: &str,
@@ -650,27 +643,10 @@ pub async fn save_pulled(
         .with_mode(TransactionMode::Readwrite)
         .build()?;
     if !ops.is_empty() {
-        let key = page_key(state);
-        // A pull begun again from the start (the user moved to other
-        // properties, with their own work still to upload) can end a page
-        // at the number an earlier pull's page ended at: both pages' ops
-        // stay, as the old scope's cases are kept until that work is up.
-        let earlier: Option<String> = tx
-            .object_store(PULLED)?
-            .get(key.as_str())
-            .primitive()?
-            .await?;
-        let json = match earlier.map(|json| pulled_page(&json)) {
-            Some(mut page) if !page.is_empty() => {
-                let held: HashSet<OpId> = page.iter().map(|op| op.id).collect();
-                page.extend(ops.iter().filter(|op| !held.contains(&op.id)).cloned());
-                serde_json::to_string(&page)?
-            }
-            _ => serde_json::to_string(ops)?,
-        };
+        let json = serde_json::to_string(ops)?;
         tx.object_store(PULLED)?
             .put(json)
-            .with_key(key)
+            .with_key(state.page_key())
             .primitive()?;
     }
     let config_store = tx.object_store(CONFIG)?;

@@ -116,7 +116,7 @@ pub async fn settle(ctx: AppCtx, token: &str) -> Result<bool, DbError> {
     if current(ctx).is_none() || device::unsent(state.pending(), &unsent_uploads(ctx)) > 0 {
         return Ok(false);
     }
-    state.cursor = 0;
+    state.pull_again();
     let restart = Restart {
         state: &state,
         pulled_for: Some((&user.scope(), user.role)),

@@ -444,6 +444,22 @@ fn admin_endpoints_are_admin_only() {
         }
         let (s, _) = c.post("/api/v1/admin/users", &json!({ "login": "x", "display_name": "x", "role": "staff", "password": "longenough", "properties": [] }));
         assert_eq!(s, 403, "{role_login} create user");
+        // Refused for who they are before what they sent is read: neither
+        // a malformed body nor a malformed If-Match tells them more.
+        let (s, body) = c.send("POST", "/api/v1/admin/records/import", "{\"ops\": 7");
+        assert_eq!(
+            (s, code(&body)),
+            (403, "auth.forbidden"),
+            "{role_login} import"
+        );
+        for p in ["/api/v1/admin/settings", "/api/v1/admin/categories"] {
+            let (s, _, body) = c.send_if_match("PUT", p, &json!({}), "not-a-tag");
+            assert_eq!(
+                (s, code(&body)),
+                (403, "auth.forbidden"),
+                "{role_login} {p}"
+            );
+        }
     }
     let (admin, _) = w.login("admin");
     for p in paths {

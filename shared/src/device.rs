@@ -43,6 +43,12 @@ pub struct DeviceState {
     pub last_hlc: Option<Hlc>,
     /// The pull cursor.
     pub cursor: i64,
+    /// How many times a pull began again from the start under this epoch
+    /// (a user moved, or another user logged in): with the epoch and the
+    /// cursor it names a stored page, so the pages of a pull begun again
+    /// never take the names of an earlier pull's, kept meanwhile.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub pull: u32,
     /// The server epoch the cursor and the acknowledgement belong to
     /// (0 before the first answer).
     #[serde(default)]
@@ -62,6 +68,10 @@ pub struct DeviceState {
     /// offer was made makes it at the next start.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub reoffer: bool,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// An op of this device that the server did not accept, and why.
@@ -89,10 +99,29 @@ impl DeviceState {
             reg_counter: 0,
             last_hlc: None,
             cursor: 0,
+            pull: 0,
             epoch: 0,
             accepted_hlc: None,
             refused: Vec::new(),
             reoffer: false,
+        }
+    }
+
+    /// Begins the pull again from the start.
+    pub fn pull_again(&mut self) {
+        self.cursor = 0;
+        self.pull += 1;
+    }
+
+    /// The name of the stored page a pull just moved the cursor to: unique
+    /// while the epoch lasts (the cursor only grows within one pull, and a
+    /// pull begun again counts up [`DeviceState::pull`]) and after a
+    /// restore (a new epoch). It starts with the epoch and a dash, which
+    /// is how the pages of an earlier epoch are found.
+    pub fn page_key(&self) -> String {
+        match self.pull {
+            0 => format!("{}-{:020}", self.epoch, self.cursor),
+            pull => format!("{}-{:020}-{pull}", self.epoch, self.cursor),
         }
     }
 
@@ -230,7 +259,7 @@ impl DeviceState {
             // 0 is a device that has never heard from a server: nothing to reset.
             if self.epoch != 0 {
                 self.acked_seq = acked_seq.min(self.last_seq);
-                self.cursor = 0;
+                self.pull_again();
                 self.reoffer = true;
             }
             self.epoch = epoch;
@@ -635,6 +664,29 @@ mod tests {
         let r2 = d.next_reg_no("hy", chrono_tz::Asia::Shanghai, t).unwrap();
         assert_eq!(r1.to_string(), "HY-260302-10-0001");
         assert_eq!(r2.to_string(), "HY-260302-10-0002");
+    }
+
+    #[test]
+    fn a_pull_begun_again_never_names_a_page_as_an_earlier_pull_did() {
+        let mut d = DeviceState::new(DeviceId(Uuid::from_u128(1)), 7, 0);
+        assert!(d.take_answer(0, None, 3));
+        d.cursor = 2000;
+        let first = d.page_key();
+        assert_eq!(first, "3-00000000000000002000", "as stored before");
+        d.pull_again();
+        assert_eq!(d.cursor, 0);
+        d.cursor = 2000;
+        assert_ne!(d.page_key(), first, "the earlier pull's page is kept");
+        assert!(d.page_key().starts_with("3-"), "found by its epoch");
+        let again = d.page_key();
+        d.pull_again();
+        d.cursor = 2000;
+        assert_ne!(d.page_key(), again);
+        // A state stored before the pull count existed reads as pull 0.
+        let mut json = serde_json::to_value(&d).unwrap();
+        json.as_object_mut().unwrap().remove("pull");
+        let old: DeviceState = serde_json::from_value(json).unwrap();
+        assert_eq!(old.page_key(), first);
     }
 
     #[test]

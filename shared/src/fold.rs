@@ -100,10 +100,14 @@ pub struct Folded {
 /// compensation approved first is a conflict, not a violation, an
 /// extension moves only the investigation and the solution, a major case
 /// is reported by an escalation above the property, and goes straight to
-/// the deputy or the general manager without a skip declared): a server
+/// the deputy or the general manager without a skip declared; 17: a
+/// reopening before the complainant was told of the result owes them the
+/// next result instead, a resolution meets an urgent case's on-site
+/// clock, and the extensions' cap of a solution follows the severity its
+/// period kept, not a later assessment's): a server
 /// folds again every case it stored under another version, and does not
 /// resume its fold state.
-pub const RULES: i64 = 16;
+pub const RULES: i64 = 17;
 
 /// What the fold carries between ops besides the case: the clock marks the
 /// deadlines are worked out from at the end, the ops a `resolve_conflict`
@@ -342,7 +346,12 @@ struct Marks {
     contacted: Option<DateTime<Utc>>,
     on_site: Option<DateTime<Utc>>,
     escalated: Option<DateTime<Utc>>,
-    first_resolution: Option<(DateTime<Utc>, Option<DateTime<Utc>>)>,
+    /// When the case was first resolved (answered on the spot, say).
+    first_resolution: Option<DateTime<Utc>>,
+    /// The resolution the complainant is to be told of, and when they
+    /// were: the first, or the first after a reopening that came before
+    /// anyone told them (the result they were to hear was taken back).
+    feedback_clock: Option<(DateTime<Utc>, Option<DateTime<Utc>>)>,
     /// The latest resolution starts the follow-up clock again; the first
     /// follow-up after it stops it.
     follow_up_clock: Option<(DateTime<Utc>, Option<DateTime<Utc>>)>,
@@ -370,8 +379,8 @@ struct Marks {
     founded_since: Option<DateTime<Utc>>,
     /// The clocks an assessment made again took away while they ran (no
     /// longer urgent, no longer major, found unfounded: the transfer and
-    /// the department's clocks), and the callbacks
-    /// a reopening took away before anyone called, latest last.
+    /// the department's clocks), and the callbacks and feedback a
+    /// reopening took away before anyone called or told, latest last.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     dropped: Vec<Dropped>,
     /// The severity each assessment gave, when, in the order folded: the
@@ -508,6 +517,38 @@ pub fn reports_major(role: Role) -> bool {
         role,
         Role::RegionalManager | Role::DeputyGm | Role::Gm | Role::Quality
     )
+}
+
+/// Takes away, at a reopening at `at`, a clock that started at `resolved`
+/// and nobody met: kept aside as missed if it had run out by then (as one
+/// an assessment takes away is), and owed no more if not. One not yet due
+/// is not kept: a later reopening's would hide an earlier one missed.
+fn take_back(
+    marks: &mut Marks,
+    case: &Case,
+    ctx: FoldContext<'_>,
+    clock: Clock,
+    resolved: DateTime<Utc>,
+    at: DateTime<Utc>,
+) {
+    let rules = ctx
+        .settings
+        .rules_at(workflow::clock_rules_time(case, resolved));
+    let ran_out = deadline::due_at(
+        resolved,
+        rules.deadlines.rule_for(clock, None),
+        rules.tz(),
+        ctx.calendar,
+    )
+    .is_ok_and(|due| due < at);
+    if ran_out {
+        marks.dropped.push(Dropped {
+            clock,
+            start: resolved,
+            met: None,
+            at,
+        });
+    }
 }
 
 fn first(slot: &mut Option<DateTime<Utc>>, at: DateTime<Utc>) {
@@ -907,9 +948,13 @@ impl Folder<'_> {
                 if feedback_at.is_some() {
                     first(&mut marks.contacted, at);
                 }
-                if marks.first_resolution.is_none() {
-                    marks.first_resolution = Some((at, feedback_at));
+                first(&mut marks.first_resolution, at);
+                if marks.feedback_clock.is_none() {
+                    marks.feedback_clock = Some((at, feedback_at));
                 }
+                // Done is done: an urgent case resolved was attended to,
+                // whether or not someone noted arriving on site first.
+                first(&mut marks.on_site, at);
                 marks.follow_up_clock = Some((at, None));
                 marks.answered_on_the_spot |= *on_the_spot;
                 changes.push(change("result", None, Some(result.clone())));
@@ -924,7 +969,7 @@ impl Folder<'_> {
                 }));
             }
             Action::Feedback { method, note } => {
-                if let Some((_, told @ None)) = marks.first_resolution.as_mut() {
+                if let Some((_, told @ None)) = marks.feedback_clock.as_mut() {
                     *told = Some(at);
                 }
                 first(&mut marks.contacted, at);
@@ -947,7 +992,7 @@ impl Folder<'_> {
                     *met = Some(at);
                 }
                 // A follow-up call tells the result too, if nobody has yet.
-                if !spot_check && let Some((_, told @ None)) = marks.first_resolution.as_mut() {
+                if !spot_check && let Some((_, told @ None)) = marks.feedback_clock.as_mut() {
                     *told = Some(at);
                 }
                 if target == Some(CaseState::Reopened) {
@@ -985,35 +1030,28 @@ impl Folder<'_> {
                 // the next resolution, which starts its clock again. The
                 // clock is kept aside as one an assessment takes away is:
                 // run out by now, it stays missed.
+                // Only the clocks `compute_deadlines` runs are owed: a
+                // complaint's or a repair's, to someone who can be reached.
+                let owed = matches!(
+                    case.registration.kind,
+                    CaseKind::Complaint | CaseKind::Repair
+                ) && case.registration.complainant.reachable();
                 if let Some((resolved, None)) = marks.follow_up_clock {
                     marks.follow_up_clock = None;
                     let clock = match case.registration.kind {
-                        CaseKind::Complaint => Some(Clock::FollowUpComplaint),
-                        CaseKind::Repair => Some(Clock::FollowUpRepair),
-                        CaseKind::Suggestion | CaseKind::Inquiry => None,
+                        CaseKind::Complaint => Clock::FollowUpComplaint,
+                        _ => Clock::FollowUpRepair,
                     };
-                    // One not yet due is owed no more, and is not kept: a
-                    // later reopening's would hide an earlier one missed.
-                    let rules = self
-                        .ctx
-                        .settings
-                        .rules_at(workflow::clock_rules_time(case, resolved));
-                    let missed = clock.filter(|clock| {
-                        deadline::due_at(
-                            resolved,
-                            rules.deadlines.rule_for(*clock, None),
-                            rules.tz(),
-                            self.ctx.calendar,
-                        )
-                        .is_ok_and(|due| due < at)
-                    });
-                    if let Some(clock) = missed {
-                        marks.dropped.push(Dropped {
-                            clock,
-                            start: resolved,
-                            met: None,
-                            at,
-                        });
+                    if owed {
+                        take_back(marks, case, self.ctx, clock, resolved, at);
+                    }
+                }
+                // So is the result nobody was told yet: the one to tell
+                // is the next resolution's, within its own 24 hours.
+                if let Some((resolved, None)) = marks.feedback_clock {
+                    marks.feedback_clock = None;
+                    if owed {
+                        take_back(marks, case, self.ctx, Clock::Feedback, resolved, at);
                     }
                 }
                 case.reopen_count += 1;
@@ -1382,7 +1420,7 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
     let skipped = |met: Option<DateTime<Utc>>| {
         marks.answered_on_the_spot
             && match (met, marks.first_resolution) {
-                (Some(met), Some((resolved, _))) => met >= resolved,
+                (Some(met), Some(resolved)) => met >= resolved,
                 (met, _) => met.is_none(),
             }
     };
@@ -1393,7 +1431,7 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
         && marks
             .first_resolution
             .zip(marks.assessed)
-            .is_some_and(|((resolved, _), assessed)| assessed >= resolved);
+            .is_some_and(|(resolved, assessed)| assessed >= resolved);
     // A step skipped by an answer given only after its time had run out
     // was missed all the same: kept as taken away by the answer (below).
     let mut skipped_clocks: Vec<(Clock, DateTime<Utc>)> = Vec::new();
@@ -1455,7 +1493,7 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
     let reachable = case.registration.complainant.reachable();
     if works
         && reachable
-        && let Some((resolved, feedback)) = marks.first_resolution
+        && let Some((resolved, feedback)) = marks.feedback_clock
     {
         clocks.push((Clock::Feedback, resolved, feedback));
     }
@@ -1503,7 +1541,7 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
         }
     }
     // Ended by the answer on the spot: kept only if it ran out before.
-    if let Some((answered, _)) = marks
+    if let Some(answered) = marks
         .first_resolution
         .filter(|_| marks.answered_on_the_spot)
     {
@@ -1542,21 +1580,22 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
                 tz
             }
         };
-        let rule = match clock {
-            Clock::Solution => {
-                let kept = solution_severity(
-                    case,
-                    &marks.severities,
-                    start,
-                    met,
-                    rules.deadlines,
-                    tz,
-                    ctx.calendar,
-                );
-                rules.deadlines.rule_for(clock, kept)
-            }
-            _ => rules.deadlines.rule_for(clock, severity),
+        // The solution keeps the severity in force while it ran, and so
+        // does its extensions' cap: the cap of a severity assessed after it
+        // was met would judge it by a rule it never ran under.
+        let rule_severity = match clock {
+            Clock::Solution => solution_severity(
+                case,
+                &marks.severities,
+                start,
+                met,
+                rules.deadlines,
+                tz,
+                ctx.calendar,
+            ),
+            _ => severity,
         };
+        let rule = rules.deadlines.rule_for(clock, rule_severity);
         let mut due = match deadline::due_at(start, rule, tz, ctx.calendar) {
             Ok(due) => due,
             Err(e) => {
@@ -1580,9 +1619,9 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
         let unextended = due;
         // `workflow` caps the extensions' total so that the solution stays
         // within the special-case limit, by the severity known when each
-        // was granted; an assessment after them may give the solution a
-        // longer rule, and the cap is then the one of the case as it is.
-        let cap = rules.deadlines.max_extension_working_days(severity);
+        // was granted; an assessment after them may give the running
+        // solution a longer rule, and the cap is then the one of its rule.
+        let cap = rules.deadlines.max_extension_working_days(rule_severity);
         // An extension moves the clocks that were still running, and not
         // yet past due, when it was granted: one granted after a clock ran
         // out would turn a missed deadline into a met one. Only the

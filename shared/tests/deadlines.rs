@@ -1525,3 +1525,132 @@ fn a_taken_urgent_clock_missed_stays_when_the_repair_is_then_done_on_the_spot() 
     let contact = clock_of(&s.case(), Clock::UrgentContact).expect("the missed call stays");
     assert_eq!(contact.met_at, Some(second));
 }
+
+#[test]
+fn a_case_reopened_before_the_resident_was_told_owes_the_next_result() {
+    let t = local(2026, 3, 2, 9, 0);
+    let reworked = |reopened: DateTime<Utc>| {
+        let mut s = sim_with(CaseKind::Repair, Channel::Phone, t, t);
+        s.act(0, t + Duration::minutes(10), assign());
+        s.act(0, t + Duration::minutes(30), Action::Start);
+        s.act(0, local(2026, 3, 2, 16, 0), resolve("已修复"));
+        s.act(
+            1,
+            reopened,
+            Action::Reopen {
+                reason: "复查发现仍漏水".into(),
+            },
+        );
+        s
+    };
+    // Reopened within the hour: the result to tell is the next one, and
+    // nobody could tell it while the work was redone.
+    let mut s = reworked(local(2026, 3, 2, 17, 0));
+    assert_eq!(clock_of(&s.case(), Clock::Feedback), None, "owed no more");
+    let again = local(2026, 3, 4, 10, 0);
+    s.act(0, again - Duration::hours(1), Action::Start);
+    s.act(0, again, resolve("已更换阀门"));
+    let told = again + Duration::minutes(30);
+    s.act(
+        0,
+        told,
+        Action::Feedback {
+            method: ContactMethod::Phone,
+            note: "业主确认不再漏水".into(),
+        },
+    );
+    let case = s.case();
+    let feedback: Vec<_> = case
+        .deadlines
+        .iter()
+        .filter(|d| d.clock == Clock::Feedback)
+        .collect();
+    assert_eq!(feedback.len(), 1, "{feedback:?}");
+    assert_eq!(feedback[0].due_at, again + Duration::hours(24));
+    assert_eq!(status(&case, Clock::Feedback, told), ClockStatus::MetOnTime);
+
+    // Reopened two days later, nobody told yet: missed by then, it stays.
+    let reopened = local(2026, 3, 4, 9, 0);
+    let s = reworked(reopened);
+    let missed = clock_of(&s.case(), Clock::Feedback).expect("the missed feedback stays");
+    assert_eq!(missed.due_at, local(2026, 3, 3, 16, 0));
+    assert!(missed.taken_unmet);
+    assert_eq!(
+        status(&s.case(), Clock::Feedback, reopened),
+        ClockStatus::Missed
+    );
+}
+
+#[test]
+fn an_urgent_repair_resolved_was_attended_on_site() {
+    let t = local(2026, 3, 2, 9, 0);
+    let mut s = sim_with(CaseKind::Repair, Channel::Phone, t, t);
+    assess_at(
+        &mut s,
+        t + Duration::minutes(5),
+        Severity::General,
+        true,
+        true,
+    );
+    s.act(0, t + Duration::minutes(10), assign());
+    s.act(0, t + Duration::minutes(40), Action::Start);
+    let done = local(2026, 3, 2, 11, 0);
+    s.act(0, done, resolve("水管已抢修"));
+    let on_site = clock_of(&s.case(), Clock::UrgentOnSite).expect("the on-site clock");
+    assert_eq!(on_site.met_at, Some(done));
+    assert_eq!(
+        status(&s.case(), Clock::UrgentOnSite, local(2026, 3, 2, 18, 0)),
+        ClockStatus::MetOnTime,
+        "not overdue at 17:00 for want of an on-site note"
+    );
+}
+
+#[test]
+fn an_assessment_after_a_solution_met_leaves_its_extensions_whole() {
+    // Major complaints have five working days, which leaves room for two
+    // extension days; the case, general then, was granted four, and its
+    // extended solution (11 March) was met on 10 March.
+    let t = local(2026, 3, 2, 10, 0);
+    let mut s = sim_with(CaseKind::Complaint, Channel::Phone, t, t);
+    s.settings.deadlines.solution_by_severity.insert(
+        Severity::Major,
+        shared::deadline::DeadlineRule::WorkingDays(5),
+    );
+    assess_at(
+        &mut s,
+        t + Duration::minutes(10),
+        Severity::General,
+        false,
+        true,
+    );
+    s.act(1, t + Duration::minutes(20), assign());
+    s.act(1, t + Duration::minutes(30), Action::Start);
+    s.act(1, local(2026, 3, 3, 9, 0), extension(4));
+    let eleventh = local(2026, 3, 11, 23, 59) + Duration::seconds(59);
+    assert_eq!(due(&s.case(), Clock::Solution), eleventh);
+    let answered = local(2026, 3, 10, 15, 0);
+    s.act(
+        1,
+        answered,
+        Action::Propose {
+            measures: "更换门禁".into(),
+            responsible: "李工".into(),
+            planned_date: chrono::NaiveDate::from_ymd_opt(2026, 3, 20),
+            compensation_fen: 0,
+        },
+    );
+    assess_at(
+        &mut s,
+        local(2026, 3, 12, 9, 0),
+        Severity::Major,
+        false,
+        true,
+    );
+    let case = s.case();
+    assert!(case.violations.is_empty(), "{:?}", case.violations);
+    assert_eq!(due(&case, Clock::Solution), eleventh);
+    assert_eq!(
+        status(&case, Clock::Solution, answered),
+        ClockStatus::MetOnTime
+    );
+}

@@ -246,9 +246,10 @@ async fn drop_cases(
     state: &DeviceState,
     stored: Option<&DeviceState>,
 ) -> Result<(), LoginError> {
-    let reset = stored.map(|s| DeviceState {
-        cursor: 0,
-        ..s.clone()
+    let reset = stored.map(|s| {
+        let mut s = s.clone();
+        s.pull_again();
+        s
     });
     let restart = reset.as_ref().map(|state| db::Restart {
         state,
@@ -333,7 +334,7 @@ async fn log_in(
             // come now.
             held_scope = None;
         }
-        state.cursor = 0;
+        state.pull_again();
     }
     if someone_else {
         let pending = unsynced_by_others(ctx, &state, waited, resp.user.id);
@@ -351,7 +352,7 @@ async fn log_in(
         // And so is what they had half typed.
         super::draft::forget_all();
         // The previous user's ops, refused ones among them, are gone.
-        state.cursor = 0;
+        state.pull_again();
         state.refused.clear();
     }
     // A secret comes only with a newly issued device: keep the pair.

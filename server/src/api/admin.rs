@@ -574,10 +574,11 @@ pub async fn put_property(
     State(state): State<AppState>,
     session: Session,
     ClientAddr(addr): ClientAddr,
-    IfMatch(expected): IfMatch,
+    if_match: Result<IfMatch, ApiError>,
     json: Body<serde_json::Value>,
 ) -> Result<impl IntoResponse, ApiError> {
     session.require(&[Role::Admin])?;
+    let IfMatch(expected) = if_match?;
     let ApiJson(body) = json?;
     // A page still on a build before the contact sends none: it keeps the
     // stored one rather than erasing what every receipt gives residents.

@@ -104,10 +104,11 @@ pub async fn put_settings(
     State(state): State<AppState>,
     session: Session,
     ClientAddr(addr): ClientAddr,
-    IfMatch(expected): IfMatch,
+    if_match: Result<IfMatch, ApiError>,
     json: Body<serde_json::Value>,
 ) -> Result<impl IntoResponse, ApiError> {
     admin(&session)?;
+    let IfMatch(expected) = if_match?;
     let ApiJson(body) = json?;
     let new = parse_settings(body)?;
     let store = state.store.clone();
@@ -175,10 +176,11 @@ pub async fn put_categories(
     State(state): State<AppState>,
     session: Session,
     ClientAddr(addr): ClientAddr,
-    IfMatch(expected): IfMatch,
+    if_match: Result<IfMatch, ApiError>,
     json: Body<Vec<Category>>,
 ) -> Result<impl IntoResponse, ApiError> {
     admin(&session)?;
+    let IfMatch(expected) = if_match?;
     let ApiJson(categories) = json?;
     let categories = check_categories(categories).map_err(category_refusal)?;
     let store = state.store.clone();

@@ -19,7 +19,7 @@ use super::responses::{AdminOnly, JsonBody};
 use super::sync::MAX_BATCH;
 use super::{ClientAddr, audit_entry};
 use crate::auth::Session;
-use crate::error::{ApiError, ApiJson, ErrorBody, blocking};
+use crate::error::{ApiError, ApiJson, Body, ErrorBody, blocking};
 use crate::state::AppState;
 use crate::store::{AuditEntry, Store};
 use axum::Json;
@@ -47,9 +47,10 @@ pub async fn import(
     State(state): State<AppState>,
     session: Session,
     ClientAddr(addr): ClientAddr,
-    ApiJson(file): ApiJson<RecordsFile>,
+    file: Body<RecordsFile>,
 ) -> Result<Json<RecordsImport>, ApiError> {
     session.require(&[Role::Admin])?;
+    let ApiJson(file) = file?;
     let store = state.store.clone();
     let ceiling = state.clock_ceiling();
     let admin = session.user.clone();
