@@ -92,7 +92,7 @@ fn exports_of_many_cases_stream_read_back_and_mask() {
         .expect("phone column");
     let name = header
         .iter()
-        .position(|h| h == "投诉人")
+        .position(|h| h == "联系人姓名")
         .expect("name column");
     let id = header
         .iter()

@@ -84,7 +84,8 @@ pub async fn keep_small_images(ctx: AppCtx, token: &str) -> Result<(), ApiError>
 /// names; never bytes still to upload or set aside, nor those of the
 /// device's ops the server refused, which exist nowhere else and still
 /// show (as not taken), nor those of its own ops recent enough that a
-/// restored server may ask for them again.
+/// restored server may ask for them again, nor those of its records made
+/// under a former device id.
 pub async fn let_go(ctx: AppCtx) -> Result<(), db::DbError> {
     // An attach op recorded meanwhile would not be among the cases read
     // below, and its bytes would go.
@@ -123,12 +124,23 @@ pub async fn let_go(ctx: AppCtx) -> Result<(), db::DbError> {
         // a restored server (`scope::drop_cases`).
         kept.extend(log.kept().flat_map(|op| op.blob_hashes()));
     });
-    let gone: Vec<BlobHash> = db::blob_hashes()
+    let mut gone: Vec<BlobHash> = db::blob_hashes()
         .await?
         .iter()
         .filter_map(|key| key.parse::<BlobHash>().ok())
         .filter(|h| !kept.contains(h))
         .collect();
+    // And those of the records made under a former device id, which only
+    // this tablet holds now (`scope::drop_cases` keeps them too). Read
+    // only when something would go: they are in no list held in memory.
+    if !gone.is_empty() {
+        let stranded: HashSet<BlobHash> = db::stranded_ops(state.device)
+            .await?
+            .iter()
+            .flat_map(|op| op.blob_hashes())
+            .collect();
+        gone.retain(|h| !stranded.contains(h));
+    }
     if !gone.is_empty() {
         let dropped = db::drop_blobs(&gone).await?;
         leptos::logging::log!("let go of {dropped} evidence files kept long enough");

@@ -46,8 +46,8 @@ pub async fn upload_waiting(ctx: AppCtx, token: &str) -> Result<(), ApiError> {
                 result = Err(e);
                 break;
             }
-            Err(e) if e.code() == Some("blob.discarded") && is_current(ctx, &pending) => {
-                drop_discarded(ctx, pending.hash).await?;
+            Err(e) if e.code() == Some("blob.discarded") => {
+                drop_discarded(ctx, &pending).await?;
             }
             // `blob.wrong_type`: bytes the server will never take (not
             // what their attachment says) hold nobody's login either. Set
@@ -159,7 +159,15 @@ fn is_current(ctx: AppCtx, pending: &PendingUpload) -> bool {
 /// Drops the upload of bytes whose attach op an administrator discarded,
 /// and the bytes too unless an op this device holds still shows them (the
 /// discarded op itself, until another user logs in on the tablet).
-async fn drop_discarded(ctx: AppCtx, hash: BlobHash) -> Result<(), DbError> {
+async fn drop_discarded(ctx: AppCtx, pending: &PendingUpload) -> Result<(), DbError> {
+    // The same bytes attached again while the server answered: that op's
+    // save, still under way, stores them with a new upload entry, which
+    // this must see before it decides (it would delete both otherwise).
+    let _turn = crate::record::between_recordings().await;
+    if !is_current(ctx, pending) {
+        return Ok(());
+    }
+    let hash = pending.hash;
     let shown = ctx.ops.with_value(|log| {
         log.cases()
             .flat_map(|(_, ops)| ops)

@@ -19,7 +19,7 @@
 //! | 6 | 类别 | Category | category name |
 //! | 7 | 渠道 | Channel | how it reached us |
 //! | 8 | 来源单号 | Source no. | the 12345 hotline's or a platform's order number it came with |
-//! | 9 | 投诉人 | Complainant | name (masked: 张*) |
+//! | 9 | 联系人姓名 | Resident's name | the complainant, the one reporting a repair, making a suggestion or asking (masked: 张*) |
 //! | 10 | 联系电话 | Phone | phone (masked: 139****5678) |
 //! | 11 | 受理时间 | Received | when it reached us |
 //! | 12 | 登记时间 | Recorded | when it was registered |

@@ -45,7 +45,7 @@ pub const CASE_COLUMNS: [(&str, &str); 46] = [
     ("类别", "Category"),
     ("渠道", "Channel"),
     ("来源单号", "Source no."),
-    ("投诉人", "Complainant"),
+    ("联系人姓名", "Resident's name"),
     ("联系电话", "Phone"),
     ("受理时间", "Received"),
     ("登记时间", "Recorded"),
