@@ -596,6 +596,17 @@ fn schedule(year: i32, rest: &[&str], work: &[&str]) -> Value {
     json!({"year": year, "rest_days": rest, "workdays": work, "source": "国办发明电〔2026〕1号"})
 }
 
+/// A schedule of `year` with only the holidays of a fixed date as rest days
+/// (`shared::calendar::FIXED_HOLIDAYS`), the least the server takes.
+fn fixed_dates_only(year: i32) -> Value {
+    let rest: Vec<String> = shared::calendar::FIXED_HOLIDAYS
+        .iter()
+        .map(|(_, month, day)| format!("{year}-{month:02}-{day:02}"))
+        .collect();
+    let rest: Vec<&str> = rest.iter().map(String::as_str).collect();
+    schedule(year, &rest, &[])
+}
+
 #[test]
 fn calendar_is_previewed_before_it_is_applied() {
     let w = world();
@@ -605,14 +616,14 @@ fn calendar_is_previewed_before_it_is_applied() {
     // 2027-02-06 is a Saturday, listed as a make-up workday; dates come back sorted.
     let good = schedule(
         2027,
-        &["2027-02-08", "2027-01-01", "2027-02-09"],
+        &["2027-02-08", "2027-10-01", "2027-01-01", "2027-02-09"],
         &["2027-02-06"],
     );
     let (status, preview) = admin.post("/api/v1/admin/calendar/preview", &good);
     assert_eq!(status, 200, "{preview}");
     assert_eq!(
         preview["rest_days"],
-        json!(["2027-01-01", "2027-02-08", "2027-02-09"])
+        json!(["2027-01-01", "2027-02-08", "2027-02-09", "2027-10-01"])
     );
     assert_eq!(preview["workdays"], json!(["2027-02-06"]));
     assert_eq!(preview["replaces"], false);
@@ -635,6 +646,13 @@ fn calendar_is_previewed_before_it_is_applied() {
         (
             schedule(2027, &["2027-01-01", "2027-01-01"], &[]),
             "calendar.duplicate_rest_day",
+        ),
+        // No holidays at all: 1 January, a Friday, would be worked.
+        (schedule(2027, &[], &[]), "calendar.statutory_day_at_work"),
+        // National Day's Friday left out.
+        (
+            schedule(2027, &["2027-01-01"], &[]),
+            "calendar.statutory_day_at_work",
         ),
     ] {
         let (status, preview) = admin.post("/api/v1/admin/calendar/preview", &bad);
@@ -707,7 +725,7 @@ fn a_calendar_imported_on_the_command_line_reaches_stored_cases() {
     );
 
     let file = data.join("years.json");
-    let years = json!([schedule(year, &[], &[]), schedule(year + 1, &[], &[])]);
+    let years = json!([fixed_dates_only(year), fixed_dates_only(year + 1)]);
     std::fs::write(&file, years.to_string()).expect("write the schedules");
     common::cli(
         &data,

@@ -503,6 +503,13 @@ fn admin_endpoints_are_admin_only() {
         &json!({ "login": "long_dept", "display_name": "部门", "role": "staff", "password": "long-enough", "properties": [w.pa().id], "department": "部".repeat(65) }),
     );
     assert_eq!((s, code(&body)), (400, "admin.bad_department"), "{body}");
+    // A department head sees the cases passed to their department: none
+    // without one.
+    let (s, body) = admin.post(
+        "/api/v1/admin/users",
+        &json!({ "login": "no_dept", "display_name": "主管", "role": "department_head", "password": "long-enough", "properties": [w.pa().id], "department": "  " }),
+    );
+    assert_eq!((s, code(&body)), (400, "admin.no_department"), "{body}");
     let (s, body) = admin.post(
         "/api/v1/admin/users",
         &json!({ "login": "twice", "display_name": "两次", "role": "staff", "password": "long-enough", "properties": [w.pa().id, w.pa().id] }),
@@ -944,7 +951,7 @@ fn configuration_travels_with_pull() {
     let file = w.server.data.join("2027.json");
     std::fs::write(
         &file,
-        r#"{"year":2027,"rest_days":["2027-01-01"],"workdays":[],"source":"test"}"#,
+        r#"{"year":2027,"rest_days":["2027-01-01","2027-10-01"],"workdays":[],"source":"test"}"#,
     )
     .unwrap();
     common::cli(

@@ -326,7 +326,7 @@ pub fn preview_calendar(
         error: None,
     };
     let mut copy = calendar.clone();
-    match copy.insert(schedule) {
+    match copy.admit(schedule) {
         Ok(()) => (preview, Some(copy)),
         Err(e) => {
             preview.error = Some(CalendarProblem {
@@ -494,7 +494,7 @@ mod tests {
         let calendar = Calendar::with_builtin();
         let good = YearSchedule {
             year: 2027,
-            rest_days: vec!["2027-01-01".parse().unwrap()],
+            rest_days: vec!["2027-01-01".parse().unwrap(), "2027-10-01".parse().unwrap()],
             workdays: vec![],
             source: "test".into(),
         };

@@ -76,6 +76,14 @@ pub enum CalendarError {
         /// The offending date.
         date: NaiveDate,
     },
+    /// A day the holiday rules make a rest day every year ([`FIXED_HOLIDAYS`])
+    /// is a working day under the schedule: a schedule without its
+    /// holidays (typed by hand, or an empty file) would count them as
+    /// working days.
+    StatutoryDayAtWork {
+        /// The first such day.
+        date: NaiveDate,
+    },
     /// A date is listed both as a rest day and as a make-up workday.
     RestAndWorkday {
         /// The date listed twice.
@@ -112,6 +120,20 @@ pub enum CalendarError {
     /// [`MAX_SOURCE_CHARS`]: every tablet is sent it.
     LongSource,
 }
+
+/// The holidays the rules (全国年节及纪念日放假办法) give the same date every
+/// year, and the year each was first one: 元旦 (1 January), 劳动节 (1 May,
+/// and 2 May since the 2025 revision) and 国庆节 (1–3 October). The Spring
+/// Festival, Qingming, Dragon Boat and Mid-Autumn move with the lunar
+/// calendar and cannot be checked here.
+pub const FIXED_HOLIDAYS: [(i32, u32, u32); 6] = [
+    (FIRST_YEAR, 1, 1),
+    (FIRST_YEAR, 5, 1),
+    (2025, 5, 2),
+    (FIRST_YEAR, 10, 1),
+    (FIRST_YEAR, 10, 2),
+    (FIRST_YEAR, 10, 3),
+];
 
 /// The longest source a schedule may name: a notice's number and title.
 pub const MAX_SOURCE_CHARS: usize = 200;
@@ -189,6 +211,24 @@ impl Calendar {
                 .expect("embedded calendar schedule passes validation");
         }
         calendar
+    }
+
+    /// Adds a year's schedule an administrator loads, as [`Calendar::insert`]
+    /// does, once it also has the holidays every year has on the same date
+    /// ([`FIXED_HOLIDAYS`]) as rest days. Only here, not in `insert`: a
+    /// schedule stored before this check keeps loading.
+    pub fn admit(&mut self, schedule: YearSchedule) -> Result<(), CalendarError> {
+        let schedule = schedule.normalized()?;
+        let at_work = FIXED_HOLIDAYS
+            .iter()
+            .filter(|(since, _, _)| schedule.year >= *since)
+            .filter_map(|&(_, month, day)| NaiveDate::from_ymd_opt(schedule.year, month, day))
+            .find(|d| schedule.is_working_day(*d));
+        if let Some(date) = at_work {
+            return Err(CalendarError::StatutoryDayAtWork { date });
+        }
+        self.years.insert(schedule.year, schedule);
+        Ok(())
     }
 
     /// Adds a year's schedule, replacing the one already loaded for that
@@ -288,6 +328,7 @@ impl CalendarError {
         match self {
             CalendarError::YearNotLoaded { .. } => "calendar.year_not_loaded",
             CalendarError::DateOutsideYear { .. } => "calendar.date_outside_year",
+            CalendarError::StatutoryDayAtWork { .. } => "calendar.statutory_day_at_work",
             CalendarError::RestAndWorkday { .. } => "calendar.rest_and_workday",
             CalendarError::WorkdayNotWeekend { .. } => "calendar.workday_not_weekend",
             CalendarError::DuplicateRestDay { .. } => "calendar.duplicate_rest_day",
@@ -305,6 +346,9 @@ impl CalendarError {
                 format!("尚未载入{year}年的节假日安排，无法计算工作日。请管理员导入该年度日历。")
             }
             CalendarError::DateOutsideYear { year, date } => format!("日期{date}不属于{year}年。"),
+            CalendarError::StatutoryDayAtWork { date } => format!(
+                "{date}是每年的法定节假日（元旦、劳动节、国庆节），安排中却是工作日：请载入国务院办公厅发布的完整安排。"
+            ),
             CalendarError::RestAndWorkday { date } => {
                 format!("{date}不能既是放假日又是调休上班日。")
             }
@@ -330,6 +374,9 @@ impl CalendarError {
             CalendarError::DateOutsideYear { year, date } => {
                 format!("The date {date} is not in {year}.")
             }
+            CalendarError::StatutoryDayAtWork { date } => format!(
+                "{date} is a statutory holiday every year (New Year's Day, Labour Day, National Day), but a working day in this schedule: load the whole schedule the State Council published."
+            ),
             CalendarError::RestAndWorkday { date } => {
                 format!("{date} cannot be both a rest day and a make-up workday.")
             }
@@ -465,6 +512,55 @@ mod tests {
         // A 30-working-day rule started on 20 November ends in January.
         assert_eq!(cal.year_needed(day(2026, 11, 20), 30), Some(2027));
         assert_eq!(cal.year_needed(day(2026, 10, 31), 30), None);
+    }
+
+    #[test]
+    fn a_schedule_loaded_has_the_holidays_of_a_fixed_date() {
+        let mut cal = Calendar::new();
+        // 1 January 2027 is a Friday.
+        assert_eq!(
+            cal.admit(schedule(2027, &[], &[])),
+            Err(CalendarError::StatutoryDayAtWork {
+                date: d("2027-01-01")
+            })
+        );
+        // 1 and 2 May 2027 fall on the weekend: rest days unless listed
+        // as make-up working days.
+        assert_eq!(
+            cal.admit(schedule(
+                2027,
+                &["2027-01-01", "2027-10-01"],
+                &["2027-05-02"]
+            )),
+            Err(CalendarError::StatutoryDayAtWork {
+                date: d("2027-05-02")
+            })
+        );
+        assert_eq!(
+            cal.admit(schedule(2027, &["2027-01-01", "2027-10-01"], &[])),
+            Ok(())
+        );
+        // Before 2025 Labour Day was one day.
+        assert_eq!(
+            cal.admit(schedule(
+                2024,
+                &[
+                    "2024-01-01",
+                    "2024-05-01",
+                    "2024-10-01",
+                    "2024-10-02",
+                    "2024-10-03"
+                ],
+                &[]
+            )),
+            Ok(())
+        );
+        // The published schedules pass.
+        for year in Calendar::with_builtin().years.into_values() {
+            assert_eq!(cal.admit(year.clone()), Ok(()), "{}", year.year);
+        }
+        // A schedule stored before the check still loads.
+        assert_eq!(cal.insert(schedule(2028, &[], &[])), Ok(()));
     }
 
     #[test]

@@ -38,6 +38,13 @@ impl Role {
         matches!(self, Role::Quality | Role::Gm | Role::Admin)
     }
 
+    /// Whether a user of the role needs a department: a department head
+    /// handles, and sees the personal data of, the cases passed to theirs
+    /// (`personal_data::named`); without one, none.
+    pub fn needs_department(self) -> bool {
+        self == Role::DepartmentHead
+    }
+
     /// The management line that assesses, extends, closes and reopens:
     /// the property manager and everyone above them.
     pub fn is_management(self) -> bool {

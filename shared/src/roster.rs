@@ -346,7 +346,7 @@ pub fn read_roster(text: &str, properties: &[Property], logins: &[&str]) -> Vec<
         if role.is_some_and(|r| !r.sees_all_properties()) && cell(3).is_empty() {
             problems.push(RosterProblem::NoProperties);
         }
-        if role == Some(Role::DepartmentHead) && cell(4).is_empty() {
+        if role.is_some_and(Role::needs_department) && cell(4).is_empty() {
             problems.push(RosterProblem::NoDepartment);
         }
         if let Some(first) = out

@@ -229,6 +229,18 @@ async fn an_admin_adds_a_user_and_imports_a_holiday_calendar() {
     assert_eq!(browser.value("new-user-name").await, "孙敏");
     browser.click("user-edit-cancel").await;
 
+    // Correcting an administrator leaves the next new user the role chosen
+    // for new users, not the administrator's.
+    click_css(
+        &browser,
+        "[data-testid=\"user-row\"][data-login=\"admin1\"] [data-testid=\"user-edit\"]",
+    )
+    .await;
+    browser.wait_text("new-user-form", "修改用户 admin1").await;
+    wait_value(&browser, "new-user-role", "admin").await;
+    browser.click("user-edit-cancel").await;
+    wait_value(&browser, "new-user-role", "staff").await;
+
     // Disabling ends the user's sessions on every tablet: asked first.
     click_css(&browser, &in_row("user-toggle")).await;
     click_css(&browser, &in_row("user-toggle-cancel")).await;

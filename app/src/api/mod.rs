@@ -242,6 +242,10 @@ pub fn code_message(code: &str, lang: Lang) -> Option<String> {
             "该角色至少需要选择一个项目",
             "This role needs at least one property",
         ),
+        "admin.no_department" => (
+            "责任部门主管须填写部门，否则看不到转给本部门的工单",
+            "A department head needs a department, or they see none of the cases passed to it",
+        ),
         "admin.bad_property_code" => (
             "项目代码须为 1–8 位英文字母或数字",
             "A property code is 1–8 letters or digits",
@@ -412,6 +416,10 @@ pub fn code_message(code: &str, lang: Lang) -> Option<String> {
         "calendar.date_outside_year" => (
             "有日期不属于该年份",
             "A date lies outside the schedule's year",
+        ),
+        "calendar.statutory_day_at_work" => (
+            "元旦、劳动节或国庆节在安排中是工作日：请载入国务院办公厅发布的完整安排",
+            "New Year's Day, Labour Day or National Day is a working day in this schedule: load the whole schedule the State Council published",
         ),
         "calendar.rest_and_workday" => (
             "同一天不能既是放假日又是调休上班日",

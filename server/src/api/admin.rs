@@ -252,6 +252,13 @@ fn checked_profile(req: UserChange) -> Result<UserProfile, ApiError> {
             "this role needs at least one property",
         ));
     }
+    // The roster import refuses the same (`roster.no_department`).
+    if role.needs_department() && department.is_none() {
+        return Err(ApiError::bad_request(
+            "admin.no_department",
+            "a department head needs the department whose cases they handle",
+        ));
+    }
     let mut properties = req.properties;
     properties.sort();
     properties.dedup();
@@ -267,7 +274,7 @@ fn checked_profile(req: UserChange) -> Result<UserProfile, ApiError> {
 #[utoipa::path(put, path = "/api/v1/admin/users/{id}", request_body = UserChange, params(("id" = String, Path, description = "user id")),
     responses(AdminOnly, JsonBody,
         (status = 200, description = "The user as stored. A new role or new properties ended their sessions.", body = User),
-        (status = 400, description = "`request.bad_id`, `admin.unknown_role`, `admin.bad_display_name`, `admin.bad_department`, `admin.no_properties`, `admin.retired_property` (a retired property the user is not in already). `request.malformed_json`: the body is not JSON.", body = ErrorBody),
+        (status = 400, description = "`request.bad_id`, `admin.unknown_role`, `admin.bad_display_name`, `admin.bad_department`, `admin.no_properties`, `admin.no_department` (a department head without one), `admin.retired_property` (a retired property the user is not in already). `request.malformed_json`: the body is not JSON.", body = ErrorBody),
         (status = 404, description = "`not_found`: no such user, or a listed property does not exist.", body = ErrorBody),
         (status = 409, description = "`admin.change_own_role`: an admin cannot change their own role. `admin.last_admin`: no other admin is active.", body = ErrorBody)),
     security(("bearer" = [])))]
@@ -309,7 +316,7 @@ pub async fn update_user(
 #[utoipa::path(post, path = "/api/v1/admin/users", request_body = NewUserRequest,
     responses(AdminOnly, JsonBody,
         (status = 201, description = "The new user.", body = User),
-        (status = 400, description = "`admin.unknown_role`, `admin.bad_login`, `admin.bad_display_name`, `admin.bad_department`, `admin.weak_password`, `admin.no_properties`, `admin.retired_property`. `request.malformed_json`: the body is not JSON.", body = ErrorBody),
+        (status = 400, description = "`admin.unknown_role`, `admin.bad_login`, `admin.bad_display_name`, `admin.bad_department`, `admin.weak_password`, `admin.no_properties`, `admin.no_department`, `admin.retired_property`. `request.malformed_json`: the body is not JSON.", body = ErrorBody),
         (status = 422, description = "`request.too_long`: the password is longer than a login accepts.", body = ErrorBody),
         (status = 404, description = "`not_found`: a listed property does not exist.", body = ErrorBody),
         (status = 409, description = "`conflict`: the login is taken.", body = ErrorBody)),

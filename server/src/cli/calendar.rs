@@ -45,7 +45,7 @@ impl CalendarCommand {
                 let mut calendar: Calendar = store.config().map_err(|e| e.to_string())?.calendar;
                 for year in years {
                     let y = year.year;
-                    calendar.insert(year).map_err(|e| e.to_string())?;
+                    calendar.admit(year).map_err(|e| e.to_string())?;
                     println!("imported {y}");
                 }
                 let audit = cli_audit(

@@ -269,7 +269,10 @@ fn SettingsForm(
     // Settings are edited as JSON so that each field is one pointer; the
     // result is read back into `Settings` before it is sent.
     let base = StoredValue::new(serde_json::to_value(&initial).unwrap_or(Value::Null));
-    let timezone = RwSignal::new(initial.timezone.clone());
+    // A name saved before the list was kept (`Asia/Chongqing`) is shown as
+    // the zone it is read as, and saved so: the select could not show it,
+    // and the server refuses it.
+    let timezone = RwSignal::new(initial.tz().name().to_string());
     let keep_original = RwSignal::new(initial.attachments.keep_original_photos);
     let numbers: Vec<NumberSetting> = NUMBER_SETTINGS
         .into_iter()

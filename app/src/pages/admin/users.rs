@@ -298,6 +298,8 @@ struct NewUserFields {
     login: RwSignal<String>,
     name: RwSignal<String>,
     role: RwSignal<Role>,
+    /// The role chosen for new users, kept while a user is corrected.
+    new_role: RwSignal<Role>,
     password: RwSignal<String>,
     properties: RwSignal<Vec<PropertyId>>,
     department: RwSignal<String>,
@@ -328,6 +330,7 @@ impl NewUserFields {
             login,
             name,
             role,
+            new_role: RwSignal::new(Role::Staff),
             password,
             properties,
             department,
@@ -385,6 +388,8 @@ impl NewUserFields {
             || !shared::validation::is_plain_name(&department)
         {
             found.insert("department", words("admin.bad_department", l));
+        } else if role.needs_department() && department.is_empty() {
+            found.insert("department", words("admin.no_department", l));
         }
         found.is_empty().then(|| UserChange {
             display_name,
@@ -396,6 +401,11 @@ impl NewUserFields {
 
     /// Opens the form on `user`, to correct them.
     fn edit(&self, user: &User) {
+        // The role the next new user is given stays the one chosen for
+        // new users, not the corrected user's (an administrator's, say).
+        if self.editing.get_untracked().is_none() {
+            self.new_role.set(self.role.get_untracked());
+        }
         self.editing.set(Some(user.id));
         self.login.set(user.login.clone());
         self.name.set(user.display_name.clone());
@@ -407,8 +417,12 @@ impl NewUserFields {
         self.unsaved.settle();
     }
 
-    /// Empties the form for the next user (the role stays).
+    /// Empties the form for the next user: the role stays the one last
+    /// chosen for a new user (several of one role are often added in turn).
     fn clear(&self) {
+        if self.editing.get_untracked().is_some() {
+            self.role.set(self.new_role.get_untracked());
+        }
         self.editing.set(None);
         self.login.set(String::new());
         self.name.set(String::new());
@@ -626,7 +640,7 @@ fn NewUserForm(
 }
 
 /// Where the server's refusals of a new user belong.
-const NEW_USER_ROUTES: [Route; 9] = [
+const NEW_USER_ROUTES: [Route; 10] = [
     route("admin.bad_login", "login"),
     route("admin.retired_property", "properties"),
     Route {
@@ -643,4 +657,5 @@ const NEW_USER_ROUTES: [Route; 9] = [
     route("validation.password_too_short", "password"),
     route("admin.no_properties", "properties"),
     route("admin.bad_department", "department"),
+    route("admin.no_department", "department"),
 ];

@@ -75,6 +75,12 @@ pub fn Exports(
                 <button class="btn" data-testid="export-stats-csv" disabled=move || busy() || !current()
                     on:click=start("/api/v1/exports/stats.csv", "stats.csv")>{t("统计表 CSV", "Statistics (CSV)")}</button>
             </div>
+            // Voided duplicates are in the case list, marked, but not in the
+            // figures: one pivoting the sheet is told why it counts more.
+            <p class="hint">{t(
+                "工单导出包含已作废的重复工单（状态列为“已作废”），统计数字不计入它们；按表汇总时请先筛除。",
+                "The case export includes voided duplicates (state “Voided”), which the figures leave out; filter them out before summing the sheet.",
+            )}</p>
             <p class="hint" data-testid="export-cases-waiting">{move || (!current()).then(|| t(
                 "导出按统计结果的期间进行，当前条件的统计结果尚未取得（正在计算，或未能取得：见上方）。",
                 "The exports take the statistics' period, and the statistics of these filters have not come (still computing, or refused: see above).",

@@ -14,8 +14,9 @@ use shared::lang::Lang;
 /// `shared::role::Role::draws_spot_checks`), and the call lists drawn so far. The calls
 /// themselves are recorded on each case as a follow-up marked 抽查回访.
 /// The list shows the draws of the dashboard's property (`shown`, its id,
-/// or every one for none), as the figures above it count them; read again
-/// when `retry` moves (the network returned).
+/// or every one for none), as the figures above it count them; a draw for
+/// another property moves the dashboard to it. Read again when `retry`
+/// moves (the network returned).
 #[component]
 pub fn SpotChecks(shown: RwSignal<String>, retry: RwSignal<u32>) -> impl IntoView {
     let ctx = use_app();
@@ -103,7 +104,14 @@ pub fn SpotChecks(shown: RwSignal<String>, retry: RwSignal<u32>) -> impl IntoVie
             match reports::draw_spot_check(&token, &draw).await {
                 Ok(_) => {
                     message.set(None);
-                    reload();
+                    // Drawn for another property than the dashboard's:
+                    // the dashboard moves to it, or its call list would be
+                    // listed nowhere (and a second tap told it is drawn).
+                    let drawn = draw.property.to_string();
+                    match shown.try_get_untracked() {
+                        Some(of) if !of.is_empty() && of != drawn => shown.set(drawn),
+                        _ => reload(),
+                    }
                 }
                 Err(e) => message.set(Some(e.message(ctx.l()))),
             }
