@@ -1030,12 +1030,14 @@ impl Folder<'_> {
                 // the next resolution, which starts its clock again. The
                 // clock is kept aside as one an assessment takes away is:
                 // run out by now, it stays missed.
-                // Only the clocks `compute_deadlines` runs are owed: a
-                // complaint's or a repair's, to someone who can be reached.
+                // A complaint's or a repair's: only they have these clocks.
+                // Whether the complainant can be reached is judged by
+                // `compute_deadlines` from the case as it ends up (a phone
+                // added later makes them owed after all).
                 let owed = matches!(
                     case.registration.kind,
                     CaseKind::Complaint | CaseKind::Repair
-                ) && case.registration.complainant.reachable();
+                );
                 if let Some((resolved, None)) = marks.follow_up_clock {
                     marks.follow_up_clock = None;
                     let clock = match case.registration.kind {
@@ -1518,10 +1520,15 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
             d.clock,
             Clock::UrgentContact | Clock::UrgentOnSite | Clock::Transfer
         );
-        let callback = matches!(d.clock, Clock::FollowUpComplaint | Clock::FollowUpRepair);
+        // The callback and the result's feedback are owed only to someone
+        // who can be reached, as the running clocks are.
+        let told = matches!(
+            d.clock,
+            Clock::FollowUpComplaint | Clock::FollowUpRepair | Clock::Feedback
+        );
         let undue = (assessment_clock
             && (assessed_after_the_answer || (d.clock == Clock::Transfer && skipped(d.met))))
-            || (callback && !reachable);
+            || (told && !reachable);
         let seen = taken.iter().any(|(c, _)| *c == d.clock)
             || revived.iter().any(|(c, _, _)| *c == d.clock);
         if undue || seen {

@@ -1579,6 +1579,35 @@ fn a_case_reopened_before_the_resident_was_told_owes_the_next_result() {
         status(&s.case(), Clock::Feedback, reopened),
         ClockStatus::Missed
     );
+
+    // An anonymous resident whose phone was taken off since: nobody can
+    // tell them, and the feedback missed before is owed to nobody.
+    let mut s = Sim::new();
+    s.device(Role::Staff);
+    s.device(Role::Manager);
+    let mut anonymous = registration(CaseKind::Repair, Channel::Phone, t);
+    anonymous.complainant.anonymous = true;
+    s.act_expecting(0, t, Action::Register(anonymous), None);
+    s.act(0, t + Duration::minutes(10), assign());
+    s.act(0, t + Duration::minutes(30), Action::Start);
+    s.act(0, local(2026, 3, 2, 16, 0), resolve("已修复"));
+    s.act(
+        1,
+        reopened,
+        Action::Reopen {
+            reason: "复查发现仍漏水".into(),
+        },
+    );
+    assert!(clock_of(&s.case(), Clock::Feedback).is_some());
+    s.act(
+        0,
+        reopened + Duration::hours(1),
+        Action::Edit(shared::case::RegistrationPatch {
+            complainant_phone: Some(None),
+            ..Default::default()
+        }),
+    );
+    assert_eq!(clock_of(&s.case(), Clock::Feedback), None);
 }
 
 #[test]
