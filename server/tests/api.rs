@@ -1133,6 +1133,23 @@ fn an_admin_corrects_a_user_and_a_new_scope_ends_their_sessions() {
     let (staff, login) = Client::login(&w.server.base, "staff_a");
     assert_eq!(login["user"]["department"], "客服部", "{login}");
 
+    // A second administrator's form, opened before that correction, is
+    // refused instead of undoing it; one opened on the user as they are
+    // now saves.
+    let was = |department: Option<&str>| {
+        json!({ "display_name": "张敏", "role": "staff", "properties": [w.pa().id], "department": department })
+    };
+    let (s, body) = admin.put(
+        &path,
+        &json!({ "display_name": "张敏敏", "role": "staff", "properties": [w.pa().id], "was": was(None) }),
+    );
+    assert_eq!((s, code(&body)), (412, "admin.changed_meanwhile"), "{body}");
+    let (s, body) = admin.put(
+        &path,
+        &json!({ "display_name": "张敏", "role": "staff", "properties": [w.pa().id], "department": "客服部", "was": was(Some("客服部")) }),
+    );
+    assert_eq!(s, 200, "{body}");
+
     let (s, body) = admin.put(
         &path,
         &json!({ "display_name": "张敏", "role": "staff", "properties": [w.pb().id] }),

@@ -406,6 +406,57 @@ pub struct UserChange {
     /// Department; none or empty for none.
     #[serde(default)]
     pub department: Option<String>,
+    /// The user as the form that made this correction read them (absent
+    /// from a script, which replaces whatever is there): refused with 412
+    /// `admin.changed_meanwhile` when they changed since, so that one
+    /// administrator's correction never undoes another's made meanwhile.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub was: Option<UserAsRead>,
+}
+
+/// What a correction of a user was made over ([`UserChange::was`]): the
+/// fields the correction replaces, as read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct UserAsRead {
+    /// Display name.
+    pub display_name: String,
+    /// Role code.
+    pub role: String,
+    /// Property ids.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
+    pub properties: Vec<PropertyId>,
+    /// Department.
+    pub department: Option<String>,
+}
+
+impl UserAsRead {
+    /// `user` as read now.
+    pub fn of(user: &User) -> UserAsRead {
+        UserAsRead {
+            display_name: user.display_name.clone(),
+            role: user.role.code().to_string(),
+            properties: user.properties.clone(),
+            department: user.department.clone(),
+        }
+    }
+
+    /// Whether `user` is still as read (the order of the properties and an
+    /// empty department aside).
+    pub fn matches(&self, user: &User) -> bool {
+        let sorted = |p: &[PropertyId]| {
+            let mut p = p.to_vec();
+            p.sort();
+            p.dedup();
+            p
+        };
+        let department = |d: &Option<String>| d.as_deref().map(str::trim).unwrap_or_default().to_string();
+        self.display_name == user.display_name
+            && self.role == user.role.code()
+            && sorted(&self.properties) == sorted(&user.properties)
+            && department(&self.department) == department(&user.department)
+    }
 }
 
 /// Enables or disables a user (`PUT /api/v1/admin/users/{id}/active`).

@@ -219,8 +219,8 @@ pub fn code_message(code: &str, lang: Lang) -> Option<String> {
             "You cannot revoke the device you are using; revoke it from another one",
         ),
         "admin.last_admin" => (
-            "停用后将没有可用的系统管理员，因此未停用。",
-            "Not disabled: no active administrator would be left.",
+            "这样将没有可用的系统管理员（停用或改为其他角色），因此未执行。",
+            "Not done: no active administrator would be left (disabled, or given another role).",
         ),
         "admin.weak_password" | "validation.password_too_short" => {
             return Some(password_too_short(lang));

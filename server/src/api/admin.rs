@@ -180,6 +180,7 @@ fn checked_new_user(req: NewUserRequest) -> Result<CheckedNewUser, ApiError> {
         role: req.role,
         properties: req.properties,
         department: req.department,
+        was: None,
     })?;
     // Longer than a login accepts, it could never be used.
     if req.password.len() > shared::validation::MAX_PASSWORD_BYTES {
@@ -276,7 +277,8 @@ fn checked_profile(req: UserChange) -> Result<UserProfile, ApiError> {
         (status = 200, description = "The user as stored. A new role or new properties ended their sessions.", body = User),
         (status = 400, description = "`request.bad_id`, `admin.unknown_role`, `admin.bad_display_name`, `admin.bad_department`, `admin.no_properties`, `admin.no_department` (a department head without one), `admin.retired_property` (a retired property the user is not in already). `request.malformed_json`: the body is not JSON.", body = ErrorBody),
         (status = 404, description = "`not_found`: no such user, or a listed property does not exist.", body = ErrorBody),
-        (status = 409, description = "`admin.change_own_role`: an admin cannot change their own role. `admin.last_admin`: no other admin is active.", body = ErrorBody)),
+        (status = 409, description = "`admin.change_own_role`: an admin cannot change their own role. `admin.last_admin`: no other admin is active.", body = ErrorBody),
+        (status = 412, description = "`admin.changed_meanwhile`: the user is no longer as `was` says the form read them.", body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn update_user(
     State(state): State<AppState>,
@@ -288,6 +290,7 @@ pub async fn update_user(
     session.require(&[Role::Admin])?;
     let ApiJson(req) = json?;
     let id: UserId = super::path_id(&id, "user")?;
+    let was = req.was.clone();
     let profile = checked_profile(req)?;
     let held = {
         let store = state.store.clone();
@@ -308,7 +311,7 @@ pub async fn update_user(
     let store = state.store.clone();
     let entry = audit_entry(&session, addr, "user.update", serde_json::Value::Null);
     Ok(Json(
-        blocking(move || store.update_user(id, profile, &entry)).await?,
+        blocking(move || store.update_user(id, profile, was.as_ref(), &entry)).await?,
     ))
 }
 

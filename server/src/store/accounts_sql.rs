@@ -308,14 +308,18 @@ fn add_user_properties(tx: &dyn Db, id: UserId, properties: &[PropertyId]) -> St
 /// whom they may assign, which complainants' phones they see); ops it
 /// recorded before under the old role are put aside for an admin. The
 /// last active admin keeps the role, checked here, in the write, as for a
-/// disable.
+/// disable. Refused when the user is no longer as `was` (the form's copy).
 pub(super) fn update_user(
     tx: &dyn Db,
     id: UserId,
     profile: UserProfile,
+    was: Option<&shared::admin::UserAsRead>,
     audit: &AuditEntry,
 ) -> StoreResult<User> {
     let before = user(tx, id)?.ok_or_else(|| StoreError::NotFound(format!("user {id}")))?;
+    if was.is_some_and(|was| !was.matches(&before)) {
+        return Err(StoreError::Changed("user".into()));
+    }
     tx.execute(
         "UPDATE users SET display_name = ?2, role = ?3, department = ?4 WHERE id = ?1",
         &[

@@ -143,9 +143,10 @@ impl<E: Engine> Store for E {
         &self,
         id: UserId,
         profile: UserProfile,
+        was: Option<&shared::admin::UserAsRead>,
         audit: &AuditEntry,
     ) -> StoreResult<User> {
-        self.write(|tx| accounts_sql::update_user(tx, id, profile, audit))
+        self.write(|tx| accounts_sql::update_user(tx, id, profile, was, audit))
     }
 
     fn device_proven(&self, device: DeviceId, secret_hash: &str, login: &str) -> StoreResult<bool> {

@@ -327,6 +327,7 @@ pub trait Store: reports::Reports + administration::Administration + Send + Sync
         &self,
         id: UserId,
         profile: UserProfile,
+        was: Option<&shared::admin::UserAsRead>,
         audit: &AuditEntry,
     ) -> StoreResult<User>;
     /// Whether `device` is enrolled, not revoked, holds the secret whose

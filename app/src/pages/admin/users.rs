@@ -3,7 +3,7 @@
 //! corrects one (修改: name, role, properties, department; the login and
 //! the password stay).
 
-use super::{short, token, words};
+use super::{ReadAgain, changed_meanwhile, short, token, words};
 use crate::api::ApiError;
 use crate::api::admin::{self, NewUser};
 use crate::components::form::{
@@ -12,7 +12,7 @@ use crate::components::form::{
 use crate::components::table::{DataTable, Loaded, loaded};
 use crate::state::use_app;
 use leptos::prelude::*;
-use shared::admin::UserChange;
+use shared::admin::{UserAsRead, UserChange};
 use shared::id::{PropertyId, UserId};
 use shared::lang::Lang;
 use shared::property::Property;
@@ -300,6 +300,9 @@ struct NewUserFields {
     role: RwSignal<Role>,
     /// The role chosen for new users, kept while a user is corrected.
     new_role: RwSignal<Role>,
+    /// The user being corrected as the form read them: the server refuses
+    /// the correction when they changed since.
+    was: RwSignal<Option<UserAsRead>>,
     password: RwSignal<String>,
     properties: RwSignal<Vec<PropertyId>>,
     department: RwSignal<String>,
@@ -331,6 +334,7 @@ impl NewUserFields {
             name,
             role,
             new_role: RwSignal::new(Role::Staff),
+            was: RwSignal::new(None),
             password,
             properties,
             department,
@@ -396,6 +400,7 @@ impl NewUserFields {
             role: role.code().to_string(),
             properties,
             department: (!department.is_empty()).then_some(department),
+            was: self.was.get_untracked(),
         })
     }
 
@@ -407,6 +412,7 @@ impl NewUserFields {
             self.new_role.set(self.role.get_untracked());
         }
         self.editing.set(Some(user.id));
+        self.was.set(Some(UserAsRead::of(user)));
         self.login.set(user.login.clone());
         self.name.set(user.display_name.clone());
         self.role.set(user.role);
@@ -424,6 +430,7 @@ impl NewUserFields {
             self.role.set(self.new_role.get_untracked());
         }
         self.editing.set(None);
+        self.was.set(None);
         self.login.set(String::new());
         self.name.set(String::new());
         self.password.set(String::new());
@@ -479,11 +486,32 @@ fn NewUserForm(
                     reload.refetch();
                     crate::sync::request(ctx);
                 }
-                Err(e) => show_refusal(e, l, &NEW_USER_ROUTES, fields, error),
+                Err(e) => {
+                    // Another administrator saved this user meanwhile: the
+                    // list shows them as they are now, to read again.
+                    if changed_meanwhile(e) {
+                        reload.refetch();
+                    }
+                    show_refusal(e, l, &NEW_USER_ROUTES, fields, error);
+                }
             }
             result.map(drop)
         }
     });
+    // Opens the form again on the user as stored now (what was typed goes).
+    let read_again = move || {
+        let Some(id) = form.editing.get_untracked() else {
+            return;
+        };
+        let now = reload
+            .get_untracked()
+            .and_then(Result::ok)
+            .and_then(|list| list.into_iter().find(|u| u.id == id));
+        if let Some(user) = now {
+            form.edit(&user);
+            error.set(None);
+        }
+    };
     let busy = move || create.pending().get() || update.pending().get();
     let editing = move || form.editing.get().is_some();
     let on_properties = move |ev: leptos::ev::Event| {
@@ -633,6 +661,9 @@ fn NewUserForm(
                     }>{t("取消", "Cancel")}</button>
                 </Show>
                 <p class="error" role="alert" data-testid="admin-error">{move || error.with(|e| e.as_ref().map(|e| e.message(ctx.lang.get())))}</p>
+                <ReadAgain
+                    when=Signal::derive(move || error.with(|e| e.as_ref().is_some_and(changed_meanwhile)))
+                    read=read_again/>
                 <p class="admin-done" role="status" data-testid="new-user-status">{move || done.get()}</p>
             </div>
         </form>
