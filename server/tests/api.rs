@@ -1136,9 +1136,7 @@ fn an_admin_corrects_a_user_and_a_new_scope_ends_their_sessions() {
     // A second administrator's form, opened before that correction, is
     // refused instead of undoing it; one opened on the user as they are
     // now saves.
-    let was = |department: Option<&str>| {
-        json!({ "display_name": "张敏", "role": "staff", "properties": [w.pa().id], "department": department })
-    };
+    let was = |department: Option<&str>| json!({ "display_name": "张敏", "role": "staff", "properties": [w.pa().id], "department": department });
     let (s, body) = admin.put(
         &path,
         &json!({ "display_name": "张敏敏", "role": "staff", "properties": [w.pa().id], "was": was(None) }),

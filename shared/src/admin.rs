@@ -451,7 +451,8 @@ impl UserAsRead {
             p.dedup();
             p
         };
-        let department = |d: &Option<String>| d.as_deref().map(str::trim).unwrap_or_default().to_string();
+        let department =
+            |d: &Option<String>| d.as_deref().map(str::trim).unwrap_or_default().to_string();
         self.display_name == user.display_name
             && self.role == user.role.code()
             && sorted(&self.properties) == sorted(&user.properties)
