@@ -1211,7 +1211,7 @@ fn an_admin_corrects_a_user_and_a_new_scope_ends_their_sessions() {
         .iter()
         .filter(|e| e["action"] == "user.update")
         .collect();
-    assert_eq!(updates.len(), 3, "{log}");
+    assert_eq!(updates.len(), 4, "{log}");
     let moved = updates
         .iter()
         .find(|e| e["detail"]["to"]["properties"] == json!([w.pb().id]))

@@ -1757,7 +1757,8 @@ fn pulled_users_are_cards_of_the_callers_properties() {
                 "display_name",
                 "role",
                 "active",
-                "properties"
+                "properties",
+                "department"
             ])),
             "{user}"
         );
