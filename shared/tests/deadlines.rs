@@ -1529,8 +1529,14 @@ fn a_taken_urgent_clock_missed_stays_when_the_repair_is_then_done_on_the_spot() 
 #[test]
 fn a_case_reopened_before_the_resident_was_told_owes_the_next_result() {
     let t = local(2026, 3, 2, 9, 0);
-    let reworked = |reopened: DateTime<Utc>| {
-        let mut s = sim_with(CaseKind::Repair, Channel::Phone, t, t);
+    // Resolved at 16:00 on 2 March, and reopened at `reopened`.
+    let reworked = |reopened: DateTime<Utc>, anonymous: bool| {
+        let mut s = Sim::new();
+        s.device(Role::Staff);
+        s.device(Role::Manager);
+        let mut reg = registration(CaseKind::Repair, Channel::Phone, t);
+        reg.complainant.anonymous = anonymous;
+        s.act_expecting(0, t, Action::Register(reg), None);
         s.act(0, t + Duration::minutes(10), assign());
         s.act(0, t + Duration::minutes(30), Action::Start);
         s.act(0, local(2026, 3, 2, 16, 0), resolve("已修复"));
@@ -1545,7 +1551,7 @@ fn a_case_reopened_before_the_resident_was_told_owes_the_next_result() {
     };
     // Reopened within the hour: the result to tell is the next one, and
     // nobody could tell it while the work was redone.
-    let mut s = reworked(local(2026, 3, 2, 17, 0));
+    let mut s = reworked(local(2026, 3, 2, 17, 0), false);
     assert_eq!(clock_of(&s.case(), Clock::Feedback), None, "owed no more");
     let again = local(2026, 3, 4, 10, 0);
     s.act(0, again - Duration::hours(1), Action::Start);
@@ -1571,7 +1577,7 @@ fn a_case_reopened_before_the_resident_was_told_owes_the_next_result() {
 
     // Reopened two days later, nobody told yet: missed by then, it stays.
     let reopened = local(2026, 3, 4, 9, 0);
-    let s = reworked(reopened);
+    let s = reworked(reopened, false);
     let missed = clock_of(&s.case(), Clock::Feedback).expect("the missed feedback stays");
     assert_eq!(missed.due_at, local(2026, 3, 3, 16, 0));
     assert!(missed.taken_unmet);
@@ -1582,22 +1588,7 @@ fn a_case_reopened_before_the_resident_was_told_owes_the_next_result() {
 
     // An anonymous resident whose phone was taken off since: nobody can
     // tell them, and the feedback missed before is owed to nobody.
-    let mut s = Sim::new();
-    s.device(Role::Staff);
-    s.device(Role::Manager);
-    let mut anonymous = registration(CaseKind::Repair, Channel::Phone, t);
-    anonymous.complainant.anonymous = true;
-    s.act_expecting(0, t, Action::Register(anonymous), None);
-    s.act(0, t + Duration::minutes(10), assign());
-    s.act(0, t + Duration::minutes(30), Action::Start);
-    s.act(0, local(2026, 3, 2, 16, 0), resolve("已修复"));
-    s.act(
-        1,
-        reopened,
-        Action::Reopen {
-            reason: "复查发现仍漏水".into(),
-        },
-    );
+    let mut s = reworked(reopened, true);
     assert!(clock_of(&s.case(), Clock::Feedback).is_some());
     s.act(
         0,
