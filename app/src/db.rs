@@ -126,14 +126,22 @@ struct OpRecord {
     /// Kept aside at another user's login: for the outbox only.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     kept: bool,
+    /// The proof, made with its author's key, that they made it here
+    /// (`shared::proof`): what a records file carries for the import. None
+    /// for ops made before keys existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    proof: Option<String>,
 }
 
 impl OpRecord {
-    fn new(op: &Op) -> Result<OpRecord, DbError> {
+    /// The record of `op`, proven with `key` if given.
+    fn new(op: &Op, key: Option<&str>) -> Result<OpRecord, DbError> {
+        let json = serde_json::to_string(op)?;
         Ok(OpRecord {
             id: op.id.to_string(),
             case_id: op.case_id.to_string(),
-            json: serde_json::to_string(op)?,
+            proof: key.map(|key| shared::proof::prove(key, &json)),
+            json,
             kept: false,
         })
     }
@@ -167,6 +175,10 @@ pub struct StoredSession {
     /// on the change-password screen comes back to it.
     #[serde(default)]
     pub must_change_password: bool,
+    /// The user's key on this device, which proves each op they make here
+    /// (`shared::proof`); none in a session stored before keys existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_key: Option<String>,
 }
 
 /// Who this device is to the server: the id the server issued at the first
@@ -491,14 +503,18 @@ fn on_disk() -> TransactionOptions {
 /// The requests are issued before the first `await`, so transactions are
 /// queued in call order: a later snapshot of the device state is never
 /// overwritten by an earlier one.
-pub async fn save_op(op: &Op, state: &DeviceState, blobs: &[NewBlob]) -> Result<(), DbError> {
+pub async fn save_op(
+    (op, key): (&Op, Option<&str>),
+    state: &DeviceState,
+    blobs: &[NewBlob],
+) -> Result<(), DbError> {
     let db = db()?;
     let tx = db
         .transaction([OPS, DEVICE, BLOBS, UPLOADS])
         .with_mode(TransactionMode::Readwrite)
         .with_options(on_disk())
         .build()?;
-    tx.object_store(OPS)?.put(OpRecord::new(op)?).serde()?;
+    tx.object_store(OPS)?.put(OpRecord::new(op, key)?).serde()?;
     put_json(&tx, DEVICE, "state", state)?;
     for b in blobs {
         let key = b.hash.to_string();
@@ -901,13 +917,20 @@ pub async fn clear_cases(
             return Ok(false);
         }
     }
+    // The kept ops keep their proofs: a records file may need them.
+    let proofs: HashMap<String, String> = own_records(&tx)
+        .await?
+        .into_iter()
+        .filter_map(|r| Some((r.id, r.proof?)))
+        .collect();
     let ops = tx.object_store(OPS)?;
     ops.clear()?;
     for op in kept {
-        let record = OpRecord {
+        let mut record = OpRecord {
             kept: true,
-            ..OpRecord::new(op)?
+            ..OpRecord::new(op, None)?
         };
+        record.proof = proofs.get(&record.id).cloned();
         ops.put(record).serde()?;
     }
     tx.object_store(PULLED)?.clear()?;
@@ -931,6 +954,18 @@ pub async fn clear_cases(
     }
     tx.commit().await?;
     Ok(true)
+}
+
+/// The proofs of this tablet's own ops that have one (`shared::proof`),
+/// by op id.
+pub async fn proofs() -> Result<HashMap<OpId, String>, DbError> {
+    let db = db()?;
+    let tx = db.transaction(OPS).build()?;
+    Ok(own_records(&tx)
+        .await?
+        .into_iter()
+        .filter_map(|r| Some((r.id.parse().ok()?, r.proof?)))
+        .collect())
 }
 
 /// The ops this tablet made under another device id than `device` (its

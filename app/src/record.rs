@@ -193,7 +193,12 @@ impl AppCtx {
             Some(Err(e)) => return Err(e),
             None => return Err(RecordError::Disposed),
         };
-        if let Err(e) = db::save_op(&op, &snapshot, &blobs).await {
+        // Proven with its author's key (`shared::proof`), for a records
+        // file if the tablet never uploads it.
+        let key = self
+            .session
+            .with_untracked(|s| s.as_ref().and_then(|s| s.record_key.clone()));
+        if let Err(e) = db::save_op((&op, key.as_deref()), &snapshot, &blobs).await {
             leptos::logging::error!("saving op {}: {e}", op.id);
             // Nothing was stored, so give back the sequence and the
             // registration number, unless something else moved on since.

@@ -83,16 +83,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .ok_or("the bench user")?
             .password_hash,
         schema_floor: server::api::MIN_CLIENT_SCHEMA,
+        record_key: server::auth::new_token(),
     };
     let token = server::auth::token_hash("bench-seed-token");
-    let (info, _) = store.device_login(
+    let info = store.device_login(
         &claim,
         users[0].id,
         (&token, Utc::now()),
         Utc::now(),
         &bench::audit("auth.login"),
     )?;
-    let (device, number) = (info.id, info.number);
+    let (device, number) = (info.device.id, info.device.number);
     let mut author = bench::Author::new(device, users[0].id);
     let start = Utc
         .with_ymd_and_hms(2025, 1, 1, 1, 0, 0)

@@ -3,14 +3,33 @@
 
 mod common;
 
-use common::{Author, Client, World, code, push_body, user_of, world};
+use common::{Author, Client, World, code, push_body, secret_of, user_of, world};
 use serde_json::{Value, json};
 use shared::case::{CaseState, NoteKind};
 use shared::op::{Action, Op};
 use shared::wire::{RecordsDevice, RecordsFile, RecordsImport, RecordsUser};
 
-/// The file the tablet of `author`, logged in as `login`, exports of `ops`.
-fn file_of(author: &Author, login: &str, ops: &[Op]) -> Value {
+/// The file the tablet of `author`, logged in as `login`, exports of `ops`,
+/// each proven with `key`, the key its user was given at login.
+fn file_of(author: &Author, login: &str, ops: &[Op], key: &str) -> Value {
+    file_proving(author, login, ops, |_| Some(key.to_string()))
+}
+
+/// The file of `ops` with the proof `proof` gives each op.
+fn file_proving(
+    author: &Author,
+    login: &str,
+    ops: &[Op],
+    proof: impl Fn(&Op) -> Option<String>,
+) -> Value {
+    let proofs = ops
+        .iter()
+        .filter_map(|op| {
+            let key = proof(op)?;
+            let json = serde_json::to_string(op).expect("the op as JSON");
+            Some((op.id, shared::proof::prove(&key, &json)))
+        })
+        .collect();
     serde_json::to_value(RecordsFile {
         what: "records this tablet made that the server has not acknowledged".into(),
         exported_at: chrono::Utc::now(),
@@ -28,21 +47,32 @@ fn file_of(author: &Author, login: &str, ops: &[Op]) -> Value {
         }),
         count: ops.len(),
         ops: ops.to_vec(),
+        proofs,
         files: Vec::new(),
     })
     .expect("serialize the file")
 }
 
-/// staff_a's tablet, with a case it registered and pushed.
-fn a_tablet_with_a_case(w: &World) -> (Client, Author, Op) {
-    let (staff, mut a) = w.login("staff_a");
+/// staff_a's tablet, with a case it registered and pushed: the session,
+/// the author, the case's first op and the login's answer.
+fn a_tablet_with_a_case(w: &World) -> (Client, Author, Op, Value) {
+    let (staff, login) = Client::login(&w.server.base, "staff_a");
+    let mut a = Author::new(&login);
     let first = a.register(w.pa(), "电梯异响");
     let (s, body) = staff.post(
         "/api/v1/sync/push",
         &push_body(a.device, std::slice::from_ref(&first)),
     );
     assert_eq!(s, 200, "{body}");
-    (staff, a, first)
+    (staff, a, first, login)
+}
+
+/// The key a login's answer gives its user on its device.
+fn key_of(login: &Value) -> String {
+    login["record_key"]
+        .as_str()
+        .expect("a record key in the login's answer")
+        .to_string()
 }
 
 /// The administrator revokes the tablet of `author`.
@@ -83,7 +113,8 @@ fn note(author: &mut Author, case: shared::id::CaseId, text: &str) -> Op {
 #[test]
 fn a_revoked_tablets_exported_records_are_imported_once_and_judged() {
     let w = world();
-    let (staff, mut a, first) = a_tablet_with_a_case(&w);
+    let (staff, mut a, first, login) = a_tablet_with_a_case(&w);
+    let key = key_of(&login);
 
     // Made offline, then the tablet is revoked before it syncs again.
     let second = a.register(w.pa(), "楼道灯不亮");
@@ -92,7 +123,7 @@ fn a_revoked_tablets_exported_records_are_imported_once_and_judged() {
     // A tablet in use sends its own records.
     let (s, body) = admin.post(
         "/api/v1/admin/records/import",
-        &file_of(&a, "staff_a", std::slice::from_ref(&second)),
+        &file_of(&a, "staff_a", std::slice::from_ref(&second), &key),
     );
     assert_eq!((s, code(&body)), (409, "import.device_active"), "{body}");
     revoke(&admin, &a);
@@ -103,7 +134,7 @@ fn a_revoked_tablets_exported_records_are_imported_once_and_judged() {
     assert_eq!((s, code(&body)), (403, "auth.device_revoked"));
 
     // Only an administrator imports.
-    let file = file_of(&a, "staff_a", &[second.clone(), noted.clone()]);
+    let file = file_of(&a, "staff_a", &[second.clone(), noted.clone()], &key);
     let (manager, _) = w.login("manager_a");
     let (s, body) = manager.post("/api/v1/admin/records/import", &file);
     assert_eq!((s, code(&body)), (403, "auth.forbidden"), "{body}");
@@ -166,23 +197,27 @@ fn a_revoked_tablets_exported_records_are_imported_once_and_judged() {
     );
 
     // A record of a user who never logged in on the tablet is set aside
-    // with its reason; the author's own before it is stored.
+    // with its reason (no key of theirs proves it); the author's own
+    // before it is stored.
     let (_, b_login) = Client::login(&w.server.base, "staff_b");
     let b = user_of(&b_login);
     let own = note(&mut a, first.case_id, "已上门查看");
     let mut other = Author::on(a.device, b.id, b.role, a.number);
     other.seq = a.seq;
     let foreign = note(&mut other, first.case_id, "不是本机用户写的");
-    let report = import(&admin, &file_of(&a, "staff_a", &[own, foreign.clone()]));
+    let report = import(
+        &admin,
+        &file_of(&a, "staff_a", &[own, foreign.clone()], &key),
+    );
     assert_eq!(report.stored, 1, "{report:?}");
-    assert_eq!(reasons(&report), [(foreign.seq, "sync.author_mismatch")]);
+    assert_eq!(reasons(&report), [(foreign.seq, "import.unproven")]);
 
     // A file that does not reach back to what the server holds stores
     // nothing and says what is missing.
     a.seq = other.seq;
     let skipped = note(&mut a, first.case_id, "漏掉的一条");
     let after = note(&mut a, first.case_id, "之后的一条");
-    let report = import(&admin, &file_of(&a, "staff_a", &[after]));
+    let report = import(&admin, &file_of(&a, "staff_a", &[after], &key));
     assert_eq!(
         (report.stored, report.missing_from),
         (0, Some(skipped.seq)),
@@ -205,7 +240,7 @@ fn a_revoked_tablets_exported_records_are_imported_once_and_judged() {
     ] {
         let (s, body) = admin.post(
             "/api/v1/admin/records/import",
-            &file_of(&a, "staff_a", &ops),
+            &file_of(&a, "staff_a", &ops, &key),
         );
         assert_eq!((s, code(&body)), (status, expected), "{body}");
     }
@@ -214,7 +249,8 @@ fn a_revoked_tablets_exported_records_are_imported_once_and_judged() {
 #[test]
 fn records_set_aside_are_judged_again_when_the_file_is_imported_again() {
     let w = world();
-    let (_, mut a, first) = a_tablet_with_a_case(&w);
+    let (_, mut a, first, login) = a_tablet_with_a_case(&w);
+    let key = key_of(&login);
     let later = note(&mut a, first.case_id, "已联系维修");
 
     // The staff member left: the tablet is revoked and the user disabled.
@@ -229,7 +265,7 @@ fn records_set_aside_are_judged_again_when_the_file_is_imported_again() {
         assert!(s == 200 || s == 204, "{s} {body}");
     };
     active(false);
-    let file = file_of(&a, "staff_a", std::slice::from_ref(&later));
+    let file = file_of(&a, "staff_a", std::slice::from_ref(&later), &key);
     let report = import(&admin, &file);
     assert_eq!(report.stored, 0, "{report:?}");
     assert_eq!(reasons(&report), [(later.seq, "sync.author_disabled")]);
@@ -261,7 +297,7 @@ fn records_set_aside_are_judged_again_when_the_file_is_imported_again() {
     // file again counts it as held, not as set aside again.
     active(false);
     let last = note(&mut a, first.case_id, "作废的一条");
-    let file = file_of(&a, "staff_a", std::slice::from_ref(&last));
+    let file = file_of(&a, "staff_a", std::slice::from_ref(&last), &key);
     assert_eq!(import(&admin, &file).quarantined.len(), 1);
     let (_, list) = admin.get("/api/v1/admin/quarantine");
     let entry = list
@@ -281,4 +317,96 @@ fn records_set_aside_are_judged_again_when_the_file_is_imported_again() {
         (0, 1, 0),
         "{report:?}"
     );
+}
+
+/// A records file passes through the hands of whoever had the tablet. A
+/// record in the name of a colleague who once logged in on it, or one
+/// changed after it was made, is not proven by its author's key and is
+/// set aside; importing the file again does not bring it in, and only an
+/// administrator's re-apply, having read why, does.
+#[test]
+fn a_record_not_proven_by_its_authors_key_is_set_aside() {
+    let w = world();
+    let (_, mut a, first, login) = a_tablet_with_a_case(&w);
+    let staff_key = key_of(&login);
+    // The manager logged in on the same tablet once, and made a record.
+    let (_, manager_login) =
+        Client::login_on(&w.server.base, "manager_a", a.device, &secret_of(&login));
+    let manager_key = key_of(&manager_login);
+    assert_ne!(manager_key, staff_key);
+    let m = user_of(&manager_login);
+    // Logging in again on the tablet gives the same key: records proven
+    // with the key of an earlier login stay proven.
+    let (_, again) = Client::login_on(&w.server.base, "staff_a", a.device, &secret_of(&login));
+    assert_eq!(key_of(&again), staff_key);
+
+    let own = note(&mut a, first.case_id, "已上门查看");
+    let mut manager = Author::on(a.device, m.id, m.role, a.number);
+    manager.seq = a.seq;
+    let by_manager = note(&mut manager, first.case_id, "经理已查看");
+    // Written afterwards, in the manager's name.
+    let forged = note(&mut manager, first.case_id, "经理同意赔偿");
+    a.seq = manager.seq;
+    let changed = note(&mut a, first.case_id, "已修好");
+    let ops = [
+        own.clone(),
+        by_manager.clone(),
+        forged.clone(),
+        changed.clone(),
+    ];
+    let keys = |op: &Op| {
+        Some(if op.id == by_manager.id {
+            manager_key.clone()
+        } else {
+            staff_key.clone()
+        })
+    };
+    let mut file = file_proving(&a, "staff_a", &ops, keys);
+    // The record's text changed after it was proven.
+    let last = ops.len() - 1;
+    file["ops"][last]["action"]["text"] = json!("已修好，业主满意");
+
+    let (admin, _) = w.login("admin");
+    revoke(&admin, &a);
+    let report = import(&admin, &file);
+    assert_eq!(report.stored, 2, "{report:?}");
+    assert_eq!(
+        reasons(&report),
+        [
+            (forged.seq, "import.unproven"),
+            (changed.seq, "import.unproven")
+        ]
+    );
+    let (_, case) = admin.get(&format!("/api/v1/cases/{}", first.case_id));
+    let case = case.to_string();
+    assert!(
+        case.contains("经理已查看") && case.contains("已上门查看"),
+        "{case}"
+    );
+    assert!(
+        !case.contains("经理同意赔偿") && !case.contains("已修好"),
+        "{case}"
+    );
+    // A file without proofs (made before records carried them) proves none.
+    let report = import(&admin, &file_proving(&a, "staff_a", &ops[2..3], |_| None));
+    assert_eq!(reasons(&report), [(forged.seq, "import.unproven")]);
+
+    // Imported again, the file does not bring them in.
+    let report = import(&admin, &file);
+    assert_eq!((report.stored, report.held), (0, 2), "{report:?}");
+    assert_eq!(report.quarantined.len(), 2, "{report:?}");
+    let (_, list) = admin.get("/api/v1/admin/quarantine");
+    let entry = list
+        .as_array()
+        .and_then(|l| l.iter().find(|e| e["seq"] == forged.seq))
+        .unwrap_or_else(|| panic!("no entry for {}: {list}", forged.seq));
+    assert_eq!(entry["code"], "import.unproven", "{entry}");
+    // The administrator who confirmed it with its author re-applies it.
+    let (s, body) = admin.post(
+        &format!("/api/v1/admin/quarantine/{}/reapply", entry["id"]),
+        &json!({}),
+    );
+    assert!(s == 200 || s == 204, "{s} {body}");
+    let (_, case) = admin.get(&format!("/api/v1/cases/{}", first.case_id));
+    assert!(case.to_string().contains("经理同意赔偿"), "{case}");
 }

@@ -33,6 +33,7 @@ pub mod lang;
 pub mod op;
 pub mod personal_data;
 pub mod phone;
+pub mod proof;
 pub mod property;
 pub mod regno;
 pub mod report;

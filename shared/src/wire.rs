@@ -5,13 +5,14 @@ use crate::blob::BlobHash;
 use crate::calendar::Calendar;
 use crate::category::Category;
 use crate::code::coded_enum;
-use crate::id::{CaseId, DeviceId, PropertyId, UserId};
+use crate::id::{CaseId, DeviceId, OpId, PropertyId, UserId};
 use crate::op::Op;
 use crate::property::Property;
 use crate::role::{Role, User};
 use crate::settings::Settings;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// The HTTP header a client sends with the op schema it writes. A server
 /// answers 426 `client.update_required` when it is below the minimum.
@@ -76,6 +77,11 @@ pub struct LoginResponse {
     pub acked_seq: u64,
     /// The server's epoch (see [`PushResponse::epoch`]).
     pub epoch: u64,
+    /// The user's key on this device (the same at every login here), with
+    /// which the device proves each record it makes for them
+    /// (`crate::proof`). Kept while the user is logged in, forgotten at
+    /// logout.
+    pub record_key: String,
     /// The password was set by someone else (the first admin's printed
     /// password, an admin's reset): nothing but a password change is
     /// allowed until the user sets their own.
@@ -298,6 +304,12 @@ pub struct RecordsFile {
     pub count: usize,
     /// The ops, exactly as a push sends them, in sequence order.
     pub ops: Vec<Op>,
+    /// Each op's proof that its author made it on this tablet
+    /// (`crate::proof`), by op id: the import sets aside a record without
+    /// a valid one. Files exported before proofs existed have none.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(value_type = BTreeMap<String, String>))]
+    pub proofs: BTreeMap<OpId, String>,
     /// The evidence bytes the server did not hold when the file was made
     /// (photos, their thumbnails, signatures), which only the tablet had.
     /// The import takes the ops; whoever imports them then uploads these

@@ -612,6 +612,10 @@ pub fn code_message(code: &str, lang: Lang) -> Option<String> {
             "服务器不认识做这些记录的平板（例如从备份恢复之后），无法导入",
             "The server does not know the tablet these records were made on (after a restore from a backup, for example), so they cannot be imported",
         ),
+        "import.unproven" => (
+            "文件不能证明这条记录是其操作人在这台平板上做的（导出后被改过、由他人写入，或是在记录带证明之前做的）：只有向操作人核实后才重新应用",
+            "The file does not prove this record was made by its author on this tablet (changed after it was made, written by someone else, or made before records carried proofs): re-apply it only once its author confirms it",
+        ),
         "sync.role_mismatch" => (
             "记录的角色与该用户当前的角色不符",
             "The record's role is not the user's current role",

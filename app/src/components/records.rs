@@ -9,9 +9,11 @@ use crate::state::{AppCtx, now, use_app};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::blob::BlobHash;
+use shared::id::OpId;
 use shared::lang::Lang;
 use shared::op::Op;
 use shared::wire::{RECORDS_FILE_CHARS, RecordsDevice, RecordsFile, RecordsUser, records_parts};
+use std::collections::BTreeMap;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
@@ -251,7 +253,8 @@ async fn file_of(
     let plan = records_parts(&sizes, RECORDS_FILE_CHARS);
     let records = ops.len();
     let name = file_name(ctx, identity);
-    let mut ops = Some(ops);
+    let proofs = proofs_of(ctx, &ops).await;
+    let mut ops = Some((ops, proofs));
     let mut parts = Vec::new();
     let mut files = 0;
     for (k, range) in plan.iter().enumerate() {
@@ -379,8 +382,40 @@ fn file_name(ctx: AppCtx, outbox: bool) -> String {
     format!("{what}-device{number}-{stamp}")
 }
 
-/// The file's records: who and what, then the ops.
-fn records_file(ctx: AppCtx, what: &str, ops: Vec<Op>, identity: bool) -> RecordsFile {
+/// The proofs of `ops` (`shared::proof`): the one stored with each, and
+/// for an op of the logged-in user on this tablet stored without one (made
+/// before keys existed, in a session since ended), one made now with their
+/// key. An op without either goes without, and the import sets it aside.
+async fn proofs_of(ctx: AppCtx, ops: &[Op]) -> BTreeMap<OpId, String> {
+    let mut stored = crate::db::proofs().await.unwrap_or_else(|e| {
+        leptos::logging::error!("reading the records' proofs: {e}");
+        Default::default()
+    });
+    let signer = ctx.session.with_untracked(|s| {
+        s.as_ref()
+            .and_then(|s| Some((s.user.id, s.record_key.clone()?)))
+    });
+    let device = ctx.device.with_untracked(|d| d.as_ref().map(|d| d.device));
+    ops.iter()
+        .filter_map(|op| {
+            let proof = stored.remove(&op.id).or_else(|| {
+                let (user, key) = signer.as_ref()?;
+                let json = serde_json::to_string(op).ok()?;
+                (op.author == *user && Some(op.device) == device)
+                    .then(|| shared::proof::prove(key, &json))
+            })?;
+            Some((op.id, proof))
+        })
+        .collect()
+}
+
+/// The file's records: who and what, then the ops and their proofs.
+fn records_file(
+    ctx: AppCtx,
+    what: &str,
+    (ops, proofs): (Vec<Op>, BTreeMap<OpId, String>),
+    identity: bool,
+) -> RecordsFile {
     RecordsFile {
         what: what.into(),
         exported_at: now(),
@@ -408,6 +443,7 @@ fn records_file(ctx: AppCtx, what: &str, ops: Vec<Op>, identity: bool) -> Record
         }),
         count: ops.len(),
         ops,
+        proofs,
         files: Vec::new(),
     }
 }

@@ -366,6 +366,7 @@ async fn log_in(
         expires_at: resp.expires_at,
         user: resp.user,
         must_change_password: resp.must_change_password,
+        record_key: Some(resp.record_key),
     };
     let held = held_scope.as_ref().map(|scope| (scope, role));
     if let Err(e) = db::save_login(&session, &state, identity.as_ref(), held).await {

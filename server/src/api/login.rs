@@ -183,6 +183,7 @@ pub async fn login(
             .collect(),
         password_hash: credentials.password_hash.clone(),
         schema_floor: super::MIN_CLIENT_SCHEMA,
+        record_key: auth::new_token(),
     };
     let expires_at = now + Duration::days(state.token_days);
     let user_id = user.id;
@@ -195,12 +196,11 @@ pub async fn login(
         detail: serde_json::json!({}),
     };
     let logged_in = blocking(move || {
-        let (device, new) =
-            store.device_login(&claim, user_id, (&hash, expires_at), now, &entry)?;
-        Ok((device, new, store.epoch()?))
+        let device = store.device_login(&claim, user_id, (&hash, expires_at), now, &entry)?;
+        Ok((device, store.epoch()?))
     })
     .await;
-    let (device, new, epoch) = match logged_in {
+    let (logged_in, epoch) = match logged_in {
         Ok(done) => done,
         // Disabled or given another password while this one was checked
         // (a refusal answered as a conflict too: before the arm below).
@@ -224,15 +224,17 @@ pub async fn login(
         }
         Err(e) => return Err(e.into_response()),
     };
+    let device = logged_in.device;
     Ok(Json(LoginResponse {
         token,
         expires_at,
         user,
         device: device.id,
-        device_secret: new.then_some(secret),
+        device_secret: logged_in.new.then_some(secret),
         device_number: device.number,
         acked_seq: device.acked_seq,
         epoch,
+        record_key: logged_in.record_key,
         must_change_password: credentials.must_change_password,
     }))
 }

@@ -5,11 +5,15 @@
 //!
 //! Only a revoked tablet's records are imported: one still in use sends
 //! its own. The administrator vouches for where the file came from, not
-//! for what it says: each record is judged as the tablet's own push would be (its
-//! author as the server knows them now, their role, scope and the
-//! workflow), only the device's revocation is set aside. What fails goes
-//! to the quarantine list with its reason. A record the server already
-//! holds is recognised as one, so importing a file twice changes nothing.
+//! for what it says: each record must carry the proof, made with its
+//! author's key on that tablet, that its author made it there
+//! (`shared::proof`), for the file passed through other hands; one
+//! without is set aside (`import.unproven`). A proven record is judged as
+//! the tablet's own push would be (its author as the server knows them
+//! now, their role, scope and the workflow), only the device's revocation
+//! is set aside. What fails goes to the quarantine list with its reason.
+//! A record the server already holds is recognised as one, so importing a
+//! file twice changes nothing.
 //!
 //! The file's evidence bytes (`files`) are not read here: once the records
 //! that name them are stored, the office uploads them as a tablet would,
@@ -21,18 +25,19 @@ use super::{ClientAddr, audit_entry};
 use crate::auth::Session;
 use crate::error::{ApiError, ApiJson, Body, ErrorBody, blocking};
 use crate::state::AppState;
-use crate::store::{AuditEntry, Store};
+use crate::store::{AuditEntry, Pusher, Store};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 use shared::admin::ReapplyOutcome;
+use shared::id::OpId;
 use shared::op::Op;
 use shared::role::{Role, User};
 use shared::validation::MAX_LOGIN;
 use shared::wire::{QuarantineNotice, RecordsFile, RecordsImport};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Imports a tablet's exported records (not its `files`: they are
 /// uploaded after, as any evidence).
@@ -77,7 +82,7 @@ pub async fn import(
         let mut report = None;
         let done = import_ops(
             store.as_ref(),
-            file.ops,
+            (file.ops, &file.proofs),
             &admin,
             (ceiling, &reapply),
             &mut report,
@@ -96,15 +101,17 @@ pub async fn import(
 /// Pushes `ops` as their device's, each run of one author's records with
 /// that author as the pusher (a user who never logged in on the device
 /// cannot have made them: `admin` pushes those, and the judge sets them
-/// aside as another author's). Records an earlier import or push set aside
-/// are judged again (`Administration::reapply_imported`): importing the
-/// file again is how an administrator brings them in once the cause is
-/// mended (an author enabled again, a category added).
+/// aside as another author's), and those without a valid proof among
+/// `proofs` set aside unjudged. Records an earlier import or push set
+/// aside are judged again (`Administration::reapply_imported`) when they
+/// are proven: importing the file again is how an administrator brings
+/// them in once the cause is mended (an author enabled again, a category
+/// added).
 /// Answers what was done; `report` holds it too once the file passed its
 /// checks, also when a later run fails.
 fn import_ops(
     store: &dyn Store,
-    mut ops: Vec<Op>,
+    (mut ops, proofs): (Vec<Op>, &BTreeMap<OpId, String>),
     admin: &User,
     (ceiling, reapply): (DateTime<Utc>, &AuditEntry),
     report: &mut Option<RecordsImport>,
@@ -150,6 +157,20 @@ fn import_ops(
         ));
     }
     let users = store.device_users(device)?;
+    let keys = store.record_keys(device)?;
+    let unproven = ops
+        .iter()
+        .map(|op| {
+            let json = serde_json::to_string(op)?;
+            let proven = keys
+                .get(&op.author)
+                .zip(proofs.get(&op.id))
+                .is_some_and(|(key, proof)| shared::proof::proves(key, &json, proof));
+            Ok((!proven).then_some(op.seq))
+        })
+        .filter_map(Result::transpose)
+        .collect::<Result<BTreeSet<u64>, serde_json::Error>>()
+        .map_err(|e| ApiError::internal(format!("writing a record out: {e}")))?;
     ops.sort_by_key(|op| op.seq);
     let report = report.insert(RecordsImport {
         device,
@@ -163,14 +184,26 @@ fn import_ops(
             .iter()
             .find(|u| u.id == run[0].author)
             .unwrap_or(admin);
-        let answer = store.push(device, pusher, run.to_vec(), Utc::now(), ceiling)?;
+        let pusher = Pusher {
+            device,
+            user: pusher,
+            session: None,
+            unproven: run
+                .iter()
+                .map(|op| op.seq)
+                .filter(|seq| unproven.contains(seq))
+                .collect(),
+        };
+        let answer = store.push_as(pusher, run.to_vec(), Utc::now(), ceiling)?;
         let mut aside: BTreeMap<u64, QuarantineNotice> =
             answer.quarantined.into_iter().map(|n| (n.seq, n)).collect();
-        // Held aside before this import: the push only repeated why.
+        // Held aside before this import: the push only repeated why. Judged
+        // again only with a proof: re-applying is what the proof guards.
         let again: Vec<u64> = aside
             .values()
             .filter(|n| n.seq <= known.acked_seq && n.code != "sync.clone")
             .map(|n| n.seq)
+            .filter(|seq| !unproven.contains(seq))
             .collect();
         let outcomes = match again.is_empty() {
             true => Vec::new(),

@@ -18,7 +18,7 @@ use shared::id::CaseId;
 use shared::op::Op;
 use shared::personal_data::{Shown, Visibility, shown};
 use shared::wire::{PullResponse, PushRequest, PushResponse};
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use tokio::sync::mpsc;
 
@@ -76,6 +76,7 @@ pub async fn push(
             device: req.device,
             user: &user,
             session: Some(&token),
+            unproven: BTreeSet::new(),
         };
         queue(store, pusher, req.ops, ceiling)
     };
@@ -253,6 +254,7 @@ mod tests {
     use chrono::Utc;
     use shared::id::{DeviceId, UserId};
     use shared::role::{Role, User};
+    use std::collections::BTreeSet;
     use std::sync::Arc;
     use std::time::Duration;
 
@@ -282,6 +284,7 @@ mod tests {
             device,
             user: &user,
             session: None,
+            unproven: BTreeSet::new(),
         };
         let answer = queue(store, pusher, Vec::new(), Utc::now()).expect("queued");
         let (sent, received) = std::sync::mpsc::channel();

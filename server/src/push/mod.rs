@@ -583,6 +583,17 @@ pub fn clone_notice(seq: u64) -> QuarantineNotice {
     }
 }
 
+/// The notice for a records file's op without a valid proof that its
+/// author made it on its tablet (`shared::proof`).
+pub fn unproven_notice(seq: u64) -> QuarantineNotice {
+    QuarantineNotice {
+        seq,
+        code: "import.unproven".into(),
+        message: "the file does not prove that this record was made by its author on this tablet (changed after it was made, written by someone else, or made before records carried proofs): re-apply it only if its author confirms it"
+            .into(),
+    }
+}
+
 /// The content hash that detects clones: SHA-256 of the op's JSON, in
 /// lowercase hex. Every pushed op is hashed, so the digits are looked up
 /// rather than formatted one `format!` per byte.

@@ -7,13 +7,15 @@ use super::config::{USERS, touch_config};
 use super::db::{Db, Row, Value};
 use super::sqlite::{parse_id, parse_ts, ts};
 use super::{
-    AuditEntry, Credentials, DeviceClaim, NewUser, SessionRow, StoreError, StoreResult, UserProfile,
+    AuditEntry, Credentials, DeviceClaim, DeviceLogin, NewUser, SessionRow, StoreError,
+    StoreResult, UserProfile,
 };
 use chrono::{DateTime, Utc};
 use shared::admin::DeviceInfo;
 use shared::id::{DeviceId, PropertyId, UserId};
 use shared::role::{Role, Scope, User};
 use shared::wire::UserCard;
+use std::collections::BTreeMap;
 
 const USER_COLUMNS: &str =
     "id, login, display_name, role, department, active, password_hash, must_change_password";
@@ -128,6 +130,19 @@ pub(super) fn device_users(db: &dyn Db, device: DeviceId) -> StoreResult<Vec<Use
     )?
     .iter()
     .map(|r| Ok(user_from_row(db, r)?.user))
+    .collect()
+}
+
+/// The keys of the users who logged in on `device` (`shared::proof`), for
+/// those who logged in since keys were made.
+pub(super) fn record_keys(db: &dyn Db, device: DeviceId) -> StoreResult<BTreeMap<UserId, String>> {
+    db.query(
+        "SELECT user_id, record_key FROM device_users
+         WHERE device_id = ?1 AND record_key IS NOT NULL",
+        &[device.to_string().into()],
+    )?
+    .iter()
+    .map(|r| Ok((parse_id(&r.get::<String>(0)?)?, r.get(1)?)))
     .collect()
 }
 
@@ -400,7 +415,7 @@ pub(super) fn device_login(
     (token_hash, expires_at): (&str, DateTime<Utc>),
     now: DateTime<Utc>,
     audit: &AuditEntry,
-) -> StoreResult<(DeviceInfo, bool)> {
+) -> StoreResult<DeviceLogin> {
     let unchanged = tx.query_opt(
         "SELECT 1 FROM users WHERE id = ?1 AND active = 1 AND password_hash = ?2",
         &[user.to_string().into(), claim.password_hash.as_str().into()],
@@ -468,10 +483,24 @@ pub(super) fn device_login(
             (*id, true)
         }
     };
+    // The user's key on this device is made at their first login here
+    // and kept: records proven with it before stay proven.
     tx.execute(
-        "INSERT INTO device_users (device_id, user_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
-        &[device.to_string().into(), user.to_string().into()],
+        "INSERT INTO device_users (device_id, user_id, record_key) VALUES (?1, ?2, ?3)
+         ON CONFLICT (device_id, user_id)
+         DO UPDATE SET record_key = COALESCE(device_users.record_key, excluded.record_key)",
+        &[
+            device.to_string().into(),
+            user.to_string().into(),
+            claim.record_key.as_str().into(),
+        ],
     )?;
+    let record_key: String = tx
+        .query_one(
+            "SELECT record_key FROM device_users WHERE device_id = ?1 AND user_id = ?2",
+            &[device.to_string().into(), user.to_string().into()],
+        )?
+        .get(0)?;
     let info = device_from_row(&tx.query_one(
         &format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE id = ?1"),
         &[device.to_string().into()],
@@ -502,7 +531,11 @@ pub(super) fn device_login(
     entry.device = Some(device);
     entry.detail["new_device"] = serde_json::json!(new);
     write_audit(tx, &entry)?;
-    Ok((info, new))
+    Ok(DeviceLogin {
+        device: info,
+        new,
+        record_key,
+    })
 }
 
 /// Every device, by number.

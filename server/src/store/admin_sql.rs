@@ -150,8 +150,10 @@ pub(super) fn reapply_quarantined(
     )?;
     let device_number: u32 = row.get(0)?;
     // What a revoked tablet pushed stays aside: revoking is how an admin
-    // stops a lost or stolen one.
-    if row.get::<bool>(1)? && bringer == Bringer::List {
+    // stops a lost or stolen one. A record an import set aside for want of
+    // its author's proof came through an administrator, not the tablet:
+    // one who confirmed it with its author brings it in.
+    if row.get::<bool>(1)? && bringer == Bringer::List && entry.code != "import.unproven" {
         return still_refused(
             tx,
             id,

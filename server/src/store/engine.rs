@@ -11,9 +11,9 @@ use super::config::{self, CALENDAR, SETTINGS};
 use super::db::Db;
 use super::push_sql::{self, PushJob, PushQueue, Rules};
 use super::{
-    AuditEntry, BlobRefs, CaseFilter, CheckReport, Config, Credentials, DeviceClaim, NewUser,
-    PullEnd, PullSink, Pusher, Queued, SessionRow, Store, StoreError, StoreResult, UserProfile,
-    reports,
+    AuditEntry, BlobRefs, CaseFilter, CheckReport, Config, Credentials, DeviceClaim, DeviceLogin,
+    NewUser, PullEnd, PullSink, Pusher, Queued, SessionRow, Store, StoreError, StoreResult,
+    UserProfile, reports,
 };
 use super::{
     accounts_sql, admin_sql, audit_sql, blobs_sql, cases_sql, fold_sql, limits_sql, pull_sql,
@@ -35,7 +35,7 @@ use shared::role::{Scope, User};
 use shared::settings::Settings;
 use shared::wire::ConfigKey;
 use shared::wire::{CaseSummary, Page};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 /// A database engine's store.
@@ -160,7 +160,7 @@ impl<E: Engine> Store for E {
         token: (&str, DateTime<Utc>),
         now: DateTime<Utc>,
         audit: &AuditEntry,
-    ) -> StoreResult<(DeviceInfo, bool)> {
+    ) -> StoreResult<DeviceLogin> {
         self.write(|tx| accounts_sql::device_login(tx, claim, user, token, now, audit))
     }
 
@@ -170,6 +170,10 @@ impl<E: Engine> Store for E {
 
     fn device_users(&self, device: DeviceId) -> StoreResult<Vec<User>> {
         self.read(|db| accounts_sql::device_users(db, device))
+    }
+
+    fn record_keys(&self, device: DeviceId) -> StoreResult<BTreeMap<UserId, String>> {
+        self.read(|db| accounts_sql::record_keys(db, device))
     }
 
     fn revoke_device(&self, id: DeviceId, audit: &AuditEntry) -> StoreResult<()> {

@@ -54,6 +54,7 @@ use shared::property::Property;
 use shared::role::{Role, Scope, User};
 use shared::settings::Settings;
 use shared::wire::{CaseSummary, ConfigItem, Page, PulledDeletion, PushResponse};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 pub use push_sql::{Answer, Pusher, Queued};
@@ -200,6 +201,20 @@ pub struct DeviceClaim {
     /// The oldest op schema the server takes now: a fresh device keeps it
     /// as the floor of its ops' schemas (`push_sql::oldest_schema`).
     pub schema_floor: u32,
+    /// A new key for the user on the device (`shared::proof`), kept only
+    /// if they have none there yet.
+    pub record_key: String,
+}
+
+/// A login's device, as [`Store::device_login`] left it.
+#[derive(Debug, Clone)]
+pub struct DeviceLogin {
+    /// The device, new or known.
+    pub device: DeviceInfo,
+    /// It was made by this login.
+    pub new: bool,
+    /// The user's key on it (`shared::proof`).
+    pub record_key: String,
 }
 
 /// The shared configuration every device folds with.
@@ -350,11 +365,14 @@ pub trait Store: reports::Reports + administration::Administration + Send + Sync
         token: (&str, DateTime<Utc>),
         now: DateTime<Utc>,
         audit: &AuditEntry,
-    ) -> StoreResult<(DeviceInfo, bool)>;
+    ) -> StoreResult<DeviceLogin>;
     /// Every device.
     fn devices(&self) -> StoreResult<Vec<DeviceInfo>>;
     /// The users who have logged in on `device`.
     fn device_users(&self, device: DeviceId) -> StoreResult<Vec<User>>;
+    /// The keys of the users who logged in on `device` (`shared::proof`),
+    /// of those who logged in there since keys exist.
+    fn record_keys(&self, device: DeviceId) -> StoreResult<BTreeMap<UserId, String>>;
     /// Revokes a device and its tokens.
     fn revoke_device(&self, id: DeviceId, audit: &AuditEntry) -> StoreResult<()>;
     /// The session of a live token (not revoked, user active), with whether
@@ -466,7 +484,18 @@ pub trait Store: reports::Reports + administration::Administration + Send + Sync
             device,
             user,
             session: None,
+            unproven: BTreeSet::new(),
         };
+        self.push_as(pusher, ops, now, ceiling)
+    }
+    /// [`Store::push`] by any pusher.
+    fn push_as(
+        &self,
+        pusher: Pusher<'_>,
+        ops: Vec<Op>,
+        now: DateTime<Utc>,
+        ceiling: DateTime<Utc>,
+    ) -> StoreResult<PushResponse> {
         let queued = self.queue_push(pusher, ops, now, ceiling)?;
         if queued.lead {
             self.carry_out_pushes();

@@ -309,6 +309,10 @@ WHERE key = 'users';
     r#"
 ALTER TABLE cases ADD COLUMN search_numbers TEXT COLLATE "C" NOT NULL DEFAULT '';
 "#,
+    // 9: each user's key on a device, as SQLite's migration 19.
+    r#"
+ALTER TABLE device_users ADD COLUMN record_key TEXT COLLATE "C";
+"#,
 ];
 
 /// The advisory lock key the migrations run under ("complaint" in ASCII):

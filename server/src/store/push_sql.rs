@@ -33,7 +33,7 @@ use shared::op::{Action, Op};
 use shared::property::Property;
 use shared::role::{Role, User};
 use shared::wire::{PushResponse, QuarantineNotice};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Mutex, MutexGuard};
 use tokio::sync::oneshot;
@@ -201,6 +201,11 @@ pub struct Pusher<'a> {
     /// again in the push's transaction ([`session_stands`]); without it
     /// (tools and tests), `user` is taken as given.
     pub session: Option<&'a str>,
+    /// The sequence numbers of a records file's ops that carry no valid
+    /// proof of their author (`shared::proof`): set aside unjudged, for an
+    /// administrator to look at. Empty for a push, whose session proves
+    /// who sends it.
+    pub unproven: BTreeSet<u64>,
 }
 
 /// One push waiting for the writer, with where its answer goes.
@@ -211,6 +216,8 @@ pub(super) struct PushJob {
     pub user: User,
     /// The session's token hash ([`Pusher::session`]).
     session: Option<String>,
+    /// [`Pusher::unproven`].
+    unproven: BTreeSet<u64>,
     /// The batch, in the device's order.
     ops: Vec<Op>,
     /// Each op's JSON as stored, and its [`push::hash`].
@@ -246,6 +253,7 @@ impl PushJob {
             device: pusher.device,
             user: pusher.user.clone(),
             session: pusher.session.map(str::to_string),
+            unproven: pusher.unproven,
             ops,
             texts,
             now,
@@ -528,6 +536,7 @@ fn push(tx: &dyn Db, rules: &Rules<'_>, epoch: u64, job: &PushJob) -> StoreResul
                 continue;
             }
             Step::Clone => push::clone_notice(op.seq),
+            Step::Judge if job.unproven.contains(&op.seq) => push::unproven_notice(op.seq),
             Step::Judge => {
                 let before = match schema_before {
                     Some(schema) => schema,
@@ -1268,6 +1277,7 @@ mod tests {
     use shared::id::{CaseId, DeviceId, OpId};
     use shared::op::Action;
     use shared::wire::PushResponse;
+    use std::collections::BTreeSet;
     use tokio::sync::oneshot;
 
     /// The fold state stored for `case`: the configuration stamp and the
@@ -1354,6 +1364,7 @@ mod tests {
                         device: op.device,
                         user: &user,
                         session: None,
+                        unproven: BTreeSet::new(),
                     },
                     vec![op.clone()],
                     (Utc::now(), Utc::now() + chrono::Duration::minutes(5)),
@@ -1389,6 +1400,7 @@ mod tests {
                     device: *tablet,
                     user: &user,
                     session: Some(token),
+                    unproven: BTreeSet::new(),
                 };
                 let queued = store
                     .queue_push(pusher, vec![op.clone()], Utc::now(), ceiling)
@@ -1451,6 +1463,7 @@ mod tests {
                         device: tablet,
                         user: &user,
                         session: None,
+                        unproven: BTreeSet::new(),
                     },
                     vec![register(&property, &user, tablet, number)],
                     (Utc::now(), Utc::now() + chrono::Duration::minutes(5)),

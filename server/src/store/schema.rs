@@ -399,6 +399,12 @@ WHERE key = 'users';
     r#"
 ALTER TABLE cases ADD COLUMN search_numbers TEXT NOT NULL DEFAULT '';
 "#,
+    // 19: each user's key on a device, with which the device proves the
+    // records it makes for them (`shared::proof`), given at login; made at
+    // the first login after this migration for the rows before it.
+    r#"
+ALTER TABLE device_users ADD COLUMN record_key TEXT;
+"#,
 ];
 
 /// Work a migration needs besides its SQL: `(version, step)`, run in the

@@ -335,10 +335,13 @@ fn carry_over(tx: &Transaction, db: &Path, counters: &mut Counters) -> StoreResu
         [],
     )?;
     tx.execute(
-        "INSERT INTO device_users (device_id, user_id)
-         SELECT device_id, user_id FROM current.device_users
+        // With the keys the tablets hold now (`shared::proof`): a user's
+        // key is made once, so the backup has the same one or none.
+        "INSERT INTO device_users (device_id, user_id, record_key)
+         SELECT device_id, user_id, record_key FROM current.device_users
          WHERE user_id IN (SELECT id FROM users) AND device_id IN (SELECT id FROM devices)
-         ON CONFLICT DO NOTHING",
+         ON CONFLICT (device_id, user_id)
+         DO UPDATE SET record_key = COALESCE(device_users.record_key, excluded.record_key)",
         [],
     )?;
     // Cases deleted since the backup that it still holds.

@@ -74,9 +74,10 @@ pub(super) fn session(store: &dyn Store, user: &User) -> (DeviceId, u32, String)
     let claim = fresh_device(&password_hash);
     let token = uuid::Uuid::now_v7().to_string();
     let expires = Utc::now() + chrono::Duration::hours(1);
-    let (device, _) = store
+    let device = store
         .device_login(&claim, user.id, (&token, expires), Utc::now(), &audit())
-        .expect("device");
+        .expect("device")
+        .device;
     (device.id, device.number, token)
 }
 
@@ -89,6 +90,7 @@ pub(super) fn fresh_device(password_hash: &str) -> DeviceClaim {
         name: "tablet".into(),
         password_hash: password_hash.into(),
         schema_floor: crate::api::MIN_CLIENT_SCHEMA,
+        record_key: "key".into(),
     }
 }
 

@@ -874,6 +874,7 @@ pub fn seed_cases(
         name: "seed".into(),
         password_hash: credentials.password_hash,
         schema_floor: 0,
+        record_key: server::auth::new_token(),
     };
     let token = server::auth::token_hash(&uuid::Uuid::now_v7().to_string());
     let audit = AuditEntry {
@@ -884,9 +885,10 @@ pub fn seed_cases(
         action: "auth.login".into(),
         detail: json!({ "by": "seed_cases" }),
     };
-    let (info, _) = store
+    let info = store
         .device_login(&claim, user.id, (&token, now), now, &audit)
-        .expect("device");
+        .expect("device")
+        .device;
     let dev = info.id;
     let mut author = Author::on(dev, user.id, user.role, info.number);
     let mut ids = Vec::with_capacity(n);
