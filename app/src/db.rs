@@ -956,6 +956,37 @@ pub async fn clear_cases(
     Ok(true)
 }
 
+/// Proves with `key` the ops of `user` made on `device` after `acked`
+/// that have no proof: made in a session begun before logins gave keys,
+/// now that the key came. Returns how many.
+pub async fn prove_own(
+    (user, device): (shared::id::UserId, DeviceId),
+    acked: u64,
+    key: &str,
+) -> Result<usize, DbError> {
+    let db = db()?;
+    let tx = db
+        .transaction(OPS)
+        .with_mode(TransactionMode::Readwrite)
+        .build()?;
+    let mut proven = 0;
+    for mut record in own_records(&tx).await? {
+        if record.proof.is_some() {
+            continue;
+        }
+        let Ok(op) = serde_json::from_str::<Op>(&record.json) else {
+            continue;
+        };
+        if op.author == user && op.device == device && op.seq > acked {
+            record.proof = Some(shared::proof::prove(key, &record.json));
+            tx.object_store(OPS)?.put(record).serde()?;
+            proven += 1;
+        }
+    }
+    tx.commit().await?;
+    Ok(proven)
+}
+
 /// The proofs of this tablet's own ops that have one (`shared::proof`),
 /// by op id.
 pub async fn proofs() -> Result<HashMap<OpId, String>, DbError> {
@@ -982,14 +1013,22 @@ pub async fn stranded_ops(device: DeviceId) -> Result<Vec<Op>, DbError> {
         .collect())
 }
 
-/// Records that the server stopped accepting this device.
+/// Records that the server stopped accepting this device, and forgets the
+/// session's key (`StoredSession::record_key`): nothing more is recorded
+/// here, the ops kept their proofs when they were made, and a key left on
+/// a tablet whose session ended would let whoever holds it prove records
+/// in that user's name.
 pub async fn save_blocked(blocked: Blocked) -> Result<(), DbError> {
     let db = db()?;
     let tx = db
-        .transaction(DEVICE)
+        .transaction([DEVICE, SESSION])
         .with_mode(TransactionMode::Readwrite)
         .build()?;
     put_json(&tx, DEVICE, "blocked", &blocked)?;
+    if let Some(mut session) = get_json::<StoredSession>(&tx, SESSION, "current").await? {
+        session.record_key = None;
+        put_json(&tx, SESSION, "current", &session)?;
+    }
     tx.commit().await?;
     Ok(())
 }

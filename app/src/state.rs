@@ -600,6 +600,13 @@ impl AppCtx {
             return;
         }
         self.blocked.set(Some(blocked));
+        // Nothing more is recorded: the key that proves records goes
+        // (`db::save_blocked`).
+        self.session.update_untracked(|s| {
+            if let Some(s) = s {
+                s.record_key = None;
+            }
+        });
         leptos::task::spawn_local(async move {
             if let Err(e) = db::save_blocked(blocked).await {
                 leptos::logging::warn!("storing that the device is blocked: {e}");

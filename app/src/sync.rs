@@ -205,6 +205,7 @@ fn finish(ctx: AppCtx, at: DateTime<Utc>, result: Result<bool, ApiError>) {
 /// the sync pushes and pulls again, from the cursor the new epoch reset.
 async fn run(ctx: AppCtx, token: &str) -> Result<u64, ApiError> {
     let mut clock_ahead = false;
+    ask_record_key(ctx, token).await;
     // Bounded: a server whose epoch changes at every request must not keep
     // the device syncing forever.
     // A restore learnt earlier may still be owed the evidence (the tab
@@ -663,6 +664,50 @@ async fn pull_pages(
             None => return Ok(Pulled::Done),
             Some(next) => page = next?,
         }
+    }
+}
+
+/// A session begun before logins gave keys (`shared::proof`) has none, so
+/// the records its user makes could not be proven in a records file: the
+/// key is asked for once, kept with the session, and the records the user
+/// made here without one are proven with it. A failure is asked again at
+/// the next sync.
+async fn ask_record_key(ctx: AppCtx, token: &str) {
+    let keyless = ctx
+        .session
+        .with_untracked(|s| s.as_ref().is_some_and(|s| s.record_key.is_none()));
+    if !keyless || ctx.blocked.get_untracked().is_some() {
+        return;
+    }
+    let key = match crate::api::record_key(token).await {
+        Ok(answer) => answer.record_key,
+        Err(e) => {
+            leptos::logging::warn!("asking for the record key: {e}");
+            return;
+        }
+    };
+    // Logged out, or blocked, meanwhile: the key is not kept.
+    let Some(mut session) = ctx.session.get_untracked() else {
+        return;
+    };
+    if session.token != token || ctx.blocked.get_untracked().is_some() {
+        return;
+    }
+    session.record_key = Some(key.clone());
+    if let Err(e) = db::save_session(&session).await {
+        leptos::logging::warn!("storing the record key: {e}");
+        return;
+    }
+    let user = session.user.id;
+    ctx.session.update_untracked(|s| *s = Some(session));
+    let Some((device, acked)) = ctx
+        .device
+        .with_untracked(|d| d.as_ref().map(|d| (d.device, d.acked_seq)))
+    else {
+        return;
+    };
+    if let Err(e) = db::prove_own((user, device), acked, &key).await {
+        leptos::logging::warn!("proving the records made before the key: {e}");
     }
 }
 

@@ -1610,6 +1610,7 @@ fn full_width_and_any_letter_case_find_what_the_tablet_finds() {
         &[],
     );
     common::update(data, "ALTER TABLE cases DROP COLUMN search_numbers", &[]);
+    common::update(data, "ALTER TABLE device_users DROP COLUMN record_key", &[]);
     common::update(data, older, &[]);
     w.server = common::Server::start(data);
     let staff = Client::login(&w.server.base, "staff_a").0;

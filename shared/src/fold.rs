@@ -104,10 +104,12 @@ pub struct Folded {
 /// reopening before the complainant was told of the result owes them the
 /// next result instead, a resolution meets an urgent case's on-site
 /// clock, and the extensions' cap of a solution follows the severity its
-/// period kept, not a later assessment's): a server
+/// period kept, not a later assessment's; 18: so does the investigation's,
+/// and a callback that reaches the resident meets an urgent case's contact
+/// clock): a server
 /// folds again every case it stored under another version, and does not
 /// resume its fold state.
-pub const RULES: i64 = 17;
+pub const RULES: i64 = 18;
 
 /// What the fold carries between ops besides the case: the clock marks the
 /// deadlines are worked out from at the end, the ops a `resolve_conflict`
@@ -995,6 +997,11 @@ impl Folder<'_> {
                 if !spot_check && let Some((_, told @ None)) = marks.feedback_clock.as_mut() {
                     *told = Some(at);
                 }
+                // It reached the resident: that meets an urgent case's
+                // contact clock, as telling them the result does.
+                if !spot_check {
+                    first(&mut marks.contacted, at);
+                }
                 if target == Some(CaseState::Reopened) {
                     case.reopen_count += 1;
                 }
@@ -1572,6 +1579,12 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
             .or(case.withdrawal.as_ref().map(|w| w.stamp.at))
     };
     case.deadlines.reserve_exact(clocks.len());
+    // The solution's start and end: the investigation's extensions are
+    // capped by the severity the solution's period kept, as its own are.
+    let solution = clocks
+        .iter()
+        .find(|(c, _, _)| *c == Clock::Solution)
+        .map(|&(_, start, met)| (start, met));
     // Parsing a zone's name costs more than the rest of a clock: once a case.
     let mut zone: Option<(&str, chrono_tz::Tz)> = None;
     'clocks: for (clock, mut start, mut met) in clocks {
@@ -1628,7 +1641,21 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
         // within the special-case limit, by the severity known when each
         // was granted; an assessment after them may give the running
         // solution a longer rule, and the cap is then the one of its rule.
-        let cap = rules.deadlines.max_extension_working_days(rule_severity);
+        // The investigation, which the same extensions move, shares it: a
+        // later assessment would otherwise take back days from one met.
+        let cap_severity = match (clock, solution) {
+            (Clock::Investigation, Some((start, met))) => solution_severity(
+                case,
+                &marks.severities,
+                start,
+                met,
+                rules.deadlines,
+                tz,
+                ctx.calendar,
+            ),
+            _ => rule_severity,
+        };
+        let cap = rules.deadlines.max_extension_working_days(cap_severity);
         // An extension moves the clocks that were still running, and not
         // yet past due, when it was granted: one granted after a clock ran
         // out would turn a missed deadline into a met one. Only the

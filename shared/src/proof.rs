@@ -8,9 +8,9 @@
 //! the revoked tablet, who could add a record in the name of a manager who
 //! once logged in on it. So at every login the server gives the user a key
 //! of their own on that tablet (the same each time: one per user and
-//! device, kept by the server), and the tablet keeps it while the user is
-//! logged in, forgets it at logout, and proves each record it makes with
-//! it. At import the server checks each record against its author's key
+//! device, kept by the server), and the tablet keeps it while the user's
+//! session lasts, forgets it at logout or when the server ends the
+//! session, and proves each record it makes with it. At import the server checks each record against its author's key
 //! on that tablet; one without a valid proof is set aside
 //! (`import.unproven`) for an administrator to look at.
 //!

@@ -251,6 +251,15 @@ pub struct Page<T> {
     pub per_page: u32,
 }
 
+/// The session user's key on the session's device (`crate::proof`), for a
+/// tablet whose session began before the server gave keys at login.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RecordKey {
+    /// As [`LoginResponse::record_key`].
+    pub record_key: String,
+}
+
 /// The logged-in user as the server sees them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -1673,4 +1673,49 @@ fn an_assessment_after_a_solution_met_leaves_its_extensions_whole() {
         status(&case, Clock::Solution, answered),
         ClockStatus::MetOnTime
     );
+    // The investigation, moved by the same extension and met by the same
+    // proposal, keeps its four days too.
+    assert_eq!(
+        status(&case, Clock::Investigation, answered),
+        ClockStatus::MetOnTime
+    );
+    let investigation = clock_of(&case, Clock::Investigation).expect("the investigation");
+    assert_eq!(investigation.extended_working_days, 4);
+}
+
+#[test]
+fn a_callback_that_reaches_the_resident_meets_the_urgent_contact() {
+    // An urgent repair fixed at night without telling the resident, who
+    // is called back the next morning.
+    let t = local(2026, 3, 2, 21, 0);
+    let mut s = sim_with(CaseKind::Repair, Channel::Phone, t, t);
+    assess_at(
+        &mut s,
+        t + Duration::minutes(5),
+        Severity::General,
+        true,
+        true,
+    );
+    s.act(0, t + Duration::minutes(10), assign());
+    s.act(0, t + Duration::minutes(40), Action::Start);
+    s.act(0, local(2026, 3, 2, 23, 30), resolve("水管已抢修"));
+    let called = local(2026, 3, 3, 9, 0);
+    s.act(
+        0,
+        called,
+        Action::FollowUp {
+            method: ContactMethod::Phone,
+            satisfaction: 5,
+            comment: String::new(),
+            spot_check: false,
+            ratings: None,
+        },
+    );
+    let contact = clock_of(&s.case(), Clock::UrgentContact).expect("the contact clock");
+    assert_eq!(contact.met_at, Some(called));
+    assert_eq!(
+        status(&s.case(), Clock::UrgentContact, local(2026, 3, 3, 10, 0)),
+        ClockStatus::MetLate,
+        "no longer overdue in the inbox once the resident was called"
+    );
 }

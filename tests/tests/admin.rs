@@ -249,6 +249,17 @@ async fn an_admin_adds_a_user_and_imports_a_holiday_calendar() {
         "[data-testid=\"user-row\"][data-login=\"staff3\"][data-active=\"true\"]",
     )
     .await;
+    // A temporary password half typed in another row outlives the
+    // disable, which draws the table again.
+    let in_staff1 = |test_id: &str| {
+        format!("[data-testid=\"user-row\"][data-login=\"staff1\"] [data-testid=\"{test_id}\"]")
+    };
+    click_css(&browser, &in_staff1("user-reset-password")).await;
+    wait_css(&browser, &in_staff1("user-reset-input"))
+        .await
+        .send_keys("half-typed-9")
+        .await
+        .expect("type a temporary password");
     click_css(&browser, &in_row("user-toggle")).await;
     click_css(&browser, &in_row("user-toggle-confirm")).await;
     wait_css(
@@ -258,6 +269,15 @@ async fn an_admin_adds_a_user_and_imports_a_holiday_calendar() {
     .await;
     let (status, _) = http_login(&server, "staff3", "temporary-2");
     assert_ne!(status, 200, "disabled");
+    let kept = wait_css(&browser, &in_staff1("user-reset-input"))
+        .await
+        .prop("value")
+        .await
+        .ok()
+        .flatten();
+    assert_eq!(kept.as_deref(), Some("half-typed-9"));
+    // Put away, it is not saved: the next tab asks nothing.
+    click_css(&browser, &in_staff1("user-reset-password")).await;
 
     browser.click("admin-tab-devices").await;
     browser.wait_for_test_id("device-row").await;
@@ -827,6 +847,46 @@ async fn the_quarantine_tab_says_when_more_wait_than_it_shows() {
     browser
         .wait_text("quarantine-more", &format!("最早的 {page} 条"))
         .await;
+
+    // A reason half typed in one row outlives the discard of another,
+    // which draws the list again.
+    let mut ids = Vec::new();
+    for row in browser.find_all("quarantine-row").await.iter().take(2) {
+        ids.push(row.attr("data-id").await.ok().flatten().unwrap_or_default());
+    }
+    let in_row = |id: &str, test_id: &str| {
+        format!("[data-testid=\"quarantine-row\"][data-id=\"{id}\"] [data-testid=\"{test_id}\"]")
+    };
+    let (first, second) = (&ids[0], &ids[1]);
+    click_css(&browser, &in_row(second, "quarantine-discard")).await;
+    wait_css(&browser, &in_row(second, "quarantine-reason"))
+        .await
+        .send_keys("待核实")
+        .await
+        .expect("type a reason");
+    click_css(&browser, &in_row(first, "quarantine-discard")).await;
+    wait_css(&browser, &in_row(first, "quarantine-reason"))
+        .await
+        .send_keys("工单不存在")
+        .await
+        .expect("type a reason");
+    click_css(&browser, &in_row(first, "quarantine-discard-confirm")).await;
+    browser.wait_text("quarantine-status", "已丢弃").await;
+    browser
+        .wait_until(
+            &format!(
+                "return !document.querySelector('[data-testid=\"quarantine-row\"][data-id=\"{first}\"]');"
+            ),
+            "the discarded entry leaves the list",
+        )
+        .await;
+    let kept = wait_css(&browser, &in_row(second, "quarantine-reason"))
+        .await
+        .prop("value")
+        .await
+        .ok()
+        .flatten();
+    assert_eq!(kept.as_deref(), Some("待核实"));
     browser.close().await;
 }
 

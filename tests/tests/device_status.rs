@@ -155,6 +155,10 @@ async fn a_revoked_tablet_says_so_refuses_new_cases_and_exports_what_it_did_not_
         export["ops"][0].to_string().contains(&unsent),
         "the exported op is not {unsent}: {export}"
     );
+    // With the proof, made with its author's key, that the import checks.
+    let op_id = export["ops"][0]["id"].as_str().unwrap_or_default();
+    let proof = export["proofs"][op_id].as_str().unwrap_or_default();
+    assert_eq!(proof.len(), 64, "no proof of {op_id}: {export}");
     browser.close().await;
 
     // The administrator imports the file: the case reaches the server, and

@@ -883,6 +883,16 @@ pub async fn logout(token: &str) -> Result<(), ApiError> {
     }
 }
 
+/// `POST /api/v1/auth/record-key`: the session user's key on this device,
+/// for a session begun before logins gave one.
+pub async fn record_key(token: &str) -> Result<shared::wire::RecordKey, ApiError> {
+    let resp = with_headers(Request::post("/api/v1/auth/record-key"), Some(token))
+        .send()
+        .await
+        .map_err(|e| ApiError::Network(e.to_string()))?;
+    read(resp).await
+}
+
 /// `POST /api/v1/auth/password`: changes one's own password (204).
 pub async fn change_password(token: &str, req: &PasswordChange) -> Result<(), ApiError> {
     send_empty(Method::Post, token, "/api/v1/auth/password", req, None).await

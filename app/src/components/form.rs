@@ -8,7 +8,7 @@ use crate::api::ApiError;
 use crate::state::use_app;
 use leptos::prelude::*;
 use shared::lang::Lang;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -322,6 +322,38 @@ impl<T: Clone + PartialEq + Send + Sync + 'static> Unsaved<T> {
     /// about it goes once it is saved or emptied).
     pub fn differs(&self) -> bool {
         self.shown.with(|s| self.saved.with(|v| s != v))
+    }
+}
+
+/// What is typed in the rows of a list that one row's action draws again
+/// (a reason for discarding, a temporary password): kept by the list, by
+/// row, so that a row drawn again still shows it. Without it, settling one
+/// quarantine entry emptied the reason half typed in the next.
+#[derive(Clone, Copy)]
+pub struct RowDrafts(StoredValue<HashMap<String, String>>);
+
+/// An empty set, for a list that lives as long as its tab.
+impl Default for RowDrafts {
+    fn default() -> RowDrafts {
+        RowDrafts(StoredValue::new(HashMap::new()))
+    }
+}
+
+impl RowDrafts {
+    /// The text of row `key`, starting with what was typed there before
+    /// the row was drawn again, and kept as it changes (forgotten once
+    /// emptied).
+    pub fn text(self, key: String) -> RwSignal<String> {
+        let typed = self.0.with_value(|m| m.get(&key).cloned());
+        let text = RwSignal::new(typed.unwrap_or_default());
+        Effect::new(move |_| {
+            let now = text.get();
+            self.0.update_value(|m| match now.is_empty() {
+                true => m.remove(&key),
+                false => m.insert(key.clone(), now),
+            });
+        });
+        text
     }
 }
 

@@ -253,7 +253,7 @@ async fn file_of(
     let plan = records_parts(&sizes, RECORDS_FILE_CHARS);
     let records = ops.len();
     let name = file_name(ctx, identity);
-    let proofs = proofs_of(ctx, &ops).await;
+    let proofs = proofs_of(&ops).await;
     let mut ops = Some((ops, proofs));
     let mut parts = Vec::new();
     let mut files = 0;
@@ -382,30 +382,16 @@ fn file_name(ctx: AppCtx, outbox: bool) -> String {
     format!("{what}-device{number}-{stamp}")
 }
 
-/// The proofs of `ops` (`shared::proof`): the one stored with each, and
-/// for an op of the logged-in user on this tablet stored without one (made
-/// before keys existed, in a session since ended), one made now with their
-/// key. An op without either goes without, and the import sets it aside.
-async fn proofs_of(ctx: AppCtx, ops: &[Op]) -> BTreeMap<OpId, String> {
+/// The proofs of `ops` (`shared::proof`), each stored with its op when it
+/// was made (or when its user's key first came, `sync::prove_own`). An op
+/// without one goes without, and the import sets it aside.
+async fn proofs_of(ops: &[Op]) -> BTreeMap<OpId, String> {
     let mut stored = crate::db::proofs().await.unwrap_or_else(|e| {
         leptos::logging::error!("reading the records' proofs: {e}");
         Default::default()
     });
-    let signer = ctx.session.with_untracked(|s| {
-        s.as_ref()
-            .and_then(|s| Some((s.user.id, s.record_key.clone()?)))
-    });
-    let device = ctx.device.with_untracked(|d| d.as_ref().map(|d| d.device));
     ops.iter()
-        .filter_map(|op| {
-            let proof = stored.remove(&op.id).or_else(|| {
-                let (user, key) = signer.as_ref()?;
-                let json = serde_json::to_string(op).ok()?;
-                (op.author == *user && Some(op.device) == device)
-                    .then(|| shared::proof::prove(key, &json))
-            })?;
-            Some((op.id, proof))
-        })
+        .filter_map(|op| Some((op.id, stored.remove(&op.id)?)))
         .collect()
 }
 

@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::{Duration, Utc};
 use shared::id::DeviceId;
 use shared::validation::{MAX_LOGIN, MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS};
-use shared::wire::{LoginRequest, LoginResponse, Me, PasswordChange};
+use shared::wire::{LoginRequest, LoginResponse, Me, PasswordChange, RecordKey};
 
 fn invalid() -> ApiError {
     // The same answer for an unknown login, a wrong password and a disabled
@@ -269,6 +269,23 @@ pub async fn me(session: Session) -> Json<Me> {
         device: session.device,
         user: session.user,
     })
+}
+
+/// The session user's key on the session's device, which proves the
+/// records they make there (`shared::proof`): a login gives it; a tablet
+/// whose session began before logins did asks for it here.
+#[utoipa::path(post, path = "/api/v1/auth/record-key", responses(Authenticated,
+        (status = 200, description = "The key, the same at every ask and login of this user on this device.", body = RecordKey)),
+    security(("bearer" = [])))]
+pub async fn record_key(
+    State(state): State<AppState>,
+    session: Session,
+) -> Result<Json<RecordKey>, ApiError> {
+    let store = state.store.clone();
+    let fresh = auth::new_token();
+    let record_key =
+        blocking(move || store.record_key(session.device, session.user.id, &fresh)).await?;
+    Ok(Json(RecordKey { record_key }))
 }
 
 /// Changes one's own password. The first admin's printed password stops

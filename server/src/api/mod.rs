@@ -63,6 +63,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/auth/logout", post(login::logout))
         .route("/api/v1/me", get(login::me))
+        .route("/api/v1/auth/record-key", post(login::record_key))
         .route(
             "/api/v1/auth/password",
             post(login::change_password).layer(DefaultBodyLimit::max(CREDENTIALS_LIMIT)),
@@ -185,7 +186,7 @@ fn compression() -> CompressionLayer<impl Predicate> {
 #[openapi(
     info(title = "Complaint and service-case sync API", version = "1"),
     paths(
-        login::login, login::logout, login::me, login::change_password,
+        login::login, login::logout, login::me, login::record_key, login::change_password,
         sync::push, sync::pull,
         cases::list, cases::get, cases::bundle,
         blobs::head, blobs::put, blobs::get,

@@ -133,6 +133,33 @@ pub(super) fn device_users(db: &dyn Db, device: DeviceId) -> StoreResult<Vec<Use
     .collect()
 }
 
+/// The key of `user` on `device` (`shared::proof`), made `fresh` at their
+/// first login there (or their first ask after keys came) and kept:
+/// records proven with it before stay proven. Marks that the user logged
+/// in on the device, which a login does.
+pub(super) fn user_key(
+    tx: &dyn Db,
+    device: DeviceId,
+    user: UserId,
+    fresh: &str,
+) -> StoreResult<String> {
+    tx.execute(
+        "INSERT INTO device_users (device_id, user_id, record_key) VALUES (?1, ?2, ?3)
+         ON CONFLICT (device_id, user_id)
+         DO UPDATE SET record_key = COALESCE(device_users.record_key, excluded.record_key)",
+        &[
+            device.to_string().into(),
+            user.to_string().into(),
+            fresh.into(),
+        ],
+    )?;
+    tx.query_one(
+        "SELECT record_key FROM device_users WHERE device_id = ?1 AND user_id = ?2",
+        &[device.to_string().into(), user.to_string().into()],
+    )?
+    .get(0)
+}
+
 /// The keys of the users who logged in on `device` (`shared::proof`), for
 /// those who logged in since keys were made.
 pub(super) fn record_keys(db: &dyn Db, device: DeviceId) -> StoreResult<BTreeMap<UserId, String>> {
@@ -483,24 +510,7 @@ pub(super) fn device_login(
             (*id, true)
         }
     };
-    // The user's key on this device is made at their first login here
-    // and kept: records proven with it before stay proven.
-    tx.execute(
-        "INSERT INTO device_users (device_id, user_id, record_key) VALUES (?1, ?2, ?3)
-         ON CONFLICT (device_id, user_id)
-         DO UPDATE SET record_key = COALESCE(device_users.record_key, excluded.record_key)",
-        &[
-            device.to_string().into(),
-            user.to_string().into(),
-            claim.record_key.as_str().into(),
-        ],
-    )?;
-    let record_key: String = tx
-        .query_one(
-            "SELECT record_key FROM device_users WHERE device_id = ?1 AND user_id = ?2",
-            &[device.to_string().into(), user.to_string().into()],
-        )?
-        .get(0)?;
+    let record_key = user_key(tx, device, user, &claim.record_key)?;
     let info = device_from_row(&tx.query_one(
         &format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE id = ?1"),
         &[device.to_string().into()],

@@ -264,7 +264,10 @@ fn held_at(
 }
 
 /// A re-application refused: the op waits for this reason now, which the
-/// list and the answer to the tablet's next resend then give.
+/// list and the answer to the tablet's next resend then give. A record an
+/// import set aside for want of its author's proof keeps that reason (the
+/// answer gives the new one): it is what lets the list re-apply it once
+/// the new cause is mended, though its tablet is revoked.
 fn still_refused(
     tx: &dyn Db,
     id: i64,
@@ -272,7 +275,8 @@ fn still_refused(
     message: String,
 ) -> StoreResult<ReapplyOutcome> {
     tx.execute(
-        "UPDATE quarantine SET code = ?2, message = ?3 WHERE id = ?1 AND code <> 'sync.clone'",
+        "UPDATE quarantine SET code = ?2, message = ?3
+         WHERE id = ?1 AND code NOT IN ('sync.clone', 'import.unproven')",
         &[id.into(), code.as_str().into(), message.as_str().into()],
     )?;
     // Refused now because its case was deleted since it was set aside:

@@ -176,6 +176,10 @@ impl<E: Engine> Store for E {
         self.read(|db| accounts_sql::record_keys(db, device))
     }
 
+    fn record_key(&self, device: DeviceId, user: UserId, fresh: &str) -> StoreResult<String> {
+        self.write(|tx| accounts_sql::user_key(tx, device, user, fresh))
+    }
+
     fn revoke_device(&self, id: DeviceId, audit: &AuditEntry) -> StoreResult<()> {
         self.write(|tx| accounts_sql::revoke_device(tx, id, audit))
     }

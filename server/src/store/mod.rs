@@ -373,6 +373,9 @@ pub trait Store: reports::Reports + administration::Administration + Send + Sync
     /// The keys of the users who logged in on `device` (`shared::proof`),
     /// of those who logged in there since keys exist.
     fn record_keys(&self, device: DeviceId) -> StoreResult<BTreeMap<UserId, String>>;
+    /// The key of `user` on `device`, made `fresh` if they have none yet
+    /// (a session begun before keys existed).
+    fn record_key(&self, device: DeviceId, user: UserId, fresh: &str) -> StoreResult<String>;
     /// Revokes a device and its tokens.
     fn revoke_device(&self, id: DeviceId, audit: &AuditEntry) -> StoreResult<()>;
     /// The session of a live token (not revoked, user active), with whether

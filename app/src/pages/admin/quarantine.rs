@@ -4,7 +4,7 @@
 use super::{company_tz, token, words};
 use crate::api::admin::{self, QuarantineEntry, ReapplyOutcome};
 use crate::api::{self, ApiError};
-use crate::components::form::Unsaved;
+use crate::components::form::{RowDrafts, Unsaved};
 use crate::components::table::{Loaded, loaded};
 use crate::i18n;
 use crate::state::use_app;
@@ -25,6 +25,9 @@ pub fn QuarantineTab() -> impl IntoView {
         });
     // What happened to a settled entry, which leaves the list.
     let settled = RwSignal::new(None::<String>);
+    // Settling one entry draws the list again: the others keep their
+    // half-typed reasons.
+    let drafts = RowDrafts::default();
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
     view! {
         <div class="admin-section" data-testid="admin-quarantine">
@@ -56,7 +59,7 @@ pub fn QuarantineTab() -> impl IntoView {
                 list.truncate(QUARANTINE_PAGE as usize);
                 let rows = list
                     .into_iter()
-                    .map(|e| view! { <QuarantineRow entry=e tz=tz reload=entries settled=settled/> })
+                    .map(|e| view! { <QuarantineRow entry=e tz=tz reload=entries settled=settled drafts=drafts/> })
                     .collect_view();
                 view! { {more}<ul class="admin-quarantine">{rows}</ul> }.into_any()
             })}
@@ -70,6 +73,7 @@ fn QuarantineRow(
     tz: Tz,
     reload: Loaded<Vec<QuarantineEntry>>,
     settled: RwSignal<Option<String>>,
+    drafts: RowDrafts,
 ) -> impl IntoView {
     let ctx = use_app();
     let id = entry.id.to_string();
@@ -91,8 +95,9 @@ fn QuarantineRow(
         (Some(n), _) => format!("#{n}"),
         (None, _) => entry.device.to_string(),
     };
-    let discarding = RwSignal::new(false);
-    let reason = RwSignal::new(String::new());
+    let reason = drafts.text(id.clone());
+    // Open again with the reason typed before the list was drawn again.
+    let discarding = RwSignal::new(!reason.with_untracked(String::is_empty));
     // A reason put away with its form (a second tap on 丢弃) is not
     // waited for.
     Unsaved::track(move || discarding.get() && !reason.with(String::is_empty));
@@ -148,6 +153,7 @@ fn QuarantineRow(
                             .into(),
                     ));
                     discarding.set(false);
+                    reason.set(String::new());
                     reload.refetch();
                 }
                 Err(e) if e.code() == Some("quarantine.reason_required") => {

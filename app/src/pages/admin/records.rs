@@ -237,11 +237,22 @@ async fn import(
             PUSH_BYTES,
         );
         rest.drain(..ops.len());
+        // With the proofs of its own records only, and none of the file's
+        // evidence bytes, which go up after.
+        let proofs = ops
+            .iter()
+            .filter_map(|op| Some((op.id, records.proofs.get(&op.id)?.clone())))
+            .collect();
         let part = RecordsFile {
+            what: records.what.clone(),
+            exported_at: records.exported_at,
+            blocked: records.blocked.clone(),
+            device: records.device.clone(),
+            user: records.user.clone(),
             count: ops.len(),
             ops,
+            proofs,
             files: Vec::new(),
-            ..records.clone()
         };
         let report = match admin::import_records(&token, &part).await {
             Ok(report) => report,

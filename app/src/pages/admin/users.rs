@@ -7,7 +7,7 @@ use super::{ReadAgain, changed_meanwhile, short, token, words};
 use crate::api::ApiError;
 use crate::api::admin::{self, NewUser};
 use crate::components::form::{
-    AskFirst, FieldErrors, Route, TextField, Unsaved, field_error, route, show_refusal,
+    AskFirst, FieldErrors, Route, RowDrafts, TextField, Unsaved, field_error, route, show_refusal,
 };
 use crate::components::table::{DataTable, Loaded, loaded};
 use crate::state::use_app;
@@ -31,13 +31,16 @@ pub fn UsersTab() -> impl IntoView {
     });
     let error = RwSignal::new(None::<ApiError>);
     let form = NewUserFields::new();
+    // Enabling or disabling a user draws the table again: the temporary
+    // passwords half typed in other rows stay.
+    let drafts = RowDrafts::default();
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
     view! {
         <div class="admin-section" data-testid="admin-users">
             <h3>{t("用户", "Users")}</h3>
             {loaded(users, move |list| {
                 let props = properties.get().and_then(Result::ok).unwrap_or_default();
-                view! { <UserTable users=list properties=props reload=users form=form/> }.into_any()
+                view! { <UserTable users=list properties=props reload=users form=form drafts=drafts/> }.into_any()
             })}
             <NewUserForm properties=properties reload=users error=error form=form/>
             <super::roster::RosterImport users=users properties=properties/>
@@ -51,6 +54,7 @@ fn UserTable(
     properties: Vec<Property>,
     reload: Loaded<Vec<User>>,
     form: NewUserFields,
+    drafts: RowDrafts,
 ) -> impl IntoView {
     let ctx = use_app();
     let me = ctx
@@ -94,7 +98,7 @@ fn UserTable(
                     <td class="admin-row-actions">
                         <ActiveToggle user=id active=active is_me=is_me reload=reload/>
                         <EditButton user=user form=form/>
-                        <ResetPassword user=id/>
+                        <ResetPassword user=id drafts=drafts/>
                     </td>
                 </tr>
             }
@@ -211,10 +215,11 @@ fn ActiveToggle(
 /// choose their own at their next login. The admin tells it to them in
 /// person; it is never shown again.
 #[component]
-fn ResetPassword(user: UserId) -> impl IntoView {
+fn ResetPassword(user: UserId, drafts: RowDrafts) -> impl IntoView {
     let ctx = use_app();
-    let open = RwSignal::new(false);
-    let password = RwSignal::new(String::new());
+    let password = drafts.text(user.to_string());
+    // Open again with the password typed before the table was drawn again.
+    let open = RwSignal::new(!password.with_untracked(String::is_empty));
     // A password put away with its box (a second tap on 重置密码) is not
     // waited for.
     Unsaved::track(move || open.get() && !password.with(String::is_empty));
