@@ -348,9 +348,11 @@ impl RowDrafts {
         let text = RwSignal::new(typed.unwrap_or_default());
         Effect::new(move |_| {
             let now = text.get();
-            self.0.update_value(|m| match now.is_empty() {
-                true => m.remove(&key),
-                false => m.insert(key.clone(), now),
+            self.0.update_value(|m| {
+                match now.is_empty() {
+                    true => m.remove(&key),
+                    false => m.insert(key.clone(), now),
+                };
             });
         });
         text
