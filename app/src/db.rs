@@ -978,7 +978,10 @@ pub async fn prove_own(
             continue;
         };
         if op.author == user && op.device == device && op.seq > acked {
-            record.proof = Some(shared::proof::prove(key, &record.json));
+            // As this build writes the op, which is what the file carries
+            // and the server reads back: the stored JSON may be an older
+            // build's, without a field added since.
+            record.proof = Some(shared::proof::prove(key, &serde_json::to_string(&op)?));
             tx.object_store(OPS)?.put(record).serde()?;
             proven += 1;
         }
@@ -1011,6 +1014,29 @@ pub async fn stranded_ops(device: DeviceId) -> Result<Vec<Op>, DbError> {
         .filter_map(|r| serde_json::from_str::<Op>(&r.json).ok())
         .filter(|op| op.device != device)
         .collect())
+}
+
+/// Stores `key` as the key of the session of `token` (`StoredSession::
+/// record_key`), in one transaction with the checks: only if that session
+/// is still the stored one (no logout or other login meanwhile) and the
+/// device is not blocked. Returns whether it was stored.
+pub async fn save_record_key(token: &str, key: &str) -> Result<bool, DbError> {
+    let db = db()?;
+    let tx = db
+        .transaction([DEVICE, SESSION])
+        .with_mode(TransactionMode::Readwrite)
+        .build()?;
+    let blocked = get_json::<Blocked>(&tx, DEVICE, "blocked").await?;
+    let Some(mut session) = get_json::<StoredSession>(&tx, SESSION, "current").await? else {
+        return Ok(false);
+    };
+    if blocked.is_some() || session.token != token {
+        return Ok(false);
+    }
+    session.record_key = Some(key.to_string());
+    put_json(&tx, SESSION, "current", &session)?;
+    tx.commit().await?;
+    Ok(true)
 }
 
 /// Records that the server stopped accepting this device, and forgets the

@@ -477,7 +477,20 @@ impl AppCtx {
             log.unreadable = unreadable_here;
         });
         self.device.set(state);
-        self.session.set(snap.session);
+        let mut session = snap.session;
+        // A key kept by a build that did not forget it at a block goes now
+        // (`db::save_blocked`).
+        if let Some(blocked) = snap.blocked
+            && let Some(s) = session.as_mut().filter(|s| s.record_key.is_some())
+        {
+            s.record_key = None;
+            leptos::task::spawn_local(async move {
+                if let Err(e) = db::save_blocked(blocked).await {
+                    leptos::logging::warn!("forgetting the record key: {e}");
+                }
+            });
+        }
+        self.session.set(session);
         self.blocked.set(snap.blocked);
         self.uploads
             .set(snap.uploads.into_iter().map(|u| (u.hash, u)).collect());

@@ -669,9 +669,10 @@ async fn pull_pages(
 
 /// A session begun before logins gave keys (`shared::proof`) has none, so
 /// the records its user makes could not be proven in a records file: the
-/// key is asked for once, kept with the session, and the records the user
-/// made here without one are proven with it. A failure is asked again at
-/// the next sync.
+/// key is asked for once, kept with the session (unless it ended or the
+/// device was blocked meanwhile), and the records the user made here
+/// without one are proven with it. A failure is asked again at the next
+/// sync.
 async fn ask_record_key(ctx: AppCtx, token: &str) {
     let keyless = ctx
         .session
@@ -686,27 +687,36 @@ async fn ask_record_key(ctx: AppCtx, token: &str) {
             return;
         }
     };
-    // Logged out, or blocked, meanwhile: the key is not kept.
-    let Some(mut session) = ctx.session.get_untracked() else {
-        return;
-    };
-    if session.token != token || ctx.blocked.get_untracked().is_some() {
-        return;
+    match db::save_record_key(token, &key).await {
+        Ok(true) => {}
+        Ok(false) => return,
+        Err(e) => {
+            leptos::logging::warn!("storing the record key: {e}");
+            return;
+        }
     }
-    session.record_key = Some(key.clone());
-    if let Err(e) = db::save_session(&session).await {
-        leptos::logging::warn!("storing the record key: {e}");
-        return;
+    let mut user = None;
+    ctx.session.update_untracked(|s| {
+        if let Some(s) = s.as_mut().filter(|s| s.token == token) {
+            s.record_key = Some(key.clone());
+            user = Some(s.user.id);
+        }
+    });
+    if let Some(user) = user {
+        prove_keyless(ctx, user, &key).await;
     }
-    let user = session.user.id;
-    ctx.session.update_untracked(|s| *s = Some(session));
+}
+
+/// Proves with `key` the unsent ops `user` made on this device before
+/// their session had a key (`db::prove_own`).
+pub(crate) async fn prove_keyless(ctx: AppCtx, user: shared::id::UserId, key: &str) {
     let Some((device, acked)) = ctx
         .device
         .with_untracked(|d| d.as_ref().map(|d| (d.device, d.acked_seq)))
     else {
         return;
     };
-    if let Err(e) = db::prove_own((user, device), acked, &key).await {
+    if let Err(e) = db::prove_own((user, device), acked, key).await {
         leptos::logging::warn!("proving the records made before the key: {e}");
     }
 }

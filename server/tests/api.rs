@@ -801,14 +801,20 @@ fn push_is_idempotent_detects_gaps_and_clones() {
     }
     let (admin, _) = w.login("admin");
     let (_, q) = admin.get("/api/v1/admin/quarantine");
-    assert_eq!(
-        q.as_array()
-            .unwrap()
-            .iter()
-            .filter(|e| e["code"] == "sync.clone")
-            .count(),
-        1
+    let clones: Vec<&Value> = q
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["code"] == "sync.clone")
+        .collect();
+    assert_eq!(clones.len(), 1);
+    // Nor merged by an administrator's re-apply.
+    let (s, outcome) = admin.post(
+        &format!("/api/v1/admin/quarantine/{}/reapply", clones[0]["id"]),
+        &json!({}),
     );
+    assert_eq!(s, 200, "{outcome}");
+    assert_eq!(outcome["code"], "sync.clone", "{outcome}");
     let (_, page) = c.get("/api/v1/cases");
     assert_eq!(page["total"], 4);
     // A re-login tells a device that lost its storage where it stands.

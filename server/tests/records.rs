@@ -409,4 +409,52 @@ fn a_record_not_proven_by_its_authors_key_is_set_aside() {
     assert!(s == 200 || s == 204, "{s} {body}");
     let (_, case) = admin.get(&format!("/api/v1/cases/{}", first.case_id));
     assert!(case.to_string().contains("经理同意赔偿"), "{case}");
+
+    // The author's own file, as the tablet exported it, brings the
+    // changed record in as it was made.
+    let genuine = file_proving(&a, "staff_a", &ops, keys);
+    let report = import(&admin, &genuine);
+    assert_eq!(report.stored, 1, "{report:?}");
+    assert!(
+        !reasons(&report).contains(&(changed.seq, "import.unproven")),
+        "{report:?}"
+    );
+    let (_, case) = admin.get(&format!("/api/v1/cases/{}", first.case_id));
+    let case = case.to_string();
+    assert!(
+        case.contains("已修好") && !case.contains("业主满意"),
+        "{case}"
+    );
+}
+
+/// A session begun before logins gave keys asks for its user's key: the
+/// first ask makes it, every later ask and login on that tablet gives the
+/// same, and another user on the tablet has their own.
+#[test]
+fn a_session_without_a_key_asks_for_it_and_gets_the_one_logins_give() {
+    let w = world();
+    let (staff, login) = Client::login(&w.server.base, "staff_a");
+    let device = common::device_of(&login);
+    // As a login before keys left the tablet's row.
+    let changed = common::update(
+        w.fx.data.path(),
+        "UPDATE device_users SET record_key = NULL WHERE device_id = $1",
+        &[&device.to_string()],
+    );
+    assert_eq!(changed, 1);
+    let (s, first) = staff.post("/api/v1/auth/record-key", &json!({}));
+    assert_eq!(s, 200, "{first}");
+    let key = first["record_key"].as_str().unwrap_or_default().to_string();
+    assert_eq!(key.len(), 64, "{first}");
+    assert_ne!(key, key_of(&login), "a new key, not the one forgotten");
+    let (_, again) = staff.post("/api/v1/auth/record-key", &json!({}));
+    assert_eq!(again["record_key"], json!(key));
+    let (_, relogin) = Client::login_on(&w.server.base, "staff_a", device, &secret_of(&login));
+    assert_eq!(key_of(&relogin), key);
+    let (manager, _) = Client::login_on(&w.server.base, "manager_a", device, &secret_of(&login));
+    let (_, theirs) = manager.post("/api/v1/auth/record-key", &json!({}));
+    assert_ne!(theirs["record_key"], json!(key), "{theirs}");
+    // Without a session, nothing.
+    let (s, _) = Client::new(&w.server.base).post("/api/v1/auth/record-key", &json!({}));
+    assert_eq!(s, 401);
 }

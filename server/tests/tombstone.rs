@@ -128,7 +128,7 @@ fn a_deletion_is_pulled_once_in_scope_refuses_pushes_and_survives_a_restart() {
     );
     let (status, answer) = admin.post(
         "/api/v1/sync/push",
-        &push_body(admin_author.device, &[kept_aside]),
+        &push_body(admin_author.device, std::slice::from_ref(&kept_aside)),
     );
     assert_eq!(status, 200, "{answer}");
     assert_eq!(code(&answer["quarantined"][0]), "sync.role_not_allowed");
@@ -200,6 +200,13 @@ fn a_deletion_is_pulled_once_in_scope_refuses_pushes_and_survives_a_restart() {
     // waits for an administrator without its text.
     let (_, record) = admin.get(&format!("/api/v1/admin/quarantine/{aside_id}"));
     assert_eq!(record["resolution"], "case_deleted", "{record}");
+    // Sent again (its answer lost), it is refused as the deleted case's.
+    let (status, answer) = admin.post(
+        "/api/v1/sync/push",
+        &push_body(admin_author.device, std::slice::from_ref(&kept_aside)),
+    );
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(code(&answer["quarantined"][0]), "case.deleted", "{answer}");
     assert!(!record.to_string().contains(read), "{record}");
     let (status, refused) = admin.post(
         &format!("/api/v1/admin/quarantine/{aside_id}/reapply"),

@@ -1684,6 +1684,53 @@ fn an_assessment_after_a_solution_met_leaves_its_extensions_whole() {
 }
 
 #[test]
+fn an_investigation_met_before_an_assessment_keeps_its_extension() {
+    // General, then major (five working days, room for two extension
+    // days): the cause found on 9 March, within the four days granted,
+    // before the assessment of 10 March while the solution still runs.
+    let t = local(2026, 3, 2, 10, 0);
+    let mut s = sim_with(CaseKind::Complaint, Channel::Phone, t, t);
+    s.settings.deadlines.solution_by_severity.insert(
+        Severity::Major,
+        shared::deadline::DeadlineRule::WorkingDays(5),
+    );
+    assess_at(
+        &mut s,
+        t + Duration::minutes(10),
+        Severity::General,
+        false,
+        true,
+    );
+    s.act(1, t + Duration::minutes(20), assign());
+    s.act(1, t + Duration::minutes(30), Action::Start);
+    s.act(1, local(2026, 3, 3, 9, 0), extension(4));
+    let found = local(2026, 3, 9, 16, 0);
+    s.act(
+        1,
+        found,
+        Action::Note {
+            note_kind: shared::case::NoteKind::CauseAnalysis,
+            text: "门禁控制器老化".into(),
+        },
+    );
+    assess_at(
+        &mut s,
+        local(2026, 3, 10, 9, 0),
+        Severity::Major,
+        false,
+        true,
+    );
+    let case = s.case();
+    let investigation = clock_of(&case, Clock::Investigation).expect("the investigation");
+    assert_eq!(investigation.met_at, Some(found));
+    assert_eq!(investigation.extended_working_days, 4);
+    assert_eq!(
+        status(&case, Clock::Investigation, found),
+        ClockStatus::MetOnTime
+    );
+}
+
+#[test]
 fn a_callback_that_reaches_the_resident_meets_the_urgent_contact() {
     // An urgent repair fixed at night without telling the resident, who
     // is called back the next morning.

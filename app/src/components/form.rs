@@ -340,22 +340,24 @@ impl Default for RowDrafts {
 }
 
 impl RowDrafts {
-    /// The text of row `key`, starting with what was typed there before
-    /// the row was drawn again, and kept as it changes (forgotten once
-    /// emptied).
-    pub fn text(self, key: String) -> RwSignal<String> {
+    /// Row `key`'s small form: whether it is open, and its text. Both
+    /// start as they were before the row was drawn again; what an open
+    /// form holds is kept as it changes, and a form put away keeps
+    /// nothing.
+    pub fn form(self, key: String) -> (RwSignal<bool>, RwSignal<String>) {
         let typed = self.0.with_value(|m| m.get(&key).cloned());
+        let open = RwSignal::new(typed.is_some());
         let text = RwSignal::new(typed.unwrap_or_default());
         Effect::new(move |_| {
-            let now = text.get();
+            let kept = text.with(|t| (open.get() && !t.is_empty()).then(|| t.clone()));
             self.0.update_value(|m| {
-                match now.is_empty() {
-                    true => m.remove(&key),
-                    false => m.insert(key.clone(), now),
+                match kept {
+                    Some(t) => m.insert(key.clone(), t),
+                    None => m.remove(&key),
                 };
             });
         });
-        text
+        (open, text)
     }
 }
 

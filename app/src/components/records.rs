@@ -383,7 +383,7 @@ fn file_name(ctx: AppCtx, outbox: bool) -> String {
 }
 
 /// The proofs of `ops` (`shared::proof`), each stored with its op when it
-/// was made (or when its user's key first came, `sync::prove_own`). An op
+/// was made (or when its user's key first came, `db::prove_own`). An op
 /// without one goes without, and the import sets it aside.
 async fn proofs_of(ops: &[Op]) -> BTreeMap<OpId, String> {
     let mut stored = crate::db::proofs().await.unwrap_or_else(|e| {

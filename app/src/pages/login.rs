@@ -380,6 +380,10 @@ async fn log_in(
     ctx.login_password
         .set_value(session.must_change_password.then_some(typed_password));
     ctx.device.set(Some(state));
+    // This user's unsent records made in a session begun before keys.
+    if let Some(key) = &session.record_key {
+        crate::sync::prove_keyless(ctx, session.user.id, key).await;
+    }
     ctx.session.set(Some(session));
     // The cases kept from before the login were folded for nobody, or for
     // this user as they were then (another department, another role):

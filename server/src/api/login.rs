@@ -1,7 +1,7 @@
 //! Login, logout, "who am I" and password changes.
 
 use super::ClientAddr;
-use super::responses::{Authenticated, JsonBody};
+use super::responses::{AnyRole, Authenticated, JsonBody};
 use crate::auth::{self, Session};
 use crate::error::{ApiError, ApiJson, ErrorBody, blocking};
 use crate::login_limit::Attempt;
@@ -274,7 +274,7 @@ pub async fn me(session: Session) -> Json<Me> {
 /// The session user's key on the session's device, which proves the
 /// records they make there (`shared::proof`): a login gives it; a tablet
 /// whose session began before logins did asks for it here.
-#[utoipa::path(post, path = "/api/v1/auth/record-key", responses(Authenticated,
+#[utoipa::path(post, path = "/api/v1/auth/record-key", responses(AnyRole,
         (status = 200, description = "The key, the same at every ask and login of this user on this device.", body = RecordKey)),
     security(("bearer" = [])))]
 pub async fn record_key(

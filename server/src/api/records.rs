@@ -172,6 +172,17 @@ fn import_ops(
         .collect::<Result<BTreeSet<u64>, serde_json::Error>>()
         .map_err(|e| ApiError::internal(format!("writing a record out: {e}")))?;
     ops.sort_by_key(|op| op.seq);
+    // A record set aside unproven with other content (a file changed in
+    // other hands, imported first) gives way to the proven one, which the
+    // run below then judges as held aside.
+    let held: Vec<Op> = ops
+        .iter()
+        .filter(|op| op.seq <= known.acked_seq && !unproven.contains(&op.seq))
+        .cloned()
+        .collect();
+    if !held.is_empty() {
+        store.replace_unproven(&held)?;
+    }
     let report = report.insert(RecordsImport {
         device,
         stored: 0,

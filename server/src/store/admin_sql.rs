@@ -105,6 +105,14 @@ pub(super) fn reapply_quarantined(
     if entry.resolved_at.is_some() {
         return Ok(ReapplyOutcome::AlreadyResolved);
     }
+    // A clone is never merged: stored, it would take its number from the
+    // device's own op, whose resend would then be the clone.
+    if entry.code == "sync.clone" {
+        return Ok(ReapplyOutcome::Refused {
+            code: entry.code,
+            message: entry.message,
+        });
+    }
     let json = row.text(10)?;
     let op: Op = match serde_json::from_str(json) {
         Ok(op) => op,
@@ -261,6 +269,29 @@ fn held_at(
         }
     }
     Ok(user.clone())
+}
+
+/// [`Administration::replace_unproven`](super::Administration::replace_unproven)
+/// in `tx`.
+pub(super) fn replace_unproven(tx: &dyn Db, ops: &[Op]) -> StoreResult<u64> {
+    let mut replaced = 0;
+    for op in ops {
+        let json = serde_json::to_string(op)?;
+        let hash = push::hash(&json);
+        replaced += tx.execute(
+            "UPDATE quarantine SET json = ?3, hash = ?4, op_id = ?5
+             WHERE device_id = ?1 AND seq = ?2 AND code = 'import.unproven'
+               AND resolution IS NULL AND hash <> ?4",
+            &[
+                op.device.to_string().into(),
+                Value::Int(op.seq as i64),
+                json.as_str().into(),
+                hash.as_str().into(),
+                op.id.to_string().into(),
+            ],
+        )?;
+    }
+    Ok(replaced)
 }
 
 /// A re-application refused: the op waits for this reason now, which the

@@ -7,6 +7,7 @@
 use super::AuditEntry;
 use chrono::{DateTime, Utc};
 use shared::id::{CaseId, DeviceId, UserId};
+use shared::op::Op;
 
 use super::StoreResult;
 use shared::admin::{AuditRecord, DeletedCase, QuarantineRecord, ReapplyOutcome, RetentionRefusal};
@@ -43,6 +44,12 @@ pub trait Administration {
         ceiling: DateTime<Utc>,
         audit: &AuditEntry,
     ) -> StoreResult<Vec<(u64, ReapplyOutcome)>>;
+
+    /// Puts each of `ops`, proven by its author's key, in place of the
+    /// record of its number an import set aside as `import.unproven` with
+    /// other content (a file changed in other hands, imported first), so
+    /// that importing the genuine file judges it. How many were replaced.
+    fn replace_unproven(&self, ops: &[Op]) -> StoreResult<u64>;
 
     /// Marks a quarantined op as discarded with a reason. The op stays.
     fn discard_quarantined(

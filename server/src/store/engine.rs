@@ -492,6 +492,10 @@ impl<E: Engine> Administration for E {
         })
     }
 
+    fn replace_unproven(&self, ops: &[Op]) -> StoreResult<u64> {
+        self.write(|tx| admin_sql::replace_unproven(tx, ops))
+    }
+
     fn discard_quarantined(
         &self,
         id: i64,

@@ -642,20 +642,29 @@ fn held_hash(tx: &dyn Db, device: &str, seq: u64) -> StoreResult<Option<String>>
 }
 
 /// Why the op `seq` of `device` is held in quarantine, if it is and was
-/// not re-applied since.
+/// not re-applied since. One whose case was deleted since is refused as
+/// the deleted case's, as it would be if sent now.
 fn held_aside(tx: &dyn Db, device: &str, seq: u64) -> StoreResult<Option<QuarantineNotice>> {
     tx.query_opt(
-        "SELECT code, message FROM quarantine
+        "SELECT code, message, resolution FROM quarantine
          WHERE device_id = ?1 AND seq = ?2 AND code <> 'sync.clone'
-           AND (resolution IS NULL OR resolution = 'discarded')
+           AND (resolution IS NULL OR resolution IN ('discarded', 'case_deleted'))
          ORDER BY id DESC LIMIT 1",
         &[device.into(), Value::Int(seq as i64)],
     )?
     .map(|r| {
-        Ok(QuarantineNotice {
-            seq,
-            code: r.get(0)?,
-            message: r.get(1)?,
+        let deleted = r.get::<Option<String>>(2)?.as_deref() == Some("case_deleted");
+        Ok(match deleted {
+            true => QuarantineNotice {
+                seq,
+                code: "case.deleted".into(),
+                message: "its case was deleted (retention)".into(),
+            },
+            false => QuarantineNotice {
+                seq,
+                code: r.get(0)?,
+                message: r.get(1)?,
+            },
         })
     })
     .transpose()

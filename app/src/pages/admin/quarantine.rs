@@ -95,12 +95,14 @@ fn QuarantineRow(
         (Some(n), _) => format!("#{n}"),
         (None, _) => entry.device.to_string(),
     };
-    let reason = drafts.text(id.clone());
     // Open again with the reason typed before the list was drawn again.
-    let discarding = RwSignal::new(!reason.with_untracked(String::is_empty));
+    let (discarding, reason) = drafts.form(id.clone());
     // A reason put away with its form (a second tap on 丢弃) is not
     // waited for.
-    Unsaved::track(move || discarding.get() && !reason.with(String::is_empty));
+    Unsaved::track(move || discarding.get() && !reason.with(String::is_empty))
+        // Counted from nothing typed: a form drawn again with what was typed
+        // before holds it unsaved still.
+        .settle_to(false);
     // Why an action on this entry failed.
     let note = RwSignal::new(None::<Note>);
     // Whether the discard reason is missing (or too long), by this form's

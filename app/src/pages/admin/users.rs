@@ -217,12 +217,14 @@ fn ActiveToggle(
 #[component]
 fn ResetPassword(user: UserId, drafts: RowDrafts) -> impl IntoView {
     let ctx = use_app();
-    let password = drafts.text(user.to_string());
     // Open again with the password typed before the table was drawn again.
-    let open = RwSignal::new(!password.with_untracked(String::is_empty));
+    let (open, password) = drafts.form(user.to_string());
     // A password put away with its box (a second tap on 重置密码) is not
     // waited for.
-    Unsaved::track(move || open.get() && !password.with(String::is_empty));
+    Unsaved::track(move || open.get() && !password.with(String::is_empty))
+        // Counted from nothing typed: a form drawn again with what was typed
+        // before holds it unsaved still.
+        .settle_to(false);
     // The outcome shown: Ok(()) after a reset, or why it failed (a check
     // made here, or the server's refusal, as `None` and `Some`).
     let outcome = RwSignal::new(None::<Result<(), Option<ApiError>>>);
