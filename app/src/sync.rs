@@ -695,6 +695,11 @@ async fn ask_record_key(ctx: AppCtx, token: &str) {
             return;
         }
     }
+    // Blocked while it was stored: `block` took the key from memory and
+    // its save from the stored session.
+    if ctx.blocked.get_untracked().is_some() {
+        return;
+    }
     let mut user = None;
     ctx.session.update_untracked(|s| {
         if let Some(s) = s.as_mut().filter(|s| s.token == token) {

@@ -425,6 +425,17 @@ fn a_record_not_proven_by_its_authors_key_is_set_aside() {
         case.contains("已修好") && !case.contains("业主满意"),
         "{case}"
     );
+    // The audit keeps that a tampered copy was replaced.
+    let (_, log) = admin.get("/api/v1/admin/audit");
+    let import = log
+        .as_array()
+        .and_then(|l| l.iter().find(|e| e["action"] == "records.import"))
+        .unwrap_or_else(|| panic!("no import audited: {log}"));
+    assert_eq!(
+        import["detail"]["replaced"][0]["seq"],
+        json!(changed.seq),
+        "{import}"
+    );
 }
 
 /// A session begun before logins gave keys asks for its user's key: the

@@ -1579,12 +1579,12 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
             .or(case.withdrawal.as_ref().map(|w| w.stamp.at))
     };
     case.deadlines.reserve_exact(clocks.len());
-    // The solution's start: the investigation's extensions are capped by
-    // the severity the solution's period kept, as its own are.
+    // The solution's start and end: the investigation's extensions are
+    // capped by the severity the solution's period kept, as its own are.
     let solution = clocks
         .iter()
         .find(|(c, _, _)| *c == Clock::Solution)
-        .map(|&(_, start, _)| start);
+        .map(|&(_, start, met)| (start, met));
     // Parsing a zone's name costs more than the rest of a clock: once a case.
     let mut zone: Option<(&str, chrono_tz::Tz)> = None;
     'clocks: for (clock, mut start, mut met) in clocks {
@@ -1642,14 +1642,18 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
         // was granted; an assessment after them may give the running
         // solution a longer rule, and the cap is then the one of its rule.
         // The investigation, which the same extensions move, shares it, as
-        // of its own end: a later assessment would otherwise take back days
-        // from one met (by a cause analysis, before the solution).
+        // of the first of the two ends: a later assessment would otherwise
+        // take back days from one met (by a cause analysis, before the
+        // solution), or give one still open more than the solution had.
         let cap_severity = match (clock, solution) {
-            (Clock::Investigation, Some(solution_start)) => solution_severity(
+            (Clock::Investigation, Some((solution_start, solution_met))) => solution_severity(
                 case,
                 &marks.severities,
                 solution_start,
-                met,
+                match (met, solution_met) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                },
                 rules.deadlines,
                 tz,
                 ctx.calendar,

@@ -25,6 +25,7 @@ use super::{ClientAddr, audit_entry};
 use crate::auth::Session;
 use crate::error::{ApiError, ApiJson, Body, ErrorBody, blocking};
 use crate::state::AppState;
+use crate::store::administration::Replaced;
 use crate::store::{AuditEntry, Pusher, Store};
 use axum::Json;
 use axum::extract::State;
@@ -79,15 +80,19 @@ pub async fn import(
     // request may be dropped while it runs, and each run of records commits
     // on its own, so a failure late in the file audits what came before it.
     let report = blocking(move || {
-        let mut report = None;
+        let (mut report, mut replaced) = (None, Vec::new());
         let done = import_ops(
             store.as_ref(),
             (file.ops, &file.proofs),
             &admin,
             (ceiling, &reapply),
-            &mut report,
+            (&mut report, &mut replaced),
         );
         entry.detail["outcome"] = json!(report);
+        // What a tampered copy said is gone: the audit keeps that it was.
+        if !replaced.is_empty() {
+            entry.detail["replaced"] = json!(replaced);
+        }
         if let Err(e) = &done {
             entry.detail["refused"] = json!(e.code());
         }
@@ -108,13 +113,14 @@ pub async fn import(
 /// them in once the cause is mended (an author enabled again, a category
 /// added).
 /// Answers what was done; `report` holds it too once the file passed its
-/// checks, also when a later run fails.
+/// checks, also when a later run fails, and `replaced` the tampered copies
+/// the file's proven records replaced.
 fn import_ops(
     store: &dyn Store,
     (mut ops, proofs): (Vec<Op>, &BTreeMap<OpId, String>),
     admin: &User,
     (ceiling, reapply): (DateTime<Utc>, &AuditEntry),
-    report: &mut Option<RecordsImport>,
+    (report, replaced): (&mut Option<RecordsImport>, &mut Vec<Replaced>),
 ) -> Result<RecordsImport, ApiError> {
     let Some(device) = ops.first().map(|op| op.device) else {
         return Err(ApiError::bad_request(
@@ -181,7 +187,7 @@ fn import_ops(
         .cloned()
         .collect();
     if !held.is_empty() {
-        store.replace_unproven(&held)?;
+        *replaced = store.replace_unproven(&held)?;
     }
     let report = report.insert(RecordsImport {
         device,

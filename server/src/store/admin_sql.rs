@@ -6,7 +6,7 @@
 //! from one that was accepted the first time, except for its later server
 //! sequence.
 
-use super::administration::DiscardOutcome;
+use super::administration::{DiscardOutcome, Replaced};
 use super::audit_sql::write_audit;
 use super::blobs::BlobStore;
 use super::config::next_seq;
@@ -273,23 +273,42 @@ fn held_at(
 
 /// [`Administration::replace_unproven`](super::Administration::replace_unproven)
 /// in `tx`.
-pub(super) fn replace_unproven(tx: &dyn Db, ops: &[Op]) -> StoreResult<u64> {
-    let mut replaced = 0;
+pub(super) fn replace_unproven(tx: &dyn Db, ops: &[Op]) -> StoreResult<Vec<Replaced>> {
+    let mut replaced = Vec::new();
     for op in ops {
         let json = serde_json::to_string(op)?;
         let hash = push::hash(&json);
-        replaced += tx.execute(
-            "UPDATE quarantine SET json = ?3, hash = ?4, op_id = ?5
+        // Only a copy of the same record by the same author: a key proves
+        // its own user's records, not another's number.
+        let (device, seq) = (op.device.to_string(), Value::Int(op.seq as i64));
+        let (id, author) = (op.id.to_string(), op.author.to_string());
+        let Some(row) = tx.query_opt(
+            "SELECT id, hash FROM quarantine
              WHERE device_id = ?1 AND seq = ?2 AND code = 'import.unproven'
-               AND resolution IS NULL AND hash <> ?4",
+               AND resolution IS NULL AND hash <> ?3 AND op_id = ?4 AND pushed_by = ?5",
             &[
-                op.device.to_string().into(),
-                Value::Int(op.seq as i64),
+                Value::from(&device),
+                seq,
+                hash.as_str().into(),
+                Value::from(&id),
+                Value::from(&author),
+            ],
+        )?
+        else {
+            continue;
+        };
+        tx.execute(
+            "UPDATE quarantine SET json = ?2, hash = ?3 WHERE id = ?1",
+            &[
+                row.get::<i64>(0)?.into(),
                 json.as_str().into(),
                 hash.as_str().into(),
-                op.id.to_string().into(),
             ],
         )?;
+        replaced.push(Replaced {
+            seq: op.seq,
+            was: row.get(1)?,
+        });
     }
     Ok(replaced)
 }

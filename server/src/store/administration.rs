@@ -13,6 +13,16 @@ use super::StoreResult;
 use shared::admin::{AuditRecord, DeletedCase, QuarantineRecord, ReapplyOutcome, RetentionRefusal};
 
 /// The administration queries, next to [`super::Store`].
+/// A record set aside unproven whose content a proven copy replaced
+/// ([`Administration::replace_unproven`]), for the import's audit.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Replaced {
+    /// Its sequence number.
+    pub seq: u64,
+    /// The hash of the content replaced (`push::hash`).
+    pub was: String,
+}
+
 pub trait Administration {
     /// One quarantined op, resolved or not.
     fn quarantine_record(&self, id: i64) -> StoreResult<Option<QuarantineRecord>>;
@@ -48,8 +58,9 @@ pub trait Administration {
     /// Puts each of `ops`, proven by its author's key, in place of the
     /// record of its number an import set aside as `import.unproven` with
     /// other content (a file changed in other hands, imported first), so
-    /// that importing the genuine file judges it. How many were replaced.
-    fn replace_unproven(&self, ops: &[Op]) -> StoreResult<u64>;
+    /// that importing the genuine file judges it. Only a copy of the same
+    /// op by the same author is replaced. Answers what was.
+    fn replace_unproven(&self, ops: &[Op]) -> StoreResult<Vec<Replaced>>;
 
     /// Marks a quarantined op as discarded with a reason. The op stays.
     fn discard_quarantined(

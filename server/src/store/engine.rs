@@ -5,7 +5,7 @@
 //! its own integrity check); every other method is the shared SQL
 //! (`*_sql.rs`) run on what it hands out, written here once.
 
-use super::administration::{Administration, DiscardOutcome};
+use super::administration::{Administration, DiscardOutcome, Replaced};
 use super::blobs::BlobStore;
 use super::config::{self, CALENDAR, SETTINGS};
 use super::db::Db;
@@ -492,7 +492,7 @@ impl<E: Engine> Administration for E {
         })
     }
 
-    fn replace_unproven(&self, ops: &[Op]) -> StoreResult<u64> {
+    fn replace_unproven(&self, ops: &[Op]) -> StoreResult<Vec<Replaced>> {
         self.write(|tx| admin_sql::replace_unproven(tx, ops))
     }
 
