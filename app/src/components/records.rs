@@ -92,14 +92,20 @@ pub fn ExportUnsent(
     // goes, and the next tap makes another. One being made meanwhile is
     // dropped when it is done (its generation passed).
     let generation = StoredValue::new(0u32);
-    Effect::new(move |first: Option<()>| {
-        match former {
-            Some(ops) => ops.track(),
-            None => {
-                ctx.unsent();
-                ctx.uploads.track();
-            }
+    // What a file would hold: its records, and for the outbox the uploads
+    // waiting. Compared, not only tracked: a list read again with the same
+    // records (a sync, a login's reads) leaves the file made.
+    let holds = Memo::new(move |_| match former {
+        Some(ops) => ops.with(|ops| (ops.iter().map(|op| op.id).collect::<Vec<_>>(), Vec::new())),
+        None => {
+            let ops = ctx.unsent();
+            let mut uploads: Vec<BlobHash> = ctx.uploads.with(|u| u.keys().copied().collect());
+            uploads.sort();
+            (ops.iter().map(|op| op.id).collect(), uploads)
         }
+    });
+    Effect::new(move |first: Option<()>| {
+        holds.track();
         if first.is_some() {
             generation.update_value(|g| *g += 1);
             forget(made);
