@@ -1625,11 +1625,10 @@ fn an_urgent_repair_resolved_was_attended_on_site() {
     );
 }
 
-#[test]
-fn an_assessment_after_a_solution_met_leaves_its_extensions_whole() {
-    // Major complaints have five working days, which leaves room for two
-    // extension days; the case, general then, was granted four, and its
-    // extended solution (11 March) was met on 10 March.
+/// A complaint received Monday 2 March 2026 at 10:00, assessed general,
+/// assigned and started, and granted four extension days on 3 March; major
+/// complaints have five working days, which leaves room for two.
+fn general_complaint_extended_four_days() -> Sim {
     let t = local(2026, 3, 2, 10, 0);
     let mut s = sim_with(CaseKind::Complaint, Channel::Phone, t, t);
     s.settings.deadlines.solution_by_severity.insert(
@@ -1646,6 +1645,15 @@ fn an_assessment_after_a_solution_met_leaves_its_extensions_whole() {
     s.act(1, t + Duration::minutes(20), assign());
     s.act(1, t + Duration::minutes(30), Action::Start);
     s.act(1, local(2026, 3, 3, 9, 0), extension(4));
+    s
+}
+
+#[test]
+fn an_assessment_after_a_solution_met_leaves_its_extensions_whole() {
+    // Major complaints have five working days, which leaves room for two
+    // extension days; the case, general then, was granted four, and its
+    // extended solution (11 March) was met on 10 March.
+    let mut s = general_complaint_extended_four_days();
     let eleventh = local(2026, 3, 11, 23, 59) + Duration::seconds(59);
     assert_eq!(due(&s.case(), Clock::Solution), eleventh);
     let answered = local(2026, 3, 10, 15, 0);
@@ -1688,22 +1696,7 @@ fn an_investigation_met_before_an_assessment_keeps_its_extension() {
     // General, then major (five working days, room for two extension
     // days): the cause found on 9 March, within the four days granted,
     // before the assessment of 10 March while the solution still runs.
-    let t = local(2026, 3, 2, 10, 0);
-    let mut s = sim_with(CaseKind::Complaint, Channel::Phone, t, t);
-    s.settings.deadlines.solution_by_severity.insert(
-        Severity::Major,
-        shared::deadline::DeadlineRule::WorkingDays(5),
-    );
-    assess_at(
-        &mut s,
-        t + Duration::minutes(10),
-        Severity::General,
-        false,
-        true,
-    );
-    s.act(1, t + Duration::minutes(20), assign());
-    s.act(1, t + Duration::minutes(30), Action::Start);
-    s.act(1, local(2026, 3, 3, 9, 0), extension(4));
+    let mut s = general_complaint_extended_four_days();
     let found = local(2026, 3, 9, 16, 0);
     s.act(
         1,
