@@ -150,12 +150,22 @@ async fn a_complaint_goes_through_the_whole_workflow() {
             "solution_proposed",
         )
         .await;
+    // Resolved without telling the resident: no feedback method is asked
+    // (one chosen here would tell nobody); the form says how it is told.
+    browser.click("action-resolve").await;
+    browser.wait_text("resolve-feedback-hint", "结果反馈").await;
+    assert!(browser.find("in-method").await.is_none());
+    browser.click("in-on_the_spot").await;
+    browser.wait_for_test_id("in-method").await;
+    assert!(browser.find("resolve-feedback-hint").await.is_none());
+    browser.click("in-on_the_spot").await;
+    browser.wait_for_test_id("resolve-feedback-hint").await;
     browser
-        .act(
-            "resolve",
-            &[("result", "防水层已更换，天花板已修复")],
-            "resolved",
-        )
+        .enter("in-result", "防水层已更换，天花板已修复")
+        .await;
+    browser.click("submit-resolve").await;
+    browser
+        .wait_attr("detail-state", "data-state", "resolved")
         .await;
     browser
         .act(
@@ -814,6 +824,21 @@ async fn after_a_restore_another_users_login_keeps_the_ops_the_server_lost() {
     browser
         .wait_text("login-error", "条 王客服 的记录未同步")
         .await;
+    // The session the server opened for the refused login is ended.
+    let deadline = std::time::Instant::now() + e2e::TIMEOUT;
+    loop {
+        let log = get(&r.server, "admin1", "/api/v1/admin/audit");
+        let ended = log.as_array().is_some_and(|entries| {
+            entries
+                .iter()
+                .any(|e| e["action"] == "auth.logout" && e["login"] == "manager1")
+        });
+        if ended {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "no logout: {log}");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
 
     // staff1 logs in and the case reaches the server again.
     browser.login("staff1").await;

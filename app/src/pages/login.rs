@@ -337,16 +337,25 @@ async fn log_in(
         state.pull_again();
     }
     if someone_else {
+        // Refused here, the session the server opened goes with it: a
+        // token nobody keeps would stay valid until it expires.
+        let refuse = |e: LoginError| {
+            let token = resp.token.clone();
+            leptos::task::spawn_local(async move {
+                let _ = crate::api::logout(&token).await;
+            });
+            Err(e)
+        };
         let pending = unsynced_by_others(ctx, &state, waited, resp.user.id);
         if pending > 0 {
-            return Err(LoginError::OtherUsersRecords(
+            return refuse(LoginError::OtherUsersRecords(
                 pending,
                 authors_waiting(ctx, &state, resp.user.id),
             ));
         }
         let drafts = super::draft::kept_by_others(resp.user.id);
         if drafts > 0 && !discard_drafts {
-            return Err(LoginError::OtherUsersDrafts(drafts));
+            return refuse(LoginError::OtherUsersDrafts(drafts));
         }
         drop_cases(ctx, &state, stored.as_ref()).await?;
         // And so is what they had half typed.

@@ -287,9 +287,9 @@ fn ActionForm(
     // be a spot-check call (抽查回访); a role that does not draw them has no
     // box for it, so a draft kept ticked (an older build, a role changed
     // since) is unticked rather than refused with nothing to untick.
-    if kind == ActionKind::FollowUp
-        && (!case.state.is_open() || shared::workflow::spot_checks_only(role))
-    {
+    let spot_check_only = kind == ActionKind::FollowUp
+        && (!case.state.is_open() || shared::workflow::spot_checks_only(role));
+    if spot_check_only {
         fields.spot_check.set(true);
     } else if kind == ActionKind::FollowUp && !role.draws_spot_checks() {
         fields.spot_check.set(false);
@@ -607,23 +607,46 @@ fn ActionForm(
             ),
             long("comment", fields.comment, "意见", "Comment"),
         ],
-        ActionKind::Resolve => vec![
-            long("result", fields.result, "处理结果", "Result"),
-            select(
-                "method",
-                fields.method,
-                "反馈方式",
-                "Feedback by",
-                contacts.clone(),
-            ),
-            check_as(
-                "on_the_spot",
-                fields.on_the_spot,
-                "当场解决",
-                "Answered on the spot",
-                resolved_from_intake,
-            ),
-        ],
+        ActionKind::Resolve => {
+            // How the resident was told is recorded with an answer on the
+            // spot; told later, it is 结果反馈's, recorded then (a method
+            // chosen here would tell nobody).
+            let on_the_spot = move || resolved_from_intake || fields.on_the_spot.get();
+            let contacts = contacts.clone();
+            vec![
+                long("result", fields.result, "处理结果", "Result"),
+                check_as(
+                    "on_the_spot",
+                    fields.on_the_spot,
+                    "当场解决",
+                    "Answered on the spot",
+                    resolved_from_intake,
+                ),
+                (move || {
+                    on_the_spot().then(|| {
+                        select(
+                            "method",
+                            fields.method,
+                            "反馈方式",
+                            "Feedback by",
+                            contacts.clone(),
+                        )
+                    })
+                })
+                .into_any(),
+                (move || {
+                    (!on_the_spot()).then(|| {
+                        view! {
+                            <p class="hint" data-testid="resolve-feedback-hint">{t(
+                                "告知住户处理结果后，请另行记录“结果反馈”。",
+                                "Once the resident is told the result, record it as the result feedback.",
+                            )}</p>
+                        }
+                    })
+                })
+                .into_any(),
+            ]
+        }
         ActionKind::Feedback => vec![
             select(
                 "method",
@@ -694,12 +717,15 @@ fn ActionForm(
             ];
             // Only the roles that draw spot checks make the calls
             // (`workflow::check`): staff would tick it only to be refused.
+            // On a finished case, or for head-office quality, it can only
+            // be one: shown ticked and fixed.
             if role.draws_spot_checks() {
-                inputs.push(check(
+                inputs.push(check_as(
                     "spot_check",
                     fields.spot_check,
                     "抽查回访",
                     "Spot-check call",
+                    spot_check_only,
                 ));
             }
             inputs

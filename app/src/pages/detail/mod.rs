@@ -649,7 +649,21 @@ fn Problems(case: Arc<Case>, drafts: drafts::Drafts) -> impl IntoView {
             // the state it expected: applied, it would decide again what
             // is decided, so it is only dismissed.
             let overruled = expected == found;
-            let (mine, may_apply) = (may(false), may(true) && passes_on && !overruled);
+            // Applied, the action is checked against the case as it is now
+            // (`fold::resolve_conflict`): one the state no longer allows
+            // (a second start, a resolve after a resolve) would only be
+            // kept as a violation, the conflict still open.
+            let still_allowed = ctx.ops.with_value(|log| {
+                log.ops_of(case.id).iter().find(|o| o.id == op).is_some_and(|original| {
+                    ctx.config.with_untracked(|cfg| {
+                        shared::workflow::check_op(&case, original, &cfg.settings).is_ok()
+                    })
+                })
+            });
+            let (mine, may_apply) = (
+                may(false),
+                may(true) && passes_on && !overruled && still_allowed,
+            );
             // Reads the colleagues as they come: a sync may bring the news.
             let gone = {
                 let case = Arc::clone(&case);
