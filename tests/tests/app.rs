@@ -2096,6 +2096,7 @@ async fn ops_of_a_former_device_id_survive_another_users_login() {
     browser.click("nav-settings").await;
     browser.log_out().await;
     browser.login("staff1").await;
+    browser.wait_synced().await;
     browser.click("nav-settings").await;
     browser
         .wait_attr("settings-former", "data-count", "1")

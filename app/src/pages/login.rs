@@ -389,10 +389,6 @@ async fn log_in(
     ctx.login_password
         .set_value(session.must_change_password.then_some(typed_password));
     ctx.device.set(Some(state));
-    // This user's unsent records made in a session begun before keys:
-    // proven once the login is in place (a recording made meanwhile has
-    // the key already).
-    let keyless = session.record_key.clone().map(|key| (session.user.id, key));
     ctx.session.set(Some(session));
     // The cases kept from before the login were folded for nobody, or for
     // this user as they were then (another department, another role):
@@ -414,11 +410,6 @@ async fn log_in(
     });
     ctx.screen.set(Screen::List);
     crate::sync::request(ctx);
-    if let Some((user, key)) = keyless {
-        leptos::task::spawn_local(async move {
-            crate::sync::prove_keyless(ctx, user, &key).await;
-        });
-    }
     Ok(())
 }
 

@@ -81,7 +81,15 @@ pub fn SettingsPage() -> impl IntoView {
             )
         }
     });
-    let former = Signal::derive(move || former.get().flatten().unwrap_or_default());
+    // Kept while it is read again, and compared: a list that flickered
+    // empty (or came back the same) would draw its banner, and the file
+    // made in it, again.
+    let former = Memo::new(
+        move |before: Option<&Vec<shared::op::Op>>| match former.get() {
+            Some(read) => read.unwrap_or_default(),
+            None => before.cloned().unwrap_or_default(),
+        },
+    );
     view! {
         <section class="card settings" data-testid="settings">
             <h2>{t("设置", "Settings")}</h2>
