@@ -170,6 +170,42 @@ impl Browser {
         self.wait_attr("detail-state", "data-state", state).await;
     }
 
+    /// Taps `button`, which makes a file, and answers its link's address
+    /// once the link holds still (`{button}-file`): the screen may draw it
+    /// again while a sync ends, which makes another file, and a tap on a
+    /// link drawn again finds nothing. Fails if no file is made.
+    pub async fn made_file(&self, button: &str) -> String {
+        let link = format!("{button}-file");
+        let deadline = Instant::now() + TIMEOUT;
+        self.click(button).await;
+        loop {
+            assert!(
+                Instant::now() < deadline,
+                "no file made by [data-testid={button}]"
+            );
+            let href = match self.find(&link).await {
+                Some(el) => el.attr("href").await.ok().flatten().unwrap_or_default(),
+                None => String::new(),
+            };
+            if href.starts_with("blob:") {
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                let again = match self.find(&link).await {
+                    Some(el) => el.attr("href").await.ok().flatten().unwrap_or_default(),
+                    None => String::new(),
+                };
+                if again == href {
+                    return href;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            // Drawn again without its file: tap again (a tap while one is
+            // being made does nothing).
+            if self.find(&link).await.is_none() {
+                self.click(button).await;
+            }
+        }
+    }
+
     /// Sets the date input with `test_id` to `date` (`YYYY-MM-DD`), as a
     /// date picker does: typing into one depends on the browser's locale.
     pub async fn set_date(&self, test_id: &str, date: &str) {

@@ -2103,8 +2103,7 @@ async fn ops_of_a_former_device_id_survive_another_users_login() {
         .await;
     // Opened as a download link opens (the page's CSP keeps `fetch` from
     // blob URLs).
-    browser.click("settings-export-former").await;
-    let href = browser.attr("settings-export-former-file", "href").await;
+    let href = browser.made_file("settings-export-former").await;
     browser.client.goto(&href).await.expect("open the export");
     let text = browser.eval("return document.body.innerText;").await;
     let file: Value = serde_json::from_str(text.as_str().unwrap_or_default())

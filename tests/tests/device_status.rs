@@ -106,8 +106,7 @@ async fn a_revoked_tablet_says_so_refuses_new_cases_and_exports_what_it_did_not_
     let row = browser.text("unsent-op").await;
     assert!(row.contains(&unsent), "the unsent row says {row:?}");
     assert!(!row.contains(&synced), "{row:?}");
-    browser.click("export-unsent").await;
-    let href = browser.attr("export-unsent-file", "href").await;
+    let href = browser.made_file("export-unsent").await;
     assert!(href.starts_with("blob:"), "the export link is {href:?}");
     assert_eq!(browser.attr("export-unsent-file", "data-files").await, "0");
     let file = browser.attr("export-unsent-file", "download").await;
@@ -142,8 +141,7 @@ async fn a_revoked_tablet_says_so_refuses_new_cases_and_exports_what_it_did_not_
     assert_eq!(numbers, vec![json!(synced)]);
 
     // The file holds the unsent op, as the tablet would have pushed it.
-    browser.click("export-unsent").await;
-    let href = browser.attr("export-unsent-file", "href").await;
+    let href = browser.made_file("export-unsent").await;
     browser.client.goto(&href).await.expect("open the export");
     let text = browser.eval("return document.body.innerText;").await;
     let export: Value = serde_json::from_str(text.as_str().unwrap_or_default())

@@ -1147,11 +1147,10 @@ async fn a_revoked_tablets_photos_reach_the_server_in_the_file_it_exports() {
     browser.wait_attr("files-waiting", "data-files", "4").await;
     browser.wait_count("unsent-op", 2).await;
     // The file carries the two records and the four files.
-    browser.click("export-unsent").await;
+    let href = browser.made_file("export-unsent").await;
     browser
         .wait_attr("export-unsent-file", "data-files", "4")
         .await;
-    let href = browser.attr("export-unsent-file", "href").await;
     browser.client.goto(&href).await.expect("open the export");
     let text = browser.eval("return document.body.innerText;").await;
     let text = text.as_str().unwrap_or_default().to_string();
