@@ -183,17 +183,10 @@ impl Browser {
                 Instant::now() < deadline,
                 "no file made by [data-testid={button}]"
             );
-            let href = match self.find(&link).await {
-                Some(el) => el.attr("href").await.ok().flatten().unwrap_or_default(),
-                None => String::new(),
-            };
+            let href = self.href_now(&link).await;
             if href.starts_with("blob:") {
                 tokio::time::sleep(Duration::from_millis(500)).await;
-                let again = match self.find(&link).await {
-                    Some(el) => el.attr("href").await.ok().flatten().unwrap_or_default(),
-                    None => String::new(),
-                };
-                if again == href {
+                if self.href_now(&link).await == href {
                     return href;
                 }
             }
@@ -203,6 +196,14 @@ impl Browser {
             if self.find(&link).await.is_none() {
                 self.click(button).await;
             }
+        }
+    }
+
+    /// The `href` of the element with `test_id` now, empty if there is none.
+    async fn href_now(&self, test_id: &str) -> String {
+        match self.find(test_id).await {
+            Some(el) => el.attr("href").await.ok().flatten().unwrap_or_default(),
+            None => String::new(),
         }
     }
 
