@@ -8,13 +8,16 @@ mod common;
 
 use common::{Sim, assess, local, resolve};
 use shared::case::{
-    ApprovalState, CaseKind, CaseState, Channel, Complainant, ContactMethod, NoteKind, Ratings,
-    Severity, Validity,
+    ApprovalState, Case, CaseKind, CaseState, Channel, Complainant, ContactMethod, NoteKind,
+    Ratings, Severity, Validity,
 };
 use shared::deadline::Clock;
+use shared::id::{PropertyId, UserId};
 use shared::lang::{Coded, Lang};
 use shared::op::{Action, ActionKind};
 use shared::personal_data::Shown;
+use shared::property::Location;
+use shared::report::{PersonalData, RecordNames, RecordRow, RecordSheet, ResultNotice};
 use shared::role::Role;
 use shared::workflow::allowed_actions;
 
@@ -776,6 +779,129 @@ fn unsatisfied_follow_up_reopens_and_counts() {
     assert_eq!(s.case().follow_ups.len(), 2);
 }
 
+/// Names as the papers' tests know them.
+struct Names;
+
+impl RecordNames for Names {
+    fn user(&self, _: UserId) -> String {
+        "李四".into()
+    }
+    fn category(&self, code: &str, _: Lang) -> String {
+        code.into()
+    }
+    fn place(&self, _: PropertyId, _: &Location, _: Lang) -> String {
+        "华苑小区".into()
+    }
+    fn contact(&self, _: PropertyId) -> String {
+        "客服中心".into()
+    }
+    fn tz(&self) -> chrono_tz::Tz {
+        chrono_tz::Asia::Shanghai
+    }
+}
+
+/// The lines of the record sheet's field `key`, empty without it.
+fn sheet_lines(case: &Case, key: &str) -> Vec<String> {
+    let sheet = RecordSheet::of(
+        case,
+        &Names,
+        Lang::ZhCn,
+        PersonalData::Shown,
+        local(2026, 4, 1, 9, 0),
+    );
+    sheet
+        .rows
+        .iter()
+        .flat_map(|row| match row {
+            RecordRow::Pair(a, b) => vec![a, b],
+            RecordRow::Wide { field, .. } => vec![field],
+        })
+        .filter(|f| f.key == key)
+        .flat_map(|f| f.lines.clone())
+        .collect()
+}
+
+#[test]
+fn a_reopened_case_tells_no_result_until_a_new_one_and_its_sheet_keeps_both() {
+    let mut s = proposed_complaint(0);
+    step(&mut s, STAFF, resolve("已处理")).unwrap();
+    assert!(ResultNotice::available(&s.case()));
+    assert_eq!(step(&mut s, STAFF, follow_up(2)), Ok(CaseState::Reopened));
+    assert!(
+        !ResultNotice::available(&s.case()),
+        "the result turned down"
+    );
+    step(&mut s, HEAD, Action::Start).unwrap();
+    step(&mut s, HEAD, propose(0)).unwrap();
+    step(&mut s, STAFF, resolve("二次处理完成")).unwrap();
+    assert!(ResultNotice::available(&s.case()), "the new result");
+    let history = sheet_lines(&s.case(), "history");
+    assert!(
+        history
+            .iter()
+            .any(|h| h.contains("此前处理结果") && h.contains("已处理")),
+        "the result sent back is on the paper: {history:?}"
+    );
+    assert!(
+        !history.iter().any(|h| h.contains("二次处理完成")),
+        "the latest is the 处理结果 field's: {history:?}"
+    );
+
+    // Reopened by a manager whose reopening lost a race to a callback and
+    // was applied as the conflict's settlement: on the paper all the same.
+    let mut s = proposed_complaint(0);
+    step(&mut s, STAFF, resolve("已处理")).unwrap();
+    let at = local(2026, 3, 2, 12, 0);
+    s.act(STAFF, at, follow_up(4));
+    // Recorded offline on the case as it was before the call.
+    s.act_expecting(
+        MANAGER,
+        at + chrono::Duration::minutes(1),
+        Action::Reopen {
+            reason: "复查发现仍漏水".into(),
+        },
+        Some(CaseState::Resolved),
+    );
+    let case = s.case();
+    assert_eq!(case.conflicts.len(), 1, "{:?}", case.conflicts);
+    let conflict_op = case.conflicts[0].op;
+    s.act(
+        MANAGER,
+        at + chrono::Duration::minutes(5),
+        Action::ResolveConflict {
+            conflict_op,
+            apply: true,
+            note: String::new(),
+        },
+    );
+    let case = s.case();
+    assert_eq!(case.state, CaseState::Reopened);
+    let history = sheet_lines(&case, "history");
+    assert!(
+        history
+            .iter()
+            .any(|h| h.contains("重新处理") && h.contains("复查发现仍漏水")),
+        "{history:?}"
+    );
+
+    // Found unfounded after the reopening and closed: the result on record
+    // is still the one turned down, and no notice offers it as the answer.
+    let mut s = proposed_complaint(0);
+    step(&mut s, STAFF, resolve("已处理")).unwrap();
+    step(&mut s, STAFF, follow_up(2)).unwrap();
+    assert_eq!(
+        step(
+            &mut s,
+            MANAGER,
+            assess(Severity::General, Validity::Unfounded)
+        ),
+        Ok(CaseState::Reopened)
+    );
+    assert_eq!(step(&mut s, MANAGER, close("")), Ok(CaseState::Closed));
+    assert!(!ResultNotice::available(&s.case()));
+    assert!(ResultNotice::of(&s.case(), &Names, Lang::ZhCn, PersonalData::Shown).is_none());
+}
+
 #[test]
 fn escalation_up_the_ladder_with_declared_skip() {
     let mut s = sim(CaseKind::Complaint);
@@ -1459,9 +1585,17 @@ fn a_reopened_suggestion_is_decided_again() {
         allowed_actions(&s.case(), Role::Manager).contains(&ActionKind::Decide),
         "a reopened suggestion offers the decision again"
     );
+    assert!(
+        !ResultNotice::available(&s.case()),
+        "the decision turned down"
+    );
     assert_eq!(
         step(&mut s, MANAGER, decide(true, "重新评估后采纳")),
         Ok(CaseState::InProgress)
+    );
+    assert!(
+        ResultNotice::available(&s.case()),
+        "accepted again, the resident is told while the plan is made"
     );
     let plan = Action::PlanImprovement {
         plan: "增设夜间照明".into(),

@@ -21,9 +21,9 @@
 use crate::blob::BlobHash;
 use crate::case::{ApprovalState, Attachment, AttachmentKind, Case, CaseKind, Outcome};
 use crate::compensation::format_yuan;
+use crate::deadline::met_on_time;
 use crate::id::{PropertyId, UserId};
 use crate::lang::Lang;
-use crate::op::ActionKind;
 use crate::property::Location;
 use crate::role::{mask_name, mask_phone};
 use chrono::{DateTime, Utc};
@@ -327,7 +327,12 @@ impl RecordSheet {
                             time(at)
                         )
                     }
-                    Some(at) => format!("{} {}", l.pick("完成", "met"), time(at)),
+                    // To the second, as the case page judges it: the
+                    // printed minutes alone would hide a late one.
+                    Some(at) if met_on_time(at, c.due_at) => {
+                        format!("{} {}", l.pick("按时完成", "met on time"), time(at))
+                    }
+                    Some(at) => format!("{} {}", l.pick("超时完成", "met late"), time(at)),
                     // Run out by the case's end, or by the print for an
                     // open case: an auditor must not read it as running.
                     None if c.due_at <= ended.unwrap_or(now) => {
@@ -344,6 +349,23 @@ impl RecordSheet {
                     met
                 )
             })
+            // A clock the calendar could not compute is said, as the case
+            // page says it: an auditor must not read it as not owed.
+            .chain(case.deadline_problems.iter().map(|p| {
+                let why = if p.code == "calendar.year_not_loaded" {
+                    l.pick(
+                        "时限无法计算（节假日安排未导入）",
+                        "no due time (holiday calendar not loaded)",
+                    )
+                } else {
+                    l.pick("时限无法计算", "no due time")
+                };
+                let met = p
+                    .met_at
+                    .map(|at| format!(" · {} {}", l.pick("完成", "met"), time(at)))
+                    .unwrap_or_default();
+                format!("{}{}{why}{met}", p.clock.label(l), l.pick("：", ": "))
+            }))
             .collect();
         let decision = case.suggestion.as_ref().map(|d| {
             let mut text = if d.accepted {
@@ -868,18 +890,44 @@ fn history(case: &Case, names: &dyn RecordNames, l: Lang, tz: Tz) -> Vec<String>
     }
     // A reopening by a manager keeps its reason only in the timeline (one
     // after a low score is the follow-up's, listed above).
+    // Found by what it changed: one that lost a race and was applied
+    // later is recorded as the conflict's settlement.
     for t in case
         .timeline
         .iter()
-        .filter(|t| t.action == ActionKind::Reopen && t.outcome == Outcome::Applied)
+        .filter(|t| t.outcome == Outcome::Applied)
     {
-        let reason = t
+        if let Some(reason) = t
             .changes
             .iter()
             .find(|c| c.field == "reopen_reason")
             .and_then(|c| c.to.as_deref())
-            .unwrap_or_default();
-        entry(&t.stamp, l.pick("重新处理", "reopened").to_string(), reason);
+        {
+            entry(&t.stamp, l.pick("重新处理", "reopened").to_string(), reason);
+        }
+    }
+    // The results a reopening sent back: the 处理结果 field keeps only the
+    // latest, and the paper must show what was done again (二次处理).
+    let results: Vec<_> = case
+        .timeline
+        .iter()
+        .filter(|t| t.outcome == Outcome::Applied)
+        .filter_map(|t| {
+            t.changes
+                .iter()
+                .find(|c| c.field == "result" || c.field == "answer")
+                .and_then(|c| c.to.as_deref())
+                .map(|result| (&t.stamp, result))
+        })
+        .collect();
+    if let Some((_, earlier)) = results.split_last() {
+        for (stamp, result) in earlier {
+            entry(
+                stamp,
+                l.pick("此前处理结果", "earlier result").to_string(),
+                result,
+            );
+        }
     }
     // Withdrawals, voids and restores from the timeline too: a restore
     // clears the case's own record of the end it undid, and the paper
@@ -938,6 +986,7 @@ pub(super) mod tests {
     use super::*;
     use crate::case::{MissedCallback, Thumbnail};
     use crate::id::AttachmentId;
+    use crate::op::ActionKind;
     use crate::phone::Phone;
 
     /// A folded complaint from 张三, 13812345678.
@@ -1381,6 +1430,35 @@ pub(super) mod tests {
         assert_eq!(
             printed.map(|m| m.value.clone()),
             Some(local_time(due, chrono_tz::Asia::Shanghai))
+        );
+
+        // Met 15 seconds late, in the minute it was due: the minutes
+        // printed are the same, the judgement says it.
+        let mut met = case.clone();
+        met.deadlines[0].met_at = Some(due + chrono::Duration::seconds(15));
+        let s = sheet(&met, Lang::ZhCn, PersonalData::Shown);
+        assert!(value(&s, "deadlines")[0].contains("超时完成"), "{s:?}");
+        met.deadlines[0].met_at = Some(due);
+        let s = sheet(&met, Lang::ZhCn, PersonalData::Shown);
+        assert!(value(&s, "deadlines")[0].contains("按时完成"), "{s:?}");
+
+        // A clock the calendar could not compute is on the paper, saying so.
+        let mut unknown = case.clone();
+        let clock = unknown.deadlines.remove(0).clock;
+        unknown
+            .deadline_problems
+            .push(crate::case::DeadlineProblem {
+                clock,
+                code: "calendar.year_not_loaded".into(),
+                message: String::new(),
+                met_at: None,
+            });
+        let s = sheet(&unknown, Lang::ZhCn, PersonalData::Shown);
+        let lines = value(&s, "deadlines");
+        assert!(
+            lines.iter().any(|d| d.starts_with(clock.label(Lang::ZhCn))
+                && d.contains("时限无法计算（节假日安排未导入）")),
+            "{lines:?}"
         );
     }
 

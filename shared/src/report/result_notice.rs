@@ -10,7 +10,7 @@
 
 use super::receipt::raised;
 use super::record::{PersonalData, RecordNames, complainant, local_time};
-use crate::case::{ApprovalState, Case, CaseKind, CaseState};
+use crate::case::{ApprovalState, Case, CaseKind, CaseState, Outcome, TimelineEntry};
 use crate::compensation::format_yuan;
 use crate::lang::Lang;
 
@@ -31,17 +31,20 @@ impl ResultNotice {
     /// Not while it is worked again: a reopened case's result is the one
     /// the resident turned down, and stays on the case until a new one
     /// replaces it; nor once withdrawn or voided, never handled for them.
+    /// A reopened case closed without a new result (a complaint found
+    /// unfounded since) has none to tell either: the one on record is
+    /// still the one turned down ([`result_since_reopening`]).
     pub fn available(case: &Case) -> bool {
         let told = case.resolution.is_some() || case.suggestion.is_some();
-        match case.state {
+        let ready = match case.state {
             state if state.is_finished() => told,
             CaseState::InProgress => {
                 case.registration.kind == CaseKind::Suggestion
-                    && case.reopen_count == 0
                     && case.suggestion.as_ref().is_some_and(|s| s.accepted)
             }
             _ => false,
-        }
+        };
+        ready && result_since_reopening(case)
     }
 
     /// The notice of `case` in `lang`, for a reader who may see personal
@@ -204,6 +207,33 @@ fn sentence(text: &str) -> &str {
     text.trim()
         .trim_end_matches(['。', '.', '！', '!', '；', ';', '，', ','])
 }
+
+/// Whether the result on record (a resolution, an answer or a decision on
+/// a suggestion) came after the case's last reopening, in the timeline's
+/// order: a reopened case keeps the result the resident turned down until
+/// a new one replaces it.
+fn result_since_reopening(case: &Case) -> bool {
+    let applied = |t: &TimelineEntry| t.outcome == Outcome::Applied;
+    let Some(reopened) = case
+        .timeline
+        .iter()
+        .rposition(|t| applied(t) && t.state == CaseState::Reopened)
+    else {
+        return true;
+    };
+    case.timeline
+        .iter()
+        .rposition(|t| {
+            applied(t)
+                && t.changes
+                    .iter()
+                    .any(|c| RESULT_FIELDS.contains(&c.field.as_ref()))
+        })
+        .is_some_and(|result| result > reopened)
+}
+
+/// The timeline's changes that record a result to tell.
+const RESULT_FIELDS: [&str; 3] = ["result", "answer", "accepted"];
 
 #[cfg(test)]
 mod tests {
