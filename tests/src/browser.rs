@@ -171,39 +171,23 @@ impl Browser {
     }
 
     /// Taps `button`, which makes a file, and answers its link's address
-    /// once the link holds still (`{button}-file`): the screen may draw it
-    /// again while a sync ends, which makes another file, and a tap on a
-    /// link drawn again finds nothing. Fails if no file is made.
+    /// (`{button}-file`) once it is there: making one reads the records'
+    /// proofs from IndexedDB first, which waits behind a sync's writes.
+    /// Fails if no file is made.
     pub async fn made_file(&self, button: &str) -> String {
         let link = format!("{button}-file");
         let deadline = Instant::now() + TIMEOUT;
         self.click(button).await;
         loop {
+            let href = self.attr(&link, "href").await;
+            if href.starts_with("blob:") {
+                return href;
+            }
             assert!(
                 Instant::now() < deadline,
-                "no file made by [data-testid={button}]"
+                "no file made by [data-testid={button}] within {TIMEOUT:?}"
             );
-            let href = self.href_now(&link).await;
-            if href.starts_with("blob:") {
-                tokio::time::sleep(Duration::from_millis(500)).await;
-                if self.href_now(&link).await == href {
-                    return href;
-                }
-            }
-            tokio::time::sleep(Duration::from_millis(200)).await;
-            // Drawn again without its file: tap again (a tap while one is
-            // being made does nothing).
-            if self.find(&link).await.is_none() {
-                self.click(button).await;
-            }
-        }
-    }
-
-    /// The `href` of the element with `test_id` now, empty if there is none.
-    async fn href_now(&self, test_id: &str) -> String {
-        match self.find(test_id).await {
-            Some(el) => el.attr("href").await.ok().flatten().unwrap_or_default(),
-            None => String::new(),
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
 
