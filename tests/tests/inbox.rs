@@ -439,7 +439,8 @@ async fn a_repair_whose_resident_never_answers_closes_after_three_missed_callbac
 }
 
 /// A solution planned for yesterday, the work not done: the case is in
-/// the manager's inbox as past its planned date.
+/// the manager's inbox as past its planned date. A date before the case
+/// was received is refused beside the field.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_plan_past_its_date_waits_in_the_inbox() {
     let server = Server::start();
@@ -447,7 +448,19 @@ async fn a_plan_past_its_date_waits_in_the_inbox() {
     let browser = Browser::start().await;
     browser.open(&server.url("/")).await;
     browser.login("manager1").await;
-    let reg_no = browser.register_complaint("赵六", "楼道墙面脱落").await;
+    let today = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Shanghai);
+    let day = |days: i64| {
+        (today - chrono::Duration::days(days))
+            .format("%Y-%m-%d")
+            .to_string()
+    };
+    // Taken by phone two days ago, written up now.
+    browser.fill_complaint("赵六", "楼道墙面脱落").await;
+    browser
+        .set_date("field-received", &format!("{}T09:30", day(2)))
+        .await;
+    browser.click("save-case").await;
+    let reg_no = browser.text("reg-no").await;
     browser.click("open-case").await;
     browser.act("assess", &[], "assessed").await;
     browser.click("action-assign").await;
@@ -460,11 +473,13 @@ async fn a_plan_past_its_date_waits_in_the_inbox() {
     browser.act("start", &[], "in_progress").await;
     browser.click("action-propose").await;
     browser.fill("in-measures", "重新粉刷墙面").await;
-    let yesterday = (chrono::Utc::now().with_timezone(&chrono_tz::Asia::Shanghai)
-        - chrono::Duration::days(1))
-    .format("%Y-%m-%d")
-    .to_string();
+    let yesterday = day(1);
     browser.fill("in-responsible", "王师傅").await;
+    browser.set_date("in-planned_date", &day(3)).await;
+    browser.click("submit-propose").await;
+    browser
+        .wait_text("error-planned_date", "日期不能早于受理日期")
+        .await;
     browser.set_date("in-planned_date", &yesterday).await;
     browser.click("submit-propose").await;
     browser

@@ -319,14 +319,30 @@ pub(super) fn build_action(
             .with_untracked(|v| ContactMethod::from_code(v))
             .unwrap_or(ContactMethod::Phone)
     };
+    // The dates these forms ask for are promises (a planned completion, a
+    // publication): one before the case was received is a year left wrong
+    // in the picker, a plan missed the moment it is made.
+    let received = ctx.config.with_untracked(|c| {
+        case.registration
+            .received_at
+            .with_timezone(&c.settings.tz())
+            .date_naive()
+    });
     let date = |n: &'static str, sig: RwSignal<String>| -> Result<Option<NaiveDate>, Unreadable> {
         let v = sig.get_untracked();
         if v.is_empty() {
             return Ok(None);
         }
-        NaiveDate::parse_from_str(&v, "%Y-%m-%d")
-            .map(Some)
-            .map_err(|_| unreadable(n, "日期格式不正确", "Enter a valid date"))
+        let d = NaiveDate::parse_from_str(&v, "%Y-%m-%d")
+            .map_err(|_| unreadable(n, "日期格式不正确", "Enter a valid date"))?;
+        if d < received {
+            return Err(unreadable(
+                n,
+                "日期不能早于受理日期",
+                "The date cannot be before the case was received",
+            ));
+        }
+        Ok(Some(d))
     };
     Ok(match kind {
         ActionKind::Assess => Action::Assess {
