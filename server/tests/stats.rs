@@ -961,6 +961,23 @@ fn spot_check_draws_are_reproducible_recorded_once_and_counted() {
     // the admin sees masked phones.
     let (_, mine) = manager.get("/api/v1/spot-checks");
     assert_eq!(mine.as_array().map(Vec::len), Some(1));
+    // Listed for the periods its quarter overlaps, as the figures count it:
+    // March 2025 (Shanghai) does, May does not.
+    let of_period = |from: &str, to: &str| {
+        let (status, list) = manager.get(&format!(
+            "/api/v1/spot-checks?property={pa}&from={from}&to={to}"
+        ));
+        assert_eq!(status, 200, "{list}");
+        list.as_array().map(Vec::len)
+    };
+    assert_eq!(
+        of_period("2025-02-28T16:00:00Z", "2025-03-31T16:00:00Z"),
+        Some(1)
+    );
+    assert_eq!(
+        of_period("2025-04-30T16:00:00Z", "2025-05-31T16:00:00Z"),
+        Some(0)
+    );
     let (_, all) = quality.get("/api/v1/spot-checks?year=2025");
     assert_eq!(all.as_array().map(Vec::len), Some(2));
     // The list is bounded: at most `limit` draws, the latest first.

@@ -68,6 +68,9 @@ async fn the_dashboard_shows_every_property_to_quality_and_one_to_its_manager() 
     quality.wait_count("spot-draw-result", 1).await;
     quality.wait_attr("spot-draw", "disabled", "").await;
     assert_eq!(quality.text("spot-error").await, "");
+    // The quarter drawn (the last one ended) is not this month: the
+    // dashboard moves to it, whose figures count the draw.
+    assert_eq!(quality.value("stats-period").await, "quarter");
 
     quality.click("export-cases-xlsx").await;
     quality.wait_text("export-progress", "cases.xlsx").await;
@@ -123,6 +126,25 @@ async fn the_dashboard_shows_every_property_to_quality_and_one_to_its_manager() 
     quality.wait_count("spot-draw-result", 0).await;
     quality.choose("stats-property", "").await;
     quality.wait_count("spot-draw-result", 1).await;
+    // And the kind and the period: the figures of complaints count no
+    // spot-check, nor do those of this month.
+    quality.choose("stats-kind", "complaint").await;
+    quality.wait_count("spot-draw-result", 0).await;
+    quality.choose("stats-kind", "").await;
+    quality.wait_count("spot-draw-result", 1).await;
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .format("%Y-%m-%d")
+        .to_string();
+    quality
+        .eval(&format!(
+            "const from = document.querySelector('[data-testid=stats-from]');
+             from.value = '{today}';
+             from.dispatchEvent(new Event('change', {{bubbles: true}}));
+             return true;"
+        ))
+        .await;
+    quality.wait_count("spot-draw-result", 0).await;
 
     // Switching to English asks the server for English labels.
     quality.click("nav-settings").await;

@@ -5,6 +5,7 @@
 //! Their requests and answers are `shared::report` types.
 
 use super::{ApiError, DOWNLOAD_TIMEOUT_MS, Method, get, refusal, send, with_headers, within};
+use chrono::{DateTime, Utc};
 use gloo_net::http::{Request, Response};
 use shared::lang::Lang;
 pub use shared::report::{DrawRequest, SpotCheck, Stats};
@@ -16,23 +17,21 @@ pub async fn stats(token: &str, query: &str) -> Result<Stats, ApiError> {
 }
 
 /// `GET /api/v1/spot-checks`: the samples drawn so far, of one property
-/// (its id) or of every one in scope (empty), their places named in
-/// `lang`.
+/// (its id) or of every one in scope (empty), whose quarter overlaps
+/// `from`..`to` (a dashboard's period), their places named in `lang`.
 pub async fn spot_checks(
     token: &str,
     property: &str,
+    (from, to): (DateTime<Utc>, DateTime<Utc>),
     lang: Lang,
 ) -> Result<Vec<SpotCheck>, ApiError> {
-    let lang = lang.code();
-    if property.is_empty() {
-        get(token, &format!("/api/v1/spot-checks?lang={lang}")).await
-    } else {
-        get(
-            token,
-            &format!("/api/v1/spot-checks?property={property}&lang={lang}"),
-        )
-        .await
+    // RFC 3339 with `Z`: nothing to escape in the query.
+    let at = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
+    let mut query = format!("lang={}&from={}&to={}", lang.code(), at(from), at(to));
+    if !property.is_empty() {
+        query.push_str(&format!("&property={property}"));
     }
+    get(token, &format!("/api/v1/spot-checks?{query}")).await
 }
 
 /// `POST /api/v1/spot-checks`: draws a property's sample of a quarter.

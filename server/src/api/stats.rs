@@ -16,7 +16,7 @@ use crate::store::reports::{SpotCheckDraw, SpotCheckFilter, StatsQuery};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use rand_core::{OsRng, RngCore};
 use serde::Deserialize;
 use shared::case::CaseKind;
@@ -192,6 +192,12 @@ pub struct SpotCheckParams {
     pub year: Option<i32>,
     /// Only this quarter.
     pub quarter: Option<u32>,
+    /// Only draws whose quarter ends after this instant (RFC 3339): with
+    /// `to`, those of the quarters a dashboard's period overlaps, as its
+    /// figures count them.
+    pub from: Option<DateTime<Utc>>,
+    /// Only draws whose quarter starts before this instant (RFC 3339).
+    pub to: Option<DateTime<Utc>>,
     /// At most this many draws, the latest first (default and at most
     /// 200): a company draws one per property and quarter, so the list
     /// would otherwise grow for ever.
@@ -301,6 +307,8 @@ pub async fn spot_checks(
         property: scoped_property(&session, params.property.as_deref())?,
         year: params.year,
         quarter: params.quarter,
+        from: params.from,
+        to: params.to,
         limit: params
             .limit
             .unwrap_or(MAX_SPOT_CHECKS)

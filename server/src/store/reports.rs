@@ -283,6 +283,10 @@ pub struct SpotCheckFilter {
     pub year: Option<i32>,
     /// Only this quarter.
     pub quarter: Option<u32>,
+    /// Only draws whose quarter ends after this instant.
+    pub from: Option<DateTime<Utc>>,
+    /// Only draws whose quarter starts before this instant.
+    pub to: Option<DateTime<Utc>>,
     /// At most this many draws, the latest first.
     pub limit: u32,
     /// The language of the call lists' places.

@@ -113,6 +113,8 @@ pub(super) fn drawn(db: &dyn Db, d: &SpotCheckDraw) -> StoreResult<SpotCheck> {
         property: Some(d.property),
         year: Some(d.year),
         quarter: Some(d.quarter),
+        from: None,
+        to: None,
         limit: 1,
         // The drawing screen lists the draws again in its own language.
         lang: Lang::ZhCn,
@@ -147,6 +149,15 @@ pub(super) fn load(
     if let Some(q) = filter.quarter {
         conds.push("quarter = ?".into());
         args.push(i64::from(q).into());
+    }
+    // The overlap the statistics count a draw by (`reports_sql`).
+    if let Some(from) = filter.from {
+        conds.push("ends_at > ?".into());
+        args.push(ts(from).into());
+    }
+    if let Some(to) = filter.to {
+        conds.push("starts_at < ?".into());
+        args.push(ts(to).into());
     }
     let sql = format!(
         "SELECT id, property_id, year, quarter, seed, percent, candidates, drawn_by, drawn_at,

@@ -166,7 +166,13 @@ pub fn Dashboard() -> impl IntoView {
                     <span>{t("项目", "Property")}</span>
                     <select data-testid="stats-property" on:change=move |ev| filters.property.set(event_target_value(&ev))>
                         <option value="">{t("全部项目", "All properties")}</option>
-                        {move || properties().into_iter().map(|p| view! { <option value=p.id.to_string()>{p.name}</option> }).collect_view()}
+                        // Selected as the filter says: a spot-check drawn for
+                        // another property moves the dashboard to it.
+                        {move || properties().into_iter().map(|p| {
+                            let id = p.id.to_string();
+                            let chosen = id.clone();
+                            view! { <option value=id selected=move || filters.property.get() == chosen>{p.name}</option> }
+                        }).collect_view()}
                     </select>
                 </label>
                 <label class="field">
@@ -191,7 +197,7 @@ pub fn Dashboard() -> impl IntoView {
                 {move || stats.get().map(|(_, s)| view! { <Figures stats=s/> })}
             </div>
             <Exports filters=filters stats=stats current=current/>
-            <SpotChecks shown=filters.property retry=retry/>
+            <SpotChecks filters=filters stats=stats retry=retry/>
         </section>
     }
 }

@@ -1,26 +1,40 @@
 //! The dashboard's quarterly spot-check: drawing a sample and the call
 //! lists drawn so far.
 
+use super::Filters;
 use crate::api;
-use crate::api::reports::{self, DrawRequest, SpotCheck};
+use crate::api::reports::{self, DrawRequest, SpotCheck, Stats};
 use crate::state::{Screen, now, use_app};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use shared::case::CaseKind;
 use shared::id::{CaseId, PropertyId};
 use shared::lang::Lang;
+use shared::report::Period;
 
 /// The quarterly spot-check (抽查回访): draw a property's sample of a
 /// quarter (management roles and head-office quality,
 /// `shared::role::Role::draws_spot_checks`), and the call lists drawn so far. The calls
 /// themselves are recorded on each case as a follow-up marked 抽查回访.
-/// The list shows the draws of the dashboard's property (`shown`, its id,
-/// or every one for none), as the figures above it count them; a draw for
-/// another property moves the dashboard to it. Read again when `retry`
+/// The list shows the draws the figures above it count: of the
+/// dashboard's property (its id, or every one for none) whose quarter
+/// overlaps the period of the figures shown (`stats`), none when they are
+/// of another kind than repairs; a draw for another property or a quarter
+/// outside the period moves the dashboard to it. Read again when `retry`
 /// moves (the network returned).
 #[component]
-pub fn SpotChecks(shown: RwSignal<String>, retry: RwSignal<u32>) -> impl IntoView {
+pub fn SpotChecks(
+    filters: Filters,
+    stats: Memo<Option<(String, Stats)>>,
+    retry: RwSignal<u32>,
+) -> impl IntoView {
     let ctx = use_app();
+    let shown = filters.property;
     let tz = ctx.config.with_untracked(|c| c.settings.tz());
+    // The period and kind of the figures on screen.
+    let window = Memo::new(move |_| {
+        stats.with(|s| s.as_ref().map(|(_, s)| ((s.start, s.end), s.kind.clone())))
+    });
     let today = now().with_timezone(&tz).date_naive();
     // The last quarter that has ended: the one a manager draws.
     let (year, quarter) = {
@@ -66,14 +80,23 @@ pub fn SpotChecks(shown: RwSignal<String>, retry: RwSignal<u32>) -> impl IntoVie
         let Some(lang) = ctx.lang.try_get_untracked() else {
             return;
         };
+        let Some(Some((period, kind))) = window.try_get_untracked() else {
+            return;
+        };
         let Some(n) = asked.try_update_value(|n| {
             *n += 1;
             *n
         }) else {
             return;
         };
+        // Spot-checks call repairs back: figures of another kind count none.
+        if kind.is_some_and(|k| k != CaseKind::Repair.code()) {
+            draws.set(Vec::new());
+            message.set(None);
+            return;
+        }
         spawn_local(async move {
-            let answer = reports::spot_checks(&token, &of, lang).await;
+            let answer = reports::spot_checks(&token, &of, period, lang).await;
             if asked.try_get_value() != Some(n) {
                 return;
             }
@@ -92,6 +115,7 @@ pub fn SpotChecks(shown: RwSignal<String>, retry: RwSignal<u32>) -> impl IntoVie
         shown.track();
         retry.track();
         ctx.lang.track();
+        window.track();
         reload();
     });
     let may_draw = move || ctx.role().is_some_and(|r| r.draws_spot_checks());
@@ -104,13 +128,33 @@ pub fn SpotChecks(shown: RwSignal<String>, retry: RwSignal<u32>) -> impl IntoVie
             match reports::draw_spot_check(&token, &draw).await {
                 Ok(_) => {
                     message.set(None);
-                    // Drawn for another property than the dashboard's:
-                    // the dashboard moves to it, or its call list would be
-                    // listed nowhere (and a second tap told it is drawn).
+                    // Drawn for another property than the dashboard's, or
+                    // a quarter outside its period: the dashboard moves to
+                    // it, or its call list would be listed nowhere (and a
+                    // second tap told it is drawn).
                     let drawn = draw.property.to_string();
-                    match shown.try_get_untracked() {
-                        Some(of) if !of.is_empty() && of != drawn => shown.set(drawn),
-                        _ => reload(),
+                    let mut moved = false;
+                    if let Some(of) = shown.try_get_untracked()
+                        && !of.is_empty()
+                        && of != drawn
+                    {
+                        shown.set(drawn);
+                        moved = true;
+                    }
+                    let quarter = Period::quarter(draw.year, draw.quarter).ok();
+                    let outside = match (quarter, window.try_get_untracked().flatten()) {
+                        (Some(q), Some(((start, end), _))) => {
+                            q.end(&tz) <= start || q.start(&tz) >= end
+                        }
+                        _ => false,
+                    };
+                    if let Some(q) = quarter.filter(|_| outside) {
+                        filters.period.set("quarter".into());
+                        filters.from.set(q.first.format("%Y-%m-%d").to_string());
+                        moved = true;
+                    }
+                    if !moved {
+                        reload();
                     }
                 }
                 Err(e) => message.set(Some(e.message(ctx.l()))),
