@@ -353,6 +353,22 @@ pub fn stats_tables(s: &Stats, labels: &Labels, tz: &Tz) -> Vec<Table> {
             Cell::opt_number(s.reopen.rate),
         ),
         metric("当前逾期工单", "Overdue now", n(s.overdue.total)),
+        // The sheets list the first ones only: the totals say how many.
+        metric(
+            "重大工单未上报",
+            "Major cases not reported",
+            n(s.major_unreported.total),
+        ),
+        metric(
+            "重复报事房号（个）",
+            "Repeat units",
+            n(s.repeat_units_total),
+        ),
+        metric(
+            "重复报事人（个）",
+            "Repeat complainants",
+            n(s.repeat_complainants_total),
+        ),
         metric(
             "抽查样本数",
             "Spot-check: sampled",

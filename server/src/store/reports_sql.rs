@@ -513,6 +513,7 @@ pub(super) fn stats(db: &dyn Db, q: &StatsQuery) -> StoreResult<Stats> {
         })
         .collect();
 
+    let (repeat_units_total, repeat_complainants_total) = tally.repeat_totals();
     let mut stats = Stats {
         period: q.period,
         start: q.start,
@@ -542,6 +543,8 @@ pub(super) fn stats(db: &dyn Db, q: &StatsQuery) -> StoreResult<Stats> {
             format!("{} {place}", labels.property(property))
         }),
         repeat_complainants: tally.repeat_complainants(),
+        repeat_units_total,
+        repeat_complainants_total,
         departments,
         respondents: tally.respondents(),
         overdue: overdue(db, &current, q.now, &labels)?,

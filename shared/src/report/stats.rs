@@ -374,10 +374,16 @@ pub struct Stats {
     pub reopen: Reopen,
     /// Per property, with the valid-complaint rate.
     pub properties: Vec<PropertyRow>,
-    /// Units with two or more cases.
+    /// Units with two or more cases, the most [`REPEAT_LIMIT`].
     pub repeat_units: Vec<RepeatUnit>,
-    /// Phone numbers with two or more cases.
+    /// How many units have two or more cases, listed or not.
+    #[serde(default)]
+    pub repeat_units_total: u64,
+    /// Phone numbers with two or more cases, the most [`REPEAT_LIMIT`].
     pub repeat_complainants: Vec<RepeatComplainant>,
+    /// How many phone numbers have two or more cases, listed or not.
+    #[serde(default)]
+    pub repeat_complainants_total: u64,
     /// Per department.
     pub departments: Vec<DepartmentRow>,
     /// Per person and department complained about, most cases first.

@@ -601,6 +601,15 @@ impl Tally {
             .collect()
     }
 
+    /// How many units and how many phone numbers have two or more cases:
+    /// the lists stop at [`REPEAT_LIMIT`], the totals do not.
+    pub fn repeat_totals(&self) -> (u64, u64) {
+        let repeats = |groups: &BTreeMap<String, Repeats>| {
+            groups.values().filter(|r| r.count >= 2).count() as u64
+        };
+        (repeats(&self.units), repeats(&self.phones))
+    }
+
     /// Phone numbers with two or more cases, most first, then by phone.
     pub fn repeat_complainants(&self) -> Vec<RepeatComplainant> {
         repeated(&self.phones)
@@ -881,6 +890,26 @@ mod tests {
         let units = tally.repeat_units(|p, b, u| format!("{p}:{}:{u}", b.unwrap_or("-")));
         assert_eq!(units.len(), 1);
         assert_eq!((units[0].label.as_str(), units[0].count), ("p:b1:u1", 3));
+    }
+
+    #[test]
+    fn the_repeat_lists_stop_at_their_limit_and_the_totals_do_not() {
+        let over = REPEAT_LIMIT as usize + 2;
+        let cases: Vec<StatsCase> = (0..2 * over)
+            .map(|i| {
+                let mut c = case(i as u128, "2025-01-05T00:00:00Z");
+                c.complainant_phone = Some(format!("138{:08}", i / 2));
+                c.unit = Some(format!("u{}", i / 2));
+                c
+            })
+            .collect();
+        let tally = tally(&cases);
+        assert_eq!(tally.repeat_complainants().len(), REPEAT_LIMIT as usize);
+        assert_eq!(
+            tally.repeat_units(|_, _, u| u.into()).len(),
+            REPEAT_LIMIT as usize
+        );
+        assert_eq!(tally.repeat_totals(), (over as u64, over as u64));
     }
 
     #[test]

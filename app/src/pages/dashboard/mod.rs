@@ -317,6 +317,17 @@ fn section(title: &'static str, body: impl IntoView + 'static) -> impl IntoView 
     }
 }
 
+/// Says that a list shows the first `shown` of `total`, when it does.
+fn first_of(shown: usize, total: u64, l: Lang, testid: &'static str) -> Option<impl IntoView> {
+    (total > shown as u64).then(|| {
+        let text = match l {
+            Lang::ZhCn => format!("共 {total} 个，列出前 {shown} 个"),
+            Lang::En => format!("{total} in all, the first {shown} listed"),
+        };
+        view! { <p class="hint" data-testid=testid>{text}</p> }
+    })
+}
+
 /// Every figure of one answer of `/api/v1/stats`.
 #[component]
 fn Figures(stats: Stats) -> impl IntoView {
@@ -537,11 +548,13 @@ fn Figures(stats: Stats) -> impl IntoView {
                 </tr></thead><tbody>{major}</tbody></table>
             })}
             {section(l.pick("重复报事房号", "Repeat units"), view! {
+                {first_of(s.repeat_units.len(), s.repeat_units_total, l, "repeat-units-more")}
                 <table class="stats-table"><thead><tr>
                     {th("房号", "Unit")}{th("次数", "Times")}{th("工单", "Cases")}
                 </tr></thead><tbody>{repeat_units}</tbody></table>
             })}
             {section(l.pick("重复报事人", "Repeat complainants"), view! {
+                {first_of(s.repeat_complainants.len(), s.repeat_complainants_total, l, "repeat-complainants-more")}
                 <table class="stats-table"><thead><tr>
                     {th("姓名", "Name")}{th("电话", "Phone")}{th("次数", "Times")}{th("工单", "Cases")}
                 </tr></thead><tbody>{repeat_people}</tbody></table>
