@@ -410,20 +410,17 @@ pub fn stats_tables(s: &Stats, labels: &Labels, tz: &Tz) -> Vec<Table> {
         .properties
         .iter()
         .map(|p| {
+            // Shown as the dashboard does: a rate below the target never
+            // rounds up to it (0.99995% is 0.99%, not 1%).
+            let (own, annualized) = p.valid_rates_shown(&s.period);
             vec![
                 Cell::text(p.name.clone()),
                 Cell::Number(f64::from(p.households)),
                 n(p.cases),
                 n(p.valid_complaints),
                 n(p.unassessed_complaints),
-                bp_percent(p.valid_rate_bp),
-                // Shown as the dashboard does: a rate below the target
-                // never rounds up to it (0.99995% is 0.99%, not 1%).
-                bp_percent(shared::report::kept_below(
-                    p.valid_rate_annualized_bp,
-                    p.valid_target_bp,
-                    p.valid_missed,
-                )),
+                bp_percent(own),
+                bp_percent(annualized),
                 bp_percent(Some(f64::from(p.valid_target_bp))),
                 missed(p.valid_missed, p.valid_rate_annualized_bp),
                 n(p.follow_up.due),

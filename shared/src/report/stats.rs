@@ -179,6 +179,27 @@ pub struct PropertyRow {
     pub overdue_open: u64,
 }
 
+impl PropertyRow {
+    /// The valid-complaint rates as the reports show them, basis points:
+    /// the period's own and the annualized one, which the target judges
+    /// and which never shows as reaching it when it keeps below
+    /// ([`kept_below`](super::kept_below)). For a period of exactly a year
+    /// the two are one figure, shown the same.
+    pub fn valid_rates_shown(&self, period: &Period) -> (Option<f64>, Option<f64>) {
+        let annualized = super::kept_below(
+            self.valid_rate_annualized_bp,
+            self.valid_target_bp,
+            self.valid_missed,
+        );
+        let own = if period.days() == period.year_days() {
+            annualized
+        } else {
+            self.valid_rate_bp
+        };
+        (own, annualized)
+    }
+}
+
 /// A case to link to.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -478,5 +499,31 @@ impl Stats {
                 r.name = mask_name(&r.name);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::PeriodKind;
+    use chrono::NaiveDate;
+
+    #[test]
+    fn a_whole_years_own_rate_shows_as_its_annualized_one() {
+        // 200 valid complaints in 20,001 households: 0.99995%, below 1%.
+        let rate = 200.0 / 20_001.0 * 10_000.0;
+        let row = PropertyRow {
+            valid_rate_bp: Some(rate),
+            valid_rate_annualized_bp: Some(rate),
+            valid_target_bp: 100,
+            ..PropertyRow::default()
+        };
+        let day = NaiveDate::from_ymd_opt(2025, 5, 1).unwrap();
+        let year = Period::containing(PeriodKind::Year, day).unwrap();
+        assert_eq!(row.valid_rates_shown(&year), (Some(99.0), Some(99.0)));
+        // A month's own rate is not judged against the yearly target.
+        let month = Period::containing(PeriodKind::Month, day).unwrap();
+        let (own, _) = row.valid_rates_shown(&month);
+        assert_eq!(own, Some(rate));
     }
 }

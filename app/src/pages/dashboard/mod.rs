@@ -372,18 +372,14 @@ fn Figures(stats: Stats) -> impl IntoView {
             // banner quotes) is the annualized one; the period's own rate
             // is shown beside it, labelled.
             let rate = |bp: Option<f64>| bp.map_or_else(|| "—".into(), |bp| format!("{:.2}%", bp / 100.0));
-            let bp = shared::report::kept_below(
-                p.valid_rate_annualized_bp,
-                p.valid_target_bp,
-                valid_missed,
-            )
-            .map_or_else(|| "—".into(), |bp| format!("{:.2}%", bp / 100.0));
+            let (own, annualized) = p.valid_rates_shown(&s.period);
+            let bp = rate(annualized);
             let target = format!(
                 "{} <{:.2}% · {} {}",
                 l.pick("目标", "target"),
                 f64::from(p.valid_target_bp) / 100.0,
                 l.pick("本期", "this period"),
-                rate(p.valid_rate_bp)
+                rate(own)
             );
             let fu_missed = p.follow_up.missed;
             view! {
