@@ -83,7 +83,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .ok_or("the bench user")?
             .password_hash,
         schema_floor: server::api::MIN_CLIENT_SCHEMA,
-        record_key: server::auth::new_token(),
+        record_key: Some(server::auth::new_token()),
     };
     let token = server::auth::token_hash("bench-seed-token");
     let info = store.device_login(

@@ -470,6 +470,13 @@ fn admin_endpoints_are_admin_only() {
         &json!({ "login": "new_staff", "display_name": "新员工", "role": "staff", "password": "short", "properties": [w.pa().id] }),
     );
     assert_eq!((s, code(&body)), (400, "admin.weak_password"));
+    // A zero-width space pasted in looks like `new_staff` and can never be
+    // typed at the login screen.
+    let (s, body) = admin.post(
+        "/api/v1/admin/users",
+        &json!({ "login": "new\u{200B}_staff", "display_name": "新员工", "role": "staff", "password": "long-enough", "properties": [w.pa().id] }),
+    );
+    assert_eq!((s, code(&body)), (400, "admin.bad_login"), "{body}");
     let (s, body) = admin.post(
         "/api/v1/admin/users",
         &json!({ "login": "new_staff", "display_name": "新员工", "role": "staff", "password": "long-enough", "properties": [w.pa().id] }),
@@ -487,6 +494,20 @@ fn admin_endpoints_are_admin_only() {
         &json!({ "login": "new_staff", "password": "long-enough" }),
     );
     assert_eq!(answer["must_change_password"], true, "{answer}");
+    // The audit says what the account was given, not only who made it.
+    let (_, log) = admin.get("/api/v1/admin/audit?limit=200");
+    let created = log
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|e| e["action"] == "user.create" && e["detail"]["login"] == "new_staff")
+        .unwrap_or_else(|| panic!("no user.create of new_staff: {log}"));
+    assert_eq!(
+        created["detail"]["properties"],
+        json!([w.pa().id]),
+        "{created}"
+    );
+    assert_eq!(created["detail"]["must_change_password"], true, "{created}");
     // A password no login accepts, a name too long, a property twice.
     let (s, body) = admin.post(
         "/api/v1/admin/users",

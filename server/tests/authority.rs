@@ -1980,12 +1980,23 @@ fn a_restore_keeps_the_logouts_and_deactivations_made_after_the_backup() {
     let (staff, _) = Client::login(&base, "staff_a");
     let (manager, manager_login) = Client::login(&base, "manager_a");
     let (admin, _) = Client::login(&base, "admin");
+    // Disabled when the backup is made, enabled again since.
+    let returning = common::user_id(&Client::login(&base, "staff_b").1);
+    let active = |on: bool| {
+        let (status, body) = admin.put(
+            &format!("/api/v1/admin/users/{returning}/active"),
+            &json!({ "active": on }),
+        );
+        assert_eq!(status, 204, "{body}");
+    };
+    active(false);
     let dir = tempfile::tempdir().expect("temp dir");
     let backup = dir.path().join("backup.db");
     cli(
         fx.data.path(),
         &["backup", backup.to_str().expect("utf-8 path")],
     );
+    active(true);
 
     assert_eq!(staff.post("/api/v1/auth/logout", &json!({})).0, 204);
     // The head of PA is moved to PB as staff.
@@ -2064,6 +2075,8 @@ fn a_restore_keeps_the_logouts_and_deactivations_made_after_the_backup() {
     );
     let (status, body) = login_status(&server.base, "newcomer", "a-newcomers-pass");
     assert_eq!(status, 200, "a user added since the backup: {body}");
+    let (status, body) = login_status(&server.base, "staff_b", PASSWORD);
+    assert_eq!(status, 200, "a user enabled again since the backup: {body}");
     // A property added since: tablets' ops about it are not set aside.
     let (_, properties) = at(&admin).get("/api/v1/admin/properties");
     assert!(
@@ -2203,6 +2216,14 @@ fn users_change_their_password_and_admins_reset_it() {
         (c, answer)
     };
     assert_eq!(answer["must_change_password"], true);
+    // Whoever was told the temporary password gets no key to prove records
+    // in the user's name, nor can ask for one.
+    assert_eq!(answer["record_key"], "", "{answer}");
+    let (status, body) = reset_client.post("/api/v1/auth/record-key", &json!({}));
+    assert_eq!(
+        (status, code(&body)),
+        (403, "auth.password_change_required")
+    );
     // Keeping the temporary password is no change.
     let (status, body) = change(&reset_client, "temporary-pass", "temporary-pass");
     assert_eq!(
@@ -2229,6 +2250,11 @@ fn users_change_their_password_and_admins_reset_it() {
     let (status, body) = login_status(&base, "staff_a", "my-own-pass");
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["must_change_password"], false);
+    assert_eq!(
+        body["record_key"].as_str().map(str::len),
+        Some(64),
+        "{body}"
+    );
     reset_client.token = body["token"].as_str().map(String::from);
     assert_eq!(reset_client.get("/api/v1/cases").0, 200);
     assert_eq!(reset_client.post("/api/v1/auth/logout", &json!({})).0, 204);
@@ -2295,6 +2321,32 @@ fn the_first_admin_changes_the_printed_password() {
     assert_eq!(answer["must_change_password"], false);
     admin.token = answer["token"].as_str().map(String::from);
     assert_eq!(admin.get("/api/v1/admin/users").0, 200);
+}
+
+/// The first admin is created before its password is written down: a
+/// file that cannot be written still leaves the password printed, or the
+/// account would stand with a password nobody was told.
+#[test]
+fn the_first_admins_password_is_printed_when_its_file_cannot_be_written() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let d = data.path();
+    std::fs::create_dir(d.join("first-admin.txt")).expect("a directory in the file's place");
+    let out = std::process::Command::new(common::bin())
+        .args(["init-admin", "--data-dir"])
+        .arg(d)
+        .args(common::backend_args(d))
+        .output()
+        .expect("run server binary");
+    assert!(!out.status.success(), "the file was not written");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let password = stdout
+        .split("password \"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("no password printed: {stdout}"));
+    let server = Server::start(d);
+    let (status, answer) = login_status(&server.base, "admin", password);
+    assert_eq!(status, 200, "{answer}");
 }
 
 /// A database restored with PostgreSQL's tools (or an SQLite file copied

@@ -130,10 +130,10 @@ impl Coded for RosterProblem {
                 .pick("登录名已被现有用户使用", "A user with this login exists")
                 .into(),
             (RosterProblem::BadLogin, Lang::ZhCn) => {
-                format!("登录名为 1–{MAX_LOGIN} 个字符，不含空格")
+                format!("登录名为 1–{MAX_LOGIN} 个字符，不含空格或不可见字符")
             }
             (RosterProblem::BadLogin, Lang::En) => {
-                format!("A login is 1–{MAX_LOGIN} characters without spaces")
+                format!("A login is 1–{MAX_LOGIN} characters without spaces or invisible characters")
             }
             (RosterProblem::WeakPassword, Lang::ZhCn) => {
                 format!("初始密码至少 {MIN_PASSWORD_CHARS} 位；不填则自动生成")
@@ -215,6 +215,25 @@ fn role_names(lang: Lang) -> String {
 /// width in Chinese mode: `Zhang3` and `ｚｈａｎｇ３` are `zhang3`.
 pub fn login(typed: &str) -> String {
     crate::search::fold(typed.trim())
+}
+
+/// Whether a login (as [`login`] keeps it) can be typed and told apart:
+/// 1–[`MAX_LOGIN`] characters, none a space, a control character or an
+/// invisible format character (a zero-width space or a direction mark,
+/// pasted from a spreadsheet or a chat, looks the same in every list and
+/// can never be typed at the login screen).
+pub fn is_usable_login(login: &str) -> bool {
+    let invisible = |c: char| {
+        matches!(c, '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{FEFF}')
+            || ('\u{200B}'..='\u{200F}').contains(&c)
+            || ('\u{202A}'..='\u{202E}').contains(&c)
+            || ('\u{2060}'..='\u{206F}').contains(&c)
+    };
+    !login.is_empty()
+        && login.chars().count() <= MAX_LOGIN
+        && !login
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || invisible(c))
 }
 
 /// Whether a line names the columns rather than a user: its first cell
@@ -314,7 +333,7 @@ pub fn read_roster(text: &str, properties: &[Property], logins: &[&str]) -> Vec<
         let (login, display_name) = (login(&cell(0)), cell(1));
         if login.is_empty() || display_name.is_empty() {
             problems.push(RosterProblem::Incomplete);
-        } else if login.chars().count() > MAX_LOGIN || login.chars().any(char::is_whitespace) {
+        } else if !is_usable_login(&login) {
             problems.push(RosterProblem::BadLogin);
         }
         let password = cell(5);
@@ -455,6 +474,22 @@ mod tests {
         assert_eq!(codes(&lines), [Vec::<&str>::new()]);
         assert_eq!(lines[0].user.properties.len(), 2);
         assert_eq!(lines[0].user.department.as_deref(), Some("客服部, 前台"));
+    }
+
+    #[test]
+    fn a_login_with_an_invisible_character_is_refused() {
+        assert!(is_usable_login("zhang3"));
+        assert!(is_usable_login("张三"));
+        for bad in ["zhang\u{200B}san", "\u{202E}nahz", "li\u{1b}", "a b", ""] {
+            assert!(!is_usable_login(bad), "{bad:?}");
+        }
+        assert!(!is_usable_login(&"a".repeat(MAX_LOGIN + 1)));
+        let lines = read_roster(
+            "zhang\u{200B}san\t张三\tstaff\tHY\n",
+            &[property(1, "HY", "和园")],
+            &[],
+        );
+        assert_eq!(codes(&lines), [vec!["roster.bad_login"]]);
     }
 
     #[test]

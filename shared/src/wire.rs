@@ -80,7 +80,8 @@ pub struct LoginResponse {
     /// The user's key on this device (the same at every login here), with
     /// which the device proves each record it makes for them
     /// (`crate::proof`). Kept while the user is logged in, forgotten at
-    /// logout.
+    /// logout. Empty while the password must be changed: the device asks
+    /// for it (`POST /api/v1/auth/record-key`) once it is.
     pub record_key: String,
     /// The password was set by someone else (the first admin's printed
     /// password, an admin's reset): nothing but a password change is

@@ -198,8 +198,8 @@ pub fn code_message(code: &str, lang: Lang) -> Option<String> {
             "Unknown role; choose one from the list",
         ),
         "admin.bad_login" => (
-            "账号须为 1–64 个字符，不能包含空格",
-            "A login is 1–64 characters without spaces",
+            "账号须为 1–64 个字符，不能包含空格或不可见字符",
+            "A login is 1–64 characters without spaces or invisible characters",
         ),
         "admin.bad_display_name" => (
             "请填写姓名（最多64个字）",

@@ -375,7 +375,8 @@ async fn log_in(
         expires_at: resp.expires_at,
         user: resp.user,
         must_change_password: resp.must_change_password,
-        record_key: Some(resp.record_key),
+        // None until the password is the user's own (`LoginResponse`).
+        record_key: Some(resp.record_key).filter(|k| !k.is_empty()),
     };
     let held = held_scope.as_ref().map(|scope| (scope, role));
     if let Err(e) = db::save_login(&session, &state, identity.as_ref(), held).await {

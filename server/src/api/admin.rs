@@ -38,7 +38,7 @@ pub async fn users(
 }
 
 /// Validates and creates a user (shared with the CLI). The audit detail
-/// gets the login and role here and the new id from the store.
+/// gets what the account is given here and the new id from the store.
 /// `must_change_password` when the person who chose the password is not
 /// the user (an admin in the app).
 pub async fn create_user_checked(
@@ -54,9 +54,22 @@ pub async fn create_user_checked(
         &[],
     )?;
     let new = hashed(state, checked, must_change_password).await?;
-    audit.detail = serde_json::json!({ "login": new.login, "role": new.role });
+    audit.detail = created(&new);
     let store = state.store.clone();
     blocking(move || store.create_user(new, Utc::now(), &audit)).await
+}
+
+/// The audit detail of a user created: everything granted with the
+/// account, as `user.update` records what it changes.
+fn created(new: &NewUser) -> serde_json::Value {
+    serde_json::json!({
+        "login": new.login,
+        "display_name": new.display_name,
+        "role": new.role,
+        "properties": new.properties,
+        "department": new.department,
+        "must_change_password": new.must_change_password,
+    })
 }
 
 /// Creates the users of a roster, all or none (shared with the CLI); a
@@ -121,7 +134,8 @@ pub async fn import_users_checked(
     for c in checked {
         let new = hashed(state, c, must_change_password).await?;
         let mut entry = audit.clone();
-        entry.detail = serde_json::json!({ "login": new.login, "role": new.role, "import": true });
+        entry.detail = created(&new);
+        entry.detail["import"] = true.into();
         news.push((new, entry));
     }
     let store = state.store.clone();
@@ -169,10 +183,10 @@ struct CheckedNewUser {
 /// every user has.
 fn checked_new_user(req: NewUserRequest) -> Result<CheckedNewUser, ApiError> {
     let login = shared::roster::login(&req.login);
-    if login.is_empty() || login.chars().count() > 64 || login.chars().any(char::is_whitespace) {
+    if !shared::roster::is_usable_login(&login) {
         return Err(ApiError::bad_request(
             "admin.bad_login",
-            "a login is 1–64 characters without spaces",
+            "a login is 1–64 characters without spaces or invisible characters",
         ));
     }
     let profile = checked_profile(UserChange {

@@ -183,7 +183,7 @@ pub async fn login(
             .collect(),
         password_hash: credentials.password_hash.clone(),
         schema_floor: super::MIN_CLIENT_SCHEMA,
-        record_key: auth::new_token(),
+        record_key: (!credentials.must_change_password).then(auth::new_token),
     };
     let expires_at = now + Duration::days(state.token_days);
     let user_id = user.id;

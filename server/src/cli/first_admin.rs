@@ -47,16 +47,19 @@ impl InitAdmin {
             },
             true,
         )?;
+        // Said before the file is written: the account exists now, and a
+        // file that cannot be written must not take its password along.
+        println!(
+            "Created the first admin: login \"{}\", password \"{password}\". \
+             The app asks for a new password at the first login.",
+            user.login,
+        );
         server::secret_file::write(
             &file,
             &format!("login: {}\npassword: {password}\n", user.login),
-        )?;
-        println!(
-            "Created the first admin: login \"{}\", password \"{password}\" (also in {}). \
-             The app asks for a new password at the first login.",
-            user.login,
-            file.display()
-        );
+        )
+        .map_err(|e| format!("the password is above, but not kept: {e}"))?;
+        println!("The password is also in {}.", file.display());
         Ok(())
     }
 }

@@ -510,7 +510,19 @@ pub(super) fn device_login(
             (*id, true)
         }
     };
-    let record_key = user_key(tx, device, user, &claim.record_key)?;
+    let record_key = match &claim.record_key {
+        Some(fresh) => user_key(tx, device, user, fresh)?,
+        None => {
+            // Logged in here all the same: the key is made at the first
+            // ask once the password is the user's own.
+            tx.execute(
+                "INSERT INTO device_users (device_id, user_id) VALUES (?1, ?2)
+                 ON CONFLICT (device_id, user_id) DO NOTHING",
+                &[device.to_string().into(), user.to_string().into()],
+            )?;
+            String::new()
+        }
+    };
     let info = device_from_row(&tx.query_one(
         &format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE id = ?1"),
         &[device.to_string().into()],

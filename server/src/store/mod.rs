@@ -202,8 +202,10 @@ pub struct DeviceClaim {
     /// as the floor of its ops' schemas (`push_sql::oldest_schema`).
     pub schema_floor: u32,
     /// A new key for the user on the device (`shared::proof`), kept only
-    /// if they have none there yet.
-    pub record_key: String,
+    /// if they have none there yet; `None` for a login that must change
+    /// its password first, which is given no key (whoever was told a
+    /// temporary password would otherwise keep the user's key for good).
+    pub record_key: Option<String>,
 }
 
 /// A login's device, as [`Store::device_login`] left it.
@@ -213,7 +215,8 @@ pub struct DeviceLogin {
     pub device: DeviceInfo,
     /// It was made by this login.
     pub new: bool,
-    /// The user's key on it (`shared::proof`).
+    /// The user's key on it (`shared::proof`), empty for a login given
+    /// none ([`DeviceClaim::record_key`]).
     pub record_key: String,
 }
 

@@ -272,17 +272,20 @@ fn carry_over(tx: &Transaction, db: &Path, counters: &mut Counters) -> StoreResu
          WHERE id IN (SELECT id FROM current.devices)",
         [],
     )?;
-    // So does the end of a session (a logout, a password change) and a
-    // user's deactivation: the backup's copies of those tokens and users
-    // would otherwise work again.
+    // So does the end of a session (a logout, a password change), and a
+    // user's deactivation or re-activation since: the backup's copies of
+    // those tokens and users would otherwise work again, and a user
+    // enabled again (perhaps the one admin left) would be locked out.
+    // A deactivation ended the user's sessions, so re-activating the
+    // account brings none of the backup's back.
     tx.execute(
         "UPDATE tokens SET revoked = 1
          WHERE revoked = 0 AND hash IN (SELECT hash FROM current.tokens WHERE revoked = 1)",
         [],
     )?;
     tx.execute(
-        "UPDATE users SET active = 0
-         WHERE active = 1 AND id IN (SELECT id FROM current.users WHERE active = 0)",
+        "UPDATE users SET active = (SELECT c.active FROM current.users c WHERE c.id = users.id)
+         WHERE id IN (SELECT id FROM current.users)",
         [],
     )?;
     // And a password changed or reset since: a leaked password the

@@ -90,7 +90,7 @@ pub(super) fn fresh_device(password_hash: &str) -> DeviceClaim {
         name: "tablet".into(),
         password_hash: password_hash.into(),
         schema_floor: crate::api::MIN_CLIENT_SCHEMA,
-        record_key: "key".into(),
+        record_key: Some("key".into()),
     }
 }
 

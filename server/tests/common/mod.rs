@@ -874,7 +874,7 @@ pub fn seed_cases(
         name: "seed".into(),
         password_hash: credentials.password_hash,
         schema_floor: 0,
-        record_key: server::auth::new_token(),
+        record_key: Some(server::auth::new_token()),
     };
     let token = server::auth::token_hash(&uuid::Uuid::now_v7().to_string());
     let audit = AuditEntry {

@@ -354,10 +354,7 @@ impl NewUserFields {
     fn read(&self, l: Lang) -> Result<NewUser, BTreeMap<&'static str, String>> {
         let mut found = BTreeMap::new();
         let login = self.login.get_untracked().trim().to_string();
-        if login.is_empty()
-            || login.chars().count() > shared::validation::MAX_LOGIN
-            || login.chars().any(char::is_whitespace)
-        {
+        if !shared::roster::is_usable_login(&shared::roster::login(&login)) {
             found.insert("login", words("admin.bad_login", l));
         }
         let password = self.password.get_untracked();
