@@ -192,7 +192,10 @@ pub fn App() -> impl IntoView {
                     match ctx.screen.get() {
                         Screen::List => view! { <pages::list::CaseList/> }.into_any(),
                         Screen::Inbox => view! { <pages::inbox::Inbox/> }.into_any(),
-                        Screen::New => view! { <pages::new_case::NewCase/> }.into_any(),
+                        Screen::New if ctx.role().is_some_and(|r| r.works_cases()) => {
+                            view! { <pages::new_case::NewCase/> }.into_any()
+                        }
+                        Screen::New => components::not_allowed(),
                         Screen::Detail(id) => view! { <pages::detail::Detail id=id/> }.into_any(),
                         Screen::Settings => view! { <pages::settings::SettingsPage/> }.into_any(),
                         Screen::Print(id) => view! { <pages::print::PrintRecord id=id/> }.into_any(),

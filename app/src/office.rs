@@ -52,16 +52,7 @@ pub fn view(screen: Screen) -> AnyView {
         Screen::Dashboard if role.is_some_and(|r| r.reads_statistics()) => {
             view! { <Dashboard/> }.into_any()
         }
-        _ => view! {
-            <p class="error" data-testid="not-allowed">
-                {move || {
-                    ctx.lang
-                        .get()
-                        .pick("您的角色不能打开此页面。", "Your role cannot open this page.")
-                }}
-            </p>
-        }
-        .into_any(),
+        _ => crate::components::not_allowed(),
     }
 }
 

@@ -40,6 +40,9 @@ async fn the_dashboard_shows_every_property_to_quality_and_one_to_its_manager() 
     let quality = Browser::start().await;
     quality.open(&server.url("/")).await;
     quality.login("quality1").await;
+    // Quality works no case: it is offered no intake the server would
+    // refuse.
+    assert!(quality.find("nav-new").await.is_none());
     quality.click("nav-dashboard").await;
     quality.wait_text("kpi-total", "2").await;
     quality.wait_text("kpi-follow-up", "目标 95%").await;

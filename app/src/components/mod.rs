@@ -76,10 +76,14 @@ pub fn Nav() -> impl IntoView {
                     {count}
                 </span>
             </button>
-            <button class="nav-btn" class:current=is(Screen::New) aria-current=current(Screen::New)
-                data-testid="nav-new" on:click=go(Screen::New)>
-                {move || ctx.lang.get().pick("登记", "Register")}
-            </button>
+            // Head-office quality and the administrator work no case: the
+            // server refuses a registration of theirs (`Role::works_cases`).
+            <Show when=move || ctx.role().is_some_and(|r| r.works_cases())>
+                <button class="nav-btn" class:current=is(Screen::New) aria-current=current(Screen::New)
+                    data-testid="nav-new" on:click=go(Screen::New)>
+                    {move || ctx.lang.get().pick("登记", "Register")}
+                </button>
+            </Show>
             <Show when=move || ctx.role().is_some_and(|r| r.reads_statistics())>
                 <button class="nav-btn" class:current=is(Screen::Dashboard) aria-current=current(Screen::Dashboard)
                     data-testid="nav-dashboard" on:click=go(Screen::Dashboard)>
@@ -775,4 +779,16 @@ pub fn CalendarNeeded() -> impl IntoView {
             view! { <p class="card warning" role="alert" data-testid="calendar-needed" data-year=y>{text}</p> }
         })
     }
+}
+
+/// What a screen the user's role may not open shows instead (a URL or a
+/// kept screen can name any): the server would refuse its work anyway.
+pub fn not_allowed() -> AnyView {
+    let lang = use_app().lang;
+    view! {
+        <p class="error" data-testid="not-allowed">
+            {move || lang.get().pick("您的角色不能打开此页面。", "Your role cannot open this page.")}
+        </p>
+    }
+    .into_any()
 }
