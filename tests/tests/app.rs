@@ -277,6 +277,43 @@ async fn a_complaint_goes_through_the_whole_workflow() {
     browser.close().await;
 }
 
+/// A tap away while the case is being saved (the second tap, which
+/// leaves what the form holds): the case is saved all the same and the app
+/// goes on (it stopped, reading the gone screen's photos).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_case_saved_as_the_screen_is_left_is_saved_and_the_app_goes_on() {
+    let server = Server::start();
+    server.seed();
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("staff1").await;
+    browser.fill_complaint("蒋十三", "单元门禁无法关闭").await;
+    let tapped = browser
+        .eval(
+            "document.querySelector('[data-testid=\"save-case\"]').click();
+             const list = document.querySelector('[data-testid=\"nav-list\"]');
+             list.click();
+             list.click();
+             return true;",
+        )
+        .await;
+    assert_eq!(tapped, serde_json::json!(true));
+    browser.wait_for_test_id("case-list").await;
+    browser.wait_synced().await;
+    let cases = server_cases(&server, "staff1");
+    assert!(
+        cases.iter().any(|c| c["summary"]
+            .as_str()
+            .is_some_and(|s| s.contains("单元门禁无法关闭"))),
+        "{cases:?}"
+    );
+    // Still running: the intake opens again, empty.
+    browser.click("nav-new").await;
+    browser.wait_for_test_id("case-form").await;
+    assert_eq!(browser.value("field-content").await, "");
+    browser.close().await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_bad_phone_is_reported_beside_the_field_and_nothing_is_saved() {
     let server = Server::start();

@@ -119,8 +119,9 @@ impl Staged {
 
     /// Takes out of the form the items `recorded` (by hash: the user may
     /// have removed or taken others while they were being saved).
+    /// Gone with its screen, it has nothing left to forget.
     pub fn forget(&self, recorded: &[Taken]) {
-        self.items.update(|all| {
+        let _ = self.items.try_update(|all| {
             all.retain(|t| !recorded.iter().any(|r| r.hash == t.hash));
         });
     }

@@ -11,7 +11,7 @@ use crate::components::leave_to;
 use crate::components::location::{LocationFields, LocationSelects};
 use crate::components::related::{DuplicateWarning, ProbeOwned, RelatedPicker};
 use crate::evidence::picker::EvidencePicker;
-use crate::evidence::{Staged, attach};
+use crate::evidence::{Staged, Taken, attach};
 use crate::i18n;
 use crate::record::RecordError;
 use crate::state::{Screen, now, use_app};
@@ -215,28 +215,30 @@ pub fn NewCase() -> impl IntoView {
     let staged = Staged::new();
     // How many of them were recorded with the case.
     let attached = RwSignal::new(0usize);
-    // Records what the picker holds on the case, each item with its bytes.
-    // What could not be stored stays, with why, to be tried again from the
-    // saved card: the resident who signed may have left already.
-    let store_evidence = move |case_id: CaseId| async move {
-        let items = staged.items.get_untracked();
+    // Records `items`, what the picker held when the save was tapped, on
+    // the case, each with its bytes. What could not be stored stays, with
+    // why, to be tried again from the saved card: the resident who signed
+    // may have left already. The screen may be gone by the time they are
+    // stored (a tap away while saving): they are stored all the same.
+    let store_evidence = move |case_id: CaseId, items: Vec<Taken>| async move {
         let recorded = match attach::record(ctx, case_id, &items).await {
             Ok(()) => items.len(),
             Err((done, e)) => {
-                staged.error.set(Some(e.message(ctx.l())));
+                let _ = staged.error.try_set(Some(e.message(ctx.l())));
                 done
             }
         };
-        attached.update(|n| *n += recorded);
+        let _ = attached.try_update(|n| *n += recorded);
         staged.forget(&items[..recorded.min(items.len())]);
     };
     let retry = UiAction::new_local(move |case_id: &CaseId| {
         staged.error.set(None);
-        store_evidence(*case_id)
+        store_evidence(*case_id, staged.items.get_untracked())
     });
     // Records the registration; the number is drawn as it is recorded.
     let register = UiAction::new_local(move |(reg, code): &(Registration, String)| {
         let (reg, code) = (reg.clone(), code.clone());
+        let items = staged.items.get_untracked();
         async move {
             let case_id = CaseId(uuid::Uuid::now_v7());
             let tz = ctx.config.with_untracked(|c| c.settings.tz());
@@ -254,9 +256,9 @@ pub fn NewCase() -> impl IntoView {
                 draft::keep::<Draft>(&draft::intake(user), None);
             }
             // The case is saved; its evidence follows.
-            store_evidence(case_id).await;
+            store_evidence(case_id, items).await;
             if let Action::Register(r) = &op.action {
-                saved.set(Some((case_id, r.reg_no.to_string())));
+                let _ = saved.try_set(Some((case_id, r.reg_no.to_string())));
             }
             Ok::<_, RecordError>(())
         }
