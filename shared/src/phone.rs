@@ -3,10 +3,16 @@
 //!
 //! Accepted shapes, after removing spaces and dashes and a leading
 //! `+86`/`86`/`0086`:
-//! - mobile: 11 digits starting `1[3-9]`;
-//! - landline: area code `0` + 2–3 digits, then a 7–8 digit number, optionally
-//!   an extension after `-`/`转` (kept as typed);
+//! - mobile: 11 digits starting `1[3-9]`, also after a trunk `0` (an
+//!   out-of-town mobile as a desk phone's caller ID shows it);
+//! - landline: area code `0` + 2–3 digits (`010`, `02x` or `0xxx`, none
+//!   starting `00` or `01` but `010`), then a 7–8 digit number, optionally
+//!   an extension after `-`/`转` (kept as typed); after `+86`/`0086`
+//!   without its trunk `0`;
 //! - service numbers `400`/`800` + 7 digits.
+//!
+//! A number as [`Phone`] stores one (`0571-87654321`) reads as it is, even
+//! one an older build stored under an area code refused now.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -62,12 +68,31 @@ impl Phone {
             .split(|c: char| !c.is_ascii_digit())
             .filter(|g| !g.is_empty())
             .collect();
+        let with_ext = |s: String| match ext {
+            Some(e) => format!("{s}转{e}"),
+            None => s,
+        };
+        if let Some(stored) = as_stored(main) {
+            return Ok(Phone(with_ext(stored.to_string())));
+        }
         let mut digits: String = groups.concat();
         if main.trim_start().starts_with('+') {
             digits = match digits.strip_prefix("86") {
+                // A landline dialled from abroad drops its trunk `0`.
+                Some(rest) if !rest.starts_with('0') && landline(&format!("0{rest}")).is_some() => {
+                    format!("0{rest}")
+                }
                 Some(rest) => rest.to_string(),
                 None => return Err(PhoneError::Malformed),
             };
+        } else if let Some(rest) = digits.strip_prefix("0086")
+            && !rest.starts_with('0')
+            && landline(&format!("0{rest}")).is_some()
+        {
+            digits = format!("0{rest}");
+        } else if digits.len() == 12 && digits.starts_with('0') && is_mobile(&digits[1..]) {
+            // An out-of-town mobile, with the trunk `0` a desk phone dials.
+            digits = digits[1..].to_string();
         } else if digits.len() == 13 && digits.starts_with("861") {
             digits = digits[2..].to_string();
         } else if digits.len() == 15 && digits.starts_with("00861") {
@@ -76,10 +101,6 @@ impl Phone {
             // with the extension 5678.
             digits = digits[4..].to_string();
         }
-        let with_ext = |s: String| match ext {
-            Some(e) => format!("{s}转{e}"),
-            None => s,
-        };
         if is_mobile(&digits) && ext.is_none() {
             return Ok(Phone(digits));
         }
@@ -139,7 +160,9 @@ fn is_service(d: &str) -> bool {
 /// plus 2 digits (010, 020–029) or 3 digits; local numbers have 7–8 digits
 /// and do not start with 0.
 fn landline(d: &str) -> Option<(&str, &str)> {
-    if !d.starts_with('0') {
+    // No area code starts `00` (an international prefix) or `01` but 010.
+    if !d.starts_with('0') || d.starts_with("00") || (d.starts_with("01") && !d.starts_with("010"))
+    {
         return None;
     }
     let two_digit_area = d.starts_with("010") || d.starts_with("02");
@@ -150,6 +173,26 @@ fn landline(d: &str) -> Option<(&str, &str)> {
     let (area, number) = d.split_at(area_len);
     let ok = (7..=8).contains(&number.len()) && !number.starts_with('0');
     ok.then_some((area, number))
+}
+
+/// A landline as [`Phone`] stores one, `0AAA-NNNNNNNN`: the area code
+/// the way [`landline`] splits it, but any `0` code, so that what an older
+/// build stored reads as it was stored.
+fn as_stored(main: &str) -> Option<&str> {
+    let (area, number) = main.split_once('-')?;
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let area_len = if area.starts_with("010") || area.starts_with("02") {
+        3
+    } else {
+        4
+    };
+    let ok = digits(area)
+        && digits(number)
+        && area.starts_with('0')
+        && area.len() == area_len
+        && (7..=8).contains(&number.len())
+        && !number.starts_with('0');
+    ok.then_some(main)
 }
 
 #[cfg(test)]
@@ -183,6 +226,9 @@ mod tests {
         check("+1 138 1234 5678", Err(PhoneError::Malformed));
         // Typed with a Chinese keyboard in full width.
         check("１３８　１２３４　５６７８", Ok("13812345678"));
+        // As a desk phone shows an out-of-town mobile: the trunk 0 first.
+        check("013812345678", Ok("13812345678"));
+        check("0138 1234 5678", Ok("13812345678"));
         check("（0571）8765－4321", Ok("0571-87654321"));
     }
 
@@ -195,6 +241,15 @@ mod tests {
         check("0571-87654321-808", Ok("0571-87654321转808"));
         check("0571-87654321转808", Ok("0571-87654321转808"));
         check("010-0234567", Err(PhoneError::Malformed));
+        // From abroad, without the trunk 0.
+        check("0086 571 8765 4321", Ok("0571-87654321"));
+        check("+86 571 8765 4321", Ok("0571-87654321"));
+        check("+86 10 1234 5678", Ok("010-12345678"));
+        // No area code starts 00, or 01 but 010.
+        check("01312345678", Err(PhoneError::Malformed));
+        check("00571234567", Err(PhoneError::Malformed));
+        // What an older build stored under such a code reads as stored.
+        check("0138-12345678", Ok("0138-12345678"));
         check("12345678", Err(PhoneError::Malformed));
         check("0755-812", Err(PhoneError::Malformed));
     }
