@@ -372,6 +372,11 @@ async fn deleting_a_case_before_its_retention_period_is_refused() {
     manager.fill("field-phone", "13700001111").await;
     manager.choose("field-category", "parking").await;
     manager.fill("field-content", "车位被占用").await;
+    // Where it is must be chosen: a form left untouched does not file a
+    // unit's case under the public area.
+    manager.click("save-case").await;
+    manager.wait_text("error-location", "必填").await;
+    manager.choose_label("field-building", "公共区域").await;
     manager.click("save-case").await;
     manager.click("open-case").await;
     manager.click("action-withdraw").await;

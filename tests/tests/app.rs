@@ -324,6 +324,7 @@ async fn a_bad_phone_is_reported_beside_the_field_and_nothing_is_saved() {
 
     browser.click("nav-new").await;
     browser.choose_label("field-property", "和园").await;
+    browser.choose_label("field-building", "公共区域").await;
     browser.fill("field-name", "李四").await;
     browser.fill("field-phone", "12345").await;
     browser.choose("field-category", "noise").await;

@@ -9,6 +9,11 @@ use shared::property::{Location, Property};
 
 /// The value of the building select for "public area".
 const PUBLIC: &str = "public";
+/// The value of the building select before anything is chosen: a case
+/// about a unit left at the public area by a form nobody touched loses
+/// its address (the seeds ask for it), its callback's door and its place
+/// in the repeat-unit statistics.
+const UNCHOSEN: &str = "";
 /// The value of the unit select for "the building as a whole".
 const WHOLE: &str = "whole";
 
@@ -33,10 +38,33 @@ impl LocationFields {
         }
     }
 
-    /// Back to the public area (another property was chosen).
+    /// Nothing chosen yet, as a new case's form starts.
+    pub fn unchosen() -> LocationFields {
+        LocationFields {
+            building: RwSignal::new(UNCHOSEN.into()),
+            unit: RwSignal::new(WHOLE.into()),
+        }
+    }
+
+    /// Back to nothing chosen (another property was chosen: its buildings
+    /// are others).
     pub fn reset(&self) {
-        self.building.set(PUBLIC.into());
+        self.building.set(UNCHOSEN.into());
         self.unit.set(WHOLE.into());
+    }
+
+    /// The location chosen, or `None` before a building or the public
+    /// area is, read inside a reactive scope.
+    pub fn picked(&self) -> Option<Location> {
+        self.building.track();
+        self.unit.track();
+        self.picked_untracked()
+    }
+
+    /// [`LocationFields::picked`], untracked.
+    pub fn picked_untracked(&self) -> Option<Location> {
+        let chosen = self.building.with_untracked(|b| b != UNCHOSEN);
+        chosen.then(|| self.read())
     }
 
     /// The location chosen, read inside a reactive scope so that what
@@ -86,6 +114,7 @@ pub fn LocationSelects(
                 building.set(event_target_value(&ev));
                 unit.set(WHOLE.into());
             }>
+                <option value=UNCHOSEN disabled prop:selected=move || building.get() == UNCHOSEN>{t("请选择", "Choose")}</option>
                 <option value=PUBLIC prop:selected=move || building.get() == PUBLIC>{t("公共区域", "Public area")}</option>
                 {move || property.get().map(|p| p.buildings).unwrap_or_default().into_iter().map(|b| {
                     let id = b.id.to_string();
@@ -97,7 +126,7 @@ pub fn LocationSelects(
         <label class="field">
             <span>{t("房号", "Unit")}</span>
             <select data-testid=format!("{prefix}-unit") on:change=move |ev| unit.set(event_target_value(&ev))
-                disabled=move || building.get() == PUBLIC>
+                disabled=move || building.with(|b| b == PUBLIC || b == UNCHOSEN)>
                 <option value=WHOLE prop:selected=move || unit.get() == WHOLE>{t("整栋", "Whole building")}</option>
                 {move || {
                     let b = building.get();

@@ -39,7 +39,8 @@ pub fn handover(user: UserId, property: PropertyId) -> String {
 pub struct Draft {
     pub kind: String,
     pub property: String,
-    pub location: Location,
+    /// `None` until a building or the public area is chosen.
+    pub location: Option<Location>,
     pub anonymous: bool,
     pub name: String,
     pub phone: String,

@@ -52,7 +52,10 @@ impl Form {
         Form {
             kind: RwSignal::new(draft.kind),
             property: RwSignal::new(draft.property),
-            location: LocationFields::of(&draft.location),
+            location: draft
+                .location
+                .as_ref()
+                .map_or_else(LocationFields::unchosen, LocationFields::of),
             anonymous: RwSignal::new(draft.anonymous),
             name: RwSignal::new(draft.name),
             phone: RwSignal::new(draft.phone),
@@ -88,7 +91,7 @@ impl Form {
         Draft {
             kind: self.kind.get(),
             property: self.property.get(),
-            location: self.location.tracked(),
+            location: self.location.picked(),
             anonymous: self.anonymous.get(),
             name: self.name.get(),
             phone: self.phone.get(),
@@ -126,7 +129,7 @@ pub fn NewCase() -> impl IntoView {
     let blank = move || Draft {
         kind: CaseKind::Complaint.code().into(),
         property: first_property.clone(),
-        location: Location::PublicArea,
+        location: None,
         anonymous: false,
         name: String::new(),
         phone: String::new(),
@@ -162,7 +165,7 @@ pub fn NewCase() -> impl IntoView {
             .to_utc();
         Some(ProbeOwned {
             property: PropertyId(property),
-            location: form.location.tracked(),
+            location: form.location.picked().unwrap_or(Location::PublicArea),
             phone: shared::phone::Phone::parse(&form.phone.get()).ok(),
             category,
             received_at,
@@ -603,7 +606,10 @@ fn build(form: &Form) -> Result<(Registration, String), BTreeMap<String, Validat
         errors.insert("property".into(), ValidationError::Required);
         return Err(errors);
     };
-    let location = form.location.read();
+    let location = form.location.picked_untracked().unwrap_or_else(|| {
+        errors.insert("location".into(), ValidationError::Required);
+        Location::PublicArea
+    });
     let received = NaiveDateTime::parse_from_str(&form.received.get_untracked(), "%Y-%m-%dT%H:%M")
         .ok()
         .and_then(|t| tz.from_local_datetime(&t).earliest())
