@@ -280,6 +280,24 @@ async fn photos_and_a_signature_taken_offline_upload_and_reach_a_colleague() {
         .expect("hand two pictures to the file input");
     browser.wait_count("staged-evidence", 2).await;
     browser.click("sign-complainant_signature").await;
+    // A stray tap is no signature.
+    browser.wait_for_test_id("signature-canvas").await;
+    browser
+        .eval(
+            "const c = document.querySelector('[data-testid=signature-canvas]');
+             const r = c.getBoundingClientRect();
+             for (const type of ['pointerdown', 'pointerup']) c.dispatchEvent(new PointerEvent(type, {
+                 clientX: r.left + r.width / 2, clientY: r.top + r.height / 2,
+                 pointerId: 7, pointerType: 'touch', isPrimary: true, bubbles: true }));
+             return true;",
+        )
+        .await;
+    browser
+        .wait_attr("signature-canvas", "data-empty", "false")
+        .await;
+    browser.click("signature-done").await;
+    browser.wait_text("signature-error", "签名过短").await;
+    browser.click("signature-clear").await;
     sign(&browser).await;
     browser.wait_count("staged-evidence", 3).await;
     browser.fill("evidence-caption", "漏水位置").await;

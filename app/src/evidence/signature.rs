@@ -19,6 +19,19 @@ const HEIGHT: u32 = 240;
 /// One stroke: the points a finger passed, in the canvas's pixels.
 pub type Stroke = Vec<(f64, f64)>;
 
+/// The least ink a signature has, in the pad's units (it is 600 wide): a
+/// stray tap or a flick of the finger is no one's signature.
+const MIN_INK: f64 = 60.0;
+
+/// How far the pen went over all of `strokes`.
+fn ink(strokes: &[Stroke]) -> f64 {
+    strokes
+        .iter()
+        .flat_map(|s| s.windows(2))
+        .map(|w| (w[1].0 - w[0].0).hypot(w[1].1 - w[0].1))
+        .sum()
+}
+
 /// A signature pad drawing `strokes`, those drawn before first. `on_done`
 /// gets the PNG bytes; `on_cancel` closes it.
 #[component]
@@ -108,6 +121,17 @@ pub fn SignaturePad(
     let done = move |_| {
         if strokes.with_untracked(Vec::is_empty) {
             error.set(Some(ctx.l().pick("请先签名", "Sign first").to_string()));
+            return;
+        }
+        if strokes.with_untracked(|s| ink(s)) < MIN_INK {
+            error.set(Some(
+                ctx.l()
+                    .pick(
+                        "签名过短，请清除后重新签名",
+                        "Too short for a signature: clear it and sign again",
+                    )
+                    .to_string(),
+            ));
             return;
         }
         let Some(c) = canvas.get_untracked() else {
