@@ -533,7 +533,7 @@ fn a_file_only_another_propertys_cases_hold_cannot_be_referenced() {
 /// (which the upload would take the size from): the op is kept aside, and
 /// the recorder's upload goes through.
 #[test]
-fn a_second_attachment_of_a_file_cannot_declare_another_size() {
+fn a_second_attachment_of_a_file_cannot_declare_another_size_or_type() {
     let mut w = world();
     let photo = bytes(600, 9);
     attach_accepted(&mut w, AttachmentKind::Photo, &photo);
@@ -553,6 +553,24 @@ fn a_second_attachment_of_a_file_cannot_declare_another_size() {
     }
     assert_eq!(
         push(&head, &head_author, &[smaller]),
+        ["attachment.size_mismatch"]
+    );
+    // Nor another type: uploaded as a PDF, the photo would be refused as
+    // not one, at every try.
+    let mut retyped = attach_declared(
+        &mut head_author,
+        w.case,
+        AttachmentKind::Photo,
+        photo.len() as u64,
+        BlobHash::of(&photo),
+        None,
+    );
+    if let shared::op::Action::Attach { id, mime, .. } = &mut retyped.action {
+        *id = shared::id::AttachmentId(uuid::Uuid::from_u128(1));
+        *mime = "application/pdf".into();
+    }
+    assert_eq!(
+        push(&head, &head_author, &[retyped]),
         ["attachment.size_mismatch"]
     );
     assert_eq!(w.staff.blob_upload(&photo, 0).status, 200);

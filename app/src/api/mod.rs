@@ -351,8 +351,8 @@ pub fn code_message(code: &str, lang: Lang) -> Option<String> {
             "The case would hold more attachments than the company allows",
         ),
         "attachment.size_mismatch" => (
-            "该文件已以另一大小记录，附件声明的大小与之不符",
-            "This file is stored with another size than the attachment declares",
+            "该文件已以另一大小或类型记录，附件声明的与之不符",
+            "This file is stored with another size or type than the attachment declares",
         ),
         "case.personal_data_hidden" => (
             "您的角色看不到投诉人的姓名或电话，不能更正",

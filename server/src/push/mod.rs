@@ -88,7 +88,7 @@ pub struct Facts<'a> {
     /// of attachment than a complainant's signature, on any case.
     pub plain_blob: bool,
     /// For an attach op: its file or thumbnail is stored with another
-    /// size than it declares, on any case.
+    /// size or media type than it declares, on any case.
     pub blob_size_differs: bool,
     /// For an attach op, its file and its thumbnail each when already
     /// stored: the properties of the cases whose evidence has them (none
@@ -551,15 +551,15 @@ pub fn judge(f: &Facts<'_>) -> Verdict {
             );
         }
     }
-    // A file's hash fixes its size: the upload takes the size a reference
-    // declares, so a second reference declaring another one (on an early
-    // attachment id, which sorts first) would make every upload of the
-    // file fail.
+    // A file's hash fixes its size and type: the upload takes the size
+    // and type a reference declares, so a second reference declaring
+    // others (on an early attachment id, which sorts first) would make
+    // every upload of the file fail, or serve it as another type.
     if f.blob_size_differs {
         return quarantine(
             op,
             "attachment.size_mismatch",
-            "this file is stored with another size than this attachment declares".into(),
+            "this file is stored with another size or type than this attachment declares".into(),
         );
     }
     Verdict::Accept { property }

@@ -151,7 +151,7 @@ impl Touched {
     /// The files the attach ops stored in this transaction name, not yet
     /// in `case_blobs`: each hash with its declared size and whether it is
     /// attached as a complainant's signature.
-    fn attached(&self) -> impl Iterator<Item = (BlobHash, u64, bool)> + '_ {
+    fn attached(&self) -> impl Iterator<Item = (BlobHash, u64, &str, bool)> + '_ {
         self.cases
             .values()
             .flat_map(|c| &c.ops)
@@ -159,13 +159,16 @@ impl Touched {
                 Action::Attach {
                     hash,
                     size,
+                    mime,
                     thumbnail,
                     attachment_kind,
                     ..
                 } => {
                     let personal = attachment_kind.is_personal();
-                    let file = hash.map(|h| (h, *size, personal));
-                    let preview = thumbnail.as_ref().map(|t| (t.hash, t.size, personal));
+                    let file = hash.map(|h| (h, *size, mime.as_str(), personal));
+                    let preview = thumbnail
+                        .as_ref()
+                        .map(|t| (t.hash, t.size, t.mime.as_str(), personal));
                     file.into_iter().chain(preview).collect()
                 }
                 _ => Vec::new(),
@@ -922,7 +925,8 @@ struct StoredFacts {
     /// Its file or thumbnail is stored as another kind than a
     /// complainant's signature.
     plain_blob: bool,
-    /// Its file or thumbnail is stored with another size than it declares.
+    /// Its file or thumbnail is stored with another size or media type
+    /// than it declares.
     blob_size_differs: bool,
     /// For its file and its thumbnail each, when stored: the properties
     /// of the cases whose evidence has them.
@@ -1131,17 +1135,22 @@ fn stored_facts(
         Action::Attach {
             hash,
             size,
+            mime,
             thumbnail,
             ..
         } => {
-            let declared: Vec<(String, u64)> = hash
-                .map(|h| (h.to_string(), *size))
+            let declared: Vec<(String, u64, &str)> = hash
+                .map(|h| (h.to_string(), *size, mime.as_str()))
                 .into_iter()
-                .chain(thumbnail.as_ref().map(|t| (t.hash.to_string(), t.size)))
+                .chain(
+                    thumbnail
+                        .as_ref()
+                        .map(|t| (t.hash.to_string(), t.size, t.mime.as_str())),
+                )
                 .collect();
             let (mut signature, mut plain, mut differs) = (false, false, false);
             let mut properties = Vec::new();
-            for (hash, size) in &declared {
+            for (hash, size, mime) in &declared {
                 let holders = tx
                     .query(
                         "SELECT DISTINCT c.property_id FROM case_blobs b
@@ -1157,11 +1166,13 @@ fn stored_facts(
                 let row = tx.query_one(
                     "SELECT EXISTS (SELECT 1 FROM case_blobs WHERE hash = ?1 AND purpose = ?2),
                         EXISTS (SELECT 1 FROM case_blobs WHERE hash = ?1 AND purpose <> ?2),
-                        EXISTS (SELECT 1 FROM case_blobs WHERE hash = ?1 AND size <> ?3)",
+                        EXISTS (SELECT 1 FROM case_blobs
+                                WHERE hash = ?1 AND (size <> ?3 OR media_type <> ?4))",
                     &[
                         hash.into(),
                         AttachmentKind::ComplainantSignature.code().into(),
                         Value::Int(*size as i64),
+                        (*mime).into(),
                     ],
                 )?;
                 signature |= row.get::<bool>(0)?;
@@ -1170,12 +1181,12 @@ fn stored_facts(
             }
             // And what this push's earlier attach ops say: they are stored
             // but reach `case_blobs` only when the push's cases are folded.
-            for (earlier, earlier_size, personal) in touched.attached() {
-                for (hash, size) in &declared {
+            for (earlier, earlier_size, earlier_mime, personal) in touched.attached() {
+                for (hash, size, mime) in &declared {
                     if earlier.to_string() == *hash {
                         signature |= personal;
                         plain |= !personal;
-                        differs |= earlier_size != *size;
+                        differs |= earlier_size != *size || earlier_mime != *mime;
                     }
                 }
             }
