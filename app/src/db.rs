@@ -271,6 +271,12 @@ pub struct PendingUpload {
     pub case_id: CaseId,
     /// The device sequence number of that op.
     pub seq: u64,
+    /// The device id that op was made under (`None` in entries of builds
+    /// before it was kept: the id the tablet had then). Once the server
+    /// gave the tablet a new id (it was restored and did not know this
+    /// one), `seq` says nothing of what the new id sent.
+    #[serde(default)]
+    pub device: Option<DeviceId>,
     /// The server took no bytes for it once it had acknowledged the op
     /// (`blob.unknown`: the op went to quarantine, or its case left the
     /// user's scope). The bytes stay here and are offered again at every
@@ -278,6 +284,16 @@ pub struct PendingUpload {
     /// hold a shared tablet against another user's login.
     #[serde(default)]
     pub set_aside: bool,
+}
+
+impl PendingUpload {
+    /// Whether its op was made under another device id than `current`,
+    /// the tablet's now: it is not waiting for the new id to send as many
+    /// ops, and is no colleague's unsent work, as a former id's ops are
+    /// not.
+    pub fn of_former_device(&self, current: Option<DeviceId>) -> bool {
+        self.device.is_some_and(|d| Some(d) != current)
+    }
 }
 
 /// Evidence bytes to store with the op that names them.
@@ -527,6 +543,7 @@ pub async fn save_op(
             size: b.blob.size() as u64,
             case_id: op.case_id,
             seq: op.seq,
+            device: Some(op.device),
             set_aside: false,
         };
         put_json(&tx, UPLOADS, &key, &upload)?;

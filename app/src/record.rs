@@ -219,6 +219,7 @@ impl AppCtx {
                         size: b.blob.size() as u64,
                         case_id,
                         seq: op.seq,
+                        device: Some(op.device),
                         set_aside: false,
                     },
                 );

@@ -17,10 +17,16 @@ use std::collections::HashSet;
 /// The evidence still to upload, as the sequence numbers of the ops it
 /// belongs to (`shared::device::unsent`); not what the server refused
 /// (set aside: it waits for an admin, whoever is logged in, and its bytes
-/// stay).
+/// stay), nor a former device id's, whose numbers are not the device's
+/// now and whose ops hold no login either.
 pub fn unsent_uploads(ctx: AppCtx) -> Vec<u64> {
-    ctx.uploads
-        .with_untracked(|u| u.values().filter(|p| !p.set_aside).map(|p| p.seq).collect())
+    let current = ctx.device.with_untracked(|d| d.as_ref().map(|d| d.device));
+    ctx.uploads.with_untracked(|u| {
+        u.values()
+            .filter(|p| !p.set_aside && !p.of_former_device(current))
+            .map(|p| p.seq)
+            .collect()
+    })
 }
 
 /// Whether the cases on the tablet were pulled for another scope or role

@@ -357,6 +357,29 @@ impl Browser {
         self.attr("settings-device", "data-device").await
     }
 
+    /// Makes the tablet hold a device secret the server never issued, as
+    /// after a server restored from a backup older than the tablet: its
+    /// next login gets a new device id.
+    pub async fn lose_device_secret(&self) {
+        self.client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 const open = indexedDB.open('complaints');
+                 open.onsuccess = () => {
+                     const store = open.result.transaction('device', 'readwrite').objectStore('device');
+                     const get = store.get('identity');
+                     get.onsuccess = () => {
+                         const identity = JSON.parse(get.result);
+                         identity.secret = 'not-the-secret-the-server-issued';
+                         store.put(JSON.stringify(identity), 'identity').onsuccess = () => done(0);
+                     };
+                 };",
+                vec![],
+            )
+            .await
+            .expect("change the stored secret");
+    }
+
     /// Opens the administration's settings form (the user is an admin).
     pub async fn open_settings(&self) {
         self.click("nav-admin").await;

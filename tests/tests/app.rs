@@ -2080,24 +2080,7 @@ async fn ops_of_a_former_device_id_survive_another_users_login() {
     browser.register_complaint("冯十一", "单元门禁失灵").await;
     browser.wait_attr("sync-pending", "data-pending", "1").await;
     // The secret the tablet holds is one the server does not know.
-    browser
-        .client
-        .execute_async(
-            "const done = arguments[arguments.length - 1];
-             const open = indexedDB.open('complaints');
-             open.onsuccess = () => {
-                 const store = open.result.transaction('device', 'readwrite').objectStore('device');
-                 const get = store.get('identity');
-                 get.onsuccess = () => {
-                     const identity = JSON.parse(get.result);
-                     identity.secret = 'not-the-secret-the-server-issued';
-                     store.put(JSON.stringify(identity), 'identity').onsuccess = () => done(0);
-                 };
-             };",
-            vec![],
-        )
-        .await
-        .expect("change the stored secret");
+    browser.lose_device_secret().await;
     browser.click("nav-settings").await;
     browser.log_out().await;
     server.restart();

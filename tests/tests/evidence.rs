@@ -255,6 +255,40 @@ async fn held_blobs(browser: &Browser) -> Vec<String> {
     serde_json::from_value(answer.clone()).unwrap_or_else(|_| panic!("blob keys: {answer}"))
 }
 
+/// A photo taken under a device id the server lost (restored from a
+/// backup older than the tablet): once the tablet has a new id, the photo
+/// holds no colleague's login (its op's number is the former id's, not one
+/// the new id is still to send).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_photo_of_a_former_device_id_holds_no_colleagues_login() {
+    let mut server = Server::start();
+    server.seed();
+    let files = tempfile::tempdir().expect("a directory for the pictures");
+    let [smooth, _] = pictures(files.path());
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("staff1").await;
+    let old = browser.device_id().await;
+    server.kill();
+    browser.fill_complaint("韩十四", "楼道墙皮脱落").await;
+    let input = browser.wait_for_test_id("evidence-photos").await;
+    input.send_keys(&smooth).await.expect("hand a picture over");
+    browser.wait_count("staged-evidence", 1).await;
+    browser.click("save-case").await;
+    browser.wait_attr("saved-evidence", "data-count", "1").await;
+    browser.lose_device_secret().await;
+    browser.click("nav-settings").await;
+    browser.log_out().await;
+    server.restart();
+    browser.open(&server.url("/")).await;
+    browser.login("staff1").await;
+    assert_ne!(browser.device_id().await, old, "a new identity");
+    browser.log_out().await;
+    browser.login("manager1").await;
+    browser.wait_synced().await;
+    browser.close().await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn photos_and_a_signature_taken_offline_upload_and_reach_a_colleague() {
     let mut server = Server::start();

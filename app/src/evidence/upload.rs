@@ -22,12 +22,18 @@ use shared::blob::{BlobHash, CHUNK_BYTES};
 /// another user's login. Once an
 /// administrator discarded its op (`blob.discarded`), it is dropped.
 pub async fn upload_waiting(ctx: AppCtx, token: &str) -> Result<(), ApiError> {
-    let acked = ctx
-        .device
-        .with_untracked(|d| d.as_ref().map_or(0, |d| d.acked_seq));
-    let ready: Vec<PendingUpload> = ctx
-        .uploads
-        .with_untracked(|u| u.values().filter(|p| p.seq <= acked).cloned().collect());
+    let (current, acked) = ctx.device.with_untracked(|d| {
+        d.as_ref()
+            .map_or((None, 0), |d| (Some(d.device), d.acked_seq))
+    });
+    // A former device id's: tried at once, the server knows its op or
+    // not (`blob.unknown` sets it aside).
+    let ready: Vec<PendingUpload> = ctx.uploads.with_untracked(|u| {
+        u.values()
+            .filter(|p| p.seq <= acked || p.of_former_device(current))
+            .cloned()
+            .collect()
+    });
     let mut result = Ok(());
     for pending in ready {
         match upload(ctx, token, &pending).await {
@@ -136,6 +142,7 @@ async fn offer_again(ctx: AppCtx) -> Result<(), DbError> {
             size: bytes.size() as u64,
             case_id,
             seq,
+            device: Some(device),
             set_aside: false,
         };
         db::save_upload(&pending).await?;
