@@ -21,6 +21,7 @@ use crate::sync_status::Link;
 use js_sys::Reflect;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use shared::case::Outcome;
 use shared::id::UserId;
 use shared::inbox::{Key, Reason, ReasonKind};
 use shared::lang::Lang;
@@ -108,17 +109,25 @@ const OWN_DOING: chrono::Duration = chrono::Duration::minutes(2);
 /// Whether `key` is what the user's own latest action on its case just
 /// put in their inbox: the clock a repair's registration starts (due
 /// within the hour), the one an assignment starts, the close their
-/// callback leaves. No news to them; it is in the baseline all the same,
-/// so its turning overdue is told. A clock that turns due soon later, as
-/// time passes, is news however long ago they last acted.
+/// callback leaves, the reopening their unhappy callback made, the major
+/// case their assessment made, the approval their own proposal awaits.
+/// No news to them; it is in the baseline all the same, so its turning
+/// overdue is told. What another tablet's work did to their action (a
+/// conflict, an action kept without effect) is news, though their own
+/// op is the latest. A clock that turns due soon later, as time passes,
+/// is news however long ago they last acted.
 fn own_doing(ctx: AppCtx, key: &Key, user: UserId) -> bool {
     let now = crate::state::now();
-    matches!(key.kind, ReasonKind::DueSoon | ReasonKind::NextStep)
+    !matches!(key.kind, ReasonKind::Conflict | ReasonKind::NotApplied)
         && ctx.cases.with_untracked(|cases| {
             cases
                 .get(&key.case)
                 .and_then(|c| c.timeline.last())
-                .is_some_and(|entry| entry.stamp.by == user && now - entry.stamp.at < OWN_DOING)
+                .is_some_and(|entry| {
+                    entry.stamp.by == user
+                        && entry.outcome == Outcome::Applied
+                        && now - entry.stamp.at < OWN_DOING
+                })
         })
 }
 

@@ -272,17 +272,19 @@ pub fn inbox<'a>(
             } else {
                 let mut reasons = late_assessment(c, user, now);
                 reasons.extend(conflict(c, user));
-                // Work recorded offline on a case voided meanwhile is
-                // to be recorded again, on the case it repeats or once it
-                // is restored: its author is told, for a while (nothing
-                // done on a voided case could answer it).
+                // Work recorded offline on a case voided, closed or
+                // withdrawn meanwhile did not happen (a correction, an
+                // escalation): its author is told, for a while (nothing
+                // done on the ended case could answer it; a voided one's
+                // is recorded again on the case it repeats, or once it is
+                // restored).
                 let count = not_applied(c, user);
                 let recent = c.timeline.iter().rev().any(|t| {
                     t.stamp.by == user.id
                         && t.outcome == Outcome::Flagged
                         && now - t.stamp.at < chrono::Duration::days(VOIDED_NOTICE_DAYS)
                 });
-                if count > 0 && c.state == CaseState::Voided && recent {
+                if count > 0 && recent {
                     reasons.push(Reason::NotApplied { count });
                 }
                 reasons
@@ -352,7 +354,9 @@ fn spot_check_unhappy(
     settings: &Settings,
     followed: Option<DateTime<Utc>>,
 ) -> Option<Reason> {
-    if user.role != Role::Manager {
+    // A voided case's call is about a duplicate: the case it repeats
+    // carries the matter.
+    if user.role != Role::Manager || case.state == CaseState::Voided {
         return None;
     }
     let last = case
@@ -540,7 +544,14 @@ fn reasons(
     }
     if owns_next_step(case, user) {
         if case.state == CaseState::Reopened {
-            out.push(Reason::Reopened);
+            // Only for whoever may take it up again: a reopened suggestion
+            // is decided again, by management alone.
+            if [ActionKind::Start, ActionKind::Assign, ActionKind::Decide]
+                .into_iter()
+                .any(|a| gate(case, user.role, a).is_ok())
+            {
+                out.push(Reason::Reopened);
+            }
         } else if let Some(action) = [
             // A reopened case never assigned (it was answered on the spot)
             // and started again is in nobody's hands, with no clock.
@@ -1302,6 +1313,10 @@ mod tests {
         check(&case, &manager, &[]);
         case.follow_ups.push(call(2, "2026-03-02T04:00:00Z"));
         check(&case, &manager, &[ReasonKind::SpotCheckUnhappy]);
+        // Voided as a duplicate since: the case it repeats carries it.
+        let mut voided = case.clone();
+        voided.state = CaseState::Voided;
+        check(&voided, &manager, &[]);
         check(&case, &user(2, Role::Staff), &[]);
         check(&case, &user(3, Role::Quality), &[]);
         // A regular callback is no spot-check: it reopens the case itself.
@@ -1478,6 +1493,16 @@ mod tests {
         check(&case, &user(1, Role::Manager), &[ReasonKind::Reopened]);
         check(&case, &user(9, Role::Staff), &[]);
         check(&case, &user(2, Role::RegionalManager), &[]);
+        // A suggestion is decided again, by management: its staff first
+        // responder can do nothing about it.
+        let mut suggestion = case.clone();
+        suggestion.registration.kind = crate::case::CaseKind::Suggestion;
+        check(&suggestion, &user(0x2000, Role::Staff), &[]);
+        check(
+            &suggestion,
+            &user(1, Role::Manager),
+            &[ReasonKind::Reopened],
+        );
         // Its assignee is told it is theirs again.
         assign(&mut case, 5);
         case.state = CaseState::Reopened;
@@ -1824,6 +1849,22 @@ mod tests {
             ..entry(crate::case::Outcome::Applied)
         });
         assert_eq!(kinds(&voided, &author), [ReasonKind::NotApplied]);
+        // Refused as the case was closed meanwhile (a correction, an
+        // escalation recorded offline): told, nothing on the closed case
+        // could answer it.
+        let mut closed = complaint();
+        closed.timeline.push(crate::case::TimelineEntry {
+            stamp: stamp(&closed, Role::Manager),
+            action: ActionKind::Close,
+            state: CaseState::Closed,
+            ..entry(crate::case::Outcome::Applied)
+        });
+        closed.timeline.push(crate::case::TimelineEntry {
+            state: CaseState::Closed,
+            ..entry(crate::case::Outcome::Flagged)
+        });
+        closed.state = CaseState::Closed;
+        assert_eq!(kinds(&closed, &author), [ReasonKind::NotApplied]);
     }
 
     /// Two tablets acted at once and one action lost: its author and the
