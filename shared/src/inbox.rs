@@ -466,8 +466,14 @@ fn reasons(
     // By the rules the workflow will judge the decision with.
     if let Some(s) = &case.solution
         && s.approval == ApprovalState::Pending
-        && let Some(required) = crate::workflow::may_decide(case, user.id, user.role, settings, now)
+        && let Some(lowest) = crate::workflow::may_decide(case, user.id, user.role, settings, now)
     {
+        // Proposed by someone of the role its amount needs, it is the next
+        // role up's decision (`next_up`), and said as the user's own.
+        let required = match next_up(case, lowest) {
+            Some(next) if next == user.role => next,
+            _ => lowest,
+        };
         out.push(Reason::Approval {
             amount_fen: s.compensation_fen,
             required,
@@ -1037,6 +1043,20 @@ mod tests {
         .map(|i| i.case)
         .collect();
         assert_eq!(order, [proposed.id, due.id]);
+        // And worded as theirs, not as one the proposer's role gives.
+        assert_eq!(
+            reasons(
+                &proposed,
+                &user(1, Role::DeputyGm),
+                &[],
+                t(NOW),
+                &Settings::default()
+            ),
+            [Reason::Approval {
+                amount_fen: proposed.solution.as_ref().unwrap().compensation_fen,
+                required: Role::DeputyGm,
+            }]
+        );
     }
 
     /// A reopened case that was answered on the spot, and so never
