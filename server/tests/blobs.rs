@@ -366,6 +366,24 @@ fn sizes_media_types_and_names_are_bounded() {
     );
 }
 
+/// One byte each would let a case grow without bound under the bytes
+/// limit: the number of attachments is bounded too.
+#[test]
+fn a_case_holds_a_bounded_number_of_attachments() {
+    let mut w = world();
+    let photo = bytes(16, 3);
+    let max = shared::validation::MAX_CASE_ATTACHMENTS;
+    let ops: Vec<Op> = (0..max)
+        .map(|_| attach(&mut w.author, w.case, AttachmentKind::Photo, &photo, None))
+        .collect();
+    assert_eq!(push(&w.staff, &w.author, &ops), Vec::<String>::new());
+    let one_more = attach(&mut w.author, w.case, AttachmentKind::Photo, &photo, None);
+    assert_eq!(
+        push(&w.staff, &w.author, &[one_more]),
+        ["attachment.too_many"]
+    );
+}
+
 #[test]
 fn blobs_follow_the_case_scope_and_personal_data() {
     let mut w = world();

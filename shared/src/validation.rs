@@ -83,6 +83,11 @@ pub enum ValidationError {
         /// The most allowed, in bytes.
         max: u64,
     },
+    /// The case holds as many attachments as one may.
+    TooManyAttachments {
+        /// The most allowed.
+        max: u64,
+    },
 }
 
 // Bounds. Every text field, number and time an op carries has its limit
@@ -116,6 +121,10 @@ pub const MAX_ATTACHMENT_BYTES: u64 = 50 * 1024 * 1024;
 /// The most evidence one case may hold, in bytes (2 GiB); the company
 /// setting (`AttachmentLimits::max_case_bytes`) lies below it.
 pub const MAX_CASE_ATTACHMENT_BYTES: u64 = 2 * 1024 * 1024 * 1024;
+/// The most attachments one case may hold: the bytes alone do not bound
+/// them (an attach may declare one byte), and every attachment is a line
+/// of the case every tablet folds and draws.
+pub const MAX_CASE_ATTACHMENTS: u64 = 300;
 /// The longest caption of a photo, in characters.
 pub const MAX_CAPTION: usize = 500;
 /// The highest HLC counter accepted: far above what a device reaches
@@ -166,6 +175,7 @@ impl Coded for ValidationError {
             ValidationError::NotARegNo => "validation.not_a_reg_no",
             ValidationError::AttachmentTooLarge { .. } => "attachment.too_large",
             ValidationError::CaseAttachmentsTooLarge { .. } => "attachment.case_too_large",
+            ValidationError::TooManyAttachments { .. } => "attachment.too_many",
         }
     }
 
@@ -251,6 +261,10 @@ impl Coded for ValidationError {
             ValidationError::CaseAttachmentsTooLarge { max } => match lang {
                 Lang::ZhCn => format!("一个工单的附件合计不能超过{}", mib(*max)),
                 Lang::En => format!("A case may hold at most {} of attachments", mib(*max)),
+            },
+            ValidationError::TooManyAttachments { max } => match lang {
+                Lang::ZhCn => format!("一个工单最多 {max} 个附件"),
+                Lang::En => format!("A case may hold at most {max} attachments"),
             },
         }
     }

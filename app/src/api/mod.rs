@@ -350,6 +350,10 @@ pub fn code_message(code: &str, lang: Lang) -> Option<String> {
             "该工单的附件合计已超过公司允许的大小",
             "The case would hold more attachments than the company allows",
         ),
+        "attachment.too_many" => (
+            "该工单的附件数量已达上限",
+            "The case holds as many attachments as one may",
+        ),
         "attachment.size_mismatch" => (
             "该文件已以另一大小或类型记录，附件声明的与之不符",
             "This file is stored with another size or type than the attachment declares",

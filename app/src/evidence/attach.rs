@@ -70,19 +70,21 @@ pub fn action(taken: &Taken) -> Action {
 
 /// Checks every item as the server will: the bounds of each op, and the
 /// company's limits for each file and for the case, counting the items
-/// before it (`case_bytes` is what the case holds already).
+/// before it (`case` is what the case holds already: its bytes and its
+/// attachments).
 pub fn check(
     items: &[Taken],
     limits: &AttachmentLimits,
-    case_bytes: u64,
+    (case_bytes, case_attachments): (u64, u64),
 ) -> Result<(), AttachError> {
     let ceiling = now() + Duration::minutes(5);
-    let mut held = case_bytes;
+    let (mut held, mut count) = (case_bytes, case_attachments);
     for taken in items {
         let action = action(taken);
         validate_action(&action, ceiling).map_err(AttachError::Refused)?;
-        validate_attachment_limits(&action, limits, held).map_err(AttachError::Refused)?;
+        validate_attachment_limits(&action, limits, held, count).map_err(AttachError::Refused)?;
         held = held.saturating_add(taken.total_bytes());
+        count += 1;
     }
     Ok(())
 }

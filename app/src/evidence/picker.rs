@@ -55,7 +55,9 @@ pub fn EvidencePicker(
             .with_untracked(|c| c.settings.attachments.clone());
         // The file alone against the per-file limit; the case's total is
         // checked when the form is saved.
-        if let Err(found) = validate_attachment_limits(&super::attach::action(&taken), &limits, 0) {
+        if let Err(found) =
+            validate_attachment_limits(&super::attach::action(&taken), &limits, 0, 0)
+        {
             let l = ctx.l();
             let why: Vec<String> = found.iter().map(|e| e.error.message(l)).collect();
             refuse(format!(

@@ -293,7 +293,7 @@ pub fn NewCase() -> impl IntoView {
             .with_untracked(|c| c.settings.attachments.clone());
         if let Err(e) = staged
             .items
-            .with_untracked(|items| attach::check(items, &limits, 0))
+            .with_untracked(|items| attach::check(items, &limits, (0, 0)))
         {
             staged.error.set(Some(e.message(ctx.l())));
             return;

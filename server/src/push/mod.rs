@@ -81,6 +81,8 @@ pub struct Facts<'a> {
     /// The bytes of evidence (files and thumbnails) the case's accepted
     /// attach ops already declare.
     pub case_attachment_bytes: u64,
+    /// How many attach ops the case already holds.
+    pub case_attachments: u64,
     /// For an attach op: its file or thumbnail is stored as a
     /// complainant's signature, on any case.
     pub signature_blob: bool,
@@ -504,6 +506,7 @@ pub fn judge(f: &Facts<'_>) -> Verdict {
         &op.action,
         &f.settings.attachment_limits_for(op.at),
         f.case_attachment_bytes,
+        f.case_attachments,
     ) {
         return invalid_fields(op, &errors);
     }

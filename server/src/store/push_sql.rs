@@ -746,6 +746,7 @@ pub(super) fn judge(
         id_taken: stored.id_taken,
         reg_no_taken: stored.reg_no_taken,
         case_attachment_bytes: stored.case_attachment_bytes,
+        case_attachments: stored.case_attachments,
         signature_blob: stored.signature_blob,
         plain_blob: stored.plain_blob,
         blob_size_differs: stored.blob_size_differs,
@@ -920,6 +921,8 @@ struct StoredFacts {
     reg_no_taken: bool,
     /// The evidence bytes its case's accepted attach ops declare.
     case_attachment_bytes: u64,
+    /// How many they are.
+    case_attachments: u64,
     /// Its file or thumbnail is stored as a complainant's signature.
     signature_blob: bool,
     /// Its file or thumbnail is stored as another kind than a
@@ -1030,17 +1033,19 @@ fn current_assignee(
     }))
 }
 
-/// The evidence bytes a case's attach ops declare, photo and thumbnail.
+/// The evidence bytes a case's attach ops declare, photo and thumbnail,
+/// and how many they are.
 fn attachment_bytes_sql(dialect: Dialect) -> &'static str {
     match dialect {
         Dialect::Sqlite => {
             "SELECT coalesce(sum(coalesce(json_extract(json, '$.action.size'), 0)
-                + coalesce(json_extract(json, '$.action.thumbnail.size'), 0)), 0)
+                + coalesce(json_extract(json, '$.action.thumbnail.size'), 0)), 0), count(*)
              FROM ops WHERE case_id = ?1 AND json_extract(json, '$.action.type') = 'attach'"
         }
         Dialect::Postgres => {
             "SELECT CAST(coalesce(sum(coalesce(CAST(json::jsonb #>> '{action,size}' AS BIGINT), 0)
-                + coalesce(CAST(json::jsonb #>> '{action,thumbnail,size}' AS BIGINT), 0)), 0) AS BIGINT)
+                + coalesce(CAST(json::jsonb #>> '{action,thumbnail,size}' AS BIGINT), 0)), 0) AS BIGINT),
+                count(*)
              FROM ops WHERE case_id = ?1 AND json::jsonb #>> '{action,type}' = 'attach'"
         }
     }
@@ -1122,12 +1127,15 @@ fn stored_facts(
             .is_some_and(|n| touched.registered_as(n, Some(op.case_id)).is_some());
     // Counted from the ops, not the materialized attachments, so that an
     // earlier attach of the same batch (stored, not yet folded) counts.
-    let case_attachment_bytes = match &op.action {
-        Action::Attach { .. } => tx
-            .query_one(attachment_bytes_sql(tx.dialect()), &case())?
-            .get::<i64>(0)?
-            .max(0) as u64,
-        _ => 0,
+    let (case_attachment_bytes, case_attachments) = match &op.action {
+        Action::Attach { .. } => {
+            let row = tx.query_one(attachment_bytes_sql(tx.dialect()), &case())?;
+            (
+                row.get::<i64>(0)?.max(0) as u64,
+                row.get::<i64>(1)?.max(0) as u64,
+            )
+        }
+        _ => (0, 0),
     };
     // What the references to the op's file and thumbnail already stored
     // say of them, on any case.
@@ -1277,6 +1285,7 @@ fn stored_facts(
         id_taken,
         reg_no_taken,
         case_attachment_bytes,
+        case_attachments,
         signature_blob,
         plain_blob,
         blob_size_differs,

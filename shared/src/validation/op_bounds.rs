@@ -4,8 +4,9 @@
 //! the app runs the same checks on a filled action form before it saves.
 
 use super::{
-    FieldError, MAX_ATTACHMENT_BYTES, MAX_CAPTION, MAX_COMPENSATION_FEN, MAX_EXTENSION_DAYS,
-    MAX_HLC_COUNTER, MAX_LABEL, MAX_NAME, MAX_TEXT, ValidationError, date_in_range, time_floor,
+    FieldError, MAX_ATTACHMENT_BYTES, MAX_CAPTION, MAX_CASE_ATTACHMENTS, MAX_COMPENSATION_FEN,
+    MAX_EXTENSION_DAYS, MAX_HLC_COUNTER, MAX_LABEL, MAX_NAME, MAX_TEXT, ValidationError,
+    date_in_range, time_floor,
 };
 use crate::blob::MEDIA_TYPES;
 use crate::case::{CaseKind, RegistrationPatch};
@@ -345,12 +346,15 @@ fn action_bounds(p: &mut Problems, action: &Action, ceiling: DateTime<Utc>) {
 /// Checks an attach op against the company's evidence limits: its file and
 /// its thumbnail each within `limits.max_blob_bytes`, and the case's
 /// evidence (`case_bytes` already attached, plus these) within
-/// `limits.max_case_bytes`. Any other action passes. The server runs this
-/// when an op is pushed, after [`validate_op`]; the app before it saves.
+/// `limits.max_case_bytes`, and the case holding fewer than
+/// [`MAX_CASE_ATTACHMENTS`] (`case_attachments` already). Any other action
+/// passes. The server runs this when an op is pushed, after
+/// [`validate_op`]; the app before it saves.
 pub fn validate_attachment_limits(
     action: &Action,
     limits: &AttachmentLimits,
     case_bytes: u64,
+    case_attachments: u64,
 ) -> Result<(), Vec<FieldError>> {
     let mut p = Problems::default();
     let Action::Attach {
@@ -377,6 +381,14 @@ pub fn validate_attachment_limits(
             "size",
             ValidationError::CaseAttachmentsTooLarge {
                 max: limits.max_case_bytes,
+            },
+        );
+    }
+    if case_attachments >= MAX_CASE_ATTACHMENTS {
+        p.push(
+            "attachment",
+            ValidationError::TooManyAttachments {
+                max: MAX_CASE_ATTACHMENTS,
             },
         );
     }
@@ -757,7 +769,7 @@ mod tests {
         };
         let check = |action: Action, case_bytes: u64, expected: &[(&str, &str)]| {
             super::super::assert_codes(
-                &validate_attachment_limits(&action, &limits, case_bytes),
+                &validate_attachment_limits(&action, &limits, case_bytes, 0),
                 expected,
             );
         };
@@ -774,5 +786,18 @@ mod tests {
             &[("size", "attachment.case_too_large")],
         );
         check(Action::Start, u64::MAX, &[]);
+        // However small: one byte each would otherwise let a case grow
+        // without bound.
+        assert_eq!(
+            validate_attachment_limits(&attach(1, None), &limits, 0, MAX_CASE_ATTACHMENTS - 1),
+            Ok(())
+        );
+        let refused =
+            validate_attachment_limits(&attach(1, None), &limits, 0, MAX_CASE_ATTACHMENTS)
+                .unwrap_err();
+        assert_eq!(
+            crate::lang::Coded::code(&refused[0].error),
+            "attachment.too_many"
+        );
     }
 }

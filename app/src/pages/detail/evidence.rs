@@ -80,19 +80,23 @@ pub fn Evidence(case: Arc<Case>, drafts: Drafts) -> impl IntoView {
                 return;
             }
             let settings = ctx.config.with_untracked(|c| c.settings.clone());
-            let checked = attach::check(&taken, &settings.attachments, case.evidence_bytes())
-                .and_then(|()| match role {
-                    Some(role) => shared::workflow::check(
-                        &case,
-                        role,
-                        &attach::action(&taken[0]),
-                        &settings,
-                        crate::state::now(),
-                    )
-                    .map(drop)
-                    .map_err(AttachError::Rule),
-                    None => Ok(()),
-                });
+            let checked = attach::check(
+                &taken,
+                &settings.attachments,
+                (case.evidence_bytes(), case.attachments.len() as u64),
+            )
+            .and_then(|()| match role {
+                Some(role) => shared::workflow::check(
+                    &case,
+                    role,
+                    &attach::action(&taken[0]),
+                    &settings,
+                    crate::state::now(),
+                )
+                .map(drop)
+                .map_err(AttachError::Rule),
+                None => Ok(()),
+            });
             if let Err(e) = checked {
                 error.set(Some(e.message(ctx.l())));
                 return;
