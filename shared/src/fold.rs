@@ -106,10 +106,11 @@ pub struct Folded {
 /// clock, and the extensions' cap of a solution follows the severity its
 /// period kept, not a later assessment's; 18: so does the investigation's,
 /// and a callback that reaches the resident meets an urgent case's contact
-/// clock): a server
+/// clock; 19: a clock whose due day lies in a year not loaded is no
+/// problem once it was owed no more before that year): a server
 /// folds again every case it stored under another version, and does not
 /// resume its fold state.
-pub const RULES: i64 = 18;
+pub const RULES: i64 = 19;
 
 /// What the fold carries between ops besides the case: the clock marks the
 /// deadlines are worked out from at the end, the ops a `resolve_conflict`
@@ -1619,6 +1620,22 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
         let mut due = match deadline::due_at(start, rule, tz, ctx.calendar) {
             Ok(due) => due,
             Err(e) => {
+                // Due in a year after it was owed no more (taken away, or
+                // the case ended first): no due time is owed either.
+                let until = taken
+                    .iter()
+                    .find(|(c, _)| *c == clock)
+                    .map(|&(_, until)| until)
+                    .into_iter()
+                    .chain(ended)
+                    .min();
+                if met.is_none()
+                    && let (crate::calendar::CalendarError::YearNotLoaded { year }, Some(until)) =
+                        (&e, until)
+                    && chrono::Datelike::year(&until.with_timezone(&tz)) < *year
+                {
+                    continue;
+                }
                 case.deadline_problems.push(DeadlineProblem {
                     clock,
                     code: e.code().into(),

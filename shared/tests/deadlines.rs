@@ -743,6 +743,38 @@ fn a_year_that_is_not_loaded_is_reported_not_guessed() {
     assert_eq!(due(&repair, Clock::Transfer), t + Duration::hours(1));
 }
 
+/// Assigned on the last day of 2026, the investigation's two working
+/// days run into 2027, not loaded; found unfounded the same day, the
+/// investigation is owed no more, so its due time is no problem.
+#[test]
+fn a_clock_owed_no_more_before_a_year_not_loaded_is_no_problem() {
+    let t = local(2026, 12, 31, 9, 0);
+    let mut s = sim_with(CaseKind::Complaint, Channel::Phone, t, t);
+    assess_at(
+        &mut s,
+        t + Duration::minutes(10),
+        Severity::General,
+        false,
+        true,
+    );
+    s.act(1, t + Duration::minutes(30), assign());
+    let investigation = |s: &Sim| {
+        s.case()
+            .deadline_problems
+            .iter()
+            .any(|p| p.clock == Clock::Investigation)
+    };
+    assert!(investigation(&s), "{:?}", s.case().deadline_problems);
+    assess_at(
+        &mut s,
+        t + Duration::hours(3),
+        Severity::General,
+        false,
+        false,
+    );
+    assert!(!investigation(&s), "{:?}", s.case().deadline_problems);
+}
+
 #[test]
 fn an_extension_into_a_year_that_is_not_loaded_leaves_the_clock_unknown() {
     // Received Wednesday 23 December 2026: the solution is due Monday the
