@@ -9,7 +9,11 @@
 //!   starting `00` or `01` but `010`), then a 7–8 digit number, optionally
 //!   an extension after `-`/`转` (kept as typed); after `+86`/`0086`
 //!   without its trunk `0`;
-//! - service numbers `400`/`800` + 7 digits.
+//! - service numbers `400`/`800` + 7 digits;
+//! - with `+852`/`+853` (Hong Kong, Macau: 8 digits) or `+886` (Taiwan:
+//!   8–9 digits without the trunk `0`), or `00` for the `+`, a number of
+//!   the places where groups also manage estates (`settings::TIMEZONES`),
+//!   kept with its code: `+852-91234567`.
 //!
 //! A number as [`Phone`] stores one (`0571-87654321`) reads as it is, even
 //! one an older build stored under an area code refused now.
@@ -76,6 +80,19 @@ impl Phone {
             return Ok(Phone(with_ext(stored.to_string())));
         }
         let mut digits: String = groups.concat();
+        let abroad = if main.trim_start().starts_with('+') {
+            Some(digits.as_str())
+        } else {
+            digits.strip_prefix("00")
+        };
+        for (code, lengths) in [("852", 8..=8), ("853", 8..=8), ("886", 8..=9)] {
+            if let Some(rest) = abroad.and_then(|d| d.strip_prefix(code))
+                && lengths.contains(&rest.len())
+                && !rest.starts_with('0')
+            {
+                return Ok(Phone(with_ext(format!("+{code}-{rest}"))));
+            }
+        }
         if main.trim_start().starts_with('+') {
             digits = match digits.strip_prefix("86") {
                 // A landline dialled from abroad drops its trunk `0`.
@@ -250,6 +267,21 @@ mod tests {
         check("00571234567", Err(PhoneError::Malformed));
         // What an older build stored under such a code reads as stored.
         check("0138-12345678", Ok("0138-12345678"));
+    }
+
+    #[test]
+    fn hong_kong_macau_and_taiwan() {
+        check("+852 9123 4567", Ok("+852-91234567"));
+        check("00853 6612 3456", Ok("+853-66123456"));
+        check("+886 912 345 678", Ok("+886-912345678"));
+        check("+886 2 2345 6789", Ok("+886-223456789"));
+        check("+886 02 2345 6789", Err(PhoneError::Malformed));
+        check("+852 1234", Err(PhoneError::Malformed));
+        check("+852-91234567转12", Ok("+852-91234567转12"));
+        // As stored, they read as stored.
+        for stored in ["+852-91234567", "+886-912345678"] {
+            check(stored, Ok(stored));
+        }
         check("12345678", Err(PhoneError::Malformed));
         check("0755-812", Err(PhoneError::Malformed));
     }
