@@ -705,6 +705,32 @@ async fn a_new_inbox_item_is_notified_by_the_service_worker() {
         );
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
+
+    // What the user's own action puts in their inbox is no news to them:
+    // the manager assessing a case as major is not told of a major case.
+    browser.login("manager1").await;
+    browser.click("nav-inbox").await;
+    browser.wait_for_test_id("reminders-on").await;
+    browser.register_complaint("周五", "化粪池外溢").await;
+    browser.click("open-case").await;
+    browser.click("action-assess").await;
+    browser.choose("in-severity", "major").await;
+    browser.fill("in-reason", "影响整栋住户").await;
+    browser.click("submit-assess").await;
+    browser
+        .wait_attr("detail-state", "data-state", "assessed")
+        .await;
+    browser.wait_synced().await;
+    browser.click("nav-inbox").await;
+    browser.wait_text("inbox", "重大工单").await;
+    // Told at once when it is news (above): a second after the sync, it
+    // would have been shown.
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    let shown = notifications(&browser).await;
+    assert!(
+        !shown.iter().any(|n| n.contains("-major-")),
+        "told of their own doing: {shown:?}"
+    );
     browser.close().await;
 }
 
