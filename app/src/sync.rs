@@ -204,7 +204,6 @@ fn finish(ctx: AppCtx, at: DateTime<Utc>, result: Result<bool, ApiError>) {
 /// (the server was restored between the push and the pull) is not taken:
 /// the sync pushes and pulls again, from the cursor the new epoch reset.
 async fn run(ctx: AppCtx, token: &str) -> Result<u64, ApiError> {
-    let mut clock_ahead = false;
     ask_record_key(ctx, token).await;
     // Bounded: a server whose epoch changes at every request must not keep
     // the device syncing forever.
@@ -226,7 +225,6 @@ async fn run(ctx: AppCtx, token: &str) -> Result<u64, ApiError> {
                 (Pushed::default(), Some(e))
             }
         };
-        clock_ahead |= pushed.clock_ahead;
         crate::tombstone::prune(ctx).await?;
         let pulled = pull_all(ctx, token).await;
         if let Err(e) = &pulled {
@@ -253,7 +251,12 @@ async fn run(ctx: AppCtx, token: &str) -> Result<u64, ApiError> {
         }
         match pulled? {
             Pulled::Done => {
-                if clock_ahead {
+                // Marked with the refusal, in storage: an earlier sync
+                // whose pull was cut short left it to this one.
+                if ctx
+                    .device
+                    .with_untracked(|d| d.as_ref().is_some_and(|d| d.clock_ahead))
+                {
                     forget_clock_ahead(ctx, token).await?;
                 }
                 crate::evidence::upload::upload_waiting(ctx, token).await?;
@@ -386,8 +389,6 @@ async fn forget_clock_ahead(ctx: AppCtx, token: &str) -> Result<(), ApiError> {
 /// What a [`push_all`] left.
 #[derive(Default)]
 struct Pushed {
-    /// Whether the server refused an op for a clock out of range.
-    clock_ahead: bool,
     /// The ops that wait for another user's login: from the first op of
     /// the outbox another user made on.
     held: u64,
@@ -452,10 +453,6 @@ async fn push_all(ctx: AppCtx, token: &str) -> Result<Pushed, ApiError> {
             }
         };
         still_current(ctx, token)?;
-        pushed.clock_ahead |= answer
-            .quarantined
-            .iter()
-            .any(|q| q.code == "clock.out_of_range");
         // The refusals are stored with the acknowledgement that covers
         // their ops, in one write: an op acknowledged is never shown as
         // accepted for want of its refusal.

@@ -68,6 +68,13 @@ pub struct DeviceState {
     /// offer was made makes it at the next start.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub reoffer: bool,
+    /// The server refused an op of this device for a clock out of range,
+    /// and the timestamps issued ahead are still to be forgotten
+    /// ([`DeviceState::forget_clock_ahead`], after the next whole pull).
+    /// Stored with the refusal: a pull cut short, or a tab closed, before
+    /// it was done must not leave every later op stamped ahead.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub clock_ahead: bool,
 }
 
 fn is_zero(n: &u32) -> bool {
@@ -104,6 +111,7 @@ impl DeviceState {
             accepted_hlc: None,
             refused: Vec::new(),
             reoffer: false,
+            clock_ahead: false,
         }
     }
 
@@ -203,6 +211,7 @@ impl DeviceState {
                 continue;
             };
             self.refused.retain(|r| r.op != op.id);
+            self.clock_ahead |= notice.code == "clock.out_of_range";
             self.refused.push(Refusal {
                 op: op.id,
                 case_id: op.case_id,
@@ -230,6 +239,7 @@ impl DeviceState {
         if self.last_hlc > self.accepted_hlc {
             self.last_hlc = self.accepted_hlc;
         }
+        self.clock_ahead = false;
     }
 
     /// Records the server's acknowledgement; returns whether it moved.
@@ -454,7 +464,19 @@ mod tests {
         assert!(carried.hlc > ahead.hlc);
         assert_eq!(carried.hlc.wall_ms, ahead.hlc.wall_ms);
 
+        // The refusal marks it, in what is stored: a pull cut short after
+        // it leaves the forgetting to the next sync, or the next start.
+        let refusal = crate::wire::QuarantineNotice {
+            seq: ahead.seq,
+            code: "clock.out_of_range".into(),
+            message: String::new(),
+        };
+        assert!(d.take_refusals(&[refusal], std::slice::from_ref(&ahead)));
+        let stored: DeviceState =
+            serde_json::from_str(&serde_json::to_string(&d).unwrap()).unwrap();
+        assert!(stored.clock_ahead);
         d.forget_clock_ahead();
+        assert!(!d.clock_ahead, "forgotten once");
         let next = op(&mut d, 13, t + Duration::minutes(6));
         assert_eq!(next.hlc.wall(), t + Duration::minutes(6));
         assert!(next.hlc > accepted.hlc, "still after every accepted op");
