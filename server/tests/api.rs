@@ -1603,6 +1603,8 @@ fn full_width_and_any_letter_case_find_what_the_tablet_finds() {
         "émile",
         "ÉMILE",
         "ｚｏë",
+        // A name is found whatever its spaces.
+        "émilezoë",
         "１３９ １２３４ ５６７８",
     ];
     for q in typed {

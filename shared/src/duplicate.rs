@@ -55,7 +55,10 @@ pub fn possible_duplicates<'a>(
     let unit = matches!(new.location, Location::Unit { .. }).then_some(new.location);
     let phone = new.phone;
     // As kept, whatever the input method or another client typed.
-    let source = crate::case::source_ref(new.source_ref);
+    // As kept, and without its separators: the same hotline order is
+    // written `GD-2026-1205-00123` on one case and `GD2026120500123` on
+    // the next, and the list's search finds both by either.
+    let source = crate::search::compact(&crate::case::source_ref(new.source_ref));
     let mut found: Vec<(&Case, Likeness)> = cases
         .into_iter()
         .filter(|c| Some(c.id) != new.itself && c.state != CaseState::Voided)
@@ -69,7 +72,8 @@ pub fn possible_duplicates<'a>(
             let likeness = Likeness {
                 same_unit: alike && unit.is_some_and(|u| *u == r.location),
                 same_phone: alike && phone.is_some_and(|p| r.complainant.phone.as_ref() == Some(p)),
-                same_source: !source.is_empty() && crate::case::source_ref(&r.source_ref) == source,
+                same_source: !source.is_empty()
+                    && crate::search::compact(&crate::case::source_ref(&r.source_ref)) == source,
             };
             (likeness.same_unit || likeness.same_phone || likeness.same_source)
                 .then_some((c, likeness))
@@ -257,6 +261,14 @@ mod tests {
             .map(|(c, l)| (c.id, l.same_source, l.same_unit || l.same_phone))
             .collect();
         assert_eq!(found, vec![(closed.id, true, false)]);
+        // Written with the hotline's dashes on one, without on the other.
+        let dashed = case(&mut fleet, 11, |r| {
+            r.source_ref = "GD-2026-1205-00123".into();
+            r.location = unit(101);
+        });
+        let found = possible_duplicates(&probe(&dashed, false), all, 0);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].0.id, closed.id);
         assert_eq!(
             crate::case::source_ref(" ｇｄ 2026 1205\u{3000}"),
             "GD20261205"

@@ -107,7 +107,8 @@ pub struct Folded {
 /// period kept, not a later assessment's; 18: so does the investigation's,
 /// and a callback that reaches the resident meets an urgent case's contact
 /// clock; 19: a clock whose due day lies in a year not loaded is no
-/// problem once it was owed no more before that year): a server
+/// problem once it was owed no more before that year, and a name is
+/// searched without its spaces, `search::name`): a server
 /// folds again every case it stored under another version, and does not
 /// resume its fold state.
 pub const RULES: i64 = 19;

@@ -37,6 +37,7 @@ pub struct Query {
     text: String,
     digits: Option<String>,
     compact: Option<String>,
+    name: String,
 }
 
 /// Why a query was refused.
@@ -58,8 +59,14 @@ impl Query {
         Ok(Some(Query {
             digits: phone_digits_of(&folded),
             compact: compact_of(&folded),
+            name: without_spaces(&folded),
             text: folded,
         }))
+    }
+
+    /// The folded text without its spaces, to find within [`name`].
+    pub fn name(&self) -> &str {
+        &self.name
     }
 
     /// The folded text ([`fold`]), to find within [`text`] and [`name`].
@@ -85,7 +92,7 @@ impl Query {
         let text = text(reg, place);
         text.contains(&self.text)
             || self.compact().is_some_and(|c| text.contains(c))
-            || (shown.name && name(reg).contains(&self.text))
+            || (shown.name && name(reg).contains(&self.name))
             || (shown.phone
                 && self.digits().is_some_and(|d| {
                     // A number the tablet holds masked (pulled before its
@@ -182,10 +189,22 @@ pub fn numbers(reg: &Registration) -> String {
     all
 }
 
-/// The complainant's name, folded: stored beside the case apart from
-/// [`text`], because only some roles may find a case by it.
+/// The complainant's name, folded and without its spaces: stored beside
+/// the case apart from [`text`], because only some roles may find a case
+/// by it. A two-character name is often written padded (`张　三`), and a
+/// pinyin one with or without its space (`Li Ming`): either way typed,
+/// it is found.
 pub fn name(reg: &Registration) -> String {
-    fold(&reg.complainant.name)
+    name_text(&reg.complainant.name)
+}
+
+/// A complainant's name as [`name`] keeps it.
+pub fn name_text(name: &str) -> String {
+    without_spaces(&fold(name))
+}
+
+fn without_spaces(text: &str) -> String {
+    text.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
 /// Text as it is compared: full-width letters, digits and signs read as
@@ -245,7 +264,18 @@ fn phone_digits_of(typed: &str) -> Option<String> {
         .filter_map(|prefix| digits.strip_prefix(prefix))
         .filter_map(|rest| crate::phone::Phone::parse(rest).ok())
         .find(Phone::is_mobile);
-    let digits = mobile.map_or(digits, |p| self::digits(&p));
+    // And a landline after 86 without its `+`, which drops the trunk 0.
+    let landline = || {
+        digits
+            .strip_prefix("86")
+            .filter(|rest| !rest.starts_with('0'))
+            .and_then(|rest| crate::phone::Phone::parse(&format!("0{rest}")).ok())
+            .filter(|p| !p.is_mobile())
+    };
+    let digits = match mobile.or_else(landline) {
+        Some(p) => self::digits(&p),
+        None => digits,
+    };
     (digits.len() >= MIN_PHONE_DIGITS).then_some(digits)
 }
 
@@ -308,9 +338,27 @@ mod tests {
         let landline = reg("021-62345678");
         assert!(finds("02162345678", &landline, Shown::ALL));
         assert!(finds("021-6234", &landline, Shown::ALL));
+        // 86 without its `+` drops a landline's trunk 0 too.
+        assert!(finds("86 21 6234 5678", &landline, Shown::ALL));
         // Too few digits to mean a phone; words are no phone at all.
         assert!(!finds("56", &mobile, Shown::ALL));
         assert!(Query::parse("3号楼").unwrap().unwrap().digits().is_none());
+    }
+
+    /// A name written padded (`张　三`) or a pinyin one with its space is
+    /// found however its spaces are typed.
+    #[test]
+    fn a_name_is_found_whatever_its_spaces() {
+        let mut padded = reg("13812345678");
+        padded.complainant.name = "张\u{3000}三".into();
+        assert!(finds("张三", &padded, Shown::ALL));
+        let mut pinyin = reg("13812345678");
+        pinyin.complainant.name = "Li Ming".into();
+        assert!(finds("liming", &pinyin, Shown::ALL));
+        let plain = reg("13812345678");
+        assert!(finds("张 三", &plain, Shown::ALL));
+        // Not by a role that sees the name masked.
+        assert!(!finds("liming", &pinyin, Shown::NOTHING));
     }
 
     /// The 12345 hotline asks about its order by the order's number.

@@ -10,6 +10,7 @@ use shared::duplicate::{Likeness, Probe, possible_duplicates};
 use shared::id::CaseId;
 use shared::lang::Lang;
 use shared::search::fold;
+use std::cmp::Reverse;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -34,14 +35,18 @@ pub fn RelatedPicker(
     let offers = Memo::new(move |_| {
         let raw = value.get();
         let raw = raw.trim();
-        // Compared as the list's search compares (full width, any case).
+        // Compared as the list's search compares (full width, any case; a
+        // number also without its separators, as it is read aloud).
         let typed = fold(raw);
         if typed.chars().count() < 2 {
             return Vec::new();
         }
+        let compact = shared::search::compact(&typed);
+        let by_number = compact.chars().count() >= 4 && compact.chars().any(|c| c.is_ascii_digit());
         ctx.cases.with(|cases| {
-            let mut found: Vec<(String, String)> = cases
+            let mut found: Vec<&Case> = cases
                 .values()
+                .map(|c| &**c)
                 .filter(|c| Some(c.id) != itself)
                 .filter(|c| !live_only || c.state != CaseState::Voided)
                 .filter(|c| {
@@ -51,18 +56,24 @@ pub fn RelatedPicker(
                     // typed in full width is no link until replaced.
                     reg_no != raw
                         && (fold(&reg_no).contains(&typed)
+                            || (by_number
+                                && shared::search::compact(&fold(&reg_no)).contains(&compact))
                             || fold(&r.content).contains(&typed)
                             || fold(&r.complainant.name).contains(&typed))
                 })
+                .collect();
+            // The latest first: the case a resident calls about again is
+            // the recent one, not the oldest that shares a word.
+            found.sort_unstable_by_key(|c| (Reverse(c.registration.received_at), c.id));
+            found
+                .into_iter()
+                .take(OFFERED)
                 .map(|c| {
                     let r = &c.registration;
                     let summary: String = r.content.chars().take(24).collect();
                     (r.reg_no.to_string(), summary)
                 })
-                .collect();
-            found.sort_unstable();
-            found.truncate(OFFERED);
-            found
+                .collect::<Vec<_>>()
         })
     });
     view! {

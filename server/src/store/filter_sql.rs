@@ -65,7 +65,7 @@ pub(super) fn case_where(
     if let Some(query) = &f.search {
         let pattern = like(query.text());
         let mut any = vec!["search LIKE ? ESCAPE '\\'".to_string()];
-        args.push(pattern.clone().into());
+        args.push(pattern.into());
         // The numbers' compact forms are in `search` too
         // (`shared::search::compact`).
         if let Some(compact) = query.compact() {
@@ -74,7 +74,7 @@ pub(super) fn case_where(
         }
         if f.shown.name {
             any.push("search_name LIKE ? ESCAPE '\\'".into());
-            args.push(pattern.into());
+            args.push(like(query.name()).into());
         }
         // A stored number's digits (`shared::search::digits`): numbers are
         // stored with no other separators than these.

@@ -406,8 +406,11 @@ async fn fold_search_texts(
     for row in rows {
         let fold = shared::search::fold;
         let (id, name, search): (&str, &str, &str) = (row.get(0), row.get(1), row.get(2));
-        tx.execute(&update, &[&id, &fold(name), &fold(search)])
-            .await?;
+        tx.execute(
+            &update,
+            &[&id, &shared::search::name_text(name), &fold(search)],
+        )
+        .await?;
     }
     Ok(())
 }

@@ -516,7 +516,7 @@ fn fold_search_texts(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     let mut update = tx.prepare("UPDATE cases SET search_name = ?2, search = ?3 WHERE id = ?1")?;
     for (id, name, search) in rows {
         let fold = shared::search::fold;
-        update.execute(params![id, fold(&name), fold(&search)])?;
+        update.execute(params![id, shared::search::name_text(&name), fold(&search)])?;
     }
     Ok(())
 }
