@@ -959,7 +959,7 @@ mod tests {
             .unwrap();
         assert_eq!(
             (name.as_str(), search.as_str()),
-            ("émile zoë", "a栋电梯err")
+            ("émilezoë", "a栋电梯err")
         );
     }
 
