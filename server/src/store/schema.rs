@@ -957,10 +957,7 @@ mod tests {
                 Ok((r.get(0)?, r.get(1)?))
             })
             .unwrap();
-        assert_eq!(
-            (name.as_str(), search.as_str()),
-            ("émilezoë", "a栋电梯err")
-        );
+        assert_eq!((name.as_str(), search.as_str()), ("émilezoë", "a栋电梯err"));
     }
 
     #[test]
