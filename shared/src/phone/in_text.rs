@@ -221,6 +221,15 @@ fn shape(groups: &[String]) -> Option<(Kind, Range<usize>, String)> {
     if lengths == [13] && all.starts_with("86") && is_mobile(&all[2..]) {
         return Some((Kind::Mobile, 5..9, all[2..].to_string()));
     }
+    // With the trunk 0 a desk phone shows an out-of-town mobile with
+    // (013812345678, 0138 1234 5678): the mobile, as `Phone::parse` reads
+    // it; no landline's area code starts 01 but 010.
+    if matches!(lengths.as_slice(), [12] | [4, 4, 4] | [4, 8])
+        && all.starts_with('0')
+        && is_mobile(&all[1..])
+    {
+        return Some((Kind::Mobile, 4..8, all[1..].to_string()));
+    }
     if matches!(lengths.as_slice(), [18] | [6, 8, 4]) && id_card(&all) {
         return Some((Kind::IdCard, 6..14, all.to_ascii_lowercase()));
     }
@@ -333,6 +342,10 @@ mod tests {
         assert_eq!(masked("+86 139 1234 5678"), "+86 139 **** 5678");
         assert_eq!(masked("0086 139 1234 5678"), "0086 139 **** 5678");
         assert_eq!(masked("8613912345678"), "86139****5678");
+        // With the trunk 0 of an out-of-town call.
+        assert_eq!(masked("来电013812345678"), "来电0138****5678");
+        assert_eq!(masked("0138 1234 5678"), "0138 **** 5678");
+        assert_eq!(numbers_in("来电013812345678"), ["13812345678"]);
         assert_eq!(masked("１３８１２３４５６７８"), "１３８****５６７８");
         assert_eq!(
             masked("13812345678、13998765432"),
