@@ -14,7 +14,8 @@ pub enum Blocked {
     /// `auth.device_revoked` (at a login, or to a request).
     Revoked,
     /// The server no longer knows this device's session
-    /// (`auth.invalid_token`): the device may have been revoked (the
+    /// (`auth.invalid_token`), or it ended unused (`auth.token_expired`):
+    /// the device may have been revoked (the
     /// server answers a revoked device's token this way), the user
     /// disabled, or the server restored from a backup. Only a new login
     /// tells which.

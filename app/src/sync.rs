@@ -16,7 +16,8 @@
 //! The header's pill says what the last attempt found ([`Link`]): 在线 only
 //! after the server answered it. An answer that the server no longer
 //! accepts this device (`auth.device_revoked`, or `auth.invalid_token`,
-//! which is what a revoked device's token gets) blocks the device
+//! which is what a revoked device's token gets, or `auth.token_expired`,
+//! a session left unused for its whole life) blocks the device
 //! ([`crate::blocked::Blocked`]) and stops syncing until a login succeeds.
 
 use crate::api::{self, ApiError};
@@ -139,7 +140,7 @@ pub fn request(ctx: AppCtx) {
         match result.as_ref().err().and_then(ApiError::code) {
             Some("auth.password_change_required") => password_change_required(ctx).await,
             Some("auth.device_revoked") => ctx.block(Blocked::Revoked),
-            Some("auth.invalid_token") => ctx.block(Blocked::SessionEnded),
+            Some("auth.invalid_token" | "auth.token_expired") => ctx.block(Blocked::SessionEnded),
             _ => {}
         }
         let at = now();

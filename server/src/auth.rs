@@ -122,6 +122,17 @@ impl FromRequestParts<AppState> for Session {
                 "set your own password first",
             ));
         }
+        // A session in use goes on: a tablet synced every day is not cut off
+        // mid-shift when its login is `token_days` old; one left unused that
+        // long still ends. Renewed at half its life, so once in many
+        // requests.
+        let lifetime = chrono::Duration::days(state.token_days);
+        if row.expires_at - Utc::now() < lifetime / 2 {
+            let store = state.store.clone();
+            let renewed = hash.clone();
+            crate::error::blocking(move || store.renew_token(&renewed, Utc::now() + lifetime))
+                .await?;
+        }
         Ok(Session {
             user: row.user,
             device: row.device,

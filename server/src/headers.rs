@@ -5,7 +5,8 @@
 //! more: its scripts are files of its own origin (`cargo xtask dist` moves
 //! the start-up script out of `index.html` into a hashed `boot-*.js`), the
 //! wasm needs `'wasm-unsafe-eval'` to be compiled, its styles are the CSS
-//! files of `style/` (the app sets no `style` attribute), and it talks to
+//! files of `style/` (the app sets no `style` attribute, which the policy
+//! refuses; the photo viewer's zoom is set as properties), and it talks to
 //! this server only. Photos, when they come, are shown from `data:` and
 //! `blob:` URLs.
 

@@ -379,9 +379,13 @@ fn sessions_require_a_live_token() {
     assert_eq!(m.post("/api/v1/auth/logout", &json!({})).0, 204);
     assert_eq!(m.get("/api/v1/me").0, 401);
 
-    // A session that expired is told so; one that expired long ago is
-    // swept by the next login anywhere, and is then merely unknown.
+    // A session in use goes on: one with less than half its life left is
+    // renewed by its next request, to a whole life from then.
     let (s, _) = w.login("manager_a");
+    let at = |days: i64| {
+        (chrono::Utc::now() + chrono::Duration::days(days))
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    };
     let expire = |when: &str| {
         common::update(
             w.fx.data.path(),
@@ -390,6 +394,29 @@ fn sessions_require_a_live_token() {
             &[&when.to_string()],
         )
     };
+    let lasting = |after: &str| {
+        common::update(
+            w.fx.data.path(),
+            "UPDATE tokens SET revoked = revoked WHERE expires_at > $1 AND user_id = \
+             (SELECT id FROM users WHERE login = 'manager_a') AND revoked = 0",
+            &[&after.to_string()],
+        )
+    };
+    assert_eq!(expire(&at(20)), 1);
+    assert_eq!(s.get("/api/v1/me").0, 200);
+    assert_eq!(
+        lasting(&at(21)),
+        0,
+        "more than half its life left: not renewed"
+    );
+    assert_eq!(expire(&at(10)), 1);
+    assert_eq!(s.get("/api/v1/me").0, 200);
+    assert_eq!(lasting(&at(29)), 1, "renewed to 30 days from its use");
+    assert_eq!(s.post("/api/v1/auth/logout", &json!({})).0, 204);
+
+    // A session that expired is told so; one that expired long ago is
+    // swept by the next login anywhere, and is then merely unknown.
+    let (s, _) = w.login("manager_a");
     assert_eq!(expire("2025-01-02T00:00:00.000Z"), 1);
     let (status, body) = s.get("/api/v1/me");
     assert_eq!((status, code(&body)), (401, "auth.token_expired"));

@@ -1997,6 +1997,17 @@ fn a_restore_keeps_the_logouts_and_deactivations_made_after_the_backup() {
         &["backup", backup.to_str().expect("utf-8 path")],
     );
     active(true);
+    // A category added and a setting changed since.
+    let (_, categories) = admin.get("/api/v1/admin/categories");
+    let mut categories = categories.as_array().cloned().expect("a list");
+    categories.push(json!({"code": "pets", "name_zh": "宠物", "name_en": "Pets", "active": true}));
+    let (status, body) = admin.put("/api/v1/admin/categories", &json!(categories));
+    assert_eq!(status, 200, "{body}");
+    let (_, mut settings) = admin.get("/api/v1/admin/settings");
+    settings["satisfied_min"] = json!(5);
+    settings["earlier_rules"] = json!([]);
+    let (status, body) = admin.put("/api/v1/admin/settings", &settings);
+    assert_eq!(status, 200, "{body}");
 
     assert_eq!(staff.post("/api/v1/auth/logout", &json!({})).0, 204);
     // The head of PA is moved to PB as staff.
@@ -2085,6 +2096,56 @@ fn a_restore_keeps_the_logouts_and_deactivations_made_after_the_backup() {
             .is_some_and(|ps| ps.iter().any(|p| p["code"] == "PC" && p["name"] == "新园")),
         "{properties}"
     );
+    // The configuration saved since: tablets' registrations under the new
+    // category are not set aside, nor the rules put back.
+    let (_, categories) = at(&admin).get("/api/v1/admin/categories");
+    assert!(
+        categories
+            .as_array()
+            .is_some_and(|cs| cs.iter().any(|c| c["code"] == "pets")),
+        "{categories}"
+    );
+    let (_, settings) = at(&admin).get("/api/v1/admin/settings");
+    assert_eq!(settings["satisfied_min"], 5, "{settings}");
+}
+
+/// A backup written by a newer build is refused before anything is
+/// replaced: swapped in, no server of this build could open it, and the
+/// cases deleted since the backup would be forgotten.
+#[test]
+fn a_backup_of_a_newer_build_is_refused_whole() {
+    if !common::sqlite_only("backup and restore work on the SQLite file") {
+        return;
+    }
+    let fx = Fixture::new();
+    let mut server = Server::start(fx.data.path());
+    server.kill();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let backup = dir.path().join("backup.db");
+    cli(
+        fx.data.path(),
+        &["backup", backup.to_str().expect("utf-8 path")],
+    );
+    let db = rusqlite::Connection::open(&backup).expect("open the backup");
+    let version: i64 = db
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .expect("its version");
+    db.pragma_update(None, "user_version", version + 1)
+        .expect("a newer version");
+    drop(db);
+    let said = common::cli_refused(
+        fx.data.path(),
+        &["restore", backup.to_str().expect("utf-8 path")],
+    );
+    assert!(said.contains("newer than this server"), "{said}");
+    let aside: Vec<_> = std::fs::read_dir(fx.data.path())
+        .expect("the data directory")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.contains("replaced"))
+        .collect();
+    assert!(aside.is_empty(), "{aside:?}");
+    Server::start(fx.data.path());
 }
 
 /// The usual reason to restore is a damaged database: one that cannot be

@@ -2069,6 +2069,45 @@ async fn a_user_moved_with_work_waiting_loses_the_old_cases_once_it_is_sent() {
     browser.close().await;
 }
 
+/// A session left unused past its life (a tablet back from a month in a
+/// drawer) is told to log in again, as an ended one is: the work recorded
+/// meanwhile waits for the login and is then sent.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_expired_session_asks_for_a_login_and_keeps_the_work() {
+    let server = Server::start();
+    server.seed();
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("staff1").await;
+    browser.wait_synced().await;
+    {
+        let db = rusqlite::Connection::open(server.data_dir().join("cases.sqlite3"))
+            .expect("open the server's file");
+        db.busy_timeout(std::time::Duration::from_secs(10))
+            .expect("a busy timeout");
+        let changed = db
+            .execute(
+                "UPDATE tokens SET expires_at = '2026-01-02T00:00:00.000Z' WHERE revoked = 0",
+                [],
+            )
+            .expect("end the session");
+        assert_eq!(changed, 1);
+    }
+    let reg_no = browser.register_complaint("钱七", "电梯按钮失灵").await;
+    browser
+        .wait_attr("device-blocked", "data-reason", "session_ended")
+        .await;
+    browser.click("blocked-relogin").await;
+    browser.login("staff1").await;
+    browser.wait_synced().await;
+    let on_server: Vec<Value> = server_cases(&server, "staff1")
+        .into_iter()
+        .map(|c| c["reg_no"].clone())
+        .collect();
+    assert!(on_server.contains(&json!(reg_no)), "{on_server:?}");
+    browser.close().await;
+}
+
 /// The server issues a tablet a new identity when it does not know its
 /// secret (a database restored from before the tablet registered, say).
 /// The old identity's unsent ops no longer sync and exist only on the

@@ -452,6 +452,22 @@ async fn photos_and_a_signature_taken_offline_upload_and_reach_a_colleague() {
     let (bytes, width) = open_photo(&colleague, hash).await;
     assert_eq!(BlobHash::of(&bytes).to_string(), hash);
     assert_eq!(width, 1600, "the tablet scaled the 2000-pixel picture down");
+    // A double tap zooms in: the page's policy refuses a `style` attribute,
+    // so the zoom must be set as properties.
+    colleague
+        .eval(
+            "document.querySelector('.viewer-stage')
+                 .dispatchEvent(new MouseEvent('dblclick', {bubbles: true}));
+             return null;",
+        )
+        .await;
+    colleague
+        .wait_until(
+            "return getComputedStyle(document.querySelector('.viewer-stage'))
+                 .getPropertyValue('--zoom').trim() === '2.5';",
+            "the photo zoomed in",
+        )
+        .await;
     colleague.click("viewer-close").await;
     // Head office's bundle of the case downloads through the app.
     colleague.click("download-bundle").await;

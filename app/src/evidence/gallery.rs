@@ -292,7 +292,11 @@ fn Viewer(
             </div>
             <div class="viewer-stage" on:pointerdown=down on:pointermove=moved on:pointerup=up
                 on:pointercancel=up on:dblclick=toggle
-                style=move || { let (s, x, y) = zoom.get(); format!("--zoom:{s};--pan-x:{x}px;--pan-y:{y}px") }>
+                // Set as properties: the page's policy (`style-src 'self'`)
+                // refuses a `style` attribute.
+                style:--zoom=move || zoom.get().0.to_string()
+                style:--pan-x=move || format!("{}px", zoom.get().1)
+                style:--pan-y=move || format!("{}px", zoom.get().2)>
                 {hash.map(|hash| view! { <EvidenceImage hash=hash alt=name.clone() holder=holder.clone()/> })}
             </div>
         </div>

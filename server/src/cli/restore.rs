@@ -102,7 +102,15 @@ fn import_blobs(data: &Data, from: &std::path::Path) -> Result<(), String> {
 /// and a case the backup holds still open would otherwise never be
 /// deletable, its tablets having let go of its later ops.
 fn delete_again(data: &Data, cases: &[CaseId]) -> Result<(), String> {
-    let store = data.open()?;
+    // The list is known only now, from the database the restore replaced:
+    // said whole if the deletion cannot run, to be done by hand.
+    let store = data.open().map_err(|e| {
+        let ids: Vec<String> = cases.iter().map(ToString::to_string).collect();
+        format!(
+            "{e}; these cases were deleted since the backup and are back: {}",
+            ids.join(", ")
+        )
+    })?;
     let mut deleted = 0;
     for id in cases {
         let audit = super::cli_audit(

@@ -612,6 +612,15 @@ pub(super) fn session(db: &dyn Db, hash: &str) -> StoreResult<Option<SessionRow>
     }))
 }
 
+/// Moves a live token's end to `until`, never earlier (a session in use).
+pub(super) fn renew_token(db: &dyn Db, hash: &str, until: DateTime<Utc>) -> StoreResult<()> {
+    db.execute(
+        "UPDATE tokens SET expires_at = ?2 WHERE hash = ?1 AND revoked = 0 AND expires_at < ?2",
+        &[hash.into(), ts(until).into()],
+    )?;
+    Ok(())
+}
+
 /// Revokes one token (a logout).
 pub(super) fn revoke_token(db: &dyn Db, hash: &str, audit: &AuditEntry) -> StoreResult<()> {
     db.execute(

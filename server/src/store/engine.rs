@@ -188,6 +188,10 @@ impl<E: Engine> Store for E {
         self.read(|db| accounts_sql::session(db, hash))
     }
 
+    fn renew_token(&self, hash: &str, until: DateTime<Utc>) -> StoreResult<()> {
+        self.write(|tx| accounts_sql::renew_token(tx, hash, until))
+    }
+
     fn revoke_token(&self, hash: &str, audit: &AuditEntry) -> StoreResult<()> {
         self.write(|tx| accounts_sql::revoke_token(tx, hash, audit))
     }

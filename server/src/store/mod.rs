@@ -384,6 +384,8 @@ pub trait Store: reports::Reports + administration::Administration + Send + Sync
     /// The session of a live token (not revoked, user active), with whether
     /// its device has been revoked.
     fn session(&self, hash: &str) -> StoreResult<Option<SessionRow>>;
+    /// Moves a live token's end to `until` (a session in use goes on).
+    fn renew_token(&self, hash: &str, until: DateTime<Utc>) -> StoreResult<()>;
     /// Revokes one token (a logout), recording it.
     fn revoke_token(&self, hash: &str, audit: &AuditEntry) -> StoreResult<()>;
     /// How long a login attempt must wait, if it must (`crate::login_limit`).

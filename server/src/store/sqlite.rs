@@ -48,6 +48,21 @@ pub fn ts(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
+/// Refuses a database (`what`) of a newer schema than this build's: an
+/// older server would write to a schema it does not know (columns it
+/// leaves empty, rules it does not keep).
+pub(super) fn not_newer(conn: &Connection, what: &str) -> StoreResult<()> {
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if version > schema::latest() {
+        return Err(StoreError::Internal(format!(
+            "{what} is at schema version {version}, newer than this server's {}: \
+             run the newer server",
+            schema::latest()
+        )));
+    }
+    Ok(())
+}
+
 pub(super) fn parse_ts(s: &str) -> StoreResult<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&Utc))
@@ -90,16 +105,7 @@ impl SqliteStore {
         conn.pragma_update(None, "wal_autocheckpoint", 0)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         sqlite_readers::prepare_once(&conn)?;
-        // An older server would write to a newer schema it does not know
-        // (columns it leaves empty, rules it does not keep).
-        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-        if version > schema::latest() {
-            return Err(StoreError::Internal(format!(
-                "the database is at schema version {version}, newer than this server's {}: \
-                 run the newer server",
-                schema::latest()
-            )));
-        }
+        not_newer(&conn, "the database")?;
         schema::migrate(&mut conn)?;
         let root = path.parent().unwrap_or(Path::new(".")).join("blobs");
         let blobs = BlobStore::open(&root)

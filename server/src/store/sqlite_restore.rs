@@ -11,8 +11,9 @@
 //! secrets and revocations) that the replaced database knew are kept, so a
 //! tablet logs in as itself and no registration number is made twice.
 //! Users added, sessions ended, users disabled, passwords changed, roles
-//! and properties given, and properties added or changed since the backup
-//! stay so; the cases deleted since are named for the caller to delete
+//! and properties given, properties added or changed, the settings,
+//! categories and calendar saved and the spot-check draws made since the
+//! backup stay so; the cases deleted since are named for the caller to delete
 //! again ([`RestoreReport::deleted_since`]).
 //!
 //! A restore is often for a database that is damaged: when the replaced
@@ -22,7 +23,7 @@
 //! The replaced database is kept next to it, renamed, never deleted.
 
 use super::cases_sql::DEVICE_NUMBERS_SKIPPED;
-use super::sqlite::ts;
+use super::sqlite::{not_newer, ts};
 use super::{StoreError, StoreResult, schema};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OpenFlags, Transaction, params};
@@ -79,6 +80,9 @@ pub fn restore(db: &Path, backup: &Path, now: DateTime<Utc>) -> StoreResult<Rest
             backup.display()
         )));
     }
+    // Checked before anything is replaced: a backup of a newer build would
+    // be swapped in for a database no server of this build can open.
+    not_newer(&conn, &format!("the backup {}", backup.display()))?;
     schema::migrate(&mut conn)?;
     let tx = conn.transaction()?;
     let counter = |name: &str| -> StoreResult<i64> {
@@ -222,7 +226,10 @@ fn carry_over(tx: &Transaction, db: &Path, counters: &mut Counters) -> StoreResu
     // What is carried over is read by the newest schema's columns: a
     // database this build never opened is brought up to it first (it is
     // kept beside, renamed, as it would have been at a start).
-    schema::migrate(&mut Connection::open(db)?)?;
+    let mut replaced = Connection::open(db)?;
+    not_newer(&replaced, &format!("the database {}", db.display()))?;
+    schema::migrate(&mut replaced)?;
+    drop(replaced);
     tx.execute(
         "ATTACH DATABASE ?1 AS current",
         [db.to_str()
@@ -254,6 +261,46 @@ fn carry_over(tx: &Transaction, db: &Path, counters: &mut Counters) -> StoreResu
         "INSERT INTO properties (id, code, name, households, json)
          SELECT id, code, name, households, json FROM current.properties
          WHERE id NOT IN (SELECT id FROM properties) AND code NOT IN (SELECT code FROM properties)",
+        [],
+    )?;
+    // The settings, categories and holiday calendar saved since: tablets
+    // resend registrations under a category added since, which would be
+    // set aside, and deadlines would go back to the rules replaced. The
+    // row keeps its sequence number, so the configuration stamp the cases
+    // were folded with changes and they are folded again at start.
+    tx.execute(
+        "UPDATE config SET
+             json = (SELECT c.json FROM current.config c WHERE c.key = config.key),
+             server_seq = (SELECT c.server_seq FROM current.config c WHERE c.key = config.key)
+         WHERE key IN (?1, ?2, ?3)
+           AND server_seq < (SELECT c.server_seq FROM current.config c WHERE c.key = config.key)",
+        params![
+            super::config::SETTINGS,
+            super::config::CATEGORIES,
+            super::config::CALENDAR
+        ],
+    )?;
+    // And the quarters' spot-check draws made since, which the statistics
+    // count and nobody can draw again the same.
+    tx.execute(
+        "INSERT INTO spot_checks (property_id, year, quarter, starts_at, ends_at, seed, percent,
+             candidates, drawn_by, drawn_at)
+         SELECT property_id, year, quarter, starts_at, ends_at, seed, percent, candidates,
+             drawn_by, drawn_at
+         FROM current.spot_checks c
+         WHERE c.property_id IN (SELECT id FROM properties)
+         ON CONFLICT (property_id, year, quarter) DO NOTHING",
+        [],
+    )?;
+    tx.execute(
+        "INSERT INTO spot_check_cases (spot_check_id, case_id, position)
+         SELECT s.id, cc.case_id, cc.position
+         FROM current.spot_check_cases cc
+         JOIN current.spot_checks cs ON cs.id = cc.spot_check_id
+         JOIN spot_checks s ON s.property_id = cs.property_id AND s.year = cs.year
+             AND s.quarter = cs.quarter
+         WHERE true
+         ON CONFLICT DO NOTHING",
         [],
     )?;
     // Devices issued after the backup keep their id, number and secret;
