@@ -8,7 +8,8 @@
 //! While a sync runs the keys are not compared (its pages are folded as they
 //! come, and a case assigned on one may be resolved on the next); what is
 //! new once it ended is. A logout, or another user's login, closes the
-//! notifications shown, and a click on one opens its case only for the
+//! notifications shown (a page starting closes only another user's), and
+//! a click on one opens its case only for the
 //! user it was shown to.
 //! Where a service worker controls the page, it shows them (the only way
 //! on Android) and hands a tap back to the page (`app/static/sw.js`).
@@ -52,13 +53,22 @@ pub fn watch(ctx: AppCtx) {
     let seen: StoredValue<Option<Seen>> = StoredValue::new(None);
     Effect::new(move |_| {
         let Some(user) = ctx.session.with(|s| s.as_ref().map(|s| s.user.id)) else {
+            // A logout. Not a page starting, nor one waiting for the tab
+            // that holds the tablet, whose session is not loaded (yet):
+            // the reminders the user has not read yet stay.
+            if seen.with_value(Option::is_some) {
+                close(None);
+            }
             seen.set_value(None);
-            close_all();
             return;
         };
-        if seen.with_value(|s| s.as_ref().is_some_and(|s| s.user != user)) {
+        match seen.with_value(|s| s.as_ref().map(|s| s.user)) {
             // Another user's reminders name cases that are not theirs.
-            close_all();
+            Some(before) if before != user => close(None),
+            // The page started (a reload, a tap on a reminder): only those
+            // of a user who logged out in a page that could not close them.
+            None => close(Some(user)),
+            Some(_) => {}
         }
         // Armed after a sync succeeded, or after one ended without one (no
         // network, or the server refused it), when what the device holds is
@@ -214,24 +224,29 @@ thread_local! {
     static OPEN: std::cell::RefCell<Vec<Notification>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// Closes every notification shown, the page's and the service worker's
-/// (those already gone cost nothing).
-fn close_all() {
+/// Closes the notifications shown, the page's and the service worker's
+/// (those already gone cost nothing): all of them, or those of other users
+/// than `keep`'s.
+fn close(keep: Option<UserId>) {
     OPEN.with_borrow_mut(|open| {
         for n in open.drain(..) {
             n.close();
         }
     });
-    spawn_local(async {
+    spawn_local(async move {
         let Some(registration) = registration().await else {
             return;
         };
         let Some(shown) = crate::update::call(&registration, "getNotifications").await else {
             return;
         };
+        let keep = keep.map(|u| JsValue::from_str(&u.to_string()));
         for n in js_sys::Array::from(&shown).iter() {
             if let Ok(n) = n.dyn_into::<Notification>() {
-                n.close();
+                let user = Reflect::get(&n.data(), &"user".into()).ok();
+                if keep.is_none() || user != keep {
+                    n.close();
+                }
             }
         }
     });

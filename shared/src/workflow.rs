@@ -423,8 +423,10 @@ pub fn may_assign(user: &User, assignee: Option<&Assignee>) -> bool {
 /// then acts; dismiss it also its author, who knows what was meant. A
 /// staff member does not decide that a manager's void still stands, nor
 /// that it no longer does, and a manager since made staff does not apply
-/// their old void. (Whether the settler's role may approve the amount of
-/// an approval is not asked here.)
+/// their old void. Either only a role that settles conflicts at all
+/// (head-office quality, whose spot-check may lose one, does not). (Whether
+/// the settler's role may approve the amount of an approval is not asked
+/// here.)
 pub fn may_settle(
     user: UserId,
     role: Role,
@@ -433,7 +435,8 @@ pub fn may_settle(
     kind: CaseKind,
     apply: bool,
 ) -> bool {
-    role_may(role, action, kind) || (!apply && user == author)
+    role_may(role, ActionKind::ResolveConflict, kind)
+        && (role_may(role, action, kind) || (!apply && user == author))
 }
 
 /// The op schema from which the first responder corrects what the clocks

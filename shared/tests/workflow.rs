@@ -2191,4 +2191,16 @@ fn a_conflict_is_applied_by_whom_the_action_allows_and_dismissed_by_its_author_t
         CaseKind::Repair,
         true
     ));
+    // Head-office quality settles no conflict, not even over its own
+    // spot-check: the server sets its settlement aside.
+    for apply in [true, false] {
+        assert!(!may_settle(
+            author,
+            Role::Quality,
+            author,
+            ActionKind::FollowUp,
+            CaseKind::Repair,
+            apply
+        ));
+    }
 }

@@ -174,6 +174,13 @@ async fn a_complaint_goes_through_the_whole_workflow() {
             "followed_up",
         )
         .await;
+    // The follow-up call told the resident the result.
+    browser.wait_text("case-fields", "回访时告知").await;
+    assert!(
+        !browser.text("case-fields").await.contains("尚未告知住户"),
+        "{}",
+        browser.text("case-fields").await
+    );
     // A valid complaint closes with its corrective action and that
     // action's verification: without the verification the form says so
     // beside its input and records nothing.
@@ -251,6 +258,7 @@ async fn a_complaint_goes_through_the_whole_workflow() {
         entries.iter().any(|e| e.contains("工程部")),
         "the handover is in the timeline: {entries:?}"
     );
+    browser.wait_text("case-fields", "抽查回访").await;
     let calls: Vec<&String> = entries.iter().filter(|e| e.contains("回访：")).collect();
     assert!(
         calls.len() == 2 && !calls[0].contains("抽查") && calls[1].contains("抽查回访："),

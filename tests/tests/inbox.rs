@@ -690,6 +690,13 @@ async fn a_new_inbox_item_is_notified_by_the_service_worker() {
         );
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
+    // A page starting (a reload, a tap on a reminder) leaves the user's
+    // reminders shown: only a logout or another user's login closes them.
+    browser.open(&server.url("/")).await;
+    browser.wait_for_test_id("nav-inbox").await;
+    browser.wait_synced().await;
+    let shown = notifications(&browser).await;
+    assert!(shown.contains(&want), "closed by the reload: {shown:?}");
 
     // Headless Chromium drops a notification by itself some twenty
     // seconds after showing it, so the logout follows at once, and its

@@ -436,14 +436,33 @@ fn Fields(case: Arc<Case>) -> impl IntoView {
                     res.feedback_note
                 )
             }
-            None => l.pick("尚未告知住户", "Not told yet").into(),
+            // A follow-up call since the result tells it, if nobody had
+            // (the fold meets the feedback clock so).
+            None => match case
+                .follow_ups
+                .iter()
+                .find(|f| !f.spot_check && f.stamp.at >= res.stamp.at)
+            {
+                Some(f) => format!(
+                    "{} · {} · {} {}",
+                    f.method.label(l),
+                    i18n::fmt_time(f.stamp.at, tz),
+                    config.user_name(f.stamp.by),
+                    l.pick("（回访时告知）", "(told at the follow-up)")
+                ),
+                None => l.pick("尚未告知住户", "Not told yet").into(),
+            },
         };
         rows.push(row(t("结果反馈", "Result told"), told).into_any());
     }
     for f in &case.follow_ups {
         rows.push(
             row(
-                t("回访", "Follow-up"),
+                if f.spot_check {
+                    t("抽查回访", "Spot-check call")
+                } else {
+                    t("回访", "Follow-up")
+                },
                 format!(
                     "{} · {} ({}){} {}",
                     f.method.label(l),
