@@ -549,7 +549,10 @@ fn reasons(
         out.push(Reason::NotApplied { count });
     }
     if owns_next_step(case, user) {
-        if case.state == CaseState::Reopened {
+        // A complaint found unfounded is not taken up again
+        // (`workflow::gate`): it waits to be closed with its explanation,
+        // below.
+        if case.state == CaseState::Reopened && !case.is_unfounded_complaint() {
             // Only for whoever may take it up again: a reopened suggestion
             // is decided again, by management alone.
             if [ActionKind::Start, ActionKind::Assign, ActionKind::Decide]
@@ -1522,6 +1525,26 @@ mod tests {
             &suggestion,
             &user(1, Role::Manager),
             &[ReasonKind::Reopened],
+        );
+        // Found unfounded, it is not worked again: the manager closes it.
+        let mut unfounded = case.clone();
+        assess(&mut unfounded, Severity::General);
+        unfounded.state = CaseState::Reopened;
+        unfounded.assessment.as_mut().unwrap().validity = Validity::Unfounded;
+        check(&unfounded, &user(0x2000, Role::Staff), &[]);
+        let items = inbox(
+            [&unfounded],
+            &user(1, Role::Manager),
+            &[],
+            t(NOW),
+            &Settings::default(),
+        );
+        let reasons: Vec<&Reason> = items.iter().flat_map(|i| &i.reasons).collect();
+        assert_eq!(
+            reasons,
+            [&Reason::NextStep {
+                action: ActionKind::Close
+            }]
         );
         // Its assignee is told it is theirs again.
         assign(&mut case, 5);

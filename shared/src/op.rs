@@ -53,7 +53,13 @@ mod reader;
 ///   date; a follow-up is a call or a visit.
 /// - 8: also [`crate::workflow::CALLBACK_SCHEMA`]'s rule: a missed
 ///   callback is a call or a visit too.
-pub const SCHEMA_VERSION: u32 = 8;
+/// - 9: also [`crate::workflow::UNFOUNDED_SCHEMA`]'s rule: a complaint
+///   found unfounded is not started, given a solution nor its
+///   compensation decided; and [`crate::workflow::REANSWER_SCHEMA`]'s: a
+///   reopened inquiry is answered again. A build of schema 8 would keep
+///   such an answer as a violation, so it must update before it syncs
+///   with a server of schema 9 (the server's `MIN_CLIENT_SCHEMA`).
+pub const SCHEMA_VERSION: u32 = 9;
 
 /// One change to one case.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -15,7 +15,7 @@ use crate::case::{
 use crate::compensation::format_yuan;
 use crate::id::UserId;
 use crate::lang::{Coded, Lang};
-use crate::op::{Action, ActionKind, Op};
+use crate::op::{Action, ActionKind, Op, SCHEMA_VERSION};
 use crate::role::{Role, User};
 use crate::settings::Settings;
 use chrono::{DateTime, Utc};
@@ -70,7 +70,7 @@ pub enum RuleViolation {
         /// The field.
         field: String,
     },
-    /// An unfounded complaint is closed, not assigned.
+    /// An unfounded complaint is closed, not assigned nor worked on.
     UnfoundedComplaint,
     /// A valid complaint needs a corrective action to close.
     CorrectiveActionRequired,
@@ -233,8 +233,8 @@ impl Coded for RuleViolation {
             },
             RuleViolation::UnfoundedComplaint => lang
                 .pick(
-                    "不成立的投诉应说明后结案，不能派单",
-                    "An unfounded complaint is closed with an explanation, not assigned",
+                    "不成立的投诉应说明后结案，不再派单、处理或审批赔偿",
+                    "An unfounded complaint is closed with an explanation; it is not assigned, worked on or compensated",
                 )
                 .into(),
             RuleViolation::CorrectiveActionRequired => lang
@@ -498,20 +498,19 @@ pub fn role_may_ever(role: Role, action: ActionKind) -> bool {
 }
 
 /// May `role` take an action of kind `action` on `case` now? Checks role,
-/// kind and state; not the payload.
+/// kind and state; not the payload. By the rules of the ops this build
+/// writes ([`SCHEMA_VERSION`]).
 pub fn gate(case: &Case, role: Role, action: ActionKind) -> Result<(), RuleViolation> {
-    gate_in(case, role, action, true)
+    gate_in(case, role, action, SCHEMA_VERSION)
 }
 
-/// [`gate`], with the assessment made again ([`REASSESS_SCHEMA`]) or not.
-fn gate_in(
-    case: &Case,
-    role: Role,
-    action: ActionKind,
-    reassess: bool,
-) -> Result<(), RuleViolation> {
+/// [`gate`] by the rules of op schema `schema` ([`check_op`]).
+fn gate_in(case: &Case, role: Role, action: ActionKind, schema: u32) -> Result<(), RuleViolation> {
     use ActionKind as A;
     use CaseState as S;
+    // Before schema 4 a case was assessed once, when registered, or late
+    // after an answer on the spot.
+    let reassess = schema >= REASSESS_SCHEMA;
     let kind = case.registration.kind;
     let state = case.state;
     if action == A::Register {
@@ -546,6 +545,8 @@ fn gate_in(
         return Err(RuleViolation::NotForKind { kind });
     }
     let unfounded = case.is_unfounded_complaint();
+    // Before schema 9 only its assignment and its resolution asked.
+    let unfounded_stops_work = unfounded && schema >= UNFOUNDED_SCHEMA;
     let approval_settled = case.solution.as_ref().is_none_or(|s| {
         matches!(
             s.approval,
@@ -600,6 +601,19 @@ fn gate_in(
                     S::Reopened,
                 ])
             }
+        }
+        // Found unfounded, even after it was assigned (重新评估), a
+        // complaint is explained to the resident and closed: the
+        // department is told to stop (the fold drops its clocks, the
+        // inbox its item), and nothing started or proposed could ever be
+        // resolved. Nor is a compensation proposed before decided: the
+        // finding is that the company owes nothing, and an approval would
+        // promise money on a case that only closes, while a refusal would
+        // send it back to work that stopped. If it is owed after all,
+        // management finds the complaint valid again, and the proposal
+        // waits for its decision as before.
+        A::Start | A::Propose | A::Approve if unfounded_stops_work => {
+            Err(RuleViolation::UnfoundedComplaint)
         }
         A::Start => in_state(&[S::Assigned, S::Reopened]),
         A::Propose => in_state(&[S::InProgress, S::SolutionProposed]),
@@ -674,6 +688,12 @@ fn gate_in(
                 _ => Err(RuleViolation::NotAllowedInState { state }),
             }
         }
+        // A reopened inquiry is answered again by whoever has it: an
+        // inquiry is never started, so before schema 9 only a new
+        // assignment brought it back to an answer.
+        A::Answer if schema >= REANSWER_SCHEMA => {
+            in_state(&[S::Registered, S::Assigned, S::InProgress, S::Reopened])
+        }
         A::Answer => in_state(&[S::Registered, S::Assigned, S::InProgress]),
         A::ResolveConflict => {
             if case.open_conflicts().next().is_some() {
@@ -742,35 +762,43 @@ pub const DUTIES_SCHEMA: u32 = 7;
 /// ([`callback_tries`]).
 pub const CALLBACK_SCHEMA: u32 = 8;
 
+/// The op schema from which an unfounded complaint is not started, given
+/// a solution nor its compensation decided (see [`gate`]), as it was
+/// already not assigned nor resolved.
+pub const UNFOUNDED_SCHEMA: u32 = 9;
+
+/// The op schema from which a reopened inquiry is answered again (see
+/// [`gate`]).
+pub const REANSWER_SCHEMA: u32 = 9;
+
 /// Checks `op` against `case` by the rules it was recorded under:
 /// [`check_new`] from [`QUALITY_LIMITS_SCHEMA`] on, its closure rule
-/// alone from [`CHECK_NEW_SCHEMA`], [`check`] before. The op's schema is
-/// part of the op (and of its hash), so every fold of the same ops, on any
-/// device or server, picks the same rules.
+/// alone from [`CHECK_NEW_SCHEMA`], [`check`] before; and [`gate`] as it
+/// stood then ([`REASSESS_SCHEMA`], [`UNFOUNDED_SCHEMA`],
+/// [`REANSWER_SCHEMA`]). The op's schema is part of the op (and of its
+/// hash), so every fold of the same ops, on any device or server, picks
+/// the same rules.
 pub fn check_op(
     case: &Case,
     op: &Op,
     settings: &Settings,
 ) -> Result<Option<CaseState>, RuleViolation> {
-    let (role, action, at) = (op.role, &op.action, op.at);
-    if op.schema >= OWN_CLOCKS_SCHEMA {
+    let (role, action, at, schema) = (op.role, &op.action, op.at, op.schema);
+    if schema >= OWN_CLOCKS_SCHEMA {
         own_clocks(case, role, action)?;
     }
-    // Before schema 4 a case was assessed once, when registered, or late
-    // after an answer on the spot.
-    let reassess = op.schema >= REASSESS_SCHEMA;
-    let target = if op.schema >= QUALITY_LIMITS_SCHEMA {
+    let target = if schema >= QUALITY_LIMITS_SCHEMA {
         quality_limits(role, action)?;
-        check_closure(case, role, action, settings, at, reassess)
-    } else if op.schema >= CHECK_NEW_SCHEMA {
-        check_closure(case, role, action, settings, at, reassess)
+        check_closure(case, role, action, settings, at, schema)
+    } else if schema >= CHECK_NEW_SCHEMA {
+        check_closure(case, role, action, settings, at, schema)
     } else {
-        check_in(case, role, action, settings, at, reassess)
+        check_in(case, role, action, settings, at, schema)
     }?;
-    if op.schema >= DUTIES_SCHEMA {
+    if schema >= DUTIES_SCHEMA {
         duties(case, op.author, role, action, settings, at)?;
     }
-    if op.schema >= CALLBACK_SCHEMA {
+    if schema >= CALLBACK_SCHEMA {
         callback_tries(action)?;
     }
     Ok(target)
@@ -870,6 +898,11 @@ pub fn may_decide(
     settings: &Settings,
     at: DateTime<Utc>,
 ) -> Option<Role> {
+    // Nobody decides on the compensation of a complaint found unfounded
+    // (`gate`): it would wait in an inbox for a decision that is refused.
+    if case.is_unfounded_complaint() {
+        return None;
+    }
     let solution = case.solution.as_ref()?;
     if own_proposal(case, user, role) {
         return None;
@@ -946,7 +979,7 @@ pub fn check_new(
 ) -> Result<Option<CaseState>, RuleViolation> {
     own_clocks(case, role, action)?;
     quality_limits(role, action)?;
-    let target = check_closure(case, role, action, settings, at, true)?;
+    let target = check_closure(case, role, action, settings, at, SCHEMA_VERSION)?;
     duties(case, author, role, action, settings, at)?;
     callback_tries(action)?;
     Ok(target)
@@ -959,9 +992,9 @@ fn check_closure(
     action: &Action,
     settings: &Settings,
     at: DateTime<Utc>,
-    reassess: bool,
+    schema: u32,
 ) -> Result<Option<CaseState>, RuleViolation> {
-    let target = check_in(case, role, action, settings, at, reassess)?;
+    let target = check_in(case, role, action, settings, at, schema)?;
     if let Action::Close {
         corrective_action,
         verification,
@@ -983,21 +1016,22 @@ pub fn check(
     settings: &Settings,
     at: DateTime<Utc>,
 ) -> Result<Option<CaseState>, RuleViolation> {
-    check_in(case, role, action, settings, at, true)
+    check_in(case, role, action, settings, at, SCHEMA_VERSION)
 }
 
-/// [`check`], with the assessment made again ([`REASSESS_SCHEMA`]) or not.
+/// [`check`], with [`gate`] by the rules of op schema `schema`
+/// ([`check_op`]).
 fn check_in(
     case: &Case,
     role: Role,
     action: &Action,
     settings: &Settings,
     at: DateTime<Utc>,
-    reassess: bool,
+    schema: u32,
 ) -> Result<Option<CaseState>, RuleViolation> {
     use CaseState as S;
     let rules = settings.rules_at(at);
-    gate_in(case, role, action.kind(), reassess)?;
+    gate_in(case, role, action.kind(), schema)?;
     let need = |text: &str, field: &str| {
         if text.trim().is_empty() {
             Err(RuleViolation::TextRequired {

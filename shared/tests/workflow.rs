@@ -14,7 +14,7 @@ use shared::case::{
 use shared::deadline::Clock;
 use shared::id::{PropertyId, UserId};
 use shared::lang::{Coded, Lang};
-use shared::op::{Action, ActionKind};
+use shared::op::{Action, ActionKind, SCHEMA_VERSION};
 use shared::personal_data::Shown;
 use shared::property::Location;
 use shared::report::{PersonalData, RecordNames, RecordRow, RecordSheet, ResultNotice};
@@ -23,9 +23,20 @@ use shared::workflow::allowed_actions;
 
 /// Acts and reports the resulting state, or the violated rule's code.
 fn step(sim: &mut Sim, dev: usize, action: Action) -> Result<CaseState, &'static str> {
+    step_in(sim, dev, action, SCHEMA_VERSION)
+}
+
+/// [`step`] by a build that writes op schema `schema`.
+fn step_in(
+    sim: &mut Sim,
+    dev: usize,
+    action: Action,
+    schema: u32,
+) -> Result<CaseState, &'static str> {
     let before = sim.case().violations.len();
     let at = local(2026, 3, 2, 10, 0) + chrono::Duration::minutes(sim.ops.len() as i64);
     sim.act(dev, at, action);
+    sim.ops.last_mut().expect("just made").schema = schema;
     let case = sim.case();
     match case.violations.get(before) {
         Some(v) => Err(v.rule.code()),
@@ -202,6 +213,101 @@ fn unfounded_complaint_closes_without_assignment() {
         Err("workflow.unfounded_complaint")
     );
     assert_eq!(step(&mut s, MANAGER, close("")), Ok(CaseState::Closed));
+}
+
+/// Found unfounded once assigned (重新评估), a complaint is explained and
+/// closed: from `UNFOUNDED_SCHEMA` on nobody starts it, proposes a
+/// solution for it, nor decides on a compensation proposed before (until
+/// it is found valid again). An op of an older schema keeps its meaning.
+#[test]
+fn an_unfounded_complaint_is_not_worked_on() {
+    use shared::workflow::{UNFOUNDED_SCHEMA, may_decide};
+    let assigned_then_unfounded = || {
+        let mut s = sim(CaseKind::Complaint);
+        assert_eq!(
+            step(&mut s, MANAGER, assess(Severity::General, Validity::Valid)),
+            Ok(CaseState::Assessed)
+        );
+        assert_eq!(step(&mut s, MANAGER, assign()), Ok(CaseState::Assigned));
+        assert_eq!(
+            step(
+                &mut s,
+                MANAGER,
+                assess(Severity::General, Validity::Unfounded)
+            ),
+            Ok(CaseState::Assigned)
+        );
+        s
+    };
+    let mut s = assigned_then_unfounded();
+    let head = allowed_actions(&s.case(), Role::DepartmentHead);
+    assert!(!head.contains(&ActionKind::Start), "{head:?}");
+    assert!(!head.contains(&ActionKind::Propose), "{head:?}");
+    assert_eq!(
+        step_in(&mut s, HEAD, Action::Start, UNFOUNDED_SCHEMA),
+        Err("workflow.unfounded_complaint")
+    );
+    assert!(allowed_actions(&s.case(), Role::Manager).contains(&ActionKind::Close));
+    assert_eq!(step(&mut s, MANAGER, close("")), Ok(CaseState::Closed));
+
+    // Started and given a solution by an older build, it was as before.
+    let mut old = assigned_then_unfounded();
+    assert_eq!(
+        step_in(&mut old, HEAD, Action::Start, UNFOUNDED_SCHEMA - 1),
+        Ok(CaseState::InProgress)
+    );
+    assert_eq!(
+        step_in(&mut old, HEAD, propose(50_000), UNFOUNDED_SCHEMA),
+        Err("workflow.unfounded_complaint")
+    );
+    assert_eq!(
+        step_in(&mut old, HEAD, propose(50_000), UNFOUNDED_SCHEMA - 1),
+        Ok(CaseState::SolutionProposed)
+    );
+
+    // A compensation proposed before the finding waits for no decision.
+    let mut s = proposed_complaint(50_000);
+    assert_eq!(
+        step(
+            &mut s,
+            MANAGER,
+            assess(Severity::General, Validity::Unfounded)
+        ),
+        Ok(CaseState::SolutionProposed)
+    );
+    let regional = s.devices[REGIONAL].user;
+    let decides = |s: &Sim| {
+        let case = s.case();
+        let at = local(2026, 3, 3, 9, 0);
+        (
+            allowed_actions(&case, Role::RegionalManager).contains(&ActionKind::Approve),
+            may_decide(&case, regional, Role::RegionalManager, &s.settings, at),
+        )
+    };
+    assert_eq!(decides(&s), (false, None));
+    let approve = Action::Approve {
+        approved: true,
+        comment: "同意".into(),
+        compensation_fen: Some(50_000),
+    };
+    assert_eq!(
+        step(&mut s, REGIONAL, approve.clone()),
+        Err("workflow.unfounded_complaint")
+    );
+    // Found valid again, it is decided as it would have been.
+    assert_eq!(
+        step(&mut s, MANAGER, assess(Severity::General, Validity::Valid)),
+        Ok(CaseState::SolutionProposed)
+    );
+    assert_eq!(decides(&s), (true, Some(Role::RegionalManager)));
+    assert_eq!(
+        step(&mut s, REGIONAL, approve),
+        Ok(CaseState::SolutionProposed)
+    );
+    assert_eq!(
+        s.case().solution.map(|s| s.approval),
+        Some(ApprovalState::Approved)
+    );
 }
 
 #[test]
@@ -1686,6 +1792,49 @@ fn inquiry_rules() {
     // Closed, a call can only be a spot check: offered to those who make them.
     assert!(!allowed_actions(&s.case(), Role::Staff).contains(&ActionKind::FollowUp));
     assert!(allowed_actions(&s.case(), Role::Manager).contains(&ActionKind::FollowUp));
+}
+
+/// An inquiry whose answer left the resident unhappy at the callback is
+/// reopened and answered again by whoever has it, as it is never started
+/// (from `REANSWER_SCHEMA` on; before, such an answer was refused, and
+/// one recorded by an older build stays so).
+#[test]
+fn a_reopened_inquiry_is_answered_again() {
+    use shared::workflow::REANSWER_SCHEMA;
+    let answer = |text: &str| Action::Answer {
+        answer: text.into(),
+        method: ContactMethod::Phone,
+        on_the_spot: false,
+    };
+    let reopened = || {
+        let mut s = sim(CaseKind::Inquiry);
+        assert_eq!(
+            step(&mut s, STAFF, answer("物业费按季度缴纳")),
+            Ok(CaseState::Resolved)
+        );
+        assert_eq!(step(&mut s, STAFF, follow_up(2)), Ok(CaseState::Reopened));
+        s
+    };
+    let again = "物业费按季度缴纳，可在服务中心或线上缴纳";
+    let mut s = reopened();
+    assert!(allowed_actions(&s.case(), Role::Staff).contains(&ActionKind::Answer));
+    assert_eq!(
+        step_in(&mut s, STAFF, answer(again), REANSWER_SCHEMA),
+        Ok(CaseState::Resolved)
+    );
+    assert_eq!(
+        s.case().resolution.map(|r| r.result),
+        Some(again.to_string())
+    );
+    assert_eq!(step(&mut s, STAFF, follow_up(4)), Ok(CaseState::FollowedUp));
+    assert_eq!(step(&mut s, STAFF, close("")), Ok(CaseState::Closed));
+
+    let mut old = reopened();
+    assert_eq!(
+        step_in(&mut old, STAFF, answer(again), REANSWER_SCHEMA - 1),
+        Err("workflow.not_allowed_in_state")
+    );
+    assert_eq!(old.case().state, CaseState::Reopened);
 }
 
 #[test]
