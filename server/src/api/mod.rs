@@ -41,17 +41,19 @@ use utoipa::OpenApi;
 /// The largest request body accepted (a push of a full outbox fits easily).
 pub const BODY_LIMIT: usize = shared::wire::MAX_REQUEST_BYTES;
 
-/// The oldest op schema a client may write and still sync. 8: a build
+/// The oldest op schema a client may write and still sync. 9: a build
 /// writing an older schema records what the rules of the newer refuse
 /// (`shared::workflow::check_new`: closures from schema 2, head-office
 /// quality's callbacks and field notes from 3, a decision on one's own
 /// compensation, a solution without its date and a follow-up by message
-/// from 7, a missed callback by message from 8), or cannot read the ops
-/// of the newer (a missed callback from 4, a void from 5, a change of
-/// first responder and a source number from 6), so it updates before it
+/// from 7, a missed callback by message from 8, work or a compensation on a
+/// complaint found unfounded from 9), or cannot read the ops of the newer
+/// (a missed callback from 4, a void from 5, a change of first responder
+/// and a source number from 6) or fold them as they were meant (a reopened
+/// inquiry answered from 9), so it updates before it
 /// records or pulls more. The ops it recorded already keep their schema
 /// and their meaning.
-pub const MIN_CLIENT_SCHEMA: u32 = 8;
+pub const MIN_CLIENT_SCHEMA: u32 = 9;
 
 /// The API routes.
 pub fn router(state: AppState) -> Router {
