@@ -104,6 +104,8 @@ fn an_enrolled_tablet_is_counted_as_itself_not_by_its_address() {
     // The enrolled tablet at the same address is let in.
     let (s, body) = attempt(common::PASSWORD, Some(&secret));
     assert_eq!(s, 200, "{body}");
+    let mut tablet = w.server.client();
+    tablet.token = body["token"].as_str().map(str::to_string);
     // A device id without its secret proves nothing: the address counts.
     let (s, body) = attempt(common::PASSWORD, Some("not-its-secret"));
     assert_eq!((s, code(&body)), (429, "auth.rate_limited"));
@@ -115,6 +117,13 @@ fn an_enrolled_tablet_is_counted_as_itself_not_by_its_address() {
     body["device_secret"] = json!(common::secret_of(&other));
     let (s, body) = c.post("/api/v1/auth/login", &body);
     assert_eq!((s, code(&body)), (429, "auth.rate_limited"));
+    // And its user may change the password there, the answer to being
+    // guessed at: the session proves the tablet.
+    let (s, body) = tablet.post(
+        "/api/v1/auth/password",
+        &json!({ "current": common::PASSWORD, "new": "a-safer-pass-2026" }),
+    );
+    assert_eq!(s, 204, "{body}");
 }
 
 #[test]

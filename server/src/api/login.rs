@@ -228,7 +228,7 @@ pub async fn login(
     Ok(Json(LoginResponse {
         token,
         expires_at,
-        user,
+        user: logged_in.user,
         device: device.id,
         device_secret: logged_in.new.then_some(secret),
         device_number: device.number,
@@ -323,7 +323,11 @@ pub async fn change_password(
     let login = session.user.login.clone();
     let (current, new) = (req.current, req.new);
     let counted = shared::roster::login(&session.user.login);
-    let (attempt, hashed) = limited(&state, &counted, &addr, now, move || {
+    // Counted under the tablet the session proves, as a login from it is:
+    // a guesser at the estate's address would otherwise keep its users
+    // from changing the password they guess at.
+    let source = format!("device:{}", session.device);
+    let (attempt, hashed) = limited(&state, &counted, &source, now, move || {
         let found = store.user_by_login(&login)?;
         let ok = found.is_some_and(|c| auth::verify_password(&current, &c.password_hash));
         Ok(ok.then(|| auth::hash_password(&new)))

@@ -447,12 +447,19 @@ pub(super) fn device_login(
         "SELECT 1 FROM users WHERE id = ?1 AND active = 1 AND password_hash = ?2",
         &[user.to_string().into(), claim.password_hash.as_str().into()],
     )?;
-    if unchanged.is_none() {
+    // The user as they are now: a role, properties or department an admin
+    // changed while the password was checked ended the sessions there were,
+    // not this one, which would record under the old ones until it expired.
+    let current = match unchanged {
+        Some(_) => self::user(tx, user)?,
+        None => None,
+    };
+    let Some(current) = current else {
         return Err(StoreError::Refused {
             code: "auth.invalid_credentials",
             message: "the account or its password changed during the login".into(),
         });
-    }
+    };
     // The claimed device counts only with its secret: a device id seen in
     // a pulled op cannot be borrowed.
     let existing = match &claim.claimed {
@@ -557,6 +564,7 @@ pub(super) fn device_login(
         device: info,
         new,
         record_key,
+        user: current,
     })
 }
 
@@ -820,6 +828,40 @@ mod tests {
             .set_user_active(staff.id, false, &audit())
             .expect("disable");
         refused("$argon2id$reset");
+    }
+
+    /// A role changed while the password was checked: the login answers
+    /// the user as they are now, or the tablet would record under the old
+    /// role, every op of it set aside, until the session expired.
+    #[test]
+    fn a_login_overtaken_by_a_role_change_answers_the_new_role() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (store, _, staff) = store_with_staff(dir.path());
+        let checked = store
+            .user_by_login(&staff.login)
+            .expect("lookup")
+            .expect("staff");
+        let profile = UserProfile {
+            display_name: staff.display_name.clone(),
+            role: Role::Manager,
+            properties: staff.properties.clone(),
+            department: staff.department.clone(),
+        };
+        store
+            .update_user(staff.id, profile, None, &audit())
+            .expect("made manager");
+        let token = uuid::Uuid::now_v7().to_string();
+        let logged_in = store
+            .device_login(
+                &fresh_device(&checked.password_hash),
+                staff.id,
+                (&token, Utc::now()),
+                Utc::now(),
+                &audit(),
+            )
+            .expect("the password is unchanged");
+        assert_eq!(logged_in.user.role, Role::Manager);
+        assert_ne!(checked.user.role, Role::Manager);
     }
 
     /// A user's own password change checks the password, then writes the

@@ -218,6 +218,8 @@ pub struct DeviceLogin {
     /// The user's key on it (`shared::proof`), empty for a login given
     /// none ([`DeviceClaim::record_key`]).
     pub record_key: String,
+    /// The user as the login found them, in its transaction.
+    pub user: User,
 }
 
 /// The shared configuration every device folds with.
