@@ -108,10 +108,11 @@ pub struct Folded {
 /// and a callback that reaches the resident meets an urgent case's contact
 /// clock; 19: a clock whose due day lies in a year not loaded is no
 /// problem once it was owed no more before that year, and a name is
-/// searched without its spaces, `search::name`): a server
+/// searched without its spaces, `search::name`; 20: a clock ended or
+/// taken away within its due second was not missed): a server
 /// folds again every case it stored under another version, and does not
 /// resume its fold state.
-pub const RULES: i64 = 19;
+pub const RULES: i64 = 20;
 
 /// What the fold carries between ops besides the case: the clock marks the
 /// deadlines are worked out from at the end, the ops a `resolve_conflict`
@@ -505,7 +506,7 @@ fn solution_severity(
                     tz,
                     calendar,
                 )
-                .is_ok_and(|due| due < at));
+                .is_ok_and(|due| deadline::ran_out(due, at)));
         if settled {
             return current;
         }
@@ -544,7 +545,7 @@ fn take_back(
         rules.tz(),
         ctx.calendar,
     )
-    .is_ok_and(|due| due < at);
+    .is_ok_and(|due| deadline::ran_out(due, at));
     if ran_out {
         marks.dropped.push(Dropped {
             clock,
@@ -1648,7 +1649,7 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
         };
         if let Some(&(_, first, until)) = revived.iter().find(|(c, _, _)| *c == clock)
             && let Ok(first_due) = deadline::due_at(first, rule, tz, ctx.calendar)
-            && first_due < until
+            && deadline::ran_out(first_due, until)
         {
             start = first;
             due = first_due;
@@ -1737,7 +1738,7 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
         if let Some(&(_, until)) = taken.iter().find(|(c, _)| *c == clock)
             && met.is_none_or(|m| m > until)
         {
-            if due >= until {
+            if !deadline::ran_out(due, until) {
                 continue;
             }
             taken_unmet = met.is_none();
@@ -1748,7 +1749,7 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
         // is late from the close, which ended the wait for it.
         let unreached = marks.closed_unreached
             && matches!(clock, Clock::FollowUpComplaint | Clock::FollowUpRepair);
-        if met.is_none() && ended.is_some_and(|ended| due >= ended) {
+        if met.is_none() && ended.is_some_and(|ended| !deadline::ran_out(due, ended)) {
             match ended {
                 Some(ended) if unreached => due = ended,
                 _ => continue,

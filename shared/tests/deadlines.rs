@@ -1497,6 +1497,48 @@ fn a_report_missed_stays_missed_when_the_case_is_found_major_again() {
 }
 
 #[test]
+fn a_clock_ended_or_taken_away_within_its_due_second_was_not_missed() {
+    // A repair's solution is due on Thursday 5 March at 23:59:59; the
+    // case withdrawn within that second owes it no more, as an answer
+    // then would have met it. A second later it was missed.
+    let t = local(2026, 3, 2, 10, 0);
+    let solution_due = local(2026, 3, 5, 23, 59) + Duration::seconds(59);
+    let withdrawn_at = |at| {
+        let mut s = sim_with(CaseKind::Repair, Channel::Phone, t, t);
+        s.act(
+            1,
+            at,
+            Action::Withdraw {
+                reason: "业主自行处理".into(),
+            },
+        );
+        s.case()
+    };
+    let within = withdrawn_at(solution_due + Duration::milliseconds(400));
+    assert_eq!(clock_of(&within, Clock::Solution), None);
+    let after = withdrawn_at(solution_due + Duration::seconds(1));
+    assert_eq!(due(&after, Clock::Solution), solution_due);
+
+    // So is an urgent call found not urgent within its due second.
+    let mut s = sim_with(CaseKind::Complaint, Channel::Phone, t, t);
+    assess_at(
+        &mut s,
+        t + Duration::minutes(10),
+        Severity::General,
+        true,
+        true,
+    );
+    assess_at(
+        &mut s,
+        t + Duration::hours(2) + Duration::milliseconds(400),
+        Severity::General,
+        false,
+        true,
+    );
+    assert_eq!(clock_of(&s.case(), Clock::UrgentContact), None);
+}
+
+#[test]
 fn a_taken_urgent_clock_counts_from_the_receipt_as_corrected() {
     // Received at 13:00 but typed as 08:00: found urgent at 13:10 (the
     // call "due" at 10:00), not urgent at 13:30, the receipt corrected at
