@@ -109,7 +109,9 @@ pub struct Folded {
 /// clock; 19: a clock whose due day lies in a year not loaded is no
 /// problem once it was owed no more before that year, and a name is
 /// searched without its spaces, `search::name`; 20: a clock ended or
-/// taken away within its due second was not missed): a server
+/// taken away within its due second was not missed, and an extension
+/// granted after the solution ran out leaves a later assessment's period
+/// off it): a server
 /// folds again every case it stored under another version, and does not
 /// resume its fold state.
 pub const RULES: i64 = 20;
@@ -481,8 +483,9 @@ fn reassessed(
 /// assessment that changed the severity after the clock was met, or after
 /// it ran out unmet, does not move it (a second look never turns a missed
 /// deadline into a met one, nor a met one into a missed one); one made
-/// while it ran gives it the new period. A clock extended before the
-/// assessment is taken as running then.
+/// while it ran gives it the new period. Whether it still ran counts the
+/// extensions granted before the assessment while it ran, and only them
+/// (one granted after it ran out moved nothing).
 fn solution_severity(
     case: &Case,
     severities: &[(DateTime<Utc>, Severity)],
@@ -497,22 +500,54 @@ fn solution_severity(
         if Some(new) == current {
             continue;
         }
-        let extended = case.extensions.iter().any(|e| e.stamp.at <= at);
         let settled = met.is_some_and(|m| m <= at)
-            || (!extended
-                && deadline::due_at(
-                    start,
-                    deadlines.rule_for(Clock::Solution, current),
-                    tz,
-                    calendar,
-                )
-                .is_ok_and(|due| deadline::ran_out(due, at)));
+            || solution_ran_out(case, current, start, at, deadlines, tz, calendar);
         if settled {
             return current;
         }
         current = Some(new);
     }
     current
+}
+
+/// Whether `case`'s solution clock, started at `start` and run by the
+/// period of `severity`, had run out by `at`, pushed by the extensions
+/// granted before then while it ran, as `compute_deadlines` pushes it.
+/// One whose due time cannot be computed is taken as running.
+fn solution_ran_out(
+    case: &Case,
+    severity: Option<Severity>,
+    start: DateTime<Utc>,
+    at: DateTime<Utc>,
+    deadlines: &deadline::DeadlineSettings,
+    tz: chrono_tz::Tz,
+    calendar: &Calendar,
+) -> bool {
+    let rule = deadlines.rule_for(Clock::Solution, severity);
+    let cap = deadlines.max_extension_working_days(severity);
+    let Ok(unextended) = deadline::due_at(start, rule, tz, calendar) else {
+        return false;
+    };
+    let Ok((mut due, days)) = extend(
+        &case.extensions,
+        (start, Some(at)),
+        unextended,
+        cap,
+        tz,
+        calendar,
+    ) else {
+        return false;
+    };
+    if days > 0 {
+        due = within_special_case_limit(
+            case.registration.received_at,
+            (unextended, due),
+            deadlines,
+            tz,
+            calendar,
+        );
+    }
+    deadline::ran_out(due, at)
 }
 
 /// Whether an escalation to `role` reports a major case: to the branch or
@@ -1590,7 +1625,7 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
         .map(|&(_, start, met)| (start, met));
     // Parsing a zone's name costs more than the rest of a clock: once a case.
     let mut zone: Option<(&str, chrono_tz::Tz)> = None;
-    'clocks: for (clock, mut start, mut met) in clocks {
+    for (clock, mut start, mut met) in clocks {
         // A clock keeps the rule it started under (`settings/rules.rs`).
         let rules = ctx
             .settings
@@ -1654,7 +1689,6 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
             start = first;
             due = first_due;
         }
-        let mut extended = 0;
         let unextended = due;
         // `workflow` caps the extensions' total so that the solution stays
         // within the special-case limit, by the severity known when each
@@ -1680,27 +1714,17 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
             _ => rule_severity,
         };
         let cap = rules.deadlines.max_extension_working_days(cap_severity);
-        // An extension moves the clocks that were still running, and not
-        // yet past due, when it was granted: one granted after a clock ran
-        // out would turn a missed deadline into a met one. Only the
-        // handling's (the investigation and the solution): a special case
-        // is one whose handling takes longer (003: 特殊状况不能超过七个
-        // 工作日), and the hour clocks (transfer, start, an urgent case's
-        // contact and visit, a major case's report) do not wait for it.
+        // Only the handling's clocks (the investigation and the solution)
+        // are extended: a special case is one whose handling takes longer
+        // (003: 特殊状况不能超过七个工作日), and the hour clocks (transfer,
+        // start, an urgent case's contact and visit, a major case's
+        // report) do not wait for it.
         let extendable = matches!(clock, Clock::Investigation | Clock::Solution);
-        for ext in case.extensions.iter().filter(|_| extendable) {
-            // Granted within the due second, as any act is on time then.
-            let running = ext.stamp.at >= start
-                && met.is_none_or(|m| m > ext.stamp.at)
-                && deadline::met_on_time(ext.stamp.at, due);
-            let days = ext.working_days.min(cap.saturating_sub(extended));
-            if !running || days == 0 {
-                continue;
-            }
-            match deadline::extend_due(due, days, tz, ctx.calendar) {
-                Ok(d) => {
-                    due = d;
-                    extended += days;
+        let extended = if extendable {
+            match extend(&case.extensions, (start, met), due, cap, tz, ctx.calendar) {
+                Ok((extended_due, days)) => {
+                    due = extended_due;
+                    days
                 }
                 // The due time is unknown, as when the clock itself cannot
                 // be computed: the clock without its extension would be
@@ -1712,25 +1736,20 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
                         message: e.message_en(),
                         met_at: met,
                     });
-                    continue 'clocks;
+                    continue;
                 }
             }
-        }
-        // The special-case limit counts from receipt: a solution counted
-        // in hours leaves the whole limit to extensions
-        // (`max_extension_working_days`), and they end with it. A rule of
-        // so many hours that it ends after the limit is not shortened by
-        // an extension.
-        if clock == Clock::Solution
-            && extended > 0
-            && let Ok(limit) = deadline::due_at(
+        } else {
+            0
+        };
+        if clock == Clock::Solution && extended > 0 {
+            due = within_special_case_limit(
                 received,
-                deadline::DeadlineRule::WorkingDays(rules.deadlines.special_case_working_days),
+                (unextended, due),
+                rules.deadlines,
                 tz,
                 ctx.calendar,
-            )
-        {
-            due = due.min(limit.max(unextended));
+            );
         }
         // Taken away before it was met, a clock stays only if it had run
         // out by then: missed, and ended then.
@@ -1763,6 +1782,55 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
             extended_working_days: extended,
             taken_unmet,
         });
+    }
+}
+
+/// `due`, the due time of a handling clock started at `start` and met at
+/// `met`, pushed by the extensions that were granted while it still ran,
+/// up to `cap` working days in all; with the days it took. Running means
+/// at or after its start, before it was met, and not yet past due (within
+/// the due second included, as any act is on time then): one granted
+/// after a clock ran out would turn a missed deadline into a met one.
+fn extend(
+    extensions: &[Extension],
+    (start, met): (DateTime<Utc>, Option<DateTime<Utc>>),
+    mut due: DateTime<Utc>,
+    cap: u32,
+    tz: chrono_tz::Tz,
+    calendar: &Calendar,
+) -> Result<(DateTime<Utc>, u32), crate::calendar::CalendarError> {
+    let mut extended = 0;
+    for ext in extensions {
+        let running = ext.stamp.at >= start
+            && met.is_none_or(|m| m > ext.stamp.at)
+            && deadline::met_on_time(ext.stamp.at, due);
+        let days = ext.working_days.min(cap.saturating_sub(extended));
+        if !running || days == 0 {
+            continue;
+        }
+        due = deadline::extend_due(due, days, tz, calendar)?;
+        extended += days;
+    }
+    Ok((due, extended))
+}
+
+/// An extended solution's due time, `due` extended from `unextended`,
+/// ended by the special-case limit counted from `received`. A solution
+/// counted in hours leaves the whole limit to extensions
+/// (`max_extension_working_days`), and they end with it; a rule of so
+/// many hours that it ends after the limit is not shortened by an
+/// extension. A limit that cannot be computed ends nothing.
+fn within_special_case_limit(
+    received: DateTime<Utc>,
+    (unextended, due): (DateTime<Utc>, DateTime<Utc>),
+    deadlines: &deadline::DeadlineSettings,
+    tz: chrono_tz::Tz,
+    calendar: &Calendar,
+) -> DateTime<Utc> {
+    let rule = deadline::DeadlineRule::WorkingDays(deadlines.special_case_working_days);
+    match deadline::due_at(received, rule, tz, calendar) {
+        Ok(limit) => due.min(limit.max(unextended)),
+        Err(_) => due,
     }
 }
 

@@ -595,6 +595,29 @@ fn an_assessment_does_not_move_a_solution_deadline_already_met_or_missed() {
         true,
     );
     assert_eq!(due(&s.case(), Clock::Solution), three);
+    // Granted a day on Friday, after it had run out: the day moves
+    // nothing, so the assessment after it finds it missed all the same.
+    let mut s = sim();
+    s.act(1, local(2026, 3, 6, 8, 0), extension(1));
+    assess_at(&mut s, friday, Severity::Minor, false, true);
+    propose(&mut s, friday + Duration::hours(1));
+    let case = s.case();
+    assert!(case.violations.is_empty(), "{:?}", case.violations);
+    assert_eq!(due(&case, Clock::Solution), three);
+    assert_eq!(
+        status(&case, Clock::Solution, friday + Duration::hours(2)),
+        ClockStatus::MetLate
+    );
+    // Granted on Thursday, while it ran: due on Friday, it still runs
+    // when found minor, and takes the minor period with the one day its
+    // cap leaves (six of the seven special-case days are the rule's).
+    let mut s = sim();
+    s.act(1, local(2026, 3, 5, 10, 0), extension(1));
+    assess_at(&mut s, friday, Severity::Minor, false, true);
+    assert_eq!(
+        due(&s.case(), Clock::Solution),
+        local(2026, 3, 11, 23, 59) + Duration::seconds(59)
+    );
 }
 
 #[test]
