@@ -110,8 +110,9 @@ pub struct Folded {
 /// problem once it was owed no more before that year, and a name is
 /// searched without its spaces, `search::name`; 20: a clock ended or
 /// taken away within its due second was not missed, and an extension
-/// granted after the solution ran out leaves a later assessment's period
-/// off it): a server
+/// granted after the solution ran out does not let a later assessment
+/// give it another period, and the investigation's extensions are capped
+/// by the rules the solution clock started under): a server
 /// folds again every case it stored under another version, and does not
 /// resume its fold state.
 pub const RULES: i64 = 20;
@@ -1698,22 +1699,31 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
         // of the first of the two ends: a later assessment would otherwise
         // take back days from one met (by a cause analysis, before the
         // solution), or give one still open more than the solution had.
-        let cap_severity = match (clock, solution) {
-            (Clock::Investigation, Some((solution_start, solution_met))) => solution_severity(
-                case,
-                &marks.severities,
-                solution_start,
-                match (met, solution_met) {
-                    (Some(a), Some(b)) => Some(a.min(b)),
-                    (a, b) => a.or(b),
-                },
-                rules.deadlines,
-                tz,
-                ctx.calendar,
-            ),
-            _ => rule_severity,
+        // It shares the rules of the solution clock's start too, which
+        // `workflow` caps them by, not those of its own later start.
+        let cap = match (clock, solution) {
+            (Clock::Investigation, Some((solution_start, solution_met))) => {
+                let solution_rules = ctx
+                    .settings
+                    .rules_at(workflow::clock_rules_time(case, solution_start));
+                let severity = solution_severity(
+                    case,
+                    &marks.severities,
+                    solution_start,
+                    match (met, solution_met) {
+                        (Some(a), Some(b)) => Some(a.min(b)),
+                        (a, b) => a.or(b),
+                    },
+                    solution_rules.deadlines,
+                    solution_rules.tz(),
+                    ctx.calendar,
+                );
+                solution_rules
+                    .deadlines
+                    .max_extension_working_days(severity)
+            }
+            _ => rules.deadlines.max_extension_working_days(rule_severity),
         };
-        let cap = rules.deadlines.max_extension_working_days(cap_severity);
         // Only the handling's clocks (the investigation and the solution)
         // are extended: a special case is one whose handling takes longer
         // (003: 特殊状况不能超过七个工作日), and the hour clocks (transfer,

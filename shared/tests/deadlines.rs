@@ -1244,6 +1244,41 @@ fn a_clock_keeps_the_rule_it_started_under_when_the_settings_change() {
 }
 
 #[test]
+fn the_investigations_extension_cap_follows_the_solution_clocks_rule() {
+    // Received under a 3-working-day solution rule (4 extension days at
+    // most), transferred after the rule rose to 5: the investigation,
+    // which started under the new rule, takes the four days the solution
+    // clock's rule allowed, as the solution does.
+    let t = local(2026, 3, 2, 10, 0);
+    let mut s = sim_with(CaseKind::Complaint, Channel::Phone, t, t);
+    let mut five = s.settings.clone();
+    five.deadlines.solution = shared::deadline::DeadlineRule::WorkingDays(5);
+    s.settings = five.replacing(&s.settings, local(2026, 3, 2, 12, 0));
+    assess_at(
+        &mut s,
+        local(2026, 3, 2, 13, 0),
+        Severity::General,
+        false,
+        true,
+    );
+    s.act(1, local(2026, 3, 2, 14, 0), assign());
+    s.act(1, local(2026, 3, 2, 15, 0), extension(4));
+    let case = s.case();
+    assert!(case.violations.is_empty(), "{:?}", case.violations);
+    // Two working days from Monday, then 5, 6, 9 and 10 March.
+    let investigation = clock_of(&case, Clock::Investigation).expect("the investigation");
+    assert_eq!(
+        investigation.due_at,
+        local(2026, 3, 10, 23, 59) + Duration::seconds(59)
+    );
+    assert_eq!(investigation.extended_working_days, 4);
+    assert_eq!(
+        due(&case, Clock::Solution),
+        local(2026, 3, 11, 23, 59) + Duration::seconds(59)
+    );
+}
+
+#[test]
 fn the_extension_cap_follows_the_rule_the_solution_clock_started_under() {
     // Received under a 5-working-day solution rule and the 7-day
     // special-case limit: 2 working days of extension at most, even after
