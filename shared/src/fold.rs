@@ -109,10 +109,11 @@ pub struct Folded {
 /// clock; 19: a clock whose due day lies in a year not loaded is no
 /// problem once it was owed no more before that year, and a name is
 /// searched without its spaces, `search::name`; 20: a clock ended or
-/// taken away within its due second was not missed, and an extension
-/// granted after the solution ran out does not let a later assessment
-/// give it another period, and the investigation's extensions are capped
-/// by the rules the solution clock started under): a server
+/// taken away within its due second was not missed, one taken away before
+/// it ran out no longer hides an earlier time it was taken away missed,
+/// an extension granted after the solution ran out does not let a later
+/// assessment give it another period, and the investigation's extensions
+/// are capped by the rules the solution clock started under): a server
 /// folds again every case it stored under another version, and does not
 /// resume its fold state.
 pub const RULES: i64 = 20;
@@ -405,9 +406,9 @@ struct Marks {
 }
 
 /// A clock an assessment made again or a reopening took away: one that had
-/// run out by then stays, missed, and one met by then stays met
-/// (`compute_deadlines`), so that a second look never turns a missed
-/// deadline into none.
+/// run out by then stays, missed, one met by then stays met, and any other
+/// was owed no more (`compute_deadlines`), so that a second look never
+/// turns a missed deadline into none.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct Dropped {
     clock: Clock,
@@ -561,35 +562,16 @@ pub fn reports_major(role: Role) -> bool {
 }
 
 /// Takes away, at a reopening at `at`, a clock that started at `resolved`
-/// and nobody met: kept aside as missed if it had run out by then (as one
-/// an assessment takes away is), and owed no more if not. One not yet due
-/// is not kept: a later reopening's would hide an earlier one missed.
-fn take_back(
-    marks: &mut Marks,
-    case: &Case,
-    ctx: FoldContext<'_>,
-    clock: Clock,
-    resolved: DateTime<Utc>,
-    at: DateTime<Utc>,
-) {
-    let rules = ctx
-        .settings
-        .rules_at(workflow::clock_rules_time(case, resolved));
-    let ran_out = deadline::due_at(
-        resolved,
-        rules.deadlines.rule_for(clock, None),
-        rules.tz(),
-        ctx.calendar,
-    )
-    .is_ok_and(|due| deadline::ran_out(due, at));
-    if ran_out {
-        marks.dropped.push(Dropped {
-            clock,
-            start: resolved,
-            met: None,
-            at,
-        });
-    }
+/// and nobody met: kept aside as one an assessment takes away is, missed
+/// if it had run out by then and owed no more if not (`compute_deadlines`
+/// judges which, from the case as it ends up).
+fn take_back(marks: &mut Marks, clock: Clock, resolved: DateTime<Utc>, at: DateTime<Utc>) {
+    marks.dropped.push(Dropped {
+        clock,
+        start: resolved,
+        met: None,
+        at,
+    });
 }
 
 fn first(slot: &mut Option<DateTime<Utc>>, at: DateTime<Utc>) {
@@ -1091,7 +1073,7 @@ impl Folder<'_> {
                         _ => Clock::FollowUpRepair,
                     };
                     if owed {
-                        take_back(marks, case, self.ctx, clock, resolved, at);
+                        take_back(marks, clock, resolved, at);
                     }
                 }
                 // So is the result nobody was told yet: the one to tell
@@ -1099,7 +1081,7 @@ impl Folder<'_> {
                 if let Some((resolved, None)) = marks.feedback_clock {
                     marks.feedback_clock = None;
                     if owed {
-                        take_back(marks, case, self.ctx, Clock::Feedback, resolved, at);
+                        take_back(marks, Clock::Feedback, resolved, at);
                     }
                 }
                 case.reopen_count += 1;
@@ -1553,12 +1535,13 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
         }
     }
 
-    // A clock an assessment made again took away: the latest time it was,
-    // and until when it was owed (`taken`). The urgent ones count from the
-    // receipt as it stands, as when they run; those the answer on the spot
-    // made undue, as when they run, were never owed. Owed again since, it
-    // runs again, from its first start if it had run out unmet by the time
-    // it was taken away (`revived`).
+    // A clock an assessment made again or a reopening took away: the
+    // latest time it was while still owed, and until when it was owed
+    // (`taken`). The urgent ones count from the receipt as it stands, as
+    // when they run; those the answer on the spot made undue, as when they
+    // run, were never owed. Owed again since, it runs again, from its
+    // first start if it had run out unmet by the time it was taken away
+    // (`revived`).
     let mut taken: Vec<(Clock, DateTime<Utc>)> = Vec::new();
     let mut revived: Vec<(Clock, DateTime<Utc>, DateTime<Utc>)> = Vec::new();
     for d in marks.dropped.iter().rev() {
@@ -1575,15 +1558,20 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
         let undue = (assessment_clock
             && (assessed_after_the_answer || (d.clock == Clock::Transfer && skipped(d.met))))
             || (told && !reachable);
-        let seen = taken.iter().any(|(c, _)| *c == d.clock)
-            || revived.iter().any(|(c, _, _)| *c == d.clock);
-        if undue || seen {
-            continue;
-        }
         let start = match d.clock {
             Clock::UrgentContact | Clock::UrgentOnSite => received,
             _ => d.start,
         };
+        // Taken away unmet before it ran out, it was owed no more, and
+        // must not hide an earlier time it was taken away missed (owed
+        // again in between, by a third look or a second resolution).
+        let owed_no_more =
+            d.met.is_none() && owed_no_more_when_taken(case, ctx, d.clock, start, d.at);
+        let seen = taken.iter().any(|(c, _)| *c == d.clock)
+            || revived.iter().any(|(c, _, _)| *c == d.clock);
+        if undue || owed_no_more || seen {
+            continue;
+        }
         if clocks.iter().any(|(c, _, _)| *c == d.clock) {
             if d.met.is_none() {
                 revived.push((d.clock, start, d.at));
@@ -1793,6 +1781,30 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
             taken_unmet,
         });
     }
+}
+
+/// Whether `clock`, started at `start` and taken away unmet at `at`, had
+/// not run out by then, by the rules it started under and before any
+/// extension, which only pushes it later: owed no more. One whose due
+/// time cannot be computed is not known to be, and is judged as the
+/// clocks that run are.
+fn owed_no_more_when_taken(
+    case: &Case,
+    ctx: FoldContext<'_>,
+    clock: Clock,
+    start: DateTime<Utc>,
+    at: DateTime<Utc>,
+) -> bool {
+    let rules = ctx
+        .settings
+        .rules_at(workflow::clock_rules_time(case, start));
+    deadline::due_at(
+        start,
+        rules.deadlines.rule_for(clock, None),
+        rules.tz(),
+        ctx.calendar,
+    )
+    .is_ok_and(|due| !deadline::ran_out(due, at))
 }
 
 /// `due`, the due time of a handling clock started at `start` and met at

@@ -1536,6 +1536,22 @@ fn a_report_missed_stays_missed_when_the_case_is_found_major_again() {
         false,
         true,
     );
+    // Found general once more before the second report was due: that one
+    // is owed no more, and the first, missed, stays missed.
+    let mut again = s.clone();
+    assess_at(
+        &mut again,
+        report_due + Duration::minutes(130),
+        Severity::General,
+        false,
+        true,
+    );
+    let report = clock_of(&again.case(), Clock::MajorReport).expect("the missed report stays");
+    assert_eq!(
+        (report.started_at, report.due_at, report.met_at),
+        (first, report_due, Some(report_due + Duration::hours(1)))
+    );
+    assert!(report.taken_unmet);
     let reported = report_due + Duration::hours(3);
     s.act(
         1,
@@ -1552,6 +1568,39 @@ fn a_report_missed_stays_missed_when_the_case_is_found_major_again() {
         (first, report_due, Some(reported)),
         "owed since it was first found major, and late"
     );
+}
+
+#[test]
+fn a_transfer_missed_stays_missed_when_the_complaint_is_found_unfounded_again() {
+    // Valid at 09:10 and not transferred by 10:10; unfounded at 11:00,
+    // valid again at 11:10 and unfounded again at 11:20, before the
+    // second transfer was due.
+    let t = local(2026, 3, 2, 9, 0);
+    let mut s = sim_with(CaseKind::Complaint, Channel::Phone, t, t);
+    let first = t + Duration::minutes(10);
+    assess_at(&mut s, first, Severity::General, false, true);
+    let unfounded = local(2026, 3, 2, 11, 0);
+    assess_at(&mut s, unfounded, Severity::General, false, false);
+    assess_at(
+        &mut s,
+        unfounded + Duration::minutes(10),
+        Severity::General,
+        false,
+        true,
+    );
+    assess_at(
+        &mut s,
+        unfounded + Duration::minutes(20),
+        Severity::General,
+        false,
+        false,
+    );
+    let transfer = clock_of(&s.case(), Clock::Transfer).expect("the missed transfer stays");
+    assert_eq!(
+        (transfer.started_at, transfer.due_at, transfer.met_at),
+        (first, first + Duration::hours(1), Some(unfounded))
+    );
+    assert!(transfer.taken_unmet);
 }
 
 #[test]
@@ -1628,6 +1677,33 @@ fn a_taken_urgent_clock_counts_from_the_receipt_as_corrected() {
         }),
     );
     assert_eq!(clock_of(&s.case(), Clock::UrgentContact), None);
+
+    // The other way round: typed as 13:05, received at 08:00. Not yet
+    // due by the receipt typed when it was taken away at 13:30, the call
+    // was due at 10:00 by the receipt corrected since: missed.
+    let mut s = sim_with(CaseKind::Complaint, Channel::Phone, recorded, recorded);
+    assess_at(
+        &mut s,
+        local(2026, 3, 2, 13, 10),
+        Severity::General,
+        true,
+        true,
+    );
+    let taken = local(2026, 3, 2, 13, 30);
+    assess_at(&mut s, taken, Severity::General, false, true);
+    s.act(
+        1,
+        local(2026, 3, 2, 13, 40),
+        Action::Edit(shared::case::RegistrationPatch {
+            received_at: Some(typed),
+            ..Default::default()
+        }),
+    );
+    let contact = clock_of(&s.case(), Clock::UrgentContact).expect("the missed call stays");
+    assert_eq!(
+        (contact.due_at, contact.met_at),
+        (local(2026, 3, 2, 10, 0), Some(taken))
+    );
 }
 
 #[test]
