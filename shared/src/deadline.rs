@@ -269,6 +269,13 @@ pub fn met_on_time(met: DateTime<Utc>, due: DateTime<Utc>) -> bool {
     met.trunc_subsecs(0) <= due
 }
 
+/// Whether a clock due at `due` had run out by `at`: not while an act
+/// then would still meet it on time ([`met_on_time`]), so that a clock
+/// ended or taken away within its due second was not missed.
+pub fn ran_out(due: DateTime<Utc>, at: DateTime<Utc>) -> bool {
+    !met_on_time(at, due)
+}
+
 /// Where a clock due at `due` stands at `now`. A met clock is judged by
 /// when it was met, whatever `now` is; a running clock is overdue once
 /// `now` is past `due`, and due soon as [`DueSoon`] says.
@@ -818,6 +825,16 @@ mod tests {
             "2025-03-01 00:00",
             ClockStatus::MetLate,
         );
+    }
+
+    #[test]
+    fn a_clock_runs_out_after_its_due_second() {
+        let due = at("2025-03-05 23:59:59");
+        assert!(!ran_out(due, at("2025-03-05 23:59:58")));
+        assert!(!ran_out(due, due));
+        assert!(!ran_out(due, at("2025-03-05T15:59:59.400Z")));
+        assert!(!ran_out(due, at("2025-03-05T15:59:59.999Z")));
+        assert!(ran_out(due, at("2025-03-06 00:00")));
     }
 
     #[test]

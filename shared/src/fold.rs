@@ -108,10 +108,15 @@ pub struct Folded {
 /// and a callback that reaches the resident meets an urgent case's contact
 /// clock; 19: a clock whose due day lies in a year not loaded is no
 /// problem once it was owed no more before that year, and a name is
-/// searched without its spaces, `search::name`): a server
+/// searched without its spaces, `search::name`; 20: a clock ended or
+/// taken away within its due second was not missed, one taken away before
+/// it ran out no longer hides an earlier time it was taken away missed,
+/// an extension granted after the solution ran out does not let a later
+/// assessment give it another period, and the investigation's extensions
+/// are capped by the rules the solution clock started under): a server
 /// folds again every case it stored under another version, and does not
 /// resume its fold state.
-pub const RULES: i64 = 19;
+pub const RULES: i64 = 20;
 
 /// What the fold carries between ops besides the case: the clock marks the
 /// deadlines are worked out from at the end, the ops a `resolve_conflict`
@@ -401,9 +406,9 @@ struct Marks {
 }
 
 /// A clock an assessment made again or a reopening took away: one that had
-/// run out by then stays, missed, and one met by then stays met
-/// (`compute_deadlines`), so that a second look never turns a missed
-/// deadline into none.
+/// run out by then stays, missed, one met by then stays met, and any other
+/// was owed no more (`compute_deadlines`), so that a second look never
+/// turns a missed deadline into none.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct Dropped {
     clock: Clock,
@@ -480,8 +485,9 @@ fn reassessed(
 /// assessment that changed the severity after the clock was met, or after
 /// it ran out unmet, does not move it (a second look never turns a missed
 /// deadline into a met one, nor a met one into a missed one); one made
-/// while it ran gives it the new period. A clock extended before the
-/// assessment is taken as running then.
+/// while it ran gives it the new period. Whether it still ran counts the
+/// extensions granted before the assessment while it ran, and only them
+/// (one granted after it ran out moved nothing).
 fn solution_severity(
     case: &Case,
     severities: &[(DateTime<Utc>, Severity)],
@@ -496,22 +502,54 @@ fn solution_severity(
         if Some(new) == current {
             continue;
         }
-        let extended = case.extensions.iter().any(|e| e.stamp.at <= at);
         let settled = met.is_some_and(|m| m <= at)
-            || (!extended
-                && deadline::due_at(
-                    start,
-                    deadlines.rule_for(Clock::Solution, current),
-                    tz,
-                    calendar,
-                )
-                .is_ok_and(|due| due < at));
+            || solution_ran_out(case, current, start, at, deadlines, tz, calendar);
         if settled {
             return current;
         }
         current = Some(new);
     }
     current
+}
+
+/// Whether `case`'s solution clock, started at `start` and run by the
+/// period of `severity`, had run out by `at`, pushed by the extensions
+/// granted before then while it ran, as `compute_deadlines` pushes it.
+/// One whose due time cannot be computed is taken as running.
+fn solution_ran_out(
+    case: &Case,
+    severity: Option<Severity>,
+    start: DateTime<Utc>,
+    at: DateTime<Utc>,
+    deadlines: &deadline::DeadlineSettings,
+    tz: chrono_tz::Tz,
+    calendar: &Calendar,
+) -> bool {
+    let rule = deadlines.rule_for(Clock::Solution, severity);
+    let cap = deadlines.max_extension_working_days(severity);
+    let Ok(unextended) = deadline::due_at(start, rule, tz, calendar) else {
+        return false;
+    };
+    let Ok((mut due, days)) = extend(
+        &case.extensions,
+        (start, Some(at)),
+        unextended,
+        cap,
+        tz,
+        calendar,
+    ) else {
+        return false;
+    };
+    if days > 0 {
+        due = within_special_case_limit(
+            case.registration.received_at,
+            (unextended, due),
+            deadlines,
+            tz,
+            calendar,
+        );
+    }
+    deadline::ran_out(due, at)
 }
 
 /// Whether an escalation to `role` reports a major case: to the branch or
@@ -524,35 +562,16 @@ pub fn reports_major(role: Role) -> bool {
 }
 
 /// Takes away, at a reopening at `at`, a clock that started at `resolved`
-/// and nobody met: kept aside as missed if it had run out by then (as one
-/// an assessment takes away is), and owed no more if not. One not yet due
-/// is not kept: a later reopening's would hide an earlier one missed.
-fn take_back(
-    marks: &mut Marks,
-    case: &Case,
-    ctx: FoldContext<'_>,
-    clock: Clock,
-    resolved: DateTime<Utc>,
-    at: DateTime<Utc>,
-) {
-    let rules = ctx
-        .settings
-        .rules_at(workflow::clock_rules_time(case, resolved));
-    let ran_out = deadline::due_at(
-        resolved,
-        rules.deadlines.rule_for(clock, None),
-        rules.tz(),
-        ctx.calendar,
-    )
-    .is_ok_and(|due| due < at);
-    if ran_out {
-        marks.dropped.push(Dropped {
-            clock,
-            start: resolved,
-            met: None,
-            at,
-        });
-    }
+/// and nobody met: kept aside as one an assessment takes away is, missed
+/// if it had run out by then and owed no more if not (`compute_deadlines`
+/// judges which, from the case as it ends up).
+fn take_back(marks: &mut Marks, clock: Clock, resolved: DateTime<Utc>, at: DateTime<Utc>) {
+    marks.dropped.push(Dropped {
+        clock,
+        start: resolved,
+        met: None,
+        at,
+    });
 }
 
 fn first(slot: &mut Option<DateTime<Utc>>, at: DateTime<Utc>) {
@@ -1054,7 +1073,7 @@ impl Folder<'_> {
                         _ => Clock::FollowUpRepair,
                     };
                     if owed {
-                        take_back(marks, case, self.ctx, clock, resolved, at);
+                        take_back(marks, clock, resolved, at);
                     }
                 }
                 // So is the result nobody was told yet: the one to tell
@@ -1062,7 +1081,7 @@ impl Folder<'_> {
                 if let Some((resolved, None)) = marks.feedback_clock {
                     marks.feedback_clock = None;
                     if owed {
-                        take_back(marks, case, self.ctx, Clock::Feedback, resolved, at);
+                        take_back(marks, Clock::Feedback, resolved, at);
                     }
                 }
                 case.reopen_count += 1;
@@ -1516,12 +1535,13 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
         }
     }
 
-    // A clock an assessment made again took away: the latest time it was,
-    // and until when it was owed (`taken`). The urgent ones count from the
-    // receipt as it stands, as when they run; those the answer on the spot
-    // made undue, as when they run, were never owed. Owed again since, it
-    // runs again, from its first start if it had run out unmet by the time
-    // it was taken away (`revived`).
+    // A clock an assessment made again or a reopening took away: the
+    // latest time it was while still owed, and until when it was owed
+    // (`taken`). The urgent ones count from the receipt as it stands, as
+    // when they run; those the answer on the spot made undue, as when they
+    // run, were never owed. Owed again since, it runs again, from its
+    // first start if it had run out unmet by the time it was taken away
+    // (`revived`).
     let mut taken: Vec<(Clock, DateTime<Utc>)> = Vec::new();
     let mut revived: Vec<(Clock, DateTime<Utc>, DateTime<Utc>)> = Vec::new();
     for d in marks.dropped.iter().rev() {
@@ -1538,15 +1558,20 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
         let undue = (assessment_clock
             && (assessed_after_the_answer || (d.clock == Clock::Transfer && skipped(d.met))))
             || (told && !reachable);
-        let seen = taken.iter().any(|(c, _)| *c == d.clock)
-            || revived.iter().any(|(c, _, _)| *c == d.clock);
-        if undue || seen {
-            continue;
-        }
         let start = match d.clock {
             Clock::UrgentContact | Clock::UrgentOnSite => received,
             _ => d.start,
         };
+        // Taken away unmet before it ran out, it was owed no more, and
+        // must not hide an earlier time it was taken away missed (owed
+        // again in between, by a third look or a second resolution).
+        let owed_no_more =
+            d.met.is_none() && owed_no_more_when_taken(case, ctx, d.clock, start, d.at);
+        let seen = taken.iter().any(|(c, _)| *c == d.clock)
+            || revived.iter().any(|(c, _, _)| *c == d.clock);
+        if undue || owed_no_more || seen {
+            continue;
+        }
         if clocks.iter().any(|(c, _, _)| *c == d.clock) {
             if d.met.is_none() {
                 revived.push((d.clock, start, d.at));
@@ -1589,7 +1614,7 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
         .map(|&(_, start, met)| (start, met));
     // Parsing a zone's name costs more than the rest of a clock: once a case.
     let mut zone: Option<(&str, chrono_tz::Tz)> = None;
-    'clocks: for (clock, mut start, mut met) in clocks {
+    for (clock, mut start, mut met) in clocks {
         // A clock keeps the rule it started under (`settings/rules.rs`).
         let rules = ctx
             .settings
@@ -1648,12 +1673,11 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
         };
         if let Some(&(_, first, until)) = revived.iter().find(|(c, _, _)| *c == clock)
             && let Ok(first_due) = deadline::due_at(first, rule, tz, ctx.calendar)
-            && first_due < until
+            && deadline::ran_out(first_due, until)
         {
             start = first;
             due = first_due;
         }
-        let mut extended = 0;
         let unextended = due;
         // `workflow` caps the extensions' total so that the solution stays
         // within the special-case limit, by the severity known when each
@@ -1663,43 +1687,42 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
         // of the first of the two ends: a later assessment would otherwise
         // take back days from one met (by a cause analysis, before the
         // solution), or give one still open more than the solution had.
-        let cap_severity = match (clock, solution) {
-            (Clock::Investigation, Some((solution_start, solution_met))) => solution_severity(
-                case,
-                &marks.severities,
-                solution_start,
-                match (met, solution_met) {
-                    (Some(a), Some(b)) => Some(a.min(b)),
-                    (a, b) => a.or(b),
-                },
-                rules.deadlines,
-                tz,
-                ctx.calendar,
-            ),
-            _ => rule_severity,
-        };
-        let cap = rules.deadlines.max_extension_working_days(cap_severity);
-        // An extension moves the clocks that were still running, and not
-        // yet past due, when it was granted: one granted after a clock ran
-        // out would turn a missed deadline into a met one. Only the
-        // handling's (the investigation and the solution): a special case
-        // is one whose handling takes longer (003: 特殊状况不能超过七个
-        // 工作日), and the hour clocks (transfer, start, an urgent case's
-        // contact and visit, a major case's report) do not wait for it.
-        let extendable = matches!(clock, Clock::Investigation | Clock::Solution);
-        for ext in case.extensions.iter().filter(|_| extendable) {
-            // Granted within the due second, as any act is on time then.
-            let running = ext.stamp.at >= start
-                && met.is_none_or(|m| m > ext.stamp.at)
-                && deadline::met_on_time(ext.stamp.at, due);
-            let days = ext.working_days.min(cap.saturating_sub(extended));
-            if !running || days == 0 {
-                continue;
+        // It shares the rules of the solution clock's start too, which
+        // `workflow` caps them by, not those of its own later start.
+        let cap = match (clock, solution) {
+            (Clock::Investigation, Some((solution_start, solution_met))) => {
+                let solution_rules = ctx
+                    .settings
+                    .rules_at(workflow::clock_rules_time(case, solution_start));
+                let severity = solution_severity(
+                    case,
+                    &marks.severities,
+                    solution_start,
+                    match (met, solution_met) {
+                        (Some(a), Some(b)) => Some(a.min(b)),
+                        (a, b) => a.or(b),
+                    },
+                    solution_rules.deadlines,
+                    solution_rules.tz(),
+                    ctx.calendar,
+                );
+                solution_rules
+                    .deadlines
+                    .max_extension_working_days(severity)
             }
-            match deadline::extend_due(due, days, tz, ctx.calendar) {
-                Ok(d) => {
-                    due = d;
-                    extended += days;
+            _ => rules.deadlines.max_extension_working_days(rule_severity),
+        };
+        // Only the handling's clocks (the investigation and the solution)
+        // are extended: a special case is one whose handling takes longer
+        // (003: 特殊状况不能超过七个工作日), and the hour clocks (transfer,
+        // start, an urgent case's contact and visit, a major case's
+        // report) do not wait for it.
+        let extendable = matches!(clock, Clock::Investigation | Clock::Solution);
+        let extended = if extendable {
+            match extend(&case.extensions, (start, met), due, cap, tz, ctx.calendar) {
+                Ok((extended_due, days)) => {
+                    due = extended_due;
+                    days
                 }
                 // The due time is unknown, as when the clock itself cannot
                 // be computed: the clock without its extension would be
@@ -1711,25 +1734,20 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
                         message: e.message_en(),
                         met_at: met,
                     });
-                    continue 'clocks;
+                    continue;
                 }
             }
-        }
-        // The special-case limit counts from receipt: a solution counted
-        // in hours leaves the whole limit to extensions
-        // (`max_extension_working_days`), and they end with it. A rule of
-        // so many hours that it ends after the limit is not shortened by
-        // an extension.
-        if clock == Clock::Solution
-            && extended > 0
-            && let Ok(limit) = deadline::due_at(
+        } else {
+            0
+        };
+        if clock == Clock::Solution && extended > 0 {
+            due = within_special_case_limit(
                 received,
-                deadline::DeadlineRule::WorkingDays(rules.deadlines.special_case_working_days),
+                (unextended, due),
+                rules.deadlines,
                 tz,
                 ctx.calendar,
-            )
-        {
-            due = due.min(limit.max(unextended));
+            );
         }
         // Taken away before it was met, a clock stays only if it had run
         // out by then: missed, and ended then.
@@ -1737,7 +1755,7 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
         if let Some(&(_, until)) = taken.iter().find(|(c, _)| *c == clock)
             && met.is_none_or(|m| m > until)
         {
-            if due >= until {
+            if !deadline::ran_out(due, until) {
                 continue;
             }
             taken_unmet = met.is_none();
@@ -1748,7 +1766,7 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
         // is late from the close, which ended the wait for it.
         let unreached = marks.closed_unreached
             && matches!(clock, Clock::FollowUpComplaint | Clock::FollowUpRepair);
-        if met.is_none() && ended.is_some_and(|ended| due >= ended) {
+        if met.is_none() && ended.is_some_and(|ended| !deadline::ran_out(due, ended)) {
             match ended {
                 Some(ended) if unreached => due = ended,
                 _ => continue,
@@ -1762,6 +1780,79 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
             extended_working_days: extended,
             taken_unmet,
         });
+    }
+}
+
+/// Whether `clock`, started at `start` and taken away unmet at `at`, had
+/// not run out by then, by the rules it started under and before any
+/// extension, which only pushes it later: owed no more. One whose due
+/// time cannot be computed is not known to be, and is judged as the
+/// clocks that run are.
+fn owed_no_more_when_taken(
+    case: &Case,
+    ctx: FoldContext<'_>,
+    clock: Clock,
+    start: DateTime<Utc>,
+    at: DateTime<Utc>,
+) -> bool {
+    let rules = ctx
+        .settings
+        .rules_at(workflow::clock_rules_time(case, start));
+    deadline::due_at(
+        start,
+        rules.deadlines.rule_for(clock, None),
+        rules.tz(),
+        ctx.calendar,
+    )
+    .is_ok_and(|due| !deadline::ran_out(due, at))
+}
+
+/// `due`, the due time of a handling clock started at `start` and met at
+/// `met`, pushed by the extensions that were granted while it still ran,
+/// up to `cap` working days in all; with the days it took. Running means
+/// at or after its start, before it was met, and not yet past due (within
+/// the due second included, as any act is on time then): one granted
+/// after a clock ran out would turn a missed deadline into a met one.
+fn extend(
+    extensions: &[Extension],
+    (start, met): (DateTime<Utc>, Option<DateTime<Utc>>),
+    mut due: DateTime<Utc>,
+    cap: u32,
+    tz: chrono_tz::Tz,
+    calendar: &Calendar,
+) -> Result<(DateTime<Utc>, u32), crate::calendar::CalendarError> {
+    let mut extended = 0;
+    for ext in extensions {
+        let running = ext.stamp.at >= start
+            && met.is_none_or(|m| m > ext.stamp.at)
+            && deadline::met_on_time(ext.stamp.at, due);
+        let days = ext.working_days.min(cap.saturating_sub(extended));
+        if !running || days == 0 {
+            continue;
+        }
+        due = deadline::extend_due(due, days, tz, calendar)?;
+        extended += days;
+    }
+    Ok((due, extended))
+}
+
+/// An extended solution's due time, `due` extended from `unextended`,
+/// ended by the special-case limit counted from `received`. A solution
+/// counted in hours leaves the whole limit to extensions
+/// (`max_extension_working_days`), and they end with it; a rule of so
+/// many hours that it ends after the limit is not shortened by an
+/// extension. A limit that cannot be computed ends nothing.
+fn within_special_case_limit(
+    received: DateTime<Utc>,
+    (unextended, due): (DateTime<Utc>, DateTime<Utc>),
+    deadlines: &deadline::DeadlineSettings,
+    tz: chrono_tz::Tz,
+    calendar: &Calendar,
+) -> DateTime<Utc> {
+    let rule = deadline::DeadlineRule::WorkingDays(deadlines.special_case_working_days);
+    match deadline::due_at(received, rule, tz, calendar) {
+        Ok(limit) => due.min(limit.max(unextended)),
+        Err(_) => due,
     }
 }
 

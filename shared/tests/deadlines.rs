@@ -595,6 +595,29 @@ fn an_assessment_does_not_move_a_solution_deadline_already_met_or_missed() {
         true,
     );
     assert_eq!(due(&s.case(), Clock::Solution), three);
+    // Granted a day on Friday, after it had run out: the day moves
+    // nothing, so the assessment after it finds it missed all the same.
+    let mut s = sim();
+    s.act(1, local(2026, 3, 6, 8, 0), extension(1));
+    assess_at(&mut s, friday, Severity::Minor, false, true);
+    propose(&mut s, friday + Duration::hours(1));
+    let case = s.case();
+    assert!(case.violations.is_empty(), "{:?}", case.violations);
+    assert_eq!(due(&case, Clock::Solution), three);
+    assert_eq!(
+        status(&case, Clock::Solution, friday + Duration::hours(2)),
+        ClockStatus::MetLate
+    );
+    // Granted on Thursday, while it ran: due on Friday, it still runs
+    // when found minor, and takes the minor period with the one day its
+    // cap leaves (six of the seven special-case days are the rule's).
+    let mut s = sim();
+    s.act(1, local(2026, 3, 5, 10, 0), extension(1));
+    assess_at(&mut s, friday, Severity::Minor, false, true);
+    assert_eq!(
+        due(&s.case(), Clock::Solution),
+        local(2026, 3, 11, 23, 59) + Duration::seconds(59)
+    );
 }
 
 #[test]
@@ -1221,6 +1244,41 @@ fn a_clock_keeps_the_rule_it_started_under_when_the_settings_change() {
 }
 
 #[test]
+fn the_investigations_extension_cap_follows_the_solution_clocks_rule() {
+    // Received under a 3-working-day solution rule (4 extension days at
+    // most), transferred after the rule rose to 5: the investigation,
+    // which started under the new rule, takes the four days the solution
+    // clock's rule allowed, as the solution does.
+    let t = local(2026, 3, 2, 10, 0);
+    let mut s = sim_with(CaseKind::Complaint, Channel::Phone, t, t);
+    let mut five = s.settings.clone();
+    five.deadlines.solution = shared::deadline::DeadlineRule::WorkingDays(5);
+    s.settings = five.replacing(&s.settings, local(2026, 3, 2, 12, 0));
+    assess_at(
+        &mut s,
+        local(2026, 3, 2, 13, 0),
+        Severity::General,
+        false,
+        true,
+    );
+    s.act(1, local(2026, 3, 2, 14, 0), assign());
+    s.act(1, local(2026, 3, 2, 15, 0), extension(4));
+    let case = s.case();
+    assert!(case.violations.is_empty(), "{:?}", case.violations);
+    // Two working days from Monday, then 5, 6, 9 and 10 March.
+    let investigation = clock_of(&case, Clock::Investigation).expect("the investigation");
+    assert_eq!(
+        investigation.due_at,
+        local(2026, 3, 10, 23, 59) + Duration::seconds(59)
+    );
+    assert_eq!(investigation.extended_working_days, 4);
+    assert_eq!(
+        due(&case, Clock::Solution),
+        local(2026, 3, 11, 23, 59) + Duration::seconds(59)
+    );
+}
+
+#[test]
 fn the_extension_cap_follows_the_rule_the_solution_clock_started_under() {
     // Received under a 5-working-day solution rule and the 7-day
     // special-case limit: 2 working days of extension at most, even after
@@ -1478,6 +1536,22 @@ fn a_report_missed_stays_missed_when_the_case_is_found_major_again() {
         false,
         true,
     );
+    // Found general once more before the second report was due: that one
+    // is owed no more, and the first, missed, stays missed.
+    let mut again = s.clone();
+    assess_at(
+        &mut again,
+        report_due + Duration::minutes(130),
+        Severity::General,
+        false,
+        true,
+    );
+    let report = clock_of(&again.case(), Clock::MajorReport).expect("the missed report stays");
+    assert_eq!(
+        (report.started_at, report.due_at, report.met_at),
+        (first, report_due, Some(report_due + Duration::hours(1)))
+    );
+    assert!(report.taken_unmet);
     let reported = report_due + Duration::hours(3);
     s.act(
         1,
@@ -1494,6 +1568,81 @@ fn a_report_missed_stays_missed_when_the_case_is_found_major_again() {
         (first, report_due, Some(reported)),
         "owed since it was first found major, and late"
     );
+}
+
+#[test]
+fn a_transfer_missed_stays_missed_when_the_complaint_is_found_unfounded_again() {
+    // Valid at 09:10 and not transferred by 10:10; unfounded at 11:00,
+    // valid again at 11:10 and unfounded again at 11:20, before the
+    // second transfer was due.
+    let t = local(2026, 3, 2, 9, 0);
+    let mut s = sim_with(CaseKind::Complaint, Channel::Phone, t, t);
+    let first = t + Duration::minutes(10);
+    assess_at(&mut s, first, Severity::General, false, true);
+    let unfounded = local(2026, 3, 2, 11, 0);
+    assess_at(&mut s, unfounded, Severity::General, false, false);
+    assess_at(
+        &mut s,
+        unfounded + Duration::minutes(10),
+        Severity::General,
+        false,
+        true,
+    );
+    assess_at(
+        &mut s,
+        unfounded + Duration::minutes(20),
+        Severity::General,
+        false,
+        false,
+    );
+    let transfer = clock_of(&s.case(), Clock::Transfer).expect("the missed transfer stays");
+    assert_eq!(
+        (transfer.started_at, transfer.due_at, transfer.met_at),
+        (first, first + Duration::hours(1), Some(unfounded))
+    );
+    assert!(transfer.taken_unmet);
+}
+
+#[test]
+fn a_clock_ended_or_taken_away_within_its_due_second_was_not_missed() {
+    // A repair's solution is due on Thursday 5 March at 23:59:59; the
+    // case withdrawn within that second owes it no more, as an answer
+    // then would have met it. A second later it was missed.
+    let t = local(2026, 3, 2, 10, 0);
+    let solution_due = local(2026, 3, 5, 23, 59) + Duration::seconds(59);
+    let withdrawn_at = |at| {
+        let mut s = sim_with(CaseKind::Repair, Channel::Phone, t, t);
+        s.act(
+            1,
+            at,
+            Action::Withdraw {
+                reason: "业主自行处理".into(),
+            },
+        );
+        s.case()
+    };
+    let within = withdrawn_at(solution_due + Duration::milliseconds(400));
+    assert_eq!(clock_of(&within, Clock::Solution), None);
+    let after = withdrawn_at(solution_due + Duration::seconds(1));
+    assert_eq!(due(&after, Clock::Solution), solution_due);
+
+    // So is an urgent call found not urgent within its due second.
+    let mut s = sim_with(CaseKind::Complaint, Channel::Phone, t, t);
+    assess_at(
+        &mut s,
+        t + Duration::minutes(10),
+        Severity::General,
+        true,
+        true,
+    );
+    assess_at(
+        &mut s,
+        t + Duration::hours(2) + Duration::milliseconds(400),
+        Severity::General,
+        false,
+        true,
+    );
+    assert_eq!(clock_of(&s.case(), Clock::UrgentContact), None);
 }
 
 #[test]
@@ -1528,6 +1677,33 @@ fn a_taken_urgent_clock_counts_from_the_receipt_as_corrected() {
         }),
     );
     assert_eq!(clock_of(&s.case(), Clock::UrgentContact), None);
+
+    // The other way round: typed as 13:05, received at 08:00. Not yet
+    // due by the receipt typed when it was taken away at 13:30, the call
+    // was due at 10:00 by the receipt corrected since: missed.
+    let mut s = sim_with(CaseKind::Complaint, Channel::Phone, recorded, recorded);
+    assess_at(
+        &mut s,
+        local(2026, 3, 2, 13, 10),
+        Severity::General,
+        true,
+        true,
+    );
+    let taken = local(2026, 3, 2, 13, 30);
+    assess_at(&mut s, taken, Severity::General, false, true);
+    s.act(
+        1,
+        local(2026, 3, 2, 13, 40),
+        Action::Edit(shared::case::RegistrationPatch {
+            received_at: Some(typed),
+            ..Default::default()
+        }),
+    );
+    let contact = clock_of(&s.case(), Clock::UrgentContact).expect("the missed call stays");
+    assert_eq!(
+        (contact.due_at, contact.met_at),
+        (local(2026, 3, 2, 10, 0), Some(taken))
+    );
 }
 
 #[test]
