@@ -724,7 +724,7 @@ pub(super) fn user_directory(db: &dyn Db, scope: &Scope) -> StoreResult<Vec<User
 #[cfg(test)]
 mod tests {
     use super::super::test_support::{audit, fresh_device, store_with_staff};
-    use super::super::{NewUser, Store, StoreError};
+    use super::super::{NewUser, Store, StoreError, UserProfile};
     use chrono::Utc;
     use shared::role::Role;
 
