@@ -135,9 +135,16 @@ impl Problems {
 pub fn validate_op(op: &Op, ceiling: DateTime<Utc>) -> Result<(), Vec<FieldError>> {
     let mut p = Problems::default();
     p.time("at", op.at, ceiling);
+    let in_range = |t: DateTime<Utc>| t >= time_floor() && t <= ceiling;
     match DateTime::from_timestamp_millis(op.hlc.wall_ms) {
-        Some(wall) => p.time("hlc.wall_ms", wall, ceiling),
-        None => p.push("hlc.wall_ms", ValidationError::ClockOutOfRange),
+        // A device's clock never orders an op before the op's own time
+        // (`HlcClock::tick` takes the wall clock it is stamped with): the
+        // clock alone decides which of two racing acts wins, so one set
+        // back would let an act recorded after a void win over it.
+        Some(wall)
+            if in_range(wall)
+                && !(op.hlc.wall_ms < op.at.timestamp_millis() && in_range(op.at)) => {}
+        _ => p.push("hlc.wall_ms", ValidationError::ClockOutOfRange),
     }
     if op.hlc.counter > MAX_HLC_COUNTER {
         p.push(
@@ -576,6 +583,15 @@ mod tests {
     #[test]
     fn a_plain_op_passes() {
         check(|_| {}, &[]);
+    }
+
+    #[test]
+    fn a_clock_behind_the_ops_own_time_is_refused() {
+        check(
+            |o| o.hlc.wall_ms = o.at.timestamp_millis() - 1,
+            &[("hlc.wall_ms", "clock.out_of_range")],
+        );
+        check(|o| o.hlc.wall_ms = o.at.timestamp_millis(), &[]);
     }
 
     #[test]
