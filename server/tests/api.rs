@@ -855,6 +855,8 @@ fn push_is_idempotent_detects_gaps_and_clones() {
     for _ in 0..2 {
         let (_, body) = c.post("/api/v1/sync/push", &push_body(a.device, &[clone.clone()]));
         assert_eq!(code(&body["quarantined"][0]), "sync.clone");
+        // Named by id: the tablet holds two ops of that number.
+        assert_eq!(body["quarantined"][0]["op"], json!(clone.id), "{body}");
     }
     let (admin, _) = w.login("admin");
     let (_, q) = admin.get("/api/v1/admin/quarantine");
@@ -872,13 +874,24 @@ fn push_is_idempotent_detects_gaps_and_clones() {
     );
     assert_eq!(s, 200, "{outcome}");
     assert_eq!(outcome["code"], "sync.clone", "{outcome}");
+    // Two of one number in one batch (two tabs that both handed it out):
+    // the one refused is named, not the first of the number.
+    let r5 = a.register(w.pa(), "五");
+    let mut twin = a.register(w.pa(), "五的孪生");
+    twin.seq = r5.seq;
+    let (_, body) = c.post(
+        "/api/v1/sync/push",
+        &push_body(a.device, &[r5.clone(), twin.clone()]),
+    );
+    assert_eq!(body["acked_seq"], 5, "{body}");
+    assert_eq!(body["quarantined"][0]["op"], json!(twin.id), "{body}");
     let (_, page) = c.get("/api/v1/cases");
-    assert_eq!(page["total"], 4);
+    assert_eq!(page["total"], 5);
     // A re-login tells a device that lost its storage where it stands.
     let (_, body) = Client::login_on(&w.server.base, "staff_a", a.device, &secret_of(&first));
     assert_eq!(body["device"], first["device"]);
     assert_eq!(body["device_number"], first["device_number"]);
-    assert_eq!(body["acked_seq"], 4);
+    assert_eq!(body["acked_seq"], 5);
 }
 
 /// A push whose answer was lost, sent again after the server was upgraded

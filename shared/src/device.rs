@@ -204,10 +204,11 @@ impl DeviceState {
     pub fn take_refusals(&mut self, notices: &[QuarantineNotice], sent: &[Op]) -> bool {
         let mut changed = false;
         for notice in notices {
-            let Some(op) = sent
-                .iter()
-                .find(|op| op.device == self.device && op.seq == notice.seq)
-            else {
+            // By id where the server names it: two ops may share a sequence
+            // number, and only the one refused is.
+            let Some(op) = sent.iter().find(|op| {
+                op.device == self.device && notice.op.map_or(op.seq == notice.seq, |id| id == op.id)
+            }) else {
                 continue;
             };
             self.refused.retain(|r| r.op != op.id);
@@ -434,6 +435,41 @@ mod tests {
         assert_eq!(d.acked_seq, 5, "never past what was made");
     }
 
+    /// Two tabs that both handed out one sequence number sent both ops:
+    /// the server names the one it refused, and only that one is marked.
+    #[test]
+    fn a_refusal_marks_the_op_it_names_of_two_with_one_sequence_number() {
+        let mut d = DeviceState::new(DeviceId(Uuid::from_u128(1)), 7, 4);
+        let staff = Actor {
+            user: UserId::NIL,
+            role: Role::Staff,
+        };
+        let t = DateTime::parse_from_rfc3339("2026-01-05T10:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let mut twin = |id| {
+            d.make_op(
+                OpId(Uuid::from_u128(id)),
+                CaseId(Uuid::from_u128(2)),
+                staff,
+                None,
+                Action::Start,
+                t,
+            )
+        };
+        let a = twin(10);
+        let mut b = twin(11);
+        b.seq = a.seq;
+        let notice = crate::wire::QuarantineNotice {
+            seq: b.seq,
+            op: Some(b.id),
+            code: "sync.clone".into(),
+            message: String::new(),
+        };
+        assert!(d.take_refusals(&[notice], &[a.clone(), b.clone()]));
+        assert_eq!(d.refused_ops(), HashSet::from([b.id]));
+    }
+
     #[test]
     fn a_clock_that_ran_ahead_is_forgotten_once_the_server_refused_it() {
         let mut d = DeviceState::new(DeviceId(Uuid::from_u128(1)), 7, 0);
@@ -468,6 +504,7 @@ mod tests {
         // it leaves the forgetting to the next sync, or the next start.
         let refusal = crate::wire::QuarantineNotice {
             seq: ahead.seq,
+            op: None,
             code: "clock.out_of_range".into(),
             message: String::new(),
         };
@@ -533,6 +570,7 @@ mod tests {
             .collect();
         let notice = |seq: u64, code: &str| QuarantineNotice {
             seq,
+            op: None,
             code: code.into(),
             message: format!("{code} message"),
         };

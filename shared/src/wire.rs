@@ -458,6 +458,11 @@ pub struct PushResponse {
 pub struct QuarantineNotice {
     /// The device's sequence number of the op.
     pub seq: u64,
+    /// The op, by id: of two ops sent with one sequence number (two tabs
+    /// that both handed it out), the one refused. Absent from older
+    /// servers, whose notices name the sequence number only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub op: Option<crate::id::OpId>,
     /// A stable reason code.
     pub code: String,
     /// The reason for a person.

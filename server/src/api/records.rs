@@ -235,7 +235,15 @@ fn import_ops(
                     report.stored += 1;
                 }
                 ReapplyOutcome::Refused { code, message } => {
-                    aside.insert(seq, QuarantineNotice { seq, code, message });
+                    aside.insert(
+                        seq,
+                        QuarantineNotice {
+                            seq,
+                            op: None,
+                            code,
+                            message,
+                        },
+                    );
                 }
                 // Discarded by an administrator since: settled, so held.
                 ReapplyOutcome::AlreadyResolved => {

@@ -137,6 +137,7 @@ pub enum Verdict {
 fn quarantine(op: &Op, code: &str, message: String) -> Verdict {
     Verdict::Quarantine(QuarantineNotice {
         seq: op.seq,
+        op: Some(op.id),
         code: code.into(),
         message,
     })
@@ -577,9 +578,10 @@ fn invalid_message(errors: &[FieldError]) -> String {
 }
 
 /// The notice for a re-sent sequence number with different content.
-pub fn clone_notice(seq: u64) -> QuarantineNotice {
+pub fn clone_notice(op: &Op) -> QuarantineNotice {
     QuarantineNotice {
-        seq,
+        seq: op.seq,
+        op: Some(op.id),
         code: "sync.clone".into(),
         message: "this sequence number was already stored with different content (cloned or corrupted device)"
             .into(),
@@ -588,9 +590,10 @@ pub fn clone_notice(seq: u64) -> QuarantineNotice {
 
 /// The notice for a records file's op without a valid proof that its
 /// author made it on its tablet (`shared::proof`).
-pub fn unproven_notice(seq: u64) -> QuarantineNotice {
+pub fn unproven_notice(op: &Op) -> QuarantineNotice {
     QuarantineNotice {
-        seq,
+        seq: op.seq,
+        op: Some(op.id),
         code: "import.unproven".into(),
         message: "the file does not prove that this record was made by its author on this tablet (changed after it was made, written by someone else, or made before records carried proofs): re-apply it only if its author confirms it"
             .into(),

@@ -528,18 +528,21 @@ fn push(tx: &dyn Db, rules: &Rules<'_>, epoch: u64, job: &PushJob) -> StoreResul
             // again: the answer that refused it may never have reached the
             // tablet, which would then show it as taken.
             Step::Repeat => {
-                quarantined.extend(held_aside(tx, &device_key, op.seq)?);
+                quarantined.extend(held_aside(tx, &device_key, op.seq)?.map(|mut notice| {
+                    notice.op = Some(op.id);
+                    notice
+                }));
                 continue;
             }
             Step::Gap => break,
             // The same clone sent again (a retry, a records file imported
             // again) is refused again, and listed once.
             Step::Clone if clone_kept(tx, &device_key, op.seq, hash)? => {
-                quarantined.push(push::clone_notice(op.seq));
+                quarantined.push(push::clone_notice(op));
                 continue;
             }
-            Step::Clone => push::clone_notice(op.seq),
-            Step::Judge if job.unproven.contains(&op.seq) => push::unproven_notice(op.seq),
+            Step::Clone => push::clone_notice(op),
+            Step::Judge if job.unproven.contains(&op.seq) => push::unproven_notice(op),
             Step::Judge => {
                 let before = match schema_before {
                     Some(schema) => schema,
@@ -660,11 +663,13 @@ fn held_aside(tx: &dyn Db, device: &str, seq: u64) -> StoreResult<Option<Quarant
         Ok(match deleted {
             true => QuarantineNotice {
                 seq,
+                op: None,
                 code: "case.deleted".into(),
                 message: "its case was deleted (retention)".into(),
             },
             false => QuarantineNotice {
                 seq,
+                op: None,
                 code: r.get(0)?,
                 message: r.get(1)?,
             },
