@@ -473,6 +473,7 @@ async fn push_all(ctx: AppCtx, token: &str) -> Result<Pushed, ApiError> {
             db::save_state(&snapshot).await?;
         }
         if restored {
+            crate::tombstone::forget_deletions(ctx).await;
             crate::evidence::upload::offer_again_if_owed(ctx).await;
         }
         if refused {

@@ -98,6 +98,25 @@ pub fn apply(ctx: AppCtx, cases: &[CaseId], forget: &Forget) {
     ctx.refold(cases.iter().copied());
 }
 
+/// Forgets which cases the server deleted, after a restore (a new epoch):
+/// the restored server may hold one again (its deletion was after the
+/// backup and could not be done again), and the list would drop it from
+/// this tablet at every sync, for good. The pull from the start that the
+/// new epoch brings names again the deletions the server still holds.
+pub async fn forget_deletions(ctx: AppCtx) {
+    if ctx.deleted.with_untracked(|d| d.is_empty()) {
+        return;
+    }
+    let forget = Forget {
+        deleted: Some(Vec::new()),
+        ..Forget::default()
+    };
+    match db::forget(&forget).await {
+        Ok(()) => ctx.deleted.set(Default::default()),
+        Err(e) => leptos::logging::warn!("forgetting the deleted cases after a restore: {e}"),
+    }
+}
+
 /// Drops this device's ops of deleted cases that the server has
 /// acknowledged since they were kept (see the module's note).
 pub async fn prune(ctx: AppCtx) -> Result<(), DbError> {

@@ -166,7 +166,7 @@ async fn held(browser: &Browser, case: CaseId, hash: BlobHash) -> (u64, bool) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_deleted_case_leaves_the_other_tablets_at_their_next_sync() {
-    let server = Server::start();
+    let mut server = Server::start();
     server.seed();
     // A PNG's first bytes: the server checks them against the type the
     // attach op declares.
@@ -191,6 +191,10 @@ async fn a_deleted_case_leaves_the_other_tablets_at_their_next_sync() {
     staff
         .wait_attr("detail-state", "data-state", "withdrawn")
         .await;
+    let backup_dir = tempfile::tempdir().expect("a backup dir");
+    let backup_file = backup_dir.path().join("backup.db");
+    let backup = backup_file.to_str().expect("a UTF-8 path");
+    server.cli(&["backup", backup]);
 
     let admin = Browser::start().await;
     admin.open(&server.url("/")).await;
@@ -214,5 +218,20 @@ async fn a_deleted_case_leaves_the_other_tablets_at_their_next_sync() {
     staff.open(&server.url("/")).await;
     staff.wait_for_test_id("case-list").await;
     staff.wait_count("case-row", 0).await;
+
+    // The database is lost and restored from the backup, which holds the
+    // case: nothing tells the restore of its deletion. The tablet shows
+    // what the server holds again, and keeps it through later syncs.
+    server.kill();
+    for file in ["cases.sqlite3", "cases.sqlite3-wal", "cases.sqlite3-shm"] {
+        let _ = std::fs::remove_file(server.data_dir().join(file));
+    }
+    server.cli(&["restore", backup]);
+    server.restart();
+    staff.sync_now().await;
+    staff.sync_now().await;
+    staff.wait_count("case-row", 1).await;
+    staff.sync_now().await;
+    assert_eq!(held(&staff, case, hash).await.0, 3, "dropped again");
     staff.close().await;
 }

@@ -398,6 +398,7 @@ async fn log_in(
     // The uploads the restored server lost are offered again, as a sync
     // that learns of the restore does; the login learnt of it first.
     if restored {
+        crate::tombstone::forget_deletions(ctx).await;
         crate::evidence::upload::offer_again_if_owed(ctx).await;
     }
     // The server accepts the device again (`save_login` forgot the
