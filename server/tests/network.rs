@@ -512,6 +512,13 @@ fn only_a_trusted_proxy_names_the_client_address() {
             "127.0.0.1",
         ),
         (&[][..], "203.0.113.12", "127.0.0.1"),
+        // A byte that is not ASCII text in what the client sent before
+        // the proxy's entry does not cost the proxy's word.
+        (
+            &["--trusted-proxy", "127.0.0.1"][..],
+            "é, 203.0.113.13",
+            "203.0.113.13",
+        ),
     ] {
         let server = Running::start(data.path(), flags, 1);
         let failed = post_json(

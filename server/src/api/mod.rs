@@ -315,12 +315,16 @@ where
         else {
             return Ok(ClientAddr("unknown".into()));
         };
-        let forwarded: Vec<&str> = parts
+        // Read lossily: the proxy appends the address it saw to the line
+        // the client sent, and a byte that is not text there would
+        // otherwise drop the line, and with it the proxy's own word.
+        let forwarded: Vec<String> = parts
             .headers
             .get_all(crate::proxy::FORWARDED_FOR)
             .iter()
-            .filter_map(|v| v.to_str().ok())
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
             .collect();
+        let forwarded: Vec<&str> = forwarded.iter().map(String::as_str).collect();
         let proxies = Arc::<TrustedProxies>::from_ref(state);
         Ok(ClientAddr(proxies.client(peer, &forwarded).to_string()))
     }
