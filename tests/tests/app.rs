@@ -1601,6 +1601,16 @@ async fn a_conflicted_assignment_to_someone_who_left_is_only_dismissed() {
     browser.login("manager1").await;
     open_case(&browser, &reg_no.to_string()).await;
     browser.wait_count("conflict-dismiss", 2).await;
+    // The assignments that lost say what they were, not "派单给 " nobody.
+    let entries = timeline(&browser).await;
+    let lost: Vec<&String> = entries.iter().filter(|e| e.contains("冲突")).collect();
+    assert!(
+        lost.len() == 2
+            && lost
+                .iter()
+                .all(|e| e.contains("派单/转办") && !e.contains("派单给")),
+        "{entries:?}"
+    );
     let why = browser.wait_for_test_id("conflict-unassignable").await;
     let why = why.text().await.expect("the reason");
     assert!(why.contains("王客服"), "{why}");

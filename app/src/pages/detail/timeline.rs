@@ -129,6 +129,28 @@ fn sentence(e: &TimelineEntry, case: &Case, config: &Config, l: Lang) -> String 
     };
     let or_empty = |field: &str| to(field).unwrap_or_default();
     let zh = l == Lang::ZhCn;
+    let named = |kind: ActionKind| {
+        let name = kind.label(l);
+        if zh {
+            name.to_string()
+        } else {
+            name.to_lowercase()
+        }
+    };
+    // Kept without effect (a conflict, a rule it broke), an op changed
+    // nothing, so its values are not among the changes: a sentence built
+    // from them would misstate it (an accept that lost read "未采纳建议",
+    // an assignment "派单给 " to nobody). Its name says what it was, and
+    // the mark after the sentence what became of it. A registration and
+    // an approval word it themselves.
+    if e.outcome != Outcome::Applied
+        && !matches!(
+            e.action,
+            ActionKind::Register | ActionKind::Approve | ActionKind::ChangeResponder
+        )
+    {
+        return named(e.action);
+    }
     match e.action {
         ActionKind::Register => {
             let kind = case.registration.kind.label(l);
@@ -376,13 +398,6 @@ fn sentence(e: &TimelineEntry, case: &Case, config: &Config, l: Lang) -> String 
             }
         }
         // The rest say what they are by their name alone.
-        kind => {
-            let name = kind.label(l);
-            if zh {
-                name.to_string()
-            } else {
-                name.to_lowercase()
-            }
-        }
+        kind => named(kind),
     }
 }
