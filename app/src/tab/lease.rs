@@ -99,7 +99,14 @@ async fn held(storage: &web_sys::Storage, lease: &Lease) -> bool {
         return false;
     }
     sleep(ANSWER_MS).await;
-    read(storage).is_some_and(|now| now.tab != lease.tab || now.at > lease.at)
+    read(storage).is_some_and(|now| answered(lease, &now))
+}
+
+/// Whether the lease read `now` shows its holder answered (or another tab
+/// took it) since it read `before`: any new time, not only a later one, as
+/// a holder whose clock was set back since answers with an earlier time.
+fn answered(before: &Lease, now: &Lease) -> bool {
+    now.tab != before.tab || now.at != before.at
 }
 
 /// Renewed lately. A time ahead of this tablet's clock by more than that
