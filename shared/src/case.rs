@@ -1011,26 +1011,35 @@ impl Case {
     /// counted before it, so that three tries are made at different
     /// times, not tapped in a minute.
     pub fn callback_tries(&self, gap: chrono::Duration) -> usize {
-        let resolved = self.resolution.as_ref().map(|r| r.stamp.at);
-        let mut times: Vec<DateTime<Utc>> = self
+        self.counted_callbacks(self.reopen_count, gap).len()
+    }
+
+    /// The missed callbacks of round `round` that count as tries (by
+    /// [`Case::callback_tries`]' rule; in the current round only those
+    /// after its resolution), in the order of their times: the timeline
+    /// numbers them so.
+    pub fn counted_callbacks(&self, round: u32, gap: chrono::Duration) -> Vec<&MissedCallback> {
+        let resolved = self
+            .resolution
+            .as_ref()
+            .map(|r| r.stamp.at)
+            .filter(|_| round == self.reopen_count);
+        let mut tries: Vec<&MissedCallback> = self
             .callbacks_missed
             .iter()
-            .filter(|m| m.round == self.reopen_count)
-            .map(|m| m.stamp.at)
-            .filter(|at| resolved.is_none_or(|r| *at >= r))
+            .filter(|m| m.round == round)
+            .filter(|m| resolved.is_none_or(|r| m.stamp.at >= r))
             .collect();
-        times.sort_unstable();
+        tries.sort_by_key(|m| m.stamp.at);
         let mut counted: Option<DateTime<Utc>> = None;
-        times
-            .into_iter()
-            .filter(|&at| {
-                let apart = counted.is_none_or(|last| at - last >= gap);
-                if apart {
-                    counted = Some(at);
-                }
-                apart
-            })
-            .count()
+        tries.retain(|m| {
+            let apart = counted.is_none_or(|last| m.stamp.at - last >= gap);
+            if apart {
+                counted = Some(m.stamp.at);
+            }
+            apart
+        });
+        tries
     }
 
     /// A complaint assessed as unfounded (不成立): closed with an

@@ -384,13 +384,24 @@ async fn a_repair_whose_resident_never_answers_closes_after_three_missed_callbac
     let entries = browser.find_all("timeline-entry").await.len();
     // The tries an hour or more apart, after the repair (tries dated
     // before it count for nothing): the tablet's clock says now, then 2
-    // and 4 hours later.
-    for (tried, what) in ["无人接听", "关机", "无人接听"].into_iter().enumerate() {
+    // and 4 hours later. One a minute after the first is no new try, and
+    // is not numbered as one.
+    let tries = [
+        (0, "无人接听", "回访未果（电话，第 1 次"),
+        (
+            60_000,
+            "再拨一次",
+            "回访未果（电话；距上一次不足一小时，不另计次）",
+        ),
+        (2 * 3_600_000, "关机", "回访未果（电话，第 2 次"),
+        (4 * 3_600_000, "无人接听", "回访未果（电话，第 3 次"),
+    ];
+    for (tried, (later_ms, what, said)) in tries.into_iter().enumerate() {
         assert!(
             browser.find("action-close").await.is_none(),
             "no close after {tried} tries"
         );
-        let ago_ms = -(2 * tried as i64) * 3_600_000;
+        let ago_ms = -(later_ms as i64);
         browser
             .eval(&format!(
                 "if (!window.__realNow) {{
@@ -407,9 +418,7 @@ async fn a_repair_whose_resident_never_answers_closes_after_three_missed_callbac
         browser
             .wait_count("timeline-entry", entries + tried + 1)
             .await;
-        browser
-            .wait_text("timeline", &format!("回访未果（电话，第 {} 次", tried + 1))
-            .await;
+        browser.wait_text("timeline", said).await;
     }
     assert_eq!(browser.attr("detail-state", "data-state").await, "resolved");
     let reasons = only_item_reasons(&browser, &reg_no).await;
@@ -431,7 +440,7 @@ async fn a_repair_whose_resident_never_answers_closes_after_three_missed_callbac
     assert_eq!(case["state"], "closed", "{case}");
     assert_eq!(
         case["callbacks_missed"].as_array().map(Vec::len),
-        Some(3),
+        Some(4),
         "{case}"
     );
     assert_eq!(case["follow_ups"], serde_json::json!([]), "{case}");

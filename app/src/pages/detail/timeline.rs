@@ -257,13 +257,13 @@ fn sentence(e: &TimelineEntry, case: &Case, config: &Config, l: Lang) -> String 
             let early = |m: &shared::case::MissedCallback| {
                 m.round == case.reopen_count && resolved.is_some_and(|r| m.stamp.at < r)
             };
-            let nth = missed.map_or(0, |m| {
-                case.callbacks_missed
+            // Numbered as the close counts them: a try within the hour of
+            // the one counted before it is no new try.
+            let nth = missed.and_then(|m| {
+                case.counted_callbacks(m.round, shared::workflow::CALLBACK_GAP)
                     .iter()
-                    .take_while(|n| n.stamp.op != m.stamp.op)
-                    .filter(|n| n.round == m.round && !early(n))
-                    .count()
-                    + 1
+                    .position(|n| n.stamp.op == m.stamp.op)
+                    .map(|i| i + 1)
             });
             let note = or_empty("callback_missed");
             let of = shared::workflow::CALLBACK_ATTEMPTS;
@@ -276,13 +276,23 @@ fn sentence(e: &TimelineEntry, case: &Case, config: &Config, l: Lang) -> String 
                     "missed the complainant ({}; dated before the work was done, so it does not count toward closing without the call): {note}",
                     m.method.label(l)
                 ),
-                (Some(m), true) => format!(
-                    "回访未果（{}，第 {nth} 次；间隔一小时以上的 {of} 次后可结案）：{note}",
+                (Some(m), true) if nth.is_none() => format!(
+                    "回访未果（{}；距上一次不足一小时，不另计次）：{note}",
                     m.method.label(l)
                 ),
-                (Some(m), false) => format!(
-                    "missed the complainant ({}, try {nth}; after {of} tries an hour or more apart the case may close): {note}",
+                (Some(m), false) if nth.is_none() => format!(
+                    "missed the complainant ({}; within the hour of the try before, so not counted as another): {note}",
                     m.method.label(l)
+                ),
+                (Some(m), true) => format!(
+                    "回访未果（{}，第 {} 次；间隔一小时以上的 {of} 次后可结案）：{note}",
+                    m.method.label(l),
+                    nth.unwrap_or_default()
+                ),
+                (Some(m), false) => format!(
+                    "missed the complainant ({}, try {}; after {of} tries an hour or more apart the case may close): {note}",
+                    m.method.label(l),
+                    nth.unwrap_or_default()
                 ),
                 // Refused (the case had moved on): the entry says so.
                 (None, true) => format!("回访未果：{note}"),
