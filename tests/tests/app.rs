@@ -2351,6 +2351,34 @@ async fn a_case_registered_twice_is_voided_and_links_to_the_one_kept() {
     browser.close().await;
 }
 
+/// An assessment form holding only choices (major, urgent: a valid
+/// complaint needs no reason) is a draft: the manager looks at another
+/// screen and comes back to it as left, not to a general one.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_action_form_holding_only_choices_is_kept() {
+    let server = Server::start();
+    server.seed();
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("manager1").await;
+    let reg_no = browser.register_complaint("郑一", "化粪池外溢").await;
+    browser.click("open-case").await;
+    browser.wait_text("detail-reg-no", &reg_no).await;
+    browser.click("action-assess").await;
+    browser.choose("in-severity", "major").await;
+    browser.click("in-urgent").await;
+    browser.click("nav-list").await;
+    open_case(&browser, &reg_no).await;
+    browser.wait_for_test_id("in-severity").await;
+    assert_eq!(browser.value("in-severity").await, "major");
+    let urgent = browser.wait_for_test_id("in-urgent").await;
+    assert_eq!(
+        urgent.prop("checked").await.ok().flatten().as_deref(),
+        Some("true")
+    );
+    browser.close().await;
+}
+
 /// A second assessment's form starts from the assessment; when a
 /// colleague replaces that assessment before it is confirmed, the form
 /// would put the old one back with the one change made. What was not

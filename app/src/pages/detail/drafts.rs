@@ -112,8 +112,14 @@ impl Drafts {
         }
         let fields = self.under(|| ActionFields::new(role));
         match self.kept.with_value(|k| k.forms.get(kind.code()).cloned()) {
-            Some(typed) => fields.fill(&typed),
-            None => start(&fields),
+            Some(typed) => {
+                fields.mark_opened();
+                fields.fill(&typed);
+            }
+            None => {
+                start(&fields);
+                fields.mark_opened();
+            }
         }
         self.fields.update_value(|all| {
             all.insert(kind, fields);

@@ -72,6 +72,9 @@ pub(super) struct ActionFields {
     /// unseen. Empty when not known (a draft kept by an older build). No
     /// input, kept with the draft.
     pub(super) approval_seen: RwSignal<String>,
+    /// What the [`CHOICES`] held when the form was opened (empty: not
+    /// recorded): one changed since makes the form a draft.
+    opened: StoredValue<BTreeMap<String, Typed>>,
 }
 
 impl ActionFields {
@@ -118,7 +121,25 @@ impl ActionFields {
             assessment_seen: RwSignal::new(UNSEEN.into()),
             assessment_base: RwSignal::new(String::new()),
             approval_seen: RwSignal::new(String::new()),
+            opened: StoredValue::new(BTreeMap::new()),
         }
+    }
+
+    /// Records what the choices hold as the form opens (its defaults, and
+    /// what the case filled in), against which [`ActionFields::typed`]
+    /// finds one changed.
+    pub(super) fn mark_opened(&self) {
+        let opened = untrack(|| self.choices());
+        self.opened.set_value(opened);
+    }
+
+    /// What the [`CHOICES`] hold.
+    fn choices(&self) -> BTreeMap<String, Typed> {
+        self.inputs()
+            .into_iter()
+            .filter(|(name, _)| CHOICES.contains(name))
+            .map(|(name, input)| (name.to_string(), input.typed()))
+            .collect()
     }
 }
 
@@ -609,6 +630,16 @@ enum Input {
     Check(RwSignal<bool>),
 }
 
+impl Input {
+    /// What it holds, read inside a reactive scope.
+    fn typed(self) -> Typed {
+        match self {
+            Input::Text(s) => Typed::Text(s.get()),
+            Input::Check(b) => Typed::Check(b.get()),
+        }
+    }
+}
+
 /// What one input holds, as a draft keeps it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
@@ -645,6 +676,24 @@ const WORDS: [&str; 24] = [
     "plan",
     "answer",
     "duplicate_of",
+];
+
+/// The choices that have a default: changed, they make a draft as words
+/// do (a major, urgent assessment chosen and left for another screen must
+/// not come back as a general one). Not the spot-check box, which the
+/// form ticks itself for a finished case.
+const CHOICES: [&str; 11] = [
+    "severity",
+    "urgent",
+    "validity",
+    "note_kind",
+    "approved",
+    "method",
+    "on_the_spot",
+    "to_role",
+    "skip_level",
+    "days",
+    "accepted",
 ];
 
 impl ActionFields {
@@ -695,23 +744,20 @@ impl ActionFields {
     }
 
     /// What the inputs hold, read inside a reactive scope; `None` when no
-    /// words are typed in any.
+    /// words are typed in any and no choice changed since the form opened.
     pub(super) fn typed(&self) -> Option<BTreeMap<String, Typed>> {
         let all: BTreeMap<String, Typed> = self
             .inputs()
             .into_iter()
-            .map(|(name, input)| {
-                let value = match input {
-                    Input::Text(s) => Typed::Text(s.get()),
-                    Input::Check(b) => Typed::Check(b.get()),
-                };
-                (name.to_string(), value)
-            })
+            .map(|(name, input)| (name.to_string(), input.typed()))
             .collect();
         let words = WORDS
             .iter()
             .any(|w| matches!(all.get(*w), Some(Typed::Text(t)) if !t.trim().is_empty()));
-        words.then_some(all)
+        let chosen = self.opened.with_value(|opened| {
+            !opened.is_empty() && CHOICES.iter().any(|c| opened.get(*c) != all.get(*c))
+        });
+        (words || chosen).then_some(all)
     }
 
     /// Puts a draft back into the inputs; names it does not hold stay.
