@@ -1,5 +1,5 @@
-//! Login. The network is needed only here, and only once per device: the
-//! session is kept in IndexedDB, so later starts work offline.
+//! Login. The network is needed only here, at each login: the session is
+//! kept in IndexedDB, so later starts work offline until a logout.
 //!
 //! The server decides who the device is. The first login sends no device
 //! and gets an id and a secret, which the device keeps and sends at every
@@ -91,8 +91,8 @@ pub fn Login() -> impl IntoView {
         <form class="card login" data-testid="login-form" on:submit=submit>
             <h2>{t("登录", "Log in")}</h2>
             <p class="hint">{t(
-                "首次在本设备使用需要联网登录，之后可离线工作。",
-                "The first login on a device needs the network; after that the app works offline.",
+                "登录需要联网；登录后可离线工作，直到退出登录。",
+                "Logging in needs the network; once logged in, the app works offline until you log out.",
             )}</p>
             <label class="field">
                 <span>{t("账号", "Login")}</span>
