@@ -121,11 +121,20 @@ impl Assets {
             && self.file_for(path).as_deref() == Some("index.html")
     }
 
-    /// The hex SHA-256 (first 16 bytes) of `file`'s content.
-    async fn digest(&self, file: &str) -> Option<String> {
+    /// `file`'s length and modification time, which a new build's copy
+    /// changes.
+    async fn stamp(&self, file: &str) -> Option<(u64, std::time::SystemTime)> {
+        let meta = tokio::fs::metadata(self.dist.join(file)).await.ok()?;
+        Some((meta.len(), meta.modified().ok()?))
+    }
+
+    /// The hex SHA-256 (first 16 bytes) of `file`'s content, if it is
+    /// still the file of `stamp` ([`Assets::stamp`]).
+    async fn digest(&self, file: &str, stamp: (u64, std::time::SystemTime)) -> Option<String> {
         let path = self.dist.join(file);
-        let meta = tokio::fs::metadata(&path).await.ok()?;
-        let stamp = (meta.len(), meta.modified().ok()?);
+        if self.stamp(file).await? != stamp {
+            return None;
+        }
         let known = self
             .digests
             .lock()
@@ -137,6 +146,10 @@ impl Assets {
             return known;
         }
         let bytes = tokio::fs::read(&path).await.ok()?;
+        // Replaced while it was read: the digest would name neither.
+        if self.stamp(file).await? != stamp {
+            return None;
+        }
         let digest = tokio::task::spawn_blocking(move || {
             Sha256::digest(&bytes)[..16]
                 .iter()
@@ -163,6 +176,14 @@ async fn caching(State(assets): State<Arc<Assets>>, mut req: Request, next: Next
         return (StatusCode::NOT_FOUND, "no such file").into_response();
     }
     let file = assets.file_for(req.uri().path());
+    // The file as it is before it is served: a new build copied in while
+    // it is (a deploy) would otherwise give the old bytes the new bytes'
+    // ETag, and the browser would revalidate the old page for good. An
+    // ETag is given only when the file is unchanged after.
+    let before = match &file {
+        Some(file) => assets.stamp(file).await,
+        None => None,
+    };
     let if_none_match = req.headers_mut().remove(IF_NONE_MATCH);
     // The ETag is the validator: `ServeDir` must not answer a 304 of its
     // own from the time stamp, which would carry none of these headers.
@@ -189,7 +210,10 @@ async fn caching(State(assets): State<Arc<Assets>>, mut req: Request, next: Next
         Some(b"gzip") => "-gz",
         Some(_) => return response,
     };
-    let Some(digest) = assets.digest(&file).await else {
+    let Some(stamp) = before else {
+        return response;
+    };
+    let Some(digest) = assets.digest(&file, stamp).await else {
         return response;
     };
     let Ok(etag) = HeaderValue::from_str(&format!("\"{digest}{suffix}\"")) else {
@@ -254,6 +278,27 @@ mod tests {
         assert!(check("*"));
         assert!(!check("\"abc\""));
         assert!(!check("\"abc-gz\""));
+    }
+
+    /// A deploy copies a new build in while the old page is served: the
+    /// old bytes must not go out under the new bytes' ETag.
+    #[tokio::test]
+    async fn a_file_replaced_since_it_was_served_gets_no_etag() {
+        let dist = tempfile::tempdir().expect("temp dir");
+        let page = dist.path().join("index.html");
+        std::fs::write(&page, "<!doctype html><script src=app-0123abcd.js>").expect("write");
+        let assets = Assets {
+            dist: dist.path().to_path_buf(),
+            digests: Mutex::default(),
+        };
+        let served = assets.stamp("index.html").await.expect("a stamp");
+        assert!(assets.digest("index.html", served).await.is_some());
+        std::fs::write(
+            &page,
+            "<!doctype html><script src=app-4567cdef.js></script>",
+        )
+        .expect("the new build");
+        assert_eq!(assets.digest("index.html", served).await, None);
     }
 
     #[test]
