@@ -1226,6 +1226,22 @@ async fn a_revoked_tablets_photos_reach_the_server_in_the_file_it_exports() {
         .unwrap_or_else(|e| panic!("the export is not JSON ({e}): {text}"));
     assert_eq!(export["count"], json!(2), "{export}");
     assert_eq!(export["files"].as_array().map(Vec::len), Some(4));
+    // Logged out, and the next login refused: nobody is logged in, and the
+    // file still carries the photo whose record the server took.
+    browser.open(&server.url("/")).await;
+    browser.click("nav-settings").await;
+    browser.log_out().await;
+    browser.fill("login-name", "staff1").await;
+    browser.fill("login-password", e2e::PASSWORD).await;
+    browser.click("login-submit").await;
+    browser
+        .wait_attr("device-blocked", "data-reason", "revoked")
+        .await;
+    browser.wait_attr("files-waiting", "data-files", "4").await;
+    browser.made_file("export-unsent").await;
+    browser
+        .wait_attr("export-unsent-file", "data-files", "4")
+        .await;
     browser.close().await;
 
     // A copy damaged on the way: one file's bytes are another's.

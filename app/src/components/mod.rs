@@ -556,8 +556,9 @@ pub fn BlockedBanner() -> impl IntoView {
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
     let count = move || ctx.unsent().len();
     // Photos and signatures whose records reached the server may still
-    // wait for their bytes, which only this tablet holds.
-    let files = move || ctx.uploads.with(std::collections::BTreeMap::len);
+    // wait for their bytes, which only this tablet holds: those the file
+    // carries.
+    let files = move || records::uploads_of(ctx, &ctx.unsent()).len();
     let title = move || {
         let l = ctx.lang.get();
         match ctx.blocked.get() {

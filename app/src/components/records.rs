@@ -23,32 +23,36 @@ const UNSENT_WHAT: &str = "records this tablet made that the server has not ackn
 const FORMER_WHAT: &str = "records this tablet made under a former device id, which the server no longer knows: they cannot sync or be imported, and are kept here for the record";
 
 /// The evidence the server lacks that goes with a file of `ops`, the
-/// tablet's unsent records: the bytes those records name, and those the
-/// logged-in user took that the server set aside (their ops acknowledged
-/// and quarantined). Not a colleague's set-aside photos, which the tablet
-/// keeps for their own login and the server would not show this user (a
-/// case of another property, a resident's signature to a role that sees
-/// complainants masked).
-fn uploads_of(ctx: AppCtx, ops: &[Op]) -> Vec<BlobHash> {
+/// tablet's unsent records: the bytes those records name; those of this
+/// tablet's records the server took whose bytes never reached it (a
+/// colleague's too, and with nobody logged in: a revoked tablet's file is
+/// all that will be left of them); and those the logged-in user took that
+/// the server set aside (their ops acknowledged and quarantined). Not a
+/// colleague's set-aside photos, which the tablet keeps for their own
+/// login and the server would not show this user (a case of another
+/// property, a resident's signature to a role that sees complainants
+/// masked). Tracks the uploads, for the count the banner shows.
+pub fn uploads_of(ctx: AppCtx, ops: &[Op]) -> Vec<BlobHash> {
     let named: std::collections::HashSet<BlobHash> = ops.iter().flat_map(Op::blob_hashes).collect();
     let me = ctx.actor().map(|a| a.user);
     let device = ctx.device.with_untracked(|d| d.as_ref().map(|d| d.device));
-    let uploads = ctx.uploads.get_untracked();
-    ctx.ops.with_value(|log| {
-        // An upload is named by this device's op of its sequence number.
-        let mine = |u: &crate::db::PendingUpload| {
-            (log.cases().flat_map(|(_, ops)| ops).chain(log.kept())).any(|op| {
-                Some(op.device) == device
-                    && op.case_id == u.case_id
-                    && op.seq == u.seq
-                    && Some(op.author) == me
-            })
-        };
-        uploads
-            .values()
-            .filter(|u| named.contains(&u.hash) || mine(u))
-            .map(|u| u.hash)
-            .collect()
+    ctx.uploads.with(|uploads| {
+        ctx.ops.with_value(|log| {
+            // An upload is named by this device's op of its sequence number.
+            let ours = |u: &crate::db::PendingUpload| {
+                (log.cases().flat_map(|(_, ops)| ops).chain(log.kept())).any(|op| {
+                    Some(op.device) == device
+                        && op.case_id == u.case_id
+                        && op.seq == u.seq
+                        && (!u.set_aside || Some(op.author) == me)
+                })
+            };
+            uploads
+                .values()
+                .filter(|u| named.contains(&u.hash) || ours(u))
+                .map(|u| u.hash)
+                .collect()
+        })
     })
 }
 

@@ -79,6 +79,10 @@ pub fn EvidenceImage(
     /// the thumbnails of its cases, not every whole photo).
     #[prop(default = None)]
     fallback: Option<BlobHash>,
+    /// The language of what stands in for the image (a paper printed in
+    /// another language than the app's); the app's when `None`.
+    #[prop(default = None)]
+    lang: Option<Lang>,
 ) -> impl IntoView {
     let ctx = use_app();
     let shown = RwSignal::new(if visible {
@@ -105,7 +109,7 @@ pub fn EvidenceImage(
     });
     let waiting = move || ctx.uploads.with(|u| u.contains_key(&hash));
     move || {
-        let l = ctx.lang.get();
+        let l = lang.unwrap_or_else(|| ctx.lang.get());
         match shown.get() {
             Shown::Image(url) => view! {
                 <span class="evidence-image">

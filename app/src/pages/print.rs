@@ -145,7 +145,7 @@ fn RecordForm(case: Arc<Case>, lang: Lang) -> impl IntoView {
             let (holder, small) = holder_of(hash);
             Some(view! {
                 <figure data-testid="print-photo">
-                    <EvidenceImage hash=hash alt=e.name.clone() holder=holder fallback=small/>
+                    <EvidenceImage hash=hash alt=e.name.clone() holder=holder fallback=small lang=Some(lang)/>
                     <figcaption>{caption}</figcaption>
                 </figure>
             })
@@ -212,7 +212,11 @@ fn RecordForm(case: Arc<Case>, lang: Lang) -> impl IntoView {
             .take(SIGNATURES_PER_ROW)
             .map(|line| {
                 let holder = line.signed.as_ref().and_then(|e| e.hash).map(&holder_of);
-                signature(line, holder.map(|(device, _)| device).unwrap_or_default())
+                signature(
+                    line,
+                    holder.map(|(device, _)| device).unwrap_or_default(),
+                    lang,
+                )
             })
             .collect_view();
         signature_rows.push(view! { <tr>{cells}</tr> });
@@ -298,11 +302,11 @@ fn lines(mut lines: Vec<String>) -> AnyView {
 
 /// A signature cell; a line an attachment signs gets a slot, with the
 /// latest such signature's image when there is one.
-fn signature(line: SignatureLine, holder: String) -> impl IntoView {
+fn signature(line: SignatureLine, holder: String, lang: Lang) -> impl IntoView {
     let slot = line.kind.map(|k| {
         let image = line.signed.and_then(|e| {
             let hash = e.hash?;
-            Some(view! { <EvidenceImage hash=hash alt=e.kind_label holder=holder.clone()/> })
+            Some(view! { <EvidenceImage hash=hash alt=e.kind_label holder=holder.clone() lang=Some(lang)/> })
         });
         view! { <span class="signature-slot" data-testid="print-signature" data-kind=k.code()>{image}</span> }
     });

@@ -53,7 +53,7 @@ pub fn PrintReceipt(id: CaseId) -> impl IntoView {
                     });
                     view! {
                         {unknown}
-                        <article class="record-form receipt" data-testid="receipt">
+                        <article class="record-form receipt" data-testid="receipt" lang=move || paper.get().code()>
                             <h1>{r.title}</h1>
                             <table class="record"><tbody>{rows}</tbody></table>
                             <p class="receipt-keep">{on_paper(
@@ -112,7 +112,7 @@ pub fn PrintResult(id: CaseId) -> impl IntoView {
                     ]
                     .map(|(zh, en)| view! { <span class="tick">"□ "{on_paper(zh, en)}</span> });
                     view! {
-                        <article class="record-form receipt" data-testid="result-notice">
+                        <article class="record-form receipt" data-testid="result-notice" lang=move || paper.get().code()>
                             <h1>{n.title}</h1>
                             <table class="record"><tbody>{rows}</tbody></table>
                             // The seeds: the company asks the complainant's

@@ -13,6 +13,7 @@ use crate::state::use_app;
 use leptos::prelude::Action as UiAction;
 use leptos::prelude::*;
 use shared::case::{AttachmentKind, Case};
+use shared::lang::Lang;
 use shared::op::ActionKind;
 use shared::workflow::allowed_actions;
 use std::sync::Arc;
@@ -114,7 +115,13 @@ pub fn Evidence(case: Arc<Case>, drafts: Drafts) -> impl IntoView {
         async move {
             let l = ctx.l();
             let Some(token) = ctx.token() else { return };
-            let url = format!("/api/v1/cases/{case_id}/bundle.zip?lang={}", l.code());
+            // Its record is in Chinese whatever language the app is in,
+            // as the printed papers are (`print::PrintTools`): what head
+            // office files for its auditors.
+            let url = format!(
+                "/api/v1/cases/{case_id}/bundle.zip?lang={}",
+                Lang::ZhCn.code()
+            );
             match download(&token, &url, &file, progress, l).await {
                 Ok(bytes) => progress.set(format!(
                     "{}{} KB",
