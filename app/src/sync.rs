@@ -469,11 +469,13 @@ async fn push_all(ctx: AppCtx, token: &str) -> Result<Pushed, ApiError> {
         let Some(Some((changed, refused, restored, snapshot))) = taken else {
             return Ok(pushed);
         };
+        if restored {
+            crate::tombstone::forget_deletions(ctx).await?;
+        }
         if changed || refused {
             db::save_state(&snapshot).await?;
         }
         if restored {
-            crate::tombstone::forget_deletions(ctx).await;
             crate::evidence::upload::offer_again_if_owed(ctx).await;
         }
         if refused {

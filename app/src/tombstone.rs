@@ -103,18 +103,19 @@ pub fn apply(ctx: AppCtx, cases: &[CaseId], forget: &Forget) {
 /// backup and could not be done again), and the list would drop it from
 /// this tablet at every sync, for good. The pull from the start that the
 /// new epoch brings names again the deletions the server still holds.
-pub async fn forget_deletions(ctx: AppCtx) {
+/// Done before the new epoch is stored: stored first, a tab closed in
+/// between would never learn of the restore again.
+pub async fn forget_deletions(ctx: AppCtx) -> Result<(), DbError> {
     if ctx.deleted.with_untracked(|d| d.is_empty()) {
-        return;
+        return Ok(());
     }
     let forget = Forget {
         deleted: Some(Vec::new()),
         ..Forget::default()
     };
-    match db::forget(&forget).await {
-        Ok(()) => ctx.deleted.set(Default::default()),
-        Err(e) => leptos::logging::warn!("forgetting the deleted cases after a restore: {e}"),
-    }
+    db::forget(&forget).await?;
+    ctx.deleted.set(Default::default());
+    Ok(())
 }
 
 /// Drops this device's ops of deleted cases that the server has

@@ -121,26 +121,36 @@ impl Assets {
             && self.file_for(path).as_deref() == Some("index.html")
     }
 
-    /// `file`'s length and modification time, which a new build's copy
-    /// changes.
-    async fn stamp(&self, file: &str) -> Option<(u64, std::time::SystemTime)> {
-        let meta = tokio::fs::metadata(self.dist.join(file)).await.ok()?;
-        Some((meta.len(), meta.modified().ok()?))
+    /// The length and modification time of `file` and of its compressed
+    /// copies (`.br`, `.gz`, which are what a browser gets), which a new
+    /// build's copy changes; `None` without the file.
+    async fn stamp(&self, file: &str) -> Option<Stamp> {
+        let of = |name: String| async move {
+            let meta = tokio::fs::metadata(self.dist.join(name)).await.ok()?;
+            Some((meta.len(), meta.modified().ok()?))
+        };
+        let plain = of(file.to_string()).await?;
+        Some([
+            Some(plain),
+            of(format!("{file}.br")).await,
+            of(format!("{file}.gz")).await,
+        ])
     }
 
-    /// The hex SHA-256 (first 16 bytes) of `file`'s content, if it is
-    /// still the file of `stamp` ([`Assets::stamp`]).
-    async fn digest(&self, file: &str, stamp: (u64, std::time::SystemTime)) -> Option<String> {
+    /// The hex SHA-256 (first 16 bytes) of `file`'s content, if it and its
+    /// compressed copies are still those of `stamp` ([`Assets::stamp`]).
+    async fn digest(&self, file: &str, stamp: Stamp) -> Option<String> {
         let path = self.dist.join(file);
         if self.stamp(file).await? != stamp {
             return None;
         }
+        let plain = stamp[0]?;
         let known = self
             .digests
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .get(file)
-            .filter(|(len, modified, _)| (*len, *modified) == stamp)
+            .filter(|(len, modified, _)| (*len, *modified) == plain)
             .map(|(_, _, digest)| digest.clone());
         if known.is_some() {
             return known;
@@ -161,10 +171,14 @@ impl Assets {
         self.digests
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .insert(file.to_string(), (stamp.0, stamp.1, digest.clone()));
+            .insert(file.to_string(), (plain.0, plain.1, digest.clone()));
         Some(digest)
     }
 }
+
+/// A file's length and modification time, and those of its `.br` and `.gz`
+/// copies if it has them ([`Assets::stamp`]).
+type Stamp = [Option<(u64, std::time::SystemTime)>; 3];
 
 /// Adds `Cache-Control`, `ETag` and `Vary` to what `ServeDir` answers, and
 /// answers 304 itself when the browser's `If-None-Match` holds the ETag.
@@ -291,8 +305,14 @@ mod tests {
             dist: dist.path().to_path_buf(),
             digests: Mutex::default(),
         };
+        let compressed = dist.path().join("index.html.br");
+        std::fs::write(&compressed, "old compressed page").expect("write");
         let served = assets.stamp("index.html").await.expect("a stamp");
         assert!(assets.digest("index.html", served).await.is_some());
+        // The compressed copy, which is what a browser gets, comes first.
+        std::fs::write(&compressed, "new compressed page, longer").expect("the new build");
+        assert_eq!(assets.digest("index.html", served).await, None);
+        let served = assets.stamp("index.html").await.expect("a stamp");
         std::fs::write(
             &page,
             "<!doctype html><script src=app-4567cdef.js></script>",

@@ -124,14 +124,19 @@ impl FromRequestParts<AppState> for Session {
         }
         // A session in use goes on: a tablet synced every day is not cut off
         // mid-shift when its login is `token_days` old; one left unused that
-        // long still ends. Renewed at half its life, so once in many
-        // requests.
+        // long still ends. Renewed at most once a day. Best effort: a full
+        // disk or a busy writer must not fail the reads one would use to
+        // see why.
         let lifetime = chrono::Duration::days(state.token_days);
-        if row.expires_at - Utc::now() < lifetime / 2 {
+        if row.expires_at - Utc::now() < lifetime - chrono::Duration::days(1) {
             let store = state.store.clone();
             let renewed = hash.clone();
-            crate::error::blocking(move || store.renew_token(&renewed, Utc::now() + lifetime))
-                .await?;
+            let done =
+                crate::error::blocking(move || store.renew_token(&renewed, Utc::now() + lifetime))
+                    .await;
+            if let Err(e) = done {
+                tracing::warn!(error = %e, "renewing a session");
+            }
         }
         Ok(Session {
             user: row.user,

@@ -71,8 +71,9 @@ pub fn open_postgres(
 }
 
 /// The state for a store, with default token lifetime (30 days since it was
-/// last used, so a tablet can work offline through a long absence from the
-/// office network; `auth::Session` renews one in use).
+/// last used, give or take the day `auth::Session` renews it in, so a
+/// tablet can work offline through a long absence from the office
+/// network).
 pub fn state(store: Arc<dyn store::Store>) -> AppState {
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     AppState {

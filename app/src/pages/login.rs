@@ -379,6 +379,11 @@ async fn log_in(
         record_key: Some(resp.record_key).filter(|k| !k.is_empty()),
     };
     let held = held_scope.as_ref().map(|scope| (scope, role));
+    // Before the new epoch is stored (`tombstone::forget_deletions`).
+    if restored && let Err(e) = crate::tombstone::forget_deletions(ctx).await {
+        leptos::logging::error!("forgetting the deleted cases after a restore: {e}");
+        return Err(LoginError::Storage(e));
+    }
     if let Err(e) = db::save_login(&session, &state, identity.as_ref(), held).await {
         leptos::logging::error!("storing the login: {e}");
         return Err(LoginError::Storage(e));
@@ -398,7 +403,6 @@ async fn log_in(
     // The uploads the restored server lost are offered again, as a sync
     // that learns of the restore does; the login learnt of it first.
     if restored {
-        crate::tombstone::forget_deletions(ctx).await;
         crate::evidence::upload::offer_again_if_owed(ctx).await;
     }
     // The server accepts the device again (`save_login` forgot the

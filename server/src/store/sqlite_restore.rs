@@ -226,10 +226,9 @@ fn carry_over(tx: &Transaction, db: &Path, counters: &mut Counters) -> StoreResu
     // What is carried over is read by the newest schema's columns: a
     // database this build never opened is brought up to it first (it is
     // kept beside, renamed, as it would have been at a start).
-    let mut replaced = Connection::open(db)?;
-    not_newer(&replaced, &format!("the database {}", db.display()))?;
-    schema::migrate(&mut replaced)?;
-    drop(replaced);
+    // One of a newer build (a failed upgrade rolled back) is read as it
+    // is: its columns are named as this build's.
+    schema::migrate(&mut Connection::open(db)?)?;
     tx.execute(
         "ATTACH DATABASE ?1 AS current",
         [db.to_str()

@@ -83,11 +83,22 @@ impl Drafts {
             .and_then(|(user, case)| draft::load(&draft::case(user, case)))
             .unwrap_or_default();
         let open = kept.open.as_deref().and_then(ActionKind::from_code);
+        // The correction form shows the complainant as the user may see
+        // them now, not as they could when it was kept.
+        let ctx = crate::state::use_app();
+        let shown = untrack(|| {
+            ctx.cases
+                .with(|cases| ctx.shown(cases.get(&case).map(|c| &**c)))
+        });
         Drafts {
             owner: StoredValue::new(Owner::current().unwrap_or_default().downgrade()),
             open: RwSignal::new(open),
             fields: StoredValue::new(BTreeMap::new()),
-            edit: RwSignal::new(kept.edit.clone().map(EditDraft::restore)),
+            edit: RwSignal::new(
+                kept.edit
+                    .clone()
+                    .map(|edit| EditDraft::restore(edit.masked(shown))),
+            ),
             saving: RwSignal::new(false),
             settling: RwSignal::new(Vec::new()),
             adding: RwSignal::new(false),
@@ -112,13 +123,17 @@ impl Drafts {
         }
         let fields = self.under(|| ActionFields::new(role));
         match self.kept.with_value(|k| k.forms.get(kind.code()).cloned()) {
+            // A kept draft's choices are compared with what the form would
+            // open with now, not with the role's bare defaults.
             Some(typed) => {
-                fields.mark_opened();
+                let fresh = self.under(|| ActionFields::new(role));
+                start(&fresh);
+                fields.opened_as(&fresh);
                 fields.fill(&typed);
             }
             None => {
                 start(&fields);
-                fields.mark_opened();
+                fields.opened_as(&fields);
             }
         }
         self.fields.update_value(|all| {

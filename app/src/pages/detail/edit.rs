@@ -93,7 +93,8 @@ impl EditDraft {
         }
     }
 
-    /// The form as a draft kept it.
+    /// The form as a draft kept it, masked as the reader may see it now
+    /// ([`KeptEdit::masked`]).
     pub(super) fn restore(kept: KeptEdit) -> EditDraft {
         EditDraft {
             form: Fields::from_typed(kept.typed),
@@ -120,6 +121,36 @@ impl EditDraft {
 pub(super) struct KeptEdit {
     base: Registration,
     typed: TypedFields,
+}
+
+impl KeptEdit {
+    /// The draft as `shown` lets its reader see it: kept when they saw the
+    /// complainant whole, it would show them again after the company's
+    /// settings, or their role, came to mask them. The numbers in the
+    /// texts are masked as the case's are, and the fold puts them back
+    /// where a text is saved as it was read (`Case::restore_masked`).
+    pub(super) fn masked(mut self, shown: shared::personal_data::Shown) -> KeptEdit {
+        use shared::phone::mask_in_text;
+        let texts = |t: &mut String| *t = mask_in_text(t).into_owned();
+        let complainant = &mut self.base.complainant;
+        if !shown.name {
+            complainant.name = shared::role::mask_name(&complainant.name);
+            self.typed.name = shared::role::mask_name(&self.typed.name);
+        }
+        if !shown.phone {
+            complainant.phone = complainant.phone.as_ref().map(|p| p.masked());
+            self.typed.phone = mask_in_text(&self.typed.phone).into_owned();
+            for text in [
+                &mut self.base.content,
+                &mut self.base.requested_remedy,
+                &mut self.typed.content,
+                &mut self.typed.remedy,
+            ] {
+                texts(text);
+            }
+        }
+        self
+    }
 }
 
 /// The registration's fields as typed, in plain values.

@@ -125,11 +125,11 @@ impl ActionFields {
         }
     }
 
-    /// Records what the choices hold as the form opens (its defaults, and
-    /// what the case filled in), against which [`ActionFields::typed`]
-    /// finds one changed.
-    pub(super) fn mark_opened(&self) {
-        let opened = untrack(|| self.choices());
+    /// Records what the choices of `fresh` hold, a form as it opens (its
+    /// defaults, and what the case filled in), against which
+    /// [`ActionFields::typed`] finds one changed.
+    pub(super) fn opened_as(&self, fresh: &ActionFields) {
+        let opened = untrack(|| fresh.choices());
         self.opened.set_value(opened);
     }
 
