@@ -113,7 +113,9 @@ pub struct Folded {
 /// it ran out no longer hides an earlier time it was taken away missed,
 /// an extension granted after the solution ran out does not let a later
 /// assessment give it another period, and the investigation's extensions
-/// are capped by the rules the solution clock started under): a server
+/// are capped by the rules the solution clock started under, and a number
+/// typed with dots between its groups is masked in the search text): a
+/// server
 /// folds again every case it stored under another version, and does not
 /// resume its fold state.
 pub const RULES: i64 = 20;

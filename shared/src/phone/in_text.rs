@@ -316,10 +316,12 @@ fn ascii(c: char) -> char {
     }
 }
 
+/// What people type between a number's groups. Dots too (138.1234.5678),
+/// not slashes, which stand between two numbers given together.
 fn separator(c: char) -> bool {
     matches!(
         c,
-        ' ' | '-' | '－' | '—' | '\u{3000}' | '(' | ')' | '（' | '）'
+        ' ' | '-' | '－' | '—' | '\u{3000}' | '(' | ')' | '（' | '）' | '.' | '．'
     )
 }
 
@@ -338,6 +340,8 @@ mod tests {
             "业主张先生138****5678反映漏水"
         );
         assert_eq!(masked("电话 138 1234 5678。"), "电话 138 **** 5678。");
+        assert_eq!(masked("业主电话138.1234.5678"), "业主电话138.****.5678");
+        assert_eq!(masked("13812345678/13912345678"), "138****5678/139****5678");
         assert_eq!(masked("tel:138-1234-5678"), "tel:138-****-5678");
         assert_eq!(masked("+86 139 1234 5678"), "+86 139 **** 5678");
         assert_eq!(masked("0086 139 1234 5678"), "0086 139 **** 5678");
