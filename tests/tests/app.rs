@@ -1905,6 +1905,46 @@ async fn a_registration_half_typed_is_back_after_a_reload_until_it_is_saved() {
     browser.close().await;
 }
 
+/// A correction kept while the manager saw the complainant whole comes
+/// back masked once the company masks them for managers: the draft does
+/// not keep what the screen no longer shows.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_kept_correction_is_masked_as_the_case_is_now() {
+    let server = Server::start();
+    server.seed();
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("manager1").await;
+    let reg_no = browser
+        .register_complaint("冯十三", "电梯按钮失灵，业主另留电话13912345678")
+        .await;
+    open_case(&browser, &reg_no).await;
+    browser.click("open-edit").await;
+    assert_eq!(browser.value("edit-phone").await, "13800138000");
+    browser.fill("edit-remedy", "请尽快更换按钮").await;
+    browser.click("nav-list").await;
+
+    let token = server.token("admin1");
+    let (status, mut settings) = server.get_json(&token, "/api/v1/admin/settings");
+    assert_eq!(status, 200, "{settings}");
+    settings["personal_data"]["manager"] = json!("masked");
+    server.save_settings(&token, &settings);
+    browser.sync_now().await;
+    open_case(&browser, &reg_no).await;
+    browser.wait_for_test_id("edit-form").await;
+    assert_eq!(browser.value("edit-remedy").await, "请尽快更换按钮");
+    let shown = [
+        browser.value("edit-phone").await,
+        browser.value("edit-name").await,
+        browser.value("edit-content").await,
+    ];
+    assert!(
+        shown[0].contains('*') && !shown[1].contains("十三") && !shown[2].contains("1234"),
+        "{shown:?}"
+    );
+    browser.close().await;
+}
+
 /// A correction half typed is back, in its open form, after a reload; once
 /// saved, it is not offered again.
 #[tokio::test(flavor = "multi_thread")]
