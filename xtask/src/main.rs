@@ -153,8 +153,10 @@ fn run(ctx: &Ctx, args: &[String]) -> Result<()> {
     // Said now, not after the whole build, when the server fails to bind.
     if let Err(e) = std::net::TcpListener::bind(&addr) {
         return Err(format!(
-            "cannot listen on {addr} ({e}): another program may be using it; \
-             stop it, or run `cargo xtask run --addr 127.0.0.1:8081`"
+            "cannot listen on {addr} ({e}): an earlier `cargo xtask run` may still be \
+             running (stop it with Ctrl-C in its terminal: a second server on the same \
+             data would be refused), or another program uses the port (stop it, or run \
+             `cargo xtask run --addr 127.0.0.1:8081`)"
         ));
     }
     install_build_tools(ctx)?;

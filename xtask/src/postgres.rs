@@ -151,12 +151,22 @@ impl Cluster {
              -c ssl=on -c ssl_cert_file={dir}/server.crt -c ssl_key_file={dir}/server.key",
             dir = dir.display()
         );
-        cmd(program(bin, run_as, "pg_ctl")
+        // The log goes with the cluster's directory when it is dropped:
+        // said now, or nobody can read why it did not start.
+        let log = dir.join("server.log");
+        if let Err(e) = cmd(program(bin, run_as, "pg_ctl")
             .arg("-D")
             .arg(&data)
             .args(["-w", "-l"])
-            .arg(dir.join("server.log"))
-            .args(["-o", &options, "start"]))?;
+            .arg(&log)
+            .args(["-o", &options, "start"]))
+        {
+            let said = std::fs::read_to_string(&log).unwrap_or_default();
+            return Err(format!(
+                "{e}\nPostgreSQL's log ({}):\n{said}",
+                log.display()
+            ));
+        }
         cluster.url = format!("postgres://{superuser}@127.0.0.1:{port}/postgres");
         println!(
             "PostgreSQL: {} (TLS by {})",

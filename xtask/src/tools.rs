@@ -211,6 +211,12 @@ pub fn install_chromium() -> Result<()> {
 /// after refreshing the package lists.
 pub fn apt_install(packages: &[&str]) -> Result<()> {
     let is_root = output(Command::new("id").arg("-u")).map(|uid| uid.trim() == "0")?;
+    if !is_root && output(Command::new("sh").args(["-c", "command -v sudo"])).is_err() {
+        return Err(format!(
+            "installing {} needs root: run this command as root, or install sudo",
+            packages.join(", ")
+        ));
+    }
     let apt = |args: &[&str]| {
         // sudo resets the environment: the variable goes as an argument,
         // or a minimal image's debconf asks questions nobody answers.
@@ -223,7 +229,9 @@ pub fn apt_install(packages: &[&str]) -> Result<()> {
             sudo.args(["env", "DEBIAN_FRONTEND=noninteractive", "apt-get"]);
             sudo
         };
-        c.args(args);
+        // A fresh cloud machine's first-boot upgrades hold apt's lock
+        // for a while: waited for, not failed on.
+        c.args(["-o", "DPkg::Lock::Timeout=600"]).args(args);
         c
     };
     cmd(&mut apt(&["update"]))?;
