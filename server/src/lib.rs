@@ -110,7 +110,13 @@ pub fn app_over(state: AppState, dist: Option<PathBuf>, transport: Transport) ->
             transport,
             headers::add,
         ))
-        .layer(TraceLayer::new_for_http())
+        // Named by the path alone: a query holds what was searched, a
+        // complainant's phone digits, which the log must not keep.
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+                tracing::debug_span!("request", method = %req.method(), path = %req.uri().path())
+            }),
+        )
         .layer(RequestBodyTimeoutLayer::new(body_pause))
 }
 

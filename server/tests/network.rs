@@ -545,6 +545,49 @@ fn only_a_trusted_proxy_names_the_client_address() {
     }
 }
 
+/// The log names a request by its path alone: a search's query holds a
+/// complainant's phone digits, which a log at debug level kept.
+#[test]
+fn the_log_keeps_no_search_text() {
+    let data = tempdir();
+    let logs = tempdir();
+    let log = logs.path().join("server.log");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--log-level",
+            "debug",
+            "--data-dir",
+        ])
+        .arg(data.path())
+        .args(common::backend_args(data.path()))
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(&log).expect("a log file"))
+        .spawn()
+        .expect("spawn the server");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("piped stdout"))
+        .read_line(&mut line)
+        .expect("the server's address");
+    let base = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("the server did not start: {line}"))
+        .to_string();
+    let answer = fetch(&format!("{base}/api/v1/cases?q=13812345678"), &[]);
+    assert_eq!(answer.status, 401);
+    let _ = child.kill();
+    let _ = child.wait();
+    let said = std::fs::read_to_string(&log).expect("the log");
+    assert!(
+        said.contains("/api/v1/cases"),
+        "the request is logged: {said}"
+    );
+    assert!(!said.contains("13812345678"), "{said}");
+}
+
 /// A client that never finishes its request's head (or, over HTTPS, its
 /// handshake) is cut off, on every port, instead of holding a connection
 /// for ever: a few hundred such clients would leave the server no file
