@@ -23,10 +23,10 @@ use js_sys::Reflect;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::case::Outcome;
-use shared::id::UserId;
+use shared::id::{CaseId, UserId};
 use shared::inbox::{Key, Reason, ReasonKind};
 use shared::lang::Lang;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Notification, NotificationOptions, NotificationPermission};
 
@@ -41,6 +41,8 @@ const KEPT_OPEN: usize = 100;
 struct Seen {
     user: UserId,
     keys: HashSet<Key>,
+    /// How many steps of each case others took ([`others_steps`]).
+    others: HashMap<CaseId, usize>,
     /// Whether the baseline is taken. Until the first sync after a load or
     /// a login ends, items come in pages from the server and are not new
     /// to the user, only new to the device.
@@ -101,15 +103,49 @@ pub fn watch(ctx: AppCtx) {
             _ => (Vec::new(), settled),
         });
         let keys = current.into_iter().map(|(k, _)| k).collect();
-        seen.set_value(Some(Seen { user, keys, armed }));
+        let others = others_steps(ctx, user);
+        let before = seen
+            .try_update_value(|s| {
+                s.as_mut()
+                    .filter(|s| s.user == user)
+                    .map(|s| std::mem::take(&mut s.others))
+            })
+            .flatten()
+            .unwrap_or_default();
         let fresh: Vec<(Key, Reason)> = fresh
             .into_iter()
-            .filter(|(key, _)| !own_doing(ctx, key, user))
+            .filter(|(key, _)| {
+                // Something another did came in with it (an assignment
+                // ordered before the user's own note): news all the same.
+                let by_others = others.get(&key.case) != before.get(&key.case);
+                by_others || !own_doing(ctx, key, user)
+            })
             .collect();
+        seen.set_value(Some(Seen {
+            user,
+            keys,
+            others,
+            armed,
+        }));
         if !fresh.is_empty() && permission() == Some(NotificationPermission::Granted) {
             notify(ctx, user, fresh);
         }
     });
+}
+
+/// How many timeline entries of each case others than `user` made: one
+/// more since the last look means the news is not only the user's doing.
+fn others_steps(ctx: AppCtx, user: UserId) -> HashMap<CaseId, usize> {
+    ctx.cases.with_untracked(|cases| {
+        cases
+            .iter()
+            .map(|(id, case)| {
+                let n = case.timeline.iter().filter(|e| e.stamp.by != user).count();
+                (*id, n)
+            })
+            .filter(|(_, n)| *n > 0)
+            .collect()
+    })
 }
 
 /// How recent the user's own action must be for what it put in their

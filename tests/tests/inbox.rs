@@ -655,6 +655,71 @@ async fn notifications(browser: &Browser) -> Vec<String> {
     serde_json::from_value(shown).expect("a list of notifications")
 }
 
+/// A case assigned to staff1 on another tablet just before staff1 noted
+/// something on it: the note is the latest step, by its clock, but the
+/// assignment is news all the same.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_assignment_that_came_with_the_users_own_note_is_notified() {
+    use shared::case::CaseState;
+    use shared::op::Action;
+    let server = Server::start();
+    server.seed();
+    let staff = e2e::bulk::Tablet::log_in(&server, "staff1", "王客服的平板")
+        .actor
+        .user;
+    let browser = Browser::start_allowing_notifications().await;
+    browser.open(&server.url("/")).await;
+    browser.login("staff1").await;
+    browser.wait_service_worker().await;
+    browser.click("nav-inbox").await;
+    browser.wait_for_test_id("reminders-on").await;
+
+    let mut manager = e2e::bulk::Tablet::log_in(&server, "manager1", "经理的平板");
+    let (case, reg_no, ops) = manager.assessed_complaint("楼道灯不亮", Vec::new());
+    manager.push(&server, &ops);
+    browser.sync_now().await;
+    let assign = manager.op(
+        case,
+        Some(CaseState::Assessed),
+        Action::Assign {
+            department: "客服部".into(),
+            user: Some(staff),
+            name: "王客服".into(),
+            note: String::new(),
+        },
+    );
+    // Noted after the assignment was made, before it reached the tablet.
+    browser.click("nav-list").await;
+    let row = format!("[data-testid=\"case-row\"][data-reg-no=\"{reg_no}\"]");
+    browser
+        .client
+        .wait()
+        .at_most(e2e::TIMEOUT)
+        .for_element(fantoccini::Locator::Css(&row))
+        .await
+        .expect("the case's row")
+        .click()
+        .await
+        .expect("open the case");
+    browser.click("action-note").await;
+    browser.fill("in-text", "已电话联系业主").await;
+    browser.click("submit-note").await;
+    browser.wait_synced().await;
+    manager.push(&server, &[assign]);
+    browser.sync_now().await;
+    let want = format!("我的待办：{reg_no} {case}-assigned-");
+    let deadline = std::time::Instant::now() + e2e::TIMEOUT;
+    while !notifications(&browser).await.contains(&want) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no reminder {want:?}: {:?}",
+            notifications(&browser).await
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    browser.close().await;
+}
+
 /// A case assigned to staff1 from another tablet while the app is open
 /// is a new item of the inbox: the service worker notifies it (Chrome on
 /// Android shows no other notification), and a logout closes it.
