@@ -52,6 +52,8 @@ struct Files {
     /// Not the bytes their name says (damaged in the file), or not of the
     /// type their record declares.
     damaged: usize,
+    /// Of records an administrator discarded: never taken.
+    discarded: usize,
     /// Why the uploads stopped (the network, the session).
     stopped: Option<ApiError>,
 }
@@ -61,6 +63,7 @@ impl Files {
         self.stored += more.stored;
         self.waiting += more.waiting;
         self.damaged += more.damaged;
+        self.discarded += more.discarded;
         self.stopped = more.stopped;
     }
 }
@@ -298,9 +301,8 @@ async fn upload_files(ctx: AppCtx, files: &[RecordsBlob]) -> Files {
         };
         match upload::send(ctx, &token, file.hash, &blob).await {
             Ok(()) => sent.stored += 1,
-            Err(e) if matches!(e.code(), Some("blob.unknown" | "blob.discarded")) => {
-                sent.waiting += 1;
-            }
+            Err(e) if e.code() == Some("blob.unknown") => sent.waiting += 1,
+            Err(e) if e.code() == Some("blob.discarded") => sent.discarded += 1,
             // Not what its record says it is (a file an older app kept as
             // the camera named it): the server will never take it, and
             // stopping here would stop every import of the file at it.
@@ -316,7 +318,7 @@ async fn upload_files(ctx: AppCtx, files: &[RecordsBlob]) -> Files {
 
 /// What became of a file's evidence bytes, when it carried any.
 fn files_said(files: Files, l: Lang) -> Option<impl IntoView> {
-    let total = files.stored + files.waiting + files.damaged;
+    let total = files.stored + files.waiting + files.damaged + files.discarded;
     if total == 0 && files.stopped.is_none() {
         return None;
     }
@@ -330,6 +332,19 @@ fn files_said(files: Files, l: Lang) -> Option<impl IntoView> {
             files.stored, files.waiting, files.damaged
         ),
     };
+    if files.discarded > 0 {
+        text.push(' ');
+        text.push_str(&match l {
+            Lang::ZhCn => format!(
+                "另有 {} 个属于已被舍弃的记录，服务器不再接收。",
+                files.discarded
+            ),
+            Lang::En => format!(
+                "{} more belong to records that were discarded, which the server no longer takes.",
+                files.discarded
+            ),
+        });
+    }
     if let Some(e) = &files.stopped {
         text.push(' ');
         text.push_str(&match l {
@@ -342,7 +357,8 @@ fn files_said(files: Files, l: Lang) -> Option<impl IntoView> {
     }
     Some(view! {
         <p class="admin-done" role="status" data-testid="records-files" data-stored=files.stored
-            data-waiting=files.waiting data-damaged=files.damaged>{text}</p>
+            data-waiting=files.waiting data-damaged=files.damaged
+            data-discarded=files.discarded>{text}</p>
     })
 }
 
