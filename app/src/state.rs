@@ -470,6 +470,19 @@ impl AppCtx {
                 .chain(theirs.iter().filter_map(|u| u.reg_no()))
                 .collect();
             state.resume_numbers(&registered);
+            // The clock as the pulls left it: the state may have been
+            // stored from an older copy (a recording queued behind a
+            // pulled page's save), and an op made now must order after
+            // every op pulled.
+            if let Some(newest) = snap
+                .ops
+                .iter()
+                .filter(|op| op.device != device)
+                .map(|op| op.hlc)
+                .max()
+            {
+                state.observe_clock(newest, now());
+            }
             state
         });
         self.ops.update_value(|log| {

@@ -197,6 +197,18 @@ impl DeviceState {
         }
     }
 
+    /// Takes in `hlc`, the clock of the newest op pulled from another
+    /// device, so that later local ops order after it: at a start, as the
+    /// stored state may have been written from an older copy (a recording
+    /// queued behind a pulled page's save). Not this device's own ops,
+    /// whose clock a refusal for a clock ahead sets back.
+    pub fn observe_clock(&mut self, hlc: Hlc, now: DateTime<Utc>) {
+        let mut clock = HlcClock::new(self.device, self.last_hlc);
+        clock.observe(hlc, now.timestamp_millis());
+        self.last_hlc = clock.last();
+        self.accepted_hlc = self.accepted_hlc.max(Some(hlc));
+    }
+
     /// Records which of the ops `sent` in one push the server put in
     /// quarantine (its `notices` name them by sequence number). An op
     /// refused again (pushed anew after a restore) keeps its latest
@@ -433,6 +445,36 @@ mod tests {
         assert!(!d.ack(2), "an old ack never moves back");
         assert!(d.ack(99));
         assert_eq!(d.acked_seq, 5, "never past what was made");
+    }
+
+    /// A state stored from an older copy than the pulls it missed: the
+    /// newest pulled op's clock, taken in at a start, orders the next op
+    /// after it.
+    #[test]
+    fn the_next_op_orders_after_the_newest_pulled_clock() {
+        let mut d = DeviceState::new(DeviceId(Uuid::from_u128(1)), 7, 0);
+        let t = DateTime::parse_from_rfc3339("2026-01-05T10:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let ahead = Hlc {
+            wall_ms: (t + Duration::hours(1)).timestamp_millis(),
+            counter: 3,
+            device: DeviceId(Uuid::from_u128(9)),
+        };
+        d.observe_clock(ahead, t);
+        let staff = Actor {
+            user: UserId::NIL,
+            role: Role::Staff,
+        };
+        let op = d.make_op(
+            OpId(Uuid::from_u128(10)),
+            CaseId(Uuid::from_u128(2)),
+            staff,
+            None,
+            Action::Start,
+            t,
+        );
+        assert!(op.hlc > ahead, "{:?} after {ahead:?}", op.hlc);
     }
 
     /// Two tabs that both handed out one sequence number sent both ops:
