@@ -794,6 +794,12 @@ async fn all_keys(
         .collect::<Result<_, _>>()?)
 }
 
+/// An op read for its id alone.
+#[derive(serde::Deserialize)]
+struct OpIdOnly {
+    id: OpId,
+}
+
 /// Rewrites the pulled pages that hold any of `ops` without them (a page
 /// left empty is deleted). Deletions are rare, so reading every page here
 /// is cheaper than keeping an index of which page holds which case.
@@ -813,7 +819,17 @@ async fn forget_pulled(
         if !page.iter().any(|op| ops.contains(&op.id)) {
             continue;
         }
-        let kept: Vec<&Op> = page.iter().filter(|op| !ops.contains(&op.id)).collect();
+        // Kept as stored, by id: an op of a newer build this one cannot
+        // read (the server rolled back) is another case's, and the cursor
+        // is past it.
+        let stored: Vec<serde_json::Value> = serde_json::from_str(&json)?;
+        let kept: Vec<serde_json::Value> = stored
+            .into_iter()
+            .filter(|op| {
+                serde_json::from_value::<OpIdOnly>(op.clone())
+                    .map_or(true, |op| !ops.contains(&op.id))
+            })
+            .collect();
         if kept.is_empty() {
             store.delete(key).primitive()?;
         } else {
