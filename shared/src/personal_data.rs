@@ -113,29 +113,37 @@ impl Shown {
     pub fn op(self, op: &Op) -> Op {
         let mut op = op.clone();
         match &mut op.action {
-            Action::Register(reg) => {
-                if !self.name {
-                    reg.complainant.name = mask_name(&reg.complainant.name);
+            Action::Register(reg) => self.registration(reg),
+            action => {
+                if let Action::Edit(patch) = action {
+                    if let Some(name) = patch.complainant_name.as_mut().filter(|_| !self.name) {
+                        *name = mask_name(name);
+                    }
+                    if let Some(Some(phone)) =
+                        patch.complainant_phone.as_mut().filter(|_| !self.phone)
+                    {
+                        *phone = phone.masked();
+                    }
                 }
                 if !self.phone {
-                    reg.complainant.phone = reg.complainant.phone.as_ref().map(|p| p.masked());
+                    mask_numbers(action.free_texts_mut());
                 }
             }
-            Action::Edit(patch) => {
-                if let Some(name) = patch.complainant_name.as_mut().filter(|_| !self.name) {
-                    *name = mask_name(name);
-                }
-                if let Some(Some(phone)) = patch.complainant_phone.as_mut().filter(|_| !self.phone)
-                {
-                    *phone = phone.masked();
-                }
-            }
-            _ => {}
-        }
-        if !self.phone {
-            mask_numbers(op.action.free_texts_mut());
         }
         op
+    }
+
+    /// Masks in `reg` what is not shown: the complainant, and the numbers
+    /// typed into its texts (those [`Action::free_texts_mut`] gives of a
+    /// registration).
+    pub fn registration(self, reg: &mut crate::case::Registration) {
+        if !self.name {
+            reg.complainant.name = mask_name(&reg.complainant.name);
+        }
+        if !self.phone {
+            reg.complainant.phone = reg.complainant.phone.as_ref().map(|p| p.masked());
+            mask_numbers(vec![&mut reg.content, &mut reg.requested_remedy]);
+        }
     }
 
     /// `case` with what is not shown masked, in its fields and in its

@@ -83,22 +83,20 @@ impl Drafts {
             .and_then(|(user, case)| draft::load(&draft::case(user, case)))
             .unwrap_or_default();
         let open = kept.open.as_deref().and_then(ActionKind::from_code);
-        // The correction form shows the complainant as the user may see
-        // them now, not as they could when it was kept.
-        let ctx = crate::state::use_app();
-        let shown = untrack(|| {
-            ctx.cases
-                .with(|cases| ctx.shown(cases.get(&case).map(|c| &**c)))
-        });
         Drafts {
             owner: StoredValue::new(Owner::current().unwrap_or_default().downgrade()),
             open: RwSignal::new(open),
             fields: StoredValue::new(BTreeMap::new()),
-            edit: RwSignal::new(
-                kept.edit
-                    .clone()
-                    .map(|edit| EditDraft::restore(edit.masked(shown))),
-            ),
+            // The correction form shows the complainant as the user may
+            // see them now, not as they could when it was kept.
+            edit: RwSignal::new(kept.edit.clone().map(|edit| {
+                let ctx = crate::state::use_app();
+                let shown = untrack(|| {
+                    ctx.cases
+                        .with(|cases| ctx.shown(cases.get(&case).map(|c| &**c)))
+                });
+                EditDraft::restore(edit.masked(shown))
+            })),
             saving: RwSignal::new(false),
             settling: RwSignal::new(Vec::new()),
             adding: RwSignal::new(false),

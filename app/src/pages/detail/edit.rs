@@ -131,22 +131,17 @@ impl KeptEdit {
     /// where a text is saved as it was read (`Case::restore_masked`).
     pub(super) fn masked(mut self, shown: shared::personal_data::Shown) -> KeptEdit {
         use shared::phone::mask_in_text;
-        let texts = |t: &mut String| *t = mask_in_text(t).into_owned();
-        let complainant = &mut self.base.complainant;
+        shown.registration(&mut self.base);
         if !shown.name {
-            complainant.name = shared::role::mask_name(&complainant.name);
             self.typed.name = shared::role::mask_name(&self.typed.name);
         }
         if !shown.phone {
-            complainant.phone = complainant.phone.as_ref().map(|p| p.masked());
-            self.typed.phone = mask_in_text(&self.typed.phone).into_owned();
             for text in [
-                &mut self.base.content,
-                &mut self.base.requested_remedy,
+                &mut self.typed.phone,
                 &mut self.typed.content,
                 &mut self.typed.remedy,
             ] {
-                texts(text);
+                *text = mask_in_text(text).into_owned();
             }
         }
         self
