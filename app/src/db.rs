@@ -794,12 +794,6 @@ async fn all_keys(
         .collect::<Result<_, _>>()?)
 }
 
-/// An op read for its id alone.
-#[derive(serde::Deserialize)]
-struct OpIdOnly {
-    id: OpId,
-}
-
 /// Rewrites the pulled pages that hold any of `ops` without them (a page
 /// left empty is deleted). Deletions are rare, so reading every page here
 /// is cheaper than keeping an index of which page holds which case.
@@ -826,8 +820,9 @@ async fn forget_pulled(
         let kept: Vec<serde_json::Value> = stored
             .into_iter()
             .filter(|op| {
-                serde_json::from_value::<OpIdOnly>(op.clone())
-                    .map_or(true, |op| !ops.contains(&op.id))
+                op.get("id")
+                    .and_then(|id| OpId::deserialize(id).ok())
+                    .is_none_or(|id| !ops.contains(&id))
             })
             .collect();
         if kept.is_empty() {

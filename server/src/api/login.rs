@@ -97,7 +97,7 @@ pub async fn login(
                 .await
                 .map_err(IntoResponse::into_response)?;
             if proven {
-                format!("device:{device}")
+                tablet_source(device)
             } else {
                 addr.clone()
             }
@@ -326,7 +326,7 @@ pub async fn change_password(
     // Counted under the tablet the session proves, as a login from it is:
     // a guesser at the estate's address would otherwise keep its users
     // from changing the password they guess at.
-    let source = format!("device:{}", session.device);
+    let source = tablet_source(session.device);
     let (attempt, hashed) = limited(&state, &counted, &source, now, move || {
         let found = store.user_by_login(&login)?;
         let ok = found.is_some_and(|c| auth::verify_password(&current, &c.password_hash));
@@ -417,6 +417,12 @@ async fn limited<T: Send + 'static>(
     })
     .await??;
     Ok(checked.map(|t| (attempt, t)))
+}
+
+/// The source a proven tablet's attempts are counted under, in place of
+/// its address (`crate::login_limit`).
+fn tablet_source(device: DeviceId) -> String {
+    format!("device:{device}")
 }
 
 /// Gives a succeeded attempt's count back.
