@@ -15,8 +15,9 @@
 //!   the places where groups also manage estates (`settings::TIMEZONES`),
 //!   kept with its code: `+852-91234567`.
 //!
-//! A number as [`Phone`] stores one (`0571-87654321`) reads as it is, even
-//! one an older build stored under an area code refused now.
+//! A number as [`Phone`] stores one (`0571-87654321`) reads as it is.
+//! One an older build stored under an area code refused now is read back
+//! by [`Phone::from_stored`] alone: typed again, it is judged as typed.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -76,9 +77,6 @@ impl Phone {
             Some(e) => format!("{s}转{e}"),
             None => s,
         };
-        if let Some(stored) = as_stored(main) {
-            return Ok(Phone(with_ext(stored.to_string())));
-        }
         let mut digits: String = groups.concat();
         let abroad = if main.trim_start().starts_with('+') {
             Some(digits.as_str())
@@ -142,6 +140,21 @@ impl Phone {
         Err(PhoneError::Malformed)
     }
 
+    /// A number as stored, by this build or an older one: what
+    /// [`Phone::parse`] makes of itself, or a landline an older build kept
+    /// under any `0` area code (`0138-12345678`, `0086-1381234转5678`).
+    /// For numbers that come over the wire or from storage, never for
+    /// typing: a typed `0000-1111111` is no number.
+    pub fn from_stored(stored: &str) -> Option<Phone> {
+        if let Ok(p) = Phone::parse(stored)
+            && p.as_str() == stored
+        {
+            return Some(p);
+        }
+        let main = stored.split_once('转').map_or(stored, |(main, _)| main);
+        as_stored(main).map(|_| Phone(stored.to_string()))
+    }
+
     /// The normalized number.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -194,7 +207,7 @@ fn landline(d: &str) -> Option<(&str, &str)> {
 
 /// A landline as [`Phone`] stores one, `0AAA-NNNNNNNN`: the area code
 /// the way [`landline`] splits it, but any `0` code, so that what an older
-/// build stored reads as it was stored.
+/// build stored reads as it was stored ([`Phone::from_stored`]).
 fn as_stored(main: &str) -> Option<&str> {
     let (area, number) = main.split_once('-')?;
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
@@ -234,8 +247,6 @@ mod tests {
         check("8613812345678", Ok("13812345678"));
         check("0086 138 1234 5678", Ok("13812345678"));
         check("0086-138-1234-5678", Ok("13812345678"));
-        // What an older build stored so still reads as it was stored.
-        check("0086-1381234转5678", Ok("0086-1381234转5678"));
         check("19912345678", Ok("19912345678"));
         check("12812345678", Err(PhoneError::Malformed));
         check("1381234567", Err(PhoneError::Malformed));
@@ -265,8 +276,11 @@ mod tests {
         // No area code starts 00, or 01 but 010.
         check("01312345678", Err(PhoneError::Malformed));
         check("00571234567", Err(PhoneError::Malformed));
-        // What an older build stored under such a code reads as stored.
-        check("0138-12345678", Ok("0138-12345678"));
+        // Typed with a dash after such a code, it is no landline either:
+        // the out-of-town mobile, or nothing.
+        check("0138-12345678", Ok("13812345678"));
+        check("0000-1111111", Err(PhoneError::Malformed));
+        check("0086-1381234", Err(PhoneError::Malformed));
     }
 
     #[test]
@@ -284,6 +298,27 @@ mod tests {
         }
         check("12345678", Err(PhoneError::Malformed));
         check("0755-812", Err(PhoneError::Malformed));
+    }
+
+    #[test]
+    fn what_an_older_build_stored_reads_as_stored() {
+        for stored in [
+            "0138-12345678",
+            "0086-1381234转5678",
+            "0571-87654321",
+            "0571-87654321转808",
+            "13812345678",
+            "+852-91234567",
+        ] {
+            assert_eq!(
+                Phone::from_stored(stored).as_ref().map(Phone::as_str),
+                Some(stored)
+            );
+        }
+        // Not as any build stores a number: typing, not storage.
+        for typed in ["138 1234 5678", "0571 87654321", "0000-111", "abc"] {
+            assert_eq!(Phone::from_stored(typed), None, "{typed}");
+        }
     }
 
     #[test]

@@ -363,7 +363,7 @@ pub fn validate_registration(
         }
         // A phone that came over the wire is parsed again: the type alone
         // does not prove a remote device validated it.
-        Some(p) if Phone::parse(p.as_str()).as_ref() != Ok(p) => {
+        Some(p) if Phone::from_stored(p.as_str()).as_ref() != Some(p) => {
             push("complainant.phone", ValidationError::PhoneMalformed)
         }
         _ => {}
@@ -635,6 +635,21 @@ mod tests {
         assert_eq!(
             validate_phone("abc", true),
             Err(ValidationError::PhoneCharacters)
+        );
+        // Typed with a dash after a code no area has, it is judged as
+        // typed (an older build stored it as a landline)...
+        assert_eq!(
+            validate_phone("0000-1111111", true),
+            Err(ValidationError::PhoneMalformed)
+        );
+        // ...but what that build stored, come over the wire, still holds.
+        check(
+            |r| r.complainant.phone = Phone::from_stored("0000-1111111"),
+            &[],
+        );
+        check(
+            |r| r.complainant.phone = serde_json::from_str("\"138 1234 5678\"").ok(),
+            &[("complainant.phone", "validation.phone_malformed")],
         );
         let e = ValidationError::PhoneMalformed;
         assert_eq!(e.code(), "validation.phone_malformed");

@@ -460,7 +460,7 @@ pub fn validate_patch(
         p.push("complainant.phone", ValidationError::Required);
     }
     if let Some(Some(phone)) = &patch.complainant_phone
-        && Phone::parse(phone.as_str()).as_ref() != Ok(phone)
+        && Phone::from_stored(phone.as_str()).as_ref() != Some(phone)
     {
         p.push("complainant.phone", ValidationError::PhoneMalformed);
     }
