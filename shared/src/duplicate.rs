@@ -58,7 +58,7 @@ pub fn possible_duplicates<'a>(
     // As kept, and without its separators: the same hotline order is
     // written `GD-2026-1205-00123` on one case and `GD2026120500123` on
     // the next, and the list's search finds both by either.
-    let source = crate::search::compact(&crate::case::source_ref(new.source_ref));
+    let source = source_key(new.source_ref);
     let mut found: Vec<(&Case, Likeness)> = cases
         .into_iter()
         .filter(|c| Some(c.id) != new.itself && c.state != CaseState::Voided)
@@ -72,8 +72,7 @@ pub fn possible_duplicates<'a>(
             let likeness = Likeness {
                 same_unit: alike && unit.is_some_and(|u| *u == r.location),
                 same_phone: alike && phone.is_some_and(|p| r.complainant.phone.as_ref() == Some(p)),
-                same_source: !source.is_empty()
-                    && crate::search::compact(&crate::case::source_ref(&r.source_ref)) == source,
+                same_source: source.is_some() && source_key(&r.source_ref) == source,
             };
             (likeness.same_unit || likeness.same_phone || likeness.same_source)
                 .then_some((c, likeness))
@@ -86,6 +85,22 @@ pub fn possible_duplicates<'a>(
             .then(a.id.cmp(&b.id))
     });
     found
+}
+
+/// The shortest source number that identifies an order: what is shorter
+/// (`12345`, the hotline's own number typed for its order's) names no
+/// order.
+const MIN_SOURCE_CHARS: usize = 6;
+
+/// A source number (来源单号) as compared: as kept, without separators,
+/// and only if it can name one order: with a digit, and at least
+/// [`MIN_SOURCE_CHARS`] long. A placeholder typed where there is none
+/// (`无`, `/`, `12345`) would make every case carrying it a duplicate of
+/// every other.
+fn source_key(typed: &str) -> Option<String> {
+    let key = crate::search::compact(&crate::case::source_ref(typed));
+    (key.chars().count() >= MIN_SOURCE_CHARS && key.chars().any(|c| c.is_ascii_digit()))
+        .then_some(key)
 }
 
 /// The cases that name `case` as their related case (关联工单), for
@@ -277,6 +292,22 @@ mod tests {
         let plain = case(&mut fleet, 10, |r| r.location = unit(101));
         let unnumbered = case(&mut fleet, 3, |r| r.location = unit(301));
         assert!(possible_duplicates(&probe(&plain, false), [&unnumbered], 0).is_empty());
+        // Nor by a placeholder typed where there is no order number: the
+        // hotline's own number, 无, a slash.
+        for placeholder in ["12345", "无", "/", "-", "GD-1"] {
+            let earlier = case(&mut fleet, 3, |r| {
+                r.source_ref = placeholder.into();
+                r.location = unit(301);
+            });
+            let again = case(&mut fleet, 10, |r| {
+                r.source_ref = placeholder.into();
+                r.location = unit(101);
+            });
+            assert!(
+                possible_duplicates(&probe(&again, false), [&earlier], 0).is_empty(),
+                "{placeholder}"
+            );
+        }
     }
 
     #[test]
