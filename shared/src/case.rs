@@ -51,6 +51,13 @@ impl CaseKind {
             CaseKind::Inquiry => lang.pick("咨询人", "Asked by"),
         }
     }
+
+    /// Whether cases of this kind are assessed (a severity, and for a
+    /// complaint its validity): complaints and repairs. A suggestion or
+    /// an inquiry never is, so it is never "not assessed" either.
+    pub fn is_assessed(self) -> bool {
+        matches!(self, CaseKind::Complaint | CaseKind::Repair)
+    }
 }
 
 coded_enum! {

@@ -530,9 +530,7 @@ fn gate_in(case: &Case, role: Role, action: ActionKind, schema: u32) -> Result<(
         return Err(RuleViolation::CaseNotOpen { state });
     }
     let kinds_ok = match action {
-        A::Assess | A::Start | A::Propose | A::Approve => {
-            matches!(kind, CaseKind::Complaint | CaseKind::Repair)
-        }
+        A::Assess | A::Start | A::Propose | A::Approve => kind.is_assessed(),
         A::Assign => kind != CaseKind::Suggestion,
         A::Resolve | A::Feedback | A::CallbackMissed => {
             matches!(kind, CaseKind::Complaint | CaseKind::Repair)

@@ -375,7 +375,8 @@ pub struct Stats {
     pub by_building: Vec<Bucket>,
     /// By channel.
     pub by_channel: Vec<Bucket>,
-    /// By severity (empty key = not assessed).
+    /// Complaints and repairs (the kinds assessed) by severity (empty key
+    /// = not assessed).
     pub by_severity: Vec<Bucket>,
     /// By state now.
     pub by_state: Vec<Bucket>,

@@ -13,6 +13,7 @@ use super::{
     CaseRef, ClockRate, FollowUpRate, Handling, REPEAT_LIMIT, Reopen, RepeatComplainant,
     RepeatUnit, RespondentRow, Satisfaction, ScoreCount, nearest_rank, percent, round2,
 };
+use crate::case::CaseKind;
 use crate::deadline::{Clock, met_on_time};
 use crate::id::CaseId;
 use chrono::{DateTime, Utc};
@@ -301,7 +302,7 @@ pub struct Tally {
     pub by_building: BTreeMap<String, u64>,
     /// By channel code.
     pub by_channel: BTreeMap<String, u64>,
-    /// By severity code (empty: not assessed).
+    /// Complaints and repairs by severity code (empty: not assessed).
     pub by_severity: BTreeMap<String, u64>,
     /// By state code.
     pub by_state: BTreeMap<String, u64>,
@@ -392,10 +393,14 @@ impl Tally {
             ),
         );
         bump(&mut self.by_channel, &case.channel);
-        bump(
-            &mut self.by_severity,
-            case.severity.as_deref().unwrap_or_default(),
-        );
+        // A suggestion or an inquiry is never assessed: it is not one
+        // of those still to assess.
+        if CaseKind::from_code(&case.kind).is_some_and(CaseKind::is_assessed) {
+            bump(
+                &mut self.by_severity,
+                case.severity.as_deref().unwrap_or_default(),
+            );
+        }
         bump(&mut self.by_state, &case.state);
         if let Some(i) = self
             .months
@@ -757,6 +762,14 @@ mod tests {
         assert_eq!(tally.by_severity["major"], 1);
         assert_eq!(tally.by_building["p/"], 2);
         assert_eq!(tally.by_building["p/b"], 1);
+        // An inquiry or a suggestion is no case still to assess.
+        let mut inquiry = case(4, "2025-02-07T00:00:00Z");
+        inquiry.kind = "inquiry".into();
+        let mut suggestion = case(5, "2025-02-07T00:00:00Z");
+        suggestion.kind = "suggestion".into();
+        let tally = self::tally(&[inquiry, suggestion]);
+        assert_eq!(tally.total, 2);
+        assert_eq!(tally.by_severity.get(""), None);
     }
 
     #[test]
