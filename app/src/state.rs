@@ -366,6 +366,8 @@ pub struct AppCtx {
     pub unsaved: RwSignal<usize>,
     /// The case list's filters, kept while another screen shows.
     pub list: crate::pages::list::ListFilters,
+    /// The dashboard's filters, kept while another screen shows.
+    pub dashboard: crate::pages::dashboard::Filters,
 }
 
 /// The device's wall clock.
@@ -422,6 +424,7 @@ impl AppCtx {
             drafts_refused: RwSignal::new(false),
             unsaved: RwSignal::new(0),
             list: crate::pages::list::ListFilters::new(),
+            dashboard: crate::pages::dashboard::Filters::new(),
         }
     }
 
@@ -615,6 +618,7 @@ impl AppCtx {
         self.login_password.set_value(None);
         self.session.set(None);
         self.list.clear();
+        self.dashboard.clear();
         self.screen.set(Screen::List);
     }
 

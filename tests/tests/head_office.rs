@@ -58,7 +58,10 @@ async fn the_dashboard_shows_every_property_to_quality_and_one_to_its_manager() 
     quality.screenshot("dashboard").await;
 
     // A draw tapped twice draws once: before, the second tap was told the
-    // quarter was drawn already, over the first's result.
+    // quarter was drawn already, over the first's result. Tapped while the
+    // figures are of complaints, which list no draw: the dashboard moves
+    // to repairs (before, the draw was listed nowhere).
+    quality.choose("stats-kind", "complaint").await;
     let tapped = quality
         .eval(
             "const draw = document.querySelector('[data-testid=\"spot-draw\"]');
@@ -74,6 +77,14 @@ async fn the_dashboard_shows_every_property_to_quality_and_one_to_its_manager() 
     // The quarter drawn (the last one ended) is not this month: the
     // dashboard moves to it, whose figures count the draw.
     assert_eq!(quality.value("stats-period").await, "quarter");
+    assert_eq!(quality.value("stats-kind").await, "repair");
+    // Another screen and back: the dashboard keeps what was chosen.
+    quality.click("nav-settings").await;
+    quality.click("nav-dashboard").await;
+    quality.wait_count("spot-draw-result", 1).await;
+    assert_eq!(quality.value("stats-period").await, "quarter");
+    assert_eq!(quality.value("stats-kind").await, "repair");
+    quality.choose("stats-kind", "").await;
 
     quality.click("export-cases-xlsx").await;
     quality.wait_text("export-progress", "cases.xlsx").await;

@@ -28,9 +28,11 @@ use shared::lang::Lang;
 use shared::report::{Bucket, CaseRef, PeriodKind};
 use spot_checks::SpotChecks;
 
-/// The filters, as the query string wants them.
+/// The dashboard's filters, as the query string wants them. Kept in the
+/// app's state while another screen shows: quality opening one overdue
+/// case after another comes back to the same figures each time.
 #[derive(Clone, Copy)]
-struct Filters {
+pub struct Filters {
     period: RwSignal<String>,
     from: RwSignal<String>,
     to: RwSignal<String>,
@@ -38,7 +40,33 @@ struct Filters {
     kind: RwSignal<String>,
 }
 
+impl Default for Filters {
+    fn default() -> Filters {
+        Filters::new()
+    }
+}
+
 impl Filters {
+    /// This month, every property and kind (the dates filled in when the
+    /// dashboard first shows, in the company's timezone).
+    pub fn new() -> Filters {
+        Filters {
+            period: RwSignal::new("month".into()),
+            from: RwSignal::new(String::new()),
+            to: RwSignal::new(String::new()),
+            property: RwSignal::new(String::new()),
+            kind: RwSignal::new(String::new()),
+        }
+    }
+
+    /// Back to [`Filters::new`] (another user's dashboard).
+    pub fn clear(&self) {
+        self.period.set("month".into());
+        for text in [self.from, self.to, self.property, self.kind] {
+            text.set(String::new());
+        }
+    }
+
     /// `period=…&from=…` for the stats and export endpoints.
     fn query(&self, lang: Lang) -> String {
         let mut q = format!("period={}", self.period.get());
@@ -68,13 +96,12 @@ pub fn Dashboard() -> impl IntoView {
     let ctx = use_app();
     let tz = ctx.config.with_untracked(|c| c.settings.tz());
     let today = now().with_timezone(&tz).format("%Y-%m-%d").to_string();
-    let filters = Filters {
-        period: RwSignal::new("month".into()),
-        from: RwSignal::new(today.clone()),
-        to: RwSignal::new(today),
-        property: RwSignal::new(String::new()),
-        kind: RwSignal::new(String::new()),
-    };
+    let filters = ctx.dashboard;
+    for day in [filters.from, filters.to] {
+        if day.get_untracked().is_empty() {
+            day.set(today.clone());
+        }
+    }
     let fetch = Action::new_local(move |query: &String| {
         let query = query.clone();
         async move {
@@ -179,7 +206,12 @@ pub fn Dashboard() -> impl IntoView {
                     <span>{t("类型", "Kind")}</span>
                     <select data-testid="stats-kind" on:change=move |ev| filters.kind.set(event_target_value(&ev))>
                         <option value="">{t("全部类型", "All kinds")}</option>
-                        {move || CaseKind::ALL.iter().map(|k| view! { <option value=k.code()>{k.label(ctx.lang.get())}</option> }).collect_view()}
+                        // Selected as the filter says: the screen comes back
+                        // with it, and a spot-check drawn moves it to repairs.
+                        {move || CaseKind::ALL.iter().map(|k| {
+                            let code = k.code();
+                            view! { <option value=code selected=move || filters.kind.get() == code>{k.label(ctx.lang.get())}</option> }
+                        }).collect_view()}
                     </select>
                 </label>
             </div>
@@ -442,6 +474,8 @@ fn Figures(stats: Stats) -> impl IntoView {
         })
         .collect_view();
     let tz = ctx.config.with_untracked(|c| c.settings.tz());
+    let (major_shown, major_total) = (s.major_unreported.items.len(), s.major_unreported.total);
+    let (overdue_shown, overdue_total) = (s.overdue.items.len(), s.overdue.total);
     let major = s
         .major_unreported
         .items
@@ -539,6 +573,7 @@ fn Figures(stats: Stats) -> impl IntoView {
                 </tr></thead><tbody>{respondents}</tbody></table>
             })}
             {section(l.pick("重大工单未上报", "Major cases not reported"), view! {
+                {first_of(major_shown, major_total, l, "major-unreported-more")}
                 <table class="stats-table" data-testid="major-unreported-table"><thead><tr>
                     {th("登记号", "No.")}{th("项目", "Property")}{th("应上报时间", "Report due")}
                 </tr></thead><tbody>{major}</tbody></table>
@@ -556,6 +591,7 @@ fn Figures(stats: Stats) -> impl IntoView {
                 </tr></thead><tbody>{repeat_people}</tbody></table>
             })}
             {section(l.pick("超时工单", "Overdue cases"), view! {
+                {first_of(overdue_shown, overdue_total, l, "overdue-more")}
                 <table class="stats-table" data-testid="overdue-table"><thead><tr>
                     {th("登记号", "No.")}{th("项目", "Property")}{th("类型", "Kind")}{th("状态", "State")}
                     {th("责任部门", "Department")}{th("时限", "Due")}{th("超时", "Overdue by")}

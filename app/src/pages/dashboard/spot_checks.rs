@@ -19,8 +19,9 @@ use shared::report::Period;
 /// The list shows the draws the figures above it count: of the
 /// dashboard's property (its id, or every one for none) whose quarter
 /// overlaps the period of the figures shown (`stats`), none when they are
-/// of another kind than repairs; a draw for another property or a quarter
-/// outside the period moves the dashboard to it. Read again when `retry`
+/// of another kind than repairs; a draw for another property, a quarter
+/// outside the period or while another kind is shown moves the dashboard
+/// to it. Read again when `retry`
 /// moves (the network returned).
 #[component]
 pub fn SpotChecks(
@@ -148,6 +149,14 @@ pub fn SpotChecks(
                         }
                         _ => false,
                     };
+                    // Figures of another kind list no draw: to repairs.
+                    if let Some(kind) = filters.kind.try_get_untracked()
+                        && !kind.is_empty()
+                        && kind != CaseKind::Repair.code()
+                    {
+                        filters.kind.set(CaseKind::Repair.code().into());
+                        moved = true;
+                    }
                     if let Some(q) = quarter.filter(|_| outside) {
                         filters.period.set("quarter".into());
                         filters.from.set(q.first.format("%Y-%m-%d").to_string());
@@ -221,6 +230,15 @@ pub fn SpotChecks(
                 </div>
             </Show>
             <p class="error" data-testid="spot-error">{move || message.get()}</p>
+            // The server lists a few hundred draws at most (a year of a
+            // large group's); the figures above count every one.
+            {move || {
+                let shown = draws.with(Vec::len);
+                let total = stats.with(|s| s.as_ref().map(|(_, s)| s.spot_checks.draws));
+                total
+                    .filter(|_| shown > 0)
+                    .and_then(|total| super::first_of(shown, total, ctx.lang.get(), "spot-checks-more"))
+            }}
             {move || draws.get().into_iter().map(|d| {
                 let items = d.items.into_iter().map(|i| {
                     let id = i.case_id;
