@@ -734,6 +734,11 @@ pub struct Conflict {
     pub resolved_by: Option<OpId>,
     /// Whether the losing op was applied after all when resolved.
     pub applied: bool,
+    /// The op that proposed the case's solution when the op lost, if
+    /// any: a decision on a compensation applied later decides that
+    /// proposal or none ([`crate::workflow::check_applied`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proposal: Option<OpId>,
 }
 
 /// An op that broke a business rule when it was folded. It is kept (and for

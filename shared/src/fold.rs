@@ -114,11 +114,14 @@ pub struct Folded {
 /// an extension granted after the solution ran out does not let a later
 /// assessment give it another period, and the investigation's extensions
 /// are capped by the rules the solution clock started under, and a number
-/// typed with dots between its groups is masked in the search text): a
+/// typed with dots between its groups is masked in the search text; 21: a
+/// second call of the resident made by someone who saw the case resolved
+/// is taken as a call in 已回访 is, and a decision on a compensation kept
+/// as a conflict is not applied to a solution proposed after it): a
 /// server
 /// folds again every case it stored under another version, and does not
 /// resume its fold state.
-pub const RULES: i64 = 20;
+pub const RULES: i64 = 21;
 
 /// What the fold carries between ops besides the case: the clock marks the
 /// deadlines are worked out from at the end, the ops a `resolve_conflict`
@@ -638,6 +641,20 @@ impl Folder<'_> {
                 | CaseState::InProgress
                 | CaseState::SolutionProposed
         );
+        // A second call of the resident (回访) made by someone who saw the
+        // case still resolved, after a colleague's call was taken: both
+        // reached the resident, and the later one is what they say now.
+        // It is taken as a call in 已回访 is, so one unsatisfied reopens
+        // the case (before, it lost the race: the case stayed 已回访 with
+        // an unsatisfied score, and could be closed over it).
+        let second_call = matches!(
+            op.action,
+            Action::FollowUp {
+                spot_check: false,
+                ..
+            }
+        ) && op.expected_state == Some(CaseState::Resolved)
+            && self.case.state == CaseState::FollowedUp;
         // Two decisions on one compensation made apart (an approval on a
         // tablet offline, a refusal online after it): the first by HLC
         // stands, and the refusal lost the race as a transition does. An
@@ -659,6 +676,7 @@ impl Folder<'_> {
         if kind.is_transition()
             && !late_assessment
             && !spot_check
+            && !second_call
             && let Some(expected) = op.expected_state
             && (expected != self.case.state || overruled)
         {
@@ -670,6 +688,7 @@ impl Folder<'_> {
                 stamp: stamp(op),
                 resolved_by: None,
                 applied: false,
+                proposal: self.case.solution.as_ref().map(|s| s.stamp.op),
             });
             self.conflicted.push(op.clone());
             // A regular call that lost is kept (`keep_field_work`); a spot
@@ -729,9 +748,11 @@ impl Folder<'_> {
         let mut changes = Vec::new();
         // `check` passed, so `conflict_op` is an open conflict of this case.
         let original = self.conflicted.iter().position(|o| o.id == conflict_op);
-        if apply && let Some(i) = original {
+        let kept = self.case.conflicts.iter().find(|c| c.op == conflict_op);
+        if apply && let (Some(i), Some(kept)) = (original, kept) {
             let original = self.conflicted[i].clone();
-            match workflow::check_op(&self.case, &original, self.ctx.settings) {
+            let decided = workflow::check_applied(&self.case, kept, &original, self.ctx.settings);
+            match decided {
                 Ok(target) => changes = self.apply(&original, target),
                 Err(rule) => {
                     self.flag(op, rule);

@@ -1928,6 +1928,7 @@ mod tests {
             },
             resolved_by: None,
             applied: false,
+            proposal: None,
         });
         assert_eq!(kinds(&case, &author), [ReasonKind::Conflict]);
         check(&case, &user(1, Role::Manager), &[ReasonKind::Conflict]);
@@ -1949,6 +1950,7 @@ mod tests {
             },
             resolved_by: None,
             applied: false,
+            proposal: None,
         });
         check(&case, &user(1, Role::Manager), &[]);
         assert_eq!(kinds(&case, &gm), [ReasonKind::Conflict]);

@@ -63,6 +63,9 @@ pub enum RuleViolation {
         /// The amount proposed now, in fen.
         proposed: i64,
     },
+    /// A decision kept as a conflict is applied to a solution proposed
+    /// after it was made: it decided an earlier proposal.
+    ProposedSince,
     /// The compensation is not approved yet.
     ApprovalPending,
     /// A reason or text is required.
@@ -154,6 +157,7 @@ impl Coded for RuleViolation {
             RuleViolation::ApprovalNeedsRole { .. } => "workflow.approval_needs_role",
             RuleViolation::NothingToApprove => "workflow.nothing_to_approve",
             RuleViolation::ApprovalAmountChanged { .. } => "workflow.approval_amount_changed",
+            RuleViolation::ProposedSince => "workflow.proposed_since",
             RuleViolation::ApprovalPending => "workflow.approval_pending",
             RuleViolation::TextRequired { .. } => "workflow.text_required",
             RuleViolation::UnfoundedComplaint => "workflow.unfounded_complaint",
@@ -212,6 +216,12 @@ impl Coded for RuleViolation {
             },
             RuleViolation::NothingToApprove => lang
                 .pick("没有待审批的赔偿", "No compensation awaits approval")
+                .into(),
+            RuleViolation::ProposedSince => lang
+                .pick(
+                    "这项审批针对的是之前的方案，方案已重新提出，请对新方案重新审批",
+                    "This decision was on an earlier proposal; the solution was proposed again since, so decide on the new one",
+                )
                 .into(),
             RuleViolation::ApprovalPending => lang
                 .pick("赔偿尚未审批", "The compensation is not approved yet")
@@ -415,6 +425,26 @@ pub fn may_move_clocks(first_responder: UserId, author: UserId, role: Role) -> b
 pub fn may_assign(user: &User, assignee: Option<&Assignee>) -> bool {
     user.role != Role::DepartmentHead
         || assignee.is_none_or(|a| crate::personal_data::named(user, a))
+}
+
+/// Checks `original`, the op of the conflict `kept`, applied now to
+/// `case` by its settlement (`resolve_conflict` with apply), as
+/// [`check_op`] does, and the state it moves the case to. A decision on
+/// a compensation decides the proposal it lost beside, however alike a
+/// later one: applied to one proposed since (a refused proposal made
+/// again by someone whose own limit is lower), it would decide what its
+/// author never saw.
+pub fn check_applied(
+    case: &Case,
+    kept: &crate::case::Conflict,
+    original: &Op,
+    settings: &Settings,
+) -> Result<Option<CaseState>, RuleViolation> {
+    let proposed_now = case.solution.as_ref().map(|s| s.stamp.op);
+    if matches!(original.action, Action::Approve { .. }) && proposed_now != kept.proposal {
+        return Err(RuleViolation::ProposedSince);
+    }
+    check_op(case, original, settings)
 }
 
 /// Whether `user`, of `role`, may settle a conflict over an op of kind

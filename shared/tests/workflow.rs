@@ -1620,32 +1620,22 @@ fn a_follow_up_that_lost_to_a_close_is_kept() {
     );
     assert_eq!(s.case().follow_ups.len(), 2);
 
-    // One that lost to a colleague's call and is applied afterwards is
-    // on the record once.
+    // One made on the case its author saw resolved, after a colleague's
+    // call: a second call, taken as one (no conflict), and on the record
+    // once.
     let mut s = a_resolved_repair();
     assert_eq!(step(&mut s, STAFF, follow_up(5)), Ok(CaseState::FollowedUp));
-    let lost = s.act_expecting(
+    s.act_expecting(
         STAFF,
         local(2026, 3, 3, 18, 0),
         follow_up(4),
         Some(CaseState::Resolved),
     );
-    assert_eq!(s.case().open_conflicts().count(), 1);
-    assert_eq!(s.case().follow_ups.len(), 2);
-    s.act(
-        MANAGER,
-        local(2026, 3, 3, 19, 0),
-        Action::ResolveConflict {
-            conflict_op: lost.id,
-            apply: true,
-            note: String::new(),
-        },
-    );
     let case = s.case();
-    assert_eq!(case.open_conflicts().count(), 0, "{:?}", case.violations);
+    assert_eq!(case.open_conflicts().count(), 0, "{:?}", case.conflicts);
     let scores: Vec<u8> = case.follow_ups.iter().map(|f| f.satisfaction).collect();
     assert_eq!(scores, [5, 4]);
-    assert_eq!(case.latest_satisfaction(), Some(4), "the call applied last");
+    assert_eq!(case.latest_satisfaction(), Some(4), "the later call");
 }
 
 #[test]
@@ -1914,6 +1904,111 @@ fn a_refusal_after_an_approval_made_offline_is_a_conflict() {
     assert_eq!(case.open_conflicts().count(), 1, "{:?}", case.conflicts);
     assert_eq!(case.conflicts[0].op, refusal.id);
     assert_eq!(case.conflicts[0].action, ActionKind::Approve);
+}
+
+/// An approval that lost the race to a refusal is kept as a conflict.
+/// The same amount proposed again later (by a regional manager, whose own
+/// limit is lower) is a new proposal: the old approval, applied then,
+/// would approve what its author never saw.
+#[test]
+fn an_old_approval_kept_as_a_conflict_decides_no_later_proposal() {
+    let mut s = proposed_complaint(200_000);
+    let t = local(2026, 3, 2, 11, 0);
+    let decide = |approved| Action::Approve {
+        approved,
+        comment: String::new(),
+        compensation_fen: Some(200_000),
+    };
+    s.act(DEPUTY, t, decide(false));
+    assert_eq!(s.case().state, CaseState::InProgress);
+    // Approved offline on the case as its author saw it, waiting.
+    let late = s.act_expecting(
+        GM,
+        t + chrono::Duration::minutes(10),
+        decide(true),
+        Some(CaseState::SolutionProposed),
+    );
+    assert_eq!(s.case().open_conflicts().count(), 1);
+    s.act(
+        REGIONAL,
+        t + chrono::Duration::minutes(20),
+        propose(200_000),
+    );
+    assert_eq!(s.case().state, CaseState::SolutionProposed);
+    let settle = |apply| Action::ResolveConflict {
+        conflict_op: late.id,
+        apply,
+        note: String::new(),
+    };
+    assert_eq!(
+        step(&mut s, REGIONAL, settle(true)),
+        Err("workflow.proposed_since")
+    );
+    let case = s.case();
+    assert_eq!(
+        case.solution.as_ref().map(|x| x.approval),
+        Some(ApprovalState::Pending)
+    );
+    assert_eq!(case.open_conflicts().count(), 1);
+    // Set aside, it is settled; the new proposal waits for its decision.
+    assert_eq!(
+        step(&mut s, REGIONAL, settle(false)),
+        Ok(CaseState::SolutionProposed)
+    );
+    assert_eq!(s.case().open_conflicts().count(), 0);
+
+    // Nothing proposed since: the approval applied later decides the
+    // proposal it saw.
+    let mut s = proposed_complaint(80_000);
+    let approve = Action::Approve {
+        approved: true,
+        comment: String::new(),
+        compensation_fen: Some(80_000),
+    };
+    let offline = s.act_expecting(REGIONAL, t, approve, Some(CaseState::InProgress));
+    assert_eq!(s.case().open_conflicts().count(), 1);
+    assert_eq!(
+        step(
+            &mut s,
+            MANAGER,
+            Action::ResolveConflict {
+                conflict_op: offline.id,
+                apply: true,
+                note: String::new(),
+            }
+        ),
+        Ok(CaseState::SolutionProposed)
+    );
+    assert_eq!(
+        s.case().solution.map(|x| x.approval),
+        Some(ApprovalState::Approved)
+    );
+}
+
+/// Two colleagues call the resident back about one result, each having
+/// seen it resolved: both calls are taken, and the later one, unsatisfied,
+/// reopens the case (before, it lost the race: the case stayed 已回访
+/// with the unsatisfied score, and could be closed over it).
+#[test]
+fn a_second_call_made_on_the_resolved_case_is_taken() {
+    let mut s = a_resolved_repair();
+    let t = local(2026, 3, 3, 10, 0);
+    s.act(STAFF, t, follow_up(5));
+    assert_eq!(s.case().state, CaseState::FollowedUp);
+    s.act_expecting(
+        MANAGER,
+        t + chrono::Duration::hours(2),
+        follow_up(1),
+        Some(CaseState::Resolved),
+    );
+    let case = s.case();
+    assert_eq!(case.state, CaseState::Reopened);
+    assert_eq!(case.open_conflicts().count(), 0, "{:?}", case.conflicts);
+    assert_eq!(case.reopen_count, 1);
+    assert_eq!(
+        step(&mut s, MANAGER, close("")),
+        Err("workflow.not_allowed_in_state")
+    );
 }
 
 #[test]

@@ -669,13 +669,14 @@ fn Problems(case: Arc<Case>, drafts: drafts::Drafts) -> impl IntoView {
             // is decided, so it is only dismissed.
             let overruled = expected == found;
             // Applied, the action is checked against the case as it is now
-            // (`fold::resolve_conflict`): one the state no longer allows
-            // (a second start, a resolve after a resolve) would only be
-            // kept as a violation, the conflict still open.
+            // (`workflow::check_applied`): one the state no longer allows
+            // (a second start, a resolve after a resolve), or a decision on
+            // a compensation proposed again since, would only be kept as a
+            // violation, the conflict still open.
             let still_allowed = ctx.ops.with_value(|log| {
                 log.ops_of(case.id).iter().find(|o| o.id == op).is_some_and(|original| {
                     ctx.config.with_untracked(|cfg| {
-                        shared::workflow::check_op(&case, original, &cfg.settings).is_ok()
+                        shared::workflow::check_applied(&case, c, original, &cfg.settings).is_ok()
                     })
                 })
             });
