@@ -1166,6 +1166,7 @@ fn case_list_filters_and_pages() {
     // parameters besides them.
     for (query, expected) in [
         ("?kind=praise", "request.bad_kind"),
+        ("?state=in-progress", "request.bad_state"),
         ("?lang=en", "request.bad_query"),
         ("?page=first", "request.bad_query"),
         ("?overdue=maybe", "request.bad_query"),

@@ -497,6 +497,38 @@ fn a_first_responder_is_changed_only_to_someone_who_receives_the_case() {
 }
 
 /// An assignment of the case to `user`.
+/// A case assigned to a department (often with a worker who has no
+/// account) is its head's: in their 我的 (mine) list, as in their inbox.
+#[test]
+fn a_department_heads_cases_are_their_departments() {
+    let w = world();
+    let (admin, _) = w.login("admin");
+    let (manager, mut m) = w.login("manager_a");
+    let head_id = common::user_id(&Client::login(&w.server.base, "head_a").1);
+    let (s, body) = admin.put(
+        &format!("/api/v1/admin/users/{head_id}"),
+        &json!({ "display_name": "王主管", "role": "department_head", "properties": [w.pa().id], "department": "工程部" }),
+    );
+    assert_eq!(s, 200, "{body}");
+    let (head, _) = w.login("head_a");
+    // A repair, which is passed on without an assessment.
+    let reg = m.register_at(w.pa(), CaseKind::Repair, chrono::Utc::now(), |r| {
+        r.content = "地库照明损坏".into()
+    });
+    let case = reg.case_id;
+    let given = m.op(case, Some(CaseState::Registered), assign());
+    assert_eq!(quarantined(&push(&manager, &m, &[reg, given])), []);
+    assert!(head.case_ids("mine=true").contains(&case.to_string()));
+    // Another department's head has it not.
+    let (s, body) = admin.put(
+        &format!("/api/v1/admin/users/{head_id}"),
+        &json!({ "display_name": "王主管", "role": "department_head", "properties": [w.pa().id], "department": "保洁部" }),
+    );
+    assert_eq!(s, 200, "{body}");
+    let (head, _) = w.login("head_a");
+    assert!(!head.case_ids("mine=true").contains(&case.to_string()));
+}
+
 fn to(user: UserId) -> Action {
     Action::Assign {
         department: "工程部".into(),

@@ -742,6 +742,13 @@ fn answers_for_clocks(case: &Case, user: &User) -> bool {
     }
 }
 
+/// Whether `case` is `user`'s, as a list's 我的 (mine) keeps: they are
+/// its first responder, or it is assigned to them (a department head's
+/// department's, too).
+pub fn mine(case: &Case, user: &User) -> bool {
+    case.first_responder() == user.id || assigned_to(case, user)
+}
+
 /// Whether `case` is assigned to `user`: to them by name, or, for a
 /// department head, to their department (a case is often assigned to a
 /// department and a worker who has no account, and its head answers for

@@ -44,6 +44,22 @@ async fn thousands_of_cases_sync_list_page_and_search() {
     browser.wait_text("case-count", "共 1 件").await;
     browser.wait_count("case-row", 1).await;
     browser.fill("filter-search", "").await;
+    browser.wait_text("case-count", &format!("共 {n} 件")).await;
+    // A word an input method composed, then a Backspace at once: the
+    // composition's pause, still running, does not bring the word back.
+    browser
+        .eval(
+            "const box = document.querySelector('[data-testid=filter-search]');
+             box.value = '第1234号';
+             box.dispatchEvent(new InputEvent('input', {bubbles: true, isComposing: true}));
+             box.value = '第1234';
+             box.dispatchEvent(new InputEvent('input', {bubbles: true, isComposing: false}));
+             return true;",
+        )
+        .await;
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    assert_eq!(browser.value("filter-search").await, "第1234");
+    browser.fill("filter-search", "").await;
     browser.choose("filter-kind", "complaint").await;
     browser
         .wait_text("case-count", &format!("共 {} 件", n.div_ceil(3)))

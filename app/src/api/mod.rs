@@ -533,6 +533,7 @@ pub fn code_message(code: &str, lang: Lang) -> Option<String> {
             "A text holds the NUL character (U+0000), which cannot be stored",
         ),
         "request.bad_kind" => ("未知的工单类型", "Unknown case kind"),
+        "request.bad_state" => ("未知的工单状态", "Unknown case state"),
         "request.bad_lang" => ("未知的语言", "Unknown language"),
         "request.bad_query" => (
             "查询条件不正确，请检查后再试",

@@ -88,12 +88,12 @@ pub fn CaseList() -> impl IntoView {
         search,
         shown,
     } = ctx.list;
-    // What an input method is composing in the search, last typed.
-    let composing = StoredValue::new(search.get_untracked());
+    // What an input method is composing in the search, last typed; none
+    // once something else was typed after it.
+    let composing = StoredValue::new(None::<String>);
 
     let matching = Memo::new(move |_| {
         let user = ctx.session.with(|s| s.as_ref().map(|s| s.user.clone()));
-        let me = user.as_ref().map(|u| u.id);
         let (kind, state, category, property) =
             (kind.get(), state.get(), category.get(), property.get());
         let (mine, overdue) = (mine.get(), overdue.get());
@@ -113,11 +113,7 @@ pub fn CaseList() -> impl IntoView {
                         && (state.is_empty() || c.state.code() == state)
                         && (category.is_empty() || r.category == category)
                         && (property.is_empty() || r.property.to_string() == property)
-                        && (!mine
-                            || me.is_some_and(|me| {
-                                c.first_responder() == me
-                                    || c.assignee.as_ref().is_some_and(|a| a.user == Some(me))
-                            }))
+                        && (!mine || user.as_ref().is_some_and(|u| shared::inbox::mine(c, u)))
                         && now.is_none_or(|now| c.is_overdue(now))
                         && query.as_ref().is_none_or(|q| {
                             let place = config
@@ -212,10 +208,10 @@ pub fn CaseList() -> impl IntoView {
                         // z, zh, zha…, or a word on an Android keyboard),
                         // the list follows after a pause, not each letter.
                         if ev.dyn_ref::<web_sys::InputEvent>().is_some_and(web_sys::InputEvent::is_composing) {
-                            composing.set_value(value.clone());
+                            composing.set_value(Some(value.clone()));
                             set_timeout(
                                 move || {
-                                    if composing.try_get_value().as_ref() == Some(&value) {
+                                    if composing.try_get_value().flatten().as_ref() == Some(&value) {
                                         search.try_set(value);
                                         shown.try_set(PAGE);
                                     }
@@ -224,10 +220,18 @@ pub fn CaseList() -> impl IntoView {
                             );
                             return;
                         }
+                        // What is typed now outdates a composition's pause
+                        // still running (a Backspace just after the word
+                        // was committed would otherwise be undone).
+                        composing.set_value(None);
                         search.set(value);
                         shown.set(PAGE);
                     }
-                    on:compositionend=move |ev| { search.set(event_target_value(&ev)); shown.set(PAGE); }/>
+                    on:compositionend=move |ev| {
+                        composing.set_value(None);
+                        search.set(event_target_value(&ev));
+                        shown.set(PAGE);
+                    }/>
                 {select(kind, "filter-kind", ("类型", "Kind"), ("全部类型", "All kinds"), kinds)}
                 {select(state, "filter-state", ("状态", "State"), ("全部状态", "All states"), states)}
                 {select(category, "filter-category", ("类别", "Category"), ("全部类别", "All categories"), categories)}

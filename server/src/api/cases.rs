@@ -9,7 +9,7 @@ use crate::auth::Session;
 use crate::error::{ApiError, ApiPath, ApiQuery, ErrorBody, blocking};
 use crate::export::bundle;
 use crate::state::AppState;
-use crate::store::CaseFilter;
+use crate::store::{CaseFilter, Mine};
 use axum::Json;
 use axum::body::Body;
 use axum::extract::{FromRequestParts, Query, State};
@@ -20,7 +20,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use shared::case::Case;
+use shared::case::{Case, CaseState};
 use shared::category::Category;
 use shared::id::{CaseId, PropertyId, UserId};
 use shared::lang::Lang;
@@ -29,7 +29,7 @@ use shared::personal_data::{Shown, shown};
 use shared::phone::mask_in_text;
 use shared::property::{Location, Property};
 use shared::report::{PersonalData, RecordNames, RecordSheet};
-use shared::role::{User, mask_name};
+use shared::role::{Role, User, mask_name};
 use shared::settings::Settings;
 use shared::wire::{CaseSummary, Page};
 
@@ -72,7 +72,8 @@ impl CaseQuery {
 
     /// The filter for the session's user: the property must be an id in
     /// their scope (`request.bad_id`, `auth.forbidden`) and the kind a kind
-    /// code (`request.bad_kind`); names and phones are searched only for a
+    /// code (`request.bad_kind`), the state a state code
+    /// (`request.bad_state`); names and phones are searched only for a
     /// role that may see them. `page` and `per_page` are the list's paging
     /// (an export walks every page itself).
     pub fn filter(
@@ -84,13 +85,33 @@ impl CaseQuery {
     ) -> Result<CaseFilter, ApiError> {
         let property = scoped_property(session, self.property.as_deref())?;
         let kind = parse_kind(self.kind.as_deref())?;
+        // A state misspelt (`in-progress`) is refused, not answered as a
+        // list of none.
+        if let Some(state) = &self.state
+            && !CaseState::ALL.iter().any(|s| s.code() == state)
+        {
+            return Err(ApiError::bad_request(
+                "request.bad_state",
+                format!("unknown state {state}"),
+            ));
+        }
+        // A department head's cases are those of their department too
+        // (`shared::inbox::mine`).
+        let user = &session.user;
+        let mine = self.mine.then(|| Mine {
+            user: user.id,
+            department: (user.role == Role::DepartmentHead)
+                .then(|| user.department.clone())
+                .flatten()
+                .filter(|d| !d.is_empty()),
+        });
         Ok(CaseFilter {
             property,
             kind: kind.map(|k| k.code().to_string()),
             state: self.state,
             category: self.category,
             overdue: self.overdue,
-            mine: self.mine.then_some(session.user.id),
+            mine,
             from: self.from,
             to: self.to,
             search: shared::search::Query::parse(self.q.as_deref().unwrap_or_default())
@@ -182,7 +203,7 @@ fn fifty() -> u32 {
 #[utoipa::path(get, path = "/api/v1/cases", params(CaseQuery, Paging),
     responses(Authenticated,
         (status = 200, description = "One page of matching cases.", body = Page<CaseSummary>),
-        (status = 400, description = "`request.bad_query`, `request.bad_id`, `request.bad_kind`.", body = ErrorBody),
+        (status = 400, description = "`request.bad_query`, `request.bad_id`, `request.bad_kind`, `request.bad_state`.", body = ErrorBody),
         (status = 403, description = "`auth.password_change_required`; `auth.forbidden`: the `property` filter is outside the caller's scope.", body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn list(

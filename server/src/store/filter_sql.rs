@@ -49,10 +49,15 @@ pub(super) fn case_where(
         conds.push("next_due_at IS NOT NULL AND next_due_at < ?".into());
         args.push(ts(now).into());
     }
-    if let Some(user) = f.mine {
-        conds.push("(first_responder = ? OR assignee = ?)".into());
-        args.push(user.to_string().into());
-        args.push(user.to_string().into());
+    if let Some(mine) = &f.mine {
+        let mut any = "first_responder = ? OR assignee = ?".to_string();
+        args.push(mine.user.to_string().into());
+        args.push(mine.user.to_string().into());
+        if let Some(department) = &mine.department {
+            any.push_str(" OR department = ?");
+            args.push(department.clone().into());
+        }
+        conds.push(format!("({any})"));
     }
     if let Some(from) = f.from {
         conds.push("received_at >= ?".into());

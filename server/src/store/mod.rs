@@ -233,6 +233,17 @@ pub struct Config {
     pub calendar: Calendar,
 }
 
+/// Whose cases a list's 我的 (mine) keeps: those the user is first
+/// responder of or is assigned, and a department head's department's
+/// (`shared::inbox::mine`).
+#[derive(Debug, Clone)]
+pub struct Mine {
+    /// The user.
+    pub user: UserId,
+    /// A department head's department.
+    pub department: Option<String>,
+}
+
 /// A case list query.
 #[derive(Debug, Clone, Default)]
 pub struct CaseFilter {
@@ -246,8 +257,8 @@ pub struct CaseFilter {
     pub category: Option<String>,
     /// Only cases with a running clock past due at `now`.
     pub overdue: bool,
-    /// Only cases the user is first responder of or is assigned.
-    pub mine: Option<UserId>,
+    /// Only the user's cases (`shared::inbox::mine`).
+    pub mine: Option<Mine>,
     /// Received at or after.
     pub from: Option<DateTime<Utc>>,
     /// Received before.

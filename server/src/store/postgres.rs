@@ -98,7 +98,12 @@ impl From<deadpool_postgres::PoolError> for StoreError {
 /// acknowledged and then lost in a crash would give its server sequence
 /// numbers to later pushes, and a tablet that had pulled the lost ones
 /// would skip the new ones for ever (SQLite's `synchronous=FULL`).
-const SESSION: &str = "-c idle_in_transaction_session_timeout=60s -c synchronous_commit=on";
+///
+/// A backslash in a string literal is a backslash whatever the database
+/// sets: the search's `LIKE ? ESCAPE '\'` would otherwise be a syntax
+/// error under `standard_conforming_strings=off`, and every search fail.
+const SESSION: &str = "-c idle_in_transaction_session_timeout=60s -c synchronous_commit=on \
+                       -c standard_conforming_strings=on";
 
 /// How long the server waits for the database before it answers that it
 /// cannot reach it, where the URL says nothing else: the operating
