@@ -49,6 +49,10 @@ pub enum ValidationError {
     NotInProperty,
     /// The category does not exist or is retired.
     UnknownCategory,
+    /// The property is retired (停用): offered for no new case. A form
+    /// says so of a draft begun before; the server takes what a tablet
+    /// recorded before it heard.
+    PropertyRetired,
     /// Received after it was recorded.
     ReceivedInFuture,
     /// What the clocks count from, moved in favour of the person who
@@ -166,6 +170,7 @@ impl Coded for ValidationError {
             ValidationError::TooLong { .. } => "validation.too_long",
             ValidationError::NotInProperty => "validation.not_in_property",
             ValidationError::UnknownCategory => "validation.unknown_category",
+            ValidationError::PropertyRetired => "validation.property_retired",
             ValidationError::ReceivedInFuture => "validation.received_in_future",
             ValidationError::OwnDeadline => "case.clock_fields",
             ValidationError::OutOfRange { .. } => "validation.out_of_range",
@@ -215,6 +220,12 @@ impl Coded for ValidationError {
                 .into(),
             ValidationError::UnknownCategory => lang
                 .pick("请选择有效的类别", "Choose a valid category")
+                .into(),
+            ValidationError::PropertyRetired => lang
+                .pick(
+                    "该项目已停用，不能再登记新工单，请选择其他项目",
+                    "This property is retired: no new case can be registered in it; choose another",
+                )
                 .into(),
             ValidationError::ReceivedInFuture => lang
                 .pick(

@@ -1066,6 +1066,13 @@ async fn an_admin_imports_a_roster_pasted_from_a_spreadsheet() {
 async fn a_retired_property_is_offered_for_no_new_case_or_user() {
     let server = Server::start();
     server.seed();
+    // A case begun in 景苑 before its retirement, kept as a draft.
+    let staff = Browser::start().await;
+    staff.open(&server.url("/")).await;
+    staff.login("staff2").await;
+    staff.click("nav-new").await;
+    staff.choose_label("field-property", "景苑").await;
+    staff.fill("field-content", "景苑北门道闸故障").await;
     let browser = admin_on(&server, "properties").await;
     browser.wait_count("property-row", 2).await;
     browser
@@ -1089,6 +1096,18 @@ async fn a_retired_property_is_offered_for_no_new_case_or_user() {
     browser.wait_count("user-row", 6).await;
     let offered = browser.eval(&options("new-user-property")).await;
     assert_eq!(offered, json!(["HY 和园"]), "{offered}");
+
+    // The draft names it still, and is told so when saved: before, it
+    // registered a new case in the retired property.
+    staff.open(&server.url("/")).await;
+    staff.wait_for_test_id("case-list").await;
+    staff.click("nav-new").await;
+    staff.wait_for_test_id("draft-restored").await;
+    // Once the tablet has heard of the retirement.
+    staff.wait_text("properties-retired", "均已停用").await;
+    staff.click("save-case").await;
+    staff.wait_text("error-property", "已停用").await;
+    staff.close().await;
 
     // staff2 works in 景苑 alone: their tablet offers no property.
     browser.click("nav-settings").await;

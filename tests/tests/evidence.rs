@@ -120,6 +120,29 @@ async fn stage_photo(browser: &Browser, picture: &str) {
     browser.wait_count("staged-evidence", 1).await;
 }
 
+/// 清空重填 (start afresh) on a draft drops the photos taken for it: they
+/// are of that draft's complainant, and were saved with the next case.
+#[tokio::test(flavor = "multi_thread")]
+async fn starting_afresh_drops_the_photos_taken_for_the_draft() {
+    let server = Server::start();
+    server.seed();
+    let files = tempfile::tempdir().expect("a directory for the pictures");
+    let [smooth, _] = pictures(files.path());
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("staff1").await;
+    browser.fill_complaint("褚十四", "单元门禁损坏").await;
+    browser.open(&server.url("/")).await;
+    browser.wait_for_test_id("case-list").await;
+    browser.click("nav-new").await;
+    browser.wait_for_test_id("draft-restored").await;
+    stage_photo(&browser, &smooth).await;
+    browser.click("draft-discard").await;
+    browser.wait_count("staged-evidence", 0).await;
+    assert_eq!(browser.value("field-content").await, "");
+    browser.close().await;
+}
+
 /// staff1 logged in, with a complaint about `content` typed and one photo
 /// staged, not saved; the directory holds the picture.
 async fn a_complaint_with_a_photo_staged(content: &str) -> (Server, tempfile::TempDir, Browser) {

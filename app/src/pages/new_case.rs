@@ -201,6 +201,9 @@ pub fn NewCase() -> impl IntoView {
             draft::keep(&draft::intake(user), changed.then_some(&typed));
         }
     });
+    // Photos and signatures taken with the form, recorded right after the
+    // registration; why they were refused, beside the picker.
+    let staged = Staged::new();
     let discard = move |_| {
         if let Some(user) = user {
             draft::keep::<Draft>(&draft::intake(user), None);
@@ -209,13 +212,15 @@ pub fn NewCase() -> impl IntoView {
         defaulted.set_value(fresh.received.clone());
         stamped.set_value(false);
         form.fill(&fresh);
+        // The photos and signature taken for the draft are the
+        // complainant's of that draft: a new start keeps none of them.
+        staged.items.set(Vec::new());
+        staged.error.set(None);
+        staged.close_pad();
         restored.set(false);
     };
     // Why the form was refused before it was recorded.
     let refused = RwSignal::new(None::<RecordError>);
-    // Photos and signatures taken with the form, recorded right after the
-    // registration; why they were refused, beside the picker.
-    let staged = Staged::new();
     // How many of them were recorded with the case.
     let attached = RwSignal::new(0usize);
     // Records `items`, what the picker held when the save was tapped, on
@@ -402,7 +407,8 @@ pub fn NewCase() -> impl IntoView {
                     }>
                         <option value="" prop:selected=move || form.property.get().is_empty()>{t("请选择", "Choose")}</option>
                         // A retired property is offered no more, unless a
-                        // draft begun before its retirement names it.
+                        // draft begun before its retirement names it: shown,
+                        // and refused beside the field when saved.
                         {move || ctx.config.with(|c| c.properties.clone()).into_iter().filter_map(|p| {
                             let id = p.id.to_string();
                             let retired_kept = p.retired && form.property.get_untracked() == id;
@@ -606,6 +612,10 @@ fn build(form: &Form) -> Result<(Registration, String), BTreeMap<String, Validat
         errors.insert("property".into(), ValidationError::Required);
         return Err(errors);
     };
+    // Shown only to a draft begun before its retirement, which is told.
+    if property.retired {
+        errors.insert("property".into(), ValidationError::PropertyRetired);
+    }
     let location = form.location.picked_untracked().unwrap_or_else(|| {
         errors.insert("location".into(), ValidationError::Required);
         Location::PublicArea
