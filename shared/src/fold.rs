@@ -116,8 +116,9 @@ pub struct Folded {
 /// are capped by the rules the solution clock started under, and a number
 /// typed with dots between its groups is masked in the search text; 21: a
 /// second call of the resident made by someone who saw the case resolved
-/// is taken as a call in 已回访 is, and a decision on a compensation kept
-/// as a conflict is not applied to a solution proposed after it): a
+/// is taken as a call in 已回访 is, a decision on a compensation kept
+/// as a conflict is not applied to a solution proposed after it, and a
+/// public area is found by its English name too): a
 /// server
 /// folds again every case it stored under another version, and does not
 /// resume its fold state.

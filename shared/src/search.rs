@@ -166,9 +166,17 @@ fn compact_of(folded: &str) -> Option<String> {
 
 /// The place a case is found by ([`text`]'s `place`): its property's name,
 /// then its building and unit (or public area) in Chinese, as both the
-/// tablet and the server pass it.
+/// tablet and the server pass it. A public area is found in English too,
+/// as the English list names it.
 pub fn place(property: &crate::property::Property, location: &crate::property::Location) -> String {
-    format!("{} {}", property.name, property.describe(location))
+    let place = format!("{} {}", property.name, property.describe(location));
+    match location {
+        crate::property::Location::PublicArea => format!(
+            "{place} {}",
+            property.describe_in(location, crate::lang::Lang::En)
+        ),
+        _ => place,
+    }
 }
 
 /// The digits of the phone and ID-card numbers typed into the content and
@@ -473,6 +481,25 @@ mod tests {
         }
         assert!(!finds("cleaning", &r, Shown::NOTHING));
         assert!(!finds("clean", &r, Shown::NOTHING));
+    }
+
+    #[test]
+    fn a_public_area_is_found_in_either_language() {
+        let property = crate::property::Property {
+            id: PropertyId(uuid::Uuid::from_u128(1)),
+            code: "CL".into(),
+            name: "春蕾苑".into(),
+            households: 100,
+            buildings: Vec::new(),
+            retired: false,
+            contact: String::new(),
+        };
+        let r = reg("13812345678");
+        let here = place(&property, &Location::PublicArea);
+        for typed in ["公共区域", "public area", "Public Area", "春蕾苑"] {
+            let q = Query::parse(typed).unwrap().unwrap();
+            assert!(q.matches(&r, &here, Shown::NOTHING), "{typed}");
+        }
     }
 
     #[test]
