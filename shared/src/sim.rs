@@ -336,7 +336,7 @@ pub fn sample_action(case: &Case, author: (UserId, Role), kind: ActionKind, choi
         ActionKind::Approve => Action::Approve {
             approved: pick(4) != 0,
             comment: "审批意见".into(),
-            compensation_fen: case.solution.as_ref().map(|s| s.compensation_fen),
+            compensation_fen: Some(case.solution.as_ref().map_or(0, |s| s.compensation_fen)),
         },
         ActionKind::Resolve => Action::Resolve {
             result: "已处理".into(),

@@ -799,6 +799,11 @@ pub const UNFOUNDED_SCHEMA: u32 = 9;
 /// [`gate`]).
 pub const REANSWER_SCHEMA: u32 = 9;
 
+/// The op schema from which an approval must name the amount its author
+/// saw (`Action::Approve::compensation_fen`; every build of it does):
+/// one without would decide whatever is proposed when it arrives.
+pub const AMOUNT_SEEN_SCHEMA: u32 = 9;
+
 /// Checks `op` against `case` by the rules it was recorded under:
 /// [`check_new`] from [`QUALITY_LIMITS_SCHEMA`] on, its closure rule
 /// alone from [`CHECK_NEW_SCHEMA`], [`check`] before; and [`gate`] as it

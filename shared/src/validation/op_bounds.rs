@@ -156,6 +156,17 @@ pub fn validate_op(op: &Op, ceiling: DateTime<Utc>) -> Result<(), Vec<FieldError
         );
     }
     action_bounds(&mut p, &op.action, ceiling);
+    if op.schema >= crate::workflow::AMOUNT_SEEN_SCHEMA
+        && matches!(
+            op.action,
+            Action::Approve {
+                compensation_fen: None,
+                ..
+            }
+        )
+    {
+        p.push("compensation_fen", ValidationError::Required);
+    }
     p.done()
 }
 
@@ -518,6 +529,38 @@ mod tests {
         let mut o = op(Action::Start);
         edit(&mut o);
         super::super::assert_codes(&validate_op(&o, now()), expected);
+    }
+
+    #[test]
+    fn an_approval_names_the_amount_it_decides() {
+        let approve = |fen| Action::Approve {
+            approved: true,
+            comment: String::new(),
+            compensation_fen: fen,
+        };
+        let schema = crate::workflow::AMOUNT_SEEN_SCHEMA;
+        check(
+            |o| {
+                o.action = approve(None);
+                o.schema = schema;
+            },
+            &[("compensation_fen", "validation.required")],
+        );
+        check(
+            |o| {
+                o.action = approve(Some(80_000));
+                o.schema = schema;
+            },
+            &[],
+        );
+        // Recorded before builds named it: it decides the current amount.
+        check(
+            |o| {
+                o.action = approve(None);
+                o.schema = schema - 1;
+            },
+            &[],
+        );
     }
 
     #[test]
