@@ -436,8 +436,9 @@ pub async fn audit_log(
 
 /// Deletes a case whose retention period has passed: closed or withdrawn
 /// at least `retention_years` ago, and not major (major cases are kept
-/// long-term). Removes the case, its deadlines, its ops and its place in
-/// spot-check samples, and the evidence files no other case names; the
+/// long-term). Removes the case, its deadlines, its ops, and the evidence
+/// files no other case names; a spot-check sample keeps its place in the
+/// call list, blank, counted in no figure (as a voided case is not); the
 /// audit record (`case.delete`) keeps who, why and the registration
 /// number. Never automatic. The deletion is a tombstone in the sync
 /// sequence: every device in the case's property drops the case at its

@@ -224,7 +224,8 @@ fn overdue(db: &dyn Db, f: &Filter, now: DateTime<Utc>, labels: &Labels) -> Stor
 }
 
 /// The spot-check draws of the period's quarters and their cases, those
-/// voided since the draw (a duplicate is no repair to call) aside.
+/// voided since the draw (a duplicate is no repair to call) or deleted
+/// under retention aside.
 fn spot_check_counts(db: &dyn Db, q: &StatsQuery) -> StoreResult<SpotCheckCounts> {
     if q.kind.is_some_and(|k| k != CaseKind::Repair) {
         return Ok(SpotCheckCounts::default());
@@ -243,7 +244,7 @@ fn spot_check_counts(db: &dyn Db, q: &StatsQuery) -> StoreResult<SpotCheckCounts
         &format!(
             "SELECT count(DISTINCT s.id),
                 CAST(coalesce(sum(CASE WHEN sc.case_id IS NOT NULL
-                    AND (c.state IS NULL OR c.state <> 'voided') THEN 1 ELSE 0 END), 0)
+                    AND c.state <> 'voided' THEN 1 ELSE 0 END), 0)
                     AS BIGINT),
                 CAST(coalesce(sum(CASE WHEN c.spot_check_at >= s.starts_at
                     AND c.state <> 'voided' THEN 1 ELSE 0 END), 0) AS BIGINT),
