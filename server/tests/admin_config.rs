@@ -724,6 +724,18 @@ fn a_calendar_imported_on_the_command_line_reaches_stored_cases() {
         "no calendar yet"
     );
 
+    // A file whose second year is refused imports nothing, and says so
+    // (it said its first year was imported).
+    let file = data.join("broken.json");
+    let years = json!([fixed_dates_only(year), schedule(year + 1, &[], &[])]);
+    std::fs::write(&file, years.to_string()).expect("write the schedules");
+    let refused = common::cli_refused(
+        &data,
+        &["calendar", "import", file.to_str().expect("utf-8")],
+    );
+    assert!(refused.contains("nothing was imported"), "{refused}");
+    assert_eq!(stored_due(&quality, case, "solution"), None);
+
     let file = data.join("years.json");
     let years = json!([fixed_dates_only(year), fixed_dates_only(year + 1)]);
     std::fs::write(&file, years.to_string()).expect("write the schedules");

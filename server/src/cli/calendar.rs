@@ -43,10 +43,15 @@ impl CalendarCommand {
                     .revision(ConfigKey::Calendar)
                     .map_err(|e| e.to_string())?;
                 let mut calendar: Calendar = store.config().map_err(|e| e.to_string())?.calendar;
+                // Every year is checked before any is said imported: a
+                // file refused at its second year saves nothing.
+                let mut imported = Vec::new();
                 for year in years {
                     let y = year.year;
-                    calendar.admit(year).map_err(|e| e.to_string())?;
-                    println!("imported {y}");
+                    calendar
+                        .admit(year)
+                        .map_err(|e| format!("{y}: {e}; nothing was imported"))?;
+                    imported.push(y);
                 }
                 let audit = cli_audit(
                     "calendar.put",
@@ -54,7 +59,10 @@ impl CalendarCommand {
                 );
                 store
                     .put_calendar(&calendar, Some(revision), &audit)
-                    .map_err(|e| e.to_string())?;
+                    .map_err(|e| format!("{e}; nothing was imported"))?;
+                for y in imported {
+                    println!("imported {y}");
+                }
                 // The cases whose clocks needed these years are folded now,
                 // as the admin API does: a running server does not hear of
                 // a change made here, and the untouched case is the overdue
