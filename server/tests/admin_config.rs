@@ -579,7 +579,14 @@ fn a_building_or_unit_with_cases_cannot_be_removed_but_can_be_renamed() {
         "{body}"
     );
 
-    // A unit without cases goes; a used one is renamed.
+    // A unit without cases goes; a used one is renamed. A tablet had
+    // registered a case in the one that goes, offline, before it heard.
+    let offline = author.register_at(&property, CaseKind::Repair, Utc::now(), |r| {
+        r.location = shared::property::Location::Unit {
+            building,
+            unit: spare.id,
+        };
+    });
     let mut changed = property.clone();
     let last = changed.buildings.last_mut().unwrap();
     last.units.retain(|u| u.id != spare.id);
@@ -589,7 +596,22 @@ fn a_building_or_unit_with_cases_cannot_be_removed_but_can_be_renamed() {
     assert_eq!(status, 204, "{body}");
     let (_, list) = admin.get("/api/v1/admin/properties");
     let stored: Vec<shared::property::Property> = serde_json::from_value(list).unwrap();
-    assert_eq!(stored.iter().find(|p| p.id == property.id), Some(&changed));
+    let stored = stored.iter().find(|p| p.id == property.id).unwrap();
+    assert_eq!(stored.buildings, changed.buildings);
+    // The unit that went is kept as removed, offered for no new case...
+    assert_eq!(
+        stored.removed,
+        [shared::property::Building {
+            id: building,
+            name: "9栋".into(),
+            units: vec![spare.clone()],
+        }]
+    );
+    // ...and the case registered there before is taken (it was set aside,
+    // and re-applying it could never work).
+    let (status, answer) = staff.post("/api/v1/sync/push", &push_body(author.device, &[offline]));
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["quarantined"], json!([]), "{answer}");
 }
 
 fn schedule(year: i32, rest: &[&str], work: &[&str]) -> Value {

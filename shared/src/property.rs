@@ -32,6 +32,13 @@ pub struct Property {
     /// 提供投诉登记号及相关联系人信息). Empty when none is set.
     #[serde(default)]
     pub contact: String,
+    /// The buildings and units removed since they were saved (a mistyped
+    /// unit deleted), each unit under its building: offered for no new
+    /// case, but a tablet may have registered one there offline before it
+    /// heard, and its op must still name a place the property holds. The
+    /// server keeps what a save leaves out ([`Property::keep_removed`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub removed: Vec<Building>,
 }
 
 /// A building of a property.
@@ -91,20 +98,73 @@ pub fn split_unit_names(s: &str) -> Vec<String> {
 }
 
 impl Property {
-    /// Finds a building by id.
+    /// Finds a building by id, a removed one too (its name, and the units
+    /// removed from it).
     pub fn building(&self, id: BuildingId) -> Option<&Building> {
-        self.buildings.iter().find(|b| b.id == id)
+        self.buildings
+            .iter()
+            .chain(&self.removed)
+            .find(|b| b.id == id)
     }
 
-    /// Whether `location` lies inside this property.
+    /// Finds a unit of a building by their ids, a removed one too.
+    fn unit(&self, building: BuildingId, unit: UnitId) -> Option<&Unit> {
+        self.buildings
+            .iter()
+            .chain(&self.removed)
+            .filter(|b| b.id == building)
+            .flat_map(|b| &b.units)
+            .find(|u| u.id == unit)
+    }
+
+    /// Whether `location` lies inside this property (a place removed
+    /// since does: a case may have been registered there before).
     pub fn contains(&self, location: &Location) -> bool {
         match location {
             Location::PublicArea => true,
             Location::Building { building } => self.building(*building).is_some(),
-            Location::Unit { building, unit } => self
-                .building(*building)
-                .is_some_and(|b| b.units.iter().any(|u| u.id == *unit)),
+            Location::Unit { building, unit } => self.unit(*building, *unit).is_some(),
         }
+    }
+
+    /// Keeps, in [`Property::removed`], the places of `before` (the
+    /// property as saved) that this one leaves out, besides those removed
+    /// earlier; a place given back is no longer removed.
+    pub fn keep_removed(&mut self, before: &Property) {
+        let here = |b: BuildingId, u: Option<UnitId>| {
+            self.buildings
+                .iter()
+                .any(|x| x.id == b && u.is_none_or(|u| x.units.iter().any(|y| y.id == u)))
+        };
+        let mut removed: Vec<Building> = Vec::new();
+        for b in before.removed.iter().chain(&before.buildings) {
+            let units: Vec<Unit> = b
+                .units
+                .iter()
+                .filter(|u| !here(b.id, Some(u.id)))
+                .cloned()
+                .collect();
+            // A building left out goes with its units; one kept, only
+            // with those left out of it.
+            if units.is_empty() && here(b.id, None) {
+                continue;
+            }
+            match removed.iter_mut().find(|r| r.id == b.id) {
+                Some(r) => {
+                    for u in units {
+                        if !r.units.iter().any(|x| x.id == u.id) {
+                            r.units.push(u);
+                        }
+                    }
+                }
+                None => removed.push(Building {
+                    id: b.id,
+                    name: b.name.clone(),
+                    units,
+                }),
+            }
+        }
+        self.removed = removed;
     }
 
     /// A human description of a location, e.g. `3栋 1单元502`, as the
@@ -126,7 +186,7 @@ impl Property {
             Location::Unit { building, unit } => match self.building(*building) {
                 None => String::new(),
                 Some(b) => {
-                    let unit = b.units.iter().find(|u| u.id == *unit);
+                    let unit = self.unit(*building, *unit);
                     format!("{} {}", b.name, unit.map(|u| u.name.as_str()).unwrap_or(""))
                 }
             },
@@ -151,6 +211,62 @@ mod tests {
     }
 
     #[test]
+    fn a_place_left_out_of_a_save_is_kept_as_removed() {
+        let id = |n| Uuid::from_u128(n);
+        let unit = |n: u128, name: &str| Unit {
+            id: UnitId(id(n)),
+            name: name.into(),
+        };
+        let building = |n: u128, name: &str, units: Vec<Unit>| Building {
+            id: BuildingId(id(n)),
+            name: name.into(),
+            units,
+        };
+        let property = |buildings: Vec<Building>| Property {
+            id: PropertyId(id(1)),
+            code: "HY".into(),
+            name: "华苑".into(),
+            households: 100,
+            buildings,
+            retired: false,
+            contact: String::new(),
+            removed: Vec::new(),
+        };
+        let before = property(vec![
+            building(10, "3栋", vec![unit(11, "501"), unit(12, "502")]),
+            building(20, "4栋", vec![unit(21, "101")]),
+        ]);
+        // 502 mistyped and deleted, and 4栋 with its unit.
+        let mut after = property(vec![building(10, "3号楼", vec![unit(11, "501")])]);
+        after.keep_removed(&before);
+        assert_eq!(
+            after.removed,
+            [
+                building(10, "3栋", vec![unit(12, "502")]),
+                building(20, "4栋", vec![unit(21, "101")]),
+            ]
+        );
+        let removed_unit = Location::Unit {
+            building: BuildingId(id(10)),
+            unit: UnitId(id(12)),
+        };
+        assert!(after.contains(&removed_unit));
+        assert!(after.contains(&Location::Unit {
+            building: BuildingId(id(20)),
+            unit: UnitId(id(21)),
+        }));
+        // Named under the building's name now.
+        assert_eq!(after.describe(&removed_unit), "3号楼 502");
+        // Saved again: still kept; 4栋 given back is no longer removed.
+        let mut again = after.clone();
+        again
+            .buildings
+            .push(building(20, "4栋", vec![unit(21, "101")]));
+        again.keep_removed(&after);
+        assert_eq!(again.removed, [building(10, "3栋", vec![unit(12, "502")])]);
+    }
+
+    #[test]
     fn location_containment() {
         let b = BuildingId(Uuid::from_u128(10));
         let u = UnitId(Uuid::from_u128(11));
@@ -169,6 +285,7 @@ mod tests {
             }],
             retired: false,
             contact: String::new(),
+            removed: Vec::new(),
         };
         assert!(p.contains(&Location::PublicArea));
         assert!(p.contains(&Location::Building { building: b }));

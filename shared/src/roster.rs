@@ -413,6 +413,7 @@ mod tests {
             buildings: Vec::new(),
             retired: false,
             contact: String::new(),
+            removed: Vec::new(),
         }
     }
 

@@ -493,6 +493,7 @@ mod tests {
             buildings: Vec::new(),
             retired: false,
             contact: String::new(),
+            removed: Vec::new(),
         };
         let r = reg("13812345678");
         let here = place(&property, &Location::PublicArea);

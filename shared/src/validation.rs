@@ -466,6 +466,7 @@ mod tests {
             }],
             retired: false,
             contact: String::new(),
+            removed: Vec::new(),
         }
     }
 

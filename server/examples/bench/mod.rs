@@ -227,6 +227,7 @@ impl StaffSetup {
             buildings: Vec::new(),
             retired: false,
             contact: String::new(),
+            removed: Vec::new(),
         };
         store.put_property(&property, None, &audit("property.put"))?;
         let user = store.create_user(

@@ -70,6 +70,7 @@ impl PropertyCommand {
                     buildings: Vec::new(),
                     retired: false,
                     contact: contact.trim().to_string(),
+                    removed: Vec::new(),
                 };
                 check_property(&property).map_err(|e| e.to_string())?;
                 let audit = cli_audit(

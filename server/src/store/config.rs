@@ -233,9 +233,11 @@ fn places(property: &Property) -> Vec<(String, String)> {
 /// properties are still at the `expected` revision when one is
 /// given. A building or unit it no longer has must have no cases (refused with
 /// `admin.place_in_use`):
-/// they would lose their place, and a tablet's new case there would be
-/// refused. When a building or unit is renamed, its cases are marked to be
-/// folded again (`refold.rs`), which rewrites their search text.
+/// they would lose their place. It is kept as removed
+/// (`Property::keep_removed`): offered for no new case, but a case a
+/// tablet registered there offline before it heard is still taken. When a
+/// building or unit is renamed, its cases are marked to be folded again
+/// (`refold.rs`), which rewrites their search text.
 pub(super) fn put_property(
     tx: &dyn Db,
     property: &Property,
@@ -261,6 +263,7 @@ pub(super) fn put_property(
         &[property.id.to_string().into()],
     )?;
     let mut was = None;
+    let mut property = property.clone();
     if let Some(row) = before {
         let before = serde_json::from_str::<Property>(&row.get::<String>(0)?).ok();
         if let Some(before) = &before {
@@ -277,11 +280,12 @@ pub(super) fn put_property(
                     ),
                 });
             }
-            refuse_removing_used_places(tx, before, property)?;
+            refuse_removing_used_places(tx, before, &property)?;
+            property.keep_removed(before);
         }
         // The cases' search text holds their property's and place's names.
         if before.is_none_or(|before| {
-            before.name != property.name || places(&before) != places(property)
+            before.name != property.name || places(&before) != places(&property)
         }) {
             super::fold_sql::mark_stale(tx, property.id)?;
         }
@@ -295,7 +299,7 @@ pub(super) fn put_property(
             property.code.as_str().into(),
             property.name.as_str().into(),
             i64::from(property.households).into(),
-            serde_json::to_string(property)?.into(),
+            serde_json::to_string(&property)?.into(),
         ],
     )?;
     let revision = touch_config(tx, PROPERTIES)?;
@@ -307,7 +311,7 @@ pub(super) fn put_property(
         "property": property.id,
         "code": property.code,
         "old": was,
-        "new": summary(property),
+        "new": summary(&property),
     });
     write_audit(tx, &audit)?;
     Ok(revision)

@@ -186,7 +186,7 @@ impl Labels {
         };
         self.properties
             .get(property)
-            .and_then(|p| p.buildings.iter().find(|b| b.id.to_string() == building))
+            .and_then(|p| p.building(building.parse().ok()?))
             .map_or_else(|| building.to_string(), |b| b.name.clone())
     }
 
