@@ -284,12 +284,13 @@ pub fn judge(f: &Facts<'_>) -> Verdict {
             if let Err(errors) = validate_registration(reg, property, f.categories, op.at) {
                 return quarantine(op, "sync.invalid_registration", invalid_message(&errors));
             }
-            // The timezone in force when the tablet numbered the case.
-            let tz = f.settings.rules_at(op.at).tz();
-            let local_date = op.at.with_timezone(&tz).date_naive();
+            // The day in the timezone in force when the tablet numbered
+            // the case, or in one it had not heard was replaced.
+            let days = f.settings.numbering_days_at(op.at);
+            let local_date = days[0];
             let n = &reg.reg_no;
             if n.property_code() != property.code.to_ascii_uppercase()
-                || n.date() != local_date
+                || !days.contains(&n.date())
                 || n.device() != f.device_number
             {
                 return quarantine(

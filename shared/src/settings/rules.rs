@@ -121,6 +121,22 @@ impl Settings {
             .map_or_else(|| self.rules(), |e| e.rules(&self.attachments))
     }
 
+    /// The days a case registered at `at` may carry in its number: its
+    /// date in the timezone in force then, or in one replaced before it.
+    /// A tablet numbers by the timezone it last heard of, and one that had
+    /// not heard of a change numbered a case after local midnight by the
+    /// old zone's day; that number is the resident's, and stands.
+    pub fn numbering_days_at(&self, at: DateTime<Utc>) -> Vec<chrono::NaiveDate> {
+        let mut days = vec![at.with_timezone(&self.rules_at(at).tz()).date_naive()];
+        for e in self.earlier_rules.iter().filter(|e| e.until <= at) {
+            let day = at.with_timezone(&zone_of(&e.timezone)).date_naive();
+            if !days.contains(&day) {
+                days.push(day);
+            }
+        }
+        days
+    }
+
     /// The evidence sizes an op made at `at` may have: the larger of the
     /// limits then and now. Lowered since, the limits of its time keep what
     /// was allowed when it was recorded; raised since, the op an admin
@@ -198,6 +214,31 @@ mod tests {
             1
         );
         assert_eq!(third.rules_at(at("2027-01-01T00:00:00Z")), third.rules());
+    }
+
+    #[test]
+    fn a_case_numbered_by_a_timezone_replaced_since_keeps_its_day() {
+        let first = Settings::default();
+        let mut second = first.clone();
+        second.timezone = "Asia/Urumqi".into();
+        let second = second.replacing(&first, at("2026-03-01T00:00:00Z"));
+        // 00:30 in Shanghai on 3 March, 22:30 in Urumqi on 2 March: a
+        // tablet that had not heard of the change numbered it the 3rd.
+        let day = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
+        assert_eq!(
+            second.numbering_days_at(at("2026-03-02T16:30:00Z")),
+            [day("2026-03-02"), day("2026-03-03")]
+        );
+        // Before the change, only the zone then.
+        assert_eq!(
+            second.numbering_days_at(at("2026-02-27T16:30:00Z")),
+            [day("2026-02-28")]
+        );
+        // Midday: one day whichever zone.
+        assert_eq!(
+            second.numbering_days_at(at("2026-03-05T04:00:00Z")),
+            [day("2026-03-05")]
+        );
     }
 
     #[test]
