@@ -1018,7 +1018,16 @@ fn spot_check_draws_are_reproducible_recorded_once_and_counted() {
         .filter(|e| e["action"] == "spot_check.draw")
         .collect();
     assert_eq!(draws.len(), 2);
-    assert!(draws.iter().any(|e| e["detail"]["seed"] == seed));
+    let audited = draws
+        .iter()
+        .find(|e| e["detail"]["seed"] == seed)
+        .expect("the draw's audit entry");
+    // With its candidates: anyone can draw the same sample again, however
+    // the cases changed since.
+    let candidates: Vec<String> =
+        serde_json::from_value(audited["detail"]["candidate_ids"].clone()).unwrap();
+    assert_eq!(candidates.len() as u64, audited["detail"]["candidates"]);
+    assert_eq!(shared::report::draw_sample(&candidates, 20, seed), sampled);
 
     // A sampled case deleted at the end of its retention keeps its place
     // in the sample: the draw stays as it was drawn. It is counted in no

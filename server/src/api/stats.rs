@@ -265,8 +265,9 @@ pub async fn draw_spot_check(
         end,
         // The server draws the seed from the operating system's CSPRNG and
         // records it: nobody can choose which cases get checked, and anyone
-        // can re-draw the same sample from the recorded seed. Below 2⁵³ so
-        // JavaScript keeps it exact.
+        // can re-draw the same sample from the recorded seed and the
+        // candidates the draw's audit entry lists. Below 2⁵³ so JavaScript
+        // keeps it exact.
         seed: OsRng.next_u64() >> 11,
         percent: config.settings.spot_check_percent,
         by: session.user.id,

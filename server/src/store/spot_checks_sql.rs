@@ -86,10 +86,14 @@ pub(super) fn draw(tx: &dyn Db, d: &SpotCheckDraw, audit: &AuditEntry) -> StoreR
             &[id.into(), case.into(), (i as i64 + 1).into()],
         )?;
     }
+    // The candidates themselves, in the order drawn from: the cases
+    // change after the draw (reopened, corrected, deleted), and the seed
+    // alone over today's rows would give another sample.
     let mut entry = audit.clone();
     entry.detail = serde_json::json!({
         "spot_check": id, "property": d.property, "year": d.year, "quarter": d.quarter,
-        "seed": d.seed, "candidates": candidates.len(), "sampled": sample.len(),
+        "seed": d.seed, "percent": d.percent, "candidates": candidates.len(),
+        "candidate_ids": candidates, "sampled": sample.len(),
     });
     write_audit(tx, &entry)
 }
