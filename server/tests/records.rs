@@ -410,8 +410,19 @@ fn a_record_not_proven_by_its_authors_key_is_set_aside() {
     let (_, case) = admin.get(&format!("/api/v1/cases/{}", first.case_id));
     assert!(case.to_string().contains("经理同意赔偿"), "{case}");
 
-    // The author's own file, as the tablet exported it, brings the
-    // changed record in as it was made.
+    // Its author said the copy was not theirs, so it was discarded...
+    let changed_entry = list
+        .as_array()
+        .and_then(|l| l.iter().find(|e| e["seq"] == changed.seq))
+        .unwrap_or_else(|| panic!("no entry for {}: {list}", changed.seq));
+    let (s, body) = admin.post(
+        &format!("/api/v1/admin/quarantine/{}/discard", changed_entry["id"]),
+        &json!({"reason": "作者确认不是本人所写"}),
+    );
+    assert!(s == 200 || s == 204, "{s} {body}");
+    // ...and the author's own file, as the tablet exported it, brings the
+    // changed record in as it was made (it was refused as a clone of the
+    // copy discarded).
     let genuine = file_proving(&a, "staff_a", &ops, keys);
     let report = import(&admin, &genuine);
     assert_eq!(report.stored, 1, "{report:?}");

@@ -278,31 +278,35 @@ pub(super) fn replace_unproven(tx: &dyn Db, ops: &[Op]) -> StoreResult<Vec<Repla
     for op in ops {
         let json = serde_json::to_string(op)?;
         let hash = push::hash(&json);
-        // Only a copy of the same record by the same author: a key proves
-        // its own user's records, not another's number.
+        // The proof ties the record to its author on this device under
+        // this number: an unproven copy under the number is not it,
+        // whatever id or author it claims (a forger may change either),
+        // and whether or not it was discarded (as its author said it
+        // should be). One re-applied is the number's record now, and
+        // stays.
         let (device, seq) = (op.device.to_string(), Value::Int(op.seq as i64));
         let (id, author) = (op.id.to_string(), op.author.to_string());
         let Some(row) = tx.query_opt(
             "SELECT id, hash FROM quarantine
              WHERE device_id = ?1 AND seq = ?2 AND code = 'import.unproven'
-               AND resolution IS NULL AND hash <> ?3 AND op_id = ?4 AND pushed_by = ?5",
-            &[
-                Value::from(&device),
-                seq,
-                hash.as_str().into(),
-                Value::from(&id),
-                Value::from(&author),
-            ],
+               AND (resolution IS NULL OR resolution = 'discarded') AND hash <> ?3
+             ORDER BY id DESC LIMIT 1",
+            &[Value::from(&device), seq, hash.as_str().into()],
         )?
         else {
             continue;
         };
+        // Waiting again, to be judged as the proven record.
         tx.execute(
-            "UPDATE quarantine SET json = ?2, hash = ?3 WHERE id = ?1",
+            "UPDATE quarantine SET json = ?2, hash = ?3, op_id = ?4, pushed_by = ?5,
+                 resolution = NULL, resolved_at = NULL, resolved_by = NULL
+             WHERE id = ?1",
             &[
                 row.get::<i64>(0)?.into(),
                 json.as_str().into(),
                 hash.as_str().into(),
+                Value::from(&id),
+                Value::from(&author),
             ],
         )?;
         replaced.push(Replaced {
