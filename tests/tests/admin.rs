@@ -803,6 +803,10 @@ async fn a_quarantined_registration_names_its_fields_in_chinese() {
     browser
         .wait_text("quarantine-reason-text", "（内容）")
         .await;
+    // Whose it claims to be, which the admin asks before re-applying.
+    browser
+        .wait_text("quarantine-author", "王客服（物管员）")
+        .await;
     browser.close().await;
 }
 

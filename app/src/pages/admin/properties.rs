@@ -223,6 +223,7 @@ fn NewPropertyForm(
             buildings: Vec::new(),
             retired: false,
             contact: typed_contact,
+            removed: Vec::new(),
         };
         put.dispatch_local((property, None));
     };

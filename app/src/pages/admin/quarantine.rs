@@ -81,9 +81,28 @@ fn QuarantineRow(
     // A quarantined op may be malformed (that can be why it is here), so
     // it stays JSON in `QuarantineEntry` and its action and case are read
     // leniently.
-    let action = serde_json::from_value::<Op>(entry.op.clone())
+    let parsed = serde_json::from_value::<Op>(entry.op.clone()).ok();
+    let action = parsed
+        .as_ref()
         .map(|op| op.action.kind().label(l).to_string())
-        .unwrap_or_else(|_| lenient_text(&entry.op["action"]["type"]));
+        .unwrap_or_else(|| lenient_text(&entry.op["action"]["type"]));
+    // Whose record it claims to be, and what it says (masked by the server
+    // as the admin reads personal data): what the admin asks its author
+    // about before re-applying one set aside unproven, or discarding it.
+    let author = parsed.as_ref().map(|op| {
+        let name = ctx.config.with_untracked(|c| c.user_name(op.author));
+        format!("{name}（{}）", op.role.label(l))
+    });
+    let said = parsed
+        .as_ref()
+        .map(|op| {
+            shared::validation::action_texts(&op.action)
+                .into_iter()
+                .map(|(_, text)| text)
+                .collect::<Vec<_>>()
+                .join(" / ")
+        })
+        .filter(|s| !s.is_empty());
     // Named as staff know them: ids made in the same minute share their
     // first characters, so a prefix names nothing.
     let case = entry
@@ -207,6 +226,12 @@ fn QuarantineRow(
                 <div class="kv"><dt>{t("设备 / 序号", "Device / sequence")}</dt>
                     <dd data-testid="quarantine-device">{format!("{device} / {}", entry.seq)}</dd></div>
                 <div class="kv"><dt>{t("操作", "Action")}</dt><dd>{action}</dd></div>
+                {author.map(|a| view! {
+                    <div class="kv"><dt>{t("记录人", "Recorded by")}</dt><dd data-testid="quarantine-author">{a}</dd></div>
+                })}
+                {said.map(|s| view! {
+                    <div class="kv"><dt>{t("内容", "What it says")}</dt><dd data-testid="quarantine-text">{s}</dd></div>
+                })}
                 <div class="kv"><dt>{t("工单", "Case")}</dt><dd data-testid="quarantine-case">{case}</dd></div>
             </dl>
             <div class="actions">
