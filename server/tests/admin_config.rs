@@ -41,6 +41,8 @@ fn audit_actions(admin: &Client) -> Vec<String> {
         .map(|e| {
             assert_eq!(e["login"], "admin", "{e}");
             assert!(e["address"].is_string() && e["device"].is_string());
+            // Named as the devices list names it, by its number.
+            assert!(e["device_number"].is_u64(), "{e}");
             e["action"].as_str().unwrap().to_string()
         })
         .collect()

@@ -156,6 +156,14 @@ pub struct AuditRecord {
     /// On which device.
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub device: Option<DeviceId>,
+    /// The device's number (`#12`), as the devices list shows it: ids
+    /// made in the same minute share their first characters, so a prefix
+    /// names no tablet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_number: Option<u32>,
+    /// The device's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_name: Option<String>,
     /// From which address.
     pub address: Option<String>,
     /// What (a stable code such as `settings.put`).

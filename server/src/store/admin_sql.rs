@@ -516,8 +516,10 @@ pub(super) fn audit_log(
     before: Option<i64>,
 ) -> StoreResult<Vec<AuditRecord>> {
     db.query(
-        "SELECT a.id, a.at, a.user_id, u.login, a.device_id, a.address, a.action, a.detail
+        "SELECT a.id, a.at, a.user_id, u.login, a.device_id, a.address, a.action, a.detail,
+                d.number, d.name
          FROM audit a LEFT JOIN users u ON u.id = a.user_id
+              LEFT JOIN devices d ON d.id = a.device_id
          WHERE a.id < ?1 ORDER BY a.id DESC LIMIT ?2",
         &[
             before.unwrap_or(i64::MAX).into(),
@@ -541,6 +543,8 @@ pub(super) fn audit_log(
                 .as_deref()
                 .map(parse_id)
                 .transpose()?,
+            device_number: r.get::<Option<i64>>(8)?.and_then(|n| u32::try_from(n).ok()),
+            device_name: r.get(9)?,
             address: r.get(5)?,
             action: r.get(6)?,
             detail: serde_json::from_str(&detail).unwrap_or(serde_json::Value::String(detail)),

@@ -36,6 +36,13 @@ pub fn AuditTab() -> impl IntoView {
                             short(&r.user.map(|u| u.to_string()).unwrap_or_default())
                         });
                         let device = r.device.map(|d| d.to_string()).unwrap_or_default();
+                        // Named as the devices list names it: ids made in
+                        // the same minute share their first characters.
+                        let shown = match (r.device_number, &r.device_name) {
+                            (Some(n), Some(name)) if !name.is_empty() => format!("#{n} {name}"),
+                            (Some(n), _) => format!("#{n}"),
+                            _ => short(&device),
+                        };
                         let action = r.action.clone();
                         let code = action.clone();
                         let title = action.clone();
@@ -45,7 +52,7 @@ pub fn AuditTab() -> impl IntoView {
                             <tr data-testid="audit-row" data-action=action.clone()>
                                 <td class="admin-nowrap">{i18n::fmt_time(r.at, tz)}</td>
                                 <td>{who}</td>
-                                <td><code title=device.clone()>{short(&device)}</code></td>
+                                <td data-testid="audit-device"><code title=device.clone()>{shown}</code></td>
                                 <td>{r.address.clone().unwrap_or_default()}</td>
                                 <td title=title>{move || audit_action(&code, ctx.lang.get())}</td>
                                 <td class="admin-detail" title=detail>{detail_short}</td>
