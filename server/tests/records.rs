@@ -294,7 +294,8 @@ fn records_set_aside_are_judged_again_when_the_file_is_imported_again() {
     );
 
     // A record the administrator discarded stays discarded: importing the
-    // file again counts it as held, not as set aside again.
+    // file again counts it as settled, neither held (it is not on the
+    // server) nor set aside again.
     active(false);
     let last = note(&mut a, first.case_id, "作废的一条");
     let file = file_of(&a, "staff_a", std::slice::from_ref(&last), &key);
@@ -313,8 +314,13 @@ fn records_set_aside_are_judged_again_when_the_file_is_imported_again() {
     active(true);
     let report = import(&admin, &file);
     assert_eq!(
-        (report.stored, report.held, report.quarantined.len()),
-        (0, 1, 0),
+        (
+            report.stored,
+            report.held,
+            report.settled,
+            report.quarantined.len()
+        ),
+        (0, 0, 1, 0),
         "{report:?}"
     );
 }

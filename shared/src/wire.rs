@@ -404,9 +404,12 @@ pub struct RecordsImport {
     pub device: DeviceId,
     /// Records stored by this import.
     pub stored: usize,
-    /// Records the server already held: pushed, imported before, or
-    /// discarded from quarantine by an administrator.
+    /// Records the server already held: pushed or imported before.
     pub held: usize,
+    /// Records an administrator discarded from quarantine, or of a case
+    /// deleted since: settled, and not on the server.
+    #[serde(default)]
+    pub settled: usize,
     /// Records set aside, each with its reason; they are in the quarantine
     /// list too.
     pub quarantined: Vec<QuarantineNotice>,

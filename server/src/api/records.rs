@@ -193,6 +193,7 @@ fn import_ops(
         device,
         stored: 0,
         held: 0,
+        settled: 0,
         quarantined: Vec::new(),
         missing_from: None,
     });
@@ -245,10 +246,10 @@ fn import_ops(
                         },
                     );
                 }
-                // Discarded by an administrator since: settled, so held.
+                // Discarded by an administrator since: settled, not held.
                 ReapplyOutcome::AlreadyResolved => {
                     aside.remove(&seq);
-                    report.held += 1;
+                    report.settled += 1;
                 }
                 ReapplyOutcome::SequenceTaken => {}
             }

@@ -375,6 +375,18 @@ fn summary(r: &RecordsImport, l: Lang) -> String {
             r.stored, r.held
         ),
     };
+    // Not on the server, though settled: the admin must not read them as
+    // stored.
+    if r.settled > 0 {
+        text.push(' ');
+        text.push_str(&match l {
+            Lang::ZhCn => format!("另有 {} 条已被管理员丢弃（或其工单已删除），未入库。", r.settled),
+            Lang::En => format!(
+                "{} more were discarded by an administrator (or their case deleted), and are not stored.",
+                r.settled
+            ),
+        });
+    }
     if let Some(seq) = r.missing_from {
         text.push(' ');
         text.push_str(&match l {
