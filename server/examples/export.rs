@@ -52,6 +52,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         buildings: Vec::new(),
         retired: false,
         contact: String::new(),
+        removed: Vec::new(),
     };
     store.put_property(&property, None, &bench::audit("property.put"))?;
     let hash = server::auth::hash_password(bench::PASSWORD).map_err(|e| format!("{e:?}"))?;

@@ -739,7 +739,14 @@ pub(super) fn judge(
     pusher: Option<&User>,
     device: DeviceFacts,
 ) -> StoreResult<Judged> {
-    let stored = stored_facts(tx, rules, touched, op)?;
+    // An op out of bounds is quarantined for them before any fact is
+    // read (`push::judge`): its texts must not reach a query first, where
+    // a NUL in a media type failed the whole push, for every retry, and
+    // blocked the device's later ops.
+    let stored = match shared::validation::validate_op(op, rules.ceiling) {
+        Ok(()) => stored_facts(tx, rules, touched, op)?,
+        Err(_) => StoredFacts::default(),
+    };
     let verdict = push::judge(&push::Facts {
         op,
         pusher,
@@ -913,6 +920,7 @@ fn untouched_facts(
 }
 
 /// What `push::judge` needs to know of the stored data for one op.
+#[derive(Default)]
 struct StoredFacts {
     /// The property its case already belongs to (or belonged to, deleted).
     case_property: Option<PropertyId>,
@@ -1372,6 +1380,35 @@ mod tests {
         let expected = shared::fold::fold(&[reg.clone(), note], ctx).expect("fold");
         let stored = store.case(reg.case_id).expect("read").map(|(_, case)| case);
         assert_eq!(stored, Some(expected));
+    }
+
+    /// A NUL in an attachment's media type is quarantined for its bounds:
+    /// it reached a query first, and failed the push, at every retry.
+    #[test]
+    fn an_op_out_of_bounds_is_quarantined_before_its_texts_reach_a_query() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (store, user, tablet, reg) = store_with_a_case(dir.path());
+        let ceiling = Utc::now() + chrono::Duration::minutes(5);
+        let mut attach = reg.clone();
+        attach.id = OpId(uuid::Uuid::now_v7());
+        attach.seq = 2;
+        attach.hlc.counter += 1;
+        attach.action = Action::Attach {
+            id: shared::id::AttachmentId(uuid::Uuid::now_v7()),
+            attachment_kind: shared::case::AttachmentKind::Photo,
+            name: "现场.jpg".into(),
+            mime: "image/jpeg\0".into(),
+            size: 1024,
+            hash: Some(shared::blob::BlobHash::of(b"photo")),
+            caption: String::new(),
+            thumbnail: None,
+        };
+        let answer = store
+            .push(tablet, &user, vec![attach], Utc::now(), ceiling)
+            .expect("the push is answered");
+        assert_eq!(answer.acked_seq, 2);
+        assert_eq!(answer.quarantined.len(), 1, "{:?}", answer.quarantined);
+        assert_eq!(answer.quarantined[0].code, "attachment.media_type");
     }
 
     #[test]

@@ -124,6 +124,7 @@ pub(super) fn staff(store: &dyn Store) -> (Property, User) {
         buildings: Vec::new(),
         retired: false,
         contact: String::new(),
+        removed: Vec::new(),
     };
     store
         .put_property(&property, None, &audit())
