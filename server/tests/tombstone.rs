@@ -207,6 +207,12 @@ fn a_deletion_is_pulled_once_in_scope_refuses_pushes_and_survives_a_restart() {
     );
     assert_eq!(status, 200, "{answer}");
     assert_eq!(code(&answer["quarantined"][0]), "case.deleted", "{answer}");
+    // So is an op the server had taken, sent again after the deletion
+    // removed it: not a clone of a number that holds nothing, kept in the
+    // quarantine for an administrator to discard.
+    let (status, answer) = manager.post("/api/v1/sync/push", &push_body(a.device, &ops[..1]));
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(code(&answer["quarantined"][0]), "case.deleted", "{answer}");
     assert!(!record.to_string().contains(read), "{record}");
     let (status, refused) = admin.post(
         &format!("/api/v1/admin/quarantine/{aside_id}/reapply"),

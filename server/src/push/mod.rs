@@ -247,11 +247,7 @@ pub fn judge(f: &Facts<'_>) -> Verdict {
     // pulled the tombstone is kept here for an admin, not folded into a
     // new case of the same id.
     if f.case_deleted {
-        return quarantine(
-            op,
-            "case.deleted",
-            format!("case {} was deleted (retention)", op.case_id),
-        );
+        return Verdict::Quarantine(deleted_notice(op));
     }
     let property = match (&op.action, f.case_property) {
         (Action::Register(reg), None) if !author.scope().allows(reg.property) => {
@@ -576,6 +572,16 @@ fn invalid_message(errors: &[FieldError]) -> String {
         .map(|e| format!("{}: {}", e.field, e.error.message(Lang::En)))
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+/// The notice for an op of a case deleted under retention.
+pub fn deleted_notice(op: &Op) -> QuarantineNotice {
+    QuarantineNotice {
+        seq: op.seq,
+        op: Some(op.id),
+        code: "case.deleted".into(),
+        message: format!("case {} was deleted (retention)", op.case_id),
+    }
 }
 
 /// The notice for a re-sent sequence number with different content.

@@ -499,9 +499,20 @@ fn push(tx: &dyn Db, rules: &Rules<'_>, epoch: u64, job: &PushJob) -> StoreResul
     let acked: u64 = row.get(0)?;
     let device_number: u32 = row.get(1)?;
     let mut stored = BTreeMap::new();
-    for op in ops.iter().filter(|op| op.seq <= acked) {
-        if let Some(hash) = held_hash(tx, &device_key, op.seq)? {
-            stored.insert(op.seq, hash);
+    // Numbers that held an op of a case deleted since (retention deletes
+    // its ops): a copy sent again (its answer lost) is a repeat of it,
+    // refused as the deleted case's, not a clone of nothing.
+    let mut of_deleted = BTreeSet::new();
+    for (op, (_, hash)) in ops.iter().zip(texts).filter(|(op, _)| op.seq <= acked) {
+        match held_hash(tx, &device_key, op.seq)? {
+            Some(held) => {
+                stored.insert(op.seq, held);
+            }
+            None if case_deleted(tx, op.case_id)? => {
+                stored.insert(op.seq, (*hash).to_string());
+                of_deleted.insert(op.seq);
+            }
+            None => {}
         }
     }
     let batch: Vec<Incoming<'_>> = ops
@@ -527,6 +538,10 @@ fn push(tx: &dyn Db, rules: &Rules<'_>, epoch: u64, job: &PushJob) -> StoreResul
             // An op the server holds aside is refused again, not stored
             // again: the answer that refused it may never have reached the
             // tablet, which would then show it as taken.
+            Step::Repeat if of_deleted.contains(&op.seq) => {
+                quarantined.push(push::deleted_notice(op));
+                continue;
+            }
             Step::Repeat => {
                 quarantined.extend(held_aside(tx, &device_key, op.seq)?.map(|mut notice| {
                     notice.op = Some(op.id);
@@ -645,6 +660,16 @@ fn held_hash(tx: &dyn Db, device: &str, seq: u64) -> StoreResult<Option<String>>
     };
     let (hash, json): (String, String) = (row.get(0)?, row.get(1)?);
     Ok(Some(now_written_hash(&json).unwrap_or(hash)))
+}
+
+/// Whether case `id` was deleted under retention.
+fn case_deleted(tx: &dyn Db, id: CaseId) -> StoreResult<bool> {
+    Ok(tx
+        .query_opt(
+            "SELECT 1 FROM deletions WHERE case_id = ?1",
+            &[id.to_string().into()],
+        )?
+        .is_some())
 }
 
 /// Why the op `seq` of `device` is held in quarantine, if it is and was
