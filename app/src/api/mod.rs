@@ -725,6 +725,10 @@ pub fn code_message(code: &str, lang: Lang) -> Option<String> {
             "类别不存在或已停用",
             "The category does not exist or is retired",
         ),
+        "validation.property_retired" => (
+            "该项目已停用，不能再登记新工单",
+            "The property is retired: no new case can be registered in it",
+        ),
         "validation.received_in_future" => (
             "受理时间不能晚于登记时间",
             "Received cannot be after recorded",
