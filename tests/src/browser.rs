@@ -253,6 +253,7 @@ impl Browser {
         self.choose_label("field-unit", "101").await;
         self.fill("field-name", name).await;
         self.fill("field-phone", "13800138000").await;
+        self.choose("field-channel", "phone").await;
         self.choose("field-category", "maintenance").await;
         self.fill("field-content", content).await;
     }

@@ -370,6 +370,7 @@ async fn deleting_a_case_before_its_retention_period_is_refused() {
     manager.choose_label("field-property", "和园").await;
     manager.fill("field-name", "吴九").await;
     manager.fill("field-phone", "13700001111").await;
+    manager.choose("field-channel", "phone").await;
     manager.choose("field-category", "parking").await;
     manager.fill("field-content", "车位被占用").await;
     // Where it is must be chosen: a form left untouched does not file a

@@ -335,6 +335,7 @@ async fn a_bad_phone_is_reported_beside_the_field_and_nothing_is_saved() {
     browser.choose_label("field-building", "公共区域").await;
     browser.fill("field-name", "李四").await;
     browser.fill("field-phone", "12345").await;
+    browser.choose("field-channel", "phone").await;
     browser.choose("field-category", "noise").await;
     browser.fill("field-content", "夜间施工噪音").await;
     // The time of receipt emptied too: both are said at the first try.
@@ -379,6 +380,7 @@ async fn a_bad_phone_is_reported_beside_the_field_and_nothing_is_saved() {
     // Nothing reached the device's outbox or the server.
     assert_eq!(browser.attr("sync-pending", "data-pending").await, "0");
     browser.fill("field-phone", "0571-88886666").await;
+    browser.choose("field-channel", "phone").await;
     // A tablet whose clock a flat battery reset to 1970 saves nothing the
     // server would refuse for good, and says why; what was typed stays.
     browser
@@ -2037,6 +2039,7 @@ async fn a_user_moved_to_another_property_gets_its_cases_and_loses_the_old_ones(
     browser.choose_label("field-unit", "301").await;
     browser.fill("field-name", "吴九").await;
     browser.fill("field-phone", "13900139000").await;
+    browser.choose("field-channel", "phone").await;
     browser.choose("field-category", "maintenance").await;
     browser.fill("field-content", "楼道灯不亮").await;
     browser.click("save-case").await;

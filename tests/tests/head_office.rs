@@ -12,6 +12,7 @@ async fn register(browser: &Browser, content: &str) -> String {
     browser.choose_label("field-unit", "102").await;
     browser.fill("field-name", "钱八").await;
     browser.fill("field-phone", "13912345678").await;
+    browser.choose("field-channel", "phone").await;
     browser.choose("field-category", "cleaning").await;
     browser.fill("field-content", content).await;
     browser.click("save-case").await;

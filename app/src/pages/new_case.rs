@@ -133,7 +133,9 @@ pub fn NewCase() -> impl IntoView {
         anonymous: false,
         name: String::new(),
         phone: String::new(),
-        channel: Channel::Phone.code().into(),
+        // Chosen, not assumed: a letter saved as the phone call the form
+        // started as ran no registration clock, and counted as a call.
+        channel: String::new(),
         received: blank_received(),
         category: String::new(),
         content: String::new(),
@@ -377,6 +379,7 @@ pub fn NewCase() -> impl IntoView {
                 <label class="field">
                     <span>{label("channel")}</span>
                     <select data-testid="field-channel" on:change=move |ev| form.channel.set(event_target_value(&ev))>
+                        <option value="" prop:selected=move || form.channel.get().is_empty()>{t("请选择", "Choose")}</option>
                         {move || Channel::ALL.iter().map(|c| {
                             let l = ctx.lang.get();
                             view! { <option value=c.code() prop:selected=move || form.channel.get() == c.code()>{c.label(l)}</option> }
@@ -594,7 +597,10 @@ fn build(form: &Form) -> Result<(Registration, String), BTreeMap<String, Validat
     let channel = Channel::ALL
         .into_iter()
         .find(|c| c.code() == form.channel.get_untracked())
-        .unwrap_or(Channel::Phone);
+        .unwrap_or_else(|| {
+            errors.insert("channel".into(), ValidationError::Required);
+            Channel::Phone
+        });
     let anonymous = form.anonymous.get_untracked();
     let phone = match validate_phone(&form.phone.get_untracked(), phone_required(kind, anonymous)) {
         Ok(p) => p,
