@@ -668,6 +668,31 @@ impl AppCtx {
         self.ops.with_value(|log| log.outbox(device, acked))
     }
 
+    /// This device's ops the server set aside (acknowledged, and waiting
+    /// in its quarantine), but those of a case it deleted: a revoked
+    /// tablet's file carries them with what was never sent, for the
+    /// import judges them again once their cause is mended (a limit
+    /// raised), and the tablet can no longer re-send them itself.
+    pub fn refused_ops(&self) -> Vec<Op> {
+        let refused: Vec<(OpId, CaseId)> = self.device.with_untracked(|d| {
+            d.as_ref()
+                .map(|d| {
+                    d.refused
+                        .iter()
+                        .filter(|r| r.code != crate::components::DELETED)
+                        .map(|r| (r.op, r.case_id))
+                        .collect()
+                })
+                .unwrap_or_default()
+        });
+        self.ops.with_value(|log| {
+            refused
+                .iter()
+                .filter_map(|(op, case)| log.ops_of(*case).iter().find(|o| o.id == *op).cloned())
+                .collect()
+        })
+    }
+
     /// Whether the server requires a password change before anything else
     /// (tracked).
     pub fn must_change_password(&self) -> bool {

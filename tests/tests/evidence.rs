@@ -924,6 +924,50 @@ async fn a_photo_the_server_quarantined_no_longer_holds_the_tablet() {
     browser.close().await;
 }
 
+/// The tablet is revoked while its photo's record waits in quarantine:
+/// the file it exports carries that record too, and the import judges it
+/// again once the company allows the photo (before, the file carried the
+/// photo but not its record, which could then only be discarded).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_revoked_tablets_record_set_aside_is_taken_from_its_file_once_allowed() {
+    let Quarantined {
+        server,
+        browser,
+        token,
+        mut settings,
+        held,
+        _pictures,
+        ..
+    } = quarantined_photo().await;
+    let device = browser.device_id().await;
+    server.revoke_device(&device);
+    browser.click("sync-now").await;
+    browser
+        .wait_attr("device-blocked", "data-reason", "revoked")
+        .await;
+    let href = browser.made_file("export-unsent").await;
+    browser.client.goto(&href).await.expect("open the export");
+    let text = browser.eval("return document.body.innerText;").await;
+    let text = text.as_str().unwrap_or_default().to_string();
+    let export: Value = serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("the export is not JSON ({e}): {text}"));
+    assert_eq!(export["count"], json!(1), "{export}");
+    browser.close().await;
+
+    settings["attachments"]["max_blob_bytes"] = json!(10 * 1024 * 1024);
+    server.save_settings(&token, &settings);
+    let mut records = export.clone();
+    records["files"] = json!([]);
+    let (status, report) = server.post_json(Some(&token), "/api/v1/admin/records/import", &records);
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["stored"], json!(1), "{report}");
+    // And its photo's bytes, in the same file, are taken with it.
+    for file in export["files"].as_array().expect("files") {
+        let hash = file["hash"].as_str().expect("a hash");
+        assert!(held.contains(&hash.to_string()), "{hash}");
+    }
+}
+
 /// Once the admin discards the quarantined op, nothing will take the
 /// photo: the tablet stops offering it, and its bytes go once no op on the
 /// tablet shows them.

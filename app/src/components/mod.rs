@@ -236,7 +236,7 @@ pub fn SyncIndicator() -> impl IntoView {
 
 /// The quarantine's code for an op of a case deleted at the end of its
 /// retention.
-const DELETED: &str = "case.deleted";
+pub(crate) const DELETED: &str = "case.deleted";
 
 /// What this tablet recorded on cases the server deleted at the end of
 /// their retention before the records reached it: they are refused, and

@@ -134,7 +134,12 @@ pub fn ExportUnsent(
                     file_of(ctx, FORMER_WHAT, ops, false, hashes).await
                 }
                 None => {
-                    let ops = untrack(|| ctx.unsent());
+                    let mut ops = untrack(|| ctx.unsent());
+                    // With what the server set aside: judged again at the
+                    // import, once its cause is mended.
+                    ops.extend(ctx.refused_ops());
+                    ops.sort_by_key(|op| op.seq);
+                    ops.dedup_by_key(|op| op.id);
                     let hashes = uploads_of(ctx, &ops);
                     file_of(ctx, UNSENT_WHAT, ops, true, hashes).await
                 }
