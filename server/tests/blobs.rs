@@ -1042,6 +1042,10 @@ fn the_device_whose_attach_was_discarded_is_told_to_drop_the_bytes() {
     assert_eq!((put.status, code(&put.json())), (410, "blob.discarded"));
     assert!(stored_files(&w).is_empty());
 
+    // An administrator, importing the tablet's file from the office, is
+    // told so too: the import counted the file as waiting for good.
+    assert_eq!(admin.blob_head(&hash).status, 410);
+
     // Another device, of the same user and scope, discarded nothing.
     let (other, _) = Client::login(&w.server.base, "staff_a");
     assert_eq!(other.blob_head(&hash).status, 404);

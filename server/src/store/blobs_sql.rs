@@ -143,8 +143,13 @@ pub(super) fn recorded_by(
 /// ops of `device` that named them: at least one was discarded and none
 /// still waits for a decision. Only the device's own quarantine is read, so
 /// a device learns nothing of another's; a quarantined op that no longer
-/// parses keeps the bytes.
-pub(super) fn discarded_on(db: &dyn Db, device: DeviceId, hash: &BlobHash) -> StoreResult<bool> {
+/// parses keeps the bytes. With no device (an administrator importing a
+/// revoked tablet's file), every device's quarantine is read.
+pub(super) fn discarded_on(
+    db: &dyn Db,
+    device: Option<DeviceId>,
+    hash: &BlobHash,
+) -> StoreResult<bool> {
     let key = hash.to_string();
     if db
         .query_opt(
@@ -158,10 +163,17 @@ pub(super) fn discarded_on(db: &dyn Db, device: DeviceId, hash: &BlobHash) -> St
     // A SHA-256 in hex has no LIKE wildcards; the index on `device_id`
     // keeps the scan to this device's quarantined ops, and the match is
     // then made on each op's attachment, not on its text.
-    let rows = db.query(
-        "SELECT resolution, json FROM quarantine WHERE device_id = ?1 AND json LIKE ?2",
-        &[device.to_string().into(), format!("%{key}%").into()],
-    )?;
+    let pattern = format!("%{key}%");
+    let rows = match device {
+        Some(device) => db.query(
+            "SELECT resolution, json FROM quarantine WHERE device_id = ?1 AND json LIKE ?2",
+            &[device.to_string().into(), pattern.into()],
+        )?,
+        None => db.query(
+            "SELECT resolution, json FROM quarantine WHERE json LIKE ?1",
+            &[pattern.into()],
+        )?,
+    };
     let mut discarded = false;
     for r in rows {
         let Ok(op) = serde_json::from_str::<Op>(r.text(1)?) else {

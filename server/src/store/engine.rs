@@ -350,7 +350,7 @@ impl<E: Engine> Store for E {
         self.read(|db| blobs_sql::recorded_by(db, device, user, hash))
     }
 
-    fn blob_discarded(&self, device: DeviceId, hash: &BlobHash) -> StoreResult<bool> {
+    fn blob_discarded(&self, device: Option<DeviceId>, hash: &BlobHash) -> StoreResult<bool> {
         self.read(|db| blobs_sql::discarded_on(db, device, hash))
     }
 

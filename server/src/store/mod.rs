@@ -575,8 +575,9 @@ pub trait Store: reports::Reports + administration::Administration + Send + Sync
     ) -> StoreResult<Option<(u64, String)>>;
     /// Whether `device` may drop the bytes named `hash`: no case references
     /// them, and an administrator discarded the quarantined ops of the
-    /// device that named them (none still waits).
-    fn blob_discarded(&self, device: DeviceId, hash: &BlobHash) -> StoreResult<bool>;
+    /// device that named them (none still waits); with no device, of any
+    /// device.
+    fn blob_discarded(&self, device: Option<DeviceId>, hash: &BlobHash) -> StoreResult<bool>;
     /// After bytes of `hash` were stored: whether a case still references
     /// them. When none does (a retention deletion removed the last while
     /// the upload went on, after its own removal of the files), the file
