@@ -536,6 +536,19 @@ async fn a_deadline_out_of_range_is_refused_beside_its_field_and_a_severity_gets
     assert_eq!(settings["deadlines"]["transfer"], json!({"hours": 1}));
 
     admin.fill("setting-transfer", "2").await;
+    // A number larger than its field holds is told beside that field,
+    // and a case's attachment total beside its own.
+    admin.fill("setting-satisfied_min", "300").await;
+    admin.click("settings-save").await;
+    admin.wait_text("setting-satisfied_min-error", "超出").await;
+    admin.fill("setting-satisfied_min", "4").await;
+    admin.fill("setting-max_case_bytes", "4096").await;
+    admin.click("settings-save").await;
+    admin
+        .wait_text("setting-max_case_bytes-error", "附件")
+        .await;
+    assert_eq!(admin.text("setting-max_blob_bytes-error").await, "");
+    admin.fill("setting-max_case_bytes", "200").await;
     admin.click("settings-save").await;
     admin.wait_text("settings-status", "设置已保存").await;
     let (_, settings) = server.get_json(&token, "/api/v1/admin/settings");

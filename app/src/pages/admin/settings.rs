@@ -628,8 +628,41 @@ fn collect_settings(
         }
     }
     value["deadlines"]["solution_by_severity"] = Value::Object(by_severity);
-    let settings =
-        serde_json::from_value::<Settings>(value).map_err(|e| Unfit::Form(e.to_string()))?;
+    let settings = match serde_json::from_value::<Settings>(value.clone()) {
+        Ok(settings) => settings,
+        // A number larger than its field holds (444 for the lowest
+        // satisfied score, which holds at most 255): the field that,
+        // taken back to 0, lets the whole fit is the one told, beside it.
+        Err(e) => {
+            let culprit = numbers.iter().find(|n| {
+                let mut tried = value.clone();
+                tried
+                    .pointer_mut(n.pointer)
+                    .map(|slot| *slot = Value::from(0))
+                    .is_some()
+                    && serde_json::from_value::<Settings>(tried).is_ok()
+            });
+            return Err(match culprit {
+                Some(n) => Unfit::Field(
+                    n.key(),
+                    crate::api::code_words("validation.out_of_range", l),
+                ),
+                None => Unfit::Form(e.to_string()),
+            });
+        }
+    };
+    // The server refuses the same (`settings.attachment_limits`), beside
+    // the field it routes that code to; here beside the one that is wrong.
+    let a = &settings.attachments;
+    let attachments_words = || crate::api::code_words("settings.attachment_limits", l);
+    if a.max_blob_bytes == 0 || a.max_blob_bytes > shared::validation::MAX_ATTACHMENT_BYTES {
+        return Err(Unfit::Field("max_blob_bytes", attachments_words()));
+    }
+    if a.max_case_bytes < a.max_blob_bytes
+        || a.max_case_bytes > shared::validation::MAX_CASE_ATTACHMENT_BYTES
+    {
+        return Err(Unfit::Field("max_case_bytes", attachments_words()));
+    }
     // The server refuses the same (`settings.deadline_out_of_range`); here
     // the words stand beside the field, a severity's beside its own row
     // (the check names the solution clock for it).
