@@ -610,13 +610,29 @@ fn build(form: &Form) -> Result<(Registration, String), BTreeMap<String, Validat
         }
     };
     let property_id = form.property.get_untracked();
-    let Some(property) = config
+    // None chosen: said, and the rest checked against no place at all, so
+    // that every problem shows at the first try.
+    let unchosen;
+    let property = match config
         .properties
         .iter()
         .find(|p| p.id.to_string() == property_id)
-    else {
-        errors.insert("property".into(), ValidationError::Required);
-        return Err(errors);
+    {
+        Some(property) => property,
+        None => {
+            errors.insert("property".into(), ValidationError::Required);
+            unchosen = shared::property::Property {
+                id: PropertyId(uuid::Uuid::nil()),
+                code: "X".into(),
+                name: String::new(),
+                households: 0,
+                buildings: Vec::new(),
+                retired: false,
+                contact: String::new(),
+                removed: Vec::new(),
+            };
+            &unchosen
+        }
     };
     // Shown only to a draft begun before its retirement, which is told.
     if property.retired {
