@@ -377,6 +377,14 @@ async fn deleting_a_case_before_its_retention_period_is_refused() {
     // unit's case under the public area.
     manager.click("save-case").await;
     manager.wait_text("error-location", "必填").await;
+    // Said beside the building, which takes the cursor: the unit select
+    // is disabled until a building is chosen.
+    manager
+        .wait_until(
+            "return document.activeElement?.dataset?.testid === 'field-building';",
+            "the building select has the focus",
+        )
+        .await;
     manager.choose_label("field-building", "公共区域").await;
     manager.click("save-case").await;
     manager.click("open-case").await;

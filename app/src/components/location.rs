@@ -122,6 +122,10 @@ pub fn LocationSelects(
                     view! { <option value=id prop:selected=move || building.with(|v| *v == chosen)>{b.name}</option> }
                 }).collect_view()}
             </select>
+            // Beside the building, where the place is chosen first: under
+            // the unit, disabled until a building is, the first error's
+            // focus went nowhere.
+            {error}
         </label>
         <label class="field">
             <span>{t("房号", "Unit")}</span>
@@ -143,7 +147,6 @@ pub fn LocationSelects(
                         .collect_view()
                 }}
             </select>
-            {error}
         </label>
     }
 }
