@@ -1118,6 +1118,7 @@ fn case_list_filters_and_pages() {
         |r| r.content = "三天前的噪音投诉".into(),
     );
     let fresh1 = a.register(w.pa(), "电梯异响");
+    let fresh1_id = fresh1.clone();
     let mut fresh2 = a.register(w.pa(), "绿化带积水");
     if let Action::Register(reg) = &mut fresh2.action {
         reg.kind = shared::case::CaseKind::Repair;
@@ -1170,10 +1171,39 @@ fn case_list_filters_and_pages() {
         ("?lang=en", "request.bad_query"),
         ("?page=first", "request.bad_query"),
         ("?overdue=maybe", "request.bad_query"),
+        ("?after=yesterday", "request.bad_query"),
     ] {
         let (s, body) = staff.get(&format!("/api/v1/cases{query}"));
         assert_eq!((s, code(&body)), (400, expected), "{query}");
     }
+    // Paged by the `next` each page gives, a case received while paging
+    // neither repeats a row nor makes one skipped (numbered pages shift).
+    let ids = |page: &serde_json::Value| -> Vec<String> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let (_, first) = staff.get("/api/v1/cases?per_page=2");
+    let next = first["next"].as_str().expect("a page follows").to_string();
+    let arrived = a.register(w.pa(), "新到的工单");
+    let (_, body) = staff.post("/api/v1/sync/push", &push_body(a.device, &[arrived]));
+    assert_eq!(body["acked_seq"], 4, "{body}");
+    let (_, second) = staff.get(&format!("/api/v1/cases?per_page=2&after={next}"));
+    let (mut seen, later) = (ids(&first), ids(&second));
+    assert_eq!(later.len(), 1, "{second}");
+    assert!(!seen.contains(&later[0]), "{first} {second}");
+    assert_eq!(second["next"], serde_json::Value::Null);
+    seen.extend(later);
+    seen.sort();
+    let mut before: Vec<String> = [&old, &fresh1_id, &fresh2]
+        .iter()
+        .map(|o| o.case_id.to_string())
+        .collect();
+    before.sort();
+    assert_eq!(seen, before);
 }
 
 /// A misspelt name, a department, a move to another estate: an admin

@@ -250,6 +250,11 @@ pub struct Page<T> {
     pub page: u32,
     /// The page size.
     pub per_page: u32,
+    /// What to send as `after` for the page that follows, when one does:
+    /// paged so, no case repeats or is skipped while tablets sync (a case
+    /// received meanwhile shifts every numbered page after it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
 }
 
 /// The session user's key on the session's device (`crate::proof`), for a

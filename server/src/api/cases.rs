@@ -125,6 +125,7 @@ impl CaseQuery {
                 }),
             page,
             per_page,
+            after: None,
         })
     }
 }
@@ -189,6 +190,27 @@ pub struct Paging {
     /// Page size (at most 500).
     #[serde(default = "fifty")]
     pub per_page: u32,
+    /// The `next` of the page before, for the page after it (then `page`
+    /// is ignored): no case repeats or is skipped while tablets sync,
+    /// as numbered pages shift when a case arrives.
+    pub after: Option<String>,
+}
+
+impl Paging {
+    /// The case `after` names: its received time and id
+    /// (`request.bad_query` for anything else).
+    fn after(&self) -> Result<Option<(DateTime<Utc>, CaseId)>, ApiError> {
+        let Some(after) = &self.after else {
+            return Ok(None);
+        };
+        let bad = || ApiError::bad_request("request.bad_query", format!("after {after:?}"));
+        let (at, id) = after.split_once(',').ok_or_else(bad)?;
+        let at = DateTime::parse_from_rfc3339(at)
+            .map_err(|_| bad())?
+            .to_utc();
+        let id = id.parse::<CaseId>().map_err(|_| bad())?;
+        Ok(Some((at, id)))
+    }
 }
 
 fn one() -> u32 {
@@ -212,9 +234,10 @@ pub async fn list(
     query: CaseFilterQuery<Paging>,
 ) -> Result<Json<Page<CaseSummary>>, ApiError> {
     let settings = super::settings(&state).await?;
-    let filter = query
+    let mut filter = query
         .cases
         .filter(&session, &settings, query.own.page, query.own.per_page)?;
+    filter.after = query.own.after()?;
     let scope = session.user.scope();
     let store = state.store.clone();
     let mut page = blocking(move || store.cases(&scope, &filter, Utc::now())).await?;

@@ -43,10 +43,22 @@ pub(super) fn cases(
         .get(0)?;
     let per_page = f.per_page.clamp(1, 500);
     let page = f.page.max(1);
-    let offset = (page as i64 - 1) * per_page as i64;
-    args.push(i64::from(per_page).into());
+    let mut where_ = where_;
+    let offset = match f.after {
+        // After the case given, in the list's order: newest first, then id.
+        Some((received_at, id)) => {
+            where_.push_str(" AND (received_at < ? OR (received_at = ? AND id > ?))");
+            args.push(ts(received_at).into());
+            args.push(ts(received_at).into());
+            args.push(id.to_string().into());
+            0
+        }
+        None => (page as i64 - 1) * per_page as i64,
+    };
+    // One more than the page: whether a page follows.
+    args.push((i64::from(per_page) + 1).into());
     args.push(offset.into());
-    let rows = db.query(
+    let mut rows = db.query(
         &format!(
             "SELECT id, reg_no, kind, state, property_id, category, complainant_name, summary,
                 received_at, next_due_at
@@ -54,6 +66,8 @@ pub(super) fn cases(
         ),
         &args,
     )?;
+    let more = rows.len() > per_page as usize;
+    rows.truncate(per_page as usize);
     let items = rows
         .iter()
         .map(|r| {
@@ -76,12 +90,17 @@ pub(super) fn cases(
                 overdue: shared::case::overdue(next_due_at, now),
             })
         })
-        .collect::<StoreResult<_>>()?;
+        .collect::<StoreResult<Vec<CaseSummary>>>()?;
+    let next = items
+        .last()
+        .filter(|_| more)
+        .map(|last| format!("{},{}", ts(last.received_at), last.id));
     Ok(Page {
         items,
         total,
         page,
         per_page,
+        next,
     })
 }
 

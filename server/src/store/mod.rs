@@ -277,6 +277,10 @@ pub struct CaseFilter {
     pub page: u32,
     /// Page size.
     pub per_page: u32,
+    /// Only the cases listed after this one (its received time and id),
+    /// in the list's order: the page after it, whatever arrived since.
+    /// `page` is then ignored.
+    pub after: Option<(DateTime<Utc>, CaseId)>,
 }
 
 /// An audit record: who did what, when, from where.
