@@ -227,6 +227,14 @@ fn read_chunk(
             row.push(match r.get_ref(i + 1)? {
                 ValueRef::Null => Cell::Null,
                 ValueRef::Integer(v) => Cell::Int(v),
+                // A NUL character, which an older build let into a name
+                // or a text, PostgreSQL cannot store at all: dropped (as
+                // the server refuses it in what it takes now), and said.
+                ValueRef::Text(t) if t.contains(&0) => {
+                    let rowid = last.unwrap_or_default();
+                    tracing::warn!("{table}.{column} of row {rowid}: a NUL character dropped");
+                    Cell::Text(String::from_utf8_lossy(t).replace('\0', ""))
+                }
                 ValueRef::Text(t) => Cell::Text(String::from_utf8_lossy(t).into_owned()),
                 ValueRef::Real(_) | ValueRef::Blob(_) => {
                     return Err(StoreError::Internal(format!(
@@ -436,6 +444,43 @@ mod tests {
                 Ok(dump)
             })
             .expect("dump")
+    }
+
+    /// A NUL character an older build let into a device's name is
+    /// dropped from the copy, which PostgreSQL refused whole for it.
+    #[test]
+    fn a_nul_an_older_build_let_into_a_name_does_not_stop_the_copy() {
+        let Some(url) = test_database::fresh() else {
+            return;
+        };
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (store, _, user) = store_with_staff(dir.path());
+        let (tablet, _) = device(&store, &user);
+        drop(store);
+        let path = dir.path().join("cases.sqlite3");
+        let conn = rusqlite::Connection::open(&path).expect("the SQLite file");
+        let name: String = conn
+            .query_row(
+                "UPDATE devices SET name = name || char(0) || '2' WHERE id = ?1 RETURNING name",
+                [tablet.to_string()],
+                |r| r.get(0),
+            )
+            .expect("a name with a NUL");
+        drop(conn);
+        let target = PgStore::open(
+            &url,
+            2,
+            test_database::ca().as_deref(),
+            &dir.path().join("blobs"),
+        )
+        .expect("open PostgreSQL");
+        copy(&path, &target).expect("copy");
+        let devices = target.devices().expect("the devices");
+        let copied = devices
+            .iter()
+            .find(|d| d.id == tablet)
+            .expect("the tablet copied");
+        assert_eq!(copied.name, name.replace('\0', ""));
     }
 
     #[test]
