@@ -614,6 +614,32 @@ fn a_building_or_unit_with_cases_cannot_be_removed_but_can_be_renamed() {
     let (status, answer) = staff.post("/api/v1/sync/push", &push_body(author.device, &[offline]));
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["quarantined"], json!([]), "{answer}");
+
+    // A building whose cases are its own (the lift), once one of its units
+    // was removed, is still refused removal: the unit kept as removed is
+    // not the building kept.
+    let mut with_lift = stored.clone();
+    let lift = shared::id::BuildingId(uuid::Uuid::now_v7());
+    with_lift.buildings.push(shared::property::Building {
+        id: lift,
+        name: "10栋".into(),
+        units: vec![unit("201")],
+    });
+    assert_eq!(put(&with_lift).0, 204);
+    let case = author.register_at(&with_lift, CaseKind::Repair, Utc::now(), |r| {
+        r.location = shared::property::Location::Building { building: lift };
+    });
+    let (_, answer) = staff.post("/api/v1/sync/push", &push_body(author.device, &[case]));
+    assert_eq!(answer["quarantined"], json!([]), "{answer}");
+    let mut no_unit = with_lift.clone();
+    no_unit.buildings.last_mut().unwrap().units.clear();
+    assert_eq!(put(&no_unit).0, 204);
+    let (_, list) = admin.get("/api/v1/admin/properties");
+    let stored: Vec<shared::property::Property> = serde_json::from_value(list).unwrap();
+    let mut no_building = stored.into_iter().find(|p| p.id == property.id).unwrap();
+    no_building.buildings.retain(|b| b.id != lift);
+    let (status, body) = put(&no_building);
+    assert_eq!((status, code(&body)), (409, "admin.place_in_use"), "{body}");
 }
 
 fn schedule(year: i32, rest: &[&str], work: &[&str]) -> Value {

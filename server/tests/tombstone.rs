@@ -218,7 +218,11 @@ fn a_deletion_is_pulled_once_in_scope_refuses_pushes_and_survives_a_restart() {
         &format!("/api/v1/admin/quarantine/{aside_id}/reapply"),
         &json!({}),
     );
-    assert_ne!(status, 200, "{refused}");
+    assert_eq!(
+        (status, code(&refused)),
+        (409, "quarantine.resolved"),
+        "{refused}"
+    );
     let (_, waiting) = admin.get("/api/v1/admin/quarantine");
     let waiting = waiting.as_array().expect("a list").clone();
     assert_eq!(waiting.len(), 1, "{waiting:?}");

@@ -117,6 +117,19 @@ impl Property {
             .find(|u| u.id == unit)
     }
 
+    /// Whether `location` is one of the places this property offers for
+    /// a new case or a correction: not one removed since.
+    pub fn offers(&self, location: &Location) -> bool {
+        match location {
+            Location::PublicArea => true,
+            Location::Building { building } => self.buildings.iter().any(|b| b.id == *building),
+            Location::Unit { building, unit } => self
+                .buildings
+                .iter()
+                .any(|b| b.id == *building && b.units.iter().any(|u| u.id == *unit)),
+        }
+    }
+
     /// Whether `location` lies inside this property (a place removed
     /// since does: a case may have been registered there before).
     pub fn contains(&self, location: &Location) -> bool {
@@ -137,7 +150,9 @@ impl Property {
                 .any(|x| x.id == b && u.is_none_or(|u| x.units.iter().any(|y| y.id == u)))
         };
         let mut removed: Vec<Building> = Vec::new();
-        for b in before.removed.iter().chain(&before.buildings) {
+        // The buildings as they stand first: one removed whole is named as
+        // it was then, not as an earlier removal of a unit kept it.
+        for b in before.buildings.iter().chain(&before.removed) {
             let units: Vec<Unit> = b
                 .units
                 .iter()
@@ -264,6 +279,25 @@ mod tests {
             .push(building(20, "4栋", vec![unit(21, "101")]));
         again.keep_removed(&after);
         assert_eq!(again.removed, [building(10, "3栋", vec![unit(12, "502")])]);
+        // Removed whole once renamed: named as it stood, with every unit.
+        let mut gone = again.clone();
+        gone.buildings.retain(|b| b.id != BuildingId(id(10)));
+        gone.keep_removed(&again);
+        assert_eq!(
+            gone.removed,
+            [building(
+                10,
+                "3号楼",
+                vec![unit(11, "501"), unit(12, "502")]
+            )]
+        );
+        // Offered for a new case: only the places that stand.
+        assert!(!gone.offers(&removed_unit));
+        assert!(gone.contains(&removed_unit));
+        assert!(again.offers(&Location::Unit {
+            building: BuildingId(id(20)),
+            unit: UnitId(id(21)),
+        }));
     }
 
     #[test]

@@ -278,11 +278,16 @@ impl Browser {
         }
     }
 
-    /// Waits until `test_id`'s attribute `name` is `want`.
+    /// Waits until `test_id`'s attribute `name` is `want` (`""` for an
+    /// attribute absent from an element that is there: a missing element
+    /// is no element without it).
     pub async fn wait_attr(&self, test_id: &str, name: &str, want: &str) {
         let deadline = Instant::now() + TIMEOUT;
         loop {
-            let got = self.attr(test_id, name).await;
+            let got = match self.find(test_id).await {
+                Some(el) => el.attr(name).await.ok().flatten().unwrap_or_default(),
+                None => "(no such element)".to_string(),
+            };
             if got == want {
                 return;
             }

@@ -516,7 +516,8 @@ async fn what_a_chinese_tablet_keyboard_types_is_read_as_meant() {
     browser
         .fill("field-phone", "１３９　１２３４　５６７８")
         .await;
-    browser.fill("field-related", "电梯").await;
+    // Pressed while the form would save: nothing is sent (the count of
+    // the company's cases at the end says so too).
     browser
         .wait_for_test_id("field-name")
         .await
@@ -528,6 +529,7 @@ async fn what_a_chinese_tablet_keyboard_types_is_read_as_meant() {
         browser.find("case-saved").await.is_none(),
         "Enter sent the form"
     );
+    browser.fill("field-related", "电梯").await;
     browser.click("save-case").await;
     browser
         .wait_text("error-related_case", "完整的登记号")
@@ -550,6 +552,11 @@ async fn what_a_chinese_tablet_keyboard_types_is_read_as_meant() {
         ),
         (&json!("13912345678"), &json!(first)),
         "{saved}"
+    );
+    assert_eq!(
+        server_cases(&server, "manager1").len(),
+        2,
+        "no case sent by Enter"
     );
 }
 

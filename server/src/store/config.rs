@@ -132,7 +132,8 @@ fn refuse_removing_used_places(
 ) -> StoreResult<()> {
     let property = before.id.to_string();
     for building in &before.buildings {
-        let Some(kept) = after.building(building.id) else {
+        // Kept as it stands, not as removed earlier (one of its units).
+        let Some(kept) = after.buildings.iter().find(|b| b.id == building.id) else {
             let used = tx.query_one(
                 "SELECT COUNT(*) FROM cases WHERE property_id = ?1 AND building_id = ?2",
                 &[property.as_str().into(), building.id.to_string().into()],
@@ -263,7 +264,10 @@ pub(super) fn put_property(
         &[property.id.to_string().into()],
     )?;
     let mut was = None;
+    // The server keeps what was removed (`keep_removed`, from the saved
+    // copy): a client's list is not taken, and a new property has none.
     let mut property = property.clone();
+    property.removed.clear();
     if let Some(row) = before {
         let before = serde_json::from_str::<Property>(&row.get::<String>(0)?).ok();
         if let Some(before) = &before {

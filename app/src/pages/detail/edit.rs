@@ -529,6 +529,14 @@ fn build(
     }
     let location = form.location.read();
     if location != r.location {
+        // Moved, it is moved to a place that stands, not to one removed
+        // since a draft named it.
+        if config
+            .property(r.property)
+            .is_some_and(|p| !p.offers(&location))
+        {
+            errors.insert("location".into(), ValidationError::NotInProperty);
+        }
         patch.location = Some(location);
     }
     // Only who may correct them does, whatever a draft typed before.
