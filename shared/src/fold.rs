@@ -116,9 +116,10 @@ pub struct Folded {
 /// are capped by the rules the solution clock started under, and a number
 /// typed with dots between its groups is masked in the search text; 21: a
 /// second call of the resident made by someone who saw the case resolved
-/// is taken as a call in 已回访 is, a decision on a compensation kept
-/// as a conflict is not applied to a solution proposed after it, and a
-/// public area is found by its English name too): a
+/// is taken as a call in 已回访 is, and a decision on a compensation kept
+/// as a conflict is not applied to a solution proposed after it, from op
+/// schema 10; a conflict keeps the proposal it lost beside; a public area
+/// is found by its English name too): a
 /// server
 /// folds again every case it stored under another version, and does not
 /// resume its fold state.
@@ -646,15 +647,17 @@ impl Folder<'_> {
         // case still resolved, after a colleague's call was taken: both
         // reached the resident, and the later one is what they say now.
         // It is taken as a call in 已回访 is, so one unsatisfied reopens
-        // the case (before, it lost the race: the case stayed 已回访 with
-        // an unsatisfied score, and could be closed over it).
+        // the case (`workflow::SECOND_CALL_SCHEMA`; before, it lost the
+        // race: the case stayed 已回访 with an unsatisfied score, and could
+        // be closed over it).
         let second_call = matches!(
             op.action,
             Action::FollowUp {
                 spot_check: false,
                 ..
             }
-        ) && op.expected_state == Some(CaseState::Resolved)
+        ) && op.schema >= workflow::SECOND_CALL_SCHEMA
+            && op.expected_state == Some(CaseState::Resolved)
             && self.case.state == CaseState::FollowedUp;
         // Two decisions on one compensation made apart (an approval on a
         // tablet offline, a refusal online after it): the first by HLC
@@ -752,7 +755,12 @@ impl Folder<'_> {
         let kept = self.case.conflicts.iter().find(|c| c.op == conflict_op);
         if apply && let (Some(i), Some(kept)) = (original, kept) {
             let original = self.conflicted[i].clone();
-            let decided = workflow::check_applied(&self.case, kept, &original, self.ctx.settings);
+            let decided = workflow::check_applied(
+                &self.case,
+                kept,
+                (&original, op.schema),
+                self.ctx.settings,
+            );
             match decided {
                 Ok(target) => changes = self.apply(&original, target),
                 Err(rule) => {

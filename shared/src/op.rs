@@ -58,8 +58,16 @@ mod reader;
 ///   compensation decided; and [`crate::workflow::REANSWER_SCHEMA`]'s: a
 ///   reopened inquiry is answered again. A build of schema 8 would keep
 ///   such an answer as a violation, so it must update before it syncs
-///   with a server of schema 9 (the server's `MIN_CLIENT_SCHEMA`).
-pub const SCHEMA_VERSION: u32 = 9;
+///   with a server of schema 9.
+/// - 10: also [`crate::workflow::SECOND_CALL_SCHEMA`]'s rule: a second
+///   call of the resident made on the case seen resolved is taken as a
+///   call in 已回访 is (one unsatisfied reopens it); and
+///   [`crate::workflow::PROPOSAL_SCHEMA`]'s: a settlement applies a
+///   decision on a compensation only to the proposal it lost beside. A
+///   build of schema 9 would fold such ops otherwise, so it must update
+///   before it syncs with a server of schema 10 (the server's
+///   `MIN_CLIENT_SCHEMA`).
+pub const SCHEMA_VERSION: u32 = 10;
 
 /// One change to one case.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -428,20 +428,23 @@ pub fn may_assign(user: &User, assignee: Option<&Assignee>) -> bool {
 }
 
 /// Checks `original`, the op of the conflict `kept`, applied now to
-/// `case` by its settlement (`resolve_conflict` with apply), as
-/// [`check_op`] does, and the state it moves the case to. A decision on
-/// a compensation decides the proposal it lost beside, however alike a
-/// later one: applied to one proposed since (a refused proposal made
-/// again by someone whose own limit is lower), it would decide what its
-/// author never saw.
+/// `case` by a settlement of op schema `settling` (`resolve_conflict`
+/// with apply), as [`check_op`] does, and the state it moves the case
+/// to. From [`PROPOSAL_SCHEMA`], a decision on a compensation decides the
+/// proposal it lost beside, however alike a later one: applied to one
+/// proposed since (a refused proposal made again by someone whose own
+/// limit is lower), it would decide what its author never saw.
 pub fn check_applied(
     case: &Case,
     kept: &crate::case::Conflict,
-    original: &Op,
+    (original, settling): (&Op, u32),
     settings: &Settings,
 ) -> Result<Option<CaseState>, RuleViolation> {
     let proposed_now = case.solution.as_ref().map(|s| s.stamp.op);
-    if matches!(original.action, Action::Approve { .. }) && proposed_now != kept.proposal {
+    if settling >= PROPOSAL_SCHEMA
+        && matches!(original.action, Action::Approve { .. })
+        && proposed_now != kept.proposal
+    {
         return Err(RuleViolation::ProposedSince);
     }
     check_op(case, original, settings)
@@ -798,6 +801,17 @@ pub const UNFOUNDED_SCHEMA: u32 = 9;
 /// The op schema from which a reopened inquiry is answered again (see
 /// [`gate`]).
 pub const REANSWER_SCHEMA: u32 = 9;
+
+/// The op schema from which a second call of the resident (回访) made by
+/// someone who saw the case resolved, after a colleague's call was
+/// taken, is taken as a call in 已回访 is (`fold`), not kept as a
+/// conflict: one unsatisfied reopens the case.
+pub const SECOND_CALL_SCHEMA: u32 = 10;
+
+/// The op schema from which a settlement (`resolve_conflict`) applies a
+/// decision on a compensation only to the proposal it lost beside
+/// ([`check_applied`]).
+pub const PROPOSAL_SCHEMA: u32 = 10;
 
 /// The op schema from which an approval must name the amount its author
 /// saw (`Action::Approve::compensation_fen`; every build of it does):

@@ -1950,6 +1950,21 @@ fn an_old_approval_kept_as_a_conflict_decides_no_later_proposal() {
         Some(ApprovalState::Pending)
     );
     assert_eq!(case.open_conflicts().count(), 1);
+    // A settlement by a build before the rule applied it, as it did then.
+    let mut old = s.clone();
+    assert_eq!(
+        step_in(
+            &mut old,
+            REGIONAL,
+            settle(true),
+            shared::workflow::PROPOSAL_SCHEMA - 1
+        ),
+        Ok(CaseState::SolutionProposed)
+    );
+    assert_eq!(
+        old.case().solution.map(|x| x.approval),
+        Some(ApprovalState::Approved)
+    );
     // Set aside, it is settled; the new proposal waits for its decision.
     assert_eq!(
         step(&mut s, REGIONAL, settle(false)),
@@ -2009,6 +2024,21 @@ fn a_second_call_made_on_the_resolved_case_is_taken() {
         step(&mut s, MANAGER, close("")),
         Err("workflow.not_allowed_in_state")
     );
+
+    // Recorded by a build before the rule, it lost the race, as it did
+    // then: a case closed over it stays as it was closed.
+    let mut s = a_resolved_repair();
+    s.act(STAFF, t, follow_up(5));
+    s.act_expecting(
+        MANAGER,
+        t + chrono::Duration::hours(2),
+        follow_up(1),
+        Some(CaseState::Resolved),
+    );
+    s.ops.last_mut().expect("the call").schema = shared::workflow::SECOND_CALL_SCHEMA - 1;
+    let case = s.case();
+    assert_eq!(case.state, CaseState::FollowedUp);
+    assert_eq!(case.open_conflicts().count(), 1);
 }
 
 #[test]

@@ -53,7 +53,7 @@ pub const BODY_LIMIT: usize = shared::wire::MAX_REQUEST_BYTES;
 /// inquiry answered from 9), so it updates before it
 /// records or pulls more. The ops it recorded already keep their schema
 /// and their meaning.
-pub const MIN_CLIENT_SCHEMA: u32 = 9;
+pub const MIN_CLIENT_SCHEMA: u32 = 10;
 
 /// The API routes.
 pub fn router(state: AppState) -> Router {

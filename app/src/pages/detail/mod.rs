@@ -676,7 +676,13 @@ fn Problems(case: Arc<Case>, drafts: drafts::Drafts) -> impl IntoView {
             let still_allowed = ctx.ops.with_value(|log| {
                 log.ops_of(case.id).iter().find(|o| o.id == op).is_some_and(|original| {
                     ctx.config.with_untracked(|cfg| {
-                        shared::workflow::check_applied(&case, c, original, &cfg.settings).is_ok()
+                        shared::workflow::check_applied(
+                            &case,
+                            c,
+                            (original, shared::op::SCHEMA_VERSION),
+                            &cfg.settings,
+                        )
+                        .is_ok()
                     })
                 })
             });
