@@ -243,12 +243,13 @@ impl Coded for ValidationError {
                 Lang::ZhCn => format!("应在{min}到{max}之间"),
                 Lang::En => format!("Must be between {min} and {max}"),
             },
-            // Beside a time typed (a year mistyped as 1926) as well as for
-            // one the tablet's clock gave.
+            // Beside a time or date typed (a year mistyped as 1926, a
+            // planned date as 2206) as well as for one the tablet's clock
+            // gave.
             ValidationError::ClockOutOfRange => lang
                 .pick(
-                    "时间超出可记录的范围（应在2000年之后，且不晚于现在）：请检查所填的时间，或平板的日期和时间设置",
-                    "The time is outside what can be recorded (after 2000, and not ahead of now): check the time typed, or the tablet's date and time settings",
+                    "时间或日期超出可记录的范围：请检查所填的年份，或平板的日期和时间设置",
+                    "The time or date is outside what can be recorded: check the year typed, or the tablet's date and time settings",
                 )
                 .into(),
             ValidationError::TooMany { max } => match lang {
