@@ -674,7 +674,7 @@ impl AppCtx {
     /// import judges them again once their cause is mended (a limit
     /// raised), and the tablet can no longer re-send them itself.
     pub fn refused_ops(&self) -> Vec<Op> {
-        let refused: Vec<(OpId, CaseId)> = self.device.with_untracked(|d| {
+        let refused: Vec<(OpId, CaseId)> = self.device.with(|d| {
             d.as_ref()
                 .map(|d| {
                     d.refused
@@ -691,6 +691,17 @@ impl AppCtx {
                 .filter_map(|(op, case)| log.ops_of(*case).iter().find(|o| o.id == *op).cloned())
                 .collect()
         })
+    }
+
+    /// What a revoked tablet's records file carries: the ops never sent
+    /// ([`AppCtx::unsent`]) and those the server set aside
+    /// ([`AppCtx::refused_ops`]), in their order (tracked).
+    pub fn exported(&self) -> Vec<Op> {
+        let mut ops = self.unsent();
+        ops.extend(self.refused_ops());
+        ops.sort_by_key(|op| op.seq);
+        ops.dedup_by_key(|op| op.id);
+        ops
     }
 
     /// Whether the server requires a password change before anything else

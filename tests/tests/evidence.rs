@@ -945,6 +945,9 @@ async fn a_revoked_tablets_record_set_aside_is_taken_from_its_file_once_allowed(
     browser
         .wait_attr("device-blocked", "data-reason", "revoked")
         .await;
+    // Said, and not "every record reached the server".
+    browser.wait_attr("set-aside-text", "data-count", "1").await;
+    assert!(browser.find("unsent-none").await.is_none());
     let href = browser.made_file("export-unsent").await;
     browser.client.goto(&href).await.expect("open the export");
     let text = browser.eval("return document.body.innerText;").await;

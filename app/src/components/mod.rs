@@ -558,7 +558,10 @@ pub fn BlockedBanner() -> impl IntoView {
     // Photos and signatures whose records reached the server may still
     // wait for their bytes, which only this tablet holds: those the file
     // carries.
-    let files = move || records::uploads_of(ctx, &ctx.unsent()).len();
+    let files = move || records::uploads_of(ctx, &ctx.exported()).len();
+    // Records the server set aside before the revocation: the file
+    // carries them too, for the administrator to judge again.
+    let set_aside = move || ctx.refused_ops().len();
     let title = move || {
         let l = ctx.lang.get();
         match ctx.blocked.get() {
@@ -627,7 +630,7 @@ pub fn BlockedBanner() -> impl IntoView {
                         }
                     }}</p>
                 </Show>
-                <Show when=move || { count() > 0 || files() > 0 }
+                <Show when=move || { count() > 0 || files() > 0 || set_aside() > 0 }
                     fallback=move || view! {
                         <p data-testid="unsent-none">{t(
                             "本设备的所有记录都已上传到服务器，没有遗漏。",
@@ -636,6 +639,19 @@ pub fn BlockedBanner() -> impl IntoView {
                     }>
                     <Show when=move || { count() > 0 }>
                         <p data-testid="unsent-text">{unsent_text}</p>
+                    </Show>
+                    <Show when=move || { set_aside() > 0 }>
+                        <p data-testid="set-aside-text" data-count=move || set_aside().to_string()>{move || {
+                            let n = set_aside();
+                            match ctx.lang.get() {
+                                Lang::ZhCn => format!(
+                                    "另有 {n} 条记录被服务器搁置在隔离区，等待系统管理员处理；导出的文件也包含它们。"
+                                ),
+                                Lang::En => format!(
+                                    "{n} more records were set aside by the server, for the administrator to decide on; the exported file carries them too."
+                                ),
+                            }
+                        }}</p>
                     </Show>
                     <div class="actions">
                         <ExportUnsent testid="export-unsent"/>

@@ -102,7 +102,7 @@ pub fn ExportUnsent(
     let holds = Memo::new(move |_| match former {
         Some(ops) => ops.with(|ops| (ops.iter().map(|op| op.id).collect::<Vec<_>>(), Vec::new())),
         None => {
-            let ops = ctx.unsent();
+            let ops = ctx.exported();
             let mut uploads: Vec<BlobHash> = ctx.uploads.with(|u| u.keys().copied().collect());
             uploads.sort();
             (ops.iter().map(|op| op.id).collect(), uploads)
@@ -134,12 +134,9 @@ pub fn ExportUnsent(
                     file_of(ctx, FORMER_WHAT, ops, false, hashes).await
                 }
                 None => {
-                    let mut ops = untrack(|| ctx.unsent());
                     // With what the server set aside: judged again at the
                     // import, once its cause is mended.
-                    ops.extend(ctx.refused_ops());
-                    ops.sort_by_key(|op| op.seq);
-                    ops.dedup_by_key(|op| op.id);
+                    let ops = untrack(|| ctx.exported());
                     let hashes = uploads_of(ctx, &ops);
                     file_of(ctx, UNSENT_WHAT, ops, true, hashes).await
                 }
