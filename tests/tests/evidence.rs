@@ -186,14 +186,15 @@ async fn wait_images_loaded(browser: &Browser, n: u64) {
 /// The bytes the colleague's tablet holds for `hash` (what the app shows
 /// through an object URL, read from its IndexedDB, as the page's CSP keeps
 /// `fetch` off `blob:` URLs), and the width of the photo the full view
-/// shows (0 until it has loaded).
+/// shows (0 until it has loaded, or while it shows another photo than
+/// `hash`).
 async fn shown_bytes(browser: &Browser, hash: &str) -> (Vec<u8>, u64) {
     let answer = browser
         .client
         .execute_async(
             "const [hash, done] = arguments;
              const img = document.querySelector('[data-testid=evidence-viewer] [data-testid=evidence-img]');
-             const width = img ? img.naturalWidth : 0;
+             const width = img && img.dataset.hash === hash ? img.naturalWidth : 0;
              const open = indexedDB.open('complaints');
              open.onerror = () => done({error: String(open.error)});
              open.onsuccess = () => {
