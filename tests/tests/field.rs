@@ -517,6 +517,16 @@ async fn a_closed_complaint_with_every_section_filled_prints_on_one_page() {
     ] {
         assert!(form.contains(text), "the form has {text}");
     }
+    // And shown whole: no cell's text is cut off by the page's styles
+    // (the text alone is there even when hidden).
+    let clipped = browser
+        .eval(
+            "return Array.from(document.querySelectorAll('[data-testid=record-form] td, [data-testid=record-form] th'))
+                 .filter(c => c.scrollHeight > c.clientHeight + 1 || c.scrollWidth > c.clientWidth + 1)
+                 .map(c => c.textContent.slice(0, 20));",
+        )
+        .await;
+    assert_eq!(clipped, json!([]), "cells whose text is cut off");
     browser.screenshot("record-form-full").await;
     assert_eq!(
         browser.print_pages("record-form-full").await,
