@@ -747,9 +747,12 @@ impl AppCtx {
     /// Whether the user logged in may give or pass on `case` now, their
     /// role allowing assignments at all (`shared::workflow::may_assign`).
     pub fn may_assign(&self, case: &Case) -> bool {
-        self.session.with_untracked(|s| {
-            s.as_ref()
-                .is_some_and(|s| shared::workflow::may_assign(&s.user, case.assignee.as_ref()))
+        self.config.with_untracked(|c| {
+            self.session.with_untracked(|s| {
+                s.as_ref().is_some_and(|s| {
+                    shared::workflow::may_assign(&s.user, case.assignee.as_ref(), &c.settings)
+                })
+            })
         })
     }
 

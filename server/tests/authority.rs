@@ -497,6 +497,35 @@ fn a_first_responder_is_changed_only_to_someone_who_receives_the_case() {
 }
 
 /// An assignment of the case to `user`.
+/// A role the company shows the phone only on the cases it handles takes
+/// no case handled by others: assigning it to itself would show it the
+/// phone, as for a department head.
+#[test]
+fn a_role_shown_the_phone_only_when_handling_takes_no_one_elses_case() {
+    let w = world();
+    let (admin, _) = w.login("admin");
+    let (_, mut settings) = admin.get("/api/v1/admin/settings");
+    settings["personal_data"]["staff"] = json!("phone_when_handling");
+    let (status, body) = admin.put("/api/v1/admin/settings", &settings);
+    assert_eq!(status, 200, "{body}");
+    let (manager, mut m) = w.login("manager_a");
+    let reg = m.register_at(w.pa(), CaseKind::Repair, chrono::Utc::now(), |r| {
+        r.content = "水管漏水".into()
+    });
+    let case = reg.case_id;
+    let given = m.op(case, Some(CaseState::Registered), assign());
+    assert_eq!(quarantined(&push(&manager, &m, &[reg, given])), []);
+    let (staff, mut s) = w.login("staff_a");
+    let taken = s.op(case, Some(CaseState::Assigned), to(s.user));
+    let seq = taken.seq;
+    assert_eq!(
+        quarantined(&push(&staff, &s, &[taken])),
+        [(seq, "assign.not_handling".to_string())]
+    );
+    let phone = case_of(&staff, case)["registration"]["complainant"]["phone"].clone();
+    assert!(phone.as_str().is_some_and(|p| p.contains('*')), "{phone}");
+}
+
 /// A case assigned to a department (often with a worker who has no
 /// account) is its head's: in their 我的 (mine) list, as in their inbox.
 #[test]

@@ -246,31 +246,44 @@ mod tests {
     #[test]
     fn a_department_head_assigns_only_what_they_handle_or_no_one_has() {
         use crate::workflow::may_assign;
+        let settings = Settings::default();
         let head = user(Role::DepartmentHead, Some("工程部"));
         let to = |department: &str, user: Option<UserId>| Assignee {
             department: department.into(),
             user,
             name: "X".into(),
         };
-        assert!(may_assign(&head, None), "given to no one yet");
+        assert!(may_assign(&head, None, &settings), "given to no one yet");
         assert!(
-            may_assign(&head, Some(&to("工程部", None))),
+            may_assign(&head, Some(&to("工程部", None)), &settings),
             "their department"
         );
         assert!(
-            may_assign(&head, Some(&to("保洁部", Some(head.id)))),
+            may_assign(&head, Some(&to("保洁部", Some(head.id))), &settings),
             "them"
         );
         // Another department's case would show them its phone.
-        assert!(!may_assign(&head, Some(&to("保洁部", None))));
+        assert!(!may_assign(&head, Some(&to("保洁部", None)), &settings));
         let no_department = user(Role::DepartmentHead, None);
-        assert!(!may_assign(&no_department, Some(&to("", None))));
+        assert!(!may_assign(&no_department, Some(&to("", None)), &settings));
         for role in [Role::Staff, Role::Manager, Role::Gm] {
             assert!(may_assign(
                 &user(role, Some("工程部")),
-                Some(&to("保洁部", None))
+                Some(&to("保洁部", None)),
+                &settings
             ));
         }
+        // A role the company shows the phone only on the cases it
+        // handles passes on only those, as a department head does: one
+        // taking any case would see any phone.
+        let mut handling = settings.clone();
+        handling
+            .personal_data
+            .set(Role::Staff, Visibility::PhoneWhenHandling);
+        let staff = user(Role::Staff, Some("客服部"));
+        assert!(!may_assign(&staff, Some(&to("工程部", None)), &handling));
+        assert!(may_assign(&staff, None, &handling));
+        assert!(may_assign(&staff, Some(&to("客服部", None)), &handling));
     }
 
     #[test]

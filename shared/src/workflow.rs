@@ -416,15 +416,25 @@ pub fn may_move_clocks(first_responder: UserId, author: UserId, role: Role) -> b
 
 /// Whether `user` may give (派工) or pass on (转派) a case now assigned
 /// to `assignee`, their role allowing assignments at all ([`role_may`]):
-/// a department head only a case given to no one yet, or one they handle
-/// (assigned to them or their department,
+/// a department head, or any role the company shows a complainant's
+/// phone only on the cases it handles ([`passes_on_only_own`]), only a
+/// case given to no one yet, or one they handle (assigned to them or
+/// their department,
 /// [`personal_data::named`](crate::personal_data::named)). Handling a case
-/// is what shows a department head the complainant's phone: one who could
-/// take any case would see any phone, and another department's work is
+/// is what shows them the complainant's phone: one who could take any
+/// case would see any phone, and another department's work is
 /// management's to move.
-pub fn may_assign(user: &User, assignee: Option<&Assignee>) -> bool {
-    user.role != Role::DepartmentHead
+pub fn may_assign(user: &User, assignee: Option<&Assignee>, settings: &Settings) -> bool {
+    !passes_on_only_own(user.role, settings)
         || assignee.is_none_or(|a| crate::personal_data::named(user, a))
+}
+
+/// Whether `role` passes on only the cases it handles or no one has
+/// ([`may_assign`]): a department head, and a role the company shows a
+/// complainant's phone only on the cases it handles.
+pub fn passes_on_only_own(role: Role, settings: &Settings) -> bool {
+    role == Role::DepartmentHead
+        || settings.personal_data.get(role) == crate::personal_data::Visibility::PhoneWhenHandling
 }
 
 /// Checks `original`, the op of the conflict `kept`, applied now to

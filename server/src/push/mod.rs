@@ -399,13 +399,13 @@ pub fn judge(f: &Facts<'_>) -> Verdict {
     // forged op must not show them another department's phone. Applying
     // such an assign that lost a conflict is judged by the settler.
     if let Some(current) = &f.case_assignee
-        && !may_assign(author, current.as_ref())
+        && !may_assign(author, current.as_ref(), f.settings)
     {
         return quarantine(
             op,
             "assign.not_handling",
             format!(
-                "a department head passes on only the cases of their department ({}) or of no one yet",
+                "this role passes on only the cases of its department ({}), its own, or of no one yet",
                 author.department.as_deref().unwrap_or("-")
             ),
         );

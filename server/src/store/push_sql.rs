@@ -31,7 +31,7 @@ use shared::fold::FoldContext;
 use shared::id::{CaseId, DeviceId, OpId, PropertyId, UserId};
 use shared::op::{Action, Op};
 use shared::property::Property;
-use shared::role::{Role, User};
+use shared::role::User;
 use shared::wire::{PushResponse, QuarantineNotice};
 use std::collections::{BTreeMap, BTreeSet};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -1301,12 +1301,15 @@ fn stored_facts(
         }
         _ => None,
     };
-    // Only a department head's passing on is judged by it (the role the
-    // op claims: one its author does not hold is refused before). Read
-    // for every assign, a batch assigning the cases it registers would
-    // fold each of them again.
+    // Only the passing on of a role that passes on its own cases alone is
+    // judged by it (`workflow::passes_on_only_own`, the role the op
+    // claims: one its author does not hold is refused before). Read for
+    // every assign, a batch assigning the cases it registers would fold
+    // each of them again.
     let case_assignee = match named {
-        Some(Action::Assign { .. }) if op.role == Role::DepartmentHead => {
+        Some(Action::Assign { .. })
+            if shared::workflow::passes_on_only_own(op.role, &rules.config.settings) =>
+        {
             current_assignee(tx, rules, touched, op.case_id)?
         }
         _ => None,
