@@ -1675,23 +1675,27 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
             _ => severity,
         };
         let rule = rules.deadlines.rule_for(clock, rule_severity);
+        // Due in a year after it was owed no more (taken away, or the case
+        // ended first): no due time is owed either, extended or not.
+        let owed_no_more = |e: &crate::calendar::CalendarError| {
+            let until = taken
+                .iter()
+                .find(|(c, _)| *c == clock)
+                .map(|&(_, until)| until)
+                .into_iter()
+                .chain(ended)
+                .min();
+            met.is_none()
+                && matches!(
+                    (e, until),
+                    (crate::calendar::CalendarError::YearNotLoaded { year }, Some(until))
+                        if chrono::Datelike::year(&until.with_timezone(&tz)) < *year
+                )
+        };
         let mut due = match deadline::due_at(start, rule, tz, ctx.calendar) {
             Ok(due) => due,
             Err(e) => {
-                // Due in a year after it was owed no more (taken away, or
-                // the case ended first): no due time is owed either.
-                let until = taken
-                    .iter()
-                    .find(|(c, _)| *c == clock)
-                    .map(|&(_, until)| until)
-                    .into_iter()
-                    .chain(ended)
-                    .min();
-                if met.is_none()
-                    && let (crate::calendar::CalendarError::YearNotLoaded { year }, Some(until)) =
-                        (&e, until)
-                    && chrono::Datelike::year(&until.with_timezone(&tz)) < *year
-                {
+                if owed_no_more(&e) {
                     continue;
                 }
                 case.deadline_problems.push(DeadlineProblem {
@@ -1758,7 +1762,9 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
                 }
                 // The due time is unknown, as when the clock itself cannot
                 // be computed: the clock without its extension would be
-                // due too early and shown overdue.
+                // due too early and shown overdue. Unless it was owed no
+                // more before that year.
+                Err(e) if owed_no_more(&e) => continue,
                 Err(e) => {
                     case.deadline_problems.push(DeadlineProblem {
                         clock,

@@ -819,6 +819,24 @@ fn an_extension_into_a_year_that_is_not_loaded_leaves_the_clock_unknown() {
         .find(|p| p.clock == Clock::Solution)
         .expect("reported");
     assert_eq!(problem.code, "calendar.year_not_loaded");
+
+    // Withdrawn on the 25th, it is owed no more before 2027: nothing is
+    // said of it (the page and the paper said its deadline was unknown).
+    s.act(
+        0,
+        t + Duration::days(2),
+        Action::Withdraw {
+            reason: "业主撤诉".into(),
+        },
+    );
+    let case = s.case();
+    assert!(
+        case.deadline_problems
+            .iter()
+            .all(|p| p.clock != Clock::Solution),
+        "{:?}",
+        case.deadline_problems
+    );
 }
 
 #[test]
