@@ -1778,14 +1778,21 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
         } else {
             0
         };
-        if clock == Clock::Solution && extended > 0 {
-            due = within_special_case_limit(
-                received,
-                (unextended, due),
-                rules.deadlines,
-                tz,
-                ctx.calendar,
-            );
+        // Extended, the handling stays within the special-case limit from
+        // the receipt: the solution, and the investigation that feeds it,
+        // by the rules the solution clock started under (003: 特殊状况不能
+        // 超过七个工作日; an investigation started late was extended past
+        // the reply it feeds).
+        if extended > 0 {
+            let limit = match (clock, solution) {
+                (Clock::Investigation, Some((solution_start, _))) => {
+                    ctx.settings
+                        .rules_at(workflow::clock_rules_time(case, solution_start))
+                        .deadlines
+                }
+                _ => rules.deadlines,
+            };
+            due = within_special_case_limit(received, (unextended, due), limit, tz, ctx.calendar);
         }
         // Taken away before it was met, a clock stays only if it had run
         // out by then: missed, and ended then.

@@ -336,6 +336,34 @@ fn extensions_move_the_running_clocks() {
     );
 }
 
+/// Extended, the investigation stays within the special-case limit from
+/// the receipt, as the reply it feeds does (003: 特殊状况不能超过七个
+/// 工作日): one started late was extended past it.
+#[test]
+fn an_extended_investigation_stays_within_the_special_case_limit() {
+    // Received Monday 2 March 2026; passed on Wednesday the 4th, its
+    // investigation due Friday the 6th; extended by 4 on Thursday.
+    let t = local(2026, 3, 2, 10, 0);
+    let mut s = sim_with(CaseKind::Complaint, Channel::Phone, t, t);
+    assess_at(
+        &mut s,
+        t + Duration::minutes(10),
+        Severity::General,
+        false,
+        true,
+    );
+    s.act(1, local(2026, 3, 4, 10, 0), assign());
+    assert_eq!(
+        due(&s.case(), Clock::Investigation),
+        local(2026, 3, 6, 23, 59) + Duration::seconds(59)
+    );
+    s.act(1, local(2026, 3, 5, 10, 0), extension(4));
+    let limit = local(2026, 3, 11, 23, 59) + Duration::seconds(59);
+    let case = s.case();
+    assert_eq!(due(&case, Clock::Solution), limit);
+    assert_eq!(due(&case, Clock::Investigation), limit, "not the 12th");
+}
+
 /// A special case takes longer to handle; the hour clocks (an urgent
 /// case's contact and visit, a major case's report, the transfer) do not
 /// wait for it.
