@@ -338,7 +338,7 @@ async fn a_bad_phone_is_reported_beside_the_field_and_nothing_is_saved() {
     browser.click("save-case").await;
     browser.wait_text("error-property", "此项必填").await;
     browser.wait_text("error-channel", "此项必填").await;
-    browser.wait_text("error-content", "必填").await;
+    browser.wait_text("error-content", "请填写内容").await;
     browser.choose_label("field-property", "和园").await;
     browser.choose_label("field-building", "公共区域").await;
     browser.fill("field-name", "李四").await;
