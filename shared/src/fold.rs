@@ -359,6 +359,10 @@ struct Marks {
     started: Option<DateTime<Utc>>,
     investigated: Option<DateTime<Utc>>,
     replied: Option<DateTime<Utc>>,
+    /// The proposal that made the reply, while its compensation awaits a
+    /// decision: refused, it was no reply, and the clock runs again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    replied_pending: Option<OpId>,
     contacted: Option<DateTime<Utc>>,
     on_site: Option<DateTime<Utc>>,
     escalated: Option<DateTime<Utc>>,
@@ -939,9 +943,12 @@ impl Folder<'_> {
                 compensation_fen,
             } => {
                 first(&mut marks.investigated, at);
-                first(&mut marks.replied, at);
-                let limits = self.ctx.settings.rules_at(at).compensation;
                 let needs_approval = *compensation_fen > 0;
+                if marks.replied.is_none() {
+                    marks.replied = Some(at);
+                    marks.replied_pending = needs_approval.then_some(op.id);
+                }
+                let limits = self.ctx.settings.rules_at(at).compensation;
                 changes.push(change("measures", None, Some(measures.clone())));
                 changes.push(change(
                     "compensation",
@@ -966,6 +973,17 @@ impl Folder<'_> {
                 approved, comment, ..
             } => {
                 let amount = case.solution.as_ref().map_or(0, |s| s.compensation_fen);
+                // A refused solution was no reply: the reply it made is
+                // taken back, and the next proposal or the resolution is
+                // the reply (late, if after its due time).
+                if let Some(s) = case.solution.as_ref()
+                    && marks.replied_pending == Some(s.stamp.op)
+                {
+                    if !*approved {
+                        marks.replied = None;
+                    }
+                    marks.replied_pending = None;
+                }
                 if let Some(s) = case.solution.as_mut() {
                     s.approval = if *approved {
                         ApprovalState::Approved

@@ -1256,6 +1256,78 @@ fn telling_an_urgent_complainant_the_result_meets_the_contact_clock() {
     assert_eq!(contact(&case), Some(told), "{:?}", case.violations);
 }
 
+/// A solution whose compensation is refused was no reply: the reply
+/// clock runs again, and the next proposal meets it (late here). Before,
+/// the refused proposal stood as the reply, and the case owed nothing.
+#[test]
+fn a_refused_solution_was_no_reply() {
+    let t = local(2026, 3, 2, 10, 0);
+    let mut s = sim_with(CaseKind::Complaint, Channel::Phone, t, t);
+    s.device(Role::RegionalManager);
+    assess_at(
+        &mut s,
+        t + Duration::minutes(5),
+        Severity::General,
+        false,
+        true,
+    );
+    s.act(1, t + Duration::minutes(10), assign());
+    s.act(1, t + Duration::minutes(15), Action::Start);
+    let propose = |fen| Action::Propose {
+        measures: "更换门禁".into(),
+        responsible: "李工".into(),
+        planned_date: chrono::NaiveDate::from_ymd_opt(2026, 3, 20),
+        compensation_fen: fen,
+    };
+    s.act(1, local(2026, 3, 3, 10, 0), propose(50_000));
+    let reply = |s: &Sim| clock_of(&s.case(), Clock::Solution).expect("the reply clock");
+    assert_eq!(reply(&s).met_at, Some(local(2026, 3, 3, 10, 0)));
+    s.act(
+        2,
+        local(2026, 3, 9, 10, 0),
+        Action::Approve {
+            approved: false,
+            comment: "金额过高".into(),
+            compensation_fen: Some(50_000),
+        },
+    );
+    assert_eq!(reply(&s).met_at, None);
+    assert_eq!(
+        status(&s.case(), Clock::Solution, local(2026, 3, 9, 11, 0)),
+        ClockStatus::Overdue
+    );
+    s.act(1, local(2026, 3, 12, 10, 0), propose(0));
+    assert_eq!(reply(&s).met_at, Some(local(2026, 3, 12, 10, 0)));
+    assert_eq!(
+        status(&s.case(), Clock::Solution, local(2026, 3, 12, 11, 0)),
+        ClockStatus::MetLate
+    );
+
+    // Approved, the proposal it was stays the reply.
+    let mut s = sim_with(CaseKind::Complaint, Channel::Phone, t, t);
+    s.device(Role::RegionalManager);
+    assess_at(
+        &mut s,
+        t + Duration::minutes(5),
+        Severity::General,
+        false,
+        true,
+    );
+    s.act(1, t + Duration::minutes(10), assign());
+    s.act(1, t + Duration::minutes(15), Action::Start);
+    s.act(1, local(2026, 3, 3, 10, 0), propose(50_000));
+    s.act(
+        2,
+        local(2026, 3, 9, 10, 0),
+        Action::Approve {
+            approved: true,
+            comment: String::new(),
+            compensation_fen: Some(50_000),
+        },
+    );
+    assert_eq!(reply(&s).met_at, Some(local(2026, 3, 3, 10, 0)));
+}
+
 #[test]
 fn a_clock_keeps_the_rule_it_started_under_when_the_settings_change() {
     // Registered on Monday 2 March 2026: 3 working days to a solution.
