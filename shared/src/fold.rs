@@ -543,7 +543,7 @@ fn solution_ran_out(
     };
     let Ok((mut due, days)) = extend(
         &case.extensions,
-        (start, Some(at)),
+        (start, Some(at), start),
         unextended,
         cap,
         tz,
@@ -1772,8 +1772,21 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
         // start, an urgent case's contact and visit, a major case's
         // report) do not wait for it.
         let extendable = matches!(clock, Clock::Investigation | Clock::Solution);
+        // The investigation takes the extensions of the handling granted
+        // since the receipt's clock started, before it was passed on too.
+        let earliest = match (clock, solution) {
+            (Clock::Investigation, Some((solution_start, _))) => solution_start.min(start),
+            _ => start,
+        };
         let extended = if extendable {
-            match extend(&case.extensions, (start, met), due, cap, tz, ctx.calendar) {
+            match extend(
+                &case.extensions,
+                (start, met, earliest),
+                due,
+                cap,
+                tz,
+                ctx.calendar,
+            ) {
                 Ok((extended_due, days)) => {
                     due = extended_due;
                     days
@@ -1878,7 +1891,7 @@ fn owed_no_more_when_taken(
 /// after a clock ran out would turn a missed deadline into a met one.
 fn extend(
     extensions: &[Extension],
-    (start, met): (DateTime<Utc>, Option<DateTime<Utc>>),
+    (start, met, earliest): (DateTime<Utc>, Option<DateTime<Utc>>, DateTime<Utc>),
     mut due: DateTime<Utc>,
     cap: u32,
     tz: chrono_tz::Tz,
@@ -1886,9 +1899,13 @@ fn extend(
 ) -> Result<(DateTime<Utc>, u32), crate::calendar::CalendarError> {
     let mut extended = 0;
     for ext in extensions {
-        let running = ext.stamp.at >= start
-            && met.is_none_or(|m| m > ext.stamp.at)
-            && deadline::met_on_time(ext.stamp.at, due);
+        // One granted from `earliest` on, before the clock started, is
+        // taken as granted at its start: the investigation of a case
+        // extended before it was passed on is the handling extended.
+        let at = ext.stamp.at.max(start);
+        let running = ext.stamp.at >= earliest
+            && met.is_none_or(|m| m > at)
+            && deadline::met_on_time(at, due);
         let days = ext.working_days.min(cap.saturating_sub(extended));
         if !running || days == 0 {
             continue;

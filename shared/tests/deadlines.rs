@@ -364,6 +364,32 @@ fn an_extended_investigation_stays_within_the_special_case_limit() {
     assert_eq!(due(&case, Clock::Investigation), limit, "not the 12th");
 }
 
+/// A case extended before it is passed on is the handling extended: its
+/// investigation takes the days too (it kept none, though they counted
+/// against the cap, and its cause analysis was late).
+#[test]
+fn an_extension_before_the_case_is_passed_on_extends_its_investigation() {
+    let t = local(2026, 3, 2, 9, 0);
+    let mut s = sim_with(CaseKind::Complaint, Channel::Phone, t, t);
+    assess_at(
+        &mut s,
+        t + Duration::minutes(10),
+        Severity::General,
+        false,
+        true,
+    );
+    s.act(1, t + Duration::hours(2), extension(4));
+    s.act(1, local(2026, 3, 3, 9, 0), assign());
+    let case = s.case();
+    let investigation = clock_of(&case, Clock::Investigation).expect("running");
+    assert_eq!(investigation.extended_working_days, 4, "{investigation:?}");
+    // Due the 5th unextended; the special-case limit from the receipt ends
+    // it with the reply's.
+    let limit = local(2026, 3, 11, 23, 59) + Duration::seconds(59);
+    assert_eq!(investigation.due_at, limit);
+    assert_eq!(due(&case, Clock::Solution), limit);
+}
+
 /// A special case takes longer to handle; the hour clocks (an urgent
 /// case's contact and visit, a major case's report, the transfer) do not
 /// wait for it.
