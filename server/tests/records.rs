@@ -453,28 +453,6 @@ fn a_record_not_proven_by_its_authors_key_is_set_aside() {
         json!(changed.seq),
         "{import}"
     );
-
-    // A record first brought without its proof and discarded unconfirmed
-    // is taken once its author's file proves it, the same record.
-    let late = note(&mut a, first.case_id, "补记：已通知业主");
-    let bare = file_proving(&a, "staff_a", std::slice::from_ref(&late), |_| None);
-    assert_eq!(
-        reasons(&crate::import(&admin, &bare)),
-        [(late.seq, "import.unproven")]
-    );
-    let (_, list) = admin.get("/api/v1/admin/quarantine");
-    let entry = list
-        .as_array()
-        .and_then(|l| l.iter().find(|e| e["seq"] == late.seq))
-        .unwrap_or_else(|| panic!("no entry for {}: {list}", late.seq));
-    let (s, body) = admin.post(
-        &format!("/api/v1/admin/quarantine/{}/discard", entry["id"]),
-        &json!({"reason": "无法确认作者"}),
-    );
-    assert!(s == 200 || s == 204, "{s} {body}");
-    let proven = file_proving(&a, "staff_a", std::slice::from_ref(&late), keys);
-    let report = crate::import(&admin, &proven);
-    assert_eq!(report.stored, 1, "{report:?}");
 }
 
 /// A session begun before logins gave keys asks for its user's key: the

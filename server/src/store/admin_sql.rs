@@ -281,15 +281,15 @@ pub(super) fn replace_unproven(tx: &dyn Db, ops: &[Op]) -> StoreResult<Vec<Repla
         // The proof ties the record to its author on this device under
         // this number: an unproven copy under the number is not it,
         // whatever id or author it claims (a forger may change either),
-        // and one discarded (as its author said it should be, or the same
-        // record discarded unconfirmed) is judged again now it is proven.
-        // One re-applied is the number's record now, and stays.
+        // and whether or not it was discarded (as its author said it
+        // should be). One re-applied is the number's record now, and
+        // stays.
         let (device, seq) = (op.device.to_string(), Value::Int(op.seq as i64));
         let (id, author) = (op.id.to_string(), op.author.to_string());
         let Some(row) = tx.query_opt(
             "SELECT id, hash FROM quarantine
              WHERE device_id = ?1 AND seq = ?2 AND code = 'import.unproven'
-               AND ((resolution IS NULL AND hash <> ?3) OR resolution = 'discarded')
+               AND (resolution IS NULL OR resolution = 'discarded') AND hash <> ?3
              ORDER BY id DESC LIMIT 1",
             &[Value::from(&device), seq, hash.as_str().into()],
         )?

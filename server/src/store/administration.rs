@@ -56,11 +56,10 @@ pub trait Administration {
     ) -> StoreResult<Vec<(u64, ReapplyOutcome)>>;
 
     /// Puts each of `ops`, proven by its author's key, in place of the
-    /// record of its number an import set aside as `import.unproven`: one
-    /// waiting with other content (a file changed in other hands, imported
-    /// first), whatever id or author it claims, or one an administrator
-    /// discarded, with any content, so that importing the genuine file
-    /// judges it. Answers what was.
+    /// record of its number an import set aside as `import.unproven` with
+    /// other content (a file changed in other hands, imported first), so
+    /// that importing the genuine file judges it. Only a copy of the same
+    /// op by the same author is replaced. Answers what was.
     fn replace_unproven(&self, ops: &[Op]) -> StoreResult<Vec<Replaced>>;
 
     /// Marks a quarantined op as discarded with a reason. The op stays.
