@@ -119,11 +119,15 @@ pub struct Folded {
 /// is taken as a call in 已回访 is, and a decision on a compensation kept
 /// as a conflict is not applied to a solution proposed after it, from op
 /// schema 10; a conflict keeps the proposal it lost beside; a public area
-/// is found by its English name too): a
+/// is found by its English name too; 22: a solution whose compensation is
+/// refused is no reply, an extended investigation stays within the
+/// special-case limit and takes an extension granted before it started,
+/// and an extension into a year not loaded is said of no clock owed no
+/// more): a
 /// server
 /// folds again every case it stored under another version, and does not
 /// resume its fold state.
-pub const RULES: i64 = 21;
+pub const RULES: i64 = 22;
 
 /// What the fold carries between ops besides the case: the clock marks the
 /// deadlines are worked out from at the end, the ops a `resolve_conflict`
@@ -944,8 +948,12 @@ impl Folder<'_> {
             } => {
                 first(&mut marks.investigated, at);
                 let needs_approval = *compensation_fen > 0;
-                if marks.replied.is_none() {
-                    marks.replied = Some(at);
+                // The reply is the first proposal, unless refused; one made
+                // again while the first waited for its decision is the one
+                // a refusal would take back, and one needing no decision
+                // stands.
+                if marks.replied.is_none() || marks.replied_pending.is_some() {
+                    marks.replied.get_or_insert(at);
                     marks.replied_pending = needs_approval.then_some(op.id);
                 }
                 let limits = self.ctx.settings.rules_at(at).compensation;

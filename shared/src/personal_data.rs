@@ -284,6 +284,15 @@ mod tests {
         assert!(!may_assign(&staff, Some(&to("工程部", None)), &handling));
         assert!(may_assign(&staff, None, &handling));
         assert!(may_assign(&staff, Some(&to("客服部", None)), &handling));
+        // Management moves another department's work, whatever it is shown.
+        handling
+            .personal_data
+            .set(Role::Manager, Visibility::PhoneWhenHandling);
+        assert!(may_assign(
+            &user(Role::Manager, None),
+            Some(&to("工程部", None)),
+            &handling
+        ));
     }
 
     #[test]

@@ -430,11 +430,14 @@ pub fn may_assign(user: &User, assignee: Option<&Assignee>, settings: &Settings)
 }
 
 /// Whether `role` passes on only the cases it handles or no one has
-/// ([`may_assign`]): a department head, and a role the company shows a
-/// complainant's phone only on the cases it handles.
+/// ([`may_assign`]): a department head, and a role outside management
+/// the company shows a complainant's phone only on the cases it handles.
+/// Management moves another department's work whatever it is shown.
 pub fn passes_on_only_own(role: Role, settings: &Settings) -> bool {
     role == Role::DepartmentHead
-        || settings.personal_data.get(role) == crate::personal_data::Visibility::PhoneWhenHandling
+        || (!role.is_management()
+            && settings.personal_data.get(role)
+                == crate::personal_data::Visibility::PhoneWhenHandling)
 }
 
 /// Checks `original`, the op of the conflict `kept`, applied now to

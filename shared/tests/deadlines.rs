@@ -1329,6 +1329,32 @@ fn a_refused_solution_was_no_reply() {
         ClockStatus::MetLate
     );
 
+    // Proposed again while the first waited for its decision, then
+    // refused: no reply either (the second was the one refused).
+    let mut s = sim_with(CaseKind::Complaint, Channel::Phone, t, t);
+    s.device(Role::RegionalManager);
+    assess_at(
+        &mut s,
+        t + Duration::minutes(5),
+        Severity::General,
+        false,
+        true,
+    );
+    s.act(1, t + Duration::minutes(10), assign());
+    s.act(1, t + Duration::minutes(15), Action::Start);
+    s.act(1, local(2026, 3, 3, 10, 0), propose(50_000));
+    s.act(1, local(2026, 3, 4, 10, 0), propose(60_000));
+    s.act(
+        2,
+        local(2026, 3, 9, 10, 0),
+        Action::Approve {
+            approved: false,
+            comment: "金额过高".into(),
+            compensation_fen: Some(60_000),
+        },
+    );
+    assert_eq!(reply(&s).met_at, None);
+
     // Approved, the proposal it was stays the reply.
     let mut s = sim_with(CaseKind::Complaint, Channel::Phone, t, t);
     s.device(Role::RegionalManager);

@@ -57,9 +57,11 @@ pub trait Administration {
 
     /// Puts each of `ops`, proven by its author's key, in place of the
     /// record of its number an import set aside as `import.unproven` with
-    /// other content (a file changed in other hands, imported first), so
-    /// that importing the genuine file judges it. Only a copy of the same
-    /// op by the same author is replaced. Answers what was.
+    /// other content (a file changed in other hands, imported first),
+    /// waiting or discarded, whatever id or author it claims, so that
+    /// importing the genuine file judges it. A record discarded with the
+    /// content the proof proves stays as the administrator left it.
+    /// Answers what was.
     fn replace_unproven(&self, ops: &[Op]) -> StoreResult<Vec<Replaced>>;
 
     /// Marks a quarantined op as discarded with a reason. The op stays.
