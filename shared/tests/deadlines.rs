@@ -1282,12 +1282,10 @@ fn telling_an_urgent_complainant_the_result_meets_the_contact_clock() {
     assert_eq!(contact(&case), Some(told), "{:?}", case.violations);
 }
 
-/// A solution whose compensation is refused was no reply: the reply
-/// clock runs again, and the next proposal meets it (late here). Before,
-/// the refused proposal stood as the reply, and the case owed nothing.
-#[test]
-fn a_refused_solution_was_no_reply() {
-    let t = local(2026, 3, 2, 10, 0);
+/// A complaint received at `t`, assessed, passed on and started within
+/// the quarter hour, with a regional manager (device 2) to decide on a
+/// compensation.
+fn in_progress(t: DateTime<Utc>) -> Sim {
     let mut s = sim_with(CaseKind::Complaint, Channel::Phone, t, t);
     s.device(Role::RegionalManager);
     assess_at(
@@ -1299,6 +1297,16 @@ fn a_refused_solution_was_no_reply() {
     );
     s.act(1, t + Duration::minutes(10), assign());
     s.act(1, t + Duration::minutes(15), Action::Start);
+    s
+}
+
+/// A solution whose compensation is refused was no reply: the reply
+/// clock runs again, and the next proposal meets it (late here). Before,
+/// the refused proposal stood as the reply, and the case owed nothing.
+#[test]
+fn a_refused_solution_was_no_reply() {
+    let t = local(2026, 3, 2, 10, 0);
+    let mut s = in_progress(t);
     let propose = |fen| Action::Propose {
         measures: "更换门禁".into(),
         responsible: "李工".into(),
@@ -1331,17 +1339,7 @@ fn a_refused_solution_was_no_reply() {
 
     // Proposed again while the first waited for its decision, then
     // refused: no reply either (the second was the one refused).
-    let mut s = sim_with(CaseKind::Complaint, Channel::Phone, t, t);
-    s.device(Role::RegionalManager);
-    assess_at(
-        &mut s,
-        t + Duration::minutes(5),
-        Severity::General,
-        false,
-        true,
-    );
-    s.act(1, t + Duration::minutes(10), assign());
-    s.act(1, t + Duration::minutes(15), Action::Start);
+    let mut s = in_progress(t);
     s.act(1, local(2026, 3, 3, 10, 0), propose(50_000));
     s.act(1, local(2026, 3, 4, 10, 0), propose(60_000));
     s.act(
@@ -1356,17 +1354,7 @@ fn a_refused_solution_was_no_reply() {
     assert_eq!(reply(&s).met_at, None);
 
     // Approved, the proposal it was stays the reply.
-    let mut s = sim_with(CaseKind::Complaint, Channel::Phone, t, t);
-    s.device(Role::RegionalManager);
-    assess_at(
-        &mut s,
-        t + Duration::minutes(5),
-        Severity::General,
-        false,
-        true,
-    );
-    s.act(1, t + Duration::minutes(10), assign());
-    s.act(1, t + Duration::minutes(15), Action::Start);
+    let mut s = in_progress(t);
     s.act(1, local(2026, 3, 3, 10, 0), propose(50_000));
     s.act(
         2,
