@@ -86,6 +86,11 @@ async fn the_dashboard_shows_every_property_to_quality_and_one_to_its_manager() 
     assert_eq!(quality.value("stats-period").await, "quarter");
     assert_eq!(quality.value("stats-kind").await, "repair");
     quality.choose("stats-kind", "").await;
+    // The exports wait for the figures of the filters chosen.
+    quality
+        .wait_attr("stats-figures", "data-current", "true")
+        .await;
+    quality.wait_attr("export-cases-xlsx", "disabled", "").await;
 
     quality.click("export-cases-xlsx").await;
     quality.wait_text("export-progress", "cases.xlsx").await;
