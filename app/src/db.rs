@@ -73,9 +73,14 @@ const UPLOADS: &str = "uploads";
 /// tablet"; the detail goes to the console.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum DbError {
-    /// IndexedDB refused (quota, private mode, a blocked upgrade…).
+    /// IndexedDB refused (private mode, a blocked upgrade…).
     #[error("IndexedDB: {0}")]
     Idb(String),
+    /// The browser's storage quota for the app is used up: nothing of the
+    /// write was kept. Told apart because the person can act on it (free
+    /// space on the tablet) where other failures only ask for a retry.
+    #[error("storage full: {0}")]
+    Full(String),
     /// A stored value did not parse (written by a newer version?).
     #[error("stored data: {0}")]
     Corrupt(String),
@@ -89,9 +94,43 @@ pub enum DbError {
     NewerBuild(String),
 }
 
+impl DbError {
+    /// The words for a full tablet, in Chinese and English: one text for
+    /// every screen, since the remedy is the same wherever it happens.
+    pub const FULL: (&'static str, &'static str) = (
+        "平板存储空间已满，未能保存到本机。请删除平板上不用的文件或应用，腾出空间后重试。",
+        "The tablet's storage is full; nothing was saved on it. Delete files or apps you do not need on the tablet to make room, then try again.",
+    );
+}
+
+/// The name the browser gives a write refused for want of space.
+const QUOTA_EXCEEDED: &str = "QuotaExceededError";
+
 impl From<indexed_db_futures::error::Error> for DbError {
     fn from(e: indexed_db_futures::error::Error) -> Self {
-        DbError::Idb(e.to_string())
+        use indexed_db_futures::error::{DomException, Error};
+        match &e {
+            Error::DomException(DomException::Other(d)) if d.name() == QUOTA_EXCEEDED => {
+                DbError::Full(d.message())
+            }
+            _ => DbError::Idb(e.to_string()),
+        }
+    }
+}
+
+/// Commits `tx`. A transaction refused for want of space is aborted by
+/// the browser with the reason on the transaction, not on any request,
+/// and `indexed_db_futures` reports only "aborted": the reason is read
+/// back here so the person is told the tablet is full.
+async fn commit(tx: indexed_db_futures::transaction::Transaction<'_>) -> Result<(), DbError> {
+    use indexed_db_futures::internals::SystemRepr;
+    let sys = tx.as_sys().clone();
+    match tx.commit().await {
+        Ok(()) => Ok(()),
+        Err(e) => match sys.error() {
+            Some(d) if d.name() == QUOTA_EXCEEDED => Err(DbError::Full(d.message())),
+            _ => Err(e.into()),
+        },
     }
 }
 
@@ -548,7 +587,7 @@ pub async fn save_op(
         };
         put_json(&tx, UPLOADS, &key, &upload)?;
     }
-    tx.commit().await?;
+    commit(tx).await?;
     Ok(())
 }
 
@@ -601,7 +640,7 @@ pub async fn drop_blobs(hashes: &[BlobHash]) -> Result<usize, DbError> {
             dropped += 1;
         }
     }
-    tx.commit().await?;
+    commit(tx).await?;
     Ok(dropped)
 }
 
@@ -616,7 +655,7 @@ pub async fn save_blob(hash: BlobHash, blob: &web_sys::Blob) -> Result<(), DbErr
         .put(wasm_bindgen::JsValue::from(blob.clone()))
         .with_key(hash.to_string())
         .primitive()?;
-    tx.commit().await?;
+    commit(tx).await?;
     Ok(())
 }
 
@@ -628,7 +667,7 @@ pub async fn save_upload(upload: &PendingUpload) -> Result<(), DbError> {
         .with_mode(TransactionMode::Readwrite)
         .build()?;
     put_json(&tx, UPLOADS, &upload.hash.to_string(), upload)?;
-    tx.commit().await?;
+    commit(tx).await?;
     Ok(())
 }
 
@@ -643,7 +682,7 @@ pub async fn finish_upload(hash: BlobHash) -> Result<(), DbError> {
     tx.object_store(UPLOADS)?
         .delete(hash.to_string())
         .primitive()?;
-    tx.commit().await?;
+    commit(tx).await?;
     Ok(())
 }
 
@@ -655,7 +694,7 @@ pub async fn save_state(state: &DeviceState) -> Result<(), DbError> {
         .with_mode(TransactionMode::Readwrite)
         .build()?;
     put_json(&tx, DEVICE, "state", state)?;
-    tx.commit().await?;
+    commit(tx).await?;
     Ok(())
 }
 
@@ -691,7 +730,7 @@ pub async fn save_pulled(
     }
     put_json(&tx, DEVICE, "state", state)?;
     forget_in(&tx, forget).await?;
-    tx.commit().await?;
+    commit(tx).await?;
     Ok(())
 }
 
@@ -775,7 +814,7 @@ pub async fn forget_other_epochs(epoch: u64) -> Result<Vec<(CaseId, HashSet<OpId
             kept.extend(page.into_iter().map(|op| op.id));
         }
     }
-    tx.commit().await?;
+    commit(tx).await?;
     let mut gone: HashMap<CaseId, HashSet<OpId>> = HashMap::new();
     for op in old.into_iter().filter(|op| !kept.contains(&op.id)) {
         gone.entry(op.case_id).or_default().insert(op.id);
@@ -846,7 +885,7 @@ pub async fn forget(forget: &Forget) -> Result<(), DbError> {
         .with_mode(TransactionMode::Readwrite)
         .build()?;
     forget_in(&tx, forget).await?;
-    tx.commit().await?;
+    commit(tx).await?;
     Ok(())
 }
 
@@ -881,7 +920,7 @@ pub async fn save_login(
         put_json(&tx, DEVICE, "identity", identity)?;
     }
     tx.object_store(DEVICE)?.delete("blocked").primitive()?;
-    tx.commit().await?;
+    commit(tx).await?;
     Ok(())
 }
 
@@ -893,7 +932,7 @@ pub async fn save_session(session: &StoredSession) -> Result<(), DbError> {
         .with_mode(TransactionMode::Readwrite)
         .build()?;
     put_json(&tx, SESSION, "current", session)?;
-    tx.commit().await?;
+    commit(tx).await?;
     Ok(())
 }
 
@@ -906,7 +945,7 @@ pub async fn clear_session() -> Result<(), DbError> {
         .with_mode(TransactionMode::Readwrite)
         .build()?;
     tx.object_store(SESSION)?.delete("current").primitive()?;
-    tx.commit().await?;
+    commit(tx).await?;
     Ok(())
 }
 
@@ -980,7 +1019,7 @@ pub async fn clear_cases(
             put_json(&tx, PREFS, "owner_role", &role)?;
         }
     }
-    tx.commit().await?;
+    commit(tx).await?;
     Ok(true)
 }
 
@@ -1014,7 +1053,7 @@ pub async fn prove_own(
             proven += 1;
         }
     }
-    tx.commit().await?;
+    commit(tx).await?;
     Ok(proven)
 }
 
@@ -1063,7 +1102,7 @@ pub async fn save_record_key(token: &str, key: &str) -> Result<bool, DbError> {
     }
     session.record_key = Some(key.to_string());
     put_json(&tx, SESSION, "current", &session)?;
-    tx.commit().await?;
+    commit(tx).await?;
     Ok(true)
 }
 
@@ -1083,7 +1122,7 @@ pub async fn save_blocked(blocked: Blocked) -> Result<(), DbError> {
         session.record_key = None;
         put_json(&tx, SESSION, "current", &session)?;
     }
-    tx.commit().await?;
+    commit(tx).await?;
     Ok(())
 }
 
@@ -1095,7 +1134,7 @@ pub async fn save_last_sync(at: chrono::DateTime<chrono::Utc>) -> Result<(), DbE
         .with_mode(TransactionMode::Readwrite)
         .build()?;
     put_json(&tx, PREFS, "last_sync", &at)?;
-    tx.commit().await?;
+    commit(tx).await?;
     Ok(())
 }
 
@@ -1107,7 +1146,7 @@ pub async fn save_lang(code: &str) -> Result<(), DbError> {
         .with_mode(TransactionMode::Readwrite)
         .build()?;
     put_json(&tx, PREFS, "lang", &code.to_string())?;
-    tx.commit().await?;
+    commit(tx).await?;
     Ok(())
 }
 

@@ -173,6 +173,7 @@ pub fn App() -> impl IntoView {
                                 "本机数据已由较新版本的应用升级，此版本无法打开。联网后应用会自动更新；如仍无法打开，请联系系统管理员。请勿清除浏览器数据：未上传的记录会丢失。",
                                 "The data on this tablet was upgraded by a newer version of the app, which this one cannot open. Online, the app updates itself; if it still does not open, contact the administrator. Do not clear the browser's data: records not uploaded yet would be lost.",
                             ),
+                            db::DbError::Full(_) => db::DbError::FULL,
                             db::DbError::Idb(_) | db::DbError::NotOpen => (
                                 "浏览器不允许使用本机存储（可能是无痕模式，或存储空间已满），请检查浏览器设置。",
                                 "The browser refuses storage on this tablet (private mode, or full?); check the browser settings.",

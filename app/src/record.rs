@@ -111,6 +111,7 @@ impl RecordError {
                     "Could not make a registration number (a property or device code is invalid); log out and in again",
                 )
                 .to_string(),
+            RecordError::Storage(DbError::Full(_)) => l.pick(DbError::FULL.0, DbError::FULL.1).to_string(),
             RecordError::Storage(_) => l
                 .pick(
                     "无法保存到本机存储，请重试",

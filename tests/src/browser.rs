@@ -467,10 +467,40 @@ impl Browser {
         self.eval(&script).await;
     }
 
-    /// Undoes [`Browser::refuse_store`]: the storage takes writes again.
+    /// From now on, until a reload, the page's IndexedDB aborts every
+    /// transaction that writes into the object store `store` when it is
+    /// committed, as a browser out of quota does: the requests succeed and
+    /// the transaction fails with a `QuotaExceededError` of its own, until
+    /// [`Browser::restore_storage`].
+    pub async fn fill_storage(&self, store: &str) {
+        let script = format!(
+            "const commit = IDBTransaction.prototype.commit;
+             const error = Object.getOwnPropertyDescriptor(IDBTransaction.prototype, 'error').get;
+             Object.defineProperty(IDBTransaction.prototype, 'error', {{
+                 get() {{ return this.__full || error.call(this); }},
+             }});
+             IDBTransaction.prototype.commit = function () {{
+                 if (this.mode === 'readwrite' && Array.from(this.objectStoreNames).includes({store:?})) {{
+                     this.__full = new DOMException('the quota is used up', 'QuotaExceededError');
+                     return this.abort();
+                 }}
+                 return commit.call(this);
+             }};
+             window.__commit = commit;
+             return true;"
+        );
+        self.eval(&script).await;
+    }
+
+    /// Undoes [`Browser::refuse_store`] and [`Browser::fill_storage`]: the
+    /// storage takes writes again.
     pub async fn restore_storage(&self) {
-        self.eval("IDBObjectStore.prototype.put = window.__put; return true;")
-            .await;
+        self.eval(
+            "IDBObjectStore.prototype.put = window.__put || IDBObjectStore.prototype.put;
+             IDBTransaction.prototype.commit = window.__commit || IDBTransaction.prototype.commit;
+             return true;",
+        )
+        .await;
     }
 
     /// From now on the page's syncs are answered as a server that no

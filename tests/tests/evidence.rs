@@ -1189,7 +1189,8 @@ async fn a_photo_the_storage_refused_at_intake_can_be_saved_again() {
     browser.click("save-case").await;
     let reg_no = browser.text("reg-no").await;
     browser.wait_for_test_id("retry-evidence").await;
-    assert!(!browser.text("evidence-save-error").await.is_empty());
+    let said = browser.text("evidence-save-error").await;
+    assert!(said.contains("存储空间已满"), "{said}");
     assert!(browser.find("saved-evidence").await.is_none());
 
     browser.restore_storage().await;
@@ -1209,6 +1210,28 @@ async fn a_photo_the_storage_refused_at_intake_can_be_saved_again() {
         Some(1),
         "{case}"
     );
+    browser.close().await;
+}
+
+/// A tablet out of storage (the transaction aborted at its commit, as the
+/// browser does when the quota is used up) says so, in words that say
+/// what to do; what was typed and the photo stay, and the case is saved
+/// with it once there is room.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_full_tablet_says_so_and_keeps_the_case_typed() {
+    let (_server, _files, browser) = a_complaint_with_a_photo_staged("地下车库照明损坏").await;
+
+    browser.fill_storage("ops").await;
+    browser.click("save-case").await;
+    browser.wait_for_test_id("save-error").await;
+    let said = browser.text("save-error").await;
+    assert!(said.contains("存储空间已满"), "{said}");
+    assert_eq!(browser.value("field-content").await, "地下车库照明损坏");
+    browser.wait_count("staged-evidence", 1).await;
+
+    browser.restore_storage().await;
+    browser.click("save-case").await;
+    browser.wait_attr("saved-evidence", "data-count", "1").await;
     browser.close().await;
 }
 

@@ -111,6 +111,7 @@ impl ApiError {
                     "The server's answer was not understood; contact the administrator",
                 )
                 .into(),
+            ApiError::Storage(DbError::Full(_)) => lang.pick(DbError::FULL.0, DbError::FULL.1).into(),
             ApiError::Storage(_) => lang
                 .pick(
                     "无法写入本机存储（存储空间可能已满），同步未完成。请检查浏览器设置后重试。",

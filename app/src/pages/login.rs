@@ -192,6 +192,9 @@ impl LoginError {
                     "Another user left {drafts} unsaved drafts on this tablet. To protect residents' details, logging in as someone else deletes them. To keep them, that user must log in and save them first; otherwise tap \"Delete the drafts and log in\"."
                 ),
             },
+            LoginError::Storage(DbError::Full(_)) => {
+                l.pick(DbError::FULL.0, DbError::FULL.1).into()
+            }
             LoginError::Storage(_) => storage_failed(l),
         }
     }
