@@ -99,7 +99,7 @@ pub fn app(state: AppState, dist: Option<PathBuf>) -> Router {
 /// carries the security headers.
 pub fn app_over(state: AppState, dist: Option<PathBuf>, transport: Transport) -> Router {
     let body_pause = state.body_pause;
-    let mut router = api::router(state).route("/healthz", get(healthz));
+    let mut router = api::router(state).route("/healthz", get(healthz).fallback(api::wrong_method));
     if let Some(dist) = dist {
         router = router.fallback_service(assets::router(dist));
     }

@@ -31,6 +31,12 @@ fn healthz_and_openapi() {
     }
     let (s, body) = c.get("/api/v1/nothing-here");
     assert_eq!((s, code(&body)), (404, "not_found"));
+    for path in ["/api", "/api/"] {
+        let (s, body) = c.get(path);
+        assert_eq!((s, code(&body)), (404, "not_found"), "{path}");
+    }
+    let (s, body) = c.send("POST", "/healthz", "");
+    assert_eq!((s, code(&body)), (405, "request.method_not_allowed"));
     // A login is a few hundred bytes: one of 20 KiB is not read whole,
     // as the push's 4 MiB would be, before anyone is known.
     let padded = json!({ "login": "staff_a", "password": "x".repeat(20 * 1024) });

@@ -250,6 +250,16 @@ fn exports_follow_filters_language_and_scope() {
     assert_eq!((status, code(&body)), (400, "request.bad_lang"));
     let (status, body) = manager.get("/api/v1/exports/cases.csv?page=2");
     assert_eq!((status, code(&body)), (400, "request.bad_query"));
+    // HEAD builds nothing and is audited as nothing: the file was not
+    // handed out.
+    for path in [
+        "/api/v1/exports/cases.csv".to_string(),
+        "/api/v1/exports/cases.xlsx".to_string(),
+        "/api/v1/exports/stats.csv".to_string(),
+        format!("/api/v1/exports/cases.csv?property={}", fx.pa.id),
+    ] {
+        assert_eq!(manager.head(&path), 405, "{path}");
+    }
     // Each export that answered is in the audit log, with what it held;
     // those refused are not.
     let (admin, _) = Client::login(&server.base, "admin");

@@ -142,7 +142,12 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/openapi.json", get(openapi))
         .route("/api/{*rest}", axum::routing::any(unknown))
+        // `{*rest}` matches no empty tail: a client whose base address is
+        // cut short gets JSON too, not the app's page.
+        .route("/api", axum::routing::any(unknown))
+        .route("/api/", axum::routing::any(unknown))
         .method_not_allowed_fallback(wrong_method)
+        .layer(middleware::from_fn(head_only_for_blobs))
         .layer(middleware::from_fn(client_schema))
         .layer(middleware::map_response(no_store))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
@@ -234,12 +239,24 @@ async fn unknown() -> ApiError {
 }
 
 /// A method the path does not take: 405 with the `Allow` header axum adds.
-async fn wrong_method(method: axum::http::Method) -> ApiError {
+pub(crate) async fn wrong_method(method: axum::http::Method) -> ApiError {
     ApiError::new(
         StatusCode::METHOD_NOT_ALLOWED,
         "request.method_not_allowed",
         format!("this endpoint does not take {method}"),
     )
+}
+
+/// HEAD is answered where it means something alone: whether the server
+/// holds a blob, which a tablet asks before it uploads again. Elsewhere
+/// axum runs the GET handler and drops its body: an export or a case
+/// bundle would be built, and written to the audit log as handed out,
+/// for nothing.
+async fn head_only_for_blobs(req: Request, next: Next) -> Response {
+    if req.method() == axum::http::Method::HEAD && !req.uri().path().starts_with("/api/v1/blobs/") {
+        return wrong_method(axum::http::Method::HEAD).await.into_response();
+    }
+    next.run(req).await
 }
 
 /// The most a login or a password change may send.

@@ -319,6 +319,12 @@ impl Client {
         read(req.call())
     }
 
+    /// The status a HEAD request of `path` is answered.
+    pub fn head(&self, path: &str) -> u16 {
+        let req = self.decorate(self.agent.head(format!("{}{path}", self.base)));
+        req.call().expect("http request").status().as_u16()
+    }
+
     pub fn post(&self, path: &str, body: &Value) -> (u16, Value) {
         self.send("POST", path, &body.to_string())
     }
