@@ -488,7 +488,19 @@ fn push(tx: &dyn Db, rules: &Rules<'_>, epoch: u64, job: &PushJob) -> StoreResul
     } = job;
     let (device, now) = (*device, *now);
     session_stands(tx, job)?;
-    let user = &job.user;
+    // Without a session (a records file's import), the author is judged
+    // as the server knows them now, read in this transaction: the import
+    // read them before its runs waited for the writer, and a disable or a
+    // new role committed meanwhile decides them.
+    let reread;
+    let user = match &job.session {
+        Some(_) => &job.user,
+        None => {
+            reread =
+                super::accounts_sql::user(tx, job.user.id)?.unwrap_or_else(|| job.user.clone());
+            &reread
+        }
+    };
     let device_key = device.to_string();
     let row = tx
         .query_opt(
@@ -1483,6 +1495,39 @@ mod tests {
         for (op, kept) in pushes.iter().zip([true, false, true]) {
             assert_eq!(store.case(op.case_id).expect("read").is_some(), kept);
         }
+    }
+
+    /// A records file's run is judged by its author as stored when the
+    /// run is written, not as the import read them before it waited.
+    #[test]
+    fn an_imported_run_is_judged_by_its_author_as_stored_when_written() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (store, user, tablet, reg) = store_with_a_case(dir.path());
+        let ceiling = Utc::now() + chrono::Duration::minutes(5);
+        // Read by the import; then an administrator disables the author.
+        let stale = user.clone();
+        store
+            .set_user_active(user.id, false, &audit())
+            .expect("disable");
+        let mut note = reg.clone();
+        note.id = OpId(uuid::Uuid::now_v7());
+        note.seq = 2;
+        note.hlc.counter += 1;
+        note.action = Action::Note {
+            note_kind: shared::case::NoteKind::General,
+            text: "已联系".into(),
+        };
+        let pusher = Pusher {
+            device: tablet,
+            user: &stale,
+            session: None,
+            unproven: BTreeSet::new(),
+        };
+        let answer = store
+            .push_as(pusher, vec![note], Utc::now(), ceiling)
+            .expect("push");
+        let codes: Vec<&str> = answer.quarantined.iter().map(|n| n.code.as_str()).collect();
+        assert_eq!(codes, ["sync.author_disabled"]);
     }
 
     #[test]
