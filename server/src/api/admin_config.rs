@@ -460,11 +460,7 @@ pub async fn delete_case(
     let id: CaseId = super::path_id(&id, "case")?;
     let store = state.store.clone();
     let entry = audit_entry(&session, addr, "case.delete", serde_json::Value::Null);
-    let result = blocking(move || {
-        let years = store.config()?.settings.retention_years;
-        store.delete_case(id, Some(years), Utc::now(), &entry)
-    })
-    .await?;
+    let result = blocking(move || store.delete_case(id, true, Utc::now(), &entry)).await?;
     let deleted = match result {
         Ok(deleted) => deleted,
         Err(RetentionRefusal::NotFound) => return Err(ApiError::not_found("case")),

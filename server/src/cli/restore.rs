@@ -118,7 +118,7 @@ fn delete_again(data: &Data, cases: &[CaseId]) -> Result<(), String> {
             serde_json::json!({ "case": id, "after_restore": true }),
         );
         match store
-            .delete_case(*id, None, Utc::now(), &audit)
+            .delete_case(*id, false, Utc::now(), &audit)
             .map_err(|e| e.to_string())?
         {
             Ok(_) => deleted += 1,

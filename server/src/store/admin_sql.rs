@@ -581,7 +581,7 @@ fn withdrawn_at_sql(dialect: Dialect) -> &'static str {
 pub(super) fn delete_case(
     tx: &dyn Db,
     id: CaseId,
-    retention_years: Option<u32>,
+    judge: bool,
     now: DateTime<Utc>,
     audit: &AuditEntry,
 ) -> StoreResult<Result<(DeletedCase, Vec<BlobHash>), RetentionRefusal>> {
@@ -620,6 +620,10 @@ pub(super) fn delete_case(
         .map(parse_ts)
         .transpose()?;
     let finished_at = finished_at.map(|at| at.max(recorded).max(received.unwrap_or(at)));
+    let retention_years = match judge {
+        true => Some(super::config::load_config(tx)?.settings.retention_years),
+        false => None,
+    };
     let finished = match retention_years {
         Some(years) => match retention_check(case_state, severity, finished_at, years, now) {
             Ok(at) => at,

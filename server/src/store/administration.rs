@@ -77,13 +77,15 @@ pub trait Administration {
     /// The newest audit records, before the record id `before` if given.
     fn audit_log(&self, limit: u32, before: Option<i64>) -> StoreResult<Vec<AuditRecord>>;
 
-    /// Deletes a case if [`retention_check`] allows it now under
-    /// `retention_years`; whatever it says with `None` (a deletion judged
-    /// already, done again after a restore).
+    /// Deletes a case if [`retention_check`] allows it now under the
+    /// retention the settings hold when the deletion is written (read in
+    /// its transaction: a longer retention saved meanwhile decides it);
+    /// whatever it says without `judge` (a deletion judged already, done
+    /// again after a restore).
     fn delete_case(
         &self,
         id: CaseId,
-        retention_years: Option<u32>,
+        judge: bool,
         now: DateTime<Utc>,
         audit: &AuditEntry,
     ) -> StoreResult<Result<DeletedCase, RetentionRefusal>>;

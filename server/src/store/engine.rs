@@ -518,12 +518,11 @@ impl<E: Engine> Administration for E {
     fn delete_case(
         &self,
         id: CaseId,
-        retention_years: Option<u32>,
+        judge: bool,
         now: DateTime<Utc>,
         audit: &AuditEntry,
     ) -> StoreResult<Result<DeletedCase, RetentionRefusal>> {
-        let deleted =
-            self.write(|tx| admin_sql::delete_case(tx, id, retention_years, now, audit))?;
+        let deleted = self.write(|tx| admin_sql::delete_case(tx, id, judge, now, audit))?;
         let Ok((deleted, unreferenced)) = deleted else {
             return Ok(deleted.map(|(deleted, _)| deleted));
         };
