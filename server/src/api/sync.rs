@@ -171,26 +171,26 @@ pub async fn pull(
     let failed = pieces.clone();
     crate::bulk::start(
         move || {
-            let settings = store.config()?.settings;
             // What is shown may depend on the case (a department head sees the
             // phone of the cases they handle): decided once per case of the
-            // page, from the case as the server folded it.
+            // page, from the case as the server folded it, by the settings
+            // of the pull's own snapshot.
             let mut by_case: HashMap<CaseId, Shown> = HashMap::new();
-            let depends_on_case =
-                settings.personal_data.get(user.role) == Visibility::PhoneWhenHandling;
             let mut json = PullWriter::default();
             let mut piece = String::with_capacity(PIECE + PIECE / 4);
-            let end = store.pull(&scope, q.after, q.limit, &mut |op, case| {
+            let end = store.pull(&scope, q.after, q.limit, &mut |op, settings, case| {
                 let visible = match by_case.get(&op.case_id) {
                     Some(shown) => *shown,
                     None => {
                         // Only the case-dependent rule reads the case.
+                        let depends_on_case =
+                            settings.personal_data.get(user.role) == Visibility::PhoneWhenHandling;
                         let case = if depends_on_case {
                             case(op.case_id)?
                         } else {
                             None
                         };
-                        let s = shown(&settings, &user, case.as_ref());
+                        let s = shown(settings, &user, case.as_ref());
                         by_case.insert(op.case_id, s);
                         s
                     }

@@ -30,6 +30,12 @@ pub(super) fn load_config(db: &dyn Db) -> StoreResult<Config> {
     })
 }
 
+/// The settings alone.
+pub(super) fn load_settings(db: &dyn Db) -> StoreResult<shared::settings::Settings> {
+    let row = db.query_one("SELECT json FROM config WHERE key = ?1", &[SETTINGS.into()])?;
+    Ok(serde_json::from_str(row.text(0)?)?)
+}
+
 /// Every property, by code.
 pub(super) fn load_properties(db: &dyn Db) -> StoreResult<Vec<Property>> {
     db.query("SELECT json FROM properties ORDER BY code", &[])?

@@ -606,10 +606,13 @@ pub trait Store: reports::Reports + administration::Administration + Send + Sync
 /// as (the op as the server accepted it), so that a reader who may see
 /// everything gets it passed through rather than decoded and encoded
 /// again, and the first ops can be on their way to the device while the
-/// rest are read. The second argument reads a case in the same snapshot,
-/// for what depends on the case (masking).
+/// rest are read. The second argument is the settings and the third
+/// reads a case, both in the same snapshot as the ops, for what the
+/// reader may see of them (masking): settings read apart could be older
+/// than the ops, and a phone masked since would go out whole, for good.
 pub type PullSink<'a> = dyn FnMut(
         &StoredOp<'_>,
+        &shared::settings::Settings,
         &dyn Fn(CaseId) -> StoreResult<Option<shared::case::Case>>,
     ) -> StoreResult<()>
     + 'a;

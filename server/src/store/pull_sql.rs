@@ -73,6 +73,7 @@ pub(super) fn pull(
         })
         .collect::<StoreResult<VecDeque<_>>>()?;
     let case = |id| Ok(cases_sql::case(tx, id)?.map(|(_, case)| case));
+    let settings = super::config::load_settings(tx)?;
     let mut page = Taken {
         limit,
         bytes: MAX_PAGE_BYTES,
@@ -96,7 +97,7 @@ pub(super) fn pull(
             case_id: parse_id(row.text(1)?)?,
             json,
         };
-        each(&op, &case)?;
+        each(&op, &settings, &case)?;
         Ok(true)
     })?;
     page.deletions_before(&mut deletions_ahead, i64::MAX);

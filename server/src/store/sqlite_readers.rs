@@ -223,7 +223,7 @@ mod tests {
             );
             let mut ops = Vec::new();
             let pulled = writer
-                .pull(&Scope::All, 0, 100, &mut |op, _| {
+                .pull(&Scope::All, 0, 100, &mut |op, _, _| {
                     ops.push(op.server_seq);
                     Ok(())
                 })
