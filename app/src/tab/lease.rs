@@ -4,8 +4,8 @@
 //!
 //! The tab that holds the device's storage keeps a lease in local storage,
 //! which every tab of the origin sees: its own id and when it last renewed
-//! it. It renews it every [`RENEW_MS`] and gives it up when the page goes
-//! away. Another tab waits while the lease is fresh. A lease gone stale
+//! it. It renews it every [`RENEW_MS`] and marks it given up when the page
+//! goes away. Another tab waits while the lease is fresh. A lease gone stale
 //! may belong to a tab in the background whose timers the browser slowed
 //! down, so the waiting tab asks first (a write to [`ASK`], which the
 //! holder answers by renewing) and takes the lease only when nobody
@@ -42,6 +42,13 @@ struct Lease {
     tab: String,
     /// Milliseconds since the epoch.
     at: f64,
+    /// Given up: its tab went away. Left in place rather than removed, so
+    /// that a tab that held the lease before, frozen meanwhile, sees when
+    /// it wakes that another tab held it since, and starts again from
+    /// what that tab stored instead of reusing its sequence and
+    /// registration numbers.
+    #[serde(default)]
+    released: bool,
 }
 
 /// Takes the lease, calling `waiting` first if another tab holds it, and
@@ -87,6 +94,9 @@ pub async fn hold(waiting: impl FnOnce()) {
 /// Whether the lease is held: its tab renewed it lately, or answers when
 /// asked, or another tab took it meanwhile.
 async fn held(storage: &web_sys::Storage, lease: &Lease) -> bool {
+    if lease.released {
+        return false;
+    }
     if fresh(lease) {
         return true;
     }
@@ -122,7 +132,8 @@ fn keep(storage: web_sys::Storage, me: String) {
     let renew = {
         let (storage, me) = (storage.clone(), me.clone());
         move || match read(&storage) {
-            // Another tab took it while this one was frozen or asleep.
+            // Another tab took it while this one was frozen or asleep, and
+            // holds it still or has given it up since.
             Some(lease) if lease.tab != me => lost(),
             _ => {
                 write(&storage, &me);
@@ -146,7 +157,7 @@ fn keep(storage: web_sys::Storage, me: String) {
     let shown = window_event_listener(leptos::ev::visibilitychange, move |_| renew());
     let gone = window_event_listener(leptos::ev::pagehide, move |_| {
         if read(&storage).is_some_and(|lease| lease.tab == me) {
-            let _ = storage.remove_item(KEY);
+            write_lease(&storage, &me, true);
         }
     });
     // A page restored from the back-forward cache gave its lease up when
@@ -173,9 +184,15 @@ fn read(storage: &web_sys::Storage) -> Option<Lease> {
 
 /// Writes this tab's lease; says whether it could.
 fn write(storage: &web_sys::Storage, me: &str) -> bool {
+    write_lease(storage, me, false)
+}
+
+/// Writes this tab's lease, held or `released`; says whether it could.
+fn write_lease(storage: &web_sys::Storage, me: &str, released: bool) -> bool {
     let lease = Lease {
         tab: me.to_string(),
         at: js_sys::Date::now(),
+        released,
     };
     let Ok(text) = serde_json::to_string(&lease) else {
         return false;
