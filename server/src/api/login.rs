@@ -1,7 +1,7 @@
 //! Login, logout, "who am I" and password changes.
 
 use super::ClientAddr;
-use super::responses::{AnyRole, Authenticated, JsonBody};
+use super::responses::{AnyRole, Authenticated, CredentialsBody};
 use crate::auth::{self, Session};
 use crate::error::{ApiError, ApiJson, ErrorBody, blocking};
 use crate::login_limit::Attempt;
@@ -59,7 +59,7 @@ fn masked_login(typed: &str) -> String {
 
 /// Logs in on a device and returns a device-bound token.
 #[utoipa::path(post, path = "/api/v1/auth/login", request_body = LoginRequest,
-    responses(JsonBody,
+    responses(CredentialsBody,
         (status = 200, description = "The session: a device-bound token and the device's identity.", body = LoginResponse),
         (status = 400, description = "`request.malformed_json`: the body is not JSON.", body = ErrorBody),
         (status = 401, description = "`auth.invalid_credentials`: unknown login, wrong password or disabled user.", body = ErrorBody),
@@ -291,7 +291,7 @@ pub async fn record_key(
 /// Changes one's own password. The first admin's printed password stops
 /// being needed then, so its file is removed.
 #[utoipa::path(post, path = "/api/v1/auth/password", request_body = PasswordChange,
-    responses(Authenticated, JsonBody,
+    responses(Authenticated, CredentialsBody,
         (status = 204, description = "The password is changed, and every other session of the user ended."),
         (status = 400, description = "`request.malformed_json`: the body is not JSON.", body = ErrorBody),
         (status = 403, description = "`auth.wrong_password`: the current password is wrong.", body = ErrorBody),

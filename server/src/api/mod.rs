@@ -393,6 +393,22 @@ mod tests {
     /// Operations that limit failed attempts per login and address.
     const RATE_LIMITED: [&str; 2] = ["post /api/v1/auth/login", "post /api/v1/auth/password"];
 
+    /// Operations whose body is limited to `CREDENTIALS_LIMIT`, 16 KiB.
+    const CREDENTIAL_BODIES: [&str; 2] = ["post /api/v1/auth/login", "post /api/v1/auth/password"];
+
+    /// Reads that write, so that a full disk refuses them: an export or a
+    /// case's bundle is audited before it goes out.
+    const AUDITED_READS: [&str; 5] = [
+        "get /api/v1/exports/cases.csv",
+        "get /api/v1/exports/cases.xlsx",
+        "get /api/v1/exports/stats.csv",
+        "get /api/v1/exports/stats.xlsx",
+        "get /api/v1/cases/{id}/bundle.zip",
+    ];
+
+    /// A POST that stores nothing: a full disk does not refuse it.
+    const STORES_NOTHING: [&str; 1] = ["post /api/v1/admin/calendar/preview"];
+
     fn document() -> Value {
         serde_json::to_value(ApiDoc::openapi()).expect("the OpenAPI document serializes")
     }
@@ -409,6 +425,14 @@ mod tests {
                     .map(move |(method, op)| (format!("{method} {path}"), path.as_str(), op))
             })
             .collect()
+    }
+
+    /// The description of an operation's answer with `status`, empty if
+    /// it lists none.
+    fn description<'a>(op: &'a Value, status: &str) -> &'a str {
+        op["responses"][status]["description"]
+            .as_str()
+            .unwrap_or_default()
     }
 
     fn statuses(op: &Value) -> BTreeSet<&str> {
@@ -524,14 +548,33 @@ mod tests {
             let has = statuses(op);
             // The middleware's answers, on every route.
             let mut need = vec!["400", "413", "426", "500"];
+            // The codes an answer's description must name, by status.
+            let mut codes = Vec::new();
             if op.get("security").is_some() {
-                need.push("401");
-                // A user who must change their password gets 403 everywhere
-                // else; the paths they may still use check no role.
+                need.extend(["401", "403"]);
+                // The `Session` extractor refuses a revoked device on every
+                // path, and a user who must change their password on every
+                // path but those that let them do it.
+                codes.push(("403", "`auth.device_revoked`"));
                 if !crate::auth::PASSWORD_CHANGE_PATHS.contains(&path) {
-                    need.push("403");
+                    codes.push(("403", "`auth.password_change_required`"));
                 }
             }
+            let method = name.split(' ').next().unwrap_or_default();
+            let writes = ["post", "put", "delete"].contains(&method)
+                && !STORES_NOTHING.contains(&name.as_str());
+            if writes || AUDITED_READS.contains(&name.as_str()) {
+                codes.push(("507", "`storage.full`"));
+            }
+            if CREDENTIAL_BODIES.contains(&name.as_str()) {
+                codes.push(("413", "over 16384 bytes"));
+            }
+            missing.extend(
+                codes
+                    .into_iter()
+                    .filter(|(status, code)| !description(op, status).contains(code))
+                    .map(|(status, code)| format!("{name}'s {status} does not name {code}")),
+            );
             if op.get("requestBody").is_some() {
                 need.extend(["413", "415"]);
                 if !HAND_CHECKED_BODIES.contains(&name.as_str()) {

@@ -4,18 +4,20 @@
 //! success, its 400/403/404/409 with their codes) and names the sets here
 //! for what the layers in front of it answer: [`Authenticated`],
 //! [`AnyRole`], [`AdminOnly`] or [`StatisticsReaders`] for the [`Session`]
-//! extractor and the role check, [`JsonBody`] for the JSON extractor. The
-//! sets come first in `responses(...)`: a status the operation lists after
+//! extractor and the role check, [`JsonBody`] for the JSON extractor
+//! ([`CredentialsBody`] where it takes a login's few KiB). The sets come
+//! first in `responses(...)`: a status the operation lists after
 //! them replaces the set's, as the 422 of a body whose fields the handler
 //! also bounds does. [`Middleware`] adds, to every operation, what the
-//! middleware in [`super::router`] answers before any handler runs, and the
-//! 500 any store call can end in.
+//! middleware in [`super::router`] answers before any handler runs, the
+//! `Session` extractor's `auth.device_revoked`, the 500 any store call can
+//! end in and the 507 any write can.
 //!
 //! Every error answer has an [`ErrorBody`]; the descriptions name its codes.
 //!
 //! [`Session`]: crate::auth::Session
 
-use super::BODY_LIMIT;
+use super::{BODY_LIMIT, CREDENTIALS_LIMIT};
 use crate::error::ErrorBody;
 use std::collections::BTreeMap;
 use utoipa::openapi::response::{Response, ResponseBuilder};
@@ -29,6 +31,12 @@ const UNAUTHORIZED: &str = "`auth.missing_token`, `auth.invalid_token`, `auth.to
 /// someone else, on every path but those in `auth::PASSWORD_CHANGE_PATHS`.
 const PASSWORD_CHANGE_REQUIRED: &str =
     "`auth.password_change_required`: the user must set their own password first";
+
+/// The 403 the `Session` extractor gives on every path to a device an
+/// administrator revoked; [`Middleware`] adds it to every operation that
+/// takes a session, with whatever else its 403 means.
+const DEVICE_REVOKED: &str =
+    "`auth.device_revoked`: an administrator revoked this device; no login works on it.";
 
 /// The 401 of an operation that takes a session. Alone, for the paths a
 /// user who must change their password may still use, and for operations
@@ -95,7 +103,7 @@ pub struct JsonBody;
 impl IntoResponses for JsonBody {
     fn responses() -> BTreeMap<String, RefOr<Response>> {
         errors([
-            (413, too_large()),
+            (413, too_large(BODY_LIMIT)),
             (
                 415,
                 "`request.content_type`: the body is not sent as `Content-Type: application/json`."
@@ -109,39 +117,53 @@ impl IntoResponses for JsonBody {
     }
 }
 
+/// What the JSON extractor answers on the login and the password change:
+/// as [`JsonBody`], but their bodies are limited to `CREDENTIALS_LIMIT`.
+pub struct CredentialsBody;
+
+impl IntoResponses for CredentialsBody {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        let mut responses = JsonBody::responses();
+        responses.extend(errors([(413, too_large(CREDENTIALS_LIMIT))]));
+        responses
+    }
+}
+
 /// Adds the answers of the middleware (a malformed or too old
 /// `x-client-schema` header, a declared body over the limit) and the 500
 /// of a failed store call to every operation, merging a 400 with the
-/// operation's own.
+/// operation's own; `auth.device_revoked` to every operation that takes a
+/// session, merging it with the operation's own 403; and the 507 of a full
+/// disk to every operation that writes.
 pub struct Middleware;
 
 impl utoipa::Modify for Middleware {
     fn modify(&self, api: &mut OpenApi) {
-        let operations = api.paths.paths.values_mut().flat_map(|item| {
+        let operations = api.paths.paths.iter_mut().flat_map(|(path, item)| {
+            let audited = audited_read(path);
             [
-                &mut item.get,
-                &mut item.head,
-                &mut item.put,
-                &mut item.post,
-                &mut item.delete,
-                &mut item.patch,
+                (&mut item.get, audited),
+                (&mut item.head, false),
+                (&mut item.put, true),
+                (&mut item.post, path != CALENDAR_PREVIEW),
+                (&mut item.delete, true),
+                (&mut item.patch, true),
             ]
             .into_iter()
-            .flatten()
+            .filter_map(|(operation, writes)| Some((operation.as_mut()?, writes)))
         });
-        for operation in operations {
+        for (operation, writes) in operations {
             let responses = &mut operation.responses.responses;
-            let bad_header = "`client.bad_schema_header`: `x-client-schema` is not a number.";
-            match responses.get_mut("400") {
-                Some(RefOr::T(own)) => {
-                    own.description = format!("{} {bad_header}", own.description);
-                }
-                _ => {
-                    responses.extend(errors([(400, bad_header.into())]));
-                }
+            add_or_merge(
+                responses,
+                400,
+                "`client.bad_schema_header`: `x-client-schema` is not a number.",
+            );
+            if operation.security.is_some() {
+                add_or_merge(responses, 403, DEVICE_REVOKED);
             }
-            let common = errors([
-                (413, too_large()),
+            let mut common = errors([
+                (413, too_large(BODY_LIMIT)),
                 (
                     426,
                     "`client.update_required`: the `x-client-schema` header is below the oldest \
@@ -153,6 +175,14 @@ impl utoipa::Modify for Middleware {
                     "`internal`: the server failed; the body says nothing more.".into(),
                 ),
             ]);
+            if writes {
+                common.extend(errors([(
+                    507,
+                    "`storage.full`: the server's disk is full; nothing was done. Try again once \
+                     an administrator has made room."
+                        .into(),
+                )]));
+            }
             for (status, response) in common {
                 responses.entry(status).or_insert(response);
             }
@@ -160,8 +190,30 @@ impl utoipa::Modify for Middleware {
     }
 }
 
-fn too_large() -> String {
-    format!("`request.too_large`: the request body is over {BODY_LIMIT} bytes.")
+/// The one POST that stores nothing: a full disk cannot refuse it.
+const CALENDAR_PREVIEW: &str = "/api/v1/admin/calendar/preview";
+
+/// Whether a GET on `path` writes: an export or a case's bundle leaves the
+/// system as a file, audited before it is handed out.
+fn audited_read(path: &str) -> bool {
+    path.starts_with("/api/v1/exports/") || path == "/api/v1/cases/{id}/bundle.zip"
+}
+
+/// Adds an error answer, or appends its description to the operation's own
+/// answer with that status.
+fn add_or_merge(responses: &mut BTreeMap<String, RefOr<Response>>, status: u16, description: &str) {
+    match responses.get_mut(&status.to_string()) {
+        Some(RefOr::T(own)) => {
+            own.description = format!("{} {description}", own.description);
+        }
+        _ => {
+            responses.extend(errors([(status, description.into())]));
+        }
+    }
+}
+
+fn too_large(limit: usize) -> String {
+    format!("`request.too_large`: the request body is over {limit} bytes.")
 }
 
 /// Error answers with an [`ErrorBody`], by status.
