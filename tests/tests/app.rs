@@ -1846,6 +1846,44 @@ async fn choices_made_on_the_intake_form_are_back_after_a_reload() {
     browser.close().await;
 }
 
+/// A registration saved is not offered again as a draft though the
+/// draft's removal was lost (the browser killed right after the save: the
+/// case is in IndexedDB, the draft in local storage, written apart); it
+/// would be registered a second time, under a second number.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_registration_saved_is_no_draft_though_its_removal_was_lost() {
+    let server = Server::start();
+    server.seed();
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("staff1").await;
+    browser.fill_complaint("郑十二", "地库入口积水").await;
+    let kept_draft =
+        "const key = Object.keys(localStorage).find(k => k.startsWith('draft:intake:'));
+         return [key, localStorage.getItem(key)];";
+    let kept = browser.eval(kept_draft).await;
+    assert!(kept[1].is_string(), "the draft is kept: {kept}");
+    browser.click("save-case").await;
+    browser.wait_for_test_id("reg-no").await;
+
+    // The removal did not reach the disk: the draft is back as it was.
+    browser
+        .client
+        .execute(
+            "localStorage.setItem(arguments[0], arguments[1]); return true;",
+            vec![kept[0].clone(), kept[1].clone()],
+        )
+        .await
+        .expect("put the draft back");
+    browser.open(&server.url("/")).await;
+    browser.wait_for_test_id("case-list").await;
+    browser.click("nav-new").await;
+    browser.wait_for_test_id("case-form").await;
+    assert!(browser.find("draft-restored").await.is_none());
+    assert_eq!(browser.value("field-content").await, "");
+    browser.close().await;
+}
+
 /// What is typed into the intake form survives a reload (a tablet that
 /// discarded the tab, a tap elsewhere) until the case is saved, and is
 /// the typist's own: it is gone once another user logs in.

@@ -53,15 +53,25 @@ pub struct Draft {
     /// Absent from drafts kept by builds before it.
     #[serde(default)]
     pub source: String,
+    /// The id the case takes when it is registered, drawn when the form
+    /// opens and kept with the draft from the first thing typed: a draft
+    /// whose case the tablet holds was registered, and is not offered
+    /// again (the browser killed between the registration's commit and
+    /// the draft's removal, which are two stores). Absent from drafts kept
+    /// by builds before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case: Option<CaseId>,
 }
 
 impl Draft {
     /// Whether it holds only what `blank` (the form as opened) holds. The
     /// time received is left out: the blank form's is the time it opened,
-    /// so a form emptied later would be a draft for it alone.
+    /// so a form emptied later would be a draft for it alone; so is the
+    /// case id, which is no typing.
     pub fn is_blank(&self, blank: &Draft) -> bool {
         let same_time = Draft {
             received: blank.received.clone(),
+            case: blank.case,
             ..self.clone()
         };
         same_time == *blank

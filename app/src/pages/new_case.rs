@@ -44,12 +44,20 @@ struct Form {
     remedy: RwSignal<String>,
     related: RwSignal<String>,
     source: RwSignal<String>,
+    /// The id the case will take ([`Draft::case`]).
+    case: StoredValue<CaseId>,
+}
+
+/// A case id for a form opened afresh.
+fn new_case_id() -> CaseId {
+    CaseId(uuid::Uuid::now_v7())
 }
 
 impl Form {
     /// Signals holding `draft`.
     fn of(draft: Draft) -> Form {
         Form {
+            case: StoredValue::new(draft.case.unwrap_or_else(new_case_id)),
             kind: RwSignal::new(draft.kind),
             property: RwSignal::new(draft.property),
             location: draft
@@ -84,6 +92,7 @@ impl Form {
         self.remedy.set(draft.remedy.clone());
         self.related.set(draft.related.clone());
         self.source.set(draft.source.clone());
+        self.case.set_value(draft.case.unwrap_or_else(new_case_id));
     }
 
     /// What is typed, read inside a reactive scope.
@@ -102,6 +111,7 @@ impl Form {
             remedy: self.remedy.get(),
             related: self.related.get(),
             source: self.source.get(),
+            case: Some(self.case.get_value()),
         }
     }
 }
@@ -142,12 +152,21 @@ pub fn NewCase() -> impl IntoView {
         remedy: String::new(),
         related: String::new(),
         source: String::new(),
+        case: None,
     };
     // What was typed before a reload or a visit to another screen.
     let user = ctx
         .session
         .with_untracked(|s| s.as_ref().map(|s| s.user.id));
-    let kept = user.and_then(|u| draft::load::<Draft>(&draft::intake(u)));
+    // A draft whose case the tablet holds was registered: its removal was
+    // lost (the browser killed right after the save), and offered again it
+    // would be registered twice.
+    let kept = user
+        .and_then(|u| draft::load::<Draft>(&draft::intake(u)))
+        .filter(|d| {
+            !d.case
+                .is_some_and(|id| ctx.cases.with_untracked(|c| c.contains_key(&id)))
+        });
     let restored = RwSignal::new(kept.is_some());
     let form = Form::of(kept.unwrap_or_else(&blank));
     // Field name (as `shared::validation` names it) → problem.
@@ -250,7 +269,7 @@ pub fn NewCase() -> impl IntoView {
         let (reg, code) = (reg.clone(), code.clone());
         let items = staged.items.get_untracked();
         async move {
-            let case_id = CaseId(uuid::Uuid::now_v7());
+            let case_id = form.case.get_value();
             let tz = ctx.config.with_untracked(|c| c.settings.tz());
             let op = ctx
                 .record(case_id, None, move |d, at| {
