@@ -935,6 +935,18 @@ async fn the_cases_of_a_first_responder_who_left_are_handed_over_at_once() {
         .await;
     assert_eq!(browser.value("handover-reason").await, "王客服离职");
     browser.choose_label("handover-to", "刘客服").await;
+    // The colleague chosen is disabled before the tap, and the tablet
+    // hears it: said beside the choice, and the reason stays.
+    server.cli(&["user", "disable", "--login", "staff3"]);
+    browser.sync_now().await;
+    browser.click("handover-submit").await;
+    browser
+        .wait_text("handover-problem", "所选同事已不能负责本项目的工单")
+        .await;
+    assert_eq!(browser.value("handover-reason").await, "王客服离职");
+    server.cli(&["user", "enable", "--login", "staff3"]);
+    browser.sync_now().await;
+    browser.choose_label("handover-to", "刘客服").await;
     browser.click("handover-submit").await;
     browser
         .wait_text("handover-result", "已更换 2 张工单的首问责任人")

@@ -109,6 +109,18 @@ fn PropertyForm(
             problem.set(Some(Problem::NoOneChosen));
             return;
         };
+        // As the directory stands now: a colleague moved or disabled since
+        // the form was filled (the select then shows none) is said beside
+        // the choice, before any case is tried and the typing is put away.
+        let eligible = ctx.config.with_untracked(|c| {
+            c.users
+                .iter()
+                .any(|u| u.id == to_id && u.may_be_first_responder(property))
+        });
+        if !eligible {
+            problem.set(Some(Problem::NoLongerEligible));
+            return;
+        }
         let action = Action::ChangeResponder {
             to: to_id,
             reason: reason.get_untracked(),
@@ -185,14 +197,19 @@ fn PropertyForm(
                     }
                 }
             }
+            // Done with when every case was handed over: its draft goes with
+            // it, forgotten here, since the form itself goes once no case
+            // is left. A case left as it was keeps the form, and what was
+            // typed stays in it, to try again.
+            let all = done.skipped.is_empty();
             let _ = outcome.try_set(Some(Outcome::Done(done)));
             let _ = busy.try_set(false);
-            // Done with: its draft goes with it, forgotten here, since the
-            // form itself goes once no case is left to hand over.
-            let _ = to.try_set(String::new());
-            let _ = reason.try_set(String::new());
-            if let Some(key) = done_key.get_value() {
-                draft::keep::<Typed>(&key, None);
+            if all {
+                let _ = to.try_set(String::new());
+                let _ = reason.try_set(String::new());
+                if let Some(key) = done_key.get_value() {
+                    draft::keep::<Typed>(&key, None);
+                }
             }
         });
     };
@@ -292,6 +309,9 @@ enum Field {
 enum Problem {
     /// No colleague was chosen.
     NoOneChosen,
+    /// The colleague chosen may no longer answer for the property's cases
+    /// (moved, disabled, another role) as the directory stands now.
+    NoLongerEligible,
     /// No reason was given, in the rule's words.
     Rule(RuleViolation),
     /// The reason breaks a bound (too long, a control character…).
@@ -301,7 +321,7 @@ enum Problem {
 impl Problem {
     fn field(&self) -> Field {
         match self {
-            Problem::NoOneChosen => Field::To,
+            Problem::NoOneChosen | Problem::NoLongerEligible => Field::To,
             Problem::Rule(_) | Problem::Reason(_) => Field::Reason,
         }
     }
@@ -310,6 +330,12 @@ impl Problem {
         match self {
             Problem::NoOneChosen => l
                 .pick("请选择新的首问责任人", "Choose the new first responder")
+                .into(),
+            Problem::NoLongerEligible => l
+                .pick(
+                    "所选同事已不能负责本项目的工单（已调离或停用），请重新选择",
+                    "The colleague chosen can no longer answer for this property's cases (moved or disabled); choose again",
+                )
                 .into(),
             Problem::Rule(v) => v.message(l),
             Problem::Reason(found) => found

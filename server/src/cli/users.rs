@@ -59,6 +59,14 @@ pub enum UserCommand {
         #[arg(long)]
         login: String,
     },
+    /// Enables a user disabled before (back from leave, disabled by
+    /// mistake): they log in again with the password they had.
+    Enable {
+        #[command(flatten)]
+        data: Data,
+        #[arg(long)]
+        login: String,
+    },
 }
 
 impl UserCommand {
@@ -154,26 +162,30 @@ impl UserCommand {
                 }
                 Ok(())
             }
-            UserCommand::Disable { data, login } => {
-                let store = data.open()?;
-                let user = store
-                    .user_by_login(&login)
-                    .map_err(|e| e.to_string())?
-                    .ok_or_else(|| format!("no user {login}"))?
-                    .user;
-                store
-                    .set_user_active(
-                        user.id,
-                        false,
-                        &cli_audit(
-                            "user.set_active",
-                            serde_json::json!({ "user": user.id, "active": false }),
-                        ),
-                    )
-                    .map_err(|e| e.to_string())?;
-                println!("disabled {login}");
-                Ok(())
-            }
+            UserCommand::Disable { data, login } => set_active(data, &login, false),
+            UserCommand::Enable { data, login } => set_active(data, &login, true),
         }
     }
+}
+
+/// Enables or disables the user `login` (disabling revokes their tokens).
+fn set_active(data: Data, login: &str, active: bool) -> Result<(), String> {
+    let store = data.open()?;
+    let user = store
+        .user_by_login(login)
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("no user {login}"))?
+        .user;
+    store
+        .set_user_active(
+            user.id,
+            active,
+            &cli_audit(
+                "user.set_active",
+                serde_json::json!({ "user": user.id, "active": active }),
+            ),
+        )
+        .map_err(|e| e.to_string())?;
+    println!("{} {login}", if active { "enabled" } else { "disabled" });
+    Ok(())
 }
