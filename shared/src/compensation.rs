@@ -86,7 +86,7 @@ pub fn parse_yuan(input: &str) -> Option<i64> {
 
 /// `s` without the commas that separate thousands (`1,000.5`); `None`
 /// when a comma stands anywhere else (`12,50` is no amount).
-fn thousands(s: &str) -> Option<String> {
+pub(crate) fn thousands(s: &str) -> Option<String> {
     let (whole, frac) = s.split_once('.').map_or((s, None), |(w, f)| (w, Some(f)));
     let mut groups = whole.split(',');
     let first = groups.next().unwrap_or_default();

@@ -333,6 +333,21 @@ pub fn related_case(typed: &str) -> Result<Option<String>, ValidationError> {
         .map_err(|_| ValidationError::NotARegNo)
 }
 
+/// A whole number a person typed (a household count, days, hours): read
+/// in full width too (`１２００`), with thousands separated by commas
+/// (`1,200`, `1，200`); `None` for anything else, a negative number or
+/// one beyond `u32`, which the form says beside the field. A browser's
+/// number input would empty itself at such text instead, and the form
+/// would take the empty field for "keep".
+pub fn parse_count(typed: &str) -> Option<u32> {
+    let folded = crate::search::fold(typed);
+    let plain = crate::compensation::thousands(folded.trim())?;
+    if plain.is_empty() || !plain.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    plain.parse().ok()
+}
+
 /// Whether a kind of case needs the complainant's phone (for the
 /// callback), unless they stay anonymous.
 pub fn phone_required(kind: CaseKind, anonymous: bool) -> bool {
@@ -446,6 +461,25 @@ fn assert_codes(got: &Result<(), Vec<FieldError>>, expected: &[(&str, &str)]) {
 mod tests {
     use super::*;
     use crate::case::{Channel, Complainant, RegistrationPatch};
+
+    #[test]
+    fn a_count_is_read_as_people_type_it() {
+        for (typed, count) in [
+            ("1200", Some(1200)),
+            (" １２００ ", Some(1200)),
+            ("1,200", Some(1200)),
+            ("1，200", Some(1200)),
+            ("0", Some(0)),
+            ("12,00", None),
+            ("-3", None),
+            ("1.5", None),
+            ("12户", None),
+            ("", None),
+            ("4294967296", None),
+        ] {
+            assert_eq!(parse_count(typed), count, "{typed:?}");
+        }
+    }
     use crate::category::default_categories;
     use crate::id::{BuildingId, PropertyId, UnitId};
     use crate::property::{Building, Location, Unit};

@@ -773,7 +773,15 @@ async fn an_admin_renames_a_building_and_adds_units_to_it() {
         )
         .await;
     admin.fill("edit-property-name", "和园一期").await;
-    admin.fill("edit-property-households", "520").await;
+    // A count that is no number is said beside it, as typed; one written
+    // with a thousands comma is read.
+    admin.fill("edit-property-households", "520户").await;
+    admin.click("edit-property-submit").await;
+    admin
+        .wait_text("edit-property-households-error", "户数请填写整数")
+        .await;
+    assert_eq!(admin.value("edit-property-households").await, "520户");
+    admin.fill("edit-property-households", "1,040").await;
     // The service desk moved: the number residents are given changes.
     admin
         .fill("edit-property-contact", "客服中心 0571-86660000")
@@ -793,7 +801,7 @@ async fn an_admin_renames_a_building_and_adds_units_to_it() {
         ),
         (
             &json!("和园一期"),
-            &json!(520),
+            &json!(1040),
             &json!("HY"),
             &json!("客服中心 0571-86660000")
         )

@@ -185,7 +185,7 @@ fn NewPropertyForm(
         error.set(None);
         let typed_code = code.get_untracked().trim().to_ascii_uppercase();
         let typed_name = name.get_untracked().trim().to_string();
-        let count = households.get_untracked().trim().parse::<u32>();
+        let count = shared::validation::parse_count(&households.get_untracked());
         // The server's checks, made here first so each problem shows
         // beside its field at once.
         let mut found = BTreeMap::new();
@@ -198,7 +198,7 @@ fn NewPropertyForm(
         if typed_name.is_empty() || typed_name.chars().count() > 64 {
             found.insert("name", words("admin.bad_property_name", l));
         }
-        if count.is_err() {
+        if count.is_none() {
             found.insert(
                 "households",
                 l.pick("户数请填写整数", "Households must be a whole number")
@@ -211,7 +211,7 @@ fn NewPropertyForm(
         }
         let stop = !found.is_empty();
         fields.set(found);
-        let (false, Ok(count)) = (stop, count) else {
+        let (false, Some(count)) = (stop, count) else {
             return;
         };
         // A new property cannot undo another's change: no tag.
@@ -242,7 +242,7 @@ fn NewPropertyForm(
                 {beside("name")}
             </TextField>
             <TextField label=("户数", "Households") testid="new-property-households" value=households
-                kind="number" min="0" inputmode="numeric">
+                inputmode="numeric">
                 {beside("households")}
             </TextField>
             <TextField label=("联系方式（客服电话、地址，印在回执上；可不填）", "Contact (service desk phone, address; printed on receipts; optional)")
@@ -302,7 +302,7 @@ fn EditPropertyForm(
         }
         let count = if typed_count.is_empty() {
             None
-        } else if let Ok(n) = typed_count.parse::<u32>() {
+        } else if let Some(n) = shared::validation::parse_count(&typed_count) {
             Some(n)
         } else {
             found.insert(
@@ -373,7 +373,7 @@ fn EditPropertyForm(
                 {beside("name")}
             </TextField>
             <TextField label=("户数（不改则留空）", "Households (empty keeps them)") testid="edit-property-households"
-                value=households kind="number" min="0" inputmode="numeric">
+                value=households inputmode="numeric">
                 {beside("households")}
             </TextField>
             <TextField label=("联系方式（不改则留空，填 - 清除）", "Contact (empty keeps it, - clears it)")

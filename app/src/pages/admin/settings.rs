@@ -73,7 +73,7 @@ impl Scale {
     }
 
     fn read(self, typed: &str) -> Option<i64> {
-        let whole = || typed.trim().parse::<i64>().ok().filter(|v| *v >= 0);
+        let whole = || shared::validation::parse_count(typed).map(i64::from);
         match self {
             Scale::Plain => whole(),
             Scale::Yuan => shared::compensation::parse_yuan(typed),
@@ -400,7 +400,7 @@ fn SettingsForm(
             view! {
                 <div class="admin-rule" data-testid="setting-rule" data-clock=code>
                     <span class="admin-rule-name" id=format!("rule-{code}")>{move || r.of.label(ctx.lang.get())}</span>
-                    <input type="number" min="0" inputmode="numeric" class="admin-number"
+                    <input type="text" inputmode="numeric" class="admin-number"
                         aria-labelledby=format!("rule-{code}")
                         data-testid=format!("setting-{code}")
                         prop:value=move || r.amount.get() on:input=move |ev| r.amount.set(event_target_value(&ev))/>
@@ -613,7 +613,7 @@ fn collect_settings(
         if typed.trim().is_empty() && matches!(r.of, RuleOf::Solution(_)) {
             continue;
         }
-        let Ok(amount) = typed.trim().parse::<u32>() else {
+        let Some(amount) = shared::validation::parse_count(&typed) else {
             return Err(Unfit::Field(
                 r.of.code(),
                 l.pick("请填写非负整数", "Enter a whole number").into(),
