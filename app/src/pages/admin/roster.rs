@@ -43,8 +43,8 @@ pub fn RosterImport(users: Loaded<Vec<User>>, properties: Loaded<Vec<Property>>)
         let logins: Vec<&str> = known.iter().map(|u| u.login.as_str()).collect();
         text.with(|t| read_roster(t, &props(), &logins))
     });
-    let import = Action::new_local(move |(req, ours): &(UserImport, Vec<Made>)| {
-        let (req, ours) = (req.clone(), ours.clone());
+    let import = Action::new_local(move |(req, ours, sent): &(UserImport, Vec<Made>, String)| {
+        let (req, ours, sent) = (req.clone(), ours.clone(), sent.clone());
         async move {
             let result = admin::import_users(&token(ctx)?, &req).await;
             match &result {
@@ -65,7 +65,15 @@ pub fn RosterImport(users: Loaded<Vec<User>>, properties: Loaded<Vec<Property>>)
                     created.update(|c| c.extend(made));
                     // Made now, they are no longer in doubt.
                     unsure.update(|u| u.retain(|m| ours.iter().all(|o| o.login != m.login)));
-                    text.set(String::new());
+                    // What was sent is done with; lines typed or pasted
+                    // while the server worked (a long roster takes a
+                    // while) stay, to import next.
+                    text.update(|t| {
+                        *t = t
+                            .strip_prefix(sent.as_str())
+                            .map(|rest| rest.trim_start_matches(['\r', '\n']).to_string())
+                            .unwrap_or_else(|| t.clone());
+                    });
                     users.refetch();
                     crate::sync::request(ctx);
                 }
@@ -122,7 +130,7 @@ pub fn RosterImport(users: Loaded<Vec<User>>, properties: Loaded<Vec<Property>>)
                 });
             }
         }
-        import.dispatch_local((UserImport { users }, ours));
+        import.dispatch_local((UserImport { users }, ours, text.get_untracked()));
     };
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
     view! {
