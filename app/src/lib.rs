@@ -190,6 +190,24 @@ pub fn App() -> impl IntoView {
                     if ctx.must_change_password() {
                         return view! { <pages::password::FirstPassword/> }.into_any();
                     }
+                    // A revoked tablet (lost, stolen, handed back) shows no
+                    // case: it can never log in again, and whoever holds it
+                    // now is no user. The banner above keeps what only it
+                    // holds, to export; the settings (the language, the
+                    // logout) hold no case.
+                    if ctx.blocked.get() == Some(blocked::Blocked::Revoked)
+                        && ctx.screen.get() != Screen::Settings
+                    {
+                        return view! {
+                            <p class="hint" data-testid="revoked-closed">
+                                {move || lang.get().pick(
+                                    "本设备已被吊销，工单不再在本机显示。",
+                                    "This tablet is revoked: cases are no longer shown on it.",
+                                )}
+                            </p>
+                        }
+                            .into_any();
+                    }
                     match ctx.screen.get() {
                         Screen::List => view! { <pages::list::CaseList/> }.into_any(),
                         Screen::Inbox => view! { <pages::inbox::Inbox/> }.into_any(),

@@ -112,15 +112,13 @@ async fn a_revoked_tablet_says_so_refuses_new_cases_and_exports_what_it_did_not_
     let file = browser.attr("export-unsent-file", "download").await;
     assert!(file.ends_with(".json"), "the export file is {file:?}");
 
-    // 登记 refuses.
+    // No case is shown any more, nor can one be registered: whoever holds
+    // a revoked tablet is no user.
+    browser.wait_for_test_id("revoked-closed").await;
+    assert!(browser.find("case-list").await.is_none());
     browser.click("nav-new").await;
-    browser.wait_text("new-case-refused", "登记").await;
-    let save = browser.wait_for_test_id("save-case").await;
-    assert_eq!(
-        save.prop("disabled").await.ok().flatten().as_deref(),
-        Some("true"),
-        "save stays disabled"
-    );
+    browser.wait_for_test_id("revoked-closed").await;
+    assert!(browser.find("case-form").await.is_none());
     browser.screenshot("status-blocked").await;
 
     // A reload remembers it (IndexedDB), offline or not.
@@ -129,6 +127,8 @@ async fn a_revoked_tablet_says_so_refuses_new_cases_and_exports_what_it_did_not_
         .wait_attr("device-blocked", "data-reason", "revoked")
         .await;
     browser.wait_count("unsent-op", 1).await;
+    browser.wait_for_test_id("revoked-closed").await;
+    assert_eq!(browser.find_all("case-row").await.len(), 0);
     browser.screenshot("status-revoked").await;
 
     // The server has only the case that synced before the revocation.
