@@ -81,9 +81,6 @@ pub struct StatsQuery {
     pub months: Vec<(String, DateTime<Utc>, DateTime<Utc>)>,
     /// What "overdue" is measured against.
     pub now: DateTime<Utc>,
-    /// Its date in the company's timezone: how much of a period still
-    /// running its counts cover.
-    pub today: chrono::NaiveDate,
     /// The lowest satisfied score.
     pub satisfied_min: u8,
     /// The follow-up target, in percent.
@@ -126,7 +123,6 @@ impl StatsQuery {
             period,
             months,
             now,
-            today: now.with_timezone(&tz).date_naive(),
             satisfied_min: settings.satisfied_min,
             follow_up_target_percent: settings.follow_up_target_percent,
             valid_complaint_target_bp: settings.valid_complaint_target_bp,

@@ -475,7 +475,7 @@ pub(super) fn stats(db: &dyn Db, q: &StatsQuery) -> StoreResult<Stats> {
             let id = p.id.to_string();
             let counted = tally.properties.get(&id).cloned().unwrap_or_default();
             let valid_complaints = counted.valid_complaints;
-            let rates = valid_complaint_rate(valid_complaints, p.households, &q.period, q.today)
+            let rates = valid_complaint_rate(valid_complaints, p.households, &q.period)
                 .filter(|_| complaints_counted);
             PropertyRow {
                 code: p.code.clone(),
@@ -492,7 +492,6 @@ pub(super) fn stats(db: &dyn Db, q: &StatsQuery) -> StoreResult<Stats> {
                         valid_complaints,
                         p.households,
                         &q.period,
-                        q.today,
                         q.valid_complaint_target_bp,
                     ),
                 follow_up: counted.follow_up(target),

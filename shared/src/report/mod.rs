@@ -43,9 +43,7 @@
 //!   (for a period of a whole year or more, the days of the year from its
 //!   first day: [`Period::year_days`]), so a whole year is its own rate,
 //!   March to February across a 29 February too, and a quarter is
-//!   multiplied by about four. A period still running counts only its days
-//!   begun up to today ([`Period::days_begun`]): on 7 December, December's
-//!   complaints are of seven days, not thirty-one.
+//!   multiplied by about four.
 //!   The target (`Settings::valid_complaint_target_bp`, 100 = 1%) is an
 //!   upper bound per year: missed when the annualized rate reaches it.
 //!   Beside it, the period's complaints not assessed yet (withdrawn ones

@@ -143,15 +143,6 @@ impl Period {
         (self.last - self.first).num_days() + 1
     }
 
-    /// The days of the period begun by `today` (at least one): those its
-    /// counts cover. A period still running is annualized over these: over
-    /// the whole period, the days to come would count as days without a
-    /// complaint, and December's rate on the 7th would read a quarter of
-    /// what it is.
-    pub fn days_begun(&self, today: NaiveDate) -> i64 {
-        ((self.last.min(today) - self.first).num_days() + 1).max(1)
-    }
-
     /// The days of a year for annualizing the period's rates: those of the
     /// calendar year it starts in (365 or 366), or, for a period of a
     /// whole year or more, those of the year from its first day. A year

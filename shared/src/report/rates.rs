@@ -2,7 +2,6 @@
 //! and the annualized valid-complaint rate.
 
 use super::Period;
-use chrono::NaiveDate;
 
 /// `num / den` in percent, rounded to two decimals; `None` when `den` is 0.
 /// A part that is neither none nor all never rounds to 0% or 100%: one
@@ -57,17 +56,10 @@ fn per_household_bp(count: u64, households: u32) -> Option<f64> {
 }
 
 /// The valid-complaint rate of a period and its annualized value, both in
-/// basis points and rounded to two decimals, as of the local date `today`
-/// (a period still running is annualized over its days begun,
-/// [`Period::days_begun`]). See the module docs.
-pub fn valid_complaint_rate(
-    count: u64,
-    households: u32,
-    period: &Period,
-    today: NaiveDate,
-) -> Option<(f64, f64)> {
+/// basis points and rounded to two decimals. See the module docs.
+pub fn valid_complaint_rate(count: u64, households: u32, period: &Period) -> Option<(f64, f64)> {
     let raw = per_household_bp(count, households)?;
-    let annual = raw * period.year_days() as f64 / period.days_begun(today) as f64;
+    let annual = raw * period.year_days() as f64 / period.days() as f64;
     Some((round2(raw), round2(annual)))
 }
 
@@ -78,13 +70,11 @@ pub fn valid_complaint_rate_missed(
     count: u64,
     households: u32,
     period: &Period,
-    today: NaiveDate,
     target_bp: u32,
 ) -> bool {
-    // annual bp = count × 10000 × year_days / (households × days begun)
+    // annual bp = count × 10000 × year_days / (households × days)
     let reached = u128::from(count) * 10_000 * period.year_days().max(0) as u128;
-    let target =
-        u128::from(target_bp) * u128::from(households) * period.days_begun(today).max(0) as u128;
+    let target = u128::from(target_bp) * u128::from(households) * period.days().max(0) as u128;
     households > 0 && reached >= target
 }
 
@@ -156,62 +146,16 @@ mod tests {
         check(10, 0, Some(1));
     }
 
-    /// A day after every period of these tests.
-    fn later() -> NaiveDate {
-        d("2030-01-01")
-    }
-
-    /// A period still running is annualized over the days it has run: its
-    /// counts cover no more.
-    #[test]
-    fn a_running_period_is_annualized_over_its_days_begun() {
-        let december = Period::containing(PeriodKind::Month, d("2026-12-07")).unwrap();
-        // 1 in 2,000 households is 5 bp in 7 days: 5 × 365 / 7 a year.
-        assert_eq!(
-            valid_complaint_rate(1, 2_000, &december, d("2026-12-07")),
-            Some((5.0, 260.71))
-        );
-        assert!(valid_complaint_rate_missed(
-            1,
-            2_000,
-            &december,
-            d("2026-12-07"),
-            100
-        ));
-        // Over: the whole month, as before.
-        assert_eq!(
-            valid_complaint_rate(1, 2_000, &december, later()),
-            Some((5.0, 58.87))
-        );
-        assert!(!valid_complaint_rate_missed(
-            1,
-            2_000,
-            &december,
-            later(),
-            100
-        ));
-        assert_eq!(december.days_begun(d("2026-11-30")), 1);
-    }
-
     #[test]
     fn valid_complaint_rate_is_annualized_by_days() {
         let year = Period::containing(PeriodKind::Year, d("2025-01-01")).unwrap();
         let q1 = Period::quarter(2025, 1).unwrap();
         let march = Period::containing(PeriodKind::Month, d("2025-03-01")).unwrap();
-        assert_eq!(
-            valid_complaint_rate(4, 400, &year, later()),
-            Some((100.0, 100.0))
-        );
+        assert_eq!(valid_complaint_rate(4, 400, &year), Some((100.0, 100.0)));
         // 3 / 400 = 75 bp in 90 days: 75 × 365 / 90 = 304.17 bp a year.
-        assert_eq!(
-            valid_complaint_rate(3, 400, &q1, later()),
-            Some((75.0, 304.17))
-        );
-        assert_eq!(
-            valid_complaint_rate(1, 250, &march, later()),
-            Some((40.0, 470.97))
-        );
-        assert_eq!(valid_complaint_rate(1, 0, &q1, later()), None);
+        assert_eq!(valid_complaint_rate(3, 400, &q1), Some((75.0, 304.17)));
+        assert_eq!(valid_complaint_rate(1, 250, &march), Some((40.0, 470.97)));
+        assert_eq!(valid_complaint_rate(1, 0, &q1), None);
     }
 
     #[test]
@@ -227,25 +171,10 @@ mod tests {
     fn the_valid_complaint_target_is_judged_on_the_counts() {
         let year = Period::containing(PeriodKind::Year, d("2025-05-10")).unwrap();
         // 200 in 20,001 households is 0.99995%: rounded 1.00%, yet below.
-        assert_eq!(
-            valid_complaint_rate(200, 20_001, &year, later()).unwrap().1,
-            100.0
-        );
-        assert!(!valid_complaint_rate_missed(
-            200,
-            20_001,
-            &year,
-            later(),
-            100
-        ));
-        assert!(valid_complaint_rate_missed(
-            200,
-            20_000,
-            &year,
-            later(),
-            100
-        ));
-        assert!(!valid_complaint_rate_missed(5, 0, &year, later(), 100));
+        assert_eq!(valid_complaint_rate(200, 20_001, &year).unwrap().1, 100.0);
+        assert!(!valid_complaint_rate_missed(200, 20_001, &year, 100));
+        assert!(valid_complaint_rate_missed(200, 20_000, &year, 100));
+        assert!(!valid_complaint_rate_missed(5, 0, &year, 100));
     }
 
     #[test]
@@ -254,25 +183,13 @@ mod tests {
         // is 1.00% exactly, which misses a target of below 1%.
         let leap = Period::custom(d("2023-03-01"), d("2024-02-29")).unwrap();
         assert_eq!(
-            valid_complaint_rate(100, 10_000, &leap, later()),
+            valid_complaint_rate(100, 10_000, &leap),
             Some((100.0, 100.0))
         );
-        assert!(valid_complaint_rate_missed(
-            100,
-            10_000,
-            &leap,
-            later(),
-            100
-        ));
+        assert!(valid_complaint_rate_missed(100, 10_000, &leap, 100));
         // 100 in 10,020 over the 365 days from March 2024 is 0.998%.
         let plain = Period::custom(d("2024-03-01"), d("2025-02-28")).unwrap();
-        assert!(!valid_complaint_rate_missed(
-            100,
-            10_020,
-            &plain,
-            later(),
-            100
-        ));
+        assert!(!valid_complaint_rate_missed(100, 10_020, &plain, 100));
         // A quarter is annualized by the calendar year it starts in.
         let q4 = Period::quarter(2023, 4).unwrap();
         assert_eq!(q4.year_days(), 365);
