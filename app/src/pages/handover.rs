@@ -197,17 +197,19 @@ fn PropertyForm(
                     }
                 }
             }
-            // Done with when every case was handed over: its draft goes with
-            // it, forgotten here, since the form itself goes once no case
-            // is left. A case left as it was keeps the form, and what was
-            // typed stays in it, to try again.
-            let all = done.skipped.is_empty();
+            // Done with when every case was handed over, or none is left to
+            // (deleted, or its first responder back meanwhile): its draft
+            // goes with it, forgotten here, since the form itself goes once
+            // no case is left. A case still waiting keeps the form, and
+            // what was typed stays in it, to try again.
+            let left = cases.try_with_untracked(Vec::len).unwrap_or(0);
+            let finished = done.skipped.is_empty() || left == 0;
             let _ = outcome.try_set(Some(Outcome::Done(done)));
             let _ = busy.try_set(false);
-            if all {
+            if finished {
                 let _ = to.try_set(String::new());
                 let _ = reason.try_set(String::new());
-                if let Some(key) = done_key.get_value() {
+                if let Some(key) = done_key.try_get_value().flatten() {
                     draft::keep::<Typed>(&key, None);
                 }
             }

@@ -238,7 +238,10 @@ async fn unknown() -> ApiError {
     ApiError::not_found("endpoint")
 }
 
-/// A method the path does not take: 405 with the `Allow` header axum adds.
+/// A method the path does not take: 405, with the `Allow` header axum adds
+/// when its router refuses (a HEAD refused ahead of it, by
+/// [`head_only_for_blobs`], has none: the path's methods are not known
+/// there).
 pub(crate) async fn wrong_method(method: axum::http::Method) -> ApiError {
     ApiError::new(
         StatusCode::METHOD_NOT_ALLOWED,

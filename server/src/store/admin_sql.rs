@@ -574,10 +574,11 @@ fn withdrawn_at_sql(dialect: Dialect) -> &'static str {
     }
 }
 
-/// Deletes case `id` in the write transaction `tx` if the retention rule
-/// of `retention_years` allows it now (`None`: it was judged already, by
-/// the database a restore replaced); with the deletion, the blobs no case
-/// references any more, to remove once it committed ([`remove_blobs`]).
+/// Deletes case `id` in the write transaction `tx` if, to `judge`, the
+/// retention the settings hold in that transaction allows it now (not to
+/// judge: it was judged already, by the database a restore replaced);
+/// with the deletion, the blobs no case references any more, to remove
+/// once it committed ([`remove_blobs`]).
 pub(super) fn delete_case(
     tx: &dyn Db,
     id: CaseId,
@@ -621,7 +622,7 @@ pub(super) fn delete_case(
         .transpose()?;
     let finished_at = finished_at.map(|at| at.max(recorded).max(received.unwrap_or(at)));
     let retention_years = match judge {
-        true => Some(super::config::load_config(tx)?.settings.retention_years),
+        true => Some(super::config::load_settings(tx)?.retention_years),
         false => None,
     };
     let finished = match retention_years {

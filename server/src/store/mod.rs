@@ -494,9 +494,9 @@ pub trait Store: reports::Reports + administration::Administration + Send + Sync
     ) -> StoreResult<Queued>;
     /// Carries out the queued pushes until none is left; blocks.
     fn carry_out_pushes(&self);
-    /// Queues a batch of `device` by `user`, taken as given (tools and
-    /// tests: no session), carries out the queue if no one is, and waits
-    /// for the answer.
+    /// Queues a batch of `device` by `user`, with no session (tools and
+    /// tests: the user is read again as stored, [`Pusher::session`]),
+    /// carries out the queue if no one is, and waits for the answer.
     fn push(
         &self,
         device: DeviceId,

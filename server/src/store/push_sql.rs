@@ -201,8 +201,10 @@ pub struct Pusher<'a> {
     /// The session's user.
     pub user: &'a User,
     /// The session's token hash. With it, the writer checks the session
-    /// again in the push's transaction ([`session_stands`]); without it
-    /// (tools and tests), `user` is taken as given.
+    /// again in the push's transaction ([`session_stands`]); without it (a
+    /// records file's import, tools and tests), the writer reads `user`
+    /// again in that transaction, as stored then (taken as given only when
+    /// no such user is stored).
     pub session: Option<&'a str>,
     /// The sequence numbers of a records file's ops that carry no valid
     /// proof of their author (`shared::proof`): set aside unjudged, for an
