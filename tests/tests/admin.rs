@@ -652,7 +652,10 @@ async fn a_save_made_after_another_admins_change_is_refused_and_undoes_nothing()
         .await;
     admin.fill("new-building-name", "9栋").await;
     admin.click("new-building-submit").await;
-    admin.wait_text("admin-error", "另一位管理员已保存").await;
+    // Said beside the form's button, not at the top of the tab.
+    admin
+        .wait_text("new-building-refused", "另一位管理员已保存")
+        .await;
     let row = "[data-testid=property-row][data-code=HY]";
     let row_text = async || wait_css(&admin, row).await.text().await.unwrap_or_default();
     let deadline = Instant::now() + e2e::TIMEOUT;

@@ -22,7 +22,6 @@ pub fn PropertiesTab() -> impl IntoView {
     let ctx = use_app();
     let properties: Loaded<Tagged<Vec<Property>>> =
         LocalResource::new(move || async move { admin::properties(&token(ctx)?).await });
-    let error = RwSignal::new(None::<ApiError>);
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
     view! {
         <div class="admin-section" data-testid="admin-properties">
@@ -74,12 +73,11 @@ pub fn PropertiesTab() -> impl IntoView {
                 }
                 .into_any()
             })}
-            <p class="error" role="alert" data-testid="admin-error">{move || error.with(|e| e.as_ref().map(|e| e.message(ctx.lang.get())))}</p>
             <div class="admin-forms">
-                <NewPropertyForm reload=properties error=error/>
-                <EditPropertyForm properties=properties error=error/>
-                <NewBuildingForm properties=properties error=error/>
-                <EditBuildingForm properties=properties error=error/>
+                <NewPropertyForm reload=properties/>
+                <EditPropertyForm properties=properties/>
+                <NewBuildingForm properties=properties/>
+                <EditBuildingForm properties=properties/>
             </div>
         </div>
     }
@@ -161,11 +159,11 @@ const NEW_PROPERTY_ROUTES: [Route; 5] = [
 ];
 
 #[component]
-fn NewPropertyForm(
-    reload: Loaded<Tagged<Vec<Property>>>,
-    error: RwSignal<Option<ApiError>>,
-) -> impl IntoView {
+fn NewPropertyForm(reload: Loaded<Tagged<Vec<Property>>>) -> impl IntoView {
     let ctx = use_app();
+    // Refusals no field is named for, said beside the form\'s button:
+    // at the top of the tab, under a long list, the tap looked lost.
+    let error = RwSignal::new(None::<ApiError>);
     let code = RwSignal::new(String::new());
     let name = RwSignal::new(String::new());
     let households = RwSignal::new(String::new());
@@ -249,6 +247,7 @@ fn NewPropertyForm(
                 testid="new-property-contact" value=contact>
                 {beside("contact")}
             </TextField>
+            <p class="error" role="alert" data-testid="new-property-refused">{move || error.with(|e| e.as_ref().map(|e| e.message(ctx.lang.get())))}</p>
             <button type="submit" class="btn primary" data-testid="new-property-submit" disabled=move || put.pending().get()>
                 {t("添加项目", "Add property")}
             </button>
@@ -259,11 +258,11 @@ fn NewPropertyForm(
 /// 修改项目: a property's name or household count, typed wrong or changed
 /// since (a new phase handed over). The code stays: case numbers carry it.
 #[component]
-fn EditPropertyForm(
-    properties: Loaded<Tagged<Vec<Property>>>,
-    error: RwSignal<Option<ApiError>>,
-) -> impl IntoView {
+fn EditPropertyForm(properties: Loaded<Tagged<Vec<Property>>>) -> impl IntoView {
     let ctx = use_app();
+    // Refusals no field is named for, said beside the form\'s button:
+    // at the top of the tab, under a long list, the tap looked lost.
+    let error = RwSignal::new(None::<ApiError>);
     let property = RwSignal::new(String::new());
     let name = RwSignal::new(String::new());
     let households = RwSignal::new(String::new());
@@ -392,6 +391,7 @@ fn EditPropertyForm(
                 "项目代码用于工单编号，不能修改。户数用于计算有效投诉率。停用的项目（合同结束）保留其工单和统计，登记新工单和新增用户时不再可选。",
                 "The code is part of every case number and stays. The household count is what the valid-complaint rate divides by. A retired property (its contract ended) keeps its cases and statistics, and is no longer offered for new cases or users.",
             )}</p>
+            <p class="error" role="alert" data-testid="edit-property-refused">{move || error.with(|e| e.as_ref().map(|e| e.message(ctx.lang.get())))}</p>
             <button type="submit" class="btn primary" data-testid="edit-property-submit" disabled=move || put.pending().get()>
                 {t("保存项目", "Save property")}
             </button>
@@ -400,11 +400,11 @@ fn EditPropertyForm(
 }
 
 #[component]
-fn NewBuildingForm(
-    properties: Loaded<Tagged<Vec<Property>>>,
-    error: RwSignal<Option<ApiError>>,
-) -> impl IntoView {
+fn NewBuildingForm(properties: Loaded<Tagged<Vec<Property>>>) -> impl IntoView {
     let ctx = use_app();
+    // Refusals no field is named for, said beside the form\'s button:
+    // at the top of the tab, under a long list, the tap looked lost.
+    let error = RwSignal::new(None::<ApiError>);
     let property = RwSignal::new(String::new());
     let name = RwSignal::new(String::new());
     let units = RwSignal::new(String::new());
@@ -496,6 +496,7 @@ fn NewBuildingForm(
                     prop:value=move || units.get() on:input=move |ev| units.set(event_target_value(&ev))></textarea>
                 {beside("units")}
             </label>
+            <p class="error" role="alert" data-testid="new-building-refused">{move || error.with(|e| e.as_ref().map(|e| e.message(ctx.lang.get())))}</p>
             <button type="submit" class="btn primary" data-testid="new-building-submit" disabled=move || put.pending().get()>
                 {t("添加楼栋", "Add building")}
             </button>
@@ -508,11 +509,11 @@ fn NewBuildingForm(
 /// cases are located there (`admin.place_in_use`): a typo in a place with
 /// cases is fixed by renaming.
 #[component]
-fn EditBuildingForm(
-    properties: Loaded<Tagged<Vec<Property>>>,
-    error: RwSignal<Option<ApiError>>,
-) -> impl IntoView {
+fn EditBuildingForm(properties: Loaded<Tagged<Vec<Property>>>) -> impl IntoView {
     let ctx = use_app();
+    // Refusals no field is named for, said beside the form\'s button:
+    // at the top of the tab, under a long list, the tap looked lost.
+    let error = RwSignal::new(None::<ApiError>);
     let property = RwSignal::new(String::new());
     let building = RwSignal::new(String::new());
     let name = RwSignal::new(String::new());
@@ -749,6 +750,7 @@ fn EditBuildingForm(
                 "已有工单的楼栋和单元不能删除，只能改名。",
                 "A building or unit with cases cannot be removed, only renamed.",
             )}</p>
+            <p class="error" role="alert" data-testid="edit-building-refused">{move || error.with(|e| e.as_ref().map(|e| e.message(ctx.lang.get())))}</p>
             <button type="submit" class="btn primary" data-testid="edit-building-submit" disabled=move || put.pending().get()>
                 {t("保存楼栋", "Save building")}
             </button>
