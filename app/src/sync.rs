@@ -351,7 +351,7 @@ fn same_session(ctx: AppCtx, token: &str) -> bool {
 /// reset for another user), and an answer to the old session must not move
 /// it, nor its pages land in the new user's store. Called in the same turn
 /// as the update or save it guards, so nothing changes in between.
-fn still_current(ctx: AppCtx, token: &str) -> Result<(), ApiError> {
+pub(crate) fn still_current(ctx: AppCtx, token: &str) -> Result<(), ApiError> {
     if same_session(ctx, token) {
         Ok(())
     } else {

@@ -58,6 +58,10 @@ pub async fn keep_small_images(ctx: AppCtx, token: &str) -> Result<(), ApiError>
     for hash in missing.into_iter().take(PER_SYNC) {
         match blobs::download(token, hash).await {
             Ok(blob) => {
+                // Downloaded for the session that asked: one that ended
+                // meanwhile (another user logged in, the tablet cleared for
+                // them) keeps nothing of it.
+                crate::sync::still_current(ctx, token)?;
                 db::save_blob(hash, &blob).await?;
                 PENDING.with(|p| p.borrow_mut().remove(&hash));
             }
