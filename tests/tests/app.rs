@@ -30,6 +30,58 @@ async fn open_case(browser: &Browser, reg_no: &str) {
     browser.wait_text("detail-reg-no", reg_no).await;
 }
 
+/// The message beside a field of an action form a save was refused for
+/// stays while a sync draws the case again (a colleague's note arrives),
+/// as what was typed does.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refusal_beside_a_field_stays_when_a_sync_redraws_the_case() {
+    use shared::case::CaseState;
+    use shared::op::Action;
+    let server = Server::start();
+    server.seed();
+    let mut tablet = e2e::bulk::Tablet::log_in(&server, "manager1", "另一台平板");
+    let assign = Action::Assign {
+        department: "工程部".into(),
+        user: None,
+        name: "李工".into(),
+        note: String::new(),
+    };
+    let (case, reg_no, ops) = tablet.assessed_complaint(
+        "地下室渗水",
+        vec![
+            (Some(CaseState::Assessed), assign),
+            (Some(CaseState::Assigned), Action::Start),
+        ],
+    );
+    tablet.push(&server, &ops);
+
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("manager1").await;
+    open_case(&browser, &reg_no.to_string()).await;
+    browser.click("action-propose").await;
+    browser.enter("in-measures", "封堵渗水点").await;
+    browser.enter("in-yuan", "两千").await;
+    browser.click("submit-propose").await;
+    browser.wait_text("error-yuan", "金额").await;
+    let said = browser.text("error-yuan").await;
+
+    let note = tablet.op(
+        case,
+        Some(CaseState::InProgress),
+        Action::Note {
+            note_kind: shared::case::NoteKind::General,
+            text: "已联系物业工程部".into(),
+        },
+    );
+    tablet.push(&server, &[note]);
+    browser.sync_now().await;
+    browser.wait_text("timeline", "已联系物业工程部").await;
+    assert_eq!(browser.text("error-yuan").await, said);
+    assert_eq!(browser.value("in-measures").await, "封堵渗水点");
+    browser.close().await;
+}
+
 /// The texts of every timeline entry on the detail screen.
 async fn timeline(browser: &Browser) -> Vec<String> {
     let mut out = Vec::new();

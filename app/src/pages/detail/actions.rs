@@ -309,12 +309,16 @@ fn ActionForm(
     {
         fields.method.set(ContactMethod::Phone.code().into());
     }
-    let error = RwSignal::new(None::<FormError>);
-    // Input name → what is wrong with it, shown beside the input.
-    let problems = RwSignal::new(BTreeMap::<String, FieldProblem>::new());
+    // Why the last save was refused: for the form, and by input name,
+    // beside the input. Kept with the drafts, so a card drawn again (a
+    // sync) still says it.
+    let super::drafts::Said { error, problems } = drafts.said(kind);
     let form = NodeRef::<leptos::html::Form>::new();
-    Effect::new(move |_| {
+    // Revealed when a save finds problems, not when a redraw finds them
+    // still there: that would take the focus from the field being typed in.
+    Effect::new(move |drawn: Option<()>| {
         if problems.with(|p| !p.is_empty())
+            && drawn.is_some()
             && let Some(form) = form.get_untracked()
         {
             crate::components::form::reveal_first_error(form.into());

@@ -13,7 +13,7 @@
 //! back the form that was open.
 
 use super::edit::{EditDraft, KeptEdit};
-use super::form::{ActionFields, Typed};
+use super::form::{ActionFields, FieldProblem, FormError, Typed};
 use crate::evidence::Staged;
 use crate::pages::draft;
 use leptos::prelude::*;
@@ -48,6 +48,10 @@ pub(super) struct Drafts {
     /// Each action form's inputs, from its first opening until it is saved
     /// or cancelled: switching to another action keeps them.
     fields: StoredValue<BTreeMap<ActionKind, ActionFields>>,
+    /// Why each action form's last save was refused, kept as its inputs
+    /// are: the card is drawn again whenever the case changes (a sync, a
+    /// photo saved), and the message beside the field went with it.
+    said: StoredValue<BTreeMap<ActionKind, Said>>,
     /// The correction form while it is open.
     pub edit: RwSignal<Option<EditDraft>>,
     /// An action or a correction is being recorded. Kept here, as a card
@@ -74,6 +78,14 @@ pub(super) struct Drafts {
     kept: StoredValue<Kept>,
 }
 
+/// Why an action form's save was refused: for the form as a whole, and
+/// by input name, beside the input.
+#[derive(Clone, Copy)]
+pub(super) struct Said {
+    pub error: RwSignal<Option<FormError>>,
+    pub problems: RwSignal<BTreeMap<String, FieldProblem>>,
+}
+
 impl Drafts {
     /// The drafts of `case`'s screen for `user`, under the current owner
     /// (the screen's): the action form kept open, if any.
@@ -87,6 +99,7 @@ impl Drafts {
             owner: StoredValue::new(Owner::current().unwrap_or_default().downgrade()),
             open: RwSignal::new(open),
             fields: StoredValue::new(BTreeMap::new()),
+            said: StoredValue::new(BTreeMap::new()),
             // The correction form shows the complainant as the user may
             // see them now, not as they could when it was kept.
             edit: RwSignal::new(kept.edit.clone().map(|edit| {
@@ -105,6 +118,22 @@ impl Drafts {
             key,
             kept: StoredValue::new(kept),
         }
+    }
+
+    /// Why `kind`'s form was refused last, made under the screen's owner
+    /// at its first opening.
+    pub fn said(&self, kind: ActionKind) -> Said {
+        if let Some(said) = self.said.with_value(|all| all.get(&kind).copied()) {
+            return said;
+        }
+        let said = self.under(|| Said {
+            error: RwSignal::new(None),
+            problems: RwSignal::new(BTreeMap::new()),
+        });
+        self.said.update_value(|all| {
+            all.insert(kind, said);
+        });
+        said
     }
 
     /// The inputs of `kind`'s form: those typed before, or new ones with
@@ -208,6 +237,14 @@ impl Drafts {
         let _ = self.fields.try_update_value(|all| {
             all.remove(&kind);
         });
+        if let Some(said) = self
+            .said
+            .try_with_value(|all| all.get(&kind).copied())
+            .flatten()
+        {
+            let _ = said.error.try_set(None);
+            let _ = said.problems.try_set(BTreeMap::new());
+        }
         self.keep(kind, None);
     }
 
