@@ -30,9 +30,9 @@ async fn open_case(browser: &Browser, reg_no: &str) {
     browser.wait_text("detail-reg-no", reg_no).await;
 }
 
-/// The message beside a field of an action form a save was refused for
-/// stays while a sync draws the case again (a colleague's note arrives),
-/// as what was typed does.
+/// The message beside a field of an action form or of the correction
+/// form a save was refused for stays while a sync draws the case again (a
+/// colleague's note arrives), as what was typed does.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_refusal_beside_a_field_stays_when_a_sync_redraws_the_case() {
     use shared::case::CaseState;
@@ -79,6 +79,28 @@ async fn a_refusal_beside_a_field_stays_when_a_sync_redraws_the_case() {
     browser.wait_text("timeline", "已联系物业工程部").await;
     assert_eq!(browser.text("error-yuan").await, said);
     assert_eq!(browser.value("in-measures").await, "封堵渗水点");
+
+    // The correction form's, likewise.
+    browser.click("open-edit").await;
+    browser.fill("edit-phone", "12345").await;
+    browser.click("save-edit").await;
+    browser
+        .wait_text("edit-error-complainant-phone", "手机号")
+        .await;
+    let said = browser.text("edit-error-complainant-phone").await;
+    let note = tablet.op(
+        case,
+        Some(CaseState::InProgress),
+        Action::Note {
+            note_kind: shared::case::NoteKind::General,
+            text: "业主已拍照留证".into(),
+        },
+    );
+    tablet.push(&server, &[note]);
+    browser.sync_now().await;
+    browser.wait_text("timeline", "业主已拍照留证").await;
+    assert_eq!(browser.text("edit-error-complainant-phone").await, said);
+    assert_eq!(browser.value("edit-phone").await, "12345");
     browser.close().await;
 }
 

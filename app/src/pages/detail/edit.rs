@@ -82,6 +82,11 @@ pub fn Edit(case: Arc<Case>, drafts: Drafts) -> impl IntoView {
 pub(super) struct EditDraft {
     form: Fields,
     base: Arc<Registration>,
+    /// Why the last save was refused: by field name (as
+    /// `shared::validation` names it), and otherwise. Kept with the form,
+    /// so a card drawn again (a sync) still says it.
+    errors: RwSignal<BTreeMap<String, ValidationError>>,
+    refusal: RwSignal<Option<Refusal>>,
 }
 
 impl EditDraft {
@@ -90,6 +95,8 @@ impl EditDraft {
         EditDraft {
             form: Fields::of(base, tz),
             base: Arc::new(base.clone()),
+            errors: RwSignal::new(BTreeMap::new()),
+            refusal: RwSignal::new(None),
         }
     }
 
@@ -99,6 +106,8 @@ impl EditDraft {
         EditDraft {
             form: Fields::from_typed(kept.typed),
             base: Arc::new(kept.base),
+            errors: RwSignal::new(BTreeMap::new()),
+            refusal: RwSignal::new(None),
         }
     }
 
@@ -284,11 +293,13 @@ fn EditForm(case: Arc<Case>, drafts: Drafts) -> impl IntoView {
         let draft = draft.clone();
         move |_| draft.kept().is_some()
     });
-    let EditDraft { form, base } = draft;
+    let EditDraft {
+        form,
+        base,
+        errors,
+        refusal,
+    } = draft;
     let kind = base.kind;
-    // Field name (as `shared::validation` names it) → problem.
-    let errors = RwSignal::new(BTreeMap::<String, ValidationError>::new());
-    let refusal = RwSignal::new(None::<Refusal>);
     let case_id = case.id;
     let save = UiAction::new_local(move |patch: &RegistrationPatch| {
         let patch = patch.clone();
