@@ -66,17 +66,21 @@ async fn a_refusal_beside_a_field_stays_when_a_sync_redraws_the_case() {
     browser.wait_text("error-yuan", "金额").await;
     let said = browser.text("error-yuan").await;
 
-    let note = tablet.op(
-        case,
-        Some(CaseState::InProgress),
-        Action::Note {
-            note_kind: shared::case::NoteKind::General,
-            text: "已联系物业工程部".into(),
-        },
-    );
-    tablet.push(&server, &[note]);
-    browser.sync_now().await;
-    browser.wait_text("timeline", "已联系物业工程部").await;
+    // A colleague's note arrives by sync, and the case is drawn again.
+    let mut note_arrives = async |text: &str| {
+        let note = tablet.op(
+            case,
+            Some(CaseState::InProgress),
+            Action::Note {
+                note_kind: shared::case::NoteKind::General,
+                text: text.into(),
+            },
+        );
+        tablet.push(&server, &[note]);
+        browser.sync_now().await;
+        browser.wait_text("timeline", text).await;
+    };
+    note_arrives("已联系物业工程部").await;
     assert_eq!(browser.text("error-yuan").await, said);
     assert_eq!(browser.value("in-measures").await, "封堵渗水点");
 
@@ -88,17 +92,7 @@ async fn a_refusal_beside_a_field_stays_when_a_sync_redraws_the_case() {
         .wait_text("edit-error-complainant-phone", "手机号")
         .await;
     let said = browser.text("edit-error-complainant-phone").await;
-    let note = tablet.op(
-        case,
-        Some(CaseState::InProgress),
-        Action::Note {
-            note_kind: shared::case::NoteKind::General,
-            text: "业主已拍照留证".into(),
-        },
-    );
-    tablet.push(&server, &[note]);
-    browser.sync_now().await;
-    browser.wait_text("timeline", "业主已拍照留证").await;
+    note_arrives("业主已拍照留证").await;
     assert_eq!(browser.text("edit-error-complainant-phone").await, said);
     assert_eq!(browser.value("edit-phone").await, "12345");
     browser.close().await;
