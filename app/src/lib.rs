@@ -101,6 +101,13 @@ pub fn App() -> impl IntoView {
         }
     });
     let logged_in = move || ctx.session.with(Option::is_some);
+    // Whether the screen gives way to the revoked tablet's notice. A memo,
+    // so that the screen is drawn again only when that changes: a session
+    // that ended (the tablet blocked otherwise) must not rebuild the screen
+    // and drop the saved card showing the number just given.
+    let closed = Memo::new(move |_| {
+        ctx.blocked.get() == Some(blocked::Blocked::Revoked) && ctx.screen.get() != Screen::Settings
+    });
     // Logged in and allowed to work: not held at the password change.
     let working = move || logged_in() && !ctx.must_change_password();
     view! {
@@ -195,9 +202,7 @@ pub fn App() -> impl IntoView {
                     // now is no user. The banner above keeps what only it
                     // holds, to export; the settings (the language, the
                     // logout) hold no case.
-                    if ctx.blocked.get() == Some(blocked::Blocked::Revoked)
-                        && ctx.screen.get() != Screen::Settings
-                    {
+                    if closed.get() {
                         return view! {
                             <p class="hint" data-testid="revoked-closed">
                                 {move || lang.get().pick(
