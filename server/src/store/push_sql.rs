@@ -1379,6 +1379,19 @@ mod tests {
         (config, state["last"].clone())
     }
 
+    /// A note on `reg`'s case, the device's next op after it.
+    fn next_note(reg: &shared::op::Op) -> shared::op::Op {
+        let mut note = reg.clone();
+        note.id = OpId(uuid::Uuid::now_v7());
+        note.seq = reg.seq + 1;
+        note.hlc.counter += 1;
+        note.action = Action::Note {
+            note_kind: shared::case::NoteKind::General,
+            text: "已联系".into(),
+        };
+        note
+    }
+
     #[test]
     fn a_settings_change_makes_the_next_push_fold_the_case_again() {
         let dir = tempfile::tempdir().expect("temp dir");
@@ -1400,14 +1413,7 @@ mod tests {
         store
             .put_settings(&settings, None, &audit())
             .expect("settings");
-        let mut note = reg.clone();
-        note.id = OpId(uuid::Uuid::now_v7());
-        note.seq = 2;
-        note.hlc.counter += 1;
-        note.action = Action::Note {
-            note_kind: shared::case::NoteKind::General,
-            text: "已联系".into(),
-        };
+        let note = next_note(&reg);
         store
             .push(tablet, &user, vec![note.clone()], Utc::now(), ceiling)
             .expect("push");
@@ -1511,14 +1517,7 @@ mod tests {
         store
             .set_user_active(user.id, false, &audit())
             .expect("disable");
-        let mut note = reg.clone();
-        note.id = OpId(uuid::Uuid::now_v7());
-        note.seq = 2;
-        note.hlc.counter += 1;
-        note.action = Action::Note {
-            note_kind: shared::case::NoteKind::General,
-            text: "已联系".into(),
-        };
+        let note = next_note(&reg);
         let pusher = Pusher {
             device: tablet,
             user: &stale,
