@@ -773,6 +773,10 @@ fn a_calendar_imported_on_the_command_line_reaches_stored_cases() {
         None,
         "no calendar yet"
     );
+    // Neither on time nor late, and not forgotten: counted apart.
+    let (solution, all) = unknown_clocks(&quality);
+    assert_eq!(solution, 1);
+    assert!(all >= solution, "{all}");
 
     // A file whose second year is refused imports nothing, and says so
     // (it said its first year was imported).
@@ -797,6 +801,21 @@ fn a_calendar_imported_on_the_command_line_reaches_stored_cases() {
         stored_due(&quality, case, "solution").is_some(),
         "the import folded the case again"
     );
+    assert_eq!(unknown_clocks(&quality), (0, 0));
+}
+
+/// How many clocks of this year's statistics have no due time: solution
+/// clocks, and all.
+fn unknown_clocks(reader: &Client) -> (u64, u64) {
+    let today = common::local_date(Utc::now());
+    let (status, stats) = reader.get(&format!("/api/v1/stats?period=year&from={today}"));
+    assert_eq!(status, 200, "{stats}");
+    let solution = stats["on_time"]
+        .as_array()
+        .and_then(|l| l.iter().find(|c| c["clock"] == "solution"))
+        .unwrap_or_else(|| panic!("no solution clock in {stats}"));
+    let count = |c: &Value| c["unknown"].as_u64().expect("a count");
+    (count(solution), count(&stats["on_time_overall"]))
 }
 
 /// The admin deciding on a quarantined op knows which tablet sent it and

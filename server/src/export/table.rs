@@ -383,7 +383,8 @@ pub fn stats_tables(s: &Stats, labels: &Labels, tz: &Tz) -> Vec<Table> {
     ];
     // The row of all clocks together only when some clock counts: a
     // period without any would show a row of zeros with no name.
-    let overall = Some(&s.on_time_overall).filter(|c| c.met + c.overdue + c.running > 0);
+    let overall =
+        Some(&s.on_time_overall).filter(|c| c.met + c.overdue + c.running + c.unknown > 0);
     let on_time = s
         .on_time
         .iter()
@@ -396,6 +397,7 @@ pub fn stats_tables(s: &Stats, labels: &Labels, tz: &Tz) -> Vec<Table> {
                 n(c.late),
                 n(c.overdue),
                 n(c.running),
+                n(c.unknown),
                 Cell::opt_number(c.rate),
             ]
         })
@@ -579,6 +581,10 @@ pub fn stats_tables(s: &Stats, labels: &Labels, tz: &Tz) -> Vec<Table> {
                 ("超时完成", "Late"),
                 ("逾期未完成", "Overdue"),
                 ("进行中", "Running"),
+                (
+                    "时限未定（节假日安排未导入）",
+                    "Due time unknown (holidays not loaded)",
+                ),
                 ("按时率（%）", "On-time rate (%)"),
             ],
             on_time,

@@ -279,10 +279,10 @@ fn write_row(
             received_at, recorded_at, resolved_at, closed_at, next_due_at, reopen_count, satisfaction, escalated,
             open_conflicts, violations, search, json, server_seq, department, spot_check_at,
             spot_check_satisfaction, is_open, is_completed, is_valid_complaint, attachment_count,
-            respondent, respondent_department, search_name, search_numbers)
+            respondent, respondent_department, search_name, search_numbers, unknown_clocks)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
             ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38, ?39, ?40,
-            ?41)
+            ?41, ?42)
          ON CONFLICT (id) DO UPDATE SET property_id = excluded.property_id, reg_no = excluded.reg_no,
             kind = excluded.kind, state = excluded.state, category = excluded.category, channel = excluded.channel,
             severity = excluded.severity, validity = excluded.validity, urgent = excluded.urgent,
@@ -299,7 +299,7 @@ fn write_row(
             is_valid_complaint = excluded.is_valid_complaint,
             attachment_count = excluded.attachment_count, respondent = excluded.respondent,
             respondent_department = excluded.respondent_department, search_name = excluded.search_name,
-            search_numbers = excluded.search_numbers",
+            search_numbers = excluded.search_numbers, unknown_clocks = excluded.unknown_clocks",
         &[
             row.id.to_string().into(),
             row.property.to_string().into(),
@@ -342,6 +342,12 @@ fn write_row(
             row.respondent_department.into(),
             search_name.into(),
             search_numbers.into(),
+            row.unknown_clocks
+                .iter()
+                .map(|c| c.code())
+                .collect::<Vec<_>>()
+                .join(" ")
+                .into(),
         ],
     )?;
     Ok(())

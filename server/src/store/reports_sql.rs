@@ -280,7 +280,7 @@ fn spot_check_counts(db: &dyn Db, q: &StatsQuery) -> StoreResult<SpotCheckCounts
 const FIGURE_COLUMNS: &str = "cases.id, reg_no, property_id, kind, state, category, channel,
     severity, building_id, unit_id, complainant_name, complainant_phone, received_at, resolved_at,
     reopen_count, satisfaction, is_open, is_completed, is_valid_complaint, department, respondent,
-    respondent_department, d.clock, d.due_at, d.met_at, d.taken_unmet";
+    respondent_department, unknown_clocks, d.clock, d.due_at, d.met_at, d.taken_unmet";
 
 /// The case of a row of [`FIGURE_COLUMNS`], without its clocks.
 fn stats_case(r: &Row, id: &str) -> StoreResult<StatsCase> {
@@ -314,6 +314,11 @@ fn stats_case(r: &Row, id: &str) -> StoreResult<StatsCase> {
         respondent: r.get(20)?,
         respondent_department: r.get(21)?,
         clocks: Vec::new(),
+        unknown_clocks: r
+            .get::<String>(22)?
+            .split_whitespace()
+            .map(str::to_string)
+            .collect(),
     })
 }
 
@@ -342,16 +347,16 @@ fn tally(db: &dyn Db, f: &Filter, q: &StatsQuery) -> StoreResult<Tally> {
             let case = stats_case(r, &id)?;
             current = Some((id, case));
         }
-        if let (Some((_, case)), Some(clock)) = (current.as_mut(), r.get::<Option<String>>(22)?) {
+        if let (Some((_, case)), Some(clock)) = (current.as_mut(), r.get::<Option<String>>(23)?) {
             case.clocks.push(StatsClock {
                 clock,
-                due_at: parse_ts(&r.get::<String>(23)?)?,
+                due_at: parse_ts(&r.get::<String>(24)?)?,
                 met_at: r
-                    .get::<Option<String>>(24)?
+                    .get::<Option<String>>(25)?
                     .as_deref()
                     .map(parse_ts)
                     .transpose()?,
-                taken_unmet: r.get(25)?,
+                taken_unmet: r.get(26)?,
             });
         }
         Ok(())

@@ -405,6 +405,19 @@ ALTER TABLE cases ADD COLUMN search_numbers TEXT NOT NULL DEFAULT '';
     r#"
 ALTER TABLE device_users ADD COLUMN record_key TEXT;
 "#,
+    // 20: the clocks whose due time is unknown (a year the calendar has
+    // not loaded), space-separated codes, which the statistics count
+    // apart (`shared::report::CaseRow::unknown_clocks`), in the index they
+    // read. Filled when the fold rules raised with it fold every case
+    // again at start (`refold.rs`).
+    r#"
+ALTER TABLE cases ADD COLUMN unknown_clocks TEXT NOT NULL DEFAULT '';
+DROP INDEX IF EXISTS cases_figures;
+CREATE INDEX cases_figures ON cases (received_at, property_id, kind, state, category, channel,
+    severity, building_id, unit_id, complainant_phone, complainant_name, reg_no, resolved_at,
+    reopen_count, satisfaction, is_open, is_completed, is_valid_complaint, department,
+    respondent, respondent_department, unknown_clocks, id);
+"#,
 ];
 
 /// Work a migration needs besides its SQL: `(version, step)`, run in the

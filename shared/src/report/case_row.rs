@@ -1,6 +1,7 @@
 //! A folded case flattened to the row that queries read.
 
 use crate::case::{Case, CaseKind, CaseState, Channel, Severity, Validity};
+use crate::deadline::Clock;
 use crate::id::{BuildingId, CaseId, PropertyId, UnitId, UserId};
 use crate::property::Location;
 use chrono::{DateTime, Utc};
@@ -87,6 +88,11 @@ pub struct CaseRow {
     /// uploaded or not: what was recorded, not what has arrived.
     #[serde(default)]
     pub attachments: usize,
+    /// The clocks whose due time is unknown (`Case::deadline_problems`: a
+    /// year the calendar has not loaded), met or not: the statistics can
+    /// judge them neither on time nor late, and count them apart.
+    #[serde(default)]
+    pub unknown_clocks: Vec<Clock>,
 }
 
 /// How much of the content a [`CaseRow`] keeps as its summary, with the
@@ -153,6 +159,7 @@ impl CaseRow {
             completed: case.is_completed(),
             valid_complaint: case.is_valid_complaint(),
             attachments: case.attachments.len(),
+            unknown_clocks: case.deadline_problems.iter().map(|p| p.clock).collect(),
         }
     }
 }
@@ -161,7 +168,7 @@ impl CaseRow {
 mod tests {
     use super::*;
     use crate::case::{Assessment, ContactMethod, FollowUp, Resolution};
-    use crate::deadline::{Clock, ClockState};
+    use crate::deadline::ClockState;
 
     use crate::sim::folded_complaint as complaint;
 
@@ -189,6 +196,25 @@ mod tests {
             ratings: None,
             stamp: case.registered.clone(),
         }
+    }
+
+    #[test]
+    fn a_clock_whose_due_time_is_unknown_is_kept_met_or_not() {
+        let mut case = complaint();
+        let problem = |clock, met_at| crate::case::DeadlineProblem {
+            clock,
+            code: "calendar.year_not_loaded".into(),
+            message: "2027".into(),
+            met_at,
+        };
+        case.deadline_problems = vec![
+            problem(Clock::Solution, None),
+            problem(Clock::Investigation, Some(t("2026-12-30T00:00:00Z"))),
+        ];
+        assert_eq!(
+            CaseRow::of(&case).unknown_clocks,
+            [Clock::Solution, Clock::Investigation]
+        );
     }
 
     #[test]

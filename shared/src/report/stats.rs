@@ -48,6 +48,11 @@ pub struct ClockRate {
     pub overdue: u64,
     /// Running and not yet due.
     pub running: u64,
+    /// Whose due time is unknown, met or not (a working-day clock due in a
+    /// year whose holidays are not loaded): in no other count, and not in
+    /// the rate, until the year is loaded.
+    #[serde(default)]
+    pub unknown: u64,
     /// `on_time / (met + overdue)` in percent.
     pub rate: Option<f64>,
 }

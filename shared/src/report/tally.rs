@@ -68,8 +68,11 @@ pub struct StatsCase {
     pub respondent: Option<String>,
     /// The department complained about.
     pub respondent_department: Option<String>,
-    /// Its deadline clocks.
+    /// Its deadline clocks whose due time is known.
     pub clocks: Vec<StatsClock>,
+    /// The codes of its clocks whose due time is unknown
+    /// ([`super::CaseRow::unknown_clocks`]).
+    pub unknown_clocks: Vec<String>,
 }
 
 /// One deadline clock of a [`StatsCase`].
@@ -92,7 +95,10 @@ struct Clocks {
     met: u64,
     on_time: u64,
     overdue: u64,
+    /// Clocks with a due time.
     all: u64,
+    /// Clocks without one ([`ClockRate::unknown`]).
+    unknown: u64,
 }
 
 impl Clocks {
@@ -118,6 +124,7 @@ impl Clocks {
             on_time: self.on_time,
             overdue: self.overdue,
             running: self.all.saturating_sub(self.met + self.overdue),
+            unknown: self.unknown,
             ..ClockRate::default()
         }
         .finish()
@@ -467,6 +474,20 @@ impl Tally {
                 }
             }
         }
+        for code in &case.unknown_clocks {
+            property.clocks.unknown += 1;
+            self.all_clocks.unknown += 1;
+            match self.per_clock.get_mut(code) {
+                Some(clocks) => clocks.unknown += 1,
+                None => {
+                    let clocks = Clocks {
+                        unknown: 1,
+                        ..Clocks::default()
+                    };
+                    self.per_clock.insert(code.clone(), clocks);
+                }
+            }
+        }
 
         if let Some(department) = &case.department {
             let d = self.departments.entry(department.clone()).or_default();
@@ -486,6 +507,11 @@ impl Tally {
             {
                 d.clocks.add(c, now);
             }
+            d.clocks.unknown += case
+                .unknown_clocks
+                .iter()
+                .filter(|c| Clock::DEPARTMENT.iter().any(|k| k.code() == c.as_str()))
+                .count() as u64;
         }
         if case.respondent.is_some() || case.respondent_department.is_some() {
             let key = (
@@ -530,7 +556,7 @@ impl Tally {
 
     /// Every clock together, if there is any.
     pub fn on_time_overall(&self) -> Option<ClockRate> {
-        (self.all_clocks.all > 0).then(|| ClockRate {
+        (self.all_clocks.all + self.all_clocks.unknown > 0).then(|| ClockRate {
             clock: "all".into(),
             ..self.all_clocks.rate()
         })
@@ -680,6 +706,7 @@ mod tests {
             respondent: None,
             respondent_department: None,
             clocks: Vec::new(),
+            unknown_clocks: Vec::new(),
         }
     }
 
@@ -850,6 +877,44 @@ mod tests {
         assert_eq!((f.done, f.due, f.pending), (1, 2, 0));
         let all = tally.on_time_overall().unwrap();
         assert_eq!((all.met, all.on_time, all.overdue), (1, 1, 1));
+    }
+
+    #[test]
+    fn a_clock_without_a_due_time_is_counted_apart_and_outside_the_rate() {
+        let mut late = case(1, "2026-12-29T02:00:00Z");
+        late.department = Some("工程部".into());
+        late.clocks = vec![clock(
+            "transfer",
+            "2026-12-29T04:00:00Z",
+            Some("2026-12-29T05:00:00Z"),
+        )];
+        // Due in a year not loaded: the solution and the start of work
+        // (the department's), neither on time nor late.
+        late.unknown_clocks = vec!["solution".into(), "department_start".into()];
+        let mut only_unknown = case(2, "2026-12-30T02:00:00Z");
+        only_unknown.property = "q".into();
+        only_unknown.unknown_clocks = vec!["solution".into()];
+        let tally = tally(&[late, only_unknown]);
+        let all = tally.on_time_overall().unwrap();
+        assert_eq!(
+            (all.met, all.late, all.overdue, all.running, all.unknown),
+            (1, 1, 0, 0, 3)
+        );
+        assert_eq!(all.rate, Some(0.0));
+        let solution = tally
+            .on_time()
+            .into_iter()
+            .find(|c| c.clock == "solution")
+            .expect("a clock with only unknown due times is listed");
+        assert_eq!(
+            (solution.met, solution.running, solution.unknown),
+            (0, 0, 2)
+        );
+        assert_eq!(solution.rate, None);
+        let department = tally.departments["工程部"].clocks();
+        // The transfer is the manager's, not the department's.
+        assert_eq!((department.met, department.unknown), (0, 2));
+        assert_eq!(tally.properties["q"].on_time_rate(), None);
     }
 
     #[test]

@@ -390,7 +390,7 @@ fn Figures(stats: Stats) -> impl IntoView {
                 <tr data-testid="on-time-row">
                     <td>{c.label.clone()}</td><td>{c.met}</td><td>{c.on_time}</td>
                     <td>{c.late}</td><td>{c.overdue}</td><td>{c.running}</td>
-                    <td>{percent(c.rate)}</td>
+                    <td data-testid="on-time-unknown">{c.unknown}</td><td>{percent(c.rate)}</td>
                 </tr>
             }
         })
@@ -522,6 +522,20 @@ fn Figures(stats: Stats) -> impl IntoView {
         .collect();
     let spot = &s.spot_checks;
     let th = |zh: &'static str, en: &'static str| view! { <th>{l.pick(zh, en)}</th> };
+    // Left out of every rate, and said so: the figures are missing them
+    // until the year's holidays are loaded.
+    let unknown = s.on_time_overall.unknown;
+    let unknown_clocks = (unknown > 0).then(|| {
+        let text = match l {
+            Lang::ZhCn => format!(
+                "有 {unknown} 个时限的到期日落在尚未导入节假日安排的年份，无法判定是否按时，未计入按时率和回访率。请系统管理员在 管理 → 节假日 中导入国务院办公厅公布的安排。"
+            ),
+            Lang::En => format!(
+                "{unknown} clocks fall due in a year whose holidays are not loaded: they can be judged neither on time nor late and are left out of the on-time and follow-up rates. An administrator loads the State Council's schedule in Administration → Holidays."
+            ),
+        };
+        view! { <p class="banner warn" data-testid="stats-unknown-clocks">{text}</p> }
+    });
 
     view! {
         <div class="figures" data-testid="stats">
@@ -540,6 +554,7 @@ fn Figures(stats: Stats) -> impl IntoView {
                 {kpi(l.pick("重大工单未上报", "Major cases not reported"), s.major_unreported.total.to_string(), s.major_unreported.total > 0, "kpi-major-unreported")}
             </div>
             <ul class="missed-targets">{missed}</ul>
+            {unknown_clocks}
             <div class="stats-grid">
                 {section(l.pick("按月趋势", "By month"), columns(&s.by_month))}
                 {section(l.pick("按类型", "By kind"), bars(&s.by_kind, "chart-kind"))}
@@ -553,7 +568,7 @@ fn Figures(stats: Stats) -> impl IntoView {
             {section(l.pick("各时限按时率", "On time by clock"), view! {
                 <table class="stats-table"><thead><tr>
                     {th("时限", "Clock")}{th("已完成", "Met")}{th("按时", "On time")}{th("超时完成", "Late")}
-                    {th("超时未完成", "Overdue")}{th("进行中", "Running")}{th("按时率", "Rate")}
+                    {th("超时未完成", "Overdue")}{th("进行中", "Running")}{th("时限未定", "Due unknown")}{th("按时率", "Rate")}
                 </tr></thead><tbody>{on_time}</tbody></table>
             })}
             {section(l.pick("各项目", "Properties"), view! {
