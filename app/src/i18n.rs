@@ -112,7 +112,7 @@ pub fn change_field(name: &str, lang: Lang) -> String {
         "reopen_reason" => lang.pick("重开原因", "Reopen reason"),
         "escalated_to" => lang.pick("上报给", "Escalated to"),
         "extended_working_days" => lang.pick("延期工作日", "Extended by (working days)"),
-        "withdraw_reason" => lang.pick("撤诉原因", "Withdrawal reason"),
+        "withdraw_reason" => lang.pick("撤回原因", "Withdrawal reason"),
         "void_reason" => lang.pick("作废原因", "Why voided"),
         "restore_reason" => lang.pick("恢复原因", "Why restored"),
         "first_responder" => lang.pick("首问责任人", "First responder"),

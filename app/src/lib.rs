@@ -41,8 +41,11 @@ use leptos::task::spawn_local;
 use state::{AppCtx, Screen};
 use wasm_bindgen::prelude::wasm_bindgen;
 
-/// The product's name, shown in the header. The browser tests look for it.
+/// The product's name, shown in the header and the window's title. The
+/// browser tests look for it.
 pub const PRODUCT_NAME: &str = "物业投诉与服务工单";
+/// Its English name.
+const PRODUCT_NAME_EN: &str = "Property complaints and service cases";
 
 /// The origin's localStorage, for the small things kept outside
 /// IndexedDB (drafts, the tab lease, the clock's offset); `None` where the
@@ -93,7 +96,9 @@ pub fn App() -> impl IntoView {
     // `<html lang>` follows the chosen language (index.html starts with
     // zh-CN), so screen readers read English in an English voice.
     Effect::new(move |_| {
-        let code = lang.get().code();
+        let l = lang.get();
+        let code = l.code();
+        document().set_title(l.pick(PRODUCT_NAME, PRODUCT_NAME_EN));
         if let Some(html) = document().document_element()
             && let Err(e) = html.set_attribute("lang", code)
         {
@@ -113,7 +118,7 @@ pub fn App() -> impl IntoView {
     view! {
         <div class="app-shell" data-testid="app-shell">
             <header class="app-header" data-testid="app-header">
-                <h1 class="app-title" data-testid="app-title">{PRODUCT_NAME}</h1>
+                <h1 class="app-title" data-testid="app-title">{move || lang.get().pick(PRODUCT_NAME, PRODUCT_NAME_EN)}</h1>
                 <Show when=working>
                     <components::Nav/>
                 </Show>

@@ -1105,7 +1105,7 @@ fn retention_deletes_only_old_closed_cases_and_audits_it() {
     // registered a month ago: it is no older than its registration.
     let backdated = make(&mut a, CaseKind::Repair, recent, Vec::new());
     let withdraw = Action::Withdraw {
-        reason: "业主撤诉".into(),
+        reason: "业主撤回".into(),
     };
     // Registered in error long ago and voided then: as old as a closed one.
     let voided = make(&mut a, CaseKind::Repair, old, Vec::new());

@@ -312,7 +312,7 @@ fn exports_follow_filters_language_and_scope() {
         "满意度",
         "项目指标",
         "部门绩效",
-        "逾期工单",
+        "超时工单",
     ] {
         assert!(
             names.iter().any(|n| n == want),
@@ -373,7 +373,7 @@ fn exports_follow_filters_language_and_scope() {
     assert_eq!(stats[1]["detail"]["format"], "xlsx", "{}", stats[1]);
 
     // The overdue list says kinds, states and categories in words.
-    let overdue = book.worksheet_range("逾期工单").expect("overdue");
+    let overdue = book.worksheet_range("超时工单").expect("overdue");
     let rows: Vec<Vec<String>> = overdue.rows().skip(1).map(texts).collect();
     assert!(!rows.is_empty(), "the 2025 cases are overdue");
     for row in &rows {
@@ -390,7 +390,7 @@ fn exports_follow_filters_language_and_scope() {
     for (sheet, list) in [
         ("被投诉人", &stats["respondents"]),
         ("重大工单未上报", &stats["major_unreported"]["items"]),
-        ("逾期工单", &stats["overdue"]["items"]),
+        ("超时工单", &stats["overdue"]["items"]),
     ] {
         let range = book
             .worksheet_range(sheet)
@@ -727,9 +727,7 @@ fn a_suggestion_row_holds_its_decision_and_improvement_plan() {
     let (column, records) = case_csv(&quality);
     let mut rows: Vec<[String; 4]> = records
         .iter()
-        .map(|r| {
-            ["建议处理", "处理理由", "改进计划", "计划公布日期"].map(|c| r[column(c)].to_string())
-        })
+        .map(|r| ["建议处理", "处理理由", "整改计划", "公示日期"].map(|c| r[column(c)].to_string()))
         .collect();
     rows.sort();
     assert_eq!(

@@ -146,8 +146,8 @@ coded_enum! {
         Reopened = ("reopened", "重新处理", "Reopened"),
         /// 已结案 (archived)
         Closed = ("closed", "已结案", "Closed"),
-        /// 已撤诉
-        Withdrawn = ("withdrawn", "已撤诉", "Withdrawn"),
+        /// 已撤回: the resident took it back.
+        Withdrawn = ("withdrawn", "已撤回", "Withdrawn"),
         /// 已作废: registered in error or twice; outside every figure.
         Voided = ("voided", "已作废", "Voided"),
     }
@@ -581,7 +581,7 @@ pub struct Closure {
     pub stamp: Stamp,
 }
 
-/// A withdrawal (撤诉).
+/// A withdrawal (撤回): the resident took the case back.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Withdrawal {
@@ -773,7 +773,7 @@ coded_enum! {
         /// Lost a concurrent transition; listed in `conflicts`.
         Conflict = ("conflict", "冲突", "conflict"),
         /// Broke a rule; listed in `violations`.
-        Flagged = ("flagged", "违规", "flagged"),
+        Flagged = ("flagged", "不符合流程", "flagged"),
     }
 }
 

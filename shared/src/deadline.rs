@@ -72,7 +72,7 @@ coded_enum! {
         /// caller is on the line, so it has no such clock. The code keeps
         /// its first name, from when only written cases had the clock,
         /// because stored settings and statistics name it.
-        RegisterWritten = ("register_written", "来件登记", "Register the case"),
+        RegisterWritten = ("register_written", "受理登记", "Register the case"),
         /// Transfer to the responsible department. A complaint must be
         /// assessed before it can be assigned (`workflow`), so its clock
         /// starts at the assessment; other kinds start at registration.

@@ -279,7 +279,7 @@ pub enum Action {
         /// Why.
         reason: String,
     },
-    /// 撤诉.
+    /// 撤回.
     Withdraw {
         /// Why.
         reason: String,
@@ -404,7 +404,7 @@ coded_enum! {
         /// See [`Action::Extend`].
         Extend = ("extend", "延期", "Extend"),
         /// See [`Action::Withdraw`].
-        Withdraw = ("withdraw", "撤诉", "Withdraw"),
+        Withdraw = ("withdraw", "撤回", "Withdraw"),
         /// See [`Action::Void`].
         Void = ("void", "作废", "Void"),
         /// See [`Action::Restore`].

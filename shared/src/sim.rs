@@ -392,7 +392,7 @@ pub fn sample_action(case: &Case, author: (UserId, Role), kind: ActionKind, choi
             reason: "特殊情况".into(),
         },
         ActionKind::Withdraw => Action::Withdraw {
-            reason: "业主撤诉".into(),
+            reason: "业主撤回".into(),
         },
         ActionKind::Void => Action::Void {
             duplicate_of: None,

@@ -880,7 +880,7 @@ fn an_extension_into_a_year_that_is_not_loaded_leaves_the_clock_unknown() {
         0,
         t + Duration::days(2),
         Action::Withdraw {
-            reason: "业主撤诉".into(),
+            reason: "业主撤回".into(),
         },
     );
     let case = s.case();
@@ -1175,7 +1175,7 @@ fn a_note_that_broke_a_rule_is_kept_but_meets_no_clock() {
         1,
         t + Duration::minutes(150),
         Action::Withdraw {
-            reason: "业主撤诉".into(),
+            reason: "业主撤回".into(),
         },
     );
     // Written offline before the withdrawal reached the tablet.

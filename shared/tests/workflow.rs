@@ -1092,7 +1092,7 @@ fn withdraw_ends_the_case_and_later_ops_are_flagged_not_lost() {
     );
     let note = Action::Note {
         note_kind: NoteKind::General,
-        text: "撤诉后补充记录".into(),
+        text: "撤回后补充记录".into(),
     };
     assert_eq!(step(&mut s, STAFF, note), Err("workflow.case_not_open"));
     let case = s.case();

@@ -132,7 +132,7 @@ async fn an_escalation_and_a_pending_approval_reach_the_right_users_after_sync()
     assert!(reasons.contains(&"major".into()), "{reasons:?}");
     assert!(!reasons.contains(&"escalated".into()), "{reasons:?}");
     browser
-        .wait_text("inbox-reason", "待我审批：赔偿 ¥2000.00")
+        .wait_text("inbox-reason", "待我审批：赔偿 2000.00 元")
         .await;
     // Reminders never break the screen, whatever the browser allows.
     let mut switch = Vec::new();

@@ -360,7 +360,7 @@ pub fn code_message(code: &str, lang: Lang) -> Option<String> {
             "This file is stored with another size or type than the attachment declares",
         ),
         "case.personal_data_hidden" => (
-            "您的角色看不到投诉人的姓名或电话，不能更正",
+            "您的角色看不到住户的姓名或电话，不能更正",
             "Your role sees the complainant's name or phone masked and cannot correct it",
         ),
         "case.clock_fields" => (
@@ -482,8 +482,8 @@ pub fn code_message(code: &str, lang: Lang) -> Option<String> {
             "The case is not closed; it cannot be deleted",
         ),
         "retention.major_case" => (
-            "重大工单需永久保存，不能删除",
-            "Major complaints are kept for good; it cannot be deleted",
+            "重大工单需长期保存，不能删除",
+            "Major cases are kept long-term; it cannot be deleted",
         ),
         "retention.too_young" => (
             "工单结案未满保存年限，不能删除",

@@ -44,10 +44,13 @@ pub fn reason_text(reason: &Reason, role: Role, l: Lang, tz: Tz) -> String {
             let amount = format_yuan(*amount_fen);
             // An amount a lower role approves: the user may take it over.
             match (l, *required == role) {
-                (Lang::ZhCn, true) => format!("{label}：赔偿 ¥{amount}"),
+                (Lang::ZhCn, true) => format!("{label}：赔偿 {amount} 元"),
                 (Lang::En, true) => format!("{label}: compensation ¥{amount}"),
                 (Lang::ZhCn, false) => {
-                    format!("可审批：赔偿 ¥{amount}，按金额由{}审批", required.label(l))
+                    format!(
+                        "可审批：赔偿 {amount} 元，按金额由{}审批",
+                        required.label(l)
+                    )
                 }
                 (Lang::En, false) => format!(
                     "May approve: compensation ¥{amount}, for a {} by its amount",

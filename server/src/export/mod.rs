@@ -42,10 +42,10 @@
 //! | 29 | 措施验证 | Verification | how the action was verified, recorded at closure |
 //! | 30 | 建议处理 | Suggestion decision | 采纳 / 不采纳 (suggestions, once decided) |
 //! | 31 | 处理理由 | Reason | why it was accepted or declined |
-//! | 32 | 改进计划 | Improvement plan | of an accepted suggestion |
-//! | 33 | 计划公布日期 | Plan published on | when residents are told, `YYYY-MM-DD` |
+//! | 32 | 整改计划 | Improvement plan | of an accepted suggestion |
+//! | 33 | 公示日期 | Plan published on | when residents are told, `YYYY-MM-DD` |
 //! | 34 | 下一时限 | Next due | earliest running deadline |
-//! | 35 | 是否逾期 | Overdue | 是 / 否, at export time |
+//! | 35 | 是否超时 | Overdue | 是 / 否, at export time |
 //! | 36 | 重开次数 | Reopenings | number |
 //! | 37 | 满意度 | Satisfaction | 1–5 of the latest follow-up (number) |
 //! | 38 | 回访时间 | Followed up | when the latest regular (not spot-check) callback was made |

@@ -68,10 +68,10 @@ pub const CASE_COLUMNS: [(&str, &str); 46] = [
     ("措施验证", "Verification"),
     ("建议处理", "Suggestion decision"),
     ("处理理由", "Reason"),
-    ("改进计划", "Improvement plan"),
-    ("计划公布日期", "Plan published on"),
+    ("整改计划", "Improvement plan"),
+    ("公示日期", "Plan published on"),
     ("下一时限", "Next due"),
-    ("是否逾期", "Overdue"),
+    ("是否超时", "Overdue"),
     ("重开次数", "Reopenings"),
     ("满意度", "Satisfaction"),
     ("回访时间", "Followed up"),
@@ -267,8 +267,8 @@ const fn due_headers(
 /// The columns of the list of open cases past a due time.
 const OVERDUE_HEADERS: [(&str, &str); 10] = due_headers(
     ("最早到期", "Due"),
-    ("逾期（小时）", "Overdue (hours)"),
-    ("逾期时限", "Clocks"),
+    ("超时（小时）", "Overdue (hours)"),
+    ("超时时限", "Clocks"),
 );
 
 /// The columns of the major cases not reported: `next_due_at` is the
@@ -276,7 +276,7 @@ const OVERDUE_HEADERS: [(&str, &str); 10] = due_headers(
 /// left empty).
 const MAJOR_UNREPORTED_HEADERS: [(&str, &str); 10] = due_headers(
     ("应上报时间", "Report due"),
-    ("已逾期（小时）", "Overdue (hours)"),
+    ("已超时（小时）", "Overdue (hours)"),
     ("时限", "Clock"),
 );
 
@@ -352,7 +352,7 @@ pub fn stats_tables(s: &Stats, labels: &Labels, tz: &Tz) -> Vec<Table> {
             "Reopen rate (%)",
             Cell::opt_number(s.reopen.rate),
         ),
-        metric("当前逾期工单", "Overdue now", n(s.overdue.total)),
+        metric("当前超时工单", "Overdue now", n(s.overdue.total)),
         // The sheets list the first ones only: the totals say how many.
         metric(
             "重大工单未上报",
@@ -579,7 +579,7 @@ pub fn stats_tables(s: &Stats, labels: &Labels, tz: &Tz) -> Vec<Table> {
                 ("已完成", "Met"),
                 ("按时完成", "On time"),
                 ("超时完成", "Late"),
-                ("逾期未完成", "Overdue"),
+                ("超时未完成", "Overdue"),
                 ("进行中", "Running"),
                 (
                     "时限未定（节假日安排未导入）",
@@ -614,7 +614,7 @@ pub fn stats_tables(s: &Stats, labels: &Labels, tz: &Tz) -> Vec<Table> {
                 ("回访率未达标", "Follow-up target missed"),
                 ("时限按时率（%）", "On-time rate (%)"),
                 ("满意率（%）", "Satisfied rate (%)"),
-                ("当前逾期", "Overdue now"),
+                ("当前超时", "Overdue now"),
             ],
             properties,
         ),
@@ -628,7 +628,7 @@ pub fn stats_tables(s: &Stats, labels: &Labels, tz: &Tz) -> Vec<Table> {
                 ("平均处理时长（小时）", "Average handling (hours)"),
                 ("时限完成", "Clocks met"),
                 ("按时完成", "On time"),
-                ("逾期未完成", "Overdue"),
+                ("超时未完成", "Overdue"),
                 ("按时率（%）", "On-time rate (%)"),
             ],
             departments,
@@ -667,7 +667,7 @@ pub fn stats_tables(s: &Stats, labels: &Labels, tz: &Tz) -> Vec<Table> {
         ),
         table(
             lang,
-            ("逾期工单", "Overdue"),
+            ("超时工单", "Overdue"),
             &OVERDUE_HEADERS,
             overdue_rows(&s.overdue),
         ),

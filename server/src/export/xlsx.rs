@@ -92,7 +92,7 @@ fn case_sheet(
         ("纠正预防措施", 38),
         ("措施验证", 30),
         ("处理理由", 30),
-        ("改进计划", 30),
+        ("整改计划", 30),
     ] {
         if let Some(col) = CASE_COLUMNS.iter().position(|(zh, _)| *zh == header) {
             sheet.set_column_width(col as u16, width)?;

@@ -853,11 +853,11 @@ fn history(case: &Case, names: &dyn RecordNames, l: Lang, tz: Tz) -> Vec<String>
         } else {
             l.pick("驳回", "refused")
         };
-        let what = format!(
-            "{}{decided} {}",
-            l.pick("赔偿审批 ", "compensation "),
-            format_yuan(a.amount_fen)
-        );
+        let amount = format_yuan(a.amount_fen);
+        let what = match l {
+            Lang::ZhCn => format!("赔偿审批 {decided} {amount} 元"),
+            Lang::En => format!("compensation {decided} ¥{amount}"),
+        };
         entry(&a.stamp, what, &a.comment);
     }
     // The latest regular follow-up has its own fields.
@@ -946,7 +946,7 @@ fn history(case: &Case, names: &dyn RecordNames, l: Lang, tz: Tz) -> Vec<String>
                 .and_then(|c| c.to.as_deref())
         };
         let ended = if let Some(reason) = said("withdraw_reason") {
-            Some((l.pick("撤诉", "withdrawn").to_string(), reason))
+            Some((l.pick("撤回", "withdrawn").to_string(), reason))
         } else if let Some(reason) = said("void_reason") {
             let what = match (said("duplicate_of"), l) {
                 (Some(original), Lang::ZhCn) => format!("作废（与 {original} 重复）"),

@@ -135,7 +135,7 @@ impl ResultNotice {
         }
         let plan = case.suggestion.as_ref().and_then(|s| s.plan.as_ref());
         if let Some(plan) = plan {
-            rows.push((l.pick("改进计划", "Improvement plan").into(), plan.clone()));
+            rows.push((l.pick("整改计划", "Improvement plan").into(), plan.clone()));
         }
         // When the plan is posted on the notice board (张榜公布, 003): what
         // the resident can go and read.
@@ -189,7 +189,7 @@ impl ResultNotice {
         };
         let posted = match (posted, l) {
             (None, _) => String::new(),
-            (Some(date), Lang::ZhCn) => format!("改进计划公示日期：{date}。"),
+            (Some(date), Lang::ZhCn) => format!("整改计划公示日期：{date}。"),
             (Some(date), Lang::En) => format!(" The plan is posted on the notice board on {date}."),
         };
         let message = message + &posted + &super::receipt::contact_sentence(&contact, l);

@@ -487,7 +487,7 @@ fn NewBuildingForm(properties: Loaded<Tagged<Vec<Property>>>) -> impl IntoView {
         <form class="card admin-form" data-testid="new-building-form" on:submit=submit>
             <h3>{t("新增楼栋", "Add a building")}</h3>
             <PropertyPicker form="new-building" chosen=property fields=fields properties=move || props()/>
-            <TextField label=("楼栋名称（如 3栋）", "Building name (e.g. 3栋)") testid="new-building-name" value=name>
+            <TextField label=("楼栋名称（如 3栋）", "Building name (e.g. Building 3)") testid="new-building-name" value=name>
                 {beside("name")}
             </TextField>
             <label class="field">

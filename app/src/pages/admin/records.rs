@@ -348,7 +348,10 @@ fn files_said(files: Files, l: Lang) -> Option<impl IntoView> {
     if let Some(e) = &files.stopped {
         text.push(' ');
         text.push_str(&match l {
-            Lang::ZhCn => format!("上传中断：{}。再次导入本文件可继续。", e.message(l)),
+            Lang::ZhCn => format!(
+                "上传中断：{}。再次导入本文件可继续。",
+                e.message(l).trim_end_matches('。')
+            ),
             Lang::En => format!(
                 "The uploads stopped: {}. Import this file again to go on.",
                 e.message(l)

@@ -484,7 +484,7 @@ fn SettingsForm(
                     "Keep photos as taken (by default the tablet scales them to 1600 pixels on the longest side before storing and uploading)",
                 )}
             </label>
-            <h4>{t("投诉人个人信息", "The complainant's personal data")}</h4>
+            <h4>{t("住户（投诉人、报修人等）个人信息", "Residents' personal data (complainants and others)")}</h4>
             <p class="hint">{t(
                 "各角色可见的投诉人姓名、电话和签名；未显示的部分以 张* 和 138****5678 代替。“经办工单可见电话”：工单指派给本人或本部门时可见电话。",
                 "What each role sees of the complainant's name, phone and signature; the rest shows as 张* and 138****5678. “Phone on cases they handle”: the phone of cases assigned to them or their department.",

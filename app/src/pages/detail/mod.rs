@@ -407,16 +407,23 @@ fn Fields(case: Arc<Case>) -> impl IntoView {
     if let Some(s) = &case.solution {
         let approval = s.approval.label(l);
         rows.push(
-            row(
-                t("处理方案", "Solution"),
+            row(t("处理方案", "Solution"), {
+                // A compensation only when there is one, as the record
+                // sheet says it.
+                let compensation = match (s.compensation_fen, l) {
+                    (0, _) => String::new(),
+                    (fen, Lang::ZhCn) => format!(" · 赔偿 {} 元（{approval}）", format_yuan(fen)),
+                    (fen, Lang::En) => {
+                        format!(" · compensation ¥{} ({approval})", format_yuan(fen))
+                    }
+                };
                 format!(
-                    "{} · {} · {} · ¥{} ({approval})",
+                    "{} · {} · {}{compensation}",
                     s.measures,
                     s.responsible,
                     s.planned_date.map(|d| d.to_string()).unwrap_or_default(),
-                    format_yuan(s.compensation_fen)
-                ),
-            )
+                )
+            })
             .into_any(),
         );
     }
@@ -512,7 +519,7 @@ fn Fields(case: Arc<Case>) -> impl IntoView {
         );
     }
     if let Some(w) = &case.withdrawal {
-        rows.push(row(t("撤诉", "Withdrawn"), w.reason.clone()).into_any());
+        rows.push(row(t("撤回", "Withdrawn"), w.reason.clone()).into_any());
     }
     if let Some(v) = &case.voiding {
         rows.push(row(t("作废", "Voided"), v.reason.clone()).into_any());
@@ -803,7 +810,7 @@ fn Problems(case: Arc<Case>, drafts: drafts::Drafts) -> impl IntoView {
     has.then(|| {
         view! {
             <div class="card problems" data-testid="problems">
-                <h3>{t("待处理的冲突与违规", "Conflicts and flagged rules")}</h3>
+                <h3>{t("待处理的冲突与流程问题", "Conflicts and flagged rules")}</h3>
                 <ul>{conflicts}{violations}</ul>
             </div>
         }
@@ -853,7 +860,7 @@ fn Retention(case: Arc<Case>) -> impl IntoView {
                     .to_string(),
                 "retention.not_closed" => l
                     .pick(
-                        "只有已结案或已撤诉的工单可以删除。",
+                        "只有已结案、已撤回或已作废的工单可以删除。",
                         "Only closed or withdrawn cases may be deleted.",
                     )
                     .to_string(),
