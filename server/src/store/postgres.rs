@@ -142,6 +142,17 @@ impl PgStore {
         let store = PgStore::connect(url, pool_size, ca, blobs)?;
         store.run(|pool| async move {
             let mut client = pool.get().await.map_err(connect_error)?;
+            // The schema's `COLLATE "C"` orders as SQLite does only over
+            // UTF-8 bytes, and another encoding refuses characters SQLite
+            // takes (an emoji, a rare hanzi typed into a complaint): a push
+            // holding one would fail for good.
+            let encoding: String = client.query_one("SHOW server_encoding", &[]).await?.get(0);
+            if encoding != "UTF8" {
+                return Err(StoreError::Internal(format!(
+                    "the database's encoding is {encoding}, not UTF8: create it with \
+                     `CREATE DATABASE … ENCODING 'UTF8' TEMPLATE template0`"
+                )));
+            }
             let version = postgres_schema::migrate(&mut client).await?;
             if version > postgres_schema::latest() {
                 return Err(StoreError::Internal(format!(
@@ -375,6 +386,11 @@ pub mod test_database {
 
     /// The URL of a new, empty database, or `None` to skip.
     pub fn fresh() -> Option<String> {
+        fresh_with("")
+    }
+
+    /// [`fresh`], created with `options` after its name (`ENCODING …`).
+    pub fn fresh_with(options: &str) -> Option<String> {
         let Ok(url) = std::env::var("TEST_POSTGRES_URL") else {
             assert!(
                 std::env::var_os("TEST_POSTGRES_REQUIRED").is_none(),
@@ -394,7 +410,7 @@ pub mod test_database {
                 .expect("connect to the test cluster");
             tokio::spawn(connection);
             client
-                .batch_execute(&format!("CREATE DATABASE {name}"))
+                .batch_execute(&format!("CREATE DATABASE {name} {options}"))
                 .await
                 .expect("create the test database");
         });
@@ -441,6 +457,33 @@ mod tests {
         for db in &all {
             assert!(db.prepared() <= MAX_PREPARED, "{}", db.prepared());
         }
+    }
+
+    #[test]
+    fn a_database_not_in_utf8_is_refused_before_anything_is_written() {
+        let Some(url) = test_database::fresh_with(
+            "ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0",
+        ) else {
+            return;
+        };
+        let blobs = tempfile::tempdir().expect("temp dir");
+        let refused = PgStore::open(&url, 4, test_database::ca().as_deref(), blobs.path())
+            .err()
+            .expect("refused");
+        assert!(refused.to_string().contains("LATIN1"), "{refused}");
+        let store = PgStore::connect(&url, 1, test_database::ca().as_deref(), blobs.path())
+            .expect("connect");
+        let tables: i64 = store
+            .connection()
+            .expect("a connection")
+            .query_one(
+                "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'",
+                &[],
+            )
+            .expect("count")
+            .get(0)
+            .expect("a count");
+        assert_eq!(tables, 0, "no schema was made");
     }
 
     #[test]
