@@ -743,3 +743,73 @@ fn a_suggestion_row_holds_its_decision_and_improvement_plan() {
 fn percent_encoding_of(text: &str) -> String {
     text.bytes().map(|b| format!("%{b:02X}")).collect()
 }
+
+/// An export's rows are chosen when it starts: a received time corrected
+/// while it walks its pages neither repeats a row nor drops one (a walk
+/// on from the last row of a page by received time missed a case moved
+/// before it, and met again one moved after it).
+#[test]
+fn a_received_time_corrected_during_an_export_neither_repeats_nor_drops_a_row() {
+    use server::store::CaseFilter;
+    use shared::case::{CaseKind, RegistrationPatch};
+    use shared::op::Action;
+    use shared::role::Scope;
+    let fx = Fixture::new();
+    let server = Server::start(fx.data.path());
+    let (manager, body) = Client::login(&server.base, "manager_a");
+    let mut m = Author::new(&body);
+    let start = Utc::now() - chrono::Duration::hours(10);
+    let regs: Vec<_> = (0..3)
+        .map(|i| {
+            m.register_at(
+                &fx.pa,
+                CaseKind::Repair,
+                start + chrono::Duration::hours(i),
+                |_| {},
+            )
+        })
+        .collect();
+    let cases: Vec<String> = regs.iter().map(|r| r.case_id.to_string()).collect();
+    let (status, answer) = manager.post("/api/v1/sync/push", &push_body(m.device, &regs));
+    assert_eq!(
+        (status, &answer["quarantined"]),
+        (200, &serde_json::json!([]))
+    );
+
+    let store = common::open_store(fx.data.path());
+    let all = |store: &dyn server::store::Store| {
+        store
+            .export_ids(&Scope::All, &CaseFilter::default(), Utc::now())
+            .expect("the export's ids")
+    };
+    let chosen = all(store.as_ref());
+    assert_eq!(chosen, cases);
+    let first_page = store.export_rows(&chosen[..2]).expect("a page");
+    // The third case was received before the first, in fact.
+    let corrected = m.op(
+        regs[2].case_id,
+        None,
+        Action::Edit(RegistrationPatch {
+            received_at: Some(start - chrono::Duration::hours(1)),
+            ..Default::default()
+        }),
+    );
+    let (status, answer) = manager.post("/api/v1/sync/push", &push_body(m.device, &[corrected]));
+    assert_eq!(
+        (status, &answer["quarantined"]),
+        (200, &serde_json::json!([])),
+        "{answer}"
+    );
+    assert_eq!(
+        all(store.as_ref()).first(),
+        Some(&cases[2]),
+        "now before the page's end"
+    );
+    let second_page = store.export_rows(&chosen[2..]).expect("a page");
+    let exported: Vec<&str> = first_page
+        .iter()
+        .chain(&second_page)
+        .map(|r| r.id.as_str())
+        .collect();
+    assert_eq!(exported, cases, "each once, in the order chosen");
+}

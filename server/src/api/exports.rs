@@ -95,20 +95,17 @@ async fn prepare(
         }),
     );
     let store = state.store.clone();
-    let (config, properties, total) = {
-        let (scope, filter) = (scope.clone(), filter.clone());
-        blocking(move || {
-            let total = store.export_count(&scope, &filter, now)?;
-            entry.detail["rows"] = json!(total);
-            store.audit(entry)?;
-            Ok((store.config()?, store.properties()?, total))
-        })
-        .await?
-    };
+    let (config, properties, ids) = blocking(move || {
+        let ids = store.export_ids(&scope, &filter, now)?;
+        entry.detail["rows"] = json!(ids.len());
+        store.audit(entry)?;
+        Ok((store.config()?, store.properties()?, ids))
+    })
+    .await?;
+    let total = ids.len() as u64;
     let export = CaseExport {
         store: state.store.clone(),
-        scope,
-        filter,
+        ids,
         labels: Labels::new(lang, properties, config.categories),
         tz: config.settings.tz(),
         shown,

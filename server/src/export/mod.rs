@@ -63,8 +63,9 @@
 //! another, each preceded by a row with its title and followed by an empty
 //! row.
 //!
-//! **Never the whole database in memory.** A case export walks the cases
-//! in pages of [`PAGE_ROWS`] by `(received_at, id)`. CSV is streamed as it
+//! **Never the whole database in memory.** A case export reads its cases'
+//! ids in `(received_at, id)` order at once, then their rows in pages of
+//! [`PAGE_ROWS`]. CSV is streamed as it
 //! is written. XLSX (a zip, whose directory comes last) is written by
 //! rust_xlsxwriter in constant-memory mode — rows go to a temporary file,
 //! not to RAM — then saved to a temporary file that is streamed and deleted.
@@ -86,13 +87,12 @@ pub mod table;
 pub mod xlsx;
 
 use crate::store::reports::Labels;
-use crate::store::{CaseFilter, Store, StoreError};
+use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use rust_xlsxwriter::XlsxError;
 use shared::personal_data::Shown;
 use shared::report::ExportRow;
-use shared::role::Scope;
 use std::sync::Arc;
 use table::Cell;
 
@@ -122,16 +122,15 @@ pub enum ExportError {
     Closed,
 }
 
-/// A case export, checked, ready to walk the pages: the cases `filter`
-/// selects in `scope`, labelled in the labels' language, times in `tz`,
+/// A case export, checked, ready to walk the pages: the cases chosen,
+/// labelled in the labels' language, times in `tz`,
 /// personal data masked when `mask` is set.
 pub struct CaseExport {
     /// Where the rows come from.
     pub store: Arc<dyn Store>,
-    /// The caller's scope.
-    pub scope: Scope,
-    /// Which cases (paging fields unused: the export walks every page).
-    pub filter: CaseFilter,
+    /// Its cases' ids, in their order, chosen at one moment
+    /// ([`crate::store::Reports::export_ids`]).
+    pub ids: Vec<String>,
     /// Names for codes and ids, in the export's language.
     pub labels: Labels,
     /// The company timezone.
@@ -148,34 +147,20 @@ impl CaseExport {
         table::case_headers(self.labels.lang())
     }
 
-    /// Walks the cases in pages of [`PAGE_ROWS`] by `(received_at, id)`,
-    /// handing each page's rows to `each` as cells.
+    /// Walks its cases in pages of [`PAGE_ROWS`], handing each page's
+    /// rows to `each` as cells.
     pub fn for_each_page(
         &self,
         mut each: impl FnMut(Vec<Vec<Cell>>) -> Result<(), ExportError>,
     ) -> Result<(), ExportError> {
-        let mut after = None;
-        loop {
-            let page: Vec<ExportRow> = self.store.export_page(
-                &self.scope,
-                &self.filter,
-                after.as_ref(),
-                PAGE_ROWS,
-                self.now,
-            )?;
-            let next = match page.last() {
-                Some(last) if page.len() == PAGE_ROWS as usize => Some(last.cursor.clone()),
-                _ => None,
-            };
+        for chunk in self.ids.chunks(PAGE_ROWS as usize) {
+            let page: Vec<ExportRow> = self.store.export_rows(chunk)?;
             each(
                 page.iter()
                     .map(|r| table::case_cells(r, &self.labels, &self.tz, self.shown, self.now))
                     .collect(),
             )?;
-            match next {
-                Some(cursor) => after = Some(cursor),
-                None => return Ok(()),
-            }
         }
+        Ok(())
     }
 }

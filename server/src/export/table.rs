@@ -689,7 +689,6 @@ pub fn stats_tables(s: &Stats, labels: &Labels, tz: &Tz) -> Vec<Table> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use shared::report::ExportCursor;
 
     /// The column table of the module's documentation is the one the
     /// exports write, row for row: a macro reading a column by its place
@@ -786,10 +785,6 @@ mod tests {
                 plan: Some("增设充电桩".into()),
                 publish_on: chrono::NaiveDate::from_ymd_opt(2025, 4, 1),
             }),
-            cursor: ExportCursor {
-                received_at: String::new(),
-                id: String::new(),
-            },
         };
         let tz = chrono_tz::Asia::Shanghai;
         let cells = case_cells(

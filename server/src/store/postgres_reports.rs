@@ -10,7 +10,7 @@ use super::postgres_db::Isolation;
 use super::reports::{Reports, SpotCheckDraw, SpotCheckFilter, StatsQuery};
 use super::{AuditEntry, CaseFilter, StoreResult, reports_sql, spot_checks_sql};
 use chrono::{DateTime, Utc};
-use shared::report::{ExportCursor, ExportRow, SpotCheck, Stats};
+use shared::report::{ExportRow, SpotCheck, Stats};
 use shared::role::Scope;
 
 impl Reports for PgStore {
@@ -37,25 +37,17 @@ impl Reports for PgStore {
         spot_checks_sql::load(&conn.transaction(Isolation::RepeatableRead)?, scope, filter)
     }
 
-    fn export_count(
+    fn export_ids(
         &self,
         scope: &Scope,
         filter: &CaseFilter,
         now: DateTime<Utc>,
-    ) -> StoreResult<u64> {
+    ) -> StoreResult<Vec<String>> {
         let (sql, args) = case_where(scope, filter, now);
-        reports_sql::count_of(&self.connection()?, &sql, &args)
+        reports_sql::export_ids(&self.connection()?, &sql, &args)
     }
 
-    fn export_page(
-        &self,
-        scope: &Scope,
-        filter: &CaseFilter,
-        after: Option<&ExportCursor>,
-        limit: u32,
-        now: DateTime<Utc>,
-    ) -> StoreResult<Vec<ExportRow>> {
-        let (sql, args) = case_where(scope, filter, now);
-        reports_sql::export_page(&self.connection()?, sql, args, after, limit)
+    fn export_rows(&self, ids: &[String]) -> StoreResult<Vec<ExportRow>> {
+        reports_sql::export_rows(&self.connection()?, ids)
     }
 }

@@ -21,7 +21,7 @@ use shared::settings::Settings;
 use std::collections::BTreeMap;
 
 use super::{CaseFilter, StoreResult};
-use shared::report::{ExportCursor, ExportRow, SpotCheck, Stats};
+use shared::report::{ExportRow, SpotCheck, Stats};
 
 /// The queries head office needs, next to [`super::Store`].
 pub trait Reports {
@@ -39,26 +39,22 @@ pub trait Reports {
     /// sampled case and the outcome of its spot-check call.
     fn spot_checks(&self, scope: &Scope, filter: &SpotCheckFilter) -> StoreResult<Vec<SpotCheck>>;
 
-    /// How many cases an export of `filter` in `scope` holds.
-    fn export_count(
+    /// The ids of the cases an export of `filter` in `scope` holds, in
+    /// `(received_at, id)` order, read at one moment: the export then
+    /// reads their rows in pages ([`Reports::export_rows`]), so that no
+    /// request holds more than a page and the store is free between pages,
+    /// and a received time corrected meanwhile neither repeats a row nor
+    /// drops one, as a cursor over that order would.
+    fn export_ids(
         &self,
         scope: &Scope,
         filter: &CaseFilter,
         now: DateTime<Utc>,
-    ) -> StoreResult<u64>;
+    ) -> StoreResult<Vec<String>>;
 
-    /// The next `limit` export rows after `after`, in `(received_at, id)`
-    /// order. Exports walk the cases in such pages (keyset pagination), so
-    /// no request ever holds more than one page and the store's lock is
-    /// free between pages.
-    fn export_page(
-        &self,
-        scope: &Scope,
-        filter: &CaseFilter,
-        after: Option<&ExportCursor>,
-        limit: u32,
-        now: DateTime<Utc>,
-    ) -> StoreResult<Vec<ExportRow>>;
+    /// The export rows of the cases `ids`, in their order, as they are
+    /// now; a case deleted since has none.
+    fn export_rows(&self, ids: &[String]) -> StoreResult<Vec<ExportRow>>;
 }
 
 /// A statistics request, resolved: the period's instants are computed once

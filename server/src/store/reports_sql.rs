@@ -24,9 +24,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use shared::case::{CaseKind, CaseState, Channel, FollowUp, Severity};
 use shared::deadline::Clock;
 use shared::report::{
-    Bucket, ClockRate, DepartmentRow, ExportCursor, ExportRow, FollowUpRow, OVERDUE_LIMIT, Overdue,
-    OverdueCase, PropertyRow, SpotCheckCounts, Stats, StatsCase, StatsClock, SuggestionRow, Tally,
-    percent, round2, valid_complaint_rate, valid_complaint_rate_missed,
+    Bucket, ClockRate, DepartmentRow, ExportRow, FollowUpRow, OVERDUE_LIMIT, Overdue, OverdueCase,
+    PropertyRow, SpotCheckCounts, Stats, StatsCase, StatsClock, SuggestionRow, Tally, percent,
+    round2, valid_complaint_rate, valid_complaint_rate_missed,
 };
 use std::collections::BTreeMap;
 
@@ -93,11 +93,6 @@ fn rows<T>(
     f: impl FnMut(&Row) -> StoreResult<T>,
 ) -> StoreResult<Vec<T>> {
     db.query(sql, args)?.iter().map(f).collect()
-}
-
-pub(super) fn count_of(db: &dyn Db, sql: &str, args: &[Value<'_>]) -> StoreResult<u64> {
-    db.query_one(&format!("SELECT count(*) FROM cases WHERE {sql}"), args)?
-        .get(0)
 }
 
 /// Buckets for every key of `keys` (zeros included), then any other key
@@ -598,14 +593,8 @@ fn export_row(r: &Row) -> StoreResult<ExportRow> {
             .map(parse_ts)
             .transpose()
     };
-    let id: String = r.get(0)?;
-    let received: String = r.get(13)?;
     Ok(ExportRow {
-        cursor: ExportCursor {
-            received_at: received.clone(),
-            id: id.clone(),
-        },
-        id,
+        id: r.get(0)?,
         reg_no: r.get(1)?,
         kind: r.get(2)?,
         state: r.get(3)?,
@@ -623,7 +612,7 @@ fn export_row(r: &Row) -> StoreResult<ExportRow> {
         complainant_phone: r.get(10)?,
         content: r.get::<Option<String>>(11)?.unwrap_or_default(),
         requested_remedy: r.get::<Option<String>>(12)?.unwrap_or_default(),
-        received_at: parse_ts(&received)?,
+        received_at: parse_ts(&r.get::<String>(13)?)?,
         recorded_at: parse_ts(&r.get::<String>(14)?)?,
         severity: r.get(15)?,
         validity: r.get(16)?,
@@ -664,26 +653,44 @@ fn export_row(r: &Row) -> StoreResult<ExportRow> {
     })
 }
 
-/// One page of the export: the cases of `sql` after `after` in
-/// `(received_at, id)` order.
-pub(super) fn export_page(
-    db: &dyn Db,
-    mut sql: String,
-    mut args: Vec<Value<'static>>,
-    after: Option<&ExportCursor>,
-    limit: u32,
-) -> StoreResult<Vec<ExportRow>> {
-    if let Some(c) = after {
-        sql.push_str(" AND (received_at, id) > (?, ?)");
-        args.push(c.received_at.clone().into());
-        args.push(c.id.clone().into());
+/// The ids of the cases of `sql`, in `(received_at, id)` order: the
+/// export's rows, chosen at one moment.
+pub(super) fn export_ids(db: &dyn Db, sql: &str, args: &[Value<'_>]) -> StoreResult<Vec<String>> {
+    rows(
+        db,
+        &format!("SELECT id FROM cases WHERE {sql} ORDER BY received_at, id"),
+        args,
+        |r| r.get(0),
+    )
+}
+
+/// The export rows of the cases `ids`, in their order; a case deleted
+/// since they were chosen has none.
+pub(super) fn export_rows(db: &dyn Db, ids: &[String]) -> StoreResult<Vec<ExportRow>> {
+    // Bounded statements: SQLite takes at most 32766 parameters.
+    const CHUNK: usize = 1000;
+    if ids.len() > CHUNK {
+        let mut all = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(CHUNK) {
+            all.extend(export_rows(db, chunk)?);
+        }
+        return Ok(all);
     }
-    let limit = limit.clamp(1, 10_000);
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let marks = vec!["?"; ids.len()].join(", ");
+    let args: Vec<Value<'_>> = ids.iter().map(|id| id.as_str().into()).collect();
     let query = format!(
-        "SELECT {} FROM cases WHERE {sql} ORDER BY received_at, id LIMIT {limit}",
+        "SELECT {} FROM cases WHERE id IN ({marks})",
         export_columns(db)
     );
-    let mut page = rows(db, &query, &args, export_row)?;
+    let mut found: std::collections::HashMap<String, ExportRow> =
+        rows(db, &query, &args, export_row)?
+            .into_iter()
+            .map(|r| (r.id.clone(), r))
+            .collect();
+    let mut page: Vec<ExportRow> = ids.iter().filter_map(|id| found.remove(id)).collect();
     name_callers(db, &mut page)?;
     Ok(page)
 }
@@ -756,7 +763,7 @@ mod tests {
     use super::super::reports::{Reports, SpotCheckDraw, SpotCheckFilter, StatsQuery};
     use super::super::test_support::{audit, device, store_with_staff};
     use super::super::{CaseFilter, NewUser, Store};
-    use super::{export_page, stats};
+    use super::{export_ids, export_rows, stats};
     use chrono::{DateTime, Duration, NaiveDate, Utc};
     use shared::lang::Lang;
     use shared::report::SpotCheck;
@@ -904,17 +911,17 @@ mod tests {
         );
         let filter = CaseFilter::default();
         let (sql, args) = case_where(&Scope::All, &filter, now);
-        let on_sqlite =
-            export_page(&sqlite, sql.clone(), args.clone(), None, 10_000).expect("export");
+        let export = |db: &dyn Db| {
+            let ids = export_ids(db, &sql, &args).expect("export ids");
+            export_rows(db, &ids).expect("export")
+        };
+        let on_sqlite = export(&sqlite);
         assert!(on_sqlite.len() > 10);
         assert!(
             on_sqlite.iter().any(|r| !r.content.is_empty()),
             "the JSON columns are read"
         );
-        assert_eq!(
-            export_page(&postgres, sql, args, None, 10_000).expect("export"),
-            on_sqlite
-        );
+        assert_eq!(export(&postgres), on_sqlite);
         drop(postgres);
 
         // The spot-check draw of the quarter, through each store's Reports.

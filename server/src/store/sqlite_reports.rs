@@ -11,7 +11,7 @@ use super::spot_checks_sql;
 use super::sqlite::SqliteStore;
 use super::{CaseFilter, StoreResult};
 use chrono::{DateTime, Utc};
-use shared::report::{ExportCursor, ExportRow, SpotCheck, Stats};
+use shared::report::{ExportRow, SpotCheck, Stats};
 use shared::role::Scope;
 
 impl Reports for SqliteStore {
@@ -35,25 +35,17 @@ impl Reports for SqliteStore {
         spot_checks_sql::load(&conn.transaction()?, scope, filter)
     }
 
-    fn export_count(
+    fn export_ids(
         &self,
         scope: &Scope,
         filter: &CaseFilter,
         now: DateTime<Utc>,
-    ) -> StoreResult<u64> {
+    ) -> StoreResult<Vec<String>> {
         let (sql, args) = case_where(scope, filter, now);
-        reports_sql::count_of(&*self.read()?, &sql, &args)
+        reports_sql::export_ids(&*self.read()?, &sql, &args)
     }
 
-    fn export_page(
-        &self,
-        scope: &Scope,
-        filter: &CaseFilter,
-        after: Option<&ExportCursor>,
-        limit: u32,
-        now: DateTime<Utc>,
-    ) -> StoreResult<Vec<ExportRow>> {
-        let (sql, args) = case_where(scope, filter, now);
-        reports_sql::export_page(&*self.read()?, sql, args, after, limit)
+    fn export_rows(&self, ids: &[String]) -> StoreResult<Vec<ExportRow>> {
+        reports_sql::export_rows(&*self.read()?, ids)
     }
 }

@@ -3,15 +3,6 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-/// Where an export page ends: the last row's `(received_at, id)`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ExportCursor {
-    /// The stored `received_at` text.
-    pub received_at: String,
-    /// The case id.
-    pub id: String,
-}
-
 /// A suggestion's outcome as exported (`crate::case::SuggestionOutcome`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SuggestionRow {
@@ -148,6 +139,4 @@ pub struct ExportRow {
     /// The latest regular follow-up call.
     #[serde(default)]
     pub follow_up: Option<FollowUpRow>,
-    /// The keyset cursor after this row.
-    pub cursor: ExportCursor,
 }
