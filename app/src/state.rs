@@ -792,31 +792,37 @@ fn inbox_memo(
         let t = now.get();
         DateTime::from_timestamp(t.timestamp() - t.timestamp().rem_euclid(60), 0).unwrap_or(t)
     });
+    // A case whose registration the server refused waits for an
+    // administrator, not for anyone's next step. A memo of its own: the
+    // device state changes at every pulled page and acknowledgement, and
+    // the inbox, a pass over every case, need not follow those.
+    let refused = Memo::new(move |_| {
+        device.with(|d| {
+            d.as_ref().map_or_else(HashSet::new, |d| {
+                d.refused.iter().map(|r| r.op).collect::<HashSet<OpId>>()
+            })
+        })
+    });
     Memo::new(move |_| {
         let at = minute.get();
         session.with(|s| {
             let Some(s) = s else {
                 return Vec::new();
             };
-            // A case whose registration the server refused waits for an
-            // administrator, not for anyone's next step.
-            let refused = device.with(|d| {
-                d.as_ref().map_or_else(HashSet::new, |d| {
-                    d.refused.iter().map(|r| r.op).collect::<HashSet<OpId>>()
-                })
-            });
-            config.with(|c| {
-                cases.with(|cases| {
-                    inbox(
-                        cases
-                            .values()
-                            .filter(|c| !refused.contains(&c.registered.op))
-                            .map(|c| &**c),
-                        &s.user,
-                        &c.users,
-                        at,
-                        &c.settings,
-                    )
+            refused.with(|refused| {
+                config.with(|c| {
+                    cases.with(|cases| {
+                        inbox(
+                            cases
+                                .values()
+                                .filter(|c| !refused.contains(&c.registered.op))
+                                .map(|c| &**c),
+                            &s.user,
+                            &c.users,
+                            at,
+                            &c.settings,
+                        )
+                    })
                 })
             })
         })
