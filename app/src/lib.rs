@@ -192,7 +192,7 @@ pub fn App() -> impl IntoView {
                             ),
                         };
                         return view! {
-                            <p class="error" data-testid="fatal">{move || lang.get().pick(zh, en)}</p>
+                            <p class="error" role="alert" data-testid="fatal">{move || lang.get().pick(zh, en)}</p>
                         }
                             .into_any();
                     }

@@ -803,7 +803,7 @@ pub fn CalendarNeeded() -> impl IntoView {
 pub fn not_allowed() -> AnyView {
     let lang = use_app().lang;
     view! {
-        <p class="error" data-testid="not-allowed">
+        <p class="error" role="alert" data-testid="not-allowed">
             {move || lang.get().pick("您的角色不能打开此页面。", "Your role cannot open this page.")}
         </p>
     }

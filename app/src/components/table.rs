@@ -25,7 +25,7 @@ where
         }
         .into_any(),
         Some(Err(e)) => view! {
-            <p class="error" data-testid="admin-load-error">{move || e.message(ctx.lang.get())}</p>
+            <p class="error" role="alert" data-testid="admin-load-error">{move || e.message(ctx.lang.get())}</p>
         }
         .into_any(),
         Some(Ok(v)) => ready(v),

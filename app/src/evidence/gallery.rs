@@ -198,13 +198,16 @@ pub fn Gallery(case: Arc<Case>) -> impl IntoView {
             let visible = may_see(ctx, &a);
             let chosen = a.clone();
             let hash = a.hash.map(|h| h.to_string()).unwrap_or_default();
+            // A button, so that a keyboard or a screen reader opens it too.
             view! {
                 <li class="evidence-tile" data-testid="evidence-item" data-kind=kind.code()
-                    data-hash=hash
-                    on:click=move |_| if visible { open.set(Some(chosen.clone())) }>
-                    <AttachmentThumb attachment=a/>
-                    <span class="kind">{move || kind.label_on(case_kind, ctx.lang.get())}</span>
-                    <span class="caption">{caption}</span>
+                    data-hash=hash>
+                    <button type="button" class="evidence-open" disabled=!visible
+                        on:click=move |_| open.set(Some(chosen.clone()))>
+                        <AttachmentThumb attachment=a/>
+                        <span class="kind">{move || kind.label_on(case_kind, ctx.lang.get())}</span>
+                        <span class="caption">{caption}</span>
+                    </button>
                 </li>
             }
         })
@@ -286,11 +289,35 @@ fn Viewer(
     let holder = holder(&attachment);
     let kind = attachment.kind;
     let label = move |l: Lang| kind.label_on(case_kind, l);
+    // A dialog over the page: the focus goes to its close button, Escape
+    // closes it, and the focus goes back to the photo it was opened from.
+    let close_button = NodeRef::<leptos::html::Button>::new();
+    Effect::new(move |_| {
+        if let Some(b) = close_button.get() {
+            let _ = b.focus();
+        }
+    });
+    let opener = hash.map(|h| format!("[data-hash='{h}'] .evidence-open"));
+    on_cleanup(move || {
+        use wasm_bindgen::JsCast;
+        if let Some(tile) = opener
+            .and_then(|selector| document().query_selector(&selector).ok().flatten())
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            let _ = tile.focus();
+        }
+    });
+    let escape = move |ev: web_sys::KeyboardEvent| {
+        if ev.key() == "Escape" {
+            open.set(None);
+        }
+    };
     view! {
-        <div class="evidence-viewer" data-testid="evidence-viewer">
+        <div class="evidence-viewer" data-testid="evidence-viewer" role="dialog" aria-modal="true"
+            aria-label=move || label(ctx.lang.get()) on:keydown=escape>
             <div class="viewer-bar">
                 <span>{move || label(ctx.lang.get())} " " {caption}</span>
-                <button type="button" class="btn" data-testid="viewer-close" on:click=move |_| open.set(None)>
+                <button type="button" class="btn" data-testid="viewer-close" node_ref=close_button on:click=move |_| open.set(None)>
                     {move || ctx.lang.get().pick("关闭", "Close")}
                 </button>
             </div>

@@ -182,7 +182,7 @@ pub fn EvidencePicker(
                     <StagedItem taken=taken items=items case_kind=case_kind/>
                 </For>
             </ul>
-            <p class="field-error" data-testid="evidence-error">{move || error.get()}</p>
+            <p class="field-error" role="alert" data-testid="evidence-error">{move || error.get()}</p>
         </div>
     }
 }

@@ -169,7 +169,7 @@ pub fn SignaturePad(
                 data-empty=move || empty.get().to_string()
                 on:pointerdown=down on:pointermove=moved on:pointerup=up on:pointercancel=up
                 on:pointerleave=up></canvas>
-            <p class="field-error" data-testid="signature-error">{move || error.get()}</p>
+            <p class="field-error" role="alert" data-testid="signature-error">{move || error.get()}</p>
             <div class="actions">
                 <button type="button" class="btn" data-testid="signature-undo"
                     on:click=move |_| { strokes.update(|all| { all.pop(); }); redraw(); }>

@@ -247,7 +247,7 @@ pub fn CaseList() -> impl IntoView {
                     {t("已超时", "Overdue")}
                 </label>
             </div>
-            <p class="count" data-testid="case-count">
+            <p class="count" role="status" data-testid="case-count">
                 {move || {
                     let n = matching.with(Vec::len);
                     match ctx.lang.get() {
@@ -256,7 +256,7 @@ pub fn CaseList() -> impl IntoView {
                     }
                 }}
             </p>
-            <table class="cases">
+            <div class="table-scroll"><table class="cases">
                 <thead>
                     <tr>
                         <th>{t("登记号", "No.")}</th>
@@ -316,7 +316,7 @@ pub fn CaseList() -> impl IntoView {
                         }
                     />
                 </tbody>
-            </table>
+            </table></div>
             <Show when=move || { matching.with(Vec::len) > shown.get() }>
                 <button class="btn" data-testid="more" on:click=move |_| shown.update(|n| *n += PAGE)>
                     {t("显示更多", "More")}

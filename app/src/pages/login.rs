@@ -120,7 +120,7 @@ pub fn Login() -> impl IntoView {
                     ))}</span>
                 </label>
             </Show>
-            <p class="error" data-testid="login-error">{error}</p>
+            <p class="error" role="alert" data-testid="login-error">{error}</p>
             <button type="submit" class="btn primary" data-testid="login-submit" disabled=move || attempt.pending().get()>
                 {move || if confirming() {
                     ctx.lang.get().pick("删除草稿并登录", "Delete the drafts and log in")

@@ -536,7 +536,7 @@ pub fn NewCase() -> impl IntoView {
                         CaseKind::from_code(&form.kind.get()).unwrap_or(CaseKind::Complaint)
                     })/>
             </div>
-            <p class="error" data-testid="save-error">
+            <p class="error" role="alert" data-testid="save-error">
                 {move || {
                     let l = ctx.lang.get();
                     refused
@@ -575,7 +575,7 @@ pub fn NewCase() -> impl IntoView {
                             }}
                         </p>
                     })}
-                    <p class="field-error" data-testid="evidence-save-error">{move || staged.error.get()}</p>
+                    <p class="field-error" role="alert" data-testid="evidence-save-error">{move || staged.error.get()}</p>
                     {move || {
                         let left = staged.items.with(Vec::len);
                         (left > 0).then(|| view! {

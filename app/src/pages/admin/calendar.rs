@@ -239,7 +239,7 @@ fn CalendarPreview(preview: admin::CalendarPreview) -> impl IntoView {
             message.to_string()
         };
         view! {
-            <p class="error" data-testid="calendar-problem" data-code=e.code.clone()>
+            <p class="error" role="alert" data-testid="calendar-problem" data-code=e.code.clone()>
                 {l.pick("无法应用：", "Cannot be applied: ")}{message}
             </p>
         }

@@ -218,7 +218,7 @@ pub fn Dashboard() -> impl IntoView {
             <p class="hint" data-testid="stats-status">
                 {move || loading().then(|| ctx.lang.get().pick("正在计算…", "Computing…"))}
             </p>
-            <p class="error" data-testid="stats-error">{error}
+            <p class="error" role="alert" data-testid="stats-error">{error}
                 <Show when=move || error().is_some()>
                     " "<button class="btn small" data-testid="stats-retry"
                         on:click=move |_| retry.update(|n| *n += 1)>{t("重试", "Try again")}</button>

@@ -185,7 +185,9 @@ pub fn SpotChecks(
         };
         draw_sample.dispatch_local(DrawRequest {
             property,
-            year: year.get_untracked().parse::<i32>().unwrap_or_default(),
+            year: shared::validation::parse_count(&year.get_untracked())
+                .and_then(|y| i32::try_from(y).ok())
+                .unwrap_or_default(),
             quarter: quarter.get_untracked().parse::<u32>().unwrap_or_default(),
         });
     };
@@ -211,7 +213,7 @@ pub fn SpotChecks(
                             view! { <option value=id selected=selected>{p.name}</option> }
                         }).collect_view()}
                     </select>
-                    <input type="number" class="short" data-testid="spot-year"
+                    <input type="text" inputmode="numeric" class="short" data-testid="spot-year"
                         aria-label=t("年份", "Year") placeholder=t("年份", "Year") prop:value=move || year.get()
                         on:input=move |ev| year.set(event_target_value(&ev))/>
                     <select data-testid="spot-quarter" aria-label=t("季度", "Quarter")
@@ -229,7 +231,7 @@ pub fn SpotChecks(
                     <button class="btn primary" data-testid="spot-draw" disabled=move || draw_sample.pending().get() on:click=draw>{t("抽取样本", "Draw the sample")}</button>
                 </div>
             </Show>
-            <p class="error" data-testid="spot-error">{move || message.get()}</p>
+            <p class="error" role="alert" data-testid="spot-error">{move || message.get()}</p>
             // The server lists a few hundred draws at most (a year of a
             // large group's); the figures above count every one.
             {move || {

@@ -342,7 +342,11 @@ fn ActionForm(
             <label class="field">
                 <span>{t(zh, en)}</span>
                 <input type=ty data-testid=format!("in-{name}") prop:value=move || sig.get()
-                    inputmode=(name == "yuan").then_some("decimal")
+                    inputmode=match name {
+                        "yuan" => Some("decimal"),
+                        "days" => Some("numeric"),
+                        _ => None,
+                    }
                     on:input=move |ev| sig.set(event_target_value(&ev))/>
                 {beside(name)}
             </label>
@@ -825,7 +829,9 @@ fn ActionForm(
             long("reason", fields.reason, "原因", "Reason"),
         ],
         ActionKind::Extend => vec![
-            typed("days", fields.days, "number", "延长工作日", "Working days"),
+            // Text with a digit keyboard: a number input takes no full
+            // width digits and changes with a mouse wheel.
+            typed("days", fields.days, "text", "延长工作日", "Working days"),
             long("reason", fields.reason, "原因", "Reason"),
         ],
         ActionKind::Close => vec![
@@ -1023,7 +1029,7 @@ fn ActionForm(
             on:keydown=crate::components::form::enter_stays>
             <h4>{move || action_label(kind, assessed, ctx.lang.get())}</h4>
             {inputs}
-            <p class="error" data-testid="action-error">{refusal}</p>
+            <p class="error" role="alert" data-testid="action-error">{refusal}</p>
             <div class="actions">
                 <button type="submit" class="btn primary" data-testid=format!("submit-{}", kind.code()) disabled=move || drafts.saving.get()>
                     {t("确认", "Confirm")}

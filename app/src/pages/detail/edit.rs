@@ -476,7 +476,7 @@ fn EditForm(case: Arc<Case>, drafts: Drafts) -> impl IntoView {
                     on:input=move |ev| form.remedy.set(event_target_value(&ev))></textarea>
                 {err("requested_remedy")}
             </label>
-            <p class="error" data-testid="edit-refused">
+            <p class="error" role="alert" data-testid="edit-refused">
                 {move || refusal.with(|r| r.as_ref().map(|r| r.message(ctx.lang.get())))}
             </p>
             <div class="actions">

@@ -494,9 +494,9 @@ pub(super) fn build_action(
             reason: f.reason.get_untracked(),
         },
         ActionKind::Extend => Action::Extend {
-            working_days: f.days.get_untracked().trim().parse().map_err(|_| {
-                unreadable("days", "请输入工作日天数", "Enter a number of working days")
-            })?,
+            working_days: shared::validation::parse_count(&f.days.get_untracked()).ok_or_else(
+                || unreadable("days", "请输入工作日天数", "Enter a number of working days"),
+            )?,
             reason: f.reason.get_untracked(),
         },
         ActionKind::Withdraw => Action::Withdraw {
