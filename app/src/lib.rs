@@ -11,7 +11,8 @@
 //! the one place ops are made, `reminder` the notifications of new inbox items, `blocked` why the server stopped accepting
 //! the device, `evidence` photos and signatures, `pages` the screens,
 //! `components` the small shared pieces, `i18n` the words, `office` how
-//! the head-office screens live in a second bundle, `tab` why only one tab
+//! the head-office screens live in a second bundle, `navigation` what the
+//! system's Back does, `tab` why only one tab
 //! works on the device at a time.
 //!
 //! **Architecture Invariant:** the app holds no second copy of the rules.
@@ -24,6 +25,7 @@ pub mod components;
 pub mod db;
 pub mod evidence;
 pub mod i18n;
+pub mod navigation;
 pub mod office;
 pub mod pages;
 pub mod record;
@@ -69,6 +71,7 @@ pub fn App() -> impl IntoView {
     let ctx = AppCtx::new();
     provide_context(ctx);
     reminder::watch(ctx);
+    navigation::follow(ctx);
     update::watch();
     // Another tab holds the device's storage until it closes (`tab`).
     let elsewhere = RwSignal::new(false);

@@ -633,6 +633,25 @@ async fn leaving_photos_not_saved_takes_a_second_tap() {
     browser.close().await;
 }
 
+/// The system's Back (a tablet's back gesture) goes back a screen within
+/// the app, warning first of photos not saved, as the app's own ways off
+/// a screen do: it left the app, and the photos with it.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_systems_back_warns_of_photos_not_saved_then_goes_back_a_screen() {
+    let (_server, _files, browser) = a_complaint_with_a_photo_staged("井盖松动").await;
+    browser.client.back().await.expect("the system's Back");
+    browser.wait_for_test_id("leave-warning").await;
+    assert_eq!(browser.value("field-content").await, "井盖松动");
+    browser.wait_count("staged-evidence", 1).await;
+    browser
+        .client
+        .back()
+        .await
+        .expect("the system's Back again");
+    browser.wait_for_test_id("case-list").await;
+    browser.close().await;
+}
+
 /// On a case, the screen's own ways off it (its back, print and receipt
 /// buttons) warn of photos not saved as the navigation does, and the
 /// evidence card's 取消 asks before it drops them.
