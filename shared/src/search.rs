@@ -89,24 +89,56 @@ impl Query {
     /// Whether the case registered as `reg`, at `place`, is found, by a
     /// user who is `shown` the complainant's name or phone.
     pub fn matches(&self, reg: &Registration, place: &str, shown: Shown) -> bool {
-        let text = text(reg, place);
-        text.contains(&self.text)
-            || self.compact().is_some_and(|c| text.contains(c))
-            || (shown.name && name(reg).contains(&self.name))
+        self.finds(&Haystack::of(reg, place), shown)
+    }
+
+    /// Whether the case of `haystack` is found, by a user who is `shown`
+    /// the complainant's name or phone.
+    pub fn finds(&self, haystack: &Haystack, shown: Shown) -> bool {
+        let h = haystack;
+        h.text.contains(&self.text)
+            || self.compact().is_some_and(|c| h.text.contains(c))
+            || (shown.name && h.name.contains(&self.name))
             || (shown.phone
                 && self.digits().is_some_and(|d| {
-                    // A number the tablet holds masked (pulled before its
-                    // reader could see it) is matched within the digits it
-                    // shows, never across the stars: its last four still
-                    // find it, as the server's whole number does.
-                    reg.complainant.phone.as_ref().is_some_and(|p| {
-                        p.as_str().split('*').any(|shown| {
-                            let shown: String =
-                                shown.chars().filter(char::is_ascii_digit).collect();
-                            shown.contains(d)
-                        })
-                    }) || numbers(reg).contains(d)
+                    h.phone_digits.iter().any(|shown| shown.contains(d)) || h.numbers.contains(d)
                 }))
+    }
+}
+
+/// What one case is found by, folded once: a list searched at every
+/// keystroke makes it once per case, not once per case and keystroke.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Haystack {
+    text: String,
+    name: String,
+    numbers: String,
+    /// The phone's digits, in the runs it shows: a number the tablet holds
+    /// masked (pulled before its reader could see it) is matched within
+    /// the digits it shows, never across the stars, so its last four still
+    /// find it, as the server's whole number does.
+    phone_digits: Vec<String>,
+}
+
+impl Haystack {
+    /// What the case registered as `reg`, at `place`, is found by.
+    pub fn of(reg: &Registration, place: &str) -> Haystack {
+        Haystack {
+            text: text(reg, place),
+            name: name(reg),
+            numbers: numbers(reg),
+            phone_digits: reg
+                .complainant
+                .phone
+                .as_ref()
+                .map(|p| {
+                    p.as_str()
+                        .split('*')
+                        .map(|run| run.chars().filter(char::is_ascii_digit).collect())
+                        .collect()
+                })
+                .unwrap_or_default(),
+        }
     }
 }
 

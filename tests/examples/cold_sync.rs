@@ -2,8 +2,11 @@
 //! `BENCH_CASES` cases (10,000 by default) of ten ops each, and the time
 //! from pressing 登录 to the full list with the sync finished is measured
 //! in headless Chromium; then the page is reloaded and the time to the
-//! full list from what the tablet stored is measured. `cargo xtask bench`
-//! runs it against the release server and prints its two table rows.
+//! full list from what the tablet stored is measured, and then a search:
+//! a registration's number put into the list's search box at once, to the
+//! list showing that case alone, the first time and again (the second
+//! search finds what each case is found by made already). `cargo xtask
+//! bench` runs it against the release server and prints its table rows.
 
 use std::time::{Duration, Instant};
 
@@ -47,6 +50,8 @@ async fn main() {
     let started = Instant::now();
     full_list(&browser, &count, false).await;
     let reload = started.elapsed().as_secs_f64();
+    let first_search = search(&browser, cases / 3).await;
+    let again = search(&browser, cases / 2).await;
     browser.close().await;
 
     let workload = format!("{cases} cases / {ops} ops, release server on loopback");
@@ -58,6 +63,30 @@ async fn main() {
         "| reload in headless Chromium with every op stored: to the full list | {workload} | {reload:.2} s | **{reload:.2} s** (goal < {RELOAD_GOAL_S} s: {}) |",
         verdict(reload < RELOAD_GOAL_S)
     );
+    println!(
+        "| search in the list in headless Chromium: a number put in the search box, to the list showing its case alone | {cases} cases, the first search after the reload, then another | {first_search:.0} ms, then {again:.0} ms | **{again:.0} ms** |"
+    );
+}
+
+/// Puts the content of case `i` (`第{i}号`, which no other case's holds)
+/// into the search box as one input, as an input method hands a word
+/// over, and answers the milliseconds until the list counts one case.
+async fn search(browser: &Browser, i: usize) -> f64 {
+    let started = Instant::now();
+    browser
+        .eval(&format!(
+            "const box = document.querySelector('[data-testid=filter-search]');
+             box.value = '第{i}号';
+             box.dispatchEvent(new Event('input', {{ bubbles: true }}));
+             return 0;"
+        ))
+        .await;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !browser.text("case-count").await.contains("共 1 件") {
+        assert!(Instant::now() < deadline, "the search found no single case");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    started.elapsed().as_secs_f64() * 1000.0
 }
 
 /// Waits until the list counts `count` and, when `synced`, the sync says
