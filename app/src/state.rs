@@ -330,6 +330,9 @@ pub struct AppCtx {
     pub screen: RwSignal<Screen>,
     /// A clock for deadline badges, ticking every 5 s.
     pub now: RwSignal<DateTime<Utc>>,
+    /// [`AppCtx::now`] to the minute, for what goes over every case: it
+    /// need not follow the clock closer.
+    pub minute: Memo<DateTime<Utc>>,
     /// The logged-in user's inbox (我的待办), computed once per fold and
     /// once a minute (clocks turn due soon), not per render: it goes over
     /// every case on the device.
@@ -400,6 +403,10 @@ impl AppCtx {
         let cases = RwSignal::new(HashMap::new());
         let clock = RwSignal::new(now());
         let device = RwSignal::new(None);
+        let minute = Memo::new(move |_| {
+            let t = clock.get();
+            DateTime::from_timestamp(t.timestamp() - t.timestamp().rem_euclid(60), 0).unwrap_or(t)
+        });
         AppCtx {
             lang: RwSignal::new(Lang::ZhCn),
             session,
@@ -412,7 +419,8 @@ impl AppCtx {
             sync: RwSignal::new(SyncStatus::default()),
             screen: RwSignal::new(crate::office::first_screen()),
             now: clock,
-            inbox: inbox_memo(session, config, cases, device, clock),
+            minute,
+            inbox: inbox_memo(session, config, cases, device, minute),
             ready: RwSignal::new(false),
             fatal: RwSignal::new(None),
             blocked: RwSignal::new(None),
@@ -778,20 +786,14 @@ impl AppCtx {
 }
 
 /// The inbox of the session's user, recomputed when the cases, the user or
-/// the settings change, and when `now` enters a new minute.
+/// the settings change, and at each `minute`.
 fn inbox_memo(
     session: RwSignal<Option<StoredSession>>,
     config: RwSignal<Config>,
     cases: RwSignal<HashMap<CaseId, Arc<Case>>>,
     device: RwSignal<Option<DeviceState>>,
-    now: RwSignal<DateTime<Utc>>,
+    minute: Memo<DateTime<Utc>>,
 ) -> Memo<Vec<InboxItem>> {
-    // `now` ticks every few seconds; the inbox need not follow it closer
-    // than a minute, and a memo of the minute stops the other ticks here.
-    let minute = Memo::new(move |_| {
-        let t = now.get();
-        DateTime::from_timestamp(t.timestamp() - t.timestamp().rem_euclid(60), 0).unwrap_or(t)
-    });
     // A case whose registration the server refused waits for an
     // administrator, not for anyone's next step. A memo of its own: the
     // device state changes at every pulled page and acknowledgement, and

@@ -112,9 +112,9 @@ pub fn CaseList() -> impl IntoView {
         let (kind, state, category, property) =
             (kind.get(), state.get(), category.get(), property.get());
         let (mine, overdue) = (mine.get(), overdue.get());
-        // The clock ticks every few seconds: only the overdue filter
-        // depends on it, and the list is not filtered again for nothing.
-        let now = overdue.then(|| ctx.now.get());
+        // Only the overdue filter depends on the clock, and to the minute:
+        // the list is not filtered again at each tick of the badges.
+        let now = overdue.then(|| ctx.minute.get());
         // The box takes at most `MAX_QUERY_CHARS`, so a query is never
         // refused here.
         let query = search.with(|q| Query::parse(q).ok().flatten());
