@@ -27,6 +27,7 @@ pub mod push;
 pub mod refold;
 pub mod renewal;
 pub mod secret_file;
+pub mod shutdown;
 pub mod state;
 pub mod store;
 pub mod tls;

@@ -307,11 +307,11 @@ pub async fn serve(
         }
         None => None,
     };
-    let on_ctrl_c = handle.clone();
+    let on_stop = handle.clone();
     tokio::spawn(async move {
-        let _ = tokio::signal::ctrl_c().await;
+        crate::shutdown::requested().await;
         redirect_handle.graceful_shutdown(Some(Duration::from_secs(30)));
-        on_ctrl_c.graceful_shutdown(Some(Duration::from_secs(30)));
+        on_stop.graceful_shutdown(Some(Duration::from_secs(30)));
     });
     let tls = axum_server::from_tcp_rustls(listener, config)
         .map_err(|e| format!("listen on {local}: {e}"))?

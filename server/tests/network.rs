@@ -992,3 +992,16 @@ fn tempdir() -> tempfile::TempDir {
 fn path_str(path: &Path) -> &str {
     path.to_str().expect("temp paths are UTF-8")
 }
+
+/// A service manager's stop (SIGTERM: `systemctl stop`, a reboot) stops
+/// the server as Ctrl-C does, letting requests under way finish and
+/// exiting cleanly; it died at once.
+#[test]
+fn a_service_managers_stop_ends_the_server_cleanly() {
+    let fx = common::Fixture::new();
+    let mut server = common::Server::start(fx.data.path());
+    let (status, _) = server.client().get("/healthz");
+    assert_eq!(status, 200);
+    let exit = server.terminate();
+    assert!(exit.success(), "{exit:?}");
+}

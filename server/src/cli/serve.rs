@@ -132,10 +132,10 @@ impl Serve {
                 println!("warning: {warning}");
             }
             let handle = axum_server::Handle::new();
-            let on_ctrl_c = handle.clone();
+            let on_stop = handle.clone();
             tokio::spawn(async move {
-                let _ = tokio::signal::ctrl_c().await;
-                on_ctrl_c.graceful_shutdown(Some(Duration::from_secs(30)));
+                server::shutdown::requested().await;
+                on_stop.graceful_shutdown(Some(Duration::from_secs(30)));
             });
             let plain = axum_server::from_tcp(listener)
                 .map_err(|e| format!("listen on {local}: {e}"))?

@@ -256,6 +256,17 @@ impl Server {
         }
     }
 
+    /// Asks the server to stop as a service manager does (SIGTERM), and
+    /// waits until it has.
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        let sent = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(sent.success(), "SIGTERM not sent");
+        self.child.wait().expect("the server exits")
+    }
+
     /// SIGKILL, as a crash or power loss would.
     pub fn kill(&mut self) {
         let _ = self.child.kill();
