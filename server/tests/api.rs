@@ -1597,6 +1597,24 @@ fn an_admin_imports_a_roster_all_or_nothing() {
         );
         assert_eq!(answer["must_change_password"], !own, "{login}: {answer}");
     }
+
+    // The administrator who forgot their password is given a new one on
+    // the command line, changed at their next login; their sessions end.
+    let (admin, _) = w.login("admin");
+    let printed = common::cli(&w.server.data, &["user", "password", "--login", "admin"]);
+    let given = printed
+        .lines()
+        .find_map(|l| l.strip_prefix("new password for admin: "))
+        .unwrap_or_else(|| panic!("{printed}"));
+    let (status, _) = admin.get("/api/v1/admin/users");
+    assert_eq!(status, 401, "the old session ended");
+    let (_, answer) = Client::login_with(
+        &w.server.base,
+        &json!({ "login": "admin", "password": given, "device_name": "t" }),
+    );
+    assert_eq!(answer["must_change_password"], true, "{answer}");
+    let refused = common::cli_refused(&w.server.data, &["user", "password", "--login", "nobody"]);
+    assert!(refused.contains("no user nobody"), "{refused}");
 }
 
 /// A retired property is given to no new user, by the form, an import or

@@ -29,6 +29,11 @@ impl InitAdmin {
             println!("An admin exists: log in as \"{}\".", admin.login);
             if file.exists() {
                 println!("The first admin's password is in {}.", file.display());
+            } else {
+                println!(
+                    "Forgotten password: `server user password --login {}` prints a new one.",
+                    admin.login
+                );
             }
             return Ok(());
         }

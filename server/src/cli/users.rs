@@ -1,5 +1,5 @@
-//! `server user add | import | list | disable`: users, with the same
-//! checks as the admin API.
+//! `server user add | import | list | disable | enable | password`:
+//! users, with the same checks as the admin API.
 
 use super::{Data, cli_audit, create_user, import_users, property_by_code};
 use clap::Subcommand;
@@ -62,6 +62,15 @@ pub enum UserCommand {
     /// Enables a user disabled before (back from leave, disabled by
     /// mistake): they log in again with the password they had.
     Enable {
+        #[command(flatten)]
+        data: Data,
+        #[arg(long)]
+        login: String,
+    },
+    /// Gives a user a new password, printed, which they change at their
+    /// next login, and ends their sessions: for the administrator who
+    /// forgot theirs, whom no screen can help.
+    Password {
         #[command(flatten)]
         data: Data,
         #[arg(long)]
@@ -164,8 +173,40 @@ impl UserCommand {
             }
             UserCommand::Disable { data, login } => set_active(data, &login, false),
             UserCommand::Enable { data, login } => set_active(data, &login, true),
+            UserCommand::Password { data, login } => new_password(data, &login),
         }
     }
+}
+
+/// Sets a new password for the user `login`, to be changed at the next
+/// login, and prints it.
+fn new_password(data: Data, login: &str) -> Result<(), String> {
+    let store = data.open()?;
+    let user = store
+        .user_by_login(login)
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("no user {login}"))?
+        .user;
+    let password = server::auth::new_token()[..16].to_string();
+    let hash = server::auth::hash_password(&password).map_err(|e| e.to_string())?;
+    store
+        .set_password(
+            user.id,
+            &hash,
+            true,
+            None,
+            &cli_audit(
+                "user.reset_password",
+                serde_json::json!({ "user": user.id }),
+            ),
+        )
+        .map_err(|e| e.to_string())?;
+    println!("new password for {login}: {password}");
+    println!("they choose their own at the next login; their sessions have ended");
+    if !user.active {
+        println!("note: {login} is disabled (`server user enable --login {login}`)");
+    }
+    Ok(())
 }
 
 /// Enables or disables the user `login` (disabling revokes their tokens).
