@@ -68,6 +68,10 @@ coded_enum! {
         /// the company, disabled, moved, another role): the manager names
         /// another.
         ResponderGone = ("responder_gone", "首问责任人已离岗", "First responder gone"),
+        /// The person an open case is assigned to can no longer work it
+        /// (left the company, disabled, moved, another role): the manager
+        /// assigns it again, before its clocks run out unnoticed.
+        AssigneeGone = ("assignee_gone", "经办人已离岗", "Assignee gone"),
         /// A spot-check call (抽查回访) found the resident unhappy with the
         /// work, and nothing has followed: the property's manager sees to
         /// what the call found.
@@ -142,6 +146,9 @@ pub enum Reason {
         /// makes no callback: not gone, and not to be said so.
         still_here: bool,
     },
+    /// The person the case is assigned to is no longer an active
+    /// colleague of the property who works cases.
+    AssigneeGone,
     /// The latest spot-check call's score, no better than one that would
     /// reopen a case, and no case registered since that relates to it.
     SpotCheckUnhappy {
@@ -167,6 +174,7 @@ impl Reason {
             Reason::NextStep { .. } => ReasonKind::NextStep,
             Reason::Major => ReasonKind::Major,
             Reason::ResponderGone { .. } => ReasonKind::ResponderGone,
+            Reason::AssigneeGone => ReasonKind::AssigneeGone,
             Reason::SpotCheckUnhappy { .. } => ReasonKind::SpotCheckUnhappy,
         }
     }
@@ -632,7 +640,31 @@ fn reasons(
             .any(|u| u.id == id && u.active && u.works_in(property));
         out.push(Reason::ResponderGone { still_here });
     }
+    if user.role == Role::Manager
+        && role_may(user.role, ActionKind::Assign, case.registration.kind)
+        && gate(case, user.role, ActionKind::Assign).is_ok()
+        && assignee_gone(case, colleagues)
+    {
+        out.push(Reason::AssigneeGone);
+    }
     out
+}
+
+/// Whether the person `case` is assigned to can no longer work it:
+/// disabled, given a role that works no cases, or no longer working in its
+/// property (so not among `colleagues` at all when they work in none of
+/// the reader's). A case assigned to a department alone, or named by a
+/// person outside the system, has nobody to be gone; nor has an empty
+/// directory, which only a device that never synced holds.
+pub fn assignee_gone(case: &Case, colleagues: &[UserCard]) -> bool {
+    let Some(id) = case.assignee.as_ref().and_then(|a| a.user) else {
+        return false;
+    };
+    !colleagues.is_empty()
+        && colleagues
+            .iter()
+            .find(|u| u.id == id)
+            .is_none_or(|u| !u.may_be_assigned(case.registration.property))
 }
 
 /// Whether the first responder of `case` can no longer answer for it:
@@ -1656,6 +1688,69 @@ mod tests {
             reasons(&[me, card(0x2000, false, here)]),
             [Reason::ResponderGone { still_here: false }]
         );
+    }
+
+    /// The manager is told of an open case assigned to someone disabled or
+    /// working elsewhere now, and of no other.
+    #[test]
+    fn a_case_whose_assignee_left_waits_for_the_manager() {
+        let mut case = complaint();
+        case.state = CaseState::Assigned;
+        case.assignee = Some(crate::case::Assignee {
+            department: "工程部".into(),
+            user: Some(user_id(7)),
+            name: "U7".into(),
+        });
+        let manager = user(1, Role::Manager);
+        let here = vec![property(PROPERTY)];
+        let card = |n: u128, active: bool, properties: Vec<PropertyId>| UserCard {
+            id: user_id(n),
+            display_name: format!("U{n}"),
+            role: Role::Staff,
+            active,
+            department: None,
+            properties: Some(properties),
+        };
+        let gone = |colleagues: &[UserCard], case: &Case, user: &User| -> bool {
+            inbox([case], user, colleagues, t(NOW), &Settings::default())
+                .iter()
+                .flat_map(|i| i.reasons.iter().copied())
+                .any(|r| r == Reason::AssigneeGone)
+        };
+        let me = card(1, true, here.clone());
+        // Not by a directory not synced yet.
+        assert!(!gone(&[], &case, &manager));
+        assert!(!gone(
+            &[me.clone(), card(7, true, here.clone())],
+            &case,
+            &manager
+        ));
+        assert!(gone(
+            &[me.clone(), card(7, false, here.clone())],
+            &case,
+            &manager
+        ));
+        // Moved to a property the manager does not share.
+        assert!(gone(std::slice::from_ref(&me), &case, &manager));
+        // Moved to quality control: works no cases.
+        let quality = UserCard {
+            role: Role::Quality,
+            ..card(7, true, here.clone())
+        };
+        assert!(assignee_gone(&case, &[me.clone(), quality]));
+        // Only the property's manager is told.
+        assert!(!gone(
+            std::slice::from_ref(&me),
+            &case,
+            &user(2, Role::RegionalManager)
+        ));
+        // A case closed, or assigned to a department alone, waits for nobody.
+        let mut closed = case.clone();
+        closed.state = CaseState::Closed;
+        assert!(!gone(std::slice::from_ref(&me), &closed, &manager));
+        let mut department = case.clone();
+        department.assignee.as_mut().unwrap().user = None;
+        assert!(!gone(std::slice::from_ref(&me), &department, &manager));
     }
 
     /// Closing, assessing a complaint answered on the spot and an accepted

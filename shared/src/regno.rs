@@ -190,6 +190,14 @@ pub fn reads_clearly(n: u32) -> bool {
 /// The digits of `n` in `radix` (at most 36, upper-case letters past 9),
 /// zero-padded to at least `min` (at most 10) digits, written at the end of
 /// `buf`.
+/// A device's number as registration numbers show it (base 36, two
+/// characters at least: `0K` for device 20), so that whoever holds a case
+/// number finds the tablet it was registered on.
+pub fn device_code(number: u32) -> String {
+    let mut digits = [0u8; 10];
+    String::from_utf8_lossy(padded(number, 36, 2, &mut digits)).into_owned()
+}
+
 fn padded(mut n: u32, radix: u32, min: usize, buf: &mut [u8; 10]) -> &[u8] {
     const DIGITS: &[u8; 36] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
     let mut start = buf.len();
@@ -211,6 +219,19 @@ fn padded(mut n: u32, radix: u32, min: usize, buf: &mut [u8; 10]) -> &[u8] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_device_code_is_the_one_in_its_registration_numbers() {
+        assert_eq!(device_code(20), "0K");
+        assert_eq!(device_code(36 * 36 + 1), "101");
+        let reg = RegNo {
+            property: "HY".into(),
+            date: chrono::NaiveDate::from_ymd_opt(2026, 12, 7).unwrap(),
+            device: 20,
+            counter: 42,
+        };
+        assert!(reg.to_string().contains(&format!("-{}-", device_code(20))));
+    }
 
     #[test]
     fn device_numbers_with_an_i_or_an_o_do_not_read_clearly() {

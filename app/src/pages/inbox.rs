@@ -29,6 +29,10 @@ pub fn reason_text(reason: &Reason, role: Role, l: Lang, tz: Tz) -> String {
             Lang::ZhCn => format!("{label}：请更换首问责任人"),
             Lang::En => format!("{label}: name another"),
         },
+        Reason::AssigneeGone => match l {
+            Lang::ZhCn => format!("{label}：请重新派单"),
+            Lang::En => format!("{label}: assign it again"),
+        },
         // A department head who registered the case: here, but whose role
         // makes no callback.
         Reason::ResponderGone { still_here: true } => l

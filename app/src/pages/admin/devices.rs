@@ -35,7 +35,7 @@ pub fn DevicesTab() -> impl IntoView {
                 view! {
                     <DataTable testid="device-table" headers=&[
                         ("名称", "Name"),
-                        ("编号", "Number"),
+                        ("设备码（见登记号）", "Code (in case numbers)"),
                         ("设备 ID", "Device id"),
                         ("首次登录", "First login"),
                         ("最近联系", "Last seen"),
@@ -96,7 +96,8 @@ fn DeviceRow(
                 {device.name}
                 {this.then(|| view! { " " <span class="badge ok" data-testid="device-this">{t("本设备", "This device")}</span> })}
             </td>
-            <td>{format!("#{}", device.number)}</td>
+            // As the registration numbers made on it show it (`0K`).
+            <td data-testid="device-code">{shared::regno::device_code(device.number)}</td>
             <td><code title=id.clone()>{short(&id)}</code></td>
             <td>{i18n::fmt_time(device.first_seen, tz)}</td>
             <td>{i18n::fmt_time(device.last_seen, tz)}</td>
