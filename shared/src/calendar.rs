@@ -23,6 +23,8 @@
 //! More than half of this file is its tests, against the published
 //! schedules.
 
+pub mod notice;
+
 use crate::lang::{Coded, Lang};
 use crate::validation::{FIRST_YEAR, LAST_YEAR};
 use chrono::{Datelike, NaiveDate, Weekday};

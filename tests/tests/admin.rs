@@ -521,6 +521,47 @@ async fn a_clock_in_a_year_not_loaded_is_said_until_the_year_is_loaded() {
     assert!(stored(), "the server's case has its solution clock");
 }
 
+/// The year's holidays typed as the State Council's notice writes them,
+/// weekdays in brackets and all: a line that is no date is said beside
+/// its field, and the days read are previewed and applied as a file's.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_holiday_schedule_is_typed_as_the_notice_writes_it() {
+    let server = Server::start();
+    server.seed();
+    let browser = admin_on(&server, "calendar").await;
+    browser.fill("notice-year", "2027").await;
+    paste(
+        &browser,
+        "notice-rest",
+        "1月1日（星期五）至3日（星期日）\n国庆节\n",
+    )
+    .await;
+    paste(&browser, "notice-work", "10月9日（星期六）").await;
+    browser.fill("notice-source", "测试通知").await;
+    browser.click("notice-preview").await;
+    browser.wait_text("notice-rest-error", "第 2 行").await;
+    assert!(browser.find("calendar-result").await.is_none());
+
+    paste(
+        &browser,
+        "notice-rest",
+        "1月1日（星期五）至3日（星期日）\n10月1日（星期五）至7日（星期四）\n",
+    )
+    .await;
+    browser.click("notice-preview").await;
+    browser.wait_text("calendar-year", "2027").await;
+    browser.wait_count("calendar-rest-day", 10).await;
+    browser.wait_count("calendar-workday", 1).await;
+    assert_eq!(browser.text("notice-rest-error").await, "");
+    browser.click("calendar-apply").await;
+    browser.wait_text("calendar-status", "2027").await;
+    // Loaded: the server now replaces 2027 where it added it.
+    let token = server.token("admin1");
+    let schedule: Value = serde_json::from_str(GOOD_2027).expect("a schedule");
+    let (_, preview) = server.post_json(Some(&token), "/api/v1/admin/calendar/preview", &schedule);
+    assert_eq!(preview["replaces"], true, "{preview}");
+}
+
 /// A deadline of zero hours (every case overdue the moment it starts) is
 /// refused beside its field, and nothing is saved until it is fixed.
 #[tokio::test(flavor = "multi_thread")]

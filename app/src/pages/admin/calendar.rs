@@ -1,4 +1,6 @@
-//! 节假日: importing a year's holiday schedule, previewed first.
+//! 节假日: importing a year's holiday schedule, previewed first: typed as
+//! the State Council's notice writes its days (`shared::calendar::notice`),
+//! or as a JSON file.
 
 use super::token;
 use crate::api::{self, ApiError, admin};
@@ -8,6 +10,7 @@ use chrono::{Datelike, NaiveDate};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::calendar::YearSchedule;
+use shared::calendar::notice::{self, UnreadDays};
 use shared::lang::Lang;
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -80,7 +83,7 @@ pub fn CalendarTab() -> impl IntoView {
             }
         });
     };
-    let run_preview = move |_| {
+    let run_preview = move || {
         error.set(None);
         done.set(None);
         preview.set(None);
@@ -117,6 +120,48 @@ pub fn CalendarTab() -> impl IntoView {
         error.set(None);
         load.dispatch_local(previewed);
     };
+    // The notice's days as typed: made into the schedule's JSON in the box
+    // below, which is previewed and applied as a file's is.
+    let next_year = ctx.now.get_untracked().year() + 1;
+    let year = RwSignal::new(next_year.to_string());
+    let rest = RwSignal::new(String::new());
+    let work = RwSignal::new(String::new());
+    let source = RwSignal::new(String::new());
+    let typed_problem = RwSignal::new(None::<TypedProblem>);
+    let from_notice = move |_| {
+        typed_problem.set(None);
+        let Some(y) = shared::validation::parse_count(&year.get_untracked())
+            .and_then(|y| i32::try_from(y).ok())
+        else {
+            typed_problem.set(Some(TypedProblem::Year));
+            return;
+        };
+        let rest_days = match notice::days(&rest.get_untracked(), y) {
+            Ok(days) => days,
+            Err(e) => return typed_problem.set(Some(TypedProblem::Rest(e))),
+        };
+        let workdays = match notice::days(&work.get_untracked(), y) {
+            Ok(days) => days,
+            Err(e) => return typed_problem.set(Some(TypedProblem::Work(e))),
+        };
+        let schedule = YearSchedule {
+            year: y,
+            rest_days,
+            workdays,
+            source: source.get_untracked().trim().to_string(),
+        };
+        input.set(serde_json::to_string_pretty(&schedule).unwrap_or_default());
+        run_preview();
+    };
+    let beside = move |field: &'static str| {
+        move || {
+            typed_problem.with(|p| {
+                p.as_ref()
+                    .filter(|p| p.field() == field)
+                    .map(|p| p.message(ctx.lang.get()))
+            })
+        }
+    };
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
     view! {
         <div class="admin-section" data-testid="admin-calendar">
@@ -125,6 +170,41 @@ pub fn CalendarTab() -> impl IntoView {
                 "每年国务院公布下一年的放假安排后，导入该年的文件（JSON：year、rest_days 放假日、workdays 调休上班日、source 通知名称）。先预览核对，再应用。",
                 "When the State Council publishes next year's holidays, import that year's file (JSON: year, rest_days, workdays for make-up working days, source for the notice). Preview and check it, then apply.",
             )}</p>
+            <div class="card admin-form" data-testid="calendar-notice">
+                <h4>{t("按通知填写", "As the notice writes it")}</h4>
+                <label class="field">
+                    <span>{t("年份", "Year")}</span>
+                    <input type="text" inputmode="numeric" data-testid="notice-year"
+                        prop:value=move || year.get() on:input=move |ev| year.set(event_target_value(&ev))/>
+                    <span class="field-error" role="alert" data-testid="notice-year-error">{beside("year")}</span>
+                </label>
+                <label class="field">
+                    <span>{t(
+                        "放假日期：每行一个日期或范围，可直接复制通知原文，如“2月6日（星期六）至12日（星期五）”",
+                        "Rest days: a date or range per line, as the notice writes them, such as 2027-02-06~2027-02-12",
+                    )}</span>
+                    <textarea data-testid="notice-rest" prop:value=move || rest.get()
+                        on:input=move |ev| rest.set(event_target_value(&ev))></textarea>
+                    <span class="field-error" role="alert" data-testid="notice-rest-error">{beside("rest")}</span>
+                </label>
+                <label class="field">
+                    <span>{t("调休上班日期（周末上班的日子）", "Make-up working days (weekend days worked)")}</span>
+                    <textarea data-testid="notice-work" prop:value=move || work.get()
+                        on:input=move |ev| work.set(event_target_value(&ev))></textarea>
+                    <span class="field-error" role="alert" data-testid="notice-work-error">{beside("work")}</span>
+                </label>
+                <label class="field">
+                    <span>{t("通知文号", "The notice")}</span>
+                    <input type="text" data-testid="notice-source" placeholder=t("如 国办发明电〔2026〕…号", "such as 国办发明电〔2026〕…号")
+                        prop:value=move || source.get() on:input=move |ev| source.set(event_target_value(&ev))/>
+                </label>
+                <div class="actions">
+                    <button type="button" class="btn" data-testid="notice-preview"
+                        disabled=busy on:click=from_notice>
+                        {t("生成并预览", "Make and preview")}
+                    </button>
+                </div>
+            </div>
             <div class="card admin-form">
                 <label class="field">
                     <span>{t("选择文件", "Choose a file")}</span>
@@ -137,7 +217,7 @@ pub fn CalendarTab() -> impl IntoView {
                 </label>
                 <div class="actions">
                     <button type="button" class="btn" data-testid="calendar-preview"
-                        disabled=move || busy() || input.with(|i| i.trim().is_empty()) on:click=run_preview>
+                        disabled=move || busy() || input.with(|i| i.trim().is_empty()) on:click=move |_| run_preview()>
                         {t("预览", "Preview")}
                     </button>
                     <button type="button" class="btn primary" data-testid="calendar-apply"
@@ -150,6 +230,37 @@ pub fn CalendarTab() -> impl IntoView {
             </div>
             {move || preview.get().map(|p| view! { <CalendarPreview preview=p/> })}
         </div>
+    }
+}
+
+/// What of the notice's typed days could not be read.
+#[derive(Debug, Clone)]
+enum TypedProblem {
+    Year,
+    Rest(UnreadDays),
+    Work(UnreadDays),
+}
+
+impl TypedProblem {
+    /// The field it is said beside.
+    fn field(&self) -> &'static str {
+        match self {
+            TypedProblem::Year => "year",
+            TypedProblem::Rest(_) => "rest",
+            TypedProblem::Work(_) => "work",
+        }
+    }
+
+    fn message(&self, l: Lang) -> String {
+        match self {
+            TypedProblem::Year => l
+                .pick("请填写年份，如 2027", "Enter the year, such as 2027")
+                .into(),
+            TypedProblem::Rest(e) | TypedProblem::Work(e) => match l {
+                Lang::ZhCn => e.message_zh(),
+                Lang::En => e.message_en(),
+            },
+        }
     }
 }
 
