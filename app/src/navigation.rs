@@ -7,7 +7,9 @@
 //! which the app answers by going to the screen before (warning first, as
 //! any way off a screen does, when it holds what is not saved:
 //! [`crate::components::leave_to`]) and pushing it again. With no screen
-//! before, Back goes on out of the app, as it would have.
+//! before, or nobody logged in, Back goes on out of the app, as it would
+//! have; where there is nothing to go back to (an installed app), the app
+//! stays, and the entry is pushed again at the next screen.
 
 use crate::components::leave_to;
 use crate::state::{AppCtx, Screen};
@@ -20,11 +22,24 @@ const TRAIL: usize = 30;
 /// Follows the screens the user goes through, and answers Back; runs as
 /// long as the app.
 pub fn follow(ctx: AppCtx) {
-    let Ok(history) = window().history() else {
-        return;
-    };
     // The screens left, the latest last.
     let trail = StoredValue::new(Vec::<Screen>::new());
+    // Whether the entry Back takes away is there.
+    let armed = StoredValue::new(false);
+    let arm = move || {
+        let Ok(history) = window().history() else {
+            return;
+        };
+        match history.push_state(&JsValue::from_str("app"), "") {
+            Ok(()) => armed.set_value(true),
+            Err(e) => leptos::logging::warn!("arming the back button: {e:?}"),
+        }
+    };
+    // Another user's screens are not this one's to go back to.
+    Effect::new(move |_| {
+        ctx.session.with(|s| s.as_ref().map(|s| s.user.id));
+        trail.set_value(Vec::new());
+    });
     Effect::new(move |before: Option<Screen>| {
         let now = ctx.screen.get();
         if let Some(before) = before.filter(|b| *b != now) {
@@ -45,26 +60,27 @@ pub fn follow(ctx: AppCtx) {
             // scrolled to.
             window().scroll_to_with_x_and_y(0.0, 0.0);
         }
+        if !armed.get_value() {
+            arm();
+        }
         now
     });
-    let arm = move |history: &web_sys::History| {
-        if let Err(e) = history.push_state(&JsValue::from_str("app"), "") {
-            leptos::logging::warn!("arming the back button: {e:?}");
-        }
-    };
-    arm(&history);
     // Never removed: the app's own for as long as the page.
     let _ = window_event_listener(leptos::ev::popstate, move |_| {
-        let Ok(history) = window().history() else {
-            return;
-        };
-        match trail.with_value(|t| t.last().copied()) {
+        let logged_in = ctx.session.with_untracked(Option::is_some);
+        match trail
+            .with_value(|t| t.last().copied())
+            .filter(|_| logged_in)
+        {
             Some(to) => {
                 leave_to(ctx, to);
-                arm(&history);
+                arm();
             }
             None => {
-                let _ = history.back();
+                armed.set_value(false);
+                if let Ok(history) = window().history() {
+                    let _ = history.back();
+                }
             }
         }
     });

@@ -187,9 +187,6 @@ pub fn reads_clearly(n: u32) -> bool {
         .any(|d| matches!(d, b'I' | b'O'))
 }
 
-/// The digits of `n` in `radix` (at most 36, upper-case letters past 9),
-/// zero-padded to at least `min` (at most 10) digits, written at the end of
-/// `buf`.
 /// A device's number as registration numbers show it (base 36, two
 /// characters at least: `0K` for device 20), so that whoever holds a case
 /// number finds the tablet it was registered on.
@@ -198,6 +195,9 @@ pub fn device_code(number: u32) -> String {
     String::from_utf8_lossy(padded(number, 36, 2, &mut digits)).into_owned()
 }
 
+/// The digits of `n` in `radix` (at most 36, upper-case letters past 9),
+/// zero-padded to at least `min` (at most 10) digits, written at the end of
+/// `buf`.
 fn padded(mut n: u32, radix: u32, min: usize, buf: &mut [u8; 10]) -> &[u8] {
     const DIGITS: &[u8; 36] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
     let mut start = buf.len();

@@ -7,16 +7,17 @@ use crate::pages::admin::Tab;
 use crate::state::{AppCtx, Screen, use_app};
 use leptos::prelude::*;
 use shared::case::{Case, CaseKind, CaseState};
-use shared::hlc::Hlc;
 use shared::id::CaseId;
 use shared::personal_data::{self, Shown};
 use shared::search::{Haystack, MAX_QUERY_CHARS, Query};
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use wasm_bindgen::JsCast;
 
-/// Each case's [`Haystack`], with the fold it was made of.
-type Haystacks = HashMap<CaseId, ((Hlc, usize), Haystack)>;
+/// Each case's [`Haystack`], with the fold it was made of: held weakly,
+/// which keeps its address from going to a later fold while the entry
+/// lasts (an address alone could name the next fold of the same case).
+type Haystacks = HashMap<CaseId, (Weak<Case>, Haystack)>;
 
 /// How long the typing pauses before the list follows what an input method
 /// composes.
@@ -98,7 +99,7 @@ pub fn CaseList() -> impl IntoView {
     let composing = StoredValue::new(None::<String>);
 
     // What each case is found by, made once per fold of the case (its new
-    // `Arc`, or a new op) and per configuration (the place's names): a
+    // `Arc`) and per configuration (the place's names): a
     // keystroke then compares, where it folded the texts of every case
     // again, a quarter of a second over 20,000 cases on a tablet.
     let configuration = Memo::new(move |before: Option<&u64>| {
@@ -113,7 +114,8 @@ pub fn CaseList() -> impl IntoView {
             (kind.get(), state.get(), category.get(), property.get());
         let (mine, overdue) = (mine.get(), overdue.get());
         // Only the overdue filter depends on the clock, and to the minute:
-        // the list is not filtered again at each tick of the badges.
+        // the list is not filtered again at each tick of the badges (a case
+        // whose time ran out within the minute joins it at the next).
         let now = overdue.then(|| ctx.minute.get());
         // The box takes at most `MAX_QUERY_CHARS`, so a query is never
         // refused here.
@@ -144,13 +146,16 @@ pub fn CaseList() -> impl IntoView {
                             && (!mine || user.as_ref().is_some_and(|u| shared::inbox::mine(c, u)))
                             && now.is_none_or(|now| c.is_overdue(now))
                             && query.as_ref().is_none_or(|q| {
-                                let made = (c.last_hlc, Arc::as_ptr(c) as usize);
-                                if found.get(&c.id).is_none_or(|(of, _)| *of != made) {
+                                let fresh = found
+                                    .get(&c.id)
+                                    .is_some_and(|(of, _)| Weak::ptr_eq(of, &Arc::downgrade(c)));
+                                if !fresh {
                                     let place = config
                                         .property(r.property)
                                         .map(|p| shared::search::place(p, &r.location))
                                         .unwrap_or_default();
-                                    found.insert(c.id, (made, Haystack::of(r, &place)));
+                                    found
+                                        .insert(c.id, (Arc::downgrade(c), Haystack::of(r, &place)));
                                 }
                                 let haystack = &found[&c.id].1;
                                 let sees = user.as_ref().map_or(Shown::NOTHING, |u| {

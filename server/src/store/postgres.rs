@@ -143,15 +143,21 @@ impl PgStore {
         store.run(|pool| async move {
             let mut client = pool.get().await.map_err(connect_error)?;
             // The schema's `COLLATE "C"` orders as SQLite does only over
-            // UTF-8 bytes, and another encoding refuses characters SQLite
-            // takes (an emoji, a rare hanzi typed into a complaint): a push
-            // holding one would fail for good.
+            // UTF-8 bytes (SQL_ASCII keeps the bytes given, which are), and
+            // another encoding refuses characters SQLite takes (an emoji, a
+            // rare hanzi typed into a complaint): a push holding one would
+            // fail for good. A new database is refused; one already in
+            // use is said so, and left to its operator to move.
             let encoding: String = client.query_one("SHOW server_encoding", &[]).await?.get(0);
-            if encoding != "UTF8" {
-                return Err(StoreError::Internal(format!(
+            if !matches!(encoding.as_str(), "UTF8" | "SQL_ASCII") {
+                let advice = format!(
                     "the database's encoding is {encoding}, not UTF8: create it with \
                      `CREATE DATABASE … ENCODING 'UTF8' TEMPLATE template0`"
-                )));
+                );
+                if postgres_schema::applied(&client).await?.is_none() {
+                    return Err(StoreError::Internal(advice));
+                }
+                tracing::warn!("{advice} (and move the data there with pg_dump and pg_restore)");
             }
             let version = postgres_schema::migrate(&mut client).await?;
             if version > postgres_schema::latest() {

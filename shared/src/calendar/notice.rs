@@ -50,7 +50,12 @@ pub fn days(typed: &str, year: i32) -> Result<Vec<NaiveDate>, UnreadDays> {
     let mut out = Vec::new();
     for (i, line) in typed.lines().enumerate() {
         let folded = crate::search::fold(line);
-        let plain = without_brackets(&folded);
+        let unread_line = || UnreadDays {
+            line: i + 1,
+            text: line.trim().to_string(),
+        };
+        // A bracket left open would hide the rest of the line.
+        let plain = without_brackets(&folded).ok_or_else(unread_line)?;
         for item in plain
             .split(['、', ',', '，', ';', '；'])
             .map(str::trim)
@@ -73,10 +78,12 @@ pub fn days(typed: &str, year: i32) -> Result<Vec<NaiveDate>, UnreadDays> {
     Ok(out)
 }
 
-/// `text` without what brackets hold (the weekday a notice adds).
-fn without_brackets(text: &str) -> String {
+/// `text` without what brackets hold (the weekday a notice adds); none
+/// when a bracket is left open.
+fn without_brackets(text: &str) -> Option<String> {
     let mut depth = 0usize;
-    text.chars()
+    let kept = text
+        .chars()
         .filter(|c| match c {
             '(' | '（' => {
                 depth += 1;
@@ -88,7 +95,8 @@ fn without_brackets(text: &str) -> String {
             }
             _ => depth == 0,
         })
-        .collect()
+        .collect();
+    (depth == 0).then_some(kept)
 }
 
 /// One date, or the first and last day of a range.
@@ -177,5 +185,7 @@ mod tests {
         assert!(days("2月30日", 2027).is_err());
         assert!(days("2月12日至6日", 2027).is_err());
         assert!(days("1月1日至12月31日", 2027).is_err());
+        // A bracket left open hides nothing silently.
+        assert!(days("2月6日（星期六至12日、5月1日至5日", 2027).is_err());
     }
 }

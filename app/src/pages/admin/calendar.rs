@@ -122,7 +122,12 @@ pub fn CalendarTab() -> impl IntoView {
     };
     // The notice's days as typed: made into the schedule's JSON in the box
     // below, which is previewed and applied as a file's is.
-    let next_year = ctx.now.get_untracked().year() + 1;
+    let next_year = ctx
+        .now
+        .get_untracked()
+        .with_timezone(&super::company_tz(ctx))
+        .year()
+        + 1;
     let year = RwSignal::new(next_year.to_string());
     let rest = RwSignal::new(String::new());
     let work = RwSignal::new(String::new());
