@@ -23,11 +23,13 @@ pub const BOM: &[u8] = b"\xEF\xBB\xBF";
 /// number) that a spreadsheet would read as a number gets a trailing tab,
 /// which Excel and WPS take as text: read as a number, a mobile number
 /// shows as 1.39E+10, an 18-digit ID-card number loses its last three
-/// digits (15 significant digits) and a landline its leading zero.
+/// digits (15 significant digits) and a landline its leading zero. So does
+/// a label a spreadsheet would read as a date, a time or a number written
+/// otherwise (a unit `3-2` became 2 March, `1E3` 1000, `1.10` 1.1).
 pub fn field(cell: &Cell) -> String {
     match cell {
         Cell::Text(s) if s.starts_with(['=', '+', '-', '@', '\t', '\r']) => format!("'{s}"),
-        Cell::Text(s) if read_as_a_number(s) => format!("{s}\t"),
+        Cell::Text(s) if read_as_a_number(s) || read_as_a_date(s) => format!("{s}\t"),
         Cell::Text(s) => s.clone(),
         Cell::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => format!("{}", *n as i64),
         Cell::Number(n) => n.to_string(),
@@ -39,6 +41,25 @@ pub fn field(cell: &Cell) -> String {
 /// more than ten of them, or a leading zero.
 fn read_as_a_number(s: &str) -> bool {
     s.len() > 1 && s.bytes().all(|b| b.is_ascii_digit()) && (s.len() > 10 || s.starts_with('0'))
+}
+
+/// Digits with separators a spreadsheet reads as a date, a time or a
+/// decimal (`3-2`, `1/2`, `12:30`, `1.10`), or in scientific notation
+/// (`1E3`). A plain integer of ten digits or fewer it shows as typed, and
+/// a whole date (`2027-02-06`, the export's own dates) is one.
+fn read_as_a_date(s: &str) -> bool {
+    let whole_date = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok();
+    let separated = !whole_date
+        && s.bytes().any(|b| b.is_ascii_digit())
+        && s.bytes().any(|b| matches!(b, b'-' | b'/' | b':' | b'.'))
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'-' | b'/' | b':' | b'.'));
+    let scientific = s.split_once(['e', 'E']).is_some_and(|(a, b)| {
+        !a.is_empty()
+            && !b.is_empty()
+            && [a, b].iter().all(|p| p.bytes().all(|d| d.is_ascii_digit()))
+    });
+    separated || scientific
 }
 
 /// Writes the case export in chunks of one page into `tx` until done or
@@ -125,6 +146,13 @@ mod tests {
         assert_eq!(field(&Cell::text("0")), "0");
         assert_eq!(field(&Cell::text("400")), "400");
         assert_eq!(field(&Cell::text("139****5678")), "139****5678");
+        // Labels a spreadsheet would take for a date, a time or a number.
+        for label in ["3-2", "1/2", "12:30", "1.10", "1E3"] {
+            assert_eq!(field(&Cell::text(label)), format!("{label}\t"), "{label}");
+        }
+        for label in ["3栋", "A-2", "E3", "1E", "HY-261123-0K-0042", "2027-02-06"] {
+            assert_eq!(field(&Cell::text(label)), label, "{label}");
+        }
         assert_eq!(Cell::text(""), Cell::Empty);
     }
 }
