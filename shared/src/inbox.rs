@@ -1616,6 +1616,18 @@ mod tests {
         check(&case, &user(0x2000, Role::Staff), &[]);
     }
 
+    /// A staff member `n` of `properties` in the directory.
+    fn card(n: u128, active: bool, properties: Vec<PropertyId>) -> UserCard {
+        UserCard {
+            id: user_id(n),
+            display_name: format!("U{n}"),
+            role: Role::Staff,
+            active,
+            department: None,
+            properties: Some(properties),
+        }
+    }
+
     /// The manager is told of an open case whose first responder was
     /// disabled or works elsewhere now; never by a directory not synced.
     #[test]
@@ -1623,14 +1635,6 @@ mod tests {
         let mut case = complaint();
         case.state = CaseState::Assessed;
         let manager = user(1, Role::Manager);
-        let card = |n: u128, active: bool, properties: Vec<PropertyId>| UserCard {
-            id: user_id(n),
-            display_name: format!("U{n}"),
-            role: Role::Staff,
-            active,
-            department: None,
-            properties: Some(properties),
-        };
         let kinds = |colleagues: &[UserCard], user: &User| -> Vec<ReasonKind> {
             inbox([&case], user, colleagues, t(NOW), &Settings::default())
                 .iter()
@@ -1703,14 +1707,6 @@ mod tests {
         });
         let manager = user(1, Role::Manager);
         let here = vec![property(PROPERTY)];
-        let card = |n: u128, active: bool, properties: Vec<PropertyId>| UserCard {
-            id: user_id(n),
-            display_name: format!("U{n}"),
-            role: Role::Staff,
-            active,
-            department: None,
-            properties: Some(properties),
-        };
         let gone = |colleagues: &[UserCard], case: &Case, user: &User| -> bool {
             inbox([case], user, colleagues, t(NOW), &Settings::default())
                 .iter()

@@ -178,15 +178,20 @@ impl UserCommand {
     }
 }
 
+/// The user whose login is `login`.
+fn user_named(store: &dyn server::store::Store, login: &str) -> Result<shared::role::User, String> {
+    Ok(store
+        .user_by_login(login)
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("no user {login}"))?
+        .user)
+}
+
 /// Sets a new password for the user `login`, to be changed at the next
 /// login, and prints it.
 fn new_password(data: Data, login: &str) -> Result<(), String> {
     let store = data.open()?;
-    let user = store
-        .user_by_login(login)
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| format!("no user {login}"))?
-        .user;
+    let user = user_named(store.as_ref(), login)?;
     let password = server::auth::new_token()[..16].to_string();
     let hash = server::auth::hash_password(&password).map_err(|e| e.to_string())?;
     store
@@ -212,11 +217,7 @@ fn new_password(data: Data, login: &str) -> Result<(), String> {
 /// Enables or disables the user `login` (disabling revokes their tokens).
 fn set_active(data: Data, login: &str, active: bool) -> Result<(), String> {
     let store = data.open()?;
-    let user = store
-        .user_by_login(login)
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| format!("no user {login}"))?
-        .user;
+    let user = user_named(store.as_ref(), login)?;
     store
         .set_user_active(
             user.id,
