@@ -1782,6 +1782,56 @@ async fn a_form_open_on_a_case_keeps_what_was_typed_when_a_colleague_changes_the
     browser.close().await;
 }
 
+/// The field being typed in keeps the focus, and its caret, when a sync
+/// that came by itself draws the case again: the focus went, and with it
+/// the tablet's keyboard, mid-sentence.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_field_typed_in_keeps_the_focus_when_a_sync_draws_the_case_again() {
+    let server = Server::start();
+    server.seed();
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("staff1").await;
+    let reg_no = browser.register_complaint("吴九", "门禁卡失灵").await;
+    browser.sync_now().await;
+    open_case(&browser, &reg_no).await;
+    browser.click("action-note").await;
+    browser.fill("in-text", "已联系物业").await;
+
+    let before = browser.find_all("timeline-entry").await.len();
+    let case = case_id(&server, "staff1", &reg_no);
+    act_from_another_tablet(
+        &server,
+        case,
+        None,
+        shared::op::Action::Edit(shared::case::RegistrationPatch {
+            complainant_phone: Some(shared::phone::Phone::parse("13900002222").ok()),
+            ..Default::default()
+        }),
+    );
+    // A sync of its own: a tap on the button would take the focus.
+    browser
+        .eval("document.querySelector('[data-testid=sync-now]').click(); return 0;")
+        .await;
+    browser.wait_count("timeline-entry", before + 1).await;
+    browser
+        .wait_until(
+            "return document.activeElement?.dataset?.testid === 'in-text';",
+            "the note's field has the focus again",
+        )
+        .await;
+    browser
+        .client
+        .active_element()
+        .await
+        .expect("the focused field")
+        .send_keys("，明天上门")
+        .await
+        .expect("type on");
+    assert_eq!(browser.value("in-text").await, "已联系物业，明天上门");
+    browser.close().await;
+}
+
 /// The id of the case numbered `reg_no`, as `login` finds it on the server.
 fn case_id(server: &Server, login: &str, reg_no: &str) -> shared::id::CaseId {
     let id = server_cases(server, login)

@@ -7,6 +7,7 @@
 //! their forms (`form`).
 
 pub mod download;
+pub mod focus;
 pub mod form;
 pub mod location;
 pub mod records;

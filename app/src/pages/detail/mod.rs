@@ -51,7 +51,13 @@ pub fn Detail(id: CaseId) -> impl IntoView {
             <button class="btn back" data-testid="back" on:click=move |_| leave_to(ctx, Screen::List)>
                 {t("← 返回列表", "← Back to the list")}
             </button>
-            {move || match case.get() {
+            {move || {
+                // Drawn again (a colleague's op came in), the field typed
+                // in gets the focus back, and with it the keyboard.
+                if let Some(focus) = crate::components::focus::remember("case-detail") {
+                    crate::components::focus::restore(focus);
+                }
+                match case.get() {
                 None if ctx.deleted.with(|d| d.contains(&id)) => view! {
                     <p class="card" data-testid="case-deleted">{t(
                         "该工单已按保存期限被管理员删除，本机副本也已移除。",
@@ -79,6 +85,7 @@ pub fn Detail(id: CaseId) -> impl IntoView {
                     <Retention case=c.clone()/>
                     <timeline::Timeline case=c/>
                 }.into_any(),
+                }
             }}
         </section>
     }
