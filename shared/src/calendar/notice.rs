@@ -20,9 +20,6 @@ pub struct UnreadDays {
 }
 
 impl UnreadDays {
-    /// The stable code.
-    pub const CODE: &'static str = "calendar.unread_days";
-
     /// In Chinese.
     pub fn message_zh(&self) -> String {
         format!(
