@@ -372,6 +372,15 @@ async fn photos_and_a_signature_taken_offline_upload_and_reach_a_colleague() {
         .await;
     browser.click("signature-done").await;
     browser.wait_text("signature-error", "签名过短").await;
+    // A clear tapped by mistake is taken back.
+    browser.click("signature-clear").await;
+    browser
+        .wait_attr("signature-canvas", "data-empty", "true")
+        .await;
+    browser.click("signature-undo").await;
+    browser
+        .wait_attr("signature-canvas", "data-empty", "false")
+        .await;
     browser.click("signature-clear").await;
     sign(&browser).await;
     browser.wait_count("staged-evidence", 3).await;

@@ -7,6 +7,7 @@
 //! a PNG.
 
 use super::photo::canvas_blob;
+use crate::components::form::CancelButton;
 use crate::state::use_app;
 use leptos::html::Canvas;
 use leptos::prelude::*;
@@ -45,6 +46,9 @@ pub fn SignaturePad(
     let drawing = StoredValue::new(false);
     let empty = Memo::new(move |_| strokes.with(Vec::is_empty));
     let error = RwSignal::new(None::<String>);
+    // What 清除 took away, which 撤销 gives back: a tap that missed 完成
+    // wiped a signature whose signer may have gone.
+    let cleared = StoredValue::new(Vec::<Stroke>::new());
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
 
     let context = move || -> Option<web_sys::CanvasRenderingContext2d> {
@@ -170,20 +174,35 @@ pub fn SignaturePad(
                 on:pointerdown=down on:pointermove=moved on:pointerup=up on:pointercancel=up
                 on:pointerleave=up></canvas>
             <p class="field-error" role="alert" data-testid="signature-error">{move || error.get()}</p>
+            // The strokes' buttons, then apart the pad's: a finger that
+            // misses 完成 lands on no button that drops the signature.
             <div class="actions">
                 <button type="button" class="btn" data-testid="signature-undo"
-                    on:click=move |_| { strokes.update(|all| { all.pop(); }); redraw(); }>
-                    {t("撤销一笔", "Undo stroke")}
+                    on:click=move |_| {
+                        if strokes.with_untracked(Vec::is_empty) {
+                            strokes.set(std::mem::take(&mut cleared.write_value()));
+                        } else {
+                            strokes.update(|all| { all.pop(); });
+                        }
+                        redraw();
+                    }>
+                    {t("撤销", "Undo")}
                 </button>
                 <button type="button" class="btn" data-testid="signature-clear"
-                    on:click=move |_| { strokes.update(Vec::clear); redraw(); }>
+                    on:click=move |_| {
+                        let all = strokes.try_update(std::mem::take).unwrap_or_default();
+                        if !all.is_empty() {
+                            cleared.set_value(all);
+                        }
+                        redraw();
+                    }>
                     {t("清除", "Clear")}
                 </button>
+                <span class="actions-gap"></span>
+                <CancelButton testid="signature-cancel" holding=Signal::derive(move || !empty.get())
+                    busy=Signal::derive(|| false) on_cancel=on_cancel/>
                 <button type="button" class="btn primary" data-testid="signature-done" on:click=done>
                     {t("完成签名", "Done")}
-                </button>
-                <button type="button" class="btn" on:click=move |_| on_cancel.run(())>
-                    {t("取消", "Cancel")}
                 </button>
             </div>
         </div>

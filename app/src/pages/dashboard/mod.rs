@@ -255,10 +255,17 @@ fn kpi(
     testid: &'static str,
 ) -> impl IntoView {
     let label = label.into();
+    // Said in words too: red alone is no signal to everyone.
+    let flag = missed.then(|| {
+        use_app()
+            .lang
+            .get_untracked()
+            .pick("未达标", "target missed")
+    });
     view! {
         <div class="kpi" class:missed=missed data-testid=testid data-missed=missed.to_string()>
             <span class="kpi-value">{value}</span>
-            <span class="kpi-label">{label}</span>
+            <span class="kpi-label">{label}{flag.map(|f| view! { " · " <strong>{f}</strong> })}</span>
         </div>
     }
 }
@@ -422,7 +429,8 @@ fn Figures(stats: Stats) -> impl IntoView {
                     <td>{p.valid_complaints}</td>
                     <td data-testid="unassessed-complaints" data-count=p.unassessed_complaints.to_string()>{p.unassessed_complaints}</td>
                     <td class:missed=valid_missed data-testid="valid-rate" data-missed=valid_missed.to_string()>{bp}" "<small>{target}</small></td>
-                    <td class:missed=fu_missed>{percent(p.follow_up.rate)}</td>
+                    <td class:missed=fu_missed>{percent(p.follow_up.rate)}
+                        {fu_missed.then(|| view! { " " <small>{l.pick("未达标", "missed")}</small> })}</td>
                     <td>{percent(p.on_time_rate)}</td>
                     <td>{percent(p.satisfied_rate)}</td>
                     <td>{p.overdue_open}</td>
