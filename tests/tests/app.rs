@@ -1725,12 +1725,7 @@ async fn a_conflicted_assignment_to_someone_who_left_is_only_dismissed() {
 async fn a_form_open_on_a_case_keeps_what_was_typed_when_a_colleague_changes_the_case() {
     let server = Server::start();
     server.seed();
-    let browser = Browser::start().await;
-    browser.open(&server.url("/")).await;
-    browser.login("staff1").await;
-    let reg_no = browser.register_complaint("周八", "楼道灯不亮").await;
-    browser.sync_now().await;
-    open_case(&browser, &reg_no).await;
+    let (browser, reg_no) = staff_on_a_new_case(&server, "周八", "楼道灯不亮").await;
 
     // Half-way through a note and a correction of the content.
     browser.click("action-note").await;
@@ -1739,17 +1734,7 @@ async fn a_form_open_on_a_case_keeps_what_was_typed_when_a_colleague_changes_the
     browser.fill("edit-content", "楼道灯不亮，三楼和四楼").await;
 
     // Meanwhile the manager corrects the phone from another tablet.
-    let before = browser.find_all("timeline-entry").await.len();
-    let case = case_id(&server, "staff1", &reg_no);
-    act_from_another_tablet(
-        &server,
-        case,
-        None,
-        shared::op::Action::Edit(shared::case::RegistrationPatch {
-            complainant_phone: Some(shared::phone::Phone::parse("13900001111").ok()),
-            ..Default::default()
-        }),
-    );
+    let (case, before) = phone_corrected_elsewhere(&server, &browser, &reg_no, "13900001111").await;
 
     browser.sync_now().await;
     browser.wait_count("timeline-entry", before + 1).await;
@@ -1789,26 +1774,11 @@ async fn a_form_open_on_a_case_keeps_what_was_typed_when_a_colleague_changes_the
 async fn the_field_typed_in_keeps_the_focus_when_a_sync_draws_the_case_again() {
     let server = Server::start();
     server.seed();
-    let browser = Browser::start().await;
-    browser.open(&server.url("/")).await;
-    browser.login("staff1").await;
-    let reg_no = browser.register_complaint("吴九", "门禁卡失灵").await;
-    browser.sync_now().await;
-    open_case(&browser, &reg_no).await;
+    let (browser, reg_no) = staff_on_a_new_case(&server, "吴九", "门禁卡失灵").await;
     browser.click("action-note").await;
     browser.fill("in-text", "已联系物业").await;
 
-    let before = browser.find_all("timeline-entry").await.len();
-    let case = case_id(&server, "staff1", &reg_no);
-    act_from_another_tablet(
-        &server,
-        case,
-        None,
-        shared::op::Action::Edit(shared::case::RegistrationPatch {
-            complainant_phone: Some(shared::phone::Phone::parse("13900002222").ok()),
-            ..Default::default()
-        }),
-    );
+    let (_, before) = phone_corrected_elsewhere(&server, &browser, &reg_no, "13900002222").await;
     // A sync of its own: a tap on the button would take the focus.
     browser
         .eval("document.querySelector('[data-testid=sync-now]').click(); return 0;")
@@ -1830,6 +1800,41 @@ async fn the_field_typed_in_keeps_the_focus_when_a_sync_draws_the_case_again() {
         .expect("type on");
     assert_eq!(browser.value("in-text").await, "已联系物业，明天上门");
     browser.close().await;
+}
+
+/// staff1 registers a complaint of `name` about `content`, syncs it and
+/// opens it; answers the browser and the case's number.
+async fn staff_on_a_new_case(server: &Server, name: &str, content: &str) -> (Browser, String) {
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("staff1").await;
+    let reg_no = browser.register_complaint(name, content).await;
+    browser.sync_now().await;
+    open_case(&browser, &reg_no).await;
+    (browser, reg_no)
+}
+
+/// The manager corrects the phone of case `reg_no` to `phone` from
+/// another tablet, while `browser` shows it; answers the case and how many
+/// timeline entries the browser showed before.
+async fn phone_corrected_elsewhere(
+    server: &Server,
+    browser: &Browser,
+    reg_no: &str,
+    phone: &str,
+) -> (shared::id::CaseId, usize) {
+    let before = browser.find_all("timeline-entry").await.len();
+    let case = case_id(server, "staff1", reg_no);
+    act_from_another_tablet(
+        server,
+        case,
+        None,
+        shared::op::Action::Edit(shared::case::RegistrationPatch {
+            complainant_phone: Some(shared::phone::Phone::parse(phone).ok()),
+            ..Default::default()
+        }),
+    );
+    (case, before)
 }
 
 /// The id of the case numbered `reg_no`, as `login` finds it on the server.
