@@ -218,6 +218,11 @@ pub struct StoredSession {
     /// (`shared::proof`); none in a session stored before keys existed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub record_key: Option<String>,
+    /// What checks the password at the idle lock (`crate::idle_lock`):
+    /// made at the login and at each password change; none in a session
+    /// stored before the lock existed, which then never locks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unlock: Option<shared::idle_lock::Verifier>,
 }
 
 /// Who this device is to the server: the id the server issued at the first

@@ -25,6 +25,7 @@ pub mod components;
 pub mod db;
 pub mod evidence;
 pub mod i18n;
+pub mod idle_lock;
 pub mod navigation;
 pub mod office;
 pub mod pages;
@@ -73,6 +74,7 @@ pub fn App() -> impl IntoView {
     reminder::watch(ctx);
     navigation::follow(ctx);
     update::watch();
+    let lock = idle_lock::watch(ctx);
     // Another tab holds the device's storage until it closes (`tab`).
     let elsewhere = RwSignal::new(false);
     spawn_local(async move {
@@ -120,7 +122,8 @@ pub fn App() -> impl IntoView {
     let working = move || logged_in() && !ctx.must_change_password();
     view! {
         <div class="app-shell" data-testid="app-shell">
-            <header class="app-header" data-testid="app-header">
+            <header class="app-header" data-testid="app-header"
+                hidden=move || lock.locked.get() inert=move || lock.locked.get()>
                 <h1 class="app-title" data-testid="app-title">{move || lang.get().pick(PRODUCT_NAME, PRODUCT_NAME_EN)}</h1>
                 <Show when=working>
                     <components::Nav/>
@@ -132,12 +135,21 @@ pub fn App() -> impl IntoView {
                     <components::ConnectionBadge/>
                 </div>
             </header>
-            <main class="app-main" data-testid="app-main">
+            // The screens stay beneath the idle lock, hidden: what is half
+            // typed is there after the unlock (`idle_lock`).
+            <Show when=move || lock.locked.get()>
+                <main class="app-main">
+                    <idle_lock::LockScreen lock=lock/>
+                </main>
+            </Show>
+            <main class="app-main" data-testid="app-main"
+                hidden=move || lock.locked.get() inert=move || lock.locked.get()>
                 <components::HttpsBanner/>
                 <components::UpdateBanner/>
                 <components::ClockBanner/>
                 <components::LeaveWarning/>
                 <components::DraftsRefused/>
+                <idle_lock::Ended lock=lock/>
                 <Show when=move || ctx.ready.get()>
                     <components::BlockedBanner/>
                 </Show>

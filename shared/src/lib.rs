@@ -28,6 +28,7 @@ pub mod duplicate;
 pub mod fold;
 pub mod hlc;
 pub mod id;
+pub mod idle_lock;
 pub mod inbox;
 pub mod lang;
 pub mod op;

@@ -46,6 +46,9 @@ pub struct Settings {
     pub duplicate_window_days: u32,
     /// What each role sees of a complainant's personal data.
     pub personal_data: crate::personal_data::PersonalDataRules,
+    /// A tablet left unused this many minutes locks until its user types
+    /// their password again (`idle_lock`; 0: never).
+    pub idle_lock_minutes: u32,
     /// The rules that saves replaced, oldest first, each with the time it
     /// ended: what was done before then is judged by them (`rules.rs`).
     /// Kept by the server; what a client sends here is ignored.
@@ -101,6 +104,7 @@ impl Default for Settings {
             attachments: AttachmentLimits::default(),
             duplicate_window_days: 30,
             personal_data: Default::default(),
+            idle_lock_minutes: crate::idle_lock::DEFAULT_MINUTES,
             earlier_rules: Vec::new(),
         }
     }
@@ -174,6 +178,9 @@ impl Settings {
         {
             return Err(SettingsError::SpecialCaseBelowSolution);
         }
+        if self.idle_lock_minutes > crate::idle_lock::MAX_MINUTES {
+            return Err(SettingsError::IdleLockOutOfRange);
+        }
         let a = &self.attachments;
         if a.max_blob_bytes == 0
             || a.max_blob_bytes > MAX_ATTACHMENT_BYTES
@@ -241,6 +248,12 @@ pub enum SettingsError {
         "a file may be 1 byte to 50 MiB, and a case must hold at least one file and at most 2 GiB"
     )]
     AttachmentLimits,
+    /// The idle lock waits 0 (never) to [`MAX_MINUTES`](crate::idle_lock::MAX_MINUTES) minutes.
+    #[error(
+        "the idle lock waits 0 (never) to {max} minutes",
+        max = crate::idle_lock::MAX_MINUTES
+    )]
+    IdleLockOutOfRange,
 }
 
 impl SettingsError {
@@ -260,6 +273,7 @@ impl SettingsError {
             SettingsError::RetentionOutOfRange => "settings.retention_out_of_range",
             SettingsError::SpecialCaseBelowSolution => "settings.special_case_below_solution",
             SettingsError::AttachmentLimits => "settings.attachment_limits",
+            SettingsError::IdleLockOutOfRange => "settings.idle_lock_out_of_range",
             SettingsError::DeadlineOutOfRange(_) => "settings.deadline_out_of_range",
         }
     }
@@ -282,6 +296,21 @@ mod tests {
         let partial: Settings = serde_json::from_str(r#"{"satisfied_min":5}"#).unwrap();
         assert_eq!(partial.satisfied_min, 5);
         assert_eq!(partial.timezone, "Asia/Shanghai");
+    }
+
+    #[test]
+    fn the_idle_lock_waits_at_most_four_hours() {
+        let check = |idle_lock_minutes| {
+            Settings {
+                idle_lock_minutes,
+                ..Settings::default()
+            }
+            .validate()
+            .map_err(|e| e.code())
+        };
+        assert_eq!(check(0), Ok(()));
+        assert_eq!(check(240), Ok(()));
+        assert_eq!(check(241), Err("settings.idle_lock_out_of_range"));
     }
 
     #[test]

@@ -2731,3 +2731,118 @@ async fn the_time_received_is_taken_when_typing_starts() {
     browser.fill("field-name", "郑十一").await;
     assert_eq!(browser.value("field-received").await, "2026-03-02T08:15");
 }
+
+/// Marks the tablet as last used `minutes` ago, as the lock reckons it.
+async fn leave_unused(browser: &Browser, minutes: u32) {
+    browser
+        .eval(&format!(
+            "localStorage.setItem('idle-since', String(Math.floor(performance.timeOrigin + performance.now()) - {minutes} * 60000)); return true;"
+        ))
+        .await;
+}
+
+/// Whether the element with `test_id` shows on the screen.
+async fn shows(browser: &Browser, test_id: &str) -> bool {
+    browser
+        .eval(&format!(
+            "const e = document.querySelector('[data-testid=\"{test_id}\"]'); return !!e && e.checkVisibility();"
+        ))
+        .await
+        .as_bool()
+        .unwrap_or(false)
+}
+
+/// A shared tablet left unused for the company's minutes (ten by
+/// default) hides every screen until the user types their password,
+/// offline too; what was half typed is there after the unlock. A reload
+/// starts locked, wrong passwords count across it, and the fifth ends the
+/// login on the tablet. The lock's wait is a company setting, bounded.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_tablet_left_unused_locks_until_its_user_types_the_password() {
+    let mut server = Server::start();
+    server.seed();
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("manager1").await;
+    browser.click("nav-new").await;
+    browser.fill("field-content", "电梯按钮失灵").await;
+    leave_unused(&browser, 9).await;
+    tokio::time::sleep(std::time::Duration::from_secs(6)).await;
+    assert!(
+        browser.find("idle-lock").await.is_none(),
+        "locked before ten minutes"
+    );
+
+    // Offline: the password is checked on the tablet.
+    server.kill();
+    leave_unused(&browser, 11).await;
+    browser.wait_for_test_id("idle-lock").await;
+    assert!(
+        !shows(&browser, "app-main").await,
+        "the screens show under the lock"
+    );
+    assert!(
+        !shows(&browser, "nav-list").await,
+        "the navigation shows under the lock"
+    );
+    browser.screenshot("app-idle-lock").await;
+    browser.fill("unlock-password", "not the password").await;
+    browser.click("unlock-submit").await;
+    browser.wait_text("unlock-error", "还可再试 4 次").await;
+    assert!(browser.find("idle-lock").await.is_some());
+    browser.fill("unlock-password", PASSWORD).await;
+    browser.click("unlock-submit").await;
+    browser
+        .wait_until(
+            "return !document.querySelector('[data-testid=\"idle-lock\"]');",
+            "the right password opens the lock",
+        )
+        .await;
+    assert!(shows(&browser, "field-content").await);
+    assert_eq!(browser.value("field-content").await, "电梯按钮失灵");
+
+    // The browser opened again the next morning: locked from the start.
+    server.restart();
+    leave_unused(&browser, 11).await;
+    browser.open(&server.url("/")).await;
+    browser.wait_for_test_id("idle-lock").await;
+    assert!(!shows(&browser, "app-main").await);
+    for left in [4, 3] {
+        browser.fill("unlock-password", "guess").await;
+        browser.click("unlock-submit").await;
+        browser
+            .wait_text("unlock-error", &format!("还可再试 {left} 次"))
+            .await;
+    }
+    // A reload gives no attempt back.
+    browser.open(&server.url("/")).await;
+    browser.wait_for_test_id("idle-lock").await;
+    for left in [2, 1] {
+        browser.fill("unlock-password", "guess").await;
+        browser.click("unlock-submit").await;
+        browser
+            .wait_text("unlock-error", &format!("还可再试 {left} 次"))
+            .await;
+    }
+    browser.fill("unlock-password", "guess").await;
+    browser.click("unlock-submit").await;
+    browser.wait_for_test_id("login-form").await;
+    browser.wait_text("idle-lock-ended", "本机已退出登录").await;
+
+    // Their next login (online) goes on; the company then turns the lock
+    // off (0).
+    browser.login("manager1").await;
+    let token = server.token("admin1");
+    let (status, mut settings) = server.get_json(&token, "/api/v1/admin/settings");
+    assert_eq!(status, 200, "{settings}");
+    assert_eq!(settings["idle_lock_minutes"], json!(10));
+    settings["idle_lock_minutes"] = json!(0);
+    server.save_settings(&token, &settings);
+    browser.sync_now().await;
+    leave_unused(&browser, 600).await;
+    tokio::time::sleep(std::time::Duration::from_secs(6)).await;
+    assert!(
+        browser.find("idle-lock").await.is_none(),
+        "locked with the lock turned off"
+    );
+}

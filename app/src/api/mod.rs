@@ -326,6 +326,10 @@ pub fn code_message(code: &str, lang: Lang) -> Option<String> {
             "结案后的保存年限须在 1–100 年之间（投诉记录至少保存一年）",
             "Closed cases are kept 1 to 100 years (complaint records at least one year)",
         ),
+        "settings.idle_lock_out_of_range" => (
+            "自动锁屏须在 0–240 分钟之间（0 为不锁屏）",
+            "The idle lock waits 0 to 240 minutes (0: never)",
+        ),
         "settings.special_case_below_solution" => (
             "特殊情况处理期限不能短于答复处理方案的工作日时限（含按严重程度设置的时限）",
             "The special-case limit cannot be shorter than the working days of the solution deadline (per severity included)",

@@ -380,6 +380,7 @@ async fn log_in(
         must_change_password: resp.must_change_password,
         // None until the password is the user's own (`LoginResponse`).
         record_key: Some(resp.record_key).filter(|k| !k.is_empty()),
+        unlock: crate::idle_lock::verifier(&typed_password),
     };
     let held = held_scope.as_ref().map(|scope| (scope, role));
     // Before the new epoch is stored (`tombstone::forget_deletions`).
@@ -398,6 +399,7 @@ async fn log_in(
     ctx.login_password
         .set_value(session.must_change_password.then_some(typed_password));
     ctx.device.set(Some(state));
+    crate::idle_lock::in_use();
     ctx.session.set(Some(session));
     // The cases kept from before the login were folded for nobody, or for
     // this user as they were then (another department, another role):

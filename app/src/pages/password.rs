@@ -23,12 +23,13 @@ pub fn FirstPassword() -> impl IntoView {
     let ctx = use_app();
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
     let known_current = ctx.login_password.get_value();
-    let done = Callback::new(move |()| {
+    let done = Callback::new(move |new_password: String| {
         ctx.login_password.set_value(None);
         let Some(mut session) = ctx.session.get_untracked() else {
             return;
         };
         session.must_change_password = false;
+        session.unlock = crate::idle_lock::verifier(&new_password);
         leptos::task::spawn_local(async move {
             if let Err(e) = db::save_session(&session).await {
                 // The server has the new password; at worst the next start
@@ -68,7 +69,20 @@ pub fn SettingsPassword() -> impl IntoView {
                 "修改后，您在其他设备上的登录会失效，需要用新密码重新登录；那些设备上未上传的记录不会丢失。",
                 "After the change, your logins on other tablets end and need the new password; records not yet uploaded there are not lost.",
             )}</p>
-            <PasswordForm known_current=None on_done=Callback::new(|()| {})/>
+            <PasswordForm known_current=None on_done=Callback::new(move |new_password: String| {
+                // The idle lock opens with the new password from now on.
+                let Some(mut session) = ctx.session.get_untracked() else {
+                    return;
+                };
+                session.unlock = crate::idle_lock::verifier(&new_password);
+                leptos::task::spawn_local(async move {
+                    if let Err(e) = db::save_session(&session).await {
+                        // This visit knows it; a reload would unlock with the old one.
+                        leptos::logging::warn!("storing the session: {e}");
+                    }
+                    ctx.session.set(Some(session));
+                });
+            })/>
         </section>
     }
 }
@@ -148,7 +162,7 @@ fn field_of(e: &ApiError) -> Option<Field> {
 /// Current (unless known), new and repeated password, sent to
 /// `POST /api/v1/auth/password`; `on_done` runs after the server took it.
 #[component]
-fn PasswordForm(known_current: Option<String>, on_done: Callback<()>) -> impl IntoView {
+fn PasswordForm(known_current: Option<String>, on_done: Callback<String>) -> impl IntoView {
     let ctx = use_app();
     let ask_current = known_current.is_none();
     let current = RwSignal::new(String::new());
@@ -175,7 +189,7 @@ fn PasswordForm(known_current: Option<String>, on_done: Callback<()>) -> impl In
                     new.set(String::new());
                     repeat.set(String::new());
                     done.set(true);
-                    on_done.run(());
+                    on_done.run(req.new.clone());
                 }
                 Err(e) => match field_of(e) {
                     Some(field) => problems.set(vec![(field, Problem::Server(e.clone()))]),

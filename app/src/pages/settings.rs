@@ -161,7 +161,7 @@ pub fn SettingsPage() -> impl IntoView {
 /// login. With any of these, the first tap says which, and offers to sync
 /// first; otherwise it logs out at once.
 #[component]
-fn LogoutButton() -> impl IntoView {
+pub(crate) fn LogoutButton() -> impl IntoView {
     let ctx = use_app();
     let asking = RwSignal::new(false);
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);

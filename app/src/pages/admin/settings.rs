@@ -83,7 +83,7 @@ impl Scale {
 }
 
 /// `(pointer, zh, en, unit zh, unit en, scale)` of every number setting.
-const NUMBER_SETTINGS: [(&str, &str, &str, &str, &str, Scale); 13] = [
+const NUMBER_SETTINGS: [(&str, &str, &str, &str, &str, Scale); 14] = [
     (
         "/duplicate_window_days",
         "登记时提醒可能重复（同房号或同电话、同类别、未结）的天数，0 为不提醒",
@@ -170,6 +170,14 @@ const NUMBER_SETTINGS: [(&str, &str, &str, &str, &str, Scale); 13] = [
         "Keep closed cases at least",
         "年",
         "years",
+        Scale::Plain,
+    ),
+    (
+        "/idle_lock_minutes",
+        "平板无人操作自动锁屏（需输入密码解锁），0 为不锁屏",
+        "Lock a tablet left unused (its user's password unlocks it) after (0: never)",
+        "分钟",
+        "minutes",
         Scale::Plain,
     ),
     (
@@ -517,7 +525,7 @@ impl NumberSetting {
 
 /// Where the server's refusals of the settings belong: beside the field
 /// (number settings by their key, the timezone) its code names.
-const SETTINGS_ROUTES: [Route; 11] = [
+const SETTINGS_ROUTES: [Route; 12] = [
     route("settings.attachment_limits", "max_blob_bytes"),
     route("settings.unknown_timezone", "timezone"),
     route("settings.satisfaction_out_of_range", "satisfied_min"),
@@ -537,6 +545,7 @@ const SETTINGS_ROUTES: [Route; 11] = [
         "valid_complaint_target_bp",
     ),
     route("settings.retention_out_of_range", "retention_years"),
+    route("settings.idle_lock_out_of_range", "idle_lock_minutes"),
     route(
         "settings.special_case_below_solution",
         "special_case_working_days",
