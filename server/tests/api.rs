@@ -201,6 +201,23 @@ fn bad_input_gets_json_4xx() {
         .call()
         .unwrap();
     assert_eq!(agent_resp.status().as_u16(), 426);
+    // A newer client (the server was rolled back) is refused whole: its
+    // ops stay on the tablet instead of being set aside and acknowledged.
+    let newer = (shared::op::SCHEMA_VERSION + 1).to_string();
+    let mut answer = ureq::post(format!("{}/api/v1/sync/push", w.server.base))
+        .header("x-client-schema", &newer)
+        .header(
+            "Authorization",
+            format!("Bearer {}", c.token.clone().unwrap()),
+        )
+        .config()
+        .http_status_as_error(false)
+        .build()
+        .send_json(push_body(a.device, &[a.register(w.pa(), "新版本")]))
+        .unwrap();
+    assert_eq!(answer.status().as_u16(), 409);
+    let body: Value = answer.body_mut().read_json().unwrap();
+    assert_eq!(code(&body), "client.server_older", "{body}");
 }
 
 /// PostgreSQL cannot hold U+0000 in text and SQLite can: a text holding

@@ -785,6 +785,25 @@ fn a_device_cannot_go_back_to_an_older_schema() {
     );
 }
 
+/// A server rolled back after a newer release holds devices (and ops) of
+/// that release's schema, and the tablets' service worker brings back
+/// this build's app: its ops are taken, not set aside for good as a claim
+/// to escape the newer rules.
+#[test]
+fn after_a_rollback_a_device_is_held_to_the_servers_own_schema_at_most() {
+    let w = world();
+    let (staff, mut s) = w.login("staff_a");
+    let newer = (shared::op::SCHEMA_VERSION + 1).to_string();
+    let changed = common::update(
+        w.fx.data.path(),
+        "UPDATE devices SET schema_floor = CAST($1 AS INTEGER) WHERE id = $2",
+        &[&newer, &s.device.to_string()],
+    );
+    assert_eq!(changed, 1);
+    let reg = s.register(w.pa(), "回滚后登记");
+    assert_eq!(quarantined(&push(&staff, &s, &[reg])), []);
+}
+
 /// The quarantine list comes a page at a time, oldest first: a device can
 /// put a whole push aside at once.
 #[test]

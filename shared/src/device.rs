@@ -292,7 +292,14 @@ impl DeviceState {
         if let Some(expected) = expected_seq
             && expected <= self.acked_seq
         {
+            // A database put back without a new epoch (a file copied over
+            // the server's, a replica behind that took over): it lost ops,
+            // and may number others again below this device's cursor,
+            // which a pull from there would skip. So as after a restore:
+            // everything again, and the evidence offered again.
             self.acked_seq = expected.saturating_sub(1);
+            self.pull_again();
+            self.reoffer = true;
             changed = true;
         }
         changed
@@ -809,10 +816,15 @@ mod tests {
         assert_eq!((d.acked_seq, d.cursor, d.epoch), (6, 0, 2));
         assert_eq!(d.pending(), 4);
         assert!(d.reoffer, "its evidence is offered again");
-        // Within an epoch, an expected sequence at or below the ack lowers it.
+        // Within an epoch, an expected sequence at or below the ack lowers
+        // it: a database put back without a new epoch, which may number
+        // ops again below the cursor, so the pull starts over too.
         d.acked_seq = 10;
+        d.cursor = 800;
+        d.reoffer = false;
         assert!(d.take_answer(3, Some(4), 2));
-        assert_eq!(d.acked_seq, 3);
+        assert_eq!((d.acked_seq, d.cursor), (3, 0));
+        assert!(d.reoffer);
     }
 
     #[test]

@@ -124,10 +124,12 @@ pub struct Folded {
 /// special-case limit and takes an extension granted before it started,
 /// and an extension into a year not loaded is said of no clock owed no
 /// more; 23: a case's row names its clocks without a due time, which the
-/// statistics count apart, `report::CaseRow::unknown_clocks`): a server
+/// statistics count apart, `report::CaseRow::unknown_clocks`; 24: a name
+/// is searched without its middle dot and marks that show nothing, and a
+/// number in the text is found across a no-break space, `search`): a server
 /// folds again every case it stored under another version, and does not
 /// resume its fold state.
-pub const RULES: i64 = 23;
+pub const RULES: i64 = 24;
 
 /// What the fold carries between ops besides the case: the clock marks the
 /// deadlines are worked out from at the end, the ops a `resolve_conflict`

@@ -7,7 +7,8 @@
 //!   out-of-town mobile as a desk phone's caller ID shows it);
 //! - landline: area code `0` + 2–3 digits (`010`, `02x` or `0xxx`, none
 //!   starting `00` or `01` but `010`), then a 7–8 digit number, optionally
-//!   an extension after `-`/`转` (kept as typed); after `+86`/`0086`
+//!   an extension after `-`, `转`, `分机`, `ext`, `x`, `#` or `,` (kept
+//!   after `转`); after `+86`/`0086`
 //!   without its trunk `0`;
 //! - service numbers `400`/`800` + 7 digits;
 //! - with `+852`/`+853` (Hong Kong, Macau: 8 digits) or `+886` (Taiwan:
@@ -37,7 +38,8 @@ pub struct Phone(String);
 pub enum PhoneError {
     /// Nothing was typed.
     Empty,
-    /// Letters or symbols other than digits, spaces, dashes, `+`, `转`.
+    /// Letters or symbols other than digits, spaces, dashes, `+`, and an
+    /// extension's mark (`转`, `分机`, `ext`, `x`, `#`, `,`).
     BadCharacters,
     /// Digits, but not the shape of a Chinese mobile or landline number.
     Malformed,
@@ -49,7 +51,21 @@ impl Phone {
         // Full width, as a Chinese keyboard types it: `１３９１２３４５６７８`,
         // `（0571）8765－4321`.
         let folded = crate::search::fold(input);
-        let trimmed = folded.trim();
+        // Pasted from a chat or a sheet: the marks that show nothing (a
+        // direction mark, a zero-width space) go, and a no-break space is
+        // a space.
+        let cleaned: String = folded
+            .chars()
+            .filter(|c| !crate::search::is_invisible(*c))
+            .map(|c| if c.is_whitespace() { ' ' } else { c })
+            .collect();
+        // An extension, as switchboards and contact cards write it:
+        // `转 123`, `分机123`, `ext. 123`, `x123`, `#123`, `,123` (the keys
+        // a phone keypad offers).
+        let marked = ["分机", "ext.", "ext", "x", "#", ","]
+            .iter()
+            .fold(cleaned, |text, mark| text.replace(mark, "转"));
+        let trimmed = marked.trim();
         if trimmed.is_empty() {
             return Err(PhoneError::Empty);
         }
@@ -128,7 +144,7 @@ impl Phone {
         // A landline typed as "area-number-ext" keeps its last group as the
         // extension.
         if let [head @ .., last] = groups.as_slice()
-            && head.len() >= 2
+            && !head.is_empty()
             && ext.is_none()
             && last.len() <= 6
         {
@@ -268,6 +284,26 @@ mod tests {
         check("0755-8123456", Ok("0755-8123456"));
         check("0571-87654321-808", Ok("0571-87654321转808"));
         check("0571-87654321转808", Ok("0571-87654321转808"));
+        // The extension as switchboards and contact cards write it.
+        for typed in [
+            "0755-88886666 分机123",
+            "0755-88886666#123",
+            "0755-88886666,123",
+            "0755-88886666，123",
+            "0755-88886666 ext. 123",
+            "0755-88886666 EXT 123",
+            "0755-88886666x123",
+            "075588886666-123",
+        ] {
+            check(typed, Ok("0755-88886666转123"));
+        }
+        check("0755-88886666 分机", Err(PhoneError::Malformed));
+        check("0755-88886666 转 12 转 3", Err(PhoneError::Malformed));
+        check("13800138000#12", Err(PhoneError::Malformed));
+        // Pasted from a chat: direction marks and no-break spaces.
+        check("\u{202A}138 0013 8000\u{202C}", Ok("13800138000"));
+        check("138\u{A0}0013\u{A0}8000", Ok("13800138000"));
+        check("\u{200B}0571-87654321", Ok("0571-87654321"));
         check("010-0234567", Err(PhoneError::Malformed));
         // From abroad, without the trunk 0.
         check("0086 571 8765 4321", Ok("0571-87654321"));

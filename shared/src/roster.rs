@@ -223,17 +223,11 @@ pub fn login(typed: &str) -> String {
 /// pasted from a spreadsheet or a chat, looks the same in every list and
 /// can never be typed at the login screen).
 pub fn is_usable_login(login: &str) -> bool {
-    let invisible = |c: char| {
-        matches!(c, '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{FEFF}')
-            || ('\u{200B}'..='\u{200F}').contains(&c)
-            || ('\u{202A}'..='\u{202E}').contains(&c)
-            || ('\u{2060}'..='\u{206F}').contains(&c)
-    };
     !login.is_empty()
         && login.chars().count() <= MAX_LOGIN
         && !login
             .chars()
-            .any(|c| c.is_whitespace() || c.is_control() || invisible(c))
+            .any(|c| c.is_whitespace() || c.is_control() || crate::search::is_invisible(c))
 }
 
 /// Whether a line names the columns rather than a user: its first cell

@@ -59,7 +59,7 @@ impl Query {
         Ok(Some(Query {
             digits: phone_digits_of(&folded),
             compact: compact_of(&folded),
-            name: without_spaces(&folded),
+            name: bare_name(&folded),
             text: folded,
         }))
     }
@@ -240,11 +240,20 @@ pub fn name(reg: &Registration) -> String {
 
 /// A complainant's name as [`name`] keeps it.
 pub fn name_text(name: &str) -> String {
-    without_spaces(&fold(name))
+    bare_name(&fold(name))
 }
 
-fn without_spaces(text: &str) -> String {
-    text.chars().filter(|c| !c.is_whitespace()).collect()
+/// A name without what people write between its parts or not: spaces,
+/// the middle dot of a transcribed name (`阿卜杜·热合曼`, written `•`, `・`
+/// or `.` on other keyboards, or left out), and marks that show nothing.
+fn bare_name(text: &str) -> String {
+    text.chars()
+        .filter(|c| {
+            !c.is_whitespace()
+                && !is_invisible(*c)
+                && !matches!(c, '·' | '•' | '・' | '‧' | '･' | '.' | '∙' | '⋅')
+        })
+        .collect()
 }
 
 /// Text as it is compared: full-width letters, digits and signs read as
@@ -262,6 +271,17 @@ pub fn fold(text: &str) -> String {
         })
         .collect::<String>()
         .to_lowercase()
+}
+
+/// Whether `c` shows nothing: a zero-width space or joiner, a direction
+/// mark or embedding, a soft hyphen, a byte-order mark. Text pasted from
+/// a chat or a spreadsheet carries them, and they look the same in every
+/// list (`roster::is_usable_login` refuses them in a login).
+pub fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{FEFF}')
+        || ('\u{200B}'..='\u{200F}').contains(&c)
+        || ('\u{202A}'..='\u{202E}').contains(&c)
+        || ('\u{2060}'..='\u{206F}').contains(&c)
 }
 
 /// The digits of a stored number: `0571-87654321转808` is `057187654321808`.
@@ -385,8 +405,9 @@ mod tests {
         assert!(Query::parse("3号楼").unwrap().unwrap().digits().is_none());
     }
 
-    /// A name written padded (`张　三`) or a pinyin one with its space is
-    /// found however its spaces are typed.
+    /// A name written padded (`张　三`), a pinyin one with its space or a
+    /// transcribed one with its middle dot is found however these are
+    /// typed.
     #[test]
     fn a_name_is_found_whatever_its_spaces() {
         let mut padded = reg("13812345678");
@@ -399,6 +420,21 @@ mod tests {
         assert!(finds("张 三", &plain, Shown::ALL));
         // Not by a role that sees the name masked.
         assert!(!finds("liming", &pinyin, Shown::NOTHING));
+        // A transcribed name, its middle dot typed as it comes, or not.
+        let mut dotted = reg("13812345678");
+        dotted.complainant.name = "阿卜杜·热合曼".into();
+        for typed in [
+            "阿卜杜热合曼",
+            "阿卜杜•热合曼",
+            "阿卜杜.热合曼",
+            "阿卜杜・热合曼",
+            "热合曼",
+        ] {
+            assert!(finds(typed, &dotted, Shown::ALL), "{typed}");
+        }
+        let mut pasted = reg("13812345678");
+        pasted.complainant.name = "王\u{200B}芳".into();
+        assert!(finds("王芳", &pasted, Shown::ALL));
     }
 
     /// The 12345 hotline asks about its order by the order's number.

@@ -189,8 +189,8 @@ impl Coded for ValidationError {
             ValidationError::Required => lang.pick("此项必填", "This field is required").into(),
             ValidationError::PhoneCharacters => lang
                 .pick(
-                    "电话只能包含数字、空格和“-”",
-                    "A phone number has only digits, spaces and dashes",
+                    "电话只能包含数字、空格和“-”；分机号写在“转”之后，如 0755-88886666转123",
+                    "A phone number has only digits, spaces and dashes; an extension goes after 转 or ext, as in 0755-88886666 ext 123",
                 )
                 .into(),
             ValidationError::PhoneMalformed => lang

@@ -205,12 +205,14 @@ async fn a_case_prints_as_the_record_form_on_one_a4_page() {
     let browser = Browser::start().await;
     browser.open(&server.url("/")).await;
     browser.login("manager1").await;
-    let content = "绿化带杂草丛生，影响环境";
+    // Written in lines, as a resident's points are: printed in lines.
+    let content = "绿化带杂草丛生，影响环境\n1、请尽快修剪";
     let reg_no = register(&browser, content).await;
     browser.click("open-case").await;
     browser.click("open-print").await;
     browser.wait_text("print-reg-no", &reg_no).await;
-    assert!(browser.text("print-content").await.contains(content));
+    let printed = browser.text("print-content").await;
+    assert!(printed.contains(content), "{printed:?}");
     let form = browser.text("record-form").await;
     for heading in [
         "客户投诉记录表",

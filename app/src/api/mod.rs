@@ -564,6 +564,10 @@ pub fn code_message(code: &str, lang: Lang) -> Option<String> {
             "应用需要更新，正在重新加载",
             "The app needs an update; reloading",
         ),
+        "client.server_older" => (
+            "服务器的版本比本应用旧（可能刚回退了升级），暂时无法同步。记录保存在本机，服务器升级后会自动上传；请联系系统管理员",
+            "The server is older than this app (an upgrade rolled back?) and cannot sync now. The records stay on this tablet and upload once the server is upgraded; contact the administrator",
+        ),
         "client.bad_schema_header" => (
             "应用版本信息无效，请刷新页面",
             "The app's version header is invalid; reload the page",

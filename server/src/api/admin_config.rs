@@ -61,10 +61,40 @@ async fn read_config(
     blocking(move || Ok((store.revision(key)?, store.config()?))).await
 }
 
+/// Fills in the fields of this server's settings that `body` leaves out
+/// with their `stored` values, at every level of the settings' own
+/// structure (`shape`, the defaults: a map such as the solution rules by
+/// severity has no fields of its own, and is sent whole or not at all).
+/// An office page of an older build knows fewer fields, and its save
+/// would otherwise set those it never showed back to their defaults.
+fn keep_stored(
+    body: &mut serde_json::Value,
+    stored: &serde_json::Value,
+    shape: &serde_json::Value,
+) {
+    let (Some(body), Some(shape)) = (body.as_object_mut(), shape.as_object()) else {
+        return;
+    };
+    for (key, default) in shape {
+        match body.get_mut(key) {
+            Some(sent) => {
+                if let Some(stored) = stored.get(key) {
+                    keep_stored(sent, stored, default);
+                }
+            }
+            None => {
+                if let Some(stored) = stored.get(key) {
+                    body.insert(key.clone(), stored.clone());
+                }
+            }
+        }
+    }
+}
+
 /// Checks a settings body: every field must be a settings field (a typo
 /// would otherwise fall back to the default silently) and the values must
-/// pass `Settings::validate`. Fields left out take their defaults: send
-/// the whole object from `GET`.
+/// pass `Settings::validate`. Fields left out take their defaults here;
+/// [`put_settings`] first gives them their stored values.
 pub fn parse_settings(body: serde_json::Value) -> Result<Settings, ApiError> {
     let known = serde_json::to_value(Settings::default()).map_err(ApiError::internal)?;
     let serde_json::Value::Object(fields) = &body else {
@@ -94,7 +124,7 @@ pub fn parse_settings(body: serde_json::Value) -> Result<Settings, ApiError> {
         (status = 200, description = "The stored settings.", body = Settings),
         (status = 400, description = "`settings.not_an_object`, `settings.unknown_field`, `settings.invalid` (the body does not match the schema; \
             checked here, not by the extractor, so there is no 422), `settings.unknown_timezone`, `settings.satisfaction_out_of_range`, \
-            `settings.satisfaction_overlap`, `settings.compensation_limits_order`, `settings.spot_check_out_of_range`, `settings.attachment_limits`, `settings.deadline_out_of_range`. `request.malformed_json`: the body is not JSON.", body = ErrorBody),
+            `settings.satisfaction_overlap`, `settings.compensation_limits_order`, `settings.spot_check_out_of_range`, `settings.attachment_limits`, `settings.deadline_out_of_range`, `settings.idle_lock_out_of_range`. A field left out keeps its stored value. `request.malformed_json`: the body is not JSON.", body = ErrorBody),
         (status = 412, description = "`admin.changed_meanwhile`: the settings changed since the read whose `ETag` came as `If-Match`.", body = ErrorBody),
         (status = 413, description = "`request.too_large`: the request body is over the limit.", body = ErrorBody),
         (status = 415, description = "`request.content_type`: the body is not sent as `Content-Type: application/json`.", body = ErrorBody)),
@@ -109,7 +139,12 @@ pub async fn put_settings(
 ) -> Result<impl IntoResponse, ApiError> {
     admin(&session)?;
     let IfMatch(expected) = if_match?;
-    let ApiJson(body) = json?;
+    let ApiJson(mut body) = json?;
+    let store = state.store.clone();
+    let stored = blocking(move || Ok(store.config()?.settings)).await?;
+    let stored = serde_json::to_value(stored).map_err(ApiError::internal)?;
+    let shape = serde_json::to_value(Settings::default()).map_err(ApiError::internal)?;
+    keep_stored(&mut body, &stored, &shape);
     let new = parse_settings(body)?;
     let store = state.store.clone();
     let entry = audit_entry(&session, addr, "settings.put", serde_json::Value::Null);
@@ -494,5 +529,31 @@ mod tests {
             StatusCode::BAD_REQUEST
         );
         assert!(parse_settings(serde_json::json!([])).is_err());
+    }
+
+    #[test]
+    fn a_field_left_out_keeps_its_stored_value() {
+        let shape = serde_json::to_value(Settings::default()).unwrap();
+        let mut stored = shape.clone();
+        stored["idle_lock_minutes"] = 30.into();
+        stored["deadlines"]["due_soon_hours"] = 12.into();
+        stored["deadlines"]["solution_by_severity"] =
+            serde_json::json!({"major": {"working_days": 1}});
+        // An older office page knows neither the lock nor the due-soon
+        // hours, and clears the rules by severity.
+        let mut body = shape.clone();
+        body.as_object_mut().unwrap().remove("idle_lock_minutes");
+        body["deadlines"]
+            .as_object_mut()
+            .unwrap()
+            .remove("due_soon_hours");
+        body["deadlines"]["solution_by_severity"] = serde_json::json!({});
+        body["satisfied_min"] = 5.into();
+        keep_stored(&mut body, &stored, &shape);
+        let settings = parse_settings(body).unwrap();
+        assert_eq!(settings.idle_lock_minutes, 30);
+        assert_eq!(settings.deadlines.due_soon_hours, 12);
+        assert!(settings.deadlines.solution_by_severity.is_empty());
+        assert_eq!(settings.satisfied_min, 5);
     }
 }

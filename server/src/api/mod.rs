@@ -310,6 +310,19 @@ async fn client_schema(req: Request, next: Next) -> Response {
             ),
         )
         .into_response(),
+        // A server rolled back after a newer release, met by a tablet
+        // still running that release's app: its ops would be set aside
+        // (`sync.schema_too_new`) and acknowledged. Refused whole, they
+        // wait on the tablet until the server is upgraded again, or the
+        // service worker brings back this build's app.
+        Some(Ok(v)) if v > SCHEMA_VERSION => ApiError::new(
+            StatusCode::CONFLICT,
+            "client.server_older",
+            format!(
+                "this app writes schema {v}; this server takes at most {SCHEMA_VERSION}: it is older than the app. The records stay on the tablet until the server is upgraded."
+            ),
+        )
+        .into_response(),
         Some(Err(_)) => ApiError::bad_request("client.bad_schema_header", "x-client-schema must be a number").into_response(),
         _ => next.run(req).await,
     }

@@ -159,6 +159,12 @@ impl utoipa::Modify for Middleware {
                 400,
                 "`client.bad_schema_header`: `x-client-schema` is not a number.",
             );
+            add_or_merge(
+                responses,
+                409,
+                "`client.server_older`: the `x-client-schema` header is above the server's own op \
+                 schema (a server rolled back after a newer release); the tablet keeps its records.",
+            );
             if operation.security.is_some() {
                 add_or_merge(responses, 403, DEVICE_REVOKED);
             }

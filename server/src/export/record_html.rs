@@ -225,6 +225,7 @@ h2 { font-size: 16px; margin: 0 0 3mm; }
 .record-meta { display: flex; justify-content: space-between; margin: 0 0 3mm; }
 table { width: 100%; border-collapse: collapse; table-layout: fixed; }
 .record th, .record td { border: 1px solid #000; padding: 2mm; vertical-align: top; text-align: left; word-break: break-all; }
+.record td { white-space: pre-line; }
 .record th { width: 26mm; background: #f3f3f3; font-weight: 600; }
 .record tr.tall td { height: 28mm; }
 .record td p { margin: 0 0 1mm; }

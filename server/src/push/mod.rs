@@ -171,13 +171,18 @@ pub fn judge(f: &Facts<'_>) -> Verdict {
     // before its update carry an older schema than its later ones, and a
     // device registered since the server required a schema has no ops
     // older than it: a lower one is a claim to escape the newer rules.
-    if op.schema < f.schema_before {
+    // Never held above the server's own schema: a server rolled back
+    // after a newer release holds ops and devices of that release, and
+    // the tablets' service worker takes them back to this build's app,
+    // whose ops would otherwise be set aside for good.
+    let schema_before = f.schema_before.min(SCHEMA_VERSION);
+    if op.schema < schema_before {
         return quarantine(
             op,
             "sync.schema_older",
             format!(
                 "op schema {} is older than schema {}, which this device's ops before it or its registration hold it to",
-                op.schema, f.schema_before
+                op.schema, schema_before
             ),
         );
     }

@@ -323,6 +323,11 @@ fn separator(c: char) -> bool {
         c,
         ' ' | '-' | '－' | '—' | '\u{3000}' | '(' | ')' | '（' | '）' | '.' | '．'
     )
+    // Pasted from a chat or a web page: a no-break or narrow space, or a
+    // mark that shows nothing, between the groups. Not taken as one, the
+    // number would show whole to a role that sees it masked.
+    || (c.is_whitespace() && c != '\n' && c != '\r' && c != '\t')
+        || crate::search::is_invisible(c)
 }
 
 #[cfg(test)]
@@ -355,6 +360,13 @@ mod tests {
             masked("13812345678、13998765432"),
             "138****5678、139****5432"
         );
+        // Pasted from a chat: no-break spaces, a zero-width space.
+        assert_eq!(
+            masked("业主电话138\u{A0}1234\u{A0}5678"),
+            "业主电话138\u{A0}****\u{A0}5678"
+        );
+        assert_eq!(masked("138\u{200B}12345678"), "138\u{200B}****5678");
+        assert_eq!(numbers_in("138\u{202F}1234\u{202F}5678"), ["13812345678"]);
     }
 
     #[test]
