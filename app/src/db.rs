@@ -703,13 +703,14 @@ pub async fn save_state(state: &DeviceState) -> Result<(), DbError> {
     Ok(())
 }
 
-/// Stores one pulled page: its ops as one record (an op stored twice, in
+/// Stores one pulled page: its ops as one record, as the server wrote
+/// them (an op stored twice, in
 /// `ops` and in a page, is read once: the fold ignores repeated op ids),
 /// the changed config, what its deletions remove ([`Forget`]) and the
 /// device state with the new cursor, in one transaction, so the cursor
 /// never runs ahead of the stored ops nor of the cases deleted.
 pub async fn save_pulled(
-    ops: &[Op],
+    ops: &[Box<serde_json::value::RawValue>],
     config: &[(String, String)],
     forget: &Forget,
     state: &DeviceState,
@@ -720,6 +721,7 @@ pub async fn save_pulled(
         .with_mode(TransactionMode::Readwrite)
         .build()?;
     if !ops.is_empty() {
+        // As the server wrote them ([`pulled_page`] reads them back).
         let json = serde_json::to_string(ops)?;
         tx.object_store(PULLED)?
             .put(json)

@@ -73,8 +73,15 @@ pub fn App() -> impl IntoView {
     provide_context(ctx);
     reminder::watch(ctx);
     navigation::follow(ctx);
-    update::watch();
+    update::watch(ctx);
     let lock = idle_lock::watch(ctx);
+    // A tablet left unused loads a newer build that is ready: nobody is
+    // in the middle of anything (`update::apply` waits all the same).
+    Effect::new(move |_| {
+        if lock.locked.get() && ctx.update.get() == update::Update::Ready {
+            update::apply(ctx);
+        }
+    });
     // Another tab holds the device's storage until it closes (`tab`).
     let elsewhere = RwSignal::new(false);
     spawn_local(async move {

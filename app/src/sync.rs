@@ -580,7 +580,23 @@ async fn pull_pages(
         if page.epoch != epoch {
             return Ok(Pulled::EpochChanged);
         }
-        let ops: Vec<Op> = page.ops.into_iter().map(|p| p.op).collect();
+        // Each op read on its own: one this build cannot read (a newer
+        // release's) is stored as written for a later build, and the
+        // others go on (`api::RawPulledOp`).
+        let written: Vec<_> = std::mem::take(&mut page.ops)
+            .into_iter()
+            .map(|p| p.op)
+            .collect();
+        let ops: Vec<Op> = written
+            .iter()
+            .filter_map(|raw| {
+                serde_json::from_str::<Op>(raw.get())
+                    .inspect_err(|e| {
+                        leptos::logging::warn!("a pulled op this build cannot read, kept: {e}")
+                    })
+                    .ok()
+            })
+            .collect();
         let deleted: Vec<CaseId> = page.deletions.iter().map(|d| d.case_id).collect();
         let forget = crate::tombstone::plan(ctx, &deleted);
         // Every item is read before the page is stored, so one this
@@ -622,7 +638,8 @@ async fn pull_pages(
                 None
             }
         };
-        let (saved, next) = join(db::save_pulled(&ops, &stored, &forget, &snapshot), next).await;
+        let (saved, next) =
+            join(db::save_pulled(&written, &stored, &forget, &snapshot), next).await;
         saved?;
         still_current(ctx, token)?;
         // An op of this device refused before and re-applied since is

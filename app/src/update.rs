@@ -12,6 +12,15 @@
 //! again so soon (the server serves no build it takes) says so instead,
 //! and the records stay on the tablet. Without a service worker (plain
 //! HTTP) the reload fetches the page from the server, and the same holds.
+//!
+//! A release that keeps the op schema (new rules, a fix) is refused by no
+//! server: a tablet whose page stays open for days would never load it,
+//! and one opened once after the upgrade runs the old build from the
+//! worker's cache while the new worker installs. So after a sync, once an
+//! hour, the app asks the worker to look for a newer build, and when a
+//! newer worker takes over the page, it says a new version is ready
+//! (`Update::Ready`), to load with a tap, or by itself once the tablet
+//! locks unused (`idle_lock`): through the same waits as above.
 
 use crate::state::AppCtx;
 use js_sys::{Function, Promise, Reflect};
@@ -33,6 +42,11 @@ pub enum Update {
     /// The server needs a newer build and serves none: the page it served
     /// after the reload is refused too.
     Unavailable,
+    /// A newer build is installed and this page is the older one; the
+    /// server still takes it.
+    Ready,
+    /// The newer build loads once nothing in the page would be lost.
+    Applying,
 }
 
 /// How long a newer worker may take to install before the app stops
@@ -48,21 +62,32 @@ const RELOADED_AT: &str = "update-reloaded-at";
 /// reloading again.
 const RELOAD_AGAIN_MS: f64 = 10.0 * 60.0 * 1000.0;
 
+/// How often a page left open asks its worker for a newer build.
+const LOOK_EVERY_MS: f64 = 60.0 * 60.0 * 1000.0;
+
 thread_local! {
     /// A newer service worker took control of this page after it loaded:
     /// the page is an older build than the one the worker serves.
     static OUTDATED: Cell<bool> = const { Cell::new(false) };
+    /// When the worker last looked for a newer build: the page's own
+    /// navigation looked as it loaded.
+    static LOOKED_AT: Cell<f64> = Cell::new(js_sys::Date::now());
 }
 
 /// Notes, from the start, when a newer service worker takes control of
 /// the page. The first worker, which takes a page that loaded without one,
 /// serves the build the page already is, and does not count.
-pub fn watch() {
+pub fn watch(ctx: AppCtx) {
     let Some(container) = container() else { return };
     if controller(&container).is_none() {
         return;
     }
-    let taken = Closure::<dyn Fn()>::new(|| OUTDATED.with(|o| o.set(true)));
+    let taken = Closure::<dyn Fn()>::new(move || {
+        OUTDATED.with(|o| o.set(true));
+        if ctx.update.get_untracked() == Update::Current {
+            ctx.update.set(Update::Ready);
+        }
+    });
     if let Ok(target) = container.dyn_into::<web_sys::EventTarget>() {
         let _ = target
             .add_event_listener_with_callback("controllerchange", taken.as_ref().unchecked_ref());
@@ -85,31 +110,68 @@ pub fn required(ctx: AppCtx) {
     ctx.update.set(Update::Fetching);
     spawn_local(async move {
         newer_build().await;
-        // Photos and signatures in open forms are only in the page, which
-        // the reload would drop (what was typed is kept as drafts): it
-        // waits until they are saved or put away; and so while the browser
-        // refuses to keep a draft, until its form is saved or left, and
-        // while an office form, which keeps no drafts, holds typing.
-        while ctx.staged.get_untracked() > 0
-            || ctx.drafts_refused.get_untracked()
-            || ctx.unsaved.get_untracked() > 0
-        {
-            crate::state::sleep(STAGED_POLL_MS).await;
-        }
-        // Not while an op is being saved: a one-tap action (settling a
-        // conflict) has no form whose draft would bring it back. Held
-        // through the reload, so no recording starts after it either.
-        let _turn = crate::record::between_recordings().await;
-        remember_reload();
-        reload();
+        reload_when_safe(ctx).await;
     });
 }
 
-/// The server took this build again (a sync succeeded).
+/// Loads the newer build that is [`Update::Ready`] (a tap on the banner,
+/// or the tablet locking unused).
+pub fn apply(ctx: AppCtx) {
+    if ctx.update.get_untracked() != Update::Ready {
+        return;
+    }
+    ctx.update.set(Update::Applying);
+    spawn_local(reload_when_safe(ctx));
+}
+
+/// Reloads once nothing only the page holds would be lost.
+async fn reload_when_safe(ctx: AppCtx) {
+    // Photos and signatures in open forms are only in the page, which
+    // the reload would drop (what was typed is kept as drafts): it
+    // waits until they are saved or put away; and so while the browser
+    // refuses to keep a draft, until its form is saved or left, and
+    // while an office form, which keeps no drafts, holds typing.
+    while ctx.staged.get_untracked() > 0
+        || ctx.drafts_refused.get_untracked()
+        || ctx.unsaved.get_untracked() > 0
+    {
+        crate::state::sleep(STAGED_POLL_MS).await;
+    }
+    // Not while an op is being saved: a one-tap action (settling a
+    // conflict) has no form whose draft would bring it back. Held
+    // through the reload, so no recording starts after it either.
+    let _turn = crate::record::between_recordings().await;
+    remember_reload();
+    reload();
+}
+
+/// The server took this build again (a sync succeeded): and once an hour,
+/// the worker looks for a newer one all the same.
 pub fn current(ctx: AppCtx) {
-    if ctx.update.get_untracked() != Update::Current {
+    if matches!(
+        ctx.update.get_untracked(),
+        Update::Fetching | Update::Unavailable
+    ) {
         ctx.update.set(Update::Current);
     }
+    let now = js_sys::Date::now();
+    if now - LOOKED_AT.with(Cell::get) < LOOK_EVERY_MS {
+        return;
+    }
+    LOOKED_AT.with(|l| l.set(now));
+    spawn_local(async {
+        let Some(container) = container().filter(|c| controller(c).is_some()) else {
+            return;
+        };
+        if let Some(registration) = call(&container, "getRegistration")
+            .await
+            .filter(|r| !r.is_undefined() && !r.is_null())
+        {
+            // A newer worker installs and takes over (`sw.js`): `watch`
+            // hears it.
+            let _ = call(&registration, "update").await;
+        }
+    });
 }
 
 /// Returns once a reload gets the newest build there is: after a newer

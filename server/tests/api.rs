@@ -1775,3 +1775,47 @@ fn full_width_and_any_letter_case_find_what_the_tablet_finds() {
         assert_eq!(found(&staff, q), 1, "{q} after the upgrade");
     }
 }
+
+/// An address as staff write it in short (`1-101`, `1栋101`, `1#102`)
+/// finds the case at that unit in the server's list, as on the tablet
+/// (`shared::search::place`), and not its neighbour's.
+#[test]
+fn a_case_is_found_by_its_address_in_short() {
+    let w = world();
+    let (staff, mut s) = w.login("staff_a");
+    let building = w.pa().buildings[0].clone();
+    let at = |unit: usize| shared::property::Location::Unit {
+        building: building.id,
+        unit: building.units[unit].id,
+    };
+    let mut register = |unit: usize| {
+        s.register_at(
+            w.pa(),
+            shared::case::CaseKind::Complaint,
+            chrono::Utc::now(),
+            |r| r.location = at(unit),
+        )
+    };
+    let (first, second) = (register(0), register(1));
+    let (status, body) = staff.post(
+        "/api/v1/sync/push",
+        &push_body(s.device, &[first.clone(), second.clone()]),
+    );
+    assert_eq!(status, 200, "{body}");
+    assert!(common::quarantined_codes(&body).is_empty(), "{body}");
+    let found = |q: &str| -> Vec<String> {
+        let (status, page) = staff.get(&format!("/api/v1/cases?q={q}"));
+        assert_eq!(status, 200, "{page}");
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let (first, second) = (first.case_id.to_string(), second.case_id.to_string());
+    for typed in ["1-101", "1栋101", "1号楼101室"] {
+        assert_eq!(found(typed), [first.as_str()], "{typed}");
+    }
+    assert_eq!(found("1%23102"), [second.as_str()]);
+}

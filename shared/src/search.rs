@@ -38,6 +38,7 @@ pub struct Query {
     digits: Option<String>,
     compact: Option<String>,
     name: String,
+    place: Option<String>,
 }
 
 /// Why a query was refused.
@@ -60,8 +61,15 @@ impl Query {
             digits: phone_digits_of(&folded),
             compact: compact_of(&folded),
             name: bare_name(&folded),
+            place: place_query(&folded),
             text: folded,
         }))
+    }
+
+    /// The address in short the query reads as (` 3~1~502`), to find
+    /// within [`text`], when it reads as one.
+    pub fn place(&self) -> Option<&str> {
+        self.place.as_deref()
     }
 
     /// The folded text without its spaces, to find within [`name`].
@@ -98,6 +106,7 @@ impl Query {
         let h = haystack;
         h.text.contains(&self.text)
             || self.compact().is_some_and(|c| h.text.contains(c))
+            || self.place.as_deref().is_some_and(|p| h.text.contains(p))
             || (shown.name && h.name.contains(&self.name))
             || (shown.phone
                 && self.digits().is_some_and(|d| {
@@ -163,8 +172,11 @@ pub fn text(reg: &Registration, place: &str) -> String {
     );
     // And the source number and the place without their separators, as
     // numbers are read aloud and addresses written (`3号楼502`); folded
-    // first, so that full-width separators are found.
-    for typed in [&reg.source_ref, place] {
+    // first, so that full-width separators are found. The place's short
+    // forms ([`place`]) are left out: run together, their digits would
+    // make numbers nobody wrote.
+    let described = place.split(SHORT_FORMS).next().unwrap_or(place);
+    for typed in [&reg.source_ref, described] {
         let folded = fold(typed);
         let short = compact(&folded);
         if short != folded {
@@ -199,16 +211,70 @@ fn compact_of(folded: &str) -> Option<String> {
 /// The place a case is found by ([`text`]'s `place`): its property's name,
 /// then its building and unit (or public area) in Chinese, as both the
 /// tablet and the server pass it. A public area is found in English too,
-/// as the English list names it.
+/// as the English list names it. A unit is found by its short forms too,
+/// as staff write and say an address: the letters and numbers of its
+/// building and unit, whole and as building and room (`3栋 1单元 502` is
+/// `3-1-502` and `3-502`), after [`SHORT_FORMS`]. They are joined by `~`,
+/// which no address query keeps ([`place_query`]): joined by the dash a
+/// query types, `3-502` would be found within `13-502`.
 pub fn place(property: &crate::property::Property, location: &crate::property::Location) -> String {
-    let place = format!("{} {}", property.name, property.describe(location));
+    let described = property.describe(location);
+    let place = format!("{} {described}", property.name);
     match location {
         crate::property::Location::PublicArea => format!(
             "{place} {}",
             property.describe_in(location, crate::lang::Lang::En)
         ),
-        _ => place,
+        crate::property::Location::Unit { .. } => {
+            let folded = fold(&described);
+            let runs = runs(&folded);
+            match runs.as_slice() {
+                [first, .., last] => {
+                    let mut place = format!("{place}{SHORT_FORMS} {}", runs.join("~"));
+                    if runs.len() > 2 {
+                        place.push_str(&format!(" {first}~{last}"));
+                    }
+                    place
+                }
+                _ => place,
+            }
+        }
+        crate::property::Location::Building { .. } => place,
     }
+}
+
+/// Where a place's short forms start ([`place`]): a character nobody
+/// types, so that [`text`] tells them from what was written.
+const SHORT_FORMS: char = '\u{1F}';
+
+/// The runs of ASCII letters and digits in folded text: `3栋 1单元 502`
+/// has `3`, `1` and `502`.
+fn runs(folded: &str) -> Vec<&str> {
+    folded
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|r| !r.is_empty())
+        .collect()
+}
+
+/// A query that reads as an address in short ([`place`]): two or more
+/// runs of letters and digits, with only separators and the words of an
+/// address between them (`3-1-502`, `3－1－502`, `3#502`, `3栋502`,
+/// `3号楼1单元502`), joined as [`place`] joins them, after a space, so
+/// that `3-502` is not found within `13-502`.
+fn place_query(folded: &str) -> Option<String> {
+    const WORDS: [&str; 9] = ["号楼", "单元", "栋", "幢", "座", "楼", "室", "号", "门"];
+    let mut rest = folded.to_string();
+    for word in WORDS {
+        rest = rest.replace(word, " ");
+    }
+    if !rest
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || is_separator(c))
+    {
+        return None;
+    }
+    let runs = runs(&rest);
+    (runs.len() >= 2).then(|| format!(" {}", runs.join("~")))
 }
 
 /// The digits of the phone and ID-card numbers typed into the content and
@@ -569,6 +635,75 @@ mod tests {
             let q = Query::parse(typed).unwrap().unwrap();
             assert!(q.matches(&r, &here, Shown::NOTHING), "{typed}");
         }
+    }
+
+    /// An address as staff write and say it in short: `3-1-502`.
+    #[test]
+    fn a_unit_is_found_by_its_address_in_short() {
+        use crate::id::{BuildingId, UnitId};
+        let building = |n: u128, name: &str, units: &[(u128, &str)]| crate::property::Building {
+            id: BuildingId(uuid::Uuid::from_u128(n)),
+            name: name.into(),
+            units: units
+                .iter()
+                .map(|(id, name)| crate::property::Unit {
+                    id: UnitId(uuid::Uuid::from_u128(*id)),
+                    name: (*name).into(),
+                })
+                .collect(),
+        };
+        let property = crate::property::Property {
+            id: PropertyId(uuid::Uuid::from_u128(1)),
+            code: "HY".into(),
+            name: "华苑".into(),
+            households: 100,
+            buildings: vec![
+                building(3, "3栋", &[(31, "1单元 502"), (32, "2单元 502")]),
+                building(13, "13栋", &[(131, "502")]),
+            ],
+            retired: false,
+            contact: String::new(),
+            removed: Vec::new(),
+        };
+        let at = |b: u128, u: u128| {
+            place(
+                &property,
+                &Location::Unit {
+                    building: BuildingId(uuid::Uuid::from_u128(b)),
+                    unit: UnitId(uuid::Uuid::from_u128(u)),
+                },
+            )
+        };
+        let found = |typed: &str, place: &str| {
+            Query::parse(typed).unwrap().unwrap().matches(
+                &reg("13812345678"),
+                place,
+                Shown::NOTHING,
+            )
+        };
+        let (here, next_door, other) = (at(3, 31), at(3, 32), at(13, 131));
+        for typed in [
+            "3-1-502",
+            "3－1－502",
+            "3号楼1单元502",
+            "3栋1单元502室",
+            "3栋502",
+            "3#502",
+            "3 1 502",
+            "3栋 1单元 502",
+        ] {
+            assert!(found(typed, &here), "{typed} finds 3栋 1单元 502");
+        }
+        assert!(!found("3-1-502", &next_door));
+        assert!(found("3-2-502", &next_door));
+        assert!(!found("3-2-502", &here));
+        // `3-502` is not found within `13-502`; 13栋's own is.
+        assert!(!found("3-502", &other));
+        assert!(found("13-502", &other));
+        assert!(!found("13-502", &here));
+        // The short forms make no number: `50231` is nowhere.
+        assert!(!found("502-31", &here));
+        assert!(!text(&reg("13812345678"), &here).contains("50231502"));
     }
 
     #[test]

@@ -484,9 +484,9 @@ pub struct QuarantineNotice {
 /// `api::ConfigJson`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct PullResponse<C = ConfigItem> {
+pub struct PullResponse<C = ConfigItem, O = PulledOp> {
     /// The ops after the cursor.
-    pub ops: Vec<PulledOp>,
+    pub ops: Vec<O>,
     /// Configuration that changed after the cursor.
     pub config: Vec<C>,
     /// The cursor to ask with next (`after=`).

@@ -184,7 +184,16 @@ async fn a_complaint_goes_through_the_whole_workflow() {
         .wait_attr("detail-state", "data-state", "registered")
         .await;
 
-    browser.act("assess", &[], "assessed").await;
+    browser
+        .act(
+            "assess",
+            &[
+                ("respondent", "保洁 王阿姨"),
+                ("respondent_department", "保洁部"),
+            ],
+            "assessed",
+        )
+        .await;
     browser.click("action-assign").await;
     browser.choose_label("in-user", "李经理").await;
     browser.fill("in-department", "工程部").await;
@@ -199,6 +208,21 @@ async fn a_complaint_goes_through_the_whole_workflow() {
     let entries = browser.find_all("timeline-entry").await.len();
     browser.wait_text("action-assess", "重新评估").await;
     browser.click("action-assess").await;
+    // The names written before and the property's staff are offered, so
+    // that one person is written one way.
+    let offered = browser
+        .eval(
+            "return [...document.querySelectorAll('#respondent-known option, #respondent_department-known option')].map((o) => o.value);",
+        )
+        .await;
+    for name in ["保洁 王阿姨", "保洁部", "王客服", "客服部"] {
+        assert!(
+            offered
+                .as_array()
+                .is_some_and(|o| o.iter().any(|v| v == name)),
+            "{name} offered: {offered}"
+        );
+    }
     browser.choose("in-severity", "major").await;
     browser.click("submit-assess").await;
     browser.wait_count("timeline-entry", entries + 1).await;
@@ -2844,5 +2868,66 @@ async fn a_tablet_left_unused_locks_until_its_user_types_the_password() {
     assert!(
         browser.find("idle-lock").await.is_none(),
         "locked with the lock turned off"
+    );
+}
+
+/// A pulled op this build cannot read (a newer release's action, pulled
+/// from a server rolled back after it) does not stop the pull: it is kept
+/// as the server wrote it, for a later build, and what comes after it
+/// still arrives.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pulled_op_this_build_cannot_read_does_not_stop_the_pull() {
+    let server = Server::start();
+    server.seed();
+    let mut colleague = e2e::bulk::Tablet::log_in(&server, "staff1", "同事平板");
+    let (_, first, ops) = colleague.assessed_complaint("电梯异响", vec![]);
+    colleague.push(&server, &ops);
+    {
+        let db = rusqlite::Connection::open(server.data_dir().join("cases.sqlite3"))
+            .expect("open the server's file");
+        db.busy_timeout(std::time::Duration::from_secs(10))
+            .expect("a busy timeout");
+        let changed = db
+            .execute(
+                "UPDATE ops SET json = replace(json, '\"type\":\"assess\"', '\"type\":\"assess_in_a_newer_release\"') \
+                 WHERE json LIKE '%\"type\":\"assess\"%'",
+                [],
+            )
+            .expect("make the op one of a newer release");
+        assert_eq!(changed, 1);
+    }
+    let (_, second, ops) = colleague.complaint("路灯不亮", vec![]);
+    colleague.push(&server, &ops);
+
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("manager1").await;
+    browser.wait_synced().await;
+    let list = browser.text("case-list").await;
+    for reg_no in [&first, &second] {
+        assert!(
+            list.contains(&reg_no.to_string()),
+            "{reg_no} listed: {list}"
+        );
+    }
+    let kept = browser
+        .client
+        .execute_async(
+            "const done = arguments[0];
+             const open = indexedDB.open('complaints');
+             open.onerror = () => done(String(open.error));
+             open.onsuccess = () => {
+                 const read = open.result.transaction(['pulled']).objectStore('pulled').getAll();
+                 read.onsuccess = () => { open.result.close(); done(read.result.join('')); };
+                 read.onerror = () => done(String(read.error));
+             };",
+            vec![],
+        )
+        .await
+        .expect("read the stored pages");
+    assert!(
+        kept.as_str()
+            .is_some_and(|pages| pages.contains("assess_in_a_newer_release")),
+        "the op is kept as written: {kept}"
     );
 }

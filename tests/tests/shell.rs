@@ -259,3 +259,58 @@ async fn an_app_refused_without_a_newer_build_says_so_instead_of_reloading() {
     );
     browser.close().await;
 }
+
+/// A release that keeps the op schema is refused by no server: a page
+/// left open asks its worker for a newer build after a sync, once an
+/// hour, says when one is ready, and loads it with a tap, or by itself
+/// when the tablet locks unused; its records are there.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_page_left_open_finds_a_newer_build_and_loads_it() {
+    let dist = tempfile::tempdir().expect("a directory for the built app");
+    copy_dir(&e2e::dist_dir(), dist.path());
+    let server = Server::start_serving(dist.path());
+    server.seed();
+    let browser = installed(&server).await;
+    let reg_no = browser.register_complaint("郑十", "电梯按钮失灵").await;
+    browser.wait_synced().await;
+    let builds = |n: usize| {
+        format!("return document.querySelectorAll('meta[name=\"build\"]').length === {n};")
+    };
+
+    upgrade(dist.path());
+    // An hour on, by the page's clock, a sync has the worker look.
+    let hours_on = |hours: u32| {
+        format!(
+            "const real = Date.now; Date.now = () => real.call(Date) + {hours} * 3600 * 1000; return true;"
+        )
+    };
+    browser.eval(&hours_on(2)).await;
+    browser.sync_now().await;
+    browser.wait_for_test_id("update-ready").await;
+    browser.click("update-now").await;
+    browser
+        .wait_until(&builds(1), "the page came back as the newer build")
+        .await;
+    browser.wait_for_test_id("case-list").await;
+    assert!(browser.text("case-list").await.contains(&reg_no));
+
+    // Once more: this time nobody taps, and the tablet locks unused.
+    upgrade(dist.path());
+    browser.eval(&hours_on(2)).await;
+    browser.sync_now().await;
+    browser.wait_for_test_id("update-ready").await;
+    browser
+        .eval(
+            "localStorage.setItem('idle-since', String(Math.floor(performance.timeOrigin + performance.now()) - 60 * 60000)); return true;",
+        )
+        .await;
+    browser
+        .wait_until(&builds(2), "the locked tablet loaded the newer build")
+        .await;
+    browser.wait_for_test_id("idle-lock").await;
+    browser.fill("unlock-password", e2e::PASSWORD).await;
+    browser.click("unlock-submit").await;
+    browser.wait_for_test_id("case-list").await;
+    assert!(browser.text("case-list").await.contains(&reg_no));
+    browser.close().await;
+}

@@ -927,6 +927,17 @@ pub async fn push(token: &str, req: &PushRequest) -> Result<PushResponse, ApiErr
     read(resp).await
 }
 
+/// A pulled op as the server wrote it: read on its own
+/// (`sync::pull_pages`), so that one this build cannot read (a newer
+/// release's, pulled from a server rolled back after it) is kept for a
+/// later build rather than failing the page; and stored as written, so
+/// that what this build does not know of it is not lost.
+#[derive(serde::Deserialize)]
+pub struct RawPulledOp {
+    /// The op's JSON.
+    pub op: Box<serde_json::value::RawValue>,
+}
+
 /// A configuration item of a pull page as the server sent it: its key and
 /// its value, which the device stores as JSON text and reads with
 /// `state::parse_config`. Reading the page's items as `ConfigItem`s
@@ -947,7 +958,7 @@ pub async fn pull(
     token: &str,
     after: i64,
     limit: u32,
-) -> Result<PullResponse<ConfigJson>, ApiError> {
+) -> Result<PullResponse<ConfigJson, RawPulledOp>, ApiError> {
     let url = format!("/api/v1/sync/pull?after={after}&limit={limit}");
     let resp = with_headers(Request::get(&url), Some(token))
         .send()

@@ -521,18 +521,26 @@ pub fn UpdateBanner() -> impl IntoView {
                     "服务器已升级，需要新版本的应用。新版本下载完成后，本页面将自动重新加载；本机的记录不受影响。",
                     "The server was upgraded and needs a newer version of the app. The page reloads by itself once the new version is downloaded; the records on this tablet are not affected.",
                 )}</p>
-                <Show when=move || { ctx.staged.get() > 0 }>
-                    <p data-testid="update-waits">{t(
-                        "请先保存或取消尚未保存的照片和签名，之后页面才会重新加载。",
-                        "Save or cancel the photos and signatures not saved yet; the page reloads after that.",
-                    )}</p>
-                </Show>
-                <Show when=move || { ctx.unsaved.get() > 0 }>
-                    <p data-testid="update-waits-form">{t(
-                        "请先保存表单中填写的内容，或撤回修改，之后页面才会重新加载。",
-                        "Save what is typed in the form, or undo it; the page reloads after that.",
-                    )}</p>
-                </Show>
+                <UpdateWaits/>
+            </section>
+        }.into_any()),
+        Update::Ready => Some(view! {
+            <section class="banner info" role="status" data-testid="update-ready">
+                <h2>{t("新版本已就绪", "A new version is ready")}</h2>
+                <p>{t(
+                    "应用的新版本已下载。点“立即更新”重新加载页面；本机的记录和正在填写的内容不受影响。平板锁屏时也会自动更新。",
+                    "A new version of the app is downloaded. Tap \"Update now\" to reload the page; the records on this tablet and what is being typed are kept. It also updates by itself when the tablet locks.",
+                )}</p>
+                <button type="button" class="btn primary" data-testid="update-now"
+                    on:click=move |_| crate::update::apply(ctx)>
+                    {t("立即更新", "Update now")}
+                </button>
+            </section>
+        }.into_any()),
+        Update::Applying => Some(view! {
+            <section class="banner info" role="status" data-testid="update-applying">
+                <h2>{t("正在更新应用", "Updating the app")}</h2>
+                <UpdateWaits/>
             </section>
         }.into_any()),
         Update::Unavailable => Some(view! {
@@ -545,6 +553,27 @@ pub fn UpdateBanner() -> impl IntoView {
             </section>
         }.into_any()),
     }
+    }
+}
+
+/// What an update's reload waits for, while anything waits.
+#[component]
+fn UpdateWaits() -> impl IntoView {
+    let ctx = use_app();
+    let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+    view! {
+        <Show when=move || { ctx.staged.get() > 0 }>
+            <p data-testid="update-waits">{t(
+                "请先保存或取消尚未保存的照片和签名，之后页面才会重新加载。",
+                "Save or cancel the photos and signatures not saved yet; the page reloads after that.",
+            )}</p>
+        </Show>
+        <Show when=move || { ctx.unsaved.get() > 0 }>
+            <p data-testid="update-waits-form">{t(
+                "请先保存表单中填写的内容，或撤回修改，之后页面才会重新加载。",
+                "Save what is typed in the form, or undo it; the page reloads after that.",
+            )}</p>
+        </Show>
     }
 }
 

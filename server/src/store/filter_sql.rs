@@ -77,6 +77,12 @@ pub(super) fn case_where(
             any.push("search LIKE ? ESCAPE '\\'".into());
             args.push(like(compact).into());
         }
+        // An address in short (`3-1-502`), as the place's short forms are
+        // in `search` (`shared::search::place`).
+        if let Some(place) = query.place() {
+            any.push("search LIKE ? ESCAPE '\\'".into());
+            args.push(like(place).into());
+        }
         if f.shown.name {
             any.push("search_name LIKE ? ESCAPE '\\'".into());
             args.push(like(query.name()).into());

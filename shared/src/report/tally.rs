@@ -186,6 +186,17 @@ fn handling_hours(received: DateTime<Utc>, resolved: DateTime<Utc>) -> f64 {
     (jd(resolved) - jd(received)) * 24.0
 }
 
+/// The cases that name one person or department complained about
+/// (`search::name_text` of each), and their name as last written.
+#[derive(Debug, Clone, Default)]
+struct Respondent {
+    cases: u64,
+    valid: u64,
+    latest: Option<(DateTime<Utc>, CaseId)>,
+    department: String,
+    person: String,
+}
+
 /// The cases of one group (a unit, a phone number), for the repeat lists.
 #[derive(Debug, Clone, Default)]
 struct Repeats {
@@ -328,7 +339,7 @@ pub struct Tally {
     reopen: Reopen,
     units: BTreeMap<String, Repeats>,
     phones: BTreeMap<String, Repeats>,
-    respondents: BTreeMap<(String, String), (u64, u64)>,
+    respondents: BTreeMap<(String, String), Respondent>,
 }
 
 impl Tally {
@@ -514,13 +525,25 @@ impl Tally {
                 .count() as u64;
         }
         if case.respondent.is_some() || case.respondent_department.is_some() {
+            let department = case.respondent_department.clone().unwrap_or_default();
+            let person = case.respondent.clone().unwrap_or_default();
+            // One person, however each colleague typed them: `张　三` and
+            // `张三`, `Ａ岗` and `A岗` (`search::name_text`). Split across
+            // rows, their count in the assessment would fall short.
             let key = (
-                case.respondent_department.clone().unwrap_or_default(),
-                case.respondent.clone().unwrap_or_default(),
+                crate::search::name_text(&department),
+                crate::search::name_text(&person),
             );
             let r = self.respondents.entry(key).or_default();
-            r.0 += 1;
-            r.1 += u64::from(case.valid_complaint);
+            r.cases += 1;
+            r.valid += u64::from(case.valid_complaint);
+            // Named as most recently written.
+            let this = (case.received_at, case.id);
+            if r.latest.is_none_or(|latest| this > latest) {
+                r.latest = Some(this);
+                r.department = department;
+                r.person = person;
+            }
         }
         if let Some(unit) = &case.unit {
             let r = self.units.entry(unit.clone()).or_default();
@@ -658,12 +681,12 @@ impl Tally {
     pub fn respondents(&self) -> Vec<RespondentRow> {
         let mut out: Vec<RespondentRow> = self
             .respondents
-            .iter()
-            .map(|((department, person), (cases, valid))| RespondentRow {
-                department: department.clone(),
-                person: person.clone(),
-                cases: *cases,
-                valid_complaints: *valid,
+            .values()
+            .map(|r| RespondentRow {
+                department: r.department.clone(),
+                person: r.person.clone(),
+                cases: r.cases,
+                valid_complaints: r.valid,
             })
             .collect();
         // The map's order already sorts by department, then person.
@@ -1031,6 +1054,36 @@ mod tests {
                 ("工程部".into(), "张三".into(), 2, 1),
                 (String::new(), "李四".into(), 1, 1),
                 ("安保部".into(), String::new(), 1, 0),
+            ]
+        );
+    }
+
+    /// One person however colleagues typed them, named as written last.
+    #[test]
+    fn a_respondent_is_one_row_however_typed() {
+        let named = |n, received: &str, dept: &str, person: &str| {
+            let mut c = case(n, received);
+            c.respondent_department = Some(dept.into());
+            c.respondent = Some(person.into());
+            c.valid_complaint = true;
+            c
+        };
+        let tally = tally(&[
+            named(1, "2025-01-05T00:00:00Z", "工程部", "张　三"),
+            named(2, "2025-01-07T00:00:00Z", "工程部", "张三"),
+            named(3, "2025-01-06T00:00:00Z", "Ａ岗", "李四"),
+            named(4, "2025-01-08T00:00:00Z", "A岗", "李 四"),
+        ]);
+        let rows: Vec<(String, String, u64)> = tally
+            .respondents()
+            .into_iter()
+            .map(|r| (r.department, r.person, r.valid_complaints))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("A岗".into(), "李 四".into(), 2),
+                ("工程部".into(), "张三".into(), 2),
             ]
         );
     }

@@ -225,6 +225,40 @@ fn colleagues(
         .collect()
 }
 
+/// The names a person or department complained about was written with
+/// before in `case`'s property, and those of its staff (`user`): offered
+/// at the assessment, so that one is written one way and counted as one
+/// in the assessment of staff (the statistics also fold spellings apart
+/// by width and spaces, `report::tally`).
+fn known_respondents(
+    ctx: AppCtx,
+    case: &Case,
+    assessed: impl Fn(&shared::case::Assessment) -> &String,
+    user: impl Fn(&UserCard) -> Option<&String>,
+) -> Vec<String> {
+    let property = case.registration.property;
+    let mut known: std::collections::BTreeSet<String> = ctx.cases.with_untracked(|cases| {
+        cases
+            .values()
+            .filter(|c| c.registration.property == property)
+            .filter_map(|c| c.assessment.as_deref())
+            .map(|a| assessed(a).trim().to_string())
+            .filter(|name| !name.is_empty())
+            .collect()
+    });
+    ctx.config.with_untracked(|c| {
+        known.extend(
+            c.users
+                .iter()
+                .filter(|u| u.works_in(property))
+                .filter_map(&user)
+                .map(|name| name.trim().to_string())
+                .filter(|name| !name.is_empty()),
+        )
+    });
+    known.into_iter().collect()
+}
+
 /// Why the colleague an assignment or a change of first responder names
 /// can no longer take `case`, as the synced directory stands now
 /// (`assign.not_assignable`, `change_responder.not_assignable` on the
@@ -491,17 +525,21 @@ fn ActionForm(
                         "说明（不成立时必填）",
                         "Reason (required if unfounded)",
                     ),
-                    text(
+                    suggested(
                         "respondent",
                         fields.respondent,
                         "被投诉人（可不填）",
                         "Person complained about (optional)",
+                        known_respondents(ctx, &case, |a| &a.respondent, |u| Some(&u.display_name)),
                     ),
-                    text(
+                    suggested(
                         "respondent_department",
                         fields.respondent_department,
                         "被投诉部门（可不填）",
                         "Department complained about (optional)",
+                        known_respondents(ctx, &case, |a| &a.respondent_department, |u| {
+                            u.department.as_ref()
+                        }),
                     ),
                 ]);
             }
