@@ -92,9 +92,19 @@ pub fn restore(db: &Path, backup: &Path, now: DateTime<Utc>) -> StoreResult<Rest
             })?,
         )
     };
+    // A copy of a running server's files (not `backup`'s) may hold rows
+    // numbered past its counter: every number given after the restore
+    // would then be one given before.
+    let numbered: i64 = tx.query_row(
+        "SELECT max((SELECT coalesce(max(server_seq), 0) FROM ops),
+                    (SELECT coalesce(max(server_seq), 0) FROM deletions),
+                    (SELECT coalesce(max(server_seq), 0) FROM config))",
+        [],
+        |r| r.get(0),
+    )?;
     let mut counters = Counters {
         epoch: counter("epoch")?,
-        server_seq: counter("server_seq")?,
+        server_seq: counter("server_seq")?.max(numbered),
         device_number: counter("device_number")?,
     };
     // Restoring is what one does when the database is damaged: what cannot
