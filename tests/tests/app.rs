@@ -2879,7 +2879,8 @@ async fn a_tablet_left_unused_locks_until_its_user_types_the_password() {
 async fn a_pulled_op_this_build_cannot_read_does_not_stop_the_pull() {
     let server = Server::start();
     server.seed();
-    let mut colleague = e2e::bulk::Tablet::log_in(&server, "staff1", "同事平板");
+    // The manager's other tablet, on which the server sends ops whole.
+    let mut colleague = e2e::bulk::Tablet::log_in(&server, "manager1", "经理的另一台平板");
     let (_, first, ops) = colleague.assessed_complaint("电梯异响", vec![]);
     colleague.push(&server, &ops);
     {

@@ -310,7 +310,6 @@ async fn a_page_left_open_finds_a_newer_build_and_loads_it() {
     browser.wait_for_test_id("idle-lock").await;
     browser.fill("unlock-password", e2e::PASSWORD).await;
     browser.click("unlock-submit").await;
-    browser.wait_for_test_id("case-list").await;
-    assert!(browser.text("case-list").await.contains(&reg_no));
+    browser.wait_text("case-list", &reg_no).await;
     browser.close().await;
 }
