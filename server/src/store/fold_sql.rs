@@ -197,14 +197,21 @@ fn stored_count(tx: &dyn Db, id: CaseId) -> StoreResult<usize> {
     Ok(n as usize)
 }
 
-/// Every stored op of the case.
+/// Every stored op of the case that this build can read. One it cannot
+/// is a newer release's, held by a server rolled back after it: the case
+/// is folded without it, as a tablet of this build folds it, and a server
+/// upgraded again folds it in (its fold rules differ, so it folds every
+/// case again). Failing here would refuse every later op on the case.
 pub(super) fn stored_ops(tx: &dyn Db, id: CaseId) -> StoreResult<Vec<Op>> {
     let mut ops = Vec::new();
     tx.for_each_row(
         "SELECT json FROM ops WHERE case_id = ?1",
         &[id.to_string().into()],
         &mut |r| {
-            ops.push(serde_json::from_str(r.text(0)?)?);
+            match serde_json::from_str(r.text(0)?) {
+                Ok(op) => ops.push(op),
+                Err(e) => tracing::warn!(case = %id, "a stored op this build cannot read, left out of the fold: {e}"),
+            }
             Ok(())
         },
     )?;
