@@ -463,6 +463,7 @@ async fn push_all(ctx: AppCtx, token: &str) -> Result<Pushed, ApiError> {
                 // 0: the first answer this device ever had, not a restore.
                 let restored = d.epoch != 0 && d.epoch != answer.epoch;
                 let changed = d.take_answer(answer.acked_seq, answer.expected_seq, answer.epoch);
+                d.mark_acked(crate::state::now());
                 (changed, refused, restored, d.clone())
             })
         });

@@ -843,7 +843,10 @@ fn a_stored_op_this_build_cannot_read_does_not_break_its_case() {
     let (status, page) = head.get("/api/v1/sync/pull?after=0&limit=500");
     assert_eq!(status, 200, "{page}");
     let page = page.to_string();
-    assert!(page.contains("第二条") && !page.contains("第一条"), "{page}");
+    assert!(
+        page.contains("第二条") && !page.contains("第一条"),
+        "{page}"
+    );
 }
 
 /// The quarantine list comes a page at a time, oldest first: a device can

@@ -75,6 +75,12 @@ pub struct DeviceState {
     /// it was done must not leave every later op stamped ahead.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub clock_ahead: bool,
+    /// When the acknowledgement reached a sequence (the sequence, and when
+    /// the tablet heard it; [`DeviceState::mark_acked`]): an op made long
+    /// ago offline and acknowledged today is kept as long as one made
+    /// today ([`DeviceState::keeps`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub acked_marks: Vec<(u64, DateTime<Utc>)>,
 }
 
 fn is_zero(n: &u32) -> bool {
@@ -112,6 +118,7 @@ impl DeviceState {
             refused: Vec::new(),
             reoffer: false,
             clock_ahead: false,
+            acked_marks: Vec::new(),
         }
     }
 
@@ -370,8 +377,45 @@ impl DeviceState {
     /// later op of the device for good. Kept aside, they are never folded
     /// or shown, only sent again.
     pub fn keeps(&self, op: &Op, now: DateTime<Utc>) -> bool {
+        let window = Duration::days(KEPT_OWN_OPS_DAYS);
+        // The days count from the acknowledgement too: an op made a month
+        // ago offline (or by a clock set behind) and sent today is what a
+        // restore from last night's backup asks for.
+        let acked_lately = self
+            .acked_marks
+            .iter()
+            .find(|(seq, _)| *seq >= op.seq)
+            .is_some_and(|(_, at)| now - *at <= window);
         op.device == self.device
-            && (op.seq > self.acked_seq || now - op.at <= Duration::days(KEPT_OWN_OPS_DAYS))
+            && (op.seq > self.acked_seq || now - op.at <= window || acked_lately)
+    }
+
+    /// Notes when the acknowledgement came that the last answer brought
+    /// (after [`DeviceState::take_answer`] or a login's): one mark an hour
+    /// at most (a later answer within the hour moves the last mark on,
+    /// which keeps its ops an hour longer at most), and of the marks older
+    /// than [`KEPT_OWN_OPS_DAYS`] only the newest, which says that the ops
+    /// up to it were acknowledged long ago.
+    pub fn mark_acked(&mut self, now: DateTime<Utc>) {
+        let acked = self.acked_seq;
+        match self.acked_marks.last_mut() {
+            Some((seq, _)) if *seq >= acked => return,
+            Some((seq, at)) if now - *at < Duration::hours(1) => {
+                *seq = acked;
+                *at = now;
+            }
+            _ if acked == 0 => return,
+            _ => self.acked_marks.push((acked, now)),
+        }
+        let window = Duration::days(KEPT_OWN_OPS_DAYS);
+        let old = self
+            .acked_marks
+            .iter()
+            .take_while(|(_, at)| now - *at > window)
+            .count();
+        if old > 1 {
+            self.acked_marks.drain(..old - 1);
+        }
     }
 }
 
@@ -825,6 +869,60 @@ mod tests {
         assert!(d.take_answer(3, Some(4), 2));
         assert_eq!((d.acked_seq, d.cursor), (3, 0));
         assert!(d.reoffer);
+    }
+
+    /// An op made long ago offline, acknowledged today, is kept as long
+    /// as one made today: a restore from last night's backup asks for it.
+    #[test]
+    fn an_op_is_kept_for_the_days_after_its_acknowledgement() {
+        let device = DeviceId(Uuid::from_u128(1));
+        let mut d = DeviceState::new(device, 7, 0);
+        let t = |days: i64| {
+            DateTime::parse_from_rfc3339("2026-03-01T08:00:00Z")
+                .expect("a time")
+                .to_utc()
+                + Duration::days(days)
+        };
+        let mut fleet = crate::sim::Fleet::new(
+            &[(Role::Staff, 0)],
+            crate::id::PropertyId(Uuid::from_u128(7)),
+            0,
+        );
+        let mut op = |seq: u64, at: DateTime<Utc>| {
+            let mut op = fleet.register(0, at, 0);
+            op.device = device;
+            op.seq = seq;
+            op.at = at;
+            op
+        };
+        d.last_seq = 3;
+        // Ops 1 and 2 made in January, offline; 1 acknowledged on day 0,
+        // 2 and 3 on day 10.
+        let (first, second) = (op(1, t(-40)), op(2, t(-40)));
+        assert!(d.take_answer(1, None, 1));
+        d.mark_acked(t(0));
+        assert!(d.take_answer(3, None, 1));
+        d.mark_acked(t(10));
+        assert!(d.keeps(&first, t(25)), "acknowledged 25 days ago");
+        assert!(!d.keeps(&first, t(31)), "acknowledged 31 days ago");
+        assert!(d.keeps(&second, t(31)), "acknowledged 21 days ago");
+        assert!(!d.keeps(&second, t(41)));
+        // The same answer again adds nothing; marks within the hour merge.
+        d.mark_acked(t(11));
+        assert_eq!(d.acked_marks.len(), 2);
+        // Old marks go, but the newest of them, which says its ops were
+        // acknowledged long ago.
+        d.last_seq = 5;
+        assert!(d.take_answer(5, None, 1));
+        d.mark_acked(t(80));
+        assert_eq!(d.acked_marks.len(), 2, "{:?}", d.acked_marks);
+        assert!(!d.keeps(&first, t(80)) && !d.keeps(&second, t(80)));
+        assert!(d.keeps(&op(5, t(-40)), t(80)));
+        // A state stored before the marks reads as none.
+        let mut json = serde_json::to_value(&d).unwrap();
+        json.as_object_mut().unwrap().remove("acked_marks");
+        let old: DeviceState = serde_json::from_value(json).unwrap();
+        assert!(old.acked_marks.is_empty());
     }
 
     #[test]

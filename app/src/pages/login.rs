@@ -483,6 +483,7 @@ fn device_state(
         }
     };
     state.take_login(resp.acked_seq, resp.epoch, !someone_else);
+    state.mark_acked(crate::state::now());
     state
 }
 
