@@ -124,10 +124,11 @@ pub struct Folded {
 /// special-case limit and takes an extension granted before it started,
 /// and an extension into a year not loaded is said of no clock owed no
 /// more; 23: a case's row names its clocks without a due time, which the
-/// statistics count apart, `report::CaseRow::unknown_clocks`; 24: a name
-/// is searched without its middle dot and marks that show nothing, a
-/// number in the text is found across a no-break space, and a unit by its
-/// address in short, `3-1-502`, `search`): a server
+/// statistics count apart, `report::CaseRow::unknown_clocks`; 24: the
+/// texts are searched without the marks that show nothing and a name
+/// without its middle dot, a number in the text is found across a
+/// no-break space, and a unit by its address in short, `3-1-502`,
+/// `search`): a server
 /// folds again every case it stored under another version, and does not
 /// resume its fold state.
 pub const RULES: i64 = 24;

@@ -56,7 +56,12 @@ impl Query {
         if trimmed.is_empty() {
             return Ok(None);
         }
-        let folded = fold(trimmed);
+        // A mark that shows nothing, pasted with the words, would find
+        // nothing; the texts searched are kept without them too.
+        let folded: String = fold(trimmed)
+            .chars()
+            .filter(|c| !is_invisible(*c))
+            .collect();
         Ok(Some(Query {
             digits: phone_digits_of(&folded),
             compact: compact_of(&folded),
@@ -184,7 +189,7 @@ pub fn text(reg: &Registration, place: &str) -> String {
             all.push_str(&short);
         }
     }
-    fold(&all)
+    fold(&all).chars().filter(|c| !is_invisible(*c)).collect()
 }
 
 /// `number` without the separators people type into or between its
@@ -501,6 +506,10 @@ mod tests {
         let mut pasted = reg("13812345678");
         pasted.complainant.name = "王\u{200B}芳".into();
         assert!(finds("王芳", &pasted, Shown::ALL));
+        // Words pasted with a zero-width space, or searched with one.
+        pasted.content = "楼道\u{200B}漏水".into();
+        assert!(finds("楼道漏水", &pasted, Shown::NOTHING));
+        assert!(finds("楼道\u{200D}漏水", &pasted, Shown::NOTHING));
     }
 
     /// The 12345 hotline asks about its order by the order's number.
