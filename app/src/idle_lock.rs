@@ -4,30 +4,46 @@
 //! (checked on the tablet, offline too) or logs out for a colleague.
 //!
 //! The screens stay mounted beneath, hidden and inert: what was half typed
-//! in a form is there again after the unlock. When the tablet was last
-//! used is kept in `localStorage`, so a reload or a browser reopened the
-//! next morning starts locked, and a tap on a tablet that slept locks it
-//! before it counts as use. So are the wrong passwords: a reload does not
-//! give back the attempts.
+//! in a form is there again after the unlock. Within a page, idleness is
+//! measured by the page's own clock, which only runs forward (a wall
+//! clock moved by hand, or by a test, neither locks nor opens it), and
+//! the time a sleeping tablet's page lay hidden by the wall clock (the
+//! page's clock may stand still in sleep). Across pages, the last use is
+//! kept in `localStorage` by the wall clock, so a reload or a browser
+//! reopened the next morning starts locked; and once locked, a latch
+//! kept there too holds the lock until the password or a login opens it,
+//! whatever another page writes. The wrong passwords are kept as well: a
+//! reload does not give back the attempts. Only a page with a session that
+//! can be unlocked counts a tap as use: one still loading, or another tab
+//! waiting for this one, cannot open the lock by being touched.
 
 use crate::state::AppCtx;
 use leptos::prelude::*;
 use shared::idle_lock::{self, UNLOCK_ATTEMPTS, Verifier};
 use std::cell::Cell;
 
-/// The `localStorage` key of the last use, in milliseconds since the epoch.
+/// The `localStorage` key of the last use, by the wall clock, in
+/// milliseconds since the epoch.
 const SINCE: &str = "idle-since";
+/// The `localStorage` key set while the lock is closed.
+const LATCHED: &str = "idle-locked";
 /// The `localStorage` key of the wrong passwords typed at the lock.
 const FAILED: &str = "idle-failed";
 /// A use within this of the last one stored is not stored again: a
 /// typist's every key would write.
-const STORE_EVERY_MS: i64 = 5_000;
+const STORE_EVERY_MS: f64 = 5_000.0;
 
 thread_local! {
-    /// The last use, where `localStorage` keeps none (a private window).
-    static LAST: Cell<i64> = Cell::new(clock());
+    /// The last use by the page's clock; none before the first in this page.
+    static LAST: Cell<Option<f64>> = const { Cell::new(None) };
+    /// The last use stored, by the wall clock, as this page wrote or found it.
+    static STORED: Cell<f64> = const { Cell::new(f64::NEG_INFINITY) };
     /// When the page was last hidden, by the wall clock.
     static HIDDEN_AT: Cell<Option<f64>> = const { Cell::new(None) };
+    /// The wrong passwords, where `localStorage` keeps none.
+    static FAILURES: Cell<u32> = const { Cell::new(0) };
+    /// Whether the lock is closed now, for what is not reactive (Back).
+    static CLOSED: Cell<bool> = const { Cell::new(false) };
 }
 
 /// The lock's state, `Copy` like the app's.
@@ -44,16 +60,14 @@ pub struct IdleLock {
     pub ended: RwSignal<bool>,
 }
 
-/// The time the lock goes by, in milliseconds since the epoch: the page's
-/// start by the wall clock, then a clock that only runs forward. A clock
-/// set back while the app is open neither locks nor opens it.
-fn clock() -> i64 {
+/// The page's clock, in milliseconds: it only runs forward.
+fn page_clock() -> f64 {
     window()
         .performance()
-        .map_or_else(js_sys::Date::now, |p| p.time_origin() + p.now()) as i64
+        .map_or_else(js_sys::Date::now, |p| p.now())
 }
 
-fn read(key: &str) -> Option<i64> {
+fn read(key: &str) -> Option<f64> {
     crate::local_storage()?
         .get_item(key)
         .ok()
@@ -62,7 +76,7 @@ fn read(key: &str) -> Option<i64> {
         .ok()
 }
 
-fn write(key: &str, value: i64) {
+fn write(key: &str, value: f64) {
     if let Some(storage) = crate::local_storage() {
         let _ = storage.set_item(key, &value.to_string());
     }
@@ -74,13 +88,18 @@ fn forget(key: &str) {
     }
 }
 
-fn since() -> i64 {
-    read(SINCE).unwrap_or_else(|| LAST.with(Cell::get))
+/// Notes a use now, by both clocks.
+fn used_now() {
+    let wall = js_sys::Date::now();
+    LAST.with(|l| l.set(Some(page_clock())));
+    STORED.with(|s| s.set(wall));
+    write(SINCE, wall);
 }
 
-fn used_at(at: i64) {
-    LAST.with(|l| l.set(at));
-    write(SINCE, at);
+/// Whether the lock is closed now (what is not reactive asks: the
+/// system's Back does nothing then).
+pub fn is_closed() -> bool {
+    CLOSED.with(Cell::get)
 }
 
 /// The verifier of a password just typed (a login, a password change):
@@ -93,11 +112,13 @@ pub fn verifier(password: &str) -> Option<Verifier> {
     Some(Verifier::new(password, salt))
 }
 
-/// A login or an unlock: the tablet is in use from now, with every
-/// attempt given back.
+/// A login, a password change or an unlock: the tablet is in use from
+/// now, the lock open, with every attempt given back.
 pub fn in_use() {
-    used_at(clock());
+    used_now();
+    forget(LATCHED);
     forget(FAILED);
+    FAILURES.with(|f| f.set(0));
 }
 
 /// Starts watching the tablet's use.
@@ -114,55 +135,87 @@ pub fn watch(ctx: AppCtx) -> IdleLock {
         })
     };
     let minutes = move || ctx.config.with(|c| c.settings.idle_lock_minutes);
-    // A tablet never used here (the first start of this build) starts now.
-    if read(SINCE).is_none() {
-        used_at(clock());
-    }
-    let due = move |minutes| idle_lock::is_due(minutes, since(), clock());
+    // The last use stored by an earlier page, by the wall clock: until
+    // this page is used, the lock reckons from it. One later than now
+    // (the clock set back since) counts as now.
+    let wall = js_sys::Date::now();
+    STORED.with(|s| s.set(read(SINCE).map_or(wall, |since| since.min(wall))));
+    let due = move |minutes: u32| {
+        if read(LATCHED).is_some() {
+            return true;
+        }
+        match LAST.with(Cell::get) {
+            Some(last) => idle_lock::is_due(minutes, 0, (page_clock() - last) as i64),
+            None => idle_lock::is_due(
+                minutes,
+                STORED.with(Cell::get) as i64,
+                js_sys::Date::now() as i64,
+            ),
+        }
+    };
     let locked = Memo::new(move |_| {
         ctx.now.track();
         changed.track();
         let minutes = minutes();
-        guarded() && (due(minutes) || (minutes > 0 && slept.get()))
+        guarded() && minutes > 0 && (slept.get() || due(minutes))
+    });
+    // Latched while closed: only the password or a login opens it.
+    Effect::new(move |_| {
+        let closed = locked.get();
+        CLOSED.with(|c| c.set(closed));
+        if closed {
+            write(LATCHED, 1.0);
+        }
     });
     let used = move || {
-        if locked.get_untracked() {
+        // Not before a session that can be unlocked is loaded here: a tap
+        // on a page still loading, or on another tab, is nobody's use.
+        if locked.get_untracked() || !untrack(guarded) {
             return;
         }
-        if untrack(guarded) && due(untrack(minutes)) {
+        let minutes = untrack(minutes);
+        if minutes > 0 && due(minutes) {
             // The lock's time passed since the last tick: it closes first,
             // and this touch opens nothing.
             changed.update(|n| *n += 1);
             return;
         }
-        let now = clock();
-        let since = since();
-        if now - since >= STORE_EVERY_MS || since > now {
-            used_at(now);
+        let stored = STORED.with(Cell::get);
+        let wall = js_sys::Date::now();
+        if (wall - stored).abs() >= STORE_EVERY_MS || LAST.with(Cell::get).is_none() {
+            used_now();
+        } else {
+            LAST.with(|l| l.set(Some(page_clock())));
         }
     };
     for event in ["pointerdown", "keydown", "input", "wheel"] {
         let _ = window_event_listener_untyped(event, move |_| used());
     }
-    // A tablet's screen turned off hides the page, and the clock above
+    // A tablet's screen turned off hides the page, and the page's clock
     // may stand still while it sleeps: the wall clock says how long.
     let _ = window_event_listener_untyped("visibilitychange", move |_| {
         let now = js_sys::Date::now();
         if document().hidden() {
             HIDDEN_AT.with(|h| h.set(Some(now)));
-        } else if let Some(hidden) = HIDDEN_AT.with(|h| h.take()) {
-            let minutes = untrack(minutes);
-            if idle_lock::is_due(minutes, hidden as i64, now as i64) {
-                slept.set(true);
-            }
+        } else if let Some(hidden) = HIDDEN_AT.with(|h| h.take())
+            && untrack(guarded)
+            && idle_lock::is_due(untrack(minutes), hidden as i64, now as i64)
+        {
+            slept.set(true);
         }
     });
     let ended = RwSignal::new(false);
-    // Said until the next login.
-    Effect::new(move |_| {
-        if ctx.session.with(Option::is_some) {
+    // Another session (a login, a logout) starts unlocked and unslept;
+    // what the lock ended is said until the next login.
+    Effect::new(move |before: Option<Option<String>>| {
+        let token = ctx.session.with(|s| s.as_ref().map(|s| s.token.clone()));
+        if before.is_some_and(|b| b != token) {
+            slept.set(false);
+        }
+        if token.is_some() {
             ended.set(false);
         }
+        token
     });
     IdleLock {
         locked,
@@ -174,11 +227,20 @@ pub fn watch(ctx: AppCtx) -> IdleLock {
 
 impl IdleLock {
     /// The right password: in use from now.
-    fn open(self) {
+    fn open(self, ctx: AppCtx) {
         in_use();
         self.slept.set(false);
         self.changed.update(|n| *n += 1);
+        // An update the lock was loading waits for the next lock: the
+        // user is back (`update::apply`).
+        crate::update::hold(ctx);
     }
+}
+
+/// The wrong passwords typed at the lock so far, as kept.
+fn failures() -> u32 {
+    let stored = read(FAILED).map_or(0, |n| n.max(0.0) as u32);
+    stored.max(FAILURES.with(Cell::get))
 }
 
 /// What the password typed at the lock did.
@@ -230,19 +292,21 @@ pub fn LockScreen(lock: IdleLock) -> impl IntoView {
             password.set(String::new());
             if admitted {
                 refused.set(None);
-                lock.open();
+                lock.open(ctx);
                 return;
             }
-            let failed = read(FAILED).unwrap_or(0).max(0) as u32 + 1;
+            let failed = failures() + 1;
+            FAILURES.with(|f| f.set(failed));
             if failed >= UNLOCK_ATTEMPTS {
                 // Whoever holds the tablet does not know the password: the
-                // login ends here, and a new one asks the server.
-                lock.open();
-                lock.ended.set(true);
+                // login ends here, and a new one asks the server. The
+                // screens stay hidden until the session is gone.
                 ctx.log_out().await;
+                in_use();
+                lock.ended.set(true);
                 return;
             }
-            write(FAILED, i64::from(failed));
+            write(FAILED, f64::from(failed));
             refused.set(Some(Refused::Wrong(UNLOCK_ATTEMPTS - failed)));
         });
     };

@@ -67,6 +67,13 @@ pub fn follow(ctx: AppCtx) {
     });
     // Never removed: the app's own for as long as the page.
     let _ = window_event_listener(leptos::ev::popstate, move |_| {
+        // Behind the idle lock the screens hold still: Back neither moves
+        // them (a warning nobody sees, then what was not saved dropped)
+        // nor leaves the app.
+        if crate::idle_lock::is_closed() {
+            arm();
+            return;
+        }
         let logged_in = ctx.session.with_untracked(Option::is_some);
         match trail
             .with_value(|t| t.last().copied())

@@ -124,8 +124,24 @@ pub fn apply(ctx: AppCtx) {
     spawn_local(reload_when_safe(ctx));
 }
 
-/// Reloads once nothing only the page holds would be lost.
+/// An update the lock was loading ([`apply`]) waits again: the user came
+/// back, and a reload now would wipe what they see next (the number a
+/// save just gave, to read out).
+pub fn hold(ctx: AppCtx) {
+    if ctx.update.get_untracked() == Update::Applying {
+        ctx.update.set(Update::Ready);
+    }
+}
+
+/// Reloads once nothing only the page holds would be lost, unless the
+/// update was held meanwhile ([`hold`]).
 async fn reload_when_safe(ctx: AppCtx) {
+    let wanted = || {
+        matches!(
+            ctx.update.get_untracked(),
+            Update::Fetching | Update::Applying
+        )
+    };
     // Photos and signatures in open forms are only in the page, which
     // the reload would drop (what was typed is kept as drafts): it
     // waits until they are saved or put away; and so while the browser
@@ -135,12 +151,18 @@ async fn reload_when_safe(ctx: AppCtx) {
         || ctx.drafts_refused.get_untracked()
         || ctx.unsaved.get_untracked() > 0
     {
+        if !wanted() {
+            return;
+        }
         crate::state::sleep(STAGED_POLL_MS).await;
     }
     // Not while an op is being saved: a one-tap action (settling a
     // conflict) has no form whose draft would bring it back. Held
     // through the reload, so no recording starts after it either.
     let _turn = crate::record::between_recordings().await;
+    if !wanted() {
+        return;
+    }
     remember_reload();
     reload();
 }

@@ -33,6 +33,22 @@ pub use in_text::{mask_in_text, numbers_in, restore_masked};
 #[serde(transparent)]
 pub struct Phone(String);
 
+/// `text` with an extension's mark, as switchboards and contact cards
+/// write it (`分机123`, `ext. 123`, `x123`, `#123`, `,123`: the keys a
+/// phone keypad offers), written `转`: only when digits alone follow it,
+/// so that a name typed into the field (`xu`) is refused as letters.
+fn extension_marked(text: &str) -> String {
+    for mark in ["分机", "ext.", "ext", "x", "#", ","] {
+        if let Some(at) = text.rfind(mark) {
+            let rest = text[at + mark.len()..].trim();
+            if !rest.is_empty() && rest.chars().all(|c| c.is_ascii_digit()) {
+                return format!("{}转{rest}", &text[..at]);
+            }
+        }
+    }
+    text.to_string()
+}
+
 /// Why a phone number was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PhoneError {
@@ -59,12 +75,7 @@ impl Phone {
             .filter(|c| !crate::search::is_invisible(*c))
             .map(|c| if c.is_whitespace() { ' ' } else { c })
             .collect();
-        // An extension, as switchboards and contact cards write it:
-        // `转 123`, `分机123`, `ext. 123`, `x123`, `#123`, `,123` (the keys
-        // a phone keypad offers).
-        let marked = ["分机", "ext.", "ext", "x", "#", ","]
-            .iter()
-            .fold(cleaned, |text, mark| text.replace(mark, "转"));
+        let marked = extension_marked(&cleaned);
         let trimmed = marked.trim();
         if trimmed.is_empty() {
             return Err(PhoneError::Empty);
@@ -297,9 +308,13 @@ mod tests {
         ] {
             check(typed, Ok("0755-88886666转123"));
         }
-        check("0755-88886666 分机", Err(PhoneError::Malformed));
+        check("0755-88886666 分机", Err(PhoneError::BadCharacters));
         check("0755-88886666 转 12 转 3", Err(PhoneError::Malformed));
         check("13800138000#12", Err(PhoneError::Malformed));
+        // Letters are letters: a name typed into the field is not an
+        // extension.
+        check("13800138000 xu", Err(PhoneError::BadCharacters));
+        check("13800138000 (Xiao)", Err(PhoneError::BadCharacters));
         // Pasted from a chat: direction marks and no-break spaces.
         check("\u{202A}138 0013 8000\u{202C}", Ok("13800138000"));
         check("138\u{A0}0013\u{A0}8000", Ok("13800138000"));

@@ -112,7 +112,8 @@ impl Query {
         h.text.contains(&self.text)
             || self.compact().is_some_and(|c| h.text.contains(c))
             || self.place.as_deref().is_some_and(|p| h.text.contains(p))
-            || (shown.name && h.name.contains(&self.name))
+            // A query of dots or marks alone leaves no name to find.
+            || (shown.name && !self.name.is_empty() && h.name.contains(&self.name))
             || (shown.phone
                 && self.digits().is_some_and(|d| {
                     h.phone_digits.iter().any(|shown| shown.contains(d)) || h.numbers.contains(d)
@@ -503,6 +504,10 @@ mod tests {
         ] {
             assert!(finds(typed, &dotted, Shown::ALL), "{typed}");
         }
+        assert!(
+            !finds("·", &dotted, Shown::ALL),
+            "a dot alone finds every name"
+        );
         let mut pasted = reg("13812345678");
         pasted.complainant.name = "王\u{200B}芳".into();
         assert!(finds("王芳", &pasted, Shown::ALL));

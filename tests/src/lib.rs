@@ -40,3 +40,17 @@ pub const TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The window size for screenshots: a 10" tablet in landscape.
 pub const WINDOW: (u32, u32) = (1280, 800);
+
+/// A script that leaves the page unused for `minutes` as the idle lock
+/// (`app/src/idle_lock.rs`) reckons it: the page's own clock
+/// (`performance.now`) runs on by them, and the last use kept for the
+/// next page (`idle-since`, by the wall clock) is as long ago.
+pub fn idle_for(minutes: u32) -> String {
+    format!(
+        "if (!window.__realPageClock) {{ window.__realPageClock = performance.now.bind(performance); window.__idleAhead = 0; }}
+         window.__idleAhead += {minutes} * 60000;
+         performance.now = () => window.__realPageClock() + window.__idleAhead;
+         localStorage.setItem('idle-since', String(Date.now() - {minutes} * 60000));
+         return true;"
+    )
+}

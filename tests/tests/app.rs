@@ -2756,13 +2756,11 @@ async fn the_time_received_is_taken_when_typing_starts() {
     assert_eq!(browser.value("field-received").await, "2026-03-02T08:15");
 }
 
-/// Marks the tablet as last used `minutes` ago, as the lock reckons it.
+/// Leaves the tablet unused for `minutes`, as the lock reckons it: the
+/// page's own clock runs on by them, and the last use kept for the next
+/// page is as long ago by the wall clock.
 async fn leave_unused(browser: &Browser, minutes: u32) {
-    browser
-        .eval(&format!(
-            "localStorage.setItem('idle-since', String(Math.floor(performance.timeOrigin + performance.now()) - {minutes} * 60000)); return true;"
-        ))
-        .await;
+    browser.eval(&e2e::idle_for(minutes)).await;
 }
 
 /// Whether the element with `test_id` shows on the screen.
@@ -2825,9 +2823,13 @@ async fn a_tablet_left_unused_locks_until_its_user_types_the_password() {
     assert!(shows(&browser, "field-content").await);
     assert_eq!(browser.value("field-content").await, "电梯按钮失灵");
 
-    // The browser opened again the next morning: locked from the start.
+    // The browser opened again the next morning: locked from the start,
+    // by the last use kept (not by a latch of this page's).
     server.restart();
     leave_unused(&browser, 11).await;
+    browser
+        .eval("localStorage.removeItem('idle-locked'); return true;")
+        .await;
     browser.open(&server.url("/")).await;
     browser.wait_for_test_id("idle-lock").await;
     assert!(!shows(&browser, "app-main").await);

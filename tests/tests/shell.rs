@@ -299,11 +299,7 @@ async fn a_page_left_open_finds_a_newer_build_and_loads_it() {
     browser.eval(&hours_on(2)).await;
     browser.sync_now().await;
     browser.wait_for_test_id("update-ready").await;
-    browser
-        .eval(
-            "localStorage.setItem('idle-since', String(Math.floor(performance.timeOrigin + performance.now()) - 60 * 60000)); return true;",
-        )
-        .await;
+    browser.eval(&e2e::idle_for(60)).await;
     browser
         .wait_until(&builds(2), "the locked tablet loaded the newer build")
         .await;

@@ -30,6 +30,7 @@ pub fn FirstPassword() -> impl IntoView {
         };
         session.must_change_password = false;
         session.unlock = crate::idle_lock::verifier(&new_password);
+        crate::idle_lock::in_use();
         leptos::task::spawn_local(async move {
             if let Err(e) = db::save_session(&session).await {
                 // The server has the new password; at worst the next start

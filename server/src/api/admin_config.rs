@@ -75,6 +75,13 @@ fn keep_stored(
     let (Some(body), Some(shape)) = (body.as_object_mut(), shape.as_object()) else {
         return;
     };
+    // A key the shape does not have: not these fields but another form of
+    // the value (a rule in working days, `{"working_days": 3}`, where the
+    // default is in hours), taken whole; or a typo, which
+    // `parse_settings` refuses.
+    if body.keys().any(|k| !shape.contains_key(k)) {
+        return;
+    }
     for (key, default) in shape {
         match body.get_mut(key) {
             Some(sent) => {
@@ -549,11 +556,17 @@ mod tests {
             .remove("due_soon_hours");
         body["deadlines"]["solution_by_severity"] = serde_json::json!({});
         body["satisfied_min"] = 5.into();
+        // A clock's rule turned from hours into working days.
+        body["deadlines"]["register_written"] = serde_json::json!({"working_days": 1});
         keep_stored(&mut body, &stored, &shape);
         let settings = parse_settings(body).unwrap();
         assert_eq!(settings.idle_lock_minutes, 30);
         assert_eq!(settings.deadlines.due_soon_hours, 12);
         assert!(settings.deadlines.solution_by_severity.is_empty());
         assert_eq!(settings.satisfied_min, 5);
+        assert_eq!(
+            serde_json::to_value(&settings).unwrap()["deadlines"]["register_written"],
+            serde_json::json!({"working_days": 1})
+        );
     }
 }

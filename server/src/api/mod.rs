@@ -210,9 +210,10 @@ fn compression() -> CompressionLayer<impl Predicate> {
     ),
     // The bodies' schemas are collected from the annotations; `ErrorBody` is
     // named here because the shared error answers (`responses`) refer to
-    // it, and `ConfigItem` because `PullResponse`, generic over how a
-    // reader takes its items, refers to it without collecting it.
-    components(schemas(ErrorBody, shared::wire::ConfigItem)),
+    // it, and `ConfigItem` and `PulledOp` because `PullResponse`, generic
+    // over how a reader takes its items and ops, refers to them without
+    // collecting them.
+    components(schemas(ErrorBody, shared::wire::ConfigItem, shared::wire::PulledOp)),
     modifiers(&BearerAuth, &Middleware)
 )]
 pub struct ApiDoc;

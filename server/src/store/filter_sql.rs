@@ -83,7 +83,8 @@ pub(super) fn case_where(
             any.push("search LIKE ? ESCAPE '\\'".into());
             args.push(like(place).into());
         }
-        if f.shown.name {
+        // A query of dots or marks alone leaves no name to find.
+        if f.shown.name && !query.name().is_empty() {
             any.push("search_name LIKE ? ESCAPE '\\'".into());
             args.push(like(query.name()).into());
         }
