@@ -9,8 +9,9 @@
 //! clock moved by hand, or by a test, neither locks nor opens it), and
 //! the time a sleeping tablet's page lay hidden by the wall clock (the
 //! page's clock may stand still in sleep). Across pages, the last use is
-//! kept in `localStorage` by the wall clock, so a reload or a browser
-//! reopened the next morning starts locked; and once locked, a latch
+//! kept in `localStorage` by the wall clock, taken over by the next page
+//! as it starts, so a reload or a browser reopened the next morning starts
+//! locked; and once locked, a latch
 //! kept there too holds the lock until the password or a login opens it,
 //! whatever another page writes. The wrong passwords are kept as well: a
 //! reload does not give back the attempts. Only a page with a session that
@@ -34,8 +35,9 @@ const FAILED: &str = "idle-failed";
 const STORE_EVERY_MS: f64 = 5_000.0;
 
 thread_local! {
-    /// The last use by the page's clock; none before the first in this page.
-    static LAST: Cell<Option<f64>> = const { Cell::new(None) };
+    /// The last use by the page's clock (one kept by an earlier page
+    /// taken over at the start, `watch`).
+    static LAST: Cell<f64> = const { Cell::new(0.0) };
     /// The last use stored, by the wall clock, as this page wrote or found it.
     static STORED: Cell<f64> = const { Cell::new(f64::NEG_INFINITY) };
     /// When the page was last hidden, by the wall clock.
@@ -91,7 +93,7 @@ fn forget(key: &str) {
 /// Notes a use now, by both clocks.
 fn used_now() {
     let wall = js_sys::Date::now();
-    LAST.with(|l| l.set(Some(page_clock())));
+    LAST.with(|l| l.set(page_clock()));
     STORED.with(|s| s.set(wall));
     write(SINCE, wall);
 }
@@ -135,23 +137,17 @@ pub fn watch(ctx: AppCtx) -> IdleLock {
         })
     };
     let minutes = move || ctx.config.with(|c| c.settings.idle_lock_minutes);
-    // The last use stored by an earlier page, by the wall clock: until
-    // this page is used, the lock reckons from it. One later than now
-    // (the clock set back since) counts as now.
+    // The last use kept by an earlier page, by the wall clock, taken over
+    // once in this page's clock: a reload or a browser opened the next
+    // morning reckons from it. One later than now (the clock set back
+    // since) counts as now. From here on the wall clock is not read.
     let wall = js_sys::Date::now();
-    STORED.with(|s| s.set(read(SINCE).map_or(wall, |since| since.min(wall))));
+    let stored = read(SINCE).map_or(wall, |since| since.min(wall));
+    STORED.with(|s| s.set(stored));
+    LAST.with(|l| l.set(page_clock() - (wall - stored)));
     let due = move |minutes: u32| {
-        if read(LATCHED).is_some() {
-            return true;
-        }
-        match LAST.with(Cell::get) {
-            Some(last) => idle_lock::is_due(minutes, 0, (page_clock() - last) as i64),
-            None => idle_lock::is_due(
-                minutes,
-                STORED.with(Cell::get) as i64,
-                js_sys::Date::now() as i64,
-            ),
-        }
+        read(LATCHED).is_some()
+            || idle_lock::is_due(minutes, 0, (page_clock() - LAST.with(Cell::get)) as i64)
     };
     let locked = Memo::new(move |_| {
         ctx.now.track();
@@ -181,11 +177,10 @@ pub fn watch(ctx: AppCtx) -> IdleLock {
             return;
         }
         let stored = STORED.with(Cell::get);
-        let wall = js_sys::Date::now();
-        if (wall - stored).abs() >= STORE_EVERY_MS || LAST.with(Cell::get).is_none() {
+        if (js_sys::Date::now() - stored).abs() >= STORE_EVERY_MS {
             used_now();
         } else {
-            LAST.with(|l| l.set(Some(page_clock())));
+            LAST.with(|l| l.set(page_clock()));
         }
     };
     for event in ["pointerdown", "keydown", "input", "wheel"] {
