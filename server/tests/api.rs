@@ -780,16 +780,6 @@ fn scope_and_masking_on_every_read() {
     }
 
     // Case list and case reads follow the same scope.
-    let list_ids = |c: &Client, q: &str| -> Vec<String> {
-        let (s, page) = c.get(&format!("/api/v1/cases{q}"));
-        assert_eq!(s, 200, "{page}");
-        page["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|i| i["id"].as_str().unwrap().to_string())
-            .collect()
-    };
     assert_eq!(list_ids(&staff_a, ""), [reg_a.case_id.to_string()]);
     assert_eq!(list_ids(&manager_b, ""), [reg_b.case_id.to_string()]);
     assert_eq!(list_ids(&quality, "").len(), 2);
@@ -1803,19 +1793,23 @@ fn a_case_is_found_by_its_address_in_short() {
     );
     assert_eq!(status, 200, "{body}");
     assert!(common::quarantined_codes(&body).is_empty(), "{body}");
-    let found = |q: &str| -> Vec<String> {
-        let (status, page) = staff.get(&format!("/api/v1/cases?q={q}"));
-        assert_eq!(status, 200, "{page}");
-        page["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|i| i["id"].as_str().unwrap().to_string())
-            .collect()
-    };
+    let found = |q: &str| list_ids(&staff, &format!("?q={q}"));
     let (first, second) = (first.case_id.to_string(), second.case_id.to_string());
     for typed in ["1-101", "1栋101", "1号楼101室"] {
         assert_eq!(found(typed), [first.as_str()], "{typed}");
     }
     assert_eq!(found("1%23102"), [second.as_str()]);
+}
+
+/// The ids of the cases `c`'s list shows for the query string `q`
+/// (`""`, or `?q=…&…`), in order.
+fn list_ids(c: &Client, q: &str) -> Vec<String> {
+    let (s, page) = c.get(&format!("/api/v1/cases{q}"));
+    assert_eq!(s, 200, "{page}");
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap().to_string())
+        .collect()
 }
