@@ -396,6 +396,13 @@ pub async fn sleep(ms: i32) {
 }
 
 impl AppCtx {
+    /// Whether the screen holds what leaving it drops: photos and
+    /// signatures not saved, an office form's typing (it keeps no
+    /// drafts), or a form typed while the browser refuses its draft.
+    pub fn holding(&self) -> bool {
+        self.staged.get() > 0 || self.unsaved.get() > 0 || self.drafts_refused.get()
+    }
+
     /// Fresh, empty state; [`AppCtx::load`] fills it.
     pub fn new() -> AppCtx {
         let session = RwSignal::new(None);

@@ -260,7 +260,8 @@ async fn run(ctx: AppCtx, token: &str) -> Result<u64, ApiError> {
                 {
                     forget_clock_ahead(ctx, token).await?;
                 }
-                crate::evidence::upload::upload_waiting(ctx, token).await?;
+                // What stops the uploads is said once the rest is done.
+                let uploaded = crate::evidence::upload::upload_waiting(ctx, token).await;
                 // Space first, then the thumbnails: a storage that is full
                 // must not fail every sync, nor keep what frees it from
                 // running. A thumbnail not kept is fetched at the next.
@@ -276,6 +277,7 @@ async fn run(ctx: AppCtx, token: &str) -> Result<u64, ApiError> {
                 if let Some(e) = push_failed {
                     return Err(e);
                 }
+                uploaded?;
                 // The rest of the sync went on: the user still gets the
                 // others' changes, and the uploads a colleague's login
                 // would otherwise wait for are made. The sync is done;

@@ -98,6 +98,16 @@ impl ApiError {
         )
     }
 
+    /// A file the server could not write or read: 507 when the disk or
+    /// the user's disk quota is full, as for the database, else 500.
+    pub fn io(e: std::io::Error) -> ApiError {
+        use std::io::ErrorKind::{QuotaExceeded, StorageFull};
+        match e.kind() {
+            StorageFull | QuotaExceeded => ApiError::storage_full(e),
+            _ => ApiError::internal(e),
+        }
+    }
+
     /// The status.
     pub fn status(&self) -> StatusCode {
         self.status

@@ -1161,7 +1161,8 @@ fn the_allowed_clock_skew_is_a_flag() {
         let op = a.register_at(&fx.pa, CaseKind::Complaint, at, |_| {});
         quarantined(&push(&c, &a, &[op]))
     };
-    let server = Server::start(fx.data.path());
+    // The default, as `server serve` has it.
+    let server = Server::start_with(fx.data.path(), &["--max-clock-skew-minutes", "1440"]);
     assert_eq!(ahead(&server, 23 * 60), []);
     assert_eq!(
         ahead(&server, 25 * 60),
@@ -1171,6 +1172,52 @@ fn the_allowed_clock_skew_is_a_flag() {
     let strict = Server::start_with(fx.data.path(), &["--max-clock-skew-minutes", "5"]);
     assert_eq!(ahead(&strict, 2), []);
     assert_eq!(ahead(&strict, 10), [(1, "clock.out_of_range".to_string())]);
+}
+
+/// An act dated back, to look on time or to slip in before a colleague's,
+/// is set aside: a device's clock never goes back from one op to the next
+/// (`clock.went_back`), and an op's time lies no further than the allowed
+/// skew before its device's first login or its own HLC (`clock.behind`).
+/// An op recorded offline some hours ago, as a tablet does, is taken.
+#[test]
+fn an_act_dated_back_is_set_aside() {
+    let fx = Fixture::new();
+    let server = Server::start_with(fx.data.path(), &["--max-clock-skew-minutes", "1440"]);
+    let login = || {
+        let (c, body) = Client::login(&server.base, "staff_a");
+        (c, Author::new(&body))
+    };
+    let (c, mut a) = login();
+    let reg = a.register(&fx.pa, "楼道灯不亮");
+    let case = reg.case_id;
+    assert_eq!(quarantined(&push(&c, &a, &[reg])), []);
+    let three_days_ago = Utc::now() - Duration::days(3);
+
+    // Its own clock runs on; its time claims three days ago.
+    let mut dated_back = a.op(case, None, note("已处理"));
+    dated_back.at = three_days_ago;
+    // Its clock set before the op the device made before it.
+    let mut clock_back = a.op(case, None, note("已处理"));
+    clock_back.hlc.wall_ms = three_days_ago.timestamp_millis();
+    clock_back.at = three_days_ago;
+    // Made offline this morning, sent now: taken.
+    let mut this_morning = a.op(case, None, note("上午已上门"));
+    this_morning.at = Utc::now() - Duration::hours(3);
+    assert_eq!(
+        quarantined(&push(&c, &a, &[dated_back, clock_back, this_morning])),
+        [
+            (2, "clock.behind".to_string()),
+            (3, "clock.went_back".to_string())
+        ]
+    );
+
+    // A new login's device, clock and time both three days back.
+    let (c, mut fresh) = login();
+    let op = fresh.op_at(case, None, note("已处理"), three_days_ago);
+    assert_eq!(
+        quarantined(&push(&c, &fresh, &[op])),
+        [(1, "clock.behind".to_string())]
+    );
 }
 
 /// Attack 3: statistics over a period in year 262142 must not loop over
@@ -1738,9 +1785,10 @@ fn values_beyond_their_bounds_are_quarantined() {
     let mut too_old = s.op(case, None, note("上个世纪"));
     too_old.at = "1999-12-31T23:59:59Z".parse().expect("a time");
     add(too_old, &["clock.out_of_range"]);
-    let mut tomorrow_and_more = s.op(case, None, note("明天"));
-    tomorrow_and_more.at = Utc::now() + Duration::days(2);
-    add(tomorrow_and_more, &["clock.out_of_range"]);
+    // Past the test server's allowed skew (`common::lenient_clock`).
+    let mut years_ahead = s.op(case, None, note("十一年后"));
+    years_ahead.at = Utc::now() + Duration::days(11 * 366);
+    add(years_ahead, &["clock.out_of_range"]);
     add(
         s.op(
             case,

@@ -781,6 +781,19 @@ fn backup_and_restore_cover_the_blobs() {
     attach_accepted(&mut w, AttachmentKind::Photo, &photo);
     assert_eq!(w.staff.blob_upload(&photo, 0).status, 200);
     let backup = w.fx.data.path().join("nightly.sqlite3");
+    // A backup that fails after the database is written (here a blob it
+    // cannot copy; a full disk in the field) leaves nothing behind to keep
+    // the disk full.
+    let uncopyable = stored(&w, &hash).with_file_name("ff".repeat(32));
+    std::fs::create_dir(&uncopyable).expect("a blob that cannot be copied");
+    common::cli_refused(w.fx.data.path(), &["backup", backup.to_str().unwrap()]);
+    std::fs::remove_dir(&uncopyable).expect("remove it");
+    let partials: Vec<String> = std::fs::read_dir(w.fx.data.path())
+        .expect("the data dir")
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.starts_with("nightly"))
+        .collect();
+    assert!(partials.is_empty(), "{partials:?}");
     // What an earlier run cut off left is replaced, and nothing is left
     // under another name once the backup is whole.
     let cut_off = w.fx.data.path().join("nightly.sqlite3.partial");

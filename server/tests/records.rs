@@ -349,10 +349,12 @@ fn a_record_not_proven_by_its_authors_key_is_set_aside() {
     let own = note(&mut a, first.case_id, "已上门查看");
     let mut manager = Author::on(a.device, m.id, m.role, a.number);
     manager.seq = a.seq;
+    manager.clock = a.clock.clone();
     let by_manager = note(&mut manager, first.case_id, "经理已查看");
     // Written afterwards, in the manager's name.
     let forged = note(&mut manager, first.case_id, "经理同意赔偿");
     a.seq = manager.seq;
+    a.clock = manager.clock.clone();
     let changed = note(&mut a, first.case_id, "已修好");
     let ops = [
         own.clone(),

@@ -364,6 +364,10 @@ fn spawn_server(data: &Path, addr: &str, tls: Option<&Tls>, dist: &Path) -> (Chi
     let mut command = Command::new(server_bin());
     command
         .args(["serve", "--addr", addr, "--log-level", "warn"])
+        // Ten years: tests date a tablet's ops long before it first logged
+        // in (a retention period passed), which a server refuses of a
+        // tablet whose clock is that far behind (`clock.behind`).
+        .args(["--max-clock-skew-minutes", "5256000"])
         .arg("--data-dir")
         .arg(data)
         .arg("--dist")

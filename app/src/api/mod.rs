@@ -714,6 +714,10 @@ pub fn code_message(code: &str, lang: Lang) -> Option<String> {
             "时间超出允许范围：设备的时钟可能不准，请校准时间",
             "A time is out of range: the tablet's clock may be wrong",
         ),
+        "clock.behind" | "clock.went_back" => (
+            "记录的时间早于本设备的记录所允许的范围：设备的时钟可能被调慢，请校准时间",
+            "The record's time lies further back than this tablet's own records allow: its clock may have been set back",
+        ),
         // The bounds of `shared::validation`, as the server quarantines an
         // op for them (the form shows the field's own message first).
         "validation.required" => ("有必填项未填写", "A required field is empty"),

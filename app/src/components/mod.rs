@@ -405,8 +405,7 @@ pub fn leave_to(ctx: AppCtx, to: Screen) {
 /// would drop what only this screen holds (`LeaveWarning` says so); the
 /// second tap goes.
 pub fn held_back(ctx: AppCtx, to: Screen) -> bool {
-    let holding = ctx.staged.get_untracked() > 0 || ctx.unsaved.get_untracked() > 0;
-    if holding && ctx.leaving.get_untracked() != Some(to) {
+    if untrack(|| ctx.holding()) && ctx.leaving.get_untracked() != Some(to) {
         ctx.leaving.set(Some(to));
         return true;
     }
@@ -420,14 +419,18 @@ pub fn held_back(ctx: AppCtx, to: Screen) -> bool {
 pub fn LeaveWarning() -> impl IntoView {
     let ctx = use_app();
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
-    let holding = move || ctx.staged.get() > 0 || ctx.unsaved.get() > 0;
     view! {
-        <Show when=move || { ctx.leaving.with(Option::is_some) && holding() }>
+        <Show when=move || { ctx.leaving.with(Option::is_some) && ctx.holding() }>
             <section class="banner warn" role="alert" data-testid="leave-warning">
                 <p>{move || if ctx.staged.get() > 0 {
                     t(
                         "本页有尚未保存的照片或签名，离开将丢失。请先保存；仍要离开请再点一次。",
                         "This screen holds photos or signatures not saved yet, which leaving drops. Save them first, or tap again to leave.",
+                    )()
+                } else if ctx.unsaved.get() == 0 {
+                    t(
+                        "浏览器无法暂存本页填写的内容（存储空间可能已满），离开将丢失。请先保存；仍要离开请再点一次。",
+                        "The browser cannot keep what is typed in this screen (its storage may be full), and leaving drops it. Save it first, or tap again to leave.",
                     )()
                 } else {
                     t(
@@ -632,9 +635,9 @@ pub fn BlockedBanner() -> impl IntoView {
     // What the screen holds unsaved (photos and signatures staged, a form
     // typed) goes with a logout: said first, the second tap goes.
     let relogin_asked = RwSignal::new(false);
-    let holding = move || ctx.staged.get() > 0 || ctx.unsaved.get() > 0;
+    let holding = move || ctx.holding();
     let relogin = move |_| {
-        if holding() && !relogin_asked.get_untracked() {
+        if untrack(holding) && !relogin_asked.get_untracked() {
             relogin_asked.set(true);
         } else {
             leptos::task::spawn_local(ctx.log_out());

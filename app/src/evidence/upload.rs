@@ -15,7 +15,8 @@ use shared::blob::{BlobHash, CHUNK_BYTES};
 
 /// Uploads every waiting blob whose op the server acknowledged. A blob the
 /// server refuses for its own reasons stays waiting, and the others go on;
-/// losing the network or the session stops the round. One it takes no
+/// losing the network or the session, or a server failing (its disk
+/// full: `storage.full`), stops the round, with that error. One it takes no
 /// bytes for (`blob.unknown`: the op went to quarantine, or its case left
 /// the user's scope) or will never take (`blob.wrong_type`) is set aside:
 /// offered again at every sync, but no longer holding the tablet against
@@ -48,6 +49,17 @@ pub async fn upload_waiting(ctx: AppCtx, token: &str) -> Result<(), ApiError> {
                 | ApiError::Unauthorized { .. }
                 | ApiError::UpdateRequired
                 | ApiError::Storage(_)),
+            ) => {
+                result = Err(e);
+                break;
+            }
+            // The server's disk full, or the server failing: the next
+            // file would fare no better, and the sync must say so; the
+            // bytes stay here for the next sync.
+            Err(
+                e @ ApiError::Server {
+                    status: 500..=599, ..
+                },
             ) => {
                 result = Err(e);
                 break;

@@ -177,10 +177,7 @@ pub async fn put(
                 format!("{e}; nothing was kept, upload it again from byte 0"),
             ));
         }
-        Err(BlobError::Io(e)) if e.kind() == std::io::ErrorKind::StorageFull => {
-            return Err(ApiError::storage_full(e));
-        }
-        Err(BlobError::Io(e)) => return Err(ApiError::internal(e)),
+        Err(BlobError::Io(e)) => return Err(ApiError::io(e)),
     };
     let (offset, complete) = match progress {
         Progress::Complete => (size, true),
@@ -197,7 +194,11 @@ pub async fn put(
             serde_json::json!({ "hash": hash.to_string(), "size": size }),
         );
         let store = state.store.clone();
-        blocking(move || store.audit(entry)).await?;
+        // The blob is stored whole: an error answered now would not undo
+        // that, and the tablet, finding it whole, would never send it again.
+        if let Err(e) = blocking(move || store.audit(entry)).await {
+            tracing::error!(%hash, error = ?e, "a whole blob's upload was not written to the audit log");
+        }
     }
     let answer = BlobUpload {
         offset,
@@ -325,7 +326,7 @@ async fn known(
         let progress = store
             .blobs()
             .progress_toward(&hash, size)
-            .map_err(ApiError::internal)?;
+            .map_err(ApiError::io)?;
         Ok((Known { size, media_type }, progress))
     })
     .await?

@@ -48,7 +48,11 @@ pub struct ExportLang {
 
 impl From<ExportError> for ApiError {
     fn from(e: ExportError) -> Self {
-        ApiError::internal(e)
+        match e {
+            ExportError::Io(e) => ApiError::io(e),
+            ExportError::Store(e) => e.into(),
+            e => ApiError::internal(e),
+        }
     }
 }
 

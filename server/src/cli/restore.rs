@@ -112,19 +112,29 @@ fn delete_again(data: &Data, cases: &[CaseId]) -> Result<(), String> {
         )
     })?;
     let mut deleted = 0;
+    // Each case is tried even when one fails (a full disk): the list of
+    // those left is known only here, and a second restore cannot find it.
+    let mut failed = Vec::new();
     for id in cases {
         let audit = super::cli_audit(
             "case.delete",
             serde_json::json!({ "case": id, "after_restore": true }),
         );
-        match store
-            .delete_case(*id, false, Utc::now(), &audit)
-            .map_err(|e| e.to_string())?
-        {
-            Ok(_) => deleted += 1,
-            Err(refusal) => println!("case {id} was not deleted again: {}", refusal.code()),
+        match store.delete_case(*id, false, Utc::now(), &audit) {
+            Ok(Ok(_)) => deleted += 1,
+            Ok(Err(refusal)) => {
+                println!("case {id} was not deleted again: {}", refusal.code())
+            }
+            Err(e) => failed.push(format!("{id} ({e})")),
         }
     }
     println!("deleted again {deleted} case(s) deleted since the backup");
-    Ok(())
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "these cases were deleted since the backup and are back, to delete by hand: {}",
+            failed.join(", ")
+        ))
+    }
 }

@@ -24,8 +24,10 @@ pub struct Serve {
     /// The built app to serve at `/`.
     #[arg(long)]
     dist: Option<PathBuf>,
-    /// How far ahead of the server's clock an op's times may be, in
-    /// minutes, before it is quarantined as `clock.out_of_range`.
+    /// How far a tablet's clock may be off, in minutes: an op's times
+    /// further ahead of the server's clock are quarantined as
+    /// `clock.out_of_range`, its own time further before its device's
+    /// first login or its own HLC as `clock.behind`.
     #[arg(long, default_value_t = 24 * 60)]
     max_clock_skew_minutes: u32,
     #[command(flatten)]

@@ -11,10 +11,11 @@
 
 pub mod plan;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest, Sha256};
 use shared::case::{Assignee, CaseKind};
 use shared::category::Category;
+use shared::hlc::Hlc;
 use shared::id::{PropertyId, UserId};
 use shared::lang::{Coded, Lang};
 use shared::op::{Action, ActionKind, Op, SCHEMA_VERSION};
@@ -66,6 +67,8 @@ pub struct Facts<'a> {
     /// at least the oldest the server took when it registered the device
     /// (0 when neither is known).
     pub schema_before: u32,
+    /// What the server holds of the device's clock before this op.
+    pub device_clock: DeviceClock,
     /// The property of the op's case, if the case is known (a deleted
     /// case's too).
     pub case_property: Option<PropertyId>,
@@ -120,6 +123,21 @@ pub struct Facts<'a> {
     pub settings: &'a Settings,
     /// The latest time an op may carry: the server's clock plus the allowed skew.
     pub ceiling: DateTime<Utc>,
+    /// The allowed skew: how far a tablet's clock may be off, ahead of the
+    /// server's or behind the device's own records.
+    pub skew: Duration,
+}
+
+/// What the server holds of a device's clock, from its own records: its
+/// ops come in their sequence order, each stamped by the device's HLC,
+/// which never goes back, and none made before the device first logged in.
+#[derive(Debug, Clone, Copy)]
+pub struct DeviceClock {
+    /// When the device first logged in, by the server's clock.
+    pub first_seen: DateTime<Utc>,
+    /// The HLC of the device's op the server holds with the highest
+    /// sequence number below this op's.
+    pub last_hlc: Option<Hlc>,
 }
 
 /// The decision.
@@ -149,6 +167,40 @@ fn invalid_fields(op: &Op, errors: &[FieldError]) -> Verdict {
         .first()
         .map_or("validation.invalid", |e| e.error.code());
     quarantine(op, code, invalid_message(errors))
+}
+
+/// An op whose times the server's own records of its device contradict.
+/// A tablet's clock set back is what an honest one shows; an act dated
+/// back is what a user escaping a deadline would send: a resolution dated
+/// before the clock ran out, a withdrawal slotted before a manager's
+/// later acts. The HLC orders the device's ops as they were made, so one
+/// below its predecessor's was not made after it (`clock.went_back`). The
+/// op's own time is bounded by the skew the server allows from below as
+/// from above: from the device's first login, and from its own HLC, which
+/// runs ahead of the tablet's clock only by what it pulled from clocks
+/// ahead, and those are held to the skew (`clock.behind`).
+fn clock_behind(f: &Facts<'_>) -> Option<Verdict> {
+    let op = f.op;
+    let clock = f.device_clock;
+    if clock.last_hlc.is_some_and(|last| op.hlc <= last) {
+        return Some(quarantine(
+            op,
+            "clock.went_back",
+            "the op's clock is not after the clock of its device's op before it".into(),
+        ));
+    }
+    let own_clock = DateTime::from_timestamp_millis(op.hlc.wall_ms).unwrap_or(op.at);
+    let floor = clock.first_seen.max(own_clock) - f.skew;
+    (op.at < floor).then(|| {
+        quarantine(
+            op,
+            "clock.behind",
+            format!(
+                "the op's time is more than {} minutes before its device's first login or its own clock: the tablet's clock is wrong, or the time is",
+                f.skew.num_minutes()
+            ),
+        )
+    })
 }
 
 /// Decides what to do with an op whose sequence number is the next expected one.
@@ -196,6 +248,9 @@ pub fn judge(f: &Facts<'_>) -> Verdict {
             "sync.hlc_device_mismatch",
             "the op's clock names another device".into(),
         );
+    }
+    if let Some(refused) = clock_behind(f) {
+        return refused;
     }
     if f.id_taken {
         return quarantine(

@@ -11,7 +11,7 @@ use super::audit_sql::write_audit;
 use super::blobs::BlobStore;
 use super::config::next_seq;
 use super::db::{Db, Dialect, Row, Value};
-use super::push_sql::{DeviceFacts, Received, Rules, Touched, accept, judge, oldest_schema};
+use super::push_sql::{DeviceFacts, Received, Rules, Touched, accept, device_before, judge};
 use super::sqlite::{parse_id, parse_ts, ts};
 use super::{AuditEntry, StoreError, StoreResult};
 use crate::push::{self, Verdict};
@@ -172,7 +172,7 @@ pub(super) fn reapply_quarantined(
     let mut touched = Touched::default();
     let device = DeviceFacts {
         number: device_number,
-        schema_before: oldest_schema(tx, &device, op.seq)?,
+        before: device_before(tx, &device, op.seq)?,
     };
     let mut judged = judge(tx, rules, &touched, &op, pusher.as_ref(), device)?;
     // Recorded before an admin changed its author's role or properties, an

@@ -442,7 +442,7 @@ impl<E: Engine> Store for E {
 /// (the configuration and properties) read in it.
 fn judged<E: Engine, T>(
     engine: &E,
-    ceiling: DateTime<Utc>,
+    (now, ceiling): (DateTime<Utc>, DateTime<Utc>),
     judge: impl FnOnce(&dyn Db, &Rules<'_>) -> StoreResult<T>,
 ) -> StoreResult<T> {
     engine.write(|tx| {
@@ -452,6 +452,7 @@ fn judged<E: Engine, T>(
             config: &config,
             properties: &properties,
             ceiling,
+            skew: ceiling - now,
         };
         judge(tx, &rules)
     })
@@ -470,7 +471,7 @@ impl<E: Engine> Administration for E {
         ceiling: DateTime<Utc>,
         audit: &AuditEntry,
     ) -> StoreResult<ReapplyOutcome> {
-        judged(self, ceiling, |tx, rules| {
+        judged(self, (now, ceiling), |tx, rules| {
             admin_sql::reapply_quarantined(
                 tx,
                 rules,
@@ -491,7 +492,7 @@ impl<E: Engine> Administration for E {
         ceiling: DateTime<Utc>,
         audit: &AuditEntry,
     ) -> StoreResult<Vec<(u64, ReapplyOutcome)>> {
-        judged(self, ceiling, |tx, rules| {
+        judged(self, (now, ceiling), |tx, rules| {
             admin_sql::reapply_imported(tx, rules, (device, seqs), (by, now), audit)
         })
     }

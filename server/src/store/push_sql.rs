@@ -20,14 +20,15 @@ use super::cases_sql::read_epoch;
 use super::config::next_seq;
 use super::db::{Db, Dialect, Value};
 use super::fold_sql::{FoldRun, config_stamp, materialize};
-use super::sqlite::{parse_id, ts};
+use super::sqlite::{parse_id, parse_ts, ts};
 use super::{Config, StoreError, StoreResult};
 use crate::push::plan::{self, Incoming, Step};
-use crate::push::{self, Verdict};
+use crate::push::{self, DeviceClock, Verdict};
 use chrono::{DateTime, Utc};
 use shared::blob::BlobHash;
 use shared::case::{Assignee, AttachmentKind, CaseKind, CaseState};
 use shared::fold::FoldContext;
+use shared::hlc::Hlc;
 use shared::id::{CaseId, DeviceId, OpId, PropertyId, UserId};
 use shared::op::{Action, Op};
 use shared::property::Property;
@@ -62,6 +63,8 @@ pub(super) struct Rules<'a> {
     pub properties: &'a [Property],
     /// The server's clock plus the allowed skew.
     pub ceiling: DateTime<Utc>,
+    /// The allowed skew, either way.
+    pub skew: chrono::Duration,
 }
 
 /// The cases whose ops changed in a transaction, with the ops stored for
@@ -471,6 +474,7 @@ pub(super) fn run_group(
                 config,
                 properties,
                 ceiling: job.ceiling,
+                skew: job.ceiling - job.now,
             };
             push(tx, &rules, epoch, job)
         })
@@ -539,7 +543,7 @@ fn push(tx: &dyn Db, rules: &Rules<'_>, epoch: u64, job: &PushJob) -> StoreResul
     let mut touched = Touched::default();
     let mut quarantined = Vec::new();
     // Read once, at the first op judged, then carried along the batch.
-    let mut schema_before = None;
+    let mut before = None;
     for ((op, (json, hash)), step) in ops.iter().zip(texts).zip(&plan.steps) {
         let incoming = Received {
             device,
@@ -573,20 +577,20 @@ fn push(tx: &dyn Db, rules: &Rules<'_>, epoch: u64, job: &PushJob) -> StoreResul
             Step::Clone => push::clone_notice(op),
             Step::Judge if job.unproven.contains(&op.seq) => push::unproven_notice(op),
             Step::Judge => {
-                let before = match schema_before {
-                    Some(schema) => schema,
-                    None => oldest_schema(tx, &device_key, op.seq)?,
+                let held = match before {
+                    Some(held) => held,
+                    None => device_before(tx, &device_key, op.seq)?,
                 };
-                schema_before = Some(before);
+                before = Some(held);
                 let device = DeviceFacts {
                     number: device_number,
-                    schema_before: before,
+                    before: held,
                 };
                 let judged = judge(tx, rules, &touched, op, Some(user), device)?;
                 match judged.verdict {
                     Verdict::Accept { property } => {
                         accept(tx, &mut touched, &incoming, property, judged.case_new)?;
-                        schema_before = Some(op.schema);
+                        before = Some(held.after(op));
                         continue;
                     }
                     Verdict::Quarantine(notice) => notice,
@@ -717,37 +721,66 @@ fn held_aside(tx: &dyn Db, device: &str, seq: u64) -> StoreResult<Option<Quarant
     .transpose()
 }
 
-/// The oldest schema `device`'s op `seq` may carry: the schema of the
+/// What the server holds of `device` before its op `seq`: the oldest
+/// schema that op may carry, and its clock. The schema is that of the
 /// device's op with the highest sequence number below `seq` that the
 /// server holds, and at least the oldest the server took when it
 /// registered the device (`devices.schema_floor`; 0 for devices older
 /// than that column). A tablet's ops never go back to an older schema, and
 /// a new device's app writes what the server took then, so a lower one is
 /// a claim to escape newer rules, refused (`push::Facts::schema_before`).
-pub(super) fn oldest_schema(tx: &dyn Db, device: &str, seq: u64) -> StoreResult<u32> {
+pub(super) fn device_before(tx: &dyn Db, device: &str, seq: u64) -> StoreResult<Before> {
     #[derive(serde::Deserialize)]
-    struct Schema {
+    struct Stamp {
         schema: u32,
+        hlc: Hlc,
     }
-    let floor: u32 = tx
+    let row = tx.query_one(
+        "SELECT schema_floor, first_seen FROM devices WHERE id = ?1",
+        &[device.into()],
+    )?;
+    let floor: u32 = row.get(0)?;
+    let first_seen = parse_ts(&row.get::<String>(1)?)?;
+    let last: Option<Stamp> = tx
         .query_opt(
-            "SELECT schema_floor FROM devices WHERE id = ?1",
-            &[device.into()],
+            "SELECT json FROM ops WHERE device_id = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT 1",
+            &[device.into(), Value::Int(seq as i64)],
         )?
-        .map(|r| r.get(0))
-        .transpose()?
-        .unwrap_or(0);
-    let Some(row) = tx.query_opt(
-        "SELECT json FROM ops WHERE device_id = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT 1",
-        &[device.into(), Value::Int(seq as i64)],
-    )?
-    else {
-        return Ok(floor);
-    };
-    let json: String = row.get(0)?;
-    serde_json::from_str::<Schema>(&json)
-        .map(|s| s.schema.max(floor))
-        .map_err(|e| StoreError::Internal(format!("stored op of device {device}: {e}")))
+        .map(|row| {
+            let json: String = row.get(0)?;
+            serde_json::from_str(&json)
+                .map_err(|e| StoreError::Internal(format!("stored op of device {device}: {e}")))
+        })
+        .transpose()?;
+    Ok(Before {
+        schema: last.as_ref().map_or(floor, |l| l.schema.max(floor)),
+        clock: DeviceClock {
+            first_seen,
+            last_hlc: last.map(|l| l.hlc),
+        },
+    })
+}
+
+/// [`device_before`]: what the server holds of a device before an op.
+#[derive(Clone, Copy)]
+pub(super) struct Before {
+    /// The oldest schema the op may carry.
+    pub schema: u32,
+    /// The device's clock.
+    pub clock: DeviceClock,
+}
+
+impl Before {
+    /// What holds before the next op of the device, once `op` is stored.
+    fn after(self, op: &Op) -> Before {
+        Before {
+            schema: op.schema,
+            clock: DeviceClock {
+                last_hlc: Some(op.hlc),
+                ..self.clock
+            },
+        }
+    }
 }
 
 /// What the server holds about the device an op came from.
@@ -755,8 +788,8 @@ pub(super) fn oldest_schema(tx: &dyn Db, device: &str, seq: u64) -> StoreResult<
 pub(super) struct DeviceFacts {
     /// The number the server gave it.
     pub number: u32,
-    /// [`oldest_schema`] of the op.
-    pub schema_before: u32,
+    /// [`device_before`] the op.
+    pub before: Before,
 }
 
 /// An op judged, and whether its case had no ops stored before it.
@@ -790,7 +823,8 @@ pub(super) fn judge(
         op,
         pusher,
         device_number: device.number,
-        schema_before: device.schema_before,
+        schema_before: device.before.schema,
+        device_clock: device.before.clock,
         case_property: stored.case_property,
         case_registered: stored.case_registered,
         case_deleted: stored.case_deleted,
@@ -811,6 +845,7 @@ pub(super) fn judge(
         categories: &rules.config.categories,
         settings: &rules.config.settings,
         ceiling: rules.ceiling,
+        skew: rules.skew,
     });
     Ok(Judged {
         verdict,

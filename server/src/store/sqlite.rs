@@ -138,6 +138,46 @@ impl SqliteStore {
     fn seed_config(&self) -> StoreResult<()> {
         self.write(|tx| config::seed_config(tx))
     }
+
+    /// The body of a backup: the database and its blobs written under
+    /// their partial names, then renamed into place.
+    fn write_backup(
+        &self,
+        partial: &Path,
+        partial_blobs: &Path,
+        blob_dir: &Path,
+        path: &Path,
+    ) -> StoreResult<u64> {
+        let partial_text = partial
+            .to_str()
+            .ok_or_else(|| StoreError::Internal("backup path is not UTF-8".into()))?;
+        self.read()?.execute("VACUUM INTO ?1", [partial_text])?;
+        // SQLite does not sync what `VACUUM INTO` writes.
+        std::fs::File::open(partial)
+            .and_then(|f| f.sync_all())
+            .map_err(io_at(partial))?;
+        // Blobs are never changed once whole, so copying them after the
+        // database is consistent: every blob the copy references and the
+        // server held is there (and perhaps a few newer ones).
+        let copied = self
+            .blobs
+            .copy_to(partial_blobs)
+            .map_err(io_at(partial_blobs))?;
+        std::fs::rename(partial_blobs, blob_dir).map_err(io_at(blob_dir))?;
+        std::fs::rename(partial, path).map_err(io_at(path))?;
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::File::open(dir)
+                .and_then(|f| f.sync_all())
+                .map_err(io_at(dir))?;
+        }
+        Ok(copied)
+    }
+}
+
+/// An IO error of a backup or restore, naming the path it failed on.
+fn io_at(what: &Path) -> impl FnOnce(std::io::Error) -> StoreError {
+    let what = what.display().to_string();
+    move |e| StoreError::Internal(format!("{what}: {e}"))
 }
 
 impl Engine for SqliteStore {
@@ -184,39 +224,21 @@ impl Engine for SqliteStore {
         // file that looks like a backup, and the next run starts again.
         let partial = PathBuf::from(format!("{target}.partial"));
         let partial_blobs = backup_blobs_dir(&partial);
-        let io = |what: &Path| {
-            let what = what.display().to_string();
-            move |e: std::io::Error| StoreError::Internal(format!("{what}: {e}"))
-        };
         if partial.exists() {
-            std::fs::remove_file(&partial).map_err(io(&partial))?;
+            std::fs::remove_file(&partial).map_err(io_at(&partial))?;
         }
         if partial_blobs.exists() {
-            std::fs::remove_dir_all(&partial_blobs).map_err(io(&partial_blobs))?;
+            std::fs::remove_dir_all(&partial_blobs).map_err(io_at(&partial_blobs))?;
         }
-        let partial_text = partial
-            .to_str()
-            .ok_or_else(|| StoreError::Internal("backup path is not UTF-8".into()))?;
-        self.read()?.execute("VACUUM INTO ?1", [partial_text])?;
-        // SQLite does not sync what `VACUUM INTO` writes.
-        std::fs::File::open(&partial)
-            .and_then(|f| f.sync_all())
-            .map_err(io(&partial))?;
-        // Blobs are never changed once whole, so copying them after the
-        // database is consistent: every blob the copy references and the
-        // server held is there (and perhaps a few newer ones).
-        let copied = self
-            .blobs
-            .copy_to(&partial_blobs)
-            .map_err(io(&partial_blobs))?;
-        std::fs::rename(&partial_blobs, &blob_dir).map_err(io(&blob_dir))?;
-        std::fs::rename(&partial, path).map_err(io(path))?;
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::File::open(dir)
-                .and_then(|f| f.sync_all())
-                .map_err(io(dir))?;
+        let written = self.write_backup(&partial, &partial_blobs, &blob_dir, path);
+        if written.is_err() {
+            // A backup cut off by a full disk would otherwise keep the
+            // disk full until someone found its files by hand; often the
+            // same disk as the database, so every push would be refused.
+            let _ = std::fs::remove_file(&partial);
+            let _ = std::fs::remove_dir_all(&partial_blobs);
         }
-        Ok(copied)
+        written
     }
 
     fn integrity_problems(&self) -> StoreResult<Vec<String>> {

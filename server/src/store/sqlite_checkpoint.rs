@@ -49,11 +49,21 @@ impl Checkpointer {
                 // Copying pages back can wait; the writer and the requests
                 // should not wait for it to be scheduled.
                 crate::bulk::lower_priority();
+                // Said when it starts failing and when it works again: a
+                // full disk fails it four times a second, for hours.
+                let mut failing = false;
                 while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(PERIOD) {
                     // A failed checkpoint leaves the WAL to the next one.
-                    if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
-                    {
-                        tracing::warn!("WAL checkpoint: {e}");
+                    match conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                        Err(e) if !failing => {
+                            tracing::warn!("WAL checkpoint: {e} (said again once it works)");
+                            failing = true;
+                        }
+                        Ok(()) if failing => {
+                            tracing::info!("WAL checkpoint works again");
+                            failing = false;
+                        }
+                        _ => {}
                     }
                     counted.fetch_add(1, Ordering::Relaxed);
                 }

@@ -205,6 +205,24 @@ pub fn cli_refused(data: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
+/// The allowed clock skew of a test's server unless the test sets its
+/// own: ten years. Tests date their ops (a period's statistics, a
+/// retention period passed) long before their devices first logged in,
+/// which a server refuses of a tablet (`clock.behind`).
+pub fn lenient_clock(flags: &[&str]) -> Vec<String> {
+    if flags.contains(&"--max-clock-skew-minutes") {
+        Vec::new()
+    } else {
+        vec![
+            "--max-clock-skew-minutes".into(),
+            LENIENT_SKEW_MINUTES.to_string(),
+        ]
+    }
+}
+
+/// [`lenient_clock`]'s skew: ten years.
+pub const LENIENT_SKEW_MINUTES: i64 = 10 * 365 * 24 * 60;
+
 /// A running server process. Killed on drop.
 pub struct Server {
     child: Child,
@@ -231,6 +249,7 @@ impl Server {
             ])
             .arg(data)
             .args(backend_args(data))
+            .args(lenient_clock(flags))
             .args(flags)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -715,7 +734,9 @@ pub struct Author {
     pub user: UserId,
     pub role: Role,
     pub seq: u64,
-    clock: shared::hlc::HlcClock,
+    /// The tablet's clock: a second author on the same tablet takes it
+    /// over with the sequence, as the tablet's ops never go back.
+    pub clock: shared::hlc::HlcClock,
     counter: u32,
     pub number: u32,
 }
@@ -923,7 +944,7 @@ pub fn seed_cases(
                     &user,
                     std::mem::take(&mut batch),
                     now,
-                    now + chrono::Duration::days(1),
+                    now + chrono::Duration::minutes(LENIENT_SKEW_MINUTES),
                 )
                 .expect("push");
             assert!(answer.quarantined.is_empty(), "{:?}", answer.quarantined);
