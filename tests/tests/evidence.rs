@@ -1280,6 +1280,45 @@ async fn a_full_tablet_says_so_and_keeps_the_case_typed() {
     browser.close().await;
 }
 
+/// A photo the server cannot store (its disk full; here its directory of
+/// uploads made unusable) is said at the sync, not passed over for a
+/// line in the console: the case's records went up, the photo waits on
+/// the tablet, and it goes up at the next sync once the server can take it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_photo_the_server_cannot_store_is_said_and_sent_later() {
+    let (server, _files, browser) = a_complaint_with_a_photo_staged("消防通道堵塞").await;
+    let partial = server.data_dir().join("blobs").join("partial");
+    let away = server.data_dir().join("blobs").join("partial.away");
+    std::fs::rename(&partial, &away).expect("move the uploads away");
+    std::fs::write(&partial, b"not a directory").expect("block the uploads");
+
+    browser.click("save-case").await;
+    browser.wait_attr("saved-evidence", "data-count", "1").await;
+    browser.wait_attr("sync-pending", "data-pending", "0").await;
+    let deadline = std::time::Instant::now() + e2e::TIMEOUT;
+    while browser.text("sync-error").await.is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the upload the server failed was not said"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    browser.wait_attr("sync-uploads", "data-waiting", "1").await;
+
+    std::fs::remove_file(&partial).expect("unblock");
+    std::fs::rename(&away, &partial).expect("move the uploads back");
+    browser.click("sync-now").await;
+    browser.wait_attr("sync-uploads", "data-waiting", "0").await;
+    while !browser.text("sync-error").await.is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline + e2e::TIMEOUT,
+            "the sync that sent the photo still says the error"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    browser.close().await;
+}
+
 /// A revoked tablet lists the records it could not upload, and says which
 /// photos only it holds instead of claiming that nothing is missing.
 #[tokio::test(flavor = "multi_thread")]

@@ -4,12 +4,17 @@ use super::sqlite::SqliteStore;
 use super::{AuditEntry, DeviceClaim, NewUser, Store};
 use chrono::Utc;
 use shared::case::{CaseKind, Channel, Complainant, Registration};
-use shared::hlc::HlcClock;
+use shared::hlc::Hlc;
 use shared::id::{CaseId, DeviceId, OpId, PropertyId};
 use shared::op::{Action, Op, SCHEMA_VERSION};
 use shared::property::{Location, Property};
 use shared::regno::RegNo;
 use shared::role::{Role, User};
+
+/// The counter of the HLC of the ops [`register`] makes: one made after
+/// another in the same millisecond has a later clock, as a device's would
+/// (the server refuses one that goes back, `clock.went_back`).
+static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
 
 /// The register op of a new case, the device's first op.
 pub(super) fn register(property: &Property, user: &User, device: DeviceId, number: u32) -> Op {
@@ -19,7 +24,11 @@ pub(super) fn register(property: &Property, user: &User, device: DeviceId, numbe
         case_id: CaseId(uuid::Uuid::now_v7()),
         device,
         seq: 1,
-        hlc: HlcClock::new(device, None).tick(at.timestamp_millis()),
+        hlc: Hlc {
+            wall_ms: at.timestamp_millis(),
+            counter: COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            device,
+        },
         at,
         author: user.id,
         role: Role::Staff,
