@@ -205,6 +205,14 @@ fn test(ctx: &Ctx) -> Result<()> {
 }
 
 fn test_steps(ctx: &Ctx, steps: &mut Steps) -> Result<()> {
+    // A run from scratch gains nothing from the incremental caches of the
+    // workspace's crates, which took 2.1 GB of target/ (a CI run failed
+    // for want of disk) and time to write.
+    let cargo = || {
+        let mut cargo = ctx.cargo();
+        cargo.env("CARGO_INCREMENTAL", "0");
+        cargo
+    };
     steps.time("install build tools", || {
         tools::install_lint_tools(ctx)?;
         install_build_tools(ctx)
@@ -213,7 +221,7 @@ fn test_steps(ctx: &Ctx, steps: &mut Steps) -> Result<()> {
     let postgres = steps.time("install postgresql", postgres::install_postgres)?;
     steps.time("fmt", || {
         step("check formatting");
-        cmd(ctx.cargo().args(["fmt", "--all", "--", "--check"]))
+        cmd(cargo().args(["fmt", "--all", "--", "--check"]))
     })?;
     // `--workspace` selects every member and ignores `default-members`, so
     // the app is excluded by name here and checked for wasm below.
@@ -222,7 +230,7 @@ fn test_steps(ctx: &Ctx, steps: &mut Steps) -> Result<()> {
     let mut wasm = alongside::start(ctx, &["--clippy"])?;
     steps.time("clippy (native)", || {
         step("clippy, native crates");
-        cmd(ctx.cargo().args([
+        cmd(cargo().args([
             "clippy",
             "--workspace",
             "--exclude",
@@ -241,7 +249,7 @@ fn test_steps(ctx: &Ctx, steps: &mut Steps) -> Result<()> {
     // `target/debug/server`, which the browser tests start.
     steps.time("build tests and server", || {
         step("build every test and the server");
-        cmd(ctx.cargo().args(TEST_SELECTION).arg("--no-run"))
+        cmd(cargo().args(TEST_SELECTION).arg("--no-run"))
     })?;
     steps.time("app for wasm (waited for)", || wasm.finish())?;
     let cluster = steps.time("start postgresql", || {
@@ -249,8 +257,7 @@ fn test_steps(ctx: &Ctx, steps: &mut Steps) -> Result<()> {
     })?;
     steps.time("tests", || {
         step("run all tests (unit, integration, end-to-end with Chromium)");
-        cmd(ctx
-            .cargo()
+        cmd(cargo()
             .args(TEST_SELECTION)
             .env(postgres::URL_VAR, &cluster.url)
             .env(postgres::CA_VAR, &cluster.ca)
@@ -262,12 +269,12 @@ fn test_steps(ctx: &Ctx, steps: &mut Steps) -> Result<()> {
     // database of the cluster: both engines must pass the same tests.
     steps.time("server tests on postgresql", || {
         step("run the server's integration tests on PostgreSQL");
-        let mut cargo = ctx.cargo();
-        cargo.args(TEST_SELECTION);
+        let mut run = cargo();
+        run.args(TEST_SELECTION);
         for name in server_test_names(&ctx.root)? {
-            cargo.args(["--test", &name]);
+            run.args(["--test", &name]);
         }
-        cmd(cargo
+        cmd(run
             .env("TEST_BACKEND", "postgres")
             .env(postgres::URL_VAR, &cluster.url)
             .env(postgres::CA_VAR, &cluster.ca)
