@@ -548,6 +548,35 @@ pub async fn ask_to_persist() {
     }
 }
 
+/// What the browser says of this site's storage on the tablet.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StorageUse {
+    /// Bytes used, by the browser's estimate.
+    pub used: f64,
+    /// Bytes the browser would let the site use in all.
+    pub quota: f64,
+    /// Whether the browser keeps it under storage pressure
+    /// ([`ask_to_persist`] granted): if not, a full disk may evict it.
+    pub persisted: bool,
+}
+
+/// Reads [`StorageUse`]; `None` where the browser does not tell.
+pub async fn storage_use() -> Option<StorageUse> {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_futures::JsFuture;
+    let storage = web_sys::window()?.navigator().storage();
+    let estimate: web_sys::StorageEstimate = JsFuture::from(storage.estimate().ok()?)
+        .await
+        .ok()?
+        .unchecked_into();
+    let persisted = JsFuture::from(storage.persisted().ok()?).await.ok()?;
+    Some(StorageUse {
+        used: estimate.get_usage()?,
+        quota: estimate.get_quota()?,
+        persisted: persisted.as_bool() == Some(true),
+    })
+}
+
 /// For what only this tablet holds (an op and what it names, the device's
 /// secret): the commit is reported once the changes are on disk, not only
 /// handed to the operating system (Chromium's default since version 121),

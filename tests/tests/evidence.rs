@@ -1319,6 +1319,41 @@ async fn a_photo_the_server_cannot_store_is_said_and_sent_later() {
     browser.close().await;
 }
 
+/// Settings say how much of the tablet's storage the app uses, as the
+/// browser estimates it, and warn when the browser has not promised to
+/// keep it (it may evict it when the disk fills).
+#[tokio::test(flavor = "multi_thread")]
+async fn settings_say_how_much_storage_the_records_use() {
+    let (_server, _files, browser) = a_complaint_with_a_photo_staged("电梯异响").await;
+    browser.click("save-case").await;
+    browser.wait_attr("saved-evidence", "data-count", "1").await;
+    browser.click("nav-settings").await;
+    browser.wait_for_test_id("settings-storage").await;
+    let deadline = std::time::Instant::now() + e2e::TIMEOUT;
+    let shown = loop {
+        let used = browser.attr("settings-storage", "data-used").await;
+        if let Ok(used) = used.parse::<f64>() {
+            break used;
+        }
+        assert!(std::time::Instant::now() < deadline, "no storage figure");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    // The browser's figure, read the same way; it grows only as the
+    // browser settles what it wrote.
+    let estimate = storage_used(&browser).await as f64;
+    assert!(
+        shown > 0.0 && shown <= estimate * 1.5,
+        "shown {shown}, the browser's estimate {estimate}"
+    );
+    let persisted = browser.attr("settings-storage", "data-persisted").await;
+    assert_eq!(
+        browser.find("settings-storage-evictable").await.is_some(),
+        persisted == "false",
+        "persisted: {persisted}"
+    );
+    browser.close().await;
+}
+
 /// A revoked tablet lists the records it could not upload, and says which
 /// photos only it holds instead of claiming that nothing is missing.
 #[tokio::test(flavor = "multi_thread")]

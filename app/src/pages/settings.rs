@@ -109,6 +109,7 @@ pub fn SettingsPage() -> impl IntoView {
                 // record sent is not yet everything sent.
                 <div class="kv"><dt>{t("待上传文件（照片、签名）", "Files waiting to upload (photos, signatures)")}</dt>
                     <dd data-testid="settings-files">{move || ctx.uploads_waiting()}</dd></div>
+                <StorageRow/>
             </dl>
             <details class="advanced" data-testid="settings-advanced">
                 <summary>{t("高级", "Advanced")}</summary>
@@ -279,5 +280,54 @@ pub(crate) fn LogoutButton() -> impl IntoView {
                 </div>
             </div>
         </Show>
+    }
+}
+
+/// How much of the tablet's storage the app uses, and whether the browser
+/// keeps it when the disk fills: a browser that was not asked to (an app
+/// never installed, by Chromium's measure) may evict every record only
+/// this tablet holds, which staff can prevent by installing the app.
+#[component]
+fn StorageRow() -> impl IntoView {
+    let ctx = use_app();
+    let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+    // Read again as cases come and go (a sync, a record saved).
+    let read = LocalResource::new(move || {
+        ctx.cases.track();
+        crate::db::storage_use()
+    });
+    let storage = move || read.get().flatten();
+    let text = move || {
+        storage().map(|s| {
+            let (used, quota) = (size(s.used), size(s.quota));
+            match ctx.lang.get() {
+                Lang::ZhCn => format!("已用 {used}，浏览器允许约 {quota}"),
+                Lang::En => format!("{used} used of about {quota} the browser allows"),
+            }
+        })
+    };
+    view! {
+        <div class="kv"><dt>{t("本机存储空间", "Storage on this tablet")}</dt>
+            <dd data-testid="settings-storage"
+                data-used=move || storage().map(|s| s.used.to_string())
+                data-persisted=move || storage().map(|s| s.persisted.to_string())>
+                {text}
+                <Show when=move || storage().is_some_and(|s| !s.persisted)>
+                    <p class="warning" data-testid="settings-storage-evictable">{t(
+                        "浏览器未承诺长期保留本机数据：磁盘空间不足时，尚未上传的记录可能被清除。请将本应用添加到主屏幕（安装），并及时同步。",
+                        "The browser has not promised to keep this tablet's data: when the disk fills, records not yet uploaded may be cleared. Add the app to the home screen (install it), and sync often.",
+                    )}</p>
+                </Show>
+            </dd></div>
+    }
+}
+
+/// Bytes for a person: "12.3 MB", "1.5 GB".
+fn size(bytes: f64) -> String {
+    const MB: f64 = 1024.0 * 1024.0;
+    if bytes < 1024.0 * MB {
+        format!("{:.1} MB", bytes / MB)
+    } else {
+        format!("{:.1} GB", bytes / MB / 1024.0)
     }
 }
