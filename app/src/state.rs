@@ -478,6 +478,7 @@ impl AppCtx {
                 .filter(|u| u.device == device)
                 .collect();
             unreadable_here = theirs.iter().map(|u| u.seq).collect();
+            let made_here_again = made_here.clone();
             let numbers = made_here.clone().map(|op| op.seq);
             state.resume(numbers.chain(unreadable_here.iter().copied()).max());
             let registered: Vec<shared::regno::RegNo> = made_here
@@ -501,6 +502,15 @@ impl AppCtx {
             {
                 state.observe_clock(newest, now());
             }
+            // And after every op it made that the server did not refuse:
+            // the server sets aside an op whose clock is not after the one
+            // before it (`clock.went_back`).
+            let refused = state.refused_ops();
+            let own = made_here_again
+                .filter(|op| !refused.contains(&op.id))
+                .map(|op| op.hlc)
+                .max();
+            state.last_hlc = state.last_hlc.max(own);
             state
         });
         self.ops.update_value(|log| {

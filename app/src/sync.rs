@@ -377,9 +377,20 @@ const MAX_SETBACKS: u32 = 3;
 /// ops must not carry that time on (`DeviceState::forget_clock_ahead`).
 async fn forget_clock_ahead(ctx: AppCtx, token: &str) -> Result<(), ApiError> {
     still_current(ctx, token)?;
+    // The server may still take an op not sent yet (recorded during the
+    // sync, held for its author's login), and a later op must order after
+    // it: the clock goes back no further.
+    let unsent = untrack(|| ctx.unsent());
     let snapshot = ctx.device.try_update(|d| {
         d.as_mut().map(|d| {
-            d.forget_clock_ahead();
+            let refused = d.refused_ops();
+            d.forget_clock_ahead(
+                unsent
+                    .iter()
+                    .filter(|op| !refused.contains(&op.id))
+                    .map(|op| op.hlc)
+                    .max(),
+            );
             d.clone()
         })
     });

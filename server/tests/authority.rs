@@ -1203,13 +1203,33 @@ fn an_act_dated_back_is_set_aside() {
     // Made offline this morning, sent now: taken.
     let mut this_morning = a.op(case, None, note("上午已上门"));
     this_morning.at = Utc::now() - Duration::hours(3);
+    // Its clock carried 20 hours ahead by a colleague's fast tablet, its
+    // own clock 10 hours slow: within twice the skew, taken.
+    let mut carried = a.op(case, None, note("已电话联系"));
+    carried.hlc.wall_ms = (Utc::now() + Duration::hours(20)).timestamp_millis();
+    carried.at = Utc::now() - Duration::hours(10);
     assert_eq!(
-        quarantined(&push(&c, &a, &[dated_back, clock_back, this_morning])),
+        quarantined(&push(
+            &c,
+            &a,
+            &[dated_back, clock_back, this_morning, carried]
+        )),
         [
             (2, "clock.behind".to_string()),
             (3, "clock.went_back".to_string())
         ]
     );
+    // An administrator who read why vouches for its time: taken.
+    let (admin, _) = Client::login(&server.base, "admin");
+    let (_, aside) = admin.get("/api/v1/admin/quarantine");
+    let entry = aside.as_array().expect("the quarantine")[0]["id"]
+        .as_i64()
+        .expect("an id");
+    let (_, outcome) = admin.post(
+        &format!("/api/v1/admin/quarantine/{entry}/reapply"),
+        &json!({}),
+    );
+    assert_eq!(outcome["outcome"], "accepted", "{outcome}");
 
     // A new login's device, clock and time both three days back.
     let (c, mut fresh) = login();

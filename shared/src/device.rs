@@ -254,10 +254,13 @@ impl DeviceState {
     /// without this every later op would carry that time on, and be
     /// refused too, even after the clock was set right. Call it after a
     /// pull took in the device's own accepted ops, so that no later op
-    /// orders before one of them.
-    pub fn forget_clock_ahead(&mut self) {
-        if self.last_hlc > self.accepted_hlc {
-            self.last_hlc = self.accepted_hlc;
+    /// orders before one of them, nor before `unsent`, the clock of the
+    /// newest of the device's ops not judged yet (the server refuses an op
+    /// whose clock is not after its predecessor's, `clock.went_back`).
+    pub fn forget_clock_ahead(&mut self, unsent: Option<Hlc>) {
+        let floor = self.accepted_hlc.max(unsent);
+        if self.last_hlc > floor {
+            self.last_hlc = floor;
         }
         self.clock_ahead = false;
     }
@@ -605,7 +608,11 @@ mod tests {
         let stored: DeviceState =
             serde_json::from_str(&serde_json::to_string(&d).unwrap()).unwrap();
         assert!(stored.clock_ahead);
-        d.forget_clock_ahead();
+        // Not below an op still to send, which the server may take.
+        let mut kept = d.clone();
+        kept.forget_clock_ahead(Some(ahead.hlc));
+        assert_eq!(kept.last_hlc, Some(ahead.hlc));
+        d.forget_clock_ahead(None);
         assert!(!d.clock_ahead, "forgotten once");
         let next = op(&mut d, 13, t + Duration::minutes(6));
         assert_eq!(next.hlc.wall(), t + Duration::minutes(6));
@@ -613,7 +620,7 @@ mod tests {
         // Nothing ahead: nothing forgotten.
         let before = d.last_hlc;
         d.observe(std::slice::from_ref(&next), t + Duration::minutes(6));
-        d.forget_clock_ahead();
+        d.forget_clock_ahead(None);
         assert_eq!(d.last_hlc, before);
     }
 

@@ -67,8 +67,9 @@ pub struct Facts<'a> {
     /// at least the oldest the server took when it registered the device
     /// (0 when neither is known).
     pub schema_before: u32,
-    /// What the server holds of the device's clock before this op.
-    pub device_clock: DeviceClock,
+    /// What the server holds of the device's clock before this op; none
+    /// when an administrator vouches for the op's time (a re-apply).
+    pub device_clock: Option<DeviceClock>,
     /// The property of the op's case, if the case is known (a deleted
     /// case's too).
     pub case_property: Option<PropertyId>,
@@ -176,12 +177,13 @@ fn invalid_fields(op: &Op, errors: &[FieldError]) -> Verdict {
 /// later acts. The HLC orders the device's ops as they were made, so one
 /// below its predecessor's was not made after it (`clock.went_back`). The
 /// op's own time is bounded by the skew the server allows from below as
-/// from above: from the device's first login, and from its own HLC, which
-/// runs ahead of the tablet's clock only by what it pulled from clocks
-/// ahead, and those are held to the skew (`clock.behind`).
+/// from above: by the skew from the device's first login, and by twice it
+/// from its own HLC, which runs ahead of the tablet's clock only by what
+/// it pulled from clocks ahead (held to the skew) and by how far the
+/// tablet's own clock is behind (`clock.behind`).
 fn clock_behind(f: &Facts<'_>) -> Option<Verdict> {
     let op = f.op;
-    let clock = f.device_clock;
+    let clock = f.device_clock?;
     if clock.last_hlc.is_some_and(|last| op.hlc <= last) {
         return Some(quarantine(
             op,
@@ -190,14 +192,22 @@ fn clock_behind(f: &Facts<'_>) -> Option<Verdict> {
         ));
     }
     let own_clock = DateTime::from_timestamp_millis(op.hlc.wall_ms).unwrap_or(op.at);
-    let floor = clock.first_seen.max(own_clock) - f.skew;
-    (op.at < floor).then(|| {
+    let floor = [
+        clock.first_seen.checked_sub_signed(f.skew),
+        own_clock.checked_sub_signed(f.skew * 2),
+    ]
+    .into_iter()
+    .flatten()
+    .max();
+    floor.is_some_and(|floor| op.at < floor).then(|| {
         quarantine(
             op,
             "clock.behind",
             format!(
-                "the op's time is more than {} minutes before its device's first login or its own clock: the tablet's clock is wrong, or the time is",
-                f.skew.num_minutes()
+                "the op's time lies further back than {} minutes before its device's first login, or twice that before its own clock: the tablet's clock is wrong, or the time is",
+                // The skew is the ceiling less the request's own clock
+                // reading, a moment later: a little under the minutes set.
+                (f.skew.num_seconds() + 59) / 60
             ),
         )
     })

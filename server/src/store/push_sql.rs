@@ -754,10 +754,10 @@ pub(super) fn device_before(tx: &dyn Db, device: &str, seq: u64) -> StoreResult<
         .transpose()?;
     Ok(Before {
         schema: last.as_ref().map_or(floor, |l| l.schema.max(floor)),
-        clock: DeviceClock {
+        clock: Some(DeviceClock {
             first_seen,
             last_hlc: last.map(|l| l.hlc),
-        },
+        }),
     })
 }
 
@@ -766,19 +766,29 @@ pub(super) fn device_before(tx: &dyn Db, device: &str, seq: u64) -> StoreResult<
 pub(super) struct Before {
     /// The oldest schema the op may carry.
     pub schema: u32,
-    /// The device's clock.
-    pub clock: DeviceClock,
+    /// The device's clock; none once an administrator vouches for the
+    /// op's time ([`Before::vouched`]).
+    pub clock: Option<DeviceClock>,
 }
 
 impl Before {
+    /// With no facts of the device's clock: for an op whose time an
+    /// administrator vouches for.
+    pub(super) fn vouched(self) -> Before {
+        Before {
+            clock: None,
+            ..self
+        }
+    }
+
     /// What holds before the next op of the device, once `op` is stored.
     fn after(self, op: &Op) -> Before {
         Before {
             schema: op.schema,
-            clock: DeviceClock {
+            clock: self.clock.map(|clock| DeviceClock {
                 last_hlc: Some(op.hlc),
-                ..self.clock
-            },
+                ..clock
+            }),
         }
     }
 }
