@@ -318,6 +318,26 @@ impl Browser {
         }
     }
 
+    /// Waits until `test_id` says nothing (or is gone): a message that
+    /// ends once what it said is over.
+    pub async fn wait_no_text(&self, test_id: &str) {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let got = match self.find(test_id).await {
+                Some(el) => el.text().await.unwrap_or_default(),
+                None => String::new(),
+            };
+            if got.is_empty() {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "[data-testid={test_id}] still says {got:?} after {TIMEOUT:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Waits until there are exactly `n` elements with `test_id`.
     pub async fn wait_count(&self, test_id: &str, n: usize) {
         let deadline = Instant::now() + TIMEOUT;

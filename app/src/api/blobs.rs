@@ -26,14 +26,16 @@ fn builder(method: Method, url: &str, token: &str) -> RequestBuilder {
 /// whole size the attach op declared.
 pub async fn progress(token: &str, hash: BlobHash) -> Result<(u64, u64), ApiError> {
     let resp = send(builder(Method::HEAD, &url(hash), token).build()).await?;
-    // An answer to HEAD has no body to carry its code, and its only 404
-    // and 410 are these.
+    // An answer to HEAD has no body to carry its code, and its only 404,
+    // 410, 500 and 507 are these.
     let code = match resp.status() {
         404 => Some(("blob.unknown", "no synced attachment names this blob")),
         410 => Some((
             "blob.discarded",
             "the record naming this blob was discarded",
         )),
+        500 => Some(("internal", "the server failed")),
+        507 => Some(("storage.full", "the server's disk is full")),
         _ => None,
     };
     if let Some((code, message)) = code {
