@@ -2,9 +2,10 @@
 //!
 //! An op carries the time its tablet's clock gave, and the deadlines and
 //! the inbox run on it too. The server refuses a clock that runs ahead
-//! (`clock.out_of_range`), but one that runs behind goes unnoticed: a
-//! registration recorded two days "ago" is overdue at once in head
-//! office's figures while the tablet shows it due. So every answer of the
+//! (`clock.out_of_range`), and one that runs behind by more than the
+//! allowed skew (`clock.behind`), but a clock behind by less goes
+//! unnoticed: a registration recorded hours "ago" is overdue sooner in
+//! head office's figures than the tablet shows it. So every answer of the
 //! server tells the tablet how far apart the two clocks are (its HTTP
 //! `Date`), and the app says so, until the clock is set right, across
 //! reloads and offline (what was last heard is kept in `localStorage`).

@@ -502,15 +502,17 @@ impl AppCtx {
             {
                 state.observe_clock(newest, now());
             }
-            // And after every op it made that the server did not refuse:
-            // the server sets aside an op whose clock is not after the one
-            // before it (`clock.went_back`).
+            // And after its own ops the server took, and those it has not
+            // judged yet (the outbox): the server sets aside an op whose
+            // clock is not after the one before it (`clock.went_back`).
+            // Not after those it refused, a clock ahead among them.
+            let acked = state.acked_seq;
             let refused = state.refused_ops();
-            let own = made_here_again
-                .filter(|op| !refused.contains(&op.id))
+            let unsent = made_here_again
+                .filter(|op| op.seq > acked && !refused.contains(&op.id))
                 .map(|op| op.hlc)
                 .max();
-            state.last_hlc = state.last_hlc.max(own);
+            state.last_hlc = state.last_hlc.max(state.accepted_hlc).max(unsent);
             state
         });
         self.ops.update_value(|log| {

@@ -377,9 +377,12 @@ const MAX_SETBACKS: u32 = 3;
 /// ops must not carry that time on (`DeviceState::forget_clock_ahead`).
 async fn forget_clock_ahead(ctx: AppCtx, token: &str) -> Result<(), ApiError> {
     still_current(ctx, token)?;
-    // The server may still take an op not sent yet (recorded during the
-    // sync, held for its author's login), and a later op must order after
-    // it: the clock goes back no further.
+    // The server will take an op not sent yet (recorded during the sync,
+    // held for its author's login) whose clock is not ahead of its own,
+    // and a later op must order after it: the clock goes back no further.
+    // One ahead of the server's time, as the tablet last heard it, is
+    // the clock being forgotten: the server will refuse it too.
+    let server_now_ms = js_sys::Date::now() + crate::clock::skew().get_untracked() as f64 * 1000.0;
     let unsent = untrack(|| ctx.unsent());
     let snapshot = ctx.device.try_update(|d| {
         d.as_mut().map(|d| {
@@ -387,7 +390,9 @@ async fn forget_clock_ahead(ctx: AppCtx, token: &str) -> Result<(), ApiError> {
             d.forget_clock_ahead(
                 unsent
                     .iter()
-                    .filter(|op| !refused.contains(&op.id))
+                    .filter(|op| {
+                        !refused.contains(&op.id) && op.hlc.wall_ms as f64 <= server_now_ms
+                    })
                     .map(|op| op.hlc)
                     .max(),
             );

@@ -50,6 +50,10 @@ pub const DB_FILE: &str = "cases.sqlite3";
 /// admin's password until they change it.
 pub const FIRST_ADMIN_FILE: &str = "first-admin.txt";
 
+/// How far a tablet's clock may be off unless `serve
+/// --max-clock-skew-minutes` says otherwise: a day.
+pub const CLOCK_SKEW_MINUTES: u32 = 24 * 60;
+
 /// Opens (creating if needed) the store in `data_dir`.
 pub fn open_store(data_dir: &Path) -> Result<SqliteStore, store::StoreError> {
     std::fs::create_dir_all(data_dir)
@@ -80,7 +84,7 @@ pub fn state(store: Arc<dyn store::Store>) -> AppState {
     AppState {
         store,
         token_days: 30,
-        max_clock_skew: chrono::Duration::days(1),
+        max_clock_skew: chrono::Duration::minutes(CLOCK_SKEW_MINUTES.into()),
         argon2: Arc::new(tokio::sync::Semaphore::new(cores)),
         first_admin_file: None,
         trusted_proxies: Arc::default(),

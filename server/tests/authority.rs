@@ -1162,7 +1162,8 @@ fn the_allowed_clock_skew_is_a_flag() {
         quarantined(&push(&c, &a, &[op]))
     };
     // The default, as `server serve` has it.
-    let server = Server::start_with(fx.data.path(), &["--max-clock-skew-minutes", "1440"]);
+    let default = server::CLOCK_SKEW_MINUTES.to_string();
+    let server = Server::start_with(fx.data.path(), &["--max-clock-skew-minutes", &default]);
     assert_eq!(ahead(&server, 23 * 60), []);
     assert_eq!(
         ahead(&server, 25 * 60),
@@ -1182,7 +1183,8 @@ fn the_allowed_clock_skew_is_a_flag() {
 #[test]
 fn an_act_dated_back_is_set_aside() {
     let fx = Fixture::new();
-    let server = Server::start_with(fx.data.path(), &["--max-clock-skew-minutes", "1440"]);
+    let default = server::CLOCK_SKEW_MINUTES.to_string();
+    let server = Server::start_with(fx.data.path(), &["--max-clock-skew-minutes", &default]);
     let login = || {
         let (c, body) = Client::login(&server.base, "staff_a");
         (c, Author::new(&body))

@@ -555,9 +555,10 @@ async fn a_bad_phone_is_reported_beside_the_field_and_nothing_is_saved() {
     browser.close().await;
 }
 
-/// The server cannot refuse a tablet clock that runs behind (an op may
-/// have been recorded long ago), so the app says it, from the server's
-/// time in its answers, until an answer finds the clock set right.
+/// The server cannot refuse a tablet clock that runs behind by less than
+/// the allowed skew (an op may have been recorded long ago), so the app
+/// says it, from the server's time in its answers, until an answer finds
+/// the clock set right.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_tablet_clock_that_runs_behind_is_said_until_it_is_set_right() {
     let server = Server::start();

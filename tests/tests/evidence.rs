@@ -1296,7 +1296,8 @@ async fn a_photo_the_server_cannot_store_is_said_and_sent_later() {
     browser.wait_attr("saved-evidence", "data-count", "1").await;
     browser.wait_attr("sync-pending", "data-pending", "0").await;
     browser.wait_text("sync-error", "服务器内部错误").await;
-    browser.wait_attr("sync-uploads", "data-waiting", "1").await;
+    // The photo and its thumbnail.
+    browser.wait_attr("sync-uploads", "data-waiting", "2").await;
 
     std::fs::remove_file(&partial).expect("unblock");
     std::fs::rename(&away, &partial).expect("move the uploads back");

@@ -15,8 +15,9 @@ use shared::blob::{BlobHash, CHUNK_BYTES};
 
 /// Uploads every waiting blob whose op the server acknowledged. A blob the
 /// server refuses for its own reasons stays waiting, and the others go on;
-/// losing the network or the session, or a server failing (its disk
-/// full: `storage.full`), stops the round, with that error. One it takes no
+/// losing the network or the session, or the server's disk full
+/// (`storage.full`), stops the round, with that error; the server failing
+/// on one file is said once the others went. One it takes no
 /// bytes for (`blob.unknown`: the op went to quarantine, or its case left
 /// the user's scope) or will never take (`blob.wrong_type`) is set aside:
 /// offered again at every sync, but no longer holding the tablet against
@@ -53,16 +54,26 @@ pub async fn upload_waiting(ctx: AppCtx, token: &str) -> Result<(), ApiError> {
                 result = Err(e);
                 break;
             }
-            // The server's disk full, or the server failing: the next
-            // file would fare no better, and the sync must say so; the
-            // bytes stay here for the next sync.
+            // The server's disk full, or the server unavailable: the next
+            // file would fare no better. The sync says so; the bytes stay
+            // here for the next sync.
+            Err(
+                e @ ApiError::Server {
+                    status: 503 | 507, ..
+                },
+            ) => {
+                result = Err(e);
+                break;
+            }
+            // The server failing on this file: the others go on, and the
+            // sync says so at the end.
             Err(
                 e @ ApiError::Server {
                     status: 500..=599, ..
                 },
             ) => {
+                leptos::logging::warn!("upload of {}: {e}", pending.hash);
                 result = Err(e);
-                break;
             }
             Err(e) if e.code() == Some("blob.discarded") => {
                 drop_discarded(ctx, &pending).await?;

@@ -28,7 +28,7 @@ pub struct Serve {
     /// further ahead of the server's clock are quarantined as
     /// `clock.out_of_range`, its own time further before its device's
     /// first login or its own HLC as `clock.behind`.
-    #[arg(long, default_value_t = 24 * 60)]
+    #[arg(long, default_value_t = server::CLOCK_SKEW_MINUTES)]
     max_clock_skew_minutes: u32,
     #[command(flatten)]
     tls: TlsArgs,

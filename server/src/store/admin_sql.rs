@@ -170,24 +170,19 @@ pub(super) fn reapply_quarantined(
         );
     }
     let mut touched = Touched::default();
-    let device = DeviceFacts {
+    let mut device = DeviceFacts {
         number: device_number,
         before: device_before(tx, &device, op.seq)?,
     };
-    let mut judged = judge(tx, rules, &touched, &op, pusher.as_ref(), device)?;
     // Set aside for its time against the device's own records: the admin
-    // who re-applies it, having read why, vouches for the time (a tablet
-    // whose clock was set back and forth honestly, an op re-applied before
-    // those made after it), as the audit of the re-apply says.
-    if let Verdict::Quarantine(notice) = &judged.verdict
-        && matches!(&*notice.code, "clock.went_back" | "clock.behind")
-    {
-        let vouched = DeviceFacts {
-            before: device.before.vouched(),
-            ..device
-        };
-        judged = judge(tx, rules, &touched, &op, pusher.as_ref(), vouched)?;
+    // who re-applies it from the list, having read why, vouches for the
+    // time (a tablet whose clock was set back and forth honestly, an op
+    // re-applied before those made after it), as the audit of the
+    // re-apply says. Not an import's re-apply, which no admin read.
+    if bringer == Bringer::List && matches!(&*entry.code, "clock.went_back" | "clock.behind") {
+        device.before = device.before.vouched();
     }
+    let mut judged = judge(tx, rules, &touched, &op, pusher.as_ref(), device)?;
     // Recorded before an admin changed its author's role or properties, an
     // op is judged under those they held when it was made, as the audit of
     // the change says: the admin who re-applies it vouches for it.

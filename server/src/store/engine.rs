@@ -452,7 +452,7 @@ fn judged<E: Engine, T>(
             config: &config,
             properties: &properties,
             ceiling,
-            skew: ceiling - now,
+            skew: push_sql::skew(now, ceiling),
         };
         judge(tx, &rules)
     })

@@ -120,7 +120,8 @@ mod tests {
             op.id = OpId(uuid::Uuid::now_v7());
             op.device = device;
             op.seq = seq;
-            op.hlc.counter = counter;
+            // After the registration's, whatever counter it drew.
+            op.hlc.counter = reg.hlc.counter + counter;
             op.hlc.device = device;
             op.action = Action::Note {
                 note_kind: NoteKind::General,

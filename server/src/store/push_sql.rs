@@ -67,6 +67,13 @@ pub(super) struct Rules<'a> {
     pub skew: chrono::Duration,
 }
 
+/// The allowed skew of a push made at `now` whose ceiling is `ceiling`:
+/// never below none (a ceiling read a moment before `now`, at a skew of
+/// 0, would otherwise refuse every op as `clock.behind`).
+pub(super) fn skew(now: DateTime<Utc>, ceiling: DateTime<Utc>) -> chrono::Duration {
+    (ceiling - now).max(chrono::Duration::zero())
+}
+
 /// The cases whose ops changed in a transaction, with the ops stored for
 /// each, folded before it commits so that the `cases` rows never lag the
 /// ops. What it learns of a case on the way (its property, and whether it
@@ -474,7 +481,7 @@ pub(super) fn run_group(
                 config,
                 properties,
                 ceiling: job.ceiling,
-                skew: job.ceiling - job.now,
+                skew: skew(job.now, job.ceiling),
             };
             push(tx, &rules, epoch, job)
         })

@@ -237,6 +237,11 @@ impl Engine for SqliteStore {
             // same disk as the database, so every push would be refused.
             let _ = std::fs::remove_file(&partial);
             let _ = std::fs::remove_dir_all(&partial_blobs);
+            // Its blobs renamed into place, the database not: they would
+            // refuse every later backup to this name.
+            if !path.exists() {
+                let _ = std::fs::remove_dir_all(&blob_dir);
+            }
         }
         written
     }
