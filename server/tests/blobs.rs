@@ -204,6 +204,72 @@ fn a_corrupted_chunk_fails_the_hash_and_nothing_is_kept() {
     assert_eq!(w.staff.blob_get(&hash).0, 200);
 }
 
+/// Anyone in the case's scope may upload its files (a tablet is shared),
+/// but each device into its own upload: a colleague who learnt the hash
+/// from a pulled attach op and sends other bytes spoils only their own,
+/// not the honest tablet's, however often they try.
+#[test]
+fn a_colleagues_bytes_never_spoil_the_tablets_upload() {
+    let mut w = world();
+    let photo = bytes(2 * CHUNK_BYTES + 300, 8);
+    let hash = BlobHash::of(&photo);
+    let op = attach(&mut w.author, w.case, AttachmentKind::Photo, &photo, None);
+    assert_eq!(push(&w.staff, &w.author, &[op]), Vec::<String>::new());
+    assert_eq!(
+        w.staff.blob_put(&hash, 0, &photo[..CHUNK_BYTES]).status,
+        200
+    );
+
+    let (colleague, _) = Client::login(&w.server.base, "head_a");
+    assert_eq!(colleague.blob_head(&hash).offset, Some(0));
+    let mut junk = photo.clone();
+    junk[2 * CHUNK_BYTES + 10] ^= 0xFF;
+    for _ in 0..2 {
+        assert_eq!(
+            colleague.blob_put(&hash, 0, &junk[..CHUNK_BYTES]).status,
+            200
+        );
+        assert_eq!(
+            colleague
+                .blob_put(
+                    &hash,
+                    CHUNK_BYTES as u64,
+                    &junk[CHUNK_BYTES..2 * CHUNK_BYTES]
+                )
+                .status,
+            200
+        );
+        let last = colleague.blob_put(&hash, 2 * CHUNK_BYTES as u64, &junk[2 * CHUNK_BYTES..]);
+        assert_eq!(
+            (last.status, code(&last.json())),
+            (422, "blob.hash_mismatch")
+        );
+    }
+    // The colleague starts again and stops after a chunk.
+    assert_eq!(
+        colleague.blob_put(&hash, 0, &junk[..CHUNK_BYTES]).status,
+        200
+    );
+
+    assert_eq!(w.staff.blob_head(&hash).offset, Some(CHUNK_BYTES as u64));
+    let done = w.staff.blob_upload(&photo, CHUNK_BYTES as u64);
+    assert_eq!(done.status, 200, "{}", done.json());
+    assert_eq!(done.json()["complete"], true);
+    let (status, _, body) = colleague.blob_get(&hash);
+    assert_eq!(status, 200);
+    assert!(body == photo, "the tablet's bytes are the blob");
+    // The whole blob ends the colleague's upload too: no bytes are left
+    // behind in the upload directory.
+    let partial = w.fx.data.path().join("blobs").join("partial");
+    let left: Vec<String> = std::fs::read_dir(&partial)
+        .expect("the upload directory")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|name| !name.starts_with('.'))
+        .collect();
+    assert_eq!(left, Vec::<String>::new());
+    assert_eq!(colleague.blob_head(&hash).offset, Some(photo.len() as u64));
+}
+
 /// A chunk cut short, its connection broken mid-body (as on a poor estate
 /// link), is no size problem: `request.unreadable`, and nothing is kept.
 #[test]

@@ -136,7 +136,7 @@ pub async fn put(
     let (was_whole, appended, referenced) = tokio::task::spawn_blocking(move || {
         let blobs = store.blobs();
         let was_whole = blobs.has(&hash);
-        let appended = blobs.append(&hash, size, offset, &chunk);
+        let appended = blobs.append(&hash, session.device, size, offset, &chunk);
         // Its case may have been deleted (retention) since `known` looked,
         // and the deletion's removal of the files may have come before
         // these bytes: they would stay, referenced by nothing.
@@ -325,7 +325,7 @@ async fn known(
         };
         let progress = store
             .blobs()
-            .progress_toward(&hash, size)
+            .progress_toward(&hash, device, size)
             .map_err(ApiError::io)?;
         Ok((Known { size, media_type }, progress))
     })

@@ -751,7 +751,13 @@ mod tests {
             let hash = BlobHash::of(bytes);
             store
                 .blob_store()
-                .append(&hash, bytes.len() as u64, 0, bytes)
+                .append(
+                    &hash,
+                    shared::id::DeviceId::NIL,
+                    bytes.len() as u64,
+                    0,
+                    bytes,
+                )
                 .expect("stored");
             hash
         });

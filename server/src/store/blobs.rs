@@ -1,10 +1,14 @@
 //! Evidence bytes (photos, signatures, documents) on disk, named by their
 //! SHA-256.
 //!
-//! A blob is uploaded in chunks into `blobs/partial/<hash>` and becomes
-//! `blobs/<first two hex digits>/<hash>` only once all of its bytes are in
-//! and their hash is the name: a file under a shard directory is always
-//! whole and correct, whatever crashed when. Each accepted chunk is synced
+//! A blob is uploaded in chunks into `blobs/partial/<hash>.<device>` and
+//! becomes `blobs/<first two hex digits>/<hash>` only once all of its bytes
+//! are in and their hash is the name: a file under a shard directory is
+//! always whole and correct, whatever crashed when. Each device uploads
+//! into its own partial file: anyone in the case's scope may upload its
+//! blobs (`api::blobs`), and bytes another device appended to a shared
+//! partial file would make the honest tablet's last chunk fail the hash,
+//! again at every try. The first upload to settle deletes the others. Each accepted chunk is synced
 //! to disk before it is acknowledged, so the offset a client is told to
 //! resume from survives a server crash.
 //!
@@ -21,6 +25,7 @@
 //! module's: there is no SQL here.
 
 use shared::blob::{BlobHash, BlobHasher};
+use shared::id::DeviceId;
 use std::collections::BTreeSet;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
@@ -159,8 +164,23 @@ impl BlobStore {
         self.root.join(&hex[..2]).join(hex)
     }
 
-    fn partial_path(&self, hash: &BlobHash) -> PathBuf {
-        self.root.join("partial").join(hash.to_string())
+    /// Where `device`'s upload of a blob gathers.
+    fn partial_path(&self, hash: &BlobHash, device: DeviceId) -> PathBuf {
+        self.root.join("partial").join(format!("{hash}.{device}"))
+    }
+
+    /// Every partial file of a blob, whichever device uploads it (also one
+    /// named by the hash alone, from a server before uploads were kept
+    /// apart by device, and a restore's staging copy left by a crash).
+    fn partials_of(&self, hash: &BlobHash) -> io::Result<Vec<PathBuf>> {
+        let mut paths = Vec::new();
+        for entry in fs::read_dir(self.root.join("partial"))? {
+            let entry = entry?;
+            if blob_of_partial(&entry.file_name().to_string_lossy()) == Some(*hash) {
+                paths.push(entry.path());
+            }
+        }
+        Ok(paths)
     }
 
     /// Whether the whole blob is stored.
@@ -168,8 +188,8 @@ impl BlobStore {
         self.path(hash).is_file()
     }
 
-    /// How far the upload of a blob of `size` bytes has come, as a device
-    /// is told to resume from: `Complete`, or the bytes stored so far.
+    /// How far `device`'s upload of a blob of `size` bytes has come, as it
+    /// is told to resume from: `Complete`, or the bytes it stored so far.
     ///
     /// A partial file already `size` bytes long (or longer) was never
     /// settled: the server stopped between the last chunk and its hash
@@ -177,11 +197,16 @@ impl BlobStore {
     /// would come to settle it, so it is checked here: moved into place
     /// when it is the blob, else deleted, to be uploaded again from 0.
     /// An offset equal to the size thus always means the blob is whole.
-    pub fn progress_toward(&self, hash: &BlobHash, size: u64) -> io::Result<Progress> {
+    pub fn progress_toward(
+        &self,
+        hash: &BlobHash,
+        device: DeviceId,
+        size: u64,
+    ) -> io::Result<Progress> {
         let _writing = self.writing()?;
-        match self.progress(hash)? {
+        match self.progress(hash, device)? {
             Progress::Partial(have) if have >= size => {
-                let partial = self.partial_path(hash);
+                let partial = self.partial_path(hash, device);
                 if hash_file(&partial)? == *hash {
                     self.settle(&partial, hash)?;
                     Ok(Progress::Complete)
@@ -194,32 +219,33 @@ impl BlobStore {
         }
     }
 
-    /// How far an upload has come: `Complete`, or the bytes stored so far
-    /// (0 when nothing arrived yet).
-    fn progress(&self, hash: &BlobHash) -> io::Result<Progress> {
+    /// How far `device`'s upload has come: `Complete`, or the bytes it
+    /// stored so far (0 when nothing arrived yet).
+    fn progress(&self, hash: &BlobHash, device: DeviceId) -> io::Result<Progress> {
         if self.has(hash) {
             return Ok(Progress::Complete);
         }
-        match fs::metadata(self.partial_path(hash)) {
+        match fs::metadata(self.partial_path(hash, device)) {
             Ok(meta) => Ok(Progress::Partial(meta.len())),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Progress::Partial(0)),
             Err(e) => Err(e),
         }
     }
 
-    /// Appends `chunk` at `offset` to the upload of a blob of `size` bytes.
-    /// A chunk for a blob already whole is accepted and ignored, so a
-    /// retried upload is harmless. The last chunk checks the hash and moves
-    /// the blob into place, or deletes what arrived.
+    /// Appends `chunk` at `offset` to `device`'s upload of a blob of `size`
+    /// bytes. A chunk for a blob already whole is accepted and ignored, so
+    /// a retried upload is harmless. The last chunk checks the hash and
+    /// moves the blob into place, or deletes what this device sent.
     pub fn append(
         &self,
         hash: &BlobHash,
+        device: DeviceId,
         size: u64,
         offset: u64,
         chunk: &[u8],
     ) -> Result<Progress, BlobError> {
         let _writing = self.writing()?;
-        let have = match self.progress(hash)? {
+        let have = match self.progress(hash, device)? {
             Progress::Complete => return Ok(Progress::Complete),
             Progress::Partial(have) => have,
         };
@@ -230,7 +256,7 @@ impl BlobStore {
         if end > size {
             return Err(BlobError::TooLong { size, end });
         }
-        let partial = self.partial_path(hash);
+        let partial = self.partial_path(hash, device);
         let mut file = OpenOptions::new()
             .create(true)
             .append(true)
@@ -253,7 +279,8 @@ impl BlobStore {
         Ok(Progress::Complete)
     }
 
-    /// Moves a checked file into its shard directory, durably.
+    /// Moves a checked file into its shard directory, durably, and deletes
+    /// the other devices' uploads of the same blob: none is needed now.
     fn settle(&self, from: &Path, hash: &BlobHash) -> io::Result<()> {
         let whole = self.path(hash);
         let shard = whole
@@ -266,7 +293,11 @@ impl BlobStore {
         }
         fs::rename(from, &whole)?;
         // The rename is durable only once the directory is synced.
-        File::open(shard)?.sync_all()
+        File::open(shard)?.sync_all()?;
+        for other in self.partials_of(hash)? {
+            remove_if_present(&other)?;
+        }
+        Ok(())
     }
 
     /// Copies every whole blob into `dir` (created; same layout), for a
@@ -315,7 +346,7 @@ impl BlobStore {
             if self.has(&hash) && hash_file(&self.path(&hash))? == hash {
                 continue;
             }
-            let staging = self.partial_path(&hash).with_extension("restoring");
+            let staging = self.root.join("partial").join(format!("{hash}.restoring"));
             fs::copy(&path, &staging)?;
             if hash_file(&staging)? != hash {
                 fs::remove_file(&staging)?;
@@ -338,15 +369,13 @@ impl BlobStore {
         }
     }
 
-    /// Deletes a blob (whole or partial); nothing happens when it is absent.
+    /// Deletes a blob (whole, and every device's upload of it); nothing
+    /// happens when it is absent.
     pub fn remove(&self, hash: &BlobHash) -> io::Result<()> {
         let _writing = self.writing()?;
-        for path in [self.path(hash), self.partial_path(hash)] {
-            match fs::remove_file(path) {
-                Ok(()) => {}
-                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-                Err(e) => return Err(e),
-            }
+        remove_if_present(&self.path(hash))?;
+        for partial in self.partials_of(hash)? {
+            remove_if_present(&partial)?;
         }
         Ok(())
     }
@@ -367,7 +396,7 @@ impl BlobStore {
     pub fn list_with_partial(&self) -> io::Result<Vec<BlobHash>> {
         let mut hashes = self.list()?;
         for entry in fs::read_dir(self.root.join("partial"))? {
-            if let Ok(hash) = entry?.file_name().to_string_lossy().parse() {
+            if let Some(hash) = blob_of_partial(&entry?.file_name().to_string_lossy()) {
                 hashes.push(hash);
             }
         }
@@ -391,6 +420,21 @@ impl BlobStore {
             damage.push(BlobDamage { name, problem });
         }
         Ok(damage)
+    }
+}
+
+/// The blob a file of `partial/` is an upload of: named `<hash>.<device>`
+/// (or `<hash>` alone by a server before uploads were kept apart).
+fn blob_of_partial(name: &str) -> Option<BlobHash> {
+    name.split('.').next()?.parse().ok()
+}
+
+/// Deletes a file; one already gone is no error.
+fn remove_if_present(path: &Path) -> io::Result<()> {
+    match fs::remove_file(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e),
     }
 }
 
@@ -435,6 +479,9 @@ fn hash_file(path: &Path) -> io::Result<BlobHash> {
 mod tests {
     use super::*;
 
+    /// The device that uploads, in most tests.
+    const TABLET: DeviceId = DeviceId(uuid::Uuid::from_u128(1));
+
     fn store() -> (tempfile::TempDir, BlobStore) {
         let dir = tempfile::tempdir().expect("a temp dir");
         let store = BlobStore::open(&dir.path().join("blobs")).expect("open");
@@ -447,34 +494,37 @@ mod tests {
         let bytes = b"a photo of the leaking ceiling".to_vec();
         let hash = BlobHash::of(&bytes);
         let size = bytes.len() as u64;
-        assert_eq!(blobs.progress(&hash).unwrap(), Progress::Partial(0));
+        assert_eq!(blobs.progress(&hash, TABLET).unwrap(), Progress::Partial(0));
         assert_eq!(
-            blobs.append(&hash, size, 0, &bytes[..10]).unwrap(),
+            blobs.append(&hash, TABLET, size, 0, &bytes[..10]).unwrap(),
             Progress::Partial(10)
         );
         // Reopened (a restart), the upload stands where it stood.
         let blobs = BlobStore::open(&blobs.root).unwrap();
-        assert_eq!(blobs.progress(&hash).unwrap(), Progress::Partial(10));
+        assert_eq!(
+            blobs.progress(&hash, TABLET).unwrap(),
+            Progress::Partial(10)
+        );
         assert!(matches!(
-            blobs.append(&hash, size, 5, &bytes[5..]),
+            blobs.append(&hash, TABLET, size, 5, &bytes[5..]),
             Err(BlobError::WrongOffset {
                 offset: 5,
                 have: 10
             })
         ));
         assert!(matches!(
-            blobs.append(&hash, size, 10, &[0; 100]),
+            blobs.append(&hash, TABLET, size, 10, &[0; 100]),
             Err(BlobError::TooLong { .. })
         ));
         assert_eq!(
-            blobs.append(&hash, size, 10, &bytes[10..]).unwrap(),
+            blobs.append(&hash, TABLET, size, 10, &bytes[10..]).unwrap(),
             Progress::Complete
         );
         assert!(blobs.has(&hash));
         assert_eq!(fs::read(blobs.path(&hash)).unwrap(), bytes);
         // Again: nothing changes.
         assert_eq!(
-            blobs.append(&hash, size, 0, &bytes).unwrap(),
+            blobs.append(&hash, TABLET, size, 0, &bytes).unwrap(),
             Progress::Complete
         );
         assert_eq!(blobs.list().unwrap(), vec![hash]);
@@ -489,35 +539,69 @@ mod tests {
         let size = bytes.len() as u64;
         // The last chunk was synced, then the server stopped before its
         // hash check: no chunk is left to send that would settle it.
-        fs::write(blobs.partial_path(&hash), &bytes).unwrap();
+        fs::write(blobs.partial_path(&hash, TABLET), &bytes).unwrap();
         assert_eq!(
-            blobs.progress_toward(&hash, size).unwrap(),
+            blobs.progress_toward(&hash, TABLET, size).unwrap(),
             Progress::Complete
         );
         assert_eq!(fs::read(blobs.path(&hash)).unwrap(), bytes);
-        assert!(!blobs.partial_path(&hash).exists());
+        assert!(!blobs.partial_path(&hash, TABLET).exists());
 
         // Zeros the disk never wrote, or bytes past the size: uploaded again.
         let other = b"a photo of the stairwell".to_vec();
         let other_hash = BlobHash::of(&other);
         for stored in [vec![0; other.len()], [other.clone(), vec![0; 3]].concat()] {
-            fs::write(blobs.partial_path(&other_hash), &stored).unwrap();
+            fs::write(blobs.partial_path(&other_hash, TABLET), &stored).unwrap();
             assert_eq!(
                 blobs
-                    .progress_toward(&other_hash, other.len() as u64)
+                    .progress_toward(&other_hash, TABLET, other.len() as u64)
                     .unwrap(),
                 Progress::Partial(0)
             );
             assert!(!blobs.has(&other_hash));
         }
         // A shorter partial file is an upload under way: left as it is.
-        fs::write(blobs.partial_path(&other_hash), &other[..5]).unwrap();
+        fs::write(blobs.partial_path(&other_hash, TABLET), &other[..5]).unwrap();
         assert_eq!(
             blobs
-                .progress_toward(&other_hash, other.len() as u64)
+                .progress_toward(&other_hash, TABLET, other.len() as u64)
                 .unwrap(),
             Progress::Partial(5)
         );
+    }
+
+    #[test]
+    fn another_devices_bytes_never_spoil_an_upload() {
+        let (_dir, blobs) = store();
+        let colleague = DeviceId(uuid::Uuid::from_u128(2));
+        let bytes = b"a photo of the broken gate, taken on the tablet".to_vec();
+        let hash = BlobHash::of(&bytes);
+        let size = bytes.len() as u64;
+        blobs.append(&hash, TABLET, size, 0, &bytes[..20]).unwrap();
+        // A colleague in scope sends junk for the same blob: into their own
+        // upload, which fails its hash alone.
+        assert_eq!(
+            blobs.progress(&hash, colleague).unwrap(),
+            Progress::Partial(0)
+        );
+        blobs.append(&hash, colleague, size, 0, &[7; 20]).unwrap();
+        assert!(matches!(
+            blobs.append(&hash, colleague, size, 20, &bytes[20..]),
+            Err(BlobError::HashMismatch { .. })
+        ));
+        blobs.append(&hash, colleague, size, 0, &[7; 5]).unwrap();
+        assert_eq!(
+            blobs.progress(&hash, TABLET).unwrap(),
+            Progress::Partial(20)
+        );
+        assert_eq!(
+            blobs.append(&hash, TABLET, size, 20, &bytes[20..]).unwrap(),
+            Progress::Complete
+        );
+        assert_eq!(fs::read(blobs.path(&hash)).unwrap(), bytes);
+        // The whole blob ends every other upload of it.
+        assert!(blobs.partials_of(&hash).unwrap().is_empty());
+        assert_eq!(blobs.list_with_partial().unwrap(), vec![hash]);
     }
 
     #[test]
@@ -525,11 +609,11 @@ mod tests {
         let (_dir, blobs) = store();
         let hash = BlobHash::of(b"signature");
         assert!(matches!(
-            blobs.append(&hash, 9, 0, b"signaturE"),
+            blobs.append(&hash, TABLET, 9, 0, b"signaturE"),
             Err(BlobError::HashMismatch { .. })
         ));
         assert!(!blobs.has(&hash));
-        assert_eq!(blobs.progress(&hash).unwrap(), Progress::Partial(0));
+        assert_eq!(blobs.progress(&hash, TABLET).unwrap(), Progress::Partial(0));
         assert!(blobs.list().unwrap().is_empty());
     }
 
@@ -543,7 +627,7 @@ mod tests {
         let held = one.writing().unwrap();
         let (done, finished) = std::sync::mpsc::channel();
         let writer = std::thread::spawn(move || {
-            let progress = other.append(&hash, size, 0, &bytes);
+            let progress = other.append(&hash, TABLET, size, 0, &bytes);
             done.send(()).unwrap();
             progress.unwrap()
         });
@@ -565,7 +649,7 @@ mod tests {
     fn verify_finds_a_file_changed_on_disk() {
         let (_dir, blobs) = store();
         let hash = BlobHash::of(b"document");
-        blobs.append(&hash, 8, 0, b"document").unwrap();
+        blobs.append(&hash, TABLET, 8, 0, b"document").unwrap();
         fs::write(blobs.path(&hash), b"Document").unwrap();
         let damage = blobs.verify().unwrap();
         assert_eq!(damage.len(), 1);
@@ -582,8 +666,8 @@ mod tests {
         let (dir, blobs) = store();
         let good = BlobHash::of(b"good");
         let bad = BlobHash::of(b"bad");
-        blobs.append(&good, 4, 0, b"good").unwrap();
-        blobs.append(&bad, 3, 0, b"bad").unwrap();
+        blobs.append(&good, TABLET, 4, 0, b"good").unwrap();
+        blobs.append(&bad, TABLET, 3, 0, b"bad").unwrap();
         let copy = dir.path().join("backup.blobs");
         assert_eq!(blobs.copy_to(&copy).unwrap(), 2);
         let bad_copy = copy.join(&bad.to_string()[..2]).join(bad.to_string());
