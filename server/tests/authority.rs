@@ -2561,6 +2561,11 @@ fn users_change_their_password_and_admins_reset_it() {
     assert_eq!(reset_client.get("/api/v1/me").0, 200);
     let (status, body) = change(&reset_client, "temporary-pass", "my-own-pass");
     assert_eq!(status, 204, "{body}");
+    // Its answer lost on the way, the tablet sends the change again: done,
+    // not a wrong current password counted as a guess (the first-login
+    // screen does not even show that field).
+    let (status, body) = change(&reset_client, "temporary-pass", "my-own-pass");
+    assert_eq!(status, 204, "{body}");
     let (status, body) = login_status(&base, "staff_a", "my-own-pass");
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["must_change_password"], false);
@@ -2580,10 +2585,11 @@ fn users_change_their_password_and_admins_reset_it() {
         log.as_array()
             .unwrap()
             .iter()
-            .any(|e| e["action"] == action && e["login"] == "staff_a" && e["device"].is_string())
+            .filter(|e| e["action"] == action && e["login"] == "staff_a" && e["device"].is_string())
+            .count()
     };
-    assert!(by_staff("auth.password_change_failed"), "{log}");
-    assert!(by_staff("auth.logout"), "{log}");
+    assert_eq!(by_staff("auth.password_change_failed"), 1, "{log}");
+    assert_eq!(by_staff("auth.logout"), 1, "{log}");
 }
 
 #[test]

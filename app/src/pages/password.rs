@@ -192,7 +192,10 @@ fn PasswordForm(known_current: Option<String>, on_done: Callback<String>) -> imp
                     done.set(true);
                     on_done.run(req.new.clone());
                 }
-                Err(e) => match field_of(e) {
+                // Beside the current password only where the form asks
+                // for it: the first-login form knows it, and an error
+                // beside a field not drawn would not be seen.
+                Err(e) => match field_of(e).filter(|f| ask_current || *f != Field::Current) {
                     Some(field) => problems.set(vec![(field, Problem::Server(e.clone()))]),
                     None => general.set(Some(Problem::Server(e.clone()))),
                 },

@@ -292,7 +292,7 @@ pub async fn record_key(
 /// being needed then, so its file is removed.
 #[utoipa::path(post, path = "/api/v1/auth/password", request_body = PasswordChange,
     responses(Authenticated, CredentialsBody,
-        (status = 204, description = "The password is changed, and every other session of the user ended."),
+        (status = 204, description = "The password is changed, and every other session of the user ended. Also the answer to the same change sent again (its answer lost): the new password is already the user's, and nothing changes."),
         (status = 400, description = "`request.malformed_json`: the body is not JSON.", body = ErrorBody),
         (status = 403, description = "`auth.wrong_password`: the current password is wrong.", body = ErrorBody),
         (status = 409, description = "`auth.session_ended`: the session ended while the password was checked (an administrator reset it, or it was changed on another tablet); nothing changed.", body = ErrorBody),
@@ -327,10 +327,17 @@ pub async fn change_password(
     // a guesser at the estate's address would otherwise keep its users
     // from changing the password they guess at.
     let source = tablet_source(session.device);
-    let (attempt, hashed) = limited(&state, &counted, &source, now, move || {
-        let found = store.user_by_login(&login)?;
-        let ok = found.is_some_and(|c| auth::verify_password(&current, &c.password_hash));
-        Ok(ok.then(|| auth::hash_password(&new)))
+    let (attempt, checked) = limited(&state, &counted, &source, now, move || {
+        let Some(found) = store.user_by_login(&login)? else {
+            return Ok(Checked::Wrong);
+        };
+        Ok(if auth::verify_password(&current, &found.password_hash) {
+            Checked::Change(auth::hash_password(&new))
+        } else if auth::verify_password(&new, &found.password_hash) {
+            Checked::AlreadyChanged
+        } else {
+            Checked::Wrong
+        })
     })
     .await?
     .map_err(|wait| {
@@ -343,23 +350,30 @@ pub async fn change_password(
             ),
         )
     })?;
-    let Some(hash) = hashed.transpose()? else {
-        // Someone holding the session, guessing the password.
-        let store = state.store.clone();
-        let entry = AuditEntry {
-            at: now,
-            user: Some(session.user.id),
-            device: Some(session.device),
-            address: Some(addr),
-            action: "auth.password_change_failed".into(),
-            detail: serde_json::json!({}),
-        };
-        blocking(move || store.audit(entry)).await?;
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "auth.wrong_password",
-            "the current password is wrong",
-        ));
+    let hash = match checked {
+        Checked::Change(hash) => hash?,
+        Checked::AlreadyChanged => {
+            succeeded(&state, attempt).await?;
+            return Ok(StatusCode::NO_CONTENT);
+        }
+        Checked::Wrong => {
+            // Someone holding the session, guessing the password.
+            let store = state.store.clone();
+            let entry = AuditEntry {
+                at: now,
+                user: Some(session.user.id),
+                device: Some(session.device),
+                address: Some(addr),
+                action: "auth.password_change_failed".into(),
+                detail: serde_json::json!({}),
+            };
+            blocking(move || store.audit(entry)).await?;
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "auth.wrong_password",
+                "the current password is wrong",
+            ));
+        }
     };
     succeeded(&state, attempt).await?;
     let store = state.store.clone();
@@ -390,6 +404,21 @@ pub async fn change_password(
         }
     }
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// What a password change's check found.
+enum Checked {
+    /// The current password is right: the new one's hash, to store.
+    Change(Result<String, ApiError>),
+    /// The "new" password is already the user's: this change was made
+    /// before, and this is its retry after an answer lost on the way (the
+    /// tablet still holds the session, which the change kept). Answered
+    /// as done, changing nothing: refused as a wrong current password, it
+    /// would count as a guess, and the first-login screen, which does not
+    /// ask for the current password, could not say why.
+    AlreadyChanged,
+    /// Neither: someone holding the session, guessing.
+    Wrong,
 }
 
 /// Checks a password of `login` from `address` as the limiter allows
