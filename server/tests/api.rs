@@ -277,6 +277,39 @@ fn a_nul_character_is_refused_alike_on_every_engine() {
         }),
     );
     assert_eq!((s, &body["login"]), (201, &json!("lisi9")), "{body}");
+    // Sent again, its answer lost on a poor link: the user it made, not
+    // "login taken" (the administrator would make a second account under
+    // another login). Any other password or profile is another request.
+    let made = body["id"].clone();
+    let again = json!({
+        "login": "lisi9",
+        "display_name": "李四",
+        "role": "staff",
+        "properties": [w.pa().id],
+        "password": "a-long-enough-password",
+    });
+    let (s, body) = admin.post("/api/v1/admin/users", &again);
+    assert_eq!((s, &body["id"]), (201, &made), "{body}");
+    for (field, other) in [
+        ("password", json!("another-long-password")),
+        ("display_name", json!("李思")),
+        ("role", json!("manager")),
+    ] {
+        let mut other_request = again.clone();
+        other_request[field] = other;
+        let (s, body) = admin.post("/api/v1/admin/users", &other_request);
+        assert_eq!((s, code(&body)), (409, "conflict"), "{field}: {body}");
+    }
+    let (_, users) = admin.get("/api/v1/admin/users");
+    let named = |users: &Value| {
+        users
+            .as_array()
+            .expect("a list")
+            .iter()
+            .filter(|u| u["display_name"] == "李四")
+            .count()
+    };
+    assert_eq!(named(&users), 1, "{users}");
     // A login kept before with capitals is the same login.
     common::update(
         w.fx.data.path(),
@@ -290,7 +323,7 @@ fn a_nul_character_is_refused_alike_on_every_engine() {
             "display_name": "李四",
             "role": "staff",
             "properties": [w.pa().id],
-            "password": "a-long-enough-password",
+            "password": "not-the-first-password",
         }),
     );
     assert_eq!((s, code(&body)), (409, "conflict"), "{body}");

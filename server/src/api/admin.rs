@@ -332,7 +332,7 @@ pub async fn update_user(
 /// Creates a user.
 #[utoipa::path(post, path = "/api/v1/admin/users", request_body = NewUserRequest,
     responses(AdminOnly, JsonBody,
-        (status = 201, description = "The new user.", body = User),
+        (status = 201, description = "The new user; also the answer to the same request sent again (its answer lost): the user it made, unchanged.", body = User),
         (status = 400, description = "`admin.unknown_role`, `admin.bad_login`, `admin.bad_display_name`, `admin.bad_department`, `admin.weak_password`, `admin.no_properties`, `admin.no_department`, `admin.retired_property`. `request.malformed_json`: the body is not JSON.", body = ErrorBody),
         (status = 422, description = "`request.too_long`: the password is longer than a login accepts.", body = ErrorBody),
         (status = 404, description = "`not_found`: a listed property does not exist.", body = ErrorBody),
@@ -347,8 +347,48 @@ pub async fn create_user(
     session.require(&[Role::Admin])?;
     let ApiJson(req) = json?;
     let entry = audit_entry(&session, addr, "user.create", serde_json::Value::Null);
-    let user = create_user_checked(&state, req, true, entry).await?;
-    Ok((StatusCode::CREATED, Json(user)))
+    let again = req.clone();
+    match create_user_checked(&state, req, true, entry).await {
+        Ok(user) => Ok((StatusCode::CREATED, Json(user))),
+        Err(taken) if taken.status() == StatusCode::CONFLICT => {
+            match made_before(&state, again).await? {
+                Some(user) => Ok((StatusCode::CREATED, Json(user))),
+                None => Err(taken),
+            }
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The user this very request made before: sent again after its answer
+/// was lost, it finds its login taken, and an administrator told so would
+/// make a second account for the same person under another login (an
+/// account is never deleted). The same login, name, role, properties and
+/// department, a password nobody has changed yet and that matches: the
+/// same request, answered as it was the first time.
+async fn made_before(state: &AppState, req: NewUserRequest) -> Result<Option<User>, ApiError> {
+    let checked = checked_new_user(req)?;
+    let store = state.store.clone();
+    auth::argon2_limited(state, move || {
+        let Some(found) = store.user_by_login(&checked.login)? else {
+            return Ok(None);
+        };
+        let user = &found.user;
+        let profile = &checked.profile;
+        let mut properties = user.properties.clone();
+        properties.sort();
+        let same = user.active
+            && found.must_change_password
+            && user.display_name == profile.display_name
+            && user.role == profile.role
+            && user.department == profile.department
+            && properties == profile.properties;
+        Ok(
+            (same && auth::verify_password(&checked.password, &found.password_hash))
+                .then_some(found.user),
+        )
+    })
+    .await?
 }
 
 /// Creates the users of a roster (人员名单), all or none.

@@ -169,8 +169,13 @@ fn NewPropertyForm(reload: Loaded<Tagged<Vec<Property>>>) -> impl IntoView {
     let households = RwSignal::new(String::new());
     let contact = RwSignal::new(String::new());
     let fields: FieldErrors = RwSignal::new(BTreeMap::new());
+    // One id for the property being added, until it is saved: a save sent
+    // again after its answer was lost stores the same property again, not
+    // a second one refused for using its own code.
+    let id = StoredValue::new(PropertyId(uuid::Uuid::now_v7()));
     Unsaved::track(move || [code.get(), name.get(), households.get(), contact.get()]);
     let clear = move || {
+        id.set_value(PropertyId(uuid::Uuid::now_v7()));
         code.set(String::new());
         name.set(String::new());
         households.set(String::new());
@@ -214,7 +219,7 @@ fn NewPropertyForm(reload: Loaded<Tagged<Vec<Property>>>) -> impl IntoView {
         };
         // A new property cannot undo another's change: no tag.
         let property = Property {
-            id: PropertyId(uuid::Uuid::now_v7()),
+            id: id.get_value(),
             code: typed_code,
             name: typed_name,
             households: count,
