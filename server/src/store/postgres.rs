@@ -68,11 +68,22 @@ impl From<tokio_postgres::Error> for StoreError {
             Some(db) if *db.code() == tokio_postgres::error::SqlState::DISK_FULL => {
                 StoreError::Full(db.message().to_string())
             }
+            // Not the error's detail: for a NOT NULL or CHECK violation it
+            // is the whole failing row ("Failing row contains (…)"), an
+            // op's JSON with the complainant's name and phone, and an
+            // internal error's text goes to the log. Where it failed is
+            // enough to find why.
             Some(db) => StoreError::Internal(format!(
-                "{} ({}){}",
+                "{} ({}){}{}",
                 db.message(),
                 db.code().code(),
-                db.detail().map(|d| format!(": {d}")).unwrap_or_default()
+                db.table()
+                    .map(|t| format!(", table {t}"))
+                    .unwrap_or_default(),
+                db.constraint()
+                    .or(db.column())
+                    .map(|c| format!(", on {c}"))
+                    .unwrap_or_default()
             )),
             None => StoreError::Internal(e.to_string()),
         }

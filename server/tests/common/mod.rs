@@ -238,21 +238,32 @@ impl Server {
 
     /// Starts `server serve` with more flags (`--max-clock-skew-minutes 5`…).
     pub fn start_with(data: &Path, flags: &[&str]) -> Server {
+        Server::spawn(data, flags, Stdio::inherit())
+    }
+
+    /// Starts `server serve` at the log level `level`, its log written to
+    /// the file `log`.
+    pub fn start_logged(data: &Path, level: &str, log: &Path) -> Server {
+        let file = std::fs::File::create(log).expect("a log file");
+        Server::spawn(data, &["--log-level", level], file.into())
+    }
+
+    fn spawn(data: &Path, flags: &[&str], log: Stdio) -> Server {
+        let level: &[&str] = if flags.contains(&"--log-level") {
+            &[]
+        } else {
+            &["--log-level", "warn"]
+        };
         let mut child = Command::new(bin())
-            .args([
-                "serve",
-                "--addr",
-                "127.0.0.1:0",
-                "--log-level",
-                "warn",
-                "--data-dir",
-            ])
+            .args(["serve", "--addr", "127.0.0.1:0"])
+            .args(level)
+            .arg("--data-dir")
             .arg(data)
             .args(backend_args(data))
             .args(lenient_clock(flags))
             .args(flags)
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(log)
             .spawn()
             .expect("spawn server");
         let stdout = child.stdout.take().expect("piped stdout");
