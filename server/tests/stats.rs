@@ -1051,6 +1051,8 @@ fn spot_check_draws_are_reproducible_recorded_once_and_counted() {
         .find(|i| i["case_id"] == closed.to_string())
         .expect("the deleted case keeps its place");
     assert_eq!(gone["reg_no"], "");
+    // The list's own count agrees with the statistics' beside it.
+    assert_eq!(list[0]["sampled"], 1, "{list}");
     let (_, q1) = manager.get("/api/v1/stats?period=quarter&from=2025-01-01");
     let spot = &q1["spot_checks"];
     assert_eq!(

@@ -214,7 +214,11 @@ pub(super) fn load(
                 continue;
             }
             let item = spot_check_item(r.get(0)?, case_id, case.as_ref(), *starts_at, &labels);
-            draw.sampled += 1;
+            // Deleted since (retention), it keeps its place in the list,
+            // blank, but is no sample: the statistics count none.
+            if case.is_some() {
+                draw.sampled += 1;
+            }
             if let Some(score) = item.satisfaction {
                 draw.called += 1;
                 if score >= config.settings.satisfied_min {
