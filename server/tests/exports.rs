@@ -571,10 +571,47 @@ fn a_case_row_holds_its_first_responder_compensation_and_corrective_action() {
     );
     let (_, folded) = manager.get(&format!("/api/v1/cases/{case}"));
     assert_eq!(folded["state"], "closed", "{folded}");
+    // Another repair, passed to its department three hours after it was
+    // registered (the transfer is due within the hour), then finished.
+    let late_at = at + chrono::Duration::minutes(1);
+    let late_reg = m.register_at(&fx.pa, CaseKind::Repair, late_at, |_| {});
+    let late_case = late_reg.case_id;
+    let mut ops = vec![late_reg];
+    let steps = common::to_proposal(CaseKind::Repair, shared::case::Severity::General, 0);
+    for (i, action) in steps
+        .into_iter()
+        .chain(common::to_closure("加装防水层"))
+        .enumerate()
+    {
+        ops.push(m.op_at(
+            late_case,
+            None,
+            action,
+            late_at + chrono::Duration::minutes(180 + i as i64),
+        ));
+    }
+    let (status, answer) = manager.post("/api/v1/sync/push", &push_body(m.device, &ops));
+    assert_eq!(
+        (status, &answer["quarantined"]),
+        (200, &serde_json::json!([])),
+        "{answer}"
+    );
 
     let (quality, _) = Client::login(&server.base, "quality");
     let (column, records) = case_csv(&quality);
+    assert_eq!(records.len(), 2);
+    // Closed, no clock runs any more: the one handled in time was not
+    // late, the other was, and the export says which deadline.
+    let late = &records[1];
+    assert_eq!(&late[column("工单ID")], late_case.to_string());
+    assert_eq!(&late[column("状态")], "已结案");
+    assert_eq!(&late[column("是否超时")], "是");
+    assert_eq!(&late[column("超时时限")], "转交责任部门");
     let record = records.first().expect("one case");
+    assert_eq!(
+        (&record[column("是否超时")], &record[column("超时时限")]),
+        ("否", "")
+    );
     assert_eq!(&record[column("首问责任人")], "manager_a");
     assert_eq!(&record[column("赔偿金额（元）")], "120.5");
     assert_eq!(&record[column("纠正预防措施")], "每月巡检水管");

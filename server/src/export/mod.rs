@@ -45,18 +45,19 @@
 //! | 32 | 整改计划 | Improvement plan | of an accepted suggestion |
 //! | 33 | 公示日期 | Plan published on | when residents are told, `YYYY-MM-DD` |
 //! | 34 | 下一时限 | Next due | earliest running deadline |
-//! | 35 | 是否超时 | Overdue | 是 / 否, at export time |
-//! | 36 | 重开次数 | Reopenings | number |
-//! | 37 | 满意度 | Satisfaction | 1–5 of the latest follow-up (number) |
-//! | 38 | 回访时间 | Followed up | when the latest regular (not spot-check) callback was made |
-//! | 39 | 回访方式 | Follow-up by | 电话 / 上门, of that callback |
-//! | 40 | 回访人 | Called by | who made it (the account's name now) |
-//! | 41 | 回访意见 | Resident's comment | what the resident said |
-//! | 42 | 处理结果评分 | Result rating | 1–5, when the resident gave the three ratings (number) |
-//! | 43 | 服务态度评分 | Attitude rating | 1–5 (number) |
-//! | 44 | 处理效率评分 | Timeliness rating | 1–5 (number) |
-//! | 45 | 附件数 | Attachments | photos, signatures and documents recorded (number) |
-//! | 46 | 工单ID | Case ID | the case's id (for links) |
+//! | 35 | 是否超时 | Late | 是 / 否: a deadline not kept (met late, missed, or running past due at export time), also of a case finished since |
+//! | 36 | 超时时限 | Deadlines missed | those deadlines, by due time (答复处理方案、回访…) |
+//! | 37 | 重开次数 | Reopenings | number |
+//! | 38 | 满意度 | Satisfaction | 1–5 of the latest follow-up (number) |
+//! | 39 | 回访时间 | Followed up | when the latest regular (not spot-check) callback was made |
+//! | 40 | 回访方式 | Follow-up by | 电话 / 上门, of that callback |
+//! | 41 | 回访人 | Called by | who made it (the account's name now) |
+//! | 42 | 回访意见 | Resident's comment | what the resident said |
+//! | 43 | 处理结果评分 | Result rating | 1–5, when the resident gave the three ratings (number) |
+//! | 44 | 服务态度评分 | Attitude rating | 1–5 (number) |
+//! | 45 | 处理效率评分 | Timeliness rating | 1–5 (number) |
+//! | 46 | 附件数 | Attachments | photos, signatures and documents recorded (number) |
+//! | 47 | 工单ID | Case ID | the case's id (for links) |
 //!
 //! **Statistics tables** (`stats.csv`, `stats.xlsx`): the tables of
 //! [`table::stats_tables`], one worksheet each in XLSX; in CSV one after

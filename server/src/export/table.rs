@@ -36,7 +36,7 @@ pub struct Table {
 }
 
 /// The case columns: Chinese and English headers, in order.
-pub const CASE_COLUMNS: [(&str, &str); 46] = [
+pub const CASE_COLUMNS: [(&str, &str); 47] = [
     ("登记号", "Registration no."),
     ("类型", "Kind"),
     ("状态", "State"),
@@ -71,7 +71,8 @@ pub const CASE_COLUMNS: [(&str, &str); 46] = [
     ("整改计划", "Improvement plan"),
     ("公示日期", "Plan published on"),
     ("下一时限", "Next due"),
-    ("是否超时", "Overdue"),
+    ("是否超时", "Late"),
+    ("超时时限", "Deadlines missed"),
     ("重开次数", "Reopenings"),
     ("满意度", "Satisfaction"),
     ("回访时间", "Followed up"),
@@ -121,6 +122,10 @@ pub fn case_cells(
                 .map(|scores| f64::from(scores[i])),
         )
     };
+    // Any deadline not kept, also of a case finished since: an auditor
+    // asks whether the case was handled in time, not only whether a clock
+    // runs late now.
+    let late = r.late_clocks(now);
     vec![
         Cell::text(r.reg_no.clone()),
         Cell::text(labels.kind(&r.kind)),
@@ -169,7 +174,13 @@ pub fn case_cells(
                 .unwrap_or_default(),
         ),
         time(r.next_due_at),
-        Cell::text(labels.yes_no(r.next_due_at.is_some_and(|d| d < now))),
+        Cell::text(labels.yes_no(!late.is_empty())),
+        Cell::text(
+            late.iter()
+                .map(|code| labels.clock(code))
+                .collect::<Vec<_>>()
+                .join(labels.pick("、", ", ")),
+        ),
         Cell::Number(f64::from(r.reopen_count)),
         Cell::opt_number(r.satisfaction.map(f64::from)),
         time(r.follow_up.as_ref().map(|f| f.at)),
@@ -716,15 +727,15 @@ mod tests {
         assert_eq!(case_headers(Lang::ZhCn)[0], "登记号");
         assert_eq!(case_headers(Lang::ZhCn)[7], "来源单号");
         assert_eq!(case_headers(Lang::En)[9], "Phone");
-        assert_eq!(case_headers(Lang::En).len(), 46);
+        assert_eq!(case_headers(Lang::En).len(), 47);
         assert_eq!(case_headers(Lang::ZhCn)[12], "首问责任人");
         assert_eq!(case_headers(Lang::ZhCn)[17], "被投诉人");
         assert_eq!(case_headers(Lang::ZhCn)[24], "赔偿金额（元）");
         assert_eq!(case_headers(Lang::ZhCn)[27], "纠正预防措施");
         assert_eq!(case_headers(Lang::ZhCn)[28], "措施验证");
         assert_eq!(case_headers(Lang::ZhCn)[29], "建议处理");
-        assert_eq!(case_headers(Lang::ZhCn)[37], "回访时间");
-        assert_eq!(case_headers(Lang::ZhCn)[44], "附件数");
+        assert_eq!(case_headers(Lang::ZhCn)[38], "回访时间");
+        assert_eq!(case_headers(Lang::ZhCn)[45], "附件数");
     }
 
     #[test]
@@ -785,6 +796,12 @@ mod tests {
                 plan: Some("增设充电桩".into()),
                 publish_on: chrono::NaiveDate::from_ymd_opt(2025, 4, 1),
             }),
+            clocks: vec![shared::report::ExportClock {
+                clock: "follow_up_repair".into(),
+                due_at: t,
+                met_at: None,
+                taken_unmet: false,
+            }],
         };
         let tz = chrono_tz::Asia::Shanghai;
         let cells = case_cells(
@@ -816,17 +833,18 @@ mod tests {
         assert_eq!(cells[31], Cell::text("增设充电桩"));
         assert_eq!(cells[32], Cell::text("2025-04-01"));
         assert_eq!(cells[34], Cell::text("是"));
-        assert_eq!(cells[36], Cell::Number(4.0));
-        assert_eq!(cells[37], Cell::text("2025-03-03 09:00"));
-        assert_eq!(cells[38], Cell::text("上门/面谈"));
-        assert_eq!(cells[39], Cell::text("回访员小张"));
-        assert_eq!(cells[40], Cell::text("满意，留电话139****5678"));
+        assert_eq!(cells[35], Cell::text("报修回访"));
+        assert_eq!(cells[37], Cell::Number(4.0));
+        assert_eq!(cells[38], Cell::text("2025-03-03 09:00"));
+        assert_eq!(cells[39], Cell::text("上门/面谈"));
+        assert_eq!(cells[40], Cell::text("回访员小张"));
+        assert_eq!(cells[41], Cell::text("满意，留电话139****5678"));
         assert_eq!(
-            cells[41..44],
+            cells[42..45],
             [Cell::Number(5.0), Cell::Number(4.0), Cell::Number(3.0)]
         );
-        assert_eq!(cells[44], Cell::Number(3.0));
-        assert_eq!(cells[45], Cell::text(row.id.clone()));
+        assert_eq!(cells[45], Cell::Number(3.0));
+        assert_eq!(cells[46], Cell::text(row.id.clone()));
         let plain = case_cells(&row, &labels, &tz, Shown::ALL, t);
         assert_eq!(plain[8], Cell::text("王小明"));
         assert_eq!(plain[9], Cell::text("13912345678"));
@@ -839,7 +857,54 @@ mod tests {
         assert_eq!(phone[9], Cell::text("13912345678"));
         assert_eq!(phone[13], Cell::text("=漏水，业主电话 139 1234 5678"));
         assert_eq!(plain[23], Cell::text("已修复，回电0571-87654321确认"));
-        assert_eq!(plain[34], Cell::text("否"));
+        assert_eq!(
+            (&plain[34], &plain[35]),
+            (&Cell::text("否"), &Cell::text(""))
+        );
+        // Finished, no clock runs any more; one was met late, another
+        // taken away after it had run out: late all the same.
+        let finished = ExportRow {
+            state: "closed".into(),
+            next_due_at: None,
+            clocks: vec![
+                shared::report::ExportClock {
+                    clock: "solution".into(),
+                    due_at: t,
+                    met_at: Some(t + chrono::Duration::hours(2)),
+                    taken_unmet: false,
+                },
+                shared::report::ExportClock {
+                    clock: "feedback".into(),
+                    due_at: t + chrono::Duration::hours(1),
+                    met_at: Some(t + chrono::Duration::hours(3)),
+                    taken_unmet: true,
+                },
+                shared::report::ExportClock {
+                    clock: "follow_up_repair".into(),
+                    due_at: t + chrono::Duration::days(1),
+                    met_at: Some(t + chrono::Duration::hours(5)),
+                    taken_unmet: false,
+                },
+            ],
+            ..row.clone()
+        };
+        let late = case_cells(
+            &finished,
+            &labels,
+            &tz,
+            Shown::ALL,
+            t + chrono::Duration::days(9),
+        );
+        assert_eq!(late[34], Cell::text("是"));
+        let missed = Labels::new(Lang::ZhCn, Vec::new(), Vec::new());
+        assert_eq!(
+            late[35],
+            Cell::text(format!(
+                "{}、{}",
+                missed.clock("solution"),
+                missed.clock("feedback")
+            ))
+        );
 
         // Validity is a complaint's: a repair's assessment carries the
         // form's default, which the export does not call a valid complaint.

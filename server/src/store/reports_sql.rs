@@ -24,9 +24,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use shared::case::{CaseKind, CaseState, Channel, FollowUp, Severity};
 use shared::deadline::Clock;
 use shared::report::{
-    Bucket, ClockRate, DepartmentRow, ExportRow, FollowUpRow, OVERDUE_LIMIT, Overdue, OverdueCase,
-    PropertyRow, SpotCheckCounts, Stats, StatsCase, StatsClock, SuggestionRow, Tally, percent,
-    round2, valid_complaint_rate, valid_complaint_rate_missed,
+    Bucket, ClockRate, DepartmentRow, ExportClock, ExportRow, FollowUpRow, OVERDUE_LIMIT, Overdue,
+    OverdueCase, PropertyRow, SpotCheckCounts, Stats, StatsCase, StatsClock, SuggestionRow, Tally,
+    percent, round2, valid_complaint_rate, valid_complaint_rate_missed,
 };
 use std::collections::BTreeMap;
 
@@ -608,6 +608,7 @@ fn export_row(r: &Row) -> StoreResult<ExportRow> {
             .get::<Option<String>>(40)?
             .and_then(|json| serde_json::from_str::<Vec<FollowUp>>(&json).ok())
             .and_then(|calls| FollowUpRow::latest(&calls)),
+        clocks: Vec::new(),
         complainant_name: r.get(9)?,
         complainant_phone: r.get(10)?,
         content: r.get::<Option<String>>(11)?.unwrap_or_default(),
@@ -690,6 +691,25 @@ pub(super) fn export_rows(db: &dyn Db, ids: &[String]) -> StoreResult<Vec<Export
             .into_iter()
             .map(|r| (r.id.clone(), r))
             .collect();
+    let clocks = format!(
+        "SELECT case_id, clock, due_at, met_at, taken_unmet FROM case_deadlines
+         WHERE case_id IN ({marks}) ORDER BY case_id, due_at, clock"
+    );
+    for r in db.query(&clocks, &args)? {
+        let case: String = r.get(0)?;
+        if let Some(row) = found.get_mut(&case) {
+            row.clocks.push(ExportClock {
+                clock: r.get(1)?,
+                due_at: parse_ts(&r.get::<String>(2)?)?,
+                met_at: r
+                    .get::<Option<String>>(3)?
+                    .as_deref()
+                    .map(parse_ts)
+                    .transpose()?,
+                taken_unmet: r.get(4)?,
+            });
+        }
+    }
     let mut page: Vec<ExportRow> = ids.iter().filter_map(|id| found.remove(id)).collect();
     name_callers(db, &mut page)?;
     Ok(page)

@@ -54,6 +54,28 @@ impl FollowUpRow {
     }
 }
 
+/// One deadline clock of an exported case, as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportClock {
+    /// The clock's code.
+    pub clock: String,
+    /// When it is due.
+    pub due_at: DateTime<Utc>,
+    /// When it was met, or taken away (`taken_unmet`).
+    pub met_at: Option<DateTime<Utc>>,
+    /// Taken away unmet after it had run out
+    /// ([`crate::deadline::ClockState::taken_unmet`]): missed.
+    pub taken_unmet: bool,
+}
+
+impl ExportClock {
+    /// Whether the clock was not kept, as at `now`: met late, missed, or
+    /// running past its due time.
+    pub fn late(&self, now: DateTime<Utc>) -> bool {
+        self.taken_unmet || crate::deadline::ran_out(self.due_at, self.met_at.unwrap_or(now))
+    }
+}
+
 /// One case as exported, before labelling and masking.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExportRow {
@@ -139,4 +161,20 @@ pub struct ExportRow {
     /// The latest regular follow-up call.
     #[serde(default)]
     pub follow_up: Option<FollowUpRow>,
+    /// Its deadline clocks whose due time is known, by due time.
+    #[serde(default)]
+    pub clocks: Vec<ExportClock>,
+}
+
+impl ExportRow {
+    /// The codes of the clocks not kept as at `now` ([`ExportClock::late`]),
+    /// by due time: a case closed after a deadline was missed was late
+    /// all the same, though no clock runs any more.
+    pub fn late_clocks(&self, now: DateTime<Utc>) -> Vec<&str> {
+        self.clocks
+            .iter()
+            .filter(|c| c.late(now))
+            .map(|c| c.clock.as_str())
+            .collect()
+    }
 }
