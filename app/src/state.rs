@@ -196,6 +196,16 @@ impl OpLog {
         self.by_case.get(&id).map_or(&[], Vec::as_slice)
     }
 
+    /// The op `op` of `case`, among the case's ops or those kept aside
+    /// when the case left the tablet ([`OpLog::kept`]): an op the server
+    /// set aside is shown with why wherever it is kept.
+    pub fn own_op(&self, case: CaseId, op: OpId) -> Option<&Op> {
+        self.ops_of(case)
+            .iter()
+            .chain(self.kept())
+            .find(|o| o.id == op)
+    }
+
     /// Every case with its ops.
     pub fn cases(&self) -> impl Iterator<Item = (&CaseId, &Vec<Op>)> {
         self.by_case.iter()
@@ -715,7 +725,7 @@ impl AppCtx {
         self.ops.with_value(|log| {
             refused
                 .iter()
-                .filter_map(|(op, case)| log.ops_of(*case).iter().find(|o| o.id == *op).cloned())
+                .filter_map(|(op, case)| log.own_op(*case, *op).cloned())
                 .collect()
         })
     }

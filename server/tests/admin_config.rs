@@ -971,6 +971,83 @@ fn quarantined_ops_are_reapplied_or_discarded_with_a_reason() {
     assert!(actions.contains(&"quarantine.discard".to_string()));
 }
 
+/// A registration set aside takes the tablet's later ops of its case with
+/// it (`sync.unknown_case`); re-applied from the list, it brings them
+/// back too, in their order: not another tap for each note while the case
+/// stands as only registered. Another case's op stays aside.
+#[test]
+fn a_registration_reapplied_brings_the_ops_that_waited_for_it() {
+    let w = world();
+    let (admin, _) = w.login("admin");
+    let (staff, mut author) = w.login("staff_a");
+    let mut reg = author.register(&w.fx.pa, "小区里流浪猫太多");
+    if let Action::Register(r) = &mut reg.action {
+        r.category = "pets".into();
+    }
+    let case = reg.case_id;
+    let note = |author: &mut Author, case, text: &str| {
+        author.op(
+            case,
+            None,
+            Action::Note {
+                note_kind: shared::case::NoteKind::General,
+                text: text.into(),
+            },
+        )
+    };
+    let first = note(&mut author, case, "已联系物业巡查");
+    let second = note(&mut author, case, "周末再看一次");
+    let orphan = note(&mut author, CaseId(uuid::Uuid::now_v7()), "无主记录");
+    let (status, answer) = staff.post(
+        "/api/v1/sync/push",
+        &push_body(author.device, &[reg, first, orphan, second]),
+    );
+    assert_eq!(status, 200);
+    assert_eq!(
+        common::quarantined_codes(&answer),
+        [
+            "sync.invalid_registration",
+            "sync.unknown_case",
+            "sync.unknown_case",
+            "sync.unknown_case"
+        ]
+    );
+    let (_, list) = admin.get("/api/v1/admin/quarantine");
+    let reg_entry = list[0]["id"].as_i64().expect("the registration's entry");
+
+    add_pets(&admin);
+    let (status, outcome) = admin.post(
+        &format!("/api/v1/admin/quarantine/{reg_entry}/reapply"),
+        &json!({}),
+    );
+    assert_eq!(
+        (status, &outcome["outcome"]),
+        (200, &json!("accepted")),
+        "{outcome}"
+    );
+    let (status, folded) = staff.get(&format!("/api/v1/cases/{case}"));
+    assert_eq!(status, 200, "{folded}");
+    let notes: Vec<&str> = folded["notes"]
+        .as_array()
+        .expect("notes")
+        .iter()
+        .filter_map(|n| n["text"].as_str())
+        .collect();
+    assert_eq!(notes, ["已联系物业巡查", "周末再看一次"], "{folded}");
+    let (_, open) = admin.get("/api/v1/admin/quarantine");
+    let open = open.as_array().cloned().expect("a list");
+    assert_eq!(open.len(), 1, "{open:?}");
+    assert_eq!(open[0]["op"]["action"]["text"], "无主记录", "{open:?}");
+    let actions = audit_actions(&admin);
+    assert_eq!(
+        actions
+            .iter()
+            .filter(|a| *a == "quarantine.reapply")
+            .count(),
+        3
+    );
+}
+
 /// What a tablet pushed before it was revoked, or its user disabled (a
 /// lost or stolen one), stays aside when an admin reapplies the
 /// quarantine after fixing what kept it there.

@@ -339,7 +339,8 @@ fn a_case_is_assigned_only_to_someone_who_receives_it() {
 /// A department head passes on only the cases they handle, or those no one
 /// has yet: taking another department's case would show them its
 /// complainant's phone (`shared::workflow::may_assign`). The server judges
-/// it against the case as it holds it, this push's earlier ops included.
+/// it against the case as it holds it, this push's earlier ops included,
+/// where the op falls in the case's order.
 #[test]
 fn a_department_head_passes_on_only_what_they_handle() {
     let w = world();
@@ -392,6 +393,25 @@ fn a_department_head_passes_on_only_what_they_handle() {
         case_of(&manager, theirs.case_id)["assignee"]["user"],
         json!(head_id)
     );
+
+    // Theirs now, they pass it on offline; the manager moves it meanwhile,
+    // and that reaches the server first. The head's act was theirs to
+    // make where it stands in the case's order, whichever arrived first;
+    // the manager's later transfer stands after it.
+    let passed_offline = h.op(theirs.case_id, Some(CaseState::Assigned), assign());
+    // A moment later, as the clocks tell apart (within one millisecond
+    // the device ids would order them).
+    let moved = m.op_at(
+        theirs.case_id,
+        Some(CaseState::Assigned),
+        assign(),
+        chrono::Utc::now() + chrono::Duration::milliseconds(20),
+    );
+    assert_eq!(quarantined(&push(&manager, &m, &[moved])), []);
+    assert_eq!(quarantined(&push(&head, &h, &[passed_offline])), []);
+    let case = case_of(&manager, theirs.case_id);
+    assert_eq!(case["assignee"]["user"], json!(null), "{case}");
+    assert_eq!(case["assignee"]["department"], "工程部", "{case}");
 }
 
 /// A push outside the author's scope tells nothing of the other

@@ -377,8 +377,12 @@ impl DeviceState {
     /// their time (a clock set wrong). Acknowledged, they are on the server; but a
     /// server restored from a backup older than them asks for them again,
     /// and without them its wait for the missing numbers would stop every
-    /// later op of the device for good. Kept aside, they are never folded
-    /// or shown, only sent again.
+    /// later op of the device for good. Kept aside, they are never folded,
+    /// only sent again; those the server set aside are kept as long as
+    /// they are, whatever their age, and shown in the settings with why
+    /// (what was typed in them exists on the tablet in full, and the user
+    /// may have to type it again): not those of a case deleted, which go
+    /// with it.
     pub fn keeps(&self, op: &Op, now: DateTime<Utc>) -> bool {
         let window = Duration::days(KEPT_OWN_OPS_DAYS);
         // The days count from the acknowledgement too: an op made a month
@@ -389,8 +393,12 @@ impl DeviceState {
             .iter()
             .find(|(seq, _)| *seq >= op.seq)
             .is_some_and(|(_, at)| now - *at <= window);
+        let set_aside = self
+            .refused
+            .iter()
+            .any(|r| r.op == op.id && r.code != "case.deleted");
         op.device == self.device
-            && (op.seq > self.acked_seq || now - op.at <= window || acked_lately)
+            && (op.seq > self.acked_seq || now - op.at <= window || acked_lately || set_aside)
     }
 
     /// Notes when the acknowledgement came that the last answer brought
@@ -719,6 +727,17 @@ mod tests {
         let mut unacknowledged = d.clone();
         unacknowledged.acked_seq = op.seq - 1;
         assert!(unacknowledged.keeps(&op, now), "not on the server yet");
+        let mut set_aside = d.clone();
+        let refusal = |code: &str| Refusal {
+            op: op.id,
+            case_id: op.case_id,
+            code: code.into(),
+            message: String::new(),
+        };
+        set_aside.refused.push(refusal("sync.role_mismatch"));
+        assert!(set_aside.keeps(&op, now), "in the server's quarantine");
+        set_aside.refused = vec![refusal("case.deleted")];
+        assert!(!set_aside.keeps(&op, now), "of a case deleted");
         op.at = now;
         op.device = DeviceId(Uuid::from_u128(2));
         assert!(!d.keeps(&op, now), "another device's");

@@ -2288,7 +2288,8 @@ async fn a_user_moved_to_another_property_gets_its_cases_and_loses_the_old_ones(
 /// holds a note not sent yet. The login that follows keeps the old
 /// estate's cases, since the note must upload first, and pulls the new
 /// estate's; once a sync has sent the note, the old estate's cases go
-/// without another login, and the new estate's stay.
+/// without another login, and the new estate's stay. The note, set aside
+/// by the server, stays readable in the settings.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_user_moved_with_work_waiting_loses_the_old_cases_once_it_is_sent() {
     let server = Server::start();
@@ -2333,6 +2334,15 @@ async fn a_user_moved_with_work_waiting_loses_the_old_cases_once_it_is_sent() {
         aside[0]["code"], "sync.out_of_scope",
         "the note reached the server: {aside}"
     );
+    // The case went with the old estate, and the note with it from every
+    // case screen: the settings still say what was set aside, why, and
+    // what was typed.
+    browser.click("nav-settings").await;
+    browser
+        .wait_attr("set-aside-op", "data-code", "sync.out_of_scope")
+        .await;
+    assert_eq!(browser.text("set-aside-reg-no").await, hy_case);
+    browser.wait_text("set-aside-text", "搬走前写的备注").await;
     browser.close().await;
 }
 

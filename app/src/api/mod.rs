@@ -638,8 +638,8 @@ pub fn code_message(code: &str, lang: Lang) -> Option<String> {
         "sync.unknown_property" => ("服务器上没有该项目", "The server has no such property"),
         "sync.invalid_registration" => ("登记内容无效", "The registration is not valid"),
         "sync.unknown_case" => (
-            "服务器上还没有该工单的登记",
-            "The server has no registration of this case yet",
+            "服务器上还没有该工单的登记（登记被隔离的，管理员重新应用登记后本条随之生效）",
+            "The server has no registration of this case yet (if its registration was set aside, this takes effect with it once an administrator re-applies it)",
         ),
         "sync.out_of_scope" => (
             "该工单的项目不在该用户的负责范围内",
@@ -756,6 +756,16 @@ pub fn code_message(code: &str, lang: Lang) -> Option<String> {
         _ => return None,
     };
     Some(lang.pick(zh, en).to_string())
+}
+
+/// Why the server set an op aside, from its quarantine's code and words:
+/// never the server's English on a Chinese screen, even for a code this
+/// build lacks.
+pub fn refusal_words(code: &str, message: &str, lang: Lang) -> String {
+    match lang {
+        Lang::ZhCn => code_words(code, lang),
+        Lang::En => code_message(code, lang).unwrap_or_else(|| message.to_string()),
+    }
 }
 
 /// A code in words, or, for a code this build does not know, a generic

@@ -205,10 +205,10 @@ pub fn SyncIndicator() -> impl IntoView {
         if refused > 0 {
             msg.push_str(&match l {
                 Lang::ZhCn => format!(
-                    " {refused} 条记录被服务器隔离，未生效（见相关工单），请联系管理员。"
+                    " {refused} 条记录被服务器隔离，未生效（见相关工单或“设置”），请联系管理员。"
                 ),
                 Lang::En => format!(
-                    " {refused} records were quarantined by the server and did not take effect (see their cases); contact the administrator."
+                    " {refused} records were quarantined by the server and did not take effect (see their cases, or Settings); contact the administrator."
                 ),
             });
         }

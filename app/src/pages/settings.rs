@@ -131,6 +131,7 @@ pub fn SettingsPage() -> impl IntoView {
                     <ExportUnsent testid="settings-export-unsent"/>
                 </div>
             </Show>
+            <SetAsideRecords/>
             <Show when=move || former.with(|f| !f.is_empty())>
                 <div class="banner warn" data-testid="settings-former"
                     data-count=move || former.with(Vec::len).to_string()>
@@ -329,5 +330,89 @@ fn size(bytes: f64) -> String {
         format!("{:.1} MB", bytes / MB)
     } else {
         format!("{:.1} GB", bytes / MB / 1024.0)
+    }
+}
+
+/// This tablet's records the server set aside (its quarantine) and has not
+/// settled, with why and what was typed in them. The case's screen shows
+/// those of a case the tablet holds; this shows them all, also of a case
+/// that left the tablet (its user moved to other properties or given
+/// another role, after which the server sets the ops made under the old
+/// ones aside): nowhere else could the user read what they typed, to type
+/// it again or tell the administrator.
+#[component]
+fn SetAsideRecords() -> impl IntoView {
+    let ctx = use_app();
+    let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+    let refusals = move || {
+        ctx.device.with(|d| {
+            d.as_ref().map_or_else(Vec::new, |d| {
+                d.refused
+                    .iter()
+                    .filter(|r| r.code != crate::components::DELETED)
+                    .cloned()
+                    .collect::<Vec<_>>()
+            })
+        })
+    };
+    let rows = move || {
+        let tz = ctx.config.with(|c| c.settings.tz());
+        refusals()
+            .into_iter()
+            .map(|r| {
+                let (at, action, reg_no) = ctx.ops.with_value(|log| {
+                    let op = log.own_op(r.case_id, r.op);
+                    let held = ctx.cases.with_untracked(|cases| {
+                        cases
+                            .get(&r.case_id)
+                            .map(|c| c.registration.reg_no.to_string())
+                    });
+                    // A case no longer on the tablet: its number from its
+                    // registration, when this tablet made it.
+                    let registered = || {
+                        log.kept().find_map(|o| match &o.action {
+                            shared::op::Action::Register(reg) if o.case_id == r.case_id => {
+                                Some(reg.reg_no.to_string())
+                            }
+                            _ => None,
+                        })
+                    };
+                    (
+                        op.map(|o| o.at),
+                        op.map(|o| o.action.kind()),
+                        held.or_else(registered).unwrap_or_default(),
+                    )
+                });
+                let (code, message) = (r.code.clone(), r.message.clone());
+                view! {
+                    <tr data-testid="set-aside-op" data-code=r.code.clone()>
+                        <td>{at.map(|at| crate::i18n::fmt_time(at, tz)).unwrap_or_default()}</td>
+                        <td>{move || action.map_or("?", |a| a.label(ctx.lang.get()))}</td>
+                        <td data-testid="set-aside-reg-no">{reg_no}</td>
+                        <td>{move || crate::api::refusal_words(&code, &message, ctx.lang.get())}</td>
+                        <td><crate::pages::detail::Typed case=r.case_id op=r.op testid="set-aside-text"/></td>
+                    </tr>
+                }
+            })
+            .collect_view()
+    };
+    view! {
+        <Show when=move || !refusals().is_empty()>
+            <h3>{t("被服务器隔离、未生效的记录", "Records the server set aside")}</h3>
+            <p class="hint">{t(
+                "这些记录已上传，但服务器没有接受（原因见下），它们保存在本机和服务器的隔离区，等待系统管理员处理。需要的内容请联系管理员，或重新登记。",
+                "These records reached the server, which did not accept them (why is below). They are kept on this tablet and in the server's quarantine for the administrator to decide on. Contact the administrator, or record again what is still needed.",
+            )}</p>
+            <table class="stats-table outbox" data-testid="set-aside">
+                <thead><tr>
+                    <th>{t("时间", "When")}</th>
+                    <th>{t("操作", "Action")}</th>
+                    <th>{t("登记号", "Registration no.")}</th>
+                    <th>{t("原因", "Why")}</th>
+                    <th>{t("填写的内容", "What was typed")}</th>
+                </tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </Show>
     }
 }

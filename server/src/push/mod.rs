@@ -465,9 +465,10 @@ pub fn judge(f: &Facts<'_>) -> Verdict {
 
     // A department head passes on only what they handle, or what no one
     // has yet (`workflow::may_assign`), judged against the case as the
-    // server holds it: the tablet's copy may be behind a transfer, and a
-    // forged op must not show them another department's phone. Applying
-    // such an assign that lost a conflict is judged by the settler.
+    // server holds it where the op falls in its order: the tablet's copy
+    // may be behind a transfer, and a forged op must not show them
+    // another department's phone. Applying such an assign that lost a
+    // conflict is judged by the settler.
     if let Some(current) = &f.case_assignee
         && !may_assign(author, current.as_ref(), f.settings)
     {

@@ -23,7 +23,7 @@ use shared::admin::{
 use shared::blob::BlobHash;
 use shared::case::{CaseState, Severity};
 use shared::id::{CaseId, DeviceId, UserId};
-use shared::op::Op;
+use shared::op::{Action, Op};
 
 const QUARANTINE_COLUMNS: &str =
     "id, device_id, seq, code, message, received_at, resolved_at, resolution,
@@ -233,7 +233,52 @@ pub(super) fn reapply_quarantined(
     let mut entry = audit.clone();
     entry.detail["outcome"] = serde_json::to_value(&outcome)?;
     write_audit(tx, &entry)?;
+    if bringer == Bringer::List && matches!(op.action, Action::Register(_)) {
+        reapply_after_registration(tx, rules, &op, (by, now), audit)?;
+    }
     Ok(outcome)
+}
+
+/// After a registration re-applied from the list, the same device's later
+/// ops of its case that were set aside only for want of it
+/// (`sync.unknown_case`), in their order: the administrator brought the
+/// case in, and one by one its notes, assignments and resolution would
+/// each wait for another tap, the case standing meanwhile as only
+/// registered, its deadlines running. Each is judged as a push would be
+/// and audited as a re-application; one refused for another reason stays
+/// aside with it.
+fn reapply_after_registration(
+    tx: &dyn Db,
+    rules: &Rules<'_>,
+    registration: &Op,
+    (by, now): (UserId, DateTime<Utc>),
+    audit: &AuditEntry,
+) -> StoreResult<()> {
+    let waiting = tx.query(
+        "SELECT id, json FROM quarantine
+         WHERE device_id = ?1 AND seq > ?2 AND code = 'sync.unknown_case' AND resolved_at IS NULL
+         ORDER BY seq, id",
+        &[
+            registration.device.to_string().into(),
+            Value::Int(registration.seq as i64),
+        ],
+    )?;
+    for row in waiting {
+        let id: i64 = row.get(0)?;
+        let of_case = serde_json::from_str::<Op>(row.text(1)?)
+            .is_ok_and(|op| op.case_id == registration.case_id);
+        if !of_case {
+            continue;
+        }
+        let mut entry = audit.clone();
+        entry.action = "quarantine.reapply".into();
+        entry.detail = serde_json::json!({
+            "quarantine": id,
+            "with_registration": registration.id,
+        });
+        reapply_quarantined(tx, rules, id, (by, now), &entry, Bringer::List)?;
+    }
+    Ok(())
 }
 
 /// `user` as they were at `at`: the role, properties and department the

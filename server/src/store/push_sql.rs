@@ -1107,6 +1107,35 @@ fn touched_case(
     Ok(Some(shared::fold::fold(&ops, ctx).ok()))
 }
 
+/// The assignee of `op`'s case as it stood where `op` falls in the case's
+/// op order, if the server holds the case. An assign made offline while
+/// its author handled the case is judged as it was made, whichever
+/// arrived first: against the case as it stands now, a manager's later
+/// transfer that reached the server before it would have it refused, and
+/// the same ops would end otherwise in another order. It is applied there
+/// too, so a transfer made since still stands after it (and what its
+/// author is shown follows the case as folded).
+fn assignee_where(
+    tx: &dyn Db,
+    rules: &Rules<'_>,
+    touched: &Touched,
+    op: &Op,
+) -> StoreResult<Option<Option<Assignee>>> {
+    let mut ops = super::fold_sql::stored_ops(tx, op.case_id)?;
+    let stored = ops.len();
+    ops.retain(|o| o.order_key() < op.order_key());
+    if ops.len() < stored {
+        let ctx = FoldContext {
+            settings: &rules.config.settings,
+            calendar: &rules.config.calendar,
+        };
+        if let Ok(then) = shared::fold::fold(&ops, ctx) {
+            return Ok(Some(then.assignee));
+        }
+    }
+    current_assignee(tx, rules, touched, op.case_id)
+}
+
 /// The assignee of case `id` as this transaction leaves it so far, if the
 /// server holds the case.
 fn current_assignee(
@@ -1376,7 +1405,7 @@ fn stored_facts(
         Some(Action::Assign { .. })
             if shared::workflow::passes_on_only_own(op.role, &rules.config.settings) =>
         {
-            current_assignee(tx, rules, touched, op.case_id)?
+            assignee_where(tx, rules, touched, op)?
         }
         _ => None,
     };

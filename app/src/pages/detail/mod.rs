@@ -147,25 +147,16 @@ fn Refused(id: CaseId) -> impl IntoView {
             let items = list
                 .into_iter()
                 .map(|r| {
-                    let action = ctx.ops.with_value(|log| {
-                        log.ops_of(id)
-                            .iter()
-                            .find(|op| op.id == r.op)
-                            .map(|op| op.action.kind())
-                    });
-                    let code = r.code.clone();
+                    let action = ctx
+                        .ops
+                        .with_value(|log| log.own_op(id, r.op).map(|op| op.action.kind()));
+                    let (code, message) = (r.code.clone(), r.message.clone());
                     view! {
                         <li data-testid="refused-op" data-code=r.code.clone()>
                             {move || {
                                 let l = ctx.lang.get();
                                 let what = action.map_or("?", |a| a.label(l));
-                                // Never the server's English on a Chinese
-                                // screen, even for a code this build lacks.
-                                let why = match l {
-                                    Lang::ZhCn => crate::api::code_words(&code, l),
-                                    Lang::En => crate::api::code_message(&code, l)
-                                        .unwrap_or_else(|| r.message.clone()),
-                                };
+                                let why = crate::api::refusal_words(&code, &message, l);
                                 match l {
                                     Lang::ZhCn => format!("“{what}”未生效：{why}"),
                                     Lang::En => format!("\"{what}\" did not take effect: {why}"),
@@ -208,7 +199,7 @@ fn Refused(id: CaseId) -> impl IntoView {
 /// (refused, in conflict or breaking a rule): it can still be read,
 /// copied and typed again, and weighed before a conflict is settled.
 #[component]
-fn Typed(case: CaseId, op: OpId, testid: &'static str) -> impl IntoView {
+pub(crate) fn Typed(case: CaseId, op: OpId, testid: &'static str) -> impl IntoView {
     let ctx = use_app();
     // As the reader may see it: the op log keeps what a colleague typed on
     // this tablet whole.
@@ -216,9 +207,7 @@ fn Typed(case: CaseId, op: OpId, testid: &'static str) -> impl IntoView {
         .cases
         .with_untracked(|cases| ctx.shown(cases.get(&case).map(|c| &**c)));
     let texts = ctx.ops.with_value(|log| {
-        log.ops_of(case)
-            .iter()
-            .find(|o| o.id == op)
+        log.own_op(case, op)
             .map(|o| shared::validation::action_texts(&seen.op(o).action))
             .unwrap_or_default()
     });
