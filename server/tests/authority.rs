@@ -412,6 +412,34 @@ fn a_department_head_passes_on_only_what_they_handle() {
     let case = case_of(&manager, theirs.case_id);
     assert_eq!(case["assignee"]["user"], json!(null), "{case}");
     assert_eq!(case["assignee"]["department"], "工程部", "{case}");
+
+    // But no one's where an op dated back falls is no leave to take it: a
+    // case the manager gave another department, taken by an op dated to
+    // before that (from another tablet, whose clock had nothing after).
+    let later = repair(&mut m);
+    let registered = later.at;
+    let given = m.op_at(
+        later.case_id,
+        Some(CaseState::Registered),
+        assign(),
+        registered + chrono::Duration::milliseconds(50),
+    );
+    assert_eq!(
+        quarantined(&push(&manager, &m, &[later.clone(), given])),
+        []
+    );
+    let (other_tablet, mut h2) = w.login("head_a");
+    let dated_back = h2.op_at(
+        later.case_id,
+        Some(CaseState::Registered),
+        to(head_id),
+        registered + chrono::Duration::milliseconds(1),
+    );
+    let seq = dated_back.seq;
+    assert_eq!(
+        quarantined(&push(&other_tablet, &h2, &[dated_back])),
+        [(seq, "assign.not_handling".to_string())]
+    );
 }
 
 /// A push outside the author's scope tells nothing of the other
@@ -2596,6 +2624,11 @@ fn users_change_their_password_and_admins_reset_it() {
     );
     reset_client.token = body["token"].as_str().map(String::from);
     assert_eq!(reset_client.get("/api/v1/cases").0, 200);
+    // Told "done" only in the session that made the change: to another
+    // one, a "new" password that is already the user's would confirm a
+    // guess, changing nothing, without a trace.
+    let (status, body) = change(&reset_client, "a-guess-at-random", "my-own-pass");
+    assert_eq!((status, code(&body)), (403, "auth.wrong_password"));
     assert_eq!(reset_client.post("/api/v1/auth/logout", &json!({})).0, 204);
 
     // A wrong current password and a logout are in the audit log, by whom.
@@ -2608,7 +2641,7 @@ fn users_change_their_password_and_admins_reset_it() {
             .filter(|e| e["action"] == action && e["login"] == "staff_a" && e["device"].is_string())
             .count()
     };
-    assert_eq!(by_staff("auth.password_change_failed"), 1, "{log}");
+    assert_eq!(by_staff("auth.password_change_failed"), 2, "{log}");
     assert_eq!(by_staff("auth.logout"), 1, "{log}");
 }
 

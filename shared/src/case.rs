@@ -119,8 +119,11 @@ coded_enum! {
     pub enum Validity {
         /// 有效投诉: counts towards the valid-complaint rate.
         Valid = ("valid", "有效投诉", "Valid"),
-        /// 不成立/特殊投诉: closed with an explanation.
-        Unfounded = ("unfounded", "不成立", "Unfounded"),
+        /// 不成立/特殊投诉: closed with an explanation. Named with both
+        /// words: seed 003 calls every complaint that is not a valid one a
+        /// 特殊投诉 (also one about what staff did by the rules), and an
+        /// auditor reading its table looks for that word.
+        Unfounded = ("unfounded", "不成立（特殊投诉）", "Unfounded"),
     }
 }
 

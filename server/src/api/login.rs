@@ -327,17 +327,27 @@ pub async fn change_password(
     // a guesser at the estate's address would otherwise keep its users
     // from changing the password they guess at.
     let source = tablet_source(session.device);
+    let mark = session_mark(&session.token_hash);
+    let asked = mark.clone();
     let (attempt, checked) = limited(&state, &counted, &source, now, move || {
         let Some(found) = store.user_by_login(&login)? else {
             return Ok(Checked::Wrong);
         };
-        Ok(if auth::verify_password(&current, &found.password_hash) {
-            Checked::Change(auth::hash_password(&new))
-        } else if auth::verify_password(&new, &found.password_hash) {
-            Checked::AlreadyChanged
-        } else {
-            Checked::Wrong
-        })
+        if auth::verify_password(&current, &found.password_hash) {
+            return Ok(Checked::Change(auth::hash_password(&new)));
+        }
+        // Only the session that made the change may be told it is made:
+        // to anyone else holding a session, a "new" password that is
+        // already the user's would be a guess confirmed without a trace.
+        let made_here = !found.must_change_password
+            && store.password_changed_in(found.user.id)?.as_deref() == Some(asked.as_str());
+        Ok(
+            if made_here && auth::verify_password(&new, &found.password_hash) {
+                Checked::AlreadyChanged
+            } else {
+                Checked::Wrong
+            },
+        )
     })
     .await?
     .map_err(|wait| {
@@ -385,7 +395,7 @@ pub async fn change_password(
         device: Some(device),
         address: Some(addr),
         action: "auth.password_change".into(),
-        detail: serde_json::json!({}),
+        detail: serde_json::json!({ "session": mark }),
     };
     // The other sessions end (the old password may be why it changed);
     // this one goes on.
@@ -406,12 +416,21 @@ pub async fn change_password(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// What names a session in the audit of a password change it made: a
+/// digest of its token's hash, so that the audit, which administrators
+/// read, holds nothing that opens the session.
+fn session_mark(token_hash: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("password change by {token_hash}").as_bytes());
+    digest[..12].iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// What a password change's check found.
 enum Checked {
     /// The current password is right: the new one's hash, to store.
     Change(Result<String, ApiError>),
-    /// The "new" password is already the user's: this change was made
-    /// before, and this is its retry after an answer lost on the way (the
+    /// The "new" password is already the user's, set by this session's
+    /// own change: this is its retry after an answer lost on the way (the
     /// tablet still holds the session, which the change kept). Answered
     /// as done, changing nothing: refused as a wrong current password, it
     /// would count as a guess, and the first-login screen, which does not

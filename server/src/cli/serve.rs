@@ -162,7 +162,8 @@ impl Serve {
 /// (an operator chasing a sync problem). The driver is held at `info`
 /// unless the filter asks for it by name.
 fn log_filter(level: &str) -> String {
-    if level.contains("tokio_postgres") {
+    // Asked by name: the driver's own directive, or its statements'.
+    if level.contains("tokio_postgres=") || level.contains("tokio_postgres::query") {
         level.to_string()
     } else {
         format!("{level},tokio_postgres=info")

@@ -27,7 +27,7 @@
 //! | 14 | 内容 | Content | what the resident said |
 //! | 15 | 诉求 | Requested remedy | what they asked for |
 //! | 16 | 严重程度 | Severity | 轻微 / 一般 / 重大, or 未评估 |
-//! | 17 | 有效性 | Validity | 有效投诉 / 不成立 (complaints) |
+//! | 17 | 有效性 | Validity | 有效投诉 / 不成立（特殊投诉） (complaints) |
 //! | 18 | 被投诉人 | Person complained about | named at assessment |
 //! | 19 | 被投诉部门 | Department complained about | named at assessment |
 //! | 20 | 紧急 | Urgent | 是 / 否 |

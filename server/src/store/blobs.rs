@@ -225,7 +225,15 @@ impl BlobStore {
         if self.has(hash) {
             return Ok(Progress::Complete);
         }
-        match fs::metadata(self.partial_path(hash, device)) {
+        let own = self.partial_path(hash, device);
+        // An upload a server before uploads were kept apart by device left
+        // under the hash alone: the first device to ask takes it on, so
+        // that one whose bytes all came is settled, not lost.
+        let legacy = self.root.join("partial").join(hash.to_string());
+        if legacy.is_file() && !own.exists() {
+            fs::rename(&legacy, &own)?;
+        }
+        match fs::metadata(own) {
             Ok(meta) => Ok(Progress::Partial(meta.len())),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Progress::Partial(0)),
             Err(e) => Err(e),
@@ -560,6 +568,15 @@ mod tests {
             );
             assert!(!blobs.has(&other_hash));
         }
+        // One a server before this kept under the hash alone is taken on.
+        fs::write(blobs.root.join("partial").join(hash.to_string()), &bytes).unwrap();
+        fs::remove_file(blobs.path(&hash)).unwrap();
+        assert_eq!(
+            blobs.progress_toward(&hash, TABLET, size).unwrap(),
+            Progress::Complete
+        );
+        assert_eq!(fs::read(blobs.path(&hash)).unwrap(), bytes);
+
         // A shorter partial file is an upload under way: left as it is.
         fs::write(blobs.partial_path(&other_hash, TABLET), &other[..5]).unwrap();
         assert_eq!(

@@ -116,6 +116,10 @@ impl<E: Engine> Store for E {
         self.read(|db| accounts_sql::user_by_login(db, login))
     }
 
+    fn password_changed_in(&self, user: UserId) -> StoreResult<Option<String>> {
+        self.read(|db| accounts_sql::password_changed_in(db, user))
+    }
+
     fn set_password(
         &self,
         id: UserId,
