@@ -6,7 +6,7 @@ use crate::auth::{self, Session};
 use crate::error::{ApiError, ApiJson, ErrorBody, blocking};
 use crate::login_limit::Attempt;
 use crate::state::AppState;
-use crate::store::{AuditEntry, DeviceClaim, StoreResult};
+use crate::store::{AuditEntry, DeviceClaim, StoreError, StoreResult};
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -336,13 +336,20 @@ pub async fn change_password(
         if auth::verify_password(&current, &found.password_hash) {
             return Ok(Checked::Change(auth::hash_password(&new)));
         }
-        // Only the session that made the change may be told it is made:
-        // to anyone else holding a session, a "new" password that is
-        // already the user's would be a guess confirmed without a trace.
-        let made_here = !found.must_change_password
-            && store.password_changed_in(found.user.id)?.as_deref() == Some(asked.as_str());
+        // Only the session that made the change, and only soon after it,
+        // may be told it is made: to anyone else holding a session (or
+        // the same one left on a shared tablet for weeks), a "new"
+        // password that is already the user's would be a guess confirmed.
+        let made_here = || {
+            Ok::<_, StoreError>(store.password_changed_in(found.user.id)?.is_some_and(
+                |(mark, at)| mark == asked && now - at <= Duration::minutes(RETRY_MINUTES),
+            ))
+        };
         Ok(
-            if made_here && auth::verify_password(&new, &found.password_hash) {
+            if !found.must_change_password
+                && auth::verify_password(&new, &found.password_hash)
+                && made_here()?
+            {
                 Checked::AlreadyChanged
             } else {
                 Checked::Wrong
@@ -364,6 +371,16 @@ pub async fn change_password(
         Checked::Change(hash) => hash?,
         Checked::AlreadyChanged => {
             succeeded(&state, attempt).await?;
+            let store = state.store.clone();
+            let entry = AuditEntry {
+                at: now,
+                user: Some(session.user.id),
+                device: Some(session.device),
+                address: Some(addr),
+                action: "auth.password_change_repeated".into(),
+                detail: serde_json::json!({}),
+            };
+            blocking(move || store.audit(entry)).await?;
             return Ok(StatusCode::NO_CONTENT);
         }
         Checked::Wrong => {
@@ -415,6 +432,10 @@ pub async fn change_password(
     }
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// How long after a password change the session that made it is told
+/// "done" when it sends the change again (its answer lost on the way).
+const RETRY_MINUTES: i64 = 10;
 
 /// What names a session in the audit of a password change it made: a
 /// digest of its token's hash, so that the audit, which administrators

@@ -116,9 +116,6 @@ pub struct Facts<'a> {
     /// For a department head's assign, or `resolve_conflict` applying
     /// one: the case's assignee as stored now, if the case is known.
     pub case_assignee: Option<Option<Assignee>>,
-    /// For a department head's assign: the case's assignee where the op
-    /// falls in the case's order, when ops the server holds come after it.
-    pub case_assignee_then: Option<Assignee>,
     /// Every property.
     pub properties: &'a [Property],
     /// The categories.
@@ -469,19 +466,14 @@ pub fn judge(f: &Facts<'_>) -> Verdict {
     // A department head passes on only what they handle, or what no one
     // has yet (`workflow::may_assign`), judged against the case as the
     // server holds it: the tablet's copy may be behind a transfer, and a
-    // forged op must not show them another department's phone. Or what
-    // they handled where the op falls in the case's order: passed on
-    // offline before a manager's transfer that reached the server first,
-    // it was theirs to pass on (not one no one had there: an op dated
-    // back to before the case's first assignment would slip in before it).
-    // Applying such an assign that lost a conflict is judged by the
-    // settler.
+    // forged op must not show them another department's phone. Not where
+    // the op falls in the case's order: an assign slotted before a
+    // manager's transfer turns that transfer into a conflict (it expected
+    // the state the assign changed), which leaves the case, and its phone,
+    // with the head until management settles it. Applying such an assign
+    // that lost a conflict is judged by the settler.
     if let Some(current) = &f.case_assignee
         && !may_assign(author, current.as_ref(), f.settings)
-        && !f
-            .case_assignee_then
-            .as_ref()
-            .is_some_and(|then| personal_data::named(author, then))
     {
         return quarantine(
             op,

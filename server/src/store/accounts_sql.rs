@@ -86,18 +86,24 @@ pub(super) fn load_users(db: &dyn Db) -> StoreResult<Vec<User>> {
 
 /// The user with `login` and their credentials.
 /// See `Store::password_changed_in`.
-pub(super) fn password_changed_in(db: &dyn Db, user: UserId) -> StoreResult<Option<String>> {
-    let detail: Option<String> = db
-        .query_opt(
-            "SELECT detail FROM audit WHERE action = 'auth.password_change' AND user_id = ?1
-             ORDER BY id DESC LIMIT 1",
-            &[user.to_string().into()],
-        )?
-        .map(|r| r.get(0))
-        .transpose()?;
-    Ok(detail
-        .and_then(|d| serde_json::from_str::<serde_json::Value>(&d).ok())
-        .and_then(|d| d["session"].as_str().map(str::to_string)))
+pub(super) fn password_changed_in(
+    db: &dyn Db,
+    user: UserId,
+) -> StoreResult<Option<(String, DateTime<Utc>)>> {
+    let Some(row) = db.query_opt(
+        "SELECT detail, at FROM audit WHERE action = 'auth.password_change' AND user_id = ?1
+         ORDER BY id DESC LIMIT 1",
+        &[user.to_string().into()],
+    )?
+    else {
+        return Ok(None);
+    };
+    let detail: String = row.get(0)?;
+    let at = parse_ts(&row.get::<String>(1)?)?;
+    Ok(serde_json::from_str::<serde_json::Value>(&detail)
+        .ok()
+        .and_then(|d| d["session"].as_str().map(str::to_string))
+        .map(|session| (session, at)))
 }
 
 pub(super) fn user_by_login(db: &dyn Db, login: &str) -> StoreResult<Option<Credentials>> {

@@ -116,7 +116,7 @@ impl<E: Engine> Store for E {
         self.read(|db| accounts_sql::user_by_login(db, login))
     }
 
-    fn password_changed_in(&self, user: UserId) -> StoreResult<Option<String>> {
+    fn password_changed_in(&self, user: UserId) -> StoreResult<Option<(String, DateTime<Utc>)>> {
         self.read(|db| accounts_sql::password_changed_in(db, user))
     }
 

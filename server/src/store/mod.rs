@@ -341,8 +341,8 @@ pub trait Store: reports::Reports + administration::Administration + Send + Sync
     /// A user's credentials, by login.
     fn user_by_login(&self, login: &str) -> StoreResult<Option<Credentials>>;
     /// The session mark (`session` of its audit detail) of the latest
-    /// change `user` made to their own password, if any.
-    fn password_changed_in(&self, user: UserId) -> StoreResult<Option<String>>;
+    /// change `user` made to their own password, and when, if any.
+    fn password_changed_in(&self, user: UserId) -> StoreResult<Option<(String, DateTime<Utc>)>>;
     /// Sets a user's password hash; `must_change` when someone else chose it.
     /// Ends every session of the user but `keep` (a token hash).
     fn set_password(

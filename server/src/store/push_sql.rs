@@ -858,7 +858,6 @@ pub(super) fn judge(
         kept: stored.kept,
         conflicted: stored.conflicted,
         case_assignee: stored.case_assignee,
-        case_assignee_then: stored.case_assignee_then,
         properties: rules.properties,
         categories: &rules.config.categories,
         settings: &rules.config.settings,
@@ -1055,9 +1054,6 @@ struct StoredFacts {
     /// one): the case's assignee as the cases stand now, if the case is
     /// known.
     case_assignee: Option<Option<Assignee>>,
-    /// For a department head's assign: the case's assignee where the op
-    /// falls in its order, when ops stored come after it.
-    case_assignee_then: Option<Assignee>,
 }
 
 /// The case registered as `reg_no`, as this transaction leaves it so far:
@@ -1109,37 +1105,6 @@ fn touched_case(
         calendar: &rules.config.calendar,
     };
     Ok(Some(shared::fold::fold(&ops, ctx).ok()))
-}
-
-/// The assignee of `op`'s case as this transaction leaves it so far, if
-/// the server holds the case, and as it stood where `op` falls in the
-/// case's op order when ops stored already come after it (`None` when
-/// none do, or the case had no assignee there). An assign made offline
-/// while its author handled the case is theirs to make, whichever arrived
-/// first: judged against the case as it stands now only, a manager's
-/// later transfer that reached the server before it would have it
-/// refused, and the same ops would end otherwise in another order. It is
-/// applied there too, so a transfer made since still stands after it.
-fn assignee_where(
-    tx: &dyn Db,
-    rules: &Rules<'_>,
-    touched: &Touched,
-    op: &Op,
-) -> StoreResult<(Option<Option<Assignee>>, Option<Assignee>)> {
-    let current = current_assignee(tx, rules, touched, op.case_id)?;
-    let mut ops = super::fold_sql::stored_ops(tx, op.case_id)?;
-    let stored = ops.len();
-    ops.retain(|o| o.order_key() < op.order_key());
-    let then = if ops.len() < stored {
-        let ctx = FoldContext {
-            settings: &rules.config.settings,
-            calendar: &rules.config.calendar,
-        };
-        shared::fold::fold(&ops, ctx).ok().and_then(|c| c.assignee)
-    } else {
-        None
-    };
-    Ok((current, then))
 }
 
 /// The assignee of case `id` as this transaction leaves it so far, if the
@@ -1407,17 +1372,16 @@ fn stored_facts(
     // claims: one its author does not hold is refused before). Read for
     // every assign, a batch assigning the cases it registers would fold
     // each of them again.
-    let (case_assignee, case_assignee_then) = match named {
+    let case_assignee = match named {
         Some(Action::Assign { .. })
             if shared::workflow::passes_on_only_own(op.role, &rules.config.settings) =>
         {
-            assignee_where(tx, rules, touched, op)?
+            current_assignee(tx, rules, touched, op.case_id)?
         }
-        _ => (None, None),
+        _ => None,
     };
     Ok(StoredFacts {
         case_assignee,
-        case_assignee_then,
         conflicted: conflicted.map(|o| (o.author, o.action.kind())),
         kept,
         assigned,

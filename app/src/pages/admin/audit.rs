@@ -101,6 +101,10 @@ fn audit_action(code: &str, l: Lang) -> String {
             "Initial password set (to be changed at the first login)",
         ),
         "auth.password_change" => ("修改密码", "Password changed"),
+        "auth.password_change_repeated" => (
+            "重复提交的修改密码（已修改，未再改动）",
+            "Password change sent again (already made, nothing changed)",
+        ),
         "auth.password_change_failed" => (
             "修改密码失败（当前密码错误）",
             "Password change refused (wrong current password)",
