@@ -367,34 +367,29 @@ pub async fn change_password(
             ),
         )
     })?;
+    // Every outcome is audited as the session's, from its address.
+    let entry = |action: &str, detail: serde_json::Value| AuditEntry {
+        at: now,
+        user: Some(session.user.id),
+        device: Some(session.device),
+        address: Some(addr.clone()),
+        action: action.into(),
+        detail,
+    };
     let hash = match checked {
         Checked::Change(hash) => hash?,
         Checked::AlreadyChanged => {
             succeeded(&state, attempt).await?;
             let store = state.store.clone();
-            let entry = AuditEntry {
-                at: now,
-                user: Some(session.user.id),
-                device: Some(session.device),
-                address: Some(addr),
-                action: "auth.password_change_repeated".into(),
-                detail: serde_json::json!({}),
-            };
-            blocking(move || store.audit(entry)).await?;
+            let repeated = entry("auth.password_change_repeated", serde_json::json!({}));
+            blocking(move || store.audit(repeated)).await?;
             return Ok(StatusCode::NO_CONTENT);
         }
         Checked::Wrong => {
             // Someone holding the session, guessing the password.
             let store = state.store.clone();
-            let entry = AuditEntry {
-                at: now,
-                user: Some(session.user.id),
-                device: Some(session.device),
-                address: Some(addr),
-                action: "auth.password_change_failed".into(),
-                detail: serde_json::json!({}),
-            };
-            blocking(move || store.audit(entry)).await?;
+            let failed = entry("auth.password_change_failed", serde_json::json!({}));
+            blocking(move || store.audit(failed)).await?;
             return Err(ApiError::new(
                 StatusCode::FORBIDDEN,
                 "auth.wrong_password",
@@ -405,15 +400,10 @@ pub async fn change_password(
     succeeded(&state, attempt).await?;
     let store = state.store.clone();
     let user = session.user.id;
-    let device = session.device;
-    let entry = AuditEntry {
-        at: now,
-        user: Some(user),
-        device: Some(device),
-        address: Some(addr),
-        action: "auth.password_change".into(),
-        detail: serde_json::json!({ "session": mark }),
-    };
+    let entry = entry(
+        "auth.password_change",
+        serde_json::json!({ "session": mark }),
+    );
     // The other sessions end (the old password may be why it changed);
     // this one goes on.
     let keep = session.token_hash.clone();
