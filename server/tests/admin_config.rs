@@ -871,10 +871,7 @@ fn quarantined_ops_are_reapplied_or_discarded_with_a_reason() {
 
     // A registration in a category that does not exist yet, and a note for
     // a case nobody registered.
-    let mut reg = author.register(&w.fx.pa, "小区里流浪猫太多");
-    if let Action::Register(r) = &mut reg.action {
-        r.category = "pets".into();
-    }
+    let reg = pets_registration(&mut author, &w);
     let case = reg.case_id;
     let orphan = author.op(
         CaseId(uuid::Uuid::now_v7()),
@@ -980,10 +977,7 @@ fn a_registration_reapplied_brings_the_ops_that_waited_for_it() {
     let w = world();
     let (admin, _) = w.login("admin");
     let (staff, mut author) = w.login("staff_a");
-    let mut reg = author.register(&w.fx.pa, "小区里流浪猫太多");
-    if let Action::Register(r) = &mut reg.action {
-        r.category = "pets".into();
-    }
+    let reg = pets_registration(&mut author, &w);
     let case = reg.case_id;
     let note = |author: &mut Author, case, text: &str| {
         author.op(
@@ -1110,6 +1104,16 @@ fn a_revoked_tablets_or_disabled_users_ops_are_not_reapplied() {
 
 /// Adds the category "pets" (宠物), which the tests' quarantined
 /// registrations name.
+/// A registration in the category 'pets', which does not exist until
+/// [`add_pets`].
+fn pets_registration(author: &mut Author, w: &World) -> Op {
+    let mut reg = author.register(&w.fx.pa, "小区里流浪猫太多");
+    if let Action::Register(r) = &mut reg.action {
+        r.category = "pets".into();
+    }
+    reg
+}
+
 fn add_pets(admin: &Client) {
     let (_, mut categories) = admin.get("/api/v1/admin/categories");
     categories
