@@ -716,7 +716,7 @@ impl AppCtx {
                 .map(|d| {
                     d.refused
                         .iter()
-                        .filter(|r| r.code != crate::components::DELETED)
+                        .filter(|r| r.code != shared::wire::CASE_DELETED)
                         .map(|r| (r.op, r.case_id))
                         .collect()
                 })

@@ -396,7 +396,7 @@ impl DeviceState {
         let set_aside = self
             .refused
             .iter()
-            .any(|r| r.op == op.id && r.code != "case.deleted");
+            .any(|r| r.op == op.id && r.code != crate::wire::CASE_DELETED);
         op.device == self.device
             && (op.seq > self.acked_seq || now - op.at <= window || acked_lately || set_aside)
     }

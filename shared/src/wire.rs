@@ -460,6 +460,11 @@ pub struct PushResponse {
     pub epoch: u64,
 }
 
+/// The quarantine's code for an op of a case deleted at the end of its
+/// retention: unlike every other code, it ends what the op said (the
+/// case's personal data went with it) and needs nobody to act.
+pub const CASE_DELETED: &str = "case.deleted";
+
 /// An op the server could not accept; an admin sees it in the quarantine list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

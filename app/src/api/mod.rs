@@ -694,7 +694,7 @@ pub fn code_message(code: &str, lang: Lang) -> Option<String> {
             "作废所填的保留工单本身已作废：请填写保留的那一张",
             "The case named as the one kept is voided itself: name the case that is kept",
         ),
-        "case.deleted" => (
+        shared::wire::CASE_DELETED => (
             "该工单已按保存期限删除，不再接受新的记录",
             "The case was deleted at the end of its retention period; it takes no new records",
         ),

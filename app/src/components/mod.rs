@@ -27,6 +27,7 @@ use leptos::prelude::*;
 use shared::case::Case;
 use shared::deadline::ClockStatus;
 use shared::lang::Lang;
+use shared::wire::CASE_DELETED;
 
 /// The main navigation: list, new case, settings. The tab of the screen
 /// shown is the selected one (`aria-current="page"` and the class
@@ -199,7 +200,7 @@ pub fn SyncIndicator() -> impl IntoView {
         // Those of a case deleted meanwhile are told apart (below).
         let refused = ctx.device.with(|d| {
             d.as_ref().map_or(0, |d| {
-                d.refused.iter().filter(|r| r.code != DELETED).count()
+                d.refused.iter().filter(|r| r.code != CASE_DELETED).count()
             })
         });
         if refused > 0 {
@@ -235,10 +236,6 @@ pub fn SyncIndicator() -> impl IntoView {
     }
 }
 
-/// The quarantine's code for an op of a case deleted at the end of its
-/// retention.
-pub(crate) const DELETED: &str = "case.deleted";
-
 /// What this tablet recorded on cases the server deleted at the end of
 /// their retention before the records reached it: they are refused, and
 /// then dropped from the tablet with the case (`crate::tombstone`). Told
@@ -249,7 +246,7 @@ fn DeletedCaseRecords() -> impl IntoView {
     let count = move || {
         ctx.device.with(|d| {
             d.as_ref().map_or(0, |d| {
-                d.refused.iter().filter(|r| r.code == DELETED).count()
+                d.refused.iter().filter(|r| r.code == CASE_DELETED).count()
             })
         })
     };
@@ -260,7 +257,7 @@ fn DeletedCaseRecords() -> impl IntoView {
             // `Update` here is the app's update, not the signal trait.
             let snapshot = leptos::prelude::Update::try_update(&ctx.device, |d| {
                 d.as_mut().map(|d| {
-                    d.refused.retain(|r| r.code != DELETED);
+                    d.refused.retain(|r| r.code != CASE_DELETED);
                     d.clone()
                 })
             });

@@ -349,7 +349,7 @@ fn SetAsideRecords() -> impl IntoView {
             d.as_ref().map_or_else(Vec::new, |d| {
                 d.refused
                     .iter()
-                    .filter(|r| r.code != crate::components::DELETED)
+                    .filter(|r| r.code != shared::wire::CASE_DELETED)
                     .cloned()
                     .collect::<Vec<_>>()
             })

@@ -653,7 +653,7 @@ pub fn deleted_notice(op: &Op) -> QuarantineNotice {
     QuarantineNotice {
         seq: op.seq,
         op: Some(op.id),
-        code: "case.deleted".into(),
+        code: shared::wire::CASE_DELETED.into(),
         message: format!("case {} was deleted (retention)", op.case_id),
     }
 }

@@ -123,7 +123,7 @@ pub(super) fn reapply_quarantined(
                 .and_then(|v| v["removed"].as_str().map(str::to_string));
             return Ok(ReapplyOutcome::Refused {
                 code: if removed.is_some() {
-                    "case.deleted"
+                    shared::wire::CASE_DELETED
                 } else {
                     "sync.unreadable"
                 }
@@ -388,7 +388,7 @@ fn still_refused(
     )?;
     // Refused now because its case was deleted since it was set aside:
     // what it said goes, as the deletion's own sweep would have done.
-    if code == "case.deleted" {
+    if code == shared::wire::CASE_DELETED {
         forget_entry(tx, id)?;
     }
     Ok(ReapplyOutcome::Refused { code, message })

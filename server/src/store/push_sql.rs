@@ -714,7 +714,7 @@ fn held_aside(tx: &dyn Db, device: &str, seq: u64) -> StoreResult<Option<Quarant
             true => QuarantineNotice {
                 seq,
                 op: None,
-                code: "case.deleted".into(),
+                code: shared::wire::CASE_DELETED.into(),
                 message: "its case was deleted (retention)".into(),
             },
             false => QuarantineNotice {
@@ -952,7 +952,7 @@ fn insert_quarantine(
     // said: the case's personal data went with it. Also when it was set
     // aside for another reason found first (a scope since changed, a
     // disabled author, a clone of an op the deletion removed).
-    let deleted = notice.code == "case.deleted"
+    let deleted = notice.code == shared::wire::CASE_DELETED
         || tx
             .query_opt(
                 "SELECT 1 FROM deletions WHERE case_id = ?1",
