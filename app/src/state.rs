@@ -706,7 +706,8 @@ impl AppCtx {
     }
 
     /// This device's ops the server set aside (acknowledged, and waiting
-    /// in its quarantine), but those of a case it deleted: a revoked
+    /// in its quarantine), but those of a case it deleted or an
+    /// administrator discarded: a revoked
     /// tablet's file carries them with what was never sent, for the
     /// import judges them again once their cause is mended (a limit
     /// raised), and the tablet can no longer re-send them itself.
@@ -716,7 +717,7 @@ impl AppCtx {
                 .map(|d| {
                     d.refused
                         .iter()
-                        .filter(|r| r.code != shared::wire::CASE_DELETED)
+                        .filter(|r| r.waits())
                         .map(|r| (r.op, r.case_id))
                         .collect()
                 })

@@ -29,7 +29,7 @@ use chrono::{DateTime, Duration, Utc};
 use futures::future::join;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use shared::device::backoff;
+use shared::device::{DeviceState, backoff};
 use shared::id::CaseId;
 use shared::op::Op;
 use shared::wire::PushRequest;
@@ -274,6 +274,9 @@ async fn run(ctx: AppCtx, token: &str) -> Result<u64, ApiError> {
                 if let Err(e) = forget_other_epochs(ctx).await {
                     leptos::logging::warn!("forgetting what the server lost: {e}");
                 }
+                if let Err(e) = settle_refusals(ctx, token).await {
+                    leptos::logging::warn!("asking about the records set aside: {e}");
+                }
                 if let Some(e) = push_failed {
                     return Err(e);
                 }
@@ -302,6 +305,43 @@ async fn run(ctx: AppCtx, token: &str) -> Result<u64, ApiError> {
         code: "sync.epoch_changed".into(),
         message: "the server's epoch kept changing".into(),
     })
+}
+
+/// Asks what became of this device's ops the server set aside and that
+/// still wait for an administrator (`DeviceState::waiting_refusals`): a
+/// pull brings back one re-applied only in a case the user still sees,
+/// and tells nothing of one discarded, which the header would otherwise
+/// count as waiting for ever.
+async fn settle_refusals(ctx: AppCtx, token: &str) -> Result<(), ApiError> {
+    let ops = ctx
+        .device
+        .with_untracked(|d| d.as_ref().map(DeviceState::waiting_refusals))
+        .unwrap_or_default();
+    if ops.is_empty() {
+        return Ok(());
+    }
+    let answer = api::settled_refusals(token, &shared::wire::RefusalsAsked { ops }).await?;
+    if answer.settled.is_empty() {
+        return Ok(());
+    }
+    // The change and its write in one turn (`crate::state`).
+    let taken = ctx.device.try_update(|d| {
+        d.as_mut().map(|d| {
+            let cases: Vec<_> = d
+                .refused
+                .iter()
+                .filter(|r| answer.settled.iter().any(|s| s.op == r.op))
+                .map(|r| r.case_id)
+                .collect();
+            (d.take_settled(&answer.settled), cases, d.clone())
+        })
+    });
+    if let Some(Some((true, cases, snapshot))) = taken {
+        db::save_state(&snapshot).await?;
+        // A re-applied op counts on the tablet now, as on the server.
+        ctx.refold(cases);
+    }
+    Ok(())
 }
 
 /// Whether a push's error ends the sync: without the network, a session,

@@ -1042,6 +1042,89 @@ fn a_registration_reapplied_brings_the_ops_that_waited_for_it() {
     );
 }
 
+/// A tablet asks what became of its ops set aside: the answer names those
+/// an administrator re-applied or discarded (with the reason), of the
+/// session's own device only, and nothing that still waits.
+#[test]
+fn a_tablet_learns_which_of_its_records_set_aside_were_settled() {
+    let w = world();
+    let (admin, _) = w.login("admin");
+    let (staff, mut author) = w.login("staff_a");
+    let reg = pets_registration(&mut author, &w);
+    let note = |author: &mut Author, case, text: &str| {
+        author.op(
+            case,
+            None,
+            Action::Note {
+                note_kind: shared::case::NoteKind::General,
+                text: text.into(),
+            },
+        )
+    };
+    let first = note(&mut author, reg.case_id, "已联系物业巡查");
+    let orphan = note(&mut author, CaseId(uuid::Uuid::now_v7()), "无主记录");
+    let ids = json!({ "ops": [reg.id, first.id, orphan.id] });
+    let (status, _) = staff.post(
+        "/api/v1/sync/push",
+        &push_body(author.device, &[reg.clone(), first.clone(), orphan.clone()]),
+    );
+    assert_eq!(status, 200);
+    let settled = |client: &Client| {
+        let (status, answer) = client.post("/api/v1/sync/refusals", &ids);
+        assert_eq!(status, 200, "{answer}");
+        answer["settled"].as_array().cloned().expect("a list")
+    };
+    assert_eq!(settled(&staff), Vec::<Value>::new(), "all three wait");
+
+    let (_, list) = admin.get("/api/v1/admin/quarantine");
+    let entry_of = |op: &Op| {
+        list.as_array()
+            .expect("a list")
+            .iter()
+            .find(|e| e["op"]["id"] == json!(op.id))
+            .and_then(|e| e["id"].as_i64())
+            .expect("an entry")
+    };
+    let (status, _) = admin.post(
+        &format!("/api/v1/admin/quarantine/{}/discard", entry_of(&orphan)),
+        &json!({ "reason": "重复记录" }),
+    );
+    assert_eq!(status, 204);
+    assert_eq!(
+        settled(&staff),
+        [json!({ "op": orphan.id, "outcome": "discarded", "note": "重复记录" })]
+    );
+
+    add_pets(&admin);
+    let (status, outcome) = admin.post(
+        &format!("/api/v1/admin/quarantine/{}/reapply", entry_of(&reg)),
+        &json!({}),
+    );
+    assert_eq!((status, &outcome["outcome"]), (200, &json!("accepted")));
+    // The registration and the note that waited for it (re-applied with
+    // it) are held now.
+    assert_eq!(
+        settled(&staff),
+        [
+            json!({ "op": reg.id, "outcome": "accepted" }),
+            json!({ "op": first.id, "outcome": "accepted" }),
+            json!({ "op": orphan.id, "outcome": "discarded", "note": "重复记录" }),
+        ]
+    );
+    // The same user on another tablet learns nothing of this one's ops.
+    let (other_tablet, _) = w.login("staff_a");
+    assert_eq!(settled(&other_tablet), Vec::<Value>::new());
+
+    let too_many: Vec<_> = (0..=shared::wire::MAX_REFUSALS_ASKED)
+        .map(|_| uuid::Uuid::now_v7())
+        .collect();
+    let (status, body) = staff.post("/api/v1/sync/refusals", &json!({ "ops": too_many }));
+    assert_eq!(
+        (status, &body["code"]),
+        (400, &json!("sync.too_many_refusals"))
+    );
+}
+
 /// What a tablet pushed before it was revoked, or its user disabled (a
 /// lost or stolen one), stays aside when an admin reapplies the
 /// quarantine after fixing what kept it there.

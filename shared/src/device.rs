@@ -11,7 +11,10 @@ use crate::id::{CaseId, DeviceId, OpId, UserId};
 use crate::op::{Action, Op, SCHEMA_VERSION};
 use crate::regno::{RegNo, RegNoError};
 use crate::role::Role;
-use crate::wire::QuarantineNotice;
+use crate::wire::{
+    CASE_DELETED, MAX_REFUSALS_ASKED, QUARANTINE_DISCARDED, QuarantineNotice, SettledRefusal,
+    Settlement,
+};
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
@@ -98,6 +101,14 @@ pub struct Refusal {
     pub code: String,
     /// The server's words for it.
     pub message: String,
+}
+
+impl Refusal {
+    /// Whether an administrator is still to settle it: not one of a case
+    /// deleted since, nor one discarded.
+    pub fn waits(&self) -> bool {
+        self.code != CASE_DELETED && self.code != QUARANTINE_DISCARDED
+    }
 }
 
 impl DeviceState {
@@ -243,6 +254,48 @@ impl DeviceState {
         changed
     }
 
+    /// The refused ops to ask the server about
+    /// (`POST /api/v1/sync/refusals`): those still waiting for an
+    /// administrator, at most as many as one request takes.
+    pub fn waiting_refusals(&self) -> Vec<OpId> {
+        self.refused
+            .iter()
+            .filter(|r| r.waits())
+            .map(|r| r.op)
+            .take(MAX_REFUSALS_ASKED)
+            .collect()
+    }
+
+    /// Takes in what an administrator did with ops the server refused: one
+    /// re-applied is refused no more (it counts on the tablet, as on the
+    /// server); one discarded stays out of the fold, kept with its reason
+    /// for the user to read, but no longer waits. Returns whether anything
+    /// changed.
+    pub fn take_settled(&mut self, settled: &[SettledRefusal]) -> bool {
+        let mut changed = false;
+        for s in settled {
+            match s.outcome {
+                Settlement::Accepted => {
+                    let before = self.refused.len();
+                    self.refused.retain(|r| r.op != s.op);
+                    changed |= self.refused.len() != before;
+                }
+                Settlement::Discarded => {
+                    for r in self
+                        .refused
+                        .iter_mut()
+                        .filter(|r| r.op == s.op && r.waits())
+                    {
+                        r.code = QUARANTINE_DISCARDED.into();
+                        r.message = s.note.clone().unwrap_or_default();
+                        changed = true;
+                    }
+                }
+            }
+        }
+        changed
+    }
+
     /// The ops of this device the server refused.
     pub fn refused_ops(&self) -> HashSet<OpId> {
         self.refused.iter().map(|r| r.op).collect()
@@ -381,8 +434,9 @@ impl DeviceState {
     /// only sent again; those the server set aside are kept as long as
     /// they are, whatever their age, and shown in the settings with why
     /// (what was typed in them exists on the tablet in full, and the user
-    /// may have to type it again): not those of a case deleted, which go
-    /// with it.
+    /// may have to type it again; one discarded since as well, which the
+    /// refusal keeps out of the fold): not those of a case deleted, which
+    /// go with it.
     pub fn keeps(&self, op: &Op, now: DateTime<Utc>) -> bool {
         let window = Duration::days(KEPT_OWN_OPS_DAYS);
         // The days count from the acknowledgement too: an op made a month
@@ -396,7 +450,7 @@ impl DeviceState {
         let set_aside = self
             .refused
             .iter()
-            .any(|r| r.op == op.id && r.code != crate::wire::CASE_DELETED);
+            .any(|r| r.op == op.id && r.code != CASE_DELETED);
         op.device == self.device
             && (op.seq > self.acked_seq || now - op.at <= window || acked_lately || set_aside)
     }
@@ -707,6 +761,46 @@ mod tests {
     }
 
     #[test]
+    fn what_an_administrator_settled_ends_the_wait_and_a_discard_stays_out() {
+        let mut d = DeviceState::new(DeviceId(Uuid::from_u128(1)), 7, 0);
+        let refusal = |n: u128, code: &str| Refusal {
+            op: OpId(Uuid::from_u128(n)),
+            case_id: CaseId(Uuid::from_u128(9)),
+            code: code.into(),
+            message: "m".into(),
+        };
+        d.refused = vec![
+            refusal(1, "sync.out_of_scope"),
+            refusal(2, "sync.role_mismatch"),
+            refusal(3, CASE_DELETED),
+            refusal(4, "sync.out_of_scope"),
+        ];
+        let id = |n: u128| OpId(Uuid::from_u128(n));
+        assert_eq!(d.waiting_refusals(), vec![id(1), id(2), id(4)]);
+        let settled = |n: u128, outcome: Settlement| SettledRefusal {
+            op: id(n),
+            outcome,
+            note: (outcome == Settlement::Discarded).then(|| "typed twice".into()),
+        };
+        assert!(d.take_settled(&[
+            settled(1, Settlement::Accepted),
+            settled(2, Settlement::Discarded),
+        ]));
+        // The re-applied op counts now; the discarded one stays out of the
+        // fold with the administrator's reason, and is not asked about.
+        assert_eq!(d.refused_ops(), HashSet::from([id(2), id(3), id(4)]));
+        assert_eq!(d.refused[0].code, QUARANTINE_DISCARDED);
+        assert_eq!(d.refused[0].message, "typed twice");
+        assert_eq!(d.waiting_refusals(), vec![id(4)]);
+        // Told again (an answer that came twice): nothing changes.
+        assert!(!d.take_settled(&[settled(2, Settlement::Discarded)]));
+        assert!(!d.take_settled(&[settled(1, Settlement::Accepted)]));
+        // A deleted case's op is not made a discarded one.
+        assert!(!d.take_settled(&[settled(3, Settlement::Discarded)]));
+        assert_eq!(d.refused[1].code, CASE_DELETED);
+    }
+
+    #[test]
     fn a_login_of_another_user_keeps_the_devices_own_recent_ops_aside() {
         // Acknowledged up to 100.
         let d = DeviceState::new(DeviceId(Uuid::from_u128(1)), 7, 100);
@@ -736,7 +830,12 @@ mod tests {
         };
         set_aside.refused.push(refusal("sync.role_mismatch"));
         assert!(set_aside.keeps(&op, now), "in the server's quarantine");
-        set_aside.refused = vec![refusal("case.deleted")];
+        set_aside.refused = vec![refusal(QUARANTINE_DISCARDED)];
+        assert!(
+            set_aside.keeps(&op, now),
+            "discarded: still out of the fold"
+        );
+        set_aside.refused = vec![refusal(CASE_DELETED)];
         assert!(!set_aside.keeps(&op, now), "of a case deleted");
         op.at = now;
         op.device = DeviceId(Uuid::from_u128(2));

@@ -482,6 +482,58 @@ pub struct QuarantineNotice {
     pub message: String,
 }
 
+/// The code a tablet gives an op of its own that the server set aside and
+/// an administrator then discarded ([`SettledRefusal`]): it stays out of
+/// the tablet's fold, as of the server's, but waits for nobody. Never in
+/// a push's answer.
+pub const QUARANTINE_DISCARDED: &str = "quarantine.discarded";
+
+/// How many ops one `POST /api/v1/sync/refusals` may ask about.
+pub const MAX_REFUSALS_ASKED: usize = 200;
+
+/// The ops of the session's device that the tablet holds as set aside by
+/// the server, to learn which an administrator settled since
+/// (`POST /api/v1/sync/refusals`). A pull tells only of an op re-applied
+/// in a case the author still sees: not of one re-applied after the
+/// author was moved to other properties, nor of one discarded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RefusalsAsked {
+    /// The ops, at most [`MAX_REFUSALS_ASKED`].
+    pub ops: Vec<OpId>,
+}
+
+/// The answer to [`RefusalsAsked`]: of the ops asked about, those settled.
+/// One not named still waits in the quarantine (or was never there).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RefusalsSettled {
+    pub settled: Vec<SettledRefusal>,
+}
+
+/// An op of the device that no longer waits in the server's quarantine.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SettledRefusal {
+    pub op: OpId,
+    pub outcome: Settlement,
+    /// The administrator's reason, for one discarded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// What an administrator did with an op set aside.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Settlement {
+    /// Re-applied: the server holds the op as any other.
+    Accepted,
+    /// Discarded: it never takes effect.
+    Discarded,
+}
+
 /// One page of ops the device may see, in server order.
 ///
 /// `C` is how a reader takes the configuration items: as [`ConfigItem`]s,

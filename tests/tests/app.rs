@@ -2289,7 +2289,8 @@ async fn a_user_moved_to_another_property_gets_its_cases_and_loses_the_old_ones(
 /// estate's cases, since the note must upload first, and pulls the new
 /// estate's; once a sync has sent the note, the old estate's cases go
 /// without another login, and the new estate's stay. The note, set aside
-/// by the server, stays readable in the settings.
+/// by the server, stays readable in the settings, and once an
+/// administrator discarded it, says so there.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_user_moved_with_work_waiting_loses_the_old_cases_once_it_is_sent() {
     let server = Server::start();
@@ -2343,6 +2344,42 @@ async fn a_user_moved_with_work_waiting_loses_the_old_cases_once_it_is_sent() {
         .await;
     assert_eq!(browser.text("set-aside-reg-no").await, hy_case);
     browser.wait_text("set-aside-text", "搬走前写的备注").await;
+    assert!(
+        browser
+            .text("sync-pending")
+            .await
+            .contains("1 条记录被服务器隔离"),
+        "the header counts it as waiting"
+    );
+
+    // The administrator discards it: the next sync learns so (no pull
+    // would tell), the header stops counting it, and the list says why,
+    // across a reload.
+    let admin = token(&server, "admin1");
+    let entry = aside[0]["id"].as_i64().expect("the entry");
+    let (status, body) = server.post_json(
+        Some(&admin),
+        &format!("/api/v1/admin/quarantine/{entry}/discard"),
+        &json!({ "reason": "已在新项目重新记录" }),
+    );
+    assert_eq!(status, 204, "{body}");
+    browser.click("sync-now").await;
+    browser
+        .wait_attr("set-aside-op", "data-code", "quarantine.discarded")
+        .await;
+    assert!(
+        !browser.text("sync-pending").await.contains("隔离"),
+        "no longer counted as waiting: {}",
+        browser.text("sync-pending").await
+    );
+    browser.open(&server.url("/")).await;
+    browser.click("nav-settings").await;
+    browser
+        .wait_attr("set-aside-op", "data-code", "quarantine.discarded")
+        .await;
+    browser
+        .wait_text("set-aside-op", "已在新项目重新记录")
+        .await;
     browser.close().await;
 }
 

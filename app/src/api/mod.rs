@@ -365,7 +365,7 @@ pub fn code_message(code: &str, lang: Lang) -> Option<String> {
         ),
         "case.personal_data_hidden" => (
             "您的角色看不到住户的姓名或电话，不能更正",
-            "Your role sees the complainant's name or phone masked and cannot correct it",
+            "Your role sees the resident's name or phone masked and cannot correct it",
         ),
         "case.clock_fields" => (
             "受理渠道和受理时间决定处理时限，只有登记人和管理人员可以更正",
@@ -694,6 +694,14 @@ pub fn code_message(code: &str, lang: Lang) -> Option<String> {
             "作废所填的保留工单本身已作废：请填写保留的那一张",
             "The case named as the one kept is voided itself: name the case that is kept",
         ),
+        "sync.too_many_refusals" => (
+            "一次询问的隔离记录过多",
+            "Too many records set aside asked about at once",
+        ),
+        shared::wire::QUARANTINE_DISCARDED => (
+            "系统管理员已在隔离区丢弃这条记录，它不会生效；如仍需要，请重新录入",
+            "The administrator discarded it from the quarantine: it will not take effect; record it again if it is still needed",
+        ),
         shared::wire::CASE_DELETED => (
             "该工单已按保存期限删除，不再接受新的记录",
             "The case was deleted at the end of its retention period; it takes no new records",
@@ -762,6 +770,16 @@ pub fn code_message(code: &str, lang: Lang) -> Option<String> {
 /// never the server's English on a Chinese screen, even for a code this
 /// build lacks.
 pub fn refusal_words(code: &str, message: &str, lang: Lang) -> String {
+    // One discarded carries the administrator's reason, in whatever
+    // language it was typed.
+    if code == shared::wire::QUARANTINE_DISCARDED {
+        let words = code_words(code, lang);
+        return match (lang, message.trim()) {
+            (_, "") => words,
+            (Lang::ZhCn, note) => format!("{words}（说明：{note}）"),
+            (Lang::En, note) => format!("{words} (the administrator's note: {note})"),
+        };
+    }
     match lang {
         Lang::ZhCn => code_words(code, lang),
         Lang::En => code_message(code, lang).unwrap_or_else(|| message.to_string()),
@@ -939,6 +957,15 @@ pub async fn push(token: &str, req: &PushRequest) -> Result<PushResponse, ApiErr
         .await
         .map_err(|e| ApiError::Network(e.to_string()))?;
     read(resp).await
+}
+
+/// `POST /api/v1/sync/refusals`: which of this device's ops set aside an
+/// administrator settled since.
+pub async fn settled_refusals(
+    token: &str,
+    asked: &shared::wire::RefusalsAsked,
+) -> Result<shared::wire::RefusalsSettled, ApiError> {
+    send(Method::Post, token, "/api/v1/sync/refusals", asked).await
 }
 
 /// A pulled op as the server wrote it: read on its own

@@ -199,9 +199,8 @@ pub fn SyncIndicator() -> impl IntoView {
         // settles them: kept with the device, so a reload still tells.
         // Those of a case deleted meanwhile are told apart (below).
         let refused = ctx.device.with(|d| {
-            d.as_ref().map_or(0, |d| {
-                d.refused.iter().filter(|r| r.code != CASE_DELETED).count()
-            })
+            d.as_ref()
+                .map_or(0, |d| d.refused.iter().filter(|r| r.waits()).count())
         });
         if refused > 0 {
             msg.push_str(&match l {

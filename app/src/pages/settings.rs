@@ -400,8 +400,8 @@ fn SetAsideRecords() -> impl IntoView {
         <Show when=move || !refusals().is_empty()>
             <h3>{t("被服务器隔离、未生效的记录", "Records the server set aside")}</h3>
             <p class="hint">{t(
-                "这些记录已上传，但服务器没有接受（原因见下）。它们保存在本机和服务器的隔离区，由系统管理员重新应用或丢弃。需要的内容请联系管理员，或重新录入。",
-                "These records reached the server, which did not accept them (why is below). They are kept on this tablet and in the server's quarantine, where the administrator re-applies or discards them. Contact the administrator, or record again what is still needed.",
+                "这些记录已上传，但服务器没有接受（原因见下）。它们保存在本机和服务器的隔离区，由系统管理员重新应用或丢弃；已被丢弃的不会生效。需要的内容请联系管理员，或重新录入。",
+                "These records reached the server, which did not accept them (why is below). They are kept on this tablet and in the server's quarantine, where the administrator re-applies or discards them; one discarded will not take effect. Contact the administrator, or record again what is still needed.",
             )}</p>
             <table class="stats-table outbox" data-testid="set-aside">
                 <thead><tr>

@@ -41,7 +41,7 @@ use utoipa::OpenApi;
 /// The largest request body accepted (a push of a full outbox fits easily).
 pub const BODY_LIMIT: usize = shared::wire::MAX_REQUEST_BYTES;
 
-/// The oldest op schema a client may write and still sync. 9: a build
+/// The oldest op schema a client may write and still sync. 10: a build
 /// writing an older schema records what the rules of the newer refuse
 /// (`shared::workflow::check_new`: closures from schema 2, head-office
 /// quality's callbacks and field notes from 3, a decision on one's own
@@ -50,7 +50,9 @@ pub const BODY_LIMIT: usize = shared::wire::MAX_REQUEST_BYTES;
 /// complaint found unfounded from 9), or cannot read the ops of the newer
 /// (a missed callback from 4, a void from 5, a change of first responder
 /// and a source number from 6) or fold them as they were meant (a reopened
-/// inquiry answered from 9), so it updates before it
+/// inquiry answered from 9; a second call of the resident on a case seen
+/// resolved, and a settlement's decision on a compensation, from 10), so
+/// it updates before it
 /// records or pulls more. The ops it recorded already keep their schema
 /// and their meaning.
 pub const MIN_CLIENT_SCHEMA: u32 = 10;
@@ -72,6 +74,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/sync/push", post(sync::push))
         .route("/api/v1/sync/pull", get(sync::pull))
+        .route("/api/v1/sync/refusals", post(sync::refusals))
         .route("/api/v1/cases", get(cases::list))
         .route("/api/v1/cases/{id}", get(cases::get))
         .route("/api/v1/cases/{id}/bundle.zip", get(cases::bundle))
@@ -194,7 +197,7 @@ fn compression() -> CompressionLayer<impl Predicate> {
     info(title = "Complaint and service-case sync API", version = "1"),
     paths(
         login::login, login::logout, login::me, login::record_key, login::change_password,
-        sync::push, sync::pull,
+        sync::push, sync::pull, sync::refusals,
         cases::list, cases::get, cases::bundle,
         blobs::head, blobs::put, blobs::get,
         admin::users, admin::create_user, admin::import_users, admin::update_user, admin::set_active, admin::reset_password, admin::devices, admin::revoke_device,

@@ -17,7 +17,9 @@ use serde::Deserialize;
 use shared::id::CaseId;
 use shared::op::Op;
 use shared::personal_data::{Shown, Visibility, shown};
-use shared::wire::{PullResponse, PushRequest, PushResponse};
+use shared::wire::{
+    MAX_REFUSALS_ASKED, PullResponse, PushRequest, PushResponse, RefusalsAsked, RefusalsSettled,
+};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use tokio::sync::mpsc;
@@ -90,6 +92,34 @@ pub async fn push(
         tracing::warn!(device = %session.device, count = answer.quarantined.len(), "ops quarantined");
     }
     Ok(Json(answer))
+}
+
+/// What became of the ops of the session's device that the server set
+/// aside: the tablet asks about those it still shows as waiting, since a
+/// pull tells only of one re-applied in a case its user still sees.
+#[utoipa::path(post, path = "/api/v1/sync/refusals", request_body = RefusalsAsked,
+    responses(Authenticated, JsonBody,
+        (status = 200, description = "Of the ops asked about, those an administrator re-applied or discarded.", body = RefusalsSettled),
+        (status = 400, description = "`sync.too_many_refusals`: more ops than one request may ask about. `request.malformed_json`: the body is not JSON.", body = ErrorBody),
+        (status = 403, description = "`auth.password_change_required`.", body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn refusals(
+    State(state): State<AppState>,
+    session: Session,
+    ApiJson(asked): ApiJson<RefusalsAsked>,
+) -> Result<Json<RefusalsSettled>, ApiError> {
+    if asked.ops.len() > MAX_REFUSALS_ASKED {
+        return Err(ApiError::bad_request(
+            "sync.too_many_refusals",
+            format!("at most {MAX_REFUSALS_ASKED} ops per request"),
+        ));
+    }
+    let store = state.store.clone();
+    // The session's device, never one the request names: a tablet learns
+    // only of its own ops.
+    let device = session.device;
+    let settled = blocking(move || store.settled_refusals(device, &asked.ops)).await?;
+    Ok(Json(RefusalsSettled { settled }))
 }
 
 /// Queues a push, and if no one is carrying out pushes, starts doing so on

@@ -22,8 +22,9 @@ use shared::admin::{
 };
 use shared::blob::BlobHash;
 use shared::case::{CaseState, Severity};
-use shared::id::{CaseId, DeviceId, UserId};
+use shared::id::{CaseId, DeviceId, OpId, UserId};
 use shared::op::{Action, Op};
+use shared::wire::{SettledRefusal, Settlement};
 
 const QUARANTINE_COLUMNS: &str =
     "id, device_id, seq, code, message, received_at, resolved_at, resolution,
@@ -54,6 +55,57 @@ fn quarantine_from_row(r: &Row) -> StoreResult<QuarantineRecord> {
         // longer parses as JSON.
         op: serde_json::from_str(&json).unwrap_or(serde_json::Value::String(json)),
     })
+}
+
+/// Of `ops` of `device` that the quarantine took, those settled since: one
+/// the server holds was re-applied; one of which no entry waits, and whose
+/// newest entry was discarded, was discarded. One of a case deleted is not
+/// named: the deletion reaches the tablet by its own way (a tombstone).
+pub(super) fn settled_refusals(
+    db: &dyn Db,
+    device: DeviceId,
+    ops: &[OpId],
+) -> StoreResult<Vec<SettledRefusal>> {
+    let device = device.to_string();
+    let mut settled = Vec::new();
+    for op in ops {
+        let id = op.to_string();
+        let params = [Value::from(&device), Value::from(&id)];
+        if db
+            .query_opt(
+                "SELECT 1 FROM ops WHERE device_id = ?1 AND id = ?2",
+                &params,
+            )?
+            .is_some()
+        {
+            settled.push(SettledRefusal {
+                op: *op,
+                outcome: Settlement::Accepted,
+                note: None,
+            });
+            continue;
+        }
+        let entries = db.query(
+            "SELECT resolution, resolution_note FROM quarantine
+             WHERE device_id = ?1 AND op_id = ?2 ORDER BY id",
+            &params,
+        )?;
+        let resolutions = entries
+            .iter()
+            .map(|r| r.get::<Option<String>>(0))
+            .collect::<StoreResult<Vec<_>>>()?;
+        if let Some(newest) = entries.last()
+            && resolutions.iter().all(Option::is_some)
+            && resolutions.last().and_then(Option::as_deref) == Some("discarded")
+        {
+            settled.push(SettledRefusal {
+                op: *op,
+                outcome: Settlement::Discarded,
+                note: newest.get::<Option<String>>(1)?.filter(|n| !n.is_empty()),
+            });
+        }
+    }
+    Ok(settled)
 }
 
 /// The category codes that cases use.

@@ -320,6 +320,14 @@ impl<E: Engine> Store for E {
         self.read(|db| cases_sql::quarantine(db, limit, after))
     }
 
+    fn settled_refusals(
+        &self,
+        device: DeviceId,
+        ops: &[shared::id::OpId],
+    ) -> StoreResult<Vec<shared::wire::SettledRefusal>> {
+        self.read(|db| admin_sql::settled_refusals(db, device, ops))
+    }
+
     fn case(&self, id: CaseId) -> StoreResult<Option<(PropertyId, Case)>> {
         self.snapshot(|tx| cases_sql::case(tx, id))
     }

@@ -2,9 +2,10 @@
 //!
 //! **Architecture Invariant:** only this module knows SQL. Handlers speak
 //! [`Store`]; the SQLite backend ([`sqlite::SqliteStore`]) is the embedded
-//! default and a PostgreSQL backend would be a second implementation of the
-//! same trait. Every method is blocking; async callers run them on the
-//! blocking pool.
+//! default and the PostgreSQL one ([`postgres::PgStore`]) the second
+//! implementation of the same trait, both over the same SQL (`*_sql.rs`,
+//! through [`db::Db`]). Every method is blocking; async callers run them
+//! on the blocking pool.
 
 mod accounts_sql;
 mod admin_sql;
@@ -199,7 +200,7 @@ pub struct DeviceClaim {
     /// checked wins.
     pub password_hash: String,
     /// The oldest op schema the server takes now: a fresh device keeps it
-    /// as the floor of its ops' schemas (`push_sql::oldest_schema`).
+    /// as the floor of its ops' schemas (`push_sql::device_before`).
     pub schema_floor: u32,
     /// A new key for the user on the device (`shared::proof`), kept only
     /// if they have none there yet; `None` for a login that must change
@@ -548,6 +549,14 @@ pub trait Store: reports::Reports + administration::Administration + Send + Sync
     /// The quarantine list: at most `limit` (1–1000) unsettled entries
     /// after the entry `after`, oldest first.
     fn quarantine(&self, limit: u32, after: Option<i64>) -> StoreResult<Vec<QuarantineEntry>>;
+    /// Of `ops` of `device` that the quarantine took, those an
+    /// administrator settled since: re-applied (the server holds the op)
+    /// or discarded (no entry of it waits, and the newest was discarded).
+    fn settled_refusals(
+        &self,
+        device: shared::id::DeviceId,
+        ops: &[shared::id::OpId],
+    ) -> StoreResult<Vec<shared::wire::SettledRefusal>>;
 
     // Cases.
     /// A materialized case's JSON and its property.

@@ -143,6 +143,7 @@ fn Refused(id: CaseId) -> impl IntoView {
     };
     move || {
         let list = refused();
+        let waiting = list.iter().any(shared::device::Refusal::waits);
         (!list.is_empty()).then(|| {
             let items = list
                 .into_iter()
@@ -173,11 +174,25 @@ fn Refused(id: CaseId) -> impl IntoView {
             view! {
                 <div class="card problems refused" data-testid="refused">
                     <h3>{t("服务器未接受的操作", "Not accepted by the server")}</h3>
-                    {if unregistered {
+                    {if unregistered && !waiting {
+                        view! {
+                            <p data-testid="registration-refused">{t(
+                                "本工单的登记已被系统管理员丢弃，服务器上没有这张工单，它不会生效。已填写的内容保留在此，供查阅或重新登记。",
+                                "The administrator discarded this case's registration: the server holds no such case, and it will not take effect. What was typed stays here, to read or to register again.",
+                            )}</p>
+                        }.into_any()
+                    } else if unregistered {
                         view! {
                             <p data-testid="registration-refused">{t(
                                 "服务器未接受本工单的登记，服务器上没有这张工单，本机不能再对它进行操作。已填写的内容保留在此；请联系系统管理员在“管理 → 隔离区”处理，重新应用后即可继续。",
                                 "The server did not accept this case's registration: it holds no such case, and nothing more can be done to it on this tablet. What was typed stays here; ask the administrator to settle it under Admin → Quarantine, after which the case can be worked again.",
+                            )}</p>
+                        }.into_any()
+                    } else if !waiting {
+                        view! {
+                            <p>{t(
+                                "以下在本机所做的操作已被系统管理员丢弃，不会生效，工单按服务器的记录显示。",
+                                "The administrator discarded these actions made on this tablet: they will not take effect; the case shows as the server holds it.",
                             )}</p>
                         }.into_any()
                     } else {
