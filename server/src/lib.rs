@@ -3,7 +3,7 @@
 //!
 //! Layout: [`api`] is the HTTP surface (axum), [`auth`] passwords and
 //! tokens, [`push`] the accept-or-quarantine decision for each pushed op,
-//! [`store`] the storage interface and its SQLite backend. Cases are
+//! [`store`] the storage interface and its SQLite and PostgreSQL backends. Cases are
 //! materialized with `shared::fold`; the server holds no second copy of the
 //! rules. Around them: [`assets`] serves the built app (precompressed,
 //! cached by content hash), [`headers`] adds the security headers to every

@@ -2594,6 +2594,19 @@ fn users_change_their_password_and_admins_reset_it() {
     // screen does not even show that field).
     let (status, body) = change(&reset_client, "temporary-pass", "my-own-pass");
     assert_eq!(status, 204, "{body}");
+    // Sent again past the ten minutes a retry takes, even by that
+    // session, it is a wrong current password: a session left open on a
+    // shared tablet must not confirm a guess days later.
+    let eleven_minutes_ago = (chrono::Utc::now() - chrono::Duration::minutes(11))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let aged = common::update(
+        w.fx.data.path(),
+        "UPDATE audit SET at = $1 WHERE action = $2",
+        &[&eleven_minutes_ago, &"auth.password_change".to_string()],
+    );
+    assert!(aged >= 1, "the change is audited");
+    let (status, body) = change(&reset_client, "temporary-pass", "my-own-pass");
+    assert_eq!((status, code(&body)), (403, "auth.wrong_password"));
     let (status, body) = login_status(&base, "staff_a", "my-own-pass");
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["must_change_password"], false);
@@ -2621,7 +2634,7 @@ fn users_change_their_password_and_admins_reset_it() {
             .filter(|e| e["action"] == action && e["login"] == "staff_a" && e["device"].is_string())
             .count()
     };
-    assert_eq!(by_staff("auth.password_change_failed"), 2, "{log}");
+    assert_eq!(by_staff("auth.password_change_failed"), 3, "{log}");
     assert_eq!(by_staff("auth.password_change_repeated"), 1, "{log}");
     assert_eq!(by_staff("auth.logout"), 1, "{log}");
 }

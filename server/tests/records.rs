@@ -481,9 +481,17 @@ fn a_session_without_a_key_asks_for_it_and_gets_the_one_logins_give() {
     assert_eq!(again["record_key"], json!(key));
     let (_, relogin) = Client::login_on(&w.server.base, "staff_a", device, &secret_of(&login));
     assert_eq!(key_of(&relogin), key);
-    let (manager, _) = Client::login_on(&w.server.base, "manager_a", device, &secret_of(&login));
-    let (_, theirs) = manager.post("/api/v1/auth/record-key", &json!({}));
-    assert_ne!(theirs["record_key"], json!(key), "{theirs}");
+    let (manager, their_login) =
+        Client::login_on(&w.server.base, "manager_a", device, &secret_of(&login));
+    let (s, theirs) = manager.post("/api/v1/auth/record-key", &json!({}));
+    assert_eq!(s, 200, "{theirs}");
+    assert_eq!(key_of(&theirs).len(), 64, "{theirs}");
+    assert_eq!(
+        key_of(&theirs),
+        key_of(&their_login),
+        "the one their login gave"
+    );
+    assert_ne!(key_of(&theirs), key, "{theirs}");
     // Without a session, nothing.
     let (s, _) = Client::new(&w.server.base).post("/api/v1/auth/record-key", &json!({}));
     assert_eq!(s, 401);

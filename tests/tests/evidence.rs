@@ -1333,10 +1333,25 @@ async fn settings_say_how_much_storage_the_records_use() {
         shown > 0.0 && shown <= estimate * 1.5,
         "shown {shown}, the browser's estimate {estimate}"
     );
+    // Whether the browser promised to keep the data, asked of it
+    // directly: the warning shows exactly when it did not.
+    let promised = browser
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             navigator.storage.persisted().then(done, e => done(String(e)));",
+            vec![],
+        )
+        .await
+        .expect("ask whether the storage persists");
+    let promised = promised
+        .as_bool()
+        .unwrap_or_else(|| panic!("persisted: {promised}"));
     let persisted = browser.attr("settings-storage", "data-persisted").await;
+    assert_eq!(persisted, promised.to_string());
     assert_eq!(
         browser.find("settings-storage-evictable").await.is_some(),
-        persisted == "false",
+        !promised,
         "persisted: {persisted}"
     );
     browser.close().await;

@@ -131,7 +131,8 @@ pub fn parse_settings(body: serde_json::Value) -> Result<Settings, ApiError> {
         (status = 200, description = "The stored settings.", body = Settings),
         (status = 400, description = "`settings.not_an_object`, `settings.unknown_field`, `settings.invalid` (the body does not match the schema; \
             checked here, not by the extractor, so there is no 422), `settings.unknown_timezone`, `settings.satisfaction_out_of_range`, \
-            `settings.satisfaction_overlap`, `settings.compensation_limits_order`, `settings.spot_check_out_of_range`, `settings.attachment_limits`, `settings.deadline_out_of_range`, `settings.idle_lock_out_of_range`. A field left out keeps its stored value. `request.malformed_json`: the body is not JSON.", body = ErrorBody),
+            `settings.satisfaction_overlap`, `settings.compensation_negative`, `settings.compensation_limits_order`, `settings.spot_check_out_of_range`, `settings.attachment_limits`, `settings.deadline_out_of_range`, \
+            `settings.special_case_below_solution`, `settings.follow_up_target_out_of_range`, `settings.valid_complaint_target_out_of_range`, `settings.retention_out_of_range`, `settings.idle_lock_out_of_range`. A field left out keeps its stored value. `request.malformed_json`: the body is not JSON. `request.bad_if_match`.", body = ErrorBody),
         (status = 412, description = "`admin.changed_meanwhile`: the settings changed since the read whose `ETag` came as `If-Match`.", body = ErrorBody),
         (status = 413, description = "`request.too_large`: the request body is over the limit.", body = ErrorBody),
         (status = 415, description = "`request.content_type`: the body is not sent as `Content-Type: application/json`.", body = ErrorBody)),
@@ -209,7 +210,7 @@ pub fn category_refusal(e: CategoryError) -> ApiError {
 #[utoipa::path(put, path = "/api/v1/admin/categories", request_body = Vec<Category>,
     responses(AdminOnly, JsonBody,
         (status = 200, description = "The stored categories.", body = Vec<Category>),
-        (status = 400, description = "`categories.bad_code`, `categories.missing_name`, `categories.long_name`, `categories.too_many`, `categories.duplicate_code`, `categories.none_active`. `request.malformed_json`: the body is not JSON.", body = ErrorBody),
+        (status = 400, description = "`categories.bad_code`, `categories.missing_name`, `categories.long_name`, `categories.too_many`, `categories.duplicate_code`, `categories.none_active`. `request.malformed_json`: the body is not JSON. `request.bad_if_match`.", body = ErrorBody),
         (status = 409, description = "`categories.code_in_use`: cases use a removed code; retire it instead.", body = ErrorBody),
         (status = 412, description = "`admin.changed_meanwhile`: the categories changed since the read whose `ETag` came as `If-Match`.", body = ErrorBody)),
     params(("If-Match" = Option<String>, Header, description = "The `ETag` of the list this one was edited from; without it the list is replaced whatever changed since.")),
@@ -257,7 +258,8 @@ pub async fn calendar_preview(
 #[utoipa::path(post, path = "/api/v1/admin/calendar", request_body = YearSchedule,
     responses(AdminOnly, JsonBody,
         (status = 200, description = "The loaded schedule.", body = CalendarPreview),
-        (status = 400, description = "`calendar.*` (e.g. `calendar.date_outside_year`): the schedule is invalid. `request.malformed_json`: the body is not JSON.", body = ErrorBody)),
+        (status = 400, description = "`calendar.*` (e.g. `calendar.date_outside_year`): the schedule is invalid. `request.malformed_json`: the body is not JSON.", body = ErrorBody),
+        (status = 412, description = "`admin.changed_meanwhile`: other imports kept landing between the read and the save, eight times over.", body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn put_calendar(
     State(state): State<AppState>,

@@ -52,7 +52,8 @@ pub struct CaseQuery {
     #[serde(default)]
     pub overdue: bool,
     /// Only cases the caller is first responder of (whoever registered it,
-    /// unless management changed it) or is assigned.
+    /// unless management changed it) or is assigned; for a department
+    /// head, also those assigned to their department.
     #[serde(default)]
     pub mine: bool,
     /// Received at or after (RFC 3339).

@@ -264,7 +264,7 @@ async fn labels(state: &AppState, lang: Lang) -> Result<Labels, ApiError> {
 #[utoipa::path(get, path = "/api/v1/exports/stats.csv", params(StatsParams),
     responses(StatisticsReaders,
         (status = 200, description = "CSV (UTF-8 with BOM)", body = String, content_type = "text/csv"),
-        (status = 400, description = "`request.bad_query`, `request.bad_id`, `request.bad_kind`, `request.bad_state`, `request.bad_lang`, `stats.bad_period`, `stats.period_bounds`, `stats.period_reversed`, `stats.period_too_long`, `stats.bad_quarter`, `stats.period_out_of_range`.", body = ErrorBody)),
+        (status = 400, description = "`request.bad_query`, `request.bad_id`, `request.bad_kind`, `request.bad_lang`, `stats.bad_period`, `stats.period_bounds`, `stats.period_reversed`, `stats.period_too_long`, `stats.bad_quarter`, `stats.period_out_of_range`.", body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn stats_csv(
     State(state): State<AppState>,
@@ -289,7 +289,7 @@ pub async fn stats_csv(
 #[utoipa::path(get, path = "/api/v1/exports/stats.xlsx", params(StatsParams),
     responses(StatisticsReaders,
         (status = 200, description = "XLSX, one worksheet per table", body = [u8], content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-        (status = 400, description = "`request.bad_query`, `request.bad_id`, `request.bad_kind`, `request.bad_state`, `request.bad_lang`, `stats.bad_period`, `stats.period_bounds`, `stats.period_reversed`, `stats.period_too_long`, `stats.bad_quarter`, `stats.period_out_of_range`.", body = ErrorBody)),
+        (status = 400, description = "`request.bad_query`, `request.bad_id`, `request.bad_kind`, `request.bad_lang`, `stats.bad_period`, `stats.period_bounds`, `stats.period_reversed`, `stats.period_too_long`, `stats.bad_quarter`, `stats.period_out_of_range`.", body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn stats_xlsx(
     State(state): State<AppState>,

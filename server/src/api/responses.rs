@@ -157,7 +157,9 @@ impl utoipa::Modify for Middleware {
             add_or_merge(
                 responses,
                 400,
-                "`client.bad_schema_header`: `x-client-schema` is not a number.",
+                "`client.bad_schema_header`: `x-client-schema` is not a number. \
+                 `request.nul_character`: a text (in the body or the query) holds U+0000, \
+                 which the database cannot store.",
             );
             add_or_merge(
                 responses,

@@ -295,7 +295,7 @@ pub async fn draw_spot_check(
 #[utoipa::path(get, path = "/api/v1/spot-checks", params(SpotCheckParams),
     responses(StatisticsReaders,
         (status = 200, description = "The recorded draws.", body = Vec<SpotCheck>),
-        (status = 400, description = "`request.bad_query`, `request.bad_id`.", body = ErrorBody)),
+        (status = 400, description = "`request.bad_query`, `request.bad_id`, `request.bad_lang`.", body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn spot_checks(
     State(state): State<AppState>,

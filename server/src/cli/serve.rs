@@ -29,8 +29,9 @@ pub struct Serve {
     dist: Option<PathBuf>,
     /// How far a tablet's clock may be off, in minutes: an op's times
     /// further ahead of the server's clock are quarantined as
-    /// `clock.out_of_range`, its own time further before its device's
-    /// first login or its own HLC as `clock.behind`.
+    /// `clock.out_of_range`; its own time further than this before its
+    /// device's first login, or twice this before its own HLC, as
+    /// `clock.behind`.
     #[arg(long, default_value_t = server::CLOCK_SKEW_MINUTES)]
     max_clock_skew_minutes: u32,
     #[command(flatten)]

@@ -2,8 +2,8 @@
 //! with a reason. The decisions are separate from the storage so that they
 //! read as lists of rules: [`plan`] sorts a batch by sequence number
 //! (repeat, clone, gap, or next), and [`judge`] decides on each next op.
-//! The SQLite store reads the facts both need and calls them inside its
-//! push transaction; re-applying a quarantined op calls [`judge`] alike.
+//! The store (either engine) reads the facts both need and calls them
+//! inside its push transaction; re-applying a quarantined op calls [`judge`] alike.
 //!
 //! Quarantine never blocks the rest of a batch and never loses the op: it
 //! is kept with its reason for an admin, and the device may drop it from its

@@ -258,7 +258,7 @@ CREATE TABLE case_folds (
 ALTER TABLE case_folds ADD COLUMN rules BIGINT NOT NULL DEFAULT 0;
 "#,
     // 3: the oldest op schema the server took when it registered the
-    // device (`push_sql::oldest_schema`). Devices before have 0.
+    // device (`push_sql::device_before`). Devices before have 0.
     r#"
 ALTER TABLE devices ADD COLUMN schema_floor BIGINT NOT NULL DEFAULT 0;
 "#,

@@ -333,7 +333,7 @@ CREATE TABLE case_history (
 ALTER TABLE case_folds ADD COLUMN rules INTEGER NOT NULL DEFAULT 0;
 "#,
     // 13: the oldest op schema the server took when it registered the
-    // device (`push_sql::oldest_schema`). Devices before have 0: no floor
+    // device (`push_sql::device_before`). Devices before have 0: no floor
     // but their own ops'.
     r#"
 ALTER TABLE devices ADD COLUMN schema_floor INTEGER NOT NULL DEFAULT 0;

@@ -132,7 +132,7 @@ pub fn received_long_ago(data: &Path, case: shared::id::CaseId, at: chrono::Date
 /// Makes `device` one the server registered before it held new devices to
 /// a schema floor, as such a server stored it: its ops may be of any
 /// schema the server takes, the tablet's app being older than the server
-/// (`push_sql::oldest_schema`).
+/// (`push_sql::device_before`).
 pub fn registered_before_the_schema_floor(data: &Path, device: DeviceId) {
     let changed = update(
         data,

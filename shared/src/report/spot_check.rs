@@ -189,6 +189,17 @@ mod tests {
     }
 
     #[test]
+    fn a_draw_is_the_documented_shuffle_of_the_reference_sequence() {
+        // By hand from the three numbers above: of 20 candidates, 15 %
+        // is 3 picks; each swaps place i with i + (next % (20 - i)):
+        // 17 % 20 = 17, then 1 + 18 (the 19th), then 2 + 9 (the 11th).
+        // Anyone holding an audited seed and its candidates draws the
+        // same: a change of the shuffle fails here.
+        let candidates: Vec<u32> = (0..20).collect();
+        assert_eq!(draw_sample(&candidates, 15, 1_234_567), [17, 19, 11]);
+    }
+
+    #[test]
     fn draws_are_reproducible_and_distinct() {
         let candidates: Vec<u32> = (0..50).collect();
         let a = draw_sample(&candidates, 20, 42);

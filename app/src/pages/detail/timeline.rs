@@ -117,6 +117,40 @@ fn diff(c: &Change, config: &Config, l: Lang) -> String {
     )
 }
 
+/// What an op of `kind` did, in words after its actor's name, when nothing
+/// more is to be said of it: the Chinese name reads as such a sentence
+/// (王工 处理完成), an English command does not ("Wang resolve").
+fn did(kind: ActionKind, l: Lang) -> &'static str {
+    let (zh, en) = match kind {
+        ActionKind::Register => ("登记", "registered the case"),
+        ActionKind::Edit => ("修改", "corrected the registration"),
+        ActionKind::Assess => ("初步评估", "assessed the case"),
+        ActionKind::Assign => ("派单/转办", "assigned or transferred the case"),
+        ActionKind::Start => ("开始处理", "started work"),
+        ActionKind::Note => ("调查记录", "noted the investigation"),
+        ActionKind::Propose => ("处理方案", "proposed a solution"),
+        ActionKind::Approve => ("赔偿审批", "decided on the compensation"),
+        ActionKind::Resolve => ("处理完成", "resolved the case"),
+        ActionKind::Feedback => ("结果反馈", "told the resident the result"),
+        ActionKind::FollowUp => ("回访", "followed up"),
+        ActionKind::CallbackMissed => ("回访未果", "missed the resident"),
+        ActionKind::Reopen => ("重新处理", "reopened the case"),
+        ActionKind::Escalate => ("上报", "escalated the case"),
+        ActionKind::ChangeResponder => ("更换首问责任人", "changed the first responder"),
+        ActionKind::Extend => ("延期", "extended the deadline"),
+        ActionKind::Withdraw => ("撤回", "withdrew the case"),
+        ActionKind::Void => ("作废", "voided the case"),
+        ActionKind::Restore => ("恢复", "restored the case"),
+        ActionKind::Close => ("结案", "closed the case"),
+        ActionKind::Decide => ("采纳/不采纳", "decided on the suggestion"),
+        ActionKind::PlanImprovement => ("制定了整改计划", "planned the improvement"),
+        ActionKind::Answer => ("答复", "answered the inquiry"),
+        ActionKind::Attach => ("添加了附件", "attached a file"),
+        ActionKind::ResolveConflict => ("处理冲突", "settled a conflict"),
+    };
+    l.pick(zh, en)
+}
+
 /// What the op did, in words, after the actor's name.
 fn sentence(e: &TimelineEntry, case: &Case, config: &Config, l: Lang) -> String {
     // The new value of `field` as a person reads it, if the op set it.
@@ -129,14 +163,7 @@ fn sentence(e: &TimelineEntry, case: &Case, config: &Config, l: Lang) -> String 
     };
     let or_empty = |field: &str| to(field).unwrap_or_default();
     let zh = l == Lang::ZhCn;
-    let named = |kind: ActionKind| {
-        let name = kind.label(l);
-        if zh {
-            name.to_string()
-        } else {
-            name.to_lowercase()
-        }
-    };
+    let named = |kind: ActionKind| did(kind, l).to_string();
     // Kept without effect (a conflict, a rule it broke), an op changed
     // nothing, so its values are not among the changes: a sentence built
     // from them would misstate it (an accept that lost read "未采纳建议",
@@ -273,7 +300,7 @@ fn sentence(e: &TimelineEntry, case: &Case, config: &Config, l: Lang) -> String 
                     m.method.label(l)
                 ),
                 (Some(m), false) if early(m) => format!(
-                    "missed the complainant ({}; dated before the work was done, so it does not count toward closing without the call): {note}",
+                    "missed the resident ({}; dated before the work was done, so it does not count toward closing without the call): {note}",
                     m.method.label(l)
                 ),
                 (Some(m), true) if nth.is_none() => format!(
@@ -281,7 +308,7 @@ fn sentence(e: &TimelineEntry, case: &Case, config: &Config, l: Lang) -> String 
                     m.method.label(l)
                 ),
                 (Some(m), false) if nth.is_none() => format!(
-                    "missed the complainant ({}; within the hour of the try before, so not counted as another): {note}",
+                    "missed the resident ({}; within the hour of the try before, so not counted as another): {note}",
                     m.method.label(l)
                 ),
                 (Some(m), true) => format!(
@@ -290,13 +317,13 @@ fn sentence(e: &TimelineEntry, case: &Case, config: &Config, l: Lang) -> String 
                     nth.unwrap_or_default()
                 ),
                 (Some(m), false) => format!(
-                    "missed the complainant ({}, try {}; after {of} tries an hour or more apart the case may close): {note}",
+                    "missed the resident ({}, try {}; after {of} tries an hour or more apart the case may close): {note}",
                     m.method.label(l),
                     nth.unwrap_or_default()
                 ),
                 // Refused (the case had moved on): the entry says so.
                 (None, true) => format!("回访未果：{note}"),
-                (None, false) => format!("missed the complainant: {note}"),
+                (None, false) => format!("missed the resident: {note}"),
             }
         }
         ActionKind::Feedback => {
@@ -304,7 +331,7 @@ fn sentence(e: &TimelineEntry, case: &Case, config: &Config, l: Lang) -> String 
             if zh {
                 format!("通过{method}告知了住户处理结果")
             } else {
-                format!("told the complainant the result ({method})")
+                format!("told the resident the result ({method})")
             }
         }
         ActionKind::FollowUp => {
