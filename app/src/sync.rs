@@ -313,15 +313,16 @@ async fn run(ctx: AppCtx, token: &str) -> Result<u64, ApiError> {
 /// and tells nothing of one discarded, which the header would otherwise
 /// count as waiting for ever.
 async fn settle_refusals(ctx: AppCtx, token: &str) -> Result<(), ApiError> {
-    let ops = ctx
+    let asks = ctx
         .device
         .with_untracked(|d| d.as_ref().map(DeviceState::waiting_refusals))
         .unwrap_or_default();
-    if ops.is_empty() {
-        return Ok(());
+    let mut settled = Vec::new();
+    for ops in asks {
+        let answer = api::settled_refusals(token, &shared::wire::RefusalsAsked { ops }).await?;
+        settled.extend(answer.settled);
     }
-    let answer = api::settled_refusals(token, &shared::wire::RefusalsAsked { ops }).await?;
-    if answer.settled.is_empty() {
+    if settled.is_empty() {
         return Ok(());
     }
     // The change and its write in one turn (`crate::state`).
@@ -330,10 +331,10 @@ async fn settle_refusals(ctx: AppCtx, token: &str) -> Result<(), ApiError> {
             let cases: Vec<_> = d
                 .refused
                 .iter()
-                .filter(|r| answer.settled.iter().any(|s| s.op == r.op))
+                .filter(|r| settled.iter().any(|s| s.op == r.op))
                 .map(|r| r.case_id)
                 .collect();
-            (d.take_settled(&answer.settled), cases, d.clone())
+            (d.take_settled(&settled), cases, d.clone())
         })
     });
     if let Some(Some((true, cases, snapshot))) = taken {

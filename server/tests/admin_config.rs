@@ -1049,7 +1049,8 @@ fn a_registration_reapplied_brings_the_ops_that_waited_for_it() {
 fn a_tablet_learns_which_of_its_records_set_aside_were_settled() {
     let w = world();
     let (admin, _) = w.login("admin");
-    let (staff, mut author) = w.login("staff_a");
+    let (staff, login) = Client::login(&w.server.base, "staff_a");
+    let mut author = Author::new(&login);
     let reg = pets_registration(&mut author, &w);
     let note = |author: &mut Author, case, text: &str| {
         author.op(
@@ -1111,9 +1112,39 @@ fn a_tablet_learns_which_of_its_records_set_aside_were_settled() {
             json!({ "op": orphan.id, "outcome": "discarded", "note": "重复记录" }),
         ]
     );
-    // The same user on another tablet learns nothing of this one's ops.
+    // The same user on another tablet learns nothing of this one's ops,
+    // nor another user on this tablet.
     let (other_tablet, _) = w.login("staff_a");
     assert_eq!(settled(&other_tablet), Vec::<Value>::new());
+    let secret = login["device_secret"].as_str().expect("a secret");
+    let (next_user, _) = Client::login_on(&w.server.base, "manager_a", author.device, secret);
+    assert_eq!(settled(&next_user), Vec::<Value>::new());
+
+    // An entry waiting again (an import's proven record replaced it) is
+    // not settled; one whose case was deleted since says so.
+    let (device, orphan_id) = (author.device.to_string(), orphan.id.to_string());
+    let resolve = |resolution: Option<&str>| {
+        let changed = match resolution {
+            Some(r) => common::update(
+                w.fx.data.path(),
+                "UPDATE quarantine SET resolution = $1 WHERE device_id = $2 AND op_id = $3",
+                &[&r.to_string(), &device, &orphan_id],
+            ),
+            None => common::update(
+                w.fx.data.path(),
+                "UPDATE quarantine SET resolution = NULL WHERE device_id = $1 AND op_id = $2",
+                &[&device, &orphan_id],
+            ),
+        };
+        assert_eq!(changed, 1);
+    };
+    resolve(None);
+    assert_eq!(settled(&staff).len(), 2, "the orphan waits again");
+    resolve(Some("case_deleted"));
+    assert_eq!(
+        settled(&staff)[2],
+        json!({ "op": orphan.id, "outcome": "case_deleted" })
+    );
 
     let too_many: Vec<_> = (0..=shared::wire::MAX_REFUSALS_ASKED)
         .map(|_| uuid::Uuid::now_v7())

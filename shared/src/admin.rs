@@ -140,6 +140,10 @@ pub enum ReapplyOutcome {
     SequenceTaken,
 }
 
+/// The address an audit record names for what an administrator did with
+/// the server's own commands (`server users …`, `server restore`, …).
+pub const COMMAND_LINE: &str = "command line";
+
 /// An audit record as listed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -164,7 +168,7 @@ pub struct AuditRecord {
     /// The device's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_name: Option<String>,
-    /// From which address.
+    /// From which address ([`COMMAND_LINE`] for the server's own commands).
     pub address: Option<String>,
     /// What (a stable code such as `settings.put`).
     pub action: String,

@@ -256,21 +256,26 @@ impl DeviceState {
 
     /// The refused ops to ask the server about
     /// (`POST /api/v1/sync/refusals`): those still waiting for an
-    /// administrator, at most as many as one request takes.
-    pub fn waiting_refusals(&self) -> Vec<OpId> {
-        self.refused
+    /// administrator, in requests of at most [`MAX_REFUSALS_ASKED`].
+    pub fn waiting_refusals(&self) -> Vec<Vec<OpId>> {
+        let waiting: Vec<OpId> = self
+            .refused
             .iter()
             .filter(|r| r.waits())
             .map(|r| r.op)
-            .take(MAX_REFUSALS_ASKED)
+            .collect();
+        waiting
+            .chunks(MAX_REFUSALS_ASKED)
+            .map(<[OpId]>::to_vec)
             .collect()
     }
 
     /// Takes in what an administrator did with ops the server refused: one
     /// re-applied is refused no more (it counts on the tablet, as on the
     /// server); one discarded stays out of the fold, kept with its reason
-    /// for the user to read, but no longer waits. Returns whether anything
-    /// changed.
+    /// for the user to read, but no longer waits; one whose case was
+    /// deleted is told as the deletion's are (it goes with the case, or
+    /// with the days a kept op stays). Returns whether anything changed.
     pub fn take_settled(&mut self, settled: &[SettledRefusal]) -> bool {
         let mut changed = false;
         for s in settled {
@@ -280,13 +285,18 @@ impl DeviceState {
                     self.refused.retain(|r| r.op != s.op);
                     changed |= self.refused.len() != before;
                 }
-                Settlement::Discarded => {
+                Settlement::Discarded | Settlement::CaseDeleted => {
+                    let code = if s.outcome == Settlement::Discarded {
+                        QUARANTINE_DISCARDED
+                    } else {
+                        CASE_DELETED
+                    };
                     for r in self
                         .refused
                         .iter_mut()
                         .filter(|r| r.op == s.op && r.waits())
                     {
-                        r.code = QUARANTINE_DISCARDED.into();
+                        r.code = code.into();
                         r.message = s.note.clone().unwrap_or_default();
                         changed = true;
                     }
@@ -776,7 +786,7 @@ mod tests {
             refusal(4, "sync.out_of_scope"),
         ];
         let id = |n: u128| OpId(Uuid::from_u128(n));
-        assert_eq!(d.waiting_refusals(), vec![id(1), id(2), id(4)]);
+        assert_eq!(d.waiting_refusals(), vec![vec![id(1), id(2), id(4)]]);
         let settled = |n: u128, outcome: Settlement| SettledRefusal {
             op: id(n),
             outcome,
@@ -791,13 +801,26 @@ mod tests {
         assert_eq!(d.refused_ops(), HashSet::from([id(2), id(3), id(4)]));
         assert_eq!(d.refused[0].code, QUARANTINE_DISCARDED);
         assert_eq!(d.refused[0].message, "typed twice");
-        assert_eq!(d.waiting_refusals(), vec![id(4)]);
+        assert_eq!(d.waiting_refusals(), vec![vec![id(4)]]);
+        // Its case deleted since: told as the deletion's are.
+        assert!(d.take_settled(&[settled(4, Settlement::CaseDeleted)]));
+        assert_eq!(d.refused[2].code, CASE_DELETED);
+        assert!(d.waiting_refusals().is_empty());
         // Told again (an answer that came twice): nothing changes.
         assert!(!d.take_settled(&[settled(2, Settlement::Discarded)]));
         assert!(!d.take_settled(&[settled(1, Settlement::Accepted)]));
         // A deleted case's op is not made a discarded one.
         assert!(!d.take_settled(&[settled(3, Settlement::Discarded)]));
         assert_eq!(d.refused[1].code, CASE_DELETED);
+        // Many wait: asked about in requests the server takes.
+        d.refused = (0..MAX_REFUSALS_ASKED as u128 + 1)
+            .map(|n| refusal(100 + n, "clock.out_of_range"))
+            .collect();
+        let asked = d.waiting_refusals();
+        assert_eq!(
+            asked.iter().map(Vec::len).collect::<Vec<_>>(),
+            [MAX_REFUSALS_ASKED, 1]
+        );
     }
 
     #[test]

@@ -532,6 +532,8 @@ pub enum Settlement {
     Accepted,
     /// Discarded: it never takes effect.
     Discarded,
+    /// Its case was deleted at the end of its retention: it went with it.
+    CaseDeleted,
 }
 
 /// One page of ops the device may see, in server order.

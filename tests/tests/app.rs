@@ -2346,7 +2346,7 @@ async fn a_user_moved_with_work_waiting_loses_the_old_cases_once_it_is_sent() {
     browser.wait_text("set-aside-text", "搬走前写的备注").await;
     assert!(
         browser
-            .text("sync-pending")
+            .text("sync-error")
             .await
             .contains("1 条记录被服务器隔离"),
         "the header counts it as waiting"
@@ -2368,9 +2368,9 @@ async fn a_user_moved_with_work_waiting_loses_the_old_cases_once_it_is_sent() {
         .wait_attr("set-aside-op", "data-code", "quarantine.discarded")
         .await;
     assert!(
-        !browser.text("sync-pending").await.contains("隔离"),
+        !browser.text("sync-error").await.contains("隔离"),
         "no longer counted as waiting: {}",
-        browser.text("sync-pending").await
+        browser.text("sync-error").await
     );
     browser.open(&server.url("/")).await;
     browser.click("nav-settings").await;

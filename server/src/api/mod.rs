@@ -426,8 +426,11 @@ mod tests {
         "get /api/v1/cases/{id}/bundle.zip",
     ];
 
-    /// A POST that stores nothing: a full disk does not refuse it.
-    const STORES_NOTHING: [&str; 1] = ["post /api/v1/admin/calendar/preview"];
+    /// The POSTs that store nothing: a full disk does not refuse them.
+    const STORES_NOTHING: [&str; 2] = [
+        "post /api/v1/admin/calendar/preview",
+        "post /api/v1/sync/refusals",
+    ];
 
     fn document() -> Value {
         serde_json::to_value(ApiDoc::openapi()).expect("the OpenAPI document serializes")

@@ -145,7 +145,7 @@ impl utoipa::Modify for Middleware {
                 (&mut item.get, audited),
                 (&mut item.head, false),
                 (&mut item.put, true),
-                (&mut item.post, path != CALENDAR_PREVIEW),
+                (&mut item.post, !READING_POSTS.contains(&path.as_str())),
                 (&mut item.delete, true),
                 (&mut item.patch, true),
             ]
@@ -198,8 +198,8 @@ impl utoipa::Modify for Middleware {
     }
 }
 
-/// The one POST that stores nothing: a full disk cannot refuse it.
-const CALENDAR_PREVIEW: &str = "/api/v1/admin/calendar/preview";
+/// The POSTs that store nothing: a full disk cannot refuse them.
+const READING_POSTS: [&str; 2] = ["/api/v1/admin/calendar/preview", "/api/v1/sync/refusals"];
 
 /// Whether a GET on `path` writes: an export or a case's bundle leaves the
 /// system as a file, audited before it is handed out.

@@ -115,10 +115,10 @@ pub async fn refusals(
         ));
     }
     let store = state.store.clone();
-    // The session's device, never one the request names: a tablet learns
-    // only of its own ops.
-    let device = session.device;
-    let settled = blocking(move || store.settled_refusals(device, &asked.ops)).await?;
+    // The session's device and user, never ones the request names: a
+    // tablet learns only of the ops its user pushed from it.
+    let pusher = (session.device, session.user.id);
+    let settled = blocking(move || store.settled_refusals(pusher, &asked.ops)).await?;
     Ok(Json(RefusalsSettled { settled }))
 }
 

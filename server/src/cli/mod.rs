@@ -214,7 +214,7 @@ fn import_users(
 /// The audit record of a change made on the server's command line: no
 /// user or device, the address says where it came from.
 pub(super) fn cli_audit(action: &str, detail: serde_json::Value) -> AuditEntry {
-    AuditEntry::unattended(action, "command line", detail)
+    AuditEntry::unattended(action, shared::admin::COMMAND_LINE, detail)
 }
 
 /// Creates a user with the same checks as the admin API.

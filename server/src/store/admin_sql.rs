@@ -25,6 +25,7 @@ use shared::case::{CaseState, Severity};
 use shared::id::{CaseId, DeviceId, OpId, UserId};
 use shared::op::{Action, Op};
 use shared::wire::{SettledRefusal, Settlement};
+use std::collections::HashMap;
 
 const QUARANTINE_COLUMNS: &str =
     "id, device_id, seq, code, message, received_at, resolved_at, resolution,
@@ -57,53 +58,66 @@ fn quarantine_from_row(r: &Row) -> StoreResult<QuarantineRecord> {
     })
 }
 
-/// Of `ops` of `device` that the quarantine took, those settled since: one
-/// the server holds was re-applied; one of which no entry waits, and whose
-/// newest entry was discarded, was discarded. One of a case deleted is not
-/// named: the deletion reaches the tablet by its own way (a tombstone).
+/// A quarantine entry's resolution (none while it waits) and the note
+/// that came with it.
+type Resolution = (Option<String>, Option<String>);
+
+/// Of `ops` of `device` that `user` pushed and the quarantine took, those
+/// settled since: one the server holds was re-applied; of one no entry of
+/// which waits, the newest entry says what became of it (discarded, or its
+/// case deleted: also one re-applied whose op left with its case).
 pub(super) fn settled_refusals(
     db: &dyn Db,
-    device: DeviceId,
+    (device, user): (DeviceId, UserId),
     ops: &[OpId],
 ) -> StoreResult<Vec<SettledRefusal>> {
-    let device = device.to_string();
+    let (device, user) = (device.to_string(), user.to_string());
+    // The device's entries once (a handful, as a rule), oldest first;
+    // by the one who pushed them, so the next user of a shared tablet
+    // learns nothing of the last one's (an entry from before the column
+    // names nobody).
+    let mut entries: HashMap<String, Vec<Resolution>> = HashMap::new();
+    for r in db.query(
+        "SELECT op_id, resolution, resolution_note FROM quarantine
+         WHERE device_id = ?1 AND op_id IS NOT NULL
+           AND (pushed_by = ?2 OR pushed_by IS NULL)
+         ORDER BY id",
+        &[Value::from(&device), Value::from(&user)],
+    )? {
+        entries
+            .entry(r.get(0)?)
+            .or_default()
+            .push((r.get(1)?, r.get(2)?));
+    }
     let mut settled = Vec::new();
     for op in ops {
         let id = op.to_string();
-        let params = [Value::from(&device), Value::from(&id)];
-        if db
-            .query_opt(
-                "SELECT 1 FROM ops WHERE device_id = ?1 AND id = ?2",
-                &params,
-            )?
-            .is_some()
-        {
-            settled.push(SettledRefusal {
-                op: *op,
-                outcome: Settlement::Accepted,
-                note: None,
-            });
+        let Some(of_op) = entries.get(&id) else {
             continue;
-        }
-        let entries = db.query(
-            "SELECT resolution, resolution_note FROM quarantine
-             WHERE device_id = ?1 AND op_id = ?2 ORDER BY id",
-            &params,
-        )?;
-        let resolutions = entries
-            .iter()
-            .map(|r| r.get::<Option<String>>(0))
-            .collect::<StoreResult<Vec<_>>>()?;
-        if let Some(newest) = entries.last()
-            && resolutions.iter().all(Option::is_some)
-            && resolutions.last().and_then(Option::as_deref) == Some("discarded")
-        {
-            settled.push(SettledRefusal {
-                op: *op,
-                outcome: Settlement::Discarded,
-                note: newest.get::<Option<String>>(1)?.filter(|n| !n.is_empty()),
-            });
-        }
+        };
+        let held = db
+            .query_opt(
+                "SELECT 1 FROM ops WHERE id = ?1 AND device_id = ?2 AND author = ?3",
+                &[Value::from(&id), Value::from(&device), Value::from(&user)],
+            )?
+            .is_some();
+        let newest = of_op
+            .last()
+            .filter(|_| of_op.iter().all(|(r, _)| r.is_some()));
+        let (outcome, note) = match (held, newest) {
+            (true, _) => (Settlement::Accepted, None),
+            (false, None) => continue,
+            (false, Some((resolution, note))) => match resolution.as_deref() {
+                Some("discarded") => (Settlement::Discarded, note.clone()),
+                Some("case_deleted" | "reapplied") => (Settlement::CaseDeleted, None),
+                _ => continue,
+            },
+        };
+        settled.push(SettledRefusal {
+            op: *op,
+            outcome,
+            note: note.filter(|n| !n.is_empty()),
+        });
     }
     Ok(settled)
 }

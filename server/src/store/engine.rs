@@ -322,10 +322,10 @@ impl<E: Engine> Store for E {
 
     fn settled_refusals(
         &self,
-        device: DeviceId,
+        pusher: (DeviceId, UserId),
         ops: &[shared::id::OpId],
     ) -> StoreResult<Vec<shared::wire::SettledRefusal>> {
-        self.read(|db| admin_sql::settled_refusals(db, device, ops))
+        self.read(|db| admin_sql::settled_refusals(db, pusher, ops))
     }
 
     fn case(&self, id: CaseId) -> StoreResult<Option<(PropertyId, Case)>> {

@@ -549,12 +549,13 @@ pub trait Store: reports::Reports + administration::Administration + Send + Sync
     /// The quarantine list: at most `limit` (1–1000) unsettled entries
     /// after the entry `after`, oldest first.
     fn quarantine(&self, limit: u32, after: Option<i64>) -> StoreResult<Vec<QuarantineEntry>>;
-    /// Of `ops` of `device` that the quarantine took, those an
-    /// administrator settled since: re-applied (the server holds the op)
-    /// or discarded (no entry of it waits, and the newest was discarded).
+    /// Of `ops` that a user pushed from a device and the quarantine took,
+    /// those settled since: re-applied (the server holds the op),
+    /// discarded, or gone with their case (no entry of it waits, and the
+    /// newest says which).
     fn settled_refusals(
         &self,
-        device: shared::id::DeviceId,
+        pusher: (shared::id::DeviceId, shared::id::UserId),
         ops: &[shared::id::OpId],
     ) -> StoreResult<Vec<shared::wire::SettledRefusal>>;
 

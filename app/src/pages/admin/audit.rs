@@ -53,7 +53,14 @@ pub fn AuditTab() -> impl IntoView {
                                 <td class="admin-nowrap">{i18n::fmt_time(r.at, tz)}</td>
                                 <td>{who}</td>
                                 <td data-testid="audit-device"><code title=device.clone()>{shown}</code></td>
-                                <td>{r.address.clone().unwrap_or_default()}</td>
+                                <td>{
+                                    // What the server's own commands record.
+                                    let address = r.address.clone().unwrap_or_default();
+                                    move || match address.as_str() {
+                                        shared::admin::COMMAND_LINE => ctx.lang.get().pick("命令行", "command line").to_string(),
+                                        other => other.to_string(),
+                                    }
+                                }</td>
                                 <td title=title>{move || audit_action(&code, ctx.lang.get())}</td>
                                 <td class="admin-detail" title=detail>{detail_short}</td>
                             </tr>

@@ -91,7 +91,10 @@ fn QuarantineRow(
     // about before re-applying one set aside unproven, or discarding it.
     let author = parsed.as_ref().map(|op| {
         let name = ctx.config.with_untracked(|c| c.user_name(op.author));
-        format!("{name}（{}）", op.role.label(l))
+        match l {
+            Lang::ZhCn => format!("{name}（{}）", op.role.label(l)),
+            Lang::En => format!("{name} ({})", op.role.label(l)),
+        }
     });
     let said = parsed
         .as_ref()
@@ -247,7 +250,7 @@ fn QuarantineRow(
             <Show when=move || discarding.get()>
                 <div class="admin-discard">
                     <label class="field">
-                        <span>{t("丢弃原因（必填）", "Reason for discarding (required)")}</span>
+                        <span>{t("丢弃原因（必填，记录人的平板上会显示）", "Reason for discarding (required; shown on its author's tablet)")}</span>
                         <input type="text" data-testid="quarantine-reason"
                             prop:value=move || reason.get() on:input=move |ev| reason.set(event_target_value(&ev))/>
                         <span class="field-error" role="alert" data-testid="quarantine-reason-error">

@@ -144,6 +144,13 @@ fn Refused(id: CaseId) -> impl IntoView {
     move || {
         let list = refused();
         let waiting = list.iter().any(shared::device::Refusal::waits);
+        // Whether the registration itself still waits: one discarded can
+        // never be re-applied, whatever later op of the case still waits.
+        let registration_waits = ctx.cases.with(|cases| {
+            cases
+                .get(&id)
+                .is_some_and(|c| list.iter().any(|r| r.op == c.registered.op && r.waits()))
+        });
         (!list.is_empty()).then(|| {
             let items = list
                 .into_iter()
@@ -174,7 +181,7 @@ fn Refused(id: CaseId) -> impl IntoView {
             view! {
                 <div class="card problems refused" data-testid="refused">
                     <h3>{t("服务器未接受的操作", "Not accepted by the server")}</h3>
-                    {if unregistered && !waiting {
+                    {if unregistered && !registration_waits {
                         view! {
                             <p data-testid="registration-refused">{t(
                                 "本工单的登记已被系统管理员丢弃，服务器上没有这张工单，它不会生效。已填写的内容保留在此，供查阅或重新登记。",
@@ -391,9 +398,12 @@ fn Fields(case: Arc<Case>) -> impl IntoView {
             row(
                 t("转办记录", "Handover"),
                 format!(
-                    "{from} → {} ({}) {} {}",
+                    "{from} → {}{} {} {}",
                     h.to.name,
-                    h.to.department,
+                    match l {
+                        Lang::ZhCn => format!("（{}）", h.to.department),
+                        Lang::En => format!(" ({})", h.to.department),
+                    },
                     i18n::fmt_time(h.stamp.at, tz),
                     h.note
                 ),
