@@ -152,8 +152,19 @@ pub async fn argon2_limited<T: Send + 'static>(
     state: &AppState,
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, ApiError> {
-    let _permit = state.argon2.acquire().await.map_err(ApiError::internal)?;
-    Ok(tokio::task::spawn_blocking(work).await?)
+    // The permit goes with the work: a request dropped while argon2 runs
+    // (its client gave up) must not let another start beside it.
+    let permit = state
+        .argon2
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(ApiError::internal)?;
+    Ok(tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        work()
+    })
+    .await?)
 }
 
 #[cfg(test)]

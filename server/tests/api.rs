@@ -1791,6 +1791,15 @@ fn full_width_and_any_letter_case_find_what_the_tablet_finds() {
     // Migration 20 made `cases_figures` again with the column it adds.
     common::update(data, "DROP INDEX IF EXISTS cases_figures", &[]);
     common::update(data, "ALTER TABLE cases DROP COLUMN unknown_clocks", &[]);
+    for index in [
+        "audit_action_at",
+        "audit_action_user",
+        "tokens_expires",
+        "tokens_user",
+        "tokens_device",
+    ] {
+        common::update(data, &format!("DROP INDEX {index}"), &[]);
+    }
     common::update(data, older, &[]);
     w.server = common::Server::start(data);
     let staff = Client::login(&w.server.base, "staff_a").0;

@@ -698,11 +698,14 @@ pub fn code_message(code: &str, lang: Lang) -> Option<String> {
             "一次询问的隔离记录过多",
             "Too many records set aside asked about at once",
         ),
-        shared::wire::QUARANTINE_DISCARDED => (
+        // `shared::wire::QUARANTINE_DISCARDED`, spelt out: the test that
+        // every code has words here reads the literals.
+        "quarantine.discarded" => (
             "系统管理员已在隔离区丢弃这条记录，它不会生效；如仍需要，请重新录入",
             "The administrator discarded it from the quarantine: it will not take effect; record it again if it is still needed",
         ),
-        shared::wire::CASE_DELETED => (
+        // `shared::wire::CASE_DELETED`, spelt out likewise.
+        "case.deleted" => (
             "该工单已按保存期限删除，不再接受新的记录",
             "The case was deleted at the end of its retention period; it takes no new records",
         ),

@@ -201,6 +201,11 @@ pub async fn pull(
     let failed = pieces.clone();
     crate::bulk::start(
         move || {
+            // Its device gave up while the read waited its turn (a server
+            // behind on long reads): nobody would read the page.
+            if pieces.is_closed() {
+                return Ok(());
+            }
             // What is shown may depend on the case (a department head sees the
             // phone of the cases they handle): decided once per case of the
             // page, from the case as the server folded it, by the settings

@@ -31,6 +31,12 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, SystemTime};
+
+/// After how many days untouched an upload is taken for abandoned
+/// ([`BlobStore::partials_of`]): longer than any tablet is expected to
+/// stay offline with a photo half sent.
+const ABANDONED_UPLOAD_DAYS: u64 = 90;
 
 /// The blob directory next to the database.
 pub struct BlobStore {
@@ -172,12 +178,23 @@ impl BlobStore {
     /// Every partial file of a blob, whichever device uploads it (also one
     /// named by the hash alone, from a server before uploads were kept
     /// apart by device, and a restore's staging copy left by a crash).
+    /// On the way it deletes every upload untouched for
+    /// [`ABANDONED_UPLOAD_DAYS`], of whatever blob: a tablet lost or wiped
+    /// in the middle of one would leave it for ever (its device, if it
+    /// ever comes back, is told to start again from 0). Called with the
+    /// blob lock held.
     fn partials_of(&self, hash: &BlobHash) -> io::Result<Vec<PathBuf>> {
+        let abandoned = SystemTime::now()
+            .checked_sub(Duration::from_secs(ABANDONED_UPLOAD_DAYS * 24 * 3600))
+            .unwrap_or(SystemTime::UNIX_EPOCH);
         let mut paths = Vec::new();
         for entry in fs::read_dir(self.root.join("partial"))? {
             let entry = entry?;
-            if blob_of_partial(&entry.file_name().to_string_lossy()) == Some(*hash) {
-                paths.push(entry.path());
+            match blob_of_partial(&entry.file_name().to_string_lossy()) {
+                Some(of) if of == *hash => paths.push(entry.path()),
+                // Only uploads: never the lock file beside them.
+                Some(_) => forget_if_abandoned(&entry, abandoned),
+                None => {}
             }
         }
         Ok(paths)
@@ -431,6 +448,20 @@ impl BlobStore {
     }
 }
 
+/// Deletes the upload `entry` if it was last written before `abandoned`.
+/// Best effort: the sweep rides along a blob's own work, which must not
+/// fail for a file it was not about (one gone meanwhile, one it may not
+/// touch); what it could not delete it says, and tries again next time.
+fn forget_if_abandoned(entry: &fs::DirEntry, abandoned: SystemTime) {
+    let old = entry
+        .metadata()
+        .and_then(|m| m.modified())
+        .is_ok_and(|at| at < abandoned);
+    if old && let Err(e) = remove_if_present(&entry.path()) {
+        tracing::warn!(file = %entry.path().display(), "an abandoned upload was not deleted: {e}");
+    }
+}
+
 /// The blob a file of `partial/` is an upload of: named `<hash>.<device>`
 /// (or `<hash>` alone by a server before uploads were kept apart).
 fn blob_of_partial(name: &str) -> Option<BlobHash> {
@@ -619,6 +650,40 @@ mod tests {
         // The whole blob ends every other upload of it.
         assert!(blobs.partials_of(&hash).unwrap().is_empty());
         assert_eq!(blobs.list_with_partial().unwrap(), vec![hash]);
+    }
+
+    #[test]
+    fn an_upload_left_for_months_goes_when_another_ends() {
+        let (_dir, blobs) = store();
+        let lost = BlobHash::of(b"a photo on a tablet lost mid-upload");
+        let recent = BlobHash::of(b"a photo whose upload goes on tomorrow");
+        let aged = |path: &Path, days: u64| {
+            File::options()
+                .append(true)
+                .open(path)
+                .unwrap()
+                .set_modified(SystemTime::now() - Duration::from_secs(days * 24 * 3600))
+                .unwrap();
+        };
+        for (hash, days) in [(lost, ABANDONED_UPLOAD_DAYS + 1), (recent, 3)] {
+            blobs.append(&hash, TABLET, 100, 0, b"first bytes").unwrap();
+            aged(&blobs.partial_path(&hash, TABLET), days);
+        }
+        // The lock file beside them is only ever locked, never written.
+        let lock = blobs.root.join("partial").join(".writing");
+        assert!(lock.is_file());
+        aged(&lock, ABANDONED_UPLOAD_DAYS + 1);
+        let bytes = b"a signature uploaded whole".to_vec();
+        let hash = BlobHash::of(&bytes);
+        blobs
+            .append(&hash, TABLET, bytes.len() as u64, 0, &bytes)
+            .unwrap();
+        assert_eq!(blobs.progress(&lost, TABLET).unwrap(), Progress::Partial(0));
+        assert_eq!(
+            blobs.progress(&recent, TABLET).unwrap(),
+            Progress::Partial(11)
+        );
+        assert!(lock.is_file(), "the lock file stays");
     }
 
     #[test]

@@ -318,6 +318,15 @@ ALTER TABLE device_users ADD COLUMN record_key TEXT COLLATE "C";
     r#"
 ALTER TABLE cases ADD COLUMN unknown_clocks TEXT COLLATE "C" NOT NULL DEFAULT '';
 "#,
+    // 11: the indexes that keep the searches of the audit log and of the
+    // sessions from reading them whole, as SQLite's migration 21.
+    r#"
+CREATE INDEX audit_action_at ON audit (action, at);
+CREATE INDEX audit_action_user ON audit (action, user_id, id);
+CREATE INDEX tokens_expires ON tokens (expires_at);
+CREATE INDEX tokens_user ON tokens (user_id);
+CREATE INDEX tokens_device ON tokens (device_id);
+"#,
 ];
 
 /// The advisory lock key the migrations run under ("complaint" in ASCII):

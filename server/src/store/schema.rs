@@ -418,6 +418,20 @@ CREATE INDEX cases_figures ON cases (received_at, property_id, kind, state, cate
     reopen_count, satisfaction, is_open, is_completed, is_valid_complaint, department,
     respondent, respondent_department, unknown_clocks, id);
 "#,
+    // 21: the audit log and the sessions are never emptied (the one kept
+    // for ever, the other for a year past each end), and some writes
+    // search them inside the writer's transaction: a user's role changes
+    // when an op set aside is re-applied (`admin_sql::held_at`), their
+    // last password change, the ended sessions to forget at each login,
+    // and a user's or a device's sessions to end. Without these a year's
+    // rows are read whole each time, while every push waits.
+    r#"
+CREATE INDEX audit_action_at ON audit (action, at);
+CREATE INDEX audit_action_user ON audit (action, user_id, id);
+CREATE INDEX tokens_expires ON tokens (expires_at);
+CREATE INDEX tokens_user ON tokens (user_id);
+CREATE INDEX tokens_device ON tokens (device_id);
+"#,
 ];
 
 /// Work a migration needs besides its SQL: `(version, step)`, run in the

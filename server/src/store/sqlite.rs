@@ -79,6 +79,9 @@ pub(super) fn parse_id<T: std::str::FromStr>(s: &str) -> StoreResult<T> {
 /// share the same cores.
 const READERS: usize = 8;
 
+/// What the WAL file is cut back to when it starts over (`journal_size_limit`).
+const WAL_KEPT_BYTES: i64 = 64 * 1024 * 1024;
+
 impl SqliteStore {
     /// Opens (or creates) the database at `path` and migrates it.
     pub fn open(path: &Path) -> StoreResult<SqliteStore> {
@@ -103,6 +106,10 @@ impl SqliteStore {
         // The checkpointer's thread copies the WAL back, not the writer's
         // commits (`sqlite_checkpoint.rs`).
         conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        // The WAL file keeps the largest size it ever reached (while a
+        // statistics run or a backup held a snapshot, it grows with every
+        // commit): once it starts over, it is cut back to this.
+        conn.pragma_update(None, "journal_size_limit", WAL_KEPT_BYTES)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         sqlite_readers::prepare_once(&conn)?;
         not_newer(&conn, "the database")?;

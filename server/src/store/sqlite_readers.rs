@@ -19,18 +19,22 @@
 //! Connections are opened read-only, so a write sent here by mistake fails
 //! loudly instead of racing the writer.
 
-use super::StoreResult;
+use super::{StoreError, StoreResult};
 use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags};
 use std::ops::{Deref, DerefMut};
 use std::path::{Path, PathBuf};
 use std::sync::{Condvar, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// How many statements each connection keeps prepared. The push path alone
 /// uses about twenty distinct statements; the statistics build theirs from
 /// the query, so some of those are evicted, which costs only a re-parse.
 const STATEMENT_CACHE: usize = 64;
+
+/// How long a read waits for a connection when all are lent, as long as
+/// one waits for PostgreSQL's pool (`postgres::POOL_WAIT`).
+const READER_WAIT: Duration = Duration::from_secs(30);
 
 /// Keeps `STATEMENT_CACHE` statements prepared on `conn`, and makes them
 /// stay prepared: with the query planner stability guarantee on, SQLite no
@@ -87,6 +91,7 @@ impl Readers {
     /// An idle connection, a new one while fewer than `max` are open, or
     /// the next one returned.
     pub fn get(&self) -> StoreResult<Reader<'_>> {
+        let deadline = Instant::now() + READER_WAIT;
         let mut pool = self.lock();
         loop {
             if let Some(conn) = pool.idle.pop() {
@@ -105,7 +110,20 @@ impl Readers {
                     }
                 };
             }
-            pool = self.returned.wait(pool).unwrap_or_else(|p| p.into_inner());
+            // Bounded, as PostgreSQL's pool is: with every connection
+            // held by long reads, a request fails instead of parking a
+            // blocking thread for as long as they last.
+            let (guard, _) = self
+                .returned
+                .wait_timeout(pool, deadline.saturating_duration_since(Instant::now()))
+                .unwrap_or_else(|p| p.into_inner());
+            pool = guard;
+            if Instant::now() >= deadline && pool.idle.is_empty() && pool.open >= self.max {
+                return Err(StoreError::Internal(format!(
+                    "no read connection came free within {} s",
+                    READER_WAIT.as_secs()
+                )));
+            }
         }
     }
 
