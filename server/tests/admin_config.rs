@@ -968,6 +968,18 @@ fn quarantined_ops_are_reapplied_or_discarded_with_a_reason() {
     assert!(actions.contains(&"quarantine.discard".to_string()));
 }
 
+/// A general note on `case` by `author`.
+fn note(author: &mut Author, case: CaseId, text: &str) -> Op {
+    author.op(
+        case,
+        None,
+        Action::Note {
+            note_kind: shared::case::NoteKind::General,
+            text: text.into(),
+        },
+    )
+}
+
 /// A registration set aside takes the tablet's later ops of its case with
 /// it (`sync.unknown_case`); re-applied from the list, it brings them
 /// back too, in their order: not another tap for each note while the case
@@ -979,16 +991,6 @@ fn a_registration_reapplied_brings_the_ops_that_waited_for_it() {
     let (staff, mut author) = w.login("staff_a");
     let reg = pets_registration(&mut author, &w);
     let case = reg.case_id;
-    let note = |author: &mut Author, case, text: &str| {
-        author.op(
-            case,
-            None,
-            Action::Note {
-                note_kind: shared::case::NoteKind::General,
-                text: text.into(),
-            },
-        )
-    };
     let first = note(&mut author, case, "已联系物业巡查");
     let second = note(&mut author, case, "周末再看一次");
     let orphan = note(&mut author, CaseId(uuid::Uuid::now_v7()), "无主记录");
@@ -1052,16 +1054,6 @@ fn a_tablet_learns_which_of_its_records_set_aside_were_settled() {
     let (staff, login) = Client::login(&w.server.base, "staff_a");
     let mut author = Author::new(&login);
     let reg = pets_registration(&mut author, &w);
-    let note = |author: &mut Author, case, text: &str| {
-        author.op(
-            case,
-            None,
-            Action::Note {
-                note_kind: shared::case::NoteKind::General,
-                text: text.into(),
-            },
-        )
-    };
     let first = note(&mut author, reg.case_id, "已联系物业巡查");
     let orphan = note(&mut author, CaseId(uuid::Uuid::now_v7()), "无主记录");
     let ids = json!({ "ops": [reg.id, first.id, orphan.id] });
