@@ -32,7 +32,7 @@ use leptos::task::spawn_local;
 use shared::device::{DeviceState, backoff};
 use shared::id::CaseId;
 use shared::op::Op;
-use shared::wire::PushRequest;
+use shared::wire::{PushRequest, SettledRefusal, Settlement};
 use std::collections::HashSet;
 
 /// The most ops sent in one push (the server takes up to 2000).
@@ -317,27 +317,45 @@ async fn settle_refusals(ctx: AppCtx, token: &str) -> Result<(), ApiError> {
         .device
         .with_untracked(|d| d.as_ref().map(DeviceState::waiting_refusals))
         .unwrap_or_default();
-    let mut settled = Vec::new();
     for ops in asks {
         let answer = api::settled_refusals(token, &shared::wire::RefusalsAsked { ops }).await?;
-        settled.extend(answer.settled);
+        take_settled(ctx, &answer.settled).await?;
     }
-    if settled.is_empty() {
-        return Ok(());
-    }
-    // The change and its write in one turn (`crate::state`).
-    let taken = ctx.device.try_update(|d| {
-        d.as_mut().map(|d| {
-            let cases: Vec<_> = d
-                .refused
-                .iter()
-                .filter(|r| settled.iter().any(|s| s.op == r.op))
-                .map(|r| r.case_id)
-                .collect();
-            (d.take_settled(&settled), cases, d.clone())
+    Ok(())
+}
+
+/// Takes in one answer about refused ops, stored before the next is asked.
+async fn take_settled(ctx: AppCtx, settled: &[SettledRefusal]) -> Result<(), ApiError> {
+    let case_of = |outcome: Option<Settlement>| {
+        ctx.device.with_untracked(|d| {
+            d.as_ref().map_or_else(Vec::new, |d| {
+                d.refused
+                    .iter()
+                    .filter(|r| {
+                        settled
+                            .iter()
+                            .any(|s| s.op == r.op && outcome.is_none_or(|o| o == s.outcome))
+                    })
+                    .map(|r| r.case_id)
+                    .collect::<Vec<CaseId>>()
+            })
         })
-    });
-    if let Some(Some((true, cases, snapshot))) = taken {
+    };
+    // A case deleted since goes as a pulled deletion takes it (a user moved
+    // to other properties pulls no deletion of a case of the old ones):
+    // first, so that a tab closed in between asks again and finds it gone.
+    let gone = case_of(Some(Settlement::CaseDeleted));
+    if !gone.is_empty() {
+        let forget = crate::tombstone::plan(ctx, &gone);
+        db::forget(&forget).await?;
+        crate::tombstone::apply(ctx, &gone, &forget);
+    }
+    let cases = case_of(None);
+    // The change and its write in one turn (`crate::state`).
+    let taken = ctx
+        .device
+        .try_update(|d| d.as_mut().map(|d| (d.take_settled(settled), d.clone())));
+    if let Some(Some((true, snapshot))) = taken {
         db::save_state(&snapshot).await?;
         // A re-applied op counts on the tablet now, as on the server.
         ctx.refold(cases);

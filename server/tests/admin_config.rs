@@ -1111,10 +1111,20 @@ fn a_tablet_learns_which_of_its_records_set_aside_were_settled() {
     let secret = login["device_secret"].as_str().expect("a secret");
     let (next_user, _) = Client::login_on(&w.server.base, "manager_a", author.device, secret);
     assert_eq!(settled(&next_user), Vec::<Value>::new());
+    // Entries from before the server kept who pushed them: by the author
+    // their op names.
+    let device = author.device.to_string();
+    common::update(
+        w.fx.data.path(),
+        "UPDATE quarantine SET pushed_by = NULL WHERE device_id = $1",
+        &[&device],
+    );
+    assert_eq!(settled(&staff).len(), 3);
+    assert_eq!(settled(&next_user), Vec::<Value>::new());
 
     // An entry waiting again (an import's proven record replaced it) is
     // not settled; one whose case was deleted since says so.
-    let (device, orphan_id) = (author.device.to_string(), orphan.id.to_string());
+    let orphan_id = orphan.id.to_string();
     let resolve = |resolution: Option<&str>| {
         let changed = match resolution {
             Some(r) => common::update(

@@ -74,16 +74,26 @@ pub(super) fn settled_refusals(
     let (device, user) = (device.to_string(), user.to_string());
     // The device's entries once (a handful, as a rule), oldest first;
     // by the one who pushed them, so the next user of a shared tablet
-    // learns nothing of the last one's (an entry from before the column
-    // names nobody).
+    // learns nothing of the last one's (of an entry from before the
+    // column, by the author the op names).
     let mut entries: HashMap<String, Vec<Resolution>> = HashMap::new();
     for r in db.query(
-        "SELECT op_id, resolution, resolution_note FROM quarantine
+        "SELECT op_id, resolution, resolution_note,
+                CASE WHEN pushed_by IS NULL THEN json END
+         FROM quarantine
          WHERE device_id = ?1 AND op_id IS NOT NULL
            AND (pushed_by = ?2 OR pushed_by IS NULL)
          ORDER BY id",
         &[Value::from(&device), Value::from(&user)],
     )? {
+        if let Some(json) = r.get::<Option<String>>(3)? {
+            let author = serde_json::from_str::<serde_json::Value>(&json)
+                .ok()
+                .and_then(|op| op["author"].as_str().map(str::to_string));
+            if author.as_deref() != Some(user.as_str()) {
+                continue;
+            }
+        }
         entries
             .entry(r.get(0)?)
             .or_default()
