@@ -435,17 +435,21 @@ fn a_save_from_an_older_copy_is_refused_instead_of_undoing_another_admins_change
     let (other_tag, other_list) = tagged(&other, "/api/v1/admin/properties");
     assert_eq!(tag, other_tag);
     let path = "/api/v1/admin/properties";
-    let (status, saved_tag, body) = other.send_if_match(
-        "POST",
-        path,
-        &with_building(property_of(&other_list), "8栋"),
-        &other_tag,
-    );
+    let eight = with_building(property_of(&other_list), "8栋");
+    let (status, saved_tag, body) = other.send_if_match("POST", path, &eight, &other_tag);
     assert_eq!(status, 204, "{body}");
     // The save answers the revision it made, the one a read now gives.
     let saved_tag = saved_tag.expect("the saved revision");
     assert_ne!(saved_tag, tag);
     assert_eq!(tagged(&other, "/api/v1/admin/properties").0, saved_tag);
+    // Sent again with the tag it was made from (its answer lost), the
+    // same save is done, not refused as a change made meanwhile.
+    let (status, again_tag, body) = other.send_if_match("POST", path, &eight, &other_tag);
+    assert_eq!(
+        (status, again_tag),
+        (204, Some(saved_tag.clone())),
+        "{body}"
+    );
     // The first one's copy lacks it: saved, it would remove it.
     let (status, _, body) = one.send_if_match(
         "POST",
@@ -475,7 +479,7 @@ fn a_save_from_an_older_copy_is_refused_instead_of_undoing_another_admins_change
     for (path, edit) in [
         (
             "/api/v1/admin/settings",
-            (|v: &mut Value| v["reopen_max"] = json!(2)) as fn(&mut Value),
+            (|v: &mut Value| v["reopen_max"] = json!(3)) as fn(&mut Value),
         ),
         ("/api/v1/admin/categories", |v: &mut Value| {
             v[0]["name_en"] = json!("Renamed")
@@ -484,21 +488,24 @@ fn a_save_from_an_older_copy_is_refused_instead_of_undoing_another_admins_change
         let (tag, mut read) = tagged(&one, path);
         let (_, stale) = tagged(&other, path);
         edit(&mut read);
-        let (status, new_tag, body) = one.send_if_match("PUT", path, &read, &tag);
-        assert_eq!(status, 200, "{path}: {body}");
+        let (status, new_tag, saved) = one.send_if_match("PUT", path, &read, &tag);
+        assert_eq!(status, 200, "{path}: {saved}");
         let new_tag = new_tag.expect("the saved revision");
         assert_ne!(new_tag, tag);
+        let (status, again_tag, body) = one.send_if_match("PUT", path, &read, &tag);
+        assert_eq!(
+            (status, again_tag),
+            (200, Some(new_tag.clone())),
+            "{path}: {body}"
+        );
         let (status, _, body) = other.send_if_match("PUT", path, &stale, &tag);
         assert_eq!(
             (status, code(&body)),
             (412, "admin.changed_meanwhile"),
             "{path}: {body}"
         );
-        assert_eq!(
-            tagged(&one, path),
-            (new_tag.clone(), read.clone()),
-            "{path}"
-        );
+        // As saved (the settings with the rules they replaced).
+        assert_eq!(tagged(&one, path), (new_tag.clone(), saved), "{path}");
         // The tag a save answered is the one to save with next.
         let (status, _, body) = one.send_if_match("PUT", path, &read, &new_tag);
         assert_eq!(status, 200, "{path}: {body}");
@@ -1218,8 +1225,6 @@ fn a_revoked_tablets_or_disabled_users_ops_are_not_reapplied() {
     assert_eq!(listed, codes);
 }
 
-/// Adds the category "pets" (宠物), which the tests' quarantined
-/// registrations name.
 /// A registration in the category 'pets', which does not exist until
 /// [`add_pets`].
 fn pets_registration(author: &mut Author, w: &World) -> Op {
@@ -1230,6 +1235,8 @@ fn pets_registration(author: &mut Author, w: &World) -> Op {
     reg
 }
 
+/// Adds the category "pets" (宠物), which the tests' quarantined
+/// registrations name.
 fn add_pets(admin: &Client) {
     let (_, mut categories) = admin.get("/api/v1/admin/categories");
     categories

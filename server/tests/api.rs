@@ -1299,6 +1299,14 @@ fn an_admin_corrects_a_user_and_a_new_scope_ends_their_sessions() {
         &json!({ "display_name": "张敏敏", "role": "staff", "properties": [w.pa().id], "was": was(None) }),
     );
     assert_eq!((s, code(&body)), (412, "admin.changed_meanwhile"), "{body}");
+    // The correction sent again from the form it was made on (its answer
+    // lost) is done, not refused, and ends no session again.
+    let (s, body) = admin.put(
+        &path,
+        &json!({ "display_name": "张敏", "role": "staff", "properties": [w.pa().id], "department": "客服部", "was": was(None) }),
+    );
+    assert_eq!((s, &body["department"]), (200, &json!("客服部")), "{body}");
+    assert_eq!(staff.get("/api/v1/me").0, 200);
     let (s, body) = admin.put(
         &path,
         &json!({ "display_name": "张敏", "role": "staff", "properties": [w.pa().id], "department": "客服部", "was": was(Some("客服部")) }),

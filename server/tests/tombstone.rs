@@ -301,12 +301,21 @@ fn a_deletion_is_pulled_once_in_scope_refuses_pushes_and_survives_a_restart() {
         },
     );
     late.role = shared::role::Role::Manager;
+    let late_id = late.id;
     let (status, answer) = admin.post(
         "/api/v1/sync/push",
         &push_body(admin_author.device, &[late]),
     );
     assert_eq!(status, 200, "{answer}");
     assert_eq!(code(&answer["quarantined"][0]), "sync.role_mismatch");
+    // It waits open for an administrator, yet its tablet, asking, learns
+    // that its case is gone (and stops counting it as waiting).
+    let (status, answer) = admin.post("/api/v1/sync/refusals", &json!({ "ops": [late_id] }));
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(
+        answer["settled"],
+        json!([{ "op": late_id, "outcome": "case_deleted" }])
+    );
     let (_, quarantine) = admin.get("/api/v1/admin/quarantine");
     assert_eq!(quarantine.as_array().map(Vec::len), Some(3), "{quarantine}");
     assert!(

@@ -381,7 +381,18 @@ pub(super) fn update_user(
 ) -> StoreResult<User> {
     let before = user(tx, id)?.ok_or_else(|| StoreError::NotFound(format!("user {id}")))?;
     if was.is_some_and(|was| !was.matches(&before)) {
-        return Err(StoreError::Changed("user".into()));
+        // Already so: a save sent again after its answer was lost (or
+        // another administrator's same change) is done, not a conflict.
+        let asked = shared::admin::UserAsRead {
+            display_name: profile.display_name,
+            role: profile.role.code().to_string(),
+            properties: profile.properties,
+            department: profile.department,
+        };
+        return match asked.matches(&before) {
+            true => Ok(before),
+            false => Err(StoreError::Changed("user".into())),
+        };
     }
     tx.execute(
         "UPDATE users SET display_name = ?2, role = ?3, department = ?4 WHERE id = ?1",

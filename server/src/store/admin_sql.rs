@@ -77,27 +77,24 @@ pub(super) fn settled_refusals(
     // learns nothing of the last one's (of an entry from before the
     // column, by the author the op names).
     let mut entries: HashMap<String, Vec<Resolution>> = HashMap::new();
+    let mut case_of: HashMap<String, String> = HashMap::new();
     for r in db.query(
-        "SELECT op_id, resolution, resolution_note,
-                CASE WHEN pushed_by IS NULL THEN json END
+        "SELECT op_id, resolution, resolution_note, pushed_by IS NULL, json
          FROM quarantine
          WHERE device_id = ?1 AND op_id IS NOT NULL
            AND (pushed_by = ?2 OR pushed_by IS NULL)
          ORDER BY id",
         &[Value::from(&device), Value::from(&user)],
     )? {
-        if let Some(json) = r.get::<Option<String>>(3)? {
-            let author = serde_json::from_str::<serde_json::Value>(&json)
-                .ok()
-                .and_then(|op| op["author"].as_str().map(str::to_string));
-            if author.as_deref() != Some(user.as_str()) {
-                continue;
-            }
+        let op = serde_json::from_str::<serde_json::Value>(r.text(4)?).unwrap_or_default();
+        if r.get::<bool>(3)? && op["author"].as_str() != Some(user.as_str()) {
+            continue;
         }
-        entries
-            .entry(r.get(0)?)
-            .or_default()
-            .push((r.get(1)?, r.get(2)?));
+        let id: String = r.get(0)?;
+        if let Some(case) = op["case_id"].as_str() {
+            case_of.insert(id.clone(), case.to_string());
+        }
+        entries.entry(id).or_default().push((r.get(1)?, r.get(2)?));
     }
     let mut settled = Vec::new();
     for op in ops {
@@ -116,6 +113,11 @@ pub(super) fn settled_refusals(
             .filter(|_| of_op.iter().all(|(r, _)| r.is_some()));
         let (outcome, note) = match (held, newest) {
             (true, _) => (Settlement::Accepted, None),
+            // Set aside for another reason found first (a scope or role
+            // since changed), an op pushed after its case's deletion
+            // waits open for an administrator to discard, yet its case
+            // is gone for its tablet too.
+            (false, None) if case_deleted(db, case_of.get(&id))? => (Settlement::CaseDeleted, None),
             (false, None) => continue,
             (false, Some((resolution, note))) => match resolution.as_deref() {
                 Some("discarded") => (Settlement::Discarded, note.clone()),
@@ -130,6 +132,19 @@ pub(super) fn settled_refusals(
         });
     }
     Ok(settled)
+}
+
+/// Whether `case` (none: an entry whose op names none) was deleted.
+fn case_deleted(db: &dyn Db, case: Option<&String>) -> StoreResult<bool> {
+    let Some(case) = case else {
+        return Ok(false);
+    };
+    Ok(db
+        .query_opt(
+            "SELECT 1 FROM deletions WHERE case_id = ?1",
+            &[Value::from(case)],
+        )?
+        .is_some())
 }
 
 /// The category codes that cases use.

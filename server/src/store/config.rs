@@ -93,7 +93,18 @@ pub(super) fn put_config_json(
     json: String,
     audit: &AuditEntry,
 ) -> StoreResult<i64> {
-    check_revision(tx, key, expected)?;
+    if let Err(changed) = check_revision(tx, key, expected) {
+        // Already so: a save sent again after its answer was lost (or
+        // another administrator's same change) is done, not a conflict.
+        let stored = tx.query_opt(
+            "SELECT server_seq, json FROM config WHERE key = ?1",
+            &[key.into()],
+        )?;
+        return match stored {
+            Some(row) if row.text(1)? == json => row.get(0),
+            _ => Err(changed),
+        };
+    }
     write_audit(tx, audit)?;
     let seq = next_seq(tx)?;
     tx.execute(
@@ -251,7 +262,13 @@ pub(super) fn put_property(
     expected: Option<i64>,
     audit: &AuditEntry,
 ) -> StoreResult<i64> {
-    check_revision(tx, PROPERTIES, expected)?;
+    if let Err(changed) = check_revision(tx, PROPERTIES, expected) {
+        // Already so: a save sent again after its answer was lost.
+        return match stored_as(tx, property)? {
+            true => revision(tx, PROPERTIES),
+            false => Err(changed),
+        };
+    }
     let taken = tx.query_opt(
         "SELECT id FROM properties WHERE code = ?1 AND id <> ?2",
         &[
@@ -325,6 +342,22 @@ pub(super) fn put_property(
     });
     write_audit(tx, &audit)?;
     Ok(revision)
+}
+
+/// Whether `property`, saved now, would be stored as it already is.
+fn stored_as(tx: &dyn Db, property: &Property) -> StoreResult<bool> {
+    let Some(row) = tx.query_opt(
+        "SELECT json FROM properties WHERE id = ?1",
+        &[property.id.to_string().into()],
+    )?
+    else {
+        return Ok(false);
+    };
+    let before: Property = serde_json::from_str(row.text(0)?)?;
+    let mut saved = property.clone();
+    saved.removed.clear();
+    saved.keep_removed(&before);
+    Ok(saved == before)
 }
 
 /// A property as its audit records it: all but the places, counted.
