@@ -151,6 +151,14 @@ impl From<StoreError> for ApiError {
             ),
             StoreError::Internal(detail) => ApiError::internal(detail),
             StoreError::Full(detail) => ApiError::storage_full(detail),
+            StoreError::Unavailable(detail) => {
+                tracing::error!(%detail, "the database is unavailable");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "store.unavailable",
+                    "the server cannot reach its database just now; nothing was done: send it again shortly",
+                )
+            }
             StoreError::Changed(what) => ApiError::new(
                 StatusCode::PRECONDITION_FAILED,
                 "admin.changed_meanwhile",

@@ -27,7 +27,7 @@ fn builder(method: Method, url: &str, token: &str) -> RequestBuilder {
 pub async fn progress(token: &str, hash: BlobHash) -> Result<(u64, u64), ApiError> {
     let resp = send(builder(Method::HEAD, &url(hash), token).build()).await?;
     // An answer to HEAD has no body to carry its code, and its only 404,
-    // 410, 500 and 507 are these.
+    // 410, 500, 503 and 507 are these.
     let code = match resp.status() {
         404 => Some(("blob.unknown", "no synced attachment names this blob")),
         410 => Some((
@@ -35,6 +35,7 @@ pub async fn progress(token: &str, hash: BlobHash) -> Result<(u64, u64), ApiErro
             "the record naming this blob was discarded",
         )),
         500 => Some(("internal", "the server failed")),
+        503 => Some(("store.unavailable", "the server cannot reach its database")),
         507 => Some(("storage.full", "the server's disk is full")),
         _ => None,
     };

@@ -131,7 +131,7 @@ impl IntoResponses for CredentialsBody {
 
 /// Adds the answers of the middleware (a malformed or too old
 /// `x-client-schema` header, a declared body over the limit) and the 500
-/// of a failed store call to every operation, merging a 400 with the
+/// and 503 of a failed store call to every operation, merging a 400 with the
 /// operation's own; `auth.device_revoked` to every operation that takes a
 /// session, merging it with the operation's own 403; and the 507 of a full
 /// disk to every operation that writes.
@@ -181,6 +181,13 @@ impl utoipa::Modify for Middleware {
                 (
                     500,
                     "`internal`: the server failed; the body says nothing more.".into(),
+                ),
+                (
+                    503,
+                    "`store.unavailable`: the server cannot reach its database just now \
+                     (PostgreSQL restarting or cut off, its connections all taken); nothing \
+                     was done. Send the same request again shortly."
+                        .into(),
                 ),
             ]);
             if writes {

@@ -77,6 +77,12 @@ pub enum StoreError {
     /// stored, and it can be sent again once there is room.
     #[error("the disk is full: {0}")]
     Full(String),
+    /// The database cannot be reached or take the request just now
+    /// (PostgreSQL restarting or cut off, its connections all taken, a
+    /// standby after a failover; SQLite locked by another process past the
+    /// wait): nothing was done, and the same request may be sent again.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
     /// A save made from an older copy: the item changed since the caller
     /// read it (its revision is no longer the one the caller read).
     #[error("changed since it was read: {0}")]
@@ -109,6 +115,9 @@ impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
         match e.sqlite_error_code() {
             Some(rusqlite::ErrorCode::DiskFull) => StoreError::Full(e.to_string()),
+            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+                StoreError::Unavailable(e.to_string())
+            }
             _ => StoreError::Internal(e.to_string()),
         }
     }

@@ -68,6 +68,15 @@ impl From<tokio_postgres::Error> for StoreError {
             Some(db) if *db.code() == tokio_postgres::error::SqlState::DISK_FULL => {
                 StoreError::Full(db.message().to_string())
             }
+            Some(db) if unavailable(db.code().code()) => {
+                StoreError::Unavailable(format!("{} ({})", db.message(), db.code().code()))
+            }
+            // The connection went: the database restarting, a network cut.
+            None if e.is_closed()
+                || std::error::Error::source(&e).is_some_and(|s| s.is::<std::io::Error>()) =>
+            {
+                StoreError::Unavailable(e.to_string())
+            }
             // Not the error's detail: for a NOT NULL or CHECK violation it
             // is the whole failing row ("Failing row contains (…)"), an
             // op's JSON with the complainant's name and phone, and an
@@ -90,9 +99,25 @@ impl From<tokio_postgres::Error> for StoreError {
     }
 }
 
+/// Whether the SQLSTATE `code` says the database cannot take requests
+/// just now rather than that this one is wrong: a connection lost (class
+/// 08), the database shutting down or starting (57P01–57P03), its
+/// connections all taken (53300), or a standby that takes no writes, as
+/// after a failover to a replica (25006).
+fn unavailable(code: &str) -> bool {
+    code.starts_with("08") || ["57P01", "57P02", "57P03", "53300", "25006"].contains(&code)
+}
+
 impl From<deadpool_postgres::PoolError> for StoreError {
     fn from(e: deadpool_postgres::PoolError) -> Self {
-        StoreError::Internal(format!("connection pool: {e}"))
+        match e {
+            deadpool_postgres::PoolError::Backend(e) => e.into(),
+            // Every connection busy past the wait, or a new one not made.
+            deadpool_postgres::PoolError::Timeout(_) => {
+                StoreError::Unavailable(format!("connection pool: {e}"))
+            }
+            e => StoreError::Internal(format!("connection pool: {e}")),
+        }
     }
 }
 
@@ -113,8 +138,20 @@ impl From<deadpool_postgres::PoolError> for StoreError {
 /// A backslash in a string literal is a backslash whatever the database
 /// sets: the search's `LIKE ? ESCAPE '\'` would otherwise be a syntax
 /// error under `standard_conforming_strings=off`, and every search fail.
+///
+/// No statement or lock wait is cut short by what a managed database sets
+/// for its roles (`statement_timeout=30s` is common): an upgrade's index
+/// over a year of audit would fail and the server refuse to start, and a
+/// head office's statistics fail for a large company.
+///
+/// The database's side gives up on this server after 30 s of data it sent
+/// unacknowledged (`tcp_user_timeout`, PostgreSQL 12): a server that lost
+/// power while a write's answer was on its way would otherwise hold the
+/// writer lock for the quarter of an hour of the operating system's
+/// retransmissions, the session being busy, not idle.
 const SESSION: &str = "-c idle_in_transaction_session_timeout=60s -c synchronous_commit=on \
-                       -c standard_conforming_strings=on";
+                       -c standard_conforming_strings=on -c statement_timeout=0 \
+                       -c lock_timeout=0 -c tcp_user_timeout=30000";
 
 /// How long the server waits for the database before it answers that it
 /// cannot reach it, where the URL says nothing else: the operating
@@ -553,22 +590,49 @@ mod tests {
         );
     }
 
+    /// What a session sets holds whatever the database sets for its
+    /// sessions (a managed database's tuning).
     #[test]
-    fn a_session_idle_in_a_transaction_is_ended_by_the_database() {
+    fn a_session_sets_its_own_timeouts_and_commits_whatever_the_database_sets() {
         let Some(url) = test_database::fresh() else {
             return;
         };
-        let store = store(&url);
-        let timeout: String = store
+        store(&url)
             .run(|pool| async move {
                 let client = pool.get().await?;
-                let row = client
-                    .query_one("SHOW idle_in_transaction_session_timeout", &[])
+                let db: String = client
+                    .query_one("SELECT current_database()", &[])
+                    .await?
+                    .get(0);
+                client
+                    .batch_execute(&format!(
+                        "ALTER DATABASE \"{db}\" SET statement_timeout = '1ms';
+                         ALTER DATABASE \"{db}\" SET lock_timeout = '1ms';
+                         ALTER DATABASE \"{db}\" SET synchronous_commit = off;
+                         ALTER DATABASE \"{db}\" SET idle_in_transaction_session_timeout = '1h'"
+                    ))
                     .await?;
-                Ok(row.get(0))
+                Ok(())
+            })
+            .expect("tune the database");
+        let settings: Vec<String> = store(&url)
+            .run(|pool| async move {
+                let client = pool.get().await?;
+                let mut shown = Vec::new();
+                for setting in [
+                    "idle_in_transaction_session_timeout",
+                    "synchronous_commit",
+                    "statement_timeout",
+                    "lock_timeout",
+                    "tcp_user_timeout",
+                ] {
+                    let row = client.query_one(&format!("SHOW {setting}"), &[]).await?;
+                    shown.push(row.get(0));
+                }
+                Ok(shown)
             })
             .expect("ask");
-        assert_eq!(timeout, "1min");
+        assert_eq!(settings, ["1min", "on", "0", "0", "30s"]);
     }
 
     /// Two transactions that each take a server sequence number: the second
