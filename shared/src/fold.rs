@@ -128,10 +128,12 @@ pub struct Folded {
 /// texts are searched without the marks that show nothing and a name
 /// without its middle dot, a number in the text is found across a
 /// no-break space, and a unit by its address in short, `3-1-502`,
-/// `search`): a server
-/// folds again every case it stored under another version, and does not
-/// resume its fold state.
-pub const RULES: i64 = 24;
+/// `search`; 25: a case passed to another department gives it its own
+/// start and investigation clocks, a second round's result is owed to the
+/// resident as the first's, and a callback the close gave up on keeps its
+/// due time, missed): a server folds again every case it stored under
+/// another version, and does not resume its fold state.
+pub const RULES: i64 = 25;
 
 /// What the fold carries between ops besides the case: the clock marks the
 /// deadlines are worked out from at the end, the ops a `resolve_conflict`
@@ -377,8 +379,9 @@ struct Marks {
     /// When the case was first resolved (answered on the spot, say).
     first_resolution: Option<DateTime<Utc>>,
     /// The resolution the complainant is to be told of, and when they
-    /// were: the first, or the first after a reopening that came before
-    /// anyone told them (the result they were to hear was taken back).
+    /// were: the latest (a reopening before anyone told them took the
+    /// earlier one's clock back; one after they were told leaves it met,
+    /// and the next resolution starts it again).
     feedback_clock: Option<(DateTime<Utc>, Option<DateTime<Utc>>)>,
     /// The latest resolution starts the follow-up clock again; the first
     /// follow-up after it stops it.
@@ -405,6 +408,11 @@ struct Marks {
     /// starts, from then.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     founded_since: Option<DateTime<Utc>>,
+    /// When the case was passed to the department that has it now, if
+    /// not the first it was assigned to (转办 to another department): its
+    /// start and investigation clocks run from then ([`transferred`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    department_since: Option<DateTime<Utc>>,
     /// The clocks an assessment made again took away while they ran (no
     /// longer urgent, no longer major, found unfounded: the transfer and
     /// the department's clocks), and the callbacks and feedback a
@@ -480,8 +488,9 @@ fn reassessed(
                 ));
                 // Transferred already: the department is told to stop,
                 // and its clocks with it.
-                dropped.push((Clock::DepartmentStart, marks.assigned, marks.started));
-                dropped.push((Clock::Investigation, marks.assigned, marks.investigated));
+                let since = marks.department_since.or(marks.assigned);
+                dropped.push((Clock::DepartmentStart, since, marks.started));
+                dropped.push((Clock::Investigation, since, marks.investigated));
             }
             (Validity::Unfounded, Validity::Valid) => marks.founded_since = Some(at),
             _ => {}
@@ -578,6 +587,38 @@ pub fn reports_major(role: Role) -> bool {
         role,
         Role::RegionalManager | Role::DeputyGm | Role::Gm | Role::Quality
     )
+}
+
+/// What passing a case of `kind` to another department at `at` (转办)
+/// changes in the clocks: the new department starts, and investigates a
+/// complaint, within its own period from then. The clocks of the one it
+/// leaves are kept aside ([`Dropped`]): one that had run out unmet stays
+/// missed (the new department's then runs from the first start, a
+/// handover never making a missed deadline none), one met or still
+/// running was owed no more.
+fn transferred(marks: &mut Marks, kind: CaseKind, at: DateTime<Utc>) {
+    let Some(since) = marks.department_since.or(marks.assigned) else {
+        return;
+    };
+    let clocks: &[(Clock, Option<DateTime<Utc>>)] = match kind {
+        CaseKind::Complaint => &[
+            (Clock::DepartmentStart, marks.started),
+            (Clock::Investigation, marks.investigated),
+        ],
+        CaseKind::Repair => &[(Clock::DepartmentStart, marks.started)],
+        CaseKind::Inquiry | CaseKind::Suggestion => &[],
+    };
+    for &(clock, met) in clocks {
+        marks.dropped.push(Dropped {
+            clock,
+            start: since,
+            met,
+            at,
+        });
+    }
+    marks.department_since = Some(at);
+    marks.started = None;
+    marks.investigated = None;
 }
 
 /// Takes away, at a reopening at `at`, a clock that started at `resolved`
@@ -910,6 +951,13 @@ impl Folder<'_> {
                 name,
                 note,
             } => {
+                if case
+                    .assignee
+                    .as_ref()
+                    .is_some_and(|a| a.department != *department)
+                {
+                    transferred(marks, case.registration.kind, at);
+                }
                 first(&mut marks.assigned, at);
                 let to = Assignee {
                     department: department.clone(),
@@ -1034,7 +1082,11 @@ impl Folder<'_> {
                     first(&mut marks.contacted, at);
                 }
                 first(&mut marks.first_resolution, at);
-                if marks.feedback_clock.is_none() {
+                // Resolved again after a reopening (二次处理), the resident
+                // is owed the new result as they were the first: once told
+                // the first, the clock starts again. (A reopening before
+                // they were told took that clock back already.)
+                if marks.feedback_clock.is_none_or(|(_, told)| told.is_some()) {
                     marks.feedback_clock = Some((at, feedback_at));
                 }
                 // Done is done: an urgent case resolved was attended to,
@@ -1558,7 +1610,11 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
     // assigned inquiry or suggestion is answered or decided instead.
     // An unfounded complaint is closed with an explanation, not handled:
     // a department it was transferred to before that owes no more work.
-    if let Some(assigned) = marks.assigned.filter(|_| works && !unfounded) {
+    if let Some(assigned) = marks
+        .department_since
+        .or(marks.assigned)
+        .filter(|_| works && !unfounded)
+    {
         clocks.push((Clock::DepartmentStart, assigned, marks.started));
         if complaint {
             clocks.push((Clock::Investigation, assigned, marks.investigated));
@@ -1851,12 +1907,16 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
         }
         // Except the callback of a case closed because the complainant
         // could not be reached (回访未果): it was owed and never made. It
-        // is late from the close, which ended the wait for it.
+        // ended unmet at the close, missed, and keeps the time it was due
+        // by (the record sheet and the export print it).
         let unreached = marks.closed_unreached
             && matches!(clock, Clock::FollowUpComplaint | Clock::FollowUpRepair);
         if met.is_none() && ended.is_some_and(|ended| !deadline::ran_out(due, ended)) {
             match ended {
-                Some(ended) if unreached => due = ended,
+                Some(ended) if unreached => {
+                    taken_unmet = true;
+                    met = Some(ended);
+                }
                 _ => continue,
             }
         }

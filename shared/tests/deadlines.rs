@@ -2125,3 +2125,171 @@ fn a_callback_that_reaches_the_resident_meets_the_urgent_contact() {
         "no longer overdue in the inbox once the resident was called"
     );
 }
+
+/// Passed to another department (转办), a case gives the new one its own
+/// time to start and investigate, from the handover; a start the first
+/// one had already missed stays missed; passed within a department, the
+/// start already made stands.
+#[test]
+fn a_case_passed_to_another_department_gives_it_its_own_time_to_start() {
+    // Monday 2 March 2026, a working day.
+    let t = local(2026, 3, 2, 8, 30);
+    let to = |department: &str, name: &str| Action::Assign {
+        department: department.into(),
+        user: None,
+        name: name.into(),
+        note: String::new(),
+    };
+    let assigned_at = |s: &mut Sim, minutes: i64, department: &str| {
+        s.act(1, t + Duration::minutes(minutes), to(department, "李工"));
+    };
+    let start = |s: &mut Sim, minutes: i64| {
+        s.act(1, t + Duration::minutes(minutes), Action::Start);
+    };
+    let assessed = || {
+        let mut s = sim_with(CaseKind::Complaint, Channel::Phone, t, t);
+        s.act(
+            1,
+            t + Duration::minutes(20),
+            assess(Severity::General, Validity::Valid),
+        );
+        s
+    };
+    let clock = |s: &Sim, clock: Clock| {
+        let case = s.case();
+        let c = *case
+            .deadlines
+            .iter()
+            .find(|d| d.clock == clock)
+            .expect("the clock");
+        (c.started_at, c.due_at, c.met_at)
+    };
+
+    // Passed on at 10:30 before the first department started (its time ran
+    // to 11:00): the second starts at 11:30, within its two hours.
+    let mut s = assessed();
+    assigned_at(&mut s, 30, "工程部");
+    assigned_at(&mut s, 120, "保洁部");
+    start(&mut s, 180);
+    let handover = t + Duration::minutes(120);
+    assert_eq!(
+        clock(&s, Clock::DepartmentStart),
+        (
+            handover,
+            handover + Duration::hours(2),
+            Some(t + Duration::minutes(180))
+        )
+    );
+    assert_eq!(
+        status(&s.case(), Clock::DepartmentStart, t + Duration::hours(8)),
+        ClockStatus::MetOnTime
+    );
+    // The investigation, two working days from the handover.
+    assert_eq!(clock(&s, Clock::Investigation).0, handover);
+    assert_eq!(
+        clock(&s, Clock::Investigation).1,
+        local(2026, 3, 4, 23, 59) + Duration::seconds(59)
+    );
+
+    // The first department started, then passed it on: the second owes a
+    // start of its own, overdue when it makes none in time.
+    let mut s = assessed();
+    assigned_at(&mut s, 30, "工程部");
+    start(&mut s, 40);
+    assigned_at(&mut s, 330, "保洁部");
+    let (started, due_at, met) = clock(&s, Clock::DepartmentStart);
+    assert_eq!(
+        (started, due_at, met),
+        (
+            t + Duration::minutes(330),
+            t + Duration::minutes(330) + Duration::hours(2),
+            None
+        )
+    );
+    assert_eq!(
+        status(&s.case(), Clock::DepartmentStart, t + Duration::hours(26)),
+        ClockStatus::Overdue
+    );
+
+    // The first department's time ran out unmet before it passed the case
+    // on: the start stays late, whoever makes it.
+    let mut s = assessed();
+    assigned_at(&mut s, 30, "工程部");
+    assigned_at(&mut s, 270, "保洁部");
+    start(&mut s, 300);
+    let (started, due_at, met) = clock(&s, Clock::DepartmentStart);
+    assert_eq!(
+        (started, due_at, met),
+        (
+            t + Duration::minutes(30),
+            t + Duration::minutes(150),
+            Some(t + Duration::minutes(300))
+        )
+    );
+
+    // Within the department (to another of its people), the start made
+    // stands.
+    let mut s = assessed();
+    assigned_at(&mut s, 30, "工程部");
+    start(&mut s, 40);
+    s.act(1, t + Duration::minutes(330), to("工程部", "王工"));
+    assert_eq!(
+        clock(&s, Clock::DepartmentStart),
+        (
+            t + Duration::minutes(30),
+            t + Duration::minutes(150),
+            Some(t + Duration::minutes(40))
+        )
+    );
+}
+
+/// Resolved again after the resident, told the first result, was unhappy
+/// at the callback (二次处理), the case owes them the new result within its
+/// own 24 hours.
+#[test]
+fn the_result_of_a_second_round_is_owed_to_the_resident_too() {
+    let t = local(2026, 3, 2, 9, 0);
+    let mut s = sim_with(CaseKind::Repair, Channel::Phone, t, t);
+    s.act(0, t + Duration::minutes(10), assign());
+    s.act(0, t + Duration::minutes(30), Action::Start);
+    let resolved = local(2026, 3, 4, 10, 0);
+    s.act(0, resolved, resolve("已修复"));
+    let tell = |s: &mut Sim, at| {
+        s.act(
+            0,
+            at,
+            Action::Feedback {
+                method: ContactMethod::Phone,
+                note: "已告知业主".into(),
+            },
+        );
+    };
+    tell(&mut s, resolved + Duration::hours(1));
+    s.act(
+        0,
+        local(2026, 3, 5, 10, 0),
+        Action::FollowUp {
+            method: ContactMethod::Phone,
+            satisfaction: 2,
+            comment: "仍然漏水".into(),
+            spot_check: false,
+            ratings: None,
+        },
+    );
+    assert_eq!(s.case().state, shared::case::CaseState::Reopened);
+    s.act(0, local(2026, 3, 9, 9, 0), Action::Start);
+    let again = local(2026, 3, 9, 10, 0);
+    s.act(0, again, resolve("更换了水管"));
+    let case = s.case();
+    assert_eq!(due(&case, Clock::Feedback), again + Duration::hours(24));
+    assert_eq!(
+        status(&case, Clock::Feedback, again + Duration::hours(25)),
+        ClockStatus::Overdue,
+        "the second result is not told yet"
+    );
+    tell(&mut s, again + Duration::hours(5));
+    assert_eq!(
+        status(&s.case(), Clock::Feedback, again + Duration::hours(25)),
+        ClockStatus::MetOnTime
+    );
+}

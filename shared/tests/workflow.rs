@@ -1466,14 +1466,26 @@ fn a_case_closes_without_its_callback_after_three_tries_miss_the_complainant() {
     let case = s.case();
     assert_eq!(case.state, CaseState::Closed, "{:?}", case.violations);
     assert_eq!(case.follow_ups.len(), 1);
-    // The callback was owed and never made: its clock stays, unmet, and
-    // counts against the follow-up rate once due.
-    let owed = case
+    // The callback was owed and never made: its clock stays, missed at
+    // the close, and counts against the follow-up rate; it keeps the time
+    // it was due by (the end of the next working day), not the close's.
+    let closed = local(2026, 3, 4, 20, 0);
+    let owed: Vec<_> = case
         .deadlines
         .iter()
-        .filter(|d| d.clock == Clock::FollowUpRepair && d.met_at.is_none())
-        .count();
-    assert_eq!(owed, 1, "{:?}", case.deadlines);
+        .filter(|d| d.clock == Clock::FollowUpRepair)
+        .map(|d| (d.due_at, d.met_at, d.taken_unmet))
+        .collect();
+    assert_eq!(
+        owed,
+        [(
+            local(2026, 3, 5, 23, 59) + chrono::Duration::seconds(59),
+            Some(closed),
+            true
+        )],
+        "{:?}",
+        case.deadlines
+    );
 
     // A valid complaint still closes with its corrective action.
     let mut s = proposed_complaint(0);

@@ -695,9 +695,17 @@ async fn work_done_offline_survives_reloads_restarts_and_syncs() {
     open_case(&browser, &second).await;
     let offline_timeline = timeline(&browser).await;
     assert_eq!(offline_timeline.len(), 2);
+    // Each step says it has not reached the server yet, until it has.
+    assert!(
+        offline_timeline.iter().all(|e| e.contains("待同步")),
+        "{offline_timeline:?}"
+    );
+    browser.wait_count("timeline-unsent", 2).await;
 
     server.restart();
     browser.sync_now().await;
+    browser.wait_count("timeline-unsent", 0).await;
+    browser.wait_count("timeline-entry", 2).await;
     let cases = server_cases(&server, "manager1");
     let numbers: Vec<&Value> = cases.iter().map(|c| &c["reg_no"]).collect();
     assert_eq!(cases.len(), 2, "{numbers:?}");
@@ -2749,6 +2757,65 @@ async fn a_second_assessment_replaced_meanwhile_starts_again_from_the_new_one() 
         json!("夜间异响扰民"),
         "{detail}"
     );
+    browser.close().await;
+}
+
+/// A form kept open while a colleague's step syncs in and moves the case
+/// on records nothing until confirmed again: recorded at once, a
+/// withdrawal would be taken as made on the colleague's assignment and
+/// quietly end it, where one made offline would meet it as a conflict.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_action_on_a_case_moved_on_meanwhile_is_confirmed_again() {
+    let server = Server::start();
+    server.seed();
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("manager1").await;
+    let reg_no = browser.register_complaint("钱七", "楼下商铺油烟扰民").await;
+    browser.click("open-case").await;
+    browser.wait_text("detail-reg-no", &reg_no).await;
+    browser.act("assess", &[], "assessed").await;
+    browser.sync_now().await;
+    browser.click("action-withdraw").await;
+    browser.fill("in-reason", "业主表示已与商铺协商").await;
+
+    let case = case_id(&server, "manager1", &reg_no);
+    act_from_another_tablet(
+        &server,
+        case,
+        Some(shared::case::CaseState::Assessed),
+        shared::op::Action::Assign {
+            department: "工程部".into(),
+            user: None,
+            name: "李工".into(),
+            note: String::new(),
+        },
+    );
+    let before = browser.find_all("timeline-entry").await.len();
+    browser.sync_now().await;
+    browser.wait_count("timeline-entry", before + 1).await;
+    browser
+        .wait_attr("detail-state", "data-state", "assigned")
+        .await;
+
+    browser.click("submit-withdraw").await;
+    browser
+        .wait_text("action-error", "已由「已评估」变为「已派单」")
+        .await;
+    assert_eq!(browser.value("in-reason").await, "业主表示已与商铺协商");
+    assert_eq!(
+        browser.find_all("timeline-entry").await.len(),
+        before + 1,
+        "nothing recorded"
+    );
+    // Confirmed again, it is made on the state now shown.
+    browser.click("submit-withdraw").await;
+    browser
+        .wait_attr("detail-state", "data-state", "withdrawn")
+        .await;
+    browser.wait_synced().await;
+    let detail = get(&server, "manager1", &format!("/api/v1/cases/{case}"));
+    assert_eq!(detail["state"], json!("withdrawn"), "{detail}");
     browser.close().await;
 }
 

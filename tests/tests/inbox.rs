@@ -1027,6 +1027,9 @@ async fn an_approval_decides_the_amount_it_was_opened_on() {
         .await;
     browser.click("submit-approve").await;
     browser.wait_synced().await;
+    // The decision, with its reason, is on the case screen.
+    browser.wait_text("case-fields", "批准 900.00 元").await;
+    browser.wait_text("case-fields", "同意赔偿").await;
     let (_, detail) = server.get_json(&server.token("quality1"), &format!("/api/v1/cases/{case}"));
     assert_eq!(detail["solution"]["approval"], "approved", "{detail}");
     assert_eq!(detail["solution"]["compensation_fen"], 90_000, "{detail}");

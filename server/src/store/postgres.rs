@@ -632,7 +632,7 @@ mod tests {
                 Ok(shown)
             })
             .expect("ask");
-        assert_eq!(settings, ["1min", "on", "0", "0", "30s"]);
+        assert_eq!(settings, ["1min", "on", "0", "0", "30000"]);
     }
 
     /// Two transactions that each take a server sequence number: the second

@@ -74,7 +74,7 @@ pub fn Actions(case: Arc<Case>, drafts: Drafts) -> impl IntoView {
                 })
         })
         .collect();
-    let open = drafts.open;
+    let (open, state) = (drafts.open, case.state);
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
     // Assessed already, the case is assessed again (重新评估).
     let again = case.assessment.is_some();
@@ -84,7 +84,7 @@ pub fn Actions(case: Arc<Case>, drafts: Drafts) -> impl IntoView {
             view! {
                 <button class="btn action" data-testid=format!("action-{}", k.code())
                     class:active=move || open.get() == Some(k)
-                    on:click=move |_| open.set(Some(k))>
+                    on:click=move |_| drafts.opening(k, state)>
                     {move || action_label(k, again, ctx.lang.get())}
                 </button>
             }
@@ -206,6 +206,25 @@ fn assessment_replaced(fields: &super::form::ActionFields, case: &Case) -> bool 
     seen != UNSEEN && seen != now
 }
 
+/// Whether `case` moved on since `kind`'s form was opened on it (a
+/// colleague's step synced in): recorded now, the action would be taken
+/// as made on the new state and quietly undo that step (an assignment
+/// become a transfer away from the colleague's choice, a withdrawal of a
+/// case just resolved) instead of meeting it as a conflict. A note
+/// depends on no state; a draft of an older build does not say.
+fn moved_since(
+    kind: ActionKind,
+    fields: &super::form::ActionFields,
+    case: &Case,
+) -> Option<FormError> {
+    let seen = fields.state_seen.get_untracked();
+    let from = shared::case::CaseState::from_code(&seen)?;
+    (kind != ActionKind::Note && from != case.state).then_some(FormError::Moved {
+        from,
+        to: case.state,
+    })
+}
+
 /// A user picker's choices: `none` first, then the colleagues `keep`
 /// takes, by name and role.
 fn colleagues(
@@ -301,19 +320,23 @@ fn ActionForm(
     let ctx = use_app();
     // Assessed again, the form starts from the assessment, so that what is
     // not changed is kept; once, when its inputs are made.
-    let fields = drafts.fields(kind, role, |fields| match kind {
-        ActionKind::Assess => start_from_assessment(fields, &case),
-        ActionKind::Approve => approve_what_is_shown(fields, &case),
-        // By the management line on a case staff called back already, a
-        // call is most likely a spot-check (a sampled repair not closed
-        // yet): ticked when the form opens, as a regular call would
-        // reopen the case or replace its score.
-        ActionKind::FollowUp
-            if case.state == shared::case::CaseState::FollowedUp && role.draws_spot_checks() =>
-        {
-            fields.spot_check.set(true)
+    let fields = drafts.fields(kind, role, |fields| {
+        fields.state_seen.set(case.state.code().to_string());
+        match kind {
+            ActionKind::Assess => start_from_assessment(fields, &case),
+            ActionKind::Approve => approve_what_is_shown(fields, &case),
+            // By the management line on a case staff called back already,
+            // a call is most likely a spot-check (a sampled repair not
+            // closed yet): ticked when the form opens, as a regular call
+            // would reopen the case or replace its score.
+            ActionKind::FollowUp
+                if case.state == shared::case::CaseState::FollowedUp
+                    && role.draws_spot_checks() =>
+            {
+                fields.spot_check.set(true)
+            }
+            _ => {}
         }
-        _ => {}
     });
     // Kept as it is typed, for a reload or a visit to another screen.
     Effect::new(move |_| drafts.keep(kind, fields.typed()));
@@ -972,10 +995,16 @@ fn ActionForm(
         // not changed here becomes theirs, what was stays, and it says so.
         if kind == ActionKind::Assess && assessment_replaced(&fields, &case) {
             rebase_assessment(&fields, &case);
+            fields.state_seen.set(case.state.code().to_string());
             error.set(Some(FormError::Unreadable(Words(
                 "评估已被他人修改：您未改动的项已按最新评估填写，您改动的项保留，请核对后再确认",
                 "Someone changed the assessment meanwhile: what you did not change now reads as theirs, what you changed stays; check it and confirm again",
             ))));
+            return;
+        }
+        if let Some(moved) = moved_since(kind, &fields, &case) {
+            fields.state_seen.set(case.state.code().to_string());
+            error.set(Some(moved));
             return;
         }
         let action = match build_action(kind, &fields, &case, &ctx) {

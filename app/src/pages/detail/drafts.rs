@@ -169,6 +169,18 @@ impl Drafts {
         fields
     }
 
+    /// Opens `kind`'s form on a case in `state`. A form left open
+    /// with nothing typed in it (another one opened since) is on the
+    /// state now shown; a draft stays on the one it was typed on.
+    pub fn opening(&self, kind: ActionKind, state: shared::case::CaseState) {
+        if let Some(fields) = self.fields.with_value(|all| all.get(&kind).copied())
+            && untrack(|| fields.typed()).is_none()
+        {
+            fields.state_seen.set(state.code().to_string());
+        }
+        self.open.set(Some(kind));
+    }
+
     /// Keeps what `kind`'s form holds (`None`: no words typed in it), and
     /// which form is open.
     pub fn keep(&self, kind: ActionKind, typed: Option<BTreeMap<String, Typed>>) {

@@ -72,6 +72,12 @@ pub(super) struct ActionFields {
     /// unseen. Empty when not known (a draft kept by an older build). No
     /// input, kept with the draft.
     pub(super) approval_seen: RwSignal<String>,
+    /// The code of the state the case was in when the form was opened (or
+    /// its draft typed): a step synced in since moves the case on, and
+    /// the action is said to be on another state before it is recorded
+    /// (`actions::moved_since`). Empty when not known (a draft kept by an
+    /// older build). No input, kept with the draft.
+    pub(super) state_seen: RwSignal<String>,
     /// What the [`CHOICES`] held when the form was opened (empty: not
     /// recorded): one changed since makes the form a draft.
     opened: StoredValue<BTreeMap<String, Typed>>,
@@ -121,6 +127,7 @@ impl ActionFields {
             assessment_seen: RwSignal::new(UNSEEN.into()),
             assessment_base: RwSignal::new(String::new()),
             approval_seen: RwSignal::new(String::new()),
+            state_seen: RwSignal::new(String::new()),
             opened: StoredValue::new(BTreeMap::new()),
         }
     }
@@ -254,6 +261,14 @@ pub(super) enum FormError {
     Elsewhere(Vec<FieldError>),
     /// The workflow refuses the action now.
     Rule(RuleViolation),
+    /// The case moved on since the form was opened: a second confirmation
+    /// acts on the state now shown.
+    Moved {
+        /// The state the form was opened on.
+        from: CaseState,
+        /// The state now.
+        to: CaseState,
+    },
 }
 
 impl FormError {
@@ -273,6 +288,18 @@ impl FormError {
                 .collect::<Vec<_>>()
                 .join(l.pick("；", "; ")),
             FormError::Rule(v) => v.message(l),
+            FormError::Moved { from, to } => match l {
+                Lang::ZhCn => format!(
+                    "此表单打开后，工单状态已由「{}」变为「{}」（可能是同事的操作已同步到本机）。请核对后再确认。",
+                    from.label(l),
+                    to.label(l)
+                ),
+                Lang::En => format!(
+                    "The case went from \"{}\" to \"{}\" since this form was opened (a colleague's step may have synced in). Check it, then confirm again.",
+                    from.label(l),
+                    to.label(l)
+                ),
+            },
         }
     }
 }
@@ -698,7 +725,7 @@ const CHOICES: [&str; 11] = [
 
 impl ActionFields {
     /// Every input with its name, the one list the draft reads and fills.
-    fn inputs(&self) -> [(&'static str, Input); 39] {
+    fn inputs(&self) -> [(&'static str, Input); 40] {
         use Input::{Check, Text};
         [
             ("severity", Text(self.severity)),
@@ -740,6 +767,7 @@ impl ActionFields {
             ("assessment_seen", Text(self.assessment_seen)),
             ("assessment_base", Text(self.assessment_base)),
             ("approval_seen", Text(self.approval_seen)),
+            ("state_seen", Text(self.state_seen)),
         ]
     }
 

@@ -448,6 +448,29 @@ fn Fields(case: Arc<Case>) -> impl IntoView {
             .into_any(),
         );
     }
+    // Each decision on the compensation, with the approver's reason: a
+    // refusal sends the case back, and who handles it needs to know why.
+    for a in &case.approvals {
+        let decided = match a.approved {
+            true => l.pick("批准", "approved"),
+            false => l.pick("驳回", "refused"),
+        };
+        let amount = match l {
+            Lang::ZhCn => format!("{} 元", format_yuan(a.amount_fen)),
+            Lang::En => format!("¥{}", format_yuan(a.amount_fen)),
+        };
+        rows.push(
+            row(
+                t("赔偿审批", "Compensation decision"),
+                format!(
+                    "{decided} {amount} · {} {}",
+                    config.user_name(a.stamp.by),
+                    a.comment
+                ),
+            )
+            .into_any(),
+        );
+    }
     if let Some(res) = &case.resolution {
         rows.push(row(t("处理结果", "Resolution"), res.result.clone()).into_any());
         let told = match res.feedback_at {
@@ -507,7 +530,15 @@ fn Fields(case: Arc<Case>) -> impl IntoView {
         rows.push(
             row(
                 t("上报", "Escalation"),
-                format!("{} · {}", e.to_role.label(l), e.reason),
+                format!(
+                    "{}{} · {}",
+                    e.to_role.label(l),
+                    match e.skip_level {
+                        true => l.pick("（越级）", " (skip-level)"),
+                        false => "",
+                    },
+                    e.reason
+                ),
             )
             .into_any(),
         );
@@ -526,14 +557,17 @@ fn Fields(case: Arc<Case>) -> impl IntoView {
             row(
                 t("建议处理", "Suggestion"),
                 format!(
-                    "{} · {} {}",
+                    "{} · {} {}{}",
                     if s.accepted {
                         l.pick("采纳", "accepted")
                     } else {
                         l.pick("不采纳", "declined")
                     },
                     s.reason,
-                    s.plan.clone().unwrap_or_default()
+                    s.plan.clone().unwrap_or_default(),
+                    s.publish_on
+                        .map(|d| format!("{}{d}", l.pick(" · 公示日期 ", " · published on ")))
+                        .unwrap_or_default()
                 ),
             )
             .into_any(),

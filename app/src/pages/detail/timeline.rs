@@ -18,6 +18,16 @@ use std::sync::Arc;
 pub(super) fn Timeline(case: Arc<Case>) -> impl IntoView {
     let ctx = use_app();
     let t = move |zh: &'static str, en: &'static str| move || ctx.lang.get().pick(zh, en);
+    // This case's steps recorded here that the server has not taken yet
+    // (offline): each says so, as a photo not uploaded does.
+    let id = case.id;
+    let unsent = Memo::new(move |_| {
+        ctx.unsent()
+            .into_iter()
+            .filter(|op| op.case_id == id)
+            .map(|op| op.id)
+            .collect::<std::collections::HashSet<_>>()
+    });
     let entries = move || {
         let l = ctx.lang.get();
         let config = ctx.config.get();
@@ -53,11 +63,19 @@ pub(super) fn Timeline(case: Arc<Case>) -> impl IntoView {
                     .find(|a| a.stamp.op == e.stamp.op)
                     .cloned()
                     .map(|a| view! { <span class="timeline-evidence"><AttachmentThumb attachment=a/></span> });
+                let op = e.stamp.op;
+                let waiting = move || {
+                    unsent.with(|u| u.contains(&op)).then(|| view! {
+                        <span class="badge pending" data-testid="timeline-unsent">
+                            {l.pick("待同步", "not synced yet")}
+                        </span>
+                    })
+                };
                 view! {
                     <li class="entry" data-testid="timeline-entry" data-action=e.action.code()
                         data-outcome=format!("{:?}", e.outcome).to_lowercase()>
                         <span class="when">{i18n::fmt_time(e.stamp.at, tz)}</span>
-                        <span class="what" data-testid="timeline-sentence">{said}</span>
+                        <span class="what" data-testid="timeline-sentence">{said} {waiting}</span>
                         {evidence}
                         <details class="timeline-details">
                             <summary>{l.pick("详情", "Details")}</summary>
