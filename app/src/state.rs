@@ -259,6 +259,19 @@ impl OpLog {
         ops
     }
 
+    /// The ops of case `id` in the outbox ([`OpLog::outbox`]), by id: read
+    /// from that case's ops alone, for its screen.
+    pub fn outbox_of(&self, id: CaseId, device: DeviceId, acked: u64) -> HashSet<OpId> {
+        let waiting = |op: &&Op| op.device == device && op.seq > acked;
+        self.kept
+            .iter()
+            .filter(|op| op.case_id == id)
+            .chain(self.by_case.get(&id).into_iter().flatten())
+            .filter(waiting)
+            .map(|op| op.id)
+            .collect()
+    }
+
     /// The ops another user's login keeps aside for `state`'s device at
     /// `now`: the kept ones still recent, and those of the cases cleared.
     pub fn to_keep(&self, state: &DeviceState, now: DateTime<Utc>) -> Vec<Op> {
@@ -703,6 +716,19 @@ impl AppCtx {
             return Vec::new();
         };
         self.ops.with_value(|log| log.outbox(device, acked))
+    }
+
+    /// The ops of case `id` among [`AppCtx::unsent`], by id (tracked
+    /// alike).
+    pub fn unsent_of(&self, id: CaseId) -> HashSet<OpId> {
+        self.cases.track();
+        let Some((device, acked)) = self
+            .device
+            .with(|d| d.as_ref().map(|d| (d.device, d.acked_seq)))
+        else {
+            return HashSet::new();
+        };
+        self.ops.with_value(|log| log.outbox_of(id, device, acked))
     }
 
     /// This device's ops the server set aside (acknowledged, and waiting

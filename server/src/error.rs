@@ -156,7 +156,7 @@ impl From<StoreError> for ApiError {
                 ApiError::new(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "store.unavailable",
-                    "the server cannot reach its database just now; nothing was done: send it again shortly",
+                    "the server cannot reach its database just now; send the same request again shortly",
                 )
             }
             StoreError::Changed(what) => ApiError::new(

@@ -815,7 +815,17 @@ impl Folder<'_> {
                 self.ctx.settings,
             );
             match decided {
-                Ok(target) => changes = self.apply(&original, target),
+                Ok(target) => {
+                    changes = self.apply(&original, target);
+                    // Passed to another department only now: its time to
+                    // start runs from the settlement, not from when the
+                    // handover was first written.
+                    if matches!(original.action, Action::Assign { .. })
+                        && self.marks.department_since == Some(original.at)
+                    {
+                        self.marks.department_since = Some(original.at.max(op.at));
+                    }
+                }
                 Err(rule) => {
                     self.flag(op, rule);
                     return self.record(op, Vec::new(), Outcome::Flagged);
@@ -1086,8 +1096,19 @@ impl Folder<'_> {
                 // is owed the new result as they were the first: once told
                 // the first, the clock starts again. (A reopening before
                 // they were told took that clock back already.)
-                if marks.feedback_clock.is_none_or(|(_, told)| told.is_some()) {
-                    marks.feedback_clock = Some((at, feedback_at));
+                match marks.feedback_clock {
+                    // The first round's, told late, stays late.
+                    Some((resolved, Some(told))) => {
+                        marks.dropped.push(Dropped {
+                            clock: Clock::Feedback,
+                            start: resolved,
+                            met: Some(told),
+                            at,
+                        });
+                        marks.feedback_clock = Some((at, feedback_at));
+                    }
+                    None => marks.feedback_clock = Some((at, feedback_at)),
+                    Some((_, None)) => {}
                 }
                 // Done is done: an urgent case resolved was attended to,
                 // whether or not someone noted arriving on site first.
@@ -1685,15 +1706,14 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
         // again in between, by a third look or a second resolution).
         let owed_no_more =
             d.met.is_none() && owed_no_more_when_taken(case, ctx, d.clock, start, d.at);
-        let seen = taken.iter().any(|(c, _)| *c == d.clock)
-            || revived.iter().any(|(c, _, _)| *c == d.clock);
+        let seen = taken.iter().any(|(c, _)| *c == d.clock);
         if undue || owed_no_more || seen {
             continue;
         }
         if clocks.iter().any(|(c, _, _)| *c == d.clock) {
-            if d.met.is_none() {
-                revived.push((d.clock, start, d.at));
-            }
+            // Met by then, it may have been met late (a department's start
+            // before it passed the case on): judged as one run out unmet.
+            revived.push((d.clock, start, d.met.map_or(d.at, |met| met.min(d.at))));
         } else {
             clocks.push((d.clock, start, d.met));
             taken.push((d.clock, d.at));
@@ -1793,9 +1813,15 @@ fn compute_deadlines(case: &mut Case, marks: &Marks, ctx: FoldContext<'_>) {
                 continue;
             }
         };
-        if let Some(&(_, first, until)) = revived.iter().find(|(c, _, _)| *c == clock)
-            && let Ok(first_due) = deadline::due_at(first, rule, tz, ctx.calendar)
-            && deadline::ran_out(first_due, until)
+        // The latest time it was taken away after it had run out.
+        if let Some((first, first_due)) =
+            revived
+                .iter()
+                .filter(|(c, _, _)| *c == clock)
+                .find_map(|&(_, first, until)| {
+                    let first_due = deadline::due_at(first, rule, tz, ctx.calendar).ok()?;
+                    deadline::ran_out(first_due, until).then_some((first, first_due))
+                })
         {
             start = first;
             due = first_due;

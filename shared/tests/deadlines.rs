@@ -2227,6 +2227,58 @@ fn a_case_passed_to_another_department_gives_it_its_own_time_to_start() {
         )
     );
 
+    // Started late by the first department (its time ran to 10:30), then
+    // passed on: the start stays late, though the second's was prompt.
+    let mut s = assessed();
+    assigned_at(&mut s, 30, "工程部");
+    start(&mut s, 210);
+    assigned_at(&mut s, 330, "保洁部");
+    start(&mut s, 340);
+    assert_eq!(
+        clock(&s, Clock::DepartmentStart),
+        (
+            t + Duration::minutes(30),
+            t + Duration::minutes(150),
+            Some(t + Duration::minutes(340))
+        )
+    );
+    assert_eq!(
+        status(&s.case(), Clock::DepartmentStart, t + Duration::hours(8)),
+        ClockStatus::MetLate
+    );
+
+    // A handover written offline that lost to a colleague's step and is
+    // applied when the conflict is settled: the new department's time
+    // runs from the settlement.
+    let mut s = assessed();
+    assigned_at(&mut s, 30, "工程部");
+    let offline = s.act_expecting(
+        1,
+        t + Duration::minutes(40),
+        to("保洁部", "张师傅"),
+        Some(shared::case::CaseState::Assessed),
+    );
+    start(&mut s, 60);
+    assert_eq!(s.case().open_conflicts().count(), 1);
+    let settled = t + Duration::minutes(400);
+    s.act(
+        1,
+        settled,
+        Action::ResolveConflict {
+            conflict_op: offline.id,
+            apply: true,
+            note: String::new(),
+        },
+    );
+    assert_eq!(
+        s.case().assignee.map(|a| a.department),
+        Some("保洁部".to_string())
+    );
+    assert_eq!(
+        clock(&s, Clock::DepartmentStart),
+        (settled, settled + Duration::hours(2), None)
+    );
+
     // Within the department (to another of its people), the start made
     // stands.
     let mut s = assessed();
@@ -2291,5 +2343,32 @@ fn the_result_of_a_second_round_is_owed_to_the_resident_too() {
     assert_eq!(
         status(&s.case(), Clock::Feedback, again + Duration::hours(25)),
         ClockStatus::MetOnTime
+    );
+
+    // The first result told late stays late, whatever the second round.
+    let mut s = sim_with(CaseKind::Repair, Channel::Phone, t, t);
+    s.act(0, t + Duration::minutes(10), assign());
+    s.act(0, t + Duration::minutes(30), Action::Start);
+    s.act(0, resolved, resolve("已修复"));
+    tell(&mut s, resolved + Duration::hours(30));
+    s.act(
+        0,
+        local(2026, 3, 6, 10, 0),
+        Action::FollowUp {
+            method: ContactMethod::Phone,
+            satisfaction: 2,
+            comment: "仍然漏水".into(),
+            spot_check: false,
+            ratings: None,
+        },
+    );
+    s.act(0, local(2026, 3, 9, 9, 0), Action::Start);
+    s.act(0, again, resolve("更换了水管"));
+    tell(&mut s, again + Duration::hours(1));
+    let case = s.case();
+    assert_eq!(due(&case, Clock::Feedback), resolved + Duration::hours(24));
+    assert_eq!(
+        status(&case, Clock::Feedback, again + Duration::hours(2)),
+        ClockStatus::MetLate
     );
 }

@@ -278,8 +278,8 @@ pub fn code_message(code: &str, lang: Lang) -> Option<String> {
             "Internal server error; try again later, or contact the administrator.",
         ),
         "store.unavailable" => (
-            "服务器暂时连不上它的数据库，本次内容未保存；平板上的记录仍在，稍后会再次发送。如果一直出现，请联系系统管理员。",
-            "The server cannot reach its database just now and nothing was saved; the records stay on this tablet and are sent again later. If this keeps happening, contact the administrator.",
+            "服务器暂时连不上它的数据库，这次操作未能确认完成，请稍后重试（平板上未上传的记录会自动再次发送）。如果一直出现，请联系系统管理员。",
+            "The server cannot reach its database just now, so this could not be confirmed; try again shortly (records not uploaded yet are sent again by themselves). If this keeps happening, contact the administrator.",
         ),
         "storage.full" => (
             "服务器磁盘已满，本次内容未保存；平板上的记录仍在，稍后会再次发送。请联系系统管理员清理空间。",

@@ -80,7 +80,8 @@ pub enum StoreError {
     /// The database cannot be reached or take the request just now
     /// (PostgreSQL restarting or cut off, its connections all taken, a
     /// standby after a failover; SQLite locked by another process past the
-    /// wait): nothing was done, and the same request may be sent again.
+    /// wait). Whether a write cut off at its commit was done is not known;
+    /// the same request may be sent again (a push or a save is taken once).
     #[error("the database is unavailable: {0}")]
     Unavailable(String),
     /// A save made from an older copy: the item changed since the caller
@@ -115,9 +116,9 @@ impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
         match e.sqlite_error_code() {
             Some(rusqlite::ErrorCode::DiskFull) => StoreError::Full(e.to_string()),
-            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
-                StoreError::Unavailable(e.to_string())
-            }
+            // Another process (a backup, an admin's sqlite3) holds the
+            // file past the wait.
+            Some(rusqlite::ErrorCode::DatabaseBusy) => StoreError::Unavailable(e.to_string()),
             _ => StoreError::Internal(e.to_string()),
         }
     }
@@ -787,6 +788,31 @@ mod tests {
         );
         let other = StoreError::from(rusqlite::Error::QueryReturnedNoRows);
         assert!(matches!(other, StoreError::Internal(_)), "{other:?}");
+    }
+
+    /// The file held by another process past the wait (a backup, an
+    /// admin's sqlite3 shell) is no failure of the request: it is said to
+    /// be sent again.
+    #[test]
+    fn a_database_held_elsewhere_is_unavailable_not_a_failure() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("held.sqlite3");
+        let holder = rusqlite::Connection::open(&file).unwrap();
+        holder
+            .execute_batch("CREATE TABLE t (x TEXT); BEGIN IMMEDIATE; INSERT INTO t VALUES ('a');")
+            .unwrap();
+        let writer = rusqlite::Connection::open(&file).unwrap();
+        writer.busy_timeout(std::time::Duration::ZERO).unwrap();
+        let busy = writer
+            .execute("INSERT INTO t VALUES ('b')", [])
+            .expect_err("the file is held");
+        let e = StoreError::from(busy);
+        assert!(matches!(e, StoreError::Unavailable(_)), "{e:?}");
+        let answer = crate::error::ApiError::from(e);
+        assert_eq!(
+            (answer.status().as_u16(), answer.code()),
+            (503, "store.unavailable")
+        );
     }
 
     #[test]

@@ -72,11 +72,9 @@ impl From<tokio_postgres::Error> for StoreError {
                 StoreError::Unavailable(format!("{} ({})", db.message(), db.code().code()))
             }
             // The connection went: the database restarting, a network cut.
-            None if e.is_closed()
-                || std::error::Error::source(&e).is_some_and(|s| s.is::<std::io::Error>()) =>
-            {
-                StoreError::Unavailable(e.to_string())
-            }
+            // Not any error of the driver's with an I/O cause: one it could
+            // not encode or parse is a bug, the same at every try.
+            None if e.is_closed() || connection_lost(&e) => StoreError::Unavailable(e.to_string()),
             // Not the error's detail: for a NOT NULL or CHECK violation it
             // is the whole failing row ("Failing row contains (…)"), an
             // op's JSON with the complainant's name and phone, and an
@@ -105,7 +103,31 @@ impl From<tokio_postgres::Error> for StoreError {
 /// connections all taken (53300), or a standby that takes no writes, as
 /// after a failover to a replica (25006).
 fn unavailable(code: &str) -> bool {
-    code.starts_with("08") || ["57P01", "57P02", "57P03", "53300", "25006"].contains(&code)
+    (code.starts_with("08") && code != "08P01")
+        || ["57P01", "57P02", "57P03", "53300", "25006"].contains(&code)
+}
+
+/// Whether `e`'s cause is the connection failing: refused, reset, cut
+/// short, timed out.
+fn connection_lost(e: &tokio_postgres::Error) -> bool {
+    use std::io::ErrorKind::*;
+    std::error::Error::source(e)
+        .and_then(|s| s.downcast_ref::<std::io::Error>())
+        .is_some_and(|io| {
+            matches!(
+                io.kind(),
+                ConnectionRefused
+                    | ConnectionReset
+                    | ConnectionAborted
+                    | NotConnected
+                    | BrokenPipe
+                    | TimedOut
+                    | UnexpectedEof
+                    | HostUnreachable
+                    | NetworkUnreachable
+                    | AddrNotAvailable
+            )
+        })
 }
 
 impl From<deadpool_postgres::PoolError> for StoreError {

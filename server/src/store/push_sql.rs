@@ -435,6 +435,11 @@ pub(super) fn answer_group(
     let answers: Vec<StoreResult<PushResponse>> = match unpanicked(|| together(&jobs)) {
         Ok(answers) => answers.into_iter().map(Ok).collect(),
         Err(Failed::Unbegun(e)) => jobs.iter().map(|_| Err(e.clone())).collect(),
+        // The database went away under the transaction: each push alone
+        // would wait for it again, one after another.
+        Err(Failed::Begun(e @ StoreError::Unavailable(_))) => {
+            jobs.iter().map(|_| Err(e.clone())).collect()
+        }
         Err(Failed::Begun(e)) if jobs.len() == 1 => vec![Err(e)],
         Err(Failed::Begun(_)) => {
             for job in jobs {
@@ -1770,6 +1775,33 @@ mod tests {
             let answer = answer.blocking_recv().expect("answered");
             assert!(
                 matches!(&answer, Err(StoreError::Internal(why)) if why == "database is locked"),
+                "{answer:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_group_whose_database_went_away_under_it_is_answered_at_once() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (jobs, answers) = three_jobs(dir.path());
+        let tried_alone = std::sync::atomic::AtomicUsize::new(0);
+        super::answer_group(
+            jobs,
+            |_| {
+                Err(super::Failed::Begun(StoreError::Unavailable(
+                    "connection closed".into(),
+                )))
+            },
+            |_| {
+                tried_alone.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                Ok(acked(1))
+            },
+        );
+        assert_eq!(tried_alone.into_inner(), 0, "pushes were tried alone");
+        for answer in answers {
+            let answer = answer.blocking_recv().expect("answered");
+            assert!(
+                matches!(&answer, Err(StoreError::Unavailable(_))),
                 "{answer:?}"
             );
         }

@@ -210,8 +210,9 @@ fn assessment_replaced(fields: &super::form::ActionFields, case: &Case) -> bool 
 /// colleague's step synced in): recorded now, the action would be taken
 /// as made on the new state and quietly undo that step (an assignment
 /// become a transfer away from the colleague's choice, a withdrawal of a
-/// case just resolved) instead of meeting it as a conflict. A note
-/// depends on no state; a draft of an older build does not say.
+/// case just resolved) instead of meeting it as a conflict. An action
+/// that moves no state (a note, a feedback, an escalation) meets none;
+/// a draft of an older build does not say.
 fn moved_since(
     kind: ActionKind,
     fields: &super::form::ActionFields,
@@ -219,7 +220,7 @@ fn moved_since(
 ) -> Option<FormError> {
     let seen = fields.state_seen.get_untracked();
     let from = shared::case::CaseState::from_code(&seen)?;
-    (kind != ActionKind::Note && from != case.state).then_some(FormError::Moved {
+    (kind.is_transition() && from != case.state).then_some(FormError::Moved {
         from,
         to: case.state,
     })

@@ -463,9 +463,12 @@ fn Fields(case: Arc<Case>) -> impl IntoView {
             row(
                 t("赔偿审批", "Compensation decision"),
                 format!(
-                    "{decided} {amount} · {} {}",
+                    "{decided} {amount} · {}{}",
                     config.user_name(a.stamp.by),
-                    a.comment
+                    match a.comment.is_empty() {
+                        true => String::new(),
+                        false => format!(" {}", a.comment),
+                    }
                 ),
             )
             .into_any(),

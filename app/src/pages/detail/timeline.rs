@@ -21,13 +21,7 @@ pub(super) fn Timeline(case: Arc<Case>) -> impl IntoView {
     // This case's steps recorded here that the server has not taken yet
     // (offline): each says so, as a photo not uploaded does.
     let id = case.id;
-    let unsent = Memo::new(move |_| {
-        ctx.unsent()
-            .into_iter()
-            .filter(|op| op.case_id == id)
-            .map(|op| op.id)
-            .collect::<std::collections::HashSet<_>>()
-    });
+    let unsent = Memo::new(move |_| ctx.unsent_of(id));
     let entries = move || {
         let l = ctx.lang.get();
         let config = ctx.config.get();
