@@ -155,7 +155,7 @@ impl From<StoreError> for ApiError {
                 tracing::error!(%detail, "the database is unavailable");
                 ApiError::new(
                     StatusCode::SERVICE_UNAVAILABLE,
-                    "store.unavailable",
+                    "storage.unavailable",
                     "the server cannot reach its database just now; send the same request again shortly",
                 )
             }

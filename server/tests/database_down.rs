@@ -1,5 +1,5 @@
 //! A server on PostgreSQL whose database goes away (restarting after a
-//! power cut, the network to it cut) answers `503 store.unavailable`,
+//! power cut, the network to it cut) answers `503 storage.unavailable`,
 //! which tells a tablet to send the same again later, and serves again
 //! once the database is back, without a restart. The database is reached
 //! through a TCP relay in this test, which cuts every connection and
@@ -39,13 +39,17 @@ fn a_database_gone_is_answered_as_unavailable_and_served_again_when_back() {
 
     relay.cut();
     let (status, body) = staff.get("/api/v1/cases");
-    assert_eq!((status, code(&body)), (503, "store.unavailable"), "{body}");
+    assert_eq!(
+        (status, code(&body)),
+        (503, "storage.unavailable"),
+        "{body}"
+    );
     let second = author.register(&fx.pa, "电梯异响");
     let body_of_second = push_body(author.device, &[second]);
     let (status, answer) = staff.post("/api/v1/sync/push", &body_of_second);
     assert_eq!(
         (status, code(&answer)),
-        (503, "store.unavailable"),
+        (503, "storage.unavailable"),
         "{answer}"
     );
 

@@ -242,6 +242,13 @@ async fn a_complaint_goes_through_the_whole_workflow() {
             "solution_proposed",
         )
         .await;
+    // A new proposal starts from this one, a field or two to change.
+    browser.click("action-propose").await;
+    assert_eq!(browser.value("in-measures").await, "更换楼上防水层");
+    assert_eq!(browser.value("in-responsible").await, "张师傅");
+    assert_eq!(browser.value("in-planned_date").await, "2030-01-10");
+    browser.click("cancel-action").await;
+    browser.click("discard-confirm").await;
     // Resolved without telling the resident: no feedback method is asked
     // (one chosen here would tell nobody); the form says how it is told.
     browser.click("action-resolve").await;

@@ -693,6 +693,81 @@ async fn a_cases_back_button_and_cancel_keep_photos_not_saved() {
     browser.close().await;
 }
 
+/// Of two photos staged, the second's caption being typed keeps the focus
+/// when a sync draws the case again: the captions share a test id, and the
+/// keys went on into the first photo's.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_caption_typed_keeps_the_focus_among_several_when_a_sync_redraws_the_case() {
+    let server = Server::start();
+    server.seed();
+    let files = tempfile::tempdir().expect("a directory for the pictures");
+    let [smooth, noisy] = pictures(files.path());
+    let browser = Browser::start().await;
+    browser.open(&server.url("/")).await;
+    browser.login("staff1").await;
+    let reg_no = browser.register_complaint("蒋十六", "楼道堆放杂物").await;
+    browser.sync_now().await;
+    browser.click("open-case").await;
+    browser.wait_text("detail-reg-no", &reg_no).await;
+    browser.click("add-evidence").await;
+    stage_photo(&browser, &smooth).await;
+    browser
+        .wait_for_test_id("evidence-photos")
+        .await
+        .send_keys(&noisy)
+        .await
+        .expect("hand a second picture to the file input");
+    browser.wait_count("evidence-caption", 2).await;
+    browser.find_all("evidence-caption").await[1]
+        .send_keys("三楼楼梯间")
+        .await
+        .expect("type the second caption");
+
+    let detail = case_on_server(&server, &server.token("staff1"), &reg_no);
+    let id = detail["id"].as_str().expect("a case id");
+    let case = shared::id::CaseId(id.parse().expect("a case id"));
+    let mut manager = e2e::bulk::Tablet::log_in(&server, "manager1", "经理的平板");
+    let edit = manager.op(
+        case,
+        None,
+        shared::op::Action::Edit(shared::case::RegistrationPatch {
+            complainant_phone: Some(shared::phone::Phone::parse("13900003333").ok()),
+            ..Default::default()
+        }),
+    );
+    manager.push(&server, &[edit]);
+    let entries = browser.find_all("timeline-entry").await.len();
+    browser
+        .eval("document.querySelector('[data-testid=sync-now]').click(); return true;")
+        .await;
+    browser.wait_count("timeline-entry", entries + 1).await;
+    browser
+        .wait_until(
+            "return document.activeElement === \
+             document.querySelectorAll('[data-testid=evidence-caption]')[1];",
+            "the second caption has the focus again",
+        )
+        .await;
+    browser
+        .client
+        .active_element()
+        .await
+        .expect("the focused caption")
+        .send_keys("左侧")
+        .await
+        .expect("type on");
+    let captions = browser.find_all("evidence-caption").await;
+    assert_eq!(
+        captions[1].prop("value").await.ok().flatten().as_deref(),
+        Some("三楼楼梯间左侧")
+    );
+    assert_eq!(
+        captions[0].prop("value").await.ok().flatten().as_deref(),
+        Some("")
+    );
+    browser.close().await;
+}
+
 /// A sync that brings a colleague's change to a case draws its screen
 /// again, evidence card and all: a signature half drawn and a caption
 /// typed (the field not left yet) stay, and are saved with the photo.

@@ -35,7 +35,10 @@ pub async fn progress(token: &str, hash: BlobHash) -> Result<(u64, u64), ApiErro
             "the record naming this blob was discarded",
         )),
         500 => Some(("internal", "the server failed")),
-        503 => Some(("store.unavailable", "the server cannot reach its database")),
+        503 => Some((
+            "storage.unavailable",
+            "the server cannot reach its database",
+        )),
         507 => Some(("storage.full", "the server's disk is full")),
         _ => None,
     };

@@ -277,7 +277,7 @@ pub fn code_message(code: &str, lang: Lang) -> Option<String> {
             "服务器内部错误，请稍后再试；如果一直出现，请联系系统管理员。",
             "Internal server error; try again later, or contact the administrator.",
         ),
-        "store.unavailable" => (
+        "storage.unavailable" => (
             "服务器暂时连不上它的数据库，这次操作未能确认完成，请稍后重试（平板上未上传的记录会自动再次发送）。如果一直出现，请联系系统管理员。",
             "The server cannot reach its database just now, so this could not be confirmed; try again shortly (records not uploaded yet are sent again by themselves). If this keeps happening, contact the administrator.",
         ),

@@ -6,10 +6,20 @@
 
 use wasm_bindgen::{JsCast, JsValue};
 
-/// Where the focus was: the focused element's test id, and the caret.
+/// Where the focus was: the focused element's test id, which of the
+/// elements with it (the captions of three photos share one), and the
+/// caret.
 pub struct Focus {
     test_id: String,
+    index: u32,
     selection: Option<(JsValue, JsValue)>,
+}
+
+/// The elements with `test_id` in the page, in document order.
+fn with_test_id(test_id: &str) -> Option<web_sys::NodeList> {
+    leptos::prelude::document()
+        .query_selector_all(&format!("[data-testid=\"{test_id}\"]"))
+        .ok()
 }
 
 /// The focus, if it is on an element with a test id inside the element
@@ -28,18 +38,24 @@ pub fn remember(within: &str) -> Option<Focus> {
     let selection = get("selectionStart")
         .zip(get("selectionEnd"))
         .filter(|(start, _)| start.as_f64().is_some());
-    Some(Focus { test_id, selection })
+    let same = with_test_id(&test_id)?;
+    let index = (0..same.length())
+        .find(|&i| same.item(i).is_some_and(|n| n.is_same_node(Some(&active))))
+        .unwrap_or(0);
+    Some(Focus {
+        test_id,
+        index,
+        selection,
+    })
 }
 
 /// Gives the focus back, once the screen is drawn, to the element with
-/// the test id it was on, with its caret.
+/// the test id it was on (the same one of several), with its caret.
 pub fn restore(focus: Focus) {
     leptos::prelude::request_animation_frame(move || {
         let doc = leptos::prelude::document();
-        let Some(element) = doc
-            .query_selector(&format!("[data-testid=\"{}\"]", focus.test_id))
-            .ok()
-            .flatten()
+        let Some(element) = with_test_id(&focus.test_id)
+            .and_then(|same| same.item(focus.index))
             .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
         else {
             return;

@@ -184,7 +184,7 @@ impl utoipa::Modify for Middleware {
                 ),
                 (
                     503,
-                    "`store.unavailable`: the server cannot reach its database just now \
+                    "`storage.unavailable`: the server cannot reach its database just now \
                      (PostgreSQL restarting or cut off, its connections all taken). A write cut \
                      off at its commit may have been done: send the same request again shortly \
                      (a push, or a save with `If-Match`, is taken once)."

@@ -811,7 +811,7 @@ mod tests {
         let answer = crate::error::ApiError::from(e);
         assert_eq!(
             (answer.status().as_u16(), answer.code()),
-            (503, "store.unavailable")
+            (503, "storage.unavailable")
         );
     }
 

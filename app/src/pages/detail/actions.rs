@@ -118,6 +118,25 @@ fn start_from_assessment(fields: &super::form::ActionFields, case: &Case) {
     fields.assessment_base.set(values.join(BASE_SEPARATOR));
 }
 
+/// Fills a proposal's form from the solution proposed before, if any: a
+/// new one after a refused compensation, or to move the planned date,
+/// changes a field or two, not all of them typed again.
+fn start_from_solution(fields: &super::form::ActionFields, case: &Case) {
+    let Some(s) = &case.solution else {
+        return;
+    };
+    fields.measures.set(s.measures.clone());
+    fields.responsible.set(s.responsible.clone());
+    fields
+        .planned_date
+        .set(s.planned_date.map(|d| d.to_string()).unwrap_or_default());
+    if s.compensation_fen > 0 {
+        fields
+            .yuan
+            .set(shared::compensation::format_yuan(s.compensation_fen));
+    }
+}
+
 /// Notes the amount an approval form opens on (`ActionFields::approval_seen`).
 fn approve_what_is_shown(fields: &super::form::ActionFields, case: &Case) {
     let amount = case.solution.as_ref().map(|s| s.compensation_fen);
@@ -326,6 +345,7 @@ fn ActionForm(
         match kind {
             ActionKind::Assess => start_from_assessment(fields, &case),
             ActionKind::Approve => approve_what_is_shown(fields, &case),
+            ActionKind::Propose => start_from_solution(fields, &case),
             // By the management line on a case staff called back already,
             // a call is most likely a spot-check (a sampled repair not
             // closed yet): ticked when the form opens, as a regular call
@@ -896,18 +916,34 @@ fn ActionForm(
             typed("days", fields.days, "text", "延长工作日", "Working days"),
             long("reason", fields.reason, "原因", "Reason"),
         ],
-        ActionKind::Close => vec![
+        // A valid complaint closes with both (`workflow`); a repair or an
+        // inquiry may leave them out, and its form says so.
+        ActionKind::Close if case.registration.kind == shared::case::CaseKind::Complaint => vec![
             long(
                 "corrective",
                 fields.corrective,
-                "纠正预防措施",
-                "Corrective action",
+                "纠正预防措施（有效投诉必填）",
+                "Corrective action (required for a valid complaint)",
             ),
             long(
                 "verification",
                 fields.verification,
-                "验证情况",
-                "Verification",
+                "验证情况（有效投诉必填）",
+                "Verification (required for a valid complaint)",
+            ),
+        ],
+        ActionKind::Close => vec![
+            long(
+                "corrective",
+                fields.corrective,
+                "纠正预防措施（选填）",
+                "Corrective action (optional)",
+            ),
+            long(
+                "verification",
+                fields.verification,
+                "验证情况（选填）",
+                "Verification (optional)",
             ),
         ],
         ActionKind::Decide => vec![

@@ -389,16 +389,16 @@ fn Fields(case: Arc<Case>) -> impl IntoView {
         );
     }
     for h in &case.handovers {
-        let from = h
-            .from
-            .as_ref()
-            .map(|f| f.name.clone())
-            .unwrap_or_else(|| "—".into());
+        // The first is an assignment (派单), with no one before.
+        let (label, from) = match &h.from {
+            None => (t("派单", "Assignment"), String::new()),
+            Some(f) => (t("转办", "Handover"), format!("{} → ", f.name)),
+        };
         rows.push(
             row(
-                t("转办记录", "Handover"),
+                label,
                 format!(
-                    "{from} → {}{} {} {}",
+                    "{from}{}{} {} {}",
                     h.to.name,
                     match l {
                         Lang::ZhCn => format!("（{}）", h.to.department),

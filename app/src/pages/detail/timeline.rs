@@ -240,12 +240,21 @@ fn sentence(e: &TimelineEntry, case: &Case, config: &Config, l: Lang) -> String 
                 (false, false) => format!("assessed it again as {parts} (was {})", was.join(", ")),
             }
         }
+        // The first is an assignment (派单); one after it passes the case
+        // on (转办), and says from whom.
         ActionKind::Assign => {
             let to = or_empty("assignee");
-            if zh {
-                format!("派单给 {to}")
-            } else {
-                format!("assigned it to {to}")
+            let from = e
+                .changes
+                .iter()
+                .find(|c| c.field == "assignee")
+                .and_then(|c| c.from.as_deref())
+                .map(|v| i18n::change_value("assignee", v, l));
+            match (from, zh) {
+                (None, true) => format!("派单给 {to}"),
+                (None, false) => format!("assigned it to {to}"),
+                (Some(from), true) => format!("转办给 {to}（原为 {from}）"),
+                (Some(from), false) => format!("passed it on to {to} (was {from})"),
             }
         }
         ActionKind::Note => {
