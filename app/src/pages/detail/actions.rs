@@ -993,8 +993,13 @@ fn ActionForm(
                 .record(case_id, Some(state), move |_, _| Ok(action))
                 .await;
             let _ = drafts.saving.try_set(false);
-            if result.is_ok() {
-                drafts.done(kind);
+            match &result {
+                Ok(_) => drafts.done(kind),
+                // Kept with the form's other messages, which the card
+                // drawn again by a sync keeps.
+                Err(e) => {
+                    let _ = error.try_set(Some(FormError::NotRecorded(e.clone())));
+                }
             }
             result.map(drop)
         }
@@ -1118,15 +1123,10 @@ fn ActionForm(
         drafts.saving.set(true);
         save.dispatch_local(action);
     };
-    // The form's own refusal, else why the last save failed.
+    // The form's own refusal, or why the last save failed.
     let refusal = move || {
         let l = ctx.lang.get();
-        error
-            .with(|e| e.as_ref().map(|e| e.message(l)))
-            .or_else(|| {
-                save.value()
-                    .with(|v| v.as_ref()?.as_ref().err().map(|e| e.message(l)))
-            })
+        error.with(|e| e.as_ref().map(|e| e.message(l)))
     };
     view! {
         <form class="action-form" node_ref=form data-testid=format!("form-{}", kind.code()) on:submit=submit

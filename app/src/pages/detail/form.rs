@@ -261,6 +261,9 @@ pub(super) enum FormError {
     Elsewhere(Vec<FieldError>),
     /// The workflow refuses the action now.
     Rule(RuleViolation),
+    /// The save failed on this tablet (its storage full, the device
+    /// blocked, its clock unset): nothing was recorded.
+    NotRecorded(crate::record::RecordError),
     /// The case moved on since the form was opened: a second confirmation
     /// acts on the state now shown.
     Moved {
@@ -288,6 +291,7 @@ impl FormError {
                 .collect::<Vec<_>>()
                 .join(l.pick("；", "; ")),
             FormError::Rule(v) => v.message(l),
+            FormError::NotRecorded(e) => e.message(l),
             FormError::Moved { from, to } => match l {
                 Lang::ZhCn => format!(
                     "此表单打开后，工单状态已由「{}」变为「{}」（可能是同事的操作已同步到本机）。请核对后再确认。",
