@@ -706,29 +706,27 @@ impl AppCtx {
     /// sequence order (tracked: re-runs when ops or the acknowledgement
     /// change).
     pub fn unsent(&self) -> Vec<Op> {
-        // Reading `cases` re-runs a caller when ops change; `device` when
-        // the acknowledgement moves.
-        self.cases.track();
-        let Some((device, acked)) = self
-            .device
-            .with(|d| d.as_ref().map(|d| (d.device, d.acked_seq)))
-        else {
-            return Vec::new();
-        };
-        self.ops.with_value(|log| log.outbox(device, acked))
+        self.read_outbox(|log, device, acked| log.outbox(device, acked))
+            .unwrap_or_default()
     }
 
     /// The ops of case `id` among [`AppCtx::unsent`], by id (tracked
     /// alike).
     pub fn unsent_of(&self, id: CaseId) -> HashSet<OpId> {
+        self.read_outbox(|log, device, acked| log.outbox_of(id, device, acked))
+            .unwrap_or_default()
+    }
+
+    /// What `read` takes from the log with this device and the sequence
+    /// number the server acknowledged; none without a device.
+    fn read_outbox<T>(&self, read: impl FnOnce(&OpLog, DeviceId, u64) -> T) -> Option<T> {
+        // Reading `cases` re-runs a caller when ops change; `device` when
+        // the acknowledgement moves.
         self.cases.track();
-        let Some((device, acked)) = self
+        let (device, acked) = self
             .device
-            .with(|d| d.as_ref().map(|d| (d.device, d.acked_seq)))
-        else {
-            return HashSet::new();
-        };
-        self.ops.with_value(|log| log.outbox_of(id, device, acked))
+            .with(|d| d.as_ref().map(|d| (d.device, d.acked_seq)))?;
+        Some(self.ops.with_value(|log| read(log, device, acked)))
     }
 
     /// This device's ops the server set aside (acknowledged, and waiting

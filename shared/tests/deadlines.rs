@@ -2317,17 +2317,21 @@ fn the_result_of_a_second_round_is_owed_to_the_resident_too() {
         );
     };
     tell(&mut s, resolved + Duration::hours(1));
-    s.act(
-        0,
-        local(2026, 3, 5, 10, 0),
-        Action::FollowUp {
-            method: ContactMethod::Phone,
-            satisfaction: 2,
-            comment: "仍然漏水".into(),
-            spot_check: false,
-            ratings: None,
-        },
-    );
+    // The callback finds the resident unhappy: the case is reopened.
+    let unhappy = |s: &mut Sim, at| {
+        s.act(
+            0,
+            at,
+            Action::FollowUp {
+                method: ContactMethod::Phone,
+                satisfaction: 2,
+                comment: "仍然漏水".into(),
+                spot_check: false,
+                ratings: None,
+            },
+        );
+    };
+    unhappy(&mut s, local(2026, 3, 5, 10, 0));
     assert_eq!(s.case().state, shared::case::CaseState::Reopened);
     s.act(0, local(2026, 3, 9, 9, 0), Action::Start);
     let again = local(2026, 3, 9, 10, 0);
@@ -2351,17 +2355,7 @@ fn the_result_of_a_second_round_is_owed_to_the_resident_too() {
     s.act(0, t + Duration::minutes(30), Action::Start);
     s.act(0, resolved, resolve("已修复"));
     tell(&mut s, resolved + Duration::hours(30));
-    s.act(
-        0,
-        local(2026, 3, 6, 10, 0),
-        Action::FollowUp {
-            method: ContactMethod::Phone,
-            satisfaction: 2,
-            comment: "仍然漏水".into(),
-            spot_check: false,
-            ratings: None,
-        },
-    );
+    unhappy(&mut s, local(2026, 3, 6, 10, 0));
     s.act(0, local(2026, 3, 9, 9, 0), Action::Start);
     s.act(0, again, resolve("更换了水管"));
     tell(&mut s, again + Duration::hours(1));

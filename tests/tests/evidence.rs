@@ -693,6 +693,37 @@ async fn a_cases_back_button_and_cancel_keep_photos_not_saved() {
     browser.close().await;
 }
 
+/// The manager corrects the phone of case `reg_no` to `phone` from
+/// another tablet, and `browser`, showing the case, syncs it (started
+/// from the page, so that the field typed in keeps the focus) and draws
+/// it again; answers the case's id.
+async fn phone_corrected_by_the_manager(
+    server: &Server,
+    browser: &Browser,
+    reg_no: &str,
+    phone: &str,
+) -> String {
+    let detail = case_on_server(server, &server.token("staff1"), reg_no);
+    let id = detail["id"].as_str().expect("a case id");
+    let case = shared::id::CaseId(id.parse().expect("a case id"));
+    let mut manager = e2e::bulk::Tablet::log_in(server, "manager1", "经理的平板");
+    let edit = manager.op(
+        case,
+        None,
+        shared::op::Action::Edit(shared::case::RegistrationPatch {
+            complainant_phone: Some(shared::phone::Phone::parse(phone).ok()),
+            ..Default::default()
+        }),
+    );
+    manager.push(server, &[edit]);
+    let entries = browser.find_all("timeline-entry").await.len();
+    browser
+        .eval("document.querySelector('[data-testid=sync-now]').click(); return true;")
+        .await;
+    browser.wait_count("timeline-entry", entries + 1).await;
+    id.to_string()
+}
+
 /// Of two photos staged, the second's caption being typed keeps the focus
 /// when a sync draws the case again: the captions share a test id, and the
 /// keys went on into the first photo's.
@@ -723,24 +754,7 @@ async fn the_caption_typed_keeps_the_focus_among_several_when_a_sync_redraws_the
         .await
         .expect("type the second caption");
 
-    let detail = case_on_server(&server, &server.token("staff1"), &reg_no);
-    let id = detail["id"].as_str().expect("a case id");
-    let case = shared::id::CaseId(id.parse().expect("a case id"));
-    let mut manager = e2e::bulk::Tablet::log_in(&server, "manager1", "经理的平板");
-    let edit = manager.op(
-        case,
-        None,
-        shared::op::Action::Edit(shared::case::RegistrationPatch {
-            complainant_phone: Some(shared::phone::Phone::parse("13900003333").ok()),
-            ..Default::default()
-        }),
-    );
-    manager.push(&server, &[edit]);
-    let entries = browser.find_all("timeline-entry").await.len();
-    browser
-        .eval("document.querySelector('[data-testid=sync-now]').click(); return true;")
-        .await;
-    browser.wait_count("timeline-entry", entries + 1).await;
+    phone_corrected_by_the_manager(&server, &browser, &reg_no, "13900003333").await;
     browser
         .wait_until(
             "return document.activeElement === \
@@ -801,24 +815,7 @@ async fn a_signature_half_drawn_and_a_caption_typed_stay_when_a_sync_redraws_the
     // Meanwhile the manager corrects the phone from another tablet, and
     // this tablet syncs (started from the page, so that the caption keeps
     // the focus).
-    let detail = case_on_server(&server, &server.token("staff1"), &reg_no);
-    let id = detail["id"].as_str().expect("a case id");
-    let case = shared::id::CaseId(id.parse().expect("a case id"));
-    let mut manager = e2e::bulk::Tablet::log_in(&server, "manager1", "经理的平板");
-    let edit = manager.op(
-        case,
-        None,
-        shared::op::Action::Edit(shared::case::RegistrationPatch {
-            complainant_phone: Some(shared::phone::Phone::parse("13900001111").ok()),
-            ..Default::default()
-        }),
-    );
-    manager.push(&server, &[edit]);
-    let entries = browser.find_all("timeline-entry").await.len();
-    browser
-        .eval("document.querySelector('[data-testid=sync-now]').click(); return true;")
-        .await;
-    browser.wait_count("timeline-entry", entries + 1).await;
+    let id = phone_corrected_by_the_manager(&server, &browser, &reg_no, "13900001111").await;
 
     assert_eq!(browser.value("evidence-caption").await, "垃圾房门口");
     browser
