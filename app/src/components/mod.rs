@@ -784,11 +784,20 @@ pub fn deadline_badge(case: &Case, ctx: &crate::state::AppCtx) -> impl IntoView 
                 ClockStatus::DueSoon => format!("{} · ", status.label(lang)),
                 _ => String::new(),
             };
+            // Ended unmet (a callback the close gave up on) is said so:
+            // its due time may lie after the end, and "time left" then
+            // would be untrue.
+            let when = match (clock.taken_unmet, clock.met_at) {
+                (true, Some(ended)) if ended < clock.due_at => lang
+                    .pick("未完成（已结案）", "not made (closed)")
+                    .to_string(),
+                (true, _) => status.label(lang).to_string(),
+                (false, _) => i18n::due_text(clock.due_at, case.clocks_read_at(now), lang),
+            };
             let text = format!(
-                "{soon}{}{}{}",
+                "{soon}{}{}{when}",
                 clock.clock.label(lang),
                 lang.pick("：", ": "),
-                i18n::due_text(clock.due_at, case.clocks_read_at(now), lang)
             );
             view! { <span class=class data-testid="deadline" data-status=status.code()>{text}</span> }
                 .into_any()

@@ -320,6 +320,15 @@ impl RecordSheet {
             .iter()
             .map(|c| {
                 let met = match c.met_at {
+                    // A callback the close gave up on (回访未果) before its
+                    // time ran out: never made, not late.
+                    Some(at) if c.taken_unmet && at < c.due_at => {
+                        format!(
+                            "{} {}",
+                            l.pick("未完成，结案于", "not made, the case closed"),
+                            time(at)
+                        )
+                    }
                     Some(at) if c.taken_unmet => {
                         format!(
                             "{} {}",
@@ -1441,6 +1450,22 @@ pub(super) mod tests {
         met.deadlines[0].met_at = Some(due);
         let s = sheet(&met, Lang::ZhCn, PersonalData::Shown);
         assert!(value(&s, "deadlines")[0].contains("按时完成"), "{s:?}");
+        // Ended unmet: after its time ran out, 超时; before (a callback the
+        // close gave up on), never made, not said to have run out.
+        met.deadlines[0].taken_unmet = true;
+        met.deadlines[0].met_at = Some(due + chrono::Duration::hours(1));
+        let s = sheet(&met, Lang::ZhCn, PersonalData::Shown);
+        assert!(
+            value(&s, "deadlines")[0].contains("超时未完成，终止于"),
+            "{s:?}"
+        );
+        met.deadlines[0].met_at = Some(due - chrono::Duration::hours(30));
+        let s = sheet(&met, Lang::ZhCn, PersonalData::Shown);
+        assert!(
+            value(&s, "deadlines")[0].contains("未完成，结案于"),
+            "{s:?}"
+        );
+        assert!(!value(&s, "deadlines")[0].contains("超时"), "{s:?}");
 
         // A clock the calendar could not compute is on the paper, saying so.
         let mut unknown = case.clone();
