@@ -430,7 +430,9 @@ async fn a_repair_whose_resident_never_answers_closes_after_three_missed_callbac
     // In the list, the callback the close gave up on was never made; its
     // time had not run out, and none is left either.
     browser.click("nav-list").await;
-    browser.wait_text("deadline", "报修回访：未完成（已结案）").await;
+    browser
+        .wait_text("deadline", "报修回访：未完成（已结案）")
+        .await;
 
     let token = server.token("manager1");
     let (_, page) = server.get_json(&token, "/api/v1/cases?per_page=100");
